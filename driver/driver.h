@@ -1,0 +1,23 @@
+/* driver.h — the bloc command line: one function per subcommand (driver/cmd_*.c), dispatched
+ * from driver/main.c. Each returns the process exit status: 0 success, 1 user error,
+ * 2 numerical failure. */
+#ifndef BLOC_DRIVER_H
+#define BLOC_DRIVER_H
+
+typedef int (*DriverCmdFn)(int argc, char **argv);
+
+typedef struct DriverCmd {
+  const char *name;
+  DriverCmdFn fn;
+  const char *synopsis;  /* one line: arguments */
+  const char *help;      /* paragraph shown by `bloc help NAME` */
+} DriverCmd;
+
+/* Subcommand table (driver/main.c). */
+extern const DriverCmd driver_cmds[];
+extern const int driver_ncmds;
+
+/* Shared by subcommands that are not implemented yet: a clear error, status 1. */
+int driver_not_implemented(const char *name);
+
+#endif

@@ -1,0 +1,83 @@
+/* main.c — bloc's entry point: global flags (--help, --version), `bloc help CMD`, and
+ * dispatch to the subcommands of LANGUAGE.md §8. */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "driver.h"
+
+static int cmd_run(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("run"); }
+static int cmd_check(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("check"); }
+static int cmd_derive(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("derive"); }
+static int cmd_eval(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("eval"); }
+static int cmd_emit_c(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("emit-c"); }
+
+const DriverCmd driver_cmds[] = {
+  {"run", cmd_run, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--quiet]",
+   "Compile the problem and solve it with its `solve` method (or --method)."},
+  {"check", cmd_check, "FILE.blo [-D NAME=VALUE]...",
+   "Parse and check the program; print a summary of variables, data, objectives and the method."},
+  {"derive", cmd_derive, "FILE.blo [--what grad_x_f|grad_y_f|grad_y_g|hvp_yy|hvp_xy|all]",
+   "Print the simplified derivative expressions."},
+  {"eval", cmd_eval, "FILE.blo [--x x.csv] [--y y.csv] [--v v.csv] [--what ...]",
+   "Evaluate the oracles once and print them as JSON."},
+  {"emit-c", cmd_emit_c, "FILE.blo [--method M] [--set key=value]... -o solver.c",
+   "Write the whole solver as one standalone C file."},
+};
+const int driver_ncmds = (int)(sizeof driver_cmds / sizeof driver_cmds[0]);
+
+int driver_not_implemented(const char *name) {
+  fprintf(stderr, "bloc: error: '%s' is not implemented yet in bloc %s\n", name, PACKAGE_VERSION);
+  return 1;
+}
+
+static const DriverCmd *find_cmd(const char *name) {
+  for (int i = 0; i < driver_ncmds; i++)
+    if (strcmp(driver_cmds[i].name, name) == 0) return &driver_cmds[i];
+  return NULL;
+}
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: bloc COMMAND [ARGS]\n\n"
+               "bloc compiles bilevel optimization problems written in .blo and solves them.\n\n"
+               "commands:\n");
+  for (int i = 0; i < driver_ncmds; i++) fprintf(out, "  %-8s %s\n", driver_cmds[i].name, driver_cmds[i].help);
+  fprintf(out, "  %-8s %s\n", "help", "Show the options of a command: bloc help COMMAND.");
+  fprintf(out, "\nglobal options: --help, --version\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 1;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "--version") == 0) {
+    printf("bloc %s\n", PACKAGE_VERSION);
+    return 0;
+  }
+  if (strcmp(cmd, "help") == 0) {
+    if (argc < 3) {
+      usage(stdout);
+      return 0;
+    }
+    const DriverCmd *c = find_cmd(argv[2]);
+    if (!c) {
+      fprintf(stderr, "bloc: error: unknown command '%s'\n", argv[2]);
+      return 1;
+    }
+    printf("usage: bloc %s %s\n\n%s\n", c->name, c->synopsis, c->help);
+    return 0;
+  }
+  const DriverCmd *c = find_cmd(cmd);
+  if (!c) {
+    fprintf(stderr, "bloc: error: unknown command '%s'\n", cmd);
+    fprintf(stderr, "hint: run 'bloc --help' for the list of commands\n");
+    return 1;
+  }
+  return c->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,98 @@
+/* blo_abi.h — the one kernel ABI between compiled problems and the runtime.
+ * A problem is a table of kernels plus sizes and data pointers. The JIT backend, the
+ * reference evaluator (through a small adapter) and code written by `bloc emit-c` all fill the
+ * same BloProblem, and every solver in runtime/ sees only this struct, never the AST or IR.
+ * Installed as <bloc/blo_abi.h>; see doc/abi.md. */
+#ifndef BLO_ABI_H
+#define BLO_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BLO_ABI_VERSION 1
+
+/* Per-call environment. The caller owns every buffer.
+ * data    — data tensors in declaration order, row-major, sized as BloProblem.data_info says.
+ * samples — the current draw of every sample set, concatenated (BloSampleInfo.offset); each
+ *           entry is a row index in [0, population). The runtime redraws them before each
+ *           oracle call of a stochastic problem, and replays them when a method recomputes.
+ * work    — scratch of BloProblem.work_size doubles; kernels never allocate. */
+typedef struct BloEnv {
+  const double *const *data;
+  const int64_t *samples;
+  double *work;
+} BloEnv;
+
+/* Every kernel has this signature. x (nx), y (ny) and v (ny, the direction vector; NULL when
+ * unused) are inputs; out[i] are the outputs listed for each kernel below, caller-allocated,
+ * never aliasing the inputs. Kernels are deterministic given (x, y, v, data, samples) and are
+ * not reentrant on one work buffer. */
+typedef void (*BloKernelFn)(const BloEnv *env, const double *x, const double *y,
+                            const double *v, double *const *out);
+
+typedef enum BloKernelId {
+  BLO_K_F,               /* out[0] = f(x, y)                                   [1]          */
+  BLO_K_G,               /* out[0] = g(x, y)                                   [1]          */
+  BLO_K_GRAD_F,          /* out[0] = f, out[1] = grad_x f [nx], out[2] = grad_y f [ny]      */
+  BLO_K_GRAD_Y_G,        /* out[0] = g, out[1] = grad_y g [ny]                              */
+  BLO_K_HVP_YY,          /* out[0] = (d2 g / dy dy) v [ny]                                  */
+  BLO_K_HVP_XY,          /* out[0] = (d2 g / dx dy) v [nx]   (= grad_x <grad_y g, v>)       */
+  BLO_K_GRAD_Y_G_HVP_YY, /* out[0] = g, out[1] = grad_y g [ny], out[2] = hvp_yy v [ny]      */
+  BLO_K_HVP_BOTH,        /* out[0] = hvp_yy v [ny], out[1] = hvp_xy v [nx]                  */
+  BLO_K_INIT_Y,          /* out[0] = y0 = Phi(x) [ny], the lower initialiser (y, v unused)   */
+  BLO_K_INIT_VJP,        /* out[0] = (dPhi/dx)^T v [nx]  (zero when Phi does not use x)     */
+  BLO_K_REPORTS,         /* out[0] = every report value [n_reports]                         */
+  BLO_K_COUNT
+} BloKernelId;
+
+typedef struct BloTensorInfo {
+  const char *name;
+  int rank;            /* 0 scalar, 1 vector, 2 matrix */
+  int64_t rows, cols;  /* a vector has cols = 1, a scalar rows = cols = 1 */
+} BloTensorInfo;
+
+typedef struct BloVarInfo {
+  const char *name;
+  int level;           /* 0 upper (part of x), 1 lower (part of y) */
+  int rank;
+  int64_t rows, cols;
+  int64_t offset;      /* first element in x or y */
+} BloVarInfo;
+
+typedef struct BloSampleInfo {
+  const char *name;
+  int64_t batch;       /* K indices drawn per oracle call */
+  int64_t population;  /* drawn from 0..population-1 without replacement */
+  int64_t offset;      /* position in BloEnv.samples */
+} BloSampleInfo;
+
+typedef struct BloProblem {
+  int abi_version;               /* BLO_ABI_VERSION */
+  const char *name;
+  int64_t nx, ny;
+  int n_vars;                    /* upper variables first, then lower, in declaration order */
+  const BloVarInfo *vars;
+  int n_data;
+  const BloTensorInfo *data_info;
+  const double *const *data;     /* bound data, one pointer per data tensor */
+  int n_samples;
+  const BloSampleInfo *samples;
+  int64_t sample_total;          /* length of BloEnv.samples */
+  int n_reports;
+  const char *const *report_names;
+  BloKernelFn kernels[BLO_K_COUNT];
+  double kernel_flops[BLO_K_COUNT]; /* cost model: floating-point operations per call */
+  int64_t work_size;             /* doubles of scratch every kernel may use */
+  int init_uses_x;               /* the lower initialiser depends on x (unrolled methods) */
+  const double *x0;              /* initial upper variables [nx] */
+  const double *y0;              /* initial lower variables [ny] (Phi(x0) if init_uses_x) */
+  void *backend;                 /* owned by whoever built the problem */
+} BloProblem;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,244 @@
+/* rt_methods.c — the method/option catalogue (see rt_methods.h) and option parsing.
+ * Defaults follow ALGORITHMS.md; a NaN default means "derived" and is documented in help. */
+#include "rt_methods.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BIG 1e300
+#define COMMON(steps_def, xs_def, ys_def, inner_def)                                          \
+  {"outer_steps", RT_OPT_INT, steps_def, NULL, NULL, 0, 1e12, "outer iterations K"},          \
+  {"x_step", RT_OPT_REAL, xs_def, NULL, NULL, 0, BIG, "upper step size (lambda)"},            \
+  {"y_step", RT_OPT_REAL, ys_def, NULL, NULL, 0, BIG, "lower gradient step size (theta)"},    \
+  {"inner_steps", RT_OPT_INT, inner_def, NULL, NULL, 0, 1e9, "lower steps per outer step (T)"}, \
+  {"seed", RT_OPT_INT, 1, NULL, NULL, 0, 9007199254740991.0, "random seed (data and sampling)"}, \
+  {"trace_every", RT_OPT_INT, 10, NULL, NULL, 1, 1e12, "outer steps between trace rows"},    \
+  {"tol", RT_OPT_REAL, 0, NULL, NULL, 0, BIG, "stop when the hypergradient estimate norm is below (0: off)"}, \
+  {"meta_batch", RT_OPT_INT, 1, NULL, NULL, 1, 1e6, "independent sample draws averaged per oracle"}
+
+static const RtOptSpec opts_lancbio[] = {
+  COMMON(1000, 1, 1e-5, 5),
+  {"m0", RT_OPT_INT, 1, NULL, NULL, 1, 1e6, "initial Krylov dimension"},
+  {"m_max", RT_OPT_INT, 80, NULL, NULL, 1, 1e6, "largest Krylov dimension before restart"},
+  {"m_growth", RT_OPT_REAL, 1.1, NULL, NULL, 1, BIG, "growth factor rho of m"},
+  {"m_period", RT_OPT_INT, 20, NULL, NULL, 1, 1e12, "outer steps F between growths of m"},
+};
+static const RtOptSpec opts_subbio[] = {
+  COMMON(1000, 1, 1e-5, 5),
+  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step of the second subspace direction (default y_step)"},
+};
+static const RtOptSpec opts_ufom[] = {
+  COMMON(1000, 0.1, 0.1, 0),
+  {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps"},
+  {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha"},
+  {"q", RT_OPT_REAL_OR_WORD, 0.1, NULL, "adaptive", 1e-12, 1, "probability of an exact draw, or adaptive"},
+  {"q_min", RT_OPT_REAL, 0.05, NULL, NULL, 1e-12, 1, "lower clamp of adaptive q"},
+  {"ema_beta", RT_OPT_REAL, 0.99, NULL, NULL, 0, 0.999999, "EMA factor of adaptive q"},
+  {"checkpoint", RT_OPT_WORD, NAN, "none", "none|sqrt", 0, 0, "exact branch: recompute (none) or sqrt(r) checkpoints"},
+  {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
+};
+static const RtOptSpec opts_fom[] = {
+  COMMON(1000, 0.1, 0.1, 0),
+  {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps"},
+  {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha"},
+  {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
+};
+static const RtOptSpec opts_itd[] = {
+  COMMON(1000, 0.1, 0.1, 0),
+  {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps (all stored)"},
+  {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha"},
+  {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
+};
+static const RtOptSpec opts_aid_cg[] = {
+  COMMON(1000, 1, 1e-5, 10),
+  {"cg_steps", RT_OPT_INT, 5, NULL, NULL, 1, 1e9, "CG steps Q on A v = b per outer step (warm start)"},
+};
+static const RtOptSpec opts_amigo_gd[] = {
+  COMMON(1000, 1, 1e-5, 10),
+  {"v_steps", RT_OPT_INT, 5, NULL, NULL, 1, 1e9, "gradient steps Q on A v = b per outer step"},
+  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step on A v = b (default y_step)"},
+};
+static const RtOptSpec opts_soba[] = {
+  COMMON(1000, 1, 1e-5, 1),
+  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step on A v = b (default y_step)"},
+};
+static const RtOptSpec opts_stocbio[] = {
+  COMMON(1000, 1, 1e-5, 10),
+  {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "Neumann terms Q"},
+  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
+};
+static const RtOptSpec opts_bsa[] = {
+  COMMON(1000, 1, 1e-5, 10),
+  {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "maximum Neumann truncation Q"},
+  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
+  {"x_decay", RT_OPT_REAL, 0.5, NULL, NULL, 0, 2, "upper steps x_step*max(0.01, (k+1)^-x_decay)"},
+};
+static const RtOptSpec opts_ttsa[] = {
+  COMMON(1000, 1, 1e-5, 1),
+  {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "maximum Neumann truncation Q"},
+  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
+  {"x_decay", RT_OPT_REAL, 0.4, NULL, NULL, 0, 2, "upper steps x_step*max(0.01, (k+1)^-x_decay)"},
+};
+static const RtOptSpec opts_exact[] = {
+  COMMON(1000, 1, 1e-5, 0),
+  {"y_tol", RT_OPT_REAL, 1e-10, NULL, NULL, 0, BIG, "solve the lower level until |grad_y g| < y_tol"},
+  {"max_inner", RT_OPT_INT, 100, NULL, NULL, 1, 1e9, "Newton steps allowed per lower solve"},
+};
+
+#define M(name, summary, opts, unrolled, small) {name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small}
+const RtMethodSpec rt_methods[] = {
+  M("lancbio", "dynamic Lanczos (LancBiO): Krylov subspace reused across outer steps", opts_lancbio, false, false),
+  M("subbio", "subspace method (SubBiO): 2-dimensional Galerkin solve per step", opts_subbio, false, false),
+  M("ufom", "unbiased first-order estimator over an unrolled inner loop (UFOM)", opts_ufom, true, false),
+  M("fom", "first-order MAML-style estimator (biased, no second derivatives)", opts_fom, true, false),
+  M("itd", "iterative differentiation: reverse mode through r stored inner steps", opts_itd, true, false),
+  M("aid_cg", "AmIGO-CG: warm-started conjugate gradient on A v = b", opts_aid_cg, false, false),
+  M("amigo_gd", "AmIGO-GD: warm-started gradient steps on A v = b", opts_amigo_gd, false, false),
+  M("soba", "SOBA: joint single steps on y, v and x", opts_soba, false, false),
+  M("stocbio", "stocBiO: truncated Neumann series", opts_stocbio, false, false),
+  M("bsa", "BSA: randomly truncated Neumann series", opts_bsa, false, false),
+  M("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false, false),
+  M("exact", "exact hypergradient: lower level solved by Newton, dense solve of A v = b", opts_exact, false, true),
+};
+const int rt_nmethods = (int)(sizeof rt_methods / sizeof rt_methods[0]);
+
+const RtMethodSpec *rt_method_find(const char *name) {
+  for (int i = 0; i < rt_nmethods; i++)
+    if (strcmp(rt_methods[i].name, name) == 0) return &rt_methods[i];
+  return NULL;
+}
+
+static int option_index(const RtMethodSpec *m, const char *name) {
+  for (int i = 0; i < m->nopts; i++)
+    if (strcmp(m->opts[i].name, name) == 0) return i;
+  return -1;
+}
+
+const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name) {
+  int i = option_index(m, name);
+  return i < 0 ? NULL : &m->opts[i];
+}
+
+const char *rt_method_names(void) {
+  static char buf[512];
+  buf[0] = '\0';
+  for (int i = 0; i < rt_nmethods; i++) {
+    if (i) strcat(buf, ", ");
+    strcat(buf, rt_methods[i].name);
+  }
+  return buf;
+}
+
+const char *rt_method_option_names(const RtMethodSpec *m) {
+  static char buf[1024];
+  buf[0] = '\0';
+  for (int i = 0; i < m->nopts; i++) {
+    if (i) strcat(buf, ", ");
+    strcat(buf, m->opts[i].name);
+  }
+  return buf;
+}
+
+void rt_options_init(RtOptions *o, const RtMethodSpec *m) {
+  assert(m->nopts <= RT_MAX_OPTS);
+  memset(o, 0, sizeof *o);
+  o->method = m;
+  for (int i = 0; i < m->nopts; i++) {
+    o->num[i] = m->opts[i].def;
+    if (m->opts[i].def_word) snprintf(o->word[i], sizeof o->word[i], "%s", m->opts[i].def_word);
+  }
+}
+
+static bool word_allowed(const char *words, const char *w) {
+  size_t n = strlen(w);
+  const char *p = words;
+  while (p && *p) {
+    const char *bar = strchr(p, '|');
+    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+    if (len == n && strncmp(p, w, n) == 0) return true;
+    p = bar ? bar + 1 : NULL;
+  }
+  return false;
+}
+
+static char msg[1200];
+
+static const char *unknown_option(const RtOptions *o, const char *key) {
+  snprintf(msg, sizeof msg, "unknown option '%s' for method '%s'; valid options: %s", key,
+           o->method->name, rt_method_option_names(o->method));
+  return msg;
+}
+
+const char *rt_options_set_num(RtOptions *o, const char *key, double value) {
+  int i = option_index(o->method, key);
+  if (i < 0) return unknown_option(o, key);
+  const RtOptSpec *s = &o->method->opts[i];
+  if (s->kind == RT_OPT_WORD) {
+    snprintf(msg, sizeof msg, "option '%s' takes one of: %s", key, s->words);
+    return msg;
+  }
+  if (!isfinite(value)) {
+    snprintf(msg, sizeof msg, "option '%s' must be a finite number", key);
+    return msg;
+  }
+  if (s->kind == RT_OPT_INT && value != floor(value)) {
+    snprintf(msg, sizeof msg, "option '%s' must be an integer, got %.17g", key, value);
+    return msg;
+  }
+  if (value < s->min || value > s->max) {
+    if (s->max >= BIG)
+      snprintf(msg, sizeof msg, "option '%s' must be at least %g, got %.17g", key, s->min, value);
+    else
+      snprintf(msg, sizeof msg, "option '%s' must be in [%g, %g], got %.17g", key, s->min, s->max, value);
+    return msg;
+  }
+  o->num[i] = value;
+  o->word[i][0] = '\0';
+  o->set[i] = true;
+  return NULL;
+}
+
+const char *rt_options_set_word(RtOptions *o, const char *key, const char *word) {
+  int i = option_index(o->method, key);
+  if (i < 0) return unknown_option(o, key);
+  const RtOptSpec *s = &o->method->opts[i];
+  if (!s->words || !word_allowed(s->words, word)) {
+    if (s->words)
+      snprintf(msg, sizeof msg, "option '%s' does not accept '%s'; expected %s%s", key, word,
+               s->kind == RT_OPT_WORD ? "one of: " : "a number or ", s->words);
+    else
+      snprintf(msg, sizeof msg, "option '%s' expects a number, got '%s'", key, word);
+    return msg;
+  }
+  snprintf(o->word[i], sizeof o->word[i], "%s", word); /* allowed words are short */
+  o->num[i] = NAN;
+  o->set[i] = true;
+  return NULL;
+}
+
+const char *rt_options_set(RtOptions *o, const char *key, const char *value) {
+  if (option_index(o->method, key) < 0) return unknown_option(o, key);
+  char *end;
+  errno = 0;
+  double d = strtod(value, &end);
+  if (end != value && *end == '\0' && errno == 0) return rt_options_set_num(o, key, d);
+  return rt_options_set_word(o, key, value);
+}
+
+double rt_opt_num(const RtOptions *o, const char *key) {
+  int i = option_index(o->method, key);
+  assert(i >= 0 && "option not in method table");
+  return o->num[i];
+}
+
+int rt_opt_int(const RtOptions *o, const char *key) { return (int)rt_opt_num(o, key); }
+
+const char *rt_opt_word(const RtOptions *o, const char *key) {
+  int i = option_index(o->method, key);
+  assert(i >= 0 && "option not in method table");
+  return o->word[i][0] ? o->word[i] : NULL;
+}

@@ -1,0 +1,68 @@
+/* rt_methods.h — the catalogue of solve methods and their options: names, kinds, defaults,
+ * bounds. Sema validates `solve` options and `--set` against it; solvers read resolved values
+ * from an RtOptions filled from it. One table, so the checker and the runtime never disagree. */
+#ifndef BLOC_RT_METHODS_H
+#define BLOC_RT_METHODS_H
+
+#include <stdbool.h>
+
+typedef enum RtOptKind {
+  RT_OPT_INT,   /* an integer in [min, max] */
+  RT_OPT_REAL,  /* a real in [min, max]; NaN default = "derived" (see help) */
+  RT_OPT_WORD,  /* one of the words in `words` */
+  RT_OPT_REAL_OR_WORD /* a real in [min, max] or one of `words` (e.g. q = 0.1 | adaptive) */
+} RtOptKind;
+
+typedef struct RtOptSpec {
+  const char *name;
+  RtOptKind kind;
+  double def;          /* default number (NaN: derived from another option, see help) */
+  const char *def_word;/* default word for WORD options (or REAL_OR_WORD defaulting to a word) */
+  const char *words;   /* "|"-separated allowed words */
+  double min, max;
+  const char *help;
+} RtOptSpec;
+
+typedef struct RtMethodSpec {
+  const char *name;
+  const char *summary;
+  const RtOptSpec *opts;
+  int nopts;
+  bool unrolled;       /* lower level is an unrolled loop restarted from y0 = Phi(x) */
+  bool needs_small_y;  /* exact: dense solve in y */
+} RtMethodSpec;
+
+extern const RtMethodSpec rt_methods[];
+extern const int rt_nmethods;
+
+/* The method called `name`, or NULL. */
+const RtMethodSpec *rt_method_find(const char *name);
+/* The option `name` of method m, or NULL. */
+const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name);
+/* "a, b, c" list of method names / option names of m (static buffer, for messages). */
+const char *rt_method_names(void);
+const char *rt_method_option_names(const RtMethodSpec *m);
+
+/* Resolved option values of one run. */
+#define RT_MAX_OPTS 32
+typedef struct RtOptions {
+  const RtMethodSpec *method;
+  double num[RT_MAX_OPTS];        /* per option index in method->opts */
+  char word[RT_MAX_OPTS][32];     /* word values ("" when the value is numeric) */
+  bool set[RT_MAX_OPTS];          /* given explicitly */
+} RtOptions;
+
+/* Fill defaults for method m. */
+void rt_options_init(RtOptions *o, const RtMethodSpec *m);
+/* Set option `key` from text ("0.1", "adaptive"). Returns NULL on success, or a static
+ * message describing what is wrong (unknown option with the valid list, bad value, range). */
+const char *rt_options_set(RtOptions *o, const char *key, const char *value);
+/* Set a numeric / word value; same error convention. */
+const char *rt_options_set_num(RtOptions *o, const char *key, double value);
+const char *rt_options_set_word(RtOptions *o, const char *key, const char *word);
+/* Lookups by name (the option must exist in the method: asserts otherwise). */
+double rt_opt_num(const RtOptions *o, const char *key);
+int rt_opt_int(const RtOptions *o, const char *key);
+const char *rt_opt_word(const RtOptions *o, const char *key); /* NULL if numeric */
+
+#endif

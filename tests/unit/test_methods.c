@@ -1,0 +1,69 @@
+/* test_methods.c — the method/option catalogue: lookups, defaults, validation messages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "rt_methods.h"
+
+static void test_every_method_listed(void **state) {
+  (void)state;
+  const char *names[] = {"lancbio", "subbio", "ufom", "fom", "itd", "aid_cg", "amigo_gd",
+                         "soba", "stocbio", "bsa", "ttsa", "exact"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    const RtMethodSpec *m = rt_method_find(names[i]);
+    assert_non_null(m);
+    assert_non_null(rt_method_option(m, "outer_steps"));
+    assert_non_null(rt_method_option(m, "tol"));
+  }
+  assert_null(rt_method_find("newton"));
+}
+
+static void test_defaults_and_set(void **state) {
+  (void)state;
+  RtOptions o;
+  rt_options_init(&o, rt_method_find("lancbio"));
+  assert_int_equal(rt_opt_int(&o, "m_max"), 80);
+  assert_true(rt_opt_num(&o, "m_growth") == 1.1);
+  assert_null(rt_options_set(&o, "m_max", "10"));
+  assert_int_equal(rt_opt_int(&o, "m_max"), 10);
+  const char *err = rt_options_set(&o, "m_maxx", "10");
+  assert_non_null(err);
+  assert_non_null(strstr(err, "unknown option 'm_maxx' for method 'lancbio'"));
+  assert_non_null(strstr(err, "m_max"));
+  err = rt_options_set(&o, "m_max", "2.5");
+  assert_non_null(strstr(err, "must be an integer"));
+  err = rt_options_set(&o, "x_step", "-1");
+  assert_non_null(strstr(err, "must be at least 0"));
+}
+
+static void test_words(void **state) {
+  (void)state;
+  RtOptions o;
+  rt_options_init(&o, rt_method_find("ufom"));
+  assert_true(rt_opt_num(&o, "q") == 0.1);
+  assert_null(rt_opt_word(&o, "q"));
+  assert_string_equal(rt_opt_word(&o, "checkpoint"), "none");
+  assert_null(rt_options_set(&o, "q", "adaptive"));
+  assert_string_equal(rt_opt_word(&o, "q"), "adaptive");
+  RtOptions copy = o; /* options are plain values: copies stay valid */
+  assert_string_equal(rt_opt_word(&copy, "q"), "adaptive");
+  assert_null(rt_options_set(&o, "q", "0.5"));
+  assert_null(rt_opt_word(&o, "q"));
+  assert_non_null(strstr(rt_options_set(&o, "q", "always"), "expected a number or adaptive"));
+  assert_non_null(strstr(rt_options_set(&o, "checkpoint", "2"), "takes one of: none|sqrt"));
+  assert_non_null(strstr(rt_options_set(&o, "q", "1.5"), "must be in"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_every_method_listed),
+    cmocka_unit_test(test_defaults_and_set),
+    cmocka_unit_test(test_words),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
