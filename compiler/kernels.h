@@ -1,0 +1,51 @@
+/* kernels.h — a problem in IR form: the data stage, initial values, and one IR kernel per
+ * entry of the ABI (runtime/blo_abi.h). Built from a checked Program by lower.c (AST -> IR)
+ * and kernels.c (derivatives). Backends (JIT, C emitter, evaluator adapter) turn each IrKernel
+ * into a BloKernelFn with exactly the output layout blo_abi.h documents. */
+#ifndef BLOC_KERNELS_H
+#define BLOC_KERNELS_H
+
+#include "blo_abi.h"
+#include "ir.h"
+#include "sema.h"
+
+/* One output of a kernel: node's elements (row-major) are written to out[slot] + offset. */
+typedef struct IrOutput {
+  int slot;
+  int64_t offset;
+  IrNode *node;
+} IrOutput;
+
+typedef struct IrKernel {
+  BloKernelId id;
+  const char *name;         /* "grad_y_g", ... (also the symbol suffix in generated code) */
+  IrOutput *outs;
+  int nouts;
+  int nslots;               /* number of out[] pointers the kernel writes */
+  int64_t slot_size[4];     /* doubles per slot */
+  bool uses_v;              /* reads the direction vector */
+} IrKernel;
+
+typedef struct IrProblem {
+  IrGraph graph;
+  const Program *prog;
+  int64_t nx, ny;
+  /* data stage: data tensor k has value data_value[k] (a graph of data-stage ops over
+   * earlier data tensors, as IR_DATA leaves), shape data_shape[k] */
+  int ndata;
+  IrNode **data_value;
+  const char **data_name;
+  uint8_t *data_symmetric;  /* known symmetric (static inference, or checked on the values) */
+  /* initial values: upper_init[i] for upper variable i (data-stage graph), lower_init[j] for
+   * lower variable j (may depend on x: the unrolled-loop start y0 = Phi(x)) */
+  IrNode **upper_init, **lower_init;
+  /* the variables as IR leaves and their direction leaves */
+  IrNode **xvars, **yvars, **dirs;
+  int nupper, nlower;
+  IrNode *f, *g;
+  IrNode **reports;
+  int nreports;
+  IrKernel kernels[BLO_K_COUNT];
+} IrProblem;
+
+#endif

@@ -1,0 +1,327 @@
+/* test_diff.c — symbolic derivatives against central finite differences, for every
+ * differentiable IR op and compositions of them: gradients (reverse mode), Hessian-vector
+ * products (forward over reverse), mixed products (reverse over reverse), HVP symmetry. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diff.h"
+#include "eval.h"
+#include "ir.h"
+#include "rt_rng.h"
+
+/* Problem layout used by every case: x = [a (vector 3) ; A (matrix 2x3)], y = [b (vector 3) ;
+ * B (matrix 3x2)], data D (matrix 4x3), d (vector 3), sample set S (2 of 4). */
+enum { NX = 9, NY = 9 };
+
+typedef struct Vars {
+  IrNode *a, *A, *b, *B, *D, *d, *S;
+} Vars;
+
+typedef IrNode *(*BuildFn)(IrGraph *g, const Vars *v);
+
+static double Ddata[12], ddata[3];
+static int64_t samples[2] = {3, 1};
+
+static void make_vars(IrGraph *g, Vars *v) {
+  v->a = ir_var(g, 0, 0, 0, shape_vector(3));
+  v->A = ir_var(g, 0, 1, 3, shape_matrix(2, 3));
+  v->b = ir_var(g, 1, 0, 0, shape_vector(3));
+  v->B = ir_var(g, 1, 1, 3, shape_matrix(3, 2));
+  v->D = ir_data(g, 0, shape_matrix(4, 3));
+  v->d = ir_data(g, 1, shape_vector(3));
+  v->S = ir_sample(g, 0, 0, 2);
+}
+
+static double eval_scalar(IrGraph *g, IrNode *n, const double *x, const double *y, const double *v) {
+  const double *data[2] = {Ddata, ddata};
+  IrEvalInputs in = {.x = x, .y = y, .v = v, .data = data, .samples = samples};
+  double out;
+  double *outs[1] = {&out};
+  IrEvalError err;
+  assert_int_equal(ir_eval(g, &n, 1, &in, outs, &err), 0);
+  return out;
+}
+
+static void eval_vec(IrGraph *g, IrNode *const *nodes, int n, const double *x, const double *y,
+                     const double *v, double *out) {
+  const double *data[2] = {Ddata, ddata};
+  IrEvalInputs in = {.x = x, .y = y, .v = v, .data = data, .samples = samples};
+  double *outs[4];
+  int64_t off = 0;
+  for (int i = 0; i < n; i++) {
+    outs[i] = out + off;
+    off += shape_size(nodes[i]->shape);
+  }
+  IrEvalError err;
+  assert_int_equal(ir_eval(g, nodes, (size_t)n, &in, outs, &err), 0);
+}
+
+static void check_close(const char *what, const char *name, const double *got, const double *want, int n, double tol) {
+  double scale = 1, worst = 0;
+  for (int i = 0; i < n; i++) scale = fmax(scale, fabs(want[i]));
+  for (int i = 0; i < n; i++) worst = fmax(worst, fabs(got[i] - want[i]));
+  if (worst > tol * scale) {
+    fprintf(stderr, "%s of '%s': max error %.3g (scale %.3g)\n", what, name, worst, scale);
+    for (int i = 0; i < n; i++) fprintf(stderr, "  [%d] got %.15g want %.15g\n", i, got[i], want[i]);
+    fail();
+  }
+}
+
+/* Runs every derivative check on the scalar built by `build`. */
+static void check_case(const char *name, BuildFn build, uint64_t seed) {
+  Arena arena;
+  arena_init(&arena);
+  IrGraph g;
+  ir_graph_init(&g, &arena);
+  Vars v;
+  make_vars(&g, &v);
+  IrNode *f = build(&g, &v);
+  assert_int_equal(f->shape.rank, 0);
+
+  RtRng rng;
+  rt_rng_seed(&rng, seed);
+  double x[NX], y[NY], dir[NY], u[NY];
+  for (int i = 0; i < NX; i++) x[i] = rt_rng_uniform(&rng, -1, 1);
+  for (int i = 0; i < NY; i++) y[i] = rt_rng_uniform(&rng, -1, 1);
+  for (int i = 0; i < NY; i++) dir[i] = rt_rng_uniform(&rng, -1, 1);
+  for (int i = 0; i < NY; i++) u[i] = rt_rng_uniform(&rng, -1, 1);
+
+  IrNode *xl[2] = {v.a, v.A}, *yl[2] = {v.b, v.B};
+  IrNode *one = ir_scalar(&g, 1);
+  IrNode *gx[2], *gy[2];
+  diff_vjp(&g, &f, &one, 1, IR_DEP_X, xl, 2, gx);
+  diff_vjp(&g, &f, &one, 1, IR_DEP_Y, yl, 2, gy);
+
+  const double h = 1e-5;
+  double got[NX + NY], want[NX + NY];
+  /* gradients */
+  eval_vec(&g, gx, 2, x, y, NULL, got);
+  for (int i = 0; i < NX; i++) {
+    double xp[NX], xm[NX];
+    memcpy(xp, x, sizeof x); memcpy(xm, x, sizeof x);
+    xp[i] += h; xm[i] -= h;
+    want[i] = (eval_scalar(&g, f, xp, y, NULL) - eval_scalar(&g, f, xm, y, NULL)) / (2 * h);
+  }
+  check_close("grad_x", name, got, want, NX, 1e-6);
+  eval_vec(&g, gy, 2, x, y, NULL, got);
+  for (int i = 0; i < NY; i++) {
+    double yp[NY], ym[NY];
+    memcpy(yp, y, sizeof y); memcpy(ym, y, sizeof y);
+    yp[i] += h; ym[i] -= h;
+    want[i] = (eval_scalar(&g, f, x, yp, NULL) - eval_scalar(&g, f, x, ym, NULL)) / (2 * h);
+  }
+  check_close("grad_y", name, got, want, NY, 1e-6);
+
+  /* hvp_yy = d/de grad_y(y + e v) */
+  IrNode *dl[2] = {ir_dir(&g, 0, 0, v.b->shape), ir_dir(&g, 1, 3, v.B->shape)};
+  IrNode *hv[2];
+  diff_jvp(&g, gy, 2, yl, dl, 2, hv);
+  eval_vec(&g, hv, 2, x, y, dir, got);
+  {
+    double yp[NY], ym[NY], gp[NY], gm[NY];
+    for (int i = 0; i < NY; i++) { yp[i] = y[i] + h * dir[i]; ym[i] = y[i] - h * dir[i]; }
+    eval_vec(&g, gy, 2, x, yp, NULL, gp);
+    eval_vec(&g, gy, 2, x, ym, NULL, gm);
+    for (int i = 0; i < NY; i++) want[i] = (gp[i] - gm[i]) / (2 * h);
+  }
+  check_close("hvp_yy", name, got, want, NY, 1e-6);
+  /* symmetry: u' H dir == dir' H u */
+  {
+    double hu[NY];
+    eval_vec(&g, hv, 2, x, y, u, hu);
+    double s1 = 0, s2 = 0, sc = 1;
+    for (int i = 0; i < NY; i++) { s1 += u[i] * got[i]; s2 += dir[i] * hu[i]; sc = fmax(sc, fabs(s1)); }
+    if (fabs(s1 - s2) > 1e-10 * sc) {
+      fprintf(stderr, "hvp symmetry of '%s': %.17g vs %.17g\n", name, s1, s2);
+      fail();
+    }
+  }
+  /* hvp_xy = grad_x <grad_y, v> */
+  IrNode *mx[2];
+  diff_vjp(&g, gy, dl, 2, IR_DEP_X, xl, 2, mx);
+  eval_vec(&g, mx, 2, x, y, dir, got);
+  {
+    IrNode *s = ir_add(&g, ir_dot(&g, gy[0], dl[0]), ir_dot(&g, gy[1], dl[1]));
+    for (int i = 0; i < NX; i++) {
+      double xp[NX], xm[NX];
+      memcpy(xp, x, sizeof x); memcpy(xm, x, sizeof x);
+      xp[i] += h; xm[i] -= h;
+      want[i] = (eval_scalar(&g, s, xp, y, dir) - eval_scalar(&g, s, xm, y, dir)) / (2 * h);
+    }
+  }
+  check_close("hvp_xy", name, got, want, NX, 1e-6);
+  arena_free(&arena);
+}
+
+/* ---- cases: one per op family, each mixing x and y so that second derivatives are live */
+#define G IrGraph *g
+#define S(n) ir_reduce(g, IR_SUM, n)
+#define M(a, b) ir_mul(g, a, b)
+#define AD(a, b) ir_add(g, a, b)
+#define U(op, a) ir_unary(g, op, a)
+#define C(c) ir_scalar(g, c)
+
+static IrNode *c_exp(G, const Vars *v) { return S(U(IR_EXP, M(v->a, v->b))); }
+static IrNode *c_log(G, const Vars *v) { return S(U(IR_LOG, AD(C(2), U(IR_SIN, M(v->a, v->b))))); }
+static IrNode *c_log1p(G, const Vars *v) { return S(U(IR_LOG1P, M(M(v->a, v->a), M(v->b, v->b)))); }
+static IrNode *c_sqrt(G, const Vars *v) { return S(U(IR_SQRT, AD(C(1), AD(M(v->a, v->a), M(v->b, v->b))))); }
+static IrNode *c_sincos(G, const Vars *v) { return S(AD(U(IR_SIN, M(v->a, v->b)), M(v->a, U(IR_COS, ir_add(g, v->a, v->b))))); }
+static IrNode *c_tanh(G, const Vars *v) { return S(U(IR_TANH, ir_sub(g, v->a, M(C(2), v->b)))); }
+static IrNode *c_sigmoid(G, const Vars *v) { return S(M(v->a, U(IR_SIGMOID, M(v->a, v->b)))); }
+static IrNode *c_softplus(G, const Vars *v) { return S(U(IR_SOFTPLUS, ir_sub(g, M(v->a, v->b), v->b))); }
+static IrNode *c_abs(G, const Vars *v) { return S(M(v->b, U(IR_ABS, AD(C(3), v->a)))); }
+static IrNode *c_relu(G, const Vars *v) { return S(M(M(v->b, v->b), U(IR_RELU, AD(C(2), v->a)))); }
+static IrNode *c_powc(G, const Vars *v) { return S(M(v->a, ir_powc(g, AD(C(1.5), M(v->b, v->b)), 1.5))); }
+static IrNode *c_div(G, const Vars *v) { return S(ir_div(g, AD(v->a, v->b), AD(C(2), M(v->b, v->b)))); }
+static IrNode *c_neg_sub(G, const Vars *v) { return S(M(ir_neg(g, v->a), ir_sub(g, M(v->b, v->b), v->a))); }
+static IrNode *c_scalar_bcast(G, const Vars *v) {
+  IrNode *s = S(M(v->a, v->b)); /* scalar against tensors */
+  return S(U(IR_SIN, AD(M(s, v->b), ir_div(g, v->a, AD(C(3), s)))));
+}
+static IrNode *c_where(G, const Vars *v) {
+  IrNode *mask = ir_binary(g, IR_GT, v->a, C(0));
+  return S(ir_where(g, mask, M(v->a, M(v->b, v->b)), U(IR_EXP, v->b)));
+}
+static IrNode *c_lse(G, const Vars *v) { return ir_reduce(g, IR_LSE, M(v->a, v->b)); }
+static IrNode *c_lse_rows(G, const Vars *v) {
+  IrNode *Z = ir_matmul(g, v->A, v->B); /* 2x2 */
+  return S(M(ir_reduce(g, IR_LSE_ROWS, Z), ir_reduce(g, IR_SUM_ROWS, v->A)));
+}
+static IrNode *c_softmax_ce(G, const Vars *v) {
+  /* cross entropy of logits D B (4x2) against fixed one-hot-like targets */
+  IrNode *Z = ir_matmul(g, v->D, v->B);
+  IrNode *Y = ir_outer(g, ir_const(g, 0.5, shape_vector(4)), ir_slice(g, v->a, 0, 2, 0, 1));
+  IrNode *ce = ir_sub(g, ir_reduce(g, IR_LSE_ROWS, Z), ir_reduce(g, IR_SUM_ROWS, M(Z, Y)));
+  return S(ce);
+}
+static IrNode *c_matmul(G, const Vars *v) { return S(U(IR_SIN, ir_matmul(g, v->A, v->B))); }
+static IrNode *c_matvec(G, const Vars *v) {
+  IrNode *t = ir_matvec(g, v->D, M(v->a, v->b));
+  return ir_dot(g, t, t);
+}
+static IrNode *c_vecmat(G, const Vars *v) {
+  IrNode *t = ir_vecmat(g, ir_slice(g, v->b, 0, 2, 0, 1), v->A); /* vector[3] */
+  return S(M(U(IR_COS, t), v->b));
+}
+static IrNode *c_outer(G, const Vars *v) { return S(M(ir_outer(g, v->a, v->b), U(IR_SIN, ir_matmul(g, v->B, v->A)))); }
+static IrNode *c_transpose(G, const Vars *v) { return S(M(ir_transpose(g, v->A), M(v->B, v->B))); }
+static IrNode *c_sum_rows_cols(G, const Vars *v) {
+  IrNode *P = ir_matmul(g, v->B, v->A); /* 3x3 */
+  return AD(ir_dot(g, ir_reduce(g, IR_SUM_ROWS, P), v->a), ir_dot(g, ir_reduce(g, IR_SUM_COLS, M(P, P)), v->b));
+}
+static IrNode *c_rowwise_colwise(G, const Vars *v) {
+  IrNode *R = M(v->B, ir_bcast_rows(g, ir_slice(g, v->a, 1, 3, 0, 1), 3)); /* rowwise(B, a[1:3]) */
+  IrNode *Cw = M(v->B, ir_bcast_cols(g, v->b, 2));                        /* colwise(B, b) */
+  return S(M(U(IR_TANH, R), Cw));
+}
+static IrNode *c_slice_reshape(G, const Vars *v) {
+  IrNode *row = ir_reshape(g, ir_slice(g, v->A, 1, 2, 0, 3), shape_vector(3)); /* A[1, :] */
+  IrNode *col = ir_reshape(g, ir_slice(g, v->B, 0, 3, 1, 2), shape_vector(3)); /* B[:, 1] */
+  IrNode *e = ir_reshape(g, ir_slice(g, v->b, 2, 3, 0, 1), shape_scalar());
+  return S(M(M(row, col), AD(e, v->a)));
+}
+static IrNode *c_gather(G, const Vars *v) {
+  IrNode *rows = ir_gather(g, v->D, v->S);                 /* 2x3 data rows */
+  IrNode *z = ir_matvec(g, rows, M(v->a, v->b));            /* 2 */
+  IrNode *B2 = ir_gather(g, ir_transpose(g, v->A), ir_sample(g, 1, 2, 2)); /* rows of A' */
+  return AD(S(U(IR_SOFTPLUS, z)), S(M(B2, ir_slice(g, v->B, 0, 2, 0, 2))));
+}
+static IrNode *c_diag_trace(G, const Vars *v) {
+  IrNode *P = ir_matmul(g, v->B, v->A);
+  IrNode *tr = S(ir_diagv(g, M(P, P)));
+  return AD(tr, S(ir_matvec(g, ir_diagm(g, v->b), M(v->a, v->a))));
+}
+static IrNode *c_cat(G, const Vars *v) {
+  IrNode *parts[3] = {v->a, S(v->b), ir_reshape(g, v->B, shape_vector(6))};
+  IrNode *c = ir_cat(g, IR_CAT, parts, 3); /* vector[10] */
+  IrNode *w = ir_cat(g, IR_CAT, (IrNode *[]){v->b, v->b, ir_reshape(g, v->A, shape_vector(6)), S(v->a)}, 4);
+  IrNode *hc = ir_cat(g, IR_HCAT, (IrNode *[]){v->B, v->a}, 2); /* 3x3 */
+  IrNode *vc = ir_cat(g, IR_VCAT, (IrNode *[]){v->A, ir_transpose(g, v->B)}, 2); /* 4x3 */
+  return AD(ir_dot(g, U(IR_SIN, c), ir_slice(g, w, 0, 10, 0, 1)), AD(S(M(hc, hc)), S(M(vc, U(IR_EXP, vc)))));
+}
+static IrNode *c_mean_norm(G, const Vars *v) {
+  IrNode *r = ir_sub(g, M(v->a, v->b), v->d);
+  IrNode *norm = U(IR_SQRT, ir_dot(g, r, r));
+  IrNode *mean = ir_scale(g, 1.0 / 6, S(M(v->B, v->B)));
+  return M(norm, AD(C(1), mean));
+}
+static IrNode *c_synthetic(G, const Vars *v) {
+  /* LancBiO synthetic g with a 3x3 SPD "G" = D'D + I (data only) */
+  IrNode *Gm = ir_add(g, ir_matmul(g, ir_transpose(g, v->D), v->D), ir_const(g, 0, shape_matrix(3, 3)));
+  IrNode *t1 = ir_scale(g, 0.5, S(U(IR_SIN, AD(v->a, v->b))));
+  IrNode *t2 = ir_reduce(g, IR_LSE, M(v->a, v->b));
+  IrNode *t3 = ir_scale(g, 0.5, ir_dot(g, v->b, M(v->d, v->b)));
+  IrNode *t4 = ir_scale(g, 0.5, ir_dot(g, v->b, ir_matvec(g, Gm, v->b)));
+  return AD(AD(t1, t2), AD(t3, t4));
+}
+
+#define CASE(fn) static void test_##fn(void **state) { (void)state; check_case(#fn, fn, 7); check_case(#fn, fn, 99); }
+CASE(c_exp) CASE(c_log) CASE(c_log1p) CASE(c_sqrt) CASE(c_sincos) CASE(c_tanh) CASE(c_sigmoid)
+CASE(c_softplus) CASE(c_abs) CASE(c_relu) CASE(c_powc) CASE(c_div) CASE(c_neg_sub) CASE(c_scalar_bcast)
+CASE(c_where) CASE(c_lse) CASE(c_lse_rows) CASE(c_softmax_ce) CASE(c_matmul) CASE(c_matvec)
+CASE(c_vecmat) CASE(c_outer) CASE(c_transpose) CASE(c_sum_rows_cols) CASE(c_rowwise_colwise)
+CASE(c_slice_reshape) CASE(c_gather) CASE(c_diag_trace) CASE(c_cat) CASE(c_mean_norm) CASE(c_synthetic)
+
+/* Simplifier facts the derivative kernels rely on. */
+static void test_simplify(void **state) {
+  (void)state;
+  Arena arena;
+  arena_init(&arena);
+  IrGraph g;
+  ir_graph_init(&g, &arena);
+  Vars v;
+  make_vars(&g, &v);
+  IrNode *zero = ir_const(&g, 0, shape_vector(3));
+  assert_ptr_equal(ir_add(&g, v.a, zero), v.a);
+  assert_ptr_equal(ir_mul(&g, v.a, ir_scalar(&g, 1)), v.a);
+  assert_true(ir_is_zero(ir_mul(&g, v.a, zero)));
+  assert_ptr_equal(ir_transpose(&g, ir_transpose(&g, v.A)), v.A);
+  assert_ptr_equal(ir_neg(&g, ir_neg(&g, v.b)), v.b);
+  /* hash-consing: the same expression twice is one node, commutative operands canonical */
+  assert_ptr_equal(ir_mul(&g, v.a, v.b), ir_mul(&g, v.b, v.a));
+  assert_ptr_equal(ir_add(&g, ir_unary(&g, IR_EXP, v.a), v.b), ir_add(&g, v.b, ir_unary(&g, IR_EXP, v.a)));
+  /* 0.5 (e y) + 0.5 (e y) = e y */
+  IrNode *ey = ir_mul(&g, v.d, v.b);
+  assert_ptr_equal(ir_add(&g, ir_scale(&g, 0.5, ey), ir_scale(&g, 0.5, ey)), ey);
+  /* sum(fill(c)) folds, sum of a broadcast scalar scales */
+  double c;
+  assert_true(ir_is_const(ir_reduce(&g, IR_SUM, ir_const(&g, 2, shape_matrix(2, 3))), &c));
+  assert_true(c == 12);
+  /* the gradient of 0.5 y'Gy for symmetric data G is G y: one matvec */
+  uint8_t sym[3] = {0, 0, 1};
+  g.sym_data = sym;
+  g.nsym_data = 3;
+  IrNode *Gm = ir_data(&g, 2, shape_matrix(3, 3));
+  IrNode *q = ir_scale(&g, 0.5, ir_dot(&g, v.b, ir_matvec(&g, Gm, v.b)));
+  IrNode *one = ir_scalar(&g, 1), *gy;
+  diff_vjp(&g, &q, &one, 1, IR_DEP_Y, &v.b, 1, &gy);
+  assert_ptr_equal(gy, ir_matvec(&g, Gm, v.b));
+  arena_free(&arena);
+}
+
+int main(void) {
+  for (int i = 0; i < 12; i++) Ddata[i] = sin(1.0 + i) * 0.8;
+  for (int i = 0; i < 3; i++) ddata[i] = 0.3 + 0.2 * i;
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_c_exp), cmocka_unit_test(test_c_log), cmocka_unit_test(test_c_log1p),
+    cmocka_unit_test(test_c_sqrt), cmocka_unit_test(test_c_sincos), cmocka_unit_test(test_c_tanh),
+    cmocka_unit_test(test_c_sigmoid), cmocka_unit_test(test_c_softplus), cmocka_unit_test(test_c_abs),
+    cmocka_unit_test(test_c_relu), cmocka_unit_test(test_c_powc), cmocka_unit_test(test_c_div),
+    cmocka_unit_test(test_c_neg_sub), cmocka_unit_test(test_c_scalar_bcast), cmocka_unit_test(test_c_where),
+    cmocka_unit_test(test_c_lse), cmocka_unit_test(test_c_lse_rows), cmocka_unit_test(test_c_softmax_ce),
+    cmocka_unit_test(test_c_matmul), cmocka_unit_test(test_c_matvec), cmocka_unit_test(test_c_vecmat),
+    cmocka_unit_test(test_c_outer), cmocka_unit_test(test_c_transpose), cmocka_unit_test(test_c_sum_rows_cols),
+    cmocka_unit_test(test_c_rowwise_colwise), cmocka_unit_test(test_c_slice_reshape), cmocka_unit_test(test_c_gather),
+    cmocka_unit_test(test_c_diag_trace), cmocka_unit_test(test_c_cat), cmocka_unit_test(test_c_mean_norm),
+    cmocka_unit_test(test_c_synthetic), cmocka_unit_test(test_simplify),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
