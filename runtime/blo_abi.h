@@ -19,11 +19,14 @@ extern "C" {
  * samples — the current draw of every sample set, concatenated (BloSampleInfo.offset); each
  *           entry is a row index in [0, population). The runtime redraws them before each
  *           oracle call of a stochastic problem, and replays them when a method recomputes.
- * work    — scratch of BloProblem.work_size doubles; kernels never allocate. */
+ * work    — scratch of BloProblem.work_size doubles; kernels never allocate.
+ * backend — BloProblem.backend, passed through untouched (compiled kernels ignore it; the
+ *           interpreter backend finds its graphs there). */
 typedef struct BloEnv {
   const double *const *data;
   const int64_t *samples;
   double *work;
+  void *backend;
 } BloEnv;
 
 /* Every kernel has this signature. x (nx), y (ny) and v (ny, the direction vector; NULL when
