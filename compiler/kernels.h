@@ -46,6 +46,22 @@ typedef struct IrProblem {
   IrNode **reports;
   int nreports;
   IrKernel kernels[BLO_K_COUNT];
+  /* derivative graphs, per variable (before hoisting; for `bloc derive`) */
+  IrNode **grad_x_f, **grad_y_f, **grad_y_g, **hvp_yy, **hvp_xy, **init_vjp;
+  /* data-only subexpressions of the kernels, precomputed once before solving: they are data
+   * tensors ndata .. ndata+nhoisted-1 of the kernels (graphs over declared data) */
+  IrNode **hoisted;
+  int nhoisted;
 } IrProblem;
+
+/* Derive every ABI kernel of p (after lower_finish). */
+void kern_build(IrProblem *p);
+
+/* Replace the data-only subexpressions of every kernel by new data tensors (p->hoisted), so
+ * that backends only see inputs, declared/hoisted data and differentiable-path ops. */
+void kern_hoist(IrProblem *p);
+
+/* Name of kernel id ("f", "grad_y_g", ...). */
+const char *kern_name(BloKernelId id);
 
 #endif
