@@ -63,13 +63,14 @@ static int read_gzip(const char *path, size_t hint, unsigned char **buf, size_t 
   int zerr = Z_OK;
   const char *zmsg = gzerror(gz, &zerr);
   if (zerr != Z_OK) {
-    int e = errno;
+    /* zmsg belongs to gz: format the message before gzclose frees it */
+    if (zerr == Z_BUF_ERROR) rt_data_errf(err, errlen, "'%s': truncated gzip stream", path);
+    else if (zerr == Z_ERRNO) rt_data_errf(err, errlen, "'%s': read error: %s", path, strerror(errno));
+    else if (zerr == Z_MEM_ERROR) rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);
+    else rt_data_errf(err, errlen, "'%s': corrupt gzip stream (%s)", path, zmsg ? zmsg : "unknown error");
     free(b);
     gzclose(gz);
-    if (zerr == Z_BUF_ERROR) return rt_data_errf(err, errlen, "'%s': truncated gzip stream", path);
-    if (zerr == Z_ERRNO) return rt_data_errf(err, errlen, "'%s': read error: %s", path, strerror(e));
-    if (zerr == Z_MEM_ERROR) return rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);
-    return rt_data_errf(err, errlen, "'%s': corrupt gzip stream (%s)", path, zmsg ? zmsg : "unknown error");
+    return -1;
   }
   gzclose(gz);
   if (n == 0) {
