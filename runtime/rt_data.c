@@ -63,7 +63,10 @@ static int read_gzip(const char *path, size_t hint, unsigned char **buf, size_t 
   int zerr = Z_OK;
   const char *zmsg = gzerror(gz, &zerr);
   if (zerr != Z_OK) {
-    /* zmsg belongs to gz: format the message before gzclose frees it */
+    /* zmsg belongs to gz: format the message before gzclose frees it. zlib prefixes it with
+     * "PATH: ", which our message already says. */
+    size_t pl = strlen(path);
+    if (zmsg && !strncmp(zmsg, path, pl) && !strncmp(zmsg + pl, ": ", 2)) zmsg += pl + 2;
     if (zerr == Z_BUF_ERROR) rt_data_errf(err, errlen, "'%s': truncated gzip stream", path);
     else if (zerr == Z_ERRNO) rt_data_errf(err, errlen, "'%s': read error: %s", path, strerror(errno));
     else if (zerr == Z_MEM_ERROR) rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);

@@ -19,6 +19,7 @@
 #include <zlib.h>
 
 #include "rt_data.h"
+#include "rt_rng.h"
 
 /* ------------------------------------------------------------------ fixtures */
 
@@ -490,7 +491,8 @@ static void test_idx_errors(void **state) {
   assert_string_equal(g_err, msg);
   expect_fail(rt_load_idx(fx_bytes("trunc2.gz", g, 12), 1, 500, 1, &t, g_err, E), t, "truncated gzip stream");
   g[glen - 6] ^= 0xFF; /* inside the CRC-32 */
-  expect_fail(rt_load_idx(fx_bytes("crc.gz", g, glen), 1, 500, 1, &t, g_err, E), t, "corrupt gzip stream");
+  expect_fail(rt_load_idx(fx_bytes("crc.gz", g, glen), 1, 500, 1, &t, g_err, E), t,
+              "corrupt gzip stream (incorrect data check)");
   g[glen - 6] ^= 0xFF;
   g[3] = 0xE0; /* reserved flag bits */
   expect_fail(rt_load_idx(fx_bytes("flags.gz", g, glen), 1, 500, 1, &t, g_err, E), t, "corrupt gzip stream");
@@ -813,6 +815,83 @@ static void test_npy_errors(void **state) {
   rt_tensor_free(&t);
 }
 
+/* ------------------------------------------------------------------ hostile input */
+
+typedef int (*Loader)(const char *, int, int64_t, int64_t, RtTensor *, char *, size_t);
+
+/* Random damage to a valid file: byte flips, bytes set to separators and digits, truncation,
+ * duplicated slices. Each loader must fail cleanly (a message, nothing allocated) or succeed
+ * with the declared shape; ASan/UBSan builds check that nothing is read out of bounds. */
+static void mutate_and_load(const char *name, const unsigned char *good, size_t len, Loader load, int rank,
+                            int64_t rows, int64_t cols, int reps, uint64_t seed) {
+  RtRng r = rt_rng_stream(seed, name);
+  static const unsigned char special[] = {0, 0xff, 0x7f, 0x80, '\n', ',', ':', '#', ' ', '-', '.', 'e', '1', '9',
+                                          '\'', '(', ')', '{', '}', 0x1f, 0x8b};
+  const char *scale = getenv("BLOC_TEST_MUTATIONS"); /* a multiplier for longer local runs */
+  if (scale && atoi(scale) > 0) reps *= atoi(scale);
+  unsigned char *b = malloc(2 * len + 16);
+  for (int rep = 0; rep < reps; rep++) {
+    size_t n = len;
+    memcpy(b, good, len);
+    int edits = 1 + (int)rt_rng_below(&r, 4);
+    for (int e = 0; e < edits && n > 0; e++) {
+      size_t at = (size_t)rt_rng_below(&r, n);
+      switch (rt_rng_below(&r, 4)) {
+      case 0: b[at] ^= (unsigned char)(1u << rt_rng_below(&r, 8)); break;
+      case 1: b[at] = special[rt_rng_below(&r, sizeof special)]; break;
+      case 2: n = at; break;
+      default: {
+        size_t k = (size_t)rt_rng_below(&r, n - at < 16 ? n - at : 16) + 1;
+        if (n + k <= 2 * len + 16) {
+          memmove(b + at + k, b + at, n - at);
+          n += k;
+        }
+      }
+      }
+    }
+    const char *p = fx_bytes(name, b, n);
+    for (int any = 0; any < 2; any++) {
+      RtTensor t = {0};
+      g_err[0] = 0;
+      int64_t rr = any ? RT_ANY : rows, cc = any && rank == 2 && load != rt_load_libsvm ? RT_ANY : cols;
+      if (load(p, rank, rr, cc, &t, g_err, E) == 0) {
+        assert_int_equal(t.rank, rank);
+        if (!any) assert_int_equal(t.rows, rows);
+        for (int64_t i = 0; i < t.rows * t.cols; i++) assert_true(isfinite(t.v[i]));
+        rt_tensor_free(&t);
+      } else {
+        assert_null(t.v);
+        assert_true(g_err[0] != 0);
+      }
+    }
+  }
+  free(b);
+}
+
+static void test_mutations_never_crash(void **state) {
+  (void)state;
+  const char *csv = "a,b,c\n1,2.5,-3e2\n4,5,6\n7,8,9\n";
+  mutate_and_load("mut.csv", (const unsigned char *)csv, strlen(csv), rt_load_csv, 2, 3, 3, 400, 1);
+  const char *svm = "1 1:0.5 3:2\n-1 2:1.5 # c\n+1 1:-1 2:1e-3 3:7\n";
+  mutate_and_load("mut.svm", (const unsigned char *)svm, strlen(svm), rt_load_libsvm, 2, 3, 4, 400, 2);
+  unsigned char buf[256], data[64];
+  for (int i = 0; i < 64; i++) data[i] = (unsigned char)(i * 37);
+  const uint32_t d[] = {4, 2, 2};
+  size_t n = idx_make(buf, 0x08, 3, d, data, 16);
+  mutate_and_load("mut.idx", buf, n, rt_load_idx, 2, 4, 4, 400, 3);
+  const uint32_t d1[] = {2};
+  n = idx_make(buf, 0x0E, 1, d1, data, 16);
+  mutate_and_load("mutf.idx", buf, n, rt_load_idx, 1, 2, 1, 400, 4);
+  size_t glen;
+  unsigned char *g = slurp(fx_gz("mut.gz", buf, n), &glen);
+  mutate_and_load("mut.idx.gz", g, glen, rt_load_idx, 1, 2, 1, 400, 5);
+  free(g);
+  const double m[6] = {1, 2, 3, 4, 5, 6};
+  unsigned char *np = slurp(npy_file("mut.npy", 1, "<f8", 1, "(2, 3)", m, sizeof m), &glen);
+  mutate_and_load("mut2.npy", np, glen, rt_load_npy, 2, 2, 3, 600, 6);
+  free(np);
+}
+
 static void test_tensor_free(void **state) {
   (void)state;
   RtTensor t = {0};
@@ -834,6 +913,7 @@ int main(void) {
     cmocka_unit_test(test_npy_dtypes),
     cmocka_unit_test(test_npy_fortran_order),
     cmocka_unit_test(test_npy_errors),
+    cmocka_unit_test(test_mutations_never_crash),
     cmocka_unit_test(test_tensor_free),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
