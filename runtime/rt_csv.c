@@ -214,10 +214,8 @@ int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, RtTensor
     free(t.v);
     return -1;
   }
-  r.v = t.v;
-  if (!r.v) { /* cannot happen: rows > 0; keep the contract that v is allocated */
-    return rt_data_errf(err, errlen, "'%s': out of memory", path);
-  }
+  double *fit = realloc(t.v, (size_t)t.n * sizeof *fit); /* t.n > 0: give back the slack */
+  r.v = fit ? fit : t.v;
   *out = r;
   return 0;
 }

@@ -104,8 +104,9 @@ int rt_data_read_file(const char *path, unsigned char **buf, size_t *len, char *
   size_t m = fread(magic, 1, 2, f);
   if (m == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
     fclose(f);
-    /* deflate expands by at most ~1032x; start at 4x the compressed size */
-    return read_gzip(path, size_hint > SIZE_MAX / 8 ? size_hint : 4 * size_hint, buf, len, err, errlen);
+    /* deflate expands by at most ~1032x; start at 4x the compressed size (at most 256 MiB) */
+    size_t hint = size_hint > ((size_t)1 << 26) ? ((size_t)1 << 28) : 4 * size_hint;
+    return read_gzip(path, hint, buf, len, err, errlen);
   }
   size_t cap = size_hint + 1 > 4096 ? size_hint + 1 : 4096, n = m;
   unsigned char *b = malloc(cap + 1);

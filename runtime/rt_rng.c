@@ -60,10 +60,12 @@ uint64_t rt_rng_next(RtRng *r) {
 double rt_rng_double(RtRng *r) { return (double)(rt_rng_next(r) >> 11) * 0x1.0p-53; }
 
 double rt_rng_uniform(RtRng *r, double a, double b) {
-  if (!(a < b)) return a + (b - a) * rt_rng_double(r);
+  if (!(a < b) || !isfinite(a) || !isfinite(b)) return a + (b - a) * rt_rng_double(r);
+  const int wide = !isfinite(b - a); /* e.g. [-DBL_MAX, DBL_MAX): interpolate instead */
   for (;;) {
-    double x = a + (b - a) * rt_rng_double(r);
-    if (x < b) return x; /* b - a may round up; keep the interval half-open */
+    double u = rt_rng_double(r);
+    double x = wide ? a * (1 - u) + b * u : a + (b - a) * u;
+    if (x < b) return x; /* rounding may reach b; keep the interval half-open */
   }
 }
 
@@ -223,7 +225,7 @@ static void mirror_lower(double *a, int64_t n) {
 }
 
 int rt_random_spd(RtRng *rng, int64_t n, double lo, double hi, double *out) {
-  if (n < 1 || n > INT32_MAX || n > INT64_MAX / n) return -1;
+  if (n < 1 || n > INT32_MAX || (uint64_t)n * (uint64_t)n > SIZE_MAX / sizeof(double)) return -1;
   if (!isfinite(lo) || !isfinite(hi) || !(lo > 0) || hi < lo) return -1;
   double *lam = malloc(3 * (size_t)n * sizeof *lam);
   if (!lam) return -2;

@@ -43,8 +43,9 @@ uint64_t rt_rng_next(RtRng *r);
 /* A double in [0, 1): (next >> 11) * 2^-53, i.e. one of the 2^53 evenly spaced values. */
 double rt_rng_double(RtRng *r);
 
-/* A double in [a, b) for a < b: a + (b - a) * u with u = rt_rng_double; a result that rounds up
- * to b is redrawn. For a >= b it returns a + (b - a) * u without redrawing (a when a == b). */
+/* A double in [a, b) for finite a < b: a + (b - a) * u with u = rt_rng_double; a result that
+ * rounds up to b is redrawn. When b - a overflows, a (1 - u) + b u instead. For a >= b or a
+ * non-finite bound it returns a + (b - a) * u without redrawing (a when a == b). */
 double rt_rng_uniform(RtRng *r, double a, double b);
 
 /* A normal draw with mean mu and standard deviation sigma by the Marsaglia polar method:

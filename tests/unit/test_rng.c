@@ -144,7 +144,12 @@ static void test_uniform_moments(void **state) {
   /* [0,1) doubles are multiples of 2^-53 */
   double u = rt_rng_double(&r);
   assert_true(u * 0x1p53 == floor(u * 0x1p53));
-  /* degenerate and tiny intervals stay inside */
+  /* the widest interval, degenerate and tiny intervals stay inside */
+  for (int i = 0; i < 1000; i++) {
+    double x = rt_rng_uniform(&r, -1.7976931348623157e308, 1.7976931348623157e308);
+    assert_true(isfinite(x) && x < 1.7976931348623157e308);
+  }
+  assert_true(isnan(rt_rng_uniform(&r, -INFINITY, INFINITY))); /* no hang on infinite bounds */
   assert_true(rt_rng_uniform(&r, 3, 3) == 3);
   for (int i = 0; i < 1000; i++) {
     double x = rt_rng_uniform(&r, 1.0, nextafter(1.0, 2.0));
