@@ -309,28 +309,20 @@ static int eval_node(Ev *e, IrNode *n) {
     break;
   }
   case IR_RAND: {
-    RtRng r;
-    rt_rng_stream(&r, in->seed, n->str);
+    RtRng r = rt_rng_stream(in->seed, n->str);
     out = xalloc((size_t)size);
-    for (int64_t i = 0; i < size; i++) {
-      switch ((IrRandKind)n->attr[0]) {
-      case IR_RAND_UNIFORM: out[i] = rt_rng_uniform(&r, n->num, n->num2); break;
-      case IR_RAND_NORMAL: out[i] = rt_rng_normal(&r, n->num, n->num2); break;
-      case IR_RAND_RANDINT: out[i] = (double)rt_rng_randint(&r, (int64_t)n->num, (int64_t)n->num2); break;
-      case IR_RAND_BERNOULLI: out[i] = rt_rng_bernoulli(&r, n->num); break;
-      }
+    switch ((IrRandKind)n->attr[0]) {
+    case IR_RAND_UNIFORM: rt_rng_fill_uniform(&r, n->num, n->num2, out, size); break;
+    case IR_RAND_NORMAL: rt_rng_fill_normal(&r, n->num, n->num2, out, size); break;
+    case IR_RAND_RANDINT: rt_rng_fill_randint(&r, (int64_t)n->num, (int64_t)n->num2, out, size); break;
+    case IR_RAND_BERNOULLI: rt_rng_fill_bernoulli(&r, n->num, out, size); break;
     }
     break;
   }
   case IR_PERM: {
-    RtRng r;
-    rt_rng_stream(&r, in->seed, n->str);
-    int64_t *p = malloc((size_t)(size ? size : 1) * sizeof(int64_t));
-    if (!p) { fprintf(stderr, "bloc: out of memory\n"); exit(3); }
-    rt_rng_permutation(&r, size, p);
+    RtRng r = rt_rng_stream(in->seed, n->str);
     out = xalloc((size_t)size);
-    for (int64_t i = 0; i < size; i++) out[i] = (double)p[i];
-    free(p);
+    rt_rng_fill_permutation(&r, size, out);
     break;
   }
   case IR_RANDOM_SPD: {

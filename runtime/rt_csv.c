@@ -1,0 +1,269 @@
+/* rt_csv.c — CSV in and out: load_csv (numbers, optional header, commas or blanks), the point
+ * reader behind --x/--y/--v, and the round-tripping writer behind --save-x/--save-y.
+ * Numbers are read with strtod and written with %.17g, so both assume the "C" LC_NUMERIC. */
+#include "rt_data_impl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum FieldKind { F_OK, F_EMPTY, F_BAD, F_NONFINITE, F_RANGE } FieldKind;
+
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+/* Classifies the field [s, e) and parses it into *val. */
+static FieldKind parse_field(const char *s, const char *e, double *val, const char **fs,
+                             const char **fe) {
+  while (s < e && is_blank(*s)) s++;
+  while (e > s && is_blank(e[-1])) e--;
+  if (e - s >= 2 && *s == '"' && e[-1] == '"') {
+    s++, e--;
+    while (s < e && is_blank(*s)) s++;
+    while (e > s && is_blank(e[-1])) e--;
+  }
+  *fs = s;
+  *fe = e;
+  if (s == e) return F_EMPTY;
+  /* s is not blank, and no number spans a separator, a quote or a newline, so strtod stops
+   * inside the field (the buffer is NUL-terminated in any case). */
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end != e) return F_BAD;
+  if (!isfinite(v)) return errno == ERANGE ? F_RANGE : F_NONFINITE;
+  *val = v; /* an underflow (ERANGE with a tiny result) is a fine value */
+  return F_OK;
+}
+
+typedef struct Line {
+  const char *s, *e; /* content without the newline */
+  int64_t no;        /* 1-based */
+} Line;
+
+/* Splits a line into fields: at commas when it has one, else at runs of blanks. Calls
+ * visit(field_s, field_e, field_no, ctx) for each; stops at the first nonzero return. */
+typedef int (*FieldVisit)(const char *s, const char *e, int64_t fno, void *ctx);
+
+static int for_each_field(const Line *ln, FieldVisit visit, void *ctx) {
+  int64_t fno = 0;
+  if (memchr(ln->s, ',', (size_t)(ln->e - ln->s))) {
+    const char *s = ln->s;
+    for (;;) {
+      const char *c = memchr(s, ',', (size_t)(ln->e - s));
+      const char *fe = c ? c : ln->e;
+      int r = visit(s, fe, ++fno, ctx);
+      if (r) return r;
+      if (!c) return 0;
+      s = c + 1;
+    }
+  }
+  const char *s = ln->s;
+  for (;;) {
+    while (s < ln->e && is_blank(*s)) s++;
+    if (s == ln->e) return 0;
+    const char *fe = s;
+    while (fe < ln->e && !is_blank(*fe)) fe++;
+    int r = visit(s, fe, ++fno, ctx);
+    if (r) return r;
+    s = fe;
+  }
+}
+
+typedef struct Table {
+  const char *path;
+  double *v;
+  int64_t n, cap;
+  int64_t rows, cols;     /* cols of the first data line */
+  int64_t header_line;    /* 0: none */
+  int64_t fields;         /* in the current line */
+  int64_t line;
+  char *err;
+  size_t errlen;
+} Table;
+
+static int has_non_number(const char *s, const char *e, int64_t fno, void *ctx) {
+  double v;
+  const char *a, *b;
+  (void)fno, (void)ctx;
+  return parse_field(s, e, &v, &a, &b) == F_BAD;
+}
+
+static int store_field(const char *s, const char *e, int64_t fno, void *ctx) {
+  Table *t = ctx;
+  double v = 0;
+  const char *a, *b;
+  FieldKind k = parse_field(s, e, &v, &a, &b);
+  int w = (int)(b - a > 40 ? 40 : b - a);
+  const char *ell = b - a > 40 ? "..." : "";
+  switch (k) {
+  case F_OK: break;
+  case F_EMPTY:
+    return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64 ": empty field",
+                        t->path, t->line, fno);
+  case F_BAD:
+    return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64 ": '%.*s%s' is not a number",
+                        t->path, t->line, fno, w, a, ell);
+  case F_NONFINITE:
+    return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64
+                        ": '%.*s%s' is not a finite number (NaN and Inf are not accepted)",
+                        t->path, t->line, fno, w, a, ell);
+  case F_RANGE:
+    return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64
+                        ": '%.*s%s' is out of the range of a double", t->path, t->line, fno, w, a, ell);
+  }
+  if (t->n == t->cap) {
+    int64_t nc = t->cap ? 2 * t->cap : 1024;
+    double *nv = realloc(t->v, (size_t)nc * sizeof *nv);
+    if (!nv) return rt_data_errf(t->err, t->errlen, "'%s': out of memory", t->path);
+    t->v = nv;
+    t->cap = nc;
+  }
+  t->v[t->n++] = v;
+  t->fields = fno;
+  return 0;
+}
+
+/* Parses the whole CSV file into t (rows x cols, row-major). Returns 0 or -1. */
+static int csv_parse(const char *path, Table *t, char *err, size_t errlen) {
+  memset(t, 0, sizeof *t);
+  t->path = path;
+  t->err = err;
+  t->errlen = errlen;
+  unsigned char *buf;
+  size_t len;
+  if (rt_data_read_file(path, &buf, &len, err, errlen)) return -1;
+  const char *p = (const char *)buf, *end = p + len;
+  if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* UTF-8 byte-order mark */
+  int rc = 0;
+  int seen_data_or_header = 0;
+  for (int64_t no = 1; p < end; no++) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    Line ln = {p, nl ? nl : end, no};
+    p = nl ? nl + 1 : end;
+    if (memchr(ln.s, 0, (size_t)(ln.e - ln.s))) {
+      rc = rt_data_errf(err, errlen, "'%s' line %" PRId64 ": contains a NUL byte (is this a binary file?)",
+                        path, no);
+      break;
+    }
+    const char *q = ln.s;
+    while (q < ln.e && is_blank(*q)) q++;
+    if (q == ln.e) continue; /* blank line */
+    t->line = no;
+    if (!seen_data_or_header) {
+      seen_data_or_header = 1;
+      if (for_each_field(&ln, has_non_number, NULL)) {
+        t->header_line = no;
+        continue;
+      }
+    }
+    t->fields = 0;
+    int64_t before = t->n;
+    if (for_each_field(&ln, store_field, t)) {
+      rc = -1;
+      break;
+    }
+    int64_t nf = t->n - before;
+    if (t->rows == 0) {
+      t->cols = nf;
+    } else if (nf != t->cols) {
+      rc = rt_data_errf(err, errlen, "'%s' line %" PRId64 ": expected %" PRId64 " fields, found %" PRId64, path,
+                        no, t->cols, nf);
+      break;
+    }
+    t->rows++;
+  }
+  free(buf);
+  if (rc == 0 && t->rows == 0)
+    rc = rt_data_errf(err, errlen, t->header_line ? "'%s' has a header line but no numbers"
+                                                  : "'%s' holds no numbers", path);
+  if (rc) {
+    free(t->v);
+    t->v = NULL;
+  }
+  return rc;
+}
+
+static void csv_holds(int64_t r, int64_t c, char *buf, size_t len) {
+  if (r == 1 && c == 1)
+    snprintf(buf, len, "a single number");
+  else if (c == 1)
+    snprintf(buf, len, "one column of %" PRId64 " numbers", r);
+  else if (r == 1)
+    snprintf(buf, len, "one row of %" PRId64 " numbers", c);
+  else
+    snprintf(buf, len, "a %" PRId64 " x %" PRId64 " matrix", r, c);
+}
+
+int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+                char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
+  Table t;
+  if (csv_parse(path, &t, err, errlen)) return -1;
+  char holds[96], hint[96] = "";
+  csv_holds(t.rows, t.cols, holds, sizeof holds);
+  if (t.header_line)
+    snprintf(hint, sizeof hint, " (line %" PRId64 " was read as a header and skipped)", t.header_line);
+  else if (rank == 1 && t.rows > 1 && t.cols > 1)
+    snprintf(hint, sizeof hint, " (a vector is one number per line, or a single row)");
+  RtTensor r = {0};
+  if (rt_data_fit_shape(path, rank, rows, cols, t.rows, t.cols, holds, hint[0] ? hint : NULL, &r, err,
+                        errlen)) {
+    free(t.v);
+    return -1;
+  }
+  double *fit = realloc(t.v, (size_t)t.n * sizeof *fit); /* t.n > 0: give back the slack */
+  r.v = fit ? fit : t.v;
+  *out = r;
+  return 0;
+}
+
+int rt_read_vector_csv(const char *path, const char *what, int64_t n, double *out, char *err,
+                       size_t errlen) {
+  Table t;
+  if (csv_parse(path, &t, err, errlen)) return -1;
+  const char *name = what ? what : "the vector";
+  int rc = 0;
+  if (t.rows > 1 && t.cols > 1)
+    rc = rt_data_errf(err, errlen, "'%s' holds a %" PRId64 " x %" PRId64 " matrix, but %s is a vector of %"
+                      PRId64 " (one number per line, or a single row)", path, t.rows, t.cols, name, n);
+  else if (t.rows * t.cols != n)
+    rc = rt_data_errf(err, errlen, "'%s' holds %" PRId64 " number%s but %s has %" PRId64 "%s", path,
+                      t.rows * t.cols, t.rows * t.cols == 1 ? "" : "s", name, n,
+                      t.header_line ? " (its first line was read as a header)" : "");
+  else
+    memcpy(out, t.v, (size_t)n * sizeof *out);
+  free(t.v);
+  return rc;
+}
+
+int rt_save_csv(const char *path, int rank, int64_t rows, int64_t cols, const double *v,
+                char *err, size_t errlen) {
+  if (rank == 0) rows = cols = 1;
+  if (rank == 1) cols = 1;
+  if (rank < 0 || rank > 2 || rows < 0 || cols < 0)
+    return rt_data_errf(err, errlen, "'%s': invalid shape to write (rank %d, %" PRId64 " x %" PRId64 ")",
+                        path, rank, rows, cols);
+  int to_stdout = !strcmp(path, "-");
+  FILE *f = to_stdout ? stdout : fopen(path, "w");
+  if (!f) return rt_data_errf(err, errlen, "'%s': cannot write: %s", path, strerror(errno));
+  for (int64_t i = 0; i < rows; i++) {
+    for (int64_t j = 0; j < cols; j++) {
+      double x = v[i * cols + j];
+      /* glibc prints non-finite values as nan/inf/-inf with %g */
+      fprintf(f, j ? ",%.17g" : "%.17g", x);
+    }
+    fputc('\n', f);
+  }
+  int bad = ferror(f);
+  int e = errno;
+  if (to_stdout) {
+    if (fflush(f)) bad = 1, e = errno;
+  } else if (fclose(f)) {
+    bad = 1, e = errno;
+  }
+  if (bad) return rt_data_errf(err, errlen, "'%s': write failed: %s", path, strerror(e));
+  return 0;
+}

@@ -1,0 +1,647 @@
+/* rt_data.c — the common layer of the loaders (whole-file reading with transparent gzip, shape
+ * checks, messages) and the two binary formats: IDX (MNIST family) and NPY. Every size read
+ * from a header is checked against the bytes actually present before anything is allocated. */
+#include "rt_data_impl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+void rt_tensor_free(RtTensor *t) {
+  if (!t) return;
+  free(t->v);
+  memset(t, 0, sizeof *t);
+}
+
+int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) {
+  if (err && errlen) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+  }
+  return -1;
+}
+
+/* ------------------------------------------------------------------ reading files */
+
+static int read_gzip(const char *path, size_t hint, unsigned char **buf, size_t *len, char *err,
+                     size_t errlen) {
+  gzFile gz = gzopen(path, "rb");
+  if (!gz) return rt_data_errf(err, errlen, "'%s': cannot open: %s", path, strerror(errno ? errno : ENOMEM));
+  gzbuffer(gz, 1 << 17);
+  size_t cap = hint < (1u << 16) ? (1u << 16) : hint, n = 0;
+  unsigned char *b = malloc(cap + 1);
+  if (!b) {
+    gzclose(gz);
+    return rt_data_errf(err, errlen, "'%s': out of memory", path);
+  }
+  for (;;) {
+    if (cap - n < (1u << 16)) {
+      if (cap > SIZE_MAX / 2 - 1) break;
+      unsigned char *nb = realloc(b, 2 * cap + 1);
+      if (!nb) {
+        free(b);
+        gzclose(gz);
+        return rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);
+      }
+      b = nb;
+      cap *= 2;
+    }
+    size_t want = cap - n > (size_t)INT_MAX ? (size_t)INT_MAX : cap - n;
+    int got = gzread(gz, b + n, (unsigned)want);
+    if (got <= 0) break;
+    n += (size_t)got;
+  }
+  int zerr = Z_OK;
+  const char *zmsg = gzerror(gz, &zerr);
+  if (zerr != Z_OK) {
+    /* zmsg belongs to gz: format the message before gzclose frees it. zlib prefixes it with
+     * "PATH: ", which our message already says. */
+    size_t pl = strlen(path);
+    if (zmsg && !strncmp(zmsg, path, pl) && !strncmp(zmsg + pl, ": ", 2)) zmsg += pl + 2;
+    if (zerr == Z_BUF_ERROR) rt_data_errf(err, errlen, "'%s': truncated gzip stream", path);
+    else if (zerr == Z_ERRNO) rt_data_errf(err, errlen, "'%s': read error: %s", path, strerror(errno));
+    else if (zerr == Z_MEM_ERROR) rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);
+    else rt_data_errf(err, errlen, "'%s': corrupt gzip stream (%s)", path, zmsg ? zmsg : "unknown error");
+    free(b);
+    gzclose(gz);
+    return -1;
+  }
+  gzclose(gz);
+  if (n == 0) {
+    free(b);
+    return rt_data_errf(err, errlen, "'%s' is empty (after gzip decompression)", path);
+  }
+  b[n] = 0;
+  *buf = b;
+  *len = n;
+  return 0;
+}
+
+int rt_data_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
+                      size_t errlen) {
+  *buf = NULL;
+  *len = 0;
+  if (!path || !*path) return rt_data_errf(err, errlen, "empty file name");
+  FILE *f = fopen(path, "rb");
+  if (!f) return rt_data_errf(err, errlen, "'%s': cannot open: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    return rt_data_errf(err, errlen, "'%s' is a directory, not a data file", path);
+  }
+  size_t size_hint = (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+                         ? (size_t)st.st_size : 0;
+  unsigned char magic[2];
+  size_t m = fread(magic, 1, 2, f);
+  if (m == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+    fclose(f);
+    /* deflate expands by at most ~1032x; start at 4x the compressed size (at most 256 MiB) */
+    size_t hint = size_hint > ((size_t)1 << 26) ? ((size_t)1 << 28) : 4 * size_hint;
+    return read_gzip(path, hint, buf, len, err, errlen);
+  }
+  size_t cap = size_hint + 1 > 4096 ? size_hint + 1 : 4096, n = m;
+  unsigned char *b = malloc(cap + 1);
+  if (!b) {
+    fclose(f);
+    return rt_data_errf(err, errlen, "'%s': out of memory (%zu bytes)", path, cap);
+  }
+  memcpy(b, magic, m);
+  for (;;) {
+    if (n == cap) {
+      if (cap > SIZE_MAX / 2 - 1) break;
+      unsigned char *nb = realloc(b, 2 * cap + 1);
+      if (!nb) {
+        free(b);
+        fclose(f);
+        return rt_data_errf(err, errlen, "'%s': out of memory", path);
+      }
+      b = nb;
+      cap *= 2;
+    }
+    size_t got = fread(b + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) break;
+  }
+  if (ferror(f)) {
+    int e = errno;
+    free(b);
+    fclose(f);
+    return rt_data_errf(err, errlen, "'%s': read error: %s", path, strerror(e));
+  }
+  fclose(f);
+  if (n == 0) {
+    free(b);
+    return rt_data_errf(err, errlen, "'%s' is empty", path);
+  }
+  b[n] = 0;
+  *buf = b;
+  *len = n;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ shapes */
+
+static void dim_str(int64_t d, char *buf, size_t len) {
+  if (d == RT_ANY)
+    snprintf(buf, len, "?");
+  else
+    snprintf(buf, len, "%" PRId64, d);
+}
+
+void rt_data_decl_str(int rank, int64_t rows, int64_t cols, char *buf, size_t len) {
+  char a[32], b[32];
+  dim_str(rows, a, sizeof a);
+  dim_str(cols, b, sizeof b);
+  if (rank == 0)
+    snprintf(buf, len, "scalar");
+  else if (rank == 1)
+    snprintf(buf, len, "vector[%s]", a);
+  else
+    snprintf(buf, len, "matrix[%s, %s]", a, b);
+}
+
+void rt_data_describe_dims(const int64_t *dims, int ndim, char *buf, size_t len) {
+  if (ndim == 0) {
+    snprintf(buf, len, "a single number");
+    return;
+  }
+  if (ndim == 1) {
+    snprintf(buf, len, "a vector of %" PRId64 " numbers", dims[0]);
+    return;
+  }
+  size_t k = 0;
+  int w = snprintf(buf, len, "a ");
+  k = w > 0 ? (size_t)w : 0;
+  uint64_t rest = 1;
+  for (int i = 0; i < ndim && k < len; i++) {
+    w = snprintf(buf + k, len - k, i ? " x %" PRId64 : "%" PRId64, dims[i]);
+    k += w > 0 ? (size_t)w : 0;
+    if (i > 0) rest = (dims[i] && rest > UINT64_MAX / (uint64_t)dims[i]) ? UINT64_MAX : rest * (uint64_t)dims[i];
+  }
+  if (k >= len) return;
+  if (ndim == 2)
+    snprintf(buf + k, len - k, " matrix");
+  else
+    snprintf(buf + k, len - k, " array (flattened to %" PRId64 " x %" PRIu64 ")", dims[0], rest);
+}
+
+int rt_data_fit_shape(const char *path, int rank, int64_t rows, int64_t cols, int64_t frows,
+                      int64_t fcols, const char *holds, const char *hint, RtTensor *out,
+                      char *err, size_t errlen) {
+  char decl[96];
+  if (rank == 0) rows = cols = 1;
+  if (rank == 1) cols = 1;
+  rt_data_decl_str(rank, rows, cols, decl, sizeof decl);
+  if (rank < 0 || rank > 2 || rows < RT_ANY || cols < RT_ANY)
+    return rt_data_errf(err, errlen, "'%s': invalid expected shape (rank %d, %" PRId64 " x %" PRId64 ")",
+                        path, rank, rows, cols);
+  int ok;
+  int64_t r = frows, c = fcols;
+  if (rank == 0) {
+    ok = frows == 1 && fcols == 1;
+  } else if (rank == 1) {
+    ok = (frows == 1 || fcols == 1) && (rows == RT_ANY || frows * fcols == rows);
+    r = frows * fcols;
+    c = 1;
+  } else {
+    ok = (rows == RT_ANY || frows == rows) && (cols == RT_ANY || fcols == cols);
+  }
+  if (!ok)
+    return rt_data_errf(err, errlen, "'%s' holds %s but the declaration says %s%s", path, holds, decl,
+                        hint ? hint : "");
+  out->rank = rank;
+  out->rows = r;
+  out->cols = c;
+  return 0;
+}
+
+/* 0-based position of element i of a tensor, for messages: "[i]" or "[row, col]". */
+static void pos_str(const RtTensor *t, int64_t i, char *buf, size_t len) {
+  if (t->rank == 2)
+    snprintf(buf, len, "[%" PRId64 ", %" PRId64 "]", i / t->cols, i % t->cols);
+  else if (t->rank == 1)
+    snprintf(buf, len, "[%" PRId64 "]", i);
+  else
+    snprintf(buf, len, "(the scalar)");
+}
+
+static int check_finite(const char *path, const RtTensor *t, char *err, size_t errlen) {
+  int64_t n = t->rows * t->cols;
+  for (int64_t i = 0; i < n; i++)
+    if (!isfinite(t->v[i])) {
+      char p[64];
+      pos_str(t, i, p, sizeof p);
+      return rt_data_errf(err, errlen, "'%s': element %s is %s (only finite numbers are accepted)", path,
+                          p, isnan(t->v[i]) ? "NaN" : t->v[i] > 0 ? "+Inf" : "-Inf");
+    }
+  return 0;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b) {
+  if (a && b > UINT64_MAX / a) return UINT64_MAX;
+  return a * b;
+}
+
+/* ------------------------------------------------------------------ element decoding */
+
+typedef enum ElemKind { EK_U, EK_I, EK_F, EK_B } ElemKind;
+
+static double decode(const unsigned char *p, ElemKind k, int size, int big) {
+  unsigned char q[8];
+  for (int i = 0; i < size; i++) q[i] = big ? p[size - 1 - i] : p[i]; /* q is little-endian */
+  uint64_t u = 0;
+  for (int i = size - 1; i >= 0; i--) u = (u << 8) | q[i];
+  switch (k) {
+  case EK_B: return u != 0;
+  case EK_U: return (double)u;
+  case EK_I:
+    if (size < 8 && (u >> (8 * size - 1)) & 1) u |= ~UINT64_C(0) << (8 * size); /* sign-extend */
+    return (double)(int64_t)u;
+  case EK_F:
+    if (size == 4) {
+      uint32_t w = (uint32_t)u;
+      float f;
+      memcpy(&f, &w, 4);
+      return f;
+    } else {
+      double d;
+      memcpy(&d, &u, 8);
+      return d;
+    }
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ IDX */
+
+int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+                char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
+  unsigned char *b;
+  size_t len;
+  if (rt_data_read_file(path, &b, &len, err, errlen)) return -1;
+  int rc = -1;
+  if (len < 4) {
+    rt_data_errf(err, errlen, "'%s': too short for an IDX header (%zu bytes)", path, len);
+    goto done;
+  }
+  if (b[0] != 0 || b[1] != 0) {
+    rt_data_errf(err, errlen, "'%s': not an IDX file (it starts with bytes %02x %02x, expected 00 00)",
+                 path, b[0], b[1]);
+    goto done;
+  }
+  ElemKind kind;
+  int esize;
+  const char *tname;
+  switch (b[2]) {
+  case 0x08: kind = EK_U, esize = 1, tname = "u8"; break;
+  case 0x09: kind = EK_I, esize = 1, tname = "i8"; break;
+  case 0x0B: kind = EK_I, esize = 2, tname = "i16"; break;
+  case 0x0C: kind = EK_I, esize = 4, tname = "i32"; break;
+  case 0x0D: kind = EK_F, esize = 4, tname = "f32"; break;
+  case 0x0E: kind = EK_F, esize = 8, tname = "f64"; break;
+  default:
+    rt_data_errf(err, errlen,
+                 "'%s': IDX type 0x%02X is not supported (supported: 0x08 u8, 0x09 i8, 0x0B i16, "
+                 "0x0C i32, 0x0D f32, 0x0E f64)", path, b[2]);
+    goto done;
+  }
+  int ndim = b[3];
+  if (ndim == 0) {
+    rt_data_errf(err, errlen, "'%s': IDX header declares 0 dimensions", path);
+    goto done;
+  }
+  size_t hdr = 4 + 4 * (size_t)ndim;
+  if (len < hdr) {
+    rt_data_errf(err, errlen, "'%s': truncated IDX header (%d dimensions need %zu bytes, the file has %zu)",
+                 path, ndim, hdr, len);
+    goto done;
+  }
+  int64_t dims[255];
+  uint64_t per_item = 1;
+  for (int i = 0; i < ndim; i++) {
+    const unsigned char *p = b + 4 + 4 * i;
+    dims[i] = (int64_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
+    if (i > 0) per_item = sat_mul(per_item, (uint64_t)dims[i]);
+  }
+  uint64_t items = (uint64_t)dims[0];
+  uint64_t item_bytes = sat_mul(per_item, (uint64_t)esize);
+  uint64_t need = sat_mul(items, item_bytes);
+  uint64_t have = len - hdr;
+  if (have != need) {
+    if (have < need) {
+      uint64_t held = item_bytes ? have / item_bytes : 0;
+      char each[64] = "";
+      if (ndim > 1) snprintf(each, sizeof each, " (each item is %" PRIu64 " %s values)", per_item, tname);
+      rt_data_errf(err, errlen, "'%s': header says %" PRIu64 " items but the file holds %" PRIu64 "%s%s",
+                   path, items, held, item_bytes && have % item_bytes ? " and part of another" : "", each);
+    } else {
+      rt_data_errf(err, errlen, "'%s': header says %" PRIu64 " items but the file has %" PRIu64
+                   " extra bytes after them", path, items, have - need);
+    }
+    goto done;
+  }
+  char holds[160];
+  rt_data_describe_dims(dims, ndim, holds, sizeof holds);
+  RtTensor t = {0};
+  if (rt_data_fit_shape(path, rank, rows, cols, (int64_t)items, ndim == 1 ? 1 : (int64_t)per_item,
+                        holds, NULL, &t, err, errlen))
+    goto done;
+  uint64_t count = items * per_item; /* <= len: the sizes matched the bytes present */
+  t.v = malloc((count ? count : 1) * sizeof(double));
+  if (!t.v) {
+    rt_data_errf(err, errlen, "'%s': out of memory for %" PRIu64 " values", path, count);
+    goto done;
+  }
+  const unsigned char *p = b + hdr;
+  if (kind == EK_U && esize == 1) {
+    for (uint64_t i = 0; i < count; i++) t.v[i] = p[i];
+  } else {
+    for (uint64_t i = 0; i < count; i++) t.v[i] = decode(p + i * (uint64_t)esize, kind, esize, 1);
+  }
+  if (kind == EK_F && check_finite(path, &t, err, errlen)) {
+    rt_tensor_free(&t);
+    goto done;
+  }
+  *out = t;
+  rc = 0;
+done:
+  free(b);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ NPY */
+
+typedef struct NpyHeader {
+  char descr[32];
+  int have_descr, have_order, have_shape;
+  int fortran;
+  int ndim;
+  int64_t dims[32];
+} NpyHeader;
+
+static int isalnum_c(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static const char *skip_ws(const char *s) {
+  while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
+  return s;
+}
+
+/* A Python string literal in ' or " (no escapes occur in NPY headers); copies at most cap-1. */
+static const char *parse_pystr(const char *s, char *buf, size_t cap) {
+  char q = *s;
+  if (q != '\'' && q != '"') return NULL;
+  const char *e = strchr(s + 1, q);
+  if (!e) return NULL;
+  size_t n = (size_t)(e - s - 1);
+  if (buf) {
+    if (n >= cap) n = cap - 1;
+    memcpy(buf, s + 1, n);
+    buf[n] = 0;
+  }
+  return e + 1;
+}
+
+/* Skips one Python literal we might meet as an unknown value: string, True/False/None, number,
+ * tuple or list (nested). Returns NULL when it is something else. */
+static const char *skip_pyvalue(const char *s, int depth) {
+  s = skip_ws(s);
+  if (*s == '\'' || *s == '"') return parse_pystr(s, NULL, 0);
+  if (*s == '(' || *s == '[') {
+    if (depth > 8) return NULL;
+    char close = *s == '(' ? ')' : ']';
+    s = skip_ws(s + 1);
+    while (*s != close) {
+      s = skip_pyvalue(s, depth + 1);
+      if (!s) return NULL;
+      s = skip_ws(s);
+      if (*s == ',') s = skip_ws(s + 1);
+      else if (*s != close) return NULL;
+    }
+    return s + 1;
+  }
+  const char *st = s;
+  while (*s && (isalnum_c(*s) || *s == '.' || *s == '-' || *s == '+')) s++;
+  return s > st ? s : NULL;
+}
+
+/* Parses the header dict {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }.
+ * Returns NULL, or what is wrong. */
+static const char *parse_npy_header(const char *h, NpyHeader *nh) {
+  memset(nh, 0, sizeof *nh);
+  const char *s = skip_ws(h);
+  if (*s != '{') return "it does not start with '{'";
+  s = skip_ws(s + 1);
+  while (*s != '}') {
+    char key[32];
+    s = parse_pystr(s, key, sizeof key);
+    if (!s) return "expected a quoted key";
+    s = skip_ws(s);
+    if (*s != ':') return "expected ':' after a key";
+    s = skip_ws(s + 1);
+    if (!strcmp(key, "descr")) {
+      if (*s == '[') return "structured dtypes (a list of fields) are not supported";
+      s = parse_pystr(s, nh->descr, sizeof nh->descr);
+      if (!s) return "'descr' is not a string";
+      nh->have_descr = 1;
+    } else if (!strcmp(key, "fortran_order")) {
+      if (!strncmp(s, "True", 4)) nh->fortran = 1, s += 4;
+      else if (!strncmp(s, "False", 5)) nh->fortran = 0, s += 5;
+      else return "'fortran_order' is neither True nor False";
+      nh->have_order = 1;
+    } else if (!strcmp(key, "shape")) {
+      if (*s != '(') return "'shape' is not a tuple";
+      s = skip_ws(s + 1);
+      while (*s != ')') {
+        if (*s < '0' || *s > '9') return "'shape' holds something other than non-negative integers";
+        if (nh->ndim == 32) return "'shape' has more than 32 dimensions";
+        int64_t d = 0;
+        while (*s >= '0' && *s <= '9') {
+          if (d > (INT64_MAX - 9) / 10) return "a dimension in 'shape' is too large";
+          d = 10 * d + (*s++ - '0');
+        }
+        if (*s == 'L') s++; /* Python 2 longs */
+        nh->dims[nh->ndim++] = d;
+        s = skip_ws(s);
+        if (*s == ',') s = skip_ws(s + 1);
+        else if (*s != ')') return "expected ',' or ')' in 'shape'";
+      }
+      s++;
+      nh->have_shape = 1;
+    } else {
+      s = skip_pyvalue(s, 0);
+      if (!s) return "cannot read the value of an unknown key";
+    }
+    s = skip_ws(s);
+    if (*s == ',') s = skip_ws(s + 1);
+    else if (*s != '}') return "expected ',' or '}' after a value";
+  }
+  if (!nh->have_descr) return "no 'descr' key";
+  if (!nh->have_order) return "no 'fortran_order' key";
+  if (!nh->have_shape) return "no 'shape' key";
+  return NULL;
+}
+
+static void npy_shape_str(const NpyHeader *nh, char *buf, size_t len) {
+  size_t k = 0;
+  int w = snprintf(buf, len, "(");
+  k = (size_t)w;
+  for (int i = 0; i < nh->ndim && k < len; i++) {
+    w = snprintf(buf + k, len - k, i ? ", %" PRId64 : "%" PRId64, nh->dims[i]);
+    k += w > 0 ? (size_t)w : 0;
+  }
+  if (k < len) snprintf(buf + k, len - k, nh->ndim == 1 ? ",)" : ")");
+}
+
+static int host_big_endian(void) {
+  const uint16_t one = 1;
+  unsigned char c;
+  memcpy(&c, &one, 1);
+  return c == 0;
+}
+
+int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+                char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
+  unsigned char *b;
+  size_t len;
+  if (rt_data_read_file(path, &b, &len, err, errlen)) return -1;
+  int rc = -1;
+  char *h = NULL;
+  if (len < 10 || memcmp(b, "\x93NUMPY", 6) != 0) {
+    rt_data_errf(err, errlen, "'%s': not an NPY file (it does not start with \\x93NUMPY)", path);
+    goto done;
+  }
+  int major = b[6], minor = b[7];
+  size_t hstart, hlen;
+  if (major == 1) {
+    hstart = 10;
+    hlen = (size_t)b[8] | (size_t)b[9] << 8;
+  } else if (major == 2 || major == 3) {
+    if (len < 12) {
+      rt_data_errf(err, errlen, "'%s': truncated NPY preamble", path);
+      goto done;
+    }
+    hstart = 12;
+    hlen = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
+  } else {
+    rt_data_errf(err, errlen, "'%s': NPY version %d.%d is not supported (1.0, 2.0 and 3.0 are)", path,
+                 major, minor);
+    goto done;
+  }
+  if (hlen > len - hstart) {
+    rt_data_errf(err, errlen, "'%s': truncated NPY header (it declares %zu bytes, the file has %zu after "
+                 "the preamble)", path, hlen, len - hstart);
+    goto done;
+  }
+  h = malloc(hlen + 1);
+  if (!h) {
+    rt_data_errf(err, errlen, "'%s': out of memory", path);
+    goto done;
+  }
+  memcpy(h, b + hstart, hlen);
+  h[hlen] = 0;
+  NpyHeader nh;
+  const char *bad = parse_npy_header(h, &nh);
+  if (bad) {
+    rt_data_errf(err, errlen, "'%s': malformed NPY header: %s", path, bad);
+    goto done;
+  }
+
+  /* dtype: optional byte order, kind letter, size in bytes */
+  const char *d = nh.descr;
+  char order = '=';
+  if (*d == '<' || *d == '>' || *d == '|' || *d == '=') order = *d++;
+  ElemKind kind = EK_F;
+  int isz = 0, ok = 1;
+  if (!strcmp(d, "?")) {
+    kind = EK_B, isz = 1;
+  } else {
+    switch (d[0]) {
+    case 'f': kind = EK_F; break;
+    case 'i': kind = EK_I; break;
+    case 'u': kind = EK_U; break;
+    case 'b': kind = EK_B; break;
+    default: ok = 0;
+    }
+    if (ok && d[1] >= '1' && d[1] <= '8' && d[2] == 0) isz = d[1] - '0';
+    if (kind == EK_F) ok = ok && (isz == 4 || isz == 8);
+    else if (kind == EK_B) ok = ok && isz == 1;
+    else ok = ok && (isz == 1 || isz == 2 || isz == 4 || isz == 8);
+  }
+  if (!ok) {
+    rt_data_errf(err, errlen, "'%s': dtype '%s' is not supported (only f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 b1, "
+                 "little-endian '<' or big-endian '>')", path, nh.descr);
+    goto done;
+  }
+  int big = order == '>' || (order == '=' && host_big_endian());
+
+  uint64_t count = 1, rest = 1;
+  for (int i = 0; i < nh.ndim; i++) {
+    count = sat_mul(count, (uint64_t)nh.dims[i]);
+    if (i > 0) rest = sat_mul(rest, (uint64_t)nh.dims[i]);
+  }
+  uint64_t need = sat_mul(count, (uint64_t)isz), have = len - hstart - hlen;
+  char shp[400];
+  npy_shape_str(&nh, shp, sizeof shp);
+  if (have != need) {
+    if (have < need)
+      rt_data_errf(err, errlen, "'%s': shape %s of '%s' needs %" PRIu64 " bytes of data but the file "
+                   "holds %" PRIu64, path, shp, nh.descr, need, have);
+    else
+      rt_data_errf(err, errlen, "'%s': %" PRIu64 " extra bytes after the data of shape %s", path,
+                   have - need, shp);
+    goto done;
+  }
+  char holds[400];
+  rt_data_describe_dims(nh.dims, nh.ndim, holds, sizeof holds);
+  int64_t fr = nh.ndim == 0 ? 1 : nh.dims[0], fc = nh.ndim <= 1 ? 1 : (int64_t)rest;
+  RtTensor t = {0};
+  if (rt_data_fit_shape(path, rank, rows, cols, fr, fc, holds, NULL, &t, err, errlen)) goto done;
+  t.v = malloc((count ? count : 1) * sizeof(double));
+  if (!t.v) {
+    rt_data_errf(err, errlen, "'%s': out of memory for %" PRIu64 " values", path, count);
+    goto done;
+  }
+  const unsigned char *p = b + hstart + hlen;
+  if (!nh.fortran || nh.ndim <= 1) {
+    for (uint64_t i = 0; i < count; i++) t.v[i] = decode(p + i * (uint64_t)isz, kind, isz, big);
+  } else if (count > 0) {
+    /* Walk the output in C order; the source is column-major: offset = sum idx[k] * fs[k]
+     * with fs[0] = 1, fs[k] = fs[k-1] * dims[k-1]. */
+    int nd = nh.ndim;
+    uint64_t fs[32], idx[32] = {0}, off = 0;
+    fs[0] = 1;
+    for (int k = 1; k < nd; k++) fs[k] = fs[k - 1] * (uint64_t)nh.dims[k - 1];
+    for (uint64_t o = 0; o < count; o++) {
+      t.v[o] = decode(p + off * (uint64_t)isz, kind, isz, big);
+      for (int k = nd - 1; k >= 0; k--) {
+        off += fs[k];
+        if (++idx[k] < (uint64_t)nh.dims[k]) break;
+        off -= fs[k] * (uint64_t)nh.dims[k];
+        idx[k] = 0;
+      }
+    }
+  }
+  if (kind == EK_F && check_finite(path, &t, err, errlen)) {
+    rt_tensor_free(&t);
+    goto done;
+  }
+  *out = t;
+  rc = 0;
+done:
+  free(h);
+  free(b);
+  return rc;
+}
