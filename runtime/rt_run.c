@@ -75,6 +75,7 @@ typedef struct Run {
   int64_t K, last_trace;
   double *x_good, *y_good;
   double f0, x0n, y0n;
+  double hg_good;   /* |d| of the last good step */
 } Run;
 
 static void clear_line(Run *r) {
@@ -309,10 +310,12 @@ int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_i
       res->stop = RT_STOP_NUMERICAL;
       rt_copy(s->nx, r->x_good, s->x);
       rt_copy(s->ny, r->y_good, s->y);
+      s->hg_norm = done > 0 ? r->hg_good : NAN;
       message(r, "error", "%s; keeping the iterate of step %lld", res->message, (long long)done);
       break;
     }
     done = k + 1;
+    r->hg_good = s->hg_norm;
     rt_copy(s->nx, s->x, r->x_good);
     rt_copy(s->ny, s->y, r->y_good);
     if (s->tol > 0 && s->hg_norm < s->tol) {

@@ -81,7 +81,8 @@ typedef struct RtResult {
 void rt_run_config_init(RtRunConfig *c);
 
 /* Solve problem p with the resolved options opt. Writes the trace / result / saved vectors
- * named in cfg and fills res (release with rt_result_free, also after a failure). Returns
+ * named in cfg and fills res, which is overwritten (free a previous result first; release
+ * this one with rt_result_free, also after a failure). cfg may be NULL (defaults). Returns
  * res->status. Never exits; user errors come back as status 1 with res->message (also printed
  * to cfg->messages as "bloc: error: ..."). */
 int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg, RtResult *res);

@@ -209,6 +209,7 @@ static void test_formats(void **state) {
   char *ys = slurp(path("y.csv"));
   assert_int_equal(count_lines(ys), 8);
   /* derived options appear resolved: subbio's eta = y_step */
+  rt_result_free(&r);
   RtOptions o2 = opts("subbio", KV("y_step=0.125", "outer_steps=2"));
   assert_int_equal(rt_solve(&t->p, &o2, &cfg, &r), 0);
   char *js2 = slurp(path("a.json"));
@@ -258,6 +259,7 @@ static void test_nan_keeps_last_good(void **state) {
   assert_int_equal(rt_solve(&p, &o39, &c2, &good), 0);
   assert_memory_equal(r.x, good.x, 5 * sizeof(double));
   assert_true(rt_all_finite(5, r.x) && isfinite(r.f));
+  assert_true(r.hypergrad_norm == good.hypergrad_norm);
   char *js = slurp(path("a.json")), *tr = slurp(path("a.csv"));
   assert_non_null(strstr(js, "\"status\": 2"));
   assert_non_null(strstr(js, "\"stop_reason\": \"numerical_failure\""));
