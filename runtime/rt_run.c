@@ -272,6 +272,7 @@ int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_i
   }
   r->mode = cfg->quiet ? RT_PROGRESS_NONE : cfg->progress_mode;
   if (r->mode == RT_PROGRESS_AUTO) r->mode = isatty(fileno(r->prog)) ? RT_PROGRESS_LINE : RT_PROGRESS_PLAIN;
+  stop_flag = 0; /* before the handler: a Ctrl-C from here on is honoured */
   if (cfg->handle_sigint) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -280,7 +281,6 @@ int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_i
     sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills the process as usual */
     sa_installed = sigaction(SIGINT, &sa, &old_sa) == 0;
   }
-  stop_flag = 0;
   res->t_setup = now() - t_begin;
   r->t_start = now();
   r->t_last_prog = -INFINITY;
