@@ -62,15 +62,18 @@ void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done) {
   RtDiagValues *v = &w->val;
   RtOracle *o = &s->o;
   bool prev = rt_oracle_set_diag(o, true);
-  if (s->impl->diag_y) s->impl->diag_y(s, v->y);
+  /* One draw for the whole trace point: y (unrolled: y_r of one task), f, g and the reports
+   * all see the same samples. */
+  RtDraw key = rt_oracle_draw(o);
+  if (s->impl->diag_y) s->impl->diag_y(s, key, v->y);
   else rt_copy(s->ny, s->y, v->y);
-  v->f = rt_oracle_f(o, RT_DRAW_FRESH, s->x, v->y);
-  v->g = rt_oracle_grad_g(o, RT_DRAW_FRESH, s->x, v->y, w->gy);
+  v->f = rt_oracle_f(o, key, s->x, v->y);
+  v->g = rt_oracle_grad_g(o, key, s->x, v->y, w->gy);
   v->gy_norm = rt_nrm2(s->ny, w->gy);
-  rt_oracle_reports(o, s->x, v->y, v->reports);
+  rt_oracle_reports(o, key, s->x, v->y, v->reports);
   v->residual = NAN;
   if (w->residual && s->v && steps_done > 0) {
-    rt_oracle_hvp(o, RT_DRAW_FRESH, s->xa, s->ya, s->v, w->Av);
+    rt_oracle_hvp(o, key, s->xa, s->ya, s->v, w->Av);
     rt_axpy(s->ny, -1.0, s->b, w->Av);
     v->residual = rt_nrm2(s->ny, w->Av);
   }

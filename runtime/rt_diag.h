@@ -1,8 +1,10 @@
 /* rt_diag.h — diagnostics at trace points: f, g, |grad_y g| and the reports at the current
  * point, the residual |A v - b| of the last linear system (one HVP), and Ritz estimates of the
  * extreme eigenvalues of the lower Hessian (the method's own Krylov basis when it holds at
- * least ritz_steps vectors, else a short Lanczos run of ritz_steps HVPs). Every call here is a diagnostic oracle call: its own draw keys and counters, so tracing
- * never changes the method's iterates or its oracle counts. */
+ * least ritz_steps vectors, else a short Lanczos run of ritz_steps HVPs). Every call here is a
+ * diagnostic oracle call: its own draw keys and counters, so tracing never changes the
+ * method's iterates or its oracle counts. A trace point uses one draw for all of its values
+ * (the generic Lanczos run another, for one consistent matrix). */
 #ifndef BLOC_RT_DIAG_H
 #define BLOC_RT_DIAG_H
 

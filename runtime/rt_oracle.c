@@ -304,12 +304,12 @@ void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v,
   eval(o, BLO_K_INIT_VJP, RT_CALL_INIT_VJP, -1, d, x, o->p->y0, v, 1, outs, lens, names);
 }
 
-void rt_oracle_reports(RtOracle *o, const double *x, const double *y, double *out) {
+void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y, double *out) {
   if (o->p->n_reports <= 0) return;
   bool prev = rt_oracle_set_diag(o, true);
   double *outs[] = {out};
   int64_t lens[] = {o->p->n_reports};
   static const char *const names[] = {"report"};
-  eval(o, BLO_K_REPORTS, RT_CALL_REPORTS, -1, RT_DRAW_FRESH, x, y, NULL, 1, outs, lens, names);
+  eval(o, BLO_K_REPORTS, RT_CALL_REPORTS, -1, d, x, y, NULL, 1, outs, lens, names);
   rt_oracle_set_diag(o, prev);
 }

@@ -108,7 +108,8 @@ void rt_oracle_hvp_both(RtOracle *o, RtDraw d, const double *x, const double *y,
 void rt_oracle_init_y(RtOracle *o, RtDraw d, const double *x, double *y0);
 /* out = (dPhi/dx)^T v; zero (no call) when the initialiser does not use x. */
 void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v, double *out);
-/* Every report value (n_reports); always a diagnostic call. */
-void rt_oracle_reports(RtOracle *o, const double *x, const double *y, double *out);
+/* Every report value (n_reports); always a diagnostic call (d from the diagnostic key space, or
+ * RT_DRAW_FRESH). */
+void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y, double *out);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rt_linalg.h"
@@ -12,9 +13,24 @@ static const int trace_kinds[] = {RT_CALL_F, RT_CALL_G, RT_CALL_GRAD_F, RT_CALL_
                                   RT_CALL_MIXED, RT_CALL_INIT, RT_CALL_INIT_VJP};
 #define NTRACE_KINDS (int)(sizeof trace_kinds / sizeof trace_kinds[0])
 
-static void csv_num(FILE *f, double v) {
-  if (isnan(v)) return; /* empty cell */
+/* The shortest %.Ng (N = 15..17) that reads back as the same double: exact, and 0.1 prints as
+ * 0.1 rather than 0.10000000000000001. Non-finite values print as nan / inf. */
+static void put_num(FILE *f, double v) {
+  char buf[40];
+  if (isfinite(v))
+    for (int prec = 15; prec < 17; prec++) {
+      snprintf(buf, sizeof buf, "%.*g", prec, v);
+      if (strtod(buf, NULL) == v) {
+        fputs(buf, f);
+        return;
+      }
+    }
   fprintf(f, "%.17g", v);
+}
+
+static void csv_num(FILE *f, double v) {
+  if (isnan(v)) return; /* empty cell: not computed */
+  put_num(f, v);
 }
 
 /* A CSV cell holding a name: quoted when it contains a separator or a quote. */
@@ -45,7 +61,12 @@ void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues *dv, do
                   const RtSolver *s) {
   fprintf(f, "%lld,%.6f,", (long long)step, time);
   /* Non-finite values other than "not computed" still print (nan, inf) so failures show. */
-  fprintf(f, "%.17g,%.17g,%.17g,", dv->f, dv->g, dv->gy_norm);
+  put_num(f, dv->f);
+  fputc(',', f);
+  put_num(f, dv->g);
+  fputc(',', f);
+  put_num(f, dv->gy_norm);
+  fputc(',', f);
   csv_num(f, hg_norm);
   fputc(',', f);
   csv_num(f, dv->residual);
@@ -53,7 +74,10 @@ void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues *dv, do
   csv_num(f, dv->ritz_min);
   fputc(',', f);
   csv_num(f, dv->ritz_max);
-  for (int i = 0; i < s->p->n_reports; i++) fprintf(f, ",%.17g", dv->reports[i]);
+  for (int i = 0; i < s->p->n_reports; i++) {
+    fputc(',', f);
+    put_num(f, dv->reports[i]);
+  }
   for (int i = 0; i < NTRACE_KINDS; i++) fprintf(f, ",%llu", (unsigned long long)s->o.calls[trace_kinds[i]]);
   fputc('\n', f);
 }
@@ -73,7 +97,7 @@ static void json_str(FILE *f, const char *s) {
 
 static void json_num(FILE *f, double v) {
   if (!isfinite(v)) fputs("null", f);
-  else fprintf(f, "%.17g", v);
+  else put_num(f, v);
 }
 
 static void json_vec(FILE *f, int64_t n, const double *x) {

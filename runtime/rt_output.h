@@ -1,6 +1,7 @@
 /* rt_output.h — the run's files: the CSV trace (header row, one row per trace point), the
- * result JSON and saved vectors. Numbers are printed with %.17g so they round-trip; non-finite
- * values are "nan"/"inf" in CSV and null in JSON. Formats are specified in doc/methods.md. */
+ * result JSON and saved vectors. Numbers round-trip exactly: the shortest of %.15g..%.17g that
+ * reads back unchanged in the trace and the JSON, %.17g in saved vectors; non-finite values are
+ * "nan"/"inf" in CSV and null in JSON. Formats are specified in doc/methods.md. */
 #ifndef BLOC_RT_OUTPUT_H
 #define BLOC_RT_OUTPUT_H
 

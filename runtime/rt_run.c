@@ -126,8 +126,10 @@ static void progress(Run *r, int64_t done, bool last) {
   double elapsed = t - r->t_start;
   fmt_duration(el, sizeof el, elapsed);
   fmt_duration(eta, sizeof eta, done > 0 ? elapsed / (double)done * (double)(r->K - done) : NAN);
-  int n = snprintf(line, sizeof line, "%s: step %lld/%lld  f %.6g  |hypergrad| %.3g", s->impl->name,
-                   (long long)done, (long long)r->K, done > 0 ? s->f_est : r->dw.val.f, s->hg_norm);
+  char hg[32] = "-";
+  if (done > 0) snprintf(hg, sizeof hg, "%.3g", s->hg_norm);
+  int n = snprintf(line, sizeof line, "%s: step %lld/%lld  f %.6g  |hypergrad| %s", s->impl->name,
+                   (long long)done, (long long)r->K, done > 0 ? s->f_est : r->dw.val.f, hg);
   for (int i = 0; i < s->p->n_reports && n < (int)sizeof line - 64; i++)
     n += snprintf(line + n, sizeof line - (size_t)n, "  %s %.6g",
                   s->p->report_names && s->p->report_names[i] ? s->p->report_names[i] : "report",
@@ -270,6 +272,17 @@ int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_i
     status = RT_STATUS_USER;
     goto done;
   }
+  /* Fail before solving, not after, when an output cannot be written. */
+  const char *outs[][2] = {{cfg->out_path, "result"}, {cfg->save_x_path, "x"}, {cfg->save_y_path, "y"}};
+  for (int i = 0; i < 3; i++) {
+    if (!outs[i][0]) continue;
+    FILE *f = open_out(r, outs[i][0], outs[i][1]);
+    if (!f) {
+      status = RT_STATUS_USER;
+      goto done;
+    }
+    fclose(f);
+  }
   r->mode = cfg->quiet ? RT_PROGRESS_NONE : cfg->progress_mode;
   if (r->mode == RT_PROGRESS_AUTO) r->mode = isatty(fileno(r->prog)) ? RT_PROGRESS_LINE : RT_PROGRESS_PLAIN;
   stop_flag = 0; /* before the handler: a Ctrl-C from here on is honoured */
@@ -341,7 +354,7 @@ int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_i
   }
   print_new_warnings(r);
   progress(r, done, true);
-  if (res->stop == RT_STOP_INTERRUPTED)
+  if (res->stop == RT_STOP_INTERRUPTED && !cfg->quiet)
     message(r, "note", "interrupted after %lld of %lld outer steps; results are written", (long long)done, (long long)r->K);
 
   /* Results. */

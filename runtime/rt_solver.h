@@ -36,8 +36,9 @@ typedef struct RtMethodImpl {
    * May be NULL. */
   bool (*ritz)(const RtSolver *s, int min_dim, double *lo, double *hi);
   /* The lower iterate that belongs to the current x, for diagnostics (unrolled methods rerun
-   * their loop with diagnostic draws). NULL: s->y. */
-  void (*diag_y)(RtSolver *s, double *y);
+   * their loop; with one task per trajectory it uses the trace point's diagnostic draw `key`,
+   * so f and g are then evaluated on the same task). NULL: s->y. */
+  void (*diag_y)(RtSolver *s, RtDraw key, double *y);
 } RtMethodImpl;
 
 #define RT_MAX_ALLOCS 48

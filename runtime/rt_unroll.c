@@ -114,10 +114,10 @@ void rt_unroll_exact(RtSolver *s, RtUnroll *u, RtDraw base, const double *x, dou
   rt_axpy(s->nx, 1.0, u->Jv, gE);
 }
 
-void rt_unroll_diag_y(RtSolver *s, double *y) {
+void rt_unroll_diag_y(RtSolver *s, RtDraw key, double *y) {
   RtUnroll *u = s->state;
   bool prev = rt_oracle_set_diag(&s->o, true);
-  RtDraw base = rt_oracle_draws(&s->o, rt_unroll_keys(u));
+  RtDraw base = u->per_step ? rt_oracle_draws(&s->o, rt_unroll_keys(u)) : key;
   rt_oracle_init_y(&s->o, outer_key(u, base), s->x, y);
   for (int t = 0; t < u->r; t++) inner_step(s, u, base, t, s->x, y, u->Av);
   rt_oracle_set_diag(&s->o, prev);

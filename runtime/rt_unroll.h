@@ -41,7 +41,7 @@ int rt_unroll_setup_from_options(RtSolver *s, RtUnroll *u, RtUnrollMode mode, ch
                                  size_t errlen);
 /* diag_y hook: y_r at the current x with diagnostic draws (the RtUnroll is s->state's first
  * member in every unrolled method). */
-void rt_unroll_diag_y(RtSolver *s, double *y);
+void rt_unroll_diag_y(RtSolver *s, RtDraw key, double *y);
 
 /* UFOM's adaptive q (ALGORITHMS.md) from bias-corrected D^2 = E|g_F - g_E|^2 and
  * V^2 = E|g_E|^2: 1 when D^2 >= C_rnd V^2 / (2 (C_det + C_rnd)), else the positive root of

@@ -320,7 +320,9 @@ static void test_interrupt(void **state) {
   p.kernels[BLO_K_GRAD_Y_G] = stop_grad_g;
   for (use_raise = 0; use_raise < 2; use_raise++) {
     RtOptions o = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=1000", "inner_steps=5"));
-    RtRunConfig cfg = quiet_cfg();
+    RtRunConfig cfg;
+    rt_run_config_init(&cfg);
+    cfg.progress_mode = RT_PROGRESS_NONE; /* not quiet: the note must be printed */
     cfg.out_path = path("i.json");
     cfg.messages = tmpfile();
     RtResult r;
@@ -388,6 +390,9 @@ static void test_user_errors(void **state) {
   RtRunConfig bad = cfg;
   bad.trace_path = "/nonexistent-dir/trace.csv";
   expect_user_error(&t->p, opts("lancbio", NULL), &bad, "cannot write the trace file '/nonexistent-dir/trace.csv'");
+  bad = cfg;
+  bad.save_y_path = "/nonexistent-dir/y.csv";
+  expect_user_error(&t->p, opts("lancbio", NULL), &bad, "cannot write the y file '/nonexistent-dir/y.csv'");
   BloProblem p = t->p;
   p.kernels[BLO_K_HVP_YY] = NULL;
   expect_user_error(&p, opts("lancbio", NULL), &cfg, "problem 'quadratic' lacks the kernel BLO_K_HVP_YY");
