@@ -20,6 +20,12 @@
   {"tol", RT_OPT_REAL, 0, NULL, NULL, 0, BIG, "stop when the hypergradient estimate norm is below (0: off)"}, \
   {"meta_batch", RT_OPT_INT, 1, NULL, NULL, 1, 1e6, "independent sample draws averaged per oracle"}
 
+/* Unrolled methods: which oracle calls share one draw of the sample sets. "task": the whole
+ * trajectory of one task (initialiser, r inner steps, outer gradient, backward pass) sees one
+ * draw, as in MAML; "step": every inner step draws its own minibatch (replayed backwards). */
+#define RESAMPLE \
+  {"resample", RT_OPT_WORD, NAN, "task", "task|step", 0, 0, "sample draws: one per task trajectory (task) or one per inner step (step)"}
+
 static const RtOptSpec opts_lancbio[] = {
   COMMON(1000, 1, 1e-5, 5),
   {"m0", RT_OPT_INT, 1, NULL, NULL, 1, 1e6, "initial Krylov dimension"},
@@ -40,18 +46,21 @@ static const RtOptSpec opts_ufom[] = {
   {"ema_beta", RT_OPT_REAL, 0.99, NULL, NULL, 0, 0.999999, "EMA factor of adaptive q"},
   {"checkpoint", RT_OPT_WORD, NAN, "none", "none|sqrt", 0, 0, "exact branch: recompute (none) or sqrt(r) checkpoints"},
   {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
+  RESAMPLE,
 };
 static const RtOptSpec opts_fom[] = {
   COMMON(1000, 0.1, 0.1, 0),
   {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps"},
   {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha"},
   {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
+  RESAMPLE,
 };
 static const RtOptSpec opts_itd[] = {
   COMMON(1000, 0.1, 0.1, 0),
   {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps (all stored)"},
   {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha"},
   {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
+  RESAMPLE,
 };
 static const RtOptSpec opts_aid_cg[] = {
   COMMON(1000, 1, 1e-5, 10),
@@ -87,6 +96,7 @@ static const RtOptSpec opts_exact[] = {
   COMMON(1000, 1, 1e-5, 0),
   {"y_tol", RT_OPT_REAL, 1e-10, NULL, NULL, 0, BIG, "solve the lower level until |grad_y g| < y_tol"},
   {"max_inner", RT_OPT_INT, 100, NULL, NULL, 1, 1e9, "Newton steps allowed per lower solve"},
+  {"max_ny", RT_OPT_INT, 4000, NULL, NULL, 1, 1e6, "refuse problems with more lower variables (dense ny x ny Hessian)"},
 };
 
 #define M(name, summary, opts, unrolled, small) {name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small}

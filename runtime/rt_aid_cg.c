@@ -1,0 +1,36 @@
+/* rt_aid_cg.c — AmIGO-CG / AID-CG: T gradient steps on y, then Q conjugate-gradient steps on
+ * A v = b warm-started from the previous v (one draw for the whole CG run, which needs a fixed
+ * matrix), then the x step. HVPs per step: Q + 1 (the initial residual). */
+#include <stdio.h>
+
+#include "rt_solver.h"
+
+typedef struct Cg {
+  int Q;
+  double *r, *p, *Ap;
+  int st_curv;
+} Cg;
+
+static int cg_setup(RtSolver *s, char *err, size_t errlen) {
+  Cg *C = rt_solver_mem(s, sizeof *C);
+  if (!C || !(C->r = rt_solver_vec(s, s->ny)) || !(C->p = rt_solver_vec(s, s->ny)) ||
+      !(C->Ap = rt_solver_vec(s, s->ny))) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  C->Q = (int)rt_solver_num(s, "cg_steps");
+  C->st_curv = rt_solver_stat(s, "negative_curvature_stops");
+  s->state = C;
+  return 0;
+}
+
+static void cg_step(RtSolver *s, int64_t k) {
+  Cg *C = s->state;
+  rt_lower_gd(s, s->x, s->y, s->inner_steps, s->y_step);
+  rt_upper_grads(s);
+  if (rt_cg(s, rt_oracle_draw(&s->o), s->x, s->y, s->b, s->v, C->Q, C->r, C->p, C->Ap) < 0)
+    s->stats[C->st_curv]++;
+  rt_upper_step(s, k);
+}
+
+const RtMethodImpl rt_impl_aid_cg = {"aid_cg", RT_SCHED_CONST, true, cg_setup, cg_step, NULL, NULL};

@@ -1,0 +1,136 @@
+/* rt_exact.c — the exact hypergradient, ground truth for small ny: the lower level is solved by
+ * Newton's method (dense Hessian from ny HVPs with unit vectors, Cholesky, backtracking on g)
+ * until |grad_y g| < y_tol, then A v = b is solved densely and x steps along grad_x f - J v.
+ * When the Hessian is not positive definite, Cholesky fails and a symmetric eigendecomposition
+ * takes over (|eigenvalues| for the Newton direction, the exact inverse for v) with a warning.
+ * Memory: ny^2 + O(ny) doubles; refuses ny > max_ny (4000: a 128 MB Hessian). */
+#include <math.h>
+#include <stdio.h>
+
+#include "rt_linalg.h"
+#include "rt_solver.h"
+
+typedef struct Ex {
+  double y_tol;
+  int max_inner;
+  double *H, *diag, *w, *work, *tmp, *e, *dy, *yt;
+  int64_t lwork;
+  int st_newton, st_indef, st_lower_gnorm;
+} Ex;
+
+static int ex_setup(RtSolver *s, char *err, size_t errlen) {
+  static const char *const unused[] = {"y_step", "inner_steps"};
+  for (int i = 0; i < 2; i++)
+    if (rt_solver_isset(s, unused[i])) {
+      snprintf(err, errlen, "option '%s' is not used by method 'exact': the lower level is solved by "
+               "Newton's method to 'y_tol' in at most 'max_inner' steps", unused[i]);
+      return -1;
+    }
+  int64_t ny = s->ny, max_ny = (int64_t)rt_solver_num(s, "max_ny");
+  if (ny > max_ny) {
+    snprintf(err, errlen, "method 'exact' builds a dense %lld x %lld lower Hessian (%.0f MB); ny = %lld "
+             "exceeds max_ny = %lld (raise max_ny, or use an iterative method such as lancbio or aid_cg)",
+             (long long)ny, (long long)ny, (double)ny * (double)ny * 8 / 1e6, (long long)ny, (long long)max_ny);
+    return -1;
+  }
+  Ex *E = rt_solver_mem(s, sizeof *E);
+  if (!E) goto oom;
+  s->state = E;
+  E->y_tol = rt_solver_num(s, "y_tol");
+  E->max_inner = (int)rt_solver_num(s, "max_inner");
+  E->lwork = rt_sym_eig_lwork(ny);
+  if (!(E->H = rt_solver_vec(s, ny * ny)) || !(E->diag = rt_solver_vec(s, ny)) ||
+      !(E->w = rt_solver_vec(s, ny)) || !(E->work = rt_solver_vec(s, E->lwork)) ||
+      !(E->tmp = rt_solver_vec(s, ny)) || !(E->e = rt_solver_vec(s, ny)) ||
+      !(E->dy = rt_solver_vec(s, ny)) || !(E->yt = rt_solver_vec(s, ny)))
+    goto oom;
+  E->st_newton = rt_solver_stat(s, "newton_steps");
+  E->st_indef = rt_solver_stat(s, "indefinite_hessians");
+  E->st_lower_gnorm = rt_solver_stat(s, "lower_grad_norm");
+  return 0;
+oom:
+  snprintf(err, errlen, "out of memory for the dense %lld x %lld Hessian", (long long)ny, (long long)ny);
+  return -1;
+}
+
+/* H = the symmetrised Hessian at (x, y), one column per unit vector, one draw for all. */
+static void build_hessian(RtSolver *s, Ex *E) {
+  int64_t n = s->ny;
+  RtDraw key = rt_oracle_draw(&s->o);
+  for (int64_t i = 0; i < n; i++) {
+    E->e[i] = 1.0;
+    rt_oracle_hvp(&s->o, key, s->x, s->y, E->e, E->H + i * n);
+    E->e[i] = 0.0;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    for (int64_t j = i + 1; j < n; j++) {
+      double a = 0.5 * (E->H[i * n + j] + E->H[j * n + i]);
+      E->H[i * n + j] = E->H[j * n + i] = a;
+    }
+    E->diag[i] = E->H[i * n + i];
+  }
+}
+
+/* rhs <- H^{-1} rhs (newton: |H|^{-1}). Cholesky first; on failure restore H from its intact
+ * strict upper triangle and diagonal, and use the eigendecomposition. */
+static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
+  int64_t n = s->ny;
+  if (rt_chol_factor(n, E->H) == 0) {
+    rt_chol_solve(n, E->H, rhs);
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    E->H[i * n + i] = E->diag[i];
+    for (int64_t j = i + 1; j < n; j++) E->H[j * n + i] = E->H[i * n + j];
+  }
+  s->stats[E->st_indef]++;
+  if (rt_sym_eig(n, E->H, E->w, E->work, E->lwork) != 0) {
+    rt_solver_warn(s, "exact.eig", "outer step %lld: the eigendecomposition of the lower Hessian failed", (long long)k + 1);
+    return;
+  }
+  rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is not positive definite (smallest "
+                 "eigenvalue %.6g): the lower level looks non-convex in y", (long long)k + 1, E->w[0]);
+  rt_sym_eig_solve(n, E->H, E->w, 1e-14, newton, rhs, E->tmp);
+}
+
+static void ex_step(RtSolver *s, int64_t k) {
+  Ex *E = s->state;
+  int64_t n = s->ny;
+  double gn = INFINITY;
+  for (int it = 0; it <= E->max_inner; it++) {
+    RtDraw key = rt_oracle_draw(&s->o);
+    double g = rt_oracle_grad_g(&s->o, key, s->x, s->y, s->gy);
+    gn = rt_nrm2(n, s->gy);
+    if (!(gn >= E->y_tol) || it == E->max_inner) break;
+    build_hessian(s, E);
+    rt_copy(n, s->gy, E->dy);
+    solve(s, E, k, E->dy, true);
+    double slope = rt_dot(n, s->gy, E->dy); /* > 0: -dy is a descent direction */
+    double t = 1;
+    bool ok = false;
+    for (int ls = 0; ls < 40 && !ok; ls++, t *= 0.5) {
+      rt_copy(n, s->y, E->yt);
+      rt_axpy(n, -t, E->dy, E->yt);
+      double gt = rt_oracle_g(&s->o, key, s->x, E->yt);
+      ok = gt <= g - 1e-4 * t * slope || (gt <= g && t == 1);
+      if (ok) rt_copy(n, E->yt, s->y);
+    }
+    s->stats[E->st_newton]++;
+    if (!ok) {
+      rt_solver_warn(s, "exact.linesearch", "outer step %lld: Newton's line search on g failed (|grad_y g| = %.3g)",
+                     (long long)k + 1, gn);
+      break;
+    }
+  }
+  s->stats[E->st_lower_gnorm] = gn;
+  if (gn >= E->y_tol)
+    rt_solver_warn(s, "exact.lower", "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g "
+                   "after %d Newton steps", (long long)k + 1, gn, E->y_tol, E->max_inner);
+  rt_upper_grads(s);
+  build_hessian(s, E);
+  rt_copy(n, s->b, s->v);
+  solve(s, E, k, s->v, false);
+  rt_upper_step(s, k);
+}
+
+const RtMethodImpl rt_impl_exact = {"exact", RT_SCHED_CONST, true, ex_setup, ex_step, NULL, NULL};

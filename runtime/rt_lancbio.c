@@ -1,0 +1,162 @@
+/* rt_lancbio.c — LancBiO (Yang, Gao, Yuan, ICLR 2025): dynamic Lanczos. One new Lanczos vector
+ * per outer step, built with the current Hessian A_k; the small tridiagonal system T s = Q^T r
+ * (with the stale w = A v_bar of the last restart) gives v = v_bar + Q s. Follows the pseudo-code
+ * of ALGORITHMS.md line by line; the comments quote it.
+ *
+ * Stochastic problems: every product with A_k in one outer step (the restart product and the
+ * Lanczos product) uses one draw, so A_k is one matrix within a step. */
+#include <math.h>
+#include <stdio.h>
+
+#include "rt_linalg.h"
+#include "rt_solver.h"
+#include "rt_tridiag.h"
+
+/* |omega| below this fraction of max(|u|, |alpha|) is a breakdown (the Krylov space is invariant
+ * up to rounding): restart at the next step. */
+#define LANCZOS_BREAKDOWN 1e-12
+
+typedef struct Lanc {
+  int m, m0, m_max, period;
+  double rho;
+  int j;             /* vectors in the current basis */
+  bool restart_due;
+  double beta;       /* beta of the last step (0 right after a restart) */
+  double *Q;         /* (m_max + 1) basis vectors of ny; Q[j] is the next q */
+  double *vbar, *w, *r, *u;
+  double *alpha, *offd;          /* T: diagonal [m_max], off-diagonal [m_max - 1] */
+  double *rhs, *tw;              /* Q^T r (and s) [m_max]; solve work [2 m_max] */
+  int st_restarts, st_breakdowns, st_m;
+} Lanc;
+
+static int lanc_setup(RtSolver *s, char *err, size_t errlen) {
+  Lanc *L = rt_solver_mem(s, sizeof *L);
+  if (!L) goto oom;
+  s->state = L;
+  L->m0 = (int)rt_solver_num(s, "m0");
+  L->m_max = (int)rt_solver_num(s, "m_max");
+  L->rho = rt_solver_num(s, "m_growth");
+  L->period = (int)rt_solver_num(s, "m_period");
+  if (L->m0 > L->m_max) {
+    snprintf(err, errlen, "option 'm0' = %d exceeds 'm_max' = %d", L->m0, L->m_max);
+    return -1;
+  }
+  int64_t mm = L->m_max;
+  L->Q = rt_solver_vec(s, (mm + 1) * s->ny);
+  L->vbar = rt_solver_vec(s, s->ny);
+  L->w = rt_solver_vec(s, s->ny);
+  L->r = rt_solver_vec(s, s->ny);
+  L->u = rt_solver_vec(s, s->ny);
+  L->alpha = rt_solver_vec(s, mm);
+  L->offd = rt_solver_vec(s, mm);
+  L->rhs = rt_solver_vec(s, mm);
+  L->tw = rt_solver_vec(s, 2 * mm);
+  if (!L->Q || !L->vbar || !L->w || !L->r || !L->u || !L->alpha || !L->offd || !L->rhs || !L->tw) goto oom;
+  L->m = L->m0;
+  L->restart_due = true;
+  L->st_restarts = rt_solver_stat(s, "restarts");
+  L->st_breakdowns = rt_solver_stat(s, "breakdowns");
+  L->st_m = rt_solver_stat(s, "m");
+  s->stats[L->st_m] = L->m;
+  return 0;
+oom:
+  snprintf(err, errlen, "out of memory allocating the Lanczos basis (%d vectors of %lld)",
+           (int)rt_solver_num(s, "m_max") + 1, (long long)s->ny);
+  return -1;
+}
+
+/* ceil(rho m) without representation error: 1.1 * 10 is 11.000000000000002 in binary, whose
+ * ceiling would be 12. */
+static int grow(int m, double rho, int m_max) {
+  double t = rho * m;
+  double c = ceil(t * (1 - 1e-12));
+  if (c < m) c = m;
+  return c > m_max ? m_max : (int)c;
+}
+
+/* v_bar <- v; w <- A_k v_bar; r0 <- b - w; q <- r0/|r0|; Q <- [q]; T <- 0x0; beta <- 0; j <- 0.
+ * Returns false when r0 vanishes (v_bar already solves A_k v = b): no basis this step. */
+static bool restart(RtSolver *s, Lanc *L, RtDraw key) {
+  int64_t n = s->ny;
+  s->stats[L->st_restarts]++;
+  rt_copy(n, s->v, L->vbar);
+  rt_oracle_hvp(&s->o, key, s->xa, s->y, L->vbar, L->w);
+  rt_sub(n, s->b, L->w, L->r);
+  double rn = rt_nrm2(n, L->r);
+  L->j = 0;
+  L->beta = 0;
+  L->restart_due = false;
+  if (!(rn > 1e-15 * fmax(rt_nrm2(n, s->b), rt_nrm2(n, L->w)))) {
+    L->restart_due = true;
+    return false;
+  }
+  rt_copy(n, L->r, L->Q);
+  rt_scal(n, 1.0 / rn, L->Q);
+  return true;
+}
+
+static void lanc_step(RtSolver *s, int64_t k) {
+  Lanc *L = s->state;
+  int64_t n = s->ny;
+  /* repeat T times: y <- y - theta grad_y g(x, y);  b <- grad_y f(x, y) */
+  rt_lower_gd(s, s->x, s->y, s->inner_steps, s->y_step);
+  rt_upper_grads(s);
+  /* if k > 0 and k mod F == 0: m <- min(ceil(rho m), m_max) */
+  if (k > 0 && k % L->period == 0) L->m = grow(L->m, L->rho, L->m_max);
+  s->stats[L->st_m] = L->m;
+  RtDraw key = rt_oracle_draw(&s->o);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    /* if restart due (first step, or j == m) */
+    if (L->restart_due || L->j >= L->m) {
+      if (!restart(s, L, key)) break; /* v = v_bar solves the system: keep it */
+    }
+    /* r <- b - w  (current b, stale w) */
+    rt_sub(n, s->b, L->w, L->r);
+    /* u <- A_k q - beta q_prev;  alpha <- q^T u;  j <- j + 1 */
+    double *q = L->Q + (int64_t)L->j * n;
+    rt_oracle_hvp(&s->o, key, s->xa, s->y, q, L->u);
+    if (L->j > 0) rt_axpy(n, -L->beta, q - n, L->u);
+    double alpha = rt_dot(n, q, L->u);
+    L->j++;
+    /* append alpha to diag(T), beta to its off-diagonal */
+    L->alpha[L->j - 1] = alpha;
+    if (L->j >= 2) L->offd[L->j - 2] = L->beta;
+    /* solve T s = Q^T r  (O(j), guard the pivots) */
+    for (int i = 0; i < L->j; i++) L->rhs[i] = rt_dot(n, L->Q + (int64_t)i * n, L->r);
+    if (rt_tridiag_solve(L->j, L->alpha, L->offd, L->rhs, L->rhs, L->tw) != 0) {
+      s->stats[L->st_breakdowns]++;
+      rt_solver_warn(s, "lancbio.pivot", "outer step %lld: the tridiagonal system broke down (tiny pivot); "
+                     "restarting the Lanczos basis", (long long)k + 1);
+      L->restart_due = true;
+      continue; /* restart now (once) with the same A_k */
+    }
+    /* v <- v_bar + Q s */
+    rt_copy(n, L->vbar, s->v);
+    for (int i = 0; i < L->j; i++) rt_axpy(n, L->rhs[i], L->Q + (int64_t)i * n, s->v);
+    /* omega <- u - alpha q;  beta <- |omega|;  q_prev <- q;  q <- omega / beta;  Q <- [Q, q] */
+    double *qn = q + n;
+    rt_copy(n, L->u, qn);
+    rt_axpy(n, -alpha, q, qn);
+    double beta = rt_nrm2(n, qn);
+    double scale = fmax(rt_nrm2(n, L->u), fabs(alpha));
+    if (!(beta > LANCZOS_BREAKDOWN * scale)) {
+      s->stats[L->st_breakdowns]++;
+      L->restart_due = true; /* invariant subspace: restart at the next step */
+    } else {
+      rt_scal(n, 1.0 / beta, qn);
+      L->beta = beta;
+    }
+    break;
+  }
+  /* x <- x - lambda (grad_x f(x, y) - J(x, y) v) */
+  rt_upper_step(s, k);
+}
+
+static bool lanc_ritz(const RtSolver *s, int min_dim, double *lo, double *hi) {
+  const Lanc *L = s->state;
+  if (L->j < 1 || L->j < min_dim) return false;
+  rt_tridiag_extremes(L->j, L->alpha, L->offd, lo, hi);
+  return true;
+}
+
+const RtMethodImpl rt_impl_lancbio = {"lancbio", RT_SCHED_CONST, true, lanc_setup, lanc_step, lanc_ritz, NULL};

@@ -1,0 +1,24 @@
+/* rt_mem.h — the runtime's one allocation layer: calloc/free with counters (calls, live and
+ * peak bytes), so tests can prove that hot loops never allocate and that a method's memory does
+ * not depend on, e.g., the number of unrolled steps. Single-threaded by design. */
+#ifndef BLOC_RT_MEM_H
+#define BLOC_RT_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct RtMemStats {
+  uint64_t calls;       /* successful rt_mem_calloc calls since start (or last reset) */
+  size_t live_bytes;    /* currently allocated (payload bytes) */
+  size_t peak_bytes;    /* maximum of live_bytes since the last rt_mem_reset_peak */
+} RtMemStats;
+
+/* Zeroed memory for n elements of `size` bytes; NULL on overflow or exhaustion (n == 0 gives a
+ * valid minimal block). Release with rt_mem_free. */
+void *rt_mem_calloc(size_t n, size_t size);
+void rt_mem_free(void *p);
+RtMemStats rt_mem_stats(void);
+/* Start a new peak measurement: peak_bytes = live_bytes. */
+void rt_mem_reset_peak(void);
+
+#endif

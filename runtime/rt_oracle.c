@@ -1,0 +1,314 @@
+/* rt_oracle.c — kernel calls with counting, timing, NaN/Inf checks, sample draws and
+ * meta-batch averaging (see rt_oracle.h). */
+#include "rt_oracle.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "rt_linalg.h"
+#include "rt_mem.h"
+#include "rt_rng.h"
+
+const char *const rt_call_names[RT_CALL_NKINDS] = {"f", "g", "grad_f", "grad_g", "hvp",
+                                                   "mixed", "init", "init_vjp", "reports"};
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static const char *kernel_name(int k) {
+  static const char *const names[BLO_K_COUNT] = {
+      "BLO_K_F", "BLO_K_G", "BLO_K_GRAD_F", "BLO_K_GRAD_Y_G", "BLO_K_HVP_YY", "BLO_K_HVP_XY",
+      "BLO_K_GRAD_Y_G_HVP_YY", "BLO_K_HVP_BOTH", "BLO_K_INIT_Y", "BLO_K_INIT_VJP", "BLO_K_REPORTS"};
+  return names[k];
+}
+
+int rt_oracle_init(RtOracle *o, const BloProblem *p, uint64_t seed, int per_call, char *err,
+                   size_t errlen) {
+  memset(o, 0, sizeof *o);
+  o->fail_kind = -1;
+  if (!p || p->abi_version != BLO_ABI_VERSION) {
+    snprintf(err, errlen, "problem uses kernel ABI version %d, the runtime expects %d",
+             p ? p->abi_version : -1, BLO_ABI_VERSION);
+    return -1;
+  }
+  if (p->nx < 1 || p->ny < 1) {
+    snprintf(err, errlen, "problem '%s' has %lld upper and %lld lower variables; both must be at least 1",
+             p->name ? p->name : "?", (long long)p->nx, (long long)p->ny);
+    return -1;
+  }
+  if (!p->x0 || !p->y0) {
+    snprintf(err, errlen, "problem '%s' has no initial %s values", p->name ? p->name : "?", p->x0 ? "lower" : "upper");
+    return -1;
+  }
+  static const int required[] = {BLO_K_GRAD_F, BLO_K_GRAD_Y_G, BLO_K_HVP_YY, BLO_K_HVP_XY};
+  for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+    if (!p->kernels[required[i]]) {
+      snprintf(err, errlen, "problem '%s' lacks the kernel %s", p->name ? p->name : "?", kernel_name(required[i]));
+      return -1;
+    }
+  if (p->init_uses_x && (!p->kernels[BLO_K_INIT_Y] || !p->kernels[BLO_K_INIT_VJP])) {
+    snprintf(err, errlen, "problem '%s': the lower initialiser uses x but %s is missing", p->name ? p->name : "?",
+             p->kernels[BLO_K_INIT_Y] ? "BLO_K_INIT_VJP" : "BLO_K_INIT_Y");
+    return -1;
+  }
+  if (p->n_reports > 0 && !p->kernels[BLO_K_REPORTS]) {
+    snprintf(err, errlen, "problem '%s' declares %d reports but no BLO_K_REPORTS kernel", p->name ? p->name : "?", p->n_reports);
+    return -1;
+  }
+  int64_t scratch_n = 0;
+  for (int i = 0; i < p->n_samples; i++) {
+    const BloSampleInfo *si = &p->samples[i];
+    if (si->batch < 1 || si->batch > si->population || si->offset < 0 || si->offset + si->batch > p->sample_total) {
+      snprintf(err, errlen, "sample set '%s': batch %lld of population %lld at offset %lld does not fit (%lld sample slots)",
+               si->name ? si->name : "?", (long long)si->batch, (long long)si->population,
+               (long long)si->offset, (long long)p->sample_total);
+      return -1;
+    }
+    int64_t need = rt_rng_sample_scratch_len(si->batch, si->population);
+    if (need > scratch_n) scratch_n = need;
+  }
+  if (per_call < 1) per_call = 1;
+  o->p = p;
+  o->nx = p->nx;
+  o->ny = p->ny;
+  o->per_call = per_call;
+  RtRng r = rt_rng_stream(seed, "oracle.samples");
+  o->sample_seed = rt_rng_next(&r);
+  o->env.data = p->data;
+  o->env.work = p->work_size > 0 ? rt_mem_calloc((size_t)p->work_size, sizeof(double)) : NULL;
+  if (p->n_samples > 0) {
+    o->samples = rt_mem_calloc((size_t)(p->sample_total > 0 ? p->sample_total : 1), sizeof(int64_t));
+    if (scratch_n > 0) o->scratch = rt_mem_calloc((size_t)scratch_n, sizeof(int64_t));
+  }
+  o->env.samples = o->samples;
+  int64_t len = p->nx > p->ny ? p->nx : p->ny;
+  if (p->n_reports > len) len = p->n_reports;
+  o->tmp_len = len;
+  bool ok = (p->work_size <= 0 || o->env.work) && (p->n_samples == 0 || o->samples) &&
+            (scratch_n == 0 || o->scratch);
+  for (int i = 0; i < 3; i++) {
+    o->tmp[i] = rt_mem_calloc((size_t)len, sizeof(double));
+    ok = ok && o->tmp[i];
+  }
+  o->sink_s = rt_mem_calloc((size_t)(p->n_reports > 1 ? p->n_reports : 1), sizeof(double));
+  o->sink_x = rt_mem_calloc((size_t)p->nx, sizeof(double));
+  o->sink_y = rt_mem_calloc((size_t)p->ny * 2, sizeof(double));
+  ok = ok && o->sink_s && o->sink_x && o->sink_y;
+  if (!ok) {
+    rt_oracle_free(o);
+    snprintf(err, errlen, "out of memory setting up the oracle");
+    return -1;
+  }
+  return 0;
+}
+
+void rt_oracle_free(RtOracle *o) {
+  rt_mem_free(o->env.work);
+  rt_mem_free(o->samples);
+  rt_mem_free(o->scratch);
+  for (int i = 0; i < 3; i++) rt_mem_free(o->tmp[i]);
+  rt_mem_free(o->sink_s);
+  rt_mem_free(o->sink_x);
+  rt_mem_free(o->sink_y);
+  memset(o, 0, sizeof *o);
+  o->fail_kind = -1;
+}
+
+RtDraw rt_oracle_draws(RtOracle *o, uint64_t n) {
+  if (o->diag) {
+    RtDraw k = o->next_diag_key | RT_DRAW_DIAG_BIT;
+    o->next_diag_key += n;
+    return k;
+  }
+  RtDraw k = o->next_key;
+  o->next_key += n;
+  return k;
+}
+
+RtDraw rt_oracle_draw(RtOracle *o) { return rt_oracle_draws(o, 1); }
+
+bool rt_oracle_set_diag(RtOracle *o, bool diag) {
+  bool prev = o->diag;
+  o->diag = diag;
+  return prev;
+}
+
+uint64_t rt_oracle_total(const RtOracle *o) { return o->total_calls; }
+
+uint64_t rt_oracle_sample_seed(const RtOracle *o, RtDraw key, int sub) {
+  uint64_t st = o->sample_seed ^ key;
+  uint64_t a = rt_splitmix64(&st);
+  uint64_t st2 = a ^ ((uint64_t)sub * UINT64_C(0xD1B54A32D192ED03));
+  return rt_splitmix64(&st2);
+}
+
+static void draw_samples(RtOracle *o, RtDraw key, int sub) {
+  const BloProblem *p = o->p;
+  if (p->n_samples == 0) return;
+  if (o->have_draw && o->cur_key == key && o->cur_sub == sub) return;
+  RtRng r;
+  rt_rng_seed(&r, rt_oracle_sample_seed(o, key, sub));
+  for (int i = 0; i < p->n_samples; i++) {
+    const BloSampleInfo *si = &p->samples[i];
+    rt_rng_sample_without_replacement(&r, si->batch, si->population, o->samples + si->offset, o->scratch);
+  }
+  o->have_draw = true;
+  o->cur_key = key;
+  o->cur_sub = sub;
+}
+
+/* One logical call: kernel `kid`, outputs outs[0..nout) of lengths lens[], named names[] for
+ * failure messages, counted as kind k1 (and k2 >= 0 for fused kernels). */
+static void eval(RtOracle *o, BloKernelId kid, RtCallKind k1, int k2, RtDraw d, const double *x,
+                 const double *y, const double *v, int nout, double *const *outs,
+                 const int64_t *lens, const char *const *names) {
+  const BloProblem *p = o->p;
+  RtDraw key = d == RT_DRAW_FRESH ? rt_oracle_draw(o) : d;
+  int K = p->n_samples > 0 ? o->per_call : 1;
+  double t0 = now();
+  for (int sub = 0; sub < K; sub++) {
+    draw_samples(o, key, sub);
+    double *dst[3];
+    for (int i = 0; i < nout; i++) dst[i] = sub == 0 ? outs[i] : o->tmp[i];
+    p->kernels[kid](&o->env, x, y, v, dst);
+    if (sub > 0)
+      for (int i = 0; i < nout; i++) rt_axpy(lens[i], 1.0, o->tmp[i], outs[i]);
+  }
+  if (K > 1)
+    for (int i = 0; i < nout; i++) rt_scal(lens[i], 1.0 / K, outs[i]);
+  o->seconds[k1] += now() - t0;
+  uint64_t *cnt = o->diag ? o->diag_calls : o->calls;
+  cnt[k1] += (uint64_t)K;
+  if (k2 >= 0) cnt[k2] += (uint64_t)K;
+  if (o->diag) return;
+  o->total_calls++;
+  if (o->fail_kind >= 0) return;
+  for (int i = 0; i < nout; i++)
+    if (!rt_all_finite(lens[i], outs[i])) {
+      o->fail_kind = (int)k1;
+      o->fail_what = names[i];
+      o->fail_call = o->total_calls;
+      return;
+    }
+}
+
+double rt_oracle_f(RtOracle *o, RtDraw d, const double *x, const double *y) {
+  double f;
+  if (!o->p->kernels[BLO_K_F]) return rt_oracle_grad_f(o, d, x, y, NULL, NULL);
+  double *outs[] = {&f};
+  static const int64_t lens[] = {1};
+  static const char *const names[] = {"f"};
+  eval(o, BLO_K_F, RT_CALL_F, -1, d, x, y, NULL, 1, outs, lens, names);
+  return f;
+}
+
+double rt_oracle_g(RtOracle *o, RtDraw d, const double *x, const double *y) {
+  double g;
+  if (!o->p->kernels[BLO_K_G]) return rt_oracle_grad_g(o, d, x, y, NULL);
+  double *outs[] = {&g};
+  static const int64_t lens[] = {1};
+  static const char *const names[] = {"g"};
+  eval(o, BLO_K_G, RT_CALL_G, -1, d, x, y, NULL, 1, outs, lens, names);
+  return g;
+}
+
+double rt_oracle_grad_f(RtOracle *o, RtDraw d, const double *x, const double *y, double *gx,
+                        double *gy) {
+  double f;
+  double *outs[] = {&f, gx ? gx : o->sink_x, gy ? gy : o->sink_y};
+  int64_t lens[] = {1, o->nx, o->ny};
+  static const char *const names[] = {"f", "grad_x f", "grad_y f"};
+  eval(o, BLO_K_GRAD_F, RT_CALL_GRAD_F, -1, d, x, y, NULL, 3, outs, lens, names);
+  return f;
+}
+
+double rt_oracle_grad_g(RtOracle *o, RtDraw d, const double *x, const double *y, double *gy) {
+  double g;
+  double *outs[] = {&g, gy ? gy : o->sink_y};
+  int64_t lens[] = {1, o->ny};
+  static const char *const names[] = {"g", "grad_y g"};
+  eval(o, BLO_K_GRAD_Y_G, RT_CALL_GRAD_G, -1, d, x, y, NULL, 2, outs, lens, names);
+  return g;
+}
+
+void rt_oracle_hvp(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
+                   double *Av) {
+  double *outs[] = {Av};
+  int64_t lens[] = {o->ny};
+  static const char *const names[] = {"Hessian-vector product"};
+  eval(o, BLO_K_HVP_YY, RT_CALL_HVP, -1, d, x, y, v, 1, outs, lens, names);
+}
+
+void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
+                     double *Jv) {
+  double *outs[] = {Jv};
+  int64_t lens[] = {o->nx};
+  static const char *const names[] = {"mixed product"};
+  eval(o, BLO_K_HVP_XY, RT_CALL_MIXED, -1, d, x, y, v, 1, outs, lens, names);
+}
+
+double rt_oracle_grad_g_hvp(RtOracle *o, RtDraw d, const double *x, const double *y,
+                            const double *v, double *gy, double *Av) {
+  RtDraw key = d == RT_DRAW_FRESH ? rt_oracle_draw(o) : d;
+  if (!o->p->kernels[BLO_K_GRAD_Y_G_HVP_YY]) {
+    double g = rt_oracle_grad_g(o, key, x, y, gy);
+    rt_oracle_hvp(o, key, x, y, v, Av ? Av : o->sink_y + o->ny);
+    return g;
+  }
+  double g;
+  double *outs[] = {&g, gy ? gy : o->sink_y, Av ? Av : o->sink_y + o->ny};
+  int64_t lens[] = {1, o->ny, o->ny};
+  static const char *const names[] = {"g", "grad_y g", "Hessian-vector product"};
+  eval(o, BLO_K_GRAD_Y_G_HVP_YY, RT_CALL_GRAD_G, RT_CALL_HVP, key, x, y, v, 3, outs, lens, names);
+  return g;
+}
+
+void rt_oracle_hvp_both(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
+                        double *Av, double *Jv) {
+  RtDraw key = d == RT_DRAW_FRESH ? rt_oracle_draw(o) : d;
+  if (!o->p->kernels[BLO_K_HVP_BOTH]) {
+    rt_oracle_hvp(o, key, x, y, v, Av ? Av : o->sink_y);
+    rt_oracle_mixed(o, key, x, y, v, Jv ? Jv : o->sink_x);
+    return;
+  }
+  double *outs[] = {Av ? Av : o->sink_y, Jv ? Jv : o->sink_x};
+  int64_t lens[] = {o->ny, o->nx};
+  static const char *const names[] = {"Hessian-vector product", "mixed product"};
+  eval(o, BLO_K_HVP_BOTH, RT_CALL_HVP, RT_CALL_MIXED, key, x, y, v, 2, outs, lens, names);
+}
+
+void rt_oracle_init_y(RtOracle *o, RtDraw d, const double *x, double *y0) {
+  if (!o->p->kernels[BLO_K_INIT_Y]) {
+    rt_copy(o->ny, o->p->y0, y0);
+    return;
+  }
+  double *outs[] = {y0};
+  int64_t lens[] = {o->ny};
+  static const char *const names[] = {"lower initial value"};
+  eval(o, BLO_K_INIT_Y, RT_CALL_INIT, -1, d, x, o->p->y0, NULL, 1, outs, lens, names);
+}
+
+void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v, double *out) {
+  if (!o->p->init_uses_x) {
+    rt_zero(o->nx, out);
+    return;
+  }
+  double *outs[] = {out};
+  int64_t lens[] = {o->nx};
+  static const char *const names[] = {"initialiser vector-Jacobian product"};
+  eval(o, BLO_K_INIT_VJP, RT_CALL_INIT_VJP, -1, d, x, o->p->y0, v, 1, outs, lens, names);
+}
+
+void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y, double *out) {
+  if (o->p->n_reports <= 0) return;
+  bool prev = rt_oracle_set_diag(o, true);
+  double *outs[] = {out};
+  int64_t lens[] = {o->p->n_reports};
+  static const char *const names[] = {"report"};
+  eval(o, BLO_K_REPORTS, RT_CALL_REPORTS, -1, d, x, y, NULL, 1, outs, lens, names);
+  rt_oracle_set_diag(o, prev);
+}

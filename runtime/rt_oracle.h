@@ -1,0 +1,115 @@
+/* rt_oracle.h — the only way solvers reach a problem's kernels. An RtOracle wraps a
+ * `const BloProblem *` and its BloEnv; it counts calls per kind, times them, checks every output
+ * for NaN/Inf, averages `meta_batch` independent sample draws per call, and owns the sample
+ * sets of stochastic problems.
+ *
+ * Draws. Every call names a *draw key* (RtDraw). Before a kernel runs, each sample set is
+ * redrawn into env.samples with rt_rng_sample from a seed that is a pure function of (run seed,
+ * key, sub-draw index), so a method that must replay the samples of an earlier call (UFOM's
+ * recomputation, itd, a Galerkin system that needs one consistent matrix) simply passes the
+ * same key again. RT_DRAW_FRESH takes the next key from a counter (key 0, 1, 2, ...). Diagnostic
+ * calls (trace points, reports) use a separate key space and separate counters, so tracing more
+ * or less often never changes a run. Problems without sample sets never draw. */
+#ifndef BLOC_RT_ORACLE_H
+#define BLOC_RT_ORACLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blo_abi.h"
+
+typedef enum RtCallKind {
+  RT_CALL_F,        /* BLO_K_F */
+  RT_CALL_G,        /* BLO_K_G */
+  RT_CALL_GRAD_F,   /* BLO_K_GRAD_F: f, grad_x f, grad_y f */
+  RT_CALL_GRAD_G,   /* BLO_K_GRAD_Y_G: g, grad_y g */
+  RT_CALL_HVP,      /* Hessian-vector product d2g/dydy v */
+  RT_CALL_MIXED,    /* mixed product d2g/dxdy v */
+  RT_CALL_INIT,     /* y0 = Phi(x) */
+  RT_CALL_INIT_VJP, /* (dPhi/dx)^T v */
+  RT_CALL_REPORTS,
+  RT_CALL_NKINDS
+} RtCallKind;
+
+/* "f", "g", "grad_f", "grad_g", "hvp", "mixed", "init", "init_vjp", "reports". */
+extern const char *const rt_call_names[RT_CALL_NKINDS];
+
+typedef uint64_t RtDraw;
+#define RT_DRAW_FRESH UINT64_MAX
+#define RT_DRAW_DIAG_BIT (UINT64_C(1) << 63) /* diagnostic key space */
+
+typedef struct RtOracle {
+  const BloProblem *p;
+  BloEnv env;
+  int64_t nx, ny;
+  uint64_t sample_seed;    /* stream "oracle.samples" of the run seed */
+  uint64_t next_key;       /* next method key */
+  uint64_t next_diag_key;  /* next diagnostic key (without RT_DRAW_DIAG_BIT) */
+  int per_call;            /* sub-draws averaged per call (meta_batch; 1 for unrolled methods) */
+  bool diag;               /* current calls are diagnostics */
+  /* Counts are kernel evaluations: a call averaging K draws counts K; a fused kernel counts
+   * once for each kind it computes. */
+  uint64_t calls[RT_CALL_NKINDS];
+  uint64_t diag_calls[RT_CALL_NKINDS];
+  double seconds[RT_CALL_NKINDS]; /* wall time inside kernels, method and diagnostic calls */
+  /* First non-finite output of a method call (not of diagnostics): kind, or -1. */
+  int fail_kind;
+  const char *fail_what;   /* the output that was not finite, e.g. "grad_y f" */
+  uint64_t fail_call;      /* 1-based index of that call among all method calls */
+  uint64_t total_calls;
+  /* private */
+  int64_t *samples, *scratch;
+  bool have_draw;
+  RtDraw cur_key;
+  int cur_sub;
+  int64_t tmp_len;
+  double *tmp[3];          /* per-output buffers for sub-draws 2..K */
+  double *sink_s, *sink_x, *sink_y; /* outputs the caller does not want */
+} RtOracle;
+
+/* Check that p is a usable problem (ABI version, sizes, sample sets, the kernels every method
+ * needs) and set up o: allocates every buffer once. per_call >= 1. Returns 0, or -1 with a
+ * message in err. */
+int rt_oracle_init(RtOracle *o, const BloProblem *p, uint64_t seed, int per_call, char *err,
+                   size_t errlen);
+void rt_oracle_free(RtOracle *o);
+
+/* A fresh key (method or diagnostic space, by the current mode). */
+RtDraw rt_oracle_draw(RtOracle *o);
+/* n consecutive fresh keys; returns the first (key of i-th = first + i). */
+RtDraw rt_oracle_draws(RtOracle *o, uint64_t n);
+/* Diagnostic mode on/off; returns the previous mode. */
+bool rt_oracle_set_diag(RtOracle *o, bool diag);
+/* The 64-bit seed from which the sample sets of (key, sub-draw) are drawn. */
+uint64_t rt_oracle_sample_seed(const RtOracle *o, RtDraw key, int sub);
+/* Total method calls (all kinds): a cheap "did anything run" counter for tests. */
+uint64_t rt_oracle_total(const RtOracle *o);
+
+/* The oracles. Output pointers may be NULL when not wanted (the value goes to a sink).
+ * Outputs never alias inputs. Scalars are returned. */
+double rt_oracle_f(RtOracle *o, RtDraw d, const double *x, const double *y);
+double rt_oracle_g(RtOracle *o, RtDraw d, const double *x, const double *y);
+double rt_oracle_grad_f(RtOracle *o, RtDraw d, const double *x, const double *y, double *gx,
+                        double *gy);
+double rt_oracle_grad_g(RtOracle *o, RtDraw d, const double *x, const double *y, double *gy);
+void rt_oracle_hvp(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
+                   double *Av);
+void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
+                     double *Jv);
+/* g, grad_y g and A v at one point and one draw: the fused kernel when the problem has it,
+ * else the two separate kernels with the same key. */
+double rt_oracle_grad_g_hvp(RtOracle *o, RtDraw d, const double *x, const double *y,
+                            const double *v, double *gy, double *Av);
+/* A v and J v at one point and one draw (fused kernel or the two separate ones). */
+void rt_oracle_hvp_both(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
+                        double *Av, double *Jv);
+/* y0 = Phi(x); without an initialiser kernel, the problem's y0. */
+void rt_oracle_init_y(RtOracle *o, RtDraw d, const double *x, double *y0);
+/* out = (dPhi/dx)^T v; zero (no call) when the initialiser does not use x. */
+void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v, double *out);
+/* Every report value (n_reports); always a diagnostic call (d from the diagnostic key space, or
+ * RT_DRAW_FRESH). */
+void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y, double *out);
+
+#endif

@@ -1,0 +1,207 @@
+/* rt_output.c — trace CSV, result JSON, saved vectors (rt_output.h). */
+#include "rt_output.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt_linalg.h"
+
+/* Columns with oracle counts in the trace: every kind but reports (always diagnostic). */
+static const int trace_kinds[] = {RT_CALL_F, RT_CALL_G, RT_CALL_GRAD_F, RT_CALL_GRAD_G, RT_CALL_HVP,
+                                  RT_CALL_MIXED, RT_CALL_INIT, RT_CALL_INIT_VJP};
+#define NTRACE_KINDS (int)(sizeof trace_kinds / sizeof trace_kinds[0])
+
+/* The shortest %.Ng (N = 15..17) that reads back as the same double: exact, and 0.1 prints as
+ * 0.1 rather than 0.10000000000000001. Non-finite values print as nan / inf. */
+static void put_num(FILE *f, double v) {
+  char buf[40];
+  if (isfinite(v))
+    for (int prec = 15; prec < 17; prec++) {
+      snprintf(buf, sizeof buf, "%.*g", prec, v);
+      if (strtod(buf, NULL) == v) {
+        fputs(buf, f);
+        return;
+      }
+    }
+  fprintf(f, "%.17g", v);
+}
+
+static void csv_num(FILE *f, double v) {
+  if (isnan(v)) return; /* empty cell: not computed */
+  put_num(f, v);
+}
+
+/* A CSV cell holding a name: quoted when it contains a separator or a quote. */
+static void csv_name(FILE *f, const char *s) {
+  if (!strpbrk(s, ",\"\n")) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+void rt_trace_header(FILE *f, const BloProblem *p) {
+  fputs("step,time,f,g,grad_y_g_norm,hypergrad_norm,residual,ritz_min,ritz_max", f);
+  for (int i = 0; i < p->n_reports; i++) {
+    fputc(',', f);
+    csv_name(f, p->report_names && p->report_names[i] ? p->report_names[i] : "report");
+  }
+  for (int i = 0; i < NTRACE_KINDS; i++) fprintf(f, ",calls_%s", rt_call_names[trace_kinds[i]]);
+  fputc('\n', f);
+}
+
+void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues *dv, double hg_norm,
+                  const RtSolver *s) {
+  fprintf(f, "%lld,%.6f,", (long long)step, time);
+  /* Non-finite values other than "not computed" still print (nan, inf) so failures show. */
+  put_num(f, dv->f);
+  fputc(',', f);
+  put_num(f, dv->g);
+  fputc(',', f);
+  put_num(f, dv->gy_norm);
+  fputc(',', f);
+  csv_num(f, hg_norm);
+  fputc(',', f);
+  csv_num(f, dv->residual);
+  fputc(',', f);
+  csv_num(f, dv->ritz_min);
+  fputc(',', f);
+  csv_num(f, dv->ritz_max);
+  for (int i = 0; i < s->p->n_reports; i++) {
+    fputc(',', f);
+    put_num(f, dv->reports[i]);
+  }
+  for (int i = 0; i < NTRACE_KINDS; i++) fprintf(f, ",%llu", (unsigned long long)s->o.calls[trace_kinds[i]]);
+  fputc('\n', f);
+}
+
+static void json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; s && *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+    else if (c == '\n') fputs("\\n", f);
+    else if (c == '\t') fputs("\\t", f);
+    else if (c < 0x20) fprintf(f, "\\u%04x", c);
+    else fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+static void json_num(FILE *f, double v) {
+  if (!isfinite(v)) fputs("null", f);
+  else put_num(f, v);
+}
+
+static void json_vec(FILE *f, int64_t n, const double *x) {
+  fputc('[', f);
+  for (int64_t i = 0; i < n; i++) {
+    if (i) fputs(", ", f);
+    json_num(f, x[i]);
+  }
+  fputc(']', f);
+}
+
+static void json_calls(FILE *f, const uint64_t *calls) {
+  fputc('{', f);
+  for (int i = 0; i < RT_CALL_NKINDS; i++)
+    fprintf(f, "%s\"%s\": %llu", i ? ", " : "", rt_call_names[i], (unsigned long long)calls[i]);
+  fputc('}', f);
+}
+
+void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRunConfig *cfg) {
+  const BloProblem *p = s->p;
+  const RtOptions *o = &s->opt;
+  fputs("{\n  \"problem\": ", f);
+  json_str(f, p->name ? p->name : "");
+  fputs(",\n  \"method\": ", f);
+  json_str(f, o->method->name);
+  fputs(",\n  \"options\": {", f);
+  for (int i = 0; i < o->method->nopts; i++) {
+    const RtOptSpec *sp = &o->method->opts[i];
+    fprintf(f, "%s\n    ", i ? "," : "");
+    json_str(f, sp->name);
+    fputs(": ", f);
+    if (o->word[i][0]) json_str(f, o->word[i]);
+    else if (sp->kind == RT_OPT_INT) fprintf(f, "%.0f", o->num[i]);
+    else json_num(f, o->num[i]);
+  }
+  fprintf(f, "\n  },\n  \"status\": %d,\n  \"stop_reason\": ", res->status);
+  json_str(f, rt_stop_name(res->stop));
+  fputs(",\n  \"message\": ", f);
+  json_str(f, res->message);
+  fprintf(f, ",\n  \"steps\": %lld,\n  \"seed\": %llu,\n", (long long)res->steps, (unsigned long long)res->seed);
+  static const char *const names[] = {"f", "g", "grad_y_g_norm", "hypergrad_norm", "residual", "ritz_min", "ritz_max"};
+  const double vals[] = {res->f, res->g, res->grad_y_g_norm, res->hypergrad_norm, res->residual, res->ritz_min, res->ritz_max};
+  for (int i = 0; i < 7; i++) {
+    fprintf(f, "  \"%s\": ", names[i]);
+    json_num(f, vals[i]);
+    fputs(",\n", f);
+  }
+  fputs("  \"reports\": {", f);
+  for (int i = 0; i < res->n_reports; i++) {
+    fputs(i ? ", " : "", f);
+    json_str(f, p->report_names && p->report_names[i] ? p->report_names[i] : "report");
+    fputs(": ", f);
+    json_num(f, res->reports[i]);
+  }
+  fprintf(f, "},\n  \"nx\": %lld,\n  \"ny\": %lld,\n  \"x_norm\": ", (long long)res->nx, (long long)res->ny);
+  json_num(f, rt_nrm2(res->nx, res->x));
+  fputs(",\n  \"y_norm\": ", f);
+  json_num(f, rt_nrm2(res->ny, res->y));
+  if (res->nx <= cfg->json_vector_max) {
+    fputs(",\n  \"x\": ", f);
+    json_vec(f, res->nx, res->x);
+  }
+  if (res->ny <= cfg->json_vector_max) {
+    fputs(",\n  \"y\": ", f);
+    json_vec(f, res->ny, res->y);
+  }
+  fputs(",\n  \"oracle_calls\": ", f);
+  json_calls(f, res->calls);
+  fputs(",\n  \"diagnostic_calls\": ", f);
+  json_calls(f, res->diag_calls);
+  fputs(",\n  \"oracle_seconds\": {", f);
+  for (int i = 0; i < RT_CALL_NKINDS; i++) {
+    fprintf(f, "%s\"%s\": ", i ? ", " : "", rt_call_names[i]);
+    json_num(f, s->o.seconds[i]);
+  }
+  fputs("},\n  \"method_stats\": {", f);
+  for (int i = 0; i < s->nstats; i++) {
+    fprintf(f, "%s\"%s\": ", i ? ", " : "", s->stat_names[i]);
+    json_num(f, s->stats[i]);
+  }
+  fputs("},\n  \"warnings\": [", f);
+  for (int i = 0; i < s->nwarn; i++) {
+    fputs(i ? ",\n    " : "\n    ", f);
+    fprintf(f, "{\"text\": ");
+    json_str(f, s->warn[i].text);
+    fprintf(f, ", \"count\": %llu}", (unsigned long long)s->warn[i].count);
+  }
+  fprintf(f, "%s],\n  \"memory_bytes\": %zu,\n  \"time\": {\"setup\": ", s->nwarn ? "\n  " : "", s->alloc_bytes);
+  json_num(f, res->t_setup);
+  fputs(", \"solve\": ", f);
+  json_num(f, res->t_solve);
+  fputs(", \"diagnostics\": ", f);
+  json_num(f, res->t_diag);
+  fputs(", \"output\": ", f);
+  json_num(f, res->t_output);
+  fputs(", \"total\": ", f);
+  json_num(f, res->t_total);
+  fputs("}\n}\n", f);
+}
+
+int rt_save_vector(const char *path, int64_t n, const double *x) {
+  FILE *f = fopen(path, "w");
+  if (!f) return -1;
+  for (int64_t i = 0; i < n; i++) fprintf(f, "%.17g\n", x[i]);
+  bool bad = ferror(f);
+  return fclose(f) == 0 && !bad ? 0 : -1;
+}

@@ -1,0 +1,25 @@
+/* rt_output.h — the run's files: the CSV trace (header row, one row per trace point), the
+ * result JSON and saved vectors. Numbers round-trip exactly: the shortest of %.15g..%.17g that
+ * reads back unchanged in the trace and the JSON, %.17g in saved vectors; non-finite values are
+ * "nan"/"inf" in CSV and null in JSON. Formats are specified in doc/methods.md. */
+#ifndef BLOC_RT_OUTPUT_H
+#define BLOC_RT_OUTPUT_H
+
+#include <stdio.h>
+
+#include "rt_diag.h"
+#include "rt_run.h"
+#include "rt_solver.h"
+
+/* Trace: the header row. */
+void rt_trace_header(FILE *f, const BloProblem *p);
+/* One row: step (completed outer steps), time (solver seconds), diagnostics, |d| (NaN: empty),
+ * then the method's cumulative oracle calls. */
+void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues *dv, double hg_norm,
+                  const RtSolver *s);
+/* The result JSON (doc/methods.md). */
+void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRunConfig *cfg);
+/* n numbers, one per line. Returns 0, or -1 with errno set. */
+int rt_save_vector(const char *path, int64_t n, const double *x);
+
+#endif

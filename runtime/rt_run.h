@@ -1,0 +1,95 @@
+/* rt_run.h — the public entry point of the runtime: rt_solve runs one method on one problem
+ * with the loop every method shares — stopping rules (outer_steps, tol, SIGINT), progress on
+ * stderr, a CSV trace, a result JSON, saved iterates, diagnostics at trace points, and the
+ * numerical-failure rules (NaN/Inf, divergence). The `bloc run` driver fills an RtRunConfig from
+ * its command line and calls rt_solve; formats are specified in doc/methods.md. */
+#ifndef BLOC_RT_RUN_H
+#define BLOC_RT_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "blo_abi.h"
+#include "rt_methods.h"
+#include "rt_oracle.h"
+
+/* Exit statuses (also the process exit status of `bloc run`). */
+enum {
+  RT_STATUS_OK = 0,           /* finished: outer_steps reached or tol met */
+  RT_STATUS_USER = 1,         /* unusable problem, option or output path; nothing was solved */
+  RT_STATUS_NUMERICAL = 2,    /* NaN/Inf or divergence; the last good iterate is reported */
+  RT_STATUS_INTERRUPTED = 130 /* SIGINT (or rt_request_stop); results written as usual */
+};
+
+typedef enum RtStop {
+  RT_STOP_NONE,        /* not started (user error) */
+  RT_STOP_STEPS,       /* "outer_steps" */
+  RT_STOP_TOL,         /* "tol" */
+  RT_STOP_INTERRUPTED, /* "interrupted" */
+  RT_STOP_NUMERICAL    /* "numerical_failure" */
+} RtStop;
+
+/* "none", "outer_steps", "tol", "interrupted", "numerical_failure". */
+const char *rt_stop_name(RtStop stop);
+
+typedef enum RtProgressMode {
+  RT_PROGRESS_AUTO,  /* a live status line on a terminal, plain periodic lines otherwise */
+  RT_PROGRESS_LINE,  /* the live status line (redrawn with \r, at most 10 times a second) */
+  RT_PROGRESS_PLAIN, /* a line every plain_interval seconds, and a last one */
+  RT_PROGRESS_NONE
+} RtProgressMode;
+
+typedef struct RtRunConfig {
+  const char *trace_path;   /* CSV trace, or NULL */
+  const char *out_path;     /* result JSON, or NULL */
+  const char *save_x_path;  /* final x, one %.17g number per line, or NULL */
+  const char *save_y_path;  /* final y, likewise, or NULL */
+  bool quiet;               /* no progress and no warnings (errors are still printed) */
+  int64_t seed;             /* >= 0: overrides the option 'seed'; -1: use the option */
+  FILE *progress;           /* progress stream; NULL: stderr */
+  FILE *messages;           /* warnings and errors ("bloc: warning: ..."); NULL: stderr */
+  RtProgressMode progress_mode;
+  double plain_interval;    /* seconds between plain progress lines (default 5) */
+  int ritz_steps;           /* Lanczos steps of the Ritz diagnostic (default 10; 0: off) */
+  bool residual;            /* residual |A v - b| at trace points (default true) */
+  double divergence_factor; /* divergence rule factor (default 1e10; 0: off), see doc/methods.md */
+  bool handle_sigint;       /* install a SIGINT handler for the run (default true) */
+  int64_t json_vector_max;  /* x and y appear in full in the JSON up to this length (default 1000) */
+} RtRunConfig;
+
+typedef struct RtResult {
+  int status;               /* RT_STATUS_* */
+  RtStop stop;
+  char message[1024];       /* what went wrong (status 1, 2), empty otherwise */
+  const char *method;
+  int64_t steps;            /* outer steps completed (and kept) */
+  uint64_t seed;
+  /* Diagnostics at the final (last good) point; residual / ritz NaN when not computed. */
+  double f, g, grad_y_g_norm, hypergrad_norm, residual, ritz_min, ritz_max;
+  int64_t nx, ny;
+  double *x, *y;            /* final x and y (owned; y is y_r(x) for unrolled methods) */
+  int n_reports;
+  double *reports;          /* owned */
+  uint64_t calls[RT_CALL_NKINDS];      /* the method's oracle calls (kernel evaluations) */
+  uint64_t diag_calls[RT_CALL_NKINDS]; /* diagnostics' calls */
+  double t_setup, t_solve, t_diag, t_output, t_total; /* seconds */
+  int n_warnings;
+} RtResult;
+
+/* Defaults as documented on each field. */
+void rt_run_config_init(RtRunConfig *c);
+
+/* Solve problem p with the resolved options opt. Writes the trace / result / saved vectors
+ * named in cfg and fills res, which is overwritten (free a previous result first; release
+ * this one with rt_result_free, also after a failure). cfg may be NULL (defaults). Returns
+ * res->status. Never exits; user errors come back as status 1 with res->message (also printed
+ * to cfg->messages as "bloc: error: ..."). */
+int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg, RtResult *res);
+void rt_result_free(RtResult *res);
+
+/* Ask the running rt_solve to stop after the current outer step, as SIGINT does.
+ * Async-signal-safe. The flag is cleared when rt_solve starts. */
+void rt_request_stop(void);
+
+#endif

@@ -1,0 +1,271 @@
+/* rt_solver.c — solver construction (option resolution, validation, allocation) and the pieces
+ * every method shares (see rt_solver.h). */
+#include "rt_solver.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rt_linalg.h"
+#include "rt_mem.h"
+
+static const RtMethodImpl *const impls[] = {
+    &rt_impl_lancbio, &rt_impl_subbio, &rt_impl_ufom, &rt_impl_fom, &rt_impl_itd, &rt_impl_aid_cg,
+    &rt_impl_amigo_gd, &rt_impl_soba, &rt_impl_stocbio, &rt_impl_bsa, &rt_impl_ttsa, &rt_impl_exact};
+
+const RtMethodImpl *rt_method_impl(const char *name) {
+  for (size_t i = 0; i < sizeof impls / sizeof impls[0]; i++)
+    if (strcmp(impls[i]->name, name) == 0) return impls[i];
+  return NULL;
+}
+
+void *rt_solver_mem(RtSolver *s, size_t bytes) {
+  if (s->nallocs >= RT_MAX_ALLOCS) return NULL;
+  void *m = rt_mem_calloc(bytes ? bytes : 1, 1);
+  if (m) s->allocs[s->nallocs++] = m;
+  return m;
+}
+
+double *rt_solver_vec(RtSolver *s, int64_t n) {
+  if (n < 0 || (uint64_t)n > SIZE_MAX / sizeof(double)) return NULL;
+  return rt_solver_mem(s, (size_t)n * sizeof(double));
+}
+
+int rt_solver_stat(RtSolver *s, const char *name) {
+  if (s->nstats >= RT_MAX_STATS) return RT_MAX_STATS - 1;
+  s->stat_names[s->nstats] = name;
+  s->stats[s->nstats] = 0;
+  return s->nstats++;
+}
+
+void rt_solver_warn(RtSolver *s, const char *key, const char *fmt, ...) {
+  for (int i = 0; i < s->nwarn; i++)
+    if (strcmp(s->warn[i].key, key) == 0) {
+      s->warn[i].count++;
+      return;
+    }
+  if (s->nwarn >= RT_MAX_WARNINGS) return;
+  RtWarning *w = &s->warn[s->nwarn++];
+  w->key = key;
+  w->count = 1;
+  w->printed = false;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(w->text, sizeof w->text, fmt, ap);
+  va_end(ap);
+}
+
+static int opt_index(const RtSolver *s, const char *key) {
+  const RtMethodSpec *m = s->opt.method;
+  for (int i = 0; i < m->nopts; i++)
+    if (strcmp(m->opts[i].name, key) == 0) return i;
+  return -1;
+}
+
+double rt_solver_num(const RtSolver *s, const char *key) { return rt_opt_num(&s->opt, key); }
+
+bool rt_solver_isset(const RtSolver *s, const char *key) {
+  int i = opt_index(s, key);
+  return i >= 0 && s->opt.set[i];
+}
+
+void rt_solver_resolve(RtSolver *s, const char *key, double value) {
+  int i = opt_index(s, key);
+  if (i < 0) return;
+  s->opt.num[i] = value;
+  s->opt.word[i][0] = '\0';
+}
+
+/* Unrolled methods name their loop r / inner_lr; inner_steps / y_step are accepted as aliases
+ * (LANGUAGE.md lists them as common options). */
+static int resolve_alias(RtSolver *s, const char *common, const char *own, char *err, size_t errlen) {
+  bool cs = rt_solver_isset(s, common), os = rt_solver_isset(s, own);
+  double cv = rt_solver_num(s, common), ov = rt_solver_num(s, own);
+  if (cs && os && cv != ov) {
+    snprintf(err, errlen, "options '%s' = %g and '%s' = %g disagree; for method '%s' '%s' is an alias of '%s'",
+             common, cv, own, ov, s->impl->name, common, own);
+    return -1;
+  }
+  if (cs && !os) rt_solver_resolve(s, own, cv);
+  rt_solver_resolve(s, common, rt_solver_num(s, own));
+  return 0;
+}
+
+RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64_t seed, char *err,
+                        size_t errlen) {
+  if (!opt || !opt->method) {
+    snprintf(err, errlen, "no solve method given");
+    return NULL;
+  }
+  const RtMethodImpl *impl = rt_method_impl(opt->method->name);
+  if (!impl) {
+    snprintf(err, errlen, "method '%s' has no implementation", opt->method->name);
+    return NULL;
+  }
+  size_t live0 = rt_mem_stats().live_bytes;
+  RtSolver *s = rt_mem_calloc(1, sizeof *s);
+  if (!s) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  s->p = p;
+  s->impl = impl;
+  s->opt = *opt;
+  s->seed = seed;
+  char name[64];
+  snprintf(name, sizeof name, "method.%s", impl->name);
+  s->rng = rt_rng_stream(seed, name);
+
+  s->outer_steps = (int64_t)rt_solver_num(s, "outer_steps");
+  s->meta_batch = (int)rt_solver_num(s, "meta_batch");
+  if (opt->method->unrolled) {
+    if (resolve_alias(s, "inner_steps", "r", err, errlen) ||
+        resolve_alias(s, "y_step", "inner_lr", err, errlen))
+      goto fail;
+  }
+  s->x_step = rt_solver_num(s, "x_step");
+  s->y_step = rt_solver_num(s, "y_step");
+  s->inner_steps = (int)rt_solver_num(s, "inner_steps");
+  s->tol = rt_solver_num(s, "tol");
+  if (opt_index(s, "x_decay") >= 0) s->x_decay = rt_solver_num(s, "x_decay");
+  if (opt_index(s, "eta") >= 0) {
+    s->eta = rt_solver_num(s, "eta");
+    if (isnan(s->eta)) {
+      s->eta = s->y_step;
+      rt_solver_resolve(s, "eta", s->eta);
+    }
+  }
+  /* Unrolled methods average their meta-batch over whole task trajectories themselves; the
+   * others let the oracle average every call over meta_batch draws. */
+  if (rt_oracle_init(&s->o, p, seed, opt->method->unrolled ? 1 : s->meta_batch, err, errlen)) goto fail;
+  if (p->n_samples == 0 && s->meta_batch > 1)
+    rt_solver_warn(s, "meta_batch", "meta_batch = %d has no effect: the problem has no sample sets",
+                   s->meta_batch);
+  s->nx = p->nx;
+  s->ny = p->ny;
+  s->x = rt_solver_vec(s, s->nx);
+  s->y = rt_solver_vec(s, s->ny);
+  s->d = rt_solver_vec(s, s->nx);
+  s->gx = rt_solver_vec(s, s->nx);
+  s->jv = rt_solver_vec(s, s->nx);
+  s->gy = rt_solver_vec(s, s->ny);
+  if (!s->x || !s->y || !s->d || !s->gx || !s->jv || !s->gy) goto oom;
+  if (impl->has_v) {
+    s->v = rt_solver_vec(s, s->ny);
+    s->xa = rt_solver_vec(s, s->nx);
+    s->b = rt_solver_vec(s, s->ny);
+    if (!s->v || !s->xa || !s->b) goto oom;
+    s->ya = s->y; /* methods that move y after forming the system keep their own copy */
+  }
+  rt_copy(s->nx, p->x0, s->x);
+  rt_copy(s->ny, p->y0, s->y);
+  s->f_est = NAN;
+  s->hg_norm = NAN;
+  if (impl->setup(s, err, errlen)) goto fail;
+  s->alloc_bytes = rt_mem_stats().live_bytes - live0;
+  return s;
+oom:
+  snprintf(err, errlen, "out of memory allocating the %s solver (nx = %lld, ny = %lld)", impl->name,
+           (long long)p->nx, (long long)p->ny);
+fail:
+  rt_solver_free(s);
+  return NULL;
+}
+
+void rt_solver_step(RtSolver *s, int64_t k) { s->impl->step(s, k); }
+
+void rt_solver_free(RtSolver *s) {
+  if (!s) return;
+  if (s->o.p) rt_oracle_free(&s->o);
+  for (int i = 0; i < s->nallocs; i++) rt_mem_free(s->allocs[i]);
+  rt_mem_free(s);
+}
+
+double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double theta) {
+  double gnorm = 0;
+  for (int t = 0; t < T; t++) {
+    rt_oracle_grad_g(&s->o, RT_DRAW_FRESH, x, y, s->gy);
+    rt_axpy(s->ny, -theta, s->gy, y);
+    if (t == T - 1) gnorm = rt_nrm2(s->ny, s->gy);
+  }
+  return gnorm;
+}
+
+void rt_upper_grads(RtSolver *s) {
+  s->f_est = rt_oracle_grad_f(&s->o, RT_DRAW_FRESH, s->x, s->y, s->gx, s->b);
+  if (s->xa) rt_copy(s->nx, s->x, s->xa);
+}
+
+double rt_step_size(const RtSolver *s, int64_t k) {
+  double kk = (double)k + 1.0;
+  switch (s->impl->schedule) {
+  case RT_SCHED_POLY: return s->x_step / pow(kk, s->x_decay);
+  case RT_SCHED_POLY_FLOOR: return s->x_step * fmax(0.01, pow(kk, -s->x_decay));
+  case RT_SCHED_CONST: break;
+  }
+  return s->x_step;
+}
+
+void rt_x_update(RtSolver *s, int64_t k) {
+  s->step_size = rt_step_size(s, k);
+  s->hg_norm = rt_nrm2(s->nx, s->d);
+  rt_axpy(s->nx, -s->step_size, s->d, s->x);
+}
+
+void rt_upper_step(RtSolver *s, int64_t k) {
+  rt_oracle_mixed(&s->o, RT_DRAW_FRESH, s->x, s->y, s->v, s->jv);
+  rt_sub(s->nx, s->gx, s->jv, s->d);
+  rt_x_update(s, k);
+}
+
+double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, const double *b,
+             double *v, int Q, double *r, double *p, double *Ap) {
+  int64_t n = s->ny;
+  rt_oracle_hvp(&s->o, key, x, y, v, Ap);
+  rt_sub(n, b, Ap, r);
+  rt_copy(n, r, p);
+  double rr = rt_dot(n, r, r);
+  double stop = 1e-30 * rt_dot(n, b, b);
+  for (int i = 0; i < Q; i++) {
+    if (rr <= stop || rr == 0) break;
+    rt_oracle_hvp(&s->o, key, x, y, p, Ap);
+    double pAp = rt_dot(n, p, Ap);
+    if (!(pAp > 0)) {
+      rt_solver_warn(s, "cg.curvature", "conjugate gradients met non-positive curvature p'Ap = %.3g: "
+                     "the lower Hessian is not positive definite", pAp);
+      return -1;
+    }
+    double alpha = rr / pAp;
+    rt_axpy(n, alpha, p, v);
+    rt_axpy(n, -alpha, Ap, r);
+    double rr_new = rt_dot(n, r, r);
+    rt_axpby(n, 1.0, r, rr_new / rr, p);
+    rr = rr_new;
+  }
+  return sqrt(rr);
+}
+
+void rt_neumann_sum(RtSolver *s, const double *b, int Q, double *v, double *p, double *Ap) {
+  int64_t n = s->ny;
+  rt_copy(n, b, p);
+  rt_copy(n, b, v);
+  for (int q = 1; q < Q; q++) {
+    rt_oracle_hvp(&s->o, RT_DRAW_FRESH, s->x, s->y, p, Ap);
+    rt_axpy(n, -s->eta, Ap, p);
+    rt_axpy(n, 1.0, p, v);
+  }
+  rt_scal(n, s->eta, v);
+}
+
+int rt_neumann_random(RtSolver *s, const double *b, int Q, double *v, double *Ap) {
+  int64_t n = s->ny;
+  int q = (int)rt_rng_randint(&s->rng, 0, Q);
+  rt_copy(n, b, v);
+  for (int i = 0; i < q; i++) {
+    rt_oracle_hvp(&s->o, RT_DRAW_FRESH, s->x, s->y, v, Ap);
+    rt_axpy(n, -s->eta, Ap, v);
+  }
+  rt_scal(n, (double)Q * s->eta, v);
+  return q;
+}

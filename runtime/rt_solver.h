@@ -1,0 +1,143 @@
+/* rt_solver.h — the contract between the run loop (rt_run.c) and the methods (rt_<method>.c,
+ * one file each), and the pieces the methods share: tracked allocation in setup, the inner
+ * gradient loop, the upper gradients, the x step with its schedule, warm-started CG, warnings
+ * and per-method statistics. Tests drive solvers through this header to watch iterates step by
+ * step. Every buffer is allocated in setup; rt_solver_step never allocates. */
+#ifndef BLOC_RT_SOLVER_H
+#define BLOC_RT_SOLVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blo_abi.h"
+#include "rt_methods.h"
+#include "rt_oracle.h"
+#include "rt_rng.h"
+
+typedef struct RtSolver RtSolver;
+
+typedef enum RtSchedule {
+  RT_SCHED_CONST,      /* lambda_k = x_step                                  */
+  RT_SCHED_POLY,       /* lambda_k = x_step / (k+1)^x_decay                  */
+  RT_SCHED_POLY_FLOOR  /* lambda_k = x_step * max(0.01, (k+1)^-x_decay)      */
+} RtSchedule;
+
+typedef struct RtMethodImpl {
+  const char *name;
+  RtSchedule schedule;
+  bool has_v;     /* keeps v ~ A^{-1} b across steps (residual diagnostics apply) */
+  /* Read and validate method options, allocate state. 0, or -1 with a message. */
+  int (*setup)(RtSolver *s, char *err, size_t errlen);
+  /* One outer step k (0-based): update s->x (and y, v), set s->d, s->f_est. */
+  void (*step)(RtSolver *s, int64_t k);
+  /* Extreme eigenvalue estimates of the lower Hessian from the method's own Krylov basis of at
+   * least min_dim vectors; false otherwise (the run loop then runs its own short Lanczos).
+   * May be NULL. */
+  bool (*ritz)(const RtSolver *s, int min_dim, double *lo, double *hi);
+  /* The lower iterate that belongs to the current x, for diagnostics (unrolled methods rerun
+   * their loop; with one task per trajectory it uses the trace point's diagnostic draw `key`,
+   * so f and g are then evaluated on the same task). NULL: s->y. */
+  void (*diag_y)(RtSolver *s, RtDraw key, double *y);
+} RtMethodImpl;
+
+#define RT_MAX_ALLOCS 48
+#define RT_MAX_STATS 8
+#define RT_MAX_WARNINGS 8
+
+typedef struct RtWarning {
+  const char *key;      /* static identifier; one stored message per key */
+  char text[256];       /* the first occurrence */
+  uint64_t count;
+  bool printed;
+} RtWarning;
+
+struct RtSolver {
+  const BloProblem *p;
+  const RtMethodImpl *impl;
+  RtOptions opt;        /* resolved options (derived defaults filled in) */
+  RtOracle o;
+  RtRng rng;            /* stream "method.<name>": UFOM's coin, BSA/TTSA truncations */
+  uint64_t seed;
+  int64_t nx, ny;
+  /* Iterates and the last hypergradient estimate (owned). v is NULL without has_v. */
+  double *x, *y, *v, *d;
+  /* The linear system the last step solved, for the residual diagnostic: A(xa, ya) v ~ b. */
+  double *xa, *ya, *b;
+  /* Shared work: grad_x f, J v [nx]; grad_y g [ny]. */
+  double *gx, *jv, *gy;
+  double f_est;         /* f seen by the last step (at the point of its upper gradient) */
+  double hg_norm;       /* ||d|| */
+  double step_size;     /* lambda_k of the last step */
+  /* Common options. */
+  int64_t outer_steps;
+  double x_step, y_step, tol, x_decay, eta;
+  int inner_steps, meta_batch;
+  void *state;          /* the method's */
+  int nstats;
+  const char *stat_names[RT_MAX_STATS];
+  double stats[RT_MAX_STATS];
+  int nwarn;
+  RtWarning warn[RT_MAX_WARNINGS];
+  void *allocs[RT_MAX_ALLOCS];
+  int nallocs;
+  size_t alloc_bytes;   /* bytes allocated by this solver (oracle buffers included) */
+};
+
+/* The implementation of method `name`, or NULL. */
+const RtMethodImpl *rt_method_impl(const char *name);
+
+/* Resolve options (aliases and derived defaults), validate them against the problem, set up
+ * the oracle and allocate every buffer. Returns NULL with a user-facing message in err (no
+ * trailing period) when the problem or an option is unusable. seed drives every random draw. */
+RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64_t seed, char *err,
+                        size_t errlen);
+void rt_solver_step(RtSolver *s, int64_t k);
+void rt_solver_free(RtSolver *s);
+
+/* --- for method implementations ------------------------------------------------------- */
+/* n zeroed doubles (or bytes), freed with the solver; NULL when out of memory. */
+double *rt_solver_vec(RtSolver *s, int64_t n);
+void *rt_solver_mem(RtSolver *s, size_t bytes);
+/* Register a statistic shown in the result (restarts, exact draws...); returns its index. */
+int rt_solver_stat(RtSolver *s, const char *name);
+/* Record a warning; one message per key is kept (the first), later ones only count. */
+void rt_solver_warn(RtSolver *s, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Option lookups (the option must exist in the method's table). */
+double rt_solver_num(const RtSolver *s, const char *key);
+bool rt_solver_isset(const RtSolver *s, const char *key);
+void rt_solver_resolve(RtSolver *s, const char *key, double value); /* record a derived value */
+
+/* T steps y <- y - theta grad_y g(x, y), a fresh draw each; returns ||grad_y g|| of the last
+ * evaluated gradient (0 when T == 0). Uses s->gy. */
+double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double theta);
+/* Upper gradients at (s->x, s->y): s->f_est, s->gx, s->b = grad_y f; records the system
+ * point (xa = x, ya = y). */
+void rt_upper_grads(RtSolver *s);
+/* Step size lambda_k of the method's schedule. */
+double rt_step_size(const RtSolver *s, int64_t k);
+/* d = gx - J(x, y) v (a fresh draw), then x <- x - lambda_k d. */
+void rt_upper_step(RtSolver *s, int64_t k);
+/* x <- x - lambda_k d with d already set; sets hg_norm and step_size. */
+void rt_x_update(RtSolver *s, int64_t k);
+/* Q steps of conjugate gradients on A(x, y) v = b from the current v (warm start), every
+ * product with the draw `key` so CG sees one matrix. Work r, p, Ap [ny]. Stops early on an
+ * exactly solved system or non-positive curvature (returns -1 then). Returns the recursive
+ * residual norm. HVPs used: 1 + iterations. */
+double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, const double *b,
+             double *v, int Q, double *r, double *p, double *Ap);
+
+/* Truncated Neumann series v = eta sum_{q<Q} (I - eta A)^q b at (s->x, s->y): Q - 1 HVPs, a
+ * fresh draw each (stocBiO's independent batches). Work p, Ap [ny]. */
+void rt_neumann_sum(RtSolver *s, const double *b, int Q, double *v, double *p, double *Ap);
+/* Randomly truncated Neumann term v = Q eta (I - eta A)^q b, q ~ U{0..Q-1} from s->rng (BSA,
+ * TTSA; unbiased for the sum above): q HVPs. Work Ap [ny]. Returns q. */
+int rt_neumann_random(RtSolver *s, const double *b, int Q, double *v, double *Ap);
+
+/* Method tables (rt_<method>.c). */
+extern const RtMethodImpl rt_impl_lancbio, rt_impl_subbio, rt_impl_ufom, rt_impl_fom,
+    rt_impl_itd, rt_impl_aid_cg, rt_impl_amigo_gd, rt_impl_soba, rt_impl_stocbio, rt_impl_bsa,
+    rt_impl_ttsa, rt_impl_exact;
+
+#endif

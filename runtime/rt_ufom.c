@@ -1,0 +1,106 @@
+/* rt_ufom.c — UFOM (Likhosherstov, Song, Choromanski, Davis, Weller, ICML 2021): per task draw,
+ * the first-order estimate g_F, and with probability q the exact unrolled gradient g_E:
+ *   g_U = g_F + (xi / q)(g_E - g_F),  xi ~ Bernoulli(q)   (unbiased for g_E, any q in (0, 1]).
+ * g_E by recomputation from y0 (memory independent of r) or sqrt(r) checkpoints.
+ * Adaptive q (ALGORITHMS.md): bias-corrected EMAs of D^2 = |g_F - g_E|^2 and V^2 = |g_E|^2 over
+ * exact draws; q = 1 when D^2 >= C_rnd V^2 / (2 (C_det + C_rnd)), else the positive root of
+ * (V^2 - D^2) C_rnd q^2 - D^2 C_rnd q - 2 D^2 C_det = 0, clamped to [q_min, 1]; q_min before the
+ * first exact draw. D^2 uses g_F, not g_U, and is not divided by 10 (unlike the published code).
+ * Each outer step averages meta_batch independent task draws; x <- x - x_step/(k+1)^x_decay d. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rt_linalg.h"
+#include "rt_unroll.h"
+
+typedef struct Uf {
+  RtUnroll u; /* first member: rt_unroll_diag_y */
+  bool adaptive;
+  double q, q_min, beta, ema_d, ema_v, c_det, c_rnd;
+  int64_t n_exact;
+  double *gF, *gE;
+  int st_q, st_exact, st_draws, st_extra;
+} Uf;
+
+static int ufom_setup(RtSolver *s, char *err, size_t errlen) {
+  Uf *U = rt_solver_mem(s, sizeof *U);
+  if (!U) goto oom;
+  s->state = U;
+  const char *ck = rt_opt_word(&s->opt, "checkpoint");
+  RtUnrollMode mode = ck && strcmp(ck, "sqrt") == 0 ? RT_UNROLL_SQRT : RT_UNROLL_RECOMPUTE;
+  if (rt_unroll_setup_from_options(s, &U->u, mode, err, errlen)) return -1;
+  if (!(U->gF = rt_solver_vec(s, s->nx)) || !(U->gE = rt_solver_vec(s, s->nx))) goto oom;
+  const char *qw = rt_opt_word(&s->opt, "q");
+  U->adaptive = qw && strcmp(qw, "adaptive") == 0;
+  U->q_min = rt_solver_num(s, "q_min");
+  U->beta = rt_solver_num(s, "ema_beta");
+  double r = U->u.r;
+  U->c_det = r + 1;
+  U->c_rnd = r * (r + 1) / 2;
+  U->q = U->adaptive ? U->q_min : rt_solver_num(s, "q");
+  U->st_q = rt_solver_stat(s, "q");
+  U->st_exact = rt_solver_stat(s, "exact_draws");
+  U->st_draws = rt_solver_stat(s, "task_draws");
+  U->st_extra = rt_solver_stat(s, "recomputed_inner_steps");
+  s->stats[U->st_q] = U->q;
+  return 0;
+oom:
+  snprintf(err, errlen, "out of memory");
+  return -1;
+}
+
+double rt_ufom_adaptive_q(double D2, double V2, double c_det, double c_rnd, double q_min) {
+  double q;
+  if (D2 >= c_rnd * V2 / (2 * (c_det + c_rnd))) {
+    q = 1;
+  } else {
+    /* a > 0 here: D2 < V2 / 2. The product a c <= 0, so the root is real and >= 0. */
+    double a = (V2 - D2) * c_rnd, b = -D2 * c_rnd, c = -2 * D2 * c_det;
+    q = (-b + sqrt(b * b - 4 * a * c)) / (2 * a);
+  }
+  return fmin(1.0, fmax(q_min, q));
+}
+
+/* The rule from the bias-corrected EMAs; q_min before the first exact draw. */
+static double adaptive_q(const Uf *U) {
+  if (U->n_exact == 0) return U->q_min;
+  double corr = 1 - pow(U->beta, (double)U->n_exact);
+  return rt_ufom_adaptive_q(U->ema_d / corr, U->ema_v / corr, U->c_det, U->c_rnd, U->q_min);
+}
+
+static void ufom_step(RtSolver *s, int64_t k) {
+  Uf *U = s->state;
+  int64_t nx = s->nx;
+  int K = s->meta_batch;
+  double fsum = 0;
+  rt_zero(nx, s->d);
+  for (int i = 0; i < K; i++) {
+    RtDraw base = rt_oracle_draws(&s->o, rt_unroll_keys(&U->u));
+    fsum += rt_unroll_forward(s, &U->u, base, s->x, U->gF);
+    double q = U->q;
+    rt_axpy(nx, 1.0 / K, U->gF, s->d);
+    s->stats[U->st_draws]++;
+    if (!rt_rng_bernoulli(&s->rng, q)) continue;
+    rt_unroll_exact(s, &U->u, base, s->x, U->gE);
+    s->stats[U->st_exact]++;
+    /* d += (g_E - g_F) / (q K); D^2 on the way (gE becomes g_E - g_F) */
+    double V2 = rt_dot(nx, U->gE, U->gE);
+    rt_axpy(nx, -1.0, U->gF, U->gE);
+    double D2 = rt_dot(nx, U->gE, U->gE);
+    rt_axpy(nx, 1.0 / (q * K), U->gE, s->d);
+    if (U->adaptive) {
+      U->ema_d = U->beta * U->ema_d + (1 - U->beta) * D2;
+      U->ema_v = U->beta * U->ema_v + (1 - U->beta) * V2;
+      U->n_exact++;
+      U->q = adaptive_q(U);
+    }
+  }
+  s->stats[U->st_q] = U->q;
+  s->stats[U->st_extra] = (double)U->u.extra_steps;
+  s->f_est = fsum / K;
+  rt_copy(s->ny, U->u.yt, s->y);
+  rt_x_update(s, k);
+}
+
+const RtMethodImpl rt_impl_ufom = {"ufom", RT_SCHED_POLY, false, ufom_setup, ufom_step, NULL, rt_unroll_diag_y};

@@ -1,0 +1,166 @@
+/* test_lancbio.c — LancBiO against its specification: with A, b fixed (x_step = 0, y at y*,
+ * no inner steps) and no restart, the iterates v_k are exactly conjugate gradients' iterates
+ * from the same start; the growing-m schedule (m <- min(ceil(rho m), m_max) every F steps,
+ * restart when j == m) matches a direct re-implementation, including ceil(1.1 * 10) = 11; Ritz
+ * values lie inside the spectrum of the lower Hessian and approach its ends; a Krylov space
+ * exhausted at j = ny breaks down cleanly (restart, no NaN). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rt_linalg.h"
+#include "rt_solver.h"
+#include "rt_testprob.h"
+
+static RtSolver *make(const BloProblem *p, const char *const *kv) {
+  RtOptions o;
+  rt_options_init(&o, rt_method_find("lancbio"));
+  for (; *kv; kv++) {
+    char key[64];
+    const char *eq = strchr(*kv, '=');
+    snprintf(key, sizeof key, "%.*s", (int)(eq - *kv), *kv);
+    const char *e = rt_options_set(&o, key, eq + 1);
+    if (e) fail_msg("%s", e);
+  }
+  char err[512];
+  RtSolver *s = rt_solver_new(p, &o, 1, err, sizeof err);
+  if (!s) fail_msg("%s", err);
+  return s;
+}
+#define KV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static double stat(const RtSolver *s, const char *name) {
+  for (int i = 0; i < s->nstats; i++)
+    if (strcmp(s->stat_names[i], name) == 0) return s->stats[i];
+  fail_msg("no statistic %s", name);
+  return NAN;
+}
+
+enum { NX = 4, NY = 30, STEPS = 14 };
+
+static void test_matches_cg(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  sp.nx = NX;
+  sp.ny = NY;
+  sp.cond = 50;
+  TpProblem *t = tp_new(&sp);
+  tp_ystar(t, t->x0, t->y0); /* y already optimal */
+  RtSolver *s = make(&t->p, KV("x_step=0", "inner_steps=0", "m0=100", "m_max=100"));
+  /* Plain CG on H v = b from v = 0, b = y* - y_t. */
+  double b[NY], v[NY] = {0}, r[NY], p[NY], Ap[NY];
+  for (int i = 0; i < NY; i++) b[i] = t->y0[i] - t->yt[i];
+  rt_copy(NY, b, r);
+  rt_copy(NY, b, p);
+  double rr = rt_dot(NY, r, r), worst = 0;
+  for (int k = 0; k < STEPS; k++) {
+    rt_gemv(false, NY, NY, 1, t->H, p, 0, Ap);
+    double a = rr / rt_dot(NY, p, Ap);
+    rt_axpy(NY, a, p, v);
+    rt_axpy(NY, -a, Ap, r);
+    double rn = rt_dot(NY, r, r);
+    rt_axpby(NY, 1, r, rn / rr, p);
+    rr = rn;
+    rt_solver_step(s, k); /* LancBiO's step k yields CG's iterate k + 1 */
+    double e = tp_rel_err(NY, s->v, v);
+    worst = fmax(worst, e);
+    assert_true(e < 1e-10);
+  }
+  print_message("LancBiO v_k vs CG iterates over %d steps: worst relative difference %.2e (tolerance 1e-10)\n",
+                STEPS, worst);
+  assert_int_equal(stat(s, "restarts"), 1);
+  assert_int_equal(s->o.calls[RT_CALL_HVP], STEPS + 1); /* one per step + the restart's */
+  /* Ritz values of T after 14 Lanczos steps: inside [1, 50]; the largest within 1% of 50, the
+   * smallest below the second eigenvalue 1 + 49/29 (the low end converges more slowly). */
+  double lo, hi;
+  assert_true(s->impl->ritz(s, 1, &lo, &hi));
+  print_message("Ritz values after %d steps: [%.6f, %.6f], spectrum [1, 50]\n", STEPS, lo, hi);
+  assert_true(lo >= 1 - 1e-9 && hi <= 50 + 1e-9);
+  assert_true(lo < 1 + 49.0 / 29 && hi > 49.5);
+  rt_solver_free(s);
+  tp_free(t);
+}
+
+/* The schedule rule, independently: m grows every F steps, a restart happens when the basis
+ * holds m vectors (or at the first step). */
+static void test_m_schedule(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  sp.nx = NX;
+  sp.ny = NY;
+  TpProblem *t = tp_new(&sp);
+  RtSolver *s = make(&t->p, KV("x_step=0.3", "y_step=0.1", "m0=1", "m_growth=1.1", "m_period=20", "m_max=12"));
+  int m = 1, j = 0, restarts = 0;
+  const int expect_m[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 12}; /* at k = 0, 20, 40, ... */
+  for (int k = 0; k < 260; k++) {
+    if (k > 0 && k % 20 == 0) {
+      double c = ceil(1.1 * m * (1 - 1e-12));
+      m = c > 12 ? 12 : (int)c;
+    }
+    if (k == 0 || j == m) {
+      restarts++;
+      j = 0;
+    }
+    j++;
+    rt_solver_step(s, k);
+    if (k % 20 == 0) assert_int_equal(stat(s, "m"), expect_m[k / 20]);
+    assert_int_equal(stat(s, "m"), m);
+  }
+  assert_int_equal(stat(s, "breakdowns"), 0);
+  assert_int_equal(stat(s, "restarts"), restarts);
+  print_message("m schedule over 260 steps: final m = %d, %d restarts (ceil(1.1*10) = 11)\n", m, restarts);
+  rt_solver_free(s);
+  tp_free(t);
+}
+
+/* ny = 6 and m = 20: the Krylov space is exhausted at j = 6 (beta ~ 0): a breakdown is counted,
+ * the next step restarts, and the run stays finite and converges. */
+static void test_breakdown_restart(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  sp.ny = 6;
+  TpProblem *t = tp_new(&sp);
+  RtSolver *s = make(&t->p, KV("x_step=0.5", "y_step=0.1", "m0=20", "m_max=20"));
+  for (int k = 0; k < 1500; k++) rt_solver_step(s, k);
+  double xs[5];
+  tp_xstar(t, xs);
+  double e = tp_rel_err(5, s->x, xs);
+  print_message("ny = 6, m = 20: %g breakdowns, %g restarts, |x - x*|/|x*| = %.2e\n",
+                stat(s, "breakdowns"), stat(s, "restarts"), e);
+  assert_true(stat(s, "breakdowns") >= 1);
+  assert_true(stat(s, "restarts") >= 2);
+  assert_true(e < 1e-10);
+  assert_int_equal(s->o.fail_kind, -1);
+  rt_solver_free(s);
+  tp_free(t);
+}
+
+static void test_options(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  RtOptions o;
+  rt_options_init(&o, rt_method_find("lancbio"));
+  assert_null(rt_options_set(&o, "m0", "10"));
+  assert_null(rt_options_set(&o, "m_max", "5"));
+  char err[256];
+  assert_null(rt_solver_new(&t->p, &o, 1, err, sizeof err));
+  assert_string_equal(err, "option 'm0' = 10 exceeds 'm_max' = 5");
+  tp_free(t);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_matches_cg),
+      cmocka_unit_test(test_m_schedule),
+      cmocka_unit_test(test_breakdown_restart),
+      cmocka_unit_test(test_options),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

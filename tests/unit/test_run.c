@@ -1,0 +1,487 @@
+/* test_run.c — rt_solve, the run loop: same seed -> identical trace (time column excluded) and
+ * result; trace/result/saved-vector formats; NaN -> status 2 with the last good iterate;
+ * divergence -> status 2; a stop request (and a real SIGINT) -> a clean "interrupted" stop with
+ * results written; tol stops; user errors come back as status 1 with their message; progress
+ * modes; the non-convexity warning. Files go to a fresh directory under $TMPDIR (or /tmp). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt_linalg.h"
+#include "rt_run.h"
+#include "rt_testprob.h"
+
+static char dir[256];
+
+static const char *path(const char *name) {
+  static char buf[4][512];
+  static int i;
+  i = (i + 1) % 4;
+  snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
+  return buf[i];
+}
+
+static char *slurp(const char *p) {
+  FILE *f = fopen(p, "r");
+  if (!f) return NULL;
+  static char buf[1 << 20];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return strdup(buf);
+}
+
+static char *slurp_stream(FILE *f) {
+  fflush(f);
+  rewind(f);
+  static char buf[1 << 16];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = '\0';
+  return strdup(buf);
+}
+
+/* The trace with its second column (time) blanked. */
+static char *without_time(const char *csv) {
+  char *out = malloc(strlen(csv) + 1), *o = out;
+  for (const char *p = csv; *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+    const char *c1 = memchr(p, ',', len), *c2 = c1 ? memchr(c1 + 1, ',', len - (size_t)(c1 + 1 - p)) : NULL;
+    if (c1 && c2) {
+      memcpy(o, p, (size_t)(c1 - p) + 1);
+      o += c1 - p + 1;
+      memcpy(o, c2, len - (size_t)(c2 - p));
+      o += len - (size_t)(c2 - p);
+    } else {
+      memcpy(o, p, len);
+      o += len;
+    }
+    p += len;
+  }
+  *o = '\0';
+  return out;
+}
+
+static RtOptions opts(const char *method, const char *const *kv) {
+  RtOptions o;
+  rt_options_init(&o, rt_method_find(method));
+  for (; kv && *kv; kv++) {
+    char key[64];
+    const char *eq = strchr(*kv, '=');
+    snprintf(key, sizeof key, "%.*s", (int)(eq - *kv), *kv);
+    const char *e = rt_options_set(&o, key, eq + 1);
+    if (e) fail_msg("%s", e);
+  }
+  return o;
+}
+#define KV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static RtRunConfig quiet_cfg(void) {
+  RtRunConfig c;
+  rt_run_config_init(&c);
+  c.quiet = true;
+  return c;
+}
+
+static int setup(void **state) {
+  (void)state;
+  const char *tmp = getenv("TMPDIR");
+  snprintf(dir, sizeof dir, "%s/bloc-rt-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  const char *names[] = {"a.csv", "b.csv", "c.csv", "a.json", "b.json", "x.csv", "y.csv", "i.json"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) remove(path(names[i]));
+  return rmdir(dir);
+}
+
+/* Same seed -> identical trace (but time) and identical x, for a deterministic method, a
+ * randomised one and a stochastic problem; another seed changes the stochastic runs; tracing
+ * more often changes nothing in the iterates. */
+static void test_deterministic_trace(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  TpToy toy;
+  tp_toy_init(&toy, 0.0);
+  struct { const BloProblem *p; const char *m; const char *const *kv; bool random; } c[] = {
+      {&t->p, "lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=60", "trace_every=7"), false},
+      {&t->p, "bsa", KV("x_step=0.5", "y_step=0.1", "outer_steps=60", "trace_every=7"), true},
+      {&toy.p, "ufom", KV("x_step=10", "x_decay=1", "outer_steps=200", "trace_every=9", "q=0.1"), true},
+  };
+  for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+    RtOptions o = opts(c[i].m, c[i].kv);
+    RtRunConfig cfg = quiet_cfg();
+    RtResult r1, r2, r3, r4;
+    cfg.trace_path = path("a.csv");
+    assert_int_equal(rt_solve(c[i].p, &o, &cfg, &r1), 0);
+    cfg.trace_path = path("b.csv");
+    assert_int_equal(rt_solve(c[i].p, &o, &cfg, &r2), 0);
+    char *a = slurp(path("a.csv")), *b = slurp(path("b.csv"));
+    char *a2 = without_time(a), *b2 = without_time(b);
+    assert_string_equal(a2, b2);
+    assert_memory_equal(r1.x, r2.x, (size_t)r1.nx * sizeof(double));
+    /* trace every step: same iterates */
+    RtOptions o2 = o;
+    assert_null(rt_options_set(&o2, "trace_every", "1"));
+    cfg.trace_path = path("c.csv");
+    assert_int_equal(rt_solve(c[i].p, &o2, &cfg, &r3), 0);
+    assert_memory_equal(r1.x, r3.x, (size_t)r1.nx * sizeof(double));
+    for (int k = 0; k < RT_CALL_NKINDS; k++) assert_int_equal(r1.calls[k], r3.calls[k]);
+    /* another seed */
+    cfg.seed = 99;
+    cfg.trace_path = NULL;
+    assert_int_equal(rt_solve(c[i].p, &o, &cfg, &r4), 0);
+    assert_int_equal(r4.seed, 99);
+    assert_true((memcmp(r1.x, r4.x, (size_t)r1.nx * sizeof(double)) != 0) == c[i].random);
+    free(a); free(b); free(a2); free(b2);
+    rt_result_free(&r1); rt_result_free(&r2); rt_result_free(&r3); rt_result_free(&r4);
+  }
+  tp_free(t);
+}
+
+static int count_lines(const char *s) {
+  int n = 0;
+  for (; *s; s++) n += *s == '\n';
+  return n;
+}
+
+static void test_formats(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  RtOptions o = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=25", "trace_every=10"));
+  RtRunConfig cfg = quiet_cfg();
+  cfg.trace_path = path("a.csv");
+  cfg.out_path = path("a.json");
+  cfg.save_x_path = path("x.csv");
+  cfg.save_y_path = path("y.csv");
+  RtResult r;
+  assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
+  char *tr = slurp(path("a.csv"));
+  const char *hdr = "step,time,f,g,grad_y_g_norm,hypergrad_norm,residual,ritz_min,ritz_max,x_norm,y_first,"
+                    "calls_f,calls_g,calls_grad_f,calls_grad_g,calls_hvp,calls_mixed,calls_init,calls_init_vjp\n";
+  assert_memory_equal(tr, hdr, strlen(hdr));
+  assert_int_equal(count_lines(tr), 1 + 4); /* steps 0, 10, 20, 25 */
+  const char *row0 = strchr(tr, '\n') + 1;
+  assert_memory_equal(row0, "0,", 2);
+  char *last = strstr(tr, "\n25,");
+  assert_non_null(last);
+  /* step 25: hypergrad and residual present; 25 grad_f, 125 grad_g, 25 mixed calls */
+  int commas = 0;
+  for (char *p = last + 1; *p != '\n'; p++) commas += *p == ',';
+  assert_int_equal(commas, 18);
+  assert_non_null(strstr(last, ",0,0,25,125,"));
+  /* step 0: no hypergradient estimate and no residual yet: empty cells */
+  char f0[64];
+  assert_int_equal(sscanf(row0, "0,%*[^,],%*[^,],%*[^,],%*[^,],%63[^\n]", f0), 1);
+  assert_memory_equal(f0, ",,", 2);
+  /* result JSON */
+  char *js = slurp(path("a.json"));
+  const char *expect[] = {"\"problem\": \"quadratic\"", "\"method\": \"lancbio\"", "\"m_max\": 80",
+                          "\"x_step\": 0.5", "\"status\": 0", "\"stop_reason\": \"outer_steps\"",
+                          "\"steps\": 25", "\"seed\": 1", "\"reports\": {\"x_norm\": ", "\"x\": [",
+                          "\"y\": [", "\"oracle_calls\": {\"f\": 0, \"g\": 0, \"grad_f\": 25, \"grad_g\": 125, \"hvp\": ",
+                          "\"diagnostic_calls\": {", "\"method_stats\": {\"restarts\": ", "\"time\": {\"setup\": "};
+  for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++)
+    if (!strstr(js, expect[i])) fail_msg("result JSON lacks %s:\n%s", expect[i], js);
+  /* saved vectors round-trip exactly */
+  FILE *f = fopen(path("x.csv"), "r");
+  for (int j = 0; j < 5; j++) {
+    double v;
+    assert_int_equal(fscanf(f, "%lf", &v), 1);
+    assert_true(v == r.x[j]);
+  }
+  double extra;
+  assert_int_equal(fscanf(f, "%lf", &extra), EOF);
+  fclose(f);
+  char *ys = slurp(path("y.csv"));
+  assert_int_equal(count_lines(ys), 8);
+  /* derived options appear resolved: subbio's eta = y_step */
+  rt_result_free(&r);
+  RtOptions o2 = opts("subbio", KV("y_step=0.125", "outer_steps=2"));
+  assert_int_equal(rt_solve(&t->p, &o2, &cfg, &r), 0);
+  char *js2 = slurp(path("a.json"));
+  assert_non_null(strstr(js2, "\"eta\": 0.125"));
+  free(tr); free(js); free(ys); free(js2);
+  rt_result_free(&r);
+  tp_free(t);
+}
+
+/* NaN: grad_x f becomes NaN at the 40th method call of grad_f (outer step 40 for lancbio). */
+static BloKernelFn real_grad_f;
+static int nan_calls, nan_at;
+static void nan_grad_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  real_grad_f(env, x, y, v, out);
+  if (++nan_calls == nan_at) out[1][2] = NAN;
+}
+
+static void test_nan_keeps_last_good(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  BloProblem p = t->p;
+  real_grad_f = p.kernels[BLO_K_GRAD_F];
+  p.kernels[BLO_K_GRAD_F] = nan_grad_f;
+  RtOptions o = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=100", "trace_every=5"));
+  RtRunConfig cfg = quiet_cfg();
+  cfg.messages = tmpfile();
+  cfg.trace_path = path("a.csv");
+  cfg.out_path = path("a.json");
+  cfg.save_x_path = path("x.csv");
+  RtResult r, good;
+  nan_calls = 0;
+  nan_at = 40;
+  assert_int_equal(rt_solve(&p, &o, &cfg, &r), RT_STATUS_NUMERICAL);
+  assert_int_equal(r.stop, RT_STOP_NUMERICAL);
+  assert_int_equal(r.steps, 39);
+  const char *want = "numerical failure at outer step 40: the grad_f oracle returned a non-finite "
+                     "grad_x f (oracle call ";
+  assert_memory_equal(r.message, want, strlen(want));
+  char *m = slurp_stream(cfg.messages);
+  assert_non_null(strstr(m, "bloc: error: numerical failure at outer step 40"));
+  assert_non_null(strstr(m, "keeping the iterate of step 39"));
+  /* The kept iterate is exactly the one after 39 clean steps. */
+  RtOptions o39 = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=39"));
+  RtRunConfig c2 = quiet_cfg();
+  nan_at = -1;
+  assert_int_equal(rt_solve(&p, &o39, &c2, &good), 0);
+  assert_memory_equal(r.x, good.x, 5 * sizeof(double));
+  assert_true(rt_all_finite(5, r.x) && isfinite(r.f));
+  assert_true(r.hypergrad_norm == good.hypergrad_norm);
+  char *js = slurp(path("a.json")), *tr = slurp(path("a.csv"));
+  assert_non_null(strstr(js, "\"status\": 2"));
+  assert_non_null(strstr(js, "\"stop_reason\": \"numerical_failure\""));
+  assert_non_null(strstr(tr, "\n39,")); /* the last row is the kept iterate */
+  FILE *f = fopen(path("x.csv"), "r");
+  double v;
+  assert_int_equal(fscanf(f, "%lf", &v), 1);
+  assert_true(v == good.x[0]);
+  fclose(f);
+  fclose(cfg.messages);
+  free(m); free(js); free(tr);
+  rt_result_free(&r);
+  rt_result_free(&good);
+  tp_free(t);
+}
+
+/* Divergence: x_step far too large makes x grow geometrically; y_step too large makes y blow
+ * up. Both stop with status 2 and a finite kept iterate. */
+static void test_divergence(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  RtRunConfig cfg = quiet_cfg();
+  cfg.messages = tmpfile();
+  RtResult r;
+  RtOptions o = opts("aid_cg", KV("x_step=200", "y_step=0.1", "outer_steps=1000"));
+  assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), RT_STATUS_NUMERICAL);
+  assert_non_null(strstr(r.message, "divergence at outer step"));
+  assert_true(r.steps < 1000 && rt_all_finite(5, r.x));
+  print_message("x_step = 200: %s\n", r.message);
+  rt_result_free(&r);
+  o = opts("aid_cg", KV("x_step=0.1", "y_step=0.5", "outer_steps=1000"));
+  assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), RT_STATUS_NUMERICAL);
+  print_message("y_step = 0.5: %s\n", r.message);
+  assert_true(strstr(r.message, "|y|") || strstr(r.message, "|f|") || strstr(r.message, "not finite"));
+  assert_true(rt_all_finite(8, r.y));
+  rt_result_free(&r);
+  fclose(cfg.messages);
+  tp_free(t);
+}
+
+/* A kernel asks for a stop after N calls (as SIGINT would); another raises a real SIGINT. */
+static int stop_calls, stop_at, use_raise;
+static void stop_grad_g(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  real_grad_f(env, x, y, v, out); /* here: the real grad_y g */
+  if (++stop_calls == stop_at) {
+    if (use_raise) raise(SIGINT);
+    else rt_request_stop();
+  }
+}
+
+static void test_interrupt(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  BloProblem p = t->p;
+  real_grad_f = p.kernels[BLO_K_GRAD_Y_G];
+  p.kernels[BLO_K_GRAD_Y_G] = stop_grad_g;
+  for (use_raise = 0; use_raise < 2; use_raise++) {
+    RtOptions o = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=1000", "inner_steps=5"));
+    RtRunConfig cfg;
+    rt_run_config_init(&cfg);
+    cfg.progress_mode = RT_PROGRESS_NONE; /* not quiet: the note must be printed */
+    cfg.out_path = path("i.json");
+    cfg.messages = tmpfile();
+    RtResult r;
+    stop_calls = 0;
+    stop_at = 5 * 30 + 3; /* during step 31 (diagnostics use grad_g too: a few calls earlier) */
+    assert_int_equal(rt_solve(&p, &o, &cfg, &r), RT_STATUS_INTERRUPTED);
+    assert_int_equal(r.stop, RT_STOP_INTERRUPTED);
+    assert_true(r.steps > 20 && r.steps < 40);
+    assert_true(rt_all_finite(5, r.x));
+    char *js = slurp(path("i.json")), *m = slurp_stream(cfg.messages);
+    assert_non_null(strstr(js, "\"stop_reason\": \"interrupted\""));
+    assert_non_null(strstr(js, "\"status\": 130"));
+    assert_non_null(strstr(m, "interrupted after"));
+    print_message("%s stop: %lld steps kept\n", use_raise ? "SIGINT" : "rt_request_stop", (long long)r.steps);
+    free(js); free(m);
+    fclose(cfg.messages);
+    rt_result_free(&r);
+  }
+  /* The previous handler (default) is back. */
+  struct sigaction now;
+  sigaction(SIGINT, NULL, &now);
+  assert_true(now.sa_handler == SIG_DFL);
+  tp_free(t);
+}
+
+static void test_tol(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  RtOptions o = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=5000", "tol=1e-6"));
+  RtRunConfig cfg = quiet_cfg();
+  RtResult r;
+  assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
+  assert_int_equal(r.stop, RT_STOP_TOL);
+  assert_true(r.steps < 5000 && r.hypergrad_norm < 1e-6);
+  print_message("tol = 1e-6 reached after %lld steps\n", (long long)r.steps);
+  rt_result_free(&r);
+  tp_free(t);
+}
+
+static void expect_user_error(const BloProblem *p, RtOptions o, const RtRunConfig *c0, const char *msg) {
+  RtRunConfig cfg = *c0;
+  cfg.messages = tmpfile();
+  RtResult r;
+  assert_int_equal(rt_solve(p, &o, &cfg, &r), RT_STATUS_USER);
+  if (!strstr(r.message, msg)) fail_msg("message '%s' lacks '%s'", r.message, msg);
+  char *m = slurp_stream(cfg.messages);
+  assert_memory_equal(m, "bloc: error: ", 13);
+  assert_non_null(strstr(m, msg));
+  free(m);
+  fclose(cfg.messages);
+  rt_result_free(&r);
+}
+
+static void test_user_errors(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  RtRunConfig cfg = quiet_cfg();
+  expect_user_error(&t->p, opts("lancbio", KV("m0=10", "m_max=5")), &cfg, "option 'm0' = 10 exceeds 'm_max' = 5");
+  expect_user_error(&t->p, opts("exact", KV("max_ny=4")), &cfg,
+                    "method 'exact' builds a dense 8 x 8 lower Hessian (0 MB); ny = 8 exceeds max_ny = 4");
+  expect_user_error(&t->p, opts("exact", KV("y_step=0.1")), &cfg, "option 'y_step' is not used by method 'exact'");
+  expect_user_error(&t->p, opts("soba", KV("inner_steps=3")), &cfg, "inner_steps must be 1");
+  RtRunConfig bad = cfg;
+  bad.trace_path = "/nonexistent-dir/trace.csv";
+  expect_user_error(&t->p, opts("lancbio", NULL), &bad, "cannot write the trace file '/nonexistent-dir/trace.csv'");
+  bad = cfg;
+  bad.save_y_path = "/nonexistent-dir/y.csv";
+  expect_user_error(&t->p, opts("lancbio", NULL), &bad, "cannot write the y file '/nonexistent-dir/y.csv'");
+  BloProblem p = t->p;
+  p.kernels[BLO_K_HVP_YY] = NULL;
+  expect_user_error(&p, opts("lancbio", NULL), &cfg, "problem 'quadratic' lacks the kernel BLO_K_HVP_YY");
+  tp_free(t);
+}
+
+static void test_progress(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  RtOptions o = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=10", "trace_every=5"));
+  RtRunConfig cfg;
+  rt_run_config_init(&cfg);
+  cfg.progress = tmpfile();
+  cfg.progress_mode = RT_PROGRESS_PLAIN;
+  cfg.plain_interval = 0;
+  RtResult r;
+  assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
+  char *s = slurp_stream(cfg.progress);
+  assert_non_null(strstr(s, "lancbio: step 0/10"));
+  assert_non_null(strstr(s, "lancbio: step 10/10  f "));
+  assert_non_null(strstr(s, "x_norm "));
+  assert_null(strchr(s, '\r'));
+  free(s);
+  fclose(cfg.progress);
+  rt_result_free(&r);
+  cfg.progress = tmpfile();
+  cfg.progress_mode = RT_PROGRESS_LINE;
+  assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
+  s = slurp_stream(cfg.progress);
+  assert_non_null(strchr(s, '\r'));
+  assert_non_null(strstr(s, "ETA"));
+  assert_int_equal(s[strlen(s) - 1], '\n');
+  free(s);
+  fclose(cfg.progress);
+  rt_result_free(&r);
+  cfg.progress = tmpfile();
+  cfg.quiet = true;
+  assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
+  s = slurp_stream(cfg.progress);
+  assert_string_equal(s, "");
+  free(s);
+  fclose(cfg.progress);
+  rt_result_free(&r);
+  tp_free(t);
+}
+
+/* H shifted by -2 I has a negative eigenvalue: Ritz values warn, exact warns and falls back
+ * to the eigendecomposition. */
+static void test_nonconvex_warnings(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  for (int i = 0; i < 8; i++) t->H[i * 8 + i] -= 2;
+  const char *methods[] = {"lancbio", "exact"};
+  const char *want[] = {"looks non-convex in y", "not positive definite"};
+  for (int i = 0; i < 2; i++) {
+    RtOptions o = opts(methods[i], i == 0 ? KV("outer_steps=4", "trace_every=1", "y_step=0.01") : KV("outer_steps=2", "max_inner=3"));
+    RtRunConfig cfg;
+    rt_run_config_init(&cfg);
+    cfg.progress_mode = RT_PROGRESS_NONE;
+    cfg.messages = tmpfile();
+    cfg.out_path = path("b.json");
+    RtResult r;
+    rt_solve(&t->p, &o, &cfg, &r);
+    char *m = slurp_stream(cfg.messages), *js = slurp(path("b.json"));
+    if (!strstr(m, want[i])) fail_msg("%s: messages lack '%s':\n%s", methods[i], want[i], m);
+    assert_non_null(strstr(m, "bloc: warning: "));
+    assert_non_null(strstr(js, want[i]));
+    assert_true(r.ritz_min < 0);
+    print_message("%s: %s", methods[i], strstr(m, "bloc: warning: "));
+    free(m); free(js);
+    fclose(cfg.messages);
+    rt_result_free(&r);
+  }
+  tp_free(t);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_deterministic_trace),
+      cmocka_unit_test(test_formats),
+      cmocka_unit_test(test_nan_keeps_last_good),
+      cmocka_unit_test(test_divergence),
+      cmocka_unit_test(test_interrupt),
+      cmocka_unit_test(test_tol),
+      cmocka_unit_test(test_user_errors),
+      cmocka_unit_test(test_progress),
+      cmocka_unit_test(test_nonconvex_warnings),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
