@@ -79,6 +79,7 @@ int rt_oracle_init(RtOracle *o, const BloProblem *p, uint64_t seed, int per_call
   RtRng r = rt_rng_stream(seed, "oracle.samples");
   o->sample_seed = rt_rng_next(&r);
   o->env.data = p->data;
+  o->env.backend = p->backend;
   o->env.work = p->work_size > 0 ? rt_mem_calloc((size_t)p->work_size, sizeof(double)) : NULL;
   if (p->n_samples > 0) {
     o->samples = rt_mem_calloc((size_t)(p->sample_total > 0 ? p->sample_total : 1), sizeof(int64_t));
