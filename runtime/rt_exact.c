@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "rt_hypergrad.h"
 #include "rt_linalg.h"
 #include "rt_solver.h"
 
@@ -53,22 +54,11 @@ oom:
   return -1;
 }
 
-/* H = the symmetrised Hessian at (x, y), one column per unit vector, one draw for all. */
+/* H = the symmetrised Hessian at (x, y), one draw for all columns; diag keeps its diagonal. */
 static void build_hessian(RtSolver *s, Ex *E) {
   int64_t n = s->ny;
-  RtDraw key = rt_oracle_draw(&s->o);
-  for (int64_t i = 0; i < n; i++) {
-    E->e[i] = 1.0;
-    rt_oracle_hvp(&s->o, key, s->x, s->y, E->e, E->H + i * n);
-    E->e[i] = 0.0;
-  }
-  for (int64_t i = 0; i < n; i++) {
-    for (int64_t j = i + 1; j < n; j++) {
-      double a = 0.5 * (E->H[i * n + j] + E->H[j * n + i]);
-      E->H[i * n + j] = E->H[j * n + i] = a;
-    }
-    E->diag[i] = E->H[i * n + i];
-  }
+  rt_dense_hessian(&s->o, rt_oracle_draw(&s->o), s->x, s->y, E->H, E->e);
+  for (int64_t i = 0; i < n; i++) E->diag[i] = E->H[i * n + i];
 }
 
 /* rhs <- H^{-1} rhs (newton: |H|^{-1}). Cholesky first; on failure restore H from its intact

@@ -219,21 +219,21 @@ void rt_upper_step(RtSolver *s, int64_t k) {
   rt_x_update(s, k);
 }
 
-double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, const double *b,
-             double *v, int Q, double *r, double *p, double *Ap) {
-  int64_t n = s->ny;
-  rt_oracle_hvp(&s->o, key, x, y, v, Ap);
+double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, const double *b,
+                   double *v, int Q, double rtol, double *r, double *p, double *Ap, double *curvature) {
+  int64_t n = o->ny;
+  *curvature = INFINITY;
+  rt_oracle_hvp(o, key, x, y, v, Ap);
   rt_sub(n, b, Ap, r);
   rt_copy(n, r, p);
   double rr = rt_dot(n, r, r);
-  double stop = 1e-30 * rt_dot(n, b, b);
+  double stop = fmax(1e-30, rtol * rtol) * rt_dot(n, b, b);
   for (int i = 0; i < Q; i++) {
     if (rr <= stop || rr == 0) break;
-    rt_oracle_hvp(&s->o, key, x, y, p, Ap);
+    rt_oracle_hvp(o, key, x, y, p, Ap);
     double pAp = rt_dot(n, p, Ap);
     if (!(pAp > 0)) {
-      rt_solver_warn(s, "cg.curvature", "conjugate gradients met non-positive curvature p'Ap = %.3g: "
-                     "the lower Hessian is not positive definite", pAp);
+      *curvature = pAp;
       return -1;
     }
     double alpha = rr / pAp;
@@ -244,6 +244,16 @@ double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, const do
     rr = rr_new;
   }
   return sqrt(rr);
+}
+
+double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, const double *b,
+             double *v, int Q, double *r, double *p, double *Ap) {
+  double curvature;
+  double res = rt_cg_solve(&s->o, key, x, y, b, v, Q, 0, r, p, Ap, &curvature);
+  if (res < 0)
+    rt_solver_warn(s, "cg.curvature", "conjugate gradients met non-positive curvature p'Ap = %.3g: "
+                   "the lower Hessian is not positive definite", curvature);
+  return res;
 }
 
 void rt_neumann_sum(RtSolver *s, const double *b, int Q, double *v, double *p, double *Ap) {

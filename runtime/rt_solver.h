@@ -127,6 +127,11 @@ void rt_x_update(RtSolver *s, int64_t k);
  * residual norm. HVPs used: 1 + iterations. */
 double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, const double *b,
              double *v, int Q, double *r, double *p, double *Ap);
+/* The CG iteration behind rt_cg, on an oracle: at most Q steps, stopping when
+ * |r| <= max(rtol, 1e-15) |b|. Returns the residual norm, or -1 with *curvature = p'Ap on
+ * non-positive curvature (no warning: the caller decides). */
+double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, const double *b,
+                   double *v, int Q, double rtol, double *r, double *p, double *Ap, double *curvature);
 
 /* Truncated Neumann series v = eta sum_{q<Q} (I - eta A)^q b at (s->x, s->y): Q - 1 HVPs, a
  * fresh draw each (stocBiO's independent batches). Work p, Ap [ny]. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rt_hypergrad.h"
 #include "rt_linalg.h"
 #include "rt_mem.h"
 #include "rt_solver.h"
@@ -122,6 +123,35 @@ static void test_exact_hypergradient(void **state) {
   tp_free(t);
 }
 
+/* rt_hypergrad_exact at a point off the lower solution: the dense (Cholesky) and CG paths
+ * both equal grad_x f - J A^{-1} grad_y f computed from the problem's closed-form pieces. At
+ * y = y*(x) that is the hypergradient of tp_hypergrad. */
+static void test_hypergrad_at_point(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  sp.nx = 6;
+  sp.ny = 10;
+  sp.cond = 50;
+  TpProblem *t = tp_new(&sp);
+  RtOracle o;
+  char err[256];
+  assert_int_equal(rt_oracle_init(&o, &t->p, 3, 1, err, sizeof err), 0);
+  double y[10], want[6], hg[6], v[10];
+  tp_ystar(t, t->x0, y);
+  tp_hypergrad(t, t->x0, want);
+  RtHypergrad info;
+  assert_int_equal(rt_hypergrad_exact(&o, t->x0, y, 100, 1e-12, hg, v, &info, err, sizeof err), 0);
+  assert_int_equal(info.how, RT_HG_CHOLESKY);
+  assert_true(tp_rel_err(6, hg, want) < 1e-10);
+  assert_true(info.residual < 1e-12);
+  assert_int_equal(rt_hypergrad_exact(&o, t->x0, y, 5, 1e-12, hg, v, &info, err, sizeof err), 0);
+  assert_int_equal(info.how, RT_HG_CG);
+  assert_true(tp_rel_err(6, hg, want) < 1e-10);
+  assert_true(info.residual < 1e-11);
+  rt_oracle_free(&o);
+  tp_free(t);
+}
+
 /* stocBiO's v equals eta sum_{q<Q} (I - eta H)^q b computed densely; the mean of many BSA
  * estimates Q eta (I - eta H)^q b, q ~ U{0..Q-1}, equals it within 5 standard errors. */
 static void test_neumann_estimators(void **state) {
@@ -214,6 +244,7 @@ int main(void) {
       cmocka_unit_test(test_deterministic_methods),
       cmocka_unit_test(test_random_truncation_methods),
       cmocka_unit_test(test_exact_hypergradient),
+      cmocka_unit_test(test_hypergrad_at_point),
       cmocka_unit_test(test_neumann_estimators),
       cmocka_unit_test(test_no_allocation_in_steps),
       cmocka_unit_test(test_fused_fallback_identical),

@@ -1,0 +1,34 @@
+/* rt_hypergrad.h — the exact hypergradient at a given point, without moving it:
+ * grad phi = grad_x f - J A^{-1} grad_y f, with A v = b solved densely (Cholesky, or an
+ * eigendecomposition when A is not positive definite) for small ny, by CG to a relative
+ * residual otherwise. Used by `bloc eval` and by the exact method's shared pieces. */
+#ifndef BLOC_RT_HYPERGRAD_H
+#define BLOC_RT_HYPERGRAD_H
+
+#include <stdint.h>
+
+#include "rt_oracle.h"
+
+typedef enum RtHgHow { RT_HG_CHOLESKY, RT_HG_EIGEN, RT_HG_CG } RtHgHow;
+
+/* "cholesky", "eigendecomposition", "cg". */
+const char *rt_hg_how_name(RtHgHow how);
+
+/* H[ny*ny] = the symmetrised lower Hessian at (x, y): ny HVPs with unit vectors (e: ny doubles
+ * of zeros, returned zeroed), all with the draw `key`. */
+void rt_dense_hessian(RtOracle *o, RtDraw key, const double *x, const double *y, double *H, double *e);
+
+typedef struct RtHypergrad {
+  RtHgHow how;
+  double residual;     /* |A v - b| / |b| after the solve (b = 0: |A v - b|) */
+  double min_eig;      /* smallest eigenvalue of A when the dense path computed it, else NaN */
+  int64_t cg_steps;    /* CG iterations (RT_HG_CG) */
+} RtHypergrad;
+
+/* hg[nx] = the hypergradient at (x, y), v[ny] = A^{-1} grad_y f. Dense when ny <= dense_max,
+ * else CG to relative residual cg_rtol. All oracle calls share one draw. Returns 0, or -1
+ * with err filled (out of memory; singular A; CG breakdown on non-positive curvature). */
+int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, int64_t dense_max, double cg_rtol,
+                       double *hg, double *v, RtHypergrad *info, char *err, size_t errlen);
+
+#endif
