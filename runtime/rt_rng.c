@@ -266,6 +266,11 @@ typedef struct SpdBlocks {
 
 static int64_t blk_off(const SpdBlocks *p, int64_t k) { return k * p->q + (k < p->r ? k : p->r); }
 static int blk_len(const SpdBlocks *p, int64_t k) { return (int)(p->q + (k < p->r)); }
+/* The block holding index i. */
+static int64_t blk_of(const SpdBlocks *p, int64_t i) {
+  const int64_t big = p->r * (p->q + 1); /* indices in the r blocks of size q + 1 */
+  return i < big ? i / (p->q + 1) : p->r + (i - big) / p->q;
+}
 
 int rt_random_spd(RtRng *rng, int64_t n, double lo, double hi, double *out) {
   if (n < 1 || n > INT32_MAX || (uint64_t)n * (uint64_t)n > SIZE_MAX / sizeof(double)) return -1;
@@ -297,8 +302,9 @@ int rt_random_spd(RtRng *rng, int64_t n, double lo, double hi, double *out) {
   double *u2 = malloc((size_t)bl.nb * bb * sizeof *u2);
   double *scr = malloc((panel > 2 * bb ? panel : 2 * bb) * sizeof *scr);
   double *tw = malloc((2 * (size_t)b + (size_t)lwork) * sizeof *tw); /* tau, work, signs */
-  int64_t *perm = malloc(2 * (size_t)n * sizeof *perm);
-  int64_t *inv = perm ? perm + n : NULL;
+  int64_t *perm = malloc((2 * (size_t)n + (size_t)bl.nb + 1 + (size_t)b) * sizeof *perm);
+  int64_t *inv = perm ? perm + n : NULL, *bstart = perm ? inv + n : NULL; /* nb + 1 */
+  int64_t *bl_l = perm ? bstart + bl.nb + 1 : NULL;                       /* b */
   int rc = -2;
   if (!lam || !u1 || !u2 || !scr || !tw || !perm) goto done;
 
@@ -316,30 +322,67 @@ int rt_random_spd(RtRng *rng, int64_t n, double lo, double hi, double *out) {
   rc = 0;
   for (int64_t i = 0; i < n; i++) inv[perm[i]] = i;
 
-  /* M = P C P^T into out, C = B1 diag(lam) B1^T block-diagonal: M[i][j] = C[perm[i]][perm[j]]
-   * (P has its ones at (i, perm[i])). C's block k is formed in scr, made exactly symmetric, and
-   * scattered: row inv[c0 + p] gets C_k[p][l] at column inv[c0 + l]. */
-  memset(out, 0, (size_t)n * (size_t)n * sizeof *out);
+  /* C = B1 diag(lam) B1^T is block-diagonal: C_k = U1_k diag(lam_k) U1_k^T, made exactly
+   * symmetric and stored over U1_k (column-major, so its column p is row p too). */
   for (int64_t k = 0; k < bl.nb; k++) {
     const int64_t c0 = blk_off(&bl, k);
     const int s = blk_len(&bl, k);
-    const double *u = u1 + (size_t)k * bb;
-    double *c = scr, *ul = scr + bb; /* C_k and U1_k diag(lam_k), both column-major */
+    double *u = u1 + (size_t)k * bb, *c = scr, *ul = scr + bb;
     for (int j = 0; j < s; j++)
       for (int i = 0; i < s; i++) ul[(int64_t)j * s + i] = u[(int64_t)j * s + i] * lam[c0 + j];
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, s, s, s, 1.0, ul, s, u, s, 0.0, c, s);
     for (int j = 0; j < s; j++)
       for (int i = j + 1; i < s; i++) c[(int64_t)i * s + j] = c[(int64_t)j * s + i];
-    for (int p = 0; p < s; p++) {
-      double *row = out + (size_t)inv[c0 + p] * (size_t)n;
-      for (int l = 0; l < s; l++) row[inv[c0 + l]] = c[(int64_t)l * s + p];
-    }
+    memcpy(u, c, (size_t)s * (size_t)s * sizeof *c);
   }
 
-  /* A = B2 M B2^T on and below the block diagonal, then mirrored: 2 b n^2 flops instead of
-   * 4 b n^2. u2 is column-major, i.e. U2_k^T in row-major terms (hence Trans on the left).
-   * Left: T = B2 M, block row k only in columns 0..c1 (the right product reads no more); the
-   * columns it reads are still M's, as block rows stop at their own c1. */
+  /* A = B2 M B2^T with M = P C P^T, i.e. M[i][j] = C[perm[i]][perm[j]] (P has its ones at
+   * (i, perm[i])). The rows inv[c0 + p] of M (p in C's block k) hold C_k's rows at the same
+   * columns inv[c0 + l], so W = M B2^T restricted to those rows and to B2's block kr is
+   * C_k[:, L] U2_kr[:, L']^T, where L are the l whose column inv[c0 + l] falls in block kr
+   * (~b / nb of them) and L' their offsets inside it: ~4 n^2 flops in all, each entry of W
+   * written once, straight into out (a zero block when L is empty). Then A = B2 W is dense:
+   * block row k of A is U2_k times block row k of W, by dgemm (u2 is column-major, hence
+   * Trans). Only columns below the end c1 of each row's own block are formed, on and below
+   * the block diagonal: b n^2 flops in all, and the lower triangle is mirrored at the end. */
+  for (int64_t k = 0; k < bl.nb; k++) {
+    const int64_t c0 = blk_off(&bl, k);
+    const int s = blk_len(&bl, k);
+    const double *ck = u1 + (size_t)k * bb;
+    /* bucket the l by the block of B2 their column falls in, ascending l in each bucket */
+    for (int64_t kr = 0; kr <= bl.nb; kr++) bstart[kr] = 0;
+    for (int l = 0; l < s; l++) bstart[blk_of(&bl, inv[c0 + l]) + 1]++;
+    for (int64_t kr = 0; kr < bl.nb; kr++) bstart[kr + 1] += bstart[kr];
+    for (int l = 0; l < s; l++) {
+      const int64_t kr = blk_of(&bl, inv[c0 + l]);
+      bl_l[bstart[kr]++] = l;
+    }
+    for (int64_t kr = bl.nb; kr > 0; kr--) bstart[kr] = bstart[kr - 1]; /* undo the advance */
+    bstart[0] = 0;
+    for (int p = 0; p < s; p++) {
+      const int64_t i = inv[c0 + p], ki = blk_of(&bl, i), c1 = blk_off(&bl, ki) + blk_len(&bl, ki);
+      const double *crow = ck + (size_t)p * (size_t)s; /* row p of the symmetric C_k */
+      double *row = out + (size_t)i * (size_t)n;
+      for (int64_t kr = 0; kr < bl.nb && blk_off(&bl, kr) < c1; kr++) {
+        const int64_t o = blk_off(&bl, kr);
+        const int sr = blk_len(&bl, kr);
+        const double *ub = u2 + (size_t)kr * bb;
+        double *dst = row + o;
+        if (bstart[kr] == bstart[kr + 1]) {
+          memset(dst, 0, (size_t)sr * sizeof *dst);
+          continue;
+        }
+        for (int64_t t = bstart[kr]; t < bstart[kr + 1]; t++) {
+          const int l = (int)bl_l[t];
+          const double v = crow[l], *ucol = ub + (size_t)(inv[c0 + l] - o) * (size_t)sr;
+          if (t == bstart[kr])
+            for (int j = 0; j < sr; j++) dst[j] = v * ucol[j];
+          else
+            for (int j = 0; j < sr; j++) dst[j] += v * ucol[j];
+        }
+      }
+    }
+  }
   for (int64_t k = 0; k < bl.nb; k++) {
     const int64_t r0 = blk_off(&bl, k);
     const int s = blk_len(&bl, k), c1 = (int)r0 + s;
@@ -348,16 +391,6 @@ int rt_random_spd(RtRng *rng, int64_t n, double lo, double hi, double *out) {
                 rows, ni, 0.0, scr, c1);
     for (int i = 0; i < s; i++)
       memcpy(rows + (size_t)i * (size_t)n, scr + (size_t)i * (size_t)c1, (size_t)c1 * sizeof *scr);
-  }
-  /* Right: column block k of A, rows c0..n-1, is T[c0.., cols k] U2_k^T. */
-  for (int64_t k = 0; k < bl.nb; k++) {
-    const int64_t c0 = blk_off(&bl, k);
-    const int s = blk_len(&bl, k), m = (int)(n - c0);
-    double *blk = out + (size_t)c0 * (size_t)n + (size_t)c0;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, s, s, 1.0, blk, ni,
-                u2 + (size_t)k * bb, s, 0.0, scr, s);
-    for (int i = 0; i < m; i++)
-      memcpy(blk + (size_t)i * (size_t)n, scr + (size_t)i * (size_t)s, (size_t)s * sizeof *scr);
   }
   mirror_lower(out, n);
 
