@@ -105,12 +105,12 @@ void rt_rng_fill_permutation(RtRng *r, int64_t n, double *out);
  *   Draw order: B1's blocks (first block first), perm, B2's blocks.
  * Every eigenvector then has ~98% of its entries nonzero (a Haar column of B1 is scattered by P
  * over nearly every block of B2), in practice every entry of out is nonzero, and no component
- * is large (at n = 400 the largest is ~0.35-0.45 against ~0.25 for a Haar-random Q and ~1 for
- * a few Householder reflections). Built with dgemm: M = P B1 diag(lambda) B1^T P^T (a permuted
- * block-diagonal matrix) directly in out, then B2 from the left and from the right on and
- * below the block diagonal, then the lower triangle copied onto the upper, so out is exactly
- * symmetric. About 2 b n^2 flops (4e10 at n = 10^4) and O(b n) doubles of scratch; out is the
- * only n^2 buffer.
+ * is large (at n = 400 the largest is ~0.3-0.45 against ~0.25 for a Haar-random Q and ~1 for
+ * a few Householder reflections). Built without any n^2 scratch: C = B1 diag(lambda) B1^T
+ * block by block; W = P C P^T B2^T straight into out, exploiting that each row of P C P^T is
+ * one row of one block of C (~4 n^2 flops); then A = B2 W by dgemm, only on and below the
+ * block diagonal (b n^2 flops, 2e10 at n = 10^4), and the lower triangle is copied onto the
+ * upper, so out is exactly symmetric. O(b n) doubles of scratch; out is the only n^2 buffer.
  * Reproducible: the draws never depend on BLAS, so a seed gives bit-identical matrices with
  * the same OpenBLAS build and thread count; another build, CPU kernel or OPENBLAS_NUM_THREADS
  * may change the last bits (the spectrum stays within rounding).
