@@ -212,6 +212,12 @@ void rt_rng_fill_permutation(RtRng *r, int64_t n, double *out) {
 
 /* ------------------------------------------------------------------ random_spd */
 
+/* LAPACK from OpenBLAS (Fortran ABI, 32-bit integers like the cblas interface used here). */
+void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau, double *work,
+             const int *lwork, int *info);
+void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda,
+             const double *tau, double *work, const int *lwork, int *info);
+
 /* Copies the lower triangle of the row-major n x n matrix a onto its upper triangle, in tiles
  * so both sides stay in cache. */
 static void mirror_lower(double *a, int64_t n) {
@@ -224,51 +230,176 @@ static void mirror_lower(double *a, int64_t n) {
     }
 }
 
+/* ceil(sqrt(m)) for 1 <= m < 2^52, exactly. */
+static int64_t isqrt_ceil(int64_t m) {
+  int64_t b = (int64_t)sqrt((double)m);
+  while (b * b < m) b++;
+  while (b > 1 && (b - 1) * (b - 1) >= m) b--;
+  return b;
+}
+
+/* A Haar-random s x s orthogonal matrix into u (column-major): s*s normal(0, 1) draws in
+ * storage order (column by column), the Q of their QR factorisation (dgeqrf + dorgqr), column j
+ * multiplied by sign(R_jj) (+1 for 0) so that R has a positive diagonal. That sign fix makes Q
+ * exactly Haar (Mezzadri 2007); without it the distribution depends on LAPACK's conventions.
+ * tau holds s doubles, work lwork + s. Returns LAPACK's info (0 unless a bug). */
+static int haar_block(RtRng *rng, int s, double *u, double *tau, double *work, int lwork) {
+  int info = 0;
+  for (int64_t i = 0; i < (int64_t)s * s; i++) u[i] = rt_rng_normal(rng, 0.0, 1.0);
+  dgeqrf_(&s, &s, u, &s, tau, work, &lwork, &info);
+  if (info) return info;
+  double *sgn = work + lwork; /* dorgqr overwrites R's diagonal: keep its signs */
+  for (int j = 0; j < s; j++) sgn[j] = u[(int64_t)j * s + j] < 0 ? -1.0 : 1.0;
+  dorgqr_(&s, &s, &s, u, &s, tau, work, &lwork, &info);
+  if (info) return info;
+  for (int j = 0; j < s; j++)
+    if (sgn[j] < 0)
+      for (int i = 0; i < s; i++) u[(int64_t)j * s + i] = -u[(int64_t)j * s + i];
+  return 0;
+}
+
+/* The partition of 0..n-1 shared by B1 and B2: nb blocks, the first r of size q + 1, the rest
+ * of size q. */
+typedef struct SpdBlocks {
+  int64_t nb, q, r;
+} SpdBlocks;
+
+static int64_t blk_off(const SpdBlocks *p, int64_t k) { return k * p->q + (k < p->r ? k : p->r); }
+static int blk_len(const SpdBlocks *p, int64_t k) { return (int)(p->q + (k < p->r)); }
+/* The block holding index i. */
+static int64_t blk_of(const SpdBlocks *p, int64_t i) {
+  const int64_t big = p->r * (p->q + 1); /* indices in the r blocks of size q + 1 */
+  return i < big ? i / (p->q + 1) : p->r + (i - big) / p->q;
+}
+
 int rt_random_spd(RtRng *rng, int64_t n, double lo, double hi, double *out) {
   if (n < 1 || n > INT32_MAX || (uint64_t)n * (uint64_t)n > SIZE_MAX / sizeof(double)) return -1;
   if (!isfinite(lo) || !isfinite(hi) || !(lo > 0) || hi < lo) return -1;
-  double *lam = malloc(3 * (size_t)n * sizeof *lam);
-  if (!lam) return -2;
-  double *u = lam + n, *w = u + n;
-  const int ni = (int)n;
+  /* b = ceil(2 sqrt(n)) (at most n) and nb = ceil(n / b) balanced blocks of size <= b. With
+   * b = sqrt(n) each column of B1 would reach only ~(1 - 1/e) of the blocks of B2, leaving a
+   * third of every eigenvector exactly zero and its largest entry near 0.5 at n = 400; 2 sqrt(n)
+   * reaches ~98% of them. Balanced sizes, rather than b, ..., b and a remainder, keep any
+   * eigenvector from being born in a tiny block. */
+  int64_t b = isqrt_ceil(4 * n);
+  if (b > n) b = n;
+  const SpdBlocks bl = {(n + b - 1) / b, n / ((n + b - 1) / b), n % ((n + b - 1) / b)};
+  const int ni = (int)n, bi = (int)b;
+
+  /* LAPACK workspace for the largest block (the optimal size grows with the block). */
+  int lwork = bi, info = 0, query = -1;
+  {
+    double wq = 0, dummy = 0;
+    dgeqrf_(&bi, &bi, &dummy, &bi, &dummy, &wq, &query, &info);
+    if (!info && wq > lwork) lwork = (int)wq;
+    dorgqr_(&bi, &bi, &bi, &dummy, &bi, &dummy, &wq, &query, &info);
+    if (!info && wq > lwork) lwork = (int)wq;
+  }
+
+  /* Everything is allocated before out is touched: O(b n) doubles in all. */
+  const size_t bb = (size_t)b * (size_t)b, panel = (size_t)b * (size_t)n;
+  double *lam = malloc((size_t)n * sizeof *lam);
+  double *u1 = malloc((size_t)bl.nb * bb * sizeof *u1); /* block k at k b^2, column-major */
+  double *u2 = malloc((size_t)bl.nb * bb * sizeof *u2);
+  double *scr = malloc((panel > 2 * bb ? panel : 2 * bb) * sizeof *scr);
+  double *tw = malloc((2 * (size_t)b + (size_t)lwork) * sizeof *tw); /* tau, work, signs */
+  int64_t *perm = malloc((2 * (size_t)n + (size_t)bl.nb + 1 + (size_t)b) * sizeof *perm);
+  int64_t *inv = perm ? perm + n : NULL, *bstart = perm ? inv + n : NULL; /* nb + 1 */
+  int64_t *bl_l = perm ? bstart + bl.nb + 1 : NULL;                       /* b */
+  int rc = -2;
+  if (!lam || !u1 || !u2 || !scr || !tw || !perm) goto done;
 
   for (int64_t i = 0; i < n; i++) lam[i] = n == 1 ? lo : lo + (double)i * ((hi - lo) / (double)(n - 1));
   lam[n - 1] = n == 1 ? lo : hi;
 
-  /* Draw every reflection first, H_1 first, so the draws do not depend on the BLAS path.
-   * They are applied in reverse (H_k innermost): A = H_1 (... (H_k L H_k) ...) H_1. */
-  double *us = malloc((size_t)RT_SPD_REFLECTIONS * (size_t)n * sizeof *us);
-  if (!us) {
-    free(lam);
-    return -2;
-  }
-  for (int r = 0; r < RT_SPD_REFLECTIONS; r++) {
-    double *ur = us + (size_t)r * (size_t)n, nrm2 = 0;
-    do {
-      for (int64_t i = 0; i < n; i++) ur[i] = rt_rng_normal(rng, 0.0, 1.0);
-      nrm2 = 0;
-      for (int64_t i = 0; i < n; i++) nrm2 += ur[i] * ur[i];
-    } while (!(nrm2 > 0)); /* all-zero draws are impossible in practice; stay well-defined */
-    double inv = 1.0 / sqrt(nrm2);
-    for (int64_t i = 0; i < n; i++) ur[i] *= inv;
+  /* All the draws, in a fixed order that no BLAS or LAPACK call influences: the blocks of B1
+   * (block 0 first), the permutation, the blocks of B2. */
+  rc = -1; /* a LAPACK argument error would be a bug here: report bad arguments, out untouched */
+  for (int64_t k = 0; k < bl.nb; k++)
+    if (haar_block(rng, blk_len(&bl, k), u1 + (size_t)k * bb, tw, tw + b, lwork)) goto done;
+  rt_rng_permutation(rng, n, perm);
+  for (int64_t k = 0; k < bl.nb; k++)
+    if (haar_block(rng, blk_len(&bl, k), u2 + (size_t)k * bb, tw, tw + b, lwork)) goto done;
+  rc = 0;
+  for (int64_t i = 0; i < n; i++) inv[perm[i]] = i;
+
+  /* C = B1 diag(lam) B1^T is block-diagonal: C_k = U1_k diag(lam_k) U1_k^T, made exactly
+   * symmetric and stored over U1_k (column-major, so its column p is row p too). */
+  for (int64_t k = 0; k < bl.nb; k++) {
+    const int64_t c0 = blk_off(&bl, k);
+    const int s = blk_len(&bl, k);
+    double *u = u1 + (size_t)k * bb, *c = scr, *ul = scr + bb;
+    for (int j = 0; j < s; j++)
+      for (int i = 0; i < s; i++) ul[(int64_t)j * s + i] = u[(int64_t)j * s + i] * lam[c0 + j];
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, s, s, s, 1.0, ul, s, u, s, 0.0, c, s);
+    for (int j = 0; j < s; j++)
+      for (int i = j + 1; i < s; i++) c[(int64_t)i * s + j] = c[(int64_t)j * s + i];
+    memcpy(u, c, (size_t)s * (size_t)s * sizeof *c);
   }
 
-  /* Only the lower triangle is maintained; the upper is filled by mirror_lower at the end. */
-  memset(out, 0, (size_t)n * (size_t)n * sizeof *out);
-  for (int64_t i = 0; i < n; i++) out[i * n + i] = lam[i];
-  for (int r = RT_SPD_REFLECTIONS - 1; r >= 0; r--) {
-    memcpy(u, us + (size_t)r * (size_t)n, (size_t)n * sizeof *u);
-    if (r == RT_SPD_REFLECTIONS - 1) {
-      for (int64_t i = 0; i < n; i++) w[i] = lam[i] * u[i]; /* A is still diagonal */
-    } else {
-      cblas_dsymv(CblasRowMajor, CblasLower, ni, 1.0, out, ni, u, 1, 0.0, w, 1);
+  /* A = B2 M B2^T with M = P C P^T, i.e. M[i][j] = C[perm[i]][perm[j]] (P has its ones at
+   * (i, perm[i])). The rows inv[c0 + p] of M (p in C's block k) hold C_k's rows at the same
+   * columns inv[c0 + l], so W = M B2^T restricted to those rows and to B2's block kr is
+   * C_k[:, L] U2_kr[:, L']^T, where L are the l whose column inv[c0 + l] falls in block kr
+   * (~b / nb of them) and L' their offsets inside it: ~4 n^2 flops in all, each entry of W
+   * written once, straight into out (a zero block when L is empty). Then A = B2 W is dense:
+   * block row k of A is U2_k times block row k of W, by dgemm (u2 is column-major, hence
+   * Trans). Only columns below the end c1 of each row's own block are formed, on and below
+   * the block diagonal: b n^2 flops in all, and the lower triangle is mirrored at the end. */
+  for (int64_t k = 0; k < bl.nb; k++) {
+    const int64_t c0 = blk_off(&bl, k);
+    const int s = blk_len(&bl, k);
+    const double *ck = u1 + (size_t)k * bb;
+    /* bucket the l by the block of B2 their column falls in, ascending l in each bucket */
+    for (int64_t kr = 0; kr <= bl.nb; kr++) bstart[kr] = 0;
+    for (int l = 0; l < s; l++) bstart[blk_of(&bl, inv[c0 + l]) + 1]++;
+    for (int64_t kr = 0; kr < bl.nb; kr++) bstart[kr + 1] += bstart[kr];
+    for (int l = 0; l < s; l++) {
+      const int64_t kr = blk_of(&bl, inv[c0 + l]);
+      bl_l[bstart[kr]++] = l;
     }
-    double alpha = cblas_ddot(ni, u, 1, w, 1);
-    cblas_daxpy(ni, -alpha, u, 1, w, 1); /* w <- z = A u - (u^T A u) u */
-    cblas_dsyr2(CblasRowMajor, CblasLower, ni, -2.0, u, 1, w, 1, out, ni);
+    for (int64_t kr = bl.nb; kr > 0; kr--) bstart[kr] = bstart[kr - 1]; /* undo the advance */
+    bstart[0] = 0;
+    for (int p = 0; p < s; p++) {
+      const int64_t i = inv[c0 + p], ki = blk_of(&bl, i), c1 = blk_off(&bl, ki) + blk_len(&bl, ki);
+      const double *crow = ck + (size_t)p * (size_t)s; /* row p of the symmetric C_k */
+      double *row = out + (size_t)i * (size_t)n;
+      for (int64_t kr = 0; kr < bl.nb && blk_off(&bl, kr) < c1; kr++) {
+        const int64_t o = blk_off(&bl, kr);
+        const int sr = blk_len(&bl, kr);
+        const double *ub = u2 + (size_t)kr * bb;
+        double *dst = row + o;
+        if (bstart[kr] == bstart[kr + 1]) {
+          memset(dst, 0, (size_t)sr * sizeof *dst);
+          continue;
+        }
+        for (int64_t t = bstart[kr]; t < bstart[kr + 1]; t++) {
+          const int l = (int)bl_l[t];
+          const double v = crow[l], *ucol = ub + (size_t)(inv[c0 + l] - o) * (size_t)sr;
+          if (t == bstart[kr])
+            for (int j = 0; j < sr; j++) dst[j] = v * ucol[j];
+          else
+            for (int j = 0; j < sr; j++) dst[j] += v * ucol[j];
+        }
+      }
+    }
+  }
+  for (int64_t k = 0; k < bl.nb; k++) {
+    const int64_t r0 = blk_off(&bl, k);
+    const int s = blk_len(&bl, k), c1 = (int)r0 + s;
+    double *rows = out + (size_t)r0 * (size_t)n;
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s, c1, s, 1.0, u2 + (size_t)k * bb, s,
+                rows, ni, 0.0, scr, c1);
+    for (int i = 0; i < s; i++)
+      memcpy(rows + (size_t)i * (size_t)n, scr + (size_t)i * (size_t)c1, (size_t)c1 * sizeof *scr);
   }
   mirror_lower(out, n);
-  free(us);
+
+done:
+  free(perm);
+  free(tw);
+  free(scr);
+  free(u2);
+  free(u1);
   free(lam);
-  return 0;
+  return rc;
 }

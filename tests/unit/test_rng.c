@@ -358,7 +358,7 @@ static void check_spd(int n, double lo, double hi, double tol) {
       zeros += a[i * n + j] == 0.0;
     }
   }
-  assert_int_equal(zeros, 0); /* dense */
+  if (lo < hi) assert_int_equal(zeros, 0); /* dense (lo == hi gives lo I plus rounding noise) */
   /* eigenvalues by LAPACK, ascending */
   int lwork = -1, info = 0;
   double wq;
@@ -391,12 +391,21 @@ static void test_random_spd(void **state) {
   check_spd(50, 1, 100, 1e-9);
   check_spd(50, 1, 1e5, 1e-9);
   check_spd(50, 0.5, 0.5, 1e-9); /* all eigenvalues equal: a multiple of I */
-  check_spd(2, 1, 2, 1e-12);
-  check_spd(1, 3, 4, 1e-14);
+  check_spd(2, 1, 2, 1e-12);     /* one 2 x 2 block */
+  check_spd(1, 3, 4, 1e-14);     /* one 1 x 1 block */
+  for (int n = 3; n <= 12; n++) check_spd(n, 1, 1e3, 1e-11); /* one block, then 2-3 blocks */
   check_spd(200, 0.1, 10, 1e-9);
-  /* different names give different matrices; bad arguments leave out alone */
+  check_spd(200, 1, 1e5, 1e-9);
+  check_spd(257, 1, 1e5, 1e-9); /* one block of 33, seven of 32: unequal sizes */
+  check_spd(257, 0.5, 2, 1e-9);
+  /* different names or seeds give different matrices; bad arguments leave out alone */
   double a[16], b[16];
   RtRng r1 = rt_rng_stream(1, "A"), r2 = rt_rng_stream(1, "B");
+  assert_int_equal(rt_random_spd(&r1, 4, 1, 2, a), 0);
+  assert_int_equal(rt_random_spd(&r2, 4, 1, 2, b), 0);
+  assert_true(memcmp(a, b, sizeof a) != 0);
+  r1 = rt_rng_stream(1, "A");
+  r2 = rt_rng_stream(2, "A");
   assert_int_equal(rt_random_spd(&r1, 4, 1, 2, a), 0);
   assert_int_equal(rt_random_spd(&r2, 4, 1, 2, b), 0);
   assert_true(memcmp(a, b, sizeof a) != 0);
@@ -407,6 +416,65 @@ static void test_random_spd(void **state) {
   assert_int_equal(rt_random_spd(&r1, 4, 1, INFINITY, a), -1);
   assert_int_equal(rt_random_spd(&r1, 4, NAN, 2, a), -1);
   assert_memory_equal(a, b, sizeof a);
+}
+
+/* The eigenvectors are spread out, not coordinate axes in disguise. At n = 400 (blocks of 40):
+ * no off-diagonal entry is negligible, no eigenvector puts more than a quarter of its mass on
+ * one coordinate (Haar-random ones peak near 0.25; 4 Householder reflections, the previous
+ * construction, leave components near 0.99), and almost every component is nonzero (blocks of
+ * sqrt(n) would leave ~37% of each eigenvector exactly zero). Plus the seed contract. */
+static void test_random_spd_mixing(void **state) {
+  (void)state;
+  int n = 400, info = 0, lwork = -1;
+  const size_t nn = (size_t)n * (size_t)n;
+  double *a = malloc(nn * sizeof *a), *b = malloc(nn * sizeof *b), *w = malloc((size_t)n * sizeof *w);
+  assert_non_null(a);
+  assert_non_null(b);
+  assert_non_null(w);
+  RtRng r = rt_rng_stream(11, "G");
+  assert_int_equal(rt_random_spd(&r, n, 1, 1e5, a), 0);
+
+  double amax = 0;
+  for (size_t i = 0; i < nn; i++) amax = fmax(amax, fabs(a[i]));
+  int small = 0;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++) small += i != j && fabs(a[(size_t)i * n + j]) < 1e-12 * amax;
+  double frac_small = (double)small / ((double)n * (n - 1));
+  if (!(frac_small < 0.01)) fail_msg("%.3g of the off-diagonal entries are negligible", frac_small);
+
+  /* eigenvectors (columns of the column-major result; the gaps of 250 make them well defined) */
+  memcpy(b, a, nn * sizeof *a);
+  double wq;
+  dsyev_("V", "U", &n, b, &n, w, &wq, &lwork, &info, 1, 1);
+  assert_int_equal(info, 0);
+  lwork = (int)wq;
+  double *work = malloc((size_t)lwork * sizeof *work);
+  assert_non_null(work);
+  dsyev_("V", "U", &n, b, &n, w, work, &lwork, &info, 1, 1);
+  assert_int_equal(info, 0);
+  double vmax = 0;
+  int vzero = 0;
+  for (size_t i = 0; i < nn; i++) {
+    vmax = fmax(vmax, fabs(b[i]));
+    vzero += fabs(b[i]) < 1e-10;
+  }
+  if (!(vmax < 0.5)) fail_msg("an eigenvector has a component of %.3f", vmax);
+  double frac_zero = (double)vzero / (double)nn;
+  if (!(frac_zero < 0.05)) fail_msg("%.3g of the eigenvector components are zero", frac_zero);
+
+  /* same seed: the same bits; another seed or name: another matrix */
+  r = rt_rng_stream(11, "G");
+  assert_int_equal(rt_random_spd(&r, n, 1, 1e5, b), 0);
+  assert_memory_equal(a, b, nn * sizeof *a);
+  r = rt_rng_stream(12, "G");
+  assert_int_equal(rt_random_spd(&r, n, 1, 1e5, b), 0);
+  size_t same = 0;
+  for (size_t i = 0; i < nn; i++) same += a[i] == b[i];
+  assert_true(same < nn / 100);
+  free(work);
+  free(w);
+  free(b);
+  free(a);
 }
 
 int main(void) {
@@ -421,6 +489,7 @@ int main(void) {
     cmocka_unit_test(test_permutation),
     cmocka_unit_test(test_sample_without_replacement),
     cmocka_unit_test(test_random_spd),
+    cmocka_unit_test(test_random_spd_mixing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
