@@ -3,6 +3,7 @@
  * it, its shape and constant value. */
 #include "ast.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const BuiltinInfo ast_builtins[BI_COUNT] = {
@@ -127,11 +128,22 @@ static void print_str(FILE *out, const char *s) {
 
 static void dump_expr(const AstExpr *e, const Diag *d, FILE *out, int level, const char *role);
 
+/* shortest text that reads back as v */
+static void print_num(FILE *out, double v) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.15g", v);
+  if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
+  fputs(buf, out);
+}
+
 static void dump_annot(const AstExpr *e, FILE *out) {
   if (!e->checked) return;
   char buf[64];
   fprintf(out, " : %s", shape_str(e->shape, buf));
-  if (e->is_const) fprintf(out, " = %.17g", e->const_val);
+  if (e->is_const) {
+    fputs(" = ", out);
+    print_num(out, e->const_val);
+  }
 }
 
 static void dump_expr(const AstExpr *e, const Diag *d, FILE *out, int level, const char *role) {
@@ -143,7 +155,7 @@ static void dump_expr(const AstExpr *e, const Diag *d, FILE *out, int level, con
   }
   fputs(ast_expr_kind_str(e->kind), out);
   switch (e->kind) {
-  case AST_NUM: fprintf(out, " %.17g", e->num); break;
+  case AST_NUM: fputc(' ', out); print_num(out, e->num); break;
   case AST_STR: fputc(' ', out); print_str(out, e->str); break;
   case AST_IDENT: fprintf(out, " %s", e->str); break;
   case AST_CALL: fprintf(out, " %s", e->str); break;

@@ -145,6 +145,11 @@ typedef struct AstDecl {
   double const_val;   /* const: the value (after -D overrides) */
   int64_t batch_k, population_n; /* sample */
   bool used;
+
+  /* additions (front end): */
+  bool failed;        /* sema: this declaration's own check failed (its uses are not
+                         reported again) */
+  bool overridden;    /* sema: const whose value came from -D */
 } AstDecl;
 
 typedef struct AstProgram {
