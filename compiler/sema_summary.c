@@ -13,6 +13,17 @@ static void print_source(const Program *p, Span s, FILE *out) {
   bool space = false;
   for (uint32_t i = s.start; i < s.end; i++) {
     char ch = f->text[i];
+    if (ch == '"') { /* a string is printed as written, '#' and spaces included */
+      if (space) fputc(' ', out);
+      space = false;
+      fputc(ch, out);
+      for (i++; i < s.end && f->text[i] != '"' && f->text[i] != '\n'; i++) {
+        if (f->text[i] == '\\' && i + 1 < s.end) fputc(f->text[i++], out);
+        fputc(f->text[i], out);
+      }
+      if (i < s.end && f->text[i] == '"') fputc('"', out);
+      continue;
+    }
     if (ch == '#') {
       while (i < s.end && f->text[i] != '\n') i++;
       space = true;

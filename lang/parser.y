@@ -388,7 +388,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
   const char *names[YYNTOKENS + 3];
   for (int i = 0; i < n; i++) names[i] = yysymbol_name(exp[i]);
   static const char *const expr_start[] = {"identifier", "number", "string", "'('", "'['", "'-'", "'+'", NULL};
-  static const char *const operators[] = {"'+'", "'-'", "'*'", "'/'", "'@'", "'^'", "'\\''", "'['", "'<'",
+  static const char *const operators[] = {"'+'", "'-'", "'*'", "'/'", "'@'", "'^'", "'\\''", "'['", "'('", "'<'",
                                           "'<='", "'>'", "'>='", "'=='", "'!='", NULL};
   static const char *const decl_start[] = {"'problem'", "'import'", "'const'", "'data'", "'upper'",
                                             "'lower'", "'fn'", "'report'", "'sample'", "'solve'",
@@ -428,7 +428,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
   bool found_decl_kw = false;
   for (int i = 0; keywords[i]; i++)
     if (strcmp(tname, keywords[i]) == 0) found_decl_kw = true;
-  if (found_decl_kw && want_expr)
+  if (found_decl_kw && !want_decl)
     diag_hint(ps->diag, "the declaration before %s is incomplete", tname);
   else if (tok == YYSYMBOL_IDENT && want_decl)
     diag_hint(ps->diag, "a declaration starts with a keyword: problem, import, const, data, upper, lower, fn, report, sample or solve");
