@@ -50,14 +50,21 @@ static bool contains(const PtrVec *v, const char *s) {
   return false;
 }
 
+/* dir/name, without "./" noise: "." + "./m.blo" is "m.blo", "mods" + "./a" is "mods/a". */
+static const char *join(Sema *S, const char *dir, const char *name) {
+  while (strncmp(name, "./", 2) == 0) name += 2;
+  if (strcmp(dir, ".") == 0) return name;
+  return arena_printf(S->arena, "%s/%s", dir, name);
+}
+
 /* Where `import "name"` points: "./x", "../x" and "/x" only where they say; other names
  * relative to the importing file first, then in the stdlib. ".blo" may be left out. */
 static const char *resolve_import(Sema *S, const char *dir, const char *name, char **tried) {
   bool explicit_path = name[0] == '/' || strncmp(name, "./", 2) == 0 || strncmp(name, "../", 3) == 0;
   const char *bases[2];
   int nb = 0;
-  bases[nb++] = name[0] == '/' ? name : arena_printf(S->arena, "%s/%s", dir, name);
-  if (!explicit_path) bases[nb++] = arena_printf(S->arena, "%s/%s", S->stdlib_dir, name);
+  bases[nb++] = name[0] == '/' ? name : join(S, dir, name);
+  if (!explicit_path) bases[nb++] = join(S, S->stdlib_dir, name);
   *tried = "";
   for (int i = 0; i < nb; i++) {
     const char *cands[2];

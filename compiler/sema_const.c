@@ -8,6 +8,10 @@
 #include "sema_int.h"
 
 const char *sema_num_str(double v, char buf[32]) {
+  if (isnan(v)) { /* printf may say "-nan": one spelling everywhere */
+    snprintf(buf, 32, "nan");
+    return buf;
+  }
   snprintf(buf, 32, "%.15g", v);
   if (strtod(buf, NULL) != v) snprintf(buf, 32, "%.17g", v);
   return buf;

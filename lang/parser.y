@@ -428,8 +428,22 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
   bool found_decl_kw = false;
   for (int i = 0; keywords[i]; i++)
     if (strcmp(tname, keywords[i]) == 0) found_decl_kw = true;
-  if (found_decl_kw && !want_decl)
+  static const char *const all_keywords[] = {"'problem'", "'import'", "'const'", "'data'", "'upper'", "'lower'",
+                                             "'fn'", "'report'", "'sample'", "'solve'", "'objective'", "'vector'",
+                                             "'matrix'", "'scalar'", NULL};
+  bool found_kw = false;
+  for (int i = 0; all_keywords[i]; i++)
+    if (strcmp(tname, all_keywords[i]) == 0) found_kw = true;
+  static const char *const comparisons[] = {"'<'", "'<='", "'>'", "'>='", "'=='", "'!='", NULL};
+  bool found_cmp = false;
+  for (int i = 0; comparisons[i]; i++)
+    if (strcmp(tname, comparisons[i]) == 0) found_cmp = true;
+  if (found_kw && has(names, n, "identifier") && !want_expr)
+    diag_hint(ps->diag, "%s is a keyword and cannot be a name", tname);
+  else if (found_decl_kw && (want_expr || want_op))
     diag_hint(ps->diag, "the declaration before %s is incomplete", tname);
+  else if (found_cmp && want_op)
+    diag_hint(ps->diag, "comparisons do not chain: write (a < b) * (b < c)");
   else if (tok == YYSYMBOL_IDENT && want_decl)
     diag_hint(ps->diag, "a declaration starts with a keyword: problem, import, const, data, upper, lower, fn, report, sample or solve");
   return 0;

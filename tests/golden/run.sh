@@ -10,7 +10,8 @@ bloc=${BLOC:-${top_builddir:-$here/../..}/bloc}
 case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
 cd "$here" || exit 1
 # `import "name"` looks in the stdlib: use the test modules under stdlib/ here
-BLOC_STDLIB=$here/stdlib
+# (relative, so that messages naming them do not depend on where the tree is)
+BLOC_STDLIB=stdlib
 export BLOC_STDLIB
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
