@@ -1,6 +1,7 @@
 /* sema_names.c — names: the symbol table, declarations (duplicates, builtin names), unknown
  * and not-yet-declared names with "did you mean" hints, and name resolution inside fn bodies
  * (which is done once, at the fn's declaration, before any call gives it shapes). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sema_int.h"
@@ -97,6 +98,10 @@ static void add_name(NameList *l, const char *s) {
   l->names[l->n++] = s;
 }
 
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 const char *sema_suggest(Sema *S, const char *name, unsigned kinds, bool builtins) {
   NameList l = {.arena = S->arena};
   for (size_t i = 0; i < S->syms.cap; i++)
@@ -104,12 +109,7 @@ const char *sema_suggest(Sema *S, const char *name, unsigned kinds, bool builtin
   if (builtins)
     for (int i = 0; i < BI_COUNT; i++) add_name(&l, ast_builtins[i].name);
   /* the table's order depends on hashing; sort so the suggestion is stable */
-  for (size_t i = 1; i < l.n; i++)
-    for (size_t j = i; j > 0 && strcmp(l.names[j - 1], l.names[j]) > 0; j--) {
-      const char *t = l.names[j];
-      l.names[j] = l.names[j - 1];
-      l.names[j - 1] = t;
-    }
+  if (l.n > 1) qsort(l.names, l.n, sizeof *l.names, cmp_str);
   return diag_suggest(name, l.names, l.n);
 }
 
