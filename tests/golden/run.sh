@@ -49,5 +49,16 @@ for t in *.blo; do
   done
   if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
+# every example program must check clean (no error, no warning)
+for ex in ../../examples/*.blo; do
+  [ -f "$ex" ] || continue
+  if "$bloc" check "$ex" >/dev/null 2>"$tmp/err" </dev/null && [ ! -s "$tmp/err" ]; then
+    pass=$((pass + 1))
+  else
+    echo "FAIL: $ex does not check clean"
+    sed 's/^/  /' "$tmp/err"
+    fail=$((fail + 1))
+  fi
+done
 echo "golden: $pass passed, $fail failed"
 [ $fail = 0 ]
