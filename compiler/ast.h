@@ -87,7 +87,16 @@ typedef struct AstExpr {
   AstSub *subs;              /* AST_INDEX: nargs-1 resolved subscripts */
   bool depends_x, depends_y; /* mentions an upper / lower variable (after inlining) */
   bool uses_data_only;       /* contains a data-only builtin */
+
+  /* additions (front end): */
+  int depth;                 /* parser: nesting depth of this subtree (1 for a leaf) */
+  bool uses_sample;          /* sema: mentions a sample set (after inlining) */
+  struct AstDecl *fn;        /* sema: AST_CALL of a user fn: its declaration */
 } AstExpr;
+
+/* The parser rejects expressions nested deeper than this (keeps every recursive pass over the
+ * tree far from the C stack limit, whatever the input). */
+#define AST_MAX_DEPTH 200
 
 typedef enum AstDeclKind {
   DECL_PROBLEM, DECL_IMPORT, DECL_CONST, DECL_DATA, DECL_UPPER, DECL_LOWER,
@@ -136,6 +145,11 @@ typedef struct AstDecl {
   double const_val;   /* const: the value (after -D overrides) */
   int64_t batch_k, population_n; /* sample */
   bool used;
+
+  /* additions (front end): */
+  bool failed;        /* sema: this declaration's own check failed (its uses are not
+                         reported again) */
+  bool overridden;    /* sema: const whose value came from -D */
 } AstDecl;
 
 typedef struct AstProgram {
@@ -144,14 +158,19 @@ typedef struct AstProgram {
   uint32_t file;      /* the main file */
 } AstProgram;
 
-/* Convenience constructors used by the parser (all arena-allocated). */
+/* Convenience constructors used by the parser (all arena-allocated). ast_expr leaves every
+ * field zero except kind, span, depth = 1 and builtin = BI_NONE. */
 AstExpr *ast_expr(Arena *a, AstExprKind kind, Span span);
 AstDecl *ast_decl(Arena *a, AstDeclKind kind, Span span);
+/* A node with n children copied from `args`; depth = 1 + the deepest child. */
+AstExpr *ast_expr_n(Arena *a, AstExprKind kind, Span span, AstExpr **args, int n);
 
-/* Print the tree (bloc dump-ast): one node per line, indented, with spans as line:col. */
+/* Print the tree (bloc dump-ast): one node per line, indented, with spans as line:col; nodes
+ * that sema checked also show their shape (and constant value). */
 void ast_dump(const AstProgram *p, const Diag *d, FILE *out);
 
 const char *ast_binop_str(int op);
 const char *ast_decl_kind_str(AstDeclKind k);
+const char *ast_expr_kind_str(AstExprKind k);
 
 #endif

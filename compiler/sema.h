@@ -45,6 +45,9 @@ typedef struct Program {
   Span method_span;
   SemaOption *opts;
   int nopts;
+
+  /* additions (front end): */
+  const Diag *diag;             /* the sources the program was read from (spans, init text) */
 } Program;
 
 /* Parse and check `path` (imports resolved against the file's directory, then stdlib_dir).
@@ -56,6 +59,11 @@ Program *sema_compile_file(Arena *arena, Diag *diag, const char *path, const Sem
 /* Same, from a string (tests, fuzzing). `path` is used in messages and for relative paths. */
 Program *sema_compile_string(Arena *arena, Diag *diag, const char *path, const char *text,
                              const SemaDefine *defs, int ndefs, const char *stdlib_dir);
+
+/* Parse `path` alone (no imports, no checks), for `bloc dump-ast --parse-only`. Returns the
+ * declarations it could parse, or NULL when the file cannot be read; syntax errors are
+ * reported through diag. */
+AstProgram *sema_parse_only(Arena *arena, Diag *diag, const char *path);
 
 /* Print the `bloc check` summary. */
 void sema_print_summary(const Program *p, FILE *out);

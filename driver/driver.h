@@ -4,6 +4,8 @@
 #ifndef BLOC_DRIVER_H
 #define BLOC_DRIVER_H
 
+#include <stdbool.h>
+
 typedef int (*DriverCmdFn)(int argc, char **argv);
 
 typedef struct DriverCmd {
@@ -19,5 +21,14 @@ extern const int driver_ncmds;
 
 /* Shared by subcommands that are not implemented yet: a clear error, status 1. */
 int driver_not_implemented(const char *name);
+
+/* `bloc check` and `bloc dump-ast` (driver/cmd_check.c). */
+int driver_check(int argc, char **argv);
+int driver_dump_ast(int argc, char **argv);
+
+/* Parse "NAME=NUMBER" (the argument of -D) into *out; out->name points into `arg` and still
+ * carries "=NUMBER" (copy up to '='). Prints an error and returns false when malformed. */
+struct SemaDefine;
+bool driver_parse_define(const char *arg, struct SemaDefine *out);
 
 #endif

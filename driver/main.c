@@ -7,7 +7,6 @@
 #include "driver.h"
 
 static int cmd_run(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("run"); }
-static int cmd_check(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("check"); }
 static int cmd_derive(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("derive"); }
 static int cmd_eval(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("eval"); }
 static int cmd_emit_c(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("emit-c"); }
@@ -15,8 +14,10 @@ static int cmd_emit_c(int argc, char **argv) { (void)argc; (void)argv; return dr
 const DriverCmd driver_cmds[] = {
   {"run", cmd_run, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--quiet]",
    "Compile the problem and solve it with its `solve` method (or --method)."},
-  {"check", cmd_check, "FILE.blo [-D NAME=VALUE]...",
+  {"check", driver_check, "FILE.blo [-D NAME=VALUE]...",
    "Parse and check the program; print a summary of variables, data, objectives and the method."},
+  {"dump-ast", driver_dump_ast, "FILE.blo [--parse-only] [-D NAME=VALUE]...",
+   "Print the syntax tree, with shapes once it checks (--parse-only: syntax alone)."},
   {"derive", cmd_derive, "FILE.blo [--what grad_x_f|grad_y_f|grad_y_g|hvp_yy|hvp_xy|all]",
    "Print the simplified derivative expressions."},
   {"eval", cmd_eval, "FILE.blo [--x x.csv] [--y y.csv] [--v v.csv] [--what ...]",

@@ -1,0 +1,134 @@
+/* sema_const.c — compile-time constants: folding scalar arithmetic and BI_CONST builtins,
+ * requiring constants where the language needs them (dimensions, exponents, generator
+ * parameters), with an error that points at the part that is not constant. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sema_int.h"
+
+const char *sema_num_str(double v, char buf[32]) {
+  if (isnan(v)) { /* printf may say "-nan": one spelling everywhere */
+    snprintf(buf, 32, "nan");
+    return buf;
+  }
+  snprintf(buf, 32, "%.15g", v);
+  if (strtod(buf, NULL) != v) snprintf(buf, 32, "%.17g", v);
+  return buf;
+}
+
+double sema_fold_binary(int op, double a, double b) {
+  switch (op) {
+  case OP_ADD: return a + b;
+  case OP_SUB: return a - b;
+  case OP_MUL: return a * b;
+  case OP_DIV: return a / b;
+  case OP_MATMUL: return a * b;
+  case OP_POW: return pow(a, b);
+  case OP_LT: return a < b;
+  case OP_LE: return a <= b;
+  case OP_GT: return a > b;
+  case OP_GE: return a >= b;
+  case OP_EQ: return a == b;
+  case OP_NE: return a != b;
+  }
+  return NAN;
+}
+
+/* mod follows the sign of the divisor (like Python): mod(-1, 3) = 2. */
+static double mod(double a, double b) { return a - b * floor(a / b); }
+
+bool sema_fold_builtin(BuiltinId id, const double *x, int n, double *out) {
+  if (n < 1) return false;
+  switch (id) {
+  case BI_EXP: *out = exp(x[0]); return true;
+  case BI_LOG: *out = log(x[0]); return true;
+  case BI_LOG1P: *out = log1p(x[0]); return true;
+  case BI_SQRT: *out = sqrt(x[0]); return true;
+  case BI_SIN: *out = sin(x[0]); return true;
+  case BI_COS: *out = cos(x[0]); return true;
+  case BI_TANH: *out = tanh(x[0]); return true;
+  case BI_SIGMOID: *out = 1 / (1 + exp(-x[0])); return true;
+  case BI_SOFTPLUS: *out = x[0] > 0 ? x[0] + log1p(exp(-x[0])) : log1p(exp(x[0])); return true;
+  case BI_ABS: *out = fabs(x[0]); return true;
+  case BI_RELU: *out = x[0] > 0 ? x[0] : 0; return true;
+  case BI_FLOOR: *out = floor(x[0]); return true;
+  case BI_ROUND: *out = round(x[0]); return true;
+  case BI_MOD: if (n < 2) return false; *out = mod(x[0], x[1]); return true;
+  default: return false;
+  }
+}
+
+/* The deepest sub-expression that keeps e from being constant, for the note. */
+static const AstExpr *culprit(const AstExpr *e) {
+  if (!e || e->is_const) return NULL;
+  switch (e->kind) {
+  case AST_IDENT: return e;
+  case AST_CALL:
+    if (e->inlined) {
+      const AstExpr *c = culprit(e->inlined);
+      return c ? c : e;
+    }
+    if (e->builtin != BI_NONE && !(ast_builtins[e->builtin].flags & BI_CONST)) return e;
+    break;
+  case AST_INDEX: case AST_LIST: return e;
+  default: break;
+  }
+  for (int i = 0; i < e->nargs; i++) {
+    const AstExpr *c = culprit(e->args[i]);
+    if (c) return c;
+  }
+  return e;
+}
+
+bool sema_need_const(Sema *S, const ECtx *c, const AstExpr *e, const char *what) {
+  char buf[64];
+  if (e->shape.rank != 0) {
+    sema_err(S, c, e->span, "%s must be a scalar, got %s", what, shape_str(e->shape, buf));
+    return false;
+  }
+  if (e->is_const) return true;
+  sema_err(S, c, e->span, "%s must be a compile-time constant", what);
+  const AstExpr *k = culprit(e);
+  if (!k || k == e) return false;
+  if (k->kind == AST_IDENT && k->ref)
+    diag_note(S->diag, k->span, "%s is not a compile-time constant", sema_decl_what(k->ref));
+  else if (k->kind == AST_CALL && k->builtin != BI_NONE)
+    diag_note(S->diag, k->span, "'%s' is not evaluated at compile time", k->str);
+  else if (k->kind == AST_INDEX)
+    diag_note(S->diag, k->span, "indexing is not evaluated at compile time");
+  return false;
+}
+
+bool sema_dim(Sema *S, const ECtx *c, const AstExpr *e, const char *what, int64_t *out) {
+  if (!sema_need_const(S, c, e, what)) return false;
+  double v = e->const_val;
+  char buf[32];
+  if (!(v >= 1) || v != floor(v)) {
+    sema_err(S, c, e->span, "%s must be a positive integer, got %s", what, sema_num_str(v, buf));
+    return false;
+  }
+  if (v > (double)SEMA_MAX_DIM) {
+    sema_err(S, c, e->span, "%s %s is too large (at most %lld)", what, sema_num_str(v, buf), SEMA_MAX_DIM);
+    return false;
+  }
+  *out = (int64_t)v;
+  return true;
+}
+
+bool sema_type_shape(Sema *S, AstType *t, Shape *out) {
+  ECtx c = {.kind = CTX_CONST};
+  int n = t->kind == TY_SCALAR ? 0 : t->kind == TY_VECTOR ? 1 : 2;
+  int64_t d[2] = {1, 1};
+  bool ok = true;
+  for (int i = 0; i < n; i++)
+    if (!sema_check(S, &c, t->dims[i]) || !sema_dim(S, &c, t->dims[i], "a dimension", &d[i])) ok = false;
+  if (!ok) return false;
+  if (n == 2 && d[0] > SEMA_MAX_SIZE / d[1]) {
+    diag_error(S->diag, t->span, "matrix[%lld, %lld] is too large (more than 2^40 elements)",
+               (long long)d[0], (long long)d[1]);
+    return false;
+  }
+  *out = n == 0 ? shape_scalar() : n == 1 ? shape_vector(d[0]) : shape_matrix(d[0], d[1]);
+  return true;
+}

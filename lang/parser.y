@@ -1,0 +1,466 @@
+/* parser.y — the .blo grammar (LANGUAGE.md §2–§7): a pure bison parser building the AST.
+ * Syntax only: the actions build nodes, nothing else. Syntax errors read "expected X, found Y";
+ * the parser recovers at the next declaration keyword so one run reports them all.
+ * Precedence, lowest first: comparisons (non-associative) < + - < * / @ < unary minus
+ * < ^ (right-associative; -x^2 = -(x^2)) < postfix ' and [ ]. */
+
+%code requires {
+#include "arena.h"
+#include "ast.h"
+#include "diag.h"
+
+typedef struct ParseState ParseState;
+
+/* Spans are byte ranges: a rule covers its first to its last symbol; an empty rule sits at
+ * the end of what precedes it. */
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                   \
+  do {                                                                \
+    if (N) {                                                          \
+      (Cur).file = YYRHSLOC(Rhs, 1).file;                             \
+      (Cur).start = YYRHSLOC(Rhs, 1).start;                           \
+      (Cur).end = YYRHSLOC(Rhs, N).end;                               \
+    } else {                                                          \
+      (Cur).file = YYRHSLOC(Rhs, 0).file;                             \
+      (Cur).start = (Cur).end = YYRHSLOC(Rhs, 0).end;                 \
+    }                                                                 \
+  } while (0)
+}
+
+%code {
+#include <string.h>
+
+#include "lex.h"
+#include "parse.h"
+
+struct ParseState {
+  Arena *arena;
+  Diag *diag;
+  LexState *lex;
+  PtrVec decls;
+  bool too_deep;     /* "nested too deeply" already reported in this declaration */
+};
+
+static int parse_lex(PARSE_STYPE *val, PARSE_LTYPE *loc, ParseState *ps) {
+  return lex_next(ps->lex, val, loc);
+}
+static void parse_error(PARSE_LTYPE *loc, ParseState *ps, const char *msg);
+
+static AstExpr *guard(ParseState *ps, AstExpr *e);
+static AstExpr *node(ParseState *ps, AstExprKind k, Span at, AstExpr *a, AstExpr *b);
+static AstExpr *binary(ParseState *ps, int op, Span at, Span op_at, AstExpr *l, AstExpr *r);
+static AstExpr *from_vec(ParseState *ps, AstExprKind k, Span at, AstExpr *first, PtrVec *v);
+static PtrVec *vec1(ParseState *ps, void *item);
+static PtrVec *vec_push(ParseState *ps, PtrVec *v, void *item);
+static AstDecl *decl(ParseState *ps, AstDeclKind k, Span at, const char *name, Span name_at);
+static void begin_decl(ParseState *ps);
+static void expect_word(ParseState *ps, const char *got, Span at, const char *want);
+}
+
+%define api.pure full
+%define api.prefix {parse_}
+%define api.location.type {Span}
+%define parse.error custom
+%define parse.lac full
+%locations
+%expect 0
+%param {ParseState *ps}
+
+%union {
+  double num;
+  const char *str;
+  AstExpr *expr;
+  AstDecl *decl;
+  AstType *type;
+  PtrVec *vec;
+  AstOption *opt;
+  int op;
+}
+
+%token <num> NUMBER "number"
+%token <str> IDENT "identifier"
+%token <str> STRING "string"
+%token PROBLEM "'problem'" IMPORT "'import'" CONST "'const'" DATA "'data'"
+%token UPPER "'upper'" LOWER "'lower'" OBJECTIVE "'objective'" FN "'fn'"
+%token SOLVE "'solve'" REPORT "'report'" SAMPLE "'sample'"
+%token VECTOR "'vector'" MATRIX "'matrix'" SCALAR "'scalar'"
+%token LE "'<='" GE "'>='" EQ "'=='" NE "'!='"
+
+%type <decl> decl
+%type <type> opt_type type
+%type <expr> expr sum prod unary power postfix primary sub
+%type <vec> exprs args subs params opt_params options opt_options
+%type <op> cmp
+%type <opt> option_item
+
+%%
+
+program
+  : decls
+  ;
+
+decls
+  : %empty
+  | decls decl            { if ($2) ptrvec_push(ps->arena, &ps->decls, $2); }
+  | decls ';'
+  | decls error
+  ;
+
+/* Each declaration keyword clears the error-recovery state, so a syntax error in the very
+ * next declaration is reported too. */
+kw_problem: PROBLEM { yyerrok; begin_decl(ps); } ;
+kw_import:  IMPORT  { yyerrok; begin_decl(ps); } ;
+kw_const:   CONST   { yyerrok; begin_decl(ps); } ;
+kw_data:    DATA    { yyerrok; begin_decl(ps); } ;
+kw_upper:   UPPER   { yyerrok; begin_decl(ps); } ;
+kw_lower:   LOWER   { yyerrok; begin_decl(ps); } ;
+kw_fn:      FN      { yyerrok; begin_decl(ps); } ;
+kw_report:  REPORT  { yyerrok; begin_decl(ps); } ;
+kw_sample:  SAMPLE  { yyerrok; begin_decl(ps); } ;
+kw_solve:   SOLVE   { yyerrok; begin_decl(ps); } ;
+
+decl
+  : kw_problem IDENT                    { $$ = decl(ps, DECL_PROBLEM, @$, $2, @2); }
+  | kw_import STRING                    { $$ = decl(ps, DECL_IMPORT, @$, NULL, SPAN_NONE);
+                                          $$->path = $2; $$->path_span = @2; }
+  | kw_const IDENT '=' expr             { $$ = decl(ps, DECL_CONST, @$, $2, @2); $$->init = $4; }
+  | kw_data IDENT opt_type '=' expr     { $$ = decl(ps, DECL_DATA, @$, $2, @2); $$->type = $3; $$->init = $5; }
+  | kw_upper IDENT opt_type '=' expr    { $$ = decl(ps, DECL_UPPER, @$, $2, @2); $$->type = $3; $$->init = $5; }
+  | kw_lower IDENT opt_type '=' expr    { $$ = decl(ps, DECL_LOWER, @$, $2, @2); $$->type = $3; $$->init = $5; }
+  | kw_upper OBJECTIVE IDENT '=' expr   { $$ = decl(ps, DECL_UPPER_OBJ, @$, $3, @3); $$->init = $5; }
+  | kw_lower OBJECTIVE IDENT '=' expr   { $$ = decl(ps, DECL_LOWER_OBJ, @$, $3, @3); $$->init = $5; }
+  | kw_fn IDENT '(' opt_params ')' '=' expr {
+        $$ = decl(ps, DECL_FN, @$, $2, @2);
+        $$->init = $7;
+        int n = (int)$4->len;
+        $$->nparams = n;
+        $$->params = ARENA_ARRAY(ps->arena, const char *, (size_t)n + 1);
+        $$->param_spans = ARENA_ARRAY(ps->arena, Span, (size_t)n + 1);
+        for (int i = 0; i < n; i++) {
+          AstExpr *p = $4->items[i];
+          $$->params[i] = p->str;
+          $$->param_spans[i] = p->span;
+        }
+      }
+  | kw_report IDENT '=' expr            { $$ = decl(ps, DECL_REPORT, @$, $2, @2); $$->init = $4; }
+  | kw_sample IDENT ':' IDENT '(' expr ')' IDENT expr {
+        expect_word(ps, $4, @4, "batch");
+        expect_word(ps, $8, @8, "of");
+        $$ = decl(ps, DECL_SAMPLE, @$, $2, @2);
+        $$->batch = $6;
+        $$->population = $9;
+      }
+  | kw_solve IDENT opt_options {
+        $$ = decl(ps, DECL_SOLVE, @$, $2, @2);
+        int n = (int)$3->len;
+        $$->nopts = n;
+        $$->opts = ARENA_ARRAY(ps->arena, AstOption, (size_t)n + 1);
+        for (int i = 0; i < n; i++) $$->opts[i] = *(AstOption *)$3->items[i];
+      }
+  ;
+
+opt_type
+  : %empty                              { $$ = NULL; }
+  | ':' type                            { $$ = $2; }
+  ;
+
+type
+  : SCALAR                              { $$ = ARENA_NEW(ps->arena, AstType); $$->kind = TY_SCALAR; $$->span = @$; }
+  | VECTOR '[' expr ']'                 { $$ = ARENA_NEW(ps->arena, AstType); $$->kind = TY_VECTOR; $$->span = @$;
+                                          $$->dims[0] = $3; }
+  | MATRIX '[' expr ',' expr ']'        { $$ = ARENA_NEW(ps->arena, AstType); $$->kind = TY_MATRIX; $$->span = @$;
+                                          $$->dims[0] = $3; $$->dims[1] = $5; }
+  ;
+
+opt_params
+  : %empty                              { $$ = ARENA_NEW(ps->arena, PtrVec); }
+  | params opt_comma                    { $$ = $1; }
+  ;
+
+params
+  : IDENT                               { AstExpr *p = ast_expr(ps->arena, AST_IDENT, @1); p->str = $1; $$ = vec1(ps, p); }
+  | params ',' IDENT                    { AstExpr *p = ast_expr(ps->arena, AST_IDENT, @3); p->str = $3; $$ = vec_push(ps, $1, p); }
+  ;
+
+opt_options
+  : %empty                              { $$ = ARENA_NEW(ps->arena, PtrVec); }
+  | '(' ')'                             { $$ = ARENA_NEW(ps->arena, PtrVec); }
+  | '(' options opt_comma ')'           { $$ = $2; }
+  ;
+
+options
+  : option_item                         { $$ = vec1(ps, $1); }
+  | options ',' option_item             { $$ = vec_push(ps, $1, $3); }
+  ;
+
+option_item
+  : IDENT '=' expr {
+        $$ = ARENA_NEW(ps->arena, AstOption);
+        $$->key = $1;
+        $$->key_span = @1;
+        $$->value = $3;
+      }
+  ;
+
+opt_comma
+  : %empty
+  | ','
+  ;
+
+/* ------------------------------------------------------------------ expressions */
+
+expr
+  : sum
+  | sum cmp sum                         { $$ = binary(ps, $2, @$, @2, $1, $3); }
+  ;
+
+cmp
+  : '<' { $$ = OP_LT; } | LE { $$ = OP_LE; } | '>' { $$ = OP_GT; }
+  | GE  { $$ = OP_GE; } | EQ { $$ = OP_EQ; } | NE { $$ = OP_NE; }
+  ;
+
+sum
+  : prod
+  | sum '+' prod                        { $$ = binary(ps, OP_ADD, @$, @2, $1, $3); }
+  | sum '-' prod                        { $$ = binary(ps, OP_SUB, @$, @2, $1, $3); }
+  ;
+
+prod
+  : unary
+  | prod '*' unary                      { $$ = binary(ps, OP_MUL, @$, @2, $1, $3); }
+  | prod '/' unary                      { $$ = binary(ps, OP_DIV, @$, @2, $1, $3); }
+  | prod '@' unary                      { $$ = binary(ps, OP_MATMUL, @$, @2, $1, $3); }
+  ;
+
+unary
+  : power
+  | '-' unary                           { $$ = node(ps, AST_UNARY, @$, $2, NULL); $$->op = '-'; $$->op_span = @1; }
+  | '+' unary                           { $$ = $2; }
+  ;
+
+power
+  : postfix
+  | postfix '^' unary                   { $$ = binary(ps, OP_POW, @$, @2, $1, $3); }
+  ;
+
+postfix
+  : primary
+  | postfix '\''                        { $$ = node(ps, AST_TRANSPOSE, @$, $1, NULL); $$->op_span = @2; }
+  | postfix '[' subs ']'                { $$ = from_vec(ps, AST_INDEX, @$, $1, $3);
+                                          $$->op_span = span_join(@2, @4); }
+  ;
+
+subs
+  : sub                                 { $$ = vec1(ps, $1); }
+  | subs ',' sub                        { $$ = vec_push(ps, $1, $3); }
+  ;
+
+sub
+  : expr
+  | ':'                                 { $$ = node(ps, AST_SLICE, @$, NULL, NULL); }
+  | ':' expr                            { $$ = node(ps, AST_SLICE, @$, NULL, $2); }
+  | expr ':'                            { $$ = node(ps, AST_SLICE, @$, $1, NULL); }
+  | expr ':' expr                       { $$ = node(ps, AST_SLICE, @$, $1, $3); }
+  ;
+
+primary
+  : NUMBER                              { $$ = ast_expr(ps->arena, AST_NUM, @$); $$->num = $1; }
+  | STRING                              { $$ = ast_expr(ps->arena, AST_STR, @$); $$->str = $1; }
+  | IDENT                               { $$ = ast_expr(ps->arena, AST_IDENT, @$); $$->str = $1; }
+  | IDENT '(' args ')'                  { $$ = from_vec(ps, AST_CALL, @$, NULL, $3); $$->str = $1; $$->name_span = @1; }
+  | '(' expr ')'                        { $$ = $2; }
+  | '[' args ']'                        { $$ = from_vec(ps, AST_LIST, @$, NULL, $2); }
+  ;
+
+args
+  : %empty                              { $$ = ARENA_NEW(ps->arena, PtrVec); }
+  | exprs opt_comma                     { $$ = $1; }
+  ;
+
+exprs
+  : expr                                { $$ = vec1(ps, $1); }
+  | exprs ',' expr                      { $$ = vec_push(ps, $1, $3); }
+  ;
+
+%%
+
+static void begin_decl(ParseState *ps) { ps->too_deep = false; }
+
+/* Keep every tree at most AST_MAX_DEPTH deep: a deeper one is reported once and replaced by a
+ * leaf, so no later pass can run out of C stack on a pathological input. */
+static AstExpr *guard(ParseState *ps, AstExpr *e) {
+  if (e->depth <= AST_MAX_DEPTH) return e;
+  if (!ps->too_deep) {
+    diag_error(ps->diag, e->span, "expression nested too deeply (more than %d levels)", AST_MAX_DEPTH);
+    diag_hint(ps->diag, "split it into several declarations or fns");
+    ps->too_deep = true;
+  }
+  AstExpr *leaf = ast_expr(ps->arena, AST_NUM, e->span);
+  return leaf;
+}
+
+static AstExpr *node(ParseState *ps, AstExprKind k, Span at, AstExpr *a, AstExpr *b) {
+  AstExpr *args[2] = {a, b};
+  int n = k == AST_SLICE ? 2 : b ? 2 : 1;
+  return guard(ps, ast_expr_n(ps->arena, k, at, args, n));
+}
+
+static AstExpr *binary(ParseState *ps, int op, Span at, Span op_at, AstExpr *l, AstExpr *r) {
+  AstExpr *e = node(ps, AST_BINARY, at, l, r);
+  e->op = op;
+  e->op_span = op_at;
+  return e;
+}
+
+static AstExpr *from_vec(ParseState *ps, AstExprKind k, Span at, AstExpr *first, PtrVec *v) {
+  size_t n = v->len + (first ? 1 : 0);
+  AstExpr **args = ARENA_ARRAY(ps->arena, AstExpr *, n + 1);
+  size_t i = 0;
+  if (first) args[i++] = first;
+  for (size_t j = 0; j < v->len; j++) args[i++] = v->items[j];
+  return guard(ps, ast_expr_n(ps->arena, k, at, args, (int)n));
+}
+
+static PtrVec *vec1(ParseState *ps, void *item) {
+  PtrVec *v = ARENA_NEW(ps->arena, PtrVec);
+  ptrvec_push(ps->arena, v, item);
+  return v;
+}
+
+static PtrVec *vec_push(ParseState *ps, PtrVec *v, void *item) {
+  ptrvec_push(ps->arena, v, item);
+  return v;
+}
+
+static AstDecl *decl(ParseState *ps, AstDeclKind k, Span at, const char *name, Span name_at) {
+  AstDecl *d = ast_decl(ps->arena, k, at);
+  d->name = name;
+  d->name_span = name_at;
+  return d;
+}
+
+static void expect_word(ParseState *ps, const char *got, Span at, const char *want) {
+  if (strcmp(got, want) != 0) {
+    diag_error(ps->diag, at, "expected '%s', found identifier '%s'", want, got);
+    diag_hint(ps->diag, "a sample set is declared as 'sample NAME : batch(K) of N'");
+  }
+}
+
+static void parse_error(PARSE_LTYPE *loc, ParseState *ps, const char *msg) {
+  if (strstr(msg, "exhausted"))
+    diag_error(ps->diag, *loc, "the program is nested too deeply to parse");
+  else
+    diag_error(ps->diag, *loc, "%s", msg);
+}
+
+/* ------------------------------------------------------------------ syntax error messages */
+
+static bool has(const char **names, int n, const char *want) {
+  for (int i = 0; i < n; i++)
+    if (names[i] && strcmp(names[i], want) == 0) return true;
+  return false;
+}
+
+static void drop(const char **names, int n, const char *const *set) {
+  for (int i = 0; i < n; i++)
+    for (int j = 0; set[j]; j++)
+      if (names[i] && strcmp(names[i], set[j]) == 0) names[i] = NULL;
+}
+
+/* "identifier 'foo'", "number '1.5'", "'upper'", "end of file" */
+static const char *describe_found(ParseState *ps, yysymbol_kind_t tok, Span at) {
+  if (tok == YYSYMBOL_YYEOF) return "end of file";
+  const SrcFile *f = diag_file(ps->diag, at.file);
+  const char *text = f && at.end <= f->len && at.start < at.end ? f->text + at.start : "";
+  int len = f && at.end <= f->len && at.start < at.end ? (int)(at.end - at.start) : 0;
+  if (len > 40) len = 40;
+  switch (tok) {
+  case YYSYMBOL_IDENT: return arena_printf(ps->arena, "identifier '%.*s'", len, text);
+  case YYSYMBOL_NUMBER: return arena_printf(ps->arena, "number '%.*s'", len, text);
+  case YYSYMBOL_STRING: return arena_printf(ps->arena, "string %.*s%s", len, text, at.end - at.start > 40 ? "..." : "");
+  default: return yysymbol_name(tok);
+  }
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
+  yysymbol_kind_t exp[YYNTOKENS];
+  int n = yypcontext_expected_tokens(ctx, exp, YYNTOKENS);
+  if (n < 0) n = 0;
+  const char *names[YYNTOKENS + 3];
+  for (int i = 0; i < n; i++) names[i] = yysymbol_name(exp[i]);
+  static const char *const expr_start[] = {"identifier", "number", "string", "'('", "'['", "'-'", "'+'", NULL};
+  static const char *const operators[] = {"'+'", "'-'", "'*'", "'/'", "'@'", "'^'", "'\\''", "'['", "'('", "'<'",
+                                          "'<='", "'>'", "'>='", "'=='", "'!='", NULL};
+  static const char *const decl_start[] = {"'problem'", "'import'", "'const'", "'data'", "'upper'",
+                                            "'lower'", "'fn'", "'report'", "'sample'", "'solve'",
+                                            "';'", "end of file", NULL};
+  bool want_expr = has(names, n, "identifier") && has(names, n, "number") && has(names, n, "'('");
+  bool want_op = has(names, n, "'*'") && has(names, n, "'@'");
+  bool want_decl = has(names, n, "'upper'") && has(names, n, "'fn'");
+  if (want_expr) drop(names, n, expr_start);
+  if (want_op) drop(names, n, operators);
+  if (want_decl) drop(names, n, decl_start);
+  int m = 0;
+  const char *list[YYNTOKENS + 3];
+  if (want_expr) list[m++] = "an expression";
+  for (int i = 0; i < n; i++)
+    if (names[i]) list[m++] = strcmp(names[i], "end of file") == 0 ? "end of file" : names[i];
+  if (want_op) list[m++] = "an operator";
+  if (want_decl) list[m++] = "a declaration";
+
+  yysymbol_kind_t tok = yypcontext_token(ctx);
+  Span at = *yypcontext_location(ctx);
+  const char *found = describe_found(ps, tok, at);
+  if (m == 0) {
+    diag_error(ps->diag, at, "unexpected %s", found);
+  } else {
+    char buf[512];
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < m && len < sizeof buf - 64; i++) {
+      const char *sep = i == 0 ? "" : i == m - 1 ? " or " : ", ";
+      len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", sep, list[i]);
+    }
+    diag_error(ps->diag, at, "expected %s, found %s", buf, found);
+  }
+  static const char *const keywords[] = {"'problem'", "'import'", "'const'", "'data'", "'upper'",
+                                         "'lower'", "'fn'", "'report'", "'sample'", "'solve'", NULL};
+  const char *tname = yysymbol_name(tok);
+  bool found_decl_kw = false;
+  for (int i = 0; keywords[i]; i++)
+    if (strcmp(tname, keywords[i]) == 0) found_decl_kw = true;
+  static const char *const all_keywords[] = {"'problem'", "'import'", "'const'", "'data'", "'upper'", "'lower'",
+                                             "'fn'", "'report'", "'sample'", "'solve'", "'objective'", "'vector'",
+                                             "'matrix'", "'scalar'", NULL};
+  bool found_kw = false;
+  for (int i = 0; all_keywords[i]; i++)
+    if (strcmp(tname, all_keywords[i]) == 0) found_kw = true;
+  static const char *const comparisons[] = {"'<'", "'<='", "'>'", "'>='", "'=='", "'!='", NULL};
+  bool found_cmp = false;
+  for (int i = 0; comparisons[i]; i++)
+    if (strcmp(tname, comparisons[i]) == 0) found_cmp = true;
+  if (found_kw && has(names, n, "identifier") && !want_expr)
+    diag_hint(ps->diag, "%s is a keyword and cannot be a name", tname);
+  else if (found_decl_kw && (want_expr || want_op))
+    diag_hint(ps->diag, "the declaration before %s is incomplete", tname);
+  else if (found_cmp && want_op)
+    diag_hint(ps->diag, "comparisons do not chain: write (a < b) * (b < c)");
+  else if (tok == YYSYMBOL_IDENT && want_decl)
+    diag_hint(ps->diag, "a declaration starts with a keyword: problem, import, const, data, upper, lower, fn, report, sample or solve");
+  return 0;
+}
+
+AstProgram *parse_program(Arena *a, Diag *d, uint32_t file) {
+  ParseState ps;
+  memset(&ps, 0, sizeof ps);
+  ps.arena = a;
+  ps.diag = d;
+  ps.lex = lex_open(a, d, file);
+  parse_parse(&ps);
+  lex_close(ps.lex);
+  AstProgram *p = ARENA_NEW(a, AstProgram);
+  p->file = file;
+  p->ndecls = (int)ps.decls.len;
+  p->decls = ARENA_ARRAY(a, AstDecl *, ps.decls.len + 1);
+  for (size_t i = 0; i < ps.decls.len; i++) p->decls[i] = ps.decls.items[i];
+  return p;
+}

@@ -1,0 +1,64 @@
+#!/bin/sh
+# run.sh — golden tests of the front end. Each tests/golden/NAME.blo is run as
+# `bloc check NAME.blo` from this directory, or with the arguments of a first-line comment
+# `# args: ARGS` (the file is appended, or put where `{}` stands; NOFILE leaves it out).
+# stdout, stderr and the exit status must equal NAME.out, NAME.err and NAME.status.
+# UPDATE_GOLDEN=1 rewrites the expectations instead of comparing (review the diff!).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+bloc=${BLOC:-${top_builddir:-$here/../..}/bloc}
+case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
+cd "$here" || exit 1
+# `import "name"` looks in the stdlib: use the test modules under stdlib/ here
+# (relative, so that messages naming them do not depend on where the tree is)
+BLOC_STDLIB=stdlib
+export BLOC_STDLIB
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+for t in *.blo; do
+  name=${t%.blo}
+  args=$(sed -n '1s/^# args: *//p' "$t")
+  [ -n "$args" ] || args=check
+  case " $args " in
+    *" NOFILE "*) cmd=$(printf '%s' "$args" | sed 's/ *NOFILE *//') ;;
+    *"{}"*) cmd=$(printf '%s' "$args" | sed "s|{}|$t|") ;;
+    *) cmd="$args $t" ;;
+  esac
+  # shellcheck disable=SC2086
+  "$bloc" $cmd >"$tmp/out" 2>"$tmp/err" </dev/null
+  echo $? >"$tmp/status"
+  if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+    cp "$tmp/out" "$name.out"
+    cp "$tmp/err" "$name.err"
+    cp "$tmp/status" "$name.status"
+    pass=$((pass + 1))
+    continue
+  fi
+  ok=1
+  for k in out err status; do
+    if [ ! -f "$name.$k" ]; then
+      echo "FAIL: $t: missing $name.$k (run with UPDATE_GOLDEN=1)"
+      ok=0
+    elif ! diff -u "$name.$k" "$tmp/$k" >"$tmp/diff"; then
+      echo "FAIL: $t: $k differs"
+      sed 's/^/  /' "$tmp/diff"
+      ok=0
+    fi
+  done
+  if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+done
+# every example program must check clean (no error, no warning)
+for ex in ../../examples/*.blo; do
+  [ -f "$ex" ] || continue
+  if "$bloc" check "$ex" >/dev/null 2>"$tmp/err" </dev/null && [ ! -s "$tmp/err" ]; then
+    pass=$((pass + 1))
+  else
+    echo "FAIL: $ex does not check clean"
+    sed 's/^/  /' "$tmp/err"
+    fail=$((fail + 1))
+  fi
+done
+echo "golden: $pass passed, $fail failed"
+[ $fail = 0 ]
