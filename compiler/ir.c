@@ -226,12 +226,17 @@ double ir_fold_binary(IrOp op, double a, double b) {
 double ir_fold_unary(IrOp op, double a, double p);
 double ir_fold_unary(IrOp op, double a, double p) { return fold1(op, a, p); }
 
+static bool is_scalar_const(const IrNode *n, double *v) {
+  return n->shape.rank == 0 && ir_is_const(n, v);
+}
+
 IrNode *ir_unary(IrGraph *g, IrOp op, IrNode *a) {
   assert(ir_ops[op].cls == IRC_EW1 && op != IR_POWC);
   if (!g->no_simplify) {
     double c;
     if (ir_is_const(a, &c)) return ir_const(g, fold1(op, c, 0), a->shape);
     if (op == IR_NEG && a->op == IR_NEG) return a->args[0];
+    if (op == IR_NEG && a->op == IR_MUL && is_scalar_const(a->args[0], &c)) return ir_mul(g, ir_scalar(g, -c), a->args[1]);
     /* sign, step, floor and round of piecewise-constant values are idempotent */
     if ((op == IR_SIGN || op == IR_STEP || op == IR_FLOOR || op == IR_ROUND || op == IR_ABS ||
          op == IR_RELU) && a->op == op)
@@ -267,8 +272,85 @@ static Shape ew_shape(const IrNode *a, const IrNode *b) {
 /* a, broadcast to shape s (a is s-shaped or a scalar). */
 static IrNode *fit(IrGraph *g, IrNode *a, Shape s) { return ir_bcast(g, a, s); }
 
-static bool is_scalar_const(const IrNode *n, double *v) {
-  return n->shape.rank == 0 && ir_is_const(n, v);
+
+/* ---- sums of terms: a + b is flattened into sum_i c_i t_i (through add, sub, neg and scalar
+ * constant factors) and, when two terms are the same node or constants can merge, rebuilt with
+ * the coefficients combined: t + (G y + t) becomes 2 t + G y, and 0.5 u + 0.5 u becomes u. */
+
+enum { MAX_TERMS = 24 };
+
+typedef struct Term {
+  IrNode *n;   /* NULL: the constant term */
+  double c;
+} Term;
+
+typedef struct Terms {
+  Term t[MAX_TERMS];
+  int n;
+  bool merged;    /* a repeated node or a second constant was folded in */
+  bool overflow;
+} Terms;
+
+
+static void add_term(Terms *ts, IrNode *x, double c) {
+  double k;
+  if (ir_is_const(x, &k) && x->shape.rank == 0) {
+    for (int i = 0; i < ts->n; i++)
+      if (!ts->t[i].n) {
+        ts->t[i].c += c * k;
+        ts->merged = true;
+        return;
+      }
+    x = NULL;
+    c *= k;
+  }
+  for (int i = 0; i < ts->n; i++)
+    if (x && ts->t[i].n == x) {
+      ts->t[i].c += c;
+      ts->merged = true;
+      return;
+    }
+  if (ts->n == MAX_TERMS) {
+    ts->overflow = true;
+    return;
+  }
+  ts->t[ts->n++] = (Term){x, c};
+}
+
+static void collect_terms(Terms *ts, IrNode *x, double c, Shape s, int depth) {
+  double k;
+  if (depth < 8 && shape_eq(x->shape, s)) {
+    if (x->op == IR_ADD || x->op == IR_SUB) {
+      collect_terms(ts, x->args[0], c, s, depth + 1);
+      collect_terms(ts, x->args[1], x->op == IR_SUB ? -c : c, s, depth + 1);
+      return;
+    }
+    if (x->op == IR_NEG) {
+      collect_terms(ts, x->args[0], -c, s, depth + 1);
+      return;
+    }
+    if (x->op == IR_MUL && is_scalar_const(x->args[0], &k)) {
+      collect_terms(ts, x->args[1], c * k, s, depth + 1);
+      return;
+    }
+  }
+  add_term(ts, x, c);
+}
+
+/* The combined sum, or NULL when nothing combines (the caller builds the node as asked). */
+static IrNode *combine_sum(IrGraph *g, IrNode *a, IrNode *b, double sign_b, Shape s) {
+  Terms ts = {.n = 0, .merged = false, .overflow = false};
+  collect_terms(&ts, a, 1, s, 0);
+  collect_terms(&ts, b, sign_b, s, 0);
+  if (!ts.merged || ts.overflow) return NULL;
+  IrNode *acc = NULL;
+  for (int i = 0; i < ts.n; i++) {
+    Term t = ts.t[i];
+    if (t.c == 0) continue;
+    IrNode *term = t.n ? ir_scale(g, t.c, t.n) : ir_scalar(g, t.c);
+    acc = acc ? ir_add(g, acc, term) : term;
+  }
+  return ir_bcast(g, acc ? acc : ir_scalar(g, 0), s);
 }
 
 IrNode *ir_binary(IrGraph *g, IrOp op, IrNode *a, IrNode *b) {
@@ -282,6 +364,13 @@ IrNode *ir_binary(IrGraph *g, IrOp op, IrNode *a, IrNode *b) {
    * fill(c) * x, so that constant factors meet and fold */
   if (ka && a->shape.rank > 0 && b->shape.rank > 0) return ir_binary(g, op, ir_scalar(g, ca), b);
   if (kb && b->shape.rank > 0 && a->shape.rank > 0) return ir_binary(g, op, a, ir_scalar(g, cb));
+  /* likewise a broadcast scalar: fill(s) * x is s * x */
+  if (a->op == IR_BCAST && b->shape.rank > 0) return ir_binary(g, op, a->args[0], b);
+  if (b->op == IR_BCAST && a->shape.rank > 0) return ir_binary(g, op, a, b->args[0]);
+  if (op == IR_ADD || op == IR_SUB) {
+    IrNode *sum = combine_sum(g, a, b, op == IR_SUB ? -1 : 1, s);
+    if (sum) return sum;
+  }
   switch (op) {
   case IR_ADD:
     if (ka && ca == 0) return fit(g, b, s);

@@ -354,8 +354,10 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     return true;
   }
   bool ok = true;
+  ECtx mask = *c;
+  mask.piecewise_const = true;
   for (int i = 0; i < e->nargs; i++) {
-    if (!sema_check(S, c, e->args[i])) ok = false;
+    if (!sema_check(S, id == BI_WHERE && i == 0 ? &mask : c, e->args[i])) ok = false;
     else {
       e->depends_x |= e->args[i]->depends_x;
       e->depends_y |= e->args[i]->depends_y;
@@ -386,7 +388,7 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     }
     if (!e->is_const) e->uses_data_only = true;
   }
-  if ((b->flags & BI_C1) && c->kind == CTX_LOWER_OBJ && (e->depends_x || e->depends_y))
+  if ((b->flags & BI_C1) && c->kind == CTX_LOWER_OBJ && !c->piecewise_const && (e->depends_x || e->depends_y))
     sema_warn(S, c, e->name_span, "'%s' is not twice differentiable: the lower objective needs second derivatives", b->name);
   return true;
 }

@@ -117,8 +117,10 @@ static bool check_ident(Sema *S, const ECtx *c, AstExpr *e) {
 
 static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
   AstExpr *l = e->args[0], *r = e->args[1];
-  bool okl = sema_check(S, c, l);
-  bool okr = sema_check(S, c, r);
+  ECtx mask = *c;
+  mask.piecewise_const = e->op >= OP_LT; /* comparisons: OP_LT .. OP_NE */
+  bool okl = sema_check(S, &mask, l);
+  bool okr = sema_check(S, &mask, r);
   if (!okl || !okr) return false;
   inherit(e, l);
   inherit(e, r);

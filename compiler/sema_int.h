@@ -31,6 +31,8 @@ typedef struct ECtx {
   Shape shape;
   const AstExpr *whole;   /* the whole initialiser (a load_* must be exactly it) */
   const CallSite *calls;  /* innermost fn call being inlined, or NULL */
+  bool piecewise_const;   /* inside a comparison or a where() mask: the value only feeds a
+                             0/1 mask, so kinks (abs, relu) do not reach second derivatives */
 } ECtx;
 
 /* Open-addressing name -> declaration map, in the arena. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "driver.h"
 #include "sema.h"
 
@@ -27,84 +28,21 @@ bad:
   return false;
 }
 
-typedef struct Args {
-  const char *file;
-  SemaDefine *defs;
-  int ndefs;
-  bool parse_only;
-} Args;
-
-/* 0: parsed; 1: error (reported); 2: --help was printed */
-static int parse_args(const char *cmd, const char *synopsis, int argc, char **argv, Args *a, bool allow_parse_only) {
-  memset(a, 0, sizeof *a);
-  a->defs = calloc((size_t)argc + 1, sizeof(SemaDefine));
-  if (!a->defs) {
-    fprintf(stderr, "bloc: out of memory\n");
-    return 1;
-  }
-  for (int i = 1; i < argc; i++) {
-    const char *s = argv[i];
-    if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
-      printf("usage: bloc %s %s\n", cmd, synopsis);
-      return 2;
-    }
-    if (strncmp(s, "-D", 2) == 0) {
-      const char *def = s[2] ? s + 2 : (i + 1 < argc ? argv[++i] : NULL);
-      if (!def) {
-        fprintf(stderr, "bloc: error: -D needs NAME=VALUE\n");
-        goto usage;
-      }
-      SemaDefine d;
-      if (!driver_parse_define(def, &d)) return 1;
-      a->defs[a->ndefs++] = d;
-      continue;
-    }
-    if (allow_parse_only && strcmp(s, "--parse-only") == 0) {
-      a->parse_only = true;
-      continue;
-    }
-    if (s[0] == '-' && s[1]) {
-      fprintf(stderr, "bloc: error: unknown option '%s' for '%s'\n", s, cmd);
-      goto usage;
-    }
-    if (a->file) {
-      fprintf(stderr, "bloc: error: '%s' takes one file, got '%s' and '%s'\n", cmd, a->file, s);
-      goto usage;
-    }
-    a->file = s;
-  }
-  if (!a->file) {
-    fprintf(stderr, "bloc: error: '%s' needs a .blo file\n", cmd);
-    goto usage;
-  }
-  return 0;
-usage:
-  fprintf(stderr, "usage: bloc %s %s\n", cmd, synopsis);
-  return 1;
-}
-
-/* -D names are "NAME=VALUE" strings: copy the NAME part into the arena. */
-static void split_defines(Arena *arena, Args *a) {
-  for (int i = 0; i < a->ndefs; i++) {
-    const char *eq = strchr(a->defs[i].name, '=');
-    a->defs[i].name = arena_strndup(arena, a->defs[i].name, (size_t)(eq - a->defs[i].name));
-  }
-}
-
-static int run(const char *cmd, const char *synopsis, int argc, char **argv, bool dump) {
-  Args a;
-  int r = parse_args(cmd, synopsis, argc, argv, &a, dump);
+static int run(const char *cmd, int argc, char **argv, bool dump) {
+  const char *parse_only = NULL;
+  CmdFlag flags[] = {{"--parse-only", false, &parse_only, false, NULL, NULL}};
+  CmdArgs a = {.cmd = cmd};
+  int r = cmd_parse(argc, argv, flags, dump ? 1 : 0, &a);
   if (r) {
-    free(a.defs);
+    cmd_args_free(&a);
     return r == 2 ? 0 : 1;
   }
   Arena arena;
   arena_init(&arena);
   Diag diag;
   diag_init(&diag, &arena, stderr);
-  split_defines(&arena, &a);
   int status = 0;
-  if (dump && a.parse_only) {
+  if (parse_only) {
     AstProgram *ast = sema_parse_only(&arena, &diag, a.file);
     if (ast && diag_error_count(&diag) == 0) ast_dump(ast, &diag, stdout);
     status = ast && diag_error_count(&diag) == 0 ? 0 : 1;
@@ -118,14 +56,14 @@ static int run(const char *cmd, const char *synopsis, int argc, char **argv, boo
   }
   fflush(stdout);
   arena_free(&arena);
-  free(a.defs);
+  cmd_args_free(&a);
   return status;
 }
 
 int driver_check(int argc, char **argv) {
-  return run("check", "FILE.blo [-D NAME=VALUE]...", argc, argv, false);
+  return run("check", argc, argv, false);
 }
 
 int driver_dump_ast(int argc, char **argv) {
-  return run("dump-ast", "FILE.blo [--parse-only] [-D NAME=VALUE]...", argc, argv, true);
+  return run("dump-ast", argc, argv, true);
 }

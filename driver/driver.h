@@ -26,6 +26,12 @@ int driver_not_implemented(const char *name);
 int driver_check(int argc, char **argv);
 int driver_dump_ast(int argc, char **argv);
 
+/* The other subcommands (driver/cmd_*.c). */
+int cmd_run(int argc, char **argv);
+int cmd_derive(int argc, char **argv);
+int cmd_dump_ir(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+
 /* Parse "NAME=NUMBER" (the argument of -D) into *out; out->name points into `arg` and still
  * carries "=NUMBER" (copy up to '='). Prints an error and returns false when malformed. */
 struct SemaDefine;

@@ -6,22 +6,21 @@
 #include "config.h"
 #include "driver.h"
 
-static int cmd_run(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("run"); }
-static int cmd_derive(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("derive"); }
-static int cmd_eval(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("eval"); }
 static int cmd_emit_c(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("emit-c"); }
 
 const DriverCmd driver_cmds[] = {
-  {"run", cmd_run, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--quiet]",
+  {"run", cmd_run, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--quiet] [--backend jit|interp]",
    "Compile the problem and solve it with its `solve` method (or --method)."},
   {"check", driver_check, "FILE.blo [-D NAME=VALUE]...",
    "Parse and check the program; print a summary of variables, data, objectives and the method."},
   {"dump-ast", driver_dump_ast, "FILE.blo [--parse-only] [-D NAME=VALUE]...",
    "Print the syntax tree, with shapes once it checks (--parse-only: syntax alone)."},
-  {"derive", cmd_derive, "FILE.blo [--what grad_x_f|grad_y_f|grad_y_g|hvp_yy|hvp_xy|all]",
-   "Print the simplified derivative expressions."},
-  {"eval", cmd_eval, "FILE.blo [--x x.csv] [--y y.csv] [--v v.csv] [--what ...]",
+  {"derive", cmd_derive, "FILE.blo [--what grad_x_f|grad_y_f|grad_y_g|hvp_yy|hvp_xy|init_vjp|all] [--stats] [-D NAME=VALUE]...",
+   "Print the simplified derivative expressions (--stats: operation counts of every kernel)."},
+  {"eval", cmd_eval, "FILE.blo [--x x.csv] [--y y.csv] [--v v.csv] [--what f,g,...] [--seed N] [--backend jit|interp] [-D NAME=VALUE]...",
    "Evaluate the oracles once and print them as JSON."},
+  {"dump-ir", cmd_dump_ir, "FILE.blo [--kernel NAME] [-D NAME=VALUE]...",
+   "Print the IR of every kernel after simplification and hoisting."},
   {"emit-c", cmd_emit_c, "FILE.blo [--method M] [--set key=value]... -o solver.c",
    "Write the whole solver as one standalone C file."},
 };

@@ -1,0 +1,57 @@
+/* blo.h — bloc's public compile API: a .blo file in, a ready-to-solve BloProblem out.
+ * Runs the whole pipeline of ENGINEERING.md: parse and check (sema), lower to IR, evaluate the
+ * data stage (loaders, generators), derive and hoist the kernels, and compile them with the
+ * chosen backend. User errors are reported as diagnostics (exit status 1 for the caller). */
+#ifndef BLOC_BLO_H
+#define BLOC_BLO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "arena.h"
+#include "blo_abi.h"
+#include "diag.h"
+#include "kernels.h"
+#include "sema.h"
+
+typedef enum BloBackend { BLO_BACKEND_JIT, BLO_BACKEND_INTERP } BloBackend;
+
+typedef struct BloCompileOptions {
+  const SemaDefine *defs;   /* -D overrides */
+  int ndefs;
+  uint64_t seed;            /* seed of the data-stage generators */
+  bool seed_set;            /* else the program's `seed` option, else 1 */
+  BloBackend backend;
+  bool check_only;          /* stop after sema (bloc check) */
+  bool no_data;             /* stop before the data stage (bloc derive, dump-ir): kernels are
+                               derived with only statically known symmetry */
+  FILE *diag_out;           /* NULL: stderr */
+} BloCompileOptions;
+
+typedef struct BloTimings {
+  double parse_ms, data_ms, derive_ms, compile_ms;
+} BloTimings;
+
+typedef struct BloCompiled {
+  Arena arena;
+  Diag diag;
+  Program *prog;
+  IrProblem *ir;            /* NULL when check_only */
+  BloProblem problem;       /* filled unless check_only / no_data */
+  uint64_t seed;
+  double **data;            /* declared then hoisted tensors (NULL: not needed by kernels) */
+  int ndata_total;
+  double *x0, *y0;
+  void *jit;                /* JitModule when the JIT backend is used */
+  BloTimings time;
+} BloCompiled;
+
+/* Compile `path`. Returns 0 and *out on success; 1 after reporting user errors (diagnostics
+ * printed to opt->diag_out); *out is then still set (for its Diag) and must be freed. */
+int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled **out);
+
+/* Free everything, including JIT'd code (kernel pointers die with it). */
+void blo_compiled_free(BloCompiled *c);
+
+#endif

@@ -1,0 +1,298 @@
+/* build.c — the compile pipeline behind blo_compile_file (see blo.h): sema, lowering, the
+ * data stage on the reference evaluator, derivatives, hoisting, and the backend. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "blo.h"
+#include "eval.h"
+#include "interp.h"
+#include "lower.h"
+#include "rt_data.h"
+#include "rt_rng.h"
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static double *dalloc(int64_t n) {
+  double *p = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+  if (!p) {
+    fprintf(stderr, "bloc: out of memory (%lld doubles)\n", (long long)n);
+    exit(3);
+  }
+  return p;
+}
+
+/* ---- data-stage hooks (eval.h) */
+
+static int load_hook(void *ctx, IrLoadFormat fmt, const char *path, Shape s, double *out, char *err, size_t errlen) {
+  (void)ctx;
+  RtTensor t = {0};
+  int rc;
+  switch (fmt) {
+  case IR_LOAD_CSV: rc = rt_load_csv(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
+  case IR_LOAD_IDX: rc = rt_load_idx(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
+  case IR_LOAD_LIBSVM: rc = rt_load_libsvm(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
+  case IR_LOAD_NPY: rc = rt_load_npy(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
+  default: snprintf(err, errlen, "unknown data format"); return 1;
+  }
+  if (rc) return rc;
+  memcpy(out, t.v, (size_t)shape_size(s) * sizeof(double));
+  rt_tensor_free(&t);
+  return 0;
+}
+
+static int spd_hook(void *ctx, uint64_t seed, const char *stream, int64_t n, double lo, double hi, double *out,
+                    char *err, size_t errlen) {
+  (void)ctx;
+  RtRng r = rt_rng_stream(seed, stream);
+  int rc = rt_random_spd(&r, n, lo, hi, out);
+  if (rc == -2) {
+    snprintf(err, errlen, "random_spd(%lld, %g, %g): out of memory", (long long)n, lo, hi);
+    return 1;
+  }
+  if (rc != 0) {
+    snprintf(err, errlen, "random_spd(%lld, %g, %g): the eigenvalues must satisfy 0 < lo <= hi", (long long)n, lo, hi);
+    return 1;
+  }
+  return 0;
+}
+
+static bool is_symmetric(const double *a, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = i + 1; j < n; j++)
+      if (a[i * n + j] != a[j * n + i]) return false;
+  return true;
+}
+
+/* First non-finite element of a tensor, or -1. */
+static int64_t first_nonfinite(const double *a, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    if (!isfinite(a[i])) return i;
+  return -1;
+}
+
+static void report_nonfinite(BloCompiled *c, const AstDecl *d, const double *v, int64_t at) {
+  char sb[64];
+  if (d->shape.rank == 2)
+    diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %g at [%lld, %lld]", d->name, shape_str(d->shape, sb),
+               v[at], (long long)(at / d->shape.cols), (long long)(at % d->shape.cols));
+  else if (d->shape.rank == 1)
+    diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %g at [%lld]", d->name, shape_str(d->shape, sb), v[at],
+               (long long)at);
+  else
+    diag_error(&c->diag, d->name_span, "data '%s' is %g", d->name, v[at]);
+  diag_hint(&c->diag, "data must be finite: check the file, or the expression that computes it");
+}
+
+static IrEvalInputs stage_inputs(BloCompiled *c) {
+  IrEvalInputs in = {0};
+  in.data = (const double *const *)c->data;
+  in.seed = c->seed;
+  in.load = load_hook;
+  in.random_spd = spd_hook;
+  return in;
+}
+
+/* Evaluate every data declaration in order; later ones read earlier ones. */
+static int run_data_stage(BloCompiled *c) {
+  IrProblem *p = c->ir;
+  IrEvalInputs in = stage_inputs(c);
+  for (int k = 0; k < p->ndata; k++) {
+    const AstDecl *d = c->prog->data[k];
+    int64_t size = shape_size(d->shape);
+    c->data[k] = dalloc(size);
+    IrEvalError err;
+    if (ir_eval(&p->graph, &p->data_value[k], 1, &in, &c->data[k], &err) != 0) {
+      diag_error(&c->diag, err.span.file != SPAN_NO_FILE ? err.span : d->name_span, "%s", err.msg);
+      return 1;
+    }
+    int64_t bad = first_nonfinite(c->data[k], size);
+    if (bad >= 0) {
+      report_nonfinite(c, d, c->data[k], bad);
+      return 1;
+    }
+    if (d->shape.rank == 2 && d->shape.rows == d->shape.cols && !p->data_symmetric[k] &&
+        is_symmetric(c->data[k], d->shape.rows))
+      lower_mark_symmetric(p, k);
+  }
+  return 0;
+}
+
+/* Which data tensors the kernels read (after hoisting): the others can be freed. */
+static void mark_used(IrProblem *p, uint8_t *used) {
+  size_t nroots = 0;
+  for (int k = 0; k < BLO_K_COUNT; k++) nroots += (size_t)p->kernels[k].nouts;
+  IrNode **roots = arena_calloc(p->graph.arena, nroots + 1, sizeof(IrNode *));
+  nroots = 0;
+  for (int k = 0; k < BLO_K_COUNT; k++)
+    for (int o = 0; o < p->kernels[k].nouts; o++) roots[nroots++] = p->kernels[k].outs[o].node;
+  IrNode **order;
+  size_t n = ir_topo(&p->graph, roots, nroots, &order);
+  for (size_t i = 0; i < n; i++)
+    if (order[i]->op == IR_DATA) used[order[i]->attr[0]] = 1;
+}
+
+static int eval_hoisted_and_inits(BloCompiled *c) {
+  IrProblem *p = c->ir;
+  IrEvalInputs in = stage_inputs(c);
+  for (int h = 0; h < p->nhoisted; h++) {
+    int k = p->ndata + h;
+    c->data[k] = dalloc(shape_size(p->hoisted[h]->shape));
+    IrEvalError err;
+    if (ir_eval(&p->graph, &p->hoisted[h], 1, &in, &c->data[k], &err) != 0) {
+      diag_error(&c->diag, err.span, "%s", err.msg);
+      return 1;
+    }
+  }
+  c->x0 = dalloc(p->nx);
+  c->y0 = dalloc(p->ny);
+  for (int i = 0; i < p->nupper; i++) {
+    const AstDecl *d = c->prog->upper[i];
+    double *dst = c->x0 + d->offset;
+    IrEvalError err;
+    if (ir_eval(&p->graph, &p->upper_init[i], 1, &in, &dst, &err) != 0) {
+      diag_error(&c->diag, err.span.file != SPAN_NO_FILE ? err.span : d->name_span, "%s", err.msg);
+      return 1;
+    }
+  }
+  in.x = c->x0;
+  for (int j = 0; j < p->nlower; j++) {
+    const AstDecl *d = c->prog->lower[j];
+    double *dst = c->y0 + d->offset;
+    IrEvalError err;
+    if (ir_eval(&p->graph, &p->lower_init[j], 1, &in, &dst, &err) != 0) {
+      diag_error(&c->diag, err.span.file != SPAN_NO_FILE ? err.span : d->name_span, "%s", err.msg);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static void fill_problem(BloCompiled *c) {
+  IrProblem *p = c->ir;
+  const Program *prog = c->prog;
+  Arena *a = &c->arena;
+  BloProblem *bp = &c->problem;
+  memset(bp, 0, sizeof *bp);
+  bp->abi_version = BLO_ABI_VERSION;
+  bp->name = prog->name;
+  bp->nx = p->nx;
+  bp->ny = p->ny;
+  bp->n_vars = prog->nupper + prog->nlower;
+  BloVarInfo *vars = arena_calloc(a, (size_t)bp->n_vars + 1, sizeof(BloVarInfo));
+  for (int i = 0; i < bp->n_vars; i++) {
+    const AstDecl *d = i < prog->nupper ? prog->upper[i] : prog->lower[i - prog->nupper];
+    vars[i] = (BloVarInfo){d->name, i < prog->nupper ? 0 : 1, d->shape.rank, d->shape.rows, d->shape.cols, d->offset};
+  }
+  bp->vars = vars;
+  bp->n_data = c->ndata_total;
+  BloTensorInfo *info = arena_calloc(a, (size_t)c->ndata_total + 1, sizeof(BloTensorInfo));
+  for (int k = 0; k < c->ndata_total; k++) {
+    Shape s = k < p->ndata ? prog->data[k]->shape : p->hoisted[k - p->ndata]->shape;
+    const char *name = k < p->ndata ? prog->data[k]->name : arena_printf(a, "%%hoisted%d", k - p->ndata);
+    info[k] = (BloTensorInfo){name, s.rank, s.rows, s.cols};
+  }
+  bp->data_info = info;
+  bp->data = (const double *const *)c->data;
+  bp->n_samples = prog->nsamples;
+  BloSampleInfo *si = arena_calloc(a, (size_t)prog->nsamples + 1, sizeof(BloSampleInfo));
+  for (int s = 0; s < prog->nsamples; s++) {
+    const AstDecl *d = prog->samples[s];
+    si[s] = (BloSampleInfo){d->name, d->batch_k, d->population_n, d->offset};
+  }
+  bp->samples = si;
+  bp->sample_total = prog->sample_total;
+  bp->n_reports = prog->nreports;
+  const char **rn = arena_calloc(a, (size_t)prog->nreports + 1, sizeof(char *));
+  for (int r = 0; r < prog->nreports; r++) rn[r] = prog->reports[r]->name;
+  bp->report_names = rn;
+  for (int k = 0; k < BLO_K_COUNT; k++) {
+    IrKernel *kern = &p->kernels[k];
+    IrNode **roots = arena_calloc(a, (size_t)kern->nouts + 1, sizeof(IrNode *));
+    for (int o = 0; o < kern->nouts; o++) roots[o] = kern->outs[o].node;
+    bp->kernel_flops[k] = ir_flops(&p->graph, roots, (size_t)kern->nouts);
+  }
+  bp->init_uses_x = prog->init_uses_x;
+  bp->x0 = c->x0;
+  bp->y0 = c->y0;
+  bp->backend = p;
+}
+
+int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled **out) {
+  BloCompiled *c = calloc(1, sizeof *c);
+  if (!c) {
+    fprintf(stderr, "bloc: out of memory\n");
+    exit(3);
+  }
+  *out = c;
+  arena_init(&c->arena);
+  diag_init(&c->diag, &c->arena, opt->diag_out);
+  double t0 = now_ms();
+  c->prog = sema_compile_file(&c->arena, &c->diag, path, opt->defs, opt->ndefs, sema_stdlib_dir());
+  c->time.parse_ms = now_ms() - t0;
+  if (!c->prog || diag_error_count(&c->diag)) return 1;
+  if (opt->check_only) return 0;
+
+  c->seed = 1;
+  for (int i = 0; i < c->prog->nopts; i++)
+    if (strcmp(c->prog->opts[i].key, "seed") == 0 && !c->prog->opts[i].is_word) c->seed = (uint64_t)c->prog->opts[i].num;
+  if (opt->seed_set) c->seed = opt->seed;
+
+  c->ir = lower_begin(&c->arena, &c->diag, c->prog);
+  if (!c->ir) return 1;
+  IrProblem *p = c->ir;
+  if (!opt->no_data) {
+    /* room for hoisted tensors is added after kern_hoist */
+    c->data = calloc((size_t)p->ndata + 1, sizeof(double *));
+    if (!c->data) exit(3);
+    c->ndata_total = p->ndata;
+    t0 = now_ms();
+    if (run_data_stage(c)) return 1;
+    c->time.data_ms = now_ms() - t0;
+  }
+  t0 = now_ms();
+  if (lower_finish(p, &c->diag)) return 1;
+  kern_build(p);
+  kern_hoist(p);
+  c->time.derive_ms = now_ms() - t0;
+  if (opt->no_data) return 0;
+
+  double **data = realloc(c->data, sizeof(double *) * (size_t)(p->ndata + p->nhoisted + 1));
+  if (!data) exit(3);
+  c->data = data;
+  for (int h = 0; h < p->nhoisted; h++) c->data[p->ndata + h] = NULL;
+  c->ndata_total = p->ndata + p->nhoisted;
+  t0 = now_ms();
+  if (eval_hoisted_and_inits(c)) return 1;
+  c->time.data_ms += now_ms() - t0;
+  /* declared tensors only the data stage needed are freed now (a 60000 x 784 image file
+   * sliced into a 5000-row training set need not stay in memory) */
+  uint8_t *used = arena_calloc(&c->arena, (size_t)c->ndata_total + 1, 1);
+  mark_used(p, used);
+  for (int k = 0; k < p->ndata; k++)
+    if (!used[k]) {
+      free(c->data[k]);
+      c->data[k] = NULL;
+    }
+  fill_problem(c);
+  t0 = now_ms();
+  interp_kernels(p, c->problem.kernels);
+  c->problem.work_size = 0;
+  c->time.compile_ms = now_ms() - t0;
+  return 0;
+}
+
+void blo_compiled_free(BloCompiled *c) {
+  if (!c) return;
+  for (int k = 0; k < c->ndata_total; k++) free(c->data[k]);
+  free(c->data);
+  free(c->x0);
+  free(c->y0);
+  arena_free(&c->arena);
+  free(c);
+}

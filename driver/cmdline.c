@@ -1,0 +1,138 @@
+/* cmdline.c — shared argument parsing for the bloc subcommands (see cmdline.h). */
+#include "cmdline.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+
+static const char *synopsis_of(const char *cmd) {
+  for (int i = 0; i < driver_ncmds; i++)
+    if (strcmp(driver_cmds[i].name, cmd) == 0) return driver_cmds[i].synopsis;
+  return "";
+}
+
+static int usage_error(const CmdArgs *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(const CmdArgs *a, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "bloc: error: ");
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  fprintf(stderr, "usage: bloc %s %s\n", a->cmd, synopsis_of(a->cmd));
+  return 1;
+}
+
+static int add_define(CmdArgs *a, const char *text) {
+  SemaDefine d;
+  if (!driver_parse_define(text, &d)) return 1;
+  SemaDefine *defs = realloc(a->defs, sizeof(SemaDefine) * (size_t)(a->ndefs + 1));
+  if (!defs) exit(3);
+  a->defs = defs;
+  size_t len = (size_t)(strchr(text, '=') - text);
+  char *name = malloc(len + 1);
+  if (!name) exit(3);
+  memcpy(name, text, len);
+  name[len] = '\0';
+  a->defs[a->ndefs++] = (SemaDefine){name, d.value};
+  return 0;
+}
+
+/* The value of flag `name` at argv[*i]: after '=' or the next argument. */
+static const char *flag_value(CmdArgs *a, int argc, char **argv, int *i, const char *name, const char *value) {
+  if (value) return value;
+  if (*i + 1 >= argc) {
+    usage_error(a, "option '%s' needs a value", name);
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *a) {
+  const char *cmd = a->cmd;
+  memset(a, 0, sizeof *a);
+  a->cmd = cmd ? cmd : argv[0];
+  a->backend = BLO_BACKEND_JIT;
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+      printf("usage: bloc %s %s\n", a->cmd, synopsis_of(a->cmd));
+      return 2;
+    }
+    if (strncmp(arg, "-D", 2) == 0) {
+      const char *def = arg[2] ? arg + 2 : (i + 1 < argc ? argv[++i] : NULL);
+      if (!def) return usage_error(a, "-D needs NAME=VALUE");
+      if (add_define(a, def)) return 1;
+      continue;
+    }
+    if (arg[0] != '-' || strcmp(arg, "-") == 0) {
+      if (a->file) return usage_error(a, "'%s' takes one file, got '%s' and '%s'", a->cmd, a->file, arg);
+      a->file = arg;
+      continue;
+    }
+    /* --name value or --name=value */
+    const char *eq = strchr(arg, '=');
+    size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+    const char *value = eq ? eq + 1 : NULL;
+    if (nlen == 6 && strncmp(arg, "--seed", 6) == 0) {
+      if (!(value = flag_value(a, argc, argv, &i, "--seed", value))) return 1;
+      char *end;
+      errno = 0;
+      unsigned long long s = strtoull(value, &end, 10);
+      if (end == value || *end || errno || value[0] == '-')
+        return usage_error(a, "--seed expects a non-negative integer, got '%s'", value);
+      a->seed = s;
+      a->seed_set = true;
+      continue;
+    }
+    if (nlen == 9 && strncmp(arg, "--backend", 9) == 0) {
+      if (!(value = flag_value(a, argc, argv, &i, "--backend", value))) return 1;
+      if (strcmp(value, "jit") == 0) a->backend = BLO_BACKEND_JIT;
+      else if (strcmp(value, "interp") == 0) a->backend = BLO_BACKEND_INTERP;
+      else return usage_error(a, "--backend expects jit or interp, got '%s'", value);
+      continue;
+    }
+    const CmdFlag *f = NULL;
+    for (int k = 0; k < nflags; k++)
+      if (strlen(flags[k].name) == nlen && strncmp(flags[k].name, arg, nlen) == 0) f = &flags[k];
+    if (!f) return usage_error(a, "unknown option '%s' for '%s'", arg, a->cmd);
+    if (f->takes_value) {
+      if (!(value = flag_value(a, argc, argv, &i, f->name, value))) return 1;
+    } else {
+      if (value) return usage_error(a, "option '%s' takes no value", f->name);
+      value = "1";
+    }
+    if (f->repeat) {
+      const char **l = realloc(*f->list, sizeof(char *) * (size_t)(*f->nlist + 1));
+      if (!l) exit(3);
+      *f->list = l;
+      l[(*f->nlist)++] = value;
+    } else {
+      *f->value = value;
+    }
+  }
+  if (!a->file) return usage_error(a, "'%s' needs a .blo file", a->cmd);
+  return 0;
+}
+
+int cmd_compile(const CmdArgs *a, bool no_data, BloCompiled **out) {
+  BloCompileOptions opt = {0};
+  opt.defs = a->defs;
+  opt.ndefs = a->ndefs;
+  opt.seed = a->seed;
+  opt.seed_set = a->seed_set;
+  opt.backend = a->backend;
+  opt.no_data = no_data;
+  return blo_compile_file(a->file, &opt, out);
+}
+
+void cmd_args_free(CmdArgs *a) {
+  for (int i = 0; i < a->ndefs; i++) free((char *)a->defs[i].name);
+  free(a->defs);
+  a->defs = NULL;
+  a->ndefs = 0;
+}

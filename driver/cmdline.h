@@ -1,0 +1,43 @@
+/* cmdline.h — argument parsing shared by the subcommands: the input file, -D NAME=VALUE,
+ * --seed, --backend, and "--key value" / "--key=value" flags with clear errors. */
+#ifndef BLOC_CMDLINE_H
+#define BLOC_CMDLINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "blo.h"
+#include "sema.h"
+
+typedef struct CmdFlag {
+  const char *name;    /* "--trace" */
+  bool takes_value;
+  const char **value;  /* set to the value (or "1" for switches) */
+  bool repeat;         /* may appear several times: values collected in `list` */
+  const char ***list;
+  int *nlist;
+} CmdFlag;
+
+typedef struct CmdArgs {
+  const char *cmd;     /* subcommand name, for messages */
+  const char *file;    /* the .blo file */
+  SemaDefine *defs;
+  int ndefs;
+  uint64_t seed;
+  bool seed_set;
+  BloBackend backend;
+} CmdArgs;
+
+/* Parse argv[1..argc) (argv[0] is the subcommand). Common flags: -D NAME=VALUE (also
+ * -DNAME=VALUE), --seed N, --backend=jit|interp; plus `flags`. Exactly one positional
+ * argument (the .blo file). Returns 0; 1 after printing an error and the usage line; 2 after
+ * printing the usage for --help (the command then exits with status 0). */
+int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *out);
+
+/* Free what cmd_parse allocated (the -D list). */
+void cmd_args_free(CmdArgs *a);
+
+/* Compile a.file with the common options; prints diagnostics. Returns 0 or the exit status. */
+int cmd_compile(const CmdArgs *a, bool no_data, BloCompiled **out);
+
+#endif

@@ -1,0 +1,61 @@
+/* options.c — method and option resolution shared by bloc run, compare and emit-c. */
+#include "options.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "diag.h"
+
+int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const char *const *sets, int nsets,
+                RtOptions *opt) {
+  const Program *prog = c->prog;
+  const char *name = method ? method : prog->method;
+  if (!name) {
+    fprintf(stderr, "bloc %s: error: no method to run: the program has no 'solve' declaration\n", cmd);
+    fprintf(stderr, "hint: add 'solve lancbio(...)' to %s, or pass --method NAME (one of: %s)\n", prog->path,
+            rt_method_names());
+    return 1;
+  }
+  const RtMethodSpec *m = rt_method_find(name);
+  if (!m) {
+    const char *names[64];
+    for (int i = 0; i < rt_nmethods && i < 64; i++) names[i] = rt_methods[i].name;
+    const char *near = diag_suggest(name, names, (size_t)rt_nmethods);
+    fprintf(stderr, "bloc %s: error: unknown method '%s'; methods: %s\n", cmd, name, rt_method_names());
+    if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
+    return 1;
+  }
+  rt_options_init(opt, m);
+  bool overridden = prog->method && strcmp(prog->method, name) != 0;
+  for (int i = 0; i < prog->nopts; i++) {
+    const SemaOption *so = &prog->opts[i];
+    if (overridden && !rt_method_option(m, so->key)) {
+      fprintf(stderr, "bloc %s: warning: option '%s' of the program's method '%s' does not apply to '%s' (ignored)\n",
+              cmd, so->key, prog->method, name);
+      continue;
+    }
+    const char *err = so->is_word ? rt_options_set_word(opt, so->key, so->word) : rt_options_set_num(opt, so->key, so->num);
+    if (err) { /* sema validated them for the program's method; a different method may disagree */
+      fprintf(stderr, "bloc %s: error: %s\n", cmd, err);
+      return 1;
+    }
+  }
+  for (int i = 0; i < nsets; i++) {
+    const char *eq = strchr(sets[i], '=');
+    if (!eq || eq == sets[i] || !eq[1]) {
+      fprintf(stderr, "bloc %s: error: --set expects key=value, got '%s'\n", cmd, sets[i]);
+      return 1;
+    }
+    char key[64];
+    size_t len = (size_t)(eq - sets[i]);
+    if (len >= sizeof key) len = sizeof key - 1;
+    memcpy(key, sets[i], len);
+    key[len] = '\0';
+    const char *err = rt_options_set(opt, key, eq + 1);
+    if (err) {
+      fprintf(stderr, "bloc %s: error: --set %s: %s\n", cmd, sets[i], err);
+      return 1;
+    }
+  }
+  return 0;
+}
