@@ -1,0 +1,307 @@
+/* test_pipeline.c — whole-pipeline checks on .blo programs (sema -> IR -> derivatives ->
+ * backend): every kernel of a compiled BloProblem against central finite differences of the
+ * kernels it differentiates, the fused kernels against the separate ones, and bloc's exact
+ * hypergradient against a closed form. Programs come from examples/ and tests/e2e/. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blo.h"
+#include "rt_hypergrad.h"
+#include "rt_oracle.h"
+#include "rt_rng.h"
+
+static char path_buf[4096];
+
+static const char *src(const char *rel) {
+  const char *top = getenv("top_srcdir");
+  snprintf(path_buf, sizeof path_buf, "%s/%s", top ? top : ".", rel);
+  return path_buf;
+}
+
+typedef struct Ctx {
+  BloCompiled *c;
+  const BloProblem *p;
+  BloEnv env;
+  int64_t *samples;
+  double *work;
+} Ctx;
+
+static BloCompiled *compile(const char *rel, const SemaDefine *defs, int ndefs, BloBackend backend) {
+  BloCompileOptions opt = {0};
+  opt.defs = defs;
+  opt.ndefs = ndefs;
+  opt.backend = backend;
+  BloCompiled *c = NULL;
+  int rc = blo_compile_file(src(rel), &opt, &c);
+  if (rc) fprintf(stderr, "compiling %s failed\n", rel);
+  assert_int_equal(rc, 0);
+  return c;
+}
+
+static void ctx_open(Ctx *x, const char *rel, const SemaDefine *defs, int ndefs, BloBackend backend) {
+  memset(x, 0, sizeof *x);
+  x->c = compile(rel, defs, ndefs, backend);
+  x->p = &x->c->problem;
+  x->samples = calloc((size_t)x->p->sample_total + 1, sizeof(int64_t));
+  /* a fixed draw: the last K indices of each population, in reverse */
+  for (int s = 0; s < x->p->n_samples; s++) {
+    const BloSampleInfo *si = &x->p->samples[s];
+    for (int64_t i = 0; i < si->batch; i++) x->samples[si->offset + i] = si->population - 1 - i;
+  }
+  x->work = calloc((size_t)x->p->work_size + 1, sizeof(double));
+  x->env = (BloEnv){x->p->data, x->samples, x->work, x->p->backend};
+}
+
+static void ctx_close(Ctx *x) {
+  free(x->samples);
+  free(x->work);
+  blo_compiled_free(x->c);
+}
+
+static double call1(Ctx *x, BloKernelId k, const double *xx, const double *yy) {
+  double out;
+  double *outs[1] = {&out};
+  x->p->kernels[k](&x->env, xx, yy, NULL, outs);
+  return out;
+}
+
+static void closeness(const char *what, const double *got, const double *want, int64_t n, double tol) {
+  double scale = 1e-8, worst = 0;
+  int64_t at = 0;
+  for (int64_t i = 0; i < n; i++) scale = fmax(scale, fabs(want[i]));
+  for (int64_t i = 0; i < n; i++)
+    if (fabs(got[i] - want[i]) > worst) {
+      worst = fabs(got[i] - want[i]);
+      at = i;
+    }
+  if (worst > tol * scale) {
+    fprintf(stderr, "%s: error %.3g at [%lld] (got %.15g, want %.15g; scale %.3g)\n", what, worst, (long long)at,
+            got[at], want[at], scale);
+    fail();
+  }
+}
+
+/* Coordinates to probe: all when few, else a spread-out subset. */
+static int64_t probe(int64_t n, int k, int total) { return total >= n ? k : (int64_t)((double)k * (double)n / total); }
+
+/* Every derivative kernel of the program against finite differences, at a random point near
+ * the initial values. Also: fused kernels equal their separate parts. */
+static void fd_check(const char *rel, const SemaDefine *defs, int ndefs) {
+  Ctx X;
+  ctx_open(&X, rel, defs, ndefs, BLO_BACKEND_INTERP);
+  const BloProblem *p = X.p;
+  int64_t nx = p->nx, ny = p->ny;
+  double *x = malloc(sizeof(double) * (size_t)(nx * 6 + ny * 12 + 8));
+  double *y = x + nx, *v = y + ny, *gx = v + ny, *gy = gx + nx, *gyg = gy + ny, *hv = gyg + ny;
+  double *jv = hv + ny, *tmp = jv + nx, *tmp2 = tmp + ny, *want = tmp2 + ny, *xp = want + nx + ny;
+  double *yp = xp + nx, *gyp = yp + ny, *gym = gyp + ny, *hv2 = gym + ny, *jv2 = hv2 + ny;
+  RtRng r = rt_rng_stream(11, rel);
+  for (int64_t i = 0; i < nx; i++) x[i] = p->x0[i] + rt_rng_uniform(&r, -0.1, 0.1);
+  for (int64_t i = 0; i < ny; i++) y[i] = p->y0[i] + rt_rng_uniform(&r, -0.1, 0.1);
+  for (int64_t i = 0; i < ny; i++) v[i] = rt_rng_uniform(&r, -1, 1);
+  double f, g;
+  {
+    double *o[3] = {&f, gx, gy};
+    p->kernels[BLO_K_GRAD_F](&X.env, x, y, NULL, o);
+    double *o2[2] = {&g, gyg};
+    p->kernels[BLO_K_GRAD_Y_G](&X.env, x, y, NULL, o2);
+  }
+  assert_true(fabs(f - call1(&X, BLO_K_F, x, y)) <= 1e-12 * fmax(1, fabs(f)));
+  assert_true(fabs(g - call1(&X, BLO_K_G, x, y)) <= 1e-12 * fmax(1, fabs(g)));
+  const int K = 24;
+  /* grad_x f, grad_y f, grad_y g */
+  double got[64], wnt[64];
+  int n = 0;
+  for (int k = 0; k < K && k < nx; k++) {
+    int64_t i = probe(nx, k, K);
+    double h = 1e-6 * fmax(1, fabs(x[i]));
+    memcpy(xp, x, sizeof(double) * (size_t)nx);
+    xp[i] = x[i] + h;
+    double fp = call1(&X, BLO_K_F, xp, y);
+    xp[i] = x[i] - h;
+    double fm = call1(&X, BLO_K_F, xp, y);
+    got[n] = gx[i];
+    wnt[n++] = (fp - fm) / (2 * h);
+  }
+  closeness("grad_x_f", got, wnt, n, 1e-6);
+  n = 0;
+  double got2[64] = {0}, wnt2[64] = {0};
+  for (int k = 0; k < K && k < ny; k++) {
+    int64_t i = probe(ny, k, K);
+    double h = 1e-6 * fmax(1, fabs(y[i]));
+    memcpy(yp, y, sizeof(double) * (size_t)ny);
+    yp[i] = y[i] + h;
+    double fp = call1(&X, BLO_K_F, x, yp), gp = call1(&X, BLO_K_G, x, yp);
+    yp[i] = y[i] - h;
+    double fm = call1(&X, BLO_K_F, x, yp), gm = call1(&X, BLO_K_G, x, yp);
+    got[n] = gy[i];
+    wnt[n] = (fp - fm) / (2 * h);
+    got2[n] = gyg[i];
+    wnt2[n++] = (gp - gm) / (2 * h);
+  }
+  closeness("grad_y_f", got, wnt, n, 1e-6);
+  closeness("grad_y_g", got2, wnt2, n, 1e-6);
+  /* hvp_yy = d/de grad_y g(y + e v) */
+  {
+    double *o[1] = {hv};
+    p->kernels[BLO_K_HVP_YY](&X.env, x, y, v, o);
+    /* differences of gradients cancel large terms (the synthetic problem's G y ~ 1e5 y): a
+     * wider step keeps rounding (eps |grad| / h) below the O(h^2) truncation error */
+    double h = 1e-4, dummy;
+    for (int64_t i = 0; i < ny; i++) yp[i] = y[i] + h * v[i];
+    double *op[2] = {&dummy, gyp};
+    p->kernels[BLO_K_GRAD_Y_G](&X.env, x, yp, NULL, op);
+    for (int64_t i = 0; i < ny; i++) yp[i] = y[i] - h * v[i];
+    double *om[2] = {&dummy, gym};
+    p->kernels[BLO_K_GRAD_Y_G](&X.env, x, yp, NULL, om);
+    for (int64_t i = 0; i < ny; i++) tmp[i] = (gyp[i] - gym[i]) / (2 * h);
+    closeness("hvp_yy", hv, tmp, ny, 1e-6);
+  }
+  /* hvp_xy = grad_x <grad_y g, v> */
+  {
+    double *o[1] = {jv};
+    p->kernels[BLO_K_HVP_XY](&X.env, x, y, v, o);
+    n = 0;
+    for (int k = 0; k < K && k < nx; k++) {
+      int64_t i = probe(nx, k, K);
+      double h = 1e-4 * fmax(1, fabs(x[i])), dummy, sp = 0, sm = 0; /* as for hvp_yy */
+      memcpy(xp, x, sizeof(double) * (size_t)nx);
+      double *og[2] = {&dummy, gyp};
+      xp[i] = x[i] + h;
+      p->kernels[BLO_K_GRAD_Y_G](&X.env, xp, y, NULL, og);
+      for (int64_t j = 0; j < ny; j++) sp += gyp[j] * v[j];
+      xp[i] = x[i] - h;
+      p->kernels[BLO_K_GRAD_Y_G](&X.env, xp, y, NULL, og);
+      for (int64_t j = 0; j < ny; j++) sm += gyp[j] * v[j];
+      got[n] = jv[i];
+      wnt[n++] = (sp - sm) / (2 * h);
+    }
+    closeness("hvp_xy", got, wnt, n, 1e-6);
+  }
+  /* fused kernels equal the separate ones (bit for bit on one backend) */
+  {
+    double gg;
+    double *o[3] = {&gg, tmp, tmp2};
+    p->kernels[BLO_K_GRAD_Y_G_HVP_YY](&X.env, x, y, v, o);
+    closeness("grad_y_g_hvp_yy[grad]", tmp, gyg, ny, 1e-14);
+    closeness("grad_y_g_hvp_yy[hvp]", tmp2, hv, ny, 1e-14);
+    double *ob[2] = {hv2, jv2};
+    p->kernels[BLO_K_HVP_BOTH](&X.env, x, y, v, ob);
+    closeness("hvp_both[yy]", hv2, hv, ny, 1e-14);
+    closeness("hvp_both[xy]", jv2, jv, nx, 1e-14);
+  }
+  /* init_vjp = (dPhi/dx)' v */
+  if (p->init_uses_x) {
+    double *o[1] = {jv};
+    p->kernels[BLO_K_INIT_VJP](&X.env, x, NULL, v, o);
+    n = 0;
+    for (int k = 0; k < K && k < nx; k++) {
+      int64_t i = probe(nx, k, K);
+      double h = 1e-6 * fmax(1, fabs(x[i])), sp = 0, sm = 0;
+      memcpy(xp, x, sizeof(double) * (size_t)nx);
+      double *oi[1] = {yp};
+      xp[i] = x[i] + h;
+      p->kernels[BLO_K_INIT_Y](&X.env, xp, NULL, NULL, oi);
+      for (int64_t j = 0; j < ny; j++) sp += yp[j] * v[j];
+      xp[i] = x[i] - h;
+      p->kernels[BLO_K_INIT_Y](&X.env, xp, NULL, NULL, oi);
+      for (int64_t j = 0; j < ny; j++) sm += yp[j] * v[j];
+      got[n] = jv[i];
+      wnt[n++] = (sp - sm) / (2 * h);
+    }
+    closeness("init_vjp", got, wnt, n, 1e-6);
+  }
+  free(x);
+  ctx_close(&X);
+}
+
+static void test_builtins_fd(void **state) {
+  (void)state;
+  fd_check("tests/e2e/builtins.blo", NULL, 0);
+}
+
+static void test_synthetic_fd(void **state) {
+  (void)state;
+  SemaDefine d[1] = {{"n", 8}};
+  fd_check("examples/synthetic.blo", d, 1);
+}
+
+static void test_ufom_toy_fd(void **state) {
+  (void)state;
+  fd_check("examples/ufom_toy.blo", NULL, 0);
+}
+
+static void test_hyperclean_fd(void **state) {
+  (void)state;
+  FILE *fp = fopen("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", "rb");
+  if (!fp) skip();
+  fclose(fp);
+  SemaDefine d[3] = {{"n_train", 30}, {"n_val", 20}, {"n_test", 50}};
+  fd_check("examples/hyperclean.blo", d, 3);
+}
+
+/* bloc's exact hypergradient (dense and CG) equals rho x + B' H^{-1} (y - t) at an arbitrary
+ * point (tests/e2e/quadratic.blo spells out H, B, c, t). */
+static void test_quadratic_closed_form(void **state) {
+  (void)state;
+  Ctx X;
+  ctx_open(&X, "tests/e2e/quadratic.blo", NULL, 0, BLO_BACKEND_INTERP);
+  const double H[16] = {4, 1, 0, 0.5, 1, 3, 0.2, 0, 0, 0.2, 2, 0.1, 0.5, 0, 0.1, 5};
+  const double B[12] = {1, 0.5, 0, 0, 1, -0.3, 0.2, 0, 1, 0.1, 0.1, 0.1};
+  const double t[4] = {1, 2, -1, 0.5}, rho = 0.1;
+  double x[3] = {0.4, -1.2, 0.9}, y[4] = {0.3, -0.7, 2.0, 1.1};
+  /* want = rho x + B' H^{-1} (y - t): solve H w = y - t by Gaussian elimination */
+  double M[4][5];
+  for (int i = 0; i < 4; i++) {
+    for (int j = 0; j < 4; j++) M[i][j] = H[i * 4 + j];
+    M[i][4] = y[i] - t[i];
+  }
+  for (int k = 0; k < 4; k++)
+    for (int i = k + 1; i < 4; i++) {
+      double m = M[i][k] / M[k][k];
+      for (int j = k; j < 5; j++) M[i][j] -= m * M[k][j];
+    }
+  double w[4];
+  for (int i = 3; i >= 0; i--) {
+    double s = M[i][4];
+    for (int j = i + 1; j < 4; j++) s -= M[i][j] * w[j];
+    w[i] = s / M[i][i];
+  }
+  double want[3];
+  for (int j = 0; j < 3; j++) {
+    want[j] = rho * x[j];
+    for (int i = 0; i < 4; i++) want[j] += B[i * 3 + j] * w[i];
+  }
+  RtOracle o;
+  char err[256];
+  assert_int_equal(rt_oracle_init(&o, X.p, 1, 1, err, sizeof err), 0);
+  double hg[3], v[4];
+  RtHypergrad info;
+  assert_int_equal(rt_hypergrad_exact(&o, x, y, 100, 1e-12, hg, v, &info, err, sizeof err), 0);
+  assert_int_equal(info.how, RT_HG_CHOLESKY);
+  closeness("hypergrad (dense)", hg, want, 3, 1e-10);
+  assert_int_equal(rt_hypergrad_exact(&o, x, y, 0, 1e-13, hg, v, &info, err, sizeof err), 0);
+  assert_int_equal(info.how, RT_HG_CG);
+  closeness("hypergrad (cg)", hg, want, 3, 1e-10);
+  rt_oracle_free(&o);
+  ctx_close(&X);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_builtins_fd),
+    cmocka_unit_test(test_synthetic_fd),
+    cmocka_unit_test(test_ufom_toy_fd),
+    cmocka_unit_test(test_hyperclean_fd),
+    cmocka_unit_test(test_quadratic_closed_form),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
