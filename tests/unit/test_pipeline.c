@@ -295,6 +295,22 @@ static void test_quadratic_closed_form(void **state) {
   ctx_close(&X);
 }
 
+/* Every report of tests/e2e/values.blo is a sum of |builtin value - expected value|. */
+static void test_builtin_values(void **state) {
+  (void)state;
+  Ctx X;
+  ctx_open(&X, "tests/e2e/values.blo", NULL, 0, BLO_BACKEND_INTERP);
+  double r[16];
+  double *o[1] = {r};
+  assert_true(X.p->n_reports >= 5 && X.p->n_reports <= 16);
+  X.p->kernels[BLO_K_REPORTS](&X.env, X.p->x0, X.p->y0, NULL, o);
+  for (int i = 0; i < X.p->n_reports; i++) {
+    if (!(fabs(r[i]) < 1e-12)) fprintf(stderr, "report '%s' = %.3g\n", X.p->report_names[i], r[i]);
+    assert_true(fabs(r[i]) < 1e-12);
+  }
+  ctx_close(&X);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_builtins_fd),
@@ -302,6 +318,7 @@ int main(void) {
     cmocka_unit_test(test_ufom_toy_fd),
     cmocka_unit_test(test_hyperclean_fd),
     cmocka_unit_test(test_quadratic_closed_form),
+    cmocka_unit_test(test_builtin_values),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
