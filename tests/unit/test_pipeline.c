@@ -228,6 +228,11 @@ static void test_builtins_fd(void **state) {
   fd_check("tests/e2e/builtins.blo", NULL, 0);
 }
 
+static void test_stdlib_fd(void **state) {
+  (void)state;
+  fd_check("tests/e2e/stdlib.blo", NULL, 0);
+}
+
 static void test_synthetic_fd(void **state) {
   (void)state;
   SemaDefine d[1] = {{"n", 8}};
@@ -314,6 +319,7 @@ static void test_builtin_values(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_builtins_fd),
+    cmocka_unit_test(test_stdlib_fd),
     cmocka_unit_test(test_synthetic_fd),
     cmocka_unit_test(test_ufom_toy_fd),
     cmocka_unit_test(test_hyperclean_fd),
