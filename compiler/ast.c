@@ -2,6 +2,7 @@
  * one node per line, indented by depth, each with its line:col and, once sema has checked
  * it, its shape and constant value. */
 #include "ast.h"
+#include "rt_fmt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -130,10 +131,8 @@ static void dump_expr(const AstExpr *e, const Diag *d, FILE *out, int level, con
 
 /* shortest text that reads back as v */
 static void print_num(FILE *out, double v) {
-  char buf[32];
-  snprintf(buf, sizeof buf, "%.15g", v);
-  if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
-  fputs(buf, out);
+  char buf[RT_FMT_NUM_LEN];
+  fputs(rt_fmt_num(v, buf), out);
 }
 
 static void dump_annot(const AstExpr *e, FILE *out) {

@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "ir.h"
+#include "rt_fmt.h"
 
 static void print_num(FILE *out, double v) {
-  if (v == floor(v) && fabs(v) < 1e15) fprintf(out, "%.0f", v);
-  else fprintf(out, "%.17g", v);
+  char buf[RT_FMT_NUM_LEN];
+  fputs(rt_fmt_num(v, buf), out);
 }
 
 void ir_dump(IrGraph *g, IrNode *const *roots, const char *const *names, size_t nroots, FILE *out) {
@@ -99,7 +100,19 @@ static void body(Pr *p, const IrNode *n) {
   }
   case IR_NEG: fputc('-', out); expr(p, n->args[0], 5); break;
   case IR_POWC: expr(p, n->args[0], 6); fprintf(out, " ^ "); print_num(out, n->num); break;
-  case IR_ADD: infix(p, n, "+", 2); break;
+  case IR_ADD:
+    if (n->args[1]->op == IR_MUL && n->args[1]->args[0]->op == IR_CONST && n->args[1]->args[0]->shape.rank == 0 &&
+        n->args[1]->args[0]->num < 0 && p->temp[n->args[1]->id] == 0) {
+      /* a + (-c) * x prints as a - c * x */
+      expr(p, n->args[0], 2);
+      fprintf(p->out, " - ");
+      print_num(p->out, -n->args[1]->args[0]->num);
+      fprintf(p->out, " * ");
+      expr(p, n->args[1]->args[1], 4);
+      break;
+    }
+    infix(p, n, "+", 2);
+    break;
   case IR_SUB: infix(p, n, "-", 2); break;
   case IR_MUL: infix(p, n, "*", 3); break;
   case IR_DIV: infix(p, n, "/", 3); break;

@@ -31,6 +31,7 @@ static const char *resolve_path(Lower *L, const AstExpr *e) {
   if (path[0] == '/') return path;
   const SrcFile *f = diag_file(L->diag, e->span.file);
   const char *dir = f ? f->dir : ".";
+  if (strcmp(dir, ".") == 0) return path; /* messages show the path as written */
   return arena_printf(L->arena, "%s/%s", dir, path);
 }
 

@@ -5,17 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "rt_fmt.h"
 #include "sema_int.h"
 
-const char *sema_num_str(double v, char buf[32]) {
-  if (isnan(v)) { /* printf may say "-nan": one spelling everywhere */
-    snprintf(buf, 32, "nan");
-    return buf;
-  }
-  snprintf(buf, 32, "%.15g", v);
-  if (strtod(buf, NULL) != v) snprintf(buf, 32, "%.17g", v);
-  return buf;
-}
+const char *sema_num_str(double v, char buf[32]) { return rt_fmt_num(v, buf); }
 
 double sema_fold_binary(int op, double a, double b) {
   switch (op) {

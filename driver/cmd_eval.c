@@ -9,6 +9,7 @@
 #include "cmdline.h"
 #include "driver.h"
 #include "rt_data.h"
+#include "rt_fmt.h"
 #include "rt_hypergrad.h"
 #include "rt_linalg.h"
 #include "rt_oracle.h"
@@ -21,7 +22,8 @@ enum { NWHAT = sizeof all_what / sizeof all_what[0] };
 static bool nonfinite_seen;
 
 static void json_num(double v) {
-  if (isfinite(v)) printf("%.17g", v);
+  char buf[RT_FMT_NUM_LEN];
+  if (isfinite(v)) fputs(rt_fmt_num(v, buf), stdout);
   else {
     printf("null");
     nonfinite_seen = true;

@@ -1,5 +1,6 @@
 /* rt_output.c — trace CSV, result JSON, saved vectors (rt_output.h). */
 #include "rt_output.h"
+#include "rt_fmt.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -16,16 +17,9 @@ static const int trace_kinds[] = {RT_CALL_F, RT_CALL_G, RT_CALL_GRAD_F, RT_CALL_
 /* The shortest %.Ng (N = 15..17) that reads back as the same double: exact, and 0.1 prints as
  * 0.1 rather than 0.10000000000000001. Non-finite values print as nan / inf. */
 static void put_num(FILE *f, double v) {
-  char buf[40];
-  if (isfinite(v))
-    for (int prec = 15; prec < 17; prec++) {
-      snprintf(buf, sizeof buf, "%.*g", prec, v);
-      if (strtod(buf, NULL) == v) {
-        fputs(buf, f);
-        return;
-      }
-    }
-  fprintf(f, "%.17g", v);
+  char buf[RT_FMT_NUM_LEN];
+  if (isfinite(v)) fputs(rt_fmt_num(v, buf), f);
+  else fprintf(f, "%.17g", v);
 }
 
 static void csv_num(FILE *f, double v) {

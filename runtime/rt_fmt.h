@@ -1,0 +1,12 @@
+/* rt_fmt.h — the one way bloc prints a double for people and files: the shortest of %.15g,
+ * %.16g, %.17g that reads back as the same value (0.1 prints as 0.1, every value
+ * round-trips), and one spelling for non-finite values ("nan", "inf", "-inf"). */
+#ifndef BLOC_RT_FMT_H
+#define BLOC_RT_FMT_H
+
+#define RT_FMT_NUM_LEN 32
+
+/* Format v into buf (at least RT_FMT_NUM_LEN bytes); returns buf. */
+const char *rt_fmt_num(double v, char *buf);
+
+#endif
