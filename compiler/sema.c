@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "parse.h"
 #include "sema_int.h"
@@ -16,12 +17,28 @@
 
 enum { MAX_MODULE_BYTES = 16 << 20 };
 
+/* True when the running program lives in the build tree (tests, ./bloc before installing):
+ * then the source tree's stdlib/ is the one that matches it. */
+static bool running_from_build_tree(void) {
+#ifdef BLOC_BUILD_DIR
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return false;
+  exe[n] = '\0';
+  size_t len = strlen(BLOC_BUILD_DIR);
+  return strncmp(exe, BLOC_BUILD_DIR, len) == 0 && (exe[len] == '/' || exe[len] == '\0');
+#else
+  return false;
+#endif
+}
+
 const char *sema_stdlib_dir(void) {
   const char *env = getenv("BLOC_STDLIB");
   if (env && *env) return env;
 #ifdef BLOC_SRC_STDLIB_DIR
   struct stat st;
-  if (stat(BLOC_SRC_STDLIB_DIR, &st) == 0 && S_ISDIR(st.st_mode)) return BLOC_SRC_STDLIB_DIR;
+  if (running_from_build_tree() && stat(BLOC_SRC_STDLIB_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+    return BLOC_SRC_STDLIB_DIR;
 #endif
   return BLOC_STDLIB_DIR;
 }
