@@ -1,0 +1,68 @@
+#!/bin/sh
+# examples.sh — every example end to end at a small size (make check): exit statuses, the
+# output files, and the results the examples promise:
+#   ufom_toy: FOM settles near x = 5.76, UFOM (q = 0.1, mean over seeds) and itd near x* = 2.84
+#   synthetic: LancBiO runs, writes every output file, and g falls
+#   hyperclean (small): LancBiO improves test accuracy well above chance on Fashion-MNIST
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
+ex=$top_srcdir/examples
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # check NAME CONDITION-EXIT-STATUS
+  if [ "$2" = 0 ]; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi
+}
+backend=${BLOC_TEST_BACKEND:-}
+B=${backend:+--backend=$backend}
+
+# ---- UFOM toy: fixed points of FOM, UFOM and itd
+"$bloc" run "$ex/ufom_toy.blo" $B --method fom --quiet --save-x "$tmp/fom.csv" 2>/dev/null
+check "ufom_toy fom runs" $?
+x=$(cat "$tmp/fom.csv")
+awk -v x="$x" 'BEGIN { exit !(x > 5.5 && x < 6.1) }'
+check "ufom_toy: FOM settles near 5.76 (got $x)" $?
+"$bloc" run "$ex/ufom_toy.blo" $B --method itd --quiet --save-x "$tmp/itd.csv" 2>/dev/null
+x=$(cat "$tmp/itd.csv")
+awk -v x="$x" 'BEGIN { exit !(x > 2.6 && x < 3.1) }'
+check "ufom_toy: itd settles near 2.84 (got $x)" $?
+sum=0
+for seed in 1 2 3 4 5 6; do
+  "$bloc" run "$ex/ufom_toy.blo" $B --quiet --seed $seed --save-x "$tmp/u.csv" || fail=1
+  sum=$(awk -v s="$sum" -v x="$(cat "$tmp/u.csv")" 'BEGIN { print s + x }')
+done
+mean=$(awk -v s="$sum" 'BEGIN { print s / 6 }')
+awk -v x="$mean" 'BEGIN { exit !(x > 2.4 && x < 3.3) }'
+check "ufom_toy: UFOM (q = 0.1) settles near 2.84, mean of 6 seeds (got $mean)" $?
+
+# ---- synthetic: a short LancBiO run with every output file
+"$bloc" run "$ex/synthetic.blo" $B -D n=200 --set outer_steps=200 --set trace_every=50 --quiet \
+  --trace "$tmp/tr.csv" --out "$tmp/out.json" --save-x "$tmp/x.csv" --save-y "$tmp/y.csv"
+check "synthetic runs (n = 200)" $?
+head -1 "$tmp/tr.csv" | grep -q '^step,time,f,g,grad_y_g_norm,hypergrad_norm,residual'
+check "synthetic: trace header" $?
+[ "$(grep -c . "$tmp/tr.csv")" = 6 ]
+check "synthetic: trace rows at steps 0, 50, ..., 200" $?
+grep -q '"stop_reason": "outer_steps"' "$tmp/out.json" && grep -q '"steps": 200' "$tmp/out.json"
+check "synthetic: result JSON" $?
+[ "$(grep -c . "$tmp/x.csv")" = 200 ] && [ "$(grep -c . "$tmp/y.csv")" = 200 ]
+check "synthetic: saved x and y" $?
+awk -F, 'NR == 2 { first = $4 } END { exit !($4 < first) }' "$tmp/tr.csv"
+check "synthetic: the lower objective falls" $?
+
+# ---- hyper-cleaning on Fashion-MNIST, small
+if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  "$bloc" run "$ex/hyperclean.blo" $B -D n_train=1000 -D n_val=1000 -D n_test=2000 \
+    --set outer_steps=100 --set trace_every=100 --quiet --out "$tmp/hc.json"
+  check "hyperclean runs (1000 training samples)" $?
+  acc=$(sed -n 's/.*"test_acc": \([0-9.e-]*\).*/\1/p' "$tmp/hc.json" | head -1)
+  awk -v a="$acc" 'BEGIN { exit !(a > 0.6) }'
+  check "hyperclean: test accuracy above 0.6 after 100 steps (got $acc)" $?
+  "$bloc" run "$ex/hyperclean_minibatch.blo" $B -D n_train=1000 -D n_val=1000 -D n_test=2000 -D batch=100 \
+    --set outer_steps=50 --quiet --out "$tmp/hcm.json"
+  check "hyperclean_minibatch runs" $?
+else
+  echo "skip: Fashion-MNIST not installed (Debian: dataset-fashion-mnist)"
+fi
+exit $fail
