@@ -7,6 +7,7 @@
 #include "cmdline.h"
 #include "driver.h"
 #include "options.h"
+#include "rt_data.h"
 #include "rt_run.h"
 
 /* The outcome, on stdout: what stopped the run, the final values, reports and oracle counts. */
@@ -25,8 +26,36 @@ static void print_summary(const BloProblem *p, const RtResult *r) {
   printf("\n");
 }
 
+/* --init-x / --init-y: start from saved iterates (e.g. --save-x of an earlier run). With a
+ * lower initialiser that uses x, y0 follows the new x unless --init-y is given too. */
+static int override_start(BloCompiled *c, const char *init_x, const char *init_y) {
+  char err[512];
+  BloProblem *p = &c->problem;
+  if (init_x && rt_read_vector_csv(init_x, "x", p->nx, c->x0, err, sizeof err) != 0) {
+    fprintf(stderr, "bloc run: error: --init-x: %s\n", err);
+    return 1;
+  }
+  if (init_y) {
+    if (rt_read_vector_csv(init_y, "y", p->ny, c->y0, err, sizeof err) != 0) {
+      fprintf(stderr, "bloc run: error: --init-y: %s\n", err);
+      return 1;
+    }
+  } else if (init_x && p->init_uses_x) {
+    double *work = calloc((size_t)p->work_size + 1, sizeof(double));
+    int64_t *samples = calloc((size_t)p->sample_total + 1, sizeof(int64_t));
+    if (!work || !samples) exit(3);
+    BloEnv env = {p->data, samples, work, p->backend};
+    double *outs[1] = {c->y0};
+    p->kernels[BLO_K_INIT_Y](&env, c->x0, NULL, NULL, outs);
+    free(work);
+    free(samples);
+  }
+  return 0;
+}
+
 int cmd_run(int argc, char **argv) {
   const char *method = NULL, *trace = NULL, *outp = NULL, *save_x = NULL, *save_y = NULL, *quiet = NULL;
+  const char *init_x = NULL, *init_y = NULL;
   const char **sets = NULL;
   int nsets = 0;
   CmdFlag flags[] = {
@@ -34,11 +63,13 @@ int cmd_run(int argc, char **argv) {
     {"--trace", true, &trace, false, NULL, NULL},   {"--out", true, &outp, false, NULL, NULL},
     {"--save-x", true, &save_x, false, NULL, NULL}, {"--save-y", true, &save_y, false, NULL, NULL},
     {"--quiet", false, &quiet, false, NULL, NULL},
+    {"--init-x", true, &init_x, false, NULL, NULL}, {"--init-y", true, &init_y, false, NULL, NULL},
   };
   CmdArgs a = {.cmd = "run"};
   int rc = cmd_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]), &a);
   BloCompiled *c = NULL;
   if (rc == 0) rc = cmd_compile(&a, false, &c);
+  if (rc == 0) rc = override_start(c, init_x, init_y);
   RtOptions opt;
   if (rc == 0) rc = opt_resolve(c, "run", method, sets, nsets, &opt);
   if (rc == 0) {

@@ -9,7 +9,7 @@
 static int cmd_emit_c(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("emit-c"); }
 
 const DriverCmd driver_cmds[] = {
-  {"run", cmd_run, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--quiet] [--backend jit|interp]",
+  {"run", cmd_run, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--init-x F] [--init-y F] [--quiet] [--backend jit|interp]",
    "Compile the problem and solve it with its `solve` method (or --method)."},
   {"check", driver_check, "FILE.blo [-D NAME=VALUE]...",
    "Parse and check the program; print a summary of variables, data, objectives and the method."},
