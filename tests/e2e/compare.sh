@@ -17,6 +17,10 @@ fail() {
   echo "FAIL: $*"
   fails=$((fails + 1))
 }
+# under --enable-asan/--enable-ubsan a report may come with an expected exit status: look for it
+sanitizers() {
+  if grep -q 'Sanitizer\|runtime error' "$1"; then fail "sanitizer report in $1:"; cat "$1"; fi
+}
 # gnuplot as configure found it (bloc's default), unless the caller chose one
 has_gnuplot=no
 if [ -n "${BLOC_GNUPLOT+set}" ]; then
@@ -32,6 +36,7 @@ soba="--set soba.inner_steps=1"  # the program says inner_steps = 3; soba takes 
 # ---- three methods that finish
 "$bloc" compare "$prog" --methods lancbio,aid_cg,soba $common $soba --out-dir "$tmp/out" >"$tmp/stdout" 2>"$tmp/stderr"
 st=$?
+sanitizers "$tmp/stderr"
 [ $st = 0 ] || { fail "compare exited with $st"; cat "$tmp/stderr"; }
 csv=$tmp/out/quadratic.csv
 if [ ! -s "$csv" ]; then
@@ -52,6 +57,7 @@ else
   # the block of aid_cg is bloc run's trace of aid_cg (time column aside)
   "$bloc" run "$prog" --method aid_cg $common --set trace_every=5 --quiet --trace "$tmp/run.csv" 2>"$tmp/run.err" ||
     fail "bloc run: $(cat "$tmp/run.err")"
+  sanitizers "$tmp/run.err"
   cut -d, -f1,3- "$tmp/run.csv" | tail -n +2 >"$tmp/run.rows"
   awk -F, '$1 == "aid_cg"' "$csv" | cut -d, -f2,4- >"$tmp/cmp.rows"
   cmp -s "$tmp/run.rows" "$tmp/cmp.rows" || fail "the aid_cg block differs from bloc run's trace: $(diff "$tmp/run.rows" "$tmp/cmp.rows" | head -5)"
@@ -77,14 +83,16 @@ grep -q "wrote $tmp/out/quadratic.csv" "$tmp/stdout" || fail "the outputs are no
 "$bloc" compare "$prog" --methods aid_cg,soba $common $soba --set soba.x_step=1e6 --quiet -o "$tmp/div" \
   >"$tmp/stdout" 2>"$tmp/stderr"
 st=$?
+sanitizers "$tmp/stderr"
 [ $st = 0 ] || fail "compare with one diverging method exited with $st"
 grep -q '^soba  *2  *numerical_failure ' "$tmp/stdout" || fail "no failed row for soba: $(cat "$tmp/stdout")"
 grep -q '^bloc compare: soba: error: divergence at outer step' "$tmp/stderr" || fail "no message naming soba: $(cat "$tmp/stderr")"
 grep -q '^soba,' "$tmp/div.csv" || fail "no rows of soba in the CSV"
 
 # ---- every method fails: the worst status
-"$bloc" compare "$prog" --methods soba $common $soba --set x_step=1e6 --quiet -o "$tmp/all" >/dev/null 2>&1
+"$bloc" compare "$prog" --methods soba $common $soba --set x_step=1e6 --quiet -o "$tmp/all" >/dev/null 2>"$tmp/stderr"
 st=$?
+sanitizers "$tmp/stderr"
 [ $st = 2 ] || fail "compare with every method failing exited with $st, expected 2"
 
 # ---- no gnuplot: CSV and script, no plots, a note; default output directory
@@ -92,6 +100,7 @@ mkdir "$tmp/cwd"
 (cd "$tmp/cwd" && BLOC_GNUPLOT= "$bloc" compare "$prog" --methods lancbio,aid_cg $common --x-axis steps) \
   >"$tmp/stdout" 2>"$tmp/stderr"
 st=$?
+sanitizers "$tmp/stderr"
 [ $st = 0 ] || fail "compare without gnuplot exited with $st"
 [ -s "$tmp/cwd/quadratic_compare/quadratic.csv" ] || fail "no CSV in the default directory quadratic_compare"
 [ -s "$tmp/cwd/quadratic_compare/quadratic.gp" ] || fail "no script without gnuplot"
@@ -101,6 +110,7 @@ grep -q 'note: no plots: BLOC_GNUPLOT is empty' "$tmp/stderr" || fail "no note a
 # ---- an output prefix in a missing directory: an error before running
 "$bloc" compare "$prog" --methods lancbio $common -o "$tmp/missing/x" >"$tmp/stdout" 2>"$tmp/stderr"
 st=$?
+sanitizers "$tmp/stderr"
 [ $st = 1 ] || fail "compare -o into a missing directory exited with $st"
 grep -q "cannot write '$tmp/missing/x.csv'" "$tmp/stderr" || fail "no error for the missing directory: $(cat "$tmp/stderr")"
 [ -s "$tmp/stdout" ] && fail "output after an error: $(cat "$tmp/stdout")"
