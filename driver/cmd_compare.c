@@ -290,7 +290,13 @@ static int locate_columns(Compare *cmp, const char *header) {
   }
   for (int i = 2; i < cmp->nq; i++) cmp->q[i].column = ritz_max < 0 ? -1 : ritz_max + 1 + cmp->q[i].report;
   int bad = cmp->time_column < 0;
-  for (int i = 0; i < cmp->nq; i++) bad |= cmp->q[i].column < 0 || cmp->q[i].column >= ncols;
+  for (int i = 0; i < cmp->nq; i++) {
+    CmpQuantity *q = &cmp->q[i];
+    bad |= q->column < 0 || q->column >= ncols;
+    int first = 0;
+    while (first < ncols && strcmp(fields[first], q->name) != 0) first++;
+    q->by_name = first == q->column;
+  }
   free(fields);
   free(h);
   if (bad) error("internal error: unexpected trace header '%s' (%s:%d)", header, __FILE__, __LINE__);

@@ -20,6 +20,8 @@ typedef struct CmpQuantity {
   const char *name;   /* trace column name; also names the plot file */
   const char *label;  /* y axis label and plot title */
   int column;         /* index of its column in the trace CSV (0-based) */
+  bool by_name;       /* the name finds its column in the CSV (else a report shadows a trace
+                         column, e.g. a report called g, and the script uses the number) */
   int report;         /* index in RtResult.reports, or -1 for f and hypergrad_norm */
   bool norm;          /* a norm: always a log scale */
   bool maximize;      /* larger is better (--maximize); else smaller */

@@ -95,7 +95,8 @@ static void write_panel(FILE *f, const Compare *cmp, int k, bool time_axis) {
     fprintf(f, ", '%s')%s):(sel(", time_axis ? "time" : "step", time_axis ? " * tscale" : "");
     gp_string(f, run->method);
     fprintf(f, ", ");
-    gp_string(f, q->name);
+    if (q->by_name) gp_string(f, q->name);
+    else fprintf(f, "%d", q->column + 2); /* 1-based, after the method column */
     fprintf(f, ")) with linespoints lt %d pi %lld title ", r + 1, (long long)pi);
     gp_string(f, run->method);
     sep = ",";
