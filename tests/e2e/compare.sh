@@ -71,6 +71,13 @@ for q in f hypergrad_norm x_norm lower_residual; do
     fail "a plot $svg without gnuplot"
   fi
 done
+# the script reruns from any directory and rewrites the plots next to itself
+if [ $has_gnuplot = yes ]; then
+  gnuplot=${BLOC_GNUPLOT:-$(sed -n 's/^#define BLOC_GNUPLOT "\(.*\)"$/\1/p' "$build/config.h")}
+  rm -f "$tmp/out/quadratic_f.svg"
+  (cd / && "$gnuplot" "$tmp/out/quadratic.gp") 2>"$tmp/gp.err" || fail "rerunning the script: $(cat "$tmp/gp.err")"
+  grep -q '<svg' "$tmp/out/quadratic_f.svg" 2>/dev/null || fail "rerunning the script wrote no $tmp/out/quadratic_f.svg"
+fi
 # the table: a header, a row per method with status 0, a best mark
 grep -q '^method  *status  *stop  *steps' "$tmp/stdout" || fail "no table header: $(cat "$tmp/stdout")"
 for m in $methods; do
@@ -97,7 +104,7 @@ sanitizers "$tmp/stderr"
 
 # ---- no gnuplot: CSV and script, no plots, a note; default output directory
 mkdir "$tmp/cwd"
-(cd "$tmp/cwd" && BLOC_GNUPLOT= "$bloc" compare "$prog" --methods lancbio,aid_cg $common --x-axis steps) \
+(cd "$tmp/cwd" && BLOC_GNUPLOT= "$bloc" compare "$prog" --methods lancbio,aid_cg $common --x-axis steps --maximize x_norm) \
   >"$tmp/stdout" 2>"$tmp/stderr"
 st=$?
 sanitizers "$tmp/stderr"
@@ -106,6 +113,9 @@ sanitizers "$tmp/stderr"
 [ -s "$tmp/cwd/quadratic_compare/quadratic.gp" ] || fail "no script without gnuplot"
 ls "$tmp/cwd/quadratic_compare/"*.svg >/dev/null 2>&1 && fail "plots without gnuplot"
 grep -q 'note: no plots: BLOC_GNUPLOT is empty' "$tmp/stderr" || fail "no note about the plots: $(cat "$tmp/stderr")"
+grep -q 'outer steps' "$tmp/cwd/quadratic_compare/quadratic.gp" || fail "--x-axis steps: no step axis in the script"
+grep -q 'wall time' "$tmp/cwd/quadratic_compare/quadratic.gp" && fail "--x-axis steps: a time axis in the script"
+grep -q 'largest for the --maximize reports' "$tmp/stdout" || fail "--maximize is not in the table's note: $(cat "$tmp/stdout")"
 
 # ---- an output prefix in a missing directory: an error before running
 "$bloc" compare "$prog" --methods lancbio $common -o "$tmp/missing/x" >"$tmp/stdout" 2>"$tmp/stderr"
