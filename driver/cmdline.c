@@ -15,17 +15,18 @@ static const char *synopsis_of(const char *cmd) {
   return "";
 }
 
-static int usage_error(const CmdArgs *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int usage_error(const CmdArgs *a, const char *fmt, ...) {
+int cmd_usage_error(const char *cmd, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   fprintf(stderr, "bloc: error: ");
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
-  fprintf(stderr, "usage: bloc %s %s\n", a->cmd, synopsis_of(a->cmd));
+  fprintf(stderr, "usage: bloc %s %s\n", cmd, synopsis_of(cmd));
   return 1;
 }
+
+#define usage_error(a, ...) cmd_usage_error((a)->cmd, __VA_ARGS__)
 
 static int add_define(CmdArgs *a, const char *text) {
   SemaDefine d;

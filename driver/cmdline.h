@@ -34,6 +34,9 @@ typedef struct CmdArgs {
  * printing the usage for --help (the command then exits with status 0). */
 int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *out);
 
+/* Print "bloc: error: MESSAGE" and the usage line of subcommand `cmd` on stderr; returns 1. */
+int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Free what cmd_parse allocated (the -D list). */
 void cmd_args_free(CmdArgs *a);
 

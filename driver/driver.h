@@ -28,6 +28,7 @@ int driver_dump_ast(int argc, char **argv);
 
 /* The other subcommands (driver/cmd_*.c). */
 int cmd_run(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_derive(int argc, char **argv);
 int cmd_dump_ir(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

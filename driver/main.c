@@ -11,6 +11,20 @@ static int cmd_emit_c(int argc, char **argv) { (void)argc; (void)argv; return dr
 const DriverCmd driver_cmds[] = {
   {"run", cmd_run, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--init-x F] [--init-y F] [--quiet] [--backend jit|interp]",
    "Compile the problem and solve it with its `solve` method (or --method)."},
+  {"compare", cmd_compare, "FILE.blo --methods M1,M2,... [--set key=value]... [--set METHOD.key=value]... [-D NAME=VALUE]... [--seed N] [--out-dir DIR | -o PREFIX] [--x-axis time|steps|both] [--maximize R1,...] [--backend jit|interp] [--quiet]",
+   "Run several methods on the problem and compare them: CSV, plots and a summary table.\n\n"
+   "The problem is compiled once; every method runs with the same seed. The options of each\n"
+   "method are the program's solve options it has, then --set key=value (every method that has\n"
+   "the option), then --set METHOD.key=value (that method only).\n\n"
+   "Outputs, in --out-dir DIR (default NAME_compare, NAME the problem's name) or under -o PREFIX:\n"
+   "  PREFIX.csv              the traces of every method, with a leading 'method' column\n"
+   "  PREFIX.gp               the gnuplot script of the plots (rerun it with gnuplot PREFIX.gp)\n"
+   "  PREFIX_<quantity>.svg   f, hypergrad_norm and every report, one line per method, against\n"
+   "                          wall time and/or outer steps (--x-axis, default both)\n"
+   "and a table on stdout: status, steps, time, final values (best marked '*': smallest, or\n"
+   "largest for the reports named by --maximize) and oracle counts.\n\n"
+   "Exit status: 0 when at least one method finished, else the worst status; 130 on Ctrl-C.\n"
+   "See doc/compare.md."},
   {"check", driver_check, "FILE.blo [-D NAME=VALUE]...",
    "Parse and check the program; print a summary of variables, data, objectives and the method."},
   {"dump-ast", driver_dump_ast, "FILE.blo [--parse-only] [-D NAME=VALUE]...",
@@ -41,7 +55,8 @@ static void usage(FILE *out) {
   fprintf(out, "usage: bloc COMMAND [ARGS]\n\n"
                "bloc compiles bilevel optimization problems written in .blo and solves them.\n\n"
                "commands:\n");
-  for (int i = 0; i < driver_ncmds; i++) fprintf(out, "  %-8s %s\n", driver_cmds[i].name, driver_cmds[i].help);
+  for (int i = 0; i < driver_ncmds; i++) /* the first line of each help paragraph */
+    fprintf(out, "  %-8s %.*s\n", driver_cmds[i].name, (int)strcspn(driver_cmds[i].help, "\n"), driver_cmds[i].help);
   fprintf(out, "  %-8s %s\n", "help", "Show the options of a command: bloc help COMMAND.");
   fprintf(out, "\nglobal options: --help, --version\n");
 }

@@ -6,6 +6,32 @@
 
 #include "diag.h"
 
+const RtMethodSpec *opt_find_method(const char *cmd, const char *name) {
+  const RtMethodSpec *m = rt_method_find(name);
+  if (m) return m;
+  const char *names[64];
+  int n = 0;
+  for (int i = 0; i < rt_nmethods && i < 64; i++) names[n++] = rt_methods[i].name;
+  const char *near = diag_suggest(name, names, (size_t)n);
+  fprintf(stderr, "bloc %s: error: unknown method '%s'; methods: %s\n", cmd, name, rt_method_names());
+  if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
+  return NULL;
+}
+
+int opt_split_set(const char *cmd, const char *set, char *key, size_t keysize, const char **value) {
+  const char *eq = strchr(set, '=');
+  if (!eq || eq == set || !eq[1]) {
+    fprintf(stderr, "bloc %s: error: --set expects key=value, got '%s'\n", cmd, set);
+    return 1;
+  }
+  size_t len = (size_t)(eq - set);
+  if (len >= keysize) len = keysize - 1;
+  memcpy(key, set, len);
+  key[len] = '\0';
+  *value = eq + 1;
+  return 0;
+}
+
 int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const char *const *sets, int nsets,
                 RtOptions *opt) {
   const Program *prog = c->prog;
@@ -16,15 +42,8 @@ int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const
             rt_method_names());
     return 1;
   }
-  const RtMethodSpec *m = rt_method_find(name);
-  if (!m) {
-    const char *names[64];
-    for (int i = 0; i < rt_nmethods && i < 64; i++) names[i] = rt_methods[i].name;
-    const char *near = diag_suggest(name, names, (size_t)rt_nmethods);
-    fprintf(stderr, "bloc %s: error: unknown method '%s'; methods: %s\n", cmd, name, rt_method_names());
-    if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
-    return 1;
-  }
+  const RtMethodSpec *m = opt_find_method(cmd, name);
+  if (!m) return 1;
   rt_options_init(opt, m);
   bool overridden = prog->method && strcmp(prog->method, name) != 0;
   for (int i = 0; i < prog->nopts; i++) {
@@ -41,17 +60,10 @@ int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const
     }
   }
   for (int i = 0; i < nsets; i++) {
-    const char *eq = strchr(sets[i], '=');
-    if (!eq || eq == sets[i] || !eq[1]) {
-      fprintf(stderr, "bloc %s: error: --set expects key=value, got '%s'\n", cmd, sets[i]);
-      return 1;
-    }
     char key[64];
-    size_t len = (size_t)(eq - sets[i]);
-    if (len >= sizeof key) len = sizeof key - 1;
-    memcpy(key, sets[i], len);
-    key[len] = '\0';
-    const char *err = rt_options_set(opt, key, eq + 1);
+    const char *value;
+    if (opt_split_set(cmd, sets[i], key, sizeof key, &value)) return 1;
+    const char *err = rt_options_set(opt, key, value);
     if (err) {
       fprintf(stderr, "bloc %s: error: --set %s: %s\n", cmd, sets[i], err);
       return 1;

@@ -227,6 +227,25 @@ static FILE *open_out(Run *r, const char *path, const char *what) {
   return f;
 }
 
+int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err, size_t errlen) {
+  if (!opt || !opt->method) {
+    snprintf(err, errlen, "no solve method given");
+    return RT_STATUS_USER;
+  }
+  RtOptions o = *opt;
+  if (seed >= 0) {
+    const char *e = rt_options_set_num(&o, "seed", (double)seed);
+    if (e) {
+      snprintf(err, errlen, "%s", e);
+      return RT_STATUS_USER;
+    }
+  }
+  RtSolver *s = rt_solver_new(p, &o, (uint64_t)rt_opt_num(&o, "seed"), err, errlen);
+  if (!s) return RT_STATUS_USER;
+  rt_solver_free(s);
+  return RT_STATUS_OK;
+}
+
 int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_in, RtResult *res) {
   double t_begin = now();
   RtRunConfig cfg_def;

@@ -88,6 +88,14 @@ void rt_run_config_init(RtRunConfig *c);
 int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg, RtResult *res);
 void rt_result_free(RtResult *res);
 
+/* Would rt_solve accept opt for p? Runs the method's setup as rt_solve does (option
+ * constraints such as soba's inner_steps = 1, aliases, the problem's size, memory) and frees
+ * it, without evaluating any kernel or printing anything. seed >= 0 overrides the option
+ * 'seed', as RtRunConfig.seed. Returns RT_STATUS_OK, or RT_STATUS_USER with the message
+ * rt_solve would print (no "bloc: error:" prefix) in err. For drivers that run several
+ * methods and want every option error before the first run (bloc compare). */
+int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err, size_t errlen);
+
 /* Ask the running rt_solve to stop after the current outer step, as SIGINT does.
  * Async-signal-safe. The flag is cleared when rt_solve starts. */
 void rt_request_stop(void);

@@ -1,0 +1,537 @@
+/* cmd_compare.c — `bloc compare`: several methods on one problem, compiled once and solved with
+ * the same seed; their traces merged into one CSV, plotted through gnuplot (compare_plot.c) and
+ * summarised in a table (compare_table.c). The command line and the formats: doc/compare.md. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "compare.h"
+#include "driver.h"
+#include "options.h"
+
+#define CMD "compare"
+
+/* One --set argument: "key=value" for every method, or "METHOD.key=value" for one. */
+typedef struct CmpSet {
+  const char *text;   /* as given, for messages */
+  char key[64];
+  const char *value;
+  int run;            /* index of the method's run, or -1: every method that has the option */
+} CmpSet;
+
+static void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "bloc " CMD ": error: ");
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+static char *xstrdup(const char *s) {
+  char *d = strdup(s);
+  if (!d) exit(3);
+  return d;
+}
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *s = malloc((size_t)n + 1);
+  if (!s) exit(3);
+  va_start(ap, fmt);
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+/* ------------------------------------------------------------------ the command line */
+
+/* Split --methods "a,b,c" (in place) into cmp->runs; every name must be a method, once. */
+static int parse_methods(char *list, Compare *cmp) {
+  int n = 1;
+  for (const char *s = list; *s; s++) n += *s == ',';
+  cmp->runs = calloc((size_t)n, sizeof *cmp->runs);
+  if (!cmp->runs) exit(3);
+  for (char *tok = list, *next; tok; tok = next) {
+    next = strchr(tok, ',');
+    if (next) *next++ = '\0';
+    while (*tok == ' ') tok++;
+    for (char *e = tok + strlen(tok); e > tok && e[-1] == ' ';) *--e = '\0';
+    if (!*tok) return cmd_usage_error(CMD, "--methods expects a comma-separated list of methods, got an empty name");
+    if (!opt_find_method(CMD, tok)) return 1;
+    for (int i = 0; i < cmp->nruns; i++)
+      if (strcmp(cmp->runs[i].method, tok) == 0) {
+        error("method '%s' is listed twice in --methods", tok);
+        return 1;
+      }
+    cmp->runs[cmp->nruns++].method = tok;
+  }
+  return 0;
+}
+
+static const char *method_list(const Compare *cmp) {
+  static char buf[1024];
+  buf[0] = '\0';
+  for (int i = 0; i < cmp->nruns; i++) {
+    size_t len = strlen(buf);
+    snprintf(buf + len, sizeof buf - len, "%s%s", i ? ", " : "", cmp->runs[i].method);
+  }
+  return buf;
+}
+
+/* Parse and check every --set before compiling: the syntax, the method of METHOD.key, the key
+ * against the listed methods, and the value against each method's table (values do not depend
+ * on the program). A key some listed methods lack is a warning; one none has is an error. */
+static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *sets) {
+  for (int i = 0; i < n; i++) {
+    CmpSet *s = &sets[i];
+    s->text = texts[i];
+    s->run = -1;
+    if (opt_split_set(CMD, texts[i], s->key, sizeof s->key, &s->value)) return 1;
+    char *dot = strchr(s->key, '.');
+    if (dot) {
+      *dot = '\0';
+      for (int r = 0; r < cmp->nruns; r++)
+        if (strcmp(cmp->runs[r].method, s->key) == 0) s->run = r;
+      if (s->run < 0) {
+        error("--set %s: '%s' is not one of --methods (%s)", s->text, s->key, method_list(cmp));
+        const char *names[64];
+        for (int r = 0; r < cmp->nruns && r < 64; r++) names[r] = cmp->runs[r].method;
+        const char *near = diag_suggest(s->key, names, (size_t)(cmp->nruns < 64 ? cmp->nruns : 64));
+        if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
+        return 1;
+      }
+      memmove(s->key, dot + 1, strlen(dot + 1) + 1);
+      if (!s->key[0]) {
+        error("--set expects key=value or METHOD.key=value, got '%s'", s->text);
+        return 1;
+      }
+      if (strcmp(s->key, "seed") == 0) {
+        error("--set %s: every method runs with the same seed; use --seed N or --set seed=N", s->text);
+        return 1;
+      }
+    }
+    char missing[512] = "";
+    int applies = 0;
+    for (int r = 0; r < cmp->nruns; r++) {
+      if (s->run >= 0 && r != s->run) continue;
+      const RtMethodSpec *m = rt_method_find(cmp->runs[r].method);
+      if (s->run < 0 && !rt_method_option(m, s->key)) {
+        size_t len = strlen(missing);
+        snprintf(missing + len, sizeof missing - len, "%s'%s'", len ? ", " : "", m->name);
+        continue;
+      }
+      RtOptions scratch;
+      rt_options_init(&scratch, m);
+      const char *err = rt_options_set(&scratch, s->key, s->value);
+      if (err) {
+        if (s->run < 0) error("--set %s (method '%s'): %s", s->text, m->name, err);
+        else error("--set %s: %s", s->text, err);
+        return 1;
+      }
+      applies++;
+    }
+    if (!applies) {
+      error("--set %s: no method in --methods (%s) has an option '%s'", s->text, method_list(cmp), s->key);
+      const char *names[512];
+      size_t nn = 0;
+      for (int r = 0; r < cmp->nruns; r++) {
+        const RtMethodSpec *m = rt_method_find(cmp->runs[r].method);
+        for (int k = 0; k < m->nopts && nn < 512; k++) names[nn++] = m->opts[k].name;
+      }
+      const char *near = diag_suggest(s->key, names, nn);
+      if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
+      return 1;
+    }
+    if (missing[0])
+      fprintf(stderr, "bloc " CMD ": warning: --set %s does not apply to %s (ignored for %s)\n", s->text, missing,
+              strchr(missing, ',') ? "them" : "it");
+  }
+  return 0;
+}
+
+/* Each method's options: the program's solve options it has (opt_resolve warns about the
+ * rest), then the --set for every method, then the --set METHOD.key for it. */
+static int resolve_options(const BloCompiled *c, Compare *cmp, const CmpSet *sets, int nsets) {
+  for (int r = 0; r < cmp->nruns; r++) {
+    CmpRun *run = &cmp->runs[r];
+    if (opt_resolve(c, CMD, run->method, NULL, 0, &run->opt)) return 1;
+    for (int pass = 0; pass < 2; pass++)
+      for (int i = 0; i < nsets; i++) {
+        const CmpSet *s = &sets[i];
+        if (pass == 0 ? s->run != -1 : s->run != r) continue;
+        if (!rt_method_option(run->opt.method, s->key)) continue;
+        const char *err = rt_options_set(&run->opt, s->key, s->value);
+        if (err) { /* checked in parse_sets: cannot fail */
+          error("--set %s: %s", s->text, err);
+          return 1;
+        }
+      }
+  }
+  return 0;
+}
+
+/* Every method's setup on the problem, as rt_solve will run it: constraints between options
+ * (soba's inner_steps = 1), the problem's size (exact), before the first method runs. */
+static int check_runs(const Compare *cmp, const CmdArgs *a) {
+  for (int r = 0; r < cmp->nruns; r++) {
+    char err[1024];
+    if (rt_check(cmp->p, &cmp->runs[r].opt, a->seed_set ? (int64_t)a->seed : -1, err, sizeof err)) {
+      error("method '%s': %s", cmp->runs[r].method, err);
+      fprintf(stderr, "hint: --set %s.KEY=VALUE sets an option of that method alone\n", cmp->runs[r].method);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* f, hypergrad_norm and every report; --maximize names reports where larger is better. */
+static int make_quantities(Compare *cmp, char *maximize) {
+  const BloProblem *p = cmp->p;
+  cmp->nq = 2 + p->n_reports;
+  cmp->q = calloc((size_t)cmp->nq, sizeof *cmp->q);
+  if (!cmp->q) exit(3);
+  cmp->q[0] = (CmpQuantity){.name = "f", .label = "f (upper objective)", .column = -1, .report = -1};
+  cmp->q[1] = (CmpQuantity){.name = "hypergrad_norm", .label = "|hypergradient|", .column = -1, .report = -1,
+                            .norm = true};
+  for (int i = 0; i < p->n_reports; i++)
+    cmp->q[2 + i] = (CmpQuantity){.name = p->report_names[i], .label = p->report_names[i], .column = -1, .report = i};
+  for (char *tok = maximize, *next; tok; tok = next) {
+    next = strchr(tok, ',');
+    if (next) *next++ = '\0';
+    int found = -1;
+    for (int i = 0; i < p->n_reports; i++)
+      if (strcmp(p->report_names[i], tok) == 0) found = i;
+    if (found < 0) {
+      if (p->n_reports) error("--maximize: '%s' is not a report of the program", tok);
+      else error("--maximize: '%s' is not a report of the program (it has none)", tok);
+      const char *near = diag_suggest(tok, (const char *const *)p->report_names, (size_t)p->n_reports);
+      if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
+      return 1;
+    }
+    cmp->q[2 + found].maximize = true;
+  }
+  for (int r = 0; r < cmp->nruns; r++) {
+    cmp->runs[r].stats = calloc((size_t)cmp->nq, sizeof(CmpStats));
+    if (!cmp->runs[r].stats) exit(3);
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ outputs */
+
+/* PREFIX from -o, or DIR/NAME for --out-dir DIR (default NAME_compare), creating DIR. */
+static int make_prefix(Compare *cmp, const char *prefix, const char *out_dir) {
+  const char *name = cmp->p->name && cmp->p->name[0] ? cmp->p->name : "compare";
+  if (prefix) {
+    size_t len = strlen(prefix);
+    if (!len || prefix[len - 1] == '/') {
+      error("-o expects a file name prefix (outputs are PREFIX.csv, PREFIX.gp, PREFIX_f.svg, ...), got '%s'", prefix);
+      fprintf(stderr, "hint: use --out-dir DIR to write into a directory\n");
+      return 1;
+    }
+    cmp->prefix = xstrdup(prefix);
+    return 0;
+  }
+  char *dir = out_dir ? xstrdup(out_dir) : xasprintf("%s_compare", name);
+  struct stat st;
+  if (mkdir(dir, 0777) != 0 && !(errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))) {
+    error("cannot create the output directory '%s': %s", dir, errno == EEXIST ? "a file has that name" : strerror(errno));
+    free(dir);
+    return 1;
+  }
+  size_t len = strlen(dir);
+  cmp->prefix = xasprintf("%s%s%s", dir, len && dir[len - 1] == '/' ? "" : "/", name);
+  free(dir);
+  return 0;
+}
+
+/* Split a CSV row of numbers (no quoting: the trace quotes only header names) into fields. */
+static int split_fields(char *line, char **fields, int max) {
+  int n = 0;
+  for (char *s = line;; s++) {
+    if (n < max) fields[n] = s;
+    n++;
+    s += strcspn(s, ",\n");
+    if (*s != ',') {
+      *s = '\0';
+      break;
+    }
+    *s = '\0';
+  }
+  return n;
+}
+
+/* From the first trace's header: the column of every quantity (reports follow ritz_max). */
+static int locate_columns(Compare *cmp, const char *header) {
+  char *h = xstrdup(header);
+  int ncols = 1;
+  for (const char *s = h; *s; s++) ncols += *s == ',';
+  char **fields = malloc(sizeof(char *) * (size_t)ncols);
+  if (!fields) exit(3);
+  split_fields(h, fields, ncols);
+  int ritz_max = -1;
+  for (int k = 0; k < ncols; k++) {
+    if (strcmp(fields[k], "f") == 0 && cmp->q[0].column < 0) cmp->q[0].column = k;
+    if (strcmp(fields[k], "hypergrad_norm") == 0) cmp->q[1].column = k;
+    if (strcmp(fields[k], "ritz_max") == 0) ritz_max = k;
+    if (strcmp(fields[k], "time") == 0) cmp->time_column = k;
+  }
+  for (int i = 2; i < cmp->nq; i++) cmp->q[i].column = ritz_max < 0 ? -1 : ritz_max + 1 + cmp->q[i].report;
+  int bad = cmp->time_column < 0;
+  for (int i = 0; i < cmp->nq; i++) {
+    CmpQuantity *q = &cmp->q[i];
+    bad |= q->column < 0 || q->column >= ncols;
+    int first = 0;
+    while (first < ncols && strcmp(fields[first], q->name) != 0) first++;
+    q->by_name = first == q->column;
+  }
+  free(fields);
+  free(h);
+  if (bad) error("internal error: unexpected trace header '%s' (%s:%d)", header, __FILE__, __LINE__);
+  return bad;
+}
+
+static void add_stat(CmpStats *s, const char *field) {
+  char *end;
+  double v = strtod(field, &end);
+  if (end == field || *end || !(v - v == 0)) return; /* empty (not computed) or non-finite */
+  if (s->n_finite++ == 0 || v > s->max_finite) s->max_finite = v;
+  if (v > 0 && (s->n_positive++ == 0 || v < s->min_positive)) s->min_positive = v;
+}
+
+/* Append run r's trace (rt_run.c's format) to the combined CSV, prefixed with the method,
+ * and gather the stats of its quantities. The first trace gives the header. */
+static int merge_trace(Compare *cmp, CmpRun *r, const char *path, FILE *csv, char **header) {
+  FILE *t = fopen(path, "r");
+  if (!t) return 0; /* the run stopped before its first trace point (status 1) */
+  char *line = NULL, **fields = NULL;
+  size_t cap = 0;
+  int rc = 0, ncols = 0;
+  if (getline(&line, &cap, t) > 0) {
+    if (!*header) {
+      *header = xstrdup(line);
+      fprintf(csv, "method,%s", line);
+      rc = locate_columns(cmp, line);
+    } else if (strcmp(*header, line) != 0) {
+      error("internal error: the traces of two methods have different columns (%s:%d)", __FILE__, __LINE__);
+      rc = 1;
+    }
+    for (const char *s = line; *s; s++) ncols += *s == ',';
+    ncols++;
+    fields = malloc(sizeof(char *) * (size_t)ncols);
+    if (!fields) exit(3);
+  }
+  while (rc == 0 && getline(&line, &cap, t) > 0) {
+    fprintf(csv, "%s,%s", r->method, line);
+    r->rows++;
+    if (split_fields(line, fields, ncols) != ncols) continue;
+    for (int i = 0; i < cmp->nq; i++) add_stat(&r->stats[i], fields[cmp->q[i].column]);
+    double time = strtod(fields[cmp->time_column], NULL);
+    if (time > cmp->time_max) cmp->time_max = time;
+  }
+  free(fields);
+  free(line);
+  fclose(t);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ the runs */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig) {
+  (void)sig;
+  interrupted = 1;
+  rt_request_stop();
+}
+
+/* Print the runtime's messages of one run, naming the method: "bloc: error: ..." becomes
+ * "bloc compare: METHOD: error: ...". */
+static void forward_messages(const char *method, const char *text) {
+  for (const char *s = text; *s;) {
+    size_t len = strcspn(s, "\n");
+    if (strncmp(s, "bloc: ", 6) == 0) fprintf(stderr, "bloc " CMD ": %s: %.*s\n", method, (int)(len - 6), s + 6);
+    else fprintf(stderr, "%.*s\n", (int)len, s);
+    s += len + (s[len] == '\n');
+  }
+}
+
+/* Run every method in order, each with its own trace in tmpdir, merged into csv as it ends.
+ * Ctrl-C stops the running method (its results are kept) and skips the rest. */
+static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv) {
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigint;
+  sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills, as usual */
+  sigemptyset(&sa.sa_mask);
+  interrupted = 0;
+  sigaction(SIGINT, &sa, &old);
+  char *header = NULL;
+  int rc = 0;
+  for (int i = 0; i < cmp->nruns && !interrupted && rc == 0; i++) {
+    CmpRun *r = &cmp->runs[i];
+    char *trace = xasprintf("%s/%d-%s.csv", tmpdir, i, r->method);
+    char *msg = NULL;
+    size_t msg_len = 0;
+    FILE *messages = open_memstream(&msg, &msg_len);
+    if (!messages) exit(3);
+    RtRunConfig cfg;
+    rt_run_config_init(&cfg);
+    cfg.trace_path = trace;
+    cfg.quiet = cmp->quiet;
+    cfg.messages = messages;
+    cfg.handle_sigint = false;
+    if (a->seed_set) cfg.seed = (int64_t)a->seed;
+    rt_solve(cmp->p, &r->opt, &cfg, &r->res);
+    r->state = CMP_RAN;
+    fclose(messages);
+    forward_messages(r->method, msg);
+    free(msg);
+    rc = merge_trace(cmp, r, trace, csv, &header);
+    unlink(trace);
+    free(trace);
+    if (r->res.status == RT_STATUS_INTERRUPTED) interrupted = 1;
+  }
+  sigaction(SIGINT, &old, NULL);
+  free(header);
+  if (interrupted && !cmp->quiet)
+    fprintf(stderr, "bloc " CMD ": note: interrupted; the methods not run yet are skipped\n");
+  return rc;
+}
+
+/* 0 when at least one method finished, else the worst status; 130 after Ctrl-C. */
+static int exit_status(const Compare *cmp) {
+  if (interrupted) return RT_STATUS_INTERRUPTED;
+  int worst = 0;
+  for (int i = 0; i < cmp->nruns; i++) {
+    const CmpRun *r = &cmp->runs[i];
+    if (r->state != CMP_RAN) continue;
+    if (r->res.status == RT_STATUS_OK) return 0;
+    if (r->res.status > worst) worst = r->res.status;
+  }
+  return worst;
+}
+
+static void print_outputs(const Compare *cmp, FILE *out) {
+  fprintf(out, "\nwrote %s and %s", cmp->csv_path, cmp->gp_path);
+  int nplots = 0;
+  for (int i = 0; i < cmp->nq; i++) nplots += cmp->q[i].svg != NULL;
+  if (nplots) {
+    fprintf(out, "; plots:");
+    for (int i = 0; i < cmp->nq; i++)
+      if (cmp->q[i].svg) fprintf(out, " %s", cmp->q[i].svg);
+  }
+  fputc('\n', out);
+}
+
+static void cmp_free(Compare *cmp) {
+  for (int i = 0; i < cmp->nruns; i++) {
+    if (cmp->runs[i].state == CMP_RAN) rt_result_free(&cmp->runs[i].res);
+    free(cmp->runs[i].stats);
+  }
+  free(cmp->runs);
+  for (int i = 0; i < cmp->nq; i++) free(cmp->q[i].svg);
+  free(cmp->q);
+  free(cmp->csv_path);
+  free(cmp->gp_path);
+  free(cmp->prefix);
+}
+
+/* Everything after the checks: outputs, runs, plots, table. Returns the exit status. */
+static int compare(Compare *cmp, const CmdArgs *a, const char *prefix, const char *out_dir) {
+  if (make_prefix(cmp, prefix, out_dir)) return 1;
+  cmp->csv_path = xasprintf("%s.csv", cmp->prefix);
+  cmp->gp_path = xasprintf("%s.gp", cmp->prefix);
+  FILE *csv = fopen(cmp->csv_path, "w");
+  if (!csv) {
+    error("cannot write '%s': %s", cmp->csv_path, strerror(errno));
+    return 1;
+  }
+  const char *tmp = getenv("TMPDIR");
+  char *tmpdir = xasprintf("%s/bloc-compare-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+  if (!mkdtemp(tmpdir)) {
+    error("cannot create a temporary directory '%s': %s", tmpdir, strerror(errno));
+    free(tmpdir);
+    fclose(csv);
+    return 1;
+  }
+  int rc = run_all(cmp, a, tmpdir, csv);
+  rmdir(tmpdir);
+  free(tmpdir);
+  bool bad = ferror(csv);
+  if (fclose(csv) || bad) {
+    error("error writing '%s'", cmp->csv_path);
+    rc = 1;
+  }
+  if (rc) return rc;
+  rc = cmp_plot(cmp);
+  cmp_print_table(cmp, stdout);
+  print_outputs(cmp, stdout);
+  return rc ? rc : exit_status(cmp);
+}
+
+int cmd_compare(int argc, char **argv) {
+  const char *methods = NULL, *prefix = NULL, *out_dir = NULL, *axis = NULL, *quiet = NULL, *maximize = NULL;
+  const char **set_texts = NULL;
+  int nsets = 0;
+  CmdFlag flags[] = {
+    {"--methods", true, &methods, false, NULL, NULL}, {"--set", true, NULL, true, &set_texts, &nsets},
+    {"--out-dir", true, &out_dir, false, NULL, NULL}, {"-o", true, &prefix, false, NULL, NULL},
+    {"--x-axis", true, &axis, false, NULL, NULL},     {"--maximize", true, &maximize, false, NULL, NULL},
+    {"--quiet", false, &quiet, false, NULL, NULL},
+  };
+  CmdArgs a = {.cmd = CMD};
+  Compare cmp = {0};
+  CmpSet *sets = NULL;
+  char *method_buf = NULL, *maximize_buf = NULL;
+  BloCompiled *c = NULL;
+  int rc = cmd_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]), &a);
+  if (rc == 2) { /* --help */
+    rc = 0;
+    goto done;
+  }
+  if (rc) goto done;
+  cmp.axis = CMP_AXIS_BOTH;
+  cmp.time_column = -1;
+  cmp.quiet = quiet != NULL;
+  if (!methods) rc = cmd_usage_error(CMD, "'compare' needs --methods M1,M2,... (methods: %s)", rt_method_names());
+  else if (prefix && out_dir) rc = cmd_usage_error(CMD, "-o and --out-dir cannot be used together");
+  else if (axis && strcmp(axis, "time") == 0) cmp.axis = CMP_AXIS_TIME;
+  else if (axis && strcmp(axis, "steps") == 0) cmp.axis = CMP_AXIS_STEPS;
+  else if (axis && strcmp(axis, "both") != 0) rc = cmd_usage_error(CMD, "--x-axis expects time, steps or both, got '%s'", axis);
+  if (rc == 0) rc = parse_methods(method_buf = xstrdup(methods), &cmp);
+  if (rc == 0) {
+    sets = calloc((size_t)nsets + 1, sizeof *sets);
+    if (!sets) exit(3);
+    rc = parse_sets(set_texts, nsets, &cmp, sets);
+  }
+  if (rc == 0) rc = cmd_compile(&a, false, &c);
+  if (rc == 0) {
+    cmp.p = &c->problem;
+    rc = make_quantities(&cmp, maximize_buf = maximize ? xstrdup(maximize) : NULL);
+  }
+  if (rc == 0) rc = resolve_options(c, &cmp, sets, nsets);
+  if (rc == 0) rc = check_runs(&cmp, &a);
+  if (rc == 0) rc = compare(&cmp, &a, prefix, out_dir);
+done:
+  cmp_free(&cmp);
+  blo_compiled_free(c);
+  cmd_args_free(&a);
+  free(sets);
+  free(set_texts);
+  free(method_buf);
+  free(maximize_buf);
+  return rc;
+}

@@ -1,0 +1,129 @@
+#!/bin/sh
+# compare.sh — `bloc compare` end to end (make check): three methods on tests/e2e/compare.blo
+# with the interpreter backend. Checks the combined CSV (one block per method, in order, steps
+# increasing from 0), that a method's block equals `bloc run`'s trace of it (one compilation,
+# one seed), the plots and the gnuplot script (when bloc has a gnuplot; and the note when it has
+# none), the summary table, a numerically failing method that still appears, and exit statuses.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+src=${top_srcdir:-$here/../..}
+build=${top_builddir:-$src}
+bloc=${BLOC:-$build/bloc}
+prog=$src/tests/e2e/compare.blo
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() {
+  echo "FAIL: $*"
+  fails=$((fails + 1))
+}
+# under --enable-asan/--enable-ubsan a report may come with an expected exit status: look for it
+sanitizers() {
+  if grep -q 'Sanitizer\|runtime error' "$1"; then fail "sanitizer report in $1:"; cat "$1"; fi
+}
+# gnuplot as configure found it (bloc's default), unless the caller chose one
+has_gnuplot=no
+if [ -n "${BLOC_GNUPLOT+set}" ]; then
+  [ -n "$BLOC_GNUPLOT" ] && has_gnuplot=yes
+elif grep -q '^#define BLOC_GNUPLOT ' "$build/config.h" 2>/dev/null; then
+  has_gnuplot=yes
+fi
+
+methods="lancbio aid_cg soba"
+common="--backend=interp --seed 3 --set outer_steps=30"
+soba="--set soba.inner_steps=1"  # the program says inner_steps = 3; soba takes 1
+
+# ---- three methods that finish
+"$bloc" compare "$prog" --methods lancbio,aid_cg,soba $common $soba --out-dir "$tmp/out" >"$tmp/stdout" 2>"$tmp/stderr"
+st=$?
+sanitizers "$tmp/stderr"
+[ $st = 0 ] || { fail "compare exited with $st"; cat "$tmp/stderr"; }
+csv=$tmp/out/quadratic.csv
+if [ ! -s "$csv" ]; then
+  fail "no CSV $csv"
+else
+  head -n 1 "$csv" | grep -q '^method,step,time,f,g,grad_y_g_norm,hypergrad_norm,residual,ritz_min,ritz_max,x_norm,lower_residual,calls_f,' ||
+    fail "CSV header: $(head -n 1 "$csv")"
+  # one block per method, in --methods order; steps 0, 5, ..., 30 in each
+  blocks=$(awk -F, 'NR > 1 && $1 != prev { printf "%s ", $1; prev = $1 }' "$csv")
+  [ "$blocks" = "$methods " ] || fail "CSV blocks '$blocks', expected '$methods '"
+  bad=$(awk -F, 'NR > 1 { if ($1 != m) { m = $1; if ($2 != 0) print "first step " $2 " of " m }
+                          else if ($2 + 0 <= last + 0) print "step " $2 " after " last " in " m; last = $2 }' "$csv")
+  [ -z "$bad" ] || fail "CSV steps: $bad"
+  for m in $methods; do
+    last=$(awk -F, -v m="$m" '$1 == m { s = $2 } END { print s }' "$csv")
+    [ "$last" = 30 ] || fail "the block of $m ends at step '$last', expected 30"
+  done
+  # the block of aid_cg is bloc run's trace of aid_cg (time column aside)
+  "$bloc" run "$prog" --method aid_cg $common --set trace_every=5 --quiet --trace "$tmp/run.csv" 2>"$tmp/run.err" ||
+    fail "bloc run: $(cat "$tmp/run.err")"
+  sanitizers "$tmp/run.err"
+  cut -d, -f1,3- "$tmp/run.csv" | tail -n +2 >"$tmp/run.rows"
+  awk -F, '$1 == "aid_cg"' "$csv" | cut -d, -f2,4- >"$tmp/cmp.rows"
+  cmp -s "$tmp/run.rows" "$tmp/cmp.rows" || fail "the aid_cg block differs from bloc run's trace: $(diff "$tmp/run.rows" "$tmp/cmp.rows" | head -5)"
+fi
+[ -s "$tmp/out/quadratic.gp" ] || fail "no gnuplot script"
+for q in f hypergrad_norm x_norm lower_residual; do
+  svg=$tmp/out/quadratic_$q.svg
+  if [ $has_gnuplot = yes ]; then
+    grep -q '<svg' "$svg" 2>/dev/null || fail "no plot $svg"
+  elif [ -e "$svg" ]; then
+    fail "a plot $svg without gnuplot"
+  fi
+done
+# the script reruns from any directory and rewrites the plots next to itself
+if [ $has_gnuplot = yes ]; then
+  gnuplot=${BLOC_GNUPLOT:-$(sed -n 's/^#define BLOC_GNUPLOT "\(.*\)"$/\1/p' "$build/config.h")}
+  rm -f "$tmp/out/quadratic_f.svg"
+  (cd / && "$gnuplot" "$tmp/out/quadratic.gp") 2>"$tmp/gp.err" || fail "rerunning the script: $(cat "$tmp/gp.err")"
+  grep -q '<svg' "$tmp/out/quadratic_f.svg" 2>/dev/null || fail "rerunning the script wrote no $tmp/out/quadratic_f.svg"
+fi
+# the table: a header, a row per method with status 0, a best mark
+grep -q '^method  *status  *stop  *steps' "$tmp/stdout" || fail "no table header: $(cat "$tmp/stdout")"
+for m in $methods; do
+  grep -q "^$m  *0  *outer_steps  *30 " "$tmp/stdout" || fail "no table row for $m: $(cat "$tmp/stdout")"
+done
+grep -q '\*' "$tmp/stdout" || fail "no best value marked"
+grep -q "wrote $tmp/out/quadratic.csv" "$tmp/stdout" || fail "the outputs are not listed"
+
+# ---- a method that diverges still appears, with its status; others finished: status 0
+"$bloc" compare "$prog" --methods aid_cg,soba $common $soba --set soba.x_step=1e6 --quiet -o "$tmp/div" \
+  >"$tmp/stdout" 2>"$tmp/stderr"
+st=$?
+sanitizers "$tmp/stderr"
+[ $st = 0 ] || fail "compare with one diverging method exited with $st"
+grep -q '^soba  *2  *numerical_failure ' "$tmp/stdout" || fail "no failed row for soba: $(cat "$tmp/stdout")"
+grep -q '^bloc compare: soba: error: divergence at outer step' "$tmp/stderr" || fail "no message naming soba: $(cat "$tmp/stderr")"
+grep -q '^soba,' "$tmp/div.csv" || fail "no rows of soba in the CSV"
+
+# ---- every method fails: the worst status
+"$bloc" compare "$prog" --methods soba $common $soba --set x_step=1e6 --quiet -o "$tmp/all" >/dev/null 2>"$tmp/stderr"
+st=$?
+sanitizers "$tmp/stderr"
+[ $st = 2 ] || fail "compare with every method failing exited with $st, expected 2"
+
+# ---- no gnuplot: CSV and script, no plots, a note; default output directory
+mkdir "$tmp/cwd"
+(cd "$tmp/cwd" && BLOC_GNUPLOT= "$bloc" compare "$prog" --methods lancbio,aid_cg $common --x-axis steps --maximize x_norm) \
+  >"$tmp/stdout" 2>"$tmp/stderr"
+st=$?
+sanitizers "$tmp/stderr"
+[ $st = 0 ] || fail "compare without gnuplot exited with $st"
+[ -s "$tmp/cwd/quadratic_compare/quadratic.csv" ] || fail "no CSV in the default directory quadratic_compare"
+[ -s "$tmp/cwd/quadratic_compare/quadratic.gp" ] || fail "no script without gnuplot"
+ls "$tmp/cwd/quadratic_compare/"*.svg >/dev/null 2>&1 && fail "plots without gnuplot"
+grep -q 'note: no plots: BLOC_GNUPLOT is empty' "$tmp/stderr" || fail "no note about the plots: $(cat "$tmp/stderr")"
+grep -q 'outer steps' "$tmp/cwd/quadratic_compare/quadratic.gp" || fail "--x-axis steps: no step axis in the script"
+grep -q 'wall time' "$tmp/cwd/quadratic_compare/quadratic.gp" && fail "--x-axis steps: a time axis in the script"
+grep -q 'largest for the --maximize reports' "$tmp/stdout" || fail "--maximize is not in the table's note: $(cat "$tmp/stdout")"
+
+# ---- an output prefix in a missing directory: an error before running
+"$bloc" compare "$prog" --methods lancbio $common -o "$tmp/missing/x" >"$tmp/stdout" 2>"$tmp/stderr"
+st=$?
+sanitizers "$tmp/stderr"
+[ $st = 1 ] || fail "compare -o into a missing directory exited with $st"
+grep -q "cannot write '$tmp/missing/x.csv'" "$tmp/stderr" || fail "no error for the missing directory: $(cat "$tmp/stderr")"
+[ -s "$tmp/stdout" ] && fail "output after an error: $(cat "$tmp/stdout")"
+
+if [ $fails = 0 ]; then echo "compare: all checks passed"; else echo "compare: $fails checks failed"; fi
+[ $fails = 0 ]
