@@ -1,0 +1,304 @@
+/* jit.c — compiling an IrProblem's kernels with LLVM (see jit.h): plan, generate one module,
+ * verify, optimise for the host CPU with the new pass manager, hand it to an ORC LLJIT whose
+ * only external symbols are an explicit table (libm, memset/memcpy, CBLAS), look the kernels
+ * up. Every LLVM failure becomes an "internal error: ..." message, never a crash. */
+#define _GNU_SOURCE
+#include "jit.h"
+
+#include <cblas.h>
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/Error.h>
+#include <llvm-c/LLJIT.h>
+#include <llvm-c/Orc.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cg_llvm.h"
+
+struct JitModule {
+  LLVMOrcLLJITRef jit;
+  BloKernelFn fn[BLO_K_COUNT];
+  char sym[BLO_K_COUNT][64];
+  int64_t work_size;
+  char *ir;
+  JitTimings t;
+  Arena arena; /* the plans */
+  SchedPlan plan;
+};
+
+JitOptions jit_default_options(void) {
+  JitOptions o;
+  memset(&o, 0, sizeof o);
+  o.opt_level = 2;
+  o.verify = true;
+  return o;
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || !errlen) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+/* "internal error: <what>: <LLVM's message>" (first line); consumes e. */
+static void llvm_err(char *err, size_t errlen, const char *what, LLVMErrorRef e) {
+  char *msg = LLVMGetErrorMessage(e);
+  size_t n = strcspn(msg, "\n");
+  set_err(err, errlen, "internal error: %s: %.*s", what, (int)n, msg);
+  LLVMDisposeErrorMessage(msg);
+}
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_status;
+
+static void init_llvm(void) {
+  if (LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter()) init_status = -1;
+}
+
+/* ------------------------------------------------------------------ the symbol table */
+
+typedef struct JitSym {
+  const char *name;
+  uintptr_t addr;
+} JitSym;
+
+#define SYM(f) {#f, (uintptr_t)&f}
+static const JitSym jit_syms[] = {
+  SYM(exp), SYM(exp2), SYM(expm1), SYM(log), SYM(log2), SYM(log10), SYM(log1p), SYM(sqrt), SYM(cbrt),
+  SYM(sin), SYM(cos), SYM(tan), SYM(sincos), SYM(tanh), SYM(pow), SYM(floor), SYM(ceil), SYM(round),
+  SYM(trunc), SYM(fabs), SYM(fmod), SYM(fmax), SYM(fmin), SYM(ldexp), SYM(frexp),
+  SYM(memset), SYM(memcpy), SYM(memmove),
+  SYM(cblas_dgemm), SYM(cblas_dgemv), SYM(cblas_dger),
+};
+#undef SYM
+
+static LLVMErrorRef define_symbols(LLVMOrcLLJITRef jit) {
+  size_t n = sizeof jit_syms / sizeof jit_syms[0];
+  LLVMOrcCSymbolMapPair pairs[sizeof jit_syms / sizeof jit_syms[0]];
+  for (size_t i = 0; i < n; i++) {
+    pairs[i].Name = LLVMOrcLLJITMangleAndIntern(jit, jit_syms[i].name);
+    pairs[i].Sym.Address = (LLVMOrcJITTargetAddress)jit_syms[i].addr;
+    pairs[i].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
+    pairs[i].Sym.Flags.TargetFlags = 0;
+  }
+  LLVMOrcMaterializationUnitRef mu = LLVMOrcAbsoluteSymbols(pairs, n);
+  LLVMErrorRef e = LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(jit), mu);
+  if (e) LLVMOrcDisposeMaterializationUnit(mu);
+  return e;
+}
+
+/* ------------------------------------------------------------------ compile */
+
+static const char *pipeline(int level) {
+  switch (level) {
+  case 0: return "default<O0>";
+  case 1: return "default<O1>";
+  case 3: return "default<O3>";
+  default: return "default<O2>";
+  }
+}
+
+/* Optimise mod for the host CPU; returns 0 or -1 with err set. */
+static int optimize(LLVMModuleRef mod, const char *triple, const char *cpu, const char *features, int level,
+                    const char *passes, char *err, size_t errlen) {
+  LLVMTargetRef target;
+  char *msg = NULL;
+  if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
+    set_err(err, errlen, "internal error: no LLVM target for '%s': %s", triple, msg ? msg : "?");
+    LLVMDisposeMessage(msg);
+    return -1;
+  }
+  LLVMDisposeMessage(msg);
+  LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, triple, cpu, features,
+                                                    level >= 3 ? LLVMCodeGenLevelAggressive : LLVMCodeGenLevelDefault,
+                                                    LLVMRelocDefault, LLVMCodeModelJITDefault);
+  if (!tm) {
+    set_err(err, errlen, "internal error: cannot create an LLVM target machine for '%s'", triple);
+    return -1;
+  }
+  LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+  LLVMPassBuilderOptionsSetLoopVectorization(po, level >= 2);
+  LLVMPassBuilderOptionsSetSLPVectorization(po, level >= 2);
+  LLVMPassBuilderOptionsSetLoopInterleaving(po, level >= 2);
+  LLVMPassBuilderOptionsSetLoopUnrolling(po, level >= 2);
+  LLVMErrorRef e = LLVMRunPasses(mod, passes ? passes : pipeline(level), tm, po);
+  LLVMDisposePassBuilderOptions(po);
+  LLVMDisposeTargetMachine(tm);
+  if (e) {
+    llvm_err(err, errlen, "LLVM optimisation failed", e);
+    return -1;
+  }
+  return 0;
+}
+
+int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char *err, size_t errlen) {
+  JitOptions defaults = jit_default_options();
+  if (!opt) opt = &defaults;
+  *out = NULL;
+  if (err && errlen) err[0] = '\0';
+  double t0 = now_ms();
+  pthread_once(&init_once, init_llvm);
+  if (init_status) {
+    set_err(err, errlen, "internal error: cannot initialise the LLVM native target");
+    return -1;
+  }
+  JitModule *m = calloc(1, sizeof *m);
+  if (!m) {
+    set_err(err, errlen, "internal error: out of memory");
+    return -1;
+  }
+  arena_init(&m->arena);
+  if (sched_problem(p, &opt->sched, &m->arena, &m->plan, err, errlen)) {
+    jit_free(m);
+    return -1;
+  }
+  m->work_size = m->plan.work_size;
+  double t1 = now_ms();
+  m->t.plan_ms = t1 - t0;
+
+  LLVMErrorRef e = LLVMOrcCreateLLJIT(&m->jit, NULL);
+  if (e) {
+    m->jit = NULL;
+    llvm_err(err, errlen, "cannot create the LLVM JIT", e);
+    jit_free(m);
+    return -1;
+  }
+  const char *triple = LLVMOrcLLJITGetTripleString(m->jit);
+  double t2 = now_ms();
+  m->t.jit_ms = t2 - t1;
+
+  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+  LLVMContextRef ctx = LLVMOrcThreadSafeContextGetContext(tsc);
+  LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("bloc", ctx);
+  LLVMSetTarget(mod, triple);
+  LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr(m->jit));
+  char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+  Cg cg;
+  cg_init(&cg, ctx, mod, cpu, features);
+  int rc = 0;
+  for (int id = 0; id < BLO_K_COUNT && rc == 0; id++) {
+    if (!m->plan.present[id]) continue;
+    const SchedKernel *k = &m->plan.kernels[id];
+    if (k->name && *k->name) snprintf(m->sym[id], sizeof m->sym[id], "bloc_%s", k->name);
+    else snprintf(m->sym[id], sizeof m->sym[id], "bloc_kernel%d", id);
+    rc = cg_kernel(&cg, k, m->sym[id], err, errlen);
+  }
+  cg_dispose(&cg);
+  double t3 = now_ms();
+  m->t.codegen_ms = t3 - t2;
+  if (rc == 0 && opt->verify) {
+    char *msg = NULL;
+    if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
+      size_t n = msg ? strcspn(msg, "\n") : 0;
+      set_err(err, errlen, "internal error: LLVM module verification failed: %.*s", (int)n, msg ? msg : "");
+      rc = -1;
+    }
+    LLVMDisposeMessage(msg);
+  }
+  double t4 = now_ms();
+  m->t.verify_ms = t4 - t3;
+  if (rc == 0) rc = optimize(mod, triple, cpu, features, opt->opt_level, opt->passes, err, errlen);
+  LLVMDisposeMessage(cpu);
+  LLVMDisposeMessage(features);
+  double t5 = now_ms();
+  m->t.optimize_ms = t5 - t4;
+  if (rc == 0 && opt->keep_ir) {
+    char *s = LLVMPrintModuleToString(mod);
+    m->ir = strdup(s);
+    LLVMDisposeMessage(s);
+  }
+  if (rc) {
+    LLVMDisposeModule(mod);
+    LLVMOrcDisposeThreadSafeContext(tsc);
+    jit_free(m);
+    return -1;
+  }
+  if ((e = define_symbols(m->jit))) {
+    llvm_err(err, errlen, "cannot define the runtime symbols", e);
+    LLVMDisposeModule(mod);
+    LLVMOrcDisposeThreadSafeContext(tsc);
+    jit_free(m);
+    return -1;
+  }
+  /* the JIT owns the module from here on, even when adding it fails */
+  LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(mod, tsc);
+  e = LLVMOrcLLJITAddLLVMIRModule(m->jit, LLVMOrcLLJITGetMainJITDylib(m->jit), tsm);
+  LLVMOrcDisposeThreadSafeContext(tsc);
+  if (e) {
+    llvm_err(err, errlen, "cannot add the module to the JIT", e);
+    jit_free(m);
+    return -1;
+  }
+  for (int id = 0; id < BLO_K_COUNT; id++) {
+    if (!m->plan.present[id]) continue;
+    LLVMOrcExecutorAddress addr = 0;
+    if ((e = LLVMOrcLLJITLookup(m->jit, &addr, m->sym[id]))) {
+      char what[128];
+      snprintf(what, sizeof what, "cannot resolve kernel '%s'", m->sym[id]);
+      llvm_err(err, errlen, what, e);
+      jit_free(m);
+      return -1;
+    }
+    m->fn[id] = (BloKernelFn)(uintptr_t)addr;
+  }
+  double t6 = now_ms();
+  m->t.jit_ms += t6 - t5;
+  m->t.total_ms = t6 - t0;
+  *out = m;
+  return 0;
+}
+
+BloKernelFn jit_kernel(const JitModule *m, BloKernelId id) {
+  if (!m || (int)id < 0 || id >= BLO_K_COUNT) return NULL;
+  return m->fn[id];
+}
+
+int64_t jit_work_size(const JitModule *m) { return m ? m->work_size : 0; }
+
+const SchedKernel *jit_plan(const JitModule *m, BloKernelId id) {
+  if (!m || (int)id < 0 || id >= BLO_K_COUNT || !m->plan.present[id]) return NULL;
+  return &m->plan.kernels[id];
+}
+
+const JitTimings *jit_timings(const JitModule *m) { return &m->t; }
+
+const char *jit_symbol(const JitModule *m, BloKernelId id) {
+  if (!m || (int)id < 0 || id >= BLO_K_COUNT || !m->plan.present[id]) return NULL;
+  return m->sym[id];
+}
+
+void jit_print_module(const JitModule *m, FILE *out) {
+  if (m && m->ir) fputs(m->ir, out);
+  else fprintf(out, "; optimised LLVM IR not kept (compile with JitOptions.keep_ir)\n");
+}
+
+void jit_free(JitModule *m) {
+  if (!m) return;
+  if (m->jit) {
+    LLVMErrorRef e = LLVMOrcDisposeLLJIT(m->jit);
+    if (e) {
+      char *msg = LLVMGetErrorMessage(e);
+      fprintf(stderr, "bloc: internal error: disposing the JIT: %s\n", msg);
+      LLVMDisposeErrorMessage(msg);
+    }
+  }
+  free(m->ir);
+  arena_free(&m->arena);
+  free(m);
+}
