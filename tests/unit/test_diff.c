@@ -28,7 +28,7 @@ typedef struct Vars {
 typedef IrNode *(*BuildFn)(IrGraph *g, const Vars *v);
 
 static double Ddata[12], ddata[3];
-static int64_t samples[2] = {3, 1};
+static int64_t samples[4] = {3, 1, 2, 0}; /* set 0 at offset 0, set 1 (c_gather) at offset 2 */
 
 static void make_vars(IrGraph *g, Vars *v) {
   v->a = ir_var(g, 0, 0, 0, shape_vector(3));
