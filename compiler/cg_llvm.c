@@ -116,6 +116,11 @@ LLVMValueRef cg_fn(Cg *cg, CgFn f, LLVMTypeRef *type) {
     fn = blas_fn(cg, "cblas_dgemv", p, 12, &t);
     break;
   }
+  case CG_DSYMV: {
+    LLVMTypeRef p[11] = {Ti, Ti, Tn, Td, Tp, Tn, Tp, Tn, Td, Tp, Tn};
+    fn = blas_fn(cg, "cblas_dsymv", p, 11, &t);
+    break;
+  }
   case CG_DGER: {
     LLVMTypeRef p[10] = {Ti, Tn, Tn, Td, Tp, Tn, Tp, Tn, Tp, Tn};
     fn = blas_fn(cg, "cblas_dger", p, 10, &t);
@@ -501,6 +506,11 @@ static void emit_blas(Cg *cg, const SchedStep *st) {
     LLVMValueRef args[12] = {ci(cg, CblasRowMajor), ci(cg, b->trans_a ? CblasTrans : CblasNoTrans), bi(cg, b->m),
                              bi(cg, b->n), alpha, pa, bi(cg, ld_or_1(b->a.ld)), pb, bi(cg, 1), beta, pc, bi(cg, 1)};
     LLVMBuildCall2(cg->b, t, fn, args, 12, "");
+  } else if (st->kind == SS_SYMV) {
+    LLVMValueRef fn = cg_fn(cg, CG_DSYMV, &t);
+    LLVMValueRef args[11] = {ci(cg, CblasRowMajor), ci(cg, CblasUpper), bi(cg, b->m), alpha, pa,
+                             bi(cg, ld_or_1(b->a.ld)), pb, bi(cg, 1), beta, pc, bi(cg, 1)};
+    LLVMBuildCall2(cg->b, t, fn, args, 11, "");
   } else {
     LLVMValueRef fn = cg_fn(cg, CG_DGER, &t);
     LLVMValueRef args[10] = {ci(cg, CblasRowMajor), bi(cg, b->m), bi(cg, b->n), alpha, pa, bi(cg, 1), pb, bi(cg, 1),
@@ -562,6 +572,7 @@ int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_
     case SS_SCATTER: emit_scatter(cg, st); break;
     case SS_GEMM:
     case SS_GEMV:
+    case SS_SYMV:
     case SS_GER: emit_blas(cg, st); break;
     }
   }

@@ -84,7 +84,7 @@ static const JitSym jit_syms[] = {
   SYM(sin), SYM(cos), SYM(tan), SYM(sincos), SYM(tanh), SYM(pow), SYM(floor), SYM(ceil), SYM(round),
   SYM(trunc), SYM(fabs), SYM(fmod), SYM(fmax), SYM(fmin), SYM(ldexp), SYM(frexp),
   SYM(memset), SYM(memcpy), SYM(memmove),
-  SYM(cblas_dgemm), SYM(cblas_dgemv), SYM(cblas_dger),
+  SYM(cblas_dgemm), SYM(cblas_dgemv), SYM(cblas_dsymv), SYM(cblas_dger),
 };
 #undef SYM
 

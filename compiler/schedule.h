@@ -85,6 +85,7 @@ typedef enum SchedStepKind {
   SS_SCATTER, /* one SI_SCATTER item; domain = rows of the scattered tensor x its cols */
   SS_GEMM,    /* c = alpha op(a) op(b) + beta c, row-major; c is m x n, op(a) m x k */
   SS_GEMV,    /* c = alpha op(a) b + beta c; a stored m x n (op = transpose when trans_a) */
+  SS_SYMV,    /* c = alpha a b + beta c; a symmetric m x m data (upper triangle read) */
   SS_GER      /* c += alpha a b' ; c stored m x n, a [m], b [n] */
 } SchedStepKind;
 

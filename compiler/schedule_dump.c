@@ -125,6 +125,17 @@ void sched_dump(const SchedKernel *k, FILE *out) {
       print_buf(&b->b, out);
       fprintf(out, " + %g  (stored %" PRId64 "x%" PRId64 ")   ; %%%u\n", b->beta, b->m, b->n, b->node);
       break;
+    case SS_SYMV:
+      fprintf(out, "symv ");
+      print_buf(&b->c, out);
+      fprintf(out, " = ");
+      print_alpha(b, out);
+      fprintf(out, " * ");
+      print_buf(&b->a, out);
+      fprintf(out, " @ ");
+      print_buf(&b->b, out);
+      fprintf(out, " + %g  (symmetric %" PRId64 ")   ; %%%u\n", b->beta, b->m, b->node);
+      break;
     case SS_GER:
       fprintf(out, "ger ");
       print_buf(&b->c, out);
