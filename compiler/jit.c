@@ -135,8 +135,12 @@ static int optimize(LLVMModuleRef mod, const char *triple, const char *cpu, cons
   LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
   LLVMPassBuilderOptionsSetLoopVectorization(po, level >= 2);
   LLVMPassBuilderOptionsSetSLPVectorization(po, level >= 2);
-  LLVMPassBuilderOptionsSetLoopInterleaving(po, level >= 2);
-  LLVMPassBuilderOptionsSetLoopUnrolling(po, level >= 2);
+  /* Interleaving and unrolling triple the code (and epilogue vectorisation kicks in at
+   * VF x UF >= 16); instruction selection and loop strength reduction then dominate compile
+   * time, while the kernels, memory- or libm-bound, gain nothing measurable (see
+   * doc/performance.md). O3 keeps them. */
+  LLVMPassBuilderOptionsSetLoopInterleaving(po, level >= 3);
+  LLVMPassBuilderOptionsSetLoopUnrolling(po, level >= 3);
   LLVMErrorRef e = LLVMRunPasses(mod, passes ? passes : pipeline(level), tm, po);
   LLVMDisposePassBuilderOptions(po);
   LLVMDisposeTargetMachine(tm);

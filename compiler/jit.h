@@ -16,7 +16,9 @@
 #include "schedule.h"
 
 typedef struct JitOptions {
-  int opt_level;     /* 0..3 (new pass manager "default<On>"); default 2 */
+  int opt_level;     /* 0..3, the new pass manager's "default<On>" for the host CPU; default 2.
+                        2 vectorises without interleaving or unrolling (compile time);
+                        3 also interleaves and unrolls */
   bool keep_ir;      /* keep the optimised LLVM IR text for jit_print_module (bloc dump-llvm) */
   bool verify;       /* verify the module before optimising (default true; false skips it) */
   const char *passes; /* a new-pass-manager pipeline replacing the default (debugging), or NULL */
