@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,8 +489,15 @@ static LLVMValueRef alpha_of(Cg *cg, const SchedBlas *b) {
 
 static int64_t ld_or_1(int64_t ld) { return ld > 1 ? ld : 1; }
 
+static bool fits_blasint(int64_t v) { return sizeof(blasint) >= 8 || (v >= 0 && v <= INT32_MAX); }
+
 static void emit_blas(Cg *cg, const SchedStep *st) {
   const SchedBlas *b = &st->blas;
+  if (!fits_blasint(b->m) || !fits_blasint(b->n) || !fits_blasint(b->k) || !fits_blasint(b->a.ld) ||
+      !fits_blasint(b->b.ld) || !fits_blasint(b->c.ld)) {
+    cg_fail(cg, "a matrix dimension of %lld x %lld exceeds the BLAS integer type", (long long)b->m, (long long)b->n);
+    return;
+  }
   LLVMTypeRef t;
   LLVMValueRef alpha = alpha_of(cg, b), beta = cg_const_f64(cg, b->beta);
   LLVMValueRef pa = view_ptr(cg, &b->a), pb = view_ptr(cg, &b->b), pc = view_ptr(cg, &b->c);

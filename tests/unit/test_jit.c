@@ -529,6 +529,13 @@ static void test_errors_and_absent(void **state) {
   p.kernels[BLO_K_F].outs[0].offset = 3;
   assert_int_equal(jit_compile(&p, NULL, &m, err, sizeof err), -1);
   assert_non_null(strstr(err, "internal error"));
+  /* an LLVM failure (here: a pipeline LLVM does not know) is an internal error, not a crash */
+  p.kernels[BLO_K_F].outs[0].offset = 0;
+  JitOptions bad = jit_default_options();
+  bad.passes = "function(no-such-pass)";
+  assert_int_equal(jit_compile(&p, &bad, &m, err, sizeof err), -1);
+  assert_null(m);
+  assert_non_null(strstr(err, "internal error: LLVM optimisation failed"));
   /* kernels absent from the problem give NULL */
   p.kernels[BLO_K_F].outs[0].offset = 0;
   assert_int_equal(jit_compile(&p, NULL, &m, err, sizeof err), 0);
