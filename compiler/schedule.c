@@ -86,12 +86,16 @@ typedef struct Sch {
   uint8_t *folded;    /* product written by its accumulation root */
   int32_t *chain;     /* accumulation chain node: root id + 1 */
   int32_t *def;       /* step where the value is complete */
-  int32_t *first;     /* first step writing it */
   int32_t *last;      /* last step reading it */
+  uint8_t *blas_use;  /* the base of a BLAS operand (must stay a plain row-major buffer) */
   int32_t *share_step;
   SchedExpr **share;  /* full SI_WRITE expression of the node in step share_step */
   SchedBuf *loc;      /* where materialised nodes live; SB_WORK index = node id until allocated */
   uint8_t *has_loc;
+  /* work buffers: id = node id for a node's own buffer, n.. for extra (packed) buffers */
+  int32_t *bfirst, *blast; /* first write, last access (steps) */
+  int64_t *bsize;
+  uint32_t nbufs, capbufs;
   Step *steps;
   int nsteps, capsteps;
   int nsregs;
@@ -220,6 +224,8 @@ static bool contiguous(const Sch *s, const IrNode *n) {
 static void blas_operand(Sch *s, const IrNode *n) {
   while (n->op == IR_TRANSPOSE) n = n->args[0];
   if (!is_mem(s, n)) force(s, n);
+  while ((n->op == IR_RESHAPE || n->op == IR_SLICE) && !s->mat[n->id]) n = n->args[0];
+  s->blas_use[n->id] = 1;
 }
 
 static void decide(Sch *s) {
@@ -391,8 +397,28 @@ static SchedExpr *load_expr(Sch *s, SchedBuf b, Shape shape) {
   return e;
 }
 
+static void buf_touch(Sch *s, uint32_t b, int step, bool write) {
+  if (write && (s->bfirst[b] < 0 || s->bfirst[b] > step)) s->bfirst[b] = step;
+  if (s->blast[b] < step) s->blast[b] = step;
+}
+
+static uint32_t new_buffer(Sch *s, int64_t size) {
+  if (s->nbufs == s->capbufs) {
+    s->capbufs *= 2;
+    s->bfirst = realloc(s->bfirst, s->capbufs * sizeof(int32_t));
+    s->blast = realloc(s->blast, s->capbufs * sizeof(int32_t));
+    s->bsize = realloc(s->bsize, s->capbufs * sizeof(int64_t));
+    if (!s->bfirst || !s->blast || !s->bsize) exit(3);
+  }
+  uint32_t b = s->nbufs++;
+  s->bfirst[b] = s->blast[b] = -1;
+  s->bsize[b] = size;
+  return b;
+}
+
 static void note_use(Sch *s, const IrNode *n, int step) {
   if (s->last[n->id] < step) s->last[n->id] = step;
+  if (s->loc[n->id].base == SB_WORK) buf_touch(s, (uint32_t)s->loc[n->id].index, step, false);
 }
 
 /* A memory view of n (is_mem(n) holds); records the read at `step`. */
@@ -517,8 +543,8 @@ static void merge(Map *into, Map *from) {
 
 static void mark_written(Sch *s, uint32_t node, int step) {
   if (node == UINT32_MAX) return;
-  if (s->first[node] < 0 || s->first[node] > step) s->first[node] = step;
   if (s->def[node] < step) s->def[node] = step;
+  if (s->loc[node].base == SB_WORK) buf_touch(s, (uint32_t)s->loc[node].index, step, true);
 }
 
 /* Place an item in the newest compatible step (same kind and domain) where its operands are
@@ -714,11 +740,89 @@ static void build_cat(Sch *s, const IrNode *n) {
   }
 }
 
+/* ------------------------------------------------------------------ horizontal product fusion */
+
+enum { PACK_MAX = 8, PACK_MIN_LEFT = 32768, PACK_MAX_COLS = 256 };
+
+static const IrNode *strip_t(const IrNode *n, bool *trans) {
+  *trans = false;
+  while (n->op == IR_TRANSPOSE) {
+    *trans = !*trans;
+    n = n->args[0];
+  }
+  return n;
+}
+
+/* Its value is in memory now (a leaf, a materialised node already computed, or a view or
+ * transpose of one): a copy loop can read it. */
+static bool available(const Sch *s, const IrNode *n) {
+  while (n->op == IR_TRANSPOSE) n = n->args[0];
+  if (is_memleaf(n) || n->op == IR_CONST) return true;
+  if (s->mat[n->id]) return s->def[n->id] >= 0;
+  if (n->op == IR_RESHAPE || n->op == IR_SLICE) return available(s, n->args[0]);
+  return false;
+}
+
+/* Products A B1, A B2, ... sharing their left operand A run as one dgemm A [B1 B2 ...] into
+ * [C1 C2 ...]: A (a big data matrix) is streamed once instead of once per product. Their
+ * results become column blocks (strided views) of one buffer, so products another BLAS call
+ * reads are left alone. The right operands are copied side by side first (cheap: narrow).
+ * Returns false when n has no partner. */
+static bool pack_products(Sch *s, const IrNode *n, size_t pos, Chain **chains) {
+  if (s->opt->no_fusion || s->is_out[n->id] || s->blas_use[n->id]) return false;
+  bool ta;
+  const IrNode *a = strip_t(n->args[0], &ta);
+  int64_t m = n->shape.rows, k = n->args[0]->shape.cols;
+  if (m * k < PACK_MIN_LEFT || n->shape.cols > PACK_MAX_COLS) return false;
+  const IrNode *part[PACK_MAX] = {n};
+  int np = 1;
+  int64_t ntot = n->shape.cols;
+  for (size_t j = pos + 1; j < s->norder && np < PACK_MAX; j++) {
+    const IrNode *q = s->order[j];
+    bool tq;
+    if (q->op != IR_MATMUL || !s->mat[q->id] || s->folded[q->id] || chains[q->id] || s->is_out[q->id] ||
+        s->blas_use[q->id] || s->def[q->id] >= 0)
+      continue;
+    if (strip_t(q->args[0], &tq) != a || tq != ta || !available(s, q->args[1])) continue;
+    if (ntot + q->shape.cols > PACK_MAX_COLS) continue;
+    part[np++] = q;
+    ntot += q->shape.cols;
+  }
+  if (np == 1) return false;
+  uint32_t bp = new_buffer(s, k * ntot), cp = new_buffer(s, m * ntot);
+  int64_t off = 0;
+  for (int i = 0; i < np; i++) {
+    SchedItem it = item(SI_WRITE, (SchedBuf){SB_WORK, (int)bp, off, ntot}, UINT32_MAX);
+    int st = place(s, SS_LOOP, k, part[i]->shape.cols, it, build_value, part[i]->args[1]);
+    buf_touch(s, bp, st, true);
+    off += part[i]->shape.cols;
+  }
+  Step *stp = new_step(s, SS_GEMM, 0, 0);
+  int idx = s->nsteps - 1;
+  SchedBlas *b = &stp->st.blas;
+  operand(s, n->args[0], idx, &b->a, &b->trans_a);
+  b->b = (SchedBuf){SB_WORK, (int)bp, 0, ntot};
+  b->c = (SchedBuf){SB_WORK, (int)cp, 0, ntot};
+  b->m = m;
+  b->n = ntot;
+  b->k = k;
+  b->alpha = 1;
+  b->node = n->id;
+  buf_touch(s, bp, idx, false);
+  off = 0;
+  for (int i = 0; i < np; i++) {
+    s->loc[part[i]->id] = (SchedBuf){SB_WORK, (int)cp, off, ntot};
+    mark_written(s, part[i]->id, idx);
+    off += part[i]->shape.cols;
+  }
+  return true;
+}
+
 static int build_steps(Sch *s, Chain **chains) {
   for (size_t i = 0; i < s->norder; i++) {
     const IrNode *n = s->order[i];
     uint32_t id = n->id;
-    if (!s->mat[id] || s->folded[id]) continue;
+    if (!s->mat[id] || s->folded[id] || s->def[id] >= 0) continue; /* def: packed with an earlier product */
     if (chains[id]) {
       build_chain(s, n, chains[id]);
       continue;
@@ -729,6 +833,7 @@ static int build_steps(Sch *s, Chain **chains) {
     switch ((IrOp)n->op) {
     case IR_MATMUL:
     case IR_MATVEC:
+      if (n->op == IR_MATMUL && pack_products(s, n, i, chains)) break;
       st = blas_step(s, n, dest, 1.0, NULL, 0.0);
       mark_written(s, id, st);
       break;
@@ -793,7 +898,7 @@ static int build_steps(Sch *s, Chain **chains) {
 static bool flat_ok(const SchedExpr *e) {
   if (e->shape.rank == 0) return true;
   switch (e->op) {
-  case SCHED_LOAD: return e->shape.rank < 2 || e->buf.ld == e->shape.cols;
+  case SCHED_LOAD: return e->buf.ld == (e->shape.rank == 2 ? e->shape.cols : 1);
   case IR_CONST: return true;
   case IR_RESHAPE: return flat_ok(e->args[0]);
   default:
@@ -886,21 +991,20 @@ static int finish(Sch *s, SchedKernel *out) {
       bool drop = it->kind == SI_WRITE && !it->partial && (it->dest.base == SB_WORK || it->dest.base == SB_SREG) &&
                   it->node != UINT32_MAX && s->last[it->node] < 0 && !s->is_out[it->node] &&
                   s->share_step[it->node] == i;
-      if (drop) s->first[it->node] = -1;
+      if (drop && it->dest.base == SB_WORK)
+        s->bfirst[s->loc[it->node].index] = -1; /* its own buffer, written by this item only */
       else st->items[w++] = *it;
     }
     st->nitems = w;
   }
   /* work buffers by liveness */
-  Interval *iv = xcalloc(s->norder + 1, sizeof(Interval));
+  Interval *iv = xcalloc(s->nbufs + 1, sizeof(Interval));
   int niv = 0;
-  int64_t *bufoff = xcalloc(s->n, sizeof(int64_t));
-  for (size_t i = 0; i < s->norder; i++) {
-    const IrNode *n = s->order[i];
-    if (!s->has_loc[n->id] || s->loc[n->id].base != SB_WORK || s->folded[n->id]) continue;
-    if (s->first[n->id] < 0) continue; /* never written: dropped */
-    int end = s->last[n->id] > s->def[n->id] ? s->last[n->id] : s->def[n->id];
-    iv[niv++] = (Interval){n->id, s->first[n->id], end, shape_size(n->shape), 0};
+  int64_t *bufoff = xcalloc(s->nbufs, sizeof(int64_t));
+  for (uint32_t b = 0; b < s->nbufs; b++) {
+    if (s->bfirst[b] < 0) continue; /* never written (folded, dropped, or not a buffer) */
+    int end = s->blast[b] > s->bfirst[b] ? s->blast[b] : s->bfirst[b];
+    iv[niv++] = (Interval){b, s->bfirst[b], end, s->bsize[b], 0};
   }
   int64_t work = allocate(iv, niv);
   for (int i = 0; i < niv; i++) bufoff[iv[i].node] = iv[i].off;
@@ -980,7 +1084,13 @@ int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, A
   s->folded = xcalloc(n, 1);
   s->chain = xcalloc(n, sizeof(int32_t));
   s->def = xcalloc(n, sizeof(int32_t));
-  s->first = xcalloc(n, sizeof(int32_t));
+  s->blas_use = xcalloc(n, 1);
+  s->capbufs = n + 16;
+  s->nbufs = n;
+  s->bfirst = xcalloc(s->capbufs, sizeof(int32_t));
+  s->blast = xcalloc(s->capbufs, sizeof(int32_t));
+  s->bsize = xcalloc(s->capbufs, sizeof(int64_t));
+  for (uint32_t i = 0; i < n; i++) s->bfirst[i] = s->blast[i] = -1;
   s->last = xcalloc(n, sizeof(int32_t));
   s->share_step = xcalloc(n, sizeof(int32_t));
   s->share = xcalloc(n, sizeof(SchedExpr *));
@@ -988,7 +1098,7 @@ int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, A
   s->has_loc = xcalloc(n, 1);
   s->copies = xcalloc((size_t)k->nouts, sizeof(IrOutput));
   Chain **chains = xcalloc(n, sizeof(Chain *));
-  for (uint32_t i = 0; i < n; i++) s->def[i] = s->first[i] = s->last[i] = s->share_step[i] = -1;
+  for (uint32_t i = 0; i < n; i++) s->def[i] = s->last[i] = s->share_step[i] = -1;
 
   int rc = topo(s);
   for (size_t i = 0; i < s->norder && rc == 0; i++) {
@@ -1020,7 +1130,10 @@ int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, A
       const IrNode *nd = s->order[i];
       if (!s->mat[nd->id] || s->has_loc[nd->id]) continue;
       if (nd->shape.rank == 0) s->loc[nd->id] = (SchedBuf){SB_SREG, s->nsregs++, 0, 1};
-      else s->loc[nd->id] = (SchedBuf){SB_WORK, (int)nd->id, 0, ld_of(nd->shape)};
+      else {
+        s->loc[nd->id] = (SchedBuf){SB_WORK, (int)nd->id, 0, ld_of(nd->shape)};
+        s->bsize[nd->id] = shape_size(nd->shape);
+      }
       s->has_loc[nd->id] = 1;
     }
     rc = build_steps(s, chains);
@@ -1045,7 +1158,10 @@ int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, A
   free(s->folded);
   free(s->chain);
   free(s->def);
-  free(s->first);
+  free(s->blas_use);
+  free(s->bfirst);
+  free(s->blast);
+  free(s->bsize);
   free(s->last);
   free(s->share_step);
   free(s->share);

@@ -99,7 +99,8 @@ void sched_dump(const SchedKernel *k, FILE *out) {
         }
         fprintf(out, " <- ");
         sched_print_expr(it->expr, out);
-        fprintf(out, "   ; %%%u\n", it->node);
+        if (it->node == UINT32_MAX) fprintf(out, "   ; copy\n");
+        else fprintf(out, "   ; %%%u\n", it->node);
       }
       break;
     case SS_GEMM:

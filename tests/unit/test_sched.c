@@ -268,6 +268,36 @@ static void test_blas_operand_materialised(void **state) {
   fix_free(&f);
 }
 
+/* X W and X V share X: one dgemm on [W V] (X streamed once), results as column blocks.
+ * Only products whose right operands are already computed join (here: data); X tanh(V) is
+ * computed after X W and stays a product of its own. */
+static void test_packed_products(void **state) {
+  (void)state;
+  Fix f;
+  fix_init(&f);
+  IrGraph *g = f.g;
+  IrNode *X = ir_data(g, 3, shape_matrix(500, 100));
+  IrNode *W = ir_data(g, 4, shape_matrix(100, 10)), *V = ir_data(g, 5, shape_matrix(100, 4));
+  IrNode *P = ir_matmul(g, X, W), *Q = ir_matmul(g, X, V), *R = ir_matmul(g, X, ir_unary(g, IR_TANH, V));
+  IrNode *outs[3] = {ir_reduce(g, IR_SUM_ROWS, ir_unary(g, IR_EXP, P)), ir_reduce(g, IR_SUM_ROWS, ir_mul(g, Q, Q)),
+                     ir_reduce(g, IR_SUM_COLS, R)};
+  plan(&f, outs, 3, NULL);
+  check_plan(&f.k, &f.p.kernels[BLO_K_REPORTS]);
+  assert_int_equal(sched_count_steps(&f.k, SS_GEMM), 2);
+  int packed = 0;
+  for (int i = 0; i < f.k.nsteps; i++)
+    if (f.k.steps[i].kind == SS_GEMM && f.k.steps[i].blas.n == 14) {
+      packed++;
+      assert_int_equal(f.k.steps[i].blas.b.ld, 14); /* [W V] */
+      assert_int_equal(f.k.steps[i].blas.c.ld, 14);
+    }
+  assert_int_equal(packed, 1);
+  SchedOptions o = {true, false};
+  plan(&f, outs, 3, &o);
+  assert_int_equal(sched_count_steps(&f.k, SS_GEMM), 3);
+  fix_free(&f);
+}
+
 /* ------------------------------------------------------------------ liveness */
 
 static void test_buffer_reuse(void **state) {
@@ -363,6 +393,7 @@ int main(void) {
     cmocka_unit_test(test_multi_output_loop), cmocka_unit_test(test_rows_fuse),
     cmocka_unit_test(test_no_fusion_option), cmocka_unit_test(test_transposed_matvec),
     cmocka_unit_test(test_alpha_beta), cmocka_unit_test(test_blas_operand_materialised),
+    cmocka_unit_test(test_packed_products),
     cmocka_unit_test(test_buffer_reuse), cmocka_unit_test(test_problem_plans),
     cmocka_unit_test(test_generator_rejected),
   };
