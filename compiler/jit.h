@@ -16,9 +16,9 @@
 #include "schedule.h"
 
 typedef struct JitOptions {
-  int opt_level;     /* 0..3, the new pass manager's "default<On>" for the host CPU; default 2.
-                        2 vectorises without interleaving or unrolling (compile time);
-                        3 also interleaves and unrolls */
+  int opt_level;     /* 0..3 for the host CPU; default 2. 0, 1, 3: LLVM's "default<On>"
+                        (3 interleaves and unrolls); 2: a lean function pipeline that
+                        vectorises without interleaving or unrolling (compile time; see jit.c) */
   bool keep_ir;      /* keep the optimised LLVM IR text for jit_print_module (bloc dump-llvm) */
   bool verify;       /* verify the module before optimising (default true; false skips it) */
   const char *passes; /* a new-pass-manager pipeline replacing the default (debugging), or NULL */
