@@ -208,7 +208,10 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   for (int id = 0; id < BLO_K_COUNT && rc == 0; id++) {
     if (!m->plan.present[id]) continue;
     const SchedKernel *k = &m->plan.kernels[id];
-    if (k->name && *k->name) snprintf(m->sym[id], sizeof m->sym[id], "bloc_%s", k->name);
+    bool named = k->name && *k->name && strlen(k->name) < 40;
+    for (int j = 0; j < id && named; j++) /* names must be unique symbols */
+      if (m->plan.present[j] && m->plan.kernels[j].name && !strcmp(m->plan.kernels[j].name, k->name)) named = false;
+    if (named) snprintf(m->sym[id], sizeof m->sym[id], "bloc_%s", k->name);
     else snprintf(m->sym[id], sizeof m->sym[id], "bloc_kernel%d", id);
     rc = cg_kernel(&cg, k, m->sym[id], err, errlen);
   }

@@ -61,7 +61,8 @@ const JitTimings *jit_timings(const JitModule *m);
  * comment saying it was not kept). */
 void jit_print_module(const JitModule *m, FILE *out);
 
-/* Symbol name of a kernel in the module: "bloc_<kernel name>" (NULL when absent). */
+/* Symbol name of a kernel in the module: "bloc_<kernel name>", or "bloc_kernel<id>" when the
+ * name is missing, too long or used by an earlier kernel (NULL when absent). */
 const char *jit_symbol(const JitModule *m, BloKernelId id);
 
 void jit_free(JitModule *m);

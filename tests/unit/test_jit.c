@@ -546,6 +546,15 @@ static void test_errors_and_absent(void **state) {
   assert_null(jit_kernel(m, BLO_K_REPORTS));
   assert_null(jit_kernel(m, BLO_K_COUNT));
   assert_true(jit_timings(m)->total_ms > 0);
+  assert_string_equal(jit_symbol(m, BLO_K_F), "bloc_f");
+  assert_null(jit_symbol(m, BLO_K_G));
+  jit_free(m);
+  /* kernels sharing a name still get distinct symbols (and their own code) */
+  p.kernels[BLO_K_GRAD_F].name = "f";
+  assert_int_equal(jit_compile(&p, NULL, &m, err, sizeof err), 0);
+  assert_string_equal(jit_symbol(m, BLO_K_F), "bloc_f");
+  assert_string_equal(jit_symbol(m, BLO_K_GRAD_F), "bloc_kernel2");
+  assert_ptr_not_equal(jit_kernel(m, BLO_K_F), jit_kernel(m, BLO_K_GRAD_F));
   FILE *devnull = fopen("/dev/null", "w");
   jit_print_module(m, devnull);
   fclose(devnull);
