@@ -416,10 +416,10 @@ static void run_bench(Bench *b, const Case *cases, int ncases) {
   }
   int nk = 0;
   for (int id = 0; id < BLO_K_COUNT; id++) nk += jit_kernel(b->jit, (BloKernelId)id) != NULL;
-  printf("  compile + JIT (best of 3): %.1f ms for %d kernels (plan %.1f, codegen %.1f, verify %.1f, optimise %.1f, "
-         "machine code + link %.1f); work buffer %lld doubles\n",
-         best.total_ms, nk, best.plan_ms, best.codegen_ms, best.verify_ms, best.optimize_ms, best.jit_ms,
-         (long long)jit_work_size(b->jit));
+  printf("  compile + JIT (best of 3): %.1f ms wall for %d kernels: plan %.1f, %d compile threads %.1f (CPU: IR %.1f, "
+         "verify %.1f, optimise %.1f, machine code %.1f), JIT + link %.1f; work buffer %lld doubles\n",
+         best.total_ms, nk, best.plan_ms, best.threads, best.compile_wall_ms, best.codegen_ms, best.verify_ms,
+         best.optimize_ms, best.emit_ms, best.jit_ms, (long long)jit_work_size(b->jit));
   b->work = xmalloc((size_t)(jit_work_size(b->jit) + 1) * sizeof(double));
   b->env = (BloEnv){b->data, NULL, b->work, NULL};
   printf("  %-12s %11s %11s %11s %7s %8s %10s %10s\n", "kernel", "JIT [ms]", "C [ms]", "eval [ms]", "JIT/C", "eval/C",

@@ -1,7 +1,9 @@
-/* jit.c — compiling an IrProblem's kernels with LLVM (see jit.h): plan, generate one module,
- * verify, optimise for the host CPU with the new pass manager, hand it to an ORC LLJIT whose
- * only external symbols are an explicit table (libm, memset/memcpy, CBLAS), look the kernels
- * up. Every LLVM failure becomes an "internal error: ..." message, never a crash. */
+/* jit.c — compiling an IrProblem's kernels with LLVM (see jit.h): plan them, split them into
+ * parts of about equal size, and on one thread per part generate a module, verify it,
+ * optimise it for the host CPU with the new pass manager and emit an object file; the ORC
+ * LLJIT links the objects against an explicit table of absolute symbols (libm,
+ * memset/memcpy, CBLAS) and the kernels are looked up. Every LLVM failure becomes an
+ * "internal error: ..." message, never a crash. */
 #define _GNU_SOURCE
 #include "jit.h"
 
@@ -20,8 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cg_llvm.h"
+
+enum { JIT_MAX_THREADS = 4 };
 
 struct JitModule {
   LLVMOrcLLJITRef jit;
@@ -123,24 +128,55 @@ static const char *pipeline(int level) {
   }
 }
 
-/* Optimise mod for the host CPU; returns 0 or -1 with err set. */
-static int optimize(LLVMModuleRef mod, const char *triple, const char *cpu, const char *features, int level,
-                    const char *passes, char *err, size_t errlen) {
+/* ------------------------------------------------------------------ one part: kernels -> object file */
+
+/* A group of kernels compiled into one module and one object file, on its own thread with
+ * its own LLVM context and target machine (nothing is shared between parts). */
+typedef struct Part {
+  /* in */
+  const SchedPlan *plan;
+  const JitOptions *opt;
+  const char (*sym)[64];
+  const char *triple, *datalayout;
+  int ids[BLO_K_COUNT];
+  int nids;
+  int64_t size; /* estimated code size, for balancing */
+  /* out */
+  LLVMMemoryBufferRef obj;
+  char *ir;
+  int rc;
+  char err[512];
+  double codegen_ms, verify_ms, optimize_ms, emit_ms; /* thread CPU time */
+} Part;
+
+static double cpu_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static LLVMTargetMachineRef host_machine(const char *triple, const char *cpu, const char *features, int level,
+                                         char *err, size_t errlen) {
   LLVMTargetRef target;
   char *msg = NULL;
   if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
     set_err(err, errlen, "internal error: no LLVM target for '%s': %s", triple, msg ? msg : "?");
     LLVMDisposeMessage(msg);
-    return -1;
+    return NULL;
   }
   LLVMDisposeMessage(msg);
+  /* JITDefault: the code model LLJIT itself uses for the host (absolute calls to the
+   * symbol table's addresses need no stubs) */
   LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, triple, cpu, features,
                                                     level >= 3 ? LLVMCodeGenLevelAggressive : LLVMCodeGenLevelDefault,
                                                     LLVMRelocDefault, LLVMCodeModelJITDefault);
-  if (!tm) {
-    set_err(err, errlen, "internal error: cannot create an LLVM target machine for '%s'", triple);
-    return -1;
-  }
+  if (!tm) set_err(err, errlen, "internal error: cannot create an LLVM target machine for '%s'", triple);
+  return tm;
+}
+
+/* Optimise mod for the host CPU; returns 0 or -1 with err set. */
+static int optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, const char *passes, char *err,
+                    size_t errlen) {
   LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
   LLVMPassBuilderOptionsSetLoopVectorization(po, level >= 2);
   LLVMPassBuilderOptionsSetSLPVectorization(po, level >= 2);
@@ -152,12 +188,88 @@ static int optimize(LLVMModuleRef mod, const char *triple, const char *cpu, cons
   LLVMPassBuilderOptionsSetLoopUnrolling(po, level >= 3);
   LLVMErrorRef e = LLVMRunPasses(mod, passes ? passes : pipeline(level), tm, po);
   LLVMDisposePassBuilderOptions(po);
-  LLVMDisposeTargetMachine(tm);
   if (e) {
     llvm_err(err, errlen, "LLVM optimisation failed", e);
     return -1;
   }
   return 0;
+}
+
+static void *compile_part(void *arg) {
+  Part *pt = arg;
+  const JitOptions *opt = pt->opt;
+  double t0 = cpu_ms();
+  LLVMContextRef ctx = LLVMContextCreate();
+  LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("bloc", ctx);
+  LLVMSetTarget(mod, pt->triple);
+  LLVMSetDataLayout(mod, pt->datalayout);
+  char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+  Cg cg;
+  cg_init(&cg, ctx, mod, cpu, features);
+  pt->rc = 0;
+  for (int i = 0; i < pt->nids && pt->rc == 0; i++)
+    pt->rc = cg_kernel(&cg, &pt->plan->kernels[pt->ids[i]], pt->sym[pt->ids[i]], pt->err, sizeof pt->err);
+  cg_dispose(&cg);
+  double t1 = cpu_ms();
+  pt->codegen_ms = t1 - t0;
+  if (pt->rc == 0 && opt->verify) {
+    char *msg = NULL;
+    if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
+      size_t n = msg ? strcspn(msg, "\n") : 0;
+      set_err(pt->err, sizeof pt->err, "internal error: LLVM module verification failed: %.*s", (int)n, msg ? msg : "");
+      pt->rc = -1;
+    }
+    LLVMDisposeMessage(msg);
+  }
+  double t2 = cpu_ms();
+  pt->verify_ms = t2 - t1;
+  LLVMTargetMachineRef tm = NULL;
+  if (pt->rc == 0) {
+    tm = host_machine(pt->triple, cpu, features, opt->opt_level, pt->err, sizeof pt->err);
+    if (!tm) pt->rc = -1;
+  }
+  if (pt->rc == 0) pt->rc = optimize(mod, tm, opt->opt_level, opt->passes, pt->err, sizeof pt->err);
+  double t3 = cpu_ms();
+  pt->optimize_ms = t3 - t2;
+  if (pt->rc == 0 && opt->keep_ir) {
+    char *txt = LLVMPrintModuleToString(mod);
+    pt->ir = strdup(txt);
+    LLVMDisposeMessage(txt);
+  }
+  if (pt->rc == 0) {
+    char *msg = NULL;
+    if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, &pt->obj)) {
+      set_err(pt->err, sizeof pt->err, "internal error: LLVM code generation failed: %s", msg ? msg : "?");
+      pt->obj = NULL;
+      pt->rc = -1;
+    }
+    LLVMDisposeMessage(msg);
+  }
+  pt->emit_ms = cpu_ms() - t3;
+  if (tm) LLVMDisposeTargetMachine(tm);
+  LLVMDisposeMessage(cpu);
+  LLVMDisposeMessage(features);
+  LLVMDisposeModule(mod);
+  LLVMContextDispose(ctx);
+  return NULL;
+}
+
+/* Code size estimate of a kernel's plan: its expressions and loop nests. */
+static int64_t plan_size(const SchedKernel *k) {
+  int64_t size = k->nexprs;
+  for (int i = 0; i < k->nsteps; i++) size += 8 + 4 * k->steps[i].nitems;
+  return size;
+}
+
+static int compile_threads(const JitOptions *opt, int nkernels) {
+  int n = opt->threads;
+  if (n <= 0) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    n = cpus > 0 ? (int)cpus : 1;
+    if (n > JIT_MAX_THREADS) n = JIT_MAX_THREADS;
+  }
+  if (n > nkernels) n = nkernels;
+  return n > 0 ? n : 1;
 }
 
 int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char *err, size_t errlen) {
@@ -192,20 +304,14 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     jit_free(m);
     return -1;
   }
-  const char *triple = LLVMOrcLLJITGetTripleString(m->jit);
-  double t2 = now_ms();
-  m->t.jit_ms = t2 - t1;
-
-  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
-  LLVMContextRef ctx = LLVMOrcThreadSafeContextGetContext(tsc);
-  LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("bloc", ctx);
-  LLVMSetTarget(mod, triple);
-  LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr(m->jit));
-  char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
-  Cg cg;
-  cg_init(&cg, ctx, mod, cpu, features);
-  int rc = 0;
-  for (int id = 0; id < BLO_K_COUNT && rc == 0; id++) {
+  if ((e = define_symbols(m->jit))) {
+    llvm_err(err, errlen, "cannot define the runtime symbols", e);
+    jit_free(m);
+    return -1;
+  }
+  /* symbols, and the kernels split into parts of about equal size (largest first) */
+  int order[BLO_K_COUNT], nk = 0;
+  for (int id = 0; id < BLO_K_COUNT; id++) {
     if (!m->plan.present[id]) continue;
     const SchedKernel *k = &m->plan.kernels[id];
     bool named = k->name && *k->name && strlen(k->name) < 40;
@@ -213,69 +319,95 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
       if (m->plan.present[j] && m->plan.kernels[j].name && !strcmp(m->plan.kernels[j].name, k->name)) named = false;
     if (named) snprintf(m->sym[id], sizeof m->sym[id], "bloc_%s", k->name);
     else snprintf(m->sym[id], sizeof m->sym[id], "bloc_kernel%d", id);
-    rc = cg_kernel(&cg, k, m->sym[id], err, errlen);
+    order[nk++] = id;
   }
-  cg_dispose(&cg);
+  for (int i = 1; i < nk; i++)
+    for (int j = i; j > 0 && plan_size(&m->plan.kernels[order[j]]) > plan_size(&m->plan.kernels[order[j - 1]]); j--) {
+      int t = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = t;
+    }
+  int nparts = compile_threads(opt, nk);
+  Part parts[JIT_MAX_THREADS];
+  memset(parts, 0, sizeof parts);
+  for (int i = 0; i < nparts; i++) {
+    parts[i] = (Part){.plan = &m->plan, .opt = opt, .sym = (const char(*)[64])m->sym,
+                      .triple = LLVMOrcLLJITGetTripleString(m->jit),
+                      .datalayout = LLVMOrcLLJITGetDataLayoutStr(m->jit)};
+  }
+  for (int i = 0; i < nk; i++) {
+    Part *smallest = &parts[0];
+    for (int j = 1; j < nparts; j++)
+      if (parts[j].size < smallest->size) smallest = &parts[j];
+    smallest->ids[smallest->nids++] = order[i];
+    smallest->size += plan_size(&m->plan.kernels[order[i]]);
+  }
+  double t2 = now_ms();
+  /* compile: part 0 on this thread, the others on their own */
+  pthread_t th[JIT_MAX_THREADS];
+  bool started[JIT_MAX_THREADS] = {false};
+  for (int i = 1; i < nparts; i++) started[i] = pthread_create(&th[i], NULL, compile_part, &parts[i]) == 0;
+  compile_part(&parts[0]);
+  for (int i = 1; i < nparts; i++) {
+    if (started[i]) pthread_join(th[i], NULL);
+    else compile_part(&parts[i]); /* no thread: do it here */
+  }
   double t3 = now_ms();
-  m->t.codegen_ms = t3 - t2;
-  if (rc == 0 && opt->verify) {
-    char *msg = NULL;
-    if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
-      size_t n = msg ? strcspn(msg, "\n") : 0;
-      set_err(err, errlen, "internal error: LLVM module verification failed: %.*s", (int)n, msg ? msg : "");
+  m->t.threads = nparts;
+  m->t.compile_wall_ms = t3 - t2;
+  int rc = 0;
+  for (int i = 0; i < nparts; i++) {
+    m->t.codegen_ms += parts[i].codegen_ms;
+    m->t.verify_ms += parts[i].verify_ms;
+    m->t.optimize_ms += parts[i].optimize_ms;
+    m->t.emit_ms += parts[i].emit_ms;
+    if (parts[i].rc && rc == 0) {
+      rc = -1;
+      set_err(err, errlen, "%s", parts[i].err);
+    }
+  }
+  if (rc == 0 && opt->keep_ir) {
+    size_t len = 1;
+    for (int i = 0; i < nparts; i++) len += parts[i].ir ? strlen(parts[i].ir) : 0;
+    m->ir = malloc(len);
+    if (m->ir) {
+      m->ir[0] = '\0';
+      for (int i = 0; i < nparts; i++)
+        if (parts[i].ir) strcat(m->ir, parts[i].ir);
+    }
+  }
+  /* the JIT owns an object buffer once it is added, even when adding fails */
+  for (int i = 0; i < nparts; i++) {
+    free(parts[i].ir);
+    if (!parts[i].obj) continue;
+    if (rc) {
+      LLVMDisposeMemoryBuffer(parts[i].obj);
+      continue;
+    }
+    if ((e = LLVMOrcLLJITAddObjectFile(m->jit, LLVMOrcLLJITGetMainJITDylib(m->jit), parts[i].obj))) {
+      llvm_err(err, errlen, "cannot add compiled kernels to the JIT", e);
       rc = -1;
     }
-    LLVMDisposeMessage(msg);
   }
-  double t4 = now_ms();
-  m->t.verify_ms = t4 - t3;
-  if (rc == 0) rc = optimize(mod, triple, cpu, features, opt->opt_level, opt->passes, err, errlen);
-  LLVMDisposeMessage(cpu);
-  LLVMDisposeMessage(features);
-  double t5 = now_ms();
-  m->t.optimize_ms = t5 - t4;
-  if (rc == 0 && opt->keep_ir) {
-    char *s = LLVMPrintModuleToString(mod);
-    m->ir = strdup(s);
-    LLVMDisposeMessage(s);
-  }
-  if (rc) {
-    LLVMDisposeModule(mod);
-    LLVMOrcDisposeThreadSafeContext(tsc);
-    jit_free(m);
-    return -1;
-  }
-  if ((e = define_symbols(m->jit))) {
-    llvm_err(err, errlen, "cannot define the runtime symbols", e);
-    LLVMDisposeModule(mod);
-    LLVMOrcDisposeThreadSafeContext(tsc);
-    jit_free(m);
-    return -1;
-  }
-  /* the JIT owns the module from here on, even when adding it fails */
-  LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(mod, tsc);
-  e = LLVMOrcLLJITAddLLVMIRModule(m->jit, LLVMOrcLLJITGetMainJITDylib(m->jit), tsm);
-  LLVMOrcDisposeThreadSafeContext(tsc);
-  if (e) {
-    llvm_err(err, errlen, "cannot add the module to the JIT", e);
-    jit_free(m);
-    return -1;
-  }
-  for (int id = 0; id < BLO_K_COUNT; id++) {
+  for (int id = 0; id < BLO_K_COUNT && rc == 0; id++) {
     if (!m->plan.present[id]) continue;
     LLVMOrcExecutorAddress addr = 0;
     if ((e = LLVMOrcLLJITLookup(m->jit, &addr, m->sym[id]))) {
       char what[128];
       snprintf(what, sizeof what, "cannot resolve kernel '%s'", m->sym[id]);
       llvm_err(err, errlen, what, e);
-      jit_free(m);
-      return -1;
+      rc = -1;
+      break;
     }
     m->fn[id] = (BloKernelFn)(uintptr_t)addr;
   }
-  double t6 = now_ms();
-  m->t.jit_ms += t6 - t5;
-  m->t.total_ms = t6 - t0;
+  if (rc) {
+    jit_free(m);
+    return -1;
+  }
+  double t4 = now_ms();
+  m->t.jit_ms = (t2 - t1) + (t4 - t3);
+  m->t.total_ms = t4 - t0;
   *out = m;
   return 0;
 }

@@ -1,9 +1,9 @@
-/* jit.h — the native backend: an IrProblem's kernels compiled to machine code with LLVM
- * (ORC LLJIT), one function per kernel with the ABI of runtime/blo_abi.h. Planning is
- * schedule.h's; code generation cg_llvm*.c; this module owns the LLVM module, the optimisation
- * pipeline for the host CPU, and the JIT whose code the returned pointers live in.
- * Generated code reaches libm, memset/memcpy and CBLAS only through an explicit table of
- * absolute symbols, never through the process's symbol search. */
+/* jit.h — the native backend: an IrProblem's kernels compiled to machine code with LLVM,
+ * one function per kernel with the ABI of runtime/blo_abi.h, linked by an ORC LLJIT whose
+ * code the returned pointers live in. Planning is schedule.h's, code generation cg_llvm*.c;
+ * this module runs the LLVM pipeline for the host CPU, in parallel parts (one module and one
+ * object file per part). Generated code reaches libm, memset/memcpy and CBLAS only through
+ * an explicit table of absolute symbols, never through the process's symbol search. */
 #ifndef BLOC_JIT_H
 #define BLOC_JIT_H
 
@@ -22,20 +22,27 @@ typedef struct JitOptions {
   bool keep_ir;      /* keep the optimised LLVM IR text for jit_print_module (bloc dump-llvm) */
   bool verify;       /* verify the module before optimising (default true; false skips it) */
   const char *passes; /* a new-pass-manager pipeline replacing the default (debugging), or NULL */
+  int threads;       /* compile threads (kernels are split into this many modules); 0: one per
+                        online CPU, at most 4; never more than kernels */
   SchedOptions sched;
 } JitOptions;
 
 /* Default options: O2, verify, no IR kept. */
 JitOptions jit_default_options(void);
 
-/* Milliseconds spent in each phase of jit_compile. */
+/* Where jit_compile spends its time. Kernels are compiled in `threads` parts in parallel:
+ * the per-phase times of compilation are CPU time summed over the parts, so they can add up
+ * to more than compile_wall_ms; plan_ms, jit_ms and total_ms are wall time. */
 typedef struct JitTimings {
-  double plan_ms;     /* sched_problem */
-  double codegen_ms;  /* plan -> LLVM IR */
+  double plan_ms;         /* sched_problem */
+  double codegen_ms;      /* plan -> LLVM IR */
   double verify_ms;
-  double optimize_ms; /* LLVMRunPasses */
-  double jit_ms;      /* LLJIT creation, adding the module, machine code + symbol lookup */
+  double optimize_ms;     /* LLVMRunPasses */
+  double emit_ms;         /* machine code (object files) */
+  double compile_wall_ms; /* the parallel section: IR, verification, optimisation, machine code */
+  double jit_ms;          /* LLJIT creation, linking the objects, symbol lookup */
   double total_ms;
+  int threads;
 } JitTimings;
 
 typedef struct JitModule JitModule;

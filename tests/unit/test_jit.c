@@ -379,6 +379,12 @@ static void test_synthetic(void **state) {
   o.opt_level = 0;
   check_problem("synthetic n=300 O0", &p, &in, &o);
   o = jit_default_options();
+  o.threads = 1; /* one module */
+  check_problem("synthetic n=300, 1 thread", &p, &in, &o);
+  o.threads = 4; /* four modules linked together */
+  o.keep_ir = true;
+  check_problem("synthetic n=300, 4 threads", &p, &in, &o);
+  o = jit_default_options();
   o.sched.no_fusion = true;
   o.sched.no_blas_fold = true;
   check_problem("synthetic n=300 unfused", &p, &in, &o);
