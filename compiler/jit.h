@@ -64,8 +64,9 @@ const SchedKernel *jit_plan(const JitModule *m, BloKernelId id);
 
 const JitTimings *jit_timings(const JitModule *m);
 
-/* Write the optimised LLVM IR of the module (when compiled with keep_ir; otherwise a one-line
- * comment saying it was not kept). */
+/* Write the optimised LLVM IR (when compiled with keep_ir; otherwise a one-line comment saying
+ * it was not kept): one module per compile part, one after another, each kernel a function
+ * "bloc_<name>" (see jit_symbol). */
 void jit_print_module(const JitModule *m, FILE *out);
 
 /* Symbol name of a kernel in the module: "bloc_<kernel name>", or "bloc_kernel<id>" when the

@@ -220,12 +220,17 @@ static bool contiguous(const Sch *s, const IrNode *n) {
   return false;
 }
 
+/* The buffer under a memory view is read by BLAS: it must stay a plain row-major buffer. */
+static void mark_blas_use(Sch *s, const IrNode *n) {
+  while ((n->op == IR_RESHAPE || n->op == IR_SLICE || n->op == IR_TRANSPOSE) && !s->mat[n->id]) n = n->args[0];
+  s->blas_use[n->id] = 1;
+}
+
 /* A BLAS operand: strip transposes, then materialise whatever is not a memory view. */
 static void blas_operand(Sch *s, const IrNode *n) {
   while (n->op == IR_TRANSPOSE) n = n->args[0];
   if (!is_mem(s, n)) force(s, n);
-  while ((n->op == IR_RESHAPE || n->op == IR_SLICE) && !s->mat[n->id]) n = n->args[0];
-  s->blas_use[n->id] = 1;
+  mark_blas_use(s, n);
 }
 
 static void decide(Sch *s) {
@@ -369,6 +374,10 @@ static void fold_chains(Sch *s, Chain **chains) {
           is_mem(s, x->args[1]))
         f = true;
       if (f) s->folded[x->id] = 1;
+      if (f && x->op == IR_OUTER) {
+        mark_blas_use(s, x->args[0]);
+        mark_blas_use(s, x->args[1]);
+      }
     }
     for (int j = 0; j < ch.nnodes; j++) s->chain[ch.nodes[j]->id] = (int32_t)n->id + 1;
     free(ch.nodes);
