@@ -1,0 +1,576 @@
+/* bench_kernels.c — the kernel benchmark behind `make bench`: for LancBiO's synthetic problem
+ * (n = 1000 and 10000) and data hyper-cleaning (5000 x 785 training and validation data,
+ * W 785 x 10), each kernel's time per call compiled by the JIT, interpreted by the reference
+ * evaluator, and hand-written in C + OpenBLAS (below), as ratios measured in the same run,
+ * plus compile + JIT latency. OpenBLAS runs on one thread (openblas_set_num_threads(1)).
+ * Times are the best of several rounds, JIT and C rounds interleaved. Wall time is printed,
+ * never asserted. Usage: bench_kernels [quick] (quick: small sizes, a smoke test). */
+#define _GNU_SOURCE
+#include <cblas.h>
+#include <llvm/Config/llvm-config.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "eval.h"
+#include "hand_problems.h"
+#include "jit.h"
+#include "rt_rng.h"
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static void *xmalloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (!p) {
+    fprintf(stderr, "bench: out of memory (%zu bytes)\n", n);
+    exit(3);
+  }
+  return p;
+}
+
+/* ------------------------------------------------------------------ hand-written kernels */
+
+/* Sizes and scratch of the problem being measured (the hand-written code's own buffers). */
+static int64_t N;                   /* synthetic: n */
+static const double GAMMA = 0.5;
+static int64_t M, MV, NF, NC;       /* hyper-cleaning */
+static double *T1, *T2, *T3;        /* scratch */
+static double *T4, *T5;             /* [W V] (NF x 2NC), [X W, X V] (M x 2NC) */
+
+/* LancBiO synthetic: f = 0.1 cos(x.(c y)) + 0.5 |d x - y|^2,
+ * g = gamma sum sin(x + y) + lse(x y) + 0.5 y.(e y) + 0.5 y.G y (G symmetric) */
+
+static void syn_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  (void)v;
+  const double *c = env->data[0], *d = env->data[1];
+  double s1 = 0, s2 = 0;
+  for (int64_t i = 0; i < N; i++) {
+    double r = d[i] * x[i] - y[i];
+    s1 += x[i] * c[i] * y[i];
+    s2 += r * r;
+  }
+  out[0][0] = 0.1 * cos(s1) + 0.5 * s2;
+}
+
+static void syn_grad_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  (void)v;
+  const double *c = env->data[0], *d = env->data[1];
+  double s1 = 0, s2 = 0;
+  for (int64_t i = 0; i < N; i++) {
+    double r = d[i] * x[i] - y[i];
+    s1 += x[i] * c[i] * y[i];
+    s2 += r * r;
+  }
+  out[0][0] = 0.1 * cos(s1) + 0.5 * s2;
+  double k = -0.1 * sin(s1);
+  double *gx = out[1], *gy = out[2];
+  for (int64_t i = 0; i < N; i++) {
+    double r = d[i] * x[i] - y[i];
+    gx[i] = k * c[i] * y[i] + d[i] * r;
+    gy[i] = k * c[i] * x[i] - r;
+  }
+}
+
+/* p = exp(x y - max), returns the sum of p; *lse = log-sum-exp of x y */
+static double syn_softmax(const double *x, const double *y, double *p, double *lse) {
+  double mx = -INFINITY, s = 0;
+  for (int64_t i = 0; i < N; i++) mx = fmax(mx, x[i] * y[i]);
+  for (int64_t i = 0; i < N; i++) {
+    p[i] = exp(x[i] * y[i] - mx);
+    s += p[i];
+  }
+  *lse = mx + log(s);
+  return s;
+}
+
+static void syn_grad_y_g(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  (void)v;
+  const double *e = env->data[2], *G = env->data[3];
+  double *gy = out[1], lse;
+  cblas_dsymv(CblasRowMajor, CblasUpper, (int)N, 1.0, G, (int)N, y, 1, 0.0, gy, 1);
+  double inv = 1 / syn_softmax(x, y, T1, &lse);
+  double ssin = 0, sey = 0, syg = 0;
+  for (int64_t i = 0; i < N; i++) {
+    double a = x[i] + y[i];
+    ssin += sin(a);
+    sey += e[i] * y[i] * y[i];
+    syg += y[i] * gy[i];
+    gy[i] += GAMMA * cos(a) + x[i] * T1[i] * inv + e[i] * y[i];
+  }
+  out[0][0] = GAMMA * ssin + lse + 0.5 * sey + 0.5 * syg;
+}
+
+static void syn_hvp_yy(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  const double *e = env->data[2], *G = env->data[3];
+  double *h = out[0], lse;
+  cblas_dsymv(CblasRowMajor, CblasUpper, (int)N, 1.0, G, (int)N, v, 1, 0.0, h, 1);
+  double inv = 1 / syn_softmax(x, y, T1, &lse), t = 0;
+  for (int64_t i = 0; i < N; i++) {
+    T1[i] *= inv;
+    t += T1[i] * x[i] * v[i];
+  }
+  for (int64_t i = 0; i < N; i++)
+    h[i] += -GAMMA * sin(x[i] + y[i]) * v[i] + x[i] * T1[i] * (x[i] * v[i] - t) + e[i] * v[i];
+}
+
+static void syn_hvp_xy(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  (void)env;
+  double *h = out[0], lse;
+  double inv = 1 / syn_softmax(x, y, T1, &lse), t = 0;
+  for (int64_t i = 0; i < N; i++) {
+    T1[i] *= inv;
+    t += T1[i] * x[i] * v[i];
+  }
+  for (int64_t i = 0; i < N; i++)
+    h[i] = -GAMMA * sin(x[i] + y[i]) * v[i] + v[i] * T1[i] + y[i] * T1[i] * (x[i] * v[i] - t);
+}
+
+/* Hyper-cleaning: x = lambda [M], y = W [NF x NC]; data X [M x NF], Y [M x NC], Xv, Yv.
+ * g = (1/M) sum_i sigmoid(lambda_i) CE(X_i W, Y_i) + 0.01 |W|^2, f = (1/MV) sum CE(Xv_i W, Yv_i). */
+
+/* Row softmax of z[nc] into p, returns logsumexp. */
+static double softmax_row(const double *z, double *p) {
+  double mx = -INFINITY, s = 0;
+  for (int64_t j = 0; j < NC; j++) mx = fmax(mx, z[j]);
+  for (int64_t j = 0; j < NC; j++) {
+    p[j] = exp(z[j] - mx);
+    s += p[j];
+  }
+  double inv = 1 / s;
+  for (int64_t j = 0; j < NC; j++) p[j] *= inv;
+  return mx + log(s);
+}
+
+static double sigmoid(double a) { return a >= 0 ? 1 / (1 + exp(-a)) : exp(a) / (1 + exp(a)); }
+
+static void gemm_nn(int64_t m, const double *A, const double *W, double *Z) {
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)NC, (int)NF, 1.0, A, (int)NF, W, (int)NC, 0.0,
+              Z, (int)NC);
+}
+
+static void gemm_tn(int64_t m, const double *A, const double *G, double beta, double *out) {
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)NF, (int)NC, (int)m, 1.0, A, (int)NF, G, (int)NC, beta,
+              out, (int)NC);
+}
+
+static void hc_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  (void)x;
+  (void)v;
+  const double *Xv = env->data[2], *Yv = env->data[3];
+  gemm_nn(MV, Xv, y, T1);
+  double loss = 0;
+  for (int64_t i = 0; i < MV; i++) {
+    const double *z = T1 + i * NC, *yy = Yv + i * NC;
+    double mx = -INFINITY, s = 0, zy = 0;
+    for (int64_t j = 0; j < NC; j++) mx = fmax(mx, z[j]);
+    for (int64_t j = 0; j < NC; j++) {
+      s += exp(z[j] - mx);
+      zy += z[j] * yy[j];
+    }
+    loss += mx + log(s) - zy;
+  }
+  out[0][0] = loss / (double)MV;
+}
+
+static void hc_grad_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  (void)x;
+  (void)v;
+  const double *Xv = env->data[2], *Yv = env->data[3];
+  gemm_nn(MV, Xv, y, T1);
+  double loss = 0, inv_m = 1 / (double)MV;
+  for (int64_t i = 0; i < MV; i++) {
+    const double *z = T1 + i * NC, *yy = Yv + i * NC;
+    double *p = T2 + i * NC, zy = 0;
+    loss += softmax_row(z, p);
+    for (int64_t j = 0; j < NC; j++) {
+      zy += z[j] * yy[j];
+      p[j] = (p[j] - yy[j]) * inv_m;
+    }
+    loss -= zy;
+  }
+  out[0][0] = loss * inv_m;
+  memset(out[1], 0, (size_t)M * sizeof(double)); /* f does not depend on lambda */
+  gemm_tn(MV, Xv, T2, 0.0, out[2]);
+}
+
+static void hc_grad_y_g(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  (void)v;
+  const double *X = env->data[0], *Y = env->data[1];
+  gemm_nn(M, X, y, T1);
+  double g = 0, inv_m = 1 / (double)M, ww = 0;
+  for (int64_t i = 0; i < M; i++) {
+    const double *z = T1 + i * NC, *yy = Y + i * NC;
+    double *p = T2 + i * NC, zy = 0, s = sigmoid(x[i]), a = s * inv_m;
+    double lse = softmax_row(z, p);
+    for (int64_t j = 0; j < NC; j++) {
+      zy += z[j] * yy[j];
+      p[j] = a * (p[j] - yy[j]);
+    }
+    g += s * (lse - zy);
+  }
+  for (int64_t k = 0; k < NF * NC; k++) {
+    ww += y[k] * y[k];
+    out[1][k] = 0.02 * y[k];
+  }
+  out[0][0] = g * inv_m + 0.01 * ww;
+  gemm_tn(M, X, T2, 1.0, out[1]);
+}
+
+static void hc_hvp_yy(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  const double *X = env->data[0];
+  gemm_nn(M, X, y, T1);
+  gemm_nn(M, X, v, T3);
+  double inv_m = 1 / (double)M;
+  for (int64_t i = 0; i < M; i++) {
+    double *p = T2 + i * NC, *u = T3 + i * NC, a = sigmoid(x[i]) * inv_m, r = 0;
+    softmax_row(T1 + i * NC, p);
+    for (int64_t j = 0; j < NC; j++) r += p[j] * u[j];
+    for (int64_t j = 0; j < NC; j++) p[j] = a * p[j] * (u[j] - r);
+  }
+  for (int64_t k = 0; k < NF * NC; k++) out[0][k] = 0.02 * v[k];
+  gemm_tn(M, X, T2, 1.0, out[0]);
+}
+
+static void hc_hvp_xy(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  const double *X = env->data[0], *Y = env->data[1];
+  gemm_nn(M, X, y, T1);
+  gemm_nn(M, X, v, T3);
+  double inv_m = 1 / (double)M;
+  for (int64_t i = 0; i < M; i++) {
+    double *p = T2 + i * NC, *u = T3 + i * NC, s = sigmoid(x[i]), r = 0;
+    const double *yy = Y + i * NC;
+    softmax_row(T1 + i * NC, p);
+    for (int64_t j = 0; j < NC; j++) r += (p[j] - yy[j]) * u[j];
+    out[0][i] = s * (1 - s) * inv_m * r;
+  }
+}
+
+/* The same two Hessian products with X W and X V from one dgemm on [W V] (X read once):
+ * a trick beyond the IR's one-product-per-node view, measured to show what it would buy. */
+
+static void hc_hvp_yy_packed(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  const double *X = env->data[0];
+  for (int64_t k = 0; k < NF; k++)
+    for (int64_t j = 0; j < NC; j++) {
+      T4[k * 2 * NC + j] = y[k * NC + j];
+      T4[k * 2 * NC + NC + j] = v[k * NC + j];
+    }
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)(2 * NC), (int)NF, 1.0, X, (int)NF, T4,
+              (int)(2 * NC), 0.0, T5, (int)(2 * NC));
+  double inv_m = 1 / (double)M;
+  for (int64_t i = 0; i < M; i++) {
+    double *p = T2 + i * NC, *u = T5 + i * 2 * NC + NC, a = sigmoid(x[i]) * inv_m, r = 0;
+    softmax_row(T5 + i * 2 * NC, p);
+    for (int64_t j = 0; j < NC; j++) r += p[j] * u[j];
+    for (int64_t j = 0; j < NC; j++) p[j] = a * p[j] * (u[j] - r);
+  }
+  for (int64_t k = 0; k < NF * NC; k++) out[0][k] = 0.02 * v[k];
+  gemm_tn(M, X, T2, 1.0, out[0]);
+}
+
+static void hc_hvp_xy_packed(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  const double *X = env->data[0], *Y = env->data[1];
+  for (int64_t k = 0; k < NF; k++)
+    for (int64_t j = 0; j < NC; j++) {
+      T4[k * 2 * NC + j] = y[k * NC + j];
+      T4[k * 2 * NC + NC + j] = v[k * NC + j];
+    }
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)(2 * NC), (int)NF, 1.0, X, (int)NF, T4,
+              (int)(2 * NC), 0.0, T5, (int)(2 * NC));
+  double inv_m = 1 / (double)M;
+  for (int64_t i = 0; i < M; i++) {
+    double *p = T2 + i * NC, *u = T5 + i * 2 * NC + NC, s = sigmoid(x[i]), r = 0;
+    const double *yy = Y + i * NC;
+    softmax_row(T5 + i * 2 * NC, p);
+    for (int64_t j = 0; j < NC; j++) r += (p[j] - yy[j]) * u[j];
+    out[0][i] = s * (1 - s) * inv_m * r;
+  }
+}
+
+/* ------------------------------------------------------------------ measuring */
+
+typedef struct Case {
+  BloKernelId id;
+  BloKernelFn hand;
+  const char *label; /* NULL: the kernel's name */
+} Case;
+
+typedef struct Bench {
+  const char *title;
+  Arena arena;
+  IrProblem p;
+  const double *data[4];
+  double *x, *y, *v, *work;
+  BloEnv env;
+  JitModule *jit;
+} Bench;
+
+static double **alloc_outs(const IrKernel *k) {
+  double **o = xmalloc(4 * sizeof(double *));
+  for (int s = 0; s < 4; s++) {
+    int64_t n = k->slot_size[s] ? k->slot_size[s] : 1;
+    o[s] = xmalloc((size_t)n * sizeof(double));
+    memset(o[s], 0, (size_t)n * sizeof(double));
+  }
+  return o;
+}
+
+static void free_outs(double **o) {
+  for (int s = 0; s < 4; s++) free(o[s]);
+  free(o);
+}
+
+static double time_fn(Bench *b, BloKernelFn fn, double **outs, int reps) {
+  double t = now_ms();
+  for (int r = 0; r < reps; r++) fn(&b->env, b->x, b->y, b->v, outs);
+  return (now_ms() - t) / reps;
+}
+
+static void eval_kernel(Bench *b, const IrKernel *k, double **outs) {
+  IrNode **roots = xmalloc((size_t)k->nouts * sizeof(IrNode *));
+  double **dst = xmalloc((size_t)k->nouts * sizeof(double *));
+  for (int i = 0; i < k->nouts; i++) {
+    roots[i] = k->outs[i].node;
+    dst[i] = outs[k->outs[i].slot] + k->outs[i].offset;
+  }
+  IrEvalInputs in = {.x = b->x, .y = b->y, .v = b->v, .data = b->data};
+  IrEvalError err;
+  if (ir_eval(&b->p.graph, roots, (size_t)k->nouts, &in, dst, &err)) {
+    fprintf(stderr, "bench: evaluator failed: %s\n", err.msg);
+    exit(1);
+  }
+  free(roots);
+  free(dst);
+}
+
+/* Largest |a - b| / max(|b|, 1e-3 |b|_inf) over a kernel's outputs. */
+static double rel_diff(const IrKernel *k, double **a, double **b) {
+  double worst = 0;
+  for (int s = 0; s < k->nslots; s++) {
+    double scale = 0;
+    for (int64_t i = 0; i < k->slot_size[s]; i++) scale = fmax(scale, fabs(b[s][i]));
+    for (int64_t i = 0; i < k->slot_size[s]; i++)
+      worst = fmax(worst, fabs(a[s][i] - b[s][i]) / fmax(fmax(fabs(b[s][i]), 1e-3 * scale), 1e-300));
+  }
+  return worst;
+}
+
+static int g_rounds = 7;
+static double g_round_ms = 40;
+
+static void run_case(Bench *b, const Case *c) {
+  const IrKernel *k = &b->p.kernels[c->id];
+  BloKernelFn jf = jit_kernel(b->jit, c->id);
+  double **oj = alloc_outs(k), **oh = alloc_outs(k), **oe = alloc_outs(k);
+  /* warm up (and check the three agree) */
+  jf(&b->env, b->x, b->y, b->v, oj);
+  c->hand(&b->env, b->x, b->y, b->v, oh);
+  double te = now_ms();
+  eval_kernel(b, k, oe);
+  te = now_ms() - te;
+  double dh = rel_diff(k, oj, oh), de = rel_diff(k, oj, oe);
+  double t1 = time_fn(b, jf, oj, 1), t2 = time_fn(b, c->hand, oh, 1);
+  int rj = (int)fmax(1, g_round_ms / fmax(t1, 1e-4)), rh = (int)fmax(1, g_round_ms / fmax(t2, 1e-4));
+  double bj = INFINITY, bh = INFINITY;
+  for (int r = 0; r < g_rounds; r++) {
+    bj = fmin(bj, time_fn(b, jf, oj, rj));
+    bh = fmin(bh, time_fn(b, c->hand, oh, rh));
+  }
+  int re = te > 500 ? 1 : 3;
+  for (int r = 0; r < re; r++) {
+    double t = now_ms();
+    eval_kernel(b, k, oe);
+    te = fmin(te, now_ms() - t);
+  }
+  printf("  %-12s %11.4f %11.4f %11.3f %7.2f %8.1f %10.1e %10.1e\n", c->label ? c->label : k->name, bj, bh, te,
+         bj / bh, te / bh, dh, de);
+  fflush(stdout);
+  free_outs(oj);
+  free_outs(oh);
+  free_outs(oe);
+}
+
+static void run_bench(Bench *b, const Case *cases, int ncases) {
+  printf("\n== %s\n", b->title);
+  /* compile a few times: the first compile also pays one-time LLVM initialisation */
+  JitTimings best = {0};
+  best.total_ms = INFINITY;
+  for (int r = 0; r < 3; r++) {
+    JitModule *m;
+    char err[512];
+    if (jit_compile(&b->p, NULL, &m, err, sizeof err)) {
+      fprintf(stderr, "bench: %s\n", err);
+      exit(1);
+    }
+    const JitTimings *t = jit_timings(m);
+    printf("  compile + JIT, run %d: %.1f ms\n", r + 1, t->total_ms);
+    if (t->total_ms < best.total_ms) best = *t;
+    if (b->jit) jit_free(b->jit);
+    b->jit = m;
+  }
+  int nk = 0;
+  for (int id = 0; id < BLO_K_COUNT; id++) nk += jit_kernel(b->jit, (BloKernelId)id) != NULL;
+  printf("  compile + JIT (best of 3): %.1f ms wall for %d kernels: plan %.1f, %d compile threads %.1f (CPU: IR %.1f, "
+         "verify %.1f, optimise %.1f, machine code %.1f), JIT + link %.1f; work buffer %lld doubles\n",
+         best.total_ms, nk, best.plan_ms, best.threads, best.compile_wall_ms, best.codegen_ms, best.verify_ms,
+         best.optimize_ms, best.emit_ms, best.jit_ms, (long long)jit_work_size(b->jit));
+  b->work = xmalloc((size_t)(jit_work_size(b->jit) + 1) * sizeof(double));
+  b->env = (BloEnv){b->data, NULL, b->work, NULL};
+  printf("  %-12s %11s %11s %11s %7s %8s %10s %10s\n", "kernel", "JIT [ms]", "C [ms]", "eval [ms]", "JIT/C", "eval/C",
+         "|JIT-C|", "|JIT-eval|");
+  for (int i = 0; i < ncases; i++) run_case(b, &cases[i]);
+  jit_free(b->jit);
+  b->jit = NULL;
+  free(b->work);
+}
+
+static double *random_vec(RtRng *r, int64_t n, double lo, double hi) {
+  double *d = xmalloc((size_t)n * sizeof(double));
+  for (int64_t i = 0; i < n; i++) d[i] = rt_rng_uniform(r, lo, hi);
+  return d;
+}
+
+static void bench_synthetic(int64_t n) {
+  Bench b;
+  memset(&b, 0, sizeof b);
+  char title[160];
+  snprintf(title, sizeof title, "LancBiO synthetic, n = %lld (G dense symmetric %lld x %lld)", (long long)n,
+           (long long)n, (long long)n);
+  b.title = title;
+  arena_init(&b.arena);
+  hp_synthetic(&b.p, &b.arena, n, GAMMA);
+  RtRng r;
+  rt_rng_seed(&r, 42);
+  double *c = random_vec(&r, n, -5, 5), *d = random_vec(&r, n, 0.1, 1.1), *e = random_vec(&r, n, 0, GAMMA);
+  double *G = xmalloc((size_t)(n * n) * sizeof(double));
+  for (int64_t i = 0; i < n; i++) {
+    G[i * n + i] = rt_rng_uniform(&r, 1, 2);
+    for (int64_t j = i + 1; j < n; j++) G[i * n + j] = G[j * n + i] = rt_rng_uniform(&r, -1, 1) / (double)n;
+  }
+  b.data[0] = c;
+  b.data[1] = d;
+  b.data[2] = e;
+  b.data[3] = G;
+  b.x = random_vec(&r, n, -1, 1);
+  b.y = random_vec(&r, n, -1, 1);
+  b.v = random_vec(&r, n, -1, 1);
+  N = n;
+  T1 = xmalloc((size_t)n * sizeof(double));
+  Case cases[] = {{BLO_K_F, syn_f, NULL}, {BLO_K_GRAD_F, syn_grad_f, NULL}, {BLO_K_GRAD_Y_G, syn_grad_y_g, NULL},
+                  {BLO_K_HVP_YY, syn_hvp_yy, NULL}, {BLO_K_HVP_XY, syn_hvp_xy, NULL}};
+  run_bench(&b, cases, (int)(sizeof cases / sizeof cases[0]));
+  free(T1);
+  free(c);
+  free(d);
+  free(e);
+  free(G);
+  free(b.x);
+  free(b.y);
+  free(b.v);
+  arena_free(&b.arena);
+}
+
+static double *onehot_rows(RtRng *r, int64_t m, int64_t k) {
+  double *y = xmalloc((size_t)(m * k) * sizeof(double));
+  memset(y, 0, (size_t)(m * k) * sizeof(double));
+  for (int64_t i = 0; i < m; i++) y[i * k + rt_rng_randint(r, 0, k - 1)] = 1;
+  return y;
+}
+
+static void bench_hyperclean(int64_t m, int64_t mv, int64_t nf, int64_t nc) {
+  Bench b;
+  memset(&b, 0, sizeof b);
+  char title[160];
+  snprintf(title, sizeof title, "Data hyper-cleaning: X %lld x %lld, validation %lld x %lld, W %lld x %lld",
+           (long long)m, (long long)nf, (long long)mv, (long long)nf, (long long)nf, (long long)nc);
+  b.title = title;
+  arena_init(&b.arena);
+  hp_hyperclean(&b.p, &b.arena, m, mv, nf, nc);
+  RtRng r;
+  rt_rng_seed(&r, 43);
+  double *X = random_vec(&r, m * nf, -1, 1), *Xv = random_vec(&r, mv * nf, -1, 1);
+  for (int64_t i = 0; i < m; i++) X[i * nf + nf - 1] = 1; /* the bias column */
+  for (int64_t i = 0; i < mv; i++) Xv[i * nf + nf - 1] = 1;
+  double *Y = onehot_rows(&r, m, nc), *Yv = onehot_rows(&r, mv, nc);
+  b.data[0] = X;
+  b.data[1] = Y;
+  b.data[2] = Xv;
+  b.data[3] = Yv;
+  b.x = random_vec(&r, m, -2, 2);
+  b.y = random_vec(&r, nf * nc, -0.1, 0.1);
+  b.v = random_vec(&r, nf * nc, -1, 1);
+  M = m;
+  MV = mv;
+  NF = nf;
+  NC = nc;
+  int64_t rows = m > mv ? m : mv;
+  T1 = xmalloc((size_t)(rows * nc) * sizeof(double));
+  T2 = xmalloc((size_t)(rows * nc) * sizeof(double));
+  T3 = xmalloc((size_t)(rows * nc) * sizeof(double));
+  T4 = xmalloc((size_t)(nf * 2 * nc) * sizeof(double));
+  T5 = xmalloc((size_t)(m * 2 * nc) * sizeof(double));
+  Case cases[] = {{BLO_K_F, hc_f, NULL}, {BLO_K_GRAD_F, hc_grad_f, NULL}, {BLO_K_GRAD_Y_G, hc_grad_y_g, NULL},
+                  {BLO_K_HVP_YY, hc_hvp_yy, NULL}, {BLO_K_HVP_XY, hc_hvp_xy, NULL},
+                  {BLO_K_HVP_YY, hc_hvp_yy_packed, "hvp_yy [WV]"}, {BLO_K_HVP_XY, hc_hvp_xy_packed, "hvp_xy [WV]"}};
+  run_bench(&b, cases, (int)(sizeof cases / sizeof cases[0]));
+  free(T1);
+  free(T2);
+  free(T3);
+  free(T4);
+  free(T5);
+  free(X);
+  free(Xv);
+  free(Y);
+  free(Yv);
+  free(b.x);
+  free(b.y);
+  free(b.v);
+  arena_free(&b.arena);
+}
+
+static void print_machine(void) {
+  char model[256] = "unknown";
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (f) {
+    char line[512];
+    while (fgets(line, sizeof line, f))
+      if (!strncmp(line, "model name", 10)) {
+        char *p = strchr(line, ':');
+        if (p) snprintf(model, sizeof model, "%s", p + 2);
+        model[strcspn(model, "\n")] = '\0';
+        break;
+      }
+    fclose(f);
+  }
+  printf("bloc kernel benchmark\n");
+  printf("  machine: %s; LLVM %s; OpenBLAS %s\n", model, LLVM_VERSION_STRING, openblas_get_config());
+  printf("  OpenBLAS threads: %d (OPENBLAS_NUM_THREADS=1); times: best of %d rounds, ms per call\n",
+         openblas_get_num_threads(), g_rounds);
+  printf("  JIT = bloc's LLVM kernels; C = hand-written C + OpenBLAS (bench/bench_kernels.c); eval = reference "
+         "evaluator;\n  |JIT-C|, |JIT-eval| = largest relative difference of the outputs\n");
+}
+
+int main(int argc, char **argv) {
+  bool quick = argc > 1 && !strcmp(argv[1], "quick");
+  openblas_set_num_threads(1);
+  if (quick) {
+    g_rounds = 3;
+    g_round_ms = 5;
+  }
+  print_machine();
+  if (quick) {
+    bench_synthetic(200);
+    bench_hyperclean(500, 400, 785, 10);
+    return 0;
+  }
+  bench_synthetic(1000);
+  bench_synthetic(10000);
+  bench_hyperclean(5000, 5000, 785, 10);
+  return 0;
+}

@@ -1,0 +1,592 @@
+/* cg_llvm.c — LLVM IR for execution plans: one function per kernel with the ABI signature of
+ * runtime/blo_abi.h, loop nests for loop/row/scatter steps, and calls into CBLAS for products.
+ * Only reduction accumulations carry fast-math flags (reassoc + contract) so they vectorise;
+ * everything else keeps IEEE semantics. */
+#define _GNU_SOURCE /* cblas.h needs cpu_set_t */
+#include <assert.h>
+#include <cblas.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cg_llvm.h"
+
+/* ------------------------------------------------------------------ module setup */
+
+void cg_init(Cg *cg, LLVMContextRef ctx, LLVMModuleRef mod, const char *cpu, const char *features) {
+  memset(cg, 0, sizeof *cg);
+  cg->ctx = ctx;
+  cg->mod = mod;
+  cg->cpu = cpu;
+  cg->features = features;
+  cg->f64 = LLVMDoubleTypeInContext(ctx);
+  cg->i64 = LLVMInt64TypeInContext(ctx);
+  cg->i32 = LLVMInt32TypeInContext(ctx);
+  cg->i1 = LLVMInt1TypeInContext(ctx);
+  cg->ptr = LLVMPointerTypeInContext(ctx, 0);
+  cg->voidt = LLVMVoidTypeInContext(ctx);
+  cg->blasint = LLVMIntTypeInContext(ctx, (unsigned)(sizeof(blasint) * 8));
+  LLVMTypeRef f[4] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr}; /* BloEnv: data, samples, work, backend */
+  cg->env_t = LLVMStructTypeInContext(ctx, f, 4, 0);
+  cg->b = LLVMCreateBuilderInContext(ctx);
+  cg->hb = LLVMCreateBuilderInContext(ctx);
+  cg->eb = LLVMCreateBuilderInContext(ctx);
+}
+
+void cg_dispose(Cg *cg) {
+  if (cg->b) LLVMDisposeBuilder(cg->b);
+  if (cg->hb) LLVMDisposeBuilder(cg->hb);
+  if (cg->eb) LLVMDisposeBuilder(cg->eb);
+  free(cg->memo);
+  free(cg->data_more);
+  cg->b = cg->hb = cg->eb = NULL;
+  cg->memo = NULL;
+  cg->data_more = NULL;
+}
+
+static void add_fn_attr(Cg *cg, LLVMValueRef fn, const char *name, uint64_t val) {
+  unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+  LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(cg->ctx, kind, val));
+}
+
+static LLVMValueRef intrinsic(Cg *cg, const char *name, LLVMTypeRef *type) {
+  unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+  if (!id) {
+    cg_fail(cg, "LLVM intrinsic %s not found", name);
+    return NULL;
+  }
+  LLVMTypeRef over[1] = {cg->f64};
+  *type = LLVMIntrinsicGetType(cg->ctx, id, over, 1);
+  return LLVMGetIntrinsicDeclaration(cg->mod, id, over, 1);
+}
+
+/* A libm function the JIT resolves through its symbol table: pure, so calls can be hoisted
+ * and merged like the intrinsics. */
+static LLVMValueRef libm(Cg *cg, const char *name, int nargs, LLVMTypeRef *type) {
+  LLVMTypeRef args[2] = {cg->f64, cg->f64};
+  *type = LLVMFunctionType(cg->f64, args, (unsigned)nargs, 0);
+  LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
+  if (fn) return fn;
+  fn = LLVMAddFunction(cg->mod, name, *type);
+  add_fn_attr(cg, fn, "nounwind", 0);
+  add_fn_attr(cg, fn, "willreturn", 0);
+  add_fn_attr(cg, fn, "memory", 0); /* memory(none) */
+  return fn;
+}
+
+static LLVMValueRef blas_fn(Cg *cg, const char *name, LLVMTypeRef *params, unsigned n, LLVMTypeRef *type) {
+  *type = LLVMFunctionType(cg->voidt, params, n, 0);
+  LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
+  if (!fn) {
+    fn = LLVMAddFunction(cg->mod, name, *type);
+    add_fn_attr(cg, fn, "nounwind", 0);
+  }
+  return fn;
+}
+
+LLVMValueRef cg_fn(Cg *cg, CgFn f, LLVMTypeRef *type) {
+  if (cg->fns[f]) {
+    *type = cg->fn_types[f];
+    return cg->fns[f];
+  }
+  LLVMValueRef fn = NULL;
+  LLVMTypeRef t = NULL;
+  LLVMTypeRef Ti = cg->i32, Tn = cg->blasint, Td = cg->f64, Tp = cg->ptr;
+  switch (f) {
+  case CG_EXP: fn = intrinsic(cg, "llvm.exp", &t); break;
+  case CG_LOG: fn = intrinsic(cg, "llvm.log", &t); break;
+  case CG_SIN: fn = intrinsic(cg, "llvm.sin", &t); break;
+  case CG_COS: fn = intrinsic(cg, "llvm.cos", &t); break;
+  case CG_POW: fn = intrinsic(cg, "llvm.pow", &t); break;
+  case CG_SQRT: fn = intrinsic(cg, "llvm.sqrt", &t); break;
+  case CG_FABS: fn = intrinsic(cg, "llvm.fabs", &t); break;
+  case CG_FLOOR: fn = intrinsic(cg, "llvm.floor", &t); break;
+  case CG_ROUND: fn = intrinsic(cg, "llvm.round", &t); break;
+  case CG_MAXNUM: fn = intrinsic(cg, "llvm.maxnum", &t); break;
+  case CG_LOG1P: fn = libm(cg, "log1p", 1, &t); break;
+  case CG_TANH: fn = libm(cg, "tanh", 1, &t); break;
+  case CG_DGEMM: {
+    LLVMTypeRef p[14] = {Ti, Ti, Ti, Tn, Tn, Tn, Td, Tp, Tn, Tp, Tn, Td, Tp, Tn};
+    fn = blas_fn(cg, "cblas_dgemm", p, 14, &t);
+    break;
+  }
+  case CG_DGEMV: {
+    LLVMTypeRef p[12] = {Ti, Ti, Tn, Tn, Td, Tp, Tn, Tp, Tn, Td, Tp, Tn};
+    fn = blas_fn(cg, "cblas_dgemv", p, 12, &t);
+    break;
+  }
+  case CG_DSYMV: {
+    LLVMTypeRef p[11] = {Ti, Ti, Tn, Td, Tp, Tn, Tp, Tn, Td, Tp, Tn};
+    fn = blas_fn(cg, "cblas_dsymv", p, 11, &t);
+    break;
+  }
+  case CG_DGER: {
+    LLVMTypeRef p[10] = {Ti, Tn, Tn, Td, Tp, Tn, Tp, Tn, Tp, Tn};
+    fn = blas_fn(cg, "cblas_dger", p, 10, &t);
+    break;
+  }
+  case CG_FN_COUNT: break;
+  }
+  cg->fns[f] = fn;
+  cg->fn_types[f] = t;
+  *type = t;
+  return fn;
+}
+
+/* ------------------------------------------------------------------ base pointers */
+
+static LLVMValueRef env_field(Cg *cg, unsigned i, const char *name) {
+  LLVMValueRef p = LLVMBuildStructGEP2(cg->eb, cg->env_t, cg->env, i, "");
+  return LLVMBuildLoad2(cg->eb, cg->ptr, p, name);
+}
+
+LLVMValueRef cg_base(Cg *cg, const SchedBuf *b) {
+  switch (b->base) {
+  case SB_X: return cg->x;
+  case SB_Y: return cg->y;
+  case SB_V: return cg->v;
+  case SB_DATA: {
+    LLVMValueRef *slot = b->index < 64 ? &cg->data_ptr[b->index] : NULL;
+    if (!slot) {
+      if (b->index - 64 >= cg->ndata_more) {
+        int n = b->index - 64 + 1;
+        cg->data_more = realloc(cg->data_more, (size_t)n * sizeof(LLVMValueRef));
+        if (!cg->data_more) exit(3);
+        for (int i = cg->ndata_more; i < n; i++) cg->data_more[i] = NULL;
+        cg->ndata_more = n;
+      }
+      slot = &cg->data_more[b->index - 64];
+    }
+    if (!*slot) {
+      LLVMValueRef arr = env_field(cg, 0, "data");
+      LLVMValueRef i = cg_const_i64(cg, b->index);
+      *slot = LLVMBuildLoad2(cg->eb, cg->ptr, LLVMBuildInBoundsGEP2(cg->eb, cg->ptr, arr, &i, 1, ""), "");
+    }
+    return *slot;
+  }
+  case SB_SAMPLE:
+    if (!cg->samples) cg->samples = env_field(cg, 1, "samples");
+    return cg->samples;
+  case SB_WORK:
+    if (!cg->work) cg->work = env_field(cg, 2, "work");
+    return cg->work;
+  case SB_OUT:
+    if (b->index < 0 || b->index >= 4) {
+      cg_fail(cg, "output slot %d", b->index);
+      return cg->x;
+    }
+    if (!cg->outs[b->index]) {
+      LLVMValueRef i = cg_const_i64(cg, b->index);
+      cg->outs[b->index] = LLVMBuildLoad2(cg->eb, cg->ptr, LLVMBuildInBoundsGEP2(cg->eb, cg->ptr, cg->out, &i, 1, ""), "");
+    }
+    return cg->outs[b->index];
+  case SB_SREG: return cg->sregs[b->index];
+  case SB_NONE: break;
+  }
+  cg_fail(cg, "a plan buffer has no base");
+  return cg->x;
+}
+
+/* Pointer to the first element of a view (offset applied), for BLAS and memset. */
+static LLVMValueRef view_ptr(Cg *cg, const SchedBuf *b) {
+  LLVMValueRef base = cg_base(cg, b);
+  if (!b->offset) return base;
+  LLVMValueRef i = cg_const_i64(cg, b->offset);
+  return LLVMBuildInBoundsGEP2(cg->b, cg->f64, base, &i, 1, "");
+}
+
+static LLVMValueRef scalar_ptr(Cg *cg, const SchedBuf *b) {
+  if (b->base == SB_SREG) return cg->sregs[b->index];
+  return view_ptr(cg, b);
+}
+
+static LLVMValueRef new_alloca(Cg *cg, LLVMTypeRef t, const char *name) {
+  return LLVMBuildAlloca(cg->eb, t, name);
+}
+
+/* ------------------------------------------------------------------ loops */
+
+typedef struct Loop {
+  LLVMBasicBlockRef pre, header, body, exit;
+  LLVMValueRef phi, start;
+  int level;
+} Loop;
+
+/* Start `for (iv = start; iv < end; iv++)` at the current position; the current block becomes
+ * the preheader, left open for code hoisted to level-1 until loop_end. */
+static CgIx loop_begin(Cg *cg, Loop *L, int64_t start, int64_t end, int level) {
+  L->pre = LLVMGetInsertBlock(cg->b);
+  L->level = level;
+  L->header = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "head");
+  L->body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "body");
+  L->exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "exit");
+  LLVMPositionBuilderAtEnd(cg->b, L->header);
+  L->phi = LLVMBuildPhi(cg->b, cg->i64, "i");
+  L->start = cg_const_i64(cg, start);
+  LLVMValueRef cond = LLVMBuildICmp(cg->b, LLVMIntSLT, L->phi, cg_const_i64(cg, end), "");
+  LLVMBuildCondBr(cg->b, cond, L->body, L->exit);
+  LLVMPositionBuilderAtEnd(cg->b, L->body);
+  cg->lvl_block[level - 1] = L->pre;
+  cg->top = level;
+  return (CgIx){L->phi, level};
+}
+
+static void loop_end(Cg *cg, Loop *L) {
+  LLVMValueRef next = LLVMBuildNSWAdd(cg->b, L->phi, cg_const_i64(cg, 1), "");
+  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->b);
+  LLVMBuildBr(cg->b, L->header);
+  LLVMValueRef vals[2] = {L->start, next};
+  LLVMBasicBlockRef blocks[2] = {L->pre, latch};
+  LLVMAddIncoming(L->phi, vals, blocks, 2);
+  LLVMPositionBuilderAtEnd(cg->b, L->pre);
+  LLVMBuildBr(cg->b, L->header);
+  LLVMPositionBuilderAtEnd(cg->b, L->exit);
+  cg->top = L->level - 1;
+}
+
+/* A reduction accumulation: acc = acc (op) v with reassociation allowed. */
+static LLVMValueRef fadd_reassoc(Cg *cg, LLVMValueRef a, LLVMValueRef v) {
+  LLVMValueRef s = LLVMBuildFAdd(cg->b, a, v, "");
+  LLVMSetFastMathFlags(s, LLVMFastMathAllowReassoc | LLVMFastMathAllowContract);
+  return s;
+}
+
+static void accumulate(Cg *cg, LLVMValueRef acc, LLVMValueRef v) {
+  LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->f64, acc, "");
+  LLVMBuildStore(cg->b, fadd_reassoc(cg, old, v), acc);
+}
+
+static void zero_fill(Cg *cg, const SchedBuf *b, int64_t n) {
+  if (n <= 0) return;
+  LLVMBuildMemSet(cg->b, view_ptr(cg, b), LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0),
+                  cg_const_i64(cg, n * (int64_t)sizeof(double)), 8);
+}
+
+/* The loop nest of a domain: calls body(r, c) inside. 1x1 domains have no loop; vectors and
+ * flat loops one loop (r); matrices two (r outer, c inner). */
+typedef void (*BodyFn)(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx);
+
+static void nest(Cg *cg, const SchedStep *st, bool flat, BodyFn body, void *ctx) {
+  CgIx z = cg_ix(cg, 0);
+  cg->flat = false;
+  if (st->rows == 1 && st->cols == 1) {
+    body(cg, st, z, z, ctx);
+    return;
+  }
+  if (st->cols == 1 || flat) {
+    Loop L;
+    cg->flat = flat;
+    CgIx r = loop_begin(cg, &L, 0, st->rows * st->cols, 1);
+    body(cg, st, r, z, ctx);
+    loop_end(cg, &L);
+    cg->flat = false;
+    return;
+  }
+  Loop Lr, Lc;
+  CgIx r = loop_begin(cg, &Lr, 0, st->rows, 1);
+  CgIx c = loop_begin(cg, &Lc, 0, st->cols, 2);
+  body(cg, st, r, c, ctx);
+  loop_end(cg, &Lc);
+  loop_end(cg, &Lr);
+}
+
+/* ------------------------------------------------------------------ loop steps */
+
+static void store_at(Cg *cg, const SchedBuf *d, CgIx r, CgIx c, LLVMValueRef v) {
+  if (d->base == SB_SREG) {
+    LLVMBuildStore(cg->b, v, cg->sregs[d->index]);
+    return;
+  }
+  LLVMBuildStore(cg->b, v, cg_addr(cg, cg->b, d, r, c, cg->f64));
+}
+
+static void loop_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
+  LLVMValueRef *acc = ctx;
+  CgIx z = cg_ix(cg, 0);
+  for (int i = 0; i < st->nitems; i++) {
+    const SchedItem *it = &st->items[i];
+    LLVMValueRef v = cg_expr(cg, it->expr, r, c);
+    switch (it->kind) {
+    case SI_WRITE: store_at(cg, &it->dest, r, c, v); break;
+    case SI_SUM: accumulate(cg, acc[i], v); break;
+    case SI_SUM_COLS: {
+      LLVMValueRef p = cg_addr(cg, cg->b, &it->dest, cg->flat ? z : c, z, cg->f64);
+      LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->f64, p, "");
+      LLVMBuildStore(cg->b, LLVMBuildFAdd(cg->b, old, v, ""), p);
+      break;
+    }
+    default: cg_fail(cg, "item kind %d in a loop step", (int)it->kind); break;
+    }
+  }
+}
+
+static void emit_loop(Cg *cg, const SchedStep *st) {
+  LLVMValueRef *acc = calloc((size_t)st->nitems + 1, sizeof(LLVMValueRef));
+  if (!acc) exit(3);
+  for (int i = 0; i < st->nitems; i++) {
+    const SchedItem *it = &st->items[i];
+    if (it->kind == SI_SUM) {
+      acc[i] = new_alloca(cg, cg->f64, "acc");
+      LLVMBuildStore(cg->b, cg_const_f64(cg, 0), acc[i]);
+    } else if (it->kind == SI_SUM_COLS) {
+      zero_fill(cg, &it->dest, it->dest_rows);
+    }
+  }
+  nest(cg, st, st->flat, loop_body, acc);
+  for (int i = 0; i < st->nitems; i++)
+    if (acc[i]) LLVMBuildStore(cg->b, LLVMBuildLoad2(cg->b, cg->f64, acc[i], ""), scalar_ptr(cg, &st->items[i].dest));
+  free(acc);
+}
+
+/* logsumexp over c (row r fixed) or over the whole domain: max pass, then sum of exp. */
+typedef struct LseCtx {
+  const SchedExpr *e;
+  LLVMValueRef acc, mx; /* allocas */
+  LLVMValueRef mxv;     /* the max, in the sum pass */
+  bool pass2;
+} LseCtx;
+
+static void lse_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
+  (void)st;
+  LseCtx *l = ctx;
+  LLVMValueRef v = cg_expr(cg, l->e, r, c);
+  if (!l->pass2) {
+    LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->f64, l->mx, "");
+    LLVMTypeRef t;
+    LLVMValueRef fn = cg_fn(cg, CG_MAXNUM, &t);
+    LLVMValueRef args[2] = {old, v};
+    LLVMBuildStore(cg->b, LLVMBuildCall2(cg->b, t, fn, args, 2, ""), l->mx);
+  } else {
+    LLVMTypeRef t;
+    LLVMValueRef fn = cg_fn(cg, CG_EXP, &t);
+    LLVMValueRef d = LLVMBuildFSub(cg->b, v, l->mxv, "");
+    accumulate(cg, l->acc, LLVMBuildCall2(cg->b, t, fn, &d, 1, ""));
+  }
+}
+
+/* mx + log(s), or mx itself when mx is infinite (all -inf: -inf; any +inf: +inf), as eval.c */
+static LLVMValueRef lse_finish(Cg *cg, LLVMValueRef mx, LLVMValueRef s) {
+  LLVMTypeRef t;
+  LLVMValueRef fabs_fn = cg_fn(cg, CG_FABS, &t);
+  LLVMValueRef a = LLVMBuildCall2(cg->b, t, fabs_fn, &mx, 1, "");
+  LLVMValueRef isinf_ = LLVMBuildFCmp(cg->b, LLVMRealOEQ, a, cg_const_f64(cg, INFINITY), "");
+  LLVMValueRef log_fn = cg_fn(cg, CG_LOG, &t);
+  LLVMValueRef lg = LLVMBuildCall2(cg->b, t, log_fn, &s, 1, "");
+  return LLVMBuildSelect(cg->b, isinf_, mx, LLVMBuildFAdd(cg->b, mx, lg, ""), "");
+}
+
+static void emit_lse(Cg *cg, const SchedStep *st) {
+  const SchedItem *it = &st->items[0];
+  LseCtx l = {it->expr, new_alloca(cg, cg->f64, "s"), new_alloca(cg, cg->f64, "mx"), NULL, false};
+  LLVMBuildStore(cg->b, cg_const_f64(cg, -INFINITY), l.mx);
+  nest(cg, st, false, lse_body, &l);
+  l.mxv = LLVMBuildLoad2(cg->b, cg->f64, l.mx, "");
+  l.pass2 = true;
+  LLVMBuildStore(cg->b, cg_const_f64(cg, 0), l.acc);
+  nest(cg, st, false, lse_body, &l);
+  LLVMValueRef s = LLVMBuildLoad2(cg->b, cg->f64, l.acc, "");
+  LLVMBuildStore(cg->b, lse_finish(cg, l.mxv, s), scalar_ptr(cg, &it->dest));
+}
+
+/* Row reductions: for each row, each item runs its own inner loop(s) over the columns. */
+static void emit_rows(Cg *cg, const SchedStep *st) {
+  LLVMValueRef acc = new_alloca(cg, cg->f64, "acc"), mx = new_alloca(cg, cg->f64, "mx");
+  LLVMValueRef best = new_alloca(cg, cg->i64, "best");
+  Loop Lr;
+  CgIx z = cg_ix(cg, 0);
+  cg->flat = false;
+  CgIx r = loop_begin(cg, &Lr, 0, st->rows, 1);
+  for (int i = 0; i < st->nitems; i++) {
+    const SchedItem *it = &st->items[i];
+    LLVMValueRef res = NULL;
+    Loop Lc;
+    if (it->kind == SI_ROW_SUM) {
+      LLVMBuildStore(cg->b, cg_const_f64(cg, 0), acc);
+      CgIx c = loop_begin(cg, &Lc, 0, st->cols, 2);
+      accumulate(cg, acc, cg_expr(cg, it->expr, r, c));
+      loop_end(cg, &Lc);
+      res = LLVMBuildLoad2(cg->b, cg->f64, acc, "");
+    } else if (it->kind == SI_ROW_LSE) {
+      LLVMBuildStore(cg->b, cg_const_f64(cg, -INFINITY), mx);
+      CgIx c = loop_begin(cg, &Lc, 0, st->cols, 2);
+      LseCtx l = {it->expr, acc, mx, NULL, false};
+      lse_body(cg, st, r, c, &l);
+      loop_end(cg, &Lc);
+      l.mxv = LLVMBuildLoad2(cg->b, cg->f64, mx, "");
+      l.pass2 = true;
+      LLVMBuildStore(cg->b, cg_const_f64(cg, 0), acc);
+      c = loop_begin(cg, &Lc, 0, st->cols, 2);
+      lse_body(cg, st, r, c, &l);
+      loop_end(cg, &Lc);
+      res = lse_finish(cg, l.mxv, LLVMBuildLoad2(cg->b, cg->f64, acc, ""));
+    } else if (it->kind == SI_ROW_ARGMAX) {
+      /* first maximum: start at column 0, replace only on a strictly greater value */
+      LLVMBuildStore(cg->b, cg_expr(cg, it->expr, r, z), mx);
+      LLVMBuildStore(cg->b, cg_const_i64(cg, 0), best);
+      CgIx c = loop_begin(cg, &Lc, 1, st->cols, 2);
+      LLVMValueRef v = cg_expr(cg, it->expr, r, c);
+      LLVMValueRef bv = LLVMBuildLoad2(cg->b, cg->f64, mx, "");
+      LLVMValueRef gt = LLVMBuildFCmp(cg->b, LLVMRealOGT, v, bv, "");
+      LLVMBuildStore(cg->b, LLVMBuildSelect(cg->b, gt, v, bv, ""), mx);
+      LLVMValueRef bi = LLVMBuildLoad2(cg->b, cg->i64, best, "");
+      LLVMBuildStore(cg->b, LLVMBuildSelect(cg->b, gt, c.v, bi, ""), best);
+      loop_end(cg, &Lc);
+      res = LLVMBuildSIToFP(cg->b, LLVMBuildLoad2(cg->b, cg->i64, best, ""), cg->f64, "");
+    } else {
+      cg_fail(cg, "item kind %d in a rows step", (int)it->kind);
+      break;
+    }
+    store_at(cg, &it->dest, r, z, res);
+  }
+  loop_end(cg, &Lr);
+}
+
+/* dest = 0; for each row r with idx[r] in range: dest(idx[r], :) += expr(r, :) */
+static void emit_scatter(Cg *cg, const SchedStep *st) {
+  const SchedItem *it = &st->items[0];
+  CgIx z = cg_ix(cg, 0);
+  zero_fill(cg, &it->dest, it->dest_rows * it->dest_cols);
+  cg->flat = false;
+  Loop Lr;
+  CgIx r = loop_begin(cg, &Lr, 0, st->rows, 1);
+  LLVMValueRef row = LLVMBuildLoad2(cg->b, cg->i64, cg_addr(cg, cg->b, &it->idx, r, z, cg->i64), "");
+  LLVMValueRef in = LLVMBuildICmp(cg->b, LLVMIntULT, row, cg_const_i64(cg, it->idx_limit), "");
+  LLVMBasicBlockRef doit = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "scatter");
+  LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "next");
+  LLVMBuildCondBr(cg->b, in, doit, next);
+  LLVMPositionBuilderAtEnd(cg->b, doit);
+  CgIx dr = {row, 1};
+  if (st->cols == 1) {
+    LLVMValueRef v = cg_expr(cg, it->expr, r, z);
+    LLVMValueRef p = cg_addr(cg, cg->b, &it->dest, dr, z, cg->f64);
+    LLVMBuildStore(cg->b, LLVMBuildFAdd(cg->b, LLVMBuildLoad2(cg->b, cg->f64, p, ""), v, ""), p);
+  } else {
+    Loop Lc;
+    CgIx c = loop_begin(cg, &Lc, 0, st->cols, 2);
+    LLVMValueRef v = cg_expr(cg, it->expr, r, c);
+    LLVMValueRef p = cg_addr(cg, cg->b, &it->dest, dr, c, cg->f64);
+    LLVMBuildStore(cg->b, LLVMBuildFAdd(cg->b, LLVMBuildLoad2(cg->b, cg->f64, p, ""), v, ""), p);
+    loop_end(cg, &Lc);
+  }
+  LLVMBuildBr(cg->b, next);
+  LLVMPositionBuilderAtEnd(cg->b, next);
+  loop_end(cg, &Lr);
+}
+
+/* ------------------------------------------------------------------ BLAS steps */
+
+static LLVMValueRef bi(Cg *cg, int64_t v) { return LLVMConstInt(cg->blasint, (unsigned long long)v, 1); }
+static LLVMValueRef ci(Cg *cg, int v) { return LLVMConstInt(cg->i32, (unsigned long long)v, 1); }
+
+static LLVMValueRef alpha_of(Cg *cg, const SchedBlas *b) {
+  LLVMValueRef a = cg_const_f64(cg, b->alpha);
+  if (b->alpha_buf.base == SB_NONE) return a;
+  LLVMValueRef s = LLVMBuildLoad2(cg->b, cg->f64, scalar_ptr(cg, &b->alpha_buf), "");
+  return b->alpha == 1 ? s : LLVMBuildFMul(cg->b, a, s, "");
+}
+
+static int64_t ld_or_1(int64_t ld) { return ld > 1 ? ld : 1; }
+
+static bool fits_blasint(int64_t v) { return sizeof(blasint) >= 8 || (v >= 0 && v <= INT32_MAX); }
+
+static void emit_blas(Cg *cg, const SchedStep *st) {
+  const SchedBlas *b = &st->blas;
+  if (!fits_blasint(b->m) || !fits_blasint(b->n) || !fits_blasint(b->k) || !fits_blasint(b->a.ld) ||
+      !fits_blasint(b->b.ld) || !fits_blasint(b->c.ld)) {
+    cg_fail(cg, "a matrix dimension of %lld x %lld exceeds the BLAS integer type", (long long)b->m, (long long)b->n);
+    return;
+  }
+  LLVMTypeRef t;
+  LLVMValueRef alpha = alpha_of(cg, b), beta = cg_const_f64(cg, b->beta);
+  LLVMValueRef pa = view_ptr(cg, &b->a), pb = view_ptr(cg, &b->b), pc = view_ptr(cg, &b->c);
+  if (st->kind == SS_GEMM) {
+    LLVMValueRef fn = cg_fn(cg, CG_DGEMM, &t);
+    /* stored widths: op(A) is m x k, so A is m x k (k x m when transposed) */
+    int64_t lda = ld_or_1(b->a.ld), ldb = ld_or_1(b->b.ld), ldc = ld_or_1(b->c.ld);
+    LLVMValueRef args[14] = {ci(cg, CblasRowMajor), ci(cg, b->trans_a ? CblasTrans : CblasNoTrans),
+                             ci(cg, b->trans_b ? CblasTrans : CblasNoTrans), bi(cg, b->m), bi(cg, b->n), bi(cg, b->k),
+                             alpha, pa, bi(cg, lda), pb, bi(cg, ldb), beta, pc, bi(cg, ldc)};
+    LLVMBuildCall2(cg->b, t, fn, args, 14, "");
+  } else if (st->kind == SS_GEMV) {
+    LLVMValueRef fn = cg_fn(cg, CG_DGEMV, &t);
+    LLVMValueRef args[12] = {ci(cg, CblasRowMajor), ci(cg, b->trans_a ? CblasTrans : CblasNoTrans), bi(cg, b->m),
+                             bi(cg, b->n), alpha, pa, bi(cg, ld_or_1(b->a.ld)), pb, bi(cg, 1), beta, pc, bi(cg, 1)};
+    LLVMBuildCall2(cg->b, t, fn, args, 12, "");
+  } else if (st->kind == SS_SYMV) {
+    LLVMValueRef fn = cg_fn(cg, CG_DSYMV, &t);
+    LLVMValueRef args[11] = {ci(cg, CblasRowMajor), ci(cg, CblasUpper), bi(cg, b->m), alpha, pa,
+                             bi(cg, ld_or_1(b->a.ld)), pb, bi(cg, 1), beta, pc, bi(cg, 1)};
+    LLVMBuildCall2(cg->b, t, fn, args, 11, "");
+  } else {
+    LLVMValueRef fn = cg_fn(cg, CG_DGER, &t);
+    LLVMValueRef args[10] = {ci(cg, CblasRowMajor), bi(cg, b->m), bi(cg, b->n), alpha, pa, bi(cg, 1), pb, bi(cg, 1),
+                             pc, bi(cg, ld_or_1(b->c.ld))};
+    LLVMBuildCall2(cg->b, t, fn, args, 10, "");
+  }
+}
+
+/* ------------------------------------------------------------------ kernels */
+
+int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_t errlen) {
+  cg->err = err;
+  cg->errlen = errlen;
+  cg->failed = false;
+  cg->k = k;
+  LLVMTypeRef params[5] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr};
+  LLVMTypeRef ft = LLVMFunctionType(cg->voidt, params, 5, 0);
+  cg->fn = LLVMAddFunction(cg->mod, symbol, ft);
+  add_fn_attr(cg, cg->fn, "nounwind", 0);
+  if (cg->cpu && *cg->cpu)
+    LLVMAddTargetDependentFunctionAttr(cg->fn, "target-cpu", cg->cpu);
+  if (cg->features && *cg->features)
+    LLVMAddTargetDependentFunctionAttr(cg->fn, "target-features", cg->features);
+  /* the ABI: outputs and work never alias the inputs (x, y, v, env, data) */
+  unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
+  unsigned readonly = LLVMGetEnumAttributeKindForName("readonly", 8);
+  for (unsigned i = 1; i <= 4; i++) {
+    LLVMAddAttributeAtIndex(cg->fn, i, LLVMCreateEnumAttribute(cg->ctx, noalias, 0));
+    LLVMAddAttributeAtIndex(cg->fn, i, LLVMCreateEnumAttribute(cg->ctx, readonly, 0));
+  }
+  LLVMAddAttributeAtIndex(cg->fn, 5, LLVMCreateEnumAttribute(cg->ctx, readonly, 0));
+  cg->env = LLVMGetParam(cg->fn, 0);
+  cg->x = LLVMGetParam(cg->fn, 1);
+  cg->y = LLVMGetParam(cg->fn, 2);
+  cg->v = LLVMGetParam(cg->fn, 3);
+  cg->out = LLVMGetParam(cg->fn, 4);
+  memset(cg->data_ptr, 0, sizeof cg->data_ptr);
+  for (int i = 0; i < cg->ndata_more; i++) cg->data_more[i] = NULL;
+  cg->work = cg->samples = NULL;
+  memset(cg->outs, 0, sizeof cg->outs);
+
+  LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "entry");
+  LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "start");
+  LLVMPositionBuilderAtEnd(cg->eb, entry);
+  LLVMPositionBuilderAtEnd(cg->b, body);
+  cg->sregs = calloc((size_t)k->nsregs + 1, sizeof(LLVMValueRef));
+  if (!cg->sregs) exit(3);
+  for (int i = 0; i < k->nsregs; i++) cg->sregs[i] = new_alloca(cg, cg->f64, "s");
+  cg->top = 0;
+
+  for (int i = 0; i < k->nsteps && !cg->failed; i++) {
+    const SchedStep *st = &k->steps[i];
+    cg_memo_reset(cg);
+    cg->top = 0;
+    switch (st->kind) {
+    case SS_LOOP: emit_loop(cg, st); break;
+    case SS_ROWS: emit_rows(cg, st); break;
+    case SS_LSE: emit_lse(cg, st); break;
+    case SS_SCATTER: emit_scatter(cg, st); break;
+    case SS_GEMM:
+    case SS_GEMV:
+    case SS_SYMV:
+    case SS_GER: emit_blas(cg, st); break;
+    }
+  }
+  LLVMBuildRetVoid(cg->b);
+  LLVMBuildBr(cg->eb, body);
+  free(cg->sregs);
+  cg->sregs = NULL;
+  return cg->failed ? -1 : 0;
+}
