@@ -27,6 +27,7 @@ typedef struct BloCompileOptions {
   bool no_data;             /* stop before the data stage (bloc derive, dump-ir): kernels are
                                derived with only statically known symmetry */
   FILE *diag_out;           /* NULL: stderr */
+  bool keep_llvm_ir;        /* JIT: keep the optimised LLVM IR (bloc dump-llvm) */
 } BloCompileOptions;
 
 typedef struct BloTimings {

@@ -8,8 +8,10 @@
 #include "blo.h"
 #include "eval.h"
 #include "interp.h"
+#include "jit.h"
 #include "lower.h"
 #include "rt_data.h"
+#include "rt_fmt.h"
 #include "rt_rng.h"
 
 static double now_ms(void) {
@@ -77,15 +79,16 @@ static int64_t first_nonfinite(const double *a, int64_t n) {
 }
 
 static void report_nonfinite(BloCompiled *c, const AstDecl *d, const double *v, int64_t at) {
-  char sb[64];
+  char sb[64], nb[RT_FMT_NUM_LEN];
+  rt_fmt_num(v[at], nb);
   if (d->shape.rank == 2)
-    diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %g at [%lld, %lld]", d->name, shape_str(d->shape, sb),
-               v[at], (long long)(at / d->shape.cols), (long long)(at % d->shape.cols));
+    diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %s at [%lld, %lld]", d->name, shape_str(d->shape, sb), nb,
+               (long long)(at / d->shape.cols), (long long)(at % d->shape.cols));
   else if (d->shape.rank == 1)
-    diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %g at [%lld]", d->name, shape_str(d->shape, sb), v[at],
+    diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %s at [%lld]", d->name, shape_str(d->shape, sb), nb,
                (long long)at);
   else
-    diag_error(&c->diag, d->name_span, "data '%s' is %g", d->name, v[at]);
+    diag_error(&c->diag, d->name_span, "data '%s' is %s", d->name, nb);
   diag_hint(&c->diag, "data must be finite: check the file, or the expression that computes it");
 }
 
@@ -281,14 +284,31 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
     }
   fill_problem(c);
   t0 = now_ms();
-  interp_kernels(p, c->problem.kernels);
-  c->problem.work_size = 0;
+  if (opt->backend == BLO_BACKEND_JIT) {
+    JitOptions jo = jit_default_options();
+    jo.keep_ir = opt->keep_llvm_ir;
+    JitModule *jm = NULL;
+    char err[1024];
+    if (jit_compile(p, &jo, &jm, err, sizeof err) != 0) {
+      /* the IR was built from a checked program: a failure here is bloc's bug, not the user's */
+      diag_error(&c->diag, SPAN_NONE, "%s", err);
+      diag_hint(&c->diag, "--backend=interp runs the same kernels on the reference evaluator");
+      return 1;
+    }
+    c->jit = jm;
+    for (int k = 0; k < BLO_K_COUNT; k++) c->problem.kernels[k] = jit_kernel(jm, (BloKernelId)k);
+    c->problem.work_size = jit_work_size(jm);
+  } else {
+    interp_kernels(p, c->problem.kernels);
+    c->problem.work_size = 0;
+  }
   c->time.compile_ms = now_ms() - t0;
   return 0;
 }
 
 void blo_compiled_free(BloCompiled *c) {
   if (!c) return;
+  if (c->jit) jit_free(c->jit);
   for (int k = 0; k < c->ndata_total; k++) free(c->data[k]);
   free(c->data);
   free(c->x0);

@@ -1,5 +1,6 @@
 /* cmd_derive.c — `bloc derive` (simplified derivatives as readable expressions, with
- * operation counts) and `bloc dump-ir` (the IR of every kernel, SSA style). */
+ * operation counts), `bloc dump-ir` (the IR of every kernel, SSA style) and `bloc dump-llvm`
+ * (the optimised LLVM IR the JIT runs, and each kernel's execution plan). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "cmdline.h"
 #include "driver.h"
 #include "ir.h"
+#include "jit.h"
 
 typedef struct Names {
   const Program *prog;
@@ -70,7 +72,11 @@ int cmd_derive(int argc, char **argv) {
   const char *what = "all", *stats = NULL;
   CmdFlag flags[] = {{"--what", true, &what, false, NULL, NULL}, {"--stats", false, &stats, false, NULL, NULL}};
   CmdArgs a = {.cmd = "derive"};
-  if (cmd_parse(argc, argv, flags, 2, &a)) return 1;
+  int prc = cmd_parse(argc, argv, flags, 2, &a);
+  if (prc) {
+    cmd_args_free(&a);
+    return prc == 2 ? 0 : 1;
+  }
   BloCompiled *c = NULL;
   int rc = cmd_compile(&a, true, &c);
   if (rc == 0) {
@@ -103,7 +109,11 @@ int cmd_dump_ir(int argc, char **argv) {
   const char *kernel = NULL;
   CmdFlag flags[] = {{"--kernel", true, &kernel, false, NULL, NULL}};
   CmdArgs a = {.cmd = "dump-ir"};
-  if (cmd_parse(argc, argv, flags, 1, &a)) return 1;
+  int prc = cmd_parse(argc, argv, flags, 1, &a);
+  if (prc) {
+    cmd_args_free(&a);
+    return prc == 2 ? 0 : 1;
+  }
   BloCompiled *c = NULL;
   int rc = cmd_compile(&a, true, &c);
   if (rc == 0) {
@@ -131,6 +141,41 @@ int cmd_dump_ir(int argc, char **argv) {
     if (!found && kernel) {
       fprintf(stderr, "bloc dump-ir: error: no kernel named '%s'\n", kernel);
       rc = 1;
+    }
+  }
+  blo_compiled_free(c);
+  cmd_args_free(&a);
+  return rc;
+}
+
+int cmd_dump_llvm(int argc, char **argv) {
+  const char *plan = NULL;
+  CmdFlag flags[] = {{"--plan", false, &plan, false, NULL, NULL}};
+  CmdArgs a = {.cmd = "dump-llvm"};
+  int rc = cmd_parse(argc, argv, flags, 1, &a);
+  if (rc) {
+    cmd_args_free(&a);
+    return rc == 2 ? 0 : 1;
+  }
+  BloCompileOptions opt = {0};
+  opt.defs = a.defs;
+  opt.ndefs = a.ndefs;
+  opt.seed = a.seed;
+  opt.seed_set = a.seed_set;
+  opt.backend = BLO_BACKEND_JIT;
+  opt.keep_llvm_ir = true;
+  BloCompiled *c = NULL;
+  rc = blo_compile_file(a.file, &opt, &c);
+  if (rc == 0) {
+    if (plan) {
+      for (int k = 0; k < BLO_K_COUNT; k++) {
+        const SchedKernel *sk = jit_plan(c->jit, (BloKernelId)k);
+        if (!sk) continue;
+        printf("; plan of %s\n", jit_symbol(c->jit, (BloKernelId)k));
+        sched_dump(sk, stdout);
+      }
+    } else {
+      jit_print_module(c->jit, stdout);
     }
   }
   blo_compiled_free(c);

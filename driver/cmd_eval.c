@@ -88,6 +88,10 @@ int cmd_eval(int argc, char **argv) {
   CmdArgs a = {.cmd = "eval"};
   bool want[NWHAT];
   int rc = cmd_parse(argc, argv, flags, 4, &a);
+  if (rc == 2) { /* --help */
+    cmd_args_free(&a);
+    return 0;
+  }
   if (rc == 0) rc = parse_what(what, want);
   BloCompiled *c = NULL;
   if (rc == 0) rc = cmd_compile(&a, false, &c);

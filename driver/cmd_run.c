@@ -67,6 +67,10 @@ int cmd_run(int argc, char **argv) {
   };
   CmdArgs a = {.cmd = "run"};
   int rc = cmd_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]), &a);
+  if (rc == 2) { /* --help */
+    cmd_args_free(&a);
+    return 0;
+  }
   BloCompiled *c = NULL;
   if (rc == 0) rc = cmd_compile(&a, false, &c);
   if (rc == 0) rc = override_start(c, init_x, init_y);

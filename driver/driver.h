@@ -31,6 +31,7 @@ int cmd_run(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_derive(int argc, char **argv);
 int cmd_dump_ir(int argc, char **argv);
+int cmd_dump_llvm(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 
 /* Parse "NAME=NUMBER" (the argument of -D) into *out; out->name points into `arg` and still

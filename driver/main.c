@@ -35,6 +35,8 @@ const DriverCmd driver_cmds[] = {
    "Evaluate the oracles once and print them as JSON."},
   {"dump-ir", cmd_dump_ir, "FILE.blo [--kernel NAME] [-D NAME=VALUE]...",
    "Print the IR of every kernel after simplification and hoisting."},
+  {"dump-llvm", cmd_dump_llvm, "FILE.blo [--plan] [-D NAME=VALUE]...",
+   "Print the optimised LLVM IR of every kernel (--plan: the execution plans it was generated from)."},
   {"emit-c", cmd_emit_c, "FILE.blo [--method M] [--set key=value]... -o solver.c",
    "Write the whole solver as one standalone C file."},
 };
