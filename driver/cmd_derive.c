@@ -68,17 +68,19 @@ static void print_stats(IrProblem *p, FILE *out) {
   if (p->nhoisted) fprintf(out, "(%d data-only subexpressions precomputed once before solving)\n", p->nhoisted);
 }
 
+/* Parse the arguments and compile without data: 0 and *out, or the exit status. */
+static int parse_and_compile(int argc, char **argv, CmdArgs *a, const CmdFlag *flags, int nflags, BloCompiled **out) {
+  int rc = cmd_parse(argc, argv, flags, nflags, a);
+  if (rc) return rc == 2 ? -1 : 1; /* -1: --help was printed */
+  return cmd_compile(a, true, out);
+}
+
 int cmd_derive(int argc, char **argv) {
   const char *what = "all", *stats = NULL;
   CmdFlag flags[] = {{"--what", true, &what, false, NULL, NULL}, {"--stats", false, &stats, false, NULL, NULL}};
   CmdArgs a = {.cmd = "derive"};
-  int prc = cmd_parse(argc, argv, flags, 2, &a);
-  if (prc) {
-    cmd_args_free(&a);
-    return prc == 2 ? 0 : 1;
-  }
   BloCompiled *c = NULL;
-  int rc = cmd_compile(&a, true, &c);
+  int rc = parse_and_compile(argc, argv, &a, flags, 2, &c);
   if (rc == 0) {
     IrProblem *p = c->ir;
     Names nm = {c->prog, p, &c->arena};
@@ -102,20 +104,15 @@ int cmd_derive(int argc, char **argv) {
   }
   blo_compiled_free(c);
   cmd_args_free(&a);
-  return rc;
+  return rc < 0 ? 0 : rc; /* -1: --help */
 }
 
 int cmd_dump_ir(int argc, char **argv) {
   const char *kernel = NULL;
   CmdFlag flags[] = {{"--kernel", true, &kernel, false, NULL, NULL}};
   CmdArgs a = {.cmd = "dump-ir"};
-  int prc = cmd_parse(argc, argv, flags, 1, &a);
-  if (prc) {
-    cmd_args_free(&a);
-    return prc == 2 ? 0 : 1;
-  }
   BloCompiled *c = NULL;
-  int rc = cmd_compile(&a, true, &c);
+  int rc = parse_and_compile(argc, argv, &a, flags, 1, &c);
   if (rc == 0) {
     IrProblem *p = c->ir;
     bool found = false;
@@ -145,7 +142,7 @@ int cmd_dump_ir(int argc, char **argv) {
   }
   blo_compiled_free(c);
   cmd_args_free(&a);
-  return rc;
+  return rc < 0 ? 0 : rc; /* -1: --help */
 }
 
 int cmd_dump_llvm(int argc, char **argv) {

@@ -279,3 +279,33 @@ int rt_neumann_random(RtSolver *s, const double *b, int Q, double *v, double *Ap
   rt_scal(n, (double)Q * s->eta, v);
   return q;
 }
+
+/* ---- BSA and TTSA: the same step (T lower steps, a randomly truncated Neumann estimate, the x
+ * step); they differ only in defaults (inner_steps, x_decay), kept in their method tables. */
+
+typedef struct RtRandNeumann {
+  int Q;
+  double *Ap;
+  int st_trunc;
+} RtRandNeumann;
+
+int rt_rand_neumann_setup(RtSolver *s, char *err, size_t errlen) {
+  RtRandNeumann *R = rt_solver_mem(s, sizeof *R);
+  if (!R || !(R->Ap = rt_solver_vec(s, s->ny))) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  R->Q = (int)rt_solver_num(s, "neumann_steps");
+  R->st_trunc = rt_solver_stat(s, "mean_truncation");
+  s->state = R;
+  return 0;
+}
+
+void rt_rand_neumann_step(RtSolver *s, int64_t k) {
+  RtRandNeumann *R = s->state;
+  rt_lower_gd(s, s->x, s->y, s->inner_steps, s->y_step);
+  rt_upper_grads(s);
+  int q = rt_neumann_random(s, s->b, R->Q, s->v, R->Ap);
+  s->stats[R->st_trunc] += (q - s->stats[R->st_trunc]) / (double)(k + 1);
+  rt_upper_step(s, k);
+}

@@ -140,6 +140,10 @@ void rt_neumann_sum(RtSolver *s, const double *b, int Q, double *v, double *p, d
  * TTSA; unbiased for the sum above): q HVPs. Work Ap [ny]. Returns q. */
 int rt_neumann_random(RtSolver *s, const double *b, int Q, double *v, double *Ap);
 
+/* The shared setup and step of BSA and TTSA (rt_bsa.c, rt_ttsa.c). */
+int rt_rand_neumann_setup(RtSolver *s, char *err, size_t errlen);
+void rt_rand_neumann_step(RtSolver *s, int64_t k);
+
 /* Method tables (rt_<method>.c). */
 extern const RtMethodImpl rt_impl_lancbio, rt_impl_subbio, rt_impl_ufom, rt_impl_fom,
     rt_impl_itd, rt_impl_aid_cg, rt_impl_amigo_gd, rt_impl_soba, rt_impl_stocbio, rt_impl_bsa,
