@@ -36,6 +36,12 @@ mean=$(awk -v s="$sum" 'BEGIN { print s / 6 }')
 awk -v x="$mean" 'BEGIN { exit !(x > 2.4 && x < 3.3) }'
 check "ufom_toy: UFOM (q = 0.1) settles near 2.84, mean of 6 seeds (got $mean)" $?
 
+# ---- MAML sinusoid: the equal-compute comparison script runs end to end (tiny budget)
+out=$(BLOC="$bloc" "$ex/maml_sinusoid.sh" 40 1)
+check "maml_sinusoid.sh runs" $?
+[ "$(printf '%s\n' "$out" | grep -c -E '^(ufom|fom|itd) ')" = 3 ]
+check "maml_sinusoid.sh reports ufom, fom and itd" $?
+
 # ---- synthetic: a short LancBiO run with every output file
 "$bloc" run "$ex/synthetic.blo" $B -D n=200 --set outer_steps=200 --set trace_every=50 --quiet \
   --trace "$tmp/tr.csv" --out "$tmp/out.json" --save-x "$tmp/x.csv" --save-y "$tmp/y.csv"
