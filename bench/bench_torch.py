@@ -22,7 +22,8 @@ Two implementations ("variants") are timed, interleaved round by round:
   autograd   torch.autograd.grad; the HVPs are reverse-over-reverse (double backward).
   functorch  functorch 1.13 (torch.func does not exist before 2.0): grad_and_value for the
              gradients, forward-over-reverse jvp(grad) for the HVPs. No variant for f.
-The caller reports the faster of the two for each kernel.
+The caller reports the faster of the two for each kernel (bench_kernels stops timing a variant
+that took over 3x the fastest one's time on its first call).
 
 PyTorch runs on one thread (torch.set_num_threads(1), set_num_interop_threads(1)); its BLAS is
 Debian's OpenBLAS (the same library as bloc's), limited by OPENBLAS_NUM_THREADS=1 (make bench

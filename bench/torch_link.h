@@ -28,6 +28,7 @@ typedef struct TorchCase {
   char var[TORCH_MAX_VARIANTS][16];
   int reps[TORCH_MAX_VARIANTS];
   double best[TORCH_MAX_VARIANTS];
+  double first[TORCH_MAX_VARIANTS]; /* time of the first timed call (variants over 3x the fastest are dropped) */
   double diff; /* largest relative difference of any variant's outputs from ref */
 } TorchCase;
 
