@@ -2,9 +2,11 @@
  * (n = 1000 and 10000) and data hyper-cleaning (5000 x 785 training and validation data,
  * W 785 x 10), each kernel's time per call compiled by the JIT, interpreted by the reference
  * evaluator, and hand-written in C + OpenBLAS (below), as ratios measured in the same run,
- * plus compile + JIT latency. OpenBLAS runs on one thread (openblas_set_num_threads(1)).
- * Times are the best of several rounds, JIT and C rounds interleaved. Wall time is printed,
- * never asserted. Usage: bench_kernels [quick] (quick: small sizes, a smoke test). */
+ * plus compile + JIT latency, and PyTorch's time for the same kernel (bench/bench_torch.py run
+ * as a coprocess, bench/torch_link.c; skipped with a note when /usr/bin/python3 has no torch).
+ * OpenBLAS runs on one thread (openblas_set_num_threads(1)), PyTorch too. Times are the best
+ * of several rounds, JIT, C and PyTorch rounds interleaved. Wall time is printed, never
+ * asserted. Usage: bench_kernels [quick] (quick: small sizes, a smoke test). */
 #define _GNU_SOURCE
 #include <cblas.h>
 #include <llvm/Config/llvm-config.h>
@@ -18,6 +20,7 @@
 #include "hand_problems.h"
 #include "jit.h"
 #include "rt_rng.h"
+#include "torch_link.h"
 
 static double now_ms(void) {
   struct timespec ts;
@@ -378,9 +381,12 @@ static void run_case(Bench *b, const Case *c) {
   double t1 = time_fn(b, jf, oj, 1), t2 = time_fn(b, c->hand, oh, 1);
   int rj = (int)fmax(1, g_round_ms / fmax(t1, 1e-4)), rh = (int)fmax(1, g_round_ms / fmax(t2, 1e-4));
   double bj = INFINITY, bh = INFINITY;
+  TorchCase tc; /* PyTorch: only for the kernels themselves, not the C variants (labelled) */
+  torch_case_begin(&tc, c->label ? NULL : k->name, oj, k->slot_size, k->nslots, g_round_ms);
   for (int r = 0; r < g_rounds; r++) {
     bj = fmin(bj, time_fn(b, jf, oj, rj));
     bh = fmin(bh, time_fn(b, c->hand, oh, rh));
+    torch_case_round(&tc);
   }
   int re = te > 500 ? 1 : 3;
   for (int r = 0; r < re; r++) {
@@ -388,8 +394,13 @@ static void run_case(Bench *b, const Case *c) {
     eval_kernel(b, k, oe);
     te = fmin(te, now_ms() - t);
   }
-  printf("  %-12s %11.4f %11.4f %11.3f %7.2f %8.1f %10.1e %10.1e\n", c->label ? c->label : k->name, bj, bh, te,
+  const char *tv;
+  double bt = torch_case_best(&tc, &tv);
+  printf("  %-12s %11.4f %11.4f %11.3f %7.2f %8.1f %10.1e %10.1e", c->label ? c->label : k->name, bj, bh, te,
          bj / bh, te / bh, dh, de);
+  if (!isnan(bt)) printf(" %11.4f %9.3f %10.1e %s", bt, bj / bt, tc.diff, tv);
+  printf("\n");
+  combined_add(c->label ? c->label : k->name, bj, bh, bt, tv, te);
   fflush(stdout);
   free_outs(oj);
   free_outs(oh);
@@ -422,8 +433,8 @@ static void run_bench(Bench *b, const Case *cases, int ncases) {
          best.optimize_ms, best.emit_ms, best.jit_ms, (long long)jit_work_size(b->jit));
   b->work = xmalloc((size_t)(jit_work_size(b->jit) + 1) * sizeof(double));
   b->env = (BloEnv){b->data, NULL, b->work, NULL};
-  printf("  %-12s %11s %11s %11s %7s %8s %10s %10s\n", "kernel", "JIT [ms]", "C [ms]", "eval [ms]", "JIT/C", "eval/C",
-         "|JIT-C|", "|JIT-eval|");
+  printf("  %-12s %11s %11s %11s %7s %8s %10s %10s %11s %9s %10s %s\n", "kernel", "JIT [ms]", "C [ms]", "eval [ms]",
+         "JIT/C", "eval/C", "|JIT-C|", "|JIT-eval|", "torch [ms]", "JIT/torch", "|JIT-torch|", "via");
   for (int i = 0; i < ncases; i++) run_case(b, &cases[i]);
   jit_free(b->jit);
   b->jit = NULL;
@@ -462,6 +473,14 @@ static void bench_synthetic(int64_t n) {
   b.v = random_vec(&r, n, -1, 1);
   N = n;
   T1 = xmalloc((size_t)n * sizeof(double));
+  {
+    char label[64], spec[64];
+    snprintf(label, sizeof label, "synthetic n=%lld", (long long)n);
+    snprintf(spec, sizeof spec, "synthetic %lld", (long long)n);
+    const double *arr[] = {c, d, e, G, b.x, b.y, b.v};
+    int64_t len[] = {n, n, n, n * n, n, n, n};
+    torch_problem(label, spec, 7, arr, len);
+  }
   Case cases[] = {{BLO_K_F, syn_f, NULL}, {BLO_K_GRAD_F, syn_grad_f, NULL}, {BLO_K_GRAD_Y_G, syn_grad_y_g, NULL},
                   {BLO_K_HVP_YY, syn_hvp_yy, NULL}, {BLO_K_HVP_XY, syn_hvp_xy, NULL}};
   run_bench(&b, cases, (int)(sizeof cases / sizeof cases[0]));
@@ -509,6 +528,14 @@ static void bench_hyperclean(int64_t m, int64_t mv, int64_t nf, int64_t nc) {
   MV = mv;
   NF = nf;
   NC = nc;
+  {
+    char spec[96];
+    snprintf(spec, sizeof spec, "hyperclean %lld %lld %lld %lld", (long long)m, (long long)mv, (long long)nf,
+             (long long)nc);
+    const double *arr[] = {X, Y, Xv, Yv, b.x, b.y, b.v};
+    int64_t len[] = {m * nf, m * nc, mv * nf, mv * nc, m, nf * nc, nf * nc};
+    torch_problem("hyperclean", spec, 7, arr, len);
+  }
   int64_t rows = m > mv ? m : mv;
   T1 = xmalloc((size_t)(rows * nc) * sizeof(double));
   T2 = xmalloc((size_t)(rows * nc) * sizeof(double));
@@ -564,13 +591,16 @@ int main(int argc, char **argv) {
     g_round_ms = 5;
   }
   print_machine();
+  torch_start();
   if (quick) {
     bench_synthetic(200);
     bench_hyperclean(500, 400, 785, 10);
-    return 0;
+  } else {
+    bench_synthetic(1000);
+    bench_synthetic(10000);
+    bench_hyperclean(5000, 5000, 785, 10);
   }
-  bench_synthetic(1000);
-  bench_synthetic(10000);
-  bench_hyperclean(5000, 5000, 785, 10);
+  torch_stop();
+  combined_print();
   return 0;
 }

@@ -1,0 +1,155 @@
+/* bench_compile.c — compile + JIT latency of every example (make bench): each example (examples/NAME.blo)
+ * (or the files given) is compiled through blo_compile_file with the JIT backend, at its real
+ * size, several times in one process, and the median of each phase is printed: parse (+ sema),
+ * data stage (loaders, generators, hoisted tensors, initial points), derive (lowering, kernels,
+ * hoisting), JIT (jit_compile: planning, LLVM IR, optimisation, machine code, linking). The
+ * target is compile + JIT, i.e. everything but the data stage, under 200 ms per example: rows
+ * over it are flagged. The first compile of the process also pays LLVM's one-time
+ * initialisation; it is printed on its own and not part of the medians.
+ * Usage: bench_compile [-n rounds] [file.blo ...] */
+#define _GNU_SOURCE
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "blo.h"
+#include "jit.h"
+
+#ifndef BENCH_EXAMPLES_DIR
+#define BENCH_EXAMPLES_DIR "examples"
+#endif
+
+#define BUDGET_MS 200.0
+#define MAX_ROUNDS 15
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+enum { P_PARSE, P_DATA, P_DERIVE, P_JIT, P_JITCPU, P_PLAN, P_OPT, P_EMIT, P_LINK, P_NOTDATA, P_WALL, P_COUNT };
+
+/* One compile; fills t[P_*]. Returns the number of kernels, -1 on failure. */
+static int compile_once(const char *path, double *t) {
+  BloCompileOptions opt = {0};
+  opt.backend = BLO_BACKEND_JIT;
+  BloCompiled *c = NULL;
+  double t0 = now_ms();
+  int rc = blo_compile_file(path, &opt, &c);
+  double wall = now_ms() - t0;
+  if (rc != 0 || !c->jit) {
+    blo_compiled_free(c);
+    return -1;
+  }
+  const JitTimings *j = jit_timings(c->jit);
+  t[P_PARSE] = c->time.parse_ms;
+  t[P_DATA] = c->time.data_ms;
+  t[P_DERIVE] = c->time.derive_ms;
+  t[P_JIT] = c->time.compile_ms;
+  /* what jit_compile costs on one free CPU: planning, the parts' CPU time, linking */
+  t[P_JITCPU] = j->plan_ms + j->codegen_ms + j->verify_ms + j->optimize_ms + j->emit_ms + j->jit_ms;
+  t[P_PLAN] = j->plan_ms;
+  t[P_OPT] = j->optimize_ms;
+  t[P_EMIT] = j->emit_ms;
+  t[P_LINK] = j->jit_ms;
+  t[P_NOTDATA] = c->time.parse_ms + c->time.derive_ms + c->time.compile_ms;
+  t[P_WALL] = wall;
+  int nk = 0;
+  for (int k = 0; k < BLO_K_COUNT; k++) nk += jit_kernel(c->jit, (BloKernelId)k) != NULL;
+  blo_compiled_free(c);
+  return nk;
+}
+
+static const char *base(const char *p) {
+  const char *s = strrchr(p, '/');
+  return s ? s + 1 : p;
+}
+
+int main(int argc, char **argv) {
+  int rounds = 5, first = 1;
+  if (argc > 2 && !strcmp(argv[1], "-n")) {
+    rounds = atoi(argv[2]);
+    if (rounds < 1) rounds = 1;
+    if (rounds > MAX_ROUNDS) rounds = MAX_ROUNDS;
+    first = 3;
+  }
+  glob_t g = {0};
+  char **files = argv + first;
+  int nfiles = argc - first;
+  if (nfiles == 0) {
+    if (glob(BENCH_EXAMPLES_DIR "/*.blo", 0, NULL, &g) != 0) {
+      fprintf(stderr, "bench_compile: no examples under %s\n", BENCH_EXAMPLES_DIR);
+      return 1;
+    }
+    files = g.gl_pathv;
+    nfiles = (int)g.gl_pathc;
+  }
+  printf("\n== Compile + JIT latency per example (blo_compile_file, JIT backend, real sizes)\n");
+  printf("  median of %d compiles in one process (fewer when the data stage takes > 1 s), ms wall;\n"
+         "  compile + JIT = parse + derive + JIT (everything but the data stage); budget %.0f ms\n"
+         "  JIT = jit_compile wall (of which: plan; CPU summed over the compile threads: optimise, machine code;"
+         " LLJIT link);\n  JIT CPU = plan + CPU of every compile part + link: jit_compile's wall time on one free CPU"
+         " (load-independent)\n", rounds, BUDGET_MS);
+  /* cold: the first compile of the process pays LLVM's initialisation (targets, pass registry) */
+  double cold[P_COUNT];
+  if (compile_once(files[0], cold) < 0) {
+    fprintf(stderr, "bench_compile: %s does not compile\n", files[0]);
+    return 1;
+  }
+  printf("  first compile in the process (%s, not in the table): JIT %.1f ms, compile + JIT %.1f ms\n",
+         base(files[0]), cold[P_JIT], cold[P_NOTDATA]);
+  FILE *la = fopen("/proc/loadavg", "r");
+  char load[128] = "?";
+  if (la) {
+    if (fgets(load, sizeof load, la)) load[strcspn(load, "\n")] = '\0';
+    fclose(la);
+  }
+  printf("  load average before the table (other processes share the CPUs): %s\n\n", load);
+  printf("| example | kernels | parse | data stage | derive | JIT | compile + JIT | JIT CPU | plan | optimise (CPU) |"
+         " machine code (CPU) | link | total wall | ≤ %.0f ms |\n", BUDGET_MS);
+  printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+  fflush(stdout);
+  int over = 0;
+  for (int f = 0; f < nfiles; f++) {
+    double t[P_COUNT][MAX_ROUNDS], one[P_COUNT];
+    int n = 0, nk = 0;
+    double started = now_ms();
+    for (int r = 0; r < rounds; r++) {
+      nk = compile_once(files[f], one);
+      if (nk < 0) break;
+      for (int p = 0; p < P_COUNT; p++) t[p][n] = one[p];
+      n++;
+      if (n >= 3 && one[P_DATA] > 1000) break; /* data loading dominates: 3 compiles are enough */
+      if (now_ms() - started > 30000) break;
+    }
+    if (n == 0) {
+      printf("| %s | compile failed (run bloc check %s) |\n", base(files[f]), files[f]);
+      over++;
+      continue;
+    }
+    double m[P_COUNT];
+    for (int p = 0; p < P_COUNT; p++) m[p] = median(t[p], n);
+    bool bad = m[P_NOTDATA] > BUDGET_MS;
+    over += bad;
+    printf("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %s |\n",
+           base(files[f]), nk, m[P_PARSE], m[P_DATA], m[P_DERIVE], m[P_JIT], m[P_NOTDATA], m[P_JITCPU], m[P_PLAN],
+           m[P_OPT], m[P_EMIT], m[P_LINK], m[P_WALL], bad ? "**no: over budget**" : "yes");
+    fflush(stdout);
+  }
+  printf("\n  %d of %d examples over the %.0f ms compile + JIT budget\n", over, nfiles, BUDGET_MS);
+  if (g.gl_pathv) globfree(&g);
+  return 0;
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""bench_median.py - medians over several `make bench` logs (doc/performance.md).
+
+Reads the logs named on the command line (the output of `make bench`: bench_kernels' combined
+table and bench_compile's latency table) and prints the same two tables with, in every cell,
+the median over the runs. Ratios are the median of each run's own ratio (JIT, C and PyTorch are
+interleaved within a run, so a run's ratio is meaningful even when the machine's load changes
+between runs), followed by the range [min-max] over the runs. Standard library only.
+
+  for i in 1 2 3 4 5; do make bench > bench-$i.log 2>&1; done
+  python3 bench/bench_median.py bench-*.log
+"""
+import statistics
+import sys
+
+
+def num(s):
+    try:
+        return float(s)
+    except ValueError:
+        return float("nan")
+
+
+def fmt(v, spec):
+    return "-" if v != v else format(v, spec)
+
+
+def main(paths):
+    kern, comp, order_k, order_c, via = {}, {}, [], [], {}
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                cells = [c.strip() for c in line.strip().strip("|").split("|")]
+                if not line.startswith("|") or cells[0] in ("problem", "example") or cells[0].startswith("---"):
+                    continue
+                if len(cells) == 10:  # | problem | kernel | JIT | C | PyTorch | eval | JIT/C | JIT/PyTorch | eval/C | via |
+                    key = (cells[0], cells[1])
+                    if key not in kern:
+                        kern[key] = []
+                        order_k.append(key)
+                    jit, c, torch, ev = (num(x) for x in cells[2:6])
+                    kern[key].append((jit, c, torch, ev, jit / c, jit / torch if torch == torch else float("nan"),
+                                      ev / c))
+                    via.setdefault(key, []).append(cells[9])
+                elif len(cells) == 14 and cells[0].endswith(".blo"):
+                    if cells[0] not in comp:
+                        comp[cells[0]] = []
+                        order_c.append(cells[0])
+                    comp[cells[0]].append([num(x) for x in cells[1:13]])
+
+    def med(rows, i):
+        vals = [r[i] for r in rows if r[i] == r[i]]
+        return statistics.median(vals) if vals else float("nan")
+
+    def rng(rows, i, spec):
+        vals = [r[i] for r in rows if r[i] == r[i]]
+        return "[%s-%s]" % (format(min(vals), spec), format(max(vals), spec)) if vals else ""
+
+    if kern:
+        runs = max(len(v) for v in kern.values())
+        print("Kernels: median of %d runs, ms per call; ratios: median of the runs' ratios [range]\n" % runs)
+        print("| problem | kernel | JIT | C | PyTorch | eval | JIT/C | JIT/PyTorch | eval/C | PyTorch via |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        for key in order_k:
+            rows = kern[key]
+            vias = [v for v in via[key] if v != "-"]
+            v = max(set(vias), key=vias.count) if vias else "-"
+            if len(set(vias)) > 1:
+                v += " (%d/%d)" % (vias.count(max(set(vias), key=vias.count)), len(vias))
+            print("| %s | %s | %s | %s | %s | %s | %s %s | %s %s | %s | %s |" % (
+                key[0], key[1], fmt(med(rows, 0), ".3g"), fmt(med(rows, 1), ".3g"), fmt(med(rows, 2), ".3g"),
+                fmt(med(rows, 3), ".3g"), fmt(med(rows, 4), ".2f"), rng(rows, 4, ".2f"), fmt(med(rows, 5), ".3f"),
+                rng(rows, 5, ".3f"), fmt(med(rows, 6), ".1f"), v))
+    if comp:
+        runs = max(len(v) for v in comp.values())
+        print("\nCompile + JIT latency: median over %d runs of each run's median, ms [range of compile + JIT]\n" % runs)
+        print("| example | kernels | parse | data stage | derive | JIT | compile + JIT | JIT CPU | plan | "
+              "optimise (CPU) | machine code (CPU) | link | ≤ 200 ms (median) |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        for ex in order_c:
+            rows = comp[ex]
+            m = [med(rows, i) for i in range(12)]
+            print("| %s | %d | %.1f | %.0f | %.1f | %.1f | %.1f %s | %.1f %s | %.1f | %.1f | %.1f | %.1f | %s |" % (
+                ex, m[0], m[1], m[2], m[3], m[4], m[5], rng(rows, 5, ".0f"), m[6], rng(rows, 6, ".0f"), m[7], m[8],
+                m[9], m[10], "yes" if m[5] <= 200 else "**no**"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
