@@ -28,6 +28,12 @@ typedef struct BloCompileOptions {
                                derived with only statically known symmetry */
   FILE *diag_out;           /* NULL: stderr */
   bool keep_llvm_ir;        /* JIT: keep the optimised LLVM IR (bloc dump-llvm) */
+  /* Compile only the kernels these methods call (rt_method_uses_kernel): methods[0..nmethods),
+   * or when nmethods is 0 the program's own method; all_kernels (or no method at all) compiles
+   * every kernel. Leaving out unused fused kernels only saves compile time. */
+  const char *const *methods;
+  int nmethods;
+  bool all_kernels;
 } BloCompileOptions;
 
 typedef struct BloTimings {

@@ -12,6 +12,7 @@
 #include "lower.h"
 #include "rt_data.h"
 #include "rt_fmt.h"
+#include "rt_methods.h"
 #include "rt_rng.h"
 
 static double now_ms(void) {
@@ -176,6 +177,23 @@ static int eval_hoisted_and_inits(BloCompiled *c) {
   return 0;
 }
 
+/* Fused kernels that no method of this run calls are not compiled (see blo.h). */
+static void drop_unused_kernels(BloCompiled *c, const BloCompileOptions *opt) {
+  const char *own = c->prog->method;
+  const char *const *names = opt->nmethods ? opt->methods : &own;
+  int n = opt->nmethods ? opt->nmethods : (own ? 1 : 0);
+  if (opt->all_kernels || n == 0) return;
+  static const BloKernelId optional[] = {BLO_K_GRAD_Y_G_HVP_YY, BLO_K_HVP_BOTH};
+  for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++) {
+    bool used = false;
+    for (int m = 0; m < n; m++) {
+      const RtMethodSpec *spec = rt_method_find(names[m]);
+      used |= !spec || rt_method_uses_kernel(spec, optional[i]); /* unknown: the caller reports it */
+    }
+    if (!used) c->ir->kernels[optional[i]].nouts = 0;
+  }
+}
+
 static void fill_problem(BloCompiled *c) {
   IrProblem *p = c->ir;
   const Program *prog = c->prog;
@@ -282,6 +300,7 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
       free(c->data[k]);
       c->data[k] = NULL;
     }
+  drop_unused_kernels(c, opt);
   fill_problem(c);
   t0 = now_ms();
   if (opt->backend == BLO_BACKEND_JIT) {

@@ -517,7 +517,17 @@ int cmd_compare(int argc, char **argv) {
     if (!sets) exit(3);
     rc = parse_sets(set_texts, nsets, &cmp, sets);
   }
-  if (rc == 0) rc = cmd_compile(&a, false, &c);
+  const char **names = NULL;
+  if (rc == 0) { /* compile only the kernels the listed methods call */
+    names = calloc((size_t)cmp.nruns + 1, sizeof *names);
+    if (!names) exit(3);
+    for (int i = 0; i < cmp.nruns; i++) names[i] = cmp.runs[i].method;
+    a.methods = names;
+    a.nmethods = cmp.nruns;
+    rc = cmd_compile(&a, false, &c);
+  }
+  free(names);
+  a.methods = NULL;
   if (rc == 0) {
     cmp.p = &c->problem;
     rc = make_quantities(&cmp, maximize_buf = maximize ? xstrdup(maximize) : NULL);

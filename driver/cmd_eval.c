@@ -94,6 +94,7 @@ int cmd_eval(int argc, char **argv) {
   }
   if (rc == 0) rc = parse_what(what, want);
   BloCompiled *c = NULL;
+  a.all_kernels = true;
   if (rc == 0) rc = cmd_compile(&a, false, &c);
   if (rc) {
     blo_compiled_free(c);

@@ -72,6 +72,10 @@ int cmd_run(int argc, char **argv) {
     return 0;
   }
   BloCompiled *c = NULL;
+  if (method) {
+    a.methods = &method;
+    a.nmethods = 1;
+  }
   if (rc == 0) rc = cmd_compile(&a, false, &c);
   if (rc == 0) rc = override_start(c, init_x, init_y);
   RtOptions opt;

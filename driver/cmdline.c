@@ -128,6 +128,9 @@ int cmd_compile(const CmdArgs *a, bool no_data, BloCompiled **out) {
   opt.seed_set = a->seed_set;
   opt.backend = a->backend;
   opt.no_data = no_data;
+  opt.methods = a->methods;
+  opt.nmethods = a->nmethods;
+  opt.all_kernels = a->all_kernels;
   return blo_compile_file(a->file, &opt, out);
 }
 

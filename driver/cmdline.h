@@ -26,6 +26,10 @@ typedef struct CmdArgs {
   uint64_t seed;
   bool seed_set;
   BloBackend backend;
+  /* kernels to compile (see BloCompileOptions): set by the command before cmd_compile */
+  const char *const *methods;
+  int nmethods;
+  bool all_kernels;
 } CmdArgs;
 
 /* Parse argv[1..argc) (argv[0] is the subcommand). Common flags: -D NAME=VALUE (also

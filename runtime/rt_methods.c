@@ -2,6 +2,8 @@
  * Defaults follow ALGORITHMS.md; a NaN default means "derived" and is documented in help. */
 #include "rt_methods.h"
 
+#include "blo_abi.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
@@ -99,22 +101,29 @@ static const RtOptSpec opts_exact[] = {
   {"max_ny", RT_OPT_INT, 4000, NULL, NULL, 1, 1e6, "refuse problems with more lower variables (dense ny x ny Hessian)"},
 };
 
-#define M(name, summary, opts, unrolled, small) {name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small}
+#define M(name, summary, opts, unrolled, small, both) \
+  {name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small, both}
 const RtMethodSpec rt_methods[] = {
-  M("lancbio", "dynamic Lanczos (LancBiO): Krylov subspace reused across outer steps", opts_lancbio, false, false),
-  M("subbio", "subspace method (SubBiO): 2-dimensional Galerkin solve per step", opts_subbio, false, false),
-  M("ufom", "unbiased first-order estimator over an unrolled inner loop (UFOM)", opts_ufom, true, false),
-  M("fom", "first-order MAML-style estimator (biased, no second derivatives)", opts_fom, true, false),
-  M("itd", "iterative differentiation: reverse mode through r stored inner steps", opts_itd, true, false),
-  M("aid_cg", "AmIGO-CG: warm-started conjugate gradient on A v = b", opts_aid_cg, false, false),
-  M("amigo_gd", "AmIGO-GD: warm-started gradient steps on A v = b", opts_amigo_gd, false, false),
-  M("soba", "SOBA: joint single steps on y, v and x", opts_soba, false, false),
-  M("stocbio", "stocBiO: truncated Neumann series", opts_stocbio, false, false),
-  M("bsa", "BSA: randomly truncated Neumann series", opts_bsa, false, false),
-  M("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false, false),
-  M("exact", "exact hypergradient: lower level solved by Newton, dense solve of A v = b", opts_exact, false, true),
+  M("lancbio", "dynamic Lanczos (LancBiO): Krylov subspace reused across outer steps", opts_lancbio, false, false, false),
+  M("subbio", "subspace method (SubBiO): 2-dimensional Galerkin solve per step", opts_subbio, false, false, false),
+  M("ufom", "unbiased first-order estimator over an unrolled inner loop (UFOM)", opts_ufom, true, false, true),
+  M("fom", "first-order MAML-style estimator (biased, no second derivatives)", opts_fom, true, false, false),
+  M("itd", "iterative differentiation: reverse mode through r stored inner steps", opts_itd, true, false, true),
+  M("aid_cg", "AmIGO-CG: warm-started conjugate gradient on A v = b", opts_aid_cg, false, false, false),
+  M("amigo_gd", "AmIGO-GD: warm-started gradient steps on A v = b", opts_amigo_gd, false, false, false),
+  M("soba", "SOBA: joint single steps on y, v and x", opts_soba, false, false, true),
+  M("stocbio", "stocBiO: truncated Neumann series", opts_stocbio, false, false, false),
+  M("bsa", "BSA: randomly truncated Neumann series", opts_bsa, false, false, false),
+  M("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false, false, false),
+  M("exact", "exact hypergradient: lower level solved by Newton, dense solve of A v = b", opts_exact, false, true, false),
 };
 const int rt_nmethods = (int)(sizeof rt_methods / sizeof rt_methods[0]);
+
+bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id) {
+  if (kernel_id == BLO_K_GRAD_Y_G_HVP_YY) return false; /* no step fuses these two yet */
+  if (kernel_id == BLO_K_HVP_BOTH) return m->fused_hvp_both;
+  return true;
+}
 
 const RtMethodSpec *rt_method_find(const char *name) {
   for (int i = 0; i < rt_nmethods; i++)

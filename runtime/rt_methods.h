@@ -30,6 +30,7 @@ typedef struct RtMethodSpec {
   int nopts;
   bool unrolled;       /* lower level is an unrolled loop restarted from y0 = Phi(x) */
   bool needs_small_y;  /* exact: dense solve in y */
+  bool fused_hvp_both; /* its steps call BLO_K_HVP_BOTH (A v and J v at one point) */
 } RtMethodSpec;
 
 extern const RtMethodSpec rt_methods[];
@@ -39,6 +40,11 @@ extern const int rt_nmethods;
 const RtMethodSpec *rt_method_find(const char *name);
 /* The option `name` of method m, or NULL. */
 const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name);
+/* Whether method m's steps (or the run loop's diagnostics) call kernel k. The fused kernels
+ * are optional in the ABI (the oracle falls back to the separate ones), so a compiler may
+ * leave out the ones no method of a run calls, to save compile time. */
+bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id);
+
 /* "a, b, c" list of method names / option names of m (static buffer, for messages). */
 const char *rt_method_names(void);
 const char *rt_method_option_names(const RtMethodSpec *m);

@@ -27,6 +27,7 @@ static BloCompiled *compile(const char *path, const SemaDefine *defs, int ndefs,
   opt.defs = defs;
   opt.ndefs = ndefs;
   opt.backend = backend;
+  opt.all_kernels = true; /* the fused kernels too, whatever the program's method calls */
   opt.diag_out = quiet;
   BloCompiled *c = NULL;
   if (blo_compile_file(path, &opt, &c) != 0) {

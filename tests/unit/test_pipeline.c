@@ -39,6 +39,7 @@ static BloCompiled *compile(const char *rel, const SemaDefine *defs, int ndefs, 
   opt.defs = defs;
   opt.ndefs = ndefs;
   opt.backend = backend;
+  opt.all_kernels = true; /* the fused kernels too, whatever the program's method calls */
   BloCompiled *c = NULL;
   int rc = blo_compile_file(src(rel), &opt, &c);
   if (rc) fprintf(stderr, "compiling %s failed\n", rel);
