@@ -32,4 +32,4 @@ static void bsa_step(RtSolver *s, int64_t k) {
   rt_upper_step(s, k);
 }
 
-const RtMethodImpl rt_impl_bsa = {"bsa", RT_SCHED_POLY_FLOOR, true, bsa_setup, bsa_step, NULL, NULL};
+RT_API const RtMethodImpl rt_impl_bsa = {"bsa", RT_SCHED_POLY_FLOOR, true, bsa_setup, bsa_step, NULL, NULL};

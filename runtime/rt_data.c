@@ -14,13 +14,13 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-void rt_tensor_free(RtTensor *t) {
+RT_API void rt_tensor_free(RtTensor *t) {
   if (!t) return;
   free(t->v);
   memset(t, 0, sizeof *t);
 }
 
-int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) {
+RT_API int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) {
   if (err && errlen) {
     va_list ap;
     va_start(ap, fmt);
@@ -86,7 +86,7 @@ static int read_gzip(const char *path, size_t hint, unsigned char **buf, size_t 
   return 0;
 }
 
-int rt_data_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
+RT_API int rt_data_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
                       size_t errlen) {
   *buf = NULL;
   *len = 0;
@@ -157,7 +157,7 @@ static void dim_str(int64_t d, char *buf, size_t len) {
     snprintf(buf, len, "%" PRId64, d);
 }
 
-void rt_data_decl_str(int rank, int64_t rows, int64_t cols, char *buf, size_t len) {
+RT_API void rt_data_decl_str(int rank, int64_t rows, int64_t cols, char *buf, size_t len) {
   char a[32], b[32];
   dim_str(rows, a, sizeof a);
   dim_str(cols, b, sizeof b);
@@ -169,7 +169,7 @@ void rt_data_decl_str(int rank, int64_t rows, int64_t cols, char *buf, size_t le
     snprintf(buf, len, "matrix[%s, %s]", a, b);
 }
 
-void rt_data_describe_dims(const int64_t *dims, int ndim, char *buf, size_t len) {
+RT_API void rt_data_describe_dims(const int64_t *dims, int ndim, char *buf, size_t len) {
   if (ndim == 0) {
     snprintf(buf, len, "a single number");
     return;
@@ -194,7 +194,7 @@ void rt_data_describe_dims(const int64_t *dims, int ndim, char *buf, size_t len)
     snprintf(buf + k, len - k, " array (flattened to %" PRId64 " x %" PRIu64 ")", dims[0], rest);
 }
 
-int rt_data_fit_shape(const char *path, int rank, int64_t rows, int64_t cols, int64_t frows,
+RT_API int rt_data_fit_shape(const char *path, int rank, int64_t rows, int64_t cols, int64_t frows,
                       int64_t fcols, const char *holds, const char *hint, RtTensor *out,
                       char *err, size_t errlen) {
   char decl[96];
@@ -283,7 +283,7 @@ static double decode(const unsigned char *p, ElemKind k, int size, int big) {
 
 /* ------------------------------------------------------------------ IDX */
 
-int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+RT_API int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                 char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   unsigned char *b;
@@ -511,7 +511,7 @@ static int host_big_endian(void) {
   return c == 0;
 }
 
-int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                 char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   unsigned char *b;

@@ -8,7 +8,7 @@
 
 static RtMemStats stats;
 
-void *rt_mem_calloc(size_t n, size_t size) {
+RT_API void *rt_mem_calloc(size_t n, size_t size) {
   if (size && n > (SIZE_MAX - HDR) / size) return NULL;
   size_t bytes = n * size;
   unsigned char *p = calloc(1, bytes + HDR);
@@ -20,13 +20,13 @@ void *rt_mem_calloc(size_t n, size_t size) {
   return p + HDR;
 }
 
-void rt_mem_free(void *ptr) {
+RT_API void rt_mem_free(void *ptr) {
   if (!ptr) return;
   unsigned char *p = (unsigned char *)ptr - HDR;
   stats.live_bytes -= *(size_t *)p;
   free(p);
 }
 
-RtMemStats rt_mem_stats(void) { return stats; }
+RT_API RtMemStats rt_mem_stats(void) { return stats; }
 
-void rt_mem_reset_peak(void) { stats.peak_bytes = stats.live_bytes; }
+RT_API void rt_mem_reset_peak(void) { stats.peak_bytes = stats.live_bytes; }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rt_api.h"
+
 typedef struct RtMemStats {
   uint64_t calls;       /* successful rt_mem_calloc calls since start (or last reset) */
   size_t live_bytes;    /* currently allocated (payload bytes) */
@@ -15,10 +17,10 @@ typedef struct RtMemStats {
 
 /* Zeroed memory for n elements of `size` bytes; NULL on overflow or exhaustion (n == 0 gives a
  * valid minimal block). Release with rt_mem_free. */
-void *rt_mem_calloc(size_t n, size_t size);
-void rt_mem_free(void *p);
-RtMemStats rt_mem_stats(void);
+RT_API void *rt_mem_calloc(size_t n, size_t size);
+RT_API void rt_mem_free(void *p);
+RT_API RtMemStats rt_mem_stats(void);
 /* Start a new peak measurement: peak_bytes = live_bytes. */
-void rt_mem_reset_peak(void);
+RT_API void rt_mem_reset_peak(void);
 
 #endif

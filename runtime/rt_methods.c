@@ -100,7 +100,7 @@ static const RtOptSpec opts_exact[] = {
 };
 
 #define M(name, summary, opts, unrolled, small) {name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small}
-const RtMethodSpec rt_methods[] = {
+RT_API const RtMethodSpec rt_methods[] = {
   M("lancbio", "dynamic Lanczos (LancBiO): Krylov subspace reused across outer steps", opts_lancbio, false, false),
   M("subbio", "subspace method (SubBiO): 2-dimensional Galerkin solve per step", opts_subbio, false, false),
   M("ufom", "unbiased first-order estimator over an unrolled inner loop (UFOM)", opts_ufom, true, false),
@@ -114,9 +114,9 @@ const RtMethodSpec rt_methods[] = {
   M("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false, false),
   M("exact", "exact hypergradient: lower level solved by Newton, dense solve of A v = b", opts_exact, false, true),
 };
-const int rt_nmethods = (int)(sizeof rt_methods / sizeof rt_methods[0]);
+RT_API const int rt_nmethods = (int)(sizeof rt_methods / sizeof rt_methods[0]);
 
-const RtMethodSpec *rt_method_find(const char *name) {
+RT_API const RtMethodSpec *rt_method_find(const char *name) {
   for (int i = 0; i < rt_nmethods; i++)
     if (strcmp(rt_methods[i].name, name) == 0) return &rt_methods[i];
   return NULL;
@@ -128,12 +128,12 @@ static int option_index(const RtMethodSpec *m, const char *name) {
   return -1;
 }
 
-const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name) {
+RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name) {
   int i = option_index(m, name);
   return i < 0 ? NULL : &m->opts[i];
 }
 
-const char *rt_method_names(void) {
+RT_API const char *rt_method_names(void) {
   static char buf[512];
   buf[0] = '\0';
   for (int i = 0; i < rt_nmethods; i++) {
@@ -143,7 +143,7 @@ const char *rt_method_names(void) {
   return buf;
 }
 
-const char *rt_method_option_names(const RtMethodSpec *m) {
+RT_API const char *rt_method_option_names(const RtMethodSpec *m) {
   static char buf[1024];
   buf[0] = '\0';
   for (int i = 0; i < m->nopts; i++) {
@@ -153,7 +153,7 @@ const char *rt_method_option_names(const RtMethodSpec *m) {
   return buf;
 }
 
-void rt_options_init(RtOptions *o, const RtMethodSpec *m) {
+RT_API void rt_options_init(RtOptions *o, const RtMethodSpec *m) {
   assert(m->nopts <= RT_MAX_OPTS);
   memset(o, 0, sizeof *o);
   o->method = m;
@@ -183,7 +183,7 @@ static const char *unknown_option(const RtOptions *o, const char *key) {
   return msg;
 }
 
-const char *rt_options_set_num(RtOptions *o, const char *key, double value) {
+RT_API const char *rt_options_set_num(RtOptions *o, const char *key, double value) {
   int i = option_index(o->method, key);
   if (i < 0) return unknown_option(o, key);
   const RtOptSpec *s = &o->method->opts[i];
@@ -212,7 +212,7 @@ const char *rt_options_set_num(RtOptions *o, const char *key, double value) {
   return NULL;
 }
 
-const char *rt_options_set_word(RtOptions *o, const char *key, const char *word) {
+RT_API const char *rt_options_set_word(RtOptions *o, const char *key, const char *word) {
   int i = option_index(o->method, key);
   if (i < 0) return unknown_option(o, key);
   const RtOptSpec *s = &o->method->opts[i];
@@ -230,7 +230,7 @@ const char *rt_options_set_word(RtOptions *o, const char *key, const char *word)
   return NULL;
 }
 
-const char *rt_options_set(RtOptions *o, const char *key, const char *value) {
+RT_API const char *rt_options_set(RtOptions *o, const char *key, const char *value) {
   if (option_index(o->method, key) < 0) return unknown_option(o, key);
   char *end;
   errno = 0;
@@ -239,15 +239,15 @@ const char *rt_options_set(RtOptions *o, const char *key, const char *value) {
   return rt_options_set_word(o, key, value);
 }
 
-double rt_opt_num(const RtOptions *o, const char *key) {
+RT_API double rt_opt_num(const RtOptions *o, const char *key) {
   int i = option_index(o->method, key);
   assert(i >= 0 && "option not in method table");
   return o->num[i];
 }
 
-int rt_opt_int(const RtOptions *o, const char *key) { return (int)rt_opt_num(o, key); }
+RT_API int rt_opt_int(const RtOptions *o, const char *key) { return (int)rt_opt_num(o, key); }
 
-const char *rt_opt_word(const RtOptions *o, const char *key) {
+RT_API const char *rt_opt_word(const RtOptions *o, const char *key) {
   int i = option_index(o->method, key);
   assert(i >= 0 && "option not in method table");
   return o->word[i][0] ? o->word[i] : NULL;

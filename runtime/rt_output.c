@@ -41,7 +41,7 @@ static void csv_name(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-void rt_trace_header(FILE *f, const BloProblem *p) {
+RT_API void rt_trace_header(FILE *f, const BloProblem *p) {
   fputs("step,time,f,g,grad_y_g_norm,hypergrad_norm,residual,ritz_min,ritz_max", f);
   for (int i = 0; i < p->n_reports; i++) {
     fputc(',', f);
@@ -51,7 +51,7 @@ void rt_trace_header(FILE *f, const BloProblem *p) {
   fputc('\n', f);
 }
 
-void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues *dv, double hg_norm,
+RT_API void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues *dv, double hg_norm,
                   const RtSolver *s) {
   fprintf(f, "%lld,%.6f,", (long long)step, time);
   /* Non-finite values other than "not computed" still print (nan, inf) so failures show. */
@@ -110,7 +110,7 @@ static void json_calls(FILE *f, const uint64_t *calls) {
   fputc('}', f);
 }
 
-void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRunConfig *cfg) {
+RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRunConfig *cfg) {
   const BloProblem *p = s->p;
   const RtOptions *o = &s->opt;
   fputs("{\n  \"problem\": ", f);
@@ -192,7 +192,7 @@ void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRun
   fputs("}\n}\n", f);
 }
 
-int rt_save_vector(const char *path, int64_t n, const double *x) {
+RT_API int rt_save_vector(const char *path, int64_t n, const double *x) {
   FILE *f = fopen(path, "w");
   if (!f) return -1;
   for (int64_t i = 0; i < n; i++) fprintf(f, "%.17g\n", x[i]);

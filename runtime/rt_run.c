@@ -24,9 +24,9 @@ static void on_sigint(int sig) {
   stop_flag = 1;
 }
 
-void rt_request_stop(void) { stop_flag = 1; }
+RT_API void rt_request_stop(void) { stop_flag = 1; }
 
-const char *rt_stop_name(RtStop stop) {
+RT_API const char *rt_stop_name(RtStop stop) {
   switch (stop) {
   case RT_STOP_STEPS: return "outer_steps";
   case RT_STOP_TOL: return "tol";
@@ -37,7 +37,7 @@ const char *rt_stop_name(RtStop stop) {
   return "none";
 }
 
-void rt_run_config_init(RtRunConfig *c) {
+RT_API void rt_run_config_init(RtRunConfig *c) {
   memset(c, 0, sizeof *c);
   c->seed = -1;
   c->progress_mode = RT_PROGRESS_AUTO;
@@ -49,7 +49,7 @@ void rt_run_config_init(RtRunConfig *c) {
   c->json_vector_max = 1000;
 }
 
-void rt_result_free(RtResult *res) {
+RT_API void rt_result_free(RtResult *res) {
   rt_mem_free(res->x);
   rt_mem_free(res->y);
   rt_mem_free(res->reports);
@@ -86,7 +86,7 @@ static void clear_line(Run *r) {
   }
 }
 
-static void message(Run *r, const char *kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void message(Run *r, const char *kind, const char *fmt, ...) RT_PRINTF(3, 4);
 static void message(Run *r, const char *kind, const char *fmt, ...) {
   clear_line(r);
   va_list ap;
@@ -210,7 +210,7 @@ static bool failed(Run *r, int64_t step) {
   return false;
 }
 
-static int user_error(Run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int user_error(Run *r, const char *fmt, ...) RT_PRINTF(2, 3);
 static int user_error(Run *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -227,7 +227,7 @@ static FILE *open_out(Run *r, const char *path, const char *what) {
   return f;
 }
 
-int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err, size_t errlen) {
+RT_API int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err, size_t errlen) {
   if (!opt || !opt->method) {
     snprintf(err, errlen, "no solve method given");
     return RT_STATUS_USER;
@@ -246,7 +246,7 @@ int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err,
   return RT_STATUS_OK;
 }
 
-int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_in, RtResult *res) {
+RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_in, RtResult *res) {
   double t_begin = now();
   RtRunConfig cfg_def;
   if (!cfg_in) {

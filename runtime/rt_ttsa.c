@@ -5,14 +5,14 @@
 
 #include "rt_solver.h"
 
-typedef struct Rnd {
+typedef struct Ttsa {
   int Q;
   double *Ap;
   int st_trunc;
-} Rnd;
+} Ttsa;
 
 static int ttsa_setup(RtSolver *s, char *err, size_t errlen) {
-  Rnd *R = rt_solver_mem(s, sizeof *R);
+  Ttsa *R = rt_solver_mem(s, sizeof *R);
   if (!R || !(R->Ap = rt_solver_vec(s, s->ny))) {
     snprintf(err, errlen, "out of memory");
     return -1;
@@ -24,7 +24,7 @@ static int ttsa_setup(RtSolver *s, char *err, size_t errlen) {
 }
 
 static void ttsa_step(RtSolver *s, int64_t k) {
-  Rnd *R = s->state;
+  Ttsa *R = s->state;
   rt_lower_gd(s, s->x, s->y, s->inner_steps, s->y_step);
   rt_upper_grads(s);
   int q = rt_neumann_random(s, s->b, R->Q, s->v, R->Ap);
@@ -32,4 +32,4 @@ static void ttsa_step(RtSolver *s, int64_t k) {
   rt_upper_step(s, k);
 }
 
-const RtMethodImpl rt_impl_ttsa = {"ttsa", RT_SCHED_POLY_FLOOR, true, ttsa_setup, ttsa_step, NULL, NULL};
+RT_API const RtMethodImpl rt_impl_ttsa = {"ttsa", RT_SCHED_POLY_FLOOR, true, ttsa_setup, ttsa_step, NULL, NULL};
