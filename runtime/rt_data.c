@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifndef RT_NO_ZLIB
 #include <zlib.h>
+#endif
 
 RT_API void rt_tensor_free(RtTensor *t) {
   if (!t) return;
@@ -32,6 +34,21 @@ RT_API int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) {
 
 /* ------------------------------------------------------------------ reading files */
 
+#ifdef RT_NO_ZLIB
+/* Built without zlib (a generated solver without -DBLO_USE_ZLIB): a gzip file is an error that
+ * says how to get zlib in (RT_NO_ZLIB_HINT). */
+#ifndef RT_NO_ZLIB_HINT
+#define RT_NO_ZLIB_HINT "build with zlib"
+#endif
+static int read_gzip(const char *path, size_t hint, unsigned char **buf, size_t *len, char *err,
+                     size_t errlen) {
+  (void)hint;
+  (void)buf;
+  (void)len;
+  return rt_data_errf(err, errlen, "'%s' is gzip-compressed, but this program was built without zlib: %s", path,
+                      RT_NO_ZLIB_HINT);
+}
+#else
 static int read_gzip(const char *path, size_t hint, unsigned char **buf, size_t *len, char *err,
                      size_t errlen) {
   gzFile gz = gzopen(path, "rb");
@@ -85,6 +102,7 @@ static int read_gzip(const char *path, size_t hint, unsigned char **buf, size_t 
   *len = n;
   return 0;
 }
+#endif
 
 RT_API int rt_data_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
                       size_t errlen) {

@@ -199,3 +199,18 @@ RT_API int rt_save_vector(const char *path, int64_t n, const double *x) {
   bool bad = ferror(f);
   return fclose(f) == 0 && !bad ? 0 : -1;
 }
+
+RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) {
+  fprintf(out, "%s: %s stopped (%s) after %lld outer steps in %.3g s\n", p->name, r->method, rt_stop_name(r->stop),
+          (long long)r->steps, r->t_total);
+  fprintf(out, "  f = %.10g  g = %.10g  |grad_y g| = %.4g  |hypergradient| = %.4g\n", r->f, r->g, r->grad_y_g_norm,
+          r->hypergrad_norm);
+  if (r->residual == r->residual) fprintf(out, "  residual |A v - b| = %.4g\n", r->residual);
+  if (r->ritz_min == r->ritz_min)
+    fprintf(out, "  lower Hessian eigenvalue estimates (Ritz values): [%.6g, %.6g]\n", r->ritz_min, r->ritz_max);
+  for (int i = 0; i < r->n_reports; i++) fprintf(out, "  %s = %.10g\n", p->report_names[i], r->reports[i]);
+  fprintf(out, "  oracle calls:");
+  for (int k = 0; k < RT_CALL_NKINDS; k++)
+    if (r->calls[k]) fprintf(out, " %s %llu", rt_call_names[k], (unsigned long long)r->calls[k]);
+  fprintf(out, "\n");
+}

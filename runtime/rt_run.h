@@ -97,6 +97,18 @@ RT_API void rt_result_free(RtResult *res);
  * methods and want every option error before the first run (bloc compare). */
 RT_API int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err, size_t errlen);
 
+/* Bytes of rt_mem arena (rt_mem_set_arena) that rt_solve(p, opt, cfg) allocates: its solver,
+ * its diagnostics and its results, measured by running that setup on the heap and freeing it.
+ * With an arena of that size, a solve (and rt_result_free) never touches the heap; opening
+ * the output files of cfg does, through stdio. Returns RT_STATUS_OK, or RT_STATUS_USER with
+ * the message rt_solve would print in err. */
+RT_API int rt_solve_arena_bytes(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg,
+                                size_t *bytes, char *err, size_t errlen);
+
+/* The outcome as `bloc run` prints it on stdout: what stopped the run, the final values,
+ * reports and oracle counts (doc/methods.md). */
+RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r);
+
 /* Ask the running rt_solve to stop after the current outer step, as SIGINT does.
  * Async-signal-safe. The flag is cleared when rt_solve starts. */
 RT_API void rt_request_stop(void);
