@@ -26,6 +26,7 @@ typedef struct G {
   uint32_t *slot;   /* node id -> index in m[] + 1 (owned buffers) */
   uint32_t nslots;
   bool uses_seed, uses_t, uses_x;
+  bool s, mx, j, k, r; /* scratch variables the body uses */
 } G;
 
 /* The C expression of node n's buffer (an alias for leaves in memory). */
@@ -80,11 +81,13 @@ static void node_code(G *g, const IrNode *n) {
   switch ((IrOp)n->op) {
   case IR_CONST: line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = %s;", size, o, emit_num(n->num, nb)); return;
   case IR_SUM:
+    g->s = true;
     line(g, "s = 0;");
     line(g, "for (i = 0; i < %" PRId64 "; i++) s += %s[i];", shape_size(a0->shape), val(g, a0, a));
     line(g, "%s[0] = s;", o);
     return;
   case IR_LSE:
+    g->s = g->mx = true;
     val(g, a0, a);
     line(g, "mx = -INFINITY;");
     line(g, "for (i = 0; i < %" PRId64 "; i++) mx = %s[i] > mx ? %s[i] : mx;", shape_size(a0->shape), a, a);
@@ -99,6 +102,10 @@ static void node_code(G *g, const IrNode *n) {
     return;
   case IR_SUM_ROWS: case IR_LSE_ROWS: case IR_ARGMAX_ROWS: {
     int64_t cols = a0->shape.cols;
+    g->j = true;
+    if (n->op == IR_ARGMAX_ROWS) g->k = true;
+    else g->s = true;
+    if (n->op == IR_LSE_ROWS) g->mx = true;
     val(g, a0, a);
     line(g, "for (i = 0; i < %" PRId64 "; i++) {", m);
     line(g, "  const double *row = %s + i * %" PRId64 ";", a, cols);
@@ -127,6 +134,7 @@ static void node_code(G *g, const IrNode *n) {
   }
   case IR_SUM_COLS: {
     int64_t rows = a0->shape.rows, cols = a0->shape.cols;
+    g->j = true;
     line(g, "for (j = 0; j < %" PRId64 "; j++) %s[j] = 0;", cols, o);
     line(g, "for (i = 0; i < %" PRId64 "; i++)", rows);
     line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[j] += %s[i * %" PRId64 " + j];", cols, o, val(g, a0, a), cols);
@@ -134,6 +142,7 @@ static void node_code(G *g, const IrNode *n) {
   }
   case IR_MATMUL: {
     int64_t k = a0->shape.cols;
+    g->j = g->k = g->s = true;
     val(g, a0, a);
     val(g, n->args[1], b);
     line(g, "for (i = 0; i < %" PRId64 "; i++)", m);
@@ -147,6 +156,7 @@ static void node_code(G *g, const IrNode *n) {
   }
   case IR_MATVEC: {
     int64_t k = a0->shape.cols;
+    g->k = g->s = true;
     val(g, a0, a);
     val(g, n->args[1], b);
     line(g, "for (i = 0; i < %" PRId64 "; i++) {", m);
@@ -157,30 +167,35 @@ static void node_code(G *g, const IrNode *n) {
     return;
   }
   case IR_OUTER:
+    g->j = true;
     val(g, a0, a);
     val(g, n->args[1], b);
     line(g, "for (i = 0; i < %" PRId64 "; i++)", m);
     line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[i * %" PRId64 " + j] = %s[i] * %s[j];", nc, o, nc, a, b);
     return;
   case IR_TRANSPOSE:
+    g->j = true;
     line(g, "for (i = 0; i < %" PRId64 "; i++)", m);
     line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[i * %" PRId64 " + j] = %s[j * %" PRId64 " + i];", nc, o, nc,
          val(g, a0, a), m);
     return;
   case IR_BCAST: line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = %s[0];", size, o, val(g, a0, a)); return;
   case IR_BCAST_ROWS: case IR_BCAST_COLS:
+    g->j = true;
     line(g, "for (i = 0; i < %" PRId64 "; i++)", m);
     line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[i * %" PRId64 " + j] = %s[%s];", nc, o, nc, val(g, a0, a),
          n->op == IR_BCAST_ROWS ? "j" : "i");
     return;
   case IR_RESHAPE: line(g, "memcpy(%s, %s, %" PRId64 " * sizeof(double));", o, val(g, a0, a), size); return;
   case IR_SLICE:
+    g->j = true;
     line(g, "for (i = 0; i < %" PRId64 "; i++)", m);
     line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[i * %" PRId64 " + j] = %s[(%" PRId64 " + i) * %" PRId64 " + %" PRId64
          " + j];",
          nc, o, nc, val(g, a0, a), n->attr[0], a0->shape.cols, n->attr[2]);
     return;
   case IR_PAD:
+    g->j = true;
     line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = 0;", size, o);
     line(g, "for (i = 0; i < %" PRId64 "; i++)", a0->shape.rows);
     line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[(%" PRId64 " + i) * %" PRId64 " + %" PRId64 " + j] = %s[i * %" PRId64
@@ -188,6 +203,7 @@ static void node_code(G *g, const IrNode *n) {
          a0->shape.cols, o, n->attr[0], nc, n->attr[2], val(g, a0, a), a0->shape.cols);
     return;
   case IR_GATHER: case IR_SCATTER: {
+    g->j = g->k = true;
     int64_t k = n->args[1]->shape.rows;
     int64_t width = n->op == IR_GATHER ? nc : a0->shape.cols;
     int64_t limit = n->op == IR_GATHER ? a0->shape.rows : m;
@@ -225,6 +241,7 @@ static void node_code(G *g, const IrNode *n) {
     return;
   }
   case IR_HCAT: {
+    g->j = true;
     int64_t c0 = 0;
     for (int j = 0; j < n->nargs; j++) {
       const IrNode *src = n->args[j];
@@ -261,7 +278,7 @@ static void node_code(G *g, const IrNode *n) {
     return;
   }
   case IR_RAND: {
-    g->uses_seed = true;
+    g->uses_seed = g->r = true;
     line(g, "r = rt_rng_stream(seed, \"%s\");", n->str ? n->str : "");
     switch ((IrRandKind)n->attr[0]) {
     case IR_RAND_UNIFORM:
@@ -280,12 +297,12 @@ static void node_code(G *g, const IrNode *n) {
     return;
   }
   case IR_PERM:
-    g->uses_seed = true;
+    g->uses_seed = g->r = true;
     line(g, "r = rt_rng_stream(seed, \"%s\");", n->str ? n->str : "");
     line(g, "rt_rng_fill_permutation(&r, %" PRId64 ", %s);", size, o);
     return;
   case IR_RANDOM_SPD:
-    g->uses_seed = true;
+    g->uses_seed = g->r = true;
     line(g, "r = rt_rng_stream(seed, \"%s\");", n->str ? n->str : "");
     line(g, "if (blo_random_spd(&r, %" PRId64 ", %s, %s, %s, err, errlen)) goto done;", m, emit_num(n->num, nb),
          emit_num(n->num2, nb2), o);
@@ -303,7 +320,7 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
   IrGraph *gr = (IrGraph *)&e->p->graph;
   IrNode **order;
   size_t n = ir_topo(gr, &root, 1, &order);
-  G g = {e, NULL, what, calloc(gr->count + 1, sizeof(uint32_t)), 0, false, false, false};
+  G g = {e, NULL, what, calloc(gr->count + 1, sizeof(uint32_t)), 0, false, false, false, false, false, false, false, false};
   uint32_t *uses = calloc(gr->count + 1, sizeof(uint32_t));
   if (!g.slot || !uses) exit(3);
   for (size_t i = 0; i < n; i++) {
@@ -344,15 +361,21 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
   ebuf_printf(out, "static int blo_%s(const double *const *t, double *out, const double *x, uint64_t seed, char *err, "
                    "size_t errlen) {\n",
               fname);
-  ebuf_printf(out, "  double *m[%u];\n", g.nslots + 1);
-  ebuf_puts(out, "  double s = 0, mx = 0;\n  int64_t i = 0, j = 0, k = 0;\n  int rc = 1;\n  RtRng r;\n");
-  ebuf_printf(out, "  memset(m, 0, sizeof m);\n  memset(&r, 0, sizeof r);\n");
-  ebuf_puts(out, "  (void)s, (void)mx, (void)i, (void)j, (void)k, (void)r, (void)err, (void)errlen;\n");
+  ebuf_printf(out, "  double *m[%u];\n  int64_t i;\n", g.nslots + 1);
+  if (g.j) ebuf_puts(out, "  int64_t j;\n");
+  if (g.k) ebuf_puts(out, "  int64_t k;\n");
+  if (g.s) ebuf_puts(out, "  double s;\n");
+  if (g.mx) ebuf_puts(out, "  double mx;\n");
+  if (g.r) ebuf_puts(out, "  RtRng r;\n");
+  ebuf_puts(out, "  int rc = 1;\n  memset(m, 0, sizeof m);\n");
+  if (!g.nslots) ebuf_puts(out, "  (void)err, (void)errlen;\n");
   if (!g.uses_t) ebuf_puts(out, "  (void)t;\n");
   if (!g.uses_x) ebuf_puts(out, "  (void)x;\n");
   if (!g.uses_seed) ebuf_puts(out, "  (void)seed;\n");
   ebuf_puts(out, body.s ? body.s : "");
-  ebuf_printf(out, "  rc = 0;\ndone:\n  for (i = 0; i < %u; i++) free(m[i]);\n  return rc;\n}\n", g.nslots + 1);
+  /* every owned node's allocation can fail (goto done); without one there is no label */
+  ebuf_printf(out, "  rc = 0;\n%s  for (i = 0; i < %u; i++) free(m[i]);\n  return rc;\n}\n", g.nslots ? "done:\n" : "",
+              g.nslots + 1);
   ebuf_free(&body);
   free(g.slot);
   free(uses);
@@ -518,7 +541,9 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
                  " * the kernels do not read are freed. t[k] is data tensor k, owned[k] what to free. */\n");
   ebuf_puts(out, "static int emit_data_stage(const double **t, void **owned, double **x0, double **y0, uint64_t seed,\n"
                  "                           char *err, size_t errlen) {\n");
-  ebuf_printf(out, "  double *v;\n  char msg[1024];\n");
+  ebuf_printf(out, "  char msg[1024];\n");
+  if (c->ndata_total > 0) ebuf_puts(out, "  double *v;\n");
+  else ebuf_puts(out, "  (void)t, (void)owned;\n");
   for (int k = 0; k < c->ndata_total && !e->failed; k++) {
     Shape s = data_shape(e, k);
     char nb[80];

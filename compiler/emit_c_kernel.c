@@ -30,7 +30,7 @@ struct Blk {
 /* An index value: a C expression of type int64_t and the loop level it varies at (0: fixed in
  * the current nest, 1: the outer loop, 2: the inner loop). */
 typedef struct Ix {
-  char s[40];
+  char s[112];
   int lvl;
 } Ix;
 
@@ -209,12 +209,18 @@ static bool ix_is_const(const Ix *x, int64_t *v) {
 
 static int maxl(int a, int b) { return a > b ? a : b; }
 
-/* A new int64_t index variable of level lvl holding `expr`. */
-static Ix ix_var(K *k, int lvl, const char *expr) {
+/* The index `expr` of level lvl: the expression itself (index arithmetic is cheap and the C
+ * compiler shares it), or an int64_t variable when it grows long. */
+static Ix ix_expr(K *k, int lvl, const char *expr) {
   Ix x;
-  snprintf(x.s, sizeof x.s, "j%d", k->ntmp++);
   x.lvl = lvl;
+  if (strlen(expr) + 3 <= sizeof x.s) {
+    snprintf(x.s, sizeof x.s, "(%s)", expr);
+    return x;
+  }
+  snprintf(x.s, sizeof x.s, "j%d", k->ntmp++);
   blk_line(at(k, lvl), "const int64_t %s = %s;", x.s, expr);
+  blk_line(at(k, lvl), "(void)%s;", x.s);
   return x;
 }
 
@@ -222,9 +228,9 @@ static Ix ix_addc(K *k, Ix a, int64_t d) {
   int64_t v;
   if (d == 0) return a;
   if (ix_is_const(&a, &v)) return ix_const(v + d);
-  char e[96];
+  char e[160];
   snprintf(e, sizeof e, "%s %c %" PRId64, a.s, d < 0 ? '-' : '+', d < 0 ? -d : d);
-  return ix_var(k, a.lvl, e);
+  return ix_expr(k, a.lvl, e);
 }
 
 /* The C name of a view's base pointer (declared in the kernel's prologue). */
@@ -271,7 +277,7 @@ static void lin_index(K *k, const SchedBuf *b, Ix r, Ix c, char *out, size_t len
   int64_t rv, cv;
   bool rc = ix_is_const(&r, &rv), cc = ix_is_const(&c, &cv);
   int64_t konst = b->offset;
-  char buf[128] = "";
+  char buf[320] = "";
   size_t n = 0;
   bool plain = k->flat || b->ld == 1;
   if (rc) konst += plain ? rv : rv * b->ld;
@@ -291,7 +297,7 @@ static void elem(K *k, const SchedBuf *b, Ix r, Ix c, char *out, size_t len) {
     snprintf(out, len, "%s", base);
     return;
   }
-  char idx[128];
+  char idx[320];
   lin_index(k, b, r, c, idx, sizeof idx);
   snprintf(out, len, "%s[%s]", base, idx);
 }
@@ -322,7 +328,7 @@ static const char *arg_at(K *k, const SchedExpr *a, Ix r, Ix c) {
 
 /* The value of e at (r, c) as a C expression (a variable or a literal); copies into out. */
 static void compute(K *k, const SchedExpr *e, Ix r, Ix c, int lvl, char *out, size_t len) {
-  char name[24], buf[512];
+  char name[24], buf[640];
   Ix z = ix_const(0);
   const SchedExpr *a = e->nargs ? e->args[0] : NULL;
   if (e->op == SCHED_LOAD) {
@@ -332,7 +338,7 @@ static void compute(K *k, const SchedExpr *e, Ix r, Ix c, int lvl, char *out, si
       snprintf(out, len, "%s", name);
       return;
     }
-    char el[200];
+    char el[512];
     elem(k, b, r, c, el, sizeof el);
     if (b->base == SB_SAMPLE) snprintf(buf, sizeof buf, "(double)%s", el);
     else snprintf(buf, sizeof buf, "%s", el);
@@ -375,17 +381,17 @@ static void compute(K *k, const SchedExpr *e, Ix r, Ix c, int lvl, char *out, si
       snprintf(out, len, "%s", expr(k, a, r, c));
       return;
     }
-    char f[128];
+    char f[300];
     snprintf(f, sizeof f, "%s * %" PRId64 " + %s", r.s, e->shape.cols, c.s);
-    Ix flat = ix_var(k, lvl, f);
+    Ix flat = ix_expr(k, lvl, f);
     if (a->shape.cols == 1) {
       snprintf(out, len, "%s", expr(k, a, flat, z));
       return;
     }
-    char q[96], m[96];
+    char q[160], m[160];
     snprintf(q, sizeof q, "%s / %" PRId64, flat.s, a->shape.cols);
     snprintf(m, sizeof m, "%s %% %" PRId64, flat.s, a->shape.cols);
-    Ix ar = ix_var(k, lvl, q), ac = ix_var(k, lvl, m);
+    Ix ar = ix_expr(k, lvl, q), ac = ix_expr(k, lvl, m);
     snprintf(out, len, "%s", expr(k, a, ar, ac));
     return;
   }
@@ -394,16 +400,15 @@ static void compute(K *k, const SchedExpr *e, Ix r, Ix c, int lvl, char *out, si
     return;
   case IR_PAD: {
     Ix rr = ix_addc(k, r, -e->attr[0]), cc = ix_addc(k, c, -e->attr[2]);
-    char cond[200], ibuf[48];
+    char cond[300], ibuf[48];
     snprintf(cond, sizeof cond, "(uint64_t)%s < %" PRId64 "u && (uint64_t)%s < %" PRId64 "u", rr.s, a->shape.rows,
              cc.s, a->shape.cols);
     snprintf(ibuf, sizeof ibuf, "p%d", k->ntmp++);
     blk_line(at(k, lvl), "const int %s = %s;", ibuf, cond);
-    char e1[96], e2[96];
+    char e1[300], e2[300];
     snprintf(e1, sizeof e1, "%s ? %s : 0", ibuf, rr.s);
     snprintf(e2, sizeof e2, "%s ? %s : 0", ibuf, cc.s);
-    Ix r2 = ix_var(k, lvl, e1), c2 = ix_var(k, lvl, e2);
-    const char *v = expr(k, a, r2, c2);
+    const char *v = a->shape.rank == 0 ? expr(k, a, z, z) : expr(k, a, ix_expr(k, lvl, e1), ix_expr(k, lvl, e2));
     snprintf(buf, sizeof buf, "%s ? %s : 0.0", ibuf, v);
     snprintf(out, len, "%s", tmp(k, lvl, buf, name));
     return;
@@ -415,7 +420,7 @@ static void compute(K *k, const SchedExpr *e, Ix r, Ix c, int lvl, char *out, si
       snprintf(out, len, "0.0");
       return;
     }
-    char el[200], rowv[24], inv[24];
+    char el[512], rowv[24], inv[24];
     elem(k, &ix->buf, r, z, el, sizeof el);
     snprintf(rowv, sizeof rowv, "g%d", k->ntmp++);
     snprintf(inv, sizeof inv, "g%d", k->ntmp++);
@@ -424,7 +429,7 @@ static void compute(K *k, const SchedExpr *e, Ix r, Ix c, int lvl, char *out, si
     blk_line(at(k, r.lvl), "const int %s = (uint64_t)%s < %" PRId64 "u;", inv, rowv, a->shape.rows);
     char sel[96];
     snprintf(sel, sizeof sel, "%s ? %s : 0", inv, rowv);
-    Ix rr = ix_var(k, r.lvl, sel);
+    Ix rr = ix_expr(k, r.lvl, sel);
     const char *v = expr(k, a, rr, a->shape.rank == 2 ? c : z);
     snprintf(buf, sizeof buf, "%s ? %s : NAN", inv, v);
     snprintf(out, len, "%s", tmp(k, lvl, buf, name));
@@ -601,7 +606,7 @@ static void emit_loop(K *k, const SchedStep *st) {
   nest(k, st, st->flat, loop_body, acc);
   for (int i = 0; i < st->nitems; i++)
     if (acc[i][0]) {
-      char el[200];
+      char el[512];
       elem(k, &st->items[i].dest, ix_const(0), ix_const(0), el, sizeof el);
       blk_line(k->cur, "%s = %s;", el, acc[i]);
     }
@@ -648,7 +653,7 @@ static void emit_rows(K *k, const SchedStep *st) {
   Ix r = loop_begin(k, &Lr, 0, st->rows, 1);
   for (int i = 0; i < st->nitems; i++) {
     const SchedItem *it = &st->items[i];
-    char el[200], res[24];
+    char el[512], res[24];
     Loop Lc;
     snprintf(res, sizeof res, "a%d", k->ntmp++);
     if (it->kind == SI_ROW_SUM) {
@@ -703,9 +708,12 @@ static void emit_scatter(K *k, const SchedStep *st) {
   k->flat = false;
   Loop Lr;
   Ix r = loop_begin(k, &Lr, 0, st->rows, 1);
-  char el[200];
+  char el[512];
   elem(k, &it->idx, r, z, el, sizeof el);
-  Ix row = ix_var(k, 1, el);
+  Ix row;
+  snprintf(row.s, sizeof row.s, "j%d", k->ntmp++);
+  row.lvl = 1;
+  blk_line(k->cur, "const int64_t %s = %s;", row.s, el);
   blk_line(k->cur, "if ((uint64_t)%s < %" PRId64 "u) {", row.s, it->idx_limit);
   Blk *outer = k->cur;
   k->cur = blk_child(outer, 1);
@@ -740,10 +748,10 @@ static void emit_blas(K *k, const SchedStep *st) {
               k->k->name ? k->k->name : "?", b->m, b->n);
     return;
   }
-  char alpha[300], beta[48], pa[64], pb[64], pc[64], nb[48];
+  char alpha[640], beta[48], pa[64], pb[64], pc[64], nb[48];
   snprintf(alpha, sizeof alpha, "%s", emit_num(b->alpha, nb));
   if (b->alpha_buf.base != SB_NONE) {
-    char s[200];
+    char s[512];
     elem(k, &b->alpha_buf, ix_const(0), ix_const(0), s, sizeof s);
     if (b->alpha == 1) snprintf(alpha, sizeof alpha, "%s", s);
     else snprintf(alpha, sizeof alpha, "%s * %s", emit_num(b->alpha, nb), s);
