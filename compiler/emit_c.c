@@ -316,8 +316,8 @@ static void write_problem(const Emit *e, FILE *f) {
   const BloProblem *bp = &c->problem;
   char nb[48];
   fputs("\n/* ===== the problem: sizes, tables, kernels ===== */\n", f);
-  fprintf(f, "#define EMIT_NDATA %d\n#define EMIT_DATA_SEED UINT64_C(%" PRIu64 ")\n#define EMIT_NAME ", c->ndata_total,
-          c->seed);
+  fprintf(f, "#define EMIT_NDATA %d\n#define EMIT_DATA_SEED UINT64_C(%" PRIu64 ")\n#define EMIT_EMBEDDED %d\n#define EMIT_NAME ",
+          c->ndata_total, c->seed, e->o->embed_data ? 1 : 0);
   c_string(f, bp->name);
   fputs("\n\nstatic const BloVarInfo blo_vars[] = {\n", f);
   for (int i = 0; i < bp->n_vars; i++) {

@@ -596,9 +596,11 @@ static void write_array(FILE *f, const char *name, const double *v, int64_t n, c
   char nb[48];
   fprintf(f, "\n/* %s */\nstatic const double %s[%" PRId64 "] = {", comment, name, n > 0 ? n : 1);
   for (int64_t i = 0; i < n; i++) {
-    if (i % 6 == 0) fputs("\n  ", f);
+    if (i % 8 == 0) fputs("\n  ", f);
     else fputc(' ', f);
-    fprintf(f, "%s,", emit_num(v[i], nb));
+    const char *s = emit_num(v[i], nb);
+    if (s[0] == '(') fprintf(f, "%.*s,", (int)strlen(s) - 2, s + 1); /* no parentheses needed here */
+    else fprintf(f, "%s,", s);
   }
   if (n == 0) fputs("0.0", f);
   fputs("\n};\n", f);

@@ -88,6 +88,7 @@ static void clear_line(Run *r) {
 
 static void message(Run *r, const char *kind, const char *fmt, ...) RT_PRINTF(3, 4);
 static void message(Run *r, const char *kind, const char *fmt, ...) {
+  if (r->cfg->silent) return;
   clear_line(r);
   va_list ap;
   va_start(ap, fmt);
@@ -360,7 +361,7 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
     }
     fclose(f);
   }
-  r->mode = cfg->quiet ? RT_PROGRESS_NONE : cfg->progress_mode;
+  r->mode = cfg->quiet || cfg->silent ? RT_PROGRESS_NONE : cfg->progress_mode;
   if (r->mode == RT_PROGRESS_AUTO) r->mode = isatty(fileno(r->prog)) ? RT_PROGRESS_LINE : RT_PROGRESS_PLAIN;
   stop_flag = 0; /* before the handler: a Ctrl-C from here on is honoured */
   if (cfg->handle_sigint) {

@@ -47,6 +47,8 @@ typedef struct RtRunConfig {
   const char *save_x_path;  /* final x, one %.17g number per line, or NULL */
   const char *save_y_path;  /* final y, likewise, or NULL */
   bool quiet;               /* no progress and no warnings (errors are still printed) */
+  bool silent;              /* nothing printed at all, errors included (they are in RtResult.message):
+                               for library callers; implies quiet */
   int64_t seed;             /* >= 0: overrides the option 'seed'; -1: use the option */
   FILE *progress;           /* progress stream; NULL: stderr */
   FILE *messages;           /* warnings and errors ("bloc: warning: ..."); NULL: stderr */
