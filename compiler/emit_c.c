@@ -311,6 +311,11 @@ static void c_string(FILE *f, const char *s) {
   fputc('"', f);
 }
 
+static const char *const kernel_enum[BLO_K_COUNT] = {
+  "BLO_K_F", "BLO_K_G", "BLO_K_GRAD_F", "BLO_K_GRAD_Y_G", "BLO_K_HVP_YY", "BLO_K_HVP_XY",
+  "BLO_K_GRAD_Y_G_HVP_YY", "BLO_K_HVP_BOTH", "BLO_K_INIT_Y", "BLO_K_INIT_VJP", "BLO_K_REPORTS",
+};
+
 static void write_problem(const Emit *e, FILE *f) {
   const BloCompiled *c = e->c;
   const BloProblem *bp = &c->problem;
@@ -357,8 +362,8 @@ static void write_problem(const Emit *e, FILE *f) {
   for (int id = 0; id < BLO_K_COUNT; id++) {
     char sym[64];
     if (!emit_kernel_symbol(e, (BloKernelId)id, sym)) continue;
-    fprintf(f, "  bp->kernels[%d] = %s;\n", id, sym);
-    fprintf(f, "  bp->kernel_flops[%d] = %s;\n", id, emit_num(bp->kernel_flops[id], nb));
+    fprintf(f, "  bp->kernels[%s] = %s;\n", kernel_enum[id], sym);
+    fprintf(f, "  bp->kernel_flops[%s] = %s;\n", kernel_enum[id], emit_num(bp->kernel_flops[id], nb));
   }
   fprintf(f, "  bp->work_size = %" PRId64 ";\n  bp->init_uses_x = %d;\n}\n", e->plan.work_size, bp->init_uses_x);
 }

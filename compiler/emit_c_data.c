@@ -38,7 +38,8 @@ static const char *val(G *g, const IrNode *n, char buf[64]) {
     return buf;
   case IR_VAR:
     g->uses_x = true;
-    snprintf(buf, 64, "(x + %" PRId64 ")", n->attr[2]);
+    if (n->attr[2]) snprintf(buf, 64, "(x + %" PRId64 ")", n->attr[2]);
+    else snprintf(buf, 64, "x");
     return buf;
   default: snprintf(buf, 64, "m[%u]", g->slot[n->id] - 1); return buf;
   }
@@ -361,21 +362,20 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
   ebuf_printf(out, "static int blo_%s(const double *const *t, double *out, const double *x, uint64_t seed, char *err, "
                    "size_t errlen) {\n",
               fname);
-  ebuf_printf(out, "  double *m[%u];\n  int64_t i;\n", g.nslots + 1);
+  if (g.nslots) ebuf_printf(out, "  double *m[%u];\n  int64_t i;\n", g.nslots);
   if (g.j) ebuf_puts(out, "  int64_t j;\n");
   if (g.k) ebuf_puts(out, "  int64_t k;\n");
   if (g.s) ebuf_puts(out, "  double s;\n");
   if (g.mx) ebuf_puts(out, "  double mx;\n");
   if (g.r) ebuf_puts(out, "  RtRng r;\n");
-  ebuf_puts(out, "  int rc = 1;\n  memset(m, 0, sizeof m);\n");
-  if (!g.nslots) ebuf_puts(out, "  (void)err, (void)errlen;\n");
+  ebuf_puts(out, g.nslots ? "  int rc = 1;\n  memset(m, 0, sizeof m);\n" : "  int rc = 1;\n  (void)err, (void)errlen;\n");
   if (!g.uses_t) ebuf_puts(out, "  (void)t;\n");
   if (!g.uses_x) ebuf_puts(out, "  (void)x;\n");
   if (!g.uses_seed) ebuf_puts(out, "  (void)seed;\n");
   ebuf_puts(out, body.s ? body.s : "");
   /* every owned node's allocation can fail (goto done); without one there is no label */
-  ebuf_printf(out, "  rc = 0;\n%s  for (i = 0; i < %u; i++) free(m[i]);\n  return rc;\n}\n", g.nslots ? "done:\n" : "",
-              g.nslots + 1);
+  if (g.nslots) ebuf_printf(out, "  rc = 0;\ndone:\n  for (i = 0; i < %u; i++) free(m[i]);\n  return rc;\n}\n", g.nslots);
+  else ebuf_puts(out, "  rc = 0;\n  return rc;\n}\n");
   ebuf_free(&body);
   free(g.slot);
   free(uses);
@@ -475,13 +475,13 @@ static void embedded_stage(Emit *e, EmitBuf *out) {
       if (!c->data[k]) continue;
       Shape s = data_shape(e, k);
       char nb[80];
-      ebuf_printf(&list, "%s%s %.1f MB", list.len ? ", " : "", emit_data_name(e, k, nb),
-                  (double)shape_size(s) * 8 / 1e6);
+      ebuf_printf(&list, "%s%s %.1f MiB", list.len ? ", " : "", emit_data_name(e, k, nb),
+                  (double)shape_size(s) * 8 / (1 << 20));
     }
     emit_fail(e, 1,
-              "--embed-data: the data the solver needs is %.1f MB (%s), more than the %.0f MB limit\n"
+              "--embed-data: the data the solver needs is %.1f MiB (%s), more than the %.0f MiB limit\n"
               "hint: without --embed-data the solver reads and computes its data itself when it starts",
-              (double)bytes / 1e6, list.s ? list.s : "", (double)limit / (1 << 20));
+              (double)bytes / (1 << 20), list.s ? list.s : "", (double)limit / (1 << 20));
     ebuf_free(&list);
     return;
   }
@@ -576,12 +576,14 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
               c->problem.nx, c->problem.ny);
   for (int i = 0; i < p->nupper; i++) {
     const AstDecl *d = prog->upper[i];
-    ebuf_printf(out, "  if (blo_upper_%d(t, *x0 + %" PRId64 ", NULL, seed, msg, sizeof msg)) {\n", i, d->offset);
+    if (d->offset) ebuf_printf(out, "  if (blo_upper_%d(t, *x0 + %" PRId64 ", NULL, seed, msg, sizeof msg)) {\n", i, d->offset);
+    else ebuf_printf(out, "  if (blo_upper_%d(t, *x0, NULL, seed, msg, sizeof msg)) {\n", i);
     ebuf_printf(out, "    snprintf(err, errlen, \"%s: %%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
   }
   for (int j = 0; j < p->nlower; j++) {
     const AstDecl *d = prog->lower[j];
-    ebuf_printf(out, "  if (blo_lower_%d(t, *y0 + %" PRId64 ", *x0, seed, msg, sizeof msg)) {\n", j, d->offset);
+    if (d->offset) ebuf_printf(out, "  if (blo_lower_%d(t, *y0 + %" PRId64 ", *x0, seed, msg, sizeof msg)) {\n", j, d->offset);
+    else ebuf_printf(out, "  if (blo_lower_%d(t, *y0, *x0, seed, msg, sizeof msg)) {\n", j);
     ebuf_printf(out, "    snprintf(err, errlen, \"%s: %%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
   }
   for (int k = 0; k < p->ndata; k++)

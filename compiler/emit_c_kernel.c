@@ -896,8 +896,8 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
     char sym[64];
     EmitBuf src = {0};
     kernel_sources(e, sk->id, &src);
-    ebuf_printf(out, "\n/* kernel %s: %s\n * from %s\n * %d steps, %" PRId64 " doubles of work */\n", kern_name(sk->id),
-                kernel_what[sk->id], src.s ? src.s : "the program", sk->nsteps, sk->work_size);
+    ebuf_printf(out, "\n/* kernel %s: %s\n * from %s\n * %d step%s, %" PRId64 " doubles of work */\n", kern_name(sk->id),
+                kernel_what[sk->id], src.s ? src.s : "the program", sk->nsteps, sk->nsteps == 1 ? "" : "s", sk->work_size);
     ebuf_free(&src);
     ebuf_printf(out, "static void %s(const BloEnv *env, const double *x, const double *y, const double *v, "
                      "double *const *out) {\n",
