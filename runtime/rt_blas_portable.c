@@ -96,13 +96,16 @@ RT_API void rt_pblas_dsymv(int order, int uplo, int n, double alpha, const doubl
   int upper = (uplo == RT_PBLAS_UPPER) == (order == RT_PBLAS_ROW_MAJOR);
   scale_vec(n, beta, y, incy);
   if (alpha == 0) return;
+  /* each stored element once, row by row: a_ij adds to y_i (row i) and to y_j (its mirror) */
   for (int i = 0; i < n; i++) {
-    double s = 0;
-    for (int j = 0; j < n; j++) {
-      int r = upper ? (i < j ? i : j) : (i > j ? i : j), c = i + j - r;
-      s += a[(size_t)r * (size_t)lda + (size_t)c] * x[(size_t)j * (size_t)incx];
+    const double *row = a + (size_t)i * (size_t)lda;
+    double xi = alpha * x[(size_t)i * (size_t)incx], s = 0;
+    int j0 = upper ? i + 1 : 0, j1 = upper ? n : i;
+    for (int j = j0; j < j1; j++) {
+      y[(size_t)j * (size_t)incy] += xi * row[j];
+      s += row[j] * x[(size_t)j * (size_t)incx];
     }
-    y[(size_t)i * (size_t)incy] += alpha * s;
+    y[(size_t)i * (size_t)incy] += xi * row[i] + alpha * s;
   }
 }
 
