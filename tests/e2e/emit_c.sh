@@ -205,7 +205,8 @@ cat >"$d/embed.blo" <<'EOF'
 # a least-squares lower level on data read from a file, ridge weights learned above
 data A : matrix[12, 3] = load_csv("feat.csv")
 data b : vector[12] = A @ [1, -2, 0.5] + 0.1
-upper w : vector[3] = 0.5
+data p : vector[12] = permutation(12)
+upper w : vector[3] = p[0:3] / 12 + 0.5
 lower y : vector[3] = 0
 upper objective f = 0.5 * sumsq(A @ y - b) + 0.01 * sumsq(w)
 lower objective g = 0.5 * sumsq(A @ y - b) + 0.5 * sum(softplus(w) * y * y)
