@@ -15,7 +15,7 @@
 
 /* ------------------------------------------------------------------ small pieces */
 
-void ebuf_vprintf(EmitBuf *b, const char *fmt, va_list ap) {
+void emit_buf_vprintf(EmitBuf *b, const char *fmt, va_list ap) {
   va_list ap2;
   va_copy(ap2, ap);
   int n = vsnprintf(NULL, 0, fmt, ap2);
@@ -36,16 +36,16 @@ void ebuf_vprintf(EmitBuf *b, const char *fmt, va_list ap) {
   b->len += (size_t)n;
 }
 
-void ebuf_printf(EmitBuf *b, const char *fmt, ...) {
+void emit_buf_printf(EmitBuf *b, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  ebuf_vprintf(b, fmt, ap);
+  emit_buf_vprintf(b, fmt, ap);
   va_end(ap);
 }
 
-void ebuf_puts(EmitBuf *b, const char *s) { ebuf_printf(b, "%s", s); }
+void emit_buf_puts(EmitBuf *b, const char *s) { emit_buf_printf(b, "%s", s); }
 
-void ebuf_free(EmitBuf *b) {
+void emit_buf_free(EmitBuf *b) {
   free(b->s);
   memset(b, 0, sizeof *b);
 }
@@ -98,7 +98,8 @@ bool emit_valid_prefix(const char *p) {
 void emit_default_prefix(const char *name, char *buf, size_t len) {
   char t[48];
   size_t n = 0;
-  if (!name || !((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z'))) n = (size_t)snprintf(t, sizeof t, "blo");
+  bool letter = name && ((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z'));
+  if (!letter) n = (size_t)snprintf(t, sizeof t, "blo");
   for (const char *p = name ? name : ""; *p && n < 40; p++) {
     char ch = *p;
     bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
@@ -129,35 +130,35 @@ const char emit_math_helpers[] =
 bool emit_ew_expr(EmitBuf *o, int op, double num, const char *a, const char *b, const char *c) {
   char nb[48];
   switch ((IrOp)op) {
-  case IR_NEG: ebuf_printf(o, "-%s", a); return true;
-  case IR_EXP: ebuf_printf(o, "exp(%s)", a); return true;
-  case IR_LOG: ebuf_printf(o, "log(%s)", a); return true;
-  case IR_LOG1P: ebuf_printf(o, "log1p(%s)", a); return true;
-  case IR_SQRT: ebuf_printf(o, "sqrt(%s)", a); return true;
-  case IR_SIN: ebuf_printf(o, "sin(%s)", a); return true;
-  case IR_COS: ebuf_printf(o, "cos(%s)", a); return true;
-  case IR_TANH: ebuf_printf(o, "tanh(%s)", a); return true;
-  case IR_SIGMOID: ebuf_printf(o, "blo_sigmoid(%s)", a); return true;
-  case IR_SOFTPLUS: ebuf_printf(o, "blo_softplus(%s)", a); return true;
-  case IR_ABS: ebuf_printf(o, "fabs(%s)", a); return true;
-  case IR_RELU: ebuf_printf(o, "blo_relu(%s)", a); return true;
-  case IR_SIGN: ebuf_printf(o, "blo_sign(%s)", a); return true;
-  case IR_STEP: ebuf_printf(o, "blo_step(%s)", a); return true;
-  case IR_POWC: ebuf_printf(o, "pow(%s, %s)", a, emit_num(num, nb)); return true;
-  case IR_FLOOR: ebuf_printf(o, "floor(%s)", a); return true;
-  case IR_ROUND: ebuf_printf(o, "round(%s)", a); return true;
-  case IR_ADD: ebuf_printf(o, "%s + %s", a, b); return true;
-  case IR_SUB: ebuf_printf(o, "%s - %s", a, b); return true;
-  case IR_MUL: ebuf_printf(o, "%s * %s", a, b); return true;
-  case IR_DIV: ebuf_printf(o, "%s / %s", a, b); return true;
-  case IR_MOD: ebuf_printf(o, "blo_mod(%s, %s)", a, b); return true;
-  case IR_LT: ebuf_printf(o, "(double)(%s < %s)", a, b); return true;
-  case IR_LE: ebuf_printf(o, "(double)(%s <= %s)", a, b); return true;
-  case IR_GT: ebuf_printf(o, "(double)(%s > %s)", a, b); return true;
-  case IR_GE: ebuf_printf(o, "(double)(%s >= %s)", a, b); return true;
-  case IR_EQ: ebuf_printf(o, "(double)(%s == %s)", a, b); return true;
-  case IR_NE: ebuf_printf(o, "(double)(%s != %s)", a, b); return true; /* true for NaN, as C and eval.c */
-  case IR_WHERE: ebuf_printf(o, "%s != 0 ? %s : %s", a, b, c); return true;
+  case IR_NEG: emit_buf_printf(o, "-%s", a); return true;
+  case IR_EXP: emit_buf_printf(o, "exp(%s)", a); return true;
+  case IR_LOG: emit_buf_printf(o, "log(%s)", a); return true;
+  case IR_LOG1P: emit_buf_printf(o, "log1p(%s)", a); return true;
+  case IR_SQRT: emit_buf_printf(o, "sqrt(%s)", a); return true;
+  case IR_SIN: emit_buf_printf(o, "sin(%s)", a); return true;
+  case IR_COS: emit_buf_printf(o, "cos(%s)", a); return true;
+  case IR_TANH: emit_buf_printf(o, "tanh(%s)", a); return true;
+  case IR_SIGMOID: emit_buf_printf(o, "blo_sigmoid(%s)", a); return true;
+  case IR_SOFTPLUS: emit_buf_printf(o, "blo_softplus(%s)", a); return true;
+  case IR_ABS: emit_buf_printf(o, "fabs(%s)", a); return true;
+  case IR_RELU: emit_buf_printf(o, "blo_relu(%s)", a); return true;
+  case IR_SIGN: emit_buf_printf(o, "blo_sign(%s)", a); return true;
+  case IR_STEP: emit_buf_printf(o, "blo_step(%s)", a); return true;
+  case IR_POWC: emit_buf_printf(o, "pow(%s, %s)", a, emit_num(num, nb)); return true;
+  case IR_FLOOR: emit_buf_printf(o, "floor(%s)", a); return true;
+  case IR_ROUND: emit_buf_printf(o, "round(%s)", a); return true;
+  case IR_ADD: emit_buf_printf(o, "%s + %s", a, b); return true;
+  case IR_SUB: emit_buf_printf(o, "%s - %s", a, b); return true;
+  case IR_MUL: emit_buf_printf(o, "%s * %s", a, b); return true;
+  case IR_DIV: emit_buf_printf(o, "%s / %s", a, b); return true;
+  case IR_MOD: emit_buf_printf(o, "blo_mod(%s, %s)", a, b); return true;
+  case IR_LT: emit_buf_printf(o, "(double)(%s < %s)", a, b); return true;
+  case IR_LE: emit_buf_printf(o, "(double)(%s <= %s)", a, b); return true;
+  case IR_GT: emit_buf_printf(o, "(double)(%s > %s)", a, b); return true;
+  case IR_GE: emit_buf_printf(o, "(double)(%s >= %s)", a, b); return true;
+  case IR_EQ: emit_buf_printf(o, "(double)(%s == %s)", a, b); return true;
+  case IR_NE: emit_buf_printf(o, "(double)(%s != %s)", a, b); return true; /* true for NaN, as C and eval.c */
+  case IR_WHERE: emit_buf_printf(o, "%s != 0 ? %s : %s", a, b, c); return true;
   default: return false;
   }
 }
@@ -208,10 +209,10 @@ static void write_runtime(FILE *f) {
 static void describe_option(const RtOptions *o, int i, EmitBuf *b) {
   const RtOptSpec *sp = &o->method->opts[i];
   char nb[RT_FMT_NUM_LEN];
-  if (o->word[i][0]) ebuf_printf(b, "%s = %s", sp->name, o->word[i]);
-  else if (isnan(o->num[i])) ebuf_printf(b, "%s = (derived when solving)", sp->name);
-  else ebuf_printf(b, "%s = %s", sp->name, rt_fmt_num(o->num[i], nb));
-  if (!o->set[i]) ebuf_puts(b, " (default)");
+  if (o->word[i][0]) emit_buf_printf(b, "%s = %s", sp->name, o->word[i]);
+  else if (isnan(o->num[i])) emit_buf_printf(b, "%s = (derived when solving)", sp->name);
+  else emit_buf_printf(b, "%s = %s", sp->name, rt_fmt_num(o->num[i], nb));
+  if (!o->set[i]) emit_buf_puts(b, " (default)");
 }
 
 static void write_header(const Emit *e, FILE *f) {
@@ -229,7 +230,7 @@ static void write_header(const Emit *e, FILE *f) {
     EmitBuf b = {0};
     describe_option(o, i, &b);
     fprintf(f, " *   %s\n", b.s);
-    ebuf_free(&b);
+    emit_buf_free(&b);
   }
   fprintf(f, " * seed:     %" PRIu64 " (the data generators and the solver; --seed N sets both)\n", c->seed);
   fprintf(f, " * sizes:    x %" PRId64 ", y %" PRId64 ", %d data tensors for the kernels, %" PRId64
@@ -321,8 +322,8 @@ static void write_problem(const Emit *e, FILE *f) {
   const BloProblem *bp = &c->problem;
   char nb[48];
   fputs("\n/* ===== the problem: sizes, tables, kernels ===== */\n", f);
-  fprintf(f, "#define EMIT_NDATA %d\n#define EMIT_DATA_SEED UINT64_C(%" PRIu64 ")\n#define EMIT_EMBEDDED %d\n#define EMIT_NAME ",
-          c->ndata_total, c->seed, e->o->embed_data ? 1 : 0);
+  fprintf(f, "#define EMIT_NDATA %d\n#define EMIT_DATA_SEED UINT64_C(%" PRIu64 ")\n", c->ndata_total, c->seed);
+  fprintf(f, "#define EMIT_EMBEDDED %d\n#define EMIT_NAME ", e->o->embed_data ? 1 : 0);
   c_string(f, bp->name);
   fputs("\n\nstatic const BloVarInfo blo_vars[] = {\n", f);
   for (int i = 0; i < bp->n_vars; i++) {
@@ -439,8 +440,8 @@ int emit_c(const BloCompiled *c, const EmitCOptions *o, FILE *out, char *err, si
     write_template(out, rt_file("emit_c_main.c.in"), e.prefix);
     fprintf(out, "\n#endif /* %s_API_ONLY */\n", e.prefix);
   }
-  ebuf_free(&kernels);
-  ebuf_free(&data);
+  emit_buf_free(&kernels);
+  emit_buf_free(&data);
   arena_free(&e.arena);
   return e.failed;
 }

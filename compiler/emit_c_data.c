@@ -56,9 +56,9 @@ static void line(G *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 static void line(G *g, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  ebuf_puts(g->out, "  ");
-  ebuf_vprintf(g->out, fmt, ap);
-  ebuf_puts(g->out, "\n");
+  emit_buf_puts(g->out, "  ");
+  emit_buf_vprintf(g->out, fmt, ap);
+  emit_buf_puts(g->out, "\n");
   va_end(ap);
 }
 
@@ -76,7 +76,7 @@ static void node_code(G *g, const IrNode *n) {
     if (!emit_ew_expr(&ex, n->op, n->num, x[0], x[1], x[2]))
       emit_fail(e, -1, "data stage: op '%s' is not elementwise", ir_ops[n->op].name);
     line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = %s;", size, o, ex.s ? ex.s : "0.0");
-    ebuf_free(&ex);
+    emit_buf_free(&ex);
     return;
   }
   switch ((IrOp)n->op) {
@@ -231,7 +231,9 @@ static void node_code(G *g, const IrNode *n) {
     line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = 0;", size, o);
     line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i * %" PRId64 " + i] = %s[i];", m, o, m, val(g, a0, a));
     return;
-  case IR_DIAGV: line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = %s[i * %" PRId64 " + i];", m, o, val(g, a0, a), m); return;
+  case IR_DIAGV:
+    line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = %s[i * %" PRId64 " + i];", m, o, val(g, a0, a), m);
+    return;
   case IR_CAT: case IR_VCAT: {
     int64_t at0 = 0;
     for (int j = 0; j < n->nargs; j++) {
@@ -268,14 +270,14 @@ static void node_code(G *g, const IrNode *n) {
     const char *sp = n->str ? n->str : "";
     for (const char *q = sp; *q; q++) { /* a C string literal of the path */
       unsigned char ch = (unsigned char)*q;
-      if (ch == '"' || ch == '\\') ebuf_printf(&path, "\\%c", ch);
-      else if (ch < 0x20 || ch >= 0x7f) ebuf_printf(&path, "\\%03o", ch);
-      else ebuf_printf(&path, "%c", ch);
+      if (ch == '"' || ch == '\\') emit_buf_printf(&path, "\\%c", ch);
+      else if (ch < 0x20 || ch >= 0x7f) emit_buf_printf(&path, "\\%03o", ch);
+      else emit_buf_printf(&path, "%c", ch);
     }
     if (n->attr[0] < 0 || n->attr[0] > 3) emit_fail(e, -1, "data stage: unknown file format %" PRId64, n->attr[0]);
     line(g, "if (blo_load(\"%s\", \"%s\", %d, %" PRId64 ", %" PRId64 ", %s, err, errlen)) goto done;",
          fmts[n->attr[0] & 3], path.s ? path.s : "", n->shape.rank, m, nc, o);
-    ebuf_free(&path);
+    emit_buf_free(&path);
     return;
   }
   case IR_RAND: {
@@ -327,7 +329,8 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
   for (size_t i = 0; i < n; i++) {
     for (int j = 0; j < order[i]->nargs; j++) uses[order[i]->args[j]->id]++;
     IrOp op = (IrOp)order[i]->op;
-    if (op == IR_DIR || op == IR_SAMPLE) emit_fail(e, -1, "%s: the data stage reads a solver input ('%s')", what, ir_ops[op].name);
+    if (op == IR_DIR || op == IR_SAMPLE)
+      emit_fail(e, -1, "%s: the data stage reads a solver input ('%s')", what, ir_ops[op].name);
     if (op != IR_DATA && op != IR_VAR) g.slot[order[i]->id] = ++g.nslots;
   }
   uses[root->id]++;
@@ -358,25 +361,27 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
   }
   char o[64];
   line(&g, "memcpy(out, %s, %" PRId64 " * sizeof(double));", val(&g, root, o), shape_size(root->shape));
-  ebuf_printf(out, "\n/* %s */\n", what);
-  ebuf_printf(out, "static int blo_%s(const double *const *t, double *out, const double *x, uint64_t seed, char *err, "
+  emit_buf_printf(out, "\n/* %s */\n", what);
+  emit_buf_printf(out, "static int blo_%s(const double *const *t, double *out, const double *x, uint64_t seed, char *err, "
                    "size_t errlen) {\n",
               fname);
-  if (g.nslots) ebuf_printf(out, "  double *m[%u];\n  int64_t i;\n", g.nslots);
-  if (g.j) ebuf_puts(out, "  int64_t j;\n");
-  if (g.k) ebuf_puts(out, "  int64_t k;\n");
-  if (g.s) ebuf_puts(out, "  double s;\n");
-  if (g.mx) ebuf_puts(out, "  double mx;\n");
-  if (g.r) ebuf_puts(out, "  RtRng r;\n");
-  ebuf_puts(out, g.nslots ? "  int rc = 1;\n  memset(m, 0, sizeof m);\n" : "  int rc = 1;\n  (void)err, (void)errlen;\n");
-  if (!g.uses_t) ebuf_puts(out, "  (void)t;\n");
-  if (!g.uses_x) ebuf_puts(out, "  (void)x;\n");
-  if (!g.uses_seed) ebuf_puts(out, "  (void)seed;\n");
-  ebuf_puts(out, body.s ? body.s : "");
+  if (g.nslots) emit_buf_printf(out, "  double *m[%u];\n  int64_t i;\n", g.nslots);
+  if (g.j) emit_buf_puts(out, "  int64_t j;\n");
+  if (g.k) emit_buf_puts(out, "  int64_t k;\n");
+  if (g.s) emit_buf_puts(out, "  double s;\n");
+  if (g.mx) emit_buf_puts(out, "  double mx;\n");
+  if (g.r) emit_buf_puts(out, "  RtRng r;\n");
+  emit_buf_puts(out, "  int rc = 1;\n");
+  emit_buf_puts(out, g.nslots ? "  memset(m, 0, sizeof m);\n" : "  (void)err, (void)errlen;\n");
+  if (!g.uses_t) emit_buf_puts(out, "  (void)t;\n");
+  if (!g.uses_x) emit_buf_puts(out, "  (void)x;\n");
+  if (!g.uses_seed) emit_buf_puts(out, "  (void)seed;\n");
+  emit_buf_puts(out, body.s ? body.s : "");
   /* every owned node's allocation can fail (goto done); without one there is no label */
-  if (g.nslots) ebuf_printf(out, "  rc = 0;\ndone:\n  for (i = 0; i < %u; i++) free(m[i]);\n  return rc;\n}\n", g.nslots);
-  else ebuf_puts(out, "  rc = 0;\n  return rc;\n}\n");
-  ebuf_free(&body);
+  if (g.nslots)
+    emit_buf_printf(out, "  rc = 0;\ndone:\n  for (i = 0; i < %u; i++) free(m[i]);\n  return rc;\n}\n", g.nslots);
+  else emit_buf_puts(out, "  rc = 0;\n  return rc;\n}\n");
+  emit_buf_free(&body);
   free(g.slot);
   free(uses);
 }
@@ -475,35 +480,35 @@ static void embedded_stage(Emit *e, EmitBuf *out) {
       if (!c->data[k]) continue;
       Shape s = data_shape(e, k);
       char nb[80];
-      ebuf_printf(&list, "%s%s %.1f MiB", list.len ? ", " : "", emit_data_name(e, k, nb),
+      emit_buf_printf(&list, "%s%s %.1f MiB", list.len ? ", " : "", emit_data_name(e, k, nb),
                   (double)shape_size(s) * 8 / (1 << 20));
     }
     emit_fail(e, 1,
               "--embed-data: the data the solver needs is %.1f MiB (%s), more than the %.0f MiB limit\n"
               "hint: without --embed-data the solver reads and computes its data itself when it starts",
               (double)bytes / (1 << 20), list.s ? list.s : "", (double)limit / (1 << 20));
-    ebuf_free(&list);
+    emit_buf_free(&list);
     return;
   }
-  ebuf_puts(out, "\n/* The data stage, evaluated when the solver was generated (--embed-data): the arrays above. */\n");
-  ebuf_puts(out, "static int emit_data_stage(const double **t, void **owned, double **x0, double **y0, uint64_t seed,\n"
+  emit_buf_puts(out, "\n/* The data stage, evaluated when the solver was generated (--embed-data): the arrays above. */\n");
+  emit_buf_puts(out, "static int emit_data_stage(const double **t, void **owned, double **x0, double **y0, uint64_t seed,\n"
                  "                           char *err, size_t errlen) {\n");
-  ebuf_puts(out, "  (void)owned, (void)seed;\n");
+  emit_buf_puts(out, "  (void)owned, (void)seed;\n");
   for (int k = 0; k < c->ndata_total; k++)
-    if (c->data[k]) ebuf_printf(out, "  t[%d] = blo_embedded_%d;\n", k, k);
-  ebuf_printf(out, "  if (!(*x0 = blo_alloc(%" PRId64 ", err, errlen)) || !(*y0 = blo_alloc(%" PRId64 ", err, errlen)))"
+    if (c->data[k]) emit_buf_printf(out, "  t[%d] = blo_embedded_%d;\n", k, k);
+  emit_buf_printf(out, "  if (!(*x0 = blo_alloc(%" PRId64 ", err, errlen)) || !(*y0 = blo_alloc(%" PRId64 ", err, errlen)))"
                    " return 1;\n",
               c->problem.nx, c->problem.ny);
-  ebuf_printf(out, "  memcpy(*x0, blo_embedded_x0, sizeof blo_embedded_x0);\n");
-  ebuf_printf(out, "  memcpy(*y0, blo_embedded_y0, sizeof blo_embedded_y0);\n");
-  ebuf_puts(out, "  return 0;\n}\n");
+  emit_buf_printf(out, "  memcpy(*x0, blo_embedded_x0, sizeof blo_embedded_x0);\n");
+  emit_buf_printf(out, "  memcpy(*y0, blo_embedded_y0, sizeof blo_embedded_y0);\n");
+  emit_buf_puts(out, "  return 0;\n}\n");
 }
 
 void emit_data_stage(Emit *e, EmitBuf *out) {
   const BloCompiled *c = e->c;
   const IrProblem *p = e->p;
   const Program *prog = c->prog;
-  ebuf_puts(out, data_helpers);
+  emit_buf_puts(out, data_helpers);
   if (e->o->embed_data) {
     embedded_stage(e, out);
     return;
@@ -536,60 +541,66 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
     graph_fn(e, out, fname, what, p->lower_init[j]);
   }
   /* the stage: declarations in order, checks, derived tensors, initial values */
-  ebuf_puts(out, "\n/* The data stage, as bloc runs it before solving: every data declaration in order (each may\n"
+  emit_buf_puts(out, "\n/* The data stage, as bloc runs it before solving: every data declaration in order (each may\n"
                  " * read the earlier ones), the derived tensors, the initial values; then the declared tensors\n"
                  " * the kernels do not read are freed. t[k] is data tensor k, owned[k] what to free. */\n");
-  ebuf_puts(out, "static int emit_data_stage(const double **t, void **owned, double **x0, double **y0, uint64_t seed,\n"
+  emit_buf_puts(out, "static int emit_data_stage(const double **t, void **owned, double **x0, double **y0, uint64_t seed,\n"
                  "                           char *err, size_t errlen) {\n");
-  ebuf_printf(out, "  char msg[1024];\n");
-  if (c->ndata_total > 0) ebuf_puts(out, "  double *v;\n");
-  else ebuf_puts(out, "  (void)t, (void)owned;\n");
+  emit_buf_printf(out, "  char msg[1024];\n");
+  if (c->ndata_total > 0) emit_buf_puts(out, "  double *v;\n");
+  else emit_buf_puts(out, "  (void)t, (void)owned;\n");
   for (int k = 0; k < c->ndata_total && !e->failed; k++) {
     Shape s = data_shape(e, k);
     char nb[80];
     if (k < p->ndata) {
       const AstDecl *d = prog->data[k];
-      ebuf_printf(out, "  /* data %s : %s (%s) */\n", d->name, shape_str(s, sb), emit_where(e, d->span, w));
+      emit_buf_printf(out, "  /* data %s : %s (%s) */\n", d->name, shape_str(s, sb), emit_where(e, d->span, w));
     } else {
-      ebuf_printf(out, "  /* %s : %s */\n", emit_data_name(e, k, nb), shape_str(s, sb));
+      emit_buf_printf(out, "  /* %s : %s */\n", emit_data_name(e, k, nb), shape_str(s, sb));
     }
-    ebuf_printf(out, "  if (!(v = blo_alloc(%" PRId64 ", err, errlen))) return 1;\n", shape_size(s));
-    ebuf_printf(out, "  t[%d] = owned[%d] = v;\n", k, k);
+    emit_buf_printf(out, "  if (!(v = blo_alloc(%" PRId64 ", err, errlen))) return 1;\n", shape_size(s));
+    emit_buf_printf(out, "  t[%d] = owned[%d] = v;\n", k, k);
     const char *fn = k < p->ndata ? "data" : "derived";
     int idx = k < p->ndata ? k : k - p->ndata;
-    ebuf_printf(out, "  if (blo_%s_%d(t, v, NULL, seed, msg, sizeof msg)) {\n", fn, idx);
+    emit_buf_printf(out, "  if (blo_%s_%d(t, v, NULL, seed, msg, sizeof msg)) {\n", fn, idx);
     if (k < p->ndata)
-      ebuf_printf(out, "    snprintf(err, errlen, \"%s: %%s\", msg);\n", emit_where(e, prog->data[k]->span, w));
+      emit_buf_printf(out, "    snprintf(err, errlen, \"%s: %%s\", msg);\n", emit_where(e, prog->data[k]->span, w));
     else
-      ebuf_printf(out, "    snprintf(err, errlen, \"%%s\", msg);\n");
-    ebuf_puts(out, "    return 1;\n  }\n");
+      emit_buf_printf(out, "    snprintf(err, errlen, \"%%s\", msg);\n");
+    emit_buf_puts(out, "    return 1;\n  }\n");
     if (k < p->ndata) {
       const AstDecl *d = prog->data[k];
-      ebuf_printf(out, "  if (blo_check_finite(v, %d, %" PRId64 ", %" PRId64 ", \"%s: data '%s'\", \"%s\", err, errlen)) return 1;\n",
-                  s.rank, s.rows, s.cols, emit_where(e, d->span, w), d->name, shape_str(s, sb));
+      emit_buf_printf(out, "  if (blo_check_finite(v, %d, %" PRId64 ", %" PRId64 ", \"%s: data '%s'\", \"%s\",", s.rank,
+                      s.rows, s.cols, emit_where(e, d->span, w), d->name, shape_str(s, sb));
+      emit_buf_puts(out, " err, errlen))");
+      emit_buf_puts(out, " return 1;\n");
       if (p->data_symmetric[k])
-        ebuf_printf(out, "  if (blo_check_symmetric(v, %" PRId64 ", \"%s: data '%s'\", err, errlen)) return 1;\n", s.rows,
-                    emit_where(e, d->span, w), d->name);
+        emit_buf_printf(out, "  if (blo_check_symmetric(v, %" PRId64 ", \"%s: data '%s'\", err, errlen)) return 1;\n",
+                        s.rows, emit_where(e, d->span, w), d->name);
     }
   }
-  ebuf_printf(out, "  if (!(*x0 = blo_alloc(%" PRId64 ", err, errlen)) || !(*y0 = blo_alloc(%" PRId64 ", err, errlen))) return 1;\n",
-              c->problem.nx, c->problem.ny);
+  emit_buf_printf(out, "  if (!(*x0 = blo_alloc(%" PRId64 ", err, errlen)) || !(*y0 = blo_alloc(%" PRId64 ", err, errlen)))",
+                  c->problem.nx, c->problem.ny);
+  emit_buf_puts(out, " return 1;\n");
   for (int i = 0; i < p->nupper; i++) {
     const AstDecl *d = prog->upper[i];
-    if (d->offset) ebuf_printf(out, "  if (blo_upper_%d(t, *x0 + %" PRId64 ", NULL, seed, msg, sizeof msg)) {\n", i, d->offset);
-    else ebuf_printf(out, "  if (blo_upper_%d(t, *x0, NULL, seed, msg, sizeof msg)) {\n", i);
-    ebuf_printf(out, "    snprintf(err, errlen, \"%s: %%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
+    if (d->offset)
+      emit_buf_printf(out, "  if (blo_upper_%d(t, *x0 + %" PRId64 ", NULL, seed, msg, sizeof msg)) {\n", i, d->offset);
+    else emit_buf_printf(out, "  if (blo_upper_%d(t, *x0, NULL, seed, msg, sizeof msg)) {\n", i);
+    emit_buf_printf(out, "    snprintf(err, errlen, \"%s: %%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
   }
   for (int j = 0; j < p->nlower; j++) {
     const AstDecl *d = prog->lower[j];
-    if (d->offset) ebuf_printf(out, "  if (blo_lower_%d(t, *y0 + %" PRId64 ", *x0, seed, msg, sizeof msg)) {\n", j, d->offset);
-    else ebuf_printf(out, "  if (blo_lower_%d(t, *y0, *x0, seed, msg, sizeof msg)) {\n", j);
-    ebuf_printf(out, "    snprintf(err, errlen, \"%s: %%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
+    if (d->offset)
+      emit_buf_printf(out, "  if (blo_lower_%d(t, *y0 + %" PRId64 ", *x0, seed, msg, sizeof msg)) {\n", j, d->offset);
+    else emit_buf_printf(out, "  if (blo_lower_%d(t, *y0, *x0, seed, msg, sizeof msg)) {\n", j);
+    emit_buf_printf(out, "    snprintf(err, errlen, \"%s: %%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
   }
   for (int k = 0; k < p->ndata; k++)
-    if (!c->data[k]) ebuf_printf(out, "  free(owned[%d]); /* %s: only the data stage reads it */\n  t[%d] = owned[%d] = NULL;\n", k,
-                                 prog->data[k]->name, k, k);
-  ebuf_puts(out, "  return 0;\n}\n");
+    if (!c->data[k])
+      emit_buf_printf(out, "  free(owned[%d]); /* %s: only the data stage reads it */\n  t[%d] = owned[%d] = NULL;\n", k,
+                      prog->data[k]->name, k, k);
+  emit_buf_puts(out, "  return 0;\n}\n");
 }
 
 /* ------------------------------------------------------------------ embedded values */

@@ -18,10 +18,10 @@ typedef struct EmitBuf {
   size_t len, cap;
 } EmitBuf;
 
-void ebuf_printf(EmitBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void ebuf_vprintf(EmitBuf *b, const char *fmt, va_list ap);
-void ebuf_puts(EmitBuf *b, const char *s);
-void ebuf_free(EmitBuf *b);
+void emit_buf_printf(EmitBuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void emit_buf_vprintf(EmitBuf *b, const char *fmt, va_list ap);
+void emit_buf_puts(EmitBuf *b, const char *s);
+void emit_buf_free(EmitBuf *b);
 
 /* Emitter state. */
 typedef struct Emit {

@@ -96,7 +96,7 @@ static void blk_line(Blk *b, const char *fmt, ...) {
   EmitBuf t = {0};
   va_list ap;
   va_start(ap, fmt);
-  ebuf_vprintf(&t, fmt, ap);
+  emit_buf_vprintf(&t, fmt, ap);
   va_end(ap);
   blk_item(b)->text = t.s ? t.s : xstrdup("");
 }
@@ -110,7 +110,7 @@ static Blk *blk_child(Blk *b, int extra_depth) {
 static void blk_write(const Blk *b, EmitBuf *out) {
   for (int i = 0; i < b->n; i++) {
     if (b->items[i].child) blk_write(b->items[i].child, out);
-    else ebuf_printf(out, "%*s%s\n", 2 * b->depth, "", b->items[i].text);
+    else emit_buf_printf(out, "%*s%s\n", 2 * b->depth, "", b->items[i].text);
   }
 }
 
@@ -359,7 +359,7 @@ static void compute(K *k, const SchedExpr *e, Ix r, Ix c, int lvl, char *out, si
     EmitBuf x = {0};
     if (!emit_ew_expr(&x, e->op, e->num, va, vb, vc)) kfail(k, "op '%s' is not elementwise", ir_ops[e->op].name);
     snprintf(out, len, "%s", tmp(k, lvl, x.s ? x.s : "0.0", name));
-    ebuf_free(&x);
+    emit_buf_free(&x);
     return;
   }
   switch ((IrOp)e->op) {
@@ -819,19 +819,19 @@ static void kernel_sources(const Emit *e, BloKernelId id, EmitBuf *out) {
   char w[300];
   switch (id) {
   case BLO_K_F: case BLO_K_GRAD_F:
-    ebuf_printf(out, "upper objective %s (%s)", prog->f->name, emit_where(e, prog->f->span, w));
+    emit_buf_printf(out, "upper objective %s (%s)", prog->f->name, emit_where(e, prog->f->span, w));
     break;
   case BLO_K_G: case BLO_K_GRAD_Y_G: case BLO_K_HVP_YY: case BLO_K_HVP_XY: case BLO_K_GRAD_Y_G_HVP_YY:
   case BLO_K_HVP_BOTH:
-    ebuf_printf(out, "lower objective %s (%s)", prog->g->name, emit_where(e, prog->g->span, w));
+    emit_buf_printf(out, "lower objective %s (%s)", prog->g->name, emit_where(e, prog->g->span, w));
     break;
   case BLO_K_INIT_Y: case BLO_K_INIT_VJP:
     for (int j = 0; j < prog->nlower; j++)
-      ebuf_printf(out, "%slower %s (%s)", j ? ", " : "", prog->lower[j]->name, emit_where(e, prog->lower[j]->span, w));
+      emit_buf_printf(out, "%slower %s (%s)", j ? ", " : "", prog->lower[j]->name, emit_where(e, prog->lower[j]->span, w));
     break;
   case BLO_K_REPORTS:
     for (int j = 0; j < prog->nreports; j++)
-      ebuf_printf(out, "%sreport %s (%s)", j ? ", " : "", prog->reports[j]->name,
+      emit_buf_printf(out, "%sreport %s (%s)", j ? ", " : "", prog->reports[j]->name,
                   emit_where(e, prog->reports[j]->span, w));
     break;
   default: break;
@@ -896,34 +896,34 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
     char sym[64];
     EmitBuf src = {0};
     kernel_sources(e, sk->id, &src);
-    ebuf_printf(out, "\n/* kernel %s: %s\n * from %s\n * %d step%s, %" PRId64 " doubles of work */\n", kern_name(sk->id),
+    emit_buf_printf(out, "\n/* kernel %s: %s\n * from %s\n * %d step%s, %" PRId64 " doubles of work */\n", kern_name(sk->id),
                 kernel_what[sk->id], src.s ? src.s : "the program", sk->nsteps, sk->nsteps == 1 ? "" : "s", sk->work_size);
-    ebuf_free(&src);
-    ebuf_printf(out, "static void %s(const BloEnv *env, const double *x, const double *y, const double *v, "
+    emit_buf_free(&src);
+    emit_buf_printf(out, "static void %s(const BloEnv *env, const double *x, const double *y, const double *v, "
                      "double *const *out) {\n",
                 emit_kernel_symbol(e, sk->id, sym));
-    if (!k.use_env) ebuf_puts(out, "  (void)env;\n");
-    if (!k.use_x) ebuf_puts(out, "  (void)x;\n");
-    if (!k.use_y) ebuf_puts(out, "  (void)y;\n");
-    if (!k.use_v) ebuf_puts(out, "  (void)v;\n");
-    if (!k.use_out) ebuf_puts(out, "  (void)out;\n");
+    if (!k.use_env) emit_buf_puts(out, "  (void)env;\n");
+    if (!k.use_x) emit_buf_puts(out, "  (void)x;\n");
+    if (!k.use_y) emit_buf_puts(out, "  (void)y;\n");
+    if (!k.use_v) emit_buf_puts(out, "  (void)v;\n");
+    if (!k.use_out) emit_buf_puts(out, "  (void)out;\n");
     for (int d = 0; d < k.ndata; d++)
       if (k.use_data[d]) {
         char dn[80];
-        ebuf_printf(out, "  const double *const d%d = env->data[%d]; /* %s */\n", d, d, emit_data_name(e, d, dn));
+        emit_buf_printf(out, "  const double *const d%d = env->data[%d]; /* %s */\n", d, d, emit_data_name(e, d, dn));
       }
-    if (k.use_samples) ebuf_puts(out, "  const int64_t *const smp = env->samples;\n");
-    if (k.use_work) ebuf_puts(out, "  double *const w = env->work;\n");
+    if (k.use_samples) emit_buf_puts(out, "  const int64_t *const smp = env->samples;\n");
+    if (k.use_work) emit_buf_puts(out, "  double *const w = env->work;\n");
     for (int s = 0; s < 4; s++)
-      if (k.use_out_slot[s]) ebuf_printf(out, "  double *const o%d = out[%d];\n", s, s);
+      if (k.use_out_slot[s]) emit_buf_printf(out, "  double *const o%d = out[%d];\n", s, s);
     for (int s = 0, first = 1; s < sk->nsregs; s++)
       if (k.use_sreg[s]) {
-        ebuf_printf(out, "%s s%d = 0.0", first ? "  double" : ",", s);
+        emit_buf_printf(out, "%s s%d = 0.0", first ? "  double" : ",", s);
         first = 0;
-        if (s == sk->nsregs - 1 || !memchr(k.use_sreg + s + 1, 1, (size_t)(sk->nsregs - s - 1))) ebuf_puts(out, ";\n");
+        if (s == sk->nsregs - 1 || !memchr(k.use_sreg + s + 1, 1, (size_t)(sk->nsregs - s - 1))) emit_buf_puts(out, ";\n");
       }
     blk_write(k.root, out);
-    ebuf_puts(out, "}\n");
+    emit_buf_puts(out, "}\n");
   }
   memo_reset(&k);
   free(k.memo);

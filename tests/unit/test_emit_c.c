@@ -21,7 +21,8 @@ static void test_numbers_round_trip(void **state) {
   (void)state;
   RtRng r;
   rt_rng_seed(&r, 11);
-  const double fixed[] = {0, -0.0, 1, -1, 0.1, 1e-5, 3, 1e300, -2.5e-308, 4.9e-324, 0.010000000000000002, 123456789012345678.0};
+  const double fixed[] = {0,        -0.0,     1, -1, 0.1, 1e-5, 3, 1e300, 1e18, 0.010000000000000002,
+                          -2.5e-308, 4.9e-324, 123456789012345678.0};
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0] + 2000; i++) {
     double v;
     if (i < sizeof fixed / sizeof fixed[0]) v = fixed[i];
@@ -128,7 +129,7 @@ static int emit_mutated(BloCompiled *c, void (*mutate)(SchedPlan *), char *err, 
   mutate(&e.plan);
   EmitBuf out = {0};
   emit_kernels(&e, &out);
-  ebuf_free(&out);
+  emit_buf_free(&out);
   arena_free(&e.arena);
   return e.failed;
 }
