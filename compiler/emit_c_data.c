@@ -457,6 +457,13 @@ static const char data_helpers[] =
     "  return 0;\n"
     "}\n";
 
+static bool exactly_symmetric(const double *a, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = i + 1; j < n; j++)
+      if (a[i * n + j] != a[j * n + i]) return false;
+  return true;
+}
+
 static Shape data_shape(const Emit *e, int k) {
   return k < e->p->ndata ? e->c->prog->data[k]->shape : e->p->hoisted[k - e->p->ndata]->shape;
 }
@@ -574,7 +581,11 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
                       s.rows, s.cols, emit_where(e, d->span, w), d->name, shape_str(s, sb));
       emit_buf_puts(out, " err, errlen))");
       emit_buf_puts(out, " return 1;\n");
-      if (p->data_symmetric[k])
+      /* the kernels (and the data graphs) were simplified for a symmetric matrix: check it still
+       * is, unless it was not exactly symmetric when bloc ran either (rounding in a matrix
+       * symmetric by construction), which bloc tolerates too */
+      if (p->data_symmetric[k] && s.rank == 2 && s.rows == s.cols &&
+          (!c->data[k] || exactly_symmetric(c->data[k], s.rows)))
         emit_buf_printf(out, "  if (blo_check_symmetric(v, %" PRId64 ", \"%s: data '%s'\", err, errlen)) return 1;\n",
                         s.rows, emit_where(e, d->span, w), d->name);
     }

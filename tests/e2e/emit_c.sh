@@ -7,10 +7,10 @@
 # trace's columns, steps, oracle counts and values (within 1e-7: the diagnostics evaluate f, g,
 # the HVPs and the reports at every trace point); steps and stop reason of the result JSON.
 # Then: every method on one problem, --embed-data (the solver runs without its data file), a
-# gzip data file without and with zlib, two solvers with different prefixes linked into one
-# program (no heap allocation during a solve, only PREFIX_ symbols exported), and -Wall -Wextra
-# -pedantic -Werror with gcc and clang in both modes. Generated code is compiled with the
-# sanitizers of the build (SAN_FLAGS).
+# gzip data file without and with zlib, a data file no longer symmetric, two solvers with
+# different prefixes linked into one program (no heap allocation during a solve, only PREFIX_
+# symbols exported), and -Wall -Wextra -pedantic -Werror with gcc and clang in both modes.
+# Generated code is compiled with the sanitizers of the build (SAN_FLAGS).
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
@@ -239,6 +239,31 @@ if "$bloc" emit-c "$d/gz.blo" -o "$d/gz.c" && $CC -std=c99 -O1 $SAN "$d/gz.c" -o
   fi
 else
   bad "gzip case: emit or compile failed: $(head -3 "$d/cc_err")"
+fi
+
+# a matrix that was symmetric when the solver was generated (its kernels use that) and is not
+# any more: an error at start-up, not a wrong answer
+printf '2,1,0\n1,3,1\n0,1,4\n' >"$d/S.csv"
+cat >"$d/sym.blo" <<'EOF'
+data S : matrix[3, 3] = load_csv("S.csv")
+upper x : vector[3] = 0
+lower y : vector[3] = 0
+upper objective f = 0.5 * sumsq(y - 1)
+lower objective g = 0.5 * dot(y, S @ y) - dot(x, y)
+solve aid_cg
+EOF
+if "$bloc" emit-c "$d/sym.blo" -o "$d/sym.c" && $CC -std=c99 -O0 $SAN "$d/sym.c" -o "$d/sym" -lm 2>"$d/cc_err"; then
+  (cd "$d" && ./sym --quiet --set outer_steps=5 >/dev/null 2>sym_err; echo $? >sym_status)
+  [ "$(cat "$d/sym_status")" = 0 ] || bad "symmetric data: the solver fails: $(cat "$d/sym_err")"
+  printf '2,1,0\n1,3,1\n0,2,4\n' >"$d/S.csv"
+  (cd "$d" && ./sym --quiet --set outer_steps=5 >/dev/null 2>sym_err; echo $? >sym_status)
+  if [ "$(cat "$d/sym_status")" = 1 ] && grep -q "data 'S' is not symmetric" "$d/sym_err"; then
+    say "ok: data no longer symmetric: $(cat "$d/sym_err")"
+  else
+    bad "data no longer symmetric: status $(cat "$d/sym_status"): $(cat "$d/sym_err")"
+  fi
+else
+  bad "symmetric data case: emit or compile failed: $(head -3 "$d/cc_err")"
 fi
 
 # ---- two solvers in one program, through the library interface
