@@ -71,6 +71,13 @@ const char *emit_num(double v, char buf[48]) {
   return buf;
 }
 
+/* Text that may go inside a C comment and a C string literal: "*\/" cannot end the comment. */
+static void comment_safe(char *s) {
+  for (char *p = s; (p = strstr(p, "*/"));) p[1] = '|';
+  for (char *p = s; *p; p++)
+    if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) *p = '_';
+}
+
 const char *emit_where(const Emit *e, Span s, char buf[300]) {
   const SrcFile *f = s.file != SPAN_NO_FILE ? diag_file(&e->c->diag, s.file) : NULL;
   if (!f) {
@@ -80,6 +87,7 @@ const char *emit_where(const Emit *e, Span s, char buf[300]) {
   uint32_t line, col;
   diag_line_col(&e->c->diag, s.file, s.start, &line, &col);
   snprintf(buf, 300, "%s:%u", f->path, line);
+  comment_safe(buf);
   return buf;
 }
 
@@ -222,7 +230,10 @@ static void write_header(const Emit *e, FILE *f) {
   const char *pf = e->prefix;
   fprintf(f, "/* A standalone solver of the bilevel problem '%s', written by bloc emit-c: do not edit,\n", prog->name);
   fprintf(f, " * generate it again.\n *\n");
-  fprintf(f, " * source:   %s\n", prog->path);
+  char src[1024];
+  snprintf(src, sizeof src, "%s", prog->path);
+  comment_safe(src);
+  fprintf(f, " * source:   %s\n", src);
   fprintf(f, " * bloc:     %s\n", e->o->version ? e->o->version : "?");
   fprintf(f, " * command:  %s\n", e->o->command ? e->o->command : "bloc emit-c");
   fprintf(f, " * method:   %s\n", o->method->name);

@@ -571,7 +571,7 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
     int idx = k < p->ndata ? k : k - p->ndata;
     emit_buf_printf(out, "  if (blo_%s_%d(t, v, NULL, seed, msg, sizeof msg)) {\n", fn, idx);
     if (k < p->ndata)
-      emit_buf_printf(out, "    snprintf(err, errlen, \"%s: %%s\", msg);\n", emit_where(e, prog->data[k]->span, w));
+      emit_buf_printf(out, "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n", emit_where(e, prog->data[k]->span, w));
     else
       emit_buf_printf(out, "    snprintf(err, errlen, \"%%s\", msg);\n");
     emit_buf_puts(out, "    return 1;\n  }\n");
@@ -598,14 +598,14 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
     if (d->offset)
       emit_buf_printf(out, "  if (blo_upper_%d(t, *x0 + %" PRId64 ", NULL, seed, msg, sizeof msg)) {\n", i, d->offset);
     else emit_buf_printf(out, "  if (blo_upper_%d(t, *x0, NULL, seed, msg, sizeof msg)) {\n", i);
-    emit_buf_printf(out, "    snprintf(err, errlen, \"%s: %%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
+    emit_buf_printf(out, "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
   }
   for (int j = 0; j < p->nlower; j++) {
     const AstDecl *d = prog->lower[j];
     if (d->offset)
       emit_buf_printf(out, "  if (blo_lower_%d(t, *y0 + %" PRId64 ", *x0, seed, msg, sizeof msg)) {\n", j, d->offset);
     else emit_buf_printf(out, "  if (blo_lower_%d(t, *y0, *x0, seed, msg, sizeof msg)) {\n", j);
-    emit_buf_printf(out, "    snprintf(err, errlen, \"%s: %%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
+    emit_buf_printf(out, "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
   }
   for (int k = 0; k < p->ndata; k++)
     if (!c->data[k])
