@@ -10,22 +10,6 @@
 #include "rt_data.h"
 #include "rt_run.h"
 
-/* The outcome, on stdout: what stopped the run, the final values, reports and oracle counts. */
-static void print_summary(const BloProblem *p, const RtResult *r) {
-  printf("%s: %s stopped (%s) after %lld outer steps in %.3g s\n", p->name, r->method, rt_stop_name(r->stop),
-         (long long)r->steps, r->t_total);
-  printf("  f = %.10g  g = %.10g  |grad_y g| = %.4g  |hypergradient| = %.4g\n", r->f, r->g, r->grad_y_g_norm,
-         r->hypergrad_norm);
-  if (r->residual == r->residual) printf("  residual |A v - b| = %.4g\n", r->residual);
-  if (r->ritz_min == r->ritz_min)
-    printf("  lower Hessian eigenvalue estimates (Ritz values): [%.6g, %.6g]\n", r->ritz_min, r->ritz_max);
-  for (int i = 0; i < r->n_reports; i++) printf("  %s = %.10g\n", p->report_names[i], r->reports[i]);
-  printf("  oracle calls:");
-  for (int k = 0; k < RT_CALL_NKINDS; k++)
-    if (r->calls[k]) printf(" %s %llu", rt_call_names[k], (unsigned long long)r->calls[k]);
-  printf("\n");
-}
-
 /* --init-x / --init-y: start from saved iterates (e.g. --save-x of an earlier run). With a
  * lower initialiser that uses x, y0 follows the new x unless --init-y is given too. */
 static int override_start(BloCompiled *c, const char *init_x, const char *init_y) {
@@ -91,7 +75,7 @@ int cmd_run(int argc, char **argv) {
     if (a.seed_set) cfg.seed = (int64_t)a.seed;
     RtResult res;
     rc = rt_solve(&c->problem, &opt, &cfg, &res);
-    if (!cfg.quiet && res.stop != RT_STOP_NONE) print_summary(&c->problem, &res);
+    if (!cfg.quiet && res.stop != RT_STOP_NONE) rt_print_summary(stdout, &c->problem, &res);
     rt_result_free(&res);
   }
   blo_compiled_free(c);

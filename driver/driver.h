@@ -33,6 +33,7 @@ int cmd_derive(int argc, char **argv);
 int cmd_dump_ir(int argc, char **argv);
 int cmd_dump_llvm(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_emit_c(int argc, char **argv);
 
 /* Parse "NAME=NUMBER" (the argument of -D) into *out; out->name points into `arg` and still
  * carries "=NUMBER" (copy up to '='). Prints an error and returns false when malformed. */

@@ -6,8 +6,6 @@
 #include "config.h"
 #include "driver.h"
 
-static int cmd_emit_c(int argc, char **argv) { (void)argc; (void)argv; return driver_not_implemented("emit-c"); }
-
 const DriverCmd driver_cmds[] = {
   {"run", cmd_run, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--init-x F] [--init-y F] [--quiet] [--backend jit|interp]",
    "Compile the problem and solve it with its `solve` method (or --method)."},
@@ -37,8 +35,14 @@ const DriverCmd driver_cmds[] = {
    "Print the IR of every kernel after simplification and hoisting."},
   {"dump-llvm", cmd_dump_llvm, "FILE.blo [--plan] [-D NAME=VALUE]...",
    "Print the optimised LLVM IR of every kernel (--plan: the execution plans it was generated from)."},
-  {"emit-c", cmd_emit_c, "FILE.blo [--method M] [--set key=value]... -o solver.c",
-   "Write the whole solver as one standalone C file."},
+  {"emit-c", cmd_emit_c, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--prefix NAME] [--embed-data] -o solver.c",
+   "Write the whole solver as one standalone C file.\n\n"
+   "The file holds the kernels (from the execution plans the JIT compiles), bloc's runtime, the\n"
+   "data stage (or, with --embed-data, the evaluated data), the method with its resolved options,\n"
+   "a library interface (PREFIX_work_size, PREFIX_solve, ...; --prefix, default the problem's\n"
+   "name) and a main taking bloc run's --trace, --out, --save-x, --save-y, --quiet, --seed and\n"
+   "--set. Build it with `cc -std=c99 -O2 solver.c -lm`, or with -DBLO_USE_CBLAS and -lopenblas;\n"
+   "-DBLO_USE_ZLIB and -lz read gzip files. -o - writes to stdout. See doc/emit-c.md."},
 };
 const int driver_ncmds = (int)(sizeof driver_cmds / sizeof driver_cmds[0]);
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum FieldKind { F_OK, F_EMPTY, F_BAD, F_NONFINITE, F_RANGE } FieldKind;
+typedef enum FieldKind { FK_OK, FK_EMPTY, FK_BAD, FK_NONFINITE, FK_RANGE } FieldKind;
 
 static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -26,16 +26,16 @@ static FieldKind parse_field(const char *s, const char *e, double *val, const ch
   }
   *fs = s;
   *fe = e;
-  if (s == e) return F_EMPTY;
+  if (s == e) return FK_EMPTY;
   /* s is not blank, and no number spans a separator, a quote or a newline, so strtod stops
    * inside the field (the buffer is NUL-terminated in any case). */
   char *end;
   errno = 0;
   double v = strtod(s, &end);
-  if (end != e) return F_BAD;
-  if (!isfinite(v)) return errno == ERANGE ? F_RANGE : F_NONFINITE;
+  if (end != e) return FK_BAD;
+  if (!isfinite(v)) return errno == ERANGE ? FK_RANGE : FK_NONFINITE;
   *val = v; /* an underflow (ERANGE with a tiny result) is a fine value */
-  return F_OK;
+  return FK_OK;
 }
 
 typedef struct Line {
@@ -88,7 +88,7 @@ static int has_non_number(const char *s, const char *e, int64_t fno, void *ctx) 
   double v;
   const char *a, *b;
   (void)fno, (void)ctx;
-  return parse_field(s, e, &v, &a, &b) == F_BAD;
+  return parse_field(s, e, &v, &a, &b) == FK_BAD;
 }
 
 static int store_field(const char *s, const char *e, int64_t fno, void *ctx) {
@@ -99,18 +99,18 @@ static int store_field(const char *s, const char *e, int64_t fno, void *ctx) {
   int w = (int)(b - a > 40 ? 40 : b - a);
   const char *ell = b - a > 40 ? "..." : "";
   switch (k) {
-  case F_OK: break;
-  case F_EMPTY:
+  case FK_OK: break;
+  case FK_EMPTY:
     return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64 ": empty field",
                         t->path, t->line, fno);
-  case F_BAD:
+  case FK_BAD:
     return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64 ": '%.*s%s' is not a number",
                         t->path, t->line, fno, w, a, ell);
-  case F_NONFINITE:
+  case FK_NONFINITE:
     return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64
                         ": '%.*s%s' is not a finite number (NaN and Inf are not accepted)",
                         t->path, t->line, fno, w, a, ell);
-  case F_RANGE:
+  case FK_RANGE:
     return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64
                         ": '%.*s%s' is out of the range of a double", t->path, t->line, fno, w, a, ell);
   }
@@ -197,7 +197,7 @@ static void csv_holds(int64_t r, int64_t c, char *buf, size_t len) {
     snprintf(buf, len, "a %" PRId64 " x %" PRId64 " matrix", r, c);
 }
 
-int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+RT_API int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                 char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   Table t;
@@ -220,7 +220,7 @@ int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, RtTensor
   return 0;
 }
 
-int rt_read_vector_csv(const char *path, const char *what, int64_t n, double *out, char *err,
+RT_API int rt_read_vector_csv(const char *path, const char *what, int64_t n, double *out, char *err,
                        size_t errlen) {
   Table t;
   if (csv_parse(path, &t, err, errlen)) return -1;
@@ -239,7 +239,7 @@ int rt_read_vector_csv(const char *path, const char *what, int64_t n, double *ou
   return rc;
 }
 
-int rt_save_csv(const char *path, int rank, int64_t rows, int64_t cols, const double *v,
+RT_API int rt_save_csv(const char *path, int rank, int64_t rows, int64_t cols, const double *v,
                 char *err, size_t errlen) {
   if (rank == 0) rows = cols = 1;
   if (rank == 1) cols = 1;

@@ -12,15 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifndef RT_NO_ZLIB
 #include <zlib.h>
+#endif
 
-void rt_tensor_free(RtTensor *t) {
+RT_API void rt_tensor_free(RtTensor *t) {
   if (!t) return;
   free(t->v);
   memset(t, 0, sizeof *t);
 }
 
-int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) {
+RT_API int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) {
   if (err && errlen) {
     va_list ap;
     va_start(ap, fmt);
@@ -32,6 +34,21 @@ int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) {
 
 /* ------------------------------------------------------------------ reading files */
 
+#ifdef RT_NO_ZLIB
+/* Built without zlib (a generated solver without -DBLO_USE_ZLIB): a gzip file is an error that
+ * says how to get zlib in (RT_NO_ZLIB_HINT). */
+#ifndef RT_NO_ZLIB_HINT
+#define RT_NO_ZLIB_HINT "build with zlib"
+#endif
+static int read_gzip(const char *path, size_t hint, unsigned char **buf, size_t *len, char *err,
+                     size_t errlen) {
+  (void)hint;
+  (void)buf;
+  (void)len;
+  return rt_data_errf(err, errlen, "'%s' is gzip-compressed, but this program was built without zlib: %s", path,
+                      RT_NO_ZLIB_HINT);
+}
+#else
 static int read_gzip(const char *path, size_t hint, unsigned char **buf, size_t *len, char *err,
                      size_t errlen) {
   gzFile gz = gzopen(path, "rb");
@@ -85,8 +102,9 @@ static int read_gzip(const char *path, size_t hint, unsigned char **buf, size_t 
   *len = n;
   return 0;
 }
+#endif
 
-int rt_data_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
+RT_API int rt_data_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
                       size_t errlen) {
   *buf = NULL;
   *len = 0;
@@ -157,7 +175,7 @@ static void dim_str(int64_t d, char *buf, size_t len) {
     snprintf(buf, len, "%" PRId64, d);
 }
 
-void rt_data_decl_str(int rank, int64_t rows, int64_t cols, char *buf, size_t len) {
+RT_API void rt_data_decl_str(int rank, int64_t rows, int64_t cols, char *buf, size_t len) {
   char a[32], b[32];
   dim_str(rows, a, sizeof a);
   dim_str(cols, b, sizeof b);
@@ -169,7 +187,7 @@ void rt_data_decl_str(int rank, int64_t rows, int64_t cols, char *buf, size_t le
     snprintf(buf, len, "matrix[%s, %s]", a, b);
 }
 
-void rt_data_describe_dims(const int64_t *dims, int ndim, char *buf, size_t len) {
+RT_API void rt_data_describe_dims(const int64_t *dims, int ndim, char *buf, size_t len) {
   if (ndim == 0) {
     snprintf(buf, len, "a single number");
     return;
@@ -194,7 +212,7 @@ void rt_data_describe_dims(const int64_t *dims, int ndim, char *buf, size_t len)
     snprintf(buf + k, len - k, " array (flattened to %" PRId64 " x %" PRIu64 ")", dims[0], rest);
 }
 
-int rt_data_fit_shape(const char *path, int rank, int64_t rows, int64_t cols, int64_t frows,
+RT_API int rt_data_fit_shape(const char *path, int rank, int64_t rows, int64_t cols, int64_t frows,
                       int64_t fcols, const char *holds, const char *hint, RtTensor *out,
                       char *err, size_t errlen) {
   char decl[96];
@@ -283,7 +301,7 @@ static double decode(const unsigned char *p, ElemKind k, int size, int big) {
 
 /* ------------------------------------------------------------------ IDX */
 
-int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+RT_API int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                 char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   unsigned char *b;
@@ -511,7 +529,7 @@ static int host_big_endian(void) {
   return c == 0;
 }
 
-int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                 char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   unsigned char *b;

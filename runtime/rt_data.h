@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rt_api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -22,7 +24,7 @@ typedef struct RtTensor {
 } RtTensor;
 
 /* Frees t->v and zeroes *t. Safe on a zeroed tensor and on NULL. */
-void rt_tensor_free(RtTensor *t);
+RT_API void rt_tensor_free(RtTensor *t);
 
 /* In an expected shape, RT_ANY (for rows or cols) accepts whatever size the file holds. */
 #define RT_ANY (-1)
@@ -43,41 +45,41 @@ void rt_tensor_free(RtTensor *t);
 /* CSV: numbers separated by commas (or, on a line without commas, by blanks), one row per
  * line; spaces and tabs around fields and "double quotes" around a field are ignored; a first
  * line with a non-numeric field is a header and is skipped; blank lines are skipped. */
-int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+RT_API int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                 char *err, size_t errlen);
 
 /* IDX (the MNIST family): bytes 0 0 TYPE NDIM, NDIM big-endian uint32 dimensions, then the
  * big-endian values; TYPE 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64. A 1-D file
  * is a vector; dimensions after the first flatten into columns (60000 x 28 x 28 loads as
  * matrix[60000, 784]). Values are the raw numbers, unscaled. */
-int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+RT_API int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                 char *err, size_t errlen);
 
 /* LIBSVM/SVMlight: "label idx:val idx:val ..." per line, feature indices 1-based and strictly
  * increasing, '#' starts a comment. The result is the dense matrix [label | features]: the
  * declaration must be matrix[rows, 1 + features] (cols may not be RT_ANY); a feature index
  * above cols - 1 is an error. Absent features are 0. */
-int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                    char *err, size_t errlen);
 
 /* NPY v1.0, v2.0 and v3.0: dtype f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 b1 (little- or big-endian);
  * shape () is a scalar, (n,) a vector, (m, n) a matrix, and dimensions after the first
  * flatten into columns as in IDX. fortran_order True is read correctly (the values are
  * reordered into row-major). 64-bit integers above 2^53 round to the nearest double. */
-int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                 char *err, size_t errlen);
 
 /* Reads a point (--x, --y, --v): a CSV vector of exactly n numbers (one per line or one row)
  * into out[n] (caller-owned). `what` names it in messages ("x"; may be NULL):
  * "'x.csv' holds 5 numbers but x has 6". Returns 0, nonzero on failure. */
-int rt_read_vector_csv(const char *path, const char *what, int64_t n, double *out, char *err,
+RT_API int rt_read_vector_csv(const char *path, const char *what, int64_t n, double *out, char *err,
                        size_t errlen);
 
 /* Writes v (rows * cols doubles, row-major) as CSV with %.17g so values round-trip: a scalar
  * as one number, a vector (rank 1) one number per line, a matrix as comma-separated rows.
  * Path "-" writes to stdout. NaN and Inf are written as nan / inf / -inf (which the loaders
  * reject). Returns 0, nonzero (with a message) when the file cannot be written completely. */
-int rt_save_csv(const char *path, int rank, int64_t rows, int64_t cols, const double *v,
+RT_API int rt_save_csv(const char *path, int rank, int64_t rows, int64_t cols, const double *v,
                 char *err, size_t errlen);
 
 #ifdef __cplusplus

@@ -7,38 +7,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rt_api.h"
 #include "rt_data.h"
 
-#if defined(__GNUC__)
-#define RT_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define RT_PRINTF(a, b)
-#endif
-
 /* snprintf into err (if err && errlen); always returns -1 so callers can `return rt_data_errf(...)`. */
-int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) RT_PRINTF(3, 4);
+RT_API int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) RT_PRINTF(3, 4);
 
 /* Reads the whole file into *buf (malloc'd, owned by the caller, with a NUL after the last of
  * *len bytes). A file starting with the gzip magic 1f 8b is decompressed through zlib (the
  * decompressed size is bounded by deflate's ratio, so this allocates O(file size)). Fails with
  * a message for a missing or unreadable file, a directory, an empty file, a truncated or
  * corrupt gzip stream, or no memory. Returns 0 or -1. */
-int rt_data_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
+RT_API int rt_data_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
                       size_t errlen);
 
 /* Writes "scalar", "vector[n]" or "matrix[m, n]" (RT_ANY as "?") into buf. */
-void rt_data_decl_str(int rank, int64_t rows, int64_t cols, char *buf, size_t len);
+RT_API void rt_data_decl_str(int rank, int64_t rows, int64_t cols, char *buf, size_t len);
 
 /* Checks that a file holding an frows x fcols table (a 1-D file is frows x 1) fits the declared
  * shape (rules in rt_data.h) and sets out->rank/rows/cols (v untouched). On a mismatch the
  * message is "'PATH' holds HOLDS but the declaration says DECL" followed by hint (if any).
  * Also rejects a malformed declared shape. Returns 0 or -1. */
-int rt_data_fit_shape(const char *path, int rank, int64_t rows, int64_t cols, int64_t frows,
+RT_API int rt_data_fit_shape(const char *path, int rank, int64_t rows, int64_t cols, int64_t frows,
                       int64_t fcols, const char *holds, const char *hint, RtTensor *out,
                       char *err, size_t errlen);
 
 /* Describes a file's dimensions for messages: "a single number", "a vector of 5 numbers",
  * "a 3 x 4 matrix", "a 10 x 28 x 28 array (flattened to 10 x 784)". */
-void rt_data_describe_dims(const int64_t *dims, int ndim, char *buf, size_t len);
+RT_API void rt_data_describe_dims(const int64_t *dims, int ndim, char *buf, size_t len);
 
 #endif

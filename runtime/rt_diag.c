@@ -6,7 +6,7 @@
 #include "rt_linalg.h"
 #include "rt_tridiag.h"
 
-int rt_diag_setup(RtDiagWork *w, RtSolver *s, int ritz_steps, bool residual) {
+RT_API int rt_diag_setup(RtDiagWork *w, RtSolver *s, int ritz_steps, bool residual) {
   w->ritz_steps = ritz_steps;
   w->residual = residual;
   RtRng r = rt_rng_stream(s->seed, "diag.lanczos");
@@ -23,7 +23,7 @@ int rt_diag_setup(RtDiagWork *w, RtSolver *s, int ritz_steps, bool residual) {
   return w->gy && w->Av && w->q && w->u && w->alpha && w->beta && w->val.y && w->val.reports ? 0 : -1;
 }
 
-int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y, int steps, uint64_t seed,
+RT_API int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y, int steps, uint64_t seed,
                         double *q, double *u, double *alpha, double *beta, double *lo, double *hi) {
   int64_t n = o->ny;
   if (steps < 1) return 0;
@@ -57,7 +57,7 @@ int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y, int steps
   return j;
 }
 
-void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done) {
+RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done) {
   RtDiagValues *v = &w->val;
   RtOracle *o = &s->o;
   bool prev = rt_oracle_set_diag(o, true);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "rt_api.h"
 #include "rt_solver.h"
 
 typedef struct RtDiagValues {
@@ -30,13 +31,13 @@ typedef struct RtDiagWork {
 
 /* Allocate through the solver. ritz_steps: Lanczos steps of the generic Ritz estimate (0: no
  * Ritz values except the method's own). residual: compute |A v - b| for methods that keep v. */
-int rt_diag_setup(RtDiagWork *w, RtSolver *s, int ritz_steps, bool residual);
+RT_API int rt_diag_setup(RtDiagWork *w, RtSolver *s, int ritz_steps, bool residual);
 /* Evaluate at the solver's current point; steps_done > 0 enables the residual. */
-void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done);
+RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done);
 /* Extreme eigenvalue estimates from `steps` Lanczos steps on A(x, y) from a pseudo-random start
  * (stream "diag.lanczos" of seed); returns the number of steps taken (0: none). Work q, u,
  * [2 ny] and [ny]; alpha, beta [steps]. */
-int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y, int steps, uint64_t seed,
+RT_API int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y, int steps, uint64_t seed,
                         double *q, double *u, double *alpha, double *beta, double *lo, double *hi);
 
 #endif

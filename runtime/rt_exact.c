@@ -123,4 +123,4 @@ static void ex_step(RtSolver *s, int64_t k) {
   rt_upper_step(s, k);
 }
 
-const RtMethodImpl rt_impl_exact = {"exact", RT_SCHED_CONST, true, ex_setup, ex_step, NULL, NULL};
+RT_API const RtMethodImpl rt_impl_exact = {"exact", RT_SCHED_CONST, true, ex_setup, ex_step, NULL, NULL};

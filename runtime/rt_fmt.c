@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-const char *rt_fmt_num(double v, char *buf) {
+RT_API const char *rt_fmt_num(double v, char *buf) {
   if (isnan(v)) {
     snprintf(buf, RT_FMT_NUM_LEN, "nan"); /* printf may say "-nan" */
     return buf;

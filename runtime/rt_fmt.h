@@ -4,9 +4,11 @@
 #ifndef BLOC_RT_FMT_H
 #define BLOC_RT_FMT_H
 
+#include "rt_api.h"
+
 #define RT_FMT_NUM_LEN 32
 
 /* Format v into buf (at least RT_FMT_NUM_LEN bytes); returns buf. */
-const char *rt_fmt_num(double v, char *buf);
+RT_API const char *rt_fmt_num(double v, char *buf);
 
 #endif

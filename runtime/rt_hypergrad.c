@@ -8,7 +8,7 @@
 #include "rt_linalg.h"
 #include "rt_solver.h"
 
-const char *rt_hg_how_name(RtHgHow how) {
+RT_API const char *rt_hg_how_name(RtHgHow how) {
   switch (how) {
   case RT_HG_CHOLESKY: return "cholesky";
   case RT_HG_EIGEN: return "eigendecomposition";
@@ -17,7 +17,7 @@ const char *rt_hg_how_name(RtHgHow how) {
   return "?";
 }
 
-void rt_dense_hessian(RtOracle *o, RtDraw key, const double *x, const double *y, double *H, double *e) {
+RT_API void rt_dense_hessian(RtOracle *o, RtDraw key, const double *x, const double *y, double *H, double *e) {
   int64_t n = o->ny;
   for (int64_t i = 0; i < n; i++) {
     e[i] = 1.0;
@@ -76,7 +76,7 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
   return rc;
 }
 
-int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, int64_t dense_max, double cg_rtol,
+RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, int64_t dense_max, double cg_rtol,
                        double *hg, double *v, RtHypergrad *info, char *err, size_t errlen) {
   int64_t nx = o->nx, ny = o->ny;
   info->how = ny <= dense_max ? RT_HG_CHOLESKY : RT_HG_CG;

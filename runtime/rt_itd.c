@@ -12,11 +12,11 @@ typedef struct Itd {
 } Itd;
 
 static int itd_setup(RtSolver *s, char *err, size_t errlen) {
-  Itd *I = rt_solver_mem(s, sizeof *I);
-  if (!I) goto oom;
-  s->state = I;
-  if (rt_unroll_setup_from_options(s, &I->u, RT_UNROLL_STORE, err, errlen)) return -1;
-  if (!(I->gF = rt_solver_vec(s, s->nx)) || !(I->gE = rt_solver_vec(s, s->nx))) goto oom;
+  Itd *T = rt_solver_mem(s, sizeof *T);
+  if (!T) goto oom;
+  s->state = T;
+  if (rt_unroll_setup_from_options(s, &T->u, RT_UNROLL_STORE, err, errlen)) return -1;
+  if (!(T->gF = rt_solver_vec(s, s->nx)) || !(T->gE = rt_solver_vec(s, s->nx))) goto oom;
   return 0;
 oom:
   snprintf(err, errlen, "out of memory");
@@ -24,19 +24,19 @@ oom:
 }
 
 static void itd_step(RtSolver *s, int64_t k) {
-  Itd *I = s->state;
+  Itd *T = s->state;
   int K = s->meta_batch;
   double fsum = 0;
   rt_zero(s->nx, s->d);
   for (int i = 0; i < K; i++) {
-    RtDraw base = rt_oracle_draws(&s->o, rt_unroll_keys(&I->u));
-    fsum += rt_unroll_forward(s, &I->u, base, s->x, I->gF);
-    rt_unroll_exact(s, &I->u, base, s->x, I->gE);
-    rt_axpy(s->nx, 1.0 / K, I->gE, s->d);
+    RtDraw base = rt_oracle_draws(&s->o, rt_unroll_keys(&T->u));
+    fsum += rt_unroll_forward(s, &T->u, base, s->x, T->gF);
+    rt_unroll_exact(s, &T->u, base, s->x, T->gE);
+    rt_axpy(s->nx, 1.0 / K, T->gE, s->d);
   }
   s->f_est = fsum / K;
-  rt_copy(s->ny, I->u.yt, s->y);
+  rt_copy(s->ny, T->u.yt, s->y);
   rt_x_update(s, k);
 }
 
-const RtMethodImpl rt_impl_itd = {"itd", RT_SCHED_POLY, false, itd_setup, itd_step, NULL, rt_unroll_diag_y};
+RT_API const RtMethodImpl rt_impl_itd = {"itd", RT_SCHED_POLY, false, itd_setup, itd_step, NULL, rt_unroll_diag_y};

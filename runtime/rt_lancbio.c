@@ -159,4 +159,4 @@ static bool lanc_ritz(const RtSolver *s, int min_dim, double *lo, double *hi) {
   return true;
 }
 
-const RtMethodImpl rt_impl_lancbio = {"lancbio", RT_SCHED_CONST, true, lanc_setup, lanc_step, lanc_ritz, NULL};
+RT_API const RtMethodImpl rt_impl_lancbio = {"lancbio", RT_SCHED_CONST, true, lanc_setup, lanc_step, lanc_ritz, NULL};

@@ -33,7 +33,7 @@ static int num(const char *s, const char *e, double *v) {
   return (end == tmp + n && isfinite(*v)) ? 0 : -1;
 }
 
-int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                    char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   char decl[96];

@@ -1,55 +1,47 @@
-/* rt_linalg.c — OpenBLAS / LAPACK wrappers (see rt_linalg.h). LAPACK routines are declared
- * here with the gfortran calling convention (hidden string lengths at the end) instead of
- * depending on which package ships lapack.h. */
+/* rt_linalg.c — OpenBLAS / LAPACK wrappers (see rt_linalg.h); the routines are declared in
+ * rt_blas.h. */
 #include "rt_linalg.h"
 
 #include <assert.h>
-#include <cblas.h>
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
 
-extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t);
-extern void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a,
-                    const int *lda, double *b, const int *ldb, int *info, size_t);
-extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
-                   double *w, double *work, const int *lwork, int *info, size_t, size_t);
-extern void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b,
-                   const int *ldb, int *info);
+#include "rt_blas.h"
 
 static int blas_n(int64_t n) {
   assert(n >= 0 && n <= INT_MAX && "vector too long for 32-bit BLAS");
   return (int)n;
 }
 
-double rt_dot(int64_t n, const double *x, const double *y) { return cblas_ddot(blas_n(n), x, 1, y, 1); }
-double rt_nrm2(int64_t n, const double *x) { return cblas_dnrm2(blas_n(n), x, 1); }
-void rt_axpy(int64_t n, double a, const double *x, double *y) { cblas_daxpy(blas_n(n), a, x, 1, y, 1); }
-void rt_scal(int64_t n, double a, double *x) { cblas_dscal(blas_n(n), a, x, 1); }
-void rt_copy(int64_t n, const double *x, double *y) {
+RT_API double rt_dot(int64_t n, const double *x, const double *y) { return cblas_ddot(blas_n(n), x, 1, y, 1); }
+RT_API double rt_nrm2(int64_t n, const double *x) { return cblas_dnrm2(blas_n(n), x, 1); }
+RT_API void rt_axpy(int64_t n, double a, const double *x, double *y) { cblas_daxpy(blas_n(n), a, x, 1, y, 1); }
+RT_API void rt_scal(int64_t n, double a, double *x) { cblas_dscal(blas_n(n), a, x, 1); }
+RT_API void rt_copy(int64_t n, const double *x, double *y) {
   if (n > 0 && x != y) memcpy(y, x, (size_t)n * sizeof *y);
 }
-void rt_zero(int64_t n, double *x) {
+RT_API void rt_zero(int64_t n, double *x) {
   if (n > 0) memset(x, 0, (size_t)n * sizeof *x);
 }
 
-void rt_axpby(int64_t n, double a, const double *x, double b, double *y) {
+RT_API void rt_axpby(int64_t n, double a, const double *x, double b, double *y) {
   for (int64_t i = 0; i < n; i++) y[i] = a * x[i] + b * y[i];
 }
 
-void rt_sub(int64_t n, const double *a, const double *b, double *out) {
+RT_API void rt_sub(int64_t n, const double *a, const double *b, double *out) {
   for (int64_t i = 0; i < n; i++) out[i] = a[i] - b[i];
 }
 
-bool rt_all_finite(int64_t n, const double *x) {
+RT_API bool rt_all_finite(int64_t n, const double *x) {
   /* Sum of x*0 is NaN iff some entry is NaN or infinite: one branch-free pass. */
   double s = 0;
   for (int64_t i = 0; i < n; i++) s += x[i] * 0.0;
   return s == 0.0;
 }
 
-void rt_gemv(bool trans, int64_t m, int64_t n, double alpha, const double *A, const double *x,
+RT_API void rt_gemv(bool trans, int64_t m, int64_t n, double alpha, const double *A, const double *x,
              double beta, double *y) {
   cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, blas_n(m), blas_n(n), alpha, A,
               blas_n(n > 0 ? n : 1), x, 1, beta, y, 1);
@@ -58,21 +50,21 @@ void rt_gemv(bool trans, int64_t m, int64_t n, double alpha, const double *A, co
 /* Row-major symmetric = column-major symmetric; LAPACK's "L" (column-major lower) is the
  * row-major upper triangle. We ask LAPACK for "U" (column-major upper) so that, seen row-major,
  * the factor occupies the lower triangle and the strict upper triangle stays intact. */
-int rt_chol_factor(int64_t n, double *A) {
+RT_API int rt_chol_factor(int64_t n, double *A) {
   int nn = blas_n(n), lda = nn > 0 ? nn : 1, info = 0;
   if (nn == 0) return 0;
   dpotrf_("U", &nn, A, &lda, &info, 1);
   return info;
 }
 
-void rt_chol_solve(int64_t n, const double *L, double *b) {
+RT_API void rt_chol_solve(int64_t n, const double *L, double *b) {
   int nn = blas_n(n), lda = nn > 0 ? nn : 1, one = 1, info = 0;
   if (nn == 0) return;
   dpotrs_("U", &nn, &one, L, &lda, b, &lda, &info, 1);
   assert(info == 0);
 }
 
-int64_t rt_sym_eig_lwork(int64_t n) {
+RT_API int64_t rt_sym_eig_lwork(int64_t n) {
   int nn = blas_n(n), lda = nn > 0 ? nn : 1, lwork = -1, info = 0;
   double q = 0, a = 0, w = 0;
   if (nn == 0) return 1;
@@ -82,7 +74,7 @@ int64_t rt_sym_eig_lwork(int64_t n) {
   return need > min ? need : (min > 1 ? min : 1);
 }
 
-int rt_sym_eig(int64_t n, double *A, double *w, double *work, int64_t lwork) {
+RT_API int rt_sym_eig(int64_t n, double *A, double *w, double *work, int64_t lwork) {
   int nn = blas_n(n), lda = nn > 0 ? nn : 1, lw = blas_n(lwork), info = 0;
   if (nn == 0) return 0;
   /* Column-major eigenvectors are columns; seen row-major they are rows. */
@@ -90,7 +82,7 @@ int rt_sym_eig(int64_t n, double *A, double *w, double *work, int64_t lwork) {
   return info;
 }
 
-int rt_sym_eig_solve(int64_t n, const double *V, const double *w, double rcond, bool abs_values,
+RT_API int rt_sym_eig_solve(int64_t n, const double *V, const double *w, double rcond, bool abs_values,
                      double *b, double *tmp) {
   double wmax = 0;
   for (int64_t i = 0; i < n; i++) wmax = fmax(wmax, fabs(w[i]));
@@ -109,7 +101,7 @@ int rt_sym_eig_solve(int64_t n, const double *V, const double *w, double rcond, 
   return dropped;
 }
 
-int rt_lu_solve(int64_t n, double *A, int *ipiv, double *b) {
+RT_API int rt_lu_solve(int64_t n, double *A, int *ipiv, double *b) {
   int nn = blas_n(n), lda = nn > 0 ? nn : 1, one = 1, info = 0;
   if (nn == 0) return 0;
   /* LAPACK sees A^T (row-major); solving A^T z = b would be wrong for a general matrix, so

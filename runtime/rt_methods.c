@@ -103,7 +103,7 @@ static const RtOptSpec opts_exact[] = {
 
 #define M(name, summary, opts, unrolled, small, both) \
   {name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small, both}
-const RtMethodSpec rt_methods[] = {
+RT_API const RtMethodSpec rt_methods[] = {
   M("lancbio", "dynamic Lanczos (LancBiO): Krylov subspace reused across outer steps", opts_lancbio, false, false, false),
   M("subbio", "subspace method (SubBiO): 2-dimensional Galerkin solve per step", opts_subbio, false, false, false),
   M("ufom", "unbiased first-order estimator over an unrolled inner loop (UFOM)", opts_ufom, true, false, true),
@@ -117,15 +117,15 @@ const RtMethodSpec rt_methods[] = {
   M("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false, false, false),
   M("exact", "exact hypergradient: lower level solved by Newton, dense solve of A v = b", opts_exact, false, true, false),
 };
-const int rt_nmethods = (int)(sizeof rt_methods / sizeof rt_methods[0]);
+RT_API const int rt_nmethods = (int)(sizeof rt_methods / sizeof rt_methods[0]);
 
-bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id) {
+RT_API bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id) {
   if (kernel_id == BLO_K_GRAD_Y_G_HVP_YY) return false; /* no step fuses these two yet */
   if (kernel_id == BLO_K_HVP_BOTH) return m->fused_hvp_both;
   return true;
 }
 
-const RtMethodSpec *rt_method_find(const char *name) {
+RT_API const RtMethodSpec *rt_method_find(const char *name) {
   for (int i = 0; i < rt_nmethods; i++)
     if (strcmp(rt_methods[i].name, name) == 0) return &rt_methods[i];
   return NULL;
@@ -137,12 +137,12 @@ static int option_index(const RtMethodSpec *m, const char *name) {
   return -1;
 }
 
-const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name) {
+RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name) {
   int i = option_index(m, name);
   return i < 0 ? NULL : &m->opts[i];
 }
 
-const char *rt_method_names(void) {
+RT_API const char *rt_method_names(void) {
   static char buf[512];
   buf[0] = '\0';
   for (int i = 0; i < rt_nmethods; i++) {
@@ -152,7 +152,7 @@ const char *rt_method_names(void) {
   return buf;
 }
 
-const char *rt_method_option_names(const RtMethodSpec *m) {
+RT_API const char *rt_method_option_names(const RtMethodSpec *m) {
   static char buf[1024];
   buf[0] = '\0';
   for (int i = 0; i < m->nopts; i++) {
@@ -162,7 +162,7 @@ const char *rt_method_option_names(const RtMethodSpec *m) {
   return buf;
 }
 
-void rt_options_init(RtOptions *o, const RtMethodSpec *m) {
+RT_API void rt_options_init(RtOptions *o, const RtMethodSpec *m) {
   assert(m->nopts <= RT_MAX_OPTS);
   memset(o, 0, sizeof *o);
   o->method = m;
@@ -192,7 +192,7 @@ static const char *unknown_option(const RtOptions *o, const char *key) {
   return msg;
 }
 
-const char *rt_options_set_num(RtOptions *o, const char *key, double value) {
+RT_API const char *rt_options_set_num(RtOptions *o, const char *key, double value) {
   int i = option_index(o->method, key);
   if (i < 0) return unknown_option(o, key);
   const RtOptSpec *s = &o->method->opts[i];
@@ -221,7 +221,7 @@ const char *rt_options_set_num(RtOptions *o, const char *key, double value) {
   return NULL;
 }
 
-const char *rt_options_set_word(RtOptions *o, const char *key, const char *word) {
+RT_API const char *rt_options_set_word(RtOptions *o, const char *key, const char *word) {
   int i = option_index(o->method, key);
   if (i < 0) return unknown_option(o, key);
   const RtOptSpec *s = &o->method->opts[i];
@@ -239,7 +239,7 @@ const char *rt_options_set_word(RtOptions *o, const char *key, const char *word)
   return NULL;
 }
 
-const char *rt_options_set(RtOptions *o, const char *key, const char *value) {
+RT_API const char *rt_options_set(RtOptions *o, const char *key, const char *value) {
   if (option_index(o->method, key) < 0) return unknown_option(o, key);
   char *end;
   errno = 0;
@@ -248,15 +248,15 @@ const char *rt_options_set(RtOptions *o, const char *key, const char *value) {
   return rt_options_set_word(o, key, value);
 }
 
-double rt_opt_num(const RtOptions *o, const char *key) {
+RT_API double rt_opt_num(const RtOptions *o, const char *key) {
   int i = option_index(o->method, key);
   assert(i >= 0 && "option not in method table");
   return o->num[i];
 }
 
-int rt_opt_int(const RtOptions *o, const char *key) { return (int)rt_opt_num(o, key); }
+RT_API int rt_opt_int(const RtOptions *o, const char *key) { return (int)rt_opt_num(o, key); }
 
-const char *rt_opt_word(const RtOptions *o, const char *key) {
+RT_API const char *rt_opt_word(const RtOptions *o, const char *key) {
   int i = option_index(o->method, key);
   assert(i >= 0 && "option not in method table");
   return o->word[i][0] ? o->word[i] : NULL;

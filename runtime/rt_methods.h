@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include "rt_api.h"
+
 typedef enum RtOptKind {
   RT_OPT_INT,   /* an integer in [min, max] */
   RT_OPT_REAL,  /* a real in [min, max]; NaN default = "derived" (see help) */
@@ -33,21 +35,25 @@ typedef struct RtMethodSpec {
   bool fused_hvp_both; /* its steps call BLO_K_HVP_BOTH (A v and J v at one point) */
 } RtMethodSpec;
 
+/* An array of unknown size cannot be declared static: generated solvers (RT_AMALGAMATION)
+ * only use it in rt_methods.c, after its definition. */
+#ifndef RT_AMALGAMATION
 extern const RtMethodSpec rt_methods[];
-extern const int rt_nmethods;
+#endif
+RT_EXTERN const int rt_nmethods;
 
 /* The method called `name`, or NULL. */
-const RtMethodSpec *rt_method_find(const char *name);
+RT_API const RtMethodSpec *rt_method_find(const char *name);
 /* The option `name` of method m, or NULL. */
-const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name);
+RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name);
 /* Whether method m's steps (or the run loop's diagnostics) call kernel k. The fused kernels
  * are optional in the ABI (the oracle falls back to the separate ones), so a compiler may
  * leave out the ones no method of a run calls, to save compile time. */
-bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id);
+RT_API bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id);
 
 /* "a, b, c" list of method names / option names of m (static buffer, for messages). */
-const char *rt_method_names(void);
-const char *rt_method_option_names(const RtMethodSpec *m);
+RT_API const char *rt_method_names(void);
+RT_API const char *rt_method_option_names(const RtMethodSpec *m);
 
 /* Resolved option values of one run. */
 #define RT_MAX_OPTS 32
@@ -59,16 +65,16 @@ typedef struct RtOptions {
 } RtOptions;
 
 /* Fill defaults for method m. */
-void rt_options_init(RtOptions *o, const RtMethodSpec *m);
+RT_API void rt_options_init(RtOptions *o, const RtMethodSpec *m);
 /* Set option `key` from text ("0.1", "adaptive"). Returns NULL on success, or a static
  * message describing what is wrong (unknown option with the valid list, bad value, range). */
-const char *rt_options_set(RtOptions *o, const char *key, const char *value);
+RT_API const char *rt_options_set(RtOptions *o, const char *key, const char *value);
 /* Set a numeric / word value; same error convention. */
-const char *rt_options_set_num(RtOptions *o, const char *key, double value);
-const char *rt_options_set_word(RtOptions *o, const char *key, const char *word);
+RT_API const char *rt_options_set_num(RtOptions *o, const char *key, double value);
+RT_API const char *rt_options_set_word(RtOptions *o, const char *key, const char *word);
 /* Lookups by name (the option must exist in the method: asserts otherwise). */
-double rt_opt_num(const RtOptions *o, const char *key);
-int rt_opt_int(const RtOptions *o, const char *key);
-const char *rt_opt_word(const RtOptions *o, const char *key); /* NULL if numeric */
+RT_API double rt_opt_num(const RtOptions *o, const char *key);
+RT_API int rt_opt_int(const RtOptions *o, const char *key);
+RT_API const char *rt_opt_word(const RtOptions *o, const char *key); /* NULL if numeric */
 
 #endif

@@ -10,10 +10,10 @@
 #include "rt_mem.h"
 #include "rt_rng.h"
 
-const char *const rt_call_names[RT_CALL_NKINDS] = {"f", "g", "grad_f", "grad_g", "hvp",
+RT_API const char *const rt_call_names[RT_CALL_NKINDS] = {"f", "g", "grad_f", "grad_g", "hvp",
                                                    "mixed", "init", "init_vjp", "reports"};
 
-static double now(void) {
+static double oracle_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
@@ -26,7 +26,7 @@ static const char *kernel_name(int k) {
   return names[k];
 }
 
-int rt_oracle_init(RtOracle *o, const BloProblem *p, uint64_t seed, int per_call, char *err,
+RT_API int rt_oracle_init(RtOracle *o, const BloProblem *p, uint64_t seed, int per_call, char *err,
                    size_t errlen) {
   memset(o, 0, sizeof *o);
   o->fail_kind = -1;
@@ -107,7 +107,7 @@ int rt_oracle_init(RtOracle *o, const BloProblem *p, uint64_t seed, int per_call
   return 0;
 }
 
-void rt_oracle_free(RtOracle *o) {
+RT_API void rt_oracle_free(RtOracle *o) {
   rt_mem_free(o->env.work);
   rt_mem_free(o->samples);
   rt_mem_free(o->scratch);
@@ -119,7 +119,7 @@ void rt_oracle_free(RtOracle *o) {
   o->fail_kind = -1;
 }
 
-RtDraw rt_oracle_draws(RtOracle *o, uint64_t n) {
+RT_API RtDraw rt_oracle_draws(RtOracle *o, uint64_t n) {
   if (o->diag) {
     RtDraw k = o->next_diag_key | RT_DRAW_DIAG_BIT;
     o->next_diag_key += n;
@@ -130,17 +130,17 @@ RtDraw rt_oracle_draws(RtOracle *o, uint64_t n) {
   return k;
 }
 
-RtDraw rt_oracle_draw(RtOracle *o) { return rt_oracle_draws(o, 1); }
+RT_API RtDraw rt_oracle_draw(RtOracle *o) { return rt_oracle_draws(o, 1); }
 
-bool rt_oracle_set_diag(RtOracle *o, bool diag) {
+RT_API bool rt_oracle_set_diag(RtOracle *o, bool diag) {
   bool prev = o->diag;
   o->diag = diag;
   return prev;
 }
 
-uint64_t rt_oracle_total(const RtOracle *o) { return o->total_calls; }
+RT_API uint64_t rt_oracle_total(const RtOracle *o) { return o->total_calls; }
 
-uint64_t rt_oracle_sample_seed(const RtOracle *o, RtDraw key, int sub) {
+RT_API uint64_t rt_oracle_sample_seed(const RtOracle *o, RtDraw key, int sub) {
   uint64_t st = o->sample_seed ^ key;
   uint64_t a = rt_splitmix64(&st);
   uint64_t st2 = a ^ ((uint64_t)sub * UINT64_C(0xD1B54A32D192ED03));
@@ -170,7 +170,7 @@ static void eval(RtOracle *o, BloKernelId kid, RtCallKind k1, int k2, RtDraw d, 
   const BloProblem *p = o->p;
   RtDraw key = d == RT_DRAW_FRESH ? rt_oracle_draw(o) : d;
   int K = p->n_samples > 0 ? o->per_call : 1;
-  double t0 = now();
+  double t0 = oracle_now();
   for (int sub = 0; sub < K; sub++) {
     draw_samples(o, key, sub);
     double *dst[3];
@@ -181,7 +181,7 @@ static void eval(RtOracle *o, BloKernelId kid, RtCallKind k1, int k2, RtDraw d, 
   }
   if (K > 1)
     for (int i = 0; i < nout; i++) rt_scal(lens[i], 1.0 / K, outs[i]);
-  o->seconds[k1] += now() - t0;
+  o->seconds[k1] += oracle_now() - t0;
   uint64_t *cnt = o->diag ? o->diag_calls : o->calls;
   cnt[k1] += (uint64_t)K;
   if (k2 >= 0) cnt[k2] += (uint64_t)K;
@@ -197,7 +197,7 @@ static void eval(RtOracle *o, BloKernelId kid, RtCallKind k1, int k2, RtDraw d, 
     }
 }
 
-double rt_oracle_f(RtOracle *o, RtDraw d, const double *x, const double *y) {
+RT_API double rt_oracle_f(RtOracle *o, RtDraw d, const double *x, const double *y) {
   double f;
   if (!o->p->kernels[BLO_K_F]) return rt_oracle_grad_f(o, d, x, y, NULL, NULL);
   double *outs[] = {&f};
@@ -207,7 +207,7 @@ double rt_oracle_f(RtOracle *o, RtDraw d, const double *x, const double *y) {
   return f;
 }
 
-double rt_oracle_g(RtOracle *o, RtDraw d, const double *x, const double *y) {
+RT_API double rt_oracle_g(RtOracle *o, RtDraw d, const double *x, const double *y) {
   double g;
   if (!o->p->kernels[BLO_K_G]) return rt_oracle_grad_g(o, d, x, y, NULL);
   double *outs[] = {&g};
@@ -217,7 +217,7 @@ double rt_oracle_g(RtOracle *o, RtDraw d, const double *x, const double *y) {
   return g;
 }
 
-double rt_oracle_grad_f(RtOracle *o, RtDraw d, const double *x, const double *y, double *gx,
+RT_API double rt_oracle_grad_f(RtOracle *o, RtDraw d, const double *x, const double *y, double *gx,
                         double *gy) {
   double f;
   double *outs[] = {&f, gx ? gx : o->sink_x, gy ? gy : o->sink_y};
@@ -227,7 +227,7 @@ double rt_oracle_grad_f(RtOracle *o, RtDraw d, const double *x, const double *y,
   return f;
 }
 
-double rt_oracle_grad_g(RtOracle *o, RtDraw d, const double *x, const double *y, double *gy) {
+RT_API double rt_oracle_grad_g(RtOracle *o, RtDraw d, const double *x, const double *y, double *gy) {
   double g;
   double *outs[] = {&g, gy ? gy : o->sink_y};
   int64_t lens[] = {1, o->ny};
@@ -236,7 +236,7 @@ double rt_oracle_grad_g(RtOracle *o, RtDraw d, const double *x, const double *y,
   return g;
 }
 
-void rt_oracle_hvp(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
+RT_API void rt_oracle_hvp(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
                    double *Av) {
   double *outs[] = {Av};
   int64_t lens[] = {o->ny};
@@ -244,7 +244,7 @@ void rt_oracle_hvp(RtOracle *o, RtDraw d, const double *x, const double *y, cons
   eval(o, BLO_K_HVP_YY, RT_CALL_HVP, -1, d, x, y, v, 1, outs, lens, names);
 }
 
-void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
+RT_API void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
                      double *Jv) {
   double *outs[] = {Jv};
   int64_t lens[] = {o->nx};
@@ -252,7 +252,7 @@ void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double *y, co
   eval(o, BLO_K_HVP_XY, RT_CALL_MIXED, -1, d, x, y, v, 1, outs, lens, names);
 }
 
-double rt_oracle_grad_g_hvp(RtOracle *o, RtDraw d, const double *x, const double *y,
+RT_API double rt_oracle_grad_g_hvp(RtOracle *o, RtDraw d, const double *x, const double *y,
                             const double *v, double *gy, double *Av) {
   RtDraw key = d == RT_DRAW_FRESH ? rt_oracle_draw(o) : d;
   if (!o->p->kernels[BLO_K_GRAD_Y_G_HVP_YY]) {
@@ -268,7 +268,7 @@ double rt_oracle_grad_g_hvp(RtOracle *o, RtDraw d, const double *x, const double
   return g;
 }
 
-void rt_oracle_hvp_both(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
+RT_API void rt_oracle_hvp_both(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
                         double *Av, double *Jv) {
   RtDraw key = d == RT_DRAW_FRESH ? rt_oracle_draw(o) : d;
   if (!o->p->kernels[BLO_K_HVP_BOTH]) {
@@ -282,7 +282,7 @@ void rt_oracle_hvp_both(RtOracle *o, RtDraw d, const double *x, const double *y,
   eval(o, BLO_K_HVP_BOTH, RT_CALL_HVP, RT_CALL_MIXED, key, x, y, v, 2, outs, lens, names);
 }
 
-void rt_oracle_init_y(RtOracle *o, RtDraw d, const double *x, double *y0) {
+RT_API void rt_oracle_init_y(RtOracle *o, RtDraw d, const double *x, double *y0) {
   if (!o->p->kernels[BLO_K_INIT_Y]) {
     rt_copy(o->ny, o->p->y0, y0);
     return;
@@ -293,7 +293,7 @@ void rt_oracle_init_y(RtOracle *o, RtDraw d, const double *x, double *y0) {
   eval(o, BLO_K_INIT_Y, RT_CALL_INIT, -1, d, x, o->p->y0, NULL, 1, outs, lens, names);
 }
 
-void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v, double *out) {
+RT_API void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v, double *out) {
   if (!o->p->init_uses_x) {
     rt_zero(o->nx, out);
     return;
@@ -304,7 +304,7 @@ void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v,
   eval(o, BLO_K_INIT_VJP, RT_CALL_INIT_VJP, -1, d, x, o->p->y0, v, 1, outs, lens, names);
 }
 
-void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y, double *out) {
+RT_API void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y, double *out) {
   if (o->p->n_reports <= 0) return;
   bool prev = rt_oracle_set_diag(o, true);
   double *outs[] = {out};

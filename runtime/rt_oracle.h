@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rt_api.h"
 #include "blo_abi.h"
 
 typedef enum RtCallKind {
@@ -33,7 +34,7 @@ typedef enum RtCallKind {
 } RtCallKind;
 
 /* "f", "g", "grad_f", "grad_g", "hvp", "mixed", "init", "init_vjp", "reports". */
-extern const char *const rt_call_names[RT_CALL_NKINDS];
+RT_EXTERN const char *const rt_call_names[RT_CALL_NKINDS];
 
 typedef uint64_t RtDraw;
 #define RT_DRAW_FRESH UINT64_MAX
@@ -71,45 +72,45 @@ typedef struct RtOracle {
 /* Check that p is a usable problem (ABI version, sizes, sample sets, the kernels every method
  * needs) and set up o: allocates every buffer once. per_call >= 1. Returns 0, or -1 with a
  * message in err. */
-int rt_oracle_init(RtOracle *o, const BloProblem *p, uint64_t seed, int per_call, char *err,
+RT_API int rt_oracle_init(RtOracle *o, const BloProblem *p, uint64_t seed, int per_call, char *err,
                    size_t errlen);
-void rt_oracle_free(RtOracle *o);
+RT_API void rt_oracle_free(RtOracle *o);
 
 /* A fresh key (method or diagnostic space, by the current mode). */
-RtDraw rt_oracle_draw(RtOracle *o);
+RT_API RtDraw rt_oracle_draw(RtOracle *o);
 /* n consecutive fresh keys; returns the first (key of i-th = first + i). */
-RtDraw rt_oracle_draws(RtOracle *o, uint64_t n);
+RT_API RtDraw rt_oracle_draws(RtOracle *o, uint64_t n);
 /* Diagnostic mode on/off; returns the previous mode. */
-bool rt_oracle_set_diag(RtOracle *o, bool diag);
+RT_API bool rt_oracle_set_diag(RtOracle *o, bool diag);
 /* The 64-bit seed from which the sample sets of (key, sub-draw) are drawn. */
-uint64_t rt_oracle_sample_seed(const RtOracle *o, RtDraw key, int sub);
+RT_API uint64_t rt_oracle_sample_seed(const RtOracle *o, RtDraw key, int sub);
 /* Total method calls (all kinds): a cheap "did anything run" counter for tests. */
-uint64_t rt_oracle_total(const RtOracle *o);
+RT_API uint64_t rt_oracle_total(const RtOracle *o);
 
 /* The oracles. Output pointers may be NULL when not wanted (the value goes to a sink).
  * Outputs never alias inputs. Scalars are returned. */
-double rt_oracle_f(RtOracle *o, RtDraw d, const double *x, const double *y);
-double rt_oracle_g(RtOracle *o, RtDraw d, const double *x, const double *y);
-double rt_oracle_grad_f(RtOracle *o, RtDraw d, const double *x, const double *y, double *gx,
+RT_API double rt_oracle_f(RtOracle *o, RtDraw d, const double *x, const double *y);
+RT_API double rt_oracle_g(RtOracle *o, RtDraw d, const double *x, const double *y);
+RT_API double rt_oracle_grad_f(RtOracle *o, RtDraw d, const double *x, const double *y, double *gx,
                         double *gy);
-double rt_oracle_grad_g(RtOracle *o, RtDraw d, const double *x, const double *y, double *gy);
-void rt_oracle_hvp(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
+RT_API double rt_oracle_grad_g(RtOracle *o, RtDraw d, const double *x, const double *y, double *gy);
+RT_API void rt_oracle_hvp(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
                    double *Av);
-void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
+RT_API void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
                      double *Jv);
 /* g, grad_y g and A v at one point and one draw: the fused kernel when the problem has it,
  * else the two separate kernels with the same key. */
-double rt_oracle_grad_g_hvp(RtOracle *o, RtDraw d, const double *x, const double *y,
+RT_API double rt_oracle_grad_g_hvp(RtOracle *o, RtDraw d, const double *x, const double *y,
                             const double *v, double *gy, double *Av);
 /* A v and J v at one point and one draw (fused kernel or the two separate ones). */
-void rt_oracle_hvp_both(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
+RT_API void rt_oracle_hvp_both(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
                         double *Av, double *Jv);
 /* y0 = Phi(x); without an initialiser kernel, the problem's y0. */
-void rt_oracle_init_y(RtOracle *o, RtDraw d, const double *x, double *y0);
+RT_API void rt_oracle_init_y(RtOracle *o, RtDraw d, const double *x, double *y0);
 /* out = (dPhi/dx)^T v; zero (no call) when the initialiser does not use x. */
-void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v, double *out);
+RT_API void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v, double *out);
 /* Every report value (n_reports); always a diagnostic call (d from the diagnostic key space, or
  * RT_DRAW_FRESH). */
-void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y, double *out);
+RT_API void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y, double *out);
 
 #endif

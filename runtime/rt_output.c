@@ -41,7 +41,7 @@ static void csv_name(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-void rt_trace_header(FILE *f, const BloProblem *p) {
+RT_API void rt_trace_header(FILE *f, const BloProblem *p) {
   fputs("step,time,f,g,grad_y_g_norm,hypergrad_norm,residual,ritz_min,ritz_max", f);
   for (int i = 0; i < p->n_reports; i++) {
     fputc(',', f);
@@ -51,7 +51,7 @@ void rt_trace_header(FILE *f, const BloProblem *p) {
   fputc('\n', f);
 }
 
-void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues *dv, double hg_norm,
+RT_API void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues *dv, double hg_norm,
                   const RtSolver *s) {
   fprintf(f, "%lld,%.6f,", (long long)step, time);
   /* Non-finite values other than "not computed" still print (nan, inf) so failures show. */
@@ -110,7 +110,7 @@ static void json_calls(FILE *f, const uint64_t *calls) {
   fputc('}', f);
 }
 
-void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRunConfig *cfg) {
+RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRunConfig *cfg) {
   const BloProblem *p = s->p;
   const RtOptions *o = &s->opt;
   fputs("{\n  \"problem\": ", f);
@@ -192,10 +192,25 @@ void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRun
   fputs("}\n}\n", f);
 }
 
-int rt_save_vector(const char *path, int64_t n, const double *x) {
+RT_API int rt_save_vector(const char *path, int64_t n, const double *x) {
   FILE *f = fopen(path, "w");
   if (!f) return -1;
   for (int64_t i = 0; i < n; i++) fprintf(f, "%.17g\n", x[i]);
   bool bad = ferror(f);
   return fclose(f) == 0 && !bad ? 0 : -1;
+}
+
+RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) {
+  fprintf(out, "%s: %s stopped (%s) after %lld outer steps in %.3g s\n", p->name, r->method, rt_stop_name(r->stop),
+          (long long)r->steps, r->t_total);
+  fprintf(out, "  f = %.10g  g = %.10g  |grad_y g| = %.4g  |hypergradient| = %.4g\n", r->f, r->g, r->grad_y_g_norm,
+          r->hypergrad_norm);
+  if (r->residual == r->residual) fprintf(out, "  residual |A v - b| = %.4g\n", r->residual);
+  if (r->ritz_min == r->ritz_min)
+    fprintf(out, "  lower Hessian eigenvalue estimates (Ritz values): [%.6g, %.6g]\n", r->ritz_min, r->ritz_max);
+  for (int i = 0; i < r->n_reports; i++) fprintf(out, "  %s = %.10g\n", p->report_names[i], r->reports[i]);
+  fprintf(out, "  oracle calls:");
+  for (int k = 0; k < RT_CALL_NKINDS; k++)
+    if (r->calls[k]) fprintf(out, " %s %llu", rt_call_names[k], (unsigned long long)r->calls[k]);
+  fprintf(out, "\n");
 }

@@ -7,19 +7,20 @@
 
 #include <stdio.h>
 
+#include "rt_api.h"
 #include "rt_diag.h"
 #include "rt_run.h"
 #include "rt_solver.h"
 
 /* Trace: the header row. */
-void rt_trace_header(FILE *f, const BloProblem *p);
+RT_API void rt_trace_header(FILE *f, const BloProblem *p);
 /* One row: step (completed outer steps), time (solver seconds), diagnostics, |d| (NaN: empty),
  * then the method's cumulative oracle calls. */
-void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues *dv, double hg_norm,
+RT_API void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues *dv, double hg_norm,
                   const RtSolver *s);
 /* The result JSON (doc/methods.md). */
-void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRunConfig *cfg);
+RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRunConfig *cfg);
 /* n numbers, one per line. Returns 0, or -1 with errno set. */
-int rt_save_vector(const char *path, int64_t n, const double *x);
+RT_API int rt_save_vector(const char *path, int64_t n, const double *x);
 
 #endif

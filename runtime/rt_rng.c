@@ -4,19 +4,20 @@
  * changes every generated data set, and tests/unit/test_rng.c pins the first outputs. */
 #include "rt_rng.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-uint64_t rt_splitmix64(uint64_t *state) {
+#include "rt_blas.h"
+
+RT_API uint64_t rt_splitmix64(uint64_t *state) {
   uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
   z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
   z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
   return z ^ (z >> 31);
 }
 
-uint64_t rt_fnv1a64(const char *s) {
+RT_API uint64_t rt_fnv1a64(const char *s) {
   uint64_t h = UINT64_C(0xCBF29CE484222325);
   if (s)
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -26,7 +27,7 @@ uint64_t rt_fnv1a64(const char *s) {
   return h;
 }
 
-void rt_rng_seed(RtRng *r, uint64_t seed) {
+RT_API void rt_rng_seed(RtRng *r, uint64_t seed) {
   uint64_t st = seed;
   for (int i = 0; i < 4; i++) r->s[i] = rt_splitmix64(&st);
   /* splitmix64 is a bijection of a counter, so four successive outputs are never all zero
@@ -34,7 +35,7 @@ void rt_rng_seed(RtRng *r, uint64_t seed) {
   if ((r->s[0] | r->s[1] | r->s[2] | r->s[3]) == 0) r->s[0] = 1;
 }
 
-RtRng rt_rng_stream(uint64_t seed, const char *name) {
+RT_API RtRng rt_rng_stream(uint64_t seed, const char *name) {
   uint64_t st = seed;
   uint64_t m = rt_splitmix64(&st);
   RtRng r;
@@ -44,7 +45,7 @@ RtRng rt_rng_stream(uint64_t seed, const char *name) {
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-uint64_t rt_rng_next(RtRng *r) {
+RT_API uint64_t rt_rng_next(RtRng *r) {
   uint64_t *s = r->s;
   const uint64_t result = rotl(s[1] * 5, 7) * 9;
   const uint64_t t = s[1] << 17;
@@ -57,9 +58,9 @@ uint64_t rt_rng_next(RtRng *r) {
   return result;
 }
 
-double rt_rng_double(RtRng *r) { return (double)(rt_rng_next(r) >> 11) * 0x1.0p-53; }
+RT_API double rt_rng_double(RtRng *r) { return (double)(rt_rng_next(r) >> 11) * 0x1.0p-53; }
 
-double rt_rng_uniform(RtRng *r, double a, double b) {
+RT_API double rt_rng_uniform(RtRng *r, double a, double b) {
   if (!(a < b) || !isfinite(a) || !isfinite(b)) return a + (b - a) * rt_rng_double(r);
   const int wide = !isfinite(b - a); /* e.g. [-DBL_MAX, DBL_MAX): interpolate instead */
   for (;;) {
@@ -69,7 +70,7 @@ double rt_rng_uniform(RtRng *r, double a, double b) {
   }
 }
 
-double rt_rng_normal(RtRng *r, double mu, double sigma) {
+RT_API double rt_rng_normal(RtRng *r, double mu, double sigma) {
   double u, s;
   do {
     u = 2.0 * rt_rng_double(r) - 1.0;
@@ -79,29 +80,42 @@ double rt_rng_normal(RtRng *r, double mu, double sigma) {
   return mu + sigma * (u * sqrt(-2.0 * log(s) / s));
 }
 
-uint64_t rt_rng_below(RtRng *r, uint64_t n) {
-  if (n == 0) return 0;
-  __uint128_t m = (__uint128_t)rt_rng_next(r) * n;
-  uint64_t lo = (uint64_t)m;
-  if (lo < n) {
-    const uint64_t t = (0 - n) % n; /* 2^64 mod n: the biased low values to reject */
-    while (lo < t) {
-      m = (__uint128_t)rt_rng_next(r) * n;
-      lo = (uint64_t)m;
-    }
-  }
+/* The 128-bit product a * b as (high, low) 64-bit halves: the compiler's 128-bit integers when
+ * it has them, else four 32 x 32-bit partial products (generated solvers are plain C99). */
+static uint64_t mul_64x64(uint64_t a, uint64_t b, uint64_t *lo) {
+#if defined(__SIZEOF_INT128__)
+  __extension__ typedef unsigned __int128 u128;
+  u128 m = (u128)a * b;
+  *lo = (uint64_t)m;
   return (uint64_t)(m >> 64);
+#else
+  const uint64_t a0 = a & 0xFFFFFFFFu, a1 = a >> 32, b0 = b & 0xFFFFFFFFu, b1 = b >> 32;
+  const uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  const uint64_t mid = (p00 >> 32) + (p01 & 0xFFFFFFFFu) + (p10 & 0xFFFFFFFFu);
+  *lo = (mid << 32) | (p00 & 0xFFFFFFFFu);
+  return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+#endif
 }
 
-int64_t rt_rng_randint(RtRng *r, int64_t a, int64_t b) {
+RT_API uint64_t rt_rng_below(RtRng *r, uint64_t n) {
+  if (n == 0) return 0;
+  uint64_t lo, hi = mul_64x64(rt_rng_next(r), n, &lo);
+  if (lo < n) {
+    const uint64_t t = (0 - n) % n; /* 2^64 mod n: the biased low values to reject */
+    while (lo < t) hi = mul_64x64(rt_rng_next(r), n, &lo);
+  }
+  return hi;
+}
+
+RT_API int64_t rt_rng_randint(RtRng *r, int64_t a, int64_t b) {
   if (b <= a) return a;
   uint64_t span = (uint64_t)b - (uint64_t)a; /* exact even when b - a overflows int64 */
   return (int64_t)((uint64_t)a + rt_rng_below(r, span));
 }
 
-int rt_rng_bernoulli(RtRng *r, double p) { return rt_rng_double(r) < p ? 1 : 0; }
+RT_API int rt_rng_bernoulli(RtRng *r, double p) { return rt_rng_double(r) < p ? 1 : 0; }
 
-void rt_rng_permutation(RtRng *r, int64_t n, int64_t *out) {
+RT_API void rt_rng_permutation(RtRng *r, int64_t n, int64_t *out) {
   for (int64_t i = 0; i < n; i++) out[i] = i;
   for (int64_t i = n - 1; i >= 1; i--) {
     int64_t j = (int64_t)rt_rng_below(r, (uint64_t)i + 1);
@@ -119,7 +133,7 @@ static int64_t hash_cap(int64_t k) {
   return cap;
 }
 
-int64_t rt_rng_sample_scratch_len(int64_t k, int64_t n) {
+RT_API int64_t rt_rng_sample_scratch_len(int64_t k, int64_t n) {
   if (k <= 0) return 0;
   if (n <= 4 * k) return n;
   return 2 * hash_cap(k);
@@ -146,7 +160,7 @@ static int64_t *swapmap_find(SwapMap *m, int64_t key, int insert) {
   }
 }
 
-int rt_rng_sample_without_replacement(RtRng *r, int64_t k, int64_t n, int64_t *out,
+RT_API int rt_rng_sample_without_replacement(RtRng *r, int64_t k, int64_t n, int64_t *out,
                                       int64_t *scratch) {
   if (k < 0 || n < 0 || k > n) return -1;
   if (k == 0) return 0;
@@ -183,23 +197,23 @@ int rt_rng_sample_without_replacement(RtRng *r, int64_t k, int64_t n, int64_t *o
 
 /* ------------------------------------------------------------------ fills */
 
-void rt_rng_fill_uniform(RtRng *r, double a, double b, double *out, int64_t count) {
+RT_API void rt_rng_fill_uniform(RtRng *r, double a, double b, double *out, int64_t count) {
   for (int64_t i = 0; i < count; i++) out[i] = rt_rng_uniform(r, a, b);
 }
 
-void rt_rng_fill_normal(RtRng *r, double mu, double sigma, double *out, int64_t count) {
+RT_API void rt_rng_fill_normal(RtRng *r, double mu, double sigma, double *out, int64_t count) {
   for (int64_t i = 0; i < count; i++) out[i] = rt_rng_normal(r, mu, sigma);
 }
 
-void rt_rng_fill_randint(RtRng *r, int64_t a, int64_t b, double *out, int64_t count) {
+RT_API void rt_rng_fill_randint(RtRng *r, int64_t a, int64_t b, double *out, int64_t count) {
   for (int64_t i = 0; i < count; i++) out[i] = (double)rt_rng_randint(r, a, b);
 }
 
-void rt_rng_fill_bernoulli(RtRng *r, double p, double *out, int64_t count) {
+RT_API void rt_rng_fill_bernoulli(RtRng *r, double p, double *out, int64_t count) {
   for (int64_t i = 0; i < count; i++) out[i] = (double)rt_rng_bernoulli(r, p);
 }
 
-void rt_rng_fill_permutation(RtRng *r, int64_t n, double *out) {
+RT_API void rt_rng_fill_permutation(RtRng *r, int64_t n, double *out) {
   /* Same algorithm as rt_rng_permutation, on doubles (exact for n <= 2^53). */
   for (int64_t i = 0; i < n; i++) out[i] = (double)i;
   for (int64_t i = n - 1; i >= 1; i--) {
@@ -211,12 +225,6 @@ void rt_rng_fill_permutation(RtRng *r, int64_t n, double *out) {
 }
 
 /* ------------------------------------------------------------------ random_spd */
-
-/* LAPACK from OpenBLAS (Fortran ABI, 32-bit integers like the cblas interface used here). */
-void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau, double *work,
-             const int *lwork, int *info);
-void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda,
-             const double *tau, double *work, const int *lwork, int *info);
 
 /* Copies the lower triangle of the row-major n x n matrix a onto its upper triangle, in tiles
  * so both sides stay in cache. */
@@ -272,7 +280,7 @@ static int64_t blk_of(const SpdBlocks *p, int64_t i) {
   return i < big ? i / (p->q + 1) : p->r + (i - big) / p->q;
 }
 
-int rt_random_spd(RtRng *rng, int64_t n, double lo, double hi, double *out) {
+RT_API int rt_random_spd(RtRng *rng, int64_t n, double lo, double hi, double *out) {
   if (n < 1 || n > INT32_MAX || (uint64_t)n * (uint64_t)n > SIZE_MAX / sizeof(double)) return -1;
   if (!isfinite(lo) || !isfinite(hi) || !(lo > 0) || hi < lo) return -1;
   /* b = ceil(2 sqrt(n)) (at most n) and nb = ceil(n / b) balanced blocks of size <= b. With

@@ -24,9 +24,9 @@ static void on_sigint(int sig) {
   stop_flag = 1;
 }
 
-void rt_request_stop(void) { stop_flag = 1; }
+RT_API void rt_request_stop(void) { stop_flag = 1; }
 
-const char *rt_stop_name(RtStop stop) {
+RT_API const char *rt_stop_name(RtStop stop) {
   switch (stop) {
   case RT_STOP_STEPS: return "outer_steps";
   case RT_STOP_TOL: return "tol";
@@ -37,7 +37,7 @@ const char *rt_stop_name(RtStop stop) {
   return "none";
 }
 
-void rt_run_config_init(RtRunConfig *c) {
+RT_API void rt_run_config_init(RtRunConfig *c) {
   memset(c, 0, sizeof *c);
   c->seed = -1;
   c->progress_mode = RT_PROGRESS_AUTO;
@@ -49,7 +49,7 @@ void rt_run_config_init(RtRunConfig *c) {
   c->json_vector_max = 1000;
 }
 
-void rt_result_free(RtResult *res) {
+RT_API void rt_result_free(RtResult *res) {
   rt_mem_free(res->x);
   rt_mem_free(res->y);
   rt_mem_free(res->reports);
@@ -86,8 +86,9 @@ static void clear_line(Run *r) {
   }
 }
 
-static void message(Run *r, const char *kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void message(Run *r, const char *kind, const char *fmt, ...) RT_PRINTF(3, 4);
 static void message(Run *r, const char *kind, const char *fmt, ...) {
+  if (r->cfg->silent) return;
   clear_line(r);
   va_list ap;
   va_start(ap, fmt);
@@ -210,7 +211,7 @@ static bool failed(Run *r, int64_t step) {
   return false;
 }
 
-static int user_error(Run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int user_error(Run *r, const char *fmt, ...) RT_PRINTF(2, 3);
 static int user_error(Run *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -227,18 +228,50 @@ static FILE *open_out(Run *r, const char *path, const char *what) {
   return f;
 }
 
-int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err, size_t errlen) {
+/* The options of a run: opt with cfg->seed (>= 0) overriding 'seed'. NULL, or a message. */
+static const char *run_options(const RtOptions *opt, int64_t seed, RtOptions *o) {
+  *o = *opt;
+  return seed >= 0 ? rt_options_set_num(o, "seed", (double)seed) : NULL;
+}
+
+/* The solver of a run and every buffer the run loop allocates: rt_solve and
+ * rt_solve_arena_bytes make exactly this sequence of allocations. 0, or -1 with a message. */
+static int run_alloc(Run *r, const BloProblem *p, const RtOptions *o, char *err, size_t errlen) {
+  RtResult *res = r->res;
+  r->s = rt_solver_new(p, o, res->seed, err, errlen);
+  if (!r->s) return -1;
+  RtSolver *s = r->s;
+  if (rt_diag_setup(&r->dw, s, r->cfg->ritz_steps, r->cfg->residual) ||
+      !(r->x_good = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
+      !(r->y_good = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
+      !(res->x = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
+      !(res->y = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
+      !(res->reports = rt_mem_calloc((size_t)(p->n_reports > 0 ? p->n_reports : 1), sizeof(double)))) {
+    snprintf(err, errlen, "out of memory setting up the run");
+    return -1;
+  }
+  return 0;
+}
+
+/* Everything run_alloc allocated but the results. */
+static void run_release(Run *r) {
+  rt_mem_free(r->x_good);
+  rt_mem_free(r->y_good);
+  rt_solver_free(r->s);
+  r->x_good = r->y_good = NULL;
+  r->s = NULL;
+}
+
+RT_API int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err, size_t errlen) {
   if (!opt || !opt->method) {
     snprintf(err, errlen, "no solve method given");
     return RT_STATUS_USER;
   }
-  RtOptions o = *opt;
-  if (seed >= 0) {
-    const char *e = rt_options_set_num(&o, "seed", (double)seed);
-    if (e) {
-      snprintf(err, errlen, "%s", e);
-      return RT_STATUS_USER;
-    }
+  RtOptions o;
+  const char *e = run_options(opt, seed, &o);
+  if (e) {
+    snprintf(err, errlen, "%s", e);
+    return RT_STATUS_USER;
   }
   RtSolver *s = rt_solver_new(p, &o, (uint64_t)rt_opt_num(&o, "seed"), err, errlen);
   if (!s) return RT_STATUS_USER;
@@ -246,7 +279,39 @@ int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err,
   return RT_STATUS_OK;
 }
 
-int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_in, RtResult *res) {
+RT_API int rt_solve_arena_bytes(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_in,
+                                size_t *bytes, char *err, size_t errlen) {
+  RtRunConfig cfg_def;
+  if (!cfg_in) {
+    rt_run_config_init(&cfg_def);
+    cfg_in = &cfg_def;
+  }
+  *bytes = 0;
+  if (!opt || !opt->method) {
+    snprintf(err, errlen, "no solve method given");
+    return RT_STATUS_USER;
+  }
+  RtOptions o;
+  const char *e = run_options(opt, cfg_in->seed, &o);
+  if (e) {
+    snprintf(err, errlen, "%s", e);
+    return RT_STATUS_USER;
+  }
+  RtResult res;
+  memset(&res, 0, sizeof res);
+  res.seed = (uint64_t)rt_opt_num(&o, "seed");
+  Run run = {0};
+  run.cfg = cfg_in;
+  run.res = &res;
+  size_t before = rt_mem_stats().arena_bytes;
+  int rc = run_alloc(&run, p, &o, err, errlen);
+  *bytes = rt_mem_stats().arena_bytes - before + RT_MEM_ARENA_SLACK;
+  run_release(&run);
+  rt_result_free(&res);
+  return rc ? RT_STATUS_USER : RT_STATUS_OK;
+}
+
+RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_in, RtResult *res) {
   double t_begin = now();
   RtRunConfig cfg_def;
   if (!cfg_in) {
@@ -265,28 +330,22 @@ int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_i
   if (!opt || !opt->method) return user_error(r, "no solve method given");
   res->method = opt->method->name;
 
-  /* Options and solver. */
-  RtOptions o = *opt;
-  if (cfg->seed >= 0) {
-    const char *e = rt_options_set_num(&o, "seed", (double)cfg->seed);
-    if (e) return user_error(r, "%s", e);
-  }
+  /* Options, solver and buffers. */
+  RtOptions o;
+  const char *e = run_options(opt, cfg->seed, &o);
+  if (e) return user_error(r, "%s", e);
   res->seed = (uint64_t)rt_opt_num(&o, "seed");
   char err[1024];
-  RtSolver *s = rt_solver_new(p, &o, res->seed, err, sizeof err);
-  if (!s) return user_error(r, "%s", err);
-  r->s = s;
-  r->K = s->outer_steps;
-  int64_t trace_every = (int64_t)rt_opt_num(&o, "trace_every");
   int status = RT_STATUS_OK;
   struct sigaction old_sa;
   bool sa_installed = false;
-  if (rt_diag_setup(&r->dw, s, cfg->ritz_steps, cfg->residual) ||
-      !(r->x_good = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
-      !(r->y_good = rt_mem_calloc((size_t)s->ny, sizeof(double)))) {
-    status = user_error(r, "out of memory setting up the run");
+  if (run_alloc(r, p, &o, err, sizeof err)) {
+    status = user_error(r, "%s", err);
     goto done;
   }
+  RtSolver *s = r->s;
+  r->K = s->outer_steps;
+  int64_t trace_every = (int64_t)rt_opt_num(&o, "trace_every");
   if (cfg->trace_path && !(r->trace = open_out(r, cfg->trace_path, "trace"))) {
     status = RT_STATUS_USER;
     goto done;
@@ -302,7 +361,7 @@ int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_i
     }
     fclose(f);
   }
-  r->mode = cfg->quiet ? RT_PROGRESS_NONE : cfg->progress_mode;
+  r->mode = cfg->quiet || cfg->silent ? RT_PROGRESS_NONE : cfg->progress_mode;
   if (r->mode == RT_PROGRESS_AUTO) r->mode = isatty(fileno(r->prog)) ? RT_PROGRESS_LINE : RT_PROGRESS_PLAIN;
   stop_flag = 0; /* before the handler: a Ctrl-C from here on is honoured */
   if (cfg->handle_sigint) {
@@ -388,13 +447,6 @@ int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_i
   res->nx = s->nx;
   res->ny = s->ny;
   res->n_reports = p->n_reports;
-  res->x = rt_mem_calloc((size_t)s->nx, sizeof(double));
-  res->y = rt_mem_calloc((size_t)s->ny, sizeof(double));
-  res->reports = rt_mem_calloc((size_t)(p->n_reports > 0 ? p->n_reports : 1), sizeof(double));
-  if (!res->x || !res->y || !res->reports) {
-    status = user_error(r, "out of memory storing the results");
-    goto done;
-  }
   rt_copy(s->nx, s->x, res->x);
   rt_copy(s->ny, v->y, res->y);
   rt_copy(p->n_reports, v->reports, res->reports);
@@ -432,9 +484,7 @@ int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_i
 done:
   if (sa_installed) sigaction(SIGINT, &old_sa, NULL);
   if (r->trace) fclose(r->trace);
-  rt_mem_free(r->x_good);
-  rt_mem_free(r->y_good);
-  rt_solver_free(s);
+  run_release(r);
   res->status = status;
   res->t_total = now() - t_begin;
   return status;

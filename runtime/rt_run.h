@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "rt_api.h"
 #include "blo_abi.h"
 #include "rt_methods.h"
 #include "rt_oracle.h"
@@ -31,7 +32,7 @@ typedef enum RtStop {
 } RtStop;
 
 /* "none", "outer_steps", "tol", "interrupted", "numerical_failure". */
-const char *rt_stop_name(RtStop stop);
+RT_API const char *rt_stop_name(RtStop stop);
 
 typedef enum RtProgressMode {
   RT_PROGRESS_AUTO,  /* a live status line on a terminal, plain periodic lines otherwise */
@@ -46,6 +47,8 @@ typedef struct RtRunConfig {
   const char *save_x_path;  /* final x, one %.17g number per line, or NULL */
   const char *save_y_path;  /* final y, likewise, or NULL */
   bool quiet;               /* no progress and no warnings (errors are still printed) */
+  bool silent;              /* nothing printed at all, errors included (they are in RtResult.message):
+                               for library callers; implies quiet */
   int64_t seed;             /* >= 0: overrides the option 'seed'; -1: use the option */
   FILE *progress;           /* progress stream; NULL: stderr */
   FILE *messages;           /* warnings and errors ("bloc: warning: ..."); NULL: stderr */
@@ -78,15 +81,15 @@ typedef struct RtResult {
 } RtResult;
 
 /* Defaults as documented on each field. */
-void rt_run_config_init(RtRunConfig *c);
+RT_API void rt_run_config_init(RtRunConfig *c);
 
 /* Solve problem p with the resolved options opt. Writes the trace / result / saved vectors
  * named in cfg and fills res, which is overwritten (free a previous result first; release
  * this one with rt_result_free, also after a failure). cfg may be NULL (defaults). Returns
  * res->status. Never exits; user errors come back as status 1 with res->message (also printed
  * to cfg->messages as "bloc: error: ..."). */
-int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg, RtResult *res);
-void rt_result_free(RtResult *res);
+RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg, RtResult *res);
+RT_API void rt_result_free(RtResult *res);
 
 /* Would rt_solve accept opt for p? Runs the method's setup as rt_solve does (option
  * constraints such as soba's inner_steps = 1, aliases, the problem's size, memory) and frees
@@ -94,10 +97,22 @@ void rt_result_free(RtResult *res);
  * 'seed', as RtRunConfig.seed. Returns RT_STATUS_OK, or RT_STATUS_USER with the message
  * rt_solve would print (no "bloc: error:" prefix) in err. For drivers that run several
  * methods and want every option error before the first run (bloc compare). */
-int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err, size_t errlen);
+RT_API int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err, size_t errlen);
+
+/* Bytes of rt_mem arena (rt_mem_set_arena) that rt_solve(p, opt, cfg) allocates: its solver,
+ * its diagnostics and its results, measured by running that setup on the heap and freeing it.
+ * With an arena of that size, a solve (and rt_result_free) never touches the heap; opening
+ * the output files of cfg does, through stdio. Returns RT_STATUS_OK, or RT_STATUS_USER with
+ * the message rt_solve would print in err. */
+RT_API int rt_solve_arena_bytes(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg,
+                                size_t *bytes, char *err, size_t errlen);
+
+/* The outcome as `bloc run` prints it on stdout: what stopped the run, the final values,
+ * reports and oracle counts (doc/methods.md). */
+RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r);
 
 /* Ask the running rt_solve to stop after the current outer step, as SIGINT does.
  * Async-signal-safe. The flag is cleared when rt_solve starts. */
-void rt_request_stop(void);
+RT_API void rt_request_stop(void);
 
 #endif

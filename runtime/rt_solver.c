@@ -14,32 +14,32 @@ static const RtMethodImpl *const impls[] = {
     &rt_impl_lancbio, &rt_impl_subbio, &rt_impl_ufom, &rt_impl_fom, &rt_impl_itd, &rt_impl_aid_cg,
     &rt_impl_amigo_gd, &rt_impl_soba, &rt_impl_stocbio, &rt_impl_bsa, &rt_impl_ttsa, &rt_impl_exact};
 
-const RtMethodImpl *rt_method_impl(const char *name) {
+RT_API const RtMethodImpl *rt_method_impl(const char *name) {
   for (size_t i = 0; i < sizeof impls / sizeof impls[0]; i++)
     if (strcmp(impls[i]->name, name) == 0) return impls[i];
   return NULL;
 }
 
-void *rt_solver_mem(RtSolver *s, size_t bytes) {
+RT_API void *rt_solver_mem(RtSolver *s, size_t bytes) {
   if (s->nallocs >= RT_MAX_ALLOCS) return NULL;
   void *m = rt_mem_calloc(bytes ? bytes : 1, 1);
   if (m) s->allocs[s->nallocs++] = m;
   return m;
 }
 
-double *rt_solver_vec(RtSolver *s, int64_t n) {
+RT_API double *rt_solver_vec(RtSolver *s, int64_t n) {
   if (n < 0 || (uint64_t)n > SIZE_MAX / sizeof(double)) return NULL;
   return rt_solver_mem(s, (size_t)n * sizeof(double));
 }
 
-int rt_solver_stat(RtSolver *s, const char *name) {
+RT_API int rt_solver_stat(RtSolver *s, const char *name) {
   if (s->nstats >= RT_MAX_STATS) return RT_MAX_STATS - 1;
   s->stat_names[s->nstats] = name;
   s->stats[s->nstats] = 0;
   return s->nstats++;
 }
 
-void rt_solver_warn(RtSolver *s, const char *key, const char *fmt, ...) {
+RT_API void rt_solver_warn(RtSolver *s, const char *key, const char *fmt, ...) {
   for (int i = 0; i < s->nwarn; i++)
     if (strcmp(s->warn[i].key, key) == 0) {
       s->warn[i].count++;
@@ -63,14 +63,14 @@ static int opt_index(const RtSolver *s, const char *key) {
   return -1;
 }
 
-double rt_solver_num(const RtSolver *s, const char *key) { return rt_opt_num(&s->opt, key); }
+RT_API double rt_solver_num(const RtSolver *s, const char *key) { return rt_opt_num(&s->opt, key); }
 
-bool rt_solver_isset(const RtSolver *s, const char *key) {
+RT_API bool rt_solver_isset(const RtSolver *s, const char *key) {
   int i = opt_index(s, key);
   return i >= 0 && s->opt.set[i];
 }
 
-void rt_solver_resolve(RtSolver *s, const char *key, double value) {
+RT_API void rt_solver_resolve(RtSolver *s, const char *key, double value) {
   int i = opt_index(s, key);
   if (i < 0) return;
   s->opt.num[i] = value;
@@ -92,7 +92,7 @@ static int resolve_alias(RtSolver *s, const char *common, const char *own, char 
   return 0;
 }
 
-RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64_t seed, char *err,
+RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64_t seed, char *err,
                         size_t errlen) {
   if (!opt || !opt->method) {
     snprintf(err, errlen, "no solve method given");
@@ -173,16 +173,16 @@ fail:
   return NULL;
 }
 
-void rt_solver_step(RtSolver *s, int64_t k) { s->impl->step(s, k); }
+RT_API void rt_solver_step(RtSolver *s, int64_t k) { s->impl->step(s, k); }
 
-void rt_solver_free(RtSolver *s) {
+RT_API void rt_solver_free(RtSolver *s) {
   if (!s) return;
   if (s->o.p) rt_oracle_free(&s->o);
   for (int i = 0; i < s->nallocs; i++) rt_mem_free(s->allocs[i]);
   rt_mem_free(s);
 }
 
-double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double theta) {
+RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double theta) {
   double gnorm = 0;
   for (int t = 0; t < T; t++) {
     rt_oracle_grad_g(&s->o, RT_DRAW_FRESH, x, y, s->gy);
@@ -192,12 +192,12 @@ double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double theta)
   return gnorm;
 }
 
-void rt_upper_grads(RtSolver *s) {
+RT_API void rt_upper_grads(RtSolver *s) {
   s->f_est = rt_oracle_grad_f(&s->o, RT_DRAW_FRESH, s->x, s->y, s->gx, s->b);
   if (s->xa) rt_copy(s->nx, s->x, s->xa);
 }
 
-double rt_step_size(const RtSolver *s, int64_t k) {
+RT_API double rt_step_size(const RtSolver *s, int64_t k) {
   double kk = (double)k + 1.0;
   switch (s->impl->schedule) {
   case RT_SCHED_POLY: return s->x_step / pow(kk, s->x_decay);
@@ -207,19 +207,19 @@ double rt_step_size(const RtSolver *s, int64_t k) {
   return s->x_step;
 }
 
-void rt_x_update(RtSolver *s, int64_t k) {
+RT_API void rt_x_update(RtSolver *s, int64_t k) {
   s->step_size = rt_step_size(s, k);
   s->hg_norm = rt_nrm2(s->nx, s->d);
   rt_axpy(s->nx, -s->step_size, s->d, s->x);
 }
 
-void rt_upper_step(RtSolver *s, int64_t k) {
+RT_API void rt_upper_step(RtSolver *s, int64_t k) {
   rt_oracle_mixed(&s->o, RT_DRAW_FRESH, s->x, s->y, s->v, s->jv);
   rt_sub(s->nx, s->gx, s->jv, s->d);
   rt_x_update(s, k);
 }
 
-double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, const double *b,
+RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, const double *b,
                    double *v, int Q, double rtol, double *r, double *p, double *Ap, double *curvature) {
   int64_t n = o->ny;
   *curvature = INFINITY;
@@ -246,7 +246,7 @@ double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, co
   return sqrt(rr);
 }
 
-double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, const double *b,
+RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, const double *b,
              double *v, int Q, double *r, double *p, double *Ap) {
   double curvature;
   double res = rt_cg_solve(&s->o, key, x, y, b, v, Q, 0, r, p, Ap, &curvature);
@@ -256,7 +256,7 @@ double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, const do
   return res;
 }
 
-void rt_neumann_sum(RtSolver *s, const double *b, int Q, double *v, double *p, double *Ap) {
+RT_API void rt_neumann_sum(RtSolver *s, const double *b, int Q, double *v, double *p, double *Ap) {
   int64_t n = s->ny;
   rt_copy(n, b, p);
   rt_copy(n, b, v);
@@ -268,7 +268,7 @@ void rt_neumann_sum(RtSolver *s, const double *b, int Q, double *v, double *p, d
   rt_scal(n, s->eta, v);
 }
 
-int rt_neumann_random(RtSolver *s, const double *b, int Q, double *v, double *Ap) {
+RT_API int rt_neumann_random(RtSolver *s, const double *b, int Q, double *v, double *Ap) {
   int64_t n = s->ny;
   int q = (int)rt_rng_randint(&s->rng, 0, Q);
   rt_copy(n, b, v);
@@ -289,7 +289,7 @@ typedef struct RtRandNeumann {
   int st_trunc;
 } RtRandNeumann;
 
-int rt_rand_neumann_setup(RtSolver *s, char *err, size_t errlen) {
+RT_API int rt_rand_neumann_setup(RtSolver *s, char *err, size_t errlen) {
   RtRandNeumann *R = rt_solver_mem(s, sizeof *R);
   if (!R || !(R->Ap = rt_solver_vec(s, s->ny))) {
     snprintf(err, errlen, "out of memory");
@@ -301,7 +301,7 @@ int rt_rand_neumann_setup(RtSolver *s, char *err, size_t errlen) {
   return 0;
 }
 
-void rt_rand_neumann_step(RtSolver *s, int64_t k) {
+RT_API void rt_rand_neumann_step(RtSolver *s, int64_t k) {
   RtRandNeumann *R = s->state;
   rt_lower_gd(s, s->x, s->y, s->inner_steps, s->y_step);
   rt_upper_grads(s);

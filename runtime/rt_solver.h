@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rt_api.h"
 #include "blo_abi.h"
 #include "rt_methods.h"
 #include "rt_oracle.h"
@@ -85,67 +86,67 @@ struct RtSolver {
 };
 
 /* The implementation of method `name`, or NULL. */
-const RtMethodImpl *rt_method_impl(const char *name);
+RT_API const RtMethodImpl *rt_method_impl(const char *name);
 
 /* Resolve options (aliases and derived defaults), validate them against the problem, set up
  * the oracle and allocate every buffer. Returns NULL with a user-facing message in err (no
  * trailing period) when the problem or an option is unusable. seed drives every random draw. */
-RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64_t seed, char *err,
+RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64_t seed, char *err,
                         size_t errlen);
-void rt_solver_step(RtSolver *s, int64_t k);
-void rt_solver_free(RtSolver *s);
+RT_API void rt_solver_step(RtSolver *s, int64_t k);
+RT_API void rt_solver_free(RtSolver *s);
 
 /* --- for method implementations ------------------------------------------------------- */
 /* n zeroed doubles (or bytes), freed with the solver; NULL when out of memory. */
-double *rt_solver_vec(RtSolver *s, int64_t n);
-void *rt_solver_mem(RtSolver *s, size_t bytes);
+RT_API double *rt_solver_vec(RtSolver *s, int64_t n);
+RT_API void *rt_solver_mem(RtSolver *s, size_t bytes);
 /* Register a statistic shown in the result (restarts, exact draws...); returns its index. */
-int rt_solver_stat(RtSolver *s, const char *name);
+RT_API int rt_solver_stat(RtSolver *s, const char *name);
 /* Record a warning; one message per key is kept (the first), later ones only count. */
-void rt_solver_warn(RtSolver *s, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+RT_API void rt_solver_warn(RtSolver *s, const char *key, const char *fmt, ...)
+    RT_PRINTF(3, 4);
 /* Option lookups (the option must exist in the method's table). */
-double rt_solver_num(const RtSolver *s, const char *key);
-bool rt_solver_isset(const RtSolver *s, const char *key);
-void rt_solver_resolve(RtSolver *s, const char *key, double value); /* record a derived value */
+RT_API double rt_solver_num(const RtSolver *s, const char *key);
+RT_API bool rt_solver_isset(const RtSolver *s, const char *key);
+RT_API void rt_solver_resolve(RtSolver *s, const char *key, double value); /* record a derived value */
 
 /* T steps y <- y - theta grad_y g(x, y), a fresh draw each; returns ||grad_y g|| of the last
  * evaluated gradient (0 when T == 0). Uses s->gy. */
-double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double theta);
+RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double theta);
 /* Upper gradients at (s->x, s->y): s->f_est, s->gx, s->b = grad_y f; records the system
  * point (xa = x, ya = y). */
-void rt_upper_grads(RtSolver *s);
+RT_API void rt_upper_grads(RtSolver *s);
 /* Step size lambda_k of the method's schedule. */
-double rt_step_size(const RtSolver *s, int64_t k);
+RT_API double rt_step_size(const RtSolver *s, int64_t k);
 /* d = gx - J(x, y) v (a fresh draw), then x <- x - lambda_k d. */
-void rt_upper_step(RtSolver *s, int64_t k);
+RT_API void rt_upper_step(RtSolver *s, int64_t k);
 /* x <- x - lambda_k d with d already set; sets hg_norm and step_size. */
-void rt_x_update(RtSolver *s, int64_t k);
+RT_API void rt_x_update(RtSolver *s, int64_t k);
 /* Q steps of conjugate gradients on A(x, y) v = b from the current v (warm start), every
  * product with the draw `key` so CG sees one matrix. Work r, p, Ap [ny]. Stops early on an
  * exactly solved system or non-positive curvature (returns -1 then). Returns the recursive
  * residual norm. HVPs used: 1 + iterations. */
-double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, const double *b,
+RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, const double *b,
              double *v, int Q, double *r, double *p, double *Ap);
 /* The CG iteration behind rt_cg, on an oracle: at most Q steps, stopping when
  * |r| <= max(rtol, 1e-15) |b|. Returns the residual norm, or -1 with *curvature = p'Ap on
  * non-positive curvature (no warning: the caller decides). */
-double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, const double *b,
+RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, const double *b,
                    double *v, int Q, double rtol, double *r, double *p, double *Ap, double *curvature);
 
 /* Truncated Neumann series v = eta sum_{q<Q} (I - eta A)^q b at (s->x, s->y): Q - 1 HVPs, a
  * fresh draw each (stocBiO's independent batches). Work p, Ap [ny]. */
-void rt_neumann_sum(RtSolver *s, const double *b, int Q, double *v, double *p, double *Ap);
+RT_API void rt_neumann_sum(RtSolver *s, const double *b, int Q, double *v, double *p, double *Ap);
 /* Randomly truncated Neumann term v = Q eta (I - eta A)^q b, q ~ U{0..Q-1} from s->rng (BSA,
  * TTSA; unbiased for the sum above): q HVPs. Work Ap [ny]. Returns q. */
-int rt_neumann_random(RtSolver *s, const double *b, int Q, double *v, double *Ap);
+RT_API int rt_neumann_random(RtSolver *s, const double *b, int Q, double *v, double *Ap);
 
 /* The shared setup and step of BSA and TTSA (rt_bsa.c, rt_ttsa.c). */
-int rt_rand_neumann_setup(RtSolver *s, char *err, size_t errlen);
-void rt_rand_neumann_step(RtSolver *s, int64_t k);
+RT_API int rt_rand_neumann_setup(RtSolver *s, char *err, size_t errlen);
+RT_API void rt_rand_neumann_step(RtSolver *s, int64_t k);
 
 /* Method tables (rt_<method>.c). */
-extern const RtMethodImpl rt_impl_lancbio, rt_impl_subbio, rt_impl_ufom, rt_impl_fom,
+RT_EXTERN const RtMethodImpl rt_impl_lancbio, rt_impl_subbio, rt_impl_ufom, rt_impl_fom,
     rt_impl_itd, rt_impl_aid_cg, rt_impl_amigo_gd, rt_impl_soba, rt_impl_stocbio, rt_impl_bsa,
     rt_impl_ttsa, rt_impl_exact;
 

@@ -29,4 +29,4 @@ static void neu_step(RtSolver *s, int64_t k) {
   rt_upper_step(s, k);
 }
 
-const RtMethodImpl rt_impl_stocbio = {"stocbio", RT_SCHED_CONST, true, neu_setup, neu_step, NULL, NULL};
+RT_API const RtMethodImpl rt_impl_stocbio = {"stocbio", RT_SCHED_CONST, true, neu_setup, neu_step, NULL, NULL};

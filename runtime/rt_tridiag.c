@@ -4,7 +4,7 @@
 #include <float.h>
 #include <math.h>
 
-int rt_tridiag_solve(int64_t j, const double *a, const double *e, const double *rhs, double *s,
+RT_API int rt_tridiag_solve(int64_t j, const double *a, const double *e, const double *rhs, double *s,
                      double *work) {
   double *d = work, *l = work + j; /* pivots D and multipliers L (l[i] links rows i, i+1) */
   for (int64_t i = 0; i < j; i++) {
@@ -22,7 +22,7 @@ int rt_tridiag_solve(int64_t j, const double *a, const double *e, const double *
   return 0;
 }
 
-int64_t rt_tridiag_count_below(int64_t j, const double *a, const double *e, double x) {
+RT_API int64_t rt_tridiag_count_below(int64_t j, const double *a, const double *e, double x) {
   /* Sturm sequence via the LDL^T pivots of T - x I; a zero pivot is nudged (standard trick). */
   int64_t count = 0;
   double q = 1;
@@ -35,7 +35,7 @@ int64_t rt_tridiag_count_below(int64_t j, const double *a, const double *e, doub
   return count;
 }
 
-void rt_tridiag_extremes(int64_t j, const double *a, const double *e, double *lo, double *hi) {
+RT_API void rt_tridiag_extremes(int64_t j, const double *a, const double *e, double *lo, double *hi) {
   double glo = INFINITY, ghi = -INFINITY;
   for (int64_t i = 0; i < j; i++) {
     double r = (i > 0 ? fabs(e[i - 1]) : 0) + (i + 1 < j ? fabs(e[i]) : 0);

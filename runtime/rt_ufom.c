@@ -50,7 +50,7 @@ oom:
   return -1;
 }
 
-double rt_ufom_adaptive_q(double D2, double V2, double c_det, double c_rnd, double q_min) {
+RT_API double rt_ufom_adaptive_q(double D2, double V2, double c_det, double c_rnd, double q_min) {
   double q;
   if (D2 >= c_rnd * V2 / (2 * (c_det + c_rnd))) {
     q = 1;
@@ -103,4 +103,4 @@ static void ufom_step(RtSolver *s, int64_t k) {
   rt_x_update(s, k);
 }
 
-const RtMethodImpl rt_impl_ufom = {"ufom", RT_SCHED_POLY, false, ufom_setup, ufom_step, NULL, rt_unroll_diag_y};
+RT_API const RtMethodImpl rt_impl_ufom = {"ufom", RT_SCHED_POLY, false, ufom_setup, ufom_step, NULL, rt_unroll_diag_y};

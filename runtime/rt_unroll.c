@@ -7,7 +7,7 @@
 
 #include "rt_linalg.h"
 
-int rt_unroll_setup(RtSolver *s, RtUnroll *u, int r, double alpha, bool per_step,
+RT_API int rt_unroll_setup(RtSolver *s, RtUnroll *u, int r, double alpha, bool per_step,
                     RtUnrollMode mode, char *err, size_t errlen) {
   int64_t nx = s->nx, ny = s->ny;
   u->r = r;
@@ -33,14 +33,14 @@ int rt_unroll_setup(RtSolver *s, RtUnroll *u, int r, double alpha, bool per_step
   return 0;
 }
 
-int rt_unroll_setup_from_options(RtSolver *s, RtUnroll *u, RtUnrollMode mode, char *err,
+RT_API int rt_unroll_setup_from_options(RtSolver *s, RtUnroll *u, RtUnrollMode mode, char *err,
                                  size_t errlen) {
   const char *rs = rt_opt_word(&s->opt, "resample");
   return rt_unroll_setup(s, u, (int)rt_solver_num(s, "r"), rt_solver_num(s, "inner_lr"),
                          rs && strcmp(rs, "step") == 0, mode, err, errlen);
 }
 
-uint64_t rt_unroll_keys(const RtUnroll *u) { return u->per_step ? (uint64_t)u->r + 1 : 1; }
+RT_API uint64_t rt_unroll_keys(const RtUnroll *u) { return u->per_step ? (uint64_t)u->r + 1 : 1; }
 
 static RtDraw step_key(const RtUnroll *u, RtDraw base, int t) { return u->per_step ? base + (RtDraw)t : base; }
 static RtDraw outer_key(const RtUnroll *u, RtDraw base) { return u->per_step ? base + (RtDraw)u->r : base; }
@@ -52,7 +52,7 @@ static void inner_step(RtSolver *s, const RtUnroll *u, RtDraw base, int t, const
   rt_axpy(s->ny, -u->alpha, gbuf, y);
 }
 
-double rt_unroll_forward(RtSolver *s, RtUnroll *u, RtDraw base, const double *x, double *gF) {
+RT_API double rt_unroll_forward(RtSolver *s, RtUnroll *u, RtDraw base, const double *x, double *gF) {
   int64_t ny = s->ny;
   rt_oracle_init_y(&s->o, outer_key(u, base), x, u->y0);
   rt_copy(ny, u->y0, u->yt);
@@ -76,7 +76,7 @@ static void reverse_step(RtSolver *s, RtUnroll *u, RtDraw base, int t, const dou
   rt_axpy(s->ny, -u->alpha, u->Av, u->v);
 }
 
-void rt_unroll_exact(RtSolver *s, RtUnroll *u, RtDraw base, const double *x, double *gE) {
+RT_API void rt_unroll_exact(RtSolver *s, RtUnroll *u, RtDraw base, const double *x, double *gE) {
   int64_t ny = s->ny;
   rt_copy(ny, u->gy, u->v);     /* v_r = grad_y f(x, y_r) */
   rt_copy(s->nx, u->gx, u->acc);
@@ -114,7 +114,7 @@ void rt_unroll_exact(RtSolver *s, RtUnroll *u, RtDraw base, const double *x, dou
   rt_axpy(s->nx, 1.0, u->Jv, gE);
 }
 
-void rt_unroll_diag_y(RtSolver *s, RtDraw key, double *y) {
+RT_API void rt_unroll_diag_y(RtSolver *s, RtDraw key, double *y) {
   RtUnroll *u = s->state;
   bool prev = rt_oracle_set_diag(&s->o, true);
   RtDraw base = u->per_step ? rt_oracle_draws(&s->o, rt_unroll_keys(u)) : key;

@@ -11,6 +11,7 @@
 #ifndef BLOC_RT_UNROLL_H
 #define BLOC_RT_UNROLL_H
 
+#include "rt_api.h"
 #include "rt_solver.h"
 
 typedef enum RtUnrollMode { RT_UNROLL_RECOMPUTE, RT_UNROLL_SQRT, RT_UNROLL_STORE } RtUnrollMode;
@@ -28,24 +29,24 @@ typedef struct RtUnroll {
 } RtUnroll;
 
 /* Allocate the buffers for the mode (through the solver). 0, or -1 with a message. */
-int rt_unroll_setup(RtSolver *s, RtUnroll *u, int r, double alpha, bool per_step,
+RT_API int rt_unroll_setup(RtSolver *s, RtUnroll *u, int r, double alpha, bool per_step,
                     RtUnrollMode mode, char *err, size_t errlen);
 /* Draw keys one trajectory uses (reserve them with rt_oracle_draws). */
-uint64_t rt_unroll_keys(const RtUnroll *u);
+RT_API uint64_t rt_unroll_keys(const RtUnroll *u);
 /* Forward pass at x from the keys starting at base; returns f(x, y_r) and writes g_F [nx]. */
-double rt_unroll_forward(RtSolver *s, RtUnroll *u, RtDraw base, const double *x, double *gF);
+RT_API double rt_unroll_forward(RtSolver *s, RtUnroll *u, RtDraw base, const double *x, double *gF);
 /* Reverse pass after rt_unroll_forward with the same x and base: writes g_E [nx]. */
-void rt_unroll_exact(RtSolver *s, RtUnroll *u, RtDraw base, const double *x, double *gE);
+RT_API void rt_unroll_exact(RtSolver *s, RtUnroll *u, RtDraw base, const double *x, double *gE);
 /* Options shared by the unrolled methods: r, inner_lr, resample. */
-int rt_unroll_setup_from_options(RtSolver *s, RtUnroll *u, RtUnrollMode mode, char *err,
+RT_API int rt_unroll_setup_from_options(RtSolver *s, RtUnroll *u, RtUnrollMode mode, char *err,
                                  size_t errlen);
 /* diag_y hook: y_r at the current x with diagnostic draws (the RtUnroll is s->state's first
  * member in every unrolled method). */
-void rt_unroll_diag_y(RtSolver *s, RtDraw key, double *y);
+RT_API void rt_unroll_diag_y(RtSolver *s, RtDraw key, double *y);
 
 /* UFOM's adaptive q (ALGORITHMS.md) from bias-corrected D^2 = E|g_F - g_E|^2 and
  * V^2 = E|g_E|^2: 1 when D^2 >= C_rnd V^2 / (2 (C_det + C_rnd)), else the positive root of
  * (V^2 - D^2) C_rnd q^2 - D^2 C_rnd q - 2 D^2 C_det = 0; clamped to [q_min, 1]. (rt_ufom.c) */
-double rt_ufom_adaptive_q(double D2, double V2, double c_det, double c_rnd, double q_min);
+RT_API double rt_ufom_adaptive_q(double D2, double V2, double c_det, double c_rnd, double q_min);
 
 #endif

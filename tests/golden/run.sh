@@ -2,7 +2,9 @@
 # run.sh — golden tests of the front end. Each tests/golden/NAME.blo is run as
 # `bloc check NAME.blo` from this directory, or with the arguments of a first-line comment
 # `# args: ARGS` (the file is appended, or put where `{}` stands; NOFILE leaves it out).
-# stdout, stderr and the exit status must equal NAME.out, NAME.err and NAME.status.
+# stdout, stderr and the exit status must equal NAME.out, NAME.err and NAME.status. A second
+# line `# filter: COMMAND` pipes stdout through a shell command first (to pin part of a long
+# output, such as the problem-specific code of bloc emit-c without the runtime it copies).
 # UPDATE_GOLDEN=1 rewrites the expectations instead of comparing (review the diff!).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,6 +31,10 @@ for t in *.blo; do
   # shellcheck disable=SC2086
   "$bloc" $cmd >"$tmp/out" 2>"$tmp/err" </dev/null
   echo $? >"$tmp/status"
+  filter=$(sed -n '2s/^# filter: *//p' "$t")
+  if [ -n "$filter" ]; then
+    sh -c "$filter" <"$tmp/out" >"$tmp/out.f" && mv "$tmp/out.f" "$tmp/out"
+  fi
   if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
     cp "$tmp/out" "$name.out"
     cp "$tmp/err" "$name.err"

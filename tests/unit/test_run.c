@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "rt_linalg.h"
+#include "rt_mem.h"
+#include "rt_methods.h"
 #include "rt_run.h"
 #include "rt_testprob.h"
 
@@ -148,6 +150,50 @@ static void test_deterministic_trace(void **state) {
     assert_true((memcmp(r1.x, r4.x, (size_t)r1.nx * sizeof(double)) != 0) == c[i].random);
     free(a); free(b); free(a2); free(b2);
     rt_result_free(&r1); rt_result_free(&r2); rt_result_free(&r3); rt_result_free(&r4);
+  }
+  tp_free(t);
+}
+
+/* rt_solve_arena_bytes sizes an arena in which a whole solve runs without the heap (the rt_mem
+ * call count moves, the heap does not: every block lies in the arena) with the same iterates
+ * as on the heap, for every method; a byte less makes the setup fail cleanly (silently, with
+ * RtRunConfig.silent: the message is in the result). */
+static void test_arena(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  TpToy toy;
+  tp_toy_init(&toy, 0.0);
+  for (int m = 0; m < rt_nmethods; m++) {
+    const RtMethodSpec *ms = &rt_methods[m];
+    const BloProblem *p = ms->unrolled ? &toy.p : &t->p;
+    RtOptions o = opts(ms->name, KV("outer_steps=12", "trace_every=5"));
+    RtRunConfig cfg = quiet_cfg();
+    RtResult heap, ar;
+    assert_int_equal(rt_solve(p, &o, &cfg, &heap), 0);
+    size_t bytes = 0;
+    char err[256];
+    assert_int_equal(rt_solve_arena_bytes(p, &o, &cfg, &bytes, err, sizeof err), 0);
+    unsigned char *buf = malloc(bytes + 1);
+    rt_mem_set_arena(buf + 1, bytes); /* misaligned on purpose */
+    assert_int_equal(rt_solve(p, &o, &cfg, &ar), 0);
+    uintptr_t lo = (uintptr_t)(buf + 1), hi = lo + bytes;
+    assert_true((uintptr_t)ar.x >= lo && (uintptr_t)ar.x < hi);
+    assert_memory_equal(heap.x, ar.x, (size_t)heap.nx * sizeof(double));
+    assert_int_equal(heap.steps, ar.steps);
+    rt_result_free(&ar);
+    rt_mem_set_arena(buf, bytes - RT_MEM_ARENA_SLACK - 1); /* malloc'd: aligned, so no slack needed */
+    FILE *sink = tmpfile();
+    cfg.messages = sink;
+    cfg.silent = true; /* the error is in the result only */
+    assert_int_equal(rt_solve(p, &o, &cfg, &ar), RT_STATUS_USER);
+    assert_int_equal(ftell(sink), 0);
+    fclose(sink);
+    assert_non_null(strstr(ar.message, "out of memory"));
+    rt_result_free(&ar);
+    rt_mem_set_arena(NULL, 0);
+    rt_result_free(&heap);
+    free(buf);
   }
   tp_free(t);
 }
@@ -496,6 +542,7 @@ int main(void) {
       cmocka_unit_test(test_user_errors),
       cmocka_unit_test(test_progress),
       cmocka_unit_test(test_nonconvex_warnings),
+      cmocka_unit_test(test_arena),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

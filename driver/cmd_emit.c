@@ -1,0 +1,132 @@
+/* cmd_emit.c — `bloc emit-c`: compile the problem (with its data stage, on the reference
+ * evaluator: no JIT needed), resolve the method and options as `bloc run` does, and write the
+ * standalone C solver (compiler/emit_c.h). The file is written to a temporary next to the
+ * target and renamed, so a failure never leaves half a solver behind. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmdline.h"
+#include "config.h"
+#include "driver.h"
+#include "emit_c.h"
+#include "options.h"
+#include "rt_run.h"
+
+/* The command line as one line for the provenance header (arguments with blanks or quotes
+ * quoted for a POSIX shell). */
+static char *command_line(int argc, char **argv) {
+  size_t len = 16;
+  for (int i = 0; i < argc; i++) len += 4 * strlen(argv[i]) + 3;
+  char *s = malloc(len), *p = s;
+  if (!s) exit(3);
+  p += sprintf(p, "bloc");
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    bool plain = *a && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=./,:+@%") == strlen(a);
+    *p++ = ' ';
+    if (plain) {
+      p += sprintf(p, "%s", a);
+      continue;
+    }
+    *p++ = '\'';
+    for (; *a; a++) {
+      if (*a == '\'') p += sprintf(p, "'\\''");
+      else if (*a == '*' && a[1] == '/') p += sprintf(p, "*'\\''"); /* never end the header comment */
+      else *p++ = *a;
+    }
+    *p++ = '\'';
+  }
+  *p = '\0';
+  return s;
+}
+
+int cmd_emit_c(int argc, char **argv) {
+  const char *method = NULL, *outp = NULL, *prefix = NULL, *embed = NULL;
+  const char **sets = NULL;
+  int nsets = 0;
+  CmdFlag flags[] = {
+    {"--method", true, &method, false, NULL, NULL}, {"--set", true, NULL, true, &sets, &nsets},
+    {"-o", true, &outp, false, NULL, NULL},         {"--prefix", true, &prefix, false, NULL, NULL},
+    {"--embed-data", false, &embed, false, NULL, NULL},
+  };
+  CmdArgs a = {.cmd = "emit-c"};
+  int rc = cmd_parse(argc, argv, flags, (int)(sizeof flags / sizeof flags[0]), &a);
+  if (rc == 2) {
+    cmd_args_free(&a);
+    return 0;
+  }
+  if (rc == 0 && !outp) rc = cmd_usage_error("emit-c", "-o FILE is required (-o - writes to stdout)");
+  if (rc == 0 && prefix && !emit_valid_prefix(prefix))
+    rc = cmd_usage_error("emit-c", "--prefix '%s' is not usable: a C identifier of at most 40 characters, not rt, blo, "
+                                   "emit or cblas", prefix);
+  BloCompiled *c = NULL;
+  if (rc == 0) {
+    a.backend = BLO_BACKEND_INTERP; /* kernels are planned and written as C; nothing to JIT */
+    rc = cmd_compile(&a, false, &c);
+  }
+  RtOptions opt;
+  if (rc == 0) rc = opt_resolve(c, "emit-c", method, sets, nsets, &opt);
+  if (rc == 0 && a.seed_set) {
+    const char *e = rt_options_set_num(&opt, "seed", (double)a.seed);
+    if (e) rc = cmd_usage_error("emit-c", "--seed: %s", e);
+  }
+  if (rc == 0) { /* the options must suit the problem: fail here, not in the generated solver */
+    char err[1024];
+    if (rt_check(&c->problem, &opt, -1, err, sizeof err) != 0) {
+      fprintf(stderr, "bloc emit-c: error: %s\n", err);
+      rc = 1;
+    }
+  }
+  if (rc == 0) {
+    char pbuf[64];
+    if (!prefix) {
+      emit_default_prefix(c->prog->name, pbuf, sizeof pbuf);
+      prefix = pbuf;
+    }
+    char *cmdline = command_line(argc, argv);
+    EmitCOptions eo = {prefix, &opt, embed != NULL, 0, cmdline, PACKAGE_VERSION};
+    bool to_stdout = strcmp(outp, "-") == 0;
+    char *tmp = NULL;
+    FILE *f = stdout;
+    if (!to_stdout) {
+      tmp = malloc(strlen(outp) + 16);
+      if (!tmp) exit(3);
+      sprintf(tmp, "%s.tmp", outp);
+      f = fopen(tmp, "w");
+      if (!f) {
+        fprintf(stderr, "bloc emit-c: error: cannot write '%s': %s\n", tmp, strerror(errno));
+        rc = 1;
+      }
+    }
+    if (rc == 0) {
+      char err[1024];
+      int r = emit_c(c, &eo, f, err, sizeof err);
+      if (r != 0) {
+        fprintf(stderr, "bloc emit-c: error: %s\n", err);
+        rc = 1;
+      }
+      if (!to_stdout) {
+        bool bad = ferror(f) != 0;
+        if (fclose(f) != 0 || bad) {
+          if (rc == 0) fprintf(stderr, "bloc emit-c: error: error writing '%s': %s\n", tmp, strerror(errno));
+          rc = 1;
+        }
+        if (rc == 0 && rename(tmp, outp) != 0) {
+          fprintf(stderr, "bloc emit-c: error: cannot rename '%s' to '%s': %s\n", tmp, outp, strerror(errno));
+          rc = 1;
+        }
+        if (rc != 0) remove(tmp);
+      } else if (fflush(stdout) != 0) {
+        rc = 1;
+      }
+    }
+    free(tmp);
+    free(cmdline);
+  }
+  blo_compiled_free(c);
+  cmd_args_free(&a);
+  free(sets);
+  return rc;
+}

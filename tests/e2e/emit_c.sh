@@ -1,0 +1,315 @@
+#!/bin/sh
+# emit_c.sh — bloc emit-c end to end (make check). For every example (at small sizes), every
+# e2e program and every valid golden program: emit the solver, compile it (portable loops, and
+# with CBLAS when OpenBLAS is there), run 30 outer steps, and compare with `bloc run` with the
+# same method, options and seed: exit status; final x and y within 1e-9 (relative, in the max
+# norm: kernels reassociate sums differently from the JIT's, so the last bits differ); the
+# trace's columns, steps, oracle counts and values (within 1e-7: the diagnostics evaluate f, g,
+# the HVPs and the reports at every trace point); steps and stop reason of the result JSON.
+# Then: every method on one problem, --embed-data (the solver runs without its data file), a
+# gzip data file without and with zlib, a data file no longer symmetric, two solvers with
+# different prefixes linked into one program (no heap allocation during a solve, only PREFIX_
+# symbols exported), and -Wall -Wextra -pedantic -Werror with gcc and clang in both modes.
+# Generated code is compiled with the sanitizers of the build (SAN_FLAGS).
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
+case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
+CC=${CC:-cc}
+CLANG=${CLANG:-}
+SAN=${SAN_FLAGS:-}
+JOBS=${EMIT_TEST_JOBS:-2}
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+say() { printf '%s\n' "$*"; }
+bad() { say "FAIL: $*"; fail=1; }
+
+# ---- what the machine has
+have_lib() { # have_lib HEADER CALL LIB
+  printf '#include <%s>\nint main(void) { return (int)(%s); }\n' "$1" "$2" >"$tmp/probe.c"
+  $CC $SAN "$tmp/probe.c" -o "$tmp/probe" "$3" -lm >/dev/null 2>&1
+}
+cblas=0
+have_lib cblas.h "cblas_ddot(0, 0, 1, 0, 1)" -lopenblas && cblas=1
+zlib=0
+have_lib zlib.h "zlibVersion() == 0" -lz && zlib=1
+ZFLAGS=""
+ZLIBS=""
+if [ $zlib = 1 ]; then ZFLAGS=-DBLO_USE_ZLIB; ZLIBS=-lz; fi
+[ $cblas = 1 ] || say "note: no OpenBLAS for $CC: the CBLAS build of the solvers is not tested"
+
+# max |a_i - b_i| / max |b_i| (files of one number per line): the relative error of a vector
+maxrel() {
+  paste -d' ' "$1" "$2" | awk '
+    function ab(v) { return v < 0 ? -v : v }
+    { if ($1 == "" || $2 == "") bad = 1; if (ab($2) > big) big = ab($2); d = ab($1 - $2); if (d > m) m = d }
+    END {
+      if (bad || NR == 0) { print "inf"; exit }
+      if (big < 1e-300) big = 1e-300
+      printf "%.3g\n", m / big
+    }'
+}
+
+# compare DIR TAG: the solver's outputs (s_*) against bloc run's (b_*)
+compare() {
+  d=$1 tag=$2
+  r=$(cat "$d/s_status") rb=$(cat "$d/b_status")
+  if [ "$r" != "$rb" ]; then
+    echo "FAIL: $tag: exit status $r, bloc run $rb"; sed 's/^/  /' "$d/s_err" | head -5; return 1
+  fi
+  [ "$rb" = 0 ] || [ "$rb" = 2 ] || { echo "ok: $tag: both fail with status $rb"; return 0; }
+  rx=$(maxrel "$d/s_x" "$d/b_x") ry=$(maxrel "$d/s_y" "$d/b_y")
+  ok=$(awk -v a="$rx" -v b="$ry" 'BEGIN { print (a <= 1e-9 && b <= 1e-9) }')
+  [ "$ok" = 1 ] || { echo "FAIL: $tag: x differs by $rx, y by $ry (relative)"; return 1; }
+  [ "$(head -1 "$d/s_trace")" = "$(head -1 "$d/b_trace")" ] || { echo "FAIL: $tag: trace columns differ"; return 1; }
+  [ "$(cut -d, -f1 "$d/s_trace")" = "$(cut -d, -f1 "$d/b_trace")" ] || { echo "FAIL: $tag: trace steps differ"; return 1; }
+  # every value of the trace but the time: the diagnostics call f, g, grad_y g, the HVPs and
+  # the reports kernel at each trace point; oracle counts must be equal
+  tr=$(paste -d, "$d/s_trace" "$d/b_trace" | awk -F, -v tol=1e-7 '
+    function ab(v) { return v < 0 ? -v : v }
+    NR == 1 { n = NF / 2; for (i = 1; i <= n; i++) { name[i] = $i; if ($i == "ritz_max") rmax = i }; next }
+    {
+      for (i = 3; i <= n; i++) {
+        a = $i; b = $(i + n)
+        if (a == b) continue
+        if (a == "" || b == "" || a ~ /nan|inf/ || b ~ /nan|inf/) { print "row " NR - 1 " " name[i] ": " a " vs " b; exit }
+        d = ab(a - b); s = ab(b) > ab(a) ? ab(b) : ab(a)
+        # a Ritz value is accurate relative to the spectrum, not to itself
+        if (name[i] == "ritz_min" && ab($rmax) > s) s = ab($rmax)
+        if (name[i] ~ /^calls_/ || d > tol * s + 1e-12) { print "row " NR - 1 " " name[i] ": " a " vs " b; exit }
+      }
+    }')
+  [ -z "$tr" ] || { echo "FAIL: $tag: trace values differ: $tr"; return 1; }
+  for k in '"steps"' '"stop_reason"' '"status"' '"method"'; do
+    [ "$(grep "$k" "$d/s_out")" = "$(grep "$k" "$d/b_out")" ] || { echo "FAIL: $tag: result $k differs"; return 1; }
+  done
+  echo "ok: $tag (x within $rx, y within $ry)"
+}
+
+STEPS=30
+RUNARGS="--quiet --set outer_steps=$STEPS --set trace_every=10"
+# run_solver BIN DIR: the solver's run into DIR/s_*
+run_solver() {
+  (cd "$2" && "$1" $RUNARGS --trace s_trace --out s_out --save-x s_x --save-y s_y >/dev/null 2>s_err
+   echo $? >s_status)
+}
+
+# one_case NAME FILE ARGS...: emit, compile, run, compare (bloc run first: a program bloc cannot
+# run is skipped, as test_backends skips it). The examples are built as doc/emit-c.md says
+# (-O2, and -O1 with CBLAS); the many small test programs at -O0, which compiles fastest.
+one_case() {
+  name=$1 file=$2
+  shift 2
+  d=$tmp/$name
+  mkdir -p "$d"
+  (cd "$d" && "$bloc" run "$file" "$@" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y >/dev/null \
+     2>b_err; echo $? >b_status)
+  if [ "$(cat "$d/b_status")" = 1 ] && [ ! -s "$d/b_trace" ]; then
+    echo "skip: $name (bloc run cannot run it: $(head -1 "$d/b_err"))"
+    return 0
+  fi
+  if ! "$bloc" emit-c "$file" "$@" -o "$d/solver.c" 2>"$d/emit_err"; then
+    echo "FAIL: $name: bloc emit-c failed"; sed 's/^/  /' "$d/emit_err" | head -5; return 1
+  fi
+  case $name in golden_* | e2e_*) opt=-O0 opt_cblas=-O0 ;; *) opt=-O2 opt_cblas=-O1 ;; esac
+  if ! $CC -std=c99 $opt $SAN $ZFLAGS "$d/solver.c" -o "$d/portable" -lm $ZLIBS 2>"$d/cc_err"; then
+    echo "FAIL: $name: the portable solver does not compile"; head -5 "$d/cc_err"; return 1
+  fi
+  run_solver "$d/portable" "$d"
+  compare "$d" "$name (portable)" || return 1
+  if [ $cblas = 1 ]; then
+    if ! $CC $opt_cblas $SAN -DBLO_USE_CBLAS $ZFLAGS "$d/solver.c" -o "$d/cblas" -lopenblas -lm $ZLIBS 2>"$d/cc_err"; then
+      echo "FAIL: $name: the CBLAS solver does not compile"; head -5 "$d/cc_err"; return 1
+    fi
+    run_solver "$d/cblas" "$d"
+    compare "$d" "$name (CBLAS)" || return 1
+  fi
+  return 0
+}
+
+# ---- the programs, two at a time
+cases=$tmp/cases
+exd=$top_srcdir/examples
+{
+  echo "synthetic|$exd/synthetic.blo|-D n=40"
+  echo "synthetic_aid_cg|$exd/synthetic.blo|-D n=40 --method aid_cg"
+  echo "hyperclean|$exd/hyperclean.blo|-D n_train=60 -D n_val=50 -D n_test=70"
+  echo "hyperclean_minibatch|$exd/hyperclean_minibatch.blo|-D n_train=60 -D n_val=50 -D n_test=70 -D batch=16"
+  echo "hyperparam|$exd/hyperparam.blo|-D n_train=60 -D n_val=50 -D n_test=70"
+  echo "maml_sinusoid|$exd/maml_sinusoid.blo|-D T=20"
+  echo "ufom_toy|$exd/ufom_toy.blo|"
+  echo "ufom_toy_seed5|$exd/ufom_toy.blo|--seed 5"
+  for f in "$top_srcdir"/tests/e2e/*.blo; do
+    n=$(basename "$f" .blo)
+    # builtins.blo diverges (its lower level is not convex): rounding differences grow by
+    # orders of magnitude per step, so it runs 10 steps
+    steps=30
+    [ "$n" = builtins ] && steps=10
+    if grep -q '^solve' "$f"; then echo "e2e_$n|$f||$steps"; else echo "e2e_$n|$f|--method lancbio|$steps"; fi
+  done
+  for f in "$top_srcdir"/tests/golden/ok_*.blo; do
+    n=$(basename "$f" .blo)
+    if grep -q '^solve' "$f"; then echo "golden_$n|$f|"; else echo "golden_$n|$f|--method lancbio"; fi
+  done
+} >"$cases"
+nprog=$(grep -c . "$cases")
+i=0
+while IFS='|' read -r name file args steps; do
+  RUNARGS="--quiet --set outer_steps=${steps:-$STEPS} --set trace_every=10"
+  # golden programs import the test modules, the others the real stdlib
+  case $name in
+    golden_*) (BLOC_STDLIB=$top_srcdir/tests/golden/stdlib; export BLOC_STDLIB
+               # shellcheck disable=SC2086
+               one_case "$name" "$file" $args >"$tmp/$name.log" 2>&1; echo $? >"$tmp/$name.rc") & ;;
+    *) (unset BLOC_STDLIB
+        # shellcheck disable=SC2086
+        one_case "$name" "$file" $args >"$tmp/$name.log" 2>&1; echo $? >"$tmp/$name.rc") & ;;
+  esac
+  i=$((i + 1))
+  [ $((i % JOBS)) = 0 ] && wait
+done <"$cases"
+wait
+checked=0
+RUNARGS="--quiet --set outer_steps=$STEPS --set trace_every=10"
+while IFS='|' read -r name file args steps; do
+  cat "$tmp/$name.log"
+  [ "$(cat "$tmp/$name.rc")" = 0 ] || fail=1
+  grep -q '^ok:' "$tmp/$name.log" && checked=$((checked + 1))
+done <"$cases"
+say "programs: $checked of $nprog compared with bloc run"
+[ $checked -ge 20 ] || bad "fewer than 20 programs compared"
+
+# ---- every method on one problem (the methods are runtime code; the kernels they call vary)
+q=$top_srcdir/tests/e2e/quadratic.blo
+for m in lancbio subbio ufom fom itd aid_cg amigo_gd soba stocbio bsa ttsa exact; do
+  d=$tmp/method_$m
+  mkdir -p "$d"
+  (cd "$d" && "$bloc" run "$q" --method "$m" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y \
+     >/dev/null 2>b_err; echo $? >b_status)
+  if "$bloc" emit-c "$q" --method "$m" -o "$d/solver.c" 2>"$d/emit_err" &&
+     $CC -std=c99 -O0 $SAN "$d/solver.c" -o "$d/portable" -lm 2>"$d/cc_err"; then
+    run_solver "$d/portable" "$d"
+    compare "$d" "quadratic --method $m" || fail=1
+  else
+    bad "quadratic --method $m: emit or compile failed: $(head -2 "$d/emit_err" "$d/cc_err")"
+  fi
+done
+
+# ---- --embed-data: the solver needs no file; a gzip file needs zlib (or --embed-data)
+d=$tmp/data
+mkdir -p "$d"
+awk 'BEGIN { srand(7); for (i = 0; i < 12; i++) { for (j = 0; j < 3; j++) printf "%s%.6f", j ? "," : "", rand() - 0.5; print "" } }' \
+  >"$d/feat.csv"
+cat >"$d/embed.blo" <<'EOF'
+# a least-squares lower level on data read from a file, ridge weights learned above
+data A : matrix[12, 3] = load_csv("feat.csv")
+data b : vector[12] = A @ [1, -2, 0.5] + 0.1
+data p : vector[12] = permutation(12)
+upper w : vector[3] = p[0:3] / 12 + 0.5
+lower y : vector[3] = 0
+upper objective f = 0.5 * sumsq(A @ y - b) + 0.01 * sumsq(w)
+lower objective g = 0.5 * sumsq(A @ y - b) + 0.5 * sum(softplus(w) * y * y)
+solve aid_cg(x_step = 0.5, y_step = 0.1, inner_steps = 10)
+EOF
+(cd "$d" && "$bloc" run embed.blo $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y >/dev/null 2>b_err
+ echo $? >b_status)
+if (cd "$d" && "$bloc" emit-c embed.blo --embed-data --prefix embedded -o solver.c) &&
+   $CC -std=c99 -O1 $SAN "$d/solver.c" -o "$d/embedded" -lm 2>"$d/cc_err"; then
+  mv "$d/feat.csv" "$d/feat.csv.away"
+  run_solver "$d/embedded" "$d"
+  compare "$d" "--embed-data (data file removed)" || fail=1
+  mv "$d/feat.csv.away" "$d/feat.csv"
+else
+  bad "--embed-data: emit or compile failed: $(head -3 "$d/cc_err")"
+fi
+gzip -c "$d/feat.csv" >"$d/feat.csv.gz"
+sed 's/feat\.csv/feat.csv.gz/' "$d/embed.blo" >"$d/gz.blo"
+if "$bloc" emit-c "$d/gz.blo" -o "$d/gz.c" && $CC -std=c99 -O1 $SAN "$d/gz.c" -o "$d/gz_nozlib" -lm 2>"$d/cc_err"; then
+  (cd "$d" && ./gz_nozlib --quiet >/dev/null 2>gz_err; echo $? >gz_status)
+  if [ "$(cat "$d/gz_status")" = 1 ] && grep -q "feat.csv.gz' is gzip-compressed" "$d/gz_err" &&
+     grep -q -- "-DBLO_USE_ZLIB and -lz" "$d/gz_err" && grep -q -- "--embed-data" "$d/gz_err"; then
+    say "ok: a gzip file without zlib: $(cat "$d/gz_err")"
+  else
+    bad "a gzip file without zlib: status $(cat "$d/gz_status"): $(cat "$d/gz_err")"
+  fi
+  if [ $zlib = 1 ]; then
+    $CC -std=c99 -O1 $SAN -DBLO_USE_ZLIB "$d/gz.c" -o "$d/gz_zlib" -lm -lz &&
+      run_solver "$d/gz_zlib" "$d" && compare "$d" "a gzip file with -DBLO_USE_ZLIB" || fail=1
+  fi
+else
+  bad "gzip case: emit or compile failed: $(head -3 "$d/cc_err")"
+fi
+
+# a matrix that was symmetric when the solver was generated (its kernels use that) and is not
+# any more: an error at start-up, not a wrong answer
+printf '2,1,0\n1,3,1\n0,1,4\n' >"$d/S.csv"
+cat >"$d/sym.blo" <<'EOF'
+data S : matrix[3, 3] = load_csv("S.csv")
+upper x : vector[3] = 0
+lower y : vector[3] = 0
+upper objective f = 0.5 * sumsq(y - 1)
+lower objective g = 0.5 * dot(y, S @ y) - dot(x, y)
+solve aid_cg
+EOF
+if "$bloc" emit-c "$d/sym.blo" -o "$d/sym.c" && $CC -std=c99 -O0 $SAN "$d/sym.c" -o "$d/sym" -lm 2>"$d/cc_err"; then
+  (cd "$d" && ./sym --quiet --set outer_steps=5 >/dev/null 2>sym_err; echo $? >sym_status)
+  [ "$(cat "$d/sym_status")" = 0 ] || bad "symmetric data: the solver fails: $(cat "$d/sym_err")"
+  printf '2,1,0\n1,3,1\n0,2,4\n' >"$d/S.csv"
+  (cd "$d" && ./sym --quiet --set outer_steps=5 >/dev/null 2>sym_err; echo $? >sym_status)
+  if [ "$(cat "$d/sym_status")" = 1 ] && grep -q "data 'S' is not symmetric" "$d/sym_err"; then
+    say "ok: data no longer symmetric: $(cat "$d/sym_err")"
+  else
+    bad "data no longer symmetric: status $(cat "$d/sym_status"): $(cat "$d/sym_err")"
+  fi
+else
+  bad "symmetric data case: emit or compile failed: $(head -3 "$d/cc_err")"
+fi
+
+# ---- two solvers in one program, through the library interface
+d=$tmp/link
+mkdir -p "$d"
+"$bloc" emit-c "$q" --prefix quad -o "$d/quad.c" && "$bloc" emit-c "$exd/ufom_toy.blo" --prefix toy -o "$d/toy.c" ||
+  bad "link: emit failed"
+cnt=$top_srcdir/tests/e2e/emit_count_alloc.h
+if $CC -std=c99 -O1 $SAN -include "$cnt" -Dquad_NO_MAIN -c "$d/quad.c" -o "$d/quad.o" &&
+   $CC -std=c99 -O1 $SAN -include "$cnt" -Dtoy_NO_MAIN -c "$d/toy.c" -o "$d/toy.o" &&
+   $CC -std=c99 -O1 $SAN -I"$d" -c "$top_srcdir/tests/e2e/emit_link.c" -o "$d/link.o" &&
+   $CC $SAN "$d/link.o" "$d/quad.o" "$d/toy.o" -o "$d/link" -lm; then
+  exported=$(nm -g --defined-only "$d/quad.o" "$d/toy.o" 2>/dev/null | awk 'NF == 3 { print $3 }' | grep -v '^quad_\|^toy_')
+  [ -z "$exported" ] || bad "symbols exported besides PREFIX_*: $exported"
+  if "$d/link" "$d"; then
+    for p in quad:$q toy:$exd/ufom_toy.blo; do
+      n=${p%%:*} f=${p#*:}
+      mkdir -p "$d/$n"
+      (cd "$d/$n" && "$bloc" run "$f" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y >/dev/null 2>&1)
+      ex_=$(maxrel "$d/${n}_x.csv" "$d/$n/b_x") ey_=$(maxrel "$d/${n}_y.csv" "$d/$n/b_y")
+      if [ "$(awk -v a="$ex_" -v b="$ey_" 'BEGIN { print (a <= 1e-9 && b <= 1e-9) }')" = 1 ]; then
+        say "ok: library interface, $n: x within $ex_, y within $ey_ of bloc run"
+      else
+        bad "library interface, $n: x differs by $ex_, y by $ey_"
+      fi
+    done
+  else
+    bad "the two-solver program failed"
+  fi
+else
+  bad "link: the two-solver program does not build"
+fi
+
+# ---- warnings: -Wall -Wextra -pedantic -Werror, gcc and clang, portable and CBLAS
+W="-std=c99 -O2 -Wall -Wextra -pedantic -Werror -c"
+for n in e2e_builtins golden_ok_maml; do
+  s=$tmp/$n/solver.c
+  [ -f "$s" ] || continue
+  for cc in "$CC" ${CLANG:+"$CLANG"}; do
+    $cc $W "$s" -o "$tmp/w.o" 2>"$tmp/w_err" || { bad "$n: $cc warns (portable):"; head -5 "$tmp/w_err"; }
+    if [ $cblas = 1 ] && [ $zlib = 1 ]; then
+      $cc $W -DBLO_USE_CBLAS -DBLO_USE_ZLIB "$s" -o "$tmp/w.o" 2>"$tmp/w_err" ||
+        { bad "$n: $cc warns (CBLAS):"; head -5 "$tmp/w_err"; }
+    fi
+  done
+  say "ok: $n compiles without warnings ($CC${CLANG:+, $CLANG})"
+done
+
+exit $fail
