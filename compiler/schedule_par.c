@@ -275,13 +275,13 @@ static bool apply(Region *r, const Acc *a) {
 static bool try_join(Region *r, const StepInfo *j) {
   Region save = {malloc((size_t)(r->n + 1) * sizeof(BufState)), r->n, r->n + 1};
   if (!save.b) exit(3);
-  memcpy(save.b, r->b, (size_t)r->n * sizeof(BufState));
+  if (r->n) memcpy(save.b, r->b, (size_t)r->n * sizeof(BufState));
   bool ok = true;
   for (int pass = 0; pass < 2 && ok; pass++) /* reads first: a step never reads its own writes */
     for (int a = 0; a < j->nacc && ok; a++)
       if (j->acc[a].write == (pass == 1)) ok = apply(r, &j->acc[a]);
   if (!ok) {
-    memcpy(r->b, save.b, (size_t)save.n * sizeof(BufState));
+    if (save.n) memcpy(r->b, save.b, (size_t)save.n * sizeof(BufState));
     r->n = save.n;
   }
   free(save.b);
