@@ -2,9 +2,11 @@
  * (n = 1000 and 10000) and data hyper-cleaning (5000 x 785 training and validation data,
  * W 785 x 10), each kernel's time per call compiled by the JIT, interpreted by the reference
  * evaluator, and hand-written in C + OpenBLAS (below), as ratios measured in the same run,
- * plus compile + JIT latency. OpenBLAS runs on one thread (openblas_set_num_threads(1)).
- * Times are the best of several rounds, JIT and C rounds interleaved. Wall time is printed,
- * never asserted. Usage: bench_kernels [quick] (quick: small sizes, a smoke test). */
+ * plus compile + JIT latency. JIT and C run with bloc's pool and OpenBLAS on 1 thread, then
+ * both on BLOC_THREADS (default: the CPUs, at most 8). Times are medians of several rounds,
+ * JIT and C rounds interleaved. Wall time is printed, never asserted.
+ * Usage: bench_kernels [quick | hyperclean] (quick: small sizes, a smoke test;
+ * hyperclean: only the hyper-cleaning problem). */
 #define _GNU_SOURCE
 #include <cblas.h>
 #include <llvm/Config/llvm-config.h>
@@ -17,6 +19,7 @@
 #include "eval.h"
 #include "hand_problems.h"
 #include "jit.h"
+#include "rt_par.h"
 #include "rt_rng.h"
 
 static double now_ms(void) {
@@ -363,12 +366,30 @@ static double rel_diff(const IrKernel *k, double **a, double **b) {
 
 static int g_rounds = 7;
 static double g_round_ms = 40;
+static int g_threads = 1; /* the second configuration: bloc's pool and OpenBLAS on this many */
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* bloc's pool and OpenBLAS on t threads */
+static void set_threads(int t) {
+  rt_par_set_threads(t);
+  openblas_set_num_threads(t);
+}
 
 static void run_case(Bench *b, const Case *c) {
   const IrKernel *k = &b->p.kernels[c->id];
   BloKernelFn jf = jit_kernel(b->jit, c->id);
   double **oj = alloc_outs(k), **oh = alloc_outs(k), **oe = alloc_outs(k);
   /* warm up (and check the three agree) */
+  set_threads(1);
   jf(&b->env, b->x, b->y, b->v, oj);
   c->hand(&b->env, b->x, b->y, b->v, oh);
   double te = now_ms();
@@ -377,10 +398,20 @@ static void run_case(Bench *b, const Case *c) {
   double dh = rel_diff(k, oj, oh), de = rel_diff(k, oj, oe);
   double t1 = time_fn(b, jf, oj, 1), t2 = time_fn(b, c->hand, oh, 1);
   int rj = (int)fmax(1, g_round_ms / fmax(t1, 1e-4)), rh = (int)fmax(1, g_round_ms / fmax(t2, 1e-4));
-  double bj = INFINITY, bh = INFINITY;
-  for (int r = 0; r < g_rounds; r++) {
-    bj = fmin(bj, time_fn(b, jf, oj, rj));
-    bh = fmin(bh, time_fn(b, c->hand, oh, rh));
+  /* rounds interleave JIT and C, on 1 thread and on g_threads; medians of the rounds */
+  int nconf = g_threads > 1 ? 2 : 1;
+  double tj[2][64], th[2][64];
+  for (int r = 0; r < g_rounds && r < 64; r++)
+    for (int q = 0; q < nconf; q++) {
+      set_threads(q ? g_threads : 1);
+      tj[q][r] = time_fn(b, jf, oj, rj);
+      th[q][r] = time_fn(b, c->hand, oh, rh);
+    }
+  set_threads(1);
+  double mj[2] = {0, 0}, mh[2] = {0, 0};
+  for (int q = 0; q < nconf; q++) {
+    mj[q] = median(tj[q], g_rounds);
+    mh[q] = median(th[q], g_rounds);
   }
   int re = te > 500 ? 1 : 3;
   for (int r = 0; r < re; r++) {
@@ -388,8 +419,9 @@ static void run_case(Bench *b, const Case *c) {
     eval_kernel(b, k, oe);
     te = fmin(te, now_ms() - t);
   }
-  printf("  %-12s %11.4f %11.4f %11.3f %7.2f %8.1f %10.1e %10.1e\n", c->label ? c->label : k->name, bj, bh, te,
-         bj / bh, te / bh, dh, de);
+  printf("  %-12s %9.4f %9.4f %6.2f", c->label ? c->label : k->name, mj[0], mh[0], mj[0] / mh[0]);
+  if (nconf > 1) printf(" %9.4f %9.4f %6.2f", mj[1], mh[1], mj[1] / mh[1]);
+  printf(" %10.3f %7.1f %9.1e %9.1e\n", te, te / mh[0], dh, de);
   fflush(stdout);
   free_outs(oj);
   free_outs(oh);
@@ -422,8 +454,14 @@ static void run_bench(Bench *b, const Case *cases, int ncases) {
          best.optimize_ms, best.emit_ms, best.jit_ms, (long long)jit_work_size(b->jit));
   b->work = xmalloc((size_t)(jit_work_size(b->jit) + 1) * sizeof(double));
   b->env = (BloEnv){b->data, NULL, b->work, NULL};
-  printf("  %-12s %11s %11s %11s %7s %8s %10s %10s\n", "kernel", "JIT [ms]", "C [ms]", "eval [ms]", "JIT/C", "eval/C",
-         "|JIT-C|", "|JIT-eval|");
+  printf("  %-12s %9s %9s %6s", "kernel", "JIT 1T", "C 1T", "JIT/C");
+  if (g_threads > 1) {
+    char a[16], c[16];
+    snprintf(a, sizeof a, "JIT %dT", g_threads);
+    snprintf(c, sizeof c, "C %dT", g_threads);
+    printf(" %9s %9s %6s", a, c, "JIT/C");
+  }
+  printf(" %10s %7s %9s %9s\n", "eval [ms]", "eval/C", "|JIT-C|", "|JIT-eval|");
   for (int i = 0; i < ncases; i++) run_case(b, &cases[i]);
   jit_free(b->jit);
   b->jit = NULL;
@@ -550,14 +588,17 @@ static void print_machine(void) {
   }
   printf("bloc kernel benchmark\n");
   printf("  machine: %s; LLVM %s; OpenBLAS %s\n", model, LLVM_VERSION_STRING, openblas_get_config());
-  printf("  OpenBLAS threads: %d (OPENBLAS_NUM_THREADS=1); times: best of %d rounds, ms per call\n",
-         openblas_get_num_threads(), g_rounds);
+  printf("  times: ms per call, median of %d rounds (JIT and C interleaved, each round >= %.0f ms of calls);\n"
+         "  1T: bloc's thread pool and OpenBLAS on 1 thread; %dT: both on %d threads (BLOC_THREADS)\n",
+         g_rounds, g_round_ms, g_threads, g_threads);
   printf("  JIT = bloc's LLVM kernels; C = hand-written C + OpenBLAS (bench/bench_kernels.c); eval = reference "
-         "evaluator;\n  |JIT-C|, |JIT-eval| = largest relative difference of the outputs\n");
+         "evaluator (1 thread);\n  |JIT-C|, |JIT-eval| = largest relative difference of the outputs\n");
 }
 
 int main(int argc, char **argv) {
   bool quick = argc > 1 && !strcmp(argv[1], "quick");
+  bool hc_only = argc > 1 && !strcmp(argv[1], "hyperclean");
+  g_threads = rt_par_threads();
   openblas_set_num_threads(1);
   if (quick) {
     g_rounds = 3;
@@ -569,8 +610,10 @@ int main(int argc, char **argv) {
     bench_hyperclean(500, 400, 785, 10);
     return 0;
   }
-  bench_synthetic(1000);
-  bench_synthetic(10000);
+  if (!hc_only) {
+    bench_synthetic(1000);
+    bench_synthetic(10000);
+  }
   bench_hyperclean(5000, 5000, 785, 10);
   return 0;
 }
