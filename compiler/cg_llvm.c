@@ -698,6 +698,7 @@ static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *bod
   cg->rhi = b1;
   cg->part = part;
   cg->reds = par->reds;
+  cg->block_rows = par->block_rows;
   for (int i = 0; i < par->nbody && !cg->failed; i++) {
     cg_memo_reset(cg);
     cg->top = 0;

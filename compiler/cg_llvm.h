@@ -57,6 +57,7 @@ typedef struct Cg {
   LLVMValueRef rlo, rhi;
   LLVMValueRef *part;
   const SchedReduce *reds;   /* the region's reductions */
+  int64_t block_rows;        /* rows of the region's blocks */
   const char *symbol;        /* the kernel's, for the names of outlined task functions */
   int nregions;
   /* memo of expressions evaluated in the current step: (expr, r, c) -> value */
