@@ -133,8 +133,8 @@ LLVMValueRef cg_fn(Cg *cg, CgFn f, LLVMTypeRef *type) {
     break;
   }
   case CG_PAR_REDUCE: {
-    LLVMTypeRef p[10] = {Tp, cg->i64, Tp, cg->i64, cg->i64, cg->i64, cg->i64, cg->i32, Td, Td};
-    fn = blas_fn(cg, "rt_par_reduce", p, 10, &t);
+    LLVMTypeRef p[9] = {Tp, cg->i64, Tp, cg->i64, cg->i64, cg->i64, cg->i64, Td, Td};
+    fn = blas_fn(cg, "rt_par_reduce", p, 9, &t);
     break;
   }
   case CG_FN_COUNT: break;
@@ -752,11 +752,10 @@ static void emit_combine(Cg *cg, const SchedStep *par, const SchedReduce *rd) {
   }
   LLVMTypeRef t;
   LLVMValueRef fn = cg_fn(cg, CG_PAR_REDUCE, &t);
-  LLVMValueRef args[10] = {scalar_ptr(cg, &rd->dest), cg_const_i64(cg, rd->dest.ld > 1 ? rd->dest.ld : rd->cols),
-                           cg_view_ptr(cg, &rd->part), cg_const_i64(cg, rd->stride), cg_const_i64(cg, par->ntasks),
-                           cg_const_i64(cg, rd->rows), cg_const_i64(cg, rd->cols), ci(cg, rd->trans),
-                           alpha, cg_const_f64(cg, rd->beta)};
-  LLVMBuildCall2(cg->b, t, fn, args, 10, "");
+  LLVMValueRef args[9] = {scalar_ptr(cg, &rd->dest), cg_const_i64(cg, rd->dest.ld > 1 ? rd->dest.ld : rd->cols),
+                          cg_view_ptr(cg, &rd->part), cg_const_i64(cg, rd->stride), cg_const_i64(cg, par->ntasks),
+                          cg_const_i64(cg, rd->rows), cg_const_i64(cg, rd->cols), alpha, cg_const_f64(cg, rd->beta)};
+  LLVMBuildCall2(cg->b, t, fn, args, 9, "");
 }
 
 static void emit_par(Cg *cg, const SchedStep *par) {

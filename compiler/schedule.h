@@ -113,11 +113,8 @@ typedef enum SchedStepKind {
  * own partial (zeroed when the task starts), then the partials are combined in task order:
  * dest = alpha * (((part_0 + part_1) + part_2) + ...) + beta * dest. */
 typedef struct SchedReduce {
-  SchedBuf part;          /* task 0's partial (work, rows x cols with ld = cols, or cols x rows
-                             with ld = rows when trans); task p's starts p * stride doubles
-                             further */
-  bool trans;             /* partials are stored transposed (a reducing SS_SKINNY_GEMM's: its
-                             loops run along the rows of a, i.e. along the m rows of c) */
+  SchedBuf part;          /* task 0's partial (work, rows x cols with ld = cols); task p's
+                             starts p * stride doubles further */
   int64_t stride;
   int64_t rows, cols;     /* extent of the reduced value: 1x1 (SI_SUM), n x 1 (SI_SUM_COLS), m x n
                              (a reducing SS_SKINNY_GEMM) */

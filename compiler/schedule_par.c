@@ -433,8 +433,6 @@ static SchedStep make_region(Sch *s, const Entry *e, const StepInfo *info) {
       SchedBlas *b = &st->blas;
       int idx;
       SchedReduce *rd = new_reduce(&par, s, b->m, b->n, b->c, &idx);
-      rd->trans = true; /* the backend's loops run along a's rows: c's columns, stored as rows */
-      rd->part.ld = b->m;
       rd->alpha = b->alpha;
       rd->alpha_buf = b->alpha_buf;
       rd->beta = b->beta;

@@ -197,7 +197,7 @@ void rt_par_shutdown(void) {
 }
 
 void rt_par_reduce(double *dest, int64_t ld, double *part, int64_t stride, int64_t ntasks, int64_t rows,
-                   int64_t cols, int trans, double alpha, double beta) {
+                   int64_t cols, double alpha, double beta) {
   int64_t n = rows * cols;
   for (int64_t p = 1; p < ntasks; p++) {
     const double *q = part + p * stride;
@@ -205,7 +205,7 @@ void rt_par_reduce(double *dest, int64_t ld, double *part, int64_t stride, int64
   }
   for (int64_t i = 0; i < rows; i++)
     for (int64_t j = 0; j < cols; j++) {
-      double v = alpha * part[trans ? j * rows + i : i * cols + j];
+      double v = alpha * part[i * cols + j];
       dest[i * ld + j] = beta != 0 ? dest[i * ld + j] + v : v;
     }
 }

@@ -527,7 +527,7 @@ static void test_problem_plans(void **state) {
     if (par->body[j].kind == SS_SKINNY_GEMM && par->body[j].blas.trans_a) tn = &par->body[j];
   assert_non_null(tn);
   const SchedReduce *rd = &par->reds[tn->blas.part - 1];
-  assert_true(rd->trans && rd->beta == 1 && rd->rows == 785 && rd->cols == 10);
+  assert_true(rd->beta == 1 && rd->rows == 785 && rd->cols == 10);
   assert_int_equal(rd->dest.base, SB_OUT); /* X' G accumulates into 0.02 W */
   /* the Hessian products: X [W V] (packed, 20 columns) and X' G in one region */
   k = &plan.kernels[BLO_K_HVP_YY];
