@@ -393,10 +393,8 @@ static void lse_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
     LLVMValueRef args[2] = {old, v};
     LLVMBuildStore(cg->b, LLVMBuildCall2(cg->b, t, fn, args, 2, ""), l->mx);
   } else {
-    LLVMTypeRef t;
-    LLVMValueRef fn = cg_fn(cg, CG_EXP, &t);
     LLVMValueRef d = LLVMBuildFSub(cg->b, v, l->mxv, "");
-    accumulate(cg, l->acc, LLVMBuildCall2(cg->b, t, fn, &d, 1, ""));
+    accumulate(cg, l->acc, cg_exp(cg, cg->b, d));
   }
 }
 
