@@ -14,7 +14,8 @@
  *     block's a b' over the same a (memory-bound) finds them: 15-25% on hyper-cleaning's
  *     gradient and Hessian products (one thread, interleaved A/B). Vectorising along i
  *     instead (c stored transposed, no broadcasts) measured 15% slower.
- * Rows beyond the last full tile run the same code one row at a time. */
+ * Rows beyond the last full tile: a b' runs the last tile with its missing rows repeating the
+ * last row (results not stored); a' b runs the same code one row at a time. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -195,13 +196,18 @@ static LLVMValueRef mload(Cg *cg, LLVMValueRef p, int w) {
 }
 
 /* Rows [r0, r0 + R) of c, columns [j0, j0 + nj) (nj <= 4; j0 a value: groups may be a loop). */
-static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj) {
+static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVMValueRef hi) {
   Cg *cg = k->cg;
   const SchedBlas *bl = k->bl;
   int64_t k4 = bl->k / 4 * 4;
   int rem = (int)(bl->k - k4);
-  LLVMValueRef arow[MAX_R], brow[GROUP], acc[MAX_R * GROUP];
-  for (int i = 0; i < R; i++) arow[i] = at(cg, k->a, mul_i(cg, add_i(cg, r0, i), k->lda));
+  LLVMValueRef arow[MAX_R], brow[GROUP], acc[MAX_R * GROUP], last = add_i(cg, hi, -1);
+  /* rows past hi (the last tile) repeat the last row; their results are not stored */
+  for (int i = 0; i < R; i++) {
+    LLVMValueRef r = add_i(cg, r0, i);
+    if (i > 0) r = LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, r, hi, ""), r, last, "");
+    arow[i] = at(cg, k->a, mul_i(cg, r, k->lda));
+  }
   for (int j = 0; j < nj; j++) brow[j] = at(cg, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
   for (int i = 0; i < R * nj; i++) acc[i] = LLVMConstNull(vty(cg, 4));
   for (int pass = 0; pass < 2; pass++) { /* 4 at a time, then the last k % 4 masked */
@@ -223,6 +229,13 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj) {
     if (pass == 0) rl_end(cg, &L, acc, k4 / 4);
   }
   for (int i = 0; i < R; i++) {
+    LLVMBasicBlockRef skip = NULL;
+    if (i > 0) { /* only rows before hi */
+      LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "sk.row");
+      skip = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "sk.next");
+      LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, add_i(cg, r0, i), hi, ""), st, skip);
+      LLVMPositionBuilderAtEnd(cg->b, st);
+    }
     LLVMValueRef *a = &acc[i * nj];
     LLVMValueRef sum = hsum4(cg, a[0], a[nj > 1 ? 1 : 0], a[nj > 2 ? 2 : 0], a[nj > 3 ? 3 : 0]);
     if (k->alpha) sum = LLVMBuildFMul(cg->b, splat(cg, k->alpha, 4), sum, "");
@@ -242,6 +255,10 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj) {
       if (bl->beta != 0) v = LLVMBuildFAdd(cg->b, vload(cg, p, w), v, "");
       vstore(cg, v, p);
       j += w;
+    }
+    if (skip) {
+      LLVMBuildBr(cg->b, skip);
+      LLVMPositionBuilderAtEnd(cg->b, skip);
     }
   }
 }
@@ -322,25 +339,29 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
       gl_end(cg, &Z, 1);
     }
   }
+  if (!bl->trans_a) { /* tiles of rows (the last one partial); groups of 4 columns (a loop when
+                         there are several), then the rest */
+    GLoop L;
+    LLVMValueRef r0 = gl_begin(cg, &L, lo, hi);
+    int64_t full = bl->n / GROUP;
+    if (full == 1) nn_tile(&k, r0, R, cg_const_i64(cg, 0), GROUP, hi);
+    if (full > 1) {
+      GLoop J;
+      LLVMValueRef j0 = gl_begin(cg, &J, cg_const_i64(cg, 0), cg_const_i64(cg, full * GROUP));
+      nn_tile(&k, r0, R, j0, GROUP, hi);
+      gl_end(cg, &J, GROUP);
+    }
+    if (bl->n % GROUP) nn_tile(&k, r0, R, cg_const_i64(cg, full * GROUP), (int)(bl->n % GROUP), hi);
+    gl_end(cg, &L, R);
+    return;
+  }
   LLVMValueRef span = LLVMBuildNSWSub(cg->b, hi, lo, "");
   LLVMValueRef tiles_end = LLVMBuildNSWAdd(cg->b, lo, mul_i(cg, LLVMBuildSDiv(cg->b, span, cg_const_i64(cg, R), ""), R), "");
   for (int pass = 0; pass < 2; pass++) { /* full tiles, then one row at a time */
     int rows = pass == 0 ? R : 1;
     GLoop L;
     LLVMValueRef r0 = gl_begin(cg, &L, pass == 0 ? lo : tiles_end, pass == 0 ? tiles_end : hi);
-    if (!bl->trans_a) { /* groups of 4 columns (a loop when there are several), then the rest */
-      int64_t full = bl->n / GROUP;
-      if (full == 1) nn_tile(&k, r0, rows, cg_const_i64(cg, 0), GROUP);
-      if (full > 1) {
-        GLoop J;
-        LLVMValueRef j0 = gl_begin(cg, &J, cg_const_i64(cg, 0), cg_const_i64(cg, full * GROUP));
-        nn_tile(&k, r0, rows, j0, GROUP);
-        gl_end(cg, &J, GROUP);
-      }
-      if (bl->n % GROUP) nn_tile(&k, r0, rows, cg_const_i64(cg, full * GROUP), (int)(bl->n % GROUP));
-    } else {
-      for (int g0 = 0; g0 < k.nvec; g0 += 3) tn_tile(&k, r0, rows, &k.vec[g0], k.nvec - g0 < 3 ? k.nvec - g0 : 3);
-    }
+    for (int g0 = 0; g0 < k.nvec; g0 += 3) tn_tile(&k, r0, rows, &k.vec[g0], k.nvec - g0 < 3 ? k.nvec - g0 : 3);
     gl_end(cg, &L, rows);
   }
 }
