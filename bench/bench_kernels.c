@@ -404,6 +404,9 @@ static void run_case(Bench *b, const Case *c) {
   for (int r = 0; r < g_rounds && r < 64; r++)
     for (int q = 0; q < nconf; q++) {
       set_threads(q ? g_threads : 1);
+      /* OpenBLAS's threads spin for a while after a multithreaded call (~0.1 s): let them
+       * sleep, or they take the second core from the JIT's pool */
+      if (q) nanosleep(&(struct timespec){0, 200000000}, NULL);
       tj[q][r] = time_fn(b, jf, oj, rj);
       th[q][r] = time_fn(b, c->hand, oh, rh);
     }
