@@ -4,9 +4,11 @@
  * evaluator, and hand-written in C + OpenBLAS (below), as ratios measured in the same run,
  * plus compile + JIT latency, and PyTorch's time for the same kernel (bench/bench_torch.py run
  * as a coprocess, bench/torch_link.c; skipped with a note when /usr/bin/python3 has no torch).
- * OpenBLAS runs on one thread (openblas_set_num_threads(1)), PyTorch too. Times are the best
- * of several rounds, JIT, C and PyTorch rounds interleaved. Wall time is printed, never
- * asserted. Usage: bench_kernels [quick] (quick: small sizes, a smoke test). */
+ * JIT and C run with bloc's pool and OpenBLAS on 1 thread, then both on BLOC_THREADS (default:
+ * the CPUs, at most 8); PyTorch on 1 thread. JIT and C times are medians of several rounds,
+ * PyTorch's the best of its rounds; JIT, C and PyTorch rounds interleaved. Wall time is
+ * printed, never asserted. Usage: bench_kernels [quick | hyperclean] (quick: small sizes, a
+ * smoke test; hyperclean: only the hyper-cleaning problem). */
 #define _GNU_SOURCE
 #include <cblas.h>
 #include <llvm/Config/llvm-config.h>
@@ -19,6 +21,7 @@
 #include "eval.h"
 #include "hand_problems.h"
 #include "jit.h"
+#include "rt_par.h"
 #include "rt_rng.h"
 #include "torch_link.h"
 
@@ -366,12 +369,30 @@ static double rel_diff(const IrKernel *k, double **a, double **b) {
 
 static int g_rounds = 7;
 static double g_round_ms = 40;
+static int g_threads = 1; /* the second configuration: bloc's pool and OpenBLAS on this many */
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* bloc's pool and OpenBLAS on t threads */
+static void set_threads(int t) {
+  rt_par_set_threads(t);
+  openblas_set_num_threads(t);
+}
 
 static void run_case(Bench *b, const Case *c) {
   const IrKernel *k = &b->p.kernels[c->id];
   BloKernelFn jf = jit_kernel(b->jit, c->id);
   double **oj = alloc_outs(k), **oh = alloc_outs(k), **oe = alloc_outs(k);
   /* warm up (and check the three agree) */
+  set_threads(1);
   jf(&b->env, b->x, b->y, b->v, oj);
   c->hand(&b->env, b->x, b->y, b->v, oh);
   double te = now_ms();
@@ -380,13 +401,26 @@ static void run_case(Bench *b, const Case *c) {
   double dh = rel_diff(k, oj, oh), de = rel_diff(k, oj, oe);
   double t1 = time_fn(b, jf, oj, 1), t2 = time_fn(b, c->hand, oh, 1);
   int rj = (int)fmax(1, g_round_ms / fmax(t1, 1e-4)), rh = (int)fmax(1, g_round_ms / fmax(t2, 1e-4));
-  double bj = INFINITY, bh = INFINITY;
+  /* rounds interleave JIT, C and PyTorch on 1 thread, then JIT and C on g_threads; medians */
+  int nconf = g_threads > 1 ? 2 : 1;
+  double tj[2][64], th[2][64];
   TorchCase tc; /* PyTorch: only for the kernels themselves, not the C variants (labelled) */
   torch_case_begin(&tc, c->label ? NULL : k->name, oj, k->slot_size, k->nslots, g_round_ms);
-  for (int r = 0; r < g_rounds; r++) {
-    bj = fmin(bj, time_fn(b, jf, oj, rj));
-    bh = fmin(bh, time_fn(b, c->hand, oh, rh));
-    torch_case_round(&tc);
+  for (int r = 0; r < g_rounds && r < 64; r++)
+    for (int q = 0; q < nconf; q++) {
+      set_threads(q ? g_threads : 1);
+      /* OpenBLAS's threads spin for a while after a multithreaded call (~0.1 s): let them
+       * sleep, or they take the second core from the JIT's pool */
+      if (q) nanosleep(&(struct timespec){0, 200000000}, NULL);
+      tj[q][r] = time_fn(b, jf, oj, rj);
+      th[q][r] = time_fn(b, c->hand, oh, rh);
+      if (!q) torch_case_round(&tc);
+    }
+  set_threads(1);
+  double mj[2] = {NAN, NAN}, mh[2] = {NAN, NAN};
+  for (int q = 0; q < nconf; q++) {
+    mj[q] = median(tj[q], g_rounds);
+    mh[q] = median(th[q], g_rounds);
   }
   int re = te > 500 ? 1 : 3;
   for (int r = 0; r < re; r++) {
@@ -396,11 +430,13 @@ static void run_case(Bench *b, const Case *c) {
   }
   const char *tv;
   double bt = torch_case_best(&tc, &tv);
-  printf("  %-12s %11.4f %11.4f %11.3f %7.2f %8.1f %10.1e %10.1e", c->label ? c->label : k->name, bj, bh, te,
-         bj / bh, te / bh, dh, de);
-  if (!isnan(bt)) printf(" %11.4f %9.3f %10.1e %s", bt, bj / bt, tc.diff, tv);
+  const char *name = c->label ? c->label : k->name;
+  printf("  %-12s %9.4f %9.4f %6.2f", name, mj[0], mh[0], mj[0] / mh[0]);
+  if (nconf > 1) printf(" %9.4f %9.4f %6.2f", mj[1], mh[1], mj[1] / mh[1]);
+  printf(" %10.3f %7.1f %9.1e %9.1e", te, te / mh[0], dh, de);
+  if (!isnan(bt)) printf(" %10.4f %9.3f %10.1e %s", bt, mj[0] / bt, tc.diff, tv);
   printf("\n");
-  combined_add(c->label ? c->label : k->name, bj, bh, bt, tv, te);
+  combined_add(name, mj[0], mh[0], mj[1], mh[1], bt, tv, te);
   fflush(stdout);
   free_outs(oj);
   free_outs(oh);
@@ -433,8 +469,15 @@ static void run_bench(Bench *b, const Case *cases, int ncases) {
          best.optimize_ms, best.emit_ms, best.jit_ms, (long long)jit_work_size(b->jit));
   b->work = xmalloc((size_t)(jit_work_size(b->jit) + 1) * sizeof(double));
   b->env = (BloEnv){b->data, NULL, b->work, NULL};
-  printf("  %-12s %11s %11s %11s %7s %8s %10s %10s %11s %9s %10s %s\n", "kernel", "JIT [ms]", "C [ms]", "eval [ms]",
-         "JIT/C", "eval/C", "|JIT-C|", "|JIT-eval|", "torch [ms]", "JIT/torch", "|JIT-torch|", "via");
+  printf("  %-12s %9s %9s %6s", "kernel", "JIT 1T", "C 1T", "JIT/C");
+  if (g_threads > 1) {
+    char a[16], c[16];
+    snprintf(a, sizeof a, "JIT %dT", g_threads);
+    snprintf(c, sizeof c, "C %dT", g_threads);
+    printf(" %9s %9s %6s", a, c, "JIT/C");
+  }
+  printf(" %10s %7s %9s %9s %10s %9s %10s %s\n", "eval [ms]", "eval/C", "|JIT-C|", "|JIT-eval|", "torch [ms]",
+         "JIT/torch", "|JIT-torch|", "via");
   for (int i = 0; i < ncases; i++) run_case(b, &cases[i]);
   jit_free(b->jit);
   b->jit = NULL;
@@ -577,14 +620,18 @@ static void print_machine(void) {
   }
   printf("bloc kernel benchmark\n");
   printf("  machine: %s; LLVM %s; OpenBLAS %s\n", model, LLVM_VERSION_STRING, openblas_get_config());
-  printf("  OpenBLAS threads: %d (OPENBLAS_NUM_THREADS=1); times: best of %d rounds, ms per call\n",
-         openblas_get_num_threads(), g_rounds);
+  printf("  times: ms per call, median of %d rounds (JIT and C interleaved, each round >= %.0f ms of calls);\n"
+         "  1T: bloc's thread pool and OpenBLAS on 1 thread; %dT: both on %d threads (BLOC_THREADS)\n",
+         g_rounds, g_round_ms, g_threads, g_threads);
   printf("  JIT = bloc's LLVM kernels; C = hand-written C + OpenBLAS (bench/bench_kernels.c); eval = reference "
-         "evaluator;\n  |JIT-C|, |JIT-eval| = largest relative difference of the outputs\n");
+         "evaluator (1 thread);\n  |JIT-C|, |JIT-eval| = largest relative difference of the outputs\n");
 }
 
 int main(int argc, char **argv) {
   bool quick = argc > 1 && !strcmp(argv[1], "quick");
+  bool hc_only = argc > 1 && !strcmp(argv[1], "hyperclean");
+  g_threads = rt_par_threads();
+  combined_threads = g_threads;
   openblas_set_num_threads(1);
   if (quick) {
     g_rounds = 3;
@@ -596,8 +643,10 @@ int main(int argc, char **argv) {
     bench_synthetic(200);
     bench_hyperclean(500, 400, 785, 10);
   } else {
-    bench_synthetic(1000);
-    bench_synthetic(10000);
+    if (!hc_only) {
+      bench_synthetic(1000);
+      bench_synthetic(10000);
+    }
     bench_hyperclean(5000, 5000, 785, 10);
   }
   torch_stop();

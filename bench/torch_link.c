@@ -268,12 +268,14 @@ double torch_case_best(const TorchCase *t, const char **variant) {
 
 typedef struct Row {
   char problem[96], kernel[24], variant[16];
-  double jit, c, torch, eval;
+  double jit, c, jit2, c2, torch, eval; /* jit2, c2: on BLOC_THREADS threads (NaN: not run) */
 } Row;
 static Row rows[64];
+int combined_threads = 1;
 static int nrows;
 
-void combined_add(const char *kernel, double jit, double c, double torch, const char *variant, double eval) {
+void combined_add(const char *kernel, double jit, double c, double jit2, double c2, double torch, const char *variant,
+                  double eval) {
   if (nrows == (int)(sizeof rows / sizeof rows[0])) return;
   Row *r = &rows[nrows++];
   snprintf(r->problem, sizeof r->problem, "%s", cur_label);
@@ -281,6 +283,8 @@ void combined_add(const char *kernel, double jit, double c, double torch, const 
   snprintf(r->variant, sizeof r->variant, "%s", variant ? variant : "-");
   r->jit = jit;
   r->c = c;
+  r->jit2 = jit2;
+  r->c2 = c2;
   r->torch = torch;
   r->eval = eval;
 }
@@ -294,8 +298,9 @@ static void cell(double v, const char *fmt) {
 
 void combined_print(void) {
   printf("\n== Combined table (ms per call; ratios of times measured in this run)\n\n");
-  printf("| problem | kernel | JIT | C | PyTorch | eval | JIT/C | JIT/PyTorch | eval/C | PyTorch via |\n");
-  printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+  printf("| problem | kernel | JIT 1T | C 1T | PyTorch 1T | eval | JIT/C | JIT/PyTorch | eval/C | JIT %dT | C %dT | "
+         "JIT/C %dT | PyTorch via |\n", combined_threads, combined_threads, combined_threads);
+  printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
   for (int i = 0; i < nrows; i++) {
     const Row *r = &rows[i];
     printf("| %s | %s |", r->problem, r->kernel);
@@ -306,6 +311,9 @@ void combined_print(void) {
     cell(r->jit / r->c, " %.2f |");
     cell(r->jit / r->torch, " %.3f |");
     cell(r->eval / r->c, " %.1f |");
+    cell(r->jit2, " %.3g |");
+    cell(r->c2, " %.3g |");
+    cell(r->jit2 / r->c2, " %.2f |");
     printf(" %s |\n", r->variant);
   }
   fflush(stdout);

@@ -42,8 +42,12 @@ void torch_case_round(TorchCase *t);
 /* Best time per call over the variants (NAN when not timed); *variant names the winner. */
 double torch_case_best(const TorchCase *t, const char **variant);
 
-/* Record one row of the combined table (ms per call; NAN: not measured). */
-void combined_add(const char *kernel, double jit, double c, double torch, const char *variant, double eval);
+/* Record one row of the combined table (ms per call; NAN: not measured): JIT and C on one
+ * thread and on combined_threads threads, PyTorch on one, the evaluator. */
+void combined_add(const char *kernel, double jit, double c, double jit2, double c2, double torch, const char *variant,
+                  double eval);
+/* The thread count of the second configuration, for the table's header. */
+extern int combined_threads;
 /* Print the combined table of every recorded row (markdown), then forget the rows. */
 void combined_print(void);
 

@@ -1,8 +1,10 @@
 /* build.c — the compile pipeline behind blo_compile_file (see blo.h): sema, lowering, the
  * data stage on the reference evaluator, derivatives, hoisting, and the backend. */
+#define _GNU_SOURCE /* MADV_HUGEPAGE */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "blo.h"
@@ -21,8 +23,21 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
+/* Data tensors (freed with free()). Big ones, which kernels stream through again and again,
+ * sit on transparent huge pages where the system allows it (madvise mode): fewer TLB misses
+ * while streaming a 31 MB matrix made hyper-cleaning's kernels 4-10% faster. */
+enum { HUGE_PAGE = 2 << 20 };
+
 static double *dalloc(int64_t n) {
-  double *p = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+  size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(double);
+  void *p = NULL;
+  if (bytes >= 2 * (size_t)HUGE_PAGE) {
+    size_t round = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    if (posix_memalign(&p, HUGE_PAGE, round) == 0) madvise(p, round, MADV_HUGEPAGE); /* a hint: ignore failure */
+    else p = NULL;
+  } else {
+    p = malloc(bytes);
+  }
   if (!p) {
     fprintf(stderr, "bloc: out of memory (%lld doubles)\n", (long long)n);
     exit(3);

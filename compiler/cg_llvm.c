@@ -127,6 +127,16 @@ LLVMValueRef cg_fn(Cg *cg, CgFn f, LLVMTypeRef *type) {
     fn = blas_fn(cg, "cblas_dger", p, 10, &t);
     break;
   }
+  case CG_PAR_RUN: {
+    LLVMTypeRef p[3] = {Tp, Tp, cg->i64};
+    fn = blas_fn(cg, "rt_par_run", p, 3, &t);
+    break;
+  }
+  case CG_PAR_REDUCE: {
+    LLVMTypeRef p[9] = {Tp, cg->i64, Tp, cg->i64, cg->i64, cg->i64, cg->i64, Td, Td};
+    fn = blas_fn(cg, "rt_par_reduce", p, 9, &t);
+    break;
+  }
   case CG_FN_COUNT: break;
   }
   cg->fns[f] = fn;
@@ -190,7 +200,7 @@ LLVMValueRef cg_base(Cg *cg, const SchedBuf *b) {
 }
 
 /* Pointer to the first element of a view (offset applied), for BLAS and memset. */
-static LLVMValueRef view_ptr(Cg *cg, const SchedBuf *b) {
+LLVMValueRef cg_view_ptr(Cg *cg, const SchedBuf *b) {
   LLVMValueRef base = cg_base(cg, b);
   if (!b->offset) return base;
   LLVMValueRef i = cg_const_i64(cg, b->offset);
@@ -199,7 +209,7 @@ static LLVMValueRef view_ptr(Cg *cg, const SchedBuf *b) {
 
 static LLVMValueRef scalar_ptr(Cg *cg, const SchedBuf *b) {
   if (b->base == SB_SREG) return cg->sregs[b->index];
-  return view_ptr(cg, b);
+  return cg_view_ptr(cg, b);
 }
 
 static LLVMValueRef new_alloca(Cg *cg, LLVMTypeRef t, const char *name) {
@@ -216,7 +226,7 @@ typedef struct Loop {
 
 /* Start `for (iv = start; iv < end; iv++)` at the current position; the current block becomes
  * the preheader, left open for code hoisted to level-1 until loop_end. */
-static CgIx loop_begin(Cg *cg, Loop *L, int64_t start, int64_t end, int level) {
+static CgIx loop_begin_v(Cg *cg, Loop *L, LLVMValueRef start, LLVMValueRef end, int level) {
   L->pre = LLVMGetInsertBlock(cg->b);
   L->level = level;
   L->header = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "head");
@@ -224,13 +234,17 @@ static CgIx loop_begin(Cg *cg, Loop *L, int64_t start, int64_t end, int level) {
   L->exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "exit");
   LLVMPositionBuilderAtEnd(cg->b, L->header);
   L->phi = LLVMBuildPhi(cg->b, cg->i64, "i");
-  L->start = cg_const_i64(cg, start);
-  LLVMValueRef cond = LLVMBuildICmp(cg->b, LLVMIntSLT, L->phi, cg_const_i64(cg, end), "");
+  L->start = start;
+  LLVMValueRef cond = LLVMBuildICmp(cg->b, LLVMIntSLT, L->phi, end, "");
   LLVMBuildCondBr(cg->b, cond, L->body, L->exit);
   LLVMPositionBuilderAtEnd(cg->b, L->body);
   cg->lvl_block[level - 1] = L->pre;
   cg->top = level;
   return (CgIx){L->phi, level};
+}
+
+static CgIx loop_begin(Cg *cg, Loop *L, int64_t start, int64_t end, int level) {
+  return loop_begin_v(cg, L, cg_const_i64(cg, start), cg_const_i64(cg, end), level);
 }
 
 static void loop_end(Cg *cg, Loop *L) {
@@ -260,7 +274,7 @@ static void accumulate(Cg *cg, LLVMValueRef acc, LLVMValueRef v) {
 
 static void zero_fill(Cg *cg, const SchedBuf *b, int64_t n) {
   if (n <= 0) return;
-  LLVMBuildMemSet(cg->b, view_ptr(cg, b), LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0),
+  LLVMBuildMemSet(cg->b, cg_view_ptr(cg, b), LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0),
                   cg_const_i64(cg, n * (int64_t)sizeof(double)), 8);
 }
 
@@ -268,24 +282,34 @@ static void zero_fill(Cg *cg, const SchedBuf *b, int64_t n) {
  * flat loops one loop (r); matrices two (r outer, c inner). */
 typedef void (*BodyFn)(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx);
 
+/* The row range of a step: all rows, or the current block's inside a region body. */
+static LLVMValueRef row_lo(Cg *cg) { return cg->rlo ? cg->rlo : cg_const_i64(cg, 0); }
+static LLVMValueRef row_hi(Cg *cg, const SchedStep *st) { return cg->rhi ? cg->rhi : cg_const_i64(cg, st->rows); }
+
 static void nest(Cg *cg, const SchedStep *st, bool flat, BodyFn body, void *ctx) {
   CgIx z = cg_ix(cg, 0);
   cg->flat = false;
-  if (st->rows == 1 && st->cols == 1) {
+  if (st->rows == 1 && st->cols == 1 && !cg->rlo) {
     body(cg, st, z, z, ctx);
     return;
   }
   if (st->cols == 1 || flat) {
     Loop L;
     cg->flat = flat;
-    CgIx r = loop_begin(cg, &L, 0, st->rows * st->cols, 1);
+    LLVMValueRef lo = row_lo(cg), hi = row_hi(cg, st);
+    if (st->cols > 1) {
+      LLVMValueRef nc = cg_const_i64(cg, st->cols);
+      lo = LLVMBuildNSWMul(cg->b, lo, nc, "");
+      hi = LLVMBuildNSWMul(cg->b, hi, nc, "");
+    }
+    CgIx r = loop_begin_v(cg, &L, lo, hi, 1);
     body(cg, st, r, z, ctx);
     loop_end(cg, &L);
     cg->flat = false;
     return;
   }
   Loop Lr, Lc;
-  CgIx r = loop_begin(cg, &Lr, 0, st->rows, 1);
+  CgIx r = loop_begin_v(cg, &Lr, row_lo(cg), row_hi(cg, st), 1);
   CgIx c = loop_begin(cg, &Lc, 0, st->cols, 2);
   body(cg, st, r, c, ctx);
   loop_end(cg, &Lc);
@@ -312,7 +336,9 @@ static void loop_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
     case SI_WRITE: store_at(cg, &it->dest, r, c, v); break;
     case SI_SUM: accumulate(cg, acc[i], v); break;
     case SI_SUM_COLS: {
-      LLVMValueRef p = cg_addr(cg, cg->b, &it->dest, cg->flat ? z : c, z, cg->f64);
+      CgIx col = cg->flat ? z : c;
+      LLVMValueRef p = it->part ? LLVMBuildInBoundsGEP2(cg->b, cg->f64, cg->part[it->part - 1], &col.v, 1, "")
+                                : cg_addr(cg, cg->b, &it->dest, col, z, cg->f64);
       LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->f64, p, "");
       LLVMBuildStore(cg->b, LLVMBuildFAdd(cg->b, old, v, ""), p);
       break;
@@ -330,13 +356,21 @@ static void emit_loop(Cg *cg, const SchedStep *st) {
     if (it->kind == SI_SUM) {
       acc[i] = new_alloca(cg, cg->f64, "acc");
       LLVMBuildStore(cg->b, cg_const_f64(cg, 0), acc[i]);
-    } else if (it->kind == SI_SUM_COLS) {
+    } else if (it->kind == SI_SUM_COLS && !it->part) { /* a partial is zeroed when its task starts */
       zero_fill(cg, &it->dest, it->dest_rows);
     }
   }
   nest(cg, st, st->flat, loop_body, acc);
-  for (int i = 0; i < st->nitems; i++)
-    if (acc[i]) LLVMBuildStore(cg->b, LLVMBuildLoad2(cg->b, cg->f64, acc[i], ""), scalar_ptr(cg, &st->items[i].dest));
+  for (int i = 0; i < st->nitems; i++) {
+    if (!acc[i]) continue;
+    LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->f64, acc[i], "");
+    if (st->items[i].part) { /* the block's sum joins the task's partial */
+      LLVMValueRef p = cg->part[st->items[i].part - 1];
+      LLVMBuildStore(cg->b, LLVMBuildFAdd(cg->b, LLVMBuildLoad2(cg->b, cg->f64, p, ""), v, ""), p);
+    } else {
+      LLVMBuildStore(cg->b, v, scalar_ptr(cg, &st->items[i].dest));
+    }
+  }
   free(acc);
 }
 
@@ -359,10 +393,8 @@ static void lse_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
     LLVMValueRef args[2] = {old, v};
     LLVMBuildStore(cg->b, LLVMBuildCall2(cg->b, t, fn, args, 2, ""), l->mx);
   } else {
-    LLVMTypeRef t;
-    LLVMValueRef fn = cg_fn(cg, CG_EXP, &t);
     LLVMValueRef d = LLVMBuildFSub(cg->b, v, l->mxv, "");
-    accumulate(cg, l->acc, LLVMBuildCall2(cg->b, t, fn, &d, 1, ""));
+    accumulate(cg, l->acc, cg_exp(cg, cg->b, d));
   }
 }
 
@@ -397,7 +429,7 @@ static void emit_rows(Cg *cg, const SchedStep *st) {
   Loop Lr;
   CgIx z = cg_ix(cg, 0);
   cg->flat = false;
-  CgIx r = loop_begin(cg, &Lr, 0, st->rows, 1);
+  CgIx r = loop_begin_v(cg, &Lr, row_lo(cg), row_hi(cg, st), 1);
   for (int i = 0; i < st->nitems; i++) {
     const SchedItem *it = &st->items[i];
     LLVMValueRef res = NULL;
@@ -480,7 +512,7 @@ static void emit_scatter(Cg *cg, const SchedStep *st) {
 static LLVMValueRef bi(Cg *cg, int64_t v) { return LLVMConstInt(cg->blasint, (unsigned long long)v, 1); }
 static LLVMValueRef ci(Cg *cg, int v) { return LLVMConstInt(cg->i32, (unsigned long long)v, 1); }
 
-static LLVMValueRef alpha_of(Cg *cg, const SchedBlas *b) {
+LLVMValueRef cg_alpha(Cg *cg, const SchedBlas *b) {
   LLVMValueRef a = cg_const_f64(cg, b->alpha);
   if (b->alpha_buf.base == SB_NONE) return a;
   LLVMValueRef s = LLVMBuildLoad2(cg->b, cg->f64, scalar_ptr(cg, &b->alpha_buf), "");
@@ -499,8 +531,8 @@ static void emit_blas(Cg *cg, const SchedStep *st) {
     return;
   }
   LLVMTypeRef t;
-  LLVMValueRef alpha = alpha_of(cg, b), beta = cg_const_f64(cg, b->beta);
-  LLVMValueRef pa = view_ptr(cg, &b->a), pb = view_ptr(cg, &b->b), pc = view_ptr(cg, &b->c);
+  LLVMValueRef alpha = cg_alpha(cg, b), beta = cg_const_f64(cg, b->beta);
+  LLVMValueRef pa = cg_view_ptr(cg, &b->a), pb = cg_view_ptr(cg, &b->b), pc = cg_view_ptr(cg, &b->c);
   if (st->kind == SS_GEMM) {
     LLVMValueRef fn = cg_fn(cg, CG_DGEMM, &t);
     /* stored widths: op(A) is m x k, so A is m x k (k x m when transposed) */
@@ -527,7 +559,255 @@ static void emit_blas(Cg *cg, const SchedStep *st) {
   }
 }
 
+/* ------------------------------------------------------------------ row-parallel regions */
+
+static void emit_step(Cg *cg, const SchedStep *st);
+
+static void set_target_attrs(Cg *cg, LLVMValueRef fn) {
+  add_fn_attr(cg, fn, "nounwind", 0);
+  if (cg->cpu && *cg->cpu) LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", cg->cpu);
+  if (cg->features && *cg->features) LLVMAddTargetDependentFunctionAttr(fn, "target-features", cg->features);
+}
+
+/* What code generation knows about the function being emitted, saved while a region's task
+ * function is emitted and restored afterwards. */
+typedef struct FnState {
+  LLVMValueRef fn, env, x, y, v, out, work, samples, outs[4], data_ptr[64];
+  LLVMValueRef *data_more, *sregs;
+  int ndata_more, top;
+  LLVMBasicBlockRef entry, cur, lvl_block[3];
+} FnState;
+
+static void save_fn(Cg *cg, FnState *f) {
+  f->fn = cg->fn;
+  f->env = cg->env;
+  f->x = cg->x;
+  f->y = cg->y;
+  f->v = cg->v;
+  f->out = cg->out;
+  f->work = cg->work;
+  f->samples = cg->samples;
+  memcpy(f->outs, cg->outs, sizeof f->outs);
+  memcpy(f->data_ptr, cg->data_ptr, sizeof f->data_ptr);
+  f->data_more = cg->data_more;
+  f->ndata_more = cg->ndata_more;
+  f->sregs = cg->sregs;
+  f->top = cg->top;
+  f->entry = LLVMGetInsertBlock(cg->eb);
+  f->cur = LLVMGetInsertBlock(cg->b);
+  memcpy(f->lvl_block, cg->lvl_block, sizeof f->lvl_block);
+  cg->data_more = NULL;
+  cg->ndata_more = 0;
+  memset(cg->data_ptr, 0, sizeof cg->data_ptr);
+  memset(cg->outs, 0, sizeof cg->outs);
+  cg->work = cg->samples = NULL;
+}
+
+static void restore_fn(Cg *cg, const FnState *f) {
+  free(cg->data_more);
+  cg->fn = f->fn;
+  cg->env = f->env;
+  cg->x = f->x;
+  cg->y = f->y;
+  cg->v = f->v;
+  cg->out = f->out;
+  cg->work = f->work;
+  cg->samples = f->samples;
+  memcpy(cg->outs, f->outs, sizeof cg->outs);
+  memcpy(cg->data_ptr, f->data_ptr, sizeof cg->data_ptr);
+  cg->data_more = f->data_more;
+  cg->ndata_more = f->ndata_more;
+  cg->sregs = f->sregs;
+  cg->top = f->top;
+  LLVMPositionBuilderAtEnd(cg->eb, f->entry);
+  LLVMPositionBuilderAtEnd(cg->b, f->cur);
+  memcpy(cg->lvl_block, f->lvl_block, sizeof cg->lvl_block);
+  cg_memo_reset(cg);
+}
+
+static LLVMValueRef gep(Cg *cg, LLVMValueRef base, LLVMValueRef idx) {
+  return LLVMBuildInBoundsGEP2(cg->b, cg->f64, base, &idx, 1, "");
+}
+
+static LLVMValueRef imin(Cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, a, b, ""), a, b, "");
+}
+
+/* The task function of a region: `void body(env, x, y, v, out, sregs, task)` runs task `task`
+ * (its rows, block by block, every body step per block) into its own partials; a
+ * trampoline `void tramp(ctx, task)` unpacks the pointers rt_par_run passes as ctx. The body
+ * keeps the kernel's noalias/readonly parameters, so its loops vectorise as the kernel's do. */
+static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *body_out) {
+  char name[160];
+  int idx = cg->nregions++;
+  snprintf(name, sizeof name, "%s.par%d.body", cg->symbol ? cg->symbol : "bloc", idx);
+  LLVMTypeRef bp[7] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->i64};
+  LLVMTypeRef bt = LLVMFunctionType(cg->voidt, bp, 7, 0);
+  LLVMValueRef body = LLVMAddFunction(cg->mod, name, bt); /* external: profilers can find it (jit.c) */
+  set_target_attrs(cg, body);
+  unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
+  unsigned readonly = LLVMGetEnumAttributeKindForName("readonly", 8);
+  for (unsigned i = 1; i <= 6; i++) {
+    if (i != 5) LLVMAddAttributeAtIndex(body, i, LLVMCreateEnumAttribute(cg->ctx, noalias, 0));
+    LLVMAddAttributeAtIndex(body, i, LLVMCreateEnumAttribute(cg->ctx, readonly, 0));
+  }
+  FnState saved;
+  save_fn(cg, &saved);
+  cg->fn = body;
+  cg->env = LLVMGetParam(body, 0);
+  cg->x = LLVMGetParam(body, 1);
+  cg->y = LLVMGetParam(body, 2);
+  cg->v = LLVMGetParam(body, 3);
+  cg->out = LLVMGetParam(body, 4);
+  LLVMValueRef sregs = LLVMGetParam(body, 5), task = LLVMGetParam(body, 6);
+  LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(cg->ctx, body, "entry");
+  LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(cg->ctx, body, "start");
+  LLVMPositionBuilderAtEnd(cg->eb, entry);
+  LLVMPositionBuilderAtEnd(cg->b, start);
+  cg->top = 0;
+  int ns = cg->k->nsregs;
+  cg->sregs = calloc((size_t)ns + 1, sizeof(LLVMValueRef));
+  if (!cg->sregs) exit(3);
+  for (int i = 0; i < ns; i++) { /* the kernel's scalars, read-only in a region */
+    LLVMValueRef ix = cg_const_i64(cg, i);
+    cg->sregs[i] = LLVMBuildInBoundsGEP2(cg->eb, cg->f64, sregs, &ix, 1, "");
+  }
+  /* rows of the task; its partials, zeroed */
+  LLVMValueRef lo = LLVMBuildNSWMul(cg->b, task, cg_const_i64(cg, par->task_rows), "lo");
+  LLVMValueRef hi = imin(cg, LLVMBuildNSWAdd(cg->b, lo, cg_const_i64(cg, par->task_rows), ""),
+                         cg_const_i64(cg, par->rows));
+  LLVMValueRef *part = calloc((size_t)par->nreds + 1, sizeof(LLVMValueRef));
+  if (!part) exit(3);
+  for (int r = 0; r < par->nreds; r++) {
+    const SchedReduce *rd = &par->reds[r];
+    LLVMValueRef off = LLVMBuildNSWMul(cg->b, task, cg_const_i64(cg, rd->stride), "");
+    part[r] = gep(cg, cg_view_ptr(cg, &rd->part), off);
+    LLVMBuildMemSet(cg->b, part[r], LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0),
+                    cg_const_i64(cg, rd->rows * rd->cols * (int64_t)sizeof(double)), 8);
+  }
+  /* for (b0 = lo; b0 < hi; b0 += block_rows): every body step on rows [b0, min(b0 + block, hi)) */
+  LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->b);
+  LLVMBasicBlockRef blk = LLVMAppendBasicBlockInContext(cg->ctx, body, "block");
+  LLVMBuildBr(cg->b, blk);
+  LLVMPositionBuilderAtEnd(cg->b, blk);
+  LLVMValueRef b0 = LLVMBuildPhi(cg->b, cg->i64, "b0");
+  LLVMValueRef b1 = imin(cg, LLVMBuildNSWAdd(cg->b, b0, cg_const_i64(cg, par->block_rows), ""), hi);
+  cg->rlo = b0;
+  cg->rhi = b1;
+  cg->part = part;
+  cg->reds = par->reds;
+  cg->block_rows = par->block_rows;
+  for (int i = 0; i < par->nbody && !cg->failed; i++) {
+    cg_memo_reset(cg);
+    cg->top = 0;
+    emit_step(cg, &par->body[i]);
+  }
+  cg->rlo = cg->rhi = NULL;
+  cg->part = NULL;
+  cg->reds = NULL;
+  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->b);
+  LLVMValueRef more = LLVMBuildICmp(cg->b, LLVMIntSLT, b1, hi, "");
+  LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, body, "done");
+  LLVMBuildCondBr(cg->b, more, blk, done);
+  LLVMValueRef inc[2] = {lo, b1};
+  LLVMBasicBlockRef from[2] = {pre, latch};
+  LLVMAddIncoming(b0, inc, from, 2);
+  LLVMPositionBuilderAtEnd(cg->b, done);
+  LLVMBuildRetVoid(cg->b);
+  LLVMBuildBr(cg->eb, start);
+  free(part);
+  free(cg->sregs);
+  restore_fn(cg, &saved);
+
+  /* the trampoline rt_par_run calls */
+  snprintf(name, sizeof name, "%s.par%d", cg->symbol ? cg->symbol : "bloc", idx);
+  LLVMTypeRef tp[2] = {cg->ptr, cg->i64};
+  LLVMValueRef tramp = LLVMAddFunction(cg->mod, name, LLVMFunctionType(cg->voidt, tp, 2, 0));
+  LLVMSetLinkage(tramp, LLVMInternalLinkage);
+  set_target_attrs(cg, tramp);
+  LLVMBuilderRef tb = LLVMCreateBuilderInContext(cg->ctx);
+  LLVMPositionBuilderAtEnd(tb, LLVMAppendBasicBlockInContext(cg->ctx, tramp, "entry"));
+  LLVMValueRef args[7];
+  LLVMValueRef ctx = LLVMGetParam(tramp, 0);
+  for (int i = 0; i < 6; i++) {
+    LLVMValueRef ix = cg_const_i64(cg, i);
+    args[i] = LLVMBuildLoad2(tb, cg->ptr, LLVMBuildInBoundsGEP2(tb, cg->ptr, ctx, &ix, 1, ""), "");
+  }
+  args[6] = LLVMGetParam(tramp, 1);
+  LLVMBuildCall2(tb, bt, body, args, 7, "");
+  LLVMBuildRetVoid(tb);
+  LLVMDisposeBuilder(tb);
+  *body_out = body;
+  return tramp;
+}
+
+/* dest = alpha * (part_0 + part_1 + ...) + beta * dest, tasks in order (rt_par_reduce). */
+static void emit_combine(Cg *cg, const SchedStep *par, const SchedReduce *rd) {
+  LLVMValueRef alpha = cg_const_f64(cg, rd->alpha);
+  if (rd->alpha_buf.base != SB_NONE) {
+    LLVMValueRef sv = LLVMBuildLoad2(cg->b, cg->f64, scalar_ptr(cg, &rd->alpha_buf), "");
+    alpha = rd->alpha == 1 ? sv : LLVMBuildFMul(cg->b, alpha, sv, "");
+  }
+  LLVMTypeRef t;
+  LLVMValueRef fn = cg_fn(cg, CG_PAR_REDUCE, &t);
+  LLVMValueRef args[9] = {scalar_ptr(cg, &rd->dest), cg_const_i64(cg, rd->dest.ld > 1 ? rd->dest.ld : rd->cols),
+                          cg_view_ptr(cg, &rd->part), cg_const_i64(cg, rd->stride), cg_const_i64(cg, par->ntasks),
+                          cg_const_i64(cg, rd->rows), cg_const_i64(cg, rd->cols), alpha, cg_const_f64(cg, rd->beta)};
+  LLVMBuildCall2(cg->b, t, fn, args, 9, "");
+}
+
+static void emit_par(Cg *cg, const SchedStep *par) {
+  LLVMValueRef body;
+  LLVMValueRef tramp = emit_task_fn(cg, par, &body);
+  /* ctx: the kernel's pointers and a copy of its scalar registers */
+  LLVMTypeRef ctx_t = LLVMArrayType(cg->ptr, 6);
+  LLVMValueRef ctx = LLVMBuildAlloca(cg->eb, ctx_t, "ctx");
+  int ns = cg->k->nsregs;
+  LLVMValueRef sregs = LLVMBuildAlloca(cg->eb, LLVMArrayType(cg->f64, (unsigned)(ns > 0 ? ns : 1)), "sregs");
+  for (int i = 0; i < ns; i++) {
+    LLVMValueRef ix = cg_const_i64(cg, i);
+    LLVMBuildStore(cg->b, LLVMBuildLoad2(cg->b, cg->f64, cg->sregs[i], ""), gep(cg, sregs, ix));
+  }
+  LLVMValueRef vals[6] = {cg->env, cg->x, cg->y, cg->v, cg->out, sregs};
+  for (int i = 0; i < 6; i++) {
+    LLVMValueRef ix = cg_const_i64(cg, i);
+    LLVMBuildStore(cg->b, vals[i], LLVMBuildInBoundsGEP2(cg->b, cg->ptr, ctx, &ix, 1, ""));
+  }
+  LLVMTypeRef t;
+  if (par->ntasks > 1) {
+    LLVMValueRef fn = cg_fn(cg, CG_PAR_RUN, &t);
+    LLVMValueRef args[3] = {tramp, ctx, cg_const_i64(cg, par->ntasks)};
+    LLVMBuildCall2(cg->b, t, fn, args, 3, "");
+  } else {
+    LLVMValueRef args[7] = {cg->env, cg->x, cg->y, cg->v, cg->out, sregs, cg_const_i64(cg, 0)};
+    LLVMBuildCall2(cg->b, LLVMGlobalGetValueType(body), body, args, 7, "");
+  }
+  for (int r = 0; r < par->nreds; r++) {
+    cg_memo_reset(cg);
+    cg->top = 0;
+    emit_combine(cg, par, &par->reds[r]);
+  }
+}
+
 /* ------------------------------------------------------------------ kernels */
+
+static void emit_step(Cg *cg, const SchedStep *st) {
+  switch (st->kind) {
+  case SS_LOOP: emit_loop(cg, st); break;
+  case SS_ROWS: emit_rows(cg, st); break;
+  case SS_LSE: emit_lse(cg, st); break;
+  case SS_SCATTER: emit_scatter(cg, st); break;
+  case SS_GEMM:
+  case SS_GEMV:
+  case SS_SYMV:
+  case SS_GER: emit_blas(cg, st); break;
+  case SS_SKINNY_GEMM: cg_skinny(cg, st); break;
+  case SS_PAR_ROWS:
+    if (cg->rlo) cg_fail(cg, "a region inside a region");
+    else emit_par(cg, st);
+    break;
+  }
+}
 
 int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_t errlen) {
   cg->err = err;
@@ -537,11 +817,11 @@ int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_
   LLVMTypeRef params[5] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr};
   LLVMTypeRef ft = LLVMFunctionType(cg->voidt, params, 5, 0);
   cg->fn = LLVMAddFunction(cg->mod, symbol, ft);
-  add_fn_attr(cg, cg->fn, "nounwind", 0);
-  if (cg->cpu && *cg->cpu)
-    LLVMAddTargetDependentFunctionAttr(cg->fn, "target-cpu", cg->cpu);
-  if (cg->features && *cg->features)
-    LLVMAddTargetDependentFunctionAttr(cg->fn, "target-features", cg->features);
+  cg->symbol = symbol;
+  cg->nregions = 0;
+  cg->rlo = cg->rhi = NULL;
+  cg->part = NULL;
+  set_target_attrs(cg, cg->fn);
   /* the ABI: outputs and work never alias the inputs (x, y, v, env, data) */
   unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
   unsigned readonly = LLVMGetEnumAttributeKindForName("readonly", 8);
@@ -573,16 +853,7 @@ int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_
     const SchedStep *st = &k->steps[i];
     cg_memo_reset(cg);
     cg->top = 0;
-    switch (st->kind) {
-    case SS_LOOP: emit_loop(cg, st); break;
-    case SS_ROWS: emit_rows(cg, st); break;
-    case SS_LSE: emit_lse(cg, st); break;
-    case SS_SCATTER: emit_scatter(cg, st); break;
-    case SS_GEMM:
-    case SS_GEMV:
-    case SS_SYMV:
-    case SS_GER: emit_blas(cg, st); break;
-    }
+    emit_step(cg, st);
   }
   LLVMBuildRetVoid(cg->b);
   LLVMBuildBr(cg->eb, body);

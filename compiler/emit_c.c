@@ -427,7 +427,7 @@ int emit_c(const BloCompiled *c, const EmitCOptions *o, FILE *out, char *err, si
               o->prefix ? o->prefix : "");
   } else if (!rt_file("emit_c_api.h.in") || !rt_file("emit_c_main.c.in")) {
     emit_fail(&e, -1, "the runtime amalgamation lacks the emitter's templates");
-  } else if (sched_problem(c->ir, NULL, &e.arena, &e.plan, err, errlen)) {
+  } else if (sched_problem(c->ir, &EMIT_SCHED_OPTIONS, &e.arena, &e.plan, err, errlen)) {
     e.failed = -1; /* err holds the planner's message */
   }
   EmitBuf kernels = {0}, data = {0};

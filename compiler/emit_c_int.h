@@ -12,6 +12,10 @@
 #include "emit_c.h"
 #include "schedule.h"
 
+/* The plans emit-c writes: the emitted C has no thread pool and calls BLAS (or its portable
+ * loops) for every product, so the JIT's skinny products and parallel row regions are off. */
+#define EMIT_SCHED_OPTIONS ((SchedOptions){.no_skinny = true, .no_par = true})
+
 /* A growing text buffer; out of memory exits (status 3) like the rest of bloc. */
 typedef struct EmitBuf {
   char *s;

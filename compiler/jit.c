@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cg_llvm.h"
+#include "rt_par.h"
 
 enum { JIT_MAX_THREADS = 4 };
 
@@ -89,7 +90,7 @@ static const JitSym jit_syms[] = {
   SYM(sin), SYM(cos), SYM(tan), SYM(sincos), SYM(tanh), SYM(pow), SYM(floor), SYM(ceil), SYM(round),
   SYM(trunc), SYM(fabs), SYM(fmod), SYM(fmax), SYM(fmin), SYM(ldexp), SYM(frexp),
   SYM(memset), SYM(memcpy), SYM(memmove),
-  SYM(cblas_dgemm), SYM(cblas_dgemv), SYM(cblas_dsymv), SYM(cblas_dger),
+  SYM(cblas_dgemm), SYM(cblas_dgemv), SYM(cblas_dsymv), SYM(cblas_dger), SYM(rt_par_run), SYM(rt_par_reduce),
 };
 #undef SYM
 
@@ -110,12 +111,14 @@ static LLVMErrorRef define_symbols(LLVMOrcLLJITRef jit) {
 
 /* ------------------------------------------------------------------ compile */
 
-/* Level 2, the default, is a function pipeline sized to what plans produce: loop nests with
- * constant trip counts over row-major buffers, common subexpressions already merged and
- * loop-invariant code already placed by the code generator, no calls to inline. It promotes
- * the code generator's allocas, cleans up, rotates loops, hoists what remains, and vectorises
- * for the host CPU. Against "default<O2>" it halves optimisation time with the same kernel
- * times (doc/performance.md). Level 3 is LLVM's full O3 with interleaving and unrolling. */
+/* Level 2, the default, is a function pipeline sized to what plans produce: loop nests over
+ * row-major buffers, common subexpressions already merged and loop-invariant code already
+ * placed by the code generator, no calls to inline. It promotes the code generator's allocas,
+ * cleans up, rotates loops, hoists what remains, and vectorises for the host CPU. Against
+ * "default<O2>" it halves optimisation time with the same kernel times (doc/performance.md).
+ * Induction-variable simplification is left out: it was the most expensive pass on the
+ * skinny-product and region loops and changed no kernel time (interleaved A/B, hyper-cleaning
+ * and synthetic). Level 3 is LLVM's full O3 with interleaving and unrolling. */
 static const char *pipeline(int level) {
   switch (level) {
   case 0: return "default<O0>";
@@ -123,7 +126,7 @@ static const char *pipeline(int level) {
   case 3: return "default<O3>";
   default:
     return "function(sroa,early-cse<memssa>,instcombine<no-verify-fixpoint>,simplifycfg,"
-           "loop-mssa(loop-rotate,licm),loop(indvars),loop-vectorize<interleave-forced-only>,"
+           "loop-mssa(loop-rotate,licm),loop-vectorize<interleave-forced-only>,"
            "instcombine<no-verify-fixpoint>,simplifycfg)";
   }
 }
@@ -255,11 +258,17 @@ static void *compile_part(void *arg) {
 }
 
 /* Code size estimate of a kernel's plan: its expressions and loop nests. */
-static int64_t plan_size(const SchedKernel *k) {
-  int64_t size = k->nexprs;
-  for (int i = 0; i < k->nsteps; i++) size += 8 + 4 * k->steps[i].nitems;
+static int64_t steps_size(const SchedStep *steps, int n) {
+  int64_t size = 0;
+  for (int i = 0; i < n; i++) {
+    size += 8 + 4 * steps[i].nitems;
+    if (steps[i].kind == SS_SKINNY_GEMM) size += 40; /* tiles and tails */
+    if (steps[i].kind == SS_PAR_ROWS) size += 20 + 8 * steps[i].nreds + steps_size(steps[i].body, steps[i].nbody);
+  }
   return size;
 }
+
+static int64_t plan_size(const SchedKernel *k) { return k->nexprs + steps_size(k->steps, k->nsteps); }
 
 static int compile_threads(const JitOptions *opt, int nkernels) {
   int n = opt->threads;
@@ -270,6 +279,51 @@ static int compile_threads(const JitOptions *opt, int nkernels) {
   }
   if (n > nkernels) n = nkernels;
   return n > 0 ? n : 1;
+}
+
+/* BLOC_PERF_MAP set: append the kernels and their region task functions to
+ * /tmp/perf-<pid>.map, so `perf report` names JIT'd code (a function's size is taken as the
+ * distance to the next one). */
+typedef struct MapSym {
+  uint64_t addr;
+  char name[80];
+} MapSym;
+
+static int cmp_sym(const void *a, const void *b) {
+  const MapSym *x = a, *y = b;
+  return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void write_perf_map(JitModule *m) {
+  MapSym syms[BLO_K_COUNT * 9];
+  int n = 0;
+  for (int id = 0; id < BLO_K_COUNT; id++) {
+    if (!m->fn[id]) continue;
+    syms[n].addr = (uint64_t)(uintptr_t)m->fn[id];
+    snprintf(syms[n++].name, sizeof syms[0].name, "%s", m->sym[id]);
+    for (int r = 0; r < 8; r++) {
+      char name[80];
+      snprintf(name, sizeof name, "%s.par%d.body", m->sym[id], r);
+      LLVMOrcExecutorAddress addr = 0;
+      LLVMErrorRef e = LLVMOrcLLJITLookup(m->jit, &addr, name);
+      if (e) {
+        LLVMConsumeError(e);
+        break;
+      }
+      syms[n].addr = addr;
+      snprintf(syms[n++].name, sizeof syms[0].name, "%s", name);
+    }
+  }
+  qsort(syms, (size_t)n, sizeof syms[0], cmp_sym);
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
+  FILE *f = fopen(path, "a");
+  if (!f) return;
+  for (int i = 0; i < n; i++) {
+    uint64_t size = i + 1 < n && syms[i + 1].addr - syms[i].addr < 65536 ? syms[i + 1].addr - syms[i].addr : 4096;
+    fprintf(f, "%llx %llx %s\n", (unsigned long long)syms[i].addr, (unsigned long long)size, syms[i].name);
+  }
+  fclose(f);
 }
 
 int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char *err, size_t errlen) {
@@ -405,6 +459,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     jit_free(m);
     return -1;
   }
+  if (getenv("BLOC_PERF_MAP")) write_perf_map(m);
   double t4 = now_ms();
   m->t.jit_ms = (t2 - t1) + (t4 - t3);
   m->t.total_ms = t4 - t0;

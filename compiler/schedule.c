@@ -1,7 +1,7 @@
 /* schedule.c — planning an IR kernel into steps (see schedule.h): which nodes are materialised,
  * BLAS folding (transposes, alpha, accumulation chains), loop fusion with identity sharing of
  * producers, and liveness-based work-buffer allocation. The graph is read-only here. */
-#include "schedule.h"
+#include "schedule_int.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -9,17 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CHEAP = 3, COST_CAP = 1 << 20, ALIGN = 8 };
+enum { CHEAP = 3, COST_CAP = 1 << 20 };
+#define ALIGN SCHED_ALIGN
 
 /* ------------------------------------------------------------------ small id -> pointer map */
 
-typedef struct Map {
-  uint32_t *keys; /* id + 1; 0 = empty */
-  void **vals;
-  uint32_t cap, len;
-} Map;
-
-static void *xcalloc(size_t n, size_t size) {
+void *sched_xcalloc(size_t n, size_t size) {
   void *p = calloc(n ? n : 1, size);
   if (!p) {
     fprintf(stderr, "bloc: out of memory (planner)\n");
@@ -40,8 +35,8 @@ static void *map_get(const Map *m, uint32_t key) {
 
 static void map_put(Map *m, uint32_t key, void *val) {
   if ((m->len + 1) * 2 > m->cap) {
-    Map n = {xcalloc(m->cap ? m->cap * 2 : 16, sizeof(uint32_t)), xcalloc(m->cap ? m->cap * 2 : 16, sizeof(void *)),
-             m->cap ? m->cap * 2 : 16, 0};
+    uint32_t cap = m->cap ? m->cap * 2 : 16;
+    Map n = {sched_xcalloc(cap, sizeof(uint32_t)), sched_xcalloc(cap, sizeof(void *)), cap, 0};
     for (uint32_t i = 0; i < m->cap; i++)
       if (m->keys[i]) map_put(&n, m->keys[i] - 1, m->vals[i]);
     free(m->keys);
@@ -55,55 +50,11 @@ static void map_put(Map *m, uint32_t key, void *val) {
   m->vals[h] = val;
 }
 
-static void map_free(Map *m) {
+void sched_map_free(Map *m) {
   free(m->keys);
   free(m->vals);
   memset(m, 0, sizeof *m);
 }
-
-/* ------------------------------------------------------------------ planner state */
-
-typedef struct Step {
-  SchedStep st;
-  int capitems;
-  Map memo; /* node id -> SchedExpr translated in this step */
-} Step;
-
-typedef struct Sch {
-  const IrGraph *g;
-  const IrKernel *k;
-  const SchedOptions *opt;
-  Arena *a;
-  char *err;
-  size_t errlen;
-  uint32_t n;
-  const IrNode **order;
-  size_t norder;
-  uint32_t *uses;     /* distinct consumers + output occurrences */
-  uint8_t *is_out;
-  uint8_t *mat;       /* materialised */
-  int32_t *cost;      /* per-element cost of computing the node inline (0 when materialised) */
-  uint8_t *folded;    /* product written by its accumulation root */
-  int32_t *chain;     /* accumulation chain node: root id + 1 */
-  int32_t *def;       /* step where the value is complete */
-  int32_t *last;      /* last step reading it */
-  uint8_t *blas_use;  /* the base of a BLAS operand (must stay a plain row-major buffer) */
-  int32_t *share_step;
-  SchedExpr **share;  /* full SI_WRITE expression of the node in step share_step */
-  SchedBuf *loc;      /* where materialised nodes live; SB_WORK index = node id until allocated */
-  uint8_t *has_loc;
-  /* work buffers: id = node id for a node's own buffer, n.. for extra (packed) buffers */
-  int32_t *bfirst, *blast; /* first write, last access (steps) */
-  int64_t *bsize;
-  uint32_t nbufs, capbufs;
-  Step *steps;
-  int nsteps, capsteps;
-  int nsregs;
-  int nexprs;
-  /* output copies */
-  IrOutput *copies;
-  int ncopies;
-} Sch;
 
 static int fail(Sch *s, const char *fmt, ...) {
   va_list ap;
@@ -135,9 +86,9 @@ static SchedBuf leaf_buf(const IrNode *n) {
 /* ------------------------------------------------------------------ analysis */
 
 static int topo(Sch *s) {
-  uint8_t *state = xcalloc(s->n, 1);
-  const IrNode **stack = xcalloc(s->n + 1, sizeof(IrNode *));
-  uint32_t *next = xcalloc(s->n + 1, sizeof(uint32_t));
+  uint8_t *state = sched_xcalloc(s->n, 1);
+  const IrNode **stack = sched_xcalloc(s->n + 1, sizeof(IrNode *));
+  uint32_t *next = sched_xcalloc(s->n + 1, sizeof(uint32_t));
   s->order = arena_calloc(s->a, s->n ? s->n : 1, sizeof(IrNode *));
   size_t cnt = 0;
   for (int r = 0; r < s->k->nouts; r++) {
@@ -382,7 +333,7 @@ static void fold_chains(Sch *s, Chain **chains) {
     for (int j = 0; j < ch.nnodes; j++) s->chain[ch.nodes[j]->id] = (int32_t)n->id + 1;
     free(ch.nodes);
     ch.nodes = NULL;
-    Chain *keep = xcalloc(1, sizeof(Chain));
+    Chain *keep = sched_xcalloc(1, sizeof(Chain));
     *keep = ch;
     chains[n->id] = keep;
   }
@@ -411,7 +362,7 @@ static void buf_touch(Sch *s, uint32_t b, int step, bool write) {
   if (s->blast[b] < step) s->blast[b] = step;
 }
 
-static uint32_t new_buffer(Sch *s, int64_t size) {
+uint32_t sched_new_buffer(Sch *s, int64_t size) {
   if (s->nbufs == s->capbufs) {
     s->capbufs *= 2;
     s->bfirst = realloc(s->bfirst, s->capbufs * sizeof(int32_t));
@@ -547,7 +498,7 @@ static SchedExpr *build_value(Tr *t, const void *ctx) { return tr(t, ctx, true);
 static void merge(Map *into, Map *from) {
   for (uint32_t i = 0; i < from->cap; i++)
     if (from->keys[i]) map_put(into, from->keys[i] - 1, from->vals[i]);
-  map_free(from);
+  sched_map_free(from);
 }
 
 static void mark_written(Sch *s, uint32_t node, int step) {
@@ -567,7 +518,7 @@ static int place(Sch *s, SchedStepKind kind, int64_t rows, int64_t cols, SchedIt
       Tr t = {s, i, &st->memo, {0}, false};
       SchedExpr *e = build(&t, ctx);
       if (t.failed) {
-        map_free(&t.tmp);
+        sched_map_free(&t.tmp);
         break;
       }
       merge(&st->memo, &t.tmp);
@@ -605,9 +556,43 @@ static void operand(Sch *s, const IrNode *n, int step, SchedBuf *b, bool *trans)
   *b = mem_view(s, n, step);
 }
 
+static const IrNode *strip_t(const IrNode *n, bool *trans);
+
+/* Products with few columns stream their big operand once in the backend's own loops
+ * (SS_SKINNY_GEMM): c = op(a) b with n <= SCHED_SKINNY_MAX_N columns, as long as what stays in
+ * cache does: b (k x n) when op(a) is a, c (m x n) when op(a) = a' is reduced over a's rows. */
+enum { SKINNY_MAX_CACHED = 32768 }; /* doubles: 256 KB, half of a Zen 3 L2 */
+
+static bool skinny_ok(const Sch *s, bool trans_a, int64_t m, int64_t n, int64_t k) {
+  if (s->opt->no_skinny || n < 1 || n > SCHED_SKINNY_MAX_N || m < 1 || k < 1) return false;
+  return trans_a ? m * n <= SKINNY_MAX_CACHED : k * n <= SKINNY_MAX_CACHED;
+}
+
+/* The right operand of a skinny product in the layout its loops read, copied into a new
+ * buffer (it is small): n x k (b transposed, dot products over k) for a b, k x n for a' b.
+ * Returns the buffer's view. */
+static SchedBuf skinny_copy_b(Sch *s, const IrNode *b, int64_t k, int64_t n, bool transposed);
+
 /* A product as a BLAS step writing dest with alpha = c * (*reg) and beta. */
 static int blas_step(Sch *s, const IrNode *p, SchedBuf dest, double c, const IrNode *reg, double beta) {
   SchedStepKind kind = p->op == IR_MATMUL ? SS_GEMM : p->op == IR_MATVEC ? SS_GEMV : SS_GER;
+  /* a skinny product (matrix-vector products included, n = 1: a vector is a k x 1 matrix),
+   * unless dsymv applies (symmetric data) */
+  bool skinny = false, copy_b = false;
+  SchedBuf bcopy = {SB_NONE, 0, 0, 1};
+  if (kind != SS_GER) {
+    bool ta, tb;
+    const IrNode *ma = strip_t(p->args[0], &ta);
+    strip_t(p->args[1], &tb);
+    int64_t m = p->shape.rows, n = p->shape.rank == 2 ? p->shape.cols : 1, k = p->args[0]->shape.cols;
+    bool sym = kind == SS_GEMV && ma->op == IR_DATA && ma->attr[0] < s->g->nsym_data && s->g->sym_data[ma->attr[0]] &&
+               ma->shape.rows == ma->shape.cols;
+    skinny = !sym && skinny_ok(s, ta, m, n, k);
+    /* a b reads b as n x k (b' stored row-major), a' b reads it k x n; a vector is both */
+    copy_b = skinny && kind == SS_GEMM && tb == ta;
+    if (copy_b) bcopy = skinny_copy_b(s, p->args[1], k, n, !ta);
+  }
+  if (skinny) kind = SS_SKINNY_GEMM;
   Step *st = new_step(s, kind, 0, 0);
   int idx = s->nsteps - 1;
   SchedBlas *b = &st->st.blas;
@@ -619,7 +604,21 @@ static int blas_step(Sch *s, const IrNode *p, SchedBuf dest, double c, const IrN
     b->alpha_buf = s->loc[reg->id];
     note_use(s, reg, idx);
   }
-  if (kind == SS_GEMM) {
+  if (kind == SS_SKINNY_GEMM) {
+    operand(s, p->args[0], idx, &b->a, &b->trans_a);
+    b->m = p->shape.rows;
+    b->n = p->shape.rank == 2 ? p->shape.cols : 1;
+    b->k = p->args[0]->shape.cols;
+    if (copy_b) {
+      b->b = bcopy;
+      buf_touch(s, (uint32_t)bcopy.index, idx, false);
+    } else {
+      bool tb;
+      operand(s, p->args[1], idx, &b->b, &tb);
+      if (p->op == IR_MATVEC && !b->trans_a) b->b.ld = b->k; /* a vector: one row of k */
+    }
+    b->trans_b = !b->trans_a;
+  } else if (kind == SS_GEMM) {
     operand(s, p->args[0], idx, &b->a, &b->trans_a);
     operand(s, p->args[1], idx, &b->b, &b->trans_b);
     b->m = p->shape.rows;
@@ -753,6 +752,25 @@ static void build_cat(Sch *s, const IrNode *n) {
 
 enum { PACK_MAX = 8, PACK_MIN_LEFT = 32768, PACK_MAX_COLS = 256 };
 
+/* The transpose of a value (its translation wrapped in a transpose). */
+static SchedExpr *build_transposed(Tr *t, const void *ctx) {
+  const IrNode *n = ctx;
+  SchedExpr *v = tr(t, n, false);
+  if (t->failed) return NULL;
+  SchedExpr *e = new_expr(t->s, IR_TRANSPOSE, shape_matrix(n->shape.cols, n->shape.rows), 1);
+  e->args[0] = v;
+  return e;
+}
+
+static SchedBuf skinny_copy_b(Sch *s, const IrNode *b, int64_t k, int64_t n, bool transposed) {
+  uint32_t bp = sched_new_buffer(s, k * n);
+  SchedBuf view = {SB_WORK, (int)bp, 0, transposed ? k : n};
+  SchedItem it = item(SI_WRITE, view, UINT32_MAX);
+  int st = transposed ? place(s, SS_LOOP, n, k, it, build_transposed, b) : place(s, SS_LOOP, k, n, it, build_value, b);
+  buf_touch(s, bp, st, true);
+  return view;
+}
+
 static const IrNode *strip_t(const IrNode *n, bool *trans) {
   *trans = false;
   while (n->op == IR_TRANSPOSE) {
@@ -798,19 +816,24 @@ static bool pack_products(Sch *s, const IrNode *n, size_t pos, Chain **chains) {
     ntot += q->shape.cols;
   }
   if (np == 1) return false;
-  uint32_t bp = new_buffer(s, k * ntot), cp = new_buffer(s, m * ntot);
+  /* a skinny a [B1 B2 ...] reads the packed operand transposed (ntot x k), a' [B1 ...] k x ntot */
+  bool skinny = skinny_ok(s, ta, m, ntot, k), trans = skinny && !ta;
+  uint32_t bp = sched_new_buffer(s, k * ntot), cp = sched_new_buffer(s, m * ntot);
   int64_t off = 0;
   for (int i = 0; i < np; i++) {
-    SchedItem it = item(SI_WRITE, (SchedBuf){SB_WORK, (int)bp, off, ntot}, UINT32_MAX);
-    int st = place(s, SS_LOOP, k, part[i]->shape.cols, it, build_value, part[i]->args[1]);
+    int64_t nc = part[i]->shape.cols;
+    SchedItem it = item(SI_WRITE, (SchedBuf){SB_WORK, (int)bp, trans ? off * k : off, trans ? k : ntot}, UINT32_MAX);
+    int st = trans ? place(s, SS_LOOP, nc, k, it, build_transposed, part[i]->args[1])
+                   : place(s, SS_LOOP, k, nc, it, build_value, part[i]->args[1]);
     buf_touch(s, bp, st, true);
-    off += part[i]->shape.cols;
+    off += nc;
   }
-  Step *stp = new_step(s, SS_GEMM, 0, 0);
+  Step *stp = new_step(s, skinny ? SS_SKINNY_GEMM : SS_GEMM, 0, 0);
   int idx = s->nsteps - 1;
   SchedBlas *b = &stp->st.blas;
   operand(s, n->args[0], idx, &b->a, &b->trans_a);
-  b->b = (SchedBuf){SB_WORK, (int)bp, 0, ntot};
+  b->b = (SchedBuf){SB_WORK, (int)bp, 0, trans ? k : ntot};
+  b->trans_b = trans;
   b->c = (SchedBuf){SB_WORK, (int)cp, 0, ntot};
   b->m = m;
   b->n = ntot;
@@ -990,6 +1013,50 @@ static void patch_expr(SchedExpr *e, const int64_t *bufoff, uint8_t *seen) {
   for (int i = 0; i < e->nargs; i++) patch_expr(e->args[i], bufoff, seen);
 }
 
+static bool empty_step(const SchedStep *st) {
+  return (st->kind == SS_LOOP || st->kind == SS_ROWS) && st->nitems == 0;
+}
+
+/* The final form of a step in *o (work offsets assigned, items and region bodies in the
+ * arena); frees the planner's copies. Returns false for an empty step (nothing written). */
+static bool output_step(Sch *s, SchedStep *st, SchedStep *o, const int64_t *bufoff, uint8_t *seen) {
+  if (empty_step(st)) {
+    free(st->items);
+    return false;
+  }
+  for (int j = 0; j < st->nitems; j++) {
+    SchedItem *it = &st->items[j];
+    patch_buf(&it->dest, bufoff);
+    patch_expr(it->expr, bufoff, seen);
+  }
+  patch_buf(&st->blas.a, bufoff);
+  patch_buf(&st->blas.b, bufoff);
+  patch_buf(&st->blas.c, bufoff);
+  patch_buf(&st->blas.alpha_buf, bufoff);
+  set_flat(st);
+  *o = *st;
+  o->items = arena_calloc(s->a, (size_t)(st->nitems ? st->nitems : 1), sizeof(SchedItem));
+  if (st->nitems) memcpy(o->items, st->items, (size_t)st->nitems * sizeof(SchedItem));
+  free(st->items);
+  if (st->kind == SS_PAR_ROWS) {
+    o->body = arena_calloc(s->a, (size_t)(st->nbody ? st->nbody : 1), sizeof(SchedStep));
+    int nb = 0;
+    for (int j = 0; j < st->nbody; j++)
+      if (output_step(s, &st->body[j], &o->body[nb], bufoff, seen)) nb++;
+    o->nbody = nb;
+    o->reds = arena_calloc(s->a, (size_t)(st->nreds ? st->nreds : 1), sizeof(SchedReduce));
+    for (int j = 0; j < st->nreds; j++) {
+      o->reds[j] = st->reds[j];
+      patch_buf(&o->reds[j].part, bufoff);
+      patch_buf(&o->reds[j].dest, bufoff);
+      patch_buf(&o->reds[j].alpha_buf, bufoff);
+    }
+    free(st->body);
+    free(st->reds);
+  }
+  return true;
+}
+
 static int finish(Sch *s, SchedKernel *out) {
   /* a full write nobody reads (every consumer shares its expression) needs no buffer */
   for (int i = 0; i < s->nsteps; i++) {
@@ -1006,10 +1073,11 @@ static int finish(Sch *s, SchedKernel *out) {
     }
     st->nitems = w;
   }
+  sched_regions(s);
   /* work buffers by liveness */
-  Interval *iv = xcalloc(s->nbufs + 1, sizeof(Interval));
+  Interval *iv = sched_xcalloc(s->nbufs + 1, sizeof(Interval));
   int niv = 0;
-  int64_t *bufoff = xcalloc(s->nbufs, sizeof(int64_t));
+  int64_t *bufoff = sched_xcalloc(s->nbufs, sizeof(int64_t));
   for (uint32_t b = 0; b < s->nbufs; b++) {
     if (s->bfirst[b] < 0) continue; /* never written (folded, dropped, or not a buffer) */
     int end = s->blast[b] > s->bfirst[b] ? s->blast[b] : s->bfirst[b];
@@ -1019,32 +1087,12 @@ static int finish(Sch *s, SchedKernel *out) {
   for (int i = 0; i < niv; i++) bufoff[iv[i].node] = iv[i].off;
   out->materialised = niv;
   free(iv);
-  uint8_t *seen = xcalloc((size_t)s->nexprs + 1, 1);
+  uint8_t *seen = sched_xcalloc((size_t)s->nexprs + 1, 1);
   out->steps = arena_calloc(s->a, (size_t)(s->nsteps ? s->nsteps : 1), sizeof(SchedStep));
   int w = 0;
   for (int i = 0; i < s->nsteps; i++) {
-    SchedStep *st = &s->steps[i].st;
-    if ((st->kind == SS_LOOP || st->kind == SS_ROWS) && st->nitems == 0) {
-      free(st->items);
-      map_free(&s->steps[i].memo);
-      continue;
-    }
-    for (int j = 0; j < st->nitems; j++) {
-      SchedItem *it = &st->items[j];
-      patch_buf(&it->dest, bufoff);
-      patch_expr(it->expr, bufoff, seen);
-    }
-    patch_buf(&st->blas.a, bufoff);
-    patch_buf(&st->blas.b, bufoff);
-    patch_buf(&st->blas.c, bufoff);
-    patch_buf(&st->blas.alpha_buf, bufoff);
-    set_flat(st);
-    SchedStep *o = &out->steps[w++];
-    *o = *st;
-    o->items = arena_calloc(s->a, (size_t)(st->nitems ? st->nitems : 1), sizeof(SchedItem));
-    if (st->nitems) memcpy(o->items, st->items, (size_t)st->nitems * sizeof(SchedItem));
-    free(st->items);
-    map_free(&s->steps[i].memo);
+    if (output_step(s, &s->steps[i].st, &out->steps[w], bufoff, seen)) w++;
+    sched_map_free(&s->steps[i].memo);
   }
   free(seen);
   free(bufoff);
@@ -1059,7 +1107,7 @@ static int finish(Sch *s, SchedKernel *out) {
 
 int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, Arena *a,
                  SchedKernel *out, char *err, size_t errlen) {
-  static const SchedOptions defaults = {false, false};
+  static const SchedOptions defaults = {0};
   memset(out, 0, sizeof *out);
   out->id = k->id;
   out->name = k->name;
@@ -1086,27 +1134,27 @@ int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, A
                   i, o->slot, (long long)o->offset);
   }
   uint32_t n = s->n;
-  s->uses = xcalloc(n, sizeof(uint32_t));
-  s->is_out = xcalloc(n, 1);
-  s->mat = xcalloc(n, 1);
-  s->cost = xcalloc(n, sizeof(int32_t));
-  s->folded = xcalloc(n, 1);
-  s->chain = xcalloc(n, sizeof(int32_t));
-  s->def = xcalloc(n, sizeof(int32_t));
-  s->blas_use = xcalloc(n, 1);
+  s->uses = sched_xcalloc(n, sizeof(uint32_t));
+  s->is_out = sched_xcalloc(n, 1);
+  s->mat = sched_xcalloc(n, 1);
+  s->cost = sched_xcalloc(n, sizeof(int32_t));
+  s->folded = sched_xcalloc(n, 1);
+  s->chain = sched_xcalloc(n, sizeof(int32_t));
+  s->def = sched_xcalloc(n, sizeof(int32_t));
+  s->blas_use = sched_xcalloc(n, 1);
   s->capbufs = n + 16;
   s->nbufs = n;
-  s->bfirst = xcalloc(s->capbufs, sizeof(int32_t));
-  s->blast = xcalloc(s->capbufs, sizeof(int32_t));
-  s->bsize = xcalloc(s->capbufs, sizeof(int64_t));
+  s->bfirst = sched_xcalloc(s->capbufs, sizeof(int32_t));
+  s->blast = sched_xcalloc(s->capbufs, sizeof(int32_t));
+  s->bsize = sched_xcalloc(s->capbufs, sizeof(int64_t));
   for (uint32_t i = 0; i < n; i++) s->bfirst[i] = s->blast[i] = -1;
-  s->last = xcalloc(n, sizeof(int32_t));
-  s->share_step = xcalloc(n, sizeof(int32_t));
-  s->share = xcalloc(n, sizeof(SchedExpr *));
-  s->loc = xcalloc(n, sizeof(SchedBuf));
-  s->has_loc = xcalloc(n, 1);
-  s->copies = xcalloc((size_t)k->nouts, sizeof(IrOutput));
-  Chain **chains = xcalloc(n, sizeof(Chain *));
+  s->last = sched_xcalloc(n, sizeof(int32_t));
+  s->share_step = sched_xcalloc(n, sizeof(int32_t));
+  s->share = sched_xcalloc(n, sizeof(SchedExpr *));
+  s->loc = sched_xcalloc(n, sizeof(SchedBuf));
+  s->has_loc = sched_xcalloc(n, 1);
+  s->copies = sched_xcalloc((size_t)k->nouts, sizeof(IrOutput));
+  Chain **chains = sched_xcalloc(n, sizeof(Chain *));
   for (uint32_t i = 0; i < n; i++) s->def[i] = s->last[i] = s->share_step[i] = -1;
 
   int rc = topo(s);
@@ -1151,7 +1199,7 @@ int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, A
   else
     for (int i = 0; i < s->nsteps; i++) {
       free(s->steps[i].st.items);
-      map_free(&s->steps[i].memo);
+      sched_map_free(&s->steps[i].memo);
     }
   for (uint32_t i = 0; i < n; i++)
     if (chains[i]) {
@@ -1194,15 +1242,24 @@ int sched_problem(const IrProblem *p, const SchedOptions *opt, Arena *a, SchedPl
   return 0;
 }
 
-int sched_count_steps(const SchedKernel *k, SchedStepKind kind) {
+static int count_steps(const SchedStep *steps, int n, SchedStepKind kind) {
   int c = 0;
-  for (int i = 0; i < k->nsteps; i++) c += k->steps[i].kind == kind;
+  for (int i = 0; i < n; i++) {
+    c += steps[i].kind == kind;
+    if (steps[i].kind == SS_PAR_ROWS) c += count_steps(steps[i].body, steps[i].nbody, kind);
+  }
   return c;
 }
 
-int sched_count_items(const SchedKernel *k, SchedItemKind kind) {
+static int count_items(const SchedStep *steps, int n, SchedItemKind kind) {
   int c = 0;
-  for (int i = 0; i < k->nsteps; i++)
-    for (int j = 0; j < k->steps[i].nitems; j++) c += k->steps[i].items[j].kind == kind;
+  for (int i = 0; i < n; i++) {
+    for (int j = 0; j < steps[i].nitems; j++) c += steps[i].items[j].kind == kind;
+    if (steps[i].kind == SS_PAR_ROWS) c += count_items(steps[i].body, steps[i].nbody, kind);
+  }
   return c;
 }
+
+int sched_count_steps(const SchedKernel *k, SchedStepKind kind) { return count_steps(k->steps, k->nsteps, kind); }
+
+int sched_count_items(const SchedKernel *k, SchedItemKind kind) { return count_items(k->steps, k->nsteps, kind); }

@@ -74,80 +74,117 @@ static void print_alpha(const SchedBlas *b, FILE *out) {
   }
 }
 
+static void dump_step(const SchedStep *st, const char *ind, FILE *out);
+
+static void print_product(const char *name, const SchedBlas *b, FILE *out) {
+  fprintf(out, "%s ", name);
+  print_buf(&b->c, out);
+  fprintf(out, b->part ? " += " : " = ");
+  if (!b->part) {
+    print_alpha(b, out);
+    fprintf(out, " * ");
+  }
+  print_buf(&b->a, out);
+  fprintf(out, "%s @ ", b->trans_a ? "'" : "");
+  print_buf(&b->b, out);
+  fprintf(out, "%s", b->trans_b ? "'" : "");
+  if (b->part) fprintf(out, "  (partial %d)", b->part - 1);
+  else fprintf(out, " + %g", b->beta);
+  fprintf(out, "  (m %" PRId64 " n %" PRId64 " k %" PRId64 ")   ; %%%u\n", b->m, b->n, b->k, b->node);
+}
+
+static void dump_step(const SchedStep *st, const char *ind, FILE *out) {
+  const SchedBlas *b = &st->blas;
+  switch (st->kind) {
+  case SS_LOOP:
+  case SS_ROWS:
+  case SS_LSE:
+  case SS_SCATTER:
+    fprintf(out, "%s %" PRId64 "x%" PRId64 "%s\n",
+            st->kind == SS_LOOP ? "loop" : st->kind == SS_ROWS ? "rows" : st->kind == SS_LSE ? "lse" : "scatter",
+            st->rows, st->cols, st->flat ? " flat" : "");
+    for (int j = 0; j < st->nitems; j++) {
+      const SchedItem *it = &st->items[j];
+      fprintf(out, "%s       %s%s ", ind, item_name(it->kind), it->partial ? " (partial)" : "");
+      print_buf(&it->dest, out);
+      if (it->part) fprintf(out, " (partial %d)", it->part - 1);
+      if (it->kind == SI_SCATTER) {
+        fprintf(out, " at ");
+        print_buf(&it->idx, out);
+      }
+      fprintf(out, " <- ");
+      sched_print_expr(it->expr, out);
+      if (it->node == UINT32_MAX) fprintf(out, "   ; copy\n");
+      else fprintf(out, "   ; %%%u\n", it->node);
+    }
+    break;
+  case SS_GEMM: print_product("gemm", b, out); break;
+  case SS_SKINNY_GEMM: print_product("skinny_gemm", b, out); break;
+  case SS_GEMV:
+    fprintf(out, "gemv ");
+    print_buf(&b->c, out);
+    fprintf(out, " = ");
+    print_alpha(b, out);
+    fprintf(out, " * ");
+    print_buf(&b->a, out);
+    fprintf(out, "%s @ ", b->trans_a ? "'" : "");
+    print_buf(&b->b, out);
+    fprintf(out, " + %g  (stored %" PRId64 "x%" PRId64 ")   ; %%%u\n", b->beta, b->m, b->n, b->node);
+    break;
+  case SS_SYMV:
+    fprintf(out, "symv ");
+    print_buf(&b->c, out);
+    fprintf(out, " = ");
+    print_alpha(b, out);
+    fprintf(out, " * ");
+    print_buf(&b->a, out);
+    fprintf(out, " @ ");
+    print_buf(&b->b, out);
+    fprintf(out, " + %g  (symmetric %" PRId64 ")   ; %%%u\n", b->beta, b->m, b->node);
+    break;
+  case SS_GER:
+    fprintf(out, "ger ");
+    print_buf(&b->c, out);
+    fprintf(out, " += ");
+    print_alpha(b, out);
+    fprintf(out, " * ");
+    print_buf(&b->a, out);
+    fprintf(out, " x ");
+    print_buf(&b->b, out);
+    fprintf(out, "  (%" PRId64 "x%" PRId64 ")   ; %%%u\n", b->m, b->n, b->node);
+    break;
+  case SS_PAR_ROWS: {
+    fprintf(out, "par_rows %" PRId64 ": %" PRId64 " tasks of %" PRId64 " rows, blocks of %" PRId64 "\n", st->rows,
+            st->ntasks, st->task_rows, st->block_rows);
+    char sub[64];
+    snprintf(sub, sizeof sub, "%s    ", ind);
+    for (int j = 0; j < st->nbody; j++) {
+      fprintf(out, "%s    .%d ", ind, j);
+      dump_step(&st->body[j], sub, out);
+    }
+    for (int j = 0; j < st->nreds; j++) {
+      const SchedReduce *r = &st->reds[j];
+      fprintf(out, "%s    combine %d: ", ind, j);
+      print_buf(&r->dest, out);
+      fprintf(out, " = %.17g", r->alpha);
+      if (r->alpha_buf.base != SB_NONE) {
+        fputc('*', out);
+        print_buf(&r->alpha_buf, out);
+      }
+      fprintf(out, " * sum of ");
+      print_buf(&r->part, out);
+      fprintf(out, " (%" PRId64 "x%" PRId64 ", stride %" PRId64 ") + %g\n", r->rows, r->cols, r->stride, r->beta);
+    }
+    break;
+  }
+  }
+}
+
 void sched_dump(const SchedKernel *k, FILE *out) {
   fprintf(out, "kernel %s: %d steps, work %" PRId64 " doubles, %d scalar registers, %" PRId64 " materialised\n",
           k->name ? k->name : "?", k->nsteps, k->work_size, k->nsregs, k->materialised);
   for (int i = 0; i < k->nsteps; i++) {
-    const SchedStep *st = &k->steps[i];
-    const SchedBlas *b = &st->blas;
     fprintf(out, "  #%d ", i);
-    switch (st->kind) {
-    case SS_LOOP:
-    case SS_ROWS:
-    case SS_LSE:
-    case SS_SCATTER:
-      fprintf(out, "%s %" PRId64 "x%" PRId64 "%s\n",
-              st->kind == SS_LOOP ? "loop" : st->kind == SS_ROWS ? "rows" : st->kind == SS_LSE ? "lse" : "scatter",
-              st->rows, st->cols, st->flat ? " flat" : "");
-      for (int j = 0; j < st->nitems; j++) {
-        const SchedItem *it = &st->items[j];
-        fprintf(out, "       %s%s ", item_name(it->kind), it->partial ? " (partial)" : "");
-        print_buf(&it->dest, out);
-        if (it->kind == SI_SCATTER) {
-          fprintf(out, " at ");
-          print_buf(&it->idx, out);
-        }
-        fprintf(out, " <- ");
-        sched_print_expr(it->expr, out);
-        if (it->node == UINT32_MAX) fprintf(out, "   ; copy\n");
-        else fprintf(out, "   ; %%%u\n", it->node);
-      }
-      break;
-    case SS_GEMM:
-      fprintf(out, "gemm ");
-      print_buf(&b->c, out);
-      fprintf(out, " = ");
-      print_alpha(b, out);
-      fprintf(out, " * ");
-      print_buf(&b->a, out);
-      fprintf(out, "%s @ ", b->trans_a ? "'" : "");
-      print_buf(&b->b, out);
-      fprintf(out, "%s + %g  (m %" PRId64 " n %" PRId64 " k %" PRId64 ")   ; %%%u\n", b->trans_b ? "'" : "", b->beta,
-              b->m, b->n, b->k, b->node);
-      break;
-    case SS_GEMV:
-      fprintf(out, "gemv ");
-      print_buf(&b->c, out);
-      fprintf(out, " = ");
-      print_alpha(b, out);
-      fprintf(out, " * ");
-      print_buf(&b->a, out);
-      fprintf(out, "%s @ ", b->trans_a ? "'" : "");
-      print_buf(&b->b, out);
-      fprintf(out, " + %g  (stored %" PRId64 "x%" PRId64 ")   ; %%%u\n", b->beta, b->m, b->n, b->node);
-      break;
-    case SS_SYMV:
-      fprintf(out, "symv ");
-      print_buf(&b->c, out);
-      fprintf(out, " = ");
-      print_alpha(b, out);
-      fprintf(out, " * ");
-      print_buf(&b->a, out);
-      fprintf(out, " @ ");
-      print_buf(&b->b, out);
-      fprintf(out, " + %g  (symmetric %" PRId64 ")   ; %%%u\n", b->beta, b->m, b->node);
-      break;
-    case SS_GER:
-      fprintf(out, "ger ");
-      print_buf(&b->c, out);
-      fprintf(out, " += ");
-      print_alpha(b, out);
-      fprintf(out, " * ");
-      print_buf(&b->a, out);
-      fprintf(out, " x ");
-      print_buf(&b->b, out);
-      fprintf(out, "  (%" PRId64 "x%" PRId64 ")   ; %%%u\n", b->m, b->n, b->node);
-      break;
-    }
+    dump_step(&k->steps[i], "", out);
   }
 }

@@ -125,7 +125,7 @@ static int emit_mutated(BloCompiled *c, void (*mutate)(SchedPlan *), char *err, 
   e.err = err;
   e.errlen = errlen;
   arena_init(&e.arena);
-  assert_int_equal(sched_problem(c->ir, NULL, &e.arena, &e.plan, err, errlen), 0);
+  assert_int_equal(sched_problem(c->ir, &EMIT_SCHED_OPTIONS, &e.arena, &e.plan, err, errlen), 0);
   mutate(&e.plan);
   EmitBuf out = {0};
   emit_kernels(&e, &out);

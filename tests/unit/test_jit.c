@@ -21,6 +21,7 @@
 #include "hand_problems.h"
 #include "ir.h"
 #include "jit.h"
+#include "rt_par.h"
 #include "rt_rng.h"
 
 static bool op_seen[IR_OP_COUNT];
@@ -509,6 +510,162 @@ static void test_stochastic(void **state) {
   arena_free(&arena);
 }
 
+/* ------------------------------------------------------------------ skinny products, regions */
+
+/* Run every kernel of m at one point with the pool on `threads` threads; outputs into outs. */
+static void run_all(const IrProblem *p, JitModule *m, const Inputs *in, int threads, double *outs[BLO_K_COUNT][4]) {
+  rt_par_set_threads(threads);
+  RtRng rng;
+  rt_rng_seed(&rng, in->seed);
+  int64_t nx = p->nx ? p->nx : 1, ny = p->ny ? p->ny : 1, ws = jit_work_size(m);
+  double *x = malloc((size_t)nx * sizeof(double)), *y = malloc((size_t)ny * sizeof(double));
+  double *v = malloc((size_t)ny * sizeof(double)), *work = malloc((size_t)(ws ? ws : 1) * sizeof(double));
+  for (int64_t i = 0; i < nx; i++) x[i] = rt_rng_uniform(&rng, -1, 1);
+  for (int64_t i = 0; i < ny; i++) y[i] = rt_rng_uniform(&rng, -1, 1);
+  for (int64_t i = 0; i < ny; i++) v[i] = rt_rng_uniform(&rng, -1, 1);
+  for (int64_t i = 0; i < ws; i++) work[i] = NAN;
+  BloEnv env = {in->data, in->samples, work, NULL};
+  for (int id = 0; id < BLO_K_COUNT; id++) {
+    const IrKernel *k = &p->kernels[id];
+    for (int s = 0; s < 4; s++) {
+      int64_t n = k->slot_size[s] ? k->slot_size[s] : 1;
+      outs[id][s] = malloc((size_t)n * sizeof(double));
+      for (int64_t i = 0; i < n; i++) outs[id][s][i] = NAN;
+    }
+    if (k->nouts) jit_kernel(m, (BloKernelId)id)(&env, x, y, k->uses_v ? v : NULL, outs[id]);
+  }
+  free(x);
+  free(y);
+  free(v);
+  free(work);
+}
+
+/* Results do not depend on the number of threads: bit for bit on 1 and 3. */
+static void check_threads(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
+  JitModule *m = NULL;
+  char err[512];
+  assert_int_equal(jit_compile(p, opt, &m, err, sizeof err), 0);
+  double *one[BLO_K_COUNT][4], *three[BLO_K_COUNT][4];
+  run_all(p, m, in, 1, one);
+  run_all(p, m, in, 3, three);
+  for (int id = 0; id < BLO_K_COUNT; id++)
+    for (int s = 0; s < 4; s++) {
+      int64_t n = p->kernels[id].slot_size[s] ? p->kernels[id].slot_size[s] : 1;
+      if (memcmp(one[id][s], three[id][s], (size_t)n * sizeof(double)))
+        fail_msg("%s: kernel %d slot %d differs between 1 and 3 threads", name, id, s);
+      free(one[id][s]);
+      free(three[id][s]);
+    }
+  rt_par_set_threads(2);
+  jit_free(m);
+}
+
+/* Every product layout with n columns: a b, a b', a' b, a' b', matrix-vector both ways, an
+ * accumulation chain folded as alpha (a runtime scalar) and beta, a region with X W, row
+ * reductions and X' G (with alpha), a sample-set gather feeding a product, two products
+ * sharing X (packed), each written straight into its output slot at an offset. */
+static void skinny_problem(IrProblem *p, Arena *a, int64_t m, int64_t k, int64_t n) {
+  hp_init(p, a);
+  IrGraph *g = &p->graph;
+  IrNode *X = ir_data(g, 0, shape_matrix(m, k));
+  IrNode *Cd = ir_data(g, 1, shape_matrix(m, n));
+  p->ndata = 2;
+  IrNode *W = hp_var(p, 1, shape_matrix(k, n));
+  IrNode *Wt = hp_var(p, 1, shape_matrix(n, k));
+  IrNode *Gv = hp_var(p, 1, shape_matrix(m, n));
+  IrNode *Gt = hp_var(p, 1, shape_matrix(n, m));
+  IrNode *u = hp_var(p, 1, shape_vector(k));
+  IrNode *w = hp_var(p, 1, shape_vector(m));
+  IrNode *s = ir_reduce(g, IR_SUM, ir_mul(g, u, u));
+  IrNode *XW = ir_matmul(g, X, W);
+  IrNode *nodes[] = {
+      XW,
+      ir_matmul(g, X, ir_transpose(g, Wt)),
+      ir_matmul(g, ir_transpose(g, X), Gv),
+      ir_matmul(g, ir_transpose(g, X), ir_transpose(g, Gt)),
+      ir_matvec(g, X, u),
+      ir_vecmat(g, w, X),
+      ir_add(g, ir_mul(g, s, ir_matmul(g, X, W)), ir_unary(g, IR_SIN, Cd)),                 /* alpha s, beta 1 */
+      ir_scale(g, 0.5, ir_matmul(g, ir_transpose(g, X), ir_unary(g, IR_TANH, ir_matmul(g, X, ir_transpose(g, Wt))))),
+      ir_reduce(g, IR_LSE_ROWS, ir_matmul(g, X, W)),
+      ir_reduce(g, IR_SUM_COLS, ir_mul(g, ir_matmul(g, ir_gather(g, X, ir_sample(g, 0, 0, 5)), W), ir_scalar(g, 2))),
+      ir_reduce(g, IR_SUM, ir_mul(g, ir_matmul(g, X, ir_unary(g, IR_COS, W)), Cd)),
+  };
+  IrKernel *kr = &p->kernels[BLO_K_REPORTS];
+  kr->id = BLO_K_REPORTS;
+  kr->name = "reports";
+  int nn = (int)(sizeof nodes / sizeof nodes[0]);
+  kr->outs = arena_calloc(a, (size_t)nn, sizeof(IrOutput));
+  int64_t off0 = 3, off1 = 0; /* slot 0 starts at an offset */
+  for (int i = 0; i < nn; i++) add_out(kr, i % 2, i % 2 ? &off1 : &off0, nodes[i]);
+}
+
+static void test_skinny_products(void **state) {
+  (void)state;
+  static const int64_t ks[] = {13, 3, 8, 1};
+  int64_t m = 37, smp[5] = {36, 0, 17, 5, 17};
+  for (int64_t n = 1; n <= SCHED_SKINNY_MAX_N + 1; n++) {
+    int64_t k = ks[n % 4];
+    Arena arena;
+    arena_init(&arena);
+    IrProblem p;
+    skinny_problem(&p, &arena, m, k, n);
+    RtRng r;
+    rt_rng_seed(&r, (uint64_t)n);
+    double *X = random_data(&r, m * k, -1, 1), *Cd = random_data(&r, m * n, -1, 1);
+    const double *data[2] = {X, Cd};
+    Inputs in = {data, smp, 31 + (uint64_t)n};
+    char name[64];
+    snprintf(name, sizeof name, "skinny n=%lld k=%lld", (long long)n, (long long)k);
+    bool some = n <= 5 || n % 8 == 2 || n >= SCHED_SKINNY_MAX_N; /* every variant for some n */
+    JitOptions o = jit_default_options();
+    o.threads = 1;
+    o.sched.par_min_cost = 1; /* regions everywhere, blocks of 12 rows, several tasks */
+    o.sched.par_block_rows = 12;
+    check_problem(name, &p, &in, &o);
+    if (some) check_threads(name, &p, &in, &o);
+    o.sched.par_block_rows = 0;
+    o.sched.no_par = true; /* skinny products alone */
+    check_problem(name, &p, &in, &o);
+    if (some) {
+      o.sched.no_skinny = true; /* BLAS */
+      check_problem(name, &p, &in, &o);
+    }
+    free(X);
+    free(Cd);
+    arena_free(&arena);
+  }
+}
+
+/* Hyper-cleaning big enough for the default plan's regions (several tasks), and the same with
+ * tiny blocks: against the evaluator, and bit for bit on 1 and 3 threads. */
+static void test_regions_hyperclean(void **state) {
+  (void)state;
+  Arena arena;
+  arena_init(&arena);
+  IrProblem p;
+  int64_t m = 601, mv = 203, nf = 99, nc = 10;
+  hp_hyperclean(&p, &arena, m, mv, nf, nc);
+  RtRng r;
+  rt_rng_seed(&r, 9);
+  double *X = random_data(&r, m * nf, -1, 1), *Xv = random_data(&r, mv * nf, -1, 1);
+  double *Y = onehot_rows(&r, m, nc), *Yv = onehot_rows(&r, mv, nc);
+  const double *data[4] = {X, Y, Xv, Yv};
+  Inputs in = {data, NULL, 41};
+  JitOptions o = jit_default_options();
+  check_problem("hyper-cleaning regions", &p, &in, &o);
+  check_threads("hyper-cleaning regions", &p, &in, &o);
+  o.sched.par_min_cost = 1;
+  o.sched.par_block_rows = 36;
+  check_problem("hyper-cleaning small blocks", &p, &in, &o);
+  check_threads("hyper-cleaning small blocks", &p, &in, &o);
+  free(X);
+  free(Xv);
+  free(Y);
+  free(Yv);
+  arena_free(&arena);
+}
+
 /* ------------------------------------------------------------------ API contract */
 
 static void test_errors_and_absent(void **state) {
@@ -626,7 +783,8 @@ int main(void) {
     cmocka_unit_test(test_c_diag_trace), cmocka_unit_test(test_c_cat), cmocka_unit_test(test_c_mean_norm),
     cmocka_unit_test(test_c_synthetic), cmocka_unit_test(test_c_piecewise), cmocka_unit_test(test_c_bcast_pad),
     cmocka_unit_test(test_special_values), cmocka_unit_test(test_synthetic), cmocka_unit_test(test_hyperclean),
-    cmocka_unit_test(test_big_products), cmocka_unit_test(test_stochastic), cmocka_unit_test(test_errors_and_absent),
+    cmocka_unit_test(test_big_products), cmocka_unit_test(test_stochastic), cmocka_unit_test(test_skinny_products),
+    cmocka_unit_test(test_regions_hyperclean), cmocka_unit_test(test_errors_and_absent),
     cmocka_unit_test(test_many_modules), cmocka_unit_test(test_op_coverage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,20 +83,53 @@ static void check_expr(const SchedKernel *k, const IrKernel *ik, const SchedExpr
 }
 
 /* Every buffer a plan touches lies inside the work buffer, an output slot, a scalar register
- * or an input: the kernel needs no memory of its own. */
-static void check_plan(const SchedKernel *k, const IrKernel *ik) {
-  for (int i = 0; i < k->nsteps; i++) {
-    const SchedStep *st = &k->steps[i];
+ * or an input: the kernel needs no memory of its own. Region bodies and their reductions'
+ * partials (one per task) included. */
+static void check_steps(const SchedKernel *k, const IrKernel *ik, const SchedStep *steps, int nsteps, bool in_region);
+
+static void check_plan(const SchedKernel *k, const IrKernel *ik) { check_steps(k, ik, k->steps, k->nsteps, false); }
+
+static void check_steps(const SchedKernel *k, const IrKernel *ik, const SchedStep *steps, int nsteps, bool in_region) {
+  for (int i = 0; i < nsteps; i++) {
+    const SchedStep *st = &steps[i];
+    if (st->kind == SS_PAR_ROWS) {
+      assert_false(in_region);
+      assert_true(st->ntasks >= 1 && st->ntasks <= SCHED_PAR_MAX_TASKS);
+      assert_true(st->block_rows >= 1 && st->task_rows % st->block_rows == 0);
+      assert_true((st->ntasks - 1) * st->task_rows < st->rows && st->ntasks * st->task_rows >= st->rows);
+      for (int r = 0; r < st->nreds; r++) {
+        const SchedReduce *rd = &st->reds[r];
+        assert_int_equal(rd->part.base, SB_WORK);
+        assert_true(rd->stride >= rd->rows * rd->cols && rd->stride % 8 == 0);
+        assert_true(rd->part.offset + st->ntasks * rd->stride <= k->work_size);
+        check_buf(k, ik, &rd->dest, rd->rows, rd->cols);
+      }
+      for (int j = 0; j < st->nbody; j++) { /* every body step runs over the region's rows */
+        const SchedStep *b = &st->body[j];
+        int64_t rows = b->kind == SS_SKINNY_GEMM ? (b->blas.trans_a ? b->blas.k : b->blas.m) : b->rows;
+        assert_int_equal(rows, st->rows);
+      }
+      check_steps(k, ik, st->body, st->nbody, true);
+      continue;
+    }
     for (int j = 0; j < st->nitems; j++) {
       const SchedItem *it = &st->items[j];
       check_expr(k, ik, it->expr);
       if (it->kind == SI_WRITE) check_buf(k, ik, &it->dest, st->rows, st->cols);
       else if (it->kind == SI_SCATTER || it->kind == SI_SUM_COLS) check_buf(k, ik, &it->dest, it->dest_rows, it->dest_cols);
       else if (it->kind == SI_ROW_SUM || it->kind == SI_ROW_LSE || it->kind == SI_ROW_ARGMAX) check_buf(k, ik, &it->dest, st->rows, 1);
-      else check_buf(k, ik, &it->dest, 1, 1);
+      else if (!it->part) check_buf(k, ik, &it->dest, 1, 1);
+      assert_true(!it->part || in_region);
     }
     const SchedBlas *b = &st->blas;
-    if (st->kind == SS_GEMM) {
+    if (st->kind == SS_SKINNY_GEMM) {
+      assert_true(b->n >= 1 && b->n <= SCHED_SKINNY_MAX_N);
+      assert_true(b->trans_b == !b->trans_a);
+      if (!b->part) check_buf(k, ik, &b->c, b->m, b->n);
+      assert_true(!b->part || in_region);
+      check_buf(k, ik, &b->a, b->trans_a ? b->k : b->m, b->trans_a ? b->m : b->k);
+      if (b->n > 1 || b->trans_a) check_buf(k, ik, &b->b, b->trans_b ? b->n : b->k, b->trans_b ? b->k : b->n);
+    } else if (st->kind == SS_GEMM) {
       check_buf(k, ik, &b->c, b->m, b->n);
       check_buf(k, ik, &b->a, b->trans_a ? b->k : b->m, b->trans_a ? b->m : b->k);
       check_buf(k, ik, &b->b, b->trans_b ? b->n : b->k, b->trans_b ? b->k : b->n);
@@ -107,6 +140,12 @@ static void check_plan(const SchedKernel *k, const IrKernel *ik) {
       check_buf(k, ik, &b->c, b->m, b->n);
     }
   }
+}
+
+static int count_steps_in(const SchedStep *par, SchedStepKind kind) {
+  int c = 0;
+  for (int j = 0; j < par->nbody; j++) c += par->body[j].kind == kind;
+  return c;
 }
 
 /* ------------------------------------------------------------------ fusion */
@@ -181,7 +220,7 @@ static void test_no_fusion_option(void **state) {
   IrGraph *g = f.g;
   IrNode *e = ir_unary(g, IR_EXP, ir_mul(g, f.x, f.c));
   IrNode *outs[2] = {ir_mul(g, e, f.x), ir_add(g, e, f.c)};
-  SchedOptions o = {true, true};
+  SchedOptions o = {.no_fusion = true, .no_blas_fold = true};
   plan(&f, outs, 2, &o);
   assert_int_equal(sched_count_steps(&f.k, SS_LOOP), 3);
   fix_free(&f);
@@ -189,12 +228,15 @@ static void test_no_fusion_option(void **state) {
 
 /* ------------------------------------------------------------------ BLAS folding */
 
+/* The BLAS path (what backends without skinny products and regions get) */
+static const SchedOptions blas_only = {.no_skinny = true, .no_par = true};
+
 static void test_transposed_matvec(void **state) {
   (void)state;
   Fix f;
   fix_init(&f);
   IrNode *e = ir_vecmat(f.g, f.y, f.A); /* A' y */
-  plan(&f, &e, 1, NULL);
+  plan(&f, &e, 1, &blas_only);
   assert_int_equal(f.k.nsteps, 1);
   const SchedStep *st = &f.k.steps[0];
   assert_int_equal(st->kind, SS_GEMV);
@@ -216,7 +258,7 @@ static void test_alpha_beta(void **state) {
   IrGraph *g = f.g;
   /* c * (A x): alpha = c */
   IrNode *e = ir_scale(g, 3, ir_matvec(g, f.A, f.x));
-  plan(&f, &e, 1, NULL);
+  plan(&f, &e, 1, &blas_only);
   assert_int_equal(f.k.nsteps, 1);
   assert_int_equal(f.k.steps[0].kind, SS_GEMV);
   assert_true(f.k.steps[0].blas.alpha == 3);
@@ -225,7 +267,7 @@ static void test_alpha_beta(void **state) {
   IrNode *s = ir_reduce(g, IR_SUM, ir_mul(g, f.y, f.y));
   IrNode *acc = ir_unary(g, IR_SIN, f.y);
   e = ir_sub(g, acc, ir_mul(g, s, ir_matvec(g, f.A, f.x)));
-  plan(&f, &e, 1, NULL);
+  plan(&f, &e, 1, &blas_only);
   assert_int_equal(sched_count_steps(&f.k, SS_GEMV), 1);
   const SchedStep *gv = NULL;
   for (int i = 0; i < f.k.nsteps; i++)
@@ -243,7 +285,7 @@ static void test_alpha_beta(void **state) {
   /* two products in one accumulation: gemm + gemm (beta 1) + ger */
   IrNode *P = ir_add(g, ir_add(g, ir_matmul(g, f.A, f.B), ir_matmul(g, ir_transpose(g, f.B), ir_transpose(g, f.A))),
                      ir_outer(g, f.y, f.y));
-  plan(&f, &P, 1, NULL);
+  plan(&f, &P, 1, &blas_only);
   assert_int_equal(sched_count_steps(&f.k, SS_GEMM), 2);
   assert_int_equal(sched_count_steps(&f.k, SS_GER), 1);
   assert_int_equal(sched_count_steps(&f.k, SS_LOOP), 0);
@@ -261,7 +303,7 @@ static void test_blas_operand_materialised(void **state) {
   /* A (sin(x)) needs sin(x) in memory; the result used twice stays in one buffer */
   IrNode *t = ir_matvec(g, f.A, ir_unary(g, IR_SIN, f.x));
   IrNode *outs[2] = {ir_unary(g, IR_EXP, t), ir_mul(g, t, f.y)};
-  plan(&f, outs, 2, NULL);
+  plan(&f, outs, 2, &blas_only);
   assert_int_equal(sched_count_steps(&f.k, SS_GEMV), 1);
   assert_int_equal(f.k.materialised, 2);
   assert_int_equal(f.k.steps[f.k.nsteps - 1].nitems, 2); /* both outputs in one loop */
@@ -281,7 +323,7 @@ static void test_packed_products(void **state) {
   IrNode *P = ir_matmul(g, X, W), *Q = ir_matmul(g, X, V), *R = ir_matmul(g, X, ir_unary(g, IR_TANH, V));
   IrNode *outs[3] = {ir_reduce(g, IR_SUM_ROWS, ir_unary(g, IR_EXP, P)), ir_reduce(g, IR_SUM_ROWS, ir_mul(g, Q, Q)),
                      ir_reduce(g, IR_SUM_COLS, R)};
-  plan(&f, outs, 3, NULL);
+  plan(&f, outs, 3, &blas_only);
   check_plan(&f.k, &f.p.kernels[BLO_K_REPORTS]);
   assert_int_equal(sched_count_steps(&f.k, SS_GEMM), 2);
   int packed = 0;
@@ -292,9 +334,95 @@ static void test_packed_products(void **state) {
       assert_int_equal(f.k.steps[i].blas.c.ld, 14);
     }
   assert_int_equal(packed, 1);
-  SchedOptions o = {true, false};
+  SchedOptions o = blas_only;
+  o.no_fusion = true;
   plan(&f, outs, 3, &o);
   assert_int_equal(sched_count_steps(&f.k, SS_GEMM), 3);
+  fix_free(&f);
+}
+
+/* ------------------------------------------------------------------ skinny products, regions */
+
+/* Products with at most 32 columns get the backend's own loops; a b reads b transposed (a
+ * copy when b is not already stored so), a' b reads b as is; matrix-vector products too,
+ * unless dsymv applies. */
+static void test_skinny_choice(void **state) {
+  (void)state;
+  Fix f;
+  fix_init(&f);
+  IrGraph *g = f.g;
+  IrNode *X = ir_data(g, 3, shape_matrix(300, 70));
+  for (int n = 31; n <= 33; n++) {
+    IrNode *W = ir_data(g, 4, shape_matrix(70, n));
+    IrNode *e = ir_matmul(g, X, W);
+    plan(&f, &e, 1, NULL);
+    check_plan(&f.k, &f.p.kernels[BLO_K_REPORTS]);
+    assert_int_equal(sched_count_steps(&f.k, SS_SKINNY_GEMM), n <= SCHED_SKINNY_MAX_N);
+    assert_int_equal(sched_count_steps(&f.k, SS_GEMM), n > SCHED_SKINNY_MAX_N);
+    if (n <= SCHED_SKINNY_MAX_N) assert_int_equal(sched_count_steps(&f.k, SS_LOOP), 1); /* W' */
+  }
+  /* X W' with W stored n x k: read in place; X' G: G read in place, G' copied */
+  IrNode *Wt = ir_data(g, 4, shape_matrix(12, 70)), *G = ir_data(g, 5, shape_matrix(300, 12));
+  IrNode *Gt = ir_data(g, 6, shape_matrix(12, 300));
+  IrNode *outs[3] = {ir_matmul(g, X, ir_transpose(g, Wt)), ir_matmul(g, ir_transpose(g, X), G),
+                     ir_matmul(g, ir_transpose(g, X), ir_transpose(g, Gt))};
+  SchedOptions nopar = {.no_par = true};
+  plan(&f, outs, 3, &nopar);
+  check_plan(&f.k, &f.p.kernels[BLO_K_REPORTS]);
+  assert_int_equal(sched_count_steps(&f.k, SS_SKINNY_GEMM), 3);
+  assert_int_equal(sched_count_steps(&f.k, SS_LOOP), 1); /* Gt' only */
+  for (int i = 0; i < f.k.nsteps; i++)
+    if (f.k.steps[i].kind == SS_SKINNY_GEMM) assert_true(f.k.steps[i].blas.trans_b == !f.k.steps[i].blas.trans_a);
+  /* matrix-vector products, both ways; BLAS when asked */
+  IrNode *mv[2] = {ir_matvec(g, f.A, f.x), ir_vecmat(g, f.y, f.A)};
+  plan(&f, mv, 2, &nopar);
+  assert_int_equal(sched_count_steps(&f.k, SS_SKINNY_GEMM), 2);
+  assert_int_equal(f.k.work_size, 0);
+  plan(&f, mv, 2, &blas_only);
+  assert_int_equal(sched_count_steps(&f.k, SS_SKINNY_GEMM), 0);
+  assert_int_equal(sched_count_steps(&f.k, SS_GEMV), 2);
+  fix_free(&f);
+}
+
+/* A region holds only steps that touch row r of what it writes at row r: a step reading
+ * another row of the product (a slice with a row offset) or reading a sum over all rows
+ * comes after it; what does not depend on the region moves before it. */
+static void test_region_boundaries(void **state) {
+  (void)state;
+  Fix f;
+  fix_init(&f);
+  IrGraph *g = f.g;
+  IrNode *X = ir_data(g, 3, shape_matrix(400, 60)), *W = ir_data(g, 4, shape_matrix(60, 5));
+  IrNode *Z = ir_unary(g, IR_TANH, ir_matmul(g, X, W));                  /* 400 x 5 */
+  IrNode *s = ir_reduce(g, IR_SUM, ir_mul(g, Z, Z));                      /* sum over rows */
+  IrNode *shift = ir_slice(g, Z, 1, 400, 0, 5);                            /* row r + 1 */
+  IrNode *outs[3] = {ir_reduce(g, IR_SUM_ROWS, ir_mul(g, s, Z)),          /* reads the sum */
+                     ir_reduce(g, IR_SUM_COLS, shift), ir_unary(g, IR_SIN, f.c)};
+  SchedOptions o = {.par_min_cost = 1, .par_block_rows = 24};
+  plan(&f, outs, 3, &o);
+  check_plan(&f.k, &f.p.kernels[BLO_K_REPORTS]);
+  const SchedStep *par = NULL;
+  int at = -1, sin_at = -1, sum_at = -1, shift_at = -1;
+  for (int i = 0; i < f.k.nsteps; i++) {
+    const SchedStep *st = &f.k.steps[i];
+    const SchedStep *body = st->kind == SS_PAR_ROWS ? st->body : st;
+    int nb = st->kind == SS_PAR_ROWS ? st->nbody : 1;
+    for (int j = 0; j < nb; j++) {
+      if (body[j].kind == SS_SKINNY_GEMM) par = &f.k.steps[at = i];
+      for (int q = 0; q < body[j].nitems; q++) {
+        if (body[j].items[q].kind == SI_ROW_SUM) sum_at = i;
+        if (body[j].items[q].kind == SI_SUM_COLS) shift_at = i;
+        if (body[j].rows == 50) sin_at = i;
+      }
+    }
+  }
+  assert_non_null(par);
+  assert_int_equal(par->kind, SS_PAR_ROWS);
+  assert_int_equal(par->rows, 400);
+  assert_int_equal(par->block_rows, 24);
+  assert_int_equal(par->nreds, 1); /* the sum */
+  assert_true(sum_at > at && shift_at > at); /* neither the use of s nor the shifted read */
+  assert_true(sin_at >= 0 && sin_at < at);   /* independent of the region: before it */
   fix_free(&f);
 }
 
@@ -308,7 +436,7 @@ static void test_buffer_reuse(void **state) {
   IrNode *M = ir_data(g, 3, shape_matrix(50, 50));
   IrNode *v = f.x;
   for (int i = 0; i < 6; i++) v = ir_unary(g, IR_TANH, ir_matvec(g, M, v)); /* 12 temporaries */
-  plan(&f, &v, 1, NULL);
+  plan(&f, &v, 1, &blas_only);
   check_plan(&f.k, &f.p.kernels[BLO_K_REPORTS]);
   assert_int_equal(sched_count_steps(&f.k, SS_GEMV), 6);
   assert_true(f.k.work_size <= 2 * 56); /* two live 50-vectors at a time (8-aligned) */
@@ -353,7 +481,8 @@ static void test_problem_plans(void **state) {
 
   IrProblem h;
   hp_hyperclean(&h, &arena, 500, 400, 785, 10);
-  assert_int_equal(sched_problem(&h, NULL, &arena, &plan, err, sizeof err), 0);
+  SchedOptions blas = blas_only;
+  assert_int_equal(sched_problem(&h, &blas, &arena, &plan, err, sizeof err), 0);
   for (int id = 0; id < BLO_K_COUNT; id++)
     if (plan.present[id]) check_plan(&plan.kernels[id], &h.kernels[id]);
   /* grad_y g = X' G + 0.02 W: a partial loop writing 0.02 W into the output, then one dgemm
@@ -365,6 +494,65 @@ static void test_problem_plans(void **state) {
   assert_int_equal(last->blas.c.base, SB_OUT);
   assert_int_equal(sched_count_steps(k, SS_GEMM), 2);
   assert_int_equal(sched_count_steps(k, SS_ROWS), 1);
+
+  /* the default plan: skinny products, and the row pass as one region: X W, the row
+   * reductions, the loss, the weights G and X' G run block by block (X read once), with the
+   * loss and X' G summed per task; 0.02 W is written before the region, the loss scaled after */
+  hp_hyperclean(&h, &arena, 5000, 400, 785, 10);
+  assert_int_equal(sched_problem(&h, NULL, &arena, &plan, err, sizeof err), 0);
+  for (int id = 0; id < BLO_K_COUNT; id++)
+    if (plan.present[id]) check_plan(&plan.kernels[id], &h.kernels[id]);
+  k = &plan.kernels[BLO_K_GRAD_Y_G];
+  assert_int_equal(sched_count_steps(k, SS_GEMM), 0);
+  assert_int_equal(sched_count_steps(k, SS_SKINNY_GEMM), 2);
+  assert_int_equal(sched_count_steps(k, SS_PAR_ROWS), 1);
+  const SchedStep *par = NULL;
+  int at = -1;
+  for (int i = 0; i < k->nsteps; i++)
+    if (k->steps[i].kind == SS_PAR_ROWS) par = &k->steps[at = i];
+  /* before it: W' for the dot products of X W, and 0.02 W into the output (hoisted) */
+  assert_true(at >= 1);
+  int hoisted = 0;
+  for (int i = 0; i < at; i++) {
+    assert_int_equal(k->steps[i].kind, SS_LOOP);
+    for (int j = 0; j < k->steps[i].nitems; j++) hoisted += k->steps[i].items[j].dest.base == SB_OUT;
+  }
+  assert_int_equal(hoisted, 1);
+  assert_int_equal(par->rows, 5000);
+  assert_true(par->ntasks > 1);
+  assert_int_equal(par->nreds, 2);
+  assert_int_equal(count_steps_in(par, SS_SKINNY_GEMM), 2);
+  const SchedStep *tn = NULL;
+  for (int j = 0; j < par->nbody; j++)
+    if (par->body[j].kind == SS_SKINNY_GEMM && par->body[j].blas.trans_a) tn = &par->body[j];
+  assert_non_null(tn);
+  const SchedReduce *rd = &par->reds[tn->blas.part - 1];
+  assert_true(rd->beta == 1 && rd->rows == 785 && rd->cols == 10);
+  assert_int_equal(rd->dest.base, SB_OUT); /* X' G accumulates into 0.02 W */
+  /* the Hessian products: X [W V] (packed, 20 columns) and X' G in one region */
+  k = &plan.kernels[BLO_K_HVP_YY];
+  assert_int_equal(sched_count_steps(k, SS_PAR_ROWS), 1);
+  assert_int_equal(sched_count_steps(k, SS_SKINNY_GEMM), 2);
+  for (int i = 0; i < k->nsteps; i++)
+    if (k->steps[i].kind == SS_PAR_ROWS)
+      for (int j = 0; j < k->steps[i].nbody; j++)
+        if (k->steps[i].body[j].kind == SS_SKINNY_GEMM && !k->steps[i].body[j].blas.trans_a)
+          assert_int_equal(k->steps[i].body[j].blas.n, 20);
+  /* no regions: the same steps in order, ordinary steps */
+  SchedOptions nopar = {.no_par = true};
+  assert_int_equal(sched_problem(&h, &nopar, &arena, &plan, err, sizeof err), 0);
+  assert_int_equal(sched_count_steps(&plan.kernels[BLO_K_GRAD_Y_G], SS_PAR_ROWS), 0);
+  assert_int_equal(sched_count_steps(&plan.kernels[BLO_K_GRAD_Y_G], SS_SKINNY_GEMM), 2);
+  /* the dump shows the region */
+  assert_int_equal(sched_problem(&h, NULL, &arena, &plan, err, sizeof err), 0);
+  buf = NULL;
+  out = open_memstream(&buf, &len);
+  sched_dump(&plan.kernels[BLO_K_GRAD_Y_G], out);
+  fclose(out);
+  assert_non_null(strstr(buf, "par_rows 5000"));
+  assert_non_null(strstr(buf, "skinny_gemm"));
+  assert_non_null(strstr(buf, "combine 1"));
+  free(buf);
   arena_free(&arena);
 }
 
@@ -393,7 +581,8 @@ int main(void) {
     cmocka_unit_test(test_multi_output_loop), cmocka_unit_test(test_rows_fuse),
     cmocka_unit_test(test_no_fusion_option), cmocka_unit_test(test_transposed_matvec),
     cmocka_unit_test(test_alpha_beta), cmocka_unit_test(test_blas_operand_materialised),
-    cmocka_unit_test(test_packed_products),
+    cmocka_unit_test(test_packed_products), cmocka_unit_test(test_skinny_choice),
+    cmocka_unit_test(test_region_boundaries),
     cmocka_unit_test(test_buffer_reuse), cmocka_unit_test(test_problem_plans),
     cmocka_unit_test(test_generator_rejected),
   };
