@@ -16,6 +16,7 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <llvm/Config/llvm-config.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "cg_llvm.h"
+#include "jit_cache.h"
 #include "rt_par.h"
 
 enum { JIT_MAX_THREADS = 4 };
@@ -149,7 +151,9 @@ typedef struct Part {
   char *ir;
   int rc;
   char err[512];
-  double codegen_ms, verify_ms, optimize_ms, emit_ms; /* thread CPU time */
+  double codegen_ms, verify_ms, optimize_ms, emit_ms, cache_ms; /* thread CPU time */
+  const char *cache;                                             /* directory, or NULL */
+  bool cached;                                                   /* obj came from the cache */
 } Part;
 
 static double cpu_ms(void) {
@@ -226,12 +230,34 @@ static void *compile_part(void *arg) {
   }
   double t2 = cpu_ms();
   pt->verify_ms = t2 - t1;
+  /* the object cache: the key is the unoptimised module and everything else the machine
+   * code depends on (jit_cache.h) */
+  JitCacheKey key;
+  bool cache = pt->cache && pt->rc == 0;
+  if (cache) {
+    char *txt = LLVMPrintModuleToString(mod), how[64];
+    snprintf(how, sizeof how, "O%d abi%d", opt->opt_level, JIT_CACHE_ABI);
+    const char *in[] = {txt, cpu, features, how, opt->passes ? opt->passes : pipeline(opt->opt_level),
+                        LLVM_VERSION_STRING};
+    key = jit_cache_key(in, sizeof in / sizeof in[0]);
+    LLVMDisposeMessage(txt);
+    char *bytes;
+    size_t n;
+    if (jit_cache_load(pt->cache, key, &bytes, &n) == 0) {
+      pt->obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(bytes, n, "bloc-cached-kernels");
+      free(bytes);
+      pt->cached = true;
+    }
+  }
+  double t2c = cpu_ms();
+  pt->cache_ms = t2c - t2;
+  t2 = t2c;
   LLVMTargetMachineRef tm = NULL;
-  if (pt->rc == 0) {
+  if (pt->rc == 0 && !pt->cached) {
     tm = host_machine(pt->triple, cpu, features, opt->opt_level, pt->err, sizeof pt->err);
     if (!tm) pt->rc = -1;
   }
-  if (pt->rc == 0) pt->rc = optimize(mod, tm, opt->opt_level, opt->passes, pt->err, sizeof pt->err);
+  if (pt->rc == 0 && !pt->cached) pt->rc = optimize(mod, tm, opt->opt_level, opt->passes, pt->err, sizeof pt->err);
   double t3 = cpu_ms();
   pt->optimize_ms = t3 - t2;
   if (pt->rc == 0 && opt->keep_ir) {
@@ -239,7 +265,7 @@ static void *compile_part(void *arg) {
     pt->ir = strdup(txt);
     LLVMDisposeMessage(txt);
   }
-  if (pt->rc == 0) {
+  if (pt->rc == 0 && !pt->cached) {
     char *msg = NULL;
     if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, &pt->obj)) {
       set_err(pt->err, sizeof pt->err, "internal error: LLVM code generation failed: %s", msg ? msg : "?");
@@ -248,7 +274,13 @@ static void *compile_part(void *arg) {
     }
     LLVMDisposeMessage(msg);
   }
-  pt->emit_ms = cpu_ms() - t3;
+  double t4 = cpu_ms();
+  pt->emit_ms = t4 - t3;
+  if (pt->cached) pt->optimize_ms = pt->emit_ms = 0; /* skipped: only the checks ran */
+  if (cache && !pt->cached && pt->rc == 0) {
+    jit_cache_store(pt->cache, key, LLVMGetBufferStart(pt->obj), LLVMGetBufferSize(pt->obj), opt->cache_max_entries);
+    pt->cache_ms += cpu_ms() - t4;
+  }
   if (tm) LLVMDisposeTargetMachine(tm);
   LLVMDisposeMessage(cpu);
   LLVMDisposeMessage(features);
@@ -384,8 +416,10 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   int nparts = compile_threads(opt, nk);
   Part parts[JIT_MAX_THREADS];
   memset(parts, 0, sizeof parts);
+  char cache_buf[4096];
+  const char *cache = opt->keep_ir ? NULL : jit_cache_dir(opt->cache_dir, cache_buf, sizeof cache_buf);
   for (int i = 0; i < nparts; i++) {
-    parts[i] = (Part){.plan = &m->plan, .opt = opt, .sym = (const char(*)[64])m->sym,
+    parts[i] = (Part){.plan = &m->plan, .opt = opt, .sym = (const char(*)[64])m->sym, .cache = cache,
                       .triple = LLVMOrcLLJITGetTripleString(m->jit),
                       .datalayout = LLVMOrcLLJITGetDataLayoutStr(m->jit)};
   }
@@ -415,6 +449,8 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     m->t.verify_ms += parts[i].verify_ms;
     m->t.optimize_ms += parts[i].optimize_ms;
     m->t.emit_ms += parts[i].emit_ms;
+    m->t.cache_ms += parts[i].cache_ms;
+    m->t.cache_hits += parts[i].cached;
     if (parts[i].rc && rc == 0) {
       rc = -1;
       set_err(err, errlen, "%s", parts[i].err);

@@ -25,6 +25,10 @@ typedef struct JitOptions {
   int threads;       /* compile threads (kernels are split into this many modules); 0: one per
                         online CPU, at most 4; never more than kernels */
   SchedOptions sched;
+  const char *cache_dir; /* the object cache (jit_cache.h): NULL, the environment's choice
+                            (BLOC_CACHE_DIR, BLOC_CACHE=0, ~/.cache/bloc); "": no cache. Never
+                            used with keep_ir (the optimised IR is not cached) */
+  int cache_max_entries; /* entries kept in the cache directory (0: 256) */
 } JitOptions;
 
 /* Default options: O2, verify, no IR kept. */
@@ -43,6 +47,9 @@ typedef struct JitTimings {
   double jit_ms;          /* LLJIT creation, linking the objects, symbol lookup */
   double total_ms;
   int threads;
+  int cache_hits;         /* parts whose object came from the cache (no optimisation, no
+                             machine code: their optimize_ms and emit_ms are 0) */
+  double cache_ms;        /* CPU: hashing the modules, reading and writing the cache */
 } JitTimings;
 
 typedef struct JitModule JitModule;

@@ -1,0 +1,43 @@
+/* jit_cache — an on-disk cache of the JIT's object files, so that running the same problem
+ * again skips LLVM's optimisation and machine code generation (most of compile + JIT).
+ *
+ * An entry is keyed by a 128-bit hash of everything the machine code depends on: the
+ * unoptimised LLVM module (its text names the target triple, data layout, kernels and every
+ * symbol they call), the host CPU and its features, the optimisation level and pipeline, the
+ * LLVM version and JIT_CACHE_ABI. A file holds a header (magic, size, checksum of the object)
+ * and the object; a file that is short, corrupt or of another format is a miss and is
+ * rewritten. Writes go to a temporary file renamed into place, so concurrent bloc processes
+ * never read a partial entry. The directory is pruned to the most recently used entries. */
+#ifndef BLOC_JIT_CACHE_H
+#define BLOC_JIT_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bump when anything outside the hashed inputs changes the machine code (the target
+ * machine's code model or relocation model, the pass options in jit.c). */
+#define JIT_CACHE_ABI 1
+
+typedef struct JitCacheKey {
+  uint64_t h[2];
+} JitCacheKey;
+
+/* Hash of n strings (NULL counts as empty); the strings' boundaries are part of the hash. */
+JitCacheKey jit_cache_key(const char *const *s, size_t n);
+
+/* The cache directory: dir when not NULL, else $BLOC_CACHE_DIR, else $XDG_CACHE_HOME/bloc,
+ * else $HOME/.cache/bloc. Returns buf, or NULL when caching is off: dir or the variable
+ * chosen is empty, BLOC_CACHE=0, or no directory can be named. The directory is created
+ * (with its parents) when missing; NULL when that fails. */
+const char *jit_cache_dir(const char *dir, char *buf, size_t len);
+
+/* The object stored under key in dir: a malloc'ed copy of its bytes in *bytes (size *n),
+ * and 0; -1 (nothing allocated) on a miss. A hit refreshes the entry's time for pruning. */
+int jit_cache_load(const char *dir, JitCacheKey key, char **bytes, size_t *n);
+
+/* Store n bytes under key in dir, then remove the least recently used entries beyond
+ * max_entries (<= 0: the default, 256). Failures (read-only or full disk) are ignored: the
+ * cache is an optimisation. */
+void jit_cache_store(const char *dir, JitCacheKey key, const char *bytes, size_t n, int max_entries);
+
+#endif

@@ -1,0 +1,337 @@
+/* test_jit_cache.c — the JIT's object cache: a second compile of the same problem loads every
+ * part from the cache and its kernels give bit-identical results; a different problem, CPU
+ * count or opt level misses; corrupt, truncated and foreign entries are misses that get
+ * rewritten; keep_ir and "" bypass the cache; the directory is pruned to the most recently
+ * used entries; keys separate string boundaries. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hand_problems.h"
+#include "jit.h"
+#include "jit_cache.h"
+#include "rt_rng.h"
+
+static char dir[256];
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dir, sizeof dir, "/tmp/bloc-test-jit-cache-%ld", (long)getpid());
+  return 0;
+}
+
+static void remove_dir(void) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *de;
+  char path[512];
+  while ((de = readdir(d)))
+    if (de->d_name[0] != '.') {
+      snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+      unlink(path);
+    }
+  closedir(d);
+  rmdir(dir);
+}
+
+static int teardown(void **state) {
+  (void)state;
+  remove_dir();
+  return 0;
+}
+
+/* Entry files in dir (names in names[0..], up to max). */
+static int list_entries(char names[][64], int max) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir(d)))
+    if (de->d_name[0] != '.') {
+      if (n < max) snprintf(names[n], 64, "%.63s", de->d_name);
+      n++;
+    }
+  closedir(d);
+  return n;
+}
+
+typedef struct Problem {
+  Arena arena;
+  IrProblem p;
+  double *data[4];
+  int64_t n;
+} Problem;
+
+static void synthetic(Problem *pr, int64_t n) {
+  arena_init(&pr->arena);
+  hp_synthetic(&pr->p, &pr->arena, n, 0.5);
+  pr->n = n;
+  RtRng r;
+  rt_rng_seed(&r, 7);
+  for (int i = 0; i < 4; i++) {
+    int64_t len = i == 3 ? n * n : n;
+    pr->data[i] = malloc((size_t)len * sizeof(double));
+    for (int64_t j = 0; j < len; j++) pr->data[i][j] = rt_rng_uniform(&r, 0.1, 1);
+  }
+  for (int64_t i = 0; i < n; i++) /* G symmetric */
+    for (int64_t j = 0; j < i; j++) pr->data[3][i * n + j] = pr->data[3][j * n + i];
+}
+
+static void problem_free(Problem *pr) {
+  for (int i = 0; i < 4; i++) free(pr->data[i]);
+  arena_free(&pr->arena);
+}
+
+static JitModule *compile(Problem *pr, JitOptions o) {
+  JitModule *m = NULL;
+  char err[512];
+  int rc = jit_compile(&pr->p, &o, &m, err, sizeof err);
+  if (rc) fprintf(stderr, "%s\n", err);
+  assert_int_equal(rc, 0);
+  return m;
+}
+
+/* Run every kernel at a fixed point; results into out (concatenated, at most cap doubles). */
+static size_t run_all(JitModule *m, Problem *pr, double *out, size_t cap) {
+  int64_t nx = pr->p.nx, ny = pr->p.ny;
+  double *x = malloc((size_t)nx * sizeof(double)), *y = malloc((size_t)ny * sizeof(double)),
+         *v = malloc((size_t)ny * sizeof(double));
+  for (int64_t i = 0; i < nx; i++) x[i] = sin((double)i);
+  for (int64_t i = 0; i < ny; i++) y[i] = cos((double)i), v[i] = 0.3 - 0.01 * (double)i;
+  int64_t ws = jit_work_size(m);
+  double *work = calloc((size_t)(ws ? ws : 1), sizeof(double));
+  BloEnv env = {(const double *const *)pr->data, NULL, work, NULL};
+  size_t n = 0;
+  for (int id = 0; id < BLO_K_COUNT; id++) {
+    BloKernelFn fn = jit_kernel(m, (BloKernelId)id);
+    if (!fn) continue;
+    IrKernel *k = &pr->p.kernels[id];
+    double *slots[4] = {0};
+    for (int s = 0; s < k->nslots; s++) slots[s] = calloc((size_t)(k->slot_size[s] ? k->slot_size[s] : 1), sizeof(double));
+    fn(&env, x, y, v, slots);
+    for (int s = 0; s < k->nslots; s++) {
+      for (int64_t i = 0; i < k->slot_size[s] && n < cap; i++) out[n++] = slots[s][i];
+      free(slots[s]);
+    }
+  }
+  free(x);
+  free(y);
+  free(v);
+  free(work);
+  return n;
+}
+
+static JitOptions cached(int threads) {
+  JitOptions o = jit_default_options();
+  o.cache_dir = dir;
+  o.threads = threads;
+  return o;
+}
+
+static void test_second_compile_hits(void **state) {
+  (void)state;
+  remove_dir();
+  Problem pr;
+  synthetic(&pr, 30);
+  static double a[100000], b[100000];
+  JitModule *m = compile(&pr, cached(2));
+  const JitTimings *t = jit_timings(m);
+  assert_int_equal(t->cache_hits, 0);
+  assert_true(t->emit_ms > 0);
+  size_t na = run_all(m, &pr, a, 100000);
+  jit_free(m);
+  char names[16][64];
+  assert_int_equal(list_entries(names, 16), 2); /* one object per compile part */
+
+  m = compile(&pr, cached(2));
+  t = jit_timings(m);
+  assert_int_equal(t->cache_hits, 2);
+  assert_true(t->optimize_ms == 0 && t->emit_ms == 0);
+  size_t nb = run_all(m, &pr, b, 100000);
+  jit_free(m);
+  assert_int_equal(na, nb);
+  assert_true(na > 100);
+  assert_memory_equal(a, b, na * sizeof(double));
+
+  /* another split into parts, another opt level, another problem: misses */
+  m = compile(&pr, cached(1));
+  assert_int_equal(jit_timings(m)->cache_hits, 0);
+  jit_free(m);
+  JitOptions o3 = cached(2);
+  o3.opt_level = 3;
+  m = compile(&pr, o3);
+  assert_int_equal(jit_timings(m)->cache_hits, 0);
+  jit_free(m);
+  Problem other;
+  synthetic(&other, 31);
+  m = compile(&other, cached(2));
+  assert_int_equal(jit_timings(m)->cache_hits, 0);
+  jit_free(m);
+  problem_free(&other);
+  assert_int_equal(list_entries(names, 16), 2 + 1 + 2 + 2);
+  problem_free(&pr);
+}
+
+/* Damage every entry with `damage`; the next compile misses, rewrites them, the one after hits. */
+static void damaged_entries_are_misses(void (*damage)(const char *path)) {
+  remove_dir();
+  Problem pr;
+  synthetic(&pr, 12);
+  static double a[20000], b[20000];
+  JitModule *m = compile(&pr, cached(2));
+  size_t na = run_all(m, &pr, a, 20000);
+  jit_free(m);
+  char names[16][64], path[1400];
+  int n = list_entries(names, 16);
+  assert_int_equal(n, 2);
+  for (int i = 0; i < n; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    damage(path);
+  }
+  m = compile(&pr, cached(2));
+  assert_int_equal(jit_timings(m)->cache_hits, 0);
+  size_t nb = run_all(m, &pr, b, 20000);
+  jit_free(m);
+  assert_int_equal(na, nb);
+  assert_memory_equal(a, b, na * sizeof(double));
+  m = compile(&pr, cached(2));
+  assert_int_equal(jit_timings(m)->cache_hits, 2);
+  jit_free(m);
+  problem_free(&pr);
+}
+
+static void flip_last_byte(const char *path) {
+  FILE *f = fopen(path, "r+b");
+  assert_non_null(f);
+  fseek(f, -1, SEEK_END);
+  int c = fgetc(f);
+  fseek(f, -1, SEEK_END);
+  fputc(c ^ 0x40, f);
+  fclose(f);
+}
+
+static void truncate_half(const char *path) {
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(truncate(path, st.st_size / 2), 0);
+}
+
+static void empty(const char *path) { assert_int_equal(truncate(path, 0), 0); }
+
+static void foreign(const char *path) { /* a file of the right size but another format */
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  FILE *f = fopen(path, "wb");
+  for (off_t i = 0; i < st.st_size; i++) fputc('x', f);
+  fclose(f);
+}
+
+static void append_garbage(const char *path) {
+  FILE *f = fopen(path, "ab");
+  fputs("extra", f);
+  fclose(f);
+}
+
+static void test_corrupt_entries(void **state) {
+  (void)state;
+  damaged_entries_are_misses(flip_last_byte);
+  damaged_entries_are_misses(truncate_half);
+  damaged_entries_are_misses(empty);
+  damaged_entries_are_misses(foreign);
+  damaged_entries_are_misses(append_garbage);
+}
+
+static void test_bypassed(void **state) {
+  (void)state;
+  remove_dir();
+  Problem pr;
+  synthetic(&pr, 10);
+  JitOptions o = cached(2);
+  o.keep_ir = true; /* dump-llvm needs the optimised IR: never from the cache */
+  JitModule *m = compile(&pr, o);
+  jit_free(m);
+  char names[4][64];
+  assert_int_equal(list_entries(names, 4), 0);
+  o = jit_default_options();
+  o.cache_dir = "";
+  m = compile(&pr, o);
+  assert_int_equal(jit_timings(m)->cache_hits, 0);
+  jit_free(m);
+  /* BLOC_CACHE=0 turns the environment's cache off */
+  setenv("BLOC_CACHE_DIR", dir, 1);
+  setenv("BLOC_CACHE", "0", 1);
+  char buf[256];
+  assert_null(jit_cache_dir(NULL, buf, sizeof buf));
+  unsetenv("BLOC_CACHE");
+  assert_string_equal(jit_cache_dir(NULL, buf, sizeof buf), dir);
+  problem_free(&pr);
+}
+
+static void test_pruned_to_most_recent(void **state) {
+  (void)state;
+  remove_dir();
+  char buf[256];
+  assert_non_null(jit_cache_dir(dir, buf, sizeof buf));
+  JitCacheKey keys[6];
+  for (int i = 0; i < 6; i++) {
+    char s[16];
+    snprintf(s, sizeof s, "entry %d", i);
+    const char *in[] = {s};
+    keys[i] = jit_cache_key(in, 1);
+    jit_cache_store(dir, keys[i], s, strlen(s), 4);
+    if (i == 3) { /* use entry 0 again: it is now more recent than 1..3 */
+      char *bytes;
+      size_t n;
+      usleep(20000);
+      assert_int_equal(jit_cache_load(dir, keys[0], &bytes, &n), 0);
+      assert_int_equal(n, 7);
+      assert_memory_equal(bytes, "entry 0", 7);
+      free(bytes);
+    }
+    usleep(20000); /* distinct modification times */
+  }
+  char names[16][64];
+  assert_int_equal(list_entries(names, 16), 4);
+  bool kept[6];
+  for (int i = 0; i < 6; i++) {
+    char *bytes;
+    size_t n;
+    kept[i] = jit_cache_load(dir, keys[i], &bytes, &n) == 0;
+    if (kept[i]) free(bytes);
+  }
+  assert_true(kept[0] && !kept[1] && !kept[2] && kept[3] && kept[4] && kept[5]);
+}
+
+static void test_keys(void **state) {
+  (void)state;
+  const char *ab_c[] = {"ab", "c"}, *a_bc[] = {"a", "bc"}, *ab_c2[] = {"ab", "c"}, *null_[] = {NULL, "c"},
+             *empty_[] = {"", "c"};
+  JitCacheKey k1 = jit_cache_key(ab_c, 2), k2 = jit_cache_key(a_bc, 2), k3 = jit_cache_key(ab_c2, 2);
+  assert_true(k1.h[0] == k3.h[0] && k1.h[1] == k3.h[1]);
+  assert_false(k1.h[0] == k2.h[0] && k1.h[1] == k2.h[1]);
+  JitCacheKey k4 = jit_cache_key(null_, 2), k5 = jit_cache_key(empty_, 2);
+  assert_true(k4.h[0] == k5.h[0] && k4.h[1] == k5.h[1]);
+  /* a one-character change moves both lanes */
+  const char *x1[] = {"define void @bloc_f(ptr %0)"}, *x2[] = {"define void @bloc_g(ptr %0)"};
+  JitCacheKey a = jit_cache_key(x1, 1), b = jit_cache_key(x2, 1);
+  assert_true(a.h[0] != b.h[0] && a.h[1] != b.h[1]);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_second_compile_hits), cmocka_unit_test(test_corrupt_entries),
+      cmocka_unit_test(test_bypassed),            cmocka_unit_test(test_pruned_to_most_recent),
+      cmocka_unit_test(test_keys),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
