@@ -7,7 +7,7 @@ the median over the runs. Ratios are the median of each run's own ratio (JIT, C 
 interleaved within a run, so a run's ratio is meaningful even when the machine's load changes
 between runs), followed by the range [min-max] over the runs. Standard library only.
 
-  for i in 1 2 3 4 5; do make bench > bench-$i.log 2>&1; done
+  for i in 1 2 3; do make bench > bench-$i.log 2>&1; done
   python3 bench/bench_median.py bench-*.log
 """
 import statistics
@@ -33,20 +33,24 @@ def main(paths):
                 cells = [c.strip() for c in line.strip().strip("|").split("|")]
                 if not line.startswith("|") or cells[0] in ("problem", "example") or cells[0].startswith("---"):
                     continue
-                if len(cells) == 10:  # | problem | kernel | JIT | C | PyTorch | eval | JIT/C | JIT/PyTorch | eval/C | via |
+                # | problem | kernel | JIT 1T | C 1T | PyTorch 1T | eval | JIT/C | JIT/PyTorch | eval/C |
+                #   JIT NT | C NT | JIT/C NT | via |
+                if len(cells) == 13:
                     key = (cells[0], cells[1])
                     if key not in kern:
                         kern[key] = []
                         order_k.append(key)
                     jit, c, torch, ev = (num(x) for x in cells[2:6])
+                    jit2, c2 = num(cells[9]), num(cells[10])
                     kern[key].append((jit, c, torch, ev, jit / c, jit / torch if torch == torch else float("nan"),
-                                      ev / c))
-                    via.setdefault(key, []).append(cells[9])
-                elif len(cells) == 14 and cells[0].endswith(".blo"):
+                                      ev / c, jit2, c2, jit2 / c2 if c2 == c2 else float("nan")))
+                    via.setdefault(key, []).append(cells[12])
+                # | example | kernels | 11 times | <= 200 ms | cached |
+                elif len(cells) == 15 and cells[0].endswith(".blo"):
                     if cells[0] not in comp:
                         comp[cells[0]] = []
                         order_c.append(cells[0])
-                    comp[cells[0]].append([num(x) for x in cells[1:13]])
+                    comp[cells[0]].append([num(x) for x in cells[1:13]] + [num(cells[14])])
 
     def med(rows, i):
         vals = [r[i] for r in rows if r[i] == r[i]]
@@ -59,30 +63,32 @@ def main(paths):
     if kern:
         runs = max(len(v) for v in kern.values())
         print("Kernels: median of %d runs, ms per call; ratios: median of the runs' ratios [range]\n" % runs)
-        print("| problem | kernel | JIT | C | PyTorch | eval | JIT/C | JIT/PyTorch | eval/C | PyTorch via |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        print("| problem | kernel | JIT 1T | C 1T | PyTorch 1T | eval | JIT/C | JIT/PyTorch | eval/C | JIT NT | C NT |"
+              " JIT/C NT | PyTorch via |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         for key in order_k:
             rows = kern[key]
             vias = [v for v in via[key] if v != "-"]
             v = max(set(vias), key=vias.count) if vias else "-"
             if len(set(vias)) > 1:
                 v += " (%d/%d)" % (vias.count(max(set(vias), key=vias.count)), len(vias))
-            print("| %s | %s | %s | %s | %s | %s | %s %s | %s %s | %s | %s |" % (
+            print("| %s | %s | %s | %s | %s | %s | %s %s | %s %s | %s | %s | %s | %s %s | %s |" % (
                 key[0], key[1], fmt(med(rows, 0), ".3g"), fmt(med(rows, 1), ".3g"), fmt(med(rows, 2), ".3g"),
                 fmt(med(rows, 3), ".3g"), fmt(med(rows, 4), ".2f"), rng(rows, 4, ".2f"), fmt(med(rows, 5), ".3f"),
-                rng(rows, 5, ".3f"), fmt(med(rows, 6), ".1f"), v))
+                rng(rows, 5, ".3f"), fmt(med(rows, 6), ".1f"), fmt(med(rows, 7), ".3g"), fmt(med(rows, 8), ".3g"),
+                fmt(med(rows, 9), ".2f"), rng(rows, 9, ".2f"), v))
     if comp:
         runs = max(len(v) for v in comp.values())
         print("\nCompile + JIT latency: median over %d runs of each run's median, ms [range of compile + JIT]\n" % runs)
         print("| example | kernels | parse | data stage | derive | JIT | compile + JIT | JIT CPU | plan | "
-              "optimise (CPU) | machine code (CPU) | link | ≤ 200 ms (median) |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+              "optimise (CPU) | machine code (CPU) | link | ≤ 200 ms (median) | cached |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
         for ex in order_c:
             rows = comp[ex]
-            m = [med(rows, i) for i in range(12)]
-            print("| %s | %d | %.1f | %.0f | %.1f | %.1f | %.1f %s | %.1f %s | %.1f | %.1f | %.1f | %.1f | %s |" % (
+            m = [med(rows, i) for i in range(13)]
+            print("| %s | %d | %.1f | %.0f | %.1f | %.1f | %.1f %s | %.1f %s | %.1f | %.1f | %.1f | %.1f | %s | %s %s |" % (
                 ex, m[0], m[1], m[2], m[3], m[4], m[5], rng(rows, 5, ".0f"), m[6], rng(rows, 6, ".0f"), m[7], m[8],
-                m[9], m[10], "yes" if m[5] <= 200 else "**no**"))
+                m[9], m[10], "yes" if m[5] <= 200 else "**no**", fmt(m[12], ".1f"), rng(rows, 12, ".1f")))
     return 0
 
 
