@@ -402,25 +402,38 @@ static double *onehot_rows(RtRng *r, int64_t m, int64_t k) {
   return y;
 }
 
+/* A hyper-cleaning problem with random data (X, Xv uniform in [-1, 1], one-hot Y, Yv). */
+typedef struct Hyperclean {
+  Arena arena;
+  IrProblem p;
+  double *data[4];
+  Inputs in;
+} Hyperclean;
+
+static void hyperclean_init(Hyperclean *h, int64_t m, int64_t mv, int64_t nf, int64_t nc, uint64_t data_seed,
+                            uint64_t point_seed) {
+  arena_init(&h->arena);
+  hp_hyperclean(&h->p, &h->arena, m, mv, nf, nc);
+  RtRng r;
+  rt_rng_seed(&r, data_seed);
+  h->data[0] = random_data(&r, m * nf, -1, 1);
+  h->data[2] = random_data(&r, mv * nf, -1, 1);
+  h->data[1] = onehot_rows(&r, m, nc);
+  h->data[3] = onehot_rows(&r, mv, nc);
+  h->in = (Inputs){(const double *const *)h->data, NULL, point_seed};
+}
+
+static void hyperclean_free(Hyperclean *h) {
+  for (int i = 0; i < 4; i++) free(h->data[i]);
+  arena_free(&h->arena);
+}
+
 static void test_hyperclean(void **state) {
   (void)state;
-  Arena arena;
-  arena_init(&arena);
-  IrProblem p;
-  int64_t m = 300, mv = 200, nf = 201, nc = 10;
-  hp_hyperclean(&p, &arena, m, mv, nf, nc);
-  RtRng r;
-  rt_rng_seed(&r, 5);
-  double *X = random_data(&r, m * nf, -1, 1), *Xv = random_data(&r, mv * nf, -1, 1);
-  double *Y = onehot_rows(&r, m, nc), *Yv = onehot_rows(&r, mv, nc);
-  const double *data[4] = {X, Y, Xv, Yv};
-  Inputs in = {data, NULL, 13};
-  check_problem("hyper-cleaning 300x201", &p, &in, NULL);
-  free(X);
-  free(Xv);
-  free(Y);
-  free(Yv);
-  arena_free(&arena);
+  Hyperclean h;
+  hyperclean_init(&h, 300, 200, 201, 10, 5, 13);
+  check_problem("hyper-cleaning 300x201", &h.p, &h.in, NULL);
+  hyperclean_free(&h);
 }
 
 /* 300x200 products in every transpose combination, accumulation chains folded into BLAS
@@ -641,29 +654,16 @@ static void test_skinny_products(void **state) {
  * tiny blocks: against the evaluator, and bit for bit on 1 and 3 threads. */
 static void test_regions_hyperclean(void **state) {
   (void)state;
-  Arena arena;
-  arena_init(&arena);
-  IrProblem p;
-  int64_t m = 601, mv = 203, nf = 99, nc = 10;
-  hp_hyperclean(&p, &arena, m, mv, nf, nc);
-  RtRng r;
-  rt_rng_seed(&r, 9);
-  double *X = random_data(&r, m * nf, -1, 1), *Xv = random_data(&r, mv * nf, -1, 1);
-  double *Y = onehot_rows(&r, m, nc), *Yv = onehot_rows(&r, mv, nc);
-  const double *data[4] = {X, Y, Xv, Yv};
-  Inputs in = {data, NULL, 41};
+  Hyperclean h;
+  hyperclean_init(&h, 601, 203, 99, 10, 9, 41);
   JitOptions o = jit_default_options();
-  check_problem("hyper-cleaning regions", &p, &in, &o);
-  check_threads("hyper-cleaning regions", &p, &in, &o);
+  check_problem("hyper-cleaning regions", &h.p, &h.in, &o);
+  check_threads("hyper-cleaning regions", &h.p, &h.in, &o);
   o.sched.par_min_cost = 1;
   o.sched.par_block_rows = 36;
-  check_problem("hyper-cleaning small blocks", &p, &in, &o);
-  check_threads("hyper-cleaning small blocks", &p, &in, &o);
-  free(X);
-  free(Xv);
-  free(Y);
-  free(Yv);
-  arena_free(&arena);
+  check_problem("hyper-cleaning small blocks", &h.p, &h.in, &o);
+  check_threads("hyper-cleaning small blocks", &h.p, &h.in, &o);
+  hyperclean_free(&h);
 }
 
 /* ------------------------------------------------------------------ API contract */
