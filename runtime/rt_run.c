@@ -364,7 +364,10 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   r->mode = cfg->quiet || cfg->silent ? RT_PROGRESS_NONE : cfg->progress_mode;
   if (r->mode == RT_PROGRESS_AUTO) r->mode = isatty(fileno(r->prog)) ? RT_PROGRESS_LINE : RT_PROGRESS_PLAIN;
   stop_flag = 0; /* before the handler: a Ctrl-C from here on is honoured */
-  if (cfg->handle_sigint) {
+  struct sigaction cur;
+  /* A process started with SIGINT ignored (nohup, a background job of a script) keeps it
+   * ignored: a Ctrl-C typed at the terminal is not meant for it. */
+  if (cfg->handle_sigint && sigaction(SIGINT, NULL, &cur) == 0 && cur.sa_handler != SIG_IGN) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;

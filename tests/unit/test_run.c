@@ -358,8 +358,20 @@ static void stop_grad_g(const BloEnv *env, const double *x, const double *y, con
   }
 }
 
+/* Set SIGINT's disposition to h; the previous one in *old. */
+static void set_sigint(void (*h)(int), struct sigaction *old) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = h;
+  sigemptyset(&sa.sa_mask);
+  assert_int_equal(sigaction(SIGINT, &sa, old), 0);
+}
+
 static void test_interrupt(void **state) {
   (void)state;
+  /* the test may itself run with SIGINT ignored (a background job): start from the default */
+  struct sigaction inherited;
+  set_sigint(SIG_DFL, &inherited);
   TpSpec sp = tp_default_spec();
   TpProblem *t = tp_new(&sp);
   BloProblem p = t->p;
@@ -393,6 +405,39 @@ static void test_interrupt(void **state) {
   sigaction(SIGINT, NULL, &now);
   assert_true(now.sa_handler == SIG_DFL);
   tp_free(t);
+  sigaction(SIGINT, &inherited, NULL);
+}
+
+/* Started with SIGINT ignored, a run does not catch it: it keeps going, and it stays ignored. */
+static void test_interrupt_ignored(void **state) {
+  (void)state;
+  struct sigaction inherited;
+  set_sigint(SIG_IGN, &inherited);
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  BloProblem p = t->p;
+  real_grad_f = p.kernels[BLO_K_GRAD_Y_G];
+  p.kernels[BLO_K_GRAD_Y_G] = stop_grad_g;
+  use_raise = 1;
+  RtOptions o = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=60", "inner_steps=5"));
+  RtRunConfig cfg;
+  rt_run_config_init(&cfg);
+  cfg.progress_mode = RT_PROGRESS_NONE;
+  cfg.messages = tmpfile();
+  RtResult r;
+  stop_calls = 0;
+  stop_at = 5 * 30 + 3; /* SIGINT raised during step 31: ignored */
+  assert_int_equal(rt_solve(&p, &o, &cfg, &r), RT_STATUS_OK);
+  assert_int_equal(r.stop, RT_STOP_STEPS);
+  assert_int_equal(r.steps, 60);
+  assert_true(stop_calls > stop_at);
+  struct sigaction now;
+  sigaction(SIGINT, NULL, &now);
+  assert_true(now.sa_handler == SIG_IGN);
+  fclose(cfg.messages);
+  rt_result_free(&r);
+  tp_free(t);
+  sigaction(SIGINT, &inherited, NULL);
 }
 
 static void test_tol(void **state) {
@@ -537,7 +582,7 @@ int main(void) {
       cmocka_unit_test(test_formats),
       cmocka_unit_test(test_nan_keeps_last_good),
       cmocka_unit_test(test_divergence),
-      cmocka_unit_test(test_interrupt),
+      cmocka_unit_test(test_interrupt), cmocka_unit_test(test_interrupt_ignored),
       cmocka_unit_test(test_tol),
       cmocka_unit_test(test_user_errors),
       cmocka_unit_test(test_progress),
