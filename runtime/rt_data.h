@@ -55,6 +55,12 @@ RT_API int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, R
 RT_API int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                 char *err, size_t errlen);
 
+/* rt_load_idx into the caller's buffer dst of rows * cols doubles (rank 0: 1, rank 1: rows)
+ * instead of a new one: the same checks, messages and values. The shape must be fully known
+ * (no RT_ANY). On failure dst holds unspecified values. Returns 0, nonzero on failure. */
+RT_API int rt_load_idx_into(const char *path, int rank, int64_t rows, int64_t cols, double *dst,
+                     char *err, size_t errlen);
+
 /* LIBSVM/SVMlight: "label idx:val idx:val ..." per line, feature indices 1-based and strictly
  * increasing, '#' starts a comment. The result is the dense matrix [label | features]: the
  * declaration must be matrix[rows, 1 + features] (cols may not be RT_ANY); a feature index
