@@ -22,6 +22,7 @@ typedef struct Ev {
   uint8_t *owned;    /* val[id] was malloc'ed here */
   uint32_t *uses;    /* remaining uses */
   double **dest;     /* by node id: the caller's out[r] when the node is root r, else NULL */
+  uint8_t *sliced;   /* by node id: an IR_DATA node read only by slices (see IR_DATA below) */
   IrEvalError *err;
 } Ev;
 
@@ -84,6 +85,16 @@ static int eval_node(Ev *e, IrNode *n) {
   case IR_DATA:
     out = (double *)in->data[n->attr[0]];
     own = false;
+    if (!out && in->data_full) {
+      /* held compactly by the driver: the slices that read it ask for their rows (and only
+       * they read it, so val stays NULL); anything else needs the whole tensor */
+      if (e->sliced[n->id]) {
+        e->val[n->id] = NULL;
+        e->owned[n->id] = false;
+        return 0;
+      }
+      out = (double *)in->data_full(in->hook_ctx, (int)n->attr[0]);
+    }
     break;
   case IR_SAMPLE:
     out = xalloc((size_t)size);
@@ -235,6 +246,10 @@ static int eval_node(Ev *e, IrNode *n) {
     const double *a = V(e, n, 0);
     int64_t cols = n->args[0]->shape.cols;
     out = xalloc((size_t)size);
+    if (!a) { /* a compactly held data tensor (IR_DATA above) */
+      in->data_block(in->hook_ctx, (int)n->args[0]->attr[0], n->attr[0], m, n->attr[2], nc, out);
+      break;
+    }
     for (int64_t i = 0; i < m; i++)
       for (int64_t j = 0; j < nc; j++) out[i * nc + j] = a[(n->attr[0] + i) * cols + n->attr[2] + j];
     break;
@@ -370,13 +385,20 @@ int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs 
   IrNode **order;
   size_t n = ir_topo(g, roots, nroots, &order);
   Ev e = {g, in, calloc(g->count + 1, sizeof(double *)), calloc(g->count + 1, 1),
-          calloc(g->count + 1, sizeof(uint32_t)), calloc(g->count + 1, sizeof(double *)), err};
-  if (!e.val || !e.owned || !e.uses || !e.dest) {
+          calloc(g->count + 1, sizeof(uint32_t)), calloc(g->count + 1, sizeof(double *)),
+          calloc(g->count + 1, 1), err};
+  if (!e.val || !e.owned || !e.uses || !e.dest || !e.sliced) {
     fprintf(stderr, "bloc: out of memory\n");
     exit(3);
   }
   for (size_t i = 0; i < n; i++)
-    for (int j = 0; j < order[i]->nargs; j++) e.uses[order[i]->args[j]->id]++;
+    if (order[i]->op == IR_DATA) e.sliced[order[i]->id] = 1;
+  for (size_t i = 0; i < n; i++)
+    for (int j = 0; j < order[i]->nargs; j++) {
+      e.uses[order[i]->args[j]->id]++;
+      if (order[i]->op != IR_SLICE) e.sliced[order[i]->args[j]->id] = 0;
+    }
+  for (size_t r = 0; r < nroots; r++) e.sliced[roots[r]->id] = 0;
   for (size_t r = 0; r < nroots; r++) {
     e.uses[roots[r]->id]++; /* roots live to the end */
     if (is_source(roots[r]) && !e.dest[roots[r]->id]) e.dest[roots[r]->id] = out[r];
@@ -403,5 +425,6 @@ int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs 
   free(e.owned);
   free(e.uses);
   free(e.dest);
+  free(e.sliced);
   return rc;
 }

@@ -530,9 +530,9 @@ static void test_idx_fashion_mnist(void **state) {
               "holds a 10000 x 28 x 28 array (flattened to 10000 x 784) but the declaration says matrix[10000, 28]");
 }
 
-/* rt_load_idx_into (decoding into the caller's buffer, the data stage's path) must give the
- * same bits and the same messages as rt_load_idx, for every element type, plain and gzipped,
- * on good files and bad ones. */
+/* rt_load_idx_into and rt_idx_open/rt_idx_read (the data stage's paths: decoding into the
+ * caller's buffer, and decoding only the rows a slice needs) must give the same bits and the
+ * same messages as rt_load_idx, for every element type, plain and gzipped, good files and bad. */
 static void check_into_matches(const char *p, int rank, int64_t rows, int64_t cols) {
   RtTensor t;
   char want_err[512], got_err[512];
@@ -546,8 +546,33 @@ static void check_into_matches(const char *p, int rank, int64_t rows, int64_t co
   assert_int_equal(got_rc != 0, want_rc != 0);
   assert_string_equal(got_err, want_err);
   if (want_rc == 0) assert_memory_equal(dst, t.v, (size_t)n * sizeof(double));
-  rt_tensor_free(&t);
   free(dst);
+  /* rt_idx_open: the same verdict and message; then any block read equals that part of the
+   * whole load (whole rows, a column range, single elements, the full tensor) */
+  RtIdxFile *f = (RtIdxFile *)1;
+  got_err[0] = 0;
+  got_rc = rt_idx_open(p, rank, rows, cols, &f, got_err, sizeof got_err);
+  assert_int_equal(got_rc != 0, want_rc != 0);
+  assert_string_equal(got_err, want_err);
+  if (want_rc == 0) {
+    int64_t R = t.rows, C = t.cols;
+    const int64_t blocks[][4] = {{0, R, 0, C}, {R / 3, R - R / 3, 0, C}, {1, R / 2, C / 4, C - C / 4},
+                                 {R - 1, 1, C - 1, 1}, {0, 1, 0, 1}, {R / 2, 2 < R - R / 2 ? 2 : 1, 0, C / 2 + 1}};
+    double *blk = malloc((size_t)(R * C) * sizeof(double));
+    assert_non_null(blk);
+    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+      int64_t r0 = blocks[b][0], nr = blocks[b][1], c0 = blocks[b][2], nc = blocks[b][3];
+      if (nr < 1 || nc < 1 || r0 + nr > R || c0 + nc > C) continue;
+      rt_idx_read(f, r0, nr, c0, nc, blk);
+      for (int64_t i = 0; i < nr; i++)
+        assert_memory_equal(blk + i * nc, t.v + (r0 + i) * C + c0, (size_t)nc * sizeof(double));
+    }
+    free(blk);
+  } else {
+    assert_null(f);
+  }
+  rt_idx_close(f);
+  rt_tensor_free(&t);
 }
 
 static void test_idx_into_matches(void **state) {
