@@ -48,6 +48,8 @@ typedef struct BloCompiled {
   BloProblem problem;       /* filled unless check_only / no_data */
   uint64_t seed;
   double **data;            /* declared then hoisted tensors (NULL: not needed by kernels) */
+  struct RtIdxFile **idx;   /* during the data stage: declared tensors still held as their IDX
+                               file (data[k] NULL until something needs all of it) */
   int ndata_total;
   double *x0, *y0;
   void *jit;                /* JitModule when the JIT backend is used */

@@ -49,11 +49,12 @@ static double *dalloc(int64_t n) {
 
 static int load_hook(void *ctx, IrLoadFormat fmt, const char *path, Shape s, double *out, char *err, size_t errlen) {
   (void)ctx;
+  /* IDX files are the big ones (MNIST): decoded straight into out, not copied there */
+  if (fmt == IR_LOAD_IDX) return rt_load_idx_into(path, s.rank, s.rows, s.cols, out, err, errlen);
   RtTensor t = {0};
   int rc;
   switch (fmt) {
   case IR_LOAD_CSV: rc = rt_load_csv(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
-  case IR_LOAD_IDX: rc = rt_load_idx(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
   case IR_LOAD_LIBSVM: rc = rt_load_libsvm(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
   case IR_LOAD_NPY: rc = rt_load_npy(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
   default: snprintf(err, errlen, "unknown data format"); return 1;
@@ -108,12 +109,42 @@ static void report_nonfinite(BloCompiled *c, const AstDecl *d, const double *v, 
   diag_hint(&c->diag, "data must be finite: check the file, or the expression that computes it");
 }
 
+/* Declared tensors loaded from IDX files are held as the file (1 byte per u8 pixel) and
+ * decoded on demand: the examples slice 10000 of Fashion-MNIST's 60000 training images, and
+ * decoding all of them meant faulting in and writing 376 MB of doubles, most of the data
+ * stage's time. */
+static void block_hook(void *ctx, int k, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols, double *out) {
+  BloCompiled *c = ctx;
+  rt_idx_read(c->idx[k], r0, nrows, c0, ncols, out);
+}
+
+static const double *full_hook(void *ctx, int k) {
+  BloCompiled *c = ctx;
+  Shape s = c->prog->data[k]->shape;
+  c->data[k] = dalloc(shape_size(s));
+  rt_idx_read(c->idx[k], 0, s.rows, 0, s.cols, c->data[k]);
+  rt_idx_close(c->idx[k]);
+  c->idx[k] = NULL;
+  return c->data[k];
+}
+
+/* Whether declaration k is a plain load_idx that can stay an IDX file: not a square matrix,
+ * whose symmetry must be known before lower_finish. */
+static bool idx_lazy(const BloCompiled *c, int k) {
+  const IrNode *v = c->ir->data_value[k];
+  Shape s = c->prog->data[k]->shape;
+  return v->op == IR_LOAD && v->attr[0] == IR_LOAD_IDX && !(s.rank == 2 && s.rows == s.cols);
+}
+
 static IrEvalInputs stage_inputs(BloCompiled *c) {
   IrEvalInputs in = {0};
   in.data = (const double *const *)c->data;
   in.seed = c->seed;
   in.load = load_hook;
   in.random_spd = spd_hook;
+  in.data_block = block_hook;
+  in.data_full = full_hook;
+  in.hook_ctx = c;
   return in;
 }
 
@@ -124,6 +155,17 @@ static int run_data_stage(BloCompiled *c) {
   for (int k = 0; k < p->ndata; k++) {
     const AstDecl *d = c->prog->data[k];
     int64_t size = shape_size(d->shape);
+    if (idx_lazy(c, k)) {
+      /* rt_idx_open checks everything the load would (finiteness included), so nothing is
+       * left to report when the values are decoded */
+      const IrNode *v = p->data_value[k];
+      char msg[512];
+      if (rt_idx_open(v->str, v->shape.rank, v->shape.rows, v->shape.cols, &c->idx[k], msg, sizeof msg)) {
+        diag_error(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span, "%s", msg);
+        return 1;
+      }
+      continue;
+    }
     c->data[k] = dalloc(size);
     IrEvalError err;
     if (ir_eval(&p->graph, &p->data_value[k], 1, &in, &c->data[k], &err) != 0) {
@@ -285,7 +327,8 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
   if (!opt->no_data) {
     /* room for hoisted tensors is added after kern_hoist */
     c->data = calloc((size_t)p->ndata + 1, sizeof(double *));
-    if (!c->data) exit(3);
+    c->idx = calloc((size_t)p->ndata + 1, sizeof(RtIdxFile *));
+    if (!c->data || !c->idx) exit(3);
     c->ndata_total = p->ndata;
     t0 = now_ms();
     if (run_data_stage(c)) return 1;
@@ -310,11 +353,15 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
    * sliced into a 5000-row training set need not stay in memory) */
   uint8_t *used = arena_calloc(&c->arena, (size_t)c->ndata_total + 1, 1);
   mark_used(p, used);
-  for (int k = 0; k < p->ndata; k++)
+  for (int k = 0; k < p->ndata; k++) {
+    if (used[k] && c->idx[k]) full_hook(c, k);
+    rt_idx_close(c->idx[k]);
+    c->idx[k] = NULL;
     if (!used[k]) {
       free(c->data[k]);
       c->data[k] = NULL;
     }
+  }
   drop_unused_kernels(c, opt);
   fill_problem(c);
   t0 = now_ms();
@@ -345,6 +392,9 @@ void blo_compiled_free(BloCompiled *c) {
   if (c->jit) jit_free(c->jit);
   for (int k = 0; k < c->ndata_total; k++) free(c->data[k]);
   free(c->data);
+  if (c->idx)
+    for (int k = 0; k < c->ir->ndata; k++) rt_idx_close(c->idx[k]);
+  free(c->idx);
   free(c->x0);
   free(c->y0);
   arena_free(&c->arena);

@@ -21,6 +21,8 @@ typedef struct Ev {
   double **val;      /* by node id */
   uint8_t *owned;    /* val[id] was malloc'ed here */
   uint32_t *uses;    /* remaining uses */
+  double **dest;     /* by node id: the caller's out[r] when the node is root r, else NULL */
+  uint8_t *sliced;   /* by node id: an IR_DATA node read only by slices (see IR_DATA below) */
   IrEvalError *err;
 } Ev;
 
@@ -31,6 +33,22 @@ static double *xalloc(size_t n) {
     exit(3);
   }
   return p;
+}
+
+/* Loaders and generators (data stage only): they read no input buffer. */
+static bool is_source(const IrNode *n) {
+  return n->op == IR_LOAD || n->op == IR_RAND || n->op == IR_PERM || n->op == IR_RANDOM_SPD;
+}
+
+/* The buffer for a source node: the caller's out[r] when the node is root r, so that a 376 MB
+ * image file is decoded straight into its destination rather than into a buffer that is then
+ * copied; else a new one. *own says which. A source reads no input, so writing into out[r]
+ * before the other roots are computed cannot change what they compute. (Kernel roots, which
+ * may be written over their own inputs, are never sources.) */
+static double *source_buf(Ev *e, const IrNode *n, size_t size, bool *own) {
+  double *d = e->dest[n->id];
+  *own = d == NULL;
+  return d ? d : xalloc(size);
 }
 
 static int fail(Ev *e, const IrNode *n, const char *fmt, ...) {
@@ -67,6 +85,16 @@ static int eval_node(Ev *e, IrNode *n) {
   case IR_DATA:
     out = (double *)in->data[n->attr[0]];
     own = false;
+    if (!out && in->data_full) {
+      /* held compactly by the driver: the slices that read it ask for their rows (and only
+       * they read it, so val stays NULL); anything else needs the whole tensor */
+      if (e->sliced[n->id]) {
+        e->val[n->id] = NULL;
+        e->owned[n->id] = false;
+        return 0;
+      }
+      out = (double *)in->data_full(in->hook_ctx, (int)n->attr[0]);
+    }
     break;
   case IR_SAMPLE:
     out = xalloc((size_t)size);
@@ -218,6 +246,10 @@ static int eval_node(Ev *e, IrNode *n) {
     const double *a = V(e, n, 0);
     int64_t cols = n->args[0]->shape.cols;
     out = xalloc((size_t)size);
+    if (!a) { /* a compactly held data tensor (IR_DATA above) */
+      in->data_block(in->hook_ctx, (int)n->args[0]->attr[0], n->attr[0], m, n->attr[2], nc, out);
+      break;
+    }
     for (int64_t i = 0; i < m; i++)
       for (int64_t j = 0; j < nc; j++) out[i * nc + j] = a[(n->attr[0] + i) * cols + n->attr[2] + j];
     break;
@@ -300,9 +332,9 @@ static int eval_node(Ev *e, IrNode *n) {
 
   case IR_LOAD: {
     if (!in->load) return fail(e, n, "internal error: no data loader available");
-    out = xalloc((size_t)size);
+    out = source_buf(e, n, (size_t)size, &own);
     if (in->load(in->hook_ctx, (IrLoadFormat)n->attr[0], n->str, n->shape, out, e->err->msg, sizeof e->err->msg)) {
-      free(out);
+      if (own) free(out);
       e->err->span = n->span;
       return -1;
     }
@@ -310,7 +342,7 @@ static int eval_node(Ev *e, IrNode *n) {
   }
   case IR_RAND: {
     RtRng r = rt_rng_stream(in->seed, n->str);
-    out = xalloc((size_t)size);
+    out = source_buf(e, n, (size_t)size, &own);
     switch ((IrRandKind)n->attr[0]) {
     case IR_RAND_UNIFORM: rt_rng_fill_uniform(&r, n->num, n->num2, out, size); break;
     case IR_RAND_NORMAL: rt_rng_fill_normal(&r, n->num, n->num2, out, size); break;
@@ -321,15 +353,15 @@ static int eval_node(Ev *e, IrNode *n) {
   }
   case IR_PERM: {
     RtRng r = rt_rng_stream(in->seed, n->str);
-    out = xalloc((size_t)size);
+    out = source_buf(e, n, (size_t)size, &own);
     rt_rng_fill_permutation(&r, size, out);
     break;
   }
   case IR_RANDOM_SPD: {
     if (!in->random_spd) return fail(e, n, "internal error: random_spd is not available");
-    out = xalloc((size_t)size);
+    out = source_buf(e, n, (size_t)size, &own);
     if (in->random_spd(in->hook_ctx, in->seed, n->str, m, n->num, n->num2, out, e->err->msg, sizeof e->err->msg)) {
-      free(out);
+      if (own) free(out);
       e->err->span = n->span;
       return -1;
     }
@@ -353,14 +385,24 @@ int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs 
   IrNode **order;
   size_t n = ir_topo(g, roots, nroots, &order);
   Ev e = {g, in, calloc(g->count + 1, sizeof(double *)), calloc(g->count + 1, 1),
-          calloc(g->count + 1, sizeof(uint32_t)), err};
-  if (!e.val || !e.owned || !e.uses) {
+          calloc(g->count + 1, sizeof(uint32_t)), calloc(g->count + 1, sizeof(double *)),
+          calloc(g->count + 1, 1), err};
+  if (!e.val || !e.owned || !e.uses || !e.dest || !e.sliced) {
     fprintf(stderr, "bloc: out of memory\n");
     exit(3);
   }
   for (size_t i = 0; i < n; i++)
-    for (int j = 0; j < order[i]->nargs; j++) e.uses[order[i]->args[j]->id]++;
-  for (size_t r = 0; r < nroots; r++) e.uses[roots[r]->id]++; /* roots live to the end */
+    if (order[i]->op == IR_DATA) e.sliced[order[i]->id] = 1;
+  for (size_t i = 0; i < n; i++)
+    for (int j = 0; j < order[i]->nargs; j++) {
+      e.uses[order[i]->args[j]->id]++;
+      if (order[i]->op != IR_SLICE) e.sliced[order[i]->args[j]->id] = 0;
+    }
+  for (size_t r = 0; r < nroots; r++) e.sliced[roots[r]->id] = 0;
+  for (size_t r = 0; r < nroots; r++) {
+    e.uses[roots[r]->id]++; /* roots live to the end */
+    if (is_source(roots[r]) && !e.dest[roots[r]->id]) e.dest[roots[r]->id] = out[r];
+  }
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
     rc = eval_node(&e, order[i]);
@@ -375,11 +417,14 @@ int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs 
   }
   if (rc == 0)
     for (size_t r = 0; r < nroots; r++)
-      memcpy(out[r], e.val[roots[r]->id], (size_t)shape_size(roots[r]->shape) * sizeof(double));
+      if (out[r] != e.val[roots[r]->id]) /* a source root was computed in place */
+        memcpy(out[r], e.val[roots[r]->id], (size_t)shape_size(roots[r]->shape) * sizeof(double));
   for (size_t i = 0; i < n; i++)
     if (e.owned[order[i]->id]) free(e.val[order[i]->id]);
   free(e.val);
   free(e.owned);
   free(e.uses);
+  free(e.dest);
+  free(e.sliced);
   return rc;
 }

@@ -17,6 +17,14 @@ typedef int (*IrLoadHook)(void *ctx, IrLoadFormat fmt, const char *path, Shape s
 typedef int (*IrSpdHook)(void *ctx, uint64_t seed, const char *stream, int64_t n, double lo,
                          double hi, double *out, char *err, size_t errlen);
 
+/* Data tensors a driver keeps in a compact form until needed (data[k] NULL; see
+ * IrEvalInputs): block fills rows r0..r0+nrows-1, columns c0..c0+ncols-1 of tensor k into out
+ * (row-major); full makes the whole tensor and returns it (data[k] then points at it too).
+ * Neither can fail. */
+typedef void (*IrDataBlockHook)(void *ctx, int k, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols,
+                                double *out);
+typedef const double *(*IrDataFullHook)(void *ctx, int k);
+
 typedef struct IrEvalInputs {
   const double *x;              /* upper variables (nx) */
   const double *y;              /* lower variables (ny) */
@@ -26,6 +34,8 @@ typedef struct IrEvalInputs {
   uint64_t seed;                /* run seed for data-stage generators */
   IrLoadHook load;
   IrSpdHook random_spd;
+  IrDataBlockHook data_block;   /* both set, or both NULL (then every data[k] read is present) */
+  IrDataFullHook data_full;
   void *hook_ctx;
 } IrEvalInputs;
 

@@ -301,9 +301,29 @@ static double decode(const unsigned char *p, ElemKind k, int size, int big) {
 
 /* ------------------------------------------------------------------ IDX */
 
-RT_API int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
-                char *err, size_t errlen) {
-  memset(out, 0, sizeof *out);
+/* An IDX file checked against its declaration, its values still in the file's encoding: a
+ * u8 image file takes 1 byte per pixel here against 8 as doubles, so a caller that wants a
+ * few rows decodes just those (rt_idx_read). */
+struct RtIdxFile {
+  unsigned char *buf;        /* the whole (decompressed) file */
+  const unsigned char *vals; /* the values, row-major, big-endian */
+  ElemKind kind;
+  int esize;
+  RtTensor shape;            /* rank, rows, cols as declared (v unused) */
+};
+
+/* Decodes n consecutive values from p into out. */
+static void idx_decode(const RtIdxFile *f, const unsigned char *p, int64_t n, double *out) {
+  if (f->kind == EK_U && f->esize == 1) {
+    for (int64_t i = 0; i < n; i++) out[i] = p[i]; /* exact: every byte is a double */
+  } else {
+    for (int64_t i = 0; i < n; i++) out[i] = decode(p + i * f->esize, f->kind, f->esize, 1);
+  }
+}
+
+RT_API int rt_idx_open(const char *path, int rank, int64_t rows, int64_t cols, RtIdxFile **out,
+                       char *err, size_t errlen) {
+  *out = NULL;
   unsigned char *b;
   size_t len;
   if (rt_data_read_file(path, &b, &len, err, errlen)) return -1;
@@ -374,27 +394,79 @@ RT_API int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, R
   if (rt_data_fit_shape(path, rank, rows, cols, (int64_t)items, ndim == 1 ? 1 : (int64_t)per_item,
                         holds, NULL, &t, err, errlen))
     goto done;
-  uint64_t count = items * per_item; /* <= len: the sizes matched the bytes present */
-  t.v = malloc((count ? count : 1) * sizeof(double));
-  if (!t.v) {
-    rt_data_errf(err, errlen, "'%s': out of memory for %" PRIu64 " values", path, count);
+  RtIdxFile *f = malloc(sizeof *f);
+  if (!f) {
+    rt_data_errf(err, errlen, "'%s': out of memory", path);
     goto done;
   }
-  const unsigned char *p = b + hdr;
-  if (kind == EK_U && esize == 1) {
-    for (uint64_t i = 0; i < count; i++) t.v[i] = p[i];
-  } else {
-    for (uint64_t i = 0; i < count; i++) t.v[i] = decode(p + i * (uint64_t)esize, kind, esize, 1);
+  *f = (RtIdxFile){b, b + hdr, kind, esize, t};
+  if (kind == EK_F) {
+    /* checked now, not when decoding, so that rt_idx_read cannot fail and a bad value is
+     * reported even when the caller reads only some rows */
+    uint64_t count = items * per_item;
+    for (uint64_t i = 0; i < count; i++) {
+      double v;
+      idx_decode(f, f->vals + i * (uint64_t)esize, 1, &v);
+      if (!isfinite(v)) {
+        char pos[64];
+        pos_str(&t, (int64_t)i, pos, sizeof pos);
+        rt_data_errf(err, errlen, "'%s': element %s is %s (only finite numbers are accepted)", path, pos,
+                     isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+        free(f);
+        goto done;
+      }
+    }
   }
-  if (kind == EK_F && check_finite(path, &t, err, errlen)) {
-    rt_tensor_free(&t);
-    goto done;
-  }
-  *out = t;
-  rc = 0;
+  *out = f;
+  return 0;
 done:
   free(b);
   return rc;
+}
+
+RT_API void rt_idx_read(const RtIdxFile *f, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols, double *out) {
+  int64_t cols = f->shape.cols;
+  if (c0 == 0 && ncols == cols) { /* whole rows: one contiguous run */
+    idx_decode(f, f->vals + (size_t)(r0 * cols) * (size_t)f->esize, nrows * cols, out);
+    return;
+  }
+  for (int64_t i = 0; i < nrows; i++)
+    idx_decode(f, f->vals + (size_t)((r0 + i) * cols + c0) * (size_t)f->esize, ncols, out + i * ncols);
+}
+
+RT_API void rt_idx_close(RtIdxFile *f) {
+  if (!f) return;
+  free(f->buf);
+  free(f);
+}
+
+RT_API int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+                char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
+  RtIdxFile *f;
+  if (rt_idx_open(path, rank, rows, cols, &f, err, errlen)) return -1;
+  RtTensor t = f->shape;
+  uint64_t count = (uint64_t)t.rows * (uint64_t)t.cols;
+  t.v = malloc((count ? count : 1) * sizeof(double));
+  if (!t.v) {
+    rt_idx_close(f);
+    return rt_data_errf(err, errlen, "'%s': out of memory for %" PRIu64 " values", path, count);
+  }
+  rt_idx_read(f, 0, t.rows, 0, t.cols, t.v);
+  rt_idx_close(f);
+  *out = t;
+  return 0;
+}
+
+RT_API int rt_load_idx_into(const char *path, int rank, int64_t rows, int64_t cols, double *dst,
+                     char *err, size_t errlen) {
+  if ((rank >= 1 && rows == RT_ANY) || (rank == 2 && cols == RT_ANY) || !dst)
+    return rt_data_errf(err, errlen, "'%s': rt_load_idx_into needs a known shape and a buffer", path);
+  RtIdxFile *f;
+  if (rt_idx_open(path, rank, rows, cols, &f, err, errlen)) return -1;
+  rt_idx_read(f, 0, f->shape.rows, 0, f->shape.cols, dst);
+  rt_idx_close(f);
+  return 0;
 }
 
 /* ------------------------------------------------------------------ NPY */

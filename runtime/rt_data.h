@@ -55,6 +55,27 @@ RT_API int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, R
 RT_API int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                 char *err, size_t errlen);
 
+/* rt_load_idx into the caller's buffer dst of rows * cols doubles (rank 0: 1, rank 1: rows)
+ * instead of a new one: the same checks, messages and values. The shape must be fully known
+ * (no RT_ANY). On failure dst holds unspecified values. Returns 0, nonzero on failure. */
+RT_API int rt_load_idx_into(const char *path, int rank, int64_t rows, int64_t cols, double *dst,
+                     char *err, size_t errlen);
+
+/* An IDX file opened for reading parts of it: the data stage decodes just the rows a
+ * declaration slices out of a 60000-image file rather than all 376 MB of doubles.
+ * rt_idx_open makes every check rt_load_idx makes, with the same messages (including the
+ * finiteness of every float), and keeps the file's bytes; returns 0 and *out, or nonzero with
+ * *out NULL. rt_idx_read then cannot fail: it writes rows r0..r0+nrows-1, columns c0..c0+ncols-1
+ * of the declared shape (a vector is one column) into out, row-major (nrows * ncols doubles),
+ * with exactly the values rt_load_idx gives; the block must lie inside the shape.
+ * rt_idx_close frees the file (NULL is fine). */
+typedef struct RtIdxFile RtIdxFile;
+RT_API int rt_idx_open(const char *path, int rank, int64_t rows, int64_t cols, RtIdxFile **out,
+                       char *err, size_t errlen);
+RT_API void rt_idx_read(const RtIdxFile *f, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols,
+                        double *out);
+RT_API void rt_idx_close(RtIdxFile *f);
+
 /* LIBSVM/SVMlight: "label idx:val idx:val ..." per line, feature indices 1-based and strictly
  * increasing, '#' starts a comment. The result is the dense matrix [label | features]: the
  * declaration must be matrix[rows, 1 + features] (cols may not be RT_ANY); a feature index

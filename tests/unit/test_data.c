@@ -530,6 +530,88 @@ static void test_idx_fashion_mnist(void **state) {
               "holds a 10000 x 28 x 28 array (flattened to 10000 x 784) but the declaration says matrix[10000, 28]");
 }
 
+/* rt_load_idx_into and rt_idx_open/rt_idx_read (the data stage's paths: decoding into the
+ * caller's buffer, and decoding only the rows a slice needs) must give the same bits and the
+ * same messages as rt_load_idx, for every element type, plain and gzipped, good files and bad. */
+static void check_into_matches(const char *p, int rank, int64_t rows, int64_t cols) {
+  RtTensor t;
+  char want_err[512], got_err[512];
+  want_err[0] = got_err[0] = 0;
+  int want_rc = rt_load_idx(p, rank, rows, cols, &t, want_err, sizeof want_err);
+  int64_t n = rank == 0 ? 1 : rank == 1 ? rows : rows * cols;
+  double *dst = malloc((size_t)n * sizeof(double));
+  assert_non_null(dst);
+  for (int64_t i = 0; i < n; i++) dst[i] = -12345.5; /* must all be overwritten */
+  int got_rc = rt_load_idx_into(p, rank, rows, cols, dst, got_err, sizeof got_err);
+  assert_int_equal(got_rc != 0, want_rc != 0);
+  assert_string_equal(got_err, want_err);
+  if (want_rc == 0) assert_memory_equal(dst, t.v, (size_t)n * sizeof(double));
+  free(dst);
+  /* rt_idx_open: the same verdict and message; then any block read equals that part of the
+   * whole load (whole rows, a column range, single elements, the full tensor) */
+  RtIdxFile *f = (RtIdxFile *)1;
+  got_err[0] = 0;
+  got_rc = rt_idx_open(p, rank, rows, cols, &f, got_err, sizeof got_err);
+  assert_int_equal(got_rc != 0, want_rc != 0);
+  assert_string_equal(got_err, want_err);
+  if (want_rc == 0) {
+    int64_t R = t.rows, C = t.cols;
+    const int64_t blocks[][4] = {{0, R, 0, C}, {R / 3, R - R / 3, 0, C}, {1, R / 2, C / 4, C - C / 4},
+                                 {R - 1, 1, C - 1, 1}, {0, 1, 0, 1}, {R / 2, 2 < R - R / 2 ? 2 : 1, 0, C / 2 + 1}};
+    double *blk = malloc((size_t)(R * C) * sizeof(double));
+    assert_non_null(blk);
+    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+      int64_t r0 = blocks[b][0], nr = blocks[b][1], c0 = blocks[b][2], nc = blocks[b][3];
+      if (nr < 1 || nc < 1 || r0 + nr > R || c0 + nc > C) continue;
+      rt_idx_read(f, r0, nr, c0, nc, blk);
+      for (int64_t i = 0; i < nr; i++)
+        assert_memory_equal(blk + i * nc, t.v + (r0 + i) * C + c0, (size_t)nc * sizeof(double));
+    }
+    free(blk);
+  } else {
+    assert_null(f);
+  }
+  rt_idx_close(f);
+  rt_tensor_free(&t);
+}
+
+static void test_idx_into_matches(void **state) {
+  (void)state;
+  enum { ROWS = 300, COLS = 49 };
+  static unsigned char data[ROWS * COLS * 8], buf[ROWS * COLS * 8 + 64];
+  static const struct { int type, esize; } types[] = {{0x08, 1}, {0x09, 1}, {0x0B, 2}, {0x0C, 4}, {0x0D, 4}, {0x0E, 8}};
+  RtRng r = rt_rng_stream(7, "idx_into");
+  for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+    int es = types[k].esize;
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (unsigned char)rt_rng_next(&r);
+    if (es >= 4 && types[k].type >= 0x0D) /* floats: keep them finite (exponent below all-ones) */
+      for (size_t i = 0; i < (size_t)ROWS * COLS; i++) data[i * es] &= 0x3F;
+    const uint32_t d3[] = {ROWS, 7, 7}, d1[] = {ROWS * COLS};
+    char name[64];
+    size_t n = idx_make(buf, (unsigned char)types[k].type, 3, d3, data, (size_t)ROWS * COLS * es);
+    snprintf(name, sizeof name, "into%zu.idx", k);
+    check_into_matches(fx_bytes(name, buf, n), 2, ROWS, COLS);
+    check_into_matches(fx_path(name), 2, ROWS, COLS + 1); /* shape mismatch */
+    snprintf(name, sizeof name, "into%zu.idx.gz", k);
+    check_into_matches(fx_gz(name, buf, n), 2, ROWS, COLS);
+    snprintf(name, sizeof name, "into%zu.trunc.idx", k);
+    check_into_matches(fx_bytes(name, buf, n - 3), 2, ROWS, COLS);
+    n = idx_make(buf, (unsigned char)types[k].type, 1, d1, data, (size_t)ROWS * COLS * es);
+    snprintf(name, sizeof name, "into%zu.vec.idx", k);
+    check_into_matches(fx_bytes(name, buf, n), 1, ROWS * COLS, 1);
+  }
+  double nanv = NAN;
+  uint64_t w;
+  memcpy(&w, &nanv, 8);
+  put_be(data + 8 * 5, w, 8);
+  const uint32_t d4[] = {4, 2};
+  size_t n = idx_make(buf, 0x0E, 2, d4, data, 64);
+  check_into_matches(fx_bytes("into_nan.idx", buf, n), 2, 4, 2);
+  check_into_matches(fx_bytes("into_magic.idx", "\x01\x00\x08\x01\0\0\0\1x", 9), 1, 1, 1);
+  check_into_matches(fx_bytes("into_empty.idx", "", 0), 1, 1, 1);
+  check_into_matches(fx_path("into_missing.idx"), 1, 1, 1);
+}
+
 /* ------------------------------------------------------------------ LIBSVM */
 
 static void test_libsvm(void **state) {
@@ -909,6 +991,7 @@ int main(void) {
     cmocka_unit_test(test_idx_formats),
     cmocka_unit_test(test_idx_errors),
     cmocka_unit_test(test_idx_fashion_mnist),
+    cmocka_unit_test(test_idx_into_matches),
     cmocka_unit_test(test_libsvm),
     cmocka_unit_test(test_npy_dtypes),
     cmocka_unit_test(test_npy_fortran_order),

@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "blo.h"
+#include "rt_data.h"
 #include "rt_hypergrad.h"
 #include "rt_oracle.h"
 #include "rt_rng.h"
@@ -317,6 +319,80 @@ static void test_builtin_values(void **state) {
   ctx_close(&X);
 }
 
+/* The data stage holds load_idx tensors as their file and decodes on demand (build.c): a
+ * tensor read only through slices, one an expression reads whole, and one the kernels read
+ * must all come out exactly as an eager rt_load_idx would make them. */
+static void write_idx(const char *dir, const char *name, int seed) {
+  char p[4200];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  FILE *f = fopen(p, "wb");
+  assert_non_null(f);
+  const unsigned char hdr[] = {0, 0, 0x08, 3, 0, 0, 0, 6, 0, 0, 0, 2, 0, 0, 0, 2};
+  fwrite(hdr, 1, sizeof hdr, f);
+  for (int i = 0; i < 24; i++) fputc((i * 37 + seed * 101) & 0xFF, f);
+  assert_int_equal(fclose(f), 0);
+}
+
+static void test_lazy_idx_data(void **state) {
+  (void)state;
+  char dir[] = "/tmp/bloc-test-lazyidx-XXXXXX", p[4200];
+  assert_non_null(mkdtemp(dir));
+  write_idx(dir, "a.idx", 1);
+  write_idx(dir, "b.idx", 2);
+  write_idx(dir, "k.idx", 3);
+  snprintf(p, sizeof p, "%s/lazy.blo", dir);
+  FILE *f = fopen(p, "w");
+  assert_non_null(f);
+  fputs("problem lazy\n"
+        "data A : matrix[6, 4] = load_idx(\"a.idx\")\n"
+        "data B : matrix[6, 4] = load_idx(\"b.idx\")\n"
+        "data K : matrix[6, 4] = load_idx(\"k.idx\")\n"
+        "data S : matrix[2, 3] = A[1:3, 1:4] / 255\n"
+        "data R : matrix[3, 4] = A[3:6, :]\n"
+        "data T : matrix[6, 4] = B * 2\n"
+        "upper x : vector[4] = 0\n"
+        "upper z : vector[3] = 0\n"
+        "lower y : vector[4] = 0\n"
+        "upper objective f = sum(sin(T @ x)) + sum(sin(S @ z)) + sum(sin(R @ y))\n"
+        "lower objective g = sumsq(K @ y - 1) + 0.5 * sumsq(y - x)\n"
+        "solve lancbio(outer_steps = 1)\n", f);
+  assert_int_equal(fclose(f), 0);
+  BloCompileOptions opt = {0};
+  opt.backend = BLO_BACKEND_INTERP;
+  BloCompiled *c = NULL;
+  assert_int_equal(blo_compile_file(p, &opt, &c), 0);
+  RtTensor a, b, k;
+  char err[512];
+  snprintf(p, sizeof p, "%s/a.idx", dir);
+  assert_int_equal(rt_load_idx(p, 2, 6, 4, &a, err, sizeof err), 0);
+  snprintf(p, sizeof p, "%s/b.idx", dir);
+  assert_int_equal(rt_load_idx(p, 2, 6, 4, &b, err, sizeof err), 0);
+  snprintf(p, sizeof p, "%s/k.idx", dir);
+  assert_int_equal(rt_load_idx(p, 2, 6, 4, &k, err, sizeof err), 0);
+  assert_null(c->data[0]); /* A, B: only the data stage reads them */
+  assert_null(c->data[1]);
+  assert_non_null(c->data[2]);
+  assert_memory_equal(c->data[2], k.v, 24 * sizeof(double));
+  double *S = c->data[3], *R = c->data[4], *T = c->data[5];
+  assert_non_null(S);
+  assert_non_null(R);
+  assert_non_null(T);
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 3; j++) assert_true(S[i * 3 + j] == a.v[(1 + i) * 4 + 1 + j] / 255);
+  assert_memory_equal(R, a.v + 12, 12 * sizeof(double));
+  for (int i = 0; i < 24; i++) assert_true(T[i] == b.v[i] * 2);
+  rt_tensor_free(&a);
+  rt_tensor_free(&b);
+  rt_tensor_free(&k);
+  blo_compiled_free(c);
+  const char *names[] = {"a.idx", "b.idx", "k.idx", "lazy.blo"};
+  for (int i = 0; i < 4; i++) {
+    snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+    unlink(p);
+  }
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_builtins_fd),
@@ -326,6 +402,7 @@ int main(void) {
     cmocka_unit_test(test_hyperclean_fd),
     cmocka_unit_test(test_quadratic_closed_form),
     cmocka_unit_test(test_builtin_values),
+    cmocka_unit_test(test_lazy_idx_data),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
