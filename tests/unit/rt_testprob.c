@@ -1,6 +1,12 @@
 /* rt_testprob.c — the test problems of rt_testprob.h: kernels written by hand. */
 #include "rt_testprob.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,7 +223,7 @@ TpProblem *tp_new(const TpSpec *spec) {
     p->kernels[BLO_K_INIT_Y] = k_init;
     p->kernels[BLO_K_INIT_VJP] = k_init_vjp;
     p->init_uses_x = 1;
-    BloEnv env = {t->data, NULL, NULL};
+    BloEnv env = {t->data, NULL, NULL, NULL};
     double *out[] = {t->y0};
     k_init(&env, t->x0, NULL, NULL, out);
   }
@@ -386,4 +392,26 @@ void tp_toy_init(TpToy *t, double x0) {
   p->init_uses_x = 1;
   p->x0 = t->x0;
   p->y0 = t->y0;
+}
+
+RtOptions tp_options(const char *method, const char *const *kv) {
+  RtOptions o;
+  rt_options_init(&o, rt_method_find(method));
+  for (; kv && *kv; kv++) {
+    char key[64];
+    const char *eq = strchr(*kv, '=');
+    if (!eq) fail_msg("option '%s' is not key=value", *kv);
+    snprintf(key, sizeof key, "%.*s", (int)(eq - *kv), *kv);
+    const char *e = rt_options_set(&o, key, eq + 1);
+    if (e) fail_msg("%s", e);
+  }
+  return o;
+}
+
+RtSolver *tp_solver(const BloProblem *p, const char *method, const char *const *kv, uint64_t seed) {
+  RtOptions o = tp_options(method, kv);
+  char err[512];
+  RtSolver *s = rt_solver_new(p, &o, seed, err, sizeof err);
+  if (!s) fail_msg("%s", err);
+  return s;
 }

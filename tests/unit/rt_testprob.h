@@ -14,6 +14,17 @@
 #include <stdint.h>
 
 #include "blo_abi.h"
+#include "rt_methods.h"
+#include "rt_solver.h"
+
+/* A NULL-terminated list of "key=value" option strings. */
+#define KV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* Options of `method` with the "key=value" settings kv (NULL: none); a bad one fails the
+ * current cmocka test. */
+RtOptions tp_options(const char *method, const char *const *kv);
+/* A solver for `method` on p with the settings kv and seed; failure fails the test. */
+RtSolver *tp_solver(const BloProblem *p, const char *method, const char *const *kv, uint64_t seed);
 
 typedef struct TpSpec {
   int64_t nx, ny;

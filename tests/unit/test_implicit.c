@@ -20,22 +20,6 @@
 #include "rt_solver.h"
 #include "rt_testprob.h"
 
-/* A solver for `method` with options "k=v" (NULL-terminated). */
-static RtSolver *make(const BloProblem *p, const char *method, const char *const *kv, uint64_t seed) {
-  RtOptions o;
-  rt_options_init(&o, rt_method_find(method));
-  for (; kv && *kv; kv++) {
-    char key[64];
-    const char *eq = strchr(*kv, '=');
-    snprintf(key, sizeof key, "%.*s", (int)(eq - *kv), *kv);
-    const char *e = rt_options_set(&o, key, eq + 1);
-    if (e) fail_msg("%s", e);
-  }
-  char err[512];
-  RtSolver *s = rt_solver_new(p, &o, seed, err, sizeof err);
-  if (!s) fail_msg("%s", err);
-  return s;
-}
 
 /* Run `steps` steps; xavg = mean of x over the steps from avg_from on (the last x when
  * avg_from == steps). Returns the relative error of xavg against x*. */
@@ -45,7 +29,7 @@ static double converge(const char *method, const char *const *kv, int64_t steps,
   TpProblem *t = tp_new(&sp);
   double xs[5], xavg[5] = {0};
   tp_xstar(t, xs);
-  RtSolver *s = make(&t->p, method, kv, seed);
+  RtSolver *s = tp_solver(&t->p, method, kv, seed);
   for (int64_t k = 0; k < steps; k++) {
     rt_solver_step(s, k);
     if (k >= avg_from) rt_axpy(5, 1.0 / (double)(steps - avg_from), s->x, xavg);
@@ -58,7 +42,6 @@ static double converge(const char *method, const char *const *kv, int64_t steps,
   return e;
 }
 
-#define KV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* Deterministic methods: 2000 steps, x_step 0.5, y_step 0.1 (= 1/L_g); the fixed point is x*
  * exactly, measured errors are ~1e-15; tolerance 1e-10. */
@@ -109,7 +92,7 @@ static void test_exact_hypergradient(void **state) {
   sp.ny = 12;
   sp.cond = 100;
   TpProblem *t = tp_new(&sp);
-  RtSolver *s = make(&t->p, "exact", KV("x_step=0"), 1);
+  RtSolver *s = tp_solver(&t->p, "exact", KV("x_step=0"), 1);
   rt_solver_step(s, 0);
   double want[7];
   tp_hypergrad(t, t->x0, want);
@@ -162,7 +145,7 @@ static void test_neumann_estimators(void **state) {
   enum { Q = 12, N = 20000 };
   double eta = 0.1;
   const char *const *kv = KV("x_step=0", "y_step=0.1", "eta=0.1", "neumann_steps=12", "inner_steps=0");
-  RtSolver *s = make(&t->p, "stocbio", kv, 1);
+  RtSolver *s = tp_solver(&t->p, "stocbio", kv, 1);
   rt_solver_step(s, 0);
   double want[64] = {0}, p[64], tmp[64];
   rt_copy(ny, s->b, p);
@@ -173,7 +156,7 @@ static void test_neumann_estimators(void **state) {
   }
   assert_true(tp_rel_err(ny, s->v, want) < 1e-13);
   rt_solver_free(s);
-  s = make(&t->p, "bsa", kv, 1);
+  s = tp_solver(&t->p, "bsa", kv, 1);
   double mean[64] = {0}, m2[64] = {0};
   for (int k = 0; k < N; k++) {
     rt_solver_step(s, k);
@@ -202,7 +185,7 @@ static void test_no_allocation_in_steps(void **state) {
   const char *methods[] = {"lancbio", "subbio", "ufom", "fom", "itd", "aid_cg", "amigo_gd",
                            "soba", "stocbio", "bsa", "ttsa", "exact"};
   for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-    RtSolver *s = make(&t->p, methods[i], strcmp(methods[i], "exact") ? KV("y_step=0.1") : NULL, 1);
+    RtSolver *s = tp_solver(&t->p, methods[i], strcmp(methods[i], "exact") ? KV("y_step=0.1") : NULL, 1);
     uint64_t before = rt_mem_stats().calls;
     for (int k = 0; k < 30; k++) rt_solver_step(s, k);
     assert_int_equal(rt_mem_stats().calls, before);
@@ -224,8 +207,8 @@ static void test_fused_fallback_identical(void **state) {
   TpProblem *b = tp_new(&sp);
   const char *methods[] = {"soba", "itd", "lancbio"};
   for (int m = 0; m < 3; m++) {
-    RtSolver *s1 = make(&a->p, methods[m], KV("y_step=0.1"), 1);
-    RtSolver *s2 = make(&b->p, methods[m], KV("y_step=0.1"), 1);
+    RtSolver *s1 = tp_solver(&a->p, methods[m], KV("y_step=0.1"), 1);
+    RtSolver *s2 = tp_solver(&b->p, methods[m], KV("y_step=0.1"), 1);
     for (int k = 0; k < 50; k++) {
       rt_solver_step(s1, k);
       rt_solver_step(s2, k);

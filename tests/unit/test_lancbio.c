@@ -18,22 +18,6 @@
 #include "rt_solver.h"
 #include "rt_testprob.h"
 
-static RtSolver *make(const BloProblem *p, const char *const *kv) {
-  RtOptions o;
-  rt_options_init(&o, rt_method_find("lancbio"));
-  for (; *kv; kv++) {
-    char key[64];
-    const char *eq = strchr(*kv, '=');
-    snprintf(key, sizeof key, "%.*s", (int)(eq - *kv), *kv);
-    const char *e = rt_options_set(&o, key, eq + 1);
-    if (e) fail_msg("%s", e);
-  }
-  char err[512];
-  RtSolver *s = rt_solver_new(p, &o, 1, err, sizeof err);
-  if (!s) fail_msg("%s", err);
-  return s;
-}
-#define KV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static double stat(const RtSolver *s, const char *name) {
   for (int i = 0; i < s->nstats; i++)
@@ -52,7 +36,7 @@ static void test_matches_cg(void **state) {
   sp.cond = 50;
   TpProblem *t = tp_new(&sp);
   tp_ystar(t, t->x0, t->y0); /* y already optimal */
-  RtSolver *s = make(&t->p, KV("x_step=0", "inner_steps=0", "m0=100", "m_max=100"));
+  RtSolver *s = tp_solver(&t->p, "lancbio", KV("x_step=0", "inner_steps=0", "m0=100", "m_max=100"), 1);
   /* Plain CG on H v = b from v = 0, b = y* - y_t. */
   double b[NY], v[NY] = {0}, r[NY], p[NY], Ap[NY];
   for (int i = 0; i < NY; i++) b[i] = t->y0[i] - t->yt[i];
@@ -95,7 +79,8 @@ static void test_m_schedule(void **state) {
   sp.nx = NX;
   sp.ny = NY;
   TpProblem *t = tp_new(&sp);
-  RtSolver *s = make(&t->p, KV("x_step=0.3", "y_step=0.1", "m0=1", "m_growth=1.1", "m_period=20", "m_max=12"));
+  RtSolver *s =
+      tp_solver(&t->p, "lancbio", KV("x_step=0.3", "y_step=0.1", "m0=1", "m_growth=1.1", "m_period=20", "m_max=12"), 1);
   int m = 1, j = 0, restarts = 0;
   const int expect_m[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 12}; /* at k = 0, 20, 40, ... */
   for (int k = 0; k < 260; k++) {
@@ -126,7 +111,7 @@ static void test_breakdown_restart(void **state) {
   TpSpec sp = tp_default_spec();
   sp.ny = 6;
   TpProblem *t = tp_new(&sp);
-  RtSolver *s = make(&t->p, KV("x_step=0.5", "y_step=0.1", "m0=20", "m_max=20"));
+  RtSolver *s = tp_solver(&t->p, "lancbio", KV("x_step=0.5", "y_step=0.1", "m0=20", "m_max=20"), 1);
   for (int k = 0; k < 1500; k++) rt_solver_step(s, k);
   double xs[5];
   tp_xstar(t, xs);

@@ -74,19 +74,6 @@ static char *without_time(const char *csv) {
   return out;
 }
 
-static RtOptions opts(const char *method, const char *const *kv) {
-  RtOptions o;
-  rt_options_init(&o, rt_method_find(method));
-  for (; kv && *kv; kv++) {
-    char key[64];
-    const char *eq = strchr(*kv, '=');
-    snprintf(key, sizeof key, "%.*s", (int)(eq - *kv), *kv);
-    const char *e = rt_options_set(&o, key, eq + 1);
-    if (e) fail_msg("%s", e);
-  }
-  return o;
-}
-#define KV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static RtRunConfig quiet_cfg(void) {
   RtRunConfig c;
@@ -124,7 +111,7 @@ static void test_deterministic_trace(void **state) {
       {&toy.p, "ufom", KV("x_step=10", "x_decay=1", "outer_steps=200", "trace_every=9", "q=0.1"), true},
   };
   for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
-    RtOptions o = opts(c[i].m, c[i].kv);
+    RtOptions o = tp_options(c[i].m, c[i].kv);
     RtRunConfig cfg = quiet_cfg();
     RtResult r1, r2, r3, r4;
     cfg.trace_path = path("a.csv");
@@ -167,7 +154,7 @@ static void test_arena(void **state) {
   for (int m = 0; m < rt_nmethods; m++) {
     const RtMethodSpec *ms = &rt_methods[m];
     const BloProblem *p = ms->unrolled ? &toy.p : &t->p;
-    RtOptions o = opts(ms->name, KV("outer_steps=12", "trace_every=5"));
+    RtOptions o = tp_options(ms->name, KV("outer_steps=12", "trace_every=5"));
     RtRunConfig cfg = quiet_cfg();
     RtResult heap, ar;
     assert_int_equal(rt_solve(p, &o, &cfg, &heap), 0);
@@ -208,7 +195,7 @@ static void test_formats(void **state) {
   (void)state;
   TpSpec sp = tp_default_spec();
   TpProblem *t = tp_new(&sp);
-  RtOptions o = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=25", "trace_every=10"));
+  RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=25", "trace_every=10"));
   RtRunConfig cfg = quiet_cfg();
   cfg.trace_path = path("a.csv");
   cfg.out_path = path("a.json");
@@ -257,7 +244,7 @@ static void test_formats(void **state) {
   assert_int_equal(count_lines(ys), 8);
   /* derived options appear resolved: subbio's eta = y_step */
   rt_result_free(&r);
-  RtOptions o2 = opts("subbio", KV("y_step=0.125", "outer_steps=2"));
+  RtOptions o2 = tp_options("subbio", KV("y_step=0.125", "outer_steps=2"));
   assert_int_equal(rt_solve(&t->p, &o2, &cfg, &r), 0);
   char *js2 = slurp(path("a.json"));
   assert_non_null(strstr(js2, "\"eta\": 0.125"));
@@ -281,7 +268,7 @@ static void test_nan_keeps_last_good(void **state) {
   BloProblem p = t->p;
   real_grad_f = p.kernels[BLO_K_GRAD_F];
   p.kernels[BLO_K_GRAD_F] = nan_grad_f;
-  RtOptions o = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=100", "trace_every=5"));
+  RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=100", "trace_every=5"));
   RtRunConfig cfg = quiet_cfg();
   cfg.messages = tmpfile();
   cfg.trace_path = path("a.csv");
@@ -300,7 +287,7 @@ static void test_nan_keeps_last_good(void **state) {
   assert_non_null(strstr(m, "bloc: error: numerical failure at outer step 40"));
   assert_non_null(strstr(m, "keeping the iterate of step 39"));
   /* The kept iterate is exactly the one after 39 clean steps. */
-  RtOptions o39 = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=39"));
+  RtOptions o39 = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=39"));
   RtRunConfig c2 = quiet_cfg();
   nan_at = -1;
   assert_int_equal(rt_solve(&p, &o39, &c2, &good), 0);
@@ -332,13 +319,13 @@ static void test_divergence(void **state) {
   RtRunConfig cfg = quiet_cfg();
   cfg.messages = tmpfile();
   RtResult r;
-  RtOptions o = opts("aid_cg", KV("x_step=200", "y_step=0.1", "outer_steps=1000"));
+  RtOptions o = tp_options("aid_cg", KV("x_step=200", "y_step=0.1", "outer_steps=1000"));
   assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), RT_STATUS_NUMERICAL);
   assert_non_null(strstr(r.message, "divergence at outer step"));
   assert_true(r.steps < 1000 && rt_all_finite(5, r.x));
   print_message("x_step = 200: %s\n", r.message);
   rt_result_free(&r);
-  o = opts("aid_cg", KV("x_step=0.1", "y_step=0.5", "outer_steps=1000"));
+  o = tp_options("aid_cg", KV("x_step=0.1", "y_step=0.5", "outer_steps=1000"));
   assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), RT_STATUS_NUMERICAL);
   print_message("y_step = 0.5: %s\n", r.message);
   assert_true(strstr(r.message, "|y|") || strstr(r.message, "|f|") || strstr(r.message, "not finite"));
@@ -378,7 +365,7 @@ static void test_interrupt(void **state) {
   real_grad_f = p.kernels[BLO_K_GRAD_Y_G];
   p.kernels[BLO_K_GRAD_Y_G] = stop_grad_g;
   for (use_raise = 0; use_raise < 2; use_raise++) {
-    RtOptions o = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=1000", "inner_steps=5"));
+    RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=1000", "inner_steps=5"));
     RtRunConfig cfg;
     rt_run_config_init(&cfg);
     cfg.progress_mode = RT_PROGRESS_NONE; /* not quiet: the note must be printed */
@@ -419,7 +406,7 @@ static void test_interrupt_ignored(void **state) {
   real_grad_f = p.kernels[BLO_K_GRAD_Y_G];
   p.kernels[BLO_K_GRAD_Y_G] = stop_grad_g;
   use_raise = 1;
-  RtOptions o = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=60", "inner_steps=5"));
+  RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=60", "inner_steps=5"));
   RtRunConfig cfg;
   rt_run_config_init(&cfg);
   cfg.progress_mode = RT_PROGRESS_NONE;
@@ -444,7 +431,7 @@ static void test_tol(void **state) {
   (void)state;
   TpSpec sp = tp_default_spec();
   TpProblem *t = tp_new(&sp);
-  RtOptions o = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=5000", "tol=1e-6"));
+  RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=5000", "tol=1e-6"));
   RtRunConfig cfg = quiet_cfg();
   RtResult r;
   assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
@@ -480,26 +467,26 @@ static void test_user_errors(void **state) {
   TpSpec sp = tp_default_spec();
   TpProblem *t = tp_new(&sp);
   RtRunConfig cfg = quiet_cfg();
-  expect_user_error(&t->p, opts("lancbio", KV("m0=10", "m_max=5")), &cfg, "option 'm0' = 10 exceeds 'm_max' = 5");
-  expect_user_error(&t->p, opts("exact", KV("max_ny=4")), &cfg,
+  expect_user_error(&t->p, tp_options("lancbio", KV("m0=10", "m_max=5")), &cfg, "option 'm0' = 10 exceeds 'm_max' = 5");
+  expect_user_error(&t->p, tp_options("exact", KV("max_ny=4")), &cfg,
                     "method 'exact' builds a dense 8 x 8 lower Hessian (0 MB); ny = 8 exceeds max_ny = 4");
-  expect_user_error(&t->p, opts("exact", KV("y_step=0.1")), &cfg, "option 'y_step' is not used by method 'exact'");
-  expect_user_error(&t->p, opts("soba", KV("inner_steps=3")), &cfg, "inner_steps must be 1");
+  expect_user_error(&t->p, tp_options("exact", KV("y_step=0.1")), &cfg, "option 'y_step' is not used by method 'exact'");
+  expect_user_error(&t->p, tp_options("soba", KV("inner_steps=3")), &cfg, "inner_steps must be 1");
   RtRunConfig bad = cfg;
   bad.trace_path = "/nonexistent-dir/trace.csv";
-  expect_user_error(&t->p, opts("lancbio", NULL), &bad, "cannot write the trace file '/nonexistent-dir/trace.csv'");
+  expect_user_error(&t->p, tp_options("lancbio", NULL), &bad, "cannot write the trace file '/nonexistent-dir/trace.csv'");
   bad = cfg;
   bad.save_y_path = "/nonexistent-dir/y.csv";
-  expect_user_error(&t->p, opts("lancbio", NULL), &bad, "cannot write the y file '/nonexistent-dir/y.csv'");
+  expect_user_error(&t->p, tp_options("lancbio", NULL), &bad, "cannot write the y file '/nonexistent-dir/y.csv'");
   BloProblem p = t->p;
   p.kernels[BLO_K_HVP_YY] = NULL;
-  expect_user_error(&p, opts("lancbio", NULL), &cfg, "problem 'quadratic' lacks the kernel BLO_K_HVP_YY");
+  expect_user_error(&p, tp_options("lancbio", NULL), &cfg, "problem 'quadratic' lacks the kernel BLO_K_HVP_YY");
   /* what rt_solve accepts, rt_check accepts, leaving nothing allocated behind (ASan) */
   char err[1024];
   assert_int_equal(rt_check(&t->p, &(RtOptions){0}, -1, err, sizeof err), RT_STATUS_USER);
-  RtOptions ok = opts("soba", KV("inner_steps=1"));
+  RtOptions ok = tp_options("soba", KV("inner_steps=1"));
   assert_int_equal(rt_check(&t->p, &ok, -1, err, sizeof err), RT_STATUS_OK);
-  ok = opts("exact", NULL);
+  ok = tp_options("exact", NULL);
   assert_int_equal(rt_check(&t->p, &ok, 3, err, sizeof err), RT_STATUS_OK);
   tp_free(t);
 }
@@ -508,7 +495,7 @@ static void test_progress(void **state) {
   (void)state;
   TpSpec sp = tp_default_spec();
   TpProblem *t = tp_new(&sp);
-  RtOptions o = opts("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=10", "trace_every=5"));
+  RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=10", "trace_every=5"));
   RtRunConfig cfg;
   rt_run_config_init(&cfg);
   cfg.progress = tmpfile();
@@ -555,7 +542,7 @@ static void test_nonconvex_warnings(void **state) {
   const char *methods[] = {"lancbio", "exact"};
   const char *want[] = {"looks non-convex in y", "not positive definite"};
   for (int i = 0; i < 2; i++) {
-    RtOptions o = opts(methods[i], i == 0 ? KV("outer_steps=4", "trace_every=1", "y_step=0.01") : KV("outer_steps=2", "max_inner=3"));
+    RtOptions o = tp_options(methods[i], i == 0 ? KV("outer_steps=4", "trace_every=1", "y_step=0.01") : KV("outer_steps=2", "max_inner=3"));
     RtRunConfig cfg;
     rt_run_config_init(&cfg);
     cfg.progress_mode = RT_PROGRESS_NONE;

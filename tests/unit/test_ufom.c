@@ -21,22 +21,6 @@
 #include "rt_testprob.h"
 #include "rt_unroll.h"
 
-static RtSolver *make(const BloProblem *p, const char *method, const char *const *kv, uint64_t seed) {
-  RtOptions o;
-  rt_options_init(&o, rt_method_find(method));
-  for (; kv && *kv; kv++) {
-    char key[64];
-    const char *eq = strchr(*kv, '=');
-    snprintf(key, sizeof key, "%.*s", (int)(eq - *kv), *kv);
-    const char *e = rt_options_set(&o, key, eq + 1);
-    if (e) fail_msg("%s", e);
-  }
-  char err[512];
-  RtSolver *s = rt_solver_new(p, &o, seed, err, sizeof err);
-  if (!s) fail_msg("%s", err);
-  return s;
-}
-#define KV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static double stat(const RtSolver *s, const char *name) {
   for (int i = 0; i < s->nstats; i++)
@@ -56,7 +40,7 @@ static TpProblem *nonlinear(void) {
 /* d after `steps` steps of method with options kv (x_step = 0.05 moves x a little). */
 static void run_d(const BloProblem *p, const char *method, const char *const *kv, int steps, double *d,
                   double *extra) {
-  RtSolver *s = make(p, method, kv, 3);
+  RtSolver *s = tp_solver(p, method, kv, 3);
   for (int k = 0; k < steps; k++) rt_solver_step(s, k);
   rt_copy(p->nx, s->d, d);
   if (extra) *extra = strcmp(method, "ufom") == 0 ? stat(s, "recomputed_inner_steps") : 0;
@@ -91,7 +75,7 @@ static void test_exact_branch_modes(void **state) {
 static void test_exact_vs_finite_differences(void **state) {
   (void)state;
   TpProblem *t = nonlinear();
-  RtSolver *s = make(&t->p, "itd", KV("r=8", "inner_lr=0.05", "x_step=0"), 1);
+  RtSolver *s = tp_solver(&t->p, "itd", KV("r=8", "inner_lr=0.05", "x_step=0"), 1);
   rt_solver_step(s, 0);
   RtUnroll *u = s->state;
   double gE[5], gF[5], x[5], fd[5];
@@ -139,7 +123,7 @@ static void test_unbiased(void **state) {
   enum { N = 4000 };
   double gE[5], mean[5] = {0}, m2[5] = {0};
   run_d(&t->p, "itd", KV("r=10", "inner_lr=0.05", "x_step=0"), 1, gE, NULL);
-  RtSolver *s = make(&t->p, "ufom", KV("r=10", "inner_lr=0.05", "x_step=0", "q=0.3"), 11);
+  RtSolver *s = tp_solver(&t->p, "ufom", KV("r=10", "inner_lr=0.05", "x_step=0", "q=0.3"), 11);
   for (int k = 0; k < N; k++) {
     rt_solver_step(s, k);
     for (int j = 0; j < 5; j++) {
@@ -169,7 +153,7 @@ static size_t ufom_bytes(const BloProblem *p, const char *method, const char *r,
   char ropt[32], copt[32];
   snprintf(ropt, sizeof ropt, "r=%s", r);
   snprintf(copt, sizeof copt, "checkpoint=%s", ck);
-  RtSolver *s = make(p, method, strcmp(method, "ufom") ? KV(ropt, "inner_lr=0.05") : KV(ropt, "inner_lr=0.05", "q=1", copt), 1);
+  RtSolver *s = tp_solver(p, method, strcmp(method, "ufom") ? KV(ropt, "inner_lr=0.05") : KV(ropt, "inner_lr=0.05", "q=1", copt), 1);
   size_t bytes = s->alloc_bytes;
   if (peak_extra) {
     RtMemStats m0 = rt_mem_stats();
@@ -213,7 +197,7 @@ static void test_adaptive_rule(void **state) {
   assert_true(rt_ufom_adaptive_q(D2, V2, cdet, crnd, 0.5) == 0.5);           /* clamped */
   /* In a run: q = q_min before the first exact draw, then within [q_min, 1]. */
   TpProblem *t = nonlinear();
-  RtSolver *s = make(&t->p, "ufom", KV("r=10", "inner_lr=0.05", "q=adaptive", "x_step=0.01"), 1);
+  RtSolver *s = tp_solver(&t->p, "ufom", KV("r=10", "inner_lr=0.05", "q=adaptive", "x_step=0.01"), 1);
   assert_true(stat(s, "q") == 0.05);
   for (int k = 0; k < 300; k++) rt_solver_step(s, k);
   double qf = stat(s, "q");
@@ -227,7 +211,7 @@ static void test_adaptive_rule(void **state) {
 static void test_option_aliases(void **state) {
   (void)state;
   TpProblem *t = nonlinear();
-  RtSolver *s = make(&t->p, "fom", KV("inner_steps=7", "y_step=0.02"), 1);
+  RtSolver *s = tp_solver(&t->p, "fom", KV("inner_steps=7", "y_step=0.02"), 1);
   assert_int_equal(((RtUnroll *)s->state)->r, 7);
   assert_true(((RtUnroll *)s->state)->alpha == 0.02);
   assert_true(rt_solver_num(s, "r") == 7 && rt_solver_num(s, "inner_steps") == 7);
