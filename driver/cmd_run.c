@@ -6,6 +6,7 @@
 
 #include "cmdline.h"
 #include "driver.h"
+#include "jit.h"
 #include "options.h"
 #include "rt_data.h"
 #include "rt_run.h"
@@ -73,6 +74,13 @@ int cmd_run(int argc, char **argv) {
     cfg.save_y_path = save_y;
     cfg.quiet = quiet != NULL;
     if (a.seed_set) cfg.seed = (int64_t)a.seed;
+    cfg.t_data = c->time.data_ms * 1e-3;
+    cfg.t_compile = (c->time.parse_ms + c->time.derive_ms + c->time.compile_ms) * 1e-3;
+    if (c->jit) {
+      const JitTimings *jt = jit_timings(c->jit);
+      cfg.jit_parts = jt->threads;
+      cfg.jit_cached = jt->cache_hits;
+    }
     RtResult res;
     rc = rt_solve(&c->problem, &opt, &cfg, &res);
     if (!cfg.quiet && res.stop != RT_STOP_NONE) rt_print_summary(stdout, &c->problem, &res);

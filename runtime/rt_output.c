@@ -189,7 +189,15 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, cons
   json_num(f, res->t_output);
   fputs(", \"total\": ", f);
   json_num(f, res->t_total);
-  fputs("}\n}\n", f);
+  fputs("}", f);
+  if (cfg->t_data >= 0) { /* before the run: filled by the driver */
+    fputs(",\n  \"compile\": {\"data\": ", f);
+    json_num(f, cfg->t_data);
+    fputs(", \"compile\": ", f);
+    json_num(f, cfg->t_compile);
+    fprintf(f, ", \"jit_parts\": %d, \"jit_cached\": %d}", cfg->jit_parts, cfg->jit_cached);
+  }
+  fputs("\n}\n", f);
 }
 
 RT_API int rt_save_vector(const char *path, int64_t n, const double *x) {

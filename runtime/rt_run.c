@@ -47,6 +47,7 @@ RT_API void rt_run_config_init(RtRunConfig *c) {
   c->divergence_factor = 1e10;
   c->handle_sigint = true;
   c->json_vector_max = 1000;
+  c->t_data = -1;
 }
 
 RT_API void rt_result_free(RtResult *res) {

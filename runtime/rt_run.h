@@ -59,6 +59,12 @@ typedef struct RtRunConfig {
   double divergence_factor; /* divergence rule factor (default 1e10; 0: off), see doc/methods.md */
   bool handle_sigint;       /* install a SIGINT handler for the run (default true) */
   int64_t json_vector_max;  /* x and y appear in full in the JSON up to this length (default 1000) */
+  /* What happened before the run, for the result JSON's "compile" object (bloc run fills it;
+   * a negative t_data leaves the object out): seconds in the data stage and in compiling
+   * (parse, derive, code generation), and how many of the JIT's compile parts there were and
+   * how many came from its cache (both 0: no JIT). */
+  double t_data, t_compile;
+  int jit_parts, jit_cached;
 } RtRunConfig;
 
 typedef struct RtResult {

@@ -57,6 +57,24 @@ check "synthetic: saved x and y" $?
 awk -F, 'NR == 2 { first = $4 } END { exit !($4 < first) }' "$tmp/tr.csv"
 check "synthetic: the lower objective falls" $?
 
+# ---- the compile cache: a second run of the same problem loads every compiled part, with
+# other options and the same results
+if [ -z "$backend" ] || [ "$backend" = jit ]; then
+  for i in 1 2; do
+    BLOC_CACHE_DIR="$tmp/cache" "$bloc" run "$ex/synthetic.blo" -D n=50 --set outer_steps=$((20 * i)) --quiet \
+      --out "$tmp/c$i.json" --save-x "$tmp/cx$i.csv" || fail=1
+  done
+  grep -q '"compile": {"data": [0-9.e-]*, "compile": [0-9.e-]*, "jit_parts": [1-9][0-9]*, "jit_cached": 0}' "$tmp/c1.json"
+  check "compile cache: the first run compiles (result JSON 'compile')" $?
+  parts=$(sed -n 's/.*"jit_parts": \([0-9]*\).*/\1/p' "$tmp/c2.json")
+  grep -q "\"jit_parts\": $parts, \"jit_cached\": $parts}" "$tmp/c2.json"
+  check "compile cache: the second run loads all $parts parts" $?
+  BLOC_CACHE_DIR="$tmp/cache" "$bloc" run "$ex/synthetic.blo" -D n=50 --set outer_steps=40 --quiet \
+    --save-x "$tmp/cx3.csv" && BLOC_CACHE=0 "$bloc" run "$ex/synthetic.blo" -D n=50 --set outer_steps=40 --quiet \
+    --save-x "$tmp/cx4.csv" && cmp -s "$tmp/cx2.csv" "$tmp/cx3.csv" && cmp -s "$tmp/cx3.csv" "$tmp/cx4.csv"
+  check "compile cache: cached and freshly compiled kernels give the same iterates" $?
+fi
+
 # ---- hyper-cleaning on Fashion-MNIST, small
 if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   "$bloc" run "$ex/hyperclean.blo" $B -D n_train=1000 -D n_val=1000 -D n_test=2000 \
