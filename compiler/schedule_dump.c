@@ -76,6 +76,18 @@ static void print_alpha(const SchedBlas *b, FILE *out) {
 
 static void dump_step(const SchedStep *st, const char *ind, FILE *out);
 
+/* "NAME c<assign>alpha * a<op>b" of a BLAS-2 step; the caller prints the rest of the line. */
+static void print_vector_op(const char *name, const SchedBlas *b, const char *assign, const char *op, FILE *out) {
+  fprintf(out, "%s ", name);
+  print_buf(&b->c, out);
+  fputs(assign, out);
+  print_alpha(b, out);
+  fprintf(out, " * ");
+  print_buf(&b->a, out);
+  fputs(op, out);
+  print_buf(&b->b, out);
+}
+
 static void print_product(const char *name, const SchedBlas *b, FILE *out) {
   fprintf(out, "%s ", name);
   print_buf(&b->c, out);
@@ -121,36 +133,15 @@ static void dump_step(const SchedStep *st, const char *ind, FILE *out) {
   case SS_GEMM: print_product("gemm", b, out); break;
   case SS_SKINNY_GEMM: print_product("skinny_gemm", b, out); break;
   case SS_GEMV:
-    fprintf(out, "gemv ");
-    print_buf(&b->c, out);
-    fprintf(out, " = ");
-    print_alpha(b, out);
-    fprintf(out, " * ");
-    print_buf(&b->a, out);
-    fprintf(out, "%s @ ", b->trans_a ? "'" : "");
-    print_buf(&b->b, out);
+    print_vector_op("gemv", b, " = ", b->trans_a ? "' @ " : " @ ", out);
     fprintf(out, " + %g  (stored %" PRId64 "x%" PRId64 ")   ; %%%u\n", b->beta, b->m, b->n, b->node);
     break;
   case SS_SYMV:
-    fprintf(out, "symv ");
-    print_buf(&b->c, out);
-    fprintf(out, " = ");
-    print_alpha(b, out);
-    fprintf(out, " * ");
-    print_buf(&b->a, out);
-    fprintf(out, " @ ");
-    print_buf(&b->b, out);
+    print_vector_op("symv", b, " = ", " @ ", out);
     fprintf(out, " + %g  (symmetric %" PRId64 ")   ; %%%u\n", b->beta, b->m, b->node);
     break;
   case SS_GER:
-    fprintf(out, "ger ");
-    print_buf(&b->c, out);
-    fprintf(out, " += ");
-    print_alpha(b, out);
-    fprintf(out, " * ");
-    print_buf(&b->a, out);
-    fprintf(out, " x ");
-    print_buf(&b->b, out);
+    print_vector_op("ger", b, " += ", " x ", out);
     fprintf(out, "  (%" PRId64 "x%" PRId64 ")   ; %%%u\n", b->m, b->n, b->node);
     break;
   case SS_PAR_ROWS: {
