@@ -54,7 +54,10 @@ typedef struct JitTimings {
 
 typedef struct JitModule JitModule;
 
-/* Compile every kernel of p that has outputs (p->kernels[id].nouts > 0). opt may be NULL.
+/* The first call initialises LLVM's native target and sets one process-wide LLVM option,
+ * -disable-lsr (see jit.c): a program that parses LLVM command-line options itself should
+ * do so before.
+ * Compile every kernel of p that has outputs (p->kernels[id].nouts > 0). opt may be NULL.
  * On success *out owns the machine code (free with jit_free) and 0 is returned. On failure
  * returns -1, *out = NULL and err holds one line "internal error: ..." (planning, LLVM
  * verification, target lookup, symbol resolution); nothing leaks. p is only read. */

@@ -15,8 +15,9 @@
 #include <stdint.h>
 
 /* Bump when anything outside the hashed inputs changes the machine code (the target
- * machine's code model or relocation model, the pass options in jit.c). */
-#define JIT_CACHE_ABI 1
+ * machine's code model or relocation model, the pass and code generation options in jit.c).
+ * 2: loop strength reduction off. */
+#define JIT_CACHE_ABI 2
 
 typedef struct JitCacheKey {
   uint64_t h[2];
