@@ -345,6 +345,23 @@ static void stop_grad_g(const BloEnv *env, const double *x, const double *y, con
   }
 }
 
+/* The default problem with its grad_y g kernel replaced by stop_grad_g (into *p). */
+static TpProblem *stopping_problem(BloProblem *p) {
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  *p = t->p;
+  real_grad_f = p->kernels[BLO_K_GRAD_Y_G];
+  p->kernels[BLO_K_GRAD_Y_G] = stop_grad_g;
+  return t;
+}
+
+/* SIGINT's disposition is h. */
+static void assert_sigint(void (*h)(int)) {
+  struct sigaction now;
+  sigaction(SIGINT, NULL, &now);
+  assert_true(now.sa_handler == h);
+}
+
 /* Set SIGINT's disposition to h; the previous one in *old. */
 static void set_sigint(void (*h)(int), struct sigaction *old) {
   struct sigaction sa;
@@ -359,11 +376,8 @@ static void test_interrupt(void **state) {
   /* the test may itself run with SIGINT ignored (a background job): start from the default */
   struct sigaction inherited;
   set_sigint(SIG_DFL, &inherited);
-  TpSpec sp = tp_default_spec();
-  TpProblem *t = tp_new(&sp);
-  BloProblem p = t->p;
-  real_grad_f = p.kernels[BLO_K_GRAD_Y_G];
-  p.kernels[BLO_K_GRAD_Y_G] = stop_grad_g;
+  BloProblem p;
+  TpProblem *t = stopping_problem(&p);
   for (use_raise = 0; use_raise < 2; use_raise++) {
     RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=1000", "inner_steps=5"));
     RtRunConfig cfg;
@@ -387,10 +401,7 @@ static void test_interrupt(void **state) {
     fclose(cfg.messages);
     rt_result_free(&r);
   }
-  /* The previous handler (default) is back. */
-  struct sigaction now;
-  sigaction(SIGINT, NULL, &now);
-  assert_true(now.sa_handler == SIG_DFL);
+  assert_sigint(SIG_DFL); /* the previous handler (default) is back */
   tp_free(t);
   sigaction(SIGINT, &inherited, NULL);
 }
@@ -400,11 +411,8 @@ static void test_interrupt_ignored(void **state) {
   (void)state;
   struct sigaction inherited;
   set_sigint(SIG_IGN, &inherited);
-  TpSpec sp = tp_default_spec();
-  TpProblem *t = tp_new(&sp);
-  BloProblem p = t->p;
-  real_grad_f = p.kernels[BLO_K_GRAD_Y_G];
-  p.kernels[BLO_K_GRAD_Y_G] = stop_grad_g;
+  BloProblem p;
+  TpProblem *t = stopping_problem(&p);
   use_raise = 1;
   RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=60", "inner_steps=5"));
   RtRunConfig cfg;
@@ -418,9 +426,7 @@ static void test_interrupt_ignored(void **state) {
   assert_int_equal(r.stop, RT_STOP_STEPS);
   assert_int_equal(r.steps, 60);
   assert_true(stop_calls > stop_at);
-  struct sigaction now;
-  sigaction(SIGINT, NULL, &now);
-  assert_true(now.sa_handler == SIG_IGN);
+  assert_sigint(SIG_IGN);
   fclose(cfg.messages);
   rt_result_free(&r);
   tp_free(t);
