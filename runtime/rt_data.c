@@ -252,15 +252,18 @@ static void pos_str(const RtTensor *t, int64_t i, char *buf, size_t len) {
     snprintf(buf, len, "(the scalar)");
 }
 
+/* The error for element i (value v, not finite) of a tensor shaped like t; returns -1. */
+static int nonfinite_error(const char *path, const RtTensor *t, int64_t i, double v, char *err, size_t errlen) {
+  char p[64];
+  pos_str(t, i, p, sizeof p);
+  return rt_data_errf(err, errlen, "'%s': element %s is %s (only finite numbers are accepted)", path, p,
+                      isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+}
+
 static int check_finite(const char *path, const RtTensor *t, char *err, size_t errlen) {
   int64_t n = t->rows * t->cols;
   for (int64_t i = 0; i < n; i++)
-    if (!isfinite(t->v[i])) {
-      char p[64];
-      pos_str(t, i, p, sizeof p);
-      return rt_data_errf(err, errlen, "'%s': element %s is %s (only finite numbers are accepted)", path,
-                          p, isnan(t->v[i]) ? "NaN" : t->v[i] > 0 ? "+Inf" : "-Inf");
-    }
+    if (!isfinite(t->v[i])) return nonfinite_error(path, t, i, t->v[i], err, errlen);
   return 0;
 }
 
@@ -408,10 +411,7 @@ RT_API int rt_idx_open(const char *path, int rank, int64_t rows, int64_t cols, R
       double v;
       idx_decode(f, f->vals + i * (uint64_t)esize, 1, &v);
       if (!isfinite(v)) {
-        char pos[64];
-        pos_str(&t, (int64_t)i, pos, sizeof pos);
-        rt_data_errf(err, errlen, "'%s': element %s is %s (only finite numbers are accepted)", path, pos,
-                     isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+        nonfinite_error(path, &t, (int64_t)i, v, err, errlen);
         free(f);
         goto done;
       }
