@@ -511,6 +511,18 @@ static void embedded_stage(Emit *e, EmitBuf *out) {
   emit_buf_puts(out, "  return 0;\n}\n");
 }
 
+/* One function "LEVEL_i" per variable of a level, computing its initial value. */
+static void init_fns(Emit *e, EmitBuf *out, const char *level, AstDecl *const *decls, IrNode *const *init, int n) {
+  char fname[100], what[500], w[300], sb[64];
+  for (int i = 0; i < n && !e->failed; i++) {
+    const AstDecl *d = decls[i];
+    snprintf(fname, sizeof fname, "%s_%d", level, i);
+    snprintf(what, sizeof what, "%s '%s' : %s (%s), initial value", level, d->name, shape_str(d->shape, sb),
+             emit_where(e, d->span, w));
+    graph_fn(e, out, fname, what, init[i]);
+  }
+}
+
 void emit_data_stage(Emit *e, EmitBuf *out) {
   const BloCompiled *c = e->c;
   const IrProblem *p = e->p;
@@ -533,20 +545,8 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
              shape_str(p->hoisted[h]->shape, sb));
     graph_fn(e, out, fname, what, p->hoisted[h]);
   }
-  for (int i = 0; i < p->nupper && !e->failed; i++) {
-    const AstDecl *d = prog->upper[i];
-    snprintf(fname, sizeof fname, "upper_%d", i);
-    snprintf(what, sizeof what, "upper '%s' : %s (%s), initial value", d->name, shape_str(d->shape, sb),
-             emit_where(e, d->span, w));
-    graph_fn(e, out, fname, what, p->upper_init[i]);
-  }
-  for (int j = 0; j < p->nlower && !e->failed; j++) {
-    const AstDecl *d = prog->lower[j];
-    snprintf(fname, sizeof fname, "lower_%d", j);
-    snprintf(what, sizeof what, "lower '%s' : %s (%s), initial value", d->name, shape_str(d->shape, sb),
-             emit_where(e, d->span, w));
-    graph_fn(e, out, fname, what, p->lower_init[j]);
-  }
+  init_fns(e, out, "upper", prog->upper, p->upper_init, p->nupper);
+  init_fns(e, out, "lower", prog->lower, p->lower_init, p->nlower);
   /* the stage: declarations in order, checks, derived tensors, initial values */
   emit_buf_puts(out, "\n/* The data stage, as bloc runs it before solving: every data declaration in order (each may\n"
                  " * read the earlier ones), the derived tensors, the initial values; then the declared tensors\n"
