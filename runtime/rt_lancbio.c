@@ -15,6 +15,9 @@
 /* |omega| below this fraction of max(|u|, |alpha|) is a breakdown (the Krylov space is invariant
  * up to rounding): restart at the next step. */
 #define LANCZOS_BREAKDOWN 1e-12
+/* max |q_i^T q_new| above this means the new Lanczos vector is mostly rounding that repeats old
+ * directions (healthy runs measure <= 6.5e-10): Q^T r would count them twice, so restart. */
+#define LANCZOS_ORTH_LOSS 1e-8
 
 typedef struct Lanc {
   int m, m0, m_max, period;
@@ -41,6 +44,10 @@ static int lanc_setup(RtSolver *s, char *err, size_t errlen) {
     snprintf(err, errlen, "option 'm0' = %d exceeds 'm_max' = %d", L->m0, L->m_max);
     return -1;
   }
+  /* A Krylov space of R^ny has at most ny dimensions: past j = ny the next vector is rounding
+   * noise, so the basis never holds more than ny vectors. */
+  if (L->m_max > s->ny) L->m_max = (int)s->ny;
+  if (L->m0 > L->m_max) L->m0 = L->m_max;
   int64_t mm = L->m_max;
   L->Q = rt_solver_vec(s, (mm + 1) * s->ny);
   L->vbar = rt_solver_vec(s, s->ny);
@@ -61,7 +68,7 @@ static int lanc_setup(RtSolver *s, char *err, size_t errlen) {
   return 0;
 oom:
   snprintf(err, errlen, "out of memory allocating the Lanczos basis (%d vectors of %lld)",
-           (int)rt_solver_num(s, "m_max") + 1, (long long)s->ny);
+           L ? L->m_max + 1 : (int)rt_solver_num(s, "m_max") + 1, (long long)s->ny);
   return -1;
 }
 
@@ -93,6 +100,14 @@ static bool restart(RtSolver *s, Lanc *L, RtDraw key) {
   rt_copy(n, L->r, L->Q);
   rt_scal(n, 1.0 / rn, L->Q);
   return true;
+}
+
+/* Whether the unit vector qn has max_i |q_i^T qn| > LANCZOS_ORTH_LOSS over the j basis vectors
+ * in Q (a near-invariant subspace the breakdown test missed). */
+static bool lost_orthogonality(int64_t n, const double *Q, int j, const double *qn) {
+  for (int i = 0; i < j; i++)
+    if (!(fabs(rt_dot(n, Q + (int64_t)i * n, qn)) <= LANCZOS_ORTH_LOSS)) return true;
+  return false;
 }
 
 static void lanc_step(RtSolver *s, int64_t k) {
@@ -145,6 +160,10 @@ static void lanc_step(RtSolver *s, int64_t k) {
     } else {
       rt_scal(n, 1.0 / beta, qn);
       L->beta = beta;
+      if (L->j < L->m && lost_orthogonality(n, L->Q, L->j, qn)) {
+        s->stats[L->st_breakdowns]++;
+        L->restart_due = true;
+      }
     }
     break;
   }

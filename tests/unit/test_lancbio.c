@@ -3,7 +3,8 @@
  * from the same start; the growing-m schedule (m <- min(ceil(rho m), m_max) every F steps,
  * restart when j == m) matches a direct re-implementation, including ceil(1.1 * 10) = 11; Ritz
  * values lie inside the spectrum of the lower Hessian and approach its ends; a Krylov space
- * exhausted at j = ny breaks down cleanly (restart, no NaN). */
+ * exhausted at j = ny breaks down cleanly (restart, no NaN); m_max > ny is capped at ny and
+ * converges on random quadratics (issue 11). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,8 +105,9 @@ static void test_m_schedule(void **state) {
   tp_free(t);
 }
 
-/* ny = 6 and m = 20: the Krylov space is exhausted at j = 6 (beta ~ 0): a breakdown is counted,
- * the next step restarts, and the run stays finite and converges. */
+/* ny = 6 and m0 = m_max = 20: m is capped at ny = 6, where the Krylov space is exhausted; near
+ * convergence the breakdown tests fire (counted), the next step restarts, and the run stays
+ * finite and converges. */
 static void test_breakdown_restart(void **state) {
   (void)state;
   TpSpec sp = tp_default_spec();
@@ -116,7 +118,8 @@ static void test_breakdown_restart(void **state) {
   double xs[5];
   tp_xstar(t, xs);
   double e = tp_rel_err(5, s->x, xs);
-  print_message("ny = 6, m = 20: %g breakdowns, %g restarts, |x - x*|/|x*| = %.2e\n",
+  assert_int_equal(stat(s, "m"), 6);
+  print_message("ny = 6, m_max = 20: %g breakdowns, %g restarts, |x - x*|/|x*| = %.2e\n",
                 stat(s, "breakdowns"), stat(s, "restarts"), e);
   assert_true(stat(s, "breakdowns") >= 1);
   assert_true(stat(s, "restarts") >= 2);
@@ -124,6 +127,36 @@ static void test_breakdown_restart(void **state) {
   assert_int_equal(s->o.fail_kind, -1);
   rt_solver_free(s);
   tp_free(t);
+}
+
+/* Issue 11 item 1: the quadratic of tp_default_spec (ny = 8, nx = 5, eigenvalues linspace(1,
+ * 10)) with x_step 0.3, y_step 0.1, T = 5 and the default m_max = 80 > ny. Before the fix 3 of
+ * these 10 instances diverged (duplicated Lanczos directions once the Krylov space was
+ * exhausted); all must reach the closed-form x* to 1e-10. */
+static void test_quadratic_instances(void **state) {
+  (void)state;
+  int bad = 0;
+  double worst = 0;
+  for (uint64_t seed = 1; seed <= 10; seed++) {
+    TpSpec sp = tp_default_spec();
+    sp.seed = seed;
+    TpProblem *t = tp_new(&sp);
+    for (int i = 0; i < 8 * 5; i++) t->B[i] *= sqrt(5.0); /* B ~ normal(0, 1), as in the issue */
+    RtSolver *s = tp_solver(&t->p, "lancbio", KV("x_step=0.3", "y_step=0.1", "inner_steps=5"), 1);
+    for (int k = 0; k < 1000; k++) rt_solver_step(s, k);
+    double xs[5];
+    tp_xstar(t, xs);
+    double e = tp_rel_err(5, s->x, xs);
+    if (!(e < 1e-10) || s->o.fail_kind != -1) bad++;
+    assert_int_equal(stat(s, "m"), 8); /* capped at ny */
+    print_message("seed %2d: |x - x*|/|x*| = %.2e, %g restarts, %g breakdowns, m = %g\n", (int)seed,
+                  e, stat(s, "restarts"), stat(s, "breakdowns"), stat(s, "m"));
+    worst = fmax(worst, isnan(e) ? INFINITY : e);
+    rt_solver_free(s);
+    tp_free(t);
+  }
+  print_message("10 quadratic instances, m_max = 80 > ny = 8: worst error %.2e\n", worst);
+  assert_int_equal(bad, 0);
 }
 
 static void test_options(void **state) {
@@ -145,6 +178,7 @@ int main(void) {
       cmocka_unit_test(test_matches_cg),
       cmocka_unit_test(test_m_schedule),
       cmocka_unit_test(test_breakdown_restart),
+      cmocka_unit_test(test_quadratic_instances),
       cmocka_unit_test(test_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
