@@ -72,12 +72,11 @@ oom:
   return -1;
 }
 
-/* ceil(rho m) without representation error: 1.1 * 10 is 11.000000000000002 in binary, whose
- * ceiling would be 12. */
+/* min(ceil(rho m), m_max) in double, exactly as the authors' int(math.ceil(rho * m)): the
+ * product's rounding is part of their schedule (1.1 * 170 = 187.00000000000003 gives 188,
+ * 1.1 * 10 = 11 exactly gives 11). rho >= 1, so the result is never below m. */
 static int grow(int m, double rho, int m_max) {
-  double t = rho * m;
-  double c = ceil(t * (1 - 1e-12));
-  if (c < m) c = m;
+  double c = ceil(rho * m);
   return c > m_max ? m_max : (int)c;
 }
 

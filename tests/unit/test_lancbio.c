@@ -86,7 +86,7 @@ static void test_m_schedule(void **state) {
   const int expect_m[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 12}; /* at k = 0, 20, 40, ... */
   for (int k = 0; k < 260; k++) {
     if (k > 0 && k % 20 == 0) {
-      double c = ceil(1.1 * m * (1 - 1e-12));
+      double c = ceil(1.1 * m);
       m = c > 12 ? 12 : (int)c;
     }
     if (k == 0 || j == m) {
@@ -102,6 +102,38 @@ static void test_m_schedule(void **state) {
   assert_int_equal(stat(s, "restarts"), restarts);
   print_message("m schedule over 260 steps: final m = %d, %d restarts (ceil(1.1*10) = 11)\n", m, restarts);
   rt_solver_free(s);
+  tp_free(t);
+}
+
+/* The m sequence is the authors' m <- min(int(math.ceil(1.1 * m)), m_max) in Python (sequences
+ * below printed by python3), rounding of the product included: 1.1 * 170 = 187.00000000000003
+ * gives 188 and 1.1 * 50 = 55.00000000000001 gives 56 (an earlier guard gave 187 and 55). */
+static void test_m_sequence(void **state) {
+  (void)state;
+  static const int from1[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,   10,  11,  13,  15,
+                              17, 19, 21, 24, 27, 30, 33, 37, 41,  46,  51,  57,  63,
+                              70, 77, 85, 94, 104, 115, 127, 140, 154, 170, 188, 200};
+  static const int from50[] = {50, 56, 62, 69, 76, 84, 93, 103, 114, 126, 139, 153, 169, 186, 200};
+  static const int from170[] = {170, 188, 200};
+  const struct { const char *m0; const int *seq; int len; } cases[] = {
+      {"m0=1", from1, (int)(sizeof from1 / sizeof *from1)},
+      {"m0=50", from50, (int)(sizeof from50 / sizeof *from50)},
+      {"m0=170", from170, (int)(sizeof from170 / sizeof *from170)},
+  };
+  TpSpec sp = tp_default_spec();
+  sp.ny = 200; /* m is capped at ny: make room for m_max = 200 */
+  TpProblem *t = tp_new(&sp);
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    RtSolver *s = tp_solver(&t->p, "lancbio",
+                            KV("x_step=0", "y_step=0.1", "inner_steps=0", cases[c].m0, "m_growth=1.1",
+                               "m_period=1", "m_max=200"), 1);
+    for (int k = 0; k < cases[c].len; k++) {
+      rt_solver_step(s, k);
+      assert_int_equal(stat(s, "m"), cases[c].seq[k]);
+    }
+    rt_solver_free(s);
+  }
+  print_message("m sequences from m0 = 1, 50, 170 (rho 1.1, m_max 200) match Python's ceil\n");
   tp_free(t);
 }
 
@@ -177,6 +209,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_matches_cg),
       cmocka_unit_test(test_m_schedule),
+      cmocka_unit_test(test_m_sequence),
       cmocka_unit_test(test_breakdown_restart),
       cmocka_unit_test(test_quadratic_instances),
       cmocka_unit_test(test_options),
