@@ -18,6 +18,17 @@
 /* max |q_i^T q_new| above this means the new Lanczos vector is mostly rounding that repeats old
  * directions (healthy runs measure <= 6.5e-10): Q^T r would count them twice, so restart. */
 #define LANCZOS_ORTH_LOSS 1e-8
+/* Residual watch: every RESIDUAL_WATCH steps the true |A_k v - b| is measured (one HVP with the
+ * step's draw). Rising at RESIDUAL_RISES consecutive watch points by RESIDUAL_GROWTH in all, from
+ * above RESIDUAL_FLOOR |b|, means v drifts away from the solution (a basis gone stale or
+ * non-orthogonal): restart, rather than let the drift grow into a blow-up. The growth factor
+ * leaves room for v lagging a moving b (at most 5.7x over 3 rises on the synthetic problem; the
+ * ridge blow-up of issue 11 grew 200x over its first 3 rises); the floor ignores a rise from a
+ * rounding-level residual (right after an exact solve) to an ordinary lag. */
+#define RESIDUAL_WATCH 10
+#define RESIDUAL_RISES 3
+#define RESIDUAL_GROWTH 100.0
+#define RESIDUAL_FLOOR 1e-10
 
 typedef struct Lanc {
   int m, m0, m_max, period;
@@ -29,7 +40,10 @@ typedef struct Lanc {
   double *vbar, *w, *r, *u;
   double *alpha, *offd;          /* T: diagonal [m_max], off-diagonal [m_max - 1] */
   double *rhs, *tw;              /* Q^T r (and s) [m_max]; solve work [2 m_max] */
-  int st_restarts, st_breakdowns, st_m;
+  double watch[RESIDUAL_RISES + 1]; /* the last residuals measured, oldest first */
+  double watch_b[RESIDUAL_RISES + 1]; /* |b| when each was measured */
+  int nwatch;
+  int st_restarts, st_breakdowns, st_m, st_watch;
 } Lanc;
 
 static int lanc_setup(RtSolver *s, char *err, size_t errlen) {
@@ -64,6 +78,7 @@ static int lanc_setup(RtSolver *s, char *err, size_t errlen) {
   L->st_restarts = rt_solver_stat(s, "restarts");
   L->st_breakdowns = rt_solver_stat(s, "breakdowns");
   L->st_m = rt_solver_stat(s, "m");
+  L->st_watch = rt_solver_stat(s, "residual_restarts");
   s->stats[L->st_m] = L->m;
   return 0;
 oom:
@@ -107,6 +122,35 @@ static bool lost_orthogonality(int64_t n, const double *Q, int j, const double *
   for (int i = 0; i < j; i++)
     if (!(fabs(rt_dot(n, Q + (int64_t)i * n, qn)) <= LANCZOS_ORTH_LOSS)) return true;
   return false;
+}
+
+/* The residual watch (see RESIDUAL_WATCH), after v is set at step k; L->r is free work here. */
+static void watch_residual(RtSolver *s, Lanc *L, RtDraw key, int64_t k) {
+  if ((k + 1) % RESIDUAL_WATCH != 0) return;
+  int64_t n = s->ny;
+  rt_oracle_hvp(&s->o, key, s->xa, s->y, s->v, L->r);
+  rt_axpy(n, -1, s->b, L->r);
+  double rho = rt_nrm2(n, L->r);
+  if (L->nwatch == RESIDUAL_RISES + 1) {
+    for (int i = 0; i < RESIDUAL_RISES; i++) {
+      L->watch[i] = L->watch[i + 1];
+      L->watch_b[i] = L->watch_b[i + 1];
+    }
+    L->nwatch--;
+  }
+  L->watch_b[L->nwatch] = rt_nrm2(n, s->b);
+  L->watch[L->nwatch++] = rho;
+  if (L->nwatch < RESIDUAL_RISES + 1) return;
+  for (int i = 0; i < RESIDUAL_RISES; i++)
+    if (!(L->watch[i + 1] > L->watch[i])) return;
+  if (!(rho >= RESIDUAL_GROWTH * L->watch[0] && L->watch[0] > RESIDUAL_FLOOR * L->watch_b[0]))
+    return;
+  s->stats[L->st_watch]++;
+  rt_solver_warn(s, "lancbio.residual", "outer step %lld: the residual |A v - b| rose at %d "
+                 "consecutive checks (%.3g -> %.3g); restarting the Lanczos basis",
+                 (long long)k + 1, RESIDUAL_RISES, L->watch[0], rho);
+  L->restart_due = true;
+  L->nwatch = 0;
 }
 
 static void lanc_step(RtSolver *s, int64_t k) {
@@ -166,6 +210,7 @@ static void lanc_step(RtSolver *s, int64_t k) {
     }
     break;
   }
+  watch_residual(s, L, key, k);
   /* x <- x - lambda (grad_x f(x, y) - J(x, y) v) */
   rt_upper_step(s, k);
 }

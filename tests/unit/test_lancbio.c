@@ -60,7 +60,8 @@ static void test_matches_cg(void **state) {
   print_message("LancBiO v_k vs CG iterates over %d steps: worst relative difference %.2e (tolerance 1e-10)\n",
                 STEPS, worst);
   assert_int_equal(stat(s, "restarts"), 1);
-  assert_int_equal(s->o.calls[RT_CALL_HVP], STEPS + 1); /* one per step + the restart's */
+  /* one per step + the restart's + the residual watch's (every 10 steps) */
+  assert_int_equal(s->o.calls[RT_CALL_HVP], STEPS + 1 + STEPS / 10);
   /* Ritz values of T after 14 Lanczos steps: inside [1, 50]; the largest within 1% of 50, the
    * smallest below the second eigenvalue 1 + 49/29 (the low end converges more slowly). */
   double lo, hi;
@@ -181,14 +182,38 @@ static void test_quadratic_instances(void **state) {
     double e = tp_rel_err(5, s->x, xs);
     if (!(e < 1e-10) || s->o.fail_kind != -1) bad++;
     assert_int_equal(stat(s, "m"), 8); /* capped at ny */
-    print_message("seed %2d: |x - x*|/|x*| = %.2e, %g restarts, %g breakdowns, m = %g\n", (int)seed,
-                  e, stat(s, "restarts"), stat(s, "breakdowns"), stat(s, "m"));
+    assert_int_equal(stat(s, "residual_restarts"), 0); /* no false alarm on healthy runs */
+    print_message("seed %2d: |x - x*|/|x*| = %.2e, %g restarts, %g breakdowns, %g by the residual "
+                  "watch, m = %g\n", (int)seed, e, stat(s, "restarts"), stat(s, "breakdowns"),
+                  stat(s, "residual_restarts"), stat(s, "m"));
     worst = fmax(worst, isnan(e) ? INFINITY : e);
     rt_solver_free(s);
     tp_free(t);
   }
   print_message("10 quadratic instances, m_max = 80 > ny = 8: worst error %.2e\n", worst);
   assert_int_equal(bad, 0);
+}
+
+/* The residual watch: eigenvalues linspace(1, 1e4) and y_step = 2.5e-4 make the lower iteration
+ * diverge (|1 - 2.5| = 1.5 per inner step on the top eigenvector), so b = y - y_t grows ~7.6x per
+ * outer step; with m = 2 the basis cannot keep up with an ill-conditioned A and |A v - b| rises
+ * 13.5 -> 44.8 -> 3.3e6 -> 2e15 at steps 10..40. At step 40 the watch restarts the basis and
+ * says so once. The healthy runs above never trigger it. */
+static void test_residual_watch(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  sp.cond = 1e4;
+  TpProblem *t = tp_new(&sp);
+  RtSolver *s = tp_solver(&t->p, "lancbio", KV("x_step=0", "y_step=2.5e-4", "m0=2", "m_max=2"), 1);
+  for (int k = 0; k < 39; k++) rt_solver_step(s, k);
+  assert_int_equal(stat(s, "residual_restarts"), 0);
+  rt_solver_step(s, 39);
+  assert_int_equal(stat(s, "residual_restarts"), 1);
+  assert_int_equal(s->nwarn, 1);
+  assert_non_null(strstr(s->warn[0].text, "outer step 40: the residual |A v - b| rose at 3"));
+  print_message("residual watch: %s\n", s->warn[0].text);
+  rt_solver_free(s);
+  tp_free(t);
 }
 
 static void test_options(void **state) {
@@ -212,6 +237,7 @@ int main(void) {
       cmocka_unit_test(test_m_sequence),
       cmocka_unit_test(test_breakdown_restart),
       cmocka_unit_test(test_quadratic_instances),
+      cmocka_unit_test(test_residual_watch),
       cmocka_unit_test(test_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
