@@ -32,6 +32,17 @@ int opt_split_set(const char *cmd, const char *set, char *key, size_t keysize, c
   return 0;
 }
 
+bool opt_applies(const RtMethodSpec *m, const char *key) {
+  return rt_method_option(m, key) && !rt_method_unused_option(m, key);
+}
+
+const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key, const char *value) {
+  const char *err = rt_options_set(opt, key, value);
+  const char *alias = rt_method_alias(opt->method, key);
+  if (!err && alias && rt_options_isset(earlier, alias)) rt_options_unset(opt, alias);
+  return err;
+}
+
 int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const char *const *sets, int nsets,
                 RtOptions *opt) {
   const Program *prog = c->prog;
@@ -48,7 +59,7 @@ int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const
   bool overridden = prog->method && strcmp(prog->method, name) != 0;
   for (int i = 0; i < prog->nopts; i++) {
     const SemaOption *so = &prog->opts[i];
-    if (overridden && !rt_method_option(m, so->key)) {
+    if (overridden && !opt_applies(m, so->key)) {
       fprintf(stderr, "bloc %s: warning: option '%s' of the program's method '%s' does not apply to '%s' (ignored)\n",
               cmd, so->key, prog->method, name);
       continue;
@@ -59,11 +70,18 @@ int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const
       return 1;
     }
   }
+  const RtOptions file = *opt;
   for (int i = 0; i < nsets; i++) {
     char key[64];
     const char *value;
     if (opt_split_set(cmd, sets[i], key, sizeof key, &value)) return 1;
-    const char *err = rt_options_set(opt, key, value);
+    const char *why = rt_method_unused_option(m, key);
+    if (why) { /* aimed at this one method: an error, not a warning */
+      fprintf(stderr, "bloc %s: error: --set %s: option '%s' is not used by method '%s': %s\n", cmd, sets[i],
+              key, name, why);
+      return 1;
+    }
+    const char *err = opt_set_over(opt, &file, key, value);
     if (err) {
       fprintf(stderr, "bloc %s: error: --set %s: %s\n", cmd, sets[i], err);
       return 1;

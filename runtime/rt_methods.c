@@ -142,6 +142,31 @@ RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name
   return i < 0 ? NULL : &m->opts[i];
 }
 
+/* Options every method lists (COMMON) but some method has no use for: setting one there is
+ * an error (rt_solver_new), or a warning when it was inherited from another method's options. */
+static const struct { const char *method, *key, *why; } unused_opts[] = {
+  {"exact", "y_step", "the lower level is solved by Newton's method to 'y_tol' in at most 'max_inner' steps"},
+  {"exact", "inner_steps", "the lower level is solved by Newton's method to 'y_tol' in at most 'max_inner' steps"},
+};
+
+RT_API const char *rt_method_unused_option(const RtMethodSpec *m, const char *key) {
+  for (size_t i = 0; i < sizeof unused_opts / sizeof unused_opts[0]; i++)
+    if (strcmp(unused_opts[i].method, m->name) == 0 && strcmp(unused_opts[i].key, key) == 0)
+      return unused_opts[i].why;
+  return NULL;
+}
+
+/* Unrolled methods name their loop r / inner_lr; the common names are aliases. */
+static const char *const unrolled_aliases[][2] = {{"inner_steps", "r"}, {"y_step", "inner_lr"}};
+
+RT_API const char *rt_method_alias(const RtMethodSpec *m, const char *key) {
+  if (!m->unrolled) return NULL;
+  for (size_t i = 0; i < sizeof unrolled_aliases / sizeof unrolled_aliases[0]; i++)
+    for (int k = 0; k < 2; k++)
+      if (strcmp(unrolled_aliases[i][k], key) == 0) return unrolled_aliases[i][1 - k];
+  return NULL;
+}
+
 RT_API const char *rt_method_names(void) {
   static char buf[512];
   buf[0] = '\0';
@@ -237,6 +262,16 @@ RT_API const char *rt_options_set_word(RtOptions *o, const char *key, const char
   o->num[i] = NAN;
   o->set[i] = true;
   return NULL;
+}
+
+RT_API bool rt_options_isset(const RtOptions *o, const char *key) {
+  int i = option_index(o->method, key);
+  return i >= 0 && o->set[i];
+}
+
+RT_API void rt_options_unset(RtOptions *o, const char *key) {
+  int i = option_index(o->method, key);
+  if (i >= 0) o->set[i] = false;
 }
 
 RT_API const char *rt_options_set(RtOptions *o, const char *key, const char *value) {
