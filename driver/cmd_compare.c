@@ -167,8 +167,9 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
 }
 
 /* Each method's options: the program's solve options it has (opt_resolve warns about the
- * rest), then the --set for every method, then the --set METHOD.key for it. */
-static int resolve_options(const BloCompiled *c, Compare *cmp, const CmpSet *sets, int nsets) {
+ * rest), then the --set for every method, then the --set METHOD.key for it; then whether the
+ * method may run on the lower objective (opt_check_smooth). */
+static int resolve_options(BloCompiled *c, Compare *cmp, const CmpSet *sets, int nsets) {
   for (int r = 0; r < cmp->nruns; r++) {
     CmpRun *run = &cmp->runs[r];
     if (opt_resolve(c, CMD, run->method, NULL, 0, &run->opt)) return 1;
@@ -185,6 +186,7 @@ static int resolve_options(const BloCompiled *c, Compare *cmp, const CmpSet *set
         }
       }
     }
+    if (opt_check_smooth(c, &run->opt)) return 1; /* a non-smooth g and a Hessian-based method */
   }
   return 0;
 }

@@ -65,6 +65,7 @@ int cmd_run(int argc, char **argv) {
   if (rc == 0) rc = override_start(c, init_x, init_y);
   RtOptions opt;
   if (rc == 0) rc = opt_resolve(c, "run", method, sets, nsets, &opt);
+  if (rc == 0) rc = opt_check_smooth(c, &opt);
   if (rc == 0) {
     RtRunConfig cfg;
     rt_run_config_init(&cfg);

@@ -89,3 +89,36 @@ int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const
   }
   return 0;
 }
+
+/* The unrolled methods, "a, b, c": they differentiate the inner steps they take, which needs
+ * only that g be differentiable almost everywhere. */
+static const char *unrolled_names(void) {
+  static char buf[256];
+  buf[0] = '\0';
+  for (int i = 0; i < rt_nmethods; i++) {
+    if (!rt_methods[i].unrolled) continue;
+    size_t len = strlen(buf);
+    snprintf(buf + len, sizeof buf - len, "%s%s", len ? ", " : "", rt_methods[i].name);
+  }
+  return buf;
+}
+
+int opt_check_smooth(BloCompiled *c, const RtOptions *opt) {
+  const Program *prog = c->prog;
+  const RtMethodSpec *m = opt->method;
+  if (!prog->nonsmooth_op || m->unrolled) return 0;
+  const char *allow = rt_opt_word(opt, "allow_nonsmooth");
+  if (allow && strcmp(allow, "true") == 0) return 0;
+  const char *op = prog->nonsmooth_op;
+  diag_error(&c->diag, prog->nonsmooth_span,
+             "'%s' makes the lower objective not twice differentiable in y, and method '%s' is built on "
+             "its second derivatives: it would converge to a wrong point", op, m->name);
+  if (prog->nonsmooth_call.file != SPAN_NO_FILE)
+    diag_note(&c->diag, prog->nonsmooth_call, "in this call of fn '%s'", prog->nonsmooth_fn);
+  diag_hint(&c->diag, "use a smooth substitute (%s), or a method that needs only gradients of g (%s); "
+            "the option allow_nonsmooth = true runs '%s' anyway",
+            strcmp(op, "relu") == 0 ? "softplus(z / t) * t for a small t" :
+                                      "pseudo_huber(z, 0, delta) of import \"losses\" for abs(z)",
+            unrolled_names(), m->name);
+  return 1;
+}

@@ -26,6 +26,12 @@ bool opt_applies(const RtMethodSpec *m, const char *key);
  * (--set r=500 over the program's inner_steps = 20). Returns rt_options_set's error or NULL. */
 const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key, const char *value);
 
+/* A lower objective with abs or relu in y (Program.nonsmooth_op) has no second derivatives
+ * there: a method built on them (every method but the unrolled ones) would converge to a
+ * wrong point. Returns 0 when opt's method may run, or 1 after an error at the operation
+ * with a hint; the method option allow_nonsmooth = true lets it run. */
+int opt_check_smooth(BloCompiled *c, const RtOptions *opt);
+
 /* The method called `name`, or NULL after printing "bloc CMD: error: unknown method" with the
  * list of methods and a did-you-mean hint. */
 const RtMethodSpec *opt_find_method(const char *cmd, const char *name);

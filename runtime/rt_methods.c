@@ -22,6 +22,12 @@
   {"tol", RT_OPT_REAL, 0, NULL, NULL, 0, BIG, "stop when the hypergradient estimate norm is below (0: off)"}, \
   {"meta_batch", RT_OPT_INT, 1, NULL, NULL, 1, 1e6, "independent sample draws averaged per oracle"}
 
+/* Methods built on the second derivatives of g (all but the unrolled ones) refuse a lower
+ * objective with abs or relu of y (driver/options.c: opt_check_smooth) unless this is true. */
+#define NONSMOOTH                                                                             \
+  {"allow_nonsmooth", RT_OPT_WORD, NAN, "false", "false|true", 0, 0,                          \
+   "run on a lower objective that is not twice differentiable in y (abs, relu)"}
+
 /* Unrolled methods: which oracle calls share one draw of the sample sets. "task": the whole
  * trajectory of one task (initialiser, r inner steps, outer gradient, backward pass) sees one
  * draw, as in MAML; "step": every inner step draws its own minibatch (replayed backwards). */
@@ -34,10 +40,12 @@ static const RtOptSpec opts_lancbio[] = {
   {"m_max", RT_OPT_INT, 80, NULL, NULL, 1, 1e6, "largest Krylov dimension before restart"},
   {"m_growth", RT_OPT_REAL, 1.1, NULL, NULL, 1, BIG, "growth factor rho of m"},
   {"m_period", RT_OPT_INT, 20, NULL, NULL, 1, 1e12, "outer steps F between growths of m"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_subbio[] = {
   COMMON(1000, 1, 1e-5, 5),
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step of the second subspace direction (default y_step)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_ufom[] = {
   COMMON(1000, 0.1, 0.1, 0),
@@ -67,38 +75,45 @@ static const RtOptSpec opts_itd[] = {
 static const RtOptSpec opts_aid_cg[] = {
   COMMON(1000, 1, 1e-5, 10),
   {"cg_steps", RT_OPT_INT, 5, NULL, NULL, 1, 1e9, "CG steps Q on A v = b per outer step (warm start)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_amigo_gd[] = {
   COMMON(1000, 1, 1e-5, 10),
   {"v_steps", RT_OPT_INT, 5, NULL, NULL, 1, 1e9, "gradient steps Q on A v = b per outer step"},
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step on A v = b (default y_step)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_soba[] = {
   COMMON(1000, 1, 1e-5, 1),
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step on A v = b (default y_step)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_stocbio[] = {
   COMMON(1000, 1, 1e-5, 10),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "Neumann terms Q"},
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_bsa[] = {
   COMMON(1000, 1, 1e-5, 10),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "maximum Neumann truncation Q"},
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
   {"x_decay", RT_OPT_REAL, 0.5, NULL, NULL, 0, 2, "upper steps x_step*max(0.01, (k+1)^-x_decay)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_ttsa[] = {
   COMMON(1000, 1, 1e-5, 1),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "maximum Neumann truncation Q"},
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
   {"x_decay", RT_OPT_REAL, 0.4, NULL, NULL, 0, 2, "upper steps x_step*max(0.01, (k+1)^-x_decay)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_exact[] = {
   COMMON(1000, 1, 1e-5, 0),
   {"y_tol", RT_OPT_REAL, 1e-10, NULL, NULL, 0, BIG, "solve the lower level until |grad_y g| < y_tol"},
   {"max_inner", RT_OPT_INT, 100, NULL, NULL, 1, 1e9, "Newton steps allowed per lower solve"},
   {"max_ny", RT_OPT_INT, 4000, NULL, NULL, 1, 1e6, "refuse problems with more lower variables (dense ny x ny Hessian)"},
+  NONSMOOTH,
 };
 
 #define M(name, summary, opts, unrolled, small, both) \
