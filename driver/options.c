@@ -36,7 +36,8 @@ bool opt_applies(const RtMethodSpec *m, const char *key) {
   return rt_method_option(m, key) && !rt_method_unused_option(m, key);
 }
 
-const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key, const char *value) {
+const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key,
+                         const char *value) {
   const char *err = rt_options_set(opt, key, value);
   const char *alias = rt_method_alias(opt->method, key);
   if (!err && alias && rt_options_isset(earlier, alias)) rt_options_unset(opt, alias);
@@ -77,8 +78,8 @@ int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const
     if (opt_split_set(cmd, sets[i], key, sizeof key, &value)) return 1;
     const char *why = rt_method_unused_option(m, key);
     if (why) { /* aimed at this one method: an error, not a warning */
-      fprintf(stderr, "bloc %s: error: --set %s: option '%s' is not used by method '%s': %s\n", cmd, sets[i],
-              key, name, why);
+      fprintf(stderr, "bloc %s: error: --set %s: option '%s' is not used by method '%s': %s\n", cmd,
+              sets[i], key, name, why);
       return 1;
     }
     const char *err = opt_set_over(opt, &file, key, value);
@@ -111,12 +112,12 @@ int opt_check_smooth(BloCompiled *c, const RtOptions *opt) {
   if (allow && strcmp(allow, "true") == 0) return 0;
   const char *op = prog->nonsmooth_op;
   diag_error(&c->diag, prog->nonsmooth_span,
-             "'%s' makes the lower objective not twice differentiable in y, and method '%s' is built on "
-             "its second derivatives: it would converge to a wrong point", op, m->name);
+             "'%s' makes the lower objective not twice differentiable in y, and method '%s' is "
+             "built on its second derivatives: it would converge to a wrong point", op, m->name);
   if (prog->nonsmooth_call.file != SPAN_NO_FILE)
     diag_note(&c->diag, prog->nonsmooth_call, "in this call of fn '%s'", prog->nonsmooth_fn);
-  diag_hint(&c->diag, "use a smooth substitute (%s), or a method that needs only gradients of g (%s); "
-            "the option allow_nonsmooth = true runs '%s' anyway",
+  diag_hint(&c->diag, "use a smooth substitute (%s), or a method that needs only gradients of g "
+            "(%s); the option allow_nonsmooth = true runs '%s' anyway",
             strcmp(op, "relu") == 0 ? "softplus(z / t) * t for a small t" :
                                       "pseudo_huber(z, 0, delta) of import \"losses\" for abs(z)",
             unrolled_names(), m->name);

@@ -24,7 +24,8 @@ bool opt_applies(const RtMethodSpec *m, const char *key);
 /* Set key=value in opt as a later, more specific source than `earlier` (opt as it was before
  * this source): an alias of key that `earlier` had set gives way instead of disagreeing
  * (--set r=500 over the program's inner_steps = 20). Returns rt_options_set's error or NULL. */
-const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key, const char *value);
+const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key,
+                         const char *value);
 
 /* A lower objective with abs or relu in y (Program.nonsmooth_op) has no second derivatives
  * there: a method built on them (every method but the unrolled ones) would converge to a

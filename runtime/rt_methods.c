@@ -159,9 +159,11 @@ RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name
 
 /* Options every method lists (COMMON) but some method has no use for: setting one there is
  * an error (rt_solver_new), or a warning when it was inherited from another method's options. */
+#define EXACT_NEWTON \
+  "the lower level is solved by Newton's method to 'y_tol' in at most 'max_inner' steps"
 static const struct { const char *method, *key, *why; } unused_opts[] = {
-  {"exact", "y_step", "the lower level is solved by Newton's method to 'y_tol' in at most 'max_inner' steps"},
-  {"exact", "inner_steps", "the lower level is solved by Newton's method to 'y_tol' in at most 'max_inner' steps"},
+  {"exact", "y_step", EXACT_NEWTON},
+  {"exact", "inner_steps", EXACT_NEWTON},
 };
 
 RT_API const char *rt_method_unused_option(const RtMethodSpec *m, const char *key) {
@@ -170,6 +172,7 @@ RT_API const char *rt_method_unused_option(const RtMethodSpec *m, const char *ke
       return unused_opts[i].why;
   return NULL;
 }
+#undef EXACT_NEWTON
 
 /* Unrolled methods name their loop r / inner_lr; the common names are aliases. */
 static const char *const unrolled_aliases[][2] = {{"inner_steps", "r"}, {"y_step", "inner_lr"}};

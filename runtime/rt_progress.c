@@ -31,8 +31,8 @@ RT_API size_t rt_progress_format(char *buf, size_t n, const RtProgressLine *pl, 
   size_t limit = width > 0 ? (size_t)width - 1 : (size_t)-1;
   char head[160], tail[96], item[160], el[32], eta[32], hg[32] = "-";
   if (pl->done > 0) snprintf(hg, sizeof hg, "%.3g", pl->hg);
-  snprintf(head, sizeof head, "%s: step %lld/%lld  f %.6g  |hypergrad| %s", pl->method, (long long)pl->done,
-           (long long)pl->total, pl->f, hg);
+  snprintf(head, sizeof head, "%s: step %lld/%lld  f %.6g  |hypergrad| %s", pl->method,
+           (long long)pl->done, (long long)pl->total, pl->f, hg);
   fmt_duration(el, sizeof el, pl->elapsed);
   fmt_duration(eta, sizeof eta, pl->eta);
   if (pl->last) snprintf(tail, sizeof tail, "  elapsed %s", el);

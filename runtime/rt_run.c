@@ -124,7 +124,8 @@ static void progress(Run *r, int64_t done, bool last) {
                        done > 0 ? elapsed / (double)done * (double)(r->K - done) : NAN, last};
   char line[512];
   /* the live line must fit the terminal: a wrapped line leaves a row behind at each redraw */
-  rt_progress_format(line, sizeof line, &pl, r->mode == RT_PROGRESS_LINE ? rt_term_width(r->prog) : 0);
+  int width = r->mode == RT_PROGRESS_LINE ? rt_term_width(r->prog) : 0;
+  rt_progress_format(line, sizeof line, &pl, width);
   if (r->mode == RT_PROGRESS_LINE) {
     fprintf(r->prog, "\r%s\033[K%s", line, last ? "\n" : "");
     r->line_shown = !last;

@@ -18,7 +18,8 @@ static const char *const names[] = {"test_accuracy", "validation_loss", "train_l
 static const double reports[] = {0.8125, 0.4567891234, 1.25, 7};
 
 static RtProgressLine line(bool last) {
-  RtProgressLine pl = {"lancbio", 420, 1000, 0.123456789, 3.5e-4, 4, names, reports, 12.34, 16.5, last};
+  RtProgressLine pl = {"lancbio", 420,     1000,  0.123456789, 3.5e-4, 4,
+                       names,     reports, 12.34, 16.5,        last};
   return pl;
 }
 
@@ -27,13 +28,15 @@ static void test_unlimited(void **state) {
   char buf[512];
   RtProgressLine pl = line(false);
   size_t n = rt_progress_format(buf, sizeof buf, &pl, 0);
-  assert_string_equal(buf, "lancbio: step 420/1000  f 0.123457  |hypergrad| 0.00035  test_accuracy 0.8125  "
-                           "validation_loss 0.456789  train_loss 1.25  report 7  elapsed 12.3s  ETA 16.5s");
+  assert_string_equal(
+      buf, "lancbio: step 420/1000  f 0.123457  |hypergrad| 0.00035  test_accuracy 0.8125  "
+           "validation_loss 0.456789  train_loss 1.25  report 7  elapsed 12.3s  ETA 16.5s");
   assert_int_equal(n, strlen(buf));
   pl = line(true);
   rt_progress_format(buf, sizeof buf, &pl, 0);
-  assert_string_equal(buf, "lancbio: step 420/1000  f 0.123457  |hypergrad| 0.00035  test_accuracy 0.8125  "
-                           "validation_loss 0.456789  train_loss 1.25  report 7  elapsed 12.3s");
+  assert_string_equal(
+      buf, "lancbio: step 420/1000  f 0.123457  |hypergrad| 0.00035  test_accuracy 0.8125  "
+           "validation_loss 0.456789  train_loss 1.25  report 7  elapsed 12.3s");
 }
 
 /* At 80 columns: reports that do not fit are dropped from the right, the ETA kept, and the
@@ -47,11 +50,13 @@ static void test_fits_80(void **state) {
   assert_true(n <= 79);
   pl = line(true);
   rt_progress_format(buf, sizeof buf, &pl, 80);
-  assert_string_equal(buf, "lancbio: step 420/1000  f 0.123457  |hypergrad| 0.00035  elapsed 12.3s");
+  assert_string_equal(buf,
+                      "lancbio: step 420/1000  f 0.123457  |hypergrad| 0.00035  elapsed 12.3s");
   pl = line(false);
   n = rt_progress_format(buf, sizeof buf, &pl, 120);
-  assert_string_equal(buf, "lancbio: step 420/1000  f 0.123457  |hypergrad| 0.00035  test_accuracy 0.8125  "
-                           "elapsed 12.3s  ETA 16.5s");
+  assert_string_equal(
+      buf, "lancbio: step 420/1000  f 0.123457  |hypergrad| 0.00035  test_accuracy 0.8125  "
+           "elapsed 12.3s  ETA 16.5s");
   assert_true(n <= 119);
 }
 
@@ -104,9 +109,9 @@ static void test_term_width(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_unlimited),       cmocka_unit_test(test_fits_80),
-    cmocka_unit_test(test_every_width),     cmocka_unit_test(test_before_first_step),
-    cmocka_unit_test(test_term_width),
+      cmocka_unit_test(test_unlimited),   cmocka_unit_test(test_fits_80),
+      cmocka_unit_test(test_every_width), cmocka_unit_test(test_before_first_step),
+      cmocka_unit_test(test_term_width),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

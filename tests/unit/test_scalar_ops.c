@@ -23,15 +23,16 @@
 #include "rt_scalar.h"
 #include "sema_int.h"
 
-static const double inputs[] = {0.0, -0.0, 1e-300, -1e-300, 1e-310, -0.01, 0.01, 0.5, -0.5, 1, -1, 2.5,
-                                -2.5, 3.7, -7.25, 40, -40, 700, 710, -745, 1e300, -1e300};
+static const double inputs[] = {0.0,  -0.0, 1e-300, -1e-300, 1e-310, -0.01, 0.01,  0.5,
+                                -0.5, 1,    -1,     2.5,     -2.5,   3.7,   -7.25, 40,
+                                -40,  700,  710,    -745,    1e300,  -1e300};
 enum { N = sizeof inputs / sizeof inputs[0] };
 
 typedef struct Unary {
-  const char *name;   /* builtin, or NULL for the op spelled as an operator (neg, powc) */
+  const char *name; /* builtin, or NULL for the op spelled as an operator (neg, powc) */
   IrOp op;
-  int builtin;        /* BuiltinId, or -1 */
-  double p;           /* IR_POWC's exponent */
+  int builtin; /* BuiltinId, or -1 */
+  double p;    /* IR_POWC's exponent */
   double (*ref)(double);
 } Unary;
 
@@ -51,29 +52,39 @@ static double ref_floor(double a) { return rt_op_floor(a); }
 static double ref_round(double a) { return rt_op_round(a); }
 
 static const Unary unary[] = {
-  {NULL, IR_NEG, -1, 0, ref_neg},
-  {"exp", IR_EXP, BI_EXP, 0, ref_exp},         {"log", IR_LOG, BI_LOG, 0, ref_log},
-  {"log1p", IR_LOG1P, BI_LOG1P, 0, ref_log1p}, {"sqrt", IR_SQRT, BI_SQRT, 0, ref_sqrt},
-  {"sin", IR_SIN, BI_SIN, 0, ref_sin},         {"cos", IR_COS, BI_COS, 0, ref_cos},
-  {"tanh", IR_TANH, BI_TANH, 0, ref_tanh},     {"sigmoid", IR_SIGMOID, BI_SIGMOID, 0, ref_sigmoid},
-  {"softplus", IR_SOFTPLUS, BI_SOFTPLUS, 0, ref_softplus},
-  {"abs", IR_ABS, BI_ABS, 0, ref_abs},         {"relu", IR_RELU, BI_RELU, 0, ref_relu},
-  {"floor", IR_FLOOR, BI_FLOOR, 0, ref_floor}, {"round", IR_ROUND, BI_ROUND, 0, ref_round},
-  {NULL, IR_POWC, -1, 2, NULL},   {NULL, IR_POWC, -1, 3, NULL},    {NULL, IR_POWC, -1, 0.5, NULL},
-  {NULL, IR_POWC, -1, -1, NULL},  {NULL, IR_POWC, -1, 1.5, NULL},  {NULL, IR_POWC, -1, -2.5, NULL},
+    {NULL, IR_NEG, -1, 0, ref_neg},
+    {"exp", IR_EXP, BI_EXP, 0, ref_exp},
+    {"log", IR_LOG, BI_LOG, 0, ref_log},
+    {"log1p", IR_LOG1P, BI_LOG1P, 0, ref_log1p},
+    {"sqrt", IR_SQRT, BI_SQRT, 0, ref_sqrt},
+    {"sin", IR_SIN, BI_SIN, 0, ref_sin},
+    {"cos", IR_COS, BI_COS, 0, ref_cos},
+    {"tanh", IR_TANH, BI_TANH, 0, ref_tanh},
+    {"sigmoid", IR_SIGMOID, BI_SIGMOID, 0, ref_sigmoid},
+    {"softplus", IR_SOFTPLUS, BI_SOFTPLUS, 0, ref_softplus},
+    {"abs", IR_ABS, BI_ABS, 0, ref_abs},
+    {"relu", IR_RELU, BI_RELU, 0, ref_relu},
+    {"floor", IR_FLOOR, BI_FLOOR, 0, ref_floor},
+    {"round", IR_ROUND, BI_ROUND, 0, ref_round},
+    {NULL, IR_POWC, -1, 2, NULL},
+    {NULL, IR_POWC, -1, 3, NULL},
+    {NULL, IR_POWC, -1, 0.5, NULL},
+    {NULL, IR_POWC, -1, -1, NULL},
+    {NULL, IR_POWC, -1, 1.5, NULL},
+    {NULL, IR_POWC, -1, -2.5, NULL},
 };
 enum { NU = sizeof unary / sizeof unary[0] };
 
 typedef struct Binary {
-  const char *spell;  /* "+" ..., or "mod" */
+  const char *spell; /* "+" ..., or "mod" */
   IrOp op;
-  int sema_op;        /* AST operator, or -1 (mod is a builtin) */
+  int sema_op; /* AST operator, or -1 (mod is a builtin) */
 } Binary;
 
 static const Binary binary[] = {
-  {"+", IR_ADD, OP_ADD}, {"-", IR_SUB, OP_SUB}, {"*", IR_MUL, OP_MUL}, {"/", IR_DIV, OP_DIV},
-  {"mod", IR_MOD, -1},   {"<", IR_LT, OP_LT},   {"<=", IR_LE, OP_LE}, {">", IR_GT, OP_GT},
-  {">=", IR_GE, OP_GE},  {"==", IR_EQ, OP_EQ},  {"!=", IR_NE, OP_NE},
+    {"+", IR_ADD, OP_ADD}, {"-", IR_SUB, OP_SUB}, {"*", IR_MUL, OP_MUL}, {"/", IR_DIV, OP_DIV},
+    {"mod", IR_MOD, -1},   {"<", IR_LT, OP_LT},   {"<=", IR_LE, OP_LE},  {">", IR_GT, OP_GT},
+    {">=", IR_GE, OP_GE},  {"==", IR_EQ, OP_EQ},  {"!=", IR_NE, OP_NE},
 };
 enum { NB = sizeof binary / sizeof binary[0], NPAIRS = 2 * N };
 
@@ -83,22 +94,37 @@ static void pair(int k, int *i, int *j) {
   *j = k < N ? k : (k * 7 + 3) % N;
 }
 
-static double unary_ref(const Unary *u, double a) { return u->ref ? u->ref(a) : rt_op_powc(a, u->p); }
+static double unary_ref(const Unary *u, double a) {
+  return u->ref ? u->ref(a) : rt_op_powc(a, u->p);
+}
 
 static double binary_ref(IrOp op, double a, double b) {
   switch (op) {
-  case IR_ADD: return rt_op_add(a, b);
-  case IR_SUB: return rt_op_sub(a, b);
-  case IR_MUL: return rt_op_mul(a, b);
-  case IR_DIV: return rt_op_div(a, b);
-  case IR_MOD: return rt_op_mod(a, b);
-  case IR_LT: return rt_op_lt(a, b);
-  case IR_LE: return rt_op_le(a, b);
-  case IR_GT: return rt_op_gt(a, b);
-  case IR_GE: return rt_op_ge(a, b);
-  case IR_EQ: return rt_op_eq(a, b);
-  case IR_NE: return rt_op_ne(a, b);
-  default: fail_msg("not a binary op"); return NAN;
+  case IR_ADD:
+    return rt_op_add(a, b);
+  case IR_SUB:
+    return rt_op_sub(a, b);
+  case IR_MUL:
+    return rt_op_mul(a, b);
+  case IR_DIV:
+    return rt_op_div(a, b);
+  case IR_MOD:
+    return rt_op_mod(a, b);
+  case IR_LT:
+    return rt_op_lt(a, b);
+  case IR_LE:
+    return rt_op_le(a, b);
+  case IR_GT:
+    return rt_op_gt(a, b);
+  case IR_GE:
+    return rt_op_ge(a, b);
+  case IR_EQ:
+    return rt_op_eq(a, b);
+  case IR_NE:
+    return rt_op_ne(a, b);
+  default:
+    fail_msg("not a binary op");
+    return NAN;
   }
 }
 
@@ -113,18 +139,24 @@ static int mismatches;
 static void expect_same(const char *where, const char *what, double got, double want) {
   if (same(got, want)) return;
   if (mismatches++ < 20)
-    fprintf(stderr, "%s: %s = %a (%.17g), rt_scalar.h gives %a (%.17g)\n", where, what, got, got, want, want);
+    fprintf(stderr, "%s: %s = %a (%.17g), rt_scalar.h gives %a (%.17g)\n", where, what, got, got,
+            want, want);
 }
 
 static void spell_unary(char *buf, size_t n, const Unary *u, const char *arg) {
-  if (u->name) snprintf(buf, n, "%s(%s)", u->name, arg);
-  else if (u->op == IR_NEG) snprintf(buf, n, "-(%s)", arg);
-  else snprintf(buf, n, "(%s) ^ %.17g", arg, u->p);
+  if (u->name)
+    snprintf(buf, n, "%s(%s)", u->name, arg);
+  else if (u->op == IR_NEG)
+    snprintf(buf, n, "-(%s)", arg);
+  else
+    snprintf(buf, n, "(%s) ^ %.17g", arg, u->p);
 }
 
 static void spell_binary(char *buf, size_t n, const Binary *b, const char *x, const char *y) {
-  if (b->sema_op < 0) snprintf(buf, n, "%s(%s, %s)", b->spell, x, y);
-  else snprintf(buf, n, "(%s) %s (%s)", x, b->spell, y);
+  if (b->sema_op < 0)
+    snprintf(buf, n, "%s(%s, %s)", b->spell, x, y);
+  else
+    snprintf(buf, n, "(%s) %s (%s)", x, b->spell, y);
 }
 
 /* The program: y holds the inputs; for every op and input, `report r... = op(y[i])` (a kernel
@@ -136,12 +168,14 @@ static void write_program(const char *path) {
   FILE *f = fopen(path, "w");
   assert_non_null(f);
   char lit[N][40], e[256], y[2][32];
-  for (int i = 0; i < N; i++) snprintf(lit[i], sizeof lit[i], "%.17g", inputs[i]);
+  for (int i = 0; i < N; i++)
+    snprintf(lit[i], sizeof lit[i], "%.17g", inputs[i]);
   fprintf(f, "upper x : scalar = 0\n");
   const char *vars[] = {"y", "z1", "z2"};
   for (int v = 0; v < 3; v++) {
     fprintf(f, "lower %s : vector[%d] = [", vars[v], N);
-    for (int i = 0; i < N; i++) fprintf(f, "%s%s", i ? ", " : "", lit[i]);
+    for (int i = 0; i < N; i++)
+      fprintf(f, "%s%s", i ? ", " : "", lit[i]);
     fprintf(f, "]\n");
   }
   fprintf(f, "upper objective f = sumsq(y) + x ^ 2\n");
@@ -150,8 +184,10 @@ static void write_program(const char *path) {
     for (int i = 0; i < N; i++) {
       snprintf(y[0], sizeof y[0], "y[%d]", i);
       spell_unary(e, sizeof e, &unary[u], lit[i]);
-      if (isfinite(unary_ref(&unary[u], inputs[i]))) fprintf(f, "const cu%d_%d = %s\n", u, i, e);
-      else fprintf(f, "const cu%d_%d = 0\n", u, i); /* a const must be finite */
+      if (isfinite(unary_ref(&unary[u], inputs[i])))
+        fprintf(f, "const cu%d_%d = %s\n", u, i, e);
+      else
+        fprintf(f, "const cu%d_%d = 0\n", u, i); /* a const must be finite */
       spell_unary(e, sizeof e, &unary[u], y[0]);
       fprintf(f, "report ru%d_%d = %s\nreport ku%d_%d = cu%d_%d\n", u, i, e, u, i, u, i);
     }
@@ -160,8 +196,10 @@ static void write_program(const char *path) {
       int i, j;
       pair(k, &i, &j);
       spell_binary(e, sizeof e, &binary[b], lit[i], lit[j]);
-      if (isfinite(binary_ref(binary[b].op, inputs[i], inputs[j]))) fprintf(f, "const cb%d_%d = %s\n", b, k, e);
-      else fprintf(f, "const cb%d_%d = 0\n", b, k);
+      if (isfinite(binary_ref(binary[b].op, inputs[i], inputs[j])))
+        fprintf(f, "const cb%d_%d = %s\n", b, k, e);
+      else
+        fprintf(f, "const cb%d_%d = 0\n", b, k);
       snprintf(y[0], sizeof y[0], "y[%d]", i);
       snprintf(y[1], sizeof y[1], "y[%d]", j);
       spell_binary(e, sizeof e, &binary[b], y[0], y[1]);
@@ -227,21 +265,27 @@ static void test_folders(void **state) {
   for (int u = 0; u < NU; u++)
     for (int i = 0; i < N; i++) {
       double want = unary_ref(&unary[u], inputs[i]), got;
-      expect_same("ir_fold_unary", ir_ops[unary[u].op].name, ir_fold_unary(unary[u].op, inputs[i], unary[u].p),
-                  want);
-      if (unary[u].builtin >= 0 && sema_fold_builtin((BuiltinId)unary[u].builtin, &inputs[i], 1, &got))
+      expect_same("ir_fold_unary", ir_ops[unary[u].op].name,
+                  ir_fold_unary(unary[u].op, inputs[i], unary[u].p), want);
+      if (unary[u].builtin >= 0 &&
+          sema_fold_builtin((BuiltinId)unary[u].builtin, &inputs[i], 1, &got))
         expect_same("sema_fold_builtin", unary[u].name, got, want);
     }
   for (int i = 0; i < N; i++) {
-    expect_same("ir_fold_unary", "sign", ir_fold_unary(IR_SIGN, inputs[i], 0), rt_op_sign(inputs[i]));
-    expect_same("ir_fold_unary", "step", ir_fold_unary(IR_STEP, inputs[i], 0), rt_op_step(inputs[i]));
+    expect_same("ir_fold_unary", "sign", ir_fold_unary(IR_SIGN, inputs[i], 0),
+                rt_op_sign(inputs[i]));
+    expect_same("ir_fold_unary", "step", ir_fold_unary(IR_STEP, inputs[i], 0),
+                rt_op_step(inputs[i]));
     for (int j = 0; j < N; j++)
       for (int b = 0; b < NB; b++) {
         double want = binary_ref(binary[b].op, inputs[i], inputs[j]), got;
-        expect_same("ir_fold_binary", binary[b].spell, ir_fold_binary(binary[b].op, inputs[i], inputs[j]), want);
+        expect_same("ir_fold_binary", binary[b].spell,
+                    ir_fold_binary(binary[b].op, inputs[i], inputs[j]), want);
         double args[2] = {inputs[i], inputs[j]};
-        if (binary[b].sema_op >= 0) got = sema_fold_binary(binary[b].sema_op, inputs[i], inputs[j]);
-        else assert_true(sema_fold_builtin(BI_MOD, args, 2, &got));
+        if (binary[b].sema_op >= 0)
+          got = sema_fold_binary(binary[b].sema_op, inputs[i], inputs[j]);
+        else
+          assert_true(sema_fold_builtin(BI_MOD, args, 2, &got));
         expect_same("sema fold", binary[b].spell, got, want);
       }
   }
@@ -264,7 +308,8 @@ static void check_backend(BloBackend backend, const char *where) {
   /* the kernels run at the exact inputs: the literal -0 of the initialiser is a +0 constant */
   assert_int_equal(p->ny, 3 * N);
   double yin[3 * N];
-  for (int i = 0; i < 3 * N; i++) yin[i] = inputs[i % N];
+  for (int i = 0; i < 3 * N; i++)
+    yin[i] = inputs[i % N];
   double *work = calloc((size_t)p->work_size + 1, sizeof(double));
   double *rep = calloc((size_t)p->n_reports, sizeof(double));
   double *gy = calloc((size_t)p->ny, sizeof(double)), gval;
@@ -332,22 +377,24 @@ static void test_emitted_c(void **state) {
   assert_non_null(f);
   fprintf(f, "#define ops_NO_MAIN\n#include \"ops.c\"\n"
              "static const double inputs[] = {");
-  for (int i = 0; i < 3 * N; i++) fprintf(f, "%s%a", i ? ", " : "", inputs[i % N]);
-  fprintf(f, "};\n"
-             "int main(void) {\n"
-             "  static const char *set[] = {\"outer_steps=0\"};\n"
-             "  char err[256];\n  ops_data d;\n  ops_params p;\n  ops_result r;\n  size_t bytes;\n"
-             "  double x[ops_NX], y[ops_NY];\n  int i;\n"
-             "  if (ops_data_load(&d, 1, err, sizeof err)) return 3;\n"
-             "  ops_params_init(&p);\n  p.data = &d;\n  p.set = set;\n  p.nset = 1;\n  p.y0 = inputs;\n"
-             "  if (ops_work_size(&p, &bytes, err, sizeof err)) return 4;\n"
-             "  void *work = malloc(bytes);\n"
-             "  if (ops_solve(&p, work, bytes, x, y, &r) != 0) return 5;\n"
-             "  for (i = 0; i < ops_N_REPORTS; i++) printf(\"%%a\\n\", r.reports[i]);\n"
-             "  free(work);\n  ops_data_free(&d);\n  return 0;\n}\n");
+  for (int i = 0; i < 3 * N; i++)
+    fprintf(f, "%s%a", i ? ", " : "", inputs[i % N]);
+  fprintf(
+      f, "};\n"
+         "int main(void) {\n"
+         "  static const char *set[] = {\"outer_steps=0\"};\n"
+         "  char err[256];\n  ops_data d;\n  ops_params p;\n  ops_result r;\n  size_t bytes;\n"
+         "  double x[ops_NX], y[ops_NY];\n  int i;\n"
+         "  if (ops_data_load(&d, 1, err, sizeof err)) return 3;\n"
+         "  ops_params_init(&p);\n  p.data = &d;\n  p.set = set;\n  p.nset = 1;\n  p.y0 = inputs;\n"
+         "  if (ops_work_size(&p, &bytes, err, sizeof err)) return 4;\n"
+         "  void *work = malloc(bytes);\n"
+         "  if (ops_solve(&p, work, bytes, x, y, &r) != 0) return 5;\n"
+         "  for (i = 0; i < ops_N_REPORTS; i++) printf(\"%%a\\n\", r.reports[i]);\n"
+         "  free(work);\n  ops_data_free(&d);\n  return 0;\n}\n");
   assert_int_equal(fclose(f), 0);
-  snprintf(cmd, sizeof cmd, "%s -std=c99 -O1 -w -I'%s' '%s' -o '%s' -lm && '%s' > '%s'", cc, dir, driver, bin, bin,
-           out);
+  snprintf(cmd, sizeof cmd, "%s -std=c99 -O1 -w -I'%s' '%s' -o '%s' -lm && '%s' > '%s'", cc, dir,
+           driver, bin, bin, out);
   assert_int_equal(system(cmd), 0);
   f = fopen(out, "r");
   assert_non_null(f);
@@ -366,10 +413,10 @@ static void test_emitted_c(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_folders),
-    cmocka_unit_test(test_evaluator),
-    cmocka_unit_test(test_jit),
-    cmocka_unit_test(test_emitted_c),
+      cmocka_unit_test(test_folders),
+      cmocka_unit_test(test_evaluator),
+      cmocka_unit_test(test_jit),
+      cmocka_unit_test(test_emitted_c),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
