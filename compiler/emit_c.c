@@ -120,46 +120,33 @@ void emit_default_prefix(const char *name, char *buf, size_t len) {
 
 /* ------------------------------------------------------------------ elementwise ops */
 
-const char emit_math_helpers[] =
-    "\n/* ===== elementwise helpers of the kernels and the data stage (bloc's semantics) ===== */\n"
-    "static RT_MAYBE_UNUSED double blo_sigmoid(double a) {\n"
-    "  const double t = exp(-fabs(a));\n"
-    "  return a >= 0 ? 1 / (1 + t) : t / (1 + t);\n"
-    "}\n"
-    "static RT_MAYBE_UNUSED double blo_softplus(double a) {\n"
-    "  const double l = log1p(exp(-fabs(a)));\n"
-    "  return a > 0 ? a + l : l;\n"
-    "}\n"
-    "static RT_MAYBE_UNUSED double blo_relu(double a) { return a > 0 ? a : 0; }\n"
-    "static RT_MAYBE_UNUSED double blo_sign(double a) { return a > 0 ? 1 : a < 0 ? -1 : 0; }\n"
-    "static RT_MAYBE_UNUSED double blo_step(double a) { return a > 0 ? 1 : 0; }\n"
-    "static RT_MAYBE_UNUSED double blo_mod(double a, double b) { return b == 0 ? NAN : a - b * floor(a / b); }\n";
-
+/* Elementwise ops call runtime/rt_scalar.h (in the amalgamation), the arithmetic every
+ * backend shares; + - * / and comparisons are written as C operators, which are the same. */
 bool emit_ew_expr(EmitBuf *o, int op, double num, const char *a, const char *b, const char *c) {
   char nb[48];
   switch ((IrOp)op) {
   case IR_NEG: emit_buf_printf(o, "-%s", a); return true;
-  case IR_EXP: emit_buf_printf(o, "exp(%s)", a); return true;
-  case IR_LOG: emit_buf_printf(o, "log(%s)", a); return true;
-  case IR_LOG1P: emit_buf_printf(o, "log1p(%s)", a); return true;
-  case IR_SQRT: emit_buf_printf(o, "sqrt(%s)", a); return true;
-  case IR_SIN: emit_buf_printf(o, "sin(%s)", a); return true;
-  case IR_COS: emit_buf_printf(o, "cos(%s)", a); return true;
-  case IR_TANH: emit_buf_printf(o, "tanh(%s)", a); return true;
-  case IR_SIGMOID: emit_buf_printf(o, "blo_sigmoid(%s)", a); return true;
-  case IR_SOFTPLUS: emit_buf_printf(o, "blo_softplus(%s)", a); return true;
-  case IR_ABS: emit_buf_printf(o, "fabs(%s)", a); return true;
-  case IR_RELU: emit_buf_printf(o, "blo_relu(%s)", a); return true;
-  case IR_SIGN: emit_buf_printf(o, "blo_sign(%s)", a); return true;
-  case IR_STEP: emit_buf_printf(o, "blo_step(%s)", a); return true;
-  case IR_POWC: emit_buf_printf(o, "pow(%s, %s)", a, emit_num(num, nb)); return true;
-  case IR_FLOOR: emit_buf_printf(o, "floor(%s)", a); return true;
-  case IR_ROUND: emit_buf_printf(o, "round(%s)", a); return true;
+  case IR_EXP: emit_buf_printf(o, "rt_op_exp(%s)", a); return true;
+  case IR_LOG: emit_buf_printf(o, "rt_op_log(%s)", a); return true;
+  case IR_LOG1P: emit_buf_printf(o, "rt_op_log1p(%s)", a); return true;
+  case IR_SQRT: emit_buf_printf(o, "rt_op_sqrt(%s)", a); return true;
+  case IR_SIN: emit_buf_printf(o, "rt_op_sin(%s)", a); return true;
+  case IR_COS: emit_buf_printf(o, "rt_op_cos(%s)", a); return true;
+  case IR_TANH: emit_buf_printf(o, "rt_op_tanh(%s)", a); return true;
+  case IR_SIGMOID: emit_buf_printf(o, "rt_op_sigmoid(%s)", a); return true;
+  case IR_SOFTPLUS: emit_buf_printf(o, "rt_op_softplus(%s)", a); return true;
+  case IR_ABS: emit_buf_printf(o, "rt_op_abs(%s)", a); return true;
+  case IR_RELU: emit_buf_printf(o, "rt_op_relu(%s)", a); return true;
+  case IR_SIGN: emit_buf_printf(o, "rt_op_sign(%s)", a); return true;
+  case IR_STEP: emit_buf_printf(o, "rt_op_step(%s)", a); return true;
+  case IR_POWC: emit_buf_printf(o, "rt_op_powc(%s, %s)", a, emit_num(num, nb)); return true;
+  case IR_FLOOR: emit_buf_printf(o, "rt_op_floor(%s)", a); return true;
+  case IR_ROUND: emit_buf_printf(o, "rt_op_round(%s)", a); return true;
   case IR_ADD: emit_buf_printf(o, "%s + %s", a, b); return true;
   case IR_SUB: emit_buf_printf(o, "%s - %s", a, b); return true;
   case IR_MUL: emit_buf_printf(o, "%s * %s", a, b); return true;
   case IR_DIV: emit_buf_printf(o, "%s / %s", a, b); return true;
-  case IR_MOD: emit_buf_printf(o, "blo_mod(%s, %s)", a, b); return true;
+  case IR_MOD: emit_buf_printf(o, "rt_op_mod(%s, %s)", a, b); return true;
   case IR_LT: emit_buf_printf(o, "(double)(%s < %s)", a, b); return true;
   case IR_LE: emit_buf_printf(o, "(double)(%s <= %s)", a, b); return true;
   case IR_GT: emit_buf_printf(o, "(double)(%s > %s)", a, b); return true;
@@ -439,7 +426,6 @@ int emit_c(const BloCompiled *c, const EmitCOptions *o, FILE *out, char *err, si
     fprintf(out, "\n#ifndef %s_API_ONLY\n", e.prefix);
     write_config(&e, out);
     write_runtime(out);
-    fputs(emit_math_helpers, out);
     fputs("\n/* ===== kernels, generated from the execution plans the JIT compiles ===== */\n", out);
     fputs(kernels.s ? kernels.s : "", out);
     fputs("\n/* ===== the data stage ===== */\n", out);

@@ -53,12 +53,9 @@ const char *emit_num(double v, char buf[48]);
 const char *emit_where(const Emit *e, Span s, char buf[300]);
 
 /* The C expression of elementwise IR op `op` (IRC_EW1/EW2/EW3) on operand expressions a, b, c
- * (each evaluated once per use; pass variables), with eval.c's semantics (which the JIT
- * shares): appended to out. Returns false for any other op. */
+ * (each evaluated once per use; pass variables), with runtime/rt_scalar.h's arithmetic
+ * (which the JIT and the evaluator share): appended to out. Returns false for any other op. */
 bool emit_ew_expr(EmitBuf *out, int op, double num, const char *a, const char *b, const char *c);
-
-/* The helpers emit_ew_expr calls (blo_sigmoid, ...), as C definitions for the file. */
-extern const char emit_math_helpers[];
 
 /* emit_c_kernel.c: every planned kernel as `static void blo_k_<name>(const BloEnv *env, const
  * double *x, const double *y, const double *v, double *const *out)`, with a comment tying it

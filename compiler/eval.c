@@ -12,8 +12,6 @@
 
 #include "rt_rng.h"
 
-double ir_fold_unary(IrOp op, double a, double p);
-double ir_fold_binary(IrOp op, double a, double b);
 
 typedef struct Ev {
   IrGraph *g;

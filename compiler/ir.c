@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rt_scalar.h"
+
 const IrOpInfo ir_ops[IR_OP_COUNT] = {
 #define X(id, name, nargs, cls, flags) {name, nargs, cls, flags},
 #include "ir_ops.def"
@@ -182,48 +184,47 @@ static IrNode *zeros(IrGraph *g, Shape s) { return ir_const(g, 0, s); }
 
 /* ------------------------------------------------------------------ elementwise */
 
+/* The arithmetic is runtime/rt_scalar.h's, shared with sema, the evaluator and emitted C. */
 static double fold1(IrOp op, double a, double p) {
   switch (op) {
-  case IR_NEG: return -a;
-  case IR_EXP: return exp(a);
-  case IR_LOG: return log(a);
-  case IR_LOG1P: return log1p(a);
-  case IR_SQRT: return sqrt(a);
-  case IR_SIN: return sin(a);
-  case IR_COS: return cos(a);
-  case IR_TANH: return tanh(a);
-  case IR_SIGMOID: return a >= 0 ? 1 / (1 + exp(-a)) : exp(a) / (1 + exp(a));
-  case IR_SOFTPLUS: return a > 0 ? a + log1p(exp(-a)) : log1p(exp(a));
-  case IR_ABS: return fabs(a);
-  case IR_RELU: return a > 0 ? a : 0;
-  case IR_SIGN: return a > 0 ? 1 : a < 0 ? -1 : 0;
-  case IR_STEP: return a > 0 ? 1 : 0;
-  case IR_POWC: return pow(a, p);
-  case IR_FLOOR: return floor(a);
-  case IR_ROUND: return round(a);
+  case IR_NEG: return rt_op_neg(a);
+  case IR_EXP: return rt_op_exp(a);
+  case IR_LOG: return rt_op_log(a);
+  case IR_LOG1P: return rt_op_log1p(a);
+  case IR_SQRT: return rt_op_sqrt(a);
+  case IR_SIN: return rt_op_sin(a);
+  case IR_COS: return rt_op_cos(a);
+  case IR_TANH: return rt_op_tanh(a);
+  case IR_SIGMOID: return rt_op_sigmoid(a);
+  case IR_SOFTPLUS: return rt_op_softplus(a);
+  case IR_ABS: return rt_op_abs(a);
+  case IR_RELU: return rt_op_relu(a);
+  case IR_SIGN: return rt_op_sign(a);
+  case IR_STEP: return rt_op_step(a);
+  case IR_POWC: return rt_op_powc(a, p);
+  case IR_FLOOR: return rt_op_floor(a);
+  case IR_ROUND: return rt_op_round(a);
   default: assert(!"not a unary op"); return NAN;
   }
 }
 
-double ir_fold_binary(IrOp op, double a, double b);
 double ir_fold_binary(IrOp op, double a, double b) {
   switch (op) {
-  case IR_ADD: return a + b;
-  case IR_SUB: return a - b;
-  case IR_MUL: return a * b;
-  case IR_DIV: return a / b;
-  case IR_MOD: return b == 0 ? NAN : a - b * floor(a / b);
-  case IR_LT: return a < b;
-  case IR_LE: return a <= b;
-  case IR_GT: return a > b;
-  case IR_GE: return a >= b;
-  case IR_EQ: return a == b;
-  case IR_NE: return a != b;
+  case IR_ADD: return rt_op_add(a, b);
+  case IR_SUB: return rt_op_sub(a, b);
+  case IR_MUL: return rt_op_mul(a, b);
+  case IR_DIV: return rt_op_div(a, b);
+  case IR_MOD: return rt_op_mod(a, b);
+  case IR_LT: return rt_op_lt(a, b);
+  case IR_LE: return rt_op_le(a, b);
+  case IR_GT: return rt_op_gt(a, b);
+  case IR_GE: return rt_op_ge(a, b);
+  case IR_EQ: return rt_op_eq(a, b);
+  case IR_NE: return rt_op_ne(a, b);
   default: assert(!"not a binary op"); return NAN;
   }
 }
 
-double ir_fold_unary(IrOp op, double a, double p);
 double ir_fold_unary(IrOp op, double a, double p) { return fold1(op, a, p); }
 
 static bool is_scalar_const(const IrNode *n, double *v) {
@@ -250,7 +251,7 @@ IrNode *ir_neg(IrGraph *g, IrNode *a) { return ir_unary(g, IR_NEG, a); }
 IrNode *ir_powc(IrGraph *g, IrNode *a, double p) {
   if (!g->no_simplify) {
     double c;
-    if (ir_is_const(a, &c)) return ir_const(g, pow(c, p), a->shape);
+    if (ir_is_const(a, &c)) return ir_const(g, rt_op_powc(c, p), a->shape);
     if (p == 1) return a;
     if (p == 0) return ir_const(g, 1, a->shape);
     if (p == 2) return ir_mul(g, a, a);

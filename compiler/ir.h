@@ -164,4 +164,9 @@ typedef const char *(*IrLeafNamer)(void *ctx, const IrNode *leaf);
 void ir_print_expr(IrGraph *g, IrNode *const *roots, const char *const *names, size_t nroots,
                    IrLeafNamer namer, void *ctx, FILE *out);
 
+/* One element of an elementwise unary op (IRC_EW1; p is IR_POWC's exponent) or binary op
+ * (IRC_EW2), with runtime/rt_scalar.h's arithmetic: what every backend computes. */
+double ir_fold_unary(IrOp op, double a, double p);
+double ir_fold_binary(IrOp op, double a, double b);
+
 #endif

@@ -160,8 +160,11 @@ static IrNode *hoist_node(Hoist *h, IrNode *n) {
   return ir_data(&p->graph, p->ndata + p->nhoisted - 1, n->shape);
 }
 
+/* Generators and loaders count as data: one in an initialiser or a report (normal(0, 1)) is
+ * drawn or read once, from the seed, in the data stage, and the kernels read the result —
+ * no backend evaluates a generator inside a kernel. */
 static bool hoistable(const IrNode *n) {
-  return !(n->deps & (VARYING | IR_DEP_GEN)) && !cheap_view(n);
+  return !(n->deps & VARYING) && !cheap_view(n);
 }
 
 /* An operand or output as the kernels will see it: a maximal data-only subexpression becomes

@@ -38,6 +38,13 @@ typedef struct Program {
   AstDecl *f;                   /* upper objective */
   AstDecl *g;                   /* lower objective */
   int64_t nx, ny, sample_total;
+  /* The first operation of the lower objective that depends on y and is not twice
+   * differentiable (abs, relu), or NULL. Methods built on the second derivatives of g refuse
+   * such a program when the method is known (opt_check_smooth in the driver). */
+  const char *nonsmooth_op;
+  Span nonsmooth_span;          /* the operation */
+  Span nonsmooth_call;          /* the outermost fn call that brought it there, or SPAN_NONE */
+  const char *nonsmooth_fn;     /* that fn's name */
   bool init_uses_x;             /* some lower initialiser depends on an upper variable */
   bool stochastic;              /* some sample set is used by f or g */
   /* solve */

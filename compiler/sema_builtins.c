@@ -388,7 +388,19 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     }
     if (!e->is_const) e->uses_data_only = true;
   }
-  if ((b->flags & BI_C1) && c->kind == CTX_LOWER_OBJ && !c->piecewise_const && (e->depends_x || e->depends_y))
+  if ((b->flags & BI_C1) && c->kind == CTX_LOWER_OBJ && !c->piecewise_const &&
+      (e->depends_x || e->depends_y)) {
     sema_warn(S, c, e->name_span, "'%s' is not twice differentiable: the lower objective needs second derivatives", b->name);
+    Program *p = S->prog;
+    if (e->depends_y && !p->nonsmooth_op) {
+      p->nonsmooth_op = b->name;
+      p->nonsmooth_span = e->name_span;
+      p->nonsmooth_call = SPAN_NONE;
+      for (const CallSite *cs = c->calls; cs; cs = cs->outer) {
+        p->nonsmooth_call = cs->call->name_span;
+        p->nonsmooth_fn = cs->fn->name;
+      }
+    }
+  }
   return true;
 }

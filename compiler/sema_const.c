@@ -6,48 +6,48 @@
 #include <stdlib.h>
 
 #include "rt_fmt.h"
+#include "rt_scalar.h"
 #include "sema_int.h"
 
 const char *sema_num_str(double v, char buf[32]) { return rt_fmt_num(v, buf); }
 
+/* The arithmetic is runtime/rt_scalar.h's: a folded constant has the bits the kernels would
+ * compute (sigmoid(-0.01) used to fold one bit away from them). */
 double sema_fold_binary(int op, double a, double b) {
   switch (op) {
-  case OP_ADD: return a + b;
-  case OP_SUB: return a - b;
-  case OP_MUL: return a * b;
-  case OP_DIV: return a / b;
-  case OP_MATMUL: return a * b;
-  case OP_POW: return pow(a, b);
-  case OP_LT: return a < b;
-  case OP_LE: return a <= b;
-  case OP_GT: return a > b;
-  case OP_GE: return a >= b;
-  case OP_EQ: return a == b;
-  case OP_NE: return a != b;
+  case OP_ADD: return rt_op_add(a, b);
+  case OP_SUB: return rt_op_sub(a, b);
+  case OP_MUL: return rt_op_mul(a, b);
+  case OP_DIV: return rt_op_div(a, b);
+  case OP_MATMUL: return rt_op_mul(a, b);
+  case OP_POW: return rt_op_powc(a, b);
+  case OP_LT: return rt_op_lt(a, b);
+  case OP_LE: return rt_op_le(a, b);
+  case OP_GT: return rt_op_gt(a, b);
+  case OP_GE: return rt_op_ge(a, b);
+  case OP_EQ: return rt_op_eq(a, b);
+  case OP_NE: return rt_op_ne(a, b);
   }
   return NAN;
 }
 
-/* mod follows the sign of the divisor (like Python): mod(-1, 3) = 2. */
-static double mod(double a, double b) { return a - b * floor(a / b); }
-
 bool sema_fold_builtin(BuiltinId id, const double *x, int n, double *out) {
   if (n < 1) return false;
   switch (id) {
-  case BI_EXP: *out = exp(x[0]); return true;
-  case BI_LOG: *out = log(x[0]); return true;
-  case BI_LOG1P: *out = log1p(x[0]); return true;
-  case BI_SQRT: *out = sqrt(x[0]); return true;
-  case BI_SIN: *out = sin(x[0]); return true;
-  case BI_COS: *out = cos(x[0]); return true;
-  case BI_TANH: *out = tanh(x[0]); return true;
-  case BI_SIGMOID: *out = 1 / (1 + exp(-x[0])); return true;
-  case BI_SOFTPLUS: *out = x[0] > 0 ? x[0] + log1p(exp(-x[0])) : log1p(exp(x[0])); return true;
-  case BI_ABS: *out = fabs(x[0]); return true;
-  case BI_RELU: *out = x[0] > 0 ? x[0] : 0; return true;
-  case BI_FLOOR: *out = floor(x[0]); return true;
-  case BI_ROUND: *out = round(x[0]); return true;
-  case BI_MOD: if (n < 2) return false; *out = mod(x[0], x[1]); return true;
+  case BI_EXP: *out = rt_op_exp(x[0]); return true;
+  case BI_LOG: *out = rt_op_log(x[0]); return true;
+  case BI_LOG1P: *out = rt_op_log1p(x[0]); return true;
+  case BI_SQRT: *out = rt_op_sqrt(x[0]); return true;
+  case BI_SIN: *out = rt_op_sin(x[0]); return true;
+  case BI_COS: *out = rt_op_cos(x[0]); return true;
+  case BI_TANH: *out = rt_op_tanh(x[0]); return true;
+  case BI_SIGMOID: *out = rt_op_sigmoid(x[0]); return true;
+  case BI_SOFTPLUS: *out = rt_op_softplus(x[0]); return true;
+  case BI_ABS: *out = rt_op_abs(x[0]); return true;
+  case BI_RELU: *out = rt_op_relu(x[0]); return true;
+  case BI_FLOOR: *out = rt_op_floor(x[0]); return true;
+  case BI_ROUND: *out = rt_op_round(x[0]); return true;
+  case BI_MOD: if (n < 2) return false; *out = rt_op_mod(x[0], x[1]); return true;
   default: return false;
   }
 }

@@ -127,7 +127,12 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
     for (int r = 0; r < cmp->nruns; r++) {
       if (s->run >= 0 && r != s->run) continue;
       const RtMethodSpec *m = rt_method_find(cmp->runs[r].method);
-      if (s->run < 0 && !rt_method_option(m, s->key)) {
+      if (s->run >= 0 && rt_method_unused_option(m, s->key)) {
+        error("--set %s: option '%s' is not used by method '%s': %s", s->text, s->key, m->name,
+              rt_method_unused_option(m, s->key));
+        return 1;
+      }
+      if (s->run < 0 && !opt_applies(m, s->key)) {
         size_t len = strlen(missing);
         snprintf(missing + len, sizeof missing - len, "%s'%s'", len ? ", " : "", m->name);
         continue;
@@ -162,22 +167,26 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
 }
 
 /* Each method's options: the program's solve options it has (opt_resolve warns about the
- * rest), then the --set for every method, then the --set METHOD.key for it. */
-static int resolve_options(const BloCompiled *c, Compare *cmp, const CmpSet *sets, int nsets) {
+ * rest), then the --set for every method, then the --set METHOD.key for it; then whether the
+ * method may run on the lower objective (opt_check_smooth). */
+static int resolve_options(BloCompiled *c, Compare *cmp, const CmpSet *sets, int nsets) {
   for (int r = 0; r < cmp->nruns; r++) {
     CmpRun *run = &cmp->runs[r];
     if (opt_resolve(c, CMD, run->method, NULL, 0, &run->opt)) return 1;
-    for (int pass = 0; pass < 2; pass++)
+    for (int pass = 0; pass < 2; pass++) {
+      const RtOptions earlier = run->opt; /* each layer overrides the ones before, aliases too */
       for (int i = 0; i < nsets; i++) {
         const CmpSet *s = &sets[i];
         if (pass == 0 ? s->run != -1 : s->run != r) continue;
-        if (!rt_method_option(run->opt.method, s->key)) continue;
-        const char *err = rt_options_set(&run->opt, s->key, s->value);
+        if (!opt_applies(run->opt.method, s->key)) continue;
+        const char *err = opt_set_over(&run->opt, &earlier, s->key, s->value);
         if (err) { /* checked in parse_sets: cannot fail */
           error("--set %s: %s", s->text, err);
           return 1;
         }
       }
+    }
+    if (opt_check_smooth(c, &run->opt)) return 1; /* a non-smooth g and a Hessian-based method */
   }
   return 0;
 }

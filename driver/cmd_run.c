@@ -65,6 +65,7 @@ int cmd_run(int argc, char **argv) {
   if (rc == 0) rc = override_start(c, init_x, init_y);
   RtOptions opt;
   if (rc == 0) rc = opt_resolve(c, "run", method, sets, nsets, &opt);
+  if (rc == 0) rc = opt_check_smooth(c, &opt);
   if (rc == 0) {
     RtRunConfig cfg;
     rt_run_config_init(&cfg);
@@ -83,7 +84,8 @@ int cmd_run(int argc, char **argv) {
     }
     RtResult res;
     rc = rt_solve(&c->problem, &opt, &cfg, &res);
-    if (!cfg.quiet && res.stop != RT_STOP_NONE) rt_print_summary(stdout, &c->problem, &res);
+    /* --quiet silences progress and warnings, not the outcome (doc/language.md) */
+    if (res.stop != RT_STOP_NONE) rt_print_summary(stdout, &c->problem, &res);
     rt_result_free(&res);
   }
   blo_compiled_free(c);

@@ -32,6 +32,18 @@ int opt_split_set(const char *cmd, const char *set, char *key, size_t keysize, c
   return 0;
 }
 
+bool opt_applies(const RtMethodSpec *m, const char *key) {
+  return rt_method_option(m, key) && !rt_method_unused_option(m, key);
+}
+
+const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key,
+                         const char *value) {
+  const char *err = rt_options_set(opt, key, value);
+  const char *alias = rt_method_alias(opt->method, key);
+  if (!err && alias && rt_options_isset(earlier, alias)) rt_options_unset(opt, alias);
+  return err;
+}
+
 int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const char *const *sets, int nsets,
                 RtOptions *opt) {
   const Program *prog = c->prog;
@@ -48,7 +60,7 @@ int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const
   bool overridden = prog->method && strcmp(prog->method, name) != 0;
   for (int i = 0; i < prog->nopts; i++) {
     const SemaOption *so = &prog->opts[i];
-    if (overridden && !rt_method_option(m, so->key)) {
+    if (overridden && !opt_applies(m, so->key)) {
       fprintf(stderr, "bloc %s: warning: option '%s' of the program's method '%s' does not apply to '%s' (ignored)\n",
               cmd, so->key, prog->method, name);
       continue;
@@ -59,15 +71,55 @@ int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const
       return 1;
     }
   }
+  const RtOptions file = *opt;
   for (int i = 0; i < nsets; i++) {
     char key[64];
     const char *value;
     if (opt_split_set(cmd, sets[i], key, sizeof key, &value)) return 1;
-    const char *err = rt_options_set(opt, key, value);
+    const char *why = rt_method_unused_option(m, key);
+    if (why) { /* aimed at this one method: an error, not a warning */
+      fprintf(stderr, "bloc %s: error: --set %s: option '%s' is not used by method '%s': %s\n", cmd,
+              sets[i], key, name, why);
+      return 1;
+    }
+    const char *err = opt_set_over(opt, &file, key, value);
     if (err) {
       fprintf(stderr, "bloc %s: error: --set %s: %s\n", cmd, sets[i], err);
       return 1;
     }
   }
   return 0;
+}
+
+/* The unrolled methods, "a, b, c": they differentiate the inner steps they take, which needs
+ * only that g be differentiable almost everywhere. */
+static const char *unrolled_names(void) {
+  static char buf[256];
+  buf[0] = '\0';
+  for (int i = 0; i < rt_nmethods; i++) {
+    if (!rt_methods[i].unrolled) continue;
+    size_t len = strlen(buf);
+    snprintf(buf + len, sizeof buf - len, "%s%s", len ? ", " : "", rt_methods[i].name);
+  }
+  return buf;
+}
+
+int opt_check_smooth(BloCompiled *c, const RtOptions *opt) {
+  const Program *prog = c->prog;
+  const RtMethodSpec *m = opt->method;
+  if (!prog->nonsmooth_op || m->unrolled) return 0;
+  const char *allow = rt_opt_word(opt, "allow_nonsmooth");
+  if (allow && strcmp(allow, "true") == 0) return 0;
+  const char *op = prog->nonsmooth_op;
+  diag_error(&c->diag, prog->nonsmooth_span,
+             "'%s' makes the lower objective not twice differentiable in y, and method '%s' is "
+             "built on its second derivatives: it would converge to a wrong point", op, m->name);
+  if (prog->nonsmooth_call.file != SPAN_NO_FILE)
+    diag_note(&c->diag, prog->nonsmooth_call, "in this call of fn '%s'", prog->nonsmooth_fn);
+  diag_hint(&c->diag, "use a smooth substitute (%s), or a method that needs only gradients of g "
+            "(%s); the option allow_nonsmooth = true runs '%s' anyway",
+            strcmp(op, "relu") == 0 ? "softplus(z / t) * t for a small t" :
+                                      "pseudo_huber(z, 0, delta) of import \"losses\" for abs(z)",
+            unrolled_names(), m->name);
+  return 1;
 }

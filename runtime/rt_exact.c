@@ -20,13 +20,14 @@ typedef struct Ex {
 } Ex;
 
 static int ex_setup(RtSolver *s, char *err, size_t errlen) {
-  static const char *const unused[] = {"y_step", "inner_steps"};
-  for (int i = 0; i < 2; i++)
-    if (rt_solver_isset(s, unused[i])) {
-      snprintf(err, errlen, "option '%s' is not used by method 'exact': the lower level is solved by "
-               "Newton's method to 'y_tol' in at most 'max_inner' steps", unused[i]);
+  const RtMethodSpec *m = s->opt.method;
+  for (int i = 0; i < m->nopts; i++) {
+    const char *why = rt_method_unused_option(m, m->opts[i].name);
+    if (why && rt_solver_isset(s, m->opts[i].name)) {
+      snprintf(err, errlen, "option '%s' is not used by method 'exact': %s", m->opts[i].name, why);
       return -1;
     }
+  }
   int64_t ny = s->ny, max_ny = (int64_t)rt_solver_num(s, "max_ny");
   if (ny > max_ny) {
     snprintf(err, errlen, "method 'exact' builds a dense %lld x %lld lower Hessian (%.0f MB); ny = %lld "

@@ -22,6 +22,12 @@
   {"tol", RT_OPT_REAL, 0, NULL, NULL, 0, BIG, "stop when the hypergradient estimate norm is below (0: off)"}, \
   {"meta_batch", RT_OPT_INT, 1, NULL, NULL, 1, 1e6, "independent sample draws averaged per oracle"}
 
+/* Methods built on the second derivatives of g (all but the unrolled ones) refuse a lower
+ * objective with abs or relu of y (driver/options.c: opt_check_smooth) unless this is true. */
+#define NONSMOOTH                                                                             \
+  {"allow_nonsmooth", RT_OPT_WORD, NAN, "false", "false|true", 0, 0,                          \
+   "run on a lower objective that is not twice differentiable in y (abs, relu)"}
+
 /* Unrolled methods: which oracle calls share one draw of the sample sets. "task": the whole
  * trajectory of one task (initialiser, r inner steps, outer gradient, backward pass) sees one
  * draw, as in MAML; "step": every inner step draws its own minibatch (replayed backwards). */
@@ -34,10 +40,12 @@ static const RtOptSpec opts_lancbio[] = {
   {"m_max", RT_OPT_INT, 80, NULL, NULL, 1, 1e6, "largest Krylov dimension before restart"},
   {"m_growth", RT_OPT_REAL, 1.1, NULL, NULL, 1, BIG, "growth factor rho of m"},
   {"m_period", RT_OPT_INT, 20, NULL, NULL, 1, 1e12, "outer steps F between growths of m"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_subbio[] = {
   COMMON(1000, 1, 1e-5, 5),
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step of the second subspace direction (default y_step)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_ufom[] = {
   COMMON(1000, 0.1, 0.1, 0),
@@ -67,38 +75,45 @@ static const RtOptSpec opts_itd[] = {
 static const RtOptSpec opts_aid_cg[] = {
   COMMON(1000, 1, 1e-5, 10),
   {"cg_steps", RT_OPT_INT, 5, NULL, NULL, 1, 1e9, "CG steps Q on A v = b per outer step (warm start)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_amigo_gd[] = {
   COMMON(1000, 1, 1e-5, 10),
   {"v_steps", RT_OPT_INT, 5, NULL, NULL, 1, 1e9, "gradient steps Q on A v = b per outer step"},
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step on A v = b (default y_step)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_soba[] = {
   COMMON(1000, 1, 1e-5, 1),
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step on A v = b (default y_step)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_stocbio[] = {
   COMMON(1000, 1, 1e-5, 10),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "Neumann terms Q"},
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_bsa[] = {
   COMMON(1000, 1, 1e-5, 10),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "maximum Neumann truncation Q"},
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
   {"x_decay", RT_OPT_REAL, 0.5, NULL, NULL, 0, 2, "upper steps x_step*max(0.01, (k+1)^-x_decay)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_ttsa[] = {
   COMMON(1000, 1, 1e-5, 1),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "maximum Neumann truncation Q"},
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
   {"x_decay", RT_OPT_REAL, 0.4, NULL, NULL, 0, 2, "upper steps x_step*max(0.01, (k+1)^-x_decay)"},
+  NONSMOOTH,
 };
 static const RtOptSpec opts_exact[] = {
   COMMON(1000, 1, 1e-5, 0),
   {"y_tol", RT_OPT_REAL, 1e-10, NULL, NULL, 0, BIG, "solve the lower level until |grad_y g| < y_tol"},
   {"max_inner", RT_OPT_INT, 100, NULL, NULL, 1, 1e9, "Newton steps allowed per lower solve"},
   {"max_ny", RT_OPT_INT, 4000, NULL, NULL, 1, 1e6, "refuse problems with more lower variables (dense ny x ny Hessian)"},
+  NONSMOOTH,
 };
 
 #define M(name, summary, opts, unrolled, small, both) \
@@ -140,6 +155,34 @@ static int option_index(const RtMethodSpec *m, const char *name) {
 RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name) {
   int i = option_index(m, name);
   return i < 0 ? NULL : &m->opts[i];
+}
+
+/* Options every method lists (COMMON) but some method has no use for: setting one there is
+ * an error (rt_solver_new), or a warning when it was inherited from another method's options. */
+#define EXACT_NEWTON \
+  "the lower level is solved by Newton's method to 'y_tol' in at most 'max_inner' steps"
+static const struct { const char *method, *key, *why; } unused_opts[] = {
+  {"exact", "y_step", EXACT_NEWTON},
+  {"exact", "inner_steps", EXACT_NEWTON},
+};
+
+RT_API const char *rt_method_unused_option(const RtMethodSpec *m, const char *key) {
+  for (size_t i = 0; i < sizeof unused_opts / sizeof unused_opts[0]; i++)
+    if (strcmp(unused_opts[i].method, m->name) == 0 && strcmp(unused_opts[i].key, key) == 0)
+      return unused_opts[i].why;
+  return NULL;
+}
+#undef EXACT_NEWTON
+
+/* Unrolled methods name their loop r / inner_lr; the common names are aliases. */
+static const char *const unrolled_aliases[][2] = {{"inner_steps", "r"}, {"y_step", "inner_lr"}};
+
+RT_API const char *rt_method_alias(const RtMethodSpec *m, const char *key) {
+  if (!m->unrolled) return NULL;
+  for (size_t i = 0; i < sizeof unrolled_aliases / sizeof unrolled_aliases[0]; i++)
+    for (int k = 0; k < 2; k++)
+      if (strcmp(unrolled_aliases[i][k], key) == 0) return unrolled_aliases[i][1 - k];
+  return NULL;
 }
 
 RT_API const char *rt_method_names(void) {
@@ -237,6 +280,16 @@ RT_API const char *rt_options_set_word(RtOptions *o, const char *key, const char
   o->num[i] = NAN;
   o->set[i] = true;
   return NULL;
+}
+
+RT_API bool rt_options_isset(const RtOptions *o, const char *key) {
+  int i = option_index(o->method, key);
+  return i >= 0 && o->set[i];
+}
+
+RT_API void rt_options_unset(RtOptions *o, const char *key) {
+  int i = option_index(o->method, key);
+  if (i >= 0) o->set[i] = false;
 }
 
 RT_API const char *rt_options_set(RtOptions *o, const char *key, const char *value) {

@@ -51,6 +51,13 @@ RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name
  * leave out the ones no method of a run calls, to save compile time. */
 RT_API bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id);
 
+/* Why method m has no use for option `key` although its table lists it (exact: y_step and
+ * inner_steps), or NULL when the option is used. */
+RT_API const char *rt_method_unused_option(const RtMethodSpec *m, const char *key);
+/* The other name of option `key` in method m (unrolled methods: inner_steps <-> r,
+ * y_step <-> inner_lr), or NULL when it has none. */
+RT_API const char *rt_method_alias(const RtMethodSpec *m, const char *key);
+
 /* "a, b, c" list of method names / option names of m (static buffer, for messages). */
 RT_API const char *rt_method_names(void);
 RT_API const char *rt_method_option_names(const RtMethodSpec *m);
@@ -72,6 +79,10 @@ RT_API const char *rt_options_set(RtOptions *o, const char *key, const char *val
 /* Set a numeric / word value; same error convention. */
 RT_API const char *rt_options_set_num(RtOptions *o, const char *key, double value);
 RT_API const char *rt_options_set_word(RtOptions *o, const char *key, const char *word);
+/* Whether option `key` was given explicitly; forget that it was (its value stays, so that an
+ * alias set later is not reported as disagreeing with it). */
+RT_API bool rt_options_isset(const RtOptions *o, const char *key);
+RT_API void rt_options_unset(RtOptions *o, const char *key);
 /* Lookups by name (the option must exist in the method: asserts otherwise). */
 RT_API double rt_opt_num(const RtOptions *o, const char *key);
 RT_API int rt_opt_int(const RtOptions *o, const char *key);

@@ -15,6 +15,7 @@
 #include "rt_linalg.h"
 #include "rt_mem.h"
 #include "rt_output.h"
+#include "rt_progress.h"
 #include "rt_solver.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -109,13 +110,6 @@ static void print_new_warnings(Run *r) {
   }
 }
 
-static void fmt_duration(char *buf, size_t n, double t) {
-  if (!isfinite(t) || t < 0) snprintf(buf, n, "?");
-  else if (t < 60) snprintf(buf, n, "%.1fs", t);
-  else if (t < 3600) snprintf(buf, n, "%dm%02ds", (int)(t / 60), (int)fmod(t, 60));
-  else snprintf(buf, n, "%dh%02dm", (int)(t / 3600), (int)fmod(t / 60, 60));
-}
-
 /* Progress: f of the last step, |d|, the reports of the last trace point, elapsed, ETA. */
 static void progress(Run *r, int64_t done, bool last) {
   if (r->mode == RT_PROGRESS_NONE) return;
@@ -124,20 +118,14 @@ static void progress(Run *r, int64_t done, bool last) {
   if (!last && t - r->t_last_prog < gap) return;
   r->t_last_prog = t;
   RtSolver *s = r->s;
-  char el[32], eta[32], line[512];
   double elapsed = t - r->t_start;
-  fmt_duration(el, sizeof el, elapsed);
-  fmt_duration(eta, sizeof eta, done > 0 ? elapsed / (double)done * (double)(r->K - done) : NAN);
-  char hg[32] = "-";
-  if (done > 0) snprintf(hg, sizeof hg, "%.3g", s->hg_norm);
-  int n = snprintf(line, sizeof line, "%s: step %lld/%lld  f %.6g  |hypergrad| %s", s->impl->name,
-                   (long long)done, (long long)r->K, done > 0 ? s->f_est : r->dw.val.f, hg);
-  for (int i = 0; i < s->p->n_reports && n < (int)sizeof line - 64; i++)
-    n += snprintf(line + n, sizeof line - (size_t)n, "  %s %.6g",
-                  s->p->report_names && s->p->report_names[i] ? s->p->report_names[i] : "report",
-                  r->dw.val.reports[i]);
-  if (n < (int)sizeof line - 64)
-    snprintf(line + n, sizeof line - (size_t)n, "  elapsed %s%s%s", el, last ? "" : "  ETA ", last ? "" : eta);
+  RtProgressLine pl = {s->impl->name, done, r->K, done > 0 ? s->f_est : r->dw.val.f, s->hg_norm,
+                       (int)s->p->n_reports, s->p->report_names, r->dw.val.reports, elapsed,
+                       done > 0 ? elapsed / (double)done * (double)(r->K - done) : NAN, last};
+  char line[512];
+  /* the live line must fit the terminal: a wrapped line leaves a row behind at each redraw */
+  int width = r->mode == RT_PROGRESS_LINE ? rt_term_width(r->prog) : 0;
+  rt_progress_format(line, sizeof line, &pl, width);
   if (r->mode == RT_PROGRESS_LINE) {
     fprintf(r->prog, "\r%s\033[K%s", line, last ? "\n" : "");
     r->line_shown = !last;

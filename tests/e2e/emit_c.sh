@@ -84,6 +84,10 @@ compare() {
   for k in '"steps"' '"stop_reason"' '"status"' '"method"'; do
     [ "$(grep "$k" "$d/s_out")" = "$(grep "$k" "$d/b_out")" ] || { echo "FAIL: $tag: result $k differs"; return 1; }
   done
+  # --quiet silences progress, not the summary on stdout (issue 11 item 10): both print it
+  for w in s b; do
+    grep -q ' stopped (' "$d/${w}_stdout" || { echo "FAIL: $tag: no summary on stdout with --quiet ($w)"; return 1; }
+  done
   echo "ok: $tag (x within $rx, y within $ry)"
 }
 
@@ -91,7 +95,7 @@ STEPS=30
 RUNARGS="--quiet --set outer_steps=$STEPS --set trace_every=10"
 # run_solver BIN DIR: the solver's run into DIR/s_*
 run_solver() {
-  (cd "$2" && "$1" $RUNARGS --trace s_trace --out s_out --save-x s_x --save-y s_y >/dev/null 2>s_err
+  (cd "$2" && "$1" $RUNARGS --trace s_trace --out s_out --save-x s_x --save-y s_y >s_stdout 2>s_err
    echo $? >s_status)
 }
 
@@ -103,7 +107,7 @@ one_case() {
   shift 2
   d=$tmp/$name
   mkdir -p "$d"
-  (cd "$d" && "$bloc" run "$file" "$@" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y >/dev/null \
+  (cd "$d" && "$bloc" run "$file" "$@" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y >b_stdout \
      2>b_err; echo $? >b_status)
   if [ "$(cat "$d/b_status")" = 1 ] && [ ! -s "$d/b_trace" ]; then
     echo "skip: $name (bloc run cannot run it: $(head -1 "$d/b_err"))"
@@ -186,7 +190,7 @@ for m in lancbio subbio ufom fom itd aid_cg amigo_gd soba stocbio bsa ttsa exact
   d=$tmp/method_$m
   mkdir -p "$d"
   (cd "$d" && "$bloc" run "$q" --method "$m" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y \
-     >/dev/null 2>b_err; echo $? >b_status)
+     >b_stdout 2>b_err; echo $? >b_status)
   if "$bloc" emit-c "$q" --method "$m" -o "$d/solver.c" 2>"$d/emit_err" &&
      $CC -std=c99 -O0 $SAN "$d/solver.c" -o "$d/portable" -lm 2>"$d/cc_err"; then
     run_solver "$d/portable" "$d"
@@ -212,7 +216,7 @@ upper objective f = 0.5 * sumsq(A @ y - b) + 0.01 * sumsq(w)
 lower objective g = 0.5 * sumsq(A @ y - b) + 0.5 * sum(softplus(w) * y * y)
 solve aid_cg(x_step = 0.5, y_step = 0.1, inner_steps = 10)
 EOF
-(cd "$d" && "$bloc" run embed.blo $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y >/dev/null 2>b_err
+(cd "$d" && "$bloc" run embed.blo $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y >b_stdout 2>b_err
  echo $? >b_status)
 if (cd "$d" && "$bloc" emit-c embed.blo --embed-data --prefix embedded -o solver.c) &&
    $CC -std=c99 -O1 $SAN "$d/solver.c" -o "$d/embedded" -lm 2>"$d/cc_err"; then

@@ -1,0 +1,422 @@
+/* test_scalar_ops.c — every elementwise scalar op computes the same bits wherever it runs:
+ * runtime/rt_scalar.h (the definition), sema's constant folding (a `const` of the op on
+ * literals), the IR folder and evaluator (ir_fold_unary/binary, and a program run on
+ * --backend=interp), the JIT (the same program compiled by LLVM) and the emitted C (the
+ * program through `bloc emit-c`, built with cc -std=c99). Inputs: signs, ±0, tiny, subnormal,
+ * large, halves (round), arguments where exp overflows or underflows. Issue 11 item 9:
+ * `const c = sigmoid(-0.01)` folded one bit away from what the kernels computed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blo.h"
+#include "emit_c.h"
+#include "ir.h"
+#include "rt_scalar.h"
+#include "sema_int.h"
+
+static const double inputs[] = {0.0,  -0.0, 1e-300, -1e-300, 1e-310, -0.01, 0.01,  0.5,
+                                -0.5, 1,    -1,     2.5,     -2.5,   3.7,   -7.25, 40,
+                                -40,  700,  710,    -745,    1e300,  -1e300};
+enum { N = sizeof inputs / sizeof inputs[0] };
+
+typedef struct Unary {
+  const char *name; /* builtin, or NULL for the op spelled as an operator (neg, powc) */
+  IrOp op;
+  int builtin; /* BuiltinId, or -1 */
+  double p;    /* IR_POWC's exponent */
+  double (*ref)(double);
+} Unary;
+
+static double ref_neg(double a) { return rt_op_neg(a); }
+static double ref_exp(double a) { return rt_op_exp(a); }
+static double ref_log(double a) { return rt_op_log(a); }
+static double ref_log1p(double a) { return rt_op_log1p(a); }
+static double ref_sqrt(double a) { return rt_op_sqrt(a); }
+static double ref_sin(double a) { return rt_op_sin(a); }
+static double ref_cos(double a) { return rt_op_cos(a); }
+static double ref_tanh(double a) { return rt_op_tanh(a); }
+static double ref_sigmoid(double a) { return rt_op_sigmoid(a); }
+static double ref_softplus(double a) { return rt_op_softplus(a); }
+static double ref_abs(double a) { return rt_op_abs(a); }
+static double ref_relu(double a) { return rt_op_relu(a); }
+static double ref_floor(double a) { return rt_op_floor(a); }
+static double ref_round(double a) { return rt_op_round(a); }
+
+static const Unary unary[] = {
+    {NULL, IR_NEG, -1, 0, ref_neg},
+    {"exp", IR_EXP, BI_EXP, 0, ref_exp},
+    {"log", IR_LOG, BI_LOG, 0, ref_log},
+    {"log1p", IR_LOG1P, BI_LOG1P, 0, ref_log1p},
+    {"sqrt", IR_SQRT, BI_SQRT, 0, ref_sqrt},
+    {"sin", IR_SIN, BI_SIN, 0, ref_sin},
+    {"cos", IR_COS, BI_COS, 0, ref_cos},
+    {"tanh", IR_TANH, BI_TANH, 0, ref_tanh},
+    {"sigmoid", IR_SIGMOID, BI_SIGMOID, 0, ref_sigmoid},
+    {"softplus", IR_SOFTPLUS, BI_SOFTPLUS, 0, ref_softplus},
+    {"abs", IR_ABS, BI_ABS, 0, ref_abs},
+    {"relu", IR_RELU, BI_RELU, 0, ref_relu},
+    {"floor", IR_FLOOR, BI_FLOOR, 0, ref_floor},
+    {"round", IR_ROUND, BI_ROUND, 0, ref_round},
+    {NULL, IR_POWC, -1, 2, NULL},
+    {NULL, IR_POWC, -1, 3, NULL},
+    {NULL, IR_POWC, -1, 0.5, NULL},
+    {NULL, IR_POWC, -1, -1, NULL},
+    {NULL, IR_POWC, -1, 1.5, NULL},
+    {NULL, IR_POWC, -1, -2.5, NULL},
+};
+enum { NU = sizeof unary / sizeof unary[0] };
+
+typedef struct Binary {
+  const char *spell; /* "+" ..., or "mod" */
+  IrOp op;
+  int sema_op; /* AST operator, or -1 (mod is a builtin) */
+} Binary;
+
+static const Binary binary[] = {
+    {"+", IR_ADD, OP_ADD}, {"-", IR_SUB, OP_SUB}, {"*", IR_MUL, OP_MUL}, {"/", IR_DIV, OP_DIV},
+    {"mod", IR_MOD, -1},   {"<", IR_LT, OP_LT},   {"<=", IR_LE, OP_LE},  {">", IR_GT, OP_GT},
+    {">=", IR_GE, OP_GE},  {"==", IR_EQ, OP_EQ},  {"!=", IR_NE, OP_NE},
+};
+enum { NB = sizeof binary / sizeof binary[0], NPAIRS = 2 * N };
+
+/* The pairs of inputs every binary op sees: each input with itself and with a scrambled one. */
+static void pair(int k, int *i, int *j) {
+  *i = k % N;
+  *j = k < N ? k : (k * 7 + 3) % N;
+}
+
+static double unary_ref(const Unary *u, double a) {
+  return u->ref ? u->ref(a) : rt_op_powc(a, u->p);
+}
+
+static double binary_ref(IrOp op, double a, double b) {
+  switch (op) {
+  case IR_ADD:
+    return rt_op_add(a, b);
+  case IR_SUB:
+    return rt_op_sub(a, b);
+  case IR_MUL:
+    return rt_op_mul(a, b);
+  case IR_DIV:
+    return rt_op_div(a, b);
+  case IR_MOD:
+    return rt_op_mod(a, b);
+  case IR_LT:
+    return rt_op_lt(a, b);
+  case IR_LE:
+    return rt_op_le(a, b);
+  case IR_GT:
+    return rt_op_gt(a, b);
+  case IR_GE:
+    return rt_op_ge(a, b);
+  case IR_EQ:
+    return rt_op_eq(a, b);
+  case IR_NE:
+    return rt_op_ne(a, b);
+  default:
+    fail_msg("not a binary op");
+    return NAN;
+  }
+}
+
+/* Same bits, or both NaN (the sign and payload of a NaN are not part of the semantics). */
+static bool same(double a, double b) {
+  if (isnan(a) && isnan(b)) return true;
+  return memcmp(&a, &b, sizeof a) == 0;
+}
+
+static int mismatches;
+
+static void expect_same(const char *where, const char *what, double got, double want) {
+  if (same(got, want)) return;
+  if (mismatches++ < 20)
+    fprintf(stderr, "%s: %s = %a (%.17g), rt_scalar.h gives %a (%.17g)\n", where, what, got, got,
+            want, want);
+}
+
+static void spell_unary(char *buf, size_t n, const Unary *u, const char *arg) {
+  if (u->name)
+    snprintf(buf, n, "%s(%s)", u->name, arg);
+  else if (u->op == IR_NEG)
+    snprintf(buf, n, "-(%s)", arg);
+  else
+    snprintf(buf, n, "(%s) ^ %.17g", arg, u->p);
+}
+
+static void spell_binary(char *buf, size_t n, const Binary *b, const char *x, const char *y) {
+  if (b->sema_op < 0)
+    snprintf(buf, n, "%s(%s, %s)", b->spell, x, y);
+  else
+    snprintf(buf, n, "(%s) %s (%s)", x, b->spell, y);
+}
+
+/* The program: y holds the inputs; for every op and input, `report r... = op(y[i])` (a kernel
+ * computes it) and `report k... = c...` with `const c... = op(literal)` (sema folds it; 0 where
+ * the value is not finite, which a const may not be); z1, z2
+ * hold the inputs again so that grad_y g = [y, sign(z1), step(z2)] exercises sign and step.
+ * Reports are in the order unary (op, input), then binary (op, pair), r before k. */
+static void write_program(const char *path) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  char lit[N][40], e[256], y[2][32];
+  for (int i = 0; i < N; i++)
+    snprintf(lit[i], sizeof lit[i], "%.17g", inputs[i]);
+  fprintf(f, "upper x : scalar = 0\n");
+  const char *vars[] = {"y", "z1", "z2"};
+  for (int v = 0; v < 3; v++) {
+    fprintf(f, "lower %s : vector[%d] = [", vars[v], N);
+    for (int i = 0; i < N; i++)
+      fprintf(f, "%s%s", i ? ", " : "", lit[i]);
+    fprintf(f, "]\n");
+  }
+  fprintf(f, "upper objective f = sumsq(y) + x ^ 2\n");
+  fprintf(f, "lower objective g = 0.5 * sumsq(y - x) + sum(abs(z1)) + sum(relu(z2))\n");
+  for (int u = 0; u < NU; u++)
+    for (int i = 0; i < N; i++) {
+      snprintf(y[0], sizeof y[0], "y[%d]", i);
+      spell_unary(e, sizeof e, &unary[u], lit[i]);
+      if (isfinite(unary_ref(&unary[u], inputs[i])))
+        fprintf(f, "const cu%d_%d = %s\n", u, i, e);
+      else
+        fprintf(f, "const cu%d_%d = 0\n", u, i); /* a const must be finite */
+      spell_unary(e, sizeof e, &unary[u], y[0]);
+      fprintf(f, "report ru%d_%d = %s\nreport ku%d_%d = cu%d_%d\n", u, i, e, u, i, u, i);
+    }
+  for (int b = 0; b < NB; b++)
+    for (int k = 0; k < NPAIRS; k++) {
+      int i, j;
+      pair(k, &i, &j);
+      spell_binary(e, sizeof e, &binary[b], lit[i], lit[j]);
+      if (isfinite(binary_ref(binary[b].op, inputs[i], inputs[j])))
+        fprintf(f, "const cb%d_%d = %s\n", b, k, e);
+      else
+        fprintf(f, "const cb%d_%d = 0\n", b, k);
+      snprintf(y[0], sizeof y[0], "y[%d]", i);
+      snprintf(y[1], sizeof y[1], "y[%d]", j);
+      spell_binary(e, sizeof e, &binary[b], y[0], y[1]);
+      fprintf(f, "report rb%d_%d = %s\nreport kb%d_%d = cb%d_%d\n", b, k, e, b, k, b, k);
+    }
+  fprintf(f, "solve aid_cg(outer_steps = 0)\n");
+  assert_int_equal(fclose(f), 0);
+}
+
+/* IR constants have one zero (ir_const: -0 becomes +0, so that zeros are recognised), so a
+ * folded -0 reaches the kernels as +0; every other folded value keeps its bits. */
+static double one_zero(double v) { return v == 0 ? 0.0 : v; }
+
+/* Every report against rt_scalar.h: r (the kernel) and k (sema's folded constant). */
+static void check_reports(const char *where, const double *rep) {
+  char what[64];
+  int at = 0;
+  for (int u = 0; u < NU; u++)
+    for (int i = 0; i < N; i++, at += 2) {
+      double want = unary_ref(&unary[u], inputs[i]);
+      spell_unary(what, sizeof what, &unary[u], "y");
+      snprintf(what + strlen(what), sizeof what - strlen(what), " at %.17g", inputs[i]);
+      expect_same(where, what, rep[at], want);
+      char folded[96];
+      snprintf(folded, sizeof folded, "folded %s", what);
+      if (isfinite(want)) expect_same(where, folded, rep[at + 1], one_zero(want));
+    }
+  for (int b = 0; b < NB; b++)
+    for (int k = 0; k < NPAIRS; k++, at += 2) {
+      int i, j;
+      pair(k, &i, &j);
+      double want = binary_ref(binary[b].op, inputs[i], inputs[j]);
+      snprintf(what, sizeof what, "%.17g %s %.17g", inputs[i], binary[b].spell, inputs[j]);
+      expect_same(where, what, rep[at], want);
+      char folded[96];
+      snprintf(folded, sizeof folded, "folded %s", what);
+      if (isfinite(want)) expect_same(where, folded, rep[at + 1], one_zero(want));
+    }
+}
+
+static char dir[64];
+static FILE *devnull;
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dir, sizeof dir, "/tmp/test_scalar_ops.XXXXXX");
+  devnull = fopen("/dev/null", "w");
+  return mkdtemp(dir) && devnull ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  fclose(devnull);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The folders and the reference definition, op by op (no program involved). */
+static void test_folders(void **state) {
+  (void)state;
+  mismatches = 0;
+  for (int u = 0; u < NU; u++)
+    for (int i = 0; i < N; i++) {
+      double want = unary_ref(&unary[u], inputs[i]), got;
+      expect_same("ir_fold_unary", ir_ops[unary[u].op].name,
+                  ir_fold_unary(unary[u].op, inputs[i], unary[u].p), want);
+      if (unary[u].builtin >= 0 &&
+          sema_fold_builtin((BuiltinId)unary[u].builtin, &inputs[i], 1, &got))
+        expect_same("sema_fold_builtin", unary[u].name, got, want);
+    }
+  for (int i = 0; i < N; i++) {
+    expect_same("ir_fold_unary", "sign", ir_fold_unary(IR_SIGN, inputs[i], 0),
+                rt_op_sign(inputs[i]));
+    expect_same("ir_fold_unary", "step", ir_fold_unary(IR_STEP, inputs[i], 0),
+                rt_op_step(inputs[i]));
+    for (int j = 0; j < N; j++)
+      for (int b = 0; b < NB; b++) {
+        double want = binary_ref(binary[b].op, inputs[i], inputs[j]), got;
+        expect_same("ir_fold_binary", binary[b].spell,
+                    ir_fold_binary(binary[b].op, inputs[i], inputs[j]), want);
+        double args[2] = {inputs[i], inputs[j]};
+        if (binary[b].sema_op >= 0)
+          got = sema_fold_binary(binary[b].sema_op, inputs[i], inputs[j]);
+        else
+          assert_true(sema_fold_builtin(BI_MOD, args, 2, &got));
+        expect_same("sema fold", binary[b].spell, got, want);
+      }
+  }
+  assert_int_equal(mismatches, 0);
+}
+
+/* The program on one backend: its reports, and sign/step through grad_y g. */
+static void check_backend(BloBackend backend, const char *where) {
+  char path[128];
+  snprintf(path, sizeof path, "%s/ops.blo", dir);
+  write_program(path);
+  BloCompileOptions opt = {0};
+  opt.backend = backend;
+  opt.diag_out = devnull; /* the program's abs and relu warnings */
+  BloCompiled *c = NULL;
+  int rc = blo_compile_file(path, &opt, &c);
+  assert_int_equal(rc, 0);
+  const BloProblem *p = &c->problem;
+  assert_int_equal(p->n_reports, 2 * (NU * N + NB * NPAIRS));
+  /* the kernels run at the exact inputs: the literal -0 of the initialiser is a +0 constant */
+  assert_int_equal(p->ny, 3 * N);
+  double yin[3 * N];
+  for (int i = 0; i < 3 * N; i++)
+    yin[i] = inputs[i % N];
+  double *work = calloc((size_t)p->work_size + 1, sizeof(double));
+  double *rep = calloc((size_t)p->n_reports, sizeof(double));
+  double *gy = calloc((size_t)p->ny, sizeof(double)), gval;
+  BloEnv env = {p->data, NULL, work, p->backend};
+  double *outs[2] = {rep, NULL};
+  p->kernels[BLO_K_REPORTS](&env, p->x0, yin, NULL, outs);
+  mismatches = 0;
+  check_reports(where, rep);
+  outs[0] = &gval;
+  outs[1] = gy;
+  p->kernels[BLO_K_GRAD_Y_G](&env, p->x0, yin, NULL, outs);
+  for (int i = 0; i < N; i++) {
+    expect_same(where, "sign (d abs)", gy[N + i], rt_op_sign(inputs[i]));
+    expect_same(where, "step (d relu)", gy[2 * N + i], rt_op_step(inputs[i]));
+  }
+  free(work);
+  free(rep);
+  free(gy);
+  blo_compiled_free(c);
+  assert_int_equal(mismatches, 0);
+}
+
+static void test_evaluator(void **state) {
+  (void)state;
+  check_backend(BLO_BACKEND_INTERP, "evaluator");
+}
+
+static void test_jit(void **state) {
+  (void)state;
+  check_backend(BLO_BACKEND_JIT, "JIT");
+}
+
+/* The emitted solver, with a small main that prints the reports at the start in hex. */
+static void test_emitted_c(void **state) {
+  (void)state;
+  char path[128], solver[128], driver[128], bin[128], out[128], cmd[1024];
+  snprintf(path, sizeof path, "%s/ops.blo", dir);
+  snprintf(solver, sizeof solver, "%s/ops.c", dir);
+  snprintf(driver, sizeof driver, "%s/driver.c", dir);
+  snprintf(bin, sizeof bin, "%s/driver", dir);
+  snprintf(out, sizeof out, "%s/reports.txt", dir);
+  const char *cc = getenv("CC");
+  if (!cc || !*cc) cc = "cc";
+  snprintf(cmd, sizeof cmd, "%s --version >/dev/null 2>&1", cc);
+  if (system(cmd) != 0) skip();
+  write_program(path);
+  BloCompileOptions opt = {0};
+  opt.backend = BLO_BACKEND_INTERP;
+  opt.diag_out = devnull;
+  BloCompiled *c = NULL;
+  assert_int_equal(blo_compile_file(path, &opt, &c), 0);
+  RtOptions ro;
+  rt_options_init(&ro, rt_method_find("aid_cg"));
+  EmitCOptions eo = {0};
+  eo.prefix = "ops";
+  eo.opt = &ro;
+  FILE *f = fopen(solver, "w");
+  assert_non_null(f);
+  char err[512];
+  assert_int_equal(emit_c(c, &eo, f, err, sizeof err), 0);
+  assert_int_equal(fclose(f), 0);
+  int nrep = c->problem.n_reports;
+  blo_compiled_free(c);
+  f = fopen(driver, "w");
+  assert_non_null(f);
+  fprintf(f, "#define ops_NO_MAIN\n#include \"ops.c\"\n"
+             "static const double inputs[] = {");
+  for (int i = 0; i < 3 * N; i++)
+    fprintf(f, "%s%a", i ? ", " : "", inputs[i % N]);
+  fprintf(
+      f, "};\n"
+         "int main(void) {\n"
+         "  static const char *set[] = {\"outer_steps=0\"};\n"
+         "  char err[256];\n  ops_data d;\n  ops_params p;\n  ops_result r;\n  size_t bytes;\n"
+         "  double x[ops_NX], y[ops_NY];\n  int i;\n"
+         "  if (ops_data_load(&d, 1, err, sizeof err)) return 3;\n"
+         "  ops_params_init(&p);\n  p.data = &d;\n  p.set = set;\n  p.nset = 1;\n  p.y0 = inputs;\n"
+         "  if (ops_work_size(&p, &bytes, err, sizeof err)) return 4;\n"
+         "  void *work = malloc(bytes);\n"
+         "  if (ops_solve(&p, work, bytes, x, y, &r) != 0) return 5;\n"
+         "  for (i = 0; i < ops_N_REPORTS; i++) printf(\"%%a\\n\", r.reports[i]);\n"
+         "  free(work);\n  ops_data_free(&d);\n  return 0;\n}\n");
+  assert_int_equal(fclose(f), 0);
+  snprintf(cmd, sizeof cmd, "%s -std=c99 -O1 -w -I'%s' '%s' -o '%s' -lm && '%s' > '%s'", cc, dir,
+           driver, bin, bin, out);
+  assert_int_equal(system(cmd), 0);
+  f = fopen(out, "r");
+  assert_non_null(f);
+  double *rep = calloc((size_t)nrep, sizeof(double));
+  for (int i = 0; i < nrep; i++) {
+    char line[64];
+    assert_non_null(fgets(line, sizeof line, f));
+    rep[i] = strtod(line, NULL); /* C99 reads %a back exactly; "nan", "-inf" too */
+  }
+  fclose(f);
+  mismatches = 0;
+  check_reports("emitted C", rep);
+  free(rep);
+  assert_int_equal(mismatches, 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_folders),
+      cmocka_unit_test(test_evaluator),
+      cmocka_unit_test(test_jit),
+      cmocka_unit_test(test_emitted_c),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
