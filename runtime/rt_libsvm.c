@@ -43,7 +43,13 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
                         "not %s", path, decl);
   unsigned char *buf;
   size_t len;
-  if (rt_data_read_file(path, &buf, &len, err, errlen)) return -1;
+  RtReadBound bound; /* each row holds at most `cols` numbers, as text */
+  rt_data_bound(&bound, rank, rows, cols, RT_TEXT_PER_VALUE);
+  if (rt_data_read_file(path, &bound, &buf, &len, err, errlen)) return -1;
+  if (bound.over) { /* text has no header to explain the size: just refuse */
+    free(buf);
+    return rt_data_too_large(path, &bound, err, errlen);
+  }
   const char *b = (const char *)buf, *end = b + len;
   int rc = -1;
 
