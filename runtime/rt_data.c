@@ -580,6 +580,12 @@ static const char *skip_pyvalue(const char *s, int depth) {
   return s > st ? s : NULL;
 }
 
+static const char *repeated_key(const char *key) {
+  return !strcmp(key, "descr") ? "the key 'descr' appears twice"
+         : !strcmp(key, "shape") ? "the key 'shape' appears twice"
+                                 : "the key 'fortran_order' appears twice";
+}
+
 /* Parses the header dict {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }.
  * Returns NULL, or what is wrong. */
 static const char *parse_npy_header(const char *h, NpyHeader *nh) {
@@ -594,6 +600,11 @@ static const char *parse_npy_header(const char *h, NpyHeader *nh) {
     s = skip_ws(s);
     if (*s != ':') return "expected ':' after a key";
     s = skip_ws(s + 1);
+    /* numpy writes each key once; a repeated one (which dict() would let the last win, and
+     * 'shape' used to append to) is a damaged or crafted header */
+    if ((!strcmp(key, "descr") && nh->have_descr) || (!strcmp(key, "fortran_order") && nh->have_order) ||
+        (!strcmp(key, "shape") && nh->have_shape))
+      return repeated_key(key);
     if (!strcmp(key, "descr")) {
       if (*s == '[') return "structured dtypes (a list of fields) are not supported";
       s = parse_pystr(s, nh->descr, sizeof nh->descr);

@@ -197,12 +197,76 @@ static void test_binary_too_large_keeps_shape_message(void **state) {
   free(b);
 }
 
+/* ------------------------------------------------------------------ parsing findings */
+
+/* LIBSVM tokens of any length (a 64-byte buffer used to reject them as "not a finite number"),
+ * and a message of its own for each way a token or a line can be wrong. */
+static void test_libsvm_long_tokens_and_nul(void **state) {
+  (void)state;
+  char text[512];
+  /* 1.000...0 with 120 zeros, a label and a value of 123 characters */
+  char num[200] = "1.";
+  memset(num + 2, '0', 120);
+  num[122] = 0;
+  snprintf(text, sizeof text, "%s 2:%s\n-1 1:0.5\n", num, num);
+  RtTensor t;
+  g_err[0] = 0;
+  if (rt_load_libsvm(fx_bytes("long.svm", text, strlen(text)), 2, 2, 3, &t, g_err, E))
+    fail_msg("long tokens: %s", g_err);
+  assert_true(t.v[0] == 1 && t.v[1] == 0 && t.v[2] == 1 && t.v[3] == -1 && t.v[4] == 0.5);
+  rt_tensor_free(&t);
+  snprintf(text, sizeof text, "1 1:%sx\n", num);
+  expect_fail(rt_load_libsvm(fx_bytes("longbad.svm", text, strlen(text)), 2, 1, 3, &t, g_err, E), t,
+              "line 1: the value in '1:1.000000000000000000000000000000000000...' is not a number");
+  expect_fail(rt_load_libsvm(fx_bytes("nul.svm", "1 1:1\n1 1:\0002\n", 13), 2, 2, 3, &t, g_err, E), t,
+              "line 2: contains a NUL byte (is this a binary file?)");
+  expect_fail(rt_load_libsvm(fx_bytes("inf.svm", "1e999 1:1\n", 10), 2, 1, 3, &t, g_err, E), t,
+              "line 1: label '1e999' is not a finite number");
+  expect_fail(rt_load_libsvm(fx_bytes("yes.svm", "yes 1:1\n", 8), 2, 1, 3, &t, g_err, E), t,
+              "line 1: label 'yes' is not a number");
+}
+
+/* An NPY header (v1.0) holding dict text h, then the data bytes. */
+static const char *npy_with_header(const char *name, const char *h, const void *data, size_t len) {
+  unsigned char buf[512];
+  size_t hl = strlen(h);
+  assert_true(10 + hl + 1 + len <= sizeof buf);
+  memcpy(buf, "\x93NUMPY\x01\x00", 8);
+  buf[8] = (unsigned char)((hl + 1) & 0xff), buf[9] = (unsigned char)((hl + 1) >> 8);
+  memcpy(buf + 10, h, hl);
+  buf[10 + hl] = '\n';
+  memcpy(buf + 11 + hl, data, len);
+  return fx_bytes(name, buf, 11 + hl + len);
+}
+
+/* A repeated key: 'shape': (2,), 'shape': (3,) used to load as shape (2, 3). */
+static void test_npy_repeated_keys(void **state) {
+  (void)state;
+  const double v[6] = {1, 2, 3, 4, 5, 6};
+  RtTensor t;
+  const char *p = npy_with_header("dup.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), "
+                                  "'shape': (3,), }", v, sizeof v);
+  expect_fail(rt_load_npy(p, 2, 2, 3, &t, g_err, E), t, "malformed NPY header: the key 'shape' appears twice");
+  p = npy_with_header("dup2.npy", "{'descr': '<f8', 'descr': '<i8', 'fortran_order': False, 'shape': (6,), }",
+                      v, sizeof v);
+  expect_fail(rt_load_npy(p, 1, 6, 1, &t, g_err, E), t, "the key 'descr' appears twice");
+  p = npy_with_header("dup3.npy", "{'descr': '<f8', 'fortran_order': False, 'fortran_order': True, "
+                      "'shape': (6,), }", v, sizeof v);
+  expect_fail(rt_load_npy(p, 1, 6, 1, &t, g_err, E), t, "the key 'fortran_order' appears twice");
+  p = npy_with_header("ok.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", v, sizeof v);
+  g_err[0] = 0;
+  if (rt_load_npy(p, 2, 2, 3, &t, g_err, E)) fail_msg("%s", g_err);
+  rt_tensor_free(&t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sparse_file_is_not_read_whole),
     cmocka_unit_test(test_device_and_pipe_are_bounded),
     cmocka_unit_test(test_gzip_bomb_is_bounded),
     cmocka_unit_test(test_binary_too_large_keeps_shape_message),
+    cmocka_unit_test(test_libsvm_long_tokens_and_nul),
+    cmocka_unit_test(test_npy_repeated_keys),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
