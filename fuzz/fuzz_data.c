@@ -55,8 +55,8 @@ typedef int (*Loader)(const char *, int, int64_t, int64_t, RtTensor *, char *, s
 static void check_tensor(const RtTensor *t, int rank, int64_t rows, int64_t cols) {
   if (rank == 0) rows = cols = 1;
   if (rank == 1) cols = 1;
-  if (t->rank != rank || (rows != RT_ANY && t->rows != rows) || (cols != RT_ANY && t->cols != cols) ||
-      t->rows < 0 || t->cols < 0 || !t->v)
+  if (t->rank != rank || (rows != RT_ANY && t->rows != rows) ||
+      (cols != RT_ANY && t->cols != cols) || t->rows < 0 || t->cols < 0 || !t->v)
     abort(); /* a load that succeeded with another shape than the declared one */
   volatile double sum = 0;
   for (int64_t i = 0; i < t->rows * t->cols; i++) sum += t->v[i]; /* every value is there */

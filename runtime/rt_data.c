@@ -50,9 +50,10 @@ RT_API void rt_data_bound(RtReadBound *b, int rank, int64_t rows, int64_t cols, 
 }
 
 RT_API int rt_data_too_large(const char *path, const RtReadBound *b, char *err, size_t errlen) {
-  return rt_data_errf(err, errlen, "'%s' is too large for the declaration %s: it holds more than %zu "
-                      "bytes (a loader reads at most 1 MiB plus %zu bytes a number)", path, b->decl,
-                      b->max_bytes, b->per_value);
+  return rt_data_errf(err, errlen,
+                      "'%s' is too large for the declaration %s: it holds more than %zu bytes "
+                      "(a loader reads at most 1 MiB plus %zu bytes a number)",
+                      path, b->decl, b->max_bytes, b->per_value);
 }
 
 /* Grows *b (capacity *cap) so that it has room for more bytes, never past limit + 1 (so that
@@ -94,9 +95,12 @@ static int gz_failed(gzFile gz, const char *path, char *err, size_t errlen) {
   size_t pl = strlen(path);
   if (zmsg && !strncmp(zmsg, path, pl) && !strncmp(zmsg + pl, ": ", 2)) zmsg += pl + 2;
   if (zerr == Z_BUF_ERROR) return rt_data_errf(err, errlen, "'%s': truncated gzip stream", path);
-  if (zerr == Z_ERRNO) return rt_data_errf(err, errlen, "'%s': read error: %s", path, strerror(errno));
-  if (zerr == Z_MEM_ERROR) return rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);
-  return rt_data_errf(err, errlen, "'%s': corrupt gzip stream (%s)", path, zmsg ? zmsg : "unknown error");
+  if (zerr == Z_ERRNO)
+    return rt_data_errf(err, errlen, "'%s': read error: %s", path, strerror(errno));
+  if (zerr == Z_MEM_ERROR)
+    return rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);
+  return rt_data_errf(err, errlen, "'%s': corrupt gzip stream (%s)", path,
+                      zmsg ? zmsg : "unknown error");
 }
 
 static int read_gzip(const char *path, size_t hint, RtReadBound *bound, unsigned char **buf,
@@ -430,8 +434,9 @@ RT_API int rt_idx_open(const char *path, int rank, int64_t rows, int64_t cols, R
   rt_data_describe_dims(dims, ndim, holds, sizeof holds);
   RtTensor t = {0};
   if (bound.over) { /* only a prefix was read: the header's shape may still explain why */
-    if (!rt_data_fit_shape(path, rank, rows, cols, (int64_t)items, ndim == 1 ? 1 : (int64_t)per_item,
-                           holds, NULL, &t, err, errlen))
+    int64_t fc = ndim == 1 ? 1 : (int64_t)per_item;
+    int64_t fr = (int64_t)items;
+    if (!rt_data_fit_shape(path, rank, rows, cols, fr, fc, holds, NULL, &t, err, errlen))
       rt_data_too_large(path, &bound, err, errlen);
     goto done;
   }
@@ -602,7 +607,8 @@ static const char *parse_npy_header(const char *h, NpyHeader *nh) {
     s = skip_ws(s + 1);
     /* numpy writes each key once; a repeated one (which dict() would let the last win, and
      * 'shape' used to append to) is a damaged or crafted header */
-    if ((!strcmp(key, "descr") && nh->have_descr) || (!strcmp(key, "fortran_order") && nh->have_order) ||
+    if ((!strcmp(key, "descr") && nh->have_descr) ||
+        (!strcmp(key, "fortran_order") && nh->have_order) ||
         (!strcmp(key, "shape") && nh->have_shape))
       return repeated_key(key);
     if (!strcmp(key, "descr")) {

@@ -36,7 +36,9 @@ static NumKind num(const char *s, const char *e, double *v) {
 
 /* " is not a number" or " is not a finite number" (NaN, Inf, out of range), for messages. */
 static const char *num_problem(NumKind k) {
-  return k == NUM_NONFINITE ? "is not a finite number" : k == NUM_EMPTY ? "is empty" : "is not a number";
+  return k == NUM_NONFINITE ? "is not a finite number"
+         : k == NUM_EMPTY  ? "is empty"
+                           : "is not a number";
 }
 
 RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
@@ -65,8 +67,8 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
     const char *s = p, *e = nl ? nl : end;
     p = nl ? nl + 1 : end;
     if (memchr(s, 0, (size_t)(e - s))) {
-      rt_data_errf(err, errlen, "'%s' line %" PRId64 ": contains a NUL byte (is this a binary file?)", path,
-                   n_lines + 1);
+      rt_data_errf(err, errlen, "'%s' line %" PRId64 ": contains a NUL byte (is this a binary "
+                   "file?)", path, n_lines + 1);
       goto done;
     }
     n_lines++;
@@ -105,9 +107,10 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
     NumKind nk = num(tok, te, &r[0]);
     if (nk != NUM_OK) {
       int w = (int)(te - tok > 40 ? 40 : te - tok);
+      int multi = memchr(tok, ',', (size_t)(te - tok)) != NULL;
       rt_data_errf(err, errlen, "'%s' line %" PRId64 ": label '%.*s%s' %s%s", path, no, w, tok,
                    te - tok > 40 ? "..." : "", num_problem(nk),
-                   memchr(tok, ',', (size_t)(te - tok)) ? " (multi-label lines are not supported)" : "");
+                   multi ? " (multi-label lines are not supported)" : "");
       goto fail;
     }
     int64_t prev = 0;
@@ -122,7 +125,8 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
       if (te - tok > 4 && !memcmp(tok, "qid:", 4)) continue; /* SVMlight query ids: not features */
       const char *colon = memchr(tok, ':', (size_t)(te - tok));
       if (!colon || colon == tok) {
-        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": '%.*s%s' is not index:value", path, no, w, tok, ell);
+        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": '%.*s%s' is not index:value", path, no, w,
+                     tok, ell);
         goto fail;
       }
       int64_t idx = 0;
@@ -150,8 +154,8 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
       }
       nk = num(colon + 1, te, &r[idx]);
       if (nk != NUM_OK) {
-        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": the value in '%.*s%s' %s", path, no, w, tok, ell,
-                     num_problem(nk));
+        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": the value in '%.*s%s' %s", path, no, w,
+                     tok, ell, num_problem(nk));
         goto fail;
       }
       prev = idx;

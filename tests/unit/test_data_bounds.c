@@ -165,7 +165,8 @@ static void test_gzip_bomb_is_bounded(void **state) {
   assert_non_null(g);
   static char chunk[1 << 16];
   for (size_t i = 0; i < sizeof chunk; i += 2) chunk[i] = '1', chunk[i + 1] = '\n';
-  for (size_t n = 0; n < BIG; n += sizeof chunk) assert_int_equal(gzwrite(g, chunk, sizeof chunk), (int)sizeof chunk);
+  for (size_t n = 0; n < BIG; n += sizeof chunk)
+    assert_int_equal(gzwrite(g, chunk, sizeof chunk), (int)sizeof chunk);
   assert_int_equal(gzclose(g), Z_OK);
   long peak = load_peak_kb(rt_load_csv, 1, 2, 1, p, "is too large for the declaration vector[2]");
   if (peak > PEAK_LIMIT_KB) fail_msg("gzip: peak memory %ld KiB above the parent's", peak);
@@ -193,7 +194,8 @@ static void test_binary_too_large_keeps_shape_message(void **state) {
               "holds a vector of 3145720 numbers but the declaration says vector[4]");
   b[4] = b[5] = b[6] = 0, b[7] = 4; /* the header says 4, then megabytes of junk */
   p = fx_bytes("junk.idx", b, n);
-  expect_fail(rt_load_idx(p, 1, 4, 1, &t, g_err, E), t, "is too large for the declaration vector[4]");
+  expect_fail(rt_load_idx(p, 1, 4, 1, &t, g_err, E), t,
+              "is too large for the declaration vector[4]");
   free(b);
 }
 
@@ -216,9 +218,11 @@ static void test_libsvm_long_tokens_and_nul(void **state) {
   assert_true(t.v[0] == 1 && t.v[1] == 0 && t.v[2] == 1 && t.v[3] == -1 && t.v[4] == 0.5);
   rt_tensor_free(&t);
   snprintf(text, sizeof text, "1 1:%sx\n", num);
+  const char *p;
   expect_fail(rt_load_libsvm(fx_bytes("longbad.svm", text, strlen(text)), 2, 1, 3, &t, g_err, E), t,
               "line 1: the value in '1:1.000000000000000000000000000000000000...' is not a number");
-  expect_fail(rt_load_libsvm(fx_bytes("nul.svm", "1 1:1\n1 1:\0002\n", 13), 2, 2, 3, &t, g_err, E), t,
+  p = fx_bytes("nul.svm", "1 1:1\n1 1:\0002\n", 13);
+  expect_fail(rt_load_libsvm(p, 2, 2, 3, &t, g_err, E), t,
               "line 2: contains a NUL byte (is this a binary file?)");
   expect_fail(rt_load_libsvm(fx_bytes("inf.svm", "1e999 1:1\n", 10), 2, 1, 3, &t, g_err, E), t,
               "line 1: label '1e999' is not a finite number");
@@ -244,16 +248,18 @@ static void test_npy_repeated_keys(void **state) {
   (void)state;
   const double v[6] = {1, 2, 3, 4, 5, 6};
   RtTensor t;
-  const char *p = npy_with_header("dup.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), "
-                                  "'shape': (3,), }", v, sizeof v);
-  expect_fail(rt_load_npy(p, 2, 2, 3, &t, g_err, E), t, "malformed NPY header: the key 'shape' appears twice");
-  p = npy_with_header("dup2.npy", "{'descr': '<f8', 'descr': '<i8', 'fortran_order': False, 'shape': (6,), }",
-                      v, sizeof v);
+  const char *p = npy_with_header("dup.npy", "{'descr': '<f8', 'fortran_order': False, "
+                                  "'shape': (2,), 'shape': (3,), }", v, sizeof v);
+  expect_fail(rt_load_npy(p, 2, 2, 3, &t, g_err, E), t,
+              "malformed NPY header: the key 'shape' appears twice");
+  p = npy_with_header("dup2.npy", "{'descr': '<f8', 'descr': '<i8', 'fortran_order': False, "
+                      "'shape': (6,), }", v, sizeof v);
   expect_fail(rt_load_npy(p, 1, 6, 1, &t, g_err, E), t, "the key 'descr' appears twice");
   p = npy_with_header("dup3.npy", "{'descr': '<f8', 'fortran_order': False, 'fortran_order': True, "
                       "'shape': (6,), }", v, sizeof v);
   expect_fail(rt_load_npy(p, 1, 6, 1, &t, g_err, E), t, "the key 'fortran_order' appears twice");
-  p = npy_with_header("ok.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", v, sizeof v);
+  p = npy_with_header("ok.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", v,
+                      sizeof v);
   g_err[0] = 0;
   if (rt_load_npy(p, 2, 2, 3, &t, g_err, E)) fail_msg("%s", g_err);
   rt_tensor_free(&t);
