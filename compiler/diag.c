@@ -2,6 +2,8 @@
 #include "diag.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +29,9 @@ uint32_t diag_add_file(Diag *d, const char *path, const char *text, size_t len) 
     d->files = files;
     d->capfiles = cap;
   }
+  /* a UTF-8 byte-order mark (as some Windows editors write) is not part of the program:
+   * dropped here, so that offsets, columns and the echoed first line all start after it */
+  if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) text += 3, len -= 3;
   SrcFile *f = &d->files[d->nfiles];
   f->path = arena_strdup(d->arena, path);
   f->dir = dir_of(d->arena, path);
@@ -100,8 +105,57 @@ static const char *level_name(DiagLevel l) {
   return "error";
 }
 
-/* Print the source line holding span.start, then a caret under the start and tildes under
- * the rest of the span that lies on that line. Tabs are kept so columns line up. */
+/* ------------------------------------------------------------------ escaping */
+
+/* Source text and names are echoed to a terminal: a raw ESC could recolour it, move the
+ * cursor or retitle the window, and Unicode bidirectional controls can make the echoed line
+ * read differently from what the compiler sees ("Trojan Source"). So each of these units is
+ * written as a visible escape: C0 controls (a tab only when keep_tab is false), DEL and C1
+ * controls as \xHH, and the invisible format characters as <U+XXXX>: the bidi embeddings,
+ * overrides and isolates (U+202A-202E, U+2066-2069), the marks U+200E, U+200F and U+061C,
+ * the zero-width U+200B-200D, U+2028, U+2029 and U+FEFF. Sets rep to the escape and returns
+ * the number of bytes of s it stands for, or returns 0 for a byte written as it is. */
+static size_t escape_unit(const unsigned char *s, size_t n, bool keep_tab, char rep[16]) {
+  unsigned c = s[0];
+  if ((c < 0x20 && !(c == '\t' && keep_tab)) || c == 0x7f) {
+    snprintf(rep, 16, "\\x%02x", c);
+    return 1;
+  }
+  uint32_t cp = 0;
+  size_t len = 0;
+  if (c == 0xc2 && n >= 2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+    snprintf(rep, 16, "\\x%02x", s[1]); /* a C1 control, U+0080-009F */
+    return 2;
+  }
+  if (c == 0xd8 && n >= 2 && s[1] == 0x9c) cp = 0x061c, len = 2;
+  else if (c == 0xe2 && n >= 3 && (s[1] == 0x80 || s[1] == 0x81) && s[2] >= 0x80 && s[2] <= 0xbf)
+    cp = 0x2000 + ((uint32_t)(s[1] & 0x3f) << 6) + (s[2] & 0x3f), len = 3;
+  else if (c == 0xef && n >= 3 && s[1] == 0xbb && s[2] == 0xbf) cp = 0xfeff, len = 3;
+  bool hidden = cp == 0x061c || cp == 0xfeff || (cp >= 0x200b && cp <= 0x200f) ||
+                (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+  if (!hidden) return 0;
+  snprintf(rep, 16, "<U+%04X>", (unsigned)cp);
+  return len;
+}
+
+/* Writes s[0..n) with escape_unit's units escaped. */
+static void put_escaped(FILE *out, const char *s, size_t n, bool keep_tab) {
+  const unsigned char *u = (const unsigned char *)s;
+  for (size_t i = 0; i < n;) {
+    char rep[16];
+    size_t k = escape_unit(u + i, n - i, keep_tab, rep);
+    if (k) {
+      fputs(rep, out);
+      i += k;
+    } else {
+      fputc(u[i++], out);
+    }
+  }
+}
+
+/* Print the source line holding span.start (escaped), then a caret under the start and tildes
+ * under the rest of the span that lies on that line. Tabs are kept and an escape is as wide as
+ * its text, so columns line up. */
 static void print_excerpt(Diag *d, Span at) {
   const SrcFile *f = diag_file(d, at.file);
   if (!f) return;
@@ -110,13 +164,40 @@ static void print_excerpt(Diag *d, Span at) {
   uint32_t ls = f->line_starts[line - 1];
   uint32_t le = ls;
   while (le < f->len && f->text[le] != '\n' && f->text[le] != '\r') le++;
-  fprintf(d->out, "%5u | %.*s\n", line, (int)(le - ls), f->text + ls);
-  fprintf(d->out, "      | ");
-  for (uint32_t i = ls; i < at.start && i < le; i++) fputc(f->text[i] == '\t' ? '\t' : ' ', d->out);
-  fputc('^', d->out);
+  fprintf(d->out, "%5u | ", line);
+  put_escaped(d->out, f->text + ls, le - ls, true);
+  fprintf(d->out, "\n      | ");
+  const unsigned char *u = (const unsigned char *)f->text;
   uint32_t end = at.end < le ? at.end : le;
-  for (uint32_t i = at.start + 1; i < end; i++) fputc('~', d->out);
+  bool caret = false;
+  for (uint32_t i = ls; i < le && (i < end || !caret);) {
+    char rep[16];
+    size_t k = escape_unit(u + i, le - i, true, rep);
+    size_t w = k ? strlen(rep) : 1;
+    if (!k) k = 1;
+    for (size_t j = 0; j < w; j++) {
+      if (i < at.start) fputc(!j && u[i] == '\t' ? '\t' : ' ', d->out);
+      else fputc(caret ? '~' : '^', d->out), caret = true;
+    }
+    i += (uint32_t)k;
+  }
+  if (!caret) fputc('^', d->out); /* the span starts at the end of the line */
   fputc('\n', d->out);
+}
+
+/* vfprintf with escape_unit's units escaped (tabs too): messages quote source text. */
+static void vput_escaped(FILE *out, const char *fmt, va_list ap) {
+  char small[512];
+  va_list aq;
+  va_copy(aq, ap);
+  int n = vsnprintf(small, sizeof small, fmt, aq);
+  va_end(aq);
+  if (n < 0) return;
+  char *buf = (size_t)n < sizeof small ? small : malloc((size_t)n + 1);
+  if (!buf) return;
+  if (buf != small) vsnprintf(buf, (size_t)n + 1, fmt, ap);
+  put_escaped(out, buf, (size_t)n, false);
+  if (buf != small) free(buf);
 }
 
 void diag_report(Diag *d, DiagLevel level, Span at, const char *fmt, va_list ap) {
@@ -132,11 +213,12 @@ void diag_report(Diag *d, DiagLevel level, Span at, const char *fmt, va_list ap)
   if (f) {
     uint32_t line, col;
     diag_line_col(d, at.file, at.start, &line, &col);
-    fprintf(d->out, "%s:%u:%u: %s: ", f->path, line, col, level_name(level));
+    put_escaped(d->out, f->path, strlen(f->path), false);
+    fprintf(d->out, ":%u:%u: %s: ", line, col, level_name(level));
   } else {
     fprintf(d->out, "bloc: %s: ", level_name(level));
   }
-  vfprintf(d->out, fmt, ap);
+  vput_escaped(d->out, fmt, ap);
   fputc('\n', d->out);
   if (f) print_excerpt(d, at);
 }
@@ -167,7 +249,7 @@ void diag_hint(Diag *d, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   fprintf(d->out, "hint: ");
-  vfprintf(d->out, fmt, ap);
+  vput_escaped(d->out, fmt, ap);
   fputc('\n', d->out);
   va_end(ap);
 }

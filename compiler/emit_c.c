@@ -71,11 +71,39 @@ const char *emit_num(double v, char buf[48]) {
   return buf;
 }
 
-/* Text that may go inside a C comment and a C string literal: "*\/" cannot end the comment. */
-static void comment_safe(char *s) {
-  for (char *p = s; (p = strstr(p, "*/"));) p[1] = '|';
+/* Free text (a command line, an option's word) made safe inside a block comment: no newline
+ * or other control character (a line splice could follow), no "*\/" to end the comment, no
+ * "??" to start a trigraph (compilers in C89/C99 mode or with -trigraphs read ??/ as a
+ * backslash, and "*??/" + newline + "/" ends the comment), no slash-star (-Wcomment) and
+ * no backslash at the end. */
+static void comment_text(char *s) {
   for (char *p = s; *p; p++)
-    if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) *p = '_';
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '_';
+  for (char *p = s; (p = strstr(p, "??"));) p[1] = '_';
+  for (char *p = s; (p = strstr(p, "*/"));) p[1] = '|';
+  for (char *p = s; (p = strstr(p, "/*"));) p[1] = '|'; /* slash-star */
+  size_t n = strlen(s);
+  if (n && s[n - 1] == '\\') s[n - 1] = '_';
+}
+
+/* Text that may go inside a C comment and a C string literal: comment_text without quotes or
+ * backslashes either. */
+static void comment_safe(char *s) {
+  for (char *p = s; *p; p++)
+    if (*p == '"' || *p == '\\') *p = '_';
+  comment_text(s);
+}
+
+void emit_c_string(EmitBuf *b, const char *s) {
+  emit_buf_puts(b, "\"");
+  for (; s && *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    /* '?' too: "??/" is a backslash to a compiler that reads trigraphs */
+    if (ch == '"' || ch == '\\' || ch == '?') emit_buf_printf(b, "\\%c", ch);
+    else if (ch < 0x20 || ch >= 0x7f) emit_buf_printf(b, "\\%03o", ch);
+    else emit_buf_printf(b, "%c", ch);
+  }
+  emit_buf_puts(b, "\"");
 }
 
 const char *emit_where(const Emit *e, Span s, char buf[300]) {
@@ -222,12 +250,16 @@ static void write_header(const Emit *e, FILE *f) {
   comment_safe(src);
   fprintf(f, " * source:   %s\n", src);
   fprintf(f, " * bloc:     %s\n", e->o->version ? e->o->version : "?");
-  fprintf(f, " * command:  %s\n", e->o->command ? e->o->command : "bloc emit-c");
+  char *cmd = strdup(e->o->command ? e->o->command : "bloc emit-c");
+  if (cmd) comment_text(cmd);
+  fprintf(f, " * command:  %s\n", cmd ? cmd : "bloc emit-c");
+  free(cmd);
   fprintf(f, " * method:   %s\n", o->method->name);
   for (int i = 0; i < o->method->nopts; i++) {
     EmitBuf b = {0};
     describe_option(o, i, &b);
-    fprintf(f, " *   %s\n", b.s);
+    if (b.s) comment_text(b.s);
+    fprintf(f, " *   %s\n", b.s ? b.s : "");
     emit_buf_free(&b);
   }
   fprintf(f, " * seed:     %" PRIu64 " (the data generators and the solver; --seed N sets both)\n", c->seed);
@@ -300,14 +332,10 @@ static void write_config(const Emit *e, FILE *f) {
 /* ------------------------------------------------------------------ problem and options */
 
 static void c_string(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; s && *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-    else if (ch < 0x20 || ch >= 0x7f) fprintf(f, "\\%03o", ch);
-    else fputc(ch, f);
-  }
-  fputc('"', f);
+  EmitBuf b = {0};
+  emit_c_string(&b, s);
+  fputs(b.s ? b.s : "\"\"", f);
+  emit_buf_free(&b);
 }
 
 static const char *const kernel_enum[BLO_K_COUNT] = {

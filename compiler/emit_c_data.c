@@ -62,6 +62,14 @@ static void line(G *g, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* The random stream of a generator node, named as in the evaluator. */
+static void rng_stream(G *g, const IrNode *n) {
+  EmitBuf name = {0};
+  emit_c_string(&name, n->str ? n->str : "");
+  line(g, "r = rt_rng_stream(seed, %s);", name.s);
+  emit_buf_free(&name);
+}
+
 static void node_code(G *g, const IrNode *n) {
   Emit *e = g->e;
   char o[64], a[64], b[64], nb[48], nb2[48];
@@ -267,22 +275,16 @@ static void node_code(G *g, const IrNode *n) {
   case IR_LOAD: {
     static const char *const fmts[] = {"csv", "idx", "libsvm", "npy"};
     EmitBuf path = {0};
-    const char *sp = n->str ? n->str : "";
-    for (const char *q = sp; *q; q++) { /* a C string literal of the path */
-      unsigned char ch = (unsigned char)*q;
-      if (ch == '"' || ch == '\\') emit_buf_printf(&path, "\\%c", ch);
-      else if (ch < 0x20 || ch >= 0x7f) emit_buf_printf(&path, "\\%03o", ch);
-      else emit_buf_printf(&path, "%c", ch);
-    }
+    emit_c_string(&path, n->str ? n->str : "");
     if (n->attr[0] < 0 || n->attr[0] > 3) emit_fail(e, -1, "data stage: unknown file format %" PRId64, n->attr[0]);
-    line(g, "if (blo_load(\"%s\", \"%s\", %d, %" PRId64 ", %" PRId64 ", %s, err, errlen)) goto done;",
-         fmts[n->attr[0] & 3], path.s ? path.s : "", n->shape.rank, m, nc, o);
+    line(g, "if (blo_load(\"%s\", %s, %d, %" PRId64 ", %" PRId64 ", %s, err, errlen)) goto done;",
+         fmts[n->attr[0] & 3], path.s, n->shape.rank, m, nc, o);
     emit_buf_free(&path);
     return;
   }
   case IR_RAND: {
     g->uses_seed = g->r = true;
-    line(g, "r = rt_rng_stream(seed, \"%s\");", n->str ? n->str : "");
+    rng_stream(g, n);
     switch ((IrRandKind)n->attr[0]) {
     case IR_RAND_UNIFORM:
       line(g, "rt_rng_fill_uniform(&r, %s, %s, %s, %" PRId64 ");", emit_num(n->num, nb), emit_num(n->num2, nb2), o, size);
@@ -301,12 +303,12 @@ static void node_code(G *g, const IrNode *n) {
   }
   case IR_PERM:
     g->uses_seed = g->r = true;
-    line(g, "r = rt_rng_stream(seed, \"%s\");", n->str ? n->str : "");
+    rng_stream(g, n);
     line(g, "rt_rng_fill_permutation(&r, %" PRId64 ", %s);", size, o);
     return;
   case IR_RANDOM_SPD:
     g->uses_seed = g->r = true;
-    line(g, "r = rt_rng_stream(seed, \"%s\");", n->str ? n->str : "");
+    rng_stream(g, n);
     line(g, "if (blo_random_spd(&r, %" PRId64 ", %s, %s, %s, err, errlen)) goto done;", m, emit_num(n->num, nb),
          emit_num(n->num2, nb2), o);
     return;

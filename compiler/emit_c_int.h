@@ -51,6 +51,9 @@ const char *emit_num(double v, char buf[48]);
 
 /* "file.blo:12" of a span (as the user named the file), or "" without a location. */
 const char *emit_where(const Emit *e, Span s, char buf[300]);
+/* Appends s as a C string literal that means s to any C compiler: quotes, backslashes and
+ * '?' (trigraphs) escaped, control and non-ASCII bytes as octal escapes. */
+void emit_c_string(EmitBuf *b, const char *s);
 
 /* The C expression of elementwise IR op `op` (IRC_EW1/EW2/EW3) on operand expressions a, b, c
  * (each evaluated once per use; pass variables), with runtime/rt_scalar.h's arithmetic

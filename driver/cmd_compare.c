@@ -250,6 +250,12 @@ static int make_prefix(Compare *cmp, const char *prefix, const char *out_dir) {
       fprintf(stderr, "hint: use --out-dir DIR to write into a directory\n");
       return 1;
     }
+    int bad = cmp_plot_bad_byte(prefix);
+    if (bad >= 0) {
+      error("-o: the file name holds the control character 0x%02x, which would end a line of the "
+            "gnuplot script PREFIX.gp; choose a name without control characters", bad);
+      return 1;
+    }
     cmp->prefix = xstrdup(prefix);
     return 0;
   }

@@ -68,6 +68,12 @@ typedef struct Compare {
  * warning. Returns 0, or 1 after an error writing the script. */
 int cmp_plot(Compare *cmp);
 
+/* The first control byte (newline, tab, ESC, ...) in the file name part of PREFIX, or -1. The
+ * name goes into the gnuplot script (`set output 'NAME_f.svg'`, comments), where a newline
+ * would end the line and start a command of the caller's choosing (gnuplot runs `system`),
+ * so such a prefix is refused. Quotes are fine: they are doubled inside gnuplot strings. */
+int cmp_plot_bad_byte(const char *prefix);
+
 /* Print the summary table (one row per method, best values marked) on out. */
 void cmp_print_table(const Compare *cmp, FILE *out);
 

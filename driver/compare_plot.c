@@ -48,6 +48,12 @@ static const char *base_name(const char *path) {
   return slash ? slash + 1 : path;
 }
 
+int cmp_plot_bad_byte(const char *prefix) {
+  for (const unsigned char *s = (const unsigned char *)base_name(prefix); *s; s++)
+    if (*s < 0x20 || *s == 0x7f) return *s;
+  return -1;
+}
+
 /* The file name part of a quantity's plot: PREFIX_<name>.svg; a report that shadows f or
  * hypergrad_norm gets "report_" in front. */
 static void svg_suffix(const CmpQuantity *q, char *buf, size_t cap) {

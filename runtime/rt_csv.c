@@ -126,15 +126,21 @@ static int store_field(const char *s, const char *e, int64_t fno, void *ctx) {
   return 0;
 }
 
-/* Parses the whole CSV file into t (rows x cols, row-major). Returns 0 or -1. */
-static int csv_parse(const char *path, Table *t, char *err, size_t errlen) {
+/* Parses the whole CSV file into t (rows x cols, row-major), reading no more than bound
+ * allows. Returns 0 or -1. */
+static int csv_parse(const char *path, RtReadBound *bound, Table *t, char *err,
+                     size_t errlen) {
   memset(t, 0, sizeof *t);
   t->path = path;
   t->err = err;
   t->errlen = errlen;
   unsigned char *buf;
   size_t len;
-  if (rt_data_read_file(path, &buf, &len, err, errlen)) return -1;
+  if (rt_data_read_file(path, bound, &buf, &len, err, errlen)) return -1;
+  if (bound->over) { /* text has no header to explain the size: just refuse */
+    free(buf);
+    return rt_data_too_large(path, bound, err, errlen);
+  }
   const char *p = (const char *)buf, *end = p + len;
   if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* UTF-8 byte-order mark */
   int rc = 0;
@@ -201,7 +207,9 @@ RT_API int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, R
                 char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   Table t;
-  if (csv_parse(path, &t, err, errlen)) return -1;
+  RtReadBound bound;
+  rt_data_bound(&bound, rank, rows, cols, RT_TEXT_PER_VALUE);
+  if (csv_parse(path, &bound, &t, err, errlen)) return -1;
   char holds[96], hint[96] = "";
   csv_holds(t.rows, t.cols, holds, sizeof holds);
   if (t.header_line)
@@ -223,7 +231,9 @@ RT_API int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, R
 RT_API int rt_read_vector_csv(const char *path, const char *what, int64_t n, double *out, char *err,
                        size_t errlen) {
   Table t;
-  if (csv_parse(path, &t, err, errlen)) return -1;
+  RtReadBound bound;
+  rt_data_bound(&bound, 1, n, 1, RT_TEXT_PER_VALUE);
+  if (csv_parse(path, &bound, &t, err, errlen)) return -1;
   const char *name = what ? what : "the vector";
   int rc = 0;
   if (t.rows > 1 && t.cols > 1)

@@ -34,60 +34,104 @@ RT_API int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) {
 
 /* ------------------------------------------------------------------ reading files */
 
+RT_API void rt_data_bound(RtReadBound *b, int rank, int64_t rows, int64_t cols, size_t per_value) {
+  if (rank == 0) rows = cols = 1;
+  if (rank == 1) cols = 1;
+  rt_data_decl_str(rank, rows, cols, b->decl, sizeof b->decl);
+  b->per_value = per_value;
+  b->max_bytes = SIZE_MAX;
+  b->over = 0;
+  if (rows < 0 || cols < 0) return; /* RT_ANY: the caller accepts any size */
+  uint64_t n = (uint64_t)rows;
+  if (cols && n > UINT64_MAX / (uint64_t)cols) return;
+  n *= (uint64_t)cols;
+  if (per_value && n > (SIZE_MAX - RT_DATA_SLACK - 1) / per_value) return;
+  b->max_bytes = RT_DATA_SLACK + (size_t)n * per_value;
+}
+
+RT_API int rt_data_too_large(const char *path, const RtReadBound *b, char *err, size_t errlen) {
+  return rt_data_errf(err, errlen,
+                      "'%s' is too large for the declaration %s: it holds more than %zu bytes "
+                      "(a loader reads at most 1 MiB plus %zu bytes a number)",
+                      path, b->decl, b->max_bytes, b->per_value);
+}
+
+/* Grows *b (capacity *cap) so that it has room for more bytes, never past limit + 1 (so that
+ * a file one byte over the limit is seen) plus the NUL. Returns 0, or -1 when out of memory. */
+static int grow_buf(unsigned char **b, size_t *cap, size_t limit) {
+  size_t nc = *cap > SIZE_MAX / 4 ? SIZE_MAX / 2 : 2 * *cap;
+  if (limit < SIZE_MAX - 2 && nc > limit + 1) nc = limit + 1;
+  if (nc <= *cap) return 0;
+  unsigned char *nb = realloc(*b, nc + 1);
+  if (!nb) return -1;
+  *b = nb;
+  *cap = nc;
+  return 0;
+}
+
 #ifdef RT_NO_ZLIB
 /* Built without zlib (a generated solver without -DBLO_USE_ZLIB): a gzip file is an error that
  * says how to get zlib in (RT_NO_ZLIB_HINT). */
 #ifndef RT_NO_ZLIB_HINT
 #define RT_NO_ZLIB_HINT "build with zlib"
 #endif
-static int read_gzip(const char *path, size_t hint, unsigned char **buf, size_t *len, char *err,
-                     size_t errlen) {
+static int read_gzip(const char *path, size_t hint, RtReadBound *bound, unsigned char **buf,
+                     size_t *len, char *err, size_t errlen) {
   (void)hint;
+  (void)bound;
   (void)buf;
   (void)len;
   return rt_data_errf(err, errlen, "'%s' is gzip-compressed, but this program was built without zlib: %s", path,
                       RT_NO_ZLIB_HINT);
 }
 #else
-static int read_gzip(const char *path, size_t hint, unsigned char **buf, size_t *len, char *err,
-                     size_t errlen) {
+/* The error of a gzip stream read to its end, if any: formats it and returns -1, else 0. */
+static int gz_failed(gzFile gz, const char *path, char *err, size_t errlen) {
+  int zerr = Z_OK;
+  const char *zmsg = gzerror(gz, &zerr);
+  if (zerr == Z_OK) return 0;
+  /* zmsg belongs to gz: format the message before gzclose frees it. zlib prefixes it with
+   * "PATH: ", which our message already says. */
+  size_t pl = strlen(path);
+  if (zmsg && !strncmp(zmsg, path, pl) && !strncmp(zmsg + pl, ": ", 2)) zmsg += pl + 2;
+  if (zerr == Z_BUF_ERROR) return rt_data_errf(err, errlen, "'%s': truncated gzip stream", path);
+  if (zerr == Z_ERRNO)
+    return rt_data_errf(err, errlen, "'%s': read error: %s", path, strerror(errno));
+  if (zerr == Z_MEM_ERROR)
+    return rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);
+  return rt_data_errf(err, errlen, "'%s': corrupt gzip stream (%s)", path,
+                      zmsg ? zmsg : "unknown error");
+}
+
+static int read_gzip(const char *path, size_t hint, RtReadBound *bound, unsigned char **buf,
+                     size_t *len, char *err, size_t errlen) {
+  size_t limit = bound->max_bytes;
   gzFile gz = gzopen(path, "rb");
   if (!gz) return rt_data_errf(err, errlen, "'%s': cannot open: %s", path, strerror(errno ? errno : ENOMEM));
   gzbuffer(gz, 1 << 17);
   size_t cap = hint < (1u << 16) ? (1u << 16) : hint, n = 0;
+  if (limit < SIZE_MAX - 2 && cap > limit + 1) cap = limit + 1;
   unsigned char *b = malloc(cap + 1);
   if (!b) {
     gzclose(gz);
     return rt_data_errf(err, errlen, "'%s': out of memory", path);
   }
-  for (;;) {
-    if (cap - n < (1u << 16)) {
-      if (cap > SIZE_MAX / 2 - 1) break;
-      unsigned char *nb = realloc(b, 2 * cap + 1);
-      if (!nb) {
-        free(b);
-        gzclose(gz);
-        return rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);
-      }
-      b = nb;
-      cap *= 2;
+  while (n <= limit) {
+    if (n == cap && grow_buf(&b, &cap, limit)) {
+      free(b);
+      gzclose(gz);
+      return rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);
     }
+    if (n == cap) break; /* cap == limit + 1 == n: too large */
     size_t want = cap - n > (size_t)INT_MAX ? (size_t)INT_MAX : cap - n;
     int got = gzread(gz, b + n, (unsigned)want);
     if (got <= 0) break;
     n += (size_t)got;
   }
-  int zerr = Z_OK;
-  const char *zmsg = gzerror(gz, &zerr);
-  if (zerr != Z_OK) {
-    /* zmsg belongs to gz: format the message before gzclose frees it. zlib prefixes it with
-     * "PATH: ", which our message already says. */
-    size_t pl = strlen(path);
-    if (zmsg && !strncmp(zmsg, path, pl) && !strncmp(zmsg + pl, ": ", 2)) zmsg += pl + 2;
-    if (zerr == Z_BUF_ERROR) rt_data_errf(err, errlen, "'%s': truncated gzip stream", path);
-    else if (zerr == Z_ERRNO) rt_data_errf(err, errlen, "'%s': read error: %s", path, strerror(errno));
-    else if (zerr == Z_MEM_ERROR) rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);
-    else rt_data_errf(err, errlen, "'%s': corrupt gzip stream (%s)", path, zmsg ? zmsg : "unknown error");
+  if (n > limit) { /* the rest is not read: a corrupt tail past the bound goes unseen */
+    n = limit;
+    bound->over = 1;
+  } else if (gz_failed(gz, path, err, errlen)) {
     free(b);
     gzclose(gz);
     return -1;
@@ -104,47 +148,49 @@ static int read_gzip(const char *path, size_t hint, unsigned char **buf, size_t 
 }
 #endif
 
-RT_API int rt_data_read_file(const char *path, unsigned char **buf, size_t *len, char *err,
-                      size_t errlen) {
+RT_API int rt_data_read_file(const char *path, RtReadBound *bound, unsigned char **buf,
+                             size_t *len, char *err, size_t errlen) {
+  RtReadBound unbounded = {SIZE_MAX, 0, "any shape", 0};
+  if (!bound) bound = &unbounded;
+  bound->over = 0;
+  size_t limit = bound->max_bytes;
   *buf = NULL;
   *len = 0;
   if (!path || !*path) return rt_data_errf(err, errlen, "empty file name");
   FILE *f = fopen(path, "rb");
   if (!f) return rt_data_errf(err, errlen, "'%s': cannot open: %s", path, strerror(errno));
   struct stat st;
-  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+  int have_st = fstat(fileno(f), &st) == 0;
+  if (have_st && S_ISDIR(st.st_mode)) {
     fclose(f);
     return rt_data_errf(err, errlen, "'%s' is a directory, not a data file", path);
   }
-  size_t size_hint = (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-                         ? (size_t)st.st_size : 0;
+  size_t size_hint = (have_st && S_ISREG(st.st_mode) && st.st_size > 0) ? (size_t)st.st_size : 0;
   unsigned char magic[2];
   size_t m = fread(magic, 1, 2, f);
   if (m == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
     fclose(f);
     /* deflate expands by at most ~1032x; start at 4x the compressed size (at most 256 MiB) */
     size_t hint = size_hint > ((size_t)1 << 26) ? ((size_t)1 << 28) : 4 * size_hint;
-    return read_gzip(path, hint, buf, len, err, errlen);
+    return read_gzip(path, hint, bound, buf, len, err, errlen);
   }
+  if (size_hint > limit) size_hint = limit; /* read just what the bound allows */
   size_t cap = size_hint + 1 > 4096 ? size_hint + 1 : 4096, n = m;
+  if (limit < SIZE_MAX - 2 && cap > limit + 1) cap = limit + 1;
+  if (cap < 2) cap = 2;
   unsigned char *b = malloc(cap + 1);
   if (!b) {
     fclose(f);
     return rt_data_errf(err, errlen, "'%s': out of memory (%zu bytes)", path, cap);
   }
   memcpy(b, magic, m);
-  for (;;) {
-    if (n == cap) {
-      if (cap > SIZE_MAX / 2 - 1) break;
-      unsigned char *nb = realloc(b, 2 * cap + 1);
-      if (!nb) {
-        free(b);
-        fclose(f);
-        return rt_data_errf(err, errlen, "'%s': out of memory", path);
-      }
-      b = nb;
-      cap *= 2;
+  while (n <= limit) {
+    if (n == cap && grow_buf(&b, &cap, limit)) {
+      free(b);
+      fclose(f);
+      return rt_data_errf(err, errlen, "'%s': out of memory", path);
     }
+    if (n == cap) break;
     size_t got = fread(b + n, 1, cap - n, f);
     n += got;
     if (got == 0) break;
@@ -156,6 +202,10 @@ RT_API int rt_data_read_file(const char *path, unsigned char **buf, size_t *len,
     return rt_data_errf(err, errlen, "'%s': read error: %s", path, strerror(e));
   }
   fclose(f);
+  if (n > limit) {
+    n = limit;
+    bound->over = 1;
+  }
   if (n == 0) {
     free(b);
     return rt_data_errf(err, errlen, "'%s' is empty", path);
@@ -329,7 +379,9 @@ RT_API int rt_idx_open(const char *path, int rank, int64_t rows, int64_t cols, R
   *out = NULL;
   unsigned char *b;
   size_t len;
-  if (rt_data_read_file(path, &b, &len, err, errlen)) return -1;
+  RtReadBound bound;
+  rt_data_bound(&bound, rank, rows, cols, 8); /* IDX values take at most 8 bytes */
+  if (rt_data_read_file(path, &bound, &b, &len, err, errlen)) return -1;
   int rc = -1;
   if (len < 4) {
     rt_data_errf(err, errlen, "'%s': too short for an IDX header (%zu bytes)", path, len);
@@ -378,6 +430,16 @@ RT_API int rt_idx_open(const char *path, int rank, int64_t rows, int64_t cols, R
   uint64_t item_bytes = sat_mul(per_item, (uint64_t)esize);
   uint64_t need = sat_mul(items, item_bytes);
   uint64_t have = len - hdr;
+  char holds[160];
+  rt_data_describe_dims(dims, ndim, holds, sizeof holds);
+  RtTensor t = {0};
+  if (bound.over) { /* only a prefix was read: the header's shape may still explain why */
+    int64_t fc = ndim == 1 ? 1 : (int64_t)per_item;
+    int64_t fr = (int64_t)items;
+    if (!rt_data_fit_shape(path, rank, rows, cols, fr, fc, holds, NULL, &t, err, errlen))
+      rt_data_too_large(path, &bound, err, errlen);
+    goto done;
+  }
   if (have != need) {
     if (have < need) {
       uint64_t held = item_bytes ? have / item_bytes : 0;
@@ -391,9 +453,6 @@ RT_API int rt_idx_open(const char *path, int rank, int64_t rows, int64_t cols, R
     }
     goto done;
   }
-  char holds[160];
-  rt_data_describe_dims(dims, ndim, holds, sizeof holds);
-  RtTensor t = {0};
   if (rt_data_fit_shape(path, rank, rows, cols, (int64_t)items, ndim == 1 ? 1 : (int64_t)per_item,
                         holds, NULL, &t, err, errlen))
     goto done;
@@ -526,6 +585,12 @@ static const char *skip_pyvalue(const char *s, int depth) {
   return s > st ? s : NULL;
 }
 
+static const char *repeated_key(const char *key) {
+  return !strcmp(key, "descr") ? "the key 'descr' appears twice"
+         : !strcmp(key, "shape") ? "the key 'shape' appears twice"
+                                 : "the key 'fortran_order' appears twice";
+}
+
 /* Parses the header dict {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }.
  * Returns NULL, or what is wrong. */
 static const char *parse_npy_header(const char *h, NpyHeader *nh) {
@@ -540,6 +605,12 @@ static const char *parse_npy_header(const char *h, NpyHeader *nh) {
     s = skip_ws(s);
     if (*s != ':') return "expected ':' after a key";
     s = skip_ws(s + 1);
+    /* numpy writes each key once; a repeated one (which dict() would let the last win, and
+     * 'shape' used to append to) is a damaged or crafted header */
+    if ((!strcmp(key, "descr") && nh->have_descr) ||
+        (!strcmp(key, "fortran_order") && nh->have_order) ||
+        (!strcmp(key, "shape") && nh->have_shape))
+      return repeated_key(key);
     if (!strcmp(key, "descr")) {
       if (*s == '[') return "structured dtypes (a list of fields) are not supported";
       s = parse_pystr(s, nh->descr, sizeof nh->descr);
@@ -606,7 +677,9 @@ RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, R
   memset(out, 0, sizeof *out);
   unsigned char *b;
   size_t len;
-  if (rt_data_read_file(path, &b, &len, err, errlen)) return -1;
+  RtReadBound bound;
+  rt_data_bound(&bound, rank, rows, cols, 8); /* NPY values take at most 8 bytes */
+  if (rt_data_read_file(path, &bound, &b, &len, err, errlen)) return -1;
   int rc = -1;
   char *h = NULL;
   if (len < 10 || memcmp(b, "\x93NUMPY", 6) != 0) {
@@ -628,6 +701,10 @@ RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, R
   } else {
     rt_data_errf(err, errlen, "'%s': NPY version %d.%d is not supported (1.0, 2.0 and 3.0 are)", path,
                  major, minor);
+    goto done;
+  }
+  if (hlen > len - hstart && bound.over) {
+    rt_data_too_large(path, &bound, err, errlen); /* the header alone is past the bound */
     goto done;
   }
   if (hlen > len - hstart) {
@@ -685,6 +762,15 @@ RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, R
   uint64_t need = sat_mul(count, (uint64_t)isz), have = len - hstart - hlen;
   char shp[400];
   npy_shape_str(&nh, shp, sizeof shp);
+  char holds[400];
+  rt_data_describe_dims(nh.dims, nh.ndim, holds, sizeof holds);
+  int64_t fr = nh.ndim == 0 ? 1 : nh.dims[0], fc = nh.ndim <= 1 ? 1 : (int64_t)rest;
+  RtTensor t = {0};
+  if (bound.over) { /* only a prefix was read: the header's shape may still explain why */
+    if (!rt_data_fit_shape(path, rank, rows, cols, fr, fc, holds, NULL, &t, err, errlen))
+      rt_data_too_large(path, &bound, err, errlen);
+    goto done;
+  }
   if (have != need) {
     if (have < need)
       rt_data_errf(err, errlen, "'%s': shape %s of '%s' needs %" PRIu64 " bytes of data but the file "
@@ -694,10 +780,6 @@ RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, R
                    have - need, shp);
     goto done;
   }
-  char holds[400];
-  rt_data_describe_dims(nh.dims, nh.ndim, holds, sizeof holds);
-  int64_t fr = nh.ndim == 0 ? 1 : nh.dims[0], fc = nh.ndim <= 1 ? 1 : (int64_t)rest;
-  RtTensor t = {0};
   if (rt_data_fit_shape(path, rank, rows, cols, fr, fc, holds, NULL, &t, err, errlen)) goto done;
   t.v = malloc((count ? count : 1) * sizeof(double));
   if (!t.v) {

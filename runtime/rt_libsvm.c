@@ -20,17 +20,25 @@ static void trim_line(const char **s, const char **e) {
   while (*e > *s && is_sp((*e)[-1])) (*e)--;
 }
 
-/* strtod over exactly [s, e); 0 if it is a finite number. */
-static int num(const char *s, const char *e, double *v) {
-  char tmp[64];
-  size_t n = (size_t)(e - s);
-  if (n == 0 || n >= sizeof tmp) return -1;
-  memcpy(tmp, s, n);
-  tmp[n] = 0;
+typedef enum NumKind { NUM_OK, NUM_EMPTY, NUM_BAD, NUM_NONFINITE } NumKind;
+
+/* strtod over exactly [s, e), a token of any length. The token holds no blank and no NUL
+ * (the caller rejects lines with NUL bytes), and what follows it (a blank, a newline, '#' or
+ * the file's final NUL) cannot continue a number, so strtod stops at e at the latest. */
+static NumKind num(const char *s, const char *e, double *v) {
+  if (s == e) return NUM_EMPTY; /* strtod would skip the blanks after e */
   char *end;
   errno = 0;
-  *v = strtod(tmp, &end);
-  return (end == tmp + n && isfinite(*v)) ? 0 : -1;
+  *v = strtod(s, &end);
+  if (end != e) return NUM_BAD;
+  return isfinite(*v) ? NUM_OK : NUM_NONFINITE;
+}
+
+/* " is not a number" or " is not a finite number" (NaN, Inf, out of range), for messages. */
+static const char *num_problem(NumKind k) {
+  return k == NUM_NONFINITE ? "is not a finite number"
+         : k == NUM_EMPTY  ? "is empty"
+                           : "is not a number";
 }
 
 RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
@@ -43,15 +51,27 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
                         "not %s", path, decl);
   unsigned char *buf;
   size_t len;
-  if (rt_data_read_file(path, &buf, &len, err, errlen)) return -1;
+  RtReadBound bound; /* each row holds at most `cols` numbers, as text */
+  rt_data_bound(&bound, rank, rows, cols, RT_TEXT_PER_VALUE);
+  if (rt_data_read_file(path, &bound, &buf, &len, err, errlen)) return -1;
+  if (bound.over) { /* text has no header to explain the size: just refuse */
+    free(buf);
+    return rt_data_too_large(path, &bound, err, errlen);
+  }
   const char *b = (const char *)buf, *end = b + len;
   int rc = -1;
 
-  int64_t n = 0;
+  int64_t n = 0, n_lines = 0;
   for (const char *p = b; p < end;) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     const char *s = p, *e = nl ? nl : end;
     p = nl ? nl + 1 : end;
+    if (memchr(s, 0, (size_t)(e - s))) {
+      rt_data_errf(err, errlen, "'%s' line %" PRId64 ": contains a NUL byte (is this a binary "
+                   "file?)", path, n_lines + 1);
+      goto done;
+    }
+    n_lines++;
     trim_line(&s, &e);
     if (s < e) n++;
   }
@@ -84,10 +104,13 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
     double *r = t.v + row * cols;
     const char *tok = s, *te = s;
     while (te < e && !is_sp(*te)) te++;
-    if (num(tok, te, &r[0])) {
+    NumKind nk = num(tok, te, &r[0]);
+    if (nk != NUM_OK) {
       int w = (int)(te - tok > 40 ? 40 : te - tok);
-      rt_data_errf(err, errlen, "'%s' line %" PRId64 ": label '%.*s' is not a finite number%s", path, no, w,
-                   tok, memchr(tok, ',', (size_t)(te - tok)) ? " (multi-label lines are not supported)" : "");
+      int multi = memchr(tok, ',', (size_t)(te - tok)) != NULL;
+      rt_data_errf(err, errlen, "'%s' line %" PRId64 ": label '%.*s%s' %s%s", path, no, w, tok,
+                   te - tok > 40 ? "..." : "", num_problem(nk),
+                   multi ? " (multi-label lines are not supported)" : "");
       goto fail;
     }
     int64_t prev = 0;
@@ -98,17 +121,19 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
       te = tok;
       while (te < e && !is_sp(*te)) te++;
       int w = (int)(te - tok > 40 ? 40 : te - tok);
+      const char *ell = te - tok > 40 ? "..." : "";
       if (te - tok > 4 && !memcmp(tok, "qid:", 4)) continue; /* SVMlight query ids: not features */
       const char *colon = memchr(tok, ':', (size_t)(te - tok));
       if (!colon || colon == tok) {
-        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": '%.*s' is not index:value", path, no, w, tok);
+        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": '%.*s%s' is not index:value", path, no, w,
+                     tok, ell);
         goto fail;
       }
       int64_t idx = 0;
       for (const char *c = tok; c < colon; c++) {
         if (*c < '0' || *c > '9' || idx > (INT64_MAX - 9) / 10) {
-          rt_data_errf(err, errlen, "'%s' line %" PRId64 ": '%.*s' does not start with a feature index",
-                       path, no, w, tok);
+          rt_data_errf(err, errlen, "'%s' line %" PRId64 ": '%.*s%s' does not start with a feature "
+                       "index", path, no, w, tok, ell);
           goto fail;
         }
         idx = 10 * idx + (*c - '0');
@@ -127,9 +152,10 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
                      " features of %s (column 0 is the label)", path, no, idx, cols - 1, decl);
         goto fail;
       }
-      if (num(colon + 1, te, &r[idx])) {
-        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": the value in '%.*s' is not a finite number", path,
-                     no, w, tok);
+      nk = num(colon + 1, te, &r[idx]);
+      if (nk != NUM_OK) {
+        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": the value in '%.*s%s' %s", path, no, w,
+                     tok, ell, num_problem(nk));
         goto fail;
       }
       prev = idx;

@@ -125,5 +125,19 @@ sanitizers "$tmp/stderr"
 grep -q "cannot write '$tmp/missing/x.csv'" "$tmp/stderr" || fail "no error for the missing directory: $(cat "$tmp/stderr")"
 [ -s "$tmp/stdout" ] && fail "output after an error: $(cat "$tmp/stdout")"
 
+# ---- a prefix whose name holds a newline would end a line of the gnuplot script and run the
+# next one (`system 'touch PWNED'`): refused before running, nothing written (issue 13)
+mkdir "$tmp/nl" || exit 1
+nl='
+'
+(cd "$tmp/nl" && BLOC_GNUPLOT=${BLOC_GNUPLOT-gnuplot} "$bloc" compare "$prog" --methods lancbio $common \
+   -o "p${nl}system 'touch PWNED'${nl}x" >"$tmp/stdout" 2>"$tmp/stderr")
+st=$?
+sanitizers "$tmp/stderr"
+[ $st = 1 ] || fail "compare -o with a newline exited with $st"
+grep -q "control character 0x0a" "$tmp/stderr" || fail "no error for the newline: $(cat "$tmp/stderr")"
+[ -e "$tmp/nl/PWNED" ] && fail "compare -o with a newline ran a gnuplot command of the file name"
+[ -n "$(ls "$tmp/nl")" ] && fail "compare -o with a newline wrote: $(ls "$tmp/nl")"
+
 if [ $fails = 0 ]; then echo "compare: all checks passed"; else echo "compare: $fails checks failed"; fi
 [ $fails = 0 ]
