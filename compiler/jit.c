@@ -41,6 +41,7 @@ struct JitModule {
   JitTimings t;
   Arena arena; /* the plans */
   SchedPlan plan;
+  int64_t size[BLO_K_COUNT]; /* plan_size of each present kernel */
 };
 
 JitOptions jit_default_options(void) {
@@ -48,6 +49,7 @@ JitOptions jit_default_options(void) {
   memset(&o, 0, sizeof o);
   o.opt_level = 2;
   o.verify = true;
+  o.max_kernel_size = JIT_MAX_KERNEL_SIZE;
   return o;
 }
 
@@ -408,6 +410,8 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   for (int id = 0; id < BLO_K_COUNT; id++) {
     if (!m->plan.present[id]) continue;
     const SchedKernel *k = &m->plan.kernels[id];
+    m->size[id] = plan_size(k);
+    if (opt->max_kernel_size > 0 && m->size[id] > opt->max_kernel_size) continue; /* the caller's */
     bool named = k->name && *k->name && strlen(k->name) < 40;
     for (int j = 0; j < id && named; j++) /* names must be unique symbols */
       if (m->plan.present[j] && m->plan.kernels[j].name && !strcmp(m->plan.kernels[j].name, k->name)) named = false;
@@ -488,7 +492,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     }
   }
   for (int id = 0; id < BLO_K_COUNT && rc == 0; id++) {
-    if (!m->plan.present[id]) continue;
+    if (!m->sym[id][0]) continue; /* absent, or too large */
     LLVMOrcExecutorAddress addr = 0;
     if ((e = LLVMOrcLLJITLookup(m->jit, &addr, m->sym[id]))) {
       char what[128];
@@ -518,6 +522,11 @@ BloKernelFn jit_kernel(const JitModule *m, BloKernelId id) {
 
 int64_t jit_work_size(const JitModule *m) { return m ? m->work_size : 0; }
 
+int64_t jit_kernel_size(const JitModule *m, BloKernelId id) {
+  if (!m || (int)id < 0 || id >= BLO_K_COUNT || !m->plan.present[id]) return 0;
+  return m->size[id];
+}
+
 const SchedKernel *jit_plan(const JitModule *m, BloKernelId id) {
   if (!m || (int)id < 0 || id >= BLO_K_COUNT || !m->plan.present[id]) return NULL;
   return &m->plan.kernels[id];
@@ -526,7 +535,7 @@ const SchedKernel *jit_plan(const JitModule *m, BloKernelId id) {
 const JitTimings *jit_timings(const JitModule *m) { return &m->t; }
 
 const char *jit_symbol(const JitModule *m, BloKernelId id) {
-  if (!m || (int)id < 0 || id >= BLO_K_COUNT || !m->plan.present[id]) return NULL;
+  if (!m || (int)id < 0 || id >= BLO_K_COUNT || !m->sym[id][0]) return NULL;
   return m->sym[id];
 }
 
