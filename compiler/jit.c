@@ -41,7 +41,7 @@ struct JitModule {
   JitTimings t;
   Arena arena; /* the plans */
   SchedPlan plan;
-  int64_t size[BLO_K_COUNT]; /* plan_size of each present kernel */
+  int64_t size[BLO_K_COUNT]; /* sched_kernel_size of each present kernel */
 };
 
 JitOptions jit_default_options(void) {
@@ -299,19 +299,6 @@ static void *compile_part(void *arg) {
   return NULL;
 }
 
-/* Code size estimate of a kernel's plan: its expressions and loop nests. */
-static int64_t steps_size(const SchedStep *steps, int n) {
-  int64_t size = 0;
-  for (int i = 0; i < n; i++) {
-    size += 8 + 4 * steps[i].nitems;
-    if (steps[i].kind == SS_SKINNY_GEMM) size += 40; /* tiles and tails */
-    if (steps[i].kind == SS_PAR_ROWS) size += 20 + 8 * steps[i].nreds + steps_size(steps[i].body, steps[i].nbody);
-  }
-  return size;
-}
-
-static int64_t plan_size(const SchedKernel *k) { return k->nexprs + steps_size(k->steps, k->nsteps); }
-
 static int compile_threads(const JitOptions *opt, int nkernels) {
   int n = opt->threads;
   if (n <= 0) {
@@ -410,7 +397,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   for (int id = 0; id < BLO_K_COUNT; id++) {
     if (!m->plan.present[id]) continue;
     const SchedKernel *k = &m->plan.kernels[id];
-    m->size[id] = plan_size(k);
+    m->size[id] = sched_kernel_size(k);
     if (opt->max_kernel_size > 0 && m->size[id] > opt->max_kernel_size) continue; /* the caller's */
     bool named = k->name && *k->name && strlen(k->name) < 40;
     for (int j = 0; j < id && named; j++) /* names must be unique symbols */
@@ -420,7 +407,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     order[nk++] = id;
   }
   for (int i = 1; i < nk; i++)
-    for (int j = i; j > 0 && plan_size(&m->plan.kernels[order[j]]) > plan_size(&m->plan.kernels[order[j - 1]]); j--) {
+    for (int j = i; j > 0 && m->size[order[j]] > m->size[order[j - 1]]; j--) {
       int t = order[j];
       order[j] = order[j - 1];
       order[j - 1] = t;
@@ -440,7 +427,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     for (int j = 1; j < nparts; j++)
       if (parts[j].size < smallest->size) smallest = &parts[j];
     smallest->ids[smallest->nids++] = order[i];
-    smallest->size += plan_size(&m->plan.kernels[order[i]]);
+    smallest->size += m->size[order[i]];
   }
   double t2 = now_ms();
   /* compile: part 0 on this thread, the others on their own */

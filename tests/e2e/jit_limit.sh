@@ -3,8 +3,9 @@
 # not stored: a flat sum of 10^5 terms checks within a bounded C stack (ulimit -s 8192) and
 # time; a 10^4-term problem, whose two largest kernels are past the JIT's size limit, runs
 # them on the reference evaluator with a note, in bounded time, with the evaluator's results
-# and the closed-form f; and on a smaller problem the evaluator fallback (every kernel, via
-# BLOC_JIT_MAX_SIZE=1) gives the JIT's values (BLOC_JIT_MAX_SIZE=0: no limit).
+# and the closed-form f, and emit-c writes it with a note; and on a smaller problem the
+# evaluator fallback (every kernel, via BLOC_JIT_MAX_SIZE=1) gives the JIT's values
+# (BLOC_JIT_MAX_SIZE=0: no limit).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=${top_srcdir:-$here/../..}
@@ -80,6 +81,17 @@ grep -A2 '^big10000:' "$tmp/b4i.out" | sed 's/ in [0-9.e+-]* s$//' >"$tmp/b4i.su
 timeout 120 "$bloc" eval --what f "$tmp/b4.blo" >"$tmp/b4e.json" 2>/dev/null
 close "$(json_f "$tmp/b4e.json")" "$(cat "$tmp/b4.blo.f")" 1e-12 ||
   fail "10^4 terms: f = $(json_f "$tmp/b4e.json"), expected $(cat "$tmp/b4.blo.f")"
+
+# emit-c writes such kernels too (valid C), with a note that C compilers take long on them
+if ! timeout 120 "$bloc" emit-c "$tmp/b4.blo" -o "$tmp/b4.c" 2>"$tmp/b4c.err"; then
+  fail "emit-c of 10^4 terms: $(head -3 "$tmp/b4c.err")"
+fi
+for k in f grad_f; do
+  grep -q "^bloc emit-c: note: kernel '$k' is very large (size [0-9]*; the JIT compiles up to 50000): C compilers may take many minutes on it at -O2; -O0 is much faster$" \
+    "$tmp/b4c.err" || fail "emit-c of 10^4 terms: no note for kernel '$k'"
+done
+grep -q '^static void blo_k_grad_f(' "$tmp/b4.c" || fail "emit-c of 10^4 terms: no grad_f kernel"
+rm -f "$tmp/b4.c"
 
 # ---- 300 terms: every kernel on the evaluator against every kernel compiled
 gen 300 "$tmp/b2.blo"
