@@ -316,7 +316,7 @@ static int64_t jit_size_limit(BloCompiled *c) {
 }
 
 /* Kernels the JIT left out as too large run on the reference evaluator: LLVM's time grows
- * faster than the code (a 10^4-term objective took 7 s of CPU per kernel, 10^5 terms did not
+ * faster than the code (a 10^4-term objective took 7-10 s of CPU per kernel, 10^5 terms did not
  * finish in 20 minutes), the evaluator's only linearly. The ABI lets each kernel come from
  * either backend (interp kernels find the IR through env->backend, which fill_problem set). */
 static void fall_back_large(BloCompiled *c, const JitModule *jm, int64_t limit) {

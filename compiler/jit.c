@@ -398,7 +398,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     if (!m->plan.present[id]) continue;
     const SchedKernel *k = &m->plan.kernels[id];
     m->size[id] = sched_kernel_size(k);
-    if (opt->max_kernel_size > 0 && m->size[id] > opt->max_kernel_size) continue; /* the caller's */
+    if (opt->max_kernel_size > 0 && m->size[id] > opt->max_kernel_size) continue; /* left out */
     bool named = k->name && *k->name && strlen(k->name) < 40;
     for (int j = 0; j < id && named; j++) /* names must be unique symbols */
       if (m->plan.present[j] && m->plan.kernels[j].name && !strcmp(m->plan.kernels[j].name, k->name)) named = false;
