@@ -301,6 +301,43 @@ static void fill_problem(BloCompiled *c) {
   bp->backend = p;
 }
 
+/* The JIT's kernel size limit: BLOC_JIT_MAX_SIZE (0: none) when set, else the default. */
+static int64_t jit_size_limit(BloCompiled *c) {
+  const char *v = getenv("BLOC_JIT_MAX_SIZE");
+  if (!v || !*v) return JIT_MAX_KERNEL_SIZE;
+  char *end;
+  long long n = strtoll(v, &end, 10);
+  if (*end || n < 0) {
+    diag_warning(&c->diag, SPAN_NONE, "BLOC_JIT_MAX_SIZE='%s' is not a size: using %d", v,
+                 JIT_MAX_KERNEL_SIZE);
+    return JIT_MAX_KERNEL_SIZE;
+  }
+  return n;
+}
+
+/* Kernels the JIT left out as too large run on the reference evaluator: LLVM's time grows
+ * faster than the code (a 10^4-term objective took 7-10 s of CPU per kernel, 10^5 terms did not
+ * finish in 20 minutes), the evaluator's only linearly. The ABI lets each kernel come from
+ * either backend (interp kernels find the IR through env->backend, which fill_problem set). */
+static void fall_back_large(BloCompiled *c, const JitModule *jm, int64_t limit) {
+  BloKernelFn interp[BLO_K_COUNT];
+  interp_kernels(c->ir, interp);
+  bool any = false;
+  for (int k = 0; k < BLO_K_COUNT; k++) {
+    if (c->problem.kernels[k] || !interp[k]) continue;
+    c->problem.kernels[k] = interp[k];
+    diag_note(&c->diag, SPAN_NONE,
+              "kernel '%s' is too large to compile (size %lld, limit %lld): it runs on the "
+              "reference evaluator, more slowly",
+              c->ir->kernels[k].name, (long long)jit_kernel_size(jm, (BloKernelId)k),
+              (long long)limit);
+    any = true;
+  }
+  if (any)
+    diag_hint(&c->diag, "BLOC_JIT_MAX_SIZE=0 compiles every kernel anyway (LLVM may take minutes); "
+                        "--backend=interp runs them all on the evaluator");
+}
+
 int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled **out) {
   BloCompiled *c = calloc(1, sizeof *c);
   if (!c) {
@@ -368,6 +405,7 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
   if (opt->backend == BLO_BACKEND_JIT) {
     JitOptions jo = jit_default_options();
     jo.keep_ir = opt->keep_llvm_ir;
+    jo.max_kernel_size = jit_size_limit(c);
     JitModule *jm = NULL;
     char err[1024];
     if (jit_compile(p, &jo, &jm, err, sizeof err) != 0) {
@@ -379,6 +417,7 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
     c->jit = jm;
     for (int k = 0; k < BLO_K_COUNT; k++) c->problem.kernels[k] = jit_kernel(jm, (BloKernelId)k);
     c->problem.work_size = jit_work_size(jm);
+    fall_back_large(c, jm, jo.max_kernel_size);
   } else {
     interp_kernels(p, c->problem.kernels);
     c->problem.work_size = 0;

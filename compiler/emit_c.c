@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "emit_c_int.h"
+#include "jit.h"
 #include "rt_fmt.h"
 
 /* ------------------------------------------------------------------ small pieces */
@@ -424,6 +425,19 @@ static void write_options(const Emit *e, FILE *f) {
 
 /* ------------------------------------------------------------------ the file */
 
+/* Kernels too large for the JIT are written out all the same (the file is correct C), but
+ * a C compiler's time grows with them as LLVM's does: say so. */
+static void note_large_kernels(const Emit *e) {
+  for (int k = 0; k < BLO_K_COUNT; k++) {
+    int64_t size = e->plan.present[k] ? sched_kernel_size(&e->plan.kernels[k]) : 0;
+    if (size <= JIT_MAX_KERNEL_SIZE) continue;
+    fprintf(e->o->notes,
+            "bloc emit-c: note: kernel '%s' is very large (size %lld; the JIT compiles up to %d): "
+            "C compilers may take many minutes on it at -O2; -O0 is much faster\n",
+            e->p->kernels[k].name, (long long)size, JIT_MAX_KERNEL_SIZE);
+  }
+}
+
 int emit_c(const BloCompiled *c, const EmitCOptions *o, FILE *out, char *err, size_t errlen) {
   Emit e;
   memset(&e, 0, sizeof e);
@@ -445,6 +459,7 @@ int emit_c(const BloCompiled *c, const EmitCOptions *o, FILE *out, char *err, si
   } else if (sched_problem(c->ir, &EMIT_SCHED_OPTIONS, &e.arena, &e.plan, err, errlen)) {
     e.failed = -1; /* err holds the planner's message */
   }
+  if (!e.failed && o->notes) note_large_kernels(&e);
   EmitBuf kernels = {0}, data = {0};
   if (!e.failed) emit_kernels(&e, &kernels);
   if (!e.failed) emit_data_stage(&e, &data);

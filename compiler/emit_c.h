@@ -35,6 +35,9 @@ typedef struct EmitCOptions {
   int64_t embed_limit;       /* bytes of embedded data allowed (0: EMIT_EMBED_LIMIT) */
   const char *command;       /* the command line, for the provenance header */
   const char *version;       /* bloc's version */
+  FILE *notes;               /* where to note kernels larger than the JIT compiles
+                                (JIT_MAX_KERNEL_SIZE), on which C compilers take minutes too;
+                                NULL: no notes */
 } EmitCOptions;
 
 /* Write the solver of c (compiled with its data stage, any backend) to out. Returns 0; or 1

@@ -41,6 +41,7 @@ struct JitModule {
   JitTimings t;
   Arena arena; /* the plans */
   SchedPlan plan;
+  int64_t size[BLO_K_COUNT]; /* sched_kernel_size of each present kernel */
 };
 
 JitOptions jit_default_options(void) {
@@ -48,6 +49,7 @@ JitOptions jit_default_options(void) {
   memset(&o, 0, sizeof o);
   o.opt_level = 2;
   o.verify = true;
+  o.max_kernel_size = JIT_MAX_KERNEL_SIZE;
   return o;
 }
 
@@ -297,19 +299,6 @@ static void *compile_part(void *arg) {
   return NULL;
 }
 
-/* Code size estimate of a kernel's plan: its expressions and loop nests. */
-static int64_t steps_size(const SchedStep *steps, int n) {
-  int64_t size = 0;
-  for (int i = 0; i < n; i++) {
-    size += 8 + 4 * steps[i].nitems;
-    if (steps[i].kind == SS_SKINNY_GEMM) size += 40; /* tiles and tails */
-    if (steps[i].kind == SS_PAR_ROWS) size += 20 + 8 * steps[i].nreds + steps_size(steps[i].body, steps[i].nbody);
-  }
-  return size;
-}
-
-static int64_t plan_size(const SchedKernel *k) { return k->nexprs + steps_size(k->steps, k->nsteps); }
-
 static int compile_threads(const JitOptions *opt, int nkernels) {
   int n = opt->threads;
   if (n <= 0) {
@@ -408,6 +397,8 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   for (int id = 0; id < BLO_K_COUNT; id++) {
     if (!m->plan.present[id]) continue;
     const SchedKernel *k = &m->plan.kernels[id];
+    m->size[id] = sched_kernel_size(k);
+    if (opt->max_kernel_size > 0 && m->size[id] > opt->max_kernel_size) continue; /* left out */
     bool named = k->name && *k->name && strlen(k->name) < 40;
     for (int j = 0; j < id && named; j++) /* names must be unique symbols */
       if (m->plan.present[j] && m->plan.kernels[j].name && !strcmp(m->plan.kernels[j].name, k->name)) named = false;
@@ -416,7 +407,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     order[nk++] = id;
   }
   for (int i = 1; i < nk; i++)
-    for (int j = i; j > 0 && plan_size(&m->plan.kernels[order[j]]) > plan_size(&m->plan.kernels[order[j - 1]]); j--) {
+    for (int j = i; j > 0 && m->size[order[j]] > m->size[order[j - 1]]; j--) {
       int t = order[j];
       order[j] = order[j - 1];
       order[j - 1] = t;
@@ -436,7 +427,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     for (int j = 1; j < nparts; j++)
       if (parts[j].size < smallest->size) smallest = &parts[j];
     smallest->ids[smallest->nids++] = order[i];
-    smallest->size += plan_size(&m->plan.kernels[order[i]]);
+    smallest->size += m->size[order[i]];
   }
   double t2 = now_ms();
   /* compile: part 0 on this thread, the others on their own */
@@ -488,7 +479,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     }
   }
   for (int id = 0; id < BLO_K_COUNT && rc == 0; id++) {
-    if (!m->plan.present[id]) continue;
+    if (!m->sym[id][0]) continue; /* absent, or too large */
     LLVMOrcExecutorAddress addr = 0;
     if ((e = LLVMOrcLLJITLookup(m->jit, &addr, m->sym[id]))) {
       char what[128];
@@ -518,6 +509,11 @@ BloKernelFn jit_kernel(const JitModule *m, BloKernelId id) {
 
 int64_t jit_work_size(const JitModule *m) { return m ? m->work_size : 0; }
 
+int64_t jit_kernel_size(const JitModule *m, BloKernelId id) {
+  if (!m || (int)id < 0 || id >= BLO_K_COUNT || !m->plan.present[id]) return 0;
+  return m->size[id];
+}
+
 const SchedKernel *jit_plan(const JitModule *m, BloKernelId id) {
   if (!m || (int)id < 0 || id >= BLO_K_COUNT || !m->plan.present[id]) return NULL;
   return &m->plan.kernels[id];
@@ -526,7 +522,7 @@ const SchedKernel *jit_plan(const JitModule *m, BloKernelId id) {
 const JitTimings *jit_timings(const JitModule *m) { return &m->t; }
 
 const char *jit_symbol(const JitModule *m, BloKernelId id) {
-  if (!m || (int)id < 0 || id >= BLO_K_COUNT || !m->plan.present[id]) return NULL;
+  if (!m || (int)id < 0 || id >= BLO_K_COUNT || !m->sym[id][0]) return NULL;
   return m->sym[id];
 }
 

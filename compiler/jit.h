@@ -29,9 +29,16 @@ typedef struct JitOptions {
                             (BLOC_CACHE_DIR, BLOC_CACHE=0, ~/.cache/bloc); "": no cache. Never
                             used with keep_ir (the optimised IR is not cached) */
   int cache_max_entries; /* entries kept in the cache directory (0: 256) */
+  int64_t max_kernel_size; /* kernels whose plan is larger (jit_kernel_size) are not compiled:
+                              LLVM's time grows faster than linearly with a function's size;
+                              jit_kernel returns NULL for them. 0: no limit */
 } JitOptions;
 
-/* Default options: O2, verify, no IR kept. */
+/* The default max_kernel_size: LLVM compiles a kernel of this size in about 1 s of CPU
+ * (doc/performance.md, "Compile time"). */
+#define JIT_MAX_KERNEL_SIZE 50000
+
+/* Default options: O2, verify, no IR kept, max_kernel_size JIT_MAX_KERNEL_SIZE. */
 JitOptions jit_default_options(void);
 
 /* Where jit_compile spends its time. Kernels are compiled in `threads` parts in parallel:
@@ -63,8 +70,13 @@ typedef struct JitModule JitModule;
  * verification, target lookup, symbol resolution); nothing leaks. p is only read. */
 int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char *err, size_t errlen);
 
-/* The compiled kernel, or NULL when the problem has no such kernel. Valid until jit_free. */
+/* The compiled kernel, or NULL when the problem has no such kernel or it was left out as
+ * larger than max_kernel_size (jit_kernel_size says which). Valid until jit_free. */
 BloKernelFn jit_kernel(const JitModule *m, BloKernelId id);
+
+/* A kernel's size as max_kernel_size counts it: an estimate of its LLVM code from the plan
+ * (expressions plus loop nests); 0 when the problem has no such kernel. */
+int64_t jit_kernel_size(const JitModule *m, BloKernelId id);
 
 /* Doubles of env->work every kernel of the module needs (the maximum over kernels). */
 int64_t jit_work_size(const JitModule *m);
@@ -80,7 +92,7 @@ const JitTimings *jit_timings(const JitModule *m);
 void jit_print_module(const JitModule *m, FILE *out);
 
 /* Symbol name of a kernel in the module: "bloc_<kernel name>", or "bloc_kernel<id>" when the
- * name is missing, too long or used by an earlier kernel (NULL when absent). */
+ * name is missing, too long or used by an earlier kernel (NULL when absent or not compiled). */
 const char *jit_symbol(const JitModule *m, BloKernelId id);
 
 void jit_free(JitModule *m);

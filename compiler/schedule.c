@@ -1263,3 +1263,18 @@ static int count_items(const SchedStep *steps, int n, SchedItemKind kind) {
 int sched_count_steps(const SchedKernel *k, SchedStepKind kind) { return count_steps(k->steps, k->nsteps, kind); }
 
 int sched_count_items(const SchedKernel *k, SchedItemKind kind) { return count_items(k->steps, k->nsteps, kind); }
+
+static int64_t steps_size(const SchedStep *steps, int n) {
+  int64_t size = 0;
+  for (int i = 0; i < n; i++) {
+    size += 8 + 4 * steps[i].nitems;
+    if (steps[i].kind == SS_SKINNY_GEMM) size += 40; /* tiles and tails */
+    if (steps[i].kind == SS_PAR_ROWS)
+      size += 20 + 8 * steps[i].nreds + steps_size(steps[i].body, steps[i].nbody);
+  }
+  return size;
+}
+
+int64_t sched_kernel_size(const SchedKernel *k) {
+  return k->nexprs + steps_size(k->steps, k->nsteps);
+}

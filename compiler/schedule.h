@@ -219,4 +219,9 @@ void sched_print_expr(const SchedExpr *e, FILE *out);
 int sched_count_steps(const SchedKernel *k, SchedStepKind kind);
 int sched_count_items(const SchedKernel *k, SchedItemKind kind);
 
+/* An estimate of the code generated for a kernel: its expressions plus its loop nests. It
+ * grows like LLVM's instruction count (about 5 per unit for long scalar sums); the JIT's
+ * size limit and emit-c's note on huge kernels are in these units. */
+int64_t sched_kernel_size(const SchedKernel *k);
+
 #endif

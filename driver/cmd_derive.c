@@ -168,7 +168,8 @@ int cmd_dump_llvm(int argc, char **argv) {
       for (int k = 0; k < BLO_K_COUNT; k++) {
         const SchedKernel *sk = jit_plan(c->jit, (BloKernelId)k);
         if (!sk) continue;
-        printf("; plan of %s\n", jit_symbol(c->jit, (BloKernelId)k));
+        const char *sym = jit_symbol(c->jit, (BloKernelId)k);
+        printf("; plan of %s%s\n", sym ? sym : sk->name, sym ? "" : " (not compiled: too large)");
         sched_dump(sk, stdout);
       }
     } else {

@@ -87,7 +87,7 @@ int cmd_emit_c(int argc, char **argv) {
       prefix = pbuf;
     }
     char *cmdline = command_line(argc, argv);
-    EmitCOptions eo = {prefix, &opt, embed != NULL, 0, cmdline, PACKAGE_VERSION};
+    EmitCOptions eo = {prefix, &opt, embed != NULL, 0, cmdline, PACKAGE_VERSION, stderr};
     bool to_stdout = strcmp(outp, "-") == 0;
     char *tmp = NULL;
     FILE *f = stdout;

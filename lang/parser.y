@@ -48,6 +48,8 @@ static void parse_error(PARSE_LTYPE *loc, ParseState *ps, const char *msg);
 static AstExpr *guard(ParseState *ps, AstExpr *e);
 static AstExpr *node(ParseState *ps, AstExprKind k, Span at, AstExpr *a, AstExpr *b);
 static AstExpr *binary(ParseState *ps, int op, Span at, Span op_at, AstExpr *l, AstExpr *r);
+static AstExpr *chain(ParseState *ps, int op, Span at, Span op_at, AstExpr *l, AstExpr *r);
+static AstExpr *finish(ParseState *ps, AstExpr *e);
 static AstExpr *from_vec(ParseState *ps, AstExprKind k, Span at, AstExpr *first, PtrVec *v);
 static PtrVec *vec1(ParseState *ps, void *item);
 static PtrVec *vec_push(ParseState *ps, PtrVec *v, void *item);
@@ -209,8 +211,9 @@ opt_comma
 /* ------------------------------------------------------------------ expressions */
 
 expr
-  : sum
-  | sum cmp sum                         { $$ = binary(ps, $2, @$, @2, $1, $3); }
+  : sum                                 { $$ = finish(ps, $1); }
+  | sum cmp sum                         { $$ = binary(ps, $2, @$, @2, finish(ps, $1),
+                                                         finish(ps, $3)); }
   ;
 
 cmp
@@ -218,17 +221,19 @@ cmp
   | GE  { $$ = OP_GE; } | EQ { $$ = OP_EQ; } | NE { $$ = OP_NE; }
   ;
 
+/* Chains of + - and of * / are built unguarded and finished (depth-checked, rebalanced when
+ * too deep) where they end: see finish(). */
 sum
-  : prod
-  | sum '+' prod                        { $$ = binary(ps, OP_ADD, @$, @2, $1, $3); }
-  | sum '-' prod                        { $$ = binary(ps, OP_SUB, @$, @2, $1, $3); }
+  : prod                                { $$ = finish(ps, $1); }
+  | sum '+' prod                        { $$ = chain(ps, OP_ADD, @$, @2, $1, finish(ps, $3)); }
+  | sum '-' prod                        { $$ = chain(ps, OP_SUB, @$, @2, $1, finish(ps, $3)); }
   ;
 
 prod
   : unary
-  | prod '*' unary                      { $$ = binary(ps, OP_MUL, @$, @2, $1, $3); }
-  | prod '/' unary                      { $$ = binary(ps, OP_DIV, @$, @2, $1, $3); }
-  | prod '@' unary                      { $$ = binary(ps, OP_MATMUL, @$, @2, $1, $3); }
+  | prod '*' unary                      { $$ = chain(ps, OP_MUL, @$, @2, $1, $3); }
+  | prod '/' unary                      { $$ = chain(ps, OP_DIV, @$, @2, $1, $3); }
+  | prod '@' unary                      { $$ = binary(ps, OP_MATMUL, @$, @2, finish(ps, $1), $3); }
   ;
 
 unary
@@ -309,6 +314,80 @@ static AstExpr *binary(ParseState *ps, int op, Span at, Span op_at, AstExpr *l, 
   e->op = op;
   e->op_span = op_at;
   return e;
+}
+
+/* One link of a + - or * / chain, left-deep like binary() but not depth-checked yet: the
+ * chain may grow past AST_MAX_DEPTH and be rebalanced by finish() when it ends. */
+static AstExpr *chain(ParseState *ps, int op, Span at, Span op_at, AstExpr *l, AstExpr *r) {
+  AstExpr *args[2] = {l, r};
+  AstExpr *e = ast_expr_n(ps->arena, AST_BINARY, at, args, 2);
+  e->op = op;
+  e->op_span = op_at;
+  return e;
+}
+
+/* The terms of a chain in source order: term[0] op[1] term[1] op[2] term[2] ... */
+typedef struct Chain {
+  AstExpr **term;
+  bool *inv;     /* op[i] is - or / (term[i] enters inverted); inv[0] is false */
+  Span *op_span; /* op[i]'s token */
+  uint32_t *end; /* where the chain up to term[i] ends (after a closing parenthesis) */
+  uint32_t start;
+  int kinds[2];  /* the chain's direct and inverse operator: + - or * / */
+} Chain;
+
+static bool in_chain(const AstExpr *e, const Chain *c) {
+  return e->kind == AST_BINARY && (e->op == c->kinds[0] || e->op == c->kinds[1]);
+}
+
+/* The terms lo..hi-1 of c as a balanced tree; *inv says whether the tree is their inverse
+ * combination (-(t_lo + ...) or 1/(t_lo * ...)), which only a range not starting at term 0
+ * can be. a - b == a + (-b) and a / b == a * (1/b) for the operators' rounding, so the only
+ * change against the left-deep tree is the order in which partial results are combined. */
+static AstExpr *balance(ParseState *ps, const Chain *c, int lo, int hi, bool *inv) {
+  if (hi - lo == 1) {
+    *inv = c->inv[lo];
+    return c->term[lo];
+  }
+  int mid = lo + (hi - lo) / 2;
+  bool li, ri;
+  AstExpr *l = balance(ps, c, lo, mid, &li);
+  AstExpr *r = balance(ps, c, mid, hi, &ri);
+  Span at = {c->term[lo]->span.file, lo == 0 ? c->start : c->term[lo]->span.start, c->end[hi - 1]};
+  *inv = li && ri;
+  if (li && !ri) return chain(ps, c->kinds[1], at, c->op_span[mid], r, l); /* r - l, r / l */
+  return chain(ps, c->kinds[li == ri ? 0 : 1], at, c->op_span[mid], l, r);
+}
+
+/* A chain ends: when its left-deep tree is deeper than AST_MAX_DEPTH it is rebalanced into
+ * a tree of logarithmic depth (so flat sums of any length are accepted and no later pass
+ * recurses deeply); shorter chains keep their exact left-to-right evaluation order. Then the
+ * usual depth check. */
+static AstExpr *finish(ParseState *ps, AstExpr *e) {
+  if (e->depth <= AST_MAX_DEPTH || e->kind != AST_BINARY) return guard(ps, e);
+  Chain c = {.start = e->span.start};
+  if (e->op == OP_ADD || e->op == OP_SUB) c.kinds[0] = OP_ADD, c.kinds[1] = OP_SUB;
+  else if (e->op == OP_MUL || e->op == OP_DIV) c.kinds[0] = OP_MUL, c.kinds[1] = OP_DIV;
+  else return guard(ps, e);
+  int n = 1;
+  for (const AstExpr *t = e; in_chain(t, &c); t = t->args[0]) n++;
+  c.term = ARENA_ARRAY(ps->arena, AstExpr *, (size_t)n);
+  c.inv = ARENA_ARRAY(ps->arena, bool, (size_t)n);
+  c.op_span = ARENA_ARRAY(ps->arena, Span, (size_t)n);
+  c.end = ARENA_ARRAY(ps->arena, uint32_t, (size_t)n);
+  AstExpr *t = e;
+  for (int i = n - 1; i > 0; i--, t = t->args[0]) {
+    c.term[i] = t->args[1];
+    c.inv[i] = t->op == c.kinds[1];
+    c.op_span[i] = t->op_span;
+    c.end[i] = t->span.end;
+  }
+  c.term[0] = t;
+  c.inv[0] = false;
+  c.op_span[0] = SPAN_NONE;
+  c.end[0] = t->span.end;
+  bool inv;
+  return guard(ps, balance(ps, &c, 0, n, &inv)); /* inv is false: the range holds term 0 */
 }
 
 static AstExpr *from_vec(ParseState *ps, AstExprKind k, Span at, AstExpr *first, PtrVec *v) {

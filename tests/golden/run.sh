@@ -5,6 +5,7 @@
 # stdout, stderr and the exit status must equal NAME.out, NAME.err and NAME.status. A second
 # line `# filter: COMMAND` pipes stdout through a shell command first (to pin part of a long
 # output, such as the problem-specific code of bloc emit-c without the runtime it copies).
+# A line `# env: NAME=VALUE ...` among the first three sets environment variables for the run.
 # UPDATE_GOLDEN=1 rewrites the expectations instead of comparing (review the diff!).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,8 +29,9 @@ for t in *.blo; do
     *"{}"*) cmd=$(printf '%s' "$args" | sed "s|{}|$t|") ;;
     *) cmd="$args $t" ;;
   esac
+  envs=$(sed -n '1,3s/^# env: *//p' "$t")
   # shellcheck disable=SC2086
-  "$bloc" $cmd >"$tmp/out" 2>"$tmp/err" </dev/null
+  env $envs "$bloc" $cmd >"$tmp/out" 2>"$tmp/err" </dev/null
   echo $? >"$tmp/status"
   filter=$(sed -n '2s/^# filter: *//p' "$t")
   if [ -n "$filter" ]; then

@@ -755,6 +755,49 @@ static void test_many_modules(void **state) {
   }
 }
 
+/* max_kernel_size leaves out exactly the kernels whose plan is larger, whatever the split
+ * into parts; the others are compiled and linked as usual, and 0 means no limit. */
+static void test_size_limit(void **state) {
+  (void)state;
+  Arena arena;
+  arena_init(&arena);
+  IrProblem p;
+  hp_synthetic(&p, &arena, 20, 0.5);
+  JitModule *m;
+  char err[256];
+  JitOptions o = jit_default_options();
+  assert_int_equal(o.max_kernel_size, JIT_MAX_KERNEL_SIZE);
+  o.max_kernel_size = 0;
+  assert_int_equal(jit_compile(&p, &o, &m, err, sizeof err), 0);
+  int64_t size[BLO_K_COUNT], lo = INT64_MAX, hi = 0;
+  for (int id = 0; id < BLO_K_COUNT; id++) {
+    size[id] = jit_kernel_size(m, (BloKernelId)id);
+    assert_true((size[id] > 0) == (p.kernels[id].nouts > 0));
+    assert_true((jit_kernel(m, (BloKernelId)id) != NULL) == (size[id] > 0));
+    if (size[id] > 0 && size[id] < lo) lo = size[id];
+    if (size[id] > hi) hi = size[id];
+  }
+  jit_free(m);
+  assert_true(lo < hi);
+  for (int threads = 1; threads <= 2; threads++) {
+    o.threads = threads;
+    o.max_kernel_size = lo;
+    assert_int_equal(jit_compile(&p, &o, &m, err, sizeof err), 0);
+    for (int id = 0; id < BLO_K_COUNT; id++) {
+      bool kept = size[id] > 0 && size[id] <= lo;
+      assert_true((jit_kernel(m, (BloKernelId)id) != NULL) == kept);
+      assert_true((jit_symbol(m, (BloKernelId)id) != NULL) == kept);
+      assert_int_equal(jit_kernel_size(m, (BloKernelId)id), size[id]); /* still planned */
+    }
+    jit_free(m);
+  }
+  o.max_kernel_size = 1; /* nothing compiled at all */
+  assert_int_equal(jit_compile(&p, &o, &m, err, sizeof err), 0);
+  for (int id = 0; id < BLO_K_COUNT; id++) assert_null(jit_kernel(m, (BloKernelId)id));
+  jit_free(m);
+  arena_free(&arena);
+}
+
 /* Runs last: every non-generator op has been compiled by some test above. */
 static void test_op_coverage(void **state) {
   (void)state;
@@ -785,7 +828,8 @@ int main(void) {
     cmocka_unit_test(test_special_values), cmocka_unit_test(test_synthetic), cmocka_unit_test(test_hyperclean),
     cmocka_unit_test(test_big_products), cmocka_unit_test(test_stochastic), cmocka_unit_test(test_skinny_products),
     cmocka_unit_test(test_regions_hyperclean), cmocka_unit_test(test_errors_and_absent),
-    cmocka_unit_test(test_many_modules), cmocka_unit_test(test_op_coverage),
+    cmocka_unit_test(test_many_modules),
+    cmocka_unit_test(test_size_limit), cmocka_unit_test(test_op_coverage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

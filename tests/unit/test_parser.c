@@ -119,17 +119,59 @@ static void test_recovery(void **state) {
   done(&fx);
 }
 
+/* "const a = 1 OP 1 OP 1 ..." with n operators */
+static char *chain_src(int n, const char *op) {
+  char *src = malloc(20 + (strlen(op) + 3) * (size_t)n);
+  size_t len = (size_t)sprintf(src, "const a = 1");
+  for (int i = 0; i < n; i++) len += (size_t)sprintf(src + len, " %s 1", op);
+  return src;
+}
+
 static void test_depth_limit(void **state) {
   (void)state;
   Fx fx;
-  char *src = malloc(20 + 4 * 300);
+  /* nesting no regrouping can flatten is still rejected, and the tree stays bounded */
+  char *src = malloc(20 + 8 * 300);
   strcpy(src, "const a = 1");
-  for (int i = 0; i < 300; i++) strcat(src, " + 1");
+  for (int i = 0; i < 300; i++) strcat(src, " + (1");
+  for (int i = 0; i < 300; i++) strcat(src, ")");
   AstProgram *p = parse(&fx, src);
   assert_int_equal(diag_error_count(&fx.d), 1);
   assert_true(p->decls[0]->init->depth <= AST_MAX_DEPTH);
   free(src);
   done(&fx);
+}
+
+/* A chain short enough for AST_MAX_DEPTH keeps its left-deep shape (evaluation order); a
+ * longer one is rebalanced instead of rejected, whatever its length. */
+static void test_long_chains(void **state) {
+  (void)state;
+  Fx fx;
+  char *src = chain_src(AST_MAX_DEPTH - 1, "-");
+  AstProgram *p = parse(&fx, src);
+  assert_int_equal(diag_error_count(&fx.d), 0);
+  AstExpr *e = p->decls[0]->init;
+  assert_int_equal(e->depth, AST_MAX_DEPTH);
+  int n = 0;
+  for (; e->kind == AST_BINARY; e = e->args[0], n++) assert_int_equal(e->op, OP_SUB);
+  assert_int_equal(n, AST_MAX_DEPTH - 1);
+  free(src);
+  done(&fx);
+
+  static const char *const ops[] = {"+", "-", "*", "/"};
+  for (int i = 0; i < 4; i++) {
+    src = chain_src(100000, ops[i]);
+    p = parse(&fx, src);
+    assert_int_equal(diag_error_count(&fx.d), 0);
+    e = p->decls[0]->init;
+    assert_true(e->depth <= 19); /* 1 + ceil(log2(100001)) */
+    assert_int_equal(e->kind, AST_BINARY);
+    /* the first term stays leftmost; - and / at the top when the right half is inverted */
+    int direct = i < 2 ? OP_ADD : OP_MUL;
+    assert_int_equal(e->op, i % 2 ? direct + 1 : direct);
+    free(src);
+    done(&fx);
+  }
 }
 
 int main(void) {
@@ -139,6 +181,7 @@ int main(void) {
     cmocka_unit_test(test_slices_and_lists),
     cmocka_unit_test(test_recovery),
     cmocka_unit_test(test_depth_limit),
+    cmocka_unit_test(test_long_chains),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
