@@ -2,7 +2,6 @@
  * evaluator: no JIT needed), resolve the method and options as `bloc run` does, and write the
  * standalone C solver (compiler/emit_c.h). The file is written to a temporary next to the
  * target and renamed, so a failure never leaves half a solver behind. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,22 +87,18 @@ int cmd_emit_c(int argc, char **argv) {
     }
     char *cmdline = command_line(argc, argv);
     EmitCOptions eo = {prefix, &opt, embed != NULL, 0, cmdline, PACKAGE_VERSION};
-    bool to_stdout = strcmp(outp, "-") == 0;
-    RtOutFile out = {.f = stdout};
+    RtOutFile out;
     char err[1024];
     /* rt_outfile: a regular file is replaced whole when complete (its mode kept), a symbolic
-     * link written through, a device or FIFO written in place, never replaced */
-    if (!to_stdout && rt_outfile_open(&out, outp, err, sizeof err) != 0) {
+     * link written through, a device or FIFO written in place, never replaced; "-" is stdout */
+    if (rt_outfile_open(&out, outp, err, sizeof err) != 0) {
       fprintf(stderr, "bloc emit-c: error: %s\n", err);
       rc = 1;
-    }
-    if (rc == 0 && emit_c(c, &eo, out.f, err, sizeof err) != 0) {
+    } else if (emit_c(c, &eo, out.f, err, sizeof err) != 0) {
       fprintf(stderr, "bloc emit-c: error: %s\n", err);
+      rt_outfile_discard(&out); /* what was at outp stays */
       rc = 1;
-    }
-    if (!to_stdout && rc != 0) {
-      if (out.target) rt_outfile_discard(&out); /* what was at outp stays */
-    } else if (!to_stdout && rt_outfile_commit(&out, outp, err, sizeof err) != 0) {
+    } else if (rt_outfile_commit(&out, outp, err, sizeof err) != 0) {
       fprintf(stderr, "bloc emit-c: error: %s\n", err);
       rc = 1;
     }

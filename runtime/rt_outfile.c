@@ -89,6 +89,10 @@ static char *outfile_follow(const char *path) {
 
 RT_API int rt_outfile_open(RtOutFile *o, const char *path, char *err, size_t errlen) {
   memset(o, 0, sizeof *o);
+  if (strcmp(path, "-") == 0) { /* stdout: flushed and checked on commit, never closed */
+    o->f = stdout;
+    return 0;
+  }
   o->target = outfile_follow(path);
   if (!o->target) return outfile_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
   struct stat st;
@@ -119,6 +123,13 @@ RT_API int rt_outfile_open(RtOutFile *o, const char *path, char *err, size_t err
 RT_API int rt_outfile_commit(RtOutFile *o, const char *path, char *err, size_t errlen) {
   int bad = fflush(o->f) != 0 || ferror(o->f);
   int e = errno;
+  if (o->f == stdout) {
+    memset(o, 0, sizeof *o);
+    if (!bad) return 0;
+    clearerr(stdout); /* reported here: the caller's final check of stdout need not repeat it */
+    errno = e ? e : EIO;
+    return outfile_err(err, errlen, "error writing to stdout: %s", strerror(errno));
+  }
   /* on disk before the rename, so that a crash leaves the old file or the new, never an
    * empty one */
   if (!bad && o->tmp && fsync(fileno(o->f)) != 0) bad = 1, e = errno;
@@ -142,7 +153,7 @@ RT_API int rt_outfile_commit(RtOutFile *o, const char *path, char *err, size_t e
 }
 
 RT_API void rt_outfile_discard(RtOutFile *o) {
-  if (o->f) fclose(o->f);
+  if (o->f && o->f != stdout) fclose(o->f);
   if (o->tmp) unlink(o->tmp);
   free(o->tmp);
   free(o->target);

@@ -6,7 +6,7 @@
  * new file keeps the mode (and, for root, the owner) of the file it replaces, a new one gets
  * 0666 less the umask. A symbolic link is written through: the temporary goes beside the file
  * it points to. Anything else (a device such as /dev/null or /dev/stdout, a FIFO) is written
- * in place, never replaced. */
+ * in place, never replaced. The path "-" is stdout: flushed and checked, never closed. */
 #ifndef BLOC_RT_OUTFILE_H
 #define BLOC_RT_OUTFILE_H
 

@@ -7,6 +7,7 @@
 # (as root: a copy of /dev/full made with mknod in the test's directory; never the real one,
 # which an older bloc run as root would replace) or a FIFO is written in place, never replaced;
 # a symbolic link is written through; a 0600 file stays 0600; a failed write keeps the file.
+# Every command exits 1 when its stdout cannot be written (finding 11); "-" is stdout.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
@@ -111,5 +112,23 @@ if [ "$(id -u)" = 0 ] && mknod full c 1 7 2>/dev/null; then
   [ -c full ] || bad "emit-c replaced the device node"
 else
   echo "SKIP: emit-c -o to a device node (needs root for mknod)"
+fi
+
+# 6. stdout that cannot be written (issue 13, finding 11): every command exits 1, says so
+if [ -c /dev/full ]; then
+  for cmd in "check" "derive" "eval" "dump-ir" "dump-ast" "dump-llvm" "run" \
+    "run --quiet --save-x -" "run --quiet --out -" "emit-c -o -"; do
+    # shellcheck disable=SC2086
+    "$bloc" $cmd "$blo" >/dev/full 2>err
+    rc=$?
+    [ $rc = 1 ] || bad "bloc $cmd >/dev/full: exit $rc"
+    grep -q "No space left on device" err || bad "bloc $cmd >/dev/full: no message: $(cat err)"
+  done
+  "$bloc" --help >/dev/full 2>err && bad "bloc --help >/dev/full exited 0"
+  "$bloc" run "$blo" --quiet --save-x - >x.csv || bad "--save-x - to a file"
+  [ "$(wc -l <x.csv)" = 3 ] || bad "--save-x - did not write x to stdout"
+  [ ! -e ./- ] || bad "--save-x - created a file named '-'"
+else
+  echo "SKIP: stdout write errors (no /dev/full)"
 fi
 exit $fail
