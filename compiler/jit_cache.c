@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 enum { JIT_CACHE_DEFAULT_ENTRIES = 256 };
-static const char magic[8] = {'B', 'L', 'O', 'C', 'O', 'B', 'J', '2'}; /* 2: the key in the header */
+/* 2: the key in the header */
+static const char magic[8] = {'B', 'L', 'O', 'C', 'O', 'B', 'J', '2'};
 
 /* Two independent 64-bit lanes (FNV-1a, and a multiply-rotate lane), each finished with
  * the splitmix64 mixer: not cryptographic, but a collision needs both lanes to collide. */
@@ -128,7 +129,8 @@ const char *jit_cache_dir(const char *dir, char *buf, size_t len) {
 }
 
 static void entry_name(JitCacheKey key, char *buf, size_t len) {
-  snprintf(buf, len, "%016llx%016llx.o", (unsigned long long)key.h[0], (unsigned long long)key.h[1]);
+  snprintf(buf, len, "%016llx%016llx.o", (unsigned long long)key.h[0],
+           (unsigned long long)key.h[1]);
 }
 
 /* header: magic, the entry's full key, object size, checksum of key and object (little-endian-
@@ -173,10 +175,12 @@ static int open_entry(int dfd, const char *dir, const char *name) {
     return -1;
   }
   struct stat st;
-  const char *why = fstat(fd, &st) ? strerror(errno) : !S_ISREG(st.st_mode) ? "it is not a regular file"
-                                                                             : untrusted(&st);
+  const char *why = fstat(fd, &st)           ? strerror(errno)
+                    : !S_ISREG(st.st_mode) ? "it is not a regular file"
+                                           : untrusted(&st);
   if (why) {
-    warn("bloc: warning: not using a compile cache entry in '%s': %s; compiling afresh\n", dir, why);
+    warn("bloc: warning: not using a compile cache entry in '%s': %s; compiling afresh\n", dir,
+         why);
     close(fd);
     return -1;
   }
@@ -194,8 +198,9 @@ int jit_cache_load(const char *dir, JitCacheKey key, char **bytes, size_t *n) {
   Header hd;
   char *buf = NULL, extra;
   bool ok = read_all(fd, &hd, sizeof hd) && !memcmp(hd.magic, magic, sizeof magic) &&
-            hd.key[0] == key.h[0] && hd.key[1] == key.h[1] && hd.size > 0 && hd.size < ((uint64_t)1 << 32) &&
-            (buf = malloc((size_t)hd.size)) && read_all(fd, buf, (size_t)hd.size) && read(fd, &extra, 1) == 0;
+            hd.key[0] == key.h[0] && hd.key[1] == key.h[1] && hd.size > 0 &&
+            hd.size < ((uint64_t)1 << 32) && (buf = malloc((size_t)hd.size)) &&
+            read_all(fd, buf, (size_t)hd.size) && read(fd, &extra, 1) == 0; /* nothing more */
   if (ok) {
     JitCacheKey sum = checksum(key, buf, (size_t)hd.size);
     ok = sum.h[0] == hd.sum[0] && sum.h[1] == hd.sum[1];
@@ -265,7 +270,8 @@ static int create_temp(int dfd, const char *prefix, char *tmp, size_t len) {
   for (int attempt = 0; attempt < 100; attempt++) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t r = mix(seed ^ (uint64_t)ts.tv_nsec ^ mix(__atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED)));
+    uint64_t n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+    uint64_t r = mix(seed ^ (uint64_t)ts.tv_nsec ^ mix(n));
     snprintf(tmp, len, "%s.tmp%012llx", prefix, (unsigned long long)(r & 0xffffffffffffULL));
     int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0) {

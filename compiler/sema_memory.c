@@ -36,13 +36,16 @@ void sema_check_memory(Sema *S) {
       total += bytes;
       if (bytes > largest_bytes) largest_bytes = bytes, largest = d;
       if (bytes <= phys) continue;
-      diag_error(S->diag, d->name_span, "%s needs %s (%lld numbers), more than this machine's %s of memory",
-                 sema_decl_what(d), fmt_bytes(bytes, a), (long long)shape_size(d->shape), fmt_bytes(phys, b));
+      diag_error(S->diag, d->name_span,
+                 "%s needs %s (%lld numbers), more than this machine's %s of memory",
+                 sema_decl_what(d), fmt_bytes(bytes, a), (long long)shape_size(d->shape),
+                 fmt_bytes(phys, b));
       refused = true;
     }
   if (refused || total <= phys || !largest) return;
   diag_error(S->diag, largest->name_span,
-             "the data and variables need %s in all, more than this machine's %s of memory", fmt_bytes(total, a),
-             fmt_bytes(phys, b));
-  diag_hint(S->diag, "%s is the largest (%s)", sema_decl_what(largest), fmt_bytes(largest_bytes, a));
+             "the data and variables need %s in all, more than this machine's %s of memory",
+             fmt_bytes(total, a), fmt_bytes(phys, b));
+  diag_hint(S->diag, "%s is the largest (%s)", sema_decl_what(largest),
+            fmt_bytes(largest_bytes, a));
 }

@@ -22,9 +22,9 @@ typedef struct RtOutFile {
 } RtOutFile;
 
 /* Open path for writing without truncating or replacing anything yet. Refuses (-1, errno set,
- * a message naming path in err when err is not NULL) an existing regular file the process may not write, a directory, or a
- * directory where no file can be created. 0 on success; the caller ends with rt_outfile_commit
- * or rt_outfile_discard. */
+ * a message naming path in err when err is not NULL) an existing regular file the process may
+ * not write, a directory, or a directory where no file can be created. 0 on success; the
+ * caller ends with rt_outfile_commit or rt_outfile_discard. */
 RT_API int rt_outfile_open(RtOutFile *o, const char *path, char *err, size_t errlen);
 
 /* Flush and close o->f and (for a temporary) rename it over the target. 0, or -1 with errno

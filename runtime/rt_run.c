@@ -480,8 +480,10 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   memcpy(res->calls, s->o.calls, sizeof res->calls);
   memcpy(res->diag_calls, s->o.diag_calls, sizeof res->diag_calls);
   res->n_warnings = s->nwarn;
-  status = res->stop == RT_STOP_NUMERICAL ? RT_STATUS_NUMERICAL
-           : res->stop == RT_STOP_INTERRUPTED ? 128 + (stop_flag ? (int)stop_flag : SIGINT) : RT_STATUS_OK;
+  int stop_sig = stop_flag ? (int)stop_flag : SIGINT;
+  status = res->stop == RT_STOP_NUMERICAL     ? RT_STATUS_NUMERICAL
+           : res->stop == RT_STOP_INTERRUPTED ? 128 + stop_sig /* as a shell reports a kill */
+                                              : RT_STATUS_OK;
   res->status = status;
 
   double t_out = now();

@@ -29,13 +29,24 @@ previous() { # the results of an earlier run
   cksum x.csv y.csv out.json trace.csv >before
 }
 unchanged() { cksum x.csv y.csv out.json trace.csv | cmp -s - before || bad "$1: the previous results changed"; }
+# Wait (up to 60 s) until the run in the background is solving: its trace's temporary has
+# rows, written after the signal handlers are in place; a busy machine may compile slowly.
+started() {
+  i=0
+  while [ $i -lt 600 ]; do
+    for t in .trace.csv.*; do [ -s "$t" ] && return 0; done
+    sleep 0.1
+    i=$((i + 1))
+  done
+  bad "the run did not start within 60 s"
+}
 temps_left() { ls -A | grep -v '^\(x\|y\|out\|trace\)\.\(csv\|json\)$\|^before$\|^err$\|^link\.csv$\|^real\.csv$'; }
 
 # 1. SIGKILL mid-run: nothing lost
 previous
 "$bloc" run "$blo" $long --out out.json --save-x x.csv --save-y y.csv --trace trace.csv &
 pid=$!
-sleep 1
+started
 kill -KILL $pid
 wait $pid 2>/dev/null
 unchanged "SIGKILL"
@@ -47,7 +58,7 @@ for sig in TERM:143 HUP:129 PIPE:141; do
   previous
   "$bloc" run "$blo" $long --out out.json --save-x x.csv --save-y y.csv --trace trace.csv 2>err &
   pid=$!
-  sleep 1
+  started
   kill -"${sig%:*}" $pid
   wait $pid
   rc=$?

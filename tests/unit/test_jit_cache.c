@@ -338,7 +338,8 @@ static JitCacheKey key_of(const char *s) {
 }
 
 static void entry_file(JitCacheKey k, char *path, size_t len) {
-  snprintf(path, len, "%s/%016llx%016llx.o", dir, (unsigned long long)k.h[0], (unsigned long long)k.h[1]);
+  snprintf(path, len, "%s/%016llx%016llx.o", dir, (unsigned long long)k.h[0],
+           (unsigned long long)k.h[1]);
 }
 
 static bool loads(JitCacheKey k, const char *want) {
@@ -366,7 +367,8 @@ static void test_modes_whatever_the_umask(void **state) {
   assert_int_equal(st.st_mode & 07777, 0700);
   assert_int_equal(stat(sub, &st), 0);
   assert_int_equal(st.st_mode & 07777, 0700);
-  snprintf(path, sizeof path, "%s/%016llx%016llx.o", sub, (unsigned long long)k.h[0], (unsigned long long)k.h[1]);
+  snprintf(path, sizeof path, "%s/%016llx%016llx.o", sub, (unsigned long long)k.h[0],
+           (unsigned long long)k.h[1]);
   assert_int_equal(stat(path, &st), 0);
   assert_int_equal(st.st_mode & 07777, 0600);
   unlink(path);

@@ -188,7 +188,8 @@ static void test_memory_refused(void **state) {
   assert_null(p);
   assert_int_equal(diag_error_count(&fx.d), 1);
   const char *d = diagnostics(&fx, buf, sizeof buf);
-  if (!strstr(d, "t.blo:3:6: error: data 'A' needs 7.28 TiB (1000000000000 numbers), more than this machine's"))
+  if (!strstr(d, "t.blo:3:6: error: data 'A' needs 7.28 TiB (1000000000000 numbers), "
+                 "more than this machine's"))
     fail_msg("%s", d);
   done(&fx);
   /* three declarations of 40% of the physical memory each: refused together, at the largest */
@@ -197,12 +198,14 @@ static void test_memory_refused(void **state) {
   char src[512];
   snprintf(src, sizeof src,
            "upper x : vector[3] = 0\nlower y : vector[2] = 0\ndata A : matrix[%lld, %lld] = 1\n"
-           "data B : matrix[%lld, %lld] = 1\ndata C : matrix[%lld, %lld] = 1\n" BASE, n, n, n + 1, n, n, n);
+           "data B : matrix[%lld, %lld] = 1\ndata C : matrix[%lld, %lld] = 1\n" BASE, n, n, n + 1, n,
+           n, n);
   p = compile(&fx, src, NULL, 0);
   assert_null(p);
   assert_int_equal(diag_error_count(&fx.d), 1);
   d = diagnostics(&fx, buf, sizeof buf);
-  if (!strstr(d, "t.blo:4:6: error: the data and variables need ") || !strstr(d, "in all, more than") ||
+  if (!strstr(d, "t.blo:4:6: error: the data and variables need ") ||
+      !strstr(d, "in all, more than") ||
       !strstr(d, "hint: data 'B' is the largest"))
     fail_msg("%s", d);
   done(&fx);
