@@ -125,7 +125,15 @@ else
   echo "SKIP: emit-c -o to a device node (needs root for mknod)"
 fi
 
-# 6. stdout that cannot be written (issue 13, finding 11): every command exits 1, says so
+# 6. BLOC_PERF_MAP appends to /tmp/perf-PID.map: a symbolic link planted there (the shell
+# execs bloc as its own pid) is not followed
+echo precious >victim
+sh -c 'ln -s "$1" /tmp/perf-$$.map && echo $$ >pid && BLOC_PERF_MAP=1 exec "$2" run "$3" --quiet' \
+  sh "$tmp/victim" "$bloc" "$blo" || bad "run with BLOC_PERF_MAP"
+[ "$(cat victim)" = precious ] || bad "BLOC_PERF_MAP wrote through a planted link"
+rm -f "/tmp/perf-$(cat pid).map" pid victim
+
+# 7. stdout that cannot be written (issue 13, finding 11): every command exits 1, says so
 if [ -c /dev/full ]; then
   for cmd in "check" "derive" "eval" "dump-ir" "dump-ast" "dump-llvm" "run" \
     "run --quiet --save-x -" "run --quiet --out -" "emit-c -o -"; do
