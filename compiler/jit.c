@@ -18,12 +18,14 @@
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 #include <llvm/Config/llvm-config.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cg_llvm.h"
@@ -346,8 +348,17 @@ static void write_perf_map(JitModule *m) {
   qsort(syms, (size_t)n, sizeof syms[0], cmp_sym);
   char path[64];
   snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
-  FILE *f = fopen(path, "a");
-  if (!f) return;
+  /* /tmp is shared: never follow a link planted at the name (it would append to the file it
+   * points to), and append only to a regular file of ours, as perf itself requires */
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  struct stat st;
+  if (fd < 0) return;
+  bool ours = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid();
+  FILE *f = ours ? fdopen(fd, "a") : NULL;
+  if (!f) {
+    close(fd);
+    return;
+  }
   for (int i = 0; i < n; i++) {
     uint64_t size = i + 1 < n && syms[i + 1].addr - syms[i].addr < 65536 ? syms[i + 1].addr - syms[i].addr : 4096;
     fprintf(f, "%llx %llx %s\n", (unsigned long long)syms[i].addr, (unsigned long long)size, syms[i].name);

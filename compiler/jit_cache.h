@@ -4,10 +4,18 @@
  * An entry is keyed by a 128-bit hash of everything the machine code depends on: the
  * unoptimised LLVM module (its text names the target triple, data layout, kernels and every
  * symbol they call), the host CPU and its features, the optimisation level and pipeline, the
- * LLVM version and JIT_CACHE_ABI. A file holds a header (magic, size, checksum of the object)
- * and the object; a file that is short, corrupt or of another format is a miss and is
- * rewritten. Writes go to a temporary file renamed into place, so concurrent bloc processes
- * never read a partial entry. The directory is pruned to the most recently used entries. */
+ * LLVM version and JIT_CACHE_ABI. A file holds a header (magic, the full key, size, checksum of
+ * key and object) and the object; a file that is short, corrupt, of another format or of another
+ * key is a miss and is rewritten.
+ *
+ * The cache loads native code, so it trusts only what the user alone could have written
+ * (doc/security.md): the directory is created 0700 and entries 0600 whatever the umask; a
+ * directory or entry owned by another user or writable by group or others is refused with a
+ * warning (the compile goes on without it), entries are opened with O_NOFOLLOW and must be
+ * regular files. Writes go to a fresh temporary file (O_CREAT|O_EXCL|O_NOFOLLOW, random name)
+ * renamed into place, so concurrent bloc processes never read a partial entry and nothing
+ * planted at a predictable name is written through. The directory is pruned to the most
+ * recently used entries. */
 #ifndef BLOC_JIT_CACHE_H
 #define BLOC_JIT_CACHE_H
 
@@ -29,11 +37,14 @@ JitCacheKey jit_cache_key(const char *const *s, size_t n);
 /* The cache directory: dir when not NULL, else $BLOC_CACHE_DIR, else $XDG_CACHE_HOME/bloc,
  * else $HOME/.cache/bloc. Returns buf, or NULL when caching is off: dir or the variable
  * chosen is empty, BLOC_CACHE=0, or no directory can be named. The directory is created
- * (with its parents) when missing; NULL when that fails. */
+ * (with its parents, 0700) when missing; NULL when that fails, or (with a warning on stderr)
+ * when the directory is another user's or writable by group or others. */
 const char *jit_cache_dir(const char *dir, char *buf, size_t len);
 
 /* The object stored under key in dir: a malloc'ed copy of its bytes in *bytes (size *n),
- * and 0; -1 (nothing allocated) on a miss. A hit refreshes the entry's time for pruning. */
+ * and 0; -1 (nothing allocated) on a miss, including an entry that is refused (a warning on
+ * stderr: not a regular file, a symbolic link, another user's, writable by group or others) or
+ * stored under another key. A hit refreshes the entry's time for pruning. */
 int jit_cache_load(const char *dir, JitCacheKey key, char **bytes, size_t *n);
 
 /* Store n bytes under key in dir, then remove the least recently used entries beyond

@@ -320,6 +320,7 @@ void sema_check_program(Sema *S) {
     off += d->batch_k;
   }
   p->sample_total = off;
+  sema_check_memory(S);
 #define LIST(field, n, vec)                                              \
   p->field = ARENA_ARRAY(S->arena, AstDecl *, (vec).len + 1);           \
   for (size_t i = 0; i < (vec).len; i++) p->field[i] = (vec).items[i];  \

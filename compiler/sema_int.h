@@ -87,6 +87,11 @@ void sema_unknown_name(Sema *S, const ECtx *c, const char *name, Span at, bool a
 const char *sema_suggest(Sema *S, const char *name, unsigned kinds, bool builtins);
 const char *sema_decl_what(const AstDecl *d);  /* "upper variable 'x'", "data 'X'", ... */
 
+/* sema_memory.c */
+/* Error (at the declaration) when a data or variable declaration, or all of them together,
+ * need more bytes than the machine's physical memory. */
+void sema_check_memory(Sema *S);
+
 /* sema_expr.c */
 /* Check e in context c: resolve names, infer the shape, fold constants, inline fn calls. On
  * failure the error has been reported and false is returned. */

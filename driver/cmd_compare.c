@@ -14,6 +14,7 @@
 #include "compare.h"
 #include "driver.h"
 #include "options.h"
+#include "rt_outfile.h"
 
 #define CMD "compare"
 
@@ -469,25 +470,26 @@ static int compare(Compare *cmp, const CmdArgs *a, const char *prefix, const cha
   if (make_prefix(cmp, prefix, out_dir)) return 1;
   cmp->csv_path = xasprintf("%s.csv", cmp->prefix);
   cmp->gp_path = xasprintf("%s.gp", cmp->prefix);
-  FILE *csv = fopen(cmp->csv_path, "w");
-  if (!csv) {
-    error("cannot write '%s': %s", cmp->csv_path, strerror(errno));
+  RtOutFile out; /* replaced whole when complete (rt_outfile.h): a killed compare loses nothing */
+  char err[1024];
+  if (rt_outfile_open(&out, cmp->csv_path, err, sizeof err)) {
+    error("%s", err);
     return 1;
   }
+  FILE *csv = out.f;
   const char *tmp = getenv("TMPDIR");
   char *tmpdir = xasprintf("%s/bloc-compare-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
   if (!mkdtemp(tmpdir)) {
     error("cannot create a temporary directory '%s': %s", tmpdir, strerror(errno));
     free(tmpdir);
-    fclose(csv);
+    rt_outfile_discard(&out);
     return 1;
   }
   int rc = run_all(cmp, a, tmpdir, csv);
   rmdir(tmpdir);
   free(tmpdir);
-  bool bad = ferror(csv);
-  if (fclose(csv) || bad) {
-    error("error writing '%s'", cmp->csv_path);
+  if (rt_outfile_commit(&out, cmp->csv_path, err, sizeof err)) {
+    error("%s", err);
     rc = 1;
   }
   if (rc) return rc;

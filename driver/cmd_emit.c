@@ -2,7 +2,6 @@
  * evaluator: no JIT needed), resolve the method and options as `bloc run` does, and write the
  * standalone C solver (compiler/emit_c.h). The file is written to a temporary next to the
  * target and renamed, so a failure never leaves half a solver behind. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "driver.h"
 #include "emit_c.h"
 #include "options.h"
+#include "rt_outfile.h"
 #include "rt_run.h"
 
 /* The command line as one line for the provenance header (arguments with blanks or quotes
@@ -88,42 +88,21 @@ int cmd_emit_c(int argc, char **argv) {
     }
     char *cmdline = command_line(argc, argv);
     EmitCOptions eo = {prefix, &opt, embed != NULL, 0, cmdline, PACKAGE_VERSION, stderr};
-    bool to_stdout = strcmp(outp, "-") == 0;
-    char *tmp = NULL;
-    FILE *f = stdout;
-    if (!to_stdout) {
-      tmp = malloc(strlen(outp) + 16);
-      if (!tmp) exit(3);
-      sprintf(tmp, "%s.tmp", outp);
-      f = fopen(tmp, "w");
-      if (!f) {
-        fprintf(stderr, "bloc emit-c: error: cannot write '%s': %s\n", tmp, strerror(errno));
-        rc = 1;
-      }
+    RtOutFile out;
+    char err[1024];
+    /* rt_outfile: a regular file is replaced whole when complete (its mode kept), a symbolic
+     * link written through, a device or FIFO written in place, never replaced; "-" is stdout */
+    if (rt_outfile_open(&out, outp, err, sizeof err) != 0) {
+      fprintf(stderr, "bloc emit-c: error: %s\n", err);
+      rc = 1;
+    } else if (emit_c(c, &eo, out.f, err, sizeof err) != 0) {
+      fprintf(stderr, "bloc emit-c: error: %s\n", err);
+      rt_outfile_discard(&out); /* what was at outp stays */
+      rc = 1;
+    } else if (rt_outfile_commit(&out, outp, err, sizeof err) != 0) {
+      fprintf(stderr, "bloc emit-c: error: %s\n", err);
+      rc = 1;
     }
-    if (rc == 0) {
-      char err[1024];
-      int r = emit_c(c, &eo, f, err, sizeof err);
-      if (r != 0) {
-        fprintf(stderr, "bloc emit-c: error: %s\n", err);
-        rc = 1;
-      }
-      if (!to_stdout) {
-        bool bad = ferror(f) != 0;
-        if (fclose(f) != 0 || bad) {
-          if (rc == 0) fprintf(stderr, "bloc emit-c: error: error writing '%s': %s\n", tmp, strerror(errno));
-          rc = 1;
-        }
-        if (rc == 0 && rename(tmp, outp) != 0) {
-          fprintf(stderr, "bloc emit-c: error: cannot rename '%s' to '%s': %s\n", tmp, outp, strerror(errno));
-          rc = 1;
-        }
-        if (rc != 0) remove(tmp);
-      } else if (fflush(stdout) != 0) {
-        rc = 1;
-      }
-    }
-    free(tmp);
     free(cmdline);
   }
   blo_compiled_free(c);

@@ -1,7 +1,6 @@
 /* compare_plot.c — the plots of `bloc compare`: a gnuplot script (PREFIX.gp, kept so users can
  * tweak and rerun it) that draws one SVG per quantity from PREFIX.csv, one line per method, and
  * running gnuplot on it. The script and its conventions are described in doc/compare.md. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "compare.h"
 #include "config.h"
+#include "rt_outfile.h"
 
 /* Okabe-Ito (colour-blind safe, without its yellow); past 7 methods the colours repeat dashed. */
 static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"};
@@ -205,15 +205,14 @@ int cmp_plot(Compare *cmp) {
     snprintf(q->svg, len, "%s_%s.svg", cmp->prefix, suffix);
     nplots++;
   }
-  FILE *f = fopen(cmp->gp_path, "w");
-  if (!f) {
-    fprintf(stderr, "bloc compare: error: cannot write '%s': %s\n", cmp->gp_path, strerror(errno));
-    return 1;
+  RtOutFile gp; /* replaced whole when complete (rt_outfile.h) */
+  char err[1024];
+  if (rt_outfile_open(&gp, cmp->gp_path, err, sizeof err) == 0) {
+    write_script(gp.f, cmp);
+    if (rt_outfile_commit(&gp, cmp->gp_path, err, sizeof err) == 0) err[0] = '\0';
   }
-  write_script(f, cmp);
-  bool bad = ferror(f);
-  if (fclose(f) || bad) {
-    fprintf(stderr, "bloc compare: error: error writing '%s'\n", cmp->gp_path);
+  if (err[0]) {
+    fprintf(stderr, "bloc compare: error: %s\n", err);
     return 1;
   }
   bool from_env;

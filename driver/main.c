@@ -1,5 +1,6 @@
 /* main.c — bloc's entry point: global flags (--help, --version), `bloc help CMD`, and
  * dispatch to the subcommands of LANGUAGE.md §8. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,7 +68,20 @@ static void usage(FILE *out) {
   fprintf(out, "\nglobal options: --help, --version\n");
 }
 
-int main(int argc, char **argv) {
+/* Output that did not reach stdout (a full disk, /dev/full, a closed descriptor) fails the
+ * command, as it does for cat: checked here once for every command. A stdout closed before
+ * bloc started that was never written to is fine (close_stream of gnulib does the same).
+ * Returns rc, or 1 when rc was 0 and stdout failed. */
+static int check_stdout(int rc) {
+  int bad = fflush(stdout) != 0 || ferror(stdout);
+  int e = errno;
+  if (fclose(stdout) != 0 && !bad && errno != EBADF) bad = 1, e = errno;
+  if (!bad) return rc;
+  fprintf(stderr, "bloc: error: writing to stdout: %s\n", strerror(e ? e : EIO));
+  return rc == 0 ? 1 : rc;
+}
+
+static int dispatch(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
     return 1;
@@ -102,3 +116,5 @@ int main(int argc, char **argv) {
   }
   return c->fn(argc - 1, argv + 1);
 }
+
+int main(int argc, char **argv) { return check_stdout(dispatch(argc, argv)); }

@@ -1,6 +1,7 @@
 /* rt_output.c — trace CSV, result JSON, saved vectors (rt_output.h). */
 #include "rt_output.h"
 #include "rt_fmt.h"
+#include "rt_outfile.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -201,11 +202,10 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, cons
 }
 
 RT_API int rt_save_vector(const char *path, int64_t n, const double *x) {
-  FILE *f = fopen(path, "w");
-  if (!f) return -1;
-  for (int64_t i = 0; i < n; i++) fprintf(f, "%.17g\n", x[i]);
-  bool bad = ferror(f);
-  return fclose(f) == 0 && !bad ? 0 : -1;
+  RtOutFile o;
+  if (rt_outfile_open(&o, path, NULL, 0)) return -1;
+  for (int64_t i = 0; i < n; i++) fprintf(o.f, "%.17g\n", x[i]);
+  return rt_outfile_commit(&o, path, NULL, 0);
 }
 
 RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) {

@@ -20,7 +20,8 @@ RT_API void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues 
                   const RtSolver *s);
 /* The result JSON (doc/methods.md). */
 RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRunConfig *cfg);
-/* n numbers, one per line. Returns 0, or -1 with errno set. */
+/* n numbers, one per line, replacing path whole or not at all (rt_outfile.h). Returns 0, or -1
+ * with errno set. */
 RT_API int rt_save_vector(const char *path, int64_t n, const double *x);
 
 #endif

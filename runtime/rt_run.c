@@ -14,18 +14,45 @@
 #include "rt_diag.h"
 #include "rt_linalg.h"
 #include "rt_mem.h"
+#include "rt_outfile.h"
 #include "rt_output.h"
 #include "rt_progress.h"
 #include "rt_solver.h"
 
+/* The signal that asked the run to stop (SIGINT for rt_request_stop), or 0. */
 static volatile sig_atomic_t stop_flag;
 
-static void on_sigint(int sig) {
-  (void)sig;
-  stop_flag = 1;
+static void on_stop_signal(int sig) { stop_flag = sig; }
+
+RT_API void rt_request_stop(void) { stop_flag = SIGINT; }
+
+/* The signals that stop a run after its current step, results written, exit status
+ * 128 + signal: Ctrl-C, kill's default, a closed terminal, and a closed pipe (stdout or the
+ * progress stream piped into head: writes then fail with EPIPE instead of killing the run
+ * before it saves anything). */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+#define NSTOP_SIGNALS (int)(sizeof stop_signals / sizeof stop_signals[0])
+
+/* Install on_stop_signal for each stop signal the process does not ignore: a process started
+ * with one ignored (nohup, a background job of a script) keeps it ignored. installed[i]
+ * tells which, old[i] what to restore. */
+static void install_stop_handlers(bool installed[], struct sigaction old[]) {
+  for (int i = 0; i < NSTOP_SIGNALS; i++) {
+    struct sigaction cur, sa;
+    installed[i] = false;
+    if (sigaction(stop_signals[i], NULL, &cur) != 0 || cur.sa_handler == SIG_IGN) continue;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND; /* a second signal acts as usual (a second Ctrl-C kills) */
+    installed[i] = sigaction(stop_signals[i], &sa, &old[i]) == 0;
+  }
 }
 
-RT_API void rt_request_stop(void) { stop_flag = 1; }
+static void restore_stop_handlers(const bool installed[], const struct sigaction old[]) {
+  for (int i = 0; i < NSTOP_SIGNALS; i++)
+    if (installed[i]) sigaction(stop_signals[i], &old[i], NULL);
+}
 
 RT_API const char *rt_stop_name(RtStop stop) {
   switch (stop) {
@@ -71,6 +98,7 @@ typedef struct Run {
   RtSolver *s;
   RtDiagWork dw;
   FILE *msg, *prog, *trace;
+  RtOutFile trace_out; /* trace writes to trace_out.f, renamed into place at the end */
   RtProgressMode mode;
   bool line_shown;
   double t_start, t_last_prog;
@@ -211,10 +239,17 @@ static int user_error(Run *r, const char *fmt, ...) {
   return RT_STATUS_USER;
 }
 
-static FILE *open_out(Run *r, const char *path, const char *what) {
-  FILE *f = fopen(path, "w");
-  if (!f) user_error(r, "cannot write the %s file '%s': %s", what, path, strerror(errno));
-  return f;
+/* Open an output file (rt_outfile.h: nothing is truncated or replaced until it is committed);
+ * 0, or a user error. */
+static int open_out(Run *r, RtOutFile *o, const char *path, const char *what) {
+  if (rt_outfile_open(o, path, NULL, 0) == 0) return 0;
+  return user_error(r, "cannot write the %s file '%s': %s", what, path, strerror(errno));
+}
+
+/* Commit an output file; 0, or a user error. */
+static int commit_out(Run *r, RtOutFile *o, const char *path, const char *what) {
+  if (rt_outfile_commit(o, path, NULL, 0) == 0) return 0;
+  return user_error(r, "error writing the %s file '%s': %s", what, path, strerror(errno));
 }
 
 /* The options of a run: opt with cfg->seed (>= 0) overriding 'seed'. NULL, or a message. */
@@ -326,8 +361,8 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   res->seed = (uint64_t)rt_opt_num(&o, "seed");
   char err[1024];
   int status = RT_STATUS_OK;
-  struct sigaction old_sa;
-  bool sa_installed = false;
+  struct sigaction old_sa[NSTOP_SIGNALS];
+  bool sa_installed[NSTOP_SIGNALS] = {false};
   if (run_alloc(r, p, &o, err, sizeof err)) {
     status = user_error(r, "%s", err);
     goto done;
@@ -335,35 +370,23 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   RtSolver *s = r->s;
   r->K = s->outer_steps;
   int64_t trace_every = (int64_t)rt_opt_num(&o, "trace_every");
-  if (cfg->trace_path && !(r->trace = open_out(r, cfg->trace_path, "trace"))) {
-    status = RT_STATUS_USER;
-    goto done;
+  if (cfg->trace_path) {
+    if ((status = open_out(r, &r->trace_out, cfg->trace_path, "trace"))) goto done;
+    r->trace = r->trace_out.f;
   }
-  /* Fail before solving, not after, when an output cannot be written. */
+  /* Fail before solving, not after, when an output cannot be written; what the files hold
+   * now is kept until the new results are complete. */
   const char *outs[][2] = {{cfg->out_path, "result"}, {cfg->save_x_path, "x"}, {cfg->save_y_path, "y"}};
   for (int i = 0; i < 3; i++) {
+    RtOutFile probe;
     if (!outs[i][0]) continue;
-    FILE *f = open_out(r, outs[i][0], outs[i][1]);
-    if (!f) {
-      status = RT_STATUS_USER;
-      goto done;
-    }
-    fclose(f);
+    if ((status = open_out(r, &probe, outs[i][0], outs[i][1]))) goto done;
+    rt_outfile_discard(&probe);
   }
   r->mode = cfg->quiet || cfg->silent ? RT_PROGRESS_NONE : cfg->progress_mode;
   if (r->mode == RT_PROGRESS_AUTO) r->mode = isatty(fileno(r->prog)) ? RT_PROGRESS_LINE : RT_PROGRESS_PLAIN;
   stop_flag = 0; /* before the handler: a Ctrl-C from here on is honoured */
-  struct sigaction cur;
-  /* A process started with SIGINT ignored (nohup, a background job of a script) keeps it
-   * ignored: a Ctrl-C typed at the terminal is not meant for it. */
-  if (cfg->handle_sigint && sigaction(SIGINT, NULL, &cur) == 0 && cur.sa_handler != SIG_IGN) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills the process as usual */
-    sa_installed = sigaction(SIGINT, &sa, &old_sa) == 0;
-  }
+  if (cfg->handle_sigint) install_stop_handlers(sa_installed, old_sa);
   res->t_setup = now() - t_begin;
   r->t_start = now();
   r->t_last_prog = -INFINITY;
@@ -445,8 +468,10 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   memcpy(res->calls, s->o.calls, sizeof res->calls);
   memcpy(res->diag_calls, s->o.diag_calls, sizeof res->diag_calls);
   res->n_warnings = s->nwarn;
-  status = res->stop == RT_STOP_NUMERICAL ? RT_STATUS_NUMERICAL
-           : res->stop == RT_STOP_INTERRUPTED ? RT_STATUS_INTERRUPTED : RT_STATUS_OK;
+  int stop_sig = stop_flag ? (int)stop_flag : SIGINT;
+  status = res->stop == RT_STOP_NUMERICAL     ? RT_STATUS_NUMERICAL
+           : res->stop == RT_STOP_INTERRUPTED ? 128 + stop_sig /* as a shell reports a kill */
+                                              : RT_STATUS_OK;
   res->status = status;
 
   double t_out = now();
@@ -455,27 +480,25 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   if (cfg->save_y_path && rt_save_vector(cfg->save_y_path, s->ny, res->y))
     status = user_error(r, "cannot write y to '%s': %s", cfg->save_y_path, strerror(errno));
   if (r->trace) {
-    bool bad = ferror(r->trace);
-    if (fclose(r->trace) || bad) status = user_error(r, "error writing the trace file '%s'", cfg->trace_path);
     r->trace = NULL;
+    if (commit_out(r, &r->trace_out, cfg->trace_path, "trace")) status = RT_STATUS_USER;
   }
   res->t_output += now() - t_out;
   res->t_total = now() - t_begin;
   if (cfg->out_path) {
-    FILE *f = open_out(r, cfg->out_path, "result");
-    if (!f) {
+    RtOutFile json;
+    if (open_out(r, &json, cfg->out_path, "result")) {
       status = RT_STATUS_USER;
     } else {
       res->status = status;
-      rt_result_json(f, s, res, cfg);
-      bool bad = ferror(f);
-      if (fclose(f) || bad) status = user_error(r, "error writing the result file '%s'", cfg->out_path);
+      rt_result_json(json.f, s, res, cfg);
+      if (commit_out(r, &json, cfg->out_path, "result")) status = RT_STATUS_USER;
     }
   }
 
 done:
-  if (sa_installed) sigaction(SIGINT, &old_sa, NULL);
-  if (r->trace) fclose(r->trace);
+  restore_stop_handlers(sa_installed, old_sa);
+  if (r->trace) rt_outfile_discard(&r->trace_out); /* the run failed: the old trace stays */
   run_release(r);
   res->status = status;
   res->t_total = now() - t_begin;

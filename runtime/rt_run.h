@@ -20,7 +20,9 @@ enum {
   RT_STATUS_OK = 0,           /* finished: outer_steps reached or tol met */
   RT_STATUS_USER = 1,         /* unusable problem, option or output path; nothing was solved */
   RT_STATUS_NUMERICAL = 2,    /* NaN/Inf or divergence; the last good iterate is reported */
-  RT_STATUS_INTERRUPTED = 130 /* SIGINT (or rt_request_stop); results written as usual */
+  RT_STATUS_INTERRUPTED = 130 /* SIGINT (or rt_request_stop); results written as usual.
+                               * SIGTERM, SIGHUP, SIGPIPE stop a run the same way, with status
+                               * 128 + signal (143, 129, 141) */
 };
 
 typedef enum RtStop {
@@ -57,7 +59,8 @@ typedef struct RtRunConfig {
   int ritz_steps;           /* Lanczos steps of the Ritz diagnostic (default 10; 0: off) */
   bool residual;            /* residual |A v - b| at trace points (default true) */
   double divergence_factor; /* divergence rule factor (default 1e10; 0: off), see doc/methods.md */
-  bool handle_sigint;       /* install a SIGINT handler for the run (default true) */
+  bool handle_sigint;       /* install the stop handler of SIGINT, SIGTERM, SIGHUP and SIGPIPE
+                             * for the run (default true) */
   int64_t json_vector_max;  /* x and y appear in full in the JSON up to this length (default 1000) */
   /* What happened before the run, for the result JSON's "compile" object (bloc run fills it;
    * a negative t_data leaves the object out): seconds in the data stage and in compiling

@@ -2,7 +2,11 @@
  * part from the cache and its kernels give bit-identical results; a different problem, CPU
  * count or opt level misses; corrupt, truncated and foreign entries are misses that get
  * rewritten; keep_ir and "" bypass the cache; the directory is pruned to the most recently
- * used entries; keys separate string boundaries. */
+ * used entries; keys separate string boundaries. The cache trusts only what the user alone
+ * could have written (issue 13): 0700/0600 whatever the umask; directories and entries of
+ * another user or writable by group/others, symbolic links and FIFOs are refused; an entry
+ * copied under another key's name is a miss; temporary files never write through a planted
+ * symbolic link. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -327,11 +332,152 @@ static void test_keys(void **state) {
   assert_true(a.h[0] != b.h[0] && a.h[1] != b.h[1]);
 }
 
+static JitCacheKey key_of(const char *s) {
+  const char *in[] = {s};
+  return jit_cache_key(in, 1);
+}
+
+static void entry_file(JitCacheKey k, char *path, size_t len) {
+  snprintf(path, len, "%s/%016llx%016llx.o", dir, (unsigned long long)k.h[0],
+           (unsigned long long)k.h[1]);
+}
+
+static bool loads(JitCacheKey k, const char *want) {
+  char *bytes;
+  size_t n;
+  if (jit_cache_load(dir, k, &bytes, &n) != 0) return false;
+  bool same = n == strlen(want) && memcmp(bytes, want, n) == 0;
+  free(bytes);
+  assert_true(same);
+  return true;
+}
+
+static void test_modes_whatever_the_umask(void **state) {
+  (void)state;
+  remove_dir();
+  mode_t old = umask(0);
+  char buf[256], sub[300], path[400];
+  snprintf(sub, sizeof sub, "%s/sub", dir);
+  assert_non_null(jit_cache_dir(sub, buf, sizeof buf)); /* parents too */
+  JitCacheKey k = key_of("umask");
+  jit_cache_store(sub, k, "object", 6, 0);
+  umask(old);
+  struct stat st;
+  assert_int_equal(stat(dir, &st), 0);
+  assert_int_equal(st.st_mode & 07777, 0700);
+  assert_int_equal(stat(sub, &st), 0);
+  assert_int_equal(st.st_mode & 07777, 0700);
+  snprintf(path, sizeof path, "%s/%016llx%016llx.o", sub, (unsigned long long)k.h[0],
+           (unsigned long long)k.h[1]);
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 07777, 0600);
+  unlink(path);
+  rmdir(sub);
+}
+
+static void test_untrusted_refused(void **state) {
+  (void)state;
+  remove_dir();
+  char buf[256], path[400], link[420];
+  assert_non_null(jit_cache_dir(dir, buf, sizeof buf));
+  JitCacheKey k = key_of("trusted");
+  jit_cache_store(dir, k, "object", 6, 0);
+  entry_file(k, path, sizeof path);
+  assert_true(loads(k, "object"));
+  /* an entry writable by group or others could have been planted */
+  assert_int_equal(chmod(path, 0620), 0);
+  assert_false(loads(k, "object"));
+  assert_int_equal(chmod(path, 0602), 0);
+  assert_false(loads(k, "object"));
+  assert_int_equal(chmod(path, 0600), 0);
+  assert_true(loads(k, "object"));
+  /* so could anything in a directory writable by group or others */
+  assert_int_equal(chmod(dir, 0770), 0);
+  assert_null(jit_cache_dir(dir, buf, sizeof buf));
+  assert_false(loads(k, "object"));
+  assert_int_equal(chmod(dir, 0707), 0);
+  assert_null(jit_cache_dir(dir, buf, sizeof buf));
+  assert_int_equal(chmod(dir, 0700), 0);
+  assert_non_null(jit_cache_dir(dir, buf, sizeof buf));
+  /* a symbolic link to a valid entry is not followed */
+  snprintf(link, sizeof link, "%s.real", path);
+  assert_int_equal(rename(path, link), 0);
+  assert_int_equal(symlink(link, path), 0);
+  assert_false(loads(k, "object"));
+  unlink(path);
+  unlink(link);
+  /* a FIFO in place of an entry is refused at once (it used to block the run) */
+  assert_int_equal(mkfifo(path, 0600), 0);
+  assert_false(loads(k, "object"));
+  unlink(path);
+  if (geteuid() != 0) {
+    fprintf(stderr, "SKIP: entries and directories of another user (needs root to chown)\n");
+    return;
+  }
+  jit_cache_store(dir, k, "object", 6, 0);
+  assert_true(loads(k, "object"));
+  assert_int_equal(chown(path, 65534, 65534), 0);
+  assert_false(loads(k, "object"));
+  assert_int_equal(chown(path, 0, 0), 0);
+  assert_int_equal(chown(dir, 65534, 65534), 0);
+  assert_null(jit_cache_dir(dir, buf, sizeof buf));
+  assert_false(loads(k, "object"));
+  assert_int_equal(chown(dir, 0, 0), 0);
+  assert_true(loads(k, "object"));
+}
+
+static void test_key_in_header(void **state) {
+  (void)state;
+  remove_dir();
+  char buf[256], pa[400], pb[400];
+  assert_non_null(jit_cache_dir(dir, buf, sizeof buf));
+  JitCacheKey a = key_of("problem a"), b = key_of("problem b");
+  jit_cache_store(dir, a, "object of a", 11, 0);
+  jit_cache_store(dir, b, "object of b", 11, 0);
+  entry_file(a, pa, sizeof pa);
+  entry_file(b, pb, sizeof pb);
+  assert_int_equal(rename(pa, pb), 0); /* a's entry under b's name: valid checksum, wrong key */
+  assert_false(loads(b, "object of a"));
+  assert_false(loads(a, "object of a"));
+}
+
+static void test_temp_not_followed(void **state) {
+  (void)state;
+  remove_dir();
+  char buf[256], victim[300], name[450];
+  assert_non_null(jit_cache_dir(dir, buf, sizeof buf));
+  snprintf(victim, sizeof victim, "%s.victim", dir);
+  FILE *f = fopen(victim, "w");
+  assert_non_null(f);
+  fputs("precious", f);
+  fclose(f);
+  JitCacheKey k = key_of("planted");
+  /* symbolic links at the temporary names bloc used to write (<entry>.tmp<pid>), for this
+   * and the next pids */
+  char entry[400];
+  entry_file(k, entry, sizeof entry);
+  for (long pid = getpid(); pid < getpid() + 50; pid++) {
+    snprintf(name, sizeof name, "%s.tmp%ld", entry, pid);
+    assert_int_equal(symlink(victim, name), 0);
+  }
+  jit_cache_store(dir, k, "object", 6, 0);
+  assert_true(loads(k, "object"));
+  char got[64] = {0};
+  f = fopen(victim, "r");
+  assert_non_null(f);
+  assert_non_null(fgets(got, sizeof got, f));
+  fclose(f);
+  assert_string_equal(got, "precious");
+  unlink(victim);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_second_compile_hits), cmocka_unit_test(test_corrupt_entries),
       cmocka_unit_test(test_bypassed),            cmocka_unit_test(test_pruned_to_most_recent),
       cmocka_unit_test(test_keys),
+      cmocka_unit_test(test_modes_whatever_the_umask), cmocka_unit_test(test_untrusted_refused),
+      cmocka_unit_test(test_key_in_header),            cmocka_unit_test(test_temp_not_followed),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

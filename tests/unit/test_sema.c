@@ -1,5 +1,6 @@
 /* test_sema.c — the checked Program that IR lowering reads: offsets, sizes, shapes, resolved
- * subscripts, inlined fn bodies, constants, dependencies, options, -D, and error counts. */
+ * subscripts, inlined fn bodies, constants, dependencies, options, -D, and error counts; data
+ * and variables that need more than the physical memory are refused at their declaration. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sema.h"
 
@@ -167,6 +169,54 @@ static void test_all_errors_reported(void **state) {
   done(&fx);
 }
 
+/* The diagnostics written so far. */
+static const char *diagnostics(Fx *fx, char *buf, size_t len) {
+  fflush(fx->out);
+  rewind(fx->out);
+  size_t n = fread(buf, 1, len - 1, fx->out);
+  buf[n] = '\0';
+  return buf;
+}
+
+static void test_memory_refused(void **state) {
+  (void)state;
+  Fx fx;
+  char buf[4096];
+  /* one declaration: 8 TB (issue 13: it passed check, then run exited 3 "out of memory") */
+  Program *p = compile(&fx, "upper x : vector[3] = 0\nlower y : vector[2] = 0\n"
+                            "data A : matrix[1e6, 1e6] = ones(1e6, 1e6)\n" BASE, NULL, 0);
+  assert_null(p);
+  assert_int_equal(diag_error_count(&fx.d), 1);
+  const char *d = diagnostics(&fx, buf, sizeof buf);
+  if (!strstr(d, "t.blo:3:6: error: data 'A' needs 7.28 TiB (1000000000000 numbers), "
+                 "more than this machine's"))
+    fail_msg("%s", d);
+  done(&fx);
+  /* three declarations of 40% of the physical memory each: refused together, at the largest */
+  double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+  long long n = (long long)sqrt(0.4 * phys / 8);
+  char src[512];
+  snprintf(src, sizeof src,
+           "upper x : vector[3] = 0\nlower y : vector[2] = 0\ndata A : matrix[%lld, %lld] = 1\n"
+           "data B : matrix[%lld, %lld] = 1\ndata C : matrix[%lld, %lld] = 1\n" BASE, n, n, n + 1, n,
+           n, n);
+  p = compile(&fx, src, NULL, 0);
+  assert_null(p);
+  assert_int_equal(diag_error_count(&fx.d), 1);
+  d = diagnostics(&fx, buf, sizeof buf);
+  if (!strstr(d, "t.blo:4:6: error: the data and variables need ") ||
+      !strstr(d, "in all, more than") ||
+      !strstr(d, "hint: data 'B' is the largest"))
+    fail_msg("%s", d);
+  done(&fx);
+  /* 40% alone is fine */
+  snprintf(src, sizeof src, "upper x : vector[3] = 0\nlower y : vector[2] = 0\ndata A : matrix[%lld, %lld] = 1\n" BASE,
+           n, n);
+  p = compile(&fx, src, NULL, 0);
+  assert_non_null(p);
+  done(&fx);
+}
+
 static void test_stdlib_dir(void **state) {
   (void)state;
   setenv("BLOC_STDLIB", "/tmp/somewhere", 1);
@@ -183,6 +233,7 @@ int main(void) {
     cmocka_unit_test(test_constants),
     cmocka_unit_test(test_options),
     cmocka_unit_test(test_all_errors_reported),
+    cmocka_unit_test(test_memory_refused),
     cmocka_unit_test(test_stdlib_dir),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,161 @@
+/* rt_outfile.c — output files replaced whole or not at all (rt_outfile.h). POSIX.1-2008. */
+#include "rt_outfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The message in err (when not NULL); -1 with errno kept, for callers that word their own. */
+static int outfile_err(char *err, size_t errlen, const char *fmt, ...) {
+  int e = errno;
+  va_list ap;
+  va_start(ap, fmt);
+  if (err && errlen) vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  errno = e;
+  return -1;
+}
+
+static char *outfile_strdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
+/* A name no other process can guess: the temporary's name must not be predictable, or a
+ * symbolic link could be planted there (O_EXCL|O_NOFOLLOW refuse it; guessing only delays). */
+static uint64_t outfile_random(void) {
+  static uint64_t counter;
+  int local;
+  uint64_t z = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 ^ (uint64_t)clock() << 16 ^
+               (uint64_t)(uintptr_t)&local ^ (++counter * 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* A new temporary beside target ("DIR/.NAME.XXXXXXXXXXXX"), mode 0666 less the umask: its fd,
+ * its name in o->tmp; -1 with errno. */
+static int outfile_create_temp(RtOutFile *o) {
+  const char *slash = strrchr(o->target, '/');
+  size_t dirlen = slash ? (size_t)(slash - o->target) + 1 : 0;
+  size_t len = strlen(o->target) + 24;
+  o->tmp = malloc(len);
+  if (!o->tmp) {
+    errno = ENOMEM;
+    return -1;
+  }
+  for (int attempt = 0; attempt < 100; attempt++) {
+    snprintf(o->tmp, len, "%.*s.%s.%012llx", (int)dirlen, o->target, o->target + dirlen,
+             (unsigned long long)(outfile_random() & 0xffffffffffffULL));
+    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY, 0666);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  return -1;
+}
+
+/* The file a chain of symbolic links at path leads to (malloc'ed), or NULL with errno. A link
+ * to a missing file leads to that name, so it is created where the link points. */
+static char *outfile_follow(const char *path) {
+  char *cur = outfile_strdup(path);
+  for (int depth = 0; cur && depth < 40; depth++) {
+    struct stat st;
+    if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) return cur;
+    char buf[PATH_MAX];
+    ssize_t n = readlink(cur, buf, sizeof buf - 1);
+    if (n < 0) break;
+    buf[n] = '\0';
+    const char *slash = strrchr(cur, '/');
+    size_t dirlen = buf[0] == '/' || !slash ? 0 : (size_t)(slash - cur) + 1;
+    char *next = malloc(dirlen + (size_t)n + 1);
+    if (!next) break;
+    memcpy(next, cur, dirlen);
+    memcpy(next + dirlen, buf, (size_t)n + 1);
+    free(cur);
+    cur = next;
+  }
+  if (cur) errno = ELOOP;
+  free(cur);
+  return NULL;
+}
+
+RT_API int rt_outfile_open(RtOutFile *o, const char *path, char *err, size_t errlen) {
+  memset(o, 0, sizeof *o);
+  if (strcmp(path, "-") == 0) { /* stdout: flushed and checked on commit, never closed */
+    o->f = stdout;
+    return 0;
+  }
+  o->target = outfile_follow(path);
+  if (!o->target) return outfile_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+  struct stat st;
+  int exists = stat(o->target, &st) == 0, fd = -1;
+  if (exists && S_ISDIR(st.st_mode)) {
+    errno = EISDIR;
+  } else if (exists && !S_ISREG(st.st_mode)) {
+    fd = open(o->target, O_WRONLY | O_NOCTTY); /* a device or FIFO: never replaced by a file */
+  } else if (!exists || access(o->target, W_OK) == 0) { /* a read-only file stays unwritten */
+    fd = outfile_create_temp(o);
+    if (fd >= 0 && exists) { /* the replacement keeps the file's owner (when root) and mode */
+      if (fchown(fd, st.st_uid, st.st_gid) != 0) { /* not root: the file is ours, fine */
+      }
+      if (fchmod(fd, st.st_mode & 07777) != 0) { /* then it keeps 0666 less the umask */
+      }
+    }
+  }
+  if (fd >= 0 && !(o->f = fdopen(fd, "w"))) close(fd);
+  if (!o->f) {
+    int e = errno;
+    rt_outfile_discard(o);
+    errno = e;
+    return outfile_err(err, errlen, "cannot write '%s': %s", path, strerror(e));
+  }
+  return 0;
+}
+
+RT_API int rt_outfile_commit(RtOutFile *o, const char *path, char *err, size_t errlen) {
+  int bad = fflush(o->f) != 0 || ferror(o->f);
+  int e = errno;
+  if (o->f == stdout) {
+    memset(o, 0, sizeof *o);
+    if (!bad) return 0;
+    clearerr(stdout); /* reported here: the caller's final check of stdout need not repeat it */
+    errno = e ? e : EIO;
+    return outfile_err(err, errlen, "error writing to stdout: %s", strerror(errno));
+  }
+  /* on disk before the rename, so that a crash leaves the old file or the new, never an
+   * empty one */
+  if (!bad && o->tmp && fsync(fileno(o->f)) != 0) bad = 1, e = errno;
+  if (fclose(o->f) != 0 && !bad) bad = 1, e = errno;
+  o->f = NULL;
+  if (!bad && o->tmp && rename(o->tmp, o->target) != 0) {
+    e = errno;
+    rt_outfile_discard(o);
+    errno = e;
+    return outfile_err(err, errlen, "cannot replace '%s': %s", path, strerror(e));
+  }
+  if (bad) {
+    rt_outfile_discard(o);
+    errno = e ? e : EIO;
+    return outfile_err(err, errlen, "error writing '%s': %s", path, strerror(errno));
+  }
+  free(o->tmp);
+  free(o->target);
+  memset(o, 0, sizeof *o);
+  return 0;
+}
+
+RT_API void rt_outfile_discard(RtOutFile *o) {
+  if (o->f && o->f != stdout) fclose(o->f);
+  if (o->tmp) unlink(o->tmp);
+  free(o->tmp);
+  free(o->target);
+  memset(o, 0, sizeof *o);
+}

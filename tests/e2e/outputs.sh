@@ -1,0 +1,153 @@
+#!/bin/sh
+# outputs.sh — how bloc writes its output files (issue 13, findings 4 and 5; doc/security.md).
+# run: a run killed with SIGKILL leaves --out, --save-x, --save-y and --trace as they were;
+# SIGTERM, SIGHUP and SIGPIPE stop it after the step like SIGINT, write the results and exit
+# 128 + signal; a file's mode is kept and a symbolic link written through; an output that
+# cannot be written fails before the run without truncating anything. emit-c -o: a device
+# (as root: a copy of /dev/full made with mknod in the test's directory; never the real one,
+# which an older bloc run as root would replace) or a FIFO is written in place, never replaced;
+# a symbolic link is written through; a 0600 file stays 0600; a failed write keeps the file.
+# Every command exits 1 when its stdout cannot be written (finding 11); "-" is stdout.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
+case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+blo=$top_srcdir/tests/e2e/quadratic.blo
+# about 30 s at most: a signal that is not honoured fails the test rather than hanging it
+long="--set outer_steps=3000000 --quiet"
+
+previous() { # the results of an earlier run
+  seq 300 >x.csv
+  seq 4 >y.csv
+  echo '{"previous": true}' >out.json
+  seq 50 >trace.csv
+  cksum x.csv y.csv out.json trace.csv >before
+}
+unchanged() { cksum x.csv y.csv out.json trace.csv | cmp -s - before || bad "$1: the previous results changed"; }
+# Wait (up to 60 s) until the run in the background is solving: its trace's temporary has
+# rows, written after the signal handlers are in place; a busy machine may compile slowly.
+started() {
+  i=0
+  while [ $i -lt 600 ]; do
+    for t in .trace.csv.*; do [ -s "$t" ] && return 0; done
+    sleep 0.1
+    i=$((i + 1))
+  done
+  bad "the run did not start within 60 s"
+}
+temps_left() { ls -A | grep -v '^\(x\|y\|out\|trace\)\.\(csv\|json\)$\|^before$\|^err$\|^link\.csv$\|^real\.csv$'; }
+
+# 1. SIGKILL mid-run: nothing lost
+previous
+"$bloc" run "$blo" $long --out out.json --save-x x.csv --save-y y.csv --trace trace.csv &
+pid=$!
+started
+kill -KILL $pid
+wait $pid 2>/dev/null
+unchanged "SIGKILL"
+rm -f .trace.csv.* # the trace's temporary: a killed process cannot remove it
+
+# 2. SIGTERM, SIGHUP, SIGPIPE: stop after the step, results written, 128 + signal (SIGINT:
+# test_run; a background job of a script ignores it)
+for sig in TERM:143 HUP:129 PIPE:141; do
+  previous
+  "$bloc" run "$blo" $long --out out.json --save-x x.csv --save-y y.csv --trace trace.csv 2>err &
+  pid=$!
+  started
+  kill -"${sig%:*}" $pid
+  wait $pid
+  rc=$?
+  [ $rc = "${sig#*:}" ] || bad "SIG${sig%:*}: exit $rc, expected ${sig#*:}"
+  grep -q '"stop_reason": "interrupted"' out.json || bad "SIG${sig%:*}: no result JSON"
+  [ "$(wc -l <x.csv)" = 3 ] || bad "SIG${sig%:*}: x.csv not written"
+  [ "$(wc -l <y.csv)" = 4 ] || bad "SIG${sig%:*}: y.csv not written"
+  [ "$(wc -l <trace.csv)" -gt 2 ] || bad "SIG${sig%:*}: trace not written"
+  [ -z "$(temps_left)" ] || bad "SIG${sig%:*}: temporaries left: $(temps_left)"
+done
+
+# 3. mode kept, symbolic link written through
+previous
+chmod 600 x.csv
+seq 7 >real.csv
+ln -s real.csv link.csv
+"$bloc" run "$blo" --quiet --save-x x.csv --save-y link.csv || bad "run with a 0600 file and a link"
+[ "$(stat -c %a x.csv)" = 600 ] || bad "x.csv is now $(stat -c %a x.csv), was 600"
+[ -L link.csv ] || bad "the symbolic link was replaced"
+[ "$(wc -l <real.csv)" = 4 ] || bad "the link's target was not written"
+rm -f link.csv real.csv
+
+# 4. an output that cannot be written: refused before the run, nothing truncated
+previous
+"$bloc" run "$blo" --quiet --out out.json --save-x x.csv --save-y missing/y.csv 2>err
+rc=$?
+[ $rc = 1 ] || bad "unwritable --save-y: exit $rc"
+grep -q "cannot write the y file 'missing/y.csv'" err || bad "unwritable --save-y: $(cat err)"
+unchanged "unwritable --save-y"
+if [ "$(id -u)" != 0 ]; then
+  chmod 444 out.json
+  "$bloc" run "$blo" --quiet --out out.json --save-x x.csv 2>err && bad "a read-only --out was accepted"
+  chmod 644 out.json
+  unchanged "read-only --out"
+fi
+[ -z "$(temps_left)" ] || bad "temporaries left: $(temps_left)"
+
+# 5. emit-c -o (files compared without the header line naming the command)
+same_c() { grep -v '^ \* command: ' "$1" >a.tmp; grep -v '^ \* command: ' "$2" >b.tmp; cmp -s a.tmp b.tmp; }
+"$bloc" emit-c "$blo" -o ref.c || bad "emit-c"
+echo "precious" >keep.c
+chmod 600 keep.c
+"$bloc" emit-c "$blo" -o keep.c || bad "emit-c over a 0600 file"
+[ "$(stat -c %a keep.c)" = 600 ] || bad "emit-c: keep.c is now $(stat -c %a keep.c), was 600"
+same_c keep.c ref.c || bad "emit-c: keep.c not written"
+echo "old" >real.c
+ln -s real.c link.c
+"$bloc" emit-c "$blo" -o link.c || bad "emit-c to a link"
+[ -L link.c ] || bad "emit-c replaced the symbolic link"
+same_c real.c ref.c || bad "emit-c: the link's target was not written"
+mkfifo fifo
+cat fifo >got.c &
+"$bloc" emit-c "$blo" -o fifo || bad "emit-c to a FIFO"
+wait
+[ -p fifo ] || bad "emit-c replaced the FIFO"
+same_c got.c ref.c || bad "emit-c: the FIFO's reader got something else"
+if [ "$(id -u)" = 0 ] && mknod full c 1 7 2>/dev/null; then
+  "$bloc" emit-c "$blo" -o full 2>err
+  rc=$?
+  [ $rc = 1 ] || bad "emit-c -o (a copy of /dev/full): exit $rc"
+  grep -q "No space left on device" err || bad "emit-c -o full: $(cat err)"
+  [ -c full ] || bad "emit-c replaced the device node"
+else
+  echo "SKIP: emit-c -o to a device node (needs root for mknod)"
+fi
+
+# 6. BLOC_PERF_MAP appends to /tmp/perf-PID.map: a symbolic link planted there (the shell
+# execs bloc as its own pid) is not followed
+echo precious >victim
+sh -c 'ln -s "$1" /tmp/perf-$$.map && echo $$ >pid && BLOC_PERF_MAP=1 exec "$2" run "$3" --quiet' \
+  sh "$tmp/victim" "$bloc" "$blo" || bad "run with BLOC_PERF_MAP"
+[ "$(cat victim)" = precious ] || bad "BLOC_PERF_MAP wrote through a planted link"
+rm -f "/tmp/perf-$(cat pid).map" pid victim
+
+# 7. stdout that cannot be written (issue 13, finding 11): every command exits 1, says so
+if [ -c /dev/full ]; then
+  for cmd in "check" "derive" "eval" "dump-ir" "dump-ast" "dump-llvm" "run" \
+    "run --quiet --save-x -" "run --quiet --out -" "emit-c -o -"; do
+    # shellcheck disable=SC2086
+    "$bloc" $cmd "$blo" >/dev/full 2>err
+    rc=$?
+    [ $rc = 1 ] || bad "bloc $cmd >/dev/full: exit $rc"
+    grep -q "No space left on device" err || bad "bloc $cmd >/dev/full: no message: $(cat err)"
+  done
+  "$bloc" --help >/dev/full 2>err && bad "bloc --help >/dev/full exited 0"
+  "$bloc" run "$blo" --quiet --save-x - >x.csv || bad "--save-x - to a file"
+  [ "$(wc -l <x.csv)" = 3 ] || bad "--save-x - did not write x to stdout"
+  [ ! -e ./- ] || bad "--save-x - created a file named '-'"
+else
+  echo "SKIP: stdout write errors (no /dev/full)"
+fi
+exit $fail
