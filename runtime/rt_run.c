@@ -277,9 +277,10 @@ static bool recover(Run *r, int64_t step) {
   RtResult *res = r->res;
   if (!r->halve || res->n_recoveries >= RT_MAX_RECOVERIES || res->best_step < 0) return false;
   /* y (v) blew up on its own when it grew ten times faster than x since the best point: y*(x)
-   * follows x, so a step too large in x alone moves them alike. */
+   * follows x, so a step too large in x alone moves them alike. Unrolled methods restart y
+   * from Phi(x) at every step: only their x step is halved. */
   double gx = fmax(1.0, growth(s->nx, s->x, res->best_x));
-  bool lower = growth(s->ny, s->y, r->best_ys) > 10 * gx;
+  bool lower = !s->opt.method->unrolled && growth(s->ny, s->y, r->best_ys) > 10 * gx;
   bool vsys = s->v && growth(s->ny, s->v, r->best_v) > 10 * gx;
   rt_copy(s->nx, res->best_x, s->x);
   rt_copy(s->ny, r->best_ys, s->y);
