@@ -166,7 +166,6 @@ static void progress(Run *r, int64_t done, bool last) {
   fflush(r->prog);
 }
 
-/* Diagnostics at the current point and, when tracing, a row. */
 /* Record the point just evaluated at trace point `step` as the best one if it is finite and
  * scores better: least f for stochastic problems, else least |hypergradient| (the estimate of
  * the step that produced it; the start is scored by the first step's estimate, taken there,
@@ -195,6 +194,7 @@ static void offer_best(Run *r, int64_t step) {
   if (s->v) rt_copy(s->ny, s->v, r->best_v);
 }
 
+/* Diagnostics at the current point, the best-point bookkeeping and, when tracing, a row. */
 static void trace_point(Run *r, int64_t step) {
   double t0 = now();
   rt_diag_eval(&r->dw, r->s, step);

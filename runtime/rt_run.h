@@ -1,7 +1,8 @@
 /* rt_run.h — the public entry point of the runtime: rt_solve runs one method on one problem
  * with the loop every method shares — stopping rules (outer_steps, tol, SIGINT), progress on
- * stderr, a CSV trace, a result JSON, saved iterates, diagnostics at trace points, and the
- * numerical-failure rules (NaN/Inf, divergence). The `bloc run` driver fills an RtRunConfig from
+ * stderr, a CSV trace, a result JSON, saved iterates (the final or the best trace point),
+ * diagnostics at trace points, and the numerical-failure rules (NaN/Inf, divergence, and
+ * on_divergence = halve going back to the best trace point). The `bloc run` driver fills an RtRunConfig from
  * its command line and calls rt_solve; formats are specified in doc/methods.md. */
 #ifndef BLOC_RT_RUN_H
 #define BLOC_RT_RUN_H

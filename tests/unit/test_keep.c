@@ -215,6 +215,19 @@ static void test_best_after_failure(void **state) {
   assert_false(r.saved_best);
   assert_memory_equal(x, r.x, sizeof x);
   rt_result_free(&r);
+  /* SOBA, as in the issue: with x_step = 30 it fails at step 19, |x - x*| / |x*| = 6e5; the
+   * best trace point is the start (scored by SOBA's first estimate, taken there) */
+  RtOptions so = tp_options("soba", KV("x_step=30", "y_step=0.1", "outer_steps=400",
+                                       "trace_every=5", "on_divergence=stop"));
+  cfg.keep = RT_KEEP_AUTO;
+  assert_int_equal(rt_solve(&t->p, &so, &cfg, &r), RT_STATUS_NUMERICAL);
+  print_message("soba x_step 30: last |x - x*| / |x*| %.3g, best step %lld: %.3g\n",
+                tp_rel_err(5, r.x, xs), (long long)r.best_step, tp_rel_err(5, r.best_x, xs));
+  assert_true(r.saved_best && r.best_step >= 0);
+  assert_true(tp_rel_err(5, r.best_x, xs) < 10 && tp_rel_err(5, r.x, xs) > 1e3);
+  read_vec(path("x.csv"), 5, x);
+  assert_memory_equal(x, r.best_x, sizeof x);
+  rt_result_free(&r);
   /* a finished run saves the last iterate unless --keep best */
   RtOptions ok = tp_options("aid_cg", KV("x_step=0.5", "y_step=0.1", "outer_steps=50"));
   cfg.keep = RT_KEEP_AUTO;
