@@ -273,8 +273,9 @@ static void write_header(const Emit *e, FILE *f) {
              " * Build:    cc -std=c99 -O2 solver.c -lm                     (portable loops, no BLAS)\n"
              " *           cc -O2 -DBLO_USE_CBLAS solver.c -lopenblas -lm   (CBLAS and LAPACK)\n"
              " *           add -DBLO_USE_ZLIB and -lz to read gzip-compressed data files\n"
-             " * Run:      ./solver [--trace F] [--out F] [--save-x F] [--save-y F] [--quiet] [--seed N]\n"
-             " *                    [--set key=value]...   (as bloc run; same trace, result and output formats)\n"
+             " * Run:      ./solver [--trace F] [--out F] [--save-x F] [--save-y F]\n"
+             " *                    [--keep best|last] [--quiet] [--seed N] [--set key=value]...\n"
+             " *                    (as bloc run; same trace, result and output formats)\n"
              " * Library:  compile with -D%s_NO_MAIN and call the functions declared below; in another file,\n"
              " *           #define %s_API_ONLY and #include this one for the declarations.\n"
              " * Exported: only %s_* symbols; everything else is static. See bloc's doc/emit-c.md.\n */\n",

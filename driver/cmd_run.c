@@ -40,14 +40,14 @@ static int override_start(BloCompiled *c, const char *init_x, const char *init_y
 
 int cmd_run(int argc, char **argv) {
   const char *method = NULL, *trace = NULL, *outp = NULL, *save_x = NULL, *save_y = NULL, *quiet = NULL;
-  const char *init_x = NULL, *init_y = NULL;
+  const char *init_x = NULL, *init_y = NULL, *keep = NULL;
   const char **sets = NULL;
   int nsets = 0;
   CmdFlag flags[] = {
     {"--method", true, &method, false, NULL, NULL}, {"--set", true, NULL, true, &sets, &nsets},
     {"--trace", true, &trace, false, NULL, NULL},   {"--out", true, &outp, false, NULL, NULL},
     {"--save-x", true, &save_x, false, NULL, NULL}, {"--save-y", true, &save_y, false, NULL, NULL},
-    {"--quiet", false, &quiet, false, NULL, NULL},
+    {"--quiet", false, &quiet, false, NULL, NULL},  {"--keep", true, &keep, false, NULL, NULL},
     {"--init-x", true, &init_x, false, NULL, NULL}, {"--init-y", true, &init_y, false, NULL, NULL},
   };
   CmdArgs a = {.cmd = "run"};
@@ -61,6 +61,11 @@ int cmd_run(int argc, char **argv) {
     a.methods = &method;
     a.nmethods = 1;
   }
+  RtKeep keep_what = RT_KEEP_AUTO;
+  if (rc == 0 && keep && rt_keep_parse(keep, &keep_what)) {
+    fprintf(stderr, "bloc run: error: --keep expects 'best' or 'last', got '%s'\n", keep);
+    rc = 1;
+  }
   if (rc == 0) rc = cmd_compile(&a, false, &c);
   if (rc == 0) rc = override_start(c, init_x, init_y);
   RtOptions opt;
@@ -73,6 +78,7 @@ int cmd_run(int argc, char **argv) {
     cfg.out_path = outp;
     cfg.save_x_path = save_x;
     cfg.save_y_path = save_y;
+    cfg.keep = keep_what;
     cfg.quiet = quiet != NULL;
     if (a.seed_set) cfg.seed = (int64_t)a.seed;
     cfg.t_data = c->time.data_ms * 1e-3;

@@ -8,7 +8,7 @@
 #include "driver.h"
 
 const DriverCmd driver_cmds[] = {
-  {"run", cmd_run, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--init-x F] [--init-y F] [--quiet] [--backend jit|interp]",
+  {"run", cmd_run, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--keep best|last] [--init-x F] [--init-y F] [--quiet] [--backend jit|interp]",
    "Compile the problem and solve it with its `solve` method (or --method)."},
   {"compare", cmd_compare, "FILE.blo --methods M1,M2,... [--set key=value]... [--set METHOD.key=value]... [-D NAME=VALUE]... [--seed N] [--out-dir DIR | -o PREFIX] [--x-axis time|steps|both] [--maximize R1,...] [--backend jit|interp] [--quiet]",
    "Run several methods on the problem and compare them: CSV, plots and a summary table.\n\n"
@@ -41,9 +41,9 @@ const DriverCmd driver_cmds[] = {
    "The file holds the kernels (from the execution plans the JIT compiles), bloc's runtime, the\n"
    "data stage (or, with --embed-data, the evaluated data), the method with its resolved options,\n"
    "a library interface (PREFIX_work_size, PREFIX_solve, ...; --prefix, default the problem's\n"
-   "name) and a main taking bloc run's --trace, --out, --save-x, --save-y, --quiet, --seed and\n"
-   "--set. Build it with `cc -std=c99 -O2 solver.c -lm`, or with -DBLO_USE_CBLAS and -lopenblas;\n"
-   "-DBLO_USE_ZLIB and -lz read gzip files. -o - writes to stdout. See doc/emit-c.md."},
+   "name) and a main taking bloc run's --trace, --out, --save-x, --save-y, --keep, --quiet,\n"
+   "--seed and --set. Build it with `cc -std=c99 -O2 solver.c -lm`, or with -DBLO_USE_CBLAS and\n"
+   "-lopenblas; -DBLO_USE_ZLIB and -lz read gzip files. -o - writes to stdout. See doc/emit-c.md."},
 };
 const int driver_ncmds = (int)(sizeof driver_cmds / sizeof driver_cmds[0]);
 

@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 metatest() { # x.csv -> mean query loss after adaptation on 400 fresh tasks
   "$bloc" run "$prog" --method itd --seed 99 --init-x "$1" --set x_step=0 --set outer_steps=400 \
-    --set trace_every=1 --set meta_batch=1 --quiet --trace "$tmp/mt.csv" 2>/dev/null
+    --set trace_every=1 --set meta_batch=1 --set eval_draws=1 --quiet --trace "$tmp/mt.csv" 2>/dev/null
   awk -F, 'NR > 2 { s += $3; n++ } END { printf "%.4f", s / n }' "$tmp/mt.csv"
 }
 

@@ -4,5 +4,5 @@
  * The step is shared with TTSA (rt_rand_neumann_step in rt_solver.c). */
 #include "rt_solver.h"
 
-RT_API const RtMethodImpl rt_impl_bsa = {"bsa", RT_SCHED_POLY_FLOOR, true, rt_rand_neumann_setup, rt_rand_neumann_step,
-                                  NULL, NULL};
+RT_API const RtMethodImpl rt_impl_bsa = {"bsa", RT_SCHED_POLY_FLOOR, true, rt_rand_neumann_setup,
+                                         rt_rand_neumann_step, NULL, rt_lower_next_y, NULL};

@@ -20,7 +20,14 @@ RT_API int rt_diag_setup(RtDiagWork *w, RtSolver *s, int ritz_steps, bool residu
   w->beta = rt_solver_vec(s, m);
   w->val.y = rt_solver_vec(s, s->ny);
   w->val.reports = rt_solver_vec(s, s->p->n_reports > 0 ? s->p->n_reports : 1);
-  return w->gy && w->Av && w->q && w->u && w->alpha && w->beta && w->val.y && w->val.reports ? 0 : -1;
+  w->draws = s->p->n_samples > 0 ? (int)rt_solver_num(s, "eval_draws") : 1;
+  w->gy_sum = rt_solver_vec(s, s->ny);
+  w->yi = rt_solver_vec(s, s->ny);
+  w->rep_i = rt_solver_vec(s, s->p->n_reports > 0 ? s->p->n_reports : 1);
+  return w->gy && w->Av && w->q && w->u && w->alpha && w->beta && w->val.y && w->val.reports &&
+                 w->gy_sum && w->yi && w->rep_i
+             ? 0
+             : -1;
 }
 
 RT_API int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y, int steps, uint64_t seed,
@@ -57,6 +64,39 @@ RT_API int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y, in
   return j;
 }
 
+/* f, g, |grad_y g| and the reports over w->draws draws: the first (already in w->val, gradient
+ * in w->gy) and draws - 1 more. The lower point stays v->y, except for unrolled methods, whose
+ * y is the draw's own (its task's adapted parameters); their |grad_y g| is then the mean of the
+ * norms, otherwise the norm of the mean gradient. */
+static void average_draws(RtDiagWork *w, RtSolver *s) {
+  RtDiagValues *v = &w->val;
+  RtOracle *o = &s->o;
+  int64_t ny = s->ny;
+  int nr = s->p->n_reports;
+  bool own_y = s->opt.method->unrolled && s->impl->diag_y;
+  double gn = v->gy_norm;
+  rt_copy(ny, w->gy, w->gy_sum);
+  for (int i = 1; i < w->draws; i++) {
+    RtDraw key = rt_oracle_draw(o);
+    const double *y = v->y;
+    if (own_y) {
+      s->impl->diag_y(s, key, w->yi);
+      y = w->yi;
+    }
+    v->f += rt_oracle_f(o, key, s->x, y);
+    v->g += rt_oracle_grad_g(o, key, s->x, y, w->gy);
+    rt_axpy(ny, 1.0, w->gy, w->gy_sum);
+    gn += rt_nrm2(ny, w->gy);
+    rt_oracle_reports(o, key, s->x, y, w->rep_i);
+    rt_axpy(nr, 1.0, w->rep_i, v->reports);
+  }
+  double inv = 1.0 / w->draws;
+  v->f *= inv;
+  v->g *= inv;
+  rt_scal(nr, inv, v->reports);
+  v->gy_norm = own_y ? gn * inv : rt_nrm2(ny, w->gy_sum) * inv;
+}
+
 RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done) {
   RtDiagValues *v = &w->val;
   RtOracle *o = &s->o;
@@ -70,6 +110,7 @@ RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done) {
   v->g = rt_oracle_grad_g(o, key, s->x, v->y, w->gy);
   v->gy_norm = rt_nrm2(s->ny, w->gy);
   rt_oracle_reports(o, key, s->x, v->y, v->reports);
+  if (w->draws > 1) average_draws(w, s);
   v->residual = NAN;
   if (w->residual && s->v && steps_done > 0) {
     rt_oracle_hvp(o, key, s->xa, s->ya, s->v, w->Av);

@@ -4,7 +4,8 @@
  * least ritz_steps vectors, else a short Lanczos run of ritz_steps HVPs). Every call here is a
  * diagnostic oracle call: its own draw keys and counters, so tracing never changes the
  * method's iterates or its oracle counts. A trace point uses one draw for all of its values
- * (the generic Lanczos run another, for one consistent matrix). */
+ * (the generic Lanczos run another, for one consistent matrix); on a stochastic problem f, g,
+ * |grad_y g| and the reports average `eval_draws` draws (the method option). */
 #ifndef BLOC_RT_DIAG_H
 #define BLOC_RT_DIAG_H
 
@@ -24,7 +25,9 @@ typedef struct RtDiagValues {
 typedef struct RtDiagWork {
   int ritz_steps;
   bool residual;
+  int draws;                  /* draws averaged (eval_draws; 1 on a deterministic problem) */
   double *gy, *Av, *q, *u, *alpha, *beta;
+  double *gy_sum, *yi, *rep_i; /* averaging work [ny], [ny], [n_reports] */
   uint64_t lanczos_seed;
   RtDiagValues val;
 } RtDiagWork;

@@ -56,9 +56,9 @@ oom:
 }
 
 /* H = the symmetrised Hessian at (x, y), one draw for all columns; diag keeps its diagonal. */
-static void build_hessian(RtSolver *s, Ex *E) {
+static void build_hessian(RtSolver *s, Ex *E, const double *y) {
   int64_t n = s->ny;
-  rt_dense_hessian(&s->o, rt_oracle_draw(&s->o), s->x, s->y, E->H, E->e);
+  rt_dense_hessian(&s->o, rt_oracle_draw(&s->o), s->x, y, E->H, E->e);
   for (int64_t i = 0; i < n; i++) E->diag[i] = E->H[i * n + i];
 }
 
@@ -74,54 +74,79 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
     E->H[i * n + i] = E->diag[i];
     for (int64_t j = i + 1; j < n; j++) E->H[j * n + i] = E->H[i * n + j];
   }
-  s->stats[E->st_indef]++;
+  bool diag = s->o.diag; /* the trace point's solve: no statistics, no warnings */
+  if (!diag) s->stats[E->st_indef]++;
   if (rt_sym_eig(n, E->H, E->w, E->work, E->lwork) != 0) {
-    rt_solver_warn(s, "exact.eig", "outer step %lld: the eigendecomposition of the lower Hessian failed", (long long)k + 1);
+    if (!diag)
+      rt_solver_warn(s, "exact.eig", "outer step %lld: the eigendecomposition of the lower Hessian "
+                     "failed", (long long)k + 1);
     return;
   }
-  rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is not positive definite (smallest "
-                 "eigenvalue %.6g): the lower level looks non-convex in y", (long long)k + 1, E->w[0]);
+  if (!diag)
+    rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is not positive "
+                   "definite (smallest eigenvalue %.6g): the lower level looks non-convex in y",
+                   (long long)k + 1, E->w[0]);
   rt_sym_eig_solve(n, E->H, E->w, 1e-14, newton, rhs, E->tmp);
 }
 
-static void ex_step(RtSolver *s, int64_t k) {
-  Ex *E = s->state;
+/* Newton's method on g(s->x, .) from y until |grad_y g| < y_tol (at most max_inner steps);
+ * returns the last |grad_y g|. Method steps count Newton steps and warn; the diagnostic solve
+ * at trace points (the oracle in diagnostic mode) leaves statistics and warnings alone. */
+static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   int64_t n = s->ny;
+  bool diag = s->o.diag;
   double gn = INFINITY;
   for (int it = 0; it <= E->max_inner; it++) {
     RtDraw key = rt_oracle_draw(&s->o);
-    double g = rt_oracle_grad_g(&s->o, key, s->x, s->y, s->gy);
+    double g = rt_oracle_grad_g(&s->o, key, s->x, y, s->gy);
     gn = rt_nrm2(n, s->gy);
     if (!(gn >= E->y_tol) || it == E->max_inner) break;
-    build_hessian(s, E);
+    build_hessian(s, E, y);
     rt_copy(n, s->gy, E->dy);
     solve(s, E, k, E->dy, true);
     double slope = rt_dot(n, s->gy, E->dy); /* > 0: -dy is a descent direction */
     double t = 1;
     bool ok = false;
     for (int ls = 0; ls < 40 && !ok; ls++, t *= 0.5) {
-      rt_copy(n, s->y, E->yt);
+      rt_copy(n, y, E->yt);
       rt_axpy(n, -t, E->dy, E->yt);
       double gt = rt_oracle_g(&s->o, key, s->x, E->yt);
       ok = gt <= g - 1e-4 * t * slope || (gt <= g && t == 1);
-      if (ok) rt_copy(n, E->yt, s->y);
+      if (ok) rt_copy(n, E->yt, y);
     }
-    s->stats[E->st_newton]++;
+    if (!diag) s->stats[E->st_newton]++;
     if (!ok) {
-      rt_solver_warn(s, "exact.linesearch", "outer step %lld: Newton's line search on g failed (|grad_y g| = %.3g)",
-                     (long long)k + 1, gn);
+      if (!diag)
+        rt_solver_warn(s, "exact.linesearch", "outer step %lld: Newton's line search on g failed "
+                       "(|grad_y g| = %.3g)", (long long)k + 1, gn);
       break;
     }
   }
+  return gn;
+}
+
+static void ex_step(RtSolver *s, int64_t k) {
+  Ex *E = s->state;
+  int64_t n = s->ny;
+  double gn = newton(s, E, k, s->y);
   s->stats[E->st_lower_gnorm] = gn;
   if (gn >= E->y_tol)
     rt_solver_warn(s, "exact.lower", "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g "
                    "after %d Newton steps", (long long)k + 1, gn, E->y_tol, E->max_inner);
   rt_upper_grads(s);
-  build_hessian(s, E);
+  build_hessian(s, E, s->y);
   rt_copy(n, s->b, s->v);
   solve(s, E, k, s->v, false);
   rt_upper_step(s, k);
 }
 
-RT_API const RtMethodImpl rt_impl_exact = {"exact", RT_SCHED_CONST, true, ex_setup, ex_step, NULL, NULL};
+/* The lower point of the current x: the Newton solve the next step would start with (from the
+ * current y), so saved pairs and summaries describe y*(x) to y_tol. */
+static void ex_diag_y(RtSolver *s, RtDraw key, double *y) {
+  (void)key;
+  rt_copy(s->ny, s->y, y);
+  newton(s, s->state, -1, y);
+}
+
+RT_API const RtMethodImpl rt_impl_exact = {"exact", RT_SCHED_CONST, true, ex_setup, ex_step, NULL,
+                                          ex_diag_y, NULL};

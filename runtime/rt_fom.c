@@ -38,4 +38,5 @@ static void fom_step(RtSolver *s, int64_t k) {
   rt_x_update(s, k);
 }
 
-RT_API const RtMethodImpl rt_impl_fom = {"fom", RT_SCHED_POLY, false, fom_setup, fom_step, NULL, rt_unroll_diag_y};
+RT_API const RtMethodImpl rt_impl_fom = {"fom", RT_SCHED_POLY, false, fom_setup, fom_step, NULL,
+                                         rt_unroll_diag_y, NULL};

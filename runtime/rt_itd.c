@@ -39,4 +39,5 @@ static void itd_step(RtSolver *s, int64_t k) {
   rt_x_update(s, k);
 }
 
-RT_API const RtMethodImpl rt_impl_itd = {"itd", RT_SCHED_POLY, false, itd_setup, itd_step, NULL, rt_unroll_diag_y};
+RT_API const RtMethodImpl rt_impl_itd = {"itd", RT_SCHED_POLY, false, itd_setup, itd_step, NULL,
+                                         rt_unroll_diag_y, NULL};

@@ -226,4 +226,11 @@ static bool lanc_ritz(const RtSolver *s, int min_dim, double *lo, double *hi) {
   return true;
 }
 
-RT_API const RtMethodImpl rt_impl_lancbio = {"lancbio", RT_SCHED_CONST, true, lanc_setup, lanc_step, lanc_ritz, NULL};
+/* The basis was built at iterates the run loop has abandoned: rebuild it at the next step. */
+static void lanc_reset(RtSolver *s) {
+  Lanc *L = s->state;
+  L->restart_due = true;
+}
+
+RT_API const RtMethodImpl rt_impl_lancbio = {"lancbio", RT_SCHED_CONST, true, lanc_setup, lanc_step,
+                                             lanc_ritz, rt_lower_next_y, lanc_reset};

@@ -20,7 +20,12 @@
   {"seed", RT_OPT_INT, 1, NULL, NULL, 0, 9007199254740991.0, "random seed (data and sampling)"}, \
   {"trace_every", RT_OPT_INT, 10, NULL, NULL, 1, 1e12, "outer steps between trace rows"},    \
   {"tol", RT_OPT_REAL, 0, NULL, NULL, 0, BIG, "stop when the hypergradient estimate norm is below (0: off)"}, \
-  {"meta_batch", RT_OPT_INT, 1, NULL, NULL, 1, 1e6, "independent sample draws averaged per oracle"}
+  {"meta_batch", RT_OPT_INT, 1, NULL, NULL, 1, 1e6,                                          \
+   "independent sample draws averaged per oracle"},                                          \
+  {"on_divergence", RT_OPT_WORD, NAN, "halve", "stop|halve", 0, 0,                          \
+   "on NaN/Inf or divergence: stop, or go back to the best iterate with half the step (3 times)"}, \
+  {"eval_draws", RT_OPT_INT, 10, NULL, NULL, 1, 1e6,                                          \
+   "sample draws averaged by trace-point diagnostics (stochastic problems)"}
 
 /* Methods built on the second derivatives of g (all but the unrolled ones) refuse a lower
  * objective with abs or relu of y (driver/options.c: opt_check_smooth) unless this is true. */

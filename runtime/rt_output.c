@@ -104,6 +104,64 @@ static void json_vec(FILE *f, int64_t n, const double *x) {
   fputc(']', f);
 }
 
+static void json_reports(FILE *f, const BloProblem *p, int n, const double *v) {
+  fputc('{', f);
+  for (int i = 0; i < n; i++) {
+    fputs(i ? ", " : "", f);
+    json_str(f, p->report_names && p->report_names[i] ? p->report_names[i] : "report");
+    fputs(": ", f);
+    json_num(f, v[i]);
+  }
+  fputc('}', f);
+}
+
+/* "best": the best trace point beside the final values; "saved": which one --save-x/-y hold;
+ * "recoveries": what on_divergence = halve did. */
+static void json_best(FILE *f, const BloProblem *p, const RtResult *res, const RtRunConfig *cfg) {
+  fputs(",\n  \"best\": ", f);
+  if (res->best_step < 0) {
+    fputs("null", f);
+  } else {
+    fprintf(f, "{\"step\": %lld, \"by\": ", (long long)res->best_step);
+    json_str(f, res->best_by);
+    static const char *const names[] = {"f", "g", "grad_y_g_norm", "hypergrad_norm"};
+    const double vals[] = {res->best_f, res->best_g, res->best_grad_y_g_norm,
+                           res->best_hypergrad_norm};
+    for (int i = 0; i < 4; i++) {
+      fprintf(f, ", \"%s\": ", names[i]);
+      json_num(f, vals[i]);
+    }
+    fputs(",\n    \"reports\": ", f);
+    json_reports(f, p, res->n_reports, res->best_reports);
+    fputs(", \"x_norm\": ", f);
+    json_num(f, rt_nrm2(res->nx, res->best_x));
+    fputs(", \"y_norm\": ", f);
+    json_num(f, rt_nrm2(res->ny, res->best_y));
+    if (res->nx <= cfg->json_vector_max) {
+      fputs(",\n    \"x\": ", f);
+      json_vec(f, res->nx, res->best_x);
+    }
+    if (res->ny <= cfg->json_vector_max) {
+      fputs(",\n    \"y\": ", f);
+      json_vec(f, res->ny, res->best_y);
+    }
+    fputc('}', f);
+  }
+  fprintf(f, ",\n  \"saved\": \"%s\",\n  \"recoveries\": [", res->saved_best ? "best" : "last");
+  for (int i = 0; i < res->n_recoveries; i++) {
+    const RtRecovery *rc = &res->recoveries[i];
+    fprintf(f, "%s{\"step\": %lld, \"from_step\": %lld, \"x_step\": ", i ? ",\n    " : "\n    ",
+            (long long)rc->step, (long long)rc->from_step);
+    json_num(f, rc->x_step);
+    fputs(", \"y_step\": ", f);
+    json_num(f, rc->y_step);
+    fputs(", \"reason\": ", f);
+    json_str(f, rc->reason);
+    fputc('}', f);
+  }
+  fputs(res->n_recoveries ? "\n  ]" : "]", f);
+}
+
 static void json_calls(FILE *f, const uint64_t *calls) {
   fputc('{', f);
   for (int i = 0; i < RT_CALL_NKINDS; i++)
@@ -140,14 +198,10 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, cons
     json_num(f, vals[i]);
     fputs(",\n", f);
   }
-  fputs("  \"reports\": {", f);
-  for (int i = 0; i < res->n_reports; i++) {
-    fputs(i ? ", " : "", f);
-    json_str(f, p->report_names && p->report_names[i] ? p->report_names[i] : "report");
-    fputs(": ", f);
-    json_num(f, res->reports[i]);
-  }
-  fprintf(f, "},\n  \"nx\": %lld,\n  \"ny\": %lld,\n  \"x_norm\": ", (long long)res->nx, (long long)res->ny);
+  fputs("  \"reports\": ", f);
+  json_reports(f, p, res->n_reports, res->reports);
+  fprintf(f, ",\n  \"nx\": %lld,\n  \"ny\": %lld,\n  \"x_norm\": ", (long long)res->nx,
+          (long long)res->ny);
   json_num(f, rt_nrm2(res->nx, res->x));
   fputs(",\n  \"y_norm\": ", f);
   json_num(f, rt_nrm2(res->ny, res->y));
@@ -159,6 +213,7 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, cons
     fputs(",\n  \"y\": ", f);
     json_vec(f, res->ny, res->y);
   }
+  json_best(f, p, res, cfg);
   fputs(",\n  \"oracle_calls\": ", f);
   json_calls(f, res->calls);
   fputs(",\n  \"diagnostic_calls\": ", f);
@@ -217,6 +272,14 @@ RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) 
   if (r->ritz_min == r->ritz_min)
     fprintf(out, "  lower Hessian eigenvalue estimates (Ritz values): [%.6g, %.6g]\n", r->ritz_min, r->ritz_max);
   for (int i = 0; i < r->n_reports; i++) fprintf(out, "  %s = %.10g\n", p->report_names[i], r->reports[i]);
+  for (int i = 0; i < r->n_recoveries; i++)
+    fprintf(out, "  recovery at step %lld: back to step %lld, x_step = %.4g, y_step = %.4g\n",
+            (long long)r->recoveries[i].step, (long long)r->recoveries[i].from_step,
+            r->recoveries[i].x_step, r->recoveries[i].y_step);
+  if (r->best_step >= 0 && (r->saved_best || r->stop == RT_STOP_NUMERICAL))
+    fprintf(out, "  best trace point: step %lld  f = %.10g  |hypergradient| = %.4g%s\n",
+            (long long)r->best_step, r->best_f, r->best_hypergrad_norm,
+            r->saved_best ? " (the saved iterate)" : "");
   fprintf(out, "  oracle calls:");
   for (int k = 0; k < RT_CALL_NKINDS; k++)
     if (r->calls[k]) fprintf(out, " %s %llu", rt_call_names[k], (unsigned long long)r->calls[k]);

@@ -1,6 +1,8 @@
 /* rt_run.c — rt_solve: the run loop shared by every method (rt_run.h). Setup allocates every
  * buffer; the loop performs steps, checks for numerical failure after each, keeps the last good
- * iterate, writes trace rows and progress, and stops on outer_steps, tol or a stop request. */
+ * iterate and the best trace point, goes back to the best one with half the step on a failure
+ * (on_divergence = halve), writes trace rows and progress, and stops on outer_steps, tol or a
+ * stop request. */
 #include "rt_run.h"
 
 #include <errno.h>
@@ -65,6 +67,13 @@ RT_API const char *rt_stop_name(RtStop stop) {
   return "none";
 }
 
+RT_API int rt_keep_parse(const char *word, RtKeep *keep) {
+  if (strcmp(word, "best") == 0) *keep = RT_KEEP_BEST;
+  else if (strcmp(word, "last") == 0) *keep = RT_KEEP_LAST;
+  else return -1;
+  return 0;
+}
+
 RT_API void rt_run_config_init(RtRunConfig *c) {
   memset(c, 0, sizeof *c);
   c->seed = -1;
@@ -82,7 +91,11 @@ RT_API void rt_result_free(RtResult *res) {
   rt_mem_free(res->x);
   rt_mem_free(res->y);
   rt_mem_free(res->reports);
+  rt_mem_free(res->best_x);
+  rt_mem_free(res->best_y);
+  rt_mem_free(res->best_reports);
   res->x = res->y = res->reports = NULL;
+  res->best_x = res->best_y = res->best_reports = NULL;
 }
 
 static double now(void) {
@@ -106,6 +119,12 @@ typedef struct Run {
   double *x_good, *y_good;
   double f0, x0n, y0n;
   double hg_good;   /* |d| of the last good step */
+  /* The best trace point (res->best_*): its score and the method's own y and v there, to go
+   * back to on a failure (its x is res->best_x). */
+  bool best_by_f;   /* stochastic problem: least f; else least |hypergradient| */
+  double best_score, best_hg;
+  double *best_ys, *best_v;
+  bool halve;       /* on_divergence = halve */
 } Run;
 
 static void clear_line(Run *r) {
@@ -163,10 +182,39 @@ static void progress(Run *r, int64_t done, bool last) {
   fflush(r->prog);
 }
 
-/* Diagnostics at the current point and, when tracing, a row. */
+/* Record the point just evaluated at trace point `step` as the best one if it is finite and
+ * scores better: least f for stochastic problems, else least |hypergradient| (the estimate of
+ * the step that produced it; the start is scored by the first step's estimate, taken there,
+ * and is until then, or when that estimate is 0, only a fallback). */
+static void offer_best(Run *r, int64_t step) {
+  RtSolver *s = r->s;
+  RtResult *res = r->res;
+  const RtDiagValues *v = &r->dw.val;
+  double hg = step > 0 ? s->hg_norm : NAN;
+  double score = r->best_by_f ? v->f : step > 0 ? hg : INFINITY;
+  if (!isfinite(v->f) || !isfinite(v->g) || !isfinite(v->gy_norm) || isnan(score) ||
+      !rt_all_finite(s->p->n_reports, v->reports) || !rt_all_finite(s->ny, v->y))
+    return;
+  if (res->best_step >= 0 && !(score < r->best_score)) return;
+  r->best_score = score;
+  r->best_hg = hg;
+  res->best_step = step;
+  res->best_f = v->f;
+  res->best_g = v->g;
+  res->best_grad_y_g_norm = v->gy_norm;
+  res->best_hypergrad_norm = hg;
+  rt_copy(s->nx, s->x, res->best_x);
+  rt_copy(s->ny, v->y, res->best_y);
+  rt_copy(s->p->n_reports, v->reports, res->best_reports);
+  rt_copy(s->ny, s->y, r->best_ys);
+  if (s->v) rt_copy(s->ny, s->v, r->best_v);
+}
+
+/* Diagnostics at the current point, the best-point bookkeeping and, when tracing, a row. */
 static void trace_point(Run *r, int64_t step) {
   double t0 = now();
   rt_diag_eval(&r->dw, r->s, step);
+  offer_best(r, step);
   const RtDiagValues *v = &r->dw.val;
   RtSolver *s = r->s;
   if (isfinite(v->ritz_min) && isfinite(v->ritz_max) && v->ritz_min < -1e-10 * fabs(v->ritz_max))
@@ -228,6 +276,57 @@ static bool failed(Run *r, int64_t step) {
   return false;
 }
 
+/* How much vector v (n) grew since the best trace point's `best` (factor of max(1, norm));
+ * infinite when v is not finite. */
+static double growth(int64_t n, const double *v, const double *best) {
+  double nrm = rt_nrm2(n, v);
+  if (!isfinite(nrm) || !rt_all_finite(n, v)) return INFINITY;
+  return fmax(1.0, nrm) / fmax(1.0, rt_nrm2(n, best));
+}
+
+/* on_divergence = halve, after the failure of step `step` (message in res->message): go back to
+ * the best trace point (x, the method's y and v; the method forgets what it built from the
+ * iterates), halve x_step, and the y step (eta) when y (v) blew up. false when not allowed:
+ * option stop, RT_MAX_RECOVERIES done, or no finite trace point yet. */
+static bool recover(Run *r, int64_t step) {
+  RtSolver *s = r->s;
+  RtResult *res = r->res;
+  if (!r->halve || res->n_recoveries >= RT_MAX_RECOVERIES || res->best_step < 0) return false;
+  /* y (v) blew up on its own when it grew ten times faster than x since the best point: y*(x)
+   * follows x, so a step too large in x alone moves them alike. Unrolled methods restart y
+   * from Phi(x) at every step: only their x step is halved. */
+  double gx = fmax(1.0, growth(s->nx, s->x, res->best_x));
+  bool lower = !s->opt.method->unrolled && growth(s->ny, s->y, r->best_ys) > 10 * gx;
+  bool vsys = s->v && growth(s->ny, s->v, r->best_v) > 10 * gx;
+  rt_copy(s->nx, res->best_x, s->x);
+  rt_copy(s->ny, r->best_ys, s->y);
+  if (s->v) rt_copy(s->ny, r->best_v, s->v);
+  rt_copy(s->nx, s->x, r->x_good);
+  rt_copy(s->ny, s->y, r->y_good);
+  s->hg_norm = r->hg_good = r->best_hg;
+  s->o.fail_kind = -1;
+  if (s->impl->reset) s->impl->reset(s);
+  s->x_step *= 0.5;
+  if (lower) s->y_step *= 0.5;
+  if (vsys && s->eta > 0) s->eta *= 0.5;
+  RtRecovery *rc = &res->recoveries[res->n_recoveries++];
+  rc->step = step;
+  rc->from_step = res->best_step;
+  rc->x_step = s->x_step;
+  rc->y_step = s->y_step;
+  size_t len = strlen(res->message);
+  if (len >= sizeof rc->reason) len = sizeof rc->reason - 1;
+  memcpy(rc->reason, res->message, len);
+  rc->reason[len] = '\0';
+  if (!r->cfg->quiet)
+    message(r, "warning", "%s; going back to the best iterate (step %lld) with x_step = %g%s%s "
+            "(on_divergence = halve, %d of %d)", res->message, (long long)res->best_step,
+            s->x_step, lower ? " and y_step halved" : "",
+            vsys && s->eta > 0 ? " and eta halved" : "", res->n_recoveries, RT_MAX_RECOVERIES);
+  res->message[0] = '\0';
+  return true;
+}
+
 static int user_error(Run *r, const char *fmt, ...) RT_PRINTF(2, 3);
 static int user_error(Run *r, const char *fmt, ...) {
   va_list ap;
@@ -265,12 +364,17 @@ static int run_alloc(Run *r, const BloProblem *p, const RtOptions *o, char *err,
   r->s = rt_solver_new(p, o, res->seed, err, errlen);
   if (!r->s) return -1;
   RtSolver *s = r->s;
+  size_t nr = (size_t)(p->n_reports > 0 ? p->n_reports : 1);
   if (rt_diag_setup(&r->dw, s, r->cfg->ritz_steps, r->cfg->residual) ||
       !(r->x_good = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
       !(r->y_good = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
+      !(r->best_ys = rt_solver_vec(s, s->ny)) || !(r->best_v = rt_solver_vec(s, s->ny)) ||
       !(res->x = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
       !(res->y = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
-      !(res->reports = rt_mem_calloc((size_t)(p->n_reports > 0 ? p->n_reports : 1), sizeof(double)))) {
+      !(res->reports = rt_mem_calloc(nr, sizeof(double))) ||
+      !(res->best_x = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
+      !(res->best_y = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
+      !(res->best_reports = rt_mem_calloc(nr, sizeof(double)))) {
     snprintf(err, errlen, "out of memory setting up the run");
     return -1;
   }
@@ -346,6 +450,8 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   memset(res, 0, sizeof *res);
   res->f = res->g = res->grad_y_g_norm = res->hypergrad_norm = NAN;
   res->residual = res->ritz_min = res->ritz_max = NAN;
+  res->best_step = -1;
+  res->best_f = res->best_g = res->best_grad_y_g_norm = res->best_hypergrad_norm = NAN;
   Run run = {0}, *r = &run;
   r->cfg = cfg;
   r->res = res;
@@ -369,6 +475,9 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   }
   RtSolver *s = r->s;
   r->K = s->outer_steps;
+  r->best_by_f = p->n_samples > 0;
+  res->best_by = r->best_by_f ? "f" : "hypergrad_norm";
+  r->halve = strcmp(rt_opt_word(&o, "on_divergence"), "halve") == 0;
   int64_t trace_every = (int64_t)rt_opt_num(&o, "trace_every");
   if (cfg->trace_path) {
     if ((status = open_out(r, &r->trace_out, cfg->trace_path, "trace"))) goto done;
@@ -413,15 +522,27 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
     rt_solver_step(s, k);
     res->t_solve += now() - t0;
     if (failed(r, k + 1)) {
+      if (recover(r, k + 1)) {
+        print_new_warnings(r);
+        continue;
+      }
       res->stop = RT_STOP_NUMERICAL;
       rt_copy(s->nx, r->x_good, s->x);
       rt_copy(s->ny, r->y_good, s->y);
       s->hg_norm = done > 0 ? r->hg_good : NAN;
-      message(r, "error", "%s; keeping the iterate of step %lld", res->message, (long long)done);
+      if (res->n_recoveries > 0) {
+        size_t len = strlen(res->message);
+        snprintf(res->message + len, sizeof res->message - len, " (after %d halvings of x_step)",
+                 res->n_recoveries);
+      }
       break;
     }
     done = k + 1;
     r->hg_good = s->hg_norm;
+    /* The first estimate is taken at the start: it scores the start, unless it is exactly 0,
+     * which says nothing (SOBA's first d when v = 0 and f has no direct x term). */
+    if (done == 1 && res->best_step == 0 && !r->best_by_f && s->hg_norm > 0 && isfinite(s->hg_norm))
+      r->best_score = res->best_hypergrad_norm = r->best_hg = s->hg_norm;
     rt_copy(s->nx, s->x, r->x_good);
     rt_copy(s->ny, s->y, r->y_good);
     if (s->tol > 0 && s->hg_norm < s->tol) {
@@ -447,6 +568,18 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   }
   print_new_warnings(r);
   progress(r, done, true);
+  res->saved_best = res->best_step >= 0 &&
+                    (cfg->keep == RT_KEEP_BEST ||
+                     (cfg->keep == RT_KEEP_AUTO && res->stop == RT_STOP_NUMERICAL));
+  if (res->stop == RT_STOP_NUMERICAL) {
+    char best[160] = "";
+    if (res->best_step >= 0)
+      snprintf(best, sizeof best, " and the best trace point, step %lld (f %.6g, |hypergradient| "
+               "%.6g)%s", (long long)res->best_step, res->best_f, res->best_hypergrad_norm,
+               res->saved_best && (cfg->save_x_path || cfg->save_y_path) ? ", which is saved" : "");
+    message(r, "error", "%s; keeping the iterate of step %lld%s", res->message, (long long)done,
+            best);
+  }
   if (res->stop == RT_STOP_INTERRUPTED && !cfg->quiet)
     message(r, "note", "interrupted after %lld of %lld outer steps; results are written", (long long)done, (long long)r->K);
 
@@ -475,9 +608,11 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   res->status = status;
 
   double t_out = now();
-  if (cfg->save_x_path && rt_save_vector(cfg->save_x_path, s->nx, res->x))
+  const double *save_x = res->saved_best ? res->best_x : res->x;
+  const double *save_y = res->saved_best ? res->best_y : res->y;
+  if (cfg->save_x_path && rt_save_vector(cfg->save_x_path, s->nx, save_x))
     status = user_error(r, "cannot write x to '%s': %s", cfg->save_x_path, strerror(errno));
-  if (cfg->save_y_path && rt_save_vector(cfg->save_y_path, s->ny, res->y))
+  if (cfg->save_y_path && rt_save_vector(cfg->save_y_path, s->ny, save_y))
     status = user_error(r, "cannot write y to '%s': %s", cfg->save_y_path, strerror(errno));
   if (r->trace) {
     r->trace = NULL;

@@ -1,7 +1,8 @@
 /* rt_run.h — the public entry point of the runtime: rt_solve runs one method on one problem
  * with the loop every method shares — stopping rules (outer_steps, tol, SIGINT), progress on
- * stderr, a CSV trace, a result JSON, saved iterates, diagnostics at trace points, and the
- * numerical-failure rules (NaN/Inf, divergence). The `bloc run` driver fills an RtRunConfig from
+ * stderr, a CSV trace, a result JSON, saved iterates (the final or the best trace point),
+ * diagnostics at trace points, and the numerical-failure rules (NaN/Inf, divergence, and
+ * on_divergence = halve going back to the best trace point). The `bloc run` driver fills an RtRunConfig from
  * its command line and calls rt_solve; formats are specified in doc/methods.md. */
 #ifndef BLOC_RT_RUN_H
 #define BLOC_RT_RUN_H
@@ -43,11 +44,19 @@ typedef enum RtProgressMode {
   RT_PROGRESS_NONE
 } RtProgressMode;
 
+/* Which iterate --save-x / --save-y write (doc/methods.md "Results"). */
+typedef enum RtKeep {
+  RT_KEEP_AUTO, /* the last for a run that finished or was interrupted, else the best */
+  RT_KEEP_LAST, /* the final (last good) iterate */
+  RT_KEEP_BEST  /* the best trace point: least |hypergradient|, or least f (stochastic) */
+} RtKeep;
+
 typedef struct RtRunConfig {
   const char *trace_path;   /* CSV trace, or NULL */
   const char *out_path;     /* result JSON, or NULL */
   const char *save_x_path;  /* final x, one %.17g number per line, or NULL */
   const char *save_y_path;  /* final y, likewise, or NULL */
+  RtKeep keep;              /* which iterate the saved vectors hold (default RT_KEEP_AUTO) */
   bool quiet;               /* no progress and no warnings (errors are still printed) */
   bool silent;              /* nothing printed at all, errors included (they are in RtResult.message):
                                for library callers; implies quiet */
@@ -70,6 +79,15 @@ typedef struct RtRunConfig {
   int jit_parts, jit_cached;
 } RtRunConfig;
 
+/* One recovery of on_divergence = halve: the failure at `step`, the best iterate the run went
+ * back to, and the step sizes it went on with. */
+#define RT_MAX_RECOVERIES 3
+typedef struct RtRecovery {
+  int64_t step, from_step;
+  double x_step, y_step;
+  char reason[256];
+} RtRecovery;
+
 typedef struct RtResult {
   int status;               /* RT_STATUS_* */
   RtStop stop;
@@ -80,14 +98,26 @@ typedef struct RtResult {
   /* Diagnostics at the final (last good) point; residual / ritz NaN when not computed. */
   double f, g, grad_y_g_norm, hypergrad_norm, residual, ritz_min, ritz_max;
   int64_t nx, ny;
-  double *x, *y;            /* final x and y (owned; y is y_r(x) for unrolled methods) */
+  double *x, *y;            /* final x and y (owned; y is the lower point of x, doc/methods.md) */
   int n_reports;
   double *reports;          /* owned */
+  /* The best trace point (step -1: none): by |hypergradient| for deterministic problems, by f
+   * for stochastic ones (best_by names which); its diagnostics and iterate (owned). */
+  int64_t best_step;
+  const char *best_by;
+  double best_f, best_g, best_grad_y_g_norm, best_hypergrad_norm;
+  double *best_x, *best_y, *best_reports;
+  bool saved_best;          /* the saved vectors (and "saved" in the JSON) are the best iterate */
+  int n_recoveries;         /* on_divergence = halve */
+  RtRecovery recoveries[RT_MAX_RECOVERIES];
   uint64_t calls[RT_CALL_NKINDS];      /* the method's oracle calls (kernel evaluations) */
   uint64_t diag_calls[RT_CALL_NKINDS]; /* diagnostics' calls */
   double t_setup, t_solve, t_diag, t_output, t_total; /* seconds */
   int n_warnings;
 } RtResult;
+
+/* "best" / "last" (--keep) into *keep: 0, or -1 for any other word. */
+RT_API int rt_keep_parse(const char *word, RtKeep *keep);
 
 /* Defaults as documented on each field. */
 RT_API void rt_run_config_init(RtRunConfig *c);

@@ -142,6 +142,9 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   if (p->n_samples == 0 && s->meta_batch > 1)
     rt_solver_warn(s, "meta_batch", "meta_batch = %d has no effect: the problem has no sample sets",
                    s->meta_batch);
+  if (p->n_samples == 0 && rt_solver_isset(s, "eval_draws"))
+    rt_solver_warn(s, "eval_draws", "eval_draws = %d has no effect: the problem has no sample "
+                   "sets, so every evaluation is exact", (int)rt_solver_num(s, "eval_draws"));
   s->nx = p->nx;
   s->ny = p->ny;
   s->x = rt_solver_vec(s, s->nx);
@@ -190,6 +193,12 @@ RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double
     if (t == T - 1) gnorm = rt_nrm2(s->ny, s->gy);
   }
   return gnorm;
+}
+
+RT_API void rt_lower_next_y(RtSolver *s, RtDraw key, double *y) {
+  (void)key; /* the lower loop draws fresh (diagnostic) samples at every step, as the method's */
+  rt_copy(s->ny, s->y, y);
+  rt_lower_gd(s, s->x, y, s->inner_steps, s->y_step);
 }
 
 RT_API void rt_upper_grads(RtSolver *s) {

@@ -36,10 +36,15 @@ typedef struct RtMethodImpl {
    * least min_dim vectors; false otherwise (the run loop then runs its own short Lanczos).
    * May be NULL. */
   bool (*ritz)(const RtSolver *s, int min_dim, double *lo, double *hi);
-  /* The lower iterate that belongs to the current x, for diagnostics (unrolled methods rerun
-   * their loop; with one task per trajectory it uses the trace point's diagnostic draw `key`,
-   * so f and g are then evaluated on the same task). NULL: s->y. */
+  /* The lower iterate that belongs to the current x, for diagnostics and for what a run saves
+   * (unrolled methods rerun their loop; with one task per trajectory it uses the trace point's
+   * diagnostic draw `key`, so f and g are then evaluated on the same task; methods that start
+   * a step with a lower loop run it once more at the current x: rt_lower_next_y; exact solves
+   * to y_tol). Diagnostic oracle calls only. NULL: s->y (soba: the pair of its next step). */
   void (*diag_y)(RtSolver *s, RtDraw key, double *y);
+  /* The run loop moved x, y and v back to an earlier iterate (on_divergence = halve): forget
+   * what was built from the later ones (a Krylov basis). May be NULL. */
+  void (*reset)(RtSolver *s);
 } RtMethodImpl;
 
 #define RT_MAX_ALLOCS 48
@@ -113,6 +118,9 @@ RT_API void rt_solver_resolve(RtSolver *s, const char *key, double value); /* re
 /* T steps y <- y - theta grad_y g(x, y), a fresh draw each; returns ||grad_y g|| of the last
  * evaluated gradient (0 when T == 0). Uses s->gy. */
 RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double theta);
+/* diag_y of the methods that start a step with T = inner_steps gradient steps on y: y is the
+ * current y after those T steps at the current x, the lower point the next step would use. */
+RT_API void rt_lower_next_y(RtSolver *s, RtDraw key, double *y);
 /* Upper gradients at (s->x, s->y): s->f_est, s->gx, s->b = grad_y f; records the system
  * point (xa = x, ya = y). */
 RT_API void rt_upper_grads(RtSolver *s);

@@ -103,4 +103,5 @@ static void ufom_step(RtSolver *s, int64_t k) {
   rt_x_update(s, k);
 }
 
-RT_API const RtMethodImpl rt_impl_ufom = {"ufom", RT_SCHED_POLY, false, ufom_setup, ufom_step, NULL, rt_unroll_diag_y};
+RT_API const RtMethodImpl rt_impl_ufom = {"ufom", RT_SCHED_POLY, false, ufom_setup, ufom_step, NULL,
+                                          rt_unroll_diag_y, NULL};

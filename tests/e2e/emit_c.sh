@@ -200,6 +200,39 @@ for m in lancbio subbio ufom fom itd aid_cg amigo_gd soba stocbio bsa ttsa exact
   fi
 done
 
+# ---- what a run keeps (doc/methods.md): on_divergence = halve going back to the best trace
+# point, a failed run (the best trace point saved), --keep best; the solver must agree with
+# bloc run on the saved vectors, the trace, the recoveries, the best point and "saved". The
+# stochastic programs above already compare eval_draws' averaged trace points.
+for c in "halve|aid_cg|--set x_step=100|" "stop|aid_cg|--set x_step=100 --set on_divergence=stop|" \
+         "keep_best|lancbio||--keep best"; do
+  name=${c%%|*} rest=${c#*|}
+  m=${rest%%|*} rest=${rest#*|}
+  sets=${rest%%|*} keep=${rest#*|}
+  d=$tmp/keep_$name
+  mkdir -p "$d"
+  # shellcheck disable=SC2086
+  (cd "$d" && "$bloc" run "$q" --method "$m" $sets $keep $RUNARGS --trace b_trace --out b_out --save-x b_x \
+     --save-y b_y >/dev/null 2>b_err; echo $? >b_status)
+  # shellcheck disable=SC2086
+  if "$bloc" emit-c "$q" --method "$m" $sets -o "$d/solver.c" 2>"$d/emit_err" &&
+     $CC -std=c99 -O0 $SAN "$d/solver.c" -o "$d/portable" -lm 2>"$d/cc_err"; then
+    (cd "$d" && ./portable $RUNARGS $keep --trace s_trace --out s_out --save-x s_x --save-y s_y >/dev/null 2>s_err
+     echo $? >s_status)
+    compare "$d" "keep: $name" || fail=1
+    # which iterate, where the recoveries went and with which steps (values are compared above)
+    for k in '"saved": "[a-z]*"' '{"step": [0-9]*, "from_step": [0-9]*, "x_step": [^,]*' \
+             '"best": {"step": [0-9]*'; do
+      [ "$(grep -o "$k" "$d/s_out")" = "$(grep -o "$k" "$d/b_out")" ] || bad "keep: $name: result $k differs"
+    done
+  else
+    bad "keep: $name: emit or compile failed: $(head -2 "$d/emit_err" "$d/cc_err")"
+  fi
+done
+grep -q '"from_step"' "$tmp/keep_halve/b_out" || bad "keep: halve: no recovery recorded"
+grep -q '"saved": "best"' "$tmp/keep_stop/b_out" || bad "keep: stop: the best iterate is not saved"
+[ "$(cat "$tmp/keep_stop/b_status")" = 2 ] || bad "keep: stop: status $(cat "$tmp/keep_stop/b_status"), not 2"
+
 # ---- --embed-data: the solver needs no file; a gzip file needs zlib (or --embed-data)
 d=$tmp/data
 mkdir -p "$d"

@@ -268,12 +268,14 @@ static void test_nan_keeps_last_good(void **state) {
   BloProblem p = t->p;
   real_grad_f = p.kernels[BLO_K_GRAD_F];
   p.kernels[BLO_K_GRAD_F] = nan_grad_f;
-  RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=100", "trace_every=5"));
+  RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=100",
+                                          "trace_every=5", "on_divergence=stop"));
   RtRunConfig cfg = quiet_cfg();
   cfg.messages = tmpfile();
   cfg.trace_path = path("a.csv");
   cfg.out_path = path("a.json");
   cfg.save_x_path = path("x.csv");
+  cfg.keep = RT_KEEP_LAST;
   RtResult r, good;
   nan_calls = 0;
   nan_at = 40;
@@ -319,13 +321,15 @@ static void test_divergence(void **state) {
   RtRunConfig cfg = quiet_cfg();
   cfg.messages = tmpfile();
   RtResult r;
-  RtOptions o = tp_options("aid_cg", KV("x_step=200", "y_step=0.1", "outer_steps=1000"));
+  RtOptions o = tp_options("aid_cg", KV("x_step=200", "y_step=0.1", "outer_steps=1000",
+                                         "on_divergence=stop"));
   assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), RT_STATUS_NUMERICAL);
   assert_non_null(strstr(r.message, "divergence at outer step"));
   assert_true(r.steps < 1000 && rt_all_finite(5, r.x));
   print_message("x_step = 200: %s\n", r.message);
   rt_result_free(&r);
-  o = tp_options("aid_cg", KV("x_step=0.1", "y_step=0.5", "outer_steps=1000"));
+  o = tp_options("aid_cg", KV("x_step=0.1", "y_step=0.5", "outer_steps=1000",
+                              "on_divergence=stop"));
   assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), RT_STATUS_NUMERICAL);
   print_message("y_step = 0.5: %s\n", r.message);
   assert_true(strstr(r.message, "|y|") || strstr(r.message, "|f|") || strstr(r.message, "not finite"));
