@@ -15,6 +15,20 @@
 /* |omega| below this fraction of max(|u|, |alpha|) is a breakdown (the Krylov space is invariant
  * up to rounding): restart at the next step. */
 #define LANCZOS_BREAKDOWN 1e-12
+/* max |q_i^T q_new| above this means the new Lanczos vector is mostly rounding that repeats old
+ * directions (healthy runs measure <= 6.5e-10): Q^T r would count them twice, so restart. */
+#define LANCZOS_ORTH_LOSS 1e-8
+/* Residual watch: every RESIDUAL_WATCH steps the true |A_k v - b| is measured (one HVP with the
+ * step's draw). Rising at RESIDUAL_RISES consecutive watch points by RESIDUAL_GROWTH in all, from
+ * above RESIDUAL_FLOOR |b|, means v drifts away from the solution (a basis gone stale or
+ * non-orthogonal): restart, rather than let the drift grow into a blow-up. The growth factor
+ * leaves room for v lagging a moving b (at most 5.7x over 3 rises on the synthetic problem; the
+ * ridge blow-up of issue 11 grew 200x over its first 3 rises); the floor ignores a rise from a
+ * rounding-level residual (right after an exact solve) to an ordinary lag. */
+#define RESIDUAL_WATCH 10
+#define RESIDUAL_RISES 3
+#define RESIDUAL_GROWTH 100.0
+#define RESIDUAL_FLOOR 1e-10
 
 typedef struct Lanc {
   int m, m0, m_max, period;
@@ -26,7 +40,10 @@ typedef struct Lanc {
   double *vbar, *w, *r, *u;
   double *alpha, *offd;          /* T: diagonal [m_max], off-diagonal [m_max - 1] */
   double *rhs, *tw;              /* Q^T r (and s) [m_max]; solve work [2 m_max] */
-  int st_restarts, st_breakdowns, st_m;
+  double watch[RESIDUAL_RISES + 1]; /* the last residuals measured, oldest first */
+  double watch_b[RESIDUAL_RISES + 1]; /* |b| when each was measured */
+  int nwatch;
+  int st_restarts, st_breakdowns, st_m, st_watch;
 } Lanc;
 
 static int lanc_setup(RtSolver *s, char *err, size_t errlen) {
@@ -41,6 +58,10 @@ static int lanc_setup(RtSolver *s, char *err, size_t errlen) {
     snprintf(err, errlen, "option 'm0' = %d exceeds 'm_max' = %d", L->m0, L->m_max);
     return -1;
   }
+  /* A Krylov space of R^ny has at most ny dimensions: past j = ny the next vector is rounding
+   * noise, so the basis never holds more than ny vectors. */
+  if (L->m_max > s->ny) L->m_max = (int)s->ny;
+  if (L->m0 > L->m_max) L->m0 = L->m_max;
   int64_t mm = L->m_max;
   L->Q = rt_solver_vec(s, (mm + 1) * s->ny);
   L->vbar = rt_solver_vec(s, s->ny);
@@ -57,20 +78,20 @@ static int lanc_setup(RtSolver *s, char *err, size_t errlen) {
   L->st_restarts = rt_solver_stat(s, "restarts");
   L->st_breakdowns = rt_solver_stat(s, "breakdowns");
   L->st_m = rt_solver_stat(s, "m");
+  L->st_watch = rt_solver_stat(s, "residual_restarts");
   s->stats[L->st_m] = L->m;
   return 0;
 oom:
   snprintf(err, errlen, "out of memory allocating the Lanczos basis (%d vectors of %lld)",
-           (int)rt_solver_num(s, "m_max") + 1, (long long)s->ny);
+           L ? L->m_max + 1 : (int)rt_solver_num(s, "m_max") + 1, (long long)s->ny);
   return -1;
 }
 
-/* ceil(rho m) without representation error: 1.1 * 10 is 11.000000000000002 in binary, whose
- * ceiling would be 12. */
+/* min(ceil(rho m), m_max) in double, exactly as the authors' int(math.ceil(rho * m)): the
+ * product's rounding is part of their schedule (1.1 * 170 = 187.00000000000003 gives 188,
+ * 1.1 * 10 = 11 exactly gives 11). rho >= 1, so the result is never below m. */
 static int grow(int m, double rho, int m_max) {
-  double t = rho * m;
-  double c = ceil(t * (1 - 1e-12));
-  if (c < m) c = m;
+  double c = ceil(rho * m);
   return c > m_max ? m_max : (int)c;
 }
 
@@ -93,6 +114,43 @@ static bool restart(RtSolver *s, Lanc *L, RtDraw key) {
   rt_copy(n, L->r, L->Q);
   rt_scal(n, 1.0 / rn, L->Q);
   return true;
+}
+
+/* Whether the unit vector qn has max_i |q_i^T qn| > LANCZOS_ORTH_LOSS over the j basis vectors
+ * in Q (a near-invariant subspace the breakdown test missed). */
+static bool lost_orthogonality(int64_t n, const double *Q, int j, const double *qn) {
+  for (int i = 0; i < j; i++)
+    if (!(fabs(rt_dot(n, Q + (int64_t)i * n, qn)) <= LANCZOS_ORTH_LOSS)) return true;
+  return false;
+}
+
+/* The residual watch (see RESIDUAL_WATCH), after v is set at step k; L->r is free work here. */
+static void watch_residual(RtSolver *s, Lanc *L, RtDraw key, int64_t k) {
+  if ((k + 1) % RESIDUAL_WATCH != 0) return;
+  int64_t n = s->ny;
+  rt_oracle_hvp(&s->o, key, s->xa, s->y, s->v, L->r);
+  rt_axpy(n, -1, s->b, L->r);
+  double rho = rt_nrm2(n, L->r);
+  if (L->nwatch == RESIDUAL_RISES + 1) {
+    for (int i = 0; i < RESIDUAL_RISES; i++) {
+      L->watch[i] = L->watch[i + 1];
+      L->watch_b[i] = L->watch_b[i + 1];
+    }
+    L->nwatch--;
+  }
+  L->watch_b[L->nwatch] = rt_nrm2(n, s->b);
+  L->watch[L->nwatch++] = rho;
+  if (L->nwatch < RESIDUAL_RISES + 1) return;
+  for (int i = 0; i < RESIDUAL_RISES; i++)
+    if (!(L->watch[i + 1] > L->watch[i])) return;
+  if (!(rho >= RESIDUAL_GROWTH * L->watch[0] && L->watch[0] > RESIDUAL_FLOOR * L->watch_b[0]))
+    return;
+  s->stats[L->st_watch]++;
+  rt_solver_warn(s, "lancbio.residual", "outer step %lld: the residual |A v - b| rose at %d "
+                 "consecutive checks (%.3g -> %.3g); restarting the Lanczos basis",
+                 (long long)k + 1, RESIDUAL_RISES, L->watch[0], rho);
+  L->restart_due = true;
+  L->nwatch = 0;
 }
 
 static void lanc_step(RtSolver *s, int64_t k) {
@@ -145,9 +203,14 @@ static void lanc_step(RtSolver *s, int64_t k) {
     } else {
       rt_scal(n, 1.0 / beta, qn);
       L->beta = beta;
+      if (L->j < L->m && lost_orthogonality(n, L->Q, L->j, qn)) {
+        s->stats[L->st_breakdowns]++;
+        L->restart_due = true;
+      }
     }
     break;
   }
+  watch_residual(s, L, key, k);
   /* x <- x - lambda (grad_x f(x, y) - J(x, y) v) */
   rt_upper_step(s, k);
 }

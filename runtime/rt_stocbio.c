@@ -1,6 +1,7 @@
 /* rt_stocbio.c — stocBiO (Ji, Yang, Liang 2021): T gradient steps on y, then the truncated
- * Neumann series v = eta sum_{q<Q} (I - eta A)^q b (Q - 1 HVPs, independent draws; v is rebuilt
- * every step, not warm-started), then the x step. */
+ * Neumann series v = eta sum_{q=0..Q} (I - eta A)^q b (Q + 1 terms, Q HVPs, independent draws;
+ * v is rebuilt every step, not warm-started), then the x step. Q + 1 terms as in the authors'
+ * code, so that neumann_steps = Q means their estimator. */
 #include <stdio.h>
 
 #include "rt_solver.h"
@@ -25,7 +26,7 @@ static void neu_step(RtSolver *s, int64_t k) {
   Neu *N = s->state;
   rt_lower_gd(s, s->x, s->y, s->inner_steps, s->y_step);
   rt_upper_grads(s);
-  rt_neumann_sum(s, s->b, N->Q, s->v, N->p, N->Ap);
+  rt_neumann_sum(s, s->b, N->Q + 1, s->v, N->p, N->Ap); /* Q + 1 terms: Q HVPs */
   rt_upper_step(s, k);
 }
 

@@ -3,7 +3,8 @@
  * from the same start; the growing-m schedule (m <- min(ceil(rho m), m_max) every F steps,
  * restart when j == m) matches a direct re-implementation, including ceil(1.1 * 10) = 11; Ritz
  * values lie inside the spectrum of the lower Hessian and approach its ends; a Krylov space
- * exhausted at j = ny breaks down cleanly (restart, no NaN). */
+ * exhausted at j = ny breaks down cleanly (restart, no NaN); m_max > ny is capped at ny and
+ * converges on random quadratics (issue 11). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,7 +62,8 @@ static void test_matches_cg(void **state) {
   print_message("LancBiO v_k vs CG iterates over %d steps: worst relative difference %.2e (tolerance 1e-10)\n",
                 STEPS, worst);
   assert_int_equal(stat(s, "restarts"), 1);
-  assert_int_equal(s->o.calls[RT_CALL_HVP], STEPS + 1); /* one per step + the restart's */
+  /* one per step + the restart's + the residual watch's (every 10 steps) */
+  assert_int_equal(s->o.calls[RT_CALL_HVP], STEPS + 1 + STEPS / 10);
   /* Ritz values of T after 14 Lanczos steps: inside [1, 50]; the largest within 1% of 50, the
    * smallest below the second eigenvalue 1 + 49/29 (the low end converges more slowly). */
   double lo, hi;
@@ -87,7 +89,7 @@ static void test_m_schedule(void **state) {
   const int expect_m[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 12}; /* at k = 0, 20, 40, ... */
   for (int k = 0; k < 260; k++) {
     if (k > 0 && k % 20 == 0) {
-      double c = ceil(1.1 * m * (1 - 1e-12));
+      double c = ceil(1.1 * m);
       m = c > 12 ? 12 : (int)c;
     }
     if (k == 0 || j == m) {
@@ -106,8 +108,41 @@ static void test_m_schedule(void **state) {
   tp_free(t);
 }
 
-/* ny = 6 and m = 20: the Krylov space is exhausted at j = 6 (beta ~ 0): a breakdown is counted,
- * the next step restarts, and the run stays finite and converges. */
+/* The m sequence is the authors' m <- min(int(math.ceil(1.1 * m)), m_max) in Python (sequences
+ * below printed by python3), rounding of the product included: 1.1 * 170 = 187.00000000000003
+ * gives 188 and 1.1 * 50 = 55.00000000000001 gives 56 (an earlier guard gave 187 and 55). */
+static void test_m_sequence(void **state) {
+  (void)state;
+  static const int from1[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,   10,  11,  13,  15,
+                              17, 19, 21, 24, 27, 30, 33, 37, 41,  46,  51,  57,  63,
+                              70, 77, 85, 94, 104, 115, 127, 140, 154, 170, 188, 200};
+  static const int from50[] = {50, 56, 62, 69, 76, 84, 93, 103, 114, 126, 139, 153, 169, 186, 200};
+  static const int from170[] = {170, 188, 200};
+  const struct { const char *m0; const int *seq; int len; } cases[] = {
+      {"m0=1", from1, (int)(sizeof from1 / sizeof *from1)},
+      {"m0=50", from50, (int)(sizeof from50 / sizeof *from50)},
+      {"m0=170", from170, (int)(sizeof from170 / sizeof *from170)},
+  };
+  TpSpec sp = tp_default_spec();
+  sp.ny = 200; /* m is capped at ny: make room for m_max = 200 */
+  TpProblem *t = tp_new(&sp);
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    RtSolver *s = tp_solver(&t->p, "lancbio",
+                            KV("x_step=0", "y_step=0.1", "inner_steps=0", cases[c].m0, "m_growth=1.1",
+                               "m_period=1", "m_max=200"), 1);
+    for (int k = 0; k < cases[c].len; k++) {
+      rt_solver_step(s, k);
+      assert_int_equal(stat(s, "m"), cases[c].seq[k]);
+    }
+    rt_solver_free(s);
+  }
+  print_message("m sequences from m0 = 1, 50, 170 (rho 1.1, m_max 200) match Python's ceil\n");
+  tp_free(t);
+}
+
+/* ny = 6 and m0 = m_max = 20: m is capped at ny = 6, where the Krylov space is exhausted; near
+ * convergence the breakdown tests fire (counted), the next step restarts, and the run stays
+ * finite and converges. */
 static void test_breakdown_restart(void **state) {
   (void)state;
   TpSpec sp = tp_default_spec();
@@ -118,12 +153,67 @@ static void test_breakdown_restart(void **state) {
   double xs[5];
   tp_xstar(t, xs);
   double e = tp_rel_err(5, s->x, xs);
-  print_message("ny = 6, m = 20: %g breakdowns, %g restarts, |x - x*|/|x*| = %.2e\n",
+  assert_int_equal(stat(s, "m"), 6);
+  print_message("ny = 6, m_max = 20: %g breakdowns, %g restarts, |x - x*|/|x*| = %.2e\n",
                 stat(s, "breakdowns"), stat(s, "restarts"), e);
   assert_true(stat(s, "breakdowns") >= 1);
   assert_true(stat(s, "restarts") >= 2);
   assert_true(e < 1e-10);
   assert_int_equal(s->o.fail_kind, -1);
+  rt_solver_free(s);
+  tp_free(t);
+}
+
+/* Issue 11 item 1: the quadratic of tp_default_spec (ny = 8, nx = 5, eigenvalues linspace(1,
+ * 10)) with x_step 0.3, y_step 0.1, T = 5 and the default m_max = 80 > ny. Before the fix 3 of
+ * these 10 instances diverged (duplicated Lanczos directions once the Krylov space was
+ * exhausted); all must reach the closed-form x* to 1e-10. */
+static void test_quadratic_instances(void **state) {
+  (void)state;
+  int bad = 0;
+  double worst = 0;
+  for (uint64_t seed = 1; seed <= 10; seed++) {
+    TpSpec sp = tp_default_spec();
+    sp.seed = seed;
+    TpProblem *t = tp_new(&sp);
+    for (int i = 0; i < 8 * 5; i++) t->B[i] *= sqrt(5.0); /* B ~ normal(0, 1), as in the issue */
+    RtSolver *s = tp_solver(&t->p, "lancbio", KV("x_step=0.3", "y_step=0.1", "inner_steps=5"), 1);
+    for (int k = 0; k < 1000; k++) rt_solver_step(s, k);
+    double xs[5];
+    tp_xstar(t, xs);
+    double e = tp_rel_err(5, s->x, xs);
+    if (!(e < 1e-10) || s->o.fail_kind != -1) bad++;
+    assert_int_equal(stat(s, "m"), 8); /* capped at ny */
+    assert_int_equal(stat(s, "residual_restarts"), 0); /* no false alarm on healthy runs */
+    print_message("seed %2d: |x - x*|/|x*| = %.2e, %g restarts, %g breakdowns, %g by the residual "
+                  "watch, m = %g\n", (int)seed, e, stat(s, "restarts"), stat(s, "breakdowns"),
+                  stat(s, "residual_restarts"), stat(s, "m"));
+    worst = fmax(worst, isnan(e) ? INFINITY : e);
+    rt_solver_free(s);
+    tp_free(t);
+  }
+  print_message("10 quadratic instances, m_max = 80 > ny = 8: worst error %.2e\n", worst);
+  assert_int_equal(bad, 0);
+}
+
+/* The residual watch: eigenvalues linspace(1, 1e4) and y_step = 2.5e-4 make the lower iteration
+ * diverge (|1 - 2.5| = 1.5 per inner step on the top eigenvector), so b = y - y_t grows ~7.6x per
+ * outer step; with m = 2 the basis cannot keep up with an ill-conditioned A and |A v - b| rises
+ * 13.5 -> 44.8 -> 3.3e6 -> 2e15 at steps 10..40. At step 40 the watch restarts the basis and
+ * says so once. The healthy runs above never trigger it. */
+static void test_residual_watch(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  sp.cond = 1e4;
+  TpProblem *t = tp_new(&sp);
+  RtSolver *s = tp_solver(&t->p, "lancbio", KV("x_step=0", "y_step=2.5e-4", "m0=2", "m_max=2"), 1);
+  for (int k = 0; k < 39; k++) rt_solver_step(s, k);
+  assert_int_equal(stat(s, "residual_restarts"), 0);
+  rt_solver_step(s, 39);
+  assert_int_equal(stat(s, "residual_restarts"), 1);
+  assert_int_equal(s->nwarn, 1);
+  assert_non_null(strstr(s->warn[0].text, "outer step 40: the residual |A v - b| rose at 3"));
+  print_message("residual watch: %s\n", s->warn[0].text);
   rt_solver_free(s);
   tp_free(t);
 }
@@ -146,7 +236,10 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_matches_cg),
       cmocka_unit_test(test_m_schedule),
+      cmocka_unit_test(test_m_sequence),
       cmocka_unit_test(test_breakdown_restart),
+      cmocka_unit_test(test_quadratic_instances),
+      cmocka_unit_test(test_residual_watch),
       cmocka_unit_test(test_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
