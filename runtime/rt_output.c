@@ -131,6 +131,8 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, cons
   if (s->ystep.on) { /* the value y_step = auto chose last, and what it came from */
     fputs("\n  \"y_step_auto\": {\"y_step\": ", f);
     json_num(f, s->y_step);
+    fputs(", \"L\": ", f);
+    json_num(f, s->ystep.L);
     fputs(", \"ritz_max\": ", f);
     json_num(f, s->ystep.ritz_max);
     fputs(", \"ritz_min\": ", f);

@@ -3,7 +3,9 @@
  * most RT_YSTEP_LANCZOS HVPs (rt_lanczos_extremes; one draw of the sample sets for stochastic
  * problems). Gradient descent on a quadratic with Hessian A is stable for steps below 2/L; the
  * Ritz value is a lower bound of L that a few Lanczos steps bring close, and the safety factor
- * covers what it misses and the spread between draws. A method's eta that defaults to y_step
+ * covers what it misses. Stochastic problems estimate on one draw; as one draw's curvature
+ * understates another's, L is the largest estimate so far there (the step only shrinks). A
+ * method's eta that defaults to y_step
  * follows the estimate. The run loop estimates before the first step and again at every trace
  * point (rt_run.c); the HVPs are the method's oracle calls. */
 #ifndef BLOC_RT_YSTEP_H
@@ -29,6 +31,7 @@ typedef struct RtYStep {
   double *q, *u, *alpha, *beta;
   uint64_t seed;
   double ritz_min, ritz_max; /* of the last estimate */
+  double L;            /* the L of the step in use (stochastic: the largest estimate so far) */
   double announced;    /* the step last announced (0: none yet) */
   int estimates;
 } RtYStep;

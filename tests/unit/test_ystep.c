@@ -3,7 +3,8 @@
  * the Lanczos steps); eta follows it when it has no value of its own; an explicit y_step wins;
  * rt_solve estimates before the first step and at every trace point, announces the value once
  * (and again only when it changes materially), records it in the result JSON, and stops with
- * status 2 and a clear message when the lower Hessian is not positive definite. */
+ * status 2 and a clear message when the lower Hessian is not positive definite; on a stochastic
+ * problem the step follows the largest estimate over the draws. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -177,9 +178,34 @@ static void test_indefinite(void **state) {
   tp_free(t);
 }
 
+/* Stochastic: the UFOM toy's two tasks have curvature 0.5 and 1.5 at y0 (ny = 1, so each
+ * estimate is exact for its draw). The step follows the largest L seen and never grows. */
+static void test_stochastic(void **state) {
+  (void)state;
+  TpToy toy;
+  tp_toy_init(&toy, 0.0);
+  RtSolver *s = tp_solver(&toy.p, "soba", NULL, 3);
+  char msg[512];
+  double prev = INFINITY;
+  int announced = 0;
+  for (int i = 0; i < 12; i++) {
+    int rc = rt_ystep_refresh(s, 10 * i, msg, sizeof msg);
+    assert_true(rc >= 0);
+    announced += rc;
+    assert_true(s->y_step <= prev);
+    assert_true(s->ystep.ritz_max == 0.5 || s->ystep.ritz_max == 1.5);
+    prev = s->y_step;
+  }
+  print_message("after 12 draws: y_step %.6g, %d notes; last: %s\n", s->y_step, announced, msg);
+  assert_true(fabs(s->y_step - 1 / (1.25 * 1.5)) < 1e-15);
+  assert_true(announced <= 2);
+  assert_true(s->eta == s->y_step);
+  rt_solver_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults), cmocka_unit_test(test_value), cmocka_unit_test(test_run),
-      cmocka_unit_test(test_indefinite)};
+      cmocka_unit_test(test_indefinite), cmocka_unit_test(test_stochastic)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
