@@ -12,10 +12,10 @@
 #include <string.h>
 
 #define BIG 1e300
-#define COMMON(steps_def, xs_def, ys_def, inner_def)                                          \
+#define COMMON(steps_def, xs_def, ystep_spec, inner_def)                                     \
   {"outer_steps", RT_OPT_INT, steps_def, NULL, NULL, 0, 1e12, "outer iterations K"},          \
   {"x_step", RT_OPT_REAL, xs_def, NULL, NULL, 0, BIG, "upper step size (lambda)"},            \
-  {"y_step", RT_OPT_REAL, ys_def, NULL, NULL, 0, BIG, "lower gradient step size (theta)"},    \
+  ystep_spec,                                                                                 \
   {"inner_steps", RT_OPT_INT, inner_def, NULL, NULL, 0, 1e9, "lower steps per outer step (T)"}, \
   {"seed", RT_OPT_INT, 1, NULL, NULL, 0, 9007199254740991.0, "random seed (data and sampling)"}, \
   {"trace_every", RT_OPT_INT, 10, NULL, NULL, 1, 1e12, "outer steps between trace rows"},    \
@@ -33,6 +33,16 @@
   {"allow_nonsmooth", RT_OPT_WORD, NAN, "false", "false|true", 0, 0,                          \
    "run on a lower objective that is not twice differentiable in y (abs, relu)"}
 
+/* The y_step entry of COMMON: a number (unrolled methods, where it is an alias of inner_lr, and
+ * exact, which does not use it), or by default "auto" (rt_ystep.h) for the methods that take
+ * gradient steps on y with it. */
+#define YSTEP(def) \
+  {"y_step", RT_OPT_REAL, def, NULL, NULL, 0, BIG, "lower gradient step size (theta)"}
+#define YSTEP_AUTO \
+  {"y_step", RT_OPT_REAL_OR_WORD, NAN, "auto", "auto", 0, BIG, \
+   "lower gradient step size (theta), or auto: 1/(1.25 L), L the largest Ritz value of the " \
+   "lower Hessian"}
+
 /* Unrolled methods: which oracle calls share one draw of the sample sets. "task": the whole
  * trajectory of one task (initialiser, r inner steps, outer gradient, backward pass) sees one
  * draw, as in MAML; "step": every inner step draws its own minibatch (replayed backwards). */
@@ -40,7 +50,7 @@
   {"resample", RT_OPT_WORD, NAN, "task", "task|step", 0, 0, "sample draws: one per task trajectory (task) or one per inner step (step)"}
 
 static const RtOptSpec opts_lancbio[] = {
-  COMMON(1000, 1, 1e-5, 5),
+  COMMON(1000, 1, YSTEP_AUTO, 5),
   {"m0", RT_OPT_INT, 1, NULL, NULL, 1, 1e6, "initial Krylov dimension"},
   {"m_max", RT_OPT_INT, 80, NULL, NULL, 1, 1e6, "largest Krylov dimension before restart"},
   {"m_growth", RT_OPT_REAL, 1.1, NULL, NULL, 1, BIG, "growth factor rho of m"},
@@ -48,12 +58,12 @@ static const RtOptSpec opts_lancbio[] = {
   NONSMOOTH,
 };
 static const RtOptSpec opts_subbio[] = {
-  COMMON(1000, 1, 1e-5, 5),
+  COMMON(1000, 1, YSTEP_AUTO, 5),
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step of the second subspace direction (default y_step)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_ufom[] = {
-  COMMON(1000, 0.1, 0.1, 0),
+  COMMON(1000, 0.1, YSTEP(0.1), 0),
   {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps"},
   {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha"},
   {"q", RT_OPT_REAL_OR_WORD, 0.1, NULL, "adaptive", 1e-12, 1, "probability of an exact draw, or adaptive"},
@@ -64,57 +74,57 @@ static const RtOptSpec opts_ufom[] = {
   RESAMPLE,
 };
 static const RtOptSpec opts_fom[] = {
-  COMMON(1000, 0.1, 0.1, 0),
+  COMMON(1000, 0.1, YSTEP(0.1), 0),
   {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps"},
   {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha"},
   {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
   RESAMPLE,
 };
 static const RtOptSpec opts_itd[] = {
-  COMMON(1000, 0.1, 0.1, 0),
+  COMMON(1000, 0.1, YSTEP(0.1), 0),
   {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps (all stored)"},
   {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha"},
   {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
   RESAMPLE,
 };
 static const RtOptSpec opts_aid_cg[] = {
-  COMMON(1000, 1, 1e-5, 10),
+  COMMON(1000, 1, YSTEP_AUTO, 10),
   {"cg_steps", RT_OPT_INT, 5, NULL, NULL, 1, 1e9, "CG steps Q on A v = b per outer step (warm start)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_amigo_gd[] = {
-  COMMON(1000, 1, 1e-5, 10),
+  COMMON(1000, 1, YSTEP_AUTO, 10),
   {"v_steps", RT_OPT_INT, 5, NULL, NULL, 1, 1e9, "gradient steps Q on A v = b per outer step"},
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step on A v = b (default y_step)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_soba[] = {
-  COMMON(1000, 1, 1e-5, 1),
+  COMMON(1000, 1, YSTEP_AUTO, 1),
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step on A v = b (default y_step)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_stocbio[] = {
-  COMMON(1000, 1, 1e-5, 10),
+  COMMON(1000, 1, YSTEP_AUTO, 10),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "Neumann terms Q"},
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_bsa[] = {
-  COMMON(1000, 1, 1e-5, 10),
+  COMMON(1000, 1, YSTEP_AUTO, 10),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "maximum Neumann truncation Q"},
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
   {"x_decay", RT_OPT_REAL, 0.5, NULL, NULL, 0, 2, "upper steps x_step*max(0.01, (k+1)^-x_decay)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_ttsa[] = {
-  COMMON(1000, 1, 1e-5, 1),
+  COMMON(1000, 1, YSTEP_AUTO, 1),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "maximum Neumann truncation Q"},
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
   {"x_decay", RT_OPT_REAL, 0.4, NULL, NULL, 0, 2, "upper steps x_step*max(0.01, (k+1)^-x_decay)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_exact[] = {
-  COMMON(1000, 1, 1e-5, 0),
+  COMMON(1000, 1, YSTEP(1e-5), 0),
   {"y_tol", RT_OPT_REAL, 1e-10, NULL, NULL, 0, BIG, "solve the lower level until |grad_y g| < y_tol"},
   {"max_inner", RT_OPT_INT, 100, NULL, NULL, 1, 1e9, "Newton steps allowed per lower solve"},
   {"max_ny", RT_OPT_INT, 4000, NULL, NULL, 1, 1e6, "refuse problems with more lower variables (dense ny x ny Hessian)"},

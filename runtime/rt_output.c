@@ -186,7 +186,20 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, cons
     else if (sp->kind == RT_OPT_INT) fprintf(f, "%.0f", o->num[i]);
     else json_num(f, o->num[i]);
   }
-  fprintf(f, "\n  },\n  \"status\": %d,\n  \"stop_reason\": ", res->status);
+  fputs("\n  },", f);
+  if (s->ystep.on) { /* the value y_step = auto chose last, and what it came from */
+    fputs("\n  \"y_step_auto\": {\"y_step\": ", f);
+    json_num(f, s->y_step);
+    fputs(", \"L\": ", f);
+    json_num(f, s->ystep.L);
+    fputs(", \"ritz_max\": ", f);
+    json_num(f, s->ystep.ritz_max);
+    fputs(", \"ritz_min\": ", f);
+    json_num(f, s->ystep.ritz_min);
+    fprintf(f, ", \"safety\": %g, \"lanczos_steps\": %d, \"estimates\": %d},", RT_YSTEP_SAFETY,
+            s->ystep.steps, s->ystep.estimates);
+  }
+  fprintf(f, "\n  \"status\": %d,\n  \"stop_reason\": ", res->status);
   json_str(f, rt_stop_name(res->stop));
   fputs(",\n  \"message\": ", f);
   json_str(f, res->message);

@@ -231,6 +231,17 @@ static void trace_point(Run *r, int64_t step) {
   r->res->t_output += now() - t1;
 }
 
+/* y_step = auto: a new estimate before step k (rt_ystep.h), announced when it changed
+ * materially. Returns true when the lower Hessian rules out a step (res->message set). */
+static bool ystep_failed(Run *r, int64_t k) {
+  char text[sizeof r->res->message];
+  int rc = rt_ystep_refresh(r->s, k, text, sizeof text);
+  if (rc == 1 && !r->cfg->quiet) message(r, "note", "%s", text);
+  if (rc >= 0) return false;
+  snprintf(r->res->message, sizeof r->res->message, "%s", text);
+  return true;
+}
+
 /* After step k (1-based `step`): NaN/Inf anywhere, or divergence. Fills res->message. */
 static bool failed(Run *r, int64_t step) {
   RtSolver *s = r->s;
@@ -519,6 +530,11 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
       break;
     }
     double t0 = now();
+    if (k % trace_every == 0 && ystep_failed(r, k)) { /* at the start and at trace points */
+      res->stop = RT_STOP_NUMERICAL;
+      message(r, "error", "%s; keeping the iterate of step %lld", res->message, (long long)done);
+      break;
+    }
     rt_solver_step(s, k);
     res->t_solve += now() - t0;
     if (failed(r, k + 1)) {

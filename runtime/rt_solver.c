@@ -129,9 +129,11 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   s->inner_steps = (int)rt_solver_num(s, "inner_steps");
   s->tol = rt_solver_num(s, "tol");
   if (opt_index(s, "x_decay") >= 0) s->x_decay = rt_solver_num(s, "x_decay");
+  bool eta_derived = false;
   if (opt_index(s, "eta") >= 0) {
     s->eta = rt_solver_num(s, "eta");
     if (isnan(s->eta)) {
+      eta_derived = true;
       s->eta = s->y_step;
       rt_solver_resolve(s, "eta", s->eta);
     }
@@ -165,6 +167,7 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   rt_copy(s->ny, p->y0, s->y);
   s->f_est = NAN;
   s->hg_norm = NAN;
+  if (rt_ystep_setup(s, eta_derived)) goto oom;
   if (impl->setup(s, err, errlen)) goto fail;
   s->alloc_bytes = rt_mem_stats().live_bytes - live0;
   return s;
@@ -176,7 +179,13 @@ fail:
   return NULL;
 }
 
-RT_API void rt_solver_step(RtSolver *s, int64_t k) { s->impl->step(s, k); }
+RT_API void rt_solver_step(RtSolver *s, int64_t k) {
+  if (s->ystep.on && s->ystep.estimates == 0) {
+    char msg[512];
+    rt_ystep_refresh(s, k, msg, sizeof msg); /* on failure y_step stays NaN: the step fails */
+  }
+  s->impl->step(s, k);
+}
 
 RT_API void rt_solver_free(RtSolver *s) {
   if (!s) return;

@@ -15,6 +15,7 @@
 #include "rt_methods.h"
 #include "rt_oracle.h"
 #include "rt_rng.h"
+#include "rt_ystep.h"
 
 typedef struct RtSolver RtSolver;
 
@@ -78,6 +79,7 @@ struct RtSolver {
   /* Common options. */
   int64_t outer_steps;
   double x_step, y_step, tol, x_decay, eta;
+  RtYStep ystep;        /* y_step = auto: s->y_step (and eta) set by rt_ystep_refresh */
   int inner_steps, meta_batch;
   void *state;          /* the method's */
   int nstats;
@@ -98,6 +100,8 @@ RT_API const RtMethodImpl *rt_method_impl(const char *name);
  * trailing period) when the problem or an option is unusable. seed drives every random draw. */
 RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64_t seed, char *err,
                         size_t errlen);
+/* One outer step. With y_step = auto and no estimate yet, estimates it first (rt_solve does so
+ * itself, to stop cleanly when the lower Hessian is not positive definite). */
 RT_API void rt_solver_step(RtSolver *s, int64_t k);
 RT_API void rt_solver_free(RtSolver *s);
 

@@ -37,7 +37,9 @@ static void test_matches_cg(void **state) {
   sp.cond = 50;
   TpProblem *t = tp_new(&sp);
   tp_ystar(t, t->x0, t->y0); /* y already optimal */
-  RtSolver *s = tp_solver(&t->p, "lancbio", KV("x_step=0", "inner_steps=0", "m0=100", "m_max=100"), 1);
+  /* y_step set: with inner_steps = 0 it is unused, and auto would add its Lanczos HVPs. */
+  RtSolver *s = tp_solver(&t->p, "lancbio",
+                          KV("x_step=0", "inner_steps=0", "y_step=0.1", "m0=100", "m_max=100"), 1);
   /* Plain CG on H v = b from v = 0, b = y* - y_t. */
   double b[NY], v[NY] = {0}, r[NY], p[NY], Ap[NY];
   for (int i = 0; i < NY; i++) b[i] = t->y0[i] - t->yt[i];

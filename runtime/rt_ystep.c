@@ -1,0 +1,69 @@
+/* rt_ystep.c — y_step = auto (rt_ystep.h). */
+#include "rt_ystep.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rt_diag.h"
+#include "rt_solver.h"
+
+RT_API int rt_ystep_setup(struct RtSolver *s, bool eta_derived) {
+  RtYStep *a = &s->ystep;
+  memset(a, 0, sizeof *a);
+  const char *w = rt_opt_word(&s->opt, "y_step");
+  if (!w || strcmp(w, "auto") != 0) return 0;
+  a->on = true;
+  a->eta_follows = eta_derived;
+  a->steps = s->ny < RT_YSTEP_LANCZOS ? (int)s->ny : RT_YSTEP_LANCZOS;
+  RtRng r = rt_rng_stream(s->seed, "ystep.lanczos");
+  a->seed = rt_rng_next(&r);
+  a->q = rt_solver_vec(s, 2 * s->ny);
+  a->u = rt_solver_vec(s, s->ny);
+  a->alpha = rt_solver_vec(s, a->steps);
+  a->beta = rt_solver_vec(s, a->steps);
+  a->ritz_min = a->ritz_max = NAN;
+  a->L = 0;
+  s->y_step = NAN;
+  return a->q && a->u && a->alpha && a->beta ? 0 : -1;
+}
+
+RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t msglen) {
+  RtYStep *a = &s->ystep;
+  if (!a->on) return 0;
+  double lo = NAN, hi = NAN;
+  /* Method calls (own draw keys and counts): the estimate is part of the method's work. */
+  int n = rt_lanczos_extremes(&s->o, s->x, s->y, a->steps, a->seed, a->q, a->u, a->alpha, a->beta,
+                              &lo, &hi);
+  a->estimates++;
+  a->ritz_min = lo;
+  a->ritz_max = hi;
+  if (n == 0) {
+    snprintf(msg, msglen, "y_step = auto before outer step %lld: the lower Hessian-vector products "
+             "are not finite", (long long)step + 1);
+    return -1;
+  }
+  /* The same threshold as the trace points' non-convexity warning (rt_run.c). */
+  if (!(hi > 0) || lo < -1e-10 * fabs(hi)) {
+    snprintf(msg, msglen, "y_step = auto before outer step %lld: the lower Hessian has Ritz "
+             "values in [%.6g, %.6g]; it is not positive definite, so the lower level is not "
+             "strongly convex there and no gradient step on y is safe (give y_step explicitly, or "
+             "make g strongly convex in y)", (long long)step + 1, lo, hi);
+    return -1;
+  }
+  bool stochastic = s->p->n_samples > 0;
+  a->L = stochastic && a->L > hi ? a->L : hi;
+  s->y_step = 1.0 / (RT_YSTEP_SAFETY * a->L);
+  if (a->eta_follows) {
+    s->eta = s->y_step;
+    rt_solver_resolve(s, "eta", s->eta);
+  }
+  if (a->announced > 0 && fabs(s->y_step / a->announced - 1) <= RT_YSTEP_ANNOUNCE) return 0;
+  a->announced = s->y_step;
+  snprintf(msg, msglen, "y_step = auto: %.6g before outer step %lld (1/(%g L), L = %.6g the "
+           "largest Ritz value of the lower Hessian from %d Lanczos steps%s)%s", s->y_step,
+           (long long)step + 1, RT_YSTEP_SAFETY, a->L, n,
+           stochastic ? ", the largest over the draws so far" : "",
+           a->eta_follows ? "; eta follows it" : "");
+  return 1;
+}
