@@ -91,7 +91,7 @@ int cmd_run(int argc, char **argv) {
     RtResult res;
     rc = rt_solve(&c->problem, &opt, &cfg, &res);
     /* --quiet silences progress and warnings, not the outcome (doc/language.md) */
-    if (res.stop != RT_STOP_NONE) rt_print_summary(stdout, &c->problem, &res);
+    if (res.stop != RT_STOP_NONE) rt_print_summary(rt_summary_stream(&cfg), &c->problem, &res);
     rt_result_free(&res);
   }
   blo_compiled_free(c);

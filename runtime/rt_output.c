@@ -196,8 +196,8 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, cons
     json_num(f, s->ystep.ritz_max);
     fputs(", \"ritz_min\": ", f);
     json_num(f, s->ystep.ritz_min);
-    fprintf(f, ", \"safety\": %g, \"lanczos_steps\": %d, \"estimates\": %d},", RT_YSTEP_SAFETY,
-            s->ystep.steps, s->ystep.estimates);
+    fprintf(f, ", \"safety\": %g, \"scale\": %g, \"lanczos_steps\": %d, \"estimates\": %d},",
+            RT_YSTEP_SAFETY, s->ystep.scale, s->ystep.steps, s->ystep.estimates);
   }
   fprintf(f, "\n  \"status\": %d,\n  \"stop_reason\": ", res->status);
   json_str(f, rt_stop_name(res->stop));
@@ -274,6 +274,13 @@ RT_API int rt_save_vector(const char *path, int64_t n, const double *x) {
   if (rt_outfile_open(&o, path, NULL, 0)) return -1;
   for (int64_t i = 0; i < n; i++) fprintf(o.f, "%.17g\n", x[i]);
   return rt_outfile_commit(&o, path, NULL, 0);
+}
+
+RT_API FILE *rt_summary_stream(const RtRunConfig *cfg) {
+  const char *outs[] = {cfg->trace_path, cfg->out_path, cfg->save_x_path, cfg->save_y_path};
+  for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++)
+    if (outs[i] && strcmp(outs[i], "-") == 0) return stderr;
+  return stdout;
 }
 
 RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) {

@@ -149,6 +149,9 @@ RT_API int rt_solve_arena_bytes(const BloProblem *p, const RtOptions *opt, const
 /* The outcome as `bloc run` prints it on stdout: what stopped the run, the final values,
  * reports and oracle counts (doc/methods.md). */
 RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r);
+/* Where the summary goes: stdout, or stderr when one of cfg's outputs is "-" (stdout then
+ * carries that file's content alone, so `--save-x - > x.csv` is a vector file). */
+RT_API FILE *rt_summary_stream(const RtRunConfig *cfg);
 
 /* Ask the running rt_solve to stop after the current outer step, as SIGINT does.
  * Async-signal-safe. The flag is cleared when rt_solve starts. */

@@ -144,8 +144,9 @@ if [ -c /dev/full ]; then
     grep -q "No space left on device" err || bad "bloc $cmd >/dev/full: no message: $(cat err)"
   done
   "$bloc" --help >/dev/full 2>err && bad "bloc --help >/dev/full exited 0"
-  "$bloc" run "$blo" --quiet --save-x - >x.csv || bad "--save-x - to a file"
-  [ "$(wc -l <x.csv)" = 3 ] || bad "--save-x - did not write x to stdout"
+  "$bloc" run "$blo" --quiet --save-x - >x.csv 2>err || bad "--save-x - to a file"
+  [ "$(wc -l <x.csv)" = 3 ] || bad "--save-x - did not write x alone to stdout: $(cat x.csv)"
+  grep -q "stopped (outer_steps)" err || bad "--save-x -: the summary is not on stderr"
   [ ! -e ./- ] || bad "--save-x - created a file named '-'"
 else
   echo "SKIP: stdout write errors (no /dev/full)"
