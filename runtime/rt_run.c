@@ -318,8 +318,12 @@ static bool recover(Run *r, int64_t step) {
   s->o.fail_kind = -1;
   if (s->impl->reset) s->impl->reset(s);
   s->x_step *= 0.5;
+  /* y_step = auto with eta derived from it: one step, so halving either halves both; and since
+   * the step is re-estimated at trace points, the halving is kept in the estimate's scale */
+  if (s->ystep.on && s->ystep.eta_follows) lower = vsys = lower || vsys;
   if (lower) s->y_step *= 0.5;
   if (vsys && s->eta > 0) s->eta *= 0.5;
+  if (lower && s->ystep.on) s->ystep.scale *= 0.5;
   RtRecovery *rc = &res->recoveries[res->n_recoveries++];
   rc->step = step;
   rc->from_step = res->best_step;
@@ -511,7 +515,11 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   r->t_start = now();
   r->t_last_prog = -INFINITY;
 
-  /* The initial point. */
+  /* The initial point. y_step = auto is estimated first: the trace point's y is the lower
+   * point the method's first step would use, reached with that step. When the estimate fails
+   * the run stops before the first step, and the start is reported as it is (no lower step). */
+  bool start_failed = ystep_failed(r, 0);
+  if (start_failed) s->y_step = 0;
   if (r->trace) rt_trace_header(r->trace, p);
   trace_point(r, 0);
   r->f0 = r->dw.val.f;
@@ -522,17 +530,16 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   print_new_warnings(r);
   progress(r, 0, false);
 
-  res->stop = RT_STOP_STEPS;
+  res->stop = start_failed ? RT_STOP_NUMERICAL : RT_STOP_STEPS;
   int64_t done = 0;
-  for (int64_t k = 0; k < r->K; k++) {
+  for (int64_t k = 0; k < r->K && !start_failed; k++) {
     if (stop_flag) {
       res->stop = RT_STOP_INTERRUPTED;
       break;
     }
     double t0 = now();
-    if (k % trace_every == 0 && ystep_failed(r, k)) { /* at the start and at trace points */
+    if (k > 0 && k % trace_every == 0 && ystep_failed(r, k)) { /* again at trace points */
       res->stop = RT_STOP_NUMERICAL;
-      message(r, "error", "%s; keeping the iterate of step %lld", res->message, (long long)done);
       break;
     }
     rt_solver_step(s, k);

@@ -24,6 +24,7 @@ RT_API int rt_ystep_setup(struct RtSolver *s, bool eta_derived) {
   a->beta = rt_solver_vec(s, a->steps);
   a->ritz_min = a->ritz_max = NAN;
   a->L = 0;
+  a->scale = 1;
   s->y_step = NAN;
   return a->q && a->u && a->alpha && a->beta ? 0 : -1;
 }
@@ -53,16 +54,16 @@ RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t 
   }
   bool stochastic = s->p->n_samples > 0;
   a->L = stochastic && a->L > hi ? a->L : hi;
-  s->y_step = 1.0 / (RT_YSTEP_SAFETY * a->L);
+  s->y_step = a->scale / (RT_YSTEP_SAFETY * a->L);
   if (a->eta_follows) {
     s->eta = s->y_step;
     rt_solver_resolve(s, "eta", s->eta);
   }
   if (a->announced > 0 && fabs(s->y_step / a->announced - 1) <= RT_YSTEP_ANNOUNCE) return 0;
   a->announced = s->y_step;
-  snprintf(msg, msglen, "y_step = auto: %.6g before outer step %lld (1/(%g L), L = %.6g the "
+  snprintf(msg, msglen, "y_step = auto: %.6g before outer step %lld (%g/(%g L), L = %.6g the "
            "largest Ritz value of the lower Hessian from %d Lanczos steps%s)%s", s->y_step,
-           (long long)step + 1, RT_YSTEP_SAFETY, a->L, n,
+           (long long)step + 1, a->scale, RT_YSTEP_SAFETY, a->L, n,
            stochastic ? ", the largest over the draws so far" : "",
            a->eta_follows ? "; eta follows it" : "");
   return 1;

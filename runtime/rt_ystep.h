@@ -32,6 +32,8 @@ typedef struct RtYStep {
   uint64_t seed;
   double ritz_min, ritz_max; /* of the last estimate */
   double L;            /* the L of the step in use (stochastic: the largest estimate so far) */
+  double scale;        /* 1, halved by each recovery that halves y_step (on_divergence, rt_run.c),
+                        * so later estimates keep the smaller step: y_step = scale/(SAFETY L) */
   double announced;    /* the step last announced (0: none yet) */
   int estimates;
 } RtYStep;
