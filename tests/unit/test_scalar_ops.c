@@ -342,7 +342,10 @@ static void test_jit(void **state) {
   check_backend(BLO_BACKEND_JIT, "JIT");
 }
 
-/* The emitted solver, with a small main that prints the reports at the start in hex. */
+/* The emitted solver, with a small main that prints the reports at the start in hex. The trace
+ * point reports at the method's next lower iterate, so inner_steps = 0 keeps y at the inputs.
+ * y_step is given: abs and relu leave the lower Hessian singular, so y_step = auto would refuse
+ * to start. */
 static void test_emitted_c(void **state) {
   (void)state;
   char path[128], solver[128], driver[128], bin[128], out[128], cmd[1024];
@@ -382,11 +385,11 @@ static void test_emitted_c(void **state) {
   fprintf(
       f, "};\n"
          "int main(void) {\n"
-         "  static const char *set[] = {\"outer_steps=0\"};\n"
+         "  static const char *set[] = {\"outer_steps=0\", \"inner_steps=0\", \"y_step=1\"};\n"
          "  char err[256];\n  ops_data d;\n  ops_params p;\n  ops_result r;\n  size_t bytes;\n"
          "  double x[ops_NX], y[ops_NY];\n  int i;\n"
          "  if (ops_data_load(&d, 1, err, sizeof err)) return 3;\n"
-         "  ops_params_init(&p);\n  p.data = &d;\n  p.set = set;\n  p.nset = 1;\n  p.y0 = inputs;\n"
+         "  ops_params_init(&p);\n  p.data = &d;\n  p.set = set;\n  p.nset = 3;\n  p.y0 = inputs;\n"
          "  if (ops_work_size(&p, &bytes, err, sizeof err)) return 4;\n"
          "  void *work = malloc(bytes);\n"
          "  if (ops_solve(&p, work, bytes, x, y, &r) != 0) return 5;\n"
