@@ -70,6 +70,10 @@ compare() {
     function ab(v) { return v < 0 ? -v : v }
     NR == 1 { n = NF / 2; for (i = 1; i <= n; i++) { name[i] = $i; if ($i == "ritz_max") rmax = i }; next }
     {
+      # once both runs have solved the problem to underflow (f at or near 0: the iterates
+      # reach the exact solution, or not, by rounding), when a method skips its linear solve
+      # is up to rounding too, so the oracle counts may differ from there on
+      if (ab($3) < 1e-100 && ab($(3 + n)) < 1e-100) solved = 1
       for (i = 3; i <= n; i++) {
         a = $i; b = $(i + n)
         if (a == b) continue
@@ -77,7 +81,10 @@ compare() {
         d = ab(a - b); s = ab(b) > ab(a) ? ab(b) : ab(a)
         # a Ritz value is accurate relative to the spectrum, not to itself
         if (name[i] == "ritz_min" && ab($rmax) > s) s = ab($rmax)
-        if (name[i] ~ /^calls_/ || d > tol * s + 1e-12) { print "row " NR - 1 " " name[i] ": " a " vs " b; exit }
+        # a linear-solve residual below 1e-9 is rounding noise, different for each BLAS
+        fl = name[i] == "residual" ? 1e-9 : 1e-12
+        if (name[i] ~ /^calls_/) { if (solved) continue; d = 1; s = 0 }
+        if (d > tol * s + fl) { print "row " NR - 1 " " name[i] ": " a " vs " b; exit }
       }
     }')
   [ -z "$tr" ] || { echo "FAIL: $tag: trace values differ: $tr"; return 1; }
@@ -213,11 +220,11 @@ for c in "halve|aid_cg|--set x_step=100|" "stop|aid_cg|--set x_step=100 --set on
   mkdir -p "$d"
   # shellcheck disable=SC2086
   (cd "$d" && "$bloc" run "$q" --method "$m" $sets $keep $RUNARGS --trace b_trace --out b_out --save-x b_x \
-     --save-y b_y >/dev/null 2>b_err; echo $? >b_status)
+     --save-y b_y >b_stdout 2>b_err; echo $? >b_status)
   # shellcheck disable=SC2086
   if "$bloc" emit-c "$q" --method "$m" $sets -o "$d/solver.c" 2>"$d/emit_err" &&
      $CC -std=c99 -O0 $SAN "$d/solver.c" -o "$d/portable" -lm 2>"$d/cc_err"; then
-    (cd "$d" && ./portable $RUNARGS $keep --trace s_trace --out s_out --save-x s_x --save-y s_y >/dev/null 2>s_err
+    (cd "$d" && ./portable $RUNARGS $keep --trace s_trace --out s_out --save-x s_x --save-y s_y >s_stdout 2>s_err
      echo $? >s_status)
     compare "$d" "keep: $name" || fail=1
     # which iterate, where the recoveries went and with which steps (values are compared above)
