@@ -250,7 +250,11 @@ IrProblem *lower_begin(Arena *arena, Diag *diag, const Program *prog) {
     L.decl_name = d->name;
     L.gen_ordinal = 0;
     p->data_name[k] = d->name;
-    p->data_value[k] = ir_reshape(g, lower_expr(&L, d->init), d->shape);
+    /* a scalar fills the declared shape (`data A : matrix[3, 3] = 0`); anything else has the
+     * declared size and only takes its shape */
+    IrNode *v = lower_expr(&L, d->init);
+    p->data_value[k] = v->shape.rank == 0 && shape_size(d->shape) != 1 ? ir_bcast(g, v, d->shape)
+                                                                        : ir_reshape(g, v, d->shape);
     if (statically_symmetric(d->init)) p->data_symmetric[k] = 1;
   }
   p->nupper = prog->nupper;
