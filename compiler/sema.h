@@ -74,6 +74,8 @@ AstProgram *sema_parse_only(Arena *arena, Diag *diag, const char *path);
 
 /* Print the `bloc check` summary. */
 void sema_print_summary(const Program *p, FILE *out);
+/* The "memory:" line of the summary: what the data and the variables take as doubles. */
+void sema_print_memory(const Program *p, FILE *out);
 
 /* The directory holding the stdlib modules: $BLOC_STDLIB if set, else the source tree's
  * stdlib/ when running from the build tree, else the installed one. */

@@ -1,6 +1,6 @@
 /* sema_memory.c — the memory the data and variables need, checked against the machine's
  * physical memory at check time: a declaration that cannot fit is an error at its name, not
- * "out of memory" (exit 3) after compiling and loading. */
+ * "out of memory" (exit 3) after compiling and loading. `bloc check` prints the amounts. */
 #include <stdio.h>
 #include <unistd.h>
 
@@ -48,4 +48,20 @@ void sema_check_memory(Sema *S) {
              fmt_bytes(total, a), fmt_bytes(phys, b));
   diag_hint(S->diag, "%s is the largest (%s)", sema_decl_what(largest),
             fmt_bytes(largest_bytes, a));
+}
+
+/* The bytes of a list of declarations, one double a number. */
+static double decl_bytes(const AstDecl *const *d, int n) {
+  double b = 0;
+  for (int i = 0; i < n; i++) b += 8.0 * (double)shape_size(d[i]->shape);
+  return b;
+}
+
+void sema_print_memory(const Program *p, FILE *out) {
+  char a[32], b[32];
+  fprintf(out, "memory: data at most %s, variables %s (8 bytes a number)\n",
+          fmt_bytes(decl_bytes((const AstDecl *const *)p->data, p->ndata), a),
+          fmt_bytes(decl_bytes((const AstDecl *const *)p->upper, p->nupper) +
+                        decl_bytes((const AstDecl *const *)p->lower, p->nlower),
+                    b));
 }

@@ -114,6 +114,7 @@ void sema_print_summary(const Program *p, FILE *out) {
     print_depends(d->init, out);
     fputc('\n', out);
   }
+  sema_print_memory(p, out);
   fprintf(out, "stochastic: %s\n", p->stochastic ? "yes" : "no");
   fprintf(out, "lower initialisers use x: %s\n", p->init_uses_x ? "yes" : "no");
   if (!p->method) {
