@@ -7,8 +7,10 @@
  * Lanczos product) uses one draw, so A_k is one matrix within a step. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "rt_linalg.h"
+#include "rt_rng.h"
 #include "rt_solver.h"
 #include "rt_tridiag.h"
 
@@ -36,6 +38,9 @@
 
 typedef struct Lanc {
   int m, m0, m_max, period;
+  int64_t warmup;    /* outer steps of the warm-up phase (0: none) */
+  int nw;            /* warm-up: vectors in the window W (the last one pending, not in T) */
+  double *qprev, *bprev; /* warm-up: the previous Lanczos vector; the previous step's b */
   double rho;
   int j;             /* vectors in the current basis */
   bool restart_due;
@@ -58,6 +63,7 @@ static int lanc_setup(RtSolver *s, char *err, size_t errlen) {
   L->m_max = (int)rt_solver_num(s, "m_max");
   L->rho = rt_solver_num(s, "m_growth");
   L->period = (int)rt_solver_num(s, "m_period");
+  L->warmup = (int64_t)rt_solver_num(s, "warmup_steps");
   if (L->m0 > L->m_max) {
     snprintf(err, errlen, "option 'm0' = %d exceeds 'm_max' = %d", L->m0, L->m_max);
     return -1;
@@ -77,6 +83,14 @@ static int lanc_setup(RtSolver *s, char *err, size_t errlen) {
   L->rhs = rt_solver_vec(s, mm);
   L->tw = rt_solver_vec(s, 2 * mm);
   if (!L->Q || !L->vbar || !L->w || !L->r || !L->u || !L->alpha || !L->offd || !L->rhs || !L->tw) goto oom;
+  if (L->warmup > 0) {
+    L->qprev = rt_solver_vec(s, s->ny);
+    L->bprev = rt_solver_vec(s, s->ny);
+    if (!L->qprev || !L->bprev) goto oom;
+    /* the first restart vector: U[0, 1) entries, as the authors' code draws it */
+    RtRng g = rt_rng_stream(s->seed, "lancbio.warmup");
+    for (int64_t i = 0; i < s->ny; i++) L->bprev[i] = rt_rng_uniform(&g, 0, 1);
+  }
   L->m = L->m0;
   L->restart_due = true;
   L->st_restarts = rt_solver_stat(s, "restarts");
@@ -157,6 +171,70 @@ static void watch_residual(RtSolver *s, Lanc *L, RtDraw key, int64_t k) {
   L->nwatch = 0;
 }
 
+/* One step of the warm-up phase (the authors' hyper-cleaning LancBiO before its switch epoch,
+ * ALGORITHMS-more.md): no anchor; on the global clock k mod m == 0 the window restarts from the
+ * previous step's b; one Lanczos step (alpha = q^T A q, as their code); a window of m + 1
+ * vectors drops its oldest vector and T its first row and column; v = Wu T^-1 Wu^T b, where Wu
+ * is W without its pending last vector. With m = 1 every step restarts and slides, T is empty
+ * and v = 0: x does not move, as in their runs. L->j is T's order (for the Ritz values). */
+static void warm_step(RtSolver *s, Lanc *L, RtDraw key, int64_t k) {
+  int64_t n = s->ny;
+  if (k % L->m == 0 || L->nw <= L->j) { /* the clock, or no pending vector (a breakdown) */
+    double bn = rt_nrm2(n, L->bprev);
+    if (bn > 0) {
+      rt_copy(n, L->bprev, L->Q);
+      rt_scal(n, 1.0 / bn, L->Q);
+      L->nw = 1;
+    } else {
+      L->nw = 0; /* b was exactly 0: v = 0 solves, nothing to build */
+    }
+    L->j = 0;
+    L->beta = 0;
+    rt_zero(n, L->qprev);
+    if (bn > 0) s->stats[L->st_restarts]++;
+  }
+  if (L->nw > 0 && L->nw == L->j + 1) { /* a pending vector: one Lanczos step */
+    double *q = L->Q + (int64_t)(L->nw - 1) * n, *qn = q + n;
+    rt_oracle_hvp(&s->o, key, s->xa, s->y, q, L->u);
+    double alpha = rt_dot(n, q, L->u);
+    if (L->j > 0) L->offd[L->j - 1] = L->beta;
+    L->alpha[L->j++] = alpha;
+    rt_copy(n, L->u, qn);
+    rt_axpy(n, -alpha, q, qn);
+    rt_axpy(n, -L->beta, L->qprev, qn);
+    rt_copy(n, q, L->qprev);
+    double beta = rt_nrm2(n, qn);
+    if (beta > LANCZOS_BREAKDOWN * fmax(rt_nrm2(n, L->u), fabs(alpha)) && isfinite(beta)) {
+      rt_scal(n, 1.0 / beta, qn);
+      L->beta = beta;
+      L->nw++;
+    } else { /* invariant subspace: W is T's basis; restart at the next step */
+      s->stats[L->st_breakdowns]++;
+      L->nw = L->j;
+      L->beta = 0;
+    }
+    if (L->nw == L->m + 1) { /* slide: the oldest vector out */
+      memmove(L->Q, L->Q + n, (size_t)(L->nw - 1) * (size_t)n * sizeof(double));
+      memmove(L->alpha, L->alpha + 1, (size_t)(L->j - 1) * sizeof(double));
+      if (L->j >= 2) memmove(L->offd, L->offd + 1, (size_t)(L->j - 2) * sizeof(double));
+      L->nw--;
+      L->j--;
+    }
+  }
+  /* v <- Wu T^-1 Wu^T b  (Galerkin on b itself, no anchor) */
+  rt_zero(n, s->v);
+  for (int i = 0; i < L->j; i++) L->rhs[i] = rt_dot(n, L->Q + (int64_t)i * n, s->b);
+  if (L->j > 0 && rt_tridiag_solve(L->j, L->alpha, L->offd, L->rhs, L->rhs, L->tw) != 0) {
+    s->stats[L->st_breakdowns]++;
+    rt_solver_warn(s, "lancbio.pivot", "outer step %lld: the tridiagonal system broke down (tiny "
+                   "pivot); restarting the Lanczos window", (long long)k + 1);
+    L->nw = 0; /* v = 0 this step */
+  } else {
+    for (int i = 0; i < L->j; i++) rt_axpy(n, L->rhs[i], L->Q + (int64_t)i * n, s->v);
+  }
+  rt_copy(n, s->b, L->bprev);
+}
+
 static void lanc_step(RtSolver *s, int64_t k) {
   Lanc *L = s->state;
   int64_t n = s->ny;
@@ -167,6 +245,13 @@ static void lanc_step(RtSolver *s, int64_t k) {
   if (k > 0 && k % L->period == 0) L->m = grow(L->m, L->rho, L->m_max);
   s->stats[L->st_m] = L->m;
   RtDraw key = rt_oracle_draw(&s->o);
+  if (k < L->warmup) {
+    warm_step(s, L, key, k);
+    rt_upper_step(s, k);
+    return;
+  }
+  /* the switch: the last warm-up v becomes the anchor v_bar (restart copies v), c <- 0 */
+  if (L->warmup > 0 && k == L->warmup) L->restart_due = true;
   for (int attempt = 0; attempt < 2; attempt++) {
     /* if restart due (first step, or j == m) */
     if (L->restart_due || L->j >= L->m) {
@@ -230,6 +315,7 @@ static bool lanc_ritz(const RtSolver *s, int min_dim, double *lo, double *hi) {
 static void lanc_reset(RtSolver *s) {
   Lanc *L = s->state;
   L->restart_due = true;
+  L->nw = 0;
 }
 
 RT_API const RtMethodImpl rt_impl_lancbio = {"lancbio", RT_SCHED_CONST, true, lanc_setup, lanc_step,

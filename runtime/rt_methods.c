@@ -55,6 +55,8 @@ static const RtOptSpec opts_lancbio[] = {
   {"m_max", RT_OPT_INT, 80, NULL, NULL, 1, 1e6, "largest Krylov dimension before restart"},
   {"m_growth", RT_OPT_REAL, 1.1, NULL, NULL, 1, BIG, "growth factor rho of m"},
   {"m_period", RT_OPT_INT, 20, NULL, NULL, 1, 1e12, "outer steps F between growths of m"},
+  {"warmup_steps", RT_OPT_INT, 0, NULL, NULL, 0, 1e12,
+   "outer steps of the authors' hyper-cleaning warm-up (sliding window, no anchor)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_subbio[] = {

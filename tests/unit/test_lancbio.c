@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "rt_linalg.h"
+#include "rt_rng.h"
 #include "rt_solver.h"
 #include "rt_testprob.h"
 
@@ -218,6 +219,129 @@ static void test_residual_watch(void **state) {
   tp_free(t);
 }
 
+/* Solve the dense j x j system T s = r by Gaussian elimination with partial pivoting (j small). */
+static void dense_solve(int j, const double *diag, const double *off, double *r) {
+  double M[8][8] = {{0}};
+  for (int i = 0; i < j; i++) {
+    M[i][i] = diag[i];
+    if (i + 1 < j) M[i][i + 1] = M[i + 1][i] = off[i];
+  }
+  for (int c = 0; c < j; c++) {
+    int p = c;
+    for (int i = c + 1; i < j; i++)
+      if (fabs(M[i][c]) > fabs(M[p][c])) p = i;
+    for (int e = 0; e < j; e++) {
+      double t = M[c][e];
+      M[c][e] = M[p][e];
+      M[p][e] = t;
+    }
+    double t = r[c];
+    r[c] = r[p];
+    r[p] = t;
+    for (int i = c + 1; i < j; i++) {
+      double f = M[i][c] / M[c][c];
+      for (int e = c; e < j; e++) M[i][e] -= f * M[c][e];
+      r[i] -= f * r[c];
+    }
+  }
+  for (int i = j - 1; i >= 0; i--) {
+    for (int e = i + 1; e < j; e++) r[i] -= M[i][e] * r[e];
+    r[i] /= M[i][i];
+  }
+}
+
+/* warmup_steps (issue 15 item 3): the authors' hyper-cleaning warm-up, re-implemented here from
+ * ALGORITHMS-more.md with a dense T solve, A and b fixed (x_step = 0, y at y*). m = 1 for k < 4:
+ * every step restarts and slides, so v = 0 exactly (x would not move); then m = 2 and 4 with a
+ * sliding window; at k = 10 the last warm-up v becomes the anchor and the run converges. */
+static void test_warmup(void **state) {
+  (void)state;
+  enum { W = 10 };
+  TpSpec sp = tp_default_spec();
+  sp.nx = NX;
+  sp.ny = NY;
+  sp.cond = 20;
+  TpProblem *t = tp_new(&sp);
+  tp_ystar(t, t->x0, t->y0);
+  RtSolver *s = tp_solver(&t->p, "lancbio",
+                          KV("x_step=0", "inner_steps=0", "y_step=0.1", "m0=1", "m_growth=2",
+                             "m_period=4", "m_max=4", "warmup_steps=10"), 1);
+  double b[NY], bprev[NY], Q[6][NY], qprev[NY] = {0}, diag[6], off[6], v[NY], u[NY], beta = 0;
+  int nw = 0, j = 0, m = 1;
+  for (int i = 0; i < NY; i++) b[i] = t->y0[i] - t->yt[i];
+  RtRng g = rt_rng_stream(s->seed, "lancbio.warmup");
+  for (int i = 0; i < NY; i++) bprev[i] = rt_rng_uniform(&g, 0, 1);
+  double worst = 0;
+  for (int k = 0; k < W; k++) {
+    if (k > 0 && k % 4 == 0) m = 2 * m > 4 ? 4 : 2 * m;
+    if (k % m == 0) { /* restart from the previous b */
+      double bn = rt_nrm2(NY, bprev);
+      for (int i = 0; i < NY; i++) Q[0][i] = bprev[i] / bn, qprev[i] = 0;
+      nw = 1, j = 0, beta = 0;
+    }
+    /* Lanczos step: a = A q, alpha = q^T a, omega = a - alpha q - beta q_prev */
+    double *q = Q[nw - 1];
+    rt_gemv(false, NY, NY, 1, t->H, q, 0, u);
+    double alpha = rt_dot(NY, q, u);
+    if (j > 0) off[j - 1] = beta;
+    diag[j++] = alpha;
+    for (int i = 0; i < NY; i++) Q[nw][i] = u[i] - alpha * q[i] - beta * qprev[i];
+    rt_copy(NY, q, qprev);
+    beta = rt_nrm2(NY, Q[nw]);
+    rt_scal(NY, 1 / beta, Q[nw]);
+    nw++;
+    if (nw == m + 1) { /* slide */
+      for (int w = 0; w + 1 < nw; w++) rt_copy(NY, Q[w + 1], Q[w]);
+      for (int w = 0; w + 1 < j; w++) diag[w] = diag[w + 1];
+      for (int w = 0; w + 2 < j; w++) off[w] = off[w + 1];
+      nw--, j--;
+    }
+    /* v = Wu T^-1 Wu^T b */
+    double r[8];
+    for (int w = 0; w < j; w++) r[w] = rt_dot(NY, Q[w], b);
+    dense_solve(j, diag, off, r);
+    rt_zero(NY, v);
+    for (int w = 0; w < j; w++) rt_axpy(NY, r[w], Q[w], v);
+    rt_copy(NY, b, bprev);
+    rt_solver_step(s, k);
+    if (m == 1) {
+      for (int i = 0; i < NY; i++) assert_true(s->v[i] == 0);
+    } else {
+      /* relative to |b|: right after a restart from b the window holds b's Krylov directions
+       * beyond b itself, and v is nearly 0 */
+      double d[NY];
+      for (int i = 0; i < NY; i++) d[i] = s->v[i] - v[i];
+      double e = rt_nrm2(NY, d) / rt_nrm2(NY, b);
+      worst = fmax(worst, e);
+      assert_true(e < 1e-10);
+    }
+  }
+  assert_int_equal(stat(s, "m"), 4);
+  assert_int_equal(s->o.calls[RT_CALL_HVP], W); /* one Lanczos product a step, no anchor */
+  /* the switch: anchor v_bar = the last warm-up v, w = A v_bar, r = b - w, one Lanczos vector:
+   * v = v_bar + q (q^T r) / (q^T A q) with q = r / |r| */
+  double w[NY], rr[NY], Aq[NY];
+  rt_gemv(false, NY, NY, 1, t->H, v, 0, w);
+  for (int i = 0; i < NY; i++) rr[i] = b[i] - w[i];
+  double rn = rt_nrm2(NY, rr);
+  rt_scal(NY, 1 / rn, rr);
+  rt_gemv(false, NY, NY, 1, t->H, rr, 0, Aq);
+  rt_axpy(NY, rn / rt_dot(NY, rr, Aq), rr, v);
+  rt_solver_step(s, W);
+  double e = tp_rel_err(NY, s->v, v);
+  assert_true(e < 1e-10);
+  /* then the anchored scheme converges to A^-1 b */
+  for (int k = W + 1; k < W + 60; k++) rt_solver_step(s, k);
+  rt_gemv(false, NY, NY, 1, t->H, s->v, 0, w);
+  rt_axpy(NY, -1, b, w);
+  double res = rt_nrm2(NY, w) / rt_nrm2(NY, b);
+  print_message("warm-up: v within %.2e |b| of the re-implementation (m = 2, 4), switch step %.2e, "
+                "|A v - b|/|b| = %.2e after 60 anchored steps\n", worst, e, res);
+  assert_true(res < 1e-8);
+  rt_solver_free(s);
+  tp_free(t);
+}
+
 static void test_options(void **state) {
   (void)state;
   TpSpec sp = tp_default_spec();
@@ -240,6 +364,7 @@ int main(void) {
       cmocka_unit_test(test_breakdown_restart),
       cmocka_unit_test(test_quadratic_instances),
       cmocka_unit_test(test_residual_watch),
+      cmocka_unit_test(test_warmup),
       cmocka_unit_test(test_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
