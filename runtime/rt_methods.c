@@ -71,7 +71,10 @@ static const RtOptSpec opts_ufom[] = {
   {"q", RT_OPT_REAL_OR_WORD, 0.1, NULL, "adaptive", 1e-12, 1, "probability of an exact draw, or adaptive"},
   {"q_min", RT_OPT_REAL, 0.05, NULL, NULL, 1e-12, 1, "lower clamp of adaptive q"},
   {"ema_beta", RT_OPT_REAL, 0.99, NULL, NULL, 0, 0.999999, "EMA factor of adaptive q"},
-  {"checkpoint", RT_OPT_WORD, NAN, "none", "none|sqrt", 0, 0, "exact branch: recompute (none) or sqrt(r) checkpoints"},
+  {"checkpoint", RT_OPT_WORD, NAN, "auto", "auto|store|sqrt|none", 0, 0,
+   "exact branch: store the trajectory, sqrt(r) checkpoints, recompute (none), or auto"},
+  {"memory_budget", RT_OPT_REAL, NAN, NULL, NULL, 0, 1e12,
+   "MiB checkpoint = auto may keep (default 1/16 of physical memory)"},
   {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
   RESAMPLE,
 };

@@ -77,6 +77,12 @@ RT_API void rt_solver_resolve(RtSolver *s, const char *key, double value) {
   s->opt.word[i][0] = '\0';
 }
 
+RT_API void rt_solver_resolve_word(RtSolver *s, const char *key, const char *word) {
+  int i = opt_index(s, key);
+  if (i < 0) return;
+  snprintf(s->opt.word[i], sizeof s->opt.word[i], "%s", word);
+}
+
 /* Unrolled methods name their loop r / inner_lr; inner_steps / y_step are accepted as aliases
  * (LANGUAGE.md lists them as common options). */
 static int resolve_alias(RtSolver *s, const char *common, const char *own, char *err, size_t errlen) {

@@ -118,6 +118,8 @@ RT_API void rt_solver_warn(RtSolver *s, const char *key, const char *fmt, ...)
 RT_API double rt_solver_num(const RtSolver *s, const char *key);
 RT_API bool rt_solver_isset(const RtSolver *s, const char *key);
 RT_API void rt_solver_resolve(RtSolver *s, const char *key, double value); /* record a derived value */
+/* Record the word an `auto` option resolved to (the result JSON's options show it). */
+RT_API void rt_solver_resolve_word(RtSolver *s, const char *key, const char *word);
 
 /* T steps y <- y - theta grad_y g(x, y), a fresh draw each; returns ||grad_y g|| of the last
  * evaluated gradient (0 when T == 0). Uses s->gy. */

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rt_linalg.h"
 #include "rt_unroll.h"
@@ -23,21 +24,48 @@ typedef struct Uf {
   int st_q, st_exact, st_draws, st_extra;
 } Uf;
 
+/* The default memory budget of checkpoint = auto: 1/16 of physical memory (256 MiB when the
+ * system does not say), so the stored trajectory stays small beside the data. */
+static double default_budget_bytes(void) {
+#ifdef _SC_PHYS_PAGES
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0) return (double)pages * (double)page / 16;
+#endif
+  return 256.0 * 1024 * 1024;
+}
+
+/* checkpoint = auto: store all r iterates when they fit the budget (no recomputation), else
+ * sqrt(r) checkpoints (about r recomputed steps); full recomputation (r(r-1)/2 steps) only when
+ * asked with checkpoint = none. The choice is recorded in the options. */
+static RtUnrollMode choose_mode(RtSolver *s, const char *ck, int r) {
+  if (strcmp(ck, "store") == 0) return RT_UNROLL_STORE;
+  if (strcmp(ck, "sqrt") == 0) return RT_UNROLL_SQRT;
+  if (strcmp(ck, "none") == 0) return RT_UNROLL_RECOMPUTE;
+  double mib = rt_solver_num(s, "memory_budget");
+  double budget = isnan(mib) ? default_budget_bytes() : mib * 1024 * 1024;
+  bool store = (double)r * (double)s->ny * sizeof(double) <= budget;
+  rt_solver_resolve_word(s, "checkpoint", store ? "store" : "sqrt");
+  return store ? RT_UNROLL_STORE : RT_UNROLL_SQRT;
+}
+
 static int ufom_setup(RtSolver *s, char *err, size_t errlen) {
   Uf *U = rt_solver_mem(s, sizeof *U);
   if (!U) goto oom;
   s->state = U;
   const char *ck = rt_opt_word(&s->opt, "checkpoint");
-  RtUnrollMode mode = ck && strcmp(ck, "sqrt") == 0 ? RT_UNROLL_SQRT : RT_UNROLL_RECOMPUTE;
+  int r = (int)rt_solver_num(s, "r");
+  RtUnrollMode mode = choose_mode(s, ck ? ck : "auto", r);
   if (rt_unroll_setup_from_options(s, &U->u, mode, err, errlen)) return -1;
+  s->stats[rt_solver_stat(s, "stored_iterates")] =
+      mode == RT_UNROLL_STORE ? r : mode == RT_UNROLL_SQRT ? U->u.nck + U->u.seg : 0;
   if (!(U->gF = rt_solver_vec(s, s->nx)) || !(U->gE = rt_solver_vec(s, s->nx))) goto oom;
   const char *qw = rt_opt_word(&s->opt, "q");
   U->adaptive = qw && strcmp(qw, "adaptive") == 0;
   U->q_min = rt_solver_num(s, "q_min");
   U->beta = rt_solver_num(s, "ema_beta");
-  double r = U->u.r;
-  U->c_det = r + 1;
-  U->c_rnd = r * (r + 1) / 2;
+  double rr = U->u.r;
+  U->c_det = rr + 1;
+  U->c_rnd = rr * (rr + 1) / 2;
   U->q = U->adaptive ? U->q_min : rt_solver_num(s, "q");
   U->st_q = rt_solver_stat(s, "q");
   U->st_exact = rt_solver_stat(s, "exact_draws");

@@ -47,7 +47,7 @@ static void test_words(void **state) {
   rt_options_init(&o, rt_method_find("ufom"));
   assert_true(rt_opt_num(&o, "q") == 0.1);
   assert_null(rt_opt_word(&o, "q"));
-  assert_string_equal(rt_opt_word(&o, "checkpoint"), "none");
+  assert_string_equal(rt_opt_word(&o, "checkpoint"), "auto");
   assert_null(rt_options_set(&o, "q", "adaptive"));
   assert_string_equal(rt_opt_word(&o, "q"), "adaptive");
   RtOptions copy = o; /* options are plain values: copies stay valid */
@@ -55,7 +55,7 @@ static void test_words(void **state) {
   assert_null(rt_options_set(&o, "q", "0.5"));
   assert_null(rt_opt_word(&o, "q"));
   assert_non_null(strstr(rt_options_set(&o, "q", "always"), "expected a number or adaptive"));
-  assert_non_null(strstr(rt_options_set(&o, "checkpoint", "2"), "takes one of: none|sqrt"));
+  assert_non_null(strstr(rt_options_set(&o, "checkpoint", "2"), "takes one of: auto|store|sqrt|none"));
   assert_non_null(strstr(rt_options_set(&o, "q", "1.5"), "must be in"));
 }
 

@@ -55,17 +55,27 @@ static void test_exact_branch_modes(void **state) {
   for (int i = 0; i < 6; i++) {
     char ropt[16];
     snprintf(ropt, sizeof ropt, "r=%s", rs[i]);
-    double di[5], dr[5], ds[5], er, es;
+    double di[5], dr[5], ds[5], dt[5], da[5], er, es, et, ea;
     run_d(&t->p, "itd", KV(ropt, "x_step=0.05", "inner_lr=0.05"), 3, di, NULL);
-    run_d(&t->p, "ufom", KV(ropt, "x_step=0.05", "inner_lr=0.05", "q=1"), 3, dr, &er);
-    run_d(&t->p, "ufom", KV(ropt, "x_step=0.05", "inner_lr=0.05", "q=1", "checkpoint=sqrt"), 3, ds, &es);
+    run_d(&t->p, "ufom", KV(ropt, "x_step=0.05", "inner_lr=0.05", "q=1", "checkpoint=none"), 3, dr,
+          &er);
+    run_d(&t->p, "ufom", KV(ropt, "x_step=0.05", "inner_lr=0.05", "q=1", "checkpoint=sqrt"), 3, ds,
+          &es);
+    run_d(&t->p, "ufom", KV(ropt, "x_step=0.05", "inner_lr=0.05", "q=1", "checkpoint=store"), 3,
+          dt, &et);
+    run_d(&t->p, "ufom", KV(ropt, "x_step=0.05", "inner_lr=0.05", "q=1"), 3, da, &ea); /* auto */
     double e1 = tp_rel_err(5, dr, di), e2 = tp_rel_err(5, ds, di);
     worst = fmax(worst, fmax(e1, e2));
     assert_true(e1 < 1e-12);
     assert_true(e2 < 1e-12);
+    /* the three strategies perform the same operations: bit-identical hypergradients */
+    assert_memory_equal(dr, ds, sizeof dr);
+    assert_memory_equal(dr, dt, sizeof dr);
+    assert_memory_equal(dr, da, sizeof dr);
     int r = atoi(rs[i]);
     assert_true(er == 3.0 * r * (r - 1) / 2); /* r(r-1)/2 recomputed steps per exact draw */
     assert_true(es <= 3.0 * r);               /* each checkpoint segment recomputed once */
+    assert_true(et == 0 && ea == 0);          /* stored (auto stores what fits): none */
   }
   print_message("itd vs recomputation vs sqrt checkpoints, r in {1..40}: worst relative difference %.2e (tolerance 1e-12)\n", worst);
   tp_free(t);
@@ -165,6 +175,28 @@ static size_t ufom_bytes(const BloProblem *p, const char *method, const char *r,
   return bytes;
 }
 
+/* checkpoint = auto stores the trajectory when r ny doubles fit memory_budget (MiB), else takes
+ * sqrt(r) checkpoints; the choice is recorded in the options (the result JSON shows it) and
+ * the stored iterates in method_stats. The nonlinear problem has ny = 8: r = 1000 stores 64000
+ * bytes. */
+static void test_checkpoint_auto(void **state) {
+  (void)state;
+  TpProblem *t = nonlinear();
+  const struct {
+    const char *budget, *expect;
+    double stored;
+  } c[] = {{"memory_budget=1", "store", 1000}, {"memory_budget=0.06", "sqrt", 32 + 32}};
+  for (int i = 0; i < 2; i++) {
+    RtSolver *s = tp_solver(&t->p, "ufom", KV("r=1000", "inner_lr=0.05", "q=1", c[i].budget), 1);
+    assert_string_equal(rt_opt_word(&s->opt, "checkpoint"), c[i].expect);
+    assert_true(stat(s, "stored_iterates") == c[i].stored);
+    rt_solver_step(s, 0);
+    assert_true(stat(s, "recomputed_inner_steps") <= (i == 0 ? 0 : 1000));
+    rt_solver_free(s);
+  }
+  tp_free(t);
+}
+
 static void test_memory_independent_of_r(void **state) {
   (void)state;
   TpProblem *t = nonlinear();
@@ -232,6 +264,7 @@ int main(void) {
       cmocka_unit_test(test_exact_vs_finite_differences),
       cmocka_unit_test(test_step_resampling_replay),
       cmocka_unit_test(test_unbiased),
+      cmocka_unit_test(test_checkpoint_auto),
       cmocka_unit_test(test_memory_independent_of_r),
       cmocka_unit_test(test_adaptive_rule),
       cmocka_unit_test(test_option_aliases),
