@@ -7,7 +7,10 @@
  * JIT and C run with bloc's pool and OpenBLAS on 1 thread, then both on BLOC_THREADS (default:
  * the CPUs, at most 8); PyTorch on 1 thread. JIT and C times are medians of several rounds,
  * PyTorch's the best of its rounds; JIT, C and PyTorch rounds interleaved. Wall time is
- * printed, never asserted. Usage: bench_kernels [quick | hyperclean] (quick: small sizes, a
+ * printed, never asserted. The machine's read bandwidth and FMA peak are measured first
+ * (probe.c), and each kernel's second row gives the JIT's GB/s and Gflop/s against them and its
+ * time as a multiple of the floor max(bytes / bandwidth, flops / peak), where bytes are the
+ * data, variables and outputs a call must move and flops the IR's count. Usage: bench_kernels [quick | hyperclean] (quick: small sizes, a
  * smoke test; hyperclean: only the hyper-cleaning problem). */
 #define _GNU_SOURCE
 #include <cblas.h>
@@ -21,6 +24,7 @@
 #include "eval.h"
 #include "hand_problems.h"
 #include "jit.h"
+#include "probe.h"
 #include "rt_par.h"
 #include "rt_rng.h"
 #include "torch_link.h"
@@ -367,6 +371,57 @@ static double rel_diff(const IrKernel *k, double **a, double **b) {
   return worst;
 }
 
+static ProbeLimits g_lim; /* the machine's limits, measured at start (probe.c) */
+static bool g_have_lim;
+
+/* The bytes a kernel call cannot avoid moving: every data tensor it reads (once), x, y, v
+ * when used, and its outputs. Work buffers and re-reads come on top, so this is a floor. */
+static double kernel_bytes(IrProblem *p, const IrKernel *k) {
+  IrNode *roots[16];
+  int n = k->nouts < 16 ? k->nouts : 16;
+  for (int i = 0; i < n; i++) roots[i] = k->outs[i].node;
+  IrNode **order;
+  size_t cnt = ir_topo(&p->graph, roots, (size_t)n, &order);
+  double b = 8.0 * (double)(p->nx + p->ny + (k->uses_v ? p->ny : 0));
+  for (int sl = 0; sl < k->nslots; sl++) b += 8.0 * (double)k->slot_size[sl];
+  for (size_t i = 0; i < cnt; i++) {
+    if (order[i]->op != IR_DATA) continue;
+    bool seen = false; /* the same tensor can appear as several leaves */
+    for (size_t j = 0; j < i; j++)
+      seen |= order[j]->op == IR_DATA && order[j]->attr[0] == order[i]->attr[0];
+    if (!seen) b += 8.0 * (double)shape_size(order[i]->shape);
+  }
+  return b;
+}
+
+static double kernel_flops(IrProblem *p, const IrKernel *k) {
+  IrNode *roots[16];
+  int n = k->nouts < 16 ? k->nouts : 16;
+  for (int i = 0; i < n; i++) roots[i] = k->outs[i].node;
+  return ir_flops(&p->graph, roots, (size_t)n);
+}
+
+/* "  floors: ..." after a kernel's row: achieved GB/s and Gflop/s of the JIT on 1 and T
+ * threads, and its time against the floor max(bytes / bandwidth, flops / 512-bit peak)
+ * measured on this machine. */
+static void print_floors(IrProblem *p, const IrKernel *k, const double *ms, int nconf) {
+  if (!g_have_lim) return;
+  double by = kernel_bytes(p, k), fl = kernel_flops(p, k);
+  printf("  %-12s %9.3g %9.3g", "", by * 1e-6, fl * 1e-6);
+  for (int q = 0; q < nconf; q++) {
+    double t = ms[q] * 1e-3, bw = by / t * 1e-9, gf = fl / t * 1e-9;
+    /* faster than memory: the data came from cache, and only the FMA peak bounds the call */
+    bool cached = bw > g_lim.gbs[q];
+    double floor = fl / (g_lim.gflops512[q] * 1e9);
+    if (!cached) floor = fmax(floor, by / (g_lim.gbs[q] * 1e9));
+    char pct[16] = " (cache)";
+    if (!cached) snprintf(pct, sizeof pct, " (%3.0f%%)", 100 * bw / g_lim.gbs[q]);
+    printf("   %dT %6.2f GB/s%s %6.2f Gflop/s (%3.0f%%) %5.2fx floor", g_lim.threads[q], bw, pct, gf,
+           100 * gf / g_lim.gflops512[q], t / floor);
+  }
+  printf("\n");
+}
+
 static int g_rounds = 7;
 static double g_round_ms = 40;
 static int g_threads = 1; /* the second configuration: bloc's pool and OpenBLAS on this many */
@@ -436,6 +491,7 @@ static void run_case(Bench *b, const Case *c) {
   printf(" %10.3f %7.1f %9.1e %9.1e", te, te / mh[0], dh, de);
   if (!isnan(bt)) printf(" %10.4f %9.3f %10.1e %s", bt, mj[0] / bt, tc.diff, tv);
   printf("\n");
+  print_floors(&b->p, k, mj, nconf);
   combined_add(name, mj[0], mh[0], mj[1], mh[1], bt, tv, te);
   fflush(stdout);
   free_outs(oj);
@@ -478,6 +534,9 @@ static void run_bench(Bench *b, const Case *cases, int ncases) {
   }
   printf(" %10s %7s %9s %9s %10s %9s %10s %s\n", "eval [ms]", "eval/C", "|JIT-C|", "|JIT-eval|", "torch [ms]",
          "JIT/torch", "|JIT-torch|", "via");
+  if (g_have_lim)
+    printf("  %-12s %9s %9s   (second row of each kernel: the JIT against the machine's limits)\n", "",
+           "MB moved", "Mflop");
   for (int i = 0; i < ncases; i++) run_case(b, &cases[i]);
   jit_free(b->jit);
   b->jit = NULL;
@@ -639,6 +698,12 @@ int main(int argc, char **argv) {
     g_round_ms = 5;
   }
   print_machine();
+  g_have_lim = probe_machine(g_threads, &g_lim) == 0;
+  if (g_have_lim)
+    for (int q = 0; q < (g_threads > 1 ? 2 : 1); q++)
+      printf("  limits measured on %d thread%s: read bandwidth %.1f GB/s; FMA peak %.1f Gflop/s "
+             "(256-bit), %.1f Gflop/s (512-bit)\n", g_lim.threads[q], q ? "s" : "", g_lim.gbs[q],
+             g_lim.gflops256[q], g_lim.gflops512[q]);
   torch_start();
   if (quick) {
     bench_synthetic(200);
