@@ -9,10 +9,15 @@
 
 #include "driver.h"
 
-static const char *synopsis_of(const char *cmd) {
+static const DriverCmd *cmd_of(const char *name) {
   for (int i = 0; i < driver_ncmds; i++)
-    if (strcmp(driver_cmds[i].name, cmd) == 0) return driver_cmds[i].synopsis;
-  return "";
+    if (strcmp(driver_cmds[i].name, name) == 0) return &driver_cmds[i];
+  return NULL;
+}
+
+static const char *synopsis_of(const char *cmd) {
+  const DriverCmd *c = cmd_of(cmd);
+  return c ? c->synopsis : "";
 }
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...) {
@@ -61,7 +66,9 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+      const DriverCmd *c = cmd_of(a->cmd); /* the same text as `bloc help CMD` */
       printf("usage: bloc %s %s\n", a->cmd, synopsis_of(a->cmd));
+      if (c) printf("\n%s\n", c->help);
       return 2;
     }
     if (strncmp(arg, "-D", 2) == 0) {
@@ -100,7 +107,21 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
     const CmdFlag *f = NULL;
     for (int k = 0; k < nflags; k++)
       if (strlen(flags[k].name) == nlen && strncmp(flags[k].name, arg, nlen) == 0) f = &flags[k];
-    if (!f) return usage_error(a, "unknown option '%s' for '%s'", arg, a->cmd);
+    if (!f) {
+      /* the nearest flag of this command (as misspelt keys in a program get one) */
+      char given[64];
+      snprintf(given, sizeof given, "%.*s", (int)(nlen < 63 ? nlen : 63), arg);
+      const char *names[64] = {"--help"};
+      int nn = 1;
+      for (int k = 0; k < nflags && nn < 64; k++) names[nn++] = flags[k].name;
+      const char *syn = synopsis_of(a->cmd); /* --seed, --backend where the command lists them */
+      if (strstr(syn, "--seed")) names[nn++] = "--seed";
+      if (strstr(syn, "--backend")) names[nn++] = "--backend";
+      const char *near = diag_suggest(given, names, (size_t)nn);
+      usage_error(a, "unknown option '%s' for '%s'", arg, a->cmd);
+      if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
+      return 1;
+    }
     if (f->takes_value) {
       if (!(value = flag_value(a, argc, argv, &i, f->name, value))) return 1;
     } else {

@@ -9,7 +9,27 @@
 
 const DriverCmd driver_cmds[] = {
   {"run", cmd_run, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--keep best|last] [--init-x F] [--init-y F] [--quiet] [--backend jit|interp]",
-   "Compile the problem and solve it with its `solve` method (or --method)."},
+   "Compile the problem and solve it with its `solve` method (or --method).\n\n"
+   "options:\n"
+   "  --method M          run method M instead of the program's (options it does not use are\n"
+   "                      dropped with a warning)\n"
+   "  --set key=value     a method option (repeatable; `bloc check` lists the method's options)\n"
+   "  -D NAME=VALUE       override a const of the program\n"
+   "  --seed N            seed of the data-stage generators and of the method's draws\n"
+   "  --trace F           the CSV trace of the trace points (- for stdout)\n"
+   "  --out F             the result JSON (- for stdout)\n"
+   "  --save-x F, --save-y F\n"
+   "                      the final x, y, one number per line (- for stdout)\n"
+   "  --keep best|last    save the best trace point or the last iterate (default: last, best\n"
+   "                      after a numerical failure)\n"
+   "  --init-x F, --init-y F\n"
+   "                      start from saved iterates\n"
+   "  --quiet             no progress, warnings or notes (the summary still prints)\n"
+   "  --backend jit|interp\n"
+   "                      LLVM-compiled kernels (default) or the reference evaluator\n"
+   "Exit status: 0 done, 1 bad input, 2 numerical failure, 3 out of memory, 128 + the signal\n"
+   "when stopped by one (130: Ctrl-C), results written.\n"
+   "See doc/language.md and doc/methods.md."},
   {"compare", cmd_compare, "FILE.blo --methods M1,M2,... [--set key=value]... [--set METHOD.key=value]... [-D NAME=VALUE]... [--seed N] [--out-dir DIR | -o PREFIX] [--x-axis time|steps|both] [--maximize R1,...] [--backend jit|interp] [--quiet]",
    "Run several methods on the problem and compare them: CSV, plots and a summary table.\n\n"
    "The problem is compiled once; every method runs with the same seed. The options of each\n"
@@ -22,20 +42,57 @@ const DriverCmd driver_cmds[] = {
    "                          wall time and/or outer steps (--x-axis, default both)\n"
    "and a table on stdout: status, steps, time, final values (best marked '*': smallest, or\n"
    "largest for the reports named by --maximize) and oracle counts.\n\n"
+   "options:\n"
+   "  --methods M1,M2,... the methods to run\n"
+   "  --set key=value     an option of every listed method that has it (repeatable)\n"
+   "  --set METHOD.key=value\n"
+   "                      an option of one method\n"
+   "  -D NAME=VALUE, --seed N, --backend jit|interp\n"
+   "                      as for bloc run\n"
+   "  --out-dir DIR, -o PREFIX\n"
+   "                      where the outputs go (above)\n"
+   "  --x-axis time|steps|both\n"
+   "                      the plots' x axis (default both)\n"
+   "  --maximize R1,...   reports whose largest final value is best\n"
+   "  --quiet             no progress, warnings or notes from the runs\n\n"
    "Exit status: 0 when at least one method finished, else the worst status; 130 on Ctrl-C.\n"
    "See doc/compare.md."},
   {"check", driver_check, "FILE.blo [-D NAME=VALUE]...",
-   "Parse and check the program; print a summary of variables, data, objectives and the method."},
+   "Parse and check the program; print a summary of variables, data, objectives and the method.\n\n"
+   "options:\n"
+   "  -D NAME=VALUE       override a const of the program"},
   {"dump-ast", driver_dump_ast, "FILE.blo [--parse-only] [-D NAME=VALUE]...",
-   "Print the syntax tree, with shapes once it checks (--parse-only: syntax alone)."},
+   "Print the syntax tree, with shapes once it checks.\n\n"
+   "options:\n"
+   "  --parse-only        the syntax tree alone, before checking\n"
+   "  -D NAME=VALUE       override a const of the program"},
   {"derive", cmd_derive, "FILE.blo [--what grad_x_f|grad_y_f|grad_y_g|hvp_yy|hvp_xy|init_vjp|all] [--stats] [-D NAME=VALUE]...",
-   "Print the simplified derivative expressions (--stats: operation counts of every kernel)."},
+   "Print the simplified derivative expressions.\n\n"
+   "options:\n"
+   "  --what K            one derivative (grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy,\n"
+   "                      init_vjp) or all (default)\n"
+   "  --stats             also the operation counts and work per call of every kernel\n"
+   "  -D NAME=VALUE       override a const of the program"},
   {"eval", cmd_eval, "FILE.blo [--x x.csv] [--y y.csv] [--v v.csv] [--what f,g,...] [--seed N] [--backend jit|interp] [-D NAME=VALUE]...",
-   "Evaluate the oracles once and print them as JSON."},
+   "Evaluate the oracles once and print them as JSON.\n\n"
+   "options:\n"
+   "  --x F, --y F, --v F the point and direction, one number per line (default: the\n"
+   "                      initialisers; v = 1)\n"
+   "  --what f,g,...      the oracles to print (default: all)\n"
+   "  --seed N            seed of the data-stage generators and sample draws\n"
+   "  --backend jit|interp\n"
+   "                      LLVM-compiled kernels (default) or the reference evaluator\n"
+   "  -D NAME=VALUE       override a const of the program"},
   {"dump-ir", cmd_dump_ir, "FILE.blo [--kernel NAME] [-D NAME=VALUE]...",
-   "Print the IR of every kernel after simplification and hoisting."},
+   "Print the IR of every kernel after simplification and hoisting.\n\n"
+   "options:\n"
+   "  --kernel NAME       one kernel only\n"
+   "  -D NAME=VALUE       override a const of the program"},
   {"dump-llvm", cmd_dump_llvm, "FILE.blo [--plan] [-D NAME=VALUE]...",
-   "Print the optimised LLVM IR of every kernel (--plan: the execution plans it was generated from)."},
+   "Print the optimised LLVM IR of every kernel.\n\n"
+   "options:\n"
+   "  --plan              the execution plans the IR is generated from instead\n"
+   "  -D NAME=VALUE       override a const of the program"},
   {"emit-c", cmd_emit_c, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--prefix NAME] [--embed-data] -o solver.c",
    "Write the whole solver as one standalone C file.\n\n"
    "The file holds the kernels (from the execution plans the JIT compiles), bloc's runtime, the\n"
@@ -43,7 +100,13 @@ const DriverCmd driver_cmds[] = {
    "a library interface (PREFIX_work_size, PREFIX_solve, ...; --prefix, default the problem's\n"
    "name) and a main taking bloc run's --trace, --out, --save-x, --save-y, --keep, --quiet,\n"
    "--seed and --set. Build it with `cc -std=c99 -O2 solver.c -lm`, or with -DBLO_USE_CBLAS and\n"
-   "-lopenblas; -DBLO_USE_ZLIB and -lz read gzip files. -o - writes to stdout. See doc/emit-c.md."},
+   "-lopenblas; -DBLO_USE_ZLIB and -lz read gzip files. See doc/emit-c.md.\n\n"
+   "options:\n"
+   "  -o F                the C file to write (- for stdout)\n"
+   "  --method M, --set key=value, -D NAME=VALUE, --seed N\n"
+   "                      as for bloc run: the method and options the solver is built with\n"
+   "  --prefix NAME       prefix of the library interface's names\n"
+   "  --embed-data        put the evaluated data in the file (no data files needed)"},
 };
 const int driver_ncmds = (int)(sizeof driver_cmds / sizeof driver_cmds[0]);
 

@@ -85,6 +85,13 @@ int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const
     const char *err = opt_set_over(opt, &file, key, value);
     if (err) {
       fprintf(stderr, "bloc %s: error: --set %s: %s\n", cmd, sets[i], err);
+      if (!rt_method_option(m, key)) { /* a misspelt key: the nearest of the method's */
+        const char *names[RT_MAX_OPTS];
+        int n = 0;
+        for (int k = 0; k < m->nopts && n < RT_MAX_OPTS; k++) names[n++] = m->opts[k].name;
+        const char *near = diag_suggest(key, names, (size_t)n);
+        if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
+      }
       return 1;
     }
   }

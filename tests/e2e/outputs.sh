@@ -111,7 +111,8 @@ ln -s real.c link.c
 same_c real.c ref.c || bad "emit-c: the link's target was not written"
 mkfifo fifo
 cat fifo >got.c &
-"$bloc" emit-c "$blo" -o fifo || bad "emit-c to a FIFO"
+# (when emit-c fails without opening the FIFO, opening it here releases the reader: no hang)
+"$bloc" emit-c "$blo" -o fifo || { bad "emit-c to a FIFO"; : >fifo; }
 wait
 [ -p fifo ] || bad "emit-c replaced the FIFO"
 same_c got.c ref.c || bad "emit-c: the FIFO's reader got something else"
@@ -151,4 +152,14 @@ if [ -c /dev/full ]; then
 else
   echo "SKIP: stdout write errors (no /dev/full)"
 fi
+
+# ---- every command's --help describes every flag of its usage line (issue 16 item 4)
+for cmd in run compare check dump-ast derive eval dump-ir dump-llvm emit-c; do
+  "$bloc" "$cmd" --help >help.txt 2>&1 || bad "bloc $cmd --help exited $?"
+  usage=$(head -1 help.txt)
+  for flag in $(printf '%s\n' "$usage" | grep -o -- '[[ ]-[-a-zA-Z]*' | tr -d '[ ' | sort -u); do
+    sed '1,/^options:/d' help.txt | grep -q -- "^  .*$flag" ||
+      bad "bloc $cmd --help does not describe $flag"
+  done
+done
 exit $fail
