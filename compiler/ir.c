@@ -7,14 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt_scalar.h"
-
-const IrOpInfo ir_ops[IR_OP_COUNT] = {
-#define X(id, name, nargs, cls, flags) {name, nargs, cls, flags},
-#include "ir_ops.def"
-#undef X
-};
-
 void ir_graph_init(IrGraph *g, Arena *a) {
   memset(g, 0, sizeof *g);
   g->arena = a;
@@ -184,45 +176,17 @@ static IrNode *zeros(IrGraph *g, Shape s) { return ir_const(g, 0, s); }
 
 /* ------------------------------------------------------------------ elementwise */
 
-/* The arithmetic is runtime/rt_scalar.h's, shared with sema, the evaluator and emitted C. */
+/* The arithmetic is runtime/rt_scalar.h's (the table's fn column), shared with sema, the
+ * evaluator and emitted C. */
 static double fold1(IrOp op, double a, double p) {
-  switch (op) {
-  case IR_NEG: return rt_op_neg(a);
-  case IR_EXP: return rt_op_exp(a);
-  case IR_LOG: return rt_op_log(a);
-  case IR_LOG1P: return rt_op_log1p(a);
-  case IR_SQRT: return rt_op_sqrt(a);
-  case IR_SIN: return rt_op_sin(a);
-  case IR_COS: return rt_op_cos(a);
-  case IR_TANH: return rt_op_tanh(a);
-  case IR_SIGMOID: return rt_op_sigmoid(a);
-  case IR_SOFTPLUS: return rt_op_softplus(a);
-  case IR_ABS: return rt_op_abs(a);
-  case IR_RELU: return rt_op_relu(a);
-  case IR_SIGN: return rt_op_sign(a);
-  case IR_STEP: return rt_op_step(a);
-  case IR_POWC: return rt_op_powc(a, p);
-  case IR_FLOOR: return rt_op_floor(a);
-  case IR_ROUND: return rt_op_round(a);
-  default: assert(!"not a unary op"); return NAN;
-  }
+  const IrOpInfo *o = &ir_ops[op];
+  assert(o->cls == IRC_EW1 && (o->fn1 || o->fn2) && "not a unary op");
+  return o->fn1 ? o->fn1(a) : o->fn2(a, p);
 }
 
 double ir_fold_binary(IrOp op, double a, double b) {
-  switch (op) {
-  case IR_ADD: return rt_op_add(a, b);
-  case IR_SUB: return rt_op_sub(a, b);
-  case IR_MUL: return rt_op_mul(a, b);
-  case IR_DIV: return rt_op_div(a, b);
-  case IR_MOD: return rt_op_mod(a, b);
-  case IR_LT: return rt_op_lt(a, b);
-  case IR_LE: return rt_op_le(a, b);
-  case IR_GT: return rt_op_gt(a, b);
-  case IR_GE: return rt_op_ge(a, b);
-  case IR_EQ: return rt_op_eq(a, b);
-  case IR_NE: return rt_op_ne(a, b);
-  default: assert(!"not a binary op"); return NAN;
-  }
+  assert(ir_ops[op].cls == IRC_EW2 && ir_ops[op].fn2 && "not a binary op");
+  return ir_ops[op].fn2(a, b);
 }
 
 double ir_fold_unary(IrOp op, double a, double p) { return fold1(op, a, p); }
@@ -251,7 +215,7 @@ IrNode *ir_neg(IrGraph *g, IrNode *a) { return ir_unary(g, IR_NEG, a); }
 IrNode *ir_powc(IrGraph *g, IrNode *a, double p) {
   if (!g->no_simplify) {
     double c;
-    if (ir_is_const(a, &c)) return ir_const(g, rt_op_powc(c, p), a->shape);
+    if (ir_is_const(a, &c)) return ir_const(g, fold1(IR_POWC, c, p), a->shape);
     if (p == 1) return a;
     if (p == 0) return ir_const(g, 1, a->shape);
     if (p == 2) return ir_mul(g, a, a);

@@ -120,20 +120,6 @@ static int topo(Sch *s) {
   return 0;
 }
 
-static int op_cost(const IrNode *n) {
-  switch ((IrOp)n->op) {
-  case IR_EXP: case IR_LOG: case IR_LOG1P: case IR_SIN: case IR_COS: case IR_TANH:
-  case IR_SIGMOID: case IR_SOFTPLUS: case IR_POWC:
-    return 20;
-  case IR_DIV: case IR_SQRT: return 4;
-  case IR_MOD: return 8;
-  case IR_TRANSPOSE: case IR_BCAST: case IR_BCAST_ROWS: case IR_BCAST_COLS: case IR_RESHAPE:
-  case IR_SLICE: case IR_DIAGV: case IR_GATHER:
-    return 0;
-  default: return 1;
-  }
-}
-
 static int32_t cost_of(const Sch *s, const IrNode *n) {
   if (is_leaf(n) || s->mat[n->id]) return 0;
   return s->cost[n->id];
@@ -190,7 +176,7 @@ static void decide(Sch *s) {
     uint32_t id = n->id;
     IrClass cls = ir_ops[n->op].cls;
     if (cls == IRC_LEAF) continue;
-    int32_t c = op_cost(n);
+    int32_t c = ir_ops[n->op].cost;
     for (int j = 0; j < n->nargs; j++) {
       c += cost_of(s, n->args[j]);
       if (c > COST_CAP) c = COST_CAP;
