@@ -147,6 +147,13 @@ static LLVMValueRef unary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, dou
     LLVMValueRef l = call1(cg, bd, CG_LOG1P, t);
     return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOGT, a, zero, ""), LLVMBuildFAdd(bd, a, l, ""), l, "");
   }
+  case IR_LOG_SIGMOID: {
+    /* l = log1p(exp(-|a|)); a < 0 ? a - l : -l */
+    LLVMValueRef na = LLVMBuildFNeg(bd, call1(cg, bd, CG_FABS, a), "");
+    LLVMValueRef l = call1(cg, bd, CG_LOG1P, cg_exp(cg, bd, na));
+    LLVMValueRef neg = LLVMBuildFSub(bd, a, l, ""), pos = LLVMBuildFNeg(bd, l, "");
+    return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOLT, a, zero, ""), neg, pos, "");
+  }
   case IR_ABS: return call1(cg, bd, CG_FABS, a);
   case IR_RELU: return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOGT, a, zero, ""), a, zero, "");
   case IR_SIGN: {

@@ -33,6 +33,7 @@ static IrNode *ew1_factor(IrGraph *g, IrNode *n) {
   case IR_TANH: return ir_sub(g, ir_scalar(g, 1), ir_mul(g, n, n));
   case IR_SIGMOID: return ir_mul(g, n, ir_sub(g, ir_scalar(g, 1), n));
   case IR_SOFTPLUS: return ir_unary(g, IR_SIGMOID, x);
+  case IR_LOG_SIGMOID: return ir_unary(g, IR_SIGMOID, ir_neg(g, x));
   case IR_ABS: return ir_unary(g, IR_SIGN, x);
   case IR_RELU: return ir_unary(g, IR_STEP, x);
   case IR_POWC: return ir_scale(g, n->num, ir_powc(g, x, n->num - 1));
