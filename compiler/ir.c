@@ -97,12 +97,23 @@ IrNode *ir_node(IrGraph *g, IrOp op, Shape shape, IrNode *const *args, int nargs
       n->deps |= args[i]->deps;
     }
   }
-  switch (op) {
+  switch ((IrOp)op) {
   case IR_VAR: n->deps |= attr[0] == 0 ? IR_DEP_X : IR_DEP_Y; break;
   case IR_DIR: n->deps |= IR_DEP_V; break;
   case IR_SAMPLE: n->deps |= IR_DEP_SAMPLE; break;
-  default:
-    if (ir_ops[op].cls == IRC_GEN) n->deps |= IR_DEP_GEN;
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+    n->deps |= IR_DEP_GEN;
+    break;
+  case IR_CONST: case IR_DATA: /* no dependence of their own */
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
     break;
   }
   if (g->count == g->capnodes) {
@@ -381,8 +392,18 @@ IrNode *ir_binary(IrGraph *g, IrOp op, IrNode *a, IrNode *b) {
     if (a->op == IR_NEG) return ir_neg(g, ir_div(g, a->args[0], b));
     if (b->op == IR_NEG) return ir_neg(g, ir_div(g, a, b->args[0]));
     break;
-  default:
-    break;
+  case IR_MOD: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_EQ: case IR_NE:
+    break; /* no algebraic rules */
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    break; /* not a binary op: callers pass only IRC_EW2 */
   }
   /* canonical operand order for commutative ops: scalar constants first, then by id */
   if (ir_ops[op].flags & IRF_COMM) {
@@ -428,7 +449,17 @@ IrNode *ir_reduce(IrGraph *g, IrOp op, IrNode *a) {
   case IR_LSE_ROWS:
   case IR_ARGMAX_ROWS: assert(a->shape.rank == 2); s = shape_vector(a->shape.rows); break;
   case IR_SUM_COLS: assert(a->shape.rank == 2); s = shape_vector(a->shape.cols); break;
-  default: assert(!"not a reduction"); return a;
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    assert(!"not a reduction");
+    return a;
   }
   if (g->no_simplify) return mk1(g, op, s, a);
   double c;
@@ -472,8 +503,16 @@ IrNode *ir_reduce(IrGraph *g, IrOp op, IrNode *a) {
   case IR_ARGMAX_ROWS:
     if (ir_is_const(a, &c)) return zeros(g, s);
     break;
-  default:
-    break;
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    break; /* not a reduction: refused above */
   }
   return mk1(g, op, s, a);
 }
