@@ -1,5 +1,5 @@
 /* cg_llvm_expr.c — LLVM IR for one element of a SchedExpr: elementwise ops with exactly the
- * semantics of compiler/eval.c (and fold1 in ir.c for sigmoid/softplus), index ops as index
+ * arithmetic of runtime/rt_scalar.h (the same operations in the same order), index ops as index
  * arithmetic, memoised per (expression, row index, column index) within a step, and placed at
  * the outermost loop level where their indices are defined (loop-invariant code motion by
  * construction, so hoisting never depends on alias analysis). */
