@@ -2,15 +2,18 @@
  * one node per line, indented by depth, each with its line:col and, once sema has checked
  * it, its shape and constant value. */
 #include "ast.h"
+#include "ir.h"
 #include "rt_fmt.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 const BuiltinInfo ast_builtins[BI_COUNT] = {
-#define X(id, name, lo, hi, flags) [id] = {name, lo, hi, flags},
+#define X(id, name, lo, hi, flags) [id] = {name, lo, hi, flags, -1},
+#define EW(id, name, nargs, flags, op) [id] = {name, nargs, nargs, flags, op},
 #include "builtins.def"
 #undef X
+#undef EW
 };
 
 BuiltinId ast_builtin_lookup(const char *name) {

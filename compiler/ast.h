@@ -13,8 +13,10 @@
 
 typedef enum BuiltinId {
 #define X(id, name, lo, hi, flags) id,
+#define EW(id, name, nargs, flags, op) id,
 #include "builtins.def"
 #undef X
+#undef EW
   BI_COUNT,
   BI_NONE = -1
 } BuiltinId;
@@ -25,6 +27,7 @@ typedef struct BuiltinInfo {
   const char *name;
   int min_args, max_args;
   unsigned flags;
+  int ir_op; /* EW rows: the elementwise IrOp the builtin is; -1 otherwise */
 } BuiltinInfo;
 
 extern const BuiltinInfo ast_builtins[BI_COUNT];

@@ -1,5 +1,5 @@
 /* cg_llvm_expr.c — LLVM IR for one element of a SchedExpr: elementwise ops with exactly the
- * semantics of compiler/eval.c (and fold1 in ir.c for sigmoid/softplus), index ops as index
+ * arithmetic of runtime/rt_scalar.h (the same operations in the same order), index ops as index
  * arithmetic, memoised per (expression, row index, column index) within a step, and placed at
  * the outermost loop level where their indices are defined (loop-invariant code motion by
  * construction, so hoisting never depends on alias analysis). */
@@ -147,6 +147,13 @@ static LLVMValueRef unary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, dou
     LLVMValueRef l = call1(cg, bd, CG_LOG1P, t);
     return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOGT, a, zero, ""), LLVMBuildFAdd(bd, a, l, ""), l, "");
   }
+  case IR_LOG_SIGMOID: {
+    /* l = log1p(exp(-|a|)); a < 0 ? a - l : -l */
+    LLVMValueRef na = LLVMBuildFNeg(bd, call1(cg, bd, CG_FABS, a), "");
+    LLVMValueRef l = call1(cg, bd, CG_LOG1P, cg_exp(cg, bd, na));
+    LLVMValueRef neg = LLVMBuildFSub(bd, a, l, ""), pos = LLVMBuildFNeg(bd, l, "");
+    return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOLT, a, zero, ""), neg, pos, "");
+  }
   case IR_ABS: return call1(cg, bd, CG_FABS, a);
   case IR_RELU: return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOGT, a, zero, ""), a, zero, "");
   case IR_SIGN: {
@@ -158,8 +165,19 @@ static LLVMValueRef unary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, dou
     return p == 0.5 ? call1(cg, bd, CG_SQRT, a) : call2(cg, bd, CG_POW, a, cg_const_f64(cg, p));
   case IR_FLOOR: return call1(cg, bd, CG_FLOOR, a);
   case IR_ROUND: return call1(cg, bd, CG_ROUND, a);
-  default: cg_fail(cg, "op '%s' is not elementwise unary", ir_ops[op].name); return zero;
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    break;
   }
+  cg_fail(cg, "op '%s' is not elementwise unary", ir_ops[op].name);
+  return zero;
 }
 
 static LLVMValueRef binary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, LLVMValueRef b) {
@@ -180,8 +198,19 @@ static LLVMValueRef binary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, LL
   case IR_GE: return sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealOGE, a, b, ""), 1, 0);
   case IR_EQ: return sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealOEQ, a, b, ""), 1, 0);
   case IR_NE: return sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealUNE, a, b, ""), 1, 0); /* C's != : true for NaN */
-  default: cg_fail(cg, "op '%s' is not elementwise binary", ir_ops[op].name); return a;
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    break;
   }
+  cg_fail(cg, "op '%s' is not elementwise binary", ir_ops[op].name);
+  return a;
 }
 
 /* ------------------------------------------------------------------ expressions */
@@ -282,10 +311,20 @@ static LLVMValueRef compute(Cg *cg, const SchedExpr *e, CgIx r, CgIx c, int lvl)
     LLVMValueRef u = cg_expr(cg, a, r, z), w = cg_expr(cg, e->args[1], c, z);
     return LLVMBuildFMul(cg_at(cg, lvl), u, w, "");
   }
-  default:
-    cg_fail(cg, "op '%s' cannot be computed inside a loop", ir_ops[e->op].name);
-    return cg_const_f64(cg, 0);
+  /* computed before the loop (BLAS steps, reductions, data) or handled above by class */
+  case IR_MATMUL: case IR_MATVEC: case IR_SCATTER: case IR_CAT: case IR_HCAT: case IR_VCAT:
+  case IR_VAR: case IR_DIR: case IR_DATA: case IR_SAMPLE:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    break;
   }
+  cg_fail(cg, "op '%s' cannot be computed inside a loop", ir_ops[e->op].name);
+  return cg_const_f64(cg, 0);
 }
 
 LLVMValueRef cg_expr(Cg *cg, const SchedExpr *e, CgIx r, CgIx c) {

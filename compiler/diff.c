@@ -33,11 +33,24 @@ static IrNode *ew1_factor(IrGraph *g, IrNode *n) {
   case IR_TANH: return ir_sub(g, ir_scalar(g, 1), ir_mul(g, n, n));
   case IR_SIGMOID: return ir_mul(g, n, ir_sub(g, ir_scalar(g, 1), n));
   case IR_SOFTPLUS: return ir_unary(g, IR_SIGMOID, x);
+  case IR_LOG_SIGMOID: return ir_unary(g, IR_SIGMOID, ir_neg(g, x));
   case IR_ABS: return ir_unary(g, IR_SIGN, x);
   case IR_RELU: return ir_unary(g, IR_STEP, x);
   case IR_POWC: return ir_scale(g, n->num, ir_powc(g, x, n->num - 1));
-  default: assert(!"no elementwise derivative"); return NULL;
+  case IR_SIGN: case IR_STEP: case IR_FLOOR: case IR_ROUND: /* IRF_ZERO_D: never asked */
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    break;
   }
+  assert(!"no elementwise derivative");
+  return NULL;
 }
 
 /* Softmax-like weights exp(x - lse) for IR_LSE (scalar n) and IR_LSE_ROWS (vector n). */
@@ -65,12 +78,23 @@ static IrNode *vjp_rule(IrGraph *g, IrNode *n, int i, IrNode *a) {
     case IR_DIV:
       if (i == 0) return unbroadcast(g, ir_div(g, a, x[1]), si);
       return unbroadcast(g, ir_neg(g, ir_div(g, ir_mul(g, a, n), x[1])), si);
-    default: return NULL;
+    case IR_MOD: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_EQ: case IR_NE:
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+    case IR_OP_COUNT:
+      break; /* IRF_ZERO_D (returned above) or not this class */
     }
+    return NULL;
   case IRC_EW3: /* where(mask, p, q) */
     if (i == 0) return NULL;
     return unbroadcast(g, i == 1 ? ir_where(g, x[0], a, zero_of(g, n)) : ir_where(g, x[0], zero_of(g, n), a), si);
-  default:
+  case IRC_LEAF: case IRC_REDUCE: case IRC_LINALG: case IRC_STRUCT: case IRC_GEN:
     break;
   }
   switch ((IrOp)n->op) {
@@ -112,10 +136,18 @@ static IrNode *vjp_rule(IrGraph *g, IrNode *n, int i, IrNode *a) {
     for (int k = 0; k < i; k++) off += x[k]->shape.rows;
     return ir_slice(g, a, off, off + si.rows, 0, si.cols);
   }
-  default:
-    assert(!"vjp: op has no reverse rule");
-    return NULL;
+  case IR_ARGMAX_ROWS: case IR_ONEHOT: /* IRF_ZERO_D: returned above */
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    break;
   }
+  assert(!"vjp: op has no reverse rule");
+  return NULL;
 }
 
 void diff_vjp(IrGraph *g, IrNode *const *roots, IrNode *const *cots, size_t nroots,
@@ -171,14 +203,24 @@ static IrNode *jvp_rule(IrGraph *g, IrNode *n, IrNode *const *dt) {
       r = accumulate(g, dt[0], dt[1] ? ir_neg(g, ir_mul(g, n, dt[1])) : NULL);
       r = r ? ir_div(g, r, x[1]) : NULL;
       break;
-    default: return NULL;
+    case IR_MOD: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_EQ: case IR_NE:
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+    case IR_OP_COUNT:
+      return NULL; /* IRF_ZERO_D (returned above) or not this class */
     }
     return r ? ir_bcast(g, r, n->shape) : NULL;
   }
   case IRC_EW3:
     if (!dt[1] && !dt[2]) return NULL;
     return ir_where(g, x[0], or_zero(g, dt[1], n), or_zero(g, dt[2], n));
-  default:
+  case IRC_LEAF: case IRC_REDUCE: case IRC_LINALG: case IRC_STRUCT: case IRC_GEN:
     break;
   }
   switch ((IrOp)n->op) {
@@ -208,10 +250,18 @@ static IrNode *jvp_rule(IrGraph *g, IrNode *n, IrNode *const *dt) {
     for (int i = 0; i < n->nargs; i++) parts[i] = or_zero(g, dt[i], x[i]);
     return ir_cat(g, (IrOp)n->op, parts, n->nargs);
   }
-  default:
-    assert(!"jvp: op has no forward rule");
-    return NULL;
+  case IR_ARGMAX_ROWS: case IR_ONEHOT: /* IRF_ZERO_D: returned above */
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    break;
   }
+  assert(!"jvp: op has no forward rule");
+  return NULL;
 }
 
 void diff_jvp(IrGraph *g, IrNode *const *roots, size_t nroots, IrNode *const *leaves,

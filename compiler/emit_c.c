@@ -150,41 +150,26 @@ void emit_default_prefix(const char *name, char *buf, size_t len) {
 /* ------------------------------------------------------------------ elementwise ops */
 
 /* Elementwise ops call runtime/rt_scalar.h (in the amalgamation), the arithmetic every
- * backend shares; + - * / and comparisons are written as C operators, which are the same. */
+ * backend shares; + - * / and comparisons are written as C operators, which are the same.
+ * Both spellings come from ir_ops.def (fn and C operator columns). */
 bool emit_ew_expr(EmitBuf *o, int op, double num, const char *a, const char *b, const char *c) {
+  if (op < 0 || op >= (int)IR_OP_COUNT) return false;
+  const IrOpInfo *info = &ir_ops[op];
   char nb[48];
-  switch ((IrOp)op) {
-  case IR_NEG: emit_buf_printf(o, "-%s", a); return true;
-  case IR_EXP: emit_buf_printf(o, "rt_op_exp(%s)", a); return true;
-  case IR_LOG: emit_buf_printf(o, "rt_op_log(%s)", a); return true;
-  case IR_LOG1P: emit_buf_printf(o, "rt_op_log1p(%s)", a); return true;
-  case IR_SQRT: emit_buf_printf(o, "rt_op_sqrt(%s)", a); return true;
-  case IR_SIN: emit_buf_printf(o, "rt_op_sin(%s)", a); return true;
-  case IR_COS: emit_buf_printf(o, "rt_op_cos(%s)", a); return true;
-  case IR_TANH: emit_buf_printf(o, "rt_op_tanh(%s)", a); return true;
-  case IR_SIGMOID: emit_buf_printf(o, "rt_op_sigmoid(%s)", a); return true;
-  case IR_SOFTPLUS: emit_buf_printf(o, "rt_op_softplus(%s)", a); return true;
-  case IR_ABS: emit_buf_printf(o, "rt_op_abs(%s)", a); return true;
-  case IR_RELU: emit_buf_printf(o, "rt_op_relu(%s)", a); return true;
-  case IR_SIGN: emit_buf_printf(o, "rt_op_sign(%s)", a); return true;
-  case IR_STEP: emit_buf_printf(o, "rt_op_step(%s)", a); return true;
-  case IR_POWC: emit_buf_printf(o, "rt_op_powc(%s, %s)", a, emit_num(num, nb)); return true;
-  case IR_FLOOR: emit_buf_printf(o, "rt_op_floor(%s)", a); return true;
-  case IR_ROUND: emit_buf_printf(o, "rt_op_round(%s)", a); return true;
-  case IR_ADD: emit_buf_printf(o, "%s + %s", a, b); return true;
-  case IR_SUB: emit_buf_printf(o, "%s - %s", a, b); return true;
-  case IR_MUL: emit_buf_printf(o, "%s * %s", a, b); return true;
-  case IR_DIV: emit_buf_printf(o, "%s / %s", a, b); return true;
-  case IR_MOD: emit_buf_printf(o, "rt_op_mod(%s, %s)", a, b); return true;
-  case IR_LT: emit_buf_printf(o, "(double)(%s < %s)", a, b); return true;
-  case IR_LE: emit_buf_printf(o, "(double)(%s <= %s)", a, b); return true;
-  case IR_GT: emit_buf_printf(o, "(double)(%s > %s)", a, b); return true;
-  case IR_GE: emit_buf_printf(o, "(double)(%s >= %s)", a, b); return true;
-  case IR_EQ: emit_buf_printf(o, "(double)(%s == %s)", a, b); return true;
-  case IR_NE: emit_buf_printf(o, "(double)(%s != %s)", a, b); return true; /* true for NaN, as C and eval.c */
-  case IR_WHERE: emit_buf_printf(o, "%s != 0 ? %s : %s", a, b, c); return true;
-  default: return false;
+  switch (info->cls) {
+  case IRC_EW1:
+    if (info->c_op) emit_buf_printf(o, info->c_op, a);
+    else if (info->fn1) emit_buf_printf(o, "%s(%s)", info->fn_name, a);
+    else emit_buf_printf(o, "%s(%s, %s)", info->fn_name, a, emit_num(num, nb));
+    return true;
+  case IRC_EW2:
+    if (info->c_op) emit_buf_printf(o, info->c_op, a, b);
+    else emit_buf_printf(o, "%s(%s, %s)", info->fn_name, a, b);
+    return true;
+  case IRC_EW3: emit_buf_printf(o, info->c_op, a, b, c); return true;
+  case IRC_LEAF: case IRC_REDUCE: case IRC_LINALG: case IRC_STRUCT: case IRC_GEN: return false;
   }
+  return false;
 }
 
 /* ------------------------------------------------------------------ templates */

@@ -456,11 +456,20 @@ static void compute(K *k, const SchedExpr *e, Ix r, Ix c, int lvl, char *out, si
     snprintf(out, len, "%s", tmp(k, lvl, buf, name));
     return;
   }
-  default:
-    kfail(k, "op '%s' cannot be computed inside a loop", ir_ops[e->op].name);
-    snprintf(out, len, "0.0");
-    return;
+  /* computed before the loop (BLAS steps, reductions, data) or handled above by class */
+  case IR_MATMUL: case IR_MATVEC: case IR_SCATTER: case IR_CAT: case IR_HCAT: case IR_VCAT:
+  case IR_VAR: case IR_DIR: case IR_DATA: case IR_SAMPLE:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    break;
   }
+  kfail(k, "op '%s' cannot be computed inside a loop", ir_ops[e->op].name);
+  snprintf(out, len, "0.0");
 }
 
 /* The value of e at (r, c): a variable name or literal, valid for the rest of the step. */

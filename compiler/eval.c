@@ -99,16 +99,17 @@ static int eval_node(Ev *e, IrNode *n) {
     for (int64_t i = 0; i < size; i++) out[i] = (double)in->samples[n->attr[1] + i];
     break;
 
-  case IR_NEG: case IR_EXP: case IR_LOG: case IR_LOG1P: case IR_SQRT: case IR_SIN: case IR_COS:
-  case IR_TANH: case IR_SIGMOID: case IR_SOFTPLUS: case IR_ABS: case IR_RELU: case IR_SIGN:
-  case IR_STEP: case IR_POWC: case IR_FLOOR: case IR_ROUND: {
+#define IRC_CASE_IRC_EW1(id) case id:
+#include "ir_class_cases.h"
+  {
     const double *a = V(e, n, 0);
     out = xalloc((size_t)size);
     for (int64_t i = 0; i < size; i++) out[i] = ir_fold_unary((IrOp)n->op, a[i], n->num);
     break;
   }
-  case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_MOD: case IR_LT: case IR_LE:
-  case IR_GT: case IR_GE: case IR_EQ: case IR_NE: {
+#define IRC_CASE_IRC_EW2(id) case id:
+#include "ir_class_cases.h"
+  {
     const double *a = V(e, n, 0), *b = V(e, n, 1);
     int sa = n->args[0]->shape.rank == 0, sb = n->args[1]->shape.rank == 0;
     out = xalloc((size_t)size);

@@ -7,14 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt_scalar.h"
-
-const IrOpInfo ir_ops[IR_OP_COUNT] = {
-#define X(id, name, nargs, cls, flags) {name, nargs, cls, flags},
-#include "ir_ops.def"
-#undef X
-};
-
 void ir_graph_init(IrGraph *g, Arena *a) {
   memset(g, 0, sizeof *g);
   g->arena = a;
@@ -105,12 +97,23 @@ IrNode *ir_node(IrGraph *g, IrOp op, Shape shape, IrNode *const *args, int nargs
       n->deps |= args[i]->deps;
     }
   }
-  switch (op) {
+  switch ((IrOp)op) {
   case IR_VAR: n->deps |= attr[0] == 0 ? IR_DEP_X : IR_DEP_Y; break;
   case IR_DIR: n->deps |= IR_DEP_V; break;
   case IR_SAMPLE: n->deps |= IR_DEP_SAMPLE; break;
-  default:
-    if (ir_ops[op].cls == IRC_GEN) n->deps |= IR_DEP_GEN;
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+    n->deps |= IR_DEP_GEN;
+    break;
+  case IR_CONST: case IR_DATA: /* no dependence of their own */
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
     break;
   }
   if (g->count == g->capnodes) {
@@ -184,45 +187,17 @@ static IrNode *zeros(IrGraph *g, Shape s) { return ir_const(g, 0, s); }
 
 /* ------------------------------------------------------------------ elementwise */
 
-/* The arithmetic is runtime/rt_scalar.h's, shared with sema, the evaluator and emitted C. */
+/* The arithmetic is runtime/rt_scalar.h's (the table's fn column), shared with sema, the
+ * evaluator and emitted C. */
 static double fold1(IrOp op, double a, double p) {
-  switch (op) {
-  case IR_NEG: return rt_op_neg(a);
-  case IR_EXP: return rt_op_exp(a);
-  case IR_LOG: return rt_op_log(a);
-  case IR_LOG1P: return rt_op_log1p(a);
-  case IR_SQRT: return rt_op_sqrt(a);
-  case IR_SIN: return rt_op_sin(a);
-  case IR_COS: return rt_op_cos(a);
-  case IR_TANH: return rt_op_tanh(a);
-  case IR_SIGMOID: return rt_op_sigmoid(a);
-  case IR_SOFTPLUS: return rt_op_softplus(a);
-  case IR_ABS: return rt_op_abs(a);
-  case IR_RELU: return rt_op_relu(a);
-  case IR_SIGN: return rt_op_sign(a);
-  case IR_STEP: return rt_op_step(a);
-  case IR_POWC: return rt_op_powc(a, p);
-  case IR_FLOOR: return rt_op_floor(a);
-  case IR_ROUND: return rt_op_round(a);
-  default: assert(!"not a unary op"); return NAN;
-  }
+  const IrOpInfo *o = &ir_ops[op];
+  assert(o->cls == IRC_EW1 && (o->fn1 || o->fn2) && "not a unary op");
+  return o->fn1 ? o->fn1(a) : o->fn2(a, p);
 }
 
 double ir_fold_binary(IrOp op, double a, double b) {
-  switch (op) {
-  case IR_ADD: return rt_op_add(a, b);
-  case IR_SUB: return rt_op_sub(a, b);
-  case IR_MUL: return rt_op_mul(a, b);
-  case IR_DIV: return rt_op_div(a, b);
-  case IR_MOD: return rt_op_mod(a, b);
-  case IR_LT: return rt_op_lt(a, b);
-  case IR_LE: return rt_op_le(a, b);
-  case IR_GT: return rt_op_gt(a, b);
-  case IR_GE: return rt_op_ge(a, b);
-  case IR_EQ: return rt_op_eq(a, b);
-  case IR_NE: return rt_op_ne(a, b);
-  default: assert(!"not a binary op"); return NAN;
-  }
+  assert(ir_ops[op].cls == IRC_EW2 && ir_ops[op].fn2 && "not a binary op");
+  return ir_ops[op].fn2(a, b);
 }
 
 double ir_fold_unary(IrOp op, double a, double p) { return fold1(op, a, p); }
@@ -251,7 +226,7 @@ IrNode *ir_neg(IrGraph *g, IrNode *a) { return ir_unary(g, IR_NEG, a); }
 IrNode *ir_powc(IrGraph *g, IrNode *a, double p) {
   if (!g->no_simplify) {
     double c;
-    if (ir_is_const(a, &c)) return ir_const(g, rt_op_powc(c, p), a->shape);
+    if (ir_is_const(a, &c)) return ir_const(g, fold1(IR_POWC, c, p), a->shape);
     if (p == 1) return a;
     if (p == 0) return ir_const(g, 1, a->shape);
     if (p == 2) return ir_mul(g, a, a);
@@ -417,8 +392,18 @@ IrNode *ir_binary(IrGraph *g, IrOp op, IrNode *a, IrNode *b) {
     if (a->op == IR_NEG) return ir_neg(g, ir_div(g, a->args[0], b));
     if (b->op == IR_NEG) return ir_neg(g, ir_div(g, a, b->args[0]));
     break;
-  default:
-    break;
+  case IR_MOD: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_EQ: case IR_NE:
+    break; /* no algebraic rules */
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    break; /* not a binary op: callers pass only IRC_EW2 */
   }
   /* canonical operand order for commutative ops: scalar constants first, then by id */
   if (ir_ops[op].flags & IRF_COMM) {
@@ -464,7 +449,17 @@ IrNode *ir_reduce(IrGraph *g, IrOp op, IrNode *a) {
   case IR_LSE_ROWS:
   case IR_ARGMAX_ROWS: assert(a->shape.rank == 2); s = shape_vector(a->shape.rows); break;
   case IR_SUM_COLS: assert(a->shape.rank == 2); s = shape_vector(a->shape.cols); break;
-  default: assert(!"not a reduction"); return a;
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    assert(!"not a reduction");
+    return a;
   }
   if (g->no_simplify) return mk1(g, op, s, a);
   double c;
@@ -508,8 +503,16 @@ IrNode *ir_reduce(IrGraph *g, IrOp op, IrNode *a) {
   case IR_ARGMAX_ROWS:
     if (ir_is_const(a, &c)) return zeros(g, s);
     break;
-  default:
-    break;
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    break; /* not a reduction: refused above */
   }
   return mk1(g, op, s, a);
 }

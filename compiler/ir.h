@@ -16,7 +16,7 @@
 #include "shape.h"
 
 typedef enum IrOp {
-#define X(id, name, nargs, cls, flags) id,
+#define X(id, ...) id,
 #include "ir_ops.def"
 #undef X
   IR_OP_COUNT
@@ -33,6 +33,11 @@ typedef struct IrOpInfo {
   int nargs;      /* -1: variadic */
   IrClass cls;
   unsigned flags;
+  int cost;                        /* work per element (the planner's one cost model) */
+  const char *fn_name;             /* runtime/rt_scalar.h function, as emitted C spells it */
+  double (*fn1)(double);           /* FN1: fn(a) */
+  double (*fn2)(double, double);   /* FNP: fn(a, num); FN2: fn(a, b) */
+  const char *c_op;                /* emitted C as an operator template, or NULL: call fn */
 } IrOpInfo;
 
 extern const IrOpInfo ir_ops[IR_OP_COUNT];

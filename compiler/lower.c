@@ -94,21 +94,12 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
     for (int i = 0; i < e->nargs && i < 16; i++) a[i] = lower_expr(L, e->args[i]);
   (void)bi;
   Shape s = e->shape;
-  switch (e->builtin) {
-  case BI_EXP: return ir_unary(g, IR_EXP, a[0]);
-  case BI_LOG: return ir_unary(g, IR_LOG, a[0]);
-  case BI_LOG1P: return ir_unary(g, IR_LOG1P, a[0]);
-  case BI_SQRT: return ir_unary(g, IR_SQRT, a[0]);
-  case BI_SIN: return ir_unary(g, IR_SIN, a[0]);
-  case BI_COS: return ir_unary(g, IR_COS, a[0]);
-  case BI_TANH: return ir_unary(g, IR_TANH, a[0]);
-  case BI_SIGMOID: return ir_unary(g, IR_SIGMOID, a[0]);
-  case BI_SOFTPLUS: return ir_unary(g, IR_SOFTPLUS, a[0]);
-  case BI_ABS: return ir_unary(g, IR_ABS, a[0]);
-  case BI_RELU: return ir_unary(g, IR_RELU, a[0]);
-  case BI_FLOOR: return ir_unary(g, IR_FLOOR, a[0]);
-  case BI_ROUND: return ir_unary(g, IR_ROUND, a[0]);
-  case BI_MOD: return ir_binary(g, IR_MOD, a[0], a[1]);
+  switch ((BuiltinId)e->builtin) {
+#include "builtin_ew_cases.h"
+  {
+    IrOp op = (IrOp)ast_builtins[e->builtin].ir_op; /* one elementwise op (builtins.def) */
+    return ir_ops[op].nargs == 1 ? ir_unary(g, op, a[0]) : ir_binary(g, op, a[0], a[1]);
+  }
   case BI_SUM: return ir_reduce(g, IR_SUM, a[0]);
   case BI_MEAN: return ir_scale(g, 1.0 / (double)shape_size(a[0]->shape), ir_reduce(g, IR_SUM, a[0]));
   case BI_SUMSQ: return ir_dot(g, a[0], a[0]);
@@ -162,11 +153,12 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
   }
   case BI_ROWS: case BI_COLS:
     return ir_scalar(g, e->const_val);
-  default:
-    diag_error(L->diag, e->span, "internal error: builtin #%d cannot be lowered", (int)e->builtin);
-    L->failed = true;
-    return ir_const(g, 0, s);
+  case BI_COUNT: case BI_NONE:
+    break;
   }
+  diag_error(L->diag, e->span, "internal error: builtin #%d cannot be lowered", (int)e->builtin);
+  L->failed = true;
+  return ir_const(g, 0, s);
 }
 
 static IrNode *lower_expr(Lower *L, const AstExpr *e) {

@@ -78,7 +78,18 @@ static SchedBuf leaf_buf(const IrNode *n) {
   case IR_DIR: b.base = SB_V; b.offset = n->attr[2]; break;
   case IR_DATA: b.base = SB_DATA; b.index = (int)n->attr[0]; break;
   case IR_SAMPLE: b.base = SB_SAMPLE; b.offset = n->attr[1]; b.ld = 1; break;
-  default: assert(!"not a memory leaf");
+  case IR_CONST:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+  case IR_OP_COUNT:
+    assert(!"not a memory leaf");
+    break;
   }
   return b;
 }
@@ -118,20 +129,6 @@ static int topo(Sch *s) {
   free(stack);
   free(next);
   return 0;
-}
-
-static int op_cost(const IrNode *n) {
-  switch ((IrOp)n->op) {
-  case IR_EXP: case IR_LOG: case IR_LOG1P: case IR_SIN: case IR_COS: case IR_TANH:
-  case IR_SIGMOID: case IR_SOFTPLUS: case IR_POWC:
-    return 20;
-  case IR_DIV: case IR_SQRT: return 4;
-  case IR_MOD: return 8;
-  case IR_TRANSPOSE: case IR_BCAST: case IR_BCAST_ROWS: case IR_BCAST_COLS: case IR_RESHAPE:
-  case IR_SLICE: case IR_DIAGV: case IR_GATHER:
-    return 0;
-  default: return 1;
-  }
 }
 
 static int32_t cost_of(const Sch *s, const IrNode *n) {
@@ -190,7 +187,7 @@ static void decide(Sch *s) {
     uint32_t id = n->id;
     IrClass cls = ir_ops[n->op].cls;
     if (cls == IRC_LEAF) continue;
-    int32_t c = op_cost(n);
+    int32_t c = ir_ops[n->op].cost;
     for (int j = 0; j < n->nargs; j++) {
       c += cost_of(s, n->args[j]);
       if (c > COST_CAP) c = COST_CAP;
@@ -219,7 +216,15 @@ static void decide(Sch *s) {
       force_if_costly(s, n->args[0]);
       force_if_costly(s, n->args[1]);
       break;
-    default:
+    case IR_TRANSPOSE: case IR_BCAST: case IR_RESHAPE: case IR_SLICE: case IR_GATHER:
+    case IR_DIAGV: /* index ops: read each element of their argument at most once */
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+    case IR_OP_COUNT:
       break;
     }
     if (!m && s->uses[id] > 1 && c > CHEAP) m = true;
@@ -270,21 +275,18 @@ static void chain_walk(Sch *s, Chain *ch, const IrNode *n, double c, const IrNod
         if (!ch->nodes) exit(3);
       }
       ch->nodes[ch->nnodes++] = n;
-      switch ((IrOp)n->op) {
-      case IR_ADD:
+      /* go is set for these four only: + - unary - and * by a scalar */
+      if (n->op == IR_ADD || n->op == IR_SUB) {
         chain_walk(s, ch, n->args[0], c, reg, false);
-        chain_walk(s, ch, n->args[1], c, reg, false);
-        return;
-      case IR_SUB:
-        chain_walk(s, ch, n->args[0], c, reg, false);
-        chain_walk(s, ch, n->args[1], -c, reg, false);
-        return;
-      case IR_NEG: chain_walk(s, ch, n->args[0], -c, reg, false); return;
-      default:
-        if (sc->op == IR_CONST) chain_walk(s, ch, x, c * sc->num, reg, false);
-        else chain_walk(s, ch, x, c, sc, false);
-        return;
+        chain_walk(s, ch, n->args[1], n->op == IR_SUB ? -c : c, reg, false);
+      } else if (n->op == IR_NEG) {
+        chain_walk(s, ch, n->args[0], -c, reg, false);
+      } else if (sc->op == IR_CONST) {
+        chain_walk(s, ch, x, c * sc->num, reg, false);
+      } else {
+        chain_walk(s, ch, x, c, sc, false);
       }
+      return;
     }
   }
   chain_term(ch, n, c, reg);
@@ -904,7 +906,18 @@ static int build_steps(Sch *s, Chain **chains) {
       mark_written(s, id, st);
       break;
     }
-    default: {
+    /* everything else is computed element by element in a loop */
+    case IR_OUTER: case IR_TRANSPOSE: case IR_BCAST: case IR_BCAST_ROWS: case IR_BCAST_COLS:
+    case IR_RESHAPE: case IR_SLICE: case IR_PAD: case IR_GATHER: case IR_DIAGM: case IR_DIAGV:
+    case IR_ONEHOT:
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir_class_cases.h"
+    case IR_OP_COUNT:
+    {
       st = place(s, SS_LOOP, n->shape.rows, n->shape.cols, item(SI_WRITE, dest, id), build_node, n);
       mark_written(s, id, st);
       Step *sp = &s->steps[st];

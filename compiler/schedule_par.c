@@ -58,17 +58,6 @@ static void add_acc(StepInfo *si, const SchedBuf *b, int64_t rows, int64_t cols,
   si->acc[si->nacc++] = (Acc){b->base, b->index, b->offset, ld, cols, len, mode, write};
 }
 
-static int op_weight(int op) {
-  switch (op) {
-  case IR_EXP: case IR_LOG: case IR_LOG1P: case IR_SIN: case IR_COS: case IR_TANH:
-  case IR_SIGMOID: case IR_SOFTPLUS: case IR_POWC:
-    return 20;
-  case IR_DIV: case IR_SQRT: return 4;
-  case IR_MOD: return 8;
-  default: return 1;
-  }
-}
-
 /* Reads of e evaluated at domain row r; `row` says whether e's row index is still r there
  * (elementwise ops, column broadcasts, slices and pads without a row offset keep it). Adds
  * the per-element cost and the loads of each distinct node once (seen). */
@@ -84,7 +73,9 @@ static void expr_acc(StepInfo *si, const SchedExpr *e, bool row, uint8_t *seen, 
     return;
   }
   if (e->op == IR_CONST) return;
-  *cost += op_weight(e->op);
+  /* the table's cost, but an index-only op (cost 0: free to recompute) still costs the loop
+   * its index arithmetic */
+  *cost += ir_ops[e->op].cost > 0 ? ir_ops[e->op].cost : 1;
   IrClass cls = ir_ops[e->op].cls;
   bool ew = cls == IRC_EW1 || cls == IRC_EW2 || cls == IRC_EW3;
   for (int i = 0; i < e->nargs; i++) {

@@ -68,32 +68,28 @@ static bool check_generator(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
   if (!const_params(S, c, e, np)) return false;
   double a = e->args[0]->const_val, b = np > 1 ? e->args[1]->const_val : 0;
   char x[32], y[32];
-  switch (id) {
-  case BI_UNIFORM:
+  /* the generators' parameter rules (a class of builtins, so not a switch over all) */
+  if (id == BI_UNIFORM) {
     if (!(a <= b) || !isfinite(a) || !isfinite(b)) {
       sema_err(S, c, e->span, "'uniform(a, b)' needs finite a <= b, got %s and %s", sema_num_str(a, x), sema_num_str(b, y));
       return false;
     }
-    break;
-  case BI_NORMAL:
+  } else if (id == BI_NORMAL) {
     if (!isfinite(a) || !(b >= 0) || !isfinite(b)) {
       sema_err(S, c, e->span, "'normal(mu, sigma)' needs a finite mu and sigma >= 0, got %s and %s", sema_num_str(a, x),
                sema_num_str(b, y));
       return false;
     }
-    break;
-  case BI_RANDINT:
+  } else if (id == BI_RANDINT) {
     if (a != floor(a) || b != floor(b) || !(a <= b) || fabs(a) > 9e15 || fabs(b) > 9e15) {
       sema_err(S, c, e->span, "'randint(a, b)' needs integers a <= b, got %s and %s", sema_num_str(a, x), sema_num_str(b, y));
       return false;
     }
-    break;
-  default: /* bernoulli */
+  } else { /* bernoulli */
     if (!(a >= 0 && a <= 1)) {
       sema_err(S, c, e->span, "'bernoulli(p)' needs 0 <= p <= 1, got %s", sema_num_str(a, x));
       return false;
     }
-    break;
   }
   return dims_shape(S, c, e, np, &e->shape);
 }
@@ -183,13 +179,15 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
   AstExpr **a = e->args;
   char x[64], y[64];
   switch (id) {
-  case BI_EXP: case BI_LOG: case BI_LOG1P: case BI_SQRT: case BI_SIN: case BI_COS: case BI_TANH:
-  case BI_SIGMOID: case BI_SOFTPLUS: case BI_ABS: case BI_RELU: case BI_FLOOR: case BI_ROUND:
-    e->shape = a[0]->shape;
-    return true;
-  case BI_MOD:
+#include "builtin_ew_cases.h"
+    /* one elementwise op: a unary keeps its argument's shape, a binary broadcasts a scalar */
+    if (e->nargs == 1) {
+      e->shape = a[0]->shape;
+      return true;
+    }
     if (!sema_broadcast(a[0]->shape, a[1]->shape, &e->shape)) {
-      sema_err(S, c, e->span, "'mod' needs equal shapes or a scalar, got %s and %s", shape_str(a[0]->shape, x), shape_str(a[1]->shape, y));
+      sema_err(S, c, e->span, "'%s' needs equal shapes or a scalar, got %s and %s",
+               ast_builtins[id].name, shape_str(a[0]->shape, x), shape_str(a[1]->shape, y));
       return false;
     }
     return true;

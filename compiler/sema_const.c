@@ -7,6 +7,7 @@
 
 #include "rt_fmt.h"
 #include "rt_scalar.h"
+#include "ir.h"
 #include "sema_int.h"
 
 const char *sema_num_str(double v, char buf[32]) { return rt_fmt_num(v, buf); }
@@ -32,24 +33,11 @@ double sema_fold_binary(int op, double a, double b) {
 }
 
 bool sema_fold_builtin(BuiltinId id, const double *x, int n, double *out) {
-  if (n < 1) return false;
-  switch (id) {
-  case BI_EXP: *out = rt_op_exp(x[0]); return true;
-  case BI_LOG: *out = rt_op_log(x[0]); return true;
-  case BI_LOG1P: *out = rt_op_log1p(x[0]); return true;
-  case BI_SQRT: *out = rt_op_sqrt(x[0]); return true;
-  case BI_SIN: *out = rt_op_sin(x[0]); return true;
-  case BI_COS: *out = rt_op_cos(x[0]); return true;
-  case BI_TANH: *out = rt_op_tanh(x[0]); return true;
-  case BI_SIGMOID: *out = rt_op_sigmoid(x[0]); return true;
-  case BI_SOFTPLUS: *out = rt_op_softplus(x[0]); return true;
-  case BI_ABS: *out = rt_op_abs(x[0]); return true;
-  case BI_RELU: *out = rt_op_relu(x[0]); return true;
-  case BI_FLOOR: *out = rt_op_floor(x[0]); return true;
-  case BI_ROUND: *out = rt_op_round(x[0]); return true;
-  case BI_MOD: if (n < 2) return false; *out = rt_op_mod(x[0], x[1]); return true;
-  default: return false;
-  }
+  int op = ast_builtins[id].ir_op; /* only the elementwise builtins fold here */
+  if (op < 0 || n < ir_ops[op].nargs) return false;
+  const IrOpInfo *o = &ir_ops[op];
+  *out = o->fn1 ? o->fn1(x[0]) : o->fn2(x[0], n > 1 ? x[1] : 0);
+  return true;
 }
 
 /* The deepest sub-expression that keeps e from being constant, for the note. */

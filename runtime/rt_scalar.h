@@ -41,6 +41,13 @@ static inline RT_MAYBE_UNUSED double rt_op_softplus(double a) {
   return a > 0 ? a + l : l;
 }
 
+/* log(sigmoid(a)) = min(a, 0) - log1p(e^-|a|) = -softplus(-a), bit for bit: the log-likelihood
+ * of logistic models, accurate where log(sigmoid(a)) would underflow to log(0) (a < -745). */
+static inline RT_MAYBE_UNUSED double rt_op_log_sigmoid(double a) {
+  const double l = log1p(exp(-fabs(a)));
+  return a < 0 ? a - l : -l;
+}
+
 static inline RT_MAYBE_UNUSED double rt_op_abs(double a) { return fabs(a); }
 static inline RT_MAYBE_UNUSED double rt_op_relu(double a) { return a > 0 ? a : 0; } /* NaN -> 0 */
 static inline RT_MAYBE_UNUSED double rt_op_sign(double a) { return a > 0 ? 1 : a < 0 ? -1 : 0; }

@@ -177,6 +177,9 @@ static IrNode *c_sincos(G, const Vars *v) { return S(AD(U(IR_SIN, M(v->a, v->b))
 static IrNode *c_tanh(G, const Vars *v) { return S(U(IR_TANH, ir_sub(g, v->a, M(C(2), v->b)))); }
 static IrNode *c_sigmoid(G, const Vars *v) { return S(M(v->a, U(IR_SIGMOID, M(v->a, v->b)))); }
 static IrNode *c_softplus(G, const Vars *v) { return S(U(IR_SOFTPLUS, ir_sub(g, M(v->a, v->b), v->b))); }
+static IrNode *c_log_sigmoid(G, const Vars *v) {
+  return S(U(IR_LOG_SIGMOID, ir_sub(g, M(v->a, v->b), v->b)));
+}
 static IrNode *c_abs(G, const Vars *v) { return S(M(v->b, U(IR_ABS, AD(C(3), v->a)))); }
 static IrNode *c_relu(G, const Vars *v) { return S(M(M(v->b, v->b), U(IR_RELU, AD(C(2), v->a)))); }
 static IrNode *c_powc(G, const Vars *v) { return S(M(v->a, ir_powc(g, AD(C(1.5), M(v->b, v->b)), 1.5))); }
@@ -265,6 +268,7 @@ static IrNode *c_synthetic(G, const Vars *v) {
 
 #define CASE(fn) static void test_##fn(void **state) { (void)state; check_case(#fn, fn, 7); check_case(#fn, fn, 99); }
 CASE(c_exp) CASE(c_log) CASE(c_log1p) CASE(c_sqrt) CASE(c_sincos) CASE(c_tanh) CASE(c_sigmoid)
+CASE(c_log_sigmoid)
 CASE(c_softplus) CASE(c_abs) CASE(c_relu) CASE(c_powc) CASE(c_div) CASE(c_neg_sub) CASE(c_scalar_bcast)
 CASE(c_where) CASE(c_lse) CASE(c_lse_rows) CASE(c_softmax_ce) CASE(c_matmul) CASE(c_matvec)
 CASE(c_vecmat) CASE(c_outer) CASE(c_transpose) CASE(c_sum_rows_cols) CASE(c_rowwise_colwise)
@@ -313,7 +317,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_c_exp), cmocka_unit_test(test_c_log), cmocka_unit_test(test_c_log1p),
     cmocka_unit_test(test_c_sqrt), cmocka_unit_test(test_c_sincos), cmocka_unit_test(test_c_tanh),
-    cmocka_unit_test(test_c_sigmoid), cmocka_unit_test(test_c_softplus), cmocka_unit_test(test_c_abs),
+    cmocka_unit_test(test_c_sigmoid), cmocka_unit_test(test_c_softplus),
+    cmocka_unit_test(test_c_log_sigmoid), cmocka_unit_test(test_c_abs),
     cmocka_unit_test(test_c_relu), cmocka_unit_test(test_c_powc), cmocka_unit_test(test_c_div),
     cmocka_unit_test(test_c_neg_sub), cmocka_unit_test(test_c_scalar_bcast), cmocka_unit_test(test_c_where),
     cmocka_unit_test(test_c_lse), cmocka_unit_test(test_c_lse_rows), cmocka_unit_test(test_c_softmax_ce),

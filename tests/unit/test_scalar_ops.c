@@ -46,6 +46,7 @@ static double ref_cos(double a) { return rt_op_cos(a); }
 static double ref_tanh(double a) { return rt_op_tanh(a); }
 static double ref_sigmoid(double a) { return rt_op_sigmoid(a); }
 static double ref_softplus(double a) { return rt_op_softplus(a); }
+static double ref_log_sigmoid(double a) { return rt_op_log_sigmoid(a); }
 static double ref_abs(double a) { return rt_op_abs(a); }
 static double ref_relu(double a) { return rt_op_relu(a); }
 static double ref_floor(double a) { return rt_op_floor(a); }
@@ -62,6 +63,7 @@ static const Unary unary[] = {
     {"tanh", IR_TANH, BI_TANH, 0, ref_tanh},
     {"sigmoid", IR_SIGMOID, BI_SIGMOID, 0, ref_sigmoid},
     {"softplus", IR_SOFTPLUS, BI_SOFTPLUS, 0, ref_softplus},
+    {"log_sigmoid", IR_LOG_SIGMOID, BI_LOG_SIGMOID, 0, ref_log_sigmoid},
     {"abs", IR_ABS, BI_ABS, 0, ref_abs},
     {"relu", IR_RELU, BI_RELU, 0, ref_relu},
     {"floor", IR_FLOOR, BI_FLOOR, 0, ref_floor},
