@@ -183,8 +183,9 @@ static void node_code(G *g, const IrNode *n) {
     static const char *const fmts[] = {"csv", "idx", "libsvm", "npy"};
     EmitBuf path = {0};
     emit_c_string(&path, n->str ? n->str : "");
-    if (n->attr[0] < 0 || n->attr[0] > 3) emit_fail(e, -1, "data stage: unknown file format %" PRId64, n->attr[0]);
-    line(g, "if (blo_load(\"%s\", %s, %d, %" PRId64 ", %" PRId64 ", %s, err, errlen)) goto done;",
+    if (n->attr[0] < 0 || n->attr[0] > 3)
+      emit_fail(e, -1, "data stage: unknown file format " I64, n->attr[0]);
+    line(g, "if (blo_load(\"%s\", %s, %d, " I64 ", " I64 ", %s, err, errlen)) goto done;",
          fmts[n->attr[0] & 3], path.s, n->shape.rank, m, nc, o);
     emit_buf_free(&path);
     return;
@@ -194,30 +195,34 @@ static void node_code(G *g, const IrNode *n) {
     rng_stream(g, n);
     switch ((IrRandKind)n->attr[0]) {
     case IR_RAND_UNIFORM:
-      line(g, "rt_rng_fill_uniform(&r, %s, %s, %s, %" PRId64 ");", emit_num(n->num, nb), emit_num(n->num2, nb2), o, size);
+      line(g, "rt_rng_fill_uniform(&r, %s, %s, %s, " I64 ");", emit_num(n->num, nb),
+           emit_num(n->num2, nb2), o, size);
       break;
     case IR_RAND_NORMAL:
-      line(g, "rt_rng_fill_normal(&r, %s, %s, %s, %" PRId64 ");", emit_num(n->num, nb), emit_num(n->num2, nb2), o, size);
+      line(g, "rt_rng_fill_normal(&r, %s, %s, %s, " I64 ");", emit_num(n->num, nb),
+           emit_num(n->num2, nb2), o, size);
       break;
     case IR_RAND_RANDINT:
-      line(g, "rt_rng_fill_randint(&r, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ");", (int64_t)n->num, (int64_t)n->num2, o,
-           size);
+      line(g, "rt_rng_fill_randint(&r, " I64 ", " I64 ", %s, " I64 ");", (int64_t)n->num,
+           (int64_t)n->num2, o, size);
       break;
-    case IR_RAND_BERNOULLI: line(g, "rt_rng_fill_bernoulli(&r, %s, %s, %" PRId64 ");", emit_num(n->num, nb), o, size); break;
-    default: emit_fail(e, -1, "data stage: unknown generator %" PRId64, n->attr[0]); break;
+    case IR_RAND_BERNOULLI:
+      line(g, "rt_rng_fill_bernoulli(&r, %s, %s, " I64 ");", emit_num(n->num, nb), o, size);
+      break;
+    default: emit_fail(e, -1, "data stage: unknown generator " I64, n->attr[0]); break;
     }
     return;
   }
   case IR_PERM:
     g->uses_seed = g->r = true;
     rng_stream(g, n);
-    line(g, "rt_rng_fill_permutation(&r, %" PRId64 ", %s);", size, o);
+    line(g, "rt_rng_fill_permutation(&r, " I64 ", %s);", size, o);
     return;
   case IR_RANDOM_SPD:
     g->uses_seed = g->r = true;
     rng_stream(g, n);
-    line(g, "if (blo_random_spd(&r, %" PRId64 ", %s, %s, %s, err, errlen)) goto done;", m, emit_num(n->num, nb),
-         emit_num(n->num2, nb2), o);
+    line(g, "if (blo_random_spd(&r, " I64 ", %s, %s, %s, err, errlen)) goto done;", m,
+         emit_num(n->num, nb), emit_num(n->num2, nb2), o);
     return;
   default:
     emit_fail(e, -1, "data stage: op '%s' has no C translation", ir_ops[n->op].name);
@@ -252,7 +257,8 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
     if (g.slot[nd->id]) {
       val(&g, nd, o);
       line(&g, "/* %%%u = %s : %s */", nd->id, ir_ops[nd->op].name, shape_str(nd->shape, sb));
-      line(&g, "if (!(%s = blo_alloc(%" PRId64 ", err, errlen))) goto done;", o, shape_size(nd->shape));
+      line(&g, "if (!(%s = blo_alloc(" I64 ", err, errlen))) goto done;", o,
+           shape_size(nd->shape));
       node_code(&g, nd);
     }
     for (int j = 0; j < nd->nargs; j++) {
@@ -270,11 +276,13 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
     }
   }
   char o[64];
-  line(&g, "memcpy(out, %s, %" PRId64 " * sizeof(double));", val(&g, root, o), shape_size(root->shape));
+  line(&g, "memcpy(out, %s, " I64 " * sizeof(double));", val(&g, root, o),
+       shape_size(root->shape));
   emit_buf_printf(out, "\n/* %s */\n", what);
-  emit_buf_printf(out, "static int blo_%s(const double *const *t, double *out, const double *x, uint64_t seed, char *err, "
-                   "size_t errlen) {\n",
-              fname);
+  emit_buf_printf(out,
+                  "static int blo_%s(const double *const *t, double *out, const double *x, "
+                  "uint64_t seed, char *err, size_t errlen) {\n",
+                  fname);
   if (g.nslots) emit_buf_printf(out, "  double *m[%u];\n  int64_t i;\n", g.nslots);
   if (g.k) emit_buf_puts(out, "  int64_t k;\n");
   if (g.r) emit_buf_puts(out, "  RtRng r;\n");
@@ -286,7 +294,8 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
   emit_buf_puts(out, body.s ? body.s : "");
   /* every owned node's allocation can fail (goto done); without one there is no label */
   if (g.nslots)
-    emit_buf_printf(out, "  rc = 0;\ndone:\n  for (i = 0; i < %u; i++) free(m[i]);\n  return rc;\n}\n", g.nslots);
+    emit_buf_printf(out, "  rc = 0;\ndone:\n  for (i = 0; i < %u; i++) free(m[i]);\n"
+                    "  return rc;\n}\n", g.nslots);
   else emit_buf_puts(out, "  rc = 0;\n  return rc;\n}\n");
   emit_buf_free(&body);
   free(g.slot);
