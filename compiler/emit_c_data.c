@@ -1,14 +1,17 @@
 /* emit_c_data.c — the data stage of a generated solver: C that recomputes, at run time, what
  * build.c computes before solving — every data declaration in order (files through the
- * runtime's loaders, generators through its RNG streams, derived tensors node by node with
- * eval.c's loops, so the values are the evaluator's), the finiteness and symmetry checks, the
- * hoisted kernel subexpressions and the initial values — or, with --embed-data, the values
- * themselves. */
+ * runtime's loaders, generators through its RNG streams, derived tensors node by node through
+ * the runtime's data ops, rt_dataops.c, which eval.c calls too, so the values are the
+ * evaluator's), the finiteness and symmetry checks, the hoisted kernel subexpressions and the
+ * initial values — or, with --embed-data, the values themselves. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "emit_c_int.h"
+
+/* An int64_t in a format string of the generated code. */
+#define I64 "%" PRId64
 
 const char *emit_data_name(const Emit *e, int k, char buf[80]) {
   const IrProblem *p = e->p;
@@ -26,7 +29,7 @@ typedef struct G {
   uint32_t *slot;   /* node id -> index in m[] + 1 (owned buffers) */
   uint32_t nslots;
   bool uses_seed, uses_t, uses_x;
-  bool s, mx, j, k, r; /* scratch variables the body uses */
+  bool k, r; /* scratch variables the body uses */
 } G;
 
 /* The C expression of node n's buffer (an alias for leaves in memory). */
@@ -88,196 +91,101 @@ static void node_code(G *g, const IrNode *n) {
     return;
   }
   switch ((IrOp)n->op) {
-  case IR_CONST: line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = %s;", size, o, emit_num(n->num, nb)); return;
-  case IR_SUM:
-    g->s = true;
-    line(g, "s = 0;");
-    line(g, "for (i = 0; i < %" PRId64 "; i++) s += %s[i];", shape_size(a0->shape), val(g, a0, a));
-    line(g, "%s[0] = s;", o);
+  case IR_CONST: line(g, "rt_dop_fill(%s, " I64 ", %s);", o, size, emit_num(n->num, nb)); return;
+  case IR_SUM: case IR_LSE:
+    line(g, "%s[0] = rt_dop_%s(%s, " I64 ");", o, n->op == IR_SUM ? "sum" : "lse", val(g, a0, a),
+         shape_size(a0->shape));
     return;
-  case IR_LSE:
-    g->s = g->mx = true;
-    val(g, a0, a);
-    line(g, "mx = -INFINITY;");
-    line(g, "for (i = 0; i < %" PRId64 "; i++) mx = %s[i] > mx ? %s[i] : mx;", shape_size(a0->shape), a, a);
-    line(g, "if (isinf(mx)) {");
-    line(g, "  s = mx;");
-    line(g, "} else {");
-    line(g, "  s = 0;");
-    line(g, "  for (i = 0; i < %" PRId64 "; i++) s += exp(%s[i] - mx);", shape_size(a0->shape), a);
-    line(g, "  s = mx + log(s);");
-    line(g, "}");
-    line(g, "%s[0] = s;", o);
-    return;
-  case IR_SUM_ROWS: case IR_LSE_ROWS: case IR_ARGMAX_ROWS: {
-    int64_t cols = a0->shape.cols;
-    g->j = true;
-    if (n->op == IR_ARGMAX_ROWS) g->k = true;
-    else g->s = true;
-    if (n->op == IR_LSE_ROWS) g->mx = true;
-    val(g, a0, a);
-    line(g, "for (i = 0; i < %" PRId64 "; i++) {", m);
-    line(g, "  const double *row = %s + i * %" PRId64 ";", a, cols);
-    if (n->op == IR_SUM_ROWS) {
-      line(g, "  s = 0;");
-      line(g, "  for (j = 0; j < %" PRId64 "; j++) s += row[j];", cols);
-      line(g, "  %s[i] = s;", o);
-    } else if (n->op == IR_ARGMAX_ROWS) {
-      line(g, "  k = 0;");
-      line(g, "  for (j = 1; j < %" PRId64 "; j++)", cols);
-      line(g, "    if (row[j] > row[k]) k = j;");
-      line(g, "  %s[i] = (double)k;", o);
-    } else {
-      line(g, "  mx = -INFINITY;");
-      line(g, "  s = 0;");
-      line(g, "  for (j = 0; j < %" PRId64 "; j++) mx = row[j] > mx ? row[j] : mx;", cols);
-      line(g, "  if (isinf(mx)) {");
-      line(g, "    %s[i] = mx;", o);
-      line(g, "  } else {");
-      line(g, "    for (j = 0; j < %" PRId64 "; j++) s += exp(row[j] - mx);", cols);
-      line(g, "    %s[i] = mx + log(s);", o);
-      line(g, "  }");
-    }
-    line(g, "}");
+  case IR_SUM_ROWS: case IR_LSE_ROWS: case IR_ARGMAX_ROWS: case IR_SUM_COLS: {
+    const char *f = n->op == IR_SUM_ROWS    ? "sum_rows"
+                    : n->op == IR_LSE_ROWS  ? "lse_rows"
+                    : n->op == IR_SUM_COLS  ? "sum_cols"
+                                            : "argmax_rows";
+    line(g, "rt_dop_%s(%s, " I64 ", " I64 ", %s);", f, val(g, a0, a), a0->shape.rows,
+         a0->shape.cols, o);
     return;
   }
-  case IR_SUM_COLS: {
-    int64_t rows = a0->shape.rows, cols = a0->shape.cols;
-    g->j = true;
-    line(g, "for (j = 0; j < %" PRId64 "; j++) %s[j] = 0;", cols, o);
-    line(g, "for (i = 0; i < %" PRId64 "; i++)", rows);
-    line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[j] += %s[i * %" PRId64 " + j];", cols, o, val(g, a0, a), cols);
+  case IR_MATMUL: case IR_MATVEC: /* a matrix-vector product is a product with n = 1 */
+    line(g, "rt_dop_matmul(%s, %s, " I64 ", " I64 ", " I64 ", %s);", val(g, a0, a),
+         val(g, n->args[1], b), m, a0->shape.cols, n->op == IR_MATMUL ? nc : 1, o);
     return;
-  }
-  case IR_MATMUL: {
-    int64_t k = a0->shape.cols;
-    g->j = g->k = g->s = true;
-    val(g, a0, a);
-    val(g, n->args[1], b);
-    line(g, "for (i = 0; i < %" PRId64 "; i++)", m);
-    line(g, "  for (j = 0; j < %" PRId64 "; j++) {", nc);
-    line(g, "    s = 0;");
-    line(g, "    for (k = 0; k < %" PRId64 "; k++) s += %s[i * %" PRId64 " + k] * %s[k * %" PRId64 " + j];", k, a, k, b,
-         nc);
-    line(g, "    %s[i * %" PRId64 " + j] = s;", o, nc);
-    line(g, "  }");
-    return;
-  }
-  case IR_MATVEC: {
-    int64_t k = a0->shape.cols;
-    g->k = g->s = true;
-    val(g, a0, a);
-    val(g, n->args[1], b);
-    line(g, "for (i = 0; i < %" PRId64 "; i++) {", m);
-    line(g, "  s = 0;");
-    line(g, "  for (k = 0; k < %" PRId64 "; k++) s += %s[i * %" PRId64 " + k] * %s[k];", k, a, k, b);
-    line(g, "  %s[i] = s;", o);
-    line(g, "}");
-    return;
-  }
   case IR_OUTER:
-    g->j = true;
-    val(g, a0, a);
-    val(g, n->args[1], b);
-    line(g, "for (i = 0; i < %" PRId64 "; i++)", m);
-    line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[i * %" PRId64 " + j] = %s[i] * %s[j];", nc, o, nc, a, b);
+    line(g, "rt_dop_outer(%s, %s, " I64 ", " I64 ", %s);", val(g, a0, a), val(g, n->args[1], b), m,
+         nc, o);
     return;
   case IR_TRANSPOSE:
-    g->j = true;
-    line(g, "for (i = 0; i < %" PRId64 "; i++)", m);
-    line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[i * %" PRId64 " + j] = %s[j * %" PRId64 " + i];", nc, o, nc,
-         val(g, a0, a), m);
+    line(g, "rt_dop_transpose(%s, " I64 ", " I64 ", %s);", val(g, a0, a), nc, m, o);
     return;
-  case IR_BCAST: line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = %s[0];", size, o, val(g, a0, a)); return;
+  case IR_BCAST: line(g, "rt_dop_fill(%s, " I64 ", %s[0]);", o, size, val(g, a0, a)); return;
   case IR_BCAST_ROWS: case IR_BCAST_COLS:
-    g->j = true;
-    line(g, "for (i = 0; i < %" PRId64 "; i++)", m);
-    line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[i * %" PRId64 " + j] = %s[%s];", nc, o, nc, val(g, a0, a),
-         n->op == IR_BCAST_ROWS ? "j" : "i");
+    line(g, "rt_dop_bcast_%s(%s, " I64 ", " I64 ", %s);", n->op == IR_BCAST_ROWS ? "rows" : "cols",
+         val(g, a0, a), m, nc, o);
     return;
-  case IR_RESHAPE: line(g, "memcpy(%s, %s, %" PRId64 " * sizeof(double));", o, val(g, a0, a), size); return;
-  case IR_SLICE:
-    g->j = true;
-    line(g, "for (i = 0; i < %" PRId64 "; i++)", m);
-    line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[i * %" PRId64 " + j] = %s[(%" PRId64 " + i) * %" PRId64 " + %" PRId64
-         " + j];",
-         nc, o, nc, val(g, a0, a), n->attr[0], a0->shape.cols, n->attr[2]);
+  case IR_RESHAPE:
+    line(g, "memcpy(%s, %s, " I64 " * sizeof(double));", o, val(g, a0, a), size);
     return;
-  case IR_PAD:
-    g->j = true;
-    line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = 0;", size, o);
-    line(g, "for (i = 0; i < %" PRId64 "; i++)", a0->shape.rows);
-    line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[(%" PRId64 " + i) * %" PRId64 " + %" PRId64 " + j] = %s[i * %" PRId64
-         " + j];",
-         a0->shape.cols, o, n->attr[0], nc, n->attr[2], val(g, a0, a), a0->shape.cols);
+  case IR_SLICE: /* the block at row attr[0], column attr[2] */
+    line(g, "rt_dop_copy_block(%s + " I64 ", " I64 ", " I64 ", " I64 ", %s, " I64 ");",
+         val(g, a0, a), n->attr[0] * a0->shape.cols + n->attr[2], a0->shape.cols, m, nc, o, nc);
+    return;
+  case IR_PAD: /* zeros around the operand, placed at row attr[0], column attr[2] */
+    line(g, "rt_dop_fill(%s, " I64 ", 0);", o, size);
+    line(g, "rt_dop_copy_block(%s, " I64 ", " I64 ", " I64 ", %s + " I64 ", " I64 ");",
+         val(g, a0, a), a0->shape.cols, a0->shape.rows, a0->shape.cols, o,
+         n->attr[0] * nc + n->attr[2], nc);
     return;
   case IR_GATHER: case IR_SCATTER: {
-    g->j = g->k = true;
+    g->k = true;
     int64_t k = n->args[1]->shape.rows;
-    int64_t width = n->op == IR_GATHER ? nc : a0->shape.cols;
     int64_t limit = n->op == IR_GATHER ? a0->shape.rows : m;
     val(g, a0, a);
     val(g, n->args[1], b);
-    if (n->op == IR_SCATTER) line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = 0;", size, o);
-    line(g, "for (i = 0; i < %" PRId64 "; i++) {", k);
-    line(g, "  k = (int64_t)%s[i];", b);
-    line(g, "  if (k < 0 || k >= %" PRId64 ") {", limit);
-    line(g, "    snprintf(err, errlen, \"%%s: index %%lld out of range 0..%" PRId64 "\", \"%s\", (long long)k);", limit - 1,
-         g->what);
-    line(g, "    goto done;");
-    line(g, "  }");
     if (n->op == IR_GATHER)
-      line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[i * %" PRId64 " + j] = %s[k * %" PRId64 " + j];", width, o, width, a,
-           width);
+      line(g, "if ((k = rt_dop_gather(%s, " I64 ", " I64 ", %s, " I64 ", %s)) >= 0) {", a, limit,
+           nc, b, k, o);
     else
-      line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[k * %" PRId64 " + j] += %s[i * %" PRId64 " + j];", width, o, width,
-           a, width);
+      line(g, "if ((k = rt_dop_scatter(%s, " I64 ", " I64 ", %s, " I64 ", %s)) >= 0) {", a, k,
+           a0->shape.cols, b, limit, o);
+    line(g, "  snprintf(err, errlen, \"%%s: index %%lld out of range 0.." I64 "\", \"%s\",",
+         limit - 1, g->what);
+    line(g, "           (long long)(int64_t)%s[k]);", b);
+    line(g, "  goto done;");
     line(g, "}");
     return;
   }
-  case IR_DIAGM:
-    line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = 0;", size, o);
-    line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i * %" PRId64 " + i] = %s[i];", m, o, m, val(g, a0, a));
-    return;
-  case IR_DIAGV:
-    line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = %s[i * %" PRId64 " + i];", m, o, val(g, a0, a), m);
-    return;
+  case IR_DIAGM: line(g, "rt_dop_diag_matrix(%s, " I64 ", %s);", val(g, a0, a), m, o); return;
+  case IR_DIAGV: line(g, "rt_dop_diag_vector(%s, " I64 ", %s);", val(g, a0, a), m, o); return;
   case IR_CAT: case IR_VCAT: {
     int64_t at0 = 0;
     for (int j = 0; j < n->nargs; j++) {
       int64_t k = shape_size(n->args[j]->shape);
-      line(g, "memcpy(%s + %" PRId64 ", %s, %" PRId64 " * sizeof(double));", o, at0, val(g, n->args[j], a), k);
+      line(g, "memcpy(%s + " I64 ", %s, " I64 " * sizeof(double));", o, at0, val(g, n->args[j], a),
+           k);
       at0 += k;
     }
     return;
   }
-  case IR_HCAT: {
-    g->j = true;
+  case IR_HCAT: { /* each operand is the column block of its width at column c0 */
     int64_t c0 = 0;
     for (int j = 0; j < n->nargs; j++) {
       const IrNode *src = n->args[j];
       int64_t w = src->shape.rank == 2 ? src->shape.cols : 1;
-      line(g, "for (i = 0; i < %" PRId64 "; i++)", m);
-      line(g, "  for (j = 0; j < %" PRId64 "; j++) %s[i * %" PRId64 " + %" PRId64 " + j] = %s[i * %" PRId64 " + j];", w, o,
-           nc, c0, val(g, src, a), w);
+      line(g, "rt_dop_copy_block(%s, " I64 ", " I64 ", " I64 ", %s + " I64 ", " I64 ");",
+           val(g, src, a), w, m, w, o, c0, nc);
       c0 += w;
     }
     return;
   }
   case IR_ONEHOT:
-    val(g, a0, a);
-    line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = 0;", size, o);
-    line(g, "for (i = 0; i < %" PRId64 "; i++) {", m);
-    line(g, "  const double l = %s[i];", a);
-    line(g, "  if (l >= 0 && l < %" PRId64 ".0 && l == floor(l)) %s[i * %" PRId64 " + (int64_t)l] = 1;", nc, o, nc);
-    line(g, "}");
+    line(g, "rt_dop_onehot(%s, " I64 ", " I64 ", %s);", val(g, a0, a), m, nc, o);
     return;
   case IR_LOAD: {
     static const char *const fmts[] = {"csv", "idx", "libsvm", "npy"};
     EmitBuf path = {0};
     emit_c_string(&path, n->str ? n->str : "");
-    if (n->attr[0] < 0 || n->attr[0] > 3) emit_fail(e, -1, "data stage: unknown file format %" PRId64, n->attr[0]);
-    line(g, "if (blo_load(\"%s\", %s, %d, %" PRId64 ", %" PRId64 ", %s, err, errlen)) goto done;",
+    if (n->attr[0] < 0 || n->attr[0] > 3)
+      emit_fail(e, -1, "data stage: unknown file format " I64, n->attr[0]);
+    line(g, "if (blo_load(\"%s\", %s, %d, " I64 ", " I64 ", %s, err, errlen)) goto done;",
          fmts[n->attr[0] & 3], path.s, n->shape.rank, m, nc, o);
     emit_buf_free(&path);
     return;
@@ -287,30 +195,34 @@ static void node_code(G *g, const IrNode *n) {
     rng_stream(g, n);
     switch ((IrRandKind)n->attr[0]) {
     case IR_RAND_UNIFORM:
-      line(g, "rt_rng_fill_uniform(&r, %s, %s, %s, %" PRId64 ");", emit_num(n->num, nb), emit_num(n->num2, nb2), o, size);
+      line(g, "rt_rng_fill_uniform(&r, %s, %s, %s, " I64 ");", emit_num(n->num, nb),
+           emit_num(n->num2, nb2), o, size);
       break;
     case IR_RAND_NORMAL:
-      line(g, "rt_rng_fill_normal(&r, %s, %s, %s, %" PRId64 ");", emit_num(n->num, nb), emit_num(n->num2, nb2), o, size);
+      line(g, "rt_rng_fill_normal(&r, %s, %s, %s, " I64 ");", emit_num(n->num, nb),
+           emit_num(n->num2, nb2), o, size);
       break;
     case IR_RAND_RANDINT:
-      line(g, "rt_rng_fill_randint(&r, %" PRId64 ", %" PRId64 ", %s, %" PRId64 ");", (int64_t)n->num, (int64_t)n->num2, o,
-           size);
+      line(g, "rt_rng_fill_randint(&r, " I64 ", " I64 ", %s, " I64 ");", (int64_t)n->num,
+           (int64_t)n->num2, o, size);
       break;
-    case IR_RAND_BERNOULLI: line(g, "rt_rng_fill_bernoulli(&r, %s, %s, %" PRId64 ");", emit_num(n->num, nb), o, size); break;
-    default: emit_fail(e, -1, "data stage: unknown generator %" PRId64, n->attr[0]); break;
+    case IR_RAND_BERNOULLI:
+      line(g, "rt_rng_fill_bernoulli(&r, %s, %s, " I64 ");", emit_num(n->num, nb), o, size);
+      break;
+    default: emit_fail(e, -1, "data stage: unknown generator " I64, n->attr[0]); break;
     }
     return;
   }
   case IR_PERM:
     g->uses_seed = g->r = true;
     rng_stream(g, n);
-    line(g, "rt_rng_fill_permutation(&r, %" PRId64 ", %s);", size, o);
+    line(g, "rt_rng_fill_permutation(&r, " I64 ", %s);", size, o);
     return;
   case IR_RANDOM_SPD:
     g->uses_seed = g->r = true;
     rng_stream(g, n);
-    line(g, "if (blo_random_spd(&r, %" PRId64 ", %s, %s, %s, err, errlen)) goto done;", m, emit_num(n->num, nb),
-         emit_num(n->num2, nb2), o);
+    line(g, "if (blo_random_spd(&r, " I64 ", %s, %s, %s, err, errlen)) goto done;", m,
+         emit_num(n->num, nb), emit_num(n->num2, nb2), o);
     return;
   default:
     emit_fail(e, -1, "data stage: op '%s' has no C translation", ir_ops[n->op].name);
@@ -325,7 +237,8 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
   IrGraph *gr = (IrGraph *)&e->p->graph;
   IrNode **order;
   size_t n = ir_topo(gr, &root, 1, &order);
-  G g = {e, NULL, what, calloc(gr->count + 1, sizeof(uint32_t)), 0, false, false, false, false, false, false, false, false};
+  G g = {e, NULL, what, calloc(gr->count + 1, sizeof(uint32_t)), 0, false, false, false, false,
+         false};
   uint32_t *uses = calloc(gr->count + 1, sizeof(uint32_t));
   if (!g.slot || !uses) exit(3);
   for (size_t i = 0; i < n; i++) {
@@ -344,7 +257,8 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
     if (g.slot[nd->id]) {
       val(&g, nd, o);
       line(&g, "/* %%%u = %s : %s */", nd->id, ir_ops[nd->op].name, shape_str(nd->shape, sb));
-      line(&g, "if (!(%s = blo_alloc(%" PRId64 ", err, errlen))) goto done;", o, shape_size(nd->shape));
+      line(&g, "if (!(%s = blo_alloc(" I64 ", err, errlen))) goto done;", o,
+           shape_size(nd->shape));
       node_code(&g, nd);
     }
     for (int j = 0; j < nd->nargs; j++) {
@@ -362,16 +276,15 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
     }
   }
   char o[64];
-  line(&g, "memcpy(out, %s, %" PRId64 " * sizeof(double));", val(&g, root, o), shape_size(root->shape));
+  line(&g, "memcpy(out, %s, " I64 " * sizeof(double));", val(&g, root, o),
+       shape_size(root->shape));
   emit_buf_printf(out, "\n/* %s */\n", what);
-  emit_buf_printf(out, "static int blo_%s(const double *const *t, double *out, const double *x, uint64_t seed, char *err, "
-                   "size_t errlen) {\n",
-              fname);
+  emit_buf_printf(out,
+                  "static int blo_%s(const double *const *t, double *out, const double *x, "
+                  "uint64_t seed, char *err, size_t errlen) {\n",
+                  fname);
   if (g.nslots) emit_buf_printf(out, "  double *m[%u];\n  int64_t i;\n", g.nslots);
-  if (g.j) emit_buf_puts(out, "  int64_t j;\n");
   if (g.k) emit_buf_puts(out, "  int64_t k;\n");
-  if (g.s) emit_buf_puts(out, "  double s;\n");
-  if (g.mx) emit_buf_puts(out, "  double mx;\n");
   if (g.r) emit_buf_puts(out, "  RtRng r;\n");
   emit_buf_puts(out, "  int rc = 1;\n");
   emit_buf_puts(out, g.nslots ? "  memset(m, 0, sizeof m);\n" : "  (void)err, (void)errlen;\n");
@@ -381,7 +294,8 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
   emit_buf_puts(out, body.s ? body.s : "");
   /* every owned node's allocation can fail (goto done); without one there is no label */
   if (g.nslots)
-    emit_buf_printf(out, "  rc = 0;\ndone:\n  for (i = 0; i < %u; i++) free(m[i]);\n  return rc;\n}\n", g.nslots);
+    emit_buf_printf(out, "  rc = 0;\ndone:\n  for (i = 0; i < %u; i++) free(m[i]);\n"
+                    "  return rc;\n}\n", g.nslots);
   else emit_buf_puts(out, "  rc = 0;\n  return rc;\n}\n");
   emit_buf_free(&body);
   free(g.slot);

@@ -4,12 +4,12 @@
 #include "eval.h"
 
 #include <assert.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rt_dataops.h"
 #include "rt_rng.h"
 
 
@@ -69,7 +69,7 @@ static int eval_node(Ev *e, IrNode *n) {
   switch ((IrOp)n->op) {
   case IR_CONST:
     out = xalloc((size_t)size);
-    for (int64_t i = 0; i < size; i++) out[i] = n->num;
+    rt_dop_fill(out, size, n->num);
     break;
   case IR_VAR:
     out = (double *)(n->attr[0] == 0 ? in->x : in->y) + n->attr[2];
@@ -125,116 +125,62 @@ static int eval_node(Ev *e, IrNode *n) {
   }
 
   case IR_SUM: {
-    const double *a = V(e, n, 0);
-    int64_t k = shape_size(n->args[0]->shape);
-    double s = 0;
-    for (int64_t i = 0; i < k; i++) s += a[i];
     out = xalloc(1);
-    out[0] = s;
+    out[0] = rt_dop_sum(V(e, n, 0), shape_size(n->args[0]->shape));
     break;
   }
   case IR_LSE: {
-    const double *a = V(e, n, 0);
-    int64_t k = shape_size(n->args[0]->shape);
-    double mx = -INFINITY, s = 0;
-    for (int64_t i = 0; i < k; i++) mx = a[i] > mx ? a[i] : mx;
-    if (isinf(mx)) {
-      s = mx; /* all -inf: -inf; any +inf: +inf */
-    } else {
-      for (int64_t i = 0; i < k; i++) s += exp(a[i] - mx);
-      s = mx + log(s);
-    }
     out = xalloc(1);
-    out[0] = s;
+    out[0] = rt_dop_lse(V(e, n, 0), shape_size(n->args[0]->shape));
     break;
   }
   case IR_SUM_ROWS: case IR_LSE_ROWS: case IR_ARGMAX_ROWS: {
     const double *a = V(e, n, 0);
     int64_t cols = n->args[0]->shape.cols;
     out = xalloc((size_t)m);
-    for (int64_t i = 0; i < m; i++) {
-      const double *row = a + i * cols;
-      if (n->op == IR_SUM_ROWS) {
-        double s = 0;
-        for (int64_t j = 0; j < cols; j++) s += row[j];
-        out[i] = s;
-      } else if (n->op == IR_ARGMAX_ROWS) {
-        int64_t best = 0;
-        for (int64_t j = 1; j < cols; j++)
-          if (row[j] > row[best]) best = j;
-        out[i] = (double)best;
-      } else {
-        double mx = -INFINITY, s = 0;
-        for (int64_t j = 0; j < cols; j++) mx = row[j] > mx ? row[j] : mx;
-        if (isinf(mx)) {
-          out[i] = mx;
-        } else {
-          for (int64_t j = 0; j < cols; j++) s += exp(row[j] - mx);
-          out[i] = mx + log(s);
-        }
-      }
-    }
+    if (n->op == IR_SUM_ROWS) rt_dop_sum_rows(a, m, cols, out);
+    else if (n->op == IR_ARGMAX_ROWS) rt_dop_argmax_rows(a, m, cols, out);
+    else rt_dop_lse_rows(a, m, cols, out);
     break;
   }
   case IR_SUM_COLS: {
     const double *a = V(e, n, 0);
     int64_t rows = n->args[0]->shape.rows, cols = n->args[0]->shape.cols;
     out = xalloc((size_t)cols);
-    for (int64_t j = 0; j < cols; j++) out[j] = 0;
-    for (int64_t i = 0; i < rows; i++)
-      for (int64_t j = 0; j < cols; j++) out[j] += a[i * cols + j];
+    rt_dop_sum_cols(a, rows, cols, out);
     break;
   }
 
   case IR_MATMUL: {
-    const double *a = V(e, n, 0), *b = V(e, n, 1);
-    int64_t k = n->args[0]->shape.cols;
     out = xalloc((size_t)size);
-    for (int64_t i = 0; i < m; i++)
-      for (int64_t j = 0; j < nc; j++) {
-        double s = 0;
-        for (int64_t t = 0; t < k; t++) s += a[i * k + t] * b[t * nc + j];
-        out[i * nc + j] = s;
-      }
+    rt_dop_matmul(V(e, n, 0), V(e, n, 1), m, n->args[0]->shape.cols, nc, out);
     break;
   }
   case IR_MATVEC: {
-    const double *a = V(e, n, 0), *x = V(e, n, 1);
-    int64_t k = n->args[0]->shape.cols;
     out = xalloc((size_t)m);
-    for (int64_t i = 0; i < m; i++) {
-      double s = 0;
-      for (int64_t t = 0; t < k; t++) s += a[i * k + t] * x[t];
-      out[i] = s;
-    }
+    rt_dop_matmul(V(e, n, 0), V(e, n, 1), m, n->args[0]->shape.cols, 1, out);
     break;
   }
   case IR_OUTER: {
-    const double *u = V(e, n, 0), *w = V(e, n, 1);
     out = xalloc((size_t)size);
-    for (int64_t i = 0; i < m; i++)
-      for (int64_t j = 0; j < nc; j++) out[i * nc + j] = u[i] * w[j];
+    rt_dop_outer(V(e, n, 0), V(e, n, 1), m, nc, out);
     break;
   }
   case IR_TRANSPOSE: {
-    const double *a = V(e, n, 0);
     out = xalloc((size_t)size);
-    for (int64_t i = 0; i < m; i++)
-      for (int64_t j = 0; j < nc; j++) out[i * nc + j] = a[j * m + i];
+    rt_dop_transpose(V(e, n, 0), nc, m, out);
     break;
   }
 
   case IR_BCAST: {
-    const double *a = V(e, n, 0);
     out = xalloc((size_t)size);
-    for (int64_t i = 0; i < size; i++) out[i] = a[0];
+    rt_dop_fill(out, size, V(e, n, 0)[0]);
     break;
   }
   case IR_BCAST_ROWS: case IR_BCAST_COLS: {
-    const double *a = V(e, n, 0);
     out = xalloc((size_t)size);
-    for (int64_t i = 0; i < m; i++)
-      for (int64_t j = 0; j < nc; j++) out[i * nc + j] = n->op == IR_BCAST_ROWS ? a[j] : a[i];
+    if (n->op == IR_BCAST_ROWS) rt_dop_bcast_rows(V(e, n, 0), m, nc, out);
+    else rt_dop_bcast_cols(V(e, n, 0), m, nc, out);
     break;
   }
   case IR_RESHAPE:
@@ -249,51 +195,38 @@ static int eval_node(Ev *e, IrNode *n) {
       in->data_block(in->hook_ctx, (int)n->args[0]->attr[0], n->attr[0], m, n->attr[2], nc, out);
       break;
     }
-    for (int64_t i = 0; i < m; i++)
-      for (int64_t j = 0; j < nc; j++) out[i * nc + j] = a[(n->attr[0] + i) * cols + n->attr[2] + j];
+    rt_dop_copy_block(a + n->attr[0] * cols + n->attr[2], cols, m, nc, out, nc);
     break;
   }
   case IR_PAD: {
-    const double *a = V(e, n, 0);
     int64_t am = n->args[0]->shape.rows, an = n->args[0]->shape.cols;
     out = xalloc((size_t)size);
-    for (int64_t i = 0; i < size; i++) out[i] = 0;
-    for (int64_t i = 0; i < am; i++)
-      for (int64_t j = 0; j < an; j++) out[(n->attr[0] + i) * nc + n->attr[2] + j] = a[i * an + j];
+    rt_dop_fill(out, size, 0);
+    rt_dop_copy_block(V(e, n, 0), an, am, an, out + n->attr[0] * nc + n->attr[2], nc);
     break;
   }
   case IR_GATHER: case IR_SCATTER: {
     const double *a = V(e, n, 0), *idx = V(e, n, 1);
     int64_t k = n->args[1]->shape.rows;
-    int64_t width = n->op == IR_GATHER ? nc : n->args[0]->shape.cols;
     int64_t limit = n->op == IR_GATHER ? n->args[0]->shape.rows : m;
     out = xalloc((size_t)size);
-    if (n->op == IR_SCATTER)
-      for (int64_t i = 0; i < size; i++) out[i] = 0;
-    for (int64_t i = 0; i < k; i++) {
-      int64_t r = (int64_t)idx[i];
-      if (r < 0 || r >= limit) {
-        free(out);
-        return fail(e, n, "sample index %lld out of range 0..%lld", (long long)r, (long long)limit - 1);
-      }
-      for (int64_t j = 0; j < width; j++) {
-        if (n->op == IR_GATHER) out[i * width + j] = a[r * width + j];
-        else out[r * width + j] += a[i * width + j];
-      }
+    int64_t bad = n->op == IR_GATHER ? rt_dop_gather(a, limit, nc, idx, k, out)
+                                     : rt_dop_scatter(a, k, n->args[0]->shape.cols, idx, limit, out);
+    if (bad >= 0) {
+      free(out);
+      return fail(e, n, "sample index %lld out of range 0..%lld", (long long)(int64_t)idx[bad],
+                  (long long)limit - 1);
     }
     break;
   }
   case IR_DIAGM: {
-    const double *a = V(e, n, 0);
     out = xalloc((size_t)size);
-    for (int64_t i = 0; i < size; i++) out[i] = 0;
-    for (int64_t i = 0; i < m; i++) out[i * m + i] = a[i];
+    rt_dop_diag_matrix(V(e, n, 0), m, out);
     break;
   }
   case IR_DIAGV: {
-    const double *a = V(e, n, 0);
     out = xalloc((size_t)m);
-    for (int64_t i = 0; i < m; i++) out[i] = a[i * m + i];
+    rt_dop_diag_vector(V(e, n, 0), m, out);
     break;
   }
   case IR_CAT: case IR_VCAT: {
@@ -312,20 +245,14 @@ static int eval_node(Ev *e, IrNode *n) {
     for (int a = 0; a < n->nargs; a++) {
       const double *src = V(e, n, a);
       int64_t w = n->args[a]->shape.rank == 2 ? n->args[a]->shape.cols : 1;
-      for (int64_t i = 0; i < m; i++)
-        for (int64_t j = 0; j < w; j++) out[i * nc + c0 + j] = src[i * w + j];
+      rt_dop_copy_block(src, w, m, w, out + c0, nc);
       c0 += w;
     }
     break;
   }
   case IR_ONEHOT: {
-    const double *lab = V(e, n, 0);
     out = xalloc((size_t)size);
-    for (int64_t i = 0; i < size; i++) out[i] = 0;
-    for (int64_t i = 0; i < m; i++) {
-      double l = lab[i];
-      if (l >= 0 && l < (double)nc && l == floor(l)) out[i * nc + (int64_t)l] = 1;
-    }
+    rt_dop_onehot(V(e, n, 0), m, nc, out);
     break;
   }
 
