@@ -1,5 +1,7 @@
 /* build.c — the compile pipeline behind blo_compile_file (see blo.h): sema, lowering, the
- * data stage on the reference evaluator, derivatives, hoisting, and the backend. */
+ * data stage on the reference evaluator, derivatives, hoisting, and the backend. With
+ * BLOC_VERIFY set, the IR verifier runs after every pass (and the plan verifier after
+ * planning, in sched_problem): see ir_verify.h. */
 #define _GNU_SOURCE /* MADV_HUGEPAGE */
 #include <math.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include "blo.h"
 #include "eval.h"
 #include "interp.h"
+#include "ir_verify.h"
 #include "jit.h"
 #include "lower.h"
 #include "rt_data.h"
@@ -361,6 +364,7 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
   c->ir = lower_begin(&c->arena, &c->diag, c->prog);
   if (!c->ir) return 1;
   IrProblem *p = c->ir;
+  ir_verify_after(p, "lower_begin");
   if (!opt->no_data) {
     /* room for hoisted tensors is added after kern_hoist */
     c->data = calloc((size_t)p->ndata + 1, sizeof(double *));
@@ -370,11 +374,15 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
     t0 = now_ms();
     if (run_data_stage(c)) return 1;
     c->time.data_ms = now_ms() - t0;
+    ir_verify_after(p, "the data stage");
   }
   t0 = now_ms();
   if (lower_finish(p, &c->diag)) return 1;
+  ir_verify_after(p, "lower_finish");
   kern_build(p);
+  ir_verify_after(p, "kern_build");
   kern_hoist(p);
+  ir_verify_after(p, "kern_hoist");
   c->time.derive_ms = now_ms() - t0;
   if (opt->no_data) return 0;
 
@@ -400,6 +408,7 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
     }
   }
   drop_unused_kernels(c, opt);
+  ir_verify_after(p, "drop_unused_kernels");
   fill_problem(c);
   t0 = now_ms();
   if (opt->backend == BLO_BACKEND_JIT) {

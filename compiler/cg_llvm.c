@@ -30,20 +30,46 @@ void cg_init(Cg *cg, LLVMContextRef ctx, LLVMModuleRef mod, const char *cpu, con
   cg->blasint = LLVMIntTypeInContext(ctx, (unsigned)(sizeof(blasint) * 8));
   LLVMTypeRef f[4] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr}; /* BloEnv: data, samples, work, backend */
   cg->env_t = LLVMStructTypeInContext(ctx, f, 4, 0);
-  cg->b = LLVMCreateBuilderInContext(ctx);
-  cg->hb = LLVMCreateBuilderInContext(ctx);
-  cg->eb = LLVMCreateBuilderInContext(ctx);
 }
 
 void cg_dispose(Cg *cg) {
-  if (cg->b) LLVMDisposeBuilder(cg->b);
-  if (cg->hb) LLVMDisposeBuilder(cg->hb);
-  if (cg->eb) LLVMDisposeBuilder(cg->eb);
   free(cg->memo);
-  free(cg->data_more);
-  cg->b = cg->hb = cg->eb = NULL;
   cg->memo = NULL;
-  cg->data_more = NULL;
+}
+
+/* ------------------------------------------------------------------ function state */
+
+/* Start emitting fn (its entry and first blocks appended) into the fresh state f, which
+ * becomes cg->f. The kernel signature's first five parameters are env, x, y, v, out. */
+static void func_begin(Cg *cg, CgFunc *f, LLVMValueRef fn) {
+  memset(f, 0, sizeof *f);
+  f->fn = fn;
+  f->b = LLVMCreateBuilderInContext(cg->ctx);
+  f->hb = LLVMCreateBuilderInContext(cg->ctx);
+  f->eb = LLVMCreateBuilderInContext(cg->ctx);
+  f->env = LLVMGetParam(fn, 0);
+  f->x = LLVMGetParam(fn, 1);
+  f->y = LLVMGetParam(fn, 2);
+  f->v = LLVMGetParam(fn, 3);
+  f->out = LLVMGetParam(fn, 4);
+  LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(cg->ctx, fn, "entry");
+  LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(cg->ctx, fn, "start");
+  LLVMPositionBuilderAtEnd(f->eb, entry);
+  LLVMPositionBuilderAtEnd(f->b, start);
+  cg->f = f;
+}
+
+/* Finish f: the entry block falls through to the first block; `caller` (NULL after a
+ * kernel) becomes the current function again. */
+static void func_end(Cg *cg, CgFunc *f, CgFunc *caller) {
+  LLVMBuildBr(f->eb, LLVMGetNextBasicBlock(LLVMGetEntryBasicBlock(f->fn)));
+  LLVMDisposeBuilder(f->b);
+  LLVMDisposeBuilder(f->hb);
+  LLVMDisposeBuilder(f->eb);
+  free(f->data_more);
+  free(f->sregs);
+  cg->f = caller;
+  cg_memo_reset(cg); /* memoised values belong to f */
 }
 
 static void add_fn_attr(Cg *cg, LLVMValueRef fn, const char *name, uint64_t val) {
@@ -148,55 +174,55 @@ LLVMValueRef cg_fn(Cg *cg, CgFn f, LLVMTypeRef *type) {
 /* ------------------------------------------------------------------ base pointers */
 
 static LLVMValueRef env_field(Cg *cg, unsigned i, const char *name) {
-  LLVMValueRef p = LLVMBuildStructGEP2(cg->eb, cg->env_t, cg->env, i, "");
-  return LLVMBuildLoad2(cg->eb, cg->ptr, p, name);
+  LLVMValueRef p = LLVMBuildStructGEP2(cg->f->eb, cg->env_t, cg->f->env, i, "");
+  return LLVMBuildLoad2(cg->f->eb, cg->ptr, p, name);
 }
 
 LLVMValueRef cg_base(Cg *cg, const SchedBuf *b) {
   switch (b->base) {
-  case SB_X: return cg->x;
-  case SB_Y: return cg->y;
-  case SB_V: return cg->v;
+  case SB_X: return cg->f->x;
+  case SB_Y: return cg->f->y;
+  case SB_V: return cg->f->v;
   case SB_DATA: {
-    LLVMValueRef *slot = b->index < 64 ? &cg->data_ptr[b->index] : NULL;
+    LLVMValueRef *slot = b->index < 64 ? &cg->f->data_ptr[b->index] : NULL;
     if (!slot) {
-      if (b->index - 64 >= cg->ndata_more) {
+      if (b->index - 64 >= cg->f->ndata_more) {
         int n = b->index - 64 + 1;
-        cg->data_more = realloc(cg->data_more, (size_t)n * sizeof(LLVMValueRef));
-        if (!cg->data_more) exit(3);
-        for (int i = cg->ndata_more; i < n; i++) cg->data_more[i] = NULL;
-        cg->ndata_more = n;
+        cg->f->data_more = realloc(cg->f->data_more, (size_t)n * sizeof(LLVMValueRef));
+        if (!cg->f->data_more) exit(3);
+        for (int i = cg->f->ndata_more; i < n; i++) cg->f->data_more[i] = NULL;
+        cg->f->ndata_more = n;
       }
-      slot = &cg->data_more[b->index - 64];
+      slot = &cg->f->data_more[b->index - 64];
     }
     if (!*slot) {
       LLVMValueRef arr = env_field(cg, 0, "data");
       LLVMValueRef i = cg_const_i64(cg, b->index);
-      *slot = LLVMBuildLoad2(cg->eb, cg->ptr, LLVMBuildInBoundsGEP2(cg->eb, cg->ptr, arr, &i, 1, ""), "");
+      *slot = LLVMBuildLoad2(cg->f->eb, cg->ptr, LLVMBuildInBoundsGEP2(cg->f->eb, cg->ptr, arr, &i, 1, ""), "");
     }
     return *slot;
   }
   case SB_SAMPLE:
-    if (!cg->samples) cg->samples = env_field(cg, 1, "samples");
-    return cg->samples;
+    if (!cg->f->samples) cg->f->samples = env_field(cg, 1, "samples");
+    return cg->f->samples;
   case SB_WORK:
-    if (!cg->work) cg->work = env_field(cg, 2, "work");
-    return cg->work;
+    if (!cg->f->work) cg->f->work = env_field(cg, 2, "work");
+    return cg->f->work;
   case SB_OUT:
     if (b->index < 0 || b->index >= 4) {
       cg_fail(cg, "output slot %d", b->index);
-      return cg->x;
+      return cg->f->x;
     }
-    if (!cg->outs[b->index]) {
+    if (!cg->f->outs[b->index]) {
       LLVMValueRef i = cg_const_i64(cg, b->index);
-      cg->outs[b->index] = LLVMBuildLoad2(cg->eb, cg->ptr, LLVMBuildInBoundsGEP2(cg->eb, cg->ptr, cg->out, &i, 1, ""), "");
+      cg->f->outs[b->index] = LLVMBuildLoad2(cg->f->eb, cg->ptr, LLVMBuildInBoundsGEP2(cg->f->eb, cg->ptr, cg->f->out, &i, 1, ""), "");
     }
-    return cg->outs[b->index];
-  case SB_SREG: return cg->sregs[b->index];
+    return cg->f->outs[b->index];
+  case SB_SREG: return cg->f->sregs[b->index];
   case SB_NONE: break;
   }
   cg_fail(cg, "a plan buffer has no base");
-  return cg->x;
+  return cg->f->x;
 }
 
 /* Pointer to the first element of a view (offset applied), for BLAS and memset. */
@@ -204,16 +230,16 @@ LLVMValueRef cg_view_ptr(Cg *cg, const SchedBuf *b) {
   LLVMValueRef base = cg_base(cg, b);
   if (!b->offset) return base;
   LLVMValueRef i = cg_const_i64(cg, b->offset);
-  return LLVMBuildInBoundsGEP2(cg->b, cg->f64, base, &i, 1, "");
+  return LLVMBuildInBoundsGEP2(cg->f->b, cg->f64, base, &i, 1, "");
 }
 
 static LLVMValueRef scalar_ptr(Cg *cg, const SchedBuf *b) {
-  if (b->base == SB_SREG) return cg->sregs[b->index];
+  if (b->base == SB_SREG) return cg->f->sregs[b->index];
   return cg_view_ptr(cg, b);
 }
 
 static LLVMValueRef new_alloca(Cg *cg, LLVMTypeRef t, const char *name) {
-  return LLVMBuildAlloca(cg->eb, t, name);
+  return LLVMBuildAlloca(cg->f->eb, t, name);
 }
 
 /* ------------------------------------------------------------------ loops */
@@ -227,19 +253,19 @@ typedef struct Loop {
 /* Start `for (iv = start; iv < end; iv++)` at the current position; the current block becomes
  * the preheader, left open for code hoisted to level-1 until loop_end. */
 static CgIx loop_begin_v(Cg *cg, Loop *L, LLVMValueRef start, LLVMValueRef end, int level) {
-  L->pre = LLVMGetInsertBlock(cg->b);
+  L->pre = LLVMGetInsertBlock(cg->f->b);
   L->level = level;
-  L->header = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "head");
-  L->body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "body");
-  L->exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "exit");
-  LLVMPositionBuilderAtEnd(cg->b, L->header);
-  L->phi = LLVMBuildPhi(cg->b, cg->i64, "i");
+  L->header = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "head");
+  L->body = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "body");
+  L->exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "exit");
+  LLVMPositionBuilderAtEnd(cg->f->b, L->header);
+  L->phi = LLVMBuildPhi(cg->f->b, cg->i64, "i");
   L->start = start;
-  LLVMValueRef cond = LLVMBuildICmp(cg->b, LLVMIntSLT, L->phi, end, "");
-  LLVMBuildCondBr(cg->b, cond, L->body, L->exit);
-  LLVMPositionBuilderAtEnd(cg->b, L->body);
-  cg->lvl_block[level - 1] = L->pre;
-  cg->top = level;
+  LLVMValueRef cond = LLVMBuildICmp(cg->f->b, LLVMIntSLT, L->phi, end, "");
+  LLVMBuildCondBr(cg->f->b, cond, L->body, L->exit);
+  LLVMPositionBuilderAtEnd(cg->f->b, L->body);
+  cg->f->lvl_block[level - 1] = L->pre;
+  cg->f->top = level;
   return (CgIx){L->phi, level};
 }
 
@@ -248,33 +274,33 @@ static CgIx loop_begin(Cg *cg, Loop *L, int64_t start, int64_t end, int level) {
 }
 
 static void loop_end(Cg *cg, Loop *L) {
-  LLVMValueRef next = LLVMBuildNSWAdd(cg->b, L->phi, cg_const_i64(cg, 1), "");
-  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->b);
-  LLVMBuildBr(cg->b, L->header);
+  LLVMValueRef next = LLVMBuildNSWAdd(cg->f->b, L->phi, cg_const_i64(cg, 1), "");
+  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->f->b);
+  LLVMBuildBr(cg->f->b, L->header);
   LLVMValueRef vals[2] = {L->start, next};
   LLVMBasicBlockRef blocks[2] = {L->pre, latch};
   LLVMAddIncoming(L->phi, vals, blocks, 2);
-  LLVMPositionBuilderAtEnd(cg->b, L->pre);
-  LLVMBuildBr(cg->b, L->header);
-  LLVMPositionBuilderAtEnd(cg->b, L->exit);
-  cg->top = L->level - 1;
+  LLVMPositionBuilderAtEnd(cg->f->b, L->pre);
+  LLVMBuildBr(cg->f->b, L->header);
+  LLVMPositionBuilderAtEnd(cg->f->b, L->exit);
+  cg->f->top = L->level - 1;
 }
 
 /* A reduction accumulation: acc = acc (op) v with reassociation allowed. */
 static LLVMValueRef fadd_reassoc(Cg *cg, LLVMValueRef a, LLVMValueRef v) {
-  LLVMValueRef s = LLVMBuildFAdd(cg->b, a, v, "");
+  LLVMValueRef s = LLVMBuildFAdd(cg->f->b, a, v, "");
   LLVMSetFastMathFlags(s, LLVMFastMathAllowReassoc | LLVMFastMathAllowContract);
   return s;
 }
 
 static void accumulate(Cg *cg, LLVMValueRef acc, LLVMValueRef v) {
-  LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->f64, acc, "");
-  LLVMBuildStore(cg->b, fadd_reassoc(cg, old, v), acc);
+  LLVMValueRef old = LLVMBuildLoad2(cg->f->b, cg->f64, acc, "");
+  LLVMBuildStore(cg->f->b, fadd_reassoc(cg, old, v), acc);
 }
 
 static void zero_fill(Cg *cg, const SchedBuf *b, int64_t n) {
   if (n <= 0) return;
-  LLVMBuildMemSet(cg->b, cg_view_ptr(cg, b), LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0),
+  LLVMBuildMemSet(cg->f->b, cg_view_ptr(cg, b), LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0),
                   cg_const_i64(cg, n * (int64_t)sizeof(double)), 8);
 }
 
@@ -283,29 +309,29 @@ static void zero_fill(Cg *cg, const SchedBuf *b, int64_t n) {
 typedef void (*BodyFn)(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx);
 
 /* The row range of a step: all rows, or the current block's inside a region body. */
-static LLVMValueRef row_lo(Cg *cg) { return cg->rlo ? cg->rlo : cg_const_i64(cg, 0); }
-static LLVMValueRef row_hi(Cg *cg, const SchedStep *st) { return cg->rhi ? cg->rhi : cg_const_i64(cg, st->rows); }
+static LLVMValueRef row_lo(Cg *cg) { return cg->f->rlo ? cg->f->rlo : cg_const_i64(cg, 0); }
+static LLVMValueRef row_hi(Cg *cg, const SchedStep *st) { return cg->f->rhi ? cg->f->rhi : cg_const_i64(cg, st->rows); }
 
 static void nest(Cg *cg, const SchedStep *st, bool flat, BodyFn body, void *ctx) {
   CgIx z = cg_ix(cg, 0);
-  cg->flat = false;
-  if (st->rows == 1 && st->cols == 1 && !cg->rlo) {
+  cg->f->flat = false;
+  if (st->rows == 1 && st->cols == 1 && !cg->f->rlo) {
     body(cg, st, z, z, ctx);
     return;
   }
   if (st->cols == 1 || flat) {
     Loop L;
-    cg->flat = flat;
+    cg->f->flat = flat;
     LLVMValueRef lo = row_lo(cg), hi = row_hi(cg, st);
     if (st->cols > 1) {
       LLVMValueRef nc = cg_const_i64(cg, st->cols);
-      lo = LLVMBuildNSWMul(cg->b, lo, nc, "");
-      hi = LLVMBuildNSWMul(cg->b, hi, nc, "");
+      lo = LLVMBuildNSWMul(cg->f->b, lo, nc, "");
+      hi = LLVMBuildNSWMul(cg->f->b, hi, nc, "");
     }
     CgIx r = loop_begin_v(cg, &L, lo, hi, 1);
     body(cg, st, r, z, ctx);
     loop_end(cg, &L);
-    cg->flat = false;
+    cg->f->flat = false;
     return;
   }
   Loop Lr, Lc;
@@ -320,10 +346,10 @@ static void nest(Cg *cg, const SchedStep *st, bool flat, BodyFn body, void *ctx)
 
 static void store_at(Cg *cg, const SchedBuf *d, CgIx r, CgIx c, LLVMValueRef v) {
   if (d->base == SB_SREG) {
-    LLVMBuildStore(cg->b, v, cg->sregs[d->index]);
+    LLVMBuildStore(cg->f->b, v, cg->f->sregs[d->index]);
     return;
   }
-  LLVMBuildStore(cg->b, v, cg_addr(cg, cg->b, d, r, c, cg->f64));
+  LLVMBuildStore(cg->f->b, v, cg_addr(cg, cg->f->b, d, r, c, cg->f64));
 }
 
 static void loop_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
@@ -336,11 +362,11 @@ static void loop_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
     case SI_WRITE: store_at(cg, &it->dest, r, c, v); break;
     case SI_SUM: accumulate(cg, acc[i], v); break;
     case SI_SUM_COLS: {
-      CgIx col = cg->flat ? z : c;
-      LLVMValueRef p = it->part ? LLVMBuildInBoundsGEP2(cg->b, cg->f64, cg->part[it->part - 1], &col.v, 1, "")
-                                : cg_addr(cg, cg->b, &it->dest, col, z, cg->f64);
-      LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->f64, p, "");
-      LLVMBuildStore(cg->b, LLVMBuildFAdd(cg->b, old, v, ""), p);
+      CgIx col = cg->f->flat ? z : c;
+      LLVMValueRef p = it->part ? LLVMBuildInBoundsGEP2(cg->f->b, cg->f64, cg->f->part[it->part - 1], &col.v, 1, "")
+                                : cg_addr(cg, cg->f->b, &it->dest, col, z, cg->f64);
+      LLVMValueRef old = LLVMBuildLoad2(cg->f->b, cg->f64, p, "");
+      LLVMBuildStore(cg->f->b, LLVMBuildFAdd(cg->f->b, old, v, ""), p);
       break;
     }
     default: cg_fail(cg, "item kind %d in a loop step", (int)it->kind); break;
@@ -355,7 +381,7 @@ static void emit_loop(Cg *cg, const SchedStep *st) {
     const SchedItem *it = &st->items[i];
     if (it->kind == SI_SUM) {
       acc[i] = new_alloca(cg, cg->f64, "acc");
-      LLVMBuildStore(cg->b, cg_const_f64(cg, 0), acc[i]);
+      LLVMBuildStore(cg->f->b, cg_const_f64(cg, 0), acc[i]);
     } else if (it->kind == SI_SUM_COLS && !it->part) { /* a partial is zeroed when its task starts */
       zero_fill(cg, &it->dest, it->dest_rows);
     }
@@ -363,12 +389,13 @@ static void emit_loop(Cg *cg, const SchedStep *st) {
   nest(cg, st, st->flat, loop_body, acc);
   for (int i = 0; i < st->nitems; i++) {
     if (!acc[i]) continue;
-    LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->f64, acc[i], "");
+    LLVMValueRef v = LLVMBuildLoad2(cg->f->b, cg->f64, acc[i], "");
     if (st->items[i].part) { /* the block's sum joins the task's partial */
-      LLVMValueRef p = cg->part[st->items[i].part - 1];
-      LLVMBuildStore(cg->b, LLVMBuildFAdd(cg->b, LLVMBuildLoad2(cg->b, cg->f64, p, ""), v, ""), p);
+      LLVMValueRef p = cg->f->part[st->items[i].part - 1];
+      LLVMValueRef sum = LLVMBuildFAdd(cg->f->b, LLVMBuildLoad2(cg->f->b, cg->f64, p, ""), v, "");
+      LLVMBuildStore(cg->f->b, sum, p);
     } else {
-      LLVMBuildStore(cg->b, v, scalar_ptr(cg, &st->items[i].dest));
+      LLVMBuildStore(cg->f->b, v, scalar_ptr(cg, &st->items[i].dest));
     }
   }
   free(acc);
@@ -387,14 +414,14 @@ static void lse_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
   LseCtx *l = ctx;
   LLVMValueRef v = cg_expr(cg, l->e, r, c);
   if (!l->pass2) {
-    LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->f64, l->mx, "");
+    LLVMValueRef old = LLVMBuildLoad2(cg->f->b, cg->f64, l->mx, "");
     LLVMTypeRef t;
     LLVMValueRef fn = cg_fn(cg, CG_MAXNUM, &t);
     LLVMValueRef args[2] = {old, v};
-    LLVMBuildStore(cg->b, LLVMBuildCall2(cg->b, t, fn, args, 2, ""), l->mx);
+    LLVMBuildStore(cg->f->b, LLVMBuildCall2(cg->f->b, t, fn, args, 2, ""), l->mx);
   } else {
-    LLVMValueRef d = LLVMBuildFSub(cg->b, v, l->mxv, "");
-    accumulate(cg, l->acc, cg_exp(cg, cg->b, d));
+    LLVMValueRef d = LLVMBuildFSub(cg->f->b, v, l->mxv, "");
+    accumulate(cg, l->acc, cg_exp(cg, cg->f->b, d));
   }
 }
 
@@ -402,24 +429,24 @@ static void lse_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
 static LLVMValueRef lse_finish(Cg *cg, LLVMValueRef mx, LLVMValueRef s) {
   LLVMTypeRef t;
   LLVMValueRef fabs_fn = cg_fn(cg, CG_FABS, &t);
-  LLVMValueRef a = LLVMBuildCall2(cg->b, t, fabs_fn, &mx, 1, "");
-  LLVMValueRef isinf_ = LLVMBuildFCmp(cg->b, LLVMRealOEQ, a, cg_const_f64(cg, INFINITY), "");
+  LLVMValueRef a = LLVMBuildCall2(cg->f->b, t, fabs_fn, &mx, 1, "");
+  LLVMValueRef isinf_ = LLVMBuildFCmp(cg->f->b, LLVMRealOEQ, a, cg_const_f64(cg, INFINITY), "");
   LLVMValueRef log_fn = cg_fn(cg, CG_LOG, &t);
-  LLVMValueRef lg = LLVMBuildCall2(cg->b, t, log_fn, &s, 1, "");
-  return LLVMBuildSelect(cg->b, isinf_, mx, LLVMBuildFAdd(cg->b, mx, lg, ""), "");
+  LLVMValueRef lg = LLVMBuildCall2(cg->f->b, t, log_fn, &s, 1, "");
+  return LLVMBuildSelect(cg->f->b, isinf_, mx, LLVMBuildFAdd(cg->f->b, mx, lg, ""), "");
 }
 
 static void emit_lse(Cg *cg, const SchedStep *st) {
   const SchedItem *it = &st->items[0];
   LseCtx l = {it->expr, new_alloca(cg, cg->f64, "s"), new_alloca(cg, cg->f64, "mx"), NULL, false};
-  LLVMBuildStore(cg->b, cg_const_f64(cg, -INFINITY), l.mx);
+  LLVMBuildStore(cg->f->b, cg_const_f64(cg, -INFINITY), l.mx);
   nest(cg, st, false, lse_body, &l);
-  l.mxv = LLVMBuildLoad2(cg->b, cg->f64, l.mx, "");
+  l.mxv = LLVMBuildLoad2(cg->f->b, cg->f64, l.mx, "");
   l.pass2 = true;
-  LLVMBuildStore(cg->b, cg_const_f64(cg, 0), l.acc);
+  LLVMBuildStore(cg->f->b, cg_const_f64(cg, 0), l.acc);
   nest(cg, st, false, lse_body, &l);
-  LLVMValueRef s = LLVMBuildLoad2(cg->b, cg->f64, l.acc, "");
-  LLVMBuildStore(cg->b, lse_finish(cg, l.mxv, s), scalar_ptr(cg, &it->dest));
+  LLVMValueRef s = LLVMBuildLoad2(cg->f->b, cg->f64, l.acc, "");
+  LLVMBuildStore(cg->f->b, lse_finish(cg, l.mxv, s), scalar_ptr(cg, &it->dest));
 }
 
 /* Row reductions: for each row, each item runs its own inner loop(s) over the columns. */
@@ -428,44 +455,44 @@ static void emit_rows(Cg *cg, const SchedStep *st) {
   LLVMValueRef best = new_alloca(cg, cg->i64, "best");
   Loop Lr;
   CgIx z = cg_ix(cg, 0);
-  cg->flat = false;
+  cg->f->flat = false;
   CgIx r = loop_begin_v(cg, &Lr, row_lo(cg), row_hi(cg, st), 1);
   for (int i = 0; i < st->nitems; i++) {
     const SchedItem *it = &st->items[i];
     LLVMValueRef res = NULL;
     Loop Lc;
     if (it->kind == SI_ROW_SUM) {
-      LLVMBuildStore(cg->b, cg_const_f64(cg, 0), acc);
+      LLVMBuildStore(cg->f->b, cg_const_f64(cg, 0), acc);
       CgIx c = loop_begin(cg, &Lc, 0, st->cols, 2);
       accumulate(cg, acc, cg_expr(cg, it->expr, r, c));
       loop_end(cg, &Lc);
-      res = LLVMBuildLoad2(cg->b, cg->f64, acc, "");
+      res = LLVMBuildLoad2(cg->f->b, cg->f64, acc, "");
     } else if (it->kind == SI_ROW_LSE) {
-      LLVMBuildStore(cg->b, cg_const_f64(cg, -INFINITY), mx);
+      LLVMBuildStore(cg->f->b, cg_const_f64(cg, -INFINITY), mx);
       CgIx c = loop_begin(cg, &Lc, 0, st->cols, 2);
       LseCtx l = {it->expr, acc, mx, NULL, false};
       lse_body(cg, st, r, c, &l);
       loop_end(cg, &Lc);
-      l.mxv = LLVMBuildLoad2(cg->b, cg->f64, mx, "");
+      l.mxv = LLVMBuildLoad2(cg->f->b, cg->f64, mx, "");
       l.pass2 = true;
-      LLVMBuildStore(cg->b, cg_const_f64(cg, 0), acc);
+      LLVMBuildStore(cg->f->b, cg_const_f64(cg, 0), acc);
       c = loop_begin(cg, &Lc, 0, st->cols, 2);
       lse_body(cg, st, r, c, &l);
       loop_end(cg, &Lc);
-      res = lse_finish(cg, l.mxv, LLVMBuildLoad2(cg->b, cg->f64, acc, ""));
+      res = lse_finish(cg, l.mxv, LLVMBuildLoad2(cg->f->b, cg->f64, acc, ""));
     } else if (it->kind == SI_ROW_ARGMAX) {
       /* first maximum: start at column 0, replace only on a strictly greater value */
-      LLVMBuildStore(cg->b, cg_expr(cg, it->expr, r, z), mx);
-      LLVMBuildStore(cg->b, cg_const_i64(cg, 0), best);
+      LLVMBuildStore(cg->f->b, cg_expr(cg, it->expr, r, z), mx);
+      LLVMBuildStore(cg->f->b, cg_const_i64(cg, 0), best);
       CgIx c = loop_begin(cg, &Lc, 1, st->cols, 2);
       LLVMValueRef v = cg_expr(cg, it->expr, r, c);
-      LLVMValueRef bv = LLVMBuildLoad2(cg->b, cg->f64, mx, "");
-      LLVMValueRef gt = LLVMBuildFCmp(cg->b, LLVMRealOGT, v, bv, "");
-      LLVMBuildStore(cg->b, LLVMBuildSelect(cg->b, gt, v, bv, ""), mx);
-      LLVMValueRef bi = LLVMBuildLoad2(cg->b, cg->i64, best, "");
-      LLVMBuildStore(cg->b, LLVMBuildSelect(cg->b, gt, c.v, bi, ""), best);
+      LLVMValueRef bv = LLVMBuildLoad2(cg->f->b, cg->f64, mx, "");
+      LLVMValueRef gt = LLVMBuildFCmp(cg->f->b, LLVMRealOGT, v, bv, "");
+      LLVMBuildStore(cg->f->b, LLVMBuildSelect(cg->f->b, gt, v, bv, ""), mx);
+      LLVMValueRef bi = LLVMBuildLoad2(cg->f->b, cg->i64, best, "");
+      LLVMBuildStore(cg->f->b, LLVMBuildSelect(cg->f->b, gt, c.v, bi, ""), best);
       loop_end(cg, &Lc);
-      res = LLVMBuildSIToFP(cg->b, LLVMBuildLoad2(cg->b, cg->i64, best, ""), cg->f64, "");
+      res = LLVMBuildSIToFP(cg->f->b, LLVMBuildLoad2(cg->f->b, cg->i64, best, ""), cg->f64, "");
     } else {
       cg_fail(cg, "item kind %d in a rows step", (int)it->kind);
       break;
@@ -480,30 +507,32 @@ static void emit_scatter(Cg *cg, const SchedStep *st) {
   const SchedItem *it = &st->items[0];
   CgIx z = cg_ix(cg, 0);
   zero_fill(cg, &it->dest, it->dest_rows * it->dest_cols);
-  cg->flat = false;
+  cg->f->flat = false;
   Loop Lr;
   CgIx r = loop_begin(cg, &Lr, 0, st->rows, 1);
-  LLVMValueRef row = LLVMBuildLoad2(cg->b, cg->i64, cg_addr(cg, cg->b, &it->idx, r, z, cg->i64), "");
-  LLVMValueRef in = LLVMBuildICmp(cg->b, LLVMIntULT, row, cg_const_i64(cg, it->idx_limit), "");
-  LLVMBasicBlockRef doit = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "scatter");
-  LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "next");
-  LLVMBuildCondBr(cg->b, in, doit, next);
-  LLVMPositionBuilderAtEnd(cg->b, doit);
+  LLVMValueRef row = LLVMBuildLoad2(cg->f->b, cg->i64, cg_addr(cg, cg->f->b, &it->idx, r, z, cg->i64), "");
+  LLVMValueRef in = LLVMBuildICmp(cg->f->b, LLVMIntULT, row, cg_const_i64(cg, it->idx_limit), "");
+  LLVMBasicBlockRef doit = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "scatter");
+  LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "next");
+  LLVMBuildCondBr(cg->f->b, in, doit, next);
+  LLVMPositionBuilderAtEnd(cg->f->b, doit);
   CgIx dr = {row, 1};
   if (st->cols == 1) {
     LLVMValueRef v = cg_expr(cg, it->expr, r, z);
-    LLVMValueRef p = cg_addr(cg, cg->b, &it->dest, dr, z, cg->f64);
-    LLVMBuildStore(cg->b, LLVMBuildFAdd(cg->b, LLVMBuildLoad2(cg->b, cg->f64, p, ""), v, ""), p);
+    LLVMValueRef p = cg_addr(cg, cg->f->b, &it->dest, dr, z, cg->f64);
+    LLVMValueRef sum = LLVMBuildFAdd(cg->f->b, LLVMBuildLoad2(cg->f->b, cg->f64, p, ""), v, "");
+    LLVMBuildStore(cg->f->b, sum, p);
   } else {
     Loop Lc;
     CgIx c = loop_begin(cg, &Lc, 0, st->cols, 2);
     LLVMValueRef v = cg_expr(cg, it->expr, r, c);
-    LLVMValueRef p = cg_addr(cg, cg->b, &it->dest, dr, c, cg->f64);
-    LLVMBuildStore(cg->b, LLVMBuildFAdd(cg->b, LLVMBuildLoad2(cg->b, cg->f64, p, ""), v, ""), p);
+    LLVMValueRef p = cg_addr(cg, cg->f->b, &it->dest, dr, c, cg->f64);
+    LLVMValueRef sum = LLVMBuildFAdd(cg->f->b, LLVMBuildLoad2(cg->f->b, cg->f64, p, ""), v, "");
+    LLVMBuildStore(cg->f->b, sum, p);
     loop_end(cg, &Lc);
   }
-  LLVMBuildBr(cg->b, next);
-  LLVMPositionBuilderAtEnd(cg->b, next);
+  LLVMBuildBr(cg->f->b, next);
+  LLVMPositionBuilderAtEnd(cg->f->b, next);
   loop_end(cg, &Lr);
 }
 
@@ -515,8 +544,8 @@ static LLVMValueRef ci(Cg *cg, int v) { return LLVMConstInt(cg->i32, (unsigned l
 LLVMValueRef cg_alpha(Cg *cg, const SchedBlas *b) {
   LLVMValueRef a = cg_const_f64(cg, b->alpha);
   if (b->alpha_buf.base == SB_NONE) return a;
-  LLVMValueRef s = LLVMBuildLoad2(cg->b, cg->f64, scalar_ptr(cg, &b->alpha_buf), "");
-  return b->alpha == 1 ? s : LLVMBuildFMul(cg->b, a, s, "");
+  LLVMValueRef s = LLVMBuildLoad2(cg->f->b, cg->f64, scalar_ptr(cg, &b->alpha_buf), "");
+  return b->alpha == 1 ? s : LLVMBuildFMul(cg->f->b, a, s, "");
 }
 
 static int64_t ld_or_1(int64_t ld) { return ld > 1 ? ld : 1; }
@@ -540,22 +569,22 @@ static void emit_blas(Cg *cg, const SchedStep *st) {
     LLVMValueRef args[14] = {ci(cg, CblasRowMajor), ci(cg, b->trans_a ? CblasTrans : CblasNoTrans),
                              ci(cg, b->trans_b ? CblasTrans : CblasNoTrans), bi(cg, b->m), bi(cg, b->n), bi(cg, b->k),
                              alpha, pa, bi(cg, lda), pb, bi(cg, ldb), beta, pc, bi(cg, ldc)};
-    LLVMBuildCall2(cg->b, t, fn, args, 14, "");
+    LLVMBuildCall2(cg->f->b, t, fn, args, 14, "");
   } else if (st->kind == SS_GEMV) {
     LLVMValueRef fn = cg_fn(cg, CG_DGEMV, &t);
     LLVMValueRef args[12] = {ci(cg, CblasRowMajor), ci(cg, b->trans_a ? CblasTrans : CblasNoTrans), bi(cg, b->m),
                              bi(cg, b->n), alpha, pa, bi(cg, ld_or_1(b->a.ld)), pb, bi(cg, 1), beta, pc, bi(cg, 1)};
-    LLVMBuildCall2(cg->b, t, fn, args, 12, "");
+    LLVMBuildCall2(cg->f->b, t, fn, args, 12, "");
   } else if (st->kind == SS_SYMV) {
     LLVMValueRef fn = cg_fn(cg, CG_DSYMV, &t);
     LLVMValueRef args[11] = {ci(cg, CblasRowMajor), ci(cg, CblasUpper), bi(cg, b->m), alpha, pa,
                              bi(cg, ld_or_1(b->a.ld)), pb, bi(cg, 1), beta, pc, bi(cg, 1)};
-    LLVMBuildCall2(cg->b, t, fn, args, 11, "");
+    LLVMBuildCall2(cg->f->b, t, fn, args, 11, "");
   } else {
     LLVMValueRef fn = cg_fn(cg, CG_DGER, &t);
     LLVMValueRef args[10] = {ci(cg, CblasRowMajor), bi(cg, b->m), bi(cg, b->n), alpha, pa, bi(cg, 1), pb, bi(cg, 1),
                              pc, bi(cg, ld_or_1(b->c.ld))};
-    LLVMBuildCall2(cg->b, t, fn, args, 10, "");
+    LLVMBuildCall2(cg->f->b, t, fn, args, 10, "");
   }
 }
 
@@ -569,68 +598,12 @@ static void set_target_attrs(Cg *cg, LLVMValueRef fn) {
   if (cg->features && *cg->features) LLVMAddTargetDependentFunctionAttr(fn, "target-features", cg->features);
 }
 
-/* What code generation knows about the function being emitted, saved while a region's task
- * function is emitted and restored afterwards. */
-typedef struct FnState {
-  LLVMValueRef fn, env, x, y, v, out, work, samples, outs[4], data_ptr[64];
-  LLVMValueRef *data_more, *sregs;
-  int ndata_more, top;
-  LLVMBasicBlockRef entry, cur, lvl_block[3];
-} FnState;
-
-static void save_fn(Cg *cg, FnState *f) {
-  f->fn = cg->fn;
-  f->env = cg->env;
-  f->x = cg->x;
-  f->y = cg->y;
-  f->v = cg->v;
-  f->out = cg->out;
-  f->work = cg->work;
-  f->samples = cg->samples;
-  memcpy(f->outs, cg->outs, sizeof f->outs);
-  memcpy(f->data_ptr, cg->data_ptr, sizeof f->data_ptr);
-  f->data_more = cg->data_more;
-  f->ndata_more = cg->ndata_more;
-  f->sregs = cg->sregs;
-  f->top = cg->top;
-  f->entry = LLVMGetInsertBlock(cg->eb);
-  f->cur = LLVMGetInsertBlock(cg->b);
-  memcpy(f->lvl_block, cg->lvl_block, sizeof f->lvl_block);
-  cg->data_more = NULL;
-  cg->ndata_more = 0;
-  memset(cg->data_ptr, 0, sizeof cg->data_ptr);
-  memset(cg->outs, 0, sizeof cg->outs);
-  cg->work = cg->samples = NULL;
-}
-
-static void restore_fn(Cg *cg, const FnState *f) {
-  free(cg->data_more);
-  cg->fn = f->fn;
-  cg->env = f->env;
-  cg->x = f->x;
-  cg->y = f->y;
-  cg->v = f->v;
-  cg->out = f->out;
-  cg->work = f->work;
-  cg->samples = f->samples;
-  memcpy(cg->outs, f->outs, sizeof cg->outs);
-  memcpy(cg->data_ptr, f->data_ptr, sizeof cg->data_ptr);
-  cg->data_more = f->data_more;
-  cg->ndata_more = f->ndata_more;
-  cg->sregs = f->sregs;
-  cg->top = f->top;
-  LLVMPositionBuilderAtEnd(cg->eb, f->entry);
-  LLVMPositionBuilderAtEnd(cg->b, f->cur);
-  memcpy(cg->lvl_block, f->lvl_block, sizeof cg->lvl_block);
-  cg_memo_reset(cg);
-}
-
 static LLVMValueRef gep(Cg *cg, LLVMValueRef base, LLVMValueRef idx) {
-  return LLVMBuildInBoundsGEP2(cg->b, cg->f64, base, &idx, 1, "");
+  return LLVMBuildInBoundsGEP2(cg->f->b, cg->f64, base, &idx, 1, "");
 }
 
 static LLVMValueRef imin(Cg *cg, LLVMValueRef a, LLVMValueRef b) {
-  return LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, a, b, ""), a, b, "");
+  return LLVMBuildSelect(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, a, b, ""), a, b, "");
 }
 
 /* The task function of a region: `void body(env, x, y, v, out, sregs, task)` runs task `task`
@@ -651,73 +624,58 @@ static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *bod
     if (i != 5) LLVMAddAttributeAtIndex(body, i, LLVMCreateEnumAttribute(cg->ctx, noalias, 0));
     LLVMAddAttributeAtIndex(body, i, LLVMCreateEnumAttribute(cg->ctx, readonly, 0));
   }
-  FnState saved;
-  save_fn(cg, &saved);
-  cg->fn = body;
-  cg->env = LLVMGetParam(body, 0);
-  cg->x = LLVMGetParam(body, 1);
-  cg->y = LLVMGetParam(body, 2);
-  cg->v = LLVMGetParam(body, 3);
-  cg->out = LLVMGetParam(body, 4);
+  CgFunc *caller = cg->f, task_fn;
+  func_begin(cg, &task_fn, body);
   LLVMValueRef sregs = LLVMGetParam(body, 5), task = LLVMGetParam(body, 6);
-  LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(cg->ctx, body, "entry");
-  LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(cg->ctx, body, "start");
-  LLVMPositionBuilderAtEnd(cg->eb, entry);
-  LLVMPositionBuilderAtEnd(cg->b, start);
-  cg->top = 0;
   int ns = cg->k->nsregs;
-  cg->sregs = calloc((size_t)ns + 1, sizeof(LLVMValueRef));
-  if (!cg->sregs) exit(3);
+  cg->f->sregs = calloc((size_t)ns + 1, sizeof(LLVMValueRef));
+  if (!cg->f->sregs) exit(3);
   for (int i = 0; i < ns; i++) { /* the kernel's scalars, read-only in a region */
     LLVMValueRef ix = cg_const_i64(cg, i);
-    cg->sregs[i] = LLVMBuildInBoundsGEP2(cg->eb, cg->f64, sregs, &ix, 1, "");
+    cg->f->sregs[i] = LLVMBuildInBoundsGEP2(cg->f->eb, cg->f64, sregs, &ix, 1, "");
   }
   /* rows of the task; its partials, zeroed */
-  LLVMValueRef lo = LLVMBuildNSWMul(cg->b, task, cg_const_i64(cg, par->task_rows), "lo");
-  LLVMValueRef hi = imin(cg, LLVMBuildNSWAdd(cg->b, lo, cg_const_i64(cg, par->task_rows), ""),
+  LLVMValueRef lo = LLVMBuildNSWMul(cg->f->b, task, cg_const_i64(cg, par->task_rows), "lo");
+  LLVMValueRef hi = imin(cg, LLVMBuildNSWAdd(cg->f->b, lo, cg_const_i64(cg, par->task_rows), ""),
                          cg_const_i64(cg, par->rows));
   LLVMValueRef *part = calloc((size_t)par->nreds + 1, sizeof(LLVMValueRef));
   if (!part) exit(3);
   for (int r = 0; r < par->nreds; r++) {
     const SchedReduce *rd = &par->reds[r];
-    LLVMValueRef off = LLVMBuildNSWMul(cg->b, task, cg_const_i64(cg, rd->stride), "");
+    LLVMValueRef off = LLVMBuildNSWMul(cg->f->b, task, cg_const_i64(cg, rd->stride), "");
     part[r] = gep(cg, cg_view_ptr(cg, &rd->part), off);
-    LLVMBuildMemSet(cg->b, part[r], LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0),
+    LLVMBuildMemSet(cg->f->b, part[r], LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0),
                     cg_const_i64(cg, rd->rows * rd->cols * (int64_t)sizeof(double)), 8);
   }
   /* for (b0 = lo; b0 < hi; b0 += block_rows): every body step on rows [b0, min(b0 + block, hi)) */
-  LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->b);
+  LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->f->b);
   LLVMBasicBlockRef blk = LLVMAppendBasicBlockInContext(cg->ctx, body, "block");
-  LLVMBuildBr(cg->b, blk);
-  LLVMPositionBuilderAtEnd(cg->b, blk);
-  LLVMValueRef b0 = LLVMBuildPhi(cg->b, cg->i64, "b0");
-  LLVMValueRef b1 = imin(cg, LLVMBuildNSWAdd(cg->b, b0, cg_const_i64(cg, par->block_rows), ""), hi);
-  cg->rlo = b0;
-  cg->rhi = b1;
-  cg->part = part;
-  cg->reds = par->reds;
-  cg->block_rows = par->block_rows;
+  LLVMBuildBr(cg->f->b, blk);
+  LLVMPositionBuilderAtEnd(cg->f->b, blk);
+  LLVMValueRef b0 = LLVMBuildPhi(cg->f->b, cg->i64, "b0");
+  LLVMValueRef b1 =
+      imin(cg, LLVMBuildNSWAdd(cg->f->b, b0, cg_const_i64(cg, par->block_rows), ""), hi);
+  cg->f->rlo = b0;
+  cg->f->rhi = b1;
+  cg->f->part = part;
+  cg->f->reds = par->reds;
+  cg->f->block_rows = par->block_rows;
   for (int i = 0; i < par->nbody && !cg->failed; i++) {
     cg_memo_reset(cg);
-    cg->top = 0;
+    cg->f->top = 0;
     emit_step(cg, &par->body[i]);
   }
-  cg->rlo = cg->rhi = NULL;
-  cg->part = NULL;
-  cg->reds = NULL;
-  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->b);
-  LLVMValueRef more = LLVMBuildICmp(cg->b, LLVMIntSLT, b1, hi, "");
+  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->f->b);
+  LLVMValueRef more = LLVMBuildICmp(cg->f->b, LLVMIntSLT, b1, hi, "");
   LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, body, "done");
-  LLVMBuildCondBr(cg->b, more, blk, done);
+  LLVMBuildCondBr(cg->f->b, more, blk, done);
   LLVMValueRef inc[2] = {lo, b1};
   LLVMBasicBlockRef from[2] = {pre, latch};
   LLVMAddIncoming(b0, inc, from, 2);
-  LLVMPositionBuilderAtEnd(cg->b, done);
-  LLVMBuildRetVoid(cg->b);
-  LLVMBuildBr(cg->eb, start);
+  LLVMPositionBuilderAtEnd(cg->f->b, done);
+  LLVMBuildRetVoid(cg->f->b);
   free(part);
-  free(cg->sregs);
-  restore_fn(cg, &saved);
+  func_end(cg, &task_fn, caller);
 
   /* the trampoline rt_par_run calls */
   snprintf(name, sizeof name, "%s.par%d", cg->symbol ? cg->symbol : "bloc", idx);
@@ -745,15 +703,15 @@ static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *bod
 static void emit_combine(Cg *cg, const SchedStep *par, const SchedReduce *rd) {
   LLVMValueRef alpha = cg_const_f64(cg, rd->alpha);
   if (rd->alpha_buf.base != SB_NONE) {
-    LLVMValueRef sv = LLVMBuildLoad2(cg->b, cg->f64, scalar_ptr(cg, &rd->alpha_buf), "");
-    alpha = rd->alpha == 1 ? sv : LLVMBuildFMul(cg->b, alpha, sv, "");
+    LLVMValueRef sv = LLVMBuildLoad2(cg->f->b, cg->f64, scalar_ptr(cg, &rd->alpha_buf), "");
+    alpha = rd->alpha == 1 ? sv : LLVMBuildFMul(cg->f->b, alpha, sv, "");
   }
   LLVMTypeRef t;
   LLVMValueRef fn = cg_fn(cg, CG_PAR_REDUCE, &t);
   LLVMValueRef args[9] = {scalar_ptr(cg, &rd->dest), cg_const_i64(cg, rd->dest.ld > 1 ? rd->dest.ld : rd->cols),
                           cg_view_ptr(cg, &rd->part), cg_const_i64(cg, rd->stride), cg_const_i64(cg, par->ntasks),
                           cg_const_i64(cg, rd->rows), cg_const_i64(cg, rd->cols), alpha, cg_const_f64(cg, rd->beta)};
-  LLVMBuildCall2(cg->b, t, fn, args, 9, "");
+  LLVMBuildCall2(cg->f->b, t, fn, args, 9, "");
 }
 
 static void emit_par(Cg *cg, const SchedStep *par) {
@@ -761,30 +719,32 @@ static void emit_par(Cg *cg, const SchedStep *par) {
   LLVMValueRef tramp = emit_task_fn(cg, par, &body);
   /* ctx: the kernel's pointers and a copy of its scalar registers */
   LLVMTypeRef ctx_t = LLVMArrayType(cg->ptr, 6);
-  LLVMValueRef ctx = LLVMBuildAlloca(cg->eb, ctx_t, "ctx");
+  LLVMValueRef ctx = LLVMBuildAlloca(cg->f->eb, ctx_t, "ctx");
   int ns = cg->k->nsregs;
-  LLVMValueRef sregs = LLVMBuildAlloca(cg->eb, LLVMArrayType(cg->f64, (unsigned)(ns > 0 ? ns : 1)), "sregs");
+  LLVMValueRef sregs = LLVMBuildAlloca(cg->f->eb, LLVMArrayType(cg->f64, (unsigned)(ns > 0 ? ns : 1)), "sregs");
   for (int i = 0; i < ns; i++) {
     LLVMValueRef ix = cg_const_i64(cg, i);
-    LLVMBuildStore(cg->b, LLVMBuildLoad2(cg->b, cg->f64, cg->sregs[i], ""), gep(cg, sregs, ix));
+    LLVMValueRef val = LLVMBuildLoad2(cg->f->b, cg->f64, cg->f->sregs[i], "");
+    LLVMBuildStore(cg->f->b, val, gep(cg, sregs, ix));
   }
-  LLVMValueRef vals[6] = {cg->env, cg->x, cg->y, cg->v, cg->out, sregs};
+  LLVMValueRef vals[6] = {cg->f->env, cg->f->x, cg->f->y, cg->f->v, cg->f->out, sregs};
   for (int i = 0; i < 6; i++) {
     LLVMValueRef ix = cg_const_i64(cg, i);
-    LLVMBuildStore(cg->b, vals[i], LLVMBuildInBoundsGEP2(cg->b, cg->ptr, ctx, &ix, 1, ""));
+    LLVMBuildStore(cg->f->b, vals[i], LLVMBuildInBoundsGEP2(cg->f->b, cg->ptr, ctx, &ix, 1, ""));
   }
   LLVMTypeRef t;
   if (par->ntasks > 1) {
     LLVMValueRef fn = cg_fn(cg, CG_PAR_RUN, &t);
     LLVMValueRef args[3] = {tramp, ctx, cg_const_i64(cg, par->ntasks)};
-    LLVMBuildCall2(cg->b, t, fn, args, 3, "");
+    LLVMBuildCall2(cg->f->b, t, fn, args, 3, "");
   } else {
-    LLVMValueRef args[7] = {cg->env, cg->x, cg->y, cg->v, cg->out, sregs, cg_const_i64(cg, 0)};
-    LLVMBuildCall2(cg->b, LLVMGlobalGetValueType(body), body, args, 7, "");
+    LLVMValueRef args[7] = {cg->f->env, cg->f->x, cg->f->y, cg->f->v,
+                            cg->f->out, sregs, cg_const_i64(cg, 0)};
+    LLVMBuildCall2(cg->f->b, LLVMGlobalGetValueType(body), body, args, 7, "");
   }
   for (int r = 0; r < par->nreds; r++) {
     cg_memo_reset(cg);
-    cg->top = 0;
+    cg->f->top = 0;
     emit_combine(cg, par, &par->reds[r]);
   }
 }
@@ -803,7 +763,7 @@ static void emit_step(Cg *cg, const SchedStep *st) {
   case SS_GER: emit_blas(cg, st); break;
   case SS_SKINNY_GEMM: cg_skinny(cg, st); break;
   case SS_PAR_ROWS:
-    if (cg->rlo) cg_fail(cg, "a region inside a region");
+    if (cg->f->rlo) cg_fail(cg, "a region inside a region");
     else emit_par(cg, st);
     break;
   }
@@ -816,48 +776,31 @@ int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_
   cg->k = k;
   LLVMTypeRef params[5] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr};
   LLVMTypeRef ft = LLVMFunctionType(cg->voidt, params, 5, 0);
-  cg->fn = LLVMAddFunction(cg->mod, symbol, ft);
+  LLVMValueRef fn = LLVMAddFunction(cg->mod, symbol, ft);
   cg->symbol = symbol;
   cg->nregions = 0;
-  cg->rlo = cg->rhi = NULL;
-  cg->part = NULL;
-  set_target_attrs(cg, cg->fn);
+  set_target_attrs(cg, fn);
   /* the ABI: outputs and work never alias the inputs (x, y, v, env, data) */
   unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
   unsigned readonly = LLVMGetEnumAttributeKindForName("readonly", 8);
   for (unsigned i = 1; i <= 4; i++) {
-    LLVMAddAttributeAtIndex(cg->fn, i, LLVMCreateEnumAttribute(cg->ctx, noalias, 0));
-    LLVMAddAttributeAtIndex(cg->fn, i, LLVMCreateEnumAttribute(cg->ctx, readonly, 0));
+    LLVMAddAttributeAtIndex(fn, i, LLVMCreateEnumAttribute(cg->ctx, noalias, 0));
+    LLVMAddAttributeAtIndex(fn, i, LLVMCreateEnumAttribute(cg->ctx, readonly, 0));
   }
-  LLVMAddAttributeAtIndex(cg->fn, 5, LLVMCreateEnumAttribute(cg->ctx, readonly, 0));
-  cg->env = LLVMGetParam(cg->fn, 0);
-  cg->x = LLVMGetParam(cg->fn, 1);
-  cg->y = LLVMGetParam(cg->fn, 2);
-  cg->v = LLVMGetParam(cg->fn, 3);
-  cg->out = LLVMGetParam(cg->fn, 4);
-  memset(cg->data_ptr, 0, sizeof cg->data_ptr);
-  for (int i = 0; i < cg->ndata_more; i++) cg->data_more[i] = NULL;
-  cg->work = cg->samples = NULL;
-  memset(cg->outs, 0, sizeof cg->outs);
-
-  LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "entry");
-  LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "start");
-  LLVMPositionBuilderAtEnd(cg->eb, entry);
-  LLVMPositionBuilderAtEnd(cg->b, body);
-  cg->sregs = calloc((size_t)k->nsregs + 1, sizeof(LLVMValueRef));
-  if (!cg->sregs) exit(3);
-  for (int i = 0; i < k->nsregs; i++) cg->sregs[i] = new_alloca(cg, cg->f64, "s");
-  cg->top = 0;
+  LLVMAddAttributeAtIndex(fn, 5, LLVMCreateEnumAttribute(cg->ctx, readonly, 0));
+  CgFunc kf;
+  func_begin(cg, &kf, fn);
+  kf.sregs = calloc((size_t)k->nsregs + 1, sizeof(LLVMValueRef));
+  if (!kf.sregs) exit(3);
+  for (int i = 0; i < k->nsregs; i++) kf.sregs[i] = new_alloca(cg, cg->f64, "s");
 
   for (int i = 0; i < k->nsteps && !cg->failed; i++) {
     const SchedStep *st = &k->steps[i];
     cg_memo_reset(cg);
-    cg->top = 0;
+    cg->f->top = 0;
     emit_step(cg, st);
   }
-  LLVMBuildRetVoid(cg->b);
-  LLVMBuildBr(cg->eb, body);
-  free(cg->sregs);
-  cg->sregs = NULL;
+  LLVMBuildRetVoid(cg->f->b);
+  func_end(cg, &kf, NULL);
   return cg->failed ? -1 : 0;
 }

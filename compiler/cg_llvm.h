@@ -29,37 +29,44 @@ typedef struct CgMemoEntry {
   LLVMValueRef val;
 } CgMemoEntry;
 
-typedef struct Cg {
-  LLVMContextRef ctx;
-  LLVMModuleRef mod;
+/* The function being emitted: a kernel, or the task function of one of its row-parallel
+ * regions (emitted in the middle of the kernel's, each with its own CgFunc). */
+typedef struct CgFunc {
+  LLVMValueRef fn;
   LLVMBuilderRef b;    /* the current position */
   LLVMBuilderRef hb;   /* hoisting: positioned at the end of lvl_block[level] on demand */
   LLVMBuilderRef eb;   /* the entry block: allocas and base pointers */
+  LLVMValueRef env, x, y, v, out;
+  LLVMValueRef data_ptr[64]; /* env->data[k] (loaded in the entry block on first use) */
+  LLVMValueRef *data_more;   /* beyond 64 */
+  int ndata_more;
+  LLVMValueRef work, samples, outs[4];
+  LLVMValueRef *sregs;       /* allocas (in a task function: the kernel's copies) */
+  /* loop levels */
+  int top;                   /* level of the current position */
+  LLVMBasicBlockRef lvl_block[3];
+  bool flat;                 /* SS_LOOP flattened: r is the flat index */
+  /* a task function only: the rows of the current block [rlo, rhi) and the task's partial of
+   * every reduction (NULL in a kernel) */
+  LLVMValueRef rlo, rhi;
+  LLVMValueRef *part;
+  const SchedReduce *reds;   /* the region's reductions */
+  int64_t block_rows;        /* rows of the region's blocks */
+} CgFunc;
+
+/* The module part: what every function of the module shares. */
+typedef struct Cg {
+  LLVMContextRef ctx;
+  LLVMModuleRef mod;
   LLVMTypeRef f64, i64, i32, i1, ptr, voidt, blasint, env_t;
   LLVMValueRef fns[CG_FN_COUNT];
   LLVMTypeRef fn_types[CG_FN_COUNT];
   const char *cpu, *features;
   /* the kernel being emitted */
   const SchedKernel *k;
-  LLVMValueRef fn;
-  LLVMValueRef env, x, y, v, out;
-  LLVMValueRef data_ptr[64]; /* env->data[k] (loaded in the entry block on first use) */
-  LLVMValueRef *data_more;   /* beyond 64 */
-  int ndata_more;
-  LLVMValueRef work, samples, outs[4];
-  LLVMValueRef *sregs;       /* allocas */
-  /* loop levels */
-  int top;                   /* level of the current position */
-  LLVMBasicBlockRef lvl_block[3];
-  bool flat;                 /* SS_LOOP flattened: r is the flat index */
-  /* inside an SS_PAR_ROWS body: the rows of the current block [rlo, rhi) and the current
-   * task's partial of every reduction (NULL outside regions) */
-  LLVMValueRef rlo, rhi;
-  LLVMValueRef *part;
-  const SchedReduce *reds;   /* the region's reductions */
-  int64_t block_rows;        /* rows of the region's blocks */
   const char *symbol;        /* the kernel's, for the names of outlined task functions */
   int nregions;
+  CgFunc *f;                 /* the function being emitted */
   /* memo of expressions evaluated in the current step: (expr, r, c) -> value */
   CgMemoEntry *memo;
   size_t memo_cap, memo_len;

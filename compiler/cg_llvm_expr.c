@@ -29,9 +29,9 @@ CgIx cg_ix(Cg *cg, int64_t v) { return (CgIx){cg_const_i64(cg, v), 0}; }
 static int maxl(int a, int b) { return a > b ? a : b; }
 
 LLVMBuilderRef cg_at(Cg *cg, int lvl) {
-  if (lvl >= cg->top) return cg->b;
-  LLVMPositionBuilderAtEnd(cg->hb, cg->lvl_block[lvl]);
-  return cg->hb;
+  if (lvl >= cg->f->top) return cg->f->b;
+  LLVMPositionBuilderAtEnd(cg->f->hb, cg->f->lvl_block[lvl]);
+  return cg->f->hb;
 }
 
 /* ------------------------------------------------------------------ memo */
@@ -84,7 +84,7 @@ static void memo_put(Cg *cg, int id, LLVMValueRef r, LLVMValueRef c, LLVMValueRe
 LLVMValueRef cg_addr(Cg *cg, LLVMBuilderRef bd, const SchedBuf *b, CgIx r, CgIx c, LLVMTypeRef elt) {
   LLVMValueRef base = cg_base(cg, b);
   LLVMValueRef idx;
-  if (cg->flat || b->ld == 1) idx = LLVMBuildNSWAdd(bd, r.v, c.v, "");
+  if (cg->f->flat || b->ld == 1) idx = LLVMBuildNSWAdd(bd, r.v, c.v, "");
   else idx = LLVMBuildNSWAdd(bd, LLVMBuildNSWMul(bd, r.v, cg_const_i64(cg, b->ld), ""), c.v, "");
   if (b->offset) idx = LLVMBuildNSWAdd(bd, idx, cg_const_i64(cg, b->offset), "");
   return LLVMBuildInBoundsGEP2(bd, elt, base, &idx, 1, "");
@@ -222,7 +222,7 @@ static LLVMValueRef arg_at(Cg *cg, const SchedExpr *a, CgIx r, CgIx c) {
 
 static LLVMValueRef load(Cg *cg, const SchedExpr *e, CgIx r, CgIx c, int lvl) {
   const SchedBuf *b = &e->buf;
-  if (b->base == SB_SREG) return LLVMBuildLoad2(cg_at(cg, 0), cg->f64, cg->sregs[b->index], "");
+  if (b->base == SB_SREG) return LLVMBuildLoad2(cg_at(cg, 0), cg->f64, cg->f->sregs[b->index], "");
   LLVMBuilderRef bd = cg_at(cg, lvl);
   if (b->base == SB_SAMPLE) {
     LLVMValueRef p = cg_addr(cg, bd, b, r, c, cg->i64);
@@ -261,7 +261,7 @@ static LLVMValueRef compute(Cg *cg, const SchedExpr *e, CgIx r, CgIx c, int lvl)
   case IR_BCAST_COLS: return cg_expr(cg, a, r, z);
   case IR_RESHAPE: {
     if (a->shape.rank == 0) return cg_expr(cg, a, z, z);
-    if (cg->flat || a->shape.cols == e->shape.cols) return cg_expr(cg, a, r, c);
+    if (cg->f->flat || a->shape.cols == e->shape.cols) return cg_expr(cg, a, r, c);
     LLVMBuilderRef bd = cg_at(cg, lvl);
     LLVMValueRef flat = LLVMBuildNSWAdd(bd, LLVMBuildNSWMul(bd, r.v, cg_const_i64(cg, e->shape.cols), ""), c.v, "");
     if (a->shape.cols == 1) return cg_expr(cg, a, (CgIx){flat, lvl}, z);

@@ -52,37 +52,37 @@ static LLVMValueRef vfma(Cg *cg, LLVMValueRef x, LLVMValueRef y, LLVMValueRef ac
   LLVMTypeRef t;
   LLVMValueRef fn = fma_fn(cg, w, &t);
   LLVMValueRef args[3] = {x, y, acc};
-  return LLVMBuildCall2(cg->b, t, fn, args, 3, "");
+  return LLVMBuildCall2(cg->f->b, t, fn, args, 3, "");
 }
 
 static LLVMValueRef splat(Cg *cg, LLVMValueRef s, int w) {
   if (w == 1) return s;
   LLVMTypeRef t = vty(cg, w);
-  LLVMValueRef v = LLVMBuildInsertElement(cg->b, LLVMGetUndef(t), s, cg_const_i64(cg, 0), "");
-  return LLVMBuildShuffleVector(cg->b, v, LLVMGetUndef(t), LLVMConstNull(LLVMVectorType(cg->i32, (unsigned)w)), "");
+  LLVMValueRef v = LLVMBuildInsertElement(cg->f->b, LLVMGetUndef(t), s, cg_const_i64(cg, 0), "");
+  return LLVMBuildShuffleVector(cg->f->b, v, LLVMGetUndef(t), LLVMConstNull(LLVMVectorType(cg->i32, (unsigned)w)), "");
 }
 
 static LLVMValueRef at(Cg *cg, LLVMValueRef base, LLVMValueRef idx) {
-  return LLVMBuildInBoundsGEP2(cg->b, cg->f64, base, &idx, 1, "");
+  return LLVMBuildInBoundsGEP2(cg->f->b, cg->f64, base, &idx, 1, "");
 }
 
 static LLVMValueRef vload(Cg *cg, LLVMValueRef p, int w) {
-  LLVMValueRef l = LLVMBuildLoad2(cg->b, vty(cg, w), p, "");
+  LLVMValueRef l = LLVMBuildLoad2(cg->f->b, vty(cg, w), p, "");
   LLVMSetAlignment(l, 8);
   return l;
 }
 
 static void vstore(Cg *cg, LLVMValueRef v, LLVMValueRef p) {
-  LLVMValueRef s = LLVMBuildStore(cg->b, v, p);
+  LLVMValueRef s = LLVMBuildStore(cg->f->b, v, p);
   LLVMSetAlignment(s, 8);
 }
 
 static LLVMValueRef mul_i(Cg *cg, LLVMValueRef a, int64_t k) {
-  return k == 1 ? a : LLVMBuildNSWMul(cg->b, a, cg_const_i64(cg, k), "");
+  return k == 1 ? a : LLVMBuildNSWMul(cg->f->b, a, cg_const_i64(cg, k), "");
 }
 
 static LLVMValueRef add_i(Cg *cg, LLVMValueRef a, int64_t k) {
-  return k == 0 ? a : LLVMBuildNSWAdd(cg->b, a, cg_const_i64(cg, k), "");
+  return k == 0 ? a : LLVMBuildNSWAdd(cg->f->b, a, cg_const_i64(cg, k), "");
 }
 
 /* for (iv = start; iv < end; iv += step): a loop tested at the top (may run zero times). */
@@ -92,27 +92,27 @@ typedef struct GLoop {
 } GLoop;
 
 static LLVMValueRef gl_begin(Cg *cg, GLoop *L, LLVMValueRef start, LLVMValueRef end) {
-  L->pre = LLVMGetInsertBlock(cg->b);
-  L->head = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "sk.head");
-  L->body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "sk.body");
-  L->exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "sk.exit");
+  L->pre = LLVMGetInsertBlock(cg->f->b);
+  L->head = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.head");
+  L->body = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.body");
+  L->exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.exit");
   L->start = start;
-  LLVMBuildBr(cg->b, L->head);
-  LLVMPositionBuilderAtEnd(cg->b, L->head);
-  L->iv = LLVMBuildPhi(cg->b, cg->i64, "r");
-  LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, L->iv, end, ""), L->body, L->exit);
-  LLVMPositionBuilderAtEnd(cg->b, L->body);
+  LLVMBuildBr(cg->f->b, L->head);
+  LLVMPositionBuilderAtEnd(cg->f->b, L->head);
+  L->iv = LLVMBuildPhi(cg->f->b, cg->i64, "r");
+  LLVMBuildCondBr(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, L->iv, end, ""), L->body, L->exit);
+  LLVMPositionBuilderAtEnd(cg->f->b, L->body);
   return L->iv;
 }
 
 static void gl_end(Cg *cg, GLoop *L, int64_t step) {
   LLVMValueRef next = add_i(cg, L->iv, step);
-  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->b);
-  LLVMBuildBr(cg->b, L->head);
+  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->f->b);
+  LLVMBuildBr(cg->f->b, L->head);
   LLVMValueRef v[2] = {L->start, next};
   LLVMBasicBlockRef bb[2] = {L->pre, latch};
   LLVMAddIncoming(L->iv, v, bb, 2);
-  LLVMPositionBuilderAtEnd(cg->b, L->exit);
+  LLVMPositionBuilderAtEnd(cg->f->b, L->exit);
 }
 
 /* A loop over i in [0, n), n >= 1, tested at the bottom, carrying `nacc` values: on entry
@@ -125,14 +125,14 @@ typedef struct RLoop {
 } RLoop;
 
 static LLVMValueRef rl_begin(Cg *cg, RLoop *L, LLVMValueRef *acc, int nacc) {
-  L->pre = LLVMGetInsertBlock(cg->b);
-  L->body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "sk.k");
+  L->pre = LLVMGetInsertBlock(cg->f->b);
+  L->body = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.k");
   L->nacc = nacc;
-  LLVMBuildBr(cg->b, L->body);
-  LLVMPositionBuilderAtEnd(cg->b, L->body);
-  L->iv = LLVMBuildPhi(cg->b, cg->i64, "k");
+  LLVMBuildBr(cg->f->b, L->body);
+  LLVMPositionBuilderAtEnd(cg->f->b, L->body);
+  L->iv = LLVMBuildPhi(cg->f->b, cg->i64, "k");
   for (int i = 0; i < nacc; i++) {
-    L->phis[i] = LLVMBuildPhi(cg->b, LLVMTypeOf(acc[i]), "acc");
+    L->phis[i] = LLVMBuildPhi(cg->f->b, LLVMTypeOf(acc[i]), "acc");
     LLVMBasicBlockRef bb = L->pre;
     LLVMAddIncoming(L->phis[i], &acc[i], &bb, 1);
     acc[i] = L->phis[i];
@@ -142,15 +142,15 @@ static LLVMValueRef rl_begin(Cg *cg, RLoop *L, LLVMValueRef *acc, int nacc) {
 
 static void rl_end(Cg *cg, RLoop *L, LLVMValueRef *acc, int64_t n) {
   LLVMValueRef next = add_i(cg, L->iv, 1);
-  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->b);
-  LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "sk.kend");
-  LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, next, cg_const_i64(cg, n), ""), L->body, exit);
+  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->f->b);
+  LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.kend");
+  LLVMBuildCondBr(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, next, cg_const_i64(cg, n), ""), L->body, exit);
   LLVMValueRef zero = cg_const_i64(cg, 0);
   LLVMBasicBlockRef pre = L->pre;
   LLVMAddIncoming(L->iv, &zero, &pre, 1);
   LLVMAddIncoming(L->iv, &next, &latch, 1);
   for (int i = 0; i < L->nacc; i++) LLVMAddIncoming(L->phis[i], &acc[i], &latch, 1);
-  LLVMPositionBuilderAtEnd(cg->b, exit);
+  LLVMPositionBuilderAtEnd(cg->f->b, exit);
 }
 
 /* ------------------------------------------------------------------ c = a b' */
@@ -158,15 +158,15 @@ static void rl_end(Cg *cg, RLoop *L, LLVMValueRef *acc, int64_t n) {
 static LLVMValueRef shuffle(Cg *cg, LLVMValueRef x, LLVMValueRef y, const int *mask) {
   LLVMValueRef m[4];
   for (int i = 0; i < 4; i++) m[i] = LLVMConstInt(cg->i32, (unsigned long long)mask[i], 0);
-  return LLVMBuildShuffleVector(cg->b, x, y, LLVMConstVector(m, 4), "");
+  return LLVMBuildShuffleVector(cg->f->b, x, y, LLVMConstVector(m, 4), "");
 }
 
 /* [sum(p), sum(q), sum(r), sum(s)] of four 4-vectors: ((x0 + x1) + (x2 + x3)) each. */
 static LLVMValueRef hsum4(Cg *cg, LLVMValueRef p, LLVMValueRef q, LLVMValueRef r, LLVMValueRef s) {
   static const int even[4] = {0, 4, 2, 6}, odd[4] = {1, 5, 3, 7}, lo[4] = {0, 1, 4, 5}, hi[4] = {2, 3, 6, 7};
-  LLVMValueRef pq = LLVMBuildFAdd(cg->b, shuffle(cg, p, q, even), shuffle(cg, p, q, odd), "");
-  LLVMValueRef rs = LLVMBuildFAdd(cg->b, shuffle(cg, r, s, even), shuffle(cg, r, s, odd), "");
-  return LLVMBuildFAdd(cg->b, shuffle(cg, pq, rs, lo), shuffle(cg, pq, rs, hi), "");
+  LLVMValueRef pq = LLVMBuildFAdd(cg->f->b, shuffle(cg, p, q, even), shuffle(cg, p, q, odd), "");
+  LLVMValueRef rs = LLVMBuildFAdd(cg->f->b, shuffle(cg, r, s, even), shuffle(cg, r, s, odd), "");
+  return LLVMBuildFAdd(cg->f->b, shuffle(cg, pq, rs, lo), shuffle(cg, pq, rs, hi), "");
 }
 
 /* Prefetch the cache line at p into L2 (locality 2) for reading. Never faults. */
@@ -178,7 +178,7 @@ static void prefetch(Cg *cg, LLVMValueRef p) {
   LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, &pt, 1);
   LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, 0, 0), LLVMConstInt(cg->i32, 2, 0),
                           LLVMConstInt(cg->i32, 1, 0)};
-  LLVMBuildCall2(cg->b, ft, fn, args, 4, "");
+  LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
 }
 
 /* A masked load of the first `w` of 4 doubles at p (the others 0; never touches them). */
@@ -192,7 +192,7 @@ static LLVMValueRef mload(Cg *cg, LLVMValueRef p, int w) {
   LLVMValueRef m[4];
   for (int i = 0; i < 4; i++) m[i] = LLVMConstInt(cg->i1, i < w, 0);
   LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, 8, 0), LLVMConstVector(m, 4), LLVMConstNull(t)};
-  return LLVMBuildCall2(cg->b, ft, fn, args, 4, "");
+  return LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
 }
 
 /* Rows [r0, r0 + R) of c, columns [j0, j0 + nj) (nj <= 4; j0 a value: groups may be a loop). */
@@ -205,7 +205,8 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
   /* rows past hi (the last tile) repeat the last row; their results are not stored */
   for (int i = 0; i < R; i++) {
     LLVMValueRef r = add_i(cg, r0, i);
-    if (i > 0) r = LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, r, hi, ""), r, last, "");
+    if (i > 0)
+      r = LLVMBuildSelect(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, r, hi, ""), r, last, "");
     arow[i] = at(cg, k->a, mul_i(cg, r, k->lda));
   }
   for (int j = 0; j < nj; j++) brow[j] = at(cg, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
@@ -231,15 +232,16 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
   for (int i = 0; i < R; i++) {
     LLVMBasicBlockRef skip = NULL;
     if (i > 0) { /* only rows before hi */
-      LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "sk.row");
-      skip = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "sk.next");
-      LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, add_i(cg, r0, i), hi, ""), st, skip);
-      LLVMPositionBuilderAtEnd(cg->b, st);
+      LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.row");
+      skip = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.next");
+      LLVMValueRef in = LLVMBuildICmp(cg->f->b, LLVMIntSLT, add_i(cg, r0, i), hi, "");
+      LLVMBuildCondBr(cg->f->b, in, st, skip);
+      LLVMPositionBuilderAtEnd(cg->f->b, st);
     }
     LLVMValueRef *a = &acc[i * nj];
     LLVMValueRef sum = hsum4(cg, a[0], a[nj > 1 ? 1 : 0], a[nj > 2 ? 2 : 0], a[nj > 3 ? 3 : 0]);
-    if (k->alpha) sum = LLVMBuildFMul(cg->b, splat(cg, k->alpha, 4), sum, "");
-    LLVMValueRef crow = at(cg, k->c, LLVMBuildNSWAdd(cg->b, mul_i(cg, add_i(cg, r0, i), k->ldc), j0, ""));
+    if (k->alpha) sum = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, 4), sum, "");
+    LLVMValueRef crow = at(cg, k->c, LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, r0, i), k->ldc), j0, ""));
     /* lanes 0..nj-1 to c: a vector of 4, 2 (+ 1) or 1 */
     for (int j = 0; j < nj;) {
       int w = nj - j >= 4 ? 4 : nj - j >= 2 ? 2 : 1;
@@ -247,18 +249,19 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
       if (w == 4) v = sum;
       else if (w == 2) {
         LLVMValueRef m[2] = {LLVMConstInt(cg->i32, (unsigned long long)j, 0), LLVMConstInt(cg->i32, (unsigned long long)j + 1, 0)};
-        v = LLVMBuildShuffleVector(cg->b, sum, LLVMGetUndef(vty(cg, 4)), LLVMConstVector(m, 2), "");
+        v = LLVMBuildShuffleVector(cg->f->b, sum, LLVMGetUndef(vty(cg, 4)), LLVMConstVector(m, 2),
+                                   "");
       } else {
-        v = LLVMBuildExtractElement(cg->b, sum, LLVMConstInt(cg->i32, (unsigned long long)j, 0), "");
+        v = LLVMBuildExtractElement(cg->f->b, sum, LLVMConstInt(cg->i32, (unsigned long long)j, 0), "");
       }
       LLVMValueRef p = at(cg, crow, cg_const_i64(cg, j));
-      if (bl->beta != 0) v = LLVMBuildFAdd(cg->b, vload(cg, p, w), v, "");
+      if (bl->beta != 0) v = LLVMBuildFAdd(cg->f->b, vload(cg, p, w), v, "");
       vstore(cg, v, p);
       j += w;
     }
     if (skip) {
-      LLVMBuildBr(cg->b, skip);
-      LLVMPositionBuilderAtEnd(cg->b, skip);
+      LLVMBuildBr(cg->f->b, skip);
+      LLVMPositionBuilderAtEnd(cg->f->b, skip);
     }
   }
 }
@@ -276,7 +279,7 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
     LLVMValueRef b = at(cg, k->b, mul_i(cg, r, k->ldb));
     for (int v = 0; v < ng; v++) {
       LLVMValueRef x = vload(cg, at(cg, b, cg_const_i64(cg, g[v].c0)), g[v].w);
-      if (k->alpha) x = LLVMBuildFMul(cg->b, splat(cg, k->alpha, g[v].w), x, "");
+      if (k->alpha) x = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, g[v].w), x, "");
       brow[i * ng + v] = x;
     }
   }
@@ -289,12 +292,13 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
     cv[v] = vload(cg, cp[v], g[v].w);
   }
   if (k->blockr && g[0].c0 == 0) { /* the next block's rows of a: one row per i, in turn */
-    LLVMValueRef q = R > 1 ? LLVMBuildAnd(cg->b, ii, cg_const_i64(cg, R - 1), "") : cg_const_i64(cg, 0);
-    LLVMValueRef off = LLVMBuildNSWAdd(cg->b, mul_i(cg, add_i(cg, q, k->blockr), k->lda), ii, "");
+    LLVMValueRef q = R > 1 ? LLVMBuildAnd(cg->f->b, ii, cg_const_i64(cg, R - 1), "") : cg_const_i64(cg, 0);
+    LLVMValueRef off =
+        LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, q, k->blockr), k->lda), ii, "");
     prefetch(cg, at(cg, arow[0], off));
   }
   for (int i = 0; i < R; i++) {
-    LLVMValueRef s = LLVMBuildLoad2(cg->b, cg->f64, at(cg, arow[i], ii), "");
+    LLVMValueRef s = LLVMBuildLoad2(cg->f->b, cg->f64, at(cg, arow[i], ii), "");
     for (int v = 0; v < ng; v++) cv[v] = vfma(cg, splat(cg, s, g[v].w), brow[i * ng + v], cv[v], g[v].w);
   }
   for (int v = 0; v < ng; v++) vstore(cg, cv[v], cp[v]);
@@ -310,10 +314,10 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
             bl->trans_b == bl->trans_a ? " with its right operand in the wrong layout" : "");
     return;
   }
-  Sk k = {.cg = cg, .bl = bl, .blockr = cg->rlo ? cg->block_rows : 0};
+  Sk k = {.cg = cg, .bl = bl, .blockr = cg->f->rlo ? cg->f->block_rows : 0};
   k.a = cg_view_ptr(cg, &bl->a);
   k.b = cg_view_ptr(cg, &bl->b);
-  k.c = bl->part ? cg->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
+  k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
   k.lda = bl->a.ld > 1 ? bl->a.ld : 1;
   k.ldb = bl->b.ld > 1 ? bl->b.ld : 1;
   if (!bl->trans_a && bl->n == 1) k.ldb = bl->k; /* one row */
@@ -326,16 +330,16 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
   }
   int R = bl->trans_a ? TN_R : NN_R;
   /* the rows that are split into tiles: rows of c (a b') or of a and b (a' b) */
-  LLVMValueRef lo = cg->rlo ? cg->rlo : cg_const_i64(cg, 0);
-  LLVMValueRef hi = cg->rhi ? cg->rhi : cg_const_i64(cg, bl->trans_a ? bl->k : bl->m);
+  LLVMValueRef lo = cg->f->rlo ? cg->f->rlo : cg_const_i64(cg, 0);
+  LLVMValueRef hi = cg->f->rhi ? cg->f->rhi : cg_const_i64(cg, bl->trans_a ? bl->k : bl->m);
   if (bl->trans_a && !bl->part && bl->beta == 0) { /* c = alpha a' b: start from zero */
     LLVMValueRef zero8 = LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0);
     if (k.ldc == bl->n) {
-      LLVMBuildMemSet(cg->b, k.c, zero8, cg_const_i64(cg, bl->m * bl->n * (int64_t)sizeof(double)), 8);
+      LLVMBuildMemSet(cg->f->b, k.c, zero8, cg_const_i64(cg, bl->m * bl->n * (int64_t)sizeof(double)), 8);
     } else {
       GLoop Z;
       LLVMValueRef i = gl_begin(cg, &Z, cg_const_i64(cg, 0), cg_const_i64(cg, bl->m));
-      LLVMBuildMemSet(cg->b, at(cg, k.c, mul_i(cg, i, k.ldc)), zero8, cg_const_i64(cg, bl->n * (int64_t)sizeof(double)), 8);
+      LLVMBuildMemSet(cg->f->b, at(cg, k.c, mul_i(cg, i, k.ldc)), zero8, cg_const_i64(cg, bl->n * (int64_t)sizeof(double)), 8);
       gl_end(cg, &Z, 1);
     }
   }
@@ -355,8 +359,8 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
     gl_end(cg, &L, R);
     return;
   }
-  LLVMValueRef span = LLVMBuildNSWSub(cg->b, hi, lo, "");
-  LLVMValueRef tiles_end = LLVMBuildNSWAdd(cg->b, lo, mul_i(cg, LLVMBuildSDiv(cg->b, span, cg_const_i64(cg, R), ""), R), "");
+  LLVMValueRef span = LLVMBuildNSWSub(cg->f->b, hi, lo, "");
+  LLVMValueRef tiles_end = LLVMBuildNSWAdd(cg->f->b, lo, mul_i(cg, LLVMBuildSDiv(cg->f->b, span, cg_const_i64(cg, R), ""), R), "");
   for (int pass = 0; pass < 2; pass++) { /* full tiles, then one row at a time */
     int rows = pass == 0 ? R : 1;
     GLoop L;

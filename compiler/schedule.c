@@ -2,6 +2,7 @@
  * BLAS folding (transposes, alpha, accumulation chains), loop fusion with identity sharing of
  * producers, and liveness-based work-buffer allocation. The graph is read-only here. */
 #include "schedule_int.h"
+#include "schedule_verify.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -1012,11 +1013,10 @@ static int64_t allocate(Interval *iv, int n) {
   return peak;
 }
 
+/* The buffer's offset is added; index keeps the buffer id (schedule_verify.c checks liveness
+ * by it; backends ignore it). */
 static void patch_buf(SchedBuf *b, const int64_t *bufoff) {
-  if (b->base == SB_WORK && b->index >= 0) {
-    b->offset += bufoff[b->index];
-    b->index = -1;
-  }
+  if (b->base == SB_WORK && b->index >= 0) b->offset += bufoff[b->index];
 }
 
 static void patch_expr(SchedExpr *e, const int64_t *bufoff, uint8_t *seen) {
@@ -1252,6 +1252,7 @@ int sched_problem(const IrProblem *p, const SchedOptions *opt, Arena *a, SchedPl
     plan->present[id] = true;
     if (plan->kernels[id].work_size > plan->work_size) plan->work_size = plan->kernels[id].work_size;
   }
+  sched_verify_after(p, plan, "planning");
   return 0;
 }
 

@@ -37,7 +37,8 @@ typedef enum SchedBase {
 
 typedef struct SchedBuf {
   SchedBase base;
-  int index;      /* data tensor, output slot or scalar register (unused otherwise) */
+  int index;      /* data tensor, output slot or scalar register; for SB_WORK the planner's
+                     buffer id (offset is final; the plan verifier checks liveness by it) */
   int64_t offset; /* elements from the base pointer */
   int64_t ld;     /* row stride in elements: cols of the stored matrix, 1 for vectors */
 } SchedBuf;

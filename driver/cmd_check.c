@@ -9,6 +9,7 @@
 
 #include "cmdline.h"
 #include "driver.h"
+#include "ir_verify.h"
 #include "sema.h"
 
 bool driver_parse_define(const char *arg, SemaDefine *out) {
@@ -26,6 +27,23 @@ bool driver_parse_define(const char *arg, SemaDefine *out) {
 bad:
   fprintf(stderr, "bloc: error: malformed -D '%s': expected NAME=NUMBER, e.g. -D n=100\n", arg);
   return false;
+}
+
+/* With BLOC_VERIFY set, a program that checks is also lowered and derived (without its data),
+ * so that the checks between compiler passes see every program the tests check. The check
+ * printed its diagnostics already: this compile's go to /dev/null. */
+static int verify_passes(const CmdArgs *a) {
+  if (!ir_verify_enabled()) return 0;
+  FILE *null = fopen("/dev/null", "w");
+  BloCompileOptions opt = {.defs = a->defs, .ndefs = a->ndefs, .no_data = true,
+                           .diag_out = null ? null : stderr};
+  BloCompiled *c = NULL;
+  int rc = blo_compile_file(a->file, &opt, &c);
+  blo_compiled_free(c);
+  if (null) fclose(null);
+  if (rc == 0) return 0;
+  fprintf(stderr, "bloc: internal error: '%s' checks but cannot be lowered\n", a->file);
+  return 3;
 }
 
 static int run(const char *cmd, int argc, char **argv, bool dump) {
@@ -53,6 +71,7 @@ static int run(const char *cmd, int argc, char **argv, bool dump) {
       else sema_print_summary(p, stdout);
     }
     status = p ? 0 : 1;
+    if (p && !dump) status = verify_passes(&a);
   }
   fflush(stdout);
   arena_free(&arena);
