@@ -136,23 +136,10 @@ bool ir_verify_shapes(int op, Shape out, const Shape *args, int nargs, const int
   case IR_SAMPLE:
   case IR_PERM: return rank_is(out, 1, "the result", why, len);
   case IR_RANDOM_SPD: return expect(out, shape_matrix(out.rows, out.rows), "the result", why, len);
-  case IR_NEG:
-  case IR_EXP:
-  case IR_LOG:
-  case IR_LOG1P:
-  case IR_SQRT:
-  case IR_SIN:
-  case IR_COS:
-  case IR_TANH:
-  case IR_SIGMOID:
-  case IR_SOFTPLUS:
-  case IR_ABS:
-  case IR_RELU:
-  case IR_SIGN:
-  case IR_STEP:
-  case IR_POWC:
-  case IR_FLOOR:
-  case IR_ROUND: return expect(out, a[0], "the result", why, len);
+  /* every elementwise unary op of the table: the result has the operand's shape */
+#define IRC_CASE_IRC_EW1(id) case id:
+#include "ir_class_cases.h"
+    return expect(out, a[0], "the result", why, len);
   case IR_ADD:
   case IR_SUB:
   case IR_MUL:
@@ -313,23 +300,8 @@ static bool leaf_rule(const IrNode *n, const IrVerifyEnv *env, char *why, size_t
   case IR_PERM:
   case IR_RANDOM_SPD: return gen_rule(n, why, len);
   case IR_CONST:
-  case IR_NEG:
-  case IR_EXP:
-  case IR_LOG:
-  case IR_LOG1P:
-  case IR_SQRT:
-  case IR_SIN:
-  case IR_COS:
-  case IR_TANH:
-  case IR_SIGMOID:
-  case IR_SOFTPLUS:
-  case IR_ABS:
-  case IR_RELU:
-  case IR_SIGN:
-  case IR_STEP:
-  case IR_POWC:
-  case IR_FLOOR:
-  case IR_ROUND:
+#define IRC_CASE_IRC_EW1(id) case id:
+#include "ir_class_cases.h"
   case IR_ADD:
   case IR_SUB:
   case IR_MUL:
