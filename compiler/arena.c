@@ -1,5 +1,6 @@
 /* arena.c — chunked bump allocator backing every compilation-lifetime object. */
 #include "arena.h"
+#include "alloc.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -13,11 +14,6 @@ struct ArenaChunk {
 };
 
 enum { ARENA_CHUNK = 64 * 1024 };
-
-static void arena_oom(size_t size) {
-  fprintf(stderr, "bloc: out of memory (allocating %zu bytes)\n", size);
-  exit(3);
-}
 
 void arena_init(Arena *a) {
   a->head = NULL;
@@ -37,12 +33,12 @@ void arena_free(Arena *a) {
 
 void *arena_alloc(Arena *a, size_t size) {
   size_t need = (size + 15) & ~(size_t)15;
-  if (need < size) arena_oom(size);
+  if (need < size) blo_oom(size);
   ArenaChunk *c = a->head;
   if (!c || c->cap - c->used < need) {
     size_t cap = need > ARENA_CHUNK / 2 ? need : ARENA_CHUNK;
     c = malloc(sizeof(ArenaChunk) + cap);
-    if (!c) arena_oom(size);
+    if (!c) blo_oom(size);
     c->used = 0;
     c->cap = cap;
     /* A big allocation gets its own chunk behind the current one so that the
@@ -63,7 +59,7 @@ void *arena_alloc(Arena *a, size_t size) {
 }
 
 void *arena_calloc(Arena *a, size_t n, size_t size) {
-  if (size && n > SIZE_MAX / size) arena_oom(SIZE_MAX);
+  if (size && n > SIZE_MAX / size) blo_oom(SIZE_MAX);
   return arena_alloc(a, n * size);
 }
 

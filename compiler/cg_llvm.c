@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "cg_llvm.h"
 
 /* ------------------------------------------------------------------ module setup */
@@ -162,8 +163,7 @@ LLVMValueRef cg_base(Cg *cg, const SchedBuf *b) {
     if (!slot) {
       if (b->index - 64 >= cg->ndata_more) {
         int n = b->index - 64 + 1;
-        cg->data_more = realloc(cg->data_more, (size_t)n * sizeof(LLVMValueRef));
-        if (!cg->data_more) exit(3);
+        cg->data_more = xrealloc(cg->data_more, (size_t)n, sizeof(LLVMValueRef));
         for (int i = cg->ndata_more; i < n; i++) cg->data_more[i] = NULL;
         cg->ndata_more = n;
       }
@@ -349,8 +349,7 @@ static void loop_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
 }
 
 static void emit_loop(Cg *cg, const SchedStep *st) {
-  LLVMValueRef *acc = calloc((size_t)st->nitems + 1, sizeof(LLVMValueRef));
-  if (!acc) exit(3);
+  LLVMValueRef *acc = xcalloc((size_t)st->nitems + 1, sizeof(LLVMValueRef));
   for (int i = 0; i < st->nitems; i++) {
     const SchedItem *it = &st->items[i];
     if (it->kind == SI_SUM) {
@@ -666,8 +665,7 @@ static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *bod
   LLVMPositionBuilderAtEnd(cg->b, start);
   cg->top = 0;
   int ns = cg->k->nsregs;
-  cg->sregs = calloc((size_t)ns + 1, sizeof(LLVMValueRef));
-  if (!cg->sregs) exit(3);
+  cg->sregs = xcalloc((size_t)ns + 1, sizeof(LLVMValueRef));
   for (int i = 0; i < ns; i++) { /* the kernel's scalars, read-only in a region */
     LLVMValueRef ix = cg_const_i64(cg, i);
     cg->sregs[i] = LLVMBuildInBoundsGEP2(cg->eb, cg->f64, sregs, &ix, 1, "");
@@ -676,8 +674,7 @@ static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *bod
   LLVMValueRef lo = LLVMBuildNSWMul(cg->b, task, cg_const_i64(cg, par->task_rows), "lo");
   LLVMValueRef hi = imin(cg, LLVMBuildNSWAdd(cg->b, lo, cg_const_i64(cg, par->task_rows), ""),
                          cg_const_i64(cg, par->rows));
-  LLVMValueRef *part = calloc((size_t)par->nreds + 1, sizeof(LLVMValueRef));
-  if (!part) exit(3);
+  LLVMValueRef *part = xcalloc((size_t)par->nreds + 1, sizeof(LLVMValueRef));
   for (int r = 0; r < par->nreds; r++) {
     const SchedReduce *rd = &par->reds[r];
     LLVMValueRef off = LLVMBuildNSWMul(cg->b, task, cg_const_i64(cg, rd->stride), "");
@@ -844,8 +841,7 @@ int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_
   LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "start");
   LLVMPositionBuilderAtEnd(cg->eb, entry);
   LLVMPositionBuilderAtEnd(cg->b, body);
-  cg->sregs = calloc((size_t)k->nsregs + 1, sizeof(LLVMValueRef));
-  if (!cg->sregs) exit(3);
+  cg->sregs = xcalloc((size_t)k->nsregs + 1, sizeof(LLVMValueRef));
   for (int i = 0; i < k->nsregs; i++) cg->sregs[i] = new_alloca(cg, cg->f64, "s");
   cg->top = 0;
 
