@@ -91,13 +91,14 @@ char *arena_printf(Arena *a, const char *fmt, ...) {
   return p;
 }
 
+void *arena_grow(Arena *a, const void *v, size_t n, size_t elem, size_t *cap) {
+  *cap = vec_grow_cap(*cap, n);
+  void *nv = arena_calloc(a, *cap, elem);
+  if (n) memcpy(nv, v, n * elem);
+  return nv;
+}
+
 void ptrvec_push(Arena *a, PtrVec *v, void *item) {
-  if (v->len == v->cap) {
-    size_t cap = v->cap ? v->cap * 2 : 8;
-    void **items = arena_calloc(a, cap, sizeof(void *));
-    if (v->len) memcpy(items, v->items, v->len * sizeof(void *));
-    v->items = items;
-    v->cap = cap;
-  }
+  ARENA_VEC_GROW(a, v->items, v->len, v->cap);
   v->items[v->len++] = item;
 }
