@@ -26,7 +26,10 @@ case ${1:-} in
   '')
     tmp=$(mktemp) || exit 1
     list >"$tmp"
-    if diff -u "$top/tests/cases.am" "$tmp"; then rm -f "$tmp"; echo "tests/cases.am is up to date"
-    else rm -f "$tmp"; echo "FAIL: tests/cases.am is stale: run tests/cases.sh --write"; exit 1; fi ;;
+    if diff -u "$top/tests/cases.am" "$tmp"; then
+      rm -f "$tmp"; echo "tests/cases.am is up to date"
+    else
+      rm -f "$tmp"; echo "FAIL: tests/cases.am is stale: run tests/cases.sh --write"; exit 1
+    fi ;;
   *) echo "usage: cases.sh [--write]" >&2; exit 2 ;;
 esac
