@@ -1,5 +1,6 @@
 /* arena.c — chunked bump allocator backing every compilation-lifetime object. */
 #include "arena.h"
+#include "alloc.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -13,11 +14,6 @@ struct ArenaChunk {
 };
 
 enum { ARENA_CHUNK = 64 * 1024 };
-
-static void arena_oom(size_t size) {
-  fprintf(stderr, "bloc: out of memory (allocating %zu bytes)\n", size);
-  exit(3);
-}
 
 void arena_init(Arena *a) {
   a->head = NULL;
@@ -37,12 +33,12 @@ void arena_free(Arena *a) {
 
 void *arena_alloc(Arena *a, size_t size) {
   size_t need = (size + 15) & ~(size_t)15;
-  if (need < size) arena_oom(size);
+  if (need < size) blo_oom(size);
   ArenaChunk *c = a->head;
   if (!c || c->cap - c->used < need) {
     size_t cap = need > ARENA_CHUNK / 2 ? need : ARENA_CHUNK;
     c = malloc(sizeof(ArenaChunk) + cap);
-    if (!c) arena_oom(size);
+    if (!c) blo_oom(size);
     c->used = 0;
     c->cap = cap;
     /* A big allocation gets its own chunk behind the current one so that the
@@ -63,7 +59,7 @@ void *arena_alloc(Arena *a, size_t size) {
 }
 
 void *arena_calloc(Arena *a, size_t n, size_t size) {
-  if (size && n > SIZE_MAX / size) arena_oom(SIZE_MAX);
+  if (size && n > SIZE_MAX / size) blo_oom(SIZE_MAX);
   return arena_alloc(a, n * size);
 }
 
@@ -95,13 +91,14 @@ char *arena_printf(Arena *a, const char *fmt, ...) {
   return p;
 }
 
+void *arena_grow(Arena *a, const void *v, size_t n, size_t elem, size_t *cap) {
+  *cap = vec_grow_cap(*cap, n);
+  void *nv = arena_calloc(a, *cap, elem);
+  if (n) memcpy(nv, v, n * elem);
+  return nv;
+}
+
 void ptrvec_push(Arena *a, PtrVec *v, void *item) {
-  if (v->len == v->cap) {
-    size_t cap = v->cap ? v->cap * 2 : 8;
-    void **items = arena_calloc(a, cap, sizeof(void *));
-    if (v->len) memcpy(items, v->items, v->len * sizeof(void *));
-    v->items = items;
-    v->cap = cap;
-  }
+  ARENA_VEC_GROW(a, v->items, v->len, v->cap);
   v->items[v->len++] = item;
 }

@@ -32,6 +32,19 @@ char *arena_vprintf(Arena *a, const char *fmt, va_list ap);
 #define ARENA_NEW(a, T) ((T *)arena_alloc((a), sizeof(T)))
 #define ARENA_ARRAY(a, T, n) ((T *)arena_calloc((a), (n), sizeof(T)))
 
+/* VEC_GROW (alloc.h) for an array kept in the arena: when n == cap, v becomes a copy of its n
+ * elements in a new arena array of doubled capacity (the old one is abandoned, which is fine
+ * for the small lists of a compilation). */
+void *arena_grow(Arena *a, const void *v, size_t n, size_t elem, size_t *cap);
+#define ARENA_VEC_GROW(a, v, n, cap)                                                   \
+  do {                                                                                 \
+    if ((size_t)(n) >= (size_t)(cap)) {                                                \
+      size_t arena_cap_ = (size_t)(cap);                                               \
+      (v) = arena_grow((a), (v), (size_t)(n), sizeof *(v), &arena_cap_);               \
+      (cap) = arena_cap_;                                                              \
+    }                                                                                  \
+  } while (0)
+
 /* Growable array of pointers kept in the arena (old storage is abandoned on growth,
  * which is fine for the small lists of a compilation). */
 typedef struct PtrVec {

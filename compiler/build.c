@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "alloc.h"
 #include "blo.h"
 #include "eval.h"
 #include "interp.h"
@@ -41,10 +42,7 @@ static double *dalloc(int64_t n) {
   } else {
     p = malloc(bytes);
   }
-  if (!p) {
-    fprintf(stderr, "bloc: out of memory (%lld doubles)\n", (long long)n);
-    exit(3);
-  }
+  if (!p) blo_oom(bytes);
   return p;
 }
 
@@ -342,11 +340,7 @@ static void fall_back_large(BloCompiled *c, const JitModule *jm, int64_t limit) 
 }
 
 int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled **out) {
-  BloCompiled *c = calloc(1, sizeof *c);
-  if (!c) {
-    fprintf(stderr, "bloc: out of memory\n");
-    exit(3);
-  }
+  BloCompiled *c = xcalloc(1, sizeof *c);
   *out = c;
   arena_init(&c->arena);
   diag_init(&c->diag, &c->arena, opt->diag_out);
@@ -367,9 +361,8 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
   ir_verify_after(p, "lower_begin");
   if (!opt->no_data) {
     /* room for hoisted tensors is added after kern_hoist */
-    c->data = calloc((size_t)p->ndata + 1, sizeof(double *));
-    c->idx = calloc((size_t)p->ndata + 1, sizeof(RtIdxFile *));
-    if (!c->data || !c->idx) exit(3);
+    c->data = xcalloc((size_t)p->ndata + 1, sizeof(double *));
+    c->idx = xcalloc((size_t)p->ndata + 1, sizeof(RtIdxFile *));
     c->ndata_total = p->ndata;
     t0 = now_ms();
     if (run_data_stage(c)) return 1;
@@ -386,9 +379,7 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
   c->time.derive_ms = now_ms() - t0;
   if (opt->no_data) return 0;
 
-  double **data = realloc(c->data, sizeof(double *) * (size_t)(p->ndata + p->nhoisted + 1));
-  if (!data) exit(3);
-  c->data = data;
+  c->data = xrealloc(c->data, (size_t)(p->ndata + p->nhoisted + 1), sizeof(double *));
   for (int h = 0; h < p->nhoisted; h++) c->data[p->ndata + h] = NULL;
   c->ndata_total = p->ndata + p->nhoisted;
   t0 = now_ms();

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "cg_llvm.h"
 
 /* ------------------------------------------------------------------ module setup */
@@ -188,8 +189,7 @@ LLVMValueRef cg_base(Cg *cg, const SchedBuf *b) {
     if (!slot) {
       if (b->index - 64 >= cg->f->ndata_more) {
         int n = b->index - 64 + 1;
-        cg->f->data_more = realloc(cg->f->data_more, (size_t)n * sizeof(LLVMValueRef));
-        if (!cg->f->data_more) exit(3);
+        cg->f->data_more = xrealloc(cg->f->data_more, (size_t)n, sizeof(LLVMValueRef));
         for (int i = cg->f->ndata_more; i < n; i++) cg->f->data_more[i] = NULL;
         cg->f->ndata_more = n;
       }
@@ -375,8 +375,7 @@ static void loop_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
 }
 
 static void emit_loop(Cg *cg, const SchedStep *st) {
-  LLVMValueRef *acc = calloc((size_t)st->nitems + 1, sizeof(LLVMValueRef));
-  if (!acc) exit(3);
+  LLVMValueRef *acc = xcalloc((size_t)st->nitems + 1, sizeof(LLVMValueRef));
   for (int i = 0; i < st->nitems; i++) {
     const SchedItem *it = &st->items[i];
     if (it->kind == SI_SUM) {
@@ -628,8 +627,7 @@ static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *bod
   func_begin(cg, &task_fn, body);
   LLVMValueRef sregs = LLVMGetParam(body, 5), task = LLVMGetParam(body, 6);
   int ns = cg->k->nsregs;
-  cg->f->sregs = calloc((size_t)ns + 1, sizeof(LLVMValueRef));
-  if (!cg->f->sregs) exit(3);
+  cg->f->sregs = xcalloc((size_t)ns + 1, sizeof(LLVMValueRef));
   for (int i = 0; i < ns; i++) { /* the kernel's scalars, read-only in a region */
     LLVMValueRef ix = cg_const_i64(cg, i);
     cg->f->sregs[i] = LLVMBuildInBoundsGEP2(cg->f->eb, cg->f64, sregs, &ix, 1, "");
@@ -638,8 +636,7 @@ static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *bod
   LLVMValueRef lo = LLVMBuildNSWMul(cg->f->b, task, cg_const_i64(cg, par->task_rows), "lo");
   LLVMValueRef hi = imin(cg, LLVMBuildNSWAdd(cg->f->b, lo, cg_const_i64(cg, par->task_rows), ""),
                          cg_const_i64(cg, par->rows));
-  LLVMValueRef *part = calloc((size_t)par->nreds + 1, sizeof(LLVMValueRef));
-  if (!part) exit(3);
+  LLVMValueRef *part = xcalloc((size_t)par->nreds + 1, sizeof(LLVMValueRef));
   for (int r = 0; r < par->nreds; r++) {
     const SchedReduce *rd = &par->reds[r];
     LLVMValueRef off = LLVMBuildNSWMul(cg->f->b, task, cg_const_i64(cg, rd->stride), "");
@@ -790,8 +787,7 @@ int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_
   LLVMAddAttributeAtIndex(fn, 5, LLVMCreateEnumAttribute(cg->ctx, readonly, 0));
   CgFunc kf;
   func_begin(cg, &kf, fn);
-  kf.sregs = calloc((size_t)k->nsregs + 1, sizeof(LLVMValueRef));
-  if (!kf.sregs) exit(3);
+  kf.sregs = xcalloc((size_t)k->nsregs + 1, sizeof(LLVMValueRef));
   for (int i = 0; i < k->nsregs; i++) kf.sregs[i] = new_alloca(cg, cg->f64, "s");
 
   for (int i = 0; i < k->nsteps && !cg->failed; i++) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "cg_llvm.h"
 
 void cg_fail(Cg *cg, const char *fmt, ...) {
@@ -63,11 +64,7 @@ static void memo_put(Cg *cg, int id, LLVMValueRef r, LLVMValueRef c, LLVMValueRe
     size_t oldcap = cg->memo_cap;
     CgMemoEntry *old = cg->memo;
     cg->memo_cap = oldcap ? oldcap * 2 : 1024;
-    cg->memo = calloc(cg->memo_cap, sizeof(CgMemoEntry));
-    if (!cg->memo) {
-      fprintf(stderr, "bloc: out of memory (code generation)\n");
-      exit(3);
-    }
+    cg->memo = xcalloc(cg->memo_cap, sizeof(CgMemoEntry));
     cg->memo_len = 0;
     for (size_t i = 0; i < oldcap; i++)
       if (old[i].id) memo_put(cg, old[i].id - 1, old[i].r, old[i].c, old[i].val);

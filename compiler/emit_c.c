@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "emit_c_int.h"
 #include "jit.h"
 #include "rt_fmt.h"
@@ -25,12 +26,7 @@ void emit_buf_vprintf(EmitBuf *b, const char *fmt, va_list ap) {
   if (b->len + (size_t)n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 256;
     while (b->len + (size_t)n + 1 > cap) cap *= 2;
-    char *s = realloc(b->s, cap);
-    if (!s) {
-      fprintf(stderr, "bloc: out of memory (C emitter)\n");
-      exit(3);
-    }
-    b->s = s;
+    b->s = xrealloc(b->s, cap, 1);
     b->cap = cap;
   }
   vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);

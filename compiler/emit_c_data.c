@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "emit_c_int.h"
 
 /* An int64_t in a format string of the generated code. */
@@ -237,10 +238,9 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
   IrGraph *gr = (IrGraph *)&e->p->graph;
   IrNode **order;
   size_t n = ir_topo(gr, &root, 1, &order);
-  G g = {e, NULL, what, calloc(gr->count + 1, sizeof(uint32_t)), 0, false, false, false, false,
+  G g = {e, NULL, what, xcalloc(gr->count + 1, sizeof(uint32_t)), 0, false, false, false, false,
          false};
-  uint32_t *uses = calloc(gr->count + 1, sizeof(uint32_t));
-  if (!g.slot || !uses) exit(3);
+  uint32_t *uses = xcalloc(gr->count + 1, sizeof(uint32_t));
   for (size_t i = 0; i < n; i++) {
     for (int j = 0; j < order[i]->nargs; j++) uses[order[i]->args[j]->id]++;
     IrOp op = (IrOp)order[i]->op;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "emit_c_int.h"
 
 /* ------------------------------------------------------------------ blocks of code */
@@ -57,22 +58,6 @@ typedef struct K {
   int ndata;
 } K;
 
-static void *xcalloc(size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size);
-  if (!p) {
-    fprintf(stderr, "bloc: out of memory (C emitter)\n");
-    exit(3);
-  }
-  return p;
-}
-
-static char *xstrdup(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = xcalloc(n, 1);
-  memcpy(d, s, n);
-  return d;
-}
-
 static Blk *blk_new(int depth) {
   Blk *b = xcalloc(1, sizeof *b);
   b->depth = depth;
@@ -80,11 +65,7 @@ static Blk *blk_new(int depth) {
 }
 
 static BlkItem *blk_item(Blk *b) {
-  if (b->n == b->cap) {
-    b->cap = b->cap ? b->cap * 2 : 8;
-    b->items = realloc(b->items, (size_t)b->cap * sizeof *b->items);
-    if (!b->items) exit(3);
-  }
+  VEC_GROW(b->items, b->n, b->cap);
   BlkItem *it = &b->items[b->n++];
   it->text = NULL;
   it->child = NULL;

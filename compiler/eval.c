@@ -1,6 +1,7 @@
 /* eval.c — the reference IR interpreter (see eval.h). Every op is written out in the most
  * direct way; speed is not a goal. Intermediate buffers are freed after their last use so the
  * data stage can chain large tensors. */
+#include "alloc.h"
 #include "eval.h"
 
 #include <assert.h>
@@ -25,12 +26,7 @@ typedef struct Ev {
 } Ev;
 
 static double *xalloc(size_t n) {
-  double *p = malloc((n ? n : 1) * sizeof(double));
-  if (!p) {
-    fprintf(stderr, "bloc: out of memory (evaluator, %zu doubles)\n", n);
-    exit(3);
-  }
-  return p;
+  return xrealloc(NULL, n, sizeof(double));
 }
 
 /* Loaders and generators (data stage only): they read no input buffer. */
@@ -310,13 +306,9 @@ int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs 
   err->span = SPAN_NONE;
   IrNode **order;
   size_t n = ir_topo(g, roots, nroots, &order);
-  Ev e = {g, in, calloc(g->count + 1, sizeof(double *)), calloc(g->count + 1, 1),
-          calloc(g->count + 1, sizeof(uint32_t)), calloc(g->count + 1, sizeof(double *)),
-          calloc(g->count + 1, 1), err};
-  if (!e.val || !e.owned || !e.uses || !e.dest || !e.sliced) {
-    fprintf(stderr, "bloc: out of memory\n");
-    exit(3);
-  }
+  Ev e = {g, in, xcalloc(g->count + 1, sizeof(double *)), xcalloc(g->count + 1, 1),
+          xcalloc(g->count + 1, sizeof(uint32_t)), xcalloc(g->count + 1, sizeof(double *)),
+          xcalloc(g->count + 1, 1), err};
   for (size_t i = 0; i < n; i++)
     if (order[i]->op == IR_DATA) e.sliced[order[i]->id] = 1;
   for (size_t i = 0; i < n; i++)

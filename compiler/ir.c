@@ -1,5 +1,6 @@
 /* ir.c — IR node construction: hash-consing (CSE by construction), shape rules, and the
  * local algebraic simplifications every constructor applies. */
+#include "alloc.h"
 #include "ir.h"
 
 #include <assert.h>
@@ -746,14 +747,10 @@ IrNode *ir_random_spd(IrGraph *g, int64_t n, double lo, double hi, const char *s
 /* ------------------------------------------------------------------ traversal */
 
 size_t ir_topo(IrGraph *g, IrNode *const *roots, size_t nroots, IrNode ***out) {
-  uint8_t *state = calloc(g->count ? g->count : 1, 1); /* 0 new, 1 on stack, 2 done */
+  uint8_t *state = xcalloc(g->count, 1); /* 0 new, 1 on stack, 2 done */
   IrNode **order = arena_calloc(g->arena, g->count ? g->count : 1, sizeof(IrNode *));
-  IrNode **stack = malloc(sizeof(IrNode *) * (g->count + 1));
-  uint32_t *next = malloc(sizeof(uint32_t) * (g->count + 1));
-  if (!state || !stack || !next) {
-    fprintf(stderr, "bloc: out of memory\n");
-    exit(3);
-  }
+  IrNode **stack = xrealloc(NULL, g->count + 1, sizeof(IrNode *));
+  uint32_t *next = xrealloc(NULL, g->count + 1, sizeof(uint32_t));
   size_t n = 0;
   for (size_t r = 0; r < nroots; r++) {
     if (!roots[r] || state[roots[r]->id]) continue;

@@ -34,13 +34,7 @@ static void begin(IrProblem *p, BloKernelId id, int nslots, KB *kb) {
 
 static void out(KB *kb, int slot, int64_t offset, IrNode *node) {
   IrKernel *k = kb->k;
-  if (k->nouts == kb->cap) {
-    int cap = kb->cap ? kb->cap * 2 : 8;
-    IrOutput *o = arena_calloc(kb->p->graph.arena, (size_t)cap, sizeof(IrOutput));
-    if (k->nouts) memcpy(o, k->outs, (size_t)k->nouts * sizeof(IrOutput));
-    k->outs = o;
-    kb->cap = cap;
-  }
+  ARENA_VEC_GROW(kb->p->graph.arena, k->outs, k->nouts, kb->cap);
   k->outs[k->nouts++] = (IrOutput){slot, offset, node};
   int64_t end = offset + shape_size(node->shape);
   if (end > k->slot_size[slot]) k->slot_size[slot] = end;
@@ -149,13 +143,7 @@ static IrNode *hoist_node(Hoist *h, IrNode *n) {
   IrProblem *p = h->p;
   for (int i = 0; i < p->nhoisted; i++)
     if (p->hoisted[i] == n) return ir_data(&p->graph, p->ndata + i, n->shape);
-  if (p->nhoisted == h->cap) {
-    int cap = h->cap ? h->cap * 2 : 8;
-    IrNode **a = arena_calloc(p->graph.arena, (size_t)cap, sizeof(IrNode *));
-    if (p->nhoisted) memcpy(a, p->hoisted, (size_t)p->nhoisted * sizeof(IrNode *));
-    p->hoisted = a;
-    h->cap = cap;
-  }
+  ARENA_VEC_GROW(p->graph.arena, p->hoisted, p->nhoisted, h->cap);
   p->hoisted[p->nhoisted++] = n;
   return ir_data(&p->graph, p->ndata + p->nhoisted - 1, n->shape);
 }

@@ -15,15 +15,6 @@ enum { CHEAP = 3, COST_CAP = 1 << 20 };
 
 /* ------------------------------------------------------------------ small id -> pointer map */
 
-void *sched_xcalloc(size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size);
-  if (!p) {
-    fprintf(stderr, "bloc: out of memory (planner)\n");
-    exit(3);
-  }
-  return p;
-}
-
 static void *map_get(const Map *m, uint32_t key) {
   if (!m->cap) return NULL;
   uint32_t h = (key * 2654435761u) & (m->cap - 1);
@@ -37,7 +28,7 @@ static void *map_get(const Map *m, uint32_t key) {
 static void map_put(Map *m, uint32_t key, void *val) {
   if ((m->len + 1) * 2 > m->cap) {
     uint32_t cap = m->cap ? m->cap * 2 : 16;
-    Map n = {sched_xcalloc(cap, sizeof(uint32_t)), sched_xcalloc(cap, sizeof(void *)), cap, 0};
+    Map n = {xcalloc(cap, sizeof(uint32_t)), xcalloc(cap, sizeof(void *)), cap, 0};
     for (uint32_t i = 0; i < m->cap; i++)
       if (m->keys[i]) map_put(&n, m->keys[i] - 1, m->vals[i]);
     free(m->keys);
@@ -98,9 +89,9 @@ static SchedBuf leaf_buf(const IrNode *n) {
 /* ------------------------------------------------------------------ analysis */
 
 static int topo(Sch *s) {
-  uint8_t *state = sched_xcalloc(s->n, 1);
-  const IrNode **stack = sched_xcalloc(s->n + 1, sizeof(IrNode *));
-  uint32_t *next = sched_xcalloc(s->n + 1, sizeof(uint32_t));
+  uint8_t *state = xcalloc(s->n, 1);
+  const IrNode **stack = xcalloc(s->n + 1, sizeof(IrNode *));
+  uint32_t *next = xcalloc(s->n + 1, sizeof(uint32_t));
   s->order = arena_calloc(s->a, s->n ? s->n : 1, sizeof(IrNode *));
   size_t cnt = 0;
   for (int r = 0; r < s->k->nouts; r++) {
@@ -251,11 +242,7 @@ typedef struct Chain {
 } Chain;
 
 static void chain_term(Chain *ch, const IrNode *n, double c, const IrNode *reg) {
-  if (ch->nterms == ch->cap) {
-    ch->cap = ch->cap ? ch->cap * 2 : 8;
-    ch->terms = realloc(ch->terms, (size_t)ch->cap * sizeof(Term));
-    if (!ch->terms) exit(3);
-  }
+  VEC_GROW(ch->terms, ch->nterms, ch->cap);
   ch->terms[ch->nterms++] = (Term){n, c, reg};
 }
 
@@ -270,11 +257,7 @@ static void chain_walk(Sch *s, Chain *ch, const IrNode *n, double c, const IrNod
     bool go = n->op == IR_ADD || n->op == IR_SUB || n->op == IR_NEG;
     if (sc && (sc->op == IR_CONST || (!reg && s->mat[sc->id]))) go = true;
     if (go) {
-      if (ch->nnodes == ch->capnodes) {
-        ch->capnodes = ch->capnodes ? ch->capnodes * 2 : 8;
-        ch->nodes = realloc(ch->nodes, (size_t)ch->capnodes * sizeof(IrNode *));
-        if (!ch->nodes) exit(3);
-      }
+      VEC_GROW(ch->nodes, ch->nnodes, ch->capnodes);
       ch->nodes[ch->nnodes++] = n;
       /* go is set for these four only: + - unary - and * by a scalar */
       if (n->op == IR_ADD || n->op == IR_SUB) {
@@ -336,7 +319,7 @@ static void fold_chains(Sch *s, Chain **chains) {
     for (int j = 0; j < ch.nnodes; j++) s->chain[ch.nodes[j]->id] = (int32_t)n->id + 1;
     free(ch.nodes);
     ch.nodes = NULL;
-    Chain *keep = sched_xcalloc(1, sizeof(Chain));
+    Chain *keep = xcalloc(1, sizeof(Chain));
     *keep = ch;
     chains[n->id] = keep;
   }
@@ -368,10 +351,9 @@ static void buf_touch(Sch *s, uint32_t b, int step, bool write) {
 uint32_t sched_new_buffer(Sch *s, int64_t size) {
   if (s->nbufs == s->capbufs) {
     s->capbufs *= 2;
-    s->bfirst = realloc(s->bfirst, s->capbufs * sizeof(int32_t));
-    s->blast = realloc(s->blast, s->capbufs * sizeof(int32_t));
-    s->bsize = realloc(s->bsize, s->capbufs * sizeof(int64_t));
-    if (!s->bfirst || !s->blast || !s->bsize) exit(3);
+    s->bfirst = xrealloc(s->bfirst, s->capbufs, sizeof(int32_t));
+    s->blast = xrealloc(s->blast, s->capbufs, sizeof(int32_t));
+    s->bsize = xrealloc(s->bsize, s->capbufs, sizeof(int64_t));
   }
   uint32_t b = s->nbufs++;
   s->bfirst[b] = s->blast[b] = -1;
@@ -469,11 +451,7 @@ static SchedExpr *tr(Tr *t, const IrNode *n, bool ident) {
 /* ------------------------------------------------------------------ steps */
 
 static Step *new_step(Sch *s, SchedStepKind kind, int64_t rows, int64_t cols) {
-  if (s->nsteps == s->capsteps) {
-    s->capsteps = s->capsteps ? s->capsteps * 2 : 16;
-    s->steps = realloc(s->steps, (size_t)s->capsteps * sizeof(Step));
-    if (!s->steps) exit(3);
-  }
+  VEC_GROW(s->steps, s->nsteps, s->capsteps);
   Step *st = &s->steps[s->nsteps++];
   memset(st, 0, sizeof *st);
   st->st.kind = kind;
@@ -483,11 +461,7 @@ static Step *new_step(Sch *s, SchedStepKind kind, int64_t rows, int64_t cols) {
 }
 
 static void add_item(Step *st, const SchedItem *it) {
-  if (st->st.nitems == st->capitems) {
-    st->capitems = st->capitems ? st->capitems * 2 : 4;
-    st->st.items = realloc(st->st.items, (size_t)st->capitems * sizeof(SchedItem));
-    if (!st->st.items) exit(3);
-  }
+  VEC_GROW(st->st.items, st->st.nitems, st->capitems);
   st->st.items[st->st.nitems++] = *it;
 }
 
@@ -1088,9 +1062,9 @@ static int finish(Sch *s, SchedKernel *out) {
   }
   sched_regions(s);
   /* work buffers by liveness */
-  Interval *iv = sched_xcalloc(s->nbufs + 1, sizeof(Interval));
+  Interval *iv = xcalloc(s->nbufs + 1, sizeof(Interval));
   int niv = 0;
-  int64_t *bufoff = sched_xcalloc(s->nbufs, sizeof(int64_t));
+  int64_t *bufoff = xcalloc(s->nbufs, sizeof(int64_t));
   for (uint32_t b = 0; b < s->nbufs; b++) {
     if (s->bfirst[b] < 0) continue; /* never written (folded, dropped, or not a buffer) */
     int end = s->blast[b] > s->bfirst[b] ? s->blast[b] : s->bfirst[b];
@@ -1100,7 +1074,7 @@ static int finish(Sch *s, SchedKernel *out) {
   for (int i = 0; i < niv; i++) bufoff[iv[i].node] = iv[i].off;
   out->materialised = niv;
   free(iv);
-  uint8_t *seen = sched_xcalloc((size_t)s->nexprs + 1, 1);
+  uint8_t *seen = xcalloc((size_t)s->nexprs + 1, 1);
   out->steps = arena_calloc(s->a, (size_t)(s->nsteps ? s->nsteps : 1), sizeof(SchedStep));
   int w = 0;
   for (int i = 0; i < s->nsteps; i++) {
@@ -1147,27 +1121,27 @@ int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, A
                   i, o->slot, (long long)o->offset);
   }
   uint32_t n = s->n;
-  s->uses = sched_xcalloc(n, sizeof(uint32_t));
-  s->is_out = sched_xcalloc(n, 1);
-  s->mat = sched_xcalloc(n, 1);
-  s->cost = sched_xcalloc(n, sizeof(int32_t));
-  s->folded = sched_xcalloc(n, 1);
-  s->chain = sched_xcalloc(n, sizeof(int32_t));
-  s->def = sched_xcalloc(n, sizeof(int32_t));
-  s->blas_use = sched_xcalloc(n, 1);
+  s->uses = xcalloc(n, sizeof(uint32_t));
+  s->is_out = xcalloc(n, 1);
+  s->mat = xcalloc(n, 1);
+  s->cost = xcalloc(n, sizeof(int32_t));
+  s->folded = xcalloc(n, 1);
+  s->chain = xcalloc(n, sizeof(int32_t));
+  s->def = xcalloc(n, sizeof(int32_t));
+  s->blas_use = xcalloc(n, 1);
   s->capbufs = n + 16;
   s->nbufs = n;
-  s->bfirst = sched_xcalloc(s->capbufs, sizeof(int32_t));
-  s->blast = sched_xcalloc(s->capbufs, sizeof(int32_t));
-  s->bsize = sched_xcalloc(s->capbufs, sizeof(int64_t));
+  s->bfirst = xcalloc(s->capbufs, sizeof(int32_t));
+  s->blast = xcalloc(s->capbufs, sizeof(int32_t));
+  s->bsize = xcalloc(s->capbufs, sizeof(int64_t));
   for (uint32_t i = 0; i < n; i++) s->bfirst[i] = s->blast[i] = -1;
-  s->last = sched_xcalloc(n, sizeof(int32_t));
-  s->share_step = sched_xcalloc(n, sizeof(int32_t));
-  s->share = sched_xcalloc(n, sizeof(SchedExpr *));
-  s->loc = sched_xcalloc(n, sizeof(SchedBuf));
-  s->has_loc = sched_xcalloc(n, 1);
-  s->copies = sched_xcalloc((size_t)k->nouts, sizeof(IrOutput));
-  Chain **chains = sched_xcalloc(n, sizeof(Chain *));
+  s->last = xcalloc(n, sizeof(int32_t));
+  s->share_step = xcalloc(n, sizeof(int32_t));
+  s->share = xcalloc(n, sizeof(SchedExpr *));
+  s->loc = xcalloc(n, sizeof(SchedBuf));
+  s->has_loc = xcalloc(n, 1);
+  s->copies = xcalloc((size_t)k->nouts, sizeof(IrOutput));
+  Chain **chains = xcalloc(n, sizeof(Chain *));
   for (uint32_t i = 0; i < n; i++) s->def[i] = s->last[i] = s->share_step[i] = -1;
 
   int rc = topo(s);

@@ -4,6 +4,7 @@
 #ifndef BLOC_SCHEDULE_INT_H
 #define BLOC_SCHEDULE_INT_H
 
+#include "alloc.h"
 #include "schedule.h"
 
 /* Work-buffer offsets are multiples of this many doubles (64 bytes). */
@@ -57,8 +58,6 @@ typedef struct Sch {
   int ncopies;
 } Sch;
 
-/* calloc that exits with "out of memory" on failure. */
-void *sched_xcalloc(size_t n, size_t size);
 void sched_map_free(Map *m);
 /* A new logical work buffer of `size` doubles (not yet written: bfirst = blast = -1). */
 uint32_t sched_new_buffer(Sch *s, int64_t size);

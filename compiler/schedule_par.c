@@ -47,11 +47,7 @@ static bool tracked(SchedBase b) { return b == SB_WORK || b == SB_OUT || b == SB
 
 static void add_acc(StepInfo *si, const SchedBuf *b, int64_t rows, int64_t cols, AccMode mode, bool write) {
   if (!tracked(b->base)) return;
-  if (si->nacc == si->cap) {
-    si->cap = si->cap ? 2 * si->cap : 8;
-    si->acc = realloc(si->acc, (size_t)si->cap * sizeof(Acc));
-    if (!si->acc) exit(3);
-  }
+  VEC_GROW(si->acc, si->nacc, si->cap);
   int64_t ld = b->ld > 0 ? b->ld : 1;
   if (cols < 1) cols = 1;
   int64_t len = rows >= WHOLE / (ld + 1) ? WHOLE : (rows > 1 ? rows - 1 : 0) * ld + cols;
@@ -90,7 +86,7 @@ static void expr_acc(StepInfo *si, const SchedExpr *e, bool row, uint8_t *seen, 
 
 static void step_info(const Sch *s, const SchedStep *st, StepInfo *si) {
   memset(si, 0, sizeof *si);
-  uint8_t *seen = sched_xcalloc(2 * (size_t)s->nexprs + 2, 1);
+  uint8_t *seen = xcalloc(2 * (size_t)s->nexprs + 2, 1);
   const SchedBlas *b = &st->blas;
   switch (st->kind) {
   case SS_LOOP:
@@ -216,11 +212,7 @@ static BufState *state_of(Region *r, const Acc *a) {
     }
     return b;
   }
-  if (r->n == r->cap) {
-    r->cap = r->cap ? 2 * r->cap : 16;
-    r->b = realloc(r->b, (size_t)r->cap * sizeof(BufState));
-    if (!r->b) exit(3);
-  }
+  VEC_GROW(r->b, r->n, r->cap);
   BufState *b = &r->b[r->n++];
   memset(b, 0, sizeof *b);
   b->base = a->base;
@@ -264,8 +256,7 @@ static bool apply(Region *r, const Acc *a) {
 
 /* Add step j to the region if every access keeps rows independent; unchanged otherwise. */
 static bool try_join(Region *r, const StepInfo *j) {
-  Region save = {malloc((size_t)(r->n + 1) * sizeof(BufState)), r->n, r->n + 1};
-  if (!save.b) exit(3);
+  Region save = {xrealloc(NULL, (size_t)r->n + 1, sizeof(BufState)), r->n, r->n + 1};
   if (r->n) memcpy(save.b, r->b, (size_t)r->n * sizeof(BufState));
   bool ok = true;
   for (int pass = 0; pass < 2 && ok; pass++) /* reads first: a step never reads its own writes */
@@ -294,18 +285,14 @@ typedef struct Grouping {
 } Grouping;
 
 static void push_entry(Grouping *g, Entry e) {
-  if (g->n == g->cap) {
-    g->cap = g->cap ? 2 * g->cap : 16;
-    g->e = realloc(g->e, (size_t)g->cap * sizeof(Entry));
-    if (!g->e) exit(3);
-  }
+  VEC_GROW(g->e, g->n, g->cap);
   g->e[g->n++] = e;
 }
 
 /* Group the steps seq[0..len) (in this order) into plain steps and regions. */
 static void group(const Sch *s, const StepInfo *info, const int *seq, int len, Grouping *g) {
   int64_t min_cost = s->opt->par_min_cost > 0 ? s->opt->par_min_cost : DEFAULT_MIN_COST;
-  int *mem = sched_xcalloc(3 * (size_t)len + 3, sizeof(int));
+  int *mem = xcalloc(3 * (size_t)len + 3, sizeof(int));
   for (int i = 0; i < len; i++) {
     int j0 = seq[i];
     const StepInfo *si = &info[j0];
@@ -338,14 +325,14 @@ static void group(const Sch *s, const StepInfo *info, const int *seq, int len, G
       push_entry(g, (Entry){j0, NULL, 0, 0});
       continue;
     }
-    int *before = sched_xcalloc((size_t)nhoist + 1, sizeof(int));
+    int *before = xcalloc((size_t)nhoist + 1, sizeof(int));
     memcpy(before, hoist, (size_t)nhoist * sizeof(int));
     group(s, info, before, nhoist, g); /* the hoisted steps may hold regions of their own */
     free(before);
-    int *steps = sched_xcalloc((size_t)nreg, sizeof(int));
+    int *steps = xcalloc((size_t)nreg, sizeof(int));
     memcpy(steps, reg, (size_t)nreg * sizeof(int));
     push_entry(g, (Entry){-1, steps, nreg, si->rows});
-    int *rest = sched_xcalloc((size_t)ndefer + 1, sizeof(int));
+    int *rest = xcalloc((size_t)ndefer + 1, sizeof(int));
     memcpy(rest, defer, (size_t)ndefer * sizeof(int));
     free(mem);
     group(s, info, rest, ndefer, g); /* the deferred steps may hold regions of their own */
@@ -358,8 +345,7 @@ static void group(const Sch *s, const StepInfo *info, const int *seq, int len, G
 /* ------------------------------------------------------------------ building regions */
 
 static SchedReduce *new_reduce(SchedStep *par, Sch *s, int64_t rows, int64_t cols, SchedBuf dest, int *index) {
-  par->reds = realloc(par->reds, (size_t)(par->nreds + 1) * sizeof(SchedReduce));
-  if (!par->reds) exit(3);
+  par->reds = xrealloc(par->reds, (size_t)par->nreds + 1, sizeof(SchedReduce));
   SchedReduce *rd = &par->reds[par->nreds];
   memset(rd, 0, sizeof *rd);
   *index = ++par->nreds; /* 1-based, as SchedItem.part */
@@ -404,7 +390,7 @@ static SchedStep make_region(Sch *s, const Entry *e, const StepInfo *info) {
   par.task_rows = per * block;
   par.ntasks = (rows + par.task_rows - 1) / par.task_rows;
   par.nbody = e->nregion;
-  par.body = sched_xcalloc((size_t)e->nregion, sizeof(SchedStep));
+  par.body = xcalloc((size_t)e->nregion, sizeof(SchedStep));
   for (int i = 0; i < e->nregion; i++) {
     Step *src = &s->steps[e->region[i]];
     SchedStep *st = &par.body[i];
@@ -440,8 +426,8 @@ static SchedStep make_region(Sch *s, const Entry *e, const StepInfo *info) {
 void sched_regions(Sch *s) {
   if (s->opt->no_par || s->nsteps == 0) return;
   int n = s->nsteps;
-  StepInfo *info = sched_xcalloc((size_t)n, sizeof(StepInfo));
-  int *seq = sched_xcalloc((size_t)n, sizeof(int));
+  StepInfo *info = xcalloc((size_t)n, sizeof(StepInfo));
+  int *seq = xcalloc((size_t)n, sizeof(int));
   for (int i = 0; i < n; i++) {
     step_info(s, &s->steps[i].st, &info[i]);
     seq[i] = i;
@@ -452,7 +438,7 @@ void sched_regions(Sch *s) {
   for (int i = 0; i < g.n; i++) any |= g.e[i].step < 0;
   if (any) {
     /* new positions of the old steps, and the live ranges remapped to them */
-    int *pos = sched_xcalloc((size_t)n, sizeof(int));
+    int *pos = xcalloc((size_t)n, sizeof(int));
     for (int i = 0; i < g.n; i++) {
       if (g.e[i].step >= 0) pos[g.e[i].step] = i;
       else
@@ -469,7 +455,7 @@ void sched_regions(Sch *s) {
       s->bfirst[b] = lo;
       s->blast[b] = hi;
     }
-    Step *steps = sched_xcalloc((size_t)g.n, sizeof(Step));
+    Step *steps = xcalloc((size_t)g.n, sizeof(Step));
     for (int i = 0; i < g.n; i++) {
       Entry *e = &g.e[i];
       if (e->step >= 0) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "ir_verify.h"
 #include "schedule_verify.h"
 
@@ -34,15 +35,6 @@ typedef struct Ver {
   size_t errlen;
   bool failed;
 } Ver;
-
-static void *xcalloc(size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size);
-  if (!p) {
-    fprintf(stderr, "bloc: out of memory\n");
-    exit(3);
-  }
-  return p;
-}
 
 static void vfail(Ver *v, const char *fmt, ...) {
   if (v->failed) return;
@@ -102,8 +94,7 @@ static int64_t base_len(Ver *v, const SchedBuf *b) {
 static void note_buf(Ver *v, int id, int64_t lo, int64_t hi) {
   if (id >= v->nbufs) {
     int n = id + 1 > 2 * v->nbufs ? id + 1 : 2 * v->nbufs;
-    v->bufs = realloc(v->bufs, (size_t)n * sizeof(BufUse));
-    if (!v->bufs) exit(3);
+    v->bufs = xrealloc(v->bufs, (size_t)n, sizeof(BufUse));
     for (int i = v->nbufs; i < n; i++) v->bufs[i] = (BufUse){-1, -1, 0, 0};
     v->nbufs = n;
   }

@@ -88,13 +88,7 @@ typedef struct NameList {
 } NameList;
 
 static void add_name(NameList *l, const char *s) {
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 64;
-    const char **nn = ARENA_ARRAY(l->arena, const char *, cap);
-    if (l->n) memcpy(nn, l->names, l->n * sizeof *nn);
-    l->names = nn;
-    l->cap = cap;
-  }
+  ARENA_VEC_GROW(l->arena, l->names, l->n, l->cap);
   l->names[l->n++] = s;
 }
 

@@ -6,11 +6,26 @@
 # line `# filter: COMMAND` pipes stdout through a shell command first (to pin part of a long
 # output, such as the problem-specific code of bloc emit-c without the runtime it copies).
 # A line `# env: NAME=VALUE ...` among the first three sets environment variables for the run.
+# Every example program (examples/*.blo) must check clean: no error, no warning.
 # UPDATE_GOLDEN=1 rewrites the expectations instead of comparing (review the diff!).
+#
+#   run.sh            every golden program and every example
+#   run.sh FILE...    those files only: a golden program, or any other .blo as an example
+#                     (make check runs each file as its own test this way)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 bloc=${BLOC:-${top_builddir:-$here/../..}/bloc}
 case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
+# the files to run, as absolute paths (the runs happen in $here)
+files=
+if [ $# = 0 ]; then
+  set -- "$here"/*.blo "$here"/../../examples/*.blo
+fi
+for f in "$@"; do
+  [ -f "$f" ] || { echo "FAIL: no file $f"; exit 1; }
+  files="$files
+$(cd "$(dirname "$f")" && pwd)/$(basename "$f")"
+done
 cd "$here" || exit 1
 # `import "name"` looks in the stdlib: use the test modules under stdlib/ here
 # (relative, so that messages naming them do not depend on where the tree is)
@@ -20,7 +35,10 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
-for t in *.blo; do
+
+# golden NAME.blo: run it here and compare (or update) NAME.out, NAME.err, NAME.status
+golden() {
+  t=$1
   name=${t%.blo}
   args=$(sed -n '1s/^# args: *//p' "$t")
   [ -n "$args" ] || args=check
@@ -42,7 +60,7 @@ for t in *.blo; do
     cp "$tmp/err" "$name.err"
     cp "$tmp/status" "$name.status"
     pass=$((pass + 1))
-    continue
+    return
   fi
   ok=1
   for k in out err status; do
@@ -56,18 +74,26 @@ for t in *.blo; do
     fi
   done
   if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
-done
-# every example program must check clean (no error, no warning)
-for ex in ../../examples/*.blo; do
-  [ -f "$ex" ] || continue
+}
+
+# example FILE: it must check clean (no error, no warning)
+example() {
   # examples import the real stdlib, not the test modules above
-  if env -u BLOC_STDLIB "$bloc" check "$ex" >/dev/null 2>"$tmp/err" </dev/null && [ ! -s "$tmp/err" ]; then
+  if env -u BLOC_STDLIB "$bloc" check "$1" >/dev/null 2>"$tmp/err" </dev/null && [ ! -s "$tmp/err" ]
+  then
     pass=$((pass + 1))
   else
-    echo "FAIL: $ex does not check clean"
+    echo "FAIL: $1 does not check clean"
     sed 's/^/  /' "$tmp/err"
     fail=$((fail + 1))
   fi
-done
+}
+
+while IFS= read -r f; do
+  [ -n "$f" ] || continue
+  if [ "$(dirname "$f")" = "$here" ]; then golden "$(basename "$f")"; else example "$f"; fi
+done <<EOF2
+$files
+EOF2
 echo "golden: $pass passed, $fail failed"
 [ $fail = 0 ]
