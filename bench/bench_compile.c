@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "blo.h"
-#include "jit.h"
+#include "llvm/jit.h"
 
 #ifndef BENCH_EXAMPLES_DIR
 #define BENCH_EXAMPLES_DIR "examples"

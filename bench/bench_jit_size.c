@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "blo.h"
-#include "jit.h"
+#include "llvm/jit.h"
 
 static int write_problem(const char *path, long n) {
   FILE *f = fopen(path, "w");

@@ -21,9 +21,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "eval.h"
+#include "interp/eval.h"
 #include "hand_problems.h"
-#include "jit.h"
+#include "llvm/jit.h"
 #include "probe.h"
 #include "rt_par.h"
 #include "rt_rng.h"

@@ -9,11 +9,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "arena.h"
+#include "support/arena.h"
 #include "blo_abi.h"
-#include "diag.h"
-#include "kernels.h"
-#include "sema.h"
+#include "support/diag.h"
+#include "ir/problem.h"
+#include "front/sema.h"
 
 typedef enum BloBackend { BLO_BACKEND_JIT, BLO_BACKEND_INTERP } BloBackend;
 

@@ -9,8 +9,8 @@
 
 #include "cmdline.h"
 #include "driver.h"
-#include "ir_verify.h"
-#include "sema.h"
+#include "ir/ir_verify.h"
+#include "front/sema.h"
 
 bool driver_parse_define(const char *arg, SemaDefine *out) {
   const char *eq = strchr(arg, '=');

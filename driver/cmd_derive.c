@@ -7,8 +7,8 @@
 
 #include "cmdline.h"
 #include "driver.h"
-#include "ir.h"
-#include "jit.h"
+#include "ir/ir.h"
+#include "llvm/jit.h"
 
 typedef struct Names {
   const Program *prog;

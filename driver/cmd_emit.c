@@ -1,6 +1,6 @@
 /* cmd_emit.c — `bloc emit-c`: compile the problem (with its data stage, on the reference
  * evaluator: no JIT needed), resolve the method and options as `bloc run` does, and write the
- * standalone C solver (compiler/emit_c.h). The file is written to a temporary next to the
+ * standalone C solver (compiler/emit_c/emit_c.h). The file is written to a temporary next to the
  * target and renamed, so a failure never leaves half a solver behind. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include "cmdline.h"
 #include "config.h"
 #include "driver.h"
-#include "emit_c.h"
+#include "emit_c/emit_c.h"
 #include "options.h"
 #include "rt_outfile.h"
 #include "rt_run.h"

@@ -6,7 +6,7 @@
 
 #include "cmdline.h"
 #include "driver.h"
-#include "jit.h"
+#include "llvm/jit.h"
 #include "options.h"
 #include "rt_data.h"
 #include "rt_run.h"

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "blo.h"
-#include "sema.h"
+#include "front/sema.h"
 
 typedef struct CmdFlag {
   const char *name;    /* "--trace" */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "diag.h"
+#include "support/diag.h"
 
 const RtMethodSpec *opt_find_method(const char *cmd, const char *name) {
   const RtMethodSpec *m = rt_method_find(name);

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ast.h"
-#include "sema.h"
+#include "front/ast.h"
+#include "front/sema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

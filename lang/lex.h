@@ -4,8 +4,8 @@
 #ifndef BLOC_LEX_H
 #define BLOC_LEX_H
 
-#include "arena.h"
-#include "diag.h"
+#include "support/arena.h"
+#include "support/diag.h"
 #include "parser.h"
 
 typedef struct LexState LexState;

@@ -3,9 +3,9 @@
 #ifndef BLOC_PARSE_H
 #define BLOC_PARSE_H
 
-#include "arena.h"
-#include "ast.h"
-#include "diag.h"
+#include "support/arena.h"
+#include "front/ast.h"
+#include "support/diag.h"
 
 /* Parse registered source file `file`. Every syntax error is reported through `d` (the parser
  * recovers at the next declaration keyword); returns the declarations it could build, in

@@ -5,9 +5,9 @@
  * < ^ (right-associative; -x^2 = -(x^2)) < postfix ' and [ ]. */
 
 %code requires {
-#include "arena.h"
-#include "ast.h"
-#include "diag.h"
+#include "support/arena.h"
+#include "front/ast.h"
+#include "support/diag.h"
 
 typedef struct ParseState ParseState;
 

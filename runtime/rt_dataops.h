@@ -1,5 +1,5 @@
 /* rt_dataops.h — the tensor operations of the data stage, written once. bloc's evaluator
- * (compiler/eval.c) calls them for data declarations, derived tensors and initial values, and
+ * (compiler/interp/eval.c) calls them for data declarations, derived tensors and initial values, and
  * the solvers `bloc emit-c` writes call the same functions from their copy of the runtime, so
  * a generated solver computes its data bit for bit as `bloc run` does. Elementwise ops are
  * not here (they are scalar functions applied in a loop).

@@ -2,7 +2,7 @@
  * rt_par_run with a task function and a task count; the tasks run on the calling thread and
  * on the pool's workers, claimed one at a time, so a worker delayed by other load never holds
  * up the call. Tasks must write disjoint memory: plans give each task fixed rows and its own
- * partial sums (compiler/schedule.h, SS_PAR_ROWS), so results never depend on which thread
+ * partial sums (compiler/plan/schedule.h, SS_PAR_ROWS), so results never depend on which thread
  * ran which task, nor on the number of threads. */
 #ifndef BLOC_RT_PAR_H
 #define BLOC_RT_PAR_H
@@ -18,7 +18,7 @@ typedef void (*RtParFn)(void *ctx, int64_t task);
  * first call creates the pool (rt_par_threads() - 1 worker threads). */
 void rt_par_run(RtParFn fn, void *ctx, int64_t ntasks);
 
-/* Combine the per-task partial results of a reduction (compiler/schedule.h, SchedReduce):
+/* Combine the per-task partial results of a reduction (compiler/plan/schedule.h, SchedReduce):
  * dest(i, j) = alpha * (((part_0 + part_1) + part_2) + ...)(i, j) + beta * dest(i, j) for
  * i < rows, j < cols, where task p's partial is rows x cols row-major at part + p * stride
  * and dest(i, j) is at dest + i * ld + j. beta is 0 or 1 (0: dest is not read). Overwrites

@@ -1,7 +1,7 @@
 /* rt_scalar.h — the arithmetic of every elementwise scalar op of the IR, defined once. Sema's
- * constant folding (compiler/sema_const.c), the IR folder and the reference evaluator
- * (compiler/ir.c, eval.c) call these functions, the emitted C calls them through the runtime
- * amalgamation, and the LLVM codegen (compiler/cg_llvm_expr.c) builds the same operations in
+ * constant folding (compiler/front/sema_const.c), the IR folder and the reference evaluator
+ * (compiler/ir/ir.c, eval.c) call these functions, the emitted C calls them through the runtime
+ * amalgamation, and the LLVM codegen (compiler/llvm/cg_llvm_expr.c) builds the same operations in
  * the same order, so a value never depends on where it was computed (tests/unit/test_scalar_ops
  * checks every op bit for bit across all four). Plain C99; RT_MAYBE_UNUSED because the
  * amalgamation of emitted C includes every op, and clang warns about unused static ones.

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "diff.h"
+#include "ir/diff.h"
 
 void hp_init(IrProblem *p, Arena *a) {
   memset(p, 0, sizeof *p);

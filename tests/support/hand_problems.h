@@ -4,7 +4,7 @@
 #ifndef BLOC_HAND_PROBLEMS_H
 #define BLOC_HAND_PROBLEMS_H
 
-#include "kernels.h"
+#include "ir/problem.h"
 
 /* Start an empty problem in arena a (graph initialised, no variables). */
 void hp_init(IrProblem *p, Arena *a);

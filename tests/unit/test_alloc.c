@@ -1,4 +1,4 @@
-/* test_alloc.c — the compiler's allocation layer (compiler/alloc.h): VEC_GROW keeps every
+/* test_alloc.c — the compiler's allocation layer (compiler/support/alloc.h): VEC_GROW keeps every
  * element through its reallocations with int and size_t capacities, the capacity doubles from
  * 8, and a request whose size overflows exits with status 3 and `bloc: out of memory` instead
  * of returning NULL (a failing malloc takes the same path: blo_oom). */
@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "alloc.h"
+#include "support/alloc.h"
 
 static void test_vec_grow_int_cap(void **state) {
   (void)state;

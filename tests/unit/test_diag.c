@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "diag.h"
+#include "support/arena.h"
+#include "support/diag.h"
 
 static char *render(Diag *d) {
   fflush(d->out);

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diff.h"
-#include "eval.h"
-#include "ir.h"
+#include "ir/diff.h"
+#include "interp/eval.h"
+#include "ir/ir.h"
 #include "rt_rng.h"
 
 /* Problem layout used by every case: x = [a (vector 3) ; A (matrix 2x3)], y = [b (vector 3) ;

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "blo.h"
-#include "emit_c_int.h"
+#include "emit_c/emit_c_int.h"
 #include "rt_rng.h"
 
 static void test_numbers_round_trip(void **state) {

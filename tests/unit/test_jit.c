@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diff.h"
-#include "eval.h"
+#include "ir/diff.h"
+#include "interp/eval.h"
 #include "hand_problems.h"
-#include "ir.h"
-#include "jit.h"
+#include "ir/ir.h"
+#include "llvm/jit.h"
 #include "rt_par.h"
 #include "rt_rng.h"
 

@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include "hand_problems.h"
-#include "jit.h"
-#include "jit_cache.h"
+#include "llvm/jit.h"
+#include "llvm/jit_cache.h"
 #include "rt_rng.h"
 
 static char dir[256];

@@ -319,7 +319,7 @@ static void test_builtin_values(void **state) {
   ctx_close(&X);
 }
 
-/* The data stage holds load_idx tensors as their file and decodes on demand (build.c): a
+/* The data stage holds load_idx tensors as their file and decodes on demand (pipeline.c): a
  * tensor read only through slices, one an expression reads whole, and one the kernels read
  * must all come out exactly as an eager rt_load_idx would make them. */
 static void write_idx(const char *dir, const char *name, int seed) {

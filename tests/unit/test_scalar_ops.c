@@ -18,10 +18,10 @@
 #include <unistd.h>
 
 #include "blo.h"
-#include "emit_c.h"
-#include "ir.h"
+#include "emit_c/emit_c.h"
+#include "ir/ir.h"
 #include "rt_scalar.h"
-#include "sema_int.h"
+#include "front/sema_int.h"
 
 static const double inputs[] = {0.0,  -0.0, 1e-300, -1e-300, 1e-310, -0.01, 0.01,  0.5,
                                 -0.5, 1,    -1,     2.5,     -2.5,   3.7,   -7.25, 40,

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "hand_problems.h"
-#include "schedule.h"
+#include "plan/schedule.h"
 
 typedef struct Fix {
   Arena arena;

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sema.h"
+#include "front/sema.h"
 
 typedef struct Fx {
   Arena a;

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "hand_problems.h"
-#include "ir_verify.h"
-#include "schedule_verify.h"
+#include "ir/ir_verify.h"
+#include "plan/schedule_verify.h"
 
 typedef struct Fix {
   Arena arena;

@@ -1,0 +1,566 @@
+/* emit_c_data.c — the data stage of a generated solver: C that recomputes, at run time, what
+ * pipeline.c computes before solving — every data declaration in order (files through the
+ * runtime's loaders, generators through its RNG streams, derived tensors node by node through
+ * the runtime's data ops, rt_dataops.c, which eval.c calls too, so the values are the
+ * evaluator's), the finiteness and symmetry checks, the hoisted kernel subexpressions and the
+ * initial values — or, with --embed-data, the values themselves. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support/alloc.h"
+#include "emit_c/emit_c_int.h"
+
+/* An int64_t in a format string of the generated code. */
+#define I64 "%" PRId64
+
+const char *emit_data_name(const Emit *e, int k, char buf[80]) {
+  const IrProblem *p = e->p;
+  if (k < p->ndata) snprintf(buf, 80, "%s", e->c->prog->data[k]->name);
+  else snprintf(buf, 80, "derived%d", k - p->ndata);
+  return buf;
+}
+
+/* ------------------------------------------------------------------ one graph */
+
+typedef struct G {
+  Emit *e;
+  EmitBuf *out;
+  const char *what; /* the declaration, for messages: "data 'X' (file.blo:3)" */
+  uint32_t *slot;   /* node id -> index in m[] + 1 (owned buffers) */
+  uint32_t nslots;
+  bool uses_seed, uses_t, uses_x;
+  bool k, r; /* scratch variables the body uses */
+} G;
+
+/* The C expression of node n's buffer (an alias for leaves in memory). */
+static const char *val(G *g, const IrNode *n, char buf[64]) {
+  switch ((IrOp)n->op) {
+  case IR_DATA:
+    g->uses_t = true;
+    snprintf(buf, 64, "t[%" PRId64 "]", n->attr[0]);
+    return buf;
+  case IR_VAR:
+    g->uses_x = true;
+    if (n->attr[2]) snprintf(buf, 64, "(x + %" PRId64 ")", n->attr[2]);
+    else snprintf(buf, 64, "x");
+    return buf;
+  default: snprintf(buf, 64, "m[%u]", g->slot[n->id] - 1); return buf;
+  }
+}
+
+/* Element i (or 0 for a scalar operand) of operand j of n. */
+static void opnd(G *g, const IrNode *n, int j, const char *i, char *out, size_t len) {
+  char b[64];
+  const IrNode *a = n->args[j];
+  snprintf(out, len, "%s[%s]", val(g, a, b), a->shape.rank == 0 ? "0" : i);
+}
+
+static void line(G *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line(G *g, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  emit_buf_puts(g->out, "  ");
+  emit_buf_vprintf(g->out, fmt, ap);
+  emit_buf_puts(g->out, "\n");
+  va_end(ap);
+}
+
+/* The random stream of a generator node, named as in the evaluator. */
+static void rng_stream(G *g, const IrNode *n) {
+  EmitBuf name = {0};
+  emit_c_string(&name, n->str ? n->str : "");
+  line(g, "r = rt_rng_stream(seed, %s);", name.s);
+  emit_buf_free(&name);
+}
+
+static void node_code(G *g, const IrNode *n) {
+  Emit *e = g->e;
+  char o[64], a[64], b[64], nb[48], nb2[48];
+  int64_t size = shape_size(n->shape), m = n->shape.rows, nc = n->shape.cols;
+  val(g, n, o);
+  const IrNode *a0 = n->nargs ? n->args[0] : NULL;
+  IrClass cls = ir_ops[n->op].cls;
+  if (cls == IRC_EW1 || cls == IRC_EW2 || cls == IRC_EW3) {
+    char x[3][96] = {"", "", ""};
+    for (int j = 0; j < n->nargs && j < 3; j++) opnd(g, n, j, "i", x[j], sizeof x[j]);
+    EmitBuf ex = {0};
+    if (!emit_ew_expr(&ex, n->op, n->num, x[0], x[1], x[2]))
+      emit_fail(e, -1, "data stage: op '%s' is not elementwise", ir_ops[n->op].name);
+    line(g, "for (i = 0; i < %" PRId64 "; i++) %s[i] = %s;", size, o, ex.s ? ex.s : "0.0");
+    emit_buf_free(&ex);
+    return;
+  }
+  switch ((IrOp)n->op) {
+  case IR_CONST: line(g, "rt_dop_fill(%s, " I64 ", %s);", o, size, emit_num(n->num, nb)); return;
+  case IR_SUM: case IR_LSE:
+    line(g, "%s[0] = rt_dop_%s(%s, " I64 ");", o, n->op == IR_SUM ? "sum" : "lse", val(g, a0, a),
+         shape_size(a0->shape));
+    return;
+  case IR_SUM_ROWS: case IR_LSE_ROWS: case IR_ARGMAX_ROWS: case IR_SUM_COLS: {
+    const char *f = n->op == IR_SUM_ROWS    ? "sum_rows"
+                    : n->op == IR_LSE_ROWS  ? "lse_rows"
+                    : n->op == IR_SUM_COLS  ? "sum_cols"
+                                            : "argmax_rows";
+    line(g, "rt_dop_%s(%s, " I64 ", " I64 ", %s);", f, val(g, a0, a), a0->shape.rows,
+         a0->shape.cols, o);
+    return;
+  }
+  case IR_MATMUL: case IR_MATVEC: /* a matrix-vector product is a product with n = 1 */
+    line(g, "rt_dop_matmul(%s, %s, " I64 ", " I64 ", " I64 ", %s);", val(g, a0, a),
+         val(g, n->args[1], b), m, a0->shape.cols, n->op == IR_MATMUL ? nc : 1, o);
+    return;
+  case IR_OUTER:
+    line(g, "rt_dop_outer(%s, %s, " I64 ", " I64 ", %s);", val(g, a0, a), val(g, n->args[1], b), m,
+         nc, o);
+    return;
+  case IR_TRANSPOSE:
+    line(g, "rt_dop_transpose(%s, " I64 ", " I64 ", %s);", val(g, a0, a), nc, m, o);
+    return;
+  case IR_BCAST: line(g, "rt_dop_fill(%s, " I64 ", %s[0]);", o, size, val(g, a0, a)); return;
+  case IR_BCAST_ROWS: case IR_BCAST_COLS:
+    line(g, "rt_dop_bcast_%s(%s, " I64 ", " I64 ", %s);", n->op == IR_BCAST_ROWS ? "rows" : "cols",
+         val(g, a0, a), m, nc, o);
+    return;
+  case IR_RESHAPE:
+    line(g, "memcpy(%s, %s, " I64 " * sizeof(double));", o, val(g, a0, a), size);
+    return;
+  case IR_SLICE: /* the block at row attr[0], column attr[2] */
+    line(g, "rt_dop_copy_block(%s + " I64 ", " I64 ", " I64 ", " I64 ", %s, " I64 ");",
+         val(g, a0, a), n->attr[0] * a0->shape.cols + n->attr[2], a0->shape.cols, m, nc, o, nc);
+    return;
+  case IR_PAD: /* zeros around the operand, placed at row attr[0], column attr[2] */
+    line(g, "rt_dop_fill(%s, " I64 ", 0);", o, size);
+    line(g, "rt_dop_copy_block(%s, " I64 ", " I64 ", " I64 ", %s + " I64 ", " I64 ");",
+         val(g, a0, a), a0->shape.cols, a0->shape.rows, a0->shape.cols, o,
+         n->attr[0] * nc + n->attr[2], nc);
+    return;
+  case IR_GATHER: case IR_SCATTER: {
+    g->k = true;
+    int64_t k = n->args[1]->shape.rows;
+    int64_t limit = n->op == IR_GATHER ? a0->shape.rows : m;
+    val(g, a0, a);
+    val(g, n->args[1], b);
+    if (n->op == IR_GATHER)
+      line(g, "if ((k = rt_dop_gather(%s, " I64 ", " I64 ", %s, " I64 ", %s)) >= 0) {", a, limit,
+           nc, b, k, o);
+    else
+      line(g, "if ((k = rt_dop_scatter(%s, " I64 ", " I64 ", %s, " I64 ", %s)) >= 0) {", a, k,
+           a0->shape.cols, b, limit, o);
+    line(g, "  snprintf(err, errlen, \"%%s: index %%lld out of range 0.." I64 "\", \"%s\",",
+         limit - 1, g->what);
+    line(g, "           (long long)(int64_t)%s[k]);", b);
+    line(g, "  goto done;");
+    line(g, "}");
+    return;
+  }
+  case IR_DIAGM: line(g, "rt_dop_diag_matrix(%s, " I64 ", %s);", val(g, a0, a), m, o); return;
+  case IR_DIAGV: line(g, "rt_dop_diag_vector(%s, " I64 ", %s);", val(g, a0, a), m, o); return;
+  case IR_CAT: case IR_VCAT: {
+    int64_t at0 = 0;
+    for (int j = 0; j < n->nargs; j++) {
+      int64_t k = shape_size(n->args[j]->shape);
+      line(g, "memcpy(%s + " I64 ", %s, " I64 " * sizeof(double));", o, at0, val(g, n->args[j], a),
+           k);
+      at0 += k;
+    }
+    return;
+  }
+  case IR_HCAT: { /* each operand is the column block of its width at column c0 */
+    int64_t c0 = 0;
+    for (int j = 0; j < n->nargs; j++) {
+      const IrNode *src = n->args[j];
+      int64_t w = src->shape.rank == 2 ? src->shape.cols : 1;
+      line(g, "rt_dop_copy_block(%s, " I64 ", " I64 ", " I64 ", %s + " I64 ", " I64 ");",
+           val(g, src, a), w, m, w, o, c0, nc);
+      c0 += w;
+    }
+    return;
+  }
+  case IR_ONEHOT:
+    line(g, "rt_dop_onehot(%s, " I64 ", " I64 ", %s);", val(g, a0, a), m, nc, o);
+    return;
+  case IR_LOAD: {
+    static const char *const fmts[] = {"csv", "idx", "libsvm", "npy"};
+    EmitBuf path = {0};
+    emit_c_string(&path, n->str ? n->str : "");
+    if (n->attr[0] < 0 || n->attr[0] > 3)
+      emit_fail(e, -1, "data stage: unknown file format " I64, n->attr[0]);
+    line(g, "if (blo_load(\"%s\", %s, %d, " I64 ", " I64 ", %s, err, errlen)) goto done;",
+         fmts[n->attr[0] & 3], path.s, n->shape.rank, m, nc, o);
+    emit_buf_free(&path);
+    return;
+  }
+  case IR_RAND: {
+    g->uses_seed = g->r = true;
+    rng_stream(g, n);
+    switch ((IrRandKind)n->attr[0]) {
+    case IR_RAND_UNIFORM:
+      line(g, "rt_rng_fill_uniform(&r, %s, %s, %s, " I64 ");", emit_num(n->num, nb),
+           emit_num(n->num2, nb2), o, size);
+      break;
+    case IR_RAND_NORMAL:
+      line(g, "rt_rng_fill_normal(&r, %s, %s, %s, " I64 ");", emit_num(n->num, nb),
+           emit_num(n->num2, nb2), o, size);
+      break;
+    case IR_RAND_RANDINT:
+      line(g, "rt_rng_fill_randint(&r, " I64 ", " I64 ", %s, " I64 ");", (int64_t)n->num,
+           (int64_t)n->num2, o, size);
+      break;
+    case IR_RAND_BERNOULLI:
+      line(g, "rt_rng_fill_bernoulli(&r, %s, %s, " I64 ");", emit_num(n->num, nb), o, size);
+      break;
+    default: emit_fail(e, -1, "data stage: unknown generator " I64, n->attr[0]); break;
+    }
+    return;
+  }
+  case IR_PERM:
+    g->uses_seed = g->r = true;
+    rng_stream(g, n);
+    line(g, "rt_rng_fill_permutation(&r, " I64 ", %s);", size, o);
+    return;
+  case IR_RANDOM_SPD:
+    g->uses_seed = g->r = true;
+    rng_stream(g, n);
+    line(g, "if (blo_random_spd(&r, " I64 ", %s, %s, %s, err, errlen)) goto done;", m,
+         emit_num(n->num, nb), emit_num(n->num2, nb2), o);
+    return;
+  default:
+    emit_fail(e, -1, "data stage: op '%s' has no C translation", ir_ops[n->op].name);
+    return;
+  }
+}
+
+/* static int blo_<fname>(const double *const *t, double *out, const double *x, uint64_t seed,
+ * char *err, size_t errlen): root's value into out, every node into its own buffer, freed after
+ * its last use (as eval.c). */
+static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what, IrNode *root) {
+  IrGraph *gr = (IrGraph *)&e->p->graph;
+  IrNode **order;
+  size_t n = ir_topo(gr, &root, 1, &order);
+  G g = {e, NULL, what, xcalloc(gr->count + 1, sizeof(uint32_t)), 0, false, false, false, false,
+         false};
+  uint32_t *uses = xcalloc(gr->count + 1, sizeof(uint32_t));
+  for (size_t i = 0; i < n; i++) {
+    for (int j = 0; j < order[i]->nargs; j++) uses[order[i]->args[j]->id]++;
+    IrOp op = (IrOp)order[i]->op;
+    if (op == IR_DIR || op == IR_SAMPLE)
+      emit_fail(e, -1, "%s: the data stage reads a solver input ('%s')", what, ir_ops[op].name);
+    if (op != IR_DATA && op != IR_VAR) g.slot[order[i]->id] = ++g.nslots;
+  }
+  uses[root->id]++;
+  EmitBuf body = {0};
+  g.out = &body;
+  for (size_t i = 0; i < n && !e->failed; i++) {
+    const IrNode *nd = order[i];
+    char o[64], sb[64];
+    if (g.slot[nd->id]) {
+      val(&g, nd, o);
+      line(&g, "/* %%%u = %s : %s */", nd->id, ir_ops[nd->op].name, shape_str(nd->shape, sb));
+      line(&g, "if (!(%s = blo_alloc(" I64 ", err, errlen))) goto done;", o,
+           shape_size(nd->shape));
+      node_code(&g, nd);
+    }
+    for (int j = 0; j < nd->nargs; j++) {
+      const IrNode *a = nd->args[j];
+      bool dup = false;
+      for (int q = 0; q < j; q++) dup |= nd->args[q] == a;
+      if (dup) continue;
+      uint32_t cnt = 0;
+      for (int q = 0; q < nd->nargs; q++) cnt += nd->args[q] == a;
+      uses[a->id] -= cnt;
+      if (uses[a->id] == 0 && g.slot[a->id]) {
+        line(&g, "free(%s);", val(&g, a, o));
+        line(&g, "%s = NULL;", o);
+      }
+    }
+  }
+  char o[64];
+  line(&g, "memcpy(out, %s, " I64 " * sizeof(double));", val(&g, root, o),
+       shape_size(root->shape));
+  emit_buf_printf(out, "\n/* %s */\n", what);
+  emit_buf_printf(out,
+                  "static int blo_%s(const double *const *t, double *out, const double *x, "
+                  "uint64_t seed, char *err, size_t errlen) {\n",
+                  fname);
+  if (g.nslots) emit_buf_printf(out, "  double *m[%u];\n  int64_t i;\n", g.nslots);
+  if (g.k) emit_buf_puts(out, "  int64_t k;\n");
+  if (g.r) emit_buf_puts(out, "  RtRng r;\n");
+  emit_buf_puts(out, "  int rc = 1;\n");
+  emit_buf_puts(out, g.nslots ? "  memset(m, 0, sizeof m);\n" : "  (void)err, (void)errlen;\n");
+  if (!g.uses_t) emit_buf_puts(out, "  (void)t;\n");
+  if (!g.uses_x) emit_buf_puts(out, "  (void)x;\n");
+  if (!g.uses_seed) emit_buf_puts(out, "  (void)seed;\n");
+  emit_buf_puts(out, body.s ? body.s : "");
+  /* every owned node's allocation can fail (goto done); without one there is no label */
+  if (g.nslots)
+    emit_buf_printf(out, "  rc = 0;\ndone:\n  for (i = 0; i < %u; i++) free(m[i]);\n"
+                    "  return rc;\n}\n", g.nslots);
+  else emit_buf_puts(out, "  rc = 0;\n  return rc;\n}\n");
+  emit_buf_free(&body);
+  free(g.slot);
+  free(uses);
+}
+
+/* ------------------------------------------------------------------ the stage */
+
+/* Helpers of the data stage (static; only what the program uses is called). */
+static const char data_helpers[] =
+    "/* A buffer of n doubles for the data stage, or NULL with a message. */\n"
+    "static RT_MAYBE_UNUSED double *blo_alloc(int64_t n, char *err, size_t errlen) {\n"
+    "  double *p = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));\n"
+    "  if (!p) snprintf(err, errlen, \"out of memory (%lld doubles)\", (long long)n);\n"
+    "  return p;\n"
+    "}\n"
+    "\n"
+    "/* A data file through bloc's loaders, checked against the declared shape, into out. */\n"
+    "static RT_MAYBE_UNUSED int blo_load(const char *fmt, const char *path, int rank, int64_t rows, int64_t cols,\n"
+    "                                    double *out, char *err, size_t errlen) {\n"
+    "  RtTensor t;\n"
+    "  int rc;\n"
+    "  memset(&t, 0, sizeof t);\n"
+    "  if (!strcmp(fmt, \"csv\")) rc = rt_load_csv(path, rank, rows, cols, &t, err, errlen);\n"
+    "  else if (!strcmp(fmt, \"idx\")) rc = rt_load_idx(path, rank, rows, cols, &t, err, errlen);\n"
+    "  else if (!strcmp(fmt, \"libsvm\")) rc = rt_load_libsvm(path, rank, rows, cols, &t, err, errlen);\n"
+    "  else rc = rt_load_npy(path, rank, rows, cols, &t, err, errlen);\n"
+    "  if (rc) return 1;\n"
+    "  memcpy(out, t.v, sizeof(double) * (size_t)(rows * cols));\n"
+    "  rt_tensor_free(&t);\n"
+    "  return 0;\n"
+    "}\n"
+    "\n"
+    "/* random_spd(n, lo, hi) from stream r (bloc's pipeline.c messages). */\n"
+    "static RT_MAYBE_UNUSED int blo_random_spd(RtRng *r, int64_t n, double lo, double hi, double *out, char *err,\n"
+    "                                          size_t errlen) {\n"
+    "  int rc = rt_random_spd(r, n, lo, hi, out);\n"
+    "  if (rc == -2) snprintf(err, errlen, \"random_spd(%lld, %g, %g): out of memory\", (long long)n, lo, hi);\n"
+    "  else if (rc) snprintf(err, errlen, \"random_spd(%lld, %g, %g): the eigenvalues must satisfy 0 < lo <= hi\",\n"
+    "                        (long long)n, lo, hi);\n"
+    "  return rc != 0;\n"
+    "}\n"
+    "\n"
+    "/* Data must be finite: the first NaN or Inf of a declared tensor is an error. */\n"
+    "static RT_MAYBE_UNUSED int blo_check_finite(const double *v, int rank, int64_t rows, int64_t cols, const char *what,\n"
+    "                                            const char *shape, char *err, size_t errlen) {\n"
+    "  int64_t i, n = rows * cols;\n"
+    "  char nb[RT_FMT_NUM_LEN];\n"
+    "  for (i = 0; i < n; i++)\n"
+    "    if (!isfinite(v[i])) break;\n"
+    "  if (i == n) return 0;\n"
+    "  rt_fmt_num(v[i], nb);\n"
+    "  if (rank == 2)\n"
+    "    snprintf(err, errlen, \"%s (%s) holds %s at [%lld, %lld]; data must be finite\", what, shape, nb,\n"
+    "             (long long)(i / cols), (long long)(i % cols));\n"
+    "  else if (rank == 1)\n"
+    "    snprintf(err, errlen, \"%s (%s) holds %s at [%lld]; data must be finite\", what, shape, nb, (long long)i);\n"
+    "  else\n"
+    "    snprintf(err, errlen, \"%s is %s; data must be finite\", what, nb);\n"
+    "  return 1;\n"
+    "}\n"
+    "\n"
+    "/* The kernels were derived for a symmetric matrix (transposes of it dropped): it must be. */\n"
+    "static RT_MAYBE_UNUSED int blo_check_symmetric(const double *a, int64_t n, const char *what, char *err,\n"
+    "                                               size_t errlen) {\n"
+    "  int64_t i, j;\n"
+    "  for (i = 0; i < n; i++)\n"
+    "    for (j = i + 1; j < n; j++)\n"
+    "      if (a[i * n + j] != a[j * n + i]) {\n"
+    "        snprintf(err, errlen, \"%s is not symmetric ([%lld, %lld] != [%lld, %lld]), but it was when bloc emit-c \"\n"
+    "                 \"derived the kernels from it: generate the solver again\", what, (long long)i, (long long)j,\n"
+    "                 (long long)j, (long long)i);\n"
+    "        return 1;\n"
+    "      }\n"
+    "  return 0;\n"
+    "}\n";
+
+static bool exactly_symmetric(const double *a, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = i + 1; j < n; j++)
+      if (a[i * n + j] != a[j * n + i]) return false;
+  return true;
+}
+
+static Shape data_shape(const Emit *e, int k) {
+  return k < e->p->ndata ? e->c->prog->data[k]->shape : e->p->hoisted[k - e->p->ndata]->shape;
+}
+
+/* Bytes --embed-data writes: the tensors the kernels read and the initial values. */
+static int64_t embedded_bytes(const Emit *e) {
+  const BloCompiled *c = e->c;
+  int64_t b = (c->problem.nx + c->problem.ny) * (int64_t)sizeof(double);
+  for (int k = 0; k < c->ndata_total; k++)
+    if (c->data[k]) b += shape_size(data_shape(e, k)) * (int64_t)sizeof(double);
+  return b;
+}
+
+static void embedded_stage(Emit *e, EmitBuf *out) {
+  const BloCompiled *c = e->c;
+  int64_t limit = e->o->embed_limit > 0 ? e->o->embed_limit : EMIT_EMBED_LIMIT;
+  int64_t bytes = embedded_bytes(e);
+  if (bytes > limit) {
+    EmitBuf list = {0};
+    for (int k = 0; k < c->ndata_total; k++) {
+      if (!c->data[k]) continue;
+      Shape s = data_shape(e, k);
+      char nb[80];
+      emit_buf_printf(&list, "%s%s %.1f MiB", list.len ? ", " : "", emit_data_name(e, k, nb),
+                  (double)shape_size(s) * 8 / (1 << 20));
+    }
+    emit_fail(e, 1,
+              "--embed-data: the data the solver needs is %.1f MiB (%s), more than the %.0f MiB limit\n"
+              "hint: without --embed-data the solver reads and computes its data itself when it starts",
+              (double)bytes / (1 << 20), list.s ? list.s : "", (double)limit / (1 << 20));
+    emit_buf_free(&list);
+    return;
+  }
+  emit_buf_puts(out, "\n/* The data stage, evaluated when the solver was generated (--embed-data): the arrays above. */\n");
+  emit_buf_puts(out, "static int emit_data_stage(const double **t, void **owned, double **x0, double **y0, uint64_t seed,\n"
+                 "                           char *err, size_t errlen) {\n");
+  emit_buf_puts(out, "  (void)owned, (void)seed;\n");
+  for (int k = 0; k < c->ndata_total; k++)
+    if (c->data[k]) emit_buf_printf(out, "  t[%d] = blo_embedded_%d;\n", k, k);
+  emit_buf_printf(out, "  if (!(*x0 = blo_alloc(%" PRId64 ", err, errlen)) || !(*y0 = blo_alloc(%" PRId64 ", err, errlen)))"
+                   " return 1;\n",
+              c->problem.nx, c->problem.ny);
+  emit_buf_printf(out, "  memcpy(*x0, blo_embedded_x0, sizeof blo_embedded_x0);\n");
+  emit_buf_printf(out, "  memcpy(*y0, blo_embedded_y0, sizeof blo_embedded_y0);\n");
+  emit_buf_puts(out, "  return 0;\n}\n");
+}
+
+/* One function "LEVEL_i" per variable of a level, computing its initial value. */
+static void init_fns(Emit *e, EmitBuf *out, const char *level, AstDecl *const *decls, IrNode *const *init, int n) {
+  char fname[100], what[500], w[300], sb[64];
+  for (int i = 0; i < n && !e->failed; i++) {
+    const AstDecl *d = decls[i];
+    snprintf(fname, sizeof fname, "%s_%d", level, i);
+    snprintf(what, sizeof what, "%s '%s' : %s (%s), initial value", level, d->name, shape_str(d->shape, sb),
+             emit_where(e, d->span, w));
+    graph_fn(e, out, fname, what, init[i]);
+  }
+}
+
+void emit_data_stage(Emit *e, EmitBuf *out) {
+  const BloCompiled *c = e->c;
+  const IrProblem *p = e->p;
+  const Program *prog = c->prog;
+  emit_buf_puts(out, data_helpers);
+  if (e->o->embed_data) {
+    embedded_stage(e, out);
+    return;
+  }
+  char fname[100], what[500], w[300], sb[64];
+  for (int k = 0; k < p->ndata && !e->failed; k++) {
+    const AstDecl *d = prog->data[k];
+    snprintf(fname, sizeof fname, "data_%d", k);
+    snprintf(what, sizeof what, "data '%s' : %s (%s)", d->name, shape_str(d->shape, sb), emit_where(e, d->span, w));
+    graph_fn(e, out, fname, what, p->data_value[k]);
+  }
+  for (int h = 0; h < p->nhoisted && !e->failed; h++) {
+    snprintf(fname, sizeof fname, "derived_%d", h);
+    snprintf(what, sizeof what, "derived tensor %d : %s, a data-only part of the kernels", h,
+             shape_str(p->hoisted[h]->shape, sb));
+    graph_fn(e, out, fname, what, p->hoisted[h]);
+  }
+  init_fns(e, out, "upper", prog->upper, p->upper_init, p->nupper);
+  init_fns(e, out, "lower", prog->lower, p->lower_init, p->nlower);
+  /* the stage: declarations in order, checks, derived tensors, initial values */
+  emit_buf_puts(out, "\n/* The data stage, as bloc runs it before solving: every data declaration in order (each may\n"
+                 " * read the earlier ones), the derived tensors, the initial values; then the declared tensors\n"
+                 " * the kernels do not read are freed. t[k] is data tensor k, owned[k] what to free. */\n");
+  emit_buf_puts(out, "static int emit_data_stage(const double **t, void **owned, double **x0, double **y0, uint64_t seed,\n"
+                 "                           char *err, size_t errlen) {\n");
+  emit_buf_printf(out, "  char msg[1024];\n");
+  if (c->ndata_total > 0) emit_buf_puts(out, "  double *v;\n");
+  else emit_buf_puts(out, "  (void)t, (void)owned;\n");
+  for (int k = 0; k < c->ndata_total && !e->failed; k++) {
+    Shape s = data_shape(e, k);
+    char nb[80];
+    if (k < p->ndata) {
+      const AstDecl *d = prog->data[k];
+      emit_buf_printf(out, "  /* data %s : %s (%s) */\n", d->name, shape_str(s, sb), emit_where(e, d->span, w));
+    } else {
+      emit_buf_printf(out, "  /* %s : %s */\n", emit_data_name(e, k, nb), shape_str(s, sb));
+    }
+    emit_buf_printf(out, "  if (!(v = blo_alloc(%" PRId64 ", err, errlen))) return 1;\n", shape_size(s));
+    emit_buf_printf(out, "  t[%d] = owned[%d] = v;\n", k, k);
+    const char *fn = k < p->ndata ? "data" : "derived";
+    int idx = k < p->ndata ? k : k - p->ndata;
+    emit_buf_printf(out, "  if (blo_%s_%d(t, v, NULL, seed, msg, sizeof msg)) {\n", fn, idx);
+    if (k < p->ndata)
+      emit_buf_printf(out, "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n", emit_where(e, prog->data[k]->span, w));
+    else
+      emit_buf_printf(out, "    snprintf(err, errlen, \"%%s\", msg);\n");
+    emit_buf_puts(out, "    return 1;\n  }\n");
+    if (k < p->ndata) {
+      const AstDecl *d = prog->data[k];
+      emit_buf_printf(out, "  if (blo_check_finite(v, %d, %" PRId64 ", %" PRId64 ", \"%s: data '%s'\", \"%s\",", s.rank,
+                      s.rows, s.cols, emit_where(e, d->span, w), d->name, shape_str(s, sb));
+      emit_buf_puts(out, " err, errlen))");
+      emit_buf_puts(out, " return 1;\n");
+      /* the kernels (and the data graphs) were simplified for a symmetric matrix: check it still
+       * is, unless it was not exactly symmetric when bloc ran either (rounding in a matrix
+       * symmetric by construction), which bloc tolerates too */
+      if (p->data_symmetric[k] && s.rank == 2 && s.rows == s.cols &&
+          (!c->data[k] || exactly_symmetric(c->data[k], s.rows)))
+        emit_buf_printf(out, "  if (blo_check_symmetric(v, %" PRId64 ", \"%s: data '%s'\", err, errlen)) return 1;\n",
+                        s.rows, emit_where(e, d->span, w), d->name);
+    }
+  }
+  emit_buf_printf(out, "  if (!(*x0 = blo_alloc(%" PRId64 ", err, errlen)) || !(*y0 = blo_alloc(%" PRId64 ", err, errlen)))",
+                  c->problem.nx, c->problem.ny);
+  emit_buf_puts(out, " return 1;\n");
+  for (int i = 0; i < p->nupper; i++) {
+    const AstDecl *d = prog->upper[i];
+    if (d->offset)
+      emit_buf_printf(out, "  if (blo_upper_%d(t, *x0 + %" PRId64 ", NULL, seed, msg, sizeof msg)) {\n", i, d->offset);
+    else emit_buf_printf(out, "  if (blo_upper_%d(t, *x0, NULL, seed, msg, sizeof msg)) {\n", i);
+    emit_buf_printf(out, "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
+  }
+  for (int j = 0; j < p->nlower; j++) {
+    const AstDecl *d = prog->lower[j];
+    if (d->offset)
+      emit_buf_printf(out, "  if (blo_lower_%d(t, *y0 + %" PRId64 ", *x0, seed, msg, sizeof msg)) {\n", j, d->offset);
+    else emit_buf_printf(out, "  if (blo_lower_%d(t, *y0, *x0, seed, msg, sizeof msg)) {\n", j);
+    emit_buf_printf(out, "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
+  }
+  for (int k = 0; k < p->ndata; k++)
+    if (!c->data[k])
+      emit_buf_printf(out, "  free(owned[%d]); /* %s: only the data stage reads it */\n  t[%d] = owned[%d] = NULL;\n", k,
+                      prog->data[k]->name, k, k);
+  emit_buf_puts(out, "  return 0;\n}\n");
+}
+
+/* ------------------------------------------------------------------ embedded values */
+
+static void write_array(FILE *f, const char *name, const double *v, int64_t n, const char *comment) {
+  char nb[48];
+  fprintf(f, "\n/* %s */\nstatic const double %s[%" PRId64 "] = {", comment, name, n > 0 ? n : 1);
+  for (int64_t i = 0; i < n; i++) {
+    if (i % 8 == 0) fputs("\n  ", f);
+    else fputc(' ', f);
+    const char *s = emit_num(v[i], nb);
+    if (s[0] == '(') fprintf(f, "%.*s,", (int)strlen(s) - 2, s + 1); /* no parentheses needed here */
+    else fprintf(f, "%s,", s);
+  }
+  if (n == 0) fputs("0.0", f);
+  fputs("\n};\n", f);
+}
+
+void emit_data_write_embedded(Emit *e, FILE *f) {
+  const BloCompiled *c = e->c;
+  const Program *prog = c->prog;
+  char name[64], cm[600], nb[80], sb[64], w[300];
+  for (int k = 0; k < c->ndata_total; k++) {
+    if (!c->data[k]) continue;
+    Shape s = data_shape(e, k);
+    snprintf(name, sizeof name, "blo_embedded_%d", k);
+    if (k < e->p->ndata)
+      snprintf(cm, sizeof cm, "data %s : %s (%s), row-major", prog->data[k]->name, shape_str(s, sb),
+               emit_where(e, prog->data[k]->span, w));
+    else
+      snprintf(cm, sizeof cm, "%s : %s, a data-only part of the kernels", emit_data_name(e, k, nb), shape_str(s, sb));
+    write_array(f, name, c->data[k], shape_size(s), cm);
+  }
+  write_array(f, "blo_embedded_x0", c->x0, c->problem.nx, "initial x");
+  write_array(f, "blo_embedded_y0", c->y0, c->problem.ny, "initial y");
+}

@@ -1,0 +1,236 @@
+/* sema.c — the entry points of semantic analysis: load the main file and its imports (depth
+ * first, each module once, cycles reported), stop after syntax errors, then check every
+ * declaration in order and fill the Program. Also where the stdlib lives. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "parse.h"
+#include "front/sema_int.h"
+
+#ifndef BLOC_STDLIB_DIR
+#define BLOC_STDLIB_DIR "/usr/local/share/bloc/stdlib"
+#endif
+
+enum { MAX_MODULE_BYTES = 16 << 20 };
+
+/* True when the running program lives in the build tree (tests, ./bloc before installing):
+ * then the source tree's stdlib/ is the one that matches it. */
+static bool running_from_build_tree(void) {
+#ifdef BLOC_BUILD_DIR
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return false;
+  exe[n] = '\0';
+  size_t len = strlen(BLOC_BUILD_DIR);
+  return strncmp(exe, BLOC_BUILD_DIR, len) == 0 && (exe[len] == '/' || exe[len] == '\0');
+#else
+  return false;
+#endif
+}
+
+const char *sema_stdlib_dir(void) {
+  const char *env = getenv("BLOC_STDLIB");
+  if (env && *env) return env;
+#ifdef BLOC_SRC_STDLIB_DIR
+  struct stat st;
+  if (running_from_build_tree() && stat(BLOC_SRC_STDLIB_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+    return BLOC_SRC_STDLIB_DIR;
+#endif
+  return BLOC_STDLIB_DIR;
+}
+
+static bool is_regular(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static const char *canonical(Sema *S, const char *path) {
+  char *r = realpath(path, NULL);
+  if (!r) return arena_strdup(S->arena, path);
+  const char *c = arena_strdup(S->arena, r);
+  free(r);
+  return c;
+}
+
+static bool has_suffix(const char *s, const char *suf) {
+  size_t n = strlen(s), m = strlen(suf);
+  return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+static bool contains(const PtrVec *v, const char *s) {
+  for (size_t i = 0; i < v->len; i++)
+    if (strcmp(v->items[i], s) == 0) return true;
+  return false;
+}
+
+/* dir/name, without "./" noise: "." + "./m.blo" is "m.blo", "mods" + "./a" is "mods/a". */
+static const char *join(Sema *S, const char *dir, const char *name) {
+  while (strncmp(name, "./", 2) == 0) name += 2;
+  if (strcmp(dir, ".") == 0) return name;
+  return arena_printf(S->arena, "%s/%s", dir, name);
+}
+
+/* Where `import "name"` points: "./x", "../x" and "/x" only where they say; other names
+ * relative to the importing file first, then in the stdlib. ".blo" may be left out. */
+static const char *resolve_import(Sema *S, const char *dir, const char *name, char **tried) {
+  bool explicit_path = name[0] == '/' || strncmp(name, "./", 2) == 0 || strncmp(name, "../", 3) == 0;
+  const char *bases[2];
+  int nb = 0;
+  bases[nb++] = name[0] == '/' ? name : join(S, dir, name);
+  if (!explicit_path) bases[nb++] = join(S, S->stdlib_dir, name);
+  *tried = "";
+  for (int i = 0; i < nb; i++) {
+    const char *cands[2];
+    int nc = 0;
+    if (!has_suffix(bases[i], ".blo")) cands[nc++] = arena_printf(S->arena, "%s.blo", bases[i]);
+    cands[nc++] = bases[i];
+    for (int j = 0; j < nc; j++) {
+      if (is_regular(cands[j])) return cands[j];
+      *tried = arena_printf(S->arena, "%s%s%s", *tried, **tried ? ", " : "", cands[j]);
+    }
+  }
+  return NULL;
+}
+
+static void load_module(Sema *S, uint32_t file, const char *canon, bool is_main);
+
+static void load_import(Sema *S, AstDecl *imp, const char *dir) {
+  if (!imp->path || !imp->path[0]) {
+    diag_error(S->diag, imp->path_span, "empty module name");
+    return;
+  }
+  char *tried;
+  const char *path = resolve_import(S, dir, imp->path, &tried);
+  if (!path) {
+    diag_error(S->diag, imp->path_span, "cannot find module '%s'", imp->path);
+    diag_hint(S->diag, "looked for %s", tried);
+    return;
+  }
+  const char *canon = canonical(S, path);
+  if (contains(&S->stack, canon)) {
+    size_t start = 0;
+    while (strcmp(S->stack.items[start], canon) != 0) start++;
+    char *cycle = "";
+    for (size_t i = start; i < S->stack_names.len; i++)
+      cycle = arena_printf(S->arena, "%s%s -> ", cycle, (const char *)S->stack_names.items[i]);
+    diag_error(S->diag, imp->path_span, "import cycle: %s%s", cycle, (const char *)S->stack_names.items[start]);
+    return;
+  }
+  if (contains(&S->loaded, canon)) return; /* imported before: once is enough */
+  struct stat st;
+  if (stat(path, &st) == 0 && st.st_size > MAX_MODULE_BYTES) {
+    diag_error(S->diag, imp->path_span, "module '%s' is too large (more than 16 MiB)", path);
+    return;
+  }
+  uint32_t f = diag_load_file(S->diag, path, imp->path_span);
+  if (f == SPAN_NO_FILE) return;
+  load_module(S, f, canon, false);
+}
+
+static void load_module(Sema *S, uint32_t file, const char *canon, bool is_main) {
+  ptrvec_push(S->arena, &S->loaded, (void *)canon);
+  ptrvec_push(S->arena, &S->stack, (void *)canon);
+  ptrvec_push(S->arena, &S->stack_names, (void *)diag_file(S->diag, file)->path);
+  AstProgram *m = parse_program(S->arena, S->diag, file);
+  const char *dir = diag_file(S->diag, file)->dir;
+  for (int i = 0; i < m->ndecls; i++)
+    if (m->decls[i]->kind == DECL_IMPORT) load_import(S, m->decls[i], dir);
+  S->stack.len--;
+  S->stack_names.len--;
+  for (int i = 0; i < m->ndecls; i++) {
+    AstDecl *d = m->decls[i];
+    if (!is_main && d->kind != DECL_FN && d->kind != DECL_CONST && d->kind != DECL_IMPORT) {
+      diag_error(S->diag, d->span, "an imported module may only declare fn and const, not %s", ast_decl_kind_str(d->kind));
+      diag_hint(S->diag, "'%s' is imported; put this declaration in the main program", diag_file(S->diag, file)->path);
+      continue;
+    }
+    ptrvec_push(S->arena, &S->decls, d);
+  }
+}
+
+static Program *compile(Arena *arena, Diag *diag, uint32_t file, const char *canon, const SemaDefine *defs, int ndefs,
+                        const char *stdlib_dir) {
+  Sema *S = ARENA_NEW(arena, Sema);
+  S->arena = arena;
+  S->diag = diag;
+  S->defs = defs;
+  S->ndefs = ndefs;
+  S->def_used = ARENA_ARRAY(arena, bool, (size_t)ndefs + 1);
+  S->stdlib_dir = stdlib_dir ? stdlib_dir : sema_stdlib_dir();
+  Program *p = ARENA_NEW(arena, Program);
+  S->prog = p;
+  p->diag = diag;
+  const SrcFile *src = diag_file(diag, file);
+  p->path = src->path;
+  p->dir = src->dir;
+
+  int before = diag_error_count(diag);
+  load_module(S, file, canon, true);
+  AstProgram *ast = ARENA_NEW(arena, AstProgram);
+  ast->file = file;
+  ast->ndecls = (int)S->decls.len;
+  ast->decls = ARENA_ARRAY(arena, AstDecl *, S->decls.len + 1);
+  for (size_t i = 0; i < S->decls.len; i++) ast->decls[i] = S->decls.items[i];
+  p->ast = ast;
+  /* after syntax errors the tree is partial: checking it would mostly report its holes */
+  if (diag_error_count(diag) > before) return NULL;
+
+  for (int i = 0; i < ast->ndecls; i++) {
+    AstDecl *d = ast->decls[i];
+    if (d->name && d->kind != DECL_PROBLEM && d->kind != DECL_SOLVE && !sema_sym_get(&S->all, d->name))
+      sema_sym_put(arena, &S->all, d->name, d);
+  }
+  for (int i = 0; i < ast->ndecls; i++) sema_check_decl(S, ast->decls[i]);
+  sema_check_program(S);
+  if (!p->name) {
+    const char *base = strrchr(p->path, '/');
+    base = base ? base + 1 : p->path;
+    size_t n = strlen(base);
+    if (n > 4 && has_suffix(base, ".blo")) n -= 4;
+    p->name = arena_strndup(arena, base, n);
+  }
+  return diag_error_count(diag) > before ? NULL : p;
+}
+
+/* The main file must be a regular file (not a directory, a FIFO or /dev/stdin: no hangs). */
+static uint32_t load_main(Diag *diag, const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    diag_error(diag, SPAN_NONE, "cannot read '%s': %s", path, strerror(errno));
+    return SPAN_NO_FILE;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    diag_error(diag, SPAN_NONE, "cannot read '%s': not a regular file", path);
+    return SPAN_NO_FILE;
+  }
+  if (st.st_size > MAX_MODULE_BYTES) {
+    diag_error(diag, SPAN_NONE, "cannot read '%s': larger than 16 MiB", path);
+    return SPAN_NO_FILE;
+  }
+  return diag_load_file(diag, path, SPAN_NONE);
+}
+
+Program *sema_compile_file(Arena *arena, Diag *diag, const char *path, const SemaDefine *defs, int ndefs,
+                           const char *stdlib_dir) {
+  uint32_t f = load_main(diag, path);
+  if (f == SPAN_NO_FILE) return NULL;
+  Sema tmp = {.arena = arena};
+  return compile(arena, diag, f, canonical(&tmp, path), defs, ndefs, stdlib_dir);
+}
+
+Program *sema_compile_string(Arena *arena, Diag *diag, const char *path, const char *text, const SemaDefine *defs,
+                             int ndefs, const char *stdlib_dir) {
+  uint32_t f = diag_add_file(diag, path, text, strlen(text));
+  Sema tmp = {.arena = arena};
+  return compile(arena, diag, f, canonical(&tmp, path), defs, ndefs, stdlib_dir);
+}
+
+AstProgram *sema_parse_only(Arena *arena, Diag *diag, const char *path) {
+  uint32_t f = load_main(diag, path);
+  if (f == SPAN_NO_FILE) return NULL;
+  return parse_program(arena, diag, f);
+}

@@ -1,0 +1,84 @@
+/* sema.h — semantic analysis: from source files to a checked Program.
+ * sema_compile_file parses the main file and its imports, resolves names, evaluates
+ * constants (with -D overrides), infers and checks shapes, inlines fn calls, checks where each
+ * builtin may appear, and validates the solve options against runtime/rt_methods.h.
+ * Every error is reported through Diag (all of them, not just the first). */
+#ifndef BLOC_SEMA_H
+#define BLOC_SEMA_H
+
+#include "front/ast.h"
+#include "support/diag.h"
+
+typedef struct SemaDefine {     /* -D NAME=VALUE */
+  const char *name;
+  double value;
+} SemaDefine;
+
+typedef struct SemaOption {     /* one resolved `solve` option */
+  const char *key;
+  Span span;                    /* the whole `key = value` */
+  bool is_word;
+  double num;                   /* numeric value (const-evaluated) */
+  const char *word;             /* word value: bare identifier or string */
+} SemaOption;
+
+typedef struct Program {
+  const char *name;             /* `problem NAME`, else the file's base name without .blo */
+  const char *path;             /* main file as given */
+  const char *dir;              /* its directory: data paths are relative to the file naming them */
+  AstProgram *ast;
+  /* declarations by kind, in declaration order (pointers into ast) */
+  AstDecl **consts;   int nconsts;
+  AstDecl **data;     int ndata;      /* decl->index = position here */
+  AstDecl **upper;    int nupper;     /* decl->offset = first element in x */
+  AstDecl **lower;    int nlower;     /* decl->offset = first element in y */
+  AstDecl **samples;  int nsamples;   /* decl->offset = first index in the sample buffer */
+  AstDecl **reports;  int nreports;
+  AstDecl **fns;      int nfns;
+  AstDecl *f;                   /* upper objective */
+  AstDecl *g;                   /* lower objective */
+  int64_t nx, ny, sample_total;
+  /* The first operation of the lower objective that depends on y and is not twice
+   * differentiable (abs, relu), or NULL. Methods built on the second derivatives of g refuse
+   * such a program when the method is known (opt_check_smooth in the driver). */
+  const char *nonsmooth_op;
+  Span nonsmooth_span;          /* the operation */
+  Span nonsmooth_call;          /* the outermost fn call that brought it there, or SPAN_NONE */
+  const char *nonsmooth_fn;     /* that fn's name */
+  bool init_uses_x;             /* some lower initialiser depends on an upper variable */
+  bool stochastic;              /* some sample set is used by f or g */
+  /* solve */
+  const char *method;           /* NULL when the program has no solve declaration */
+  Span method_span;
+  SemaOption *opts;
+  int nopts;
+
+  /* additions (front end): */
+  const Diag *diag;             /* the sources the program was read from (spans, init text) */
+} Program;
+
+/* Parse and check `path` (imports resolved against the file's directory, then stdlib_dir).
+ * Returns the checked program, or NULL when any error was reported (diagnostics printed).
+ * All memory belongs to `arena`. */
+Program *sema_compile_file(Arena *arena, Diag *diag, const char *path, const SemaDefine *defs,
+                           int ndefs, const char *stdlib_dir);
+
+/* Same, from a string (tests, fuzzing). `path` is used in messages and for relative paths. */
+Program *sema_compile_string(Arena *arena, Diag *diag, const char *path, const char *text,
+                             const SemaDefine *defs, int ndefs, const char *stdlib_dir);
+
+/* Parse `path` alone (no imports, no checks), for `bloc dump-ast --parse-only`. Returns the
+ * declarations it could parse, or NULL when the file cannot be read; syntax errors are
+ * reported through diag. */
+AstProgram *sema_parse_only(Arena *arena, Diag *diag, const char *path);
+
+/* Print the `bloc check` summary. */
+void sema_print_summary(const Program *p, FILE *out);
+/* The "memory:" line of the summary: what the data and the variables take as doubles. */
+void sema_print_memory(const Program *p, FILE *out);
+
+/* The directory holding the stdlib modules: $BLOC_STDLIB if set, else the source tree's
+ * stdlib/ when running from the build tree, else the installed one. */
+const char *sema_stdlib_dir(void);
+
+#endif

@@ -1,0 +1,404 @@
+/* sema_builtins.c — calls of the builtins of builtins.def: arity, where each may appear
+ * (data-only builtins never in an objective, C1 ones warned in the lower objective, loads only
+ * as the whole initialiser of a data declaration), parameters that must be constants, and the
+ * shape each one produces. */
+#include <math.h>
+#include <string.h>
+
+#include "front/sema_int.h"
+
+static bool is_objective(CtxKind k) { return k == CTX_UPPER_OBJ || k == CTX_LOWER_OBJ; }
+
+static bool is_load(BuiltinId id) {
+  return id == BI_LOAD_CSV || id == BI_LOAD_IDX || id == BI_LOAD_LIBSVM || id == BI_LOAD_NPY;
+}
+
+/* The shape a context-shaped builtin (zeros(), uniform(a, b), load_csv(...)) takes. */
+static bool decl_shape(Sema *S, const ECtx *c, AstExpr *e, Shape *out) {
+  if (c->has_shape) {
+    *out = c->shape;
+    return true;
+  }
+  if (c->decl && (c->decl->kind == DECL_DATA || c->decl->kind == DECL_UPPER || c->decl->kind == DECL_LOWER) && !c->decl->type) {
+    sema_err(S, c, e->span, "'%s' takes its shape from the declared type, and %s has none", e->str, sema_decl_what(c->decl));
+    diag_hint(S->diag, "declare the type: %s %s : matrix[m, n] = %s(...)", ast_decl_kind_str(c->decl->kind), c->decl->name, e->str);
+  } else {
+    sema_err(S, c, e->span, "'%s' needs explicit dimensions here", e->str);
+    diag_hint(S->diag, "without dimensions it takes the declared type of the data or variable it initialises");
+  }
+  return false;
+}
+
+/* Shape from trailing dimension arguments args[first..] (none: the declaration's). */
+static bool dims_shape(Sema *S, const ECtx *c, AstExpr *e, int first, Shape *out) {
+  int nd = e->nargs - first;
+  if (nd == 0) return decl_shape(S, c, e, out);
+  int64_t d[2] = {1, 1};
+  bool ok = true;
+  for (int i = 0; i < nd; i++)
+    if (!sema_dim(S, c, e->args[first + i], "a dimension", &d[i])) ok = false;
+  if (!ok) return false;
+  if (nd == 2 && d[0] > SEMA_MAX_SIZE / d[1]) {
+    sema_err(S, c, e->span, "matrix[%lld, %lld] is too large (more than 2^40 elements)", (long long)d[0], (long long)d[1]);
+    return false;
+  }
+  *out = nd == 1 ? shape_vector(d[0]) : shape_matrix(d[0], d[1]);
+  return true;
+}
+
+static bool need_rank(Sema *S, const ECtx *c, AstExpr *e, int i, int rank, const char *what) {
+  char buf[64];
+  if (e->args[i]->shape.rank == rank) return true;
+  sema_err(S, c, e->args[i]->span, "'%s' expects %s, got %s", e->str, what, shape_str(e->args[i]->shape, buf));
+  return false;
+}
+
+static bool const_params(Sema *S, const ECtx *c, AstExpr *e, int n) {
+  bool ok = true;
+  for (int i = 0; i < n; i++) {
+    char what[96];
+    snprintf(what, sizeof what, "parameter %d of '%s'", i + 1, e->str);
+    if (!sema_need_const(S, c, e->args[i], what)) ok = false;
+  }
+  return ok;
+}
+
+static bool check_generator(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
+  int np = id == BI_BERNOULLI ? 1 : 2;
+  if (!const_params(S, c, e, np)) return false;
+  double a = e->args[0]->const_val, b = np > 1 ? e->args[1]->const_val : 0;
+  char x[32], y[32];
+  /* the generators' parameter rules (a class of builtins, so not a switch over all) */
+  if (id == BI_UNIFORM) {
+    if (!(a <= b) || !isfinite(a) || !isfinite(b)) {
+      sema_err(S, c, e->span, "'uniform(a, b)' needs finite a <= b, got %s and %s", sema_num_str(a, x), sema_num_str(b, y));
+      return false;
+    }
+  } else if (id == BI_NORMAL) {
+    if (!isfinite(a) || !(b >= 0) || !isfinite(b)) {
+      sema_err(S, c, e->span, "'normal(mu, sigma)' needs a finite mu and sigma >= 0, got %s and %s", sema_num_str(a, x),
+               sema_num_str(b, y));
+      return false;
+    }
+  } else if (id == BI_RANDINT) {
+    if (a != floor(a) || b != floor(b) || !(a <= b) || fabs(a) > 9e15 || fabs(b) > 9e15) {
+      sema_err(S, c, e->span, "'randint(a, b)' needs integers a <= b, got %s and %s", sema_num_str(a, x), sema_num_str(b, y));
+      return false;
+    }
+  } else { /* bernoulli */
+    if (!(a >= 0 && a <= 1)) {
+      sema_err(S, c, e->span, "'bernoulli(p)' needs 0 <= p <= 1, got %s", sema_num_str(a, x));
+      return false;
+    }
+  }
+  return dims_shape(S, c, e, np, &e->shape);
+}
+
+static bool check_load(Sema *S, const ECtx *c, AstExpr *e) {
+  AstExpr *p = e->args[0];
+  bool ok = true;
+  if (p->kind != AST_STR) {
+    sema_err(S, c, p->span, "'%s' expects a file path string", e->str);
+    ok = false;
+  } else {
+    p->checked = true;
+    p->shape = shape_scalar();
+    if (!p->str[0]) {
+      sema_err(S, c, p->span, "empty file path");
+      ok = false;
+    }
+  }
+  if (c->kind != CTX_DATA || c->whole != e) {
+    sema_err(S, c, e->span, "'%s' must be the whole initialiser of a data declaration", e->str);
+    diag_hint(S->diag, "declare the full tensor (data X : matrix[m, n] = %s(\"...\")), then slice or transform it in another data declaration", e->str);
+    return false;
+  }
+  if (!ok) return false;
+  return decl_shape(S, c, e, &e->shape);
+}
+
+static bool check_cat(Sema *S, const ECtx *c, AstExpr *e, bool horizontal) {
+  char buf[64];
+  int64_t total = 0, other = -1;
+  int nmat = 0, nvec = 0, nscal = 0;
+  for (int i = 0; i < e->nargs; i++) {
+    Shape s = e->args[i]->shape;
+    if (s.rank == 2) nmat++;
+    else if (s.rank == 1) nvec++;
+    else nscal++;
+  }
+  if (horizontal) {
+    if (nscal) {
+      sema_err(S, c, e->span, "'hcat' joins vectors (as columns) and matrices, not scalars");
+      return false;
+    }
+    for (int i = 0; i < e->nargs; i++) {
+      Shape s = e->args[i]->shape;
+      int64_t r = s.rows, k = s.rank == 2 ? s.cols : 1;
+      if (other >= 0 && r != other) {
+        sema_err(S, c, e->args[i]->span, "'hcat' needs equal numbers of rows: %s has %lld, the first argument %lld",
+                 shape_str(s, buf), (long long)r, (long long)other);
+        return false;
+      }
+      other = r;
+      total += k;
+    }
+    if (other > SEMA_MAX_SIZE / total) {
+      sema_err(S, c, e->span, "the result of 'hcat' would be too large");
+      return false;
+    }
+    e->shape = shape_matrix(other, total);
+    return true;
+  }
+  if (nmat && nmat != e->nargs) {
+    sema_err(S, c, e->span, "'vcat' joins either scalars and vectors (into a vector) or matrices (into a matrix), not both");
+    return false;
+  }
+  for (int i = 0; i < e->nargs; i++) {
+    Shape s = e->args[i]->shape;
+    if (nmat) {
+      if (other >= 0 && s.cols != other) {
+        sema_err(S, c, e->args[i]->span, "'vcat' needs equal numbers of columns: %s has %lld, the first argument %lld",
+                 shape_str(s, buf), (long long)s.cols, (long long)other);
+        return false;
+      }
+      other = s.cols;
+    }
+    total += s.rows;
+  }
+  if (total > SEMA_MAX_DIM) {
+    sema_err(S, c, e->span, "the result of 'vcat' would be too large");
+    return false;
+  }
+  e->shape = nmat ? shape_matrix(total, other) : shape_vector(total);
+  return true;
+}
+
+/* The shape rule of each builtin; args are checked. */
+static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
+  AstExpr **a = e->args;
+  char x[64], y[64];
+  switch (id) {
+#include "front/builtin_ew_cases.h"
+    /* one elementwise op: a unary keeps its argument's shape, a binary broadcasts a scalar */
+    if (e->nargs == 1) {
+      e->shape = a[0]->shape;
+      return true;
+    }
+    if (!sema_broadcast(a[0]->shape, a[1]->shape, &e->shape)) {
+      sema_err(S, c, e->span, "'%s' needs equal shapes or a scalar, got %s and %s",
+               ast_builtins[id].name, shape_str(a[0]->shape, x), shape_str(a[1]->shape, y));
+      return false;
+    }
+    return true;
+  case BI_SUM: case BI_MEAN: case BI_SUMSQ: case BI_NORM: case BI_LOGSUMEXP:
+    e->shape = shape_scalar();
+    return true;
+  case BI_DOT:
+    if (!shape_eq(a[0]->shape, a[1]->shape)) {
+      sema_err(S, c, e->span, "'dot' needs two operands of the same shape, got %s and %s", shape_str(a[0]->shape, x),
+               shape_str(a[1]->shape, y));
+      return false;
+    }
+    e->shape = shape_scalar();
+    return true;
+  case BI_SUM_ROWS: case BI_MEAN_ROWS: case BI_LOGSUMEXP_ROWS: case BI_ARGMAX_ROWS:
+    if (!need_rank(S, c, e, 0, 2, "a matrix")) return false;
+    e->shape = shape_vector(a[0]->shape.rows);
+    return true;
+  case BI_SUM_COLS: case BI_MEAN_COLS:
+    if (!need_rank(S, c, e, 0, 2, "a matrix")) return false;
+    e->shape = shape_vector(a[0]->shape.cols);
+    return true;
+  case BI_SOFTMAX_ROWS:
+    if (!need_rank(S, c, e, 0, 2, "a matrix")) return false;
+    e->shape = a[0]->shape;
+    return true;
+  case BI_ROWWISE: case BI_COLWISE: {
+    bool row = id == BI_ROWWISE;
+    Shape A = a[0]->shape, v = a[1]->shape;
+    int64_t want = row ? A.cols : A.rows;
+    if (A.rank != 2 || v.rank != 1 || v.rows != want) {
+      sema_err(S, c, e->span, "'%s' needs matrix[m, n] and vector[%s], got %s and %s", e->str, row ? "n" : "m", shape_str(A, x),
+               shape_str(v, y));
+      if (A.rank == 2 && v.rank == 1 && v.rows == (row ? A.rows : A.cols))
+        diag_hint(S->diag, "%s", row ? "colwise(A, v) multiplies row i by v[i]" : "rowwise(A, v) multiplies column j by v[j]");
+      return false;
+    }
+    e->shape = A;
+    return true;
+  }
+  case BI_DIAG: {
+    Shape s = a[0]->shape;
+    if (s.rank == 1) {
+      if (s.rows > SEMA_MAX_SIZE / s.rows) {
+        sema_err(S, c, e->span, "the result of 'diag' would be too large");
+        return false;
+      }
+      e->shape = shape_matrix(s.rows, s.rows);
+      return true;
+    }
+    if (s.rank == 2 && s.rows == s.cols) {
+      e->shape = shape_vector(s.rows);
+      return true;
+    }
+    sema_err(S, c, a[0]->span, "'diag' expects a vector or a square matrix, got %s", shape_str(s, x));
+    return false;
+  }
+  case BI_OUTER:
+    if (!need_rank(S, c, e, 0, 1, "two vectors") || !need_rank(S, c, e, 1, 1, "two vectors")) return false;
+    if (a[0]->shape.rows > SEMA_MAX_SIZE / a[1]->shape.rows) {
+      sema_err(S, c, e->span, "the result of 'outer' would be too large");
+      return false;
+    }
+    e->shape = shape_matrix(a[0]->shape.rows, a[1]->shape.rows);
+    return true;
+  case BI_TRACE:
+    if (a[0]->shape.rank != 2 || a[0]->shape.rows != a[0]->shape.cols) {
+      sema_err(S, c, a[0]->span, "'trace' expects a square matrix, got %s", shape_str(a[0]->shape, x));
+      return false;
+    }
+    e->shape = shape_scalar();
+    return true;
+  case BI_WHERE: {
+    Shape s = shape_scalar();
+    for (int i = 0; i < 3; i++) {
+      if (!sema_broadcast(s, a[i]->shape, &s)) {
+        sema_err(S, c, a[i]->span, "'where' needs equal shapes (or scalars), got %s and %s", shape_str(s, x),
+                 shape_str(a[i]->shape, y));
+        return false;
+      }
+    }
+    e->shape = s;
+    return true;
+  }
+  case BI_CROSS_ENTROPY:
+    if (a[0]->shape.rank != 2 || !shape_eq(a[0]->shape, a[1]->shape)) {
+      sema_err(S, c, e->span, "'cross_entropy' needs two matrices of the same shape (logits and one-hot rows), got %s and %s",
+               shape_str(a[0]->shape, x), shape_str(a[1]->shape, y));
+      return false;
+    }
+    e->shape = shape_vector(a[0]->shape.rows);
+    return true;
+  case BI_ZEROS: case BI_ONES:
+    return dims_shape(S, c, e, 0, &e->shape);
+  case BI_EYE: case BI_PERMUTATION: {
+    int64_t n;
+    if (!sema_dim(S, c, a[0], id == BI_EYE ? "the size of 'eye'" : "the size of 'permutation'", &n)) return false;
+    if (id == BI_EYE && n > SEMA_MAX_SIZE / n) {
+      sema_err(S, c, e->span, "eye(%lld) is too large", (long long)n);
+      return false;
+    }
+    e->shape = id == BI_EYE ? shape_matrix(n, n) : shape_vector(n);
+    return true;
+  }
+  case BI_RANDOM_SPD: {
+    int64_t n;
+    bool ok = sema_dim(S, c, a[0], "the size of 'random_spd'", &n);
+    if (!const_params(S, c, e, 3) || !ok) return false;
+    double lo = a[1]->const_val, hi = a[2]->const_val;
+    if (!(lo > 0 && lo <= hi && isfinite(hi))) {
+      sema_err(S, c, e->span, "'random_spd(n, lo, hi)' needs eigenvalue bounds 0 < lo <= hi, got %s and %s", sema_num_str(lo, x),
+               sema_num_str(hi, y));
+      return false;
+    }
+    if (n > SEMA_MAX_SIZE / n) {
+      sema_err(S, c, e->span, "random_spd(%lld, ...) is too large", (long long)n);
+      return false;
+    }
+    e->shape = shape_matrix(n, n);
+    return true;
+  }
+  case BI_UNIFORM: case BI_NORMAL: case BI_RANDINT: case BI_BERNOULLI:
+    return check_generator(S, c, e, id);
+  case BI_ONEHOT: {
+    int64_t k;
+    if (!need_rank(S, c, e, 0, 1, "a vector of labels")) return false;
+    if (!sema_dim(S, c, a[1], "the number of classes of 'onehot'", &k)) return false;
+    if (a[0]->shape.rows > SEMA_MAX_SIZE / k) {
+      sema_err(S, c, e->span, "the result of 'onehot' would be too large");
+      return false;
+    }
+    e->shape = shape_matrix(a[0]->shape.rows, k);
+    return true;
+  }
+  case BI_HCAT: return check_cat(S, c, e, true);
+  case BI_VCAT: return check_cat(S, c, e, false);
+  case BI_ROWS: case BI_COLS:
+    e->shape = shape_scalar();
+    e->is_const = true;
+    e->const_val = (double)(id == BI_ROWS ? a[0]->shape.rows : a[0]->shape.cols);
+    return true;
+  case BI_LOAD_CSV: case BI_LOAD_IDX: case BI_LOAD_LIBSVM: case BI_LOAD_NPY:
+  case BI_COUNT: case BI_NONE:
+    break;
+  }
+  return false;
+}
+
+bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
+  const BuiltinInfo *b = &ast_builtins[id];
+  e->builtin = id;
+  if (e->nargs < b->min_args || e->nargs > b->max_args) {
+    if (b->min_args == b->max_args)
+      sema_err(S, c, e->name_span, "'%s' takes %d argument%s, got %d", b->name, b->min_args, b->min_args == 1 ? "" : "s", e->nargs);
+    else
+      sema_err(S, c, e->name_span, "'%s' takes %d to %d arguments, got %d", b->name, b->min_args, b->max_args, e->nargs);
+    return false;
+  }
+  if (is_load(id)) {
+    if (!check_load(S, c, e)) return false;
+    e->uses_data_only = true;
+    return true;
+  }
+  bool ok = true;
+  ECtx mask = *c;
+  mask.piecewise_const = true;
+  for (int i = 0; i < e->nargs; i++) {
+    if (!sema_check(S, id == BI_WHERE && i == 0 ? &mask : c, e->args[i])) ok = false;
+    else {
+      e->depends_x |= e->args[i]->depends_x;
+      e->depends_y |= e->args[i]->depends_y;
+      e->uses_sample |= e->args[i]->uses_sample;
+      e->uses_data_only |= e->args[i]->uses_data_only;
+    }
+  }
+  if (!ok) return false;
+  if (!shape_rule(S, c, e, id)) return false;
+
+  /* constant folding of scalar BI_CONST builtins (rows/cols folded by the shape rule) */
+  if ((b->flags & BI_CONST) && !e->is_const && e->shape.rank == 0) {
+    double v[2];
+    bool all = true;
+    for (int i = 0; i < e->nargs && i < 2; i++) {
+      all &= e->args[i]->is_const && e->args[i]->shape.rank == 0;
+      v[i] = e->args[i]->const_val;
+    }
+    if (all && sema_fold_builtin(id, v, e->nargs, &e->const_val)) e->is_const = true;
+  }
+
+  if (!(b->flags & BI_DIFF)) {
+    /* a data-only builtin folded to a constant (rows(X), mod(n, 2)) has nothing to differentiate */
+    if (is_objective(c->kind) && !e->is_const) {
+      sema_err(S, c, e->name_span, "'%s' is data-only: it has no derivative and cannot appear in an objective", b->name);
+      diag_hint(S->diag, "compute it in a data declaration or a report");
+      return false;
+    }
+    if (!e->is_const) e->uses_data_only = true;
+  }
+  if ((b->flags & BI_C1) && c->kind == CTX_LOWER_OBJ && !c->piecewise_const &&
+      (e->depends_x || e->depends_y)) {
+    sema_warn(S, c, e->name_span, "'%s' is not twice differentiable: the lower objective needs second derivatives", b->name);
+    Program *p = S->prog;
+    if (e->depends_y && !p->nonsmooth_op) {
+      p->nonsmooth_op = b->name;
+      p->nonsmooth_span = e->name_span;
+      p->nonsmooth_call = SPAN_NONE;
+      for (const CallSite *cs = c->calls; cs; cs = cs->outer) {
+        p->nonsmooth_call = cs->call->name_span;
+        p->nonsmooth_fn = cs->fn->name;
+      }
+    }
+  }
+  return true;
+}

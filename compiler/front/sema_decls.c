@@ -1,0 +1,336 @@
+/* sema_decls.c — checking each declaration in order (types, initialisers, objectives, sample
+ * sets, the solve method and its options against runtime/rt_methods.h) and the whole-program
+ * rules: exactly one objective of each level, variables on both levels, g depends on y. */
+#include <math.h>
+#include <string.h>
+
+#include "rt_methods.h"
+#include "front/sema_int.h"
+
+const char *sema_ctx_what(CtxKind k) {
+  switch (k) {
+  case CTX_CONST: return "a constant";
+  case CTX_DATA: return "data";
+  case CTX_UPPER_INIT: return "an upper initialiser";
+  case CTX_LOWER_INIT: return "a lower initialiser";
+  case CTX_UPPER_OBJ: return "the upper objective";
+  case CTX_LOWER_OBJ: return "the lower objective";
+  case CTX_REPORT: return "a report";
+  }
+  return "?";
+}
+
+static void check_const(Sema *S, AstDecl *d) {
+  ECtx c = {.kind = CTX_CONST, .decl = d, .whole = d->init};
+  bool ok = sema_check(S, &c, d->init);
+  if (ok) {
+    char what[160];
+    snprintf(what, sizeof what, "the value of const '%s'", d->name);
+    ok = sema_need_const(S, &c, d->init, what);
+  }
+  if (ok && !isfinite(d->init->const_val)) {
+    char buf[32];
+    diag_error(S->diag, d->init->span, "const '%s' is not a finite number (%s)", d->name, sema_num_str(d->init->const_val, buf));
+    ok = false;
+  }
+  d->shape = shape_scalar();
+  if (ok) d->const_val = d->init->const_val;
+  for (int i = 0; i < S->ndefs; i++) /* -D NAME=VALUE: the last one given wins */
+    if (strcmp(S->defs[i].name, d->name) == 0) {
+      S->def_used[i] = true;
+      d->const_val = S->defs[i].value;
+      d->overridden = true;
+      ok = true; /* the override replaces a broken value too */
+    }
+  d->failed = !ok;
+  d->index = (int)S->consts.len;
+  ptrvec_push(S->arena, &S->consts, d);
+}
+
+/* data, upper and lower: the type (if any), then the initialiser in its context */
+static void check_tensor(Sema *S, AstDecl *d) {
+  CtxKind k = d->kind == DECL_DATA ? CTX_DATA : d->kind == DECL_UPPER ? CTX_UPPER_INIT : CTX_LOWER_INIT;
+  ECtx c = {.kind = k, .decl = d, .whole = d->init};
+  bool ok = true;
+  if (d->type) {
+    ok = sema_type_shape(S, d->type, &c.shape);
+    c.has_shape = ok;
+  }
+  bool iok = sema_check(S, &c, d->init);
+  if (!ok || !iok) {
+    d->failed = true;
+  } else if (d->type) {
+    d->shape = c.shape;
+    Shape s = d->init->shape;
+    if (s.rank != 0 && !shape_eq(s, d->shape)) {
+      char a[64], b[64];
+      diag_error(S->diag, d->init->span, "the initialiser of %s has shape %s, but it is declared %s", sema_decl_what(d),
+                 shape_str(s, a), shape_str(d->shape, b));
+      diag_hint(S->diag, "a scalar initialiser fills the whole tensor; any other must have the declared shape");
+      d->failed = true;
+    }
+  } else {
+    d->shape = d->init->shape;
+  }
+  if (!d->failed && shape_size(d->shape) > SEMA_MAX_SIZE) {
+    diag_error(S->diag, d->name_span, "%s is too large", sema_decl_what(d));
+    d->failed = true;
+  }
+  PtrVec *list = d->kind == DECL_DATA ? &S->data : d->kind == DECL_UPPER ? &S->upper : &S->lower;
+  d->index = (int)list->len;
+  ptrvec_push(S->arena, list, d);
+  if (d->kind == DECL_LOWER && !d->failed && d->init->depends_x) S->prog->init_uses_x = true;
+}
+
+static void check_objective(Sema *S, AstDecl *d) {
+  bool upper = d->kind == DECL_UPPER_OBJ;
+  AstDecl **slot = upper ? &S->upper_obj : &S->lower_obj;
+  if (*slot) {
+    diag_error(S->diag, d->span, "a second %s objective '%s'", upper ? "upper" : "lower", d->name);
+    diag_note(S->diag, (*slot)->span, "the %s objective is '%s', declared here", upper ? "upper" : "lower", (*slot)->name);
+    diag_hint(S->diag, "a problem has exactly one upper and one lower objective: add the terms");
+  } else {
+    *slot = d;
+  }
+  ECtx c = {.kind = upper ? CTX_UPPER_OBJ : CTX_LOWER_OBJ, .decl = d, .whole = d->init};
+  if (!sema_check(S, &c, d->init)) {
+    d->failed = true;
+    return;
+  }
+  d->shape = d->init->shape;
+  if (d->shape.rank != 0) {
+    char buf[64];
+    diag_error(S->diag, d->init->span, "%s must be a scalar, got %s", sema_decl_what(d), shape_str(d->shape, buf));
+    diag_hint(S->diag, "reduce it, e.g. with sum(...), mean(...) or sumsq(...)");
+    d->failed = true;
+  }
+}
+
+static void check_report(Sema *S, AstDecl *d) {
+  ECtx c = {.kind = CTX_REPORT, .decl = d, .whole = d->init};
+  d->index = (int)S->reports.len;
+  ptrvec_push(S->arena, &S->reports, d);
+  if (!sema_check(S, &c, d->init)) {
+    d->failed = true;
+    return;
+  }
+  d->shape = d->init->shape;
+  if (d->shape.rank != 0) {
+    char buf[64];
+    diag_error(S->diag, d->init->span, "report '%s' must be a scalar, got %s", d->name, shape_str(d->shape, buf));
+    diag_hint(S->diag, "reduce it, e.g. with sum(...), mean(...) or norm(...)");
+    d->failed = true;
+  }
+}
+
+static void check_sample(Sema *S, AstDecl *d) {
+  ECtx c = {.kind = CTX_CONST, .decl = d};
+  bool okk = sema_check(S, &c, d->batch) && sema_dim(S, &c, d->batch, "the batch size", &d->batch_k);
+  bool okn = sema_check(S, &c, d->population) && sema_dim(S, &c, d->population, "the population", &d->population_n);
+  d->index = (int)S->samples.len;
+  ptrvec_push(S->arena, &S->samples, d);
+  if (!okk || !okn) {
+    d->failed = true;
+    return;
+  }
+  if (d->batch_k > d->population_n) {
+    diag_error(S->diag, d->batch->span, "the batch size %lld is larger than the population %lld", (long long)d->batch_k,
+               (long long)d->population_n);
+    d->failed = true;
+    return;
+  }
+  d->shape = shape_vector(d->batch_k);
+}
+
+/* ------------------------------------------------------------------ solve */
+
+static void check_solve(Sema *S, AstDecl *d) {
+  if (S->solve) {
+    diag_error(S->diag, d->span, "a second 'solve' declaration");
+    diag_note(S->diag, S->solve->span, "the first one is here");
+    return;
+  }
+  S->solve = d;
+  Program *p = S->prog;
+  const RtMethodSpec *m = rt_method_find(d->name);
+  if (!m) {
+    diag_error(S->diag, d->name_span, "unknown method '%s'", d->name);
+    const char *names[64];
+    size_t n = 0;
+    for (int i = 0; i < rt_nmethods && n < 64; i++) names[n++] = rt_methods[i].name;
+    const char *s = diag_suggest(d->name, names, n);
+    if (s) diag_hint(S->diag, "did you mean '%s'?", s);
+    diag_hint(S->diag, "methods: %s", rt_method_names());
+  } else {
+    p->method = m->name;
+    p->method_span = d->name_span;
+  }
+  RtOptions o;
+  if (m) rt_options_init(&o, m);
+  p->opts = ARENA_ARRAY(S->arena, SemaOption, (size_t)d->nopts + 1);
+  p->nopts = 0;
+  for (int i = 0; i < d->nopts; i++) {
+    AstOption *op = &d->opts[i];
+    Span span = span_join(op->key_span, op->value->span);
+    bool dup = false;
+    for (int j = 0; j < i; j++)
+      if (strcmp(d->opts[j].key, op->key) == 0) {
+        diag_error(S->diag, op->key_span, "option '%s' is given twice", op->key);
+        diag_note(S->diag, d->opts[j].key_span, "first given here");
+        dup = true;
+        break;
+      }
+    if (dup) continue;
+    SemaOption so = {.key = op->key, .span = span};
+    AstExpr *v = op->value;
+    AstDecl *named = v->kind == AST_IDENT ? sema_sym_get(&S->syms, v->str) : NULL;
+    if (v->kind == AST_STR || (v->kind == AST_IDENT && (!named || named->kind != DECL_CONST))) {
+      so.is_word = true; /* a bare word such as `adaptive`, unless it names a const */
+      so.word = v->str;
+      so.num = NAN;
+      v->checked = true;
+      v->shape = shape_scalar();
+    } else {
+      ECtx c = {.kind = CTX_CONST, .decl = d};
+      char what[160];
+      snprintf(what, sizeof what, "the value of option '%s'", op->key);
+      if (!sema_check(S, &c, v) || !sema_need_const(S, &c, v, what)) continue;
+      so.num = v->const_val;
+    }
+    if (!m) continue;
+    const char *msg = so.is_word ? rt_options_set_word(&o, op->key, so.word) : rt_options_set_num(&o, op->key, so.num);
+    if (msg) {
+      bool unknown = strncmp(msg, "unknown option", 14) == 0;
+      diag_error(S->diag, unknown ? op->key_span : span, "%s", msg);
+      if (unknown) {
+        const char *names[RT_MAX_OPTS];
+        for (int j = 0; j < m->nopts; j++) names[j] = m->opts[j].name;
+        const char *s = diag_suggest(op->key, names, (size_t)m->nopts);
+        if (s) diag_hint(S->diag, "did you mean '%s'?", s);
+      }
+      continue;
+    }
+    p->opts[p->nopts++] = so;
+  }
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+void sema_check_decl(Sema *S, AstDecl *d) {
+  switch (d->kind) {
+  case DECL_PROBLEM:
+    if (S->problem) {
+      diag_error(S->diag, d->span, "a second 'problem' declaration");
+      diag_note(S->diag, S->problem->span, "the problem is named here");
+    } else {
+      S->problem = d;
+      S->prog->name = d->name;
+    }
+    return;
+  case DECL_IMPORT:
+    return; /* loaded before checking */
+  case DECL_CONST:
+    check_const(S, d);
+    break;
+  case DECL_DATA: case DECL_UPPER: case DECL_LOWER:
+    check_tensor(S, d);
+    break;
+  case DECL_UPPER_OBJ: case DECL_LOWER_OBJ:
+    check_objective(S, d);
+    break;
+  case DECL_FN:
+    d->failed = !sema_resolve_fn(S, d);
+    d->index = (int)S->fns.len;
+    ptrvec_push(S->arena, &S->fns, d);
+    break;
+  case DECL_REPORT:
+    check_report(S, d);
+    break;
+  case DECL_SAMPLE:
+    check_sample(S, d);
+    break;
+  case DECL_SOLVE:
+    check_solve(S, d);
+    return;
+  }
+  /* declared after its own initialiser: `const n = n + 1` is "used in its own declaration" */
+  sema_declare(S, d);
+}
+
+void sema_check_program(Sema *S) {
+  Program *p = S->prog;
+  const SrcFile *main = diag_file(S->diag, p->ast->file);
+  const char *path = main ? main->path : "program";
+  if (!S->upper_obj) {
+    diag_error(S->diag, SPAN_NONE, "%s: no upper objective", path);
+    diag_hint(S->diag, "declare one: upper objective f = ...");
+  }
+  if (!S->lower_obj) {
+    diag_error(S->diag, SPAN_NONE, "%s: no lower objective", path);
+    diag_hint(S->diag, "declare one: lower objective g = ...");
+  }
+  if (S->upper.len == 0) {
+    diag_error(S->diag, SPAN_NONE, "%s: no upper variable", path);
+    diag_hint(S->diag, "declare one: upper x : vector[n] = 0");
+  }
+  if (S->lower.len == 0) {
+    diag_error(S->diag, SPAN_NONE, "%s: no lower variable", path);
+    diag_hint(S->diag, "declare one: lower y : vector[n] = 0");
+  }
+  AstDecl *g = S->lower_obj, *f = S->upper_obj;
+  if (g && !g->failed && S->lower.len && !g->init->depends_y) {
+    diag_error(S->diag, g->init->span, "lower objective '%s' does not depend on any lower variable", g->name);
+    diag_hint(S->diag, "the lower level minimises g over the lower variables: g must use them");
+  }
+  if (f && !f->failed && S->lower.len && !f->init->depends_y)
+    diag_warning(S->diag, f->init->span, "upper objective '%s' does not depend on any lower variable", f->name);
+  p->f = f;
+  p->g = g;
+  p->stochastic = (f && !f->failed && f->init->uses_sample) || (g && !g->failed && g->init->uses_sample);
+  for (int i = 0; i < S->ndefs; i++) {
+    if (S->def_used[i]) continue;
+    bool later = false; /* the same name given twice: only the unused copy would complain */
+    for (int j = 0; j < S->ndefs; j++)
+      if (j != i && S->def_used[j] && strcmp(S->defs[j].name, S->defs[i].name) == 0) later = true;
+    if (later) continue;
+    diag_error(S->diag, SPAN_NONE, "-D %s: '%s' declares no const named '%s'", S->defs[i].name, path, S->defs[i].name);
+    const char *s = sema_suggest(S, S->defs[i].name, 1u << DECL_CONST, false);
+    if (s) diag_hint(S->diag, "did you mean '%s'?", s);
+  }
+
+  /* offsets and the program's lists */
+  int64_t off = 0;
+  for (size_t i = 0; i < S->upper.len; i++) {
+    AstDecl *d = S->upper.items[i];
+    d->offset = off;
+    off += shape_size(d->shape);
+  }
+  p->nx = off;
+  off = 0;
+  for (size_t i = 0; i < S->lower.len; i++) {
+    AstDecl *d = S->lower.items[i];
+    d->offset = off;
+    off += shape_size(d->shape);
+  }
+  p->ny = off;
+  off = 0;
+  for (size_t i = 0; i < S->samples.len; i++) {
+    AstDecl *d = S->samples.items[i];
+    d->offset = off;
+    off += d->batch_k;
+  }
+  p->sample_total = off;
+  sema_check_memory(S);
+#define LIST(field, n, vec)                                              \
+  p->field = ARENA_ARRAY(S->arena, AstDecl *, (vec).len + 1);           \
+  for (size_t i = 0; i < (vec).len; i++) p->field[i] = (vec).items[i];  \
+  p->n = (int)(vec).len;
+  LIST(consts, nconsts, S->consts)
+  LIST(data, ndata, S->data)
+  LIST(upper, nupper, S->upper)
+  LIST(lower, nlower, S->lower)
+  LIST(samples, nsamples, S->samples)
+  LIST(reports, nreports, S->reports)
+  LIST(fns, nfns, S->fns)
+#undef LIST
+}

@@ -1,0 +1,531 @@
+/* sema_expr.c — checking one expression: names and what each context may reference, shapes of
+ * operators, indexing and list literals, constant folding, and fn inlining (each call checks a
+ * fresh clone of the fn body with the parameters replaced by copies of the arguments, which is
+ * how fns get a shape per call). Builtin calls are in sema_builtins.c. */
+#include <math.h>
+#include <string.h>
+
+#include "front/sema_int.h"
+
+/* ------------------------------------------------------------------ diagnostics */
+
+static void call_notes(Sema *S, const ECtx *c) {
+  for (const CallSite *cs = c ? c->calls : NULL; cs; cs = cs->outer)
+    diag_note(S->diag, cs->call->name_span, "in this call of fn '%s'", cs->fn->name);
+}
+
+void sema_err(Sema *S, const ECtx *c, Span at, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  diag_report(S->diag, DIAG_ERROR, at, fmt, ap);
+  va_end(ap);
+  call_notes(S, c);
+}
+
+void sema_warn(Sema *S, const ECtx *c, Span at, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  diag_report(S->diag, DIAG_WARNING, at, fmt, ap);
+  va_end(ap);
+  call_notes(S, c);
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+static void inherit(AstExpr *e, const AstExpr *a) {
+  if (!a) return;
+  e->depends_x |= a->depends_x;
+  e->depends_y |= a->depends_y;
+  e->uses_sample |= a->uses_sample;
+  e->uses_data_only |= a->uses_data_only;
+}
+
+bool sema_broadcast(Shape a, Shape b, Shape *out) {
+  if (a.rank == 0) { *out = b; return true; }
+  if (b.rank == 0 || shape_eq(a, b)) { *out = a; return true; }
+  return false;
+}
+
+static bool is_value_ctx(CtxKind k) { return k == CTX_DATA || k == CTX_UPPER_INIT || k == CTX_LOWER_INIT; }
+
+/* ------------------------------------------------------------------ identifiers */
+
+static bool check_ident(Sema *S, const ECtx *c, AstExpr *e) {
+  AstDecl *d = e->ref;
+  if (!d) {
+    d = sema_sym_get(&S->syms, e->str);
+    if (!d) {
+      if (ast_builtin_lookup(e->str) != BI_NONE)
+        sema_err(S, c, e->span, "'%s' is a builtin function: call it as %s(...)", e->str, e->str);
+      else
+        sema_unknown_name(S, c, e->str, e->span, false);
+      return false;
+    }
+  }
+  d->used = true;
+  e->ref = d;
+  switch (d->kind) {
+  case DECL_CONST:
+    if (d->failed) return false;
+    e->shape = shape_scalar();
+    e->is_const = true;
+    e->const_val = d->const_val;
+    return true;
+  case DECL_DATA:
+    if (d->failed) return false;
+    e->shape = d->shape;
+    return true;
+  case DECL_UPPER:
+    if (c->kind == CTX_DATA || c->kind == CTX_UPPER_INIT) {
+      sema_err(S, c, e->span, "%s cannot use %s", c->kind == CTX_DATA ? sema_decl_what(c->decl) : "an upper initialiser",
+               sema_decl_what(d));
+      diag_hint(S->diag, c->kind == CTX_DATA ? "data is evaluated once, before solving: it cannot depend on variables"
+                                             : "upper initialisers may use consts, data and random generators");
+      return false;
+    }
+    if (d->failed) return false;
+    e->shape = d->shape;
+    e->depends_x = true;
+    return true;
+  case DECL_LOWER:
+    if (is_value_ctx(c->kind)) {
+      sema_err(S, c, e->span, "%s cannot use %s",
+               c->kind == CTX_DATA ? sema_decl_what(c->decl) : c->kind == CTX_UPPER_INIT ? "an upper initialiser" : "a lower initialiser",
+               sema_decl_what(d));
+      if (c->kind == CTX_LOWER_INIT)
+        diag_hint(S->diag, "a lower initialiser may use upper variables (y0 = phi(x)), never lower ones");
+      return false;
+    }
+    if (d->failed) return false;
+    e->shape = d->shape;
+    e->depends_y = true;
+    return true;
+  case DECL_SAMPLE:
+    sema_err(S, c, e->span, "sample set '%s' can only be used as a subscript, as in 'X[%s, :]'", d->name, d->name);
+    return false;
+  case DECL_FN:
+    sema_err(S, c, e->span, "'%s' is a fn: call it as %s(...)", d->name, d->name);
+    return false;
+  default:
+    sema_err(S, c, e->span, "%s is not a value", sema_decl_what(d));
+    diag_hint(S->diag, "put the shared expression in a fn and call it from both places");
+    return false;
+  }
+}
+
+/* ------------------------------------------------------------------ operators */
+
+static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
+  AstExpr *l = e->args[0], *r = e->args[1];
+  ECtx mask = *c;
+  mask.piecewise_const = e->op >= OP_LT; /* comparisons: OP_LT .. OP_NE */
+  bool okl = sema_check(S, &mask, l);
+  bool okr = sema_check(S, &mask, r);
+  if (!okl || !okr) return false;
+  inherit(e, l);
+  inherit(e, r);
+  char a[64], b[64];
+  const char *op = ast_binop_str(e->op);
+  switch (e->op) {
+  case OP_POW:
+    if (r->shape.rank != 0) {
+      sema_err(S, c, r->span, "the exponent of '^' must be a scalar, got %s", shape_str(r->shape, a));
+      return false;
+    }
+    if (!r->is_const) {
+      sema_err(S, c, r->span, "the exponent of '^' must be a compile-time constant");
+      diag_hint(S->diag, "for a variable exponent write exp(p * log(x))");
+      return false;
+    }
+    e->shape = l->shape;
+    break;
+  case OP_MATMUL: {
+    Shape x = l->shape, y = r->shape;
+    if (x.rank == 0 || y.rank == 0) {
+      sema_err(S, c, e->op_span, "'@' needs a vector or matrix on both sides, got %s @ %s", shape_str(x, a), shape_str(y, b));
+      diag_hint(S->diag, "use '*' to multiply by a scalar");
+      return false;
+    }
+    if (x.rank == 1 && y.rank == 1) {
+      sema_err(S, c, e->op_span, "'@' of two vectors: %s @ %s", shape_str(x, a), shape_str(y, b));
+      diag_hint(S->diag, "use dot(u, v) for the inner product, or outer(u, v) for the outer product");
+      return false;
+    }
+    int64_t k1 = x.rank == 2 ? x.cols : x.rows;
+    int64_t k2 = y.rows;
+    if (k1 != k2) {
+      sema_err(S, c, e->op_span, "shape mismatch in '@': %s @ %s (inner dimensions %lld and %lld differ)", shape_str(x, a),
+               shape_str(y, b), (long long)k1, (long long)k2);
+      if (x.rank == 2 && y.rank == 2 && x.rows == y.rows) diag_hint(S->diag, "did you mean A' @ B?");
+      else if (x.rank == 2 && y.rank == 2 && x.cols == y.cols) diag_hint(S->diag, "did you mean A @ B'?");
+      return false;
+    }
+    if (x.rank == 2 && y.rank == 2) {
+      if (x.rows > SEMA_MAX_SIZE / y.cols) {
+        sema_err(S, c, e->op_span, "the result of '@' would be too large");
+        return false;
+      }
+      e->shape = shape_matrix(x.rows, y.cols);
+    } else if (x.rank == 2) {
+      e->shape = shape_vector(x.rows);
+    } else {
+      e->shape = shape_vector(y.cols);
+    }
+    break;
+  }
+  default:
+    if (!sema_broadcast(l->shape, r->shape, &e->shape)) {
+      sema_err(S, c, e->op_span, "shape mismatch in '%s': %s and %s", op, shape_str(l->shape, a), shape_str(r->shape, b));
+      if (l->shape.rank + r->shape.rank == 3)
+        diag_hint(S->diag, "combine a matrix with a vector explicitly: rowwise(A, v) or colwise(A, v)");
+      else if (l->shape.rank == 2 && r->shape.rank == 2 && l->shape.rows == r->shape.cols && l->shape.cols == r->shape.rows)
+        diag_hint(S->diag, "one side may need a transpose (A')");
+      else
+        diag_hint(S->diag, "elementwise operators need equal shapes, or a scalar on one side");
+      return false;
+    }
+    break;
+  }
+  if (l->is_const && r->is_const) {
+    e->is_const = true;
+    e->const_val = sema_fold_binary(e->op, l->const_val, r->const_val);
+  }
+  return true;
+}
+
+/* ------------------------------------------------------------------ indexing */
+
+/* A constant integer subscript or range bound, made non-negative (Python-style: -1 is the last). */
+static bool index_value(Sema *S, const ECtx *c, AstExpr *x, int64_t dim, bool is_bound, int64_t *out) {
+  if (!sema_check(S, c, x)) return false;
+  if (!sema_need_const(S, c, x, is_bound ? "a range bound" : "a subscript")) {
+    if (!is_bound) diag_hint(S->diag, "a subscript is a constant integer, a range lo:hi, or a sample set");
+    return false;
+  }
+  double v = x->const_val;
+  char buf[32];
+  if (v != floor(v) || fabs(v) > 9e15) {
+    sema_err(S, c, x->span, "%s must be an integer, got %s", is_bound ? "a range bound" : "a subscript", sema_num_str(v, buf));
+    return false;
+  }
+  int64_t i = (int64_t)v;
+  if (i < 0) i += dim;
+  if (i < 0 || i > dim || (!is_bound && i == dim)) {
+    sema_err(S, c, x->span, "%s %s is out of bounds for a dimension of size %lld", is_bound ? "range bound" : "index",
+             sema_num_str(v, buf), (long long)dim);
+    return false;
+  }
+  *out = i;
+  return true;
+}
+
+static AstDecl *sample_ref(Sema *S, AstExpr *s) {
+  if (s->kind != AST_IDENT) return NULL;
+  AstDecl *d = s->ref ? s->ref : sema_sym_get(&S->syms, s->str);
+  return d && d->kind == DECL_SAMPLE ? d : NULL;
+}
+
+static bool check_index(Sema *S, const ECtx *c, AstExpr *e) {
+  AstExpr *base = e->args[0];
+  if (!sema_check(S, c, base)) return false;
+  inherit(e, base);
+  int rank = base->shape.rank;
+  int nsubs = e->nargs - 1;
+  char buf[64];
+  if (rank == 0) {
+    sema_err(S, c, e->op_span, "cannot index a scalar");
+    return false;
+  }
+  if (nsubs != rank) {
+    sema_err(S, c, e->op_span, "%s takes %d subscript%s, got %d", shape_str(base->shape, buf), rank, rank == 1 ? "" : "s", nsubs);
+    if (rank == 2 && nsubs == 1) diag_hint(S->diag, "write A[i, :] for a row and A[:, j] for a column");
+    return false;
+  }
+  int64_t dims[2] = {base->shape.rows, base->shape.cols};
+  int64_t kept[2];
+  int nkept = 0;
+  e->subs = ARENA_ARRAY(S->arena, AstSub, (size_t)nsubs);
+  bool ok = true;
+  for (int i = 0; i < nsubs; i++) {
+    AstExpr *s = e->args[i + 1];
+    AstSub *sub = &e->subs[i];
+    int64_t dim = dims[i];
+    AstDecl *smp = sample_ref(S, s);
+    if (smp) {
+      smp->used = true;
+      s->ref = smp;
+      if (is_value_ctx(c->kind) || c->kind == CTX_CONST) {
+        sema_err(S, c, s->span, "sample set '%s' cannot be used in %s", smp->name,
+                 c->decl ? sema_decl_what(c->decl) : "a constant");
+        diag_hint(S->diag, "a sample set is drawn afresh at each oracle call: use it in objectives, reports and fns");
+        ok = false;
+        continue;
+      }
+      if (i != 0) {
+        sema_err(S, c, s->span, "a sample set may only be the first (row) subscript");
+        ok = false;
+        continue;
+      }
+      if (smp->failed) { ok = false; continue; }
+      if (smp->population_n != dim) {
+        sema_err(S, c, s->span, "sample set '%s' draws from a population of %lld, but this dimension has size %lld",
+                 smp->name, (long long)smp->population_n, (long long)dim);
+        diag_note(S->diag, smp->name_span, "sample set '%s' is declared here", smp->name);
+        ok = false;
+        continue;
+      }
+      sub->kind = SUB_SAMPLE;
+      sub->sample = smp;
+      sub->lo = 0;
+      sub->hi = smp->batch_k;
+      s->checked = true;
+      s->shape = shape_vector(smp->batch_k);
+      s->uses_sample = true;
+      e->uses_sample = true;
+      if (smp->batch_k != 1) kept[nkept++] = smp->batch_k;
+    } else if (s->kind == AST_SLICE) {
+      int64_t lo = 0, hi = dim;
+      bool sok = true;
+      if (s->args[0] && !index_value(S, c, s->args[0], dim, true, &lo)) sok = false;
+      if (s->args[1] && !index_value(S, c, s->args[1], dim, true, &hi)) sok = false;
+      if (!sok) { ok = false; continue; }
+      if (lo >= hi) {
+        sema_err(S, c, s->span, "empty range %lld:%lld", (long long)lo, (long long)hi);
+        ok = false;
+        continue;
+      }
+      sub->kind = SUB_RANGE;
+      sub->lo = lo;
+      sub->hi = hi;
+      s->checked = true;
+      s->shape = shape_vector(hi - lo);
+      kept[nkept++] = hi - lo;
+    } else {
+      int64_t idx;
+      if (!index_value(S, c, s, dim, false, &idx)) { ok = false; continue; }
+      sub->kind = SUB_INDEX;
+      sub->lo = idx;
+      sub->hi = idx + 1;
+    }
+  }
+  if (!ok) return false;
+  e->shape = nkept == 0 ? shape_scalar() : nkept == 1 ? shape_vector(kept[0]) : shape_matrix(kept[0], kept[1]);
+  return true;
+}
+
+/* ------------------------------------------------------------------ list literals */
+
+static bool const_elem(Sema *S, const ECtx *c, AstExpr *x) {
+  if (x->kind == AST_LIST) {
+    sema_err(S, c, x->span, "a list literal nests at most two levels (a matrix)");
+    return false;
+  }
+  if (!sema_check(S, c, x)) return false;
+  return sema_need_const(S, c, x, "a list element");
+}
+
+static bool check_list(Sema *S, const ECtx *c, AstExpr *e) {
+  if (e->nargs == 0) {
+    sema_err(S, c, e->span, "empty list literal");
+    return false;
+  }
+  int nlists = 0;
+  for (int i = 0; i < e->nargs; i++) nlists += e->args[i]->kind == AST_LIST;
+  if (nlists != 0 && nlists != e->nargs) {
+    sema_err(S, c, e->span, "a list literal mixes numbers and rows");
+    return false;
+  }
+  bool ok = true;
+  if (nlists == 0) {
+    for (int i = 0; i < e->nargs; i++)
+      if (!const_elem(S, c, e->args[i])) ok = false;
+    e->shape = shape_vector(e->nargs);
+    return ok;
+  }
+  int cols = e->args[0]->nargs;
+  for (int i = 0; i < e->nargs; i++) {
+    AstExpr *row = e->args[i];
+    if (row->nargs == 0) {
+      sema_err(S, c, row->span, "empty list literal");
+      ok = false;
+      continue;
+    }
+    if (row->nargs != cols) {
+      sema_err(S, c, row->span, "ragged list literal: row %d has %d elements, row 1 has %d", i + 1, row->nargs, cols);
+      ok = false;
+      continue;
+    }
+    bool rok = true;
+    for (int j = 0; j < row->nargs; j++)
+      if (!const_elem(S, c, row->args[j])) rok = false;
+    if (rok) {
+      row->checked = true;
+      row->shape = shape_vector(cols);
+    } else {
+      ok = false;
+    }
+  }
+  if (ok && cols > 0) e->shape = shape_matrix(e->nargs, cols);
+  return ok && cols > 0;
+}
+
+/* ------------------------------------------------------------------ fn calls (inlining) */
+
+static bool budget(Sema *S) {
+  if (S->inline_nodes >= SEMA_MAX_INLINE) return false;
+  S->inline_nodes++;
+  return true;
+}
+
+/* Deep copy of a checked argument, annotations included. */
+static AstExpr *copy_checked(Sema *S, const AstExpr *e, bool *fail) {
+  if (!e || *fail) return NULL;
+  if (!budget(S)) { *fail = true; return NULL; }
+  AstExpr *n = ARENA_NEW(S->arena, AstExpr);
+  *n = *e;
+  if (e->nargs) {
+    n->args = ARENA_ARRAY(S->arena, AstExpr *, (size_t)e->nargs);
+    for (int i = 0; i < e->nargs; i++) n->args[i] = copy_checked(S, e->args[i], fail);
+  }
+  if (e->inlined) n->inlined = copy_checked(S, e->inlined, fail);
+  return n;
+}
+
+static int param_of(const AstDecl *fn, const char *name) {
+  for (int i = 0; i < fn->nparams; i++)
+    if (strcmp(fn->params[i], name) == 0) return i;
+  return -1;
+}
+
+/* A fresh (unchecked) copy of a fn body; parameter uses become copies of the arguments.
+ * Names other than parameters were resolved at the fn's declaration (e->ref is set). */
+static AstExpr *clone_body(Sema *S, const AstExpr *e, const AstDecl *fn, AstExpr **args, bool *fail) {
+  if (!e || *fail) return NULL;
+  if (e->kind == AST_IDENT && !e->ref) {
+    int i = param_of(fn, e->str);
+    if (i >= 0) return copy_checked(S, args[i], fail);
+  }
+  if (!budget(S)) { *fail = true; return NULL; }
+  AstExpr *n = ARENA_NEW(S->arena, AstExpr);
+  *n = *e;
+  if (e->nargs) {
+    n->args = ARENA_ARRAY(S->arena, AstExpr *, (size_t)e->nargs);
+    for (int i = 0; i < e->nargs; i++) n->args[i] = clone_body(S, e->args[i], fn, args, fail);
+  }
+  return n;
+}
+
+static bool check_fn_call(Sema *S, const ECtx *c, AstExpr *e) {
+  AstDecl *fn = e->fn ? e->fn : sema_sym_get(&S->syms, e->str);
+  bool ok = true;
+  if (!fn) {
+    sema_unknown_name(S, c, e->str, e->name_span, true);
+    ok = false;
+  } else if (fn->kind != DECL_FN) {
+    sema_err(S, c, e->name_span, "%s is not a function", sema_decl_what(fn));
+    ok = false;
+  }
+  for (int i = 0; i < e->nargs; i++)
+    if (!sema_check(S, c, e->args[i])) ok = false;
+  if (!ok) return false;
+  fn->used = true;
+  e->fn = fn;
+  if (fn->failed) return false;
+  if (e->nargs != fn->nparams) {
+    sema_err(S, c, e->name_span, "fn '%s' takes %d argument%s, got %d", fn->name, fn->nparams, fn->nparams == 1 ? "" : "s",
+             e->nargs);
+    diag_note(S->diag, fn->name_span, "fn '%s' is declared here", fn->name);
+    return false;
+  }
+  bool fail = false;
+  AstExpr *body = clone_body(S, fn->init, fn, e->args, &fail);
+  if (fail || !body) {
+    if (!S->inline_exhausted) {
+      sema_err(S, c, e->name_span, "inlining fn calls makes the program too large (more than %d expression nodes)",
+               SEMA_MAX_INLINE);
+      diag_hint(S->diag, "fns are expanded at every call; deeply nested calls of fns that use a parameter several times grow exponentially");
+      S->inline_exhausted = true;
+    }
+    return false;
+  }
+  CallSite cs = {e, fn, c->calls};
+  ECtx inner = *c;
+  inner.calls = &cs;
+  inner.whole = NULL; /* a load_* inside a fn is never the whole initialiser */
+  if (!sema_check(S, &inner, body)) return false;
+  e->inlined = body;
+  e->shape = body->shape;
+  e->is_const = body->is_const;
+  e->const_val = body->const_val;
+  inherit(e, body);
+  return true;
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+static bool check_node(Sema *S, const ECtx *c, AstExpr *e) {
+  switch (e->kind) {
+  case AST_NUM:
+    e->shape = shape_scalar();
+    e->is_const = true;
+    e->const_val = e->num;
+    return true;
+  case AST_STR:
+    sema_err(S, c, e->span, "a string is not a value");
+    diag_hint(S->diag, "strings are file paths (load_csv(\"...\")) and solve option values");
+    return false;
+  case AST_IDENT:
+    return check_ident(S, c, e);
+  case AST_UNARY: {
+    AstExpr *a = e->args[0];
+    if (!sema_check(S, c, a)) return false;
+    inherit(e, a);
+    e->shape = a->shape;
+    if (a->is_const) {
+      e->is_const = true;
+      e->const_val = -a->const_val;
+    }
+    return true;
+  }
+  case AST_BINARY:
+    return check_binary(S, c, e);
+  case AST_TRANSPOSE: {
+    AstExpr *a = e->args[0];
+    if (!sema_check(S, c, a)) return false;
+    inherit(e, a);
+    e->shape = a->shape.rank == 2 ? shape_matrix(a->shape.cols, a->shape.rows) : a->shape;
+    e->is_const = a->is_const;
+    e->const_val = a->const_val;
+    return true;
+  }
+  case AST_INDEX:
+    return check_index(S, c, e);
+  case AST_SLICE:
+    sema_err(S, c, e->span, "a range lo:hi can only be a subscript");
+    return false;
+  case AST_LIST:
+    return check_list(S, c, e);
+  case AST_CALL: {
+    if (e->builtin == BI_NONE && !e->fn) e->builtin = ast_builtin_lookup(e->str);
+    if (e->builtin != BI_NONE) return sema_check_builtin(S, c, e, e->builtin);
+    return check_fn_call(S, c, e);
+  }
+  }
+  return false;
+}
+
+bool sema_check(Sema *S, const ECtx *c, AstExpr *e) {
+  if (e->checked) return true; /* an argument copied into an inlined body, already checked */
+  if (S->depth >= SEMA_MAX_DEPTH) {
+    if (!S->depth_exhausted) {
+      sema_err(S, c, e->span, "expression nested too deeply once fns are inlined (more than %d levels)", SEMA_MAX_DEPTH);
+      S->depth_exhausted = true;
+    }
+    return false;
+  }
+  S->depth++;
+  bool ok = check_node(S, c, e);
+  S->depth--;
+  e->checked = ok;
+  return ok;
+}

@@ -1,0 +1,67 @@
+/* sema_memory.c — the memory the data and variables need, checked against the machine's
+ * physical memory at check time: a declaration that cannot fit is an error at its name, not
+ * "out of memory" (exit 3) after compiling and loading. `bloc check` prints the amounts. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "front/sema_int.h"
+
+/* Bytes of physical memory, or 0 when the system does not say. */
+static double physical_bytes(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+}
+
+/* "7.28 TiB", "512 B": binary units, three significant digits. */
+static const char *fmt_bytes(double b, char buf[32]) {
+  static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (b >= 1024 && u < 6) b /= 1024, u++;
+  snprintf(buf, 32, u ? "%.3g %s" : "%.0f %s", b, unit[u]);
+  return buf;
+}
+
+void sema_check_memory(Sema *S) {
+  double phys = physical_bytes(), total = 0, largest_bytes = 0;
+  if (phys <= 0) return;
+  const AstDecl *largest = NULL;
+  bool refused = false;
+  char a[32], b[32];
+  PtrVec *lists[] = {&S->data, &S->upper, &S->lower};
+  for (int l = 0; l < 3; l++)
+    for (size_t i = 0; i < lists[l]->len; i++) {
+      const AstDecl *d = lists[l]->items[i];
+      if (d->failed) continue;
+      double bytes = 8.0 * (double)shape_size(d->shape); /* one double a number */
+      total += bytes;
+      if (bytes > largest_bytes) largest_bytes = bytes, largest = d;
+      if (bytes <= phys) continue;
+      diag_error(S->diag, d->name_span,
+                 "%s needs %s (%lld numbers), more than this machine's %s of memory",
+                 sema_decl_what(d), fmt_bytes(bytes, a), (long long)shape_size(d->shape),
+                 fmt_bytes(phys, b));
+      refused = true;
+    }
+  if (refused || total <= phys || !largest) return;
+  diag_error(S->diag, largest->name_span,
+             "the data and variables need %s in all, more than this machine's %s of memory",
+             fmt_bytes(total, a), fmt_bytes(phys, b));
+  diag_hint(S->diag, "%s is the largest (%s)", sema_decl_what(largest),
+            fmt_bytes(largest_bytes, a));
+}
+
+/* The bytes of a list of declarations, one double a number. */
+static double decl_bytes(const AstDecl *const *d, int n) {
+  double b = 0;
+  for (int i = 0; i < n; i++) b += 8.0 * (double)shape_size(d[i]->shape);
+  return b;
+}
+
+void sema_print_memory(const Program *p, FILE *out) {
+  char a[32], b[32];
+  fprintf(out, "memory: data at most %s, variables %s (8 bytes a number)\n",
+          fmt_bytes(decl_bytes((const AstDecl *const *)p->data, p->ndata), a),
+          fmt_bytes(decl_bytes((const AstDecl *const *)p->upper, p->nupper) +
+                        decl_bytes((const AstDecl *const *)p->lower, p->nlower),
+                    b));
+}

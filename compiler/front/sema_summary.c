@@ -1,0 +1,144 @@
+/* sema_summary.c — `bloc check`'s summary of a checked program: one line per fact, in a fixed
+ * order, so golden tests can pin it (the format is documented in doc/language.md §9). */
+#include <math.h>
+#include <string.h>
+
+#include "rt_methods.h"
+#include "front/sema_int.h"
+
+/* The source text of a span with every run of whitespace (and comments) shown as one space. */
+static void print_source(const Program *p, Span s, FILE *out) {
+  const SrcFile *f = diag_file(p->diag, s.file);
+  if (!f || s.end > f->len) return;
+  bool space = false;
+  for (uint32_t i = s.start; i < s.end; i++) {
+    char ch = f->text[i];
+    if (ch == '"') { /* a string is printed as written, '#' and spaces included */
+      if (space) fputc(' ', out);
+      space = false;
+      fputc(ch, out);
+      for (i++; i < s.end && f->text[i] != '"' && f->text[i] != '\n'; i++) {
+        if (f->text[i] == '\\' && i + 1 < s.end) fputc(f->text[i++], out);
+        fputc(f->text[i], out);
+      }
+      if (i < s.end && f->text[i] == '"') fputc('"', out);
+      continue;
+    }
+    if (ch == '#') {
+      while (i < s.end && f->text[i] != '\n') i++;
+      space = true;
+      continue;
+    }
+    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v') {
+      space = true;
+      continue;
+    }
+    if (space) fputc(' ', out);
+    space = false;
+    fputc(ch, out);
+  }
+}
+
+static void print_depends(const AstExpr *e, FILE *out) {
+  if (e->depends_x && e->depends_y) fputs("depends on x, y", out);
+  else if (e->depends_x) fputs("depends on x", out);
+  else if (e->depends_y) fputs("depends on y", out);
+  else fputs("depends on no variable", out);
+  if (e->uses_sample) fputs(", sampled", out);
+}
+
+static const char *load_name(const AstExpr *e) {
+  if (e->kind != AST_CALL) return NULL;
+  switch (e->builtin) {
+  case BI_LOAD_CSV: case BI_LOAD_IDX: case BI_LOAD_LIBSVM: case BI_LOAD_NPY: return e->str;
+  default: return NULL;
+  }
+}
+
+static void print_tensor(const Program *p, const AstDecl *d, const char *kind, FILE *out) {
+  char buf[64];
+  fprintf(out, "%s %s: %s", kind, d->name, shape_str(d->shape, buf));
+  if (d->kind == DECL_UPPER || d->kind == DECL_LOWER)
+    fprintf(out, " at %c[%lld:%lld]", d->kind == DECL_UPPER ? 'x' : 'y', (long long)d->offset,
+            (long long)(d->offset + shape_size(d->shape)));
+  fputs(" = ", out);
+  print_source(p, d->init->span, out);
+  if (load_name(d->init) && d->init->args[0]->kind == AST_STR) {
+    const char *path = d->init->args[0]->str;
+    const SrcFile *f = diag_file(p->diag, d->span.file);
+    if (path[0] == '/' || !f) fprintf(out, " (file %s)", path);
+    else fprintf(out, " (file %s/%s)", f->dir, path);
+  }
+  fputc('\n', out);
+}
+
+void sema_print_summary(const Program *p, FILE *out) {
+  char buf[64], nb[32];
+  fprintf(out, "problem: %s\n", p->name);
+  fprintf(out, "file: %s\n", p->path);
+  fprintf(out, "nx: %lld\n", (long long)p->nx);
+  fprintf(out, "ny: %lld\n", (long long)p->ny);
+  for (int i = 0; i < p->nconsts; i++) {
+    const AstDecl *d = p->consts[i];
+    fprintf(out, "const %s = %s", d->name, sema_num_str(d->const_val, nb));
+    if (d->overridden) fputs(" (from -D)", out);
+    fputc('\n', out);
+  }
+  for (int i = 0; i < p->ndata; i++) print_tensor(p, p->data[i], "data", out);
+  for (int i = 0; i < p->nupper; i++) print_tensor(p, p->upper[i], "upper", out);
+  for (int i = 0; i < p->nlower; i++) print_tensor(p, p->lower[i], "lower", out);
+  for (int i = 0; i < p->nsamples; i++) {
+    const AstDecl *d = p->samples[i];
+    fprintf(out, "sample %s: batch(%lld) of %lld at indices[%lld:%lld]\n", d->name, (long long)d->batch_k,
+            (long long)d->population_n, (long long)d->offset, (long long)(d->offset + d->batch_k));
+  }
+  for (int i = 0; i < p->nfns; i++) {
+    const AstDecl *d = p->fns[i];
+    fprintf(out, "fn %s(", d->name);
+    for (int j = 0; j < d->nparams; j++) fprintf(out, "%s%s", j ? ", " : "", d->params[j]);
+    fputs(")\n", out);
+  }
+  if (p->f) {
+    fprintf(out, "upper objective %s: ", p->f->name);
+    print_depends(p->f->init, out);
+    fputc('\n', out);
+  }
+  if (p->g) {
+    fprintf(out, "lower objective %s: ", p->g->name);
+    print_depends(p->g->init, out);
+    fputc('\n', out);
+  }
+  for (int i = 0; i < p->nreports; i++) {
+    const AstDecl *d = p->reports[i];
+    fprintf(out, "report %s: ", d->name);
+    print_depends(d->init, out);
+    fputc('\n', out);
+  }
+  sema_print_memory(p, out);
+  fprintf(out, "stochastic: %s\n", p->stochastic ? "yes" : "no");
+  fprintf(out, "lower initialisers use x: %s\n", p->init_uses_x ? "yes" : "no");
+  if (!p->method) {
+    fputs("method: none (choose one with --method)\n", out);
+    return;
+  }
+  const RtMethodSpec *m = rt_method_find(p->method);
+  fprintf(out, "method: %s\n", p->method);
+  if (!m) return;
+  for (int i = 0; i < m->nopts; i++) {
+    const RtOptSpec *s = &m->opts[i];
+    const SemaOption *given = NULL;
+    for (int j = 0; j < p->nopts; j++)
+      if (strcmp(p->opts[j].key, s->name) == 0) given = &p->opts[j];
+    fprintf(out, "  %s = ", s->name);
+    if (given) {
+      fputs(given->is_word ? given->word : sema_num_str(given->num, nb), out);
+    } else {
+      if (s->def_word) fputs(s->def_word, out);
+      else if (isnan(s->def)) fputs("derived", out);
+      else fputs(sema_num_str(s->def, nb), out);
+      fputs(" (default)", out);
+    }
+    fputc('\n', out);
+  }
+  (void)buf;
+}

@@ -1,0 +1,348 @@
+/* eval.c — the reference IR interpreter (see eval.h). Every op is written out in the most
+ * direct way; speed is not a goal. Intermediate buffers are freed after their last use so the
+ * data stage can chain large tensors. */
+#include "support/alloc.h"
+#include "interp/eval.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt_dataops.h"
+#include "rt_rng.h"
+
+
+typedef struct Ev {
+  IrGraph *g;
+  const IrEvalInputs *in;
+  double **val;      /* by node id */
+  uint8_t *owned;    /* val[id] was malloc'ed here */
+  uint32_t *uses;    /* remaining uses */
+  double **dest;     /* by node id: the caller's out[r] when the node is root r, else NULL */
+  uint8_t *sliced;   /* by node id: an IR_DATA node read only by slices (see IR_DATA below) */
+  IrEvalError *err;
+} Ev;
+
+static double *xalloc(size_t n) {
+  return xrealloc(NULL, n, sizeof(double));
+}
+
+/* Loaders and generators (data stage only): they read no input buffer. */
+static bool is_source(const IrNode *n) {
+  return n->op == IR_LOAD || n->op == IR_RAND || n->op == IR_PERM || n->op == IR_RANDOM_SPD;
+}
+
+/* The buffer for a source node: the caller's out[r] when the node is root r, so that a 376 MB
+ * image file is decoded straight into its destination rather than into a buffer that is then
+ * copied; else a new one. *own says which. A source reads no input, so writing into out[r]
+ * before the other roots are computed cannot change what they compute. (Kernel roots, which
+ * may be written over their own inputs, are never sources.) */
+static double *source_buf(Ev *e, const IrNode *n, size_t size, bool *own) {
+  double *d = e->dest[n->id];
+  *own = d == NULL;
+  return d ? d : xalloc(size);
+}
+
+static int fail(Ev *e, const IrNode *n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->err->msg, sizeof e->err->msg, fmt, ap);
+  va_end(ap);
+  e->err->span = n->span;
+  return -1;
+}
+
+static double *V(Ev *e, const IrNode *n, int i) { return e->val[n->args[i]->id]; }
+
+/* Row-major (r, c) of an element index. */
+static int eval_node(Ev *e, IrNode *n) {
+  const IrEvalInputs *in = e->in;
+  int64_t size = shape_size(n->shape), m = n->shape.rows, nc = n->shape.cols;
+  double *out = NULL;
+  bool own = true;
+  switch ((IrOp)n->op) {
+  case IR_CONST:
+    out = xalloc((size_t)size);
+    rt_dop_fill(out, size, n->num);
+    break;
+  case IR_VAR:
+    out = (double *)(n->attr[0] == 0 ? in->x : in->y) + n->attr[2];
+    own = false;
+    break;
+  case IR_DIR:
+    if (!in->v) return fail(e, n, "internal error: direction vector not provided");
+    out = (double *)in->v + n->attr[2];
+    own = false;
+    break;
+  case IR_DATA:
+    out = (double *)in->data[n->attr[0]];
+    own = false;
+    if (!out && in->data_full) {
+      /* held compactly by the driver: the slices that read it ask for their rows (and only
+       * they read it, so val stays NULL); anything else needs the whole tensor */
+      if (e->sliced[n->id]) {
+        e->val[n->id] = NULL;
+        e->owned[n->id] = false;
+        return 0;
+      }
+      out = (double *)in->data_full(in->hook_ctx, (int)n->attr[0]);
+    }
+    break;
+  case IR_SAMPLE:
+    out = xalloc((size_t)size);
+    for (int64_t i = 0; i < size; i++) out[i] = (double)in->samples[n->attr[1] + i];
+    break;
+
+#define IRC_CASE_IRC_EW1(id) case id:
+#include "ir/ir_class_cases.h"
+  {
+    const double *a = V(e, n, 0);
+    out = xalloc((size_t)size);
+    for (int64_t i = 0; i < size; i++) out[i] = ir_fold_unary((IrOp)n->op, a[i], n->num);
+    break;
+  }
+#define IRC_CASE_IRC_EW2(id) case id:
+#include "ir/ir_class_cases.h"
+  {
+    const double *a = V(e, n, 0), *b = V(e, n, 1);
+    int sa = n->args[0]->shape.rank == 0, sb = n->args[1]->shape.rank == 0;
+    out = xalloc((size_t)size);
+    for (int64_t i = 0; i < size; i++) out[i] = ir_fold_binary((IrOp)n->op, a[sa ? 0 : i], b[sb ? 0 : i]);
+    break;
+  }
+  case IR_WHERE: {
+    const double *c = V(e, n, 0), *a = V(e, n, 1), *b = V(e, n, 2);
+    int sc = n->args[0]->shape.rank == 0, sa = n->args[1]->shape.rank == 0, sb = n->args[2]->shape.rank == 0;
+    out = xalloc((size_t)size);
+    for (int64_t i = 0; i < size; i++) out[i] = c[sc ? 0 : i] != 0 ? a[sa ? 0 : i] : b[sb ? 0 : i];
+    break;
+  }
+
+  case IR_SUM: {
+    out = xalloc(1);
+    out[0] = rt_dop_sum(V(e, n, 0), shape_size(n->args[0]->shape));
+    break;
+  }
+  case IR_LSE: {
+    out = xalloc(1);
+    out[0] = rt_dop_lse(V(e, n, 0), shape_size(n->args[0]->shape));
+    break;
+  }
+  case IR_SUM_ROWS: case IR_LSE_ROWS: case IR_ARGMAX_ROWS: {
+    const double *a = V(e, n, 0);
+    int64_t cols = n->args[0]->shape.cols;
+    out = xalloc((size_t)m);
+    if (n->op == IR_SUM_ROWS) rt_dop_sum_rows(a, m, cols, out);
+    else if (n->op == IR_ARGMAX_ROWS) rt_dop_argmax_rows(a, m, cols, out);
+    else rt_dop_lse_rows(a, m, cols, out);
+    break;
+  }
+  case IR_SUM_COLS: {
+    const double *a = V(e, n, 0);
+    int64_t rows = n->args[0]->shape.rows, cols = n->args[0]->shape.cols;
+    out = xalloc((size_t)cols);
+    rt_dop_sum_cols(a, rows, cols, out);
+    break;
+  }
+
+  case IR_MATMUL: {
+    out = xalloc((size_t)size);
+    rt_dop_matmul(V(e, n, 0), V(e, n, 1), m, n->args[0]->shape.cols, nc, out);
+    break;
+  }
+  case IR_MATVEC: {
+    out = xalloc((size_t)m);
+    rt_dop_matmul(V(e, n, 0), V(e, n, 1), m, n->args[0]->shape.cols, 1, out);
+    break;
+  }
+  case IR_OUTER: {
+    out = xalloc((size_t)size);
+    rt_dop_outer(V(e, n, 0), V(e, n, 1), m, nc, out);
+    break;
+  }
+  case IR_TRANSPOSE: {
+    out = xalloc((size_t)size);
+    rt_dop_transpose(V(e, n, 0), nc, m, out);
+    break;
+  }
+
+  case IR_BCAST: {
+    out = xalloc((size_t)size);
+    rt_dop_fill(out, size, V(e, n, 0)[0]);
+    break;
+  }
+  case IR_BCAST_ROWS: case IR_BCAST_COLS: {
+    out = xalloc((size_t)size);
+    if (n->op == IR_BCAST_ROWS) rt_dop_bcast_rows(V(e, n, 0), m, nc, out);
+    else rt_dop_bcast_cols(V(e, n, 0), m, nc, out);
+    break;
+  }
+  case IR_RESHAPE:
+    out = xalloc((size_t)size);
+    memcpy(out, V(e, n, 0), (size_t)size * sizeof(double));
+    break;
+  case IR_SLICE: {
+    const double *a = V(e, n, 0);
+    int64_t cols = n->args[0]->shape.cols;
+    out = xalloc((size_t)size);
+    if (!a) { /* a compactly held data tensor (IR_DATA above) */
+      in->data_block(in->hook_ctx, (int)n->args[0]->attr[0], n->attr[0], m, n->attr[2], nc, out);
+      break;
+    }
+    rt_dop_copy_block(a + n->attr[0] * cols + n->attr[2], cols, m, nc, out, nc);
+    break;
+  }
+  case IR_PAD: {
+    int64_t am = n->args[0]->shape.rows, an = n->args[0]->shape.cols;
+    out = xalloc((size_t)size);
+    rt_dop_fill(out, size, 0);
+    rt_dop_copy_block(V(e, n, 0), an, am, an, out + n->attr[0] * nc + n->attr[2], nc);
+    break;
+  }
+  case IR_GATHER: case IR_SCATTER: {
+    const double *a = V(e, n, 0), *idx = V(e, n, 1);
+    int64_t k = n->args[1]->shape.rows;
+    int64_t limit = n->op == IR_GATHER ? n->args[0]->shape.rows : m;
+    out = xalloc((size_t)size);
+    int64_t bad = n->op == IR_GATHER ? rt_dop_gather(a, limit, nc, idx, k, out)
+                                     : rt_dop_scatter(a, k, n->args[0]->shape.cols, idx, limit, out);
+    if (bad >= 0) {
+      free(out);
+      return fail(e, n, "sample index %lld out of range 0..%lld", (long long)(int64_t)idx[bad],
+                  (long long)limit - 1);
+    }
+    break;
+  }
+  case IR_DIAGM: {
+    out = xalloc((size_t)size);
+    rt_dop_diag_matrix(V(e, n, 0), m, out);
+    break;
+  }
+  case IR_DIAGV: {
+    out = xalloc((size_t)m);
+    rt_dop_diag_vector(V(e, n, 0), m, out);
+    break;
+  }
+  case IR_CAT: case IR_VCAT: {
+    out = xalloc((size_t)size);
+    int64_t at = 0;
+    for (int i = 0; i < n->nargs; i++) {
+      int64_t k = shape_size(n->args[i]->shape);
+      memcpy(out + at, V(e, n, i), (size_t)k * sizeof(double));
+      at += k;
+    }
+    break;
+  }
+  case IR_HCAT: {
+    out = xalloc((size_t)size);
+    int64_t c0 = 0;
+    for (int a = 0; a < n->nargs; a++) {
+      const double *src = V(e, n, a);
+      int64_t w = n->args[a]->shape.rank == 2 ? n->args[a]->shape.cols : 1;
+      rt_dop_copy_block(src, w, m, w, out + c0, nc);
+      c0 += w;
+    }
+    break;
+  }
+  case IR_ONEHOT: {
+    out = xalloc((size_t)size);
+    rt_dop_onehot(V(e, n, 0), m, nc, out);
+    break;
+  }
+
+  case IR_LOAD: {
+    if (!in->load) return fail(e, n, "internal error: no data loader available");
+    out = source_buf(e, n, (size_t)size, &own);
+    if (in->load(in->hook_ctx, (IrLoadFormat)n->attr[0], n->str, n->shape, out, e->err->msg, sizeof e->err->msg)) {
+      if (own) free(out);
+      e->err->span = n->span;
+      return -1;
+    }
+    break;
+  }
+  case IR_RAND: {
+    RtRng r = rt_rng_stream(in->seed, n->str);
+    out = source_buf(e, n, (size_t)size, &own);
+    switch ((IrRandKind)n->attr[0]) {
+    case IR_RAND_UNIFORM: rt_rng_fill_uniform(&r, n->num, n->num2, out, size); break;
+    case IR_RAND_NORMAL: rt_rng_fill_normal(&r, n->num, n->num2, out, size); break;
+    case IR_RAND_RANDINT: rt_rng_fill_randint(&r, (int64_t)n->num, (int64_t)n->num2, out, size); break;
+    case IR_RAND_BERNOULLI: rt_rng_fill_bernoulli(&r, n->num, out, size); break;
+    }
+    break;
+  }
+  case IR_PERM: {
+    RtRng r = rt_rng_stream(in->seed, n->str);
+    out = source_buf(e, n, (size_t)size, &own);
+    rt_rng_fill_permutation(&r, size, out);
+    break;
+  }
+  case IR_RANDOM_SPD: {
+    if (!in->random_spd) return fail(e, n, "internal error: random_spd is not available");
+    out = source_buf(e, n, (size_t)size, &own);
+    if (in->random_spd(in->hook_ctx, in->seed, n->str, m, n->num, n->num2, out, e->err->msg, sizeof e->err->msg)) {
+      if (own) free(out);
+      e->err->span = n->span;
+      return -1;
+    }
+    break;
+  }
+  case IR_OP_COUNT:
+    break;
+  }
+  assert(out);
+  e->val[n->id] = out;
+  e->owned[n->id] = own;
+  return 0;
+}
+
+int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs *in, double *const *out,
+            IrEvalError *err) {
+  IrEvalError local;
+  if (!err) err = &local;
+  err->msg[0] = '\0';
+  err->span = SPAN_NONE;
+  IrNode **order;
+  size_t n = ir_topo(g, roots, nroots, &order);
+  Ev e = {g, in, xcalloc(g->count + 1, sizeof(double *)), xcalloc(g->count + 1, 1),
+          xcalloc(g->count + 1, sizeof(uint32_t)), xcalloc(g->count + 1, sizeof(double *)),
+          xcalloc(g->count + 1, 1), err};
+  for (size_t i = 0; i < n; i++)
+    if (order[i]->op == IR_DATA) e.sliced[order[i]->id] = 1;
+  for (size_t i = 0; i < n; i++)
+    for (int j = 0; j < order[i]->nargs; j++) {
+      e.uses[order[i]->args[j]->id]++;
+      if (order[i]->op != IR_SLICE) e.sliced[order[i]->args[j]->id] = 0;
+    }
+  for (size_t r = 0; r < nroots; r++) e.sliced[roots[r]->id] = 0;
+  for (size_t r = 0; r < nroots; r++) {
+    e.uses[roots[r]->id]++; /* roots live to the end */
+    if (is_source(roots[r]) && !e.dest[roots[r]->id]) e.dest[roots[r]->id] = out[r];
+  }
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    rc = eval_node(&e, order[i]);
+    if (rc) break;
+    for (int j = 0; j < order[i]->nargs; j++) {
+      uint32_t id = order[i]->args[j]->id;
+      if (--e.uses[id] == 0 && e.owned[id]) {
+        free(e.val[id]);
+        e.val[id] = NULL;
+      }
+    }
+  }
+  if (rc == 0)
+    for (size_t r = 0; r < nroots; r++)
+      if (out[r] != e.val[roots[r]->id]) /* a source root was computed in place */
+        memcpy(out[r], e.val[roots[r]->id], (size_t)shape_size(roots[r]->shape) * sizeof(double));
+  for (size_t i = 0; i < n; i++)
+    if (e.owned[order[i]->id]) free(e.val[order[i]->id]);
+  free(e.val);
+  free(e.owned);
+  free(e.uses);
+  free(e.dest);
+  free(e.sliced);
+  return rc;
+}

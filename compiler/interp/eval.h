@@ -1,0 +1,52 @@
+/* eval.h — the reference evaluator: a plain interpreter of the tensor IR on doubles.
+ * Slow and obviously correct: each node is computed into its own buffer straight from its
+ * definition. It is the oracle for the JIT and the C emitter in tests, the `--backend=interp`
+ * path, and the data stage (loaders and generators run only here). */
+#ifndef BLOC_EVAL_H
+#define BLOC_EVAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ir/ir.h"
+
+/* Data-stage services the evaluator calls for IR_LOAD / IR_RANDOM_SPD (set by the driver;
+ * NULL makes those nodes an error). Return 0 on success, else fill err. */
+typedef int (*IrLoadHook)(void *ctx, IrLoadFormat fmt, const char *path, Shape shape,
+                          double *out, char *err, size_t errlen);
+typedef int (*IrSpdHook)(void *ctx, uint64_t seed, const char *stream, int64_t n, double lo,
+                         double hi, double *out, char *err, size_t errlen);
+
+/* Data tensors a driver keeps in a compact form until needed (data[k] NULL; see
+ * IrEvalInputs): block fills rows r0..r0+nrows-1, columns c0..c0+ncols-1 of tensor k into out
+ * (row-major); full makes the whole tensor and returns it (data[k] then points at it too).
+ * Neither can fail. */
+typedef void (*IrDataBlockHook)(void *ctx, int k, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols,
+                                double *out);
+typedef const double *(*IrDataFullHook)(void *ctx, int k);
+
+typedef struct IrEvalInputs {
+  const double *x;              /* upper variables (nx) */
+  const double *y;              /* lower variables (ny) */
+  const double *v;              /* direction (ny), may be NULL if no DIR node is reached */
+  const double *const *data;    /* data tensors by index */
+  const int64_t *samples;       /* concatenated sample draws */
+  uint64_t seed;                /* run seed for data-stage generators */
+  IrLoadHook load;
+  IrSpdHook random_spd;
+  IrDataBlockHook data_block;   /* both set, or both NULL (then every data[k] read is present) */
+  IrDataFullHook data_full;
+  void *hook_ctx;
+} IrEvalInputs;
+
+typedef struct IrEvalError {
+  Span span;                    /* where the failing node came from (may be SPAN_NONE) */
+  char msg[512];
+} IrEvalError;
+
+/* Evaluate roots[0..n) into out[i] (caller-allocated, shape_size(roots[i]->shape) doubles,
+ * row-major). Returns 0, or -1 with *err filled (a loader or generator failed). */
+int ir_eval(IrGraph *g, IrNode *const *roots, size_t n, const IrEvalInputs *in, double *const *out,
+            IrEvalError *err);
+
+#endif

@@ -1,0 +1,838 @@
+/* ir.c — IR node construction: hash-consing (CSE by construction), shape rules, and the
+ * local algebraic simplifications every constructor applies. */
+#include "support/alloc.h"
+#include "ir/ir.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ir_graph_init(IrGraph *g, Arena *a) {
+  memset(g, 0, sizeof *g);
+  g->arena = a;
+  g->nbuckets = 1024;
+  g->buckets = arena_calloc(a, g->nbuckets, sizeof(IrNode *));
+}
+
+/* ------------------------------------------------------------------ hashing */
+
+static uint32_t mix(uint32_t h, uint64_t v) {
+  h ^= (uint32_t)v + 0x9e3779b9u + (h << 6) + (h >> 2);
+  h ^= (uint32_t)(v >> 32) + 0x9e3779b9u + (h << 6) + (h >> 2);
+  return h;
+}
+
+static uint64_t dbits(double d) {
+  uint64_t u;
+  if (d == 0) d = 0; /* -0 and +0 hash alike; equality below still tells them apart */
+  memcpy(&u, &d, sizeof u);
+  return u;
+}
+
+static uint32_t str_hash(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+static bool same_double(double a, double b) {
+  /* bitwise: keeps 0 and -0 apart and lets NaN equal itself */
+  return memcmp(&a, &b, sizeof a) == 0;
+}
+
+static void rehash(IrGraph *g) {
+  uint32_t nb = g->nbuckets * 2;
+  IrNode **b = arena_calloc(g->arena, nb, sizeof(IrNode *));
+  for (uint32_t i = 0; i < g->nbuckets; i++) {
+    IrNode *n = g->buckets[i];
+    while (n) {
+      IrNode *next = n->chain;
+      n->chain = b[n->hash & (nb - 1)];
+      b[n->hash & (nb - 1)] = n;
+      n = next;
+    }
+  }
+  g->buckets = b;
+  g->nbuckets = nb;
+}
+
+IrNode *ir_node(IrGraph *g, IrOp op, Shape shape, IrNode *const *args, int nargs, double num,
+                double num2, const int64_t attr[4], const char *str) {
+  static const int64_t zero_attr[4] = {0, 0, 0, 0};
+  if (!attr) attr = zero_attr;
+  uint32_t h = mix(2166136261u, (uint64_t)op);
+  h = mix(h, (uint64_t)shape.rank);
+  h = mix(h, (uint64_t)shape.rows);
+  h = mix(h, (uint64_t)shape.cols);
+  for (int i = 0; i < nargs; i++) h = mix(h, args[i]->id);
+  h = mix(h, dbits(num));
+  h = mix(h, dbits(num2));
+  for (int i = 0; i < 4; i++) h = mix(h, (uint64_t)attr[i]);
+  h = mix(h, str_hash(str));
+
+  for (IrNode *n = g->buckets[h & (g->nbuckets - 1)]; n; n = n->chain) {
+    if (n->hash != h || n->op != op || n->nargs != nargs || !shape_eq(n->shape, shape)) continue;
+    if (!same_double(n->num, num) || !same_double(n->num2, num2)) continue;
+    if (memcmp(n->attr, attr, sizeof n->attr) != 0) continue;
+    if ((n->str == NULL) != (str == NULL) || (str && strcmp(n->str, str) != 0)) continue;
+    bool same = true;
+    for (int i = 0; i < nargs && same; i++) same = n->args[i] == args[i];
+    if (same) return n;
+  }
+
+  IrNode *n = ARENA_NEW(g->arena, IrNode);
+  n->op = (uint16_t)op;
+  n->nargs = (uint16_t)nargs;
+  n->shape = shape;
+  n->num = num;
+  n->num2 = num2;
+  memcpy(n->attr, attr, sizeof n->attr);
+  n->str = str ? arena_strdup(g->arena, str) : NULL;
+  n->span = SPAN_NONE;
+  n->hash = h;
+  if (nargs) {
+    n->args = arena_calloc(g->arena, (size_t)nargs, sizeof(IrNode *));
+    for (int i = 0; i < nargs; i++) {
+      n->args[i] = args[i];
+      n->deps |= args[i]->deps;
+    }
+  }
+  switch ((IrOp)op) {
+  case IR_VAR: n->deps |= attr[0] == 0 ? IR_DEP_X : IR_DEP_Y; break;
+  case IR_DIR: n->deps |= IR_DEP_V; break;
+  case IR_SAMPLE: n->deps |= IR_DEP_SAMPLE; break;
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir/ir_class_cases.h"
+    n->deps |= IR_DEP_GEN;
+    break;
+  case IR_CONST: case IR_DATA: /* no dependence of their own */
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#include "ir/ir_class_cases.h"
+  case IR_OP_COUNT:
+    break;
+  }
+  if (g->count == g->capnodes) {
+    uint32_t cap = g->capnodes ? g->capnodes * 2 : 256;
+    IrNode **nodes = arena_calloc(g->arena, cap, sizeof(IrNode *));
+    if (g->count) memcpy(nodes, g->nodes, g->count * sizeof(IrNode *));
+    g->nodes = nodes;
+    g->capnodes = cap;
+  }
+  n->id = g->count;
+  g->nodes[g->count++] = n;
+  n->chain = g->buckets[h & (g->nbuckets - 1)];
+  g->buckets[h & (g->nbuckets - 1)] = n;
+  if (g->count > g->nbuckets) rehash(g);
+  return n;
+}
+
+static IrNode *mk(IrGraph *g, IrOp op, Shape s, IrNode *const *args, int nargs) {
+  return ir_node(g, op, s, args, nargs, 0, 0, NULL, NULL);
+}
+static IrNode *mk1(IrGraph *g, IrOp op, Shape s, IrNode *a) { return mk(g, op, s, &a, 1); }
+static IrNode *mk2(IrGraph *g, IrOp op, Shape s, IrNode *a, IrNode *b) {
+  IrNode *args[2] = {a, b};
+  return mk(g, op, s, args, 2);
+}
+static IrNode *mk_attr(IrGraph *g, IrOp op, Shape s, IrNode *const *args, int nargs, int64_t a0,
+                       int64_t a1, int64_t a2, int64_t a3) {
+  int64_t at[4] = {a0, a1, a2, a3};
+  return ir_node(g, op, s, args, nargs, 0, 0, at, NULL);
+}
+
+/* ------------------------------------------------------------------ leaves and queries */
+
+IrNode *ir_const(IrGraph *g, double value, Shape shape) {
+  if (value == 0) value = 0; /* one zero: -0 folds into +0 so zeros are recognised */
+  return ir_node(g, IR_CONST, shape, NULL, 0, value, 0, NULL, NULL);
+}
+
+IrNode *ir_scalar(IrGraph *g, double value) { return ir_const(g, value, shape_scalar()); }
+
+IrNode *ir_var(IrGraph *g, int level, int index, int64_t offset, Shape shape) {
+  int64_t at[4] = {level, index, offset, 0};
+  return ir_node(g, IR_VAR, shape, NULL, 0, 0, 0, at, NULL);
+}
+
+IrNode *ir_dir(IrGraph *g, int index, int64_t offset, Shape shape) {
+  int64_t at[4] = {1, index, offset, 0};
+  return ir_node(g, IR_DIR, shape, NULL, 0, 0, 0, at, NULL);
+}
+
+IrNode *ir_data(IrGraph *g, int index, Shape shape) {
+  int64_t at[4] = {index, 0, 0, 0};
+  return ir_node(g, IR_DATA, shape, NULL, 0, 0, 0, at, NULL);
+}
+
+IrNode *ir_sample(IrGraph *g, int index, int64_t offset, int64_t k) {
+  int64_t at[4] = {index, offset, 0, 0};
+  return ir_node(g, IR_SAMPLE, shape_vector(k), NULL, 0, 0, 0, at, NULL);
+}
+
+bool ir_is_const(const IrNode *n, double *value) {
+  if (n->op != IR_CONST) return false;
+  if (value) *value = n->num;
+  return true;
+}
+
+bool ir_is_zero(const IrNode *n) { return n->op == IR_CONST && n->num == 0; }
+bool ir_is_one(const IrNode *n) { return n->op == IR_CONST && n->num == 1; }
+
+static IrNode *zeros(IrGraph *g, Shape s) { return ir_const(g, 0, s); }
+
+/* ------------------------------------------------------------------ elementwise */
+
+/* The arithmetic is runtime/rt_scalar.h's (the table's fn column), shared with sema, the
+ * evaluator and emitted C. */
+static double fold1(IrOp op, double a, double p) {
+  const IrOpInfo *o = &ir_ops[op];
+  assert(o->cls == IRC_EW1 && (o->fn1 || o->fn2) && "not a unary op");
+  return o->fn1 ? o->fn1(a) : o->fn2(a, p);
+}
+
+double ir_fold_binary(IrOp op, double a, double b) {
+  assert(ir_ops[op].cls == IRC_EW2 && ir_ops[op].fn2 && "not a binary op");
+  return ir_ops[op].fn2(a, b);
+}
+
+double ir_fold_unary(IrOp op, double a, double p) { return fold1(op, a, p); }
+
+static bool is_scalar_const(const IrNode *n, double *v) {
+  return n->shape.rank == 0 && ir_is_const(n, v);
+}
+
+IrNode *ir_unary(IrGraph *g, IrOp op, IrNode *a) {
+  assert(ir_ops[op].cls == IRC_EW1 && op != IR_POWC);
+  if (!g->no_simplify) {
+    double c;
+    if (ir_is_const(a, &c)) return ir_const(g, fold1(op, c, 0), a->shape);
+    if (op == IR_NEG && a->op == IR_NEG) return a->args[0];
+    if (op == IR_NEG && a->op == IR_MUL && is_scalar_const(a->args[0], &c)) return ir_mul(g, ir_scalar(g, -c), a->args[1]);
+    /* sign, step, floor and round of piecewise-constant values are idempotent */
+    if ((op == IR_SIGN || op == IR_STEP || op == IR_FLOOR || op == IR_ROUND || op == IR_ABS ||
+         op == IR_RELU) && a->op == op)
+      return a;
+  }
+  return mk1(g, op, a->shape, a);
+}
+
+IrNode *ir_neg(IrGraph *g, IrNode *a) { return ir_unary(g, IR_NEG, a); }
+
+IrNode *ir_powc(IrGraph *g, IrNode *a, double p) {
+  if (!g->no_simplify) {
+    double c;
+    if (ir_is_const(a, &c)) return ir_const(g, fold1(IR_POWC, c, p), a->shape);
+    if (p == 1) return a;
+    if (p == 0) return ir_const(g, 1, a->shape);
+    if (p == 2) return ir_mul(g, a, a);
+    if (p == 0.5) return ir_unary(g, IR_SQRT, a);
+    if (p == -1) return ir_div(g, ir_scalar(g, 1), a);
+    if (a->op == IR_POWC && a->num != 0 && p == floor(p)) /* (x^q)^k = x^(qk) for integer k */
+      return ir_powc(g, a->args[0], a->num * p);
+  }
+  return ir_node(g, IR_POWC, a->shape, &a, 1, p, 0, NULL, NULL);
+}
+
+static Shape ew_shape(const IrNode *a, const IrNode *b) {
+  if (a->shape.rank == 0) return b->shape;
+  if (b->shape.rank == 0) return a->shape;
+  assert(shape_eq(a->shape, b->shape) && "elementwise shapes must agree");
+  return a->shape;
+}
+
+/* a, broadcast to shape s (a is s-shaped or a scalar). */
+static IrNode *fit(IrGraph *g, IrNode *a, Shape s) { return ir_bcast(g, a, s); }
+
+
+/* ---- sums of terms: a + b is flattened into sum_i c_i t_i (through add, sub, neg and scalar
+ * constant factors) and, when two terms are the same node or constants can merge, rebuilt with
+ * the coefficients combined: t + (G y + t) becomes 2 t + G y, and 0.5 u + 0.5 u becomes u. */
+
+enum { MAX_TERMS = 24 };
+
+typedef struct Term {
+  IrNode *n;   /* NULL: the constant term */
+  double c;
+} Term;
+
+typedef struct Terms {
+  Term t[MAX_TERMS];
+  int n;
+  bool merged;    /* a repeated node or a second constant was folded in */
+  bool overflow;
+} Terms;
+
+
+static void add_term(Terms *ts, IrNode *x, double c) {
+  double k;
+  if (ir_is_const(x, &k) && x->shape.rank == 0) {
+    for (int i = 0; i < ts->n; i++)
+      if (!ts->t[i].n) {
+        ts->t[i].c += c * k;
+        ts->merged = true;
+        return;
+      }
+    x = NULL;
+    c *= k;
+  }
+  for (int i = 0; i < ts->n; i++)
+    if (x && ts->t[i].n == x) {
+      ts->t[i].c += c;
+      ts->merged = true;
+      return;
+    }
+  if (ts->n == MAX_TERMS) {
+    ts->overflow = true;
+    return;
+  }
+  ts->t[ts->n++] = (Term){x, c};
+}
+
+static void collect_terms(Terms *ts, IrNode *x, double c, Shape s, int depth) {
+  double k;
+  if (depth < 8 && shape_eq(x->shape, s)) {
+    if (x->op == IR_ADD || x->op == IR_SUB) {
+      collect_terms(ts, x->args[0], c, s, depth + 1);
+      collect_terms(ts, x->args[1], x->op == IR_SUB ? -c : c, s, depth + 1);
+      return;
+    }
+    if (x->op == IR_NEG) {
+      collect_terms(ts, x->args[0], -c, s, depth + 1);
+      return;
+    }
+    if (x->op == IR_MUL && is_scalar_const(x->args[0], &k)) {
+      collect_terms(ts, x->args[1], c * k, s, depth + 1);
+      return;
+    }
+  }
+  add_term(ts, x, c);
+}
+
+/* The combined sum, or NULL when nothing combines (the caller builds the node as asked). */
+static IrNode *combine_sum(IrGraph *g, IrNode *a, IrNode *b, double sign_b, Shape s) {
+  Terms ts = {.n = 0, .merged = false, .overflow = false};
+  collect_terms(&ts, a, 1, s, 0);
+  collect_terms(&ts, b, sign_b, s, 0);
+  if (!ts.merged || ts.overflow) return NULL;
+  IrNode *acc = NULL;
+  for (int i = 0; i < ts.n; i++) {
+    Term t = ts.t[i];
+    if (t.c == 0) continue;
+    IrNode *term = t.n ? ir_scale(g, t.c, t.n) : ir_scalar(g, t.c);
+    acc = acc ? ir_add(g, acc, term) : term;
+  }
+  return ir_bcast(g, acc ? acc : ir_scalar(g, 0), s);
+}
+
+IrNode *ir_binary(IrGraph *g, IrOp op, IrNode *a, IrNode *b) {
+  assert(ir_ops[op].cls == IRC_EW2);
+  Shape s = ew_shape(a, b);
+  if (g->no_simplify) return mk2(g, op, s, a, b);
+  double ca = 0, cb = 0;
+  bool ka = ir_is_const(a, &ca), kb = ir_is_const(b, &cb);
+  if (ka && kb) return ir_const(g, ir_fold_binary(op, ca, cb), s);
+  /* a filled constant against a tensor of its own shape acts as a scalar: c * x, not
+   * fill(c) * x, so that constant factors meet and fold */
+  if (ka && a->shape.rank > 0 && b->shape.rank > 0) return ir_binary(g, op, ir_scalar(g, ca), b);
+  if (kb && b->shape.rank > 0 && a->shape.rank > 0) return ir_binary(g, op, a, ir_scalar(g, cb));
+  /* likewise a broadcast scalar: fill(s) * x is s * x */
+  if (a->op == IR_BCAST && b->shape.rank > 0) return ir_binary(g, op, a->args[0], b);
+  if (b->op == IR_BCAST && a->shape.rank > 0) return ir_binary(g, op, a, b->args[0]);
+  if (op == IR_ADD || op == IR_SUB) {
+    IrNode *sum = combine_sum(g, a, b, op == IR_SUB ? -1 : 1, s);
+    if (sum) return sum;
+  }
+  switch (op) {
+  case IR_ADD:
+    if (ka && ca == 0) return fit(g, b, s);
+    if (kb && cb == 0) return fit(g, a, s);
+    if (b->op == IR_NEG) return ir_sub(g, a, b->args[0]);
+    if (a->op == IR_NEG) return ir_sub(g, b, a->args[0]);
+    if (a == b) return ir_mul(g, ir_scalar(g, 2), a);
+    break;
+  case IR_SUB:
+    if (kb && cb == 0) return fit(g, a, s);
+    if (ka && ca == 0) return fit(g, ir_neg(g, b), s);
+    if (a == b) return zeros(g, s);
+    if (b->op == IR_NEG) return ir_add(g, a, b->args[0]);
+    if (a->op == IR_NEG) return ir_neg(g, ir_add(g, a->args[0], b));
+    break;
+  case IR_MUL:
+    if ((ka && ca == 0) || (kb && cb == 0)) return zeros(g, s);
+    if (ka && ca == 1) return fit(g, b, s);
+    if (kb && cb == 1) return fit(g, a, s);
+    if (ka && ca == -1) return fit(g, ir_neg(g, b), s);
+    if (kb && cb == -1) return fit(g, ir_neg(g, a), s);
+    if (a->op == IR_NEG) return ir_neg(g, ir_mul(g, a->args[0], b));
+    if (b->op == IR_NEG) return ir_neg(g, ir_mul(g, a, b->args[0]));
+    {
+      /* scalar constant factors go to the left and meet there: c1 (c2 x) = (c1 c2) x,
+       * (c x) y = c (x y) */
+      double c1, c2;
+      if (is_scalar_const(b, &c1)) { IrNode *t = a; a = b; b = t; }
+      bool a_const = is_scalar_const(a, &c1);
+      if (a_const && b->op == IR_MUL && is_scalar_const(b->args[0], &c2))
+        return ir_mul(g, ir_scalar(g, c1 * c2), b->args[1]);
+      if (!a_const && a->op == IR_MUL && is_scalar_const(a->args[0], &c2))
+        return ir_mul(g, a->args[0], ir_mul(g, a->args[1], b));
+      if (!a_const && b->op == IR_MUL && is_scalar_const(b->args[0], &c2))
+        return ir_mul(g, b->args[0], ir_mul(g, a, b->args[1]));
+      ka = ir_is_const(a, &ca);
+      kb = ir_is_const(b, &cb);
+    }
+    break;
+  case IR_DIV:
+    if (kb && cb == 1) return fit(g, a, s);
+    if (ka && ca == 0) return zeros(g, s);
+    if (a->op == IR_NEG) return ir_neg(g, ir_div(g, a->args[0], b));
+    if (b->op == IR_NEG) return ir_neg(g, ir_div(g, a, b->args[0]));
+    break;
+  case IR_MOD: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_EQ: case IR_NE:
+    break; /* no algebraic rules */
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_REDUCE(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir/ir_class_cases.h"
+  case IR_OP_COUNT:
+    break; /* not a binary op: callers pass only IRC_EW2 */
+  }
+  /* canonical operand order for commutative ops: scalar constants first, then by id */
+  if (ir_ops[op].flags & IRF_COMM) {
+    bool swap = false;
+    if (kb && b->shape.rank == 0 && !(ka && a->shape.rank == 0)) swap = true;
+    else if (!(ka && a->shape.rank == 0) && !(kb && b->shape.rank == 0) && b->id < a->id) swap = true;
+    if (swap) { IrNode *t = a; a = b; b = t; }
+  }
+  return mk2(g, op, s, a, b);
+}
+
+IrNode *ir_add(IrGraph *g, IrNode *a, IrNode *b) { return ir_binary(g, IR_ADD, a, b); }
+IrNode *ir_sub(IrGraph *g, IrNode *a, IrNode *b) { return ir_binary(g, IR_SUB, a, b); }
+IrNode *ir_mul(IrGraph *g, IrNode *a, IrNode *b) { return ir_binary(g, IR_MUL, a, b); }
+IrNode *ir_div(IrGraph *g, IrNode *a, IrNode *b) { return ir_binary(g, IR_DIV, a, b); }
+IrNode *ir_scale(IrGraph *g, double c, IrNode *a) { return ir_mul(g, ir_scalar(g, c), a); }
+
+IrNode *ir_where(IrGraph *g, IrNode *mask, IrNode *a, IrNode *b) {
+  Shape s = mask->shape;
+  const IrNode *ops[2] = {a, b};
+  for (int i = 0; i < 2; i++) {
+    if (ops[i]->shape.rank == 0) continue;
+    assert((s.rank == 0 || shape_eq(s, ops[i]->shape)) && "where: shapes must agree");
+    s = ops[i]->shape;
+  }
+  if (!g->no_simplify) {
+    double m;
+    if (ir_is_const(mask, &m)) return fit(g, m != 0 ? a : b, s);
+    if (a == b) return fit(g, a, s);
+  }
+  IrNode *args[3] = {mask, a, b};
+  return mk(g, IR_WHERE, s, args, 3);
+}
+
+/* ------------------------------------------------------------------ reductions */
+
+IrNode *ir_reduce(IrGraph *g, IrOp op, IrNode *a) {
+  Shape s;
+  switch (op) {
+  case IR_SUM:
+  case IR_LSE: s = shape_scalar(); break;
+  case IR_SUM_ROWS:
+  case IR_LSE_ROWS:
+  case IR_ARGMAX_ROWS: assert(a->shape.rank == 2); s = shape_vector(a->shape.rows); break;
+  case IR_SUM_COLS: assert(a->shape.rank == 2); s = shape_vector(a->shape.cols); break;
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir/ir_class_cases.h"
+  case IR_OP_COUNT:
+    assert(!"not a reduction");
+    return a;
+  }
+  if (g->no_simplify) return mk1(g, op, s, a);
+  double c;
+  int64_t m = a->shape.rows, n = a->shape.cols;
+  switch (op) {
+  case IR_SUM:
+    if (a->shape.rank == 0) return a;
+    if (ir_is_const(a, &c)) return ir_scalar(g, c * (double)shape_size(a->shape));
+    if (a->op == IR_BCAST) return ir_scale(g, (double)shape_size(a->shape), a->args[0]);
+    if (a->op == IR_NEG) return ir_neg(g, ir_reduce(g, IR_SUM, a->args[0]));
+    if (a->op == IR_MUL && a->args[0]->shape.rank == 0)
+      return ir_mul(g, a->args[0], ir_reduce(g, IR_SUM, a->args[1]));
+    if (a->op == IR_MUL && a->args[1]->shape.rank == 0)
+      return ir_mul(g, a->args[1], ir_reduce(g, IR_SUM, a->args[0]));
+    if (a->op == IR_PAD || a->op == IR_RESHAPE || a->op == IR_TRANSPOSE || a->op == IR_SCATTER)
+      return ir_reduce(g, IR_SUM, a->args[0]); /* same elements (plus zeros) */
+    if (a->op == IR_SUM_ROWS || a->op == IR_SUM_COLS) return ir_reduce(g, IR_SUM, a->args[0]);
+    break;
+  case IR_LSE:
+    if (a->shape.rank == 0) return a;
+    if (ir_is_const(a, &c)) return ir_scalar(g, c + log((double)shape_size(a->shape)));
+    break;
+  case IR_SUM_ROWS:
+    if (ir_is_const(a, &c)) return ir_const(g, c * (double)n, s);
+    if (a->op == IR_BCAST_COLS) return ir_scale(g, (double)n, a->args[0]);
+    if (a->op == IR_BCAST_ROWS) return ir_bcast(g, ir_reduce(g, IR_SUM, a->args[0]), s);
+    if (a->op == IR_NEG) return ir_neg(g, ir_reduce(g, op, a->args[0]));
+    if (a->op == IR_TRANSPOSE) return ir_reduce(g, IR_SUM_COLS, a->args[0]);
+    break;
+  case IR_SUM_COLS:
+    if (ir_is_const(a, &c)) return ir_const(g, c * (double)m, s);
+    if (a->op == IR_BCAST_ROWS) return ir_scale(g, (double)m, a->args[0]);
+    if (a->op == IR_BCAST_COLS) return ir_bcast(g, ir_reduce(g, IR_SUM, a->args[0]), s);
+    if (a->op == IR_NEG) return ir_neg(g, ir_reduce(g, op, a->args[0]));
+    if (a->op == IR_TRANSPOSE) return ir_reduce(g, IR_SUM_ROWS, a->args[0]);
+    break;
+  case IR_LSE_ROWS:
+    if (ir_is_const(a, &c)) return ir_const(g, c + log((double)n), s);
+    if (a->op == IR_BCAST_COLS) return ir_add(g, a->args[0], ir_scalar(g, log((double)n)));
+    break;
+  case IR_ARGMAX_ROWS:
+    if (ir_is_const(a, &c)) return zeros(g, s);
+    break;
+#define IRC_CASE_IRC_LEAF(id) case id:
+#define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
+#define IRC_CASE_IRC_EW3(id) case id:
+#define IRC_CASE_IRC_LINALG(id) case id:
+#define IRC_CASE_IRC_STRUCT(id) case id:
+#define IRC_CASE_IRC_GEN(id) case id:
+#include "ir/ir_class_cases.h"
+  case IR_OP_COUNT:
+    break; /* not a reduction: refused above */
+  }
+  return mk1(g, op, s, a);
+}
+
+/* ------------------------------------------------------------------ products */
+
+IrNode *ir_transpose(IrGraph *g, IrNode *a) {
+  if (a->shape.rank < 2) return a;
+  Shape s = shape_matrix(a->shape.cols, a->shape.rows);
+  if (!g->no_simplify) {
+    double c;
+    if (ir_is_const(a, &c)) return ir_const(g, c, s);
+    if (a->op == IR_TRANSPOSE) return a->args[0];
+    if (a->op == IR_OUTER) return ir_outer(g, a->args[1], a->args[0]);
+    if (a->op == IR_BCAST_ROWS) return ir_bcast_cols(g, a->args[0], a->shape.rows);
+    if (a->op == IR_BCAST_COLS) return ir_bcast_rows(g, a->args[0], a->shape.cols);
+    if (a->op == IR_DIAGM) return a;
+    if (a->op == IR_DATA && a->attr[0] < g->nsym_data && g->sym_data[a->attr[0]]) return a;
+    if (a->op == IR_NEG) return ir_neg(g, ir_transpose(g, a->args[0]));
+    if (a->op == IR_MUL && a->args[0]->shape.rank == 0)
+      return ir_mul(g, a->args[0], ir_transpose(g, a->args[1]));
+  }
+  return mk1(g, IR_TRANSPOSE, s, a);
+}
+
+IrNode *ir_matmul(IrGraph *g, IrNode *a, IrNode *b) {
+  assert(a->shape.rank == 2 && b->shape.rank == 2 && a->shape.cols == b->shape.rows);
+  Shape s = shape_matrix(a->shape.rows, b->shape.cols);
+  if (!g->no_simplify) {
+    if (ir_is_zero(a) || ir_is_zero(b)) return zeros(g, s);
+    if (a->op == IR_NEG) return ir_neg(g, ir_matmul(g, a->args[0], b));
+    if (b->op == IR_NEG) return ir_neg(g, ir_matmul(g, a, b->args[0]));
+    if (a->op == IR_MUL && a->args[0]->shape.rank == 0)
+      return ir_mul(g, a->args[0], ir_matmul(g, a->args[1], b));
+    if (b->op == IR_MUL && b->args[0]->shape.rank == 0)
+      return ir_mul(g, b->args[0], ir_matmul(g, a, b->args[1]));
+  }
+  return mk2(g, IR_MATMUL, s, a, b);
+}
+
+IrNode *ir_matvec(IrGraph *g, IrNode *a, IrNode *v) {
+  assert(a->shape.rank == 2 && v->shape.rank == 1 && a->shape.cols == v->shape.rows);
+  Shape s = shape_vector(a->shape.rows);
+  if (!g->no_simplify) {
+    if (ir_is_zero(a) || ir_is_zero(v)) return zeros(g, s);
+    if (a->op == IR_NEG) return ir_neg(g, ir_matvec(g, a->args[0], v));
+    if (v->op == IR_NEG) return ir_neg(g, ir_matvec(g, a, v->args[0]));
+    if (a->op == IR_MUL && a->args[0]->shape.rank == 0)
+      return ir_mul(g, a->args[0], ir_matvec(g, a->args[1], v));
+    if (v->op == IR_MUL && v->args[0]->shape.rank == 0)
+      return ir_mul(g, v->args[0], ir_matvec(g, a, v->args[1]));
+    if (a->op == IR_DIAGM) return ir_mul(g, a->args[0], v);
+    if (a->op == IR_OUTER) /* (u w') v = u (w . v) */
+      return ir_mul(g, ir_dot(g, a->args[1], v), a->args[0]);
+  }
+  return mk2(g, IR_MATVEC, s, a, v);
+}
+
+IrNode *ir_vecmat(IrGraph *g, IrNode *v, IrNode *a) { return ir_matvec(g, ir_transpose(g, a), v); }
+
+IrNode *ir_outer(IrGraph *g, IrNode *u, IrNode *v) {
+  assert(u->shape.rank == 1 && v->shape.rank == 1);
+  Shape s = shape_matrix(u->shape.rows, v->shape.rows);
+  if (!g->no_simplify) {
+    if (ir_is_zero(u) || ir_is_zero(v)) return zeros(g, s);
+    double c;
+    if (ir_is_const(u, &c)) return ir_scale(g, c, ir_bcast_rows(g, v, u->shape.rows));
+    if (ir_is_const(v, &c)) return ir_scale(g, c, ir_bcast_cols(g, u, v->shape.rows));
+  }
+  return mk2(g, IR_OUTER, s, u, v);
+}
+
+IrNode *ir_dot(IrGraph *g, IrNode *a, IrNode *b) { return ir_reduce(g, IR_SUM, ir_mul(g, a, b)); }
+
+/* ------------------------------------------------------------------ structure */
+
+IrNode *ir_bcast(IrGraph *g, IrNode *a, Shape s) {
+  if (shape_eq(a->shape, s)) return a;
+  assert(a->shape.rank == 0 && "only scalars broadcast");
+  double c;
+  if (!g->no_simplify && ir_is_const(a, &c)) return ir_const(g, c, s);
+  return mk1(g, IR_BCAST, s, a);
+}
+
+IrNode *ir_bcast_rows(IrGraph *g, IrNode *v, int64_t m) {
+  assert(v->shape.rank == 1);
+  Shape s = shape_matrix(m, v->shape.rows);
+  double c;
+  if (!g->no_simplify && ir_is_const(v, &c)) return ir_const(g, c, s);
+  return mk1(g, IR_BCAST_ROWS, s, v);
+}
+
+IrNode *ir_bcast_cols(IrGraph *g, IrNode *v, int64_t n) {
+  assert(v->shape.rank == 1);
+  Shape s = shape_matrix(v->shape.rows, n);
+  double c;
+  if (!g->no_simplify && ir_is_const(v, &c)) return ir_const(g, c, s);
+  return mk1(g, IR_BCAST_COLS, s, v);
+}
+
+IrNode *ir_reshape(IrGraph *g, IrNode *a, Shape s) {
+  assert(shape_size(a->shape) == shape_size(s));
+  if (shape_eq(a->shape, s)) return a;
+  if (!g->no_simplify) {
+    double c;
+    if (ir_is_const(a, &c)) return ir_const(g, c, s);
+    if (a->op == IR_RESHAPE) return ir_reshape(g, a->args[0], s);
+  }
+  return mk1(g, IR_RESHAPE, s, a);
+}
+
+IrNode *ir_slice(IrGraph *g, IrNode *a, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+  assert(a->shape.rank >= 1 && r0 >= 0 && r0 < r1 && r1 <= a->shape.rows);
+  assert(c0 >= 0 && c0 < c1 && c1 <= a->shape.cols);
+  Shape s = a->shape.rank == 1 ? shape_vector(r1 - r0) : shape_matrix(r1 - r0, c1 - c0);
+  if (r0 == 0 && r1 == a->shape.rows && c0 == 0 && c1 == a->shape.cols) return a;
+  if (!g->no_simplify) {
+    double c;
+    if (ir_is_const(a, &c)) return ir_const(g, c, s);
+    if (a->op == IR_PAD) {
+      const IrNode *in = a->args[0];
+      int64_t pr0 = a->attr[0], pc0 = a->attr[2];
+      int64_t pr1 = pr0 + in->shape.rows, pc1 = pc0 + in->shape.cols;
+      if (r1 <= pr0 || r0 >= pr1 || c1 <= pc0 || c0 >= pc1) return zeros(g, s);
+      if (r0 >= pr0 && r1 <= pr1 && c0 >= pc0 && c1 <= pc1)
+        return ir_slice(g, a->args[0], r0 - pr0, r1 - pr0, c0 - pc0, c1 - pc0);
+    }
+    if (a->op == IR_SLICE)
+      return ir_slice(g, a->args[0], a->attr[0] + r0, a->attr[0] + r1, a->attr[2] + c0, a->attr[2] + c1);
+  }
+  return mk_attr(g, IR_SLICE, s, &a, 1, r0, r1, c0, c1);
+}
+
+IrNode *ir_pad(IrGraph *g, IrNode *a, Shape s, int64_t r0, int64_t c0) {
+  assert(a->shape.rank == s.rank && r0 + a->shape.rows <= s.rows && c0 + a->shape.cols <= s.cols);
+  if (shape_eq(a->shape, s)) return a;
+  if (!g->no_simplify && ir_is_zero(a)) return zeros(g, s);
+  return mk_attr(g, IR_PAD, s, &a, 1, r0, 0, c0, 0);
+}
+
+IrNode *ir_gather(IrGraph *g, IrNode *a, IrNode *idx) {
+  assert(idx->op == IR_SAMPLE && a->shape.rank >= 1);
+  Shape s = a->shape.rank == 1 ? shape_vector(idx->shape.rows) : shape_matrix(idx->shape.rows, a->shape.cols);
+  double c;
+  if (!g->no_simplify && ir_is_const(a, &c)) return ir_const(g, c, s);
+  return mk2(g, IR_GATHER, s, a, idx);
+}
+
+IrNode *ir_scatter(IrGraph *g, IrNode *a, IrNode *idx, Shape s) {
+  assert(idx->op == IR_SAMPLE && a->shape.rows == idx->shape.rows);
+  if (!g->no_simplify && ir_is_zero(a)) return zeros(g, s);
+  return mk2(g, IR_SCATTER, s, a, idx);
+}
+
+IrNode *ir_diagm(IrGraph *g, IrNode *v) {
+  assert(v->shape.rank == 1);
+  Shape s = shape_matrix(v->shape.rows, v->shape.rows);
+  if (!g->no_simplify && ir_is_zero(v)) return zeros(g, s);
+  return mk1(g, IR_DIAGM, s, v);
+}
+
+IrNode *ir_diagv(IrGraph *g, IrNode *a) {
+  assert(a->shape.rank == 2 && a->shape.rows == a->shape.cols);
+  Shape s = shape_vector(a->shape.rows);
+  if (!g->no_simplify) {
+    double c;
+    if (ir_is_const(a, &c)) return ir_const(g, c, s);
+    if (a->op == IR_DIAGM) return a->args[0];
+    if (a->op == IR_TRANSPOSE) return ir_diagv(g, a->args[0]);
+  }
+  return mk1(g, IR_DIAGV, s, a);
+}
+
+IrNode *ir_cat(IrGraph *g, IrOp op, IrNode *const *args, int n) {
+  assert(n >= 1);
+  Shape s;
+  if (op == IR_CAT) {
+    int64_t len = 0;
+    for (int i = 0; i < n; i++) len += shape_size(args[i]->shape);
+    s = shape_vector(len);
+  } else if (op == IR_HCAT) {
+    int64_t cols = 0;
+    for (int i = 0; i < n; i++) {
+      assert(args[i]->shape.rows == args[0]->shape.rows);
+      cols += args[i]->shape.rank == 2 ? args[i]->shape.cols : 1;
+    }
+    s = shape_matrix(args[0]->shape.rows, cols);
+  } else {
+    assert(op == IR_VCAT);
+    int64_t rows = 0;
+    for (int i = 0; i < n; i++) {
+      assert(args[i]->shape.cols == args[0]->shape.cols);
+      rows += args[i]->shape.rows;
+    }
+    s = shape_matrix(rows, args[0]->shape.cols);
+  }
+  if (n == 1 && !g->no_simplify) return ir_reshape(g, args[0], s);
+  return mk(g, op, s, args, n);
+}
+
+IrNode *ir_onehot(IrGraph *g, IrNode *labels, int64_t k) {
+  assert(labels->shape.rank == 1 && k >= 1);
+  return mk1(g, IR_ONEHOT, shape_matrix(labels->shape.rows, k), labels);
+}
+
+/* ------------------------------------------------------------------ data stage */
+
+static IrNode *with_span(IrNode *n, Span span) {
+  if (n->span.file == SPAN_NO_FILE) n->span = span;
+  return n;
+}
+
+IrNode *ir_load(IrGraph *g, IrLoadFormat fmt, const char *path, Shape s, Span span) {
+  int64_t at[4] = {fmt, 0, 0, 0};
+  return with_span(ir_node(g, IR_LOAD, s, NULL, 0, 0, 0, at, path), span);
+}
+
+IrNode *ir_rand(IrGraph *g, IrRandKind kind, double p0, double p1, const char *stream, Shape s, Span span) {
+  int64_t at[4] = {kind, 0, 0, 0};
+  return with_span(ir_node(g, IR_RAND, s, NULL, 0, p0, p1, at, stream), span);
+}
+
+IrNode *ir_perm(IrGraph *g, int64_t n, const char *stream, Span span) {
+  return with_span(ir_node(g, IR_PERM, shape_vector(n), NULL, 0, 0, 0, NULL, stream), span);
+}
+
+IrNode *ir_random_spd(IrGraph *g, int64_t n, double lo, double hi, const char *stream, Span span) {
+  return with_span(ir_node(g, IR_RANDOM_SPD, shape_matrix(n, n), NULL, 0, lo, hi, NULL, stream), span);
+}
+
+/* ------------------------------------------------------------------ traversal */
+
+size_t ir_topo(IrGraph *g, IrNode *const *roots, size_t nroots, IrNode ***out) {
+  uint8_t *state = xcalloc(g->count, 1); /* 0 new, 1 on stack, 2 done */
+  IrNode **order = arena_calloc(g->arena, g->count ? g->count : 1, sizeof(IrNode *));
+  IrNode **stack = xrealloc(NULL, g->count + 1, sizeof(IrNode *));
+  uint32_t *next = xrealloc(NULL, g->count + 1, sizeof(uint32_t));
+  size_t n = 0;
+  for (size_t r = 0; r < nroots; r++) {
+    if (!roots[r] || state[roots[r]->id]) continue;
+    size_t sp = 0;
+    stack[sp] = roots[r];
+    next[sp] = 0;
+    state[roots[r]->id] = 1;
+    sp++;
+    while (sp) {
+      IrNode *top = stack[sp - 1];
+      if (next[sp - 1] < top->nargs) {
+        IrNode *a = top->args[next[sp - 1]++];
+        if (!state[a->id]) {
+          state[a->id] = 1;
+          stack[sp] = a;
+          next[sp] = 0;
+          sp++;
+        }
+      } else {
+        state[top->id] = 2;
+        order[n++] = top;
+        sp--;
+      }
+    }
+  }
+  free(state);
+  free(stack);
+  free(next);
+  *out = order;
+  return n;
+}
+
+uint32_t *ir_use_counts(IrGraph *g, IrNode *const *roots, size_t nroots) {
+  IrNode **order;
+  size_t n = ir_topo(g, roots, nroots, &order);
+  uint32_t *uses = arena_calloc(g->arena, g->count ? g->count : 1, sizeof(uint32_t));
+  for (size_t i = 0; i < n; i++)
+    for (int j = 0; j < order[i]->nargs; j++) uses[order[i]->args[j]->id]++;
+  for (size_t r = 0; r < nroots; r++)
+    if (roots[r]) uses[roots[r]->id]++;
+  return uses;
+}
+
+static double node_flops(const IrNode *n) {
+  double size = (double)shape_size(n->shape);
+  switch (ir_ops[n->op].cls) {
+  case IRC_LEAF:
+  case IRC_GEN:
+    return 0;
+  case IRC_EW1:
+    return n->op == IR_NEG ? size : size * (n->op == IR_ABS || n->op == IR_RELU || n->op == IR_SIGN || n->op == IR_STEP ? 1 : 4);
+  case IRC_EW2:
+  case IRC_EW3:
+    return size;
+  case IRC_REDUCE: {
+    double in = (double)shape_size(n->args[0]->shape);
+    return n->op == IR_LSE || n->op == IR_LSE_ROWS ? 6 * in : in;
+  }
+  case IRC_LINALG:
+    if (n->op == IR_MATMUL) return 2.0 * (double)n->args[0]->shape.rows * (double)n->args[0]->shape.cols * (double)n->args[1]->shape.cols;
+    if (n->op == IR_MATVEC) return 2.0 * (double)shape_size(n->args[0]->shape);
+    if (n->op == IR_OUTER) return size;
+    return 0;
+  case IRC_STRUCT:
+    return n->op == IR_SCATTER ? (double)shape_size(n->args[0]->shape) : 0;
+  }
+  return 0;
+}
+
+double ir_flops(IrGraph *g, IrNode *const *roots, size_t nroots) {
+  IrNode **order;
+  size_t n = ir_topo(g, roots, nroots, &order);
+  double total = 0;
+  for (size_t i = 0; i < n; i++) total += node_flops(order[i]);
+  return total;
+}
+
+size_t ir_count_ops(IrGraph *g, IrNode *const *roots, size_t nroots) {
+  IrNode **order;
+  size_t n = ir_topo(g, roots, nroots, &order);
+  size_t count = 0;
+  for (size_t i = 0; i < n; i++)
+    if (ir_ops[order[i]->op].cls != IRC_LEAF) count++;
+  return count;
+}

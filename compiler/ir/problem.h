@@ -1,0 +1,67 @@
+/* problem.h — a problem in IR form: the data stage, initial values, and one IR kernel per
+ * entry of the ABI (runtime/blo_abi.h). Built from a checked Program by lower.c (AST -> IR)
+ * and derive.c (derivatives). Backends (JIT, C emitter, evaluator adapter) turn each IrKernel
+ * into a BloKernelFn with exactly the output layout blo_abi.h documents. */
+#ifndef BLOC_KERNELS_H
+#define BLOC_KERNELS_H
+
+#include "blo_abi.h"
+#include "ir/ir.h"
+#include "front/sema.h"
+
+/* One output of a kernel: node's elements (row-major) are written to out[slot] + offset. */
+typedef struct IrOutput {
+  int slot;
+  int64_t offset;
+  IrNode *node;
+} IrOutput;
+
+typedef struct IrKernel {
+  BloKernelId id;
+  const char *name;         /* "grad_y_g", ... (also the symbol suffix in generated code) */
+  IrOutput *outs;
+  int nouts;
+  int nslots;               /* number of out[] pointers the kernel writes */
+  int64_t slot_size[4];     /* doubles per slot */
+  bool uses_v;              /* reads the direction vector */
+} IrKernel;
+
+typedef struct IrProblem {
+  IrGraph graph;
+  const Program *prog;
+  int64_t nx, ny;
+  /* data stage: data tensor k has value data_value[k] (a graph of data-stage ops over
+   * earlier data tensors, as IR_DATA leaves), shape data_shape[k] */
+  int ndata;
+  IrNode **data_value;
+  const char **data_name;
+  uint8_t *data_symmetric;  /* known symmetric (static inference, or checked on the values) */
+  /* initial values: upper_init[i] for upper variable i (data-stage graph), lower_init[j] for
+   * lower variable j (may depend on x: the unrolled-loop start y0 = Phi(x)) */
+  IrNode **upper_init, **lower_init;
+  /* the variables as IR leaves and their direction leaves */
+  IrNode **xvars, **yvars, **dirs;
+  int nupper, nlower;
+  IrNode *f, *g;
+  IrNode **reports;
+  int nreports;
+  IrKernel kernels[BLO_K_COUNT];
+  /* derivative graphs, per variable (before hoisting; for `bloc derive`) */
+  IrNode **grad_x_f, **grad_y_f, **grad_y_g, **hvp_yy, **hvp_xy, **init_vjp;
+  /* data-only subexpressions of the kernels, precomputed once before solving: they are data
+   * tensors ndata .. ndata+nhoisted-1 of the kernels (graphs over declared data) */
+  IrNode **hoisted;
+  int nhoisted;
+} IrProblem;
+
+/* Derive every ABI kernel of p (after lower_finish). */
+void kern_build(IrProblem *p);
+
+/* Replace the data-only subexpressions of every kernel by new data tensors (p->hoisted), so
+ * that backends only see inputs, declared/hoisted data and differentiable-path ops. */
+void kern_hoist(IrProblem *p);
+
+/* Name of kernel id ("f", "grad_y_g", ...). */
+const char *kern_name(BloKernelId id);
+
+#endif

@@ -1,0 +1,106 @@
+/* cg_llvm.h — internal to the LLVM backend: translation of execution plans (schedule.h) into
+ * LLVM IR through the C API. cg_llvm.c emits kernel functions, loop nests and BLAS calls;
+ * cg_llvm_expr.c emits the per-element expressions. jit.c owns the module and the JIT. */
+#ifndef BLOC_CG_LLVM_H
+#define BLOC_CG_LLVM_H
+
+#include <llvm-c/Core.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "plan/schedule.h"
+
+/* Functions the generated code calls (libm, BLAS); declared lazily in the module. */
+typedef enum CgFn {
+  CG_EXP, CG_LOG, CG_LOG1P, CG_SIN, CG_COS, CG_TANH, CG_POW, CG_SQRT, CG_FABS, CG_FLOOR, CG_ROUND,
+  CG_MAXNUM, CG_DGEMM, CG_DGEMV, CG_DSYMV, CG_DGER, CG_PAR_RUN, CG_PAR_REDUCE, CG_FN_COUNT
+} CgFn;
+
+/* An index value and the loop level it varies at: 0 = invariant in the current nest, 1 = the
+ * outer (row) loop, 2 = the inner loop. Code computing a value is placed at its level. */
+typedef struct CgIx {
+  LLVMValueRef v;
+  int lvl;
+} CgIx;
+
+typedef struct CgMemoEntry {
+  int id;           /* SchedExpr id + 1; 0 = empty */
+  LLVMValueRef r, c;
+  LLVMValueRef val;
+} CgMemoEntry;
+
+/* The function being emitted: a kernel, or the task function of one of its row-parallel
+ * regions (emitted in the middle of the kernel's, each with its own CgFunc). */
+typedef struct CgFunc {
+  LLVMValueRef fn;
+  LLVMBuilderRef b;    /* the current position */
+  LLVMBuilderRef hb;   /* hoisting: positioned at the end of lvl_block[level] on demand */
+  LLVMBuilderRef eb;   /* the entry block: allocas and base pointers */
+  LLVMValueRef env, x, y, v, out;
+  LLVMValueRef data_ptr[64]; /* env->data[k] (loaded in the entry block on first use) */
+  LLVMValueRef *data_more;   /* beyond 64 */
+  int ndata_more;
+  LLVMValueRef work, samples, outs[4];
+  LLVMValueRef *sregs;       /* allocas (in a task function: the kernel's copies) */
+  /* loop levels */
+  int top;                   /* level of the current position */
+  LLVMBasicBlockRef lvl_block[3];
+  bool flat;                 /* SS_LOOP flattened: r is the flat index */
+  /* a task function only: the rows of the current block [rlo, rhi) and the task's partial of
+   * every reduction (NULL in a kernel) */
+  LLVMValueRef rlo, rhi;
+  LLVMValueRef *part;
+  const SchedReduce *reds;   /* the region's reductions */
+  int64_t block_rows;        /* rows of the region's blocks */
+} CgFunc;
+
+/* The module part: what every function of the module shares. */
+typedef struct Cg {
+  LLVMContextRef ctx;
+  LLVMModuleRef mod;
+  LLVMTypeRef f64, i64, i32, i1, ptr, voidt, blasint, env_t;
+  LLVMValueRef fns[CG_FN_COUNT];
+  LLVMTypeRef fn_types[CG_FN_COUNT];
+  const char *cpu, *features;
+  /* the kernel being emitted */
+  const SchedKernel *k;
+  const char *symbol;        /* the kernel's, for the names of outlined task functions */
+  int nregions;
+  CgFunc *f;                 /* the function being emitted */
+  /* memo of expressions evaluated in the current step: (expr, r, c) -> value */
+  CgMemoEntry *memo;
+  size_t memo_cap, memo_len;
+  /* first error */
+  char *err;
+  size_t errlen;
+  bool failed;
+} Cg;
+
+/* Module-level setup: types and context. */
+void cg_init(Cg *cg, LLVMContextRef ctx, LLVMModuleRef mod, const char *cpu, const char *features);
+void cg_dispose(Cg *cg);
+
+/* Emit `void symbol(const BloEnv *, const double *x, const double *y, const double *v,
+ * double *const *out)` for the plan. Returns 0, or -1 with an internal error in err. */
+int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_t errlen);
+
+/* ---- shared between cg_llvm.c and cg_llvm_expr.c */
+LLVMValueRef cg_fn(Cg *cg, CgFn f, LLVMTypeRef *type);
+LLVMBuilderRef cg_at(Cg *cg, int lvl);            /* a builder positioned for code of level lvl */
+LLVMValueRef cg_base(Cg *cg, const SchedBuf *b);  /* base pointer (double* or int64*) of a view */
+LLVMValueRef cg_addr(Cg *cg, LLVMBuilderRef bd, const SchedBuf *b, CgIx r, CgIx c, LLVMTypeRef elt);
+LLVMValueRef cg_const_f64(Cg *cg, double v);
+LLVMValueRef cg_const_i64(Cg *cg, int64_t v);
+CgIx cg_ix(Cg *cg, int64_t v);
+void cg_memo_reset(Cg *cg);
+/* An SS_SKINNY_GEMM step at the current position (cg_llvm_skinny.c): the whole product, or in
+ * a region body the rows [rlo, rhi). */
+void cg_skinny(Cg *cg, const SchedStep *st);
+LLVMValueRef cg_view_ptr(Cg *cg, const SchedBuf *b); /* first element of a view (offset applied) */
+LLVMValueRef cg_alpha(Cg *cg, const SchedBlas *b);    /* alpha times the scalar at alpha_buf */
+LLVMValueRef cg_exp(Cg *cg, LLVMBuilderRef bd, LLVMValueRef x); /* exp(x), inline (cg_llvm_expr.c) */
+/* The value of e at element (r, c); placed at the level of (r, c) (rank-0: level 0). */
+LLVMValueRef cg_expr(Cg *cg, const SchedExpr *e, CgIx r, CgIx c);
+void cg_fail(Cg *cg, const char *fmt, ...);
+
+#endif

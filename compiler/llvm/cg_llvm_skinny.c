@@ -1,0 +1,371 @@
+/* cg_llvm_skinny.c — LLVM IR for SS_SKINNY_GEMM: products with at most SCHED_SKINNY_MAX_N
+ * columns as register-blocked loops specialised to their shapes, streaming the big operand
+ * once from memory (no packing, unlike BLAS). AVX2 vectors of 4 doubles.
+ *   c = a b' (a m x k, b n x k): dot products. A tile is 3 rows of a times up to 4 rows of b;
+ *     its 12 accumulators run along k, 4 products per FMA (the last k % 4 through masked
+ *     loads), then 4 horizontal sums give 4 adjacent elements of c. Every element is the
+ *     same sequence of operations whichever tile it is in. No broadcasts in the inner loop:
+ *     1.5x faster in cache than broadcasting a(r, kk) against rows of b (Zen 3).
+ *   c = a' b (a k x m, b k x n), a reduction over the k rows of a and b: for 4 rows of a
+ *     and b, the rows of b in registers (up to 3 vectors at a time), then along i < m:
+ *     c(i, :) += sum over the 4 rows of a(r, i) (broadcast) b(r, :). Each element adds the
+ *     rows in order, one FMA each, whatever the tiling. In a region it accumulates into the
+ *     task's partial and prefetches the rows of a of the next block into L2, where the next
+ *     block's a b' over the same a (memory-bound) finds them: 15-25% on hyper-cleaning's
+ *     gradient and Hessian products (one thread, interleaved A/B). Vectorising along i
+ *     instead (c stored transposed, no broadcasts) measured 15% slower.
+ * Rows beyond the last full tile: a b' runs the last tile with its missing rows repeating the
+ * last row (results not stored); a' b runs the same code one row at a time. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "llvm/cg_llvm.h"
+
+enum { MAX_VECS = SCHED_SKINNY_MAX_N, MAX_R = 4, GROUP = 4, NN_R = 3, TN_R = 4 };
+
+typedef struct Vec {
+  int64_t c0; /* first column */
+  int w;      /* doubles: 4, 2 or 1 */
+} Vec;
+
+typedef struct Sk {
+  Cg *cg;
+  const SchedBlas *bl;
+  LLVMValueRef a, b, c;  /* first elements of the views */
+  int64_t lda, ldb, ldc;
+  LLVMValueRef alpha;    /* NULL: 1 */
+  Vec vec[MAX_VECS];
+  int nvec;
+  int64_t blockr;        /* rows of a region block (0 outside regions) */
+} Sk;
+static LLVMTypeRef vty(Cg *cg, int w) { return w == 1 ? cg->f64 : LLVMVectorType(cg->f64, (unsigned)w); }
+
+static LLVMValueRef fma_fn(Cg *cg, int w, LLVMTypeRef *t) {
+  static const char name[] = "llvm.fma";
+  unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
+  LLVMTypeRef ty = vty(cg, w);
+  *t = LLVMIntrinsicGetType(cg->ctx, id, &ty, 1);
+  return LLVMGetIntrinsicDeclaration(cg->mod, id, &ty, 1);
+}
+
+static LLVMValueRef vfma(Cg *cg, LLVMValueRef x, LLVMValueRef y, LLVMValueRef acc, int w) {
+  LLVMTypeRef t;
+  LLVMValueRef fn = fma_fn(cg, w, &t);
+  LLVMValueRef args[3] = {x, y, acc};
+  return LLVMBuildCall2(cg->f->b, t, fn, args, 3, "");
+}
+
+static LLVMValueRef splat(Cg *cg, LLVMValueRef s, int w) {
+  if (w == 1) return s;
+  LLVMTypeRef t = vty(cg, w);
+  LLVMValueRef v = LLVMBuildInsertElement(cg->f->b, LLVMGetUndef(t), s, cg_const_i64(cg, 0), "");
+  return LLVMBuildShuffleVector(cg->f->b, v, LLVMGetUndef(t), LLVMConstNull(LLVMVectorType(cg->i32, (unsigned)w)), "");
+}
+
+static LLVMValueRef at(Cg *cg, LLVMValueRef base, LLVMValueRef idx) {
+  return LLVMBuildInBoundsGEP2(cg->f->b, cg->f64, base, &idx, 1, "");
+}
+
+static LLVMValueRef vload(Cg *cg, LLVMValueRef p, int w) {
+  LLVMValueRef l = LLVMBuildLoad2(cg->f->b, vty(cg, w), p, "");
+  LLVMSetAlignment(l, 8);
+  return l;
+}
+
+static void vstore(Cg *cg, LLVMValueRef v, LLVMValueRef p) {
+  LLVMValueRef s = LLVMBuildStore(cg->f->b, v, p);
+  LLVMSetAlignment(s, 8);
+}
+
+static LLVMValueRef mul_i(Cg *cg, LLVMValueRef a, int64_t k) {
+  return k == 1 ? a : LLVMBuildNSWMul(cg->f->b, a, cg_const_i64(cg, k), "");
+}
+
+static LLVMValueRef add_i(Cg *cg, LLVMValueRef a, int64_t k) {
+  return k == 0 ? a : LLVMBuildNSWAdd(cg->f->b, a, cg_const_i64(cg, k), "");
+}
+
+/* for (iv = start; iv < end; iv += step): a loop tested at the top (may run zero times). */
+typedef struct GLoop {
+  LLVMBasicBlockRef pre, head, body, exit;
+  LLVMValueRef iv, start;
+} GLoop;
+
+static LLVMValueRef gl_begin(Cg *cg, GLoop *L, LLVMValueRef start, LLVMValueRef end) {
+  L->pre = LLVMGetInsertBlock(cg->f->b);
+  L->head = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.head");
+  L->body = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.body");
+  L->exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.exit");
+  L->start = start;
+  LLVMBuildBr(cg->f->b, L->head);
+  LLVMPositionBuilderAtEnd(cg->f->b, L->head);
+  L->iv = LLVMBuildPhi(cg->f->b, cg->i64, "r");
+  LLVMBuildCondBr(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, L->iv, end, ""), L->body, L->exit);
+  LLVMPositionBuilderAtEnd(cg->f->b, L->body);
+  return L->iv;
+}
+
+static void gl_end(Cg *cg, GLoop *L, int64_t step) {
+  LLVMValueRef next = add_i(cg, L->iv, step);
+  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->f->b);
+  LLVMBuildBr(cg->f->b, L->head);
+  LLVMValueRef v[2] = {L->start, next};
+  LLVMBasicBlockRef bb[2] = {L->pre, latch};
+  LLVMAddIncoming(L->iv, v, bb, 2);
+  LLVMPositionBuilderAtEnd(cg->f->b, L->exit);
+}
+
+/* A loop over i in [0, n), n >= 1, tested at the bottom, carrying `nacc` values: on entry
+ * acc[] holds their initial values; rl_begin returns i and replaces acc[] by the phis;
+ * rl_end takes the updated values and leaves acc[] holding the final ones after the loop. */
+typedef struct RLoop {
+  LLVMBasicBlockRef pre, body;
+  LLVMValueRef iv, phis[MAX_R * GROUP];
+  int nacc;
+} RLoop;
+
+static LLVMValueRef rl_begin(Cg *cg, RLoop *L, LLVMValueRef *acc, int nacc) {
+  L->pre = LLVMGetInsertBlock(cg->f->b);
+  L->body = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.k");
+  L->nacc = nacc;
+  LLVMBuildBr(cg->f->b, L->body);
+  LLVMPositionBuilderAtEnd(cg->f->b, L->body);
+  L->iv = LLVMBuildPhi(cg->f->b, cg->i64, "k");
+  for (int i = 0; i < nacc; i++) {
+    L->phis[i] = LLVMBuildPhi(cg->f->b, LLVMTypeOf(acc[i]), "acc");
+    LLVMBasicBlockRef bb = L->pre;
+    LLVMAddIncoming(L->phis[i], &acc[i], &bb, 1);
+    acc[i] = L->phis[i];
+  }
+  return L->iv;
+}
+
+static void rl_end(Cg *cg, RLoop *L, LLVMValueRef *acc, int64_t n) {
+  LLVMValueRef next = add_i(cg, L->iv, 1);
+  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->f->b);
+  LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.kend");
+  LLVMBuildCondBr(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, next, cg_const_i64(cg, n), ""), L->body, exit);
+  LLVMValueRef zero = cg_const_i64(cg, 0);
+  LLVMBasicBlockRef pre = L->pre;
+  LLVMAddIncoming(L->iv, &zero, &pre, 1);
+  LLVMAddIncoming(L->iv, &next, &latch, 1);
+  for (int i = 0; i < L->nacc; i++) LLVMAddIncoming(L->phis[i], &acc[i], &latch, 1);
+  LLVMPositionBuilderAtEnd(cg->f->b, exit);
+}
+
+/* ------------------------------------------------------------------ c = a b' */
+
+static LLVMValueRef shuffle(Cg *cg, LLVMValueRef x, LLVMValueRef y, const int *mask) {
+  LLVMValueRef m[4];
+  for (int i = 0; i < 4; i++) m[i] = LLVMConstInt(cg->i32, (unsigned long long)mask[i], 0);
+  return LLVMBuildShuffleVector(cg->f->b, x, y, LLVMConstVector(m, 4), "");
+}
+
+/* [sum(p), sum(q), sum(r), sum(s)] of four 4-vectors: ((x0 + x1) + (x2 + x3)) each. */
+static LLVMValueRef hsum4(Cg *cg, LLVMValueRef p, LLVMValueRef q, LLVMValueRef r, LLVMValueRef s) {
+  static const int even[4] = {0, 4, 2, 6}, odd[4] = {1, 5, 3, 7}, lo[4] = {0, 1, 4, 5}, hi[4] = {2, 3, 6, 7};
+  LLVMValueRef pq = LLVMBuildFAdd(cg->f->b, shuffle(cg, p, q, even), shuffle(cg, p, q, odd), "");
+  LLVMValueRef rs = LLVMBuildFAdd(cg->f->b, shuffle(cg, r, s, even), shuffle(cg, r, s, odd), "");
+  return LLVMBuildFAdd(cg->f->b, shuffle(cg, pq, rs, lo), shuffle(cg, pq, rs, hi), "");
+}
+
+/* Prefetch the cache line at p into L2 (locality 2) for reading. Never faults. */
+static void prefetch(Cg *cg, LLVMValueRef p) {
+  static const char name[] = "llvm.prefetch";
+  unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
+  LLVMTypeRef pt = cg->ptr;
+  LLVMTypeRef ft = LLVMIntrinsicGetType(cg->ctx, id, &pt, 1);
+  LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, &pt, 1);
+  LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, 0, 0), LLVMConstInt(cg->i32, 2, 0),
+                          LLVMConstInt(cg->i32, 1, 0)};
+  LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
+}
+
+/* A masked load of the first `w` of 4 doubles at p (the others 0; never touches them). */
+static LLVMValueRef mload(Cg *cg, LLVMValueRef p, int w) {
+  LLVMTypeRef t = vty(cg, 4), pt = cg->ptr;
+  LLVMTypeRef ov[2] = {t, pt};
+  static const char name[] = "llvm.masked.load";
+  unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
+  LLVMTypeRef ft = LLVMIntrinsicGetType(cg->ctx, id, ov, 2);
+  LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, ov, 2);
+  LLVMValueRef m[4];
+  for (int i = 0; i < 4; i++) m[i] = LLVMConstInt(cg->i1, i < w, 0);
+  LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, 8, 0), LLVMConstVector(m, 4), LLVMConstNull(t)};
+  return LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
+}
+
+/* Rows [r0, r0 + R) of c, columns [j0, j0 + nj) (nj <= 4; j0 a value: groups may be a loop). */
+static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVMValueRef hi) {
+  Cg *cg = k->cg;
+  const SchedBlas *bl = k->bl;
+  int64_t k4 = bl->k / 4 * 4;
+  int rem = (int)(bl->k - k4);
+  LLVMValueRef arow[MAX_R], brow[GROUP], acc[MAX_R * GROUP], last = add_i(cg, hi, -1);
+  /* rows past hi (the last tile) repeat the last row; their results are not stored */
+  for (int i = 0; i < R; i++) {
+    LLVMValueRef r = add_i(cg, r0, i);
+    if (i > 0)
+      r = LLVMBuildSelect(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, r, hi, ""), r, last, "");
+    arow[i] = at(cg, k->a, mul_i(cg, r, k->lda));
+  }
+  for (int j = 0; j < nj; j++) brow[j] = at(cg, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
+  for (int i = 0; i < R * nj; i++) acc[i] = LLVMConstNull(vty(cg, 4));
+  for (int pass = 0; pass < 2; pass++) { /* 4 at a time, then the last k % 4 masked */
+    LLVMValueRef kk;
+    RLoop L;
+    if (pass == 0) {
+      if (k4 == 0) continue;
+      kk = mul_i(cg, rl_begin(cg, &L, acc, R * nj), 4);
+    } else {
+      if (rem == 0) continue;
+      kk = cg_const_i64(cg, k4);
+    }
+    LLVMValueRef u[MAX_R];
+    for (int i = 0; i < R; i++) u[i] = pass == 0 ? vload(cg, at(cg, arow[i], kk), 4) : mload(cg, at(cg, arow[i], kk), rem);
+    for (int j = 0; j < nj; j++) {
+      LLVMValueRef v = pass == 0 ? vload(cg, at(cg, brow[j], kk), 4) : mload(cg, at(cg, brow[j], kk), rem);
+      for (int i = 0; i < R; i++) acc[i * nj + j] = vfma(cg, u[i], v, acc[i * nj + j], 4);
+    }
+    if (pass == 0) rl_end(cg, &L, acc, k4 / 4);
+  }
+  for (int i = 0; i < R; i++) {
+    LLVMBasicBlockRef skip = NULL;
+    if (i > 0) { /* only rows before hi */
+      LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.row");
+      skip = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.next");
+      LLVMValueRef in = LLVMBuildICmp(cg->f->b, LLVMIntSLT, add_i(cg, r0, i), hi, "");
+      LLVMBuildCondBr(cg->f->b, in, st, skip);
+      LLVMPositionBuilderAtEnd(cg->f->b, st);
+    }
+    LLVMValueRef *a = &acc[i * nj];
+    LLVMValueRef sum = hsum4(cg, a[0], a[nj > 1 ? 1 : 0], a[nj > 2 ? 2 : 0], a[nj > 3 ? 3 : 0]);
+    if (k->alpha) sum = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, 4), sum, "");
+    LLVMValueRef crow = at(cg, k->c, LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, r0, i), k->ldc), j0, ""));
+    /* lanes 0..nj-1 to c: a vector of 4, 2 (+ 1) or 1 */
+    for (int j = 0; j < nj;) {
+      int w = nj - j >= 4 ? 4 : nj - j >= 2 ? 2 : 1;
+      LLVMValueRef v;
+      if (w == 4) v = sum;
+      else if (w == 2) {
+        LLVMValueRef m[2] = {LLVMConstInt(cg->i32, (unsigned long long)j, 0), LLVMConstInt(cg->i32, (unsigned long long)j + 1, 0)};
+        v = LLVMBuildShuffleVector(cg->f->b, sum, LLVMGetUndef(vty(cg, 4)), LLVMConstVector(m, 2),
+                                   "");
+      } else {
+        v = LLVMBuildExtractElement(cg->f->b, sum, LLVMConstInt(cg->i32, (unsigned long long)j, 0), "");
+      }
+      LLVMValueRef p = at(cg, crow, cg_const_i64(cg, j));
+      if (bl->beta != 0) v = LLVMBuildFAdd(cg->f->b, vload(cg, p, w), v, "");
+      vstore(cg, v, p);
+      j += w;
+    }
+    if (skip) {
+      LLVMBuildBr(cg->f->b, skip);
+      LLVMPositionBuilderAtEnd(cg->f->b, skip);
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ c = a' b */
+
+/* Rows [r0, r0 + R) of a and b added into c (row-major), columns of vectors g[0..ng). */
+static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
+  Cg *cg = k->cg;
+  const SchedBlas *bl = k->bl;
+  LLVMValueRef arow[MAX_R], brow[MAX_R * 3];
+  for (int i = 0; i < R; i++) {
+    LLVMValueRef r = add_i(cg, r0, i);
+    arow[i] = at(cg, k->a, mul_i(cg, r, k->lda));
+    LLVMValueRef b = at(cg, k->b, mul_i(cg, r, k->ldb));
+    for (int v = 0; v < ng; v++) {
+      LLVMValueRef x = vload(cg, at(cg, b, cg_const_i64(cg, g[v].c0)), g[v].w);
+      if (k->alpha) x = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, g[v].w), x, "");
+      brow[i * ng + v] = x;
+    }
+  }
+  RLoop L;
+  LLVMValueRef none[1];
+  LLVMValueRef ii = rl_begin(cg, &L, none, 0);
+  LLVMValueRef crow = mul_i(cg, ii, k->ldc), cp[3], cv[3];
+  for (int v = 0; v < ng; v++) {
+    cp[v] = at(cg, k->c, add_i(cg, crow, g[v].c0));
+    cv[v] = vload(cg, cp[v], g[v].w);
+  }
+  if (k->blockr && g[0].c0 == 0) { /* the next block's rows of a: one row per i, in turn */
+    LLVMValueRef q = R > 1 ? LLVMBuildAnd(cg->f->b, ii, cg_const_i64(cg, R - 1), "") : cg_const_i64(cg, 0);
+    LLVMValueRef off =
+        LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, q, k->blockr), k->lda), ii, "");
+    prefetch(cg, at(cg, arow[0], off));
+  }
+  for (int i = 0; i < R; i++) {
+    LLVMValueRef s = LLVMBuildLoad2(cg->f->b, cg->f64, at(cg, arow[i], ii), "");
+    for (int v = 0; v < ng; v++) cv[v] = vfma(cg, splat(cg, s, g[v].w), brow[i * ng + v], cv[v], g[v].w);
+  }
+  for (int v = 0; v < ng; v++) vstore(cg, cv[v], cp[v]);
+  rl_end(cg, &L, none, bl->m);
+}
+
+/* ------------------------------------------------------------------ driver */
+
+void cg_skinny(Cg *cg, const SchedStep *st) {
+  const SchedBlas *bl = &st->blas;
+  if (bl->n < 1 || bl->n > SCHED_SKINNY_MAX_N || bl->trans_b == bl->trans_a || bl->m < 1 || bl->k < 1) {
+    cg_fail(cg, "a skinny product of %lld x %lld x %lld%s", (long long)bl->m, (long long)bl->n, (long long)bl->k,
+            bl->trans_b == bl->trans_a ? " with its right operand in the wrong layout" : "");
+    return;
+  }
+  Sk k = {.cg = cg, .bl = bl, .blockr = cg->f->rlo ? cg->f->block_rows : 0};
+  k.a = cg_view_ptr(cg, &bl->a);
+  k.b = cg_view_ptr(cg, &bl->b);
+  k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
+  k.lda = bl->a.ld > 1 ? bl->a.ld : 1;
+  k.ldb = bl->b.ld > 1 ? bl->b.ld : 1;
+  if (!bl->trans_a && bl->n == 1) k.ldb = bl->k; /* one row */
+  k.ldc = bl->part ? bl->n : (bl->c.ld > 1 ? bl->c.ld : 1);
+  if (!bl->part && (bl->alpha != 1 || bl->alpha_buf.base != SB_NONE)) k.alpha = cg_alpha(cg, bl);
+  for (int64_t c0 = 0; c0 < bl->n;) {
+    int w = bl->n - c0 >= 4 ? 4 : bl->n - c0 >= 2 ? 2 : 1;
+    k.vec[k.nvec++] = (Vec){c0, w};
+    c0 += w;
+  }
+  int R = bl->trans_a ? TN_R : NN_R;
+  /* the rows that are split into tiles: rows of c (a b') or of a and b (a' b) */
+  LLVMValueRef lo = cg->f->rlo ? cg->f->rlo : cg_const_i64(cg, 0);
+  LLVMValueRef hi = cg->f->rhi ? cg->f->rhi : cg_const_i64(cg, bl->trans_a ? bl->k : bl->m);
+  if (bl->trans_a && !bl->part && bl->beta == 0) { /* c = alpha a' b: start from zero */
+    LLVMValueRef zero8 = LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0);
+    if (k.ldc == bl->n) {
+      LLVMBuildMemSet(cg->f->b, k.c, zero8, cg_const_i64(cg, bl->m * bl->n * (int64_t)sizeof(double)), 8);
+    } else {
+      GLoop Z;
+      LLVMValueRef i = gl_begin(cg, &Z, cg_const_i64(cg, 0), cg_const_i64(cg, bl->m));
+      LLVMBuildMemSet(cg->f->b, at(cg, k.c, mul_i(cg, i, k.ldc)), zero8, cg_const_i64(cg, bl->n * (int64_t)sizeof(double)), 8);
+      gl_end(cg, &Z, 1);
+    }
+  }
+  if (!bl->trans_a) { /* tiles of rows (the last one partial); groups of 4 columns (a loop when
+                         there are several), then the rest */
+    GLoop L;
+    LLVMValueRef r0 = gl_begin(cg, &L, lo, hi);
+    int64_t full = bl->n / GROUP;
+    if (full == 1) nn_tile(&k, r0, R, cg_const_i64(cg, 0), GROUP, hi);
+    if (full > 1) {
+      GLoop J;
+      LLVMValueRef j0 = gl_begin(cg, &J, cg_const_i64(cg, 0), cg_const_i64(cg, full * GROUP));
+      nn_tile(&k, r0, R, j0, GROUP, hi);
+      gl_end(cg, &J, GROUP);
+    }
+    if (bl->n % GROUP) nn_tile(&k, r0, R, cg_const_i64(cg, full * GROUP), (int)(bl->n % GROUP), hi);
+    gl_end(cg, &L, R);
+    return;
+  }
+  LLVMValueRef span = LLVMBuildNSWSub(cg->f->b, hi, lo, "");
+  LLVMValueRef tiles_end = LLVMBuildNSWAdd(cg->f->b, lo, mul_i(cg, LLVMBuildSDiv(cg->f->b, span, cg_const_i64(cg, R), ""), R), "");
+  for (int pass = 0; pass < 2; pass++) { /* full tiles, then one row at a time */
+    int rows = pass == 0 ? R : 1;
+    GLoop L;
+    LLVMValueRef r0 = gl_begin(cg, &L, pass == 0 ? lo : tiles_end, pass == 0 ? tiles_end : hi);
+    for (int g0 = 0; g0 < k.nvec; g0 += 3) tn_tile(&k, r0, rows, &k.vec[g0], k.nvec - g0 < 3 ? k.nvec - g0 : 3);
+    gl_end(cg, &L, rows);
+  }
+}

@@ -1,0 +1,326 @@
+/* jit_cache — the JIT's on-disk object cache: keys, the directory, load, store and pruning. */
+#define _GNU_SOURCE
+#include "llvm/jit_cache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { JIT_CACHE_DEFAULT_ENTRIES = 256 };
+/* 2: the key in the header */
+static const char magic[8] = {'B', 'L', 'O', 'C', 'O', 'B', 'J', '2'};
+
+/* Two independent 64-bit lanes (FNV-1a, and a multiply-rotate lane), each finished with
+ * the splitmix64 mixer: not cryptographic, but a collision needs both lanes to collide. */
+typedef struct Hash {
+  uint64_t a, b;
+} Hash;
+
+static void hash_bytes(Hash *h, const void *p, size_t n) {
+  const unsigned char *s = p;
+  uint64_t a = h->a, b = h->b;
+  for (size_t i = 0; i < n; i++) {
+    a = (a ^ s[i]) * 0x100000001b3ULL;
+    b = ((b ^ s[i]) * 0x9e3779b97f4a7c15ULL);
+    b = (b << 23) | (b >> 41);
+  }
+  h->a = a;
+  h->b = b;
+}
+
+static uint64_t mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static Hash hash_init(void) { return (Hash){0xcbf29ce484222325ULL, 0x243f6a8885a308d3ULL}; }
+
+static JitCacheKey hash_final(Hash h) { return (JitCacheKey){{mix(h.a), mix(h.b ^ mix(h.a))}}; }
+
+JitCacheKey jit_cache_key(const char *const *s, size_t n) {
+  Hash h = hash_init();
+  for (size_t i = 0; i < n; i++) {
+    uint64_t len = s[i] ? strlen(s[i]) : 0;
+    hash_bytes(&h, &len, sizeof len); /* the boundary: ("ab","c") differs from ("a","bc") */
+    if (len) hash_bytes(&h, s[i], len);
+  }
+  return hash_final(h);
+}
+
+/* Warn once per process: a compile of several parts meets the same refused directory or entry
+ * in each of them. */
+static void warn(const char *fmt, const char *path, const char *why) {
+  static volatile int warned;
+  if (warned) return;
+  warned = 1;
+  fprintf(stderr, fmt, path, why);
+}
+
+/* Why the cache refuses a file or directory described by st: only ours, writable by us alone,
+ * is trusted (as ssh treats ~/.ssh); NULL when it is acceptable. */
+static const char *untrusted(const struct stat *st) {
+  if (st->st_uid != geteuid()) return "it is owned by another user";
+  if (st->st_mode & (S_IWGRP | S_IWOTH)) return "it is writable by group or others";
+  return NULL;
+}
+
+/* mkdir -p, creating every missing directory 0700 whatever the umask (the XDG rule for cache
+ * directories); 0 when path is a directory afterwards. */
+static int make_dirs(char *path) {
+  for (char *p = path + 1;; p++) {
+    if (*p && *p != '/') continue;
+    char c = *p;
+    *p = '\0';
+    int rc = mkdir(path, 0700);
+    if (rc == 0) rc = chmod(path, 0700); /* the umask may have removed owner bits */
+    *p = c;
+    if (rc && errno != EEXIST) return -1;
+    if (!c) break;
+  }
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/* Open the cache directory and check it is ours and writable by us alone: its fd, or -1 (with a
+ * warning when it exists but is not trusted). Entries are then opened relative to the fd, so
+ * the directory checked is the directory used. */
+static int open_dir(const char *dir) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st;
+  const char *why = fstat(fd, &st) ? strerror(errno) : untrusted(&st);
+  if (why) {
+    warn("bloc: warning: not using the compile cache '%s': %s (it must be yours, mode 700); "
+         "compiling afresh\n", dir, why);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+const char *jit_cache_dir(const char *dir, char *buf, size_t len) {
+  const char *env = getenv("BLOC_CACHE");
+  if (env && !strcmp(env, "0")) return NULL;
+  int w;
+  if (dir) {
+    w = snprintf(buf, len, "%s", dir);
+  } else if ((env = getenv("BLOC_CACHE_DIR"))) {
+    w = snprintf(buf, len, "%s", env);
+  } else if ((env = getenv("XDG_CACHE_HOME")) && *env == '/') {
+    w = snprintf(buf, len, "%s/bloc", env);
+  } else if ((env = getenv("HOME")) && *env) {
+    w = snprintf(buf, len, "%s/.cache/bloc", env);
+  } else {
+    return NULL;
+  }
+  if (w <= 0 || (size_t)w >= len || make_dirs(buf)) return NULL;
+  int fd = open_dir(buf);
+  if (fd < 0) return NULL;
+  close(fd);
+  return buf;
+}
+
+static void entry_name(JitCacheKey key, char *buf, size_t len) {
+  snprintf(buf, len, "%016llx%016llx.o", (unsigned long long)key.h[0],
+           (unsigned long long)key.h[1]);
+}
+
+/* header: magic, the entry's full key, object size, checksum of key and object (little-endian-
+ * as-stored u64; entries are only read by the machine that wrote them, whose CPU is part of the
+ * key). The key makes an entry copied under another key's name a miss. */
+typedef struct Header {
+  char magic[8];
+  uint64_t key[2];
+  uint64_t size;
+  uint64_t sum[2];
+} Header;
+
+static JitCacheKey checksum(JitCacheKey key, const char *bytes, size_t n) {
+  Hash h = hash_init();
+  hash_bytes(&h, key.h, sizeof key.h);
+  hash_bytes(&h, bytes, n);
+  return hash_final(h);
+}
+
+/* read exactly n bytes; false on a short read or an error */
+static bool read_all(int fd, void *buf, size_t n) {
+  char *p = buf;
+  while (n > 0) {
+    ssize_t r = read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    n -= (size_t)r;
+  }
+  return true;
+}
+
+/* Open the entry name in dfd for reading: O_NOFOLLOW and O_NONBLOCK (a FIFO must not block the
+ * run), then it must be a regular file that is ours and writable by us alone. -1 when missing
+ * (silently) or refused (with a warning). */
+static int open_entry(int dfd, const char *dir, const char *name) {
+  int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    if (errno != ENOENT)
+      warn("bloc: warning: not using a compile cache entry in '%s': %s; compiling afresh\n", dir,
+           errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+    return -1;
+  }
+  struct stat st;
+  const char *why = fstat(fd, &st)           ? strerror(errno)
+                    : !S_ISREG(st.st_mode) ? "it is not a regular file"
+                                           : untrusted(&st);
+  if (why) {
+    warn("bloc: warning: not using a compile cache entry in '%s': %s; compiling afresh\n", dir,
+         why);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int jit_cache_load(const char *dir, JitCacheKey key, char **bytes, size_t *n) {
+  char name[64];
+  entry_name(key, name, sizeof name);
+  int dfd = open_dir(dir);
+  if (dfd < 0) return -1;
+  int fd = open_entry(dfd, dir, name);
+  close(dfd);
+  if (fd < 0) return -1;
+  Header hd;
+  char *buf = NULL, extra;
+  bool ok = read_all(fd, &hd, sizeof hd) && !memcmp(hd.magic, magic, sizeof magic) &&
+            hd.key[0] == key.h[0] && hd.key[1] == key.h[1] && hd.size > 0 &&
+            hd.size < ((uint64_t)1 << 32) && (buf = malloc((size_t)hd.size)) &&
+            read_all(fd, buf, (size_t)hd.size) && read(fd, &extra, 1) == 0; /* nothing more */
+  if (ok) {
+    JitCacheKey sum = checksum(key, buf, (size_t)hd.size);
+    ok = sum.h[0] == hd.sum[0] && sum.h[1] == hd.sum[1];
+  }
+  if (ok) futimens(fd, NULL); /* now: most recently used */
+  close(fd);
+  if (!ok) {
+    free(buf);
+    return -1;
+  }
+  *bytes = buf;
+  *n = (size_t)hd.size;
+  return 0;
+}
+
+typedef struct Entry {
+  char name[64];
+  struct timespec used;
+} Entry;
+
+static int older_first(const void *a, const void *b) {
+  const struct timespec *x = &((const Entry *)a)->used, *y = &((const Entry *)b)->used;
+  if (x->tv_sec != y->tv_sec) return x->tv_sec < y->tv_sec ? -1 : 1;
+  return (x->tv_nsec > y->tv_nsec) - (x->tv_nsec < y->tv_nsec);
+}
+
+/* Remove the least recently used entries ("<32 hex digits>.o") of the directory dfd beyond max. */
+static void prune(int dfd, int max) {
+  int fd = dup(dfd); /* closedir closes the fd fdopendir took */
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (!d) {
+    if (fd >= 0) close(fd);
+    return;
+  }
+  Entry *e = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    size_t len = strlen(de->d_name);
+    if (len != 34 || strcmp(de->d_name + 32, ".o") || strspn(de->d_name, "0123456789abcdef") != 32) continue;
+    struct stat st;
+    if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) continue;
+    if (n == cap) {
+      size_t nc = cap ? 2 * cap : 64;
+      Entry *ne = realloc(e, nc * sizeof *e);
+      if (!ne) break;
+      e = ne;
+      cap = nc;
+    }
+    snprintf(e[n].name, sizeof e[n].name, "%s", de->d_name);
+    e[n++].used = st.st_mtim;
+  }
+  closedir(d);
+  if (n > (size_t)max) {
+    qsort(e, n, sizeof *e, older_first);
+    for (size_t i = 0; i < n - (size_t)max; i++) unlinkat(dfd, e[i].name, 0);
+  }
+  free(e);
+}
+
+/* A new file for writing in dfd, named from prefix and a random suffix: created with
+ * O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, so nothing planted at the name (a symbolic link to
+ * one of the user's files) is ever written through. Its name in tmp; fd or -1. */
+static int create_temp(int dfd, const char *prefix, char *tmp, size_t len) {
+  static unsigned long long counter;
+  unsigned long long seed = (unsigned long long)getpid() << 32 ^ (unsigned long long)time(NULL);
+  for (int attempt = 0; attempt < 100; attempt++) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+    uint64_t r = mix(seed ^ (uint64_t)ts.tv_nsec ^ mix(n));
+    snprintf(tmp, len, "%s.tmp%012llx", prefix, (unsigned long long)(r & 0xffffffffffffULL));
+    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      if (fchmod(fd, 0600) == 0) return fd; /* 0600 whatever the umask */
+      close(fd);
+      unlinkat(dfd, tmp, 0);
+      return -1;
+    }
+    if (errno != EEXIST) return -1;
+  }
+  return -1;
+}
+
+static bool write_all(int fd, const void *buf, size_t n) {
+  const char *p = buf;
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= (size_t)w;
+  }
+  return true;
+}
+
+void jit_cache_store(const char *dir, JitCacheKey key, const char *bytes, size_t n, int max_entries) {
+  char name[64], tmp[96];
+  entry_name(key, name, sizeof name);
+  Header hd;
+  memcpy(hd.magic, magic, sizeof magic);
+  hd.key[0] = key.h[0];
+  hd.key[1] = key.h[1];
+  hd.size = n;
+  JitCacheKey sum = checksum(key, bytes, n);
+  hd.sum[0] = sum.h[0];
+  hd.sum[1] = sum.h[1];
+  int dfd = open_dir(dir);
+  if (dfd < 0) return;
+  int fd = create_temp(dfd, name, tmp, sizeof tmp);
+  if (fd < 0) {
+    close(dfd);
+    return;
+  }
+  bool ok = write_all(fd, &hd, sizeof hd) && write_all(fd, bytes, n);
+  ok = close(fd) == 0 && ok;
+  if (!ok || renameat(dfd, tmp, dfd, name)) {
+    unlinkat(dfd, tmp, 0);
+  } else {
+    prune(dfd, max_entries > 0 ? max_entries : JIT_CACHE_DEFAULT_ENTRIES);
+  }
+  close(dfd);
+}

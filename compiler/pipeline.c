@@ -1,0 +1,441 @@
+/* pipeline.c — the compile pipeline behind blo_compile_file (see blo.h): sema, lowering, the
+ * data stage on the reference evaluator, derivatives, hoisting, and the backend. With
+ * BLOC_VERIFY set, the IR verifier runs after every pass (and the plan verifier after
+ * planning, in sched_problem): see ir_verify.h. */
+#define _GNU_SOURCE /* MADV_HUGEPAGE */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "support/alloc.h"
+#include "blo.h"
+#include "interp/eval.h"
+#include "interp/interp.h"
+#include "ir/ir_verify.h"
+#include "llvm/jit.h"
+#include "ir/lower.h"
+#include "rt_data.h"
+#include "rt_fmt.h"
+#include "rt_methods.h"
+#include "rt_rng.h"
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* Data tensors (freed with free()). Big ones, which kernels stream through again and again,
+ * sit on transparent huge pages where the system allows it (madvise mode): fewer TLB misses
+ * while streaming a 31 MB matrix made hyper-cleaning's kernels 4-10% faster. */
+enum { HUGE_PAGE = 2 << 20 };
+
+static double *dalloc(int64_t n) {
+  size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(double);
+  void *p = NULL;
+  if (bytes >= 2 * (size_t)HUGE_PAGE) {
+    size_t round = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    if (posix_memalign(&p, HUGE_PAGE, round) == 0) madvise(p, round, MADV_HUGEPAGE); /* a hint: ignore failure */
+    else p = NULL;
+  } else {
+    p = malloc(bytes);
+  }
+  if (!p) blo_oom(bytes);
+  return p;
+}
+
+/* ---- data-stage hooks (eval.h) */
+
+static int load_hook(void *ctx, IrLoadFormat fmt, const char *path, Shape s, double *out, char *err, size_t errlen) {
+  (void)ctx;
+  /* IDX files are the big ones (MNIST): decoded straight into out, not copied there */
+  if (fmt == IR_LOAD_IDX) return rt_load_idx_into(path, s.rank, s.rows, s.cols, out, err, errlen);
+  RtTensor t = {0};
+  int rc;
+  switch (fmt) {
+  case IR_LOAD_CSV: rc = rt_load_csv(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
+  case IR_LOAD_LIBSVM: rc = rt_load_libsvm(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
+  case IR_LOAD_NPY: rc = rt_load_npy(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
+  default: snprintf(err, errlen, "unknown data format"); return 1;
+  }
+  if (rc) return rc;
+  memcpy(out, t.v, (size_t)shape_size(s) * sizeof(double));
+  rt_tensor_free(&t);
+  return 0;
+}
+
+static int spd_hook(void *ctx, uint64_t seed, const char *stream, int64_t n, double lo, double hi, double *out,
+                    char *err, size_t errlen) {
+  (void)ctx;
+  RtRng r = rt_rng_stream(seed, stream);
+  int rc = rt_random_spd(&r, n, lo, hi, out);
+  if (rc == -2) {
+    snprintf(err, errlen, "random_spd(%lld, %g, %g): out of memory", (long long)n, lo, hi);
+    return 1;
+  }
+  if (rc != 0) {
+    snprintf(err, errlen, "random_spd(%lld, %g, %g): the eigenvalues must satisfy 0 < lo <= hi", (long long)n, lo, hi);
+    return 1;
+  }
+  return 0;
+}
+
+static bool is_symmetric(const double *a, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = i + 1; j < n; j++)
+      if (a[i * n + j] != a[j * n + i]) return false;
+  return true;
+}
+
+/* First non-finite element of a tensor, or -1. */
+static int64_t first_nonfinite(const double *a, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    if (!isfinite(a[i])) return i;
+  return -1;
+}
+
+static void report_nonfinite(BloCompiled *c, const AstDecl *d, const double *v, int64_t at) {
+  char sb[64], nb[RT_FMT_NUM_LEN];
+  rt_fmt_num(v[at], nb);
+  if (d->shape.rank == 2)
+    diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %s at [%lld, %lld]", d->name, shape_str(d->shape, sb), nb,
+               (long long)(at / d->shape.cols), (long long)(at % d->shape.cols));
+  else if (d->shape.rank == 1)
+    diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %s at [%lld]", d->name, shape_str(d->shape, sb), nb,
+               (long long)at);
+  else
+    diag_error(&c->diag, d->name_span, "data '%s' is %s", d->name, nb);
+  diag_hint(&c->diag, "data must be finite: check the file, or the expression that computes it");
+}
+
+/* Declared tensors loaded from IDX files are held as the file (1 byte per u8 pixel) and
+ * decoded on demand: the examples slice 10000 of Fashion-MNIST's 60000 training images, and
+ * decoding all of them meant faulting in and writing 376 MB of doubles, most of the data
+ * stage's time. */
+static void block_hook(void *ctx, int k, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols, double *out) {
+  BloCompiled *c = ctx;
+  rt_idx_read(c->idx[k], r0, nrows, c0, ncols, out);
+}
+
+static const double *full_hook(void *ctx, int k) {
+  BloCompiled *c = ctx;
+  Shape s = c->prog->data[k]->shape;
+  c->data[k] = dalloc(shape_size(s));
+  rt_idx_read(c->idx[k], 0, s.rows, 0, s.cols, c->data[k]);
+  rt_idx_close(c->idx[k]);
+  c->idx[k] = NULL;
+  return c->data[k];
+}
+
+/* Whether declaration k is a plain load_idx that can stay an IDX file: not a square matrix,
+ * whose symmetry must be known before lower_finish. */
+static bool idx_lazy(const BloCompiled *c, int k) {
+  const IrNode *v = c->ir->data_value[k];
+  Shape s = c->prog->data[k]->shape;
+  return v->op == IR_LOAD && v->attr[0] == IR_LOAD_IDX && !(s.rank == 2 && s.rows == s.cols);
+}
+
+static IrEvalInputs stage_inputs(BloCompiled *c) {
+  IrEvalInputs in = {0};
+  in.data = (const double *const *)c->data;
+  in.seed = c->seed;
+  in.load = load_hook;
+  in.random_spd = spd_hook;
+  in.data_block = block_hook;
+  in.data_full = full_hook;
+  in.hook_ctx = c;
+  return in;
+}
+
+/* Evaluate every data declaration in order; later ones read earlier ones. */
+static int run_data_stage(BloCompiled *c) {
+  IrProblem *p = c->ir;
+  IrEvalInputs in = stage_inputs(c);
+  for (int k = 0; k < p->ndata; k++) {
+    const AstDecl *d = c->prog->data[k];
+    int64_t size = shape_size(d->shape);
+    if (idx_lazy(c, k)) {
+      /* rt_idx_open checks everything the load would (finiteness included), so nothing is
+       * left to report when the values are decoded */
+      const IrNode *v = p->data_value[k];
+      char msg[512];
+      if (rt_idx_open(v->str, v->shape.rank, v->shape.rows, v->shape.cols, &c->idx[k], msg, sizeof msg)) {
+        diag_error(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span, "%s", msg);
+        return 1;
+      }
+      continue;
+    }
+    c->data[k] = dalloc(size);
+    IrEvalError err;
+    if (ir_eval(&p->graph, &p->data_value[k], 1, &in, &c->data[k], &err) != 0) {
+      diag_error(&c->diag, err.span.file != SPAN_NO_FILE ? err.span : d->name_span, "%s", err.msg);
+      return 1;
+    }
+    int64_t bad = first_nonfinite(c->data[k], size);
+    if (bad >= 0) {
+      report_nonfinite(c, d, c->data[k], bad);
+      return 1;
+    }
+    if (d->shape.rank == 2 && d->shape.rows == d->shape.cols && !p->data_symmetric[k] &&
+        is_symmetric(c->data[k], d->shape.rows))
+      lower_mark_symmetric(p, k);
+  }
+  return 0;
+}
+
+/* Which data tensors the kernels read (after hoisting): the others can be freed. */
+static void mark_used(IrProblem *p, uint8_t *used) {
+  size_t nroots = 0;
+  for (int k = 0; k < BLO_K_COUNT; k++) nroots += (size_t)p->kernels[k].nouts;
+  IrNode **roots = arena_calloc(p->graph.arena, nroots + 1, sizeof(IrNode *));
+  nroots = 0;
+  for (int k = 0; k < BLO_K_COUNT; k++)
+    for (int o = 0; o < p->kernels[k].nouts; o++) roots[nroots++] = p->kernels[k].outs[o].node;
+  IrNode **order;
+  size_t n = ir_topo(&p->graph, roots, nroots, &order);
+  for (size_t i = 0; i < n; i++)
+    if (order[i]->op == IR_DATA) used[order[i]->attr[0]] = 1;
+}
+
+static int eval_hoisted_and_inits(BloCompiled *c) {
+  IrProblem *p = c->ir;
+  IrEvalInputs in = stage_inputs(c);
+  for (int h = 0; h < p->nhoisted; h++) {
+    int k = p->ndata + h;
+    c->data[k] = dalloc(shape_size(p->hoisted[h]->shape));
+    IrEvalError err;
+    if (ir_eval(&p->graph, &p->hoisted[h], 1, &in, &c->data[k], &err) != 0) {
+      diag_error(&c->diag, err.span, "%s", err.msg);
+      return 1;
+    }
+  }
+  c->x0 = dalloc(p->nx);
+  c->y0 = dalloc(p->ny);
+  for (int i = 0; i < p->nupper; i++) {
+    const AstDecl *d = c->prog->upper[i];
+    double *dst = c->x0 + d->offset;
+    IrEvalError err;
+    if (ir_eval(&p->graph, &p->upper_init[i], 1, &in, &dst, &err) != 0) {
+      diag_error(&c->diag, err.span.file != SPAN_NO_FILE ? err.span : d->name_span, "%s", err.msg);
+      return 1;
+    }
+  }
+  in.x = c->x0;
+  for (int j = 0; j < p->nlower; j++) {
+    const AstDecl *d = c->prog->lower[j];
+    double *dst = c->y0 + d->offset;
+    IrEvalError err;
+    if (ir_eval(&p->graph, &p->lower_init[j], 1, &in, &dst, &err) != 0) {
+      diag_error(&c->diag, err.span.file != SPAN_NO_FILE ? err.span : d->name_span, "%s", err.msg);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Fused kernels that no method of this run calls are not compiled (see blo.h). */
+static void drop_unused_kernels(BloCompiled *c, const BloCompileOptions *opt) {
+  const char *own = c->prog->method;
+  const char *const *names = opt->nmethods ? opt->methods : &own;
+  int n = opt->nmethods ? opt->nmethods : (own ? 1 : 0);
+  if (opt->all_kernels || n == 0) return;
+  static const BloKernelId optional[] = {BLO_K_GRAD_Y_G_HVP_YY, BLO_K_HVP_BOTH};
+  for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++) {
+    bool used = false;
+    for (int m = 0; m < n; m++) {
+      const RtMethodSpec *spec = rt_method_find(names[m]);
+      used |= !spec || rt_method_uses_kernel(spec, optional[i]); /* unknown: the caller reports it */
+    }
+    if (!used) c->ir->kernels[optional[i]].nouts = 0;
+  }
+}
+
+static void fill_problem(BloCompiled *c) {
+  IrProblem *p = c->ir;
+  const Program *prog = c->prog;
+  Arena *a = &c->arena;
+  BloProblem *bp = &c->problem;
+  memset(bp, 0, sizeof *bp);
+  bp->abi_version = BLO_ABI_VERSION;
+  bp->name = prog->name;
+  bp->nx = p->nx;
+  bp->ny = p->ny;
+  bp->n_vars = prog->nupper + prog->nlower;
+  BloVarInfo *vars = arena_calloc(a, (size_t)bp->n_vars + 1, sizeof(BloVarInfo));
+  for (int i = 0; i < bp->n_vars; i++) {
+    const AstDecl *d = i < prog->nupper ? prog->upper[i] : prog->lower[i - prog->nupper];
+    vars[i] = (BloVarInfo){d->name, i < prog->nupper ? 0 : 1, d->shape.rank, d->shape.rows, d->shape.cols, d->offset};
+  }
+  bp->vars = vars;
+  bp->n_data = c->ndata_total;
+  BloTensorInfo *info = arena_calloc(a, (size_t)c->ndata_total + 1, sizeof(BloTensorInfo));
+  for (int k = 0; k < c->ndata_total; k++) {
+    Shape s = k < p->ndata ? prog->data[k]->shape : p->hoisted[k - p->ndata]->shape;
+    const char *name = k < p->ndata ? prog->data[k]->name : arena_printf(a, "%%hoisted%d", k - p->ndata);
+    info[k] = (BloTensorInfo){name, s.rank, s.rows, s.cols};
+  }
+  bp->data_info = info;
+  bp->data = (const double *const *)c->data;
+  bp->n_samples = prog->nsamples;
+  BloSampleInfo *si = arena_calloc(a, (size_t)prog->nsamples + 1, sizeof(BloSampleInfo));
+  for (int s = 0; s < prog->nsamples; s++) {
+    const AstDecl *d = prog->samples[s];
+    si[s] = (BloSampleInfo){d->name, d->batch_k, d->population_n, d->offset};
+  }
+  bp->samples = si;
+  bp->sample_total = prog->sample_total;
+  bp->n_reports = prog->nreports;
+  const char **rn = arena_calloc(a, (size_t)prog->nreports + 1, sizeof(char *));
+  for (int r = 0; r < prog->nreports; r++) rn[r] = prog->reports[r]->name;
+  bp->report_names = rn;
+  for (int k = 0; k < BLO_K_COUNT; k++) {
+    IrKernel *kern = &p->kernels[k];
+    IrNode **roots = arena_calloc(a, (size_t)kern->nouts + 1, sizeof(IrNode *));
+    for (int o = 0; o < kern->nouts; o++) roots[o] = kern->outs[o].node;
+    bp->kernel_flops[k] = ir_flops(&p->graph, roots, (size_t)kern->nouts);
+  }
+  bp->init_uses_x = prog->init_uses_x;
+  bp->x0 = c->x0;
+  bp->y0 = c->y0;
+  bp->backend = p;
+}
+
+/* The JIT's kernel size limit: BLOC_JIT_MAX_SIZE (0: none) when set, else the default. */
+static int64_t jit_size_limit(BloCompiled *c) {
+  const char *v = getenv("BLOC_JIT_MAX_SIZE");
+  if (!v || !*v) return JIT_MAX_KERNEL_SIZE;
+  char *end;
+  long long n = strtoll(v, &end, 10);
+  if (*end || n < 0) {
+    diag_warning(&c->diag, SPAN_NONE, "BLOC_JIT_MAX_SIZE='%s' is not a size: using %d", v,
+                 JIT_MAX_KERNEL_SIZE);
+    return JIT_MAX_KERNEL_SIZE;
+  }
+  return n;
+}
+
+/* Kernels the JIT left out as too large run on the reference evaluator: LLVM's time grows
+ * faster than the code (a 10^4-term objective took 7-10 s of CPU per kernel, 10^5 terms did not
+ * finish in 20 minutes), the evaluator's only linearly. The ABI lets each kernel come from
+ * either backend (interp kernels find the IR through env->backend, which fill_problem set). */
+static void fall_back_large(BloCompiled *c, const JitModule *jm, int64_t limit) {
+  BloKernelFn interp[BLO_K_COUNT];
+  interp_kernels(c->ir, interp);
+  bool any = false;
+  for (int k = 0; k < BLO_K_COUNT; k++) {
+    if (c->problem.kernels[k] || !interp[k]) continue;
+    c->problem.kernels[k] = interp[k];
+    diag_note(&c->diag, SPAN_NONE,
+              "kernel '%s' is too large to compile (size %lld, limit %lld): it runs on the "
+              "reference evaluator, more slowly",
+              c->ir->kernels[k].name, (long long)jit_kernel_size(jm, (BloKernelId)k),
+              (long long)limit);
+    any = true;
+  }
+  if (any)
+    diag_hint(&c->diag, "BLOC_JIT_MAX_SIZE=0 compiles every kernel anyway (LLVM may take minutes); "
+                        "--backend=interp runs them all on the evaluator");
+}
+
+int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled **out) {
+  BloCompiled *c = xcalloc(1, sizeof *c);
+  *out = c;
+  arena_init(&c->arena);
+  diag_init(&c->diag, &c->arena, opt->diag_out);
+  double t0 = now_ms();
+  c->prog = sema_compile_file(&c->arena, &c->diag, path, opt->defs, opt->ndefs, sema_stdlib_dir());
+  c->time.parse_ms = now_ms() - t0;
+  if (!c->prog || diag_error_count(&c->diag)) return 1;
+  if (opt->check_only) return 0;
+
+  c->seed = 1;
+  for (int i = 0; i < c->prog->nopts; i++)
+    if (strcmp(c->prog->opts[i].key, "seed") == 0 && !c->prog->opts[i].is_word) c->seed = (uint64_t)c->prog->opts[i].num;
+  if (opt->seed_set) c->seed = opt->seed;
+
+  c->ir = lower_begin(&c->arena, &c->diag, c->prog);
+  if (!c->ir) return 1;
+  IrProblem *p = c->ir;
+  ir_verify_after(p, "lower_begin");
+  if (!opt->no_data) {
+    /* room for hoisted tensors is added after kern_hoist */
+    c->data = xcalloc((size_t)p->ndata + 1, sizeof(double *));
+    c->idx = xcalloc((size_t)p->ndata + 1, sizeof(RtIdxFile *));
+    c->ndata_total = p->ndata;
+    t0 = now_ms();
+    if (run_data_stage(c)) return 1;
+    c->time.data_ms = now_ms() - t0;
+    ir_verify_after(p, "the data stage");
+  }
+  t0 = now_ms();
+  if (lower_finish(p, &c->diag)) return 1;
+  ir_verify_after(p, "lower_finish");
+  kern_build(p);
+  ir_verify_after(p, "kern_build");
+  kern_hoist(p);
+  ir_verify_after(p, "kern_hoist");
+  c->time.derive_ms = now_ms() - t0;
+  if (opt->no_data) return 0;
+
+  c->data = xrealloc(c->data, (size_t)(p->ndata + p->nhoisted + 1), sizeof(double *));
+  for (int h = 0; h < p->nhoisted; h++) c->data[p->ndata + h] = NULL;
+  c->ndata_total = p->ndata + p->nhoisted;
+  t0 = now_ms();
+  if (eval_hoisted_and_inits(c)) return 1;
+  c->time.data_ms += now_ms() - t0;
+  /* declared tensors only the data stage needed are freed now (a 60000 x 784 image file
+   * sliced into a 5000-row training set need not stay in memory) */
+  uint8_t *used = arena_calloc(&c->arena, (size_t)c->ndata_total + 1, 1);
+  mark_used(p, used);
+  for (int k = 0; k < p->ndata; k++) {
+    if (used[k] && c->idx[k]) full_hook(c, k);
+    rt_idx_close(c->idx[k]);
+    c->idx[k] = NULL;
+    if (!used[k]) {
+      free(c->data[k]);
+      c->data[k] = NULL;
+    }
+  }
+  drop_unused_kernels(c, opt);
+  ir_verify_after(p, "drop_unused_kernels");
+  fill_problem(c);
+  t0 = now_ms();
+  if (opt->backend == BLO_BACKEND_JIT) {
+    JitOptions jo = jit_default_options();
+    jo.keep_ir = opt->keep_llvm_ir;
+    jo.max_kernel_size = jit_size_limit(c);
+    JitModule *jm = NULL;
+    char err[1024];
+    if (jit_compile(p, &jo, &jm, err, sizeof err) != 0) {
+      /* the IR was built from a checked program: a failure here is bloc's bug, not the user's */
+      diag_error(&c->diag, SPAN_NONE, "%s", err);
+      diag_hint(&c->diag, "--backend=interp runs the same kernels on the reference evaluator");
+      return 1;
+    }
+    c->jit = jm;
+    for (int k = 0; k < BLO_K_COUNT; k++) c->problem.kernels[k] = jit_kernel(jm, (BloKernelId)k);
+    c->problem.work_size = jit_work_size(jm);
+    fall_back_large(c, jm, jo.max_kernel_size);
+  } else {
+    interp_kernels(p, c->problem.kernels);
+    c->problem.work_size = 0;
+  }
+  c->time.compile_ms = now_ms() - t0;
+  return 0;
+}
+
+void blo_compiled_free(BloCompiled *c) {
+  if (!c) return;
+  if (c->jit) jit_free(c->jit);
+  for (int k = 0; k < c->ndata_total; k++) free(c->data[k]);
+  free(c->data);
+  if (c->idx)
+    for (int k = 0; k < c->ir->ndata; k++) rt_idx_close(c->idx[k]);
+  free(c->idx);
+  free(c->x0);
+  free(c->y0);
+  arena_free(&c->arena);
+  free(c);
+}

@@ -1,0 +1,228 @@
+/* schedule.h — the backend-neutral execution plan of an IR kernel (an IrKernel of problem.h).
+ * Planning decides which IR nodes are materialised (in the work buffer, straight in an output
+ * slot, or in a scalar register) and which are computed inline inside loops; folds products
+ * into BLAS calls (transposes, scalar factors and accumulations become trans/alpha/beta);
+ * fuses elementwise trees, their reductions and loops of one shape into single loop nests;
+ * and assigns work-buffer offsets by liveness. Backends (the LLVM JIT, the C emitter) only
+ * translate steps: they never look at the IR graph again.
+ *
+ * Semantics of a plan: steps run in order. Element (r, c) of a buffer view SchedBuf is at
+ * base + offset + r*ld + c (vectors are column-shaped: c = 0; scalars: r = c = 0). A SchedExpr
+ * is an elementwise expression evaluated at one element (r, c) of its shape, with the meaning
+ * of the IR op it carries (compiler/interp/eval.c defines them); index ops (transpose, broadcasts,
+ * slice, pad, gather, reshape, diag, onehot, outer) map (r, c) to the element of their operand.
+ * A rank-0 SchedExpr does not depend on (r, c). Plans never allocate at run time. */
+#ifndef BLOC_SCHEDULE_H
+#define BLOC_SCHEDULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "support/arena.h"
+#include "ir/problem.h"
+
+typedef enum SchedBase {
+  SB_NONE,
+  SB_X,      /* the x argument */
+  SB_Y,      /* the y argument */
+  SB_V,      /* the v argument (direction) */
+  SB_DATA,   /* env->data[index] */
+  SB_SAMPLE, /* env->samples: int64 indices (loaded as doubles when used as values) */
+  SB_WORK,   /* env->work */
+  SB_OUT,    /* out[index] */
+  SB_SREG    /* scalar register `index`: a local double of the kernel */
+} SchedBase;
+
+typedef struct SchedBuf {
+  SchedBase base;
+  int index;      /* data tensor, output slot or scalar register; for SB_WORK the planner's
+                     buffer id (offset is final; the plan verifier checks liveness by it) */
+  int64_t offset; /* elements from the base pointer */
+  int64_t ld;     /* row stride in elements: cols of the stored matrix, 1 for vectors */
+} SchedBuf;
+
+/* SchedExpr.op beyond the IR ops: a load of .buf viewed with .shape. */
+#define SCHED_LOAD ((int)IR_OP_COUNT)
+
+typedef struct SchedExpr {
+  int op;                 /* an IrOp (IR_CONST, elementwise, index ops) or SCHED_LOAD */
+  int nargs;
+  Shape shape;
+  struct SchedExpr **args; /* IR operand order; IR_GATHER's args[1] is a SCHED_LOAD of SB_SAMPLE */
+  double num;              /* IR_CONST value, IR_POWC exponent */
+  int64_t attr[4];         /* IR_SLICE / IR_PAD offsets, as in ir_ops.def */
+  SchedBuf buf;            /* SCHED_LOAD */
+  int id;                  /* dense within the kernel (0 .. SchedKernel.nexprs-1), for memo tables */
+} SchedExpr;
+
+typedef enum SchedItemKind {
+  SI_WRITE,      /* dest(r, c) = expr(r, c) */
+  SI_SUM,        /* dest (a scalar location) = sum over the domain of expr (reassociable) */
+  SI_SUM_COLS,   /* dest(c) = sum over r of expr(r, c) (dest zeroed before the loop) */
+  SI_LSE,        /* dest (scalar) = logsumexp over the domain, max-shifted as eval.c */
+  SI_ROW_SUM,    /* dest(r) = sum over c of expr(r, c) */
+  SI_ROW_LSE,    /* dest(r) = logsumexp over c of expr(r, c) */
+  SI_ROW_ARGMAX, /* dest(r) = first c maximising expr(r, c) */
+  SI_SCATTER     /* dest zeroed (idx_limit x cols); dest(idx[r], c) += expr(r, c) for idx[r] in range */
+} SchedItemKind;
+
+typedef struct SchedItem {
+  SchedItemKind kind;
+  SchedExpr *expr;        /* over the step's domain */
+  SchedBuf dest;
+  SchedBuf idx;           /* SI_SCATTER: the index vector (SB_SAMPLE) */
+  int64_t idx_limit;      /* SI_SCATTER: rows of dest; indices outside [0, limit) are skipped */
+  int64_t dest_rows, dest_cols; /* SI_SCATTER / SI_SUM_COLS: extent of dest to zero */
+  bool partial;           /* writes the elementwise part of a sum that BLAS steps complete */
+  int part;               /* in an SS_PAR_ROWS body, SI_SUM / SI_SUM_COLS: 1 + index of the
+                             region's SchedReduce the item accumulates into (dest is then that
+                             reduction's); 0 everywhere else */
+  uint32_t node;          /* IR node id computed (for dumps) */
+} SchedItem;
+
+typedef enum SchedStepKind {
+  SS_LOOP,    /* one loop nest over rows x cols evaluating every item (SI_WRITE/SUM/SUM_COLS) */
+  SS_ROWS,    /* for each row r: each item's reduction over c (SI_ROW_*) */
+  SS_LSE,     /* a max pass then a sum-of-exp pass over the domain (one SI_LSE item) */
+  SS_SCATTER, /* one SI_SCATTER item; domain = rows of the scattered tensor x its cols */
+  SS_GEMM,    /* c = alpha op(a) op(b) + beta c, row-major; c is m x n, op(a) m x k */
+  SS_GEMV,    /* c = alpha op(a) b + beta c; a stored m x n (op = transpose when trans_a) */
+  SS_SYMV,    /* c = alpha a b + beta c; a symmetric m x m data (upper triangle read) */
+  SS_GER,     /* c += alpha a b' ; c stored m x n, a [m], b [n] */
+  SS_SKINNY_GEMM, /* c = alpha op(a) op(b) + beta c (as SS_GEMM) with n <= SCHED_SKINNY_MAX_N:
+                     the backend's own register-blocked loops that stream a once, straight
+                     from memory (no packing). Two forms, by trans_a:
+                     trans_a false (then trans_b true: b stored n x k): row by row,
+                       c(i, j) = alpha a(i, :) . b(j, :) + beta c(i, j), dot products over k
+                       (b, n x k, stays in cache);
+                     trans_a true (then trans_b false: b stored k x n): a stored k x m,
+                       c = alpha sum over r < k of a(r, :)' b(r, :) + beta c, a reduction over
+                       the k rows of a and b (c, m x n, stays in cache).
+                     A vector b (n = 1) is one row of k (ld irrelevant) or k x 1 (ld 1) */
+  SS_PAR_ROWS /* a row-parallel region: `body` steps over the same `rows`, run in row blocks
+                 (see SchedStep) */
+} SchedStepKind;
+
+/* Products with at most this many columns (n) become SS_SKINNY_GEMM. */
+#define SCHED_SKINNY_MAX_N 32
+/* Most tasks of an SS_PAR_ROWS region. Each task zeroes and fills its own partial of every
+ * reduction, combined serially afterwards: 8 tasks measured 4% faster than 16 on hyper-
+ * cleaning's gradient with 2 threads (no slower with 1), and as fast as 4 or 6. */
+#define SCHED_PAR_MAX_TASKS 8
+
+/* A reduction over the rows of an SS_PAR_ROWS region: every task accumulates its rows into its
+ * own partial (zeroed when the task starts), then the partials are combined in task order:
+ * dest = alpha * (((part_0 + part_1) + part_2) + ...) + beta * dest. */
+typedef struct SchedReduce {
+  SchedBuf part;          /* task 0's partial (work, rows x cols with ld = cols); task p's
+                             starts p * stride doubles further */
+  int64_t stride;
+  int64_t rows, cols;     /* extent of the reduced value: 1x1 (SI_SUM), n x 1 (SI_SUM_COLS), m x n
+                             (a reducing SS_SKINNY_GEMM) */
+  SchedBuf dest;          /* where the combined value goes (a scalar register for 1x1 sums) */
+  double alpha;           /* times the scalar at alpha_buf when alpha_buf.base != SB_NONE */
+  SchedBuf alpha_buf;
+  double beta;            /* 0 or 1 */
+} SchedReduce;
+
+typedef struct SchedBlas {
+  bool trans_a, trans_b;
+  int64_t m, n, k;
+  SchedBuf a, b, c;       /* lda/ldb/ldc are the views' ld */
+  double alpha;           /* times the scalar at alpha_buf when alpha_buf.base != SB_NONE */
+  SchedBuf alpha_buf;
+  double beta;            /* 0 or 1 */
+  int part;               /* a reducing SS_SKINNY_GEMM in an SS_PAR_ROWS body: 1 + index of the
+                             region's SchedReduce (c, alpha, beta are then the reduction's); 0 else */
+  uint32_t node;          /* the product node (for dumps) */
+} SchedBlas;
+
+/* An SS_PAR_ROWS region runs `ntasks` tasks, in any order or concurrently; task p covers rows
+ * [p * task_rows, min((p + 1) * task_rows, rows)) and runs them in blocks of block_rows rows
+ * (the last one shorter), in order: for each block, every body step in order, restricted to
+ * the block's rows: SS_LOOP / SS_ROWS iterate only those rows (flat loops the flat indices of
+ * those rows); SS_SKINNY_GEMM with trans_a false computes only those rows of c; a reducing
+ * SS_SKINNY_GEMM (trans_a, blas.part) sums only over those rows of a and b, into the task's
+ * partial; SI_SUM / SI_SUM_COLS items with `part` add the block's sum into the task's partial.
+ * When every task is done, the reductions are combined (SchedReduce), in order. The planner
+ * guarantees that body steps read and write, for row r, only row r of what the region
+ * writes (everything else they read is not written in the region), so blocks and tasks are
+ * independent; block and task boundaries are fixed by the plan, so results do not depend on
+ * the number of threads. Body steps are never SS_PAR_ROWS. */
+typedef struct SchedStep {
+  SchedStepKind kind;
+  int64_t rows, cols;     /* loop domain (SS_LOOP, SS_ROWS, SS_LSE, SS_SCATTER); rows of an
+                             SS_PAR_ROWS region */
+  bool flat;              /* SS_LOOP over a matrix where every access is contiguous: backends
+                             may run one loop over rows*cols with r = flat index, c = 0 */
+  SchedItem *items;
+  int nitems;
+  SchedBlas blas;
+  /* SS_PAR_ROWS */
+  struct SchedStep *body;
+  int nbody;
+  int64_t ntasks, task_rows, block_rows;
+  SchedReduce *reds;
+  int nreds;
+} SchedStep;
+
+typedef struct SchedKernel {
+  BloKernelId id;
+  const char *name;
+  SchedStep *steps;
+  int nsteps;
+  int nsregs;             /* scalar registers used */
+  int nexprs;             /* SchedExpr ids are < nexprs */
+  int64_t work_size;      /* doubles of env->work this kernel needs */
+  int nslots;
+  bool uses_v;
+  int64_t materialised;   /* statistics: tensors written to the work buffer */
+} SchedKernel;
+
+typedef struct SchedOptions {
+  bool no_fusion;         /* one loop per materialised node (for tests and debugging) */
+  bool no_blas_fold;      /* never fold scalars/accumulations into BLAS alpha/beta */
+  bool no_skinny;         /* every product to BLAS: no SS_SKINNY_GEMM (backends without it) */
+  bool no_par;            /* no SS_PAR_ROWS regions (backends without them; serial plans) */
+  int64_t par_min_cost;   /* a region runs as parallel tasks only above this estimated cost
+                             (about one unit per flop; 0: the default, 400000); below it, its
+                             steps stay ordinary steps. Tests set 1 to split small problems */
+  int64_t par_block_rows; /* rows per block of a region (0: sized so a block's rows fit the L2
+                             cache); tests set a few rows */
+} SchedOptions;
+
+/* Plan kernel k of graph g into *out; every allocation is made in arena a (the graph is only
+ * read). Returns 0, or -1 with an "internal error: ..." message in err (an op the plan cannot
+ * express, such as a data-stage generator, or an output outside its slot). */
+int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, Arena *a,
+                 SchedKernel *out, char *err, size_t errlen);
+
+/* A whole problem: one SchedKernel per kernel with outputs (present[id]); work_size is the
+ * maximum over kernels (the one work buffer every kernel shares). */
+typedef struct SchedPlan {
+  SchedKernel kernels[BLO_K_COUNT];
+  bool present[BLO_K_COUNT];
+  int64_t work_size;
+} SchedPlan;
+
+int sched_problem(const IrProblem *p, const SchedOptions *opt, Arena *a, SchedPlan *plan,
+                  char *err, size_t errlen);
+
+/* Readable listing of a kernel's steps (bloc dump-plan, tests). */
+void sched_dump(const SchedKernel *k, FILE *out);
+/* "load y[3]+..."-style printing of one expression (used by sched_dump). */
+void sched_print_expr(const SchedExpr *e, FILE *out);
+
+/* Counts of a kernel's steps by kind, and of loop items by kind, region bodies included
+ * (tests, statistics). */
+int sched_count_steps(const SchedKernel *k, SchedStepKind kind);
+int sched_count_items(const SchedKernel *k, SchedItemKind kind);
+
+/* An estimate of the code generated for a kernel: its expressions plus its loop nests. It
+ * grows like LLVM's instruction count (about 5 per unit for long scalar sums); the JIT's
+ * size limit and emit-c's note on huge kernels are in these units. */
+int64_t sched_kernel_size(const SchedKernel *k);
+
+#endif

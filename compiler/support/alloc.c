@@ -1,0 +1,54 @@
+/* alloc.c — checked allocation for the compiler (see alloc.h): one out-of-memory report. */
+#include "support/alloc.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Noreturn void blo_oom(size_t bytes) {
+  fprintf(stderr, "bloc: out of memory (%zu bytes)\n", bytes);
+  exit(3);
+}
+
+/* n * size, or out of memory when it overflows */
+static size_t total(size_t n, size_t size) {
+  if (size && n > SIZE_MAX / size) blo_oom(SIZE_MAX);
+  return n * size;
+}
+
+void *xmalloc(size_t size) {
+  void *p = malloc(size ? size : 1);
+  if (!p) blo_oom(size);
+  return p;
+}
+
+void *xcalloc(size_t n, size_t size) {
+  size_t bytes = total(n, size);
+  void *p = calloc(bytes ? bytes : 1, 1);
+  if (!p) blo_oom(bytes);
+  return p;
+}
+
+void *xrealloc(void *p, size_t n, size_t size) {
+  size_t bytes = total(n, size);
+  void *q = realloc(p, bytes ? bytes : 1);
+  if (!q) blo_oom(bytes);
+  return q;
+}
+
+char *xstrdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = xmalloc(n);
+  memcpy(d, s, n);
+  return d;
+}
+
+size_t vec_grow_cap(size_t cap, size_t n) {
+  size_t c = cap ? cap : 8;
+  while (c <= n) {
+    if (c > SIZE_MAX / 2) blo_oom(SIZE_MAX);
+    c *= 2;
+  }
+  return c;
+}

@@ -1,0 +1,302 @@
+/* diag.c — printing diagnostics with source excerpts, and "did you mean" suggestions. */
+#include "support/diag.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void diag_init(Diag *d, Arena *arena, FILE *out) {
+  memset(d, 0, sizeof *d);
+  d->arena = arena;
+  d->out = out ? out : stderr;
+  d->max_errors = 50;
+}
+
+static char *dir_of(Arena *a, const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return arena_strdup(a, ".");
+  if (slash == path) return arena_strdup(a, "/");
+  return arena_strndup(a, path, (size_t)(slash - path));
+}
+
+uint32_t diag_add_file(Diag *d, const char *path, const char *text, size_t len) {
+  if (d->nfiles == d->capfiles) {
+    uint32_t cap = d->capfiles ? d->capfiles * 2 : 8;
+    SrcFile *files = arena_calloc(d->arena, cap, sizeof(SrcFile));
+    if (d->nfiles) memcpy(files, d->files, d->nfiles * sizeof(SrcFile));
+    d->files = files;
+    d->capfiles = cap;
+  }
+  /* a UTF-8 byte-order mark (as some Windows editors write) is not part of the program:
+   * dropped here, so that offsets, columns and the echoed first line all start after it */
+  if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) text += 3, len -= 3;
+  SrcFile *f = &d->files[d->nfiles];
+  f->path = arena_strdup(d->arena, path);
+  f->dir = dir_of(d->arena, path);
+  f->text = arena_strndup(d->arena, text, len);
+  f->len = (uint32_t)len;
+  uint32_t n = 1;
+  for (size_t i = 0; i < len; i++)
+    if (text[i] == '\n') n++;
+  f->line_starts = arena_calloc(d->arena, n, sizeof(uint32_t));
+  f->nlines = 0;
+  f->line_starts[f->nlines++] = 0;
+  for (size_t i = 0; i < len; i++)
+    if (text[i] == '\n') f->line_starts[f->nlines++] = (uint32_t)(i + 1);
+  return d->nfiles++;
+}
+
+uint32_t diag_load_file(Diag *d, const char *path, Span where) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) {
+    diag_error(d, where, "cannot read '%s': %s", path, strerror(errno));
+    return SPAN_NO_FILE;
+  }
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  size_t got;
+  while (buf && (got = fread(buf + len, 1, cap - len, fp)) > 0) {
+    len += got;
+    if (len == cap) {
+      if (cap >= (size_t)1 << 30) break; /* a 1 GiB program is not a program */
+      char *nb = realloc(buf, cap * 2);
+      if (!nb) { free(buf); buf = NULL; break; }
+      buf = nb;
+      cap *= 2;
+    }
+  }
+  int err = ferror(fp);
+  fclose(fp);
+  if (!buf || err || len >= ((size_t)1 << 30)) {
+    free(buf);
+    diag_error(d, where, "cannot read '%s': %s", path, err ? "read error" : "file too large");
+    return SPAN_NO_FILE;
+  }
+  uint32_t id = diag_add_file(d, path, buf, len);
+  free(buf);
+  return id;
+}
+
+const SrcFile *diag_file(const Diag *d, uint32_t file) {
+  return file < d->nfiles ? &d->files[file] : NULL;
+}
+
+void diag_line_col(const Diag *d, uint32_t file, uint32_t off, uint32_t *line, uint32_t *col) {
+  const SrcFile *f = diag_file(d, file);
+  if (!f) { *line = *col = 0; return; }
+  if (off > f->len) off = f->len;
+  uint32_t lo = 0, hi = f->nlines; /* last line start <= off */
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (f->line_starts[mid] <= off) lo = mid; else hi = mid;
+  }
+  *line = lo + 1;
+  *col = off - f->line_starts[lo] + 1;
+}
+
+static const char *level_name(DiagLevel l) {
+  switch (l) {
+  case DIAG_ERROR: return "error";
+  case DIAG_WARNING: return "warning";
+  case DIAG_NOTE: return "note";
+  }
+  return "error";
+}
+
+/* ------------------------------------------------------------------ escaping */
+
+/* Source text and names are echoed to a terminal: a raw ESC could recolour it, move the
+ * cursor or retitle the window, and Unicode bidirectional controls can make the echoed line
+ * read differently from what the compiler sees ("Trojan Source"). So each of these units is
+ * written as a visible escape: C0 controls (a tab only when keep_tab is false), DEL and C1
+ * controls as \xHH, and the invisible format characters as <U+XXXX>: the bidi embeddings,
+ * overrides and isolates (U+202A-202E, U+2066-2069), the marks U+200E, U+200F and U+061C,
+ * the zero-width U+200B-200D, U+2028, U+2029 and U+FEFF. Sets rep to the escape and returns
+ * the number of bytes of s it stands for, or returns 0 for a byte written as it is. */
+static size_t escape_unit(const unsigned char *s, size_t n, bool keep_tab, char rep[16]) {
+  unsigned c = s[0];
+  if ((c < 0x20 && !(c == '\t' && keep_tab)) || c == 0x7f) {
+    snprintf(rep, 16, "\\x%02x", c);
+    return 1;
+  }
+  uint32_t cp = 0;
+  size_t len = 0;
+  if (c == 0xc2 && n >= 2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+    snprintf(rep, 16, "\\x%02x", s[1]); /* a C1 control, U+0080-009F */
+    return 2;
+  }
+  if (c == 0xd8 && n >= 2 && s[1] == 0x9c) cp = 0x061c, len = 2;
+  else if (c == 0xe2 && n >= 3 && (s[1] == 0x80 || s[1] == 0x81) && s[2] >= 0x80 && s[2] <= 0xbf)
+    cp = 0x2000 + ((uint32_t)(s[1] & 0x3f) << 6) + (s[2] & 0x3f), len = 3;
+  else if (c == 0xef && n >= 3 && s[1] == 0xbb && s[2] == 0xbf) cp = 0xfeff, len = 3;
+  bool hidden = cp == 0x061c || cp == 0xfeff || (cp >= 0x200b && cp <= 0x200f) ||
+                (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+  if (!hidden) return 0;
+  snprintf(rep, 16, "<U+%04X>", (unsigned)cp);
+  return len;
+}
+
+/* Writes s[0..n) with escape_unit's units escaped. */
+static void put_escaped(FILE *out, const char *s, size_t n, bool keep_tab) {
+  const unsigned char *u = (const unsigned char *)s;
+  for (size_t i = 0; i < n;) {
+    char rep[16];
+    size_t k = escape_unit(u + i, n - i, keep_tab, rep);
+    if (k) {
+      fputs(rep, out);
+      i += k;
+    } else {
+      fputc(u[i++], out);
+    }
+  }
+}
+
+/* Print the source line holding span.start (escaped), then a caret under the start and tildes
+ * under the rest of the span that lies on that line. Tabs are kept and an escape is as wide as
+ * its text, so columns line up. */
+static void print_excerpt(Diag *d, Span at) {
+  const SrcFile *f = diag_file(d, at.file);
+  if (!f) return;
+  uint32_t line, col;
+  diag_line_col(d, at.file, at.start, &line, &col);
+  uint32_t ls = f->line_starts[line - 1];
+  uint32_t le = ls;
+  while (le < f->len && f->text[le] != '\n' && f->text[le] != '\r') le++;
+  fprintf(d->out, "%5u | ", line);
+  put_escaped(d->out, f->text + ls, le - ls, true);
+  fprintf(d->out, "\n      | ");
+  const unsigned char *u = (const unsigned char *)f->text;
+  uint32_t end = at.end < le ? at.end : le;
+  bool caret = false;
+  for (uint32_t i = ls; i < le && (i < end || !caret);) {
+    char rep[16];
+    size_t k = escape_unit(u + i, le - i, true, rep);
+    size_t w = k ? strlen(rep) : 1;
+    if (!k) k = 1;
+    for (size_t j = 0; j < w; j++) {
+      if (i < at.start) fputc(!j && u[i] == '\t' ? '\t' : ' ', d->out);
+      else fputc(caret ? '~' : '^', d->out), caret = true;
+    }
+    i += (uint32_t)k;
+  }
+  if (!caret) fputc('^', d->out); /* the span starts at the end of the line */
+  fputc('\n', d->out);
+}
+
+/* vfprintf with escape_unit's units escaped (tabs too): messages quote source text. */
+static void vput_escaped(FILE *out, const char *fmt, va_list ap) {
+  char small[512];
+  va_list aq;
+  va_copy(aq, ap);
+  int n = vsnprintf(small, sizeof small, fmt, aq);
+  va_end(aq);
+  if (n < 0) return;
+  char *buf = (size_t)n < sizeof small ? small : malloc((size_t)n + 1);
+  if (!buf) return;
+  if (buf != small) vsnprintf(buf, (size_t)n + 1, fmt, ap);
+  put_escaped(out, buf, (size_t)n, false);
+  if (buf != small) free(buf);
+}
+
+void diag_report(Diag *d, DiagLevel level, Span at, const char *fmt, va_list ap) {
+  if (level == DIAG_WARNING && d->warnings_as_errors) level = DIAG_ERROR;
+  if (level == DIAG_ERROR) d->nerrors++;
+  if (level == DIAG_WARNING) d->nwarnings++;
+  if (d->max_errors && d->nerrors > d->max_errors) {
+    if (level == DIAG_ERROR && d->nerrors == d->max_errors + 1)
+      fprintf(d->out, "bloc: too many errors, stopping here\n");
+    return;
+  }
+  const SrcFile *f = diag_file(d, at.file);
+  if (f) {
+    uint32_t line, col;
+    diag_line_col(d, at.file, at.start, &line, &col);
+    put_escaped(d->out, f->path, strlen(f->path), false);
+    fprintf(d->out, ":%u:%u: %s: ", line, col, level_name(level));
+  } else {
+    fprintf(d->out, "bloc: %s: ", level_name(level));
+  }
+  vput_escaped(d->out, fmt, ap);
+  fputc('\n', d->out);
+  if (f) print_excerpt(d, at);
+}
+
+void diag_error(Diag *d, Span at, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  diag_report(d, DIAG_ERROR, at, fmt, ap);
+  va_end(ap);
+}
+
+void diag_warning(Diag *d, Span at, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  diag_report(d, DIAG_WARNING, at, fmt, ap);
+  va_end(ap);
+}
+
+void diag_note(Diag *d, Span at, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  diag_report(d, DIAG_NOTE, at, fmt, ap);
+  va_end(ap);
+}
+
+void diag_hint(Diag *d, const char *fmt, ...) {
+  if (d->max_errors && d->nerrors > d->max_errors) return;
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(d->out, "hint: ");
+  vput_escaped(d->out, fmt, ap);
+  fputc('\n', d->out);
+  va_end(ap);
+}
+
+int diag_error_count(const Diag *d) { return d->nerrors; }
+
+Span span_join(Span a, Span b) {
+  if (a.file == SPAN_NO_FILE) return b;
+  if (b.file == SPAN_NO_FILE || b.file != a.file) return a;
+  Span s = a;
+  if (b.start < s.start) s.start = b.start;
+  if (b.end > s.end) s.end = b.end;
+  return s;
+}
+
+/* Levenshtein distance, bounded to short identifiers. */
+static size_t edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 63 || lb > 63) return (size_t)-1;
+  size_t row[64];
+  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t prev = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t cur = row[j];
+      size_t sub = prev + (a[i - 1] != b[j - 1]);
+      size_t del = row[j] + 1, ins = row[j - 1] + 1;
+      row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+      prev = cur;
+    }
+  }
+  return row[lb];
+}
+
+const char *diag_suggest(const char *name, const char *const *names, size_t n) {
+  const char *best = NULL;
+  size_t best_d = (size_t)-1;
+  size_t len = strlen(name);
+  size_t limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
+  for (size_t i = 0; i < n; i++) {
+    if (!names[i] || strcmp(names[i], name) == 0) continue;
+    size_t dist = edit_distance(name, names[i]);
+    if (dist <= limit && dist < best_d) {
+      best_d = dist;
+      best = names[i];
+    }
+  }
+  return best;
+}
