@@ -91,7 +91,7 @@ const char *ast_decl_kind_str(AstDeclKind k) {
   return "?";
 }
 
-const char *ast_expr_kind_str(AstExprKind k) {
+static const char *ast_expr_kind_str(AstExprKind k) {
   switch (k) {
   case AST_NUM: return "num";
   case AST_STR: return "str";

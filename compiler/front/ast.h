@@ -174,6 +174,5 @@ void ast_dump(const AstProgram *p, const Diag *d, FILE *out);
 
 const char *ast_binop_str(int op);
 const char *ast_decl_kind_str(AstDeclKind k);
-const char *ast_expr_kind_str(AstExprKind k);
 
 #endif

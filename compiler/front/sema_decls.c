@@ -7,19 +7,6 @@
 #include "rt_methods.h"
 #include "front/sema_int.h"
 
-const char *sema_ctx_what(CtxKind k) {
-  switch (k) {
-  case CTX_CONST: return "a constant";
-  case CTX_DATA: return "data";
-  case CTX_UPPER_INIT: return "an upper initialiser";
-  case CTX_LOWER_INIT: return "a lower initialiser";
-  case CTX_UPPER_OBJ: return "the upper objective";
-  case CTX_LOWER_OBJ: return "the lower objective";
-  case CTX_REPORT: return "a report";
-  }
-  return "?";
-}
-
 static void check_const(Sema *S, AstDecl *d) {
   ECtx c = {.kind = CTX_CONST, .decl = d, .whole = d->init};
   bool ok = sema_check(S, &c, d->init);

@@ -121,6 +121,5 @@ const char *sema_num_str(double v, char buf[32]);
 /* sema_decls.c */
 void sema_check_decl(Sema *S, AstDecl *d);
 void sema_check_program(Sema *S);
-const char *sema_ctx_what(CtxKind k);
 
 #endif

@@ -11,8 +11,4 @@
  * for checking, not speed). */
 void interp_kernels(IrProblem *p, BloKernelFn fns[BLO_K_COUNT]);
 
-/* Evaluate kernel k of p directly (what the trampolines do). */
-void interp_run(IrProblem *p, const IrKernel *k, const BloEnv *env, const double *x, const double *y,
-                const double *v, double *const *out);
-
 #endif

@@ -182,7 +182,6 @@ bool ir_is_const(const IrNode *n, double *value) {
 }
 
 bool ir_is_zero(const IrNode *n) { return n->op == IR_CONST && n->num == 0; }
-bool ir_is_one(const IrNode *n) { return n->op == IR_CONST && n->num == 1; }
 
 static IrNode *zeros(IrGraph *g, Shape s) { return ir_const(g, 0, s); }
 

@@ -143,7 +143,6 @@ IrNode *ir_random_spd(IrGraph *g, int64_t n, double lo, double hi, const char *s
 /* ---- queries */
 bool ir_is_const(const IrNode *n, double *value); /* a filled constant (any shape) */
 bool ir_is_zero(const IrNode *n);
-bool ir_is_one(const IrNode *n);
 static inline bool ir_depends(const IrNode *n, unsigned mask) { return (n->deps & mask) != 0; }
 
 /* Post-order (operands before users) list of the nodes reachable from roots; NULL roots are

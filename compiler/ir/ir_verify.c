@@ -9,6 +9,17 @@
 
 #include "ir/ir_verify.h"
 
+/* What the leaves of a graph may refer to. A count of -1 leaves that kind of leaf unchecked
+ * (unit tests build graphs without a program). */
+typedef struct IrVerifyEnv {
+  int64_t nx, ny;          /* length of x and y: VAR/DIR views must lie inside */
+  int nupper, nlower;      /* variables by level (VAR attr[1], DIR attr[1]) */
+  int ndata;               /* data tensors, declared and hoisted (DATA attr[0]) */
+  const Shape *data_shape; /* shape of each (NULL: unchecked) */
+  int nsamples;            /* sample sets (SAMPLE attr[0]) */
+  int64_t sample_total;    /* length of env->samples (SAMPLE attr[1] + K must fit) */
+} IrVerifyEnv;
+
 bool ir_verify_enabled(void) {
   static int on = -1;
   if (on < 0) {
@@ -343,6 +354,7 @@ static bool leaf_rule(const IrNode *n, const IrVerifyEnv *env, char *why, size_t
   return true;
 }
 
+
 /* "%12 = matvec %3, %7 : vector[1000]" */
 static void node_str(const IrNode *n, char *buf, size_t len) {
   char sb[64];
@@ -397,7 +409,10 @@ static int verify_node(const IrGraph *g, const IrNode *n, uint32_t id, const IrV
   return 0;
 }
 
-int ir_verify_graph(const IrGraph *g, const IrVerifyEnv *env, char *err, size_t errlen) {
+/* Check every node of g: op and operand count as in ir_ops.def, operands created before
+ * their user (so the graph has no cycle), shapes by ir_verify_shapes, leaf attributes inside
+ * env. Returns 0, or -1 with "node %N (op ...): reason" in err. */
+static int verify_graph(const IrGraph *g, const IrVerifyEnv *env, char *err, size_t errlen) {
   for (uint32_t id = 0; id < g->count; id++) {
     const IrNode *n = g->nodes[id];
     if (!n) {
@@ -470,7 +485,7 @@ int ir_verify_problem(const IrProblem *p, char *err, size_t errlen) {
                      known ? shapes : NULL,
                      p->prog ? p->prog->nsamples : -1,
                      p->prog ? p->prog->sample_total : -1};
-  int rc = ir_verify_graph(&p->graph, &env, err, errlen);
+  int rc = verify_graph(&p->graph, &env, err, errlen);
   free(shapes);
   return rc ? rc : verify_outputs(p, err, errlen);
 }

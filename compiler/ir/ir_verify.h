@@ -11,17 +11,6 @@
 
 #include "ir/problem.h"
 
-/* What the leaves of a graph may refer to. A count of -1 leaves that kind of leaf unchecked
- * (unit tests build graphs without a program). */
-typedef struct IrVerifyEnv {
-  int64_t nx, ny;          /* length of x and y: VAR/DIR views must lie inside */
-  int nupper, nlower;      /* variables by level (VAR attr[1], DIR attr[1]) */
-  int ndata;               /* data tensors, declared and hoisted (DATA attr[0]) */
-  const Shape *data_shape; /* shape of each (NULL: unchecked) */
-  int nsamples;            /* sample sets (SAMPLE attr[0]) */
-  int64_t sample_total;    /* length of env->samples (SAMPLE attr[1] + K must fit) */
-} IrVerifyEnv;
-
 /* Whether BLOC_VERIFY asks for the checks (set and not "0"). Read once. */
 bool ir_verify_enabled(void);
 
@@ -32,16 +21,12 @@ bool ir_verify_enabled(void);
 bool ir_verify_shapes(int op, Shape out, const Shape *args, int nargs, const int64_t attr[4],
                       char *why, size_t whylen);
 
-/* Check every node of g: op and operand count as in ir_ops.def, operands created before
- * their user (so the graph has no cycle), shapes by ir_verify_shapes, leaf attributes inside
- * env. Returns 0, or -1 with "node %N (op ...): reason" in err. */
-int ir_verify_graph(const IrGraph *g, const IrVerifyEnv *env, char *err, size_t errlen);
-
 /* The shape of data tensor k of p (declared or hoisted); false when p does not say (problems
  * built by hand in unit tests have no program). */
 bool ir_problem_data_shape(const IrProblem *p, int k, Shape *s);
 
-/* ir_verify_graph with p's variables, data and samples, then every kernel output: slot and
+/* Every node of p's graph against its op's rule (leaves inside p's variables, data and
+ * samples), then every kernel output: slot and
  * offset inside the kernel's slots. Returns 0 or -1 with a message in err. */
 int ir_verify_problem(const IrProblem *p, char *err, size_t errlen);
 

@@ -86,7 +86,6 @@ int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_
 
 /* ---- shared between cg_llvm.c and cg_llvm_expr.c */
 LLVMValueRef cg_fn(Cg *cg, CgFn f, LLVMTypeRef *type);
-LLVMBuilderRef cg_at(Cg *cg, int lvl);            /* a builder positioned for code of level lvl */
 LLVMValueRef cg_base(Cg *cg, const SchedBuf *b);  /* base pointer (double* or int64*) of a view */
 LLVMValueRef cg_addr(Cg *cg, LLVMBuilderRef bd, const SchedBuf *b, CgIx r, CgIx c, LLVMTypeRef elt);
 LLVMValueRef cg_const_f64(Cg *cg, double v);

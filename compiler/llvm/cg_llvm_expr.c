@@ -29,7 +29,8 @@ CgIx cg_ix(Cg *cg, int64_t v) { return (CgIx){cg_const_i64(cg, v), 0}; }
 
 static int maxl(int a, int b) { return a > b ? a : b; }
 
-LLVMBuilderRef cg_at(Cg *cg, int lvl) {
+/* a builder positioned for code of level lvl */
+static LLVMBuilderRef cg_at(Cg *cg, int lvl) {
   if (lvl >= cg->f->top) return cg->f->b;
   LLVMPositionBuilderAtEnd(cg->f->hb, cg->f->lvl_block[lvl]);
   return cg->f->hb;

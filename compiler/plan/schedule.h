@@ -212,8 +212,6 @@ int sched_problem(const IrProblem *p, const SchedOptions *opt, Arena *a, SchedPl
 
 /* Readable listing of a kernel's steps (bloc dump-plan, tests). */
 void sched_dump(const SchedKernel *k, FILE *out);
-/* "load y[3]+..."-style printing of one expression (used by sched_dump). */
-void sched_print_expr(const SchedExpr *e, FILE *out);
 
 /* Counts of a kernel's steps by kind, and of loop items by kind, region bodies included
  * (tests, statistics). */

@@ -26,7 +26,8 @@ static void print_shape(Shape s, FILE *out) {
   else if (s.rank == 2) fprintf(out, "[%" PRId64 "x%" PRId64 "]", s.rows, s.cols);
 }
 
-void sched_print_expr(const SchedExpr *e, FILE *out) {
+/* "load y[3]+..."-style printing of one expression. */
+static void sched_print_expr(const SchedExpr *e, FILE *out) {
   if (e->op == SCHED_LOAD) {
     print_buf(&e->buf, out);
     print_shape(e->shape, out);

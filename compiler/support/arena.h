@@ -5,7 +5,6 @@
 #define BLOC_ARENA_H
 
 #include <stddef.h>
-#include <stdarg.h>
 
 typedef struct ArenaChunk ArenaChunk;
 
@@ -27,7 +26,6 @@ char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_strdup(Arena *a, const char *s);
 /* printf into the arena. */
 char *arena_printf(Arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *arena_vprintf(Arena *a, const char *fmt, va_list ap);
 
 #define ARENA_NEW(a, T) ((T *)arena_alloc((a), sizeof(T)))
 #define ARENA_ARRAY(a, T, n) ((T *)arena_calloc((a), (n), sizeof(T)))
