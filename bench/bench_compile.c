@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "blo.h"
+#include "compiled.h" /* looks inside the compiled problem */
 #include "llvm/jit.h"
 
 #ifndef BENCH_EXAMPLES_DIR

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "blo.h"
+#include "compiled.h" /* looks inside the compiled problem */
 #include "llvm/jit.h"
 
 static int write_problem(const char *path, long n) {

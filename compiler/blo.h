@@ -9,10 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "support/arena.h"
 #include "blo_abi.h"
 #include "support/diag.h"
-#include "ir/problem.h"
 #include "front/sema.h"
 
 typedef enum BloBackend { BLO_BACKEND_JIT, BLO_BACKEND_INTERP } BloBackend;
@@ -38,23 +36,13 @@ typedef struct BloCompileOptions {
 
 typedef struct BloTimings {
   double parse_ms, data_ms, derive_ms, compile_ms;
+  int jit_parts;            /* JIT: the parts compiled in parallel (0 for the evaluator) */
+  int jit_cached;           /* JIT: of those, the parts loaded from the compile cache */
 } BloTimings;
 
-typedef struct BloCompiled {
-  Arena arena;
-  Diag diag;
-  Program *prog;
-  IrProblem *ir;            /* NULL when check_only */
-  BloProblem problem;       /* filled unless check_only / no_data */
-  uint64_t seed;
-  double **data;            /* declared then hoisted tensors (NULL: not needed by kernels) */
-  struct RtIdxFile **idx;   /* during the data stage: declared tensors still held as their IDX
-                               file (data[k] NULL until something needs all of it) */
-  int ndata_total;
-  double *x0, *y0;
-  void *jit;                /* JitModule when the JIT backend is used */
-  BloTimings time;
-} BloCompiled;
+/* A compiled problem. Opaque to drivers: its fields are the stages' business
+ * (compiler/compiled.h, for the stages and the dump commands). */
+typedef struct BloCompiled BloCompiled;
 
 /* Compile `path`. Returns 0 and *out on success; 1 after reporting user errors (diagnostics
  * printed to opt->diag_out); *out is then still set (for its Diag) and must be freed. */
@@ -62,5 +50,17 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
 
 /* Free everything, including JIT'd code (kernel pointers die with it). */
 void blo_compiled_free(BloCompiled *c);
+
+/* What a driver reads of a compiled problem. c must come from blo_compile_file and have
+ * compiled without errors; the pointers live as long as c. */
+const Program *blo_program(const BloCompiled *c); /* the checked program (sema.h) */
+Diag *blo_diag(BloCompiled *c);                   /* to report more diagnostics on c's sources */
+/* The kernels and sizes; NULL when compiled with check_only or no_data. */
+BloProblem *blo_problem(BloCompiled *c);
+/* The initial x and y (nx and ny doubles), which the caller may overwrite before solving. */
+double *blo_x0(BloCompiled *c);
+double *blo_y0(BloCompiled *c);
+uint64_t blo_seed(const BloCompiled *c);          /* the data stage's seed */
+BloTimings blo_timings(const BloCompiled *c);
 
 #endif

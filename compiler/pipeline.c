@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "support/alloc.h"
-#include "blo.h"
+#include "compiled.h"
 #include "interp/eval.h"
 #include "interp/interp.h"
 #include "ir/ir_verify.h"
@@ -415,6 +415,8 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
       return 1;
     }
     c->jit = jm;
+    c->time.jit_parts = jit_timings(jm)->threads;
+    c->time.jit_cached = jit_timings(jm)->cache_hits;
     for (int k = 0; k < BLO_K_COUNT; k++) c->problem.kernels[k] = jit_kernel(jm, (BloKernelId)k);
     c->problem.work_size = jit_work_size(jm);
     fall_back_large(c, jm, jo.max_kernel_size);
@@ -439,3 +441,11 @@ void blo_compiled_free(BloCompiled *c) {
   arena_free(&c->arena);
   free(c);
 }
+
+const Program *blo_program(const BloCompiled *c) { return c->prog; }
+Diag *blo_diag(BloCompiled *c) { return &c->diag; }
+BloProblem *blo_problem(BloCompiled *c) { return c->ir && c->x0 ? &c->problem : NULL; }
+double *blo_x0(BloCompiled *c) { return c->x0; }
+double *blo_y0(BloCompiled *c) { return c->y0; }
+uint64_t blo_seed(const BloCompiled *c) { return c->seed; }
+BloTimings blo_timings(const BloCompiled *c) { return c->time; }

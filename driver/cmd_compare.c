@@ -546,7 +546,7 @@ int cmd_compare(int argc, char **argv) {
   free(names);
   a.methods = NULL;
   if (rc == 0) {
-    cmp.p = &c->problem;
+    cmp.p = blo_problem(c);
     rc = make_quantities(&cmp, maximize_buf = maximize ? xstrdup(maximize) : NULL);
   }
   if (rc == 0) rc = resolve_options(c, &cmp, sets, nsets);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmdline.h"
+#include "compiled.h" /* the dump commands show the stages' intermediate forms */
 #include "driver.h"
 #include "ir/ir.h"
 #include "llvm/jit.h"

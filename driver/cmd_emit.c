@@ -75,7 +75,7 @@ int cmd_emit_c(int argc, char **argv) {
   }
   if (rc == 0) { /* the options must suit the problem: fail here, not in the generated solver */
     char err[1024];
-    if (rt_check(&c->problem, &opt, -1, err, sizeof err) != 0) {
+    if (rt_check(blo_problem(c), &opt, -1, err, sizeof err) != 0) {
       fprintf(stderr, "bloc emit-c: error: %s\n", err);
       rc = 1;
     }
@@ -83,7 +83,7 @@ int cmd_emit_c(int argc, char **argv) {
   if (rc == 0) {
     char pbuf[64];
     if (!prefix) {
-      emit_default_prefix(c->prog->name, pbuf, sizeof pbuf);
+      emit_default_prefix(blo_program(c)->name, pbuf, sizeof pbuf);
       prefix = pbuf;
     }
     char *cmdline = command_line(argc, argv);

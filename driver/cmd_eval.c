@@ -101,7 +101,7 @@ int cmd_eval(int argc, char **argv) {
     cmd_args_free(&a);
     return rc;
   }
-  const BloProblem *p = &c->problem;
+  const BloProblem *p = blo_problem(c);
   int64_t nx = p->nx, ny = p->ny;
   double *x = calloc((size_t)(3 * nx + 5 * ny + 2), sizeof(double)); /* x y v gx gyf gyg hv out */
   if (!x) exit(3);
@@ -115,7 +115,7 @@ int cmd_eval(int argc, char **argv) {
   }
   RtOracle o;
   char err[1024];
-  if (rc == 0 && rt_oracle_init(&o, p, c->seed, 1, err, sizeof err) != 0) {
+  if (rc == 0 && rt_oracle_init(&o, p, blo_seed(c), 1, err, sizeof err) != 0) {
     fprintf(stderr, "bloc eval: error: %s\n", err);
     rc = 1;
   }
@@ -127,7 +127,7 @@ int cmd_eval(int argc, char **argv) {
     printf("\n  \"problem\": \"%s\",\n  \"nx\": %lld,\n  \"ny\": %lld,\n  \"point\": \"%s\"", p->name,
            (long long)nx, (long long)ny, xpath || ypath ? "given" : "initial");
     first = false;
-    if (p->n_samples) printf(",\n  \"samples\": \"one draw from seed %llu\"", (unsigned long long)c->seed);
+    if (p->n_samples) printf(",\n  \"samples\": \"one draw from seed %llu\"", (unsigned long long)blo_seed(c));
     if (want[0]) json_scalar("f", rt_oracle_f(&o, key, x, y), &first);
     if (want[1]) json_scalar("g", rt_oracle_g(&o, key, x, y), &first);
     rt_oracle_grad_f(&o, key, x, y, gx, gyf);

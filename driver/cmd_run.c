@@ -6,7 +6,6 @@
 
 #include "cmdline.h"
 #include "driver.h"
-#include "llvm/jit.h"
 #include "options.h"
 #include "rt_data.h"
 #include "rt_run.h"
@@ -15,13 +14,13 @@
  * lower initialiser that uses x, y0 follows the new x unless --init-y is given too. */
 static int override_start(BloCompiled *c, const char *init_x, const char *init_y) {
   char err[512];
-  BloProblem *p = &c->problem;
-  if (init_x && rt_read_vector_csv(init_x, "x", p->nx, c->x0, err, sizeof err) != 0) {
+  BloProblem *p = blo_problem(c);
+  if (init_x && rt_read_vector_csv(init_x, "x", p->nx, blo_x0(c), err, sizeof err) != 0) {
     fprintf(stderr, "bloc run: error: --init-x: %s\n", err);
     return 1;
   }
   if (init_y) {
-    if (rt_read_vector_csv(init_y, "y", p->ny, c->y0, err, sizeof err) != 0) {
+    if (rt_read_vector_csv(init_y, "y", p->ny, blo_y0(c), err, sizeof err) != 0) {
       fprintf(stderr, "bloc run: error: --init-y: %s\n", err);
       return 1;
     }
@@ -30,8 +29,8 @@ static int override_start(BloCompiled *c, const char *init_x, const char *init_y
     int64_t *samples = calloc((size_t)p->sample_total + 1, sizeof(int64_t));
     if (!work || !samples) exit(3);
     BloEnv env = {p->data, samples, work, p->backend};
-    double *outs[1] = {c->y0};
-    p->kernels[BLO_K_INIT_Y](&env, c->x0, NULL, NULL, outs);
+    double *outs[1] = {blo_y0(c)};
+    p->kernels[BLO_K_INIT_Y](&env, blo_x0(c), NULL, NULL, outs);
     free(work);
     free(samples);
   }
@@ -81,17 +80,15 @@ int cmd_run(int argc, char **argv) {
     cfg.keep = keep_what;
     cfg.quiet = quiet != NULL;
     if (a.seed_set) cfg.seed = (int64_t)a.seed;
-    cfg.t_data = c->time.data_ms * 1e-3;
-    cfg.t_compile = (c->time.parse_ms + c->time.derive_ms + c->time.compile_ms) * 1e-3;
-    if (c->jit) {
-      const JitTimings *jt = jit_timings(c->jit);
-      cfg.jit_parts = jt->threads;
-      cfg.jit_cached = jt->cache_hits;
-    }
+    BloTimings t = blo_timings(c);
+    cfg.t_data = t.data_ms * 1e-3;
+    cfg.t_compile = (t.parse_ms + t.derive_ms + t.compile_ms) * 1e-3;
+    cfg.jit_parts = t.jit_parts;
+    cfg.jit_cached = t.jit_cached;
     RtResult res;
-    rc = rt_solve(&c->problem, &opt, &cfg, &res);
+    rc = rt_solve(blo_problem(c), &opt, &cfg, &res);
     /* --quiet silences progress and warnings, not the outcome (doc/language.md) */
-    if (res.stop != RT_STOP_NONE) rt_print_summary(rt_summary_stream(&cfg), &c->problem, &res);
+    if (res.stop != RT_STOP_NONE) rt_print_summary(rt_summary_stream(&cfg), blo_problem(c), &res);
     rt_result_free(&res);
   }
   blo_compiled_free(c);

@@ -46,7 +46,7 @@ const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *k
 
 int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const char *const *sets, int nsets,
                 RtOptions *opt) {
-  const Program *prog = c->prog;
+  const Program *prog = blo_program(c);
   const char *name = method ? method : prog->method;
   if (!name) {
     fprintf(stderr, "bloc %s: error: no method to run: the program has no 'solve' declaration\n", cmd);
@@ -112,18 +112,18 @@ static const char *unrolled_names(void) {
 }
 
 int opt_check_smooth(BloCompiled *c, const RtOptions *opt) {
-  const Program *prog = c->prog;
+  const Program *prog = blo_program(c);
   const RtMethodSpec *m = opt->method;
   if (!prog->nonsmooth_op || m->unrolled) return 0;
   const char *allow = rt_opt_word(opt, "allow_nonsmooth");
   if (allow && strcmp(allow, "true") == 0) return 0;
   const char *op = prog->nonsmooth_op;
-  diag_error(&c->diag, prog->nonsmooth_span,
+  diag_error(blo_diag(c), prog->nonsmooth_span,
              "'%s' makes the lower objective not twice differentiable in y, and method '%s' is "
              "built on its second derivatives: it would converge to a wrong point", op, m->name);
   if (prog->nonsmooth_call.file != SPAN_NO_FILE)
-    diag_note(&c->diag, prog->nonsmooth_call, "in this call of fn '%s'", prog->nonsmooth_fn);
-  diag_hint(&c->diag, "use a smooth substitute (%s), or a method that needs only gradients of g "
+    diag_note(blo_diag(c), prog->nonsmooth_call, "in this call of fn '%s'", prog->nonsmooth_fn);
+  diag_hint(blo_diag(c), "use a smooth substitute (%s), or a method that needs only gradients of g "
             "(%s); the option allow_nonsmooth = true runs '%s' anyway",
             strcmp(op, "relu") == 0 ? "softplus(z / t) * t for a small t" :
                                       "pseudo_huber(z, 0, delta) of import \"losses\" for abs(z)",

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compiled.h"
 #include "emit_c/emit_c.h"
 #include "plan/schedule.h"
 

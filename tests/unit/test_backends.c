@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blo.h"
+#include "compiled.h" /* looks inside the compiled problem */
 #include "rt_rng.h"
 
 static const char *top(void) {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blo.h"
+#include "compiled.h" /* looks inside the compiled problem */
 #include "emit_c/emit_c_int.h"
 #include "rt_rng.h"
 
@@ -178,7 +178,7 @@ static void test_nothing_written_on_failure(void **state) {
   BloCompiled *c = compile(prog);
   RtOptions opt;
   rt_options_init(&opt, rt_method_find("lancbio"));
-  EmitCOptions eo = {"bad-prefix", &opt, false, 0, "bloc emit-c test", "test"};
+  EmitCOptions eo = {"bad-prefix", &opt, false, 0, "bloc emit-c test", "test", NULL};
   char err[512];
   FILE *f = tmpfile();
   assert_int_equal(emit_c(c, &eo, f, err, sizeof err), 1);

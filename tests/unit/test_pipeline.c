@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "blo.h"
+#include "compiled.h" /* looks inside the compiled problem */
 #include "rt_data.h"
 #include "rt_hypergrad.h"
 #include "rt_oracle.h"

@@ -305,7 +305,7 @@ static void check_backend(BloBackend backend, const char *where) {
   BloCompiled *c = NULL;
   int rc = blo_compile_file(path, &opt, &c);
   assert_int_equal(rc, 0);
-  const BloProblem *p = &c->problem;
+  const BloProblem *p = blo_problem(c);
   assert_int_equal(p->n_reports, 2 * (NU * N + NB * NPAIRS));
   /* the kernels run at the exact inputs: the literal -0 of the initialiser is a +0 constant */
   assert_int_equal(p->ny, 3 * N);
@@ -376,7 +376,7 @@ static void test_emitted_c(void **state) {
   char err[512];
   assert_int_equal(emit_c(c, &eo, f, err, sizeof err), 0);
   assert_int_equal(fclose(f), 0);
-  int nrep = c->problem.n_reports;
+  int nrep = blo_problem(c)->n_reports;
   blo_compiled_free(c);
   f = fopen(driver, "w");
   assert_non_null(f);

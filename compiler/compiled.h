@@ -1,0 +1,28 @@
+/* compiled.h — what a compiled problem holds (the BloCompiled of blo.h), for the stages of
+ * the pipeline (pipeline.c, the C emitter) and the commands that dump their intermediate
+ * forms (bloc derive, dump-ir, dump-plan, dump-llvm) and unit tests. Drivers that only run
+ * problems use blo.h's accessors instead. */
+#ifndef BLOC_COMPILED_H
+#define BLOC_COMPILED_H
+
+#include "blo.h"
+#include "support/arena.h"
+#include "ir/problem.h"
+
+struct BloCompiled {
+  Arena arena;
+  Diag diag;
+  Program *prog;
+  IrProblem *ir;            /* NULL when check_only */
+  BloProblem problem;       /* filled unless check_only / no_data */
+  uint64_t seed;
+  double **data;            /* declared then hoisted tensors (NULL: not needed by kernels) */
+  struct RtIdxFile **idx;   /* during the data stage: declared tensors still held as their IDX
+                               file (data[k] NULL until something needs all of it) */
+  int ndata_total;
+  double *x0, *y0;
+  void *jit;                /* JitModule when the JIT backend is used */
+  BloTimings time;
+};
+
+#endif
