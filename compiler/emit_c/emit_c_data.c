@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "support/alloc.h"
 #include "emit_c/emit_c_int.h"
@@ -72,6 +73,21 @@ static void rng_stream(G *g, const IrNode *n) {
   emit_c_string(&name, n->str ? n->str : "");
   line(g, "r = rt_rng_stream(seed, %s);", name.s);
   emit_buf_free(&name);
+}
+
+/* bloc resolved path against the .blo file's directory, which is relative when the .blo path
+ * was: the solver must find the file from wherever it runs, so a relative path becomes
+ * absolute against the directory bloc emit-c runs in (where bloc itself would open it). */
+static const char *absolute_path(Emit *e, const char *path) {
+  if (path[0] == '/' || !path[0]) return path;
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd)) {
+    emit_fail(e, 1, "cannot make the data path '%s' absolute: the current directory is unknown",
+              path);
+    return path;
+  }
+  while (path[0] == '.' && path[1] == '/') path += 2; /* "./a.csv" -> "/dir/a.csv" */
+  return arena_printf(&e->arena, "%s/%s", cwd, path);
 }
 
 static void node_code(G *g, const IrNode *n) {
@@ -183,7 +199,7 @@ static void node_code(G *g, const IrNode *n) {
   case IR_LOAD: {
     static const char *const fmts[] = {"csv", "idx", "libsvm", "npy"};
     EmitBuf path = {0};
-    emit_c_string(&path, n->str ? n->str : "");
+    emit_c_string(&path, absolute_path(e, n->str ? n->str : ""));
     if (n->attr[0] < 0 || n->attr[0] > 3)
       emit_fail(e, -1, "data stage: unknown file format " I64, n->attr[0]);
     line(g, "if (blo_load(\"%s\", %s, %d, " I64 ", " I64 ", %s, err, errlen)) goto done;",

@@ -281,6 +281,17 @@ if (cd "$d" && "$bloc" emit-c embed.blo --embed-data --prefix embedded -o solver
 else
   bad "--embed-data: emit or compile failed: $(head -3 "$d/cc_err")"
 fi
+# a relative .blo path: the solver reads feat.csv from wherever it runs (issue 16 item 4; it
+# used to open data/feat.csv relative to its own working directory and fail)
+mkdir -p "$d/away"
+cp "$d"/b_* "$d/away/"
+if (cd "$tmp" && "$bloc" emit-c data/embed.blo --prefix rel -o data/rel.c) &&
+   $CC -std=c99 -O1 $SAN "$d/rel.c" -o "$d/rel" -lm 2>"$d/cc_err"; then
+  run_solver "$d/rel" "$d/away"
+  (compare "$d/away" "data read through a relative .blo path, solver run elsewhere") || fail=1
+else
+  bad "relative .blo path: emit or compile failed: $(head -3 "$d/cc_err")"
+fi
 gzip -c "$d/feat.csv" >"$d/feat.csv.gz"
 sed 's/feat\.csv/feat.csv.gz/' "$d/embed.blo" >"$d/gz.blo"
 if "$bloc" emit-c "$d/gz.blo" -o "$d/gz.c" && $CC -std=c99 -O1 $SAN "$d/gz.c" -o "$d/gz_nozlib" -lm 2>"$d/cc_err"; then
