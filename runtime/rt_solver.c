@@ -150,11 +150,14 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   if (rt_oracle_init(&s->o, p, seed, opt->method->unrolled ? 1 : s->meta_batch, err, errlen)) goto fail;
   /* the optional kernels this method cannot do without (a compiler leaves them out unless a
    * method of the run needs them) */
-  if (((opt->method->needs & RT_NEEDS_GRAD_X_G) && !p->kernels[BLO_K_GRAD_X_G]) ||
-      ((opt->method->needs & RT_NEEDS_HVP_YX) && !p->kernels[BLO_K_HVP_YX])) {
+  const char *lacks = (opt->method->needs & RT_NEEDS_GRAD_X_G) && !p->kernels[BLO_K_GRAD_X_G]
+                          ? "BLO_K_GRAD_X_G"
+                      : (opt->method->needs & RT_NEEDS_HVP_YX) && !p->kernels[BLO_K_HVP_YX]
+                          ? "BLO_K_HVP_YX"
+                          : NULL;
+  if (lacks) {
     snprintf(err, errlen, "problem '%s' lacks the kernel %s that method '%s' calls; compile it "
-             "for this method", p->name ? p->name : "?",
-             p->kernels[BLO_K_GRAD_X_G] ? "BLO_K_HVP_YX" : "BLO_K_GRAD_X_G", impl->name);
+             "for this method", p->name ? p->name : "?", lacks, impl->name);
     goto fail;
   }
   if (p->n_samples == 0 && s->meta_batch > 1)
