@@ -1,6 +1,7 @@
 /* rt_f2sa.c — F2SA (Kwon, Kwon, Wright, Nowak, ICML 2023), fully first order: minimise the
  * penalty form f(x, y) + lambda (g(x, y) - g(x, z)) with z ~ argmin g, as the authors' code:
- *   T times, same x:  z <- z - theta grad_y g(x, z);  y <- y - theta (grad_y f + lambda grad_y g)(x, y)
+ *   T times, same x:  z <- z - theta grad_y g(x, z);
+ *                     y <- y - theta (grad_y f + lambda grad_y g)(x, y)
  *   d = grad_x f(x, y) + lambda (grad_x g(x, y) - grad_x g(x, z));  x <- x - x_step/(k+1)^x_decay d
  *   lambda <- lambda + delta_lambda/(k+1)        (lambda_k = lambda0 + delta_lambda H_k)
  * s->y is z, the lower-level iterate: diagnostics, reports and the saved y are taken there, as

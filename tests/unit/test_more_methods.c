@@ -77,7 +77,8 @@ static void biased_point(const TpProblem *t, ApplyQ q, const void *ctx, double *
   bt_mul(t, qw, x);
   /* N is symmetric in exact arithmetic; symmetrise its rounding for Cholesky */
   for (int a = 0; a < NX; a++)
-    for (int b = a + 1; b < NX; b++) N[a * NX + b] = N[b * NX + a] = 0.5 * (N[a * NX + b] + N[b * NX + a]);
+    for (int b = a + 1; b < NX; b++)
+      N[a * NX + b] = N[b * NX + a] = 0.5 * (N[a * NX + b] + N[b * NX + a]);
   assert_int_equal(rt_chol_factor(NX, N), 0);
   rt_chol_solve(NX, N, x);
 }
@@ -250,9 +251,11 @@ static void test_stable_step(void **state) {
   const int Q = 4;
   double x1[2][NX], y1[2][NY];
   for (int authors = 0; authors < 2; authors++) {
-    RtSolver *s = tp_solver(&t->p, "stable", authors ?
-                            KV("neumann_steps=4", "eta=0.05", "y_step=0.1", "x_step=0.5", "correction=authors") :
-                            KV("neumann_steps=4", "eta=0.05", "y_step=0.1", "x_step=0.5"), 1);
+    const char *const *kv =
+        authors ? KV("neumann_steps=4", "eta=0.05", "y_step=0.1", "x_step=0.5",
+                     "correction=authors")
+                : KV("neumann_steps=4", "eta=0.05", "y_step=0.1", "x_step=0.5");
+    RtSolver *s = tp_solver(&t->p, "stable", kv, 1);
     RtRng r = rt_rng_stream(5, "stable_test");
     for (int i = 0; i < NY; i++) s->y[i] = rt_rng_uniform(&r, -1, 1);
     for (int j = 0; j < NX; j++) s->x[j] = rt_rng_uniform(&r, -1, 1);
@@ -280,8 +283,8 @@ static void test_stable_step(void **state) {
     for (int j = 0; j < NX; j++) x[j] += dx[j];
     for (int i = 0; i < NY; i++) y[i] -= beta * gy[i] + w[i];
     double ex = tp_rel_err(NX, s->x, x), ey = tp_rel_err(NY, s->y, y), ev = tp_rel_err(NY, s->v, v);
-    print_message("stable (correction = %s): one step against the formula: x %.1e, y %.1e, v %.1e\n",
-                  authors ? "authors" : "step", ex, ey, ev);
+    print_message("stable (correction = %s): one step against the formula: x %.1e, y %.1e, "
+                  "v %.1e\n", authors ? "authors" : "step", ex, ey, ev);
     assert_true(ex < 1e-13 && ey < 1e-13 && ev < 1e-13);
     assert_int_equal(s->o.calls[RT_CALL_HVP], 2 * Q);
     assert_int_equal(s->o.calls[RT_CALL_MIXED], 1);
@@ -292,7 +295,8 @@ static void test_stable_step(void **state) {
   }
   assert_memory_equal(x1[0], x1[1], sizeof x1[0]);
   double diff = tp_rel_err(NY, y1[1], y1[0]);
-  print_message("stable: y after the step, authors' correction vs the formula's: %.2e apart\n", diff);
+  print_message("stable: y after the step, authors' correction vs the formula's: %.2e apart\n",
+                diff);
   assert_true(diff > 1e-6);
   tp_free(t);
 }
