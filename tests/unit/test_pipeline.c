@@ -303,6 +303,29 @@ static void test_hyperclean_fd(void **state) {
   fd_check("examples/hyperclean.blo", d, 3);
 }
 
+/* grad_x g and J'u are compiled only for the methods that call them (and for a run without a
+ * method: the program's own is lancbio here, so only the listed methods count). */
+static void test_optional_kernels_per_method(void **state) {
+  (void)state;
+  struct { const char *methods[2]; int n; bool gxg, yx; } c[] = {
+      {{"lancbio"}, 1, false, false}, {{"f2sa"}, 1, true, false}, {{"hjfbio"}, 1, true, false},
+      {{"stable"}, 1, false, true},   {{"soba", "stable"}, 2, false, true},
+      {{"f2sa", "stable"}, 2, true, true},
+  };
+  for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+    BloCompileOptions opt = {0};
+    opt.backend = BLO_BACKEND_INTERP;
+    opt.methods = c[i].methods;
+    opt.nmethods = c[i].n;
+    BloCompiled *bc = NULL;
+    assert_int_equal(blo_compile_file(src("tests/e2e/lancbio_quad8.blo"), &opt, &bc), 0);
+    assert_int_equal(bc->problem.kernels[BLO_K_GRAD_X_G] != NULL, c[i].gxg);
+    assert_int_equal(bc->problem.kernels[BLO_K_HVP_YX] != NULL, c[i].yx);
+    assert_non_null(bc->problem.kernels[BLO_K_HVP_XY]);
+    blo_compiled_free(bc);
+  }
+}
+
 /* bloc's exact hypergradient (dense and CG) equals rho x + B' H^{-1} (y - t) at an arbitrary
  * point (tests/e2e/quadratic.blo spells out H, B, c, t). */
 static void test_quadratic_closed_form(void **state) {
@@ -448,6 +471,7 @@ int main(void) {
     cmocka_unit_test(test_ufom_toy_fd),
     cmocka_unit_test(test_hyperclean_fd),
     cmocka_unit_test(test_quadratic_closed_form),
+    cmocka_unit_test(test_optional_kernels_per_method),
     cmocka_unit_test(test_builtin_values),
     cmocka_unit_test(test_lazy_idx_data),
   };
