@@ -28,7 +28,8 @@ typedef struct BloCompileOptions {
   bool keep_llvm_ir;        /* JIT: keep the optimised LLVM IR (bloc dump-llvm) */
   /* Compile only the kernels these methods call (rt_method_uses_kernel): methods[0..nmethods),
    * or when nmethods is 0 the program's own method; all_kernels (or no method at all) compiles
-   * every kernel. Leaving out unused fused kernels only saves compile time. */
+   * every kernel. Leaving out unused fused kernels only saves compile time; a method that
+   * needs a left-out grad_x_g or hvp_yx kernel is refused when its solver is set up. */
   const char *const *methods;
   int nmethods;
   bool all_kernels;

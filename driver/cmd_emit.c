@@ -62,6 +62,10 @@ int cmd_emit_c(int argc, char **argv) {
     rc = cmd_usage_error("emit-c", "--prefix '%s' is not usable: a C identifier of at most 40 characters, not rt, blo, "
                                    "emit or cblas", prefix);
   BloCompiled *c = NULL;
+  if (method) { /* compile the kernels --method calls, not those of the program's own method */
+    a.methods = &method;
+    a.nmethods = 1;
+  }
   if (rc == 0) {
     a.backend = BLO_BACKEND_INTERP; /* kernels are planned and written as C; nothing to JIT */
     rc = cmd_compile(&a, false, &c);

@@ -10,9 +10,24 @@
 
 #define CELL 48
 
-/* Oracle counts shown, in this order. */
-static const int count_kinds[] = {RT_CALL_GRAD_F, RT_CALL_GRAD_G, RT_CALL_HVP, RT_CALL_MIXED};
-#define NCOUNTS ((int)(sizeof count_kinds / sizeof count_kinds[0]))
+/* Oracle counts shown, in this order; the optional kinds only when a method called them. */
+static const int base_kinds[] = {RT_CALL_GRAD_F, RT_CALL_GRAD_G, RT_CALL_HVP, RT_CALL_MIXED};
+static const int optional_kinds[] = {RT_CALL_GRAD_X_G, RT_CALL_MIXED_T};
+enum { NBASE = sizeof base_kinds / sizeof base_kinds[0],
+       MAXCOUNTS = NBASE + sizeof optional_kinds / sizeof optional_kinds[0] };
+
+/* The kinds of the table's count columns into kinds; returns how many. */
+static int count_columns(const Compare *cmp, int kinds[MAXCOUNTS]) {
+  int n = 0;
+  for (int c = 0; c < NBASE; c++) kinds[n++] = base_kinds[c];
+  for (size_t c = 0; c < sizeof optional_kinds / sizeof optional_kinds[0]; c++) {
+    bool used = false;
+    for (int r = 0; r < cmp->nruns; r++)
+      used |= cmp->runs[r].state == CMP_RAN && cmp->runs[r].res.calls[optional_kinds[c]] > 0;
+    if (used) kinds[n++] = optional_kinds[c];
+  }
+  return n;
+}
 
 double cmp_final_value(const CmpRun *r, const CmpQuantity *q) {
   if (r->state != CMP_RAN || r->res.stop == RT_STOP_NONE) return NAN;
@@ -43,7 +58,9 @@ static const char *stop_text(const CmpRun *r) {
 }
 
 void cmp_print_table(const Compare *cmp, FILE *out) {
-  const int nfixed = 6, ncols = nfixed + cmp->nq + NCOUNTS, nrows = cmp->nruns + 1;
+  int count_kinds[MAXCOUNTS];
+  const int ncounts = count_columns(cmp, count_kinds);
+  const int nfixed = 6, ncols = nfixed + cmp->nq + ncounts, nrows = cmp->nruns + 1;
   char(*cell)[CELL] = calloc((size_t)(nrows * ncols), CELL);
   int *width = calloc((size_t)ncols, sizeof(int));
   if (!cell || !width) exit(3);
@@ -52,7 +69,7 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
   for (int c = 0; c < nfixed; c++) snprintf(AT(0, c), CELL, "%s", fixed[c]);
   for (int k = 0; k < cmp->nq; k++)
     snprintf(AT(0, nfixed + k), CELL, "%s", k == 0 ? "f" : k == 1 ? "|hypergrad|" : cmp->q[k].name);
-  for (int c = 0; c < NCOUNTS; c++) snprintf(AT(0, nfixed + cmp->nq + c), CELL, "%s", rt_call_names[count_kinds[c]]);
+  for (int c = 0; c < ncounts; c++) snprintf(AT(0, nfixed + cmp->nq + c), CELL, "%s", rt_call_names[count_kinds[c]]);
 
   bool marked = false;
   for (int i = 0; i < cmp->nruns; i++) {
@@ -85,7 +102,7 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
       if (v != v) snprintf(AT(i + 1, nfixed + k), CELL, "- ");
       else snprintf(AT(i + 1, nfixed + k), CELL, "%.6g%c", v, is_best ? '*' : ' ');
     }
-    for (int c = 0; c < NCOUNTS; c++) {
+    for (int c = 0; c < ncounts; c++) {
       if (solved) snprintf(AT(i + 1, nfixed + cmp->nq + c), CELL, "%llu", (unsigned long long)res->calls[count_kinds[c]]);
       else snprintf(AT(i + 1, nfixed + cmp->nq + c), CELL, "-");
     }

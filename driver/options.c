@@ -104,7 +104,7 @@ static const char *unrolled_names(void) {
   static char buf[256];
   buf[0] = '\0';
   for (int i = 0; i < rt_nmethods; i++) {
-    if (!rt_methods[i].unrolled) continue;
+    if (!rt_methods[i].unrolled && rt_method_option(&rt_methods[i], "allow_nonsmooth")) continue;
     size_t len = strlen(buf);
     snprintf(buf + len, sizeof buf - len, "%s%s", len ? ", " : "", rt_methods[i].name);
   }
@@ -114,7 +114,8 @@ static const char *unrolled_names(void) {
 int opt_check_smooth(BloCompiled *c, const RtOptions *opt) {
   const Program *prog = blo_program(c);
   const RtMethodSpec *m = opt->method;
-  if (!prog->nonsmooth_op || m->unrolled) return 0;
+  /* methods without the option (unrolled ones, f2sa) need only gradients of g */
+  if (!prog->nonsmooth_op || m->unrolled || !rt_method_option(m, "allow_nonsmooth")) return 0;
   const char *allow = rt_opt_word(opt, "allow_nonsmooth");
   if (allow && strcmp(allow, "true") == 0) return 0;
   const char *op = prog->nonsmooth_op;

@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-#define BLO_ABI_VERSION 1
+#define BLO_ABI_VERSION 2
 
 /* Per-call environment. The caller owns every buffer.
  * data    — data tensors in declaration order, row-major, sized as BloProblem.data_info says.
@@ -29,9 +29,9 @@ typedef struct BloEnv {
   void *backend;
 } BloEnv;
 
-/* Every kernel has this signature. x (nx), y (ny) and v (ny, the direction vector; NULL when
- * unused) are inputs; out[i] are the outputs listed for each kernel below, caller-allocated,
- * never aliasing the inputs. Kernels are deterministic given (x, y, v, data, samples) and are
+/* Every kernel has this signature. x (nx), y (ny) and v (the direction vector: ny doubles, nx
+ * for BLO_K_HVP_YX; NULL when unused) are inputs; out[i] are the outputs listed for each kernel
+ * below, caller-allocated, never aliasing the inputs. Kernels are deterministic given (x, y, v, data, samples) and are
  * not reentrant on one work buffer. */
 typedef void (*BloKernelFn)(const BloEnv *env, const double *x, const double *y,
                             const double *v, double *const *out);
@@ -48,6 +48,9 @@ typedef enum BloKernelId {
   BLO_K_INIT_Y,          /* out[0] = y0 = Phi(x) [ny], the lower initialiser (y, v unused)   */
   BLO_K_INIT_VJP,        /* out[0] = (dPhi/dx)^T v [nx]  (zero when Phi does not use x)     */
   BLO_K_REPORTS,         /* out[0] = every report value [n_reports]                         */
+  /* Optional: compiled only for the methods that call them (F2SA, HJFBiO; STABLE). */
+  BLO_K_GRAD_X_G,        /* out[0] = g, out[1] = grad_x g [nx]                              */
+  BLO_K_HVP_YX,          /* out[0] = (d2 g / dy dx) v [ny], v of size nx (= J^T v)          */
   BLO_K_COUNT
 } BloKernelId;
 

@@ -128,6 +128,30 @@ static const RtOptSpec opts_ttsa[] = {
   {"x_decay", RT_OPT_REAL, 0.4, NULL, NULL, 0, 2, "upper steps x_step*max(0.01, (k+1)^-x_decay)"},
   NONSMOOTH,
 };
+static const RtOptSpec opts_f2sa[] = {
+  COMMON(1000, 1, YSTEP_AUTO, 10),
+  {"lambda0", RT_OPT_REAL, 1, NULL, NULL, 0, BIG, "initial penalty lambda"},
+  {"delta_lambda", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG,
+   "penalty growth: lambda <- lambda + delta_lambda/(k+1) after step k"},
+  {"x_decay", RT_OPT_REAL, 1.0 / 7.0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
+};
+static const RtOptSpec opts_hjfbio[] = {
+  COMMON(1000, 1, YSTEP_AUTO, 1),
+  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step on v (default y_step)"},
+  {"delta", RT_OPT_REAL, 1e-5, NULL, NULL, 0, BIG,
+   "finite-difference step: gradients at y + delta v and y - delta v"},
+  {"v_init", RT_OPT_WORD, NAN, "uniform", "uniform|zero", 0, 0,
+   "start of v: U[0,1) entries (the authors') or zero"},
+  NONSMOOTH,
+};
+static const RtOptSpec opts_stable[] = {
+  COMMON(1000, 1, YSTEP_AUTO, 1),
+  {"neumann_steps", RT_OPT_INT, 20, NULL, NULL, 0, 1e9, "Neumann HVPs Q per series (Q + 1 terms)"},
+  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
+  {"correction", RT_OPT_WORD, NAN, "step", "step|authors", 0, 0,
+   "y correction from the x step taken (step), or from x_step J v alone as the authors' code"},
+  NONSMOOTH,
+};
 static const RtOptSpec opts_exact[] = {
   COMMON(1000, 1, YSTEP(1e-5), 0),
   {"y_tol", RT_OPT_REAL, 1e-10, NULL, NULL, 0, BIG, "solve the lower level until |grad_y g| < y_tol"},
@@ -136,8 +160,10 @@ static const RtOptSpec opts_exact[] = {
   NONSMOOTH,
 };
 
+#define MK(name, summary, opts, unrolled, small, both, needs) \
+  {name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small, both, needs}
 #define M(name, summary, opts, unrolled, small, both) \
-  {name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small, both}
+  MK(name, summary, opts, unrolled, small, both, 0)
 RT_API const RtMethodSpec rt_methods[] = {
   M("lancbio", "dynamic Lanczos (LancBiO): Krylov subspace reused across outer steps", opts_lancbio, false, false, false),
   M("subbio", "subspace method (SubBiO): 2-dimensional Galerkin solve per step", opts_subbio, false, false, false),
@@ -150,6 +176,12 @@ RT_API const RtMethodSpec rt_methods[] = {
   M("stocbio", "stocBiO: truncated Neumann series", opts_stocbio, false, false, false),
   M("bsa", "BSA: randomly truncated Neumann series", opts_bsa, false, false, false),
   M("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false, false, false),
+  MK("f2sa", "F2SA: fully first-order penalty method (y, z and a growing lambda)", opts_f2sa,
+     false, false, false, RT_NEEDS_GRAD_X_G),
+  MK("hjfbio", "HJFBiO: single loop, finite differences of gradients for A v and J v",
+     opts_hjfbio, false, false, false, RT_NEEDS_GRAD_X_G),
+  MK("stable", "STABLE: single timescale, Neumann inverses, implicit y correction", opts_stable,
+     false, false, false, RT_NEEDS_HVP_YX),
   M("exact", "exact hypergradient: lower level solved by Newton, dense solve of A v = b", opts_exact, false, true, false),
 };
 RT_API const int rt_nmethods = (int)(sizeof rt_methods / sizeof rt_methods[0]);
@@ -157,6 +189,8 @@ RT_API const int rt_nmethods = (int)(sizeof rt_methods / sizeof rt_methods[0]);
 RT_API bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id) {
   if (kernel_id == BLO_K_GRAD_Y_G_HVP_YY) return false; /* no step fuses these two yet */
   if (kernel_id == BLO_K_HVP_BOTH) return m->fused_hvp_both;
+  if (kernel_id == BLO_K_GRAD_X_G) return (m->needs & RT_NEEDS_GRAD_X_G) != 0;
+  if (kernel_id == BLO_K_HVP_YX) return (m->needs & RT_NEEDS_HVP_YX) != 0;
   return true;
 }
 
@@ -184,6 +218,8 @@ RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name
 static const struct { const char *method, *key, *why; } unused_opts[] = {
   {"exact", "y_step", EXACT_NEWTON},
   {"exact", "inner_steps", EXACT_NEWTON},
+  {"hjfbio", "inner_steps", "it takes one joint step on y, v and x per outer step"},
+  {"stable", "inner_steps", "it takes one y step per outer step (the authors' code ignores its T)"},
 };
 
 RT_API const char *rt_method_unused_option(const RtMethodSpec *m, const char *key) {

@@ -33,7 +33,12 @@ typedef struct RtMethodSpec {
   bool unrolled;       /* lower level is an unrolled loop restarted from y0 = Phi(x) */
   bool needs_small_y;  /* exact: dense solve in y */
   bool fused_hvp_both; /* its steps call BLO_K_HVP_BOTH (A v and J v at one point) */
+  unsigned needs;      /* optional kernels its steps cannot do without (RT_NEEDS_*) */
 } RtMethodSpec;
+
+/* RtMethodSpec.needs: kernels a problem may leave out, which these methods must have. */
+#define RT_NEEDS_GRAD_X_G 1u /* BLO_K_GRAD_X_G (f2sa, hjfbio) */
+#define RT_NEEDS_HVP_YX 2u   /* BLO_K_HVP_YX (stable) */
 
 /* An array of unknown size cannot be declared static: generated solvers (RT_AMALGAMATION)
  * only use it in rt_methods.c, after its definition. */
@@ -47,8 +52,9 @@ RT_API const RtMethodSpec *rt_method_find(const char *name);
 /* The option `name` of method m, or NULL. */
 RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name);
 /* Whether method m's steps (or the run loop's diagnostics) call kernel k. The fused kernels
- * are optional in the ABI (the oracle falls back to the separate ones), so a compiler may
- * leave out the ones no method of a run calls, to save compile time. */
+ * are optional in the ABI (the oracle falls back to the separate ones), and so are grad_x g
+ * and J^T u (only the methods whose `needs` name them call them), so a compiler may leave out
+ * the ones no method of a run calls, to save compile time. */
 RT_API bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id);
 
 /* Why method m has no use for option `key` although its table lists it (exact: y_step and

@@ -11,7 +11,8 @@
 #include "rt_rng.h"
 
 RT_API const char *const rt_call_names[RT_CALL_NKINDS] = {"f", "g", "grad_f", "grad_g", "hvp",
-                                                   "mixed", "init", "init_vjp", "reports"};
+                                                   "mixed", "init", "init_vjp", "reports",
+                                                   "grad_x_g", "mixed_t"};
 
 static double oracle_now(void) {
   struct timespec ts;
@@ -22,7 +23,8 @@ static double oracle_now(void) {
 static const char *kernel_name(int k) {
   static const char *const names[BLO_K_COUNT] = {
       "BLO_K_F", "BLO_K_G", "BLO_K_GRAD_F", "BLO_K_GRAD_Y_G", "BLO_K_HVP_YY", "BLO_K_HVP_XY",
-      "BLO_K_GRAD_Y_G_HVP_YY", "BLO_K_HVP_BOTH", "BLO_K_INIT_Y", "BLO_K_INIT_VJP", "BLO_K_REPORTS"};
+      "BLO_K_GRAD_Y_G_HVP_YY", "BLO_K_HVP_BOTH", "BLO_K_INIT_Y", "BLO_K_INIT_VJP", "BLO_K_REPORTS",
+      "BLO_K_GRAD_X_G", "BLO_K_HVP_YX"};
   return names[k];
 }
 
@@ -250,6 +252,24 @@ RT_API void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double
   int64_t lens[] = {o->nx};
   static const char *const names[] = {"mixed product"};
   eval(o, BLO_K_HVP_XY, RT_CALL_MIXED, -1, d, x, y, v, 1, outs, lens, names);
+}
+
+RT_API double rt_oracle_grad_x_g(RtOracle *o, RtDraw d, const double *x, const double *y,
+                                 double *gx) {
+  double g;
+  double *outs[] = {&g, gx ? gx : o->sink_x};
+  int64_t lens[] = {1, o->nx};
+  static const char *const names[] = {"g", "grad_x g"};
+  eval(o, BLO_K_GRAD_X_G, RT_CALL_GRAD_X_G, -1, d, x, y, NULL, 2, outs, lens, names);
+  return g;
+}
+
+RT_API void rt_oracle_mixed_t(RtOracle *o, RtDraw d, const double *x, const double *y,
+                              const double *u, double *Jtu) {
+  double *outs[] = {Jtu};
+  int64_t lens[] = {o->ny};
+  static const char *const names[] = {"transposed mixed product"};
+  eval(o, BLO_K_HVP_YX, RT_CALL_MIXED_T, -1, d, x, y, u, 1, outs, lens, names);
 }
 
 RT_API double rt_oracle_grad_g_hvp(RtOracle *o, RtDraw d, const double *x, const double *y,

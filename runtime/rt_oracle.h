@@ -30,10 +30,13 @@ typedef enum RtCallKind {
   RT_CALL_INIT,     /* y0 = Phi(x) */
   RT_CALL_INIT_VJP, /* (dPhi/dx)^T v */
   RT_CALL_REPORTS,
+  RT_CALL_GRAD_X_G, /* BLO_K_GRAD_X_G: g, grad_x g */
+  RT_CALL_MIXED_T,  /* transposed mixed product d2g/dydx u (u in x-space) */
   RT_CALL_NKINDS
 } RtCallKind;
 
-/* "f", "g", "grad_f", "grad_g", "hvp", "mixed", "init", "init_vjp", "reports". */
+/* "f", "g", "grad_f", "grad_g", "hvp", "mixed", "init", "init_vjp", "reports", "grad_x_g",
+ * "mixed_t". */
 RT_EXTERN const char *const rt_call_names[RT_CALL_NKINDS];
 
 typedef uint64_t RtDraw;
@@ -98,6 +101,13 @@ RT_API void rt_oracle_hvp(RtOracle *o, RtDraw d, const double *x, const double *
                    double *Av);
 RT_API void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
                      double *Jv);
+/* g and grad_x g (F2SA, HJFBiO). The problem must have BLO_K_GRAD_X_G (rt_solver_new checks
+ * it for the methods that call it). */
+RT_API double rt_oracle_grad_x_g(RtOracle *o, RtDraw d, const double *x, const double *y,
+                                 double *gx);
+/* J^T u = d2g/dydx u [ny] for u in x-space (STABLE); needs BLO_K_HVP_YX. */
+RT_API void rt_oracle_mixed_t(RtOracle *o, RtDraw d, const double *x, const double *y,
+                              const double *u, double *Jtu);
 /* g, grad_y g and A v at one point and one draw: the fused kernel when the problem has it,
  * else the two separate kernels with the same key. */
 RT_API double rt_oracle_grad_g_hvp(RtOracle *o, RtDraw d, const double *x, const double *y,

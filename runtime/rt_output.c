@@ -12,7 +12,8 @@
 
 /* Columns with oracle counts in the trace: every kind but reports (always diagnostic). */
 static const int trace_kinds[] = {RT_CALL_F, RT_CALL_G, RT_CALL_GRAD_F, RT_CALL_GRAD_G, RT_CALL_HVP,
-                                  RT_CALL_MIXED, RT_CALL_INIT, RT_CALL_INIT_VJP};
+                                  RT_CALL_MIXED, RT_CALL_INIT, RT_CALL_INIT_VJP,
+                                  RT_CALL_GRAD_X_G, RT_CALL_MIXED_T};
 #define NTRACE_KINDS (int)(sizeof trace_kinds / sizeof trace_kinds[0])
 
 /* The shortest %.Ng (N = 15..17) that reads back as the same double: exact, and 0.1 prints as

@@ -12,7 +12,8 @@
 
 static const RtMethodImpl *const impls[] = {
     &rt_impl_lancbio, &rt_impl_subbio, &rt_impl_ufom, &rt_impl_fom, &rt_impl_itd, &rt_impl_aid_cg,
-    &rt_impl_amigo_gd, &rt_impl_soba, &rt_impl_stocbio, &rt_impl_bsa, &rt_impl_ttsa, &rt_impl_exact};
+    &rt_impl_amigo_gd, &rt_impl_soba, &rt_impl_stocbio, &rt_impl_bsa, &rt_impl_ttsa, &rt_impl_f2sa,
+    &rt_impl_hjfbio, &rt_impl_stable, &rt_impl_exact};
 
 RT_API const RtMethodImpl *rt_method_impl(const char *name) {
   for (size_t i = 0; i < sizeof impls / sizeof impls[0]; i++)
@@ -147,6 +148,18 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   /* Unrolled methods average their meta-batch over whole task trajectories themselves; the
    * others let the oracle average every call over meta_batch draws. */
   if (rt_oracle_init(&s->o, p, seed, opt->method->unrolled ? 1 : s->meta_batch, err, errlen)) goto fail;
+  /* the optional kernels this method cannot do without (a compiler leaves them out unless a
+   * method of the run needs them) */
+  const char *lacks = (opt->method->needs & RT_NEEDS_GRAD_X_G) && !p->kernels[BLO_K_GRAD_X_G]
+                          ? "BLO_K_GRAD_X_G"
+                      : (opt->method->needs & RT_NEEDS_HVP_YX) && !p->kernels[BLO_K_HVP_YX]
+                          ? "BLO_K_HVP_YX"
+                          : NULL;
+  if (lacks) {
+    snprintf(err, errlen, "problem '%s' lacks the kernel %s that method '%s' calls; compile it "
+             "for this method", p->name ? p->name : "?", lacks, impl->name);
+    goto fail;
+  }
   if (p->n_samples == 0 && s->meta_batch > 1)
     rt_solver_warn(s, "meta_batch", "meta_batch = %d has no effect: the problem has no sample sets",
                    s->meta_batch);

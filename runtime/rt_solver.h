@@ -159,9 +159,14 @@ RT_API int rt_neumann_random(RtSolver *s, const double *b, int Q, double *v, dou
 RT_API int rt_rand_neumann_setup(RtSolver *s, char *err, size_t errlen);
 RT_API void rt_rand_neumann_step(RtSolver *s, int64_t k);
 
+/* HJFBiO's products at (s->x, s->y, s->v) of an hjfbio solver, one draw `key` for the four
+ * gradients: Av = (grad_y g(y + delta v) - grad_y g(y - delta v)) / (2 delta) [ny], Jv the
+ * same difference of grad_x g [nx] (rt_hjfbio.c). */
+RT_API void rt_hjfbio_differences(RtSolver *s, RtDraw key, double delta, double *Av, double *Jv);
+
 /* Method tables (rt_<method>.c). */
 RT_EXTERN const RtMethodImpl rt_impl_lancbio, rt_impl_subbio, rt_impl_ufom, rt_impl_fom,
     rt_impl_itd, rt_impl_aid_cg, rt_impl_amigo_gd, rt_impl_soba, rt_impl_stocbio, rt_impl_bsa,
-    rt_impl_ttsa, rt_impl_exact;
+    rt_impl_ttsa, rt_impl_f2sa, rt_impl_hjfbio, rt_impl_stable, rt_impl_exact;
 
 #endif

@@ -324,6 +324,7 @@ static void c_string(FILE *f, const char *s) {
 static const char *const kernel_enum[BLO_K_COUNT] = {
   "BLO_K_F", "BLO_K_G", "BLO_K_GRAD_F", "BLO_K_GRAD_Y_G", "BLO_K_HVP_YY", "BLO_K_HVP_XY",
   "BLO_K_GRAD_Y_G_HVP_YY", "BLO_K_HVP_BOTH", "BLO_K_INIT_Y", "BLO_K_INIT_VJP", "BLO_K_REPORTS",
+  "BLO_K_GRAD_X_G", "BLO_K_HVP_YX",
 };
 
 static void write_problem(const Emit *e, FILE *f) {

@@ -812,7 +812,7 @@ static void kernel_sources(const Emit *e, BloKernelId id, EmitBuf *out) {
     emit_buf_printf(out, "upper objective %s (%s)", prog->f->name, emit_where(e, prog->f->span, w));
     break;
   case BLO_K_G: case BLO_K_GRAD_Y_G: case BLO_K_HVP_YY: case BLO_K_HVP_XY: case BLO_K_GRAD_Y_G_HVP_YY:
-  case BLO_K_HVP_BOTH:
+  case BLO_K_HVP_BOTH: case BLO_K_GRAD_X_G: case BLO_K_HVP_YX:
     emit_buf_printf(out, "lower objective %s (%s)", prog->g->name, emit_where(e, prog->g->span, w));
     break;
   case BLO_K_INIT_Y: case BLO_K_INIT_VJP:

@@ -55,11 +55,14 @@ TRAMPOLINE(BLO_K_HVP_BOTH)
 TRAMPOLINE(BLO_K_INIT_Y)
 TRAMPOLINE(BLO_K_INIT_VJP)
 TRAMPOLINE(BLO_K_REPORTS)
+TRAMPOLINE(BLO_K_GRAD_X_G)
+TRAMPOLINE(BLO_K_HVP_YX)
 
 void interp_kernels(IrProblem *p, BloKernelFn fns[BLO_K_COUNT]) {
   static const BloKernelFn all[BLO_K_COUNT] = {
     k_BLO_K_F, k_BLO_K_G, k_BLO_K_GRAD_F, k_BLO_K_GRAD_Y_G, k_BLO_K_HVP_YY, k_BLO_K_HVP_XY,
     k_BLO_K_GRAD_Y_G_HVP_YY, k_BLO_K_HVP_BOTH, k_BLO_K_INIT_Y, k_BLO_K_INIT_VJP, k_BLO_K_REPORTS,
+    k_BLO_K_GRAD_X_G, k_BLO_K_HVP_YX,
   };
   for (int k = 0; k < BLO_K_COUNT; k++) fns[k] = p->kernels[k].nouts ? all[k] : NULL;
 }

@@ -1,6 +1,7 @@
 /* derive.c — every ABI kernel of a problem as IR: gradients by reverse mode, hvp_yy as the
  * forward-mode derivative of the lower gradient, hvp_xy and the initialiser's VJP by reverse
- * mode, all in one hash-consed graph so kernels evaluated together share their work. Also
+ * mode, hvp_yx (J^T u) as the forward-mode derivative of the lower gradient along x, all in
+ * one hash-consed graph so kernels evaluated together share their work. Also
  * hoists data-only subexpressions out of the kernels (computed once, before solving). */
 #include <assert.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 
 static const char *const names[BLO_K_COUNT] = {
   "f", "g", "grad_f", "grad_y_g", "hvp_yy", "hvp_xy", "grad_y_g_hvp_yy", "hvp_both",
-  "init_y", "init_vjp", "reports",
+  "init_y", "init_vjp", "reports", "grad_x_g", "hvp_yx",
 };
 
 const char *kern_name(BloKernelId id) { return id < BLO_K_COUNT ? names[id] : "?"; }
@@ -73,6 +74,15 @@ void kern_build(IrProblem *p) {
   diff_vjp(g, p->grad_y_g, p->dirs, (size_t)nl, IR_DEP_X, p->xvars, (size_t)nu, p->hvp_xy);
   p->init_vjp = arena_calloc(a, (size_t)nu + 1, sizeof(IrNode *));
   diff_vjp(g, p->lower_init, p->dirs, (size_t)nl, IR_DEP_X, p->xvars, (size_t)nu, p->init_vjp);
+  /* grad_x g by its own reverse sweep (F2SA and HJFBiO need it without grad_y g); J^T u as
+   * the directional derivative of grad_y g along x in direction u (an x-sized v) */
+  p->grad_x_g = arena_calloc(a, (size_t)nu + 1, sizeof(IrNode *));
+  diff_vjp(g, &p->g, &one, 1, IR_DEP_X, p->xvars, (size_t)nu, p->grad_x_g);
+  p->xdirs = arena_calloc(a, (size_t)nu + 1, sizeof(IrNode *));
+  for (int i = 0; i < nu; i++)
+    p->xdirs[i] = ir_dir_x(g, i, p->xvars[i]->attr[2], p->xvars[i]->shape);
+  p->hvp_yx = arena_calloc(a, (size_t)nl + 1, sizeof(IrNode *));
+  diff_jvp(g, p->grad_y_g, (size_t)nl, p->xvars, p->xdirs, (size_t)nu, p->hvp_yx);
 
   KB kb;
   begin(p, BLO_K_F, 1, &kb);
@@ -103,6 +113,12 @@ void kern_build(IrProblem *p) {
   out_vars(&kb, 0, p->init_vjp, p->xvars, nu);
   begin(p, BLO_K_REPORTS, 1, &kb);
   for (int r = 0; r < p->nreports; r++) out(&kb, 0, r, p->reports[r]);
+  begin(p, BLO_K_GRAD_X_G, 2, &kb);
+  out(&kb, 0, 0, p->g);
+  out_vars(&kb, 1, p->grad_x_g, p->xvars, nu);
+  begin(p, BLO_K_HVP_YX, 1, &kb);
+  kb.k->v_in_x = true;
+  out_vars(&kb, 0, p->hvp_yx, p->yvars, nl);
   /* slot sizes are the full vectors even if the last variable's output is a zero constant */
   fix_sizes(p, BLO_K_GRAD_F, 1, p->nx);
   fix_sizes(p, BLO_K_GRAD_F, 2, p->ny);
@@ -115,6 +131,8 @@ void kern_build(IrProblem *p) {
   fix_sizes(p, BLO_K_HVP_BOTH, 1, p->nx);
   fix_sizes(p, BLO_K_INIT_Y, 0, p->ny);
   fix_sizes(p, BLO_K_INIT_VJP, 0, p->nx);
+  fix_sizes(p, BLO_K_GRAD_X_G, 1, p->nx);
+  fix_sizes(p, BLO_K_HVP_YX, 0, p->ny);
 }
 
 /* ------------------------------------------------------------------ hoisting */

@@ -165,6 +165,11 @@ IrNode *ir_dir(IrGraph *g, int index, int64_t offset, Shape shape) {
   return ir_node(g, IR_DIR, shape, NULL, 0, 0, 0, at, NULL);
 }
 
+IrNode *ir_dir_x(IrGraph *g, int index, int64_t offset, Shape shape) {
+  int64_t at[4] = {0, index, offset, 0};
+  return ir_node(g, IR_DIR, shape, NULL, 0, 0, 0, at, NULL);
+}
+
 IrNode *ir_data(IrGraph *g, int index, Shape shape) {
   int64_t at[4] = {index, 0, 0, 0};
   return ir_node(g, IR_DATA, shape, NULL, 0, 0, 0, at, NULL);

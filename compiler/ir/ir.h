@@ -93,6 +93,8 @@ IrNode *ir_const(IrGraph *g, double value, Shape shape);
 IrNode *ir_scalar(IrGraph *g, double value);
 IrNode *ir_var(IrGraph *g, int level, int index, int64_t offset, Shape shape);
 IrNode *ir_dir(IrGraph *g, int index, int64_t offset, Shape shape);
+/* The direction of upper variable `index` (attr[0] = 0): v is then x-sized (BLO_K_HVP_YX). */
+IrNode *ir_dir_x(IrGraph *g, int index, int64_t offset, Shape shape);
 IrNode *ir_data(IrGraph *g, int index, Shape shape);
 IrNode *ir_sample(IrGraph *g, int index, int64_t offset, int64_t k);
 

@@ -260,12 +260,18 @@ static bool var_rule(const IrNode *n, const IrVerifyEnv *env, char *why, size_t 
   return total < 0 || view_fits(at[2], n->shape, total, at[0] == 0 ? "x" : "y", why, len);
 }
 
+/* A direction of a lower variable (attr[0] = 1; v is y-sized) or, for the transposed mixed
+ * product, of an upper one (attr[0] = 0; v is x-sized). */
 static bool dir_rule(const IrNode *n, const IrVerifyEnv *env, char *why, size_t len) {
   const int64_t *at = n->attr;
-  if (env->nlower >= 0 && (at[1] < 0 || at[1] >= env->nlower))
-    return why_fail(why, len, "direction of lower variable %lld of %d", (long long)at[1],
-                    env->nlower);
-  return env->ny < 0 || view_fits(at[2], n->shape, env->ny, "v", why, len);
+  if (at[0] != 0 && at[0] != 1)
+    return why_fail(why, len, "direction level %lld is neither 0 (x) nor 1 (y)", (long long)at[0]);
+  int nvars = at[0] == 0 ? env->nupper : env->nlower;
+  if (nvars >= 0 && (at[1] < 0 || at[1] >= nvars))
+    return why_fail(why, len, "direction of %s variable %lld of %d", at[0] == 0 ? "upper" : "lower",
+                    (long long)at[1], nvars);
+  int64_t total = at[0] == 0 ? env->nx : env->ny;
+  return total < 0 || view_fits(at[2], n->shape, total, "v", why, len);
 }
 
 static bool data_rule(const IrNode *n, const IrVerifyEnv *env, char *why, size_t len) {

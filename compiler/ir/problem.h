@@ -24,6 +24,7 @@ typedef struct IrKernel {
   int nslots;               /* number of out[] pointers the kernel writes */
   int64_t slot_size[4];     /* doubles per slot */
   bool uses_v;              /* reads the direction vector */
+  bool v_in_x;              /* that vector is x-sized (BLO_K_HVP_YX), else y-sized */
 } IrKernel;
 
 typedef struct IrProblem {
@@ -48,6 +49,8 @@ typedef struct IrProblem {
   IrKernel kernels[BLO_K_COUNT];
   /* derivative graphs, per variable (before hoisting; for `bloc derive`) */
   IrNode **grad_x_f, **grad_y_f, **grad_y_g, **hvp_yy, **hvp_xy, **init_vjp;
+  IrNode **grad_x_g, **hvp_yx;
+  IrNode **xdirs;           /* directions of the upper variables (hvp_yx's v) */
   /* data-only subexpressions of the kernels, precomputed once before solving: they are data
    * tensors ndata .. ndata+nhoisted-1 of the kernels (graphs over declared data) */
   IrNode **hoisted;

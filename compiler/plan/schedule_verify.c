@@ -78,7 +78,7 @@ static int64_t base_len(Ver *v, const SchedBuf *b) {
   case SB_Y: return v->p->ny;
   case SB_V:
     if (!v->k->uses_v) vfail(v, "reads v but the kernel does not declare uses_v");
-    return v->p->ny;
+    return v->ik->v_in_x ? v->p->nx : v->p->ny;
   case SB_DATA:
     return b->index >= 0 && b->index < v->p->ndata + v->p->nhoisted ? data_size(v->p, b->index)
                                                                     : -1;

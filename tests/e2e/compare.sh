@@ -86,6 +86,20 @@ done
 grep -q '\*' "$tmp/stdout" || fail "no best value marked"
 grep -q "wrote $tmp/out/quadratic.csv" "$tmp/stdout" || fail "the outputs are not listed"
 
+# ---- the methods with optional kernels (grad_x g, J'u): compiled for them, counted in the table
+"$bloc" compare "$prog" --methods lancbio,f2sa,hjfbio,stable $common --quiet -o "$tmp/opt" >"$tmp/stdout" \
+  2>"$tmp/stderr"
+st=$?
+sanitizers "$tmp/stderr"
+[ $st = 0 ] || { fail "compare of f2sa, hjfbio, stable exited with $st"; cat "$tmp/stderr"; }
+for m in lancbio f2sa hjfbio stable; do
+  grep -q "^$m  *0  *outer_steps  *30 " "$tmp/stdout" || fail "no table row for $m: $(cat "$tmp/stdout")"
+done
+grep -q '^method .* mixed  *grad_x_g  *mixed_t *$' "$tmp/stdout" || fail "no grad_x_g, mixed_t columns: $(cat "$tmp/stdout")"
+# hjfbio: 2 grad_x_g per step; stable: 1 mixed_t per step
+grep -q "^hjfbio .* 60  *0 *\$" "$tmp/stdout" || fail "hjfbio's counts: $(grep '^hjfbio' "$tmp/stdout")"
+grep -q "^stable .* 0  *30 *\$" "$tmp/stdout" || fail "stable's counts: $(grep '^stable' "$tmp/stdout")"
+
 # ---- a method that diverges still appears, with its status; others finished: status 0
 "$bloc" compare "$prog" --methods aid_cg,soba $common $soba --set soba.x_step=1e6 --quiet -o "$tmp/div" \
   >"$tmp/stdout" 2>"$tmp/stderr"

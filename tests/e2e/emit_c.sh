@@ -34,6 +34,10 @@ program_cases() {
   echo "synthetic|$exd/synthetic.blo|-D n=40"
   echo "synthetic_aid_cg|$exd/synthetic.blo|-D n=40 --method aid_cg"
   echo "hyperclean|$exd/hyperclean.blo|-D n_train=60 -D n_val=50 -D n_test=70"
+  # the methods that need grad_x g and J'u, on a problem where g depends on x nonlinearly
+  for m in f2sa hjfbio stable; do
+    echo "hyperclean_$m|$exd/hyperclean.blo|-D n_train=60 -D n_val=50 -D n_test=70 --method $m"
+  done
   echo "hyperclean_minibatch|$exd/hyperclean_minibatch.blo|-D n_train=60 -D n_val=50 -D n_test=70 -D batch=16"
   echo "hyperparam|$exd/hyperparam.blo|-D n_train=60 -D n_val=50 -D n_test=70"
   echo "maml_sinusoid|$exd/maml_sinusoid.blo|-D T=20"
@@ -203,7 +207,7 @@ count_programs() {
 
 # ---- every method on one problem (the methods are runtime code; the kernels they call vary)
 case_methods() {
-for m in lancbio subbio ufom fom itd aid_cg amigo_gd soba stocbio bsa ttsa exact; do
+for m in lancbio subbio ufom fom itd aid_cg amigo_gd soba stocbio bsa ttsa f2sa hjfbio stable exact; do
   d=$tmp/method_$m
   mkdir -p "$d"
   (cd "$d" && "$bloc" run "$q" --method "$m" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y \

@@ -71,6 +71,27 @@ static void mixed(const BloEnv *env, const double *x, const double *v, double *o
     for (int64_t j = 0; j < nx; j++) out[j] -= D[1][i * nx + j] * env->work[ny + i] * v[i];
 }
 
+/* grad_x g = -B' (s'(x) .* y): x enters g only through -y's(x). */
+static double grad_x_g(const BloEnv *env, const double *x, const double *y, double *gx) {
+  DIMS
+  double g = g_and_grad(env, x, y, NULL); /* also leaves s'(x) in work[ny..2ny) */
+  for (int64_t j = 0; j < nx; j++) gx[j] = 0;
+  for (int64_t i = 0; i < ny; i++)
+    for (int64_t j = 0; j < nx; j++) gx[j] -= D[1][i * nx + j] * env->work[ny + i] * y[i];
+  return g;
+}
+
+/* J' u = d/dx (grad_y g) u = -s'(x) .* (B u), u in x-space. */
+static void mixed_t(const BloEnv *env, const double *x, const double *u, double *out) {
+  DIMS
+  coupling(env, x);
+  for (int64_t i = 0; i < ny; i++) {
+    double a = 0;
+    for (int64_t j = 0; j < nx; j++) a += D[1][i * nx + j] * u[j];
+    out[i] = -env->work[ny + i] * a;
+  }
+}
+
 static double f_and_grad(const BloEnv *env, const double *x, const double *y, double *gx, double *gy) {
   DIMS
   double f = 0;
@@ -109,6 +130,14 @@ static void k_hvp(const BloEnv *env, const double *x, const double *y, const dou
 static void k_mixed(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
   (void)y;
   mixed(env, x, v, out[0]);
+}
+static void k_grad_x_g(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  (void)v;
+  out[0][0] = grad_x_g(env, x, y, out[1]);
+}
+static void k_mixed_t(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+  (void)y;
+  mixed_t(env, x, v, out[0]);
 }
 static void k_grad_g_hvp(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
   out[0][0] = g_and_grad(env, x, y, out[1]);
@@ -214,6 +243,8 @@ TpProblem *tp_new(const TpSpec *spec) {
   p->kernels[BLO_K_GRAD_Y_G] = k_grad_g;
   p->kernels[BLO_K_HVP_YY] = k_hvp;
   p->kernels[BLO_K_HVP_XY] = k_mixed;
+  p->kernels[BLO_K_GRAD_X_G] = k_grad_x_g;
+  p->kernels[BLO_K_HVP_YX] = k_mixed_t;
   if (spec->fused) {
     p->kernels[BLO_K_GRAD_Y_G_HVP_YY] = k_grad_g_hvp;
     p->kernels[BLO_K_HVP_BOTH] = k_hvp_both;

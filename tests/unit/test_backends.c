@@ -74,10 +74,11 @@ static int check_program(const char *path, const SemaDefine *defs, int ndefs) {
     free(scratch);
   }
   double *work_j = calloc((size_t)pj->work_size + 1, sizeof(double));
-  double *x = malloc(sizeof(double) * (size_t)(nx + 2 * ny + 1)), *y = x + nx, *v = y + ny;
+  int64_t nv = nx > ny ? nx : ny; /* v is x-sized for hvp_yx */
+  double *x = malloc(sizeof(double) * (size_t)(nx + ny + nv + 1)), *y = x + nx, *v = y + ny;
   for (int64_t i = 0; i < nx; i++) x[i] = pj->x0[i] + rt_rng_uniform(&r, -0.3, 0.3);
   for (int64_t i = 0; i < ny; i++) y[i] = pj->y0[i] + rt_rng_uniform(&r, -0.3, 0.3);
-  for (int64_t i = 0; i < ny; i++) v[i] = rt_rng_uniform(&r, -1, 1);
+  for (int64_t i = 0; i < nv; i++) v[i] = rt_rng_uniform(&r, -1, 1);
   BloEnv ej = {pj->data, samples, work_j, pj->backend}, ei = {pi->data, samples, NULL, pi->backend};
   int bad = 0;
   for (int k = 0; k < BLO_K_COUNT; k++) {

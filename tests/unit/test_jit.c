@@ -62,10 +62,11 @@ static void check_problem(const char *name, IrProblem *p, const Inputs *in, cons
   rt_rng_seed(&rng, in->seed);
   int64_t nx = p->nx ? p->nx : 1, ny = p->ny ? p->ny : 1;
   double *x = malloc((size_t)nx * sizeof(double)), *y = malloc((size_t)ny * sizeof(double));
-  double *v = malloc((size_t)ny * sizeof(double));
+  int64_t nv = nx > ny ? nx : ny; /* v is x-sized for hvp_yx */
+  double *v = malloc((size_t)nv * sizeof(double));
   for (int64_t i = 0; i < nx; i++) x[i] = rt_rng_uniform(&rng, -1, 1);
   for (int64_t i = 0; i < ny; i++) y[i] = rt_rng_uniform(&rng, -1, 1);
-  for (int64_t i = 0; i < ny; i++) v[i] = rt_rng_uniform(&rng, -1, 1);
+  for (int64_t i = 0; i < nv; i++) v[i] = rt_rng_uniform(&rng, -1, 1);
   int64_t ws = jit_work_size(m);
   double *work = malloc((size_t)(ws ? ws : 1) * sizeof(double));
   for (int64_t i = 0; i < ws; i++) work[i] = NAN; /* kernels must not read stale scratch */
@@ -532,10 +533,11 @@ static void run_all(const IrProblem *p, JitModule *m, const Inputs *in, int thre
   rt_rng_seed(&rng, in->seed);
   int64_t nx = p->nx ? p->nx : 1, ny = p->ny ? p->ny : 1, ws = jit_work_size(m);
   double *x = malloc((size_t)nx * sizeof(double)), *y = malloc((size_t)ny * sizeof(double));
-  double *v = malloc((size_t)ny * sizeof(double)), *work = malloc((size_t)(ws ? ws : 1) * sizeof(double));
+  int64_t nv = nx > ny ? nx : ny; /* v is x-sized for hvp_yx */
+  double *v = malloc((size_t)nv * sizeof(double)), *work = malloc((size_t)(ws ? ws : 1) * sizeof(double));
   for (int64_t i = 0; i < nx; i++) x[i] = rt_rng_uniform(&rng, -1, 1);
   for (int64_t i = 0; i < ny; i++) y[i] = rt_rng_uniform(&rng, -1, 1);
-  for (int64_t i = 0; i < ny; i++) v[i] = rt_rng_uniform(&rng, -1, 1);
+  for (int64_t i = 0; i < nv; i++) v[i] = rt_rng_uniform(&rng, -1, 1);
   for (int64_t i = 0; i < ws; i++) work[i] = NAN;
   BloEnv env = {in->data, in->samples, work, NULL};
   for (int id = 0; id < BLO_K_COUNT; id++) {

@@ -110,9 +110,10 @@ static JitModule *compile(Problem *pr, JitOptions o) {
 static size_t run_all(JitModule *m, Problem *pr, double *out, size_t cap) {
   int64_t nx = pr->p.nx, ny = pr->p.ny;
   double *x = malloc((size_t)nx * sizeof(double)), *y = malloc((size_t)ny * sizeof(double)),
-         *v = malloc((size_t)ny * sizeof(double));
+         *v = malloc((size_t)(nx > ny ? nx : ny) * sizeof(double)); /* x-sized for hvp_yx */
   for (int64_t i = 0; i < nx; i++) x[i] = sin((double)i);
-  for (int64_t i = 0; i < ny; i++) y[i] = cos((double)i), v[i] = 0.3 - 0.01 * (double)i;
+  for (int64_t i = 0; i < ny; i++) y[i] = cos((double)i);
+  for (int64_t i = 0; i < (nx > ny ? nx : ny); i++) v[i] = 0.3 - 0.01 * (double)i;
   int64_t ws = jit_work_size(m);
   double *work = calloc((size_t)(ws ? ws : 1), sizeof(double));
   BloEnv env = {(const double *const *)pr->data, NULL, work, NULL};

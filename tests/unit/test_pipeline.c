@@ -189,6 +189,53 @@ static void fd_check(const char *rel, const SemaDefine *defs, int ndefs) {
     }
     closeness("hvp_xy", got, wnt, n, 1e-6);
   }
+  /* grad_x g (F2SA, HJFBiO): central differences of g in x; g itself equals BLO_K_G's */
+  {
+    double *gxg = malloc(sizeof(double) * (size_t)nx), gv;
+    double *o[2] = {&gv, gxg};
+    p->kernels[BLO_K_GRAD_X_G](&X.env, x, y, NULL, o);
+    assert_true(fabs(gv - g) <= 1e-12 * fmax(1, fabs(g)));
+    n = 0;
+    for (int k = 0; k < K && k < nx; k++) {
+      int64_t i = probe(nx, k, K);
+      double h = 1e-6 * fmax(1, fabs(x[i]));
+      memcpy(xp, x, sizeof(double) * (size_t)nx);
+      xp[i] = x[i] + h;
+      double gp = call1(&X, BLO_K_G, xp, y);
+      xp[i] = x[i] - h;
+      double gm = call1(&X, BLO_K_G, xp, y);
+      got[n] = gxg[i];
+      wnt[n++] = (gp - gm) / (2 * h);
+    }
+    closeness("grad_x_g", got, wnt, n, 1e-6);
+    free(gxg);
+  }
+  /* hvp_yx = J' u (STABLE), u in x-space: d/de grad_y g(x + e u), and <J' u, v> = <u, J v> */
+  {
+    double *u = malloc(sizeof(double) * (size_t)nx), *jtu = malloc(sizeof(double) * (size_t)ny);
+    double *jv0 = malloc(sizeof(double) * (size_t)nx);
+    for (int64_t i = 0; i < nx; i++) u[i] = rt_rng_uniform(&r, -1, 1);
+    double *o[1] = {jtu};
+    p->kernels[BLO_K_HVP_YX](&X.env, x, y, u, o);
+    double h = 1e-4, dummy; /* as for hvp_yy */
+    for (int64_t i = 0; i < nx; i++) xp[i] = x[i] + h * u[i];
+    double *op[2] = {&dummy, gyp};
+    p->kernels[BLO_K_GRAD_Y_G](&X.env, xp, y, NULL, op);
+    for (int64_t i = 0; i < nx; i++) xp[i] = x[i] - h * u[i];
+    double *om[2] = {&dummy, gym};
+    p->kernels[BLO_K_GRAD_Y_G](&X.env, xp, y, NULL, om);
+    for (int64_t i = 0; i < ny; i++) tmp[i] = (gyp[i] - gym[i]) / (2 * h);
+    closeness("hvp_yx", jtu, tmp, ny, 1e-6);
+    double *oj[1] = {jv0};
+    p->kernels[BLO_K_HVP_XY](&X.env, x, y, v, oj);
+    double a = 0, b = 0, scale = 0;
+    for (int64_t i = 0; i < ny; i++) a += jtu[i] * v[i], scale += fabs(jtu[i] * v[i]);
+    for (int64_t i = 0; i < nx; i++) b += u[i] * jv0[i], scale += fabs(u[i] * jv0[i]);
+    closeness("hvp_yx adjoint of hvp_xy", &a, &b, 1, 1e-12 * fmax(1, scale) / fmax(1e-8, fabs(b)));
+    free(u);
+    free(jtu);
+    free(jv0);
+  }
   /* fused kernels equal the separate ones (bit for bit on one backend) */
   {
     double gg;
@@ -254,6 +301,29 @@ static void test_hyperclean_fd(void **state) {
   fclose(fp);
   SemaDefine d[3] = {{"n_train", 30}, {"n_val", 20}, {"n_test", 50}};
   fd_check("examples/hyperclean.blo", d, 3);
+}
+
+/* grad_x g and J'u are compiled only for the methods that call them (and for a run without a
+ * method: the program's own is lancbio here, so only the listed methods count). */
+static void test_optional_kernels_per_method(void **state) {
+  (void)state;
+  struct { const char *methods[2]; int n; bool gxg, yx; } c[] = {
+      {{"lancbio"}, 1, false, false}, {{"f2sa"}, 1, true, false}, {{"hjfbio"}, 1, true, false},
+      {{"stable"}, 1, false, true},   {{"soba", "stable"}, 2, false, true},
+      {{"f2sa", "stable"}, 2, true, true},
+  };
+  for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+    BloCompileOptions opt = {0};
+    opt.backend = BLO_BACKEND_INTERP;
+    opt.methods = c[i].methods;
+    opt.nmethods = c[i].n;
+    BloCompiled *bc = NULL;
+    assert_int_equal(blo_compile_file(src("tests/e2e/lancbio_quad8.blo"), &opt, &bc), 0);
+    assert_int_equal(bc->problem.kernels[BLO_K_GRAD_X_G] != NULL, c[i].gxg);
+    assert_int_equal(bc->problem.kernels[BLO_K_HVP_YX] != NULL, c[i].yx);
+    assert_non_null(bc->problem.kernels[BLO_K_HVP_XY]);
+    blo_compiled_free(bc);
+  }
 }
 
 /* bloc's exact hypergradient (dense and CG) equals rho x + B' H^{-1} (y - t) at an arbitrary
@@ -401,6 +471,7 @@ int main(void) {
     cmocka_unit_test(test_ufom_toy_fd),
     cmocka_unit_test(test_hyperclean_fd),
     cmocka_unit_test(test_quadratic_closed_form),
+    cmocka_unit_test(test_optional_kernels_per_method),
     cmocka_unit_test(test_builtin_values),
     cmocka_unit_test(test_lazy_idx_data),
   };

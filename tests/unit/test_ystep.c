@@ -25,7 +25,7 @@
 static void test_defaults(void **state) {
   (void)state;
   static const char *const autos[] = {"lancbio", "subbio", "aid_cg", "amigo_gd", "soba",
-                                      "stocbio", "bsa", "ttsa"};
+                                      "stocbio", "bsa", "ttsa", "f2sa", "hjfbio", "stable"};
   for (size_t i = 0; i < sizeof autos / sizeof autos[0]; i++) {
     RtOptions o;
     rt_options_init(&o, rt_method_find(autos[i]));
