@@ -271,6 +271,16 @@ static void fill_problem(BloCompiled *c) {
     vars[i] = (BloVarInfo){d->name, i < prog->nupper ? 0 : 1, d->shape.rank, d->shape.rows, d->shape.cols, d->offset};
   }
   bp->vars = vars;
+  BloConstraint *con = arena_calloc(a, (size_t)prog->nupper + 1, sizeof(BloConstraint));
+  for (int i = 0; i < prog->nupper; i++) {
+    const AstConstraint *k = prog->upper[i]->con;
+    if (!k) continue;
+    con[bp->n_constraints++] = (BloConstraint){
+        .var = i, .kind = k->kind == CON_SIMPLEX ? BLO_CON_SIMPLEX : BLO_CON_BOX,
+        .lo_data = k->lo_data ? k->lo_data->index : -1,
+        .hi_data = k->hi_data ? k->hi_data->index : -1, .lo = k->lo_val, .hi = k->hi_val};
+  }
+  bp->constraints = con;
   bp->n_data = c->ndata_total;
   BloTensorInfo *info = arena_calloc(a, (size_t)c->ndata_total + 1, sizeof(BloTensorInfo));
   for (int k = 0; k < c->ndata_total; k++) {
@@ -391,6 +401,11 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
    * sliced into a 5000-row training set need not stay in memory) */
   uint8_t *used = arena_calloc(&c->arena, (size_t)c->ndata_total + 1, 1);
   mark_used(p, used);
+  for (int i = 0; i < c->prog->nupper; i++) { /* bounds of constrained upper variables */
+    const AstConstraint *k = c->prog->upper[i]->con;
+    if (k && k->lo_data) used[k->lo_data->index] = 1;
+    if (k && k->hi_data) used[k->hi_data->index] = 1;
+  }
   for (int k = 0; k < p->ndata; k++) {
     if (used[k] && c->idx[k]) full_hook(c, k);
     rt_idx_close(c->idx[k]);

@@ -55,7 +55,13 @@ static PtrVec *vec1(ParseState *ps, void *item);
 static PtrVec *vec_push(ParseState *ps, PtrVec *v, void *item);
 static AstDecl *decl(ParseState *ps, AstDeclKind k, Span at, const char *name, Span name_at);
 static void begin_decl(ParseState *ps);
-static void expect_word(ParseState *ps, const char *got, Span at, const char *want);
+static void expect_word(ParseState *ps, const char *got, Span at, const char *want,
+                        const char *hint);
+#define SAMPLE_HINT "a sample set is declared as 'sample NAME : batch(K) of N'"
+#define CON_HINT "a constraint follows the initialiser: 'in [lo, hi]', 'in simplex' or '>= lo'"
+static AstConstraint *constraint(ParseState *ps, AstConKind k, Span at, AstExpr *lo, AstExpr *hi);
+static AstDecl *var_decl(ParseState *ps, AstDeclKind k, Span at, const char *name, Span name_at,
+                         AstType *type, AstExpr *init, AstConstraint *con);
 }
 
 %define api.pure full
@@ -75,6 +81,7 @@ static void expect_word(ParseState *ps, const char *got, Span at, const char *wa
   AstType *type;
   PtrVec *vec;
   AstOption *opt;
+  AstConstraint *con;
   int op;
 }
 
@@ -93,6 +100,7 @@ static void expect_word(ParseState *ps, const char *got, Span at, const char *wa
 %type <vec> exprs args subs params opt_params options opt_options
 %type <op> cmp
 %type <opt> option_item
+%type <con> opt_constraint
 
 %%
 
@@ -126,8 +134,10 @@ decl
                                           $$->path = $2; $$->path_span = @2; }
   | kw_const IDENT '=' expr             { $$ = decl(ps, DECL_CONST, @$, $2, @2); $$->init = $4; }
   | kw_data IDENT opt_type '=' expr     { $$ = decl(ps, DECL_DATA, @$, $2, @2); $$->type = $3; $$->init = $5; }
-  | kw_upper IDENT opt_type '=' expr    { $$ = decl(ps, DECL_UPPER, @$, $2, @2); $$->type = $3; $$->init = $5; }
-  | kw_lower IDENT opt_type '=' expr    { $$ = decl(ps, DECL_LOWER, @$, $2, @2); $$->type = $3; $$->init = $5; }
+  | kw_upper IDENT opt_type '=' expr opt_constraint {
+        $$ = var_decl(ps, DECL_UPPER, @$, $2, @2, $3, $5, $6); }
+  | kw_lower IDENT opt_type '=' expr opt_constraint {
+        $$ = var_decl(ps, DECL_LOWER, @$, $2, @2, $3, $5, $6); }
   | kw_upper OBJECTIVE IDENT '=' expr   { $$ = decl(ps, DECL_UPPER_OBJ, @$, $3, @3); $$->init = $5; }
   | kw_lower OBJECTIVE IDENT '=' expr   { $$ = decl(ps, DECL_LOWER_OBJ, @$, $3, @3); $$->init = $5; }
   | kw_fn IDENT '(' opt_params ')' '=' expr {
@@ -145,8 +155,8 @@ decl
       }
   | kw_report IDENT '=' expr            { $$ = decl(ps, DECL_REPORT, @$, $2, @2); $$->init = $4; }
   | kw_sample IDENT ':' IDENT '(' expr ')' IDENT expr {
-        expect_word(ps, $4, @4, "batch");
-        expect_word(ps, $8, @8, "of");
+        expect_word(ps, $4, @4, "batch", SAMPLE_HINT);
+        expect_word(ps, $8, @8, "of", SAMPLE_HINT);
         $$ = decl(ps, DECL_SAMPLE, @$, $2, @2);
         $$->batch = $6;
         $$->population = $9;
@@ -201,6 +211,16 @@ option_item
         $$->key_span = @1;
         $$->value = $3;
       }
+  ;
+
+/* `in [lo, hi]` and `in simplex`: contextual words, so `in` and `simplex` stay usable as names */
+opt_constraint
+  : %empty                              { $$ = NULL; }
+  | IDENT '[' expr ',' expr ']'         { expect_word(ps, $1, @1, "in", CON_HINT);
+                                          $$ = constraint(ps, CON_BOX, @$, $3, $5); }
+  | IDENT IDENT                         { expect_word(ps, $1, @1, "in", CON_HINT);
+                                          expect_word(ps, $2, @2, "simplex", CON_HINT);
+                                          $$ = constraint(ps, CON_SIMPLEX, @$, NULL, NULL); }
   ;
 
 opt_comma
@@ -289,6 +309,7 @@ exprs
 %%
 
 static void begin_decl(ParseState *ps) { ps->too_deep = false; }
+
 
 /* Keep every tree at most AST_MAX_DEPTH deep: a deeper one is reported once and replaced by a
  * leaf, so no later pass can run out of C stack on a pathological input. */
@@ -417,11 +438,50 @@ static AstDecl *decl(ParseState *ps, AstDeclKind k, Span at, const char *name, S
   return d;
 }
 
-static void expect_word(ParseState *ps, const char *got, Span at, const char *want) {
+static void expect_word(ParseState *ps, const char *got, Span at, const char *want,
+                        const char *hint) {
   if (strcmp(got, want) != 0) {
     diag_error(ps->diag, at, "expected '%s', found identifier '%s'", want, got);
-    diag_hint(ps->diag, "a sample set is declared as 'sample NAME : batch(K) of N'");
+    diag_hint(ps->diag, "%s", hint);
   }
+}
+
+static AstConstraint *constraint(ParseState *ps, AstConKind k, Span at, AstExpr *lo, AstExpr *hi) {
+  AstConstraint *c = ARENA_NEW(ps->arena, AstConstraint);
+  c->kind = k;
+  c->span = at;
+  c->lo = lo;
+  c->hi = hi;
+  return c;
+}
+
+/* upper/lower NAME [: type] = init [constraint]. An initialiser that is a comparison with >=
+ * or <= is the shorthand `= init >= lo` (`<= hi`): a box with one side. */
+static AstDecl *var_decl(ParseState *ps, AstDeclKind k, Span at, const char *name, Span name_at,
+                         AstType *type, AstExpr *init, AstConstraint *con) {
+  AstDecl *d = decl(ps, k, at, name, name_at);
+  d->type = type;
+  d->init = init;
+  d->con = con;
+  if (init->kind != AST_BINARY || init->op < OP_LT || init->op > OP_GE) return d;
+  Span cs = span_join(init->op_span, init->args[1]->span);
+  if (init->op == OP_LT || init->op == OP_GT) {
+    diag_error(ps->diag, init->op_span, "a strict bound cannot be kept: use '%s'",
+               init->op == OP_LT ? "<=" : ">=");
+    diag_hint(ps->diag, "an upper variable is kept in its constraint by projection onto the "
+              "closed set");
+    return d;
+  }
+  if (con) {
+    diag_error(ps->diag, con->span, "a second constraint on '%s'", name);
+    diag_note(ps->diag, cs, "the first one is here");
+    diag_hint(ps->diag, "give both bounds at once: in [lo, hi]");
+    return d;
+  }
+  d->init = init->args[0];
+  d->con = init->op == OP_GE ? constraint(ps, CON_BOX, cs, init->args[1], NULL)
+                             : constraint(ps, CON_BOX, cs, NULL, init->args[1]);
+  return d;
 }
 
 static void parse_error(PARSE_LTYPE *loc, ParseState *ps, const char *msg) {

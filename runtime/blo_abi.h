@@ -75,6 +75,20 @@ typedef struct BloSampleInfo {
   int64_t offset;      /* position in BloEnv.samples */
 } BloSampleInfo;
 
+/* A constraint on one upper variable, kept by projection: the runtime projects x onto it after
+ * every step (doc/methods.md, "Constrained upper variables"). */
+typedef enum BloConstraintKind {
+  BLO_CON_BOX = 1,     /* lo <= x_i <= hi elementwise                                        */
+  BLO_CON_SIMPLEX = 2  /* x_i >= 0, sum x_i = 1 (a vector)                                   */
+} BloConstraintKind;
+
+typedef struct BloConstraint {
+  int var;             /* index in BloProblem.vars: an upper variable                        */
+  int kind;            /* BloConstraintKind                                                  */
+  int lo_data, hi_data;/* box: index of a data tensor of the variable's shape, or -1          */
+  double lo, hi;       /* box: the scalar bound when lo_data / hi_data is -1 (-inf/inf: none) */
+} BloConstraint;
+
 typedef struct BloProblem {
   int abi_version;               /* BLO_ABI_VERSION */
   const char *name;
@@ -96,6 +110,8 @@ typedef struct BloProblem {
   const double *x0;              /* initial upper variables [nx] */
   const double *y0;              /* initial lower variables [ny] (Phi(x0) if init_uses_x) */
   void *backend;                 /* owned by whoever built the problem */
+  int n_constraints;             /* constraints on upper variables, at most one per variable */
+  const BloConstraint *constraints;
 } BloProblem;
 
 #ifdef __cplusplus

@@ -25,7 +25,13 @@
   {"on_divergence", RT_OPT_WORD, NAN, "halve", "stop|halve", 0, 0,                          \
    "on NaN/Inf or divergence: stop, or go back to the best iterate with half the step (3 times)"}, \
   {"eval_draws", RT_OPT_INT, 10, NULL, NULL, 1, 1e6,                                          \
-   "sample draws averaged by trace-point diagnostics (stochastic problems)"}
+   "sample draws averaged by trace-point diagnostics (stochastic problems)"},                \
+  {"x_optimizer", RT_OPT_WORD, NAN, "sgd", "sgd|momentum|adam", 0, 0,                         \
+   "upper step rule on the hypergradient estimate: sgd, momentum (heavy ball) or adam"},     \
+  {"beta1", RT_OPT_REAL, 0.9, NULL, NULL, 0, 0.999999,                                        \
+   "momentum coefficient (momentum), first-moment decay (adam)"},                            \
+  {"beta2", RT_OPT_REAL, 0.999, NULL, NULL, 0, 0.999999, "adam: second-moment decay"},        \
+  {"eps", RT_OPT_REAL, 1e-8, NULL, NULL, 1e-300, BIG, "adam: added to sqrt(v) in the step's denominator"}
 
 /* Methods built on the second derivatives of g (all but the unrolled ones) refuse a lower
  * objective with abs or relu of y (driver/options.c: opt_check_smooth) unless this is true. */

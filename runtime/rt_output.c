@@ -212,6 +212,8 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, cons
     json_num(f, vals[i]);
     fputs(",\n", f);
   }
+  /* with constraints on x, hypergrad_norm is |x - P(x - d)| (doc/methods.md) */
+  if (s->xs.constrained) fputs("  \"stationarity\": \"projected_gradient\",\n", f);
   fputs("  \"reports\": ", f);
   json_reports(f, p, res->n_reports, res->reports);
   fprintf(f, ",\n  \"nx\": %lld,\n  \"ny\": %lld,\n  \"x_norm\": ", (long long)res->nx,

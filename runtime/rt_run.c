@@ -317,6 +317,7 @@ static bool recover(Run *r, int64_t step) {
   s->hg_norm = r->hg_good = r->best_hg;
   s->o.fail_kind = -1;
   if (s->impl->reset) s->impl->reset(s);
+  rt_xstep_reset(s); /* momentum / Adam moments were built from the abandoned iterates */
   s->x_step *= 0.5;
   /* y_step = auto with eta derived from it: one step, so halving either halves both; and since
    * the step is re-estimated at trace points, the halving is kept in the estimate's scale */

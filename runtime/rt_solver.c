@@ -186,6 +186,7 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   rt_copy(s->ny, p->y0, s->y);
   s->f_est = NAN;
   s->hg_norm = NAN;
+  if (rt_xstep_setup(s, err, errlen)) goto fail;
   if (rt_ystep_setup(s, eta_derived)) goto oom;
   if (impl->setup(s, err, errlen)) goto fail;
   s->alloc_bytes = rt_mem_stats().live_bytes - live0;
@@ -246,8 +247,7 @@ RT_API double rt_step_size(const RtSolver *s, int64_t k) {
 
 RT_API void rt_x_update(RtSolver *s, int64_t k) {
   s->step_size = rt_step_size(s, k);
-  s->hg_norm = rt_nrm2(s->nx, s->d);
-  rt_axpy(s->nx, -s->step_size, s->d, s->x);
+  rt_xstep_apply(s, s->step_size);
 }
 
 RT_API void rt_upper_step(RtSolver *s, int64_t k) {

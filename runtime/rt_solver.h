@@ -15,6 +15,7 @@
 #include "rt_methods.h"
 #include "rt_oracle.h"
 #include "rt_rng.h"
+#include "rt_xstep.h"
 #include "rt_ystep.h"
 
 typedef struct RtSolver RtSolver;
@@ -79,6 +80,7 @@ struct RtSolver {
   /* Common options. */
   int64_t outer_steps;
   double x_step, y_step, tol, x_decay, eta;
+  RtXStep xs;           /* the outer optimizer's state and the constraints on x (rt_xstep.h) */
   RtYStep ystep;        /* y_step = auto: s->y_step (and eta) set by rt_ystep_refresh */
   int inner_steps, meta_batch;
   void *state;          /* the method's */
@@ -134,7 +136,8 @@ RT_API void rt_upper_grads(RtSolver *s);
 RT_API double rt_step_size(const RtSolver *s, int64_t k);
 /* d = gx - J(x, y) v (a fresh draw), then x <- x - lambda_k d. */
 RT_API void rt_upper_step(RtSolver *s, int64_t k);
-/* x <- x - lambda_k d with d already set; sets hg_norm and step_size. */
+/* x <- P(x - lambda_k u(d)) with d already set (rt_xstep_apply: the x_optimizer's direction u,
+ * the projection P onto the constraints); sets hg_norm and step_size. Every method's x step. */
 RT_API void rt_x_update(RtSolver *s, int64_t k);
 /* Q steps of conjugate gradients on A(x, y) v = b from the current v (warm start), every
  * product with the draw `key` so CG sees one matrix. Work r, p, Ap [ny]. Stops early on an

@@ -342,7 +342,18 @@ static void write_problem(const Emit *e, FILE *f) {
     c_string(f, v->name);
     fprintf(f, ", %d, %d, %" PRId64 ", %" PRId64 ", %" PRId64 "},\n", v->level, v->rank, v->rows, v->cols, v->offset);
   }
-  fputs("  {NULL, 0, 0, 0, 0, 0}\n};\n\nstatic const BloTensorInfo blo_data_info[] = {\n", f);
+  fputs("  {NULL, 0, 0, 0, 0, 0}\n};\n", f);
+  if (bp->n_constraints) { /* x is projected onto these after every step */
+    fputs("\nstatic const BloConstraint blo_constraints[] = {\n", f);
+    for (int i = 0; i < bp->n_constraints; i++) {
+      const BloConstraint *k = &bp->constraints[i];
+      char lo[48], hi[48];
+      fprintf(f, "  {%d, %d, %d, %d, %s, %s},\n", k->var, k->kind, k->lo_data, k->hi_data,
+              emit_num(k->lo, lo), emit_num(k->hi, hi));
+    }
+    fputs("};\n", f);
+  }
+  fputs("\nstatic const BloTensorInfo blo_data_info[] = {\n", f);
   for (int k = 0; k < bp->n_data; k++) {
     const BloTensorInfo *t = &bp->data_info[k];
     fputs("  {", f);
@@ -370,6 +381,8 @@ static void write_problem(const Emit *e, FILE *f) {
   fprintf(f, "  bp->n_samples = %d;\n  bp->samples = blo_samples;\n  bp->sample_total = %" PRId64 ";\n", bp->n_samples,
           bp->sample_total);
   fprintf(f, "  bp->n_reports = %d;\n  bp->report_names = blo_report_names;\n", bp->n_reports);
+  if (bp->n_constraints)
+    fprintf(f, "  bp->n_constraints = %d;\n  bp->constraints = blo_constraints;\n", bp->n_constraints);
   for (int id = 0; id < BLO_K_COUNT; id++) {
     char sym[64];
     if (!emit_kernel_symbol(e, (BloKernelId)id, sym)) continue;

@@ -120,6 +120,19 @@ typedef struct AstOption {
   AstExpr *value;    /* a number expression, a string, or a bare identifier (a word) */
 } AstOption;
 
+/* A constraint on a variable: `in [lo, hi]`, `in simplex`, or the shorthand `>= lo` / `<= hi`
+ * after the initialiser. Sema allows it on upper variables only (kept by projection). */
+typedef enum AstConKind { CON_BOX = 1, CON_SIMPLEX = 2 } AstConKind;
+
+typedef struct AstConstraint {
+  AstConKind kind;
+  Span span;                 /* the whole constraint, `in` included */
+  AstExpr *lo, *hi;          /* box bounds; NULL: that side is unbounded */
+  /* sema: a bound is a number (+-inf when unbounded) or a data tensor of the variable's shape */
+  double lo_val, hi_val;
+  struct AstDecl *lo_data, *hi_data;
+} AstConstraint;
+
 typedef struct AstDecl {
   AstDeclKind kind;
   Span span;          /* the whole declaration */
@@ -127,6 +140,7 @@ typedef struct AstDecl {
   Span name_span;
   AstType *type;      /* data, upper, lower */
   AstExpr *init;      /* const/data/upper/lower initialiser, objective, report, fn body */
+  AstConstraint *con; /* upper/lower: the constraint after the initialiser, or NULL */
   /* fn */
   const char **params;
   Span *param_spans;

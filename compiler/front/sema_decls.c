@@ -34,6 +34,96 @@ static void check_const(Sema *S, AstDecl *d) {
   ptrvec_push(S->arena, &S->consts, d);
 }
 
+/* +1 / -1 when e is `inf` / `-inf` (a name that declares nothing), else 0. */
+static int infinity_sign(Sema *S, const AstExpr *e) {
+  int sign = 1;
+  if (e->kind == AST_UNARY && e->op == '-') {
+    sign = -1;
+    e = e->args[0];
+  }
+  if (e->kind != AST_IDENT || strcmp(e->str, "inf") != 0 || sema_sym_get(&S->syms, "inf"))
+    return 0;
+  return sign;
+}
+
+/* One bound of a box on variable d: a compile-time number, +-inf, or a data tensor of d's
+ * shape. false after an error. */
+static bool check_bound(Sema *S, AstDecl *d, AstExpr *e, double *val, AstDecl **data) {
+  int inf = infinity_sign(S, e);
+  if (inf) {
+    *val = inf * INFINITY;
+    return true;
+  }
+  ECtx c = {.kind = CTX_DATA, .decl = d, .whole = e};
+  if (!sema_check(S, &c, e)) return false;
+  if (e->is_const && e->shape.rank == 0) {
+    *val = e->const_val;
+    if (isnan(*val)) {
+      diag_error(S->diag, e->span, "a bound of %s is NaN", sema_decl_what(d));
+      return false;
+    }
+    return true;
+  }
+  if (e->kind == AST_IDENT && e->ref && e->ref->kind == DECL_DATA) {
+    if (!shape_eq(e->shape, d->shape)) {
+      char a[64], b[64];
+      diag_error(S->diag, e->span, "bound '%s' has shape %s, but %s is %s", e->str,
+                 shape_str(e->shape, a), sema_decl_what(d), shape_str(d->shape, b));
+      diag_hint(S->diag, "a bound is a number (the same for every element) or data of the "
+                "variable's shape");
+      return false;
+    }
+    *data = e->ref;
+    return true;
+  }
+  diag_error(S->diag, e->span, "a bound of %s must be a compile-time number, inf, -inf or the "
+             "name of a data tensor of its shape", sema_decl_what(d));
+  return false;
+}
+
+/* upper NAME = init in [lo, hi] | in simplex | >= lo | <= hi. Kept by projection after every x
+ * step (runtime/rt_xstep.c); lower variables cannot be constrained. */
+static void check_constraint(Sema *S, AstDecl *d) {
+  AstConstraint *k = d->con;
+  if (d->kind == DECL_LOWER) {
+    diag_error(S->diag, k->span, "lower variable '%s' cannot be constrained", d->name);
+    diag_note(S->diag, d->name_span, "the hypergradient of every method assumes the lower "
+              "solution y*(x) is an interior point where g is smooth; a projection would break "
+              "that (its Jacobian, not the implicit-function one, would apply)");
+    diag_hint(S->diag, "keep y inside with a barrier in g (e.g. - mu * sum(log(y))), or "
+              "reparameterise: y = lo + (hi - lo) * sigmoid(z) for a box, exp(z) / sum(exp(z)) "
+              "for the simplex");
+    d->failed = true;
+    return;
+  }
+  char buf[64];
+  if (k->kind == CON_SIMPLEX) {
+    if (d->shape.rank != 1) {
+      diag_error(S->diag, k->span, "'in simplex' needs a vector, but %s is %s",
+                 sema_decl_what(d), shape_str(d->shape, buf));
+      diag_hint(S->diag, "declare the weights as a vector[n]; for several simplices use "
+                "several upper variables");
+      d->failed = true;
+    }
+    return;
+  }
+  k->lo_val = -INFINITY;
+  k->hi_val = INFINITY;
+  bool ok = (!k->lo || check_bound(S, d, k->lo, &k->lo_val, &k->lo_data)) &
+            (!k->hi || check_bound(S, d, k->hi, &k->hi_val, &k->hi_data));
+  if (!ok) {
+    d->failed = true;
+    return;
+  }
+  char a[32], b[32];
+  if (k->lo_val > k->hi_val || k->lo_val == INFINITY || k->hi_val == -INFINITY) {
+    diag_error(S->diag, k->span, "the box [%s, %s] of %s is empty", sema_num_str(k->lo_val, a),
+               sema_num_str(k->hi_val, b), sema_decl_what(d));
+    diag_hint(S->diag, "the lower bound comes first: in [lo, hi] with lo <= hi");
+    d->failed = true;
+  }
+}
+
 /* data, upper and lower: the type (if any), then the initialiser in its context */
 static void check_tensor(Sema *S, AstDecl *d) {
   CtxKind k = d->kind == DECL_DATA ? CTX_DATA : d->kind == DECL_UPPER ? CTX_UPPER_INIT : CTX_LOWER_INIT;
@@ -63,6 +153,7 @@ static void check_tensor(Sema *S, AstDecl *d) {
     diag_error(S->diag, d->name_span, "%s is too large", sema_decl_what(d));
     d->failed = true;
   }
+  if (d->con && (d->kind == DECL_LOWER || !d->failed)) check_constraint(S, d);
   PtrVec *list = d->kind == DECL_DATA ? &S->data : d->kind == DECL_UPPER ? &S->upper : &S->lower;
   d->index = (int)list->len;
   ptrvec_push(S->arena, list, d);

@@ -55,6 +55,18 @@ static const char *load_name(const AstExpr *e) {
   }
 }
 
+/* " in [lo, hi]" / " in simplex", bounds as numbers or data names (the shorthand >= / <= shown
+ * as the box it is). */
+static void print_constraint(const AstConstraint *k, FILE *out) {
+  if (k->kind == CON_SIMPLEX) {
+    fputs(" in simplex", out);
+    return;
+  }
+  char a[32], b[32];
+  fprintf(out, " in [%s, %s]", k->lo_data ? k->lo_data->name : sema_num_str(k->lo_val, a),
+          k->hi_data ? k->hi_data->name : sema_num_str(k->hi_val, b));
+}
+
 static void print_tensor(const Program *p, const AstDecl *d, const char *kind, FILE *out) {
   char buf[64];
   fprintf(out, "%s %s: %s", kind, d->name, shape_str(d->shape, buf));
@@ -69,6 +81,7 @@ static void print_tensor(const Program *p, const AstDecl *d, const char *kind, F
     if (path[0] == '/' || !f) fprintf(out, " (file %s)", path);
     else fprintf(out, " (file %s/%s)", f->dir, path);
   }
+  if (d->con) print_constraint(d->con, out);
   fputc('\n', out);
 }
 

@@ -41,6 +41,11 @@ program_cases() {
   echo "hyperclean_minibatch|$exd/hyperclean_minibatch.blo|-D n_train=60 -D n_val=50 -D n_test=70 -D batch=16"
   echo "hyperparam|$exd/hyperparam.blo|-D n_train=60 -D n_val=50 -D n_test=70"
   echo "maml_sinusoid|$exd/maml_sinusoid.blo|-D T=20"
+  # constrained upper variables (projection) with Adam, momentum and sgd
+  echo "hyperparam_box|$exd/hyperparam_box.blo|-D n_train=60 -D n_val=50 -D n_test=70"
+  echo "simplex_weights|$exd/simplex_weights.blo|-D n_train=60 -D n_val=50 -D n_test=70"
+  echo "simplex_weights_momentum|$exd/simplex_weights.blo|-D n_train=60 -D n_val=50 -D n_test=70 --set x_optimizer=momentum --set beta1=0.8"
+  echo "ufom_toy_adam|$exd/ufom_toy.blo|--set x_optimizer=adam --set x_step=0.05"
   echo "ufom_toy|$exd/ufom_toy.blo|"
   echo "ufom_toy_seed5|$exd/ufom_toy.blo|--seed 5"
   for f in "$top_srcdir"/tests/e2e/*.blo; do

@@ -1,0 +1,226 @@
+/* rt_xstep.c — outer optimizers and the projection onto constrained upper variables
+ * (see rt_xstep.h). */
+#include "rt_xstep.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rt_linalg.h"
+#include "rt_solver.h"
+
+/* In-place heapsort of a[0..n) into descending order: O(n log n) without allocation (qsort
+ * may allocate a merge buffer). A min-heap whose minimum is moved to the end each round. */
+static void sift_down(double *a, int64_t root, int64_t n) {
+  for (;;) {
+    int64_t c = 2 * root + 1;
+    if (c >= n) return;
+    if (c + 1 < n && a[c + 1] < a[c]) c++;
+    if (!(a[c] < a[root])) return;
+    double t = a[c];
+    a[c] = a[root];
+    a[root] = t;
+    root = c;
+  }
+}
+
+static void sort_descending(int64_t n, double *a) {
+  for (int64_t i = n / 2; i-- > 0;) sift_down(a, i, n);
+  for (int64_t end = n - 1; end > 0; end--) {
+    double t = a[0];
+    a[0] = a[end];
+    a[end] = t;
+    sift_down(a, 0, end);
+  }
+}
+
+RT_API void rt_project_simplex(int64_t n, double *v, double *sort) {
+  if (n <= 0) return;
+  memcpy(sort, v, (size_t)n * sizeof *sort);
+  sort_descending(n, sort);
+  /* theta = (sum of the rho largest - 1) / rho, rho the largest j with u_j > (cum_j - 1)/j */
+  double cum = 0, theta = (sort[0] - 1.0);
+  for (int64_t j = 0; j < n; j++) {
+    cum += sort[j];
+    double t = (cum - 1.0) / (double)(j + 1);
+    if (sort[j] - t > 0) theta = t;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    double u = v[i] - theta;
+    v[i] = u <= 0 ? 0.0 : u; /* NaN stays NaN: the run loop reports it */
+  }
+}
+
+RT_API void rt_xstep_project(const RtXStep *xs, double *x) {
+  if (!xs->constrained) return;
+  if (xs->lo)
+    for (int64_t i = 0; i < xs->nx; i++) {
+      /* comparisons, not fmin/fmax: a NaN stays NaN and the run loop reports it */
+      if (x[i] < xs->lo[i]) x[i] = xs->lo[i];
+      else if (x[i] > xs->hi[i]) x[i] = xs->hi[i];
+    }
+  for (int i = 0; i < xs->nsimplex; i++)
+    rt_project_simplex(xs->simplex[i].n, x + xs->simplex[i].off, xs->sort);
+}
+
+/* The bound of element i of a box: data tensor `k`'s element, or the scalar. */
+static double bound(const BloProblem *p, int k, double scalar, int64_t i) {
+  return k < 0 ? scalar : p->data[k][i];
+}
+
+/* Resolve p's constraints into per-element bounds and simplex blocks. 0, or -1 with err. */
+static int setup_constraints(RtSolver *s, RtXStep *xs, char *err, size_t errlen) {
+  const BloProblem *p = s->p;
+  int64_t nsort = 0;
+  bool box = false;
+  for (int c = 0; c < p->n_constraints; c++) {
+    const BloConstraint *k = &p->constraints[c];
+    if (k->var < 0 || k->var >= p->n_vars || p->vars[k->var].level != 0 ||
+        (k->kind != BLO_CON_BOX && k->kind != BLO_CON_SIMPLEX)) {
+      snprintf(err, errlen, "constraint %d of the problem is malformed", c);
+      return -1;
+    }
+    const BloVarInfo *v = &p->vars[k->var];
+    int64_t n = v->rows * v->cols;
+    if (k->kind == BLO_CON_SIMPLEX) {
+      xs->nsimplex++;
+      if (n > nsort) nsort = n;
+      continue;
+    }
+    box = true;
+    int dk[2] = {k->lo_data, k->hi_data};
+    for (int j = 0; j < 2; j++) {
+      if (dk[j] < 0) continue;
+      const BloTensorInfo *t = dk[j] < p->n_data ? &p->data_info[dk[j]] : NULL;
+      if (!t || t->rows * t->cols != n || !p->data[dk[j]]) {
+        snprintf(err, errlen, "the %s bound of upper variable '%s' is not a data tensor of its "
+                 "shape", j ? "upper" : "lower", v->name);
+        return -1;
+      }
+    }
+  }
+  xs->constrained = p->n_constraints > 0;
+  if (!xs->constrained) return 0;
+  xs->w = rt_solver_vec(s, s->nx);
+  xs->simplex = rt_solver_mem(s, (size_t)(xs->nsimplex + 1) * sizeof *xs->simplex);
+  xs->sort = rt_solver_vec(s, nsort + 1);
+  if (box) {
+    xs->lo = rt_solver_vec(s, s->nx);
+    xs->hi = rt_solver_vec(s, s->nx);
+  }
+  if (!xs->w || !xs->simplex || !xs->sort || (box && (!xs->lo || !xs->hi))) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  if (box)
+    for (int64_t i = 0; i < s->nx; i++) {
+      xs->lo[i] = -INFINITY;
+      xs->hi[i] = INFINITY;
+    }
+  int ns = 0;
+  for (int c = 0; c < p->n_constraints; c++) {
+    const BloConstraint *k = &p->constraints[c];
+    const BloVarInfo *v = &p->vars[k->var];
+    int64_t n = v->rows * v->cols;
+    if (k->kind == BLO_CON_SIMPLEX) {
+      xs->simplex[ns].off = v->offset;
+      xs->simplex[ns++].n = n;
+      continue;
+    }
+    for (int64_t i = 0; i < n; i++) {
+      double lo = bound(p, k->lo_data, k->lo, i), hi = bound(p, k->hi_data, k->hi, i);
+      if (isnan(lo) || isnan(hi) || lo > hi || lo == INFINITY || hi == -INFINITY) {
+        snprintf(err, errlen, "upper variable '%s': element %lld has the bounds [%g, %g], an empty "
+                 "box (each element needs lo <= hi, lo < inf, hi > -inf, no NaN)", v->name,
+                 (long long)i, lo, hi);
+        return -1;
+      }
+      xs->lo[v->offset + i] = lo;
+      xs->hi[v->offset + i] = hi;
+    }
+  }
+  return 0;
+}
+
+/* What x_optimizer leaves unused, named in a warning when it was given. */
+static void warn_unused(RtSolver *s, const char *key, const char *why) {
+  if (rt_solver_isset(s, key))
+    rt_solver_warn(s, key, "option '%s' has no effect: %s", key, why);
+}
+
+RT_API int rt_xstep_setup(RtSolver *s, char *err, size_t errlen) {
+  RtXStep *xs = &s->xs;
+  memset(xs, 0, sizeof *xs);
+  xs->nx = s->nx;
+  const char *w = rt_opt_word(&s->opt, "x_optimizer");
+  xs->opt = !w || strcmp(w, "sgd") == 0 ? RT_XOPT_SGD
+            : strcmp(w, "momentum") == 0 ? RT_XOPT_MOMENTUM : RT_XOPT_ADAM;
+  xs->beta1 = rt_solver_num(s, "beta1");
+  xs->beta2 = rt_solver_num(s, "beta2");
+  xs->eps = rt_solver_num(s, "eps");
+  if (xs->opt == RT_XOPT_SGD) warn_unused(s, "beta1", "x_optimizer = sgd");
+  if (xs->opt != RT_XOPT_ADAM) {
+    warn_unused(s, "beta2", "it is Adam's (x_optimizer = adam)");
+    warn_unused(s, "eps", "it is Adam's (x_optimizer = adam)");
+  }
+  if (xs->opt != RT_XOPT_SGD && !(xs->m = rt_solver_vec(s, s->nx))) goto oom;
+  if (xs->opt == RT_XOPT_ADAM && !(xs->v = rt_solver_vec(s, s->nx))) goto oom;
+  if (setup_constraints(s, xs, err, errlen)) return -1;
+  if (!xs->constrained) return 0;
+  rt_copy(s->nx, s->x, xs->w);
+  double x0n = rt_nrm2(s->nx, s->x);
+  rt_xstep_project(xs, s->x);
+  rt_axpy(s->nx, -1.0, s->x, xs->w);
+  double moved = rt_nrm2(s->nx, xs->w);
+  /* `= 1/n in simplex` sums to 1 only up to rounding: such moves are not worth a warning */
+  if (moved > 1e-12 * fmax(1.0, x0n))
+    rt_solver_warn(s, "x0.projected", "the initial upper variables lie outside their "
+                   "constraints: projected onto them (|x0 - P(x0)| = %.6g)", moved);
+  return 0;
+oom:
+  snprintf(err, errlen, "out of memory");
+  return -1;
+}
+
+RT_API void rt_xstep_reset(RtSolver *s) {
+  RtXStep *xs = &s->xs;
+  if (xs->m) rt_zero(s->nx, xs->m);
+  if (xs->v) rt_zero(s->nx, xs->v);
+  xs->t = 0;
+}
+
+RT_API void rt_xstep_apply(RtSolver *s, double lambda) {
+  RtXStep *xs = &s->xs;
+  int64_t n = s->nx;
+  double *x = s->x;
+  const double *d = s->d;
+  if (xs->constrained) { /* stationarity at the x the estimate belongs to: |x - P(x - d)| */
+    rt_sub(n, x, d, xs->w);
+    rt_xstep_project(xs, xs->w);
+    rt_axpby(n, 1.0, x, -1.0, xs->w);
+    s->hg_norm = rt_nrm2(n, xs->w);
+  } else {
+    s->hg_norm = rt_nrm2(n, d);
+  }
+  switch (xs->opt) {
+  case RT_XOPT_SGD:
+    rt_axpy(n, -lambda, d, x);
+    break;
+  case RT_XOPT_MOMENTUM: /* heavy ball: m <- beta1 m + d, x <- x - lambda m */
+    rt_axpby(n, 1.0, d, xs->beta1, xs->m);
+    rt_axpy(n, -lambda, xs->m, x);
+    break;
+  case RT_XOPT_ADAM: {
+    xs->t++;
+    double b1 = xs->beta1, b2 = xs->beta2;
+    double c1 = 1.0 - pow(b1, (double)xs->t), c2 = 1.0 - pow(b2, (double)xs->t);
+    for (int64_t i = 0; i < n; i++) {
+      xs->m[i] = b1 * xs->m[i] + (1.0 - b1) * d[i];
+      xs->v[i] = b2 * xs->v[i] + (1.0 - b2) * d[i] * d[i];
+      x[i] -= lambda * (xs->m[i] / c1) / (sqrt(xs->v[i] / c2) + xs->eps);
+    }
+    break;
+  }
+  }
+  rt_xstep_project(xs, x); /* step, then project (Adam too) */
+}
