@@ -90,6 +90,13 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
 RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                 char *err, size_t errlen);
 
+/* load_npy into a tensor[t, k, d] (the type of per-task data): the file must hold exactly a
+ * t x k x d array (any dtype, order and version rt_load_npy takes); the result is the tasks'
+ * matrices stacked, a matrix[t*k, d] (rank 2), row-major: the same numbers in the same order.
+ * Any other rank or shape fails with a message that names both shapes. */
+RT_API int rt_load_npy3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out,
+                        char *err, size_t errlen);
+
 /* Reads a point (--x, --y, --v): a CSV vector of exactly n numbers (one per line or one row)
  * into out[n] (caller-owned). `what` names it in messages ("x"; may be NULL):
  * "'x.csv' holds 5 numbers but x has 6". Returns 0, nonzero on failure. */
