@@ -37,6 +37,7 @@ program_cases() {
   echo "hyperclean_minibatch|$exd/hyperclean_minibatch.blo|-D n_train=60 -D n_val=50 -D n_test=70 -D batch=16"
   echo "hyperparam|$exd/hyperparam.blo|-D n_train=60 -D n_val=50 -D n_test=70"
   echo "maml_sinusoid|$exd/maml_sinusoid.blo|-D T=20"
+  echo "fewshot_regression|$exd/fewshot_regression.blo|"
   echo "ufom_toy|$exd/ufom_toy.blo|"
   echo "ufom_toy_seed5|$exd/ufom_toy.blo|--seed 5"
   for f in "$top_srcdir"/tests/e2e/*.blo; do
