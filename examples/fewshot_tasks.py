@@ -9,7 +9,7 @@ adapted weights there). Writes
   fewshot_X.npy  float64 array (T, K, d): the tasks' inputs, a tensor[T, K, d] in bloc
   fewshot_Y.npy  float64 array (T, K):    their targets
 and prints the minimiser w0* of the MAML objective, one number per line (also written to
-fewshot_wstar.csv):
+fewshot_wstar.csv; fewshot_wfom.csv gets the biased point first-order MAML settles at):
   F(w0) = 1/T sum_t Lq_t(w_r^t(w0)),  w_{j+1} = w_j - alpha grad Ls_t(w_j),  w_0 = w0,
 with Ls_t, Lq_t the mean squared errors on the support and query points. For squared loss an
 inner step is affine, w_{j+1} = M_t w_j + alpha c_t with M_t = I - alpha H_t,
@@ -71,10 +71,14 @@ def solve(a, b):
 
 
 def maml_optimum(xs, ys, ks, r, alpha):
-    """The minimiser of the r-step MAML objective (see the module comment)."""
+    """The minimiser of the r-step MAML objective (see the module comment), and the point where
+    first-order MAML's expected step vanishes: FOM drops the Jacobian P_t' of w_r, so its fixed
+    point solves [sum_t C_t' C_t P_t] w0 = sum_t C_t' (e_t - C_t q_t) instead."""
     d = len(xs[0][0])
     lhs = [[0.0] * d for _ in range(d)]
     rhs = [0.0] * d
+    flhs = [[0.0] * d for _ in range(d)]
+    frhs = [0.0] * d
     for x, y in zip(xs, ys):
         a, b, c, e = x[:ks], y[:ks], x[ks:], y[ks:]
         at = transpose(a)
@@ -88,12 +92,14 @@ def maml_optimum(xs, ys, ks, r, alpha):
             q = [u + alpha * v for u, v in zip(matvec(mt, q), ct)]
         cp = matmul(c, p)
         res = [ei - ci for ei, ci in zip(e, matvec(c, q))]
-        cpt = transpose(cp)
+        cpt, ctr = transpose(cp), transpose(c)
         for i in range(d):
             rhs[i] += sum(u * v for u, v in zip(cpt[i], res))
+            frhs[i] += sum(u * v for u, v in zip(ctr[i], res))
             for j in range(d):
                 lhs[i][j] += sum(u * v for u, v in zip(cpt[i], cpt[j]))
-    return solve(lhs, rhs)
+                flhs[i][j] += sum(u * v for u, v in zip(ctr[i], cpt[j]))
+    return solve(lhs, rhs), solve(flhs, frhs)
 
 
 def main():
@@ -120,11 +126,11 @@ def main():
     write_npy(os.path.join(o.out, "fewshot_X.npy"), (o.T, o.K, o.d),
               [v for x in xs for row in x for v in row])
     write_npy(os.path.join(o.out, "fewshot_Y.npy"), (o.T, o.K), [v for y in ys for v in y])
-    wstar = maml_optimum(xs, ys, o.KS, o.r, o.alpha)
-    text = "".join("%.17g\n" % v for v in wstar)
-    with open(os.path.join(o.out, "fewshot_wstar.csv"), "w") as f:
-        f.write(text)
-    sys.stdout.write(text)
+    wstar, wfom = maml_optimum(xs, ys, o.KS, o.r, o.alpha)
+    for name, w in (("fewshot_wstar.csv", wstar), ("fewshot_wfom.csv", wfom)):
+        with open(os.path.join(o.out, name), "w") as f:
+            f.write("".join("%.17g\n" % v for v in w))
+    sys.stdout.write("".join("%.17g\n" % v for v in wstar))
 
 
 if __name__ == "__main__":
