@@ -48,8 +48,8 @@ static double *dalloc(int64_t n) {
 
 /* ---- data-stage hooks (eval.h) */
 
-static int load_hook(void *ctx, IrLoadFormat fmt, const char *path, Shape s, int64_t blocks, double *out,
-                     char *err, size_t errlen) {
+static int load_hook(void *ctx, IrLoadFormat fmt, const char *path, Shape s, int64_t blocks,
+                     double *out, char *err, size_t errlen) {
   (void)ctx;
   /* IDX files are the big ones (MNIST): decoded straight into out, not copied there */
   if (fmt == IR_LOAD_IDX) return rt_load_idx_into(path, s.rank, s.rows, s.cols, out, err, errlen);

@@ -133,10 +133,14 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
   case BI_ZEROS: return ir_const(g, 0, s);
   case BI_ONES: return ir_const(g, 1, s);
   case BI_EYE: return ir_diagm(g, ir_const(g, 1, shape_vector(s.rows)));
-  case BI_LOAD_CSV: return ir_load(g, IR_LOAD_CSV, resolve_path(L, e->args[0]), ls, lb, e->span);
-  case BI_LOAD_IDX: return ir_load(g, IR_LOAD_IDX, resolve_path(L, e->args[0]), ls, lb, e->span);
-  case BI_LOAD_LIBSVM: return ir_load(g, IR_LOAD_LIBSVM, resolve_path(L, e->args[0]), ls, lb, e->span);
-  case BI_LOAD_NPY: return ir_load(g, IR_LOAD_NPY, resolve_path(L, e->args[0]), ls, lb, e->span);
+  case BI_LOAD_CSV:
+    return ir_load(g, IR_LOAD_CSV, resolve_path(L, e->args[0]), ls, lb, e->span);
+  case BI_LOAD_IDX:
+    return ir_load(g, IR_LOAD_IDX, resolve_path(L, e->args[0]), ls, lb, e->span);
+  case BI_LOAD_LIBSVM:
+    return ir_load(g, IR_LOAD_LIBSVM, resolve_path(L, e->args[0]), ls, lb, e->span);
+  case BI_LOAD_NPY:
+    return ir_load(g, IR_LOAD_NPY, resolve_path(L, e->args[0]), ls, lb, e->span);
   case BI_UNIFORM: return ir_rand(g, IR_RAND_UNIFORM, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s, e->span);
   case BI_NORMAL: return ir_rand(g, IR_RAND_NORMAL, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s, e->span);
   case BI_RANDINT: return ir_rand(g, IR_RAND_RANDINT, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s, e->span);

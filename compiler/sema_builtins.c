@@ -118,8 +118,8 @@ static bool check_load(Sema *S, const ECtx *c, AstExpr *e) {
   BuiltinId id = e->builtin;
   if (e->shape.rank == 3 && id != BI_LOAD_NPY && id != BI_LOAD_CSV) {
     sema_err(S, c, e->span, "'%s' cannot load a tensor", e->str);
-    diag_hint(S->diag, "a tensor[T, K, d] loads from load_npy (a 3-D array) or load_csv (T*K rows of d "
-                       "numbers: the tasks' matrices one after another)");
+    diag_hint(S->diag, "a tensor[T, K, d] loads from load_npy (a 3-D array) or load_csv (T*K "
+                       "rows of d numbers: the tasks' matrices one after another)");
     return false;
   }
   return true;

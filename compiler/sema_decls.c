@@ -74,7 +74,8 @@ static void check_tensor(Sema *S, AstDecl *d) {
   }
   if (!d->failed && d->shape.rank == 3) {
     if (d->kind != DECL_DATA) {
-      diag_error(S->diag, d->type ? d->type->span : d->init->span, "%s cannot be a tensor", sema_decl_what(d));
+      Span at = d->type ? d->type->span : d->init->span;
+      diag_error(S->diag, at, "%s cannot be a tensor", sema_decl_what(d));
       diag_hint(S->diag, "only data may have rank 3; variables are scalars, vectors or matrices");
       d->failed = true;
     } else {

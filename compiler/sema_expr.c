@@ -49,13 +49,14 @@ bool sema_broadcast(Shape a, Shape b, Shape *out) {
 bool sema_no_tensor(Sema *S, const ECtx *c, const AstExpr *a) {
   if (a->shape.rank != 3) return true;
   char buf[64];
+  shape_str(a->shape, buf);
   if (a->kind == AST_IDENT)
-    sema_err(S, c, a->span, "'%s' is a %s: index it by task first, as in %s[t]", a->str, shape_str(a->shape, buf),
+    sema_err(S, c, a->span, "'%s' is a %s: index it by task first, as in %s[t]", a->str, buf,
              a->str);
   else
-    sema_err(S, c, a->span, "a %s cannot be used here: index it by task first", shape_str(a->shape, buf));
-  diag_hint(S->diag, "X[t] is the matrix[K, d] of task t (a constant or a batch(1) sample set); only "
-                     "indexing and fn arguments take a whole tensor");
+    sema_err(S, c, a->span, "a %s cannot be used here: index it by task first", buf);
+  diag_hint(S->diag, "X[t] is the matrix[K, d] of task t (a constant or a batch(1) sample set); "
+                     "only indexing and fn arguments take a whole tensor");
   return false;
 }
 
@@ -245,12 +246,14 @@ static bool sample_fits(Sema *S, const ECtx *c, AstExpr *s, AstDecl *smp, int64_
   if (is_value_ctx(c->kind) || c->kind == CTX_CONST) {
     sema_err(S, c, s->span, "sample set '%s' cannot be used in %s", smp->name,
              c->decl ? sema_decl_what(c->decl) : "a constant");
-    diag_hint(S->diag, "a sample set is drawn afresh at each oracle call: use it in objectives, reports and fns");
+    diag_hint(S->diag, "a sample set is drawn afresh at each oracle call: use it in objectives, "
+                       "reports and fns");
     return false;
   }
   if (smp->failed) return false;
   if (smp->population_n != dim) {
-    sema_err(S, c, s->span, "sample set '%s' draws from a population of %lld, but this dimension has size %lld",
+    sema_err(S, c, s->span,
+             "sample set '%s' draws from a population of %lld, but this dimension has size %lld",
              smp->name, (long long)smp->population_n, (long long)dim);
     diag_note(S->diag, smp->name_span, "sample set '%s' is declared here", smp->name);
     return false;
@@ -268,8 +271,8 @@ static bool check_task_index(Sema *S, const ECtx *c, AstExpr *e) {
   int nsubs = e->nargs - 1;
   if (nsubs != 1) {
     sema_err(S, c, e->op_span, "%s takes 1 subscript (the task), got %d", shape_str(bs, buf), nsubs);
-    diag_hint(S->diag, "X[t] is the matrix[%lld, %lld] of task t; index that in turn: X[t][i, :]", (long long)bs.rows,
-              (long long)bs.cols);
+    diag_hint(S->diag, "X[t] is the matrix[%lld, %lld] of task t; index that in turn: X[t][i, :]",
+              (long long)bs.rows, (long long)bs.cols);
     return false;
   }
   AstExpr *s = e->args[1];
@@ -280,10 +283,12 @@ static bool check_task_index(Sema *S, const ECtx *c, AstExpr *e) {
     s->ref = smp;
     if (!sample_fits(S, c, s, smp, bs.blocks)) return false;
     if (smp->batch_k != 1) {
-      sema_err(S, c, s->span, "a tensor is indexed by one task at a time, but sample set '%s' draws %lld",
-               smp->name, (long long)smp->batch_k);
+      sema_err(S, c, s->span,
+               "a tensor is indexed by one task at a time, but sample set '%s' draws %lld", smp->name,
+               (long long)smp->batch_k);
       diag_note(S->diag, smp->name_span, "sample set '%s' is declared here", smp->name);
-      diag_hint(S->diag, "declare it batch(1), and average over tasks with the method option meta_batch");
+      diag_hint(S->diag,
+                "declare it batch(1), and average over tasks with the method option meta_batch");
       return false;
     }
     sub->kind = SUB_SAMPLE;

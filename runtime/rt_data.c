@@ -771,9 +771,9 @@ static int load_npy(const char *path, int rank, int64_t rows, int64_t cols, cons
   if (dims3 && (nh.ndim != 3 || nh.dims[0] != dims3[0] || nh.dims[1] != dims3[1] ||
                 nh.dims[2] != dims3[2])) {
     if (nh.ndim == 3) memcpy(holds, shp, sizeof holds);
-    rt_data_errf(err, errlen, "'%s' holds %s%s but the declaration says tensor[%" PRId64 ", %" PRId64
-                 ", %" PRId64 "] (a 3-D array of that shape)", path, nh.ndim == 3 ? "an array of shape " : "",
-                 holds, dims3[0], dims3[1], dims3[2]);
+    rt_data_errf(err, errlen, "'%s' holds %s%s but the declaration says tensor[%" PRId64 ", %"
+                 PRId64 ", %" PRId64 "] (a 3-D array of that shape)", path,
+                 nh.ndim == 3 ? "an array of shape " : "", holds, dims3[0], dims3[1], dims3[2]);
     goto done;
   }
   if (dims3) { /* the tasks' matrices stacked */
@@ -845,8 +845,8 @@ RT_API int rt_load_npy3(const char *path, int64_t t, int64_t k, int64_t d, RtTen
   dims3[2] = d;
   if (t < 1 || k < 1 || d < 1 || k > INT64_MAX / t) {
     memset(out, 0, sizeof *out);
-    return rt_data_errf(err, errlen, "'%s': invalid expected shape tensor[%" PRId64 ", %" PRId64 ", %" PRId64
-                        "]", path, t, k, d);
+    return rt_data_errf(err, errlen, "'%s': invalid expected shape tensor[%" PRId64 ", %" PRId64
+                        ", %" PRId64 "]", path, t, k, d);
   }
   return load_npy(path, 2, t * k, d, dims3, out, err, errlen);
 }

@@ -824,37 +824,42 @@ static void test_npy_tensor3(void **state) {
         f[i + 2 * (j + 3 * k)] = v;
         i4[(i * 3 + j) * 2 + k] = (int32_t)v;
       }
-  expect_ok(rt_load_npy3(npy_file("t3c.npy", 1, "<f8", 0, "(2, 3, 2)", c, sizeof c), 2, 3, 2, &t, g_err, E));
+  const char *p = npy_file("t3c.npy", 1, "<f8", 0, "(2, 3, 2)", c, sizeof c);
+  expect_ok(rt_load_npy3(p, 2, 3, 2, &t, g_err, E));
   expect_values(&t, 2, 6, 2, c); /* matrix[T*K, d]: task 1 is rows 3..5 */
   rt_tensor_free(&t);
-  expect_ok(rt_load_npy3(npy_file("t3f.npy", 2, "<f8", 1, "(2, 3, 2)", f, sizeof f), 2, 3, 2, &t, g_err, E));
+  p = npy_file("t3f.npy", 2, "<f8", 1, "(2, 3, 2)", f, sizeof f);
+  expect_ok(rt_load_npy3(p, 2, 3, 2, &t, g_err, E));
   expect_values(&t, 2, 6, 2, c);
   rt_tensor_free(&t);
-  expect_ok(rt_load_npy3(npy_file("t3i.npy", 1, "<i4", 0, "(2, 3, 2)", i4, sizeof i4), 2, 3, 2, &t, g_err, E));
+  p = npy_file("t3i.npy", 1, "<i4", 0, "(2, 3, 2)", i4, sizeof i4);
+  expect_ok(rt_load_npy3(p, 2, 3, 2, &t, g_err, E));
   expect_values(&t, 2, 6, 2, c);
   rt_tensor_free(&t);
   /* the same numbers in other shapes */
-  const char *p = npy_file("t3m.npy", 1, "<f8", 0, "(6, 2)", c, sizeof c);
-  snprintf(msg, sizeof msg, "'%s' holds a 6 x 2 matrix but the declaration says tensor[2, 3, 2] (a 3-D "
-           "array of that shape)", p);
+  p = npy_file("t3m.npy", 1, "<f8", 0, "(6, 2)", c, sizeof c);
+  snprintf(msg, sizeof msg, "'%s' holds a 6 x 2 matrix but the declaration says tensor[2, 3, 2] "
+           "(a 3-D array of that shape)", p);
   expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t, msg);
   assert_string_equal(g_err, msg);
   p = npy_file("t3s.npy", 1, "<f8", 0, "(2, 2, 3)", c, sizeof c);
-  snprintf(msg, sizeof msg, "'%s' holds an array of shape (2, 2, 3) but the declaration says tensor[2, 3, 2] "
-           "(a 3-D array of that shape)", p);
+  snprintf(msg, sizeof msg, "'%s' holds an array of shape (2, 2, 3) but the declaration says "
+           "tensor[2, 3, 2] (a 3-D array of that shape)", p);
   expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t, msg);
-  expect_fail(rt_load_npy3(npy_file("t4.npy", 1, "<f8", 0, "(2, 3, 2, 1)", c, sizeof c), 2, 3, 2, &t, g_err, E),
-              t, "holds a 2 x 3 x 2 x 1 array");
-  expect_fail(rt_load_npy3(npy_file("t3v.npy", 1, "<f8", 0, "(12,)", c, sizeof c), 2, 3, 2, &t, g_err, E), t,
+  p = npy_file("t4.npy", 1, "<f8", 0, "(2, 3, 2, 1)", c, sizeof c);
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t, "holds a 2 x 3 x 2 x 1 array");
+  p = npy_file("t3v.npy", 1, "<f8", 0, "(12,)", c, sizeof c);
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t,
               "holds a vector of 12 numbers but the declaration says tensor[2, 3, 2]");
   /* the usual checks still apply: truncated data, non-finite values */
-  expect_fail(rt_load_npy3(npy_file("t3short.npy", 1, "<f8", 0, "(2, 3, 2)", c, 88), 2, 3, 2, &t, g_err, E), t,
+  p = npy_file("t3short.npy", 1, "<f8", 0, "(2, 3, 2)", c, 88);
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t,
               "needs 96 bytes of data but the file holds 88");
   double bad[12];
   memcpy(bad, c, sizeof bad);
   bad[7] = NAN;
-  expect_fail(rt_load_npy3(npy_file("t3nan.npy", 1, "<f8", 0, "(2, 3, 2)", bad, sizeof bad), 2, 3, 2, &t, g_err,
-                           E), t, "element [3, 1] is NaN");
+  p = npy_file("t3nan.npy", 1, "<f8", 0, "(2, 3, 2)", bad, sizeof bad);
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t, "element [3, 1] is NaN");
   expect_fail(rt_load_npy3(fx_path("absent3.npy"), 2, 3, 2, &t, g_err, E), t, "cannot open");
   /* a plain matrix declaration still flattens the 3-D file (rt_load_npy) */
   expect_ok(rt_load_npy(fx_path("t3c.npy"), 2, 2, 6, &t, g_err, E));
