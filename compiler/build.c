@@ -56,7 +56,10 @@ static int load_hook(void *ctx, IrLoadFormat fmt, const char *path, Shape s, int
   RtTensor t = {0};
   int rc;
   switch (fmt) {
-  case IR_LOAD_CSV: rc = rt_load_csv(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
+  case IR_LOAD_CSV: /* a tensor[T, K, d] (blocks = T): its T matrices stacked */
+    rc = blocks > 0 ? rt_load_csv3(path, blocks, s.rows / blocks, s.cols, &t, err, errlen)
+                    : rt_load_csv(path, s.rank, s.rows, s.cols, &t, err, errlen);
+    break;
   case IR_LOAD_LIBSVM: rc = rt_load_libsvm(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
   case IR_LOAD_NPY: /* a tensor[T, K, d] (blocks = T) must be exactly that 3-D array */
     rc = blocks > 0 ? rt_load_npy3(path, blocks, s.rows / blocks, s.cols, &t, err, errlen)

@@ -861,6 +861,15 @@ static void test_npy_tensor3(void **state) {
   p = npy_file("t3nan.npy", 1, "<f8", 0, "(2, 3, 2)", bad, sizeof bad);
   expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t, "element [3, 1] is NaN");
   expect_fail(rt_load_npy3(fx_path("absent3.npy"), 2, 3, 2, &t, g_err, E), t, "cannot open");
+  /* CSV: the tasks' matrices one after another */
+  p = fx_text("t3.csv", "0,1\n10,11\n20,21\n100,101\n110,111\n120,121\n");
+  expect_ok(rt_load_csv3(p, 2, 3, 2, &t, g_err, E));
+  expect_values(&t, 2, 6, 2, c);
+  rt_tensor_free(&t);
+  snprintf(msg, sizeof msg, "'%s' holds a 6 x 2 matrix but the declaration says matrix[4, 2] "
+           "(tensor[2, 2, 2]: its 2 matrices one after another)", p);
+  expect_fail(rt_load_csv3(p, 2, 2, 2, &t, g_err, E), t, msg);
+  assert_string_equal(g_err, msg);
   /* a plain matrix declaration still flattens the 3-D file (rt_load_npy) */
   expect_ok(rt_load_npy(fx_path("t3c.npy"), 2, 2, 6, &t, g_err, E));
   expect_values(&t, 2, 2, 6, c);
