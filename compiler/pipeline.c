@@ -48,16 +48,23 @@ static double *dalloc(int64_t n) {
 
 /* ---- data-stage hooks (eval.h) */
 
-static int load_hook(void *ctx, IrLoadFormat fmt, const char *path, Shape s, double *out, char *err, size_t errlen) {
+static int load_hook(void *ctx, IrLoadFormat fmt, const char *path, Shape s, int64_t blocks,
+                     double *out, char *err, size_t errlen) {
   (void)ctx;
   /* IDX files are the big ones (MNIST): decoded straight into out, not copied there */
   if (fmt == IR_LOAD_IDX) return rt_load_idx_into(path, s.rank, s.rows, s.cols, out, err, errlen);
   RtTensor t = {0};
   int rc;
   switch (fmt) {
-  case IR_LOAD_CSV: rc = rt_load_csv(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
+  case IR_LOAD_CSV: /* a tensor[T, K, d] (blocks = T): its T matrices stacked */
+    rc = blocks > 0 ? rt_load_csv3(path, blocks, s.rows / blocks, s.cols, &t, err, errlen)
+                    : rt_load_csv(path, s.rank, s.rows, s.cols, &t, err, errlen);
+    break;
   case IR_LOAD_LIBSVM: rc = rt_load_libsvm(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
-  case IR_LOAD_NPY: rc = rt_load_npy(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
+  case IR_LOAD_NPY: /* a tensor[T, K, d] (blocks = T) must be exactly that 3-D array */
+    rc = blocks > 0 ? rt_load_npy3(path, blocks, s.rows / blocks, s.cols, &t, err, errlen)
+                    : rt_load_npy(path, s.rank, s.rows, s.cols, &t, err, errlen);
+    break;
   default: snprintf(err, errlen, "unknown data format"); return 1;
   }
   if (rc) return rc;

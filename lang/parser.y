@@ -43,6 +43,7 @@ struct ParseState {
 static int parse_lex(PARSE_STYPE *val, PARSE_LTYPE *loc, ParseState *ps) {
   return lex_next(ps->lex, val, loc);
 }
+static AstType *tensor_type(ParseState *ps, const char *word, Span word_at, PtrVec *dims, Span at);
 static void parse_error(PARSE_LTYPE *loc, ParseState *ps, const char *msg);
 
 static AstExpr *guard(ParseState *ps, AstExpr *e);
@@ -62,6 +63,29 @@ static void expect_word(ParseState *ps, const char *got, Span at, const char *wa
 static AstConstraint *constraint(ParseState *ps, AstConKind k, Span at, AstExpr *lo, AstExpr *hi);
 static AstDecl *var_decl(ParseState *ps, AstDeclKind k, Span at, const char *name, Span name_at,
                          AstType *type, AstExpr *init, AstConstraint *con);
+/* `tensor[T, K, d]`: `tensor` is not a keyword (it stays usable as a name), so any word
+ * followed by dimensions parses here and is checked. */
+static AstType *tensor_type(ParseState *ps, const char *word, Span word_at, PtrVec *dims, Span at) {
+  AstType *t = ARENA_NEW(ps->arena, AstType);
+  t->kind = TY_TENSOR;
+  t->span = at;
+  if (strcmp(word, "tensor") != 0) {
+    diag_error(ps->diag, word_at, "unknown type '%s'", word);
+    diag_hint(ps->diag, "types are scalar, vector[n], matrix[m, n] and tensor[T, K, d]");
+    t->kind = TY_SCALAR;
+    return t;
+  }
+  if (dims->len != 3) {
+    diag_error(ps->diag, at, "tensor takes 3 dimensions, got %zu", dims->len);
+    diag_hint(ps->diag, "a tensor[T, K, d] holds T matrices of K rows and d columns; use vector[n] "
+                        "or matrix[m, n] for fewer dimensions");
+    t->kind = TY_SCALAR;
+    return t;
+  }
+  for (int i = 0; i < 3; i++) t->dims[i] = dims->items[i];
+  return t;
+}
+
 }
 
 %define api.pure full
@@ -181,6 +205,7 @@ type
                                           $$->dims[0] = $3; }
   | MATRIX '[' expr ',' expr ']'        { $$ = ARENA_NEW(ps->arena, AstType); $$->kind = TY_MATRIX; $$->span = @$;
                                           $$->dims[0] = $3; $$->dims[1] = $5; }
+  | IDENT '[' exprs ']'                 { $$ = tensor_type(ps, $1, @1, $3, @$); }
   ;
 
 opt_params
@@ -535,6 +560,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
   bool want_expr = has(names, n, "identifier") && has(names, n, "number") && has(names, n, "'('");
   bool want_op = has(names, n, "'*'") && has(names, n, "'@'");
   bool want_decl = has(names, n, "'upper'") && has(names, n, "'fn'");
+  /* a type: the identifier it expects is `tensor` (not a keyword, so that it stays a name) */
+  if (has(names, n, "'vector'") && !want_expr)
+    for (int i = 0; i < n; i++)
+      if (strcmp(names[i], "identifier") == 0) names[i] = "'tensor'";
   if (want_expr) drop(names, n, expr_start);
   if (want_op) drop(names, n, operators);
   if (want_decl) drop(names, n, decl_start);

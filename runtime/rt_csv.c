@@ -203,17 +203,21 @@ static void csv_holds(int64_t r, int64_t c, char *buf, size_t len) {
     snprintf(buf, len, "a %" PRId64 " x %" PRId64 " matrix", r, c);
 }
 
-RT_API int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
-                char *err, size_t errlen) {
+/* rt_load_csv; `why` (or NULL) explains the declared shape after a mismatch, unless a header
+ * line does. */
+static int load_csv(const char *path, int rank, int64_t rows, int64_t cols, const char *why,
+                    RtTensor *out, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   Table t;
   RtReadBound bound;
   rt_data_bound(&bound, rank, rows, cols, RT_TEXT_PER_VALUE);
   if (csv_parse(path, &bound, &t, err, errlen)) return -1;
-  char holds[96], hint[96] = "";
+  char holds[96], hint[160] = "";
   csv_holds(t.rows, t.cols, holds, sizeof holds);
   if (t.header_line)
     snprintf(hint, sizeof hint, " (line %" PRId64 " was read as a header and skipped)", t.header_line);
+  else if (why)
+    snprintf(hint, sizeof hint, "%s", why);
   else if (rank == 1 && t.rows > 1 && t.cols > 1)
     snprintf(hint, sizeof hint, " (a vector is one number per line, or a single row)");
   RtTensor r = {0};
@@ -226,6 +230,24 @@ RT_API int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, R
   r.v = fit ? fit : t.v;
   *out = r;
   return 0;
+}
+
+RT_API int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+                char *err, size_t errlen) {
+  return load_csv(path, rank, rows, cols, NULL, out, err, errlen);
+}
+
+RT_API int rt_load_csv3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out, char *err,
+                        size_t errlen) {
+  if (t < 1 || k < 1 || d < 1 || k > INT64_MAX / t) {
+    memset(out, 0, sizeof *out);
+    return rt_data_errf(err, errlen, "'%s': invalid expected shape tensor[%" PRId64 ", %" PRId64
+                        ", %" PRId64 "]", path, t, k, d);
+  }
+  char why[128];
+  snprintf(why, sizeof why, " (tensor[%" PRId64 ", %" PRId64 ", %" PRId64 "]: its %" PRId64
+           " matrices one after another)", t, k, d, t);
+  return load_csv(path, 2, t * k, d, why, out, err, errlen);
 }
 
 RT_API int rt_read_vector_csv(const char *path, const char *what, int64_t n, double *out, char *err,

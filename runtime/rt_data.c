@@ -672,8 +672,10 @@ static int host_big_endian(void) {
   return c == 0;
 }
 
-RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
-                char *err, size_t errlen) {
+/* rt_load_npy, and rt_load_npy3 when dims3 (T, K, d) is given: then rank/rows/cols are the
+ * stacked matrix[T*K, d] and the file must be exactly a T x K x d array. */
+static int load_npy(const char *path, int rank, int64_t rows, int64_t cols, const int64_t *dims3,
+                    RtTensor *out, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   unsigned char *b;
   size_t len;
@@ -766,6 +768,18 @@ RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, R
   rt_data_describe_dims(nh.dims, nh.ndim, holds, sizeof holds);
   int64_t fr = nh.ndim == 0 ? 1 : nh.dims[0], fc = nh.ndim <= 1 ? 1 : (int64_t)rest;
   RtTensor t = {0};
+  if (dims3 && (nh.ndim != 3 || nh.dims[0] != dims3[0] || nh.dims[1] != dims3[1] ||
+                nh.dims[2] != dims3[2])) {
+    if (nh.ndim == 3) memcpy(holds, shp, sizeof holds);
+    rt_data_errf(err, errlen, "'%s' holds %s%s but the declaration says tensor[%" PRId64 ", %"
+                 PRId64 ", %" PRId64 "] (a 3-D array of that shape)", path,
+                 nh.ndim == 3 ? "an array of shape " : "", holds, dims3[0], dims3[1], dims3[2]);
+    goto done;
+  }
+  if (dims3) { /* the tasks' matrices stacked */
+    fr = nh.dims[0] * nh.dims[1];
+    fc = nh.dims[2];
+  }
   if (bound.over) { /* only a prefix was read: the header's shape may still explain why */
     if (!rt_data_fit_shape(path, rank, rows, cols, fr, fc, holds, NULL, &t, err, errlen))
       rt_data_too_large(path, &bound, err, errlen);
@@ -816,4 +830,23 @@ done:
   free(h);
   free(b);
   return rc;
+}
+
+RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
+                char *err, size_t errlen) {
+  return load_npy(path, rank, rows, cols, NULL, out, err, errlen);
+}
+
+RT_API int rt_load_npy3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out, char *err,
+                        size_t errlen) {
+  int64_t dims3[3];
+  dims3[0] = t;
+  dims3[1] = k;
+  dims3[2] = d;
+  if (t < 1 || k < 1 || d < 1 || k > INT64_MAX / t) {
+    memset(out, 0, sizeof *out);
+    return rt_data_errf(err, errlen, "'%s': invalid expected shape tensor[%" PRId64 ", %" PRId64
+                        ", %" PRId64 "]", path, t, k, d);
+  }
+  return load_npy(path, 2, t * k, d, dims3, out, err, errlen);
 }

@@ -48,6 +48,11 @@ RT_API void rt_tensor_free(RtTensor *t);
 RT_API int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                 char *err, size_t errlen);
 
+/* load_csv into a tensor[t, k, d]: the file holds the tasks' k x d matrices one after
+ * another, t*k rows of d numbers, loaded as the matrix[t*k, d]; a mismatch says so. */
+RT_API int rt_load_csv3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out,
+                        char *err, size_t errlen);
+
 /* IDX (the MNIST family): bytes 0 0 TYPE NDIM, NDIM big-endian uint32 dimensions, then the
  * big-endian values; TYPE 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64. A 1-D file
  * is a vector; dimensions after the first flatten into columns (60000 x 28 x 28 loads as
@@ -89,6 +94,13 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
  * reordered into row-major). 64-bit integers above 2^53 round to the nearest double. */
 RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
                 char *err, size_t errlen);
+
+/* load_npy into a tensor[t, k, d] (the type of per-task data): the file must hold exactly a
+ * t x k x d array (any dtype, order and version rt_load_npy takes); the result is the tasks'
+ * matrices stacked, a matrix[t*k, d] (rank 2), row-major: the same numbers in the same order.
+ * Any other rank or shape fails with a message that names both shapes. */
+RT_API int rt_load_npy3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out,
+                        char *err, size_t errlen);
 
 /* Reads a point (--x, --y, --v): a CSV vector of exactly n numbers (one per line or one row)
  * into out[n] (caller-owned). `what` names it in messages ("x"; may be NULL):

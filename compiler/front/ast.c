@@ -176,10 +176,11 @@ static void dump_expr(const AstExpr *e, const Diag *d, FILE *out, int level, con
 
 static void dump_type(const AstType *t, const Diag *d, FILE *out, int level) {
   indent(out, level);
-  fprintf(out, "type %s", t->kind == TY_SCALAR ? "scalar" : t->kind == TY_VECTOR ? "vector" : "matrix");
+  static const char *const kinds[] = {"scalar", "vector", "matrix", "tensor"};
+  fprintf(out, "type %s", kinds[t->kind]);
   at(d, t->span, out);
   fputc('\n', out);
-  int n = t->kind == TY_SCALAR ? 0 : t->kind == TY_VECTOR ? 1 : 2;
+  int n = (int)t->kind; /* the number of dimensions */
   for (int i = 0; i < n; i++) dump_expr(t->dims[i], d, out, level + 1, "dim");
 }
 

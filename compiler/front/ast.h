@@ -106,11 +106,11 @@ typedef enum AstDeclKind {
   DECL_UPPER_OBJ, DECL_LOWER_OBJ, DECL_FN, DECL_REPORT, DECL_SAMPLE, DECL_SOLVE
 } AstDeclKind;
 
-typedef enum AstTypeKind { TY_SCALAR, TY_VECTOR, TY_MATRIX } AstTypeKind;
+typedef enum AstTypeKind { TY_SCALAR, TY_VECTOR, TY_MATRIX, TY_TENSOR } AstTypeKind;
 
 typedef struct AstType {
   AstTypeKind kind;
-  AstExpr *dims[2];  /* vector: dims[0]; matrix: dims[0], dims[1] */
+  AstExpr *dims[3];  /* vector: dims[0]; matrix: dims[0], dims[1]; tensor: dims[0..2] */
   Span span;
 } AstType;
 
@@ -155,7 +155,9 @@ typedef struct AstDecl {
   Span path_span;
 
   /* sema: */
-  Shape shape;        /* data/upper/lower/objective/report/sample(vector[K]) */
+  Shape shape;        /* data/upper/lower/objective/report/sample(vector[K]); a tensor's is
+                         its storage, shape_storage(tensor) */
+  Shape tensor;       /* data of a tensor[T, K, d] type: that shape (rank 3); else rank 0 */
   int64_t offset;     /* upper: offset in x; lower: offset in y; sample: offset in the
                          concatenated index buffer */
   int index;          /* position among the declarations of its kind */

@@ -114,7 +114,15 @@ static bool check_load(Sema *S, const ECtx *c, AstExpr *e) {
     return false;
   }
   if (!ok) return false;
-  return decl_shape(S, c, e, &e->shape);
+  if (!decl_shape(S, c, e, &e->shape)) return false;
+  BuiltinId id = e->builtin;
+  if (e->shape.rank == 3 && id != BI_LOAD_NPY && id != BI_LOAD_CSV) {
+    sema_err(S, c, e->span, "'%s' cannot load a tensor", e->str);
+    diag_hint(S->diag, "a tensor[T, K, d] loads from load_npy (a 3-D array) or load_csv (T*K "
+                       "rows of d numbers: the tasks' matrices one after another)");
+    return false;
+  }
+  return true;
 }
 
 static bool check_cat(Sema *S, const ECtx *c, AstExpr *e, bool horizontal) {
@@ -364,6 +372,8 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     }
   }
   if (!ok) return false;
+  for (int i = 0; i < e->nargs; i++)
+    if (!sema_no_tensor(S, c, e->args[i])) return false;
   if (!shape_rule(S, c, e, id)) return false;
 
   /* constant folding of scalar BI_CONST builtins (rows/cols folded by the shape rule) */

@@ -99,17 +99,21 @@ bool sema_dim(Sema *S, const ECtx *c, const AstExpr *e, const char *what, int64_
 
 bool sema_type_shape(Sema *S, AstType *t, Shape *out) {
   ECtx c = {.kind = CTX_CONST};
-  int n = t->kind == TY_SCALAR ? 0 : t->kind == TY_VECTOR ? 1 : 2;
-  int64_t d[2] = {1, 1};
+  int n = (int)t->kind; /* the number of dimensions */
+  int64_t d[3] = {1, 1, 1};
   bool ok = true;
   for (int i = 0; i < n; i++)
     if (!sema_check(S, &c, t->dims[i]) || !sema_dim(S, &c, t->dims[i], "a dimension", &d[i])) ok = false;
   if (!ok) return false;
-  if (n == 2 && d[0] > SEMA_MAX_SIZE / d[1]) {
-    diag_error(S->diag, t->span, "matrix[%lld, %lld] is too large (more than 2^40 elements)",
-               (long long)d[0], (long long)d[1]);
+  if ((n == 2 && d[0] > SEMA_MAX_SIZE / d[1]) || (n == 3 && d[0] > SEMA_MAX_SIZE / d[1] / d[2])) {
+    char buf[64];
+    Shape s = n == 2 ? shape_matrix(d[0], d[1]) : shape_tensor(d[0], d[1], d[2]);
+    diag_error(S->diag, t->span, "%s is too large (more than 2^40 elements)", shape_str(s, buf));
     return false;
   }
-  *out = n == 0 ? shape_scalar() : n == 1 ? shape_vector(d[0]) : shape_matrix(d[0], d[1]);
+  *out = n == 0   ? shape_scalar()
+         : n == 1 ? shape_vector(d[0])
+         : n == 2 ? shape_matrix(d[0], d[1])
+                  : shape_tensor(d[0], d[1], d[2]);
   return true;
 }

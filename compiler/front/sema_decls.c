@@ -149,6 +149,17 @@ static void check_tensor(Sema *S, AstDecl *d) {
   } else {
     d->shape = d->init->shape;
   }
+  if (!d->failed && d->shape.rank == 3) {
+    if (d->kind != DECL_DATA) {
+      Span at = d->type ? d->type->span : d->init->span;
+      diag_error(S->diag, at, "%s cannot be a tensor", sema_decl_what(d));
+      diag_hint(S->diag, "only data may have rank 3; variables are scalars, vectors or matrices");
+      d->failed = true;
+    } else {
+      d->tensor = d->shape; /* the IR holds it as its storage: task t is row t */
+      d->shape = shape_storage(d->shape);
+    }
+  }
   if (!d->failed && shape_size(d->shape) > SEMA_MAX_SIZE) {
     diag_error(S->diag, d->name_span, "%s is too large", sema_decl_what(d));
     d->failed = true;

@@ -46,6 +46,20 @@ bool sema_broadcast(Shape a, Shape b, Shape *out) {
   return false;
 }
 
+bool sema_no_tensor(Sema *S, const ECtx *c, const AstExpr *a) {
+  if (a->shape.rank != 3) return true;
+  char buf[64];
+  shape_str(a->shape, buf);
+  if (a->kind == AST_IDENT)
+    sema_err(S, c, a->span, "'%s' is a %s: index it by task first, as in %s[t]", a->str, buf,
+             a->str);
+  else
+    sema_err(S, c, a->span, "a %s cannot be used here: index it by task first", buf);
+  diag_hint(S->diag, "X[t] is the matrix[K, d] of task t (a constant or a batch(1) sample set); "
+                     "only indexing and fn arguments take a whole tensor");
+  return false;
+}
+
 static bool is_value_ctx(CtxKind k) { return k == CTX_DATA || k == CTX_UPPER_INIT || k == CTX_LOWER_INIT; }
 
 /* ------------------------------------------------------------------ identifiers */
@@ -73,7 +87,7 @@ static bool check_ident(Sema *S, const ECtx *c, AstExpr *e) {
     return true;
   case DECL_DATA:
     if (d->failed) return false;
-    e->shape = d->shape;
+    e->shape = d->tensor.rank == 3 ? d->tensor : d->shape;
     return true;
   case DECL_UPPER:
     if (c->kind == CTX_DATA || c->kind == CTX_UPPER_INIT) {
@@ -122,6 +136,7 @@ static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
   bool okl = sema_check(S, &mask, l);
   bool okr = sema_check(S, &mask, r);
   if (!okl || !okr) return false;
+  if (!sema_no_tensor(S, c, l) || !sema_no_tensor(S, c, r)) return false;
   inherit(e, l);
   inherit(e, r);
   char a[64], b[64];
@@ -225,6 +240,80 @@ static AstDecl *sample_ref(Sema *S, AstExpr *s) {
   return d && d->kind == DECL_SAMPLE ? d : NULL;
 }
 
+/* Whether sample set smp may be a row subscript of a dimension of size dim here (reports
+ * why not). */
+static bool sample_fits(Sema *S, const ECtx *c, AstExpr *s, AstDecl *smp, int64_t dim) {
+  if (is_value_ctx(c->kind) || c->kind == CTX_CONST) {
+    sema_err(S, c, s->span, "sample set '%s' cannot be used in %s", smp->name,
+             c->decl ? sema_decl_what(c->decl) : "a constant");
+    diag_hint(S->diag, "a sample set is drawn afresh at each oracle call: use it in objectives, "
+                       "reports and fns");
+    return false;
+  }
+  if (smp->failed) return false;
+  if (smp->population_n != dim) {
+    sema_err(S, c, s->span,
+             "sample set '%s' draws from a population of %lld, but this dimension has size %lld",
+             smp->name, (long long)smp->population_n, (long long)dim);
+    diag_note(S->diag, smp->name_span, "sample set '%s' is declared here", smp->name);
+    return false;
+  }
+  return true;
+}
+
+/* X[t] of a tensor[T, K, d]: the matrix[K, d] of task t, where t is a constant or a batch(1)
+ * sample set (one task per oracle call; meta_batch averages several). Lowered as row t of the
+ * storage matrix[T, K*d], reshaped. */
+static bool check_task_index(Sema *S, const ECtx *c, AstExpr *e) {
+  AstExpr *base = e->args[0];
+  Shape bs = base->shape;
+  char buf[64];
+  int nsubs = e->nargs - 1;
+  if (nsubs != 1) {
+    sema_err(S, c, e->op_span, "%s takes 1 subscript (the task), got %d", shape_str(bs, buf), nsubs);
+    diag_hint(S->diag, "X[t] is the matrix[%lld, %lld] of task t; index that in turn: X[t][i, :]",
+              (long long)bs.rows, (long long)bs.cols);
+    return false;
+  }
+  AstExpr *s = e->args[1];
+  AstSub *sub = e->subs = ARENA_ARRAY(S->arena, AstSub, 1);
+  AstDecl *smp = sample_ref(S, s);
+  if (smp) {
+    smp->used = true;
+    s->ref = smp;
+    if (!sample_fits(S, c, s, smp, bs.blocks)) return false;
+    if (smp->batch_k != 1) {
+      sema_err(S, c, s->span,
+               "a tensor is indexed by one task at a time, but sample set '%s' draws %lld", smp->name,
+               (long long)smp->batch_k);
+      diag_note(S->diag, smp->name_span, "sample set '%s' is declared here", smp->name);
+      diag_hint(S->diag,
+                "declare it batch(1), and average over tasks with the method option meta_batch");
+      return false;
+    }
+    sub->kind = SUB_SAMPLE;
+    sub->sample = smp;
+    sub->lo = 0;
+    sub->hi = 1;
+    s->checked = true;
+    s->shape = shape_vector(1);
+    s->uses_sample = true;
+    e->uses_sample = true;
+  } else if (s->kind == AST_SLICE) {
+    sema_err(S, c, s->span, "a tensor's subscript is one task, not a range");
+    diag_hint(S->diag, "index it by a constant or a batch(1) sample set: X[0], X[t]");
+    return false;
+  } else {
+    int64_t idx;
+    if (!index_value(S, c, s, bs.blocks, false, &idx)) return false;
+    sub->kind = SUB_INDEX;
+    sub->lo = idx;
+    sub->hi = idx + 1;
+  }
+  e->shape = shape_matrix(bs.rows, bs.cols);
+  return true;
+}
+
 static bool check_index(Sema *S, const ECtx *c, AstExpr *e) {
   AstExpr *base = e->args[0];
   if (!sema_check(S, c, base)) return false;
@@ -236,6 +325,7 @@ static bool check_index(Sema *S, const ECtx *c, AstExpr *e) {
     sema_err(S, c, e->op_span, "cannot index a scalar");
     return false;
   }
+  if (rank == 3) return check_task_index(S, c, e);
   if (nsubs != rank) {
     sema_err(S, c, e->op_span, "%s takes %d subscript%s, got %d", shape_str(base->shape, buf), rank, rank == 1 ? "" : "s", nsubs);
     if (rank == 2 && nsubs == 1) diag_hint(S->diag, "write A[i, :] for a row and A[:, j] for a column");
@@ -254,26 +344,12 @@ static bool check_index(Sema *S, const ECtx *c, AstExpr *e) {
     if (smp) {
       smp->used = true;
       s->ref = smp;
-      if (is_value_ctx(c->kind) || c->kind == CTX_CONST) {
-        sema_err(S, c, s->span, "sample set '%s' cannot be used in %s", smp->name,
-                 c->decl ? sema_decl_what(c->decl) : "a constant");
-        diag_hint(S->diag, "a sample set is drawn afresh at each oracle call: use it in objectives, reports and fns");
-        ok = false;
-        continue;
-      }
-      if (i != 0) {
+      if (i != 0 && !is_value_ctx(c->kind) && c->kind != CTX_CONST) {
         sema_err(S, c, s->span, "a sample set may only be the first (row) subscript");
         ok = false;
         continue;
       }
-      if (smp->failed) { ok = false; continue; }
-      if (smp->population_n != dim) {
-        sema_err(S, c, s->span, "sample set '%s' draws from a population of %lld, but this dimension has size %lld",
-                 smp->name, (long long)smp->population_n, (long long)dim);
-        diag_note(S->diag, smp->name_span, "sample set '%s' is declared here", smp->name);
-        ok = false;
-        continue;
-      }
+      if (!sample_fits(S, c, s, smp, dim)) { ok = false; continue; }
       sub->kind = SUB_SAMPLE;
       sub->sample = smp;
       sub->lo = 0;
@@ -478,7 +554,7 @@ static bool check_node(Sema *S, const ECtx *c, AstExpr *e) {
     return check_ident(S, c, e);
   case AST_UNARY: {
     AstExpr *a = e->args[0];
-    if (!sema_check(S, c, a)) return false;
+    if (!sema_check(S, c, a) || !sema_no_tensor(S, c, a)) return false;
     inherit(e, a);
     e->shape = a->shape;
     if (a->is_const) {
@@ -491,7 +567,7 @@ static bool check_node(Sema *S, const ECtx *c, AstExpr *e) {
     return check_binary(S, c, e);
   case AST_TRANSPOSE: {
     AstExpr *a = e->args[0];
-    if (!sema_check(S, c, a)) return false;
+    if (!sema_check(S, c, a) || !sema_no_tensor(S, c, a)) return false;
     inherit(e, a);
     e->shape = a->shape.rank == 2 ? shape_matrix(a->shape.cols, a->shape.rows) : a->shape;
     e->is_const = a->is_const;

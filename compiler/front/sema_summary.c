@@ -69,7 +69,8 @@ static void print_constraint(const AstConstraint *k, FILE *out) {
 
 static void print_tensor(const Program *p, const AstDecl *d, const char *kind, FILE *out) {
   char buf[64];
-  fprintf(out, "%s %s: %s", kind, d->name, shape_str(d->shape, buf));
+  Shape s = d->tensor.rank == 3 ? d->tensor : d->shape;
+  fprintf(out, "%s %s: %s", kind, d->name, shape_str(s, buf));
   if (d->kind == DECL_UPPER || d->kind == DECL_LOWER)
     fprintf(out, " at %c[%lld:%lld]", d->kind == DECL_UPPER ? 'x' : 'y', (long long)d->offset,
             (long long)(d->offset + shape_size(d->shape)));

@@ -255,7 +255,8 @@ static int eval_node(Ev *e, IrNode *n) {
   case IR_LOAD: {
     if (!in->load) return fail(e, n, "internal error: no data loader available");
     out = source_buf(e, n, (size_t)size, &own);
-    if (in->load(in->hook_ctx, (IrLoadFormat)n->attr[0], n->str, n->shape, out, e->err->msg, sizeof e->err->msg)) {
+    if (in->load(in->hook_ctx, (IrLoadFormat)n->attr[0], n->str, n->shape, n->attr[1], out,
+                 e->err->msg, sizeof e->err->msg)) {
       if (own) free(out);
       e->err->span = n->span;
       return -1;

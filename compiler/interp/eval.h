@@ -11,9 +11,10 @@
 #include "ir/ir.h"
 
 /* Data-stage services the evaluator calls for IR_LOAD / IR_RANDOM_SPD (set by the driver;
- * NULL makes those nodes an error). Return 0 on success, else fill err. */
+ * NULL makes those nodes an error). Return 0 on success, else fill err. The load hook's blocks
+ * is IR_LOAD's attr[1] (0, or the T of a tensor[T, K, d] file stacked into shape). */
 typedef int (*IrLoadHook)(void *ctx, IrLoadFormat fmt, const char *path, Shape shape,
-                          double *out, char *err, size_t errlen);
+                          int64_t blocks, double *out, char *err, size_t errlen);
 typedef int (*IrSpdHook)(void *ctx, uint64_t seed, const char *stream, int64_t n, double lo,
                          double hi, double *out, char *err, size_t errlen);
 

@@ -730,8 +730,9 @@ static IrNode *with_span(IrNode *n, Span span) {
   return n;
 }
 
-IrNode *ir_load(IrGraph *g, IrLoadFormat fmt, const char *path, Shape s, Span span) {
-  int64_t at[4] = {fmt, 0, 0, 0};
+IrNode *ir_load(IrGraph *g, IrLoadFormat fmt, const char *path, Shape s, int64_t blocks,
+                Span span) {
+  int64_t at[4] = {fmt, blocks, 0, 0};
   return with_span(ir_node(g, IR_LOAD, s, NULL, 0, 0, 0, at, path), span);
 }
 

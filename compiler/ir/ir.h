@@ -137,7 +137,10 @@ IrNode *ir_cat(IrGraph *g, IrOp op, IrNode *const *args, int n); /* IR_CAT, IR_H
 IrNode *ir_onehot(IrGraph *g, IrNode *labels, int64_t k);
 
 /* ---- data stage */
-IrNode *ir_load(IrGraph *g, IrLoadFormat fmt, const char *path, Shape shape, Span span);
+/* blocks > 0: the file holds a tensor[blocks, shape.rows / blocks, shape.cols] (its tasks'
+ * matrices stacked into `shape`); 0: exactly `shape`. */
+IrNode *ir_load(IrGraph *g, IrLoadFormat fmt, const char *path, Shape shape, int64_t blocks,
+                Span span);
 IrNode *ir_rand(IrGraph *g, IrRandKind kind, double p0, double p1, const char *stream, Shape shape, Span span);
 IrNode *ir_perm(IrGraph *g, int64_t n, const char *stream, Span span);
 IrNode *ir_random_spd(IrGraph *g, int64_t n, double lo, double hi, const char *stream, Span span);

@@ -299,6 +299,9 @@ static bool gen_rule(const IrNode *n, char *why, size_t len) {
   const int64_t *at = n->attr;
   if (n->op == IR_LOAD && (at[0] < IR_LOAD_CSV || at[0] > IR_LOAD_NPY))
     return why_fail(why, len, "format %lld", (long long)at[0]);
+  bool blocks_ok = at[1] == 0 || (at[1] > 0 && n->shape.rank == 2 && n->shape.rows % at[1] == 0);
+  if (n->op == IR_LOAD && !blocks_ok)
+    return why_fail(why, len, "%lld blocks of a load", (long long)at[1]);
   if (n->op == IR_RAND && (at[0] < IR_RAND_UNIFORM || at[0] > IR_RAND_BERNOULLI))
     return why_fail(why, len, "distribution %lld", (long long)at[0]);
   return n->str ? true : why_fail(why, len, n->op == IR_LOAD ? "no path" : "no stream");

@@ -93,7 +93,10 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
   if (!params_only)
     for (int i = 0; i < e->nargs && i < 16; i++) a[i] = lower_expr(L, e->args[i]);
   (void)bi;
-  Shape s = e->shape;
+  Shape s = shape_storage(e->shape); /* a tensor declaration's generators fill its storage */
+  /* a tensor[T, K, d] file is read as its tasks' matrices stacked, matrix[T*K, d] */
+  Shape ls = e->shape.rank == 3 ? shape_matrix(e->shape.blocks * e->shape.rows, e->shape.cols) : s;
+  int64_t lb = e->shape.rank == 3 ? e->shape.blocks : 0;
   switch ((BuiltinId)e->builtin) {
 #include "front/builtin_ew_cases.h"
   {
@@ -130,10 +133,14 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
   case BI_ZEROS: return ir_const(g, 0, s);
   case BI_ONES: return ir_const(g, 1, s);
   case BI_EYE: return ir_diagm(g, ir_const(g, 1, shape_vector(s.rows)));
-  case BI_LOAD_CSV: return ir_load(g, IR_LOAD_CSV, resolve_path(L, e->args[0]), s, e->span);
-  case BI_LOAD_IDX: return ir_load(g, IR_LOAD_IDX, resolve_path(L, e->args[0]), s, e->span);
-  case BI_LOAD_LIBSVM: return ir_load(g, IR_LOAD_LIBSVM, resolve_path(L, e->args[0]), s, e->span);
-  case BI_LOAD_NPY: return ir_load(g, IR_LOAD_NPY, resolve_path(L, e->args[0]), s, e->span);
+  case BI_LOAD_CSV:
+    return ir_load(g, IR_LOAD_CSV, resolve_path(L, e->args[0]), ls, lb, e->span);
+  case BI_LOAD_IDX:
+    return ir_load(g, IR_LOAD_IDX, resolve_path(L, e->args[0]), ls, lb, e->span);
+  case BI_LOAD_LIBSVM:
+    return ir_load(g, IR_LOAD_LIBSVM, resolve_path(L, e->args[0]), ls, lb, e->span);
+  case BI_LOAD_NPY:
+    return ir_load(g, IR_LOAD_NPY, resolve_path(L, e->args[0]), ls, lb, e->span);
   case BI_UNIFORM: return ir_rand(g, IR_RAND_UNIFORM, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s, e->span);
   case BI_NORMAL: return ir_rand(g, IR_RAND_NORMAL, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s, e->span);
   case BI_RANDINT: return ir_rand(g, IR_RAND_RANDINT, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s, e->span);

@@ -46,6 +46,7 @@ program_cases() {
   echo "simplex_weights|$exd/simplex_weights.blo|-D n_train=60 -D n_val=50 -D n_test=70"
   echo "simplex_weights_momentum|$exd/simplex_weights.blo|-D n_train=60 -D n_val=50 -D n_test=70 --set x_optimizer=momentum --set beta1=0.8"
   echo "ufom_toy_adam|$exd/ufom_toy.blo|--set x_optimizer=adam --set x_step=0.05"
+  echo "fewshot_regression|$exd/fewshot_regression.blo|"
   echo "ufom_toy|$exd/ufom_toy.blo|"
   echo "ufom_toy_seed5|$exd/ufom_toy.blo|--seed 5"
   for f in "$top_srcdir"/tests/e2e/*.blo; do

@@ -5,6 +5,8 @@
 #   synthetic: LancBiO runs, writes every output file, and g falls
 #   hyperclean (small): LancBiO improves test accuracy well above chance on Fashion-MNIST
 #   simplex_weights, hyperparam_box (small): the constraints hold, the weights move as promised
+#   fewshot_regression: itd and ufom reach the closed-form r-step MAML optimum, FOM its own
+#     biased fixed point; fewshot_tasks.py regenerates the committed data byte for byte
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
@@ -42,6 +44,28 @@ out=$(BLOC="$bloc" "$ex/maml_sinusoid.sh" 40 1)
 check "maml_sinusoid.sh runs" $?
 [ "$(printf '%s\n' "$out" | grep -c -E '^(ufom|fom|itd) ')" = 3 ]
 check "maml_sinusoid.sh reports ufom, fom and itd" $?
+
+# ---- few-shot regression on a rank-3 NPY file: distances to the closed-form points
+dist() { # dist X.csv REF.csv: Euclidean distance
+  awk 'NR == FNR { w[FNR] = $1; next } { s += ($1 - w[FNR]) ^ 2 } END { printf "%.4g", sqrt(s) }' "$2" "$1"
+}
+for m in itd ufom fom; do
+  "$bloc" run "$ex/fewshot_regression.blo" $B --method $m --quiet --save-x "$tmp/fs_$m.csv" 2>/dev/null
+  check "fewshot_regression $m runs" $?
+done
+d_itd=$(dist "$tmp/fs_itd.csv" "$ex/fewshot_wstar.csv")
+d_ufom=$(dist "$tmp/fs_ufom.csv" "$ex/fewshot_wstar.csv")
+d_fom=$(dist "$tmp/fs_fom.csv" "$ex/fewshot_wstar.csv")
+d_fomf=$(dist "$tmp/fs_fom.csv" "$ex/fewshot_wfom.csv")
+awk -v a="$d_itd" -v b="$d_ufom" 'BEGIN { exit !(a < 0.02 && b < 0.02) }'
+check "fewshot_regression: itd and ufom within 0.02 of the MAML optimum (got $d_itd, $d_ufom)" $?
+awk -v a="$d_fom" -v b="$d_fomf" 'BEGIN { exit !(a > 0.03 && b < 0.02) }'
+check "fewshot_regression: fom settles at its biased point (from w*: $d_fom, from it: $d_fomf)" $?
+if command -v python3 >/dev/null 2>&1; then
+  python3 "$ex/fewshot_tasks.py" --out "$tmp" >/dev/null &&
+    for f in fewshot_X.npy fewshot_Y.npy fewshot_wstar.csv fewshot_wfom.csv; do cmp -s "$tmp/$f" "$ex/$f" || exit 1; done
+  check "fewshot_tasks.py regenerates the example's data and optima" $?
+fi
 
 # ---- synthetic: a short LancBiO run with every output file
 "$bloc" run "$ex/synthetic.blo" $B -D n=200 --set outer_steps=200 --set trace_every=50 --quiet \

@@ -807,6 +807,75 @@ static void test_npy_fortran_order(void **state) {
   rt_tensor_free(&t);
 }
 
+/* A tensor[T, K, d] (rt_load_npy3): exactly that 3-D array, any dtype and order, read as the
+ * tasks' matrices stacked; any other rank or shape is refused, naming both shapes. */
+static void test_npy_tensor3(void **state) {
+  (void)state;
+  RtTensor t;
+  char msg[600];
+  /* a[i][j][k] = 100 i + 10 j + k, T = 2 tasks of 3 x 2 */
+  double c[12], f[12];
+  int32_t i4[12];
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 3; j++)
+      for (int k = 0; k < 2; k++) {
+        double v = 100 * i + 10 * j + k;
+        c[(i * 3 + j) * 2 + k] = v;
+        f[i + 2 * (j + 3 * k)] = v;
+        i4[(i * 3 + j) * 2 + k] = (int32_t)v;
+      }
+  const char *p = npy_file("t3c.npy", 1, "<f8", 0, "(2, 3, 2)", c, sizeof c);
+  expect_ok(rt_load_npy3(p, 2, 3, 2, &t, g_err, E));
+  expect_values(&t, 2, 6, 2, c); /* matrix[T*K, d]: task 1 is rows 3..5 */
+  rt_tensor_free(&t);
+  p = npy_file("t3f.npy", 2, "<f8", 1, "(2, 3, 2)", f, sizeof f);
+  expect_ok(rt_load_npy3(p, 2, 3, 2, &t, g_err, E));
+  expect_values(&t, 2, 6, 2, c);
+  rt_tensor_free(&t);
+  p = npy_file("t3i.npy", 1, "<i4", 0, "(2, 3, 2)", i4, sizeof i4);
+  expect_ok(rt_load_npy3(p, 2, 3, 2, &t, g_err, E));
+  expect_values(&t, 2, 6, 2, c);
+  rt_tensor_free(&t);
+  /* the same numbers in other shapes */
+  p = npy_file("t3m.npy", 1, "<f8", 0, "(6, 2)", c, sizeof c);
+  snprintf(msg, sizeof msg, "'%s' holds a 6 x 2 matrix but the declaration says tensor[2, 3, 2] "
+           "(a 3-D array of that shape)", p);
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t, msg);
+  assert_string_equal(g_err, msg);
+  p = npy_file("t3s.npy", 1, "<f8", 0, "(2, 2, 3)", c, sizeof c);
+  snprintf(msg, sizeof msg, "'%s' holds an array of shape (2, 2, 3) but the declaration says "
+           "tensor[2, 3, 2] (a 3-D array of that shape)", p);
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t, msg);
+  p = npy_file("t4.npy", 1, "<f8", 0, "(2, 3, 2, 1)", c, sizeof c);
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t, "holds a 2 x 3 x 2 x 1 array");
+  p = npy_file("t3v.npy", 1, "<f8", 0, "(12,)", c, sizeof c);
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t,
+              "holds a vector of 12 numbers but the declaration says tensor[2, 3, 2]");
+  /* the usual checks still apply: truncated data, non-finite values */
+  p = npy_file("t3short.npy", 1, "<f8", 0, "(2, 3, 2)", c, 88);
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t,
+              "needs 96 bytes of data but the file holds 88");
+  double bad[12];
+  memcpy(bad, c, sizeof bad);
+  bad[7] = NAN;
+  p = npy_file("t3nan.npy", 1, "<f8", 0, "(2, 3, 2)", bad, sizeof bad);
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t, "element [3, 1] is NaN");
+  expect_fail(rt_load_npy3(fx_path("absent3.npy"), 2, 3, 2, &t, g_err, E), t, "cannot open");
+  /* CSV: the tasks' matrices one after another */
+  p = fx_text("t3.csv", "0,1\n10,11\n20,21\n100,101\n110,111\n120,121\n");
+  expect_ok(rt_load_csv3(p, 2, 3, 2, &t, g_err, E));
+  expect_values(&t, 2, 6, 2, c);
+  rt_tensor_free(&t);
+  snprintf(msg, sizeof msg, "'%s' holds a 6 x 2 matrix but the declaration says matrix[4, 2] "
+           "(tensor[2, 2, 2]: its 2 matrices one after another)", p);
+  expect_fail(rt_load_csv3(p, 2, 2, 2, &t, g_err, E), t, msg);
+  assert_string_equal(g_err, msg);
+  /* a plain matrix declaration still flattens the 3-D file (rt_load_npy) */
+  expect_ok(rt_load_npy(fx_path("t3c.npy"), 2, 2, 6, &t, g_err, E));
+  expect_values(&t, 2, 2, 6, c);
+  rt_tensor_free(&t);
+}
+
 static void test_npy_errors(void **state) {
   (void)state;
   RtTensor t;
@@ -995,6 +1064,7 @@ int main(void) {
     cmocka_unit_test(test_libsvm),
     cmocka_unit_test(test_npy_dtypes),
     cmocka_unit_test(test_npy_fortran_order),
+    cmocka_unit_test(test_npy_tensor3),
     cmocka_unit_test(test_npy_errors),
     cmocka_unit_test(test_mutations_never_crash),
     cmocka_unit_test(test_tensor_free),

@@ -283,6 +283,17 @@ static void test_stdlib_fd(void **state) {
   fd_check("tests/e2e/stdlib.blo", NULL, 0);
 }
 
+/* rank-3 data indexed by task (X[t], X[0], X[t][i, :], a fn taking the tensor) */
+static void test_tensors_fd(void **state) {
+  (void)state;
+  fd_check("tests/e2e/tensors.blo", NULL, 0);
+}
+
+static void test_fewshot_fd(void **state) {
+  (void)state;
+  fd_check("examples/fewshot_regression.blo", NULL, 0);
+}
+
 static void test_synthetic_fd(void **state) {
   (void)state;
   SemaDefine d[1] = {{"n", 8}};
@@ -467,6 +478,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_builtins_fd),
     cmocka_unit_test(test_stdlib_fd),
+    cmocka_unit_test(test_tensors_fd),
+    cmocka_unit_test(test_fewshot_fd),
     cmocka_unit_test(test_synthetic_fd),
     cmocka_unit_test(test_ufom_toy_fd),
     cmocka_unit_test(test_hyperclean_fd),
