@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sema_int.h"
+#include "spelling.h"
 
 static bool is_objective(CtxKind k) { return k == CTX_UPPER_OBJ || k == CTX_LOWER_OBJ; }
 
@@ -375,6 +376,9 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
       sema_err(S, c, e->name_span, "'%s' takes %d argument%s, got %d", b->name, b->min_args, b->min_args == 1 ? "" : "s", e->nargs);
     else
       sema_err(S, c, e->name_span, "'%s' takes %d to %d arguments, got %d", b->name, b->min_args, b->max_args, e->nargs);
+    if ((id == BI_MAX || id == BI_MIN) && e->nargs == 1) /* np.max(x): a reduction */
+      diag_hint(S->diag, "%s(a, b) is elementwise: %s", b->name,
+                spelling_function_hint(id == BI_MAX ? "amax" : "amin"));
     return false;
   }
   if (is_load(id)) {
