@@ -409,6 +409,7 @@ static void test_emitted_c(void **state) {
       f, "};\n"
          "int main(void) {\n"
          "  static const char *set[] = {\"outer_steps=0\", \"inner_steps=0\", \"y_step=1\"};\n"
+         "  static const char *step[] = {\"outer_steps=0\", \"inner_steps=1\", \"y_step=1\"};\n"
          "  char err[256];\n  ops_data d;\n  ops_params p;\n  ops_result r;\n  size_t bytes;\n"
          "  double x[ops_NX], y[ops_NY];\n  int i;\n"
          "  if (ops_data_load(&d, 1, err, sizeof err)) return 3;\n"
@@ -417,6 +418,10 @@ static void test_emitted_c(void **state) {
          "  void *work = malloc(bytes);\n"
          "  if (ops_solve(&p, work, bytes, x, y, &r) != 0) return 5;\n"
          "  for (i = 0; i < ops_N_REPORTS; i++) printf(\"%%a\\n\", r.reports[i]);\n"
+         /* one lower step of size 1 from the inputs: y - grad_y g, the derivatives */
+         "  p.set = step;\n"
+         "  if (ops_solve(&p, work, bytes, x, y, &r) != 0) return 6;\n"
+         "  for (i = 0; i < ops_NY; i++) printf(\"%%a\\n\", y[i]);\n"
          "  free(work);\n  ops_data_free(&d);\n  return 0;\n}\n");
   assert_int_equal(fclose(f), 0);
   snprintf(cmd, sizeof cmd, "%s -std=c99 -O1 -w -I'%s' '%s' -o '%s' -lm && '%s' > '%s'", cc, dir,
@@ -430,9 +435,24 @@ static void test_emitted_c(void **state) {
     assert_non_null(fgets(line, sizeof line, f));
     rep[i] = strtod(line, NULL); /* C99 reads %a back exactly; "nan", "-inf" too */
   }
+  /* y after one lower step of size 1: input - derivative, block by block (z1: sign, z2: step,
+   * z3: d max(z, 0.5), z4: d min(0.5, z)), as check_backend reads them from grad_y g */
+  double ystep[NVARS * N];
+  for (int i = 0; i < NVARS * N; i++) {
+    char line[64];
+    assert_non_null(fgets(line, sizeof line, f));
+    ystep[i] = strtod(line, NULL);
+  }
   fclose(f);
   mismatches = 0;
   check_reports("emitted C", rep);
+  for (int i = 0; i < N; i++) {
+    double in = inputs[i];
+    expect_same("emitted C", "y - sign (d abs)", ystep[N + i], in - rt_op_sign(in));
+    expect_same("emitted C", "y - step (d relu)", ystep[2 * N + i], in - rt_op_step(in));
+    expect_same("emitted C", "y - d max(z, 0.5)", ystep[3 * N + i], in - (in >= 0.5 ? 1 : 0));
+    expect_same("emitted C", "y - d min(0.5, z)", ystep[4 * N + i], in - (0.5 <= in ? 0 : 1));
+  }
   free(rep);
   assert_int_equal(mismatches, 0);
 }
