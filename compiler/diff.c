@@ -197,7 +197,6 @@ void diff_vjp(IrGraph *g, IrNode *const *roots, IrNode *const *cots, size_t nroo
 
 /* ------------------------------------------------------------------ forward mode */
 
-
 static IrNode *jvp_rule(IrGraph *g, IrNode *n, IrNode *const *dt) {
   IrNode *const *x = n->args;
   if (ir_ops[n->op].flags & IRF_ZERO_D) return NULL;
