@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "help_methods.h"
 
 static const DriverCmd *cmd_of(const char *name) {
   for (int i = 0; i < driver_ncmds; i++)
@@ -69,6 +70,7 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
       const DriverCmd *c = cmd_of(a->cmd); /* the same text as `bloc help CMD` */
       printf("usage: bloc %s %s\n", a->cmd, synopsis_of(a->cmd));
       if (c) printf("\n%s\n", c->help);
+      help_extra(a->cmd, stdout);
       return 2;
     }
     if (strncmp(arg, "-D", 2) == 0) {

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "driver.h"
+#include "help_methods.h"
 
 const DriverCmd driver_cmds[] = {
   {"run", cmd_run, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--keep best|last] [--init-x F] [--init-y F] [--quiet] [--backend jit|interp]",
@@ -169,6 +170,7 @@ static int dispatch(int argc, char **argv) {
       return 1;
     }
     printf("usage: bloc %s %s\n\n%s\n", c->name, c->synopsis, c->help);
+    help_extra(c->name, stdout);
     return 0;
   }
   const DriverCmd *c = find_cmd(cmd);

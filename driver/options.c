@@ -124,10 +124,15 @@ int opt_check_smooth(BloCompiled *c, const RtOptions *opt) {
              "built on its second derivatives: it would converge to a wrong point", op, m->name);
   if (prog->nonsmooth_call.file != SPAN_NO_FILE)
     diag_note(blo_diag(c), prog->nonsmooth_call, "in this call of fn '%s'", prog->nonsmooth_fn);
+  const char *subst =
+      strcmp(op, "relu") == 0 ? "softplus(z / t) * t for a small t"
+      : strcmp(op, "abs") == 0 ? "pseudo_huber(z, 0, delta) of import \"losses\" for abs(z)"
+      : strcmp(op, "min") == 0 ? "a - softplus((a - b) / t) * t for min(a, b), a small t"
+      : strcmp(op, "max") == 0 ? "b + softplus((a - b) / t) * t for max(a, b), a small t"
+                               : "max(a, b) ~ b + softplus((a - b) / t) * t and "
+                                 "min(a, b) ~ a - softplus((a - b) / t) * t, a small t";
   diag_hint(blo_diag(c), "use a smooth substitute (%s), or a method that needs only gradients of g "
             "(%s); the option allow_nonsmooth = true runs '%s' anyway",
-            strcmp(op, "relu") == 0 ? "softplus(z / t) * t for a small t" :
-                                      "pseudo_huber(z, 0, delta) of import \"losses\" for abs(z)",
-            unrolled_names(), m->name);
+            subst, unrolled_names(), m->name);
   return 1;
 }

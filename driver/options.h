@@ -27,9 +27,9 @@ bool opt_applies(const RtMethodSpec *m, const char *key);
 const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key,
                          const char *value);
 
-/* A lower objective with abs or relu in y (Program.nonsmooth_op) has no second derivatives
- * there: a method built on them (every method but the unrolled ones) would converge to a
- * wrong point. Returns 0 when opt's method may run, or 1 after an error at the operation
+/* A lower objective with abs, relu, max, min or clip of y (Program.nonsmooth_op) has no
+ * second derivatives there: a method built on them (every method but the unrolled ones)
+ * would converge to a wrong point. Returns 0 when opt's method may run, or 1 after an error at the operation
  * with a hint; the method option allow_nonsmooth = true lets it run. */
 int opt_check_smooth(BloCompiled *c, const RtOptions *opt);
 

@@ -74,6 +74,17 @@ static inline RT_MAYBE_UNUSED double rt_op_mod(double a, double b) {
   return b == 0 ? NAN : a - m;
 }
 
+/* The larger (smaller) of a and b; a NaN on either side gives NaN, as NumPy's maximum. At a
+ * tie the first argument is returned, and the derivative follows the same rule (compiler/
+ * diff.c): d max(a, b) = da where a >= b, db where a < b, so clip(x, lo, hi) passes the
+ * derivative of x on the closed interval [lo, hi], as torch.clamp does. */
+static inline RT_MAYBE_UNUSED double rt_op_max(double a, double b) {
+  return (a >= b || a != a) ? a : b;
+}
+static inline RT_MAYBE_UNUSED double rt_op_min(double a, double b) {
+  return (a <= b || a != a) ? a : b;
+}
+
 /* Comparisons give 1 or 0; != is true when either side is NaN, as in C. */
 static inline RT_MAYBE_UNUSED double rt_op_lt(double a, double b) { return a < b ? 1 : 0; }
 static inline RT_MAYBE_UNUSED double rt_op_le(double a, double b) { return a <= b ? 1 : 0; }

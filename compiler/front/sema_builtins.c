@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "front/sema_int.h"
+#include "front/spelling.h"
 
 static bool is_objective(CtxKind k) { return k == CTX_UPPER_OBJ || k == CTX_LOWER_OBJ; }
 
@@ -280,6 +281,37 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     e->shape = s;
     return true;
   }
+  case BI_CLIP: {
+    Shape s = a[0]->shape;
+    for (int i = 1; i < 3; i++) {
+      if (!sema_broadcast(s, a[i]->shape, &s)) {
+        sema_err(S, c, a[i]->span, "'clip' needs equal shapes (or scalars), got %s and %s",
+                 shape_str(s, x), shape_str(a[i]->shape, y));
+        return false;
+      }
+    }
+    if (a[1]->is_const && a[2]->is_const && a[1]->shape.rank == 0 && a[2]->shape.rank == 0 &&
+        !(a[1]->const_val <= a[2]->const_val)) {
+      sema_err(S, c, e->span, "'clip(a, lo, hi)' needs lo <= hi, got %s and %s",
+               sema_num_str(a[1]->const_val, x), sema_num_str(a[2]->const_val, y));
+      return false;
+    }
+    e->shape = s;
+    return true;
+  }
+  case BI_POW:
+    /* the rules of '^': a compile-time constant scalar exponent */
+    if (a[1]->shape.rank != 0) {
+      sema_err(S, c, a[1]->span, "the exponent of 'pow' must be a scalar, got %s",
+               shape_str(a[1]->shape, x));
+      return false;
+    }
+    if (!sema_need_const(S, c, a[1], "the exponent of 'pow'")) {
+      diag_hint(S->diag, "for a variable exponent write exp(p * log(x))");
+      return false;
+    }
+    e->shape = a[0]->shape;
+    return true;
   case BI_CROSS_ENTROPY:
     if (a[0]->shape.rank != 2 || !shape_eq(a[0]->shape, a[1]->shape)) {
       sema_err(S, c, e->span, "'cross_entropy' needs two matrices of the same shape (logits and one-hot rows), got %s and %s",
@@ -352,6 +384,9 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
       sema_err(S, c, e->name_span, "'%s' takes %d argument%s, got %d", b->name, b->min_args, b->min_args == 1 ? "" : "s", e->nargs);
     else
       sema_err(S, c, e->name_span, "'%s' takes %d to %d arguments, got %d", b->name, b->min_args, b->max_args, e->nargs);
+    if ((id == BI_MAX || id == BI_MIN) && e->nargs == 1) /* np.max(x): a reduction */
+      diag_hint(S->diag, "%s(a, b) is elementwise: %s", b->name,
+                spelling_function_hint(id == BI_MAX ? "amax" : "amin"));
     return false;
   }
   if (is_load(id)) {
@@ -378,9 +413,9 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
 
   /* constant folding of scalar BI_CONST builtins (rows/cols folded by the shape rule) */
   if ((b->flags & BI_CONST) && !e->is_const && e->shape.rank == 0) {
-    double v[2];
+    double v[3];
     bool all = true;
-    for (int i = 0; i < e->nargs && i < 2; i++) {
+    for (int i = 0; i < e->nargs && i < 3; i++) {
       all &= e->args[i]->is_const && e->args[i]->shape.rank == 0;
       v[i] = e->args[i]->const_val;
     }

@@ -33,7 +33,16 @@ double sema_fold_binary(int op, double a, double b) {
 }
 
 bool sema_fold_builtin(BuiltinId id, const double *x, int n, double *out) {
-  int op = ast_builtins[id].ir_op; /* only the elementwise builtins fold here */
+  /* the composites fold as they lower (lower.c) */
+  if (id == BI_CLIP && n == 3) {
+    *out = rt_op_min(rt_op_max(x[0], x[1]), x[2]);
+    return true;
+  }
+  if (id == BI_POW && n == 2) {
+    *out = rt_op_powc(x[0], x[1]);
+    return true;
+  }
+  int op = ast_builtins[id].ir_op; /* the other foldable builtins are elementwise ops */
   if (op < 0 || n < ir_ops[op].nargs) return false;
   const IrOpInfo *o = &ir_ops[op];
   *out = o->fn1 ? o->fn1(x[0]) : o->fn2(x[0], n > 1 ? x[1] : 0);

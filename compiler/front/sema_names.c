@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "front/sema_int.h"
+#include "front/spelling.h"
 
 static size_t hash(const char *s) {
   size_t h = 1469598103934665603ull;
@@ -122,8 +123,10 @@ void sema_unknown_name(Sema *S, const ECtx *c, const char *name, Span at, bool a
     return;
   }
   const char *sugg = as_call ? sema_suggest(S, name, 1u << DECL_FN, true) : sema_suggest(S, name, VALUE_KINDS, false);
+  const char *py = as_call ? spelling_function_hint(name) : NULL; /* maximum, clamp, amax */
   sema_err(S, c, at, as_call ? "unknown function '%s'" : "unknown name '%s'", name);
-  if (sugg) diag_hint(S->diag, "did you mean '%s'?", sugg);
+  if (py) diag_hint(S->diag, "%s", py);
+  else if (sugg) diag_hint(S->diag, "did you mean '%s'?", sugg);
 }
 
 /* ------------------------------------------------------------------ fn bodies */

@@ -6,6 +6,50 @@
 #include "rt_methods.h"
 #include "front/sema_int.h"
 
+/* "suits: METHODS (REASONS)": the methods of the catalogue this program suits, from three
+ * facts about it (doc/language.md §9). A lower objective not twice differentiable in y (abs,
+ * relu, max, min, clip of y) leaves the unrolled methods (the others refuse it without
+ * allow_nonsmooth); a method that solves densely in y (exact) needs ny <= its max_ny, and on
+ * a stochastic problem its Newton solve would be of one draw's lower level. */
+static void print_suits(const Program *p, FILE *out) {
+  const char *sep = "";
+  char nb[32];
+  int64_t max_ny = -1; /* the smallest default max_ny of a dense method */
+  const char *dense = NULL;
+  fputs("suits: ", out);
+  for (int i = 0; i < rt_nmethods; i++) {
+    const RtMethodSpec *m = &rt_methods[i];
+    if (m->needs_small_y) {
+      const RtOptSpec *o = rt_method_option(m, "max_ny");
+      int64_t lim = o ? (int64_t)o->def : 0;
+      if (!dense || lim < max_ny) max_ny = lim;
+      if (!dense) dense = m->name;
+      if (p->ny > lim || p->stochastic) continue;
+    }
+    if (p->nonsmooth_op && !m->unrolled) continue;
+    fprintf(out, "%s%s", sep, m->name);
+    sep = ", ";
+  }
+  if (!*sep) fputs("none", out);
+  if (p->stochastic)
+    fprintf(out, " (stochastic%s%s%s; ", dense ? ": " : "", dense ? dense : "",
+            dense ? " would solve one draw's lower level" : "");
+  else
+    fputs(" (deterministic; ", out);
+  if (p->nonsmooth_op)
+    fprintf(out, "g not twice differentiable in y (%s): the others need allow_nonsmooth = true",
+            p->nonsmooth_op);
+  else
+    fputs("g twice differentiable in y", out);
+  if (dense) {
+    fprintf(out, "; ny %lld %s %s", (long long)p->ny, p->ny <= max_ny ? "<=" : ">",
+            sema_num_str((double)max_ny, nb));
+    if (p->ny <= max_ny) fprintf(out, " for %s", dense);
+    else fprintf(out, ": %s needs max_ny >= %lld", dense, (long long)p->ny);
+  }
+  fputs(")\n", out);
+}
+
 /* The source text of a span with every run of whitespace (and comments) shown as one space. */
 static void print_source(const Program *p, Span s, FILE *out) {
   const SrcFile *f = diag_file(p->diag, s.file);
@@ -131,6 +175,7 @@ void sema_print_summary(const Program *p, FILE *out) {
   sema_print_memory(p, out);
   fprintf(out, "stochastic: %s\n", p->stochastic ? "yes" : "no");
   fprintf(out, "lower initialisers use x: %s\n", p->init_uses_x ? "yes" : "no");
+  print_suits(p, out);
   if (!p->method) {
     fputs("method: none (choose one with --method)\n", out);
     return;

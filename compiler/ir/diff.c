@@ -7,6 +7,9 @@
 #include <stdlib.h>
 
 static IrNode *zero_of(IrGraph *g, const IrNode *n) { return ir_const(g, 0, n->shape); }
+static IrNode *or_zero(IrGraph *g, IrNode *t, const IrNode *like) {
+  return t ? t : zero_of(g, like);
+}
 
 /* Contribution c to an operand of shape s: sum it when the operand was broadcast. */
 static IrNode *unbroadcast(IrGraph *g, IrNode *c, Shape s) {
@@ -53,6 +56,13 @@ static IrNode *ew1_factor(IrGraph *g, IrNode *n) {
   return NULL;
 }
 
+/* For n = max(a, b) or min(a, b): 1 where the value is a (a >= b, resp. a <= b; ties go to a,
+ * as rt_op_max/rt_op_min), else 0. The subgradient convention, shared by every backend since
+ * it is IR: clip(x, lo, hi) = min(max(x, lo), hi) passes dx on the closed [lo, hi]. */
+static IrNode *minmax_first(IrGraph *g, IrNode *n) {
+  return ir_binary(g, n->op == IR_MAX ? IR_GE : IR_LE, n->args[0], n->args[1]);
+}
+
 /* Softmax-like weights exp(x - lse) for IR_LSE (scalar n) and IR_LSE_ROWS (vector n). */
 static IrNode *lse_weights(IrGraph *g, IrNode *n) {
   IrNode *x = n->args[0];
@@ -78,6 +88,10 @@ static IrNode *vjp_rule(IrGraph *g, IrNode *n, int i, IrNode *a) {
     case IR_DIV:
       if (i == 0) return unbroadcast(g, ir_div(g, a, x[1]), si);
       return unbroadcast(g, ir_neg(g, ir_div(g, ir_mul(g, a, n), x[1])), si);
+    case IR_MAX: case IR_MIN: { /* the adjoint goes to the side returned (a at a tie) */
+      IrNode *first = minmax_first(g, n), *z = zero_of(g, n);
+      return unbroadcast(g, i == 0 ? ir_where(g, first, a, z) : ir_where(g, first, z, a), si);
+    }
     case IR_MOD: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_EQ: case IR_NE:
 #define IRC_CASE_IRC_LEAF(id) case id:
 #define IRC_CASE_IRC_EW1(id) case id:
@@ -183,8 +197,6 @@ void diff_vjp(IrGraph *g, IrNode *const *roots, IrNode *const *cots, size_t nroo
 
 /* ------------------------------------------------------------------ forward mode */
 
-static IrNode *or_zero(IrGraph *g, IrNode *t, const IrNode *like) { return t ? t : zero_of(g, like); }
-
 static IrNode *jvp_rule(IrGraph *g, IrNode *n, IrNode *const *dt) {
   IrNode *const *x = n->args;
   if (ir_ops[n->op].flags & IRF_ZERO_D) return NULL;
@@ -202,6 +214,9 @@ static IrNode *jvp_rule(IrGraph *g, IrNode *n, IrNode *const *dt) {
     case IR_DIV: /* (dx - n db) / b */
       r = accumulate(g, dt[0], dt[1] ? ir_neg(g, ir_mul(g, n, dt[1])) : NULL);
       r = r ? ir_div(g, r, x[1]) : NULL;
+      break;
+    case IR_MAX: case IR_MIN:
+      r = ir_where(g, minmax_first(g, n), or_zero(g, dt[0], x[0]), or_zero(g, dt[1], x[1]));
       break;
     case IR_MOD: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_EQ: case IR_NE:
 #define IRC_CASE_IRC_LEAF(id) case id:

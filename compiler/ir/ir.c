@@ -397,7 +397,8 @@ IrNode *ir_binary(IrGraph *g, IrOp op, IrNode *a, IrNode *b) {
     if (a->op == IR_NEG) return ir_neg(g, ir_div(g, a->args[0], b));
     if (b->op == IR_NEG) return ir_neg(g, ir_div(g, a, b->args[0]));
     break;
-  case IR_MOD: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_EQ: case IR_NE:
+  case IR_MOD: case IR_MAX: case IR_MIN:
+  case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_EQ: case IR_NE:
     break; /* no algebraic rules */
 #define IRC_CASE_IRC_LEAF(id) case id:
 #define IRC_CASE_IRC_EW1(id) case id:

@@ -151,17 +151,8 @@ bool ir_verify_shapes(int op, Shape out, const Shape *args, int nargs, const int
 #define IRC_CASE_IRC_EW1(id) case id:
 #include "ir/ir_class_cases.h"
     return expect(out, a[0], "the result", why, len);
-  case IR_ADD:
-  case IR_SUB:
-  case IR_MUL:
-  case IR_DIV:
-  case IR_MOD:
-  case IR_LT:
-  case IR_LE:
-  case IR_GT:
-  case IR_GE:
-  case IR_EQ:
-  case IR_NE:
+#define IRC_CASE_IRC_EW2(id) case id:
+#include "ir/ir_class_cases.h"
   case IR_WHERE: return ew_rule(out, a, nargs, why, len);
   case IR_SUM:
   case IR_LSE: return expect(out, shape_scalar(), "the result", why, len);
@@ -321,18 +312,8 @@ static bool leaf_rule(const IrNode *n, const IrVerifyEnv *env, char *why, size_t
   case IR_RANDOM_SPD: return gen_rule(n, why, len);
   case IR_CONST:
 #define IRC_CASE_IRC_EW1(id) case id:
+#define IRC_CASE_IRC_EW2(id) case id:
 #include "ir/ir_class_cases.h"
-  case IR_ADD:
-  case IR_SUB:
-  case IR_MUL:
-  case IR_DIV:
-  case IR_MOD:
-  case IR_LT:
-  case IR_LE:
-  case IR_GT:
-  case IR_GE:
-  case IR_EQ:
-  case IR_NE:
   case IR_WHERE:
   case IR_SUM:
   case IR_SUM_ROWS:

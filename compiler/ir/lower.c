@@ -124,6 +124,8 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
   case BI_OUTER: return ir_outer(g, a[0], a[1]);
   case BI_TRACE: return ir_reduce(g, IR_SUM, ir_diagv(g, a[0]));
   case BI_WHERE: return ir_where(g, a[0], a[1], a[2]);
+  case BI_CLIP: return ir_binary(g, IR_MIN, ir_binary(g, IR_MAX, a[0], a[1]), a[2]);
+  case BI_POW: return ir_powc(g, a[0], cnum(e->args[1]));
   case BI_CROSS_ENTROPY: {
     /* -sum_j Y_ij log softmax(Z_i)_j = lse(Z_i) * sum_j Y_ij - sum_j Y_ij Z_ij */
     IrNode *lse = ir_reduce(g, IR_LSE_ROWS, a[0]);

@@ -190,6 +190,12 @@ static LLVMValueRef binary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, LL
     LLVMValueRef r = LLVMBuildFSub(bd, a, LLVMBuildFMul(bd, b, q, ""), "");
     return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOEQ, b, cg_const_f64(cg, 0), ""), cg_const_f64(cg, NAN), r, "");
   }
+  case IR_MAX: case IR_MIN: {
+    /* (a >= b || a != a) ? a : b, resp. a <= b */
+    LLVMValueRef ge = LLVMBuildFCmp(bd, op == IR_MAX ? LLVMRealOGE : LLVMRealOLE, a, b, "");
+    LLVMValueRef nan = LLVMBuildFCmp(bd, LLVMRealUNO, a, a, "");
+    return LLVMBuildSelect(bd, LLVMBuildOr(bd, ge, nan, ""), a, b, "");
+  }
   case IR_LT: return sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealOLT, a, b, ""), 1, 0);
   case IR_LE: return sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealOLE, a, b, ""), 1, 0);
   case IR_GT: return sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealOGT, a, b, ""), 1, 0);

@@ -183,6 +183,13 @@ static IrNode *c_log_sigmoid(G, const Vars *v) {
 static IrNode *c_abs(G, const Vars *v) { return S(M(v->b, U(IR_ABS, AD(C(3), v->a)))); }
 static IrNode *c_relu(G, const Vars *v) { return S(M(M(v->b, v->b), U(IR_RELU, AD(C(2), v->a)))); }
 static IrNode *c_powc(G, const Vars *v) { return S(M(v->a, ir_powc(g, AD(C(1.5), M(v->b, v->b)), 1.5))); }
+/* max, min and clip (min of max) of x- and y-dependent sides, one side a broadcast scalar */
+static IrNode *c_maxmin(G, const Vars *v) {
+  IrNode *mx = ir_binary(g, IR_MAX, M(v->a, v->b), U(IR_SIN, v->b));
+  IrNode *mn = ir_binary(g, IR_MIN, S(M(v->a, v->a)), M(v->b, v->b));
+  IrNode *cl = ir_binary(g, IR_MIN, ir_binary(g, IR_MAX, AD(v->a, v->b), C(-0.2)), C(0.4));
+  return S(AD(M(v->a, mx), M(AD(mn, cl), v->b)));
+}
 static IrNode *c_div(G, const Vars *v) { return S(ir_div(g, AD(v->a, v->b), AD(C(2), M(v->b, v->b)))); }
 static IrNode *c_neg_sub(G, const Vars *v) { return S(M(ir_neg(g, v->a), ir_sub(g, M(v->b, v->b), v->a))); }
 static IrNode *c_scalar_bcast(G, const Vars *v) {
@@ -269,7 +276,8 @@ static IrNode *c_synthetic(G, const Vars *v) {
 #define CASE(fn) static void test_##fn(void **state) { (void)state; check_case(#fn, fn, 7); check_case(#fn, fn, 99); }
 CASE(c_exp) CASE(c_log) CASE(c_log1p) CASE(c_sqrt) CASE(c_sincos) CASE(c_tanh) CASE(c_sigmoid)
 CASE(c_log_sigmoid)
-CASE(c_softplus) CASE(c_abs) CASE(c_relu) CASE(c_powc) CASE(c_div) CASE(c_neg_sub) CASE(c_scalar_bcast)
+CASE(c_softplus) CASE(c_abs) CASE(c_relu) CASE(c_powc) CASE(c_maxmin)
+CASE(c_div) CASE(c_neg_sub) CASE(c_scalar_bcast)
 CASE(c_where) CASE(c_lse) CASE(c_lse_rows) CASE(c_softmax_ce) CASE(c_matmul) CASE(c_matvec)
 CASE(c_vecmat) CASE(c_outer) CASE(c_transpose) CASE(c_sum_rows_cols) CASE(c_rowwise_colwise)
 CASE(c_slice_reshape) CASE(c_gather) CASE(c_diag_trace) CASE(c_cat) CASE(c_mean_norm) CASE(c_synthetic)
@@ -319,7 +327,8 @@ int main(void) {
     cmocka_unit_test(test_c_sqrt), cmocka_unit_test(test_c_sincos), cmocka_unit_test(test_c_tanh),
     cmocka_unit_test(test_c_sigmoid), cmocka_unit_test(test_c_softplus),
     cmocka_unit_test(test_c_log_sigmoid), cmocka_unit_test(test_c_abs),
-    cmocka_unit_test(test_c_relu), cmocka_unit_test(test_c_powc), cmocka_unit_test(test_c_div),
+    cmocka_unit_test(test_c_relu), cmocka_unit_test(test_c_powc), cmocka_unit_test(test_c_maxmin),
+    cmocka_unit_test(test_c_div),
     cmocka_unit_test(test_c_neg_sub), cmocka_unit_test(test_c_scalar_bcast), cmocka_unit_test(test_c_where),
     cmocka_unit_test(test_c_lse), cmocka_unit_test(test_c_lse_rows), cmocka_unit_test(test_c_softmax_ce),
     cmocka_unit_test(test_c_matmul), cmocka_unit_test(test_c_matvec), cmocka_unit_test(test_c_vecmat),

@@ -184,6 +184,13 @@ static IrNode *c_softplus(G, const Vars *v) { return SUM(U(IR_SOFTPLUS, ir_sub(g
 static IrNode *c_abs(G, const Vars *v) { return SUM(M(v->b, U(IR_ABS, AD(C(3), v->a)))); }
 static IrNode *c_relu(G, const Vars *v) { return SUM(M(M(v->b, v->b), U(IR_RELU, AD(C(0.2), v->a)))); }
 static IrNode *c_powc(G, const Vars *v) { return SUM(M(v->a, ir_powc(g, AD(C(1.5), M(v->b, v->b)), 1.5))); }
+/* max, min and clip (min of max) of x- and y-dependent sides, one side a broadcast scalar */
+static IrNode *c_maxmin(G, const Vars *v) {
+  IrNode *mx = ir_binary(g, IR_MAX, M(v->a, v->b), U(IR_SIN, v->b));
+  IrNode *mn = ir_binary(g, IR_MIN, SUM(M(v->a, v->a)), M(v->b, v->b));
+  IrNode *cl = ir_binary(g, IR_MIN, ir_binary(g, IR_MAX, AD(v->a, v->b), C(-0.2)), C(0.4));
+  return SUM(AD(M(v->a, mx), M(AD(mn, cl), v->b)));
+}
 static IrNode *c_div(G, const Vars *v) { return SUM(ir_div(g, AD(v->a, v->b), AD(C(2), M(v->b, v->b)))); }
 static IrNode *c_neg_sub(G, const Vars *v) { return SUM(M(ir_neg(g, v->a), ir_sub(g, M(v->b, v->b), v->a))); }
 static IrNode *c_scalar_bcast(G, const Vars *v) {
@@ -288,7 +295,8 @@ static IrNode *c_bcast_pad(G, const Vars *v) {
 
 #define CASE(fn) static void test_##fn(void **state) { (void)state; check_case(#fn, fn); }
 CASE(c_exp) CASE(c_log) CASE(c_log1p) CASE(c_sqrt) CASE(c_sincos) CASE(c_tanh) CASE(c_sigmoid)
-CASE(c_softplus) CASE(c_abs) CASE(c_relu) CASE(c_powc) CASE(c_div) CASE(c_neg_sub) CASE(c_scalar_bcast)
+CASE(c_softplus) CASE(c_abs) CASE(c_relu) CASE(c_powc) CASE(c_maxmin)
+CASE(c_div) CASE(c_neg_sub) CASE(c_scalar_bcast)
 CASE(c_where) CASE(c_lse) CASE(c_lse_rows) CASE(c_softmax_ce) CASE(c_matmul) CASE(c_matvec)
 CASE(c_vecmat) CASE(c_outer) CASE(c_transpose) CASE(c_sum_rows_cols) CASE(c_rowwise_colwise)
 CASE(c_slice_reshape) CASE(c_gather) CASE(c_diag_trace) CASE(c_cat) CASE(c_mean_norm) CASE(c_synthetic)
@@ -329,8 +337,9 @@ static void test_special_values(void **state) {
     if (ir_ops[op].cls == IRC_EW1 && op != IR_POWC) add_out(k, 0, &off0, ir_unary(g, (IrOp)op, s));
   add_out(k, 0, &off0, ir_powc(g, s, 1.5));
   add_out(k, 0, &off0, ir_powc(g, s, -2.5));
-  static const IrOp bin[] = {IR_ADD, IR_SUB, IR_MUL, IR_DIV, IR_MOD, IR_LT, IR_LE, IR_GT, IR_GE, IR_EQ, IR_NE};
-  for (size_t i = 0; i < sizeof bin / sizeof bin[0]; i++) add_out(k, 1, &off1, ir_binary(g, bin[i], s, t));
+  /* every elementwise binary op of the table */
+  for (int op = 0; op < IR_OP_COUNT; op++)
+    if (ir_ops[op].cls == IRC_EW2) add_out(k, 1, &off1, ir_binary(g, (IrOp)op, s, t));
   add_out(k, 1, &off1, ir_where(g, s, t, ir_scalar(g, -1)));
   add_out(k, 1, &off1, ir_reduce(g, IR_LSE_ROWS, R));
   add_out(k, 1, &off1, ir_reduce(g, IR_ARGMAX_ROWS, R));
@@ -819,7 +828,8 @@ int main(void) {
     cmocka_unit_test(test_c_exp), cmocka_unit_test(test_c_log), cmocka_unit_test(test_c_log1p),
     cmocka_unit_test(test_c_sqrt), cmocka_unit_test(test_c_sincos), cmocka_unit_test(test_c_tanh),
     cmocka_unit_test(test_c_sigmoid), cmocka_unit_test(test_c_softplus), cmocka_unit_test(test_c_abs),
-    cmocka_unit_test(test_c_relu), cmocka_unit_test(test_c_powc), cmocka_unit_test(test_c_div),
+    cmocka_unit_test(test_c_relu), cmocka_unit_test(test_c_powc), cmocka_unit_test(test_c_maxmin),
+    cmocka_unit_test(test_c_div),
     cmocka_unit_test(test_c_neg_sub), cmocka_unit_test(test_c_scalar_bcast), cmocka_unit_test(test_c_where),
     cmocka_unit_test(test_c_lse), cmocka_unit_test(test_c_lse_rows), cmocka_unit_test(test_c_softmax_ce),
     cmocka_unit_test(test_c_matmul), cmocka_unit_test(test_c_matvec), cmocka_unit_test(test_c_vecmat),

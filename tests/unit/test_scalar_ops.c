@@ -4,7 +4,8 @@
  * --backend=interp), the JIT (the same program compiled by LLVM) and the emitted C (the
  * program through `bloc emit-c`, built with cc -std=c99). Inputs: signs, ±0, tiny, subnormal,
  * large, halves (round), arguments where exp overflows or underflows. Issue 11 item 9:
- * `const c = sigmoid(-0.01)` folded one bit away from what the kernels computed. */
+ * `const c = sigmoid(-0.01)` folded one bit away from what the kernels computed. Issue 14:
+ * max, min and pow, and the derivative of max/min at a tie (the first argument's). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,10 +27,10 @@
 static const double inputs[] = {0.0,  -0.0, 1e-300, -1e-300, 1e-310, -0.01, 0.01,  0.5,
                                 -0.5, 1,    -1,     2.5,     -2.5,   3.7,   -7.25, 40,
                                 -40,  700,  710,    -745,    1e300,  -1e300};
-enum { N = sizeof inputs / sizeof inputs[0] };
+enum { N = sizeof inputs / sizeof inputs[0], NVARS = 5 };
 
 typedef struct Unary {
-  const char *name; /* builtin, or NULL for the op spelled as an operator (neg, powc) */
+  const char *name; /* builtin, or NULL for the op spelled as an operator (neg, powc ^) */
   IrOp op;
   int builtin; /* BuiltinId, or -1 */
   double p;    /* IR_POWC's exponent */
@@ -74,26 +75,33 @@ static const Unary unary[] = {
     {NULL, IR_POWC, -1, -1, NULL},
     {NULL, IR_POWC, -1, 1.5, NULL},
     {NULL, IR_POWC, -1, -2.5, NULL},
+    {"pow", IR_POWC, BI_POW, 3, NULL},
+    {"pow", IR_POWC, BI_POW, 0.5, NULL},
+    {"pow", IR_POWC, BI_POW, -1.5, NULL},
 };
 enum { NU = sizeof unary / sizeof unary[0] };
 
 typedef struct Binary {
   const char *spell; /* "+" ..., or "mod" */
   IrOp op;
-  int sema_op; /* AST operator, or -1 (mod is a builtin) */
+  int sema_op; /* AST operator, or -1 (a builtin) */
+  int builtin; /* BuiltinId when sema_op is -1 */
 } Binary;
 
 static const Binary binary[] = {
-    {"+", IR_ADD, OP_ADD}, {"-", IR_SUB, OP_SUB}, {"*", IR_MUL, OP_MUL}, {"/", IR_DIV, OP_DIV},
-    {"mod", IR_MOD, -1},   {"<", IR_LT, OP_LT},   {"<=", IR_LE, OP_LE},  {">", IR_GT, OP_GT},
-    {">=", IR_GE, OP_GE},  {"==", IR_EQ, OP_EQ},  {"!=", IR_NE, OP_NE},
+    {"+", IR_ADD, OP_ADD, -1}, {"-", IR_SUB, OP_SUB, -1},
+    {"*", IR_MUL, OP_MUL, -1}, {"/", IR_DIV, OP_DIV, -1},
+    {"mod", IR_MOD, -1, BI_MOD}, {"max", IR_MAX, -1, BI_MAX}, {"min", IR_MIN, -1, BI_MIN},
+    {"<", IR_LT, OP_LT, -1},   {"<=", IR_LE, OP_LE, -1},  {">", IR_GT, OP_GT, -1},
+    {">=", IR_GE, OP_GE, -1},  {"==", IR_EQ, OP_EQ, -1},  {"!=", IR_NE, OP_NE, -1},
 };
-enum { NB = sizeof binary / sizeof binary[0], NPAIRS = 2 * N };
+enum { NB = sizeof binary / sizeof binary[0], NPAIRS = 4 * N };
 
-/* The pairs of inputs every binary op sees: each input with itself and with a scrambled one. */
+/* The pairs of inputs every binary op sees: each input with itself, with a scrambled one and
+ * with its two neighbours in the list (so 0 meets -0 both ways: max and min at a signed tie). */
 static void pair(int k, int *i, int *j) {
   *i = k % N;
-  *j = k < N ? k : (k * 7 + 3) % N;
+  *j = k < N ? k : k < 2 * N ? (k * 7 + 3) % N : k < 3 * N ? (*i + 1) % N : (*i + N - 1) % N;
 }
 
 static double unary_ref(const Unary *u, double a) {
@@ -112,6 +120,10 @@ static double binary_ref(IrOp op, double a, double b) {
     return rt_op_div(a, b);
   case IR_MOD:
     return rt_op_mod(a, b);
+  case IR_MAX:
+    return rt_op_max(a, b);
+  case IR_MIN:
+    return rt_op_min(a, b);
   case IR_LT:
     return rt_op_lt(a, b);
   case IR_LE:
@@ -146,7 +158,9 @@ static void expect_same(const char *where, const char *what, double got, double 
 }
 
 static void spell_unary(char *buf, size_t n, const Unary *u, const char *arg) {
-  if (u->name)
+  if (u->name && u->op == IR_POWC)
+    snprintf(buf, n, "pow(%s, %.17g)", arg, u->p);
+  else if (u->name)
     snprintf(buf, n, "%s(%s)", u->name, arg);
   else if (u->op == IR_NEG)
     snprintf(buf, n, "-(%s)", arg);
@@ -163,8 +177,9 @@ static void spell_binary(char *buf, size_t n, const Binary *b, const char *x, co
 
 /* The program: y holds the inputs; for every op and input, `report r... = op(y[i])` (a kernel
  * computes it) and `report k... = c...` with `const c... = op(literal)` (sema folds it; 0 where
- * the value is not finite, which a const may not be); z1, z2
- * hold the inputs again so that grad_y g = [y, sign(z1), step(z2)] exercises sign and step.
+ * the value is not finite, which a const may not be); z1 .. z4
+ * hold the inputs again so that grad_y g = [y, sign(z1), step(z2), d max(z3, 0.5),
+ * d min(0.5, z4)] exercises sign, step and the tie rule of max and min (at the input 0.5).
  * Reports are in the order unary (op, input), then binary (op, pair), r before k. */
 static void write_program(const char *path) {
   FILE *f = fopen(path, "w");
@@ -173,15 +188,16 @@ static void write_program(const char *path) {
   for (int i = 0; i < N; i++)
     snprintf(lit[i], sizeof lit[i], "%.17g", inputs[i]);
   fprintf(f, "upper x : scalar = 0\n");
-  const char *vars[] = {"y", "z1", "z2"};
-  for (int v = 0; v < 3; v++) {
+  const char *vars[] = {"y", "z1", "z2", "z3", "z4"};
+  for (int v = 0; v < NVARS; v++) {
     fprintf(f, "lower %s : vector[%d] = [", vars[v], N);
     for (int i = 0; i < N; i++)
       fprintf(f, "%s%s", i ? ", " : "", lit[i]);
     fprintf(f, "]\n");
   }
   fprintf(f, "upper objective f = sumsq(y) + x ^ 2\n");
-  fprintf(f, "lower objective g = 0.5 * sumsq(y - x) + sum(abs(z1)) + sum(relu(z2))\n");
+  fprintf(f, "lower objective g = 0.5 * sumsq(y - x) + sum(abs(z1)) + sum(relu(z2))"
+             " + sum(max(z3, 0.5)) + sum(min(0.5, z4))\n");
   for (int u = 0; u < NU; u++)
     for (int i = 0; i < N; i++) {
       snprintf(y[0], sizeof y[0], "y[%d]", i);
@@ -269,8 +285,10 @@ static void test_folders(void **state) {
       double want = unary_ref(&unary[u], inputs[i]), got;
       expect_same("ir_fold_unary", ir_ops[unary[u].op].name,
                   ir_fold_unary(unary[u].op, inputs[i], unary[u].p), want);
+      double args[2] = {inputs[i], unary[u].p};
       if (unary[u].builtin >= 0 &&
-          sema_fold_builtin((BuiltinId)unary[u].builtin, &inputs[i], 1, &got))
+          sema_fold_builtin((BuiltinId)unary[u].builtin, args, unary[u].op == IR_POWC ? 2 : 1,
+                            &got))
         expect_same("sema_fold_builtin", unary[u].name, got, want);
     }
   for (int i = 0; i < N; i++) {
@@ -287,7 +305,7 @@ static void test_folders(void **state) {
         if (binary[b].sema_op >= 0)
           got = sema_fold_binary(binary[b].sema_op, inputs[i], inputs[j]);
         else
-          assert_true(sema_fold_builtin(BI_MOD, args, 2, &got));
+          assert_true(sema_fold_builtin((BuiltinId)binary[b].builtin, args, 2, &got));
         expect_same("sema fold", binary[b].spell, got, want);
       }
   }
@@ -308,9 +326,9 @@ static void check_backend(BloBackend backend, const char *where) {
   const BloProblem *p = blo_problem(c);
   assert_int_equal(p->n_reports, 2 * (NU * N + NB * NPAIRS));
   /* the kernels run at the exact inputs: the literal -0 of the initialiser is a +0 constant */
-  assert_int_equal(p->ny, 3 * N);
-  double yin[3 * N];
-  for (int i = 0; i < 3 * N; i++)
+  assert_int_equal(p->ny, NVARS * N);
+  double yin[NVARS * N];
+  for (int i = 0; i < NVARS * N; i++)
     yin[i] = inputs[i % N];
   double *work = calloc((size_t)p->work_size + 1, sizeof(double));
   double *rep = calloc((size_t)p->n_reports, sizeof(double));
@@ -326,6 +344,9 @@ static void check_backend(BloBackend backend, const char *where) {
   for (int i = 0; i < N; i++) {
     expect_same(where, "sign (d abs)", gy[N + i], rt_op_sign(inputs[i]));
     expect_same(where, "step (d relu)", gy[2 * N + i], rt_op_step(inputs[i]));
+    /* ties go to the first argument: d max(z, 0.5) = 1 at z = 0.5, d min(0.5, z) = 0 there */
+    expect_same(where, "d max(z, 0.5)", gy[3 * N + i], inputs[i] >= 0.5 ? 1 : 0);
+    expect_same(where, "d min(0.5, z)", gy[4 * N + i], 0.5 <= inputs[i] ? 0 : 1);
   }
   free(work);
   free(rep);
@@ -382,12 +403,13 @@ static void test_emitted_c(void **state) {
   assert_non_null(f);
   fprintf(f, "#define ops_NO_MAIN\n#include \"ops.c\"\n"
              "static const double inputs[] = {");
-  for (int i = 0; i < 3 * N; i++)
+  for (int i = 0; i < NVARS * N; i++)
     fprintf(f, "%s%a", i ? ", " : "", inputs[i % N]);
   fprintf(
       f, "};\n"
          "int main(void) {\n"
          "  static const char *set[] = {\"outer_steps=0\", \"inner_steps=0\", \"y_step=1\"};\n"
+         "  static const char *step[] = {\"outer_steps=0\", \"inner_steps=1\", \"y_step=1\"};\n"
          "  char err[256];\n  ops_data d;\n  ops_params p;\n  ops_result r;\n  size_t bytes;\n"
          "  double x[ops_NX], y[ops_NY];\n  int i;\n"
          "  if (ops_data_load(&d, 1, err, sizeof err)) return 3;\n"
@@ -396,6 +418,10 @@ static void test_emitted_c(void **state) {
          "  void *work = malloc(bytes);\n"
          "  if (ops_solve(&p, work, bytes, x, y, &r) != 0) return 5;\n"
          "  for (i = 0; i < ops_N_REPORTS; i++) printf(\"%%a\\n\", r.reports[i]);\n"
+         /* one lower step of size 1 from the inputs: y - grad_y g, the derivatives */
+         "  p.set = step;\n"
+         "  if (ops_solve(&p, work, bytes, x, y, &r) != 0) return 6;\n"
+         "  for (i = 0; i < ops_NY; i++) printf(\"%%a\\n\", y[i]);\n"
          "  free(work);\n  ops_data_free(&d);\n  return 0;\n}\n");
   assert_int_equal(fclose(f), 0);
   snprintf(cmd, sizeof cmd, "%s -std=c99 -O1 -w -I'%s' '%s' -o '%s' -lm && '%s' > '%s'", cc, dir,
@@ -409,9 +435,24 @@ static void test_emitted_c(void **state) {
     assert_non_null(fgets(line, sizeof line, f));
     rep[i] = strtod(line, NULL); /* C99 reads %a back exactly; "nan", "-inf" too */
   }
+  /* y after one lower step of size 1: input - derivative, block by block (z1: sign, z2: step,
+   * z3: d max(z, 0.5), z4: d min(0.5, z)), as check_backend reads them from grad_y g */
+  double ystep[NVARS * N];
+  for (int i = 0; i < NVARS * N; i++) {
+    char line[64];
+    assert_non_null(fgets(line, sizeof line, f));
+    ystep[i] = strtod(line, NULL);
+  }
   fclose(f);
   mismatches = 0;
   check_reports("emitted C", rep);
+  for (int i = 0; i < N; i++) {
+    double in = inputs[i];
+    expect_same("emitted C", "y - sign (d abs)", ystep[N + i], in - rt_op_sign(in));
+    expect_same("emitted C", "y - step (d relu)", ystep[2 * N + i], in - rt_op_step(in));
+    expect_same("emitted C", "y - d max(z, 0.5)", ystep[3 * N + i], in - (in >= 0.5 ? 1 : 0));
+    expect_same("emitted C", "y - d min(0.5, z)", ystep[4 * N + i], in - (0.5 <= in ? 0 : 1));
+  }
   free(rep);
   assert_int_equal(mismatches, 0);
 }

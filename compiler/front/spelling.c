@@ -1,0 +1,115 @@
+/* spelling.c — how .blo writes what Python, NumPy and PyTorch users type first (issue 14):
+ * function names of those libraries that are not builtins, module prefixes (`np.`, `torch.`)
+ * and attributes or methods (`x.T`, `y.sum()`). Hints only: the caller reports the error. */
+#include "front/spelling.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "front/ast.h"
+
+typedef struct Spelling {
+  const char *name; /* as in NumPy / PyTorch / math */
+  const char *hint; /* the whole hint */
+} Spelling;
+
+/* "max over the elements" has no builtin: it is not differentiable where two elements tie,
+ * and its smooth bound is one line of .blo. */
+#define NO_MAX \
+  "there is no max over the elements; logsumexp(x * t) / t approaches it for a large t"
+#define NO_MIN \
+  "there is no min over the elements; -logsumexp(-x * t) / t approaches it for a large t"
+
+static const Spelling spellings[] = {
+    {"maximum", ".blo spells it max(a, b) (elementwise)"},
+    {"fmax", ".blo spells it max(a, b) (elementwise)"},
+    {"minimum", ".blo spells it min(a, b) (elementwise)"},
+    {"fmin", ".blo spells it min(a, b) (elementwise)"},
+    {"clamp", ".blo spells it clip(a, lo, hi)"},
+    {"clip_by_value", ".blo spells it clip(a, lo, hi)"},
+    {"power", ".blo spells it pow(a, p) or a ^ p"},
+    {"float_power", ".blo spells it pow(a, p) or a ^ p"},
+    {"square", ".blo spells it x ^ 2"},
+    {"matmul", ".blo spells it A @ B"},
+    {"mm", ".blo spells it A @ B"},
+    {"mv", ".blo spells it A @ v"},
+    {"inner", ".blo spells it dot(u, v)"},
+    {"vdot", ".blo spells it dot(u, v)"},
+    {"transpose", ".blo spells it A' (a postfix quote)"},
+    {"amax", NO_MAX},
+    {"nanmax", NO_MAX},
+    {"amin", NO_MIN},
+    {"nanmin", NO_MIN},
+    {"absolute", ".blo spells it abs(x)"},
+    {"fabs", ".blo spells it abs(x)"},
+    {"expit", ".blo spells it sigmoid(x)"},
+    {"logistic", ".blo spells it sigmoid(x)"},
+    {"logsigmoid", ".blo spells it log_sigmoid(x)"},
+    {"softmax", ".blo spells it softmax_rows(Z) (each row of a matrix)"},
+    {"log_softmax", "for a vector z write z - logsumexp(z); for rows, log(softmax_rows(Z))"},
+    {"average", ".blo spells it mean(x)"},
+    {"mse_loss", ".blo spells it mean((a - b) ^ 2)"},
+    {"len", ".blo spells it rows(x)"},
+    {"shape", ".blo spells it rows(x) and cols(x)"},
+    {"size", "the number of elements is rows(x) * cols(x)"},
+    {"numel", "the number of elements is rows(x) * cols(x)"},
+    {"hstack", ".blo spells it hcat(...)"},
+    {"column_stack", ".blo spells it hcat(...)"},
+    {"vstack", ".blo spells it vcat(...)"},
+    {"concatenate", ".blo spells it vcat(...) (or hcat(...) for columns)"},
+    {"cat", ".blo spells it vcat(...) (or hcat(...) for columns)"},
+    {"stack", ".blo spells it vcat(...) (or hcat(...) for columns)"},
+    {"zeros_like", "zeros() and ones() take the shape of the declaration they initialise"},
+    {"ones_like", "zeros() and ones() take the shape of the declaration they initialise"},
+    {"randn", ".blo spells it normal(0, 1)"},
+    {"rand", ".blo spells it uniform(0, 1)"},
+    {"remainder", ".blo spells it mod(a, b)"},
+    {"fmod", ".blo spells it mod(a, b) (the sign of b, as Python's %)"},
+};
+
+const char *spelling_function_hint(const char *name) {
+  for (size_t i = 0; i < sizeof spellings / sizeof spellings[0]; i++)
+    if (strcmp(spellings[i].name, name) == 0) return spellings[i].hint;
+  return NULL;
+}
+
+/* The prefixes that name a library module rather than a value. */
+static bool is_module(const char *s, size_t len) {
+  static const char *const modules[] = {"np",  "numpy", "jnp",   "jax",    "torch",  "tf",
+                                        "nn",  "F",     "math",  "scipy",  "special", "linalg",
+                                        "random", "optax", "functional"};
+  for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++)
+    if (strlen(modules[i]) == len && strncmp(modules[i], s, len) == 0) return true;
+  return false;
+}
+
+void spelling_dotted_hint(const char *dotted, char *buf, size_t n) {
+  const char *dot = strchr(dotted, '.');
+  const char *last = strrchr(dotted, '.') + 1;
+  int vlen = (int)(dot - dotted);
+  const char *known = spelling_function_hint(last);
+  bool builtin = ast_builtin_lookup(last) != BI_NONE;
+  if (is_module(dotted, (size_t)vlen)) {
+    if (strcmp(last, "max") == 0 || strcmp(last, "min") == 0)
+      snprintf(buf, n, "write %s(a, b) for the elementwise %simum; %s", last, last,
+               last[1] == 'a' ? NO_MAX : NO_MIN);
+    else if (builtin)
+      snprintf(buf, n, "write %s(...): the builtins of .blo need no module prefix", last);
+    else if (known)
+      snprintf(buf, n, "%s", known);
+    else
+      snprintf(buf, n, "the builtins of .blo need no module prefix (doc/language.md lists them)");
+    return;
+  }
+  if (strcmp(last, "T") == 0)
+    snprintf(buf, n, "write %.*s' for the transpose", vlen, dotted);
+  else if (strcmp(last, "shape") == 0)
+    snprintf(buf, n, "write rows(%.*s) and cols(%.*s)", vlen, dotted, vlen, dotted);
+  else if (builtin)
+    snprintf(buf, n, "there are no methods: write %s(%.*s)", last, vlen, dotted);
+  else if (known)
+    snprintf(buf, n, "there are no methods; %s", known);
+  else
+    snprintf(buf, n, "there are no attributes or methods: call a builtin, f(x), instead");
+}

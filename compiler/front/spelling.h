@@ -1,0 +1,18 @@
+/* spelling.h — hints for names and operators brought from Python, NumPy and PyTorch: the
+ * scanner (`np.sum`, `x.T`, `**`) and sema (an unknown function such as `maximum`) tell the
+ * user how .blo spells the same thing. The table is in spelling.c. */
+#ifndef BLOC_SPELLING_H
+#define BLOC_SPELLING_H
+
+#include <stddef.h>
+
+/* For a function name that is not a .blo builtin or fn (`maximum`, `clamp`, `amax`): a
+ * one-line hint saying how .blo writes it, or NULL when the name is not a known spelling. */
+const char *spelling_function_hint(const char *name);
+
+/* For a dotted name (`np.sum`, `torch.clamp`, `x.T`, `y.sum`), which .blo never has: writes a
+ * one-line hint into buf (always, at most n bytes with the NUL) for the error the scanner
+ * reports. */
+void spelling_dotted_hint(const char *dotted, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,158 @@
+/* test_help.c — `bloc help run` describes every option of every method (issue 14): the list is
+ * generated from the catalogue (driver/help_methods.c), and this test reads it back: for each
+ * method and each option it uses, an entry named like the option carries the option's help
+ * text and either lists no methods (all have it) or lists this one. Every row of the
+ * catalogue must have a one-line help for that. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "help_methods.h"
+#include "rt_methods.h"
+
+/* s with every run of white space made one space (the help wraps lines). */
+static char *squeeze(const char *s) {
+  char *out = malloc(strlen(s) + 1), *o = out;
+  assert_non_null(out);
+  bool space = false;
+  for (; *s; s++) {
+    if (isspace((unsigned char)*s)) {
+      space = true;
+      continue;
+    }
+    if (space && o > out) *o++ = ' ';
+    space = false;
+    *o++ = *s;
+  }
+  *o = '\0';
+  return out;
+}
+
+typedef struct HelpEntry {
+  char name[64];
+  char *text; /* squeezed, after the name */
+} HelpEntry;
+
+/* The entries of the "method options" section: a line "  NAME TEXT" and its continuation
+ * lines (indented further). */
+static int read_entries(char *help, HelpEntry *e, int max) {
+  char *sec = strstr(help, "\nmethod options");
+  assert_non_null(sec);
+  char *line = strchr(sec + 1, '\n') + 1;
+  int n = 0;
+  char *buf = NULL;
+  size_t cap = 0, len = 0;
+  while (line && *line) {
+    char *end = strchr(line, '\n');
+    size_t l = end ? (size_t)(end - line) : strlen(line);
+    if (l > 2 && line[0] == ' ' && line[1] == ' ' && line[2] != ' ') { /* a new entry */
+      if (n) e[n - 1].text = squeeze(buf);
+      assert_true(n < max);
+      size_t w = strcspn(line + 2, " \n");
+      snprintf(e[n].name, sizeof e[n].name, "%.*s", (int)w, line + 2);
+      n++;
+      len = 0;
+      line += 2 + w;
+      l -= 2 + w;
+    }
+    if (len + l + 2 > cap) {
+      cap = (len + l + 2) * 2;
+      buf = realloc(buf, cap);
+      assert_non_null(buf);
+    }
+    memcpy(buf + len, line, l);
+    len += l;
+    buf[len++] = ' ';
+    buf[len] = '\0';
+    line = end ? end + 1 : NULL;
+  }
+  if (n) e[n - 1].text = squeeze(buf);
+  free(buf);
+  return n;
+}
+
+/* Whether the entry's method list "[a, b] " names m, or the entry has none (every method). */
+static bool lists_method(const char *text, const char *m) {
+  if (text[0] != '[') return true;
+  const char *end = strchr(text, ']');
+  assert_non_null(end);
+  size_t ml = strlen(m);
+  for (const char *p = text + 1; p < end;) {
+    size_t w = strcspn(p, ",]");
+    if (w == ml && strncmp(p, m, ml) == 0) return true;
+    p += w + 1;
+    while (*p == ' ') p++;
+  }
+  return false;
+}
+
+static void test_every_option_described(void **state) {
+  (void)state;
+  char *help = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream(&help, &size);
+  assert_non_null(f);
+  help_method_options(f);
+  assert_int_equal(fclose(f), 0);
+  static HelpEntry e[256];
+  int n = read_entries(help, e, 256);
+  int checked = 0;
+  for (int i = 0; i < rt_nmethods; i++) {
+    const RtMethodSpec *m = &rt_methods[i];
+    for (int k = 0; k < m->nopts; k++) {
+      const RtOptSpec *s = &m->opts[k];
+      assert_non_null(s->help);
+      assert_true(s->help[0] != '\0');
+      assert_null(strchr(s->help, '\n'));
+      if (rt_method_unused_option(m, s->name)) continue;
+      char *want = squeeze(s->help);
+      bool found = false;
+      for (int j = 0; j < n && !found; j++)
+        found = strcmp(e[j].name, s->name) == 0 && strstr(e[j].text, want) &&
+                lists_method(e[j].text, m->name);
+      if (!found) fprintf(stderr, "%s.%s (\"%s\") is not described\n", m->name, s->name, s->help);
+      assert_true(found);
+      free(want);
+      checked++;
+    }
+  }
+  assert_true(checked > 100);
+  for (int j = 0; j < n; j++) free(e[j].text);
+  free(help);
+}
+
+/* Every method is listed with its summary. */
+static void test_every_method_listed(void **state) {
+  (void)state;
+  char *help = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream(&help, &size);
+  assert_non_null(f);
+  help_method_options(f);
+  assert_int_equal(fclose(f), 0);
+  char *all = squeeze(help);
+  for (int i = 0; i < rt_nmethods; i++) {
+    char line[512];
+    snprintf(line, sizeof line, "%s %s", rt_methods[i].name, rt_methods[i].summary);
+    char *want = squeeze(line);
+    assert_non_null(strstr(all, want));
+    free(want);
+  }
+  free(all);
+  free(help);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_every_option_described),
+      cmocka_unit_test(test_every_method_listed),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
