@@ -406,6 +406,10 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
     JitOptions jo = jit_default_options();
     jo.keep_ir = opt->keep_llvm_ir;
     jo.max_kernel_size = jit_size_limit(c);
+    const char *vw = getenv("BLOC_VECTOR_WIDTH");
+    if (vw && *vw && jo.vector_bits == 0)
+      diag_warning(&c->diag, SPAN_NONE, "BLOC_VECTOR_WIDTH='%s' is not 256 or 512: using the CPU's default (%d)",
+                   vw, jit_host_vector_bits());
     JitModule *jm = NULL;
     char err[1024];
     if (jit_compile(p, &jo, &jm, err, sizeof err) != 0) {

@@ -52,7 +52,30 @@ JitOptions jit_default_options(void) {
   o.opt_level = 2;
   o.verify = true;
   o.max_kernel_size = JIT_MAX_KERNEL_SIZE;
+  o.vector_bits = jit_env_vector_bits();
   return o;
+}
+
+bool jit_host_has_avx512(void) {
+  char *features = LLVMGetHostCPUFeatures();
+  bool has = features && strstr(features, "+avx512f") != NULL;
+  LLVMDisposeMessage(features);
+  return has;
+}
+
+int jit_host_vector_bits(void) { return jit_host_has_avx512() ? 512 : 256; }
+
+int jit_env_vector_bits(void) {
+  const char *v = getenv("BLOC_VECTOR_WIDTH");
+  if (v && !strcmp(v, "256")) return 256;
+  if (v && !strcmp(v, "512")) return 512;
+  return 0;
+}
+
+/* The width opt asks for, as this host can run it. */
+static int vector_bits(const JitOptions *opt) {
+  if (opt->vector_bits == 0) return jit_host_vector_bits();
+  return opt->vector_bits == 512 && jit_host_has_avx512() ? 512 : 256;
 }
 
 static double now_ms(void) {
@@ -155,6 +178,7 @@ typedef struct Part {
   const JitOptions *opt;
   const char (*sym)[64];
   const char *triple, *datalayout;
+  int vector_bits;
   int ids[BLO_K_COUNT];
   int nids;
   int64_t size; /* estimated code size, for balancing */
@@ -225,6 +249,7 @@ static void *compile_part(void *arg) {
   char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
   Cg cg;
   cg_init(&cg, ctx, mod, cpu, features);
+  cg.vector_bits = pt->vector_bits;
   pt->rc = 0;
   for (int i = 0; i < pt->nids && pt->rc == 0; i++)
     pt->rc = cg_kernel(&cg, &pt->plan->kernels[pt->ids[i]], pt->sym[pt->ids[i]], pt->err, sizeof pt->err);
@@ -428,8 +453,10 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   memset(parts, 0, sizeof parts);
   char cache_buf[4096];
   const char *cache = opt->keep_ir ? NULL : jit_cache_dir(opt->cache_dir, cache_buf, sizeof cache_buf);
+  m->t.vector_bits = vector_bits(opt);
   for (int i = 0; i < nparts; i++) {
     parts[i] = (Part){.plan = &m->plan, .opt = opt, .sym = (const char(*)[64])m->sym, .cache = cache,
+                      .vector_bits = m->t.vector_bits,
                       .triple = LLVMOrcLLJITGetTripleString(m->jit),
                       .datalayout = LLVMOrcLLJITGetDataLayoutStr(m->jit)};
   }
