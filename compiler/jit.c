@@ -63,8 +63,6 @@ bool jit_host_has_avx512(void) {
   return has;
 }
 
-int jit_host_vector_bits(void) { return jit_host_has_avx512() ? 512 : 256; }
-
 int jit_env_vector_bits(void) {
   const char *v = getenv("BLOC_VECTOR_WIDTH");
   if (v && !strcmp(v, "256")) return 256;
@@ -72,11 +70,25 @@ int jit_env_vector_bits(void) {
   return 0;
 }
 
-/* The width opt asks for, as this host can run it. */
+/* The width opt asks for, as this host can run it: 256, 512, or 0 (the default, per kernel). */
 static int vector_bits(const JitOptions *opt) {
-  if (opt->vector_bits == 0) return jit_host_vector_bits();
-  return opt->vector_bits == 512 && jit_host_has_avx512() ? 512 : 256;
+  bool wide = jit_host_has_avx512();
+  if (opt->vector_bits == 0) return wide ? 0 : 256;
+  return opt->vector_bits == 512 && wide ? 512 : 256;
 }
+
+/* The default width of kernel k on an AVX-512 CPU. 512-bit vectors paid on the kernels that
+ * stream a big data matrix through row-parallel regions and skinny products (hyper-cleaning:
+ * 4-12% less CPU time per call) and did not on the plain vector loops of the synthetic
+ * problem (20% faster at n = 1000, 15-40% slower at n = 10^4, where every 64-byte load of a
+ * 16-byte-aligned vector straddles two cache lines); BLAS-bound kernels do not care
+ * (bench/bench_kernels widths; doc/performance.md). */
+static int kernel_vector_bits(const SchedKernel *k) {
+  for (int i = 0; i < k->nsteps; i++)
+    if (k->steps[i].kind == SS_PAR_ROWS || k->steps[i].kind == SS_SKINNY_GEMM) return 512;
+  return 256;
+}
+
 
 static double now_ms(void) {
   struct timespec ts;
@@ -178,7 +190,7 @@ typedef struct Part {
   const JitOptions *opt;
   const char (*sym)[64];
   const char *triple, *datalayout;
-  int vector_bits;
+  int vector_bits; /* 256, 512, or 0: per kernel (kernel_vector_bits) */
   int ids[BLO_K_COUNT];
   int nids;
   int64_t size; /* estimated code size, for balancing */
@@ -249,10 +261,12 @@ static void *compile_part(void *arg) {
   char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
   Cg cg;
   cg_init(&cg, ctx, mod, cpu, features);
-  cg.vector_bits = pt->vector_bits;
   pt->rc = 0;
-  for (int i = 0; i < pt->nids && pt->rc == 0; i++)
-    pt->rc = cg_kernel(&cg, &pt->plan->kernels[pt->ids[i]], pt->sym[pt->ids[i]], pt->err, sizeof pt->err);
+  for (int i = 0; i < pt->nids && pt->rc == 0; i++) {
+    const SchedKernel *k = &pt->plan->kernels[pt->ids[i]];
+    cg.vector_bits = pt->vector_bits ? pt->vector_bits : kernel_vector_bits(k);
+    pt->rc = cg_kernel(&cg, k, pt->sym[pt->ids[i]], pt->err, sizeof pt->err);
+  }
   cg_dispose(&cg);
   double t1 = cpu_ms();
   pt->codegen_ms = t1 - t0;

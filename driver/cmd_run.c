@@ -87,6 +87,7 @@ int cmd_run(int argc, char **argv) {
       const JitTimings *jt = jit_timings(c->jit);
       cfg.jit_parts = jt->threads;
       cfg.jit_cached = jt->cache_hits;
+      cfg.jit_overlapped = c->time.overlapped;
     }
     RtResult res;
     rc = rt_solve(&c->problem, &opt, &cfg, &res);
