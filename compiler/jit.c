@@ -79,10 +79,9 @@ static int vector_bits(const JitOptions *opt) {
 
 /* The default width of kernel k on an AVX-512 CPU. 512-bit vectors paid on the kernels that
  * stream a big data matrix through row-parallel regions and skinny products (hyper-cleaning:
- * 4-12% less CPU time per call) and did not on the plain vector loops of the synthetic
- * problem (20% faster at n = 1000, 15-40% slower at n = 10^4, where every 64-byte load of a
- * 16-byte-aligned vector straddles two cache lines); BLAS-bound kernels do not care
- * (bench/bench_kernels widths; doc/performance.md). */
+ * 5-12% less CPU time per call on four of five kernels) and not on the plain vector loops of
+ * the synthetic problem (f 12-21% faster, but hvp_xy 13-22% and grad_f at n = 10^4 up to 42%
+ * slower); BLAS-bound kernels do not care (bench/bench_kernels widths, doc/performance.md). */
 static int kernel_vector_bits(const SchedKernel *k) {
   for (int i = 0; i < k->nsteps; i++)
     if (k->steps[i].kind == SS_PAR_ROWS || k->steps[i].kind == SS_SKINNY_GEMM) return 512;
