@@ -5,8 +5,8 @@
  * hoisting), JIT (jit_compile: planning, LLVM IR, optimisation, machine code, linking). The
  * target is compile + JIT, i.e. everything but the data stage, under 100 ms per example: rows
  * over it are flagged. "total wall" is all of blo_compile_file (the JIT overlapping the data
- * stage where it can), with the cache off and on. The first compile of the process also pays LLVM's one-time
- * initialisation; it is printed on its own and not part of the medians. These compiles run
+ * stage where it can), with the cache off and on. The first compile of the process also
+ * pays LLVM's one-time initialisation; it is printed on its own and not part of the medians. These compiles run
  * with the object cache off (BLOC_CACHE=0: LLVM does all the work); then, with the cache in a
  * fresh temporary directory, one compile fills it and as many again are timed: the "cached"
  * column, what a second `bloc run` of the same problem pays.
@@ -190,8 +190,8 @@ int main(int argc, char **argv) {
       snprintf(cached, sizeof cached, "%.1f", median(warm, nw));
       snprintf(cached_wall, sizeof cached_wall, "%.1f", median(warm_wall, nw));
     }
-    printf("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s | %s |\n",
-           base(files[f]), nk, m[P_PARSE], m[P_DATA], m[P_DERIVE], m[P_JIT], m[P_NOTDATA], m[P_JITCPU], m[P_PLAN],
+    printf("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f "
+           "| %s | %s | %s |\n", base(files[f]), nk, m[P_PARSE], m[P_DATA], m[P_DERIVE], m[P_JIT], m[P_NOTDATA], m[P_JITCPU], m[P_PLAN],
            m[P_OPT], m[P_EMIT], m[P_LINK], m[P_WALL], bad ? "**no: over budget**" : "yes", cached, cached_wall);
     fflush(stdout);
   }

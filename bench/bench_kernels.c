@@ -539,7 +539,8 @@ static void run_widths(Bench *b, const Case *cases, int ncases) {
     m[1] = compile_width(b, 512, &c512);
   }
   printf("  compile + JIT: %.1f ms (256), %.1f ms (512)\n", c256, c512);
-  int64_t ws = jit_work_size(m[0]) > jit_work_size(m[1]) ? jit_work_size(m[0]) : jit_work_size(m[1]);
+  int64_t ws = jit_work_size(m[0]);
+  if (jit_work_size(m[1]) > ws) ws = jit_work_size(m[1]);
   b->work = xmalloc((size_t)(ws + 1) * sizeof(double));
   b->env = (BloEnv){b->data, NULL, b->work, NULL};
   int nconf = g_threads > 1 ? 2 : 1;
@@ -556,14 +557,16 @@ static void run_widths(Bench *b, const Case *cases, int ncases) {
     for (int w = 0; w < 2; w++) fn[w](&b->env, b->x, b->y, b->v, o[w]);
     double diff = rel_diff(k, o[1], o[0]);
     int reps[2];
-    for (int w = 0; w < 2; w++) reps[w] = (int)fmax(1, g_round_ms / fmax(time_fn(b, fn[w], o[w], 1), 1e-4));
+    for (int w = 0; w < 2; w++)
+      reps[w] = (int)fmax(1, g_round_ms / fmax(time_fn(b, fn[w], o[w], 1), 1e-4));
     double t[2][2][64];
     for (int r = 0; r < g_rounds && r < 64; r++)
       for (int q = 0; q < nconf; q++) {
         set_threads(q ? g_threads : 1);
         for (int w = 0; w < 2; w++) { /* alternate which width goes first */
           int ww = (r + w) % 2;
-          t[q][ww][r] = q ? time_fn(b, fn[ww], o[ww], reps[ww]) : time_fn_cpu(b, fn[ww], o[ww], reps[ww]);
+          t[q][ww][r] = q ? time_fn(b, fn[ww], o[ww], reps[ww])
+                          : time_fn_cpu(b, fn[ww], o[ww], reps[ww]);
         }
       }
     set_threads(1);
