@@ -384,9 +384,9 @@ static size_t idx_prefix_bytes(const char *path, int64_t want) {
   size_t len, bytes = 0;
   char msg[8];
   if (rt_data_read_file(path, &hb, &b, &len, msg, sizeof msg)) return 0;
-  int esize = b[2] == 0x08 || b[2] == 0x09 ? 1 : b[2] == 0x0B ? 2 : b[2] == 0x0C || b[2] == 0x0D ? 4 : 8;
   size_t hdr = len >= 4 ? 4 + 4 * (size_t)b[3] : SIZE_MAX;
   if (len >= 4 && b[0] == 0 && b[1] == 0 && b[3] > 0 && len >= hdr) {
+    int esize = b[2] == 0x08 || b[2] == 0x09 ? 1 : b[2] == 0x0B ? 2 : b[2] == 0x0C || b[2] == 0x0D ? 4 : 8;
     uint64_t item = (uint64_t)esize;
     for (int i = 1; i < b[3]; i++) {
       const unsigned char *p = b + 4 + 4 * i;
