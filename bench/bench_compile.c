@@ -3,9 +3,10 @@
  * size, several times in one process, and the median of each phase is printed: parse (+ sema),
  * data stage (loaders, generators, hoisted tensors, initial points), derive (lowering, kernels,
  * hoisting), JIT (jit_compile: planning, LLVM IR, optimisation, machine code, linking). The
- * target is compile + JIT, i.e. everything but the data stage, under 200 ms per example: rows
- * over it are flagged. The first compile of the process also pays LLVM's one-time
- * initialisation; it is printed on its own and not part of the medians. These compiles run
+ * target is compile + JIT, i.e. everything but the data stage, under 100 ms per example: rows
+ * over it are flagged. "total wall" is all of blo_compile_file (the JIT overlapping the data
+ * stage where it can), with the cache off and on. The first compile of the process also
+ * pays LLVM's one-time initialisation; it is printed on its own and not part of the medians. These compiles run
  * with the object cache off (BLOC_CACHE=0: LLVM does all the work); then, with the cache in a
  * fresh temporary directory, one compile fills it and as many again are timed: the "cached"
  * column, what a second `bloc run` of the same problem pays.
@@ -24,7 +25,7 @@
 #define BENCH_EXAMPLES_DIR "examples"
 #endif
 
-#define BUDGET_MS 200.0
+#define BUDGET_MS 100.0
 #define MAX_ROUNDS 15
 
 static double now_ms(void) {
@@ -128,7 +129,9 @@ int main(int argc, char **argv) {
          "  JIT = jit_compile wall (of which: plan; CPU summed over the compile threads: optimise, machine code;"
          " LLJIT link);\n  JIT CPU = plan + CPU of every compile part + link: jit_compile's wall time on one free CPU"
          " (load-independent)\n"
-         "  cached = compile + JIT when every object comes from the JIT's cache (median of as many compiles)\n",
+         "  cached = compile + JIT when every object comes from the JIT's cache (median of as many compiles)\n"
+         "  total wall = all of blo_compile_file, the data stage included (the JIT compiles while it runs\n"
+         "  unless a symmetry check is pending): bloc run's time to its first step, less process start\n",
          rounds, BUDGET_MS);
   /* cold: the first compile of the process pays LLVM's initialisation (targets, pass registry) */
   double cold[P_COUNT];
@@ -146,8 +149,8 @@ int main(int argc, char **argv) {
   }
   printf("  load average before the table (other processes share the CPUs): %s\n\n", load);
   printf("| example | kernels | parse | data stage | derive | JIT | compile + JIT | JIT CPU | plan | optimise (CPU) |"
-         " machine code (CPU) | link | total wall | ≤ %.0f ms | cached |\n", BUDGET_MS);
-  printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
+         " machine code (CPU) | link | total wall | ≤ %.0f ms | cached | cached total wall |\n", BUDGET_MS);
+  printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
   fflush(stdout);
   int over = 0;
   for (int f = 0; f < nfiles; f++) {
@@ -173,19 +176,23 @@ int main(int argc, char **argv) {
     over += bad;
     /* the same number of compiles with the cache on, after one that fills it */
     unsetenv("BLOC_CACHE");
-    double warm[MAX_ROUNDS];
+    double warm[MAX_ROUNDS], warm_wall[MAX_ROUNDS];
     int nw = 0;
     bool all_hits = compile_once(files[f], one) >= 0;
     for (int r = 0; r < n && all_hits; r++) {
       all_hits = compile_once(files[f], one) >= 0 && one[P_HITS] > 0;
+      warm_wall[nw] = one[P_WALL];
       warm[nw++] = one[P_NOTDATA];
     }
     setenv("BLOC_CACHE", "0", 1);
-    char cached[32] = "miss";
-    if (all_hits && nw) snprintf(cached, sizeof cached, "%.1f", median(warm, nw));
-    printf("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s |\n",
-           base(files[f]), nk, m[P_PARSE], m[P_DATA], m[P_DERIVE], m[P_JIT], m[P_NOTDATA], m[P_JITCPU], m[P_PLAN],
-           m[P_OPT], m[P_EMIT], m[P_LINK], m[P_WALL], bad ? "**no: over budget**" : "yes", cached);
+    char cached[32] = "miss", cached_wall[32] = "miss";
+    if (all_hits && nw) {
+      snprintf(cached, sizeof cached, "%.1f", median(warm, nw));
+      snprintf(cached_wall, sizeof cached_wall, "%.1f", median(warm_wall, nw));
+    }
+    printf("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f "
+           "| %s | %s | %s |\n", base(files[f]), nk, m[P_PARSE], m[P_DATA], m[P_DERIVE], m[P_JIT], m[P_NOTDATA], m[P_JITCPU], m[P_PLAN],
+           m[P_OPT], m[P_EMIT], m[P_LINK], m[P_WALL], bad ? "**no: over budget**" : "yes", cached, cached_wall);
     fflush(stdout);
   }
   printf("\n  %d of %d examples over the %.0f ms compile + JIT budget\n", over, nfiles, BUDGET_MS);

@@ -342,6 +342,16 @@ static double time_fn(Bench *b, BloKernelFn fn, double **outs, int reps) {
   return (now_ms() - t) / reps;
 }
 
+/* time_fn in this thread's CPU time: on one thread (the kernel and OpenBLAS run on the
+ * caller's), what the call costs without the time other processes held the CPU */
+static double time_fn_cpu(Bench *b, BloKernelFn fn, double **outs, int reps) {
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+  for (int r = 0; r < reps; r++) fn(&b->env, b->x, b->y, b->v, outs);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+  return ((double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6) / reps;
+}
+
 static void eval_kernel(Bench *b, const IrKernel *k, double **outs) {
   IrNode **roots = xmalloc((size_t)k->nouts * sizeof(IrNode *));
   double **dst = xmalloc((size_t)k->nouts * sizeof(double *));
@@ -499,7 +509,89 @@ static void run_case(Bench *b, const Case *c) {
   free_outs(oe);
 }
 
+static JitModule *compile_width(Bench *b, int bits, double *ms) {
+  JitOptions o = jit_default_options();
+  o.vector_bits = bits;
+  JitModule *m;
+  char err[512];
+  if (jit_compile(&b->p, &o, &m, err, sizeof err)) {
+    fprintf(stderr, "bench: %s\n", err);
+    exit(1);
+  }
+  if (ms) *ms = jit_timings(m)->total_ms;
+  return m;
+}
+
+/* `widths` mode: each kernel compiled for 256- and 512-bit vectors, the two timed in
+ * alternation round by round (on 1 thread, then on g_threads), medians of the rounds; and
+ * the largest relative difference of their outputs. On one thread the time is the thread's
+ * CPU time (a loaded machine inflates it much less than wall time); on g_threads, wall. */
+static void run_widths(Bench *b, const Case *cases, int ncases) {
+  printf("\n== %s: 256- against 512-bit vectors\n", b->title);
+  double c256 = 0, c512 = 0;
+  JitModule *m[2];
+  for (int r = 0; r < 2; r++) { /* the second compile of each: LLVM initialised */
+    if (r) {
+      jit_free(m[0]);
+      jit_free(m[1]);
+    }
+    m[0] = compile_width(b, 256, &c256);
+    m[1] = compile_width(b, 512, &c512);
+  }
+  printf("  compile + JIT: %.1f ms (256), %.1f ms (512)\n", c256, c512);
+  int64_t ws = jit_work_size(m[0]);
+  if (jit_work_size(m[1]) > ws) ws = jit_work_size(m[1]);
+  b->work = xmalloc((size_t)(ws + 1) * sizeof(double));
+  b->env = (BloEnv){b->data, NULL, b->work, NULL};
+  int nconf = g_threads > 1 ? 2 : 1;
+  printf("  %-12s %10s %10s %7s", "kernel", "256 1T cpu", "512 1T cpu", "512/256");
+  if (nconf > 1) printf("  %6s%dT %6s%dT %7s", "256 ", g_threads, "512 ", g_threads, "512/256");
+  printf(" %10s\n", "|512-256|");
+  for (int i = 0; i < ncases; i++) {
+    if (cases[i].label) continue; /* the C variants: same JIT kernel */
+    BloKernelId id = cases[i].id;
+    const IrKernel *k = &b->p.kernels[id];
+    BloKernelFn fn[2] = {jit_kernel(m[0], id), jit_kernel(m[1], id)};
+    double **o[2] = {alloc_outs(k), alloc_outs(k)};
+    set_threads(1);
+    for (int w = 0; w < 2; w++) fn[w](&b->env, b->x, b->y, b->v, o[w]);
+    double diff = rel_diff(k, o[1], o[0]);
+    int reps[2];
+    for (int w = 0; w < 2; w++)
+      reps[w] = (int)fmax(1, g_round_ms / fmax(time_fn(b, fn[w], o[w], 1), 1e-4));
+    double t[2][2][64];
+    for (int r = 0; r < g_rounds && r < 64; r++)
+      for (int q = 0; q < nconf; q++) {
+        set_threads(q ? g_threads : 1);
+        for (int w = 0; w < 2; w++) { /* alternate which width goes first */
+          int ww = (r + w) % 2;
+          t[q][ww][r] = q ? time_fn(b, fn[ww], o[ww], reps[ww])
+                          : time_fn_cpu(b, fn[ww], o[ww], reps[ww]);
+        }
+      }
+    set_threads(1);
+    double md[2][2];
+    for (int q = 0; q < nconf; q++)
+      for (int w = 0; w < 2; w++) md[q][w] = median(t[q][w], g_rounds);
+    printf("  %-12s %10.4f %10.4f %7.2f", k->name, md[0][0], md[0][1], md[0][1] / md[0][0]);
+    if (nconf > 1) printf("  %9.4f %9.4f %7.2f", md[1][0], md[1][1], md[1][1] / md[1][0]);
+    printf(" %10.1e\n", diff);
+    fflush(stdout);
+    free_outs(o[0]);
+    free_outs(o[1]);
+  }
+  jit_free(m[0]);
+  jit_free(m[1]);
+  free(b->work);
+}
+
+static bool g_widths; /* `widths` mode */
+
 static void run_bench(Bench *b, const Case *cases, int ncases) {
+  if (g_widths) {
+    run_widths(b, cases, ncases);
+    return;
+  }
   printf("\n== %s\n", b->title);
   /* compile a few times: the first compile also pays one-time LLVM initialisation */
   JitTimings best = {0};
@@ -689,6 +781,16 @@ static void print_machine(void) {
 int main(int argc, char **argv) {
   bool quick = argc > 1 && !strcmp(argv[1], "quick");
   bool hc_only = argc > 1 && !strcmp(argv[1], "hyperclean");
+  g_widths = argc > 1 && !strcmp(argv[1], "widths");
+  if (g_widths) {
+    if (!jit_host_has_avx512()) {
+      printf("bench_kernels widths: this CPU has no AVX-512, nothing to compare\n");
+      return 0;
+    }
+    hc_only = argc > 2 && !strcmp(argv[2], "hyperclean");
+    g_rounds = 15; /* two builds of one kernel differ by less than the noise of a busy machine */
+    setenv("BLOC_BENCH_TORCH", "0", 1);
+  }
   g_threads = rt_par_threads();
   combined_threads = g_threads;
   setenv("BLOC_CACHE", "0", 1); /* compile latency means LLVM's work, not a cache lookup */
@@ -716,6 +818,6 @@ int main(int argc, char **argv) {
     bench_hyperclean(5000, 5000, 785, 10);
   }
   torch_stop();
-  combined_print();
+  if (!g_widths) combined_print();
   return 0;
 }

@@ -35,8 +35,12 @@ typedef struct BloCompileOptions {
   bool all_kernels;
 } BloCompileOptions;
 
+/* Wall times of the phases. With the JIT compiling while the data stage runs (overlapped),
+ * compile_ms is the JIT's own wall time, which the data stage's overlaps, and wait_ms what
+ * the data stage's end waited for it; else wait_ms is compile_ms. */
 typedef struct BloTimings {
-  double parse_ms, data_ms, derive_ms, compile_ms;
+  double parse_ms, data_ms, derive_ms, compile_ms, wait_ms;
+  bool overlapped;          /* the JIT compiled while the data stage ran */
   int jit_parts;            /* JIT: the parts compiled in parallel (0 for the evaluator) */
   int jit_cached;           /* JIT: of those, the parts loaded from the compile cache */
 } BloTimings;

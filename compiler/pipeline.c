@@ -1,9 +1,14 @@
 /* pipeline.c — the compile pipeline behind blo_compile_file (see blo.h): sema, lowering, the
  * data stage on the reference evaluator, derivatives, hoisting, and the backend. With
  * BLOC_VERIFY set, the IR verifier runs after every pass (and the plan verifier after
- * planning, in sched_problem): see ir_verify.h. */
+ * planning, in sched_problem): see ir_verify.h.
+ * Kernels depend on the data's shapes, not on its values, except where a square matrix
+ * found symmetric simplifies derivatives (lower.h): when no declaration can be found so,
+ * derivation runs before the data stage and the JIT compiles on its own thread while the
+ * data stage runs (BLOC_OVERLAP=0: one after the other; the code is the same either way). */
 #define _GNU_SOURCE /* MADV_HUGEPAGE */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -156,22 +161,53 @@ static IrEvalInputs stage_inputs(BloCompiled *c) {
   return in;
 }
 
+/* The rows of each declared tensor the data stage reads: the end of the last row its slices
+ * take (a gzip'ed IDX file is then inflated only that far), or -1 when something reads it
+ * whole. Anything after the data stage that reads it has it completed (complete_idx). */
+static int64_t *rows_wanted(BloCompiled *c) {
+  IrProblem *p = c->ir;
+  int64_t *want = arena_calloc(&c->arena, (size_t)p->ndata + 1, sizeof(int64_t));
+  IrNode **order;
+  size_t n = ir_topo(&p->graph, p->data_value, (size_t)p->ndata, &order);
+  for (int k = 0; k < p->ndata; k++)
+    if (p->data_value[k]->op == IR_DATA) want[p->data_value[k]->attr[0]] = -1;
+  for (size_t i = 0; i < n; i++)
+    for (int a = 0; a < order[i]->nargs; a++) {
+      const IrNode *u = order[i], *d = u->args[a];
+      if (d->op != IR_DATA || d->attr[0] >= p->ndata || want[d->attr[0]] < 0) continue;
+      int64_t *w = &want[d->attr[0]];
+      if (u->op == IR_SLICE && a == 0) *w = u->attr[0] + u->shape.rows > *w ? u->attr[0] + u->shape.rows : *w;
+      else *w = -1;
+    }
+  return want;
+}
+
+/* Open a lazily held IDX declaration (its first `want` rows; -1 all), reporting failure. */
+static int open_idx(BloCompiled *c, int k, int64_t want) {
+  const IrNode *v = c->ir->data_value[k];
+  const AstDecl *d = c->prog->data[k];
+  char msg[512];
+  rt_idx_close(c->idx[k]);
+  c->idx[k] = NULL;
+  /* rt_idx_open checks everything the load would (finiteness included), so nothing is left
+   * to report when the values are decoded */
+  if (rt_idx_open_rows(v->str, v->shape.rank, v->shape.rows, v->shape.cols, want, &c->idx[k], msg, sizeof msg)) {
+    diag_error(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span, "%s", msg);
+    return 1;
+  }
+  return 0;
+}
+
 /* Evaluate every data declaration in order; later ones read earlier ones. */
 static int run_data_stage(BloCompiled *c) {
   IrProblem *p = c->ir;
   IrEvalInputs in = stage_inputs(c);
+  int64_t *want = rows_wanted(c);
   for (int k = 0; k < p->ndata; k++) {
     const AstDecl *d = c->prog->data[k];
     int64_t size = shape_size(d->shape);
     if (idx_lazy(c, k)) {
-      /* rt_idx_open checks everything the load would (finiteness included), so nothing is
-       * left to report when the values are decoded */
-      const IrNode *v = p->data_value[k];
-      char msg[512];
-      if (rt_idx_open(v->str, v->shape.rank, v->shape.rows, v->shape.cols, &c->idx[k], msg, sizeof msg)) {
-        diag_error(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span, "%s", msg);
-        return 1;
-      }
+      if (open_idx(c, k, want[k])) return 1;
       continue;
     }
     c->data[k] = dalloc(size);
@@ -188,6 +224,29 @@ static int run_data_stage(BloCompiled *c) {
     if (d->shape.rank == 2 && d->shape.rows == d->shape.cols && !p->data_symmetric[k] &&
         is_symmetric(c->data[k], d->shape.rows))
       lower_mark_symmetric(p, k);
+  }
+  return 0;
+}
+
+/* IDX declarations read only in part by the data stage, which the hoisted tensors, initial
+ * values or kernels read too: read whole now (reporting what the rest of the file holds
+ * wrong), before the evaluator or mark_used asks for them. */
+static int complete_idx(BloCompiled *c) {
+  IrProblem *p = c->ir;
+  size_t nroots = (size_t)(p->nhoisted + p->nupper + p->nlower);
+  for (int k = 0; k < BLO_K_COUNT; k++) nroots += (size_t)p->kernels[k].nouts;
+  IrNode **roots = arena_calloc(&c->arena, nroots + 1, sizeof(IrNode *)), **order;
+  nroots = 0;
+  for (int h = 0; h < p->nhoisted; h++) roots[nroots++] = p->hoisted[h];
+  for (int i = 0; i < p->nupper; i++) roots[nroots++] = p->upper_init[i];
+  for (int j = 0; j < p->nlower; j++) roots[nroots++] = p->lower_init[j];
+  for (int k = 0; k < BLO_K_COUNT; k++)
+    for (int o = 0; o < p->kernels[k].nouts; o++) roots[nroots++] = p->kernels[k].outs[o].node;
+  size_t n = ir_topo(&p->graph, roots, nroots, &order);
+  for (size_t i = 0; i < n; i++) {
+    if (order[i]->op != IR_DATA || order[i]->attr[0] >= p->ndata) continue;
+    int k = (int)order[i]->attr[0];
+    if (c->idx[k] && rt_idx_rows_read(c->idx[k]) < c->prog->data[k]->shape.rows && open_idx(c, k, -1)) return 1;
   }
   return 0;
 }
@@ -358,6 +417,81 @@ static void fall_back_large(BloCompiled *c, const JitModule *jm, int64_t limit) 
                         "--backend=interp runs them all on the evaluator");
 }
 
+/* Whether the data stage may mark a declaration symmetric (a square matrix not known
+ * symmetric before its values are): derivation must then wait for it. */
+static bool symmetry_pending(const BloCompiled *c) {
+  const IrProblem *p = c->ir;
+  for (int k = 0; k < p->ndata; k++) {
+    Shape s = c->prog->data[k]->shape;
+    if (s.rank == 2 && s.rows == s.cols && !p->data_symmetric[k]) return true;
+  }
+  return false;
+}
+
+/* lower_finish, derivatives, hoisting, and (compiling for a run: not no_data, which `bloc
+ * derive` uses to show every kernel) leaving out the kernels no method calls. */
+static int derive(BloCompiled *c, const BloCompileOptions *opt) {
+  IrProblem *p = c->ir;
+  double t0 = now_ms();
+  if (lower_finish(p, &c->diag)) return 1;
+  ir_verify_after(p, "lower_finish");
+  kern_build(p);
+  ir_verify_after(p, "kern_build");
+  kern_hoist(p);
+  ir_verify_after(p, "kern_hoist");
+  if (!opt->no_data) {
+    drop_unused_kernels(c, opt);
+    ir_verify_after(p, "drop_unused_kernels");
+  }
+  c->time.derive_ms = now_ms() - t0;
+  return 0;
+}
+
+/* The JIT compile, on the caller's thread or its own. jit_compile only reads the IrProblem
+ * (planning allocates in the module's own arena), and the data stage running meanwhile only
+ * evaluates it, allocating in the graph's arena (ir_topo), which the JIT never touches. */
+typedef struct JitJob {
+  const IrProblem *p;
+  JitOptions opt;
+  JitModule *m;
+  int rc;
+  char err[1024];
+  double ms;
+  pthread_t th;
+  bool started;
+} JitJob;
+
+static void *jit_job_run(void *arg) {
+  JitJob *j = arg;
+  double t0 = now_ms();
+  j->rc = jit_compile(j->p, &j->opt, &j->m, j->err, sizeof j->err);
+  j->ms = now_ms() - t0;
+  return NULL;
+}
+
+static void jit_job_init(JitJob *j, BloCompiled *c, const BloCompileOptions *opt) {
+  memset(j, 0, sizeof *j);
+  j->p = c->ir;
+  j->opt = jit_default_options();
+  j->opt.keep_ir = opt->keep_llvm_ir;
+  j->opt.max_kernel_size = jit_size_limit(c);
+  const char *vw = getenv("BLOC_VECTOR_WIDTH");
+  if (vw && *vw && j->opt.vector_bits == 0)
+    diag_warning(&c->diag, SPAN_NONE, "BLOC_VECTOR_WIDTH='%s' is not 256 or 512: using the default", vw);
+}
+
+/* Wait for a started job (nothing when it was not started). */
+static void jit_job_join(JitJob *j) {
+  if (j->started) pthread_join(j->th, NULL);
+  j->started = false;
+}
+
+/* BLOC_OVERLAP=0 turns the overlap off (for comparing; the results are the same). */
+static bool overlap_allowed(void) {
+  const char *v = getenv("BLOC_OVERLAP");
+  return !(v && !strcmp(v, "0"));
+}
+
 int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled **out) {
   BloCompiled *c = xcalloc(1, sizeof *c);
   *out = c;
@@ -378,32 +512,46 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
   if (!c->ir) return 1;
   IrProblem *p = c->ir;
   ir_verify_after(p, "lower_begin");
+  bool jit = opt->backend == BLO_BACKEND_JIT;
+  JitJob job;
+  memset(&job, 0, sizeof job);
+  if (jit) jit_job_init(&job, c, opt);
+  c->time.overlapped = jit && !opt->no_data && overlap_allowed() && !symmetry_pending(c);
+  if (c->time.overlapped) {
+    if (derive(c, opt)) return 1;
+    job.started = pthread_create(&job.th, NULL, jit_job_run, &job) == 0;
+    if (!job.started) c->time.overlapped = false; /* no thread: compile after the data stage */
+  }
   if (!opt->no_data) {
     /* room for hoisted tensors is added after kern_hoist */
     c->data = xcalloc((size_t)p->ndata + 1, sizeof(double *));
     c->idx = xcalloc((size_t)p->ndata + 1, sizeof(RtIdxFile *));
     c->ndata_total = p->ndata;
     t0 = now_ms();
-    if (run_data_stage(c)) return 1;
+    int rc = run_data_stage(c);
     c->time.data_ms = now_ms() - t0;
+    if (rc) {
+      jit_job_join(&job);
+      if (job.m) jit_free(job.m);
+      return 1;
+    }
     ir_verify_after(p, "the data stage");
   }
-  t0 = now_ms();
-  if (lower_finish(p, &c->diag)) return 1;
-  ir_verify_after(p, "lower_finish");
-  kern_build(p);
-  ir_verify_after(p, "kern_build");
-  kern_hoist(p);
-  ir_verify_after(p, "kern_hoist");
-  c->time.derive_ms = now_ms() - t0;
+  if (!c->time.overlapped && derive(c, opt)) return 1;
   if (opt->no_data) return 0;
 
   c->data = xrealloc(c->data, (size_t)(p->ndata + p->nhoisted + 1), sizeof(double *));
   for (int h = 0; h < p->nhoisted; h++) c->data[p->ndata + h] = NULL;
   c->ndata_total = p->ndata + p->nhoisted;
   t0 = now_ms();
-  if (eval_hoisted_and_inits(c)) return 1;
+  int rc = complete_idx(c);
+  if (rc == 0) rc = eval_hoisted_and_inits(c);
   c->time.data_ms += now_ms() - t0;
+  if (rc) {
+    if (jit) jit_job_join(&job);
+    if (jit && job.m) jit_free(job.m);
+    return 1;
+  }
   /* declared tensors only the data stage needed are freed now (a 60000 x 784 image file
    * sliced into a 5000-row training set need not stay in memory) */
   uint8_t *used = arena_calloc(&c->arena, (size_t)c->ndata_total + 1, 1);
@@ -422,33 +570,31 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
       c->data[k] = NULL;
     }
   }
-  drop_unused_kernels(c, opt);
-  ir_verify_after(p, "drop_unused_kernels");
   fill_problem(c);
   t0 = now_ms();
-  if (opt->backend == BLO_BACKEND_JIT) {
-    JitOptions jo = jit_default_options();
-    jo.keep_ir = opt->keep_llvm_ir;
-    jo.max_kernel_size = jit_size_limit(c);
-    JitModule *jm = NULL;
-    char err[1024];
-    if (jit_compile(p, &jo, &jm, err, sizeof err) != 0) {
+  if (jit) {
+    if (c->time.overlapped) jit_job_join(&job);
+    else jit_job_run(&job);
+    c->time.wait_ms = now_ms() - t0;
+    c->time.compile_ms = job.ms;
+    if (job.rc != 0) {
       /* the IR was built from a checked program: a failure here is bloc's bug, not the user's */
-      diag_error(&c->diag, SPAN_NONE, "%s", err);
+      diag_error(&c->diag, SPAN_NONE, "%s", job.err);
       diag_hint(&c->diag, "--backend=interp runs the same kernels on the reference evaluator");
       return 1;
     }
+    JitModule *jm = job.m;
     c->jit = jm;
     c->time.jit_parts = jit_timings(jm)->threads;
     c->time.jit_cached = jit_timings(jm)->cache_hits;
     for (int k = 0; k < BLO_K_COUNT; k++) c->problem.kernels[k] = jit_kernel(jm, (BloKernelId)k);
     c->problem.work_size = jit_work_size(jm);
-    fall_back_large(c, jm, jo.max_kernel_size);
+    fall_back_large(c, jm, job.opt.max_kernel_size);
   } else {
     interp_kernels(p, c->problem.kernels);
     c->problem.work_size = 0;
+    c->time.compile_ms = c->time.wait_ms = now_ms() - t0;
   }
-  c->time.compile_ms = now_ms() - t0;
   return 0;
 }
 

@@ -85,6 +85,7 @@ int cmd_run(int argc, char **argv) {
     cfg.t_compile = (t.parse_ms + t.derive_ms + t.compile_ms) * 1e-3;
     cfg.jit_parts = t.jit_parts;
     cfg.jit_cached = t.jit_cached;
+    cfg.jit_overlapped = t.overlapped;
     RtResult res;
     rc = rt_solve(blo_problem(c), &opt, &cfg, &res);
     /* --quiet silences progress and warnings, not the outcome (doc/language.md) */

@@ -363,6 +363,7 @@ struct RtIdxFile {
   ElemKind kind;
   int esize;
   RtTensor shape;            /* rank, rows, cols as declared (v unused) */
+  int64_t nread;             /* rows read: shape.rows, or fewer (rt_idx_open_rows) */
 };
 
 /* Decodes n consecutive values from p into out. */
@@ -374,13 +375,46 @@ static void idx_decode(const RtIdxFile *f, const unsigned char *p, int64_t n, do
   }
 }
 
+/* The bytes of path's header and first `want` items, from its header; 0 when that is not
+ * known (an unreadable or malformed header: the caller reads the whole file, which reports
+ * it). Reading the header inflates one gzip block. */
+static size_t idx_prefix_bytes(const char *path, int64_t want) {
+  RtReadBound hb = {4 + 4 * 255, 8, "the header", 0};
+  unsigned char *b;
+  size_t len, bytes = 0;
+  char msg[8];
+  if (rt_data_read_file(path, &hb, &b, &len, msg, sizeof msg)) return 0;
+  size_t hdr = len >= 4 ? 4 + 4 * (size_t)b[3] : SIZE_MAX;
+  if (len >= 4 && b[0] == 0 && b[1] == 0 && b[3] > 0 && len >= hdr) {
+    int esize = b[2] == 0x08 || b[2] == 0x09 ? 1 : b[2] == 0x0B ? 2 : b[2] == 0x0C || b[2] == 0x0D ? 4 : 8;
+    uint64_t item = (uint64_t)esize;
+    for (int i = 1; i < b[3]; i++) {
+      const unsigned char *p = b + 4 + 4 * i;
+      item = sat_mul(item, ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) | p[3]);
+    }
+    uint64_t n = sat_mul(item, (uint64_t)want);
+    if (n < SIZE_MAX - hdr) bytes = hdr + (size_t)n;
+  }
+  free(b);
+  return bytes;
+}
+
 RT_API int rt_idx_open(const char *path, int rank, int64_t rows, int64_t cols, RtIdxFile **out,
                        char *err, size_t errlen) {
+  return rt_idx_open_rows(path, rank, rows, cols, -1, out, err, errlen);
+}
+
+RT_API int rt_idx_open_rows(const char *path, int rank, int64_t rows, int64_t cols, int64_t want,
+                            RtIdxFile **out, char *err, size_t errlen) {
   *out = NULL;
   unsigned char *b;
   size_t len;
   RtReadBound bound;
   rt_data_bound(&bound, rank, rows, cols, 8); /* IDX values take at most 8 bytes */
+  /* a prefix: the header and the first `want` items, when that is less than the bound */
+  size_t prefix = want >= 0 && rank >= 1 && rows >= 0 && want < rows ? idx_prefix_bytes(path, want) : 0;
+  if (prefix && prefix < bound.max_bytes) bound.max_bytes = prefix;
+  else prefix = 0;
   if (rt_data_read_file(path, &bound, &b, &len, err, errlen)) return -1;
   int rc = -1;
   if (len < 4) {
@@ -433,7 +467,19 @@ RT_API int rt_idx_open(const char *path, int rank, int64_t rows, int64_t cols, R
   char holds[160];
   rt_data_describe_dims(dims, ndim, holds, sizeof holds);
   RtTensor t = {0};
-  if (bound.over) { /* only a prefix was read: the header's shape may still explain why */
+  if (prefix) {
+    /* the file goes on past the first `want` items, and its header agrees with the
+     * declaration, items being its rows: keep those rows; else read it all (and report) */
+    char ignored[8];
+    int fits = rt_data_fit_shape(path, rank, rows, cols, (int64_t)items, ndim == 1 ? 1 : (int64_t)per_item,
+                                  holds, NULL, &t, ignored, sizeof ignored) == 0 && t.rows == (int64_t)items;
+    if (!fits || !bound.over || len != hdr + (size_t)sat_mul((uint64_t)want, item_bytes)) {
+      free(b);
+      return rt_idx_open_rows(path, rank, rows, cols, -1, out, err, errlen);
+    }
+    items = (uint64_t)want; /* what follows checks the rows read */
+    need = have;
+  } else if (bound.over) { /* only a prefix was read: the header's shape may still explain why */
     int64_t fc = ndim == 1 ? 1 : (int64_t)per_item;
     int64_t fr = (int64_t)items;
     if (!rt_data_fit_shape(path, rank, rows, cols, fr, fc, holds, NULL, &t, err, errlen))
@@ -453,15 +499,15 @@ RT_API int rt_idx_open(const char *path, int rank, int64_t rows, int64_t cols, R
     }
     goto done;
   }
-  if (rt_data_fit_shape(path, rank, rows, cols, (int64_t)items, ndim == 1 ? 1 : (int64_t)per_item,
-                        holds, NULL, &t, err, errlen))
+  if (!prefix && rt_data_fit_shape(path, rank, rows, cols, (int64_t)items, ndim == 1 ? 1 : (int64_t)per_item,
+                                   holds, NULL, &t, err, errlen))
     goto done;
   RtIdxFile *f = malloc(sizeof *f);
   if (!f) {
     rt_data_errf(err, errlen, "'%s': out of memory", path);
     goto done;
   }
-  *f = (RtIdxFile){b, b + hdr, kind, esize, t};
+  *f = (RtIdxFile){b, b + hdr, kind, esize, t, (int64_t)items};
   if (kind == EK_F) {
     /* checked now, not when decoding, so that rt_idx_read cannot fail and a bad value is
      * reported even when the caller reads only some rows */
@@ -492,6 +538,8 @@ RT_API void rt_idx_read(const RtIdxFile *f, int64_t r0, int64_t nrows, int64_t c
   for (int64_t i = 0; i < nrows; i++)
     idx_decode(f, f->vals + (size_t)((r0 + i) * cols + c0) * (size_t)f->esize, ncols, out + i * ncols);
 }
+
+RT_API int64_t rt_idx_rows_read(const RtIdxFile *f) { return f->nread; }
 
 RT_API void rt_idx_close(RtIdxFile *f) {
   if (!f) return;

@@ -81,6 +81,16 @@ RT_API void rt_idx_read(const RtIdxFile *f, int64_t r0, int64_t nrows, int64_t c
                         double *out);
 RT_API void rt_idx_close(RtIdxFile *f);
 
+/* rt_idx_open reading just the header and the first `want` rows of the declared shape (want
+ * < 0 or >= rows: all of them), so that a gzip'ed file is inflated only that far: the same
+ * checks, except that only those rows' floats are checked finite and nothing past them is
+ * read (a damaged tail goes unseen). When the file's rows are not the declaration's (a 1-D
+ * file filling a matrix), it reads everything. rt_idx_read may then read only rows below
+ * rt_idx_rows_read(f). */
+RT_API int rt_idx_open_rows(const char *path, int rank, int64_t rows, int64_t cols, int64_t want,
+                            RtIdxFile **out, char *err, size_t errlen);
+RT_API int64_t rt_idx_rows_read(const RtIdxFile *f);
+
 /* LIBSVM/SVMlight: "label idx:val idx:val ..." per line, feature indices 1-based and strictly
  * increasing, '#' starts a comment. The result is the dense matrix [label | features]: the
  * declaration must be matrix[rows, 1 + features] (cols may not be RT_ANY); a feature index

@@ -267,7 +267,8 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, cons
     json_num(f, cfg->t_data);
     fputs(", \"compile\": ", f);
     json_num(f, cfg->t_compile);
-    fprintf(f, ", \"jit_parts\": %d, \"jit_cached\": %d}", cfg->jit_parts, cfg->jit_cached);
+    fprintf(f, ", \"jit_parts\": %d, \"jit_cached\": %d, \"jit_overlapped\": %d}", cfg->jit_parts,
+            cfg->jit_cached, cfg->jit_overlapped);
   }
   fputs("\n}\n", f);
 }

@@ -73,10 +73,11 @@ typedef struct RtRunConfig {
   int64_t json_vector_max;  /* x and y appear in full in the JSON up to this length (default 1000) */
   /* What happened before the run, for the result JSON's "compile" object (bloc run fills it;
    * a negative t_data leaves the object out): seconds in the data stage and in compiling
-   * (parse, derive, code generation), and how many of the JIT's compile parts there were and
-   * how many came from its cache (both 0: no JIT). */
+   * (parse, derive, code generation), how many of the JIT's compile parts there were and
+   * how many came from its cache (both 0: no JIT), and whether the JIT compiled while the
+   * data stage ran (1) or after it (0). */
   double t_data, t_compile;
-  int jit_parts, jit_cached;
+  int jit_parts, jit_cached, jit_overlapped;
 } RtRunConfig;
 
 /* One recovery of on_divergence = halve: the failure at `step`, the best iterate the run went

@@ -22,6 +22,7 @@ void cg_init(Cg *cg, LLVMContextRef ctx, LLVMModuleRef mod, const char *cpu, con
   cg->mod = mod;
   cg->cpu = cpu;
   cg->features = features;
+  cg->vector_bits = 256;
   cg->f64 = LLVMDoubleTypeInContext(ctx);
   cg->i64 = LLVMInt64TypeInContext(ctx);
   cg->i32 = LLVMInt32TypeInContext(ctx);
@@ -595,6 +596,12 @@ static void set_target_attrs(Cg *cg, LLVMValueRef fn) {
   add_fn_attr(cg, fn, "nounwind", 0);
   if (cg->cpu && *cg->cpu) LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", cg->cpu);
   if (cg->features && *cg->features) LLVMAddTargetDependentFunctionAttr(fn, "target-features", cg->features);
+  /* LLVM tunes AVX-512 Intel cores to prefer 256-bit vectors (512-bit code may lower the
+   * clock); the JIT measured which pays (jit.c, doc/performance.md) and says so here */
+  if (cg->vector_bits == 512) {
+    LLVMAddTargetDependentFunctionAttr(fn, "prefer-vector-width", "512");
+    LLVMAddTargetDependentFunctionAttr(fn, "min-legal-vector-width", "512");
+  }
 }
 
 static LLVMValueRef gep(Cg *cg, LLVMValueRef base, LLVMValueRef idx) {

@@ -62,6 +62,8 @@ typedef struct Cg {
   LLVMValueRef fns[CG_FN_COUNT];
   LLVMTypeRef fn_types[CG_FN_COUNT];
   const char *cpu, *features;
+  int vector_bits;           /* 256 or 512: the vector width the loops are generated and
+                                vectorised for (jit.c chooses; cg_init sets 256) */
   /* the kernel being emitted */
   const SchedKernel *k;
   const char *symbol;        /* the kernel's, for the names of outlined task functions */

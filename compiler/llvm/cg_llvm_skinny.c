@@ -1,13 +1,15 @@
 /* cg_llvm_skinny.c — LLVM IR for SS_SKINNY_GEMM: products with at most SCHED_SKINNY_MAX_N
  * columns as register-blocked loops specialised to their shapes, streaming the big operand
- * once from memory (no packing, unlike BLAS). AVX2 vectors of 4 doubles.
+ * once from memory (no packing, unlike BLAS). Vectors of W = 4 doubles (AVX2), or 8 when the
+ * JIT generates 512-bit code (cg->vector_bits).
  *   c = a b' (a m x k, b n x k): dot products. A tile is 3 rows of a times up to 4 rows of b;
- *     its 12 accumulators run along k, 4 products per FMA (the last k % 4 through masked
- *     loads), then 4 horizontal sums give 4 adjacent elements of c. Every element is the
+ *     its 12 accumulators run along k, W products per FMA (the last k % W through masked
+ *     loads), then 4 horizontal sums give 4 adjacent elements of c (8-wide accumulators are
+ *     first folded to 4: lanes i + (i + 4)). Every element is the
  *     same sequence of operations whichever tile it is in. No broadcasts in the inner loop:
  *     1.5x faster in cache than broadcasting a(r, kk) against rows of b (Zen 3).
  *   c = a' b (a k x m, b k x n), a reduction over the k rows of a and b: for 4 rows of a
- *     and b, the rows of b in registers (up to 3 vectors at a time), then along i < m:
+ *     and b, the rows of b in registers (up to 3 vectors of W, 2 or 1 at a time), then along i < m:
  *     c(i, :) += sum over the 4 rows of a(r, i) (broadcast) b(r, :). Each element adds the
  *     rows in order, one FMA each, whatever the tiling. In a region it accumulates into the
  *     task's partial and prefetches the rows of a of the next block into L2, where the next
@@ -25,7 +27,7 @@ enum { MAX_VECS = SCHED_SKINNY_MAX_N, MAX_R = 4, GROUP = 4, NN_R = 3, TN_R = 4 }
 
 typedef struct Vec {
   int64_t c0; /* first column */
-  int w;      /* doubles: 4, 2 or 1 */
+  int w;      /* doubles: W, 2 or 1 (and 4 when W is 8) */
 } Vec;
 
 typedef struct Sk {
@@ -37,6 +39,7 @@ typedef struct Sk {
   Vec vec[MAX_VECS];
   int nvec;
   int64_t blockr;        /* rows of a region block (0 outside regions) */
+  int vw;                /* W: doubles per full vector, 4 or 8 */
 } Sk;
 static LLVMTypeRef vty(Cg *cg, int w) { return w == 1 ? cg->f64 : LLVMVectorType(cg->f64, (unsigned)w); }
 
@@ -181,17 +184,17 @@ static void prefetch(Cg *cg, LLVMValueRef p) {
   LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
 }
 
-/* A masked load of the first `w` of 4 doubles at p (the others 0; never touches them). */
-static LLVMValueRef mload(Cg *cg, LLVMValueRef p, int w) {
-  LLVMTypeRef t = vty(cg, 4), pt = cg->ptr;
+/* A masked load of the first `w` of `n` doubles at p (the others 0; never touches them). */
+static LLVMValueRef mload(Cg *cg, LLVMValueRef p, int w, int n) {
+  LLVMTypeRef t = vty(cg, n), pt = cg->ptr;
   LLVMTypeRef ov[2] = {t, pt};
   static const char name[] = "llvm.masked.load";
   unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
   LLVMTypeRef ft = LLVMIntrinsicGetType(cg->ctx, id, ov, 2);
   LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, ov, 2);
-  LLVMValueRef m[4];
-  for (int i = 0; i < 4; i++) m[i] = LLVMConstInt(cg->i1, i < w, 0);
-  LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, 8, 0), LLVMConstVector(m, 4), LLVMConstNull(t)};
+  LLVMValueRef m[8];
+  for (int i = 0; i < n; i++) m[i] = LLVMConstInt(cg->i1, i < w, 0);
+  LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, 8, 0), LLVMConstVector(m, (unsigned)n), LLVMConstNull(t)};
   return LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
 }
 
@@ -199,7 +202,8 @@ static LLVMValueRef mload(Cg *cg, LLVMValueRef p, int w) {
 static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVMValueRef hi) {
   Cg *cg = k->cg;
   const SchedBlas *bl = k->bl;
-  int64_t k4 = bl->k / 4 * 4;
+  int W = k->vw;
+  int64_t k4 = bl->k / W * W;
   int rem = (int)(bl->k - k4);
   LLVMValueRef arow[MAX_R], brow[GROUP], acc[MAX_R * GROUP], last = add_i(cg, hi, -1);
   /* rows past hi (the last tile) repeat the last row; their results are not stored */
@@ -210,24 +214,30 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
     arow[i] = at(cg, k->a, mul_i(cg, r, k->lda));
   }
   for (int j = 0; j < nj; j++) brow[j] = at(cg, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
-  for (int i = 0; i < R * nj; i++) acc[i] = LLVMConstNull(vty(cg, 4));
-  for (int pass = 0; pass < 2; pass++) { /* 4 at a time, then the last k % 4 masked */
+  for (int i = 0; i < R * nj; i++) acc[i] = LLVMConstNull(vty(cg, W));
+  for (int pass = 0; pass < 2; pass++) { /* W at a time, then the last k % W masked */
     LLVMValueRef kk;
     RLoop L;
     if (pass == 0) {
       if (k4 == 0) continue;
-      kk = mul_i(cg, rl_begin(cg, &L, acc, R * nj), 4);
+      kk = mul_i(cg, rl_begin(cg, &L, acc, R * nj), W);
     } else {
       if (rem == 0) continue;
       kk = cg_const_i64(cg, k4);
     }
     LLVMValueRef u[MAX_R];
-    for (int i = 0; i < R; i++) u[i] = pass == 0 ? vload(cg, at(cg, arow[i], kk), 4) : mload(cg, at(cg, arow[i], kk), rem);
+    for (int i = 0; i < R; i++)
+      u[i] = pass == 0 ? vload(cg, at(cg, arow[i], kk), W) : mload(cg, at(cg, arow[i], kk), rem, W);
     for (int j = 0; j < nj; j++) {
-      LLVMValueRef v = pass == 0 ? vload(cg, at(cg, brow[j], kk), 4) : mload(cg, at(cg, brow[j], kk), rem);
-      for (int i = 0; i < R; i++) acc[i * nj + j] = vfma(cg, u[i], v, acc[i * nj + j], 4);
+      LLVMValueRef v = pass == 0 ? vload(cg, at(cg, brow[j], kk), W) : mload(cg, at(cg, brow[j], kk), rem, W);
+      for (int i = 0; i < R; i++) acc[i * nj + j] = vfma(cg, u[i], v, acc[i * nj + j], W);
     }
-    if (pass == 0) rl_end(cg, &L, acc, k4 / 4);
+    if (pass == 0) rl_end(cg, &L, acc, k4 / W);
+  }
+  if (W == 8) { /* fold each accumulator to 4 lanes: lane i + lane i + 4 */
+    static const int low[4] = {0, 1, 2, 3}, high[4] = {4, 5, 6, 7};
+    for (int i = 0; i < R * nj; i++)
+      acc[i] = LLVMBuildFAdd(cg->f->b, shuffle(cg, acc[i], acc[i], low), shuffle(cg, acc[i], acc[i], high), "");
   }
   for (int i = 0; i < R; i++) {
     LLVMBasicBlockRef skip = NULL;
@@ -314,7 +324,7 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
             bl->trans_b == bl->trans_a ? " with its right operand in the wrong layout" : "");
     return;
   }
-  Sk k = {.cg = cg, .bl = bl, .blockr = cg->f->rlo ? cg->f->block_rows : 0};
+  Sk k = {.cg = cg, .bl = bl, .blockr = cg->f->rlo ? cg->f->block_rows : 0, .vw = cg->vector_bits / 64};
   k.a = cg_view_ptr(cg, &bl->a);
   k.b = cg_view_ptr(cg, &bl->b);
   k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
@@ -324,7 +334,8 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
   k.ldc = bl->part ? bl->n : (bl->c.ld > 1 ? bl->c.ld : 1);
   if (!bl->part && (bl->alpha != 1 || bl->alpha_buf.base != SB_NONE)) k.alpha = cg_alpha(cg, bl);
   for (int64_t c0 = 0; c0 < bl->n;) {
-    int w = bl->n - c0 >= 4 ? 4 : bl->n - c0 >= 2 ? 2 : 1;
+    int64_t left = bl->n - c0;
+    int w = left >= k.vw ? k.vw : left >= 4 ? 4 : left >= 2 ? 2 : 1;
     k.vec[k.nvec++] = (Vec){c0, w};
     c0 += w;
   }

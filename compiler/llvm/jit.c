@@ -52,8 +52,42 @@ JitOptions jit_default_options(void) {
   o.opt_level = 2;
   o.verify = true;
   o.max_kernel_size = JIT_MAX_KERNEL_SIZE;
+  o.vector_bits = jit_env_vector_bits();
   return o;
 }
+
+bool jit_host_has_avx512(void) {
+  char *features = LLVMGetHostCPUFeatures();
+  bool has = features && strstr(features, "+avx512f") != NULL;
+  LLVMDisposeMessage(features);
+  return has;
+}
+
+int jit_env_vector_bits(void) {
+  const char *v = getenv("BLOC_VECTOR_WIDTH");
+  if (v && !strcmp(v, "256")) return 256;
+  if (v && !strcmp(v, "512")) return 512;
+  return 0;
+}
+
+/* The width opt asks for, as this host can run it: 256, 512, or 0 (the default, per kernel). */
+static int vector_bits(const JitOptions *opt) {
+  bool wide = jit_host_has_avx512();
+  if (opt->vector_bits == 0) return wide ? 0 : 256;
+  return opt->vector_bits == 512 && wide ? 512 : 256;
+}
+
+/* The default width of kernel k on an AVX-512 CPU. 512-bit vectors paid on the kernels that
+ * stream a big data matrix through row-parallel regions and skinny products (hyper-cleaning:
+ * 5-12% less CPU time per call on four of five kernels) and not on the plain vector loops of
+ * the synthetic problem (f 12-21% faster, but hvp_xy 13-22% and grad_f at n = 10^4 up to 42%
+ * slower); BLAS-bound kernels do not care (bench/bench_kernels widths, doc/performance.md). */
+static int kernel_vector_bits(const SchedKernel *k) {
+  for (int i = 0; i < k->nsteps; i++)
+    if (k->steps[i].kind == SS_PAR_ROWS || k->steps[i].kind == SS_SKINNY_GEMM) return 512;
+  return 256;
+}
+
 
 static double now_ms(void) {
   struct timespec ts;
@@ -155,6 +189,7 @@ typedef struct Part {
   const JitOptions *opt;
   const char (*sym)[64];
   const char *triple, *datalayout;
+  int vector_bits; /* 256, 512, or 0: per kernel (kernel_vector_bits) */
   int ids[BLO_K_COUNT];
   int nids;
   int64_t size; /* estimated code size, for balancing */
@@ -226,8 +261,11 @@ static void *compile_part(void *arg) {
   Cg cg;
   cg_init(&cg, ctx, mod, cpu, features);
   pt->rc = 0;
-  for (int i = 0; i < pt->nids && pt->rc == 0; i++)
-    pt->rc = cg_kernel(&cg, &pt->plan->kernels[pt->ids[i]], pt->sym[pt->ids[i]], pt->err, sizeof pt->err);
+  for (int i = 0; i < pt->nids && pt->rc == 0; i++) {
+    const SchedKernel *k = &pt->plan->kernels[pt->ids[i]];
+    cg.vector_bits = pt->vector_bits ? pt->vector_bits : kernel_vector_bits(k);
+    pt->rc = cg_kernel(&cg, k, pt->sym[pt->ids[i]], pt->err, sizeof pt->err);
+  }
   cg_dispose(&cg);
   double t1 = cpu_ms();
   pt->codegen_ms = t1 - t0;
@@ -428,8 +466,10 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   memset(parts, 0, sizeof parts);
   char cache_buf[4096];
   const char *cache = opt->keep_ir ? NULL : jit_cache_dir(opt->cache_dir, cache_buf, sizeof cache_buf);
+  m->t.vector_bits = vector_bits(opt);
   for (int i = 0; i < nparts; i++) {
     parts[i] = (Part){.plan = &m->plan, .opt = opt, .sym = (const char(*)[64])m->sym, .cache = cache,
+                      .vector_bits = m->t.vector_bits,
                       .triple = LLVMOrcLLJITGetTripleString(m->jit),
                       .datalayout = LLVMOrcLLJITGetDataLayoutStr(m->jit)};
   }

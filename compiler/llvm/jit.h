@@ -32,14 +32,27 @@ typedef struct JitOptions {
   int64_t max_kernel_size; /* kernels whose plan is larger (jit_kernel_size) are not compiled:
                               LLVM's time grows faster than linearly with a function's size;
                               jit_kernel returns NULL for them. 0: no limit */
+  int vector_bits;   /* vector width of the generated loops: 256 or 512 (512 only on a CPU
+                        with AVX-512F, else 256 is used); 0: per kernel, 512 on such a
+                        CPU for kernels with row-parallel regions or skinny products (where
+                        it measured faster: doc/performance.md), else 256 */
 } JitOptions;
 
 /* The default max_kernel_size: LLVM compiles a kernel of this size in about 1 s of CPU
  * (doc/performance.md, "Compile time"). */
 #define JIT_MAX_KERNEL_SIZE 50000
 
-/* Default options: O2, verify, no IR kept, max_kernel_size JIT_MAX_KERNEL_SIZE. */
+/* BLOC_VECTOR_WIDTH: 256 or 512 when the environment sets it to that, else 0 (the host's
+ * default; any other value is ignored, and reported by blo_compile_file). */
+int jit_env_vector_bits(void);
+
+/* Default options: O2, verify, no IR kept, max_kernel_size JIT_MAX_KERNEL_SIZE,
+ * vector_bits jit_env_vector_bits(). */
 JitOptions jit_default_options(void);
+
+/* Whether the host CPU has AVX-512F (512-bit vectors of doubles). */
+bool jit_host_has_avx512(void);
+
 
 /* Where jit_compile spends its time. Kernels are compiled in `threads` parts in parallel:
  * the per-phase times of compilation are CPU time summed over the parts, so they can add up
@@ -57,6 +70,7 @@ typedef struct JitTimings {
   int cache_hits;         /* parts whose object came from the cache (no optimisation, no
                              machine code: their optimize_ms and emit_ms are 0) */
   double cache_ms;        /* CPU: hashing the modules, reading and writing the cache */
+  int vector_bits;        /* the width asked for: 256, 512, or 0 (per kernel) */
 } JitTimings;
 
 typedef struct JitModule JitModule;

@@ -89,10 +89,10 @@ if [ -z "$backend" ] || [ "$backend" = jit ]; then
     BLOC_CACHE_DIR="$tmp/cache" "$bloc" run "$ex/synthetic.blo" -D n=50 --set outer_steps=$((20 * i)) --quiet \
       --out "$tmp/c$i.json" --save-x "$tmp/cx$i.csv" || fail=1
   done
-  grep -q '"compile": {"data": [0-9.e-]*, "compile": [0-9.e-]*, "jit_parts": [1-9][0-9]*, "jit_cached": 0}' "$tmp/c1.json"
+  grep -q '"compile": {"data": [0-9.e-]*, "compile": [0-9.e-]*, "jit_parts": [1-9][0-9]*, "jit_cached": 0, "jit_overlapped": 1}' "$tmp/c1.json"
   check "compile cache: the first run compiles (result JSON 'compile')" $?
   parts=$(sed -n 's/.*"jit_parts": \([0-9]*\).*/\1/p' "$tmp/c2.json")
-  grep -q "\"jit_parts\": $parts, \"jit_cached\": $parts}" "$tmp/c2.json"
+  grep -q "\"jit_parts\": $parts, \"jit_cached\": $parts," "$tmp/c2.json"
   check "compile cache: the second run loads all $parts parts" $?
   BLOC_CACHE_DIR="$tmp/cache" "$bloc" run "$ex/synthetic.blo" -D n=50 --set outer_steps=40 --quiet \
     --save-x "$tmp/cx3.csv" && BLOC_CACHE=0 "$bloc" run "$ex/synthetic.blo" -D n=50 --set outer_steps=40 --quiet \

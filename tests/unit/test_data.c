@@ -612,6 +612,69 @@ static void test_idx_into_matches(void **state) {
   check_into_matches(fx_path("into_missing.idx"), 1, 1, 1);
 }
 
+/* rt_idx_open_rows: the first rows of a file (plain and gzipped, matrix and vector, every
+ * type) read alone give the full read's values; a file truncated after them still opens, one
+ * truncated before them fails with rt_load_idx's message; want >= rows or < 0 reads it all. */
+static void test_idx_open_rows(void **state) {
+  (void)state;
+  enum { ROWS = 40, COLS = 12 };
+  static unsigned char data[ROWS * COLS * 8], buf[ROWS * COLS * 8 + 64];
+  static const struct { int type, esize; } types[] = {{0x08, 1}, {0x0B, 2}, {0x0D, 4}, {0x0E, 8}};
+  RtRng r = rt_rng_stream(11, "idx_rows");
+  for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+    int es = types[k].esize;
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (unsigned char)rt_rng_next(&r);
+    if (types[k].type >= 0x0D)
+      for (size_t i = 0; i < (size_t)ROWS * COLS; i++) data[i * es] &= 0x3F;
+    const uint32_t d3[] = {ROWS, 3, 4}, d1[] = {ROWS};
+    size_t n = idx_make(buf, types[k].type, 3, d3, data, (size_t)ROWS * COLS * es);
+    char name[64];
+    for (int gz = 0; gz < 2; gz++) {
+      snprintf(name, sizeof name, "rows%zu.idx%s", k, gz ? ".gz" : "");
+      const char *path = gz ? fx_gz(name, buf, n) : fx_bytes(name, buf, n);
+      RtIdxFile *full, *part;
+      expect_ok(rt_idx_open(path, 2, ROWS, COLS, &full, g_err, E));
+      static const int64_t wants[] = {0, 1, 7, ROWS - 1, ROWS, ROWS + 5, -1};
+      for (size_t w = 0; w < sizeof wants / sizeof wants[0]; w++) {
+        expect_ok(rt_idx_open_rows(path, 2, ROWS, COLS, wants[w], &part, g_err, E));
+        int64_t got = rt_idx_rows_read(part), expect = wants[w] < 0 || wants[w] >= ROWS ? ROWS : wants[w];
+        assert_int_equal(got, expect);
+        if (got) {
+          double a[ROWS * COLS], b[ROWS * COLS];
+          rt_idx_read(full, 0, got, 0, COLS, a);
+          rt_idx_read(part, 0, got, 0, COLS, b);
+          assert_memory_equal(a, b, (size_t)(got * COLS) * sizeof(double));
+        }
+        rt_idx_close(part);
+      }
+      rt_idx_close(full);
+    }
+    /* truncated after row 21: the first 20 rows open (the file goes on after them), 21 do
+     * not (the file ends right there, short of its header's 40 items), nor 22 */
+    size_t cut = n - (size_t)(ROWS - 21) * COLS * es;
+    snprintf(name, sizeof name, "rows%zu.trunc.idx.gz", k);
+    const char *path = fx_gz(name, buf, cut);
+    RtIdxFile *f = NULL;
+    expect_ok(rt_idx_open_rows(path, 2, ROWS, COLS, 20, &f, g_err, E));
+    assert_int_equal(rt_idx_rows_read(f), 20);
+    rt_idx_close(f);
+    g_err[0] = 0;
+    for (int64_t w = 21; w <= 22; w++) {
+      g_err[0] = 0;
+      assert_int_not_equal(rt_idx_open_rows(path, 2, ROWS, COLS, w, &f, g_err, E), 0);
+      assert_null(f);
+      assert_non_null(strstr(g_err, "header says 40 items but the file holds 21"));
+    }
+    /* a vector file */
+    n = idx_make(buf, types[k].type, 1, d1, data, (size_t)ROWS * es);
+    snprintf(name, sizeof name, "rows%zu.vec.idx.gz", k);
+    path = fx_gz(name, buf, n);
+    expect_ok(rt_idx_open_rows(path, 1, ROWS, 1, 5, &f, g_err, E));
+    assert_int_equal(rt_idx_rows_read(f), 5);
+    rt_idx_close(f);
+  }
+}
+
 /* ------------------------------------------------------------------ LIBSVM */
 
 static void test_libsvm(void **state) {
@@ -1061,6 +1124,7 @@ int main(void) {
     cmocka_unit_test(test_idx_errors),
     cmocka_unit_test(test_idx_fashion_mnist),
     cmocka_unit_test(test_idx_into_matches),
+    cmocka_unit_test(test_idx_open_rows),
     cmocka_unit_test(test_libsvm),
     cmocka_unit_test(test_npy_dtypes),
     cmocka_unit_test(test_npy_fortran_order),

@@ -4,7 +4,8 @@
  * relative (floor 1e-3 of the output's largest magnitude). Covers every non-generator IR op
  * (checked at the end), special values (NaN, infinities, signed zeros, halves), sample-set
  * gathers and scatters, several outputs per slot at offsets, kernels reading v, large shapes
- * (BLAS and vectorised loops), error paths, and compiling/freeing many modules. */
+ * (BLAS and vectorised loops), error paths, and compiling/freeing many modules. Every
+ * comparison runs at both vector widths where the CPU has AVX-512 (check_problem). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,8 +52,7 @@ static bool close_enough(double got, double want, double scale) {
 }
 
 /* Compile p, run every kernel at random x, y, v and compare each output with ir_eval. */
-static void check_problem(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
-  note_ops(p);
+static void check_width(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
   JitModule *m = NULL;
   char err[512];
   int rc = jit_compile(p, opt, &m, err, sizeof err);
@@ -119,6 +119,20 @@ static void check_problem(const char *name, IrProblem *p, const Inputs *in, cons
   free(v);
   free(work);
   jit_free(m);
+}
+
+/* check_width with 256-bit vectors, and with 512-bit ones where the CPU has AVX-512 (the
+ * skinny products and the vectoriser then generate other code). */
+static void check_problem(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
+  note_ops(p);
+  JitOptions o = opt ? *opt : jit_default_options();
+  o.vector_bits = 256;
+  check_width(name, p, in, &o);
+  if (!jit_host_has_avx512()) return;
+  char wide[160];
+  snprintf(wide, sizeof wide, "%s (512-bit)", name);
+  o.vector_bits = 512;
+  check_width(wide, p, in, &o);
 }
 
 /* ------------------------------------------------------------------ small cases (test_diff's layout) */
@@ -565,7 +579,7 @@ static void run_all(const IrProblem *p, JitModule *m, const Inputs *in, int thre
 }
 
 /* Results do not depend on the number of threads: bit for bit on 1 and 3. */
-static void check_threads(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
+static void check_threads_width(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
   JitModule *m = NULL;
   char err[512];
   assert_int_equal(jit_compile(p, opt, &m, err, sizeof err), 0);
@@ -582,6 +596,15 @@ static void check_threads(const char *name, IrProblem *p, const Inputs *in, cons
     }
   rt_par_set_threads(2);
   jit_free(m);
+}
+
+static void check_threads(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
+  JitOptions o = *opt;
+  o.vector_bits = 256;
+  check_threads_width(name, p, in, &o);
+  if (!jit_host_has_avx512()) return;
+  o.vector_bits = 512;
+  check_threads_width(name, p, in, &o);
 }
 
 /* Every product layout with n columns: a b, a b', a' b, a' b', matrix-vector both ways, an
