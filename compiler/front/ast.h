@@ -1,5 +1,5 @@
 /* ast.h — the abstract syntax tree of a .blo program, and the annotations sema adds to it.
- * The parser fills the syntactic fields; sema (compiler/sema*.c) fills the fields marked
+ * The parser fills the syntactic fields; sema (compiler/front/sema*.c) fills the fields marked
  * "sema:". Everything lives in the compilation's Arena. IR lowering reads only checked ASTs. */
 #ifndef BLOC_AST_H
 #define BLOC_AST_H

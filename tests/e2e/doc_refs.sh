@@ -10,17 +10,21 @@ cd "$top" || exit 1
 fail=0 n=0
 for f in README.md doc/*.md doc/design/README.md examples/README.md man/bloc.1; do
   [ -f "$f" ] || continue
-  for ref in $(sed 's/\\-/-/g' "$f" | grep -oE '(\.\./)?[A-Za-z0-9_./-]*[A-Za-z0-9_]\.(md|c|h|def|sh|blo|py|awk|in|am|ac|1)\b' | sort -u); do
+  ext='md|c|h|def|sh|blo|py|awk|in|am|ac|1'
+  refs=$(sed 's/\\-/-/g' "$f" | grep -oE "(\.\./)?[A-Za-z0-9_./-]*[A-Za-z0-9_]\.($ext)\b" | sort -u)
+  for ref in $refs; do
     case $ref in
       */*) dir=$(dirname "$f")
            case $ref in
-             compiler/*|runtime/*|driver/*|lang/*|doc/*|examples/*|tests/*|bench/*|stdlib/*|man/*|fuzz/*|.ci/*)
+             compiler/*|runtime/*|driver/*|lang/*|doc/*|examples/*|tests/*|bench/*|stdlib/*|\
+             man/*|fuzz/*|.ci/*)
                p=$ref ;;
              *) p=$dir/$ref ;;   # a relative link from the file's directory
            esac
-           case $ref in *'*'*|*NAME*|bloc/*) continue ;; esac   # patterns, installed names
+           case $ref in *'*'*|*NAME*|bloc/*|/*) continue ;; esac   # patterns, installed, absolute
            n=$((n + 1))
-           [ -e "$p" ] || [ -e "$ref" ] || [ -e "compiler/$ref" ] || { echo "FAIL: $f names $ref, which is not in the tree"; fail=1; } ;;
+           [ -e "$p" ] || [ -e "$ref" ] || [ -e "compiler/$ref" ] ||
+             { echo "FAIL: $f names $ref, which is not in the tree"; fail=1; } ;;
       *.md) n=$((n + 1))
            [ -n "$(find . -name "$ref" -not -path './.git/*' | head -1)" ] ||
              { echo "FAIL: $f names $ref, which is not in the tree"; fail=1; } ;;
