@@ -81,6 +81,23 @@ static int parse_methods(char *list, Compare *cmp) {
   return 0;
 }
 
+/* --plot-format: a comma-separated list of svg, png, pdf and all (default svg). */
+static int parse_formats(const char *list, unsigned *formats) {
+  *formats = list ? 0 : CMP_SVG;
+  for (const char *tok = list; tok; tok = strchr(tok, ',') ? strchr(tok, ',') + 1 : NULL) {
+    size_t len = strcspn(tok, ",");
+    unsigned fmt = 0;
+    for (unsigned f = 1; f <= CMP_ALL_FORMATS; f <<= 1)
+      if (len == strlen(cmp_format_ext(f)) && strncmp(tok, cmp_format_ext(f), len) == 0) fmt = f;
+    if (len == 3 && strncmp(tok, "all", 3) == 0) fmt = CMP_ALL_FORMATS;
+    if (!fmt)
+      return cmd_usage_error(CMD, "--plot-format expects svg, png, pdf or all, or a "
+                                  "comma-separated list of them, got '%s'", list);
+    *formats |= fmt;
+  }
+  return 0;
+}
+
 static const char *method_list(const Compare *cmp) {
   static char buf[1024];
   buf[0] = '\0';
@@ -212,9 +229,10 @@ static int make_quantities(Compare *cmp, char *maximize) {
   cmp->nq = 2 + p->n_reports;
   cmp->q = calloc((size_t)cmp->nq, sizeof *cmp->q);
   if (!cmp->q) exit(3);
-  cmp->q[0] = (CmpQuantity){.name = "f", .label = "f (upper objective)", .column = -1, .report = -1};
+  cmp->q[0] = (CmpQuantity){.name = "f", .label = "f (upper objective)", .column = -1, .report = -1,
+                            .log_positive = true};
   cmp->q[1] = (CmpQuantity){.name = "hypergrad_norm", .label = "|hypergradient|", .column = -1, .report = -1,
-                            .norm = true};
+                            .log_positive = true};
   for (int i = 0; i < p->n_reports; i++)
     cmp->q[2 + i] = (CmpQuantity){.name = p->report_names[i], .label = p->report_names[i], .column = -1, .report = i};
   for (char *tok = maximize, *next; tok; tok = next) {
@@ -319,12 +337,17 @@ static int locate_columns(Compare *cmp, const char *header) {
   return bad;
 }
 
-static void add_stat(CmpStats *s, const char *field) {
+/* first: the run's first trace point, left out of the "later" range (compare_plot.c) */
+static void add_stat(CmpStats *s, const char *field, bool first) {
   char *end;
   double v = strtod(field, &end);
   if (end == field || *end || !(v - v == 0)) return; /* empty (not computed) or non-finite */
+  if (s->n_finite == 0 || v < s->min_finite) s->min_finite = v;
   if (s->n_finite++ == 0 || v > s->max_finite) s->max_finite = v;
   if (v > 0 && (s->n_positive++ == 0 || v < s->min_positive)) s->min_positive = v;
+  if (first) return;
+  if (s->n_later == 0 || v < s->min_later) s->min_later = v;
+  if (s->n_later++ == 0 || v > s->max_later) s->max_later = v;
 }
 
 /* Append run r's trace (rt_run.c's format) to the combined CSV, prefixed with the method,
@@ -353,7 +376,8 @@ static int merge_trace(Compare *cmp, CmpRun *r, const char *path, FILE *csv, cha
     fprintf(csv, "%s,%s", r->method, line);
     r->rows++;
     if (split_fields(line, fields, ncols) != ncols) continue;
-    for (int i = 0; i < cmp->nq; i++) add_stat(&r->stats[i], fields[cmp->q[i].column]);
+    for (int i = 0; i < cmp->nq; i++)
+      add_stat(&r->stats[i], fields[cmp->q[i].column], r->rows == 1);
     double time = strtod(fields[cmp->time_column], NULL);
     if (time > cmp->time_max) cmp->time_max = time;
   }
@@ -443,11 +467,12 @@ static int exit_status(const Compare *cmp) {
 static void print_outputs(const Compare *cmp, FILE *out) {
   fprintf(out, "\nwrote %s and %s", cmp->csv_path, cmp->gp_path);
   int nplots = 0;
-  for (int i = 0; i < cmp->nq; i++) nplots += cmp->q[i].svg != NULL;
-  if (nplots) {
+  for (int i = 0; i < cmp->nq; i++) nplots += cmp->q[i].plot != NULL;
+  if (nplots && cmp->drawn) {
     fprintf(out, "; plots:");
     for (int i = 0; i < cmp->nq; i++)
-      if (cmp->q[i].svg) fprintf(out, " %s", cmp->q[i].svg);
+      for (unsigned fmt = 1; fmt <= CMP_ALL_FORMATS && cmp->q[i].plot; fmt <<= 1)
+        if (cmp->drawn & fmt) fprintf(out, " %s.%s", cmp->q[i].plot, cmp_format_ext(fmt));
   }
   fputc('\n', out);
 }
@@ -458,7 +483,7 @@ static void cmp_free(Compare *cmp) {
     free(cmp->runs[i].stats);
   }
   free(cmp->runs);
-  for (int i = 0; i < cmp->nq; i++) free(cmp->q[i].svg);
+  for (int i = 0; i < cmp->nq; i++) free(cmp->q[i].plot);
   free(cmp->q);
   free(cmp->csv_path);
   free(cmp->gp_path);
@@ -501,12 +526,14 @@ static int compare(Compare *cmp, const CmdArgs *a, const char *prefix, const cha
 
 int cmd_compare(int argc, char **argv) {
   const char *methods = NULL, *prefix = NULL, *out_dir = NULL, *axis = NULL, *quiet = NULL, *maximize = NULL;
+  const char *formats = NULL;
   const char **set_texts = NULL;
   int nsets = 0;
   CmdFlag flags[] = {
     {"--methods", true, &methods, false, NULL, NULL}, {"--set", true, NULL, true, &set_texts, &nsets},
     {"--out-dir", true, &out_dir, false, NULL, NULL}, {"-o", true, &prefix, false, NULL, NULL},
     {"--x-axis", true, &axis, false, NULL, NULL},     {"--maximize", true, &maximize, false, NULL, NULL},
+    {"--plot-format", true, &formats, false, NULL, NULL},
     {"--quiet", false, &quiet, false, NULL, NULL},
   };
   CmdArgs a = {.cmd = CMD};
@@ -528,6 +555,7 @@ int cmd_compare(int argc, char **argv) {
   else if (axis && strcmp(axis, "time") == 0) cmp.axis = CMP_AXIS_TIME;
   else if (axis && strcmp(axis, "steps") == 0) cmp.axis = CMP_AXIS_STEPS;
   else if (axis && strcmp(axis, "both") != 0) rc = cmd_usage_error(CMD, "--x-axis expects time, steps or both, got '%s'", axis);
+  if (rc == 0) rc = parse_formats(formats, &cmp.formats);
   if (rc == 0) rc = parse_methods(method_buf = xstrdup(methods), &cmp);
   if (rc == 0) {
     sets = calloc((size_t)nsets + 1, sizeof *sets);

@@ -23,17 +23,25 @@ typedef struct CmpQuantity {
   bool by_name;       /* the name finds its column in the CSV (else a report shadows a trace
                          column, e.g. a report called g, and the script uses the number) */
   int report;         /* index in RtResult.reports, or -1 for f and hypergrad_norm */
-  bool norm;          /* a norm: always a log scale */
+  bool log_positive;  /* f or a norm: a log scale whenever all its values are positive (else a
+                         report: only when they also span two decades) */
   bool maximize;      /* larger is better (--maximize); else smaller */
   bool log;           /* log scale, decided from the data (compare_plot.c) */
-  char *svg;          /* path of its plot (owned); NULL when it has none */
+  char *plot;         /* PREFIX_<name>, its plot files without the extension (owned); NULL
+                         when it has none */
 } CmpQuantity;
 
-/* What one run's trace held for one quantity: decides the scale and which methods appear. */
+/* What one run's trace held for one quantity: decides the scale, the y range and which methods
+ * appear. The "later" fields leave out the run's first trace point (step 0). */
 typedef struct CmpStats {
   int64_t n_finite, n_positive;
-  double min_positive, max_finite;
+  double min_positive, min_finite, max_finite;
+  int64_t n_later;
+  double min_later, max_later;
 } CmpStats;
+
+/* The plot file formats (--plot-format), a set of bits. */
+enum { CMP_SVG = 1, CMP_PNG = 2, CMP_PDF = 4, CMP_ALL_FORMATS = 7 };
 
 typedef enum CmpRunState { CMP_NOT_RUN, CMP_RAN } CmpRunState;
 
@@ -59,13 +67,19 @@ typedef struct Compare {
   int time_column;    /* of the trace */
   double time_max;    /* largest trace time (s), to pick the unit of the time axis */
   CmpAxis axis;
+  unsigned formats;   /* CMP_SVG | ...: the plot formats asked for */
+  unsigned drawn;     /* the formats gnuplot drew (set by cmp_plot) */
   bool quiet;
 } Compare;
 
-/* Write PREFIX.gp (plots of every quantity with data, one line per method) and run gnuplot on
- * it when bloc knows one (configure's BLOC_GNUPLOT, or the environment variable BLOC_GNUPLOT;
- * empty: no plots). Sets q->svg for the plots made. A missing gnuplot is a note, a failing one a
- * warning. Returns 0, or 1 after an error writing the script. */
+/* The extension of one format bit ("svg", "png", "pdf"). */
+const char *cmp_format_ext(unsigned format);
+
+/* Write PREFIX.gp (plots of every quantity with data, one line per method, in every format of
+ * cmp->formats) and run gnuplot on it when bloc knows one (configure's BLOC_GNUPLOT, or the
+ * environment variable BLOC_GNUPLOT; empty: no plots). Sets q->plot for the plots made and
+ * cmp->drawn for their formats. A missing gnuplot is a note; a failing one, or one without the
+ * terminal of a format, a warning. Returns 0, or 1 after an error writing the script. */
 int cmp_plot(Compare *cmp);
 
 /* The first control byte (newline, tab, ESC, ...) in the file name part of PREFIX, or -1. The

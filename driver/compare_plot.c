@@ -1,6 +1,7 @@
 /* compare_plot.c — the plots of `bloc compare`: a gnuplot script (PREFIX.gp, kept so users can
- * tweak and rerun it) that draws one SVG per quantity from PREFIX.csv, one line per method, and
- * running gnuplot on it. The script and its conventions are described in doc/compare.md. */
+ * tweak and rerun it) that draws one plot per quantity and format (SVG, PNG, PDF) from
+ * PREFIX.csv, one line per method, and running gnuplot on it. The script and its conventions
+ * (scales, y ranges) are described in doc/compare.md. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,19 @@ static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7"
 #define NPALETTE ((int)(sizeof palette / sizeof palette[0]))
 static const int point_types[] = {7, 5, 9, 11, 13, 15, 4, 6, 8, 10, 12, 14};
 #define NPOINTS ((int)(sizeof point_types / sizeof point_types[0]))
+
+/* The formats, in the order of CMP_SVG, CMP_PNG, CMP_PDF, with gnuplot's terminal for each. */
+static const char *const format_ext[] = {"svg", "png", "pdf"};
+static const char *const format_term[] = {"svg", "pngcairo", "pdfcairo"};
+#define NFORMATS 3
+
+static int format_index(unsigned format) {
+  int i = 0;
+  while (i < NFORMATS - 1 && !(format & (1u << i))) i++;
+  return i;
+}
+
+const char *cmp_format_ext(unsigned format) { return format_ext[format_index(format)]; }
 
 /* s as a gnuplot single-quoted string: no escapes inside but '' for a quote. */
 static void gp_string(FILE *f, const char *s) {
@@ -56,7 +70,7 @@ int cmp_plot_bad_byte(const char *prefix) {
 
 /* The file name part of a quantity's plot: PREFIX_<name>.svg; a report that shadows f or
  * hypergrad_norm gets "report_" in front. */
-static void svg_suffix(const CmpQuantity *q, char *buf, size_t cap) {
+static void plot_suffix(const CmpQuantity *q, char *buf, size_t cap) {
   bool shadow = q->report >= 0 && (strcmp(q->name, "f") == 0 || strcmp(q->name, "hypergrad_norm") == 0);
   snprintf(buf, cap, "%s%s", shadow ? "report_" : "", q->name);
 }
@@ -67,22 +81,70 @@ static bool has_points(const Compare *cmp, int r, int k) {
   return cmp->q[k].log ? s->n_positive > 0 : s->n_finite > 0;
 }
 
-/* Norms are always on a log scale; any other quantity is when all its values are positive
- * and span at least two decades. */
+/* One quantity's values over every run: all of them, and those after each run's first trace
+ * point. */
+typedef struct Span {
+  int64_t finite, positive, later;
+  double lo, hi, later_lo, later_hi;
+} Span;
+
+static Span span_of(const Compare *cmp, int k) {
+  Span sp = {0, 0, 0, INFINITY, -INFINITY, INFINITY, -INFINITY};
+  for (int r = 0; r < cmp->nruns; r++) {
+    const CmpStats *s = &cmp->runs[r].stats[k];
+    sp.finite += s->n_finite;
+    sp.positive += s->n_positive;
+    sp.later += s->n_later;
+    if (s->n_finite && s->min_finite < sp.lo) sp.lo = s->min_finite;
+    if (s->n_finite && s->max_finite > sp.hi) sp.hi = s->max_finite;
+    if (s->n_later && s->min_later < sp.later_lo) sp.later_lo = s->min_later;
+    if (s->n_later && s->max_later > sp.later_hi) sp.later_hi = s->max_later;
+  }
+  return sp;
+}
+
+/* f and hypergrad_norm are on a log scale when all their values are positive; a report when
+ * they also span at least two decades (an accuracy from 0.6 to 0.8 reads better linear). */
 static void decide_scales(Compare *cmp) {
   for (int k = 0; k < cmp->nq; k++) {
     CmpQuantity *q = &cmp->q[k];
-    int64_t finite = 0, positive = 0;
-    double lo = INFINITY, hi = -INFINITY;
-    for (int r = 0; r < cmp->nruns; r++) {
-      const CmpStats *s = &cmp->runs[r].stats[k];
-      finite += s->n_finite;
-      positive += s->n_positive;
-      if (s->n_positive && s->min_positive < lo) lo = s->min_positive;
-      if (s->n_finite && s->max_finite > hi) hi = s->max_finite;
-    }
-    q->log = q->norm || (finite > 0 && positive == finite && hi >= 100 * lo);
+    Span sp = span_of(cmp, k);
+    bool positive = sp.finite > 0 && sp.positive == sp.finite;
+    q->log = positive && (q->log_positive || sp.hi >= 100 * sp.lo);
   }
+}
+
+/* The y range of quantity k: gnuplot's autoscale, unless the methods' first trace points would
+ * take up more than 3/4 of the axis (an accuracy that starts at 0 and then stays between 0.7 and
+ * 0.8). Then it is the range of the later points with a 5% margin (in decades on a log scale),
+ * and the lines from the first points enter from the edge. Writes the script's line, if any. */
+static void write_yrange(FILE *f, const Compare *cmp, int k) {
+  const bool lg = cmp->q[k].log;
+  Span sp = span_of(cmp, k);
+  double lo = lg ? log10(sp.lo) : sp.lo, hi = lg ? log10(sp.hi) : sp.hi;
+  double llo = lg ? log10(sp.later_lo) : sp.later_lo, lhi = lg ? log10(sp.later_hi) : sp.later_hi;
+  if (sp.later == 0 || !(hi - lo > 4 * (lhi - llo))) return;
+  double pad = lhi > llo ? 0.05 * (lhi - llo) : lg ? 0.02 : fabs(llo) > 0 ? 0.05 * fabs(llo) : 1;
+  llo -= pad;
+  lhi += pad;
+  fprintf(f, "# the first trace points would take up most of the axis: the later ones' range\n");
+  fprintf(f, "set yrange [%.9g:%.9g]\n", lg ? pow(10, llo) : llo, lg ? pow(10, lhi) : lhi);
+}
+
+/* The script's scale lines for quantity k, with the reason as a comment. */
+static void write_scale(FILE *f, const Compare *cmp, int k) {
+  const CmpQuantity *q = &cmp->q[k];
+  Span sp = span_of(cmp, k);
+  fprintf(f, "set autoscale y\n"); /* before the scale: a log scale refuses a range <= 0 */
+  if (q->log)
+    fprintf(f, "# log scale: every value is positive%s\nset logscale y\n",
+            q->log_positive ? "" : " and they span two decades or more");
+  else if (sp.positive < sp.finite)
+    fprintf(f, "# linear: some values are zero or negative, which a log scale cannot show\n"
+               "unset logscale y\n");
+  else
+    fprintf(f, "# linear: the values span less than two decades\nunset logscale y\n");
+  write_yrange(f, cmp, k);
 }
 
 static void write_panel(FILE *f, const Compare *cmp, int k, bool time_axis) {
@@ -116,8 +178,14 @@ static void write_script(FILE *f, const Compare *cmp) {
   gp_string(f, cmp->p->name ? cmp->p->name : "");
   fprintf(f, ", written by bloc %s.\n", PACKAGE_VERSION);
   fprintf(f, "# Rerun with `gnuplot %s` from any directory: it reads %s and writes the\n"
-             "# SVG files next to itself. One block per plot below; edit freely.\n\n",
+             "# plots next to itself. One block per plot below; edit freely.\n\n",
           base_name(cmp->gp_path), base_name(cmp->csv_path));
+  fprintf(f, "# the plot formats, any of 'svg png pdf' (bloc compare --plot-format); bloc\n"
+             "# runs the script with -e \"formats = '...'\", the ones this gnuplot can draw\n"
+             "if (!exists(\"formats\")) formats = '");
+  for (unsigned fmt = 1, n = 0; fmt <= CMP_ALL_FORMATS; fmt <<= 1)
+    if (cmp->formats & fmt) fprintf(f, "%s%s", n++ ? " " : "", cmp_format_ext(fmt));
+  fprintf(f, "'\n\n");
   fprintf(f, "# work in this script's directory, so that the file names below resolve\n"
              "if (exists(\"ARG0\") && strlen(ARG0) > 0) {\n"
              "  here = ARG0\n"
@@ -137,8 +205,6 @@ static void write_script(FILE *f, const Compare *cmp) {
   double scale = t < 1e-3 ? 1e6 : t < 1 ? 1e3 : 1;
   fprintf(f, "# the trace's time is in seconds; plotted in %s\ntscale = %g\ntunit = '%s'\n\n", unit, scale, unit);
   fprintf(f, "set encoding utf8\n");
-  fprintf(f, "set terminal svg size %d,460 noenhanced font 'Helvetica,13' background rgb 'white'\n",
-          both ? 1280 : 720);
   fprintf(f, "# one style per method: Okabe-Ito colours (colour-blind safe), repeated dashed past %d\n", NPALETTE);
   for (int r = 0; r < cmp->nruns; r++)
     fprintf(f, "set linetype %d lc rgb '%s' lw 2 dt %d pt %d ps 0.7  # %s\n", r + 1, palette[r % NPALETTE],
@@ -148,17 +214,37 @@ static void write_script(FILE *f, const Compare *cmp) {
              "set tics nomirror\n"
              "set key outside right top vertical samplen 2.5 spacing 1.2\n"
              "set format y '%%g'\n"
-             "set xrange [0:*]\n");
+             "set xrange [0:*]\n\n");
+  const int width = both ? 1280 : 720;
+  fprintf(f, "do for [ext in formats] {\n"
+             "term = ext eq 'png' ? 'pngcairo' : ext eq 'pdf' ? 'pdfcairo' : ext\n"
+             "if (strstrt(' ' . GPVAL_TERMINALS . ' ', ' ' . term . ' ') == 0) {\n"
+             "  print 'no ' . ext . ' plots: this gnuplot has no ' . term . ' terminal; ' . \\\n"
+             "    'install one built with cairo (Debian: gnuplot-nox)'\n"
+             "  continue\n"
+             "}\n"
+             "if (ext eq 'svg') {\n"
+             "  set terminal svg size %d,460 noenhanced font 'Helvetica,13' \\\n"
+             "    background rgb 'white'\n"
+             "}\n"
+             "if (ext eq 'png') {\n"
+             "  set terminal pngcairo size %d,460 noenhanced font 'Helvetica,11' \\\n"
+             "    background rgb 'white'\n"
+             "}\n"
+             "if (ext eq 'pdf') {\n"
+             "  set terminal pdfcairo size %.2fin,4.6in noenhanced font 'Helvetica,11'\n"
+             "}\n",
+          width, width, width / 100.0);
   for (int k = 0; k < cmp->nq; k++) {
     const CmpQuantity *q = &cmp->q[k];
-    if (!q->svg) continue;
+    if (!q->plot) continue;
     char suffix[256];
-    svg_suffix(q, suffix, sizeof suffix);
+    plot_suffix(q, suffix, sizeof suffix);
     fprintf(f, "\n# ---- %s\n", q->name);
     fprintf(f, "set output '");
     for (const char *s = base_name(cmp->prefix); *s; s++) fprintf(f, *s == '\'' ? "''" : "%c", *s);
-    fprintf(f, "_%s.svg'\n", suffix);
-    fprintf(f, q->log ? "set logscale y\n" : "unset logscale y\n");
+    fprintf(f, "_%s.' . ext\n", suffix);
+    write_scale(f, cmp, k);
     fprintf(f, "set ylabel ");
     gp_string(f, q->label);
     fprintf(f, "%s\n", q->log ? " . ' (log scale)'" : "");
@@ -171,7 +257,7 @@ static void write_script(FILE *f, const Compare *cmp) {
     if (cmp->axis & CMP_AXIS_STEPS) write_panel(f, cmp, k, false);
     if (both) fprintf(f, "unset multiplot\n");
   }
-  fprintf(f, "\nset output\n");
+  fprintf(f, "}\n\nset output\n");
 }
 
 /* The gnuplot to run: $BLOC_GNUPLOT (empty: none), else the one configure found. */
@@ -186,6 +272,53 @@ static const char *gnuplot_path(bool *from_env) {
 #endif
 }
 
+/* The formats of wanted that gnuplot has the terminal of, asking it for GPVAL_TERMINALS. A
+ * missing terminal is a warning naming the package that has it. When gnuplot does not answer,
+ * all of wanted: running the script then reports the failure. */
+static unsigned usable_formats(const char *gnuplot, unsigned wanted) {
+  size_t cap = 4 * strlen(gnuplot) + 64;
+  char *cmd = malloc(cap), *quoted = malloc(cap);
+  if (!cmd || !quoted) exit(3);
+  sh_quote(quoted, cap, gnuplot);
+  snprintf(cmd, cap, "%s -e \"set print '-'; print GPVAL_TERMINALS\" 2>/dev/null </dev/null",
+           quoted);
+  fflush(stdout);
+  fflush(stderr);
+  char terms[8192] = " ";
+  size_t n = 1;
+  FILE *p = popen(cmd, "r");
+  if (p) {
+    size_t got;
+    while (n < sizeof terms - 2 && (got = fread(terms + n, 1, sizeof terms - 2 - n, p)) > 0)
+      n += got;
+    pclose(p);
+  }
+  free(cmd);
+  free(quoted);
+  terms[n] = '\0';
+  for (char *c = terms; *c; c++)
+    if (*c == '\n') *c = ' ';
+  strcat(terms, " ");
+  if (n <= 2) return wanted;
+  unsigned usable = 0;
+  for (int i = 0; i < NFORMATS; i++) {
+    if (!(wanted & (1u << i))) continue;
+    char word[32];
+    snprintf(word, sizeof word, " %s ", format_term[i]);
+    if (strstr(terms, word)) {
+      usable |= 1u << i;
+      continue;
+    }
+    char upper[8] = {0};
+    for (int j = 0; format_ext[i][j] && j < 7; j++) upper[j] = (char)(format_ext[i][j] - 'a' + 'A');
+    fprintf(stderr,
+            "bloc compare: warning: no %s plots: gnuplot '%s' has no %s terminal; install a "
+            "gnuplot built with cairo (Debian: gnuplot-nox, gnuplot-qt or gnuplot-x11)\n",
+            upper, gnuplot, format_term[i]);
+  }
+  return usable;
+}
+
 int cmp_plot(Compare *cmp) {
   decide_scales(cmp);
   int nplots = 0;
@@ -198,11 +331,11 @@ int cmp_plot(Compare *cmp) {
       continue;
     }
     char suffix[256];
-    svg_suffix(q, suffix, sizeof suffix);
-    size_t len = strlen(cmp->prefix) + strlen(suffix) + 6;
-    q->svg = malloc(len);
-    if (!q->svg) exit(3);
-    snprintf(q->svg, len, "%s_%s.svg", cmp->prefix, suffix);
+    plot_suffix(q, suffix, sizeof suffix);
+    size_t len = strlen(cmp->prefix) + strlen(suffix) + 2;
+    q->plot = malloc(len);
+    if (!q->plot) exit(3);
+    snprintf(q->plot, len, "%s_%s", cmp->prefix, suffix);
     nplots++;
   }
   RtOutFile gp; /* replaced whole when complete (rt_outfile.h) */
@@ -218,20 +351,28 @@ int cmp_plot(Compare *cmp) {
   bool from_env;
   const char *gnuplot = gnuplot_path(&from_env);
   bool ok = false;
+  unsigned formats = nplots && gnuplot ? usable_formats(gnuplot, cmp->formats) : 0;
   if (!nplots) {
     ok = true;
+  } else if (gnuplot && !formats) {
+    ok = false; /* usable_formats said why */
   } else if (!gnuplot) {
     if (!cmp->quiet)
       fprintf(stderr, "bloc compare: note: no plots: %s; the data is in %s and %s draws them\n",
               from_env ? "BLOC_GNUPLOT is empty" : "gnuplot was not found when bloc was configured", cmp->csv_path,
               cmp->gp_path);
   } else {
-    size_t cap = 4 * (strlen(gnuplot) + strlen(cmp->gp_path)) + 16;
+    size_t cap = 4 * (strlen(gnuplot) + strlen(cmp->gp_path)) + 64;
     char *cmd = malloc(cap), *q1 = malloc(cap), *q2 = malloc(cap);
     if (!cmd || !q1 || !q2) exit(3);
     sh_quote(q1, cap, gnuplot);
     sh_quote(q2, cap, cmp->gp_path);
-    snprintf(cmd, cap, "%s %s", q1, q2);
+    char list[16] = ""; /* the format names are fixed words: safe inside the quotes */
+    for (unsigned fmt = 1; fmt <= CMP_ALL_FORMATS; fmt <<= 1)
+      if (formats & fmt)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? " " : "",
+                 cmp_format_ext(fmt));
+    snprintf(cmd, cap, "%s -e \"formats = '%s'\" %s", q1, list, q2);
     fflush(stdout);
     fflush(stderr);
     int st = system(cmd);
@@ -243,6 +384,7 @@ int cmp_plot(Compare *cmp) {
                 cmp->gp_path);
     } else {
       ok = true;
+      cmp->drawn = formats;
     }
     free(cmd);
     free(q1);
@@ -250,8 +392,8 @@ int cmp_plot(Compare *cmp) {
   }
   if (!ok)
     for (int k = 0; k < cmp->nq; k++) {
-      free(cmp->q[k].svg);
-      cmp->q[k].svg = NULL;
+      free(cmp->q[k].plot);
+      cmp->q[k].plot = NULL;
     }
   return 0;
 }

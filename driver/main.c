@@ -31,7 +31,7 @@ const DriverCmd driver_cmds[] = {
    "Exit status: 0 done, 1 bad input, 2 numerical failure, 3 out of memory, 128 + the signal\n"
    "when stopped by one (130: Ctrl-C), results written.\n"
    "See doc/language.md and doc/methods.md."},
-  {"compare", cmd_compare, "FILE.blo --methods M1,M2,... [--set key=value]... [--set METHOD.key=value]... [-D NAME=VALUE]... [--seed N] [--out-dir DIR | -o PREFIX] [--x-axis time|steps|both] [--maximize R1,...] [--backend jit|interp] [--quiet]",
+  {"compare", cmd_compare, "FILE.blo --methods M1,M2,... [--set key=value]... [--set METHOD.key=value]... [-D NAME=VALUE]... [--seed N] [--out-dir DIR | -o PREFIX] [--x-axis time|steps|both] [--plot-format svg|png|pdf|all] [--maximize R1,...] [--backend jit|interp] [--quiet]",
    "Run several methods on the problem and compare them: CSV, plots and a summary table.\n\n"
    "The problem is compiled once; every method runs with the same seed. The options of each\n"
    "method are the program's solve options it has, then --set key=value (every method that has\n"
@@ -40,7 +40,8 @@ const DriverCmd driver_cmds[] = {
    "  PREFIX.csv              the traces of every method, with a leading 'method' column\n"
    "  PREFIX.gp               the gnuplot script of the plots (rerun it with gnuplot PREFIX.gp)\n"
    "  PREFIX_<quantity>.svg   f, hypergrad_norm and every report, one line per method, against\n"
-   "                          wall time and/or outer steps (--x-axis, default both)\n"
+   "                          wall time and/or outer steps (--x-axis, default both); .png, .pdf\n"
+   "                          with --plot-format\n"
    "and a table on stdout: status, steps, time, final values (best marked '*': smallest, or\n"
    "largest for the reports named by --maximize) and oracle counts.\n\n"
    "options:\n"
@@ -54,6 +55,8 @@ const DriverCmd driver_cmds[] = {
    "                      where the outputs go (above)\n"
    "  --x-axis time|steps|both\n"
    "                      the plots' x axis (default both)\n"
+   "  --plot-format svg|png|pdf|all\n"
+   "                      the plots' file formats, a comma-separated list (default svg)\n"
    "  --maximize R1,...   reports whose largest final value is best\n"
    "  --quiet             no progress, warnings or notes from the runs\n\n"
    "Exit status: 0 when at least one method finished, else the worst status; 130 on Ctrl-C.\n"

@@ -3,7 +3,8 @@
 # with the interpreter backend. Checks the combined CSV (one block per method, in order, steps
 # increasing from 0), that a method's block equals `bloc run`'s trace of it (one compilation,
 # one seed), the plots and the gnuplot script (when bloc has a gnuplot; and the note when it has
-# none), the summary table, a numerically failing method that still appears, and exit statuses.
+# none), the scales and y ranges of the plots, --plot-format (PNG and PDF when gnuplot has cairo),
+# the summary table, a numerically failing method that still appears, and exit statuses.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=${top_srcdir:-$here/../..}
@@ -130,6 +131,76 @@ grep -q 'note: no plots: BLOC_GNUPLOT is empty' "$tmp/stderr" || fail "no note a
 grep -q 'outer steps' "$tmp/cwd/quadratic_compare/quadratic.gp" || fail "--x-axis steps: no step axis in the script"
 grep -q 'wall time' "$tmp/cwd/quadratic_compare/quadratic.gp" && fail "--x-axis steps: a time axis in the script"
 grep -q 'largest for the --maximize reports' "$tmp/stdout" || fail "--maximize is not in the table's note: $(cat "$tmp/stdout")"
+
+# ---- scales and y ranges (doc/compare.md "PREFIX_<quantity>.svg"): f and hypergrad_norm are on a
+# log scale when all their values are positive, linear when f is not; a report that starts far
+# from where it stays gets the y range of its later points
+gp=$tmp/out/quadratic.gp
+block() { awk -v q="# ---- $2" '$0 == q { on = 1; next } /^# ---- / { on = 0 } on' "$1"; }
+for q in f hypergrad_norm; do
+  block "$gp" $q | grep -q '^set logscale y$' || fail "no log scale for the positive $q: $(block "$gp" $q)"
+done
+"$bloc" compare "$src/tests/e2e/compare_range.blo" --methods lancbio,aid_cg --backend=interp --quiet \
+  -o "$tmp/range" >"$tmp/stdout" 2>"$tmp/stderr"
+st=$?
+sanitizers "$tmp/stderr"
+[ $st = 0 ] || { fail "compare of compare_range.blo exited with $st"; cat "$tmp/stderr"; }
+gp=$tmp/range.gp
+block "$gp" f | grep -q '^set logscale y$' && fail "a log scale for f with negative values"
+block "$gp" f | grep -q '^# linear: some values are zero or negative' || fail "no comment on f's linear scale"
+block "$gp" hypergrad_norm | grep -q '^set logscale y$' || fail "no log scale for hypergrad_norm"
+# fit: 0.11 at step 0, then between 0.78 and 0.93: the range of the later points, 0.11 left out
+range=$(block "$gp" fit | sed -n 's/^set yrange \[\(.*\):\(.*\)\]$/\1 \2/p')
+echo "$range" | awk '{ exit !(NF == 2 && $1 > 0.75 && $1 < 0.78 && $2 > 0.93 && $2 < 0.95) }' ||
+  fail "fit's y range '$range', expected the later points' (0.78..0.93, 5% margin)"
+block "$gp" hypergrad_norm | grep -q '^set yrange' && fail "a y range for hypergrad_norm, which has no outlier"
+
+# ---- --plot-format: PNG and PDF through gnuplot's cairo terminals, when it has them
+if [ $has_gnuplot = yes ]; then
+  gnuplot=${BLOC_GNUPLOT:-$(sed -n 's/^#define BLOC_GNUPLOT "\(.*\)"$/\1/p' "$build/config.h")}
+  terms=$("$gnuplot" -e "set print '-'; print GPVAL_TERMINALS" 2>/dev/null)
+  "$bloc" compare "$prog" --methods lancbio,aid_cg $common --quiet --plot-format png,pdf -o "$tmp/fmt" \
+    >"$tmp/stdout" 2>"$tmp/stderr"
+  st=$?
+  sanitizers "$tmp/stderr"
+  [ $st = 0 ] || fail "compare --plot-format png,pdf exited with $st"
+  ls "$tmp"/fmt_*.svg >/dev/null 2>&1 && fail "--plot-format png,pdf wrote SVG files"
+  if echo " $terms " | grep -q ' pngcairo '; then
+    for q in f hypergrad_norm x_norm lower_residual; do
+      magic=$(head -c 4 "$tmp/fmt_$q.png" 2>/dev/null | tail -c 3)
+      [ "$magic" = PNG ] || fail "$tmp/fmt_$q.png is not a PNG file"
+      grep -q " $tmp/fmt_$q.png" "$tmp/stdout" || fail "$tmp/fmt_$q.png is not listed: $(tail -n 1 "$tmp/stdout")"
+    done
+  else
+    echo "compare: skipped the PNG check: $gnuplot has no pngcairo terminal"
+  fi
+  if echo " $terms " | grep -q ' pdfcairo '; then
+    [ "$(head -c 5 "$tmp/fmt_f.pdf" 2>/dev/null)" = "%PDF-" ] || fail "$tmp/fmt_f.pdf is not a PDF file"
+  else
+    echo "compare: skipped the PDF check: $gnuplot has no pdfcairo terminal"
+  fi
+  # a gnuplot without pngcairo: a warning naming the package, the other formats drawn, status 0
+  cat >"$tmp/nocairo" <<EOS
+#!/bin/sh
+case "\$*" in *GPVAL_TERMINALS*) echo "dumb svg png"; exit 0 ;; esac
+exec "$gnuplot" "\$@"
+EOS
+  chmod +x "$tmp/nocairo"
+  BLOC_GNUPLOT=$tmp/nocairo "$bloc" compare "$prog" --methods lancbio $common --quiet --plot-format all \
+    -o "$tmp/nocairo_out" >"$tmp/stdout" 2>"$tmp/stderr"
+  st=$?
+  sanitizers "$tmp/stderr"
+  [ $st = 0 ] || fail "compare with a gnuplot without cairo exited with $st"
+  grep -q "warning: no PNG plots: gnuplot '$tmp/nocairo' has no pngcairo terminal; .*gnuplot-nox" "$tmp/stderr" ||
+    fail "no warning about the missing pngcairo: $(cat "$tmp/stderr")"
+  grep -q "warning: no PDF plots: .* has no pdfcairo terminal" "$tmp/stderr" ||
+    fail "no warning about the missing pdfcairo: $(cat "$tmp/stderr")"
+  grep -q '<svg' "$tmp/nocairo_out_f.svg" 2>/dev/null || fail "no SVG plot beside the missing PNG and PDF"
+  ls "$tmp"/nocairo_out_*.png "$tmp"/nocairo_out_*.pdf >/dev/null 2>&1 && fail "PNG or PDF files without cairo"
+  grep -q 'nocairo_out_f.png' "$tmp/stdout" && fail "a PNG listed without cairo: $(tail -n 1 "$tmp/stdout")"
+else
+  echo "compare: skipped the PNG and PDF checks: no gnuplot"
+fi
 
 # ---- an output prefix in a missing directory: an error before running
 "$bloc" compare "$prog" --methods lancbio $common -o "$tmp/missing/x" >"$tmp/stdout" 2>"$tmp/stderr"
