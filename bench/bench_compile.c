@@ -1,16 +1,16 @@
-/* bench_compile.c — compile + JIT latency of every example (make bench): each example (examples/NAME.blo)
- * (or the files given) is compiled through blo_compile_file with the JIT backend, at its real
- * size, several times in one process, and the median of each phase is printed: parse (+ sema),
- * data stage (loaders, generators, hoisted tensors, initial points), derive (lowering, kernels,
- * hoisting), JIT (jit_compile: planning, LLVM IR, optimisation, machine code, linking). The
- * target is compile + JIT, i.e. everything but the data stage, under 100 ms per example: rows
- * over it are flagged. "total wall" is all of blo_compile_file (the JIT overlapping the data
- * stage where it can), with the cache off and on. The first compile of the process also
- * pays LLVM's one-time initialisation; it is printed on its own and not part of the medians. These compiles run
- * with the object cache off (BLOC_CACHE=0: LLVM does all the work); then, with the cache in a
- * fresh temporary directory, one compile fills it and as many again are timed: the "cached"
- * column, what a second `bloc run` of the same problem pays.
- * Usage: bench_compile [-n rounds] [file.blo ...] */
+/* bench_compile.c — compile + JIT latency of every example (make bench): each example
+ * (examples/NAME.blo) (or the files given) is compiled through blo_compile_file with the JIT
+ * backend, at its real size, several times in one process, and the median of each phase is printed:
+ * parse (+ sema), data stage (loaders, generators, hoisted tensors, initial points), derive
+ * (lowering, kernels, hoisting), JIT (jit_compile: planning, LLVM IR, optimisation, machine code,
+ * linking). The target is compile + JIT, i.e. everything but the data stage, under 100 ms per
+ * example: rows over it are flagged. "total wall" is all of blo_compile_file (the JIT overlapping
+ * the data stage where it can), with the cache off and on. The first compile of the process also
+ * pays LLVM's one-time initialisation; it is printed on its own and not part of the medians. These
+ * compiles run with the object cache off (BLOC_CACHE=0: LLVM does all the work); then, with the
+ * cache in a fresh temporary directory, one compile fills it and as many again are timed: the
+ * "cached" column, what a second `bloc run` of the same problem pays. Usage: bench_compile [-n
+ * rounds] [file.blo ...] */
 #define _GNU_SOURCE
 #include <glob.h>
 #include <stdio.h>
@@ -124,23 +124,30 @@ int main(int argc, char **argv) {
   setenv("BLOC_CACHE_DIR", cache_dir, 1);
   setenv("BLOC_CACHE", "0", 1);
   printf("\n== Compile + JIT latency per example (blo_compile_file, JIT backend, real sizes)\n");
-  printf("  median of %d compiles in one process (fewer when the data stage takes > 1 s), ms wall;\n"
-         "  compile + JIT = parse + derive + JIT (everything but the data stage); budget %.0f ms\n"
-         "  JIT = jit_compile wall (of which: plan; CPU summed over the compile threads: optimise, machine code;"
-         " LLJIT link);\n  JIT CPU = plan + CPU of every compile part + link: jit_compile's wall time on one free CPU"
-         " (load-independent)\n"
-         "  cached = compile + JIT when every object comes from the JIT's cache (median of as many compiles)\n"
-         "  total wall = all of blo_compile_file, the data stage included (the JIT compiles while it runs\n"
-         "  unless a symmetry check is pending): bloc run's time to its first step, less process start\n",
-         rounds, BUDGET_MS);
+  printf(
+      "  median of %d compiles in one process (fewer when the data stage takes > 1 s), ms wall;\n"
+      "  compile + JIT = parse + derive + JIT (everything but the data stage); budget %.0f ms\n"
+      "  JIT = jit_compile wall (of which: plan; CPU summed over the compile threads: optimise, "
+      "machine code;"
+      " LLJIT link);\n  JIT CPU = plan + CPU of every compile part + link: jit_compile's wall time "
+      "on one free CPU"
+      " (load-independent)\n"
+      "  cached = compile + JIT when every object comes from the JIT's cache (median of as many "
+      "compiles)\n"
+      "  total wall = all of blo_compile_file, the data stage included (the JIT compiles while it "
+      "runs\n"
+      "  unless a symmetry check is pending): bloc run's time to its first step, less process "
+      "start\n",
+      rounds, BUDGET_MS);
   /* cold: the first compile of the process pays LLVM's initialisation (targets, pass registry) */
   double cold[P_COUNT];
   if (compile_once(files[0], cold) < 0) {
     fprintf(stderr, "bench_compile: %s does not compile\n", files[0]);
     return 1;
   }
-  printf("  first compile in the process (%s, not in the table): JIT %.1f ms, compile + JIT %.1f ms\n",
-         base(files[0]), cold[P_JIT], cold[P_NOTDATA]);
+  printf(
+      "  first compile in the process (%s, not in the table): JIT %.1f ms, compile + JIT %.1f ms\n",
+      base(files[0]), cold[P_JIT], cold[P_NOTDATA]);
   FILE *la = fopen("/proc/loadavg", "r");
   char load[128] = "?";
   if (la) {
@@ -148,8 +155,11 @@ int main(int argc, char **argv) {
     fclose(la);
   }
   printf("  load average before the table (other processes share the CPUs): %s\n\n", load);
-  printf("| example | kernels | parse | data stage | derive | JIT | compile + JIT | JIT CPU | plan | optimise (CPU) |"
-         " machine code (CPU) | link | total wall | ≤ %.0f ms | cached | cached total wall |\n", BUDGET_MS);
+  printf(
+      "| example | kernels | parse | data stage | derive | JIT | compile + JIT | JIT CPU | plan | "
+      "optimise (CPU) |"
+      " machine code (CPU) | link | total wall | ≤ %.0f ms | cached | cached total wall |\n",
+      BUDGET_MS);
   printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
   fflush(stdout);
   int over = 0;
@@ -191,8 +201,10 @@ int main(int argc, char **argv) {
       snprintf(cached_wall, sizeof cached_wall, "%.1f", median(warm_wall, nw));
     }
     printf("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f "
-           "| %s | %s | %s |\n", base(files[f]), nk, m[P_PARSE], m[P_DATA], m[P_DERIVE], m[P_JIT], m[P_NOTDATA], m[P_JITCPU], m[P_PLAN],
-           m[P_OPT], m[P_EMIT], m[P_LINK], m[P_WALL], bad ? "**no: over budget**" : "yes", cached, cached_wall);
+           "| %s | %s | %s |\n",
+           base(files[f]), nk, m[P_PARSE], m[P_DATA], m[P_DERIVE], m[P_JIT], m[P_NOTDATA],
+           m[P_JITCPU], m[P_PLAN], m[P_OPT], m[P_EMIT], m[P_LINK], m[P_WALL],
+           bad ? "**no: over budget**" : "yes", cached, cached_wall);
     fflush(stdout);
   }
   printf("\n  %d of %d examples over the %.0f ms compile + JIT budget\n", over, nfiles, BUDGET_MS);

@@ -10,8 +10,9 @@
  * printed, never asserted. The machine's read bandwidth and FMA peak are measured first
  * (probe.c), and each kernel's second row gives the JIT's GB/s and Gflop/s against them and its
  * time as a multiple of the floor max(bytes / bandwidth, flops / peak), where bytes are the
- * data, variables and outputs a call must move and flops the IR's count. Usage: bench_kernels [quick | hyperclean] (quick: small sizes, a
- * smoke test; hyperclean: only the hyper-cleaning problem). */
+ * data, variables and outputs a call must move and flops the IR's count. Usage: bench_kernels
+ * [quick | hyperclean] (quick: small sizes, a smoke test; hyperclean: only the hyper-cleaning
+ * problem). */
 #define _GNU_SOURCE
 #include <cblas.h>
 #include <llvm/Config/llvm-config.h>
@@ -56,7 +57,8 @@ static double *T4, *T5;             /* [W V] (NF x 2NC), [X W, X V] (M x 2NC) */
 /* LancBiO synthetic: f = 0.1 cos(x.(c y)) + 0.5 |d x - y|^2,
  * g = gamma sum sin(x + y) + lse(x y) + 0.5 y.(e y) + 0.5 y.G y (G symmetric) */
 
-static void syn_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void syn_f(const BloEnv *env, const double *x, const double *y, const double *v,
+                  double *const *out) {
   (void)v;
   const double *c = env->data[0], *d = env->data[1];
   double s1 = 0, s2 = 0;
@@ -68,7 +70,8 @@ static void syn_f(const BloEnv *env, const double *x, const double *y, const dou
   out[0][0] = 0.1 * cos(s1) + 0.5 * s2;
 }
 
-static void syn_grad_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void syn_grad_f(const BloEnv *env, const double *x, const double *y, const double *v,
+                       double *const *out) {
   (void)v;
   const double *c = env->data[0], *d = env->data[1];
   double s1 = 0, s2 = 0;
@@ -99,7 +102,8 @@ static double syn_softmax(const double *x, const double *y, double *p, double *l
   return s;
 }
 
-static void syn_grad_y_g(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void syn_grad_y_g(const BloEnv *env, const double *x, const double *y, const double *v,
+                         double *const *out) {
   (void)v;
   const double *e = env->data[2], *G = env->data[3];
   double *gy = out[1], lse;
@@ -116,7 +120,8 @@ static void syn_grad_y_g(const BloEnv *env, const double *x, const double *y, co
   out[0][0] = GAMMA * ssin + lse + 0.5 * sey + 0.5 * syg;
 }
 
-static void syn_hvp_yy(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void syn_hvp_yy(const BloEnv *env, const double *x, const double *y, const double *v,
+                       double *const *out) {
   const double *e = env->data[2], *G = env->data[3];
   double *h = out[0], lse;
   cblas_dsymv(CblasRowMajor, CblasUpper, (int)N, 1.0, G, (int)N, v, 1, 0.0, h, 1);
@@ -129,7 +134,8 @@ static void syn_hvp_yy(const BloEnv *env, const double *x, const double *y, cons
     h[i] += -GAMMA * sin(x[i] + y[i]) * v[i] + x[i] * T1[i] * (x[i] * v[i] - t) + e[i] * v[i];
 }
 
-static void syn_hvp_xy(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void syn_hvp_xy(const BloEnv *env, const double *x, const double *y, const double *v,
+                       double *const *out) {
   (void)env;
   double *h = out[0], lse;
   double inv = 1 / syn_softmax(x, y, T1, &lse), t = 0;
@@ -142,7 +148,8 @@ static void syn_hvp_xy(const BloEnv *env, const double *x, const double *y, cons
 }
 
 /* Hyper-cleaning: x = lambda [M], y = W [NF x NC]; data X [M x NF], Y [M x NC], Xv, Yv.
- * g = (1/M) sum_i sigmoid(lambda_i) CE(X_i W, Y_i) + 0.01 |W|^2, f = (1/MV) sum CE(Xv_i W, Yv_i). */
+ * g = (1/M) sum_i sigmoid(lambda_i) CE(X_i W, Y_i) + 0.01 |W|^2, f = (1/MV) sum CE(Xv_i W, Yv_i).
+ */
 
 /* Row softmax of z[nc] into p, returns logsumexp. */
 static double softmax_row(const double *z, double *p) {
@@ -160,16 +167,17 @@ static double softmax_row(const double *z, double *p) {
 static double sigmoid(double a) { return a >= 0 ? 1 / (1 + exp(-a)) : exp(a) / (1 + exp(a)); }
 
 static void gemm_nn(int64_t m, const double *A, const double *W, double *Z) {
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)NC, (int)NF, 1.0, A, (int)NF, W, (int)NC, 0.0,
-              Z, (int)NC);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)NC, (int)NF, 1.0, A, (int)NF,
+              W, (int)NC, 0.0, Z, (int)NC);
 }
 
 static void gemm_tn(int64_t m, const double *A, const double *G, double beta, double *out) {
-  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)NF, (int)NC, (int)m, 1.0, A, (int)NF, G, (int)NC, beta,
-              out, (int)NC);
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)NF, (int)NC, (int)m, 1.0, A, (int)NF, G,
+              (int)NC, beta, out, (int)NC);
 }
 
-static void hc_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void hc_f(const BloEnv *env, const double *x, const double *y, const double *v,
+                 double *const *out) {
   (void)x;
   (void)v;
   const double *Xv = env->data[2], *Yv = env->data[3];
@@ -188,7 +196,8 @@ static void hc_f(const BloEnv *env, const double *x, const double *y, const doub
   out[0][0] = loss / (double)MV;
 }
 
-static void hc_grad_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void hc_grad_f(const BloEnv *env, const double *x, const double *y, const double *v,
+                      double *const *out) {
   (void)x;
   (void)v;
   const double *Xv = env->data[2], *Yv = env->data[3];
@@ -209,7 +218,8 @@ static void hc_grad_f(const BloEnv *env, const double *x, const double *y, const
   gemm_tn(MV, Xv, T2, 0.0, out[2]);
 }
 
-static void hc_grad_y_g(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void hc_grad_y_g(const BloEnv *env, const double *x, const double *y, const double *v,
+                        double *const *out) {
   (void)v;
   const double *X = env->data[0], *Y = env->data[1];
   gemm_nn(M, X, y, T1);
@@ -232,7 +242,8 @@ static void hc_grad_y_g(const BloEnv *env, const double *x, const double *y, con
   gemm_tn(M, X, T2, 1.0, out[1]);
 }
 
-static void hc_hvp_yy(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void hc_hvp_yy(const BloEnv *env, const double *x, const double *y, const double *v,
+                      double *const *out) {
   const double *X = env->data[0];
   gemm_nn(M, X, y, T1);
   gemm_nn(M, X, v, T3);
@@ -247,7 +258,8 @@ static void hc_hvp_yy(const BloEnv *env, const double *x, const double *y, const
   gemm_tn(M, X, T2, 1.0, out[0]);
 }
 
-static void hc_hvp_xy(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void hc_hvp_xy(const BloEnv *env, const double *x, const double *y, const double *v,
+                      double *const *out) {
   const double *X = env->data[0], *Y = env->data[1];
   gemm_nn(M, X, y, T1);
   gemm_nn(M, X, v, T3);
@@ -264,15 +276,16 @@ static void hc_hvp_xy(const BloEnv *env, const double *x, const double *y, const
 /* The same two Hessian products with X W and X V from one dgemm on [W V] (X read once):
  * a trick beyond the IR's one-product-per-node view, measured to show what it would buy. */
 
-static void hc_hvp_yy_packed(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void hc_hvp_yy_packed(const BloEnv *env, const double *x, const double *y, const double *v,
+                             double *const *out) {
   const double *X = env->data[0];
   for (int64_t k = 0; k < NF; k++)
     for (int64_t j = 0; j < NC; j++) {
       T4[k * 2 * NC + j] = y[k * NC + j];
       T4[k * 2 * NC + NC + j] = v[k * NC + j];
     }
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)(2 * NC), (int)NF, 1.0, X, (int)NF, T4,
-              (int)(2 * NC), 0.0, T5, (int)(2 * NC));
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)(2 * NC), (int)NF, 1.0, X,
+              (int)NF, T4, (int)(2 * NC), 0.0, T5, (int)(2 * NC));
   double inv_m = 1 / (double)M;
   for (int64_t i = 0; i < M; i++) {
     double *p = T2 + i * NC, *u = T5 + i * 2 * NC + NC, a = sigmoid(x[i]) * inv_m, r = 0;
@@ -284,15 +297,16 @@ static void hc_hvp_yy_packed(const BloEnv *env, const double *x, const double *y
   gemm_tn(M, X, T2, 1.0, out[0]);
 }
 
-static void hc_hvp_xy_packed(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void hc_hvp_xy_packed(const BloEnv *env, const double *x, const double *y, const double *v,
+                             double *const *out) {
   const double *X = env->data[0], *Y = env->data[1];
   for (int64_t k = 0; k < NF; k++)
     for (int64_t j = 0; j < NC; j++) {
       T4[k * 2 * NC + j] = y[k * NC + j];
       T4[k * 2 * NC + NC + j] = v[k * NC + j];
     }
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)(2 * NC), (int)NF, 1.0, X, (int)NF, T4,
-              (int)(2 * NC), 0.0, T5, (int)(2 * NC));
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)(2 * NC), (int)NF, 1.0, X,
+              (int)NF, T4, (int)(2 * NC), 0.0, T5, (int)(2 * NC));
   double inv_m = 1 / (double)M;
   for (int64_t i = 0; i < M; i++) {
     double *p = T2 + i * NC, *u = T5 + i * 2 * NC + NC, s = sigmoid(x[i]), r = 0;
@@ -376,7 +390,8 @@ static double rel_diff(const IrKernel *k, double **a, double **b) {
     double scale = 0;
     for (int64_t i = 0; i < k->slot_size[s]; i++) scale = fmax(scale, fabs(b[s][i]));
     for (int64_t i = 0; i < k->slot_size[s]; i++)
-      worst = fmax(worst, fabs(a[s][i] - b[s][i]) / fmax(fmax(fabs(b[s][i]), 1e-3 * scale), 1e-300));
+      worst =
+          fmax(worst, fabs(a[s][i] - b[s][i]) / fmax(fmax(fabs(b[s][i]), 1e-3 * scale), 1e-300));
   }
   return worst;
 }
@@ -426,8 +441,8 @@ static void print_floors(IrProblem *p, const IrKernel *k, const double *ms, int 
     if (!cached) floor = fmax(floor, by / (g_lim.gbs[q] * 1e9));
     char pct[16] = " (cache)";
     if (!cached) snprintf(pct, sizeof pct, " (%3.0f%%)", 100 * bw / g_lim.gbs[q]);
-    printf("   %dT %6.2f GB/s%s %6.2f Gflop/s (%3.0f%%) %5.2fx floor", g_lim.threads[q], bw, pct, gf,
-           100 * gf / g_lim.gflops512[q], t / floor);
+    printf("   %dT %6.2f GB/s%s %6.2f Gflop/s (%3.0f%%) %5.2fx floor", g_lim.threads[q], bw, pct,
+           gf, 100 * gf / g_lim.gflops512[q], t / floor);
   }
   printf("\n");
 }
@@ -465,7 +480,8 @@ static void run_case(Bench *b, const Case *c) {
   te = now_ms() - te;
   double dh = rel_diff(k, oj, oh), de = rel_diff(k, oj, oe);
   double t1 = time_fn(b, jf, oj, 1), t2 = time_fn(b, c->hand, oh, 1);
-  int rj = (int)fmax(1, g_round_ms / fmax(t1, 1e-4)), rh = (int)fmax(1, g_round_ms / fmax(t2, 1e-4));
+  int rj = (int)fmax(1, g_round_ms / fmax(t1, 1e-4)),
+      rh = (int)fmax(1, g_round_ms / fmax(t2, 1e-4));
   /* rounds interleave JIT, C and PyTorch on 1 thread, then JIT and C on g_threads; medians */
   int nconf = g_threads > 1 ? 2 : 1;
   double tj[2][64], th[2][64];
@@ -611,10 +627,13 @@ static void run_bench(Bench *b, const Case *cases, int ncases) {
   }
   int nk = 0;
   for (int id = 0; id < BLO_K_COUNT; id++) nk += jit_kernel(b->jit, (BloKernelId)id) != NULL;
-  printf("  compile + JIT (best of 3): %.1f ms wall for %d kernels: plan %.1f, %d compile threads %.1f (CPU: IR %.1f, "
-         "verify %.1f, optimise %.1f, machine code %.1f), JIT + link %.1f; work buffer %lld doubles\n",
-         best.total_ms, nk, best.plan_ms, best.threads, best.compile_wall_ms, best.codegen_ms, best.verify_ms,
-         best.optimize_ms, best.emit_ms, best.jit_ms, (long long)jit_work_size(b->jit));
+  printf(
+      "  compile + JIT (best of 3): %.1f ms wall for %d kernels: plan %.1f, %d compile threads "
+      "%.1f (CPU: IR %.1f, "
+      "verify %.1f, optimise %.1f, machine code %.1f), JIT + link %.1f; work buffer %lld doubles\n",
+      best.total_ms, nk, best.plan_ms, best.threads, best.compile_wall_ms, best.codegen_ms,
+      best.verify_ms, best.optimize_ms, best.emit_ms, best.jit_ms,
+      (long long)jit_work_size(b->jit));
   b->work = xmalloc((size_t)(jit_work_size(b->jit) + 1) * sizeof(double));
   b->env = (BloEnv){b->data, NULL, b->work, NULL};
   printf("  %-12s %9s %9s %6s", "kernel", "JIT 1T", "C 1T", "JIT/C");
@@ -624,11 +643,11 @@ static void run_bench(Bench *b, const Case *cases, int ncases) {
     snprintf(c, sizeof c, "C %dT", g_threads);
     printf(" %9s %9s %6s", a, c, "JIT/C");
   }
-  printf(" %10s %7s %9s %9s %10s %9s %10s %s\n", "eval [ms]", "eval/C", "|JIT-C|", "|JIT-eval|", "torch [ms]",
-         "JIT/torch", "|JIT-torch|", "via");
+  printf(" %10s %7s %9s %9s %10s %9s %10s %s\n", "eval [ms]", "eval/C", "|JIT-C|", "|JIT-eval|",
+         "torch [ms]", "JIT/torch", "|JIT-torch|", "via");
   if (g_have_lim)
-    printf("  %-12s %9s %9s   (second row of each kernel: the JIT against the machine's limits)\n", "",
-           "MB moved", "Mflop");
+    printf("  %-12s %9s %9s   (second row of each kernel: the JIT against the machine's limits)\n",
+           "", "MB moved", "Mflop");
   for (int i = 0; i < ncases; i++) run_case(b, &cases[i]);
   jit_free(b->jit);
   b->jit = NULL;
@@ -645,18 +664,20 @@ static void bench_synthetic(int64_t n) {
   Bench b;
   memset(&b, 0, sizeof b);
   char title[160];
-  snprintf(title, sizeof title, "LancBiO synthetic, n = %lld (G dense symmetric %lld x %lld)", (long long)n,
-           (long long)n, (long long)n);
+  snprintf(title, sizeof title, "LancBiO synthetic, n = %lld (G dense symmetric %lld x %lld)",
+           (long long)n, (long long)n, (long long)n);
   b.title = title;
   arena_init(&b.arena);
   hp_synthetic(&b.p, &b.arena, n, GAMMA);
   RtRng r;
   rt_rng_seed(&r, 42);
-  double *c = random_vec(&r, n, -5, 5), *d = random_vec(&r, n, 0.1, 1.1), *e = random_vec(&r, n, 0, GAMMA);
+  double *c = random_vec(&r, n, -5, 5), *d = random_vec(&r, n, 0.1, 1.1),
+         *e = random_vec(&r, n, 0, GAMMA);
   double *G = xmalloc((size_t)(n * n) * sizeof(double));
   for (int64_t i = 0; i < n; i++) {
     G[i * n + i] = rt_rng_uniform(&r, 1, 2);
-    for (int64_t j = i + 1; j < n; j++) G[i * n + j] = G[j * n + i] = rt_rng_uniform(&r, -1, 1) / (double)n;
+    for (int64_t j = i + 1; j < n; j++)
+      G[i * n + j] = G[j * n + i] = rt_rng_uniform(&r, -1, 1) / (double)n;
   }
   b.data[0] = c;
   b.data[1] = d;
@@ -675,8 +696,11 @@ static void bench_synthetic(int64_t n) {
     int64_t len[] = {n, n, n, n * n, n, n, n};
     torch_problem(label, spec, 7, arr, len);
   }
-  Case cases[] = {{BLO_K_F, syn_f, NULL}, {BLO_K_GRAD_F, syn_grad_f, NULL}, {BLO_K_GRAD_Y_G, syn_grad_y_g, NULL},
-                  {BLO_K_HVP_YY, syn_hvp_yy, NULL}, {BLO_K_HVP_XY, syn_hvp_xy, NULL}};
+  Case cases[] = {{BLO_K_F, syn_f, NULL},
+                  {BLO_K_GRAD_F, syn_grad_f, NULL},
+                  {BLO_K_GRAD_Y_G, syn_grad_y_g, NULL},
+                  {BLO_K_HVP_YY, syn_hvp_yy, NULL},
+                  {BLO_K_HVP_XY, syn_hvp_xy, NULL}};
   run_bench(&b, cases, (int)(sizeof cases / sizeof cases[0]));
   free(T1);
   free(c);
@@ -700,7 +724,8 @@ static void bench_hyperclean(int64_t m, int64_t mv, int64_t nf, int64_t nc) {
   Bench b;
   memset(&b, 0, sizeof b);
   char title[160];
-  snprintf(title, sizeof title, "Data hyper-cleaning: X %lld x %lld, validation %lld x %lld, W %lld x %lld",
+  snprintf(title, sizeof title,
+           "Data hyper-cleaning: X %lld x %lld, validation %lld x %lld, W %lld x %lld",
            (long long)m, (long long)nf, (long long)mv, (long long)nf, (long long)nf, (long long)nc);
   b.title = title;
   arena_init(&b.arena);
@@ -724,8 +749,8 @@ static void bench_hyperclean(int64_t m, int64_t mv, int64_t nf, int64_t nc) {
   NC = nc;
   {
     char spec[96];
-    snprintf(spec, sizeof spec, "hyperclean %lld %lld %lld %lld", (long long)m, (long long)mv, (long long)nf,
-             (long long)nc);
+    snprintf(spec, sizeof spec, "hyperclean %lld %lld %lld %lld", (long long)m, (long long)mv,
+             (long long)nf, (long long)nc);
     const double *arr[] = {X, Y, Xv, Yv, b.x, b.y, b.v};
     int64_t len[] = {m * nf, m * nc, mv * nf, mv * nc, m, nf * nc, nf * nc};
     torch_problem("hyperclean", spec, 7, arr, len);
@@ -736,9 +761,13 @@ static void bench_hyperclean(int64_t m, int64_t mv, int64_t nf, int64_t nc) {
   T3 = xmalloc((size_t)(rows * nc) * sizeof(double));
   T4 = xmalloc((size_t)(nf * 2 * nc) * sizeof(double));
   T5 = xmalloc((size_t)(m * 2 * nc) * sizeof(double));
-  Case cases[] = {{BLO_K_F, hc_f, NULL}, {BLO_K_GRAD_F, hc_grad_f, NULL}, {BLO_K_GRAD_Y_G, hc_grad_y_g, NULL},
-                  {BLO_K_HVP_YY, hc_hvp_yy, NULL}, {BLO_K_HVP_XY, hc_hvp_xy, NULL},
-                  {BLO_K_HVP_YY, hc_hvp_yy_packed, "hvp_yy [WV]"}, {BLO_K_HVP_XY, hc_hvp_xy_packed, "hvp_xy [WV]"}};
+  Case cases[] = {{BLO_K_F, hc_f, NULL},
+                  {BLO_K_GRAD_F, hc_grad_f, NULL},
+                  {BLO_K_GRAD_Y_G, hc_grad_y_g, NULL},
+                  {BLO_K_HVP_YY, hc_hvp_yy, NULL},
+                  {BLO_K_HVP_XY, hc_hvp_xy, NULL},
+                  {BLO_K_HVP_YY, hc_hvp_yy_packed, "hvp_yy [WV]"},
+                  {BLO_K_HVP_XY, hc_hvp_xy_packed, "hvp_xy [WV]"}};
   run_bench(&b, cases, (int)(sizeof cases / sizeof cases[0]));
   free(T1);
   free(T2);
@@ -770,12 +799,18 @@ static void print_machine(void) {
     fclose(f);
   }
   printf("bloc kernel benchmark\n");
-  printf("  machine: %s; LLVM %s; OpenBLAS %s\n", model, LLVM_VERSION_STRING, openblas_get_config());
-  printf("  times: ms per call, median of %d rounds (JIT and C interleaved, each round >= %.0f ms of calls);\n"
-         "  1T: bloc's thread pool and OpenBLAS on 1 thread; %dT: both on %d threads (BLOC_THREADS)\n",
-         g_rounds, g_round_ms, g_threads, g_threads);
-  printf("  JIT = bloc's LLVM kernels; C = hand-written C + OpenBLAS (bench/bench_kernels.c); eval = reference "
-         "evaluator (1 thread);\n  |JIT-C|, |JIT-eval| = largest relative difference of the outputs\n");
+  printf("  machine: %s; LLVM %s; OpenBLAS %s\n", model, LLVM_VERSION_STRING,
+         openblas_get_config());
+  printf(
+      "  times: ms per call, median of %d rounds (JIT and C interleaved, each round >= %.0f ms of "
+      "calls);\n"
+      "  1T: bloc's thread pool and OpenBLAS on 1 thread; %dT: both on %d threads (BLOC_THREADS)\n",
+      g_rounds, g_round_ms, g_threads, g_threads);
+  printf(
+      "  JIT = bloc's LLVM kernels; C = hand-written C + OpenBLAS (bench/bench_kernels.c); eval = "
+      "reference "
+      "evaluator (1 thread);\n  |JIT-C|, |JIT-eval| = largest relative difference of the "
+      "outputs\n");
 }
 
 int main(int argc, char **argv) {

@@ -30,7 +30,8 @@ static void torch_disable(const char *why) {
 
 /* Send one command line and read the reply line into buf; false (and the column disabled)
  * when the coprocess is gone or answers "error". */
-static bool request(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool request(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static bool request(char *buf, size_t len, const char *fmt, ...) {
   if (!to_py) return false;
   va_list ap;
@@ -56,7 +57,8 @@ static const char *tmp_dir(void) {
   const char *d = getenv("BLOC_BENCH_TMPDIR");
   struct stat st;
   if (d && *d) return d;
-  if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0) return "/dev/shm";
+  if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0)
+    return "/dev/shm";
   d = getenv("TMPDIR");
   return d && *d ? d : "/tmp";
 }
@@ -118,8 +120,10 @@ void torch_start(void) {
     torch_stop();
     return;
   }
-  printf("  PyTorch: %s (%s, float64, OPENBLAS_NUM_THREADS=1); torch = the faster of autograd and functorch\n",
-         line + 6, py);
+  printf(
+      "  PyTorch: %s (%s, float64, OPENBLAS_NUM_THREADS=1); torch = the faster of autograd and "
+      "functorch\n",
+      line + 6, py);
   fflush(stdout);
 }
 
@@ -148,7 +152,8 @@ void torch_problem(const char *label, const char *spec, int narrays, const doubl
   int fd = mkstemp(path);
   FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
   bool ok = f != NULL;
-  for (int i = 0; ok && i < narrays; i++) ok = fwrite(arrays[i], sizeof(double), (size_t)lens[i], f) == (size_t)lens[i];
+  for (int i = 0; ok && i < narrays; i++)
+    ok = fwrite(arrays[i], sizeof(double), (size_t)lens[i], f) == (size_t)lens[i];
   if (f && fclose(f) != 0) ok = false;
   if (!ok) {
     if (fd >= 0) unlink(path);
@@ -189,15 +194,16 @@ static double time_variant(const char *kernel, const char *var, int reps) {
 
 static const char *g_kernel;
 
-void torch_case_begin(TorchCase *t, const char *kernel, double *const *ref, const int64_t *size, int nslots,
-                      double round_ms) {
+void torch_case_begin(TorchCase *t, const char *kernel, double *const *ref, const int64_t *size,
+                      int nslots, double round_ms) {
   memset(t, 0, sizeof *t);
   g_kernel = kernel;
   char line[512];
   if (!kernel || !to_py || !request(line, sizeof line, "variants %s", kernel)) return;
   char *save = NULL;
   strtok_r(line, " ", &save); /* "ok" */
-  for (char *w = strtok_r(NULL, " ", &save); w && t->nvar < TORCH_MAX_VARIANTS; w = strtok_r(NULL, " ", &save))
+  for (char *w = strtok_r(NULL, " ", &save); w && t->nvar < TORCH_MAX_VARIANTS;
+       w = strtok_r(NULL, " ", &save))
     snprintf(t->var[t->nvar++], sizeof t->var[0], "%s", w);
   int64_t total = 0;
   for (int s = 0; s < nslots; s++) total += size[s];
@@ -274,8 +280,8 @@ static Row rows[64];
 int combined_threads = 1;
 static int nrows;
 
-void combined_add(const char *kernel, double jit, double c, double jit2, double c2, double torch, const char *variant,
-                  double eval) {
+void combined_add(const char *kernel, double jit, double c, double jit2, double c2, double torch,
+                  const char *variant, double eval) {
   if (nrows == (int)(sizeof rows / sizeof rows[0])) return;
   Row *r = &rows[nrows++];
   snprintf(r->problem, sizeof r->problem, "%s", cur_label);
@@ -298,8 +304,11 @@ static void cell(double v, const char *fmt) {
 
 void combined_print(void) {
   printf("\n== Combined table (ms per call; ratios of times measured in this run)\n\n");
-  printf("| problem | kernel | JIT 1T | C 1T | PyTorch 1T | eval | JIT/C | JIT/PyTorch | eval/C | JIT %dT | C %dT | "
-         "JIT/C %dT | PyTorch via |\n", combined_threads, combined_threads, combined_threads);
+  printf(
+      "| problem | kernel | JIT 1T | C 1T | PyTorch 1T | eval | JIT/C | JIT/PyTorch | eval/C | JIT "
+      "%dT | C %dT | "
+      "JIT/C %dT | PyTorch via |\n",
+      combined_threads, combined_threads, combined_threads);
   printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
   for (int i = 0; i < nrows; i++) {
     const Row *r = &rows[i];

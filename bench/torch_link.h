@@ -28,15 +28,16 @@ typedef struct TorchCase {
   char var[TORCH_MAX_VARIANTS][16];
   int reps[TORCH_MAX_VARIANTS];
   double best[TORCH_MAX_VARIANTS];
-  double first[TORCH_MAX_VARIANTS]; /* time of the first timed call (variants over 3x the fastest are dropped) */
+  double first[TORCH_MAX_VARIANTS]; /* time of the first timed call (variants over 3x the fastest
+                                       are dropped) */
   double diff; /* largest relative difference of any variant's outputs from ref */
 } TorchCase;
 
 /* Prepare the kernel `kernel` (bloc's name; NULL: no PyTorch column): every variant's outputs
  * are checked against ref (slots 0..nslots-1 of size[s] doubles, the JIT's outputs), and its
  * rounds are sized to about round_ms. */
-void torch_case_begin(TorchCase *t, const char *kernel, double *const *ref, const int64_t *size, int nslots,
-                      double round_ms);
+void torch_case_begin(TorchCase *t, const char *kernel, double *const *ref, const int64_t *size,
+                      int nslots, double round_ms);
 /* One timed round of every variant (call between the JIT and C rounds). */
 void torch_case_round(TorchCase *t);
 /* Best time per call over the variants (NAN when not timed); *variant names the winner. */
@@ -44,8 +45,8 @@ double torch_case_best(const TorchCase *t, const char **variant);
 
 /* Record one row of the combined table (ms per call; NAN: not measured): JIT and C on one
  * thread and on combined_threads threads, PyTorch on one, the evaluator. */
-void combined_add(const char *kernel, double jit, double c, double jit2, double c2, double torch, const char *variant,
-                  double eval);
+void combined_add(const char *kernel, double jit, double c, double jit2, double c2, double torch,
+                  const char *variant, double eval);
 /* The thread count of the second configuration, for the table's header. */
 extern int combined_threads;
 /* Print the combined table of every recorded row (markdown), then forget the rows. */

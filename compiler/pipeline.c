@@ -42,7 +42,8 @@ static double *dalloc(int64_t n) {
   void *p = NULL;
   if (bytes >= 2 * (size_t)HUGE_PAGE) {
     size_t round = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-    if (posix_memalign(&p, HUGE_PAGE, round) == 0) madvise(p, round, MADV_HUGEPAGE); /* a hint: ignore failure */
+    if (posix_memalign(&p, HUGE_PAGE, round) == 0)
+      madvise(p, round, MADV_HUGEPAGE); /* a hint: ignore failure */
     else p = NULL;
   } else {
     p = malloc(bytes);
@@ -78,8 +79,8 @@ static int load_hook(void *ctx, IrLoadFormat fmt, const char *path, Shape s, int
   return 0;
 }
 
-static int spd_hook(void *ctx, uint64_t seed, const char *stream, int64_t n, double lo, double hi, double *out,
-                    char *err, size_t errlen) {
+static int spd_hook(void *ctx, uint64_t seed, const char *stream, int64_t n, double lo, double hi,
+                    double *out, char *err, size_t errlen) {
   (void)ctx;
   RtRng r = rt_rng_stream(seed, stream);
   int rc = rt_random_spd(&r, n, lo, hi, out);
@@ -88,7 +89,8 @@ static int spd_hook(void *ctx, uint64_t seed, const char *stream, int64_t n, dou
     return 1;
   }
   if (rc != 0) {
-    snprintf(err, errlen, "random_spd(%lld, %g, %g): the eigenvalues must satisfy 0 < lo <= hi", (long long)n, lo, hi);
+    snprintf(err, errlen, "random_spd(%lld, %g, %g): the eigenvalues must satisfy 0 < lo <= hi",
+             (long long)n, lo, hi);
     return 1;
   }
   return 0;
@@ -112,11 +114,12 @@ static void report_nonfinite(BloCompiled *c, const AstDecl *d, const double *v, 
   char sb[64], nb[RT_FMT_NUM_LEN];
   rt_fmt_num(v[at], nb);
   if (d->shape.rank == 2)
-    diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %s at [%lld, %lld]", d->name, shape_str(d->shape, sb), nb,
-               (long long)(at / d->shape.cols), (long long)(at % d->shape.cols));
+    diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %s at [%lld, %lld]", d->name,
+               shape_str(d->shape, sb), nb, (long long)(at / d->shape.cols),
+               (long long)(at % d->shape.cols));
   else if (d->shape.rank == 1)
-    diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %s at [%lld]", d->name, shape_str(d->shape, sb), nb,
-               (long long)at);
+    diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %s at [%lld]", d->name,
+               shape_str(d->shape, sb), nb, (long long)at);
   else
     diag_error(&c->diag, d->name_span, "data '%s' is %s", d->name, nb);
   diag_hint(&c->diag, "data must be finite: check the file, or the expression that computes it");
@@ -126,7 +129,8 @@ static void report_nonfinite(BloCompiled *c, const AstDecl *d, const double *v, 
  * decoded on demand: the examples slice 10000 of Fashion-MNIST's 60000 training images, and
  * decoding all of them meant faulting in and writing 376 MB of doubles, most of the data
  * stage's time. */
-static void block_hook(void *ctx, int k, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols, double *out) {
+static void block_hook(void *ctx, int k, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols,
+                       double *out) {
   BloCompiled *c = ctx;
   rt_idx_read(c->idx[k], r0, nrows, c0, ncols, out);
 }
@@ -176,7 +180,8 @@ static int64_t *rows_wanted(BloCompiled *c) {
       const IrNode *u = order[i], *d = u->args[a];
       if (d->op != IR_DATA || d->attr[0] >= p->ndata || want[d->attr[0]] < 0) continue;
       int64_t *w = &want[d->attr[0]];
-      if (u->op == IR_SLICE && a == 0) *w = u->attr[0] + u->shape.rows > *w ? u->attr[0] + u->shape.rows : *w;
+      if (u->op == IR_SLICE && a == 0)
+        *w = u->attr[0] + u->shape.rows > *w ? u->attr[0] + u->shape.rows : *w;
       else *w = -1;
     }
   return want;
@@ -191,7 +196,8 @@ static int open_idx(BloCompiled *c, int k, int64_t want) {
   c->idx[k] = NULL;
   /* rt_idx_open checks everything the load would (finiteness included), so nothing is left
    * to report when the values are decoded */
-  if (rt_idx_open_rows(v->str, v->shape.rank, v->shape.rows, v->shape.cols, want, &c->idx[k], msg, sizeof msg)) {
+  if (rt_idx_open_rows(v->str, v->shape.rank, v->shape.rows, v->shape.cols, want, &c->idx[k], msg,
+                       sizeof msg)) {
     diag_error(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span, "%s", msg);
     return 1;
   }
@@ -246,7 +252,9 @@ static int complete_idx(BloCompiled *c) {
   for (size_t i = 0; i < n; i++) {
     if (order[i]->op != IR_DATA || order[i]->attr[0] >= p->ndata) continue;
     int k = (int)order[i]->attr[0];
-    if (c->idx[k] && rt_idx_rows_read(c->idx[k]) < c->prog->data[k]->shape.rows && open_idx(c, k, -1)) return 1;
+    if (c->idx[k] && rt_idx_rows_read(c->idx[k]) < c->prog->data[k]->shape.rows &&
+        open_idx(c, k, -1))
+      return 1;
   }
   return 0;
 }
@@ -314,7 +322,8 @@ static void drop_unused_kernels(BloCompiled *c, const BloCompileOptions *opt) {
     bool used = false;
     for (int m = 0; m < n; m++) {
       const RtMethodSpec *spec = rt_method_find(names[m]);
-      used |= !spec || rt_method_uses_kernel(spec, optional[i]); /* unknown: the caller reports it */
+      used |=
+          !spec || rt_method_uses_kernel(spec, optional[i]); /* unknown: the caller reports it */
     }
     if (!used) c->ir->kernels[optional[i]].nouts = 0;
   }
@@ -334,7 +343,8 @@ static void fill_problem(BloCompiled *c) {
   BloVarInfo *vars = arena_calloc(a, (size_t)bp->n_vars + 1, sizeof(BloVarInfo));
   for (int i = 0; i < bp->n_vars; i++) {
     const AstDecl *d = i < prog->nupper ? prog->upper[i] : prog->lower[i - prog->nupper];
-    vars[i] = (BloVarInfo){d->name, i < prog->nupper ? 0 : 1, d->shape.rank, d->shape.rows, d->shape.cols, d->offset};
+    vars[i] = (BloVarInfo){
+        d->name, i < prog->nupper ? 0 : 1, d->shape.rank, d->shape.rows, d->shape.cols, d->offset};
   }
   bp->vars = vars;
   BloConstraint *con = arena_calloc(a, (size_t)prog->nupper + 1, sizeof(BloConstraint));
@@ -351,7 +361,8 @@ static void fill_problem(BloCompiled *c) {
   BloTensorInfo *info = arena_calloc(a, (size_t)c->ndata_total + 1, sizeof(BloTensorInfo));
   for (int k = 0; k < c->ndata_total; k++) {
     Shape s = k < p->ndata ? prog->data[k]->shape : p->hoisted[k - p->ndata]->shape;
-    const char *name = k < p->ndata ? prog->data[k]->name : arena_printf(a, "%%hoisted%d", k - p->ndata);
+    const char *name =
+        k < p->ndata ? prog->data[k]->name : arena_printf(a, "%%hoisted%d", k - p->ndata);
     info[k] = (BloTensorInfo){name, s.rank, s.rows, s.cols};
   }
   bp->data_info = info;
@@ -477,7 +488,8 @@ static void jit_job_init(JitJob *j, BloCompiled *c, const BloCompileOptions *opt
   j->opt.max_kernel_size = jit_size_limit(c);
   const char *vw = getenv("BLOC_VECTOR_WIDTH");
   if (vw && *vw && j->opt.vector_bits == 0)
-    diag_warning(&c->diag, SPAN_NONE, "BLOC_VECTOR_WIDTH='%s' is not 256 or 512: using the default", vw);
+    diag_warning(&c->diag, SPAN_NONE, "BLOC_VECTOR_WIDTH='%s' is not 256 or 512: using the default",
+                 vw);
 }
 
 /* Wait for a started job (nothing when it was not started). */
@@ -505,7 +517,8 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
 
   c->seed = 1;
   for (int i = 0; i < c->prog->nopts; i++)
-    if (strcmp(c->prog->opts[i].key, "seed") == 0 && !c->prog->opts[i].is_word) c->seed = (uint64_t)c->prog->opts[i].num;
+    if (strcmp(c->prog->opts[i].key, "seed") == 0 && !c->prog->opts[i].is_word)
+      c->seed = (uint64_t)c->prog->opts[i].num;
   if (opt->seed_set) c->seed = opt->seed;
 
   c->ir = lower_begin(&c->arena, &c->diag, c->prog);

@@ -20,7 +20,9 @@ bool driver_parse_define(const char *arg, SemaDefine *out) {
   char *end;
   errno = 0;
   double v = strtod(eq + 1, &end);
-  if (end == eq + 1 || *end != '\0' || errno == ERANGE || !isfinite(v) || isspace((unsigned char)eq[1])) goto bad;
+  if (end == eq + 1 || *end != '\0' || errno == ERANGE || !isfinite(v) ||
+      isspace((unsigned char)eq[1]))
+    goto bad;
   out->name = arg; /* NUL at '=' is added by the caller's copy below */
   out->value = v;
   return true;

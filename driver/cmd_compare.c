@@ -69,7 +69,9 @@ static int parse_methods(char *list, Compare *cmp) {
     if (next) *next++ = '\0';
     while (*tok == ' ') tok++;
     for (char *e = tok + strlen(tok); e > tok && e[-1] == ' ';) *--e = '\0';
-    if (!*tok) return cmd_usage_error(CMD, "--methods expects a comma-separated list of methods, got an empty name");
+    if (!*tok)
+      return cmd_usage_error(
+          CMD, "--methods expects a comma-separated list of methods, got an empty name");
     if (!opt_find_method(CMD, tok)) return 1;
     for (int i = 0; i < cmp->nruns; i++)
       if (strcmp(cmp->runs[i].method, tok) == 0) {
@@ -136,7 +138,8 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
         return 1;
       }
       if (strcmp(s->key, "seed") == 0) {
-        error("--set %s: every method runs with the same seed; use --seed N or --set seed=N", s->text);
+        error("--set %s: every method runs with the same seed; use --seed N or --set seed=N",
+              s->text);
         return 1;
       }
     }
@@ -166,7 +169,8 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
       applies++;
     }
     if (!applies) {
-      error("--set %s: no method in --methods (%s) has an option '%s'", s->text, method_list(cmp), s->key);
+      error("--set %s: no method in --methods (%s) has an option '%s'", s->text, method_list(cmp),
+            s->key);
       const char *names[512];
       size_t nn = 0;
       for (int r = 0; r < cmp->nruns; r++) {
@@ -178,8 +182,8 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
       return 1;
     }
     if (missing[0])
-      fprintf(stderr, "bloc " CMD ": warning: --set %s does not apply to %s (ignored for %s)\n", s->text, missing,
-              strchr(missing, ',') ? "them" : "it");
+      fprintf(stderr, "bloc " CMD ": warning: --set %s does not apply to %s (ignored for %s)\n",
+              s->text, missing, strchr(missing, ',') ? "them" : "it");
   }
   return 0;
 }
@@ -216,7 +220,8 @@ static int check_runs(const Compare *cmp, const CmdArgs *a) {
     char err[1024];
     if (rt_check(cmp->p, &cmp->runs[r].opt, a->seed_set ? (int64_t)a->seed : -1, err, sizeof err)) {
       error("method '%s': %s", cmp->runs[r].method, err);
-      fprintf(stderr, "hint: --set %s.KEY=VALUE sets an option of that method alone\n", cmp->runs[r].method);
+      fprintf(stderr, "hint: --set %s.KEY=VALUE sets an option of that method alone\n",
+              cmp->runs[r].method);
       return 1;
     }
   }
@@ -231,10 +236,14 @@ static int make_quantities(Compare *cmp, char *maximize) {
   if (!cmp->q) exit(3);
   cmp->q[0] = (CmpQuantity){.name = "f", .label = "f (upper objective)", .column = -1, .report = -1,
                             .log_positive = true};
-  cmp->q[1] = (CmpQuantity){.name = "hypergrad_norm", .label = "|hypergradient|", .column = -1, .report = -1,
+  cmp->q[1] = (CmpQuantity){.name = "hypergrad_norm",
+                            .label = "|hypergradient|",
+                            .column = -1,
+                            .report = -1,
                             .log_positive = true};
   for (int i = 0; i < p->n_reports; i++)
-    cmp->q[2 + i] = (CmpQuantity){.name = p->report_names[i], .label = p->report_names[i], .column = -1, .report = i};
+    cmp->q[2 + i] = (CmpQuantity){
+        .name = p->report_names[i], .label = p->report_names[i], .column = -1, .report = i};
   for (char *tok = maximize, *next; tok; tok = next) {
     next = strchr(tok, ',');
     if (next) *next++ = '\0';
@@ -244,7 +253,8 @@ static int make_quantities(Compare *cmp, char *maximize) {
     if (found < 0) {
       if (p->n_reports) error("--maximize: '%s' is not a report of the program", tok);
       else error("--maximize: '%s' is not a report of the program (it has none)", tok);
-      const char *near = diag_suggest(tok, (const char *const *)p->report_names, (size_t)p->n_reports);
+      const char *near =
+          diag_suggest(tok, (const char *const *)p->report_names, (size_t)p->n_reports);
       if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
       return 1;
     }
@@ -265,7 +275,10 @@ static int make_prefix(Compare *cmp, const char *prefix, const char *out_dir) {
   if (prefix) {
     size_t len = strlen(prefix);
     if (!len || prefix[len - 1] == '/') {
-      error("-o expects a file name prefix (outputs are PREFIX.csv, PREFIX.gp, PREFIX_f.svg, ...), got '%s'", prefix);
+      error(
+          "-o expects a file name prefix (outputs are PREFIX.csv, PREFIX.gp, PREFIX_f.svg, ...), "
+          "got '%s'",
+          prefix);
       fprintf(stderr, "hint: use --out-dir DIR to write into a directory\n");
       return 1;
     }
@@ -281,7 +294,8 @@ static int make_prefix(Compare *cmp, const char *prefix, const char *out_dir) {
   char *dir = out_dir ? xstrdup(out_dir) : xasprintf("%s_compare", name);
   struct stat st;
   if (mkdir(dir, 0777) != 0 && !(errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))) {
-    error("cannot create the output directory '%s': %s", dir, errno == EEXIST ? "a file has that name" : strerror(errno));
+    error("cannot create the output directory '%s': %s", dir,
+          errno == EEXIST ? "a file has that name" : strerror(errno));
     free(dir);
     return 1;
   }
@@ -322,7 +336,8 @@ static int locate_columns(Compare *cmp, const char *header) {
     if (strcmp(fields[k], "ritz_max") == 0) ritz_max = k;
     if (strcmp(fields[k], "time") == 0) cmp->time_column = k;
   }
-  for (int i = 2; i < cmp->nq; i++) cmp->q[i].column = ritz_max < 0 ? -1 : ritz_max + 1 + cmp->q[i].report;
+  for (int i = 2; i < cmp->nq; i++)
+    cmp->q[i].column = ritz_max < 0 ? -1 : ritz_max + 1 + cmp->q[i].report;
   int bad = cmp->time_column < 0;
   for (int i = 0; i < cmp->nq; i++) {
     CmpQuantity *q = &cmp->q[i];
@@ -333,7 +348,8 @@ static int locate_columns(Compare *cmp, const char *header) {
   }
   free(fields);
   free(h);
-  if (bad) error("internal error: unexpected trace header '%s' (%s:%d)", header, __FILE__, __LINE__);
+  if (bad)
+    error("internal error: unexpected trace header '%s' (%s:%d)", header, __FILE__, __LINE__);
   return bad;
 }
 
@@ -364,7 +380,8 @@ static int merge_trace(Compare *cmp, CmpRun *r, const char *path, FILE *csv, cha
       fprintf(csv, "method,%s", line);
       rc = locate_columns(cmp, line);
     } else if (strcmp(*header, line) != 0) {
-      error("internal error: the traces of two methods have different columns (%s:%d)", __FILE__, __LINE__);
+      error("internal error: the traces of two methods have different columns (%s:%d)", __FILE__,
+            __LINE__);
       rc = 1;
     }
     for (const char *s = line; *s; s++) ncols += *s == ',';
@@ -402,7 +419,8 @@ static void on_sigint(int sig) {
 static void forward_messages(const char *method, const char *text) {
   for (const char *s = text; *s;) {
     size_t len = strcspn(s, "\n");
-    if (strncmp(s, "bloc: ", 6) == 0) fprintf(stderr, "bloc " CMD ": %s: %.*s\n", method, (int)(len - 6), s + 6);
+    if (strncmp(s, "bloc: ", 6) == 0)
+      fprintf(stderr, "bloc " CMD ": %s: %.*s\n", method, (int)(len - 6), s + 6);
     else fprintf(stderr, "%.*s\n", (int)len, s);
     s += len + (s[len] == '\n');
   }
@@ -525,16 +543,20 @@ static int compare(Compare *cmp, const CmdArgs *a, const char *prefix, const cha
 }
 
 int cmd_compare(int argc, char **argv) {
-  const char *methods = NULL, *prefix = NULL, *out_dir = NULL, *axis = NULL, *quiet = NULL, *maximize = NULL;
+  const char *methods = NULL, *prefix = NULL, *out_dir = NULL, *axis = NULL, *quiet = NULL,
+             *maximize = NULL;
   const char *formats = NULL;
   const char **set_texts = NULL;
   int nsets = 0;
   CmdFlag flags[] = {
-    {"--methods", true, &methods, false, NULL, NULL}, {"--set", true, NULL, true, &set_texts, &nsets},
-    {"--out-dir", true, &out_dir, false, NULL, NULL}, {"-o", true, &prefix, false, NULL, NULL},
-    {"--x-axis", true, &axis, false, NULL, NULL},     {"--maximize", true, &maximize, false, NULL, NULL},
-    {"--plot-format", true, &formats, false, NULL, NULL},
-    {"--quiet", false, &quiet, false, NULL, NULL},
+      {"--methods", true, &methods, false, NULL, NULL},
+      {"--set", true, NULL, true, &set_texts, &nsets},
+      {"--out-dir", true, &out_dir, false, NULL, NULL},
+      {"-o", true, &prefix, false, NULL, NULL},
+      {"--x-axis", true, &axis, false, NULL, NULL},
+      {"--maximize", true, &maximize, false, NULL, NULL},
+      {"--plot-format", true, &formats, false, NULL, NULL},
+      {"--quiet", false, &quiet, false, NULL, NULL},
   };
   CmdArgs a = {.cmd = CMD};
   Compare cmp = {0};
@@ -550,11 +572,14 @@ int cmd_compare(int argc, char **argv) {
   cmp.axis = CMP_AXIS_BOTH;
   cmp.time_column = -1;
   cmp.quiet = quiet != NULL;
-  if (!methods) rc = cmd_usage_error(CMD, "'compare' needs --methods M1,M2,... (methods: %s)", rt_method_names());
+  if (!methods)
+    rc = cmd_usage_error(CMD, "'compare' needs --methods M1,M2,... (methods: %s)",
+                         rt_method_names());
   else if (prefix && out_dir) rc = cmd_usage_error(CMD, "-o and --out-dir cannot be used together");
   else if (axis && strcmp(axis, "time") == 0) cmp.axis = CMP_AXIS_TIME;
   else if (axis && strcmp(axis, "steps") == 0) cmp.axis = CMP_AXIS_STEPS;
-  else if (axis && strcmp(axis, "both") != 0) rc = cmd_usage_error(CMD, "--x-axis expects time, steps or both, got '%s'", axis);
+  else if (axis && strcmp(axis, "both") != 0)
+    rc = cmd_usage_error(CMD, "--x-axis expects time, steps or both, got '%s'", axis);
   if (rc == 0) rc = parse_formats(formats, &cmp.formats);
   if (rc == 0) rc = parse_methods(method_buf = xstrdup(methods), &cmp);
   if (rc == 0) {

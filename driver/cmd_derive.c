@@ -46,7 +46,8 @@ static void print_deriv(IrProblem *p, Names *nm, const Deriv *d, FILE *out) {
   int n = d->upper ? prog->nupper : prog->nlower;
   const char **names = arena_calloc(nm->arena, (size_t)n + 1, sizeof(char *));
   for (int i = 0; i < n; i++)
-    names[i] = arena_printf(nm->arena, "%s[%s]", d->what, d->upper ? prog->upper[i]->name : prog->lower[i]->name);
+    names[i] = arena_printf(nm->arena, "%s[%s]", d->what,
+                            d->upper ? prog->upper[i]->name : prog->lower[i]->name);
   fprintf(out, "%s:\n", d->what);
   ir_print_expr(&p->graph, d->nodes, names, (size_t)n, leaf_name, nm, out);
 }
@@ -63,14 +64,16 @@ static void print_stats(IrProblem *p, FILE *out) {
     IrNode **roots = arena_calloc(g->arena, (size_t)kern->nouts + 1, sizeof(IrNode *));
     for (int o = 0; o < kern->nouts; o++) roots[o] = kern->outs[o].node;
     double fl = ir_flops(g, roots, (size_t)kern->nouts);
-    fprintf(out, "%-18s %8zu %14.4g %10.2f\n", kern->name, ir_count_ops(g, roots, (size_t)kern->nouts), fl,
-            go > 0 ? fl / go : 0.0);
+    fprintf(out, "%-18s %8zu %14.4g %10.2f\n", kern->name,
+            ir_count_ops(g, roots, (size_t)kern->nouts), fl, go > 0 ? fl / go : 0.0);
   }
-  if (p->nhoisted) fprintf(out, "(%d data-only subexpressions precomputed once before solving)\n", p->nhoisted);
+  if (p->nhoisted)
+    fprintf(out, "(%d data-only subexpressions precomputed once before solving)\n", p->nhoisted);
 }
 
 /* Parse the arguments and compile without data: 0 and *out, or the exit status. */
-static int parse_and_compile(int argc, char **argv, CmdArgs *a, const CmdFlag *flags, int nflags, BloCompiled **out) {
+static int parse_and_compile(int argc, char **argv, CmdArgs *a, const CmdFlag *flags, int nflags,
+                             BloCompiled **out) {
   int rc = cmd_parse(argc, argv, flags, nflags, a);
   if (rc) return rc == 2 ? -1 : 1; /* -1: --help was printed */
   return cmd_compile(a, true, out);
@@ -78,7 +81,8 @@ static int parse_and_compile(int argc, char **argv, CmdArgs *a, const CmdFlag *f
 
 int cmd_derive(int argc, char **argv) {
   const char *what = "all", *stats = NULL;
-  CmdFlag flags[] = {{"--what", true, &what, false, NULL, NULL}, {"--stats", false, &stats, false, NULL, NULL}};
+  CmdFlag flags[] = {{"--what", true, &what, false, NULL, NULL},
+                     {"--stats", false, &stats, false, NULL, NULL}};
   CmdArgs a = {.cmd = "derive"};
   BloCompiled *c = NULL;
   int rc = parse_and_compile(argc, argv, &a, flags, 2, &c);
@@ -86,8 +90,9 @@ int cmd_derive(int argc, char **argv) {
     IrProblem *p = c->ir;
     Names nm = {c->prog, p, &c->arena};
     const Deriv all[] = {
-      {"grad_x_f", p->grad_x_f, true}, {"grad_y_f", p->grad_y_f, false}, {"grad_y_g", p->grad_y_g, false},
-      {"hvp_yy", p->hvp_yy, false}, {"hvp_xy", p->hvp_xy, true}, {"init_vjp", p->init_vjp, true},
+        {"grad_x_f", p->grad_x_f, true},  {"grad_y_f", p->grad_y_f, false},
+        {"grad_y_g", p->grad_y_g, false}, {"hvp_yy", p->hvp_yy, false},
+        {"hvp_xy", p->hvp_xy, true},      {"init_vjp", p->init_vjp, true},
     };
     bool found = strcmp(what, "all") == 0;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
@@ -97,7 +102,11 @@ int cmd_derive(int argc, char **argv) {
       print_deriv(p, &nm, &all[i], stdout);
     }
     if (!found) {
-      fprintf(stderr, "bloc derive: error: --what expects grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy, init_vjp or all, got '%s'\n", what);
+      fprintf(
+          stderr,
+          "bloc derive: error: --what expects grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy, "
+          "init_vjp or all, got '%s'\n",
+          what);
       rc = 1;
     } else if (stats) {
       print_stats(p, stdout);
@@ -125,7 +134,8 @@ int cmd_dump_ir(int argc, char **argv) {
       const char **names = arena_calloc(&c->arena, (size_t)kern->nouts + 1, sizeof(char *));
       for (int o = 0; o < kern->nouts; o++) {
         roots[o] = kern->outs[o].node;
-        names[o] = arena_printf(&c->arena, "out%d[%lld:]", kern->outs[o].slot, (long long)kern->outs[o].offset);
+        names[o] = arena_printf(&c->arena, "out%d[%lld:]", kern->outs[o].slot,
+                                (long long)kern->outs[o].offset);
       }
       printf("kernel %s:\n", kern->name);
       ir_dump(&p->graph, roots, names, (size_t)kern->nouts, stdout);

@@ -24,7 +24,10 @@ static char *command_line(int argc, char **argv) {
   p += sprintf(p, "bloc");
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
-    bool plain = *a && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=./,:+@%") == strlen(a);
+    bool plain =
+        *a &&
+        strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=./,:+@%") ==
+            strlen(a);
     *p++ = ' ';
     if (plain) {
       p += sprintf(p, "%s", a);
@@ -33,7 +36,8 @@ static char *command_line(int argc, char **argv) {
     *p++ = '\'';
     for (; *a; a++) {
       if (*a == '\'') p += sprintf(p, "'\\''");
-      else if (*a == '*' && a[1] == '/') p += sprintf(p, "*'\\''"); /* never end the header comment */
+      else if (*a == '*' && a[1] == '/')
+        p += sprintf(p, "*'\\''"); /* never end the header comment */
       else *p++ = *a;
     }
     *p++ = '\'';
@@ -57,10 +61,14 @@ int cmd_emit_c(int argc, char **argv) {
     cmd_args_free(&a);
     return 0;
   }
-  if (rc == 0 && !outp) rc = cmd_usage_error("emit-c", "-o FILE is required (-o - writes to stdout)");
+  if (rc == 0 && !outp)
+    rc = cmd_usage_error("emit-c", "-o FILE is required (-o - writes to stdout)");
   if (rc == 0 && prefix && !emit_valid_prefix(prefix))
-    rc = cmd_usage_error("emit-c", "--prefix '%s' is not usable: a C identifier of at most 40 characters, not rt, blo, "
-                                   "emit or cblas", prefix);
+    rc = cmd_usage_error(
+        "emit-c",
+        "--prefix '%s' is not usable: a C identifier of at most 40 characters, not rt, blo, "
+        "emit or cblas",
+        prefix);
   BloCompiled *c = NULL;
   if (method) { /* compile the kernels --method calls, not those of the program's own method */
     a.methods = &method;

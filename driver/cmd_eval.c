@@ -16,7 +16,8 @@
 
 enum { EVAL_DENSE_MAX = 2000 };
 
-static const char *const all_what[] = {"f", "g", "grad_x_f", "grad_y_f", "grad_y_g", "hvp_yy", "hvp_xy", "hypergrad"};
+static const char *const all_what[] = {"f",        "g",      "grad_x_f", "grad_y_f",
+                                       "grad_y_g", "hvp_yy", "hvp_xy",   "hypergrad"};
 enum { NWHAT = sizeof all_what / sizeof all_what[0] };
 
 static bool nonfinite_seen;
@@ -61,8 +62,11 @@ static int parse_what(const char *what, bool want[NWHAT]) {
     for (int i = 0; i < NWHAT; i++)
       if (strlen(all_what[i]) == len && strncmp(all_what[i], p, len) == 0) want[i] = ok = true;
     if (!ok) {
-      fprintf(stderr, "bloc eval: error: --what: unknown quantity '%.*s'; expected a comma-separated list of "
-              "f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy, hypergrad, or all\n", (int)len, p);
+      fprintf(
+          stderr,
+          "bloc eval: error: --what: unknown quantity '%.*s'; expected a comma-separated list of "
+          "f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy, hypergrad, or all\n",
+          (int)len, p);
       return 1;
     }
     p += len + (comma ? 1 : 0);
@@ -105,7 +109,8 @@ int cmd_eval(int argc, char **argv) {
   int64_t nx = p->nx, ny = p->ny;
   double *x = calloc((size_t)(3 * nx + 5 * ny + 2), sizeof(double)); /* x y v gx gyf gyg hv out */
   if (!x) exit(3);
-  double *y = x + nx, *v = y + ny, *gx = v + ny, *gyf = gx + nx, *gyg = gyf + ny, *hv = gyg + ny, *out = hv + ny;
+  double *y = x + nx, *v = y + ny, *gx = v + ny, *gyf = gx + nx, *gyg = gyf + ny, *hv = gyg + ny,
+         *out = hv + ny;
   memcpy(x, p->x0, sizeof(double) * (size_t)nx);
   memcpy(y, p->y0, sizeof(double) * (size_t)ny);
   for (int64_t i = 0; i < ny; i++) v[i] = 1.0;
@@ -124,10 +129,11 @@ int cmd_eval(int argc, char **argv) {
     RtDraw key = rt_oracle_draw(&o);
     bool first = true;
     printf("{");
-    printf("\n  \"problem\": \"%s\",\n  \"nx\": %lld,\n  \"ny\": %lld,\n  \"point\": \"%s\"", p->name,
-           (long long)nx, (long long)ny, xpath || ypath ? "given" : "initial");
+    printf("\n  \"problem\": \"%s\",\n  \"nx\": %lld,\n  \"ny\": %lld,\n  \"point\": \"%s\"",
+           p->name, (long long)nx, (long long)ny, xpath || ypath ? "given" : "initial");
     first = false;
-    if (p->n_samples) printf(",\n  \"samples\": \"one draw from seed %llu\"", (unsigned long long)blo_seed(c));
+    if (p->n_samples)
+      printf(",\n  \"samples\": \"one draw from seed %llu\"", (unsigned long long)blo_seed(c));
     if (want[0]) json_scalar("f", rt_oracle_f(&o, key, x, y), &first);
     if (want[1]) json_scalar("g", rt_oracle_g(&o, key, x, y), &first);
     rt_oracle_grad_f(&o, key, x, y, gx, gyf);
@@ -147,14 +153,19 @@ int cmd_eval(int argc, char **argv) {
       double *hg = malloc(sizeof(double) * (size_t)(nx + ny + 1));
       if (!hg) exit(3);
       RtHypergrad info;
-      if (rt_hypergrad_exact(&o, x, y, EVAL_DENSE_MAX, 1e-12, hg, hg + nx, &info, err, sizeof err) == 0) {
+      if (rt_hypergrad_exact(&o, x, y, EVAL_DENSE_MAX, 1e-12, hg, hg + nx, &info, err,
+                             sizeof err) == 0) {
         json_vec("hypergrad", hg, nx, &first);
         printf(",\n  \"hypergrad_solver\": \"%s\"", rt_hg_how_name(info.how));
         json_scalar("hypergrad_residual", info.residual, &first);
         if (info.how == RT_HG_EIGEN) {
           json_scalar("lower_hessian_min_eig", info.min_eig, &first);
-          fprintf(stderr, "bloc eval: warning: the lower Hessian is not positive definite at this point (smallest "
-                  "eigenvalue %.6g): g looks non-convex in y here\n", info.min_eig);
+          fprintf(
+              stderr,
+              "bloc eval: warning: the lower Hessian is not positive definite at this point "
+              "(smallest "
+              "eigenvalue %.6g): g looks non-convex in y here\n",
+              info.min_eig);
         }
       } else {
         printf(",\n  \"hypergrad\": null");

@@ -38,7 +38,8 @@ static int override_start(BloCompiled *c, const char *init_x, const char *init_y
 }
 
 int cmd_run(int argc, char **argv) {
-  const char *method = NULL, *trace = NULL, *outp = NULL, *save_x = NULL, *save_y = NULL, *quiet = NULL;
+  const char *method = NULL, *trace = NULL, *outp = NULL, *save_x = NULL, *save_y = NULL,
+             *quiet = NULL;
   const char *init_x = NULL, *init_y = NULL, *keep = NULL;
   const char **sets = NULL;
   int nsets = 0;

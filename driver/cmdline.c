@@ -50,7 +50,8 @@ static int add_define(CmdArgs *a, const char *text) {
 }
 
 /* The value of flag `name` at argv[*i]: after '=' or the next argument. */
-static const char *flag_value(CmdArgs *a, int argc, char **argv, int *i, const char *name, const char *value) {
+static const char *flag_value(CmdArgs *a, int argc, char **argv, int *i, const char *name,
+                              const char *value) {
   if (value) return value;
   if (*i + 1 >= argc) {
     usage_error(a, "option '%s' needs a value", name);
@@ -80,7 +81,8 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
       continue;
     }
     if (arg[0] != '-' || strcmp(arg, "-") == 0) {
-      if (a->file) return usage_error(a, "'%s' takes one file, got '%s' and '%s'", a->cmd, a->file, arg);
+      if (a->file)
+        return usage_error(a, "'%s' takes one file, got '%s' and '%s'", a->cmd, a->file, arg);
       a->file = arg;
       continue;
     }

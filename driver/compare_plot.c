@@ -13,7 +13,8 @@
 #include "rt_outfile.h"
 
 /* Okabe-Ito (colour-blind safe, without its yellow); past 7 methods the colours repeat dashed. */
-static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"};
+static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                      "#E69F00", "#56B4E9", "#000000"};
 #define NPALETTE ((int)(sizeof palette / sizeof palette[0]))
 static const int point_types[] = {7, 5, 9, 11, 13, 15, 4, 6, 8, 10, 12, 14};
 #define NPOINTS ((int)(sizeof point_types / sizeof point_types[0]))
@@ -71,7 +72,8 @@ int cmp_plot_bad_byte(const char *prefix) {
 /* The file name part of a quantity's plot: PREFIX_<name>.svg; a report that shadows f or
  * hypergrad_norm gets "report_" in front. */
 static void plot_suffix(const CmpQuantity *q, char *buf, size_t cap) {
-  bool shadow = q->report >= 0 && (strcmp(q->name, "f") == 0 || strcmp(q->name, "hypergrad_norm") == 0);
+  bool shadow =
+      q->report >= 0 && (strcmp(q->name, "f") == 0 || strcmp(q->name, "hypergrad_norm") == 0);
   snprintf(buf, cap, "%s%s", shadow ? "report_" : "", q->name);
 }
 
@@ -151,7 +153,8 @@ static void write_panel(FILE *f, const Compare *cmp, int k, bool time_axis) {
   const CmpQuantity *q = &cmp->q[k];
   if (cmp->axis == CMP_AXIS_BOTH)
     fprintf(f, "set title %s\n", time_axis ? "'against wall time'" : "'against outer steps'");
-  fprintf(f, "set xlabel %s\n", time_axis ? "'wall time in method steps (' . tunit . ')'" : "'outer steps'");
+  fprintf(f, "set xlabel %s\n",
+          time_axis ? "'wall time in method steps (' . tunit . ')'" : "'outer steps'");
   fprintf(f, "plot");
   const char *sep = "";
   for (int r = 0; r < cmp->nruns; r++) {
@@ -203,12 +206,15 @@ static void write_script(FILE *f, const Compare *cmp) {
   double t = cmp->time_max;
   const char *unit = t < 1e-3 ? "µs" : t < 1 ? "ms" : "s";
   double scale = t < 1e-3 ? 1e6 : t < 1 ? 1e3 : 1;
-  fprintf(f, "# the trace's time is in seconds; plotted in %s\ntscale = %g\ntunit = '%s'\n\n", unit, scale, unit);
+  fprintf(f, "# the trace's time is in seconds; plotted in %s\ntscale = %g\ntunit = '%s'\n\n", unit,
+          scale, unit);
   fprintf(f, "set encoding utf8\n");
-  fprintf(f, "# one style per method: Okabe-Ito colours (colour-blind safe), repeated dashed past %d\n", NPALETTE);
+  fprintf(
+      f, "# one style per method: Okabe-Ito colours (colour-blind safe), repeated dashed past %d\n",
+      NPALETTE);
   for (int r = 0; r < cmp->nruns; r++)
-    fprintf(f, "set linetype %d lc rgb '%s' lw 2 dt %d pt %d ps 0.7  # %s\n", r + 1, palette[r % NPALETTE],
-            1 + r / NPALETTE, point_types[r % NPOINTS], cmp->runs[r].method);
+    fprintf(f, "set linetype %d lc rgb '%s' lw 2 dt %d pt %d ps 0.7  # %s\n", r + 1,
+            palette[r % NPALETTE], 1 + r / NPALETTE, point_types[r % NPOINTS], cmp->runs[r].method);
   fprintf(f, "set grid xtics ytics lc rgb '#dddddd' lw 1 dt 1\n"
              "set border 3 lc rgb '#444444'\n"
              "set tics nomirror\n"
@@ -327,7 +333,9 @@ int cmp_plot(Compare *cmp) {
     bool any = false;
     for (int r = 0; r < cmp->nruns; r++) any |= has_points(cmp, r, k);
     if (!any) {
-      if (!cmp->quiet) fprintf(stderr, "bloc compare: note: no plot of '%s': no method has a finite value of it\n", q->name);
+      if (!cmp->quiet)
+        fprintf(stderr, "bloc compare: note: no plot of '%s': no method has a finite value of it\n",
+                q->name);
       continue;
     }
     char suffix[256];
@@ -359,8 +367,8 @@ int cmp_plot(Compare *cmp) {
   } else if (!gnuplot) {
     if (!cmp->quiet)
       fprintf(stderr, "bloc compare: note: no plots: %s; the data is in %s and %s draws them\n",
-              from_env ? "BLOC_GNUPLOT is empty" : "gnuplot was not found when bloc was configured", cmp->csv_path,
-              cmp->gp_path);
+              from_env ? "BLOC_GNUPLOT is empty" : "gnuplot was not found when bloc was configured",
+              cmp->csv_path, cmp->gp_path);
   } else {
     size_t cap = 4 * (strlen(gnuplot) + strlen(cmp->gp_path)) + 64;
     char *cmd = malloc(cap), *q1 = malloc(cap), *q2 = malloc(cap);
@@ -380,8 +388,10 @@ int cmp_plot(Compare *cmp) {
       if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 127)
         fprintf(stderr, "bloc compare: warning: could not run gnuplot '%s'; no plots\n", gnuplot);
       else
-        fprintf(stderr, "bloc compare: warning: gnuplot failed on %s; the plots may be missing or incomplete\n",
-                cmp->gp_path);
+        fprintf(
+            stderr,
+            "bloc compare: warning: gnuplot failed on %s; the plots may be missing or incomplete\n",
+            cmp->gp_path);
     } else {
       ok = true;
       cmp->drawn = formats;

@@ -36,7 +36,9 @@ double cmp_final_value(const CmpRun *r, const CmpQuantity *q) {
 }
 
 /* A method's values compete for "best" only when it finished (status 0). */
-static bool finished(const CmpRun *r) { return r->state == CMP_RAN && r->res.status == RT_STATUS_OK; }
+static bool finished(const CmpRun *r) {
+  return r->state == CMP_RAN && r->res.status == RT_STATUS_OK;
+}
 
 /* The best final value of quantity q among the finished methods; *any is false if none has one. */
 static double best_value(const Compare *cmp, const CmpQuantity *q, bool *any) {
@@ -69,7 +71,8 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
   for (int c = 0; c < nfixed; c++) snprintf(AT(0, c), CELL, "%s", fixed[c]);
   for (int k = 0; k < cmp->nq; k++)
     snprintf(AT(0, nfixed + k), CELL, "%s", k == 0 ? "f" : k == 1 ? "|hypergrad|" : cmp->q[k].name);
-  for (int c = 0; c < ncounts; c++) snprintf(AT(0, nfixed + cmp->nq + c), CELL, "%s", rt_call_names[count_kinds[c]]);
+  for (int c = 0; c < ncounts; c++)
+    snprintf(AT(0, nfixed + cmp->nq + c), CELL, "%s", rt_call_names[count_kinds[c]]);
 
   bool marked = false;
   for (int i = 0; i < cmp->nruns; i++) {
@@ -83,7 +86,8 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
     if (solved) {
       snprintf(AT(i + 1, 3), CELL, "%lld", (long long)res->steps);
       snprintf(AT(i + 1, 4), CELL, "%.3g", res->t_solve);
-      if (res->steps > 0) snprintf(AT(i + 1, 5), CELL, "%.3g", 1e3 * res->t_solve / (double)res->steps);
+      if (res->steps > 0)
+        snprintf(AT(i + 1, 5), CELL, "%.3g", 1e3 * res->t_solve / (double)res->steps);
       else snprintf(AT(i + 1, 5), CELL, "-");
     } else {
       for (int c = 3; c < nfixed; c++) snprintf(AT(i + 1, c), CELL, "-");
@@ -103,12 +107,15 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
       else snprintf(AT(i + 1, nfixed + k), CELL, "%.6g%c", v, is_best ? '*' : ' ');
     }
     for (int c = 0; c < ncounts; c++) {
-      if (solved) snprintf(AT(i + 1, nfixed + cmp->nq + c), CELL, "%llu", (unsigned long long)res->calls[count_kinds[c]]);
+      if (solved)
+        snprintf(AT(i + 1, nfixed + cmp->nq + c), CELL, "%llu",
+                 (unsigned long long)res->calls[count_kinds[c]]);
       else snprintf(AT(i + 1, nfixed + cmp->nq + c), CELL, "-");
     }
   }
   /* quantity headers line up with the digits, not the marks */
-  for (int k = 0; k < cmp->nq; k++) strncat(AT(0, nfixed + k), " ", CELL - strlen(AT(0, nfixed + k)) - 1);
+  for (int k = 0; k < cmp->nq; k++)
+    strncat(AT(0, nfixed + k), " ", CELL - strlen(AT(0, nfixed + k)) - 1);
   for (int row = 0; row < nrows; row++)
     for (int c = 0; c < ncols; c++) {
       int len = (int)strlen(AT(row, c));
@@ -127,7 +134,8 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
     bool any_max = false;
     for (int k = 0; k < cmp->nq; k++) any_max |= cmp->q[k].maximize;
     fprintf(out, "* best of the methods that finished (smallest; %s)\n",
-            any_max ? "largest for the --maximize reports" : "use --maximize R for a report R where larger is better");
+            any_max ? "largest for the --maximize reports"
+                    : "use --maximize R for a report R where larger is better");
   }
 #undef AT
   free(cell);

@@ -9,7 +9,10 @@
 #include "help_methods.h"
 
 const DriverCmd driver_cmds[] = {
-  {"run", cmd_run, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--keep best|last] [--init-x F] [--init-y F] [--quiet] [--backend jit|interp]",
+  {"run", cmd_run,
+   "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] "
+   "[--save-x F] [--save-y F] [--keep best|last] [--init-x F] [--init-y F] [--quiet] [--backend "
+   "jit|interp]",
    "Compile the problem and solve it with its `solve` method (or --method).\n\n"
    "options:\n"
    "  --method M          run method M instead of the program's (options it does not use are\n"
@@ -31,7 +34,10 @@ const DriverCmd driver_cmds[] = {
    "Exit status: 0 done, 1 bad input, 2 numerical failure, 3 out of memory, 128 + the signal\n"
    "when stopped by one (130: Ctrl-C), results written.\n"
    "See doc/language.md and doc/methods.md."},
-  {"compare", cmd_compare, "FILE.blo --methods M1,M2,... [--set key=value]... [--set METHOD.key=value]... [-D NAME=VALUE]... [--seed N] [--out-dir DIR | -o PREFIX] [--x-axis time|steps|both] [--plot-format svg|png|pdf|all] [--maximize R1,...] [--backend jit|interp] [--quiet]",
+  {"compare", cmd_compare,
+   "FILE.blo --methods M1,M2,... [--set key=value]... [--set METHOD.key=value]... [-D "
+   "NAME=VALUE]... [--seed N] [--out-dir DIR | -o PREFIX] [--x-axis time|steps|both] "
+   "[--plot-format svg|png|pdf|all] [--maximize R1,...] [--backend jit|interp] [--quiet]",
    "Run several methods on the problem and compare them: CSV, plots and a summary table.\n\n"
    "The problem is compiled once; every method runs with the same seed. The options of each\n"
    "method are the program's solve options it has, then --set key=value (every method that has\n"
@@ -70,14 +76,18 @@ const DriverCmd driver_cmds[] = {
    "options:\n"
    "  --parse-only        the syntax tree alone, before checking\n"
    "  -D NAME=VALUE       override a const of the program"},
-  {"derive", cmd_derive, "FILE.blo [--what grad_x_f|grad_y_f|grad_y_g|hvp_yy|hvp_xy|init_vjp|all] [--stats] [-D NAME=VALUE]...",
+  {"derive", cmd_derive,
+   "FILE.blo [--what grad_x_f|grad_y_f|grad_y_g|hvp_yy|hvp_xy|init_vjp|all] [--stats] [-D "
+   "NAME=VALUE]...",
    "Print the simplified derivative expressions.\n\n"
    "options:\n"
    "  --what K            one derivative (grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy,\n"
    "                      init_vjp) or all (default)\n"
    "  --stats             also the operation counts and work per call of every kernel\n"
    "  -D NAME=VALUE       override a const of the program"},
-  {"eval", cmd_eval, "FILE.blo [--x x.csv] [--y y.csv] [--v v.csv] [--what f,g,...] [--seed N] [--backend jit|interp] [-D NAME=VALUE]...",
+  {"eval", cmd_eval,
+   "FILE.blo [--x x.csv] [--y y.csv] [--v v.csv] [--what f,g,...] [--seed N] [--backend "
+   "jit|interp] [-D NAME=VALUE]...",
    "Evaluate the oracles once and print them as JSON.\n\n"
    "options:\n"
    "  --x F, --y F, --v F the point and direction, one number per line (default: the\n"
@@ -97,7 +107,9 @@ const DriverCmd driver_cmds[] = {
    "options:\n"
    "  --plan              the execution plans the IR is generated from instead\n"
    "  -D NAME=VALUE       override a const of the program"},
-  {"emit-c", cmd_emit_c, "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--prefix NAME] [--embed-data] -o solver.c",
+  {"emit-c", cmd_emit_c,
+   "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--prefix NAME] "
+   "[--embed-data] -o solver.c",
    "Write the whole solver as one standalone C file.\n\n"
    "The file holds the kernels (from the execution plans the JIT compiles), bloc's runtime, the\n"
    "data stage (or, with --embed-data, the evaluated data), the method with its resolved options,\n"
@@ -130,7 +142,8 @@ static void usage(FILE *out) {
                "bloc compiles bilevel optimization problems written in .blo and solves them.\n\n"
                "commands:\n");
   for (int i = 0; i < driver_ncmds; i++) /* the first line of each help paragraph */
-    fprintf(out, "  %-8s %.*s\n", driver_cmds[i].name, (int)strcspn(driver_cmds[i].help, "\n"), driver_cmds[i].help);
+    fprintf(out, "  %-8s %.*s\n", driver_cmds[i].name, (int)strcspn(driver_cmds[i].help, "\n"),
+            driver_cmds[i].help);
   fprintf(out, "  %-8s %s\n", "help", "Show the options of a command: bloc help COMMAND.");
   fprintf(out, "\nglobal options: --help, --version\n");
 }

@@ -13,7 +13,8 @@ const RtMethodSpec *opt_find_method(const char *cmd, const char *name) {
   int n = 0;
   for (int i = 0; i < rt_nmethods && i < 64; i++) names[n++] = rt_methods[i].name;
   const char *near = diag_suggest(name, names, (size_t)n);
-  fprintf(stderr, "bloc %s: error: unknown method '%s'; methods: %s\n", cmd, name, rt_method_names());
+  fprintf(stderr, "bloc %s: error: unknown method '%s'; methods: %s\n", cmd, name,
+          rt_method_names());
   if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
   return NULL;
 }
@@ -44,14 +45,15 @@ const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *k
   return err;
 }
 
-int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const char *const *sets, int nsets,
-                RtOptions *opt) {
+int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const char *const *sets,
+                int nsets, RtOptions *opt) {
   const Program *prog = blo_program(c);
   const char *name = method ? method : prog->method;
   if (!name) {
-    fprintf(stderr, "bloc %s: error: no method to run: the program has no 'solve' declaration\n", cmd);
-    fprintf(stderr, "hint: add 'solve lancbio(...)' to %s, or pass --method NAME (one of: %s)\n", prog->path,
-            rt_method_names());
+    fprintf(stderr, "bloc %s: error: no method to run: the program has no 'solve' declaration\n",
+            cmd);
+    fprintf(stderr, "hint: add 'solve lancbio(...)' to %s, or pass --method NAME (one of: %s)\n",
+            prog->path, rt_method_names());
     return 1;
   }
   const RtMethodSpec *m = opt_find_method(cmd, name);
@@ -61,11 +63,15 @@ int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const
   for (int i = 0; i < prog->nopts; i++) {
     const SemaOption *so = &prog->opts[i];
     if (overridden && !opt_applies(m, so->key)) {
-      fprintf(stderr, "bloc %s: warning: option '%s' of the program's method '%s' does not apply to '%s' (ignored)\n",
-              cmd, so->key, prog->method, name);
+      fprintf(
+          stderr,
+          "bloc %s: warning: option '%s' of the program's method '%s' does not apply to '%s' "
+          "(ignored)\n",
+          cmd, so->key, prog->method, name);
       continue;
     }
-    const char *err = so->is_word ? rt_options_set_word(opt, so->key, so->word) : rt_options_set_num(opt, so->key, so->num);
+    const char *err = so->is_word ? rt_options_set_word(opt, so->key, so->word)
+                                  : rt_options_set_num(opt, so->key, so->num);
     if (err) { /* sema validated them for the program's method; a different method may disagree */
       fprintf(stderr, "bloc %s: error: %s\n", cmd, err);
       return 1;

@@ -15,8 +15,8 @@
  * warning on stderr (only when the method was overridden). sets[i] are "key=value", aimed at
  * this method: one it does not use is an error. They override the program's options, an alias
  * included. Returns 0, or 1 after printing an error. */
-int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const char *const *sets, int nsets,
-                RtOptions *opt);
+int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const char *const *sets,
+                int nsets, RtOptions *opt);
 
 /* Whether method m has option `key` and uses it (exact lists y_step but has no use for it). */
 bool opt_applies(const RtMethodSpec *m, const char *key);
@@ -29,8 +29,8 @@ const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *k
 
 /* A lower objective with abs, relu, max, min or clip of y (Program.nonsmooth_op) has no
  * second derivatives there: a method built on them (every method but the unrolled ones)
- * would converge to a wrong point. Returns 0 when opt's method may run, or 1 after an error at the operation
- * with a hint; the method option allow_nonsmooth = true lets it run. */
+ * would converge to a wrong point. Returns 0 when opt's method may run, or 1 after an error at the
+ * operation with a hint; the method option allow_nonsmooth = true lets it run. */
 int opt_check_smooth(BloCompiled *c, const RtOptions *opt);
 
 /* The method called `name`, or NULL after printing "bloc CMD: error: unknown method" with the

@@ -31,8 +31,8 @@ typedef struct BloEnv {
 
 /* Every kernel has this signature. x (nx), y (ny) and v (the direction vector: ny doubles, nx
  * for BLO_K_HVP_YX; NULL when unused) are inputs; out[i] are the outputs listed for each kernel
- * below, caller-allocated, never aliasing the inputs. Kernels are deterministic given (x, y, v, data, samples) and are
- * not reentrant on one work buffer. */
+ * below, caller-allocated, never aliasing the inputs. Kernels are deterministic given (x, y, v,
+ * data, samples) and are not reentrant on one work buffer. */
 typedef void (*BloKernelFn)(const BloEnv *env, const double *x, const double *y,
                             const double *v, double *const *out);
 

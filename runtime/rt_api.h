@@ -1,7 +1,7 @@
 /* rt_api.h — linkage of the runtime's functions and objects. In the runtime library RT_API is
  * empty and RT_EXTERN is `extern`: every rt_ symbol is global. `bloc emit-c` copies the runtime
- * sources into one C file (compiler/emit_c/emit_c_rt.awk), defining RT_AMALGAMATION first: then every
- * runtime function and object is static, so several generated solvers link into one program
+ * sources into one C file (compiler/emit_c/emit_c_rt.awk), defining RT_AMALGAMATION first: then
+ * every runtime function and object is static, so several generated solvers link into one program
  * and only their PREFIX_ entry points are exported. RT_PRINTF marks printf-like functions for
  * the compilers that check formats. */
 #ifndef BLOC_RT_API_H

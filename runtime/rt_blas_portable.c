@@ -59,8 +59,8 @@ static void scale_vec(int n, double beta, double *y, int incy) {
 
 /* ------------------------------------------------------------------ level 2 */
 
-RT_API void rt_pblas_dgemv(int order, int trans, int m, int n, double alpha, const double *a, int lda,
-                           const double *x, int incx, double beta, double *y, int incy) {
+RT_API void rt_pblas_dgemv(int order, int trans, int m, int n, double alpha, const double *a,
+                           int lda, const double *x, int incx, double beta, double *y, int incy) {
   /* column-major A is the row-major A^T: the other product */
   int t = trans == RT_PBLAS_TRANS;
   if (order == RT_PBLAS_COL_MAJOR) {
@@ -133,8 +133,8 @@ RT_API void rt_pblas_dger(int order, int m, int n, double alpha, const double *x
 /* ------------------------------------------------------------------ level 3 */
 
 RT_API void rt_pblas_dgemm(int order, int transa, int transb, int m, int n, int k, double alpha,
-                           const double *a, int lda, const double *b, int ldb, double beta, double *c,
-                           int ldc) {
+                           const double *a, int lda, const double *b, int ldb, double beta,
+                           double *c, int ldc) {
   if (order == RT_PBLAS_COL_MAJOR) { /* C^T = op(B)^T op(A)^T, all row-major */
     const double *t = a;
     int tl = lda, tt = transa, tm = m;
@@ -153,7 +153,8 @@ RT_API void rt_pblas_dgemm(int order, int transa, int transb, int m, int n, int 
     for (int j = 0; j < n; j++) ci[j] = beta == 0 ? 0.0 : beta * ci[j];
     if (alpha == 0) continue;
     for (int p = 0; p < k; p++) {
-      double aip = alpha * (ta ? a[(size_t)p * (size_t)lda + (size_t)i] : a[(size_t)i * (size_t)lda + (size_t)p]);
+      double aip = alpha * (ta ? a[(size_t)p * (size_t)lda + (size_t)i]
+                               : a[(size_t)i * (size_t)lda + (size_t)p]);
       if (tb) {
         for (int j = 0; j < n; j++) ci[j] += aip * b[(size_t)j * (size_t)ldb + (size_t)p];
       } else {
@@ -221,9 +222,9 @@ RT_API void rt_pblas_dpotrs(const char *uplo, const int *n, const int *nrhs, con
   }
 }
 
-RT_API void rt_pblas_dsyev(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
-                           double *w, double *work, const int *lwork, int *info, size_t jobz_len,
-                           size_t uplo_len) {
+RT_API void rt_pblas_dsyev(const char *jobz, const char *uplo, const int *n, double *a,
+                           const int *lda, double *w, double *work, const int *lwork, int *info,
+                           size_t jobz_len, size_t uplo_len) {
   (void)jobz;
   (void)jobz_len;
   (void)uplo_len;
@@ -253,16 +254,19 @@ RT_API void rt_pblas_dsyev(const char *jobz, const char *uplo, const int *n, dou
   for (int sweep = 0; sweep < 100; sweep++) {
     double off = 0;
     for (int p = 0; p < N; p++)
-      for (int q = p + 1; q < N; q++) off += S[(size_t)p * (size_t)N + (size_t)q] * S[(size_t)p * (size_t)N + (size_t)q];
+      for (int q = p + 1; q < N; q++)
+        off += S[(size_t)p * (size_t)N + (size_t)q] * S[(size_t)p * (size_t)N + (size_t)q];
     if (!(off > 1e-32 * fro) || off == 0) break;
     for (int p = 0; p < N - 1; p++)
       for (int q = p + 1; q < N; q++) {
         double apq = S[(size_t)p * (size_t)N + (size_t)q];
         if (fabs(apq) < DBL_MIN) continue;
-        double app = S[(size_t)p * (size_t)N + (size_t)p], aqq = S[(size_t)q * (size_t)N + (size_t)q];
+        double app = S[(size_t)p * (size_t)N + (size_t)p],
+               aqq = S[(size_t)q * (size_t)N + (size_t)q];
         double theta = (aqq - app) / (2 * apq);
-        double t = fabs(theta) > 1e150 ? 0.5 / theta
-                                         : (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
+        double t = fabs(theta) > 1e150
+                       ? 0.5 / theta
+                       : (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
         double c = 1 / sqrt(t * t + 1), s = t * c;
         for (int k = 0; k < N; k++) { /* S J */
           double *sk = S + (size_t)k * (size_t)N;
@@ -302,8 +306,8 @@ RT_API void rt_pblas_dsyev(const char *jobz, const char *uplo, const int *n, dou
   }
 }
 
-RT_API void rt_pblas_dgesv(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b,
-                           const int *ldb, int *info) {
+RT_API void rt_pblas_dgesv(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv,
+                           double *b, const int *ldb, int *info) {
   int N = *n, L = *lda;
   *info = 0;
   /* dgetf2: partial pivoting on the first largest |a_ij| of each column */

@@ -25,26 +25,26 @@ RT_API double rt_pblas_ddot(int n, const double *x, int incx, const double *y, i
 RT_API double rt_pblas_dnrm2(int n, const double *x, int incx);
 RT_API void rt_pblas_daxpy(int n, double alpha, const double *x, int incx, double *y, int incy);
 RT_API void rt_pblas_dscal(int n, double alpha, double *x, int incx);
-RT_API void rt_pblas_dgemv(int order, int trans, int m, int n, double alpha, const double *a, int lda,
-                           const double *x, int incx, double beta, double *y, int incy);
+RT_API void rt_pblas_dgemv(int order, int trans, int m, int n, double alpha, const double *a,
+                           int lda, const double *x, int incx, double beta, double *y, int incy);
 RT_API void rt_pblas_dsymv(int order, int uplo, int n, double alpha, const double *a, int lda,
                            const double *x, int incx, double beta, double *y, int incy);
 RT_API void rt_pblas_dger(int order, int m, int n, double alpha, const double *x, int incx,
                           const double *y, int incy, double *a, int lda);
 RT_API void rt_pblas_dgemm(int order, int transa, int transb, int m, int n, int k, double alpha,
-                           const double *a, int lda, const double *b, int ldb, double beta, double *c,
-                           int ldc);
+                           const double *a, int lda, const double *b, int ldb, double beta,
+                           double *c, int ldc);
 
 /* LAPACK (column-major, Fortran conventions: every argument by pointer, 1-based pivots). */
 RT_API void rt_pblas_dpotrf(const char *uplo, const int *n, double *a, const int *lda, int *info,
                             size_t uplo_len);
 RT_API void rt_pblas_dpotrs(const char *uplo, const int *n, const int *nrhs, const double *a,
                             const int *lda, double *b, const int *ldb, int *info, size_t uplo_len);
-RT_API void rt_pblas_dsyev(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
-                           double *w, double *work, const int *lwork, int *info, size_t jobz_len,
-                           size_t uplo_len);
-RT_API void rt_pblas_dgesv(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b,
-                           const int *ldb, int *info);
+RT_API void rt_pblas_dsyev(const char *jobz, const char *uplo, const int *n, double *a,
+                           const int *lda, double *w, double *work, const int *lwork, int *info,
+                           size_t jobz_len, size_t uplo_len);
+RT_API void rt_pblas_dgesv(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv,
+                           double *b, const int *ldb, int *info);
 RT_API void rt_pblas_dgeqrf(const int *m, const int *n, double *a, const int *lda, double *tau,
                             double *work, const int *lwork, int *info);
 RT_API void rt_pblas_dorgqr(const int *m, const int *n, const int *k, double *a, const int *lda,

@@ -104,15 +104,18 @@ static int store_field(const char *s, const char *e, int64_t fno, void *ctx) {
     return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64 ": empty field",
                         t->path, t->line, fno);
   case FK_BAD:
-    return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64 ": '%.*s%s' is not a number",
+    return rt_data_errf(t->err, t->errlen,
+                        "'%s' line %" PRId64 ", field %" PRId64 ": '%.*s%s' is not a number",
                         t->path, t->line, fno, w, a, ell);
   case FK_NONFINITE:
     return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64
                         ": '%.*s%s' is not a finite number (NaN and Inf are not accepted)",
                         t->path, t->line, fno, w, a, ell);
   case FK_RANGE:
-    return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64
-                        ": '%.*s%s' is out of the range of a double", t->path, t->line, fno, w, a, ell);
+    return rt_data_errf(t->err, t->errlen,
+                        "'%s' line %" PRId64 ", field %" PRId64
+                        ": '%.*s%s' is out of the range of a double",
+                        t->path, t->line, fno, w, a, ell);
   }
   if (t->n == t->cap) {
     int64_t nc = t->cap ? 2 * t->cap : 1024;
@@ -150,8 +153,9 @@ static int csv_parse(const char *path, RtReadBound *bound, Table *t, char *err,
     Line ln = {p, nl ? nl : end, no};
     p = nl ? nl + 1 : end;
     if (memchr(ln.s, 0, (size_t)(ln.e - ln.s))) {
-      rc = rt_data_errf(err, errlen, "'%s' line %" PRId64 ": contains a NUL byte (is this a binary file?)",
-                        path, no);
+      rc = rt_data_errf(err, errlen,
+                        "'%s' line %" PRId64 ": contains a NUL byte (is this a binary file?)", path,
+                        no);
       break;
     }
     const char *q = ln.s;
@@ -175,7 +179,8 @@ static int csv_parse(const char *path, RtReadBound *bound, Table *t, char *err,
     if (t->rows == 0) {
       t->cols = nf;
     } else if (nf != t->cols) {
-      rc = rt_data_errf(err, errlen, "'%s' line %" PRId64 ": expected %" PRId64 " fields, found %" PRId64, path,
+      rc = rt_data_errf(err, errlen,
+                        "'%s' line %" PRId64 ": expected %" PRId64 " fields, found %" PRId64, path,
                         no, t->cols, nf);
       break;
     }
@@ -215,14 +220,15 @@ static int load_csv(const char *path, int rank, int64_t rows, int64_t cols, cons
   char holds[96], hint[160] = "";
   csv_holds(t.rows, t.cols, holds, sizeof holds);
   if (t.header_line)
-    snprintf(hint, sizeof hint, " (line %" PRId64 " was read as a header and skipped)", t.header_line);
+    snprintf(hint, sizeof hint, " (line %" PRId64 " was read as a header and skipped)",
+             t.header_line);
   else if (why)
     snprintf(hint, sizeof hint, "%s", why);
   else if (rank == 1 && t.rows > 1 && t.cols > 1)
     snprintf(hint, sizeof hint, " (a vector is one number per line, or a single row)");
   RtTensor r = {0};
-  if (rt_data_fit_shape(path, rank, rows, cols, t.rows, t.cols, holds, hint[0] ? hint : NULL, &r, err,
-                        errlen)) {
+  if (rt_data_fit_shape(path, rank, rows, cols, t.rows, t.cols, holds, hint[0] ? hint : NULL, &r,
+                        err, errlen)) {
     free(t.v);
     return -1;
   }
@@ -259,8 +265,11 @@ RT_API int rt_read_vector_csv(const char *path, const char *what, int64_t n, dou
   const char *name = what ? what : "the vector";
   int rc = 0;
   if (t.rows > 1 && t.cols > 1)
-    rc = rt_data_errf(err, errlen, "'%s' holds a %" PRId64 " x %" PRId64 " matrix, but %s is a vector of %"
-                      PRId64 " (one number per line, or a single row)", path, t.rows, t.cols, name, n);
+    rc =
+        rt_data_errf(err, errlen,
+                     "'%s' holds a %" PRId64 " x %" PRId64 " matrix, but %s is a vector of %" PRId64
+                     " (one number per line, or a single row)",
+                     path, t.rows, t.cols, name, n);
   else if (t.rows * t.cols != n)
     rc = rt_data_errf(err, errlen, "'%s' holds %" PRId64 " number%s but %s has %" PRId64 "%s", path,
                       t.rows * t.cols, t.rows * t.cols == 1 ? "" : "s", name, n,
@@ -276,8 +285,9 @@ RT_API int rt_save_csv(const char *path, int rank, int64_t rows, int64_t cols, c
   if (rank == 0) rows = cols = 1;
   if (rank == 1) cols = 1;
   if (rank < 0 || rank > 2 || rows < 0 || cols < 0)
-    return rt_data_errf(err, errlen, "'%s': invalid shape to write (rank %d, %" PRId64 " x %" PRId64 ")",
-                        path, rank, rows, cols);
+    return rt_data_errf(err, errlen,
+                        "'%s': invalid shape to write (rank %d, %" PRId64 " x %" PRId64 ")", path,
+                        rank, rows, cols);
   int to_stdout = !strcmp(path, "-");
   FILE *f = to_stdout ? stdout : fopen(path, "w");
   if (!f) return rt_data_errf(err, errlen, "'%s': cannot write: %s", path, strerror(errno));

@@ -81,7 +81,8 @@ static int read_gzip(const char *path, size_t hint, RtReadBound *bound, unsigned
   (void)bound;
   (void)buf;
   (void)len;
-  return rt_data_errf(err, errlen, "'%s' is gzip-compressed, but this program was built without zlib: %s", path,
+  return rt_data_errf(err, errlen,
+                      "'%s' is gzip-compressed, but this program was built without zlib: %s", path,
                       RT_NO_ZLIB_HINT);
 }
 #else
@@ -107,7 +108,9 @@ static int read_gzip(const char *path, size_t hint, RtReadBound *bound, unsigned
                      size_t *len, char *err, size_t errlen) {
   size_t limit = bound->max_bytes;
   gzFile gz = gzopen(path, "rb");
-  if (!gz) return rt_data_errf(err, errlen, "'%s': cannot open: %s", path, strerror(errno ? errno : ENOMEM));
+  if (!gz)
+    return rt_data_errf(err, errlen, "'%s': cannot open: %s", path,
+                        strerror(errno ? errno : ENOMEM));
   gzbuffer(gz, 1 << 17);
   size_t cap = hint < (1u << 16) ? (1u << 16) : hint, n = 0;
   if (limit < SIZE_MAX - 2 && cap > limit + 1) cap = limit + 1;
@@ -253,7 +256,9 @@ RT_API void rt_data_describe_dims(const int64_t *dims, int ndim, char *buf, size
   for (int i = 0; i < ndim && k < len; i++) {
     w = snprintf(buf + k, len - k, i ? " x %" PRId64 : "%" PRId64, dims[i]);
     k += w > 0 ? (size_t)w : 0;
-    if (i > 0) rest = (dims[i] && rest > UINT64_MAX / (uint64_t)dims[i]) ? UINT64_MAX : rest * (uint64_t)dims[i];
+    if (i > 0)
+      rest = (dims[i] && rest > UINT64_MAX / (uint64_t)dims[i]) ? UINT64_MAX
+                                                                : rest * (uint64_t)dims[i];
   }
   if (k >= len) return;
   if (ndim == 2)
@@ -270,8 +275,9 @@ RT_API int rt_data_fit_shape(const char *path, int rank, int64_t rows, int64_t c
   if (rank == 1) cols = 1;
   rt_data_decl_str(rank, rows, cols, decl, sizeof decl);
   if (rank < 0 || rank > 2 || rows < RT_ANY || cols < RT_ANY)
-    return rt_data_errf(err, errlen, "'%s': invalid expected shape (rank %d, %" PRId64 " x %" PRId64 ")",
-                        path, rank, rows, cols);
+    return rt_data_errf(err, errlen,
+                        "'%s': invalid expected shape (rank %d, %" PRId64 " x %" PRId64 ")", path,
+                        rank, rows, cols);
   int ok;
   int64_t r = frows, c = fcols;
   if (rank == 0) {
@@ -284,8 +290,8 @@ RT_API int rt_data_fit_shape(const char *path, int rank, int64_t rows, int64_t c
     ok = (rows == RT_ANY || frows == rows) && (cols == RT_ANY || fcols == cols);
   }
   if (!ok)
-    return rt_data_errf(err, errlen, "'%s' holds %s but the declaration says %s%s", path, holds, decl,
-                        hint ? hint : "");
+    return rt_data_errf(err, errlen, "'%s' holds %s but the declaration says %s%s", path, holds,
+                        decl, hint ? hint : "");
   out->rank = rank;
   out->rows = r;
   out->cols = c;
@@ -303,11 +309,15 @@ static void pos_str(const RtTensor *t, int64_t i, char *buf, size_t len) {
 }
 
 /* The error for element i (value v, not finite) of a tensor shaped like t; returns -1. */
-static int nonfinite_error(const char *path, const RtTensor *t, int64_t i, double v, char *err, size_t errlen) {
+static int nonfinite_error(const char *path, const RtTensor *t, int64_t i, double v, char *err,
+                           size_t errlen) {
   char p[64];
   pos_str(t, i, p, sizeof p);
-  return rt_data_errf(err, errlen, "'%s': element %s is %s (only finite numbers are accepted)", path, p,
-                      isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+  return rt_data_errf(err, errlen, "'%s': element %s is %s (only finite numbers are accepted)",
+                      path, p,
+                      isnan(v) ? "NaN"
+                      : v > 0  ? "+Inf"
+                               : "-Inf");
 }
 
 static int check_finite(const char *path, const RtTensor *t, char *err, size_t errlen) {
@@ -386,11 +396,15 @@ static size_t idx_prefix_bytes(const char *path, int64_t want) {
   if (rt_data_read_file(path, &hb, &b, &len, msg, sizeof msg)) return 0;
   size_t hdr = len >= 4 ? 4 + 4 * (size_t)b[3] : SIZE_MAX;
   if (len >= 4 && b[0] == 0 && b[1] == 0 && b[3] > 0 && len >= hdr) {
-    int esize = b[2] == 0x08 || b[2] == 0x09 ? 1 : b[2] == 0x0B ? 2 : b[2] == 0x0C || b[2] == 0x0D ? 4 : 8;
+    int esize = b[2] == 0x08 || b[2] == 0x09   ? 1
+                : b[2] == 0x0B                 ? 2
+                : b[2] == 0x0C || b[2] == 0x0D ? 4
+                                               : 8;
     uint64_t item = (uint64_t)esize;
     for (int i = 1; i < b[3]; i++) {
       const unsigned char *p = b + 4 + 4 * i;
-      item = sat_mul(item, ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) | p[3]);
+      item = sat_mul(item, ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) |
+                               p[3]);
     }
     uint64_t n = sat_mul(item, (uint64_t)want);
     if (n < SIZE_MAX - hdr) bytes = hdr + (size_t)n;
@@ -412,7 +426,8 @@ RT_API int rt_idx_open_rows(const char *path, int rank, int64_t rows, int64_t co
   RtReadBound bound;
   rt_data_bound(&bound, rank, rows, cols, 8); /* IDX values take at most 8 bytes */
   /* a prefix: the header and the first `want` items, when that is less than the bound */
-  size_t prefix = want >= 0 && rank >= 1 && rows >= 0 && want < rows ? idx_prefix_bytes(path, want) : 0;
+  size_t prefix =
+      want >= 0 && rank >= 1 && rows >= 0 && want < rows ? idx_prefix_bytes(path, want) : 0;
   if (prefix && prefix < bound.max_bytes) bound.max_bytes = prefix;
   else prefix = 0;
   if (rt_data_read_file(path, &bound, &b, &len, err, errlen)) return -1;
@@ -422,8 +437,9 @@ RT_API int rt_idx_open_rows(const char *path, int rank, int64_t rows, int64_t co
     goto done;
   }
   if (b[0] != 0 || b[1] != 0) {
-    rt_data_errf(err, errlen, "'%s': not an IDX file (it starts with bytes %02x %02x, expected 00 00)",
-                 path, b[0], b[1]);
+    rt_data_errf(err, errlen,
+                 "'%s': not an IDX file (it starts with bytes %02x %02x, expected 00 00)", path,
+                 b[0], b[1]);
     goto done;
   }
   ElemKind kind;
@@ -449,7 +465,8 @@ RT_API int rt_idx_open_rows(const char *path, int rank, int64_t rows, int64_t co
   }
   size_t hdr = 4 + 4 * (size_t)ndim;
   if (len < hdr) {
-    rt_data_errf(err, errlen, "'%s': truncated IDX header (%d dimensions need %zu bytes, the file has %zu)",
+    rt_data_errf(err, errlen,
+                 "'%s': truncated IDX header (%d dimensions need %zu bytes, the file has %zu)",
                  path, ndim, hdr, len);
     goto done;
   }
@@ -457,7 +474,8 @@ RT_API int rt_idx_open_rows(const char *path, int rank, int64_t rows, int64_t co
   uint64_t per_item = 1;
   for (int i = 0; i < ndim; i++) {
     const unsigned char *p = b + 4 + 4 * i;
-    dims[i] = (int64_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
+    dims[i] =
+        (int64_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
     if (i > 0) per_item = sat_mul(per_item, (uint64_t)dims[i]);
   }
   uint64_t items = (uint64_t)dims[0];
@@ -471,8 +489,10 @@ RT_API int rt_idx_open_rows(const char *path, int rank, int64_t rows, int64_t co
     /* the file goes on past the first `want` items, and its header agrees with the
      * declaration, items being its rows: keep those rows; else read it all (and report) */
     char ignored[8];
-    int fits = rt_data_fit_shape(path, rank, rows, cols, (int64_t)items, ndim == 1 ? 1 : (int64_t)per_item,
-                                  holds, NULL, &t, ignored, sizeof ignored) == 0 && t.rows == (int64_t)items;
+    int fits =
+        rt_data_fit_shape(path, rank, rows, cols, (int64_t)items, ndim == 1 ? 1 : (int64_t)per_item,
+                          holds, NULL, &t, ignored, sizeof ignored) == 0 &&
+        t.rows == (int64_t)items;
     if (!fits || !bound.over || len != hdr + (size_t)sat_mul((uint64_t)want, item_bytes)) {
       free(b);
       return rt_idx_open_rows(path, rank, rows, cols, -1, out, err, errlen);
@@ -490,17 +510,19 @@ RT_API int rt_idx_open_rows(const char *path, int rank, int64_t rows, int64_t co
     if (have < need) {
       uint64_t held = item_bytes ? have / item_bytes : 0;
       char each[64] = "";
-      if (ndim > 1) snprintf(each, sizeof each, " (each item is %" PRIu64 " %s values)", per_item, tname);
-      rt_data_errf(err, errlen, "'%s': header says %" PRIu64 " items but the file holds %" PRIu64 "%s%s",
-                   path, items, held, item_bytes && have % item_bytes ? " and part of another" : "", each);
+      if (ndim > 1)
+        snprintf(each, sizeof each, " (each item is %" PRIu64 " %s values)", per_item, tname);
+      rt_data_errf(
+          err, errlen, "'%s': header says %" PRIu64 " items but the file holds %" PRIu64 "%s%s",
+          path, items, held, item_bytes && have % item_bytes ? " and part of another" : "", each);
     } else {
       rt_data_errf(err, errlen, "'%s': header says %" PRIu64 " items but the file has %" PRIu64
                    " extra bytes after them", path, items, have - need);
     }
     goto done;
   }
-  if (!prefix && rt_data_fit_shape(path, rank, rows, cols, (int64_t)items, ndim == 1 ? 1 : (int64_t)per_item,
-                                   holds, NULL, &t, err, errlen))
+  if (!prefix && rt_data_fit_shape(path, rank, rows, cols, (int64_t)items,
+                                   ndim == 1 ? 1 : (int64_t)per_item, holds, NULL, &t, err, errlen))
     goto done;
   RtIdxFile *f = malloc(sizeof *f);
   if (!f) {
@@ -529,14 +551,16 @@ done:
   return rc;
 }
 
-RT_API void rt_idx_read(const RtIdxFile *f, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols, double *out) {
+RT_API void rt_idx_read(const RtIdxFile *f, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols,
+                        double *out) {
   int64_t cols = f->shape.cols;
   if (c0 == 0 && ncols == cols) { /* whole rows: one contiguous run */
     idx_decode(f, f->vals + (size_t)(r0 * cols) * (size_t)f->esize, nrows * cols, out);
     return;
   }
   for (int64_t i = 0; i < nrows; i++)
-    idx_decode(f, f->vals + (size_t)((r0 + i) * cols + c0) * (size_t)f->esize, ncols, out + i * ncols);
+    idx_decode(f, f->vals + (size_t)((r0 + i) * cols + c0) * (size_t)f->esize, ncols,
+               out + i * ncols);
 }
 
 RT_API int64_t rt_idx_rows_read(const RtIdxFile *f) { return f->nread; }
@@ -568,7 +592,8 @@ RT_API int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, R
 RT_API int rt_load_idx_into(const char *path, int rank, int64_t rows, int64_t cols, double *dst,
                      char *err, size_t errlen) {
   if ((rank >= 1 && rows == RT_ANY) || (rank == 2 && cols == RT_ANY) || !dst)
-    return rt_data_errf(err, errlen, "'%s': rt_load_idx_into needs a known shape and a buffer", path);
+    return rt_data_errf(err, errlen, "'%s': rt_load_idx_into needs a known shape and a buffer",
+                        path);
   RtIdxFile *f;
   if (rt_idx_open(path, rank, rows, cols, &f, err, errlen)) return -1;
   rt_idx_read(f, 0, f->shape.rows, 0, f->shape.cols, dst);
@@ -749,8 +774,8 @@ static int load_npy(const char *path, int rank, int64_t rows, int64_t cols, cons
     hstart = 12;
     hlen = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
   } else {
-    rt_data_errf(err, errlen, "'%s': NPY version %d.%d is not supported (1.0, 2.0 and 3.0 are)", path,
-                 major, minor);
+    rt_data_errf(err, errlen, "'%s': NPY version %d.%d is not supported (1.0, 2.0 and 3.0 are)",
+                 path, major, minor);
     goto done;
   }
   if (hlen > len - hstart && bound.over) {
@@ -758,8 +783,10 @@ static int load_npy(const char *path, int rank, int64_t rows, int64_t cols, cons
     goto done;
   }
   if (hlen > len - hstart) {
-    rt_data_errf(err, errlen, "'%s': truncated NPY header (it declares %zu bytes, the file has %zu after "
-                 "the preamble)", path, hlen, len - hstart);
+    rt_data_errf(err, errlen,
+                 "'%s': truncated NPY header (it declares %zu bytes, the file has %zu after "
+                 "the preamble)",
+                 path, hlen, len - hstart);
     goto done;
   }
   h = malloc(hlen + 1);
@@ -798,8 +825,10 @@ static int load_npy(const char *path, int rank, int64_t rows, int64_t cols, cons
     else ok = ok && (isz == 1 || isz == 2 || isz == 4 || isz == 8);
   }
   if (!ok) {
-    rt_data_errf(err, errlen, "'%s': dtype '%s' is not supported (only f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 b1, "
-                 "little-endian '<' or big-endian '>')", path, nh.descr);
+    rt_data_errf(err, errlen,
+                 "'%s': dtype '%s' is not supported (only f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 b1, "
+                 "little-endian '<' or big-endian '>')",
+                 path, nh.descr);
     goto done;
   }
   int big = order == '>' || (order == '=' && host_big_endian());
@@ -835,8 +864,10 @@ static int load_npy(const char *path, int rank, int64_t rows, int64_t cols, cons
   }
   if (have != need) {
     if (have < need)
-      rt_data_errf(err, errlen, "'%s': shape %s of '%s' needs %" PRIu64 " bytes of data but the file "
-                   "holds %" PRIu64, path, shp, nh.descr, need, have);
+      rt_data_errf(err, errlen,
+                   "'%s': shape %s of '%s' needs %" PRIu64 " bytes of data but the file "
+                   "holds %" PRIu64,
+                   path, shp, nh.descr, need, have);
     else
       rt_data_errf(err, errlen, "'%s': %" PRIu64 " extra bytes after the data of shape %s", path,
                    have - need, shp);

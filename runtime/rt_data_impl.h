@@ -10,7 +10,8 @@
 #include "rt_api.h"
 #include "rt_data.h"
 
-/* snprintf into err (if err && errlen); always returns -1 so callers can `return rt_data_errf(...)`. */
+/* snprintf into err (if err && errlen); always returns -1 so callers can `return
+ * rt_data_errf(...)`. */
 RT_API int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) RT_PRINTF(3, 4);
 
 /* How much of a file a loader reads: a file declared to hold N numbers needs at most

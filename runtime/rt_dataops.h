@@ -1,6 +1,6 @@
 /* rt_dataops.h — the tensor operations of the data stage, written once. bloc's evaluator
- * (compiler/interp/eval.c) calls them for data declarations, derived tensors and initial values, and
- * the solvers `bloc emit-c` writes call the same functions from their copy of the runtime, so
+ * (compiler/interp/eval.c) calls them for data declarations, derived tensors and initial values,
+ * and the solvers `bloc emit-c` writes call the same functions from their copy of the runtime, so
  * a generated solver computes its data bit for bit as `bloc run` does. Elementwise ops are
  * not here (they are scalar functions applied in a loop).
  *

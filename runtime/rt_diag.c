@@ -30,8 +30,9 @@ RT_API int rt_diag_setup(RtDiagWork *w, RtSolver *s, int ritz_steps, bool residu
              : -1;
 }
 
-RT_API int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y, int steps, uint64_t seed,
-                        double *q, double *u, double *alpha, double *beta, double *lo, double *hi) {
+RT_API int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y, int steps,
+                               uint64_t seed, double *q, double *u, double *alpha, double *beta,
+                               double *lo, double *hi) {
   int64_t n = o->ny;
   if (steps < 1) return 0;
   RtRng r;

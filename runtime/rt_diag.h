@@ -40,7 +40,8 @@ RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done);
 /* Extreme eigenvalue estimates from `steps` Lanczos steps on A(x, y) from a pseudo-random start
  * (stream "diag.lanczos" of seed); returns the number of steps taken (0: none). Work q, u,
  * [2 ny] and [ny]; alpha, beta [steps]. */
-RT_API int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y, int steps, uint64_t seed,
-                        double *q, double *u, double *alpha, double *beta, double *lo, double *hi);
+RT_API int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y, int steps,
+                               uint64_t seed, double *q, double *u, double *alpha, double *beta,
+                               double *lo, double *hi);
 
 #endif

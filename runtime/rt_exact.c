@@ -30,9 +30,13 @@ static int ex_setup(RtSolver *s, char *err, size_t errlen) {
   }
   int64_t ny = s->ny, max_ny = (int64_t)rt_solver_num(s, "max_ny");
   if (ny > max_ny) {
-    snprintf(err, errlen, "method 'exact' builds a dense %lld x %lld lower Hessian (%.0f MB); ny = %lld "
-             "exceeds max_ny = %lld (raise max_ny, or use an iterative method such as lancbio or aid_cg)",
-             (long long)ny, (long long)ny, (double)ny * (double)ny * 8 / 1e6, (long long)ny, (long long)max_ny);
+    snprintf(
+        err, errlen,
+        "method 'exact' builds a dense %lld x %lld lower Hessian (%.0f MB); ny = %lld "
+        "exceeds max_ny = %lld (raise max_ny, or use an iterative method such as lancbio or "
+        "aid_cg)",
+        (long long)ny, (long long)ny, (double)ny * (double)ny * 8 / 1e6, (long long)ny,
+        (long long)max_ny);
     return -1;
   }
   Ex *E = rt_solver_mem(s, sizeof *E);
@@ -51,7 +55,8 @@ static int ex_setup(RtSolver *s, char *err, size_t errlen) {
   E->st_lower_gnorm = rt_solver_stat(s, "lower_grad_norm");
   return 0;
 oom:
-  snprintf(err, errlen, "out of memory for the dense %lld x %lld Hessian", (long long)ny, (long long)ny);
+  snprintf(err, errlen, "out of memory for the dense %lld x %lld Hessian", (long long)ny,
+           (long long)ny);
   return -1;
 }
 
@@ -131,8 +136,10 @@ static void ex_step(RtSolver *s, int64_t k) {
   double gn = newton(s, E, k, s->y);
   s->stats[E->st_lower_gnorm] = gn;
   if (gn >= E->y_tol)
-    rt_solver_warn(s, "exact.lower", "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g "
-                   "after %d Newton steps", (long long)k + 1, gn, E->y_tol, E->max_inner);
+    rt_solver_warn(s, "exact.lower",
+                   "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g "
+                   "after %d Newton steps",
+                   (long long)k + 1, gn, E->y_tol, E->max_inner);
   rt_upper_grads(s);
   build_hessian(s, E, s->y);
   rt_copy(n, s->b, s->v);

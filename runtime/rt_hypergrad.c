@@ -17,7 +17,8 @@ RT_API const char *rt_hg_how_name(RtHgHow how) {
   return "?";
 }
 
-RT_API void rt_dense_hessian(RtOracle *o, RtDraw key, const double *x, const double *y, double *H, double *e) {
+RT_API void rt_dense_hessian(RtOracle *o, RtDraw key, const double *x, const double *y, double *H,
+                             double *e) {
   int64_t n = o->ny;
   for (int64_t i = 0; i < n; i++) {
     e[i] = 1.0;
@@ -32,8 +33,8 @@ RT_API void rt_dense_hessian(RtOracle *o, RtDraw key, const double *x, const dou
 }
 
 /* v <- A^{-1} v densely; H is destroyed. Returns 0 or -1 (singular). */
-static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y, double *v, RtHypergrad *info,
-                       char *err, size_t errlen) {
+static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y, double *v,
+                       RtHypergrad *info, char *err, size_t errlen) {
   int64_t n = o->ny;
   double *H = malloc(sizeof(double) * (size_t)(n * n + 3 * n));
   int64_t lwork = rt_sym_eig_lwork(n);
@@ -41,7 +42,8 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
   if (!H || !work) {
     free(H);
     free(work);
-    snprintf(err, errlen, "out of memory for the dense %lld x %lld lower Hessian", (long long)n, (long long)n);
+    snprintf(err, errlen, "out of memory for the dense %lld x %lld lower Hessian", (long long)n,
+             (long long)n);
     return -1;
   }
   double *e = H + n * n, *w = e + n, *tmp = w + n;
@@ -63,8 +65,10 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
       bool singular = false;
       for (int64_t i = 0; i < n; i++) singular |= fabs(w[i]) <= 1e-14 * scale;
       if (singular || scale == 0) {
-        snprintf(err, errlen, "the lower Hessian is singular (eigenvalues in [%.6g, %.6g]): the hypergradient "
-                 "is not defined at this point", w[0], w[n - 1]);
+        snprintf(err, errlen,
+                 "the lower Hessian is singular (eigenvalues in [%.6g, %.6g]): the hypergradient "
+                 "is not defined at this point",
+                 w[0], w[n - 1]);
         rc = -1;
       } else {
         rt_sym_eig_solve(n, H, w, 0, false, v, tmp);
@@ -76,8 +80,9 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
   return rc;
 }
 
-RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, int64_t dense_max, double cg_rtol,
-                       double *hg, double *v, RtHypergrad *info, char *err, size_t errlen) {
+RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, int64_t dense_max,
+                              double cg_rtol, double *hg, double *v, RtHypergrad *info, char *err,
+                              size_t errlen) {
   int64_t nx = o->nx, ny = o->ny;
   info->how = ny <= dense_max ? RT_HG_CHOLESKY : RT_HG_CG;
   info->residual = NAN;
@@ -101,8 +106,10 @@ RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, int
     int64_t maxit = ny < 500 ? 1000 : 2 * ny;
     double res = rt_cg_solve(o, key, x, y, b, v, (int)maxit, cg_rtol, r, p, Ap, &curvature);
     if (res < 0) {
-      snprintf(err, errlen, "conjugate gradients met non-positive curvature (%.3g): the lower Hessian is not "
-               "positive definite at this point", curvature);
+      snprintf(err, errlen,
+               "conjugate gradients met non-positive curvature (%.3g): the lower Hessian is not "
+               "positive definite at this point",
+               curvature);
       rc = -1;
     }
   }

@@ -17,7 +17,8 @@ RT_API const char *rt_hg_how_name(RtHgHow how);
 
 /* H[ny*ny] = the symmetrised lower Hessian at (x, y): ny HVPs with unit vectors (e: ny doubles
  * of zeros, returned zeroed), all with the draw `key`. */
-RT_API void rt_dense_hessian(RtOracle *o, RtDraw key, const double *x, const double *y, double *H, double *e);
+RT_API void rt_dense_hessian(RtOracle *o, RtDraw key, const double *x, const double *y, double *H,
+                             double *e);
 
 typedef struct RtHypergrad {
   RtHgHow how;
@@ -29,7 +30,8 @@ typedef struct RtHypergrad {
 /* hg[nx] = the hypergradient at (x, y), v[ny] = A^{-1} grad_y f. Dense when ny <= dense_max,
  * else CG to relative residual cg_rtol. All oracle calls share one draw. Returns 0, or -1
  * with err filled (out of memory; singular A; CG breakdown on non-positive curvature). */
-RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, int64_t dense_max, double cg_rtol,
-                       double *hg, double *v, RtHypergrad *info, char *err, size_t errlen);
+RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, int64_t dense_max,
+                              double cg_rtol, double *hg, double *v, RtHypergrad *info, char *err,
+                              size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /* rt_itd.c — iterative differentiation: the exact unrolled gradient g_E by reverse mode through
  * the r inner steps, all r iterates stored by the forward pass (O(r ny) memory, r HVP + mixed
- * pairs, no recomputation); averaged over meta_batch task draws; x <- x - x_step/(k+1)^x_decay g_E. */
+ * pairs, no recomputation); averaged over meta_batch task draws; x <- x - x_step/(k+1)^x_decay g_E.
+ */
 #include <stdio.h>
 
 #include "rt_linalg.h"

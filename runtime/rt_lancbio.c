@@ -82,7 +82,8 @@ static int lanc_setup(RtSolver *s, char *err, size_t errlen) {
   L->offd = rt_solver_vec(s, mm);
   L->rhs = rt_solver_vec(s, mm);
   L->tw = rt_solver_vec(s, 2 * mm);
-  if (!L->Q || !L->vbar || !L->w || !L->r || !L->u || !L->alpha || !L->offd || !L->rhs || !L->tw) goto oom;
+  if (!L->Q || !L->vbar || !L->w || !L->r || !L->u || !L->alpha || !L->offd || !L->rhs || !L->tw)
+    goto oom;
   if (L->warmup > 0) {
     L->qprev = rt_solver_vec(s, s->ny);
     L->bprev = rt_solver_vec(s, s->ny);
@@ -272,8 +273,10 @@ static void lanc_step(RtSolver *s, int64_t k) {
     for (int i = 0; i < L->j; i++) L->rhs[i] = rt_dot(n, L->Q + (int64_t)i * n, L->r);
     if (rt_tridiag_solve(L->j, L->alpha, L->offd, L->rhs, L->rhs, L->tw) != 0) {
       s->stats[L->st_breakdowns]++;
-      rt_solver_warn(s, "lancbio.pivot", "outer step %lld: the tridiagonal system broke down (tiny pivot); "
-                     "restarting the Lanczos basis", (long long)k + 1);
+      rt_solver_warn(s, "lancbio.pivot",
+                     "outer step %lld: the tridiagonal system broke down (tiny pivot); "
+                     "restarting the Lanczos basis",
+                     (long long)k + 1);
       L->restart_due = true;
       continue; /* restart now (once) with the same A_k */
     }

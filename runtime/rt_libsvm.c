@@ -47,8 +47,10 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
   char decl[96];
   rt_data_decl_str(rank, rows, cols, decl, sizeof decl);
   if (rank != 2 || cols == RT_ANY || cols < 1 || rows < RT_ANY)
-    return rt_data_errf(err, errlen, "'%s': load_libsvm needs a declaration matrix[rows, 1 + features], "
-                        "not %s", path, decl);
+    return rt_data_errf(err, errlen,
+                        "'%s': load_libsvm needs a declaration matrix[rows, 1 + features], "
+                        "not %s",
+                        path, decl);
   unsigned char *buf;
   size_t len;
   RtReadBound bound; /* each row holds at most `cols` numbers, as text */
@@ -139,7 +141,8 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
         idx = 10 * idx + (*c - '0');
       }
       if (idx == 0) {
-        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": feature index 0 (indices are 1-based)", path, no);
+        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": feature index 0 (indices are 1-based)",
+                     path, no);
         goto fail;
       }
       if (idx <= prev) {
@@ -148,8 +151,10 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
         goto fail;
       }
       if (idx > cols - 1) {
-        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": feature index %" PRId64 " is beyond the %" PRId64
-                     " features of %s (column 0 is the label)", path, no, idx, cols - 1, decl);
+        rt_data_errf(err, errlen,
+                     "'%s' line %" PRId64 ": feature index %" PRId64 " is beyond the %" PRId64
+                     " features of %s (column 0 is the label)",
+                     path, no, idx, cols - 1, decl);
         goto fail;
       }
       nk = num(colon + 1, te, &r[idx]);

@@ -15,9 +15,13 @@ static int blas_n(int64_t n) {
   return (int)n;
 }
 
-RT_API double rt_dot(int64_t n, const double *x, const double *y) { return cblas_ddot(blas_n(n), x, 1, y, 1); }
+RT_API double rt_dot(int64_t n, const double *x, const double *y) {
+  return cblas_ddot(blas_n(n), x, 1, y, 1);
+}
 RT_API double rt_nrm2(int64_t n, const double *x) { return cblas_dnrm2(blas_n(n), x, 1); }
-RT_API void rt_axpy(int64_t n, double a, const double *x, double *y) { cblas_daxpy(blas_n(n), a, x, 1, y, 1); }
+RT_API void rt_axpy(int64_t n, double a, const double *x, double *y) {
+  cblas_daxpy(blas_n(n), a, x, 1, y, 1);
+}
 RT_API void rt_scal(int64_t n, double a, double *x) { cblas_dscal(blas_n(n), a, x, 1); }
 RT_API void rt_copy(int64_t n, const double *x, double *y) {
   if (n > 0 && x != y) memcpy(y, x, (size_t)n * sizeof *y);
@@ -41,8 +45,8 @@ RT_API bool rt_all_finite(int64_t n, const double *x) {
   return s == 0.0;
 }
 
-RT_API void rt_gemv(bool trans, int64_t m, int64_t n, double alpha, const double *A, const double *x,
-             double beta, double *y) {
+RT_API void rt_gemv(bool trans, int64_t m, int64_t n, double alpha, const double *A,
+                    const double *x, double beta, double *y) {
   cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, blas_n(m), blas_n(n), alpha, A,
               blas_n(n > 0 ? n : 1), x, 1, beta, y, 1);
 }
@@ -82,8 +86,8 @@ RT_API int rt_sym_eig(int64_t n, double *A, double *w, double *work, int64_t lwo
   return info;
 }
 
-RT_API int rt_sym_eig_solve(int64_t n, const double *V, const double *w, double rcond, bool abs_values,
-                     double *b, double *tmp) {
+RT_API int rt_sym_eig_solve(int64_t n, const double *V, const double *w, double rcond,
+                            bool abs_values, double *b, double *tmp) {
   double wmax = 0;
   for (int64_t i = 0; i < n; i++) wmax = fmax(wmax, fabs(w[i]));
   int dropped = 0;

@@ -13,17 +13,17 @@
 
 RT_API double rt_dot(int64_t n, const double *x, const double *y);
 RT_API double rt_nrm2(int64_t n, const double *x);
-RT_API void rt_axpy(int64_t n, double a, const double *x, double *y);              /* y += a x      */
-RT_API void rt_scal(int64_t n, double a, double *x);                               /* x *= a        */
-RT_API void rt_copy(int64_t n, const double *x, double *y);                        /* y = x         */
-RT_API void rt_zero(int64_t n, double *x);                                         /* x = 0         */
-RT_API void rt_axpby(int64_t n, double a, const double *x, double b, double *y);   /* y = a x + b y */
-RT_API void rt_sub(int64_t n, const double *a, const double *b, double *out);      /* out = a - b   */
+RT_API void rt_axpy(int64_t n, double a, const double *x, double *y); /* y += a x      */
+RT_API void rt_scal(int64_t n, double a, double *x); /* x *= a        */
+RT_API void rt_copy(int64_t n, const double *x, double *y); /* y = x         */
+RT_API void rt_zero(int64_t n, double *x); /* x = 0         */
+RT_API void rt_axpby(int64_t n, double a, const double *x, double b, double *y); /* y = a x + b y */
+RT_API void rt_sub(int64_t n, const double *a, const double *b, double *out); /* out = a - b   */
 /* true when every entry is finite. */
 RT_API bool rt_all_finite(int64_t n, const double *x);
 /* y = alpha A x + beta y, A row-major m x n; trans: use A^T. */
-RT_API void rt_gemv(bool trans, int64_t m, int64_t n, double alpha, const double *A, const double *x,
-             double beta, double *y);
+RT_API void rt_gemv(bool trans, int64_t m, int64_t n, double alpha, const double *A,
+                    const double *x, double beta, double *y);
 
 /* Cholesky A = L L^T of a symmetric n x n matrix (lower triangle used and overwritten by L;
  * the strict upper triangle is left untouched). Returns 0, or k > 0 when the leading minor of
@@ -41,8 +41,8 @@ RT_API int rt_sym_eig(int64_t n, double *A, double *w, double *work, int64_t lwo
  * `tmp` (n doubles). Eigenvalues with |w_i| <= rcond * max|w| are treated as zero (that
  * component of z is dropped) and counted in the return value. abs_values: divide by |w_i|
  * instead of w_i (a descent direction for a Newton step on a non-convex function). */
-RT_API int rt_sym_eig_solve(int64_t n, const double *V, const double *w, double rcond, bool abs_values,
-                     double *b, double *tmp);
+RT_API int rt_sym_eig_solve(int64_t n, const double *V, const double *w, double rcond,
+                            bool abs_values, double *b, double *tmp);
 /* LU solve (dgesv) of a general n x n row-major system in place; A is overwritten, ipiv has n
  * entries. Returns LAPACK's info (> 0: exactly singular). */
 RT_API int rt_lu_solve(int64_t n, double *A, int *ipiv, double *b);

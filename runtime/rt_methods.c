@@ -19,7 +19,8 @@
   {"inner_steps", RT_OPT_INT, inner_def, NULL, NULL, 0, 1e9, "lower steps per outer step (T)"}, \
   {"seed", RT_OPT_INT, 1, NULL, NULL, 0, 9007199254740991.0, "random seed (data and sampling)"}, \
   {"trace_every", RT_OPT_INT, 10, NULL, NULL, 1, 1e12, "outer steps between trace rows"},    \
-  {"tol", RT_OPT_REAL, 0, NULL, NULL, 0, BIG, "stop when the hypergradient estimate norm is below (0: off)"}, \
+  {"tol", RT_OPT_REAL, 0, NULL, NULL, 0, BIG, \
+   "stop when the hypergradient estimate norm is below (0: off)"}, \
   {"meta_batch", RT_OPT_INT, 1, NULL, NULL, 1, 1e6,                                          \
    "independent sample draws averaged per oracle"},                                          \
   {"on_divergence", RT_OPT_WORD, NAN, "halve", "stop|halve", 0, 0,                          \
@@ -31,7 +32,8 @@
   {"beta1", RT_OPT_REAL, 0.9, NULL, NULL, 0, 0.999999,                                        \
    "momentum coefficient (momentum), first-moment decay (adam)"},                            \
   {"beta2", RT_OPT_REAL, 0.999, NULL, NULL, 0, 0.999999, "adam: second-moment decay"},        \
-  {"eps", RT_OPT_REAL, 1e-8, NULL, NULL, 1e-300, BIG, "adam: added to sqrt(v) in the step's denominator"}
+  {"eps", RT_OPT_REAL, 1e-8, NULL, NULL, 1e-300, BIG,                                         \
+   "adam: added to sqrt(v) in the step's denominator"}
 
 /* Methods built on the second derivatives of g (all but the unrolled ones) refuse a lower
  * objective with abs, relu, max, min or clip of y (driver/options.c: opt_check_smooth) unless
@@ -54,7 +56,8 @@
  * trajectory of one task (initialiser, r inner steps, outer gradient, backward pass) sees one
  * draw, as in MAML; "step": every inner step draws its own minibatch (replayed backwards). */
 #define RESAMPLE \
-  {"resample", RT_OPT_WORD, NAN, "task", "task|step", 0, 0, "sample draws: one per task trajectory (task) or one per inner step (step)"}
+  {"resample", RT_OPT_WORD, NAN, "task", "task|step", 0, 0, \
+   "sample draws: one per task trajectory (task) or one per inner step (step)"}
 
 static const RtOptSpec opts_lancbio[] = {
   COMMON(1000, 1, YSTEP_AUTO, 5),
@@ -68,14 +71,16 @@ static const RtOptSpec opts_lancbio[] = {
 };
 static const RtOptSpec opts_subbio[] = {
   COMMON(1000, 1, YSTEP_AUTO, 5),
-  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step of the second subspace direction (default y_step)"},
+  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG,
+   "step of the second subspace direction (default y_step)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_ufom[] = {
   COMMON(1000, 0.1, YSTEP(0.1), 0),
   {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps"},
   {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha"},
-  {"q", RT_OPT_REAL_OR_WORD, 0.1, NULL, "adaptive", 1e-12, 1, "probability of an exact draw, or adaptive"},
+  {"q", RT_OPT_REAL_OR_WORD, 0.1, NULL, "adaptive", 1e-12, 1,
+   "probability of an exact draw, or adaptive"},
   {"q_min", RT_OPT_REAL, 0.05, NULL, NULL, 1e-12, 1, "lower clamp of adaptive q"},
   {"ema_beta", RT_OPT_REAL, 0.99, NULL, NULL, 0, 0.999999, "EMA factor of adaptive q"},
   {"checkpoint", RT_OPT_WORD, NAN, "auto", "auto|store|sqrt|none", 0, 0,
@@ -101,7 +106,8 @@ static const RtOptSpec opts_itd[] = {
 };
 static const RtOptSpec opts_aid_cg[] = {
   COMMON(1000, 1, YSTEP_AUTO, 10),
-  {"cg_steps", RT_OPT_INT, 5, NULL, NULL, 1, 1e9, "CG steps Q on A v = b per outer step (warm start)"},
+  {"cg_steps", RT_OPT_INT, 5, NULL, NULL, 1, 1e9,
+   "CG steps Q on A v = b per outer step (warm start)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_amigo_gd[] = {
@@ -161,9 +167,11 @@ static const RtOptSpec opts_stable[] = {
 };
 static const RtOptSpec opts_exact[] = {
   COMMON(1000, 1, YSTEP(1e-5), 0),
-  {"y_tol", RT_OPT_REAL, 1e-10, NULL, NULL, 0, BIG, "solve the lower level until |grad_y g| < y_tol"},
+  {"y_tol", RT_OPT_REAL, 1e-10, NULL, NULL, 0, BIG,
+   "solve the lower level until |grad_y g| < y_tol"},
   {"max_inner", RT_OPT_INT, 100, NULL, NULL, 1, 1e9, "Newton steps allowed per lower solve"},
-  {"max_ny", RT_OPT_INT, 4000, NULL, NULL, 1, 1e6, "refuse problems with more lower variables (dense ny x ny Hessian)"},
+  {"max_ny", RT_OPT_INT, 4000, NULL, NULL, 1, 1e6,
+   "refuse problems with more lower variables (dense ny x ny Hessian)"},
   NONSMOOTH,
 };
 
@@ -172,24 +180,33 @@ static const RtOptSpec opts_exact[] = {
 #define M(name, summary, opts, unrolled, small, both) \
   MK(name, summary, opts, unrolled, small, both, 0)
 RT_API const RtMethodSpec rt_methods[] = {
-  M("lancbio", "dynamic Lanczos (LancBiO): Krylov subspace reused across outer steps", opts_lancbio, false, false, false),
-  M("subbio", "subspace method (SubBiO): 2-dimensional Galerkin solve per step", opts_subbio, false, false, false),
-  M("ufom", "unbiased first-order estimator over an unrolled inner loop (UFOM)", opts_ufom, true, false, true),
-  M("fom", "first-order MAML-style estimator (biased, no second derivatives)", opts_fom, true, false, false),
-  M("itd", "iterative differentiation: reverse mode through r stored inner steps", opts_itd, true, false, true),
-  M("aid_cg", "AmIGO-CG: warm-started conjugate gradient on A v = b", opts_aid_cg, false, false, false),
-  M("amigo_gd", "AmIGO-GD: warm-started gradient steps on A v = b", opts_amigo_gd, false, false, false),
+  M("lancbio", "dynamic Lanczos (LancBiO): Krylov subspace reused across outer steps", opts_lancbio,
+    false, false, false),
+  M("subbio", "subspace method (SubBiO): 2-dimensional Galerkin solve per step", opts_subbio, false,
+    false, false),
+  M("ufom", "unbiased first-order estimator over an unrolled inner loop (UFOM)", opts_ufom, true,
+    false, true),
+  M("fom", "first-order MAML-style estimator (biased, no second derivatives)", opts_fom, true,
+    false, false),
+  M("itd", "iterative differentiation: reverse mode through r stored inner steps", opts_itd, true,
+    false, true),
+  M("aid_cg", "AmIGO-CG: warm-started conjugate gradient on A v = b", opts_aid_cg, false, false,
+    false),
+  M("amigo_gd", "AmIGO-GD: warm-started gradient steps on A v = b", opts_amigo_gd, false, false,
+    false),
   M("soba", "SOBA: joint single steps on y, v and x", opts_soba, false, false, true),
   M("stocbio", "stocBiO: truncated Neumann series", opts_stocbio, false, false, false),
   M("bsa", "BSA: randomly truncated Neumann series", opts_bsa, false, false, false),
-  M("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false, false, false),
+  M("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false,
+    false, false),
   MK("f2sa", "F2SA: fully first-order penalty method (y, z and a growing lambda)", opts_f2sa,
      false, false, false, RT_NEEDS_GRAD_X_G),
   MK("hjfbio", "HJFBiO: single loop, finite differences of gradients for A v and J v",
      opts_hjfbio, false, false, false, RT_NEEDS_GRAD_X_G),
   MK("stable", "STABLE: single timescale, Neumann inverses, implicit y correction", opts_stable,
      false, false, false, RT_NEEDS_HVP_YX),
-  M("exact", "exact hypergradient: lower level solved by Newton, dense solve of A v = b", opts_exact, false, true, false),
+  M("exact", "exact hypergradient: lower level solved by Newton, dense solve of A v = b",
+    opts_exact, false, true, false),
 };
 RT_API const int rt_nmethods = (int)(sizeof rt_methods / sizeof rt_methods[0]);
 
@@ -318,7 +335,8 @@ RT_API const char *rt_options_set_num(RtOptions *o, const char *key, double valu
     if (s->max >= BIG)
       snprintf(msg, sizeof msg, "option '%s' must be at least %g, got %.17g", key, s->min, value);
     else
-      snprintf(msg, sizeof msg, "option '%s' must be in [%g, %g], got %.17g", key, s->min, s->max, value);
+      snprintf(msg, sizeof msg, "option '%s' must be in [%g, %g], got %.17g", key, s->min, s->max,
+               value);
     return msg;
   }
   o->num[i] = value;

@@ -38,36 +38,44 @@ RT_API int rt_oracle_init(RtOracle *o, const BloProblem *p, uint64_t seed, int p
     return -1;
   }
   if (p->nx < 1 || p->ny < 1) {
-    snprintf(err, errlen, "problem '%s' has %lld upper and %lld lower variables; both must be at least 1",
+    snprintf(err, errlen,
+             "problem '%s' has %lld upper and %lld lower variables; both must be at least 1",
              p->name ? p->name : "?", (long long)p->nx, (long long)p->ny);
     return -1;
   }
   if (!p->x0 || !p->y0) {
-    snprintf(err, errlen, "problem '%s' has no initial %s values", p->name ? p->name : "?", p->x0 ? "lower" : "upper");
+    snprintf(err, errlen, "problem '%s' has no initial %s values", p->name ? p->name : "?",
+             p->x0 ? "lower" : "upper");
     return -1;
   }
   static const int required[] = {BLO_K_GRAD_F, BLO_K_GRAD_Y_G, BLO_K_HVP_YY, BLO_K_HVP_XY};
   for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
     if (!p->kernels[required[i]]) {
-      snprintf(err, errlen, "problem '%s' lacks the kernel %s", p->name ? p->name : "?", kernel_name(required[i]));
+      snprintf(err, errlen, "problem '%s' lacks the kernel %s", p->name ? p->name : "?",
+               kernel_name(required[i]));
       return -1;
     }
   if (p->init_uses_x && (!p->kernels[BLO_K_INIT_Y] || !p->kernels[BLO_K_INIT_VJP])) {
-    snprintf(err, errlen, "problem '%s': the lower initialiser uses x but %s is missing", p->name ? p->name : "?",
-             p->kernels[BLO_K_INIT_Y] ? "BLO_K_INIT_VJP" : "BLO_K_INIT_Y");
+    snprintf(err, errlen, "problem '%s': the lower initialiser uses x but %s is missing",
+             p->name ? p->name : "?", p->kernels[BLO_K_INIT_Y] ? "BLO_K_INIT_VJP" : "BLO_K_INIT_Y");
     return -1;
   }
   if (p->n_reports > 0 && !p->kernels[BLO_K_REPORTS]) {
-    snprintf(err, errlen, "problem '%s' declares %d reports but no BLO_K_REPORTS kernel", p->name ? p->name : "?", p->n_reports);
+    snprintf(err, errlen, "problem '%s' declares %d reports but no BLO_K_REPORTS kernel",
+             p->name ? p->name : "?", p->n_reports);
     return -1;
   }
   int64_t scratch_n = 0;
   for (int i = 0; i < p->n_samples; i++) {
     const BloSampleInfo *si = &p->samples[i];
-    if (si->batch < 1 || si->batch > si->population || si->offset < 0 || si->offset + si->batch > p->sample_total) {
-      snprintf(err, errlen, "sample set '%s': batch %lld of population %lld at offset %lld does not fit (%lld sample slots)",
-               si->name ? si->name : "?", (long long)si->batch, (long long)si->population,
-               (long long)si->offset, (long long)p->sample_total);
+    if (si->batch < 1 || si->batch > si->population || si->offset < 0 ||
+        si->offset + si->batch > p->sample_total) {
+      snprintf(
+          err, errlen,
+          "sample set '%s': batch %lld of population %lld at offset %lld does not fit (%lld sample "
+          "slots)",
+          si->name ? si->name : "?", (long long)si->batch, (long long)si->population,
+          (long long)si->offset, (long long)p->sample_total);
       return -1;
     }
     int64_t need = rt_rng_sample_scratch_len(si->batch, si->population);
@@ -84,7 +92,8 @@ RT_API int rt_oracle_init(RtOracle *o, const BloProblem *p, uint64_t seed, int p
   o->env.backend = p->backend;
   o->env.work = p->work_size > 0 ? rt_mem_calloc((size_t)p->work_size, sizeof(double)) : NULL;
   if (p->n_samples > 0) {
-    o->samples = rt_mem_calloc((size_t)(p->sample_total > 0 ? p->sample_total : 1), sizeof(int64_t));
+    o->samples =
+        rt_mem_calloc((size_t)(p->sample_total > 0 ? p->sample_total : 1), sizeof(int64_t));
     if (scratch_n > 0) o->scratch = rt_mem_calloc((size_t)scratch_n, sizeof(int64_t));
   }
   o->env.samples = o->samples;
@@ -157,7 +166,8 @@ static void draw_samples(RtOracle *o, RtDraw key, int sub) {
   rt_rng_seed(&r, rt_oracle_sample_seed(o, key, sub));
   for (int i = 0; i < p->n_samples; i++) {
     const BloSampleInfo *si = &p->samples[i];
-    rt_rng_sample_without_replacement(&r, si->batch, si->population, o->samples + si->offset, o->scratch);
+    rt_rng_sample_without_replacement(&r, si->batch, si->population, o->samples + si->offset,
+                                      o->scratch);
   }
   o->have_draw = true;
   o->cur_key = key;
@@ -229,7 +239,8 @@ RT_API double rt_oracle_grad_f(RtOracle *o, RtDraw d, const double *x, const dou
   return f;
 }
 
-RT_API double rt_oracle_grad_g(RtOracle *o, RtDraw d, const double *x, const double *y, double *gy) {
+RT_API double rt_oracle_grad_g(RtOracle *o, RtDraw d, const double *x, const double *y,
+                               double *gy) {
   double g;
   double *outs[] = {&g, gy ? gy : o->sink_y};
   int64_t lens[] = {1, o->ny};
@@ -246,8 +257,8 @@ RT_API void rt_oracle_hvp(RtOracle *o, RtDraw d, const double *x, const double *
   eval(o, BLO_K_HVP_YY, RT_CALL_HVP, -1, d, x, y, v, 1, outs, lens, names);
 }
 
-RT_API void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
-                     double *Jv) {
+RT_API void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double *y,
+                            const double *v, double *Jv) {
   double *outs[] = {Jv};
   int64_t lens[] = {o->nx};
   static const char *const names[] = {"mixed product"};
@@ -288,8 +299,8 @@ RT_API double rt_oracle_grad_g_hvp(RtOracle *o, RtDraw d, const double *x, const
   return g;
 }
 
-RT_API void rt_oracle_hvp_both(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
-                        double *Av, double *Jv) {
+RT_API void rt_oracle_hvp_both(RtOracle *o, RtDraw d, const double *x, const double *y,
+                               const double *v, double *Av, double *Jv) {
   RtDraw key = d == RT_DRAW_FRESH ? rt_oracle_draw(o) : d;
   if (!o->p->kernels[BLO_K_HVP_BOTH]) {
     rt_oracle_hvp(o, key, x, y, v, Av ? Av : o->sink_y);
@@ -313,7 +324,8 @@ RT_API void rt_oracle_init_y(RtOracle *o, RtDraw d, const double *x, double *y0)
   eval(o, BLO_K_INIT_Y, RT_CALL_INIT, -1, d, x, o->p->y0, NULL, 1, outs, lens, names);
 }
 
-RT_API void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v, double *out) {
+RT_API void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v,
+                               double *out) {
   if (!o->p->init_uses_x) {
     rt_zero(o->nx, out);
     return;
@@ -324,7 +336,8 @@ RT_API void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const dou
   eval(o, BLO_K_INIT_VJP, RT_CALL_INIT_VJP, -1, d, x, o->p->y0, v, 1, outs, lens, names);
 }
 
-RT_API void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y, double *out) {
+RT_API void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y,
+                              double *out) {
   if (o->p->n_reports <= 0) return;
   bool prev = rt_oracle_set_diag(o, true);
   double *outs[] = {out};

@@ -99,8 +99,8 @@ RT_API double rt_oracle_grad_f(RtOracle *o, RtDraw d, const double *x, const dou
 RT_API double rt_oracle_grad_g(RtOracle *o, RtDraw d, const double *x, const double *y, double *gy);
 RT_API void rt_oracle_hvp(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
                    double *Av);
-RT_API void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
-                     double *Jv);
+RT_API void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double *y,
+                            const double *v, double *Jv);
 /* g and grad_x g (F2SA, HJFBiO). The problem must have BLO_K_GRAD_X_G (rt_solver_new checks
  * it for the methods that call it). */
 RT_API double rt_oracle_grad_x_g(RtOracle *o, RtDraw d, const double *x, const double *y,
@@ -113,12 +113,13 @@ RT_API void rt_oracle_mixed_t(RtOracle *o, RtDraw d, const double *x, const doub
 RT_API double rt_oracle_grad_g_hvp(RtOracle *o, RtDraw d, const double *x, const double *y,
                             const double *v, double *gy, double *Av);
 /* A v and J v at one point and one draw (fused kernel or the two separate ones). */
-RT_API void rt_oracle_hvp_both(RtOracle *o, RtDraw d, const double *x, const double *y, const double *v,
-                        double *Av, double *Jv);
+RT_API void rt_oracle_hvp_both(RtOracle *o, RtDraw d, const double *x, const double *y,
+                               const double *v, double *Av, double *Jv);
 /* y0 = Phi(x); without an initialiser kernel, the problem's y0. */
 RT_API void rt_oracle_init_y(RtOracle *o, RtDraw d, const double *x, double *y0);
 /* out = (dPhi/dx)^T v; zero (no call) when the initialiser does not use x. */
-RT_API void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v, double *out);
+RT_API void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v,
+                               double *out);
 /* Every report value (n_reports); always a diagnostic call (d from the diagnostic key space, or
  * RT_DRAW_FRESH). */
 RT_API void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y, double *out);

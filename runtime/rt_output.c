@@ -74,7 +74,8 @@ RT_API void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues 
     fputc(',', f);
     put_num(f, dv->reports[i]);
   }
-  for (int i = 0; i < NTRACE_KINDS; i++) fprintf(f, ",%llu", (unsigned long long)s->o.calls[trace_kinds[i]]);
+  for (int i = 0; i < NTRACE_KINDS; i++)
+    fprintf(f, ",%llu", (unsigned long long)s->o.calls[trace_kinds[i]]);
   fputc('\n', f);
 }
 
@@ -170,7 +171,8 @@ static void json_calls(FILE *f, const uint64_t *calls) {
   fputc('}', f);
 }
 
-RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRunConfig *cfg) {
+RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res,
+                           const RtRunConfig *cfg) {
   const BloProblem *p = s->p;
   const RtOptions *o = &s->opt;
   fputs("{\n  \"problem\": ", f);
@@ -204,9 +206,12 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, cons
   json_str(f, rt_stop_name(res->stop));
   fputs(",\n  \"message\": ", f);
   json_str(f, res->message);
-  fprintf(f, ",\n  \"steps\": %lld,\n  \"seed\": %llu,\n", (long long)res->steps, (unsigned long long)res->seed);
-  static const char *const names[] = {"f", "g", "grad_y_g_norm", "hypergrad_norm", "residual", "ritz_min", "ritz_max"};
-  const double vals[] = {res->f, res->g, res->grad_y_g_norm, res->hypergrad_norm, res->residual, res->ritz_min, res->ritz_max};
+  fprintf(f, ",\n  \"steps\": %lld,\n  \"seed\": %llu,\n", (long long)res->steps,
+          (unsigned long long)res->seed);
+  static const char *const names[] = {"f",        "g",        "grad_y_g_norm", "hypergrad_norm",
+                                      "residual", "ritz_min", "ritz_max"};
+  const double vals[] = {res->f,        res->g,        res->grad_y_g_norm, res->hypergrad_norm,
+                         res->residual, res->ritz_min, res->ritz_max};
   for (int i = 0; i < 7; i++) {
     fprintf(f, "  \"%s\": ", names[i]);
     json_num(f, vals[i]);
@@ -251,7 +256,8 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, cons
     json_str(f, s->warn[i].text);
     fprintf(f, ", \"count\": %llu}", (unsigned long long)s->warn[i].count);
   }
-  fprintf(f, "%s],\n  \"memory_bytes\": %zu,\n  \"time\": {\"setup\": ", s->nwarn ? "\n  " : "", s->alloc_bytes);
+  fprintf(f, "%s],\n  \"memory_bytes\": %zu,\n  \"time\": {\"setup\": ", s->nwarn ? "\n  " : "",
+          s->alloc_bytes);
   json_num(f, res->t_setup);
   fputs(", \"solve\": ", f);
   json_num(f, res->t_solve);
@@ -288,14 +294,16 @@ RT_API FILE *rt_summary_stream(const RtRunConfig *cfg) {
 }
 
 RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) {
-  fprintf(out, "%s: %s stopped (%s) after %lld outer steps in %.3g s\n", p->name, r->method, rt_stop_name(r->stop),
-          (long long)r->steps, r->t_total);
-  fprintf(out, "  f = %.10g  g = %.10g  |grad_y g| = %.4g  |hypergradient| = %.4g\n", r->f, r->g, r->grad_y_g_norm,
-          r->hypergrad_norm);
+  fprintf(out, "%s: %s stopped (%s) after %lld outer steps in %.3g s\n", p->name, r->method,
+          rt_stop_name(r->stop), (long long)r->steps, r->t_total);
+  fprintf(out, "  f = %.10g  g = %.10g  |grad_y g| = %.4g  |hypergradient| = %.4g\n", r->f, r->g,
+          r->grad_y_g_norm, r->hypergrad_norm);
   if (r->residual == r->residual) fprintf(out, "  residual |A v - b| = %.4g\n", r->residual);
   if (r->ritz_min == r->ritz_min)
-    fprintf(out, "  lower Hessian eigenvalue estimates (Ritz values): [%.6g, %.6g]\n", r->ritz_min, r->ritz_max);
-  for (int i = 0; i < r->n_reports; i++) fprintf(out, "  %s = %.10g\n", p->report_names[i], r->reports[i]);
+    fprintf(out, "  lower Hessian eigenvalue estimates (Ritz values): [%.6g, %.6g]\n", r->ritz_min,
+            r->ritz_max);
+  for (int i = 0; i < r->n_reports; i++)
+    fprintf(out, "  %s = %.10g\n", p->report_names[i], r->reports[i]);
   for (int i = 0; i < r->n_recoveries; i++)
     fprintf(out, "  recovery at step %lld: back to step %lld, x_step = %.4g, y_step = %.4g\n",
             (long long)r->recoveries[i].step, (long long)r->recoveries[i].from_step,

@@ -46,7 +46,8 @@ static int env_threads(void) {
   }
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0 && CPU_COUNT(&set) < n) n = CPU_COUNT(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0 && CPU_COUNT(&set) < n)
+    n = CPU_COUNT(&set);
   if (n < 1) n = 1;
   return n > PAR_DEFAULT_MAX ? PAR_DEFAULT_MAX : (int)n;
 }
@@ -196,8 +197,8 @@ void rt_par_shutdown(void) {
   pthread_mutex_unlock(&run_lock);
 }
 
-void rt_par_reduce(double *dest, int64_t ld, double *part, int64_t stride, int64_t ntasks, int64_t rows,
-                   int64_t cols, double alpha, double beta) {
+void rt_par_reduce(double *dest, int64_t ld, double *part, int64_t stride, int64_t ntasks,
+                   int64_t rows, int64_t cols, double alpha, double beta) {
   int64_t n = rows * cols;
   for (int64_t p = 1; p < ntasks; p++) {
     const double *q = part + p * stride;

@@ -24,8 +24,8 @@ void rt_par_run(RtParFn fn, void *ctx, int64_t ntasks);
  * and dest(i, j) is at dest + i * ld + j. beta is 0 or 1 (0: dest is not read). Overwrites
  * part_0 (scratch). The order of the sums is fixed: results never depend on the number of
  * threads. */
-void rt_par_reduce(double *dest, int64_t ld, double *part, int64_t stride, int64_t ntasks, int64_t rows,
-                   int64_t cols, double alpha, double beta);
+void rt_par_reduce(double *dest, int64_t ld, double *part, int64_t stride, int64_t ntasks,
+                   int64_t rows, int64_t cols, double alpha, double beta);
 
 /* Threads rt_par_run uses, the caller included: BLOC_THREADS when it is an integer in
  * [1, 64], else the online CPUs (at most 8). Read once, at the first call of rt_par_run,

@@ -125,7 +125,8 @@ RT_API void rt_rng_permutation(RtRng *r, int64_t n, int64_t *out) {
   }
 }
 
-/* ------------------------------------------------------------------ sampling without replacement */
+/* ------------------------------------------------------------------ sampling without replacement
+ */
 
 static int64_t hash_cap(int64_t k) {
   int64_t cap = 2;
@@ -316,7 +317,8 @@ RT_API int rt_random_spd(RtRng *rng, int64_t n, double lo, double hi, double *ou
   int rc = -2;
   if (!lam || !u1 || !u2 || !scr || !tw || !perm) goto done;
 
-  for (int64_t i = 0; i < n; i++) lam[i] = n == 1 ? lo : lo + (double)i * ((hi - lo) / (double)(n - 1));
+  for (int64_t i = 0; i < n; i++)
+    lam[i] = n == 1 ? lo : lo + (double)i * ((hi - lo) / (double)(n - 1));
   lam[n - 1] = n == 1 ? lo : hi;
 
   /* All the draws, in a fixed order that no BLAS or LAPACK call influences: the blocks of B1

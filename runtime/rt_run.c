@@ -218,9 +218,10 @@ static void trace_point(Run *r, int64_t step) {
   const RtDiagValues *v = &r->dw.val;
   RtSolver *s = r->s;
   if (isfinite(v->ritz_min) && isfinite(v->ritz_max) && v->ritz_min < -1e-10 * fabs(v->ritz_max))
-    rt_solver_warn(s, "ritz.negative", "after %lld outer steps: the smallest Ritz value of the lower Hessian is %.6g "
-                   "(largest %.6g): the lower level looks non-convex in y", (long long)step,
-                   v->ritz_min, v->ritz_max);
+    rt_solver_warn(s, "ritz.negative",
+                   "after %lld outer steps: the smallest Ritz value of the lower Hessian is %.6g "
+                   "(largest %.6g): the lower level looks non-convex in y",
+                   (long long)step, v->ritz_min, v->ritz_max);
   double t1 = now();
   r->res->t_diag += t1 - t0;
   if (r->trace) {
@@ -248,9 +249,12 @@ static bool failed(Run *r, int64_t step) {
   RtResult *res = r->res;
   const RtOracle *o = &s->o;
   if (o->fail_kind >= 0) {
-    snprintf(res->message, sizeof res->message,
-             "numerical failure at outer step %lld: the %s oracle returned a non-finite %s (oracle call %llu)",
-             (long long)step, rt_call_names[o->fail_kind], o->fail_what, (unsigned long long)o->fail_call);
+    snprintf(
+        res->message, sizeof res->message,
+        "numerical failure at outer step %lld: the %s oracle returned a non-finite %s (oracle call "
+        "%llu)",
+        (long long)step, rt_call_names[o->fail_kind], o->fail_what,
+        (unsigned long long)o->fail_call);
     return true;
   }
   struct { const char *name; int64_t n; const double *v; double ref; } q[] = {
@@ -260,21 +264,24 @@ static bool failed(Run *r, int64_t step) {
     if (!q[i].v) continue;
     double nrm = rt_nrm2(q[i].n, q[i].v);
     if (!isfinite(nrm) || !rt_all_finite(q[i].n, q[i].v)) {
-      snprintf(res->message, sizeof res->message, "numerical failure at outer step %lld: %s is not finite",
-               (long long)step, q[i].name);
+      snprintf(res->message, sizeof res->message,
+               "numerical failure at outer step %lld: %s is not finite", (long long)step,
+               q[i].name);
       return true;
     }
     double lim = r->cfg->divergence_factor * fmax(1.0, q[i].ref);
     if (r->cfg->divergence_factor > 0 && isfinite(q[i].ref) && nrm > lim) {
-      snprintf(res->message, sizeof res->message,
-               "divergence at outer step %lld: |%s| = %.6g exceeds %g x max(1, |%s at start| = %.6g)",
-               (long long)step, q[i].name, nrm, r->cfg->divergence_factor, q[i].name, q[i].ref);
+      snprintf(
+          res->message, sizeof res->message,
+          "divergence at outer step %lld: |%s| = %.6g exceeds %g x max(1, |%s at start| = %.6g)",
+          (long long)step, q[i].name, nrm, r->cfg->divergence_factor, q[i].name, q[i].ref);
       return true;
     }
   }
   if (!isfinite(s->f_est)) {
-    snprintf(res->message, sizeof res->message, "numerical failure at outer step %lld: f is not finite (%g)",
-             (long long)step, s->f_est);
+    snprintf(res->message, sizeof res->message,
+             "numerical failure at outer step %lld: f is not finite (%g)", (long long)step,
+             s->f_est);
     return true;
   }
   if (r->cfg->divergence_factor > 0 && isfinite(r->f0) &&
@@ -406,7 +413,8 @@ static void run_release(Run *r) {
   r->s = NULL;
 }
 
-RT_API int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err, size_t errlen) {
+RT_API int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err,
+                    size_t errlen) {
   if (!opt || !opt->method) {
     snprintf(err, errlen, "no solve method given");
     return RT_STATUS_USER;
@@ -423,8 +431,9 @@ RT_API int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, cha
   return RT_STATUS_OK;
 }
 
-RT_API int rt_solve_arena_bytes(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_in,
-                                size_t *bytes, char *err, size_t errlen) {
+RT_API int rt_solve_arena_bytes(const BloProblem *p, const RtOptions *opt,
+                                const RtRunConfig *cfg_in, size_t *bytes, char *err,
+                                size_t errlen) {
   RtRunConfig cfg_def;
   if (!cfg_in) {
     rt_run_config_init(&cfg_def);
@@ -455,7 +464,8 @@ RT_API int rt_solve_arena_bytes(const BloProblem *p, const RtOptions *opt, const
   return rc ? RT_STATUS_USER : RT_STATUS_OK;
 }
 
-RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_in, RtResult *res) {
+RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_in,
+                    RtResult *res) {
   double t_begin = now();
   RtRunConfig cfg_def;
   if (!cfg_in) {
@@ -501,7 +511,8 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   }
   /* Fail before solving, not after, when an output cannot be written; what the files hold
    * now is kept until the new results are complete. */
-  const char *outs[][2] = {{cfg->out_path, "result"}, {cfg->save_x_path, "x"}, {cfg->save_y_path, "y"}};
+  const char *outs[][2] = {
+      {cfg->out_path, "result"}, {cfg->save_x_path, "x"}, {cfg->save_y_path, "y"}};
   for (int i = 0; i < 3; i++) {
     RtOutFile probe;
     if (!outs[i][0]) continue;
@@ -509,7 +520,8 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
     rt_outfile_discard(&probe);
   }
   r->mode = cfg->quiet || cfg->silent ? RT_PROGRESS_NONE : cfg->progress_mode;
-  if (r->mode == RT_PROGRESS_AUTO) r->mode = isatty(fileno(r->prog)) ? RT_PROGRESS_LINE : RT_PROGRESS_PLAIN;
+  if (r->mode == RT_PROGRESS_AUTO)
+    r->mode = isatty(fileno(r->prog)) ? RT_PROGRESS_LINE : RT_PROGRESS_PLAIN;
   stop_flag = 0; /* before the handler: a Ctrl-C from here on is honoured */
   if (cfg->handle_sigint) install_stop_handlers(sa_installed, old_sa);
   res->t_setup = now() - t_begin;
@@ -605,7 +617,8 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
             best);
   }
   if (res->stop == RT_STOP_INTERRUPTED && !cfg->quiet)
-    message(r, "note", "interrupted after %lld of %lld outer steps; results are written", (long long)done, (long long)r->K);
+    message(r, "note", "interrupted after %lld of %lld outer steps; results are written",
+            (long long)done, (long long)r->K);
 
   /* Results. */
   const RtDiagValues *v = &r->dw.val;

@@ -2,8 +2,8 @@
  * with the loop every method shares — stopping rules (outer_steps, tol, SIGINT), progress on
  * stderr, a CSV trace, a result JSON, saved iterates (the final or the best trace point),
  * diagnostics at trace points, and the numerical-failure rules (NaN/Inf, divergence, and
- * on_divergence = halve going back to the best trace point). The `bloc run` driver fills an RtRunConfig from
- * its command line and calls rt_solve; formats are specified in doc/methods.md. */
+ * on_divergence = halve going back to the best trace point). The `bloc run` driver fills an
+ * RtRunConfig from its command line and calls rt_solve; formats are specified in doc/methods.md. */
 #ifndef BLOC_RT_RUN_H
 #define BLOC_RT_RUN_H
 
@@ -58,8 +58,8 @@ typedef struct RtRunConfig {
   const char *save_y_path;  /* final y, likewise, or NULL */
   RtKeep keep;              /* which iterate the saved vectors hold (default RT_KEEP_AUTO) */
   bool quiet;               /* no progress and no warnings (errors are still printed) */
-  bool silent;              /* nothing printed at all, errors included (they are in RtResult.message):
-                               for library callers; implies quiet */
+  bool silent; /* nothing printed at all, errors included (they are in RtResult.message):
+                  for library callers; implies quiet */
   int64_t seed;             /* >= 0: overrides the option 'seed'; -1: use the option */
   FILE *progress;           /* progress stream; NULL: stderr */
   FILE *messages;           /* warnings and errors ("bloc: warning: ..."); NULL: stderr */
@@ -70,7 +70,7 @@ typedef struct RtRunConfig {
   double divergence_factor; /* divergence rule factor (default 1e10; 0: off), see doc/methods.md */
   bool handle_sigint;       /* install the stop handler of SIGINT, SIGTERM, SIGHUP and SIGPIPE
                              * for the run (default true) */
-  int64_t json_vector_max;  /* x and y appear in full in the JSON up to this length (default 1000) */
+  int64_t json_vector_max; /* x and y appear in full in the JSON up to this length (default 1000) */
   /* What happened before the run, for the result JSON's "compile" object (bloc run fills it;
    * a negative t_data leaves the object out): seconds in the data stage and in compiling
    * (parse, derive, code generation), how many of the JIT's compile parts there were and
@@ -128,7 +128,8 @@ RT_API void rt_run_config_init(RtRunConfig *c);
  * this one with rt_result_free, also after a failure). cfg may be NULL (defaults). Returns
  * res->status. Never exits; user errors come back as status 1 with res->message (also printed
  * to cfg->messages as "bloc: error: ..."). */
-RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg, RtResult *res);
+RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg,
+                    RtResult *res);
 RT_API void rt_result_free(RtResult *res);
 
 /* Would rt_solve accept opt for p? Runs the method's setup as rt_solve does (option
@@ -137,7 +138,8 @@ RT_API void rt_result_free(RtResult *res);
  * 'seed', as RtRunConfig.seed. Returns RT_STATUS_OK, or RT_STATUS_USER with the message
  * rt_solve would print (no "bloc: error:" prefix) in err. For drivers that run several
  * methods and want every option error before the first run (bloc compare). */
-RT_API int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err, size_t errlen);
+RT_API int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, char *err,
+                    size_t errlen);
 
 /* Bytes of rt_mem arena (rt_mem_set_arena) that rt_solve(p, opt, cfg) allocates: its solver,
  * its diagnostics and its results, measured by running that setup on the heap and freeing it.

@@ -13,8 +13,10 @@ typedef struct Soba {
 
 static int soba_setup(RtSolver *s, char *err, size_t errlen) {
   if (s->inner_steps != 1) {
-    snprintf(err, errlen, "option 'inner_steps' = %d: method 'soba' updates y, v and x jointly, one "
-             "step each per outer step; inner_steps must be 1", s->inner_steps);
+    snprintf(err, errlen,
+             "option 'inner_steps' = %d: method 'soba' updates y, v and x jointly, one "
+             "step each per outer step; inner_steps must be 1",
+             s->inner_steps);
     return -1;
   }
   Soba *S = rt_solver_mem(s, sizeof *S);

@@ -86,11 +86,13 @@ RT_API void rt_solver_resolve_word(RtSolver *s, const char *key, const char *wor
 
 /* Unrolled methods name their loop r / inner_lr; inner_steps / y_step are accepted as aliases
  * (LANGUAGE.md lists them as common options). */
-static int resolve_alias(RtSolver *s, const char *common, const char *own, char *err, size_t errlen) {
+static int resolve_alias(RtSolver *s, const char *common, const char *own, char *err,
+                         size_t errlen) {
   bool cs = rt_solver_isset(s, common), os = rt_solver_isset(s, own);
   double cv = rt_solver_num(s, common), ov = rt_solver_num(s, own);
   if (cs && os && cv != ov) {
-    snprintf(err, errlen, "options '%s' = %g and '%s' = %g disagree; for method '%s' '%s' is an alias of '%s'",
+    snprintf(err, errlen,
+             "options '%s' = %g and '%s' = %g disagree; for method '%s' '%s' is an alias of '%s'",
              common, cv, own, ov, s->impl->name, common, own);
     return -1;
   }
@@ -147,7 +149,8 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   }
   /* Unrolled methods average their meta-batch over whole task trajectories themselves; the
    * others let the oracle average every call over meta_batch draws. */
-  if (rt_oracle_init(&s->o, p, seed, opt->method->unrolled ? 1 : s->meta_batch, err, errlen)) goto fail;
+  if (rt_oracle_init(&s->o, p, seed, opt->method->unrolled ? 1 : s->meta_batch, err, errlen))
+    goto fail;
   /* the optional kernels this method cannot do without (a compiler leaves them out unless a
    * method of the run needs them) */
   const char *lacks = (opt->method->needs & RT_NEEDS_GRAD_X_G) && !p->kernels[BLO_K_GRAD_X_G]
@@ -256,8 +259,9 @@ RT_API void rt_upper_step(RtSolver *s, int64_t k) {
   rt_x_update(s, k);
 }
 
-RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, const double *b,
-                   double *v, int Q, double rtol, double *r, double *p, double *Ap, double *curvature) {
+RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y,
+                          const double *b, double *v, int Q, double rtol, double *r, double *p,
+                          double *Ap, double *curvature) {
   int64_t n = o->ny;
   *curvature = INFINITY;
   rt_oracle_hvp(o, key, x, y, v, Ap);

@@ -119,7 +119,8 @@ RT_API void rt_solver_warn(RtSolver *s, const char *key, const char *fmt, ...)
 /* Option lookups (the option must exist in the method's table). */
 RT_API double rt_solver_num(const RtSolver *s, const char *key);
 RT_API bool rt_solver_isset(const RtSolver *s, const char *key);
-RT_API void rt_solver_resolve(RtSolver *s, const char *key, double value); /* record a derived value */
+RT_API void rt_solver_resolve(RtSolver *s, const char *key,
+                              double value); /* record a derived value */
 /* Record the word an `auto` option resolved to (the result JSON's options show it). */
 RT_API void rt_solver_resolve_word(RtSolver *s, const char *key, const char *word);
 
@@ -148,8 +149,9 @@ RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, c
 /* The CG iteration behind rt_cg, on an oracle: at most Q steps, stopping when
  * |r| <= max(rtol, 1e-15) |b|. Returns the residual norm, or -1 with *curvature = p'Ap on
  * non-positive curvature (no warning: the caller decides). */
-RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, const double *b,
-                   double *v, int Q, double rtol, double *r, double *p, double *Ap, double *curvature);
+RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y,
+                          const double *b, double *v, int Q, double rtol, double *r, double *p,
+                          double *Ap, double *curvature);
 
 /* Truncated Neumann series v = eta sum_{q<Q} (I - eta A)^q b at (s->x, s->y): Q - 1 HVPs, a
  * fresh draw each (stocBiO's independent batches). Work p, Ap [ny]. */

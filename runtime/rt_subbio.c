@@ -53,8 +53,10 @@ static void sub_step(RtSolver *s, int64_t k) {
       rt_copy(n, b, s->v);
       rt_scal(n, r1 / g11, s->v);
     } else if (r1 > 0) {
-      rt_solver_warn(s, "subbio.curvature", "outer step %lld: b'Ab = %.3g <= 0: the lower Hessian is not "
-                     "positive definite; v kept", (long long)k + 1, g11);
+      rt_solver_warn(s, "subbio.curvature",
+                     "outer step %lld: b'Ab = %.3g <= 0: the lower Hessian is not "
+                     "positive definite; v kept",
+                     (long long)k + 1, g11);
     }
   }
   rt_upper_step(s, k);

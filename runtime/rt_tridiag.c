@@ -4,8 +4,8 @@
 #include <float.h>
 #include <math.h>
 
-RT_API int rt_tridiag_solve(int64_t j, const double *a, const double *e, const double *rhs, double *s,
-                     double *work) {
+RT_API int rt_tridiag_solve(int64_t j, const double *a, const double *e, const double *rhs,
+                            double *s, double *work) {
   double *d = work, *l = work + j; /* pivots D and multipliers L (l[i] links rows i, i+1) */
   for (int64_t i = 0; i < j; i++) {
     double di = a[i];
@@ -35,7 +35,8 @@ RT_API int64_t rt_tridiag_count_below(int64_t j, const double *a, const double *
   return count;
 }
 
-RT_API void rt_tridiag_extremes(int64_t j, const double *a, const double *e, double *lo, double *hi) {
+RT_API void rt_tridiag_extremes(int64_t j, const double *a, const double *e, double *lo,
+                                double *hi) {
   double glo = INFINITY, ghi = -INFINITY;
   for (int64_t i = 0; i < j; i++) {
     double r = (i > 0 ? fabs(e[i - 1]) : 0) + (i + 1 < j ? fabs(e[i]) : 0);

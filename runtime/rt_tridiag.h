@@ -15,12 +15,13 @@
 
 /* Solve T s = rhs (rhs and s may alias). Returns 0 on success, or i + 1 when pivot i broke
  * down (s is then unspecified). */
-RT_API int rt_tridiag_solve(int64_t j, const double *a, const double *e, const double *rhs, double *s,
-                     double *work);
+RT_API int rt_tridiag_solve(int64_t j, const double *a, const double *e, const double *rhs,
+                            double *s, double *work);
 
 /* Smallest and largest eigenvalue of T, each to about 1e-14 relative to the spectrum's
  * Gershgorin width. j >= 1. */
-RT_API void rt_tridiag_extremes(int64_t j, const double *a, const double *e, double *lo, double *hi);
+RT_API void rt_tridiag_extremes(int64_t j, const double *a, const double *e, double *lo,
+                                double *hi);
 
 /* Number of eigenvalues of T strictly less than x (Sturm count). */
 RT_API int64_t rt_tridiag_count_below(int64_t j, const double *a, const double *e, double x);

@@ -42,8 +42,12 @@ RT_API int rt_unroll_setup_from_options(RtSolver *s, RtUnroll *u, RtUnrollMode m
 
 RT_API uint64_t rt_unroll_keys(const RtUnroll *u) { return u->per_step ? (uint64_t)u->r + 1 : 1; }
 
-static RtDraw step_key(const RtUnroll *u, RtDraw base, int t) { return u->per_step ? base + (RtDraw)t : base; }
-static RtDraw outer_key(const RtUnroll *u, RtDraw base) { return u->per_step ? base + (RtDraw)u->r : base; }
+static RtDraw step_key(const RtUnroll *u, RtDraw base, int t) {
+  return u->per_step ? base + (RtDraw)t : base;
+}
+static RtDraw outer_key(const RtUnroll *u, RtDraw base) {
+  return u->per_step ? base + (RtDraw)u->r : base;
+}
 
 /* y <- y - alpha grad_y g(x, y) with step t's draw; gbuf is scratch [ny]. */
 static void inner_step(RtSolver *s, const RtUnroll *u, RtDraw base, int t, const double *x,
@@ -52,7 +56,8 @@ static void inner_step(RtSolver *s, const RtUnroll *u, RtDraw base, int t, const
   rt_axpy(s->ny, -u->alpha, gbuf, y);
 }
 
-RT_API double rt_unroll_forward(RtSolver *s, RtUnroll *u, RtDraw base, const double *x, double *gF) {
+RT_API double rt_unroll_forward(RtSolver *s, RtUnroll *u, RtDraw base, const double *x,
+                                double *gF) {
   int64_t ny = s->ny;
   rt_oracle_init_y(&s->o, outer_key(u, base), x, u->y0);
   rt_copy(ny, u->y0, u->yt);
@@ -70,7 +75,8 @@ RT_API double rt_unroll_forward(RtSolver *s, RtUnroll *u, RtDraw base, const dou
 }
 
 /* One reverse step at y_t: acc += -alpha J(x, y_t) v;  v <- v - alpha A(x, y_t) v. */
-static void reverse_step(RtSolver *s, RtUnroll *u, RtDraw base, int t, const double *x, const double *yt) {
+static void reverse_step(RtSolver *s, RtUnroll *u, RtDraw base, int t, const double *x,
+                         const double *yt) {
   rt_oracle_hvp_both(&s->o, step_key(u, base, t), x, yt, u->v, u->Av, u->Jv);
   rt_axpy(s->nx, -u->alpha, u->Jv, u->acc);
   rt_axpy(s->ny, -u->alpha, u->Av, u->v);
@@ -100,7 +106,8 @@ RT_API void rt_unroll_exact(RtSolver *s, RtUnroll *u, RtDraw base, const double 
         inner_step(s, u, base, t - 1, x, yn, u->Av);
       }
       u->extra_steps += (uint64_t)(t1 - t0 - 1);
-      for (int t = t1 - 1; t >= t0; t--) reverse_step(s, u, base, t, x, seg + (int64_t)(t - t0) * ny);
+      for (int t = t1 - 1; t >= t0; t--)
+        reverse_step(s, u, base, t, x, seg + (int64_t)(t - t0) * ny);
     }
     break;
   }

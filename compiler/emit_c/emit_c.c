@@ -64,7 +64,8 @@ const char *emit_num(double v, char buf[48]) {
   char t[RT_FMT_NUM_LEN];
   rt_fmt_num(v, t);
   bool has_point = strpbrk(t, ".eE") != NULL;
-  snprintf(buf, 48, "%s%s%s%s", t[0] == '-' ? "(" : "", t, has_point ? "" : ".0", t[0] == '-' ? ")" : "");
+  snprintf(buf, 48, "%s%s%s%s", t[0] == '-' ? "(" : "", t, has_point ? "" : ".0",
+           t[0] == '-' ? ")" : "");
   return buf;
 }
 
@@ -117,11 +118,14 @@ const char *emit_where(const Emit *e, Span s, char buf[300]) {
 }
 
 bool emit_valid_prefix(const char *p) {
-  static const char *const reserved[] = {"rt", "RT", "blo", "BLO", "emit", "EMIT", "cblas", "Cblas"};
+  static const char *const reserved[] = {"rt",   "RT",   "blo",   "BLO",
+                                         "emit", "EMIT", "cblas", "Cblas"};
   size_t n = p ? strlen(p) : 0;
-  if (n == 0 || n > 40 || !((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z'))) return false;
+  if (n == 0 || n > 40 || !((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')))
+    return false;
   for (size_t i = 0; i < n; i++)
-    if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_'))
+    if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') ||
+          (p[i] >= '0' && p[i] <= '9') || p[i] == '_'))
       return false;
   for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
     if (!strcmp(p, reserved[i])) return false;
@@ -135,7 +139,8 @@ void emit_default_prefix(const char *name, char *buf, size_t len) {
   if (!letter) n = (size_t)snprintf(t, sizeof t, "blo");
   for (const char *p = name ? name : ""; *p && n < 40; p++) {
     char ch = *p;
-    bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+    bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              ch == '_';
     t[n++] = ok ? ch : '_';
   }
   t[n] = '\0';
@@ -194,7 +199,10 @@ static void write_template(FILE *f, const EmitRtFile *t, const char *prefix) {
 }
 
 static void write_runtime(FILE *f) {
-  fputs("\n/* ===== bloc runtime: the sources of runtime/, amalgamated when bloc was built ===== */\n", f);
+  fputs(
+      "\n/* ===== bloc runtime: the sources of runtime/, amalgamated when bloc was built ===== "
+      "*/\n",
+      f);
   for (int i = 0; i < emit_rt_nfiles; i++) {
     const EmitRtFile *rf = &emit_rt_files[i];
     size_t n = strlen(rf->name);
@@ -225,7 +233,10 @@ static void write_header(const Emit *e, FILE *f) {
   const Program *prog = c->prog;
   const RtOptions *o = e->o->opt;
   const char *pf = e->prefix;
-  fprintf(f, "/* A standalone solver of the bilevel problem '%s', written by bloc emit-c: do not edit,\n", prog->name);
+  fprintf(
+      f,
+      "/* A standalone solver of the bilevel problem '%s', written by bloc emit-c: do not edit,\n",
+      prog->name);
   fprintf(f, " * generate it again.\n *\n");
   char src[1024];
   snprintf(src, sizeof src, "%s", prog->path);
@@ -244,23 +255,28 @@ static void write_header(const Emit *e, FILE *f) {
     fprintf(f, " *   %s\n", b.s ? b.s : "");
     emit_buf_free(&b);
   }
-  fprintf(f, " * seed:     %" PRIu64 " (the data generators and the solver; --seed N sets both)\n", c->seed);
+  fprintf(f, " * seed:     %" PRIu64 " (the data generators and the solver; --seed N sets both)\n",
+          c->seed);
   fprintf(f, " * sizes:    x %" PRId64 ", y %" PRId64 ", %d data tensors for the kernels, %" PRId64
              " doubles of kernel work\n",
           c->problem.nx, c->problem.ny, c->ndata_total, e->plan.work_size);
-  fprintf(f, " * data:     %s\n", e->o->embed_data ? "embedded (evaluated by bloc emit-c; the solver reads no file)"
-                                                    : "read and computed when the solver starts (see the data stage)");
-  fprintf(f, " *\n"
-             " * Build:    cc -std=c99 -O2 solver.c -lm                     (portable loops, no BLAS)\n"
-             " *           cc -O2 -DBLO_USE_CBLAS solver.c -lopenblas -lm   (CBLAS and LAPACK)\n"
-             " *           add -DBLO_USE_ZLIB and -lz to read gzip-compressed data files\n"
-             " * Run:      ./solver [--trace F] [--out F] [--save-x F] [--save-y F]\n"
-             " *                    [--keep best|last] [--quiet] [--seed N] [--set key=value]...\n"
-             " *                    (as bloc run; same trace, result and output formats)\n"
-             " * Library:  compile with -D%s_NO_MAIN and call the functions declared below; in another file,\n"
-             " *           #define %s_API_ONLY and #include this one for the declarations.\n"
-             " * Exported: only %s_* symbols; everything else is static. See bloc's doc/emit-c.md.\n */\n",
-          pf, pf, pf);
+  fprintf(f, " * data:     %s\n",
+          e->o->embed_data ? "embedded (evaluated by bloc emit-c; the solver reads no file)"
+                           : "read and computed when the solver starts (see the data stage)");
+  fprintf(
+      f,
+      " *\n"
+      " * Build:    cc -std=c99 -O2 solver.c -lm                     (portable loops, no BLAS)\n"
+      " *           cc -O2 -DBLO_USE_CBLAS solver.c -lopenblas -lm   (CBLAS and LAPACK)\n"
+      " *           add -DBLO_USE_ZLIB and -lz to read gzip-compressed data files\n"
+      " * Run:      ./solver [--trace F] [--out F] [--save-x F] [--save-y F]\n"
+      " *                    [--keep best|last] [--quiet] [--seed N] [--set key=value]...\n"
+      " *                    (as bloc run; same trace, result and output formats)\n"
+      " * Library:  compile with -D%s_NO_MAIN and call the functions declared below; in another "
+      "file,\n"
+      " *           #define %s_API_ONLY and #include this one for the declarations.\n"
+      " * Exported: only %s_* symbols; everything else is static. See bloc's doc/emit-c.md.\n */\n",
+      pf, pf, pf);
 }
 
 static void write_interface(const Emit *e, FILE *f) {
@@ -268,23 +284,29 @@ static void write_interface(const Emit *e, FILE *f) {
   const Program *prog = c->prog;
   const char *pf = e->prefix;
   char sb[64], w[300], nb[80];
-  fprintf(f, "\n#if !defined(%s_API_ONLY) && !defined(_POSIX_C_SOURCE)\n#define _POSIX_C_SOURCE 200809L\n#endif\n", pf);
+  fprintf(
+      f,
+      "\n#if !defined(%s_API_ONLY) && !defined(_POSIX_C_SOURCE)\n#define _POSIX_C_SOURCE "
+      "200809L\n#endif\n",
+      pf);
   fprintf(f, "\n/* ===== interface ===== */\n#ifndef %s_API_H\n#define %s_API_H\n\n", pf, pf);
   fputs("#include <stddef.h>\n#include <stdint.h>\n\n", f);
   fprintf(f, "/* x, the upper variables:");
   for (int i = 0; i < prog->nupper; i++)
-    fprintf(f, "%s %s %s [%" PRId64 "..]", i ? "," : "", prog->upper[i]->name, shape_str(prog->upper[i]->shape, sb),
-            prog->upper[i]->offset);
+    fprintf(f, "%s %s %s [%" PRId64 "..]", i ? "," : "", prog->upper[i]->name,
+            shape_str(prog->upper[i]->shape, sb), prog->upper[i]->offset);
   fprintf(f, " */\n#define %s_NX %" PRId64 "\n", pf, c->problem.nx);
   fprintf(f, "/* y, the lower variables:");
   for (int i = 0; i < prog->nlower; i++)
-    fprintf(f, "%s %s %s [%" PRId64 "..]", i ? "," : "", prog->lower[i]->name, shape_str(prog->lower[i]->shape, sb),
-            prog->lower[i]->offset);
+    fprintf(f, "%s %s %s [%" PRId64 "..]", i ? "," : "", prog->lower[i]->name,
+            shape_str(prog->lower[i]->shape, sb), prog->lower[i]->offset);
   fprintf(f, " */\n#define %s_NY %" PRId64 "\n", pf, c->problem.ny);
   fprintf(f, "/* reports:");
-  for (int i = 0; i < prog->nreports; i++) fprintf(f, "%s %s", i ? "," : "", prog->reports[i]->name);
+  for (int i = 0; i < prog->nreports; i++)
+    fprintf(f, "%s %s", i ? "," : "", prog->reports[i]->name);
   fprintf(f, "%s */\n#define %s_N_REPORTS %d\n", prog->nreports ? "" : " none", pf, prog->nreports);
-  fprintf(f, "/* data tensors (%s_data.tensor[i]) */\n#define %s_N_DATA %d\n", pf, pf, c->ndata_total);
+  fprintf(f, "/* data tensors (%s_data.tensor[i]) */\n#define %s_N_DATA %d\n", pf, pf,
+          c->ndata_total);
   for (int k = 0; k < c->ndata_total; k++) {
     Shape s = k < e->p->ndata ? prog->data[k]->shape : e->p->hoisted[k - e->p->ndata]->shape;
     fprintf(f, "#define %s_DATA_%s %d /* %s", pf, emit_data_name(e, k, nb), k, shape_str(s, sb));
@@ -299,17 +321,20 @@ static void write_interface(const Emit *e, FILE *f) {
 
 static void write_config(const Emit *e, FILE *f) {
   (void)e;
-  fputs("\n/* ===== build configuration ===== */\n"
-        "#define RT_AMALGAMATION 1 /* the runtime's functions are static (runtime/rt_api.h) */\n"
-        "#ifndef BLO_USE_CBLAS\n"
-        "#define RT_BLAS_PORTABLE 1 /* portable loops for BLAS and LAPACK (runtime/rt_blas_portable.c) */\n"
-        "#endif\n"
-        "#ifndef BLO_USE_ZLIB\n"
-        "#define RT_NO_ZLIB 1\n"
-        "#define RT_NO_ZLIB_HINT \"build the solver with -DBLO_USE_ZLIB and -lz, or generate it with \" \\\n"
-        "  \"bloc emit-c --embed-data\"\n"
-        "#endif\n",
-        f);
+  fputs(
+      "\n/* ===== build configuration ===== */\n"
+      "#define RT_AMALGAMATION 1 /* the runtime's functions are static (runtime/rt_api.h) */\n"
+      "#ifndef BLO_USE_CBLAS\n"
+      "#define RT_BLAS_PORTABLE 1 /* portable loops for BLAS and LAPACK "
+      "(runtime/rt_blas_portable.c) */\n"
+      "#endif\n"
+      "#ifndef BLO_USE_ZLIB\n"
+      "#define RT_NO_ZLIB 1\n"
+      "#define RT_NO_ZLIB_HINT \"build the solver with -DBLO_USE_ZLIB and -lz, or generate it with "
+      "\" \\\n"
+      "  \"bloc emit-c --embed-data\"\n"
+      "#endif\n",
+      f);
 }
 
 /* ------------------------------------------------------------------ problem and options */
@@ -332,7 +357,8 @@ static void write_problem(const Emit *e, FILE *f) {
   const BloProblem *bp = &c->problem;
   char nb[48];
   fputs("\n/* ===== the problem: sizes, tables, kernels ===== */\n", f);
-  fprintf(f, "#define EMIT_NDATA %d\n#define EMIT_DATA_SEED UINT64_C(%" PRIu64 ")\n", c->ndata_total, c->seed);
+  fprintf(f, "#define EMIT_NDATA %d\n#define EMIT_DATA_SEED UINT64_C(%" PRIu64 ")\n",
+          c->ndata_total, c->seed);
   fprintf(f, "#define EMIT_EMBEDDED %d\n#define EMIT_NAME ", e->o->embed_data ? 1 : 0);
   c_string(f, bp->name);
   fputs("\n\nstatic const BloVarInfo blo_vars[] = {\n", f);
@@ -340,7 +366,8 @@ static void write_problem(const Emit *e, FILE *f) {
     const BloVarInfo *v = &bp->vars[i];
     fputs("  {", f);
     c_string(f, v->name);
-    fprintf(f, ", %d, %d, %" PRId64 ", %" PRId64 ", %" PRId64 "},\n", v->level, v->rank, v->rows, v->cols, v->offset);
+    fprintf(f, ", %d, %d, %" PRId64 ", %" PRId64 ", %" PRId64 "},\n", v->level, v->rank, v->rows,
+            v->cols, v->offset);
   }
   fputs("  {NULL, 0, 0, 0, 0, 0}\n};\n", f);
   if (bp->n_constraints) { /* x is projected onto these after every step */
@@ -365,7 +392,8 @@ static void write_problem(const Emit *e, FILE *f) {
     const BloSampleInfo *si = &bp->samples[s];
     fputs("  {", f);
     c_string(f, si->name);
-    fprintf(f, ", %" PRId64 ", %" PRId64 ", %" PRId64 "},\n", si->batch, si->population, si->offset);
+    fprintf(f, ", %" PRId64 ", %" PRId64 ", %" PRId64 "},\n", si->batch, si->population,
+            si->offset);
   }
   fputs("  {NULL, 0, 0, 0}\n};\n\nstatic const char *const blo_report_names[] = {", f);
   for (int r = 0; r < bp->n_reports; r++) {
@@ -378,24 +406,31 @@ static void write_problem(const Emit *e, FILE *f) {
   fprintf(f, "  bp->nx = %" PRId64 ";\n  bp->ny = %" PRId64 ";\n", bp->nx, bp->ny);
   fprintf(f, "  bp->n_vars = %d;\n  bp->vars = blo_vars;\n", bp->n_vars);
   fprintf(f, "  bp->n_data = EMIT_NDATA;\n  bp->data_info = blo_data_info;\n");
-  fprintf(f, "  bp->n_samples = %d;\n  bp->samples = blo_samples;\n  bp->sample_total = %" PRId64 ";\n", bp->n_samples,
-          bp->sample_total);
+  fprintf(
+      f, "  bp->n_samples = %d;\n  bp->samples = blo_samples;\n  bp->sample_total = %" PRId64 ";\n",
+      bp->n_samples, bp->sample_total);
   fprintf(f, "  bp->n_reports = %d;\n  bp->report_names = blo_report_names;\n", bp->n_reports);
   if (bp->n_constraints)
-    fprintf(f, "  bp->n_constraints = %d;\n  bp->constraints = blo_constraints;\n", bp->n_constraints);
+    fprintf(f, "  bp->n_constraints = %d;\n  bp->constraints = blo_constraints;\n",
+            bp->n_constraints);
   for (int id = 0; id < BLO_K_COUNT; id++) {
     char sym[64];
     if (!emit_kernel_symbol(e, (BloKernelId)id, sym)) continue;
     fprintf(f, "  bp->kernels[%s] = %s;\n", kernel_enum[id], sym);
-    fprintf(f, "  bp->kernel_flops[%s] = %s;\n", kernel_enum[id], emit_num(bp->kernel_flops[id], nb));
+    fprintf(f, "  bp->kernel_flops[%s] = %s;\n", kernel_enum[id],
+            emit_num(bp->kernel_flops[id], nb));
   }
-  fprintf(f, "  bp->work_size = %" PRId64 ";\n  bp->init_uses_x = %d;\n}\n", e->plan.work_size, bp->init_uses_x);
+  fprintf(f, "  bp->work_size = %" PRId64 ";\n  bp->init_uses_x = %d;\n}\n", e->plan.work_size,
+          bp->init_uses_x);
 }
 
 static void write_options(const Emit *e, FILE *f) {
   const RtOptions *o = e->o->opt;
   char nb[48];
-  fputs("\n/* ===== the method and its options (the program's solve declaration, then --set) ===== */\n", f);
+  fputs(
+      "\n/* ===== the method and its options (the program's solve declaration, then --set) ===== "
+      "*/\n",
+      f);
   fputs("static const char *emit_options(RtOptions *o) {\n  const char *e;\n", f);
   fputs("  const RtMethodSpec *m = rt_method_find(", f);
   c_string(f, o->method->name);
@@ -448,8 +483,11 @@ int emit_c(const BloCompiled *c, const EmitCOptions *o, FILE *out, char *err, si
   if (!c->ir || !c->data || !c->x0 || !c->y0 || !o->opt || !o->opt->method) {
     emit_fail(&e, -1, "emit_c needs a problem compiled with its data stage and resolved options");
   } else if (!emit_valid_prefix(o->prefix)) {
-    emit_fail(&e, 1, "'%s' is not a usable prefix: a C identifier of at most 40 characters, not rt, blo, emit or cblas",
-              o->prefix ? o->prefix : "");
+    emit_fail(
+        &e, 1,
+        "'%s' is not a usable prefix: a C identifier of at most 40 characters, not rt, blo, emit "
+        "or cblas",
+        o->prefix ? o->prefix : "");
   } else if (!rt_file("emit_c_api.h.in") || !rt_file("emit_c_main.c.in")) {
     emit_fail(&e, -1, "the runtime amalgamation lacks the emitter's templates");
   } else if (sched_problem(c->ir, &EMIT_SCHED_OPTIONS, &e.arena, &e.plan, err, errlen)) {
@@ -465,7 +503,8 @@ int emit_c(const BloCompiled *c, const EmitCOptions *o, FILE *out, char *err, si
     fprintf(out, "\n#ifndef %s_API_ONLY\n", e.prefix);
     write_config(&e, out);
     write_runtime(out);
-    fputs("\n/* ===== kernels, generated from the execution plans the JIT compiles ===== */\n", out);
+    fputs("\n/* ===== kernels, generated from the execution plans the JIT compiles ===== */\n",
+          out);
     fputs(kernels.s ? kernels.s : "", out);
     fputs("\n/* ===== the data stage ===== */\n", out);
     if (o->embed_data) emit_data_write_embedded(&e, out);

@@ -331,7 +331,8 @@ static const char data_helpers[] =
     "\n"
     "/* A data file through bloc's loaders, checked against the declared shape, into out\n"
     " * (blocks > 0: a tensor[blocks, rows / blocks, cols], its tasks' matrices stacked). */\n"
-    "static RT_MAYBE_UNUSED int blo_load(const char *fmt, const char *path, int rank, int64_t rows, int64_t cols,\n"
+    "static RT_MAYBE_UNUSED int blo_load(const char *fmt, const char *path, int rank, int64_t "
+    "rows, int64_t cols,\n"
     "                                    int64_t blocks, double *out, char *err, size_t errlen) {\n"
     "  RtTensor t;\n"
     "  int rc;\n"
@@ -340,7 +341,8 @@ static const char data_helpers[] =
     "    rc = rt_load_csv3(path, blocks, rows / blocks, cols, &t, err, errlen);\n"
     "  else if (!strcmp(fmt, \"csv\")) rc = rt_load_csv(path, rank, rows, cols, &t, err, errlen);\n"
     "  else if (!strcmp(fmt, \"idx\")) rc = rt_load_idx(path, rank, rows, cols, &t, err, errlen);\n"
-    "  else if (!strcmp(fmt, \"libsvm\")) rc = rt_load_libsvm(path, rank, rows, cols, &t, err, errlen);\n"
+    "  else if (!strcmp(fmt, \"libsvm\")) rc = rt_load_libsvm(path, rank, rows, cols, &t, err, "
+    "errlen);\n"
     "  else if (blocks > 0)\n"
     "    rc = rt_load_npy3(path, blocks, rows / blocks, cols, &t, err, errlen);\n"
     "  else rc = rt_load_npy(path, rank, rows, cols, &t, err, errlen);\n"
@@ -351,17 +353,21 @@ static const char data_helpers[] =
     "}\n"
     "\n"
     "/* random_spd(n, lo, hi) from stream r (bloc's pipeline.c messages). */\n"
-    "static RT_MAYBE_UNUSED int blo_random_spd(RtRng *r, int64_t n, double lo, double hi, double *out, char *err,\n"
+    "static RT_MAYBE_UNUSED int blo_random_spd(RtRng *r, int64_t n, double lo, double hi, double "
+    "*out, char *err,\n"
     "                                          size_t errlen) {\n"
     "  int rc = rt_random_spd(r, n, lo, hi, out);\n"
-    "  if (rc == -2) snprintf(err, errlen, \"random_spd(%lld, %g, %g): out of memory\", (long long)n, lo, hi);\n"
-    "  else if (rc) snprintf(err, errlen, \"random_spd(%lld, %g, %g): the eigenvalues must satisfy 0 < lo <= hi\",\n"
+    "  if (rc == -2) snprintf(err, errlen, \"random_spd(%lld, %g, %g): out of memory\", (long "
+    "long)n, lo, hi);\n"
+    "  else if (rc) snprintf(err, errlen, \"random_spd(%lld, %g, %g): the eigenvalues must satisfy "
+    "0 < lo <= hi\",\n"
     "                        (long long)n, lo, hi);\n"
     "  return rc != 0;\n"
     "}\n"
     "\n"
     "/* Data must be finite: the first NaN or Inf of a declared tensor is an error. */\n"
-    "static RT_MAYBE_UNUSED int blo_check_finite(const double *v, int rank, int64_t rows, int64_t cols, const char *what,\n"
+    "static RT_MAYBE_UNUSED int blo_check_finite(const double *v, int rank, int64_t rows, int64_t "
+    "cols, const char *what,\n"
     "                                            const char *shape, char *err, size_t errlen) {\n"
     "  int64_t i, n = rows * cols;\n"
     "  char nb[RT_FMT_NUM_LEN];\n"
@@ -370,24 +376,30 @@ static const char data_helpers[] =
     "  if (i == n) return 0;\n"
     "  rt_fmt_num(v[i], nb);\n"
     "  if (rank == 2)\n"
-    "    snprintf(err, errlen, \"%s (%s) holds %s at [%lld, %lld]; data must be finite\", what, shape, nb,\n"
+    "    snprintf(err, errlen, \"%s (%s) holds %s at [%lld, %lld]; data must be finite\", what, "
+    "shape, nb,\n"
     "             (long long)(i / cols), (long long)(i % cols));\n"
     "  else if (rank == 1)\n"
-    "    snprintf(err, errlen, \"%s (%s) holds %s at [%lld]; data must be finite\", what, shape, nb, (long long)i);\n"
+    "    snprintf(err, errlen, \"%s (%s) holds %s at [%lld]; data must be finite\", what, shape, "
+    "nb, (long long)i);\n"
     "  else\n"
     "    snprintf(err, errlen, \"%s is %s; data must be finite\", what, nb);\n"
     "  return 1;\n"
     "}\n"
     "\n"
-    "/* The kernels were derived for a symmetric matrix (transposes of it dropped): it must be. */\n"
-    "static RT_MAYBE_UNUSED int blo_check_symmetric(const double *a, int64_t n, const char *what, char *err,\n"
+    "/* The kernels were derived for a symmetric matrix (transposes of it dropped): it must be. "
+    "*/\n"
+    "static RT_MAYBE_UNUSED int blo_check_symmetric(const double *a, int64_t n, const char *what, "
+    "char *err,\n"
     "                                               size_t errlen) {\n"
     "  int64_t i, j;\n"
     "  for (i = 0; i < n; i++)\n"
     "    for (j = i + 1; j < n; j++)\n"
     "      if (a[i * n + j] != a[j * n + i]) {\n"
-    "        snprintf(err, errlen, \"%s is not symmetric ([%lld, %lld] != [%lld, %lld]), but it was when bloc emit-c \"\n"
-    "                 \"derived the kernels from it: generate the solver again\", what, (long long)i, (long long)j,\n"
+    "        snprintf(err, errlen, \"%s is not symmetric ([%lld, %lld] != [%lld, %lld]), but it "
+    "was when bloc emit-c \"\n"
+    "                 \"derived the kernels from it: generate the solver again\", what, (long "
+    "long)i, (long long)j,\n"
     "                 (long long)j, (long long)i);\n"
     "        return 1;\n"
     "      }\n"
@@ -427,35 +439,45 @@ static void embedded_stage(Emit *e, EmitBuf *out) {
       emit_buf_printf(&list, "%s%s %.1f MiB", list.len ? ", " : "", emit_data_name(e, k, nb),
                   (double)shape_size(s) * 8 / (1 << 20));
     }
-    emit_fail(e, 1,
-              "--embed-data: the data the solver needs is %.1f MiB (%s), more than the %.0f MiB limit\n"
-              "hint: without --embed-data the solver reads and computes its data itself when it starts",
-              (double)bytes / (1 << 20), list.s ? list.s : "", (double)limit / (1 << 20));
+    emit_fail(
+        e, 1,
+        "--embed-data: the data the solver needs is %.1f MiB (%s), more than the %.0f MiB limit\n"
+        "hint: without --embed-data the solver reads and computes its data itself when it starts",
+        (double)bytes / (1 << 20), list.s ? list.s : "", (double)limit / (1 << 20));
     emit_buf_free(&list);
     return;
   }
-  emit_buf_puts(out, "\n/* The data stage, evaluated when the solver was generated (--embed-data): the arrays above. */\n");
-  emit_buf_puts(out, "static int emit_data_stage(const double **t, void **owned, double **x0, double **y0, uint64_t seed,\n"
-                 "                           char *err, size_t errlen) {\n");
+  emit_buf_puts(
+      out,
+      "\n/* The data stage, evaluated when the solver was generated (--embed-data): the arrays "
+      "above. */\n");
+  emit_buf_puts(
+      out,
+      "static int emit_data_stage(const double **t, void **owned, double **x0, double **y0, "
+      "uint64_t seed,\n"
+      "                           char *err, size_t errlen) {\n");
   emit_buf_puts(out, "  (void)owned, (void)seed;\n");
   for (int k = 0; k < c->ndata_total; k++)
     if (c->data[k]) emit_buf_printf(out, "  t[%d] = blo_embedded_%d;\n", k, k);
-  emit_buf_printf(out, "  if (!(*x0 = blo_alloc(%" PRId64 ", err, errlen)) || !(*y0 = blo_alloc(%" PRId64 ", err, errlen)))"
-                   " return 1;\n",
-              c->problem.nx, c->problem.ny);
+  emit_buf_printf(out,
+                  "  if (!(*x0 = blo_alloc(%" PRId64 ", err, errlen)) || !(*y0 = blo_alloc(%" PRId64
+                  ", err, errlen)))"
+                  " return 1;\n",
+                  c->problem.nx, c->problem.ny);
   emit_buf_printf(out, "  memcpy(*x0, blo_embedded_x0, sizeof blo_embedded_x0);\n");
   emit_buf_printf(out, "  memcpy(*y0, blo_embedded_y0, sizeof blo_embedded_y0);\n");
   emit_buf_puts(out, "  return 0;\n}\n");
 }
 
 /* One function "LEVEL_i" per variable of a level, computing its initial value. */
-static void init_fns(Emit *e, EmitBuf *out, const char *level, AstDecl *const *decls, IrNode *const *init, int n) {
+static void init_fns(Emit *e, EmitBuf *out, const char *level, AstDecl *const *decls,
+                     IrNode *const *init, int n) {
   char fname[100], what[500], w[300], sb[64];
   for (int i = 0; i < n && !e->failed; i++) {
     const AstDecl *d = decls[i];
     snprintf(fname, sizeof fname, "%s_%d", level, i);
-    snprintf(what, sizeof what, "%s '%s' : %s (%s), initial value", level, d->name, shape_str(d->shape, sb),
-             emit_where(e, d->span, w));
+    snprintf(what, sizeof what, "%s '%s' : %s (%s), initial value", level, d->name,
+             shape_str(d->shape, sb), emit_where(e, d->span, w));
     graph_fn(e, out, fname, what, init[i]);
   }
 }
@@ -473,7 +495,8 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
   for (int k = 0; k < p->ndata && !e->failed; k++) {
     const AstDecl *d = prog->data[k];
     snprintf(fname, sizeof fname, "data_%d", k);
-    snprintf(what, sizeof what, "data '%s' : %s (%s)", d->name, shape_str(d->shape, sb), emit_where(e, d->span, w));
+    snprintf(what, sizeof what, "data '%s' : %s (%s)", d->name, shape_str(d->shape, sb),
+             emit_where(e, d->span, w));
     graph_fn(e, out, fname, what, p->data_value[k]);
   }
   for (int h = 0; h < p->nhoisted && !e->failed; h++) {
@@ -485,11 +508,18 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
   init_fns(e, out, "upper", prog->upper, p->upper_init, p->nupper);
   init_fns(e, out, "lower", prog->lower, p->lower_init, p->nlower);
   /* the stage: declarations in order, checks, derived tensors, initial values */
-  emit_buf_puts(out, "\n/* The data stage, as bloc runs it before solving: every data declaration in order (each may\n"
-                 " * read the earlier ones), the derived tensors, the initial values; then the declared tensors\n"
-                 " * the kernels do not read are freed. t[k] is data tensor k, owned[k] what to free. */\n");
-  emit_buf_puts(out, "static int emit_data_stage(const double **t, void **owned, double **x0, double **y0, uint64_t seed,\n"
-                 "                           char *err, size_t errlen) {\n");
+  emit_buf_puts(
+      out,
+      "\n/* The data stage, as bloc runs it before solving: every data declaration in order (each "
+      "may\n"
+      " * read the earlier ones), the derived tensors, the initial values; then the declared "
+      "tensors\n"
+      " * the kernels do not read are freed. t[k] is data tensor k, owned[k] what to free. */\n");
+  emit_buf_puts(
+      out,
+      "static int emit_data_stage(const double **t, void **owned, double **x0, double **y0, "
+      "uint64_t seed,\n"
+      "                           char *err, size_t errlen) {\n");
   emit_buf_printf(out, "  char msg[1024];\n");
   if (c->ndata_total > 0) emit_buf_puts(out, "  double *v;\n");
   else emit_buf_puts(out, "  (void)t, (void)owned;\n");
@@ -498,24 +528,28 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
     char nb[80];
     if (k < p->ndata) {
       const AstDecl *d = prog->data[k];
-      emit_buf_printf(out, "  /* data %s : %s (%s) */\n", d->name, shape_str(s, sb), emit_where(e, d->span, w));
+      emit_buf_printf(out, "  /* data %s : %s (%s) */\n", d->name, shape_str(s, sb),
+                      emit_where(e, d->span, w));
     } else {
       emit_buf_printf(out, "  /* %s : %s */\n", emit_data_name(e, k, nb), shape_str(s, sb));
     }
-    emit_buf_printf(out, "  if (!(v = blo_alloc(%" PRId64 ", err, errlen))) return 1;\n", shape_size(s));
+    emit_buf_printf(out, "  if (!(v = blo_alloc(%" PRId64 ", err, errlen))) return 1;\n",
+                    shape_size(s));
     emit_buf_printf(out, "  t[%d] = owned[%d] = v;\n", k, k);
     const char *fn = k < p->ndata ? "data" : "derived";
     int idx = k < p->ndata ? k : k - p->ndata;
     emit_buf_printf(out, "  if (blo_%s_%d(t, v, NULL, seed, msg, sizeof msg)) {\n", fn, idx);
     if (k < p->ndata)
-      emit_buf_printf(out, "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n", emit_where(e, prog->data[k]->span, w));
+      emit_buf_printf(out, "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n",
+                      emit_where(e, prog->data[k]->span, w));
     else
       emit_buf_printf(out, "    snprintf(err, errlen, \"%%s\", msg);\n");
     emit_buf_puts(out, "    return 1;\n  }\n");
     if (k < p->ndata) {
       const AstDecl *d = prog->data[k];
-      emit_buf_printf(out, "  if (blo_check_finite(v, %d, %" PRId64 ", %" PRId64 ", \"%s: data '%s'\", \"%s\",", s.rank,
-                      s.rows, s.cols, emit_where(e, d->span, w), d->name, shape_str(s, sb));
+      emit_buf_printf(
+          out, "  if (blo_check_finite(v, %d, %" PRId64 ", %" PRId64 ", \"%s: data '%s'\", \"%s\",",
+          s.rank, s.rows, s.cols, emit_where(e, d->span, w), d->name, shape_str(s, sb));
       emit_buf_puts(out, " err, errlen))");
       emit_buf_puts(out, " return 1;\n");
       /* the kernels (and the data graphs) were simplified for a symmetric matrix: check it still
@@ -523,44 +557,61 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
        * symmetric by construction), which bloc tolerates too */
       if (p->data_symmetric[k] && s.rank == 2 && s.rows == s.cols &&
           (!c->data[k] || exactly_symmetric(c->data[k], s.rows)))
-        emit_buf_printf(out, "  if (blo_check_symmetric(v, %" PRId64 ", \"%s: data '%s'\", err, errlen)) return 1;\n",
+        emit_buf_printf(out,
+                        "  if (blo_check_symmetric(v, %" PRId64
+                        ", \"%s: data '%s'\", err, errlen)) return 1;\n",
                         s.rows, emit_where(e, d->span, w), d->name);
     }
   }
-  emit_buf_printf(out, "  if (!(*x0 = blo_alloc(%" PRId64 ", err, errlen)) || !(*y0 = blo_alloc(%" PRId64 ", err, errlen)))",
+  emit_buf_printf(out,
+                  "  if (!(*x0 = blo_alloc(%" PRId64 ", err, errlen)) || !(*y0 = blo_alloc(%" PRId64
+                  ", err, errlen)))",
                   c->problem.nx, c->problem.ny);
   emit_buf_puts(out, " return 1;\n");
   for (int i = 0; i < p->nupper; i++) {
     const AstDecl *d = prog->upper[i];
     if (d->offset)
-      emit_buf_printf(out, "  if (blo_upper_%d(t, *x0 + %" PRId64 ", NULL, seed, msg, sizeof msg)) {\n", i, d->offset);
+      emit_buf_printf(out,
+                      "  if (blo_upper_%d(t, *x0 + %" PRId64 ", NULL, seed, msg, sizeof msg)) {\n",
+                      i, d->offset);
     else emit_buf_printf(out, "  if (blo_upper_%d(t, *x0, NULL, seed, msg, sizeof msg)) {\n", i);
-    emit_buf_printf(out, "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
+    emit_buf_printf(out,
+                    "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n",
+                    emit_where(e, d->span, w));
   }
   for (int j = 0; j < p->nlower; j++) {
     const AstDecl *d = prog->lower[j];
     if (d->offset)
-      emit_buf_printf(out, "  if (blo_lower_%d(t, *y0 + %" PRId64 ", *x0, seed, msg, sizeof msg)) {\n", j, d->offset);
+      emit_buf_printf(out,
+                      "  if (blo_lower_%d(t, *y0 + %" PRId64 ", *x0, seed, msg, sizeof msg)) {\n",
+                      j, d->offset);
     else emit_buf_printf(out, "  if (blo_lower_%d(t, *y0, *x0, seed, msg, sizeof msg)) {\n", j);
-    emit_buf_printf(out, "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n", emit_where(e, d->span, w));
+    emit_buf_printf(out,
+                    "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n",
+                    emit_where(e, d->span, w));
   }
   for (int k = 0; k < p->ndata; k++)
     if (!c->data[k])
-      emit_buf_printf(out, "  free(owned[%d]); /* %s: only the data stage reads it */\n  t[%d] = owned[%d] = NULL;\n", k,
-                      prog->data[k]->name, k, k);
+      emit_buf_printf(
+          out,
+          "  free(owned[%d]); /* %s: only the data stage reads it */\n  t[%d] = owned[%d] = "
+          "NULL;\n",
+          k, prog->data[k]->name, k, k);
   emit_buf_puts(out, "  return 0;\n}\n");
 }
 
 /* ------------------------------------------------------------------ embedded values */
 
-static void write_array(FILE *f, const char *name, const double *v, int64_t n, const char *comment) {
+static void write_array(FILE *f, const char *name, const double *v, int64_t n,
+                        const char *comment) {
   char nb[48];
   fprintf(f, "\n/* %s */\nstatic const double %s[%" PRId64 "] = {", comment, name, n > 0 ? n : 1);
   for (int64_t i = 0; i < n; i++) {
     if (i % 8 == 0) fputs("\n  ", f);
     else fputc(' ', f);
     const char *s = emit_num(v[i], nb);
-    if (s[0] == '(') fprintf(f, "%.*s,", (int)strlen(s) - 2, s + 1); /* no parentheses needed here */
+    if (s[0] == '(')
+      fprintf(f, "%.*s,", (int)strlen(s) - 2, s + 1); /* no parentheses needed here */
     else fprintf(f, "%s,", s);
   }
   if (n == 0) fputs("0.0", f);
@@ -579,7 +630,8 @@ void emit_data_write_embedded(Emit *e, FILE *f) {
       snprintf(cm, sizeof cm, "data %s : %s (%s), row-major", prog->data[k]->name, shape_str(s, sb),
                emit_where(e, prog->data[k]->span, w));
     else
-      snprintf(cm, sizeof cm, "%s : %s, a data-only part of the kernels", emit_data_name(e, k, nb), shape_str(s, sb));
+      snprintf(cm, sizeof cm, "%s : %s, a data-only part of the kernels", emit_data_name(e, k, nb),
+               shape_str(s, sb));
     write_array(f, name, c->data[k], shape_size(s), cm);
   }
   write_array(f, "blo_embedded_x0", c->x0, c->problem.nx, "initial x");

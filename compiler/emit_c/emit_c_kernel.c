@@ -338,7 +338,8 @@ static void compute(K *k, const SchedExpr *e, Ix r, Ix c, int lvl, char *out, si
     if (e->nargs > 1) snprintf(vb, sizeof vb, "%s", arg_at(k, e->args[1], r, c));
     if (e->nargs > 2) snprintf(vc, sizeof vc, "%s", arg_at(k, e->args[2], r, c));
     EmitBuf x = {0};
-    if (!emit_ew_expr(&x, e->op, e->num, va, vb, vc)) kfail(k, "op '%s' is not elementwise", ir_ops[e->op].name);
+    if (!emit_ew_expr(&x, e->op, e->num, va, vb, vc))
+      kfail(k, "op '%s' is not elementwise", ir_ops[e->op].name);
     snprintf(out, len, "%s", tmp(k, lvl, x.s ? x.s : "0.0", name));
     emit_buf_free(&x);
     return;
@@ -382,14 +383,15 @@ static void compute(K *k, const SchedExpr *e, Ix r, Ix c, int lvl, char *out, si
   case IR_PAD: {
     Ix rr = ix_addc(k, r, -e->attr[0]), cc = ix_addc(k, c, -e->attr[2]);
     char cond[300], ibuf[48];
-    snprintf(cond, sizeof cond, "(uint64_t)%s < %" PRId64 "u && (uint64_t)%s < %" PRId64 "u", rr.s, a->shape.rows,
-             cc.s, a->shape.cols);
+    snprintf(cond, sizeof cond, "(uint64_t)%s < %" PRId64 "u && (uint64_t)%s < %" PRId64 "u", rr.s,
+             a->shape.rows, cc.s, a->shape.cols);
     snprintf(ibuf, sizeof ibuf, "p%d", k->ntmp++);
     blk_line(at(k, lvl), "const int %s = %s;", ibuf, cond);
     char e1[300], e2[300];
     snprintf(e1, sizeof e1, "%s ? %s : 0", ibuf, rr.s);
     snprintf(e2, sizeof e2, "%s ? %s : 0", ibuf, cc.s);
-    const char *v = a->shape.rank == 0 ? expr(k, a, z, z) : expr(k, a, ix_expr(k, lvl, e1), ix_expr(k, lvl, e2));
+    const char *v = a->shape.rank == 0 ? expr(k, a, z, z)
+                                       : expr(k, a, ix_expr(k, lvl, e1), ix_expr(k, lvl, e2));
     snprintf(buf, sizeof buf, "%s ? %s : 0.0", ibuf, v);
     snprintf(out, len, "%s", tmp(k, lvl, buf, name));
     return;
@@ -470,7 +472,8 @@ static void mark_reads(K *k, const SchedExpr *e, uint8_t *seen) {
     if (seen[e->id]) return;
     seen[e->id] = 1;
   }
-  if (e->op == SCHED_LOAD && e->buf.base == SB_SREG && e->buf.index >= 0 && e->buf.index < k->k->nsregs)
+  if (e->op == SCHED_LOAD && e->buf.base == SB_SREG && e->buf.index >= 0 &&
+      e->buf.index < k->k->nsregs)
     k->sreg_read[e->buf.index] = 1;
   for (int i = 0; i < e->nargs; i++) mark_reads(k, e->args[i], seen);
 }
@@ -490,8 +493,8 @@ static void find_sreg_reads(K *k) {
 
 /* An item whose only effect is a scalar register nobody reads. */
 static bool dead_item(const K *k, const SchedItem *it) {
-  return (it->kind == SI_WRITE || it->kind == SI_SUM) && it->dest.base == SB_SREG && it->dest.index >= 0 &&
-         it->dest.index < k->k->nsregs && !k->sreg_read[it->dest.index];
+  return (it->kind == SI_WRITE || it->kind == SI_SUM) && it->dest.base == SB_SREG &&
+         it->dest.index >= 0 && it->dest.index < k->k->nsregs && !k->sreg_read[it->dest.index];
 }
 
 /* ------------------------------------------------------------------ loops */
@@ -510,7 +513,8 @@ static Ix loop_begin(K *k, Loop *L, int64_t start, int64_t end, int level) {
   L->parent = k->cur;
   L->level = level;
   k->hoist[level - 1] = blk_child(k->cur, 0);
-  blk_line(k->cur, "for (int64_t %s = %" PRId64 "; %s < %" PRId64 "; %s++) {", iv.s, start, iv.s, end, iv.s);
+  blk_line(k->cur, "for (int64_t %s = %" PRId64 "; %s < %" PRId64 "; %s++) {", iv.s, start, iv.s,
+           end, iv.s);
   k->cur = blk_child(k->cur, 1);
   blk_line(L->parent, "}");
   k->top = level;
@@ -732,9 +736,10 @@ static int64_t ld_or_1(int64_t ld) { return ld > 1 ? ld : 1; }
 
 static void emit_blas(K *k, const SchedStep *st) {
   const SchedBlas *b = &st->blas;
-  if (!fits_int(b->m) || !fits_int(b->n) || !fits_int(b->k) || !fits_int(b->a.ld) || !fits_int(b->b.ld) ||
-      !fits_int(b->c.ld)) {
-    emit_fail(k->e, 1, "kernel '%s': a %" PRId64 " x %" PRId64 " product exceeds the BLAS integer type",
+  if (!fits_int(b->m) || !fits_int(b->n) || !fits_int(b->k) || !fits_int(b->a.ld) ||
+      !fits_int(b->b.ld) || !fits_int(b->c.ld)) {
+    emit_fail(k->e, 1,
+              "kernel '%s': a %" PRId64 " x %" PRId64 " product exceeds the BLAS integer type",
               k->k->name ? k->k->name : "?", b->m, b->n);
     return;
   }
@@ -750,24 +755,33 @@ static void emit_blas(K *k, const SchedStep *st) {
   view_ptr(k, &b->a, pa, sizeof pa);
   view_ptr(k, &b->b, pb, sizeof pb);
   view_ptr(k, &b->c, pc, sizeof pc);
-  const char *ta = b->trans_a ? "CblasTrans" : "CblasNoTrans", *tb = b->trans_b ? "CblasTrans" : "CblasNoTrans";
+  const char *ta = b->trans_a ? "CblasTrans" : "CblasNoTrans",
+             *tb = b->trans_b ? "CblasTrans" : "CblasNoTrans";
   switch (st->kind) {
   case SS_GEMM:
-    blk_line(k->cur, "cblas_dgemm(CblasRowMajor, %s, %s, %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %s, %" PRId64
-                     ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
-             ta, tb, b->m, b->n, b->k, alpha, pa, ld_or_1(b->a.ld), pb, ld_or_1(b->b.ld), beta, pc, ld_or_1(b->c.ld));
+    blk_line(k->cur,
+             "cblas_dgemm(CblasRowMajor, %s, %s, %" PRId64 ", %" PRId64 ", %" PRId64
+             ", %s, %s, %" PRId64 ", %s, %" PRId64 ", %s, %s, %" PRId64 ");",
+             ta, tb, b->m, b->n, b->k, alpha, pa, ld_or_1(b->a.ld), pb, ld_or_1(b->b.ld), beta, pc,
+             ld_or_1(b->c.ld));
     break;
   case SS_GEMV:
-    blk_line(k->cur, "cblas_dgemv(CblasRowMajor, %s, %" PRId64 ", %" PRId64 ", %s, %s, %" PRId64 ", %s, 1, %s, %s, 1);",
+    blk_line(k->cur,
+             "cblas_dgemv(CblasRowMajor, %s, %" PRId64 ", %" PRId64 ", %s, %s, %" PRId64
+             ", %s, 1, %s, %s, 1);",
              ta, b->m, b->n, alpha, pa, ld_or_1(b->a.ld), pb, beta, pc);
     break;
   case SS_SYMV:
-    blk_line(k->cur, "cblas_dsymv(CblasRowMajor, CblasUpper, %" PRId64 ", %s, %s, %" PRId64 ", %s, 1, %s, %s, 1);", b->m,
-             alpha, pa, ld_or_1(b->a.ld), pb, beta, pc);
+    blk_line(k->cur,
+             "cblas_dsymv(CblasRowMajor, CblasUpper, %" PRId64 ", %s, %s, %" PRId64
+             ", %s, 1, %s, %s, 1);",
+             b->m, alpha, pa, ld_or_1(b->a.ld), pb, beta, pc);
     break;
   case SS_GER:
-    blk_line(k->cur, "cblas_dger(CblasRowMajor, %" PRId64 ", %" PRId64 ", %s, %s, 1, %s, 1, %s, %" PRId64 ");", b->m,
-             b->n, alpha, pa, pb, pc, ld_or_1(b->c.ld));
+    blk_line(k->cur,
+             "cblas_dger(CblasRowMajor, %" PRId64 ", %" PRId64 ", %s, %s, 1, %s, 1, %s, %" PRId64
+             ");",
+             b->m, b->n, alpha, pa, pb, pc, ld_or_1(b->c.ld));
     break;
   default: kfail(k, "step kind %d is not a BLAS step", (int)st->kind); break;
   }
@@ -781,17 +795,29 @@ static const char *step_name(const SchedStep *st, char *buf, size_t len) {
     snprintf(buf, len, "loop over %" PRId64 " x %" PRId64 "%s, %d item%s", st->rows, st->cols,
              st->flat ? " (flat)" : "", st->nitems, st->nitems == 1 ? "" : "s");
     break;
-  case SS_ROWS: snprintf(buf, len, "row reductions over %" PRId64 " x %" PRId64, st->rows, st->cols); break;
-  case SS_LSE: snprintf(buf, len, "logsumexp over %" PRId64 " x %" PRId64, st->rows, st->cols); break;
-  case SS_SCATTER: snprintf(buf, len, "scatter of %" PRId64 " x %" PRId64, st->rows, st->cols); break;
+  case SS_ROWS:
+    snprintf(buf, len, "row reductions over %" PRId64 " x %" PRId64, st->rows, st->cols);
+    break;
+  case SS_LSE:
+    snprintf(buf, len, "logsumexp over %" PRId64 " x %" PRId64, st->rows, st->cols);
+    break;
+  case SS_SCATTER:
+    snprintf(buf, len, "scatter of %" PRId64 " x %" PRId64, st->rows, st->cols);
+    break;
   case SS_GEMM:
     snprintf(buf, len, "c = %s op(a) op(b)%s (%" PRId64 " x %" PRId64 " x %" PRId64 ")",
-             st->blas.alpha_buf.base != SB_NONE ? "s" : "alpha", st->blas.beta != 0 ? " + c" : "", st->blas.m,
-             st->blas.n, st->blas.k);
+             st->blas.alpha_buf.base != SB_NONE ? "s" : "alpha", st->blas.beta != 0 ? " + c" : "",
+             st->blas.m, st->blas.n, st->blas.k);
     break;
-  case SS_GEMV: snprintf(buf, len, "matrix-vector product (%" PRId64 " x %" PRId64 ")", st->blas.m, st->blas.n); break;
-  case SS_SYMV: snprintf(buf, len, "symmetric matrix-vector product (%" PRId64 ")", st->blas.m); break;
-  case SS_GER: snprintf(buf, len, "rank-1 update (%" PRId64 " x %" PRId64 ")", st->blas.m, st->blas.n); break;
+  case SS_GEMV:
+    snprintf(buf, len, "matrix-vector product (%" PRId64 " x %" PRId64 ")", st->blas.m, st->blas.n);
+    break;
+  case SS_SYMV:
+    snprintf(buf, len, "symmetric matrix-vector product (%" PRId64 ")", st->blas.m);
+    break;
+  case SS_GER:
+    snprintf(buf, len, "rank-1 update (%" PRId64 " x %" PRId64 ")", st->blas.m, st->blas.n);
+    break;
   default: snprintf(buf, len, "step kind %d", (int)st->kind); break;
   }
   return buf;
@@ -811,13 +837,18 @@ static void kernel_sources(const Emit *e, BloKernelId id, EmitBuf *out) {
   case BLO_K_F: case BLO_K_GRAD_F:
     emit_buf_printf(out, "upper objective %s (%s)", prog->f->name, emit_where(e, prog->f->span, w));
     break;
-  case BLO_K_G: case BLO_K_GRAD_Y_G: case BLO_K_HVP_YY: case BLO_K_HVP_XY: case BLO_K_GRAD_Y_G_HVP_YY:
+  case BLO_K_G:
+  case BLO_K_GRAD_Y_G:
+  case BLO_K_HVP_YY:
+  case BLO_K_HVP_XY:
+  case BLO_K_GRAD_Y_G_HVP_YY:
   case BLO_K_HVP_BOTH: case BLO_K_GRAD_X_G: case BLO_K_HVP_YX:
     emit_buf_printf(out, "lower objective %s (%s)", prog->g->name, emit_where(e, prog->g->span, w));
     break;
   case BLO_K_INIT_Y: case BLO_K_INIT_VJP:
     for (int j = 0; j < prog->nlower; j++)
-      emit_buf_printf(out, "%slower %s (%s)", j ? ", " : "", prog->lower[j]->name, emit_where(e, prog->lower[j]->span, w));
+      emit_buf_printf(out, "%slower %s (%s)", j ? ", " : "", prog->lower[j]->name,
+                      emit_where(e, prog->lower[j]->span, w));
     break;
   case BLO_K_REPORTS:
     for (int j = 0; j < prog->nreports; j++)
@@ -876,8 +907,11 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
     case SS_SYMV:
     case SS_GER: emit_blas(&k, st); break;
     default:
-      kfail(&k, "execution plan step kind %d is not supported by the C emitter (bloc emit-c needs updating)",
-            (int)st->kind);
+      kfail(
+          &k,
+          "execution plan step kind %d is not supported by the C emitter (bloc emit-c needs "
+          "updating)",
+          (int)st->kind);
       break;
     }
     k.cur = outer;
@@ -886,12 +920,16 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
     char sym[64];
     EmitBuf src = {0};
     kernel_sources(e, sk->id, &src);
-    emit_buf_printf(out, "\n/* kernel %s: %s\n * from %s\n * %d step%s, %" PRId64 " doubles of work */\n", kern_name(sk->id),
-                kernel_what[sk->id], src.s ? src.s : "the program", sk->nsteps, sk->nsteps == 1 ? "" : "s", sk->work_size);
+    emit_buf_printf(
+        out, "\n/* kernel %s: %s\n * from %s\n * %d step%s, %" PRId64 " doubles of work */\n",
+        kern_name(sk->id), kernel_what[sk->id], src.s ? src.s : "the program", sk->nsteps,
+        sk->nsteps == 1 ? "" : "s", sk->work_size);
     emit_buf_free(&src);
-    emit_buf_printf(out, "static void %s(const BloEnv *env, const double *x, const double *y, const double *v, "
-                     "double *const *out) {\n",
-                emit_kernel_symbol(e, sk->id, sym));
+    emit_buf_printf(
+        out,
+        "static void %s(const BloEnv *env, const double *x, const double *y, const double *v, "
+        "double *const *out) {\n",
+        emit_kernel_symbol(e, sk->id, sym));
     if (!k.use_env) emit_buf_puts(out, "  (void)env;\n");
     if (!k.use_x) emit_buf_puts(out, "  (void)x;\n");
     if (!k.use_y) emit_buf_puts(out, "  (void)y;\n");
@@ -900,7 +938,8 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
     for (int d = 0; d < k.ndata; d++)
       if (k.use_data[d]) {
         char dn[80];
-        emit_buf_printf(out, "  const double *const d%d = env->data[%d]; /* %s */\n", d, d, emit_data_name(e, d, dn));
+        emit_buf_printf(out, "  const double *const d%d = env->data[%d]; /* %s */\n", d, d,
+                        emit_data_name(e, d, dn));
       }
     if (k.use_samples) emit_buf_puts(out, "  const int64_t *const smp = env->samples;\n");
     if (k.use_work) emit_buf_puts(out, "  double *const w = env->work;\n");
@@ -910,7 +949,8 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
       if (k.use_sreg[s]) {
         emit_buf_printf(out, "%s s%d = 0.0", first ? "  double" : ",", s);
         first = 0;
-        if (s == sk->nsregs - 1 || !memchr(k.use_sreg + s + 1, 1, (size_t)(sk->nsregs - s - 1))) emit_buf_puts(out, ";\n");
+        if (s == sk->nsregs - 1 || !memchr(k.use_sreg + s + 1, 1, (size_t)(sk->nsregs - s - 1)))
+          emit_buf_puts(out, ";\n");
       }
     blk_write(k.root, out);
     emit_buf_puts(out, "}\n");

@@ -220,7 +220,8 @@ void ast_dump(const AstProgram *p, const Diag *d, FILE *out) {
     /* imported declarations are listed under their own file */
     if (i == 0 || p->decls[i]->span.file != p->decls[i - 1]->span.file) {
       const SrcFile *df = diag_file(d, p->decls[i]->span.file);
-      if (p->decls[i]->span.file != p->file || i > 0) fprintf(out, " file %s\n", df ? df->path : "?");
+      if (p->decls[i]->span.file != p->file || i > 0)
+        fprintf(out, " file %s\n", df ? df->path : "?");
     }
     dump_decl(p->decls[i], d, out);
   }

@@ -77,7 +77,8 @@ static const char *join(Sema *S, const char *dir, const char *name) {
 /* Where `import "name"` points: "./x", "../x" and "/x" only where they say; other names
  * relative to the importing file first, then in the stdlib. ".blo" may be left out. */
 static const char *resolve_import(Sema *S, const char *dir, const char *name, char **tried) {
-  bool explicit_path = name[0] == '/' || strncmp(name, "./", 2) == 0 || strncmp(name, "../", 3) == 0;
+  bool explicit_path =
+      name[0] == '/' || strncmp(name, "./", 2) == 0 || strncmp(name, "../", 3) == 0;
   const char *bases[2];
   int nb = 0;
   bases[nb++] = name[0] == '/' ? name : join(S, dir, name);
@@ -117,7 +118,8 @@ static void load_import(Sema *S, AstDecl *imp, const char *dir) {
     char *cycle = "";
     for (size_t i = start; i < S->stack_names.len; i++)
       cycle = arena_printf(S->arena, "%s%s -> ", cycle, (const char *)S->stack_names.items[i]);
-    diag_error(S->diag, imp->path_span, "import cycle: %s%s", cycle, (const char *)S->stack_names.items[start]);
+    diag_error(S->diag, imp->path_span, "import cycle: %s%s", cycle,
+               (const char *)S->stack_names.items[start]);
     return;
   }
   if (contains(&S->loaded, canon)) return; /* imported before: once is enough */
@@ -144,16 +146,18 @@ static void load_module(Sema *S, uint32_t file, const char *canon, bool is_main)
   for (int i = 0; i < m->ndecls; i++) {
     AstDecl *d = m->decls[i];
     if (!is_main && d->kind != DECL_FN && d->kind != DECL_CONST && d->kind != DECL_IMPORT) {
-      diag_error(S->diag, d->span, "an imported module may only declare fn and const, not %s", ast_decl_kind_str(d->kind));
-      diag_hint(S->diag, "'%s' is imported; put this declaration in the main program", diag_file(S->diag, file)->path);
+      diag_error(S->diag, d->span, "an imported module may only declare fn and const, not %s",
+                 ast_decl_kind_str(d->kind));
+      diag_hint(S->diag, "'%s' is imported; put this declaration in the main program",
+                diag_file(S->diag, file)->path);
       continue;
     }
     ptrvec_push(S->arena, &S->decls, d);
   }
 }
 
-static Program *compile(Arena *arena, Diag *diag, uint32_t file, const char *canon, const SemaDefine *defs, int ndefs,
-                        const char *stdlib_dir) {
+static Program *compile(Arena *arena, Diag *diag, uint32_t file, const char *canon,
+                        const SemaDefine *defs, int ndefs, const char *stdlib_dir) {
   Sema *S = ARENA_NEW(arena, Sema);
   S->arena = arena;
   S->diag = diag;
@@ -181,7 +185,8 @@ static Program *compile(Arena *arena, Diag *diag, uint32_t file, const char *can
 
   for (int i = 0; i < ast->ndecls; i++) {
     AstDecl *d = ast->decls[i];
-    if (d->name && d->kind != DECL_PROBLEM && d->kind != DECL_SOLVE && !sema_sym_get(&S->all, d->name))
+    if (d->name && d->kind != DECL_PROBLEM && d->kind != DECL_SOLVE &&
+        !sema_sym_get(&S->all, d->name))
       sema_sym_put(arena, &S->all, d->name, d);
   }
   for (int i = 0; i < ast->ndecls; i++) sema_check_decl(S, ast->decls[i]);
@@ -214,16 +219,16 @@ static uint32_t load_main(Diag *diag, const char *path) {
   return diag_load_file(diag, path, SPAN_NONE);
 }
 
-Program *sema_compile_file(Arena *arena, Diag *diag, const char *path, const SemaDefine *defs, int ndefs,
-                           const char *stdlib_dir) {
+Program *sema_compile_file(Arena *arena, Diag *diag, const char *path, const SemaDefine *defs,
+                           int ndefs, const char *stdlib_dir) {
   uint32_t f = load_main(diag, path);
   if (f == SPAN_NO_FILE) return NULL;
   Sema tmp = {.arena = arena};
   return compile(arena, diag, f, canonical(&tmp, path), defs, ndefs, stdlib_dir);
 }
 
-Program *sema_compile_string(Arena *arena, Diag *diag, const char *path, const char *text, const SemaDefine *defs,
-                             int ndefs, const char *stdlib_dir) {
+Program *sema_compile_string(Arena *arena, Diag *diag, const char *path, const char *text,
+                             const SemaDefine *defs, int ndefs, const char *stdlib_dir) {
   uint32_t f = diag_add_file(diag, path, text, strlen(text));
   Sema tmp = {.arena = arena};
   return compile(arena, diag, f, canonical(&tmp, path), defs, ndefs, stdlib_dir);

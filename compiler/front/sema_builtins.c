@@ -20,12 +20,18 @@ static bool decl_shape(Sema *S, const ECtx *c, AstExpr *e, Shape *out) {
     *out = c->shape;
     return true;
   }
-  if (c->decl && (c->decl->kind == DECL_DATA || c->decl->kind == DECL_UPPER || c->decl->kind == DECL_LOWER) && !c->decl->type) {
-    sema_err(S, c, e->span, "'%s' takes its shape from the declared type, and %s has none", e->str, sema_decl_what(c->decl));
-    diag_hint(S->diag, "declare the type: %s %s : matrix[m, n] = %s(...)", ast_decl_kind_str(c->decl->kind), c->decl->name, e->str);
+  if (c->decl &&
+      (c->decl->kind == DECL_DATA || c->decl->kind == DECL_UPPER || c->decl->kind == DECL_LOWER) &&
+      !c->decl->type) {
+    sema_err(S, c, e->span, "'%s' takes its shape from the declared type, and %s has none", e->str,
+             sema_decl_what(c->decl));
+    diag_hint(S->diag, "declare the type: %s %s : matrix[m, n] = %s(...)",
+              ast_decl_kind_str(c->decl->kind), c->decl->name, e->str);
   } else {
     sema_err(S, c, e->span, "'%s' needs explicit dimensions here", e->str);
-    diag_hint(S->diag, "without dimensions it takes the declared type of the data or variable it initialises");
+    diag_hint(
+        S->diag,
+        "without dimensions it takes the declared type of the data or variable it initialises");
   }
   return false;
 }
@@ -40,7 +46,8 @@ static bool dims_shape(Sema *S, const ECtx *c, AstExpr *e, int first, Shape *out
     if (!sema_dim(S, c, e->args[first + i], "a dimension", &d[i])) ok = false;
   if (!ok) return false;
   if (nd == 2 && d[0] > SEMA_MAX_SIZE / d[1]) {
-    sema_err(S, c, e->span, "matrix[%lld, %lld] is too large (more than 2^40 elements)", (long long)d[0], (long long)d[1]);
+    sema_err(S, c, e->span, "matrix[%lld, %lld] is too large (more than 2^40 elements)",
+             (long long)d[0], (long long)d[1]);
     return false;
   }
   *out = nd == 1 ? shape_vector(d[0]) : shape_matrix(d[0], d[1]);
@@ -50,7 +57,8 @@ static bool dims_shape(Sema *S, const ECtx *c, AstExpr *e, int first, Shape *out
 static bool need_rank(Sema *S, const ECtx *c, AstExpr *e, int i, int rank, const char *what) {
   char buf[64];
   if (e->args[i]->shape.rank == rank) return true;
-  sema_err(S, c, e->args[i]->span, "'%s' expects %s, got %s", e->str, what, shape_str(e->args[i]->shape, buf));
+  sema_err(S, c, e->args[i]->span, "'%s' expects %s, got %s", e->str, what,
+           shape_str(e->args[i]->shape, buf));
   return false;
 }
 
@@ -72,18 +80,20 @@ static bool check_generator(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
   /* the generators' parameter rules (a class of builtins, so not a switch over all) */
   if (id == BI_UNIFORM) {
     if (!(a <= b) || !isfinite(a) || !isfinite(b)) {
-      sema_err(S, c, e->span, "'uniform(a, b)' needs finite a <= b, got %s and %s", sema_num_str(a, x), sema_num_str(b, y));
+      sema_err(S, c, e->span, "'uniform(a, b)' needs finite a <= b, got %s and %s",
+               sema_num_str(a, x), sema_num_str(b, y));
       return false;
     }
   } else if (id == BI_NORMAL) {
     if (!isfinite(a) || !(b >= 0) || !isfinite(b)) {
-      sema_err(S, c, e->span, "'normal(mu, sigma)' needs a finite mu and sigma >= 0, got %s and %s", sema_num_str(a, x),
-               sema_num_str(b, y));
+      sema_err(S, c, e->span, "'normal(mu, sigma)' needs a finite mu and sigma >= 0, got %s and %s",
+               sema_num_str(a, x), sema_num_str(b, y));
       return false;
     }
   } else if (id == BI_RANDINT) {
     if (a != floor(a) || b != floor(b) || !(a <= b) || fabs(a) > 9e15 || fabs(b) > 9e15) {
-      sema_err(S, c, e->span, "'randint(a, b)' needs integers a <= b, got %s and %s", sema_num_str(a, x), sema_num_str(b, y));
+      sema_err(S, c, e->span, "'randint(a, b)' needs integers a <= b, got %s and %s",
+               sema_num_str(a, x), sema_num_str(b, y));
       return false;
     }
   } else { /* bernoulli */
@@ -111,7 +121,11 @@ static bool check_load(Sema *S, const ECtx *c, AstExpr *e) {
   }
   if (c->kind != CTX_DATA || c->whole != e) {
     sema_err(S, c, e->span, "'%s' must be the whole initialiser of a data declaration", e->str);
-    diag_hint(S->diag, "declare the full tensor (data X : matrix[m, n] = %s(\"...\")), then slice or transform it in another data declaration", e->str);
+    diag_hint(
+        S->diag,
+        "declare the full tensor (data X : matrix[m, n] = %s(\"...\")), then slice or transform it "
+        "in another data declaration",
+        e->str);
     return false;
   }
   if (!ok) return false;
@@ -145,7 +159,8 @@ static bool check_cat(Sema *S, const ECtx *c, AstExpr *e, bool horizontal) {
       Shape s = e->args[i]->shape;
       int64_t r = s.rows, k = s.rank == 2 ? s.cols : 1;
       if (other >= 0 && r != other) {
-        sema_err(S, c, e->args[i]->span, "'hcat' needs equal numbers of rows: %s has %lld, the first argument %lld",
+        sema_err(S, c, e->args[i]->span,
+                 "'hcat' needs equal numbers of rows: %s has %lld, the first argument %lld",
                  shape_str(s, buf), (long long)r, (long long)other);
         return false;
       }
@@ -160,14 +175,18 @@ static bool check_cat(Sema *S, const ECtx *c, AstExpr *e, bool horizontal) {
     return true;
   }
   if (nmat && nmat != e->nargs) {
-    sema_err(S, c, e->span, "'vcat' joins either scalars and vectors (into a vector) or matrices (into a matrix), not both");
+    sema_err(
+        S, c, e->span,
+        "'vcat' joins either scalars and vectors (into a vector) or matrices (into a matrix), not "
+        "both");
     return false;
   }
   for (int i = 0; i < e->nargs; i++) {
     Shape s = e->args[i]->shape;
     if (nmat) {
       if (other >= 0 && s.cols != other) {
-        sema_err(S, c, e->args[i]->span, "'vcat' needs equal numbers of columns: %s has %lld, the first argument %lld",
+        sema_err(S, c, e->args[i]->span,
+                 "'vcat' needs equal numbers of columns: %s has %lld, the first argument %lld",
                  shape_str(s, buf), (long long)s.cols, (long long)other);
         return false;
       }
@@ -205,8 +224,8 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     return true;
   case BI_DOT:
     if (!shape_eq(a[0]->shape, a[1]->shape)) {
-      sema_err(S, c, e->span, "'dot' needs two operands of the same shape, got %s and %s", shape_str(a[0]->shape, x),
-               shape_str(a[1]->shape, y));
+      sema_err(S, c, e->span, "'dot' needs two operands of the same shape, got %s and %s",
+               shape_str(a[0]->shape, x), shape_str(a[1]->shape, y));
       return false;
     }
     e->shape = shape_scalar();
@@ -228,10 +247,12 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     Shape A = a[0]->shape, v = a[1]->shape;
     int64_t want = row ? A.cols : A.rows;
     if (A.rank != 2 || v.rank != 1 || v.rows != want) {
-      sema_err(S, c, e->span, "'%s' needs matrix[m, n] and vector[%s], got %s and %s", e->str, row ? "n" : "m", shape_str(A, x),
-               shape_str(v, y));
+      sema_err(S, c, e->span, "'%s' needs matrix[m, n] and vector[%s], got %s and %s", e->str,
+               row ? "n" : "m", shape_str(A, x), shape_str(v, y));
       if (A.rank == 2 && v.rank == 1 && v.rows == (row ? A.rows : A.cols))
-        diag_hint(S->diag, "%s", row ? "colwise(A, v) multiplies row i by v[i]" : "rowwise(A, v) multiplies column j by v[j]");
+        diag_hint(S->diag, "%s",
+                  row ? "colwise(A, v) multiplies row i by v[i]"
+                      : "rowwise(A, v) multiplies column j by v[j]");
       return false;
     }
     e->shape = A;
@@ -251,11 +272,13 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
       e->shape = shape_vector(s.rows);
       return true;
     }
-    sema_err(S, c, a[0]->span, "'diag' expects a vector or a square matrix, got %s", shape_str(s, x));
+    sema_err(S, c, a[0]->span, "'diag' expects a vector or a square matrix, got %s",
+             shape_str(s, x));
     return false;
   }
   case BI_OUTER:
-    if (!need_rank(S, c, e, 0, 1, "two vectors") || !need_rank(S, c, e, 1, 1, "two vectors")) return false;
+    if (!need_rank(S, c, e, 0, 1, "two vectors") || !need_rank(S, c, e, 1, 1, "two vectors"))
+      return false;
     if (a[0]->shape.rows > SEMA_MAX_SIZE / a[1]->shape.rows) {
       sema_err(S, c, e->span, "the result of 'outer' would be too large");
       return false;
@@ -264,7 +287,8 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     return true;
   case BI_TRACE:
     if (a[0]->shape.rank != 2 || a[0]->shape.rows != a[0]->shape.cols) {
-      sema_err(S, c, a[0]->span, "'trace' expects a square matrix, got %s", shape_str(a[0]->shape, x));
+      sema_err(S, c, a[0]->span, "'trace' expects a square matrix, got %s",
+               shape_str(a[0]->shape, x));
       return false;
     }
     e->shape = shape_scalar();
@@ -273,8 +297,8 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     Shape s = shape_scalar();
     for (int i = 0; i < 3; i++) {
       if (!sema_broadcast(s, a[i]->shape, &s)) {
-        sema_err(S, c, a[i]->span, "'where' needs equal shapes (or scalars), got %s and %s", shape_str(s, x),
-                 shape_str(a[i]->shape, y));
+        sema_err(S, c, a[i]->span, "'where' needs equal shapes (or scalars), got %s and %s",
+                 shape_str(s, x), shape_str(a[i]->shape, y));
         return false;
       }
     }
@@ -314,8 +338,11 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     return true;
   case BI_CROSS_ENTROPY:
     if (a[0]->shape.rank != 2 || !shape_eq(a[0]->shape, a[1]->shape)) {
-      sema_err(S, c, e->span, "'cross_entropy' needs two matrices of the same shape (logits and one-hot rows), got %s and %s",
-               shape_str(a[0]->shape, x), shape_str(a[1]->shape, y));
+      sema_err(
+          S, c, e->span,
+          "'cross_entropy' needs two matrices of the same shape (logits and one-hot rows), got %s "
+          "and %s",
+          shape_str(a[0]->shape, x), shape_str(a[1]->shape, y));
       return false;
     }
     e->shape = shape_vector(a[0]->shape.rows);
@@ -324,7 +351,8 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     return dims_shape(S, c, e, 0, &e->shape);
   case BI_EYE: case BI_PERMUTATION: {
     int64_t n;
-    if (!sema_dim(S, c, a[0], id == BI_EYE ? "the size of 'eye'" : "the size of 'permutation'", &n)) return false;
+    if (!sema_dim(S, c, a[0], id == BI_EYE ? "the size of 'eye'" : "the size of 'permutation'", &n))
+      return false;
     if (id == BI_EYE && n > SEMA_MAX_SIZE / n) {
       sema_err(S, c, e->span, "eye(%lld) is too large", (long long)n);
       return false;
@@ -338,8 +366,9 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     if (!const_params(S, c, e, 3) || !ok) return false;
     double lo = a[1]->const_val, hi = a[2]->const_val;
     if (!(lo > 0 && lo <= hi && isfinite(hi))) {
-      sema_err(S, c, e->span, "'random_spd(n, lo, hi)' needs eigenvalue bounds 0 < lo <= hi, got %s and %s", sema_num_str(lo, x),
-               sema_num_str(hi, y));
+      sema_err(S, c, e->span,
+               "'random_spd(n, lo, hi)' needs eigenvalue bounds 0 < lo <= hi, got %s and %s",
+               sema_num_str(lo, x), sema_num_str(hi, y));
       return false;
     }
     if (n > SEMA_MAX_SIZE / n) {
@@ -381,9 +410,11 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
   e->builtin = id;
   if (e->nargs < b->min_args || e->nargs > b->max_args) {
     if (b->min_args == b->max_args)
-      sema_err(S, c, e->name_span, "'%s' takes %d argument%s, got %d", b->name, b->min_args, b->min_args == 1 ? "" : "s", e->nargs);
+      sema_err(S, c, e->name_span, "'%s' takes %d argument%s, got %d", b->name, b->min_args,
+               b->min_args == 1 ? "" : "s", e->nargs);
     else
-      sema_err(S, c, e->name_span, "'%s' takes %d to %d arguments, got %d", b->name, b->min_args, b->max_args, e->nargs);
+      sema_err(S, c, e->name_span, "'%s' takes %d to %d arguments, got %d", b->name, b->min_args,
+               b->max_args, e->nargs);
     if ((id == BI_MAX || id == BI_MIN) && e->nargs == 1) /* np.max(x): a reduction */
       diag_hint(S->diag, "%s(a, b) is elementwise: %s", b->name,
                 spelling_function_hint(id == BI_MAX ? "amax" : "amin"));
@@ -425,7 +456,9 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
   if (!(b->flags & BI_DIFF)) {
     /* a data-only builtin folded to a constant (rows(X), mod(n, 2)) has nothing to differentiate */
     if (is_objective(c->kind) && !e->is_const) {
-      sema_err(S, c, e->name_span, "'%s' is data-only: it has no derivative and cannot appear in an objective", b->name);
+      sema_err(S, c, e->name_span,
+               "'%s' is data-only: it has no derivative and cannot appear in an objective",
+               b->name);
       diag_hint(S->diag, "compute it in a data declaration or a report");
       return false;
     }
@@ -433,7 +466,9 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
   }
   if ((b->flags & BI_C1) && c->kind == CTX_LOWER_OBJ && !c->piecewise_const &&
       (e->depends_x || e->depends_y)) {
-    sema_warn(S, c, e->name_span, "'%s' is not twice differentiable: the lower objective needs second derivatives", b->name);
+    sema_warn(S, c, e->name_span,
+              "'%s' is not twice differentiable: the lower objective needs second derivatives",
+              b->name);
     Program *p = S->prog;
     if (e->depends_y && !p->nonsmooth_op) {
       p->nonsmooth_op = b->name;

@@ -99,7 +99,8 @@ bool sema_dim(Sema *S, const ECtx *c, const AstExpr *e, const char *what, int64_
     return false;
   }
   if (v > (double)SEMA_MAX_DIM) {
-    sema_err(S, c, e->span, "%s %s is too large (at most %lld)", what, sema_num_str(v, buf), SEMA_MAX_DIM);
+    sema_err(S, c, e->span, "%s %s is too large (at most %lld)", what, sema_num_str(v, buf),
+             SEMA_MAX_DIM);
     return false;
   }
   *out = (int64_t)v;
@@ -112,7 +113,8 @@ bool sema_type_shape(Sema *S, AstType *t, Shape *out) {
   int64_t d[3] = {1, 1, 1};
   bool ok = true;
   for (int i = 0; i < n; i++)
-    if (!sema_check(S, &c, t->dims[i]) || !sema_dim(S, &c, t->dims[i], "a dimension", &d[i])) ok = false;
+    if (!sema_check(S, &c, t->dims[i]) || !sema_dim(S, &c, t->dims[i], "a dimension", &d[i]))
+      ok = false;
   if (!ok) return false;
   if ((n == 2 && d[0] > SEMA_MAX_SIZE / d[1]) || (n == 3 && d[0] > SEMA_MAX_SIZE / d[1] / d[2])) {
     char buf[64];

@@ -17,7 +17,8 @@ static void check_const(Sema *S, AstDecl *d) {
   }
   if (ok && !isfinite(d->init->const_val)) {
     char buf[32];
-    diag_error(S->diag, d->init->span, "const '%s' is not a finite number (%s)", d->name, sema_num_str(d->init->const_val, buf));
+    diag_error(S->diag, d->init->span, "const '%s' is not a finite number (%s)", d->name,
+               sema_num_str(d->init->const_val, buf));
     ok = false;
   }
   d->shape = shape_scalar();
@@ -126,7 +127,9 @@ static void check_constraint(Sema *S, AstDecl *d) {
 
 /* data, upper and lower: the type (if any), then the initialiser in its context */
 static void check_tensor(Sema *S, AstDecl *d) {
-  CtxKind k = d->kind == DECL_DATA ? CTX_DATA : d->kind == DECL_UPPER ? CTX_UPPER_INIT : CTX_LOWER_INIT;
+  CtxKind k = d->kind == DECL_DATA    ? CTX_DATA
+              : d->kind == DECL_UPPER ? CTX_UPPER_INIT
+                                      : CTX_LOWER_INIT;
   ECtx c = {.kind = k, .decl = d, .whole = d->init};
   bool ok = true;
   if (d->type) {
@@ -141,9 +144,12 @@ static void check_tensor(Sema *S, AstDecl *d) {
     Shape s = d->init->shape;
     if (s.rank != 0 && !shape_eq(s, d->shape)) {
       char a[64], b[64];
-      diag_error(S->diag, d->init->span, "the initialiser of %s has shape %s, but it is declared %s", sema_decl_what(d),
+      diag_error(S->diag, d->init->span,
+                 "the initialiser of %s has shape %s, but it is declared %s", sema_decl_what(d),
                  shape_str(s, a), shape_str(d->shape, b));
-      diag_hint(S->diag, "a scalar initialiser fills the whole tensor; any other must have the declared shape");
+      diag_hint(
+          S->diag,
+          "a scalar initialiser fills the whole tensor; any other must have the declared shape");
       d->failed = true;
     }
   } else {
@@ -176,7 +182,8 @@ static void check_objective(Sema *S, AstDecl *d) {
   AstDecl **slot = upper ? &S->upper_obj : &S->lower_obj;
   if (*slot) {
     diag_error(S->diag, d->span, "a second %s objective '%s'", upper ? "upper" : "lower", d->name);
-    diag_note(S->diag, (*slot)->span, "the %s objective is '%s', declared here", upper ? "upper" : "lower", (*slot)->name);
+    diag_note(S->diag, (*slot)->span, "the %s objective is '%s', declared here",
+              upper ? "upper" : "lower", (*slot)->name);
     diag_hint(S->diag, "a problem has exactly one upper and one lower objective: add the terms");
   } else {
     *slot = d;
@@ -189,7 +196,8 @@ static void check_objective(Sema *S, AstDecl *d) {
   d->shape = d->init->shape;
   if (d->shape.rank != 0) {
     char buf[64];
-    diag_error(S->diag, d->init->span, "%s must be a scalar, got %s", sema_decl_what(d), shape_str(d->shape, buf));
+    diag_error(S->diag, d->init->span, "%s must be a scalar, got %s", sema_decl_what(d),
+               shape_str(d->shape, buf));
     diag_hint(S->diag, "reduce it, e.g. with sum(...), mean(...) or sumsq(...)");
     d->failed = true;
   }
@@ -206,7 +214,8 @@ static void check_report(Sema *S, AstDecl *d) {
   d->shape = d->init->shape;
   if (d->shape.rank != 0) {
     char buf[64];
-    diag_error(S->diag, d->init->span, "report '%s' must be a scalar, got %s", d->name, shape_str(d->shape, buf));
+    diag_error(S->diag, d->init->span, "report '%s' must be a scalar, got %s", d->name,
+               shape_str(d->shape, buf));
     diag_hint(S->diag, "reduce it, e.g. with sum(...), mean(...) or norm(...)");
     d->failed = true;
   }
@@ -214,8 +223,10 @@ static void check_report(Sema *S, AstDecl *d) {
 
 static void check_sample(Sema *S, AstDecl *d) {
   ECtx c = {.kind = CTX_CONST, .decl = d};
-  bool okk = sema_check(S, &c, d->batch) && sema_dim(S, &c, d->batch, "the batch size", &d->batch_k);
-  bool okn = sema_check(S, &c, d->population) && sema_dim(S, &c, d->population, "the population", &d->population_n);
+  bool okk =
+      sema_check(S, &c, d->batch) && sema_dim(S, &c, d->batch, "the batch size", &d->batch_k);
+  bool okn = sema_check(S, &c, d->population) &&
+             sema_dim(S, &c, d->population, "the population", &d->population_n);
   d->index = (int)S->samples.len;
   ptrvec_push(S->arena, &S->samples, d);
   if (!okk || !okn) {
@@ -223,8 +234,8 @@ static void check_sample(Sema *S, AstDecl *d) {
     return;
   }
   if (d->batch_k > d->population_n) {
-    diag_error(S->diag, d->batch->span, "the batch size %lld is larger than the population %lld", (long long)d->batch_k,
-               (long long)d->population_n);
+    diag_error(S->diag, d->batch->span, "the batch size %lld is larger than the population %lld",
+               (long long)d->batch_k, (long long)d->population_n);
     d->failed = true;
     return;
   }
@@ -287,7 +298,8 @@ static void check_solve(Sema *S, AstDecl *d) {
       so.num = v->const_val;
     }
     if (!m) continue;
-    const char *msg = so.is_word ? rt_options_set_word(&o, op->key, so.word) : rt_options_set_num(&o, op->key, so.num);
+    const char *msg = so.is_word ? rt_options_set_word(&o, op->key, so.word)
+                                 : rt_options_set_num(&o, op->key, so.num);
     if (msg) {
       bool unknown = strncmp(msg, "unknown option", 14) == 0;
       diag_error(S->diag, unknown ? op->key_span : span, "%s", msg);
@@ -368,21 +380,25 @@ void sema_check_program(Sema *S) {
   }
   AstDecl *g = S->lower_obj, *f = S->upper_obj;
   if (g && !g->failed && S->lower.len && !g->init->depends_y) {
-    diag_error(S->diag, g->init->span, "lower objective '%s' does not depend on any lower variable", g->name);
+    diag_error(S->diag, g->init->span, "lower objective '%s' does not depend on any lower variable",
+               g->name);
     diag_hint(S->diag, "the lower level minimises g over the lower variables: g must use them");
   }
   if (f && !f->failed && S->lower.len && !f->init->depends_y)
-    diag_warning(S->diag, f->init->span, "upper objective '%s' does not depend on any lower variable", f->name);
+    diag_warning(S->diag, f->init->span,
+                 "upper objective '%s' does not depend on any lower variable", f->name);
   p->f = f;
   p->g = g;
-  p->stochastic = (f && !f->failed && f->init->uses_sample) || (g && !g->failed && g->init->uses_sample);
+  p->stochastic =
+      (f && !f->failed && f->init->uses_sample) || (g && !g->failed && g->init->uses_sample);
   for (int i = 0; i < S->ndefs; i++) {
     if (S->def_used[i]) continue;
     bool later = false; /* the same name given twice: only the unused copy would complain */
     for (int j = 0; j < S->ndefs; j++)
       if (j != i && S->def_used[j] && strcmp(S->defs[j].name, S->defs[i].name) == 0) later = true;
     if (later) continue;
-    diag_error(S->diag, SPAN_NONE, "-D %s: '%s' declares no const named '%s'", S->defs[i].name, path, S->defs[i].name);
+    diag_error(S->diag, SPAN_NONE, "-D %s: '%s' declares no const named '%s'", S->defs[i].name,
+               path, S->defs[i].name);
     const char *s = sema_suggest(S, S->defs[i].name, 1u << DECL_CONST, false);
     if (s) diag_hint(S->diag, "did you mean '%s'?", s);
   }

@@ -60,7 +60,9 @@ bool sema_no_tensor(Sema *S, const ECtx *c, const AstExpr *a) {
   return false;
 }
 
-static bool is_value_ctx(CtxKind k) { return k == CTX_DATA || k == CTX_UPPER_INIT || k == CTX_LOWER_INIT; }
+static bool is_value_ctx(CtxKind k) {
+  return k == CTX_DATA || k == CTX_UPPER_INIT || k == CTX_LOWER_INIT;
+}
 
 /* ------------------------------------------------------------------ identifiers */
 
@@ -91,10 +93,13 @@ static bool check_ident(Sema *S, const ECtx *c, AstExpr *e) {
     return true;
   case DECL_UPPER:
     if (c->kind == CTX_DATA || c->kind == CTX_UPPER_INIT) {
-      sema_err(S, c, e->span, "%s cannot use %s", c->kind == CTX_DATA ? sema_decl_what(c->decl) : "an upper initialiser",
+      sema_err(S, c, e->span, "%s cannot use %s",
+               c->kind == CTX_DATA ? sema_decl_what(c->decl) : "an upper initialiser",
                sema_decl_what(d));
-      diag_hint(S->diag, c->kind == CTX_DATA ? "data is evaluated once, before solving: it cannot depend on variables"
-                                             : "upper initialisers may use consts, data and random generators");
+      diag_hint(S->diag,
+                c->kind == CTX_DATA
+                    ? "data is evaluated once, before solving: it cannot depend on variables"
+                    : "upper initialisers may use consts, data and random generators");
       return false;
     }
     if (d->failed) return false;
@@ -104,10 +109,13 @@ static bool check_ident(Sema *S, const ECtx *c, AstExpr *e) {
   case DECL_LOWER:
     if (is_value_ctx(c->kind)) {
       sema_err(S, c, e->span, "%s cannot use %s",
-               c->kind == CTX_DATA ? sema_decl_what(c->decl) : c->kind == CTX_UPPER_INIT ? "an upper initialiser" : "a lower initialiser",
+               c->kind == CTX_DATA         ? sema_decl_what(c->decl)
+               : c->kind == CTX_UPPER_INIT ? "an upper initialiser"
+                                           : "a lower initialiser",
                sema_decl_what(d));
       if (c->kind == CTX_LOWER_INIT)
-        diag_hint(S->diag, "a lower initialiser may use upper variables (y0 = phi(x)), never lower ones");
+        diag_hint(S->diag,
+                  "a lower initialiser may use upper variables (y0 = phi(x)), never lower ones");
       return false;
     }
     if (d->failed) return false;
@@ -115,7 +123,8 @@ static bool check_ident(Sema *S, const ECtx *c, AstExpr *e) {
     e->depends_y = true;
     return true;
   case DECL_SAMPLE:
-    sema_err(S, c, e->span, "sample set '%s' can only be used as a subscript, as in 'X[%s, :]'", d->name, d->name);
+    sema_err(S, c, e->span, "sample set '%s' can only be used as a subscript, as in 'X[%s, :]'",
+             d->name, d->name);
     return false;
   case DECL_FN:
     sema_err(S, c, e->span, "'%s' is a fn: call it as %s(...)", d->name, d->name);
@@ -144,7 +153,8 @@ static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
   switch (e->op) {
   case OP_POW:
     if (r->shape.rank != 0) {
-      sema_err(S, c, r->span, "the exponent of '^' must be a scalar, got %s", shape_str(r->shape, a));
+      sema_err(S, c, r->span, "the exponent of '^' must be a scalar, got %s",
+               shape_str(r->shape, a));
       return false;
     }
     if (!r->is_const) {
@@ -157,22 +167,27 @@ static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
   case OP_MATMUL: {
     Shape x = l->shape, y = r->shape;
     if (x.rank == 0 || y.rank == 0) {
-      sema_err(S, c, e->op_span, "'@' needs a vector or matrix on both sides, got %s @ %s", shape_str(x, a), shape_str(y, b));
+      sema_err(S, c, e->op_span, "'@' needs a vector or matrix on both sides, got %s @ %s",
+               shape_str(x, a), shape_str(y, b));
       diag_hint(S->diag, "use '*' to multiply by a scalar");
       return false;
     }
     if (x.rank == 1 && y.rank == 1) {
       sema_err(S, c, e->op_span, "'@' of two vectors: %s @ %s", shape_str(x, a), shape_str(y, b));
-      diag_hint(S->diag, "use dot(u, v) for the inner product, or outer(u, v) for the outer product");
+      diag_hint(S->diag,
+                "use dot(u, v) for the inner product, or outer(u, v) for the outer product");
       return false;
     }
     int64_t k1 = x.rank == 2 ? x.cols : x.rows;
     int64_t k2 = y.rows;
     if (k1 != k2) {
-      sema_err(S, c, e->op_span, "shape mismatch in '@': %s @ %s (inner dimensions %lld and %lld differ)", shape_str(x, a),
-               shape_str(y, b), (long long)k1, (long long)k2);
-      if (x.rank == 2 && y.rank == 2 && x.rows == y.rows) diag_hint(S->diag, "did you mean A' @ B?");
-      else if (x.rank == 2 && y.rank == 2 && x.cols == y.cols) diag_hint(S->diag, "did you mean A @ B'?");
+      sema_err(S, c, e->op_span,
+               "shape mismatch in '@': %s @ %s (inner dimensions %lld and %lld differ)",
+               shape_str(x, a), shape_str(y, b), (long long)k1, (long long)k2);
+      if (x.rank == 2 && y.rank == 2 && x.rows == y.rows)
+        diag_hint(S->diag, "did you mean A' @ B?");
+      else if (x.rank == 2 && y.rank == 2 && x.cols == y.cols)
+        diag_hint(S->diag, "did you mean A @ B'?");
       return false;
     }
     if (x.rank == 2 && y.rank == 2) {
@@ -190,10 +205,13 @@ static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
   }
   default:
     if (!sema_broadcast(l->shape, r->shape, &e->shape)) {
-      sema_err(S, c, e->op_span, "shape mismatch in '%s': %s and %s", op, shape_str(l->shape, a), shape_str(r->shape, b));
+      sema_err(S, c, e->op_span, "shape mismatch in '%s': %s and %s", op, shape_str(l->shape, a),
+               shape_str(r->shape, b));
       if (l->shape.rank + r->shape.rank == 3)
-        diag_hint(S->diag, "combine a matrix with a vector explicitly: rowwise(A, v) or colwise(A, v)");
-      else if (l->shape.rank == 2 && r->shape.rank == 2 && l->shape.rows == r->shape.cols && l->shape.cols == r->shape.rows)
+        diag_hint(S->diag,
+                  "combine a matrix with a vector explicitly: rowwise(A, v) or colwise(A, v)");
+      else if (l->shape.rank == 2 && r->shape.rank == 2 && l->shape.rows == r->shape.cols &&
+               l->shape.cols == r->shape.rows)
         diag_hint(S->diag, "one side may need a transpose (A')");
       else
         diag_hint(S->diag, "elementwise operators need equal shapes, or a scalar on one side");
@@ -211,23 +229,26 @@ static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
 /* ------------------------------------------------------------------ indexing */
 
 /* A constant integer subscript or range bound, made non-negative (Python-style: -1 is the last). */
-static bool index_value(Sema *S, const ECtx *c, AstExpr *x, int64_t dim, bool is_bound, int64_t *out) {
+static bool index_value(Sema *S, const ECtx *c, AstExpr *x, int64_t dim, bool is_bound,
+                        int64_t *out) {
   if (!sema_check(S, c, x)) return false;
   if (!sema_need_const(S, c, x, is_bound ? "a range bound" : "a subscript")) {
-    if (!is_bound) diag_hint(S->diag, "a subscript is a constant integer, a range lo:hi, or a sample set");
+    if (!is_bound)
+      diag_hint(S->diag, "a subscript is a constant integer, a range lo:hi, or a sample set");
     return false;
   }
   double v = x->const_val;
   char buf[32];
   if (v != floor(v) || fabs(v) > 9e15) {
-    sema_err(S, c, x->span, "%s must be an integer, got %s", is_bound ? "a range bound" : "a subscript", sema_num_str(v, buf));
+    sema_err(S, c, x->span, "%s must be an integer, got %s",
+             is_bound ? "a range bound" : "a subscript", sema_num_str(v, buf));
     return false;
   }
   int64_t i = (int64_t)v;
   if (i < 0) i += dim;
   if (i < 0 || i > dim || (!is_bound && i == dim)) {
-    sema_err(S, c, x->span, "%s %s is out of bounds for a dimension of size %lld", is_bound ? "range bound" : "index",
-             sema_num_str(v, buf), (long long)dim);
+    sema_err(S, c, x->span, "%s %s is out of bounds for a dimension of size %lld",
+             is_bound ? "range bound" : "index", sema_num_str(v, buf), (long long)dim);
     return false;
   }
   *out = i;
@@ -270,7 +291,8 @@ static bool check_task_index(Sema *S, const ECtx *c, AstExpr *e) {
   char buf[64];
   int nsubs = e->nargs - 1;
   if (nsubs != 1) {
-    sema_err(S, c, e->op_span, "%s takes 1 subscript (the task), got %d", shape_str(bs, buf), nsubs);
+    sema_err(S, c, e->op_span, "%s takes 1 subscript (the task), got %d", shape_str(bs, buf),
+             nsubs);
     diag_hint(S->diag, "X[t] is the matrix[%lld, %lld] of task t; index that in turn: X[t][i, :]",
               (long long)bs.rows, (long long)bs.cols);
     return false;
@@ -284,8 +306,8 @@ static bool check_task_index(Sema *S, const ECtx *c, AstExpr *e) {
     if (!sample_fits(S, c, s, smp, bs.blocks)) return false;
     if (smp->batch_k != 1) {
       sema_err(S, c, s->span,
-               "a tensor is indexed by one task at a time, but sample set '%s' draws %lld", smp->name,
-               (long long)smp->batch_k);
+               "a tensor is indexed by one task at a time, but sample set '%s' draws %lld",
+               smp->name, (long long)smp->batch_k);
       diag_note(S->diag, smp->name_span, "sample set '%s' is declared here", smp->name);
       diag_hint(S->diag,
                 "declare it batch(1), and average over tasks with the method option meta_batch");
@@ -327,8 +349,10 @@ static bool check_index(Sema *S, const ECtx *c, AstExpr *e) {
   }
   if (rank == 3) return check_task_index(S, c, e);
   if (nsubs != rank) {
-    sema_err(S, c, e->op_span, "%s takes %d subscript%s, got %d", shape_str(base->shape, buf), rank, rank == 1 ? "" : "s", nsubs);
-    if (rank == 2 && nsubs == 1) diag_hint(S->diag, "write A[i, :] for a row and A[:, j] for a column");
+    sema_err(S, c, e->op_span, "%s takes %d subscript%s, got %d", shape_str(base->shape, buf), rank,
+             rank == 1 ? "" : "s", nsubs);
+    if (rank == 2 && nsubs == 1)
+      diag_hint(S->diag, "write A[i, :] for a row and A[:, j] for a column");
     return false;
   }
   int64_t dims[2] = {base->shape.rows, base->shape.cols};
@@ -385,7 +409,9 @@ static bool check_index(Sema *S, const ECtx *c, AstExpr *e) {
     }
   }
   if (!ok) return false;
-  e->shape = nkept == 0 ? shape_scalar() : nkept == 1 ? shape_vector(kept[0]) : shape_matrix(kept[0], kept[1]);
+  e->shape = nkept == 0   ? shape_scalar()
+             : nkept == 1 ? shape_vector(kept[0])
+                          : shape_matrix(kept[0], kept[1]);
   return true;
 }
 
@@ -427,7 +453,8 @@ static bool check_list(Sema *S, const ECtx *c, AstExpr *e) {
       continue;
     }
     if (row->nargs != cols) {
-      sema_err(S, c, row->span, "ragged list literal: row %d has %d elements, row 1 has %d", i + 1, row->nargs, cols);
+      sema_err(S, c, row->span, "ragged list literal: row %d has %d elements, row 1 has %d", i + 1,
+               row->nargs, cols);
       ok = false;
       continue;
     }
@@ -475,7 +502,8 @@ static int param_of(const AstDecl *fn, const char *name) {
 
 /* A fresh (unchecked) copy of a fn body; parameter uses become copies of the arguments.
  * Names other than parameters were resolved at the fn's declaration (e->ref is set). */
-static AstExpr *clone_body(Sema *S, const AstExpr *e, const AstDecl *fn, AstExpr **args, bool *fail) {
+static AstExpr *clone_body(Sema *S, const AstExpr *e, const AstDecl *fn, AstExpr **args,
+                           bool *fail) {
   if (!e || *fail) return NULL;
   if (e->kind == AST_IDENT && !e->ref) {
     int i = param_of(fn, e->str);
@@ -508,8 +536,8 @@ static bool check_fn_call(Sema *S, const ECtx *c, AstExpr *e) {
   e->fn = fn;
   if (fn->failed) return false;
   if (e->nargs != fn->nparams) {
-    sema_err(S, c, e->name_span, "fn '%s' takes %d argument%s, got %d", fn->name, fn->nparams, fn->nparams == 1 ? "" : "s",
-             e->nargs);
+    sema_err(S, c, e->name_span, "fn '%s' takes %d argument%s, got %d", fn->name, fn->nparams,
+             fn->nparams == 1 ? "" : "s", e->nargs);
     diag_note(S->diag, fn->name_span, "fn '%s' is declared here", fn->name);
     return false;
   }
@@ -517,9 +545,13 @@ static bool check_fn_call(Sema *S, const ECtx *c, AstExpr *e) {
   AstExpr *body = clone_body(S, fn->init, fn, e->args, &fail);
   if (fail || !body) {
     if (!S->inline_exhausted) {
-      sema_err(S, c, e->name_span, "inlining fn calls makes the program too large (more than %d expression nodes)",
+      sema_err(S, c, e->name_span,
+               "inlining fn calls makes the program too large (more than %d expression nodes)",
                SEMA_MAX_INLINE);
-      diag_hint(S->diag, "fns are expanded at every call; deeply nested calls of fns that use a parameter several times grow exponentially");
+      diag_hint(
+          S->diag,
+          "fns are expanded at every call; deeply nested calls of fns that use a parameter several "
+          "times grow exponentially");
       S->inline_exhausted = true;
     }
     return false;
@@ -594,7 +626,9 @@ bool sema_check(Sema *S, const ECtx *c, AstExpr *e) {
   if (e->checked) return true; /* an argument copied into an inlined body, already checked */
   if (S->depth >= SEMA_MAX_DEPTH) {
     if (!S->depth_exhausted) {
-      sema_err(S, c, e->span, "expression nested too deeply once fns are inlined (more than %d levels)", SEMA_MAX_DEPTH);
+      sema_err(S, c, e->span,
+               "expression nested too deeply once fns are inlined (more than %d levels)",
+               SEMA_MAX_DEPTH);
       S->depth_exhausted = true;
     }
     return false;

@@ -97,8 +97,10 @@ void sema_check_memory(Sema *S);
  * failure the error has been reported and false is returned. */
 bool sema_check(Sema *S, const ECtx *c, AstExpr *e);
 /* Errors and warnings inside expressions: followed by a note at every enclosing fn call. */
-void sema_err(Sema *S, const ECtx *c, Span at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void sema_warn(Sema *S, const ECtx *c, Span at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void sema_err(Sema *S, const ECtx *c, Span at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void sema_warn(Sema *S, const ECtx *c, Span at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* A rank-3 value (a tensor) may only be indexed by task or passed to a fn: reports any other
  * use of a (an error) and returns false; true for every other shape. */
 bool sema_no_tensor(Sema *S, const ECtx *c, const AstExpr *a);

@@ -66,7 +66,8 @@ const char *sema_decl_what(const AstDecl *d) {
 bool sema_declare(Sema *S, AstDecl *d) {
   if (!d->name) return false;
   if (ast_builtin_lookup(d->name) != BI_NONE) {
-    diag_error(S->diag, d->name_span, "'%s' is a builtin function and cannot be redeclared", d->name);
+    diag_error(S->diag, d->name_span, "'%s' is a builtin function and cannot be redeclared",
+               d->name);
     diag_hint(S->diag, "choose another name");
     return false;
   }
@@ -108,7 +109,9 @@ const char *sema_suggest(Sema *S, const char *name, unsigned kinds, bool builtin
   return diag_suggest(name, l.names, l.n);
 }
 
-#define VALUE_KINDS ((1u << DECL_CONST) | (1u << DECL_DATA) | (1u << DECL_UPPER) | (1u << DECL_LOWER) | (1u << DECL_SAMPLE))
+#define VALUE_KINDS \
+  ((1u << DECL_CONST) | (1u << DECL_DATA) | (1u << DECL_UPPER) | (1u << DECL_LOWER) | \
+   (1u << DECL_SAMPLE))
 
 void sema_unknown_name(Sema *S, const ECtx *c, const char *name, Span at, bool as_call) {
   AstDecl *later = sema_sym_get(&S->all, name);
@@ -119,10 +122,12 @@ void sema_unknown_name(Sema *S, const ECtx *c, const char *name, Span at, bool a
   if (later && later->kind != DECL_PROBLEM) {
     sema_err(S, c, at, "'%s' is used before its declaration", name);
     diag_note(S->diag, later->name_span, "%s is declared here", sema_decl_what(later));
-    diag_hint(S->diag, "declarations may come in any order, but a name must be declared before it is used");
+    diag_hint(S->diag,
+              "declarations may come in any order, but a name must be declared before it is used");
     return;
   }
-  const char *sugg = as_call ? sema_suggest(S, name, 1u << DECL_FN, true) : sema_suggest(S, name, VALUE_KINDS, false);
+  const char *sugg = as_call ? sema_suggest(S, name, 1u << DECL_FN, true)
+                             : sema_suggest(S, name, VALUE_KINDS, false);
   const char *py = as_call ? spelling_function_hint(name) : NULL; /* maximum, clamp, amax */
   sema_err(S, c, at, as_call ? "unknown function '%s'" : "unknown name '%s'", name);
   if (py) diag_hint(S->diag, "%s", py);
@@ -146,7 +151,8 @@ static bool resolve(Sema *S, AstDecl *fn, AstExpr *e) {
     AstDecl *d = sema_sym_get(&S->syms, e->str);
     if (!d) {
       if (ast_builtin_lookup(e->str) != BI_NONE) {
-        diag_error(S->diag, e->span, "'%s' is a builtin function: call it as %s(...)", e->str, e->str);
+        diag_error(S->diag, e->span, "'%s' is a builtin function: call it as %s(...)", e->str,
+                   e->str);
         return false;
       }
       sema_unknown_name(S, &c, e->str, e->span, false);
@@ -177,11 +183,11 @@ static bool resolve(Sema *S, AstDecl *fn, AstExpr *e) {
       const BuiltinInfo *b = &ast_builtins[id];
       if (e->nargs < b->min_args || e->nargs > b->max_args) {
         if (b->min_args == b->max_args)
-          diag_error(S->diag, e->name_span, "'%s' takes %d argument%s, got %d", b->name, b->min_args,
-                     b->min_args == 1 ? "" : "s", e->nargs);
+          diag_error(S->diag, e->name_span, "'%s' takes %d argument%s, got %d", b->name,
+                     b->min_args, b->min_args == 1 ? "" : "s", e->nargs);
         else
-          diag_error(S->diag, e->name_span, "'%s' takes %d to %d arguments, got %d", b->name, b->min_args,
-                     b->max_args, e->nargs);
+          diag_error(S->diag, e->name_span, "'%s' takes %d to %d arguments, got %d", b->name,
+                     b->min_args, b->max_args, e->nargs);
         ok = false;
       }
     } else if (strcmp(e->str, fn->name) == 0) {
@@ -202,8 +208,8 @@ static bool resolve(Sema *S, AstDecl *fn, AstExpr *e) {
         d->used = true;
         if (d->failed) ok = false;
         else if (e->nargs != d->nparams) {
-          diag_error(S->diag, e->name_span, "fn '%s' takes %d argument%s, got %d", d->name, d->nparams,
-                     d->nparams == 1 ? "" : "s", e->nargs);
+          diag_error(S->diag, e->name_span, "fn '%s' takes %d argument%s, got %d", d->name,
+                     d->nparams, d->nparams == 1 ? "" : "s", e->nargs);
           diag_note(S->diag, d->name_span, "fn '%s' is declared here", d->name);
           ok = false;
         }
@@ -219,13 +225,15 @@ bool sema_resolve_fn(Sema *S, AstDecl *fn) {
   bool ok = true;
   for (int i = 0; i < fn->nparams; i++) {
     if (ast_builtin_lookup(fn->params[i]) != BI_NONE) {
-      diag_error(S->diag, fn->param_spans[i], "parameter '%s' has the name of a builtin function", fn->params[i]);
+      diag_error(S->diag, fn->param_spans[i], "parameter '%s' has the name of a builtin function",
+                 fn->params[i]);
       diag_hint(S->diag, "choose another name");
       ok = false;
     }
     for (int j = 0; j < i; j++)
       if (strcmp(fn->params[i], fn->params[j]) == 0) {
-        diag_error(S->diag, fn->param_spans[i], "parameter '%s' appears twice in fn '%s'", fn->params[i], fn->name);
+        diag_error(S->diag, fn->param_spans[i], "parameter '%s' appears twice in fn '%s'",
+                   fn->params[i], fn->name);
         ok = false;
       }
   }

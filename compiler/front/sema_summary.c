@@ -147,8 +147,9 @@ void sema_print_summary(const Program *p, FILE *out) {
   for (int i = 0; i < p->nlower; i++) print_tensor(p, p->lower[i], "lower", out);
   for (int i = 0; i < p->nsamples; i++) {
     const AstDecl *d = p->samples[i];
-    fprintf(out, "sample %s: batch(%lld) of %lld at indices[%lld:%lld]\n", d->name, (long long)d->batch_k,
-            (long long)d->population_n, (long long)d->offset, (long long)(d->offset + d->batch_k));
+    fprintf(out, "sample %s: batch(%lld) of %lld at indices[%lld:%lld]\n", d->name,
+            (long long)d->batch_k, (long long)d->population_n, (long long)d->offset,
+            (long long)(d->offset + d->batch_k));
   }
   for (int i = 0; i < p->nfns; i++) {
     const AstDecl *d = p->fns[i];

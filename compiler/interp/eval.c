@@ -109,12 +109,14 @@ static int eval_node(Ev *e, IrNode *n) {
     const double *a = V(e, n, 0), *b = V(e, n, 1);
     int sa = n->args[0]->shape.rank == 0, sb = n->args[1]->shape.rank == 0;
     out = xalloc((size_t)size);
-    for (int64_t i = 0; i < size; i++) out[i] = ir_fold_binary((IrOp)n->op, a[sa ? 0 : i], b[sb ? 0 : i]);
+    for (int64_t i = 0; i < size; i++)
+      out[i] = ir_fold_binary((IrOp)n->op, a[sa ? 0 : i], b[sb ? 0 : i]);
     break;
   }
   case IR_WHERE: {
     const double *c = V(e, n, 0), *a = V(e, n, 1), *b = V(e, n, 2);
-    int sc = n->args[0]->shape.rank == 0, sa = n->args[1]->shape.rank == 0, sb = n->args[2]->shape.rank == 0;
+    int sc = n->args[0]->shape.rank == 0, sa = n->args[1]->shape.rank == 0,
+        sb = n->args[2]->shape.rank == 0;
     out = xalloc((size_t)size);
     for (int64_t i = 0; i < size; i++) out[i] = c[sc ? 0 : i] != 0 ? a[sa ? 0 : i] : b[sb ? 0 : i];
     break;
@@ -206,8 +208,9 @@ static int eval_node(Ev *e, IrNode *n) {
     int64_t k = n->args[1]->shape.rows;
     int64_t limit = n->op == IR_GATHER ? n->args[0]->shape.rows : m;
     out = xalloc((size_t)size);
-    int64_t bad = n->op == IR_GATHER ? rt_dop_gather(a, limit, nc, idx, k, out)
-                                     : rt_dop_scatter(a, k, n->args[0]->shape.cols, idx, limit, out);
+    int64_t bad = n->op == IR_GATHER
+                      ? rt_dop_gather(a, limit, nc, idx, k, out)
+                      : rt_dop_scatter(a, k, n->args[0]->shape.cols, idx, limit, out);
     if (bad >= 0) {
       free(out);
       return fail(e, n, "sample index %lld out of range 0..%lld", (long long)(int64_t)idx[bad],
@@ -269,7 +272,9 @@ static int eval_node(Ev *e, IrNode *n) {
     switch ((IrRandKind)n->attr[0]) {
     case IR_RAND_UNIFORM: rt_rng_fill_uniform(&r, n->num, n->num2, out, size); break;
     case IR_RAND_NORMAL: rt_rng_fill_normal(&r, n->num, n->num2, out, size); break;
-    case IR_RAND_RANDINT: rt_rng_fill_randint(&r, (int64_t)n->num, (int64_t)n->num2, out, size); break;
+    case IR_RAND_RANDINT:
+      rt_rng_fill_randint(&r, (int64_t)n->num, (int64_t)n->num2, out, size);
+      break;
     case IR_RAND_BERNOULLI: rt_rng_fill_bernoulli(&r, n->num, out, size); break;
     }
     break;
@@ -283,7 +288,8 @@ static int eval_node(Ev *e, IrNode *n) {
   case IR_RANDOM_SPD: {
     if (!in->random_spd) return fail(e, n, "internal error: random_spd is not available");
     out = source_buf(e, n, (size_t)size, &own);
-    if (in->random_spd(in->hook_ctx, in->seed, n->str, m, n->num, n->num2, out, e->err->msg, sizeof e->err->msg)) {
+    if (in->random_spd(in->hook_ctx, in->seed, n->str, m, n->num, n->num2, out, e->err->msg,
+                       sizeof e->err->msg)) {
       if (own) free(out);
       e->err->span = n->span;
       return -1;
@@ -299,8 +305,8 @@ static int eval_node(Ev *e, IrNode *n) {
   return 0;
 }
 
-int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs *in, double *const *out,
-            IrEvalError *err) {
+int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs *in,
+            double *const *out, IrEvalError *err) {
   IrEvalError local;
   if (!err) err = &local;
   err->msg[0] = '\0';

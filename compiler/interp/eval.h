@@ -22,8 +22,8 @@ typedef int (*IrSpdHook)(void *ctx, uint64_t seed, const char *stream, int64_t n
  * IrEvalInputs): block fills rows r0..r0+nrows-1, columns c0..c0+ncols-1 of tensor k into out
  * (row-major); full makes the whole tensor and returns it (data[k] then points at it too).
  * Neither can fail. */
-typedef void (*IrDataBlockHook)(void *ctx, int k, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols,
-                                double *out);
+typedef void (*IrDataBlockHook)(void *ctx, int k, int64_t r0, int64_t nrows, int64_t c0,
+                                int64_t ncols, double *out);
 typedef const double *(*IrDataFullHook)(void *ctx, int k);
 
 typedef struct IrEvalInputs {

@@ -9,8 +9,8 @@
 #include "interp/eval.h"
 
 /* Evaluate kernel k of p directly (what the trampolines below do). */
-static void interp_run(IrProblem *p, const IrKernel *k, const BloEnv *env, const double *x, const double *y,
-                const double *v, double *const *out) {
+static void interp_run(IrProblem *p, const IrKernel *k, const BloEnv *env, const double *x,
+                       const double *y, const double *v, double *const *out) {
   IrNode *roots[256];
   double *dst[256];
   IrNode **rv = roots;

@@ -199,7 +199,9 @@ void kern_hoist(IrProblem *p) {
       av[a] = use(&h, x->args[a]);
       changed |= av[a] != x->args[a];
     }
-    if (changed) h.memo[x->id] = ir_node(g, (IrOp)x->op, x->shape, av, x->nargs, x->num, x->num2, x->attr, x->str);
+    if (changed)
+      h.memo[x->id] =
+          ir_node(g, (IrOp)x->op, x->shape, av, x->nargs, x->num, x->num2, x->attr, x->str);
   }
   for (int k = 0; k < BLO_K_COUNT; k++) {
     IrKernel *kern = &p->kernels[k];

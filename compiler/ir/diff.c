@@ -107,7 +107,8 @@ static IrNode *vjp_rule(IrGraph *g, IrNode *n, int i, IrNode *a) {
     return NULL;
   case IRC_EW3: /* where(mask, p, q) */
     if (i == 0) return NULL;
-    return unbroadcast(g, i == 1 ? ir_where(g, x[0], a, zero_of(g, n)) : ir_where(g, x[0], zero_of(g, n), a), si);
+    return unbroadcast(
+        g, i == 1 ? ir_where(g, x[0], a, zero_of(g, n)) : ir_where(g, x[0], zero_of(g, n), a), si);
   case IRC_LEAF: case IRC_REDUCE: case IRC_LINALG: case IRC_STRUCT: case IRC_GEN:
     break;
   }
@@ -129,7 +130,8 @@ static IrNode *vjp_rule(IrGraph *g, IrNode *n, int i, IrNode *a) {
   case IR_BCAST_COLS: return ir_reduce(g, IR_SUM_ROWS, a);
   case IR_RESHAPE: return ir_reshape(g, a, si);
   case IR_SLICE: return ir_pad(g, a, si, n->attr[0], n->attr[2]);
-  case IR_PAD: return ir_slice(g, a, n->attr[0], n->attr[0] + si.rows, n->attr[2], n->attr[2] + si.cols);
+  case IR_PAD:
+    return ir_slice(g, a, n->attr[0], n->attr[0] + si.rows, n->attr[2], n->attr[2] + si.cols);
   case IR_GATHER: return i == 0 ? ir_scatter(g, a, x[1], si) : NULL;
   case IR_SCATTER: return i == 0 ? ir_gather(g, a, x[1]) : NULL;
   case IR_DIAGM: return ir_diagv(g, a);
@@ -209,7 +211,8 @@ static IrNode *jvp_rule(IrGraph *g, IrNode *n, IrNode *const *dt) {
     case IR_ADD: r = accumulate(g, dt[0], dt[1]); break;
     case IR_SUB: r = accumulate(g, dt[0], dt[1] ? ir_neg(g, dt[1]) : NULL); break;
     case IR_MUL:
-      r = accumulate(g, dt[0] ? ir_mul(g, dt[0], x[1]) : NULL, dt[1] ? ir_mul(g, x[0], dt[1]) : NULL);
+      r = accumulate(g, dt[0] ? ir_mul(g, dt[0], x[1]) : NULL,
+                     dt[1] ? ir_mul(g, x[0], dt[1]) : NULL);
       break;
     case IR_DIV: /* (dx - n db) / b */
       r = accumulate(g, dt[0], dt[1] ? ir_neg(g, ir_mul(g, n, dt[1])) : NULL);
@@ -244,11 +247,14 @@ static IrNode *jvp_rule(IrGraph *g, IrNode *n, IrNode *const *dt) {
   case IR_LSE: return ir_reduce(g, IR_SUM, ir_mul(g, lse_weights(g, n), dt[0]));
   case IR_LSE_ROWS: return ir_reduce(g, IR_SUM_ROWS, ir_mul(g, lse_weights(g, n), dt[0]));
   case IR_MATMUL:
-    return accumulate(g, dt[0] ? ir_matmul(g, dt[0], x[1]) : NULL, dt[1] ? ir_matmul(g, x[0], dt[1]) : NULL);
+    return accumulate(g, dt[0] ? ir_matmul(g, dt[0], x[1]) : NULL,
+                      dt[1] ? ir_matmul(g, x[0], dt[1]) : NULL);
   case IR_MATVEC:
-    return accumulate(g, dt[0] ? ir_matvec(g, dt[0], x[1]) : NULL, dt[1] ? ir_matvec(g, x[0], dt[1]) : NULL);
+    return accumulate(g, dt[0] ? ir_matvec(g, dt[0], x[1]) : NULL,
+                      dt[1] ? ir_matvec(g, x[0], dt[1]) : NULL);
   case IR_OUTER:
-    return accumulate(g, dt[0] ? ir_outer(g, dt[0], x[1]) : NULL, dt[1] ? ir_outer(g, x[0], dt[1]) : NULL);
+    return accumulate(g, dt[0] ? ir_outer(g, dt[0], x[1]) : NULL,
+                      dt[1] ? ir_outer(g, x[0], dt[1]) : NULL);
   case IR_TRANSPOSE: return ir_transpose(g, dt[0]);
   case IR_BCAST: return ir_bcast(g, dt[0], n->shape);
   case IR_BCAST_ROWS: return ir_bcast_rows(g, dt[0], n->shape.rows);

@@ -217,7 +217,8 @@ IrNode *ir_unary(IrGraph *g, IrOp op, IrNode *a) {
     double c;
     if (ir_is_const(a, &c)) return ir_const(g, fold1(op, c, 0), a->shape);
     if (op == IR_NEG && a->op == IR_NEG) return a->args[0];
-    if (op == IR_NEG && a->op == IR_MUL && is_scalar_const(a->args[0], &c)) return ir_mul(g, ir_scalar(g, -c), a->args[1]);
+    if (op == IR_NEG && a->op == IR_MUL && is_scalar_const(a->args[0], &c))
+      return ir_mul(g, ir_scalar(g, -c), a->args[1]);
     /* sign, step, floor and round of piecewise-constant values are idempotent */
     if ((op == IR_SIGN || op == IR_STEP || op == IR_FLOOR || op == IR_ROUND || op == IR_ABS ||
          op == IR_RELU) && a->op == op)
@@ -415,7 +416,8 @@ IrNode *ir_binary(IrGraph *g, IrOp op, IrNode *a, IrNode *b) {
   if (ir_ops[op].flags & IRF_COMM) {
     bool swap = false;
     if (kb && b->shape.rank == 0 && !(ka && a->shape.rank == 0)) swap = true;
-    else if (!(ka && a->shape.rank == 0) && !(kb && b->shape.rank == 0) && b->id < a->id) swap = true;
+    else if (!(ka && a->shape.rank == 0) && !(kb && b->shape.rank == 0) && b->id < a->id)
+      swap = true;
     if (swap) { IrNode *t = a; a = b; b = t; }
   }
   return mk2(g, op, s, a, b);
@@ -647,7 +649,8 @@ IrNode *ir_slice(IrGraph *g, IrNode *a, int64_t r0, int64_t r1, int64_t c0, int6
         return ir_slice(g, a->args[0], r0 - pr0, r1 - pr0, c0 - pc0, c1 - pc0);
     }
     if (a->op == IR_SLICE)
-      return ir_slice(g, a->args[0], a->attr[0] + r0, a->attr[0] + r1, a->attr[2] + c0, a->attr[2] + c1);
+      return ir_slice(g, a->args[0], a->attr[0] + r0, a->attr[0] + r1, a->attr[2] + c0,
+                      a->attr[2] + c1);
   }
   return mk_attr(g, IR_SLICE, s, &a, 1, r0, r1, c0, c1);
 }
@@ -661,7 +664,8 @@ IrNode *ir_pad(IrGraph *g, IrNode *a, Shape s, int64_t r0, int64_t c0) {
 
 IrNode *ir_gather(IrGraph *g, IrNode *a, IrNode *idx) {
   assert(idx->op == IR_SAMPLE && a->shape.rank >= 1);
-  Shape s = a->shape.rank == 1 ? shape_vector(idx->shape.rows) : shape_matrix(idx->shape.rows, a->shape.cols);
+  Shape s = a->shape.rank == 1 ? shape_vector(idx->shape.rows)
+                               : shape_matrix(idx->shape.rows, a->shape.cols);
   double c;
   if (!g->no_simplify && ir_is_const(a, &c)) return ir_const(g, c, s);
   return mk2(g, IR_GATHER, s, a, idx);
@@ -737,7 +741,8 @@ IrNode *ir_load(IrGraph *g, IrLoadFormat fmt, const char *path, Shape s, int64_t
   return with_span(ir_node(g, IR_LOAD, s, NULL, 0, 0, 0, at, path), span);
 }
 
-IrNode *ir_rand(IrGraph *g, IrRandKind kind, double p0, double p1, const char *stream, Shape s, Span span) {
+IrNode *ir_rand(IrGraph *g, IrRandKind kind, double p0, double p1, const char *stream, Shape s,
+                Span span) {
   int64_t at[4] = {kind, 0, 0, 0};
   return with_span(ir_node(g, IR_RAND, s, NULL, 0, p0, p1, at, stream), span);
 }
@@ -747,7 +752,8 @@ IrNode *ir_perm(IrGraph *g, int64_t n, const char *stream, Span span) {
 }
 
 IrNode *ir_random_spd(IrGraph *g, int64_t n, double lo, double hi, const char *stream, Span span) {
-  return with_span(ir_node(g, IR_RANDOM_SPD, shape_matrix(n, n), NULL, 0, lo, hi, NULL, stream), span);
+  return with_span(ir_node(g, IR_RANDOM_SPD, shape_matrix(n, n), NULL, 0, lo, hi, NULL, stream),
+                   span);
 }
 
 /* ------------------------------------------------------------------ traversal */
@@ -807,7 +813,11 @@ static double node_flops(const IrNode *n) {
   case IRC_GEN:
     return 0;
   case IRC_EW1:
-    return n->op == IR_NEG ? size : size * (n->op == IR_ABS || n->op == IR_RELU || n->op == IR_SIGN || n->op == IR_STEP ? 1 : 4);
+    return n->op == IR_NEG
+               ? size
+               : size * (n->op == IR_ABS || n->op == IR_RELU || n->op == IR_SIGN || n->op == IR_STEP
+                             ? 1
+                             : 4);
   case IRC_EW2:
   case IRC_EW3:
     return size;
@@ -816,7 +826,9 @@ static double node_flops(const IrNode *n) {
     return n->op == IR_LSE || n->op == IR_LSE_ROWS ? 6 * in : in;
   }
   case IRC_LINALG:
-    if (n->op == IR_MATMUL) return 2.0 * (double)n->args[0]->shape.rows * (double)n->args[0]->shape.cols * (double)n->args[1]->shape.cols;
+    if (n->op == IR_MATMUL)
+      return 2.0 * (double)n->args[0]->shape.rows * (double)n->args[0]->shape.cols *
+             (double)n->args[1]->shape.cols;
     if (n->op == IR_MATVEC) return 2.0 * (double)shape_size(n->args[0]->shape);
     if (n->op == IR_OUTER) return size;
     return 0;

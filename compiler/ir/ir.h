@@ -52,7 +52,12 @@ enum {
 };
 
 typedef enum IrLoadFormat { IR_LOAD_CSV, IR_LOAD_IDX, IR_LOAD_LIBSVM, IR_LOAD_NPY } IrLoadFormat;
-typedef enum IrRandKind { IR_RAND_UNIFORM, IR_RAND_NORMAL, IR_RAND_RANDINT, IR_RAND_BERNOULLI } IrRandKind;
+typedef enum IrRandKind {
+  IR_RAND_UNIFORM,
+  IR_RAND_NORMAL,
+  IR_RAND_RANDINT,
+  IR_RAND_BERNOULLI
+} IrRandKind;
 
 typedef struct IrNode {
   uint16_t op;        /* IrOp */
@@ -77,7 +82,8 @@ typedef struct IrGraph {
   IrNode **nodes;      /* by id */
   uint32_t capnodes;
   bool no_simplify;    /* tests only: build exactly what is asked */
-  const uint8_t *sym_data; /* sym_data[k]: data tensor k is a symmetric matrix (transpose = itself) */
+  const uint8_t
+      *sym_data; /* sym_data[k]: data tensor k is a symmetric matrix (transpose = itself) */
   int nsym_data;
 } IrGraph;
 
@@ -141,7 +147,8 @@ IrNode *ir_onehot(IrGraph *g, IrNode *labels, int64_t k);
  * matrices stacked into `shape`); 0: exactly `shape`. */
 IrNode *ir_load(IrGraph *g, IrLoadFormat fmt, const char *path, Shape shape, int64_t blocks,
                 Span span);
-IrNode *ir_rand(IrGraph *g, IrRandKind kind, double p0, double p1, const char *stream, Shape shape, Span span);
+IrNode *ir_rand(IrGraph *g, IrRandKind kind, double p0, double p1, const char *stream, Shape shape,
+                Span span);
 IrNode *ir_perm(IrGraph *g, int64_t n, const char *stream, Span span);
 IrNode *ir_random_spd(IrGraph *g, int64_t n, double lo, double hi, const char *stream, Span span);
 

@@ -21,16 +21,31 @@ void ir_dump(IrGraph *g, IrNode *const *roots, const char *const *names, size_t 
     fprintf(out, "  %%%u = %s", x->id, ir_ops[x->op].name);
     switch ((IrOp)x->op) {
     case IR_CONST: fputc(' ', out); print_num(out, x->num); break;
-    case IR_VAR: fprintf(out, " %s#%lld @%lld", x->attr[0] ? "y" : "x", (long long)x->attr[1], (long long)x->attr[2]); break;
+    case IR_VAR:
+      fprintf(out, " %s#%lld @%lld", x->attr[0] ? "y" : "x", (long long)x->attr[1],
+              (long long)x->attr[2]);
+      break;
     case IR_DIR: fprintf(out, " v#%lld @%lld", (long long)x->attr[1], (long long)x->attr[2]); break;
     case IR_DATA: fprintf(out, " #%lld", (long long)x->attr[0]); break;
-    case IR_SAMPLE: fprintf(out, " #%lld @%lld", (long long)x->attr[0], (long long)x->attr[1]); break;
+    case IR_SAMPLE:
+      fprintf(out, " #%lld @%lld", (long long)x->attr[0], (long long)x->attr[1]);
+      break;
     case IR_POWC: fprintf(out, " ^"); print_num(out, x->num); break;
-    case IR_SLICE: fprintf(out, " [%lld:%lld, %lld:%lld]", (long long)x->attr[0], (long long)x->attr[1], (long long)x->attr[2], (long long)x->attr[3]); break;
-    case IR_PAD: fprintf(out, " at [%lld, %lld]", (long long)x->attr[0], (long long)x->attr[2]); break;
+    case IR_SLICE:
+      fprintf(out, " [%lld:%lld, %lld:%lld]", (long long)x->attr[0], (long long)x->attr[1],
+              (long long)x->attr[2], (long long)x->attr[3]);
+      break;
+    case IR_PAD:
+      fprintf(out, " at [%lld, %lld]", (long long)x->attr[0], (long long)x->attr[2]);
+      break;
     case IR_LOAD: case IR_RAND: case IR_PERM: case IR_RANDOM_SPD:
       fprintf(out, " \"%s\"", x->str ? x->str : "");
-      if (x->op == IR_RAND || x->op == IR_RANDOM_SPD) { fprintf(out, " "); print_num(out, x->num); fprintf(out, " "); print_num(out, x->num2); }
+      if (x->op == IR_RAND || x->op == IR_RANDOM_SPD) {
+        fprintf(out, " ");
+        print_num(out, x->num);
+        fprintf(out, " ");
+        print_num(out, x->num2);
+      }
       break;
     default: break;
     }
@@ -90,19 +105,30 @@ static void body(Pr *p, const IrNode *n) {
   case IR_CONST:
     if (n->shape.rank == 0) print_num(out, n->num);
     else if (n->num == 0) fprintf(out, "zeros(%s)", shape_str(n->shape, sb));
-    else { fprintf(out, "fill("); print_num(out, n->num); fprintf(out, ", %s)", shape_str(n->shape, sb)); }
+    else {
+      fprintf(out, "fill(");
+      print_num(out, n->num);
+      fprintf(out, ", %s)", shape_str(n->shape, sb));
+    }
     break;
   case IR_VAR: case IR_DIR: case IR_DATA: case IR_SAMPLE: {
     const char *name = p->namer ? p->namer(p->ctx, n) : NULL;
     if (name) fputs(name, out);
-    else fprintf(out, "%s%lld", n->op == IR_VAR ? (n->attr[0] ? "y" : "x") : n->op == IR_DIR ? "v" : n->op == IR_DATA ? "data" : "sample", (long long)n->attr[1]);
+    else
+      fprintf(out, "%s%lld",
+              n->op == IR_VAR    ? (n->attr[0] ? "y" : "x")
+              : n->op == IR_DIR  ? "v"
+              : n->op == IR_DATA ? "data"
+                                 : "sample",
+              (long long)n->attr[1]);
     break;
   }
   case IR_NEG: fputc('-', out); expr(p, n->args[0], 5); break;
   case IR_POWC: expr(p, n->args[0], 6); fprintf(out, " ^ "); print_num(out, n->num); break;
   case IR_ADD:
-    if (n->args[1]->op == IR_MUL && n->args[1]->args[0]->op == IR_CONST && n->args[1]->args[0]->shape.rank == 0 &&
-        n->args[1]->args[0]->num < 0 && p->temp[n->args[1]->id] == 0) {
+    if (n->args[1]->op == IR_MUL && n->args[1]->args[0]->op == IR_CONST &&
+        n->args[1]->args[0]->shape.rank == 0 && n->args[1]->args[0]->num < 0 &&
+        p->temp[n->args[1]->id] == 0) {
       /* a + (-c) * x prints as a - c * x */
       expr(p, n->args[0], 2);
       fprintf(p->out, " - ");
@@ -126,8 +152,11 @@ static void body(Pr *p, const IrNode *n) {
   case IR_TRANSPOSE: expr(p, n->args[0], 6); fputc('\'', out); break;
   case IR_SLICE:
     expr(p, n->args[0], 6);
-    if (n->args[0]->shape.rank == 1) fprintf(out, "[%lld:%lld]", (long long)n->attr[0], (long long)n->attr[1]);
-    else fprintf(out, "[%lld:%lld, %lld:%lld]", (long long)n->attr[0], (long long)n->attr[1], (long long)n->attr[2], (long long)n->attr[3]);
+    if (n->args[0]->shape.rank == 1)
+      fprintf(out, "[%lld:%lld]", (long long)n->attr[0], (long long)n->attr[1]);
+    else
+      fprintf(out, "[%lld:%lld, %lld:%lld]", (long long)n->attr[0], (long long)n->attr[1],
+              (long long)n->attr[2], (long long)n->attr[3]);
     break;
   case IR_GATHER:
     expr(p, n->args[0], 6);
@@ -135,17 +164,50 @@ static void body(Pr *p, const IrNode *n) {
     expr(p, n->args[1], 0);
     fprintf(out, n->args[0]->shape.rank == 2 ? ", :]" : "]");
     break;
-  case IR_BCAST: fprintf(out, "fill("); expr(p, n->args[0], 0); fprintf(out, ", %s)", shape_str(n->shape, sb)); break;
-  case IR_BCAST_ROWS: fprintf(out, "bcast_rows("); expr(p, n->args[0], 0); fprintf(out, ", %lld)", (long long)n->shape.rows); break;
-  case IR_BCAST_COLS: fprintf(out, "bcast_cols("); expr(p, n->args[0], 0); fprintf(out, ", %lld)", (long long)n->shape.cols); break;
-  case IR_RESHAPE: fprintf(out, "reshape("); expr(p, n->args[0], 0); fprintf(out, ", %s)", shape_str(n->shape, sb)); break;
-  case IR_PAD: fprintf(out, "pad("); expr(p, n->args[0], 0); fprintf(out, ", %s, %lld, %lld)", shape_str(n->shape, sb), (long long)n->attr[0], (long long)n->attr[2]); break;
-  case IR_SCATTER: fprintf(out, "scatter("); expr(p, n->args[0], 0); fprintf(out, ", "); expr(p, n->args[1], 0); fprintf(out, ", %s)", shape_str(n->shape, sb)); break;
+  case IR_BCAST:
+    fprintf(out, "fill(");
+    expr(p, n->args[0], 0);
+    fprintf(out, ", %s)", shape_str(n->shape, sb));
+    break;
+  case IR_BCAST_ROWS:
+    fprintf(out, "bcast_rows(");
+    expr(p, n->args[0], 0);
+    fprintf(out, ", %lld)", (long long)n->shape.rows);
+    break;
+  case IR_BCAST_COLS:
+    fprintf(out, "bcast_cols(");
+    expr(p, n->args[0], 0);
+    fprintf(out, ", %lld)", (long long)n->shape.cols);
+    break;
+  case IR_RESHAPE:
+    fprintf(out, "reshape(");
+    expr(p, n->args[0], 0);
+    fprintf(out, ", %s)", shape_str(n->shape, sb));
+    break;
+  case IR_PAD:
+    fprintf(out, "pad(");
+    expr(p, n->args[0], 0);
+    fprintf(out, ", %s, %lld, %lld)", shape_str(n->shape, sb), (long long)n->attr[0],
+            (long long)n->attr[2]);
+    break;
+  case IR_SCATTER:
+    fprintf(out, "scatter(");
+    expr(p, n->args[0], 0);
+    fprintf(out, ", ");
+    expr(p, n->args[1], 0);
+    fprintf(out, ", %s)", shape_str(n->shape, sb));
+    break;
   case IR_DIAGM: case IR_DIAGV: call(p, "diag", n); break;
-  case IR_ONEHOT: fprintf(out, "onehot("); expr(p, n->args[0], 0); fprintf(out, ", %lld)", (long long)n->shape.cols); break;
+  case IR_ONEHOT:
+    fprintf(out, "onehot(");
+    expr(p, n->args[0], 0);
+    fprintf(out, ", %lld)", (long long)n->shape.cols);
+    break;
   case IR_CAT: call(p, "vcat", n); break;
   case IR_LOAD: fprintf(out, "load(\"%s\")", n->str ? n->str : ""); break;
-  case IR_RAND: case IR_PERM: case IR_RANDOM_SPD: fprintf(out, "%s<%s>", ir_ops[n->op].name, n->str ? n->str : ""); break;
+  case IR_RAND:
+  case IR_PERM:
+  case IR_RANDOM_SPD: fprintf(out, "%s<%s>", ir_ops[n->op].name, n->str ? n->str : ""); break;
   default: call(p, ir_ops[n->op].name, n); break;
   }
 }
@@ -175,7 +237,12 @@ void ir_print_expr(IrGraph *g, IrNode *const *roots, const char *const *names, s
                    IrLeafNamer namer, void *ctx, FILE *out) {
   IrNode **order;
   size_t n = ir_topo(g, roots, nroots, &order);
-  Pr p = {g, ir_use_counts(g, roots, nroots), arena_calloc(g->arena, g->count + 1, sizeof(int)), namer, ctx, out};
+  Pr p = {g,
+          ir_use_counts(g, roots, nroots),
+          arena_calloc(g->arena, g->count + 1, sizeof(int)),
+          namer,
+          ctx,
+          out};
   int next = 0;
   for (size_t i = 0; i < n; i++) {
     const IrNode *x = order[i];

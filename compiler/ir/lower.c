@@ -85,10 +85,11 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
   const BuiltinInfo *bi = &ast_builtins[e->builtin];
   /* data-stage builtins with compile-time parameters read them from the AST; the others
    * lower their arguments first */
-  bool params_only = e->builtin == BI_UNIFORM || e->builtin == BI_NORMAL || e->builtin == BI_RANDINT ||
-                     e->builtin == BI_BERNOULLI || e->builtin == BI_PERMUTATION ||
-                     e->builtin == BI_RANDOM_SPD || e->builtin == BI_ZEROS || e->builtin == BI_ONES ||
-                     e->builtin == BI_EYE || e->builtin == BI_LOAD_CSV || e->builtin == BI_LOAD_IDX ||
+  bool params_only = e->builtin == BI_UNIFORM || e->builtin == BI_NORMAL ||
+                     e->builtin == BI_RANDINT || e->builtin == BI_BERNOULLI ||
+                     e->builtin == BI_PERMUTATION || e->builtin == BI_RANDOM_SPD ||
+                     e->builtin == BI_ZEROS || e->builtin == BI_ONES || e->builtin == BI_EYE ||
+                     e->builtin == BI_LOAD_CSV || e->builtin == BI_LOAD_IDX ||
                      e->builtin == BI_LOAD_LIBSVM || e->builtin == BI_LOAD_NPY;
   if (!params_only)
     for (int i = 0; i < e->nargs && i < 16; i++) a[i] = lower_expr(L, e->args[i]);
@@ -104,15 +105,18 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
     return ir_ops[op].nargs == 1 ? ir_unary(g, op, a[0]) : ir_binary(g, op, a[0], a[1]);
   }
   case BI_SUM: return ir_reduce(g, IR_SUM, a[0]);
-  case BI_MEAN: return ir_scale(g, 1.0 / (double)shape_size(a[0]->shape), ir_reduce(g, IR_SUM, a[0]));
+  case BI_MEAN:
+    return ir_scale(g, 1.0 / (double)shape_size(a[0]->shape), ir_reduce(g, IR_SUM, a[0]));
   case BI_SUMSQ: return ir_dot(g, a[0], a[0]);
   case BI_DOT: return ir_dot(g, a[0], a[1]);
   case BI_NORM: return ir_unary(g, IR_SQRT, ir_dot(g, a[0], a[0]));
   case BI_LOGSUMEXP: return ir_reduce(g, IR_LSE, a[0]);
   case BI_SUM_ROWS: return ir_reduce(g, IR_SUM_ROWS, a[0]);
   case BI_SUM_COLS: return ir_reduce(g, IR_SUM_COLS, a[0]);
-  case BI_MEAN_ROWS: return ir_scale(g, 1.0 / (double)a[0]->shape.cols, ir_reduce(g, IR_SUM_ROWS, a[0]));
-  case BI_MEAN_COLS: return ir_scale(g, 1.0 / (double)a[0]->shape.rows, ir_reduce(g, IR_SUM_COLS, a[0]));
+  case BI_MEAN_ROWS:
+    return ir_scale(g, 1.0 / (double)a[0]->shape.cols, ir_reduce(g, IR_SUM_ROWS, a[0]));
+  case BI_MEAN_COLS:
+    return ir_scale(g, 1.0 / (double)a[0]->shape.rows, ir_reduce(g, IR_SUM_COLS, a[0]));
   case BI_LOGSUMEXP_ROWS: return ir_reduce(g, IR_LSE_ROWS, a[0]);
   case BI_SOFTMAX_ROWS: {
     IrNode *lse = ir_reduce(g, IR_LSE_ROWS, a[0]);
@@ -143,12 +147,20 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
     return ir_load(g, IR_LOAD_LIBSVM, resolve_path(L, e->args[0]), ls, lb, e->span);
   case BI_LOAD_NPY:
     return ir_load(g, IR_LOAD_NPY, resolve_path(L, e->args[0]), ls, lb, e->span);
-  case BI_UNIFORM: return ir_rand(g, IR_RAND_UNIFORM, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s, e->span);
-  case BI_NORMAL: return ir_rand(g, IR_RAND_NORMAL, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s, e->span);
-  case BI_RANDINT: return ir_rand(g, IR_RAND_RANDINT, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s, e->span);
-  case BI_BERNOULLI: return ir_rand(g, IR_RAND_BERNOULLI, cnum(e->args[0]), 0, stream_name(L), s, e->span);
+  case BI_UNIFORM:
+    return ir_rand(g, IR_RAND_UNIFORM, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s,
+                   e->span);
+  case BI_NORMAL:
+    return ir_rand(g, IR_RAND_NORMAL, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s,
+                   e->span);
+  case BI_RANDINT:
+    return ir_rand(g, IR_RAND_RANDINT, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s,
+                   e->span);
+  case BI_BERNOULLI:
+    return ir_rand(g, IR_RAND_BERNOULLI, cnum(e->args[0]), 0, stream_name(L), s, e->span);
   case BI_PERMUTATION: return ir_perm(g, s.rows, stream_name(L), e->span);
-  case BI_RANDOM_SPD: return ir_random_spd(g, s.rows, cnum(e->args[1]), cnum(e->args[2]), stream_name(L), e->span);
+  case BI_RANDOM_SPD:
+    return ir_random_spd(g, s.rows, cnum(e->args[1]), cnum(e->args[2]), stream_name(L), e->span);
   case BI_ONEHOT: return ir_onehot(g, a[0], s.cols);
   case BI_ARGMAX_ROWS: return ir_reduce(g, IR_ARGMAX_ROWS, a[0]);
   case BI_HCAT: return ir_cat(g, IR_HCAT, a, e->nargs);
@@ -157,7 +169,8 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
     for (int i = 0; i < e->nargs; i++) matrices |= a[i]->shape.rank == 2;
     if (!matrices) return ir_cat(g, IR_CAT, a, e->nargs);
     for (int i = 0; i < e->nargs; i++)
-      if (a[i]->shape.rank < 2) a[i] = ir_reshape(g, a[i], shape_matrix(1, shape_size(a[i]->shape)));
+      if (a[i]->shape.rank < 2)
+        a[i] = ir_reshape(g, a[i], shape_matrix(1, shape_size(a[i]->shape)));
     return ir_cat(g, IR_VCAT, a, e->nargs);
   }
   case BI_ROWS: case BI_COLS:
@@ -228,7 +241,8 @@ static IrNode *lower_expr(Lower *L, const AstExpr *e) {
 static bool statically_symmetric(const AstExpr *e) {
   while (e->kind == AST_CALL && e->inlined) e = e->inlined;
   if (e->kind != AST_CALL) return false;
-  return e->builtin == BI_RANDOM_SPD || e->builtin == BI_EYE || (e->builtin == BI_DIAG && e->shape.rank == 2);
+  return e->builtin == BI_RANDOM_SPD || e->builtin == BI_EYE ||
+         (e->builtin == BI_DIAG && e->shape.rank == 2);
 }
 
 IrProblem *lower_begin(Arena *arena, Diag *diag, const Program *prog) {
@@ -255,7 +269,7 @@ IrProblem *lower_begin(Arena *arena, Diag *diag, const Program *prog) {
      * declared size and only takes its shape */
     IrNode *v = lower_expr(&L, d->init);
     p->data_value[k] = v->shape.rank == 0 && shape_size(d->shape) != 1 ? ir_bcast(g, v, d->shape)
-                                                                        : ir_reshape(g, v, d->shape);
+                                                                       : ir_reshape(g, v, d->shape);
     if (statically_symmetric(d->init)) p->data_symmetric[k] = 1;
   }
   p->nupper = prog->nupper;

@@ -30,7 +30,8 @@ void cg_init(Cg *cg, LLVMContextRef ctx, LLVMModuleRef mod, const char *cpu, con
   cg->ptr = LLVMPointerTypeInContext(ctx, 0);
   cg->voidt = LLVMVoidTypeInContext(ctx);
   cg->blasint = LLVMIntTypeInContext(ctx, (unsigned)(sizeof(blasint) * 8));
-  LLVMTypeRef f[4] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr}; /* BloEnv: data, samples, work, backend */
+  LLVMTypeRef f[4] = {cg->ptr, cg->ptr, cg->ptr,
+                      cg->ptr}; /* BloEnv: data, samples, work, backend */
   cg->env_t = LLVMStructTypeInContext(ctx, f, 4, 0);
 }
 
@@ -76,7 +77,8 @@ static void func_end(Cg *cg, CgFunc *f, CgFunc *caller) {
 
 static void add_fn_attr(Cg *cg, LLVMValueRef fn, const char *name, uint64_t val) {
   unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
-  LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(cg->ctx, kind, val));
+  LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                          LLVMCreateEnumAttribute(cg->ctx, kind, val));
 }
 
 static LLVMValueRef intrinsic(Cg *cg, const char *name, LLVMTypeRef *type) {
@@ -104,7 +106,8 @@ static LLVMValueRef libm(Cg *cg, const char *name, int nargs, LLVMTypeRef *type)
   return fn;
 }
 
-static LLVMValueRef blas_fn(Cg *cg, const char *name, LLVMTypeRef *params, unsigned n, LLVMTypeRef *type) {
+static LLVMValueRef blas_fn(Cg *cg, const char *name, LLVMTypeRef *params, unsigned n,
+                            LLVMTypeRef *type) {
   *type = LLVMFunctionType(cg->voidt, params, n, 0);
   LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
   if (!fn) {
@@ -199,7 +202,8 @@ LLVMValueRef cg_base(Cg *cg, const SchedBuf *b) {
     if (!*slot) {
       LLVMValueRef arr = env_field(cg, 0, "data");
       LLVMValueRef i = cg_const_i64(cg, b->index);
-      *slot = LLVMBuildLoad2(cg->f->eb, cg->ptr, LLVMBuildInBoundsGEP2(cg->f->eb, cg->ptr, arr, &i, 1, ""), "");
+      *slot = LLVMBuildLoad2(cg->f->eb, cg->ptr,
+                             LLVMBuildInBoundsGEP2(cg->f->eb, cg->ptr, arr, &i, 1, ""), "");
     }
     return *slot;
   }
@@ -216,7 +220,8 @@ LLVMValueRef cg_base(Cg *cg, const SchedBuf *b) {
     }
     if (!cg->f->outs[b->index]) {
       LLVMValueRef i = cg_const_i64(cg, b->index);
-      cg->f->outs[b->index] = LLVMBuildLoad2(cg->f->eb, cg->ptr, LLVMBuildInBoundsGEP2(cg->f->eb, cg->ptr, cg->f->out, &i, 1, ""), "");
+      cg->f->outs[b->index] = LLVMBuildLoad2(
+          cg->f->eb, cg->ptr, LLVMBuildInBoundsGEP2(cg->f->eb, cg->ptr, cg->f->out, &i, 1, ""), "");
     }
     return cg->f->outs[b->index];
   case SB_SREG: return cg->f->sregs[b->index];
@@ -311,7 +316,9 @@ typedef void (*BodyFn)(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx);
 
 /* The row range of a step: all rows, or the current block's inside a region body. */
 static LLVMValueRef row_lo(Cg *cg) { return cg->f->rlo ? cg->f->rlo : cg_const_i64(cg, 0); }
-static LLVMValueRef row_hi(Cg *cg, const SchedStep *st) { return cg->f->rhi ? cg->f->rhi : cg_const_i64(cg, st->rows); }
+static LLVMValueRef row_hi(Cg *cg, const SchedStep *st) {
+  return cg->f->rhi ? cg->f->rhi : cg_const_i64(cg, st->rows);
+}
 
 static void nest(Cg *cg, const SchedStep *st, bool flat, BodyFn body, void *ctx) {
   CgIx z = cg_ix(cg, 0);
@@ -364,7 +371,8 @@ static void loop_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
     case SI_SUM: accumulate(cg, acc[i], v); break;
     case SI_SUM_COLS: {
       CgIx col = cg->f->flat ? z : c;
-      LLVMValueRef p = it->part ? LLVMBuildInBoundsGEP2(cg->f->b, cg->f64, cg->f->part[it->part - 1], &col.v, 1, "")
+      LLVMValueRef p = it->part ? LLVMBuildInBoundsGEP2(cg->f->b, cg->f64,
+                                                        cg->f->part[it->part - 1], &col.v, 1, "")
                                 : cg_addr(cg, cg->f->b, &it->dest, col, z, cg->f64);
       LLVMValueRef old = LLVMBuildLoad2(cg->f->b, cg->f64, p, "");
       LLVMBuildStore(cg->f->b, LLVMBuildFAdd(cg->f->b, old, v, ""), p);
@@ -382,7 +390,8 @@ static void emit_loop(Cg *cg, const SchedStep *st) {
     if (it->kind == SI_SUM) {
       acc[i] = new_alloca(cg, cg->f64, "acc");
       LLVMBuildStore(cg->f->b, cg_const_f64(cg, 0), acc[i]);
-    } else if (it->kind == SI_SUM_COLS && !it->part) { /* a partial is zeroed when its task starts */
+    } else if (it->kind == SI_SUM_COLS &&
+               !it->part) { /* a partial is zeroed when its task starts */
       zero_fill(cg, &it->dest, it->dest_rows);
     }
   }
@@ -510,7 +519,8 @@ static void emit_scatter(Cg *cg, const SchedStep *st) {
   cg->f->flat = false;
   Loop Lr;
   CgIx r = loop_begin(cg, &Lr, 0, st->rows, 1);
-  LLVMValueRef row = LLVMBuildLoad2(cg->f->b, cg->i64, cg_addr(cg, cg->f->b, &it->idx, r, z, cg->i64), "");
+  LLVMValueRef row =
+      LLVMBuildLoad2(cg->f->b, cg->i64, cg_addr(cg, cg->f->b, &it->idx, r, z, cg->i64), "");
   LLVMValueRef in = LLVMBuildICmp(cg->f->b, LLVMIntULT, row, cg_const_i64(cg, it->idx_limit), "");
   LLVMBasicBlockRef doit = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "scatter");
   LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "next");
@@ -538,7 +548,9 @@ static void emit_scatter(Cg *cg, const SchedStep *st) {
 
 /* ------------------------------------------------------------------ BLAS steps */
 
-static LLVMValueRef bi(Cg *cg, int64_t v) { return LLVMConstInt(cg->blasint, (unsigned long long)v, 1); }
+static LLVMValueRef bi(Cg *cg, int64_t v) {
+  return LLVMConstInt(cg->blasint, (unsigned long long)v, 1);
+}
 static LLVMValueRef ci(Cg *cg, int v) { return LLVMConstInt(cg->i32, (unsigned long long)v, 1); }
 
 LLVMValueRef cg_alpha(Cg *cg, const SchedBlas *b) {
@@ -556,24 +568,47 @@ static void emit_blas(Cg *cg, const SchedStep *st) {
   const SchedBlas *b = &st->blas;
   if (!fits_blasint(b->m) || !fits_blasint(b->n) || !fits_blasint(b->k) || !fits_blasint(b->a.ld) ||
       !fits_blasint(b->b.ld) || !fits_blasint(b->c.ld)) {
-    cg_fail(cg, "a matrix dimension of %lld x %lld exceeds the BLAS integer type", (long long)b->m, (long long)b->n);
+    cg_fail(cg, "a matrix dimension of %lld x %lld exceeds the BLAS integer type", (long long)b->m,
+            (long long)b->n);
     return;
   }
   LLVMTypeRef t;
   LLVMValueRef alpha = cg_alpha(cg, b), beta = cg_const_f64(cg, b->beta);
-  LLVMValueRef pa = cg_view_ptr(cg, &b->a), pb = cg_view_ptr(cg, &b->b), pc = cg_view_ptr(cg, &b->c);
+  LLVMValueRef pa = cg_view_ptr(cg, &b->a), pb = cg_view_ptr(cg, &b->b),
+               pc = cg_view_ptr(cg, &b->c);
   if (st->kind == SS_GEMM) {
     LLVMValueRef fn = cg_fn(cg, CG_DGEMM, &t);
     /* stored widths: op(A) is m x k, so A is m x k (k x m when transposed) */
     int64_t lda = ld_or_1(b->a.ld), ldb = ld_or_1(b->b.ld), ldc = ld_or_1(b->c.ld);
-    LLVMValueRef args[14] = {ci(cg, CblasRowMajor), ci(cg, b->trans_a ? CblasTrans : CblasNoTrans),
-                             ci(cg, b->trans_b ? CblasTrans : CblasNoTrans), bi(cg, b->m), bi(cg, b->n), bi(cg, b->k),
-                             alpha, pa, bi(cg, lda), pb, bi(cg, ldb), beta, pc, bi(cg, ldc)};
+    LLVMValueRef args[14] = {ci(cg, CblasRowMajor),
+                             ci(cg, b->trans_a ? CblasTrans : CblasNoTrans),
+                             ci(cg, b->trans_b ? CblasTrans : CblasNoTrans),
+                             bi(cg, b->m),
+                             bi(cg, b->n),
+                             bi(cg, b->k),
+                             alpha,
+                             pa,
+                             bi(cg, lda),
+                             pb,
+                             bi(cg, ldb),
+                             beta,
+                             pc,
+                             bi(cg, ldc)};
     LLVMBuildCall2(cg->f->b, t, fn, args, 14, "");
   } else if (st->kind == SS_GEMV) {
     LLVMValueRef fn = cg_fn(cg, CG_DGEMV, &t);
-    LLVMValueRef args[12] = {ci(cg, CblasRowMajor), ci(cg, b->trans_a ? CblasTrans : CblasNoTrans), bi(cg, b->m),
-                             bi(cg, b->n), alpha, pa, bi(cg, ld_or_1(b->a.ld)), pb, bi(cg, 1), beta, pc, bi(cg, 1)};
+    LLVMValueRef args[12] = {ci(cg, CblasRowMajor),
+                             ci(cg, b->trans_a ? CblasTrans : CblasNoTrans),
+                             bi(cg, b->m),
+                             bi(cg, b->n),
+                             alpha,
+                             pa,
+                             bi(cg, ld_or_1(b->a.ld)),
+                             pb,
+                             bi(cg, 1),
+                             beta,
+                             pc,
+                             bi(cg, 1)};
     LLVMBuildCall2(cg->f->b, t, fn, args, 12, "");
   } else if (st->kind == SS_SYMV) {
     LLVMValueRef fn = cg_fn(cg, CG_DSYMV, &t);
@@ -582,8 +617,16 @@ static void emit_blas(Cg *cg, const SchedStep *st) {
     LLVMBuildCall2(cg->f->b, t, fn, args, 11, "");
   } else {
     LLVMValueRef fn = cg_fn(cg, CG_DGER, &t);
-    LLVMValueRef args[10] = {ci(cg, CblasRowMajor), bi(cg, b->m), bi(cg, b->n), alpha, pa, bi(cg, 1), pb, bi(cg, 1),
-                             pc, bi(cg, ld_or_1(b->c.ld))};
+    LLVMValueRef args[10] = {ci(cg, CblasRowMajor),
+                             bi(cg, b->m),
+                             bi(cg, b->n),
+                             alpha,
+                             pa,
+                             bi(cg, 1),
+                             pb,
+                             bi(cg, 1),
+                             pc,
+                             bi(cg, ld_or_1(b->c.ld))};
     LLVMBuildCall2(cg->f->b, t, fn, args, 10, "");
   }
 }
@@ -595,7 +638,8 @@ static void emit_step(Cg *cg, const SchedStep *st);
 static void set_target_attrs(Cg *cg, LLVMValueRef fn) {
   add_fn_attr(cg, fn, "nounwind", 0);
   if (cg->cpu && *cg->cpu) LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", cg->cpu);
-  if (cg->features && *cg->features) LLVMAddTargetDependentFunctionAttr(fn, "target-features", cg->features);
+  if (cg->features && *cg->features)
+    LLVMAddTargetDependentFunctionAttr(fn, "target-features", cg->features);
   /* LLVM tunes AVX-512 Intel cores to prefer 256-bit vectors (512-bit code may lower the
    * clock); the JIT measured which pays (jit.c, doc/performance.md) and says so here */
   if (cg->vector_bits == 512) {
@@ -622,7 +666,8 @@ static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *bod
   snprintf(name, sizeof name, "%s.par%d.body", cg->symbol ? cg->symbol : "bloc", idx);
   LLVMTypeRef bp[7] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->i64};
   LLVMTypeRef bt = LLVMFunctionType(cg->voidt, bp, 7, 0);
-  LLVMValueRef body = LLVMAddFunction(cg->mod, name, bt); /* external: profilers can find it (jit.c) */
+  LLVMValueRef body =
+      LLVMAddFunction(cg->mod, name, bt); /* external: profilers can find it (jit.c) */
   set_target_attrs(cg, body);
   unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
   unsigned readonly = LLVMGetEnumAttributeKindForName("readonly", 8);
@@ -712,9 +757,12 @@ static void emit_combine(Cg *cg, const SchedStep *par, const SchedReduce *rd) {
   }
   LLVMTypeRef t;
   LLVMValueRef fn = cg_fn(cg, CG_PAR_REDUCE, &t);
-  LLVMValueRef args[9] = {scalar_ptr(cg, &rd->dest), cg_const_i64(cg, rd->dest.ld > 1 ? rd->dest.ld : rd->cols),
-                          cg_view_ptr(cg, &rd->part), cg_const_i64(cg, rd->stride), cg_const_i64(cg, par->ntasks),
-                          cg_const_i64(cg, rd->rows), cg_const_i64(cg, rd->cols), alpha, cg_const_f64(cg, rd->beta)};
+  LLVMValueRef args[9] = {
+      scalar_ptr(cg, &rd->dest),     cg_const_i64(cg, rd->dest.ld > 1 ? rd->dest.ld : rd->cols),
+      cg_view_ptr(cg, &rd->part),    cg_const_i64(cg, rd->stride),
+      cg_const_i64(cg, par->ntasks), cg_const_i64(cg, rd->rows),
+      cg_const_i64(cg, rd->cols),    alpha,
+      cg_const_f64(cg, rd->beta)};
   LLVMBuildCall2(cg->f->b, t, fn, args, 9, "");
 }
 
@@ -725,7 +773,8 @@ static void emit_par(Cg *cg, const SchedStep *par) {
   LLVMTypeRef ctx_t = LLVMArrayType(cg->ptr, 6);
   LLVMValueRef ctx = LLVMBuildAlloca(cg->f->eb, ctx_t, "ctx");
   int ns = cg->k->nsregs;
-  LLVMValueRef sregs = LLVMBuildAlloca(cg->f->eb, LLVMArrayType(cg->f64, (unsigned)(ns > 0 ? ns : 1)), "sregs");
+  LLVMValueRef sregs =
+      LLVMBuildAlloca(cg->f->eb, LLVMArrayType(cg->f64, (unsigned)(ns > 0 ? ns : 1)), "sregs");
   for (int i = 0; i < ns; i++) {
     LLVMValueRef ix = cg_const_i64(cg, i);
     LLVMValueRef val = LLVMBuildLoad2(cg->f->b, cg->f64, cg->f->sregs[i], "");

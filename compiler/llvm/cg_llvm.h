@@ -99,7 +99,8 @@ void cg_memo_reset(Cg *cg);
 void cg_skinny(Cg *cg, const SchedStep *st);
 LLVMValueRef cg_view_ptr(Cg *cg, const SchedBuf *b); /* first element of a view (offset applied) */
 LLVMValueRef cg_alpha(Cg *cg, const SchedBlas *b);    /* alpha times the scalar at alpha_buf */
-LLVMValueRef cg_exp(Cg *cg, LLVMBuilderRef bd, LLVMValueRef x); /* exp(x), inline (cg_llvm_expr.c) */
+LLVMValueRef cg_exp(Cg *cg, LLVMBuilderRef bd,
+                    LLVMValueRef x); /* exp(x), inline (cg_llvm_expr.c) */
 /* The value of e at element (r, c); placed at the level of (r, c) (rank-0: level 0). */
 LLVMValueRef cg_expr(Cg *cg, const SchedExpr *e, CgIx r, CgIx c);
 void cg_fail(Cg *cg, const char *fmt, ...);

@@ -24,7 +24,9 @@ void cg_fail(Cg *cg, const char *fmt, ...) {
 }
 
 LLVMValueRef cg_const_f64(Cg *cg, double v) { return LLVMConstReal(cg->f64, v); }
-LLVMValueRef cg_const_i64(Cg *cg, int64_t v) { return LLVMConstInt(cg->i64, (unsigned long long)v, 1); }
+LLVMValueRef cg_const_i64(Cg *cg, int64_t v) {
+  return LLVMConstInt(cg->i64, (unsigned long long)v, 1);
+}
 CgIx cg_ix(Cg *cg, int64_t v) { return (CgIx){cg_const_i64(cg, v), 0}; }
 
 static int maxl(int a, int b) { return a > b ? a : b; }
@@ -79,7 +81,8 @@ static void memo_put(Cg *cg, int id, LLVMValueRef r, LLVMValueRef c, LLVMValueRe
 
 /* ------------------------------------------------------------------ addresses */
 
-LLVMValueRef cg_addr(Cg *cg, LLVMBuilderRef bd, const SchedBuf *b, CgIx r, CgIx c, LLVMTypeRef elt) {
+LLVMValueRef cg_addr(Cg *cg, LLVMBuilderRef bd, const SchedBuf *b, CgIx r, CgIx c,
+                     LLVMTypeRef elt) {
   LLVMValueRef base = cg_base(cg, b);
   LLVMValueRef idx;
   if (cg->f->flat || b->ld == 1) idx = LLVMBuildNSWAdd(bd, r.v, c.v, "");
@@ -143,7 +146,8 @@ static LLVMValueRef unary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, dou
     LLVMValueRef na = LLVMBuildFNeg(bd, call1(cg, bd, CG_FABS, a), "");
     LLVMValueRef t = cg_exp(cg, bd, na);
     LLVMValueRef l = call1(cg, bd, CG_LOG1P, t);
-    return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOGT, a, zero, ""), LLVMBuildFAdd(bd, a, l, ""), l, "");
+    return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOGT, a, zero, ""),
+                           LLVMBuildFAdd(bd, a, l, ""), l, "");
   }
   case IR_LOG_SIGMOID: {
     /* l = log1p(exp(-|a|)); a < 0 ? a - l : -l */
@@ -153,7 +157,8 @@ static LLVMValueRef unary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, dou
     return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOLT, a, zero, ""), neg, pos, "");
   }
   case IR_ABS: return call1(cg, bd, CG_FABS, a);
-  case IR_RELU: return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOGT, a, zero, ""), a, zero, "");
+  case IR_RELU:
+    return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOGT, a, zero, ""), a, zero, "");
   case IR_SIGN: {
     LLVMValueRef lt = sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealOLT, a, zero, ""), -1, 0);
     return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOGT, a, zero, ""), one, lt, "");
@@ -188,7 +193,8 @@ static LLVMValueRef binary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, LL
     /* b == 0 ? NaN : a - b*floor(a/b) */
     LLVMValueRef q = call1(cg, bd, CG_FLOOR, LLVMBuildFDiv(bd, a, b, ""));
     LLVMValueRef r = LLVMBuildFSub(bd, a, LLVMBuildFMul(bd, b, q, ""), "");
-    return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOEQ, b, cg_const_f64(cg, 0), ""), cg_const_f64(cg, NAN), r, "");
+    return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealOEQ, b, cg_const_f64(cg, 0), ""),
+                           cg_const_f64(cg, NAN), r, "");
   }
   case IR_MAX: case IR_MIN: {
     /* (a >= b || a != a) ? a : b, resp. a <= b */
@@ -201,7 +207,8 @@ static LLVMValueRef binary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, LL
   case IR_GT: return sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealOGT, a, b, ""), 1, 0);
   case IR_GE: return sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealOGE, a, b, ""), 1, 0);
   case IR_EQ: return sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealOEQ, a, b, ""), 1, 0);
-  case IR_NE: return sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealUNE, a, b, ""), 1, 0); /* C's != : true for NaN */
+  case IR_NE:
+    return sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealUNE, a, b, ""), 1, 0); /* C's != : true for NaN */
 #define IRC_CASE_IRC_LEAF(id) case id:
 #define IRC_CASE_IRC_EW1(id) case id:
 #define IRC_CASE_IRC_EW3(id) case id:
@@ -253,9 +260,11 @@ static LLVMValueRef compute(Cg *cg, const SchedExpr *e, CgIx r, CgIx c, int lvl)
     return binary(cg, cg_at(cg, lvl), e->op, va, vb);
   }
   if (cls == IRC_EW3) {
-    LLVMValueRef m = arg_at(cg, a, r, c), va = arg_at(cg, e->args[1], r, c), vb = arg_at(cg, e->args[2], r, c);
+    LLVMValueRef m = arg_at(cg, a, r, c), va = arg_at(cg, e->args[1], r, c),
+                 vb = arg_at(cg, e->args[2], r, c);
     LLVMBuilderRef bd = cg_at(cg, lvl);
-    return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealUNE, m, cg_const_f64(cg, 0), ""), va, vb, "");
+    return LLVMBuildSelect(bd, LLVMBuildFCmp(bd, LLVMRealUNE, m, cg_const_f64(cg, 0), ""), va, vb,
+                           "");
   }
   switch ((IrOp)e->op) {
   case IR_CONST: return cg_const_f64(cg, e->num);
@@ -267,7 +276,8 @@ static LLVMValueRef compute(Cg *cg, const SchedExpr *e, CgIx r, CgIx c, int lvl)
     if (a->shape.rank == 0) return cg_expr(cg, a, z, z);
     if (cg->f->flat || a->shape.cols == e->shape.cols) return cg_expr(cg, a, r, c);
     LLVMBuilderRef bd = cg_at(cg, lvl);
-    LLVMValueRef flat = LLVMBuildNSWAdd(bd, LLVMBuildNSWMul(bd, r.v, cg_const_i64(cg, e->shape.cols), ""), c.v, "");
+    LLVMValueRef flat =
+        LLVMBuildNSWAdd(bd, LLVMBuildNSWMul(bd, r.v, cg_const_i64(cg, e->shape.cols), ""), c.v, "");
     if (a->shape.cols == 1) return cg_expr(cg, a, (CgIx){flat, lvl}, z);
     LLVMValueRef ac = cg_const_i64(cg, a->shape.cols);
     CgIx ar = {LLVMBuildUDiv(bd, flat, ac, ""), lvl}, acol = {LLVMBuildURem(bd, flat, ac, ""), lvl};
@@ -277,10 +287,12 @@ static LLVMValueRef compute(Cg *cg, const SchedExpr *e, CgIx r, CgIx c, int lvl)
   case IR_PAD: {
     CgIx rr = ix_addc(cg, r, -e->attr[0]), cc = ix_addc(cg, c, -e->attr[2]);
     LLVMBuilderRef bd = cg_at(cg, lvl);
-    LLVMValueRef in = LLVMBuildAnd(bd, LLVMBuildICmp(bd, LLVMIntULT, rr.v, cg_const_i64(cg, a->shape.rows), ""),
-                                   LLVMBuildICmp(bd, LLVMIntULT, cc.v, cg_const_i64(cg, a->shape.cols), ""), "");
+    LLVMValueRef in =
+        LLVMBuildAnd(bd, LLVMBuildICmp(bd, LLVMIntULT, rr.v, cg_const_i64(cg, a->shape.rows), ""),
+                     LLVMBuildICmp(bd, LLVMIntULT, cc.v, cg_const_i64(cg, a->shape.cols), ""), "");
     LLVMValueRef zi = cg_const_i64(cg, 0);
-    CgIx r2 = {LLVMBuildSelect(bd, in, rr.v, zi, ""), lvl}, c2 = {LLVMBuildSelect(bd, in, cc.v, zi, ""), lvl};
+    CgIx r2 = {LLVMBuildSelect(bd, in, rr.v, zi, ""), lvl},
+         c2 = {LLVMBuildSelect(bd, in, cc.v, zi, ""), lvl};
     LLVMValueRef v = cg_expr(cg, a, r2, c2);
     bd = cg_at(cg, lvl);
     return LLVMBuildSelect(bd, in, v, cg_const_f64(cg, 0), "");
@@ -297,12 +309,14 @@ static LLVMValueRef compute(Cg *cg, const SchedExpr *e, CgIx r, CgIx c, int lvl)
     CgIx rr = {LLVMBuildSelect(bd, in, row, cg_const_i64(cg, 0), ""), r.lvl};
     LLVMValueRef v = cg_expr(cg, a, rr, a->shape.rank == 2 ? c : z);
     bd = cg_at(cg, lvl);
-    return LLVMBuildSelect(bd, in, v, cg_const_f64(cg, NAN), ""); /* out of range: NaN, never a wild read */
+    return LLVMBuildSelect(bd, in, v, cg_const_f64(cg, NAN),
+                           ""); /* out of range: NaN, never a wild read */
   }
   case IR_DIAGM: {
     LLVMValueRef v = cg_expr(cg, a, r, z);
     LLVMBuilderRef bd = cg_at(cg, lvl);
-    return LLVMBuildSelect(bd, LLVMBuildICmp(bd, LLVMIntEQ, r.v, c.v, ""), v, cg_const_f64(cg, 0), "");
+    return LLVMBuildSelect(bd, LLVMBuildICmp(bd, LLVMIntEQ, r.v, c.v, ""), v, cg_const_f64(cg, 0),
+                           "");
   }
   case IR_DIAGV: return cg_expr(cg, a, r, r);
   case IR_ONEHOT: {

@@ -41,7 +41,9 @@ typedef struct Sk {
   int64_t blockr;        /* rows of a region block (0 outside regions) */
   int vw;                /* W: doubles per full vector, 4 or 8 */
 } Sk;
-static LLVMTypeRef vty(Cg *cg, int w) { return w == 1 ? cg->f64 : LLVMVectorType(cg->f64, (unsigned)w); }
+static LLVMTypeRef vty(Cg *cg, int w) {
+  return w == 1 ? cg->f64 : LLVMVectorType(cg->f64, (unsigned)w);
+}
 
 static LLVMValueRef fma_fn(Cg *cg, int w, LLVMTypeRef *t) {
   static const char name[] = "llvm.fma";
@@ -62,7 +64,8 @@ static LLVMValueRef splat(Cg *cg, LLVMValueRef s, int w) {
   if (w == 1) return s;
   LLVMTypeRef t = vty(cg, w);
   LLVMValueRef v = LLVMBuildInsertElement(cg->f->b, LLVMGetUndef(t), s, cg_const_i64(cg, 0), "");
-  return LLVMBuildShuffleVector(cg->f->b, v, LLVMGetUndef(t), LLVMConstNull(LLVMVectorType(cg->i32, (unsigned)w)), "");
+  return LLVMBuildShuffleVector(cg->f->b, v, LLVMGetUndef(t),
+                                LLVMConstNull(LLVMVectorType(cg->i32, (unsigned)w)), "");
 }
 
 static LLVMValueRef at(Cg *cg, LLVMValueRef base, LLVMValueRef idx) {
@@ -147,7 +150,8 @@ static void rl_end(Cg *cg, RLoop *L, LLVMValueRef *acc, int64_t n) {
   LLVMValueRef next = add_i(cg, L->iv, 1);
   LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->f->b);
   LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.kend");
-  LLVMBuildCondBr(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, next, cg_const_i64(cg, n), ""), L->body, exit);
+  LLVMBuildCondBr(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, next, cg_const_i64(cg, n), ""),
+                  L->body, exit);
   LLVMValueRef zero = cg_const_i64(cg, 0);
   LLVMBasicBlockRef pre = L->pre;
   LLVMAddIncoming(L->iv, &zero, &pre, 1);
@@ -166,7 +170,8 @@ static LLVMValueRef shuffle(Cg *cg, LLVMValueRef x, LLVMValueRef y, const int *m
 
 /* [sum(p), sum(q), sum(r), sum(s)] of four 4-vectors: ((x0 + x1) + (x2 + x3)) each. */
 static LLVMValueRef hsum4(Cg *cg, LLVMValueRef p, LLVMValueRef q, LLVMValueRef r, LLVMValueRef s) {
-  static const int even[4] = {0, 4, 2, 6}, odd[4] = {1, 5, 3, 7}, lo[4] = {0, 1, 4, 5}, hi[4] = {2, 3, 6, 7};
+  static const int even[4] = {0, 4, 2, 6}, odd[4] = {1, 5, 3, 7}, lo[4] = {0, 1, 4, 5},
+                   hi[4] = {2, 3, 6, 7};
   LLVMValueRef pq = LLVMBuildFAdd(cg->f->b, shuffle(cg, p, q, even), shuffle(cg, p, q, odd), "");
   LLVMValueRef rs = LLVMBuildFAdd(cg->f->b, shuffle(cg, r, s, even), shuffle(cg, r, s, odd), "");
   return LLVMBuildFAdd(cg->f->b, shuffle(cg, pq, rs, lo), shuffle(cg, pq, rs, hi), "");
@@ -194,7 +199,8 @@ static LLVMValueRef mload(Cg *cg, LLVMValueRef p, int w, int n) {
   LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, ov, 2);
   LLVMValueRef m[8];
   for (int i = 0; i < n; i++) m[i] = LLVMConstInt(cg->i1, i < w, 0);
-  LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, 8, 0), LLVMConstVector(m, (unsigned)n), LLVMConstNull(t)};
+  LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, 8, 0), LLVMConstVector(m, (unsigned)n),
+                          LLVMConstNull(t)};
   return LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
 }
 
@@ -229,7 +235,8 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
     for (int i = 0; i < R; i++)
       u[i] = pass == 0 ? vload(cg, at(cg, arow[i], kk), W) : mload(cg, at(cg, arow[i], kk), rem, W);
     for (int j = 0; j < nj; j++) {
-      LLVMValueRef v = pass == 0 ? vload(cg, at(cg, brow[j], kk), W) : mload(cg, at(cg, brow[j], kk), rem, W);
+      LLVMValueRef v =
+          pass == 0 ? vload(cg, at(cg, brow[j], kk), W) : mload(cg, at(cg, brow[j], kk), rem, W);
       for (int i = 0; i < R; i++) acc[i * nj + j] = vfma(cg, u[i], v, acc[i * nj + j], W);
     }
     if (pass == 0) rl_end(cg, &L, acc, k4 / W);
@@ -237,7 +244,8 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
   if (W == 8) { /* fold each accumulator to 4 lanes: lane i + lane i + 4 */
     static const int low[4] = {0, 1, 2, 3}, high[4] = {4, 5, 6, 7};
     for (int i = 0; i < R * nj; i++)
-      acc[i] = LLVMBuildFAdd(cg->f->b, shuffle(cg, acc[i], acc[i], low), shuffle(cg, acc[i], acc[i], high), "");
+      acc[i] = LLVMBuildFAdd(cg->f->b, shuffle(cg, acc[i], acc[i], low),
+                             shuffle(cg, acc[i], acc[i], high), "");
   }
   for (int i = 0; i < R; i++) {
     LLVMBasicBlockRef skip = NULL;
@@ -251,18 +259,21 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
     LLVMValueRef *a = &acc[i * nj];
     LLVMValueRef sum = hsum4(cg, a[0], a[nj > 1 ? 1 : 0], a[nj > 2 ? 2 : 0], a[nj > 3 ? 3 : 0]);
     if (k->alpha) sum = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, 4), sum, "");
-    LLVMValueRef crow = at(cg, k->c, LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, r0, i), k->ldc), j0, ""));
+    LLVMValueRef crow =
+        at(cg, k->c, LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, r0, i), k->ldc), j0, ""));
     /* lanes 0..nj-1 to c: a vector of 4, 2 (+ 1) or 1 */
     for (int j = 0; j < nj;) {
       int w = nj - j >= 4 ? 4 : nj - j >= 2 ? 2 : 1;
       LLVMValueRef v;
       if (w == 4) v = sum;
       else if (w == 2) {
-        LLVMValueRef m[2] = {LLVMConstInt(cg->i32, (unsigned long long)j, 0), LLVMConstInt(cg->i32, (unsigned long long)j + 1, 0)};
+        LLVMValueRef m[2] = {LLVMConstInt(cg->i32, (unsigned long long)j, 0),
+                             LLVMConstInt(cg->i32, (unsigned long long)j + 1, 0)};
         v = LLVMBuildShuffleVector(cg->f->b, sum, LLVMGetUndef(vty(cg, 4)), LLVMConstVector(m, 2),
                                    "");
       } else {
-        v = LLVMBuildExtractElement(cg->f->b, sum, LLVMConstInt(cg->i32, (unsigned long long)j, 0), "");
+        v = LLVMBuildExtractElement(cg->f->b, sum, LLVMConstInt(cg->i32, (unsigned long long)j, 0),
+                                    "");
       }
       LLVMValueRef p = at(cg, crow, cg_const_i64(cg, j));
       if (bl->beta != 0) v = LLVMBuildFAdd(cg->f->b, vload(cg, p, w), v, "");
@@ -302,14 +313,16 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
     cv[v] = vload(cg, cp[v], g[v].w);
   }
   if (k->blockr && g[0].c0 == 0) { /* the next block's rows of a: one row per i, in turn */
-    LLVMValueRef q = R > 1 ? LLVMBuildAnd(cg->f->b, ii, cg_const_i64(cg, R - 1), "") : cg_const_i64(cg, 0);
+    LLVMValueRef q =
+        R > 1 ? LLVMBuildAnd(cg->f->b, ii, cg_const_i64(cg, R - 1), "") : cg_const_i64(cg, 0);
     LLVMValueRef off =
         LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, q, k->blockr), k->lda), ii, "");
     prefetch(cg, at(cg, arow[0], off));
   }
   for (int i = 0; i < R; i++) {
     LLVMValueRef s = LLVMBuildLoad2(cg->f->b, cg->f64, at(cg, arow[i], ii), "");
-    for (int v = 0; v < ng; v++) cv[v] = vfma(cg, splat(cg, s, g[v].w), brow[i * ng + v], cv[v], g[v].w);
+    for (int v = 0; v < ng; v++)
+      cv[v] = vfma(cg, splat(cg, s, g[v].w), brow[i * ng + v], cv[v], g[v].w);
   }
   for (int v = 0; v < ng; v++) vstore(cg, cv[v], cp[v]);
   rl_end(cg, &L, none, bl->m);
@@ -319,12 +332,15 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
 
 void cg_skinny(Cg *cg, const SchedStep *st) {
   const SchedBlas *bl = &st->blas;
-  if (bl->n < 1 || bl->n > SCHED_SKINNY_MAX_N || bl->trans_b == bl->trans_a || bl->m < 1 || bl->k < 1) {
-    cg_fail(cg, "a skinny product of %lld x %lld x %lld%s", (long long)bl->m, (long long)bl->n, (long long)bl->k,
+  if (bl->n < 1 || bl->n > SCHED_SKINNY_MAX_N || bl->trans_b == bl->trans_a || bl->m < 1 ||
+      bl->k < 1) {
+    cg_fail(cg, "a skinny product of %lld x %lld x %lld%s", (long long)bl->m, (long long)bl->n,
+            (long long)bl->k,
             bl->trans_b == bl->trans_a ? " with its right operand in the wrong layout" : "");
     return;
   }
-  Sk k = {.cg = cg, .bl = bl, .blockr = cg->f->rlo ? cg->f->block_rows : 0, .vw = cg->vector_bits / 64};
+  Sk k = {
+      .cg = cg, .bl = bl, .blockr = cg->f->rlo ? cg->f->block_rows : 0, .vw = cg->vector_bits / 64};
   k.a = cg_view_ptr(cg, &bl->a);
   k.b = cg_view_ptr(cg, &bl->b);
   k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
@@ -346,11 +362,13 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
   if (bl->trans_a && !bl->part && bl->beta == 0) { /* c = alpha a' b: start from zero */
     LLVMValueRef zero8 = LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0);
     if (k.ldc == bl->n) {
-      LLVMBuildMemSet(cg->f->b, k.c, zero8, cg_const_i64(cg, bl->m * bl->n * (int64_t)sizeof(double)), 8);
+      LLVMBuildMemSet(cg->f->b, k.c, zero8,
+                      cg_const_i64(cg, bl->m * bl->n * (int64_t)sizeof(double)), 8);
     } else {
       GLoop Z;
       LLVMValueRef i = gl_begin(cg, &Z, cg_const_i64(cg, 0), cg_const_i64(cg, bl->m));
-      LLVMBuildMemSet(cg->f->b, at(cg, k.c, mul_i(cg, i, k.ldc)), zero8, cg_const_i64(cg, bl->n * (int64_t)sizeof(double)), 8);
+      LLVMBuildMemSet(cg->f->b, at(cg, k.c, mul_i(cg, i, k.ldc)), zero8,
+                      cg_const_i64(cg, bl->n * (int64_t)sizeof(double)), 8);
       gl_end(cg, &Z, 1);
     }
   }
@@ -371,12 +389,14 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
     return;
   }
   LLVMValueRef span = LLVMBuildNSWSub(cg->f->b, hi, lo, "");
-  LLVMValueRef tiles_end = LLVMBuildNSWAdd(cg->f->b, lo, mul_i(cg, LLVMBuildSDiv(cg->f->b, span, cg_const_i64(cg, R), ""), R), "");
+  LLVMValueRef tiles_end = LLVMBuildNSWAdd(
+      cg->f->b, lo, mul_i(cg, LLVMBuildSDiv(cg->f->b, span, cg_const_i64(cg, R), ""), R), "");
   for (int pass = 0; pass < 2; pass++) { /* full tiles, then one row at a time */
     int rows = pass == 0 ? R : 1;
     GLoop L;
     LLVMValueRef r0 = gl_begin(cg, &L, pass == 0 ? lo : tiles_end, pass == 0 ? tiles_end : hi);
-    for (int g0 = 0; g0 < k.nvec; g0 += 3) tn_tile(&k, r0, rows, &k.vec[g0], k.nvec - g0 < 3 ? k.nvec - g0 : 3);
+    for (int g0 = 0; g0 < k.nvec; g0 += 3)
+      tn_tile(&k, r0, rows, &k.vec[g0], k.nvec - g0 < 3 ? k.nvec - g0 : 3);
     gl_end(cg, &L, rows);
   }
 }

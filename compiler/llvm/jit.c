@@ -134,11 +134,13 @@ typedef struct JitSym {
 
 #define SYM(f) {#f, (uintptr_t)&f}
 static const JitSym jit_syms[] = {
-  SYM(exp), SYM(exp2), SYM(expm1), SYM(log), SYM(log2), SYM(log10), SYM(log1p), SYM(sqrt), SYM(cbrt),
-  SYM(sin), SYM(cos), SYM(tan), SYM(sincos), SYM(tanh), SYM(pow), SYM(floor), SYM(ceil), SYM(round),
-  SYM(trunc), SYM(fabs), SYM(fmod), SYM(fmax), SYM(fmin), SYM(ldexp), SYM(frexp),
-  SYM(memset), SYM(memcpy), SYM(memmove),
-  SYM(cblas_dgemm), SYM(cblas_dgemv), SYM(cblas_dsymv), SYM(cblas_dger), SYM(rt_par_run), SYM(rt_par_reduce),
+    SYM(exp),         SYM(exp2),       SYM(expm1),      SYM(log),           SYM(log2),
+    SYM(log10),       SYM(log1p),      SYM(sqrt),       SYM(cbrt),          SYM(sin),
+    SYM(cos),         SYM(tan),        SYM(sincos),     SYM(tanh),          SYM(pow),
+    SYM(floor),       SYM(ceil),       SYM(round),      SYM(trunc),         SYM(fabs),
+    SYM(fmod),        SYM(fmax),       SYM(fmin),       SYM(ldexp),         SYM(frexp),
+    SYM(memset),      SYM(memcpy),     SYM(memmove),    SYM(cblas_dgemm),   SYM(cblas_dgemv),
+    SYM(cblas_dsymv), SYM(cblas_dger), SYM(rt_par_run), SYM(rt_par_reduce),
 };
 #undef SYM
 
@@ -148,7 +150,8 @@ static LLVMErrorRef define_symbols(LLVMOrcLLJITRef jit) {
   for (size_t i = 0; i < n; i++) {
     pairs[i].Name = LLVMOrcLLJITMangleAndIntern(jit, jit_syms[i].name);
     pairs[i].Sym.Address = (LLVMOrcJITTargetAddress)jit_syms[i].addr;
-    pairs[i].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
+    pairs[i].Sym.Flags.GenericFlags =
+        LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
     pairs[i].Sym.Flags.TargetFlags = 0;
   }
   LLVMOrcMaterializationUnitRef mu = LLVMOrcAbsoluteSymbols(pairs, n);
@@ -179,7 +182,8 @@ static const char *pipeline(int level) {
   }
 }
 
-/* ------------------------------------------------------------------ one part: kernels -> object file */
+/* ------------------------------------------------------------------ one part: kernels -> object
+ * file */
 
 /* A group of kernels compiled into one module and one object file, on its own thread with
  * its own LLVM context and target machine (nothing is shared between parts). */
@@ -209,8 +213,8 @@ static double cpu_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
-static LLVMTargetMachineRef host_machine(const char *triple, const char *cpu, const char *features, int level,
-                                         char *err, size_t errlen) {
+static LLVMTargetMachineRef host_machine(const char *triple, const char *cpu, const char *features,
+                                         int level, char *err, size_t errlen) {
   LLVMTargetRef target;
   char *msg = NULL;
   if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
@@ -221,16 +225,18 @@ static LLVMTargetMachineRef host_machine(const char *triple, const char *cpu, co
   LLVMDisposeMessage(msg);
   /* JITDefault: the code model LLJIT itself uses for the host (absolute calls to the
    * symbol table's addresses need no stubs) */
-  LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, triple, cpu, features,
-                                                    level >= 3 ? LLVMCodeGenLevelAggressive : LLVMCodeGenLevelDefault,
-                                                    LLVMRelocDefault, LLVMCodeModelJITDefault);
-  if (!tm) set_err(err, errlen, "internal error: cannot create an LLVM target machine for '%s'", triple);
+  LLVMTargetMachineRef tm =
+      LLVMCreateTargetMachine(target, triple, cpu, features,
+                              level >= 3 ? LLVMCodeGenLevelAggressive : LLVMCodeGenLevelDefault,
+                              LLVMRelocDefault, LLVMCodeModelJITDefault);
+  if (!tm)
+    set_err(err, errlen, "internal error: cannot create an LLVM target machine for '%s'", triple);
   return tm;
 }
 
 /* Optimise mod for the host CPU; returns 0 or -1 with err set. */
-static int optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, const char *passes, char *err,
-                    size_t errlen) {
+static int optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, const char *passes,
+                    char *err, size_t errlen) {
   LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
   LLVMPassBuilderOptionsSetLoopVectorization(po, level >= 2);
   LLVMPassBuilderOptionsSetSLPVectorization(po, level >= 2);
@@ -273,7 +279,8 @@ static void *compile_part(void *arg) {
     char *msg = NULL;
     if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
       size_t n = msg ? strcspn(msg, "\n") : 0;
-      set_err(pt->err, sizeof pt->err, "internal error: LLVM module verification failed: %.*s", (int)n, msg ? msg : "");
+      set_err(pt->err, sizeof pt->err, "internal error: LLVM module verification failed: %.*s",
+              (int)n, msg ? msg : "");
       pt->rc = -1;
     }
     LLVMDisposeMessage(msg);
@@ -287,7 +294,11 @@ static void *compile_part(void *arg) {
   if (cache) {
     char *txt = LLVMPrintModuleToString(mod), how[64];
     snprintf(how, sizeof how, "O%d abi%d", opt->opt_level, JIT_CACHE_ABI);
-    const char *in[] = {txt, cpu, features, how, opt->passes ? opt->passes : pipeline(opt->opt_level),
+    const char *in[] = {txt,
+                        cpu,
+                        features,
+                        how,
+                        opt->passes ? opt->passes : pipeline(opt->opt_level),
                         LLVM_VERSION_STRING};
     key = jit_cache_key(in, sizeof in / sizeof in[0]);
     LLVMDisposeMessage(txt);
@@ -307,7 +318,8 @@ static void *compile_part(void *arg) {
     tm = host_machine(pt->triple, cpu, features, opt->opt_level, pt->err, sizeof pt->err);
     if (!tm) pt->rc = -1;
   }
-  if (pt->rc == 0 && !pt->cached) pt->rc = optimize(mod, tm, opt->opt_level, opt->passes, pt->err, sizeof pt->err);
+  if (pt->rc == 0 && !pt->cached)
+    pt->rc = optimize(mod, tm, opt->opt_level, opt->passes, pt->err, sizeof pt->err);
   double t3 = cpu_ms();
   pt->optimize_ms = t3 - t2;
   if (pt->rc == 0 && opt->keep_ir) {
@@ -318,7 +330,8 @@ static void *compile_part(void *arg) {
   if (pt->rc == 0 && !pt->cached) {
     char *msg = NULL;
     if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, &pt->obj)) {
-      set_err(pt->err, sizeof pt->err, "internal error: LLVM code generation failed: %s", msg ? msg : "?");
+      set_err(pt->err, sizeof pt->err, "internal error: LLVM code generation failed: %s",
+              msg ? msg : "?");
       pt->obj = NULL;
       pt->rc = -1;
     }
@@ -328,7 +341,8 @@ static void *compile_part(void *arg) {
   pt->emit_ms = t4 - t3;
   if (pt->cached) pt->optimize_ms = pt->emit_ms = 0; /* skipped: only the checks ran */
   if (cache && !pt->cached && pt->rc == 0) {
-    jit_cache_store(pt->cache, key, LLVMGetBufferStart(pt->obj), LLVMGetBufferSize(pt->obj), opt->cache_max_entries);
+    jit_cache_store(pt->cache, key, LLVMGetBufferStart(pt->obj), LLVMGetBufferSize(pt->obj),
+                    opt->cache_max_entries);
     pt->cache_ms += cpu_ms() - t4;
   }
   if (tm) LLVMDisposeTargetMachine(tm);
@@ -398,13 +412,17 @@ static void write_perf_map(JitModule *m) {
     return;
   }
   for (int i = 0; i < n; i++) {
-    uint64_t size = i + 1 < n && syms[i + 1].addr - syms[i].addr < 65536 ? syms[i + 1].addr - syms[i].addr : 4096;
-    fprintf(f, "%llx %llx %s\n", (unsigned long long)syms[i].addr, (unsigned long long)size, syms[i].name);
+    uint64_t size = i + 1 < n && syms[i + 1].addr - syms[i].addr < 65536
+                        ? syms[i + 1].addr - syms[i].addr
+                        : 4096;
+    fprintf(f, "%llx %llx %s\n", (unsigned long long)syms[i].addr, (unsigned long long)size,
+            syms[i].name);
   }
   fclose(f);
 }
 
-int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char *err, size_t errlen) {
+int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char *err,
+                size_t errlen) {
   JitOptions defaults = jit_default_options();
   if (!opt) opt = &defaults;
   *out = NULL;
@@ -450,7 +468,9 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     if (opt->max_kernel_size > 0 && m->size[id] > opt->max_kernel_size) continue; /* left out */
     bool named = k->name && *k->name && strlen(k->name) < 40;
     for (int j = 0; j < id && named; j++) /* names must be unique symbols */
-      if (m->plan.present[j] && m->plan.kernels[j].name && !strcmp(m->plan.kernels[j].name, k->name)) named = false;
+      if (m->plan.present[j] && m->plan.kernels[j].name &&
+          !strcmp(m->plan.kernels[j].name, k->name))
+        named = false;
     if (named) snprintf(m->sym[id], sizeof m->sym[id], "bloc_%s", k->name);
     else snprintf(m->sym[id], sizeof m->sym[id], "bloc_kernel%d", id);
     order[nk++] = id;
@@ -465,10 +485,14 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   Part parts[JIT_MAX_THREADS];
   memset(parts, 0, sizeof parts);
   char cache_buf[4096];
-  const char *cache = opt->keep_ir ? NULL : jit_cache_dir(opt->cache_dir, cache_buf, sizeof cache_buf);
+  const char *cache =
+      opt->keep_ir ? NULL : jit_cache_dir(opt->cache_dir, cache_buf, sizeof cache_buf);
   m->t.vector_bits = vector_bits(opt);
   for (int i = 0; i < nparts; i++) {
-    parts[i] = (Part){.plan = &m->plan, .opt = opt, .sym = (const char(*)[64])m->sym, .cache = cache,
+    parts[i] = (Part){.plan = &m->plan,
+                      .opt = opt,
+                      .sym = (const char(*)[64])m->sym,
+                      .cache = cache,
                       .vector_bits = m->t.vector_bits,
                       .triple = LLVMOrcLLJITGetTripleString(m->jit),
                       .datalayout = LLVMOrcLLJITGetDataLayoutStr(m->jit)};
@@ -484,7 +508,8 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   /* compile: part 0 on this thread, the others on their own */
   pthread_t th[JIT_MAX_THREADS];
   bool started[JIT_MAX_THREADS] = {false};
-  for (int i = 1; i < nparts; i++) started[i] = pthread_create(&th[i], NULL, compile_part, &parts[i]) == 0;
+  for (int i = 1; i < nparts; i++)
+    started[i] = pthread_create(&th[i], NULL, compile_part, &parts[i]) == 0;
   compile_part(&parts[0]);
   for (int i = 1; i < nparts; i++) {
     if (started[i]) pthread_join(th[i], NULL);
@@ -524,7 +549,8 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
       LLVMDisposeMemoryBuffer(parts[i].obj);
       continue;
     }
-    if ((e = LLVMOrcLLJITAddObjectFile(m->jit, LLVMOrcLLJITGetMainJITDylib(m->jit), parts[i].obj))) {
+    if ((e = LLVMOrcLLJITAddObjectFile(m->jit, LLVMOrcLLJITGetMainJITDylib(m->jit),
+                                       parts[i].obj))) {
       llvm_err(err, errlen, "cannot add compiled kernels to the JIT", e);
       rc = -1;
     }

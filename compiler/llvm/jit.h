@@ -82,7 +82,8 @@ typedef struct JitModule JitModule;
  * On success *out owns the machine code (free with jit_free) and 0 is returned. On failure
  * returns -1, *out = NULL and err holds one line "internal error: ..." (planning, LLVM
  * verification, target lookup, symbol resolution); nothing leaks. p is only read. */
-int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char *err, size_t errlen);
+int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char *err,
+                size_t errlen);
 
 /* The compiled kernel, or NULL when the problem has no such kernel or it was left out as
  * larger than max_kernel_size (jit_kernel_size says which). Valid until jit_free. */

@@ -240,7 +240,8 @@ static void prune(int dfd, int max) {
   struct dirent *de;
   while ((de = readdir(d))) {
     size_t len = strlen(de->d_name);
-    if (len != 34 || strcmp(de->d_name + 32, ".o") || strspn(de->d_name, "0123456789abcdef") != 32) continue;
+    if (len != 34 || strcmp(de->d_name + 32, ".o") || strspn(de->d_name, "0123456789abcdef") != 32)
+      continue;
     struct stat st;
     if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) continue;
     if (n == cap) {
@@ -297,7 +298,8 @@ static bool write_all(int fd, const void *buf, size_t n) {
   return true;
 }
 
-void jit_cache_store(const char *dir, JitCacheKey key, const char *bytes, size_t n, int max_entries) {
+void jit_cache_store(const char *dir, JitCacheKey key, const char *bytes, size_t n,
+                     int max_entries) {
   char name[64], tmp[96];
   entry_name(key, name, sizeof name);
   Header hd;

@@ -50,6 +50,7 @@ int jit_cache_load(const char *dir, JitCacheKey key, char **bytes, size_t *n);
 /* Store n bytes under key in dir, then remove the least recently used entries beyond
  * max_entries (<= 0: the default, 256). Failures (read-only or full disk) are ignored: the
  * cache is an optimisation. */
-void jit_cache_store(const char *dir, JitCacheKey key, const char *bytes, size_t n, int max_entries);
+void jit_cache_store(const char *dir, JitCacheKey key, const char *bytes, size_t n,
+                     int max_entries);
 
 #endif

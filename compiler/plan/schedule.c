@@ -58,7 +58,9 @@ static int fail(Sch *s, const char *fmt, ...) {
 }
 
 static bool is_leaf(const IrNode *n) { return ir_ops[n->op].cls == IRC_LEAF; }
-static bool is_memleaf(const IrNode *n) { return n->op == IR_VAR || n->op == IR_DIR || n->op == IR_DATA; }
+static bool is_memleaf(const IrNode *n) {
+  return n->op == IR_VAR || n->op == IR_DIR || n->op == IR_DATA;
+}
 static bool is_blas(const IrNode *n) { return n->op == IR_MATMUL || n->op == IR_MATVEC; }
 
 static int64_t ld_of(Shape s) { return s.rank == 2 ? s.cols : 1; }
@@ -145,7 +147,8 @@ static bool is_mem(const Sch *s, const IrNode *n) {
   if (n->op == IR_CONST || n->op == IR_SAMPLE) return false;
   if (s->mat[n->id]) return n->shape.rank > 0;
   if (n->op == IR_RESHAPE) return is_mem(s, n->args[0]) && contiguous(s, n->args[0]);
-  if (n->op == IR_SLICE) return is_mem(s, n->args[0]) && (n->shape.rank == 2 || contiguous(s, n->args[0]));
+  if (n->op == IR_SLICE)
+    return is_mem(s, n->args[0]) && (n->shape.rank == 2 || contiguous(s, n->args[0]));
   return false;
 }
 
@@ -162,7 +165,8 @@ static bool contiguous(const Sch *s, const IrNode *n) {
 
 /* The buffer under a memory view is read by BLAS: it must stay a plain row-major buffer. */
 static void mark_blas_use(Sch *s, const IrNode *n) {
-  while ((n->op == IR_RESHAPE || n->op == IR_SLICE || n->op == IR_TRANSPOSE) && !s->mat[n->id]) n = n->args[0];
+  while ((n->op == IR_RESHAPE || n->op == IR_SLICE || n->op == IR_TRANSPOSE) && !s->mat[n->id])
+    n = n->args[0];
   s->blas_use[n->id] = 1;
 }
 
@@ -251,8 +255,14 @@ static void chain_walk(Sch *s, Chain *ch, const IrNode *n, double c, const IrNod
   if (inner && shape_eq(n->shape, ch->root->shape)) {
     const IrNode *sc = NULL, *x = NULL;
     if (n->op == IR_MUL) {
-      if (n->args[0]->shape.rank == 0 && n->args[1]->shape.rank > 0) { sc = n->args[0]; x = n->args[1]; }
-      if (n->args[1]->shape.rank == 0 && n->args[0]->shape.rank > 0) { sc = n->args[1]; x = n->args[0]; }
+      if (n->args[0]->shape.rank == 0 && n->args[1]->shape.rank > 0) {
+        sc = n->args[0];
+        x = n->args[1];
+      }
+      if (n->args[1]->shape.rank == 0 && n->args[0]->shape.rank > 0) {
+        sc = n->args[1];
+        x = n->args[0];
+      }
     }
     bool go = n->op == IR_ADD || n->op == IR_SUB || n->op == IR_NEG;
     if (sc && (sc->op == IR_CONST || (!reg && s->mat[sc->id]))) go = true;
@@ -469,7 +479,9 @@ static void add_item(Step *st, const SchedItem *it) {
 typedef SchedExpr *(*BuildFn)(Tr *t, const void *ctx);
 
 static SchedExpr *build_node(Tr *t, const void *ctx) { return tr_op(t, ctx, true); }
-static SchedExpr *build_arg(Tr *t, const void *ctx) { return tr(t, ((const IrNode *)ctx)->args[0], true); }
+static SchedExpr *build_arg(Tr *t, const void *ctx) {
+  return tr(t, ((const IrNode *)ctx)->args[0], true);
+}
 static SchedExpr *build_value(Tr *t, const void *ctx) { return tr(t, ctx, true); }
 
 static void merge(Map *into, Map *from) {
@@ -486,8 +498,8 @@ static void mark_written(Sch *s, uint32_t node, int step) {
 
 /* Place an item in the newest compatible step (same kind and domain) where its operands are
  * available, else in a new step. Returns the step index. */
-static int place(Sch *s, SchedStepKind kind, int64_t rows, int64_t cols, SchedItem it, BuildFn build,
-                 const void *ctx) {
+static int place(Sch *s, SchedStepKind kind, int64_t rows, int64_t cols, SchedItem it,
+                 BuildFn build, const void *ctx) {
   if (!s->opt->no_fusion && kind != SS_LSE && kind != SS_SCATTER) {
     for (int i = s->nsteps - 1; i >= 0; i--) {
       Step *st = &s->steps[i];
@@ -551,7 +563,8 @@ static bool skinny_ok(const Sch *s, bool trans_a, int64_t m, int64_t n, int64_t 
 static SchedBuf skinny_copy_b(Sch *s, const IrNode *b, int64_t k, int64_t n, bool transposed);
 
 /* A product as a BLAS step writing dest with alpha = c * (*reg) and beta. */
-static int blas_step(Sch *s, const IrNode *p, SchedBuf dest, double c, const IrNode *reg, double beta) {
+static int blas_step(Sch *s, const IrNode *p, SchedBuf dest, double c, const IrNode *reg,
+                     double beta) {
   SchedStepKind kind = p->op == IR_MATMUL ? SS_GEMM : p->op == IR_MATVEC ? SS_GEMV : SS_GER;
   /* a skinny product (matrix-vector products included, n = 1: a vector is a k x 1 matrix),
    * unless dsymv applies (symmetric data) */
@@ -561,9 +574,10 @@ static int blas_step(Sch *s, const IrNode *p, SchedBuf dest, double c, const IrN
     bool ta, tb;
     const IrNode *ma = strip_t(p->args[0], &ta);
     strip_t(p->args[1], &tb);
-    int64_t m = p->shape.rows, n = p->shape.rank == 2 ? p->shape.cols : 1, k = p->args[0]->shape.cols;
-    bool sym = kind == SS_GEMV && ma->op == IR_DATA && ma->attr[0] < s->g->nsym_data && s->g->sym_data[ma->attr[0]] &&
-               ma->shape.rows == ma->shape.cols;
+    int64_t m = p->shape.rows, n = p->shape.rank == 2 ? p->shape.cols : 1,
+            k = p->args[0]->shape.cols;
+    bool sym = kind == SS_GEMV && ma->op == IR_DATA && ma->attr[0] < s->g->nsym_data &&
+               s->g->sym_data[ma->attr[0]] && ma->shape.rows == ma->shape.cols;
     skinny = !sym && skinny_ok(s, ta, m, n, k);
     /* a b reads b as n x k (b' stored row-major), a' b reads it k x n; a vector is both */
     copy_b = skinny && kind == SS_GEMM && tb == ta;
@@ -611,7 +625,8 @@ static int blas_step(Sch *s, const IrNode *p, SchedBuf dest, double c, const IrN
     /* symmetric data: dsymv reads one triangle, half the memory traffic of dgemv */
     const IrNode *mat = p->args[0];
     while (mat->op == IR_TRANSPOSE) mat = mat->args[0];
-    if (mat->op == IR_DATA && mat->attr[0] < s->g->nsym_data && s->g->sym_data[mat->attr[0]] && b->m == b->n) {
+    if (mat->op == IR_DATA && mat->attr[0] < s->g->nsym_data && s->g->sym_data[mat->attr[0]] &&
+        b->m == b->n) {
       st->st.kind = SS_SYMV;
       b->trans_a = false;
     }
@@ -743,7 +758,8 @@ static SchedBuf skinny_copy_b(Sch *s, const IrNode *b, int64_t k, int64_t n, boo
   uint32_t bp = sched_new_buffer(s, k * n);
   SchedBuf view = {SB_WORK, (int)bp, 0, transposed ? k : n};
   SchedItem it = item(SI_WRITE, view, UINT32_MAX);
-  int st = transposed ? place(s, SS_LOOP, n, k, it, build_transposed, b) : place(s, SS_LOOP, k, n, it, build_value, b);
+  int st = transposed ? place(s, SS_LOOP, n, k, it, build_transposed, b)
+                      : place(s, SS_LOOP, k, n, it, build_value, b);
   buf_touch(s, bp, st, true);
   return view;
 }
@@ -784,8 +800,8 @@ static bool pack_products(Sch *s, const IrNode *n, size_t pos, Chain **chains) {
   for (size_t j = pos + 1; j < s->norder && np < PACK_MAX; j++) {
     const IrNode *q = s->order[j];
     bool tq;
-    if (q->op != IR_MATMUL || !s->mat[q->id] || s->folded[q->id] || chains[q->id] || s->is_out[q->id] ||
-        s->blas_use[q->id] || s->def[q->id] >= 0)
+    if (q->op != IR_MATMUL || !s->mat[q->id] || s->folded[q->id] || chains[q->id] ||
+        s->is_out[q->id] || s->blas_use[q->id] || s->def[q->id] >= 0)
       continue;
     if (strip_t(q->args[0], &tq) != a || tq != ta || !available(s, q->args[1])) continue;
     if (ntot + q->shape.cols > PACK_MAX_COLS) continue;
@@ -799,7 +815,9 @@ static bool pack_products(Sch *s, const IrNode *n, size_t pos, Chain **chains) {
   int64_t off = 0;
   for (int i = 0; i < np; i++) {
     int64_t nc = part[i]->shape.cols;
-    SchedItem it = item(SI_WRITE, (SchedBuf){SB_WORK, (int)bp, trans ? off * k : off, trans ? k : ntot}, UINT32_MAX);
+    SchedItem it =
+        item(SI_WRITE, (SchedBuf){SB_WORK, (int)bp, trans ? off * k : off, trans ? k : ntot},
+             UINT32_MAX);
     int st = trans ? place(s, SS_LOOP, nc, k, it, build_transposed, part[i]->args[1])
                    : place(s, SS_LOOP, k, nc, it, build_value, part[i]->args[1]);
     buf_touch(s, bp, st, true);
@@ -831,7 +849,8 @@ static int build_steps(Sch *s, Chain **chains) {
   for (size_t i = 0; i < s->norder; i++) {
     const IrNode *n = s->order[i];
     uint32_t id = n->id;
-    if (!s->mat[id] || s->folded[id] || s->def[id] >= 0) continue; /* def: packed with an earlier product */
+    if (!s->mat[id] || s->folded[id] || s->def[id] >= 0)
+      continue; /* def: packed with an earlier product */
     if (chains[id]) {
       build_chain(s, n, chains[id]);
       continue;
@@ -863,7 +882,9 @@ static int build_steps(Sch *s, Chain **chains) {
       mark_written(s, id, st);
       break;
     case IR_SUM_ROWS: case IR_LSE_ROWS: case IR_ARGMAX_ROWS: {
-      SchedItemKind k = n->op == IR_SUM_ROWS ? SI_ROW_SUM : n->op == IR_LSE_ROWS ? SI_ROW_LSE : SI_ROW_ARGMAX;
+      SchedItemKind k = n->op == IR_SUM_ROWS   ? SI_ROW_SUM
+                        : n->op == IR_LSE_ROWS ? SI_ROW_LSE
+                                               : SI_ROW_ARGMAX;
       st = place(s, SS_ROWS, a0->shape.rows, a0->shape.cols, item(k, dest, id), build_arg, n);
       mark_written(s, id, st);
       break;
@@ -1051,7 +1072,8 @@ static int finish(Sch *s, SchedKernel *out) {
     int w = 0;
     for (int j = 0; j < st->nitems; j++) {
       SchedItem *it = &st->items[j];
-      bool drop = it->kind == SI_WRITE && !it->partial && (it->dest.base == SB_WORK || it->dest.base == SB_SREG) &&
+      bool drop = it->kind == SI_WRITE && !it->partial &&
+                  (it->dest.base == SB_WORK || it->dest.base == SB_SREG) &&
                   it->node != UINT32_MAX && s->last[it->node] < 0 && !s->is_out[it->node] &&
                   s->share_step[it->node] == i;
       if (drop && it->dest.base == SB_WORK)
@@ -1116,9 +1138,10 @@ int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, A
     const IrOutput *o = &k->outs[i];
     if (!o->node) return fail(s, "kernel '%s': output %d has no value", k->name ? k->name : "?", i);
     if (o->slot < 0 || o->slot >= 4 || o->offset < 0 ||
-        (k->slot_size[o->slot] > 0 && o->offset + shape_size(o->node->shape) > k->slot_size[o->slot]))
-      return fail(s, "kernel '%s': output %d (slot %d, offset %lld) lies outside its slot", k->name ? k->name : "?",
-                  i, o->slot, (long long)o->offset);
+        (k->slot_size[o->slot] > 0 &&
+         o->offset + shape_size(o->node->shape) > k->slot_size[o->slot]))
+      return fail(s, "kernel '%s': output %d (slot %d, offset %lld) lies outside its slot",
+                  k->name ? k->name : "?", i, o->slot, (long long)o->offset);
   }
   uint32_t n = s->n;
   s->uses = xcalloc(n, sizeof(uint32_t));
@@ -1148,7 +1171,8 @@ int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, A
   for (size_t i = 0; i < s->norder && rc == 0; i++) {
     const IrNode *nd = s->order[i];
     if (ir_ops[nd->op].cls == IRC_GEN)
-      rc = fail(s, "data-stage operation '%s' reached compiled kernel '%s'", ir_ops[nd->op].name, k->name ? k->name : "?");
+      rc = fail(s, "data-stage operation '%s' reached compiled kernel '%s'", ir_ops[nd->op].name,
+                k->name ? k->name : "?");
     for (int j = 0; j < nd->nargs; j++) {
       bool dup = false;
       for (int q = 0; q < j; q++) dup |= nd->args[q] == nd->args[j];
@@ -1224,7 +1248,8 @@ int sched_problem(const IrProblem *p, const SchedOptions *opt, Arena *a, SchedPl
     if (sched_kernel(&p->graph, k, opt, a, &plan->kernels[id], err, errlen)) return -1;
     plan->kernels[id].id = (BloKernelId)id;
     plan->present[id] = true;
-    if (plan->kernels[id].work_size > plan->work_size) plan->work_size = plan->kernels[id].work_size;
+    if (plan->kernels[id].work_size > plan->work_size)
+      plan->work_size = plan->kernels[id].work_size;
   }
   sched_verify_after(p, plan, "planning");
   return 0;
@@ -1248,9 +1273,13 @@ static int count_items(const SchedStep *steps, int n, SchedItemKind kind) {
   return c;
 }
 
-int sched_count_steps(const SchedKernel *k, SchedStepKind kind) { return count_steps(k->steps, k->nsteps, kind); }
+int sched_count_steps(const SchedKernel *k, SchedStepKind kind) {
+  return count_steps(k->steps, k->nsteps, kind);
+}
 
-int sched_count_items(const SchedKernel *k, SchedItemKind kind) { return count_items(k->steps, k->nsteps, kind); }
+int sched_count_items(const SchedKernel *k, SchedItemKind kind) {
+  return count_items(k->steps, k->nsteps, kind);
+}
 
 static int64_t steps_size(const SchedStep *steps, int n) {
   int64_t size = 0;

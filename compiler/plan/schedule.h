@@ -54,18 +54,18 @@ typedef struct SchedExpr {
   double num;              /* IR_CONST value, IR_POWC exponent */
   int64_t attr[4];         /* IR_SLICE / IR_PAD offsets, as in ir_ops.def */
   SchedBuf buf;            /* SCHED_LOAD */
-  int id;                  /* dense within the kernel (0 .. SchedKernel.nexprs-1), for memo tables */
+  int id; /* dense within the kernel (0 .. SchedKernel.nexprs-1), for memo tables */
 } SchedExpr;
 
 typedef enum SchedItemKind {
-  SI_WRITE,      /* dest(r, c) = expr(r, c) */
-  SI_SUM,        /* dest (a scalar location) = sum over the domain of expr (reassociable) */
-  SI_SUM_COLS,   /* dest(c) = sum over r of expr(r, c) (dest zeroed before the loop) */
-  SI_LSE,        /* dest (scalar) = logsumexp over the domain, max-shifted as eval.c */
-  SI_ROW_SUM,    /* dest(r) = sum over c of expr(r, c) */
-  SI_ROW_LSE,    /* dest(r) = logsumexp over c of expr(r, c) */
+  SI_WRITE, /* dest(r, c) = expr(r, c) */
+  SI_SUM, /* dest (a scalar location) = sum over the domain of expr (reassociable) */
+  SI_SUM_COLS, /* dest(c) = sum over r of expr(r, c) (dest zeroed before the loop) */
+  SI_LSE, /* dest (scalar) = logsumexp over the domain, max-shifted as eval.c */
+  SI_ROW_SUM, /* dest(r) = sum over c of expr(r, c) */
+  SI_ROW_LSE, /* dest(r) = logsumexp over c of expr(r, c) */
   SI_ROW_ARGMAX, /* dest(r) = first c maximising expr(r, c) */
-  SI_SCATTER     /* dest zeroed (idx_limit x cols); dest(idx[r], c) += expr(r, c) for idx[r] in range */
+  SI_SCATTER /* dest zeroed (idx_limit x cols); dest(idx[r], c) += expr(r, c) for idx[r] in range */
 } SchedItemKind;
 
 typedef struct SchedItem {
@@ -134,8 +134,8 @@ typedef struct SchedBlas {
   double alpha;           /* times the scalar at alpha_buf when alpha_buf.base != SB_NONE */
   SchedBuf alpha_buf;
   double beta;            /* 0 or 1 */
-  int part;               /* a reducing SS_SKINNY_GEMM in an SS_PAR_ROWS body: 1 + index of the
-                             region's SchedReduce (c, alpha, beta are then the reduction's); 0 else */
+  int part; /* a reducing SS_SKINNY_GEMM in an SS_PAR_ROWS body: 1 + index of the
+               region's SchedReduce (c, alpha, beta are then the reduction's); 0 else */
   uint32_t node;          /* the product node (for dumps) */
 } SchedBlas;
 

@@ -40,7 +40,8 @@ static void sched_print_expr(const SchedExpr *e, FILE *out) {
   fprintf(out, "%s", ir_ops[e->op].name);
   if (e->op == IR_POWC) fprintf(out, "^%.17g", e->num);
   if (e->op == IR_SLICE)
-    fprintf(out, "[%" PRId64 ":%" PRId64 ",%" PRId64 ":%" PRId64 "]", e->attr[0], e->attr[1], e->attr[2], e->attr[3]);
+    fprintf(out, "[%" PRId64 ":%" PRId64 ",%" PRId64 ":%" PRId64 "]", e->attr[0], e->attr[1],
+            e->attr[2], e->attr[3]);
   if (e->op == IR_PAD) fprintf(out, "@%" PRId64 ",%" PRId64, e->attr[0], e->attr[2]);
   if (e->op == IR_PAD || e->op == IR_RESHAPE || e->op == IR_BCAST || e->op == IR_BCAST_ROWS ||
       e->op == IR_BCAST_COLS || e->op == IR_SCATTER || e->op == IR_ONEHOT)
@@ -78,7 +79,8 @@ static void print_alpha(const SchedBlas *b, FILE *out) {
 static void dump_step(const SchedStep *st, const char *ind, FILE *out);
 
 /* "NAME c<assign>alpha * a<op>b" of a BLAS-2 step; the caller prints the rest of the line. */
-static void print_vector_op(const char *name, const SchedBlas *b, const char *assign, const char *op, FILE *out) {
+static void print_vector_op(const char *name, const SchedBlas *b, const char *assign,
+                            const char *op, FILE *out) {
   fprintf(out, "%s ", name);
   print_buf(&b->c, out);
   fputs(assign, out);
@@ -103,7 +105,8 @@ static void print_product(const char *name, const SchedBlas *b, FILE *out) {
   fprintf(out, "%s", b->trans_b ? "'" : "");
   if (b->part) fprintf(out, "  (partial %d)", b->part - 1);
   else fprintf(out, " + %g", b->beta);
-  fprintf(out, "  (m %" PRId64 " n %" PRId64 " k %" PRId64 ")   ; %%%u\n", b->m, b->n, b->k, b->node);
+  fprintf(out, "  (m %" PRId64 " n %" PRId64 " k %" PRId64 ")   ; %%%u\n", b->m, b->n, b->k,
+          b->node);
 }
 
 static void dump_step(const SchedStep *st, const char *ind, FILE *out) {
@@ -114,7 +117,10 @@ static void dump_step(const SchedStep *st, const char *ind, FILE *out) {
   case SS_LSE:
   case SS_SCATTER:
     fprintf(out, "%s %" PRId64 "x%" PRId64 "%s\n",
-            st->kind == SS_LOOP ? "loop" : st->kind == SS_ROWS ? "rows" : st->kind == SS_LSE ? "lse" : "scatter",
+            st->kind == SS_LOOP   ? "loop"
+            : st->kind == SS_ROWS ? "rows"
+            : st->kind == SS_LSE  ? "lse"
+                                  : "scatter",
             st->rows, st->cols, st->flat ? " flat" : "");
     for (int j = 0; j < st->nitems; j++) {
       const SchedItem *it = &st->items[j];
@@ -135,7 +141,8 @@ static void dump_step(const SchedStep *st, const char *ind, FILE *out) {
   case SS_SKINNY_GEMM: print_product("skinny_gemm", b, out); break;
   case SS_GEMV:
     print_vector_op("gemv", b, " = ", b->trans_a ? "' @ " : " @ ", out);
-    fprintf(out, " + %g  (stored %" PRId64 "x%" PRId64 ")   ; %%%u\n", b->beta, b->m, b->n, b->node);
+    fprintf(out, " + %g  (stored %" PRId64 "x%" PRId64 ")   ; %%%u\n", b->beta, b->m, b->n,
+            b->node);
     break;
   case SS_SYMV:
     print_vector_op("symv", b, " = ", " @ ", out);
@@ -146,8 +153,9 @@ static void dump_step(const SchedStep *st, const char *ind, FILE *out) {
     fprintf(out, "  (%" PRId64 "x%" PRId64 ")   ; %%%u\n", b->m, b->n, b->node);
     break;
   case SS_PAR_ROWS: {
-    fprintf(out, "par_rows %" PRId64 ": %" PRId64 " tasks of %" PRId64 " rows, blocks of %" PRId64 "\n", st->rows,
-            st->ntasks, st->task_rows, st->block_rows);
+    fprintf(out,
+            "par_rows %" PRId64 ": %" PRId64 " tasks of %" PRId64 " rows, blocks of %" PRId64 "\n",
+            st->rows, st->ntasks, st->task_rows, st->block_rows);
     char sub[64];
     snprintf(sub, sizeof sub, "%s    ", ind);
     for (int j = 0; j < st->nbody; j++) {
@@ -165,7 +173,8 @@ static void dump_step(const SchedStep *st, const char *ind, FILE *out) {
       }
       fprintf(out, " * sum of ");
       print_buf(&r->part, out);
-      fprintf(out, " (%" PRId64 "x%" PRId64 ", stride %" PRId64 ") + %g\n", r->rows, r->cols, r->stride, r->beta);
+      fprintf(out, " (%" PRId64 "x%" PRId64 ", stride %" PRId64 ") + %g\n", r->rows, r->cols,
+              r->stride, r->beta);
     }
     break;
   }
@@ -173,7 +182,9 @@ static void dump_step(const SchedStep *st, const char *ind, FILE *out) {
 }
 
 void sched_dump(const SchedKernel *k, FILE *out) {
-  fprintf(out, "kernel %s: %d steps, work %" PRId64 " doubles, %d scalar registers, %" PRId64 " materialised\n",
+  fprintf(out,
+          "kernel %s: %d steps, work %" PRId64 " doubles, %d scalar registers, %" PRId64
+          " materialised\n",
           k->name ? k->name : "?", k->nsteps, k->work_size, k->nsregs, k->materialised);
   for (int i = 0; i < k->nsteps; i++) {
     fprintf(out, "  #%d ", i);

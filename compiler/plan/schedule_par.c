@@ -45,7 +45,8 @@ typedef struct StepInfo {
 
 static bool tracked(SchedBase b) { return b == SB_WORK || b == SB_OUT || b == SB_SREG; }
 
-static void add_acc(StepInfo *si, const SchedBuf *b, int64_t rows, int64_t cols, AccMode mode, bool write) {
+static void add_acc(StepInfo *si, const SchedBuf *b, int64_t rows, int64_t cols, AccMode mode,
+                    bool write) {
   if (!tracked(b->base)) return;
   VEC_GROW(si->acc, si->nacc, si->cap);
   int64_t ld = b->ld > 0 ? b->ld : 1;
@@ -57,13 +58,14 @@ static void add_acc(StepInfo *si, const SchedBuf *b, int64_t rows, int64_t cols,
 /* Reads of e evaluated at domain row r; `row` says whether e's row index is still r there
  * (elementwise ops, column broadcasts, slices and pads without a row offset keep it). Adds
  * the per-element cost and the loads of each distinct node once (seen). */
-static void expr_acc(StepInfo *si, const SchedExpr *e, bool row, uint8_t *seen, double *cost, int *loads) {
+static void expr_acc(StepInfo *si, const SchedExpr *e, bool row, uint8_t *seen, double *cost,
+                     int *loads) {
   if (e->shape.rank == 0) row = false;
   if (seen[2 * e->id + row]) return;
   seen[2 * e->id + row] = 1;
   if (e->op == SCHED_LOAD) {
-    add_acc(si, &e->buf, e->shape.rank >= 1 ? e->shape.rows : 1, e->shape.rank == 2 ? e->shape.cols : 1,
-            row ? A_ROW : A_ALL, false);
+    add_acc(si, &e->buf, e->shape.rank >= 1 ? e->shape.rows : 1,
+            e->shape.rank == 2 ? e->shape.cols : 1, row ? A_ROW : A_ALL, false);
     *cost += 1;
     (*loads)++;
     return;
@@ -226,7 +228,8 @@ static BufState *state_of(Region *r, const Acc *a) {
 static bool views_agree(const BufState *b, const Acc *a) {
   if (b->ld != a->ld) return false;
   if (a->ld == 1) return b->off == a->off && b->cols == 1 && a->cols == 1;
-  return b->off / a->ld == a->off / a->ld && b->off % a->ld + b->cols <= a->ld && a->off % a->ld + a->cols <= a->ld;
+  return b->off / a->ld == a->off / a->ld && b->off % a->ld + b->cols <= a->ld &&
+         a->off % a->ld + a->cols <= a->ld;
 }
 
 static bool apply(Region *r, const Acc *a) {
@@ -310,7 +313,8 @@ static void group(const Sch *s, const StepInfo *info, const int *seq, int len, G
       for (int t = i + 1; t < len; t++) {
         int j = seq[t];
         const StepInfo *sj = &info[j];
-        if (sj->cand && sj->rows == si->rows && !conflicts(sj, info, defer, ndefer) && try_join(&r, sj)) {
+        if (sj->cand && sj->rows == si->rows && !conflicts(sj, info, defer, ndefer) &&
+            try_join(&r, sj)) {
           reg[nreg++] = j;
           cost += sj->cost;
         } else if (!conflicts(sj, info, reg, nreg) && !conflicts(sj, info, defer, ndefer)) {
@@ -344,13 +348,15 @@ static void group(const Sch *s, const StepInfo *info, const int *seq, int len, G
 
 /* ------------------------------------------------------------------ building regions */
 
-static SchedReduce *new_reduce(SchedStep *par, Sch *s, int64_t rows, int64_t cols, SchedBuf dest, int *index) {
+static SchedReduce *new_reduce(SchedStep *par, Sch *s, int64_t rows, int64_t cols, SchedBuf dest,
+                               int *index) {
   par->reds = xrealloc(par->reds, (size_t)par->nreds + 1, sizeof(SchedReduce));
   SchedReduce *rd = &par->reds[par->nreds];
   memset(rd, 0, sizeof *rd);
   *index = ++par->nreds; /* 1-based, as SchedItem.part */
   int64_t size = rows * cols;
-  rd->stride = (size + SCHED_ALIGN - 1) / SCHED_ALIGN * SCHED_ALIGN; /* tasks' partials on their own lines */
+  rd->stride =
+      (size + SCHED_ALIGN - 1) / SCHED_ALIGN * SCHED_ALIGN; /* tasks' partials on their own lines */
   rd->part = (SchedBuf){SB_WORK, (int)sched_new_buffer(s, rd->stride * par->ntasks), 0, cols};
   rd->rows = rows;
   rd->cols = cols;
@@ -402,7 +408,8 @@ static SchedStep make_region(Sch *s, const Entry *e, const StepInfo *info) {
       SchedItem *it = &st->items[j];
       if (it->kind != SI_SUM && it->kind != SI_SUM_COLS) continue;
       int idx;
-      SchedReduce *rd = new_reduce(&par, s, it->kind == SI_SUM ? 1 : it->dest_rows, 1, it->dest, &idx);
+      SchedReduce *rd =
+          new_reduce(&par, s, it->kind == SI_SUM ? 1 : it->dest_rows, 1, it->dest, &idx);
       it->part = idx;
       it->dest = rd->part;
     }

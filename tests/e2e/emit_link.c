@@ -103,29 +103,31 @@ int main(int argc, char **argv) {
   /* interleaved: quad, toy, quad again (misaligned work), toy again */
   a = quad_run(qx[0], qy[0], &qr, quad_bytes, 0);
   CHECK(a == 0, "quad_solve allocated %ld times", a);
-  CHECK(qr.status == 0 && qr.steps == 30, "quad_solve: status %d, %lld steps: %s", qr.status, (long long)qr.steps,
-        qr.message);
+  CHECK(qr.status == 0 && qr.steps == 30, "quad_solve: status %d, %lld steps: %s", qr.status,
+        (long long)qr.steps, qr.message);
   a = toy_run(tx[0], ty[0], &tr, toy_bytes, 0);
   CHECK(a == 0, "toy_solve allocated %ld times", a);
-  CHECK(tr.status == 0 && tr.steps == 30, "toy_solve: status %d, %lld steps: %s", tr.status, (long long)tr.steps,
-        tr.message);
+  CHECK(tr.status == 0 && tr.steps == 30, "toy_solve: status %d, %lld steps: %s", tr.status,
+        (long long)tr.steps, tr.message);
   a = quad_run(qx[1], qy[1], &qr, quad_bytes, 1);
   CHECK(a == 0, "quad_solve (again) allocated %ld times", a);
   a = toy_run(tx[1], ty[1], &tr, toy_bytes, 1);
   CHECK(a == 0, "toy_solve (again) allocated %ld times", a);
-  CHECK(!memcmp(qx[0], qx[1], sizeof qx[0]) && !memcmp(qy[0], qy[1], sizeof qy[0]), "quad: the second solve differs");
-  CHECK(!memcmp(tx[0], tx[1], sizeof tx[0]) && !memcmp(ty[0], ty[1], sizeof ty[0]), "toy: the second solve differs");
+  CHECK(!memcmp(qx[0], qx[1], sizeof qx[0]) && !memcmp(qy[0], qy[1], sizeof qy[0]),
+        "quad: the second solve differs");
+  CHECK(!memcmp(tx[0], tx[1], sizeof tx[0]) && !memcmp(ty[0], ty[1], sizeof ty[0]),
+        "toy: the second solve differs");
   /* too little work: a clean user error naming the size query, still without the heap */
   a = quad_run(qx[1], qy[1], &qr, quad_bytes / 2, 0);
-  CHECK(a == 0 && qr.status == 1 && strstr(qr.message, "quad_work_size"), "quad_solve with half the work: status %d: %s",
-        qr.status, qr.message);
+  CHECK(a == 0 && qr.status == 1 && strstr(qr.message, "quad_work_size"),
+        "quad_solve with half the work: status %d: %s", qr.status, qr.message);
   /* a bad option override */
   const char *bad[] = {"no_such_option=1"};
   toy_p.set = bad;
   toy_p.nset = 1;
   a = toy_run(tx[1], ty[1], &tr, toy_bytes, 0);
-  CHECK(tr.status == 1 && strstr(tr.message, "no_such_option"), "toy_solve with a bad option: status %d: %s", tr.status,
-        tr.message);
+  CHECK(tr.status == 1 && strstr(tr.message, "no_such_option"),
+        "toy_solve with a bad option: status %d: %s", tr.status, tr.message);
   save(argv[1], "quad_x.csv", qx[0], quad_NX);
   save(argv[1], "quad_y.csv", qy[0], quad_NY);
   save(argv[1], "toy_x.csv", tx[0], toy_NX);

@@ -41,7 +41,8 @@ static void add_out(IrGraph *g, IrKernel *k, int slot, int64_t offset, IrNode *n
 }
 
 /* Outputs of a list of variables' values, concatenated in one slot. */
-static void add_vec(IrGraph *g, IrKernel *k, int slot, IrNode *const *vars, IrNode *const *vals, int n) {
+static void add_vec(IrGraph *g, IrKernel *k, int slot, IrNode *const *vars, IrNode *const *vals,
+                    int n) {
   int64_t off = 0;
   for (int i = 0; i < n; i++) {
     add_out(g, k, slot, off, vals[i]);
@@ -150,7 +151,9 @@ void hp_hyperclean(IrProblem *p, Arena *a, int64_t m, int64_t mv, int64_t nf, in
   p->ndata = 4;
   IrNode *ce = cross_entropy(g, ir_matmul(g, X, W), Y);
   IrNode *wsum = ir_reduce(g, IR_SUM, ir_mul(g, ir_unary(g, IR_SIGMOID, lam), ce));
-  p->g = ir_add(g, ir_scale(g, 1.0 / (double)m, wsum), ir_scale(g, 0.01, ir_reduce(g, IR_SUM, ir_mul(g, W, W))));
-  p->f = ir_scale(g, 1.0 / (double)mv, ir_reduce(g, IR_SUM, cross_entropy(g, ir_matmul(g, Xv, W), Yv)));
+  p->g = ir_add(g, ir_scale(g, 1.0 / (double)m, wsum),
+                ir_scale(g, 0.01, ir_reduce(g, IR_SUM, ir_mul(g, W, W))));
+  p->f = ir_scale(g, 1.0 / (double)mv,
+                  ir_reduce(g, IR_SUM, cross_entropy(g, ir_matmul(g, Xv, W), Yv)));
   hp_derive(p);
 }

@@ -92,7 +92,8 @@ static void mixed_t(const BloEnv *env, const double *x, const double *u, double 
   }
 }
 
-static double f_and_grad(const BloEnv *env, const double *x, const double *y, double *gx, double *gy) {
+static double f_and_grad(const BloEnv *env, const double *x, const double *y, double *gx,
+                         double *gy) {
   DIMS
   double f = 0;
   for (int64_t i = 0; i < ny; i++) {
@@ -107,47 +108,58 @@ static double f_and_grad(const BloEnv *env, const double *x, const double *y, do
   return f;
 }
 
-static void k_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void k_f(const BloEnv *env, const double *x, const double *y, const double *v,
+                double *const *out) {
   (void)v;
   out[0][0] = f_and_grad(env, x, y, NULL, NULL);
 }
-static void k_g(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void k_g(const BloEnv *env, const double *x, const double *y, const double *v,
+                double *const *out) {
   (void)v;
   out[0][0] = g_and_grad(env, x, y, NULL);
 }
-static void k_grad_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void k_grad_f(const BloEnv *env, const double *x, const double *y, const double *v,
+                     double *const *out) {
   (void)v;
   out[0][0] = f_and_grad(env, x, y, out[1], out[2]);
 }
-static void k_grad_g(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void k_grad_g(const BloEnv *env, const double *x, const double *y, const double *v,
+                     double *const *out) {
   (void)v;
   out[0][0] = g_and_grad(env, x, y, out[1]);
 }
-static void k_hvp(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void k_hvp(const BloEnv *env, const double *x, const double *y, const double *v,
+                  double *const *out) {
   (void)x;
   hvp(env, y, v, out[0]);
 }
-static void k_mixed(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void k_mixed(const BloEnv *env, const double *x, const double *y, const double *v,
+                    double *const *out) {
   (void)y;
   mixed(env, x, v, out[0]);
 }
-static void k_grad_x_g(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void k_grad_x_g(const BloEnv *env, const double *x, const double *y, const double *v,
+                       double *const *out) {
   (void)v;
   out[0][0] = grad_x_g(env, x, y, out[1]);
 }
-static void k_mixed_t(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void k_mixed_t(const BloEnv *env, const double *x, const double *y, const double *v,
+                      double *const *out) {
   (void)y;
   mixed_t(env, x, v, out[0]);
 }
-static void k_grad_g_hvp(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void k_grad_g_hvp(const BloEnv *env, const double *x, const double *y, const double *v,
+                         double *const *out) {
   out[0][0] = g_and_grad(env, x, y, out[1]);
   hvp(env, y, v, out[2]);
 }
-static void k_hvp_both(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void k_hvp_both(const BloEnv *env, const double *x, const double *y, const double *v,
+                       double *const *out) {
   hvp(env, y, v, out[0]);
   mixed(env, x, v, out[1]);
 }
-static void k_init(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void k_init(const BloEnv *env, const double *x, const double *y, const double *v,
+                   double *const *out) {
   DIMS
   (void)y; (void)v;
   for (int64_t i = 0; i < ny; i++) {
@@ -156,14 +168,16 @@ static void k_init(const BloEnv *env, const double *x, const double *y, const do
     out[0][i] = a;
   }
 }
-static void k_init_vjp(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void k_init_vjp(const BloEnv *env, const double *x, const double *y, const double *v,
+                       double *const *out) {
   DIMS
   (void)x; (void)y;
   for (int64_t j = 0; j < nx; j++) out[0][j] = 0;
   for (int64_t i = 0; i < ny; i++)
     for (int64_t j = 0; j < nx; j++) out[0][j] += D[4][i * nx + j] * v[i];
 }
-static void k_reports(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void k_reports(const BloEnv *env, const double *x, const double *y, const double *v,
+                      double *const *out) {
   DIMS
   (void)v;
   double s = 0;
@@ -178,17 +192,21 @@ static void random_spd(RtRng *r, int64_t n, double cond, double *H) {
   for (int64_t i = 0; i < n * n; i++) Q[i] = rt_rng_normal(r, 0, 1);
   for (int64_t i = 0; i < n; i++) { /* rows of Q orthonormal */
     for (int pass = 0; pass < 2; pass++)
-      for (int64_t k = 0; k < i; k++) rt_axpy(n, -rt_dot(n, Q + k * n, Q + i * n), Q + k * n, Q + i * n);
+      for (int64_t k = 0; k < i; k++)
+        rt_axpy(n, -rt_dot(n, Q + k * n, Q + i * n), Q + k * n, Q + i * n);
     rt_scal(n, 1.0 / rt_nrm2(n, Q + i * n), Q + i * n);
   }
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < n; j++) {
       double a = 0;
-      for (int64_t k = 0; k < n; k++) a += Q[k * n + i] * (1 + (cond - 1) * (double)k / (double)(n > 1 ? n - 1 : 1)) * Q[k * n + j];
+      for (int64_t k = 0; k < n; k++)
+        a += Q[k * n + i] * (1 + (cond - 1) * (double)k / (double)(n > 1 ? n - 1 : 1)) *
+             Q[k * n + j];
       H[i * n + j] = a;
     }
   for (int64_t i = 0; i < n; i++) /* exact symmetry */
-    for (int64_t j = i + 1; j < n; j++) H[j * n + i] = H[i * n + j] = 0.5 * (H[i * n + j] + H[j * n + i]);
+    for (int64_t j = i + 1; j < n; j++)
+      H[j * n + i] = H[i * n + j] = 0.5 * (H[i * n + j] + H[j * n + i]);
   free(Q);
 }
 
@@ -305,7 +323,8 @@ void tp_hypergrad(const TpProblem *t, const double *x, double *grad) {
 
 void tp_xstar(const TpProblem *t, double *x) {
   int64_t nx = t->spec.nx, ny = t->spec.ny;
-  double *M = malloc((size_t)(nx * ny) * sizeof *M); /* column j of M = H^{-1} B e_j, stored as rows */
+  double *M =
+      malloc((size_t)(nx * ny) * sizeof *M); /* column j of M = H^{-1} B e_j, stored as rows */
   for (int64_t j = 0; j < nx; j++)
     for (int64_t i = 0; i < ny; i++) M[j * ny + i] = t->B[i * nx + j];
   hsolve(t, M, nx);
@@ -315,7 +334,8 @@ void tp_xstar(const TpProblem *t, double *x) {
   for (int64_t i = 0; i < ny; i++) w[i] = t->yt[i] - w[i];
   double *N = malloc((size_t)(nx * nx) * sizeof *N);
   for (int64_t a = 0; a < nx; a++) {
-    for (int64_t b = 0; b < nx; b++) N[a * nx + b] = rt_dot(ny, M + a * ny, M + b * ny) + (a == b ? t->spec.rho : 0);
+    for (int64_t b = 0; b < nx; b++)
+      N[a * nx + b] = rt_dot(ny, M + a * ny, M + b * ny) + (a == b ? t->spec.rho : 0);
     x[a] = rt_dot(ny, M + a * ny, w);
   }
   rt_chol_factor(nx, N);
@@ -363,34 +383,41 @@ double tp_toy_loss(int task, double y, double *d1, double *d2) {
 }
 
 static int toy_task(const BloEnv *env) { return (int)env->samples[0]; }
-static void toy_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void toy_f(const BloEnv *env, const double *x, const double *y, const double *v,
+                  double *const *out) {
   (void)x; (void)v;
   out[0][0] = tp_toy_loss(toy_task(env), y[0], NULL, NULL);
 }
-static void toy_grad_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void toy_grad_f(const BloEnv *env, const double *x, const double *y, const double *v,
+                       double *const *out) {
   (void)x; (void)v;
   out[0][0] = tp_toy_loss(toy_task(env), y[0], out[2], NULL);
   out[1][0] = 0;
 }
-static void toy_grad_g(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void toy_grad_g(const BloEnv *env, const double *x, const double *y, const double *v,
+                       double *const *out) {
   (void)x; (void)v;
   out[0][0] = tp_toy_loss(toy_task(env), y[0], out[1], NULL);
 }
-static void toy_hvp(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void toy_hvp(const BloEnv *env, const double *x, const double *y, const double *v,
+                    double *const *out) {
   (void)x;
   double h2;
   tp_toy_loss(toy_task(env), y[0], NULL, &h2);
   out[0][0] = h2 * v[0];
 }
-static void toy_mixed(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void toy_mixed(const BloEnv *env, const double *x, const double *y, const double *v,
+                      double *const *out) {
   (void)env; (void)x; (void)y; (void)v;
   out[0][0] = 0;
 }
-static void toy_init(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void toy_init(const BloEnv *env, const double *x, const double *y, const double *v,
+                     double *const *out) {
   (void)env; (void)y; (void)v;
   out[0][0] = x[0];
 }
-static void toy_init_vjp(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void toy_init_vjp(const BloEnv *env, const double *x, const double *y, const double *v,
+                         double *const *out) {
   (void)env; (void)x; (void)y;
   out[0][0] = v[0];
 }

@@ -22,7 +22,8 @@ static const char *top(void) {
   return t ? t : ".";
 }
 
-static BloCompiled *compile(const char *path, const SemaDefine *defs, int ndefs, BloBackend backend, FILE *quiet) {
+static BloCompiled *compile(const char *path, const SemaDefine *defs, int ndefs, BloBackend backend,
+                            FILE *quiet) {
   BloCompileOptions opt = {0};
   opt.defs = defs;
   opt.ndefs = ndefs;
@@ -37,15 +38,16 @@ static BloCompiled *compile(const char *path, const SemaDefine *defs, int ndefs,
   return c;
 }
 
-static int compare_out(const char *prog, const char *kernel, int slot, const double *jit, const double *ref, int64_t n) {
+static int compare_out(const char *prog, const char *kernel, int slot, const double *jit,
+                       const double *ref, int64_t n) {
   double scale = 0;
   for (int64_t i = 0; i < n; i++) scale = fmax(scale, fabs(ref[i]));
   for (int64_t i = 0; i < n; i++) {
     bool both_nan = isnan(jit[i]) && isnan(ref[i]);
     double tol = 1e-12 * fmax(fabs(ref[i]), scale);
     if (!both_nan && !(fabs(jit[i] - ref[i]) <= tol) && !(jit[i] == ref[i])) {
-      fprintf(stderr, "%s: kernel %s out[%d][%lld]: jit %.17g vs evaluator %.17g\n", prog, kernel, slot, (long long)i,
-              jit[i], ref[i]);
+      fprintf(stderr, "%s: kernel %s out[%d][%lld]: jit %.17g vs evaluator %.17g\n", prog, kernel,
+              slot, (long long)i, jit[i], ref[i]);
       return 1;
     }
   }
@@ -69,7 +71,8 @@ static int check_program(const char *path, const SemaDefine *defs, int ndefs) {
   RtRng r = rt_rng_stream(3, path);
   for (int s = 0; s < pj->n_samples; s++) {
     const BloSampleInfo *si = &pj->samples[s];
-    int64_t *scratch = calloc((size_t)rt_rng_sample_scratch_len(si->batch, si->population) + 1, sizeof(int64_t));
+    int64_t *scratch =
+        calloc((size_t)rt_rng_sample_scratch_len(si->batch, si->population) + 1, sizeof(int64_t));
     rt_rng_sample_without_replacement(&r, si->batch, si->population, samples + si->offset, scratch);
     free(scratch);
   }
@@ -92,7 +95,8 @@ static int check_program(const char *path, const SemaDefine *defs, int ndefs) {
     pj->kernels[k](&ej, x, y, v, oj);
     pi->kernels[k](&ei, x, y, v, oi);
     const IrKernel *kern = &ci->ir->kernels[k];
-    for (int s = 0; s < kern->nslots; s++) bad += compare_out(path, kern->name, s, oj[s], oi[s], kern->slot_size[s]);
+    for (int s = 0; s < kern->nslots; s++)
+      bad += compare_out(path, kern->name, s, oj[s], oi[s], kern->slot_size[s]);
     for (int s = 0; s < 4; s++) {
       free(oj[s]);
       free(oi[s]);
@@ -121,7 +125,8 @@ static void run_dir(const char *rel, const char *prefix, int min_checked) {
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     /* examples at small sizes (their defaults are the papers' sizes) */
     static const SemaDefine synthetic[] = {{"n", 40}};
-    static const SemaDefine data[] = {{"n_train", 60}, {"n_val", 50}, {"n_test", 70}, {"batch", 16}};
+    static const SemaDefine data[] = {
+        {"n_train", 60}, {"n_val", 50}, {"n_test", 70}, {"batch", 16}};
     static const SemaDefine maml[] = {{"T", 20}};
     const SemaDefine *defs = NULL;
     int ndefs = 0;

@@ -113,10 +113,10 @@ static void test_dgemm(void **state) {
             int m = 5, n = 4, k = 6, lda = 9, ldb = 8, ldc = 7;
             double *a = rnd(9 * 9), *b = rnd(9 * 9), *c = rnd(9 * 9);
             double *c1 = dup(c, 81), *c2 = dup(c, 81);
-            rt_pblas_dgemm(orders[o], trans[ta], trans[tb], m, n, k, alphas[al] * 1.1, a, lda, b, ldb, betas[be],
-                           c1, ldc);
-            cblas_dgemm(orders[o], trans[ta], trans[tb], m, n, k, alphas[al] * 1.1, a, lda, b, ldb, betas[be], c2,
-                        ldc);
+            rt_pblas_dgemm(orders[o], trans[ta], trans[tb], m, n, k, alphas[al] * 1.1, a, lda, b,
+                           ldb, betas[be], c1, ldc);
+            cblas_dgemm(orders[o], trans[ta], trans[tb], m, n, k, alphas[al] * 1.1, a, lda, b, ldb,
+                        betas[be], c2, ldc);
             near(c1, c2, 81, 1e-14, "dgemm");
             free(a), free(b), free(c), free(c1), free(c2);
           }
@@ -172,7 +172,8 @@ static void test_dsyev(void **state) {
     rt_pblas_dsyev("V", "U", &n, a, &lda, NULL, &q1, &lwork, &info, 1, 1);
     dsyev_("V", "U", &n, a, &lda, NULL, &q2, &lwork, &info, 1, 1);
     int lw = (int)fmax(q1, q2);
-    double *work = malloc(sizeof(double) * (size_t)lw), *w1 = malloc(sizeof(double) * n), *w2 = malloc(sizeof(double) * n);
+    double *work = malloc(sizeof(double) * (size_t)lw), *w1 = malloc(sizeof(double) * n),
+           *w2 = malloc(sizeof(double) * n);
     double *a1 = dup(a, (size_t)lda * n), *a2 = dup(a, (size_t)lda * n);
     rt_pblas_dsyev("V", "U", &n, a1, &lda, w1, work, &lw, &info, 1, 1);
     assert_int_equal(info, 0);
@@ -183,7 +184,8 @@ static void test_dsyev(void **state) {
     for (int j = 0; j < n; j++) {
       for (int i = 0; i < n; i++) {
         double s = 0;
-        for (int k = 0; k < n; k++) s += (i <= k ? a[i + k * lda] : a[k + i * lda]) * a1[k + j * lda];
+        for (int k = 0; k < n; k++)
+          s += (i <= k ? a[i + k * lda] : a[k + i * lda]) * a1[k + j * lda];
         assert_true(fabs(s - w1[j] * a1[i + j * lda]) < 1e-12);
       }
       for (int l = 0; l < n; l++) {

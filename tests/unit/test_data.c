@@ -105,7 +105,8 @@ static int file_exists(const char *p) { return access(p, R_OK) == 0; }
     if ((call) != 0) fail_msg("unexpected failure: %s", g_err);                              \
   } while (0)
 
-static void expect_values(const RtTensor *t, int rank, int64_t rows, int64_t cols, const double *v) {
+static void expect_values(const RtTensor *t, int rank, int64_t rows, int64_t cols,
+                          const double *v) {
   assert_int_equal(t->rank, rank);
   assert_int_equal(t->rows, rows);
   assert_int_equal(t->cols, cols);
@@ -127,8 +128,9 @@ static void test_csv_matrix(void **state) {
   rt_tensor_free(&t);
   assert_null(t.v);
   /* header, blanks around fields, CRLF, quotes, a BOM, blank lines inside and at the end */
-  expect_ok(rt_load_csv(fx_text("h.csv", "\xEF\xBB\xBF\"a\", b ,c\r\n 1 , 2,3 \r\n\r\n\t4,\"5.5\" ,-6e-3\r\n\n  \n"),
-                        2, 2, 3, &t, g_err, E));
+  expect_ok(rt_load_csv(
+      fx_text("h.csv", "\xEF\xBB\xBF\"a\", b ,c\r\n 1 , 2,3 \r\n\r\n\t4,\"5.5\" ,-6e-3\r\n\n  \n"),
+      2, 2, 3, &t, g_err, E));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
   /* blank-separated, no final newline */
@@ -136,7 +138,8 @@ static void test_csv_matrix(void **state) {
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
   /* a header whose fields are partly numeric (scikit-learn style) is still a header */
-  expect_ok(rt_load_csv(fx_text("s.csv", "2,3,setosa\n1,2,3\n4,5.5,-6e-3\n"), 2, 2, 3, &t, g_err, E));
+  expect_ok(
+      rt_load_csv(fx_text("s.csv", "2,3,setosa\n1,2,3\n4,5.5,-6e-3\n"), 2, 2, 3, &t, g_err, E));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
   /* RT_ANY takes the size from the file */
@@ -215,13 +218,17 @@ static void test_csv_errors(void **state) {
   expect_fail(rt_load_csv(p, 2, 2, 4, &t, g_err, E), t, msg);
   expect_fail(rt_load_csv(p, 2, 3, 3, &t, g_err, E), t,
               "holds a 2 x 3 matrix but the declaration says matrix[3, 3]");
-  expect_fail(rt_load_csv(p, 1, 6, 1, &t, g_err, E), t,
-              "holds a 2 x 3 matrix but the declaration says vector[6] (a vector is one number per line, or a single row)");
+  expect_fail(
+      rt_load_csv(p, 1, 6, 1, &t, g_err, E), t,
+      "holds a 2 x 3 matrix but the declaration says vector[6] (a vector is one number per line, "
+      "or a single row)");
   expect_fail(rt_load_csv(fx_text("v.csv", "1\n2\n3\n"), 1, 4, 1, &t, g_err, E), t,
               "holds one column of 3 numbers but the declaration says vector[4]");
   /* a first data line with a typo is taken as a header: the shape check says so */
-  expect_fail(rt_load_csv(fx_text("typo.csv", "1,2o\n3,4\n"), 2, 2, 2, &t, g_err, E), t,
-              "holds one row of 2 numbers but the declaration says matrix[2, 2] (line 1 was read as a header and skipped)");
+  expect_fail(
+      rt_load_csv(fx_text("typo.csv", "1,2o\n3,4\n"), 2, 2, 2, &t, g_err, E), t,
+      "holds one row of 2 numbers but the declaration says matrix[2, 2] (line 1 was read as a "
+      "header and skipped)");
 
   /* files that are not there, empty, blank, a directory, binary */
   p = fx_path("absent.csv");
@@ -230,7 +237,8 @@ static void test_csv_errors(void **state) {
   p = fx_text("empty.csv", "");
   snprintf(msg, sizeof msg, "'%s' is empty", p);
   expect_fail(rt_load_csv(p, 1, 3, 1, &t, g_err, E), t, msg);
-  expect_fail(rt_load_csv(fx_text("blank.csv", "\n \n\t\n"), 1, 3, 1, &t, g_err, E), t, "holds no numbers");
+  expect_fail(rt_load_csv(fx_text("blank.csv", "\n \n\t\n"), 1, 3, 1, &t, g_err, E), t,
+              "holds no numbers");
   expect_fail(rt_load_csv(fx_text("hdr.csv", "a,b,c\n"), 1, 3, 1, &t, g_err, E), t,
               "has a header line but no numbers");
   expect_fail(rt_load_csv(g_dir, 1, 3, 1, &t, g_err, E), t, "is a directory");
@@ -331,8 +339,8 @@ static void test_csv_sklearn_files(void **state) {
 /* ------------------------------------------------------------------ IDX */
 
 /* An IDX file: magic, big-endian dims, then `data` (already big-endian). */
-static size_t idx_make(unsigned char *buf, int type, int ndim, const uint32_t *dims, const void *data,
-                       size_t dlen) {
+static size_t idx_make(unsigned char *buf, int type, int ndim, const uint32_t *dims,
+                       const void *data, size_t dlen) {
   size_t k = 0;
   buf[k++] = 0, buf[k++] = 0, buf[k++] = (unsigned char)type, buf[k++] = (unsigned char)ndim;
   for (int i = 0; i < ndim; i++) {
@@ -436,7 +444,8 @@ static void test_idx_errors(void **state) {
   const uint32_t d3[] = {3, 2, 2}, d1[] = {60};
   size_t n = idx_make(buf, 0x08, 3, d3, data, 8); /* 2 of 3 items */
   const char *p = fx_bytes("a.idx", buf, n);
-  snprintf(msg, sizeof msg, "'%s': header says 3 items but the file holds 2 (each item is 4 u8 values)", p);
+  snprintf(msg, sizeof msg,
+           "'%s': header says 3 items but the file holds 2 (each item is 4 u8 values)", p);
   expect_fail(rt_load_idx(p, 2, 3, 4, &t, g_err, E), t, msg);
   assert_string_equal(g_err, msg);
   n = idx_make(buf, 0x08, 1, d1, data, 59);
@@ -450,21 +459,27 @@ static void test_idx_errors(void **state) {
               "header says 3 items but the file has 1 extra bytes after them");
   const uint32_t d2w[] = {2, 3};
   n = idx_make(buf, 0x0C, 2, d2w, data, 23);
-  expect_fail(rt_load_idx(fx_bytes("i32short.idx", buf, n), 2, 2, 3, &t, g_err, E), t,
-              "header says 2 items but the file holds 1 and part of another (each item is 3 i32 values)");
+  expect_fail(
+      rt_load_idx(fx_bytes("i32short.idx", buf, n), 2, 2, 3, &t, g_err, E), t,
+      "header says 2 items but the file holds 1 and part of another (each item is 3 i32 values)");
 
-  expect_fail(rt_load_idx(fx_bytes("magic.idx", "\x01\x00\x08\x01\0\0\0\1x", 9), 1, 1, 1, &t, g_err, E), t,
-              "not an IDX file (it starts with bytes 01 00, expected 00 00)");
-  expect_fail(rt_load_idx(fx_bytes("type.idx", "\0\0\x0A\x01\0\0\0\1x", 9), 1, 1, 1, &t, g_err, E), t,
-              "IDX type 0x0A is not supported (supported: 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64)");
+  expect_fail(
+      rt_load_idx(fx_bytes("magic.idx", "\x01\x00\x08\x01\0\0\0\1x", 9), 1, 1, 1, &t, g_err, E), t,
+      "not an IDX file (it starts with bytes 01 00, expected 00 00)");
+  expect_fail(
+      rt_load_idx(fx_bytes("type.idx", "\0\0\x0A\x01\0\0\0\1x", 9), 1, 1, 1, &t, g_err, E), t,
+      "IDX type 0x0A is not supported (supported: 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, "
+      "0x0E f64)");
   expect_fail(rt_load_idx(fx_bytes("ndim0.idx", "\0\0\x08\x00x", 5), 1, 1, 1, &t, g_err, E), t,
               "IDX header declares 0 dimensions");
-  expect_fail(rt_load_idx(fx_bytes("hdr.idx", "\0\0\x08\x03\0\0\0\1\0\0", 10), 1, 1, 1, &t, g_err, E), t,
-              "truncated IDX header (3 dimensions need 16 bytes, the file has 10)");
+  expect_fail(
+      rt_load_idx(fx_bytes("hdr.idx", "\0\0\x08\x03\0\0\0\1\0\0", 10), 1, 1, 1, &t, g_err, E), t,
+      "truncated IDX header (3 dimensions need 16 bytes, the file has 10)");
   expect_fail(rt_load_idx(fx_bytes("tiny.idx", "\0\0", 2), 1, 1, 1, &t, g_err, E), t,
               "too short for an IDX header (2 bytes)");
   expect_fail(rt_load_idx(fx_bytes("empty.idx", "", 0), 1, 1, 1, &t, g_err, E), t, "is empty");
-  expect_fail(rt_load_idx(fx_path("missing.idx"), 1, 1, 1, &t, g_err, E), t, "cannot open: No such file");
+  expect_fail(rt_load_idx(fx_path("missing.idx"), 1, 1, 1, &t, g_err, E), t,
+              "cannot open: No such file");
 
   /* a hostile header: 2^32-1 x 2^32-1 x 2^32-1 doubles in a 20-byte file; nothing is allocated */
   const uint32_t huge[] = {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu};
@@ -489,16 +504,19 @@ static void test_idx_errors(void **state) {
   snprintf(msg, sizeof msg, "'%s': truncated gzip stream", p);
   expect_fail(rt_load_idx(p, 1, 500, 1, &t, g_err, E), t, msg);
   assert_string_equal(g_err, msg);
-  expect_fail(rt_load_idx(fx_bytes("trunc2.gz", g, 12), 1, 500, 1, &t, g_err, E), t, "truncated gzip stream");
+  expect_fail(rt_load_idx(fx_bytes("trunc2.gz", g, 12), 1, 500, 1, &t, g_err, E), t,
+              "truncated gzip stream");
   g[glen - 6] ^= 0xFF; /* inside the CRC-32 */
   expect_fail(rt_load_idx(fx_bytes("crc.gz", g, glen), 1, 500, 1, &t, g_err, E), t,
               "corrupt gzip stream (incorrect data check)");
   g[glen - 6] ^= 0xFF;
   g[3] = 0xE0; /* reserved flag bits */
-  expect_fail(rt_load_idx(fx_bytes("flags.gz", g, glen), 1, 500, 1, &t, g_err, E), t, "corrupt gzip stream");
+  expect_fail(rt_load_idx(fx_bytes("flags.gz", g, glen), 1, 500, 1, &t, g_err, E), t,
+              "corrupt gzip stream");
   free(g);
   const char *empty_gz = fx_gz("empty.gz", "", 0);
-  expect_fail(rt_load_idx(empty_gz, 1, 1, 1, &t, g_err, E), t, "is empty (after gzip decompression)");
+  expect_fail(rt_load_idx(empty_gz, 1, 1, 1, &t, g_err, E), t,
+              "is empty (after gzip decompression)");
 }
 
 static void test_idx_fashion_mnist(void **state) {
@@ -526,8 +544,10 @@ static void test_idx_fashion_mnist(void **state) {
   }
   assert_true(mx == 255);
   rt_tensor_free(&t);
-  expect_fail(rt_load_idx(ip, 2, 10000, 28, &t, g_err, E), t,
-              "holds a 10000 x 28 x 28 array (flattened to 10000 x 784) but the declaration says matrix[10000, 28]");
+  expect_fail(
+      rt_load_idx(ip, 2, 10000, 28, &t, g_err, E), t,
+      "holds a 10000 x 28 x 28 array (flattened to 10000 x 784) but the declaration says "
+      "matrix[10000, 28]");
 }
 
 /* rt_load_idx_into and rt_idx_open/rt_idx_read (the data stage's paths: decoding into the
@@ -556,8 +576,12 @@ static void check_into_matches(const char *p, int rank, int64_t rows, int64_t co
   assert_string_equal(got_err, want_err);
   if (want_rc == 0) {
     int64_t R = t.rows, C = t.cols;
-    const int64_t blocks[][4] = {{0, R, 0, C}, {R / 3, R - R / 3, 0, C}, {1, R / 2, C / 4, C - C / 4},
-                                 {R - 1, 1, C - 1, 1}, {0, 1, 0, 1}, {R / 2, 2 < R - R / 2 ? 2 : 1, 0, C / 2 + 1}};
+    const int64_t blocks[][4] = {{0, R, 0, C},
+                                 {R / 3, R - R / 3, 0, C},
+                                 {1, R / 2, C / 4, C - C / 4},
+                                 {R - 1, 1, C - 1, 1},
+                                 {0, 1, 0, 1},
+                                 {R / 2, 2 < R - R / 2 ? 2 : 1, 0, C / 2 + 1}};
     double *blk = malloc((size_t)(R * C) * sizeof(double));
     assert_non_null(blk);
     for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
@@ -579,7 +603,9 @@ static void test_idx_into_matches(void **state) {
   (void)state;
   enum { ROWS = 300, COLS = 49 };
   static unsigned char data[ROWS * COLS * 8], buf[ROWS * COLS * 8 + 64];
-  static const struct { int type, esize; } types[] = {{0x08, 1}, {0x09, 1}, {0x0B, 2}, {0x0C, 4}, {0x0D, 4}, {0x0E, 8}};
+  static const struct {
+    int type, esize;
+  } types[] = {{0x08, 1}, {0x09, 1}, {0x0B, 2}, {0x0C, 4}, {0x0D, 4}, {0x0E, 8}};
   RtRng r = rt_rng_stream(7, "idx_into");
   for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
     int es = types[k].esize;
@@ -637,7 +663,8 @@ static void test_idx_open_rows(void **state) {
       static const int64_t wants[] = {0, 1, 7, ROWS - 1, ROWS, ROWS + 5, -1};
       for (size_t w = 0; w < sizeof wants / sizeof wants[0]; w++) {
         expect_ok(rt_idx_open_rows(path, 2, ROWS, COLS, wants[w], &part, g_err, E));
-        int64_t got = rt_idx_rows_read(part), expect = wants[w] < 0 || wants[w] >= ROWS ? ROWS : wants[w];
+        int64_t got = rt_idx_rows_read(part),
+                expect = wants[w] < 0 || wants[w] >= ROWS ? ROWS : wants[w];
         assert_int_equal(got, expect);
         if (got) {
           double a[ROWS * COLS], b[ROWS * COLS];
@@ -699,7 +726,11 @@ static void test_libsvm(void **state) {
   rt_tensor_free(&t);
 
   char msg[600];
-  snprintf(msg, sizeof msg, "'%s' line 2: feature index 3 is beyond the 2 features of matrix[4, 3] (column 0 is the label)", p);
+  snprintf(
+      msg, sizeof msg,
+      "'%s' line 2: feature index 3 is beyond the 2 features of matrix[4, 3] (column 0 is the "
+      "label)",
+      p);
   expect_fail(rt_load_libsvm(p, 2, 4, 3, &t, g_err, E), t, msg);
   assert_string_equal(g_err, msg);
   expect_fail(rt_load_libsvm(p, 2, 5, 4, &t, g_err, E), t,
@@ -707,8 +738,8 @@ static void test_libsvm(void **state) {
   expect_fail(rt_load_libsvm(p, 1, 4, 1, &t, g_err, E), t,
               "load_libsvm needs a declaration matrix[rows, 1 + features], not vector[4]");
   expect_fail(rt_load_libsvm(p, 2, 4, RT_ANY, &t, g_err, E), t, "not matrix[4, ?]");
-  expect_fail(rt_load_libsvm(fx_text("dec.svm", "1 1:1 3:1\n1 3:1 2:1\n"), 2, 2, 4, &t, g_err, E), t,
-              "line 2: feature index 2 after 3 (indices must increase)");
+  expect_fail(rt_load_libsvm(fx_text("dec.svm", "1 1:1 3:1\n1 3:1 2:1\n"), 2, 2, 4, &t, g_err, E),
+              t, "line 2: feature index 2 after 3 (indices must increase)");
   expect_fail(rt_load_libsvm(fx_text("dup.svm", "1 2:1 2:1\n"), 2, 1, 4, &t, g_err, E), t,
               "line 1: feature index 2 after 2 (indices must increase)");
   expect_fail(rt_load_libsvm(fx_text("zero.svm", "1 0:1\n"), 2, 1, 4, &t, g_err, E), t,
@@ -725,10 +756,12 @@ static void test_libsvm(void **state) {
               "line 1: the value in '1:nan' is not a finite number");
   expect_fail(rt_load_libsvm(fx_text("val2.svm", "1 1:\n"), 2, 1, 4, &t, g_err, E), t,
               "the value in '1:' is empty");
-  expect_fail(rt_load_libsvm(fx_text("huge.svm", "1 99999999999999999999999:1\n"), 2, 1, 4, &t, g_err, E), t,
-              "does not start with a feature index");
-  expect_fail(rt_load_libsvm(fx_text("comments.svm", "# only\n\n# comments\n"), 2, 1, 4, &t, g_err, E), t,
-              "holds no examples (only blank or comment lines)");
+  expect_fail(
+      rt_load_libsvm(fx_text("huge.svm", "1 99999999999999999999999:1\n"), 2, 1, 4, &t, g_err, E),
+      t, "does not start with a feature index");
+  expect_fail(
+      rt_load_libsvm(fx_text("comments.svm", "# only\n\n# comments\n"), 2, 1, 4, &t, g_err, E), t,
+      "holds no examples (only blank or comment lines)");
   expect_fail(rt_load_libsvm(fx_text("empty.svm", ""), 2, 1, 4, &t, g_err, E), t, "is empty");
   expect_fail(rt_load_libsvm(fx_path("absent.svm"), 2, 1, 4, &t, g_err, E), t, "cannot open");
 }
@@ -736,8 +769,8 @@ static void test_libsvm(void **state) {
 /* ------------------------------------------------------------------ NPY */
 
 /* An NPY file with the given version, descr, order and shape text; header padded to 64. */
-static const char *npy_file(const char *name, int major, const char *descr, int fortran, const char *shape,
-                            const void *data, size_t dlen) {
+static const char *npy_file(const char *name, int major, const char *descr, int fortran,
+                            const char *shape, const void *data, size_t dlen) {
   char dict[256];
   snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr,
            fortran ? "True" : "False", shape);
@@ -761,23 +794,28 @@ static void test_npy_dtypes(void **state) {
   (void)state;
   RtTensor t;
   const double m[6] = {1.5, -2, 3, 0.25, 1e300, -0.0};
-  expect_ok(rt_load_npy(npy_file("f8.npy", 1, "<f8", 0, "(2, 3)", m, sizeof m), 2, 2, 3, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("f8.npy", 1, "<f8", 0, "(2, 3)", m, sizeof m), 2, 2, 3, &t, g_err, E));
   expect_values(&t, 2, 2, 3, m);
   rt_tensor_free(&t);
-  expect_ok(rt_load_npy(npy_file("f8v2.npy", 2, "<f8", 0, "(2, 3)", m, sizeof m), 2, 2, 3, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("f8v2.npy", 2, "<f8", 0, "(2, 3)", m, sizeof m), 2, 2, 3, &t, g_err, E));
   expect_values(&t, 2, 2, 3, m);
   rt_tensor_free(&t);
-  expect_ok(rt_load_npy(npy_file("f8v3.npy", 3, "<f8", 0, "(2,3)", m, sizeof m), 2, 2, 3, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("f8v3.npy", 3, "<f8", 0, "(2,3)", m, sizeof m), 2, 2, 3, &t, g_err, E));
   expect_values(&t, 2, 2, 3, m);
   rt_tensor_free(&t);
   /* vector, scalar, flattened 3-D */
-  expect_ok(rt_load_npy(npy_file("vec.npy", 1, "<f8", 0, "(6,)", m, sizeof m), 1, 6, 1, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("vec.npy", 1, "<f8", 0, "(6,)", m, sizeof m), 1, 6, 1, &t, g_err, E));
   expect_values(&t, 1, 6, 1, m);
   rt_tensor_free(&t);
   expect_ok(rt_load_npy(npy_file("sc.npy", 1, "<f8", 0, "()", m, 8), 0, 1, 1, &t, g_err, E));
   expect_values(&t, 0, 1, 1, m);
   rt_tensor_free(&t);
-  expect_ok(rt_load_npy(npy_file("t3.npy", 1, "<f8", 0, "(1, 3, 2)", m, sizeof m), 2, 1, 6, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("t3.npy", 1, "<f8", 0, "(1, 3, 2)", m, sizeof m), 2, 1, 6, &t,
+                        g_err, E));
   expect_values(&t, 2, 1, 6, m);
   rt_tensor_free(&t);
   expect_fail(rt_load_npy(fx_path("t3.npy"), 2, 3, 2, &t, g_err, E), t,
@@ -785,44 +823,53 @@ static void test_npy_dtypes(void **state) {
 
   /* every integer and float width, both byte orders */
   const float f4[3] = {0.5f, -3.25f, 1e-8f};
-  expect_ok(rt_load_npy(npy_file("f4.npy", 1, "<f4", 0, "(3,)", f4, sizeof f4), 1, 3, 1, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("f4.npy", 1, "<f4", 0, "(3,)", f4, sizeof f4), 1, 3, 1, &t, g_err, E));
   for (int i = 0; i < 3; i++) assert_true(t.v[i] == (double)f4[i]);
   rt_tensor_free(&t);
   const int64_t i8[3] = {-5, INT64_C(9007199254740993), 7};
-  expect_ok(rt_load_npy(npy_file("i8.npy", 1, "<i8", 0, "(3,)", i8, sizeof i8), 1, 3, 1, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("i8.npy", 1, "<i8", 0, "(3,)", i8, sizeof i8), 1, 3, 1, &t, g_err, E));
   assert_true(t.v[0] == -5 && t.v[1] == 9007199254740992.0 && t.v[2] == 7); /* rounds above 2^53 */
   rt_tensor_free(&t);
   const int32_t i4[4] = {INT32_MIN, -1, 0, INT32_MAX};
   const double i4w[4] = {INT32_MIN, -1, 0, INT32_MAX};
-  expect_ok(rt_load_npy(npy_file("i4.npy", 1, "<i4", 0, "(2, 2)", i4, sizeof i4), 2, 2, 2, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("i4.npy", 1, "<i4", 0, "(2, 2)", i4, sizeof i4), 2, 2, 2, &t, g_err, E));
   expect_values(&t, 2, 2, 2, i4w);
   rt_tensor_free(&t);
   const int16_t i2[2] = {-300, 300};
   const double i2w[2] = {-300, 300};
-  expect_ok(rt_load_npy(npy_file("i2.npy", 1, "<i2", 0, "(2,)", i2, sizeof i2), 1, 2, 1, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("i2.npy", 1, "<i2", 0, "(2,)", i2, sizeof i2), 1, 2, 1, &t, g_err, E));
   expect_values(&t, 1, 2, 1, i2w);
   rt_tensor_free(&t);
   const int8_t i1[2] = {-128, 127};
   const double i1w[2] = {-128, 127};
-  expect_ok(rt_load_npy(npy_file("i1.npy", 1, "|i1", 0, "(2,)", i1, sizeof i1), 1, 2, 1, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("i1.npy", 1, "|i1", 0, "(2,)", i1, sizeof i1), 1, 2, 1, &t, g_err, E));
   expect_values(&t, 1, 2, 1, i1w);
   rt_tensor_free(&t);
   const uint8_t u1[3] = {0, 200, 255};
   const double u1w[3] = {0, 200, 255};
-  expect_ok(rt_load_npy(npy_file("u1.npy", 1, "|u1", 0, "(3,)", u1, sizeof u1), 1, 3, 1, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("u1.npy", 1, "|u1", 0, "(3,)", u1, sizeof u1), 1, 3, 1, &t, g_err, E));
   expect_values(&t, 1, 3, 1, u1w);
   rt_tensor_free(&t);
   const uint16_t u2[2] = {65535, 1};
   const double u2w[2] = {65535, 1};
-  expect_ok(rt_load_npy(npy_file("u2.npy", 1, "<u2", 0, "(2,)", u2, sizeof u2), 1, 2, 1, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("u2.npy", 1, "<u2", 0, "(2,)", u2, sizeof u2), 1, 2, 1, &t, g_err, E));
   expect_values(&t, 1, 2, 1, u2w);
   rt_tensor_free(&t);
   const uint8_t b1[3] = {1, 0, 1};
   const double b1w[3] = {1, 0, 1};
-  expect_ok(rt_load_npy(npy_file("b1.npy", 1, "|b1", 0, "(3,)", b1, sizeof b1), 1, 3, 1, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("b1.npy", 1, "|b1", 0, "(3,)", b1, sizeof b1), 1, 3, 1, &t, g_err, E));
   expect_values(&t, 1, 3, 1, b1w);
   rt_tensor_free(&t);
-  expect_ok(rt_load_npy(npy_file("bq.npy", 1, "?", 0, "(3,)", b1, sizeof b1), 1, 3, 1, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("bq.npy", 1, "?", 0, "(3,)", b1, sizeof b1), 1, 3, 1, &t, g_err, E));
   expect_values(&t, 1, 3, 1, b1w);
   rt_tensor_free(&t);
   /* big-endian f8 and i4 */
@@ -849,7 +896,8 @@ static void test_npy_fortran_order(void **state) {
   RtTensor t;
   /* the 2 x 3 matrix [[1, 2, 3], [4, 5, 6]] stored column-major */
   const double f[6] = {1, 4, 2, 5, 3, 6}, c[6] = {1, 2, 3, 4, 5, 6};
-  expect_ok(rt_load_npy(npy_file("fo.npy", 1, "<f8", 1, "(2, 3)", f, sizeof f), 2, 2, 3, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("fo.npy", 1, "<f8", 1, "(2, 3)", f, sizeof f), 2, 2, 3, &t, g_err, E));
   expect_values(&t, 2, 2, 3, c);
   rt_tensor_free(&t);
   /* a 2 x 2 x 3 array a[i][j][k] = 100 i + 10 j + k, column-major, flattened to 2 x 6 */
@@ -861,11 +909,13 @@ static void test_npy_fortran_order(void **state) {
         f3[i + 2 * (j + 2 * k)] = v;
         c3[(i * 2 + j) * 3 + k] = v;
       }
-  expect_ok(rt_load_npy(npy_file("fo3.npy", 1, "<f8", 1, "(2, 2, 3)", f3, sizeof f3), 2, 2, 6, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("fo3.npy", 1, "<f8", 1, "(2, 2, 3)", f3, sizeof f3), 2, 2, 6, &t,
+                        g_err, E));
   expect_values(&t, 2, 2, 6, c3);
   rt_tensor_free(&t);
   /* fortran order of a vector is the same bytes */
-  expect_ok(rt_load_npy(npy_file("fov.npy", 1, "<f8", 1, "(6,)", c, sizeof c), 1, 6, 1, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(npy_file("fov.npy", 1, "<f8", 1, "(6,)", c, sizeof c), 1, 6, 1, &t, g_err, E));
   expect_values(&t, 1, 6, 1, c);
   rt_tensor_free(&t);
 }
@@ -945,54 +995,66 @@ static void test_npy_errors(void **state) {
   char msg[600];
   const double m[6] = {1, 2, 3, 4, 5, 6};
   const char *p = npy_file("x.npy", 1, "<c16", 0, "(3,)", m, 48);
-  snprintf(msg, sizeof msg, "'%s': dtype '<c16' is not supported (only f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 b1, "
-           "little-endian '<' or big-endian '>')", p);
+  snprintf(msg, sizeof msg,
+           "'%s': dtype '<c16' is not supported (only f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 b1, "
+           "little-endian '<' or big-endian '>')",
+           p);
   expect_fail(rt_load_npy(p, 1, 3, 1, &t, g_err, E), t, msg);
   assert_string_equal(g_err, msg);
   expect_fail(rt_load_npy(npy_file("f2.npy", 1, "<f2", 0, "(3,)", m, 6), 1, 3, 1, &t, g_err, E), t,
               "dtype '<f2' is not supported");
-  expect_fail(rt_load_npy(npy_file("u16.npy", 1, "<U16", 0, "(3,)", m, 48), 1, 3, 1, &t, g_err, E), t,
-              "dtype '<U16' is not supported");
+  expect_fail(rt_load_npy(npy_file("u16.npy", 1, "<U16", 0, "(3,)", m, 48), 1, 3, 1, &t, g_err, E),
+              t, "dtype '<U16' is not supported");
   expect_fail(rt_load_npy(npy_file("o.npy", 1, "|O", 0, "(3,)", m, 24), 1, 3, 1, &t, g_err, E), t,
               "dtype '|O' is not supported");
   p = npy_file("short.npy", 1, "<f8", 0, "(2, 3)", m, 40);
-  snprintf(msg, sizeof msg, "'%s': shape (2, 3) of '<f8' needs 48 bytes of data but the file holds 40", p);
+  snprintf(msg, sizeof msg,
+           "'%s': shape (2, 3) of '<f8' needs 48 bytes of data but the file holds 40", p);
   expect_fail(rt_load_npy(p, 2, 2, 3, &t, g_err, E), t, msg);
-  expect_fail(rt_load_npy(npy_file("long.npy", 1, "<f8", 0, "(5,)", m, 48), 1, 5, 1, &t, g_err, E), t,
-              "8 extra bytes after the data of shape (5,)");
-  expect_fail(rt_load_npy(npy_file("huge.npy", 1, "<f8", 0, "(4294967296, 4294967296, 4294967296)", m, 48),
-                          2, RT_ANY, RT_ANY, &t, g_err, E), t,
-              "shape (4294967296, 4294967296, 4294967296) of '<f8' needs 18446744073709551615 bytes");
+  expect_fail(rt_load_npy(npy_file("long.npy", 1, "<f8", 0, "(5,)", m, 48), 1, 5, 1, &t, g_err, E),
+              t, "8 extra bytes after the data of shape (5,)");
+  expect_fail(
+      rt_load_npy(npy_file("huge.npy", 1, "<f8", 0, "(4294967296, 4294967296, 4294967296)", m, 48),
+                  2, RT_ANY, RT_ANY, &t, g_err, E),
+      t, "shape (4294967296, 4294967296, 4294967296) of '<f8' needs 18446744073709551615 bytes");
   expect_fail(rt_load_npy(npy_file("nan.npy", 1, "<f8", 0, "(2, 3)",
                                    (double[]){1, 2, 3, 4, 5, NAN}, 48), 2, 2, 3, &t, g_err, E), t,
               "element [1, 2] is NaN");
   expect_fail(rt_load_npy(npy_file("inf4.npy", 1, "<f4", 0, "(2,)", (float[]){-INFINITY, 0}, 8),
                           1, 2, 1, &t, g_err, E), t, "element [0] is -Inf");
-  expect_fail(rt_load_npy(npy_file("sh.npy", 1, "<f8", 0, "(2, 3)", m, 48), 2, 3, 2, &t, g_err, E), t,
-              "holds a 2 x 3 matrix but the declaration says matrix[3, 2]");
+  expect_fail(rt_load_npy(npy_file("sh.npy", 1, "<f8", 0, "(2, 3)", m, 48), 2, 3, 2, &t, g_err, E),
+              t, "holds a 2 x 3 matrix but the declaration says matrix[3, 2]");
   expect_fail(rt_load_npy(fx_path("sh.npy"), 1, 6, 1, &t, g_err, E), t,
               "holds a 2 x 3 matrix but the declaration says vector[6]");
 
   /* broken preambles and headers */
-  expect_fail(rt_load_npy(fx_bytes("magic.npy", "\x93NUMPX\x01\x00\x00\x00", 10), 1, 1, 1, &t, g_err, E), t,
-              "not an NPY file (it does not start with \\x93NUMPY)");
-  expect_fail(rt_load_npy(fx_text("text.npy", "1,2,3\n"), 1, 3, 1, &t, g_err, E), t, "not an NPY file");
-  expect_fail(rt_load_npy(fx_bytes("v4.npy", "\x93NUMPY\x04\x00\x00\x00", 10), 1, 1, 1, &t, g_err, E), t,
-              "NPY version 4.0 is not supported (1.0, 2.0 and 3.0 are)");
-  expect_fail(rt_load_npy(fx_bytes("v2short.npy", "\x93NUMPY\x02\x00\x00\x00", 10), 1, 1, 1, &t, g_err, E), t,
-              "truncated NPY preamble");
-  expect_fail(rt_load_npy(fx_bytes("hlen.npy", "\x93NUMPY\x01\x00\xff\xff{'descr'", 18), 1, 1, 1, &t, g_err, E),
-              t, "truncated NPY header (it declares 65535 bytes, the file has 8 after the preamble)");
+  expect_fail(
+      rt_load_npy(fx_bytes("magic.npy", "\x93NUMPX\x01\x00\x00\x00", 10), 1, 1, 1, &t, g_err, E), t,
+      "not an NPY file (it does not start with \\x93NUMPY)");
+  expect_fail(rt_load_npy(fx_text("text.npy", "1,2,3\n"), 1, 3, 1, &t, g_err, E), t,
+              "not an NPY file");
+  expect_fail(
+      rt_load_npy(fx_bytes("v4.npy", "\x93NUMPY\x04\x00\x00\x00", 10), 1, 1, 1, &t, g_err, E), t,
+      "NPY version 4.0 is not supported (1.0, 2.0 and 3.0 are)");
+  expect_fail(
+      rt_load_npy(fx_bytes("v2short.npy", "\x93NUMPY\x02\x00\x00\x00", 10), 1, 1, 1, &t, g_err, E),
+      t, "truncated NPY preamble");
+  expect_fail(rt_load_npy(fx_bytes("hlen.npy", "\x93NUMPY\x01\x00\xff\xff{'descr'", 18), 1, 1, 1,
+                          &t, g_err, E),
+              t,
+              "truncated NPY header (it declares 65535 bytes, the file has 8 after the preamble)");
   const char *bad[][2] = {
       {"{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }",
        "malformed NPY header: structured dtypes (a list of fields) are not supported"},
       {"{'descr': '<f8', 'fortran_order': False}", "no 'shape' key"},
       {"{'fortran_order': False, 'shape': (1,)}", "no 'descr' key"},
       {"{'descr': '<f8', 'shape': (1,)}", "no 'fortran_order' key"},
-      {"{'descr': '<f8', 'fortran_order': 0, 'shape': (1,)}", "'fortran_order' is neither True nor False"},
+      {"{'descr': '<f8', 'fortran_order': 0, 'shape': (1,)}",
+       "'fortran_order' is neither True nor False"},
       {"{'descr': '<f8', 'fortran_order': False, 'shape': (-1,)}", "non-negative integers"},
       {"{'descr': '<f8', 'fortran_order': False, 'shape': 1}", "'shape' is not a tuple"},
-      {"{'descr': '<f8', 'fortran_order': False, 'shape': (1 2)}", "expected ',' or ')' in 'shape'"},
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (1 2)}",
+       "expected ',' or ')' in 'shape'"},
       {"{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999,)}", "too large"},
       {"['descr', '<f8']", "it does not start with '{'"},
       {"{descr: '<f8'}", "expected a quoted key"},
@@ -1011,7 +1073,8 @@ static void test_npy_errors(void **state) {
     expect_fail(rt_load_npy(fx_bytes("hdr.npy", b, 10 + hl), 1, 1, 1, &t, g_err, E), t, bad[i][1]);
   }
   /* unknown keys with simple values are skipped */
-  const char *h = "{'descr': '<f8', 'extra': ('x', [1, 2.5], None), 'fortran_order': False, 'shape': (1,)}";
+  const char *h =
+      "{'descr': '<f8', 'extra': ('x', [1, 2.5], None), 'fortran_order': False, 'shape': (1,)}";
   unsigned char b[200];
   size_t hl = strlen(h);
   memcpy(b, "\x93NUMPY\x01\x00", 8);
@@ -1036,11 +1099,12 @@ typedef int (*Loader)(const char *, int, int64_t, int64_t, RtTensor *, char *, s
 /* Random damage to a valid file: byte flips, bytes set to separators and digits, truncation,
  * duplicated slices. Each loader must fail cleanly (a message, nothing allocated) or succeed
  * with the declared shape; ASan/UBSan builds check that nothing is read out of bounds. */
-static void mutate_and_load(const char *name, const unsigned char *good, size_t len, Loader load, int rank,
-                            int64_t rows, int64_t cols, int reps, uint64_t seed) {
+static void mutate_and_load(const char *name, const unsigned char *good, size_t len, Loader load,
+                            int rank, int64_t rows, int64_t cols, int reps, uint64_t seed) {
   RtRng r = rt_rng_stream(seed, name);
-  static const unsigned char special[] = {0, 0xff, 0x7f, 0x80, '\n', ',', ':', '#', ' ', '-', '.', 'e', '1', '9',
-                                          '\'', '(', ')', '{', '}', 0x1f, 0x8b};
+  static const unsigned char special[] = {0,    0xff, 0x7f, 0x80, '\n', ',',  ':',
+                                          '#',  ' ',  '-',  '.',  'e',  '1',  '9',
+                                          '\'', '(',  ')',  '{',  '}',  0x1f, 0x8b};
   const char *scale = getenv("BLOC_TEST_MUTATIONS"); /* a multiplier for longer local runs */
   if (scale && atoi(scale) > 0) reps *= atoi(scale);
   unsigned char *b = malloc(2 * len + 16);
@@ -1067,7 +1131,8 @@ static void mutate_and_load(const char *name, const unsigned char *good, size_t 
     for (int any = 0; any < 2; any++) {
       RtTensor t = {0};
       g_err[0] = 0;
-      int64_t rr = any ? RT_ANY : rows, cc = any && rank == 2 && load != rt_load_libsvm ? RT_ANY : cols;
+      int64_t rr = any ? RT_ANY : rows,
+              cc = any && rank == 2 && load != rt_load_libsvm ? RT_ANY : cols;
       if (load(p, rank, rr, cc, &t, g_err, E) == 0) {
         assert_int_equal(t.rank, rank);
         if (!any) assert_int_equal(t.rows, rows);
@@ -1087,7 +1152,8 @@ static void test_mutations_never_crash(void **state) {
   const char *csv = "a,b,c\n1,2.5,-3e2\n4,5,6\n7,8,9\n";
   mutate_and_load("mut.csv", (const unsigned char *)csv, strlen(csv), rt_load_csv, 2, 3, 3, 400, 1);
   const char *svm = "1 1:0.5 3:2\n-1 2:1.5 # c\n+1 1:-1 2:1e-3 3:7\n";
-  mutate_and_load("mut.svm", (const unsigned char *)svm, strlen(svm), rt_load_libsvm, 2, 3, 4, 400, 2);
+  mutate_and_load("mut.svm", (const unsigned char *)svm, strlen(svm), rt_load_libsvm, 2, 3, 4, 400,
+                  2);
   unsigned char buf[256], data[64];
   for (int i = 0; i < 64; i++) data[i] = (unsigned char)(i * 37);
   const uint32_t d[] = {4, 2, 2};

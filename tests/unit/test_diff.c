@@ -28,7 +28,8 @@ typedef struct Vars {
 typedef IrNode *(*BuildFn)(IrGraph *g, const Vars *v);
 
 static double Ddata[12], ddata[3];
-static int64_t samples[4] = {3, 1, 0, 2}; /* set 0 at offset 0 (2 of 4), set 1 at offset 2 (2 of 3) */
+static int64_t samples[4] = {3, 1, 0,
+                             2}; /* set 0 at offset 0 (2 of 4), set 1 at offset 2 (2 of 3) */
 
 static void make_vars(IrGraph *g, Vars *v) {
   v->a = ir_var(g, 0, 0, 0, shape_vector(3));
@@ -40,7 +41,8 @@ static void make_vars(IrGraph *g, Vars *v) {
   v->S = ir_sample(g, 0, 0, 2);
 }
 
-static double eval_scalar(IrGraph *g, IrNode *n, const double *x, const double *y, const double *v) {
+static double eval_scalar(IrGraph *g, IrNode *n, const double *x, const double *y,
+                          const double *v) {
   const double *data[2] = {Ddata, ddata};
   IrEvalInputs in = {.x = x, .y = y, .v = v, .data = data, .samples = samples};
   double out;
@@ -64,13 +66,15 @@ static void eval_vec(IrGraph *g, IrNode *const *nodes, int n, const double *x, c
   assert_int_equal(ir_eval(g, nodes, (size_t)n, &in, outs, &err), 0);
 }
 
-static void check_close(const char *what, const char *name, const double *got, const double *want, int n, double tol) {
+static void check_close(const char *what, const char *name, const double *got, const double *want,
+                        int n, double tol) {
   double scale = 1, worst = 0;
   for (int i = 0; i < n; i++) scale = fmax(scale, fabs(want[i]));
   for (int i = 0; i < n; i++) worst = fmax(worst, fabs(got[i] - want[i]));
   if (worst > tol * scale) {
     fprintf(stderr, "%s of '%s': max error %.3g (scale %.3g)\n", what, name, worst, scale);
-    for (int i = 0; i < n; i++) fprintf(stderr, "  [%d] got %.15g want %.15g\n", i, got[i], want[i]);
+    for (int i = 0; i < n; i++)
+      fprintf(stderr, "  [%d] got %.15g want %.15g\n", i, got[i], want[i]);
     fail();
   }
 }
@@ -138,7 +142,11 @@ static void check_case(const char *name, BuildFn build, uint64_t seed) {
     double hu[NY];
     eval_vec(&g, hv, 2, x, y, u, hu);
     double s1 = 0, s2 = 0, sc = 1;
-    for (int i = 0; i < NY; i++) { s1 += u[i] * got[i]; s2 += dir[i] * hu[i]; sc = fmax(sc, fabs(s1)); }
+    for (int i = 0; i < NY; i++) {
+      s1 += u[i] * got[i];
+      s2 += dir[i] * hu[i];
+      sc = fmax(sc, fabs(s1));
+    }
     if (fabs(s1 - s2) > 1e-10 * sc) {
       fprintf(stderr, "hvp symmetry of '%s': %.17g vs %.17g\n", name, s1, s2);
       fail();
@@ -172,17 +180,25 @@ static void check_case(const char *name, BuildFn build, uint64_t seed) {
 static IrNode *c_exp(G, const Vars *v) { return S(U(IR_EXP, M(v->a, v->b))); }
 static IrNode *c_log(G, const Vars *v) { return S(U(IR_LOG, AD(C(2), U(IR_SIN, M(v->a, v->b))))); }
 static IrNode *c_log1p(G, const Vars *v) { return S(U(IR_LOG1P, M(M(v->a, v->a), M(v->b, v->b)))); }
-static IrNode *c_sqrt(G, const Vars *v) { return S(U(IR_SQRT, AD(C(1), AD(M(v->a, v->a), M(v->b, v->b))))); }
-static IrNode *c_sincos(G, const Vars *v) { return S(AD(U(IR_SIN, M(v->a, v->b)), M(v->a, U(IR_COS, ir_add(g, v->a, v->b))))); }
+static IrNode *c_sqrt(G, const Vars *v) {
+  return S(U(IR_SQRT, AD(C(1), AD(M(v->a, v->a), M(v->b, v->b)))));
+}
+static IrNode *c_sincos(G, const Vars *v) {
+  return S(AD(U(IR_SIN, M(v->a, v->b)), M(v->a, U(IR_COS, ir_add(g, v->a, v->b)))));
+}
 static IrNode *c_tanh(G, const Vars *v) { return S(U(IR_TANH, ir_sub(g, v->a, M(C(2), v->b)))); }
 static IrNode *c_sigmoid(G, const Vars *v) { return S(M(v->a, U(IR_SIGMOID, M(v->a, v->b)))); }
-static IrNode *c_softplus(G, const Vars *v) { return S(U(IR_SOFTPLUS, ir_sub(g, M(v->a, v->b), v->b))); }
+static IrNode *c_softplus(G, const Vars *v) {
+  return S(U(IR_SOFTPLUS, ir_sub(g, M(v->a, v->b), v->b)));
+}
 static IrNode *c_log_sigmoid(G, const Vars *v) {
   return S(U(IR_LOG_SIGMOID, ir_sub(g, M(v->a, v->b), v->b)));
 }
 static IrNode *c_abs(G, const Vars *v) { return S(M(v->b, U(IR_ABS, AD(C(3), v->a)))); }
 static IrNode *c_relu(G, const Vars *v) { return S(M(M(v->b, v->b), U(IR_RELU, AD(C(2), v->a)))); }
-static IrNode *c_powc(G, const Vars *v) { return S(M(v->a, ir_powc(g, AD(C(1.5), M(v->b, v->b)), 1.5))); }
+static IrNode *c_powc(G, const Vars *v) {
+  return S(M(v->a, ir_powc(g, AD(C(1.5), M(v->b, v->b)), 1.5)));
+}
 /* max, min and clip (min of max) of x- and y-dependent sides, one side a broadcast scalar */
 static IrNode *c_maxmin(G, const Vars *v) {
   IrNode *mx = ir_binary(g, IR_MAX, M(v->a, v->b), U(IR_SIN, v->b));
@@ -190,8 +206,12 @@ static IrNode *c_maxmin(G, const Vars *v) {
   IrNode *cl = ir_binary(g, IR_MIN, ir_binary(g, IR_MAX, AD(v->a, v->b), C(-0.2)), C(0.4));
   return S(AD(M(v->a, mx), M(AD(mn, cl), v->b)));
 }
-static IrNode *c_div(G, const Vars *v) { return S(ir_div(g, AD(v->a, v->b), AD(C(2), M(v->b, v->b)))); }
-static IrNode *c_neg_sub(G, const Vars *v) { return S(M(ir_neg(g, v->a), ir_sub(g, M(v->b, v->b), v->a))); }
+static IrNode *c_div(G, const Vars *v) {
+  return S(ir_div(g, AD(v->a, v->b), AD(C(2), M(v->b, v->b))));
+}
+static IrNode *c_neg_sub(G, const Vars *v) {
+  return S(M(ir_neg(g, v->a), ir_sub(g, M(v->b, v->b), v->a)));
+}
 static IrNode *c_scalar_bcast(G, const Vars *v) {
   IrNode *s = S(M(v->a, v->b)); /* scalar against tensors */
   return S(U(IR_SIN, AD(M(s, v->b), ir_div(g, v->a, AD(C(3), s)))));
@@ -221,11 +241,14 @@ static IrNode *c_vecmat(G, const Vars *v) {
   IrNode *t = ir_vecmat(g, ir_slice(g, v->b, 0, 2, 0, 1), v->A); /* vector[3] */
   return S(M(U(IR_COS, t), v->b));
 }
-static IrNode *c_outer(G, const Vars *v) { return S(M(ir_outer(g, v->a, v->b), U(IR_SIN, ir_matmul(g, v->B, v->A)))); }
+static IrNode *c_outer(G, const Vars *v) {
+  return S(M(ir_outer(g, v->a, v->b), U(IR_SIN, ir_matmul(g, v->B, v->A))));
+}
 static IrNode *c_transpose(G, const Vars *v) { return S(M(ir_transpose(g, v->A), M(v->B, v->B))); }
 static IrNode *c_sum_rows_cols(G, const Vars *v) {
   IrNode *P = ir_matmul(g, v->B, v->A); /* 3x3 */
-  return AD(ir_dot(g, ir_reduce(g, IR_SUM_ROWS, P), v->a), ir_dot(g, ir_reduce(g, IR_SUM_COLS, M(P, P)), v->b));
+  return AD(ir_dot(g, ir_reduce(g, IR_SUM_ROWS, P), v->a),
+            ir_dot(g, ir_reduce(g, IR_SUM_COLS, M(P, P)), v->b));
 }
 static IrNode *c_rowwise_colwise(G, const Vars *v) {
   IrNode *R = M(v->B, ir_bcast_rows(g, ir_slice(g, v->a, 1, 3, 0, 1), 3)); /* rowwise(B, a[1:3]) */
@@ -252,10 +275,12 @@ static IrNode *c_diag_trace(G, const Vars *v) {
 static IrNode *c_cat(G, const Vars *v) {
   IrNode *parts[3] = {v->a, S(v->b), ir_reshape(g, v->B, shape_vector(6))};
   IrNode *c = ir_cat(g, IR_CAT, parts, 3); /* vector[10] */
-  IrNode *w = ir_cat(g, IR_CAT, (IrNode *[]){v->b, v->b, ir_reshape(g, v->A, shape_vector(6)), S(v->a)}, 4);
+  IrNode *w =
+      ir_cat(g, IR_CAT, (IrNode *[]){v->b, v->b, ir_reshape(g, v->A, shape_vector(6)), S(v->a)}, 4);
   IrNode *hc = ir_cat(g, IR_HCAT, (IrNode *[]){v->B, v->a}, 2); /* 3x3 */
   IrNode *vc = ir_cat(g, IR_VCAT, (IrNode *[]){v->A, ir_transpose(g, v->B)}, 2); /* 4x3 */
-  return AD(ir_dot(g, U(IR_SIN, c), ir_slice(g, w, 0, 10, 0, 1)), AD(S(M(hc, hc)), S(M(vc, U(IR_EXP, vc)))));
+  return AD(ir_dot(g, U(IR_SIN, c), ir_slice(g, w, 0, 10, 0, 1)),
+            AD(S(M(hc, hc)), S(M(vc, U(IR_EXP, vc)))));
 }
 static IrNode *c_mean_norm(G, const Vars *v) {
   IrNode *r = ir_sub(g, M(v->a, v->b), v->d);
@@ -265,7 +290,8 @@ static IrNode *c_mean_norm(G, const Vars *v) {
 }
 static IrNode *c_synthetic(G, const Vars *v) {
   /* LancBiO synthetic g with a 3x3 SPD "G" = D'D + I (data only) */
-  IrNode *Gm = ir_add(g, ir_matmul(g, ir_transpose(g, v->D), v->D), ir_const(g, 0, shape_matrix(3, 3)));
+  IrNode *Gm =
+      ir_add(g, ir_matmul(g, ir_transpose(g, v->D), v->D), ir_const(g, 0, shape_matrix(3, 3)));
   IrNode *t1 = ir_scale(g, 0.5, S(U(IR_SIN, AD(v->a, v->b))));
   IrNode *t2 = ir_reduce(g, IR_LSE, M(v->a, v->b));
   IrNode *t3 = ir_scale(g, 0.5, ir_dot(g, v->b, M(v->d, v->b)));
@@ -273,14 +299,18 @@ static IrNode *c_synthetic(G, const Vars *v) {
   return AD(AD(t1, t2), AD(t3, t4));
 }
 
-#define CASE(fn) static void test_##fn(void **state) { (void)state; check_case(#fn, fn, 7); check_case(#fn, fn, 99); }
+#define CASE(fn) \
+  static void test_##fn(void **state) { \
+    (void)state; check_case(#fn, fn, 7); check_case(#fn, fn, 99); \
+  }
 CASE(c_exp) CASE(c_log) CASE(c_log1p) CASE(c_sqrt) CASE(c_sincos) CASE(c_tanh) CASE(c_sigmoid)
 CASE(c_log_sigmoid)
 CASE(c_softplus) CASE(c_abs) CASE(c_relu) CASE(c_powc) CASE(c_maxmin)
 CASE(c_div) CASE(c_neg_sub) CASE(c_scalar_bcast)
 CASE(c_where) CASE(c_lse) CASE(c_lse_rows) CASE(c_softmax_ce) CASE(c_matmul) CASE(c_matvec)
 CASE(c_vecmat) CASE(c_outer) CASE(c_transpose) CASE(c_sum_rows_cols) CASE(c_rowwise_colwise)
-CASE(c_slice_reshape) CASE(c_gather) CASE(c_diag_trace) CASE(c_cat) CASE(c_mean_norm) CASE(c_synthetic)
+CASE(c_slice_reshape) CASE(c_gather) CASE(c_diag_trace) CASE(c_cat) CASE(c_mean_norm)
+CASE(c_synthetic)
 
 /* Simplifier facts the derivative kernels rely on. */
 static void test_simplify(void **state) {
@@ -299,7 +329,8 @@ static void test_simplify(void **state) {
   assert_ptr_equal(ir_neg(&g, ir_neg(&g, v.b)), v.b);
   /* hash-consing: the same expression twice is one node, commutative operands canonical */
   assert_ptr_equal(ir_mul(&g, v.a, v.b), ir_mul(&g, v.b, v.a));
-  assert_ptr_equal(ir_add(&g, ir_unary(&g, IR_EXP, v.a), v.b), ir_add(&g, v.b, ir_unary(&g, IR_EXP, v.a)));
+  assert_ptr_equal(ir_add(&g, ir_unary(&g, IR_EXP, v.a), v.b),
+                   ir_add(&g, v.b, ir_unary(&g, IR_EXP, v.a)));
   /* 0.5 (e y) + 0.5 (e y) = e y */
   IrNode *ey = ir_mul(&g, v.d, v.b);
   assert_ptr_equal(ir_add(&g, ir_scale(&g, 0.5, ey), ir_scale(&g, 0.5, ey)), ey);
@@ -323,19 +354,40 @@ int main(void) {
   for (int i = 0; i < 12; i++) Ddata[i] = sin(1.0 + i) * 0.8;
   for (int i = 0; i < 3; i++) ddata[i] = 0.3 + 0.2 * i;
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_c_exp), cmocka_unit_test(test_c_log), cmocka_unit_test(test_c_log1p),
-    cmocka_unit_test(test_c_sqrt), cmocka_unit_test(test_c_sincos), cmocka_unit_test(test_c_tanh),
-    cmocka_unit_test(test_c_sigmoid), cmocka_unit_test(test_c_softplus),
-    cmocka_unit_test(test_c_log_sigmoid), cmocka_unit_test(test_c_abs),
-    cmocka_unit_test(test_c_relu), cmocka_unit_test(test_c_powc), cmocka_unit_test(test_c_maxmin),
-    cmocka_unit_test(test_c_div),
-    cmocka_unit_test(test_c_neg_sub), cmocka_unit_test(test_c_scalar_bcast), cmocka_unit_test(test_c_where),
-    cmocka_unit_test(test_c_lse), cmocka_unit_test(test_c_lse_rows), cmocka_unit_test(test_c_softmax_ce),
-    cmocka_unit_test(test_c_matmul), cmocka_unit_test(test_c_matvec), cmocka_unit_test(test_c_vecmat),
-    cmocka_unit_test(test_c_outer), cmocka_unit_test(test_c_transpose), cmocka_unit_test(test_c_sum_rows_cols),
-    cmocka_unit_test(test_c_rowwise_colwise), cmocka_unit_test(test_c_slice_reshape), cmocka_unit_test(test_c_gather),
-    cmocka_unit_test(test_c_diag_trace), cmocka_unit_test(test_c_cat), cmocka_unit_test(test_c_mean_norm),
-    cmocka_unit_test(test_c_synthetic), cmocka_unit_test(test_simplify),
+      cmocka_unit_test(test_c_exp),
+      cmocka_unit_test(test_c_log),
+      cmocka_unit_test(test_c_log1p),
+      cmocka_unit_test(test_c_sqrt),
+      cmocka_unit_test(test_c_sincos),
+      cmocka_unit_test(test_c_tanh),
+      cmocka_unit_test(test_c_sigmoid),
+      cmocka_unit_test(test_c_softplus),
+      cmocka_unit_test(test_c_log_sigmoid),
+      cmocka_unit_test(test_c_abs),
+      cmocka_unit_test(test_c_relu),
+      cmocka_unit_test(test_c_powc),
+      cmocka_unit_test(test_c_maxmin),
+      cmocka_unit_test(test_c_div),
+      cmocka_unit_test(test_c_neg_sub),
+      cmocka_unit_test(test_c_scalar_bcast),
+      cmocka_unit_test(test_c_where),
+      cmocka_unit_test(test_c_lse),
+      cmocka_unit_test(test_c_lse_rows),
+      cmocka_unit_test(test_c_softmax_ce),
+      cmocka_unit_test(test_c_matmul),
+      cmocka_unit_test(test_c_matvec),
+      cmocka_unit_test(test_c_vecmat),
+      cmocka_unit_test(test_c_outer),
+      cmocka_unit_test(test_c_transpose),
+      cmocka_unit_test(test_c_sum_rows_cols),
+      cmocka_unit_test(test_c_rowwise_colwise),
+      cmocka_unit_test(test_c_slice_reshape),
+      cmocka_unit_test(test_c_gather),
+      cmocka_unit_test(test_c_diag_trace),
+      cmocka_unit_test(test_c_cat),
+      cmocka_unit_test(test_c_mean_norm),
+      cmocka_unit_test(test_c_synthetic),
+      cmocka_unit_test(test_simplify),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,8 +21,19 @@ static void test_numbers_round_trip(void **state) {
   (void)state;
   RtRng r;
   rt_rng_seed(&r, 11);
-  const double fixed[] = {0,        -0.0,     1, -1, 0.1, 1e-5, 3, 1e300, 1e18, 0.010000000000000002,
-                          -2.5e-308, 4.9e-324, 123456789012345678.0};
+  const double fixed[] = {0,
+                          -0.0,
+                          1,
+                          -1,
+                          0.1,
+                          1e-5,
+                          3,
+                          1e300,
+                          1e18,
+                          0.010000000000000002,
+                          -2.5e-308,
+                          4.9e-324,
+                          123456789012345678.0};
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0] + 2000; i++) {
     double v;
     if (i < sizeof fixed / sizeof fixed[0]) v = fixed[i];
@@ -83,7 +94,8 @@ static void test_runtime_table(void **state) {
     if (!strcmp(n, "emit_c_main.c.in")) main_t = i;
     for (int j = 0; j < i; j++) assert_string_not_equal(n, emit_rt_files[j].name);
     /* local includes are commented out: everything is in the one file */
-    for (const char *const *l = emit_rt_files[i].lines; *l; l++) assert_true(strncmp(*l, "#include \"", 10) != 0);
+    for (const char *const *l = emit_rt_files[i].lines; *l; l++)
+      assert_true(strncmp(*l, "#include \"", 10) != 0);
   }
   assert_int_equal(api, 0);
   assert_true(lancbio >= 0 && solver >= 0);
@@ -134,7 +146,9 @@ static int emit_mutated(BloCompiled *c, void (*mutate)(SchedPlan *), char *err, 
   return e.failed;
 }
 
-static void new_step_kind(SchedPlan *p) { p->kernels[BLO_K_GRAD_Y_G].steps[0].kind = (SchedStepKind)99; }
+static void new_step_kind(SchedPlan *p) {
+  p->kernels[BLO_K_GRAD_Y_G].steps[0].kind = (SchedStepKind)99;
+}
 
 static void new_item_kind(SchedPlan *p) {
   SchedKernel *k = &p->kernels[BLO_K_GRAD_Y_G];
@@ -164,7 +178,8 @@ static void test_unknown_plans_fail(void **state) {
   char err[512];
   assert_int_equal(emit_mutated(c, unchanged, err, sizeof err), 0);
   assert_int_equal(emit_mutated(c, new_step_kind, err, sizeof err), -1);
-  assert_non_null(strstr(err, "internal error: kernel 'grad_y_g': execution plan step kind 99 is not supported"));
+  assert_non_null(strstr(
+      err, "internal error: kernel 'grad_y_g': execution plan step kind 99 is not supported"));
   assert_int_equal(emit_mutated(c, new_item_kind, err, sizeof err), -1);
   assert_non_null(strstr(err, "item kind 77"));
   assert_int_equal(emit_mutated(c, new_op, err, sizeof err), -1);

@@ -146,7 +146,8 @@ static void test_neumann_estimators(void **state) {
   int64_t ny = sp.ny;
   enum { Q = 12, N = 20000 };
   double eta = 0.1;
-  const char *const *kv = KV("x_step=0", "y_step=0.1", "eta=0.1", "neumann_steps=12", "inner_steps=0");
+  const char *const *kv =
+      KV("x_step=0", "y_step=0.1", "eta=0.1", "neumann_steps=12", "inner_steps=0");
   RtSolver *s = tp_solver(&t->p, "stocbio", kv, 1);
   rt_solver_step(s, 0);
   assert_int_equal(s->o.calls[RT_CALL_HVP], Q);
@@ -179,7 +180,8 @@ static void test_neumann_estimators(void **state) {
     double se = sqrt((m2[i] - mean[i] * mean[i]) / N);
     worst = fmax(worst, fabs(mean[i] - want[i]) / se);
   }
-  print_message("BSA estimator: worst |mean - Neumann sum| = %.2f standard errors (bound 5)\n", worst);
+  print_message("BSA estimator: worst |mean - Neumann sum| = %.2f standard errors (bound 5)\n",
+                worst);
   assert_true(worst < 5);
   rt_solver_free(s);
   tp_free(t);
@@ -224,7 +226,8 @@ static void test_fused_fallback_identical(void **state) {
       rt_solver_step(s2, k);
     }
     assert_memory_equal(s1->x, s2->x, 5 * sizeof(double));
-    for (int kind = 0; kind < RT_CALL_NKINDS; kind++) assert_int_equal(s1->o.calls[kind], s2->o.calls[kind]);
+    for (int kind = 0; kind < RT_CALL_NKINDS; kind++)
+      assert_int_equal(s1->o.calls[kind], s2->o.calls[kind]);
     rt_solver_free(s1);
     rt_solver_free(s2);
   }

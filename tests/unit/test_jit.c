@@ -101,8 +101,8 @@ static void check_width(const char *name, IrProblem *p, const Inputs *in, const 
         double got = outs[out->slot][out->offset + i];
         if (!close_enough(got, want[i], scale)) {
           if (bad++ < 5)
-            fprintf(stderr, "%s: kernel %s output %d (slot %d) [%lld]: jit %.17g, eval %.17g\n", name, k->name, o,
-                    out->slot, (long long)i, got, want[i]);
+            fprintf(stderr, "%s: kernel %s output %d (slot %d) [%lld]: jit %.17g, eval %.17g\n",
+                    name, k->name, o, out->slot, (long long)i, got, want[i]);
         }
       }
       free(want);
@@ -135,7 +135,8 @@ static void check_problem(const char *name, IrProblem *p, const Inputs *in, cons
   check_width(wide, p, in, &o);
 }
 
-/* ------------------------------------------------------------------ small cases (test_diff's layout) */
+/* ------------------------------------------------------------------ small cases (test_diff's
+ * layout) */
 
 /* x = [a (vector 3) ; A (matrix 2x3)], y = [b (vector 3) ; B (matrix 3x2)], data D (4x3),
  * d (3), special values s (16), sample sets S (2 of 4 at offset 0) and T (2 of 3 at 2). */
@@ -146,7 +147,8 @@ typedef struct Vars {
 typedef IrNode *(*BuildFn)(IrGraph *g, const Vars *v);
 
 static double Ddata[12], ddata[3];
-static double sdata[16] = {-2.5, -1.5, -0.5, -0.0, 0.0, 0.5, 1.5, 2.5, 3.7, -3.7, 1e300, -1e-300, 7, -7, 0.25, 1};
+static double sdata[16] = {-2.5, -1.5, -0.5,  -0.0,    0.0, 0.5, 1.5,  2.5,
+                           3.7,  -3.7, 1e300, -1e-300, 7,   -7,  0.25, 1};
 static int64_t samples[4] = {3, 1, 2, 0};
 
 static void make_vars(IrProblem *p, Vars *v) {
@@ -188,16 +190,32 @@ static void check_case(const char *name, BuildFn build) {
 #define C(c) ir_scalar(g, c)
 
 static IrNode *c_exp(G, const Vars *v) { return SUM(U(IR_EXP, M(v->a, v->b))); }
-static IrNode *c_log(G, const Vars *v) { return SUM(U(IR_LOG, AD(C(2), U(IR_SIN, M(v->a, v->b))))); }
-static IrNode *c_log1p(G, const Vars *v) { return SUM(U(IR_LOG1P, M(M(v->a, v->a), M(v->b, v->b)))); }
-static IrNode *c_sqrt(G, const Vars *v) { return SUM(U(IR_SQRT, AD(C(1), AD(M(v->a, v->a), M(v->b, v->b))))); }
-static IrNode *c_sincos(G, const Vars *v) { return SUM(AD(U(IR_SIN, M(v->a, v->b)), M(v->a, U(IR_COS, ir_add(g, v->a, v->b))))); }
+static IrNode *c_log(G, const Vars *v) {
+  return SUM(U(IR_LOG, AD(C(2), U(IR_SIN, M(v->a, v->b)))));
+}
+static IrNode *c_log1p(G, const Vars *v) {
+  return SUM(U(IR_LOG1P, M(M(v->a, v->a), M(v->b, v->b))));
+}
+static IrNode *c_sqrt(G, const Vars *v) {
+  return SUM(U(IR_SQRT, AD(C(1), AD(M(v->a, v->a), M(v->b, v->b)))));
+}
+static IrNode *c_sincos(G, const Vars *v) {
+  return SUM(AD(U(IR_SIN, M(v->a, v->b)), M(v->a, U(IR_COS, ir_add(g, v->a, v->b)))));
+}
 static IrNode *c_tanh(G, const Vars *v) { return SUM(U(IR_TANH, ir_sub(g, v->a, M(C(2), v->b)))); }
-static IrNode *c_sigmoid(G, const Vars *v) { return SUM(M(v->a, U(IR_SIGMOID, M(C(9), M(v->a, v->b))))); }
-static IrNode *c_softplus(G, const Vars *v) { return SUM(U(IR_SOFTPLUS, ir_sub(g, M(C(8), M(v->a, v->b)), v->b))); }
+static IrNode *c_sigmoid(G, const Vars *v) {
+  return SUM(M(v->a, U(IR_SIGMOID, M(C(9), M(v->a, v->b)))));
+}
+static IrNode *c_softplus(G, const Vars *v) {
+  return SUM(U(IR_SOFTPLUS, ir_sub(g, M(C(8), M(v->a, v->b)), v->b)));
+}
 static IrNode *c_abs(G, const Vars *v) { return SUM(M(v->b, U(IR_ABS, AD(C(3), v->a)))); }
-static IrNode *c_relu(G, const Vars *v) { return SUM(M(M(v->b, v->b), U(IR_RELU, AD(C(0.2), v->a)))); }
-static IrNode *c_powc(G, const Vars *v) { return SUM(M(v->a, ir_powc(g, AD(C(1.5), M(v->b, v->b)), 1.5))); }
+static IrNode *c_relu(G, const Vars *v) {
+  return SUM(M(M(v->b, v->b), U(IR_RELU, AD(C(0.2), v->a))));
+}
+static IrNode *c_powc(G, const Vars *v) {
+  return SUM(M(v->a, ir_powc(g, AD(C(1.5), M(v->b, v->b)), 1.5)));
+}
 /* max, min and clip (min of max) of x- and y-dependent sides, one side a broadcast scalar */
 static IrNode *c_maxmin(G, const Vars *v) {
   IrNode *mx = ir_binary(g, IR_MAX, M(v->a, v->b), U(IR_SIN, v->b));
@@ -205,8 +223,12 @@ static IrNode *c_maxmin(G, const Vars *v) {
   IrNode *cl = ir_binary(g, IR_MIN, ir_binary(g, IR_MAX, AD(v->a, v->b), C(-0.2)), C(0.4));
   return SUM(AD(M(v->a, mx), M(AD(mn, cl), v->b)));
 }
-static IrNode *c_div(G, const Vars *v) { return SUM(ir_div(g, AD(v->a, v->b), AD(C(2), M(v->b, v->b)))); }
-static IrNode *c_neg_sub(G, const Vars *v) { return SUM(M(ir_neg(g, v->a), ir_sub(g, M(v->b, v->b), v->a))); }
+static IrNode *c_div(G, const Vars *v) {
+  return SUM(ir_div(g, AD(v->a, v->b), AD(C(2), M(v->b, v->b))));
+}
+static IrNode *c_neg_sub(G, const Vars *v) {
+  return SUM(M(ir_neg(g, v->a), ir_sub(g, M(v->b, v->b), v->a)));
+}
 static IrNode *c_scalar_bcast(G, const Vars *v) {
   IrNode *s = SUM(M(v->a, v->b));
   return SUM(U(IR_SIN, AD(M(s, v->b), ir_div(g, v->a, AD(C(3), s)))));
@@ -234,11 +256,16 @@ static IrNode *c_vecmat(G, const Vars *v) {
   IrNode *t = ir_vecmat(g, ir_slice(g, v->b, 0, 2, 0, 1), v->A);
   return SUM(M(U(IR_COS, t), v->b));
 }
-static IrNode *c_outer(G, const Vars *v) { return SUM(M(ir_outer(g, v->a, v->b), U(IR_SIN, ir_matmul(g, v->B, v->A)))); }
-static IrNode *c_transpose(G, const Vars *v) { return SUM(M(ir_transpose(g, v->A), M(v->B, v->B))); }
+static IrNode *c_outer(G, const Vars *v) {
+  return SUM(M(ir_outer(g, v->a, v->b), U(IR_SIN, ir_matmul(g, v->B, v->A))));
+}
+static IrNode *c_transpose(G, const Vars *v) {
+  return SUM(M(ir_transpose(g, v->A), M(v->B, v->B)));
+}
 static IrNode *c_sum_rows_cols(G, const Vars *v) {
   IrNode *P = ir_matmul(g, v->B, v->A);
-  return AD(ir_dot(g, ir_reduce(g, IR_SUM_ROWS, P), v->a), ir_dot(g, ir_reduce(g, IR_SUM_COLS, M(P, P)), v->b));
+  return AD(ir_dot(g, ir_reduce(g, IR_SUM_ROWS, P), v->a),
+            ir_dot(g, ir_reduce(g, IR_SUM_COLS, M(P, P)), v->b));
 }
 static IrNode *c_rowwise_colwise(G, const Vars *v) {
   IrNode *R = M(v->B, ir_bcast_rows(g, ir_slice(g, v->a, 1, 3, 0, 1), 3));
@@ -255,22 +282,27 @@ static IrNode *c_gather(G, const Vars *v) {
   IrNode *rows = ir_gather(g, v->D, v->S);
   IrNode *z = ir_matvec(g, rows, M(v->a, v->b));
   IrNode *B2 = ir_gather(g, ir_transpose(g, v->A), ir_sample(g, 1, 2, 2));
-  IrNode *lam = ir_gather(g, v->b, ir_sample(g, 1, 2, 2)); /* a vector gather (scatter in its gradient) */
-  return AD(AD(SUM(U(IR_SOFTPLUS, z)), SUM(M(B2, ir_slice(g, v->B, 0, 2, 0, 2)))), SUM(U(IR_SIN, M(lam, lam))));
+  IrNode *lam =
+      ir_gather(g, v->b, ir_sample(g, 1, 2, 2)); /* a vector gather (scatter in its gradient) */
+  return AD(AD(SUM(U(IR_SOFTPLUS, z)), SUM(M(B2, ir_slice(g, v->B, 0, 2, 0, 2)))),
+            SUM(U(IR_SIN, M(lam, lam))));
 }
 static IrNode *c_diag_trace(G, const Vars *v) {
   IrNode *P = ir_matmul(g, v->B, v->A);
   IrNode *tr = SUM(ir_diagv(g, M(P, P)));
   IrNode *Dm = ir_diagm(g, M(v->b, v->a));
-  return AD(AD(tr, SUM(ir_matvec(g, ir_diagm(g, v->b), M(v->a, v->a)))), SUM(M(ir_matmul(g, Dm, v->B), v->B)));
+  return AD(AD(tr, SUM(ir_matvec(g, ir_diagm(g, v->b), M(v->a, v->a)))),
+            SUM(M(ir_matmul(g, Dm, v->B), v->B)));
 }
 static IrNode *c_cat(G, const Vars *v) {
   IrNode *parts[3] = {v->a, SUM(v->b), ir_reshape(g, v->B, shape_vector(6))};
   IrNode *c = ir_cat(g, IR_CAT, parts, 3);
-  IrNode *w = ir_cat(g, IR_CAT, (IrNode *[]){v->b, v->b, ir_reshape(g, v->A, shape_vector(6)), SUM(v->a)}, 4);
+  IrNode *w = ir_cat(g, IR_CAT,
+                     (IrNode *[]){v->b, v->b, ir_reshape(g, v->A, shape_vector(6)), SUM(v->a)}, 4);
   IrNode *hc = ir_cat(g, IR_HCAT, (IrNode *[]){v->B, v->a}, 2);
   IrNode *vc = ir_cat(g, IR_VCAT, (IrNode *[]){v->A, ir_transpose(g, v->B)}, 2);
-  return AD(ir_dot(g, U(IR_SIN, c), ir_slice(g, w, 0, 10, 0, 1)), AD(SUM(M(hc, hc)), SUM(M(vc, U(IR_EXP, vc)))));
+  return AD(ir_dot(g, U(IR_SIN, c), ir_slice(g, w, 0, 10, 0, 1)),
+            AD(SUM(M(hc, hc)), SUM(M(vc, U(IR_EXP, vc)))));
 }
 static IrNode *c_mean_norm(G, const Vars *v) {
   IrNode *r = ir_sub(g, M(v->a, v->b), v->d);
@@ -292,11 +324,13 @@ static IrNode *c_piecewise(G, const Vars *v) {
   IrNode *k = AD(U(IR_FLOOR, a5), U(IR_ROUND, M(C(2.5), v->b)));
   IrNode *m = ir_binary(g, IR_MOD, a5, AD(C(2), M(v->b, v->b)));
   IrNode *cmp = AD(AD(ir_binary(g, IR_LT, v->a, v->b), ir_binary(g, IR_LE, v->a, C(0))),
-                   AD(ir_binary(g, IR_GE, v->b, C(0.1)), AD(ir_binary(g, IR_EQ, v->a, v->a), ir_binary(g, IR_NE, v->a, v->b))));
+                   AD(ir_binary(g, IR_GE, v->b, C(0.1)),
+                      AD(ir_binary(g, IR_EQ, v->a, v->a), ir_binary(g, IR_NE, v->a, v->b))));
   IrNode *sg = M(U(IR_SIGN, v->a), U(IR_STEP, v->b));
-  IrNode *am = ir_reduce(g, IR_ARGMAX_ROWS, v->B);                  /* vector[3] of column indices */
+  IrNode *am = ir_reduce(g, IR_ARGMAX_ROWS, v->B); /* vector[3] of column indices */
   IrNode *oh = ir_onehot(g, am, 2);                                 /* 3x2 */
-  return AD(SUM(M(AD(AD(k, m), AD(cmp, sg)), M(v->a, v->b))), AD(SUM(M(oh, M(v->B, v->B))), SUM(M(am, v->b))));
+  return AD(SUM(M(AD(AD(k, m), AD(cmp, sg)), M(v->a, v->b))),
+            AD(SUM(M(oh, M(v->B, v->B))), SUM(M(am, v->b))));
 }
 /* Generic shapes through no_simplify graphs: ops the simplifier would rewrite away. */
 static IrNode *c_bcast_pad(G, const Vars *v) {
@@ -308,17 +342,19 @@ static IrNode *c_bcast_pad(G, const Vars *v) {
 }
 
 #define CASE(fn) static void test_##fn(void **state) { (void)state; check_case(#fn, fn); }
-CASE(c_exp) CASE(c_log) CASE(c_log1p) CASE(c_sqrt) CASE(c_sincos) CASE(c_tanh) CASE(c_sigmoid)
-CASE(c_softplus) CASE(c_abs) CASE(c_relu) CASE(c_powc) CASE(c_maxmin)
-CASE(c_div) CASE(c_neg_sub) CASE(c_scalar_bcast)
-CASE(c_where) CASE(c_lse) CASE(c_lse_rows) CASE(c_softmax_ce) CASE(c_matmul) CASE(c_matvec)
-CASE(c_vecmat) CASE(c_outer) CASE(c_transpose) CASE(c_sum_rows_cols) CASE(c_rowwise_colwise)
-CASE(c_slice_reshape) CASE(c_gather) CASE(c_diag_trace) CASE(c_cat) CASE(c_mean_norm) CASE(c_synthetic)
-CASE(c_piecewise) CASE(c_bcast_pad)
+CASE(c_exp)
+CASE(c_log) CASE(c_log1p) CASE(c_sqrt) CASE(c_sincos) CASE(c_tanh) CASE(c_sigmoid) CASE(c_softplus)
+    CASE(c_abs) CASE(c_relu) CASE(c_powc) CASE(c_maxmin) CASE(c_div) CASE(c_neg_sub)
+        CASE(c_scalar_bcast) CASE(c_where) CASE(c_lse) CASE(c_lse_rows) CASE(c_softmax_ce)
+            CASE(c_matmul) CASE(c_matvec) CASE(c_vecmat) CASE(c_outer) CASE(c_transpose)
+                CASE(c_sum_rows_cols) CASE(c_rowwise_colwise) CASE(c_slice_reshape) CASE(c_gather)
+                    CASE(c_diag_trace) CASE(c_cat) CASE(c_mean_norm) CASE(c_synthetic)
+                        CASE(c_piecewise) CASE(c_bcast_pad)
 
-/* ------------------------------------------------------------------ direct outputs, special values */
+    /* ------------------------------------------------------------------ direct outputs, special
+       values */
 
-static void add_out(IrKernel *k, int slot, int64_t *off, IrNode *n) {
+    static void add_out(IrKernel *k, int slot, int64_t *off, IrNode *n) {
   IrOutput *o = &k->outs[k->nouts++];
   *o = (IrOutput){slot, *off, n};
   *off += shape_size(n->shape);
@@ -365,7 +401,8 @@ static void test_special_values(void **state) {
   add_out(k, 1, &off1, v.b);                      /* a leaf output is a copy */
   add_out(k, 1, &off1, ir_const(g, 2.5, shape_matrix(2, 2)));
   double inf = INFINITY;
-  double sv[16] = {NAN, inf, -inf, -0.0, 0.0, -2.5, -0.5, 0.5, 1.5, 2.5, 1e300, -1e-300, 3.7, -3.7, 7, 0.25};
+  double sv[16] = {NAN, inf, -inf,  -0.0,    0.0, -2.5, -0.5, 0.5,
+                   1.5, 2.5, 1e300, -1e-300, 3.7, -3.7, 7,    0.25};
   double tv[16] = {1, 2, -inf, 0, -0.0, 2, 0.5, -0.5, 1.5, 0, 3, 2, -2, 0, 1, NAN};
   double rv[16] = {-inf, -inf, -inf, -inf, 1, inf, 2, inf, NAN, 3, 3, 1, 1000, 1001, -1000, 999};
   const double *data[6] = {Ddata, ddata, sdata, sv, tv, rv};
@@ -391,7 +428,8 @@ static void test_synthetic(void **state) {
   hp_synthetic(&p, &arena, n, 0.5);
   RtRng r;
   rt_rng_seed(&r, 3);
-  double *c = random_data(&r, n, -5, 5), *d = random_data(&r, n, 0.1, 1.1), *e = random_data(&r, n, 0, 0.5);
+  double *c = random_data(&r, n, -5, 5), *d = random_data(&r, n, 0.1, 1.1),
+         *e = random_data(&r, n, 0, 0.5);
   double *Gm = random_data(&r, n * n, -1, 1);
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < i; j++) Gm[i * n + j] = Gm[j * n + i];
@@ -434,8 +472,8 @@ typedef struct Hyperclean {
   Inputs in;
 } Hyperclean;
 
-static void hyperclean_init(Hyperclean *h, int64_t m, int64_t mv, int64_t nf, int64_t nc, uint64_t data_seed,
-                            uint64_t point_seed) {
+static void hyperclean_init(Hyperclean *h, int64_t m, int64_t mv, int64_t nf, int64_t nc,
+                            uint64_t data_seed, uint64_t point_seed) {
   arena_init(&h->arena);
   hp_hyperclean(&h->p, &h->arena, m, mv, nf, nc);
   RtRng r;
@@ -481,9 +519,11 @@ static void test_big_products(void **state) {
   IrNode *z = ir_matvec(g, ir_transpose(g, A), u);                  /* 200 */
   IrNode *s = ir_scale(g, 1.0 / 200, ir_reduce(g, IR_SUM, ir_mul(g, w, w)));
   IrNode *f1 = ir_reduce(g, IR_SUM, ir_unary(g, IR_TANH, ir_scale(g, 0.01, P)));
-  IrNode *f2 = ir_dot(g, ir_scale(g, 0.01, ir_reduce(g, IR_SUM_COLS, Q)), ir_unary(g, IR_SIN, ir_scale(g, 0.1, z)));
+  IrNode *f2 = ir_dot(g, ir_scale(g, 0.01, ir_reduce(g, IR_SUM_COLS, Q)),
+                      ir_unary(g, IR_SIN, ir_scale(g, 0.1, z)));
   IrNode *f3 = ir_reduce(g, IR_SUM, ir_reduce(g, IR_LSE_ROWS, ir_scale(g, 0.1, P)));
-  IrNode *acc = ir_add(g, ir_mul(g, s, ir_matmul(g, D, B)), ir_outer(g, u, u)); /* s * (D B) + u u' */
+  IrNode *acc =
+      ir_add(g, ir_mul(g, s, ir_matmul(g, D, B)), ir_outer(g, u, u)); /* s * (D B) + u u' */
   IrNode *f4 = ir_reduce(g, IR_SUM, ir_unary(g, IR_COS, ir_scale(g, 0.01, acc)));
   p.f = ir_add(g, ir_add(g, f1, f2), ir_add(g, f3, f4));
   p.g = p.f;
@@ -492,7 +532,9 @@ static void test_big_products(void **state) {
   IrKernel *k = &p.kernels[BLO_K_INIT_VJP];
   k->outs = arena_calloc(&arena, 4, sizeof(IrOutput));
   int64_t off = 0;
-  add_out(k, 0, &off, ir_sub(g, ir_mul(g, ir_scalar(g, 3), w), ir_scale(g, 0.5, ir_matvec(g, ir_transpose(g, A), ir_matvec(g, A, w)))));
+  add_out(k, 0, &off,
+          ir_sub(g, ir_mul(g, ir_scalar(g, 3), w),
+                 ir_scale(g, 0.5, ir_matvec(g, ir_transpose(g, A), ir_matvec(g, A, w)))));
   add_out(k, 0, &off, ir_add(g, ir_mul(g, s, ir_matvec(g, ir_transpose(g, D), u)), w));
   add_out(k, 0, &off, acc);
   k->uses_v = false;
@@ -523,13 +565,17 @@ static void test_stochastic(void **state) {
   p.ndata = 2;
   IrNode *B = ir_sample(g, 0, 0, K);
   IrNode *Z = ir_matmul(g, ir_gather(g, X, B), W);
-  IrNode *ce = ir_sub(g, ir_reduce(g, IR_LSE_ROWS, Z), ir_reduce(g, IR_SUM_ROWS, ir_mul(g, Z, ir_gather(g, Y, B))));
+  IrNode *ce = ir_sub(g, ir_reduce(g, IR_LSE_ROWS, Z),
+                      ir_reduce(g, IR_SUM_ROWS, ir_mul(g, Z, ir_gather(g, Y, B))));
   IrNode *wts = ir_unary(g, IR_SIGMOID, ir_gather(g, lam, B));
-  p.g = ir_add(g, ir_scale(g, 1.0 / K, ir_dot(g, wts, ce)), ir_scale(g, 0.01, ir_reduce(g, IR_SUM, ir_mul(g, W, W))));
+  p.g = ir_add(g, ir_scale(g, 1.0 / K, ir_dot(g, wts, ce)),
+               ir_scale(g, 0.01, ir_reduce(g, IR_SUM, ir_mul(g, W, W))));
   IrNode *B2 = ir_sample(g, 1, K, K);
   IrNode *Z2 = ir_matmul(g, ir_gather(g, X, B2), W);
-  p.f = ir_scale(g, 1.0 / K, ir_reduce(g, IR_SUM, ir_sub(g, ir_reduce(g, IR_LSE_ROWS, Z2),
-                                                         ir_reduce(g, IR_SUM_ROWS, ir_mul(g, Z2, ir_gather(g, Y, B2))))));
+  p.f = ir_scale(g, 1.0 / K,
+                 ir_reduce(g, IR_SUM,
+                           ir_sub(g, ir_reduce(g, IR_LSE_ROWS, Z2),
+                                  ir_reduce(g, IR_SUM_ROWS, ir_mul(g, Z2, ir_gather(g, Y, B2))))));
   hp_derive(&p);
   RtRng r;
   rt_rng_seed(&r, 23);
@@ -550,14 +596,16 @@ static void test_stochastic(void **state) {
 /* ------------------------------------------------------------------ skinny products, regions */
 
 /* Run every kernel of m at one point with the pool on `threads` threads; outputs into outs. */
-static void run_all(const IrProblem *p, JitModule *m, const Inputs *in, int threads, double *outs[BLO_K_COUNT][4]) {
+static void run_all(const IrProblem *p, JitModule *m, const Inputs *in, int threads,
+                    double *outs[BLO_K_COUNT][4]) {
   rt_par_set_threads(threads);
   RtRng rng;
   rt_rng_seed(&rng, in->seed);
   int64_t nx = p->nx ? p->nx : 1, ny = p->ny ? p->ny : 1, ws = jit_work_size(m);
   double *x = malloc((size_t)nx * sizeof(double)), *y = malloc((size_t)ny * sizeof(double));
   int64_t nv = nx > ny ? nx : ny; /* v is x-sized for hvp_yx */
-  double *v = malloc((size_t)nv * sizeof(double)), *work = malloc((size_t)(ws ? ws : 1) * sizeof(double));
+  double *v = malloc((size_t)nv * sizeof(double)),
+         *work = malloc((size_t)(ws ? ws : 1) * sizeof(double));
   for (int64_t i = 0; i < nx; i++) x[i] = rt_rng_uniform(&rng, -1, 1);
   for (int64_t i = 0; i < ny; i++) y[i] = rt_rng_uniform(&rng, -1, 1);
   for (int64_t i = 0; i < nv; i++) v[i] = rt_rng_uniform(&rng, -1, 1);
@@ -579,7 +627,8 @@ static void run_all(const IrProblem *p, JitModule *m, const Inputs *in, int thre
 }
 
 /* Results do not depend on the number of threads: bit for bit on 1 and 3. */
-static void check_threads_width(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
+static void check_threads_width(const char *name, IrProblem *p, const Inputs *in,
+                                const JitOptions *opt) {
   JitModule *m = NULL;
   char err[512];
   assert_int_equal(jit_compile(p, opt, &m, err, sizeof err), 0);
@@ -632,10 +681,14 @@ static void skinny_problem(IrProblem *p, Arena *a, int64_t m, int64_t k, int64_t
       ir_matmul(g, ir_transpose(g, X), ir_transpose(g, Gt)),
       ir_matvec(g, X, u),
       ir_vecmat(g, w, X),
-      ir_add(g, ir_mul(g, s, ir_matmul(g, X, W)), ir_unary(g, IR_SIN, Cd)),                 /* alpha s, beta 1 */
-      ir_scale(g, 0.5, ir_matmul(g, ir_transpose(g, X), ir_unary(g, IR_TANH, ir_matmul(g, X, ir_transpose(g, Wt))))),
+      ir_add(g, ir_mul(g, s, ir_matmul(g, X, W)), ir_unary(g, IR_SIN, Cd)), /* alpha s, beta 1 */
+      ir_scale(g, 0.5,
+               ir_matmul(g, ir_transpose(g, X),
+                         ir_unary(g, IR_TANH, ir_matmul(g, X, ir_transpose(g, Wt))))),
       ir_reduce(g, IR_LSE_ROWS, ir_matmul(g, X, W)),
-      ir_reduce(g, IR_SUM_COLS, ir_mul(g, ir_matmul(g, ir_gather(g, X, ir_sample(g, 0, 0, 5)), W), ir_scalar(g, 2))),
+      ir_reduce(
+          g, IR_SUM_COLS,
+          ir_mul(g, ir_matmul(g, ir_gather(g, X, ir_sample(g, 0, 0, 5)), W), ir_scalar(g, 2))),
       ir_reduce(g, IR_SUM, ir_mul(g, ir_matmul(g, X, ir_unary(g, IR_COS, W)), Cd)),
   };
   IrKernel *kr = &p->kernels[BLO_K_REPORTS];
@@ -848,23 +901,51 @@ int main(void) {
   for (int i = 0; i < 12; i++) Ddata[i] = sin(1.0 + i) * 0.8;
   for (int i = 0; i < 3; i++) ddata[i] = 0.3 + 0.2 * i;
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_c_exp), cmocka_unit_test(test_c_log), cmocka_unit_test(test_c_log1p),
-    cmocka_unit_test(test_c_sqrt), cmocka_unit_test(test_c_sincos), cmocka_unit_test(test_c_tanh),
-    cmocka_unit_test(test_c_sigmoid), cmocka_unit_test(test_c_softplus), cmocka_unit_test(test_c_abs),
-    cmocka_unit_test(test_c_relu), cmocka_unit_test(test_c_powc), cmocka_unit_test(test_c_maxmin),
-    cmocka_unit_test(test_c_div),
-    cmocka_unit_test(test_c_neg_sub), cmocka_unit_test(test_c_scalar_bcast), cmocka_unit_test(test_c_where),
-    cmocka_unit_test(test_c_lse), cmocka_unit_test(test_c_lse_rows), cmocka_unit_test(test_c_softmax_ce),
-    cmocka_unit_test(test_c_matmul), cmocka_unit_test(test_c_matvec), cmocka_unit_test(test_c_vecmat),
-    cmocka_unit_test(test_c_outer), cmocka_unit_test(test_c_transpose), cmocka_unit_test(test_c_sum_rows_cols),
-    cmocka_unit_test(test_c_rowwise_colwise), cmocka_unit_test(test_c_slice_reshape), cmocka_unit_test(test_c_gather),
-    cmocka_unit_test(test_c_diag_trace), cmocka_unit_test(test_c_cat), cmocka_unit_test(test_c_mean_norm),
-    cmocka_unit_test(test_c_synthetic), cmocka_unit_test(test_c_piecewise), cmocka_unit_test(test_c_bcast_pad),
-    cmocka_unit_test(test_special_values), cmocka_unit_test(test_synthetic), cmocka_unit_test(test_hyperclean),
-    cmocka_unit_test(test_big_products), cmocka_unit_test(test_stochastic), cmocka_unit_test(test_skinny_products),
-    cmocka_unit_test(test_regions_hyperclean), cmocka_unit_test(test_errors_and_absent),
-    cmocka_unit_test(test_many_modules),
-    cmocka_unit_test(test_size_limit), cmocka_unit_test(test_op_coverage),
+      cmocka_unit_test(test_c_exp),
+      cmocka_unit_test(test_c_log),
+      cmocka_unit_test(test_c_log1p),
+      cmocka_unit_test(test_c_sqrt),
+      cmocka_unit_test(test_c_sincos),
+      cmocka_unit_test(test_c_tanh),
+      cmocka_unit_test(test_c_sigmoid),
+      cmocka_unit_test(test_c_softplus),
+      cmocka_unit_test(test_c_abs),
+      cmocka_unit_test(test_c_relu),
+      cmocka_unit_test(test_c_powc),
+      cmocka_unit_test(test_c_maxmin),
+      cmocka_unit_test(test_c_div),
+      cmocka_unit_test(test_c_neg_sub),
+      cmocka_unit_test(test_c_scalar_bcast),
+      cmocka_unit_test(test_c_where),
+      cmocka_unit_test(test_c_lse),
+      cmocka_unit_test(test_c_lse_rows),
+      cmocka_unit_test(test_c_softmax_ce),
+      cmocka_unit_test(test_c_matmul),
+      cmocka_unit_test(test_c_matvec),
+      cmocka_unit_test(test_c_vecmat),
+      cmocka_unit_test(test_c_outer),
+      cmocka_unit_test(test_c_transpose),
+      cmocka_unit_test(test_c_sum_rows_cols),
+      cmocka_unit_test(test_c_rowwise_colwise),
+      cmocka_unit_test(test_c_slice_reshape),
+      cmocka_unit_test(test_c_gather),
+      cmocka_unit_test(test_c_diag_trace),
+      cmocka_unit_test(test_c_cat),
+      cmocka_unit_test(test_c_mean_norm),
+      cmocka_unit_test(test_c_synthetic),
+      cmocka_unit_test(test_c_piecewise),
+      cmocka_unit_test(test_c_bcast_pad),
+      cmocka_unit_test(test_special_values),
+      cmocka_unit_test(test_synthetic),
+      cmocka_unit_test(test_hyperclean),
+      cmocka_unit_test(test_big_products),
+      cmocka_unit_test(test_stochastic),
+      cmocka_unit_test(test_skinny_products),
+      cmocka_unit_test(test_regions_hyperclean),
+      cmocka_unit_test(test_errors_and_absent),
+      cmocka_unit_test(test_many_modules),
+      cmocka_unit_test(test_size_limit),
+      cmocka_unit_test(test_op_coverage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,7 +123,8 @@ static size_t run_all(JitModule *m, Problem *pr, double *out, size_t cap) {
     if (!fn) continue;
     IrKernel *k = &pr->p.kernels[id];
     double *slots[4] = {0};
-    for (int s = 0; s < k->nslots; s++) slots[s] = calloc((size_t)(k->slot_size[s] ? k->slot_size[s] : 1), sizeof(double));
+    for (int s = 0; s < k->nslots; s++)
+      slots[s] = calloc((size_t)(k->slot_size[s] ? k->slot_size[s] : 1), sizeof(double));
     fn(&env, x, y, v, slots);
     for (int s = 0; s < k->nslots; s++) {
       for (int64_t i = 0; i < k->slot_size[s] && n < cap; i++) out[n++] = slots[s][i];
@@ -320,9 +321,10 @@ static void test_pruned_to_most_recent(void **state) {
 
 static void test_keys(void **state) {
   (void)state;
-  const char *ab_c[] = {"ab", "c"}, *a_bc[] = {"a", "bc"}, *ab_c2[] = {"ab", "c"}, *null_[] = {NULL, "c"},
-             *empty_[] = {"", "c"};
-  JitCacheKey k1 = jit_cache_key(ab_c, 2), k2 = jit_cache_key(a_bc, 2), k3 = jit_cache_key(ab_c2, 2);
+  const char *ab_c[] = {"ab", "c"}, *a_bc[] = {"a", "bc"}, *ab_c2[] = {"ab", "c"},
+             *null_[] = {NULL, "c"}, *empty_[] = {"", "c"};
+  JitCacheKey k1 = jit_cache_key(ab_c, 2), k2 = jit_cache_key(a_bc, 2),
+              k3 = jit_cache_key(ab_c2, 2);
   assert_true(k1.h[0] == k3.h[0] && k1.h[1] == k3.h[1]);
   assert_false(k1.h[0] == k2.h[0] && k1.h[1] == k2.h[1]);
   JitCacheKey k4 = jit_cache_key(null_, 2), k5 = jit_cache_key(empty_, 2);

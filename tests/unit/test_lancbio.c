@@ -60,8 +60,10 @@ static void test_matches_cg(void **state) {
     worst = fmax(worst, e);
     assert_true(e < 1e-10);
   }
-  print_message("LancBiO v_k vs CG iterates over %d steps: worst relative difference %.2e (tolerance 1e-10)\n",
-                STEPS, worst);
+  print_message(
+      "LancBiO v_k vs CG iterates over %d steps: worst relative difference %.2e (tolerance "
+      "1e-10)\n",
+      STEPS, worst);
   assert_int_equal(stat(s, "restarts"), 1);
   /* one per step + the restart's + the residual watch's (every 10 steps) */
   assert_int_equal(s->o.calls[RT_CALL_HVP], STEPS + 1 + STEPS / 10);
@@ -84,8 +86,9 @@ static void test_m_schedule(void **state) {
   sp.nx = NX;
   sp.ny = NY;
   TpProblem *t = tp_new(&sp);
-  RtSolver *s =
-      tp_solver(&t->p, "lancbio", KV("x_step=0.3", "y_step=0.1", "m0=1", "m_growth=1.1", "m_period=20", "m_max=12"), 1);
+  RtSolver *s = tp_solver(
+      &t->p, "lancbio",
+      KV("x_step=0.3", "y_step=0.1", "m0=1", "m_growth=1.1", "m_period=20", "m_max=12"), 1);
   int m = 1, j = 0, restarts = 0;
   const int expect_m[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 12}; /* at k = 0, 20, 40, ... */
   for (int k = 0; k < 260; k++) {
@@ -104,7 +107,8 @@ static void test_m_schedule(void **state) {
   }
   assert_int_equal(stat(s, "breakdowns"), 0);
   assert_int_equal(stat(s, "restarts"), restarts);
-  print_message("m schedule over 260 steps: final m = %d, %d restarts (ceil(1.1*10) = 11)\n", m, restarts);
+  print_message("m schedule over 260 steps: final m = %d, %d restarts (ceil(1.1*10) = 11)\n", m,
+                restarts);
   rt_solver_free(s);
   tp_free(t);
 }
@@ -129,8 +133,9 @@ static void test_m_sequence(void **state) {
   TpProblem *t = tp_new(&sp);
   for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
     RtSolver *s = tp_solver(&t->p, "lancbio",
-                            KV("x_step=0", "y_step=0.1", "inner_steps=0", cases[c].m0, "m_growth=1.1",
-                               "m_period=1", "m_max=200"), 1);
+                            KV("x_step=0", "y_step=0.1", "inner_steps=0", cases[c].m0,
+                               "m_growth=1.1", "m_period=1", "m_max=200"),
+                            1);
     for (int k = 0; k < cases[c].len; k++) {
       rt_solver_step(s, k);
       assert_int_equal(stat(s, "m"), cases[c].seq[k]);

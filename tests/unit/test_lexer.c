@@ -85,9 +85,13 @@ static void test_keywords_not_builtins(void **state) {
   FILE *out = tmpfile();
   diag_init(&d, &a, out);
   Tok t[64];
-  int n = scan(&a, &d, "problem import const data upper lower objective fn solve report sample vector matrix scalar batch of sum", t);
-  int want[] = {PROBLEM, IMPORT, CONST, DATA, UPPER, LOWER, OBJECTIVE, FN, SOLVE, REPORT, SAMPLE, VECTOR, MATRIX, SCALAR,
-                IDENT, IDENT, IDENT};
+  int n = scan(
+      &a, &d,
+      "problem import const data upper lower objective fn solve report sample vector matrix scalar "
+      "batch of sum",
+      t);
+  int want[] = {PROBLEM, IMPORT, CONST,  DATA,   UPPER,  LOWER, OBJECTIVE, FN,   SOLVE,
+                REPORT,  SAMPLE, VECTOR, MATRIX, SCALAR, IDENT, IDENT,     IDENT};
   assert_int_equal(n, 17);
   for (int i = 0; i < n; i++) assert_int_equal(t[i].code, want[i]);
   fclose(out);

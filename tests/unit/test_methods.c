@@ -55,7 +55,8 @@ static void test_words(void **state) {
   assert_null(rt_options_set(&o, "q", "0.5"));
   assert_null(rt_opt_word(&o, "q"));
   assert_non_null(strstr(rt_options_set(&o, "q", "always"), "expected a number or adaptive"));
-  assert_non_null(strstr(rt_options_set(&o, "checkpoint", "2"), "takes one of: auto|store|sqrt|none"));
+  assert_non_null(
+      strstr(rt_options_set(&o, "checkpoint", "2"), "takes one of: auto|store|sqrt|none"));
   assert_non_null(strstr(rt_options_set(&o, "q", "1.5"), "must be in"));
 }
 

@@ -73,7 +73,8 @@ static void test_counts_and_fused(void **state) {
  * gy; set "a" batch 3 of 10 (Floyd's branch), set "b" batch 100 of 200 (Fisher-Yates with the
  * oracle's scratch). NaN when x[0] is NaN-triggering. */
 #define NY (3 + 100)
-static void s_grad_g(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void s_grad_g(const BloEnv *env, const double *x, const double *y, const double *v,
+                     double *const *out) {
   (void)y; (void)v;
   double s = 0;
   for (int i = 0; i < NY; i++) {
@@ -82,17 +83,20 @@ static void s_grad_g(const BloEnv *env, const double *x, const double *y, const 
   }
   out[0][0] = x[0] > 1e300 ? NAN : s;
 }
-static void s_zero(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void s_zero(const BloEnv *env, const double *x, const double *y, const double *v,
+                   double *const *out) {
   (void)env; (void)x; (void)y; (void)v;
   out[0][0] = 0;
 }
-static void s_grad_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void s_grad_f(const BloEnv *env, const double *x, const double *y, const double *v,
+                     double *const *out) {
   (void)env; (void)y; (void)v;
   out[0][0] = x[0];
   out[1][0] = x[0] > 1e300 ? INFINITY : 0;
   memset(out[2], 0, NY * sizeof(double));
 }
-static void s_hvp(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void s_hvp(const BloEnv *env, const double *x, const double *y, const double *v,
+                  double *const *out) {
   (void)env; (void)x; (void)y;
   memcpy(out[0], v, NY * sizeof(double));
 }

@@ -34,12 +34,15 @@ static void done(Fx *fx) {
 static void test_declarations(void **state) {
   (void)state;
   Fx fx;
-  AstProgram *p = parse(&fx, "problem p\nimport \"losses\"\nconst n = 3;\ndata D : matrix[n, 2] = 0\n"
-                             "upper x : vector[n] = 0 lower y = x\nupper objective f = 1\nlower objective g = 2\n"
-                             "fn h(a, b) = a\nreport r = 3\nsample B : batch(2) of n\nsolve ufom(q = adaptive, r = 3)\n");
+  AstProgram *p = parse(
+      &fx,
+      "problem p\nimport \"losses\"\nconst n = 3;\ndata D : matrix[n, 2] = 0\n"
+      "upper x : vector[n] = 0 lower y = x\nupper objective f = 1\nlower objective g = 2\n"
+      "fn h(a, b) = a\nreport r = 3\nsample B : batch(2) of n\nsolve ufom(q = adaptive, r = 3)\n");
   assert_int_equal(diag_error_count(&fx.d), 0);
-  AstDeclKind want[] = {DECL_PROBLEM, DECL_IMPORT, DECL_CONST, DECL_DATA, DECL_UPPER, DECL_LOWER, DECL_UPPER_OBJ,
-                        DECL_LOWER_OBJ, DECL_FN, DECL_REPORT, DECL_SAMPLE, DECL_SOLVE};
+  AstDeclKind want[] = {DECL_PROBLEM, DECL_IMPORT, DECL_CONST,     DECL_DATA,
+                        DECL_UPPER,   DECL_LOWER,  DECL_UPPER_OBJ, DECL_LOWER_OBJ,
+                        DECL_FN,      DECL_REPORT, DECL_SAMPLE,    DECL_SOLVE};
   assert_int_equal(p->ndecls, 12);
   for (int i = 0; i < p->ndecls; i++) assert_int_equal(p->decls[i]->kind, want[i]);
   assert_string_equal(p->decls[1]->path, "losses");
@@ -58,7 +61,8 @@ static void test_declarations(void **state) {
 static void test_precedence(void **state) {
   (void)state;
   Fx fx;
-  AstProgram *p = parse(&fx, "const a = -x^2\nconst b = a^b^c\nconst c = 1 + 2 * 3 < 4\nconst d = A'[0, :] @ v\n");
+  AstProgram *p = parse(
+      &fx, "const a = -x^2\nconst b = a^b^c\nconst c = 1 + 2 * 3 < 4\nconst d = A'[0, :] @ v\n");
   assert_int_equal(diag_error_count(&fx.d), 0);
   AstExpr *e = p->decls[0]->init; /* -(x^2) */
   assert_int_equal(e->kind, AST_UNARY);
@@ -90,7 +94,8 @@ static void test_precedence(void **state) {
 static void test_slices_and_lists(void **state) {
   (void)state;
   Fx fx;
-  AstProgram *p = parse(&fx, "data a = x[2:]\ndata b = x[:3]\ndata c = A[0:100, :]\ndata d = [[1, 2], [3, 4]]\n");
+  AstProgram *p = parse(
+      &fx, "data a = x[2:]\ndata b = x[:3]\ndata c = A[0:100, :]\ndata d = [[1, 2], [3, 4]]\n");
   assert_int_equal(diag_error_count(&fx.d), 0);
   AstExpr *s = p->decls[0]->init->args[1];
   assert_int_equal(s->kind, AST_SLICE);
@@ -110,7 +115,8 @@ static void test_slices_and_lists(void **state) {
 static void test_recovery(void **state) {
   (void)state;
   Fx fx;
-  AstProgram *p = parse(&fx, "const = 1\nconst ok1 = 2\nupper x vector[3] = 0\nconst ok2 = (3\nconst ok3 = 4\n");
+  AstProgram *p = parse(
+      &fx, "const = 1\nconst ok1 = 2\nupper x vector[3] = 0\nconst ok2 = (3\nconst ok3 = 4\n");
   /* three errors, and the good declarations after each are kept */
   assert_int_equal(diag_error_count(&fx.d), 3);
   int nconst = 0;

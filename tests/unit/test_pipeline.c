@@ -36,7 +36,8 @@ typedef struct Ctx {
   double *work;
 } Ctx;
 
-static BloCompiled *compile(const char *rel, const SemaDefine *defs, int ndefs, BloBackend backend) {
+static BloCompiled *compile(const char *rel, const SemaDefine *defs, int ndefs,
+                            BloBackend backend) {
   BloCompileOptions opt = {0};
   opt.defs = defs;
   opt.ndefs = ndefs;
@@ -49,7 +50,8 @@ static BloCompiled *compile(const char *rel, const SemaDefine *defs, int ndefs, 
   return c;
 }
 
-static void ctx_open(Ctx *x, const char *rel, const SemaDefine *defs, int ndefs, BloBackend backend) {
+static void ctx_open(Ctx *x, const char *rel, const SemaDefine *defs, int ndefs,
+                     BloBackend backend) {
   memset(x, 0, sizeof *x);
   x->c = compile(rel, defs, ndefs, backend);
   x->p = &x->c->problem;
@@ -76,7 +78,8 @@ static double call1(Ctx *x, BloKernelId k, const double *xx, const double *yy) {
   return out;
 }
 
-static void closeness(const char *what, const double *got, const double *want, int64_t n, double tol) {
+static void closeness(const char *what, const double *got, const double *want, int64_t n,
+                      double tol) {
   double scale = 1e-8, worst = 0;
   int64_t at = 0;
   for (int64_t i = 0; i < n; i++) scale = fmax(scale, fabs(want[i]));
@@ -86,14 +89,16 @@ static void closeness(const char *what, const double *got, const double *want, i
       at = i;
     }
   if (worst > tol * scale) {
-    fprintf(stderr, "%s: error %.3g at [%lld] (got %.15g, want %.15g; scale %.3g)\n", what, worst, (long long)at,
-            got[at], want[at], scale);
+    fprintf(stderr, "%s: error %.3g at [%lld] (got %.15g, want %.15g; scale %.3g)\n", what, worst,
+            (long long)at, got[at], want[at], scale);
     fail();
   }
 }
 
 /* Coordinates to probe: all when few, else a spread-out subset. */
-static int64_t probe(int64_t n, int k, int total) { return total >= n ? k : (int64_t)((double)k * (double)n / total); }
+static int64_t probe(int64_t n, int k, int total) {
+  return total >= n ? k : (int64_t)((double)k * (double)n / total);
+}
 
 /* Every derivative kernel of the program against finite differences, at a random point near
  * the initial values. Also: fused kernels equal their separate parts. */

@@ -373,7 +373,8 @@ static void check_spd(int n, double lo, double hi, double tol) {
     double li = n == 1 ? lo : (i == n - 1 ? hi : lo + i * ((hi - lo) / (n - 1)));
     lsum += li;
     if (fabs(w[i] - li) > tol * fabs(li))
-      fail_msg("eigenvalue %d: %.17g, expected %.17g (rel err %.3g)", i, w[i], li, fabs(w[i] - li) / li);
+      fail_msg("eigenvalue %d: %.17g, expected %.17g (rel err %.3g)", i, w[i], li,
+               fabs(w[i] - li) / li);
   }
   assert_true(fabs(trace - lsum) <= 1e-12 * lsum);
   /* positive definite: Cholesky succeeds */
@@ -427,7 +428,8 @@ static void test_random_spd_mixing(void **state) {
   (void)state;
   int n = 400, info = 0, lwork = -1;
   const size_t nn = (size_t)n * (size_t)n;
-  double *a = malloc(nn * sizeof *a), *b = malloc(nn * sizeof *b), *w = malloc((size_t)n * sizeof *w);
+  double *a = malloc(nn * sizeof *a), *b = malloc(nn * sizeof *b),
+         *w = malloc((size_t)n * sizeof *w);
   assert_non_null(a);
   assert_non_null(b);
   assert_non_null(w);

@@ -58,7 +58,8 @@ static char *without_time(const char *csv) {
   for (const char *p = csv; *p;) {
     const char *nl = strchr(p, '\n');
     size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
-    const char *c1 = memchr(p, ',', len), *c2 = c1 ? memchr(c1 + 1, ',', len - (size_t)(c1 + 1 - p)) : NULL;
+    const char *c1 = memchr(p, ',', len),
+               *c2 = c1 ? memchr(c1 + 1, ',', len - (size_t)(c1 + 1 - p)) : NULL;
     if (c1 && c2) {
       memcpy(o, p, (size_t)(c1 - p) + 1);
       o += c1 - p + 1;
@@ -105,10 +106,12 @@ static void test_deterministic_trace(void **state) {
   TpProblem *t = tp_new(&sp);
   TpToy toy;
   tp_toy_init(&toy, 0.0);
-  struct { const BloProblem *p; const char *m; const char *const *kv; bool random; } c[] = {
+  struct { const BloProblem *p; const char *m; const char *const *kv; bool random;
+  } c[] = {
       {&t->p, "lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=60", "trace_every=7"), false},
       {&t->p, "bsa", KV("x_step=0.5", "y_step=0.1", "outer_steps=60", "trace_every=7"), true},
-      {&toy.p, "ufom", KV("x_step=10", "x_decay=1", "outer_steps=200", "trace_every=9", "q=0.1"), true},
+      {&toy.p, "ufom", KV("x_step=10", "x_decay=1", "outer_steps=200", "trace_every=9", "q=0.1"),
+       true},
   };
   for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
     RtOptions o = tp_options(c[i].m, c[i].kv);
@@ -169,7 +172,8 @@ static void test_arena(void **state) {
     assert_memory_equal(heap.x, ar.x, (size_t)heap.nx * sizeof(double));
     assert_int_equal(heap.steps, ar.steps);
     rt_result_free(&ar);
-    rt_mem_set_arena(buf, bytes - RT_MEM_ARENA_SLACK - 1); /* malloc'd: aligned, so no slack needed */
+    rt_mem_set_arena(buf,
+                     bytes - RT_MEM_ARENA_SLACK - 1); /* malloc'd: aligned, so no slack needed */
     FILE *sink = tmpfile();
     cfg.messages = sink;
     cfg.silent = true; /* the error is in the result only */
@@ -195,7 +199,8 @@ static void test_formats(void **state) {
   (void)state;
   TpSpec sp = tp_default_spec();
   TpProblem *t = tp_new(&sp);
-  RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=25", "trace_every=10"));
+  RtOptions o =
+      tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=25", "trace_every=10"));
   RtRunConfig cfg = quiet_cfg();
   cfg.trace_path = path("a.csv");
   cfg.out_path = path("a.json");
@@ -204,9 +209,10 @@ static void test_formats(void **state) {
   RtResult r;
   assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
   char *tr = slurp(path("a.csv"));
-  const char *hdr = "step,time,f,g,grad_y_g_norm,hypergrad_norm,residual,ritz_min,ritz_max,x_norm,y_first,"
-                    "calls_f,calls_g,calls_grad_f,calls_grad_g,calls_hvp,calls_mixed,calls_init,calls_init_vjp,"
-                    "calls_grad_x_g,calls_mixed_t\n";
+  const char *hdr =
+      "step,time,f,g,grad_y_g_norm,hypergrad_norm,residual,ritz_min,ritz_max,x_norm,y_first,"
+      "calls_f,calls_g,calls_grad_f,calls_grad_g,calls_hvp,calls_mixed,calls_init,calls_init_vjp,"
+      "calls_grad_x_g,calls_mixed_t\n";
   assert_memory_equal(tr, hdr, strlen(hdr));
   assert_int_equal(count_lines(tr), 1 + 4); /* steps 0, 10, 20, 25 */
   const char *row0 = strchr(tr, '\n') + 1;
@@ -224,11 +230,22 @@ static void test_formats(void **state) {
   assert_memory_equal(f0, ",,", 2);
   /* result JSON */
   char *js = slurp(path("a.json"));
-  const char *expect[] = {"\"problem\": \"quadratic\"", "\"method\": \"lancbio\"", "\"m_max\": 80",
-                          "\"x_step\": 0.5", "\"status\": 0", "\"stop_reason\": \"outer_steps\"",
-                          "\"steps\": 25", "\"seed\": 1", "\"reports\": {\"x_norm\": ", "\"x\": [",
-                          "\"y\": [", "\"oracle_calls\": {\"f\": 0, \"g\": 0, \"grad_f\": 25, \"grad_g\": 125, \"hvp\": ",
-                          "\"diagnostic_calls\": {", "\"method_stats\": {\"restarts\": ", "\"time\": {\"setup\": "};
+  const char *expect[] = {
+      "\"problem\": \"quadratic\"",
+      "\"method\": \"lancbio\"",
+      "\"m_max\": 80",
+      "\"x_step\": 0.5",
+      "\"status\": 0",
+      "\"stop_reason\": \"outer_steps\"",
+      "\"steps\": 25",
+      "\"seed\": 1",
+      "\"reports\": {\"x_norm\": ",
+      "\"x\": [",
+      "\"y\": [",
+      "\"oracle_calls\": {\"f\": 0, \"g\": 0, \"grad_f\": 25, \"grad_g\": 125, \"hvp\": ",
+      "\"diagnostic_calls\": {",
+      "\"method_stats\": {\"restarts\": ",
+      "\"time\": {\"setup\": "};
   for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++)
     if (!strstr(js, expect[i])) fail_msg("result JSON lacks %s:\n%s", expect[i], js);
   /* saved vectors round-trip exactly */
@@ -257,7 +274,8 @@ static void test_formats(void **state) {
 /* NaN: grad_x f becomes NaN at the 40th method call of grad_f (outer step 40 for lancbio). */
 static BloKernelFn real_grad_f;
 static int nan_calls, nan_at;
-static void nan_grad_f(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void nan_grad_f(const BloEnv *env, const double *x, const double *y, const double *v,
+                       double *const *out) {
   real_grad_f(env, x, y, v, out);
   if (++nan_calls == nan_at) out[1][2] = NAN;
 }
@@ -333,7 +351,8 @@ static void test_divergence(void **state) {
                               "on_divergence=stop"));
   assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), RT_STATUS_NUMERICAL);
   print_message("y_step = 0.5: %s\n", r.message);
-  assert_true(strstr(r.message, "|y|") || strstr(r.message, "|f|") || strstr(r.message, "not finite"));
+  assert_true(strstr(r.message, "|y|") || strstr(r.message, "|f|") ||
+              strstr(r.message, "not finite"));
   assert_true(rt_all_finite(8, r.y));
   rt_result_free(&r);
   fclose(cfg.messages);
@@ -342,7 +361,8 @@ static void test_divergence(void **state) {
 
 /* A kernel asks for a stop after N calls (as SIGINT would); another raises a real SIGINT. */
 static int stop_calls, stop_at, use_raise;
-static void stop_grad_g(const BloEnv *env, const double *x, const double *y, const double *v, double *const *out) {
+static void stop_grad_g(const BloEnv *env, const double *x, const double *y, const double *v,
+                        double *const *out) {
   real_grad_f(env, x, y, v, out); /* here: the real grad_y g */
   if (++stop_calls == stop_at) {
     if (use_raise) raise(SIGINT);
@@ -384,7 +404,8 @@ static void test_interrupt(void **state) {
   BloProblem p;
   TpProblem *t = stopping_problem(&p);
   for (use_raise = 0; use_raise < 2; use_raise++) {
-    RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=1000", "inner_steps=5"));
+    RtOptions o =
+        tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=1000", "inner_steps=5"));
     RtRunConfig cfg;
     rt_run_config_init(&cfg);
     cfg.progress_mode = RT_PROGRESS_NONE; /* not quiet: the note must be printed */
@@ -401,7 +422,8 @@ static void test_interrupt(void **state) {
     assert_non_null(strstr(js, "\"stop_reason\": \"interrupted\""));
     assert_non_null(strstr(js, "\"status\": 130"));
     assert_non_null(strstr(m, "interrupted after"));
-    print_message("%s stop: %lld steps kept\n", use_raise ? "SIGINT" : "rt_request_stop", (long long)r.steps);
+    print_message("%s stop: %lld steps kept\n", use_raise ? "SIGINT" : "rt_request_stop",
+                  (long long)r.steps);
     free(js); free(m);
     fclose(cfg.messages);
     rt_result_free(&r);
@@ -419,7 +441,8 @@ static void test_interrupt_ignored(void **state) {
   BloProblem p;
   TpProblem *t = stopping_problem(&p);
   use_raise = 1;
-  RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=60", "inner_steps=5"));
+  RtOptions o =
+      tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=60", "inner_steps=5"));
   RtRunConfig cfg;
   rt_run_config_init(&cfg);
   cfg.progress_mode = RT_PROGRESS_NONE;
@@ -442,7 +465,8 @@ static void test_tol(void **state) {
   (void)state;
   TpSpec sp = tp_default_spec();
   TpProblem *t = tp_new(&sp);
-  RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=5000", "tol=1e-6"));
+  RtOptions o =
+      tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=5000", "tol=1e-6"));
   RtRunConfig cfg = quiet_cfg();
   RtResult r;
   assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
@@ -453,7 +477,8 @@ static void test_tol(void **state) {
   tp_free(t);
 }
 
-static void expect_user_error(const BloProblem *p, RtOptions o, const RtRunConfig *c0, const char *msg) {
+static void expect_user_error(const BloProblem *p, RtOptions o, const RtRunConfig *c0,
+                              const char *msg) {
   RtRunConfig cfg = *c0;
   cfg.messages = tmpfile();
   RtResult r;
@@ -478,20 +503,26 @@ static void test_user_errors(void **state) {
   TpSpec sp = tp_default_spec();
   TpProblem *t = tp_new(&sp);
   RtRunConfig cfg = quiet_cfg();
-  expect_user_error(&t->p, tp_options("lancbio", KV("m0=10", "m_max=5")), &cfg, "option 'm0' = 10 exceeds 'm_max' = 5");
-  expect_user_error(&t->p, tp_options("exact", KV("max_ny=4")), &cfg,
-                    "method 'exact' builds a dense 8 x 8 lower Hessian (0 MB); ny = 8 exceeds max_ny = 4");
-  expect_user_error(&t->p, tp_options("exact", KV("y_step=0.1")), &cfg, "option 'y_step' is not used by method 'exact'");
+  expect_user_error(&t->p, tp_options("lancbio", KV("m0=10", "m_max=5")), &cfg,
+                    "option 'm0' = 10 exceeds 'm_max' = 5");
+  expect_user_error(
+      &t->p, tp_options("exact", KV("max_ny=4")), &cfg,
+      "method 'exact' builds a dense 8 x 8 lower Hessian (0 MB); ny = 8 exceeds max_ny = 4");
+  expect_user_error(&t->p, tp_options("exact", KV("y_step=0.1")), &cfg,
+                    "option 'y_step' is not used by method 'exact'");
   expect_user_error(&t->p, tp_options("soba", KV("inner_steps=3")), &cfg, "inner_steps must be 1");
   RtRunConfig bad = cfg;
   bad.trace_path = "/nonexistent-dir/trace.csv";
-  expect_user_error(&t->p, tp_options("lancbio", NULL), &bad, "cannot write the trace file '/nonexistent-dir/trace.csv'");
+  expect_user_error(&t->p, tp_options("lancbio", NULL), &bad,
+                    "cannot write the trace file '/nonexistent-dir/trace.csv'");
   bad = cfg;
   bad.save_y_path = "/nonexistent-dir/y.csv";
-  expect_user_error(&t->p, tp_options("lancbio", NULL), &bad, "cannot write the y file '/nonexistent-dir/y.csv'");
+  expect_user_error(&t->p, tp_options("lancbio", NULL), &bad,
+                    "cannot write the y file '/nonexistent-dir/y.csv'");
   BloProblem p = t->p;
   p.kernels[BLO_K_HVP_YY] = NULL;
-  expect_user_error(&p, tp_options("lancbio", NULL), &cfg, "problem 'quadratic' lacks the kernel BLO_K_HVP_YY");
+  expect_user_error(&p, tp_options("lancbio", NULL), &cfg,
+                    "problem 'quadratic' lacks the kernel BLO_K_HVP_YY");
   /* what rt_solve accepts, rt_check accepts, leaving nothing allocated behind (ASan) */
   char err[1024];
   assert_int_equal(rt_check(&t->p, &(RtOptions){0}, -1, err, sizeof err), RT_STATUS_USER);
@@ -506,7 +537,8 @@ static void test_progress(void **state) {
   (void)state;
   TpSpec sp = tp_default_spec();
   TpProblem *t = tp_new(&sp);
-  RtOptions o = tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=10", "trace_every=5"));
+  RtOptions o =
+      tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=10", "trace_every=5"));
   RtRunConfig cfg;
   rt_run_config_init(&cfg);
   cfg.progress = tmpfile();
@@ -553,7 +585,9 @@ static void test_nonconvex_warnings(void **state) {
   const char *methods[] = {"lancbio", "exact"};
   const char *want[] = {"looks non-convex in y", "not positive definite"};
   for (int i = 0; i < 2; i++) {
-    RtOptions o = tp_options(methods[i], i == 0 ? KV("outer_steps=4", "trace_every=1", "y_step=0.01") : KV("outer_steps=2", "max_inner=3"));
+    RtOptions o =
+        tp_options(methods[i], i == 0 ? KV("outer_steps=4", "trace_every=1", "y_step=0.01")
+                                      : KV("outer_steps=2", "max_inner=3"));
     RtRunConfig cfg;
     rt_run_config_init(&cfg);
     cfg.progress_mode = RT_PROGRESS_NONE;

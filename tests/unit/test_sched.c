@@ -64,7 +64,8 @@ static int64_t extent(const SchedBuf *b, int64_t rows, int64_t cols) {
   return b->offset + (rows - 1) * (b->ld > 1 ? b->ld : (cols > 1 ? cols : 1)) + cols;
 }
 
-static void check_buf(const SchedKernel *k, const IrKernel *ik, const SchedBuf *b, int64_t rows, int64_t cols) {
+static void check_buf(const SchedKernel *k, const IrKernel *ik, const SchedBuf *b, int64_t rows,
+                      int64_t cols) {
   if (b->base == SB_WORK) {
     assert_true(b->offset >= 0);
     assert_true(extent(b, rows, cols) <= k->work_size);
@@ -85,18 +86,23 @@ static void check_expr(const SchedKernel *k, const IrKernel *ik, const SchedExpr
 /* Every buffer a plan touches lies inside the work buffer, an output slot, a scalar register
  * or an input: the kernel needs no memory of its own. Region bodies and their reductions'
  * partials (one per task) included. */
-static void check_steps(const SchedKernel *k, const IrKernel *ik, const SchedStep *steps, int nsteps, bool in_region);
+static void check_steps(const SchedKernel *k, const IrKernel *ik, const SchedStep *steps,
+                        int nsteps, bool in_region);
 
-static void check_plan(const SchedKernel *k, const IrKernel *ik) { check_steps(k, ik, k->steps, k->nsteps, false); }
+static void check_plan(const SchedKernel *k, const IrKernel *ik) {
+  check_steps(k, ik, k->steps, k->nsteps, false);
+}
 
-static void check_steps(const SchedKernel *k, const IrKernel *ik, const SchedStep *steps, int nsteps, bool in_region) {
+static void check_steps(const SchedKernel *k, const IrKernel *ik, const SchedStep *steps,
+                        int nsteps, bool in_region) {
   for (int i = 0; i < nsteps; i++) {
     const SchedStep *st = &steps[i];
     if (st->kind == SS_PAR_ROWS) {
       assert_false(in_region);
       assert_true(st->ntasks >= 1 && st->ntasks <= SCHED_PAR_MAX_TASKS);
       assert_true(st->block_rows >= 1 && st->task_rows % st->block_rows == 0);
-      assert_true((st->ntasks - 1) * st->task_rows < st->rows && st->ntasks * st->task_rows >= st->rows);
+      assert_true((st->ntasks - 1) * st->task_rows < st->rows &&
+                  st->ntasks * st->task_rows >= st->rows);
       for (int r = 0; r < st->nreds; r++) {
         const SchedReduce *rd = &st->reds[r];
         assert_int_equal(rd->part.base, SB_WORK);
@@ -106,7 +112,8 @@ static void check_steps(const SchedKernel *k, const IrKernel *ik, const SchedSte
       }
       for (int j = 0; j < st->nbody; j++) { /* every body step runs over the region's rows */
         const SchedStep *b = &st->body[j];
-        int64_t rows = b->kind == SS_SKINNY_GEMM ? (b->blas.trans_a ? b->blas.k : b->blas.m) : b->rows;
+        int64_t rows =
+            b->kind == SS_SKINNY_GEMM ? (b->blas.trans_a ? b->blas.k : b->blas.m) : b->rows;
         assert_int_equal(rows, st->rows);
       }
       check_steps(k, ik, st->body, st->nbody, true);
@@ -116,8 +123,10 @@ static void check_steps(const SchedKernel *k, const IrKernel *ik, const SchedSte
       const SchedItem *it = &st->items[j];
       check_expr(k, ik, it->expr);
       if (it->kind == SI_WRITE) check_buf(k, ik, &it->dest, st->rows, st->cols);
-      else if (it->kind == SI_SCATTER || it->kind == SI_SUM_COLS) check_buf(k, ik, &it->dest, it->dest_rows, it->dest_cols);
-      else if (it->kind == SI_ROW_SUM || it->kind == SI_ROW_LSE || it->kind == SI_ROW_ARGMAX) check_buf(k, ik, &it->dest, st->rows, 1);
+      else if (it->kind == SI_SCATTER || it->kind == SI_SUM_COLS)
+        check_buf(k, ik, &it->dest, it->dest_rows, it->dest_cols);
+      else if (it->kind == SI_ROW_SUM || it->kind == SI_ROW_LSE || it->kind == SI_ROW_ARGMAX)
+        check_buf(k, ik, &it->dest, st->rows, 1);
       else if (!it->part) check_buf(k, ik, &it->dest, 1, 1);
       assert_true(!it->part || in_region);
     }
@@ -128,7 +137,8 @@ static void check_steps(const SchedKernel *k, const IrKernel *ik, const SchedSte
       if (!b->part) check_buf(k, ik, &b->c, b->m, b->n);
       assert_true(!b->part || in_region);
       check_buf(k, ik, &b->a, b->trans_a ? b->k : b->m, b->trans_a ? b->m : b->k);
-      if (b->n > 1 || b->trans_a) check_buf(k, ik, &b->b, b->trans_b ? b->n : b->k, b->trans_b ? b->k : b->n);
+      if (b->n > 1 || b->trans_a)
+        check_buf(k, ik, &b->b, b->trans_b ? b->n : b->k, b->trans_b ? b->k : b->n);
     } else if (st->kind == SS_GEMM) {
       check_buf(k, ik, &b->c, b->m, b->n);
       check_buf(k, ik, &b->a, b->trans_a ? b->k : b->m, b->trans_a ? b->m : b->k);
@@ -283,15 +293,19 @@ static void test_alpha_beta(void **state) {
   assert_int_equal(partial, 1);
   assert_int_equal(f.k.work_size, 0);
   /* two products in one accumulation: gemm + gemm (beta 1) + ger */
-  IrNode *P = ir_add(g, ir_add(g, ir_matmul(g, f.A, f.B), ir_matmul(g, ir_transpose(g, f.B), ir_transpose(g, f.A))),
-                     ir_outer(g, f.y, f.y));
+  IrNode *P = ir_add(
+      g,
+      ir_add(g, ir_matmul(g, f.A, f.B), ir_matmul(g, ir_transpose(g, f.B), ir_transpose(g, f.A))),
+      ir_outer(g, f.y, f.y));
   plan(&f, &P, 1, &blas_only);
   assert_int_equal(sched_count_steps(&f.k, SS_GEMM), 2);
   assert_int_equal(sched_count_steps(&f.k, SS_GER), 1);
   assert_int_equal(sched_count_steps(&f.k, SS_LOOP), 0);
-  assert_true(f.k.steps[0].blas.beta == 0 && f.k.steps[1].blas.beta == 1 && f.k.steps[2].blas.beta == 1);
-  assert_true((f.k.steps[0].blas.trans_a && f.k.steps[0].blas.trans_b) !=
-              (f.k.steps[1].blas.trans_a && f.k.steps[1].blas.trans_b)); /* B'A' folds both transposes */
+  assert_true(f.k.steps[0].blas.beta == 0 && f.k.steps[1].blas.beta == 1 &&
+              f.k.steps[2].blas.beta == 1);
+  assert_true(
+      (f.k.steps[0].blas.trans_a && f.k.steps[0].blas.trans_b) !=
+      (f.k.steps[1].blas.trans_a && f.k.steps[1].blas.trans_b)); /* B'A' folds both transposes */
   fix_free(&f);
 }
 
@@ -320,9 +334,10 @@ static void test_packed_products(void **state) {
   IrGraph *g = f.g;
   IrNode *X = ir_data(g, 3, shape_matrix(500, 100));
   IrNode *W = ir_data(g, 4, shape_matrix(100, 10)), *V = ir_data(g, 5, shape_matrix(100, 4));
-  IrNode *P = ir_matmul(g, X, W), *Q = ir_matmul(g, X, V), *R = ir_matmul(g, X, ir_unary(g, IR_TANH, V));
-  IrNode *outs[3] = {ir_reduce(g, IR_SUM_ROWS, ir_unary(g, IR_EXP, P)), ir_reduce(g, IR_SUM_ROWS, ir_mul(g, Q, Q)),
-                     ir_reduce(g, IR_SUM_COLS, R)};
+  IrNode *P = ir_matmul(g, X, W), *Q = ir_matmul(g, X, V),
+         *R = ir_matmul(g, X, ir_unary(g, IR_TANH, V));
+  IrNode *outs[3] = {ir_reduce(g, IR_SUM_ROWS, ir_unary(g, IR_EXP, P)),
+                     ir_reduce(g, IR_SUM_ROWS, ir_mul(g, Q, Q)), ir_reduce(g, IR_SUM_COLS, R)};
   plan(&f, outs, 3, &blas_only);
   check_plan(&f.k, &f.p.kernels[BLO_K_REPORTS]);
   assert_int_equal(sched_count_steps(&f.k, SS_GEMM), 2);
@@ -372,7 +387,8 @@ static void test_skinny_choice(void **state) {
   assert_int_equal(sched_count_steps(&f.k, SS_SKINNY_GEMM), 3);
   assert_int_equal(sched_count_steps(&f.k, SS_LOOP), 1); /* Gt' only */
   for (int i = 0; i < f.k.nsteps; i++)
-    if (f.k.steps[i].kind == SS_SKINNY_GEMM) assert_true(f.k.steps[i].blas.trans_b == !f.k.steps[i].blas.trans_a);
+    if (f.k.steps[i].kind == SS_SKINNY_GEMM)
+      assert_true(f.k.steps[i].blas.trans_b == !f.k.steps[i].blas.trans_a);
   /* matrix-vector products, both ways; BLAS when asked */
   IrNode *mv[2] = {ir_matvec(g, f.A, f.x), ir_vecmat(g, f.y, f.A)};
   plan(&f, mv, 2, &nopar);
@@ -515,7 +531,8 @@ static void test_problem_plans(void **state) {
   int hoisted = 0;
   for (int i = 0; i < at; i++) {
     assert_int_equal(k->steps[i].kind, SS_LOOP);
-    for (int j = 0; j < k->steps[i].nitems; j++) hoisted += k->steps[i].items[j].dest.base == SB_OUT;
+    for (int j = 0; j < k->steps[i].nitems; j++)
+      hoisted += k->steps[i].items[j].dest.base == SB_OUT;
   }
   assert_int_equal(hoisted, 1);
   assert_int_equal(par->rows, 5000);
@@ -560,7 +577,8 @@ static void test_generator_rejected(void **state) {
   (void)state;
   Fix f;
   fix_init(&f);
-  IrNode *e = ir_add(f.g, f.x, ir_rand(f.g, IR_RAND_NORMAL, 0, 1, "z", shape_vector(50), SPAN_NONE));
+  IrNode *e =
+      ir_add(f.g, f.x, ir_rand(f.g, IR_RAND_NORMAL, 0, 1, "z", shape_vector(50), SPAN_NONE));
   IrKernel *k = &f.p.kernels[BLO_K_REPORTS];
   IrOutput o = {0, 0, e};
   k->outs = &o;

@@ -38,9 +38,12 @@ static void done(Fx *fx) {
 static void test_layout(void **state) {
   (void)state;
   Fx fx;
-  Program *p = compile(&fx, "problem demo\nconst n = 3\nupper x : vector[n] = 0\nupper B : matrix[2, n] = 1\n"
-                            "lower y : scalar = 0\nlower Z : matrix[n, 2] = x[0]\ndata D : matrix[4, n] = 0\n"
-                            "sample S : batch(2) of 4\nsample T : batch(1) of 4\n" BASE, NULL, 0);
+  Program *p =
+      compile(&fx,
+              "problem demo\nconst n = 3\nupper x : vector[n] = 0\nupper B : matrix[2, n] = 1\n"
+              "lower y : scalar = 0\nlower Z : matrix[n, 2] = x[0]\ndata D : matrix[4, n] = 0\n"
+              "sample S : batch(2) of 4\nsample T : batch(1) of 4\n" BASE,
+              NULL, 0);
   assert_non_null(p);
   assert_string_equal(p->name, "demo");
   assert_int_equal(p->nupper, 2);
@@ -67,10 +70,13 @@ static void test_layout(void **state) {
 static void test_subscripts_and_samples(void **state) {
   (void)state;
   Fx fx;
-  Program *p = compile(&fx, "data X : matrix[5, 3] = 1\nsample B : batch(2) of 5\nsample t : batch(1) of 5\n"
-                            "upper x : vector[3] = 0\nlower y : vector[3] = 0\n"
-                            "upper objective f = sum(X[B, :] @ y) + sum(X[t, 1:] * y[-2:])\n"
-                            "lower objective g = sumsq(y - x)\n", NULL, 0);
+  Program *p =
+      compile(&fx,
+              "data X : matrix[5, 3] = 1\nsample B : batch(2) of 5\nsample t : batch(1) of 5\n"
+              "upper x : vector[3] = 0\nlower y : vector[3] = 0\n"
+              "upper objective f = sum(X[B, :] @ y) + sum(X[t, 1:] * y[-2:])\n"
+              "lower objective g = sumsq(y - x)\n",
+              NULL, 0);
   assert_non_null(p);
   assert_true(p->stochastic);
   AstExpr *sum1 = p->f->init->args[0];          /* sum(X[B, :] @ y) */
@@ -96,9 +102,11 @@ static void test_subscripts_and_samples(void **state) {
 static void test_inlining(void **state) {
   (void)state;
   Fx fx;
-  Program *p = compile(&fx, "fn sq(a) = a * a\nfn tot(a) = sum(sq(a))\nconst k = sq(3)\n"
-                            "upper x : vector[3] = 0\nlower y : matrix[2, 2] = 0\n"
-                            "upper objective f = tot(x) + tot(y)\nlower objective g = tot(y) * k\n", NULL, 0);
+  Program *p = compile(&fx,
+                       "fn sq(a) = a * a\nfn tot(a) = sum(sq(a))\nconst k = sq(3)\n"
+                       "upper x : vector[3] = 0\nlower y : matrix[2, 2] = 0\n"
+                       "upper objective f = tot(x) + tot(y)\nlower objective g = tot(y) * k\n",
+                       NULL, 0);
   assert_non_null(p);
   assert_true(p->consts[0]->const_val == 9);
   AstExpr *c1 = p->f->init->args[0];
@@ -125,9 +133,12 @@ static void test_constants(void **state) {
   (void)state;
   Fx fx;
   SemaDefine defs[] = {{"n", 4}};
-  Program *p = compile(&fx, "const n = 100\nconst m = 2 * n + 1\ndata A : matrix[n, 2] = 0\nconst r = rows(A) + cols(A)\n"
-                            "const e = -2^2\nconst s = mod(-1, 3) + floor(2.7) + round(2.5)\n"
-                            "upper x : vector[n] = 0\nlower y : vector[m] = 0\n" BASE, defs, 1);
+  Program *p = compile(
+      &fx,
+      "const n = 100\nconst m = 2 * n + 1\ndata A : matrix[n, 2] = 0\nconst r = rows(A) + cols(A)\n"
+      "const e = -2^2\nconst s = mod(-1, 3) + floor(2.7) + round(2.5)\n"
+      "upper x : vector[n] = 0\nlower y : vector[m] = 0\n" BASE,
+      defs, 1);
   assert_non_null(p);
   assert_true(p->consts[0]->overridden);
   assert_true(p->consts[1]->const_val == 9);
@@ -142,8 +153,10 @@ static void test_constants(void **state) {
 static void test_options(void **state) {
   (void)state;
   Fx fx;
-  Program *p = compile(&fx, "const s = 50\nupper x : vector[2] = 0\nlower y : vector[2] = 0\n" BASE
-                            "solve ufom(outer_steps = s * 2, q = adaptive, checkpoint = \"sqrt\")\n", NULL, 0);
+  Program *p = compile(&fx,
+                       "const s = 50\nupper x : vector[2] = 0\nlower y : vector[2] = 0\n" BASE
+                       "solve ufom(outer_steps = s * 2, q = adaptive, checkpoint = \"sqrt\")\n",
+                       NULL, 0);
   assert_non_null(p);
   assert_string_equal(p->method, "ufom");
   assert_int_equal(p->nopts, 3);
@@ -161,9 +174,12 @@ static void test_all_errors_reported(void **state) {
   Fx fx;
   /* four independent errors: unknown name, shape mismatch, data-only builtin in an
    * objective, unknown method (g failed, so "g does not depend on y" is not piled on) */
-  Program *p = compile(&fx, "upper x : vector[3] = 0\nlower y : vector[2] = 0\ndata A : matrix[3, 3] = 1\n"
-                            "report r = sum(nothere)\nupper objective f = sum(x + y)\n"
-                            "lower objective g = sum(argmax_rows(A)) + sum(x)\nsolve nope\n", NULL, 0);
+  Program *p =
+      compile(&fx,
+              "upper x : vector[3] = 0\nlower y : vector[2] = 0\ndata A : matrix[3, 3] = 1\n"
+              "report r = sum(nothere)\nupper objective f = sum(x + y)\n"
+              "lower objective g = sum(argmax_rows(A)) + sum(x)\nsolve nope\n",
+              NULL, 0);
   assert_null(p);
   assert_int_equal(diag_error_count(&fx.d), 4);
   done(&fx);
@@ -198,8 +214,8 @@ static void test_memory_refused(void **state) {
   char src[512];
   snprintf(src, sizeof src,
            "upper x : vector[3] = 0\nlower y : vector[2] = 0\ndata A : matrix[%lld, %lld] = 1\n"
-           "data B : matrix[%lld, %lld] = 1\ndata C : matrix[%lld, %lld] = 1\n" BASE, n, n, n + 1, n,
-           n, n);
+           "data B : matrix[%lld, %lld] = 1\ndata C : matrix[%lld, %lld] = 1\n" BASE,
+           n, n, n + 1, n, n, n);
   p = compile(&fx, src, NULL, 0);
   assert_null(p);
   assert_int_equal(diag_error_count(&fx.d), 1);
@@ -210,8 +226,10 @@ static void test_memory_refused(void **state) {
     fail_msg("%s", d);
   done(&fx);
   /* 40% alone is fine */
-  snprintf(src, sizeof src, "upper x : vector[3] = 0\nlower y : vector[2] = 0\ndata A : matrix[%lld, %lld] = 1\n" BASE,
-           n, n);
+  snprintf(
+      src, sizeof src,
+      "upper x : vector[3] = 0\nlower y : vector[2] = 0\ndata A : matrix[%lld, %lld] = 1\n" BASE, n,
+      n);
   p = compile(&fx, src, NULL, 0);
   assert_non_null(p);
   done(&fx);

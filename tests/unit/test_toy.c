@@ -96,8 +96,10 @@ static double bisect(int exact, double lo, double hi) {
 static void test_reference_points(void **state) {
   (void)state;
   double xs = bisect(1, 0, 8), xf = bisect(0, 0, 8);
-  print_message("hand-unrolled stationary points: exact %.4f, FOM %.4f; true gradient at the FOM point %.4f\n",
-                xs, xf, hand_grad(xf, 1));
+  print_message(
+      "hand-unrolled stationary points: exact %.4f, FOM %.4f; true gradient at the FOM point "
+      "%.4f\n",
+      xs, xf, hand_grad(xf, 1));
   assert_true(fabs(xs - X_STAR) < 0.01);
   assert_true(fabs(xf - X_FOM) < 0.01);
   assert_true(fabs(hand_grad(xf, 1) - 0.346) < 0.002);
@@ -105,9 +107,12 @@ static void test_reference_points(void **state) {
 
 static void test_fom_and_exact(void **state) {
   (void)state;
-  double f = toy_run("fom", NULL, NULL, 1), e = toy_run("itd", NULL, NULL, 1), u1 = toy_run("ufom", "1", NULL, 1);
-  print_message("FOM settles at %.4f (expected %.2f +- 0.2); itd at %.4f, ufom q = 1 at %.4f (expected %.2f +- 0.2)\n",
-                f, X_FOM, e, u1, X_STAR);
+  double f = toy_run("fom", NULL, NULL, 1), e = toy_run("itd", NULL, NULL, 1),
+         u1 = toy_run("ufom", "1", NULL, 1);
+  print_message(
+      "FOM settles at %.4f (expected %.2f +- 0.2); itd at %.4f, ufom q = 1 at %.4f (expected %.2f "
+      "+- 0.2)\n",
+      f, X_FOM, e, u1, X_STAR);
   assert_true(fabs(f - X_FOM) < 0.2);
   assert_true(fabs(e - X_STAR) < 0.2);
   assert_true(fabs(u1 - X_STAR) < 0.2);
@@ -117,7 +122,9 @@ static void test_ufom_unbiased_fixed_point(void **state) {
   (void)state;
   double m = 0;
   for (uint64_t seed = 1; seed <= 8; seed++) m += toy_run("ufom", "0.1", NULL, seed) / 8;
-  print_message("UFOM q = 0.1: mean over 8 seeds of the last-5000 averages %.4f (expected %.2f +- 0.5)\n", m, X_STAR);
+  print_message(
+      "UFOM q = 0.1: mean over 8 seeds of the last-5000 averages %.4f (expected %.2f +- 0.5)\n", m,
+      X_STAR);
   assert_true(fabs(m - X_STAR) < 0.5);
   assert_true(fabs(m - X_FOM) > 2);
   /* sqrt checkpoints reproduce recomputation: same y_t bit for bit, hence the same run. */

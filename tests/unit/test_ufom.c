@@ -38,8 +38,8 @@ static TpProblem *nonlinear(void) {
 }
 
 /* d after `steps` steps of method with options kv (x_step = 0.05 moves x a little). */
-static void run_d(const BloProblem *p, const char *method, const char *const *kv, int steps, double *d,
-                  double *extra) {
+static void run_d(const BloProblem *p, const char *method, const char *const *kv, int steps,
+                  double *d, double *extra) {
   RtSolver *s = tp_solver(p, method, kv, 3);
   for (int k = 0; k < steps; k++) rt_solver_step(s, k);
   rt_copy(p->nx, s->d, d);
@@ -77,7 +77,10 @@ static void test_exact_branch_modes(void **state) {
     assert_true(es <= 3.0 * r);               /* each checkpoint segment recomputed once */
     assert_true(et == 0 && ea == 0);          /* stored (auto stores what fits): none */
   }
-  print_message("itd vs recomputation vs sqrt checkpoints, r in {1..40}: worst relative difference %.2e (tolerance 1e-12)\n", worst);
+  print_message(
+      "itd vs recomputation vs sqrt checkpoints, r in {1..40}: worst relative difference %.2e "
+      "(tolerance 1e-12)\n",
+      worst);
   tp_free(t);
 }
 
@@ -119,7 +122,8 @@ static void test_step_resampling_replay(void **state) {
   const char *const *kv = KV("r=12", "x_step=0.3", "resample=step");
   run_d(&toy.p, "itd", kv, 5, di, NULL);
   run_d(&toy.p, "ufom", KV("r=12", "x_step=0.3", "resample=step", "q=1"), 5, dr, NULL);
-  run_d(&toy.p, "ufom", KV("r=12", "x_step=0.3", "resample=step", "q=1", "checkpoint=sqrt"), 5, ds, NULL);
+  run_d(&toy.p, "ufom", KV("r=12", "x_step=0.3", "resample=step", "q=1", "checkpoint=sqrt"), 5, ds,
+        NULL);
   run_d(&toy.p, "itd", KV("r=12", "x_step=0.3"), 5, dt, NULL);
   assert_true(fabs(dr[0] - di[0]) <= 1e-12 * fabs(di[0]));
   assert_true(fabs(ds[0] - di[0]) <= 1e-12 * fabs(di[0]));
@@ -147,8 +151,10 @@ static void test_unbiased(void **state) {
     worst = fmax(worst, fabs(mean[j] - gE[j]) / se);
   }
   double frac = stat(s, "exact_draws") / N;
-  print_message("UFOM q = 0.3: mean of %d g_U within %.2f standard errors of g_E (bound 5); exact draws %.3f (q = 0.3)\n",
-                N, worst, frac);
+  print_message(
+      "UFOM q = 0.3: mean of %d g_U within %.2f standard errors of g_E (bound 5); exact draws %.3f "
+      "(q = 0.3)\n",
+      N, worst, frac);
   assert_true(worst < 5);
   assert_true(fabs(frac - 0.3) < 5 * sqrt(0.3 * 0.7 / N));
   rt_solver_free(s);
@@ -159,11 +165,15 @@ static void test_unbiased(void **state) {
  * r = 1000, and the peak over 2 steps (both exact, q = 1: 2 x 499500 recomputed inner steps at
  * r = 1000) adds nothing. Stored iterates
  * (itd) grow by exactly (r2 - r1) ny doubles; sqrt checkpoints by about 2 sqrt(r) ny. */
-static size_t ufom_bytes(const BloProblem *p, const char *method, const char *r, const char *ck, size_t *peak_extra) {
+static size_t ufom_bytes(const BloProblem *p, const char *method, const char *r, const char *ck,
+                         size_t *peak_extra) {
   char ropt[32], copt[32];
   snprintf(ropt, sizeof ropt, "r=%s", r);
   snprintf(copt, sizeof copt, "checkpoint=%s", ck);
-  RtSolver *s = tp_solver(p, method, strcmp(method, "ufom") ? KV(ropt, "inner_lr=0.05") : KV(ropt, "inner_lr=0.05", "q=1", copt), 1);
+  RtSolver *s = tp_solver(p, method,
+                          strcmp(method, "ufom") ? KV(ropt, "inner_lr=0.05")
+                                                 : KV(ropt, "inner_lr=0.05", "q=1", copt),
+                          1);
   size_t bytes = s->alloc_bytes;
   if (peak_extra) {
     RtMemStats m0 = rt_mem_stats();
@@ -203,16 +213,21 @@ static void test_memory_independent_of_r(void **state) {
   size_t pk10, pk1000;
   size_t b10 = ufom_bytes(&t->p, "ufom", "10", "none", &pk10);
   size_t b1000 = ufom_bytes(&t->p, "ufom", "1000", "none", &pk1000);
-  print_message("ufom (recompute) setup bytes: r = 10: %zu, r = 1000: %zu; peak growth during steps %zu / %zu\n",
-                b10, b1000, pk10, pk1000);
+  print_message(
+      "ufom (recompute) setup bytes: r = 10: %zu, r = 1000: %zu; peak growth during steps %zu / "
+      "%zu\n",
+      b10, b1000, pk10, pk1000);
   assert_int_equal(b10, b1000);
   assert_int_equal(pk10, 0);
   assert_int_equal(pk1000, 0);
-  size_t i10 = ufom_bytes(&t->p, "itd", "10", "none", NULL), i1000 = ufom_bytes(&t->p, "itd", "1000", "none", NULL);
+  size_t i10 = ufom_bytes(&t->p, "itd", "10", "none", NULL),
+         i1000 = ufom_bytes(&t->p, "itd", "1000", "none", NULL);
   assert_int_equal(i1000 - i10, 990 * 8 * sizeof(double));
-  size_t s100 = ufom_bytes(&t->p, "ufom", "100", "sqrt", NULL), s10000 = ufom_bytes(&t->p, "ufom", "10000", "sqrt", NULL);
+  size_t s100 = ufom_bytes(&t->p, "ufom", "100", "sqrt", NULL),
+         s10000 = ufom_bytes(&t->p, "ufom", "10000", "sqrt", NULL);
   assert_int_equal(s10000 - s100, (size_t)((100 + 100) - (10 + 10)) * 8 * sizeof(double));
-  print_message("itd setup bytes r = 10 / 1000: %zu / %zu; ufom sqrt r = 100 / 10000: %zu / %zu\n", i10, i1000, s100, s10000);
+  print_message("itd setup bytes r = 10 / 1000: %zu / %zu; ufom sqrt r = 100 / 10000: %zu / %zu\n",
+                i10, i1000, s100, s10000);
   tp_free(t);
 }
 
@@ -229,7 +244,8 @@ static void test_adaptive_rule(void **state) {
   assert_true(rt_ufom_adaptive_q(D2, V2, cdet, crnd, 0.5) == 0.5);           /* clamped */
   /* In a run: q = q_min before the first exact draw, then within [q_min, 1]. */
   TpProblem *t = nonlinear();
-  RtSolver *s = tp_solver(&t->p, "ufom", KV("r=10", "inner_lr=0.05", "q=adaptive", "x_step=0.01"), 1);
+  RtSolver *s =
+      tp_solver(&t->p, "ufom", KV("r=10", "inner_lr=0.05", "q=adaptive", "x_step=0.01"), 1);
   assert_true(stat(s, "q") == 0.05);
   for (int k = 0; k < 300; k++) rt_solver_step(s, k);
   double qf = stat(s, "q");
@@ -254,7 +270,10 @@ static void test_option_aliases(void **state) {
   assert_null(rt_options_set(&o, "r", "8"));
   char err[512];
   assert_null(rt_solver_new(&t->p, &o, 1, err, sizeof err));
-  assert_string_equal(err, "options 'inner_steps' = 7 and 'r' = 8 disagree; for method 'ufom' 'inner_steps' is an alias of 'r'");
+  assert_string_equal(
+      err,
+      "options 'inner_steps' = 7 and 'r' = 8 disagree; for method 'ufom' 'inner_steps' is an alias "
+      "of 'r'");
   tp_free(t);
 }
 
