@@ -157,13 +157,16 @@ decl
   | kw_import STRING                    { $$ = decl(ps, DECL_IMPORT, @$, NULL, SPAN_NONE);
                                           $$->path = $2; $$->path_span = @2; }
   | kw_const IDENT '=' expr             { $$ = decl(ps, DECL_CONST, @$, $2, @2); $$->init = $4; }
-  | kw_data IDENT opt_type '=' expr     { $$ = decl(ps, DECL_DATA, @$, $2, @2); $$->type = $3; $$->init = $5; }
+  | kw_data IDENT opt_type '=' expr     { $$ = decl(ps, DECL_DATA, @$, $2, @2); $$->type = $3;
+                                          $$->init = $5; }
   | kw_upper IDENT opt_type '=' expr opt_constraint {
         $$ = var_decl(ps, DECL_UPPER, @$, $2, @2, $3, $5, $6); }
   | kw_lower IDENT opt_type '=' expr opt_constraint {
         $$ = var_decl(ps, DECL_LOWER, @$, $2, @2, $3, $5, $6); }
-  | kw_upper OBJECTIVE IDENT '=' expr   { $$ = decl(ps, DECL_UPPER_OBJ, @$, $3, @3); $$->init = $5; }
-  | kw_lower OBJECTIVE IDENT '=' expr   { $$ = decl(ps, DECL_LOWER_OBJ, @$, $3, @3); $$->init = $5; }
+  | kw_upper OBJECTIVE IDENT '=' expr   { $$ = decl(ps, DECL_UPPER_OBJ, @$, $3, @3);
+                                          $$->init = $5; }
+  | kw_lower OBJECTIVE IDENT '=' expr   { $$ = decl(ps, DECL_LOWER_OBJ, @$, $3, @3);
+                                          $$->init = $5; }
   | kw_fn IDENT '(' opt_params ')' '=' expr {
         $$ = decl(ps, DECL_FN, @$, $2, @2);
         $$->init = $7;
@@ -200,11 +203,12 @@ opt_type
   ;
 
 type
-  : SCALAR                              { $$ = ARENA_NEW(ps->arena, AstType); $$->kind = TY_SCALAR; $$->span = @$; }
-  | VECTOR '[' expr ']'                 { $$ = ARENA_NEW(ps->arena, AstType); $$->kind = TY_VECTOR; $$->span = @$;
-                                          $$->dims[0] = $3; }
-  | MATRIX '[' expr ',' expr ']'        { $$ = ARENA_NEW(ps->arena, AstType); $$->kind = TY_MATRIX; $$->span = @$;
-                                          $$->dims[0] = $3; $$->dims[1] = $5; }
+  : SCALAR                              { $$ = ARENA_NEW(ps->arena, AstType); $$->kind = TY_SCALAR;
+                                          $$->span = @$; }
+  | VECTOR '[' expr ']'                 { $$ = ARENA_NEW(ps->arena, AstType); $$->kind = TY_VECTOR;
+                                          $$->span = @$; $$->dims[0] = $3; }
+  | MATRIX '[' expr ',' expr ']'        { $$ = ARENA_NEW(ps->arena, AstType); $$->kind = TY_MATRIX;
+                                          $$->span = @$; $$->dims[0] = $3; $$->dims[1] = $5; }
   | IDENT '[' exprs ']'                 { $$ = tensor_type(ps, $1, @1, $3, @$); }
   ;
 
@@ -214,8 +218,10 @@ opt_params
   ;
 
 params
-  : IDENT                               { AstExpr *p = ast_expr(ps->arena, AST_IDENT, @1); p->str = $1; $$ = vec1(ps, p); }
-  | params ',' IDENT                    { AstExpr *p = ast_expr(ps->arena, AST_IDENT, @3); p->str = $3; $$ = vec_push(ps, $1, p); }
+  : IDENT                               { AstExpr *p = ast_expr(ps->arena, AST_IDENT, @1);
+                                          p->str = $1; $$ = vec1(ps, p); }
+  | params ',' IDENT                    { AstExpr *p = ast_expr(ps->arena, AST_IDENT, @3);
+                                          p->str = $3; $$ = vec_push(ps, $1, p); }
   ;
 
 opt_options
@@ -283,7 +289,8 @@ prod
 
 unary
   : power
-  | '-' unary                           { $$ = node(ps, AST_UNARY, @$, $2, NULL); $$->op = '-'; $$->op_span = @1; }
+  | '-' unary                           { $$ = node(ps, AST_UNARY, @$, $2, NULL); $$->op = '-';
+                                          $$->op_span = @1; }
   | '+' unary                           { $$ = $2; }
   ;
 
@@ -294,7 +301,8 @@ power
 
 postfix
   : primary
-  | postfix '\''                        { $$ = node(ps, AST_TRANSPOSE, @$, $1, NULL); $$->op_span = @2; }
+  | postfix '\''                        { $$ = node(ps, AST_TRANSPOSE, @$, $1, NULL);
+                                          $$->op_span = @2; }
   | postfix '[' subs ']'                { $$ = from_vec(ps, AST_INDEX, @$, $1, $3);
                                           $$->op_span = span_join(@2, @4); }
   ;
@@ -316,7 +324,8 @@ primary
   : NUMBER                              { $$ = ast_expr(ps->arena, AST_NUM, @$); $$->num = $1; }
   | STRING                              { $$ = ast_expr(ps->arena, AST_STR, @$); $$->str = $1; }
   | IDENT                               { $$ = ast_expr(ps->arena, AST_IDENT, @$); $$->str = $1; }
-  | IDENT '(' args ')'                  { $$ = from_vec(ps, AST_CALL, @$, NULL, $3); $$->str = $1; $$->name_span = @1; }
+  | IDENT '(' args ')'                  { $$ = from_vec(ps, AST_CALL, @$, NULL, $3); $$->str = $1;
+                                          $$->name_span = @1; }
   | '(' expr ')'                        { $$ = $2; }
   | '[' args ']'                        { $$ = from_vec(ps, AST_LIST, @$, NULL, $2); }
   ;
@@ -341,7 +350,8 @@ static void begin_decl(ParseState *ps) { ps->too_deep = false; }
 static AstExpr *guard(ParseState *ps, AstExpr *e) {
   if (e->depth <= AST_MAX_DEPTH) return e;
   if (!ps->too_deep) {
-    diag_error(ps->diag, e->span, "expression nested too deeply (more than %d levels)", AST_MAX_DEPTH);
+    diag_error(ps->diag, e->span, "expression nested too deeply (more than %d levels)",
+               AST_MAX_DEPTH);
     diag_hint(ps->diag, "split it into several declarations or fns");
     ps->too_deep = true;
   }
@@ -540,7 +550,8 @@ static const char *describe_found(ParseState *ps, yysymbol_kind_t tok, Span at) 
   switch (tok) {
   case YYSYMBOL_IDENT: return arena_printf(ps->arena, "identifier '%.*s'", len, text);
   case YYSYMBOL_NUMBER: return arena_printf(ps->arena, "number '%.*s'", len, text);
-  case YYSYMBOL_STRING: return arena_printf(ps->arena, "string %.*s%s", len, text, at.end - at.start > 40 ? "..." : "");
+  case YYSYMBOL_STRING:
+    return arena_printf(ps->arena, "string %.*s%s", len, text, at.end - at.start > 40 ? "..." : "");
   default: return yysymbol_name(tok);
   }
 }
@@ -551,9 +562,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
   if (n < 0) n = 0;
   const char *names[YYNTOKENS + 3];
   for (int i = 0; i < n; i++) names[i] = yysymbol_name(exp[i]);
-  static const char *const expr_start[] = {"identifier", "number", "string", "'('", "'['", "'-'", "'+'", NULL};
-  static const char *const operators[] = {"'+'", "'-'", "'*'", "'/'", "'@'", "'^'", "'\\''", "'['", "'('", "'<'",
-                                          "'<='", "'>'", "'>='", "'=='", "'!='", NULL};
+  static const char *const expr_start[] = {"identifier", "number", "string", "'('",
+                                           "'['", "'-'", "'+'", NULL};
+  static const char *const operators[] = {"'+'", "'-'", "'*'", "'/'", "'@'", "'^'", "'\\''", "'['",
+                                          "'('", "'<'", "'<='", "'>'", "'>='", "'=='", "'!='",
+                                          NULL};
   static const char *const decl_start[] = {"'problem'", "'import'", "'const'", "'data'", "'upper'",
                                             "'lower'", "'fn'", "'report'", "'sample'", "'solve'",
                                             "';'", "end of file", NULL};
@@ -591,14 +604,16 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
     diag_error(ps->diag, at, "expected %s, found %s", buf, found);
   }
   static const char *const keywords[] = {"'problem'", "'import'", "'const'", "'data'", "'upper'",
-                                         "'lower'", "'fn'", "'report'", "'sample'", "'solve'", NULL};
+                                         "'lower'", "'fn'", "'report'", "'sample'", "'solve'",
+                                         NULL};
   const char *tname = yysymbol_name(tok);
   bool found_decl_kw = false;
   for (int i = 0; keywords[i]; i++)
     if (strcmp(tname, keywords[i]) == 0) found_decl_kw = true;
-  static const char *const all_keywords[] = {"'problem'", "'import'", "'const'", "'data'", "'upper'", "'lower'",
-                                             "'fn'", "'report'", "'sample'", "'solve'", "'objective'", "'vector'",
-                                             "'matrix'", "'scalar'", NULL};
+  static const char *const all_keywords[] = {"'problem'", "'import'", "'const'", "'data'",
+                                             "'upper'", "'lower'", "'fn'", "'report'", "'sample'",
+                                             "'solve'", "'objective'", "'vector'", "'matrix'",
+                                             "'scalar'", NULL};
   bool found_kw = false;
   for (int i = 0; all_keywords[i]; i++)
     if (strcmp(tname, all_keywords[i]) == 0) found_kw = true;
@@ -613,7 +628,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
   else if (found_cmp && want_op)
     diag_hint(ps->diag, "comparisons do not chain: write (a < b) * (b < c)");
   else if (tok == YYSYMBOL_IDENT && want_decl)
-    diag_hint(ps->diag, "a declaration starts with a keyword: problem, import, const, data, upper, lower, fn, report, sample or solve");
+    diag_hint(ps->diag, "a declaration starts with a keyword: problem, import, const, data, upper, "
+                        "lower, fn, report, sample or solve");
   return 0;
 }
 
