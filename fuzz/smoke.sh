@@ -28,8 +28,10 @@ for t in fuzz_front fuzz_data; do
   fi
   # -artifact_prefix: a crashing input goes to the temporary directory, named in the log
   if (cd "$tmp" && TMPDIR=$tmp "$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-       -max_len=$maxlen -artifact_prefix="$tmp/" -print_final_stats=1 "$tmp/$t" >"$tmp/$t.log" 2>&1); then
-    runs=$(sed -n 's/^stat::number_of_executed_units: *//p; s/^fuzz_driver: \([0-9]*\) runs.*/\1/p' "$tmp/$t.log")
+       -max_len=$maxlen -artifact_prefix="$tmp/" -print_final_stats=1 "$tmp/$t" >"$tmp/$t.log" \
+         2>&1); then
+    runs=$(sed -n -e 's/^stat::number_of_executed_units: *//p' \
+      -e 's/^fuzz_driver: \([0-9]*\) runs.*/\1/p' "$tmp/$t.log")
     echo "$t: ${runs:-?} runs, no crash"
   else
     echo "FAIL: $t"

@@ -35,7 +35,8 @@ common="--backend=interp --seed 3 --set outer_steps=30"
 soba="--set soba.inner_steps=1"  # the program says inner_steps = 3; soba takes 1
 
 # ---- three methods that finish
-"$bloc" compare "$prog" --methods lancbio,aid_cg,soba $common $soba --out-dir "$tmp/out" >"$tmp/stdout" 2>"$tmp/stderr"
+"$bloc" compare "$prog" --methods lancbio,aid_cg,soba $common $soba \
+  --out-dir "$tmp/out" >"$tmp/stdout" 2>"$tmp/stderr"
 st=$?
 sanitizers "$tmp/stderr"
 [ $st = 0 ] || { fail "compare exited with $st"; cat "$tmp/stderr"; }
@@ -43,25 +44,31 @@ csv=$tmp/out/quadratic.csv
 if [ ! -s "$csv" ]; then
   fail "no CSV $csv"
 else
-  head -n 1 "$csv" | grep -q '^method,step,time,f,g,grad_y_g_norm,hypergrad_norm,residual,ritz_min,ritz_max,x_norm,lower_residual,calls_f,' ||
+  hdr='^method,step,time,f,g,grad_y_g_norm,hypergrad_norm,residual,ritz_min,ritz_max,x_norm,'
+  hdr="${hdr}lower_residual,calls_f,"
+  head -n 1 "$csv" | grep -q "$hdr" ||
     fail "CSV header: $(head -n 1 "$csv")"
   # one block per method, in --methods order; steps 0, 5, ..., 30 in each
   blocks=$(awk -F, 'NR > 1 && $1 != prev { printf "%s ", $1; prev = $1 }' "$csv")
   [ "$blocks" = "$methods " ] || fail "CSV blocks '$blocks', expected '$methods '"
   bad=$(awk -F, 'NR > 1 { if ($1 != m) { m = $1; if ($2 != 0) print "first step " $2 " of " m }
-                          else if ($2 + 0 <= last + 0) print "step " $2 " after " last " in " m; last = $2 }' "$csv")
+                          else if ($2 + 0 <= last + 0) print "step " $2 " after " last " in " m
+                          last = $2 }' "$csv")
   [ -z "$bad" ] || fail "CSV steps: $bad"
   for m in $methods; do
     last=$(awk -F, -v m="$m" '$1 == m { s = $2 } END { print s }' "$csv")
     [ "$last" = 30 ] || fail "the block of $m ends at step '$last', expected 30"
   done
   # the block of aid_cg is bloc run's trace of aid_cg (time column aside)
-  "$bloc" run "$prog" --method aid_cg $common --set trace_every=5 --quiet --trace "$tmp/run.csv" 2>"$tmp/run.err" ||
+  "$bloc" run "$prog" --method aid_cg $common --set trace_every=5 --quiet --trace "$tmp/run.csv" \
+    2>"$tmp/run.err" ||
     fail "bloc run: $(cat "$tmp/run.err")"
   sanitizers "$tmp/run.err"
   cut -d, -f1,3- "$tmp/run.csv" | tail -n +2 >"$tmp/run.rows"
   awk -F, '$1 == "aid_cg"' "$csv" | cut -d, -f2,4- >"$tmp/cmp.rows"
-  cmp -s "$tmp/run.rows" "$tmp/cmp.rows" || fail "the aid_cg block differs from bloc run's trace: $(diff "$tmp/run.rows" "$tmp/cmp.rows" | head -5)"
+  cmp -s "$tmp/run.rows" "$tmp/cmp.rows" ||
+    fail "the aid_cg block differs from bloc run's trace: $(diff "$tmp/run.rows" "$tmp/cmp.rows" |
+      head -5)"
 fi
 [ -s "$tmp/out/quadratic.gp" ] || fail "no gnuplot script"
 for q in f hypergrad_norm x_norm lower_residual; do
@@ -76,61 +83,81 @@ done
 if [ $has_gnuplot = yes ]; then
   gnuplot=${BLOC_GNUPLOT:-$(sed -n 's/^#define BLOC_GNUPLOT "\(.*\)"$/\1/p' "$build/config.h")}
   rm -f "$tmp/out/quadratic_f.svg"
-  (cd / && "$gnuplot" "$tmp/out/quadratic.gp") 2>"$tmp/gp.err" || fail "rerunning the script: $(cat "$tmp/gp.err")"
-  grep -q '<svg' "$tmp/out/quadratic_f.svg" 2>/dev/null || fail "rerunning the script wrote no $tmp/out/quadratic_f.svg"
+  (cd / && "$gnuplot" "$tmp/out/quadratic.gp") 2>"$tmp/gp.err" ||
+    fail "rerunning the script: $(cat "$tmp/gp.err")"
+  grep -q '<svg' "$tmp/out/quadratic_f.svg" 2>/dev/null ||
+    fail "rerunning the script wrote no $tmp/out/quadratic_f.svg"
 fi
 # the table: a header, a row per method with status 0, a best mark
-grep -q '^method  *status  *stop  *steps' "$tmp/stdout" || fail "no table header: $(cat "$tmp/stdout")"
+grep -q '^method  *status  *stop  *steps' "$tmp/stdout" ||
+  fail "no table header: $(cat "$tmp/stdout")"
 for m in $methods; do
-  grep -q "^$m  *0  *outer_steps  *30 " "$tmp/stdout" || fail "no table row for $m: $(cat "$tmp/stdout")"
+  grep -q "^$m  *0  *outer_steps  *30 " "$tmp/stdout" ||
+    fail "no table row for $m: $(cat "$tmp/stdout")"
 done
 grep -q '\*' "$tmp/stdout" || fail "no best value marked"
 grep -q "wrote $tmp/out/quadratic.csv" "$tmp/stdout" || fail "the outputs are not listed"
 
 # ---- the methods with optional kernels (grad_x g, J'u): compiled for them, counted in the table
-"$bloc" compare "$prog" --methods lancbio,f2sa,hjfbio,stable $common --quiet -o "$tmp/opt" >"$tmp/stdout" \
+"$bloc" compare "$prog" --methods lancbio,f2sa,hjfbio,stable $common --quiet \
+  -o "$tmp/opt" >"$tmp/stdout" \
   2>"$tmp/stderr"
 st=$?
 sanitizers "$tmp/stderr"
 [ $st = 0 ] || { fail "compare of f2sa, hjfbio, stable exited with $st"; cat "$tmp/stderr"; }
 for m in lancbio f2sa hjfbio stable; do
-  grep -q "^$m  *0  *outer_steps  *30 " "$tmp/stdout" || fail "no table row for $m: $(cat "$tmp/stdout")"
+  grep -q "^$m  *0  *outer_steps  *30 " "$tmp/stdout" ||
+    fail "no table row for $m: $(cat "$tmp/stdout")"
 done
-grep -q '^method .* mixed  *grad_x_g  *mixed_t *$' "$tmp/stdout" || fail "no grad_x_g, mixed_t columns: $(cat "$tmp/stdout")"
+grep -q '^method .* mixed  *grad_x_g  *mixed_t *$' "$tmp/stdout" ||
+  fail "no grad_x_g, mixed_t columns: $(cat "$tmp/stdout")"
 # hjfbio: 2 grad_x_g per step; stable: 1 mixed_t per step
-grep -q "^hjfbio .* 60  *0 *\$" "$tmp/stdout" || fail "hjfbio's counts: $(grep '^hjfbio' "$tmp/stdout")"
-grep -q "^stable .* 0  *30 *\$" "$tmp/stdout" || fail "stable's counts: $(grep '^stable' "$tmp/stdout")"
+grep -q "^hjfbio .* 60  *0 *\$" "$tmp/stdout" ||
+  fail "hjfbio's counts: $(grep '^hjfbio' "$tmp/stdout")"
+grep -q "^stable .* 0  *30 *\$" "$tmp/stdout" ||
+  fail "stable's counts: $(grep '^stable' "$tmp/stdout")"
 
 # ---- a method that diverges still appears, with its status; others finished: status 0
-"$bloc" compare "$prog" --methods aid_cg,soba $common $soba --set soba.x_step=1e6 --quiet -o "$tmp/div" \
+"$bloc" compare "$prog" --methods aid_cg,soba $common $soba --set soba.x_step=1e6 --quiet \
+  -o "$tmp/div" \
   >"$tmp/stdout" 2>"$tmp/stderr"
 st=$?
 sanitizers "$tmp/stderr"
 [ $st = 0 ] || fail "compare with one diverging method exited with $st"
-grep -q '^soba  *2  *numerical_failure ' "$tmp/stdout" || fail "no failed row for soba: $(cat "$tmp/stdout")"
-grep -q '^bloc compare: soba: error: divergence at outer step' "$tmp/stderr" || fail "no message naming soba: $(cat "$tmp/stderr")"
+grep -q '^soba  *2  *numerical_failure ' "$tmp/stdout" ||
+  fail "no failed row for soba: $(cat "$tmp/stdout")"
+grep -q '^bloc compare: soba: error: divergence at outer step' "$tmp/stderr" ||
+  fail "no message naming soba: $(cat "$tmp/stderr")"
 grep -q '^soba,' "$tmp/div.csv" || fail "no rows of soba in the CSV"
 
 # ---- every method fails: the worst status
-"$bloc" compare "$prog" --methods soba $common $soba --set x_step=1e6 --quiet -o "$tmp/all" >/dev/null 2>"$tmp/stderr"
+"$bloc" compare "$prog" --methods soba $common $soba --set x_step=1e6 --quiet \
+  -o "$tmp/all" >/dev/null 2>"$tmp/stderr"
 st=$?
 sanitizers "$tmp/stderr"
 [ $st = 2 ] || fail "compare with every method failing exited with $st, expected 2"
 
 # ---- no gnuplot: CSV and script, no plots, a note; default output directory
 mkdir "$tmp/cwd"
-(cd "$tmp/cwd" && BLOC_GNUPLOT= "$bloc" compare "$prog" --methods lancbio,aid_cg $common --x-axis steps --maximize x_norm) \
+(cd "$tmp/cwd" &&
+  BLOC_GNUPLOT= "$bloc" compare "$prog" --methods lancbio,aid_cg $common --x-axis steps \
+  --maximize x_norm) \
   >"$tmp/stdout" 2>"$tmp/stderr"
 st=$?
 sanitizers "$tmp/stderr"
 [ $st = 0 ] || fail "compare without gnuplot exited with $st"
-[ -s "$tmp/cwd/quadratic_compare/quadratic.csv" ] || fail "no CSV in the default directory quadratic_compare"
+[ -s "$tmp/cwd/quadratic_compare/quadratic.csv" ] ||
+  fail "no CSV in the default directory quadratic_compare"
 [ -s "$tmp/cwd/quadratic_compare/quadratic.gp" ] || fail "no script without gnuplot"
 ls "$tmp/cwd/quadratic_compare/"*.svg >/dev/null 2>&1 && fail "plots without gnuplot"
-grep -q 'note: no plots: BLOC_GNUPLOT is empty' "$tmp/stderr" || fail "no note about the plots: $(cat "$tmp/stderr")"
-grep -q 'outer steps' "$tmp/cwd/quadratic_compare/quadratic.gp" || fail "--x-axis steps: no step axis in the script"
-grep -q 'wall time' "$tmp/cwd/quadratic_compare/quadratic.gp" && fail "--x-axis steps: a time axis in the script"
-grep -q 'largest for the --maximize reports' "$tmp/stdout" || fail "--maximize is not in the table's note: $(cat "$tmp/stdout")"
+grep -q 'note: no plots: BLOC_GNUPLOT is empty' "$tmp/stderr" ||
+  fail "no note about the plots: $(cat "$tmp/stderr")"
+grep -q 'outer steps' "$tmp/cwd/quadratic_compare/quadratic.gp" ||
+  fail "--x-axis steps: no step axis in the script"
+grep -q 'wall time' "$tmp/cwd/quadratic_compare/quadratic.gp" &&
+  fail "--x-axis steps: a time axis in the script"
+grep -q 'largest for the --maximize reports' "$tmp/stdout" ||
+  fail "--maximize is not in the table's note: $(cat "$tmp/stdout")"
 
 # ---- scales and y ranges (doc/compare.md "PREFIX_<quantity>.svg"): f and hypergrad_norm are on a
 # log scale when all their values are positive, linear when f is not; a report that starts far
@@ -138,28 +165,33 @@ grep -q 'largest for the --maximize reports' "$tmp/stdout" || fail "--maximize i
 gp=$tmp/out/quadratic.gp
 block() { awk -v q="# ---- $2" '$0 == q { on = 1; next } /^# ---- / { on = 0 } on' "$1"; }
 for q in f hypergrad_norm; do
-  block "$gp" $q | grep -q '^set logscale y$' || fail "no log scale for the positive $q: $(block "$gp" $q)"
+  block "$gp" $q | grep -q '^set logscale y$' ||
+    fail "no log scale for the positive $q: $(block "$gp" $q)"
 done
-"$bloc" compare "$src/tests/e2e/compare_range.blo" --methods lancbio,aid_cg --backend=interp --quiet \
+"$bloc" compare "$src/tests/e2e/compare_range.blo" --methods lancbio,aid_cg --backend=interp \
+  --quiet \
   -o "$tmp/range" >"$tmp/stdout" 2>"$tmp/stderr"
 st=$?
 sanitizers "$tmp/stderr"
 [ $st = 0 ] || { fail "compare of compare_range.blo exited with $st"; cat "$tmp/stderr"; }
 gp=$tmp/range.gp
 block "$gp" f | grep -q '^set logscale y$' && fail "a log scale for f with negative values"
-block "$gp" f | grep -q '^# linear: some values are zero or negative' || fail "no comment on f's linear scale"
+block "$gp" f | grep -q '^# linear: some values are zero or negative' ||
+  fail "no comment on f's linear scale"
 block "$gp" hypergrad_norm | grep -q '^set logscale y$' || fail "no log scale for hypergrad_norm"
 # fit: 0.11 at step 0, then between 0.78 and 0.93: the range of the later points, 0.11 left out
 range=$(block "$gp" fit | sed -n 's/^set yrange \[\(.*\):\(.*\)\]$/\1 \2/p')
 echo "$range" | awk '{ exit !(NF == 2 && $1 > 0.75 && $1 < 0.78 && $2 > 0.93 && $2 < 0.95) }' ||
   fail "fit's y range '$range', expected the later points' (0.78..0.93, 5% margin)"
-block "$gp" hypergrad_norm | grep -q '^set yrange' && fail "a y range for hypergrad_norm, which has no outlier"
+block "$gp" hypergrad_norm | grep -q '^set yrange' &&
+  fail "a y range for hypergrad_norm, which has no outlier"
 
 # ---- --plot-format: PNG and PDF through gnuplot's cairo terminals, when it has them
 if [ $has_gnuplot = yes ]; then
   gnuplot=${BLOC_GNUPLOT:-$(sed -n 's/^#define BLOC_GNUPLOT "\(.*\)"$/\1/p' "$build/config.h")}
   terms=$("$gnuplot" -e "set print '-'; print GPVAL_TERMINALS" 2>/dev/null)
-  "$bloc" compare "$prog" --methods lancbio,aid_cg $common --quiet --plot-format png,pdf -o "$tmp/fmt" \
+  "$bloc" compare "$prog" --methods lancbio,aid_cg $common --quiet --plot-format png,pdf \
+    -o "$tmp/fmt" \
     >"$tmp/stdout" 2>"$tmp/stderr"
   st=$?
   sanitizers "$tmp/stderr"
@@ -169,13 +201,15 @@ if [ $has_gnuplot = yes ]; then
     for q in f hypergrad_norm x_norm lower_residual; do
       magic=$(head -c 4 "$tmp/fmt_$q.png" 2>/dev/null | tail -c 3)
       [ "$magic" = PNG ] || fail "$tmp/fmt_$q.png is not a PNG file"
-      grep -q " $tmp/fmt_$q.png" "$tmp/stdout" || fail "$tmp/fmt_$q.png is not listed: $(tail -n 1 "$tmp/stdout")"
+      grep -q " $tmp/fmt_$q.png" "$tmp/stdout" ||
+        fail "$tmp/fmt_$q.png is not listed: $(tail -n 1 "$tmp/stdout")"
     done
   else
     echo "compare: skipped the PNG check: $gnuplot has no pngcairo terminal"
   fi
   if echo " $terms " | grep -q ' pdfcairo '; then
-    [ "$(head -c 5 "$tmp/fmt_f.pdf" 2>/dev/null)" = "%PDF-" ] || fail "$tmp/fmt_f.pdf is not a PDF file"
+    [ "$(head -c 5 "$tmp/fmt_f.pdf" 2>/dev/null)" = "%PDF-" ] ||
+      fail "$tmp/fmt_f.pdf is not a PDF file"
   else
     echo "compare: skipped the PDF check: $gnuplot has no pdfcairo terminal"
   fi
@@ -186,18 +220,23 @@ case "\$*" in *GPVAL_TERMINALS*) echo "dumb svg png"; exit 0 ;; esac
 exec "$gnuplot" "\$@"
 EOS
   chmod +x "$tmp/nocairo"
-  BLOC_GNUPLOT=$tmp/nocairo "$bloc" compare "$prog" --methods lancbio $common --quiet --plot-format all \
+  BLOC_GNUPLOT=$tmp/nocairo "$bloc" compare "$prog" --methods lancbio $common --quiet \
+    --plot-format all \
     -o "$tmp/nocairo_out" >"$tmp/stdout" 2>"$tmp/stderr"
   st=$?
   sanitizers "$tmp/stderr"
   [ $st = 0 ] || fail "compare with a gnuplot without cairo exited with $st"
-  grep -q "warning: no PNG plots: gnuplot '$tmp/nocairo' has no pngcairo terminal; .*gnuplot-nox" "$tmp/stderr" ||
+  grep -q "warning: no PNG plots: gnuplot '$tmp/nocairo' has no pngcairo terminal; .*gnuplot-nox" \
+    "$tmp/stderr" ||
     fail "no warning about the missing pngcairo: $(cat "$tmp/stderr")"
   grep -q "warning: no PDF plots: .* has no pdfcairo terminal" "$tmp/stderr" ||
     fail "no warning about the missing pdfcairo: $(cat "$tmp/stderr")"
-  grep -q '<svg' "$tmp/nocairo_out_f.svg" 2>/dev/null || fail "no SVG plot beside the missing PNG and PDF"
-  ls "$tmp"/nocairo_out_*.png "$tmp"/nocairo_out_*.pdf >/dev/null 2>&1 && fail "PNG or PDF files without cairo"
-  grep -q 'nocairo_out_f.png' "$tmp/stdout" && fail "a PNG listed without cairo: $(tail -n 1 "$tmp/stdout")"
+  grep -q '<svg' "$tmp/nocairo_out_f.svg" 2>/dev/null ||
+    fail "no SVG plot beside the missing PNG and PDF"
+  ls "$tmp"/nocairo_out_*.png "$tmp"/nocairo_out_*.pdf >/dev/null 2>&1 &&
+    fail "PNG or PDF files without cairo"
+  grep -q 'nocairo_out_f.png' "$tmp/stdout" &&
+    fail "a PNG listed without cairo: $(tail -n 1 "$tmp/stdout")"
 else
   echo "compare: skipped the PNG and PDF checks: no gnuplot"
 fi
@@ -207,7 +246,8 @@ fi
 st=$?
 sanitizers "$tmp/stderr"
 [ $st = 1 ] || fail "compare -o into a missing directory exited with $st"
-grep -q "cannot write '$tmp/missing/x.csv'" "$tmp/stderr" || fail "no error for the missing directory: $(cat "$tmp/stderr")"
+grep -q "cannot write '$tmp/missing/x.csv'" "$tmp/stderr" ||
+  fail "no error for the missing directory: $(cat "$tmp/stderr")"
 [ -s "$tmp/stdout" ] && fail "output after an error: $(cat "$tmp/stdout")"
 
 # ---- a prefix whose name holds a newline would end a line of the gnuplot script and run the
@@ -215,14 +255,17 @@ grep -q "cannot write '$tmp/missing/x.csv'" "$tmp/stderr" || fail "no error for 
 mkdir "$tmp/nl" || exit 1
 nl='
 '
-(cd "$tmp/nl" && BLOC_GNUPLOT=${BLOC_GNUPLOT-gnuplot} "$bloc" compare "$prog" --methods lancbio $common \
+(cd "$tmp/nl" &&
+  BLOC_GNUPLOT=${BLOC_GNUPLOT-gnuplot} "$bloc" compare "$prog" --methods lancbio $common \
    -o "p${nl}system 'touch PWNED'${nl}x" >"$tmp/stdout" 2>"$tmp/stderr")
 st=$?
 sanitizers "$tmp/stderr"
 [ $st = 1 ] || fail "compare -o with a newline exited with $st"
-grep -q "control character 0x0a" "$tmp/stderr" || fail "no error for the newline: $(cat "$tmp/stderr")"
+grep -q "control character 0x0a" "$tmp/stderr" ||
+  fail "no error for the newline: $(cat "$tmp/stderr")"
 [ -e "$tmp/nl/PWNED" ] && fail "compare -o with a newline ran a gnuplot command of the file name"
 [ -n "$(ls "$tmp/nl")" ] && fail "compare -o with a newline wrote: $(ls "$tmp/nl")"
 
-if [ $fails = 0 ]; then echo "compare: all checks passed"; else echo "compare: $fails checks failed"; fi
+if [ $fails = 0 ]; then echo "compare: all checks passed"
+else echo "compare: $fails checks failed"; fi
 [ $fails = 0 ]

@@ -31,20 +31,22 @@ q=$top_srcdir/tests/e2e/quadratic.blo
 
 # the programs compared with bloc run, one a line: NAME|FILE|ARGS|STEPS (STEPS default 30)
 program_cases() {
+  sizes='-D n_train=60 -D n_val=50 -D n_test=70'
   echo "synthetic|$exd/synthetic.blo|-D n=40"
   echo "synthetic_aid_cg|$exd/synthetic.blo|-D n=40 --method aid_cg"
-  echo "hyperclean|$exd/hyperclean.blo|-D n_train=60 -D n_val=50 -D n_test=70"
+  echo "hyperclean|$exd/hyperclean.blo|$sizes"
   # the methods that need grad_x g and J'u, on a problem where g depends on x nonlinearly
   for m in f2sa hjfbio stable; do
-    echo "hyperclean_$m|$exd/hyperclean.blo|-D n_train=60 -D n_val=50 -D n_test=70 --method $m"
+    echo "hyperclean_$m|$exd/hyperclean.blo|$sizes --method $m"
   done
-  echo "hyperclean_minibatch|$exd/hyperclean_minibatch.blo|-D n_train=60 -D n_val=50 -D n_test=70 -D batch=16"
-  echo "hyperparam|$exd/hyperparam.blo|-D n_train=60 -D n_val=50 -D n_test=70"
+  echo "hyperclean_minibatch|$exd/hyperclean_minibatch.blo|$sizes -D batch=16"
+  echo "hyperparam|$exd/hyperparam.blo|$sizes"
   echo "maml_sinusoid|$exd/maml_sinusoid.blo|-D T=20"
   # constrained upper variables (projection) with Adam, momentum and sgd
-  echo "hyperparam_box|$exd/hyperparam_box.blo|-D n_train=60 -D n_val=50 -D n_test=70"
-  echo "simplex_weights|$exd/simplex_weights.blo|-D n_train=60 -D n_val=50 -D n_test=70"
-  echo "simplex_weights_momentum|$exd/simplex_weights.blo|-D n_train=60 -D n_val=50 -D n_test=70 --set x_optimizer=momentum --set beta1=0.8"
+  echo "hyperparam_box|$exd/hyperparam_box.blo|$sizes"
+  echo "simplex_weights|$exd/simplex_weights.blo|$sizes"
+  echo "simplex_weights_momentum|$exd/simplex_weights.blo|$sizes --set x_optimizer=momentum" \
+    "--set beta1=0.8"
   echo "ufom_toy_adam|$exd/ufom_toy.blo|--set x_optimizer=adam --set x_step=0.05"
   echo "fewshot_regression|$exd/fewshot_regression.blo|"
   echo "ufom_toy|$exd/ufom_toy.blo|"
@@ -55,11 +57,13 @@ program_cases() {
     # orders of magnitude per step, so it runs 10 steps
     steps=30
     [ "$n" = builtins ] && steps=10
-    if grep -q '^solve' "$f"; then echo "e2e_$n|$f||$steps"; else echo "e2e_$n|$f|--method lancbio|$steps"; fi
+    if grep -q '^solve' "$f"; then echo "e2e_$n|$f||$steps"
+    else echo "e2e_$n|$f|--method lancbio|$steps"; fi
   done
   for f in "$top_srcdir"/tests/golden/ok_*.blo; do
     n=$(basename "$f" .blo)
-    if grep -q '^solve' "$f"; then echo "golden_$n|$f|"; else echo "golden_$n|$f|--method lancbio"; fi
+    if grep -q '^solve' "$f"; then echo "golden_$n|$f|"
+    else echo "golden_$n|$f|--method lancbio"; fi
   done
 }
 case ${1:-} in
@@ -91,7 +95,8 @@ if [ $zlib = 1 ]; then ZFLAGS=-DBLO_USE_ZLIB; ZLIBS=-lz; fi
 maxrel() {
   paste -d' ' "$1" "$2" | awk '
     function ab(v) { return v < 0 ? -v : v }
-    { if ($1 == "" || $2 == "") bad = 1; if (ab($2) > big) big = ab($2); d = ab($1 - $2); if (d > m) m = d }
+    { if ($1 == "" || $2 == "") bad = 1; if (ab($2) > big) big = ab($2)
+      d = ab($1 - $2); if (d > m) m = d }
     END {
       if (bad || NR == 0) { print "inf"; exit }
       if (big < 1e-300) big = 1e-300
@@ -110,13 +115,16 @@ compare() {
   rx=$(maxrel "$d/s_x" "$d/b_x") ry=$(maxrel "$d/s_y" "$d/b_y")
   ok=$(awk -v a="$rx" -v b="$ry" 'BEGIN { print (a <= 1e-9 && b <= 1e-9) }')
   [ "$ok" = 1 ] || { echo "FAIL: $tag: x differs by $rx, y by $ry (relative)"; return 1; }
-  [ "$(head -1 "$d/s_trace")" = "$(head -1 "$d/b_trace")" ] || { echo "FAIL: $tag: trace columns differ"; return 1; }
-  [ "$(cut -d, -f1 "$d/s_trace")" = "$(cut -d, -f1 "$d/b_trace")" ] || { echo "FAIL: $tag: trace steps differ"; return 1; }
+  [ "$(head -1 "$d/s_trace")" = "$(head -1 "$d/b_trace")" ] ||
+    { echo "FAIL: $tag: trace columns differ"; return 1; }
+  [ "$(cut -d, -f1 "$d/s_trace")" = "$(cut -d, -f1 "$d/b_trace")" ] ||
+    { echo "FAIL: $tag: trace steps differ"; return 1; }
   # every value of the trace but the time: the diagnostics call f, g, grad_y g, the HVPs and
   # the reports kernel at each trace point; oracle counts must be equal
   tr=$(paste -d, "$d/s_trace" "$d/b_trace" | awk -F, -v tol=1e-7 '
     function ab(v) { return v < 0 ? -v : v }
-    NR == 1 { n = NF / 2; for (i = 1; i <= n; i++) { name[i] = $i; if ($i == "ritz_max") rmax = i }; next }
+    NR == 1 { n = NF / 2
+              for (i = 1; i <= n; i++) { name[i] = $i; if ($i == "ritz_max") rmax = i }; next }
     {
       # once both runs have solved the problem to underflow (f at or near 0: the iterates
       # reach the exact solution, or not, by rounding), when a method skips its linear solve
@@ -125,7 +133,9 @@ compare() {
       for (i = 3; i <= n; i++) {
         a = $i; b = $(i + n)
         if (a == b) continue
-        if (a == "" || b == "" || a ~ /nan|inf/ || b ~ /nan|inf/) { print "row " NR - 1 " " name[i] ": " a " vs " b; exit }
+        if (a == "" || b == "" || a ~ /nan|inf/ || b ~ /nan|inf/) {
+          print "row " NR - 1 " " name[i] ": " a " vs " b; exit
+        }
         d = ab(a - b); s = ab(b) > ab(a) ? ab(b) : ab(a)
         # a Ritz value is accurate relative to the spectrum, not to itself
         if (name[i] == "ritz_min" && ab($rmax) > s) s = ab($rmax)
@@ -137,11 +147,13 @@ compare() {
     }')
   [ -z "$tr" ] || { echo "FAIL: $tag: trace values differ: $tr"; return 1; }
   for k in '"steps"' '"stop_reason"' '"status"' '"method"'; do
-    [ "$(grep "$k" "$d/s_out")" = "$(grep "$k" "$d/b_out")" ] || { echo "FAIL: $tag: result $k differs"; return 1; }
+    [ "$(grep "$k" "$d/s_out")" = "$(grep "$k" "$d/b_out")" ] ||
+      { echo "FAIL: $tag: result $k differs"; return 1; }
   done
   # --quiet silences progress, not the summary on stdout (issue 11 item 10): both print it
   for w in s b; do
-    grep -q ' stopped (' "$d/${w}_stdout" || { echo "FAIL: $tag: no summary on stdout with --quiet ($w)"; return 1; }
+    grep -q ' stopped (' "$d/${w}_stdout" ||
+      { echo "FAIL: $tag: no summary on stdout with --quiet ($w)"; return 1; }
   done
   echo "ok: $tag (x within $rx, y within $ry)"
 }
@@ -162,7 +174,9 @@ one_case() {
   shift 2
   d=$tmp/$name
   mkdir -p "$d"
-  (cd "$d" && "$bloc" run "$file" "$@" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y >b_stdout \
+  (cd "$d" &&
+    "$bloc" run "$file" "$@" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y \
+    b_y >b_stdout \
      2>b_err; echo $? >b_status)
   if [ "$(cat "$d/b_status")" = 1 ] && [ ! -s "$d/b_trace" ]; then
     echo "skip: $name (bloc run cannot run it: $(head -1 "$d/b_err"))"
@@ -178,7 +192,8 @@ one_case() {
   run_solver "$d/portable" "$d"
   compare "$d" "$name (portable)" || return 1
   if [ $cblas = 1 ]; then
-    if ! $CC $opt_cblas $SAN -DBLO_USE_CBLAS $ZFLAGS "$d/solver.c" -o "$d/cblas" -lopenblas -lm $ZLIBS 2>"$d/cc_err"; then
+    if ! $CC $opt_cblas $SAN -DBLO_USE_CBLAS $ZFLAGS "$d/solver.c" -o "$d/cblas" -lopenblas -lm \
+      $ZLIBS 2>"$d/cc_err"; then
       echo "FAIL: $name: the CBLAS solver does not compile"; head -5 "$d/cc_err"; return 1
     fi
     run_solver "$d/cblas" "$d"
@@ -213,10 +228,12 @@ count_programs() {
 
 # ---- every method on one problem (the methods are runtime code; the kernels they call vary)
 case_methods() {
-for m in lancbio subbio ufom fom itd aid_cg amigo_gd soba stocbio bsa ttsa f2sa hjfbio stable exact; do
+methods='lancbio subbio ufom fom itd aid_cg amigo_gd soba stocbio bsa ttsa f2sa hjfbio stable exact'
+for m in $methods; do
   d=$tmp/method_$m
   mkdir -p "$d"
-  (cd "$d" && "$bloc" run "$q" --method "$m" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y \
+  (cd "$d" &&
+    "$bloc" run "$q" --method "$m" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y \
      >b_stdout 2>b_err; echo $? >b_status)
   if "$bloc" emit-c "$q" --method "$m" -o "$d/solver.c" 2>"$d/emit_err" &&
      $CC -std=c99 -O0 $SAN "$d/solver.c" -o "$d/portable" -lm 2>"$d/cc_err"; then
@@ -241,18 +258,22 @@ for c in "halve|aid_cg|--set x_step=100|" "stop|aid_cg|--set x_step=100 --set on
   d=$tmp/keep_$name
   mkdir -p "$d"
   # shellcheck disable=SC2086
-  (cd "$d" && "$bloc" run "$q" --method "$m" $sets $keep $RUNARGS --trace b_trace --out b_out --save-x b_x \
+  (cd "$d" &&
+    "$bloc" run "$q" --method "$m" $sets $keep $RUNARGS --trace b_trace --out b_out --save-x b_x \
      --save-y b_y >b_stdout 2>b_err; echo $? >b_status)
   # shellcheck disable=SC2086
   if "$bloc" emit-c "$q" --method "$m" $sets -o "$d/solver.c" 2>"$d/emit_err" &&
      $CC -std=c99 -O0 $SAN "$d/solver.c" -o "$d/portable" -lm 2>"$d/cc_err"; then
-    (cd "$d" && ./portable $RUNARGS $keep --trace s_trace --out s_out --save-x s_x --save-y s_y >s_stdout 2>s_err
+    (cd "$d" &&
+      ./portable $RUNARGS $keep --trace s_trace --out s_out --save-x s_x --save-y s_y >s_stdout \
+      2>s_err
      echo $? >s_status)
     compare "$d" "keep: $name" || fail=1
     # which iterate, where the recoveries went and with which steps (values are compared above)
     for k in '"saved": "[a-z]*"' '{"step": [0-9]*, "from_step": [0-9]*, "x_step": [^,]*' \
              '"best": {"step": [0-9]*'; do
-      [ "$(grep -o "$k" "$d/s_out")" = "$(grep -o "$k" "$d/b_out")" ] || bad "keep: $name: result $k differs"
+      [ "$(grep -o "$k" "$d/s_out")" = "$(grep -o "$k" "$d/b_out")" ] ||
+        bad "keep: $name: result $k differs"
     done
   else
     bad "keep: $name: emit or compile failed: $(head -2 "$d/emit_err" "$d/cc_err")"
@@ -260,14 +281,17 @@ for c in "halve|aid_cg|--set x_step=100|" "stop|aid_cg|--set x_step=100 --set on
 done
 grep -q '"from_step"' "$tmp/keep_halve/b_out" || bad "keep: halve: no recovery recorded"
 grep -q '"saved": "best"' "$tmp/keep_stop/b_out" || bad "keep: stop: the best iterate is not saved"
-[ "$(cat "$tmp/keep_stop/b_status")" = 2 ] || bad "keep: stop: status $(cat "$tmp/keep_stop/b_status"), not 2"
+[ "$(cat "$tmp/keep_stop/b_status")" = 2 ] ||
+  bad "keep: stop: status $(cat "$tmp/keep_stop/b_status"), not 2"
 }
 
 # ---- --embed-data: the solver needs no file; a gzip file needs zlib (or --embed-data)
 case_data() {
 d=$tmp/data
 mkdir -p "$d"
-awk 'BEGIN { srand(7); for (i = 0; i < 12; i++) { for (j = 0; j < 3; j++) printf "%s%.6f", j ? "," : "", rand() - 0.5; print "" } }' \
+awk 'BEGIN { srand(7)
+  for (i = 0; i < 12; i++) { for (j = 0; j < 3; j++) printf "%s%.6f", j ? "," : "", rand() - 0.5
+                             print "" } }' \
   >"$d/feat.csv"
 cat >"$d/embed.blo" <<'EOF'
 # a least-squares lower level on data read from a file, ridge weights learned above
@@ -280,7 +304,9 @@ upper objective f = 0.5 * sumsq(A @ y - b) + 0.01 * sumsq(w)
 lower objective g = 0.5 * sumsq(A @ y - b) + 0.5 * sum(softplus(w) * y * y)
 solve aid_cg(x_step = 0.5, y_step = 0.1, inner_steps = 10)
 EOF
-(cd "$d" && "$bloc" run embed.blo $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y >b_stdout 2>b_err
+(cd "$d" &&
+  "$bloc" run embed.blo $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y >b_stdout \
+  2>b_err
  echo $? >b_status)
 if (cd "$d" && "$bloc" emit-c embed.blo --embed-data --prefix embedded -o solver.c) &&
    $CC -std=c99 -O1 $SAN "$d/solver.c" -o "$d/embedded" -lm 2>"$d/cc_err"; then
@@ -304,7 +330,8 @@ else
 fi
 gzip -c "$d/feat.csv" >"$d/feat.csv.gz"
 sed 's/feat\.csv/feat.csv.gz/' "$d/embed.blo" >"$d/gz.blo"
-if "$bloc" emit-c "$d/gz.blo" -o "$d/gz.c" && $CC -std=c99 -O1 $SAN "$d/gz.c" -o "$d/gz_nozlib" -lm 2>"$d/cc_err"; then
+if "$bloc" emit-c "$d/gz.blo" -o "$d/gz.c" &&
+  $CC -std=c99 -O1 $SAN "$d/gz.c" -o "$d/gz_nozlib" -lm 2>"$d/cc_err"; then
   (cd "$d" && ./gz_nozlib --quiet >/dev/null 2>gz_err; echo $? >gz_status)
   if [ "$(cat "$d/gz_status")" = 1 ] && grep -q "feat.csv.gz' is gzip-compressed" "$d/gz_err" &&
      grep -q -- "-DBLO_USE_ZLIB and -lz" "$d/gz_err" && grep -q -- "--embed-data" "$d/gz_err"; then
@@ -331,7 +358,8 @@ upper objective f = 0.5 * sumsq(y - 1)
 lower objective g = 0.5 * dot(y, S @ y) - dot(x, y)
 solve aid_cg
 EOF
-if "$bloc" emit-c "$d/sym.blo" -o "$d/sym.c" && $CC -std=c99 -O0 $SAN "$d/sym.c" -o "$d/sym" -lm 2>"$d/cc_err"; then
+if "$bloc" emit-c "$d/sym.blo" -o "$d/sym.c" &&
+  $CC -std=c99 -O0 $SAN "$d/sym.c" -o "$d/sym" -lm 2>"$d/cc_err"; then
   (cd "$d" && ./sym --quiet --set outer_steps=5 >/dev/null 2>sym_err; echo $? >sym_status)
   [ "$(cat "$d/sym_status")" = 0 ] || bad "symmetric data: the solver fails: $(cat "$d/sym_err")"
   printf '2,1,0\n1,3,1\n0,2,4\n' >"$d/S.csv"
@@ -350,20 +378,24 @@ fi
 case_link() {
 d=$tmp/link
 mkdir -p "$d"
-"$bloc" emit-c "$q" --prefix quad -o "$d/quad.c" && "$bloc" emit-c "$exd/ufom_toy.blo" --prefix toy -o "$d/toy.c" ||
+"$bloc" emit-c "$q" --prefix quad -o "$d/quad.c" &&
+  "$bloc" emit-c "$exd/ufom_toy.blo" --prefix toy -o "$d/toy.c" ||
   bad "link: emit failed"
 cnt=$top_srcdir/tests/e2e/emit_count_alloc.h
 if $CC -std=c99 -O1 $SAN -include "$cnt" -Dquad_NO_MAIN -c "$d/quad.c" -o "$d/quad.o" &&
    $CC -std=c99 -O1 $SAN -include "$cnt" -Dtoy_NO_MAIN -c "$d/toy.c" -o "$d/toy.o" &&
    $CC -std=c99 -O1 $SAN -I"$d" -c "$top_srcdir/tests/e2e/emit_link.c" -o "$d/link.o" &&
    $CC $SAN "$d/link.o" "$d/quad.o" "$d/toy.o" -o "$d/link" -lm; then
-  exported=$(nm -g --defined-only "$d/quad.o" "$d/toy.o" 2>/dev/null | awk 'NF == 3 { print $3 }' | grep -v '^quad_\|^toy_')
+  exported=$(nm -g --defined-only "$d/quad.o" "$d/toy.o" 2>/dev/null | awk 'NF == 3 { print $3 }' |
+    grep -v '^quad_\|^toy_')
   [ -z "$exported" ] || bad "symbols exported besides PREFIX_*: $exported"
   if "$d/link" "$d"; then
     for p in quad:$q toy:$exd/ufom_toy.blo; do
       n=${p%%:*} f=${p#*:}
       mkdir -p "$d/$n"
-      (cd "$d/$n" && "$bloc" run "$f" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y >/dev/null 2>&1)
+      (cd "$d/$n" &&
+        "$bloc" run "$f" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y \
+        b_y >/dev/null 2>&1)
       ex_=$(maxrel "$d/${n}_x.csv" "$d/$n/b_x") ey_=$(maxrel "$d/${n}_y.csv" "$d/$n/b_y")
       if [ "$(awk -v a="$ex_" -v b="$ey_" 'BEGIN { print (a <= 1e-9 && b <= 1e-9) }')" = 1 ]; then
         say "ok: library interface, $n: x within $ex_, y within $ey_ of bloc run"
@@ -387,7 +419,8 @@ warn_check() {
   s=$tmp/$n/solver.c
   [ -f "$s" ] || return 0
   for cc in "$CC" ${CLANG:+"$CLANG"}; do
-    $cc $W "$s" -o "$tmp/w.o" 2>"$tmp/w_err" || { bad "$n: $cc warns (portable):"; head -5 "$tmp/w_err"; }
+    $cc $W "$s" -o "$tmp/w.o" 2>"$tmp/w_err" ||
+      { bad "$n: $cc warns (portable):"; head -5 "$tmp/w_err"; }
     if [ $cblas = 1 ] && [ $zlib = 1 ]; then
       $cc $W -DBLO_USE_CBLAS -DBLO_USE_ZLIB "$s" -o "$tmp/w.o" 2>"$tmp/w_err" ||
         { bad "$n: $cc warns (CBLAS):"; head -5 "$tmp/w_err"; }

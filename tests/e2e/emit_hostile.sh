@@ -37,7 +37,8 @@ out="$tmp/s*??/$NL/__attribute__((constructor)) static void pwn(void) { __builti
 mkdir -p "$(dirname "$out")" || exit 1
 
 (cd "$tmp" && "$bloc" run "$d/p.blo" --quiet --save-x b_x >/dev/null 2>b_err; echo $? >b_status)
-[ "$(cat "$tmp/b_status")" = 0 ] || { bad "bloc run: status $(cat "$tmp/b_status")"; cat "$tmp/b_err"; }
+[ "$(cat "$tmp/b_status")" = 0 ] ||
+  { bad "bloc run: status $(cat "$tmp/b_status")"; cat "$tmp/b_err"; }
 if ! "$bloc" emit-c "$d/p.blo" -o "$out" 2>"$tmp/emit_err"; then
   bad "bloc emit-c failed"
   cat "$tmp/emit_err"
@@ -45,9 +46,11 @@ if ! "$bloc" emit-c "$d/p.blo" -o "$out" 2>"$tmp/emit_err"; then
 fi
 
 # Scan the generated text itself: no trigraph anywhere, and the header comment ends only once.
-if grep -n '??' "$out" >"$tmp/tri"; then bad "a '??' sequence in the generated C:"; head -5 "$tmp/tri"; fi
+if grep -n '??' "$out" >"$tmp/tri"; then bad "a '??' sequence in the generated C:"; head -5 \
+  "$tmp/tri"; fi
 hdr_end=$(grep -n '\*/' "$out" | head -1 | cut -d: -f1)
-[ "$(sed -n "${hdr_end}p" "$out")" = " */" ] || bad "the header comment ends early, at line $hdr_end: $(sed -n "${hdr_end}p" "$out")"
+[ "$(sed -n "${hdr_end}p" "$out")" = " */" ] ||
+  bad "the header comment ends early, at line $hdr_end: $(sed -n "${hdr_end}p" "$out")"
 
 # Compile with every compiler there is, trigraphs on, warnings as errors; run; compare x.
 compilers=$CC
@@ -67,14 +70,16 @@ for c in $compilers; do
     continue
   fi
   if ! awk 'NR == FNR { b[FNR] = $1; next }
-            { d = $1 - b[FNR]; if (d < 0) d = -d; if (d > 1e-9 * (1 + (b[FNR] < 0 ? -b[FNR] : b[FNR]))) bad = 1; n++ }
+            { d = $1 - b[FNR]; if (d < 0) d = -d
+              if (d > 1e-9 * (1 + (b[FNR] < 0 ? -b[FNR] : b[FNR]))) bad = 1; n++ }
             END { exit (bad || n != 2) }' "$tmp/b_x" "$tmp/s_x"; then
     bad "$c: the solver's x differs from bloc run's"
     paste "$tmp/b_x" "$tmp/s_x"
   fi
 done
 # the data really came through: x solves y = x, x = A / 1.1 at the optimum, so x[0] > 0 > x[1]
-awk 'NR == 1 && $1 <= 1 { exit 1 } NR == 2 && $1 >= 0 { exit 1 }' "$tmp/b_x" || bad "x does not reflect the data: $(tr '\n' ' ' <"$tmp/b_x")"
+awk 'NR == 1 && $1 <= 1 { exit 1 } NR == 2 && $1 >= 0 { exit 1 }' "$tmp/b_x" ||
+  bad "x does not reflect the data: $(tr '\n' ' ' <"$tmp/b_x")"
 
 [ $fail = 0 ] && echo "emit_hostile: ok ($compilers)"
 exit $fail

@@ -47,10 +47,12 @@ check "maml_sinusoid.sh reports ufom, fom and itd" $?
 
 # ---- few-shot regression on a rank-3 NPY file: distances to the closed-form points
 dist() { # dist X.csv REF.csv: Euclidean distance
-  awk 'NR == FNR { w[FNR] = $1; next } { s += ($1 - w[FNR]) ^ 2 } END { printf "%.4g", sqrt(s) }' "$2" "$1"
+  awk 'NR == FNR { w[FNR] = $1; next } { s += ($1 - w[FNR]) ^ 2 } END { printf "%.4g", sqrt(s) }' \
+    "$2" "$1"
 }
 for m in itd ufom fom; do
-  "$bloc" run "$ex/fewshot_regression.blo" $B --method $m --quiet --save-x "$tmp/fs_$m.csv" 2>/dev/null
+  "$bloc" run "$ex/fewshot_regression.blo" $B --method $m --quiet --save-x "$tmp/fs_$m.csv" \
+    2>/dev/null
   check "fewshot_regression $m runs" $?
 done
 d_itd=$(dist "$tmp/fs_itd.csv" "$ex/fewshot_wstar.csv")
@@ -63,7 +65,8 @@ awk -v a="$d_fom" -v b="$d_fomf" 'BEGIN { exit !(a > 0.03 && b < 0.02) }'
 check "fewshot_regression: fom settles at its biased point (from w*: $d_fom, from it: $d_fomf)" $?
 if command -v python3 >/dev/null 2>&1; then
   python3 "$ex/fewshot_tasks.py" --out "$tmp" >/dev/null &&
-    for f in fewshot_X.npy fewshot_Y.npy fewshot_wstar.csv fewshot_wfom.csv; do cmp -s "$tmp/$f" "$ex/$f" || exit 1; done
+    for f in fewshot_X.npy fewshot_Y.npy fewshot_wstar.csv fewshot_wfom.csv; do cmp -s "$tmp/$f" \
+      "$ex/$f" || exit 1; done
   check "fewshot_tasks.py regenerates the example's data and optima" $?
 fi
 
@@ -86,17 +89,22 @@ check "synthetic: the lower objective falls" $?
 # other options and the same results
 if [ -z "$backend" ] || [ "$backend" = jit ]; then
   for i in 1 2; do
-    BLOC_CACHE_DIR="$tmp/cache" "$bloc" run "$ex/synthetic.blo" -D n=50 --set outer_steps=$((20 * i)) --quiet \
+    BLOC_CACHE_DIR="$tmp/cache" "$bloc" run "$ex/synthetic.blo" -D n=50 --set \
+      outer_steps=$((20 * i)) --quiet \
       --out "$tmp/c$i.json" --save-x "$tmp/cx$i.csv" || fail=1
   done
-  grep -q '"compile": {"data": [0-9.e-]*, "compile": [0-9.e-]*, "jit_parts": [1-9][0-9]*, "jit_cached": 0, "jit_overlapped": 1}' "$tmp/c1.json"
+  json='"compile": {"data": [0-9.e-]*, "compile": [0-9.e-]*, "jit_parts": [1-9][0-9]*, '
+  json=$json'"jit_cached": 0, "jit_overlapped": 1}'
+  grep -q "$json" "$tmp/c1.json"
   check "compile cache: the first run compiles (result JSON 'compile')" $?
   parts=$(sed -n 's/.*"jit_parts": \([0-9]*\).*/\1/p' "$tmp/c2.json")
   grep -q "\"jit_parts\": $parts, \"jit_cached\": $parts," "$tmp/c2.json"
   check "compile cache: the second run loads all $parts parts" $?
   BLOC_CACHE_DIR="$tmp/cache" "$bloc" run "$ex/synthetic.blo" -D n=50 --set outer_steps=40 --quiet \
-    --save-x "$tmp/cx3.csv" && BLOC_CACHE=0 "$bloc" run "$ex/synthetic.blo" -D n=50 --set outer_steps=40 --quiet \
-    --save-x "$tmp/cx4.csv" && cmp -s "$tmp/cx2.csv" "$tmp/cx3.csv" && cmp -s "$tmp/cx3.csv" "$tmp/cx4.csv"
+    --save-x "$tmp/cx3.csv" &&
+      BLOC_CACHE=0 "$bloc" run "$ex/synthetic.blo" -D n=50 --set outer_steps=40 --quiet \
+    --save-x "$tmp/cx4.csv" && cmp -s "$tmp/cx2.csv" "$tmp/cx3.csv" &&
+      cmp -s "$tmp/cx3.csv" "$tmp/cx4.csv"
   check "compile cache: cached and freshly compiled kernels give the same iterates" $?
 fi
 
@@ -108,7 +116,8 @@ if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   acc=$(sed -n 's/.*"test_acc": \([0-9.e-]*\).*/\1/p' "$tmp/hc.json" | head -1)
   awk -v a="$acc" 'BEGIN { exit !(a > 0.6) }'
   check "hyperclean: test accuracy above 0.6 after 100 steps (got $acc)" $?
-  "$bloc" run "$ex/hyperclean_minibatch.blo" $B -D n_train=1000 -D n_val=1000 -D n_test=2000 -D batch=100 \
+  "$bloc" run "$ex/hyperclean_minibatch.blo" $B -D n_train=1000 -D n_val=1000 -D n_test=2000 -D \
+    batch=100 \
     --set outer_steps=50 --quiet --out "$tmp/hcm.json"
   check "hyperclean_minibatch runs" $?
   # constrained upper variables: the weights stay on the simplex and move off the corrupted
@@ -117,7 +126,8 @@ if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     --set outer_steps=100 --set x_step=5e-5 --set trace_every=100 --quiet --save-x "$tmp/w.csv" \
     --trace "$tmp/sw.csv" --out "$tmp/sw.json"
   check "simplex_weights runs" $?
-  awk '$1 < 0 { bad = 1 } { s += $1; z += ($1 == 0) } END { exit !(!bad && s > 1 - 1e-9 && s < 1 + 1e-9 && z > 0) }' "$tmp/w.csv"
+  awk '$1 < 0 { bad = 1 } { s += $1; z += ($1 == 0) }
+       END { exit !(!bad && s > 1 - 1e-9 && s < 1 + 1e-9 && z > 0) }' "$tmp/w.csv"
   check "simplex_weights: w on the simplex, some weights exactly 0" $?
   awk -F, 'NR == 2 { m0 = $11 } END { exit !($11 < m0 - 0.1) }' "$tmp/sw.csv"
   check "simplex_weights: the mass on corrupted samples falls by more than 0.1" $?
@@ -127,7 +137,8 @@ if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   "$bloc" run "$ex/hyperparam_box.blo" $B -D n_train=200 -D n_val=200 -D n_test=500 \
     --set outer_steps=60 --set trace_every=60 --quiet --save-x "$tmp/lam.csv" --trace "$tmp/hb.csv"
   check "hyperparam_box runs" $?
-  awk '$1 < 0 || $1 > 0.1 { bad = 1 } { lo += ($1 == 0); hi += ($1 == 0.1) } END { exit !(!bad && lo > 0 && hi > 0) }' "$tmp/lam.csv"
+  awk '$1 < 0 || $1 > 0.1 { bad = 1 } { lo += ($1 == 0); hi += ($1 == 0.1) }
+       END { exit !(!bad && lo > 0 && hi > 0) }' "$tmp/lam.csv"
   check "hyperparam_box: lam in [0, 0.1], some weights at each bound" $?
   awk -F, 'NR == 2 { f0 = $3 } END { exit !($3 < f0) }' "$tmp/hb.csv"
   check "hyperparam_box: the validation loss falls" $?

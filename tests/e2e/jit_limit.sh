@@ -58,7 +58,8 @@ if ! (ulimit -s 8192 && timeout 60 "$bloc" check "$tmp/b5.blo") >"$tmp/b5.out" 2
   fail "check of 10^5 terms:"
   head -5 "$tmp/b5.err"
 fi
-grep -q '^upper objective f: depends on x, y$' "$tmp/b5.out" || fail "check of 10^5 terms: no summary"
+grep -q '^upper objective f: depends on x, y$' "$tmp/b5.out" ||
+  fail "check of 10^5 terms: no summary"
 
 # ---- 10^4 terms: f and grad_f past the limit, on the evaluator; the others compiled
 gen 10000 "$tmp/b4.blo"
@@ -67,17 +68,21 @@ if ! (ulimit -s 8192 && timeout 120 "$bloc" run "$tmp/b4.blo") >"$tmp/b4.out" 2>
   head -5 "$tmp/b4.err"
 fi
 for k in f grad_f; do
-  grep -q "^bloc: note: kernel '$k' is too large to compile (size [0-9]*, limit 50000): it runs on the reference evaluator, more slowly$" \
-    "$tmp/b4.err" || fail "10^4 terms: no note for kernel '$k'"
+  note="^bloc: note: kernel '$k' is too large to compile (size [0-9]*, limit 50000): "
+  note="${note}it runs on the reference evaluator, more slowly$"
+  grep -q "$note" "$tmp/b4.err" || fail "10^4 terms: no note for kernel '$k'"
 done
-grep -q "^hint: BLOC_JIT_MAX_SIZE=0 compiles every kernel anyway" "$tmp/b4.err" || fail "10^4 terms: no hint"
-[ "$(grep -c 'is too large' "$tmp/b4.err")" = 2 ] || fail "10^4 terms: only f and grad_f are too large:
+grep -q "^hint: BLOC_JIT_MAX_SIZE=0 compiles every kernel anyway" "$tmp/b4.err" ||
+  fail "10^4 terms: no hint"
+[ "$(grep -c 'is too large' "$tmp/b4.err")" = 2 ] ||
+  fail "10^4 terms: only f and grad_f are too large:
 $(cat "$tmp/b4.err")"
 timeout 120 "$bloc" run --backend=interp "$tmp/b4.blo" >"$tmp/b4i.out" 2>/dev/null
 grep -A2 '^big10000:' "$tmp/b4.out" | sed 's/ in [0-9.e+-]* s$//' >"$tmp/b4.sum"
 grep -A2 '^big10000:' "$tmp/b4i.out" | sed 's/ in [0-9.e+-]* s$//' >"$tmp/b4i.sum"
 [ -s "$tmp/b4.sum" ] && cmp -s "$tmp/b4.sum" "$tmp/b4i.sum" ||
-  fail "10^4 terms: the run differs from --backend=interp: $(cat "$tmp/b4.sum") / $(cat "$tmp/b4i.sum")"
+  fail "10^4 terms: the run differs from --backend=interp:" \
+    "$(cat "$tmp/b4.sum") / $(cat "$tmp/b4i.sum")"
 timeout 120 "$bloc" eval --what f "$tmp/b4.blo" >"$tmp/b4e.json" 2>/dev/null
 close "$(json_f "$tmp/b4e.json")" "$(cat "$tmp/b4.blo.f")" 1e-12 ||
   fail "10^4 terms: f = $(json_f "$tmp/b4e.json"), expected $(cat "$tmp/b4.blo.f")"
@@ -87,8 +92,9 @@ if ! timeout 120 "$bloc" emit-c "$tmp/b4.blo" -o "$tmp/b4.c" 2>"$tmp/b4c.err"; t
   fail "emit-c of 10^4 terms: $(head -3 "$tmp/b4c.err")"
 fi
 for k in f grad_f; do
-  grep -q "^bloc emit-c: note: kernel '$k' is very large (size [0-9]*; the JIT compiles up to 50000): C compilers may take many minutes on it at -O2; -O0 is much faster$" \
-    "$tmp/b4c.err" || fail "emit-c of 10^4 terms: no note for kernel '$k'"
+  note="^bloc emit-c: note: kernel '$k' is very large (size [0-9]*; the JIT compiles up to 50000): "
+  note="${note}C compilers may take many minutes on it at -O2; -O0 is much faster$"
+  grep -q "$note" "$tmp/b4c.err" || fail "emit-c of 10^4 terms: no note for kernel '$k'"
 done
 grep -q '^static void blo_k_grad_f(' "$tmp/b4.c" || fail "emit-c of 10^4 terms: no grad_f kernel"
 rm -f "$tmp/b4.c"
@@ -100,11 +106,13 @@ BLOC_JIT_MAX_SIZE=0 "$bloc" eval --what all "$tmp/b2.blo" >"$tmp/jit.json" 2>"$t
 grep -q 'too large' "$tmp/jit.err" && fail "300 terms: BLOC_JIT_MAX_SIZE=0 still falls back"
 BLOC_JIT_MAX_SIZE=1 "$bloc" eval --what all "$tmp/b2.blo" >"$tmp/ev.json" 2>"$tmp/ev.err" ||
   fail "300 terms, evaluator: $(cat "$tmp/ev.err")"
-grep -q "kernel 'hvp_yy' is too large" "$tmp/ev.err" || fail "300 terms: BLOC_JIT_MAX_SIZE=1 compiles"
+grep -q "kernel 'hvp_yy' is too large" "$tmp/ev.err" ||
+  fail "300 terms: BLOC_JIT_MAX_SIZE=1 compiles"
 # every number of the two JSON documents, in order, within 1e-12 (kernels may round differently)
 tr -s '[],{}: ' '\n' <"$tmp/jit.json" | grep -E '^-?[0-9]' >"$tmp/jit.num"
 tr -s '[],{}: ' '\n' <"$tmp/ev.json" | grep -E '^-?[0-9]' >"$tmp/ev.num"
-if [ "$(wc -l <"$tmp/jit.num")" -lt 40 ] || [ "$(wc -l <"$tmp/jit.num")" != "$(wc -l <"$tmp/ev.num")" ]; then
+if [ "$(wc -l <"$tmp/jit.num")" -lt 40 ] ||
+  [ "$(wc -l <"$tmp/jit.num")" != "$(wc -l <"$tmp/ev.num")" ]; then
   fail "300 terms: the JSON documents differ in shape"
 elif ! paste "$tmp/jit.num" "$tmp/ev.num" | awk '{
     d = $1 - $2; if (d < 0) d = -d; s = $2 < 0 ? -$2 : $2; if (s < 1) s = 1

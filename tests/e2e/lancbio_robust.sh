@@ -23,7 +23,8 @@ run() {
   "$bloc" run "$here/$1.blo" --seed "$2" --quiet --out "$tmp/$1.json" --trace "$tmp/$1.csv" \
     >"$tmp/out" 2>"$tmp/err"
   st=$?
-  if grep -q 'Sanitizer\|runtime error' "$tmp/err"; then fail "sanitizer report:"; cat "$tmp/err"; fi
+  if grep -q 'Sanitizer\|runtime error' "$tmp/err"; then fail "sanitizer report:"; cat \
+    "$tmp/err"; fi
   [ $st = 0 ] || { fail "$1 seed $2 exited with $st"; cat "$tmp/err"; return 1; }
 }
 
@@ -41,7 +42,8 @@ if run lancbio_ridge 1; then
   hg=$(json "$tmp/lancbio_ridge.json" hypergrad_norm)
   awk -v h="$hg" 'BEGIN { exit !(h < 1e-12) }' || fail "ridge: final |hypergradient| = $hg"
   awk -F, 'NR > 1 && $1 >= 1000 && $6 + 0 > worst { worst = $6 + 0 }
-           END { if (!(worst < 1e-11)) { print "ridge: |hypergradient| " worst " after step 1000"; exit 1 } }' \
+           END { if (!(worst < 1e-11)) {
+                   print "ridge: |hypergradient| " worst " after step 1000"; exit 1 } }' \
     "$tmp/lancbio_ridge.csv" || fail "ridge left the solution"
 fi
 # the exact method with the same steps is at 7e-4 after 1000 steps; this run diverged before

@@ -10,7 +10,8 @@ trap 'rm -rf "$tmp"' EXIT
 # the page as plain text: troff's \- is a hyphen, \fX font changes vanish
 sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$man" >"$tmp/man.txt"
 fail=0
-cmds=$("$bloc" help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } /^$/ { on = 0 }')
+cmds=$("$bloc" help |
+  awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } /^$/ { on = 0 }')
 [ -n "$cmds" ] || { echo "FAIL: bloc help lists no commands"; exit 1; }
 for c in $cmds; do
   [ "$c" = help ] && continue
@@ -19,7 +20,8 @@ for c in $cmds; do
     >"$tmp/entry"
   [ -s "$tmp/entry" ] || { echo "FAIL: man page: no entry for command '$c'"; fail=1; continue; }
   usage=$("$bloc" "$c" --help 2>&1 | head -1)
-  for f in $(echo "$usage" | tr ' []|' '\n\n\n\n' | grep -E '^--?[A-Za-z]' | sed 's/=.*//' | sort -u); do
+  for f in \
+    $(echo "$usage" | tr ' []|' '\n\n\n\n' | grep -E '^--?[A-Za-z]' | sed 's/=.*//' | sort -u); do
     grep -q -- "$f\([^a-z-]\|\$\)" "$tmp/entry" ||
       { echo "FAIL: man page: flag $f of '$c' is not in its entry"; fail=1; }
   done

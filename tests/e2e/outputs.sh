@@ -28,7 +28,8 @@ previous() { # the results of an earlier run
   seq 50 >trace.csv
   cksum x.csv y.csv out.json trace.csv >before
 }
-unchanged() { cksum x.csv y.csv out.json trace.csv | cmp -s - before || bad "$1: the previous results changed"; }
+unchanged() { cksum x.csv y.csv out.json trace.csv | cmp -s - before ||
+  bad "$1: the previous results changed"; }
 # Wait (up to 60 s) until the run in the background is solving: its trace's temporary has
 # rows, written after the signal handlers are in place; a busy machine may compile slowly.
 started() {
@@ -40,7 +41,8 @@ started() {
   done
   bad "the run did not start within 60 s"
 }
-temps_left() { ls -A | grep -v '^\(x\|y\|out\|trace\)\.\(csv\|json\)$\|^before$\|^err$\|^link\.csv$\|^real\.csv$'; }
+temps_left() { ls -A |
+  grep -v '^\(x\|y\|out\|trace\)\.\(csv\|json\)$\|^before$\|^err$\|^link\.csv$\|^real\.csv$'; }
 
 # 1. SIGKILL mid-run: nothing lost
 previous
@@ -90,14 +92,16 @@ grep -q "cannot write the y file 'missing/y.csv'" err || bad "unwritable --save-
 unchanged "unwritable --save-y"
 if [ "$(id -u)" != 0 ]; then
   chmod 444 out.json
-  "$bloc" run "$blo" --quiet --out out.json --save-x x.csv 2>err && bad "a read-only --out was accepted"
+  "$bloc" run "$blo" --quiet --out out.json --save-x x.csv 2>err &&
+    bad "a read-only --out was accepted"
   chmod 644 out.json
   unchanged "read-only --out"
 fi
 [ -z "$(temps_left)" ] || bad "temporaries left: $(temps_left)"
 
 # 5. emit-c -o (files compared without the header line naming the command)
-same_c() { grep -v '^ \* command: ' "$1" >a.tmp; grep -v '^ \* command: ' "$2" >b.tmp; cmp -s a.tmp b.tmp; }
+same_c() { grep -v '^ \* command: ' "$1" >a.tmp; grep -v '^ \* command: ' "$2" >b.tmp; cmp -s \
+  a.tmp b.tmp; }
 "$bloc" emit-c "$blo" -o ref.c || bad "emit-c"
 echo "precious" >keep.c
 chmod 600 keep.c

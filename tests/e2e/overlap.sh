@@ -35,7 +35,9 @@ idx() {
       printf "\\%03o\\%03o\\%03o\\%03o", int(d[i] / 16777216) % 256, int(d[i] / 65536) % 256,
         int(d[i] / 256) % 256, d[i] % 256
     n = (cut ? cut : r) * (c ? c : 1); s = 12345
-    for (i = 0; i < n; i++) { s = (s * 1103515245 + 12345) % 2147483648; printf "\\%03o", int(s / 65536) % mod }
+    for (i = 0; i < n; i++) {
+      s = (s * 1103515245 + 12345) % 2147483648; printf "\\%03o", int(s / 65536) % mod
+    }
   }' >"$tmp/fmt"
   # shellcheck disable=SC2059
   printf "$(cat "$tmp/fmt")" | gzip -c >"$1"
@@ -81,7 +83,8 @@ run() {
 }
 
 run on "$tmp/hc.blo" || fail "overlapped run: $(cat "$tmp/on.err")"
-grep -q '"jit_overlapped": 1}' "$tmp/on.json" || fail "the JIT did not compile during the data stage"
+grep -q '"jit_overlapped": 1}' "$tmp/on.json" ||
+  fail "the JIT did not compile during the data stage"
 run off "$tmp/hc.blo" BLOC_OVERLAP=0 || fail "run without overlap: $(cat "$tmp/off.err")"
 grep -q '"jit_overlapped": 0}' "$tmp/off.json" || fail "BLOC_OVERLAP=0 still overlapped"
 cmp -s "$tmp/on.x" "$tmp/off.x" && cmp -s "$tmp/on.y" "$tmp/off.y" ||
@@ -94,21 +97,26 @@ cmp -s "$tmp/on.x" "$tmp/tail.x" && cmp -s "$tmp/on.y" "$tmp/tail.y" ||
 run short "$tmp/hc_short.blo"
 rc=$?
 [ $rc = 1 ] || fail "a file truncated inside the rows read: exit $rc, expected 1"
-grep -q 'hc_short.blo:2:[0-9]*: error: .*header says 400 items but the file holds 150' "$tmp/short.err" ||
+grep -q 'hc_short.blo:2:[0-9]*: error: .*header says 400 items but the file holds 150' \
+  "$tmp/short.err" ||
   fail "truncated file: no located error: $(cat "$tmp/short.err")"
 run whole "$tmp/hc_whole.blo"
 rc=$?
 [ $rc = 1 ] || fail "a damaged file read whole by a report: exit $rc, expected 1"
-grep -q 'hc_whole.blo:2:[0-9]*: error: .*header says 400 items but the file holds 250' "$tmp/whole.err" ||
+grep -q 'hc_whole.blo:2:[0-9]*: error: .*header says 400 items but the file holds 250' \
+  "$tmp/whole.err" ||
   fail "damaged file read whole: no located error: $(cat "$tmp/whole.err")"
 
 run sym "$tmp/hc_sym.blo" || fail "square data matrix: $(cat "$tmp/sym.err")"
-grep -q '"jit_overlapped": 0}' "$tmp/sym.json" || fail "overlapped although a symmetry check was pending"
+grep -q '"jit_overlapped": 0}' "$tmp/sym.json" ||
+  fail "overlapped although a symmetry check was pending"
 "$bloc" run "$tmp/hc_sym.blo" --backend=interp --quiet --out "$tmp/symi.json" >/dev/null 2>&1 ||
   fail "square data matrix on the evaluator"
 f_jit=$(sed -n 's/^  "f": \([^,]*\),$/\1/p' "$tmp/sym.json")
 f_int=$(sed -n 's/^  "f": \([^,]*\),$/\1/p' "$tmp/symi.json")
-[ -n "$f_jit" ] && awk -v a="$f_jit" -v b="$f_int" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-9 * (b < 0 ? -b : b) + 1e-12) }' ||
+[ -n "$f_jit" ] &&
+  awk -v a="$f_jit" -v b="$f_int" \
+  'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-9 * (b < 0 ? -b : b) + 1e-12) }' ||
   fail "square data matrix: f $f_jit (JIT) against $f_int (evaluator)"
 
 [ $fails = 0 ] && echo "overlap.sh: all checks passed"

@@ -27,7 +27,8 @@ BLO
 fail=0
 for cols in 80 50; do
   # only the progress (stderr) reaches the terminal; COLUMNS is unset so the pty's size counts
-  script -qfec "stty cols $cols rows 24; env -u COLUMNS '$bloc' run --backend=interp '$tmp/p.blo' >/dev/null" \
+  script -qfec \
+    "stty cols $cols rows 24; env -u COLUMNS '$bloc' run --backend=interp '$tmp/p.blo' >/dev/null" \
     "$tmp/ts" >/dev/null 2>&1
   # drop script's header and footer lines, the erase-to-end-of-line codes and the pty's \r\n
   sed '1d;$d' "$tmp/ts" | sed 's/\x1b\[K//g' | tr -d '\n' | tr '\r' '\n' >"$tmp/rows"
