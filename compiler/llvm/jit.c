@@ -182,8 +182,7 @@ static const char *pipeline(int level) {
   }
 }
 
-/* ------------------------------------------------------------------ one part: kernels -> object
- * file */
+/* ------------------------------------------------------------ one part: kernels -> object file */
 
 /* A group of kernels compiled into one module and one object file, on its own thread with
  * its own LLVM context and target machine (nothing is shared between parts). */

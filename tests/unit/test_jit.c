@@ -135,8 +135,7 @@ static void check_problem(const char *name, IrProblem *p, const Inputs *in, cons
   check_width(wide, p, in, &o);
 }
 
-/* ------------------------------------------------------------------ small cases (test_diff's
- * layout) */
+/* -------------------------------------------------------- small cases (test_diff's layout) */
 
 /* x = [a (vector 3) ; A (matrix 2x3)], y = [b (vector 3) ; B (matrix 3x2)], data D (4x3),
  * d (3), special values s (16), sample sets S (2 of 4 at offset 0) and T (2 of 3 at 2). */
