@@ -510,7 +510,8 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
   arena_init(&c->arena);
   diag_init(&c->diag, &c->arena, opt->diag_out);
   double t0 = now_ms();
-  c->prog = sema_compile_file(&c->arena, &c->diag, path, opt->defs, opt->ndefs, sema_stdlib_dir());
+  SemaInputs in = {opt->defs, opt->ndefs, sema_stdlib_dir()};
+  c->prog = sema_compile_file(&c->arena, &c->diag, path, &in);
   c->time.parse_ms = now_ms() - t0;
   if (!c->prog || diag_error_count(&c->diag)) return 1;
   if (opt->check_only) return 0;

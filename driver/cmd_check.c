@@ -67,7 +67,8 @@ static int run(const char *cmd, int argc, char **argv, bool dump) {
     if (ast && diag_error_count(&diag) == 0) ast_dump(ast, &diag, stdout);
     status = ast && diag_error_count(&diag) == 0 ? 0 : 1;
   } else {
-    Program *p = sema_compile_file(&arena, &diag, a.file, a.defs, a.ndefs, NULL);
+    SemaInputs in = {a.defs, a.ndefs, NULL};
+    Program *p = sema_compile_file(&arena, &diag, a.file, &in);
     if (p) {
       if (dump) ast_dump(p->ast, &diag, stdout);
       else sema_print_summary(p, stdout);

@@ -157,14 +157,14 @@ static void load_module(Sema *S, uint32_t file, const char *canon, bool is_main)
 }
 
 static Program *compile(Arena *arena, Diag *diag, uint32_t file, const char *canon,
-                        const SemaDefine *defs, int ndefs, const char *stdlib_dir) {
+                        const SemaInputs *in) {
   Sema *S = ARENA_NEW(arena, Sema);
   S->arena = arena;
   S->diag = diag;
-  S->defs = defs;
-  S->ndefs = ndefs;
-  S->def_used = ARENA_ARRAY(arena, bool, (size_t)ndefs + 1);
-  S->stdlib_dir = stdlib_dir ? stdlib_dir : sema_stdlib_dir();
+  S->defs = in->defs;
+  S->ndefs = in->ndefs;
+  S->def_used = ARENA_ARRAY(arena, bool, (size_t)in->ndefs + 1);
+  S->stdlib_dir = in->stdlib_dir ? in->stdlib_dir : sema_stdlib_dir();
   Program *p = ARENA_NEW(arena, Program);
   S->prog = p;
   p->diag = diag;
@@ -219,19 +219,18 @@ static uint32_t load_main(Diag *diag, const char *path) {
   return diag_load_file(diag, path, SPAN_NONE);
 }
 
-Program *sema_compile_file(Arena *arena, Diag *diag, const char *path, const SemaDefine *defs,
-                           int ndefs, const char *stdlib_dir) {
+Program *sema_compile_file(Arena *arena, Diag *diag, const char *path, const SemaInputs *in) {
   uint32_t f = load_main(diag, path);
   if (f == SPAN_NO_FILE) return NULL;
   Sema tmp = {.arena = arena};
-  return compile(arena, diag, f, canonical(&tmp, path), defs, ndefs, stdlib_dir);
+  return compile(arena, diag, f, canonical(&tmp, path), in);
 }
 
 Program *sema_compile_string(Arena *arena, Diag *diag, const char *path, const char *text,
-                             const SemaDefine *defs, int ndefs, const char *stdlib_dir) {
+                             const SemaInputs *in) {
   uint32_t f = diag_add_file(diag, path, text, strlen(text));
   Sema tmp = {.arena = arena};
-  return compile(arena, diag, f, canonical(&tmp, path), defs, ndefs, stdlib_dir);
+  return compile(arena, diag, f, canonical(&tmp, path), in);
 }
 
 AstProgram *sema_parse_only(Arena *arena, Diag *diag, const char *path) {

@@ -57,15 +57,22 @@ typedef struct Program {
   const Diag *diag;             /* the sources the program was read from (spans, init text) */
 } Program;
 
-/* Parse and check `path` (imports resolved against the file's directory, then stdlib_dir).
- * Returns the checked program, or NULL when any error was reported (diagnostics printed).
- * All memory belongs to `arena`. */
-Program *sema_compile_file(Arena *arena, Diag *diag, const char *path, const SemaDefine *defs,
-                           int ndefs, const char *stdlib_dir);
+/* What a compile reads besides its source: the -D overrides (the last one of a name wins) and
+ * the standard library's directory (NULL: sema_stdlib_dir()). */
+typedef struct SemaInputs {
+  const SemaDefine *defs;
+  int ndefs;
+  const char *stdlib_dir;
+} SemaInputs;
+
+/* Parse and check `path` (imports resolved against the file's directory, then
+ * in->stdlib_dir). Returns the checked program, or NULL when any error was reported
+ * (diagnostics printed). All memory belongs to `arena`. */
+Program *sema_compile_file(Arena *arena, Diag *diag, const char *path, const SemaInputs *in);
 
 /* Same, from a string (tests, fuzzing). `path` is used in messages and for relative paths. */
 Program *sema_compile_string(Arena *arena, Diag *diag, const char *path, const char *text,
-                             const SemaDefine *defs, int ndefs, const char *stdlib_dir);
+                             const SemaInputs *in);
 
 /* Parse `path` alone (no imports, no checks), for `bloc dump-ast --parse-only`. Returns the
  * declarations it could parse, or NULL when the file cannot be read; syntax errors are

@@ -140,10 +140,9 @@ static IrNode *mk2(IrGraph *g, IrOp op, Shape s, IrNode *a, IrNode *b) {
   IrNode *args[2] = {a, b};
   return mk(g, op, s, args, 2);
 }
-static IrNode *mk_attr(IrGraph *g, IrOp op, Shape s, IrNode *const *args, int nargs, int64_t a0,
-                       int64_t a1, int64_t a2, int64_t a3) {
-  int64_t at[4] = {a0, a1, a2, a3};
-  return ir_node(g, op, s, args, nargs, 0, 0, at, NULL);
+/* A node of one operand with its four attributes (a rectangle: rows r0:r1, cols c0:c1). */
+static IrNode *mk_attr(IrGraph *g, IrOp op, Shape s, IrNode *a, const int64_t at[4]) {
+  return ir_node(g, op, s, &a, 1, 0, 0, at, NULL);
 }
 
 /* ------------------------------------------------------------------ leaves and queries */
@@ -652,14 +651,14 @@ IrNode *ir_slice(IrGraph *g, IrNode *a, int64_t r0, int64_t r1, int64_t c0, int6
       return ir_slice(g, a->args[0], a->attr[0] + r0, a->attr[0] + r1, a->attr[2] + c0,
                       a->attr[2] + c1);
   }
-  return mk_attr(g, IR_SLICE, s, &a, 1, r0, r1, c0, c1);
+  return mk_attr(g, IR_SLICE, s, a, (const int64_t[4]){r0, r1, c0, c1});
 }
 
 IrNode *ir_pad(IrGraph *g, IrNode *a, Shape s, int64_t r0, int64_t c0) {
   assert(a->shape.rank == s.rank && r0 + a->shape.rows <= s.rows && c0 + a->shape.cols <= s.cols);
   if (shape_eq(a->shape, s)) return a;
   if (!g->no_simplify && ir_is_zero(a)) return zeros(g, s);
-  return mk_attr(g, IR_PAD, s, &a, 1, r0, 0, c0, 0);
+  return mk_attr(g, IR_PAD, s, a, (const int64_t[4]){r0, 0, c0, 0});
 }
 
 IrNode *ir_gather(IrGraph *g, IrNode *a, IrNode *idx) {

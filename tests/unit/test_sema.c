@@ -25,7 +25,8 @@ static Program *compile(Fx *fx, const char *src, const SemaDefine *defs, int nde
   arena_init(&fx->a);
   fx->out = tmpfile();
   diag_init(&fx->d, &fx->a, fx->out);
-  return sema_compile_string(&fx->a, &fx->d, "t.blo", src, defs, ndefs, "/nonexistent");
+  SemaInputs in = {defs, ndefs, "/nonexistent"};
+  return sema_compile_string(&fx->a, &fx->d, "t.blo", src, &in);
 }
 
 static void done(Fx *fx) {
