@@ -44,6 +44,12 @@ program_cases() {
   # constrained upper variables (projection) with Adam, momentum and sgd
   echo "hyperparam_box|$exd/hyperparam_box.blo|-D n_train=60 -D n_val=50 -D n_test=70"
   echo "simplex_weights|$exd/simplex_weights.blo|-D n_train=60 -D n_val=50 -D n_test=70"
+  # the new methods with constraints and Adam: STABLE's y correction uses the projected Adam
+  # step (eta 0.02: the lower Hessian's L reaches 44, and y_step 0.1 as eta makes the series
+  # diverge); F2SA ends with 94% of the weights at the bound 0
+  box="$exd/hyperparam_box.blo|-D n_train=60 -D n_val=50 -D n_test=70"
+  echo "hyperparam_box_stable|$box --method stable --set eta=0.02"
+  echo "hyperparam_box_f2sa|$box --method f2sa"
   echo "simplex_weights_momentum|$exd/simplex_weights.blo|-D n_train=60 -D n_val=50 -D n_test=70 --set x_optimizer=momentum --set beta1=0.8"
   echo "ufom_toy_adam|$exd/ufom_toy.blo|--set x_optimizer=adam --set x_step=0.05"
   echo "fewshot_regression|$exd/fewshot_regression.blo|"
