@@ -8,9 +8,11 @@
 
 /* "suits: METHODS (REASONS)": the methods of the catalogue this program suits, from three
  * facts about it (doc/language.md §9). A lower objective not twice differentiable in y (abs,
- * relu, max, min, clip of y) leaves the unrolled methods (the others refuse it without
- * allow_nonsmooth); a method that solves densely in y (exact) needs ny <= its max_ny, and on
- * a stochastic problem its Newton solve would be of one draw's lower level. */
+ * relu, max, min, clip of y) leaves the methods that need only gradients of g: the unrolled
+ * ones and those without the option allow_nonsmooth (f2sa), as `run` decides
+ * (driver/options.c: opt_check_smooth; the others refuse it without allow_nonsmooth); a
+ * method that solves densely in y (exact) needs ny <= its max_ny, and on a stochastic problem
+ * its Newton solve would be of one draw's lower level. */
 static void print_suits(const Program *p, FILE *out) {
   const char *sep = "";
   char nb[32];
@@ -26,7 +28,7 @@ static void print_suits(const Program *p, FILE *out) {
       if (!dense) dense = m->name;
       if (p->ny > lim || p->stochastic) continue;
     }
-    if (p->nonsmooth_op && !m->unrolled) continue;
+    if (p->nonsmooth_op && !m->unrolled && rt_method_option(m, "allow_nonsmooth")) continue;
     fprintf(out, "%s%s", sep, m->name);
     sep = ", ";
   }

@@ -70,6 +70,30 @@ else
     fail "the aid_cg block differs from bloc run's trace: $(diff "$tmp/run.rows" "$tmp/cmp.rows" |
       head -5)"
 fi
+
+# ---- x_optimizer (issue 14): a plain --set x_optimizer=adam reaches every method; each block
+# equals bloc run's trace with the same options, and Adam's differs from sgd's
+adam="--set x_optimizer=adam --set x_step=0.05"
+# shellcheck disable=SC2086
+"$bloc" compare "$prog" --methods aid_cg,f2sa $common $adam --out-dir "$tmp/adam" >/dev/null \
+  2>"$tmp/adam.err" || fail "compare with x_optimizer=adam: $(cat "$tmp/adam.err")"
+sanitizers "$tmp/adam.err"
+for m in aid_cg f2sa; do
+  for opt in adam sgd; do
+    sets=$adam
+    [ $opt = sgd ] && sets="--set x_step=0.05"
+    # shellcheck disable=SC2086
+    "$bloc" run "$prog" --method $m $common $sets --set trace_every=5 --quiet \
+      --trace "$tmp/$opt.csv" >/dev/null 2>"$tmp/run.err" ||
+      fail "bloc run $m $opt: $(cat "$tmp/run.err")"
+    cut -d, -f1,3- "$tmp/$opt.csv" | tail -n +2 >"$tmp/$opt.rows"
+  done
+  awk -F, -v m=$m '$1 == m' "$tmp/adam/quadratic.csv" | cut -d, -f2,4- >"$tmp/cmp.rows"
+  cmp -s "$tmp/adam.rows" "$tmp/cmp.rows" ||
+    fail "compare's $m block with x_optimizer=adam is not bloc run's: $(diff "$tmp/adam.rows" \
+      "$tmp/cmp.rows" | head -3)"
+  cmp -s "$tmp/sgd.rows" "$tmp/cmp.rows" && fail "compare's $m block with x_optimizer=adam is sgd's"
+done
 [ -s "$tmp/out/quadratic.gp" ] || fail "no gnuplot script"
 for q in f hypergrad_norm x_norm lower_residual; do
   svg=$tmp/out/quadratic_$q.svg

@@ -47,6 +47,12 @@ program_cases() {
   echo "simplex_weights|$exd/simplex_weights.blo|$sizes"
   echo "simplex_weights_momentum|$exd/simplex_weights.blo|$sizes --set x_optimizer=momentum" \
     "--set beta1=0.8"
+  # the new methods with constraints and Adam: STABLE's y correction uses the projected Adam
+  # step (eta 0.02: the lower Hessian's L reaches 44, and y_step 0.1 as eta makes the series
+  # diverge); F2SA ends with 94% of the weights at the bound 0
+  box="$exd/hyperparam_box.blo|$sizes"
+  echo "hyperparam_box_stable|$box --method stable --set eta=0.02"
+  echo "hyperparam_box_f2sa|$box --method f2sa"
   echo "ufom_toy_adam|$exd/ufom_toy.blo|--set x_optimizer=adam --set x_step=0.05"
   echo "fewshot_regression|$exd/fewshot_regression.blo|"
   echo "ufom_toy|$exd/ufom_toy.blo|"

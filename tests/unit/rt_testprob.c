@@ -343,6 +343,47 @@ void tp_xstar(const TpProblem *t, double *x) {
   free(M); free(w); free(N);
 }
 
+void tp_model_grad(const TpProblem *t, TpApplyQ q, const void *ctx, const double *x,
+                   double *grad) {
+  int64_t nx = t->spec.nx, ny = t->spec.ny;
+  double *w = malloc((size_t)(2 * ny) * sizeof *w), *qw = w + ny;
+  tp_ystar(t, x, w);
+  for (int64_t i = 0; i < ny; i++) w[i] -= t->yt[i];
+  q(t, ctx, w, qw);
+  for (int64_t j = 0; j < nx; j++) {
+    grad[j] = t->spec.rho * x[j];
+    for (int64_t i = 0; i < ny; i++) grad[j] += t->B[i * nx + j] * qw[i];
+  }
+  free(w);
+}
+
+void tp_q_neumann(const TpProblem *t, const void *ctx, const double *r, double *out) {
+  const TpNeumann *c = ctx;
+  int64_t ny = t->spec.ny;
+  double *p = malloc((size_t)(2 * ny) * sizeof *p), *Hp = p + ny;
+  rt_copy(ny, r, p);
+  rt_zero(ny, out);
+  for (int q = 0; q <= c->Q; q++) {
+    rt_axpy(ny, c->eta, p, out);
+    for (int64_t i = 0; i < ny; i++) Hp[i] = rt_dot(ny, t->H + i * ny, p);
+    rt_axpy(ny, -c->eta, Hp, p);
+  }
+  free(p);
+}
+
+void tp_q_penalty(const TpProblem *t, const void *ctx, const double *r, double *out) {
+  double lambda = *(const double *)ctx;
+  int64_t ny = t->spec.ny;
+  double *M = malloc((size_t)(ny * ny) * sizeof *M);
+  for (int64_t i = 0; i < ny * ny; i++) M[i] = lambda * t->H[i];
+  for (int64_t i = 0; i < ny; i++) M[i * ny + i] += 1;
+  assert_int_equal(rt_chol_factor(ny, M), 0);
+  rt_copy(ny, r, out);
+  rt_chol_solve(ny, M, out);
+  rt_scal(ny, lambda, out);
+  free(M);
+}
+
 double tp_rel_err(int64_t n, const double *a, const double *b) {
   double d = 0, nb = 0;
   for (int64_t i = 0; i < n; i++) {

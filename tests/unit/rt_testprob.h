@@ -55,6 +55,23 @@ void tp_free(TpProblem *t);
 void tp_ystar(const TpProblem *t, const double *x, double *y);
 void tp_hypergrad(const TpProblem *t, const double *x, double *grad);
 void tp_xstar(const TpProblem *t, double *x);
+/* The fixed points of the biased methods on the quadratic. Their estimate at converged inner
+ * iterates is rho x + B' Q (y*(x) - y_t) for a symmetric Q that commutes with H: Q = H^{-1} is
+ * the hypergradient, a truncated Neumann polynomial STABLE's (stocbio's) estimate, and
+ * lambda (I + lambda H)^{-1} F2SA's at a fixed penalty. It is the gradient of a convex
+ * quadratic, whose minimiser (over R^nx or a constraint set) is where the method ends. */
+typedef void (*TpApplyQ)(const TpProblem *t, const void *ctx, const double *r, double *out);
+/* grad = rho x + B' Q (y*(x) - y_t), Q applied by q with its ctx. */
+void tp_model_grad(const TpProblem *t, TpApplyQ q, const void *ctx, const double *x,
+                   double *grad);
+/* out = eta sum_{q=0..Q} (I - eta H)^q r, by its definition (ctx: a TpNeumann). */
+typedef struct TpNeumann {
+  double eta;
+  int Q;
+} TpNeumann;
+void tp_q_neumann(const TpProblem *t, const void *ctx, const double *r, double *out);
+/* out = lambda (I + lambda H)^{-1} r (ctx: the double lambda). */
+void tp_q_penalty(const TpProblem *t, const void *ctx, const double *r, double *out);
 double tp_rel_err(int64_t n, const double *a, const double *b); /* |a - b| / max(|b|, 1e-300) */
 
 /* The UFOM toy. */

@@ -36,25 +36,11 @@ static void bt_mul(const TpProblem *t, const double *r, double *out) {
   for (int i = 0; i < NY; i++) rt_axpy(NX, r[i], t->B + i * NX, out);
 }
 
-/* The truncated Neumann series eta sum_{q=0..Q} (I - eta H)^q r, by its definition. */
-static void neumann(const TpProblem *t, double eta, int Q, const double *r, double *out) {
-  double p[NY], Hp[NY];
-  rt_copy(NY, r, p);
-  rt_zero(NY, out);
-  for (int q = 0; q <= Q; q++) {
-    rt_axpy(NY, eta, p, out);
-    matvec(NY, t->H, p, Hp);
-    rt_axpy(NY, -eta, Hp, p);
-  }
-}
-
 /* The point where rho x + B' Q (H^{-1}(B x + c) - y_t) = 0, for a symmetric Q that commutes
  * with H: (rho I + B' Q H^{-1} B) x = B' Q (y_t - H^{-1} c). Q = H^{-1} gives x*, Q = the
  * Neumann polynomial STABLE's fixed point, Q = lambda (I + lambda H)^{-1} F2SA's at a fixed
- * penalty. Q is given as a function applying it. */
-typedef void (*ApplyQ)(const TpProblem *t, const void *ctx, const double *r, double *out);
-
-static void biased_point(const TpProblem *t, ApplyQ q, const void *ctx, double *x) {
+ * penalty (rt_testprob.h: tp_q_neumann, tp_q_penalty). */
+static void biased_point(const TpProblem *t, TpApplyQ q, const void *ctx, double *x) {
   double L[NY * NY], N[NX * NX], col[NY], hb[NY], qhb[NX][NY], w[NY], qw[NY];
   memcpy(L, t->H, sizeof L);
   assert_int_equal(rt_chol_factor(NY, L), 0);
@@ -90,22 +76,6 @@ static void q_hinv(const TpProblem *t, const void *ctx, const double *r, double 
   assert_int_equal(rt_chol_factor(NY, L), 0);
   rt_copy(NY, r, out);
   rt_chol_solve(NY, L, out);
-}
-
-typedef struct NeuCtx { double eta; int Q; } NeuCtx;
-static void q_neumann(const TpProblem *t, const void *ctx, const double *r, double *out) {
-  const NeuCtx *c = ctx;
-  neumann(t, c->eta, c->Q, r, out);
-}
-
-static void q_penalty(const TpProblem *t, const void *ctx, const double *r, double *out) {
-  double lambda = *(const double *)ctx, M[NY * NY];
-  for (int i = 0; i < NY * NY; i++) M[i] = lambda * t->H[i];
-  for (int i = 0; i < NY; i++) M[i * NY + i] += 1;
-  assert_int_equal(rt_chol_factor(NY, M), 0);
-  rt_copy(NY, r, out);
-  rt_chol_solve(NY, M, out);
-  rt_scal(NY, lambda, out);
 }
 
 static double run_steps(RtSolver *s, int64_t steps) {
@@ -177,7 +147,7 @@ static void test_f2sa_fixed_penalty(void **state) {
   (void)state;
   TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7});
   double lambda = 1, xl[NX], xs[NX];
-  biased_point(t, q_penalty, &lambda, xl);
+  biased_point(t, tp_q_penalty, &lambda, xl);
   tp_xstar(t, xs);
   RtSolver *s = tp_solver(&t->p, "f2sa", KV("delta_lambda=0", "x_decay=0", "x_step=0.5",
                                              "y_step=0.08"), 1);
@@ -268,7 +238,7 @@ static void test_stable_step(void **state) {
       gy[i] -= bx[i] + t->c[i];
       b[i] = y[i] - t->yt[i];
     }
-    neumann(t, eta, Q, b, v);
+    tp_q_neumann(t, &(TpNeumann){eta, Q}, b, v);
     bt_mul(t, v, Jv);
     rt_scal(NX, -1, Jv); /* J v = -B' v */
     for (int j = 0; j < NX; j++) {
@@ -278,7 +248,7 @@ static void test_stable_step(void **state) {
     /* J' u = -B u; formula w = N(J' dx), authors w = alpha N(J' J v) */
     b_mul(t, authors ? Jv : dx, u);
     rt_scal(NY, authors ? -alpha : -1, u);
-    neumann(t, eta, Q, u, w);
+    tp_q_neumann(t, &(TpNeumann){eta, Q}, u, w);
     rt_solver_step(s, 0);
     for (int j = 0; j < NX; j++) x[j] += dx[j];
     for (int i = 0; i < NY; i++) y[i] -= beta * gy[i] + w[i];
@@ -306,9 +276,9 @@ static void test_stable_step(void **state) {
 static void test_stable_converges(void **state) {
   (void)state;
   TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7});
-  NeuCtx c = {0.05, 20};
+  TpNeumann c = {0.05, 20};
   double xb[NX], xs[NX];
-  biased_point(t, q_neumann, &c, xb);
+  biased_point(t, tp_q_neumann, &c, xb);
   tp_xstar(t, xs);
   RtSolver *s = tp_solver(&t->p, "stable", KV("x_step=0.1", "y_step=0.1", "eta=0.05"), 1);
   run_steps(s, 3000);

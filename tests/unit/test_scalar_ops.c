@@ -5,7 +5,8 @@
  * program through `bloc emit-c`, built with cc -std=c99). Inputs: signs, ±0, tiny, subnormal,
  * large, halves (round), arguments where exp overflows or underflows. Issue 11 item 9:
  * `const c = sigmoid(-0.01)` folded one bit away from what the kernels computed. Issue 14:
- * max, min and pow, and the derivative of max/min at a tie (the first argument's). */
+ * max, min, pow and clip (a composite: min(max(a, lo), hi), folded as it lowers), and the
+ * derivative of max/min at a tie (the first argument's). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -97,6 +98,15 @@ static const Binary binary[] = {
 };
 enum { NB = sizeof binary / sizeof binary[0], NPAIRS = 4 * N };
 
+/* clip(a, lo, hi) on every input, with constant bounds: a proper box, a point (lo = hi, so
+ * max and min both tie at 0 and at -0), and bounds at the ends of the range. */
+static const double clips[][2] = {{-0.5, 2.5}, {0, 0}, {1e-300, 1e300}, {-40, -40}};
+enum { NC = sizeof clips / sizeof clips[0] };
+
+static double clip_ref(double a, int c) {
+  return rt_op_min(rt_op_max(a, clips[c][0]), clips[c][1]);
+}
+
 /* The pairs of inputs every binary op sees: each input with itself, with a scrambled one and
  * with its two neighbours in the list (so 0 meets -0 both ways: max and min at a signed tie). */
 static void pair(int k, int *i, int *j) {
@@ -175,12 +185,18 @@ static void spell_binary(char *buf, size_t n, const Binary *b, const char *x, co
     snprintf(buf, n, "(%s) %s (%s)", x, b->spell, y);
 }
 
+static void spell_clip(char *buf, size_t n, int c, const char *arg) {
+  int len = snprintf(buf, n, "clip(%s, %.17g, %.17g)", arg, clips[c][0], clips[c][1]);
+  assert_true(len > 0 && (size_t)len < n);
+}
+
 /* The program: y holds the inputs; for every op and input, `report r... = op(y[i])` (a kernel
  * computes it) and `report k... = c...` with `const c... = op(literal)` (sema folds it; 0 where
  * the value is not finite, which a const may not be); z1 .. z4
  * hold the inputs again so that grad_y g = [y, sign(z1), step(z2), d max(z3, 0.5),
  * d min(0.5, z4)] exercises sign, step and the tie rule of max and min (at the input 0.5).
- * Reports are in the order unary (op, input), then binary (op, pair), r before k. */
+ * Reports are in the order unary (op, input), binary (op, pair), clip (bounds, input), r
+ * before k. */
 static void write_program(const char *path) {
   FILE *f = fopen(path, "w");
   assert_non_null(f);
@@ -223,6 +239,14 @@ static void write_program(const char *path) {
       spell_binary(e, sizeof e, &binary[b], y[0], y[1]);
       fprintf(f, "report rb%d_%d = %s\nreport kb%d_%d = cb%d_%d\n", b, k, e, b, k, b, k);
     }
+  for (int c = 0; c < NC; c++)
+    for (int i = 0; i < N; i++) {
+      spell_clip(e, sizeof e, c, lit[i]);
+      fprintf(f, "const cc%d_%d = %s\n", c, i, e); /* clip of a finite input is finite */
+      snprintf(y[0], sizeof y[0], "y[%d]", i);
+      spell_clip(e, sizeof e, c, y[0]);
+      fprintf(f, "report rc%d_%d = %s\nreport kc%d_%d = cc%d_%d\n", c, i, e, c, i, c, i);
+    }
   fprintf(f, "solve aid_cg(outer_steps = 0)\n");
   assert_int_equal(fclose(f), 0);
 }
@@ -233,7 +257,7 @@ static double one_zero(double v) { return v == 0 ? 0.0 : v; }
 
 /* Every report against rt_scalar.h: r (the kernel) and k (sema's folded constant). */
 static void check_reports(const char *where, const double *rep) {
-  char what[64];
+  char what[112];
   int at = 0;
   for (int u = 0; u < NU; u++)
     for (int i = 0; i < N; i++, at += 2) {
@@ -241,7 +265,7 @@ static void check_reports(const char *where, const double *rep) {
       spell_unary(what, sizeof what, &unary[u], "y");
       snprintf(what + strlen(what), sizeof what - strlen(what), " at %.17g", inputs[i]);
       expect_same(where, what, rep[at], want);
-      char folded[96];
+      char folded[128];
       snprintf(folded, sizeof folded, "folded %s", what);
       if (isfinite(want)) expect_same(where, folded, rep[at + 1], one_zero(want));
     }
@@ -252,9 +276,19 @@ static void check_reports(const char *where, const double *rep) {
       double want = binary_ref(binary[b].op, inputs[i], inputs[j]);
       snprintf(what, sizeof what, "%.17g %s %.17g", inputs[i], binary[b].spell, inputs[j]);
       expect_same(where, what, rep[at], want);
-      char folded[96];
+      char folded[128];
       snprintf(folded, sizeof folded, "folded %s", what);
       if (isfinite(want)) expect_same(where, folded, rep[at + 1], one_zero(want));
+    }
+  for (int c = 0; c < NC; c++)
+    for (int i = 0; i < N; i++, at += 2) {
+      double want = clip_ref(inputs[i], c);
+      spell_clip(what, sizeof what, c, "y");
+      snprintf(what + strlen(what), sizeof what - strlen(what), " at %.17g", inputs[i]);
+      expect_same(where, what, rep[at], want);
+      char folded[128];
+      snprintf(folded, sizeof folded, "folded %s", what);
+      expect_same(where, folded, rep[at + 1], one_zero(want));
     }
 }
 
@@ -308,6 +342,11 @@ static void test_folders(void **state) {
           assert_true(sema_fold_builtin((BuiltinId)binary[b].builtin, args, 2, &got));
         expect_same("sema fold", binary[b].spell, got, want);
       }
+    for (int c = 0; c < NC; c++) {
+      double args[3] = {inputs[i], clips[c][0], clips[c][1]}, got;
+      assert_true(sema_fold_builtin(BI_CLIP, args, 3, &got));
+      expect_same("sema_fold_builtin", "clip", got, clip_ref(inputs[i], c));
+    }
   }
   assert_int_equal(mismatches, 0);
 }
@@ -324,7 +363,7 @@ static void check_backend(BloBackend backend, const char *where) {
   int rc = blo_compile_file(path, &opt, &c);
   assert_int_equal(rc, 0);
   const BloProblem *p = blo_problem(c);
-  assert_int_equal(p->n_reports, 2 * (NU * N + NB * NPAIRS));
+  assert_int_equal(p->n_reports, 2 * (NU * N + NB * NPAIRS + NC * N));
   /* the kernels run at the exact inputs: the literal -0 of the initialiser is a +0 constant */
   assert_int_equal(p->ny, NVARS * N);
   double yin[NVARS * N];

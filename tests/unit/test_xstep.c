@@ -3,12 +3,15 @@
  *   - The quadratic problems of rt_testprob.h have phi(x) = 1/2 x'Q x - r'x + const; Q and r
  *     come from the closed-form hypergradient. The constrained minimiser over a box or the
  *     simplex is found by enumerating active sets and keeping the one that satisfies the KKT
- *     conditions (the QP is strictly convex: exactly one does). Every method must end within
- *     1e-8 of it. The deterministic methods run on a box whose solution has free and active
- *     coordinates and on the simplex (a face with zeros); bsa and ttsa (random truncation:
- *     noisy estimates) are exact only where the solution is a vertex with strict
- *     complementarity, so they run on such a box and such a simplex instance; fom's estimate
- *     is biased: it must reach the minimiser of the objective its estimate is the gradient of.
+ *     conditions (the QP is strictly convex: exactly one does). Every method of the table
+ *     (rt_methods: a method without a case here fails the test) must end within 1e-8 of it,
+ *     feasible, with its reported projected-gradient norm near 0. The instances: a box whose
+ *     solution has free and active coordinates, the simplex (a face with zeros), and a box and
+ *     a simplex whose solutions are vertices with strict complementarity. bsa and ttsa (random
+ *     truncation: noisy estimates) are exact only at such vertices and run only there.
+ *   - The biased methods must reach the constrained minimiser of the objective their estimate
+ *     is the gradient of: fom's (rho/2 |x|^2 here), F2SA's at a fixed penalty and STABLE's
+ *     truncated Neumann series (rt_testprob.h: tp_model_grad).
  *   - The projection itself against brute force; Adam and momentum steps against their
  *     formulas; the same seed gives the same iterates; no allocation in a step. */
 #include <setjmp.h>
@@ -35,14 +38,45 @@
 #define FACE_SEED 20
 #define VERTEX_SEED 29
 
-/* phi's Hessian Q and linear term r (phi = 1/2 x'Qx - r'x + c) from the exact hypergradient. */
-static void quad_form(const TpProblem *t, double Q[NX][NX], double r[NX]) {
+/* What a method's estimate is, at converged inner iterates, the gradient of. */
+typedef enum Target {
+  HYPERGRAD, /* phi itself */
+  FOM,       /* grad_x f = rho x: fom ignores how y depends on x, and Phi(x) is constant here */
+  PENALTY,   /* F2SA at a fixed penalty lambda */
+  NEUMANN    /* STABLE: the inverse Hessian replaced by a truncated Neumann series */
+} Target;
+
+/* One method's run: its options and steps, and where it must end. */
+typedef struct Case {
+  const char *m;
+  const char *const *kv;
+  int64_t steps;
+  Target target;
+  bool noisy;    /* random truncation: exact only at a vertex with a margin */
+  double lambda; /* PENALTY */
+  TpNeumann neu; /* NEUMANN */
+} Case;
+
+static void target_grad(const TpProblem *t, const Case *c, const double *x, double *g) {
+  switch (c->target) {
+  case HYPERGRAD: tp_hypergrad(t, x, g); break;
+  case FOM:
+    for (int i = 0; i < NX; i++) g[i] = t->spec.rho * x[i];
+    break;
+  case PENALTY: tp_model_grad(t, tp_q_penalty, &c->lambda, x, g); break;
+  case NEUMANN: tp_model_grad(t, tp_q_neumann, &c->neu, x, g); break;
+  }
+}
+
+/* The Hessian Q and linear term r of the objective c's estimate is the gradient of
+ * (1/2 x'Qx - r'x + const), from that gradient at 0 and at the unit vectors. */
+static void quad_form(const TpProblem *t, const Case *c, double Q[NX][NX], double r[NX]) {
   double z[NX] = {0}, g0[NX], g[NX];
-  tp_hypergrad(t, z, g0);
+  target_grad(t, c, z, g0);
   for (int j = 0; j < NX; j++) {
     double e[NX] = {0};
     e[j] = 1;
-    tp_hypergrad(t, e, g);
+    target_grad(t, c, e, g);
     for (int i = 0; i < NX; i++) Q[i][j] = g[i] - g0[i];
     r[j] = -g0[j];
   }
@@ -151,130 +185,174 @@ static int simplex_kkt(double Q[NX][NX], const double *r, double *x, double *mar
 
 /* A quadratic instance with one constraint on all of x. */
 typedef struct Inst {
+  const char *name;
   TpProblem *t;
   BloConstraint con;
-  double Q[NX][NX], r[NX], xstar[NX];
+  bool vertex; /* x* is a vertex with strict complementarity: the noisy methods run here */
 } Inst;
 
-static void inst_init(Inst *I, uint64_t seed, int kind, double lo, double hi) {
+static void inst_init(Inst *I, const char *name, uint64_t seed, int kind, double lo, double hi) {
   TpSpec sp = tp_default_spec();
   sp.seed = seed;
+  I->name = name;
   I->t = tp_new(&sp);
-  quad_form(I->t, I->Q, I->r);
   I->con = (BloConstraint){.var = 0, .kind = kind, .lo_data = -1, .hi_data = -1, .lo = lo,
                            .hi = hi};
   I->t->p.n_constraints = 1;
   I->t->p.constraints = &I->con;
+  I->vertex = false;
 }
 
-/* Run `method` for `steps` steps; the relative distance of x to I->xstar. */
-static double run_to(const Inst *I, const char *method, const char *const *kv, int64_t steps) {
-  RtSolver *s = tp_solver(&I->t->p, method, kv, 1);
-  for (int64_t k = 0; k < steps; k++) rt_solver_step(s, k);
+/* The constrained minimiser of the objective c's estimate is the gradient of, on I; returns
+ * its number of active constraints (box: at a bound; simplex: zeros) and their margin. */
+static int inst_target(const Inst *I, const Case *c, double *xstar, double *margin) {
+  double Q[NX][NX], r[NX];
+  quad_form(I->t, c, Q, r);
+  return I->con.kind == BLO_CON_BOX ? box_kkt(Q, r, I->con.lo, I->con.hi, xstar, margin)
+                                    : simplex_kkt(Q, r, xstar, margin);
+}
+
+/* Run c on I; the relative distance of x to xstar. x must be feasible (the projection is
+ * exact: bounds hold without tolerance, the simplex sums to 1 to rounding); *hg is the
+ * stationarity measure the trace reports, |x - P(x - d)| at the last step. */
+static double run_to(const Inst *I, const Case *c, const double *xstar, double *hg) {
+  RtSolver *s = tp_solver(&I->t->p, c->m, c->kv, 1);
+  for (int64_t k = 0; k < c->steps; k++) rt_solver_step(s, k);
   assert_int_equal(s->o.fail_kind, -1);
+  double sum = 0;
+  for (int i = 0; i < NX; i++) {
+    sum += s->x[i];
+    if (I->con.kind == BLO_CON_BOX) assert_true(s->x[i] >= I->con.lo && s->x[i] <= I->con.hi);
+    else assert_true(s->x[i] >= 0);
+  }
+  if (I->con.kind == BLO_CON_SIMPLEX) assert_true(fabs(sum - 1) < 1e-14);
   double d[NX];
-  rt_sub(NX, s->x, I->xstar, d);
-  double e = rt_nrm2(NX, d) / fmax(1.0, rt_nrm2(NX, I->xstar));
+  rt_sub(NX, s->x, xstar, d);
+  double e = rt_nrm2(NX, d) / fmax(1.0, rt_nrm2(NX, xstar));
+  *hg = s->hg_norm;
   rt_solver_free(s);
   return e;
 }
 
-typedef struct Case {
-  const char *m;
-  const char *const *kv;
-  int64_t steps;
-} Case;
-
-/* The methods whose fixed point is x* itself (the unrolled ones with a truncation bias of
- * 0.9^300 ~ 2e-14), with the options test_implicit uses. */
-static const Case exact_cases[] = {
-    {"lancbio", KV("x_step=0.5", "y_step=0.1"), 2000},
-    {"subbio", KV("x_step=0.5", "y_step=0.1"), 2000},
-    {"aid_cg", KV("x_step=0.5", "y_step=0.1"), 2000},
-    {"amigo_gd", KV("x_step=0.5", "y_step=0.1"), 2000},
-    {"soba", KV("x_step=0.1", "y_step=0.1"), 3000},
-    {"stocbio", KV("x_step=0.5", "y_step=0.1", "eta=0.15", "neumann_steps=150"), 2000},
-    {"exact", KV("x_step=0.5"), 600},
-    {"itd", KV("x_step=0.5", "r=300", "inner_lr=0.1"), 1000},
-    {"ufom", KV("x_step=0.5", "r=300", "inner_lr=0.1", "q=1"), 1000},
+#define RUN(name, nsteps, ...) .m = name, .steps = nsteps, .kv = KV(__VA_ARGS__)
+/* One case per method of rt_methods. The unrolled ones have a truncation bias of 0.9^300 ~
+ * 2e-14; the options are those test_implicit and test_more_methods use. */
+static const Case cases[] = {
+    {RUN("lancbio", 2000, "x_step=0.5", "y_step=0.1")},
+    {RUN("subbio", 2000, "x_step=0.5", "y_step=0.1")},
+    {RUN("aid_cg", 2000, "x_step=0.5", "y_step=0.1")},
+    {RUN("amigo_gd", 2000, "x_step=0.5", "y_step=0.1")},
+    {RUN("soba", 3000, "x_step=0.1", "y_step=0.1")},
+    {RUN("stocbio", 2000, "x_step=0.5", "y_step=0.1", "eta=0.15", "neumann_steps=150")},
+    {RUN("exact", 600, "x_step=0.5")},
+    {RUN("itd", 1000, "x_step=0.5", "r=300", "inner_lr=0.1")},
+    {RUN("ufom", 1000, "x_step=0.5", "r=300", "inner_lr=0.1", "q=1")},
+    {RUN("bsa", 3000, "x_step=0.5", "y_step=0.1", "eta=0.1", "neumann_steps=40"), .noisy = true},
+    {RUN("ttsa", 3000, "x_step=0.5", "y_step=0.1", "eta=0.1", "neumann_steps=40"), .noisy = true},
+    {RUN("fom", 1000, "x_step=0.5", "r=20", "inner_lr=0.1"), .target = FOM},
+    /* a fixed penalty and constant steps: the minimiser of f(x, y_lambda(x)) + lambda (g(x,
+     * y_lambda) - g(x, y*)) */
+    {RUN("f2sa", 3000, "delta_lambda=0", "x_decay=0", "x_step=0.5", "y_step=0.08"),
+     .target = PENALTY, .lambda = 1},
+    /* central differences, exact on a quadratic: x* */
+    {RUN("hjfbio", 3000, "x_step=0.1", "y_step=0.1")},
+    /* Q = 20 HVPs, eta = 0.05: the series misses 34% of H^{-1} at the smallest eigenvalue */
+    {RUN("stable", 3000, "x_step=0.1", "y_step=0.1", "eta=0.05"), .target = NEUMANN,
+     .neu = {0.05, 20}},
 };
-/* Noisy estimates: exact where the solution is a vertex with a margin. */
-static const Case vertex_cases[] = {
-    {"bsa", KV("x_step=0.5", "y_step=0.1", "eta=0.1", "neumann_steps=40"), 3000},
-    {"ttsa", KV("x_step=0.5", "y_step=0.1", "eta=0.1", "neumann_steps=40"), 3000},
-};
+#define NCASES (sizeof cases / sizeof cases[0])
 
-static void run_cases(const Inst *I, const Case *c, size_t n, const char *what) {
-  for (size_t i = 0; i < n; i++) {
-    double e = run_to(I, c[i].m, c[i].kv, c[i].steps);
-    print_message("%-8s %-14s |x - x*|/max(1, |x*|) = %.2e (tolerance 1e-8)\n", c[i].m, what, e);
+static const Case *case_of(const char *m) {
+  for (size_t i = 0; i < NCASES; i++)
+    if (strcmp(cases[i].m, m) == 0) return &cases[i];
+  return NULL;
+}
+
+/* Every method of the table on I, each to the constrained minimiser of its own objective. */
+static void run_methods(const Inst *I) {
+  for (size_t i = 0; i < NCASES; i++) assert_non_null(rt_method_find(cases[i].m));
+  double phistar[NX], margin;
+  inst_target(I, case_of("exact"), phistar, &margin);
+  for (int mi = 0; mi < rt_nmethods; mi++) {
+    const char *m = rt_methods[mi].name;
+    const Case *c = case_of(m);
+    if (!c) fail_msg("method '%s' of rt_methods has no case in test_xstep.c", m);
+    if (c->noisy && !I->vertex) {
+      print_message("%-8s %-15s skipped: noisy estimates, run at vertices only\n", m, I->name);
+      continue;
+    }
+    double xstar[NX], hg;
+    int active = inst_target(I, c, xstar, &margin);
+    double e = run_to(I, c, xstar, &hg);
+    print_message("%-8s %-15s |x - x*|/max(1, |x*|) = %.2e (tolerance 1e-8), |x - P(x - d)| = "
+                  "%.1e; target: %d active, margin %.2g", m, I->name, e, hg, active, margin);
+    if (c->target != HYPERGRAD) print_message(", %.3f from phi's", tp_rel_err(NX, xstar, phistar));
+    print_message("\n");
     assert_true(e < 1e-8);
+    assert_true(hg < 1e-7);
   }
 }
 
 static void test_box_boundary(void **state) {
   (void)state;
   Inst I;
-  inst_init(&I, 7, BLO_CON_BOX, -0.05, 0.05);
-  double margin;
-  int active = box_kkt(I.Q, I.r, -0.05, 0.05, I.xstar, &margin);
+  inst_init(&I, "box", 7, BLO_CON_BOX, -0.05, 0.05);
+  double xstar[NX], margin;
+  int active = inst_target(&I, case_of("exact"), xstar, &margin);
   print_message("box [-0.05, 0.05]: %d of %d coordinates active, margin %.3g\n", active, NX,
                 margin);
   assert_true(active >= 1 && active < NX);
-  run_cases(&I, exact_cases, sizeof exact_cases / sizeof exact_cases[0], "box");
+  run_methods(&I);
   tp_free(I.t);
 }
 
 static void test_simplex_face(void **state) {
   (void)state;
   Inst I;
-  inst_init(&I, FACE_SEED, BLO_CON_SIMPLEX, 0, 0);
-  double margin;
-  int zeros = simplex_kkt(I.Q, I.r, I.xstar, &margin);
+  inst_init(&I, "simplex", FACE_SEED, BLO_CON_SIMPLEX, 0, 0);
+  double xstar[NX], margin;
+  int zeros = inst_target(&I, case_of("exact"), xstar, &margin);
   print_message("simplex: %d of %d coordinates zero, margin %.3g\n", zeros, NX, margin);
   assert_true(zeros >= 1 && zeros < NX - 1);
-  run_cases(&I, exact_cases, sizeof exact_cases / sizeof exact_cases[0], "simplex");
+  run_methods(&I);
   tp_free(I.t);
 }
 
 static void test_vertices(void **state) {
   (void)state;
   Inst I;
-  inst_init(&I, VERTEX_SEED, BLO_CON_BOX, 0.5, 1.0);
-  double margin;
-  int active = box_kkt(I.Q, I.r, 0.5, 1.0, I.xstar, &margin);
+  inst_init(&I, "box vertex", VERTEX_SEED, BLO_CON_BOX, 0.5, 1.0);
+  I.vertex = true;
+  double xstar[NX], margin;
+  int active = inst_target(&I, case_of("exact"), xstar, &margin);
   print_message("box [0.5, 1]: %d of %d active, margin %.3g\n", active, NX, margin);
   assert_int_equal(active, NX);
-  run_cases(&I, vertex_cases, sizeof vertex_cases / sizeof vertex_cases[0], "box vertex");
-  run_cases(&I, exact_cases, sizeof exact_cases / sizeof exact_cases[0], "box vertex");
+  run_methods(&I);
   tp_free(I.t);
-  inst_init(&I, VERTEX_SEED, BLO_CON_SIMPLEX, 0, 0);
-  int zeros = simplex_kkt(I.Q, I.r, I.xstar, &margin);
+  inst_init(&I, "simplex vertex", VERTEX_SEED, BLO_CON_SIMPLEX, 0, 0);
+  I.vertex = true;
+  int zeros = inst_target(&I, case_of("exact"), xstar, &margin);
   print_message("simplex: %d of %d zero, margin %.3g\n", zeros, NX, margin);
   assert_int_equal(zeros, NX - 1);
-  run_cases(&I, vertex_cases, sizeof vertex_cases / sizeof vertex_cases[0], "simplex vertex");
+  run_methods(&I);
   tp_free(I.t);
 }
 
-/* fom ignores how y_r depends on x, and here Phi does not depend on x either: its estimate is
- * grad_x f = rho x, the gradient of rho/2 |x|^2, whose minimisers over the box [0.1, 0.2]
- * (0.1 everywhere) and over the simplex (1/5 everywhere) are where it must end. */
+/* fom's objective (rho/2 |x|^2) has its minimiser inside the box above; on the box [0.1, 0.2]
+ * every coordinate is at the lower bound. */
 static void test_fom(void **state) {
   (void)state;
-  const Case c = {"fom", KV("x_step=0.5", "r=20", "inner_lr=0.1"), 1000};
   Inst I;
-  inst_init(&I, 7, BLO_CON_BOX, 0.1, 0.2);
-  double Q[NX][NX] = {{0}}, r[NX] = {0}, margin;
-  for (int i = 0; i < NX; i++) Q[i][i] = I.t->spec.rho;
-  assert_int_equal(box_kkt(Q, r, 0.1, 0.2, I.xstar, &margin), NX);
-  run_cases(&I, &c, 1, "box");
-  tp_free(I.t);
-  inst_init(&I, 7, BLO_CON_SIMPLEX, 0, 0);
-  assert_int_equal(simplex_kkt(Q, r, I.xstar, &margin), 0);
-  run_cases(&I, &c, 1, "simplex");
+  inst_init(&I, "box [0.1, 0.2]", 7, BLO_CON_BOX, 0.1, 0.2);
+  const Case *c = case_of("fom");
+  double xstar[NX], margin, hg;
+  assert_int_equal(inst_target(&I, c, xstar, &margin), NX);
+  double e = run_to(&I, c, xstar, &hg);
+  print_message("fom box [0.1, 0.2]: |x - x*|/max(1, |x*|) = %.2e, |x - P(x - d)| = %.1e\n", e,
+                hg);
+  assert_true(e < 1e-8);
   tp_free(I.t);
 }
-
 
 /* rt_project_simplex against the threshold found by bisection on sum max(v - theta, 0) = 1,
  * on random vectors of sizes 1..40 (ties and all-equal vectors included). */
@@ -351,7 +429,7 @@ static void test_optimizer_formulas(void **state) {
 static void test_same_seed(void **state) {
   (void)state;
   Inst I;
-  inst_init(&I, FACE_SEED, BLO_CON_SIMPLEX, 0, 0);
+  inst_init(&I, "simplex", FACE_SEED, BLO_CON_SIMPLEX, 0, 0);
   const char *const *kv = KV("x_step=0.05", "y_step=0.1", "x_optimizer=adam");
   RtSolver *a = tp_solver(&I.t->p, "bsa", kv, 5), *b = tp_solver(&I.t->p, "bsa", kv, 5),
            *c = tp_solver(&I.t->p, "bsa", kv, 6);
@@ -382,11 +460,12 @@ static void test_same_seed(void **state) {
 static void test_optimizers_on_box(void **state) {
   (void)state;
   Inst I;
-  inst_init(&I, 7, BLO_CON_BOX, -0.05, 0.05);
-  double margin;
-  box_kkt(I.Q, I.r, -0.05, 0.05, I.xstar, &margin);
-  double em = run_to(&I, "aid_cg", KV("x_step=0.1", "y_step=0.1", "x_optimizer=momentum"), 2000);
-  double ea = run_to(&I, "aid_cg", KV("x_step=0.001", "y_step=0.1", "x_optimizer=adam"), 4000);
+  inst_init(&I, "box", 7, BLO_CON_BOX, -0.05, 0.05);
+  double xstar[NX], margin, hg;
+  inst_target(&I, case_of("aid_cg"), xstar, &margin);
+  const Case mom = {RUN("aid_cg", 2000, "x_step=0.1", "y_step=0.1", "x_optimizer=momentum")},
+             adam = {RUN("aid_cg", 4000, "x_step=0.001", "y_step=0.1", "x_optimizer=adam")};
+  double em = run_to(&I, &mom, xstar, &hg), ea = run_to(&I, &adam, xstar, &hg);
   print_message("aid_cg box: momentum %.2e, adam %.2e from x*\n", em, ea);
   assert_true(em < 1e-8);
   assert_true(ea < 1e-8);
