@@ -138,7 +138,8 @@ if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     --quiet >"$tmp/hcc.out" 2>"$tmp/hcc.err"
   check "hyperclean_compare.sh runs" $?
   methods="lancbio subbio aid_cg amigo_gd soba stocbio bsa ttsa f2sa hjfbio stable"
-  got=$(awk -F, 'NR > 1 && $1 != p { printf "%s%s", s, $1; s = " "; p = $1 }' "$tmp/hcc/hyperclean.csv")
+  got=$(awk -F, 'NR > 1 && $1 != p { printf "%s%s", s, $1; s = " "; p = $1 }' \
+    "$tmp/hcc/hyperclean.csv")
   [ "$got" = "$methods" ]
   check "hyperclean_compare.sh: one CSV block per method, in order (got $got)" $?
   awk -F, 'NR > 1 { last[$1] = $2 } END { exit !(last["lancbio"] == 10 && last["stable"] == 10 &&
