@@ -142,6 +142,29 @@ if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   check "hyperparam_box: lam in [0, 0.1], some weights at each bound" $?
   awk -F, 'NR == 2 { f0 = $3 } END { exit !($3 < f0) }' "$tmp/hb.csv"
   check "hyperparam_box: the validation loss falls" $?
+  # the authors' eleven-method comparison script, tiny: every method runs with the authors'
+  # settings, soba and hjfbio get twice the steps, and the summary has a row per method
+  BLOC="$bloc" BLOC_GNUPLOT= TRACE_EVERY=5 TIMES="0.01 100" LEVELS="0.3 0.99" \
+    "$ex/hyperclean_compare.sh" 10 "$tmp/hcc" -D n_train=200 -D n_val=200 -D n_test=500 $B \
+    --quiet >"$tmp/hcc.out" 2>"$tmp/hcc.err"
+  check "hyperclean_compare.sh runs" $?
+  methods="lancbio subbio aid_cg amigo_gd soba stocbio bsa ttsa f2sa hjfbio stable"
+  got=$(awk -F, 'NR > 1 && $1 != p { printf "%s%s", s, $1; s = " "; p = $1 }' \
+    "$tmp/hcc/hyperclean.csv")
+  [ "$got" = "$methods" ]
+  check "hyperclean_compare.sh: one CSV block per method, in order (got $got)" $?
+  awk -F, 'NR > 1 { last[$1] = $2 } END { exit !(last["lancbio"] == 10 && last["stable"] == 10 &&
+    last["soba"] == 20 && last["hjfbio"] == 20) }' "$tmp/hcc/hyperclean.csv"
+  check "hyperclean_compare.sh: 10 steps, 20 for soba and hjfbio" $?
+  [ "$(grep -c -E '^(lancbio|subbio|aid_cg|amigo_gd|soba|stocbio|bsa|ttsa|f2sa|hjfbio|stable) ' \
+    "$tmp/hcc/summary.txt")" = 11 ] && grep -q 'reach 0.99' "$tmp/hcc/summary.txt" &&
+    grep -q '^lancbio .* s (step [0-9]*) *not reached *$' "$tmp/hcc/summary.txt"
+  check "hyperclean_compare.sh: summary row per method, 0.3 reached, 0.99 not" $?
+  # lancbio's warm-up (m = 1 until step 50): v = 0, so x does not move and |hypergrad| is 0
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $1 == "lancbio" && $2 > 0 && $c["hypergrad_norm"] != 0 { bad = 1 } END { exit bad }' \
+    "$tmp/hcc/hyperclean.csv"
+  check "hyperclean_compare.sh: lancbio runs the authors' warm-up (v = 0 while m = 1)" $?
 else
   echo "skip: Fashion-MNIST not installed (Debian: dataset-fashion-mnist)"
 fi
