@@ -26,6 +26,20 @@ typedef struct RtTensor {
 /* Frees t->v and zeroes *t. Safe on a zeroed tensor and on NULL. */
 RT_API void rt_tensor_free(RtTensor *t);
 
+/* A declared shape as the loaders take it: rank 0 scalar (rows = cols = 1), 1 vector[rows]
+ * (cols = 1), 2 matrix[rows, cols]. */
+typedef struct RtShape {
+  int rank;
+  int64_t rows, cols;
+} RtShape;
+
+/* Where a failing call writes its one-line message: buf (may be NULL) of len bytes, always
+ * NUL-terminated and truncated to len. Passed by value: { buf, sizeof buf }. */
+typedef struct RtErr {
+  char *buf;
+  size_t len;
+} RtErr;
+
 /* In an expected shape, RT_ANY (for rows or cols) accepts whatever size the file holds. */
 #define RT_ANY (-1)
 
