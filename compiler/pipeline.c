@@ -54,43 +54,46 @@ static double *dalloc(int64_t n) {
 
 /* ---- data-stage hooks (eval.h) */
 
-static int load_hook(void *ctx, IrLoadFormat fmt, const char *path, Shape s, int64_t blocks,
-                     double *out, char *err, size_t errlen) {
+static int load_hook(void *ctx, const IrLoadRequest *req, double *out, char *err, size_t errlen) {
   (void)ctx;
+  const char *path = req->path;
+  RtShape want = rt_shape(req->shape.rank, req->shape.rows, req->shape.cols);
+  int64_t blocks = req->blocks, k = blocks > 0 ? want.rows / blocks : 0;
+  RtErr e = rt_err(err, errlen);
   /* IDX files are the big ones (MNIST): decoded straight into out, not copied there */
-  if (fmt == IR_LOAD_IDX) return rt_load_idx_into(path, s.rank, s.rows, s.cols, out, err, errlen);
+  if (req->fmt == IR_LOAD_IDX) return rt_load_idx_into(path, want, out, e);
   RtTensor t = {0};
   int rc;
-  switch (fmt) {
+  switch (req->fmt) {
   case IR_LOAD_CSV: /* a tensor[T, K, d] (blocks = T): its T matrices stacked */
-    rc = blocks > 0 ? rt_load_csv3(path, blocks, s.rows / blocks, s.cols, &t, err, errlen)
-                    : rt_load_csv(path, s.rank, s.rows, s.cols, &t, err, errlen);
+    rc = blocks > 0 ? rt_load_csv3(path, blocks, k, want.cols, &t, e)
+                    : rt_load_csv(path, want, &t, e);
     break;
-  case IR_LOAD_LIBSVM: rc = rt_load_libsvm(path, s.rank, s.rows, s.cols, &t, err, errlen); break;
+  case IR_LOAD_LIBSVM: rc = rt_load_libsvm(path, want, &t, e); break;
   case IR_LOAD_NPY: /* a tensor[T, K, d] (blocks = T) must be exactly that 3-D array */
-    rc = blocks > 0 ? rt_load_npy3(path, blocks, s.rows / blocks, s.cols, &t, err, errlen)
-                    : rt_load_npy(path, s.rank, s.rows, s.cols, &t, err, errlen);
+    rc = blocks > 0 ? rt_load_npy3(path, blocks, k, want.cols, &t, e)
+                    : rt_load_npy(path, want, &t, e);
     break;
   default: snprintf(err, errlen, "unknown data format"); return 1;
   }
   if (rc) return rc;
-  memcpy(out, t.v, (size_t)shape_size(s) * sizeof(double));
+  memcpy(out, t.v, (size_t)shape_size(req->shape) * sizeof(double));
   rt_tensor_free(&t);
   return 0;
 }
 
-static int spd_hook(void *ctx, uint64_t seed, const char *stream, int64_t n, double lo, double hi,
-                    double *out, char *err, size_t errlen) {
+static int spd_hook(void *ctx, const IrSpdRequest *req, double *out, char *err, size_t errlen) {
   (void)ctx;
-  RtRng r = rt_rng_stream(seed, stream);
-  int rc = rt_random_spd(&r, n, lo, hi, out);
+  RtRng r = rt_rng_stream(req->seed, req->stream);
+  int rc = rt_random_spd(&r, req->n, req->lo, req->hi, out);
   if (rc == -2) {
-    snprintf(err, errlen, "random_spd(%lld, %g, %g): out of memory", (long long)n, lo, hi);
+    snprintf(err, errlen, "random_spd(%lld, %g, %g): out of memory", (long long)req->n, req->lo,
+             req->hi);
     return 1;
   }
   if (rc != 0) {
     snprintf(err, errlen, "random_spd(%lld, %g, %g): the eigenvalues must satisfy 0 < lo <= hi",
-             (long long)n, lo, hi);
+             (long long)req->n, req->lo, req->hi);
     return 1;
   }
   return 0;
@@ -129,10 +132,9 @@ static void report_nonfinite(BloCompiled *c, const AstDecl *d, const double *v, 
  * decoded on demand: the examples slice 10000 of Fashion-MNIST's 60000 training images, and
  * decoding all of them meant faulting in and writing 376 MB of doubles, most of the data
  * stage's time. */
-static void block_hook(void *ctx, int k, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols,
-                       double *out) {
+static void block_hook(void *ctx, int k, const IrBlock *b, double *out) {
   BloCompiled *c = ctx;
-  rt_idx_read(c->idx[k], r0, nrows, c0, ncols, out);
+  rt_idx_read(c->idx[k], b->r0, b->nrows, b->c0, b->ncols, out);
 }
 
 static const double *full_hook(void *ctx, int k) {
@@ -196,8 +198,8 @@ static int open_idx(BloCompiled *c, int k, int64_t want) {
   c->idx[k] = NULL;
   /* rt_idx_open checks everything the load would (finiteness included), so nothing is left
    * to report when the values are decoded */
-  if (rt_idx_open_rows(v->str, v->shape.rank, v->shape.rows, v->shape.cols, want, &c->idx[k], msg,
-                       sizeof msg)) {
+  RtShape shape = rt_shape(v->shape.rank, v->shape.rows, v->shape.cols);
+  if (rt_idx_open_rows(v->str, shape, want, &c->idx[k], rt_err(msg, sizeof msg))) {
     diag_error(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span, "%s", msg);
     return 1;
   }

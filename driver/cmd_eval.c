@@ -76,7 +76,7 @@ static int parse_what(const char *what, bool want[NWHAT]) {
 
 static int read_point(const char *path, const char *what, int64_t n, double *out) {
   char err[512];
-  if (rt_read_vector_csv(path, what, n, out, err, sizeof err) != 0) {
+  if (rt_read_vector_csv(path, what, n, out, rt_err(err, sizeof err)) != 0) {
     fprintf(stderr, "bloc eval: error: %s\n", err);
     return 1;
   }

@@ -15,12 +15,12 @@
 static int override_start(BloCompiled *c, const char *init_x, const char *init_y) {
   char err[512];
   BloProblem *p = blo_problem(c);
-  if (init_x && rt_read_vector_csv(init_x, "x", p->nx, blo_x0(c), err, sizeof err) != 0) {
+  if (init_x && rt_read_vector_csv(init_x, "x", p->nx, blo_x0(c), rt_err(err, sizeof err)) != 0) {
     fprintf(stderr, "bloc run: error: --init-x: %s\n", err);
     return 1;
   }
   if (init_y) {
-    if (rt_read_vector_csv(init_y, "y", p->ny, blo_y0(c), err, sizeof err) != 0) {
+    if (rt_read_vector_csv(init_y, "y", p->ny, blo_y0(c), rt_err(err, sizeof err)) != 0) {
       fprintf(stderr, "bloc run: error: --init-y: %s\n", err);
       return 1;
     }

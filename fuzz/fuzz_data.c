@@ -50,7 +50,7 @@ static int write_input(const uint8_t *p, size_t n, int gz) {
   return fclose(f) == 0 && ok ? 0 : -1;
 }
 
-typedef int (*Loader)(const char *, int, int64_t, int64_t, RtTensor *, char *, size_t);
+typedef int (*Loader)(const char *, RtShape, RtTensor *, RtErr);
 
 static void check_tensor(const RtTensor *t, int rank, int64_t rows, int64_t cols) {
   if (rank == 0) rows = cols = 1;
@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (size_t k = 0; k < sizeof loaders / sizeof loaders[0]; k++) {
     RtTensor t;
     err[0] = 0;
-    if (loaders[k](g_path, rank, rows, cols, &t, err, sizeof err) == 0) {
+    if (loaders[k](g_path, rt_shape(rank, rows, cols), &t, rt_err(err, sizeof err)) == 0) {
       check_tensor(&t, rank, rows, cols);
       rt_tensor_free(&t);
     } else if (!err[0] || t.v) {
@@ -85,10 +85,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (rows > 0) {
     double x[16];
     err[0] = 0;
-    if (rt_read_vector_csv(g_path, "x", rows, x, err, sizeof err) != 0 && !err[0]) abort();
+    if (rt_read_vector_csv(g_path, "x", rows, x, rt_err(err, sizeof err)) != 0 && !err[0]) abort();
   }
   RtIdxFile *f = NULL;
-  if (rt_idx_open(g_path, rank, rows, cols, &f, err, sizeof err) == 0) {
+  if (rt_idx_open(g_path, rt_shape(rank, rows, cols), &f, rt_err(err, sizeof err)) == 0) {
     int64_t r = rank == 0 ? 1 : rows, c = rank == 2 ? cols : 1;
     if (r > 0 && c > 0 && r != RT_ANY && c != RT_ANY) {
       double *blk = malloc((size_t)(r * c) * sizeof *blk);

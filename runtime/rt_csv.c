@@ -210,8 +210,11 @@ static void csv_holds(int64_t r, int64_t c, char *buf, size_t len) {
 
 /* rt_load_csv; `why` (or NULL) explains the declared shape after a mismatch, unless a header
  * line does. */
-static int load_csv(const char *path, int rank, int64_t rows, int64_t cols, const char *why,
-                    RtTensor *out, char *err, size_t errlen) {
+static int load_csv(const char *path, RtShape want, const char *why, RtTensor *out, RtErr e) {
+  int rank = want.rank;
+  int64_t rows = want.rows, cols = want.cols;
+  char *err = e.buf;
+  size_t errlen = e.len;
   memset(out, 0, sizeof *out);
   Table t;
   RtReadBound bound;
@@ -227,8 +230,8 @@ static int load_csv(const char *path, int rank, int64_t rows, int64_t cols, cons
   else if (rank == 1 && t.rows > 1 && t.cols > 1)
     snprintf(hint, sizeof hint, " (a vector is one number per line, or a single row)");
   RtTensor r = {0};
-  if (rt_data_fit_shape(path, rank, rows, cols, t.rows, t.cols, holds, hint[0] ? hint : NULL, &r,
-                        err, errlen)) {
+  RtFileTable found = {t.rows, t.cols, holds, hint[0] ? hint : NULL};
+  if (rt_data_fit_shape(path, want, &found, &r, e)) {
     free(t.v);
     return -1;
   }
@@ -238,13 +241,13 @@ static int load_csv(const char *path, int rank, int64_t rows, int64_t cols, cons
   return 0;
 }
 
-RT_API int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
-                char *err, size_t errlen) {
-  return load_csv(path, rank, rows, cols, NULL, out, err, errlen);
+RT_API int rt_load_csv(const char *path, RtShape want, RtTensor *out, RtErr e) {
+  return load_csv(path, want, NULL, out, e);
 }
 
-RT_API int rt_load_csv3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out, char *err,
-                        size_t errlen) {
+RT_API int rt_load_csv3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out, RtErr e) {
+  char *err = e.buf;
+  size_t errlen = e.len;
   if (t < 1 || k < 1 || d < 1 || k > INT64_MAX / t) {
     memset(out, 0, sizeof *out);
     return rt_data_errf(err, errlen, "'%s': invalid expected shape tensor[%" PRId64 ", %" PRId64
@@ -253,11 +256,12 @@ RT_API int rt_load_csv3(const char *path, int64_t t, int64_t k, int64_t d, RtTen
   char why[128];
   snprintf(why, sizeof why, " (tensor[%" PRId64 ", %" PRId64 ", %" PRId64 "]: its %" PRId64
            " matrices one after another)", t, k, d, t);
-  return load_csv(path, 2, t * k, d, why, out, err, errlen);
+  return load_csv(path, rt_shape(2, t * k, d), why, out, e);
 }
 
-RT_API int rt_read_vector_csv(const char *path, const char *what, int64_t n, double *out, char *err,
-                       size_t errlen) {
+RT_API int rt_read_vector_csv(const char *path, const char *what, int64_t n, double *out, RtErr e) {
+  char *err = e.buf;
+  size_t errlen = e.len;
   Table t;
   RtReadBound bound;
   rt_data_bound(&bound, 1, n, 1, RT_TEXT_PER_VALUE);
@@ -280,8 +284,11 @@ RT_API int rt_read_vector_csv(const char *path, const char *what, int64_t n, dou
   return rc;
 }
 
-RT_API int rt_save_csv(const char *path, int rank, int64_t rows, int64_t cols, const double *v,
-                char *err, size_t errlen) {
+RT_API int rt_save_csv(const char *path, RtShape shape, const double *v, RtErr e) {
+  int rank = shape.rank;
+  int64_t rows = shape.rows, cols = shape.cols;
+  char *err = e.buf;
+  size_t errlen = e.len;
   if (rank == 0) rows = cols = 1;
   if (rank == 1) cols = 1;
   if (rank < 0 || rank > 2 || rows < 0 || cols < 0)
@@ -300,12 +307,12 @@ RT_API int rt_save_csv(const char *path, int rank, int64_t rows, int64_t cols, c
     fputc('\n', f);
   }
   int bad = ferror(f);
-  int e = errno;
+  int code = errno;
   if (to_stdout) {
-    if (fflush(f)) bad = 1, e = errno;
+    if (fflush(f)) bad = 1, code = errno;
   } else if (fclose(f)) {
-    bad = 1, e = errno;
+    bad = 1, code = errno;
   }
-  if (bad) return rt_data_errf(err, errlen, "'%s': write failed: %s", path, strerror(e));
+  if (bad) return rt_data_errf(err, errlen, "'%s': write failed: %s", path, strerror(code));
   return 0;
 }

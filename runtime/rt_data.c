@@ -267,9 +267,14 @@ RT_API void rt_data_describe_dims(const int64_t *dims, int ndim, char *buf, size
     snprintf(buf + k, len - k, " array (flattened to %" PRId64 " x %" PRIu64 ")", dims[0], rest);
 }
 
-RT_API int rt_data_fit_shape(const char *path, int rank, int64_t rows, int64_t cols, int64_t frows,
-                      int64_t fcols, const char *holds, const char *hint, RtTensor *out,
-                      char *err, size_t errlen) {
+RT_API int rt_data_fit_shape(const char *path, RtShape want, const RtFileTable *found,
+                             RtTensor *out, RtErr e) {
+  int rank = want.rank;
+  int64_t rows = want.rows, cols = want.cols;
+  char *err = e.buf;
+  size_t errlen = e.len;
+  int64_t frows = found->rows, fcols = found->cols;
+  const char *holds = found->holds, *hint = found->hint;
   char decl[96];
   if (rank == 0) rows = cols = 1;
   if (rank == 1) cols = 1;
@@ -413,13 +418,16 @@ static size_t idx_prefix_bytes(const char *path, int64_t want) {
   return bytes;
 }
 
-RT_API int rt_idx_open(const char *path, int rank, int64_t rows, int64_t cols, RtIdxFile **out,
-                       char *err, size_t errlen) {
-  return rt_idx_open_rows(path, rank, rows, cols, -1, out, err, errlen);
+RT_API int rt_idx_open(const char *path, RtShape want, RtIdxFile **out, RtErr e) {
+  return rt_idx_open_rows(path, want, -1, out, e);
 }
 
-RT_API int rt_idx_open_rows(const char *path, int rank, int64_t rows, int64_t cols, int64_t want,
-                            RtIdxFile **out, char *err, size_t errlen) {
+RT_API int rt_idx_open_rows(const char *path, RtShape shape, int64_t want, RtIdxFile **out,
+                            RtErr e) {
+  int rank = shape.rank;
+  int64_t rows = shape.rows, cols = shape.cols;
+  char *err = e.buf;
+  size_t errlen = e.len;
   *out = NULL;
   unsigned char *b;
   size_t len;
@@ -489,20 +497,20 @@ RT_API int rt_idx_open_rows(const char *path, int rank, int64_t rows, int64_t co
     /* the file goes on past the first `want` items, and its header agrees with the
      * declaration, items being its rows: keep those rows; else read it all (and report) */
     char ignored[8];
-    int fits =
-        rt_data_fit_shape(path, rank, rows, cols, (int64_t)items, ndim == 1 ? 1 : (int64_t)per_item,
-                          holds, NULL, &t, ignored, sizeof ignored) == 0 &&
-        t.rows == (int64_t)items;
+    RtFileTable found = {(int64_t)items, ndim == 1 ? 1 : (int64_t)per_item, holds, NULL};
+    int fits = rt_data_fit_shape(path, shape, &found, &t, rt_err(ignored, sizeof ignored)) == 0 &&
+               t.rows == (int64_t)items;
     if (!fits || !bound.over || len != hdr + (size_t)sat_mul((uint64_t)want, item_bytes)) {
       free(b);
-      return rt_idx_open_rows(path, rank, rows, cols, -1, out, err, errlen);
+      return rt_idx_open_rows(path, shape, -1, out, e);
     }
     items = (uint64_t)want; /* what follows checks the rows read */
     need = have;
   } else if (bound.over) { /* only a prefix was read: the header's shape may still explain why */
     int64_t fc = ndim == 1 ? 1 : (int64_t)per_item;
     int64_t fr = (int64_t)items;
-    if (!rt_data_fit_shape(path, rank, rows, cols, fr, fc, holds, NULL, &t, err, errlen))
+    if (!rt_data_fit_shape(path, rt_shape(rank, rows, cols), &(RtFileTable){fr, fc, holds, NULL},
+                           &t, e))
       rt_data_too_large(path, &bound, err, errlen);
     goto done;
   }
@@ -521,9 +529,8 @@ RT_API int rt_idx_open_rows(const char *path, int rank, int64_t rows, int64_t co
     }
     goto done;
   }
-  if (!prefix && rt_data_fit_shape(path, rank, rows, cols, (int64_t)items,
-                                   ndim == 1 ? 1 : (int64_t)per_item, holds, NULL, &t, err, errlen))
-    goto done;
+  RtFileTable found = {(int64_t)items, ndim == 1 ? 1 : (int64_t)per_item, holds, NULL};
+  if (!prefix && rt_data_fit_shape(path, shape, &found, &t, e)) goto done;
   RtIdxFile *f = malloc(sizeof *f);
   if (!f) {
     rt_data_errf(err, errlen, "'%s': out of memory", path);
@@ -571,17 +578,16 @@ RT_API void rt_idx_close(RtIdxFile *f) {
   free(f);
 }
 
-RT_API int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
-                char *err, size_t errlen) {
+RT_API int rt_load_idx(const char *path, RtShape want, RtTensor *out, RtErr e) {
   memset(out, 0, sizeof *out);
   RtIdxFile *f;
-  if (rt_idx_open(path, rank, rows, cols, &f, err, errlen)) return -1;
+  if (rt_idx_open(path, want, &f, e)) return -1;
   RtTensor t = f->shape;
   uint64_t count = (uint64_t)t.rows * (uint64_t)t.cols;
   t.v = malloc((count ? count : 1) * sizeof(double));
   if (!t.v) {
     rt_idx_close(f);
-    return rt_data_errf(err, errlen, "'%s': out of memory for %" PRIu64 " values", path, count);
+    return rt_data_errf(e.buf, e.len, "'%s': out of memory for %" PRIu64 " values", path, count);
   }
   rt_idx_read(f, 0, t.rows, 0, t.cols, t.v);
   rt_idx_close(f);
@@ -589,13 +595,16 @@ RT_API int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, R
   return 0;
 }
 
-RT_API int rt_load_idx_into(const char *path, int rank, int64_t rows, int64_t cols, double *dst,
-                     char *err, size_t errlen) {
+RT_API int rt_load_idx_into(const char *path, RtShape want, double *dst, RtErr e) {
+  int rank = want.rank;
+  int64_t rows = want.rows, cols = want.cols;
+  char *err = e.buf;
+  size_t errlen = e.len;
   if ((rank >= 1 && rows == RT_ANY) || (rank == 2 && cols == RT_ANY) || !dst)
     return rt_data_errf(err, errlen, "'%s': rt_load_idx_into needs a known shape and a buffer",
                         path);
   RtIdxFile *f;
-  if (rt_idx_open(path, rank, rows, cols, &f, err, errlen)) return -1;
+  if (rt_idx_open(path, want, &f, e)) return -1;
   rt_idx_read(f, 0, f->shape.rows, 0, f->shape.cols, dst);
   rt_idx_close(f);
   return 0;
@@ -747,8 +756,11 @@ static int host_big_endian(void) {
 
 /* rt_load_npy, and rt_load_npy3 when dims3 (T, K, d) is given: then rank/rows/cols are the
  * stacked matrix[T*K, d] and the file must be exactly a T x K x d array. */
-static int load_npy(const char *path, int rank, int64_t rows, int64_t cols, const int64_t *dims3,
-                    RtTensor *out, char *err, size_t errlen) {
+static int load_npy(const char *path, RtShape want, const int64_t *dims3, RtTensor *out, RtErr e) {
+  int rank = want.rank;
+  int64_t rows = want.rows, cols = want.cols;
+  char *err = e.buf;
+  size_t errlen = e.len;
   memset(out, 0, sizeof *out);
   unsigned char *b;
   size_t len;
@@ -858,7 +870,8 @@ static int load_npy(const char *path, int rank, int64_t rows, int64_t cols, cons
     fc = nh.dims[2];
   }
   if (bound.over) { /* only a prefix was read: the header's shape may still explain why */
-    if (!rt_data_fit_shape(path, rank, rows, cols, fr, fc, holds, NULL, &t, err, errlen))
+    if (!rt_data_fit_shape(path, rt_shape(rank, rows, cols), &(RtFileTable){fr, fc, holds, NULL},
+                           &t, e))
       rt_data_too_large(path, &bound, err, errlen);
     goto done;
   }
@@ -873,7 +886,9 @@ static int load_npy(const char *path, int rank, int64_t rows, int64_t cols, cons
                    have - need, shp);
     goto done;
   }
-  if (rt_data_fit_shape(path, rank, rows, cols, fr, fc, holds, NULL, &t, err, errlen)) goto done;
+  if (rt_data_fit_shape(path, rt_shape(rank, rows, cols), &(RtFileTable){fr, fc, holds, NULL}, &t,
+                        e))
+    goto done;
   t.v = malloc((count ? count : 1) * sizeof(double));
   if (!t.v) {
     rt_data_errf(err, errlen, "'%s': out of memory for %" PRIu64 " values", path, count);
@@ -911,13 +926,13 @@ done:
   return rc;
 }
 
-RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
-                char *err, size_t errlen) {
-  return load_npy(path, rank, rows, cols, NULL, out, err, errlen);
+RT_API int rt_load_npy(const char *path, RtShape want, RtTensor *out, RtErr e) {
+  return load_npy(path, want, NULL, out, e);
 }
 
-RT_API int rt_load_npy3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out, char *err,
-                        size_t errlen) {
+RT_API int rt_load_npy3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out, RtErr e) {
+  char *err = e.buf;
+  size_t errlen = e.len;
   int64_t dims3[3];
   dims3[0] = t;
   dims3[1] = k;
@@ -927,5 +942,5 @@ RT_API int rt_load_npy3(const char *path, int64_t t, int64_t k, int64_t d, RtTen
     return rt_data_errf(err, errlen, "'%s': invalid expected shape tensor[%" PRId64 ", %" PRId64
                         ", %" PRId64 "]", path, t, k, d);
   }
-  return load_npy(path, 2, t * k, d, dims3, out, err, errlen);
+  return load_npy(path, rt_shape(2, t * k, d), dims3, out, e);
 }

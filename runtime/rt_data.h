@@ -34,11 +34,26 @@ typedef struct RtShape {
 } RtShape;
 
 /* Where a failing call writes its one-line message: buf (may be NULL) of len bytes, always
- * NUL-terminated and truncated to len. Passed by value: { buf, sizeof buf }. */
+ * NUL-terminated and truncated to len. Passed by value: rt_err(buf, sizeof buf). */
 typedef struct RtErr {
   char *buf;
   size_t len;
 } RtErr;
+
+static inline RtShape rt_shape(int rank, int64_t rows, int64_t cols) {
+  RtShape s;
+  s.rank = rank;
+  s.rows = rows;
+  s.cols = cols;
+  return s;
+}
+
+static inline RtErr rt_err(char *buf, size_t len) {
+  RtErr e;
+  e.buf = buf;
+  e.len = len;
+  return e;
+}
 
 /* In an expected shape, RT_ANY (for rows or cols) accepts whatever size the file holds. */
 #define RT_ANY (-1)
@@ -46,12 +61,11 @@ typedef struct RtErr {
 /* Common contract of the loaders:
  *   path        — the file, opened as given (the caller resolves paths relative to the .blo).
  *                 Any of them may be gzip-compressed (detected by the magic bytes 1f 8b).
- *   rank, rows, cols — the declared shape: rank 0 (rows = cols = 1), 1 (cols = 1) or 2.
+ *   want        — the declared shape (RtShape): rank 0 (rows = cols = 1), 1 (cols = 1) or 2.
  *   out         — receives the tensor (shape = the declared one, sizes from the file where
  *                 RT_ANY); the caller frees it with rt_tensor_free. Zeroed on failure.
- *   err, errlen — on failure, a one-line message such as
- *                 "'train.csv' line 17: expected 785 fields, found 784" (always NUL-terminated,
- *                 truncated to errlen; err may be NULL).
+ *   err         — on failure, receives a one-line message such as
+ *                 "'train.csv' line 17: expected 785 fields, found 784" (RtErr above).
  * Return 0 on success, nonzero on failure. Non-finite values (NaN, Inf) are rejected with their
  * position. Shape rules: a matrix[m, n] needs an m x n file; a vector[n] takes any file of n
  * numbers laid out as one column or one row; a scalar takes a file of one number. */
@@ -59,26 +73,23 @@ typedef struct RtErr {
 /* CSV: numbers separated by commas (or, on a line without commas, by blanks), one row per
  * line; spaces and tabs around fields and "double quotes" around a field are ignored; a first
  * line with a non-numeric field is a header and is skipped; blank lines are skipped. */
-RT_API int rt_load_csv(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
-                char *err, size_t errlen);
+RT_API int rt_load_csv(const char *path, RtShape want, RtTensor *out, RtErr err);
 
 /* load_csv into a tensor[t, k, d]: the file holds the tasks' k x d matrices one after
  * another, t*k rows of d numbers, loaded as the matrix[t*k, d]; a mismatch says so. */
 RT_API int rt_load_csv3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out,
-                        char *err, size_t errlen);
+                        RtErr err);
 
 /* IDX (the MNIST family): bytes 0 0 TYPE NDIM, NDIM big-endian uint32 dimensions, then the
  * big-endian values; TYPE 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64. A 1-D file
  * is a vector; dimensions after the first flatten into columns (60000 x 28 x 28 loads as
  * matrix[60000, 784]). Values are the raw numbers, unscaled. */
-RT_API int rt_load_idx(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
-                char *err, size_t errlen);
+RT_API int rt_load_idx(const char *path, RtShape want, RtTensor *out, RtErr err);
 
 /* rt_load_idx into the caller's buffer dst of rows * cols doubles (rank 0: 1, rank 1: rows)
  * instead of a new one: the same checks, messages and values. The shape must be fully known
  * (no RT_ANY). On failure dst holds unspecified values. Returns 0, nonzero on failure. */
-RT_API int rt_load_idx_into(const char *path, int rank, int64_t rows, int64_t cols, double *dst,
-                     char *err, size_t errlen);
+RT_API int rt_load_idx_into(const char *path, RtShape want, double *dst, RtErr err);
 
 /* An IDX file opened for reading parts of it: the data stage decodes just the rows a
  * declaration slices out of a 60000-image file rather than all 376 MB of doubles.
@@ -89,8 +100,7 @@ RT_API int rt_load_idx_into(const char *path, int rank, int64_t rows, int64_t co
  * with exactly the values rt_load_idx gives; the block must lie inside the shape.
  * rt_idx_close frees the file (NULL is fine). */
 typedef struct RtIdxFile RtIdxFile;
-RT_API int rt_idx_open(const char *path, int rank, int64_t rows, int64_t cols, RtIdxFile **out,
-                       char *err, size_t errlen);
+RT_API int rt_idx_open(const char *path, RtShape want, RtIdxFile **out, RtErr err);
 RT_API void rt_idx_read(const RtIdxFile *f, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols,
                         double *out);
 RT_API void rt_idx_close(RtIdxFile *f);
@@ -101,43 +111,40 @@ RT_API void rt_idx_close(RtIdxFile *f);
  * read (a damaged tail goes unseen). When the file's rows are not the declaration's (a 1-D
  * file filling a matrix), it reads everything. rt_idx_read may then read only rows below
  * rt_idx_rows_read(f). */
-RT_API int rt_idx_open_rows(const char *path, int rank, int64_t rows, int64_t cols, int64_t want,
-                            RtIdxFile **out, char *err, size_t errlen);
+RT_API int rt_idx_open_rows(const char *path, RtShape shape, int64_t want, RtIdxFile **out,
+                            RtErr err);
 RT_API int64_t rt_idx_rows_read(const RtIdxFile *f);
 
 /* LIBSVM/SVMlight: "label idx:val idx:val ..." per line, feature indices 1-based and strictly
  * increasing, '#' starts a comment. The result is the dense matrix [label | features]: the
  * declaration must be matrix[rows, 1 + features] (cols may not be RT_ANY); a feature index
  * above cols - 1 is an error. Absent features are 0. */
-RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
-                   char *err, size_t errlen);
+RT_API int rt_load_libsvm(const char *path, RtShape want, RtTensor *out, RtErr err);
 
 /* NPY v1.0, v2.0 and v3.0: dtype f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 b1 (little- or big-endian);
  * shape () is a scalar, (n,) a vector, (m, n) a matrix, and dimensions after the first
  * flatten into columns as in IDX. fortran_order True is read correctly (the values are
  * reordered into row-major). 64-bit integers above 2^53 round to the nearest double. */
-RT_API int rt_load_npy(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
-                char *err, size_t errlen);
+RT_API int rt_load_npy(const char *path, RtShape want, RtTensor *out, RtErr err);
 
 /* load_npy into a tensor[t, k, d] (the type of per-task data): the file must hold exactly a
  * t x k x d array (any dtype, order and version rt_load_npy takes); the result is the tasks'
  * matrices stacked, a matrix[t*k, d] (rank 2), row-major: the same numbers in the same order.
  * Any other rank or shape fails with a message that names both shapes. */
 RT_API int rt_load_npy3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out,
-                        char *err, size_t errlen);
+                        RtErr err);
 
 /* Reads a point (--x, --y, --v): a CSV vector of exactly n numbers (one per line or one row)
  * into out[n] (caller-owned). `what` names it in messages ("x"; may be NULL):
  * "'x.csv' holds 5 numbers but x has 6". Returns 0, nonzero on failure. */
-RT_API int rt_read_vector_csv(const char *path, const char *what, int64_t n, double *out, char *err,
-                       size_t errlen);
+RT_API int rt_read_vector_csv(const char *path, const char *what, int64_t n, double *out,
+                              RtErr err);
 
 /* Writes v (rows * cols doubles, row-major) as CSV with %.17g so values round-trip: a scalar
  * as one number, a vector (rank 1) one number per line, a matrix as comma-separated rows.
  * Path "-" writes to stdout. NaN and Inf are written as nan / inf / -inf (which the loaders
  * reject). Returns 0, nonzero (with a message) when the file cannot be written completely. */
-RT_API int rt_save_csv(const char *path, int rank, int64_t rows, int64_t cols, const double *v,
-                char *err, size_t errlen);
+RT_API int rt_save_csv(const char *path, RtShape shape, const double *v, RtErr err);
 
 #ifdef __cplusplus
 }

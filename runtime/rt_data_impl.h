@@ -48,13 +48,19 @@ RT_API int rt_data_too_large(const char *path, const RtReadBound *bound, char *e
 /* Writes "scalar", "vector[n]" or "matrix[m, n]" (RT_ANY as "?") into buf. */
 RT_API void rt_data_decl_str(int rank, int64_t rows, int64_t cols, char *buf, size_t len);
 
-/* Checks that a file holding an frows x fcols table (a 1-D file is frows x 1) fits the declared
- * shape (rules in rt_data.h) and sets out->rank/rows/cols (v untouched). On a mismatch the
- * message is "'PATH' holds HOLDS but the declaration says DECL" followed by hint (if any).
- * Also rejects a malformed declared shape. Returns 0 or -1. */
-RT_API int rt_data_fit_shape(const char *path, int rank, int64_t rows, int64_t cols, int64_t frows,
-                      int64_t fcols, const char *holds, const char *hint, RtTensor *out,
-                      char *err, size_t errlen);
+/* What a file was found to hold: a rows x cols table (a 1-D file is rows x 1), described for
+ * messages as `holds` ("a 3 x 4 matrix"), with `hint` (or NULL) appended to a mismatch. */
+typedef struct RtFileTable {
+  int64_t rows, cols;
+  const char *holds, *hint;
+} RtFileTable;
+
+/* Checks that the table found fits the declared shape want (rules in rt_data.h) and sets
+ * out->rank/rows/cols (v untouched). On a mismatch the message is "'PATH' holds HOLDS but the
+ * declaration says DECL" followed by the hint. Also rejects a malformed declared shape.
+ * Returns 0 or -1. */
+RT_API int rt_data_fit_shape(const char *path, RtShape want, const RtFileTable *found,
+                             RtTensor *out, RtErr err);
 
 /* Describes a file's dimensions for messages: "a single number", "a vector of 5 numbers",
  * "a 3 x 4 matrix", "a 10 x 28 x 28 array (flattened to 10 x 784)". */

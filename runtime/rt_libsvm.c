@@ -41,8 +41,11 @@ static const char *num_problem(NumKind k) {
                            : "is not a number";
 }
 
-RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols, RtTensor *out,
-                   char *err, size_t errlen) {
+RT_API int rt_load_libsvm(const char *path, RtShape want, RtTensor *out, RtErr failure) {
+  int rank = want.rank;
+  int64_t rows = want.rows, cols = want.cols;
+  char *err = failure.buf;
+  size_t errlen = failure.len;
   memset(out, 0, sizeof *out);
   char decl[96];
   rt_data_decl_str(rank, rows, cols, decl, sizeof decl);
@@ -84,7 +87,9 @@ RT_API int rt_load_libsvm(const char *path, int rank, int64_t rows, int64_t cols
     rt_data_errf(err, errlen, "'%s' holds no examples (only blank or comment lines)", path);
     goto done;
   }
-  if (rt_data_fit_shape(path, rank, rows, cols, n, cols, holds, NULL, &t, err, errlen)) goto done;
+  if (rt_data_fit_shape(path, rt_shape(rank, rows, cols), &(RtFileTable){n, cols, holds, NULL}, &t,
+                        failure))
+    goto done;
   if ((uint64_t)n > SIZE_MAX / sizeof(double) / (uint64_t)cols) {
     rt_data_errf(err, errlen, "'%s': %s is too large", path, decl);
     goto done;

@@ -202,7 +202,9 @@ static void node_code(G *g, const IrNode *n) {
     emit_c_string(&path, absolute_path(e, n->str ? n->str : ""));
     if (n->attr[0] < 0 || n->attr[0] > 3)
       emit_fail(e, -1, "data stage: unknown file format " I64, n->attr[0]);
-    line(g, "if (blo_load(\"%s\", %s, %d, " I64 ", " I64 ", " I64 ", %s, err, errlen)) goto done;",
+    line(g,
+         "if (blo_load(\"%s\", %s, rt_shape(%d, " I64 ", " I64 "), " I64
+         ", %s, rt_err(err, errlen))) goto done;",
          fmts[n->attr[0] & 3], path.s, n->shape.rank, m, nc, n->attr[1], o);
     emit_buf_free(&path);
     return;
@@ -331,23 +333,22 @@ static const char data_helpers[] =
     "\n"
     "/* A data file through bloc's loaders, checked against the declared shape, into out\n"
     " * (blocks > 0: a tensor[blocks, rows / blocks, cols], its tasks' matrices stacked). */\n"
-    "static RT_MAYBE_UNUSED int blo_load(const char *fmt, const char *path, int rank, int64_t "
-    "rows, int64_t cols,\n"
-    "                                    int64_t blocks, double *out, char *err, size_t errlen) {\n"
+    "static RT_MAYBE_UNUSED int blo_load(const char *fmt, const char *path, RtShape want, int64_t "
+    "blocks, double *out,\n"
+    "                                    RtErr e) {\n"
     "  RtTensor t;\n"
     "  int rc;\n"
+    "  int64_t k = blocks > 0 ? want.rows / blocks : 0;\n"
     "  memset(&t, 0, sizeof t);\n"
     "  if (!strcmp(fmt, \"csv\") && blocks > 0)\n"
-    "    rc = rt_load_csv3(path, blocks, rows / blocks, cols, &t, err, errlen);\n"
-    "  else if (!strcmp(fmt, \"csv\")) rc = rt_load_csv(path, rank, rows, cols, &t, err, errlen);\n"
-    "  else if (!strcmp(fmt, \"idx\")) rc = rt_load_idx(path, rank, rows, cols, &t, err, errlen);\n"
-    "  else if (!strcmp(fmt, \"libsvm\")) rc = rt_load_libsvm(path, rank, rows, cols, &t, err, "
-    "errlen);\n"
-    "  else if (blocks > 0)\n"
-    "    rc = rt_load_npy3(path, blocks, rows / blocks, cols, &t, err, errlen);\n"
-    "  else rc = rt_load_npy(path, rank, rows, cols, &t, err, errlen);\n"
+    "    rc = rt_load_csv3(path, blocks, k, want.cols, &t, e);\n"
+    "  else if (!strcmp(fmt, \"csv\")) rc = rt_load_csv(path, want, &t, e);\n"
+    "  else if (!strcmp(fmt, \"idx\")) rc = rt_load_idx(path, want, &t, e);\n"
+    "  else if (!strcmp(fmt, \"libsvm\")) rc = rt_load_libsvm(path, want, &t, e);\n"
+    "  else if (blocks > 0) rc = rt_load_npy3(path, blocks, k, want.cols, &t, e);\n"
+    "  else rc = rt_load_npy(path, want, &t, e);\n"
     "  if (rc) return 1;\n"
-    "  memcpy(out, t.v, sizeof(double) * (size_t)(rows * cols));\n"
+    "  memcpy(out, t.v, sizeof(double) * (size_t)(t.rows * t.cols));\n"
     "  rt_tensor_free(&t);\n"
     "  return 0;\n"
     "}\n"

@@ -190,7 +190,8 @@ static int eval_node(Ev *e, IrNode *n) {
     int64_t cols = n->args[0]->shape.cols;
     out = xalloc((size_t)size);
     if (!a) { /* a compactly held data tensor (IR_DATA above) */
-      in->data_block(in->hook_ctx, (int)n->args[0]->attr[0], n->attr[0], m, n->attr[2], nc, out);
+      IrBlock blk = {n->attr[0], m, n->attr[2], nc};
+      in->data_block(in->hook_ctx, (int)n->args[0]->attr[0], &blk, out);
       break;
     }
     rt_dop_copy_block(a + n->attr[0] * cols + n->attr[2], cols, m, nc, out, nc);
@@ -258,8 +259,8 @@ static int eval_node(Ev *e, IrNode *n) {
   case IR_LOAD: {
     if (!in->load) return fail(e, n, "internal error: no data loader available");
     out = source_buf(e, n, (size_t)size, &own);
-    if (in->load(in->hook_ctx, (IrLoadFormat)n->attr[0], n->str, n->shape, n->attr[1], out,
-                 e->err->msg, sizeof e->err->msg)) {
+    IrLoadRequest req = {(IrLoadFormat)n->attr[0], n->str, n->shape, n->attr[1]};
+    if (in->load(in->hook_ctx, &req, out, e->err->msg, sizeof e->err->msg)) {
       if (own) free(out);
       e->err->span = n->span;
       return -1;
@@ -288,8 +289,8 @@ static int eval_node(Ev *e, IrNode *n) {
   case IR_RANDOM_SPD: {
     if (!in->random_spd) return fail(e, n, "internal error: random_spd is not available");
     out = source_buf(e, n, (size_t)size, &own);
-    if (in->random_spd(in->hook_ctx, in->seed, n->str, m, n->num, n->num2, out, e->err->msg,
-                       sizeof e->err->msg)) {
+    IrSpdRequest req = {in->seed, n->str, m, n->num, n->num2};
+    if (in->random_spd(in->hook_ctx, &req, out, e->err->msg, sizeof e->err->msg)) {
       if (own) free(out);
       e->err->span = n->span;
       return -1;

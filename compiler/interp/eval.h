@@ -11,19 +11,33 @@
 #include "ir/ir.h"
 
 /* Data-stage services the evaluator calls for IR_LOAD / IR_RANDOM_SPD (set by the driver;
- * NULL makes those nodes an error). Return 0 on success, else fill err. The load hook's blocks
- * is IR_LOAD's attr[1] (0, or the T of a tensor[T, K, d] file stacked into shape). */
-typedef int (*IrLoadHook)(void *ctx, IrLoadFormat fmt, const char *path, Shape shape,
-                          int64_t blocks, double *out, char *err, size_t errlen);
-typedef int (*IrSpdHook)(void *ctx, uint64_t seed, const char *stream, int64_t n, double lo,
-                         double hi, double *out, char *err, size_t errlen);
+ * NULL makes those nodes an error). Return 0 on success, else fill err (errlen bytes). */
+typedef struct IrLoadRequest {
+  IrLoadFormat fmt;
+  const char *path;
+  Shape shape; /* the declared shape; out holds shape_size(shape) doubles */
+  int64_t blocks; /* IR_LOAD's attr[1]: 0, or the T of a tensor[T, K, d] stacked into shape */
+} IrLoadRequest;
+typedef int (*IrLoadHook)(void *ctx, const IrLoadRequest *req, double *out, char *err,
+                          size_t errlen);
+
+typedef struct IrSpdRequest {
+  uint64_t seed;
+  const char *stream; /* the generator's stream name */
+  int64_t n; /* out is n x n */
+  double lo, hi; /* the eigenvalue range */
+} IrSpdRequest;
+typedef int (*IrSpdHook)(void *ctx, const IrSpdRequest *req, double *out, char *err, size_t errlen);
+
+/* A block of a matrix: rows r0..r0+nrows-1, columns c0..c0+ncols-1. */
+typedef struct IrBlock {
+  int64_t r0, nrows, c0, ncols;
+} IrBlock;
 
 /* Data tensors a driver keeps in a compact form until needed (data[k] NULL; see
- * IrEvalInputs): block fills rows r0..r0+nrows-1, columns c0..c0+ncols-1 of tensor k into out
- * (row-major); full makes the whole tensor and returns it (data[k] then points at it too).
- * Neither can fail. */
-typedef void (*IrDataBlockHook)(void *ctx, int k, int64_t r0, int64_t nrows, int64_t c0,
-                                int64_t ncols, double *out);
+ * IrEvalInputs): block fills block b of tensor k into out (row-major); full makes the whole
+ * tensor and returns it (data[k] then points at it too). Neither can fail. */
+typedef void (*IrDataBlockHook)(void *ctx, int k, const IrBlock *b, double *out);
 typedef const double *(*IrDataFullHook)(void *ctx, int k);
 
 typedef struct IrEvalInputs {

@@ -123,32 +123,35 @@ static void test_csv_matrix(void **state) {
   (void)state;
   RtTensor t;
   const double want[] = {1, 2, 3, 4, 5.5, -6e-3};
-  expect_ok(rt_load_csv(fx_text("m.csv", "1,2,3\n4,5.5,-6e-3\n"), 2, 2, 3, &t, g_err, E));
+  expect_ok(rt_load_csv(fx_text("m.csv", "1,2,3\n4,5.5,-6e-3\n"), rt_shape(2, 2, 3), &t,
+                        rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
   assert_null(t.v);
   /* header, blanks around fields, CRLF, quotes, a BOM, blank lines inside and at the end */
   expect_ok(rt_load_csv(
       fx_text("h.csv", "\xEF\xBB\xBF\"a\", b ,c\r\n 1 , 2,3 \r\n\r\n\t4,\"5.5\" ,-6e-3\r\n\n  \n"),
-      2, 2, 3, &t, g_err, E));
+      rt_shape(2, 2, 3), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
   /* blank-separated, no final newline */
-  expect_ok(rt_load_csv(fx_text("w.csv", "1 2\t3\n  4 5.5 -6e-3"), 2, 2, 3, &t, g_err, E));
+  expect_ok(rt_load_csv(fx_text("w.csv", "1 2\t3\n  4 5.5 -6e-3"), rt_shape(2, 2, 3), &t,
+                        rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
   /* a header whose fields are partly numeric (scikit-learn style) is still a header */
-  expect_ok(
-      rt_load_csv(fx_text("s.csv", "2,3,setosa\n1,2,3\n4,5.5,-6e-3\n"), 2, 2, 3, &t, g_err, E));
+  expect_ok(rt_load_csv(fx_text("s.csv", "2,3,setosa\n1,2,3\n4,5.5,-6e-3\n"), rt_shape(2, 2, 3), &t,
+                        rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
   /* RT_ANY takes the size from the file */
-  expect_ok(rt_load_csv(fx_path("m.csv"), 2, RT_ANY, RT_ANY, &t, g_err, E));
+  expect_ok(rt_load_csv(fx_path("m.csv"), rt_shape(2, RT_ANY, RT_ANY), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
   /* gzip is transparent */
   const char *txt = "x,y,z\n1,2,3\n4,5.5,-6e-3\n";
-  expect_ok(rt_load_csv(fx_gz("m.csv.gz", txt, strlen(txt)), 2, 2, 3, &t, g_err, E));
+  expect_ok(
+      rt_load_csv(fx_gz("m.csv.gz", txt, strlen(txt)), rt_shape(2, 2, 3), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
 }
@@ -157,31 +160,34 @@ static void test_csv_vector_layouts(void **state) {
   (void)state;
   RtTensor t;
   const double want[] = {0.5, -1, 2e10, 3};
-  expect_ok(rt_load_csv(fx_text("col.csv", "0.5\n-1\n2e10\n3\n\n"), 1, 4, 1, &t, g_err, E));
+  expect_ok(rt_load_csv(fx_text("col.csv", "0.5\n-1\n2e10\n3\n\n"), rt_shape(1, 4, 1), &t,
+                        rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, want);
   rt_tensor_free(&t);
-  expect_ok(rt_load_csv(fx_text("row.csv", "0.5, -1, 2e10, 3\n"), 1, 4, 1, &t, g_err, E));
+  expect_ok(rt_load_csv(fx_text("row.csv", "0.5, -1, 2e10, 3\n"), rt_shape(1, 4, 1), &t,
+                        rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, want);
   rt_tensor_free(&t);
-  expect_ok(rt_load_csv(fx_text("colh.csv", "value\n0.5\n-1\n2e10\n3\n"), 1, 4, 1, &t, g_err, E));
+  expect_ok(rt_load_csv(fx_text("colh.csv", "value\n0.5\n-1\n2e10\n3\n"), rt_shape(1, 4, 1), &t,
+                        rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, want);
   rt_tensor_free(&t);
-  expect_ok(rt_load_csv(fx_path("col.csv"), 1, RT_ANY, 1, &t, g_err, E));
+  expect_ok(rt_load_csv(fx_path("col.csv"), rt_shape(1, RT_ANY, 1), &t, rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, want);
   rt_tensor_free(&t);
   /* a column also loads as matrix[4, 1], a row as matrix[1, 4] */
-  expect_ok(rt_load_csv(fx_path("col.csv"), 2, 4, 1, &t, g_err, E));
+  expect_ok(rt_load_csv(fx_path("col.csv"), rt_shape(2, 4, 1), &t, rt_err(g_err, E)));
   rt_tensor_free(&t);
-  expect_ok(rt_load_csv(fx_path("row.csv"), 2, 1, 4, &t, g_err, E));
+  expect_ok(rt_load_csv(fx_path("row.csv"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)));
   rt_tensor_free(&t);
-  expect_fail(rt_load_csv(fx_path("row.csv"), 2, 4, 1, &t, g_err, E), t,
+  expect_fail(rt_load_csv(fx_path("row.csv"), rt_shape(2, 4, 1), &t, rt_err(g_err, E)), t,
               "holds one row of 4 numbers but the declaration says matrix[4, 1]");
   /* scalar */
   const double one[] = {42};
-  expect_ok(rt_load_csv(fx_text("s.csv", " 42 \n"), 0, 1, 1, &t, g_err, E));
+  expect_ok(rt_load_csv(fx_text("s.csv", " 42 \n"), rt_shape(0, 1, 1), &t, rt_err(g_err, E)));
   expect_values(&t, 0, 1, 1, one);
   rt_tensor_free(&t);
-  expect_fail(rt_load_csv(fx_path("col.csv"), 0, 1, 1, &t, g_err, E), t,
+  expect_fail(rt_load_csv(fx_path("col.csv"), rt_shape(0, 1, 1), &t, rt_err(g_err, E)), t,
               "holds one column of 4 numbers but the declaration says scalar");
 }
 
@@ -191,67 +197,78 @@ static void test_csv_errors(void **state) {
   char msg[600];
   const char *p = fx_text("train.csv", "1,2,3\n4,5,6\n7,8\n");
   snprintf(msg, sizeof msg, "'%s' line 3: expected 3 fields, found 2", p);
-  expect_fail(rt_load_csv(p, 2, 3, 3, &t, g_err, E), t, msg);
+  expect_fail(rt_load_csv(p, rt_shape(2, 3, 3), &t, rt_err(g_err, E)), t, msg);
   assert_string_equal(g_err, msg); /* the whole message, nothing more */
 
   p = fx_text("nan.csv", "1,2,3\n4,nan,6\n");
   snprintf(msg, sizeof msg, "'%s' line 2, field 2: 'nan' is not a finite number", p);
-  expect_fail(rt_load_csv(p, 2, 2, 3, &t, g_err, E), t, msg);
-  expect_fail(rt_load_csv(fx_text("inf.csv", "1,2,3\n4,5,-Inf\n"), 2, 2, 3, &t, g_err, E), t,
-              "line 2, field 3: '-Inf' is not a finite number");
-  expect_fail(rt_load_csv(fx_text("inf1.csv", "inf\n1\n"), 1, 2, 1, &t, g_err, E), t,
-              "line 1, field 1: 'inf' is not a finite number");
-  expect_fail(rt_load_csv(fx_text("big.csv", "1,2\n3,1e999\n"), 2, 2, 2, &t, g_err, E), t,
-              "line 2, field 2: '1e999' is out of the range of a double");
-  expect_fail(rt_load_csv(fx_text("empty_field.csv", "1,2\n3,,4\n"), 2, 2, 3, &t, g_err, E), t,
-              "line 2, field 2: empty field");
-  expect_fail(rt_load_csv(fx_text("trailing_comma.csv", "1,2,\n"), 1, 2, 1, &t, g_err, E), t,
-              "line 1, field 3: empty field");
-  expect_fail(rt_load_csv(fx_text("word.csv", "a,b\n1,2\n3,x7\n"), 2, 2, 2, &t, g_err, E), t,
-              "line 3, field 2: 'x7' is not a number");
-  expect_fail(rt_load_csv(fx_text("unit.csv", "1,2\n3,4kg\n"), 2, 2, 2, &t, g_err, E), t,
-              "line 2, field 2: '4kg' is not a number");
+  expect_fail(rt_load_csv(p, rt_shape(2, 2, 3), &t, rt_err(g_err, E)), t, msg);
+  expect_fail(
+      rt_load_csv(fx_text("inf.csv", "1,2,3\n4,5,-Inf\n"), rt_shape(2, 2, 3), &t, rt_err(g_err, E)),
+      t, "line 2, field 3: '-Inf' is not a finite number");
+  expect_fail(rt_load_csv(fx_text("inf1.csv", "inf\n1\n"), rt_shape(1, 2, 1), &t, rt_err(g_err, E)),
+              t, "line 1, field 1: 'inf' is not a finite number");
+  expect_fail(
+      rt_load_csv(fx_text("big.csv", "1,2\n3,1e999\n"), rt_shape(2, 2, 2), &t, rt_err(g_err, E)), t,
+      "line 2, field 2: '1e999' is out of the range of a double");
+  expect_fail(rt_load_csv(fx_text("empty_field.csv", "1,2\n3,,4\n"), rt_shape(2, 2, 3), &t,
+                          rt_err(g_err, E)),
+              t, "line 2, field 2: empty field");
+  expect_fail(
+      rt_load_csv(fx_text("trailing_comma.csv", "1,2,\n"), rt_shape(1, 2, 1), &t, rt_err(g_err, E)),
+      t, "line 1, field 3: empty field");
+  expect_fail(
+      rt_load_csv(fx_text("word.csv", "a,b\n1,2\n3,x7\n"), rt_shape(2, 2, 2), &t, rt_err(g_err, E)),
+      t, "line 3, field 2: 'x7' is not a number");
+  expect_fail(
+      rt_load_csv(fx_text("unit.csv", "1,2\n3,4kg\n"), rt_shape(2, 2, 2), &t, rt_err(g_err, E)), t,
+      "line 2, field 2: '4kg' is not a number");
 
   /* shape mismatches name both shapes */
   p = fx_text("X.csv", "1,2,3\n4,5,6\n");
   snprintf(msg, sizeof msg, "'%s' holds a 2 x 3 matrix but the declaration says matrix[2, 4]", p);
-  expect_fail(rt_load_csv(p, 2, 2, 4, &t, g_err, E), t, msg);
-  expect_fail(rt_load_csv(p, 2, 3, 3, &t, g_err, E), t,
+  expect_fail(rt_load_csv(p, rt_shape(2, 2, 4), &t, rt_err(g_err, E)), t, msg);
+  expect_fail(rt_load_csv(p, rt_shape(2, 3, 3), &t, rt_err(g_err, E)), t,
               "holds a 2 x 3 matrix but the declaration says matrix[3, 3]");
   expect_fail(
-      rt_load_csv(p, 1, 6, 1, &t, g_err, E), t,
+      rt_load_csv(p, rt_shape(1, 6, 1), &t, rt_err(g_err, E)), t,
       "holds a 2 x 3 matrix but the declaration says vector[6] (a vector is one number per line, "
       "or a single row)");
-  expect_fail(rt_load_csv(fx_text("v.csv", "1\n2\n3\n"), 1, 4, 1, &t, g_err, E), t,
-              "holds one column of 3 numbers but the declaration says vector[4]");
+  expect_fail(rt_load_csv(fx_text("v.csv", "1\n2\n3\n"), rt_shape(1, 4, 1), &t, rt_err(g_err, E)),
+              t, "holds one column of 3 numbers but the declaration says vector[4]");
   /* a first data line with a typo is taken as a header: the shape check says so */
   expect_fail(
-      rt_load_csv(fx_text("typo.csv", "1,2o\n3,4\n"), 2, 2, 2, &t, g_err, E), t,
+      rt_load_csv(fx_text("typo.csv", "1,2o\n3,4\n"), rt_shape(2, 2, 2), &t, rt_err(g_err, E)), t,
       "holds one row of 2 numbers but the declaration says matrix[2, 2] (line 1 was read as a "
       "header and skipped)");
 
   /* files that are not there, empty, blank, a directory, binary */
   p = fx_path("absent.csv");
   snprintf(msg, sizeof msg, "'%s': cannot open: No such file or directory", p);
-  expect_fail(rt_load_csv(p, 1, 3, 1, &t, g_err, E), t, msg);
+  expect_fail(rt_load_csv(p, rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t, msg);
   p = fx_text("empty.csv", "");
   snprintf(msg, sizeof msg, "'%s' is empty", p);
-  expect_fail(rt_load_csv(p, 1, 3, 1, &t, g_err, E), t, msg);
-  expect_fail(rt_load_csv(fx_text("blank.csv", "\n \n\t\n"), 1, 3, 1, &t, g_err, E), t,
-              "holds no numbers");
-  expect_fail(rt_load_csv(fx_text("hdr.csv", "a,b,c\n"), 1, 3, 1, &t, g_err, E), t,
-              "has a header line but no numbers");
-  expect_fail(rt_load_csv(g_dir, 1, 3, 1, &t, g_err, E), t, "is a directory");
-  expect_fail(rt_load_csv(fx_bytes("bin.csv", "1,2\n3\0004\n", 8), 2, 2, 2, &t, g_err, E), t,
-              "line 2: contains a NUL byte (is this a binary file?)");
-  expect_fail(rt_load_csv("", 1, 3, 1, &t, g_err, E), t, "empty file name");
+  expect_fail(rt_load_csv(p, rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t, msg);
+  expect_fail(
+      rt_load_csv(fx_text("blank.csv", "\n \n\t\n"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t,
+      "holds no numbers");
+  expect_fail(rt_load_csv(fx_text("hdr.csv", "a,b,c\n"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)),
+              t, "has a header line but no numbers");
+  expect_fail(rt_load_csv(g_dir, rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t, "is a directory");
+  expect_fail(
+      rt_load_csv(fx_bytes("bin.csv", "1,2\n3\0004\n", 8), rt_shape(2, 2, 2), &t, rt_err(g_err, E)),
+      t, "line 2: contains a NUL byte (is this a binary file?)");
+  expect_fail(rt_load_csv("", rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t, "empty file name");
   /* a bad expected shape is reported, not trusted */
-  expect_fail(rt_load_csv(fx_path("X.csv"), 3, 2, 3, &t, g_err, E), t, "invalid expected shape");
+  expect_fail(rt_load_csv(fx_path("X.csv"), rt_shape(3, 2, 3), &t, rt_err(g_err, E)), t,
+              "invalid expected shape");
   /* a tiny message buffer truncates safely; a NULL one is allowed */
   char small[8];
-  assert_int_not_equal(rt_load_csv(fx_path("train.csv"), 2, 3, 3, &t, small, sizeof small), 0);
+  assert_int_not_equal(
+      rt_load_csv(fx_path("train.csv"), rt_shape(2, 3, 3), &t, rt_err(small, sizeof small)), 0);
   assert_int_equal(strlen(small), 7);
-  assert_int_not_equal(rt_load_csv(fx_path("train.csv"), 2, 3, 3, &t, NULL, 0), 0);
+  assert_int_not_equal(rt_load_csv(fx_path("train.csv"), rt_shape(2, 3, 3), &t, rt_err(NULL, 0)),
+                       0);
 }
 
 static void test_csv_write_read_roundtrip(void **state) {
@@ -260,8 +277,8 @@ static void test_csv_write_read_roundtrip(void **state) {
                   123456789012345678.0, 1e-300, 5, -7.25, 3.141592653589793, 0};
   RtTensor t;
   const char *p = fx_path("out_m.csv");
-  expect_ok(rt_save_csv(p, 2, 3, 4, v, g_err, E));
-  expect_ok(rt_load_csv(p, 2, 3, 4, &t, g_err, E));
+  expect_ok(rt_save_csv(p, rt_shape(2, 3, 4), v, rt_err(g_err, E)));
+  expect_ok(rt_load_csv(p, rt_shape(2, 3, 4), &t, rt_err(g_err, E)));
   assert_memory_equal(t.v, v, sizeof v); /* bit-exact, including -0 and subnormals */
   rt_tensor_free(&t);
   size_t n;
@@ -270,43 +287,45 @@ static void test_csv_write_read_roundtrip(void **state) {
   free(txt);
 
   p = fx_path("out_v.csv");
-  expect_ok(rt_save_csv(p, 1, 12, 1, v, g_err, E));
+  expect_ok(rt_save_csv(p, rt_shape(1, 12, 1), v, rt_err(g_err, E)));
   txt = slurp(p, &n);
   assert_null(memchr(txt, ',', n)); /* one number per line */
   free(txt);
   double x[12];
-  expect_ok(rt_read_vector_csv(p, "x", 12, x, g_err, E));
+  expect_ok(rt_read_vector_csv(p, "x", 12, x, rt_err(g_err, E)));
   assert_memory_equal(x, v, sizeof v);
   /* a point given as a single row works too */
-  expect_ok(rt_save_csv(fx_path("out_row.csv"), 2, 1, 12, v, g_err, E));
+  expect_ok(rt_save_csv(fx_path("out_row.csv"), rt_shape(2, 1, 12), v, rt_err(g_err, E)));
   memset(x, 0, sizeof x);
-  expect_ok(rt_read_vector_csv(fx_path("out_row.csv"), "x", 12, x, g_err, E));
+  expect_ok(rt_read_vector_csv(fx_path("out_row.csv"), "x", 12, x, rt_err(g_err, E)));
   assert_memory_equal(x, v, sizeof v);
-  expect_ok(rt_save_csv(fx_path("out_s.csv"), 0, 1, 1, v + 2, g_err, E));
-  expect_ok(rt_read_vector_csv(fx_path("out_s.csv"), NULL, 1, x, g_err, E));
+  expect_ok(rt_save_csv(fx_path("out_s.csv"), rt_shape(0, 1, 1), v + 2, rt_err(g_err, E)));
+  expect_ok(rt_read_vector_csv(fx_path("out_s.csv"), NULL, 1, x, rt_err(g_err, E)));
   assert_true(x[0] == 1.0 / 3);
 
   char msg[600];
   snprintf(msg, sizeof msg, "'%s' holds 12 numbers but y has 13", p);
   g_err[0] = 0;
-  assert_int_not_equal(rt_read_vector_csv(p, "y", 13, x, g_err, E), 0);
+  assert_int_not_equal(rt_read_vector_csv(p, "y", 13, x, rt_err(g_err, E)), 0);
   assert_string_equal(g_err, msg);
-  assert_int_not_equal(rt_read_vector_csv(fx_path("out_m.csv"), "v", 12, x, g_err, E), 0);
+  assert_int_not_equal(rt_read_vector_csv(fx_path("out_m.csv"), "v", 12, x, rt_err(g_err, E)), 0);
   assert_non_null(strstr(g_err, "holds a 3 x 4 matrix, but v is a vector of 12"));
-  assert_int_not_equal(rt_read_vector_csv(fx_path("nope.csv"), "v", 12, x, g_err, E), 0);
+  assert_int_not_equal(rt_read_vector_csv(fx_path("nope.csv"), "v", 12, x, rt_err(g_err, E)), 0);
   assert_non_null(strstr(g_err, "cannot open"));
 
   /* writing where it cannot */
-  assert_int_not_equal(rt_save_csv(fx_path("no/such/dir/x.csv"), 1, 2, 1, v, g_err, E), 0);
+  assert_int_not_equal(
+      rt_save_csv(fx_path("no/such/dir/x.csv"), rt_shape(1, 2, 1), v, rt_err(g_err, E)), 0);
   assert_non_null(strstr(g_err, "cannot write: No such file or directory"));
   if (file_exists("/dev/full")) {
-    assert_int_not_equal(rt_save_csv("/dev/full", 1, 12, 1, v, g_err, E), 0);
+    assert_int_not_equal(rt_save_csv("/dev/full", rt_shape(1, 12, 1), v, rt_err(g_err, E)), 0);
     assert_non_null(strstr(g_err, "write failed"));
   }
   /* non-finite values are written (the state is worth seeing) but not read back */
   double bad[3] = {1, NAN, -INFINITY};
-  expect_ok(rt_save_csv(fx_path("bad.csv"), 1, 3, 1, bad, g_err, E));
-  expect_fail(rt_load_csv(fx_path("bad.csv"), 1, 3, 1, &t, g_err, E), t, "line 2, field 1: 'nan'");
+  expect_ok(rt_save_csv(fx_path("bad.csv"), rt_shape(1, 3, 1), bad, rt_err(g_err, E)));
+  expect_fail(rt_load_csv(fx_path("bad.csv"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t,
+              "line 2, field 1: 'nan'");
 }
 
 static void test_csv_sklearn_files(void **state) {
@@ -317,7 +336,7 @@ static void test_csv_sklearn_files(void **state) {
   if (!file_exists(p)) skip();
   RtTensor t;
   /* "150,4,setosa,versicolor,virginica" is a header; 150 rows of 4 features and a class */
-  expect_ok(rt_load_csv(p, 2, 150, 5, &t, g_err, E));
+  expect_ok(rt_load_csv(p, rt_shape(2, 150, 5), &t, rt_err(g_err, E)));
   const double first[] = {5.1, 3.5, 1.4, 0.2, 0};
   assert_int_equal(t.rows, 150);
   for (int j = 0; j < 5; j++) assert_true(t.v[j] == first[j]);
@@ -325,12 +344,12 @@ static void test_csv_sklearn_files(void **state) {
   rt_tensor_free(&t);
   snprintf(p, sizeof p, "%s/linnerud_exercise.csv", dir); /* blank-separated with a header */
   if (file_exists(p)) {
-    expect_ok(rt_load_csv(p, 2, 20, 3, &t, g_err, E));
+    expect_ok(rt_load_csv(p, rt_shape(2, 20, 3), &t, rt_err(g_err, E)));
     rt_tensor_free(&t);
   }
   snprintf(p, sizeof p, "%s/digits.csv.gz", dir); /* gzipped, no header */
   if (file_exists(p)) {
-    expect_ok(rt_load_csv(p, 2, 1797, 65, &t, g_err, E));
+    expect_ok(rt_load_csv(p, rt_shape(2, 1797, 65), &t, rt_err(g_err, E)));
     for (int64_t i = 0; i < 1797 * 65; i++) assert_true(t.v[i] >= 0 && t.v[i] <= 16);
     rt_tensor_free(&t);
   }
@@ -365,13 +384,13 @@ static void test_idx_formats(void **state) {
   size_t n = idx_make(buf, 0x08, 3, d3, data, 12);
   double want[12];
   for (int i = 0; i < 12; i++) want[i] = i * 20;
-  expect_ok(rt_load_idx(fx_bytes("u8.idx", buf, n), 2, 2, 6, &t, g_err, E));
+  expect_ok(rt_load_idx(fx_bytes("u8.idx", buf, n), rt_shape(2, 2, 6), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 6, want);
   rt_tensor_free(&t);
-  expect_ok(rt_load_idx(fx_gz("u8.idx.gz", buf, n), 2, 2, 6, &t, g_err, E));
+  expect_ok(rt_load_idx(fx_gz("u8.idx.gz", buf, n), rt_shape(2, 2, 6), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 6, want);
   rt_tensor_free(&t);
-  expect_fail(rt_load_idx(fx_path("u8.idx"), 2, 2, 5, &t, g_err, E), t,
+  expect_fail(rt_load_idx(fx_path("u8.idx"), rt_shape(2, 2, 5), &t, rt_err(g_err, E)), t,
               "holds a 2 x 2 x 3 array (flattened to 2 x 6) but the declaration says matrix[2, 5]");
 
   /* 1-D labels: a vector, or a one-column matrix */
@@ -379,12 +398,12 @@ static void test_idx_formats(void **state) {
   unsigned char lab[5] = {9, 0, 3, 255, 1};
   n = idx_make(buf, 0x08, 1, d1, lab, 5);
   const double lw[] = {9, 0, 3, 255, 1};
-  expect_ok(rt_load_idx(fx_bytes("lab.idx", buf, n), 1, 5, 1, &t, g_err, E));
+  expect_ok(rt_load_idx(fx_bytes("lab.idx", buf, n), rt_shape(1, 5, 1), &t, rt_err(g_err, E)));
   expect_values(&t, 1, 5, 1, lw);
   rt_tensor_free(&t);
-  expect_ok(rt_load_idx(fx_path("lab.idx"), 2, 5, 1, &t, g_err, E));
+  expect_ok(rt_load_idx(fx_path("lab.idx"), rt_shape(2, 5, 1), &t, rt_err(g_err, E)));
   rt_tensor_free(&t);
-  expect_fail(rt_load_idx(fx_path("lab.idx"), 1, 6, 1, &t, g_err, E), t,
+  expect_fail(rt_load_idx(fx_path("lab.idx"), rt_shape(1, 6, 1), &t, rt_err(g_err, E)), t,
               "holds a vector of 5 numbers but the declaration says vector[6]");
 
   /* signed and wider types, big-endian */
@@ -392,19 +411,19 @@ static void test_idx_formats(void **state) {
   unsigned char i8[4] = {0x80, 0x7f, 0xff, 0};
   const uint32_t d4[] = {4}, d22[] = {2, 2};
   n = idx_make(buf, 0x09, 1, d4, i8, 4);
-  expect_ok(rt_load_idx(fx_bytes("i8.idx", buf, n), 1, 4, 1, &t, g_err, E));
+  expect_ok(rt_load_idx(fx_bytes("i8.idx", buf, n), rt_shape(1, 4, 1), &t, rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, iv);
   rt_tensor_free(&t);
   const double i16v[] = {-32768, 32767, -2, 300};
   for (int i = 0; i < 4; i++) put_be(data + 2 * i, (uint64_t)(int64_t)i16v[i], 2);
   n = idx_make(buf, 0x0B, 2, d22, data, 8);
-  expect_ok(rt_load_idx(fx_bytes("i16.idx", buf, n), 2, 2, 2, &t, g_err, E));
+  expect_ok(rt_load_idx(fx_bytes("i16.idx", buf, n), rt_shape(2, 2, 2), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 2, i16v);
   rt_tensor_free(&t);
   const double i32v[] = {-2147483648.0, 2147483647.0, -70000, 70000};
   for (int i = 0; i < 4; i++) put_be(data + 4 * i, (uint64_t)(int64_t)i32v[i], 4);
   n = idx_make(buf, 0x0C, 1, d4, data, 16);
-  expect_ok(rt_load_idx(fx_bytes("i32.idx", buf, n), 1, 4, 1, &t, g_err, E));
+  expect_ok(rt_load_idx(fx_bytes("i32.idx", buf, n), rt_shape(1, 4, 1), &t, rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, i32v);
   rt_tensor_free(&t);
   const float f32v[] = {1.5f, -0.1f, 3e38f, 1e-40f};
@@ -414,7 +433,7 @@ static void test_idx_formats(void **state) {
     put_be(data + 4 * i, w, 4);
   }
   n = idx_make(buf, 0x0D, 2, d22, data, 16);
-  expect_ok(rt_load_idx(fx_bytes("f32.idx", buf, n), 2, 2, 2, &t, g_err, E));
+  expect_ok(rt_load_idx(fx_bytes("f32.idx", buf, n), rt_shape(2, 2, 2), &t, rt_err(g_err, E)));
   for (int i = 0; i < 4; i++) assert_true(t.v[i] == (double)f32v[i]);
   rt_tensor_free(&t);
   const double f64v[] = {0.1, -1e300, 4.9e-324, 2};
@@ -424,7 +443,7 @@ static void test_idx_formats(void **state) {
     put_be(data + 8 * i, w, 8);
   }
   n = idx_make(buf, 0x0E, 1, d4, data, 32);
-  expect_ok(rt_load_idx(fx_bytes("f64.idx", buf, n), 1, 4, 1, &t, g_err, E));
+  expect_ok(rt_load_idx(fx_bytes("f64.idx", buf, n), rt_shape(1, 4, 1), &t, rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, f64v);
   rt_tensor_free(&t);
   double nanv = NAN;
@@ -432,7 +451,7 @@ static void test_idx_formats(void **state) {
   memcpy(&w, &nanv, 8);
   put_be(data + 8, w, 8);
   n = idx_make(buf, 0x0E, 2, d22, data, 32);
-  expect_fail(rt_load_idx(fx_bytes("nan.idx", buf, n), 2, 2, 2, &t, g_err, E), t,
+  expect_fail(rt_load_idx(fx_bytes("nan.idx", buf, n), rt_shape(2, 2, 2), &t, rt_err(g_err, E)), t,
               "element [0, 1] is NaN (only finite numbers are accepted)");
 }
 
@@ -446,50 +465,56 @@ static void test_idx_errors(void **state) {
   const char *p = fx_bytes("a.idx", buf, n);
   snprintf(msg, sizeof msg,
            "'%s': header says 3 items but the file holds 2 (each item is 4 u8 values)", p);
-  expect_fail(rt_load_idx(p, 2, 3, 4, &t, g_err, E), t, msg);
+  expect_fail(rt_load_idx(p, rt_shape(2, 3, 4), &t, rt_err(g_err, E)), t, msg);
   assert_string_equal(g_err, msg);
   n = idx_make(buf, 0x08, 1, d1, data, 59);
-  expect_fail(rt_load_idx(fx_bytes("short1.idx", buf, n), 1, 60, 1, &t, g_err, E), t,
-              "header says 60 items but the file holds 59");
+  expect_fail(rt_load_idx(fx_bytes("short1.idx", buf, n), rt_shape(1, 60, 1), &t, rt_err(g_err, E)),
+              t, "header says 60 items but the file holds 59");
   n = idx_make(buf, 0x08, 3, d3, data, 10);
-  expect_fail(rt_load_idx(fx_bytes("part.idx", buf, n), 2, 3, 4, &t, g_err, E), t,
+  expect_fail(rt_load_idx(fx_bytes("part.idx", buf, n), rt_shape(2, 3, 4), &t, rt_err(g_err, E)), t,
               "header says 3 items but the file holds 2 and part of another");
   n = idx_make(buf, 0x08, 3, d3, data, 13);
-  expect_fail(rt_load_idx(fx_bytes("extra.idx", buf, n), 2, 3, 4, &t, g_err, E), t,
-              "header says 3 items but the file has 1 extra bytes after them");
+  expect_fail(rt_load_idx(fx_bytes("extra.idx", buf, n), rt_shape(2, 3, 4), &t, rt_err(g_err, E)),
+              t, "header says 3 items but the file has 1 extra bytes after them");
   const uint32_t d2w[] = {2, 3};
   n = idx_make(buf, 0x0C, 2, d2w, data, 23);
   expect_fail(
-      rt_load_idx(fx_bytes("i32short.idx", buf, n), 2, 2, 3, &t, g_err, E), t,
+      rt_load_idx(fx_bytes("i32short.idx", buf, n), rt_shape(2, 2, 3), &t, rt_err(g_err, E)), t,
       "header says 2 items but the file holds 1 and part of another (each item is 3 i32 values)");
 
+  expect_fail(rt_load_idx(fx_bytes("magic.idx", "\x01\x00\x08\x01\0\0\0\1x", 9), rt_shape(1, 1, 1),
+                          &t, rt_err(g_err, E)),
+              t, "not an IDX file (it starts with bytes 01 00, expected 00 00)");
   expect_fail(
-      rt_load_idx(fx_bytes("magic.idx", "\x01\x00\x08\x01\0\0\0\1x", 9), 1, 1, 1, &t, g_err, E), t,
-      "not an IDX file (it starts with bytes 01 00, expected 00 00)");
-  expect_fail(
-      rt_load_idx(fx_bytes("type.idx", "\0\0\x0A\x01\0\0\0\1x", 9), 1, 1, 1, &t, g_err, E), t,
+      rt_load_idx(fx_bytes("type.idx", "\0\0\x0A\x01\0\0\0\1x", 9), rt_shape(1, 1, 1), &t,
+                  rt_err(g_err, E)),
+      t,
       "IDX type 0x0A is not supported (supported: 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, "
       "0x0E f64)");
-  expect_fail(rt_load_idx(fx_bytes("ndim0.idx", "\0\0\x08\x00x", 5), 1, 1, 1, &t, g_err, E), t,
-              "IDX header declares 0 dimensions");
-  expect_fail(
-      rt_load_idx(fx_bytes("hdr.idx", "\0\0\x08\x03\0\0\0\1\0\0", 10), 1, 1, 1, &t, g_err, E), t,
-      "truncated IDX header (3 dimensions need 16 bytes, the file has 10)");
-  expect_fail(rt_load_idx(fx_bytes("tiny.idx", "\0\0", 2), 1, 1, 1, &t, g_err, E), t,
-              "too short for an IDX header (2 bytes)");
-  expect_fail(rt_load_idx(fx_bytes("empty.idx", "", 0), 1, 1, 1, &t, g_err, E), t, "is empty");
-  expect_fail(rt_load_idx(fx_path("missing.idx"), 1, 1, 1, &t, g_err, E), t,
+  expect_fail(rt_load_idx(fx_bytes("ndim0.idx", "\0\0\x08\x00x", 5), rt_shape(1, 1, 1), &t,
+                          rt_err(g_err, E)),
+              t, "IDX header declares 0 dimensions");
+  expect_fail(rt_load_idx(fx_bytes("hdr.idx", "\0\0\x08\x03\0\0\0\1\0\0", 10), rt_shape(1, 1, 1),
+                          &t, rt_err(g_err, E)),
+              t, "truncated IDX header (3 dimensions need 16 bytes, the file has 10)");
+  expect_fail(rt_load_idx(fx_bytes("tiny.idx", "\0\0", 2), rt_shape(1, 1, 1), &t, rt_err(g_err, E)),
+              t, "too short for an IDX header (2 bytes)");
+  expect_fail(rt_load_idx(fx_bytes("empty.idx", "", 0), rt_shape(1, 1, 1), &t, rt_err(g_err, E)), t,
+              "is empty");
+  expect_fail(rt_load_idx(fx_path("missing.idx"), rt_shape(1, 1, 1), &t, rt_err(g_err, E)), t,
               "cannot open: No such file");
 
   /* a hostile header: 2^32-1 x 2^32-1 x 2^32-1 doubles in a 20-byte file; nothing is allocated */
   const uint32_t huge[] = {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu};
   n = idx_make(buf, 0x0E, 3, huge, data, 4);
-  expect_fail(rt_load_idx(fx_bytes("huge.idx", buf, n), 2, RT_ANY, RT_ANY, &t, g_err, E), t,
-              "header says 4294967295 items but the file holds 0");
+  expect_fail(
+      rt_load_idx(fx_bytes("huge.idx", buf, n), rt_shape(2, RT_ANY, RT_ANY), &t, rt_err(g_err, E)),
+      t, "header says 4294967295 items but the file holds 0");
   const uint32_t huge1[] = {0xFFFFFFFFu};
   n = idx_make(buf, 0x08, 1, huge1, data, 4);
-  expect_fail(rt_load_idx(fx_bytes("huge1.idx", buf, n), 1, RT_ANY, 1, &t, g_err, E), t,
-              "header says 4294967295 items but the file holds 4");
+  expect_fail(
+      rt_load_idx(fx_bytes("huge1.idx", buf, n), rt_shape(1, RT_ANY, 1), &t, rt_err(g_err, E)), t,
+      "header says 4294967295 items but the file holds 4");
 
   /* gzip: truncated and corrupt streams */
   unsigned char raw[600];
@@ -502,20 +527,20 @@ static void test_idx_errors(void **state) {
   unsigned char *g = slurp(gz, &glen);
   p = fx_bytes("trunc.gz", g, glen - 20);
   snprintf(msg, sizeof msg, "'%s': truncated gzip stream", p);
-  expect_fail(rt_load_idx(p, 1, 500, 1, &t, g_err, E), t, msg);
+  expect_fail(rt_load_idx(p, rt_shape(1, 500, 1), &t, rt_err(g_err, E)), t, msg);
   assert_string_equal(g_err, msg);
-  expect_fail(rt_load_idx(fx_bytes("trunc2.gz", g, 12), 1, 500, 1, &t, g_err, E), t,
-              "truncated gzip stream");
+  expect_fail(rt_load_idx(fx_bytes("trunc2.gz", g, 12), rt_shape(1, 500, 1), &t, rt_err(g_err, E)),
+              t, "truncated gzip stream");
   g[glen - 6] ^= 0xFF; /* inside the CRC-32 */
-  expect_fail(rt_load_idx(fx_bytes("crc.gz", g, glen), 1, 500, 1, &t, g_err, E), t,
-              "corrupt gzip stream (incorrect data check)");
+  expect_fail(rt_load_idx(fx_bytes("crc.gz", g, glen), rt_shape(1, 500, 1), &t, rt_err(g_err, E)),
+              t, "corrupt gzip stream (incorrect data check)");
   g[glen - 6] ^= 0xFF;
   g[3] = 0xE0; /* reserved flag bits */
-  expect_fail(rt_load_idx(fx_bytes("flags.gz", g, glen), 1, 500, 1, &t, g_err, E), t,
-              "corrupt gzip stream");
+  expect_fail(rt_load_idx(fx_bytes("flags.gz", g, glen), rt_shape(1, 500, 1), &t, rt_err(g_err, E)),
+              t, "corrupt gzip stream");
   free(g);
   const char *empty_gz = fx_gz("empty.gz", "", 0);
-  expect_fail(rt_load_idx(empty_gz, 1, 1, 1, &t, g_err, E), t,
+  expect_fail(rt_load_idx(empty_gz, rt_shape(1, 1, 1), &t, rt_err(g_err, E)), t,
               "is empty (after gzip decompression)");
 }
 
@@ -525,7 +550,7 @@ static void test_idx_fashion_mnist(void **state) {
   const char *ip = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
   if (!file_exists(lp) || !file_exists(ip)) skip();
   RtTensor t;
-  expect_ok(rt_load_idx(lp, 1, 10000, 1, &t, g_err, E));
+  expect_ok(rt_load_idx(lp, rt_shape(1, 10000, 1), &t, rt_err(g_err, E)));
   int count[10] = {0};
   for (int i = 0; i < 10000; i++) {
     double y = t.v[i];
@@ -534,9 +559,9 @@ static void test_idx_fashion_mnist(void **state) {
   }
   for (int c = 0; c < 10; c++) assert_int_equal(count[c], 1000); /* the test set is balanced */
   rt_tensor_free(&t);
-  expect_fail(rt_load_idx(lp, 1, 60000, 1, &t, g_err, E), t,
+  expect_fail(rt_load_idx(lp, rt_shape(1, 60000, 1), &t, rt_err(g_err, E)), t,
               "holds a vector of 10000 numbers but the declaration says vector[60000]");
-  expect_ok(rt_load_idx(ip, 2, 10000, 784, &t, g_err, E));
+  expect_ok(rt_load_idx(ip, rt_shape(2, 10000, 784), &t, rt_err(g_err, E)));
   double mx = 0;
   for (int64_t i = 0; i < 10000 * 784; i++) {
     assert_true(t.v[i] >= 0 && t.v[i] <= 255);
@@ -544,10 +569,9 @@ static void test_idx_fashion_mnist(void **state) {
   }
   assert_true(mx == 255);
   rt_tensor_free(&t);
-  expect_fail(
-      rt_load_idx(ip, 2, 10000, 28, &t, g_err, E), t,
-      "holds a 10000 x 28 x 28 array (flattened to 10000 x 784) but the declaration says "
-      "matrix[10000, 28]");
+  expect_fail(rt_load_idx(ip, rt_shape(2, 10000, 28), &t, rt_err(g_err, E)), t,
+              "holds a 10000 x 28 x 28 array (flattened to 10000 x 784) but the declaration says "
+              "matrix[10000, 28]");
 }
 
 /* rt_load_idx_into and rt_idx_open/rt_idx_read (the data stage's paths: decoding into the
@@ -557,12 +581,13 @@ static void check_into_matches(const char *p, int rank, int64_t rows, int64_t co
   RtTensor t;
   char want_err[512], got_err[512];
   want_err[0] = got_err[0] = 0;
-  int want_rc = rt_load_idx(p, rank, rows, cols, &t, want_err, sizeof want_err);
+  int want_rc = rt_load_idx(p, rt_shape(rank, rows, cols), &t, rt_err(want_err, sizeof want_err));
   int64_t n = rank == 0 ? 1 : rank == 1 ? rows : rows * cols;
   double *dst = malloc((size_t)n * sizeof(double));
   assert_non_null(dst);
   for (int64_t i = 0; i < n; i++) dst[i] = -12345.5; /* must all be overwritten */
-  int got_rc = rt_load_idx_into(p, rank, rows, cols, dst, got_err, sizeof got_err);
+  int got_rc =
+      rt_load_idx_into(p, rt_shape(rank, rows, cols), dst, rt_err(got_err, sizeof got_err));
   assert_int_equal(got_rc != 0, want_rc != 0);
   assert_string_equal(got_err, want_err);
   if (want_rc == 0) assert_memory_equal(dst, t.v, (size_t)n * sizeof(double));
@@ -571,7 +596,7 @@ static void check_into_matches(const char *p, int rank, int64_t rows, int64_t co
    * whole load (whole rows, a column range, single elements, the full tensor) */
   RtIdxFile *f = (RtIdxFile *)1;
   got_err[0] = 0;
-  got_rc = rt_idx_open(p, rank, rows, cols, &f, got_err, sizeof got_err);
+  got_rc = rt_idx_open(p, rt_shape(rank, rows, cols), &f, rt_err(got_err, sizeof got_err));
   assert_int_equal(got_rc != 0, want_rc != 0);
   assert_string_equal(got_err, want_err);
   if (want_rc == 0) {
@@ -659,10 +684,11 @@ static void test_idx_open_rows(void **state) {
       snprintf(name, sizeof name, "rows%zu.idx%s", k, gz ? ".gz" : "");
       const char *path = gz ? fx_gz(name, buf, n) : fx_bytes(name, buf, n);
       RtIdxFile *full, *part;
-      expect_ok(rt_idx_open(path, 2, ROWS, COLS, &full, g_err, E));
+      expect_ok(rt_idx_open(path, rt_shape(2, ROWS, COLS), &full, rt_err(g_err, E)));
       static const int64_t wants[] = {0, 1, 7, ROWS - 1, ROWS, ROWS + 5, -1};
       for (size_t w = 0; w < sizeof wants / sizeof wants[0]; w++) {
-        expect_ok(rt_idx_open_rows(path, 2, ROWS, COLS, wants[w], &part, g_err, E));
+        expect_ok(
+            rt_idx_open_rows(path, rt_shape(2, ROWS, COLS), wants[w], &part, rt_err(g_err, E)));
         int64_t got = rt_idx_rows_read(part),
                 expect = wants[w] < 0 || wants[w] >= ROWS ? ROWS : wants[w];
         assert_int_equal(got, expect);
@@ -682,13 +708,14 @@ static void test_idx_open_rows(void **state) {
     snprintf(name, sizeof name, "rows%zu.trunc.idx.gz", k);
     const char *path = fx_gz(name, buf, cut);
     RtIdxFile *f = NULL;
-    expect_ok(rt_idx_open_rows(path, 2, ROWS, COLS, 20, &f, g_err, E));
+    expect_ok(rt_idx_open_rows(path, rt_shape(2, ROWS, COLS), 20, &f, rt_err(g_err, E)));
     assert_int_equal(rt_idx_rows_read(f), 20);
     rt_idx_close(f);
     g_err[0] = 0;
     for (int64_t w = 21; w <= 22; w++) {
       g_err[0] = 0;
-      assert_int_not_equal(rt_idx_open_rows(path, 2, ROWS, COLS, w, &f, g_err, E), 0);
+      assert_int_not_equal(rt_idx_open_rows(path, rt_shape(2, ROWS, COLS), w, &f, rt_err(g_err, E)),
+                           0);
       assert_null(f);
       assert_non_null(strstr(g_err, "header says 40 items but the file holds 21"));
     }
@@ -696,7 +723,7 @@ static void test_idx_open_rows(void **state) {
     n = idx_make(buf, types[k].type, 1, d1, data, (size_t)ROWS * es);
     snprintf(name, sizeof name, "rows%zu.vec.idx.gz", k);
     path = fx_gz(name, buf, n);
-    expect_ok(rt_idx_open_rows(path, 1, ROWS, 1, 5, &f, g_err, E));
+    expect_ok(rt_idx_open_rows(path, rt_shape(1, ROWS, 1), 5, &f, rt_err(g_err, E)));
     assert_int_equal(rt_idx_rows_read(f), 5);
     rt_idx_close(f);
   }
@@ -714,15 +741,16 @@ static void test_libsvm(void **state) {
                                    "+1 qid:3 1:-1 2:1e-3 3:7\n"
                                    "0.25\n");
   const double want[] = {1, 0.5, 0, 2, -1, 0, 1.5, 0, 1, -1, 1e-3, 7, 0.25, 0, 0, 0};
-  expect_ok(rt_load_libsvm(p, 2, 4, 4, &t, g_err, E));
+  expect_ok(rt_load_libsvm(p, rt_shape(2, 4, 4), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 4, 4, want);
   rt_tensor_free(&t);
   /* more columns than the largest index: zeros */
-  expect_ok(rt_load_libsvm(p, 2, RT_ANY, 6, &t, g_err, E));
+  expect_ok(rt_load_libsvm(p, rt_shape(2, RT_ANY, 6), &t, rt_err(g_err, E)));
   assert_int_equal(t.rows, 4);
   assert_true(t.v[6 + 2] == 1.5 && t.v[5] == 0);
   rt_tensor_free(&t);
-  expect_ok(rt_load_libsvm(fx_gz("a.svm.gz", "3 2:1\n", 6), 2, 1, 3, &t, g_err, E));
+  expect_ok(
+      rt_load_libsvm(fx_gz("a.svm.gz", "3 2:1\n", 6), rt_shape(2, 1, 3), &t, rt_err(g_err, E)));
   rt_tensor_free(&t);
 
   char msg[600];
@@ -731,39 +759,51 @@ static void test_libsvm(void **state) {
       "'%s' line 2: feature index 3 is beyond the 2 features of matrix[4, 3] (column 0 is the "
       "label)",
       p);
-  expect_fail(rt_load_libsvm(p, 2, 4, 3, &t, g_err, E), t, msg);
+  expect_fail(rt_load_libsvm(p, rt_shape(2, 4, 3), &t, rt_err(g_err, E)), t, msg);
   assert_string_equal(g_err, msg);
-  expect_fail(rt_load_libsvm(p, 2, 5, 4, &t, g_err, E), t,
+  expect_fail(rt_load_libsvm(p, rt_shape(2, 5, 4), &t, rt_err(g_err, E)), t,
               "holds 4 examples but the declaration says matrix[5, 4]");
-  expect_fail(rt_load_libsvm(p, 1, 4, 1, &t, g_err, E), t,
+  expect_fail(rt_load_libsvm(p, rt_shape(1, 4, 1), &t, rt_err(g_err, E)), t,
               "load_libsvm needs a declaration matrix[rows, 1 + features], not vector[4]");
-  expect_fail(rt_load_libsvm(p, 2, 4, RT_ANY, &t, g_err, E), t, "not matrix[4, ?]");
-  expect_fail(rt_load_libsvm(fx_text("dec.svm", "1 1:1 3:1\n1 3:1 2:1\n"), 2, 2, 4, &t, g_err, E),
+  expect_fail(rt_load_libsvm(p, rt_shape(2, 4, RT_ANY), &t, rt_err(g_err, E)), t,
+              "not matrix[4, ?]");
+  expect_fail(rt_load_libsvm(fx_text("dec.svm", "1 1:1 3:1\n1 3:1 2:1\n"), rt_shape(2, 2, 4), &t,
+                             rt_err(g_err, E)),
               t, "line 2: feature index 2 after 3 (indices must increase)");
-  expect_fail(rt_load_libsvm(fx_text("dup.svm", "1 2:1 2:1\n"), 2, 1, 4, &t, g_err, E), t,
-              "line 1: feature index 2 after 2 (indices must increase)");
-  expect_fail(rt_load_libsvm(fx_text("zero.svm", "1 0:1\n"), 2, 1, 4, &t, g_err, E), t,
-              "line 1: feature index 0 (indices are 1-based)");
-  expect_fail(rt_load_libsvm(fx_text("tok.svm", "1 1:1\n1 3\n"), 2, 2, 4, &t, g_err, E), t,
-              "line 2: '3' is not index:value");
-  expect_fail(rt_load_libsvm(fx_text("neg.svm", "1 -1:1\n"), 2, 1, 4, &t, g_err, E), t,
-              "line 1: '-1:1' does not start with a feature index");
-  expect_fail(rt_load_libsvm(fx_text("lab.svm", "yes 1:1\n"), 2, 1, 4, &t, g_err, E), t,
-              "line 1: label 'yes' is not a number");
-  expect_fail(rt_load_libsvm(fx_text("multi.svm", "1,3 1:1\n"), 2, 1, 4, &t, g_err, E), t,
-              "label '1,3' is not a number (multi-label lines are not supported)");
-  expect_fail(rt_load_libsvm(fx_text("val.svm", "1 1:nan\n"), 2, 1, 4, &t, g_err, E), t,
-              "line 1: the value in '1:nan' is not a finite number");
-  expect_fail(rt_load_libsvm(fx_text("val2.svm", "1 1:\n"), 2, 1, 4, &t, g_err, E), t,
-              "the value in '1:' is empty");
   expect_fail(
-      rt_load_libsvm(fx_text("huge.svm", "1 99999999999999999999999:1\n"), 2, 1, 4, &t, g_err, E),
-      t, "does not start with a feature index");
+      rt_load_libsvm(fx_text("dup.svm", "1 2:1 2:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+      "line 1: feature index 2 after 2 (indices must increase)");
   expect_fail(
-      rt_load_libsvm(fx_text("comments.svm", "# only\n\n# comments\n"), 2, 1, 4, &t, g_err, E), t,
-      "holds no examples (only blank or comment lines)");
-  expect_fail(rt_load_libsvm(fx_text("empty.svm", ""), 2, 1, 4, &t, g_err, E), t, "is empty");
-  expect_fail(rt_load_libsvm(fx_path("absent.svm"), 2, 1, 4, &t, g_err, E), t, "cannot open");
+      rt_load_libsvm(fx_text("zero.svm", "1 0:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+      "line 1: feature index 0 (indices are 1-based)");
+  expect_fail(
+      rt_load_libsvm(fx_text("tok.svm", "1 1:1\n1 3\n"), rt_shape(2, 2, 4), &t, rt_err(g_err, E)),
+      t, "line 2: '3' is not index:value");
+  expect_fail(
+      rt_load_libsvm(fx_text("neg.svm", "1 -1:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+      "line 1: '-1:1' does not start with a feature index");
+  expect_fail(
+      rt_load_libsvm(fx_text("lab.svm", "yes 1:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+      "line 1: label 'yes' is not a number");
+  expect_fail(
+      rt_load_libsvm(fx_text("multi.svm", "1,3 1:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+      "label '1,3' is not a number (multi-label lines are not supported)");
+  expect_fail(
+      rt_load_libsvm(fx_text("val.svm", "1 1:nan\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+      "line 1: the value in '1:nan' is not a finite number");
+  expect_fail(
+      rt_load_libsvm(fx_text("val2.svm", "1 1:\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+      "the value in '1:' is empty");
+  expect_fail(rt_load_libsvm(fx_text("huge.svm", "1 99999999999999999999999:1\n"),
+                             rt_shape(2, 1, 4), &t, rt_err(g_err, E)),
+              t, "does not start with a feature index");
+  expect_fail(rt_load_libsvm(fx_text("comments.svm", "# only\n\n# comments\n"), rt_shape(2, 1, 4),
+                             &t, rt_err(g_err, E)),
+              t, "holds no examples (only blank or comment lines)");
+  expect_fail(rt_load_libsvm(fx_text("empty.svm", ""), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+              "is empty");
+  expect_fail(rt_load_libsvm(fx_path("absent.svm"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+              "cannot open");
 }
 
 /* ------------------------------------------------------------------ NPY */
@@ -794,82 +834,83 @@ static void test_npy_dtypes(void **state) {
   (void)state;
   RtTensor t;
   const double m[6] = {1.5, -2, 3, 0.25, 1e300, -0.0};
-  expect_ok(
-      rt_load_npy(npy_file("f8.npy", 1, "<f8", 0, "(2, 3)", m, sizeof m), 2, 2, 3, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("f8.npy", 1, "<f8", 0, "(2, 3)", m, sizeof m), rt_shape(2, 2, 3),
+                        &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, m);
   rt_tensor_free(&t);
-  expect_ok(
-      rt_load_npy(npy_file("f8v2.npy", 2, "<f8", 0, "(2, 3)", m, sizeof m), 2, 2, 3, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("f8v2.npy", 2, "<f8", 0, "(2, 3)", m, sizeof m), rt_shape(2, 2, 3),
+                        &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, m);
   rt_tensor_free(&t);
-  expect_ok(
-      rt_load_npy(npy_file("f8v3.npy", 3, "<f8", 0, "(2,3)", m, sizeof m), 2, 2, 3, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("f8v3.npy", 3, "<f8", 0, "(2,3)", m, sizeof m), rt_shape(2, 2, 3),
+                        &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, m);
   rt_tensor_free(&t);
   /* vector, scalar, flattened 3-D */
-  expect_ok(
-      rt_load_npy(npy_file("vec.npy", 1, "<f8", 0, "(6,)", m, sizeof m), 1, 6, 1, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("vec.npy", 1, "<f8", 0, "(6,)", m, sizeof m), rt_shape(1, 6, 1),
+                        &t, rt_err(g_err, E)));
   expect_values(&t, 1, 6, 1, m);
   rt_tensor_free(&t);
-  expect_ok(rt_load_npy(npy_file("sc.npy", 1, "<f8", 0, "()", m, 8), 0, 1, 1, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("sc.npy", 1, "<f8", 0, "()", m, 8), rt_shape(0, 1, 1), &t,
+                        rt_err(g_err, E)));
   expect_values(&t, 0, 1, 1, m);
   rt_tensor_free(&t);
-  expect_ok(rt_load_npy(npy_file("t3.npy", 1, "<f8", 0, "(1, 3, 2)", m, sizeof m), 2, 1, 6, &t,
-                        g_err, E));
+  expect_ok(rt_load_npy(npy_file("t3.npy", 1, "<f8", 0, "(1, 3, 2)", m, sizeof m),
+                        rt_shape(2, 1, 6), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 1, 6, m);
   rt_tensor_free(&t);
-  expect_fail(rt_load_npy(fx_path("t3.npy"), 2, 3, 2, &t, g_err, E), t,
+  expect_fail(rt_load_npy(fx_path("t3.npy"), rt_shape(2, 3, 2), &t, rt_err(g_err, E)), t,
               "holds a 1 x 3 x 2 array (flattened to 1 x 6) but the declaration says matrix[3, 2]");
 
   /* every integer and float width, both byte orders */
   const float f4[3] = {0.5f, -3.25f, 1e-8f};
-  expect_ok(
-      rt_load_npy(npy_file("f4.npy", 1, "<f4", 0, "(3,)", f4, sizeof f4), 1, 3, 1, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("f4.npy", 1, "<f4", 0, "(3,)", f4, sizeof f4), rt_shape(1, 3, 1),
+                        &t, rt_err(g_err, E)));
   for (int i = 0; i < 3; i++) assert_true(t.v[i] == (double)f4[i]);
   rt_tensor_free(&t);
   const int64_t i8[3] = {-5, INT64_C(9007199254740993), 7};
-  expect_ok(
-      rt_load_npy(npy_file("i8.npy", 1, "<i8", 0, "(3,)", i8, sizeof i8), 1, 3, 1, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("i8.npy", 1, "<i8", 0, "(3,)", i8, sizeof i8), rt_shape(1, 3, 1),
+                        &t, rt_err(g_err, E)));
   assert_true(t.v[0] == -5 && t.v[1] == 9007199254740992.0 && t.v[2] == 7); /* rounds above 2^53 */
   rt_tensor_free(&t);
   const int32_t i4[4] = {INT32_MIN, -1, 0, INT32_MAX};
   const double i4w[4] = {INT32_MIN, -1, 0, INT32_MAX};
-  expect_ok(
-      rt_load_npy(npy_file("i4.npy", 1, "<i4", 0, "(2, 2)", i4, sizeof i4), 2, 2, 2, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("i4.npy", 1, "<i4", 0, "(2, 2)", i4, sizeof i4), rt_shape(2, 2, 2),
+                        &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 2, i4w);
   rt_tensor_free(&t);
   const int16_t i2[2] = {-300, 300};
   const double i2w[2] = {-300, 300};
-  expect_ok(
-      rt_load_npy(npy_file("i2.npy", 1, "<i2", 0, "(2,)", i2, sizeof i2), 1, 2, 1, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("i2.npy", 1, "<i2", 0, "(2,)", i2, sizeof i2), rt_shape(1, 2, 1),
+                        &t, rt_err(g_err, E)));
   expect_values(&t, 1, 2, 1, i2w);
   rt_tensor_free(&t);
   const int8_t i1[2] = {-128, 127};
   const double i1w[2] = {-128, 127};
-  expect_ok(
-      rt_load_npy(npy_file("i1.npy", 1, "|i1", 0, "(2,)", i1, sizeof i1), 1, 2, 1, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("i1.npy", 1, "|i1", 0, "(2,)", i1, sizeof i1), rt_shape(1, 2, 1),
+                        &t, rt_err(g_err, E)));
   expect_values(&t, 1, 2, 1, i1w);
   rt_tensor_free(&t);
   const uint8_t u1[3] = {0, 200, 255};
   const double u1w[3] = {0, 200, 255};
-  expect_ok(
-      rt_load_npy(npy_file("u1.npy", 1, "|u1", 0, "(3,)", u1, sizeof u1), 1, 3, 1, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("u1.npy", 1, "|u1", 0, "(3,)", u1, sizeof u1), rt_shape(1, 3, 1),
+                        &t, rt_err(g_err, E)));
   expect_values(&t, 1, 3, 1, u1w);
   rt_tensor_free(&t);
   const uint16_t u2[2] = {65535, 1};
   const double u2w[2] = {65535, 1};
-  expect_ok(
-      rt_load_npy(npy_file("u2.npy", 1, "<u2", 0, "(2,)", u2, sizeof u2), 1, 2, 1, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("u2.npy", 1, "<u2", 0, "(2,)", u2, sizeof u2), rt_shape(1, 2, 1),
+                        &t, rt_err(g_err, E)));
   expect_values(&t, 1, 2, 1, u2w);
   rt_tensor_free(&t);
   const uint8_t b1[3] = {1, 0, 1};
   const double b1w[3] = {1, 0, 1};
-  expect_ok(
-      rt_load_npy(npy_file("b1.npy", 1, "|b1", 0, "(3,)", b1, sizeof b1), 1, 3, 1, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("b1.npy", 1, "|b1", 0, "(3,)", b1, sizeof b1), rt_shape(1, 3, 1),
+                        &t, rt_err(g_err, E)));
   expect_values(&t, 1, 3, 1, b1w);
   rt_tensor_free(&t);
-  expect_ok(
-      rt_load_npy(npy_file("bq.npy", 1, "?", 0, "(3,)", b1, sizeof b1), 1, 3, 1, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("bq.npy", 1, "?", 0, "(3,)", b1, sizeof b1), rt_shape(1, 3, 1), &t,
+                        rt_err(g_err, E)));
   expect_values(&t, 1, 3, 1, b1w);
   rt_tensor_free(&t);
   /* big-endian f8 and i4 */
@@ -880,13 +921,15 @@ static void test_npy_dtypes(void **state) {
     memcpy(&w, &bev[i], 8);
     put_be(be + 8 * i, w, 8);
   }
-  expect_ok(rt_load_npy(npy_file("bef8.npy", 1, ">f8", 0, "(2,)", be, 16), 1, 2, 1, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("bef8.npy", 1, ">f8", 0, "(2,)", be, 16), rt_shape(1, 2, 1), &t,
+                        rt_err(g_err, E)));
   expect_values(&t, 1, 2, 1, bev);
   rt_tensor_free(&t);
   put_be(be, (uint32_t)-7, 4);
   put_be(be + 4, 70000, 4);
   const double bei[2] = {-7, 70000};
-  expect_ok(rt_load_npy(npy_file("bei4.npy", 1, ">i4", 0, "(2,)", be, 8), 1, 2, 1, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("bei4.npy", 1, ">i4", 0, "(2,)", be, 8), rt_shape(1, 2, 1), &t,
+                        rt_err(g_err, E)));
   expect_values(&t, 1, 2, 1, bei);
   rt_tensor_free(&t);
 }
@@ -896,8 +939,8 @@ static void test_npy_fortran_order(void **state) {
   RtTensor t;
   /* the 2 x 3 matrix [[1, 2, 3], [4, 5, 6]] stored column-major */
   const double f[6] = {1, 4, 2, 5, 3, 6}, c[6] = {1, 2, 3, 4, 5, 6};
-  expect_ok(
-      rt_load_npy(npy_file("fo.npy", 1, "<f8", 1, "(2, 3)", f, sizeof f), 2, 2, 3, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("fo.npy", 1, "<f8", 1, "(2, 3)", f, sizeof f), rt_shape(2, 2, 3),
+                        &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, c);
   rt_tensor_free(&t);
   /* a 2 x 2 x 3 array a[i][j][k] = 100 i + 10 j + k, column-major, flattened to 2 x 6 */
@@ -909,13 +952,13 @@ static void test_npy_fortran_order(void **state) {
         f3[i + 2 * (j + 2 * k)] = v;
         c3[(i * 2 + j) * 3 + k] = v;
       }
-  expect_ok(rt_load_npy(npy_file("fo3.npy", 1, "<f8", 1, "(2, 2, 3)", f3, sizeof f3), 2, 2, 6, &t,
-                        g_err, E));
+  expect_ok(rt_load_npy(npy_file("fo3.npy", 1, "<f8", 1, "(2, 2, 3)", f3, sizeof f3),
+                        rt_shape(2, 2, 6), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 6, c3);
   rt_tensor_free(&t);
   /* fortran order of a vector is the same bytes */
-  expect_ok(
-      rt_load_npy(npy_file("fov.npy", 1, "<f8", 1, "(6,)", c, sizeof c), 1, 6, 1, &t, g_err, E));
+  expect_ok(rt_load_npy(npy_file("fov.npy", 1, "<f8", 1, "(6,)", c, sizeof c), rt_shape(1, 6, 1),
+                        &t, rt_err(g_err, E)));
   expect_values(&t, 1, 6, 1, c);
   rt_tensor_free(&t);
 }
@@ -938,53 +981,54 @@ static void test_npy_tensor3(void **state) {
         i4[(i * 3 + j) * 2 + k] = (int32_t)v;
       }
   const char *p = npy_file("t3c.npy", 1, "<f8", 0, "(2, 3, 2)", c, sizeof c);
-  expect_ok(rt_load_npy3(p, 2, 3, 2, &t, g_err, E));
+  expect_ok(rt_load_npy3(p, 2, 3, 2, &t, rt_err(g_err, E)));
   expect_values(&t, 2, 6, 2, c); /* matrix[T*K, d]: task 1 is rows 3..5 */
   rt_tensor_free(&t);
   p = npy_file("t3f.npy", 2, "<f8", 1, "(2, 3, 2)", f, sizeof f);
-  expect_ok(rt_load_npy3(p, 2, 3, 2, &t, g_err, E));
+  expect_ok(rt_load_npy3(p, 2, 3, 2, &t, rt_err(g_err, E)));
   expect_values(&t, 2, 6, 2, c);
   rt_tensor_free(&t);
   p = npy_file("t3i.npy", 1, "<i4", 0, "(2, 3, 2)", i4, sizeof i4);
-  expect_ok(rt_load_npy3(p, 2, 3, 2, &t, g_err, E));
+  expect_ok(rt_load_npy3(p, 2, 3, 2, &t, rt_err(g_err, E)));
   expect_values(&t, 2, 6, 2, c);
   rt_tensor_free(&t);
   /* the same numbers in other shapes */
   p = npy_file("t3m.npy", 1, "<f8", 0, "(6, 2)", c, sizeof c);
   snprintf(msg, sizeof msg, "'%s' holds a 6 x 2 matrix but the declaration says tensor[2, 3, 2] "
            "(a 3-D array of that shape)", p);
-  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t, msg);
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, rt_err(g_err, E)), t, msg);
   assert_string_equal(g_err, msg);
   p = npy_file("t3s.npy", 1, "<f8", 0, "(2, 2, 3)", c, sizeof c);
   snprintf(msg, sizeof msg, "'%s' holds an array of shape (2, 2, 3) but the declaration says "
            "tensor[2, 3, 2] (a 3-D array of that shape)", p);
-  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t, msg);
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, rt_err(g_err, E)), t, msg);
   p = npy_file("t4.npy", 1, "<f8", 0, "(2, 3, 2, 1)", c, sizeof c);
-  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t, "holds a 2 x 3 x 2 x 1 array");
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, rt_err(g_err, E)), t, "holds a 2 x 3 x 2 x 1 array");
   p = npy_file("t3v.npy", 1, "<f8", 0, "(12,)", c, sizeof c);
-  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t,
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, rt_err(g_err, E)), t,
               "holds a vector of 12 numbers but the declaration says tensor[2, 3, 2]");
   /* the usual checks still apply: truncated data, non-finite values */
   p = npy_file("t3short.npy", 1, "<f8", 0, "(2, 3, 2)", c, 88);
-  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t,
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, rt_err(g_err, E)), t,
               "needs 96 bytes of data but the file holds 88");
   double bad[12];
   memcpy(bad, c, sizeof bad);
   bad[7] = NAN;
   p = npy_file("t3nan.npy", 1, "<f8", 0, "(2, 3, 2)", bad, sizeof bad);
-  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, g_err, E), t, "element [3, 1] is NaN");
-  expect_fail(rt_load_npy3(fx_path("absent3.npy"), 2, 3, 2, &t, g_err, E), t, "cannot open");
+  expect_fail(rt_load_npy3(p, 2, 3, 2, &t, rt_err(g_err, E)), t, "element [3, 1] is NaN");
+  expect_fail(rt_load_npy3(fx_path("absent3.npy"), 2, 3, 2, &t, rt_err(g_err, E)), t,
+              "cannot open");
   /* CSV: the tasks' matrices one after another */
   p = fx_text("t3.csv", "0,1\n10,11\n20,21\n100,101\n110,111\n120,121\n");
-  expect_ok(rt_load_csv3(p, 2, 3, 2, &t, g_err, E));
+  expect_ok(rt_load_csv3(p, 2, 3, 2, &t, rt_err(g_err, E)));
   expect_values(&t, 2, 6, 2, c);
   rt_tensor_free(&t);
   snprintf(msg, sizeof msg, "'%s' holds a 6 x 2 matrix but the declaration says matrix[4, 2] "
            "(tensor[2, 2, 2]: its 2 matrices one after another)", p);
-  expect_fail(rt_load_csv3(p, 2, 2, 2, &t, g_err, E), t, msg);
+  expect_fail(rt_load_csv3(p, 2, 2, 2, &t, rt_err(g_err, E)), t, msg);
   assert_string_equal(g_err, msg);
   /* a plain matrix declaration still flattens the 3-D file (rt_load_npy) */
-  expect_ok(rt_load_npy(fx_path("t3c.npy"), 2, 2, 6, &t, g_err, E));
+  expect_ok(rt_load_npy(fx_path("t3c.npy"), rt_shape(2, 2, 6), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 6, c);
   rt_tensor_free(&t);
 }
@@ -999,48 +1043,55 @@ static void test_npy_errors(void **state) {
            "'%s': dtype '<c16' is not supported (only f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 b1, "
            "little-endian '<' or big-endian '>')",
            p);
-  expect_fail(rt_load_npy(p, 1, 3, 1, &t, g_err, E), t, msg);
+  expect_fail(rt_load_npy(p, rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t, msg);
   assert_string_equal(g_err, msg);
-  expect_fail(rt_load_npy(npy_file("f2.npy", 1, "<f2", 0, "(3,)", m, 6), 1, 3, 1, &t, g_err, E), t,
-              "dtype '<f2' is not supported");
-  expect_fail(rt_load_npy(npy_file("u16.npy", 1, "<U16", 0, "(3,)", m, 48), 1, 3, 1, &t, g_err, E),
+  expect_fail(rt_load_npy(npy_file("f2.npy", 1, "<f2", 0, "(3,)", m, 6), rt_shape(1, 3, 1), &t,
+                          rt_err(g_err, E)),
+              t, "dtype '<f2' is not supported");
+  expect_fail(rt_load_npy(npy_file("u16.npy", 1, "<U16", 0, "(3,)", m, 48), rt_shape(1, 3, 1), &t,
+                          rt_err(g_err, E)),
               t, "dtype '<U16' is not supported");
-  expect_fail(rt_load_npy(npy_file("o.npy", 1, "|O", 0, "(3,)", m, 24), 1, 3, 1, &t, g_err, E), t,
-              "dtype '|O' is not supported");
+  expect_fail(rt_load_npy(npy_file("o.npy", 1, "|O", 0, "(3,)", m, 24), rt_shape(1, 3, 1), &t,
+                          rt_err(g_err, E)),
+              t, "dtype '|O' is not supported");
   p = npy_file("short.npy", 1, "<f8", 0, "(2, 3)", m, 40);
   snprintf(msg, sizeof msg,
            "'%s': shape (2, 3) of '<f8' needs 48 bytes of data but the file holds 40", p);
-  expect_fail(rt_load_npy(p, 2, 2, 3, &t, g_err, E), t, msg);
-  expect_fail(rt_load_npy(npy_file("long.npy", 1, "<f8", 0, "(5,)", m, 48), 1, 5, 1, &t, g_err, E),
+  expect_fail(rt_load_npy(p, rt_shape(2, 2, 3), &t, rt_err(g_err, E)), t, msg);
+  expect_fail(rt_load_npy(npy_file("long.npy", 1, "<f8", 0, "(5,)", m, 48), rt_shape(1, 5, 1), &t,
+                          rt_err(g_err, E)),
               t, "8 extra bytes after the data of shape (5,)");
   expect_fail(
       rt_load_npy(npy_file("huge.npy", 1, "<f8", 0, "(4294967296, 4294967296, 4294967296)", m, 48),
-                  2, RT_ANY, RT_ANY, &t, g_err, E),
+                  rt_shape(2, RT_ANY, RT_ANY), &t, rt_err(g_err, E)),
       t, "shape (4294967296, 4294967296, 4294967296) of '<f8' needs 18446744073709551615 bytes");
-  expect_fail(rt_load_npy(npy_file("nan.npy", 1, "<f8", 0, "(2, 3)",
-                                   (double[]){1, 2, 3, 4, 5, NAN}, 48), 2, 2, 3, &t, g_err, E), t,
-              "element [1, 2] is NaN");
+  expect_fail(
+      rt_load_npy(npy_file("nan.npy", 1, "<f8", 0, "(2, 3)", (double[]){1, 2, 3, 4, 5, NAN}, 48),
+                  rt_shape(2, 2, 3), &t, rt_err(g_err, E)),
+      t, "element [1, 2] is NaN");
   expect_fail(rt_load_npy(npy_file("inf4.npy", 1, "<f4", 0, "(2,)", (float[]){-INFINITY, 0}, 8),
-                          1, 2, 1, &t, g_err, E), t, "element [0] is -Inf");
-  expect_fail(rt_load_npy(npy_file("sh.npy", 1, "<f8", 0, "(2, 3)", m, 48), 2, 3, 2, &t, g_err, E),
+                          rt_shape(1, 2, 1), &t, rt_err(g_err, E)),
+              t, "element [0] is -Inf");
+  expect_fail(rt_load_npy(npy_file("sh.npy", 1, "<f8", 0, "(2, 3)", m, 48), rt_shape(2, 3, 2), &t,
+                          rt_err(g_err, E)),
               t, "holds a 2 x 3 matrix but the declaration says matrix[3, 2]");
-  expect_fail(rt_load_npy(fx_path("sh.npy"), 1, 6, 1, &t, g_err, E), t,
+  expect_fail(rt_load_npy(fx_path("sh.npy"), rt_shape(1, 6, 1), &t, rt_err(g_err, E)), t,
               "holds a 2 x 3 matrix but the declaration says vector[6]");
 
   /* broken preambles and headers */
-  expect_fail(
-      rt_load_npy(fx_bytes("magic.npy", "\x93NUMPX\x01\x00\x00\x00", 10), 1, 1, 1, &t, g_err, E), t,
-      "not an NPY file (it does not start with \\x93NUMPY)");
-  expect_fail(rt_load_npy(fx_text("text.npy", "1,2,3\n"), 1, 3, 1, &t, g_err, E), t,
-              "not an NPY file");
-  expect_fail(
-      rt_load_npy(fx_bytes("v4.npy", "\x93NUMPY\x04\x00\x00\x00", 10), 1, 1, 1, &t, g_err, E), t,
-      "NPY version 4.0 is not supported (1.0, 2.0 and 3.0 are)");
-  expect_fail(
-      rt_load_npy(fx_bytes("v2short.npy", "\x93NUMPY\x02\x00\x00\x00", 10), 1, 1, 1, &t, g_err, E),
-      t, "truncated NPY preamble");
-  expect_fail(rt_load_npy(fx_bytes("hlen.npy", "\x93NUMPY\x01\x00\xff\xff{'descr'", 18), 1, 1, 1,
-                          &t, g_err, E),
+  expect_fail(rt_load_npy(fx_bytes("magic.npy", "\x93NUMPX\x01\x00\x00\x00", 10), rt_shape(1, 1, 1),
+                          &t, rt_err(g_err, E)),
+              t, "not an NPY file (it does not start with \\x93NUMPY)");
+  expect_fail(rt_load_npy(fx_text("text.npy", "1,2,3\n"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)),
+              t, "not an NPY file");
+  expect_fail(rt_load_npy(fx_bytes("v4.npy", "\x93NUMPY\x04\x00\x00\x00", 10), rt_shape(1, 1, 1),
+                          &t, rt_err(g_err, E)),
+              t, "NPY version 4.0 is not supported (1.0, 2.0 and 3.0 are)");
+  expect_fail(rt_load_npy(fx_bytes("v2short.npy", "\x93NUMPY\x02\x00\x00\x00", 10),
+                          rt_shape(1, 1, 1), &t, rt_err(g_err, E)),
+              t, "truncated NPY preamble");
+  expect_fail(rt_load_npy(fx_bytes("hlen.npy", "\x93NUMPY\x01\x00\xff\xff{'descr'", 18),
+                          rt_shape(1, 1, 1), &t, rt_err(g_err, E)),
               t,
               "truncated NPY header (it declares 65535 bytes, the file has 8 after the preamble)");
   const char *bad[][2] = {
@@ -1070,7 +1121,9 @@ static void test_npy_errors(void **state) {
     memcpy(b, "\x93NUMPY\x01\x00", 8);
     b[8] = (unsigned char)hl, b[9] = 0;
     memcpy(b + 10, bad[i][0], hl);
-    expect_fail(rt_load_npy(fx_bytes("hdr.npy", b, 10 + hl), 1, 1, 1, &t, g_err, E), t, bad[i][1]);
+    expect_fail(
+        rt_load_npy(fx_bytes("hdr.npy", b, 10 + hl), rt_shape(1, 1, 1), &t, rt_err(g_err, E)), t,
+        bad[i][1]);
   }
   /* unknown keys with simple values are skipped */
   const char *h =
@@ -1081,26 +1134,29 @@ static void test_npy_errors(void **state) {
   b[8] = (unsigned char)hl, b[9] = 0;
   memcpy(b + 10, h, hl);
   memcpy(b + 10 + hl, m, 8);
-  expect_ok(rt_load_npy(fx_bytes("extra.npy", b, 18 + hl), 1, 1, 1, &t, g_err, E));
+  expect_ok(
+      rt_load_npy(fx_bytes("extra.npy", b, 18 + hl), rt_shape(1, 1, 1), &t, rt_err(g_err, E)));
   assert_true(t.v[0] == 1);
   rt_tensor_free(&t);
   /* gzip works here too */
   size_t len;
   unsigned char *raw = slurp(fx_path("sh.npy"), &len);
-  expect_ok(rt_load_npy(fx_gz("sh.npy.gz", raw, len), 2, 2, 3, &t, g_err, E));
+  expect_ok(rt_load_npy(fx_gz("sh.npy.gz", raw, len), rt_shape(2, 2, 3), &t, rt_err(g_err, E)));
   free(raw);
   rt_tensor_free(&t);
 }
 
 /* ------------------------------------------------------------------ hostile input */
 
-typedef int (*Loader)(const char *, int, int64_t, int64_t, RtTensor *, char *, size_t);
+typedef int (*Loader)(const char *, RtShape, RtTensor *, RtErr);
 
 /* Random damage to a valid file: byte flips, bytes set to separators and digits, truncation,
  * duplicated slices. Each loader must fail cleanly (a message, nothing allocated) or succeed
  * with the declared shape; ASan/UBSan builds check that nothing is read out of bounds. */
 static void mutate_and_load(const char *name, const unsigned char *good, size_t len, Loader load,
-                            int rank, int64_t rows, int64_t cols, int reps, uint64_t seed) {
+                            RtShape shape, int reps, uint64_t seed) {
+  int rank = shape.rank;
+  int64_t rows = shape.rows, cols = shape.cols;
   RtRng r = rt_rng_stream(seed, name);
   static const unsigned char special[] = {0,    0xff, 0x7f, 0x80, '\n', ',',  ':',
                                           '#',  ' ',  '-',  '.',  'e',  '1',  '9',
@@ -1133,7 +1189,7 @@ static void mutate_and_load(const char *name, const unsigned char *good, size_t 
       g_err[0] = 0;
       int64_t rr = any ? RT_ANY : rows,
               cc = any && rank == 2 && load != rt_load_libsvm ? RT_ANY : cols;
-      if (load(p, rank, rr, cc, &t, g_err, E) == 0) {
+      if (load(p, rt_shape(rank, rr, cc), &t, rt_err(g_err, E)) == 0) {
         assert_int_equal(t.rank, rank);
         if (!any) assert_int_equal(t.rows, rows);
         for (int64_t i = 0; i < t.rows * t.cols; i++) assert_true(isfinite(t.v[i]));
@@ -1150,25 +1206,26 @@ static void mutate_and_load(const char *name, const unsigned char *good, size_t 
 static void test_mutations_never_crash(void **state) {
   (void)state;
   const char *csv = "a,b,c\n1,2.5,-3e2\n4,5,6\n7,8,9\n";
-  mutate_and_load("mut.csv", (const unsigned char *)csv, strlen(csv), rt_load_csv, 2, 3, 3, 400, 1);
+  mutate_and_load("mut.csv", (const unsigned char *)csv, strlen(csv), rt_load_csv,
+                  rt_shape(2, 3, 3), 400, 1);
   const char *svm = "1 1:0.5 3:2\n-1 2:1.5 # c\n+1 1:-1 2:1e-3 3:7\n";
-  mutate_and_load("mut.svm", (const unsigned char *)svm, strlen(svm), rt_load_libsvm, 2, 3, 4, 400,
-                  2);
+  mutate_and_load("mut.svm", (const unsigned char *)svm, strlen(svm), rt_load_libsvm,
+                  rt_shape(2, 3, 4), 400, 2);
   unsigned char buf[256], data[64];
   for (int i = 0; i < 64; i++) data[i] = (unsigned char)(i * 37);
   const uint32_t d[] = {4, 2, 2};
   size_t n = idx_make(buf, 0x08, 3, d, data, 16);
-  mutate_and_load("mut.idx", buf, n, rt_load_idx, 2, 4, 4, 400, 3);
+  mutate_and_load("mut.idx", buf, n, rt_load_idx, rt_shape(2, 4, 4), 400, 3);
   const uint32_t d1[] = {2};
   n = idx_make(buf, 0x0E, 1, d1, data, 16);
-  mutate_and_load("mutf.idx", buf, n, rt_load_idx, 1, 2, 1, 400, 4);
+  mutate_and_load("mutf.idx", buf, n, rt_load_idx, rt_shape(1, 2, 1), 400, 4);
   size_t glen;
   unsigned char *g = slurp(fx_gz("mut.gz", buf, n), &glen);
-  mutate_and_load("mut.idx.gz", g, glen, rt_load_idx, 1, 2, 1, 400, 5);
+  mutate_and_load("mut.idx.gz", g, glen, rt_load_idx, rt_shape(1, 2, 1), 400, 5);
   free(g);
   const double m[6] = {1, 2, 3, 4, 5, 6};
   unsigned char *np = slurp(npy_file("mut.npy", 1, "<f8", 1, "(2, 3)", m, sizeof m), &glen);
-  mutate_and_load("mut2.npy", np, glen, rt_load_npy, 2, 2, 3, 600, 6);
+  mutate_and_load("mut2.npy", np, glen, rt_load_npy, rt_shape(2, 2, 3), 600, 6);
   free(np);
 }
 

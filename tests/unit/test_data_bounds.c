@@ -71,7 +71,7 @@ static int group_teardown(void **state) {
 
 /* ------------------------------------------------------------------ bounded reading */
 
-typedef int (*Loader)(const char *, int, int64_t, int64_t, RtTensor *, char *, size_t);
+typedef int (*Loader)(const char *, RtShape, RtTensor *, RtErr);
 
 /* The virtual (which 0) or resident (which 1) memory of this process now, in KiB. */
 static long mem_kb(int which) {
@@ -104,7 +104,7 @@ static long load_peak_kb(Loader load, int rank, int64_t rows, int64_t cols, cons
     setrlimit(RLIMIT_AS, &asl);
     RtTensor t;
     char err[512] = "";
-    int rc = load(path, rank, rows, cols, &t, err, sizeof err);
+    int rc = load(path, rt_shape(rank, rows, cols), &t, rt_err(err, sizeof err));
     if (rc == 0) snprintf(err, sizeof err, "(it succeeded)");
     ssize_t w = write(fds[1], err, strlen(err) + 1);
     _exit(w > 0 ? 0 : 1);
@@ -173,7 +173,7 @@ static void test_gzip_bomb_is_bounded(void **state) {
   /* the vector reader behind --x and --init-x has the same bound */
   double x[2];
   g_err[0] = 0;
-  assert_int_not_equal(rt_read_vector_csv(p, "x", 2, x, g_err, E), 0);
+  assert_int_not_equal(rt_read_vector_csv(p, "x", 2, x, rt_err(g_err, E)), 0);
   assert_non_null(strstr(g_err, "too large for the declaration vector[2]"));
 }
 
@@ -190,11 +190,11 @@ static void test_binary_too_large_keeps_shape_message(void **state) {
   b[7] = (unsigned char)d;
   const char *p = fx_bytes("big.idx", b, n);
   RtTensor t;
-  expect_fail(rt_load_idx(p, 1, 4, 1, &t, g_err, E), t,
+  expect_fail(rt_load_idx(p, rt_shape(1, 4, 1), &t, rt_err(g_err, E)), t,
               "holds a vector of 3145720 numbers but the declaration says vector[4]");
   b[4] = b[5] = b[6] = 0, b[7] = 4; /* the header says 4, then megabytes of junk */
   p = fx_bytes("junk.idx", b, n);
-  expect_fail(rt_load_idx(p, 1, 4, 1, &t, g_err, E), t,
+  expect_fail(rt_load_idx(p, rt_shape(1, 4, 1), &t, rt_err(g_err, E)), t,
               "is too large for the declaration vector[4]");
   free(b);
 }
@@ -213,21 +213,26 @@ static void test_libsvm_long_tokens_and_nul(void **state) {
   snprintf(text, sizeof text, "%s 2:%s\n-1 1:0.5\n", num, num);
   RtTensor t;
   g_err[0] = 0;
-  if (rt_load_libsvm(fx_bytes("long.svm", text, strlen(text)), 2, 2, 3, &t, g_err, E))
+  if (rt_load_libsvm(fx_bytes("long.svm", text, strlen(text)), rt_shape(2, 2, 3), &t,
+                     rt_err(g_err, E)))
     fail_msg("long tokens: %s", g_err);
   assert_true(t.v[0] == 1 && t.v[1] == 0 && t.v[2] == 1 && t.v[3] == -1 && t.v[4] == 0.5);
   rt_tensor_free(&t);
   snprintf(text, sizeof text, "1 1:%sx\n", num);
   const char *p;
-  expect_fail(rt_load_libsvm(fx_bytes("longbad.svm", text, strlen(text)), 2, 1, 3, &t, g_err, E), t,
+  expect_fail(rt_load_libsvm(fx_bytes("longbad.svm", text, strlen(text)), rt_shape(2, 1, 3), &t,
+                             rt_err(g_err, E)),
+              t,
               "line 1: the value in '1:1.000000000000000000000000000000000000...' is not a number");
   p = fx_bytes("nul.svm", "1 1:1\n1 1:\0002\n", 13);
-  expect_fail(rt_load_libsvm(p, 2, 2, 3, &t, g_err, E), t,
+  expect_fail(rt_load_libsvm(p, rt_shape(2, 2, 3), &t, rt_err(g_err, E)), t,
               "line 2: contains a NUL byte (is this a binary file?)");
-  expect_fail(rt_load_libsvm(fx_bytes("inf.svm", "1e999 1:1\n", 10), 2, 1, 3, &t, g_err, E), t,
-              "line 1: label '1e999' is not a finite number");
-  expect_fail(rt_load_libsvm(fx_bytes("yes.svm", "yes 1:1\n", 8), 2, 1, 3, &t, g_err, E), t,
-              "line 1: label 'yes' is not a number");
+  expect_fail(rt_load_libsvm(fx_bytes("inf.svm", "1e999 1:1\n", 10), rt_shape(2, 1, 3), &t,
+                             rt_err(g_err, E)),
+              t, "line 1: label '1e999' is not a finite number");
+  expect_fail(
+      rt_load_libsvm(fx_bytes("yes.svm", "yes 1:1\n", 8), rt_shape(2, 1, 3), &t, rt_err(g_err, E)),
+      t, "line 1: label 'yes' is not a number");
 }
 
 /* An NPY header (v1.0) holding dict text h, then the data bytes. */
@@ -250,18 +255,20 @@ static void test_npy_repeated_keys(void **state) {
   RtTensor t;
   const char *p = npy_with_header("dup.npy", "{'descr': '<f8', 'fortran_order': False, "
                                   "'shape': (2,), 'shape': (3,), }", v, sizeof v);
-  expect_fail(rt_load_npy(p, 2, 2, 3, &t, g_err, E), t,
+  expect_fail(rt_load_npy(p, rt_shape(2, 2, 3), &t, rt_err(g_err, E)), t,
               "malformed NPY header: the key 'shape' appears twice");
   p = npy_with_header("dup2.npy", "{'descr': '<f8', 'descr': '<i8', 'fortran_order': False, "
                       "'shape': (6,), }", v, sizeof v);
-  expect_fail(rt_load_npy(p, 1, 6, 1, &t, g_err, E), t, "the key 'descr' appears twice");
+  expect_fail(rt_load_npy(p, rt_shape(1, 6, 1), &t, rt_err(g_err, E)), t,
+              "the key 'descr' appears twice");
   p = npy_with_header("dup3.npy", "{'descr': '<f8', 'fortran_order': False, 'fortran_order': True, "
                       "'shape': (6,), }", v, sizeof v);
-  expect_fail(rt_load_npy(p, 1, 6, 1, &t, g_err, E), t, "the key 'fortran_order' appears twice");
+  expect_fail(rt_load_npy(p, rt_shape(1, 6, 1), &t, rt_err(g_err, E)), t,
+              "the key 'fortran_order' appears twice");
   p = npy_with_header("ok.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", v,
                       sizeof v);
   g_err[0] = 0;
-  if (rt_load_npy(p, 2, 2, 3, &t, g_err, E)) fail_msg("%s", g_err);
+  if (rt_load_npy(p, rt_shape(2, 2, 3), &t, rt_err(g_err, E))) fail_msg("%s", g_err);
   rt_tensor_free(&t);
 }
 

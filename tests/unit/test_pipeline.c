@@ -450,11 +450,11 @@ static void test_lazy_idx_data(void **state) {
   RtTensor a, b, k;
   char err[512];
   snprintf(p, sizeof p, "%s/a.idx", dir);
-  assert_int_equal(rt_load_idx(p, 2, 6, 4, &a, err, sizeof err), 0);
+  assert_int_equal(rt_load_idx(p, rt_shape(2, 6, 4), &a, rt_err(err, sizeof err)), 0);
   snprintf(p, sizeof p, "%s/b.idx", dir);
-  assert_int_equal(rt_load_idx(p, 2, 6, 4, &b, err, sizeof err), 0);
+  assert_int_equal(rt_load_idx(p, rt_shape(2, 6, 4), &b, rt_err(err, sizeof err)), 0);
   snprintf(p, sizeof p, "%s/k.idx", dir);
-  assert_int_equal(rt_load_idx(p, 2, 6, 4, &k, err, sizeof err), 0);
+  assert_int_equal(rt_load_idx(p, rt_shape(2, 6, 4), &k, rt_err(err, sizeof err)), 0);
   assert_null(c->data[0]); /* A, B: only the data stage reads them */
   assert_null(c->data[1]);
   assert_non_null(c->data[2]);
