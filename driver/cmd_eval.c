@@ -152,9 +152,8 @@ int cmd_eval(int argc, char **argv) {
     if (want[7]) {
       double *hg = malloc(sizeof(double) * (size_t)(nx + ny + 1));
       if (!hg) exit(3);
-      RtHypergrad info;
-      if (rt_hypergrad_exact(&o, x, y, EVAL_DENSE_MAX, 1e-12, hg, hg + nx, &info, err,
-                             sizeof err) == 0) {
+      RtHypergrad info = {.dense_max = EVAL_DENSE_MAX, .cg_rtol = 1e-12, .hg = hg, .v = hg + nx};
+      if (rt_hypergrad_exact(&o, x, y, &info, err, sizeof err) == 0) {
         json_vec("hypergrad", hg, nx, &first);
         printf(",\n  \"hypergrad_solver\": \"%s\"", rt_hg_how_name(info.how));
         json_scalar("hypergrad_residual", info.residual, &first);

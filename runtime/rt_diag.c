@@ -30,10 +30,12 @@ RT_API int rt_diag_setup(RtDiagWork *w, RtSolver *s, int ritz_steps, bool residu
              : -1;
 }
 
-RT_API int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y, int steps,
-                               uint64_t seed, double *q, double *u, double *alpha, double *beta,
-                               double *lo, double *hi) {
+RT_API int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y,
+                               const RtLanczosRun *run, double *lo, double *hi) {
   int64_t n = o->ny;
+  int steps = run->steps;
+  uint64_t seed = run->seed;
+  double *q = run->q, *u = run->u, *alpha = run->alpha, *beta = run->beta;
   if (steps < 1) return 0;
   RtRng r;
   rt_rng_seed(&r, seed);
@@ -129,8 +131,10 @@ RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done) {
   if (s->impl->ritz && steps_done > 0 && s->impl->ritz(s, w->ritz_steps, &lo, &hi)) {
     v->ritz_min = lo;
     v->ritz_max = hi;
-  } else if (rt_lanczos_extremes(o, s->x, v->y, w->ritz_steps, w->lanczos_seed, w->q, w->u,
-                                 w->alpha, w->beta, &lo, &hi) > 0) {
+  } else if (rt_lanczos_extremes(
+                 o, s->x, v->y,
+                 &(RtLanczosRun){w->ritz_steps, w->lanczos_seed, w->q, w->u, w->alpha, w->beta},
+                 &lo, &hi) > 0) {
     v->ritz_min = lo;
     v->ritz_max = hi;
   }

@@ -37,11 +37,17 @@ typedef struct RtDiagWork {
 RT_API int rt_diag_setup(RtDiagWork *w, RtSolver *s, int ritz_steps, bool residual);
 /* Evaluate at the solver's current point; steps_done > 0 enables the residual. */
 RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done);
-/* Extreme eigenvalue estimates from `steps` Lanczos steps on A(x, y) from a pseudo-random start
- * (stream "diag.lanczos" of seed); returns the number of steps taken (0: none). Work q, u,
- * [2 ny] and [ny]; alpha, beta [steps]. */
-RT_API int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y, int steps,
-                               uint64_t seed, double *q, double *u, double *alpha, double *beta,
-                               double *lo, double *hi);
+/* A run of Lanczos for extreme eigenvalues: its length, the seed of its pseudo-random start,
+ * and its work q [2 ny], u [ny], alpha, beta [steps]. */
+typedef struct RtLanczosRun {
+  int steps;
+  uint64_t seed;
+  double *q, *u, *alpha, *beta;
+} RtLanczosRun;
+
+/* Extreme eigenvalue estimates *lo, *hi from run->steps Lanczos steps on A(x, y) from a
+ * pseudo-random start (seed run->seed); returns the number of steps taken (0: none). */
+RT_API int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y,
+                               const RtLanczosRun *run, double *lo, double *hi);
 
 #endif

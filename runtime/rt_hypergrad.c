@@ -80,11 +80,12 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
   return rc;
 }
 
-RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, int64_t dense_max,
-                              double cg_rtol, double *hg, double *v, RtHypergrad *info, char *err,
-                              size_t errlen) {
+RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, RtHypergrad *h,
+                              char *err, size_t errlen) {
   int64_t nx = o->nx, ny = o->ny;
-  info->how = ny <= dense_max ? RT_HG_CHOLESKY : RT_HG_CG;
+  RtHypergrad *info = h;
+  double *hg = h->hg, *v = h->v;
+  info->how = ny <= h->dense_max ? RT_HG_CHOLESKY : RT_HG_CG;
   info->residual = NAN;
   info->min_eig = NAN;
   info->cg_steps = 0;
@@ -102,9 +103,10 @@ RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, int
     rc = dense_solve(o, key, x, y, v, info, err, errlen);
   } else {
     rt_zero(ny, v);
-    double curvature;
     int64_t maxit = ny < 500 ? 1000 : 2 * ny;
-    double res = rt_cg_solve(o, key, x, y, b, v, (int)maxit, cg_rtol, r, p, Ap, &curvature);
+    RtCgRun run = {b, (int)maxit, h->cg_rtol, r, p, Ap, 0};
+    double res = rt_cg_solve(o, key, x, y, v, &run);
+    double curvature = run.curvature;
     if (res < 0) {
       snprintf(err, errlen,
                "conjugate gradients met non-positive curvature (%.3g): the lower Hessian is not "

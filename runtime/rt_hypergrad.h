@@ -20,18 +20,22 @@ RT_API const char *rt_hg_how_name(RtHgHow how);
 RT_API void rt_dense_hessian(RtOracle *o, RtDraw key, const double *x, const double *y, double *H,
                              double *e);
 
+/* One exact hypergradient: what to compute with (in) and how it went (out). */
 typedef struct RtHypergrad {
+  int64_t dense_max; /* in: solve densely when ny <= dense_max, else by CG */
+  double cg_rtol; /* in: CG's relative residual */
+  double *hg, *v; /* in: where to put the hypergradient [nx] and A^{-1} grad_y f [ny] */
   RtHgHow how;
   double residual;     /* |A v - b| / |b| after the solve (b = 0: |A v - b|) */
   double min_eig;      /* smallest eigenvalue of A when the dense path computed it, else NaN */
   int64_t cg_steps;    /* CG iterations (RT_HG_CG) */
 } RtHypergrad;
 
-/* hg[nx] = the hypergradient at (x, y), v[ny] = A^{-1} grad_y f. Dense when ny <= dense_max,
- * else CG to relative residual cg_rtol. All oracle calls share one draw. Returns 0, or -1
- * with err filled (out of memory; singular A; CG breakdown on non-positive curvature). */
-RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, int64_t dense_max,
-                              double cg_rtol, double *hg, double *v, RtHypergrad *info, char *err,
-                              size_t errlen);
+/* h->hg = the hypergradient at (x, y), h->v = A^{-1} grad_y f, with h's inputs set. Dense
+ * when ny <= h->dense_max, else CG to relative residual h->cg_rtol. All oracle calls share one
+ * draw. Returns 0, or -1 with a message in err (out of memory; singular A; CG breakdown on
+ * non-positive curvature). */
+RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, RtHypergrad *h,
+                              char *err, size_t errlen);
 
 #endif

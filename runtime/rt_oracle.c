@@ -174,11 +174,30 @@ static void draw_samples(RtOracle *o, RtDraw key, int sub) {
   o->cur_sub = sub;
 }
 
-/* One logical call: kernel `kid`, outputs outs[0..nout) of lengths lens[], named names[] for
- * failure messages, counted as kind k1 (and k2 >= 0 for fused kernels). */
-static void eval(RtOracle *o, BloKernelId kid, RtCallKind k1, int k2, RtDraw d, const double *x,
-                 const double *y, const double *v, int nout, double *const *outs,
-                 const int64_t *lens, const char *const *names) {
+/* One logical call: kernel `kid` at (x, y, v) with the draw d, outputs outs[0..nout) of
+ * lengths lens[], named names[] for failure messages, counted as kind k1 (and k2 >= 0 for
+ * fused kernels). */
+typedef struct RtOracleCall {
+  BloKernelId kid;
+  RtCallKind k1;
+  int k2;
+  RtDraw d;
+  const double *x, *y, *v;
+  int nout;
+  double *const *outs;
+  const int64_t *lens;
+  const char *const *names;
+} RtOracleCall;
+
+static void eval(RtOracle *o, const RtOracleCall *c) {
+  BloKernelId kid = c->kid;
+  RtCallKind k1 = c->k1;
+  int k2 = c->k2, nout = c->nout;
+  RtDraw d = c->d;
+  const double *x = c->x, *y = c->y, *v = c->v;
+  double *const *outs = c->outs;
+  const int64_t *lens = c->lens;
+  const char *const *names = c->names;
   const BloProblem *p = o->p;
   RtDraw key = d == RT_DRAW_FRESH ? rt_oracle_draw(o) : d;
   int K = p->n_samples > 0 ? o->per_call : 1;
@@ -215,7 +234,7 @@ RT_API double rt_oracle_f(RtOracle *o, RtDraw d, const double *x, const double *
   double *outs[] = {&f};
   static const int64_t lens[] = {1};
   static const char *const names[] = {"f"};
-  eval(o, BLO_K_F, RT_CALL_F, -1, d, x, y, NULL, 1, outs, lens, names);
+  eval(o, &(RtOracleCall){BLO_K_F, RT_CALL_F, -1, d, x, y, NULL, 1, outs, lens, names});
   return f;
 }
 
@@ -225,7 +244,7 @@ RT_API double rt_oracle_g(RtOracle *o, RtDraw d, const double *x, const double *
   double *outs[] = {&g};
   static const int64_t lens[] = {1};
   static const char *const names[] = {"g"};
-  eval(o, BLO_K_G, RT_CALL_G, -1, d, x, y, NULL, 1, outs, lens, names);
+  eval(o, &(RtOracleCall){BLO_K_G, RT_CALL_G, -1, d, x, y, NULL, 1, outs, lens, names});
   return g;
 }
 
@@ -235,7 +254,7 @@ RT_API double rt_oracle_grad_f(RtOracle *o, RtDraw d, const double *x, const dou
   double *outs[] = {&f, gx ? gx : o->sink_x, gy ? gy : o->sink_y};
   int64_t lens[] = {1, o->nx, o->ny};
   static const char *const names[] = {"f", "grad_x f", "grad_y f"};
-  eval(o, BLO_K_GRAD_F, RT_CALL_GRAD_F, -1, d, x, y, NULL, 3, outs, lens, names);
+  eval(o, &(RtOracleCall){BLO_K_GRAD_F, RT_CALL_GRAD_F, -1, d, x, y, NULL, 3, outs, lens, names});
   return f;
 }
 
@@ -245,7 +264,7 @@ RT_API double rt_oracle_grad_g(RtOracle *o, RtDraw d, const double *x, const dou
   double *outs[] = {&g, gy ? gy : o->sink_y};
   int64_t lens[] = {1, o->ny};
   static const char *const names[] = {"g", "grad_y g"};
-  eval(o, BLO_K_GRAD_Y_G, RT_CALL_GRAD_G, -1, d, x, y, NULL, 2, outs, lens, names);
+  eval(o, &(RtOracleCall){BLO_K_GRAD_Y_G, RT_CALL_GRAD_G, -1, d, x, y, NULL, 2, outs, lens, names});
   return g;
 }
 
@@ -254,7 +273,7 @@ RT_API void rt_oracle_hvp(RtOracle *o, RtDraw d, const double *x, const double *
   double *outs[] = {Av};
   int64_t lens[] = {o->ny};
   static const char *const names[] = {"Hessian-vector product"};
-  eval(o, BLO_K_HVP_YY, RT_CALL_HVP, -1, d, x, y, v, 1, outs, lens, names);
+  eval(o, &(RtOracleCall){BLO_K_HVP_YY, RT_CALL_HVP, -1, d, x, y, v, 1, outs, lens, names});
 }
 
 RT_API void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double *y,
@@ -262,7 +281,7 @@ RT_API void rt_oracle_mixed(RtOracle *o, RtDraw d, const double *x, const double
   double *outs[] = {Jv};
   int64_t lens[] = {o->nx};
   static const char *const names[] = {"mixed product"};
-  eval(o, BLO_K_HVP_XY, RT_CALL_MIXED, -1, d, x, y, v, 1, outs, lens, names);
+  eval(o, &(RtOracleCall){BLO_K_HVP_XY, RT_CALL_MIXED, -1, d, x, y, v, 1, outs, lens, names});
 }
 
 RT_API double rt_oracle_grad_x_g(RtOracle *o, RtDraw d, const double *x, const double *y,
@@ -271,7 +290,8 @@ RT_API double rt_oracle_grad_x_g(RtOracle *o, RtDraw d, const double *x, const d
   double *outs[] = {&g, gx ? gx : o->sink_x};
   int64_t lens[] = {1, o->nx};
   static const char *const names[] = {"g", "grad_x g"};
-  eval(o, BLO_K_GRAD_X_G, RT_CALL_GRAD_X_G, -1, d, x, y, NULL, 2, outs, lens, names);
+  eval(o,
+       &(RtOracleCall){BLO_K_GRAD_X_G, RT_CALL_GRAD_X_G, -1, d, x, y, NULL, 2, outs, lens, names});
   return g;
 }
 
@@ -280,7 +300,7 @@ RT_API void rt_oracle_mixed_t(RtOracle *o, RtDraw d, const double *x, const doub
   double *outs[] = {Jtu};
   int64_t lens[] = {o->ny};
   static const char *const names[] = {"transposed mixed product"};
-  eval(o, BLO_K_HVP_YX, RT_CALL_MIXED_T, -1, d, x, y, u, 1, outs, lens, names);
+  eval(o, &(RtOracleCall){BLO_K_HVP_YX, RT_CALL_MIXED_T, -1, d, x, y, u, 1, outs, lens, names});
 }
 
 RT_API double rt_oracle_grad_g_hvp(RtOracle *o, RtDraw d, const double *x, const double *y,
@@ -295,7 +315,8 @@ RT_API double rt_oracle_grad_g_hvp(RtOracle *o, RtDraw d, const double *x, const
   double *outs[] = {&g, gy ? gy : o->sink_y, Av ? Av : o->sink_y + o->ny};
   int64_t lens[] = {1, o->ny, o->ny};
   static const char *const names[] = {"g", "grad_y g", "Hessian-vector product"};
-  eval(o, BLO_K_GRAD_Y_G_HVP_YY, RT_CALL_GRAD_G, RT_CALL_HVP, key, x, y, v, 3, outs, lens, names);
+  eval(o, &(RtOracleCall){BLO_K_GRAD_Y_G_HVP_YY, RT_CALL_GRAD_G, RT_CALL_HVP, key, x, y, v, 3, outs,
+                          lens, names});
   return g;
 }
 
@@ -310,7 +331,8 @@ RT_API void rt_oracle_hvp_both(RtOracle *o, RtDraw d, const double *x, const dou
   double *outs[] = {Av ? Av : o->sink_y, Jv ? Jv : o->sink_x};
   int64_t lens[] = {o->ny, o->nx};
   static const char *const names[] = {"Hessian-vector product", "mixed product"};
-  eval(o, BLO_K_HVP_BOTH, RT_CALL_HVP, RT_CALL_MIXED, key, x, y, v, 2, outs, lens, names);
+  eval(o, &(RtOracleCall){BLO_K_HVP_BOTH, RT_CALL_HVP, RT_CALL_MIXED, key, x, y, v, 2, outs, lens,
+                          names});
 }
 
 RT_API void rt_oracle_init_y(RtOracle *o, RtDraw d, const double *x, double *y0) {
@@ -321,7 +343,8 @@ RT_API void rt_oracle_init_y(RtOracle *o, RtDraw d, const double *x, double *y0)
   double *outs[] = {y0};
   int64_t lens[] = {o->ny};
   static const char *const names[] = {"lower initial value"};
-  eval(o, BLO_K_INIT_Y, RT_CALL_INIT, -1, d, x, o->p->y0, NULL, 1, outs, lens, names);
+  eval(o,
+       &(RtOracleCall){BLO_K_INIT_Y, RT_CALL_INIT, -1, d, x, o->p->y0, NULL, 1, outs, lens, names});
 }
 
 RT_API void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v,
@@ -333,7 +356,8 @@ RT_API void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const dou
   double *outs[] = {out};
   int64_t lens[] = {o->nx};
   static const char *const names[] = {"initialiser vector-Jacobian product"};
-  eval(o, BLO_K_INIT_VJP, RT_CALL_INIT_VJP, -1, d, x, o->p->y0, v, 1, outs, lens, names);
+  eval(o, &(RtOracleCall){BLO_K_INIT_VJP, RT_CALL_INIT_VJP, -1, d, x, o->p->y0, v, 1, outs, lens,
+                          names});
 }
 
 RT_API void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y,
@@ -343,6 +367,6 @@ RT_API void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const doub
   double *outs[] = {out};
   int64_t lens[] = {o->p->n_reports};
   static const char *const names[] = {"report"};
-  eval(o, BLO_K_REPORTS, RT_CALL_REPORTS, -1, d, x, y, NULL, 1, outs, lens, names);
+  eval(o, &(RtOracleCall){BLO_K_REPORTS, RT_CALL_REPORTS, -1, d, x, y, NULL, 1, outs, lens, names});
   rt_oracle_set_diag(o, prev);
 }

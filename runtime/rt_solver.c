@@ -259,11 +259,13 @@ RT_API void rt_upper_step(RtSolver *s, int64_t k) {
   rt_x_update(s, k);
 }
 
-RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y,
-                          const double *b, double *v, int Q, double rtol, double *r, double *p,
-                          double *Ap, double *curvature) {
+RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, double *v,
+                          RtCgRun *run) {
   int64_t n = o->ny;
-  *curvature = INFINITY;
+  const double *b = run->b;
+  double *r = run->r, *p = run->p, *Ap = run->Ap, rtol = run->rtol;
+  int Q = run->max_steps;
+  run->curvature = INFINITY;
   rt_oracle_hvp(o, key, x, y, v, Ap);
   rt_sub(n, b, Ap, r);
   rt_copy(n, r, p);
@@ -274,7 +276,7 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
     rt_oracle_hvp(o, key, x, y, p, Ap);
     double pAp = rt_dot(n, p, Ap);
     if (!(pAp > 0)) {
-      *curvature = pAp;
+      run->curvature = pAp;
       return -1;
     }
     double alpha = rr / pAp;
@@ -287,13 +289,14 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
   return sqrt(rr);
 }
 
-RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, const double *b,
-             double *v, int Q, double *r, double *p, double *Ap) {
-  double curvature;
-  double res = rt_cg_solve(&s->o, key, x, y, b, v, Q, 0, r, p, Ap, &curvature);
+RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, double *v,
+                    RtCgRun *run) {
+  double res = rt_cg_solve(&s->o, key, x, y, v, run);
   if (res < 0)
-    rt_solver_warn(s, "cg.curvature", "conjugate gradients met non-positive curvature p'Ap = %.3g: "
-                   "the lower Hessian is not positive definite", curvature);
+    rt_solver_warn(s, "cg.curvature",
+                   "conjugate gradients met non-positive curvature p'Ap = %.3g: "
+                   "the lower Hessian is not positive definite",
+                   run->curvature);
   return res;
 }
 

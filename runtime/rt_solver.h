@@ -140,18 +140,26 @@ RT_API void rt_upper_step(RtSolver *s, int64_t k);
 /* x <- P(x - lambda_k u(d)) with d already set (rt_xstep_apply: the x_optimizer's direction u,
  * the projection P onto the constraints); sets hg_norm and step_size. Every method's x step. */
 RT_API void rt_x_update(RtSolver *s, int64_t k);
-/* Q steps of conjugate gradients on A(x, y) v = b from the current v (warm start), every
- * product with the draw `key` so CG sees one matrix. Work r, p, Ap [ny]. Stops early on an
- * exactly solved system or non-positive curvature (returns -1 then). Returns the recursive
- * residual norm. HVPs used: 1 + iterations. */
-RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, const double *b,
-             double *v, int Q, double *r, double *p, double *Ap);
-/* The CG iteration behind rt_cg, on an oracle: at most Q steps, stopping when
- * |r| <= max(rtol, 1e-15) |b|. Returns the residual norm, or -1 with *curvature = p'Ap on
- * non-positive curvature (no warning: the caller decides). */
-RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y,
-                          const double *b, double *v, int Q, double rtol, double *r, double *p,
-                          double *Ap, double *curvature);
+/* One conjugate-gradient solve of A(x, y) v = b: the right-hand side, the limits, the work
+ * vectors r, p, Ap [ny], and (out) the curvature p'Ap met when it stopped on a non-positive
+ * one. */
+typedef struct RtCgRun {
+  const double *b;
+  int max_steps;
+  double rtol; /* stop when |r| <= max(rtol, 1e-15) |b| */
+  double *r, *p, *Ap;
+  double curvature;
+} RtCgRun;
+
+/* At most run->max_steps steps of conjugate gradients on A(x, y) v = run->b from the current v
+ * (warm start), every product with the draw `key` so CG sees one matrix. Stops early on a
+ * solved system or non-positive curvature (returns -1 then, with run->curvature; no warning:
+ * the caller decides). Returns the recursive residual norm. HVPs used: 1 + iterations. */
+RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, double *v,
+                          RtCgRun *run);
+/* rt_cg_solve on the solver's oracle, warning about non-positive curvature. */
+RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, double *v,
+                    RtCgRun *run);
 
 /* Truncated Neumann series v = eta sum_{q<Q} (I - eta A)^q b at (s->x, s->y): Q - 1 HVPs, a
  * fresh draw each (stocBiO's independent batches). Work p, Ap [ny]. */

@@ -34,8 +34,8 @@ RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t 
   if (!a->on) return 0;
   double lo = NAN, hi = NAN;
   /* Method calls (own draw keys and counts): the estimate is part of the method's work. */
-  int n = rt_lanczos_extremes(&s->o, s->x, s->y, a->steps, a->seed, a->q, a->u, a->alpha, a->beta,
-                              &lo, &hi);
+  RtLanczosRun run = {a->steps, a->seed, a->q, a->u, a->alpha, a->beta};
+  int n = rt_lanczos_extremes(&s->o, s->x, s->y, &run, &lo, &hi);
   a->estimates++;
   a->ritz_min = lo;
   a->ritz_max = hi;
