@@ -470,16 +470,43 @@ static void embedded_stage(Emit *e, EmitBuf *out) {
   emit_buf_puts(out, "  return 0;\n}\n");
 }
 
+/* The variables of one level (upper or lower) as the data stage initialises them: the
+ * declarations and their initial-value graphs, the emitted buffer they fill (`dst`) and what
+ * their functions get as x (`xarg`: lower initial values may read x, upper ones not). */
+typedef struct InitLevel {
+  const char *level; /* "upper", "lower" */
+  AstDecl *const *decls;
+  IrNode *const *init;
+  int n;
+  const char *dst, *xarg;
+} InitLevel;
+
 /* One function "LEVEL_i" per variable of a level, computing its initial value. */
-static void init_fns(Emit *e, EmitBuf *out, const char *level, AstDecl *const *decls,
-                     IrNode *const *init, int n) {
+static void init_fns(Emit *e, EmitBuf *out, const InitLevel *lv) {
   char fname[100], what[500], w[300], sb[64];
-  for (int i = 0; i < n && !e->failed; i++) {
-    const AstDecl *d = decls[i];
-    snprintf(fname, sizeof fname, "%s_%d", level, i);
-    snprintf(what, sizeof what, "%s '%s' : %s (%s), initial value", level, d->name,
+  for (int i = 0; i < lv->n && !e->failed; i++) {
+    const AstDecl *d = lv->decls[i];
+    snprintf(fname, sizeof fname, "%s_%d", lv->level, i);
+    snprintf(what, sizeof what, "%s '%s' : %s (%s), initial value", lv->level, d->name,
              shape_str(d->shape, sb), emit_where(e, d->span, w));
-    graph_fn(e, out, fname, what, init[i]);
+    graph_fn(e, out, fname, what, lv->init[i]);
+  }
+}
+
+/* The data stage's calls of those functions, each writing its variable's slice of dst. */
+static void init_calls(Emit *e, EmitBuf *out, const InitLevel *lv) {
+  char w[300];
+  for (int i = 0; i < lv->n; i++) {
+    const AstDecl *d = lv->decls[i];
+    if (d->offset)
+      emit_buf_printf(out, "  if (blo_%s_%d(t, %s + %" PRId64 ", %s, seed, msg, sizeof msg)) {\n",
+                      lv->level, i, lv->dst, d->offset, lv->xarg);
+    else
+      emit_buf_printf(out, "  if (blo_%s_%d(t, %s, %s, seed, msg, sizeof msg)) {\n", lv->level, i,
+                      lv->dst, lv->xarg);
+    emit_buf_printf(out,
+                    "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n",
+                    emit_where(e, d->span, w));
   }
 }
 
@@ -506,8 +533,11 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
              shape_str(p->hoisted[h]->shape, sb));
     graph_fn(e, out, fname, what, p->hoisted[h]);
   }
-  init_fns(e, out, "upper", prog->upper, p->upper_init, p->nupper);
-  init_fns(e, out, "lower", prog->lower, p->lower_init, p->nlower);
+  const InitLevel levels[2] = {
+      {"upper", prog->upper, p->upper_init, p->nupper, "*x0", "NULL"},
+      {"lower", prog->lower, p->lower_init, p->nlower, "*y0", "*x0"},
+  };
+  for (int l = 0; l < 2; l++) init_fns(e, out, &levels[l]);
   /* the stage: declarations in order, checks, derived tensors, initial values */
   emit_buf_puts(
       out,
@@ -569,28 +599,7 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
                   ", err, errlen)))",
                   c->problem.nx, c->problem.ny);
   emit_buf_puts(out, " return 1;\n");
-  for (int i = 0; i < p->nupper; i++) {
-    const AstDecl *d = prog->upper[i];
-    if (d->offset)
-      emit_buf_printf(out,
-                      "  if (blo_upper_%d(t, *x0 + %" PRId64 ", NULL, seed, msg, sizeof msg)) {\n",
-                      i, d->offset);
-    else emit_buf_printf(out, "  if (blo_upper_%d(t, *x0, NULL, seed, msg, sizeof msg)) {\n", i);
-    emit_buf_printf(out,
-                    "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n",
-                    emit_where(e, d->span, w));
-  }
-  for (int j = 0; j < p->nlower; j++) {
-    const AstDecl *d = prog->lower[j];
-    if (d->offset)
-      emit_buf_printf(out,
-                      "  if (blo_lower_%d(t, *y0 + %" PRId64 ", *x0, seed, msg, sizeof msg)) {\n",
-                      j, d->offset);
-    else emit_buf_printf(out, "  if (blo_lower_%d(t, *y0, *x0, seed, msg, sizeof msg)) {\n", j);
-    emit_buf_printf(out,
-                    "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n",
-                    emit_where(e, d->span, w));
-  }
+  for (int l = 0; l < 2; l++) init_calls(e, out, &levels[l]);
   for (int k = 0; k < p->ndata; k++)
     if (!c->data[k])
       emit_buf_printf(
