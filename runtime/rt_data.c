@@ -76,7 +76,9 @@ static int grow_buf(unsigned char **b, size_t *cap, size_t limit) {
 #define RT_NO_ZLIB_HINT "build with zlib"
 #endif
 static int read_gzip(const char *path, size_t hint, RtReadBound *bound, unsigned char **buf,
-                     size_t *len, char *err, size_t errlen) {
+                     size_t *len, RtErr e) {
+  char *err = e.buf;
+  size_t errlen = e.len;
   (void)hint;
   (void)bound;
   (void)buf;
@@ -105,7 +107,9 @@ static int gz_failed(gzFile gz, const char *path, char *err, size_t errlen) {
 }
 
 static int read_gzip(const char *path, size_t hint, RtReadBound *bound, unsigned char **buf,
-                     size_t *len, char *err, size_t errlen) {
+                     size_t *len, RtErr e) {
+  char *err = e.buf;
+  size_t errlen = e.len;
   size_t limit = bound->max_bytes;
   gzFile gz = gzopen(path, "rb");
   if (!gz)
@@ -175,7 +179,7 @@ RT_API int rt_data_read_file(const char *path, RtReadBound *bound, unsigned char
     fclose(f);
     /* deflate expands by at most ~1032x; start at 4x the compressed size (at most 256 MiB) */
     size_t hint = size_hint > ((size_t)1 << 26) ? ((size_t)1 << 28) : 4 * size_hint;
-    return read_gzip(path, hint, bound, buf, len, err, errlen);
+    return read_gzip(path, hint, bound, buf, len, rt_err(err, errlen));
   }
   if (size_hint > limit) size_hint = limit; /* read just what the bound allows */
   size_t cap = size_hint + 1 > 4096 ? size_hint + 1 : 4096, n = m;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "rt_data.h"
 #include "rt_linalg.h"
 #include "rt_solver.h"
 
@@ -33,8 +34,11 @@ RT_API void rt_dense_hessian(RtOracle *o, RtDraw key, const double *x, const dou
 }
 
 /* v <- A^{-1} v densely; H is destroyed. Returns 0 or -1 (singular). */
-static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y, double *v,
-                       RtHypergrad *info, char *err, size_t errlen) {
+static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y, RtHypergrad *info,
+                       RtErr fail) {
+  double *v = info->v;
+  char *err = fail.buf;
+  size_t errlen = fail.len;
   int64_t n = o->ny;
   double *H = malloc(sizeof(double) * (size_t)(n * n + 3 * n));
   int64_t lwork = rt_sym_eig_lwork(n);
@@ -100,7 +104,7 @@ RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, RtH
   rt_copy(ny, b, v);
   int rc = 0;
   if (info->how != RT_HG_CG) {
-    rc = dense_solve(o, key, x, y, v, info, err, errlen);
+    rc = dense_solve(o, key, x, y, info, rt_err(err, errlen));
   } else {
     rt_zero(ny, v);
     int64_t maxit = ny < 500 ? 1000 : 2 * ny;
