@@ -361,8 +361,9 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=10, help="timed steps of each method a round")
     ap.add_argument("--rounds", type=int, default=3,
                     help="rounds, each AID-CG then LancBiO (interleaved); the median is printed")
-    ap.add_argument("--y-step", type=float, default=1.0, help="theta")
-    ap.add_argument("--x-step", type=float, default=100.0, help="lambda")
+    ap.add_argument("--y-step", type=float, default=1.0,
+                    help="theta (bloc: y_step; its default is estimated, `auto`)")
+    ap.add_argument("--x-step", type=float, default=1.0, help="lambda (bloc's default: 1)")
     ap.add_argument("--selftest", action="store_true",
                     help="check the derivatives and the hypergradient at a tiny size and exit")
     a = ap.parse_args(argv)
@@ -406,7 +407,8 @@ def main(argv=None):
     print(f"peer scipy-sparse: n_train={Xtr.shape[0]} n_val={Xval.shape[0]} d={d} c={c} "
           f"nnz_train={Xtr.nnz} nnz_val={Xval.nnz} | aid_cg (T=10, Q=5) "
           f"{med['aid_cg']:.1f} ms/step | lancbio (T=5) {med['lancbio']:.1f} ms/step | "
-          f"median of {a.rounds}x{a.steps} interleaved steps | peak RSS {peak_rss_mb():.0f} MB "
+          f"median of {a.rounds}x{a.steps} interleaved steps, theta {a.y_step:g}, lambda "
+          f"{a.x_step:g} | peak RSS {peak_rss_mb():.0f} MB "
           f"({rss_load:.0f} MB after loading, {t_load:.1f} s) | f(W) = {pb.f(st.W):.6f} after "
           f"{k['lancbio']} LancBiO steps | numpy {np.__version__} scipy {scipy.__version__}, "
           f"sparse products on 1 thread, BLAS threads {blas}")
