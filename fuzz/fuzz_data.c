@@ -1,13 +1,16 @@
-/* fuzz_data.c — libFuzzer target for the data loaders (CSV, IDX, LIBSVM, NPY, each plain or
- * gzip-compressed), with ASan and UBSan. The loaders read files, so every input is written
- * to one temporary file and loaded through each format. Input layout:
+/* fuzz_data.c — libFuzzer target for the data loaders (CSV, IDX, LIBSVM, NPY, and MatrixMarket
+ * into CSR; each plain or gzip-compressed), with ASan and UBSan. The loaders read files, so
+ * every input is written to one temporary file and loaded through each format. Input layout:
  *   byte 0   the declared shape: bits 0-1 the rank (3 means 2), bits 2-4 and 5-7 index
  *            `sizes` for rows and cols (RT_ANY among them)
  *   byte 1   bit 0: gzip the rest before writing it (a valid stream of fuzzed content; a
  *            fuzzed stream of its own starts with the magic 1f 8b and needs no flag)
  *   rest     the file's bytes
  * A successful load must give a tensor of the declared shape; rt_idx_read then reads blocks
- * of it. `make fuzz` runs it (FUZZ_TARGET=fuzz_data); make check runs it for a few seconds. */
+ * of it; a MatrixMarket load must give a CSR matrix of that shape that rt_csr_check accepts.
+ * libFuzzer's malloc limit (the -rss_limit_mb of the runs) catches an allocation sized by a
+ * forged header rather than by the bytes present. `make fuzz` runs it
+ * (FUZZ_TARGET=fuzz_data); make check runs it for a few seconds. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 #include <zlib.h>
 
 #include "rt_data.h"
+#include "rt_sparse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -86,6 +90,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     double x[16];
     err[0] = 0;
     if (rt_read_vector_csv(g_path, "x", rows, x, rt_err(err, sizeof err)) != 0 && !err[0]) abort();
+  }
+  RtCsr m;
+  err[0] = 0;
+  if (rt_load_mtx_csr(g_path, (RtShape){rank, rows, cols}, &m, (RtErr){err, sizeof err}) == 0) {
+    if (rank != 2 || (rows != RT_ANY && m.rows != rows) || (cols != RT_ANY && m.cols != cols) ||
+        rt_csr_check(&m, "fuzz", (RtErr){err, sizeof err}) != 0)
+      abort(); /* another shape than the declared one, or a malformed matrix */
+    rt_csr_free(&m);
+  } else if (!err[0] || m.rowptr || m.col || m.val) {
+    abort();
   }
   RtIdxFile *f = NULL;
   if (rt_idx_open(g_path, rt_shape(rank, rows, cols), &f, rt_err(err, sizeof err)) == 0) {

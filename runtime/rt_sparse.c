@@ -32,9 +32,12 @@ RT_API int rt_csr_check(const RtCsr *m, const char *what, RtErr err) {
                     (long long)m->rows, (long long)m->cols, (long long)m->nnz);
   if (!m->rowptr || m->rowptr[0] != 0 || m->rowptr[m->rows] != m->nnz)
     return csr_fail(err, "%s: row pointers do not run from 0 to %lld", what, (long long)m->nnz);
+  /* monotone first: then every row lies within the nnz entries the scan below reads */
+  for (int64_t i = 0; i < m->rows; i++)
+    if (m->rowptr[i + 1] < m->rowptr[i])
+      return csr_fail(err, "%s: row %lld has a negative length", what, (long long)i + 1);
   for (int64_t i = 0; i < m->rows; i++) {
     int64_t a = m->rowptr[i], b = m->rowptr[i + 1];
-    if (b < a) return csr_fail(err, "%s: row %lld has a negative length", what, (long long)i + 1);
     for (int64_t k = a; k < b; k++) {
       if (m->col[k] < 0 || m->col[k] >= m->cols)
         return csr_fail(err, "%s: row %lld: column %lld outside 1..%lld", what, (long long)i + 1,
@@ -47,5 +50,116 @@ RT_API int rt_csr_check(const RtCsr *m, const char *what, RtErr err) {
                         (long long)i + 1, (long long)m->col[k] + 1);
     }
   }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ building from triplets */
+
+/* Entry k of the triplets at column col: the scratch that sorts a row's entries. */
+typedef struct CsrSlot {
+  int64_t k;
+  int32_t col;
+} CsrSlot;
+
+/* By column, then by entry number, so that of two entries at one position the one read first
+ * comes first (the message names them in file order). */
+static int csr_slot_cmp(const void *pa, const void *pb) {
+  const CsrSlot *a = pa, *b = pb;
+  if (a->col != b->col) return a->col < b->col ? -1 : 1;
+  return (a->k > b->k) - (a->k < b->k);
+}
+
+/* "line 17" (t->line) or "entry 17" (1-based) into buf, for messages. */
+static void csr_where(const RtTriplets *t, int64_t k, char *buf, size_t len) {
+  if (t->line)
+    snprintf(buf, len, "line %lld", (long long)t->line[k]);
+  else
+    snprintf(buf, len, "entry %lld", (long long)k + 1);
+}
+
+/* The message for entries a (read first) and b at one position (row r, column c; 0-based). */
+static int csr_duplicate(const RtTriplets *t, const char *what, int64_t a, int64_t b, int64_t r,
+                         int32_t c, RtErr err) {
+  long long i = (long long)r + 1, j = (long long)c + 1;
+  if (t->line && t->line[a] == t->line[b])
+    return csr_fail(err, "'%s' line %lld gives entry (%lld, %lld) twice", what,
+                    (long long)t->line[a], i, j);
+  const char *unit = t->line ? "lines" : "entries";
+  long long la = t->line ? (long long)t->line[a] : (long long)a + 1;
+  long long lb = t->line ? (long long)t->line[b] : (long long)b + 1;
+  return csr_fail(err, "'%s' %s %lld and %lld both give entry (%lld, %lld)", what, unit, la, lb,
+                  i, j);
+}
+
+/* Sorts row r's entries (slots [a, b)) by column unless they are in order already, and fails
+ * on two at one position. */
+static int csr_sort_row(const RtTriplets *t, const char *what, int64_t r, CsrSlot *s, int64_t a,
+                        int64_t b, RtErr err) {
+  int sorted = 1;
+  for (int64_t p = a + 1; p < b && sorted; p++) sorted = s[p].col > s[p - 1].col;
+  if (sorted) return 0;
+  qsort(s + a, (size_t)(b - a), sizeof *s, csr_slot_cmp);
+  for (int64_t p = a + 1; p < b; p++)
+    if (s[p].col == s[p - 1].col)
+      return csr_duplicate(t, what, s[p - 1].k, s[p].k, r, s[p].col, err);
+  return 0;
+}
+
+RT_API int rt_csr_from_triplets(const RtTriplets *t, const char *what, RtCsr *out, RtErr err) {
+  memset(out, 0, sizeof *out);
+  if (t->rows < 0 || t->cols < 0 || t->cols > INT32_MAX || t->n < 0 ||
+      (uint64_t)t->rows >= SIZE_MAX / sizeof(int64_t) ||
+      (uint64_t)t->n >= SIZE_MAX / sizeof(CsrSlot))
+    return csr_fail(err, "'%s': bad sparse shape %lld x %lld with %lld entries", what,
+                    (long long)t->rows, (long long)t->cols, (long long)t->n);
+  char where[48];
+  for (int64_t k = 0; k < t->n; k++) {
+    if (t->row[k] < 0 || t->row[k] >= t->rows || t->col[k] < 0 || t->col[k] >= t->cols) {
+      csr_where(t, k, where, sizeof where);
+      return csr_fail(err, "'%s' %s: entry (%lld, %lld) is outside the %lld x %lld matrix", what,
+                      where, (long long)t->row[k] + 1, (long long)t->col[k] + 1,
+                      (long long)t->rows, (long long)t->cols);
+    }
+    if (!isfinite(t->val[k])) {
+      csr_where(t, k, where, sizeof where);
+      return csr_fail(err, "'%s' %s: the value of entry (%lld, %lld) is not finite", what, where,
+                      (long long)t->row[k] + 1, (long long)t->col[k] + 1);
+    }
+  }
+  size_t n1 = t->n > 0 ? (size_t)t->n : 1;
+  RtCsr m = {t->rows, t->cols, t->n, calloc((size_t)t->rows + 1, sizeof(int64_t)),
+             malloc(n1 * sizeof(int32_t)), malloc(n1 * sizeof(double))};
+  CsrSlot *s = malloc(n1 * sizeof *s);
+  if (!m.rowptr || !m.col || !m.val || !s) {
+    free(s);
+    rt_csr_free(&m);
+    return csr_fail(err, "'%s': out of memory for a sparse matrix of %lld entries", what,
+                    (long long)t->n);
+  }
+  /* counting sort by row, stable (file order within a row): rowptr[r + 1] counts row r, the
+   * prefix sums make rowptr[r] its start, the scatter advances rowptr[r] to its end, and the
+   * shift by one restores the starts */
+  for (int64_t k = 0; k < t->n; k++) m.rowptr[t->row[k] + 1]++;
+  for (int64_t r = 0; r < t->rows; r++) m.rowptr[r + 1] += m.rowptr[r];
+  for (int64_t k = 0; k < t->n; k++) {
+    CsrSlot *d = &s[m.rowptr[t->row[k]]++];
+    d->k = k;
+    d->col = t->col[k];
+  }
+  for (int64_t r = t->rows; r > 0; r--) m.rowptr[r] = m.rowptr[r - 1];
+  m.rowptr[0] = 0;
+  for (int64_t r = 0; r < t->rows; r++) {
+    if (csr_sort_row(t, what, r, s, m.rowptr[r], m.rowptr[r + 1], err)) {
+      free(s);
+      rt_csr_free(&m);
+      return -1;
+    }
+  }
+  for (int64_t p = 0; p < t->n; p++) {
+    m.col[p] = s[p].col;
+    m.val[p] = t->val[s[p].k];
+  }
+  free(s);
+  *out = m;
   return 0;
 }

@@ -32,6 +32,40 @@ RT_API void rt_csr_free(RtCsr *m);
  * `what` (e.g. the file) and the first offending row. */
 RT_API int rt_csr_check(const RtCsr *m, const char *what, RtErr err);
 
+/* Entries as a loader collects them, in any order: entry k is (row[k], col[k]) = val[k],
+ * 0-based, read from line line[k] of the file (line may be NULL: messages then count entries
+ * from 1). The arrays are the caller's. */
+typedef struct RtTriplets {
+  int64_t rows, cols; /* the matrix's shape */
+  int64_t n;          /* entries */
+  const int64_t *row;
+  const int32_t *col;
+  const double *val;
+  const int64_t *line;
+} RtTriplets;
+
+/* Builds the CSR matrix of t into *out (freed with rt_csr_free; zeroed on failure): entries
+ * sorted by (row, column), in O(n + rows) time for entries already in that order and
+ * O(n log n) otherwise, with 16 bytes of scratch per entry; rows + 1 row pointers are allocated
+ * whatever n is, so the caller bounds rows. Fails (-1, message naming `what`,
+ * the file, in quotes) on a shape rt_csr_check rejects, an entry outside it, a non-finite value,
+ * two entries at one position ("'f' lines 4 and 9 both give entry (2, 3)", 1-based), or no
+ * memory. Returns 0 on success. */
+RT_API int rt_csr_from_triplets(const RtTriplets *t, const char *what, RtCsr *out, RtErr err);
+
+/* MatrixMarket: `%%MatrixMarket matrix coordinate real|integer|pattern general|symmetric`,
+ * '%' comment lines, the size line "rows cols entries", then one entry "i j [value]" a line
+ * (1-based, any order; pattern entries are 1.0; a symmetric file's off-diagonal entries are
+ * mirrored). Blank lines are skipped; gzip is read transparently. want is the declared shape
+ * (rank 2; RT_ANY rows or cols take the file's). Errors give the file and line: a bad banner,
+ * a size line that disagrees with want, an index 0 or past the size, two entries at one
+ * position, a value that is not a finite number (or not an integer in an integer file), and
+ * fewer or more entries than the size line says. The entry count of the size line is checked
+ * against the lines present before anything is allocated for them, and the file is read only
+ * as far as that count justifies. Returns 0 and *out (free with rt_csr_free), or -1 with *out
+ * zeroed. Formats and messages: doc/data.md. */
+RT_API int rt_load_mtx_csr(const char *path, RtShape want, RtCsr *out, RtErr err);
+
 #ifdef __cplusplus
 }
 #endif
