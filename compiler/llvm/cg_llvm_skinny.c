@@ -40,6 +40,8 @@ typedef struct Sk {
   int nvec;
   int64_t blockr;        /* rows of a region block (0 outside regions) */
   int vw;                /* W: doubles per full vector, 4 or 8 */
+  LLVMTypeRef ta, tb;    /* element types of a and b: float data (precision f32) is widened
+                            to double as it is loaded, so the arithmetic stays double */
 } Sk;
 static LLVMTypeRef vty(Cg *cg, int w) {
   return w == 1 ? cg->f64 : LLVMVectorType(cg->f64, (unsigned)w);
@@ -72,10 +74,24 @@ static LLVMValueRef at(Cg *cg, LLVMValueRef base, LLVMValueRef idx) {
   return LLVMBuildInBoundsGEP2(cg->f->b, cg->f64, base, &idx, 1, "");
 }
 
+/* &base[idx] for elements of type t (float data or double) */
+static LLVMValueRef at_t(Cg *cg, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef idx) {
+  return LLVMBuildInBoundsGEP2(cg->f->b, t, base, &idx, 1, "");
+}
+
 static LLVMValueRef vload(Cg *cg, LLVMValueRef p, int w) {
   LLVMValueRef l = LLVMBuildLoad2(cg->f->b, vty(cg, w), p, "");
   LLVMSetAlignment(l, 8);
   return l;
+}
+
+/* w elements of type t at p, as doubles */
+static LLVMValueRef vload_t(Cg *cg, LLVMTypeRef t, LLVMValueRef p, int w) {
+  if (t == cg->f64) return vload(cg, p, w);
+  LLVMTypeRef vt = w == 1 ? t : LLVMVectorType(t, (unsigned)w);
+  LLVMValueRef l = LLVMBuildLoad2(cg->f->b, vt, p, "");
+  LLVMSetAlignment(l, 4);
+  return LLVMBuildFPExt(cg->f->b, l, vty(cg, w), "");
 }
 
 static void vstore(Cg *cg, LLVMValueRef v, LLVMValueRef p) {
@@ -189,9 +205,10 @@ static void prefetch(Cg *cg, LLVMValueRef p) {
   LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
 }
 
-/* A masked load of the first `w` of `n` doubles at p (the others 0; never touches them). */
-static LLVMValueRef mload(Cg *cg, LLVMValueRef p, int w, int n) {
-  LLVMTypeRef t = vty(cg, n), pt = cg->ptr;
+/* A masked load of the first `w` of `n` elements of type et at p (the others 0; never touches
+ * them), as doubles. */
+static LLVMValueRef mload(Cg *cg, LLVMTypeRef et, LLVMValueRef p, int w, int n) {
+  LLVMTypeRef t = LLVMVectorType(et, (unsigned)n), pt = cg->ptr;
   LLVMTypeRef ov[2] = {t, pt};
   static const char name[] = "llvm.masked.load";
   unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
@@ -199,9 +216,10 @@ static LLVMValueRef mload(Cg *cg, LLVMValueRef p, int w, int n) {
   LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, ov, 2);
   LLVMValueRef m[8];
   for (int i = 0; i < n; i++) m[i] = LLVMConstInt(cg->i1, i < w, 0);
-  LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, 8, 0), LLVMConstVector(m, (unsigned)n),
-                          LLVMConstNull(t)};
-  return LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
+  LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, et == cg->f64 ? 8 : 4, 0),
+                          LLVMConstVector(m, (unsigned)n), LLVMConstNull(t)};
+  LLVMValueRef v = LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
+  return et == cg->f64 ? v : LLVMBuildFPExt(cg->f->b, v, vty(cg, n), "");
 }
 
 /* Rows [r0, r0 + R) of c, columns [j0, j0 + nj) (nj <= 4; j0 a value: groups may be a loop). */
@@ -217,9 +235,10 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
     LLVMValueRef r = add_i(cg, r0, i);
     if (i > 0)
       r = LLVMBuildSelect(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, r, hi, ""), r, last, "");
-    arow[i] = at(cg, k->a, mul_i(cg, r, k->lda));
+    arow[i] = at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
   }
-  for (int j = 0; j < nj; j++) brow[j] = at(cg, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
+  for (int j = 0; j < nj; j++)
+    brow[j] = at_t(cg, k->tb, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
   for (int i = 0; i < R * nj; i++) acc[i] = LLVMConstNull(vty(cg, W));
   for (int pass = 0; pass < 2; pass++) { /* W at a time, then the last k % W masked */
     LLVMValueRef kk;
@@ -232,11 +251,13 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
       kk = cg_const_i64(cg, k4);
     }
     LLVMValueRef u[MAX_R];
-    for (int i = 0; i < R; i++)
-      u[i] = pass == 0 ? vload(cg, at(cg, arow[i], kk), W) : mload(cg, at(cg, arow[i], kk), rem, W);
+    for (int i = 0; i < R; i++) {
+      LLVMValueRef p = at_t(cg, k->ta, arow[i], kk);
+      u[i] = pass == 0 ? vload_t(cg, k->ta, p, W) : mload(cg, k->ta, p, rem, W);
+    }
     for (int j = 0; j < nj; j++) {
-      LLVMValueRef v =
-          pass == 0 ? vload(cg, at(cg, brow[j], kk), W) : mload(cg, at(cg, brow[j], kk), rem, W);
+      LLVMValueRef p = at_t(cg, k->tb, brow[j], kk);
+      LLVMValueRef v = pass == 0 ? vload_t(cg, k->tb, p, W) : mload(cg, k->tb, p, rem, W);
       for (int i = 0; i < R; i++) acc[i * nj + j] = vfma(cg, u[i], v, acc[i * nj + j], W);
     }
     if (pass == 0) rl_end(cg, &L, acc, k4 / W);
@@ -296,10 +317,10 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
   LLVMValueRef arow[MAX_R], brow[MAX_R * 3];
   for (int i = 0; i < R; i++) {
     LLVMValueRef r = add_i(cg, r0, i);
-    arow[i] = at(cg, k->a, mul_i(cg, r, k->lda));
-    LLVMValueRef b = at(cg, k->b, mul_i(cg, r, k->ldb));
+    arow[i] = at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
+    LLVMValueRef b = at_t(cg, k->tb, k->b, mul_i(cg, r, k->ldb));
     for (int v = 0; v < ng; v++) {
-      LLVMValueRef x = vload(cg, at(cg, b, cg_const_i64(cg, g[v].c0)), g[v].w);
+      LLVMValueRef x = vload_t(cg, k->tb, at_t(cg, k->tb, b, cg_const_i64(cg, g[v].c0)), g[v].w);
       if (k->alpha) x = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, g[v].w), x, "");
       brow[i * ng + v] = x;
     }
@@ -317,10 +338,10 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
         R > 1 ? LLVMBuildAnd(cg->f->b, ii, cg_const_i64(cg, R - 1), "") : cg_const_i64(cg, 0);
     LLVMValueRef off =
         LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, q, k->blockr), k->lda), ii, "");
-    prefetch(cg, at(cg, arow[0], off));
+    prefetch(cg, at_t(cg, k->ta, arow[0], off));
   }
   for (int i = 0; i < R; i++) {
-    LLVMValueRef s = LLVMBuildLoad2(cg->f->b, cg->f64, at(cg, arow[i], ii), "");
+    LLVMValueRef s = vload_t(cg, k->ta, at_t(cg, k->ta, arow[i], ii), 1);
     for (int v = 0; v < ng; v++)
       cv[v] = vfma(cg, splat(cg, s, g[v].w), brow[i * ng + v], cv[v], g[v].w);
   }
@@ -343,6 +364,8 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
       .cg = cg, .bl = bl, .blockr = cg->f->rlo ? cg->f->block_rows : 0, .vw = cg->vector_bits / 64};
   k.a = cg_view_ptr(cg, &bl->a);
   k.b = cg_view_ptr(cg, &bl->b);
+  k.ta = cg_elt(cg, &bl->a);
+  k.tb = cg_elt(cg, &bl->b);
   k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
   k.lda = bl->a.ld > 1 ? bl->a.ld : 1;
   k.ldb = bl->b.ld > 1 ? bl->b.ld : 1;
