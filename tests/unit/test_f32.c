@@ -8,7 +8,10 @@
  *     datum moves a term by at most eps_f32 / 2 of itself, so a sum of n terms by at most
  *     n eps_f32 / 2 of the largest; 8 covers the smooth functions applied on top (softmax,
  *     squares). At least one output must differ from f64 by more than 1e-12: the data were
- *     rounded at all. */
+ *     rounded at all.
+ * And hyper-cleaning (examples/hyperclean.blo, 1000 training samples, when the Fashion-MNIST
+ * files are installed), whose products run in row-parallel regions (float rows prefetched,
+ * widened per tile): n = 1000, the longest data sum (rows of Xtr). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compiled.h"
 #include "rt_rng.h"
@@ -39,14 +43,23 @@ typedef struct Run {
   int64_t *samples;
 } Run;
 
-static void run_open(Run *r, BloBackend backend, BloPrecision prec) {
+typedef struct Prog {
+  const char *file;
+  const SemaDefine *defs;
+  int ndefs;
+  double n; /* the longest sum over data */
+} Prog;
+
+static void run_open(Run *r, const Prog *pg, BloBackend backend, BloPrecision prec) {
   BloCompileOptions opt = {0};
+  opt.defs = pg->defs;
+  opt.ndefs = pg->ndefs;
   opt.backend = backend;
   opt.precision_set = true;
   opt.precision = prec;
   opt.all_kernels = true;
   r->c = NULL;
-  int rc = blo_compile_file(src("tests/unit/f32_kernels.blo"), &opt, &r->c);
+  int rc = blo_compile_file(src(pg->file), &opt, &r->c);
   assert_int_equal(rc, 0);
   r->p = blo_problem(r->c);
   r->work = calloc((size_t)r->p->work_size + 1, sizeof(double));
@@ -68,12 +81,11 @@ static void call(Run *r, int id, const double *x, const double *y, const double 
   r->p->kernels[id](&env, x, y, v, outs);
 }
 
-static void test_f32_kernels(void **state) {
-  (void)state;
+static void check_prog(const Prog *pg) {
   Run j32, e32, e64;
-  run_open(&j32, BLO_BACKEND_JIT, BLO_PREC_F32);
-  run_open(&e32, BLO_BACKEND_INTERP, BLO_PREC_F32);
-  run_open(&e64, BLO_BACKEND_INTERP, BLO_PREC_F64);
+  run_open(&j32, pg, BLO_BACKEND_JIT, BLO_PREC_F32);
+  run_open(&e32, pg, BLO_BACKEND_INTERP, BLO_PREC_F32);
+  run_open(&e64, pg, BLO_BACKEND_INTERP, BLO_PREC_F64);
   assert_int_equal(j32.p->precision, BLO_PREC_F32);
   assert_int_equal(e64.p->precision, BLO_PREC_F64);
   int64_t nx = j32.p->nx, ny = j32.p->ny, n = nx > ny ? nx : ny;
@@ -90,7 +102,7 @@ static void test_f32_kernels(void **state) {
   double *a = malloc(sizeof(double) * (size_t)(4 * slot)),
          *b = malloc(sizeof(double) * (size_t)(4 * slot)),
          *c = malloc(sizeof(double) * (size_t)(4 * slot));
-  const double tol64 = 8 * 300 * FLT_EPSILON, tol32 = 1e-11;
+  const double tol64 = 8 * pg->n * FLT_EPSILON, tol32 = 1e-11;
   double most = 0; /* largest relative difference from f64 seen */
   int checked = 0;
   for (int id = 0; id < BLO_K_COUNT; id++) {
@@ -107,8 +119,8 @@ static void test_f32_kernels(void **state) {
     }
     const char *name = j32.c->ir->kernels[id].name;
     if (d32 > tol32 * scale || d64 > tol64 * scale)
-      fail_msg("kernel %s: |jit f32 - eval f32| = %.3g, |jit f32 - eval f64| = %.3g (scale %.3g)",
-               name, d32, d64, scale);
+      fail_msg("%s: kernel %s: |jit f32 - eval f32| = %.3g, |jit f32 - eval f64| = %.3g "
+               "(scale %.3g)", pg->file, name, d32, d64, scale);
     most = fmax(most, d64 / scale);
     checked++;
   }
@@ -125,9 +137,27 @@ static void test_f32_kernels(void **state) {
   run_close(&e64);
 }
 
+static void test_f32_kernels(void **state) {
+  (void)state;
+  Prog pg = {"tests/unit/f32_kernels.blo", NULL, 0, 300};
+  check_prog(&pg);
+}
+
+static void test_f32_hyperclean(void **state) {
+  (void)state;
+  if (access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) != 0) {
+    fprintf(stderr, "skip: no Fashion-MNIST files\n");
+    return;
+  }
+  SemaDefine d[3] = {{"n_train", 1000}, {"n_val", 1000}, {"n_test", 500}};
+  Prog pg = {"examples/hyperclean.blo", d, 3, 1000};
+  check_prog(&pg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_f32_kernels),
+      cmocka_unit_test(test_f32_hyperclean),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
