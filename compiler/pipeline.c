@@ -440,6 +440,7 @@ static int data_to_f32(BloCompiled *c, bool interp_needs) {
   bool any_jit = false;
   for (int k = 0; k < BLO_K_COUNT; k++)
     if (c->problem.kernels[k] && c->jit && jit_kernel(c->jit, (BloKernelId)k)) any_jit = true;
+  bool keep_double = !any_jit || interp_needs; /* the evaluator reads the rounded doubles */
   float **f = arena_calloc(&c->arena, (size_t)c->ndata_total + 1, sizeof(float *));
   for (int k = 0; k < c->ndata_total; k++) {
     if (!c->data[k]) continue;
@@ -460,7 +461,8 @@ static int data_to_f32(BloCompiled *c, bool interp_needs) {
       for (int j = 0; j < k; j++) free(f[j]);
       return 1;
     }
-    for (int64_t i = 0; i < n; i++) c->data[k][i] = v[i];
+    if (keep_double)
+      for (int64_t i = 0; i < n; i++) c->data[k][i] = v[i];
     f[k] = v;
   }
   c->f32 = f;

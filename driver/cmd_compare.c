@@ -142,6 +142,11 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
               s->text);
         return 1;
       }
+      if (strcmp(s->key, "precision") == 0) { /* the data are compiled once, for all */
+        error("--set %s: every method runs on the same data; use --set precision=%s",
+              s->text, s->value);
+        return 1;
+      }
     }
     char missing[512] = "";
     int applies = 0;
