@@ -21,6 +21,10 @@ typedef struct BloCompileOptions {
   uint64_t seed;            /* seed of the data-stage generators */
   bool seed_set;            /* else the program's `seed` option, else 1 */
   BloBackend backend;
+  /* BLO_PREC_F32: data tensors stored as floats (--precision, --set precision=); else the
+   * program's `precision` option decides (default f64) */
+  bool precision_set;
+  BloPrecision precision;
   bool check_only;          /* stop after sema (bloc check) */
   bool no_data;             /* stop before the data stage (bloc derive, dump-ir): kernels are
                                derived with only statically known symmetry */
@@ -66,6 +70,7 @@ BloProblem *blo_problem(BloCompiled *c);
 double *blo_x0(BloCompiled *c);
 double *blo_y0(BloCompiled *c);
 uint64_t blo_seed(const BloCompiled *c);          /* the data stage's seed */
+BloPrecision blo_precision(const BloCompiled *c); /* how the data are stored (BLO_PREC_F64/F32) */
 BloTimings blo_timings(const BloCompiled *c);
 
 #endif

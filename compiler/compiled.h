@@ -16,10 +16,13 @@ struct BloCompiled {
   IrProblem *ir;            /* NULL when check_only */
   BloProblem problem;       /* filled unless check_only / no_data */
   uint64_t seed;
+  BloPrecision precision;   /* of the data tensors the kernels read (after the data stage) */
   double **data;            /* declared then hoisted tensors (NULL: not needed by kernels) */
   struct RtIdxFile **idx;   /* during the data stage: declared tensors still held as their IDX
                                file (data[k] NULL until something needs all of it) */
   int ndata_total;
+  float **f32;              /* precision f32: the float copies the compiled kernels read (in
+                               the arena; NULL entries where data[k] holds the values) */
   double *x0, *y0;
   void *jit;                /* JitModule when the JIT backend is used */
   BloTimings time;

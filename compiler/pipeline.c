@@ -22,6 +22,7 @@
 #include "llvm/jit.h"
 #include "ir/lower.h"
 #include "rt_data.h"
+#include "rt_f32.h"
 #include "rt_fmt.h"
 #include "rt_methods.h"
 #include "rt_rng.h"
@@ -411,7 +412,7 @@ static int64_t jit_size_limit(BloCompiled *c) {
  * faster than the code (a 10^4-term objective took 7-10 s of CPU per kernel, 10^5 terms did not
  * finish in 20 minutes), the evaluator's only linearly. The ABI lets each kernel come from
  * either backend (interp kernels find the IR through env->backend, which fill_problem set). */
-static void fall_back_large(BloCompiled *c, const JitModule *jm, int64_t limit) {
+static bool fall_back_large(BloCompiled *c, const JitModule *jm, int64_t limit) {
   BloKernelFn interp[BLO_K_COUNT];
   interp_kernels(c->ir, interp);
   bool any = false;
@@ -428,6 +429,62 @@ static void fall_back_large(BloCompiled *c, const JitModule *jm, int64_t limit) 
   if (any)
     diag_hint(&c->diag, "BLOC_JIT_MAX_SIZE=0 compiles every kernel anyway (LLVM may take minutes); "
                         "--backend=interp runs them all on the evaluator");
+  return any;
+}
+
+/* precision f32, after the data stage (which computes in double, as at f64): every tensor the
+ * kernels read is rounded to float. The compiled kernels get float copies (problem.data, the
+ * doubles freed); the evaluator's kernels, the reference the f32 JIT is tested against, read
+ * the rounded values as doubles (interp_data; kept only when some kernel runs there). A value
+ * beyond the float range is an error (the kernels would see inf). Returns 0 or 1. */
+static int data_to_f32(BloCompiled *c, bool interp_needs) {
+  IrProblem *p = c->ir;
+  bool any_jit = false;
+  for (int k = 0; k < BLO_K_COUNT; k++)
+    if (c->problem.kernels[k] && c->jit && jit_kernel(c->jit, (BloKernelId)k)) any_jit = true;
+  bool keep_double = !any_jit || interp_needs; /* the evaluator reads the rounded doubles */
+  float **f = arena_calloc(&c->arena, (size_t)c->ndata_total + 1, sizeof(float *));
+  for (int k = 0; k < c->ndata_total; k++) {
+    if (!c->data[k]) continue;
+    const BloTensorInfo *t = &c->problem.data_info[k];
+    int64_t n = t->rows * t->cols, bad;
+    float *v = rt_f32_copy(c->data[k], n, &bad);
+    if (!v) {
+      diag_error(&c->diag, SPAN_NONE, "out of memory converting '%s' to float", t->name);
+      return 1;
+    }
+    if (bad >= 0) {
+      const AstDecl *d = k < p->ndata ? c->prog->data[k] : NULL;
+      diag_error(&c->diag, d ? d->span : SPAN_NONE,
+                 "data '%s' holds %g at element %lld, beyond the range of float (precision f32)",
+                 t->name, c->data[k][bad], (long long)bad);
+      diag_hint(&c->diag, "precision = f64 keeps the data in double");
+      free(v);
+      for (int j = 0; j < k; j++) free(f[j]);
+      return 1;
+    }
+    if (keep_double)
+      for (int64_t i = 0; i < n; i++) c->data[k][i] = v[i];
+    f[k] = v;
+  }
+  c->f32 = f;
+  if (any_jit) {
+    c->problem.data = (const double *const *)(void *)f;
+    c->problem.precision = BLO_PREC_F32;
+    if (interp_needs) p->interp_data = (const double *const *)c->data;
+  }
+  if (!any_jit || !interp_needs) { /* one copy is enough */
+    for (int k = 0; k < c->ndata_total; k++) {
+      if (any_jit) {
+        free(c->data[k]);
+        c->data[k] = NULL;
+      } else {
+        free(f[k]);
+        f[k] = NULL;
+      }
+    }
+  }
+  return 0;
 }
 
 /* Whether the data stage may mark a declaration symmetric (a square matrix not known
@@ -487,6 +544,7 @@ static void jit_job_init(JitJob *j, BloCompiled *c, const BloCompileOptions *opt
   j->p = c->ir;
   j->opt = jit_default_options();
   j->opt.keep_ir = opt->keep_llvm_ir;
+  j->opt.f32 = c->precision == BLO_PREC_F32;
   j->opt.max_kernel_size = jit_size_limit(c);
   const char *vw = getenv("BLOC_VECTOR_WIDTH");
   if (vw && *vw && j->opt.vector_bits == 0)
@@ -523,6 +581,11 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
     if (strcmp(c->prog->opts[i].key, "seed") == 0 && !c->prog->opts[i].is_word)
       c->seed = (uint64_t)c->prog->opts[i].num;
   if (opt->seed_set) c->seed = opt->seed;
+  c->precision = BLO_PREC_F64;
+  for (int i = 0; i < c->prog->nopts; i++)
+    if (strcmp(c->prog->opts[i].key, "precision") == 0 && c->prog->opts[i].is_word)
+      c->precision = strcmp(c->prog->opts[i].word, "f32") == 0 ? BLO_PREC_F32 : BLO_PREC_F64;
+  if (opt->precision_set) c->precision = opt->precision;
 
   c->ir = lower_begin(&c->arena, &c->diag, c->prog);
   if (!c->ir) return 1;
@@ -605,11 +668,13 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
     c->time.jit_cached = jit_timings(jm)->cache_hits;
     for (int k = 0; k < BLO_K_COUNT; k++) c->problem.kernels[k] = jit_kernel(jm, (BloKernelId)k);
     c->problem.work_size = jit_work_size(jm);
-    fall_back_large(c, jm, job.opt.max_kernel_size);
+    bool fell_back = fall_back_large(c, jm, job.opt.max_kernel_size);
+    if (c->precision == BLO_PREC_F32) return data_to_f32(c, fell_back);
   } else {
     interp_kernels(p, c->problem.kernels);
     c->problem.work_size = 0;
     c->time.compile_ms = c->time.wait_ms = now_ms() - t0;
+    if (c->precision == BLO_PREC_F32) return data_to_f32(c, true);
   }
   return 0;
 }
@@ -618,6 +683,7 @@ void blo_compiled_free(BloCompiled *c) {
   if (!c) return;
   if (c->jit) jit_free(c->jit);
   for (int k = 0; k < c->ndata_total; k++) free(c->data[k]);
+  for (int k = 0; c->f32 && k < c->ndata_total; k++) free(c->f32[k]);
   free(c->data);
   if (c->idx)
     for (int k = 0; k < c->ir->ndata; k++) rt_idx_close(c->idx[k]);
@@ -634,4 +700,5 @@ BloProblem *blo_problem(BloCompiled *c) { return c->ir && c->x0 ? &c->problem : 
 double *blo_x0(BloCompiled *c) { return c->x0; }
 double *blo_y0(BloCompiled *c) { return c->y0; }
 uint64_t blo_seed(const BloCompiled *c) { return c->seed; }
+BloPrecision blo_precision(const BloCompiled *c) { return c->precision; }
 BloTimings blo_timings(const BloCompiled *c) { return c->time; }

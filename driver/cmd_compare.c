@@ -142,6 +142,11 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
               s->text);
         return 1;
       }
+      if (strcmp(s->key, "precision") == 0) { /* the data are compiled once, for all */
+        error("--set %s: every method runs on the same data; use --set precision=%s",
+              s->text, s->value);
+        return 1;
+      }
     }
     char missing[512] = "";
     int applies = 0;
@@ -594,6 +599,7 @@ int cmd_compare(int argc, char **argv) {
     for (int i = 0; i < cmp.nruns; i++) names[i] = cmp.runs[i].method;
     a.methods = names;
     a.nmethods = cmp.nruns;
+    cmd_precision_from_sets(&a, set_texts, nsets); /* the data are compiled once, for all */
     rc = cmd_compile(&a, false, &c);
   }
   free(names);

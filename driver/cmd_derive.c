@@ -171,6 +171,8 @@ int cmd_dump_llvm(int argc, char **argv) {
   opt.seed = a.seed;
   opt.seed_set = a.seed_set;
   opt.backend = BLO_BACKEND_JIT;
+  opt.precision_set = a.precision_set;
+  opt.precision = a.precision;
   opt.keep_llvm_ir = true;
   BloCompiled *c = NULL;
   rc = blo_compile_file(a.file, &opt, &c);

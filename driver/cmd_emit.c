@@ -76,6 +76,7 @@ int cmd_emit_c(int argc, char **argv) {
   }
   if (rc == 0) {
     a.backend = BLO_BACKEND_INTERP; /* kernels are planned and written as C; nothing to JIT */
+    cmd_precision_from_sets(&a, sets, nsets);
     rc = cmd_compile(&a, false, &c);
   }
   RtOptions opt;

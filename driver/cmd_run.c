@@ -66,6 +66,7 @@ int cmd_run(int argc, char **argv) {
     fprintf(stderr, "bloc run: error: --keep expects 'best' or 'last', got '%s'\n", keep);
     rc = 1;
   }
+  cmd_precision_from_sets(&a, sets, nsets);
   if (rc == 0) rc = cmd_compile(&a, false, &c);
   if (rc == 0) rc = override_start(c, init_x, init_y);
   RtOptions opt;

@@ -108,6 +108,14 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
       else return usage_error(a, "--backend expects jit or interp, got '%s'", value);
       continue;
     }
+    if (nlen == 11 && strncmp(arg, "--precision", 11) == 0) {
+      if (!(value = flag_value(a, argc, argv, &i, "--precision", value))) return 1;
+      if (strcmp(value, "f64") == 0) a->precision = BLO_PREC_F64;
+      else if (strcmp(value, "f32") == 0) a->precision = BLO_PREC_F32;
+      else return usage_error(a, "--precision expects f64 or f32, got '%s'", value);
+      a->precision_set = true;
+      continue;
+    }
     const CmdFlag *f = NULL;
     for (int k = 0; k < nflags; k++)
       if (strlen(flags[k].name) == nlen && strncmp(flags[k].name, arg, nlen) == 0) f = &flags[k];
@@ -121,6 +129,7 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
       const char *syn = synopsis_of(a->cmd); /* --seed, --backend where the command lists them */
       if (strstr(syn, "--seed")) names[nn++] = "--seed";
       if (strstr(syn, "--backend")) names[nn++] = "--backend";
+      if (strstr(syn, "--precision")) names[nn++] = "--precision";
       const char *near = diag_suggest(given, names, (size_t)nn);
       usage_error(a, "unknown option '%s' for '%s'", arg, a->cmd);
       if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
@@ -152,11 +161,23 @@ int cmd_compile(const CmdArgs *a, bool no_data, BloCompiled **out) {
   opt.seed = a->seed;
   opt.seed_set = a->seed_set;
   opt.backend = a->backend;
+  opt.precision_set = a->precision_set;
+  opt.precision = a->precision;
   opt.no_data = no_data;
   opt.methods = a->methods;
   opt.nmethods = a->nmethods;
   opt.all_kernels = a->all_kernels;
   return blo_compile_file(a->file, &opt, out);
+}
+
+void cmd_precision_from_sets(CmdArgs *a, const char *const *sets, int n) {
+  for (int i = 0; i < n; i++) {
+    if (strncmp(sets[i], "precision=", 10) != 0) continue;
+    const char *v = sets[i] + 10;
+    if (strcmp(v, "f64") != 0 && strcmp(v, "f32") != 0) continue;
+    a->precision = strcmp(v, "f32") == 0 ? BLO_PREC_F32 : BLO_PREC_F64;
+    a->precision_set = true;
+  }
 }
 
 void cmd_args_free(CmdArgs *a) {

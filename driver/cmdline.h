@@ -26,6 +26,8 @@ typedef struct CmdArgs {
   uint64_t seed;
   bool seed_set;
   BloBackend backend;
+  bool precision_set;  /* --precision, or --set precision= (cmd_precision_from_sets) */
+  BloPrecision precision;
   /* kernels to compile (see BloCompileOptions): set by the command before cmd_compile */
   const char *const *methods;
   int nmethods;
@@ -33,13 +35,18 @@ typedef struct CmdArgs {
 } CmdArgs;
 
 /* Parse argv[1..argc) (argv[0] is the subcommand). Common flags: -D NAME=VALUE (also
- * -DNAME=VALUE), --seed N, --backend=jit|interp; plus `flags`. Exactly one positional
- * argument (the .blo file). Returns 0; 1 after printing an error and the usage line; 2 after
- * printing the usage for --help (the command then exits with status 0). */
+ * -DNAME=VALUE), --seed N, --backend=jit|interp, --precision f64|f32; plus `flags`. Exactly
+ * one positional argument (the .blo file). Returns 0; 1 after printing an error and the usage
+ * line; 2 after printing the usage for --help (the command then exits with status 0). */
 int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *out);
 
 /* Print "bloc: error: MESSAGE" and the usage line of subcommand `cmd` on stderr; returns 1. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* --set precision=f64|f32 among sets[0..n): the data's precision is decided when compiling,
+ * before the options are resolved, so commands take it from --set here (the last one wins;
+ * a bad value is left to option resolution to report). */
+void cmd_precision_from_sets(CmdArgs *a, const char *const *sets, int n);
 
 /* Free what cmd_parse allocated (the -D list). */
 void cmd_args_free(CmdArgs *a);

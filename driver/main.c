@@ -12,7 +12,7 @@ const DriverCmd driver_cmds[] = {
   {"run", cmd_run,
    "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] "
    "[--save-x F] [--save-y F] [--keep best|last] [--init-x F] [--init-y F] [--quiet] [--backend "
-   "jit|interp]",
+   "jit|interp] [--precision f64|f32]",
    "Compile the problem and solve it with its `solve` method (or --method).\n\n"
    "options:\n"
    "  --method M          run method M instead of the program's (options it does not use are\n"
@@ -31,6 +31,8 @@ const DriverCmd driver_cmds[] = {
    "  --quiet             no progress, warnings or notes (the summary still prints)\n"
    "  --backend jit|interp\n"
    "                      LLVM-compiled kernels (default) or the reference evaluator\n"
+   "  --precision f64|f32 store the data tensors as doubles (default) or floats; the same as\n"
+   "                      --set precision=... (doc/performance.md)\n"
    "Exit status: 0 done, 1 bad input, 2 numerical failure, 3 out of memory, 128 + the signal\n"
    "when stopped by one (130: Ctrl-C), results written.\n"
    "See doc/language.md and doc/methods.md."},
@@ -87,7 +89,7 @@ const DriverCmd driver_cmds[] = {
    "  -D NAME=VALUE       override a const of the program"},
   {"eval", cmd_eval,
    "FILE.blo [--x x.csv] [--y y.csv] [--v v.csv] [--what f,g,...] [--seed N] [--backend "
-   "jit|interp] [-D NAME=VALUE]...",
+   "jit|interp] [--precision f64|f32] [-D NAME=VALUE]...",
    "Evaluate the oracles once and print them as JSON.\n\n"
    "options:\n"
    "  --x F, --y F, --v F the point and direction, one number per line (default: the\n"
@@ -96,6 +98,7 @@ const DriverCmd driver_cmds[] = {
    "  --seed N            seed of the data-stage generators and sample draws\n"
    "  --backend jit|interp\n"
    "                      LLVM-compiled kernels (default) or the reference evaluator\n"
+   "  --precision f64|f32 data tensors as doubles or floats (as bloc run)\n"
    "  -D NAME=VALUE       override a const of the program"},
   {"dump-ir", cmd_dump_ir, "FILE.blo [--kernel NAME] [-D NAME=VALUE]...",
    "Print the IR of every kernel after simplification and hoisting.\n\n"
@@ -108,8 +111,8 @@ const DriverCmd driver_cmds[] = {
    "  --plan              the execution plans the IR is generated from instead\n"
    "  -D NAME=VALUE       override a const of the program"},
   {"emit-c", cmd_emit_c,
-   "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--prefix NAME] "
-   "[--embed-data] -o solver.c",
+   "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--precision "
+   "f64|f32] [--prefix NAME] [--embed-data] -o solver.c",
    "Write the whole solver as one standalone C file.\n\n"
    "The file holds the kernels (from the execution plans the JIT compiles), bloc's runtime, the\n"
    "data stage (or, with --embed-data, the evaluated data), the method with its resolved options,\n"
@@ -119,7 +122,7 @@ const DriverCmd driver_cmds[] = {
    "-lopenblas; -DBLO_USE_ZLIB and -lz read gzip files. See doc/emit-c.md.\n\n"
    "options:\n"
    "  -o F                the C file to write (- for stdout)\n"
-   "  --method M, --set key=value, -D NAME=VALUE, --seed N\n"
+   "  --method M, --set key=value, -D NAME=VALUE, --seed N, --precision f64|f32\n"
    "                      as for bloc run: the method and options the solver is built with\n"
    "  --prefix NAME       prefix of the library interface's names\n"
    "  --embed-data        put the evaluated data in the file (no data files needed)"},

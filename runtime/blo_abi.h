@@ -15,7 +15,9 @@ extern "C" {
 #define BLO_ABI_VERSION 2
 
 /* Per-call environment. The caller owns every buffer.
- * data    — data tensors in declaration order, row-major, sized as BloProblem.data_info says.
+ * data    — data tensors in declaration order, row-major, sized as BloProblem.data_info says;
+ *           doubles, or floats (pointers converted to const double *) when
+ *           BloProblem.precision is BLO_PREC_F32.
  * samples — the current draw of every sample set, concatenated (BloSampleInfo.offset); each
  *           entry is a row index in [0, population). The runtime redraws them before each
  *           oracle call of a stochastic problem, and replays them when a method recomputes.
@@ -89,6 +91,13 @@ typedef struct BloConstraint {
   double lo, hi;       /* box: the scalar bound when lo_data / hi_data is -1 (-inf/inf: none) */
 } BloConstraint;
 
+/* BloProblem.precision: how the data tensors are stored. Kernels compute in double either way
+ * (doc/performance.md, "Single precision"). */
+typedef enum BloPrecision {
+  BLO_PREC_F64 = 0,    /* data pointers are const double *                                   */
+  BLO_PREC_F32 = 1     /* data pointers are const float * (converted to const double *)      */
+} BloPrecision;
+
 typedef struct BloProblem {
   int abi_version;               /* BLO_ABI_VERSION */
   const char *name;
@@ -112,6 +121,7 @@ typedef struct BloProblem {
   void *backend;                 /* owned by whoever built the problem */
   int n_constraints;             /* constraints on upper variables, at most one per variable */
   const BloConstraint *constraints;
+  int precision;                 /* BloPrecision of the data pointers (0: double) */
 } BloProblem;
 
 #ifdef __cplusplus

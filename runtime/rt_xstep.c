@@ -65,7 +65,9 @@ RT_API void rt_xstep_project(const RtXStep *xs, double *x) {
 
 /* The bound of element i of a box: data tensor `k`'s element, or the scalar. */
 static double bound(const BloProblem *p, int k, double scalar, int64_t i) {
-  return k < 0 ? scalar : p->data[k][i];
+  if (k < 0) return scalar;
+  if (p->precision == BLO_PREC_F32) return ((const float *)(const void *)p->data[k])[i];
+  return p->data[k][i];
 }
 
 /* Resolve p's constraints into per-element bounds and simplex blocks. 0, or -1 with err. */

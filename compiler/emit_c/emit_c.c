@@ -307,6 +307,8 @@ static void write_interface(const Emit *e, FILE *f) {
   fprintf(f, "%s */\n#define %s_N_REPORTS %d\n", prog->nreports ? "" : " none", pf, prog->nreports);
   fprintf(f, "/* data tensors (%s_data.tensor[i]) */\n#define %s_N_DATA %d\n", pf, pf,
           c->ndata_total);
+  fprintf(f, "/* 1: the tensors are floats (precision f32) */\n#define %s_PRECISION_F32 %d\n", pf,
+          c->precision == BLO_PREC_F32);
   for (int k = 0; k < c->ndata_total; k++) {
     Shape s = k < e->p->ndata ? prog->data[k]->shape : e->p->hoisted[k - e->p->ndata]->shape;
     fprintf(f, "#define %s_DATA_%s %d /* %s", pf, emit_data_name(e, k, nb), k, shape_str(s, sb));
@@ -359,7 +361,8 @@ static void write_problem(const Emit *e, FILE *f) {
   fputs("\n/* ===== the problem: sizes, tables, kernels ===== */\n", f);
   fprintf(f, "#define EMIT_NDATA %d\n#define EMIT_DATA_SEED UINT64_C(%" PRIu64 ")\n",
           c->ndata_total, c->seed);
-  fprintf(f, "#define EMIT_EMBEDDED %d\n#define EMIT_NAME ", e->o->embed_data ? 1 : 0);
+  fprintf(f, "#define EMIT_EMBEDDED %d\n#define EMIT_F32 %d\n#define EMIT_NAME ",
+          e->o->embed_data ? 1 : 0, c->precision == BLO_PREC_F32);
   c_string(f, bp->name);
   fputs("\n\nstatic const BloVarInfo blo_vars[] = {\n", f);
   for (int i = 0; i < bp->n_vars; i++) {
@@ -406,6 +409,7 @@ static void write_problem(const Emit *e, FILE *f) {
   fprintf(f, "  bp->nx = %" PRId64 ";\n  bp->ny = %" PRId64 ";\n", bp->nx, bp->ny);
   fprintf(f, "  bp->n_vars = %d;\n  bp->vars = blo_vars;\n", bp->n_vars);
   fprintf(f, "  bp->n_data = EMIT_NDATA;\n  bp->data_info = blo_data_info;\n");
+  if (c->precision == BLO_PREC_F32) fprintf(f, "  bp->precision = BLO_PREC_F32;\n");
   fprintf(
       f, "  bp->n_samples = %d;\n  bp->samples = blo_samples;\n  bp->sample_total = %" PRId64 ";\n",
       bp->n_samples, bp->sample_total);

@@ -56,6 +56,7 @@ typedef struct K {
   uint8_t *use_data, *use_sreg;
   uint8_t *sreg_read; /* scalar registers some step reads (writes to the others are dropped) */
   int ndata;
+  bool f32;        /* data tensors are floats (precision f32): read as (double)d[i] */
 } K;
 
 static Blk *blk_new(int depth) {
@@ -280,7 +281,8 @@ static void elem(K *k, const SchedBuf *b, Ix r, Ix c, char *out, size_t len) {
   }
   char idx[320];
   lin_index(k, b, r, c, idx, sizeof idx);
-  snprintf(out, len, "%s[%s]", base, idx);
+  /* float data widen before any arithmetic, as the JIT's loads do */
+  snprintf(out, len, "%s%s[%s]", k->f32 && b->base == SB_DATA ? "(double)" : "", base, idx);
 }
 
 /* A pointer to the first element of a view, for CBLAS and memset. */
@@ -757,6 +759,16 @@ static void emit_blas(K *k, const SchedStep *st) {
   view_ptr(k, &b->c, pc, sizeof pc);
   const char *ta = b->trans_a ? "CblasTrans" : "CblasNoTrans",
              *tb = b->trans_b ? "CblasTrans" : "CblasNoTrans";
+  bool fa = k->f32 && b->a.base == SB_DATA, fb = k->f32 && b->b.base == SB_DATA;
+  if (fa || fb) { /* float data: widened tile by tile (rt_f32.h), as the JIT does */
+    SchedGemm g = sched_as_gemm(st);
+    blk_line(k->cur,
+             "rt_f32_gemm(%d, %d, %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %s, %d, %" PRId64
+             ", %s, %d, %" PRId64 ", %s, %s, %" PRId64 ");",
+             g.trans_a, g.trans_b, g.m, g.n, g.k, alpha, pa, fa, g.lda, pb, fb, g.ldb,
+             emit_num(g.beta, nb), pc, g.ldc);
+    return;
+  }
   switch (st->kind) {
   case SS_GEMM:
     blk_line(k->cur,
@@ -879,6 +891,7 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
   k.e = e;
   k.k = sk;
   k.ndata = e->c->ndata_total;
+  k.f32 = e->c->precision == BLO_PREC_F32;
   k.use_data = xcalloc((size_t)k.ndata + 1, 1);
   k.use_sreg = xcalloc((size_t)sk->nsregs + 1, 1);
   k.sreg_read = xcalloc((size_t)sk->nsregs + 1, 1);
@@ -938,8 +951,13 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
     for (int d = 0; d < k.ndata; d++)
       if (k.use_data[d]) {
         char dn[80];
-        emit_buf_printf(out, "  const double *const d%d = env->data[%d]; /* %s */\n", d, d,
-                        emit_data_name(e, d, dn));
+        if (k.f32)
+          emit_buf_printf(out,
+                          "  const float *const d%d = (const float *)(const void *)env->data[%d];"
+                          " /* %s */\n", d, d, emit_data_name(e, d, dn));
+        else
+          emit_buf_printf(out, "  const double *const d%d = env->data[%d]; /* %s */\n", d, d,
+                          emit_data_name(e, d, dn));
       }
     if (k.use_samples) emit_buf_puts(out, "  const int64_t *const smp = env->samples;\n");
     if (k.use_work) emit_buf_puts(out, "  double *const w = env->work;\n");

@@ -25,7 +25,8 @@ static void interp_run(IrProblem *p, const IrKernel *k, const BloEnv *env, const
     rv[o] = k->outs[o].node;
     dv[o] = out[k->outs[o].slot] + k->outs[o].offset;
   }
-  IrEvalInputs in = {.x = x, .y = y, .v = v, .data = env->data, .samples = env->samples};
+  const double *const *data = p->interp_data ? p->interp_data : env->data;
+  IrEvalInputs in = {.x = x, .y = y, .v = v, .data = data, .samples = env->samples};
   IrEvalError err;
   if (ir_eval(&p->graph, rv, (size_t)k->nouts, &in, dv, &err) != 0) {
     /* kernels cannot fail by contract; an evaluator failure here is a bug */

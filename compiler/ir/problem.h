@@ -55,6 +55,10 @@ typedef struct IrProblem {
    * tensors ndata .. ndata+nhoisted-1 of the kernels (graphs over declared data) */
   IrNode **hoisted;
   int nhoisted;
+  /* the data in double for the evaluator's kernels (interp.c), when env->data holds the
+   * compiled kernels' floats (precision f32 with kernels past the JIT's size limit); NULL:
+   * env->data */
+  const double *const *interp_data;
 } IrProblem;
 
 /* Derive every ABI kernel of p (after lower_finish). */

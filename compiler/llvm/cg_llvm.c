@@ -24,6 +24,7 @@ void cg_init(Cg *cg, LLVMContextRef ctx, LLVMModuleRef mod, const char *cpu, con
   cg->features = features;
   cg->vector_bits = 256;
   cg->f64 = LLVMDoubleTypeInContext(ctx);
+  cg->f32t = LLVMFloatTypeInContext(ctx);
   cg->i64 = LLVMInt64TypeInContext(ctx);
   cg->i32 = LLVMInt32TypeInContext(ctx);
   cg->i1 = LLVMInt1TypeInContext(ctx);
@@ -168,6 +169,12 @@ LLVMValueRef cg_fn(Cg *cg, CgFn f, LLVMTypeRef *type) {
     fn = blas_fn(cg, "rt_par_reduce", p, 9, &t);
     break;
   }
+  case CG_F32_GEMM: {
+    LLVMTypeRef Tl = cg->i64;
+    LLVMTypeRef p[15] = {Ti, Ti, Tl, Tl, Tl, Td, Tp, Ti, Tl, Tp, Ti, Tl, Td, Tp, Tl};
+    fn = blas_fn(cg, "rt_f32_gemm", p, 15, &t);
+    break;
+  }
   case CG_FN_COUNT: break;
   }
   cg->fns[f] = fn;
@@ -231,12 +238,23 @@ LLVMValueRef cg_base(Cg *cg, const SchedBuf *b) {
   return cg->f->x;
 }
 
+bool cg_is_f32(const Cg *cg, const SchedBuf *b) { return cg->f32 && b->base == SB_DATA; }
+
+LLVMTypeRef cg_elt(const Cg *cg, const SchedBuf *b) {
+  return cg_is_f32(cg, b) ? cg->f32t : cg->f64;
+}
+
+LLVMValueRef cg_load_f64(Cg *cg, LLVMBuilderRef bd, const SchedBuf *b, LLVMValueRef p) {
+  LLVMValueRef v = LLVMBuildLoad2(bd, cg_elt(cg, b), p, "");
+  return cg_is_f32(cg, b) ? LLVMBuildFPExt(bd, v, cg->f64, "") : v;
+}
+
 /* Pointer to the first element of a view (offset applied), for BLAS and memset. */
 LLVMValueRef cg_view_ptr(Cg *cg, const SchedBuf *b) {
   LLVMValueRef base = cg_base(cg, b);
   if (!b->offset) return base;
   LLVMValueRef i = cg_const_i64(cg, b->offset);
-  return LLVMBuildInBoundsGEP2(cg->f->b, cg->f64, base, &i, 1, "");
+  return LLVMBuildInBoundsGEP2(cg->f->b, cg_elt(cg, b), base, &i, 1, "");
 }
 
 static LLVMValueRef scalar_ptr(Cg *cg, const SchedBuf *b) {
@@ -556,7 +574,7 @@ static LLVMValueRef ci(Cg *cg, int v) { return LLVMConstInt(cg->i32, (unsigned l
 LLVMValueRef cg_alpha(Cg *cg, const SchedBlas *b) {
   LLVMValueRef a = cg_const_f64(cg, b->alpha);
   if (b->alpha_buf.base == SB_NONE) return a;
-  LLVMValueRef s = LLVMBuildLoad2(cg->f->b, cg->f64, scalar_ptr(cg, &b->alpha_buf), "");
+  LLVMValueRef s = cg_load_f64(cg, cg->f->b, &b->alpha_buf, scalar_ptr(cg, &b->alpha_buf));
   return b->alpha == 1 ? s : LLVMBuildFMul(cg->f->b, a, s, "");
 }
 
@@ -576,6 +594,17 @@ static void emit_blas(Cg *cg, const SchedStep *st) {
   LLVMValueRef alpha = cg_alpha(cg, b), beta = cg_const_f64(cg, b->beta);
   LLVMValueRef pa = cg_view_ptr(cg, &b->a), pb = cg_view_ptr(cg, &b->b),
                pc = cg_view_ptr(cg, &b->c);
+  if (cg_is_f32(cg, &b->a) || cg_is_f32(cg, &b->b)) { /* float data: rt_f32_gemm */
+    SchedGemm g = sched_as_gemm(st);
+    LLVMValueRef fn = cg_fn(cg, CG_F32_GEMM, &t);
+    LLVMValueRef args[15] = {ci(cg, g.trans_a), ci(cg, g.trans_b), cg_const_i64(cg, g.m),
+                             cg_const_i64(cg, g.n), cg_const_i64(cg, g.k), alpha, pa,
+                             ci(cg, cg_is_f32(cg, &b->a)), cg_const_i64(cg, g.lda), pb,
+                             ci(cg, cg_is_f32(cg, &b->b)), cg_const_i64(cg, g.ldb), beta, pc,
+                             cg_const_i64(cg, g.ldc)};
+    LLVMBuildCall2(cg->f->b, t, fn, args, 15, "");
+    return;
+  }
   if (st->kind == SS_GEMM) {
     LLVMValueRef fn = cg_fn(cg, CG_DGEMM, &t);
     /* stored widths: op(A) is m x k, so A is m x k (k x m when transposed) */
@@ -752,7 +781,7 @@ static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *bod
 static void emit_combine(Cg *cg, const SchedStep *par, const SchedReduce *rd) {
   LLVMValueRef alpha = cg_const_f64(cg, rd->alpha);
   if (rd->alpha_buf.base != SB_NONE) {
-    LLVMValueRef sv = LLVMBuildLoad2(cg->f->b, cg->f64, scalar_ptr(cg, &rd->alpha_buf), "");
+    LLVMValueRef sv = cg_load_f64(cg, cg->f->b, &rd->alpha_buf, scalar_ptr(cg, &rd->alpha_buf));
     alpha = rd->alpha == 1 ? sv : LLVMBuildFMul(cg->f->b, alpha, sv, "");
   }
   LLVMTypeRef t;

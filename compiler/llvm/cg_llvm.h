@@ -13,7 +13,8 @@
 /* Functions the generated code calls (libm, BLAS); declared lazily in the module. */
 typedef enum CgFn {
   CG_EXP, CG_LOG, CG_LOG1P, CG_SIN, CG_COS, CG_TANH, CG_POW, CG_SQRT, CG_FABS, CG_FLOOR, CG_ROUND,
-  CG_MAXNUM, CG_DGEMM, CG_DGEMV, CG_DSYMV, CG_DGER, CG_PAR_RUN, CG_PAR_REDUCE, CG_FN_COUNT
+  CG_MAXNUM, CG_DGEMM, CG_DGEMV, CG_DSYMV, CG_DGER, CG_PAR_RUN, CG_PAR_REDUCE, CG_F32_GEMM,
+  CG_FN_COUNT
 } CgFn;
 
 /* An index value and the loop level it varies at: 0 = invariant in the current nest, 1 = the
@@ -64,6 +65,9 @@ typedef struct Cg {
   const char *cpu, *features;
   int vector_bits;           /* 256 or 512: the vector width the loops are generated and
                                 vectorised for (jit.c chooses; cg_init sets 256) */
+  bool f32;                  /* data tensors are floats (precision f32): loads of SB_DATA
+                                widen to double; BLAS steps reading them call rt_f32_gemm */
+  LLVMTypeRef f32t;
   /* the kernel being emitted */
   const SchedKernel *k;
   const char *symbol;        /* the kernel's, for the names of outlined task functions */
@@ -98,6 +102,10 @@ void cg_memo_reset(Cg *cg);
  * a region body the rows [rlo, rhi). */
 void cg_skinny(Cg *cg, const SchedStep *st);
 LLVMValueRef cg_view_ptr(Cg *cg, const SchedBuf *b); /* first element of a view (offset applied) */
+bool cg_is_f32(const Cg *cg, const SchedBuf *b);      /* a view of float data (precision f32) */
+LLVMTypeRef cg_elt(const Cg *cg, const SchedBuf *b);   /* its element type: float or double */
+/* Load the element at p of view b as a double (widening float data). */
+LLVMValueRef cg_load_f64(Cg *cg, LLVMBuilderRef bd, const SchedBuf *b, LLVMValueRef p);
 LLVMValueRef cg_alpha(Cg *cg, const SchedBlas *b);    /* alpha times the scalar at alpha_buf */
 LLVMValueRef cg_exp(Cg *cg, LLVMBuilderRef bd,
                     LLVMValueRef x); /* exp(x), inline (cg_llvm_expr.c) */

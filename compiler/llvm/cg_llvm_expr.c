@@ -239,7 +239,7 @@ static LLVMValueRef load(Cg *cg, const SchedExpr *e, CgIx r, CgIx c, int lvl) {
     LLVMValueRef p = cg_addr(cg, bd, b, r, c, cg->i64);
     return LLVMBuildSIToFP(bd, LLVMBuildLoad2(bd, cg->i64, p, ""), cg->f64, "");
   }
-  return LLVMBuildLoad2(bd, cg->f64, cg_addr(cg, bd, b, r, c, cg->f64), "");
+  return cg_load_f64(cg, bd, b, cg_addr(cg, bd, b, r, c, cg_elt(cg, b)));
 }
 
 static LLVMValueRef compute(Cg *cg, const SchedExpr *e, CgIx r, CgIx c, int lvl) {

@@ -17,7 +17,11 @@
  *     gradient and Hessian products (one thread, interleaved A/B). Vectorising along i
  *     instead (c stored transposed, no broadcasts) measured 15% slower.
  * Rows beyond the last full tile: a b' runs the last tile with its missing rows repeating the
- * last row (results not stored); a' b runs the same code one row at a time. */
+ * last row (results not stored); a' b runs the same code one row at a time.
+ * Float data (precision f32) is widened to double as it is loaded: a b' converts its vector
+ * loads of a (3 conversions per 12 FMAs); a' b, which broadcasts single elements of a, first
+ * widens the tile's rows of a into a stack buffer (widen_rows), one vector conversion per W
+ * elements instead of one per element (doc/performance.md, "Single precision"). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -40,7 +44,16 @@ typedef struct Sk {
   int nvec;
   int64_t blockr;        /* rows of a region block (0 outside regions) */
   int vw;                /* W: doubles per full vector, 4 or 8 */
+  LLVMTypeRef ta, tb;    /* element types of a and b: float data (precision f32) is widened
+                            to double as it is loaded, so the arithmetic stays double */
+  LLVMValueRef wide;     /* float a of a' b: the current tile's rows of a widened to doubles,
+                            row i at wide + i * wide_ld (NULL: tiles read a itself) */
+  int64_t wide_ld;
 } Sk;
+
+/* Most doubles of the widened rows of a float a (on the stack of the kernel or task, 64 KiB);
+ * beyond it a' b converts each element of a as it broadcasts it. */
+#define WIDE_MAX 8192
 static LLVMTypeRef vty(Cg *cg, int w) {
   return w == 1 ? cg->f64 : LLVMVectorType(cg->f64, (unsigned)w);
 }
@@ -72,10 +85,24 @@ static LLVMValueRef at(Cg *cg, LLVMValueRef base, LLVMValueRef idx) {
   return LLVMBuildInBoundsGEP2(cg->f->b, cg->f64, base, &idx, 1, "");
 }
 
+/* &base[idx] for elements of type t (float data or double) */
+static LLVMValueRef at_t(Cg *cg, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef idx) {
+  return LLVMBuildInBoundsGEP2(cg->f->b, t, base, &idx, 1, "");
+}
+
 static LLVMValueRef vload(Cg *cg, LLVMValueRef p, int w) {
   LLVMValueRef l = LLVMBuildLoad2(cg->f->b, vty(cg, w), p, "");
   LLVMSetAlignment(l, 8);
   return l;
+}
+
+/* w elements of type t at p, as doubles */
+static LLVMValueRef vload_t(Cg *cg, LLVMTypeRef t, LLVMValueRef p, int w) {
+  if (t == cg->f64) return vload(cg, p, w);
+  LLVMTypeRef vt = w == 1 ? t : LLVMVectorType(t, (unsigned)w);
+  LLVMValueRef l = LLVMBuildLoad2(cg->f->b, vt, p, "");
+  LLVMSetAlignment(l, 4);
+  return LLVMBuildFPExt(cg->f->b, l, vty(cg, w), "");
 }
 
 static void vstore(Cg *cg, LLVMValueRef v, LLVMValueRef p) {
@@ -189,9 +216,10 @@ static void prefetch(Cg *cg, LLVMValueRef p) {
   LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
 }
 
-/* A masked load of the first `w` of `n` doubles at p (the others 0; never touches them). */
-static LLVMValueRef mload(Cg *cg, LLVMValueRef p, int w, int n) {
-  LLVMTypeRef t = vty(cg, n), pt = cg->ptr;
+/* A masked load of the first `w` of `n` elements of type et at p (the others 0; never touches
+ * them), as doubles. */
+static LLVMValueRef mload(Cg *cg, LLVMTypeRef et, LLVMValueRef p, int w, int n) {
+  LLVMTypeRef t = LLVMVectorType(et, (unsigned)n), pt = cg->ptr;
   LLVMTypeRef ov[2] = {t, pt};
   static const char name[] = "llvm.masked.load";
   unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
@@ -199,9 +227,40 @@ static LLVMValueRef mload(Cg *cg, LLVMValueRef p, int w, int n) {
   LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, ov, 2);
   LLVMValueRef m[8];
   for (int i = 0; i < n; i++) m[i] = LLVMConstInt(cg->i1, i < w, 0);
-  LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, 8, 0), LLVMConstVector(m, (unsigned)n),
-                          LLVMConstNull(t)};
-  return LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
+  LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, et == cg->f64 ? 8 : 4, 0),
+                          LLVMConstVector(m, (unsigned)n), LLVMConstNull(t)};
+  LLVMValueRef v = LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
+  return et == cg->f64 ? v : LLVMBuildFPExt(cg->f->b, v, vty(cg, n), "");
+}
+
+/* Rows rows[0..R) of float a (len elements each) widened into k->wide, one simple loop per row
+ * (LLVM vectorises it): the a' b tile then broadcasts doubles. Converting each broadcast
+ * element instead measured 15-25% slower than f64 on hyper-cleaning's gradients; widening the
+ * rows of a b' the same way measured slower than converting its vector loads (hvp_xy at 1.02
+ * of f64's time against 0.88). */
+static void widen_rows(Sk *k, LLVMValueRef *rows, int R, int64_t len) {
+  Cg *cg = k->cg;
+  for (int i = 0; i < R; i++) {
+    GLoop L;
+    LLVMValueRef j = gl_begin(cg, &L, cg_const_i64(cg, 0), cg_const_i64(cg, len));
+    LLVMValueRef f = LLVMBuildLoad2(cg->f->b, k->ta, at_t(cg, k->ta, rows[i], j), "");
+    LLVMValueRef d = LLVMBuildFPExt(cg->f->b, f, cg->f64, "");
+    LLVMBuildStore(cg->f->b, d, at(cg, k->wide, add_i(cg, j, (int64_t)i * len)));
+    gl_end(cg, &L, 1);
+  }
+}
+
+/* The rows of a of a tile of c = a b' starting at r0: rows past hi (the last tile) repeat the
+ * last row; their results are not stored. */
+static void nn_rows(Sk *k, LLVMValueRef r0, int R, LLVMValueRef hi, LLVMValueRef *arow) {
+  Cg *cg = k->cg;
+  LLVMValueRef last = add_i(cg, hi, -1);
+  for (int i = 0; i < R; i++) {
+    LLVMValueRef r = add_i(cg, r0, i);
+    if (i > 0)
+      r = LLVMBuildSelect(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, r, hi, ""), r, last, "");
+    arow[i] = at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
+  }
 }
 
 /* Rows [r0, r0 + R) of c, columns [j0, j0 + nj) (nj <= 4; j0 a value: groups may be a loop). */
@@ -211,15 +270,15 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
   int W = k->vw;
   int64_t k4 = bl->k / W * W;
   int rem = (int)(bl->k - k4);
-  LLVMValueRef arow[MAX_R], brow[GROUP], acc[MAX_R * GROUP], last = add_i(cg, hi, -1);
-  /* rows past hi (the last tile) repeat the last row; their results are not stored */
-  for (int i = 0; i < R; i++) {
-    LLVMValueRef r = add_i(cg, r0, i);
-    if (i > 0)
-      r = LLVMBuildSelect(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, r, hi, ""), r, last, "");
-    arow[i] = at(cg, k->a, mul_i(cg, r, k->lda));
+  LLVMValueRef arow[MAX_R], brow[GROUP], acc[MAX_R * GROUP];
+  LLVMTypeRef ta = k->wide ? cg->f64 : k->ta;
+  if (k->wide) {
+    for (int i = 0; i < R; i++) arow[i] = at(cg, k->wide, cg_const_i64(cg, i * k->wide_ld));
+  } else {
+    nn_rows(k, r0, R, hi, arow);
   }
-  for (int j = 0; j < nj; j++) brow[j] = at(cg, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
+  for (int j = 0; j < nj; j++)
+    brow[j] = at_t(cg, k->tb, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
   for (int i = 0; i < R * nj; i++) acc[i] = LLVMConstNull(vty(cg, W));
   for (int pass = 0; pass < 2; pass++) { /* W at a time, then the last k % W masked */
     LLVMValueRef kk;
@@ -232,11 +291,13 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
       kk = cg_const_i64(cg, k4);
     }
     LLVMValueRef u[MAX_R];
-    for (int i = 0; i < R; i++)
-      u[i] = pass == 0 ? vload(cg, at(cg, arow[i], kk), W) : mload(cg, at(cg, arow[i], kk), rem, W);
+    for (int i = 0; i < R; i++) {
+      LLVMValueRef p = at_t(cg, ta, arow[i], kk);
+      u[i] = pass == 0 ? vload_t(cg, ta, p, W) : mload(cg, ta, p, rem, W);
+    }
     for (int j = 0; j < nj; j++) {
-      LLVMValueRef v =
-          pass == 0 ? vload(cg, at(cg, brow[j], kk), W) : mload(cg, at(cg, brow[j], kk), rem, W);
+      LLVMValueRef p = at_t(cg, k->tb, brow[j], kk);
+      LLVMValueRef v = pass == 0 ? vload_t(cg, k->tb, p, W) : mload(cg, k->tb, p, rem, W);
       for (int i = 0; i < R; i++) acc[i * nj + j] = vfma(cg, u[i], v, acc[i * nj + j], W);
     }
     if (pass == 0) rl_end(cg, &L, acc, k4 / W);
@@ -293,13 +354,15 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
 static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
   Cg *cg = k->cg;
   const SchedBlas *bl = k->bl;
-  LLVMValueRef arow[MAX_R], brow[MAX_R * 3];
+  LLVMValueRef arow[MAX_R], brow[MAX_R * 3], arow0 = at_t(cg, k->ta, k->a, mul_i(cg, r0, k->lda));
+  LLVMTypeRef ta = k->wide ? cg->f64 : k->ta;
   for (int i = 0; i < R; i++) {
     LLVMValueRef r = add_i(cg, r0, i);
-    arow[i] = at(cg, k->a, mul_i(cg, r, k->lda));
-    LLVMValueRef b = at(cg, k->b, mul_i(cg, r, k->ldb));
+    arow[i] = k->wide ? at(cg, k->wide, cg_const_i64(cg, i * k->wide_ld))
+                      : at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
+    LLVMValueRef b = at_t(cg, k->tb, k->b, mul_i(cg, r, k->ldb));
     for (int v = 0; v < ng; v++) {
-      LLVMValueRef x = vload(cg, at(cg, b, cg_const_i64(cg, g[v].c0)), g[v].w);
+      LLVMValueRef x = vload_t(cg, k->tb, at_t(cg, k->tb, b, cg_const_i64(cg, g[v].c0)), g[v].w);
       if (k->alpha) x = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, g[v].w), x, "");
       brow[i * ng + v] = x;
     }
@@ -317,10 +380,10 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
         R > 1 ? LLVMBuildAnd(cg->f->b, ii, cg_const_i64(cg, R - 1), "") : cg_const_i64(cg, 0);
     LLVMValueRef off =
         LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, q, k->blockr), k->lda), ii, "");
-    prefetch(cg, at(cg, arow[0], off));
+    prefetch(cg, at_t(cg, k->ta, arow0, off));
   }
   for (int i = 0; i < R; i++) {
-    LLVMValueRef s = LLVMBuildLoad2(cg->f->b, cg->f64, at(cg, arow[i], ii), "");
+    LLVMValueRef s = vload_t(cg, ta, at_t(cg, ta, arow[i], ii), 1);
     for (int v = 0; v < ng; v++)
       cv[v] = vfma(cg, splat(cg, s, g[v].w), brow[i * ng + v], cv[v], g[v].w);
   }
@@ -343,6 +406,8 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
       .cg = cg, .bl = bl, .blockr = cg->f->rlo ? cg->f->block_rows : 0, .vw = cg->vector_bits / 64};
   k.a = cg_view_ptr(cg, &bl->a);
   k.b = cg_view_ptr(cg, &bl->b);
+  k.ta = cg_elt(cg, &bl->a);
+  k.tb = cg_elt(cg, &bl->b);
   k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
   k.lda = bl->a.ld > 1 ? bl->a.ld : 1;
   k.ldb = bl->b.ld > 1 ? bl->b.ld : 1;
@@ -356,6 +421,10 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
     c0 += w;
   }
   int R = bl->trans_a ? TN_R : NN_R;
+  int64_t wlen = bl->trans_a ? bl->m : bl->k; /* a row's elements a tile reads */
+  LLVMValueRef wide = NULL;
+  if (k.ta != cg->f64 && bl->trans_a && wlen * R <= WIDE_MAX)
+    wide = LLVMBuildArrayAlloca(cg->f->eb, cg->f64, cg_const_i64(cg, wlen * R), "wide");
   /* the rows that are split into tiles: rows of c (a b') or of a and b (a' b) */
   LLVMValueRef lo = cg->f->rlo ? cg->f->rlo : cg_const_i64(cg, 0);
   LLVMValueRef hi = cg->f->rhi ? cg->f->rhi : cg_const_i64(cg, bl->trans_a ? bl->k : bl->m);
@@ -376,6 +445,13 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
                          there are several), then the rest */
     GLoop L;
     LLVMValueRef r0 = gl_begin(cg, &L, lo, hi);
+    if (wide) {
+      LLVMValueRef rows[MAX_R];
+      nn_rows(&k, r0, R, hi, rows);
+      k.wide = wide;
+      k.wide_ld = wlen;
+      widen_rows(&k, rows, R, wlen);
+    }
     int64_t full = bl->n / GROUP;
     if (full == 1) nn_tile(&k, r0, R, cg_const_i64(cg, 0), GROUP, hi);
     if (full > 1) {
@@ -395,6 +471,15 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
     int rows = pass == 0 ? R : 1;
     GLoop L;
     LLVMValueRef r0 = gl_begin(cg, &L, pass == 0 ? lo : tiles_end, pass == 0 ? tiles_end : hi);
+    k.wide = NULL;
+    if (wide) {
+      LLVMValueRef arows[MAX_R];
+      for (int i = 0; i < rows; i++)
+        arows[i] = at_t(cg, k.ta, k.a, mul_i(cg, add_i(cg, r0, i), k.lda));
+      k.wide = wide;
+      k.wide_ld = wlen;
+      widen_rows(&k, arows, rows, wlen);
+    }
     for (int g0 = 0; g0 < k.nvec; g0 += 3)
       tn_tile(&k, r0, rows, &k.vec[g0], k.nvec - g0 < 3 ? k.nvec - g0 : 3);
     gl_end(cg, &L, rows);

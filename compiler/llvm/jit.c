@@ -30,6 +30,7 @@
 
 #include "llvm/cg_llvm.h"
 #include "llvm/jit_cache.h"
+#include "rt_f32.h"
 #include "rt_par.h"
 
 enum { JIT_MAX_THREADS = 4 };
@@ -141,6 +142,7 @@ static const JitSym jit_syms[] = {
     SYM(fmod),        SYM(fmax),       SYM(fmin),       SYM(ldexp),         SYM(frexp),
     SYM(memset),      SYM(memcpy),     SYM(memmove),    SYM(cblas_dgemm),   SYM(cblas_dgemv),
     SYM(cblas_dsymv), SYM(cblas_dger), SYM(rt_par_run), SYM(rt_par_reduce),
+    SYM(rt_f32_gemm),
 };
 #undef SYM
 
@@ -269,6 +271,7 @@ static void *compile_part(void *arg) {
   for (int i = 0; i < pt->nids && pt->rc == 0; i++) {
     const SchedKernel *k = &pt->plan->kernels[pt->ids[i]];
     cg.vector_bits = pt->vector_bits ? pt->vector_bits : kernel_vector_bits(k);
+    cg.f32 = opt->f32;
     pt->rc = cg_kernel(&cg, k, pt->sym[pt->ids[i]], pt->err, sizeof pt->err);
   }
   cg_dispose(&cg);

@@ -1295,3 +1295,25 @@ static int64_t steps_size(const SchedStep *steps, int n) {
 int64_t sched_kernel_size(const SchedKernel *k) {
   return k->nexprs + steps_size(k->steps, k->nsteps);
 }
+
+static int64_t ld1(int64_t ld) { return ld > 1 ? ld : 1; }
+
+SchedGemm sched_as_gemm(const SchedStep *st) {
+  const SchedBlas *b = &st->blas;
+  SchedGemm g = {b->trans_a, b->trans_b, b->m, b->n, b->k, ld1(b->a.ld), ld1(b->b.ld),
+                 ld1(b->c.ld), b->beta};
+  switch (st->kind) {
+  case SS_GEMV: /* a stored m x n; b, c vectors (k x 1 and m x 1, stride 1) */
+    g = (SchedGemm){b->trans_a, 0, b->trans_a ? b->n : b->m, 1, b->trans_a ? b->m : b->n,
+                    ld1(b->a.ld), 1, 1, b->beta};
+    break;
+  case SS_SYMV:
+    g = (SchedGemm){0, 0, b->m, 1, b->m, ld1(b->a.ld), 1, 1, b->beta};
+    break;
+  case SS_GER: /* c += a b': a is m x 1, b 1 x n */
+    g = (SchedGemm){0, 0, b->m, b->n, 1, 1, b->n, ld1(b->c.ld), 1};
+    break;
+  default: break;
+  }
+  return g;
+}

@@ -210,6 +210,17 @@ typedef struct SchedPlan {
 int sched_problem(const IrProblem *p, const SchedOptions *opt, Arena *a, SchedPlan *plan,
                   char *err, size_t errlen);
 
+/* A BLAS step (SS_GEMM, SS_GEMV, SS_SYMV, SS_GER) as the general product
+ * c = alpha op(a) op(b) + beta c with row-major strides: what backends call when an operand is
+ * float data (rt_f32_gemm, runtime/rt_f32.h). SS_SYMV reads the whole matrix (its data is
+ * symmetric on its values); alpha is the step's (times alpha_buf). */
+typedef struct SchedGemm {
+  int trans_a, trans_b;
+  int64_t m, n, k, lda, ldb, ldc;
+  double beta;
+} SchedGemm;
+SchedGemm sched_as_gemm(const SchedStep *st);
+
 /* Readable listing of a kernel's steps (bloc dump-plan, tests). */
 void sched_dump(const SchedKernel *k, FILE *out);
 

@@ -40,6 +40,9 @@ program_cases() {
     echo "hyperclean_$m|$exd/hyperclean.blo|$sizes --method $m"
   done
   echo "hyperclean_minibatch|$exd/hyperclean_minibatch.blo|$sizes -D batch=16"
+  # precision f32: float data in the emitted kernels and rt_f32_gemm, as in bloc run's
+  echo "hyperclean_f32|$exd/hyperclean.blo|$sizes --precision f32"
+  echo "f32_kernels|$top_srcdir/tests/unit/f32_kernels.blo|--precision f32"
   echo "hyperparam|$exd/hyperparam.blo|$sizes"
   echo "maml_sinusoid|$exd/maml_sinusoid.blo|-D T=20"
   # constrained upper variables (projection) with Adam, momentum and sgd

@@ -116,6 +116,14 @@ if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   acc=$(sed -n 's/.*"test_acc": \([0-9.e-]*\).*/\1/p' "$tmp/hc.json" | head -1)
   awk -v a="$acc" 'BEGIN { exit !(a > 0.6) }'
   check "hyperclean: test accuracy above 0.6 after 100 steps (got $acc)" $?
+  # precision f32 (float data): the same accuracy within 0.002 (measured: equal)
+  "$bloc" run "$ex/hyperclean.blo" $B -D n_train=1000 -D n_val=1000 -D n_test=2000 \
+    --set outer_steps=100 --set trace_every=100 --quiet --precision f32 --out "$tmp/hc32.json"
+  check "hyperclean runs at precision f32" $?
+  acc32=$(sed -n 's/.*"test_acc": \([0-9.e-]*\).*/\1/p' "$tmp/hc32.json" | head -1)
+  awk -v a="$acc" -v b="$acc32" \
+    'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b != "" && d <= 0.002) }'
+  check "hyperclean: f32 test accuracy $acc32 within 0.002 of f64's $acc" $?
   "$bloc" run "$ex/hyperclean_minibatch.blo" $B -D n_train=1000 -D n_val=1000 -D n_test=2000 -D \
     batch=100 \
     --set outer_steps=50 --quiet --out "$tmp/hcm.json"

@@ -1,0 +1,163 @@
+/* test_f32.c — precision f32 (doc/performance.md, "Single precision"): every kernel of
+ * tests/unit/f32_kernels.blo (float data through skinny products, BLAS products, symv, a data
+ * scalar as alpha, row logsumexp) compiled by the JIT at f32, against
+ *   - the evaluator at f32 (the same float-rounded data, double arithmetic): equal to 1e-11
+ *     of the output's largest magnitude (only the order of the sums differs);
+ *   - the evaluator at f64 (the unrounded data): within 8 n eps_f32 of the output's largest
+ *     magnitude, n = 300 the longest sum over data in the program (rows of A): rounding each
+ *     datum moves a term by at most eps_f32 / 2 of itself, so a sum of n terms by at most
+ *     n eps_f32 / 2 of the largest; 8 covers the smooth functions applied on top (softmax,
+ *     squares). At least one output must differ from f64 by more than 1e-12: the data were
+ *     rounded at all.
+ * And hyper-cleaning (examples/hyperclean.blo, 1000 training samples, when the Fashion-MNIST
+ * files are installed), whose products run in row-parallel regions (float rows prefetched,
+ * widened per tile): n = 1000, the longest data sum (rows of Xtr). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compiled.h"
+#include "rt_rng.h"
+
+static char path_buf[4096];
+
+static const char *src(const char *rel) {
+  const char *top = getenv("top_srcdir");
+  snprintf(path_buf, sizeof path_buf, "%s/%s", top ? top : ".", rel);
+  return path_buf;
+}
+
+typedef struct Run {
+  BloCompiled *c;
+  BloProblem *p;
+  double *work;
+  int64_t *samples;
+} Run;
+
+typedef struct Prog {
+  const char *file;
+  const SemaDefine *defs;
+  int ndefs;
+  double n; /* the longest sum over data */
+} Prog;
+
+static void run_open(Run *r, const Prog *pg, BloBackend backend, BloPrecision prec) {
+  BloCompileOptions opt = {0};
+  opt.defs = pg->defs;
+  opt.ndefs = pg->ndefs;
+  opt.backend = backend;
+  opt.precision_set = true;
+  opt.precision = prec;
+  opt.all_kernels = true;
+  r->c = NULL;
+  int rc = blo_compile_file(src(pg->file), &opt, &r->c);
+  assert_int_equal(rc, 0);
+  r->p = blo_problem(r->c);
+  r->work = calloc((size_t)r->p->work_size + 1, sizeof(double));
+  r->samples = calloc((size_t)r->p->sample_total + 1, sizeof(int64_t));
+}
+
+static void run_close(Run *r) {
+  free(r->work);
+  free(r->samples);
+  blo_compiled_free(r->c);
+}
+
+/* Kernel id's outputs at (x, y, v) into one buffer of 4 slots of `slot` doubles each. */
+static void call(Run *r, int id, const double *x, const double *y, const double *v,
+                 double *buf, int64_t slot) {
+  BloEnv env = {r->p->data, r->samples, r->work, r->p->backend};
+  double *outs[4] = {buf, buf + slot, buf + 2 * slot, buf + 3 * slot};
+  for (int64_t i = 0; i < 4 * slot; i++) buf[i] = 0;
+  r->p->kernels[id](&env, x, y, v, outs);
+}
+
+static void check_prog(const Prog *pg) {
+  Run j32, e32, e64;
+  run_open(&j32, pg, BLO_BACKEND_JIT, BLO_PREC_F32);
+  run_open(&e32, pg, BLO_BACKEND_INTERP, BLO_PREC_F32);
+  run_open(&e64, pg, BLO_BACKEND_INTERP, BLO_PREC_F64);
+  assert_int_equal(j32.p->precision, BLO_PREC_F32);
+  assert_int_equal(e64.p->precision, BLO_PREC_F64);
+  int64_t nx = j32.p->nx, ny = j32.p->ny, n = nx > ny ? nx : ny;
+  int64_t slot = n + 64;
+  double *x = malloc(sizeof(double) * (size_t)n), *y = malloc(sizeof(double) * (size_t)n),
+         *v = malloc(sizeof(double) * (size_t)n);
+  RtRng rng;
+  rt_rng_seed(&rng, 7);
+  for (int64_t i = 0; i < n; i++) {
+    x[i] = rt_rng_uniform(&rng, -0.5, 0.5);
+    y[i] = rt_rng_uniform(&rng, -0.5, 0.5);
+    v[i] = rt_rng_uniform(&rng, -1, 1);
+  }
+  double *a = malloc(sizeof(double) * (size_t)(4 * slot)),
+         *b = malloc(sizeof(double) * (size_t)(4 * slot)),
+         *c = malloc(sizeof(double) * (size_t)(4 * slot));
+  const double tol64 = 8 * pg->n * FLT_EPSILON, tol32 = 1e-11;
+  double most = 0; /* largest relative difference from f64 seen */
+  int checked = 0;
+  for (int id = 0; id < BLO_K_COUNT; id++) {
+    if (!j32.p->kernels[id]) continue;
+    assert_non_null(e64.p->kernels[id]);
+    call(&j32, id, x, y, v, a, slot);
+    call(&e32, id, x, y, v, b, slot);
+    call(&e64, id, x, y, v, c, slot);
+    double scale = 1e-300, d32 = 0, d64 = 0;
+    for (int64_t i = 0; i < 4 * slot; i++) scale = fmax(scale, fabs(c[i]));
+    for (int64_t i = 0; i < 4 * slot; i++) {
+      d32 = fmax(d32, fabs(a[i] - b[i]));
+      d64 = fmax(d64, fabs(a[i] - c[i]));
+    }
+    const char *name = j32.c->ir->kernels[id].name;
+    if (d32 > tol32 * scale || d64 > tol64 * scale)
+      fail_msg("%s: kernel %s: |jit f32 - eval f32| = %.3g, |jit f32 - eval f64| = %.3g "
+               "(scale %.3g)", pg->file, name, d32, d64, scale);
+    most = fmax(most, d64 / scale);
+    checked++;
+  }
+  assert_true(checked >= 9);
+  assert_true(most > 1e-12); /* the data were rounded */
+  free(a);
+  free(b);
+  free(c);
+  free(x);
+  free(y);
+  free(v);
+  run_close(&j32);
+  run_close(&e32);
+  run_close(&e64);
+}
+
+static void test_f32_kernels(void **state) {
+  (void)state;
+  Prog pg = {"tests/unit/f32_kernels.blo", NULL, 0, 300};
+  check_prog(&pg);
+}
+
+static void test_f32_hyperclean(void **state) {
+  (void)state;
+  if (access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) != 0) {
+    fprintf(stderr, "skip: no Fashion-MNIST files\n");
+    return;
+  }
+  SemaDefine d[3] = {{"n_train", 1000}, {"n_val", 1000}, {"n_test", 500}};
+  Prog pg = {"examples/hyperclean.blo", d, 3, 1000};
+  check_prog(&pg);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_f32_kernels),
+      cmocka_unit_test(test_f32_hyperclean),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
