@@ -36,7 +36,7 @@
    "adam: added to sqrt(v) in the step's denominator"}
 
 /* Methods built on the second derivatives of g (all but the unrolled ones) refuse a lower
- * objective with abs, relu, max, min or clip of y (driver/options.c: opt_check_smooth) unless
+ * objective with abs, relu, max, min or clip of y (api/opt_resolve.c: opt_check_smooth) unless
  * this is true. */
 #define NONSMOOTH                                                                             \
   {"allow_nonsmooth", RT_OPT_WORD, NAN, "false", "false|true", 0, 0,                          \
