@@ -247,6 +247,34 @@ static const char *dims_str(int rank, const int64_t *dims, char buf[96]) {
   return buf;
 }
 
+/* A data declaration's shape as declared (a tensor's, not its storage) and its dims in the
+ * order bloc_bind takes them. */
+static Shape decl_shape(const AstDecl *d) { return d->tensor.rank == 3 ? d->tensor : d->shape; }
+
+static void shape_dims(Shape s, int64_t dims[3]) {
+  dims[0] = s.rank == 3 ? s.blocks : s.rows;
+  dims[1] = s.rank == 3 ? s.rows : s.cols;
+  dims[2] = s.cols;
+}
+
+int bloc_problem_data_count(const bloc_problem *p) {
+  return p && p->c && blo_program(p->c) ? blo_program(p->c)->ndata : -1;
+}
+
+const char *bloc_problem_data_name(const bloc_problem *p, int i) {
+  if (i < 0 || i >= bloc_problem_data_count(p)) return NULL;
+  return blo_program(p->c)->data[i]->name;
+}
+
+int bloc_problem_data_shape(const bloc_problem *p, int i, int64_t *dims) {
+  if (i < 0 || i >= bloc_problem_data_count(p) || !dims) return -1;
+  Shape s = decl_shape(blo_program(p->c)->data[i]);
+  int64_t all[3];
+  shape_dims(s, all);
+  for (int k = 0; k < s.rank; k++) dims[k] = all[k];
+  return s.rank;
+}
+
 int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
               const int64_t *dims) {
   if (!p || !name) return BLOC_ERR_STATE;
@@ -271,8 +299,9 @@ int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
     api_diag(p, BLOC_ERROR, near ? hint : NULL, "bloc_bind: the program has no data '%s'", name);
     return api_end(p, BLOC_ERR_INPUT);
   }
-  Shape s = d->tensor.rank == 3 ? d->tensor : d->shape;
-  int64_t want[3] = {s.rank == 3 ? s.blocks : s.rows, s.rank == 3 ? s.rows : s.cols, s.cols};
+  Shape s = decl_shape(d);
+  int64_t want[3];
+  shape_dims(s, want);
   bool ok = rank == s.rank && (rank == 0 || (dims && values));
   for (int i = 0; ok && i < rank; i++) ok = dims[i] == want[i];
   if (!ok || !values) {

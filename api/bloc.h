@@ -110,6 +110,12 @@ int64_t bloc_problem_nx(const bloc_problem *p);
 int64_t bloc_problem_ny(const bloc_problem *p);
 int bloc_problem_stochastic(const bloc_problem *p);
 uint64_t bloc_problem_seed(const bloc_problem *p);
+/* After compiling: the data declarations, for binding: their number, and the i-th's name
+ * and declared shape (the rank, and dims[0..rank) as bloc_bind takes them; dims must hold
+ * 3). -1 / NULL out of range. */
+int bloc_problem_data_count(const bloc_problem *p);
+const char *bloc_problem_data_name(const bloc_problem *p, int i);
+int bloc_problem_data_shape(const bloc_problem *p, int i, int64_t *dims);
 /* What `bloc check` prints about the compiled program: variables, data, objectives, method. */
 const char *bloc_problem_summary(bloc_problem *p);
 

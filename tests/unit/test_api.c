@@ -1,7 +1,7 @@
 /* test_api.c — the C API (api/bloc.h): hyper-cleaning from arrays bound in memory gives the
  * x bloc run gives on the same data written to files; two problems compiled and solved on two
- * threads each give their single-thread x; a progress callback cancels; -D constants; every
- * error path returns a diagnostic with its location; the version. */
+ * threads each give their single-thread x; a progress callback cancels; -D constants; a
+ * bound rank-3 tensor; every error path returns a diagnostic with its location; the version. */
 #define _GNU_SOURCE /* mkdtemp */
 #include <math.h>
 #include <pthread.h>
@@ -368,6 +368,37 @@ static void test_define_and_eval(void **state) {
   bloc_problem_free(p);
 }
 
+/* A rank-3 declaration bound from memory beside one loaded from its file (tests/golden/
+ * ok_tensor.blo, whose comment works out f = 71 and g = -4.875 at the initial point). */
+static void test_bind_tensor(void **state) {
+  (void)state;
+  const char *top = getenv("top_srcdir");
+  char path[512];
+  snprintf(path, sizeof path, "%s/tests/golden/ok_tensor.blo", top ? top : ".");
+  bloc_problem *p;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_file(p, path), BLOC_OK);
+  double X[12];
+  for (int i = 0; i < 12; i++) X[i] = i;
+  int64_t dims[3] = {3, 2, 2}, got[3];
+  assert_int_equal(bloc_problem_data_shape(p, 0, got), 3);
+  assert_true(got[0] == 3 && got[1] == 2 && got[2] == 2);
+  int64_t flat[2] = {3, 4};
+  assert_int_equal(bloc_bind(p, "X", X, 2, flat), BLOC_ERR_INPUT); /* its storage is no tensor */
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "tensor[3, 2, 2]"));
+  assert_int_equal(bloc_bind(p, "X", X, 3, dims), BLOC_OK);
+  bloc_eval *e;
+  assert_int_equal(bloc_eval_at(p, "f,g", NULL, NULL, NULL, &e), BLOC_OK);
+  const double *v;
+  int64_t n;
+  assert_int_equal(bloc_eval_get(e, "f", &v, &n), BLOC_OK);
+  assert_true(fabs(v[0] - 71) < 1e-12);
+  assert_int_equal(bloc_eval_get(e, "g", &v, &n), BLOC_OK);
+  assert_true(fabs(v[0] + 4.875) < 1e-12);
+  bloc_eval_free(e);
+  bloc_problem_free(p);
+}
+
 /* ---- every error path */
 
 static void test_errors(void **state) {
@@ -401,6 +432,12 @@ static void test_errors(void **state) {
   HcData *h = malloc(sizeof *h);
   hc_make(h, 5);
   p = hc_problem(NULL, NULL);
+  assert_int_equal(bloc_problem_data_count(p), 4);
+  assert_string_equal(bloc_problem_data_name(p, 2), "Xval");
+  int64_t got[3];
+  assert_int_equal(bloc_problem_data_shape(p, 2, got), 2);
+  assert_true(got[0] == M && got[1] == D);
+  assert_null(bloc_problem_data_name(p, 4));
   int64_t dims[2] = {N, D};
   assert_int_equal(bloc_bind(p, "Xtrn", h->Xtr, 2, dims), BLOC_ERR_INPUT);
   d = first_diag(p);
@@ -514,6 +551,7 @@ int main(void) {
     cmocka_unit_test(test_two_threads),
     cmocka_unit_test(test_cancel),
     cmocka_unit_test(test_define_and_eval),
+    cmocka_unit_test(test_bind_tensor),
     cmocka_unit_test(test_errors),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
