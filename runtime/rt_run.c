@@ -610,15 +610,14 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
     res->stop = r->cancel ? RT_STOP_CANCELLED : RT_STOP_INTERRUPTED;
   res->steps = done;
   if (r->last_trace != done || res->stop == RT_STOP_NUMERICAL) {
-    if (r->last_trace == done && r->trace) {
-      /* the last good point was already traced; re-evaluate without a duplicate row */
-      FILE *t = r->trace;
-      r->trace = NULL;
-      trace_point(r, done);
-      r->trace = t;
-    } else {
-      trace_point(r, done);
-    }
+    /* the last good point may have been traced already: re-evaluated then without a duplicate
+     * row, in the file or to on_trace */
+    FILE *t = r->trace;
+    double *row = r->row;
+    if (r->last_trace == done) r->trace = NULL, r->row = NULL;
+    trace_point(r, done);
+    r->trace = t;
+    r->row = row;
   }
   print_new_warnings(r);
   progress(r, done, true);

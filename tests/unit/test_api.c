@@ -510,6 +510,9 @@ static void test_errors(void **state) {
   int64_t nx;
   const double *x = bloc_result_x(r, &nx);
   for (int64_t i = 0; i < nx; i++) assert_true(isfinite(x[i])); /* the last good iterate */
+  /* the start, step 0, is the last good point: traced once, not again after the failure */
+  assert_int_equal(bloc_result_trace_rows(r), 1);
+  assert_true(bloc_result_trace(r)[0] == 0);
   bloc_result_free(r);
   bloc_options_free(o);
   /* an output file that cannot be written */
