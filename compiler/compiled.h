@@ -23,6 +23,7 @@ struct BloCompiled {
   int ndata_total;
   float **f32;              /* precision f32: the float copies the compiled kernels read (in
                                the arena; NULL entries where data[k] holds the values) */
+  uint8_t *borrowed;        /* [ndata]: data[k] is the caller's (BloBinding), not freed */
   double *x0, *y0;
   void *jit;                /* JitModule when the JIT backend is used */
   BloTimings time;

@@ -10,7 +10,7 @@
  * facts about it (doc/language.md §9). A lower objective not twice differentiable in y (abs,
  * relu, max, min, clip of y) leaves the methods that need only gradients of g: the unrolled
  * ones and those without the option allow_nonsmooth (f2sa), as `run` decides
- * (driver/options.c: opt_check_smooth; the others refuse it without allow_nonsmooth); a
+ * (api/opt_resolve.c: opt_check_smooth; the others refuse it without allow_nonsmooth); a
  * method that solves densely in y (exact) needs ny <= its max_ny, and on a stochastic problem
  * its Newton solve would be of one draw's lower level. */
 static void print_suits(const Program *p, FILE *out) {
