@@ -15,6 +15,14 @@
 
 typedef enum BloBackend { BLO_BACKEND_JIT, BLO_BACKEND_INTERP } BloBackend;
 
+/* A data declaration's values supplied by the caller instead of its loader (api/bloc.h):
+ * row-major doubles of exactly the declared shape (a tensor[T, K, d]: T*K*d in that order),
+ * used in place, not copied; they must outlive the compiled problem. */
+typedef struct BloBinding {
+  const char *name;         /* a data declaration of the program */
+  const double *values;
+} BloBinding;
+
 typedef struct BloCompileOptions {
   const SemaDefine *defs;   /* -D overrides */
   int ndefs;
@@ -33,6 +41,10 @@ typedef struct BloCompileOptions {
   const char *const *methods;
   int nmethods;
   bool all_kernels;
+  const BloBinding *bindings; /* declarations evaluated from caller memory (see BloBinding) */
+  int nbindings;
+  DiagSink diag_sink;       /* when set, diagnostics go there instead of diag_out (diag.h) */
+  void *diag_sink_ctx;
 } BloCompileOptions;
 
 /* Wall times of the phases. With the JIT compiling while the data stage runs (overlapped),
@@ -52,6 +64,15 @@ typedef struct BloCompiled BloCompiled;
 /* Compile `path`. Returns 0 and *out on success; 1 after reporting user errors (diagnostics
  * printed to opt->diag_out); *out is then still set (for its Diag) and must be freed. */
 int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled **out);
+
+/* blo_compile_file in two halves, for callers that bind data after checking the program
+ * (api/): blo_compile_begin parses and checks `path`, or the program `text` named `path` when
+ * text is not NULL, and stops there (as check_only); blo_compile_rest then runs the rest of
+ * the pipeline on c, once, with opt (its defs and seed are not read again). Both return 0,
+ * or 1 after reporting user errors; *out is set as by blo_compile_file. */
+int blo_compile_begin(const char *path, const char *text, const BloCompileOptions *opt,
+                      BloCompiled **out);
+int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt);
 
 /* Free everything, including JIT'd code (kernel pointers die with it). */
 void blo_compiled_free(BloCompiled *c);

@@ -20,6 +20,7 @@ struct BloCompiled {
   struct RtIdxFile **idx;   /* during the data stage: declared tensors still held as their IDX
                                file (data[k] NULL until something needs all of it) */
   int ndata_total;
+  uint8_t *borrowed;        /* [ndata]: data[k] is the caller's (BloBinding), not freed */
   double *x0, *y0;
   void *jit;                /* JitModule when the JIT backend is used */
   BloTimings time;

@@ -206,23 +206,37 @@ static int open_idx(BloCompiled *c, int k, int64_t want) {
   return 0;
 }
 
-/* Evaluate every data declaration in order; later ones read earlier ones. */
-static int run_data_stage(BloCompiled *c) {
+/* The values the caller bound to declaration k (BloCompileOptions.bindings), or NULL. */
+static const double *bound_values(const BloCompiled *c, const BloCompileOptions *opt, int k) {
+  for (int b = 0; b < opt->nbindings; b++)
+    if (strcmp(opt->bindings[b].name, c->prog->data[k]->name) == 0) return opt->bindings[b].values;
+  return NULL;
+}
+
+/* Evaluate every data declaration in order; later ones read earlier ones. A bound declaration
+ * takes the caller's values (checked like loaded ones) instead of running its loader. */
+static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
   IrProblem *p = c->ir;
   IrEvalInputs in = stage_inputs(c);
   int64_t *want = rows_wanted(c);
   for (int k = 0; k < p->ndata; k++) {
     const AstDecl *d = c->prog->data[k];
     int64_t size = shape_size(d->shape);
-    if (idx_lazy(c, k)) {
+    const double *bound = bound_values(c, opt, k);
+    if (bound) {
+      c->data[k] = (double *)bound; /* read only: kernels and the evaluator never write data */
+      c->borrowed[k] = 1;
+    } else if (idx_lazy(c, k)) {
       if (open_idx(c, k, want[k])) return 1;
       continue;
-    }
-    c->data[k] = dalloc(size);
-    IrEvalError err;
-    if (ir_eval(&p->graph, &p->data_value[k], 1, &in, &c->data[k], &err) != 0) {
-      diag_error(&c->diag, err.span.file != SPAN_NO_FILE ? err.span : d->name_span, "%s", err.msg);
-      return 1;
+    } else {
+      c->data[k] = dalloc(size);
+      IrEvalError err;
+      if (ir_eval(&p->graph, &p->data_value[k], 1, &in, &c->data[k], &err) != 0) {
+        diag_error(&c->diag, err.span.file != SPAN_NO_FILE ? err.span : d->name_span, "%s",
+                   err.msg);
+        return 1;
+      }
     }
     int64_t bad = first_nonfinite(c->data[k], size);
     if (bad >= 0) {
@@ -507,17 +521,29 @@ static bool overlap_allowed(void) {
 }
 
 int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled **out) {
+  int rc = blo_compile_begin(path, NULL, opt, out);
+  if (rc || opt->check_only) return rc;
+  return blo_compile_rest(*out, opt);
+}
+
+int blo_compile_begin(const char *path, const char *text, const BloCompileOptions *opt,
+                      BloCompiled **out) {
   BloCompiled *c = xcalloc(1, sizeof *c);
   *out = c;
   arena_init(&c->arena);
   diag_init(&c->diag, &c->arena, opt->diag_out);
+  c->diag.sink = opt->diag_sink;
+  c->diag.sink_ctx = opt->diag_sink_ctx;
   double t0 = now_ms();
   SemaInputs in = {opt->defs, opt->ndefs, sema_stdlib_dir()};
-  c->prog = sema_compile_file(&c->arena, &c->diag, path, &in);
+  c->prog = text ? sema_compile_string(&c->arena, &c->diag, path, text, &in)
+                 : sema_compile_file(&c->arena, &c->diag, path, &in);
   c->time.parse_ms = now_ms() - t0;
-  if (!c->prog || diag_error_count(&c->diag)) return 1;
-  if (opt->check_only) return 0;
+  return !c->prog || diag_error_count(&c->diag) ? 1 : 0;
+}
 
+int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
+  double t0;
   c->seed = 1;
   for (int i = 0; i < c->prog->nopts; i++)
     if (strcmp(c->prog->opts[i].key, "seed") == 0 && !c->prog->opts[i].is_word)
@@ -542,9 +568,10 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
     /* room for hoisted tensors is added after kern_hoist */
     c->data = xcalloc((size_t)p->ndata + 1, sizeof(double *));
     c->idx = xcalloc((size_t)p->ndata + 1, sizeof(RtIdxFile *));
+    c->borrowed = xcalloc((size_t)p->ndata + 1, 1);
     c->ndata_total = p->ndata;
     t0 = now_ms();
-    int rc = run_data_stage(c);
+    int rc = run_data_stage(c, opt);
     c->time.data_ms = now_ms() - t0;
     if (rc) {
       jit_job_join(&job);
@@ -582,7 +609,7 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
     rt_idx_close(c->idx[k]);
     c->idx[k] = NULL;
     if (!used[k]) {
-      free(c->data[k]);
+      if (!c->borrowed[k]) free(c->data[k]);
       c->data[k] = NULL;
     }
   }
@@ -617,8 +644,10 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
 void blo_compiled_free(BloCompiled *c) {
   if (!c) return;
   if (c->jit) jit_free(c->jit);
-  for (int k = 0; k < c->ndata_total; k++) free(c->data[k]);
+  for (int k = 0; k < c->ndata_total; k++)
+    if (!(c->borrowed && k < c->ir->ndata && c->borrowed[k])) free(c->data[k]);
   free(c->data);
+  free(c->borrowed);
   if (c->idx)
     for (int k = 0; k < c->ir->ndata; k++) rt_idx_close(c->idx[k]);
   free(c->idx);

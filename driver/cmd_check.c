@@ -1,13 +1,13 @@
-/* cmd_check.c — `bloc check` (parse and check a program, print its summary) and
- * `bloc dump-ast` (print the syntax tree, typed when it checks), plus the -D NAME=VALUE
- * parsing every subcommand that compiles a program shares. */
+/* cmd_check.c — `bloc check` (parse and check a program, print its summary; a user of the C
+ * API) and `bloc dump-ast` (print the syntax tree, typed when it checks), plus the
+ * -D NAME=VALUE parsing every subcommand that compiles a program shares. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
+#include "api_cmd.h"
 #include "driver.h"
 #include "ir/ir_verify.h"
 #include "front/sema.h"
@@ -48,11 +48,12 @@ static int verify_passes(const CmdArgs *a) {
   return 3;
 }
 
-static int run(const char *cmd, int argc, char **argv, bool dump) {
+/* `bloc dump-ast`: the syntax tree, typed when the program checks. */
+int driver_dump_ast(int argc, char **argv) {
   const char *parse_only = NULL;
   CmdFlag flags[] = {{"--parse-only", false, &parse_only, false, NULL, NULL}};
-  CmdArgs a = {.cmd = cmd};
-  int r = cmd_parse(argc, argv, flags, dump ? 1 : 0, &a);
+  CmdArgs a = {.cmd = "dump-ast"};
+  int r = cmd_parse(argc, argv, flags, 1, &a);
   if (r) {
     cmd_args_free(&a);
     return r == 2 ? 0 : 1;
@@ -69,12 +70,8 @@ static int run(const char *cmd, int argc, char **argv, bool dump) {
   } else {
     SemaInputs in = {a.defs, a.ndefs, NULL};
     Program *p = sema_compile_file(&arena, &diag, a.file, &in);
-    if (p) {
-      if (dump) ast_dump(p->ast, &diag, stdout);
-      else sema_print_summary(p, stdout);
-    }
+    if (p) ast_dump(p->ast, &diag, stdout);
     status = p ? 0 : 1;
-    if (p && !dump) status = verify_passes(&a);
   }
   fflush(stdout);
   arena_free(&arena);
@@ -82,10 +79,24 @@ static int run(const char *cmd, int argc, char **argv, bool dump) {
   return status;
 }
 
+/* `bloc check` goes through the C API (api/bloc.h): compile, then the program's summary. */
 int driver_check(int argc, char **argv) {
-  return run("check", argc, argv, false);
+  CmdArgs a = {.cmd = "check"};
+  int r = cmd_parse(argc, argv, NULL, 0, &a);
+  if (r) {
+    cmd_args_free(&a);
+    return r == 2 ? 0 : 1;
+  }
+  bloc_problem *p = NULL;
+  const ApiCmdPrint pr = {"check", false};
+  int status = api_cmd_compile(&a, &pr, &p);
+  if (status == 0) {
+    fputs(bloc_problem_summary(p), stdout);
+    status = verify_passes(&a);
+  }
+  fflush(stdout);
+  bloc_problem_free(p);
+  cmd_args_free(&a);
+  return status;
 }
 
-int driver_dump_ast(int argc, char **argv) {
-  return run("dump-ast", argc, argv, true);
-}

@@ -1,24 +1,16 @@
-/* cmd_eval.c — `bloc eval`: every oracle once, at the initial point or at --x/--y (--v for
- * the products), printed as JSON; the hypergradient is exact (dense solve for small y, CG to
- * a 1e-12 relative residual otherwise) and says which solver it used. */
+/* cmd_eval.c — `bloc eval`, a user of the C API (api/bloc.h: bloc_eval_at): every oracle
+ * once, at the initial point or at --x/--y (--v for the products), printed as JSON; the
+ * hypergradient is exact (dense solve for small y, CG to a 1e-12 relative residual
+ * otherwise) and says which solver it used. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
+#include "api_cmd.h"
 #include "driver.h"
 #include "rt_data.h"
 #include "rt_fmt.h"
-#include "rt_hypergrad.h"
-#include "rt_linalg.h"
-#include "rt_oracle.h"
-
-enum { EVAL_DENSE_MAX = 2000 };
-
-static const char *const all_what[] = {"f",        "g",      "grad_x_f", "grad_y_f",
-                                       "grad_y_g", "hvp_yy", "hvp_xy",   "hypergrad"};
-enum { NWHAT = sizeof all_what / sizeof all_what[0] };
 
 static bool nonfinite_seen;
 
@@ -47,33 +39,6 @@ static void json_scalar(const char *name, double v, bool *first) {
   *first = false;
 }
 
-/* Parse --what "a,b,c" into want[]; 0 or 1 after an error. */
-static int parse_what(const char *what, bool want[NWHAT]) {
-  if (!what || strcmp(what, "all") == 0) {
-    for (int i = 0; i < NWHAT; i++) want[i] = true;
-    return 0;
-  }
-  for (int i = 0; i < NWHAT; i++) want[i] = false;
-  const char *p = what;
-  while (*p) {
-    const char *comma = strchr(p, ',');
-    size_t len = comma ? (size_t)(comma - p) : strlen(p);
-    bool ok = false;
-    for (int i = 0; i < NWHAT; i++)
-      if (strlen(all_what[i]) == len && strncmp(all_what[i], p, len) == 0) want[i] = ok = true;
-    if (!ok) {
-      fprintf(
-          stderr,
-          "bloc eval: error: --what: unknown quantity '%.*s'; expected a comma-separated list of "
-          "f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy, hypergrad, or all\n",
-          (int)len, p);
-      return 1;
-    }
-    p += len + (comma ? 1 : 0);
-  }
-  return 0;
-}
-
 static int read_point(const char *path, const char *what, int64_t n, double *out) {
   char err[512];
   if (rt_read_vector_csv(path, what, n, out, rt_err(err, sizeof err)) != 0) {
@@ -83,6 +48,15 @@ static int read_point(const char *path, const char *what, int64_t n, double *out
   return 0;
 }
 
+/* Print quantity `name` of e (a scalar, or a vector when vector) when it was evaluated. */
+static void json_item(const bloc_eval *e, const char *name, bool vector, bool *first) {
+  const double *v;
+  int64_t n;
+  if (bloc_eval_get(e, name, &v, &n) != BLOC_OK) return;
+  if (vector) json_vec(name, v, n, first);
+  else json_scalar(name, v[0], first);
+}
+
 int cmd_eval(int argc, char **argv) {
   const char *xpath = NULL, *ypath = NULL, *vpath = NULL, *what = NULL;
   CmdFlag flags[] = {
@@ -90,98 +64,71 @@ int cmd_eval(int argc, char **argv) {
     {"--v", true, &vpath, false, NULL, NULL}, {"--what", true, &what, false, NULL, NULL},
   };
   CmdArgs a = {.cmd = "eval"};
-  bool want[NWHAT];
   int rc = cmd_parse(argc, argv, flags, 4, &a);
   if (rc == 2) { /* --help */
     cmd_args_free(&a);
     return 0;
   }
-  if (rc == 0) rc = parse_what(what, want);
-  BloCompiled *c = NULL;
-  a.all_kernels = true;
-  if (rc == 0) rc = cmd_compile(&a, false, &c);
+  const char *bad;
+  int badlen;
+  if (rc == 0 && bloc_eval_check_what(what, &bad, &badlen) != BLOC_OK) {
+    fprintf(stderr,
+            "bloc eval: error: --what: unknown quantity '%.*s'; expected a comma-separated list of "
+            "f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy, hypergrad, or all\n",
+            badlen, bad);
+    rc = 1;
+  }
+  bloc_problem *p = NULL;
+  const ApiCmdPrint pr = {"eval", false};
+  if (rc == 0) rc = api_cmd_compile(&a, &pr, &p);
+  if (rc == 0) rc = api_cmd_exit(bloc_prepare(p, "all"), 0);
   if (rc) {
-    blo_compiled_free(c);
+    bloc_problem_free(p);
     cmd_args_free(&a);
     return rc;
   }
-  const BloProblem *p = blo_problem(c);
-  int64_t nx = p->nx, ny = p->ny;
-  double *x = calloc((size_t)(3 * nx + 5 * ny + 2), sizeof(double)); /* x y v gx gyf gyg hv out */
+  int64_t nx = bloc_problem_nx(p), ny = bloc_problem_ny(p);
+  double *x = calloc((size_t)(nx + 2 * ny + 1), sizeof(double)), *y = x + nx, *v = y + ny;
   if (!x) exit(3);
-  double *y = x + nx, *v = y + ny, *gx = v + ny, *gyf = gx + nx, *gyg = gyf + ny, *hv = gyg + ny,
-         *out = hv + ny;
-  memcpy(x, p->x0, sizeof(double) * (size_t)nx);
-  memcpy(y, p->y0, sizeof(double) * (size_t)ny);
-  for (int64_t i = 0; i < ny; i++) v[i] = 1.0;
   if ((xpath && read_point(xpath, "x", nx, x)) || (ypath && read_point(ypath, "y", ny, y)) ||
-      (vpath && read_point(vpath, "v", ny, v))) {
+      (vpath && read_point(vpath, "v", ny, v)))
     rc = 1;
-  }
-  RtOracle o;
-  char err[1024];
-  if (rc == 0 && rt_oracle_init(&o, p, blo_seed(c), 1, err, sizeof err) != 0) {
-    fprintf(stderr, "bloc eval: error: %s\n", err);
-    rc = 1;
-  }
+  bloc_eval *e = NULL;
+  int st = BLOC_OK;
   if (rc == 0) {
-    /* every quantity at the same sample draw (the first of the run seed) */
-    RtDraw key = rt_oracle_draw(&o);
+    st = bloc_eval_at(p, what, xpath ? x : NULL, ypath ? y : NULL, vpath ? v : NULL, &e);
+    if (!e) rc = api_cmd_exit(st, 0);
+  }
+  if (e) {
     bool first = true;
     printf("{");
     printf("\n  \"problem\": \"%s\",\n  \"nx\": %lld,\n  \"ny\": %lld,\n  \"point\": \"%s\"",
-           p->name, (long long)nx, (long long)ny, xpath || ypath ? "given" : "initial");
+           bloc_problem_name(p), (long long)nx, (long long)ny,
+           xpath || ypath ? "given" : "initial");
     first = false;
-    if (p->n_samples)
-      printf(",\n  \"samples\": \"one draw from seed %llu\"", (unsigned long long)blo_seed(c));
-    if (want[0]) json_scalar("f", rt_oracle_f(&o, key, x, y), &first);
-    if (want[1]) json_scalar("g", rt_oracle_g(&o, key, x, y), &first);
-    rt_oracle_grad_f(&o, key, x, y, gx, gyf);
-    if (want[2]) json_vec("grad_x_f", gx, nx, &first);
-    if (want[3]) json_vec("grad_y_f", gyf, ny, &first);
-    rt_oracle_grad_g(&o, key, x, y, gyg);
-    if (want[4]) json_vec("grad_y_g", gyg, ny, &first);
-    if (want[5]) {
-      rt_oracle_hvp(&o, key, x, y, v, hv);
-      json_vec("hvp_yy", hv, ny, &first);
-    }
-    if (want[6]) {
-      rt_oracle_mixed(&o, key, x, y, v, out);
-      json_vec("hvp_xy", out, nx, &first);
-    }
-    if (want[7]) {
-      double *hg = malloc(sizeof(double) * (size_t)(nx + ny + 1));
-      if (!hg) exit(3);
-      RtHypergrad info = {.dense_max = EVAL_DENSE_MAX, .cg_rtol = 1e-12, .hg = hg, .v = hg + nx};
-      if (rt_hypergrad_exact(&o, x, y, &info, err, sizeof err) == 0) {
-        json_vec("hypergrad", hg, nx, &first);
-        printf(",\n  \"hypergrad_solver\": \"%s\"", rt_hg_how_name(info.how));
-        json_scalar("hypergrad_residual", info.residual, &first);
-        if (info.how == RT_HG_EIGEN) {
-          json_scalar("lower_hessian_min_eig", info.min_eig, &first);
-          fprintf(
-              stderr,
-              "bloc eval: warning: the lower Hessian is not positive definite at this point "
-              "(smallest "
-              "eigenvalue %.6g): g looks non-convex in y here\n",
-              info.min_eig);
-        }
-      } else {
-        printf(",\n  \"hypergrad\": null");
-        fprintf(stderr, "bloc eval: error: hypergrad: %s\n", err);
-        rc = 2;
-      }
-      free(hg);
+    if (bloc_problem_stochastic(p))
+      printf(",\n  \"samples\": \"one draw from seed %llu\"",
+             (unsigned long long)bloc_problem_seed(p));
+    static const char *const items[] = {"f", "g", "grad_x_f", "grad_y_f", "grad_y_g",
+                                        "hvp_yy", "hvp_xy", "hypergrad"};
+    for (int i = 0; i < 8; i++) json_item(e, items[i], i >= 2, &first);
+    if (bloc_eval_hypergrad_solver(e)) {
+      printf(",\n  \"hypergrad_solver\": \"%s\"", bloc_eval_hypergrad_solver(e));
+      json_item(e, "hypergrad_residual", false, &first);
+      json_item(e, "lower_hessian_min_eig", false, &first);
+    } else if (st == BLOC_ERR_NUMERICAL) {
+      printf(",\n  \"hypergrad\": null");
     }
     printf("\n}\n");
+    rc = api_cmd_exit(st, 0);
     if (nonfinite_seen && rc == 0) {
       fprintf(stderr, "bloc eval: error: some values are NaN or infinite (printed as null)\n");
       rc = 2;
     }
-    rt_oracle_free(&o);
   }
+  bloc_eval_free(e);
   free(x);
-  blo_compiled_free(c);
+  bloc_problem_free(p);
   cmd_args_free(&a);
   return rc;
 }

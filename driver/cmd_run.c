@@ -1,40 +1,49 @@
-/* cmd_run.c — `bloc run`: compile the problem, resolve the method and options, and solve it
- * with the runtime's run loop (progress, trace, result JSON, saved iterates). */
+/* cmd_run.c — `bloc run`: a user of the C API (api/bloc.h). Compile the problem, prepare it
+ * for the method, start from saved iterates if asked, and solve it with bloc run's files,
+ * progress and signals (the run settings console and signals). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
+#include "api_cmd.h"
 #include "driver.h"
-#include "options.h"
 #include "rt_data.h"
 #include "rt_run.h"
 
 /* --init-x / --init-y: start from saved iterates (e.g. --save-x of an earlier run). With a
  * lower initialiser that uses x, y0 follows the new x unless --init-y is given too. */
-static int override_start(BloCompiled *c, const char *init_x, const char *init_y) {
+static int override_start(bloc_problem *p, const char *init_x, const char *init_y) {
+  if (!init_x && !init_y) return 0;
   char err[512];
-  BloProblem *p = blo_problem(c);
-  if (init_x && rt_read_vector_csv(init_x, "x", p->nx, blo_x0(c), rt_err(err, sizeof err)) != 0) {
+  int64_t nx = bloc_problem_nx(p), ny = bloc_problem_ny(p);
+  double *x = calloc((size_t)(nx + ny + 1), sizeof(double)), *y = x + nx;
+  if (!x) exit(3);
+  int rc = 0;
+  if (init_x && rt_read_vector_csv(init_x, "x", nx, x, rt_err(err, sizeof err)) != 0) {
     fprintf(stderr, "bloc run: error: --init-x: %s\n", err);
-    return 1;
+    rc = 1;
+  } else if (init_y &&
+             rt_read_vector_csv(init_y, "y", ny, y, rt_err(err, sizeof err)) != 0) {
+    fprintf(stderr, "bloc run: error: --init-y: %s\n", err);
+    rc = 1;
   }
-  if (init_y) {
-    if (rt_read_vector_csv(init_y, "y", p->ny, blo_y0(c), rt_err(err, sizeof err)) != 0) {
-      fprintf(stderr, "bloc run: error: --init-y: %s\n", err);
-      return 1;
-    }
-  } else if (init_x && p->init_uses_x) {
-    double *work = calloc((size_t)p->work_size + 1, sizeof(double));
-    int64_t *samples = calloc((size_t)p->sample_total + 1, sizeof(int64_t));
-    if (!work || !samples) exit(3);
-    BloEnv env = {p->data, samples, work, p->backend};
-    double *outs[1] = {blo_y0(c)};
-    p->kernels[BLO_K_INIT_Y](&env, blo_x0(c), NULL, NULL, outs);
-    free(work);
-    free(samples);
-  }
-  return 0;
+  if (rc == 0) rc = api_cmd_exit(bloc_set_start(p, init_x ? x : NULL, init_y ? y : NULL), 0);
+  free(x);
+  return rc;
+}
+
+/* The settings of bloc run's solve: its files, --keep, --quiet, progress and messages on
+ * stderr, the signals, and "--set" naming a setting in messages. */
+static void run_settings(bloc_options *o, const char *const paths[4], const char *keep,
+                         bool quiet) {
+  static const char *const keys[4] = {"trace_file", "result_file", "x_file", "y_file"};
+  for (int i = 0; i < 4; i++)
+    if (paths[i]) bloc_options_run(o, keys[i], paths[i]);
+  if (keep) bloc_options_run(o, "keep", keep);
+  bloc_options_run(o, "quiet", quiet ? "on" : "off");
+  bloc_options_run(o, "console", "on");
+  bloc_options_run(o, "signals", "on");
+  bloc_options_run(o, "option_label", "--set");
 }
 
 int cmd_run(int argc, char **argv) {
@@ -56,44 +65,39 @@ int cmd_run(int argc, char **argv) {
     cmd_args_free(&a);
     return 0;
   }
-  BloCompiled *c = NULL;
-  if (method) {
-    a.methods = &method;
-    a.nmethods = 1;
-  }
-  RtKeep keep_what = RT_KEEP_AUTO;
+  RtKeep keep_what;
   if (rc == 0 && keep && rt_keep_parse(keep, &keep_what)) {
     fprintf(stderr, "bloc run: error: --keep expects 'best' or 'last', got '%s'\n", keep);
     rc = 1;
   }
-  if (rc == 0) rc = cmd_compile(&a, false, &c);
-  if (rc == 0) rc = override_start(c, init_x, init_y);
-  RtOptions opt;
-  if (rc == 0) rc = opt_resolve(c, "run", method, sets, nsets, &opt);
-  if (rc == 0) rc = opt_check_smooth(c, &opt);
+  bloc_problem *p = NULL;
+  const ApiCmdPrint pr = {"run", true};
+  if (rc == 0) rc = api_cmd_compile(&a, &pr, &p);
+  if (rc == 0) rc = api_cmd_exit(bloc_prepare(p, method), 0); /* this method's kernels */
+  if (rc == 0) rc = override_start(p, init_x, init_y);
   if (rc == 0) {
-    RtRunConfig cfg;
-    rt_run_config_init(&cfg);
-    cfg.trace_path = trace;
-    cfg.out_path = outp;
-    cfg.save_x_path = save_x;
-    cfg.save_y_path = save_y;
-    cfg.keep = keep_what;
-    cfg.quiet = quiet != NULL;
-    if (a.seed_set) cfg.seed = (int64_t)a.seed;
-    BloTimings t = blo_timings(c);
-    cfg.t_data = t.data_ms * 1e-3;
-    cfg.t_compile = (t.parse_ms + t.derive_ms + t.compile_ms) * 1e-3;
-    cfg.jit_parts = t.jit_parts;
-    cfg.jit_cached = t.jit_cached;
-    cfg.jit_overlapped = t.overlapped;
-    RtResult res;
-    rc = rt_solve(blo_problem(c), &opt, &cfg, &res);
-    /* --quiet silences progress and warnings, not the outcome (doc/language.md) */
-    if (res.stop != RT_STOP_NONE) rt_print_summary(rt_summary_stream(&cfg), blo_problem(c), &res);
-    rt_result_free(&res);
+    bloc_options *o = NULL;
+    if (bloc_options_new(&o)) exit(3);
+    bloc_options_method(o, method);
+    for (int i = 0; i < nsets; i++) bloc_options_set(o, sets[i], NULL);
+    const char *paths[4] = {trace, outp, save_x, save_y};
+    run_settings(o, paths, keep, quiet != NULL);
+    bloc_result *r = NULL;
+    int st = bloc_solve(p, o, NULL, NULL, &r);
+    double sig = 0;
+    if (r) {
+      /* --quiet silences progress and warnings, not the outcome (doc/language.md); the
+       * summary goes to stderr when an output is stdout ("-") */
+      bool dash = false;
+      for (int i = 0; i < 4; i++) dash |= paths[i] && strcmp(paths[i], "-") == 0;
+      fputs(bloc_result_summary(r), dash ? stderr : stdout);
+      bloc_result_get(r, "signal", &sig);
+    }
+    rc = api_cmd_exit(st, (int)sig);
+    bloc_result_free(r);
+    bloc_options_free(o);
   }
-  blo_compiled_free(c);
+  bloc_problem_free(p);
   cmd_args_free(&a);
   free(sets);
   return rc;

@@ -1,144 +1,33 @@
-/* options.c — method and option resolution shared by bloc run, compare and emit-c. */
+/* options.c — the bloc command's method and option resolution (options.h): the C API's
+ * (api/opt_resolve.h), its messages printed as "bloc CMD: LEVEL: MESSAGE" and "hint: ...". */
 #include "options.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include "support/diag.h"
 
+static void print_report(void *ctx, int level, const char *msg, const char *hint) {
+  fprintf(stderr, "bloc %s: %s: %s\n", (const char *)ctx,
+          level == DIAG_WARNING ? "warning" : "error", msg);
+  if (hint) fprintf(stderr, "hint: %s\n", hint);
+}
+
+static OptSink sink_of(const char *cmd) {
+  return (OptSink){print_report, (void *)cmd, "--set"};
+}
+
 const RtMethodSpec *opt_find_method(const char *cmd, const char *name) {
-  const RtMethodSpec *m = rt_method_find(name);
-  if (m) return m;
-  const char *names[64];
-  int n = 0;
-  for (int i = 0; i < rt_nmethods && i < 64; i++) names[n++] = rt_methods[i].name;
-  const char *near = diag_suggest(name, names, (size_t)n);
-  fprintf(stderr, "bloc %s: error: unknown method '%s'; methods: %s\n", cmd, name,
-          rt_method_names());
-  if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
-  return NULL;
+  OptSink s = sink_of(cmd);
+  return opt_find_method_to(&s, name);
 }
 
 int opt_split_set(const char *cmd, const char *set, char *key, size_t keysize, const char **value) {
-  const char *eq = strchr(set, '=');
-  if (!eq || eq == set || !eq[1]) {
-    fprintf(stderr, "bloc %s: error: --set expects key=value, got '%s'\n", cmd, set);
-    return 1;
-  }
-  size_t len = (size_t)(eq - set);
-  if (len >= keysize) len = keysize - 1;
-  memcpy(key, set, len);
-  key[len] = '\0';
-  *value = eq + 1;
-  return 0;
-}
-
-bool opt_applies(const RtMethodSpec *m, const char *key) {
-  return rt_method_option(m, key) && !rt_method_unused_option(m, key);
-}
-
-const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key,
-                         const char *value) {
-  const char *err = rt_options_set(opt, key, value);
-  const char *alias = rt_method_alias(opt->method, key);
-  if (!err && alias && rt_options_isset(earlier, alias)) rt_options_unset(opt, alias);
-  return err;
+  OptSink s = sink_of(cmd);
+  return opt_split_set_to(&s, set, key, keysize, value);
 }
 
 int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const char *const *sets,
                 int nsets, RtOptions *opt) {
-  const Program *prog = blo_program(c);
-  const char *name = method ? method : prog->method;
-  if (!name) {
-    fprintf(stderr, "bloc %s: error: no method to run: the program has no 'solve' declaration\n",
-            cmd);
-    fprintf(stderr, "hint: add 'solve lancbio(...)' to %s, or pass --method NAME (one of: %s)\n",
-            prog->path, rt_method_names());
-    return 1;
-  }
-  const RtMethodSpec *m = opt_find_method(cmd, name);
-  if (!m) return 1;
-  rt_options_init(opt, m);
-  bool overridden = prog->method && strcmp(prog->method, name) != 0;
-  for (int i = 0; i < prog->nopts; i++) {
-    const SemaOption *so = &prog->opts[i];
-    if (overridden && !opt_applies(m, so->key)) {
-      fprintf(
-          stderr,
-          "bloc %s: warning: option '%s' of the program's method '%s' does not apply to '%s' "
-          "(ignored)\n",
-          cmd, so->key, prog->method, name);
-      continue;
-    }
-    const char *err = so->is_word ? rt_options_set_word(opt, so->key, so->word)
-                                  : rt_options_set_num(opt, so->key, so->num);
-    if (err) { /* sema validated them for the program's method; a different method may disagree */
-      fprintf(stderr, "bloc %s: error: %s\n", cmd, err);
-      return 1;
-    }
-  }
-  const RtOptions file = *opt;
-  for (int i = 0; i < nsets; i++) {
-    char key[64];
-    const char *value;
-    if (opt_split_set(cmd, sets[i], key, sizeof key, &value)) return 1;
-    const char *why = rt_method_unused_option(m, key);
-    if (why) { /* aimed at this one method: an error, not a warning */
-      fprintf(stderr, "bloc %s: error: --set %s: option '%s' is not used by method '%s': %s\n", cmd,
-              sets[i], key, name, why);
-      return 1;
-    }
-    const char *err = opt_set_over(opt, &file, key, value);
-    if (err) {
-      fprintf(stderr, "bloc %s: error: --set %s: %s\n", cmd, sets[i], err);
-      if (!rt_method_option(m, key)) { /* a misspelt key: the nearest of the method's */
-        const char *names[RT_MAX_OPTS];
-        int n = 0;
-        for (int k = 0; k < m->nopts && n < RT_MAX_OPTS; k++) names[n++] = m->opts[k].name;
-        const char *near = diag_suggest(key, names, (size_t)n);
-        if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
-      }
-      return 1;
-    }
-  }
-  return 0;
-}
-
-/* The unrolled methods, "a, b, c": they differentiate the inner steps they take, which needs
- * only that g be differentiable almost everywhere. */
-static const char *unrolled_names(void) {
-  static char buf[256];
-  buf[0] = '\0';
-  for (int i = 0; i < rt_nmethods; i++) {
-    if (!rt_methods[i].unrolled && rt_method_option(&rt_methods[i], "allow_nonsmooth")) continue;
-    size_t len = strlen(buf);
-    snprintf(buf + len, sizeof buf - len, "%s%s", len ? ", " : "", rt_methods[i].name);
-  }
-  return buf;
-}
-
-int opt_check_smooth(BloCompiled *c, const RtOptions *opt) {
-  const Program *prog = blo_program(c);
-  const RtMethodSpec *m = opt->method;
-  /* methods without the option (unrolled ones, f2sa) need only gradients of g */
-  if (!prog->nonsmooth_op || m->unrolled || !rt_method_option(m, "allow_nonsmooth")) return 0;
-  const char *allow = rt_opt_word(opt, "allow_nonsmooth");
-  if (allow && strcmp(allow, "true") == 0) return 0;
-  const char *op = prog->nonsmooth_op;
-  diag_error(blo_diag(c), prog->nonsmooth_span,
-             "'%s' makes the lower objective not twice differentiable in y, and method '%s' is "
-             "built on its second derivatives: it would converge to a wrong point", op, m->name);
-  if (prog->nonsmooth_call.file != SPAN_NO_FILE)
-    diag_note(blo_diag(c), prog->nonsmooth_call, "in this call of fn '%s'", prog->nonsmooth_fn);
-  const char *subst =
-      strcmp(op, "relu") == 0 ? "softplus(z / t) * t for a small t"
-      : strcmp(op, "abs") == 0 ? "pseudo_huber(z, 0, delta) of import \"losses\" for abs(z)"
-      : strcmp(op, "min") == 0 ? "a - softplus((a - b) / t) * t for min(a, b), a small t"
-      : strcmp(op, "max") == 0 ? "b + softplus((a - b) / t) * t for max(a, b), a small t"
-                               : "max(a, b) ~ b + softplus((a - b) / t) * t and "
-                                 "min(a, b) ~ a - softplus((a - b) / t) * t, a small t";
-  diag_hint(blo_diag(c), "use a smooth substitute (%s), or a method that needs only gradients of g "
-            "(%s); the option allow_nonsmooth = true runs '%s' anyway",
-            subst, unrolled_names(), m->name);
-  return 1;
+  OptSink s = sink_of(cmd);
+  return opt_resolve_to(c, &s, method, sets, nsets, opt);
 }

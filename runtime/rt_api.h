@@ -24,4 +24,13 @@
 #define RT_EXTERN extern
 #endif
 
+/* Per-thread state (counters, message buffers): two problems may be solved from two threads
+ * (api/bloc.h). Generated solvers are compiled as C99, which has no thread storage: theirs is
+ * shared, as their library interface documents. */
+#if !defined(RT_AMALGAMATION) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define RT_THREAD_LOCAL _Thread_local
+#else
+#define RT_THREAD_LOCAL
+#endif
+
 #endif

@@ -8,9 +8,10 @@
 
 #define HDR 16
 
-static RtMemStats stats;
-static unsigned char *arena_next, *arena_end; /* arena_next NULL: the heap */
-static uintptr_t arena_lo, arena_hi;          /* the arena's address range, for rt_mem_free */
+/* per thread: each thread counts its own blocks and sets its own arena */
+static RT_THREAD_LOCAL RtMemStats stats;
+static RT_THREAD_LOCAL unsigned char *arena_next, *arena_end; /* arena_next NULL: the heap */
+static RT_THREAD_LOCAL uintptr_t arena_lo, arena_hi; /* the arena's range, for rt_mem_free */
 
 RT_API void *rt_mem_calloc(size_t n, size_t size) {
   if (size && n > (SIZE_MAX - 2 * HDR) / size) return NULL;

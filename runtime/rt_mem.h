@@ -2,7 +2,8 @@
  * peak bytes), so tests can prove that hot loops never allocate and that a method's memory does
  * not depend on, e.g., the number of unrolled steps. Blocks come from the heap, or from a
  * caller's buffer (an arena) while one is set: the library entry point of generated solvers
- * runs a whole solve without touching the heap. Single-threaded by design. */
+ * runs a whole solve without touching the heap. Counters and arena are per thread
+ * (each thread sees the blocks it allocated; solves on two threads do not mix). */
 #ifndef BLOC_RT_MEM_H
 #define BLOC_RT_MEM_H
 

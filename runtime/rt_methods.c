@@ -266,7 +266,7 @@ RT_API const char *rt_method_alias(const RtMethodSpec *m, const char *key) {
 }
 
 RT_API const char *rt_method_names(void) {
-  static char buf[512];
+  static RT_THREAD_LOCAL char buf[512];
   buf[0] = '\0';
   for (int i = 0; i < rt_nmethods; i++) {
     if (i) strcat(buf, ", ");
@@ -276,7 +276,7 @@ RT_API const char *rt_method_names(void) {
 }
 
 RT_API const char *rt_method_option_names(const RtMethodSpec *m) {
-  static char buf[1024];
+  static RT_THREAD_LOCAL char buf[1024];
   buf[0] = '\0';
   for (int i = 0; i < m->nopts; i++) {
     if (i) strcat(buf, ", ");
@@ -307,7 +307,7 @@ static bool word_allowed(const char *words, const char *w) {
   return false;
 }
 
-static char msg[1200];
+static RT_THREAD_LOCAL char msg[1200];
 
 static const char *unknown_option(const RtOptions *o, const char *key) {
   snprintf(msg, sizeof msg, "unknown option '%s' for method '%s'; valid options: %s", key,

@@ -43,13 +43,22 @@ static void csv_name(FILE *f, const char *s) {
   fputc('"', f);
 }
 
+/* The fixed columns before the reports; the oracle counts come after them. */
+static const char *const trace_fixed[] = {"step",          "time",           "f",
+                                          "g",             "grad_y_g_norm",  "hypergrad_norm",
+                                          "residual",      "ritz_min",       "ritz_max"};
+#define NTRACE_FIXED (int)(sizeof trace_fixed / sizeof trace_fixed[0])
+static const char *const trace_calls[] = {
+    "calls_f", "calls_g", "calls_grad_f", "calls_grad_g", "calls_hvp", "calls_mixed",
+    "calls_init", "calls_init_vjp", "calls_grad_x_g", "calls_mixed_t"};
+
 RT_API void rt_trace_header(FILE *f, const BloProblem *p) {
   fputs("step,time,f,g,grad_y_g_norm,hypergrad_norm,residual,ritz_min,ritz_max", f);
   for (int i = 0; i < p->n_reports; i++) {
     fputc(',', f);
     csv_name(f, p->report_names && p->report_names[i] ? p->report_names[i] : "report");
   }
-  for (int i = 0; i < NTRACE_KINDS; i++) fprintf(f, ",calls_%s", rt_call_names[trace_kinds[i]]);
+  for (int i = 0; i < NTRACE_KINDS; i++) fprintf(f, ",%s", trace_calls[i]);
   fputc('\n', f);
 }
 
@@ -77,6 +86,29 @@ RT_API void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues 
   for (int i = 0; i < NTRACE_KINDS; i++)
     fprintf(f, ",%llu", (unsigned long long)s->o.calls[trace_kinds[i]]);
   fputc('\n', f);
+}
+
+RT_API int rt_trace_ncols(const BloProblem *p) {
+  return NTRACE_FIXED + p->n_reports + NTRACE_KINDS;
+}
+
+RT_API const char *rt_trace_column(const BloProblem *p, int i) {
+  if (i < 0 || i >= rt_trace_ncols(p)) return NULL;
+  if (i < NTRACE_FIXED) return trace_fixed[i];
+  i -= NTRACE_FIXED;
+  if (i < p->n_reports) return p->report_names && p->report_names[i] ? p->report_names[i]
+                                                                    : "report";
+  return trace_calls[i - p->n_reports];
+}
+
+RT_API void rt_trace_values(double *row, int64_t step, double time, const RtDiagValues *dv,
+                            double hg_norm, const RtSolver *s) {
+  double fixed[NTRACE_FIXED] = {(double)step, time,     dv->f,        dv->g,       dv->gy_norm,
+                                hg_norm,      dv->residual, dv->ritz_min, dv->ritz_max};
+  int n = 0;
+  for (int i = 0; i < NTRACE_FIXED; i++) row[n++] = fixed[i];
+  for (int i = 0; i < s->p->n_reports; i++) row[n++] = dv->reports[i];
+  for (int i = 0; i < NTRACE_KINDS; i++) row[n++] = (double)s->o.calls[trace_kinds[i]];
 }
 
 static void json_str(FILE *f, const char *s) {

@@ -18,6 +18,14 @@ RT_API void rt_trace_header(FILE *f, const BloProblem *p);
  * then the method's cumulative oracle calls. */
 RT_API void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues *dv, double hg_norm,
                   const RtSolver *s);
+/* The trace's columns without a file (library callers, RtRunConfig.on_trace): how many a row
+ * of problem p has, the name of column i (as in the CSV header, unquoted), and one row as
+ * numbers (NaN where the CSV leaves a cell empty; step and counts as doubles) into
+ * row[rt_trace_ncols(p)]. */
+RT_API int rt_trace_ncols(const BloProblem *p);
+RT_API const char *rt_trace_column(const BloProblem *p, int i);
+RT_API void rt_trace_values(double *row, int64_t step, double time, const RtDiagValues *dv,
+                            double hg_norm, const RtSolver *s);
 /* The result JSON (doc/methods.md). */
 RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRunConfig *cfg);
 /* n numbers, one per line, replacing path whole or not at all (rt_outfile.h). Returns 0, or -1

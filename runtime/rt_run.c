@@ -62,6 +62,7 @@ RT_API const char *rt_stop_name(RtStop stop) {
   case RT_STOP_TOL: return "tol";
   case RT_STOP_INTERRUPTED: return "interrupted";
   case RT_STOP_NUMERICAL: return "numerical_failure";
+  case RT_STOP_CANCELLED: return "cancelled";
   case RT_STOP_NONE: break;
   }
   return "none";
@@ -125,7 +126,15 @@ typedef struct Run {
   double best_score, best_hg;
   double *best_ys, *best_v;
   bool halve;       /* on_divergence = halve */
+  bool cancel;      /* on_trace asked to stop */
+  double *row;      /* a trace row for on_trace */
 } Run;
+
+/* Whether the run was asked to stop: by on_trace, or (not isolated) a signal or
+ * rt_request_stop. */
+static bool stop_asked(const Run *r) {
+  return r->cancel || (!r->cfg->isolated && stop_flag);
+}
 
 static void clear_line(Run *r) {
   if (r->line_shown) {
@@ -227,6 +236,10 @@ static void trace_point(Run *r, int64_t step) {
   if (r->trace) {
     rt_trace_row(r->trace, step, r->res->t_solve, v, step > 0 ? s->hg_norm : NAN, s);
     fflush(r->trace);
+  }
+  if (r->row) {
+    rt_trace_values(r->row, step, r->res->t_solve, v, step > 0 ? s->hg_norm : NAN, s);
+    if (r->cfg->on_trace(r->cfg->on_trace_ctx, r->row, rt_trace_ncols(s->p))) r->cancel = true;
   }
   r->last_trace = step;
   r->res->t_output += now() - t1;
@@ -397,7 +410,9 @@ static int run_alloc(Run *r, const BloProblem *p, const RtOptions *o, char *err,
       !(res->reports = rt_mem_calloc(nr, sizeof(double))) ||
       !(res->best_x = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
       !(res->best_y = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
-      !(res->best_reports = rt_mem_calloc(nr, sizeof(double)))) {
+      !(res->best_reports = rt_mem_calloc(nr, sizeof(double))) ||
+      (r->cfg->on_trace &&
+       !(r->row = rt_mem_calloc((size_t)rt_trace_ncols(p), sizeof(double))))) {
     snprintf(err, errlen, "out of memory setting up the run");
     return -1;
   }
@@ -406,6 +421,8 @@ static int run_alloc(Run *r, const BloProblem *p, const RtOptions *o, char *err,
 
 /* Everything run_alloc allocated but the results. */
 static void run_release(Run *r) {
+  rt_mem_free(r->row);
+  r->row = NULL;
   rt_mem_free(r->x_good);
   rt_mem_free(r->y_good);
   rt_solver_free(r->s);
@@ -522,7 +539,7 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   r->mode = cfg->quiet || cfg->silent ? RT_PROGRESS_NONE : cfg->progress_mode;
   if (r->mode == RT_PROGRESS_AUTO)
     r->mode = isatty(fileno(r->prog)) ? RT_PROGRESS_LINE : RT_PROGRESS_PLAIN;
-  stop_flag = 0; /* before the handler: a Ctrl-C from here on is honoured */
+  if (!cfg->isolated) stop_flag = 0; /* before the handler: a Ctrl-C from here on is honoured */
   if (cfg->handle_sigint) install_stop_handlers(sa_installed, old_sa);
   res->t_setup = now() - t_begin;
   r->t_start = now();
@@ -546,8 +563,8 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   res->stop = start_failed ? RT_STOP_NUMERICAL : RT_STOP_STEPS;
   int64_t done = 0;
   for (int64_t k = 0; k < r->K && !start_failed; k++) {
-    if (stop_flag) {
-      res->stop = RT_STOP_INTERRUPTED;
+    if (stop_asked(r)) {
+      res->stop = r->cancel ? RT_STOP_CANCELLED : RT_STOP_INTERRUPTED;
       break;
     }
     double t0 = now();
@@ -589,7 +606,8 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
     print_new_warnings(r);
     progress(r, done, false);
   }
-  if (res->stop == RT_STOP_STEPS && stop_flag && done < r->K) res->stop = RT_STOP_INTERRUPTED;
+  if (res->stop == RT_STOP_STEPS && stop_asked(r) && done < r->K)
+    res->stop = r->cancel ? RT_STOP_CANCELLED : RT_STOP_INTERRUPTED;
   res->steps = done;
   if (r->last_trace != done || res->stop == RT_STOP_NUMERICAL) {
     if (r->last_trace == done && r->trace) {
@@ -638,9 +656,10 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   memcpy(res->calls, s->o.calls, sizeof res->calls);
   memcpy(res->diag_calls, s->o.diag_calls, sizeof res->diag_calls);
   res->n_warnings = s->nwarn;
-  int stop_sig = stop_flag ? (int)stop_flag : SIGINT;
+  int stop_sig = stop_flag && !cfg->isolated ? (int)stop_flag : SIGINT;
   status = res->stop == RT_STOP_NUMERICAL     ? RT_STATUS_NUMERICAL
            : res->stop == RT_STOP_INTERRUPTED ? 128 + stop_sig /* as a shell reports a kill */
+           : res->stop == RT_STOP_CANCELLED   ? RT_STATUS_CANCELLED
                                               : RT_STATUS_OK;
   res->status = status;
 

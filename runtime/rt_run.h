@@ -21,6 +21,8 @@ enum {
   RT_STATUS_OK = 0,           /* finished: outer_steps reached or tol met */
   RT_STATUS_USER = 1,         /* unusable problem, option or output path; nothing was solved */
   RT_STATUS_NUMERICAL = 2,    /* NaN/Inf or divergence; the last good iterate is reported */
+  RT_STATUS_CANCELLED = 4,    /* on_trace asked to stop (library callers); results as for an
+                               * interruption */
   RT_STATUS_INTERRUPTED = 130 /* SIGINT (or rt_request_stop); results written as usual.
                                * SIGTERM, SIGHUP, SIGPIPE stop a run the same way, with status
                                * 128 + signal (143, 129, 141) */
@@ -31,10 +33,16 @@ typedef enum RtStop {
   RT_STOP_STEPS,       /* "outer_steps" */
   RT_STOP_TOL,         /* "tol" */
   RT_STOP_INTERRUPTED, /* "interrupted" */
-  RT_STOP_NUMERICAL    /* "numerical_failure" */
+  RT_STOP_NUMERICAL,   /* "numerical_failure" */
+  RT_STOP_CANCELLED    /* "cancelled" (RtRunConfig.on_trace) */
 } RtStop;
 
-/* "none", "outer_steps", "tol", "interrupted", "numerical_failure". */
+/* RtRunConfig.on_trace: called at every trace point with its row (rt_trace_ncols(p) values,
+ * named by rt_trace_column; rt_output.h). A nonzero return stops the run after this point as
+ * an interruption does, with RT_STOP_CANCELLED and RT_STATUS_CANCELLED. */
+typedef int (*RtTraceFn)(void *ctx, const double *row, int ncols);
+
+/* "none", "outer_steps", "tol", "interrupted", "numerical_failure", "cancelled". */
 RT_API const char *rt_stop_name(RtStop stop);
 
 typedef enum RtProgressMode {
@@ -71,6 +79,12 @@ typedef struct RtRunConfig {
   bool handle_sigint;       /* install the stop handler of SIGINT, SIGTERM, SIGHUP and SIGPIPE
                              * for the run (default true) */
   int64_t json_vector_max; /* x and y appear in full in the JSON up to this length (default 1000) */
+  /* Library callers that solve from several threads at once (api/): the run neither clears
+   * nor reads the process-wide stop flag of rt_request_stop and the signals (with
+   * handle_sigint false, nothing stops it but on_trace). Default false. */
+  bool isolated;
+  RtTraceFn on_trace;       /* called at every trace point (NULL: none) */
+  void *on_trace_ctx;
   /* What happened before the run, for the result JSON's "compile" object (bloc run fills it;
    * a negative t_data leaves the object out): seconds in the data stage and in compiling
    * (parse, derive, code generation), how many of the JIT's compile parts there were and

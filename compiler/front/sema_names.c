@@ -43,8 +43,8 @@ void sema_sym_put(Arena *a, SymTab *t, const char *name, AstDecl *d) {
 
 const char *sema_decl_what(const AstDecl *d) {
   /* a few rotating buffers: one message may name two declarations */
-  static char bufs[4][160];
-  static int next;
+  static _Thread_local char bufs[4][160]; /* per thread: compiles may run in parallel */
+  static _Thread_local int next;
   char *buf = bufs[next++ & 3];
   const char *k = "";
   switch (d->kind) {

@@ -391,7 +391,7 @@ static void region(Ver *v, const SchedStep *st) {
 }
 
 static void step(Ver *v, const SchedStep *st, int nreds) {
-  static char where[32];
+  static _Thread_local char where[32];
   switch (st->kind) {
   case SS_LOOP:
   case SS_ROWS:

@@ -1,4 +1,5 @@
 /* diag.c — printing diagnostics with source excerpts, and "did you mean" suggestions. */
+#define _GNU_SOURCE /* open_memstream, strndup */
 #include "support/diag.h"
 
 #include <errno.h>
@@ -200,27 +201,67 @@ static void vput_escaped(FILE *out, const char *fmt, va_list ap) {
   if (buf != small) free(buf);
 }
 
+/* With a sink, a message is rendered into memory (as it would have been printed) and handed
+ * over; [msg_at, msg_end) of the rendering is the message itself. */
+typedef struct Capture {
+  FILE *saved;
+  char *buf;
+  size_t len;
+} Capture;
+
+static bool capture_begin(Diag *d, Capture *c) {
+  c->saved = d->out;
+  c->buf = NULL;
+  c->len = 0;
+  if (!d->sink) return false;
+  FILE *m = open_memstream(&c->buf, &c->len);
+  if (!m) return false; /* out of memory: the message goes where it would have */
+  d->out = m;
+  return true;
+}
+
+static void capture_end(Diag *d, Capture *c, int kind, const char *path, uint32_t line,
+                        uint32_t col, long msg_at, long msg_end) {
+  FILE *m = d->out;
+  d->out = c->saved;
+  if (fclose(m) != 0 || !c->buf) {
+    free(c->buf);
+    return;
+  }
+  char *msg = strndup(c->buf + msg_at, (size_t)(msg_end - msg_at));
+  DiagEvent ev = {kind, path, line, col, msg ? msg : "", c->buf};
+  d->sink(d->sink_ctx, &ev);
+  free(msg);
+  free(c->buf);
+}
+
 void diag_report(Diag *d, DiagLevel level, Span at, const char *fmt, va_list ap) {
   if (level == DIAG_WARNING && d->warnings_as_errors) level = DIAG_ERROR;
   if (level == DIAG_ERROR) d->nerrors++;
   if (level == DIAG_WARNING) d->nwarnings++;
+  Capture cap;
+  bool captured = capture_begin(d, &cap);
   if (d->max_errors && d->nerrors > d->max_errors) {
     if (level == DIAG_ERROR && d->nerrors == d->max_errors + 1)
       fprintf(d->out, "bloc: too many errors, stopping here\n");
+    if (captured) capture_end(d, &cap, DIAG_LIMIT, NULL, 0, 0, 0, 0);
     return;
   }
   const SrcFile *f = diag_file(d, at.file);
+  uint32_t line = 0, col = 0;
   if (f) {
-    uint32_t line, col;
     diag_line_col(d, at.file, at.start, &line, &col);
     put_escaped(d->out, f->path, strlen(f->path), false);
     fprintf(d->out, ":%u:%u: %s: ", line, col, level_name(level));
   } else {
     fprintf(d->out, "bloc: %s: ", level_name(level));
   }
+  long msg_at = captured ? ftell(d->out) : 0;
   vput_escaped(d->out, fmt, ap);
+  long msg_end = captured ? ftell(d->out) : 0;
   fputc('\n', d->out);
   if (f) print_excerpt(d, at);
+  if (captured) capture_end(d, &cap, (int)level, f ? f->path : NULL, line, col, msg_at, msg_end);
 }
 
 void diag_error(Diag *d, Span at, const char *fmt, ...) {
@@ -248,9 +289,14 @@ void diag_hint(Diag *d, const char *fmt, ...) {
   if (d->max_errors && d->nerrors > d->max_errors) return;
   va_list ap;
   va_start(ap, fmt);
+  Capture cap;
+  bool captured = capture_begin(d, &cap);
   fprintf(d->out, "hint: ");
+  long msg_at = captured ? ftell(d->out) : 0;
   vput_escaped(d->out, fmt, ap);
+  long msg_end = captured ? ftell(d->out) : 0;
   fputc('\n', d->out);
+  if (captured) capture_end(d, &cap, DIAG_HINT, NULL, 0, 0, msg_at, msg_end);
   va_end(ap);
 }
 

@@ -33,6 +33,21 @@ typedef struct SrcFile {
 
 typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagLevel;
 
+/* One message as a library caller receives it (Diag.sink): kind is a DiagLevel, DIAG_HINT (a
+ * "hint:" line, which belongs to the message before it) or DIAG_LIMIT ("too many errors").
+ * path is NULL and line, col 0 without a location; message is the text after "LEVEL: " and
+ * text all that would have been printed (location, message, source excerpt). The strings
+ * live only during the call. */
+enum { DIAG_HINT = 3, DIAG_LIMIT = 4 };
+typedef struct DiagEvent {
+  int kind;
+  const char *path;
+  uint32_t line, col;
+  const char *message;
+  const char *text;
+} DiagEvent;
+typedef void (*DiagSink)(void *ctx, const DiagEvent *ev);
+
 typedef struct Diag {
   Arena *arena;
   SrcFile *files;
@@ -41,6 +56,8 @@ typedef struct Diag {
   int max_errors;        /* stop printing after this many errors (0 = unlimited) */
   bool warnings_as_errors;
   FILE *out;             /* where messages go (stderr by default) */
+  DiagSink sink;         /* when set, messages go to sink(sink_ctx, ...) instead of out */
+  void *sink_ctx;
 } Diag;
 
 /* Initialise; messages are printed to `out` (stderr if NULL). Allocations go to `arena`. */

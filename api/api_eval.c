@@ -1,0 +1,155 @@
+/* api_eval.c — the C API's oracle evaluation (bloc.h: bloc_eval_at): what `bloc eval`
+ * prints, every quantity at one sample draw, the hypergradient exact. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "rt_hypergrad.h"
+#include "rt_oracle.h"
+
+enum { EVAL_DENSE_MAX = 2000, EVAL_MAX = 12 };
+
+static const char *const all_what[] = {"f",        "g",      "grad_x_f", "grad_y_f",
+                                       "grad_y_g", "hvp_yy", "hvp_xy",   "hypergrad"};
+enum { NWHAT = sizeof all_what / sizeof all_what[0] };
+
+typedef struct EvalItem {
+  const char *name;
+  double *v;
+  int64_t n;
+} EvalItem;
+
+struct bloc_eval {
+  EvalItem item[EVAL_MAX];
+  int n;
+  const char *hg_solver;
+};
+
+/* Parse "a,b,c" into want[]; 0, or -1 with *bad, *badlen the first unknown name. */
+static int parse_what(const char *what, bool want[NWHAT], const char **bad, int *badlen) {
+  bool all = !what || strcmp(what, "all") == 0;
+  for (int i = 0; i < NWHAT; i++) want[i] = all;
+  for (const char *s = what; !all && *s;) {
+    const char *comma = strchr(s, ',');
+    size_t len = comma ? (size_t)(comma - s) : strlen(s);
+    bool ok = false;
+    for (int i = 0; i < NWHAT; i++)
+      if (strlen(all_what[i]) == len && strncmp(all_what[i], s, len) == 0) want[i] = ok = true;
+    if (!ok) {
+      *bad = s;
+      *badlen = (int)len;
+      return -1;
+    }
+    s += len + (comma ? 1 : 0);
+  }
+  return 0;
+}
+
+int bloc_eval_check_what(const char *what, const char **bad, int *badlen) {
+  bool want[NWHAT];
+  const char *b;
+  int n;
+  if (parse_what(what, want, &b, &n) == 0) return BLOC_OK;
+  if (bad) *bad = b;
+  if (badlen) *badlen = n;
+  return BLOC_ERR_INPUT;
+}
+
+static double *item(bloc_eval *e, const char *name, int64_t n) {
+  double *v = calloc((size_t)(n > 0 ? n : 1), sizeof(double));
+  if (!v) blo_oom(sizeof(double) * (size_t)n);
+  e->item[e->n++] = (EvalItem){name, v, n};
+  return v;
+}
+
+int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const double *y,
+                 const double *v, bloc_eval **out) {
+  if (out) *out = NULL;
+  if (!p || !out) return BLOC_ERR_STATE;
+  api_begin(p, "eval");
+  bool want[NWHAT];
+  const char *bad;
+  int badlen;
+  if (parse_what(what, want, &bad, &badlen)) {
+    api_diag(p, BLOC_ERROR, NULL,
+             "unknown quantity '%.*s'; expected a comma-separated list of f, g, grad_x_f, "
+             "grad_y_f, grad_y_g, hvp_yy, hvp_xy, hypergrad, or all", badlen, bad);
+    return api_end(p, BLOC_ERR_INPUT);
+  }
+  int rc = api_ensure_prepared(p, "all");
+  if (rc) return api_end(p, rc);
+  p->category = "eval";
+  const BloProblem *bp = blo_problem(p->c);
+  int64_t nx = bp->nx, ny = bp->ny;
+  RtOracle o;
+  char err[1024];
+  if (rt_oracle_init(&o, bp, blo_seed(p->c), 1, err, sizeof err) != 0) {
+    api_diag(p, BLOC_ERROR, NULL, "%s", err);
+    return api_end(p, BLOC_ERR_INPUT);
+  }
+  /* x y v gx gyf gyg: the point, the direction and the gradients every item may need */
+  double *buf = calloc((size_t)(2 * nx + 4 * ny + 2), sizeof(double));
+  bloc_eval *e = calloc(1, sizeof *e);
+  if (!buf || !e) blo_oom(sizeof(double) * (size_t)(2 * nx + 4 * ny + 2));
+  double *px = buf, *py = px + nx, *pv = py + ny, *gx = pv + ny, *gyf = gx + nx, *gyg = gyf + ny;
+  memcpy(px, x ? x : bp->x0, sizeof(double) * (size_t)nx);
+  memcpy(py, y ? y : bp->y0, sizeof(double) * (size_t)ny);
+  for (int64_t i = 0; i < ny; i++) pv[i] = v ? v[i] : 1.0;
+  RtDraw key = rt_oracle_draw(&o); /* every quantity at the same sample draw */
+  if (want[0]) *item(e, "f", 1) = rt_oracle_f(&o, key, px, py);
+  if (want[1]) *item(e, "g", 1) = rt_oracle_g(&o, key, px, py);
+  rt_oracle_grad_f(&o, key, px, py, gx, gyf);
+  if (want[2]) memcpy(item(e, "grad_x_f", nx), gx, sizeof(double) * (size_t)nx);
+  if (want[3]) memcpy(item(e, "grad_y_f", ny), gyf, sizeof(double) * (size_t)ny);
+  rt_oracle_grad_g(&o, key, px, py, gyg);
+  if (want[4]) memcpy(item(e, "grad_y_g", ny), gyg, sizeof(double) * (size_t)ny);
+  if (want[5]) rt_oracle_hvp(&o, key, px, py, pv, item(e, "hvp_yy", ny));
+  if (want[6]) rt_oracle_mixed(&o, key, px, py, pv, item(e, "hvp_xy", nx));
+  int status = BLOC_OK;
+  if (want[7]) {
+    double *hg = calloc((size_t)(nx + ny + 1), sizeof(double));
+    if (!hg) blo_oom(sizeof(double) * (size_t)(nx + ny + 1));
+    RtHypergrad info = {.dense_max = EVAL_DENSE_MAX, .cg_rtol = 1e-12, .hg = hg, .v = hg + nx};
+    if (rt_hypergrad_exact(&o, px, py, &info, err, sizeof err) == 0) {
+      memcpy(item(e, "hypergrad", nx), hg, sizeof(double) * (size_t)nx);
+      e->hg_solver = rt_hg_how_name(info.how);
+      *item(e, "hypergrad_residual", 1) = info.residual;
+      if (info.how == RT_HG_EIGEN) {
+        *item(e, "lower_hessian_min_eig", 1) = info.min_eig;
+        api_diag(p, BLOC_WARNING, NULL,
+                 "the lower Hessian is not positive definite at this point (smallest eigenvalue "
+                 "%.6g): g looks non-convex in y here", info.min_eig);
+      }
+    } else {
+      api_diag(p, BLOC_ERROR, NULL, "hypergrad: %s", err);
+      status = BLOC_ERR_NUMERICAL;
+    }
+    free(hg);
+  }
+  rt_oracle_free(&o);
+  free(buf);
+  *out = e;
+  return api_end(p, status);
+}
+
+void bloc_eval_free(bloc_eval *e) {
+  if (!e) return;
+  for (int i = 0; i < e->n; i++) free(e->item[i].v);
+  free(e);
+}
+
+int bloc_eval_get(const bloc_eval *e, const char *name, const double **values, int64_t *n) {
+  if (!e || !name || !values || !n) return BLOC_ERR_STATE;
+  for (int i = 0; i < e->n; i++)
+    if (strcmp(e->item[i].name, name) == 0) {
+      *values = e->item[i].v;
+      *n = e->item[i].n;
+      return BLOC_OK;
+    }
+  *values = NULL;
+  *n = 0;
+  return BLOC_ERR_INPUT;
+}
+
+const char *bloc_eval_hypergrad_solver(const bloc_eval *e) { return e ? e->hg_solver : NULL; }

@@ -1,0 +1,64 @@
+/* api_int.h — what the C API's files (api/api_*.c) share: the handles' contents and the
+ * diagnostics list. Not installed; bloc.h is the interface. */
+#ifndef BLOC_API_INT_H
+#define BLOC_API_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bloc.h"
+#include "blo.h"
+#include "opt_resolve.h"
+#include "support/alloc.h"
+
+struct bloc_diag {
+  int severity;             /* bloc_severity */
+  const char *category;     /* static string */
+  char *file;               /* NULL: no location */
+  int line, column;
+  char *message, *hint, *text;
+};
+
+typedef struct ApiBinding {
+  char *name;
+  const double *values;
+} ApiBinding;
+
+typedef enum ApiStage { API_NEW, API_COMPILED, API_PREPARED, API_FAILED } ApiStage;
+
+struct bloc_problem {
+  ApiStage stage;
+  BloCompiled *c;
+  SemaDefine *defs;         /* -D constants (names owned) */
+  int ndefs;
+  BloBackend backend;
+  uint64_t seed;
+  bool seed_set;
+  ApiBinding *bind;
+  int nbind;
+  char *summary;
+  const char *category;     /* of the diagnostics being reported */
+  bloc_diag *diags;
+  int ndiags;
+  int delivered;            /* diags[0..delivered) went to the handler */
+  bloc_diag_fn handler;
+  void *handler_user;
+};
+
+/* Start a call on p: its diagnostics are cleared; `category` tags the new ones. */
+void api_begin(bloc_problem *p, const char *category);
+/* Hand the complete diagnostics not yet delivered to p's handler. */
+void api_flush(bloc_problem *p);
+/* The end of a call on p: api_flush, and rc. */
+int api_end(bloc_problem *p, int rc);
+/* Add a diagnostic without a location (text "bloc: LEVEL: message" and the hint line). */
+void api_diag(bloc_problem *p, int severity, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The Diag sink (diag.h) that turns compiler messages into p's diagnostics. */
+void api_diag_sink(void *ctx, const DiagEvent *ev);
+/* The opt_resolve.h sink adding to p's diagnostics, naming settings with `label`. */
+OptSink api_opt_sink(bloc_problem *p, const char *label);
+/* Prepare p (bloc_prepare) when it is only compiled; methods as there. */
+int api_ensure_prepared(bloc_problem *p, const char *methods);
+
+#endif

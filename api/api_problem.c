@@ -1,0 +1,399 @@
+/* api_problem.c — the C API's problems (bloc.h): diagnostics, compiling, binding data from
+ * memory, preparing (the data stage and the kernels) and the starting point. */
+#define _GNU_SOURCE /* open_memstream, strdup */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "compiled.h"
+#include "config.h"
+#include "front/sema.h"
+
+const char *bloc_version(void) { return PACKAGE_VERSION; }
+
+/* ------------------------------------------------------------------ diagnostics */
+
+static void diag_clear(bloc_diag *d) {
+  free(d->file);
+  free(d->message);
+  free(d->hint);
+  free(d->text);
+}
+
+void api_flush(bloc_problem *p) {
+  for (; p->delivered < p->ndiags; p->delivered++)
+    if (p->handler) p->handler(p->handler_user, &p->diags[p->delivered]);
+}
+
+int api_end(bloc_problem *p, int rc) {
+  api_flush(p);
+  return rc;
+}
+
+int bloc_set_diag_handler(bloc_problem *p, bloc_diag_fn fn, void *user) {
+  if (!p) return BLOC_ERR_STATE;
+  p->handler = fn;
+  p->handler_user = user;
+  return BLOC_OK;
+}
+
+void api_begin(bloc_problem *p, const char *category) {
+  api_flush(p);
+  p->delivered = 0;
+  for (int i = 0; i < p->ndiags; i++) diag_clear(&p->diags[i]);
+  free(p->diags);
+  p->diags = NULL;
+  p->ndiags = 0;
+  p->category = category;
+}
+
+static char *dup_or_die(const char *s) {
+  char *d = strdup(s ? s : "");
+  if (!d) blo_oom(strlen(s ? s : "") + 1);
+  return d;
+}
+
+static bloc_diag *diag_push(bloc_problem *p) {
+  api_flush(p); /* the diagnostics before this one are complete (hints come right after) */
+  bloc_diag *d = realloc(p->diags, sizeof *d * (size_t)(p->ndiags + 1));
+  if (!d) blo_oom(sizeof *d * (size_t)(p->ndiags + 1));
+  p->diags = d;
+  d = &p->diags[p->ndiags++];
+  memset(d, 0, sizeof *d);
+  d->category = p->category;
+  return d;
+}
+
+/* s + "\n" + add, freeing s (either may be NULL). */
+static char *join(char *s, const char *add, const char *sep) {
+  if (!s) return dup_or_die(add);
+  size_t n = strlen(s) + strlen(sep) + strlen(add) + 1;
+  char *j = malloc(n);
+  if (!j) blo_oom(n);
+  snprintf(j, n, "%s%s%s", s, sep, add);
+  free(s);
+  return j;
+}
+
+static const char *const sev_names[] = {"error", "warning", "note"};
+
+void api_diag(bloc_problem *p, int severity, const char *hint, const char *fmt, ...) {
+  char msg[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  bloc_diag *d = diag_push(p);
+  d->severity = severity;
+  d->message = dup_or_die(msg);
+  char text[2200];
+  snprintf(text, sizeof text, "bloc: %s: %s\n", sev_names[severity], msg);
+  d->text = dup_or_die(text);
+  if (hint) {
+    d->hint = dup_or_die(hint);
+    d->text = join(d->text, hint, "hint: ");
+    d->text = join(d->text, "\n", "");
+  }
+}
+
+void api_diag_sink(void *ctx, const DiagEvent *ev) {
+  bloc_problem *p = ctx;
+  if ((ev->kind == DIAG_HINT || ev->kind == DIAG_LIMIT) && p->ndiags > 0) {
+    bloc_diag *d = &p->diags[p->ndiags - 1]; /* a hint belongs to the message before it */
+    if (ev->kind == DIAG_HINT) d->hint = d->hint ? join(d->hint, ev->message, "\n")
+                                                 : dup_or_die(ev->message);
+    d->text = join(d->text, ev->text, "");
+    return;
+  }
+  bloc_diag *d = diag_push(p);
+  d->severity = ev->kind == DIAG_WARNING ? BLOC_WARNING : ev->kind == DIAG_ERROR ? BLOC_ERROR
+                                                                                : BLOC_NOTE;
+  d->file = ev->path ? dup_or_die(ev->path) : NULL;
+  d->line = (int)ev->line;
+  d->column = (int)ev->col;
+  d->message = dup_or_die(ev->message);
+  d->text = dup_or_die(ev->text);
+}
+
+static void opt_report(void *ctx, int level, const char *msg, const char *hint) {
+  api_diag(ctx, level == DIAG_WARNING ? BLOC_WARNING : BLOC_ERROR, hint, "%s", msg);
+}
+
+OptSink api_opt_sink(bloc_problem *p, const char *label) {
+  return (OptSink){opt_report, p, label};
+}
+
+int bloc_diag_severity(const bloc_diag *d) { return d ? d->severity : BLOC_ERROR; }
+const char *bloc_diag_category(const bloc_diag *d) { return d ? d->category : NULL; }
+const char *bloc_diag_file(const bloc_diag *d) { return d ? d->file : NULL; }
+int bloc_diag_line(const bloc_diag *d) { return d ? d->line : 0; }
+int bloc_diag_column(const bloc_diag *d) { return d ? d->column : 0; }
+const char *bloc_diag_message(const bloc_diag *d) { return d ? d->message : NULL; }
+const char *bloc_diag_hint(const bloc_diag *d) { return d ? d->hint : NULL; }
+const char *bloc_diag_text(const bloc_diag *d) { return d ? d->text : NULL; }
+
+int bloc_problem_diag_count(const bloc_problem *p) { return p ? p->ndiags : 0; }
+
+const bloc_diag *bloc_problem_diag(const bloc_problem *p, int i) {
+  return p && i >= 0 && i < p->ndiags ? &p->diags[i] : NULL;
+}
+
+/* ------------------------------------------------------------------ problems */
+
+int bloc_problem_new(bloc_problem **out) {
+  if (!out) return BLOC_ERR_STATE;
+  *out = calloc(1, sizeof **out);
+  if (!*out) return BLOC_ERR_MEMORY;
+  (*out)->backend = BLO_BACKEND_JIT;
+  (*out)->category = "usage";
+  return BLOC_OK;
+}
+
+void bloc_problem_free(bloc_problem *p) {
+  if (!p) return;
+  api_begin(p, NULL);
+  blo_compiled_free(p->c);
+  for (int i = 0; i < p->ndefs; i++) free((char *)p->defs[i].name);
+  free(p->defs);
+  for (int i = 0; i < p->nbind; i++) free(p->bind[i].name);
+  free(p->bind);
+  free(p->summary);
+  free(p);
+}
+
+/* A usage error: the call came at the wrong stage. */
+static int misuse(bloc_problem *p, const char *what) {
+  api_begin(p, "usage");
+  api_diag(p, BLOC_ERROR, NULL, "%s", what);
+  return BLOC_ERR_STATE;
+}
+
+int bloc_define(bloc_problem *p, const char *name, double value) {
+  if (!p || !name) return BLOC_ERR_STATE;
+  if (p->stage != API_NEW)
+    return misuse(p, "bloc_define: the problem is already compiled");
+  api_begin(p, "usage");
+  SemaDefine *defs = realloc(p->defs, sizeof *defs * (size_t)(p->ndefs + 1));
+  if (!defs) return api_end(p, BLOC_ERR_MEMORY);
+  p->defs = defs;
+  p->defs[p->ndefs++] = (SemaDefine){dup_or_die(name), value};
+  return api_end(p, BLOC_OK);
+}
+
+int bloc_set_backend(bloc_problem *p, const char *backend) {
+  if (!p || !backend) return BLOC_ERR_STATE;
+  if (p->stage != API_NEW)
+    return misuse(p, "bloc_set_backend: the problem is already compiled");
+  api_begin(p, "usage");
+  if (strcmp(backend, "jit") == 0) p->backend = BLO_BACKEND_JIT;
+  else if (strcmp(backend, "interp") == 0) p->backend = BLO_BACKEND_INTERP;
+  else {
+    api_diag(p, BLOC_ERROR, NULL, "unknown backend '%s': expected jit or interp", backend);
+    return api_end(p, BLOC_ERR_INPUT);
+  }
+  return api_end(p, BLOC_OK);
+}
+
+int bloc_set_seed(bloc_problem *p, uint64_t seed) {
+  if (!p) return BLOC_ERR_STATE;
+  if (p->stage != API_NEW)
+    return misuse(p, "bloc_set_seed: the problem is already compiled");
+  api_begin(p, "usage");
+  p->seed = seed;
+  p->seed_set = true;
+  return api_end(p, BLOC_OK);
+}
+
+static BloCompileOptions compile_options(bloc_problem *p) {
+  BloCompileOptions o = {0};
+  o.defs = p->defs;
+  o.ndefs = p->ndefs;
+  o.seed = p->seed;
+  o.seed_set = p->seed_set;
+  o.backend = p->backend;
+  o.diag_sink = api_diag_sink;
+  o.diag_sink_ctx = p;
+  return o;
+}
+
+static int compile(bloc_problem *p, const char *path, const char *text) {
+  if (!p || !path) return BLOC_ERR_STATE;
+  if (p->stage != API_NEW)
+    return misuse(p, "bloc_compile: the problem is already compiled");
+  api_begin(p, "compile");
+  BloCompileOptions o = compile_options(p);
+  o.check_only = true;
+  int rc = blo_compile_begin(path, text, &o, &p->c);
+  p->stage = rc ? API_FAILED : API_COMPILED;
+  return api_end(p, rc ? BLOC_ERR_INPUT : BLOC_OK);
+}
+
+int bloc_compile_file(bloc_problem *p, const char *path) { return compile(p, path, NULL); }
+
+int bloc_compile_string(bloc_problem *p, const char *name, const char *text) {
+  if (!text) return BLOC_ERR_STATE;
+  return compile(p, name, text);
+}
+
+/* "vector[3]" and the like, for messages (rank 3: tensor[T, K, d]). */
+static const char *dims_str(int rank, const int64_t *dims, char buf[96]) {
+  if (rank == 0) return "a scalar";
+  int n = snprintf(buf, 96, "%s[", rank == 1 ? "vector" : rank == 2 ? "matrix" : "tensor");
+  for (int i = 0; i < rank && n < 80; i++)
+    n += snprintf(buf + n, (size_t)(96 - n), "%s%lld", i ? ", " : "", (long long)dims[i]);
+  snprintf(buf + n, (size_t)(96 - n), "]");
+  return buf;
+}
+
+int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
+              const int64_t *dims) {
+  if (!p || !name) return BLOC_ERR_STATE;
+  if (p->stage != API_COMPILED)
+    return misuse(p, p->stage == API_NEW      ? "bloc_bind: compile the problem first"
+                     : p->stage == API_FAILED ? "bloc_bind: the problem failed to compile"
+                                              : "bloc_bind: the problem is already prepared (bind "
+                                                "before the first solve, eval or bloc_prepare)");
+  api_begin(p, "data");
+  const Program *prog = blo_program(p->c);
+  const AstDecl *d = NULL;
+  const char *names[256];
+  int n = 0;
+  for (int k = 0; k < prog->ndata; k++) {
+    if (strcmp(prog->data[k]->name, name) == 0) d = prog->data[k];
+    if (n < 256) names[n++] = prog->data[k]->name;
+  }
+  if (!d) {
+    const char *near = diag_suggest(name, names, (size_t)n);
+    char hint[128];
+    if (near) snprintf(hint, sizeof hint, "did you mean '%s'?", near);
+    api_diag(p, BLOC_ERROR, near ? hint : NULL, "bloc_bind: the program has no data '%s'", name);
+    return api_end(p, BLOC_ERR_INPUT);
+  }
+  Shape s = d->tensor.rank == 3 ? d->tensor : d->shape;
+  int64_t want[3] = {s.rank == 3 ? s.blocks : s.rows, s.rank == 3 ? s.rows : s.cols, s.cols};
+  bool ok = rank == s.rank && (rank == 0 || (dims && values));
+  for (int i = 0; ok && i < rank; i++) ok = dims[i] == want[i];
+  if (!ok || !values) {
+    char got[96], decl[64];
+    diag_error(blo_diag(p->c), d->name_span, "data '%s' is declared %s, but the bound array is %s",
+               name, shape_str(s, decl), values && (rank == 0 || dims) && rank >= 0 && rank <= 3
+                                             ? dims_str(rank, dims, got) : "missing");
+    blo_diag(p->c)->nerrors--; /* a refused binding leaves the program as good as it was */
+    return api_end(p, BLOC_ERR_INPUT);
+  }
+  for (int i = 0; i < p->nbind; i++)
+    if (strcmp(p->bind[i].name, name) == 0) { /* bound again: the new values */
+      p->bind[i].values = values;
+      return api_end(p, BLOC_OK);
+    }
+  ApiBinding *b = realloc(p->bind, sizeof *b * (size_t)(p->nbind + 1));
+  if (!b) return api_end(p, BLOC_ERR_MEMORY);
+  p->bind = b;
+  p->bind[p->nbind++] = (ApiBinding){dup_or_die(name), values};
+  return api_end(p, BLOC_OK);
+}
+
+/* Split "a,b,c" into at most 64 names (into buf, which they point into). */
+static int split_methods(char *buf, const char **names) {
+  int n = 0;
+  for (char *tok = strtok(buf, ","); tok && n < 64; tok = strtok(NULL, ",")) names[n++] = tok;
+  return n;
+}
+
+int api_ensure_prepared(bloc_problem *p, const char *methods) {
+  if (p->stage == API_PREPARED) return BLOC_OK;
+  if (p->stage != API_COMPILED)
+    return misuse(p, p->stage == API_NEW ? "compile the problem first"
+                                         : "the problem failed to compile or prepare");
+  const char *category = p->category;
+  p->category = "data";
+  BloCompileOptions o = compile_options(p);
+  BloBinding *b = calloc((size_t)p->nbind + 1, sizeof *b);
+  if (!b) return BLOC_ERR_MEMORY;
+  for (int i = 0; i < p->nbind; i++) b[i] = (BloBinding){p->bind[i].name, p->bind[i].values};
+  o.bindings = b;
+  o.nbindings = p->nbind;
+  char *buf = NULL;
+  const char *names[64];
+  if (methods && strcmp(methods, "all") == 0) {
+    o.all_kernels = true;
+  } else if (methods) {
+    buf = dup_or_die(methods);
+    o.methods = names;
+    o.nmethods = split_methods(buf, names);
+  }
+  int rc = blo_compile_rest(p->c, &o);
+  free(buf);
+  free(b);
+  p->category = category;
+  p->stage = rc ? API_FAILED : API_PREPARED;
+  return rc ? BLOC_ERR_INPUT : BLOC_OK;
+}
+
+int bloc_prepare(bloc_problem *p, const char *methods) {
+  if (!p) return BLOC_ERR_STATE;
+  if (p->stage == API_PREPARED)
+    return misuse(p, "bloc_prepare: the problem is already prepared");
+  api_begin(p, "data");
+  return api_end(p, api_ensure_prepared(p, methods));
+}
+
+const char *bloc_problem_name(const bloc_problem *p) {
+  return p && p->c && blo_program(p->c) ? blo_program(p->c)->name : NULL;
+}
+
+int64_t bloc_problem_nx(const bloc_problem *p) {
+  return p && p->c && blo_program(p->c) ? blo_program(p->c)->nx : -1;
+}
+
+int64_t bloc_problem_ny(const bloc_problem *p) {
+  return p && p->c && blo_program(p->c) ? blo_program(p->c)->ny : -1;
+}
+
+int bloc_problem_stochastic(const bloc_problem *p) {
+  return p && p->c && blo_program(p->c) ? blo_program(p->c)->nsamples > 0 : 0;
+}
+
+uint64_t bloc_problem_seed(const bloc_problem *p) {
+  return p && p->stage == API_PREPARED ? blo_seed(p->c) : 0;
+}
+
+const char *bloc_problem_summary(bloc_problem *p) {
+  if (!p || !p->c || !blo_program(p->c)) return NULL;
+  if (!p->summary) {
+    size_t len = 0;
+    FILE *m = open_memstream(&p->summary, &len);
+    if (!m) return NULL;
+    sema_print_summary(blo_program(p->c), m);
+    fclose(m);
+  }
+  return p->summary;
+}
+
+int bloc_set_start(bloc_problem *p, const double *x, const double *y) {
+  if (!p) return BLOC_ERR_STATE;
+  api_begin(p, "data");
+  int rc = api_ensure_prepared(p, NULL);
+  if (rc) return api_end(p, rc);
+  BloProblem *bp = blo_problem(p->c);
+  if (x) memcpy(blo_x0(p->c), x, sizeof(double) * (size_t)bp->nx);
+  if (y) {
+    memcpy(blo_y0(p->c), y, sizeof(double) * (size_t)bp->ny);
+  } else if (x && bp->init_uses_x) { /* y0 follows the new x, as the initialiser says */
+    double *work = calloc((size_t)bp->work_size + 1, sizeof(double));
+    int64_t *samples = calloc((size_t)bp->sample_total + 1, sizeof(int64_t));
+    if (!work || !samples) {
+      free(work);
+      free(samples);
+      return api_end(p, BLOC_ERR_MEMORY);
+    }
+    BloEnv env = {bp->data, samples, work, bp->backend};
+    double *outs[1] = {blo_y0(p->c)};
+    bp->kernels[BLO_K_INIT_Y](&env, blo_x0(p->c), NULL, NULL, outs);
+    free(work);
+    free(samples);
+  }
+  return api_end(p, BLOC_OK);
+}

@@ -1,0 +1,377 @@
+/* api_solve.c — the C API's solves (bloc.h): options, the run settings, rt_solve with the
+ * trace kept in memory and the progress callback, and the result's fields. */
+#define _GNU_SOURCE /* open_memstream, strdup */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "rt_output.h"
+#include "rt_run.h"
+
+typedef struct KeyValue {
+  char *key, *value;
+} KeyValue;
+
+struct bloc_options {
+  char *method;
+  char **sets; /* "key=value", for opt_resolve_to */
+  int nsets;
+  KeyValue *run;
+  int nrun;
+};
+
+struct bloc_result {
+  RtResult res;
+  int status;
+  char **names; /* the scalar fields: names[i] = values[i] */
+  double *values;
+  int nfields;
+  char **cols;  /* the trace */
+  int ncols;
+  double *trace;
+  int64_t nrows, caprows;
+  char *summary;
+  /* during the solve */
+  bloc_progress_fn progress;
+  void *user;
+  bool oom;
+};
+
+/* ------------------------------------------------------------------ options */
+
+int bloc_options_new(bloc_options **out) {
+  if (!out) return BLOC_ERR_STATE;
+  *out = calloc(1, sizeof **out);
+  return *out ? BLOC_OK : BLOC_ERR_MEMORY;
+}
+
+void bloc_options_free(bloc_options *o) {
+  if (!o) return;
+  free(o->method);
+  for (int i = 0; i < o->nsets; i++) free(o->sets[i]);
+  free(o->sets);
+  for (int i = 0; i < o->nrun; i++) {
+    free(o->run[i].key);
+    free(o->run[i].value);
+  }
+  free(o->run);
+  free(o);
+}
+
+int bloc_options_method(bloc_options *o, const char *method) {
+  if (!o) return BLOC_ERR_STATE;
+  char *m = method ? strdup(method) : NULL;
+  if (method && !m) return BLOC_ERR_MEMORY;
+  free(o->method);
+  o->method = m;
+  return BLOC_OK;
+}
+
+int bloc_options_set(bloc_options *o, const char *key, const char *value) {
+  if (!o || !key) return BLOC_ERR_STATE;
+  size_t n = strlen(key) + (value ? strlen(value) : 0) + 2;
+  char *kv = malloc(n);
+  char **sets = realloc(o->sets, sizeof *sets * (size_t)(o->nsets + 1));
+  if (!kv || !sets) {
+    free(kv);
+    if (sets) o->sets = sets;
+    return BLOC_ERR_MEMORY;
+  }
+  snprintf(kv, n, "%s%s%s", key, value ? "=" : "", value ? value : "");
+  o->sets = sets;
+  o->sets[o->nsets++] = kv;
+  return BLOC_OK;
+}
+
+int bloc_options_run(bloc_options *o, const char *key, const char *value) {
+  if (!o || !key || !value) return BLOC_ERR_STATE;
+  KeyValue *run = realloc(o->run, sizeof *run * (size_t)(o->nrun + 1));
+  if (!run) return BLOC_ERR_MEMORY;
+  o->run = run;
+  KeyValue kv = {strdup(key), strdup(value)};
+  if (!kv.key || !kv.value) {
+    free(kv.key);
+    free(kv.value);
+    return BLOC_ERR_MEMORY;
+  }
+  o->run[o->nrun++] = kv;
+  return BLOC_OK;
+}
+
+/* ------------------------------------------------------------------ run settings */
+
+static const char *const run_keys[] = {"trace_file", "result_file", "x_file",  "y_file",
+                                       "keep",       "seed",        "console", "quiet",
+                                       "signals",    "option_label"};
+enum { NRUN_KEYS = sizeof run_keys / sizeof run_keys[0] };
+
+typedef struct RunSettings {
+  RtRunConfig cfg;
+  const char *label;
+  bool console;
+} RunSettings;
+
+static int on_off(bloc_problem *p, const KeyValue *kv, bool *out) {
+  if (strcmp(kv->value, "on") == 0 || strcmp(kv->value, "true") == 0) *out = true;
+  else if (strcmp(kv->value, "off") == 0 || strcmp(kv->value, "false") == 0) *out = false;
+  else {
+    api_diag(p, BLOC_ERROR, NULL, "run setting %s expects on or off, got '%s'", kv->key, kv->value);
+    return 1;
+  }
+  return 0;
+}
+
+/* The run settings of o into rs (paths point into o). 0, or 1 after an "option" error. */
+static int run_settings(bloc_problem *p, const bloc_options *o, RunSettings *rs) {
+  RtRunConfig *cfg = &rs->cfg;
+  rt_run_config_init(cfg);
+  cfg->silent = true;
+  cfg->handle_sigint = false;
+  cfg->isolated = true;
+  rs->label = "option";
+  rs->console = false;
+  if (p->seed_set) cfg->seed = (int64_t)p->seed;
+  bool quiet = false, signals = false;
+  for (int i = 0; o && i < o->nrun; i++) {
+    const KeyValue *kv = &o->run[i];
+    const char *k = kv->key;
+    if (strcmp(k, "trace_file") == 0) cfg->trace_path = kv->value;
+    else if (strcmp(k, "result_file") == 0) cfg->out_path = kv->value;
+    else if (strcmp(k, "x_file") == 0) cfg->save_x_path = kv->value;
+    else if (strcmp(k, "y_file") == 0) cfg->save_y_path = kv->value;
+    else if (strcmp(k, "option_label") == 0) rs->label = kv->value;
+    else if (strcmp(k, "keep") == 0) {
+      if (rt_keep_parse(kv->value, &cfg->keep)) {
+        api_diag(p, BLOC_ERROR, NULL, "run setting keep expects 'best' or 'last', got '%s'",
+                 kv->value);
+        return 1;
+      }
+    } else if (strcmp(k, "seed") == 0) {
+      char *end;
+      long long s = strtoll(kv->value, &end, 10);
+      if (end == kv->value || *end || s < 0) {
+        api_diag(p, BLOC_ERROR, NULL, "run setting seed expects a non-negative integer, got '%s'",
+                 kv->value);
+        return 1;
+      }
+      cfg->seed = s;
+    } else if (strcmp(k, "console") == 0) {
+      if (on_off(p, kv, &rs->console)) return 1;
+    } else if (strcmp(k, "quiet") == 0) {
+      if (on_off(p, kv, &quiet)) return 1;
+    } else if (strcmp(k, "signals") == 0) {
+      if (on_off(p, kv, &signals)) return 1;
+    } else {
+      const char *near = diag_suggest(k, run_keys, NRUN_KEYS);
+      char hint[96];
+      if (near) snprintf(hint, sizeof hint, "did you mean '%s'?", near);
+      api_diag(p, BLOC_ERROR, near ? hint : NULL,
+               "unknown run setting '%s'; run settings: trace_file, result_file, x_file, y_file, "
+               "keep, seed, console, quiet, signals, option_label", k);
+      return 1;
+    }
+  }
+  cfg->silent = !rs->console;
+  cfg->quiet = quiet;
+  cfg->handle_sigint = signals;
+  cfg->isolated = !signals;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ the trace */
+
+static int on_trace(void *ctx, const double *row, int ncols) {
+  bloc_result *r = ctx;
+  if (r->nrows == r->caprows) {
+    int64_t cap = r->caprows ? 2 * r->caprows : 64;
+    double *t = realloc(r->trace, sizeof(double) * (size_t)(cap * ncols));
+    if (!t) {
+      r->oom = true;
+      return 1;
+    }
+    r->trace = t;
+    r->caprows = cap;
+  }
+  memcpy(r->trace + r->nrows * ncols, row, sizeof(double) * (size_t)ncols);
+  r->nrows++;
+  return r->progress ? r->progress(r->user, ncols, (const char *const *)r->cols, row) : 0;
+}
+
+static void add_field(bloc_result *r, const char *name, double v) {
+  r->names[r->nfields] = xstrdup(name);
+  r->values[r->nfields++] = v;
+}
+
+/* The scalar fields of bloc_result_get. */
+static void fill_fields(bloc_result *r, const BloProblem *bp, const BloTimings *t, int sig) {
+  const RtResult *s = &r->res;
+  int cap = 40 + 2 * RT_CALL_NKINDS + bp->n_reports;
+  r->names = calloc((size_t)cap, sizeof(char *));
+  r->values = calloc((size_t)cap, sizeof(double));
+  if (!r->names || !r->values) blo_oom((size_t)cap * sizeof(double));
+  add_field(r, "steps", (double)s->steps);
+  add_field(r, "seed", (double)s->seed);
+  add_field(r, "f", s->f);
+  add_field(r, "g", s->g);
+  add_field(r, "grad_y_g_norm", s->grad_y_g_norm);
+  add_field(r, "hypergrad_norm", s->hypergrad_norm);
+  add_field(r, "residual", s->residual);
+  add_field(r, "ritz_min", s->ritz_min);
+  add_field(r, "ritz_max", s->ritz_max);
+  add_field(r, "best_step", (double)s->best_step);
+  add_field(r, "best_f", s->best_f);
+  add_field(r, "best_g", s->best_g);
+  add_field(r, "best_grad_y_g_norm", s->best_grad_y_g_norm);
+  add_field(r, "best_hypergrad_norm", s->best_hypergrad_norm);
+  add_field(r, "warnings", s->n_warnings);
+  add_field(r, "recoveries", s->n_recoveries);
+  add_field(r, "signal", sig);
+  add_field(r, "t_setup", s->t_setup);
+  add_field(r, "t_solve", s->t_solve);
+  add_field(r, "t_diag", s->t_diag);
+  add_field(r, "t_output", s->t_output);
+  add_field(r, "t_total", s->t_total);
+  add_field(r, "t_data", t->data_ms * 1e-3);
+  add_field(r, "t_compile", (t->parse_ms + t->derive_ms + t->compile_ms) * 1e-3);
+  char name[64];
+  for (int k = 0; k < RT_CALL_NKINDS; k++) {
+    snprintf(name, sizeof name, "calls_%s", rt_call_names[k]);
+    add_field(r, name, (double)s->calls[k]);
+    snprintf(name, sizeof name, "diag_calls_%s", rt_call_names[k]);
+    add_field(r, name, (double)s->diag_calls[k]);
+  }
+  for (int i = 0; i < bp->n_reports && s->reports; i++)
+    add_field(r, bp->report_names[i] ? bp->report_names[i] : "report", s->reports[i]);
+}
+
+static int status_of(int rt_status) {
+  switch (rt_status) {
+  case RT_STATUS_OK: return BLOC_OK;
+  case RT_STATUS_USER: return BLOC_ERR_INPUT;
+  case RT_STATUS_NUMERICAL: return BLOC_ERR_NUMERICAL;
+  case RT_STATUS_CANCELLED: return BLOC_CANCELLED;
+  default: return rt_status > 128 ? BLOC_INTERRUPTED : BLOC_ERR_INPUT;
+  }
+}
+
+/* ------------------------------------------------------------------ solving */
+
+int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress, void *user,
+               bloc_result **out) {
+  if (out) *out = NULL;
+  if (!p || !out) return BLOC_ERR_STATE;
+  api_begin(p, "option");
+  const char *method = o ? o->method : NULL;
+  int rc = api_ensure_prepared(p, method);
+  if (rc) return api_end(p, rc);
+  RunSettings rs;
+  if (run_settings(p, o, &rs)) return api_end(p, BLOC_ERR_INPUT);
+  RtOptions opt;
+  OptSink sink = api_opt_sink(p, rs.label);
+  if (opt_resolve_to(p->c, &sink, method, o ? (const char *const *)o->sets : NULL,
+                     o ? o->nsets : 0, &opt) ||
+      opt_check_smooth(p->c, &opt))
+    return api_end(p, BLOC_ERR_INPUT);
+  const BloProblem *bp = blo_problem(p->c);
+  BloTimings t = blo_timings(p->c);
+  RtRunConfig *cfg = &rs.cfg;
+  cfg->t_data = t.data_ms * 1e-3;
+  cfg->t_compile = (t.parse_ms + t.derive_ms + t.compile_ms) * 1e-3;
+  cfg->jit_parts = t.jit_parts;
+  cfg->jit_cached = t.jit_cached;
+  cfg->jit_overlapped = t.overlapped;
+  bloc_result *r = calloc(1, sizeof *r);
+  if (!r) return api_end(p, BLOC_ERR_MEMORY);
+  r->ncols = rt_trace_ncols(bp);
+  r->cols = calloc((size_t)r->ncols, sizeof(char *));
+  if (!r->cols) blo_oom(sizeof(char *) * (size_t)r->ncols);
+  for (int j = 0; j < r->ncols; j++) r->cols[j] = xstrdup(rt_trace_column(bp, j));
+  r->progress = progress;
+  r->user = user;
+  cfg->on_trace = on_trace;
+  cfg->on_trace_ctx = r;
+  p->category = "run";
+  api_flush(p); /* warnings about the options come before the solve's progress */
+  int st = rt_solve(bp, &opt, cfg, &r->res);
+  r->status = r->oom ? BLOC_ERR_MEMORY : status_of(st);
+  if (r->res.message[0] && (r->status == BLOC_ERR_INPUT || r->status == BLOC_ERR_NUMERICAL))
+    api_diag(p, BLOC_ERROR, NULL, "%s", r->res.message);
+  if (r->oom) api_diag(p, BLOC_ERROR, NULL, "out of memory keeping the trace");
+  if (r->res.stop == RT_STOP_NONE) { /* never started */
+    bloc_result_free(r);
+    return api_end(p, st == RT_STATUS_OK ? BLOC_ERR_INPUT : status_of(st));
+  }
+  fill_fields(r, bp, &t, st > 128 ? st - 128 : 0);
+  size_t len;
+  FILE *m = open_memstream(&r->summary, &len);
+  if (m) {
+    rt_print_summary(m, bp, &r->res);
+    fclose(m);
+  }
+  *out = r;
+  return api_end(p, r->status);
+}
+
+void bloc_result_free(bloc_result *r) {
+  if (!r) return;
+  rt_result_free(&r->res);
+  for (int i = 0; i < r->nfields; i++) free(r->names[i]);
+  free(r->names);
+  free(r->values);
+  for (int j = 0; j < r->ncols && r->cols; j++) free(r->cols[j]);
+  free(r->cols);
+  free(r->trace);
+  free(r->summary);
+  free(r);
+}
+
+int bloc_result_status(const bloc_result *r) { return r ? r->status : BLOC_ERR_STATE; }
+const char *bloc_result_stop(const bloc_result *r) {
+  return r ? rt_stop_name(r->res.stop) : NULL;
+}
+const char *bloc_result_method(const bloc_result *r) { return r ? r->res.method : NULL; }
+const char *bloc_result_message(const bloc_result *r) { return r ? r->res.message : NULL; }
+
+static const double *vec(const bloc_result *r, const double *v, int64_t len, int64_t *n) {
+  if (n) *n = r ? len : 0;
+  return r ? v : NULL;
+}
+
+const double *bloc_result_x(const bloc_result *r, int64_t *n) {
+  return vec(r, r ? r->res.x : NULL, r ? r->res.nx : 0, n);
+}
+const double *bloc_result_y(const bloc_result *r, int64_t *n) {
+  return vec(r, r ? r->res.y : NULL, r ? r->res.ny : 0, n);
+}
+const double *bloc_result_best_x(const bloc_result *r, int64_t *n) {
+  return vec(r, r ? r->res.best_x : NULL, r ? r->res.nx : 0, n);
+}
+const double *bloc_result_best_y(const bloc_result *r, int64_t *n) {
+  return vec(r, r ? r->res.best_y : NULL, r ? r->res.ny : 0, n);
+}
+
+int bloc_result_get(const bloc_result *r, const char *name, double *value) {
+  if (!r || !name || !value) return BLOC_ERR_STATE;
+  for (int i = 0; i < r->nfields; i++)
+    if (strcmp(r->names[i], name) == 0) {
+      *value = r->values[i];
+      return BLOC_OK;
+    }
+  *value = NAN;
+  return BLOC_ERR_INPUT;
+}
+
+int bloc_result_field_count(const bloc_result *r) { return r ? r->nfields : 0; }
+const char *bloc_result_field(const bloc_result *r, int i) {
+  return r && i >= 0 && i < r->nfields ? r->names[i] : NULL;
+}
+int64_t bloc_result_trace_rows(const bloc_result *r) { return r ? r->nrows : 0; }
+int bloc_result_trace_cols(const bloc_result *r) { return r ? r->ncols : 0; }
+const char *bloc_result_trace_column(const bloc_result *r, int j) {
+  return r && j >= 0 && j < r->ncols ? r->cols[j] : NULL;
+}
+const double *bloc_result_trace(const bloc_result *r) { return r ? r->trace : NULL; }
+const char *bloc_result_summary(const bloc_result *r) { return r ? r->summary : NULL; }

@@ -1,0 +1,164 @@
+/* opt_resolve.c — method and option resolution shared by the C API and the bloc command
+ * (opt_resolve.h). Messages are built here and handed to the caller's OptSink. */
+#include "opt_resolve.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "support/diag.h"
+
+static void report(const OptSink *sink, int level, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void report(const OptSink *sink, int level, const char *hint, const char *fmt, ...) {
+  char msg[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  sink->fn(sink->ctx, level, msg, hint);
+}
+
+/* "did you mean 'NEAR'?" into buf, or NULL when nothing is near. */
+static const char *did_you_mean(char *buf, size_t n, const char *given, const char *const *names,
+                                size_t count) {
+  const char *near = diag_suggest(given, names, count);
+  if (!near) return NULL;
+  snprintf(buf, n, "did you mean '%s'?", near);
+  return buf;
+}
+
+const RtMethodSpec *opt_find_method_to(const OptSink *sink, const char *name) {
+  const RtMethodSpec *m = rt_method_find(name);
+  if (m) return m;
+  const char *names[64];
+  int n = 0;
+  for (int i = 0; i < rt_nmethods && i < 64; i++) names[n++] = rt_methods[i].name;
+  char hint[128];
+  report(sink, DIAG_ERROR, did_you_mean(hint, sizeof hint, name, names, (size_t)n),
+         "unknown method '%s'; methods: %s", name, rt_method_names());
+  return NULL;
+}
+
+int opt_split_set_to(const OptSink *sink, const char *set, char *key, size_t keysize,
+                     const char **value) {
+  const char *eq = strchr(set, '=');
+  if (!eq || eq == set || !eq[1]) {
+    report(sink, DIAG_ERROR, NULL, "%s expects key=value, got '%s'", sink->set_label, set);
+    return 1;
+  }
+  size_t len = (size_t)(eq - set);
+  if (len >= keysize) len = keysize - 1;
+  memcpy(key, set, len);
+  key[len] = '\0';
+  *value = eq + 1;
+  return 0;
+}
+
+bool opt_applies(const RtMethodSpec *m, const char *key) {
+  return rt_method_option(m, key) && !rt_method_unused_option(m, key);
+}
+
+const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key,
+                         const char *value) {
+  const char *err = rt_options_set(opt, key, value);
+  const char *alias = rt_method_alias(opt->method, key);
+  if (!err && alias && rt_options_isset(earlier, alias)) rt_options_unset(opt, alias);
+  return err;
+}
+
+int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method,
+                   const char *const *sets, int nsets, RtOptions *opt) {
+  const Program *prog = blo_program(c);
+  const char *name = method ? method : prog->method;
+  if (!name) {
+    char hint[1024];
+    snprintf(hint, sizeof hint, "add 'solve lancbio(...)' to %s, or pass --method NAME (one of: %s)",
+             prog->path, rt_method_names());
+    report(sink, DIAG_ERROR, hint, "no method to run: the program has no 'solve' declaration");
+    return 1;
+  }
+  const RtMethodSpec *m = opt_find_method_to(sink, name);
+  if (!m) return 1;
+  rt_options_init(opt, m);
+  bool overridden = prog->method && strcmp(prog->method, name) != 0;
+  for (int i = 0; i < prog->nopts; i++) {
+    const SemaOption *so = &prog->opts[i];
+    if (overridden && !opt_applies(m, so->key)) {
+      report(sink, DIAG_WARNING, NULL,
+             "option '%s' of the program's method '%s' does not apply to '%s' (ignored)", so->key,
+             prog->method, name);
+      continue;
+    }
+    const char *err = so->is_word ? rt_options_set_word(opt, so->key, so->word)
+                                  : rt_options_set_num(opt, so->key, so->num);
+    if (err) { /* sema validated them for the program's method; a different method may disagree */
+      report(sink, DIAG_ERROR, NULL, "%s", err);
+      return 1;
+    }
+  }
+  const RtOptions file = *opt;
+  for (int i = 0; i < nsets; i++) {
+    char key[64];
+    const char *value;
+    if (opt_split_set_to(sink, sets[i], key, sizeof key, &value)) return 1;
+    const char *why = rt_method_unused_option(m, key);
+    if (why) { /* aimed at this one method: an error, not a warning */
+      report(sink, DIAG_ERROR, NULL, "%s %s: option '%s' is not used by method '%s': %s",
+             sink->set_label, sets[i], key, name, why);
+      return 1;
+    }
+    const char *err = opt_set_over(opt, &file, key, value);
+    if (err) {
+      char hint[128];
+      const char *h = NULL;
+      if (!rt_method_option(m, key)) { /* a misspelt key: the nearest of the method's */
+        const char *names[RT_MAX_OPTS];
+        int n = 0;
+        for (int k = 0; k < m->nopts && n < RT_MAX_OPTS; k++) names[n++] = m->opts[k].name;
+        h = did_you_mean(hint, sizeof hint, key, names, (size_t)n);
+      }
+      report(sink, DIAG_ERROR, h, "%s %s: %s", sink->set_label, sets[i], err);
+      return 1;
+    }
+  }
+  return 0;
+}
+/* The unrolled methods, "a, b, c": they differentiate the inner steps they take, which needs
+ * only that g be differentiable almost everywhere. */
+static const char *unrolled_names(void) {
+  static _Thread_local char buf[256];
+  buf[0] = '\0';
+  for (int i = 0; i < rt_nmethods; i++) {
+    if (!rt_methods[i].unrolled && rt_method_option(&rt_methods[i], "allow_nonsmooth")) continue;
+    size_t len = strlen(buf);
+    snprintf(buf + len, sizeof buf - len, "%s%s", len ? ", " : "", rt_methods[i].name);
+  }
+  return buf;
+}
+
+int opt_check_smooth(BloCompiled *c, const RtOptions *opt) {
+  const Program *prog = blo_program(c);
+  const RtMethodSpec *m = opt->method;
+  /* methods without the option (unrolled ones, f2sa) need only gradients of g */
+  if (!prog->nonsmooth_op || m->unrolled || !rt_method_option(m, "allow_nonsmooth")) return 0;
+  const char *allow = rt_opt_word(opt, "allow_nonsmooth");
+  if (allow && strcmp(allow, "true") == 0) return 0;
+  const char *op = prog->nonsmooth_op;
+  diag_error(blo_diag(c), prog->nonsmooth_span,
+             "'%s' makes the lower objective not twice differentiable in y, and method '%s' is "
+             "built on its second derivatives: it would converge to a wrong point", op, m->name);
+  if (prog->nonsmooth_call.file != SPAN_NO_FILE)
+    diag_note(blo_diag(c), prog->nonsmooth_call, "in this call of fn '%s'", prog->nonsmooth_fn);
+  const char *subst =
+      strcmp(op, "relu") == 0 ? "softplus(z / t) * t for a small t"
+      : strcmp(op, "abs") == 0 ? "pseudo_huber(z, 0, delta) of import \"losses\" for abs(z)"
+      : strcmp(op, "min") == 0 ? "a - softplus((a - b) / t) * t for min(a, b), a small t"
+      : strcmp(op, "max") == 0 ? "b + softplus((a - b) / t) * t for max(a, b), a small t"
+                               : "max(a, b) ~ b + softplus((a - b) / t) * t and "
+                                 "min(a, b) ~ a - softplus((a - b) / t) * t, a small t";
+  diag_hint(blo_diag(c), "use a smooth substitute (%s), or a method that needs only gradients of g "
+            "(%s); the option allow_nonsmooth = true runs '%s' anyway",
+            subst, unrolled_names(), m->name);
+  return 1;
+}

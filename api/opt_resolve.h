@@ -1,0 +1,57 @@
+/* opt_resolve.h — resolving the method and its options for a run, without printing: the
+ * program's `solve` declaration, then another method, then key=value settings, validated
+ * against the method catalogue (runtime/rt_methods.h). Errors and warnings go to an OptSink:
+ * the C API (api/) keeps them as diagnostics, the bloc command's wrappers (driver/options.h)
+ * print them. */
+#ifndef BLOC_OPT_RESOLVE_H
+#define BLOC_OPT_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "blo.h"
+#include "rt_methods.h"
+
+/* level is DIAG_ERROR or DIAG_WARNING; hint may be NULL. */
+typedef void (*OptReportFn)(void *ctx, int level, const char *msg, const char *hint);
+typedef struct OptSink {
+  OptReportFn fn;
+  void *ctx;
+  const char *set_label; /* how messages name a setting "key=value": "--set" on the command
+                            line, "option" in the C API */
+} OptSink;
+
+/* Fill opt for `method` (NULL: the program's own). Options of the program's solve declaration
+ * that the chosen method does not have or does not use (opt_applies) are skipped with a
+ * warning (only when the method was overridden). sets[i] are "key=value", aimed at this
+ * method: one it does not use is an error. They override the program's options, an alias
+ * included. Returns 0, or 1 after reporting an error. */
+int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method,
+                   const char *const *sets, int nsets, RtOptions *opt);
+
+/* Whether method m has option `key` and uses it (exact lists y_step but has no use for it). */
+bool opt_applies(const RtMethodSpec *m, const char *key);
+
+/* Set key=value in opt as a later, more specific source than `earlier` (opt as it was before
+ * this source): an alias of key that `earlier` had set gives way instead of disagreeing
+ * (--set r=500 over the program's inner_steps = 20). Returns rt_options_set's error or NULL. */
+const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key,
+                         const char *value);
+
+/* A lower objective with abs, relu, max, min or clip of y (Program.nonsmooth_op) has no
+ * second derivatives there: a method built on them (every method but the unrolled ones)
+ * would converge to a wrong point. Returns 0 when opt's method may run, or 1 after an error
+ * (on c's Diag) at the operation with a hint; the method option allow_nonsmooth = true lets
+ * it run. */
+int opt_check_smooth(BloCompiled *c, const RtOptions *opt);
+
+/* The method called `name`, or NULL after reporting "unknown method" with the list of
+ * methods and a did-you-mean hint. */
+const RtMethodSpec *opt_find_method_to(const OptSink *sink, const char *name);
+
+/* Split a setting "key=value": copies key into key[keysize] (truncated) and points *value
+ * into `set`. Returns 0, or 1 after reporting an error when it is not key=value. */
+int opt_split_set_to(const OptSink *sink, const char *set, char *key, size_t keysize,
+                     const char **value);
+
+#endif

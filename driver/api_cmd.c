@@ -1,0 +1,47 @@
+/* api_cmd.c — the commands' side of the C API (api_cmd.h). */
+#include "api_cmd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void print_diag(void *user, const bloc_diag *d) {
+  static const char *const sev[] = {"error", "warning", "note"};
+  const ApiCmdPrint *pr = user;
+  const char *cat = bloc_diag_category(d);
+  if (pr->skip_run && strcmp(cat, "run") == 0) return;
+  if (bloc_diag_file(d) || strcmp(cat, "compile") == 0 || strcmp(cat, "data") == 0) {
+    fputs(bloc_diag_text(d), stderr);
+    return;
+  }
+  fprintf(stderr, "bloc %s: %s: %s\n", pr->cmd, sev[bloc_diag_severity(d)], bloc_diag_message(d));
+  if (bloc_diag_hint(d)) fprintf(stderr, "hint: %s\n", bloc_diag_hint(d));
+}
+
+int api_cmd_compile(const CmdArgs *a, const ApiCmdPrint *pr, bloc_problem **out) {
+  bloc_problem *p = NULL;
+  *out = NULL;
+  if (bloc_problem_new(&p)) return 3;
+  bloc_set_diag_handler(p, print_diag, (void *)pr);
+  int rc = BLOC_OK;
+  for (int i = 0; i < a->ndefs && rc == BLOC_OK; i++)
+    rc = bloc_define(p, a->defs[i].name, a->defs[i].value);
+  if (rc == BLOC_OK) rc = bloc_set_backend(p, a->backend == BLO_BACKEND_JIT ? "jit" : "interp");
+  if (rc == BLOC_OK && a->seed_set) rc = bloc_set_seed(p, a->seed);
+  if (rc == BLOC_OK) rc = bloc_compile_file(p, a->file);
+  if (rc != BLOC_OK) {
+    bloc_problem_free(p);
+    return api_cmd_exit(rc, 0);
+  }
+  *out = p;
+  return 0;
+}
+
+int api_cmd_exit(int status, int signal) {
+  switch (status) {
+  case BLOC_OK: return 0;
+  case BLOC_ERR_NUMERICAL: return 2;
+  case BLOC_ERR_MEMORY: return 3;
+  case BLOC_INTERRUPTED: return 128 + signal;
+  default: return 1;
+  }
+}

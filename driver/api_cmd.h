@@ -1,0 +1,26 @@
+/* api_cmd.h — what the bloc commands that go through the C API (api/bloc.h: run, eval,
+ * check) share: a problem set up from the command line and compiled, with its diagnostics
+ * printed as they come, as the command prints them. */
+#ifndef BLOC_API_CMD_H
+#define BLOC_API_CMD_H
+
+#include "bloc.h"
+#include "cmdline.h"
+
+/* How a command prints diagnostics: the compiler's as they are rendered, the API's own as
+ * "bloc CMD: LEVEL: MESSAGE" and "hint: ..."; skip_run leaves out a solve's own (category
+ * "run"), which a solve with console = on printed already. */
+typedef struct ApiCmdPrint {
+  const char *cmd;
+  bool skip_run;
+} ApiCmdPrint;
+
+/* A problem with a's -D constants, backend and seed, compiled from a->file, its diagnostics
+ * printed per *pr (which must outlive the problem). Returns 0, or the exit status (*out is
+ * then NULL). */
+int api_cmd_compile(const CmdArgs *a, const ApiCmdPrint *pr, bloc_problem **out);
+
+/* The exit status of a bloc_status (numerical 2, interrupted 128 + signal, else 1). */
+int api_cmd_exit(int status, int signal);
+
+#endif

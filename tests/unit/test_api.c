@@ -1,0 +1,526 @@
+/* test_api.c — the C API (api/bloc.h): hyper-cleaning from arrays bound in memory gives the
+ * x bloc run gives on the same data written to files; two problems compiled and solved on two
+ * threads each give their single-thread x; a progress callback cancels; -D constants; every
+ * error path returns a diagnostic with its location; the version. */
+#define _GNU_SOURCE /* mkdtemp */
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "bloc.h"
+#include "config.h"
+#include "rt_data.h"
+#include "rt_rng.h"
+
+/* A small hyper-cleaning problem (examples/hyperclean.blo on synthetic data): one weight per
+ * training sample, a linear classifier on the weighted loss. */
+static const char hc_text[] =
+    "problem hc_small\n"
+    "const n = 60\n"
+    "const m = 40\n"
+    "const d = 8\n"
+    "const k = 3\n"
+    "data Xtr  : matrix[n, d] = load_csv(\"Xtr.csv\")\n"
+    "data Ytr  : matrix[n, k] = load_csv(\"Ytr.csv\")\n"
+    "data Xval : matrix[m, d] = load_csv(\"Xval.csv\")\n"
+    "data Yval : matrix[m, k] = load_csv(\"Yval.csv\")\n"
+    "upper lam : vector[n] = 0\n"
+    "lower W   : matrix[d, k] = 0\n"
+    "upper objective f = mean(cross_entropy(Xval @ W, Yval))\n"
+    "lower objective g = mean(sigmoid(lam) * cross_entropy(Xtr @ W, Ytr)) + 0.01 * sumsq(W)\n"
+    "report val_acc = mean(argmax_rows(Xval @ W) == argmax_rows(Yval))\n"
+    "solve lancbio(outer_steps = 40, x_step = 50, y_step = 0.1, inner_steps = 5, m0 = 1,\n"
+    "              m_max = 5, trace_every = 5)\n";
+
+enum { N = 60, M = 40, D = 8, K = 3 };
+
+typedef struct HcData {
+  double Xtr[N * D], Ytr[N * K], Xval[M * D], Yval[M * K];
+} HcData;
+
+/* Features from a seeded stream; labels from a fixed linear rule, a third of the training
+ * labels flipped (what hyper-cleaning has to find). */
+static void hc_make(HcData *h, uint64_t seed) {
+  RtRng r = rt_rng_stream(seed, "test_api");
+  double w[D * K];
+  for (int i = 0; i < D * K; i++) w[i] = rt_rng_normal(&r, 0, 1);
+  for (int s = 0; s < N + M; s++) {
+    double *x = s < N ? &h->Xtr[s * D] : &h->Xval[(s - N) * D];
+    double *y = s < N ? &h->Ytr[s * K] : &h->Yval[(s - N) * K];
+    for (int j = 0; j < D; j++) x[j] = rt_rng_normal(&r, 0, 1);
+    int best = 0;
+    double score[K];
+    for (int c = 0; c < K; c++) {
+      score[c] = 0;
+      for (int j = 0; j < D; j++) score[c] += x[j] * w[j * K + c];
+      if (score[c] > score[best]) best = c;
+    }
+    if (s < N && s % 3 == 0) best = (best + 1) % K;
+    for (int c = 0; c < K; c++) y[c] = c == best;
+  }
+}
+
+static void write_csv(const char *dir, const char *name, const double *v, int rows, int cols) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  for (int i = 0; i < rows; i++)
+    for (int j = 0; j < cols; j++)
+      fprintf(f, "%.17g%c", v[i * cols + j], j + 1 < cols ? ',' : '\n');
+  fclose(f);
+}
+
+static void bind_all(bloc_problem *p, const HcData *h) {
+  int64_t dtr[2] = {N, D}, ytr[2] = {N, K}, dval[2] = {M, D}, yval[2] = {M, K};
+  assert_int_equal(bloc_bind(p, "Xtr", h->Xtr, 2, dtr), BLOC_OK);
+  assert_int_equal(bloc_bind(p, "Ytr", h->Ytr, 2, ytr), BLOC_OK);
+  assert_int_equal(bloc_bind(p, "Xval", h->Xval, 2, dval), BLOC_OK);
+  assert_int_equal(bloc_bind(p, "Yval", h->Yval, 2, yval), BLOC_OK);
+}
+
+/* A compiled hc problem (from the string, named as a file of dir) with h bound. */
+static bloc_problem *hc_problem(const char *dir, const HcData *h) {
+  bloc_problem *p;
+  char name[512];
+  snprintf(name, sizeof name, "%s/hc_small.blo", dir ? dir : "/nonexistent");
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_string(p, name, hc_text), BLOC_OK);
+  if (h) bind_all(p, h);
+  return p;
+}
+
+/* The first diagnostic of p, which must exist. */
+static const bloc_diag *first_diag(const bloc_problem *p) {
+  assert_true(bloc_problem_diag_count(p) >= 1);
+  const bloc_diag *d = bloc_problem_diag(p, 0);
+  print_message("%s", bloc_diag_text(d));
+  return d;
+}
+
+static char tmpdir[256];
+
+static void make_tmpdir(void) {
+  if (tmpdir[0]) return;
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/test_api.XXXXXX");
+  assert_non_null(mkdtemp(tmpdir));
+}
+
+/* x of a solve of p with the program's options (asserting it finished). */
+static double *solve_x(bloc_problem *p, int64_t *nx) {
+  bloc_result *r = NULL;
+  assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &r), BLOC_OK);
+  assert_string_equal(bloc_result_stop(r), "outer_steps");
+  const double *x = bloc_result_x(r, nx);
+  double *copy = malloc(sizeof(double) * (size_t)*nx);
+  memcpy(copy, x, sizeof(double) * (size_t)*nx);
+  bloc_result_free(r);
+  return copy;
+}
+
+/* Hyper-cleaning from bound arrays and `bloc run` on the same numbers in CSV files. */
+static void test_memory_matches_bloc_run(void **state) {
+  (void)state;
+  make_tmpdir();
+  HcData *h = malloc(sizeof *h);
+  hc_make(h, 7);
+  write_csv(tmpdir, "Xtr.csv", h->Xtr, N, D);
+  write_csv(tmpdir, "Ytr.csv", h->Ytr, N, K);
+  write_csv(tmpdir, "Xval.csv", h->Xval, M, D);
+  write_csv(tmpdir, "Yval.csv", h->Yval, M, K);
+  char path[512], cmd[2048];
+  snprintf(path, sizeof path, "%s/hc_small.blo", tmpdir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(hc_text, f);
+  fclose(f);
+  const char *bloc = getenv("BLOC");
+  snprintf(cmd, sizeof cmd, "'%s' run '%s' --quiet --save-x '%s/x.csv' > /dev/null",
+           bloc ? bloc : BLOC_BUILD_DIR "/bloc", path, tmpdir);
+  assert_int_equal(system(cmd), 0);
+  bloc_problem *p = hc_problem(tmpdir, h);
+  int64_t nx;
+  double *x = solve_x(p, &nx);
+  assert_int_equal(nx, N);
+  double *ref = malloc(sizeof(double) * N);
+  char err[512];
+  snprintf(path, sizeof path, "%s/x.csv", tmpdir);
+  assert_int_equal(rt_read_vector_csv(path, "x", N, ref, rt_err(err, sizeof err)), 0);
+  double maxdiff = 0, spread = 0;
+  for (int i = 0; i < N; i++) {
+    maxdiff = fmax(maxdiff, fabs(x[i] - ref[i]));
+    spread = fmax(spread, fabs(x[i]));
+  }
+  print_message("bound arrays vs bloc run: max |dx| = %g (max |x| %g)\n", maxdiff, spread);
+  assert_true(maxdiff <= 1e-12);
+  assert_true(spread > 1e-3); /* the weights moved: the comparison says something */
+  bloc_problem_free(p);
+  /* the same file compiled by path with its loaders, through the API */
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  snprintf(path, sizeof path, "%s/hc_small.blo", tmpdir);
+  assert_int_equal(bloc_compile_file(p, path), BLOC_OK);
+  double *x2 = solve_x(p, &nx);
+  for (int i = 0; i < N; i++) assert_true(fabs(x2[i] - ref[i]) <= 1e-12);
+  bloc_problem_free(p);
+  free(x2);
+  free(ref);
+  free(x);
+  free(h);
+}
+
+/* ---- two threads */
+
+typedef struct Job {
+  uint64_t seed;
+  const char *backend;
+  double *x;
+  int64_t nx;
+  int status;
+} Job;
+
+static void *job_run(void *arg) {
+  Job *j = arg;
+  HcData *h = malloc(sizeof *h);
+  hc_make(h, j->seed);
+  bloc_problem *p;
+  j->status = bloc_problem_new(&p);
+  char name[64];
+  snprintf(name, sizeof name, "/nonexistent/hc%llu.blo", (unsigned long long)j->seed);
+  if (!j->status) j->status = bloc_set_backend(p, j->backend);
+  if (!j->status) j->status = bloc_compile_string(p, name, hc_text);
+  int64_t dims[4][2] = {{N, D}, {N, K}, {M, D}, {M, K}};
+  const char *names[4] = {"Xtr", "Ytr", "Xval", "Yval"};
+  const double *vals[4] = {h->Xtr, h->Ytr, h->Xval, h->Yval};
+  for (int i = 0; i < 4 && !j->status; i++) j->status = bloc_bind(p, names[i], vals[i], 2, dims[i]);
+  bloc_result *r = NULL;
+  if (!j->status) j->status = bloc_solve(p, NULL, NULL, NULL, &r);
+  if (r) {
+    const double *x = bloc_result_x(r, &j->nx);
+    j->x = malloc(sizeof(double) * (size_t)j->nx);
+    memcpy(j->x, x, sizeof(double) * (size_t)j->nx);
+  }
+  bloc_result_free(r);
+  bloc_problem_free(p);
+  free(h);
+  return NULL;
+}
+
+static void test_two_threads(void **state) {
+  (void)state;
+  Job single[2] = {{11, "jit", NULL, 0, 0}, {12, "jit", NULL, 0, 0}};
+  for (int i = 0; i < 2; i++) {
+    job_run(&single[i]);
+    assert_int_equal(single[i].status, BLOC_OK);
+  }
+  for (int round = 0; round < 2; round++) { /* JIT and JIT, then JIT and the evaluator */
+    Job par[2] = {{11, "jit", NULL, 0, 0}, {12, round ? "interp" : "jit", NULL, 0, 0}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&th[i], NULL, job_run, &par[i]), 0);
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 2; i++) {
+      assert_int_equal(par[i].status, BLOC_OK);
+      assert_int_equal(par[i].nx, single[i].nx);
+      double maxdiff = 0;
+      for (int64_t k = 0; k < par[i].nx; k++)
+        maxdiff = fmax(maxdiff, fabs(par[i].x[k] - single[i].x[k]));
+      print_message("round %d, problem %d (%s): max |dx| vs one thread = %g\n", round, i,
+                    par[i].backend, maxdiff);
+      /* the evaluator's sums may round differently from the JIT's vector code */
+      assert_true(maxdiff <= (strcmp(par[i].backend, "jit") == 0 ? 0.0 : 1e-9));
+      free(par[i].x);
+    }
+    /* the two problems differ: their x must too */
+  }
+  double d01 = 0;
+  for (int64_t k = 0; k < single[0].nx; k++) d01 = fmax(d01, fabs(single[0].x[k] - single[1].x[k]));
+  assert_true(d01 > 1e-6);
+  free(single[0].x);
+  free(single[1].x);
+}
+
+/* ---- progress and cancellation */
+
+typedef struct Progress {
+  int calls, cancel_at, f_col, step_col;
+  double last_step, last_f;
+} Progress;
+
+static int on_progress(void *user, int ncols, const char *const *names, const double *values) {
+  Progress *pr = user;
+  pr->f_col = pr->step_col = -1;
+  for (int j = 0; j < ncols; j++) {
+    if (strcmp(names[j], "f") == 0) pr->f_col = j;
+    if (strcmp(names[j], "step") == 0) pr->step_col = j;
+  }
+  pr->last_step = values[pr->step_col];
+  pr->last_f = values[pr->f_col];
+  return ++pr->calls == pr->cancel_at;
+}
+
+static void test_cancel(void **state) {
+  (void)state;
+  HcData *h = malloc(sizeof *h);
+  hc_make(h, 3);
+  bloc_problem *p = hc_problem(NULL, h);
+  Progress pr = {0, 3, 0, 0, 0, 0};
+  bloc_result *r = NULL;
+  assert_int_equal(bloc_solve(p, NULL, on_progress, &pr, &r), BLOC_CANCELLED);
+  assert_non_null(r);
+  assert_int_equal(bloc_result_status(r), BLOC_CANCELLED);
+  assert_string_equal(bloc_result_stop(r), "cancelled");
+  double steps, f;
+  assert_int_equal(bloc_result_get(r, "steps", &steps), BLOC_OK);
+  assert_int_equal(pr.calls, 3);
+  assert_true(steps == 10 && pr.last_step == 10); /* trace points at 0, 5, 10 */
+  assert_int_equal(bloc_result_trace_rows(r), 3);
+  int fcol = -1;
+  for (int j = 0; j < bloc_result_trace_cols(r); j++)
+    if (strcmp(bloc_result_trace_column(r, j), "f") == 0) fcol = j;
+  assert_true(fcol >= 0);
+  assert_int_equal(bloc_result_get(r, "f", &f), BLOC_OK);
+  assert_true(f == pr.last_f); /* the iterate so far */
+  assert_true(bloc_result_trace(r)[2 * bloc_result_trace_cols(r) + fcol] == f);
+  double acc;
+  assert_int_equal(bloc_result_get(r, "val_acc", &acc), BLOC_OK);
+  assert_int_equal(bloc_result_get(r, "no_such_field", &acc), BLOC_ERR_INPUT);
+  assert_non_null(strstr(bloc_result_summary(r), "cancelled"));
+  bloc_result_free(r);
+  /* the problem solves again, to the end, with options and a method of the program */
+  bloc_options *o;
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_set(o, "outer_steps", "7");
+  bloc_options_set(o, "trace_every=7", NULL);
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_OK);
+  assert_int_equal(bloc_result_trace_rows(r), 2);
+  assert_int_equal(bloc_result_get(r, "steps", &steps), BLOC_OK);
+  assert_true(steps == 7);
+  bloc_result_free(r);
+  bloc_options_free(o);
+  bloc_problem_free(p);
+  free(h);
+}
+
+/* ---- -D constants and evaluation */
+
+static const char quad_text[] = "problem quad\n"
+                                "const n = 3\n"
+                                "upper x : vector[n] = 1\n"
+                                "lower y : vector[n] = 0\n"
+                                "upper objective f = sumsq(y - 2)\n"
+                                "lower objective g = sumsq(y - x)\n"
+                                "solve aid_cg(outer_steps = 50, x_step = 0.2, y_step = 0.5)\n";
+
+static void test_define_and_eval(void **state) {
+  (void)state;
+  bloc_problem *p;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_define(p, "n", 5), BLOC_OK);
+  assert_int_equal(bloc_compile_string(p, "quad.blo", quad_text), BLOC_OK);
+  assert_int_equal(bloc_problem_nx(p), 5);
+  assert_int_equal(bloc_problem_ny(p), 5);
+  assert_non_null(strstr(bloc_problem_summary(p), "quad"));
+  assert_int_equal(bloc_define(p, "n", 6), BLOC_ERR_STATE); /* too late */
+  assert_string_equal(bloc_diag_category(first_diag(p)), "usage");
+  bloc_eval *e;
+  double x[5] = {1, 1, 1, 1, 1}, y[5] = {0, 0, 0, 0, 3};
+  assert_int_equal(bloc_eval_at(p, "f,grad_y_g,hypergrad", x, y, NULL, &e), BLOC_OK);
+  const double *v;
+  int64_t n;
+  assert_int_equal(bloc_eval_get(e, "f", &v, &n), BLOC_OK);
+  assert_int_equal(n, 1);
+  assert_true(fabs(v[0] - (4 * 4 + 1)) < 1e-12);
+  assert_int_equal(bloc_eval_get(e, "grad_y_g", &v, &n), BLOC_OK);
+  assert_int_equal(n, 5);
+  assert_true(fabs(v[0] + 2) < 1e-12 && fabs(v[4] - 4) < 1e-12); /* 2 (y - x) */
+  assert_int_equal(bloc_eval_get(e, "hypergrad", &v, &n), BLOC_OK);
+  /* at the given y: grad_x f - grad_xy g H^-1 grad_y f = -(-2)(1/2) 2 (y - 2) */
+  assert_true(fabs(v[0] - 2 * (0 - 2)) < 1e-9 && fabs(v[4] - 2 * (3 - 2)) < 1e-9);
+  assert_non_null(bloc_eval_hypergrad_solver(e));
+  assert_int_equal(bloc_eval_get(e, "g", &v, &n), BLOC_ERR_INPUT); /* not asked for */
+  bloc_eval_free(e);
+  assert_int_equal(bloc_eval_at(p, "f,hessian", x, y, NULL, &e), BLOC_ERR_INPUT);
+  assert_null(e);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "'hessian'"));
+  /* the start: x given, y from the initialiser (here a constant) */
+  assert_int_equal(bloc_set_start(p, x, NULL), BLOC_OK);
+  int64_t nx;
+  double *xs = solve_x(p, &nx);
+  assert_int_equal(nx, 5);
+  for (int i = 0; i < 5; i++) assert_true(fabs(xs[i] - 2) < 1e-3); /* min |x - 2|^2 */
+  free(xs);
+  bloc_problem_free(p);
+  /* a -D that names no constant */
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_define(p, "nn", 5), BLOC_OK);
+  assert_int_equal(bloc_compile_string(p, "quad.blo", quad_text), BLOC_ERR_INPUT);
+  const bloc_diag *d = first_diag(p);
+  assert_int_equal(bloc_diag_severity(d), BLOC_ERROR);
+  assert_string_equal(bloc_diag_category(d), "compile");
+  bloc_problem_free(p);
+}
+
+/* ---- every error path */
+
+static void test_errors(void **state) {
+  (void)state;
+  bloc_problem *p;
+  const bloc_diag *d;
+  /* a compile error: file, line, column, message, the caret text */
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  const char *bad = "problem bad\nupper x : scalar = 0\nlower y : scalar = zz\n";
+  assert_int_equal(bloc_compile_string(p, "dir/bad.blo", bad), BLOC_ERR_INPUT);
+  d = first_diag(p);
+  assert_string_equal(bloc_diag_file(d), "dir/bad.blo");
+  assert_int_equal(bloc_diag_line(d), 3);
+  assert_int_equal(bloc_diag_column(d), 20);
+  assert_string_equal(bloc_diag_category(d), "compile");
+  assert_non_null(strstr(bloc_diag_message(d), "zz"));
+  assert_non_null(strstr(bloc_diag_text(d), "dir/bad.blo:3:20: error: "));
+  assert_non_null(strstr(bloc_diag_text(d), "^"));
+  assert_int_equal(bloc_bind(p, "x", NULL, 0, NULL), BLOC_ERR_STATE);
+  bloc_problem_free(p);
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_file(p, "/nonexistent/no.blo"), BLOC_ERR_INPUT);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "cannot read"));
+  bloc_problem_free(p);
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_set_backend(p, "gpu"), BLOC_ERR_INPUT);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "gpu"));
+  bloc_problem_free(p);
+
+  /* data: an unknown name (did you mean), a shape mismatch (at the declaration), NaN */
+  HcData *h = malloc(sizeof *h);
+  hc_make(h, 5);
+  p = hc_problem(NULL, NULL);
+  int64_t dims[2] = {N, D};
+  assert_int_equal(bloc_bind(p, "Xtrn", h->Xtr, 2, dims), BLOC_ERR_INPUT);
+  d = first_diag(p);
+  assert_string_equal(bloc_diag_category(d), "data");
+  assert_null(bloc_diag_file(d));
+  assert_string_equal(bloc_diag_hint(d), "did you mean 'Xtr'?");
+  int64_t wrong[2] = {N, D + 1};
+  assert_int_equal(bloc_bind(p, "Xtr", h->Xtr, 2, wrong), BLOC_ERR_INPUT);
+  d = first_diag(p);
+  assert_int_equal(bloc_diag_line(d), 6); /* data Xtr ... */
+  assert_int_equal(bloc_diag_column(d), 6);
+  assert_non_null(strstr(bloc_diag_message(d), "matrix[60, 9]"));
+  assert_int_equal(bloc_bind(p, "Xtr", h->Xtr, 1, dims), BLOC_ERR_INPUT);
+  h->Xval[3] = NAN;
+  bind_all(p, h); /* the refused bindings left the program fit to prepare */
+  assert_int_equal(bloc_prepare(p, NULL), BLOC_ERR_INPUT);
+  d = first_diag(p);
+  assert_int_equal(bloc_diag_line(d), 8);
+  assert_non_null(strstr(bloc_diag_message(d), "nan"));
+  bloc_problem_free(p);
+  h->Xval[3] = 0;
+  /* a loader's error when a declaration is left unbound: at the call */
+  p = hc_problem(NULL, NULL);
+  int64_t yd[2] = {N, K};
+  assert_int_equal(bloc_bind(p, "Ytr", h->Ytr, 2, yd), BLOC_OK);
+  bloc_result *r = NULL;
+  assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &r), BLOC_ERR_INPUT);
+  assert_null(r);
+  d = first_diag(p);
+  assert_string_equal(bloc_diag_category(d), "data");
+  assert_int_equal(bloc_diag_line(d), 6);
+  assert_true(bloc_diag_column(d) > 6);
+  assert_int_equal(bloc_bind(p, "Xtr", h->Xtr, 2, dims), BLOC_ERR_STATE);
+  bloc_problem_free(p);
+
+  /* options: an unknown key, method, run setting; a bad value; numerical failure */
+  p = hc_problem(NULL, h);
+  bloc_options *o;
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_set(o, "x_stpe", "3");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_INPUT);
+  d = first_diag(p);
+  assert_string_equal(bloc_diag_category(d), "option");
+  assert_string_equal(bloc_diag_hint(d), "did you mean 'x_step'?");
+  assert_non_null(strstr(bloc_diag_message(d), "option x_stpe=3: unknown option 'x_stpe'"));
+  bloc_options_free(o);
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_method(o, "lancbo");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_INPUT);
+  assert_string_equal(bloc_diag_hint(first_diag(p)), "did you mean 'lancbio'?");
+  bloc_options_method(o, NULL);
+  bloc_options_run(o, "trace_fiel", "t.csv");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_INPUT);
+  assert_string_equal(bloc_diag_hint(first_diag(p)), "did you mean 'trace_file'?");
+  bloc_options_free(o);
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_set(o, "inner_steps", "many");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_INPUT);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "many"));
+  bloc_options_free(o);
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_set(o, "x_step", "1e200");
+  bloc_options_set(o, "on_divergence", "stop");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_NUMERICAL);
+  assert_non_null(r);
+  assert_string_equal(bloc_result_stop(r), "numerical_failure");
+  d = first_diag(p);
+  assert_string_equal(bloc_diag_category(d), "run");
+  assert_string_equal(bloc_diag_message(d), bloc_result_message(r));
+  int64_t nx;
+  const double *x = bloc_result_x(r, &nx);
+  for (int64_t i = 0; i < nx; i++) assert_true(isfinite(x[i])); /* the last good iterate */
+  bloc_result_free(r);
+  bloc_options_free(o);
+  /* an output file that cannot be written */
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_run(o, "trace_file", "/nonexistent/dir/t.csv");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_INPUT);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "/nonexistent/dir/t.csv"));
+  bloc_options_free(o);
+  bloc_problem_free(p);
+  free(h);
+  /* a program with no solve line and no method given */
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_string(p, "q.blo", "problem q\nupper x : scalar = 0\n"
+                                                   "lower y : scalar = 0\n"
+                                                   "upper objective f = (y - 1) ^ 2\n"
+                                                   "lower objective g = (y - x) ^ 2\n"),
+                   BLOC_OK);
+  assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &r), BLOC_ERR_INPUT);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "no method to run"));
+  bloc_problem_free(p);
+  /* NULL handles */
+  assert_int_equal(bloc_solve(NULL, NULL, NULL, NULL, &r), BLOC_ERR_STATE);
+  assert_int_equal(bloc_compile_file(NULL, "x.blo"), BLOC_ERR_STATE);
+  assert_int_equal(bloc_problem_diag_count(NULL), 0);
+}
+
+static void test_version(void **state) {
+  (void)state;
+  char v[64];
+  snprintf(v, sizeof v, "%d.%d.%d", BLOC_VERSION_MAJOR, BLOC_VERSION_MINOR, BLOC_VERSION_PATCH);
+  assert_string_equal(bloc_version(), v);
+  assert_string_equal(bloc_version(), PACKAGE_VERSION);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_version),
+    cmocka_unit_test(test_memory_matches_bloc_run),
+    cmocka_unit_test(test_two_threads),
+    cmocka_unit_test(test_cancel),
+    cmocka_unit_test(test_define_and_eval),
+    cmocka_unit_test(test_errors),
+  };
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  if (tmpdir[0]) {
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) rc = rc ? rc : 1;
+  }
+  return rc;
+}
