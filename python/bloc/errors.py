@@ -43,7 +43,7 @@ class Diagnostic:
         return "Diagnostic(%r, %r, %r)" % (self.severity, self.location, self.message)
 
     def __str__(self):
-        return self.text or self.message
+        return (self.text or self.message).rstrip()
 
 
 class Error(Exception):
