@@ -89,6 +89,7 @@ class Problem:
         self._h = h
         self._bound = {}  # name -> the array bloc reads in place: it must outlive the handle
         self._lock = threading.RLock()
+        self._prepared = False
 
     # -------------------------------------------------------------- lifetime
     def close(self):
@@ -99,7 +100,10 @@ class Problem:
         self._bound = {}
 
     def __del__(self):
-        self.close()
+        try:
+            self.close()
+        except Exception:  # at interpreter exit the library may be gone already
+            pass
 
     def __enter__(self):
         return self
@@ -175,6 +179,7 @@ class Problem:
         with self._lock:
             h = self._handle()
             check(h, _lib.lib().bloc_prepare(h, methods.encode() if methods else None))
+            self._prepared = True
         return self
 
     def set_start(self, x=None, y=None):
@@ -210,6 +215,15 @@ class Problem:
         L = _lib.lib()
         with self._lock:
             h = self._handle()
+            if not self._prepared:
+                # The data stage and the JIT first, on their own: a Ctrl-C while they run is
+                # raised by Python when they return, not after a whole solve. ERR_STATE: the
+                # problem is prepared already (a KeyboardInterrupt here last time skipped the
+                # flag), or cannot be, which bloc_solve reports.
+                st = L.bloc_prepare(h, method.encode() if method else None)
+                if st != _lib.ERR_STATE:
+                    check(h, st)
+                self._prepared = True
             o = ctypes.c_void_p()
             if L.bloc_options_new(ctypes.byref(o)) != _lib.OK:
                 raise MemoryError("bloc: out of memory")
@@ -270,6 +284,7 @@ class Problem:
             st = L.bloc_eval_at(h, what.encode() if what else None,
                                 *[None if a is None else a.ctypes.data for a in pts],
                                 ctypes.byref(e))
+            self._prepared = self._prepared or bool(e)
             values = None
             if e:
                 try:

@@ -46,6 +46,17 @@ lower objective g = sumsq(y - x)
 solve aid_cg(outer_steps = 50, x_step = 0.2, y_step = 0.5)
 """
 
+# a data stage of about half a second: 4 million normal draws
+SLOW_DATA_TEXT = """problem slow
+data A : matrix[2000, 2000] = normal(0, 1)
+data c : scalar = sum(A) / 2000
+upper x : scalar = 0
+lower y : scalar = 0
+upper objective f = (y - c) ^ 2
+lower objective g = (y - x) ^ 2
+solve aid_cg(x_step = 0.2, y_step = 0.5)
+"""
+
 
 def hc_data(seed):
     """test_api.c's problem: features normal, labels from a fixed linear rule, a third of the
@@ -325,6 +336,28 @@ class Progress(unittest.TestCase):
         self.assertIs(signal.getsignal(signal.SIGINT), signal.default_int_handler)
         r = p.solve()
         self.assertEqual((r.stop, r.steps), ("outer_steps", 40))
+
+    def test_sigint_while_preparing(self):
+        """Ctrl-C while the data stage runs (bloc_solve's handler is not installed yet):
+        KeyboardInterrupt when the data stage is done, not after a solve of 10^9 steps."""
+        p = bloc.compile(text=SLOW_DATA_TEXT, name="slow.blo")
+        done = threading.Event()
+
+        def ctrl_c():
+            time.sleep(0.05)
+            os.kill(os.getpid(), signal.SIGINT)
+            if not done.wait(60):
+                print("FAIL: SIGINT did not stop the solve", file=sys.stderr, flush=True)
+                os._exit(1)
+
+        threading.Thread(target=ctrl_c, daemon=True).start()
+        with self.assertRaises(KeyboardInterrupt):
+            try:
+                p.solve(outer_steps=10 ** 9, trace_every=10 ** 9)
+            finally:
+                done.set()
+        r = p.solve(outer_steps=5)  # prepared once, usable
+        self.assertEqual((r.stop, r.steps), ("outer_steps", 5))
 
 
 class Eval(unittest.TestCase):
