@@ -261,6 +261,14 @@ class Errors(unittest.TestCase):
 
 
 class Progress(unittest.TestCase):
+    def setUp(self):
+        # Python's own Ctrl-C handling, whatever this process inherited (a shell starts
+        # background jobs with SIGINT ignored, and then neither Python nor bloc handle it)
+        self.saved_sigint = signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def tearDown(self):
+        signal.signal(signal.SIGINT, self.saved_sigint)
+
     def test_callback_and_cancel(self):
         p = hc_problem(hc_data(3))
         rows = []
