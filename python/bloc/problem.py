@@ -229,19 +229,7 @@ class Problem:
                 raise MemoryError("bloc: out of memory")
             progress = _Progress(callback) if callback is not None else None
             try:
-                if method is not None:
-                    L.bloc_options_method(o, method.encode())
-                for k, v in options.items():
-                    if v is None:
-                        continue
-                    setter = L.bloc_options_run if k in RUN_SETTINGS else L.bloc_options_set
-                    setter(o, k.encode(), _option_value(k, v).encode())
-                # The runtime's own SIGINT handler stops a solve after its current step,
-                # wherever it is; Python's runs only between bytecodes. Signal handlers are
-                # the main thread's business, so only a solve there takes them over.
-                signals = threading.current_thread() is threading.main_thread()
-                if signals:
-                    L.bloc_options_run(o, b"signals", b"on")
+                _fill_options(L, o, method, options)
                 out = ctypes.c_void_p()
                 cfn = _lib.PROGRESS_FN(progress) if progress else _lib.PROGRESS_FN()
                 st = L.bloc_solve(h, o, cfn, None, ctypes.byref(out))
@@ -293,6 +281,21 @@ class Problem:
                     L.bloc_eval_free(e)
             check(h, st, result=values)
             return values
+
+
+def _fill_options(L, o, method, options):
+    """The bloc_options o of solve(method, **options)."""
+    if method is not None:
+        L.bloc_options_method(o, method.encode())
+    for k, v in options.items():
+        if v is not None:
+            setter = L.bloc_options_run if k in RUN_SETTINGS else L.bloc_options_set
+            setter(o, k.encode(), _option_value(k, v).encode())
+    # The runtime's own SIGINT handler stops a solve after its current step, wherever it is;
+    # Python's runs only between bytecodes. Signal handlers are the main thread's business,
+    # so only a solve there takes them over.
+    if threading.current_thread() is threading.main_thread():
+        L.bloc_options_run(o, b"signals", b"on")
 
 
 def _eval_values(L, e):
