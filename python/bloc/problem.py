@@ -1,0 +1,341 @@
+"""A compiled bilevel problem: bind data, solve, evaluate (over api/bloc.h)."""
+import ctypes
+import numbers
+import os
+import signal
+import threading
+
+import numpy as np
+
+from . import _lib
+from .errors import DataError, Diagnostic, OptionError, UsageError, check
+from .result import Result
+
+# keyword arguments of solve() that are settings of the run, not options of the method
+RUN_SETTINGS = ("trace_file", "result_file", "x_file", "y_file", "keep", "console", "quiet")
+_SCALARS = ("f", "g", "hypergrad_residual", "lower_hessian_min_eig")
+_EVAL_ITEMS = ("f", "g", "grad_x_f", "grad_y_f", "grad_y_g", "hvp_yy", "hvp_xy", "hypergrad",
+               "hypergrad_residual", "lower_hessian_min_eig")
+
+
+def _py_error(cls, message, hint=None, category="data"):
+    """An error found on the Python side, with a diagnostic as the library would make it."""
+    text = "bloc: error: " + message + ("\nhint: " + hint if hint else "")
+    d = Diagnostic("error", category, None, 0, 0, message, hint, text)
+    return cls(text, [d])
+
+
+def _float64(what, value, size=None):
+    """value as a C-contiguous float64 NumPy array: the same array, not a copy, when it is
+    one already. DataError for what is not real numbers, or not `size` numbers."""
+    try:
+        a = np.asarray(value)
+    except Exception as e:  # e.g. ragged nested lists
+        raise _py_error(DataError, "%s: cannot be read as an array: %s" % (what, e)) from None
+    if a.dtype.kind not in "biuf":
+        raise _py_error(DataError, "%s: expected real numbers, got an array of dtype %s"
+                        % (what, a.dtype), "convert it with numpy.asarray(..., dtype=float)")
+    a = np.require(a, np.float64, ["C_CONTIGUOUS", "ALIGNED"])
+    if size is not None and a.size != size:
+        raise _py_error(DataError, "%s: expected %d numbers, got %d (shape %s)"
+                        % (what, size, a.size, a.shape))
+    return a
+
+
+def _option_value(key, v):
+    """An option's value as the string the C API takes."""
+    if isinstance(v, bool) or isinstance(v, np.bool_):
+        return "true" if v else "false"
+    if isinstance(v, numbers.Integral):
+        return str(int(v))
+    if isinstance(v, numbers.Real):
+        return repr(float(v))  # the shortest text that reads back as the same double
+    if isinstance(v, (str, os.PathLike)):
+        return os.fspath(v)
+    raise _py_error(OptionError, "option %s: expected a number, a string or a bool, got %r"
+                    % (key, v), category="option")
+
+
+class _Progress:
+    """The progress callback handed to the C API: the user's callback with each trace row
+    as a dict; any exception it raises (KeyboardInterrupt too) stops the solve and is raised
+    again once bloc_solve has returned."""
+
+    def __init__(self, callback):
+        self.callback, self.names, self.exc = callback, None, None
+
+    def __call__(self, user, ncols, names, values):
+        try:
+            if self.names is None:
+                self.names = [_lib.text(names[j]) for j in range(ncols)]
+            row = {self.names[j]: values[j] for j in range(ncols)}
+            return 1 if self.callback(row) else 0
+        except BaseException as e:  # noqa: B036 -- carried over the C frames
+            self.exc = e
+            return 1
+
+
+class Problem:
+    """A compiled .blo program (bloc.compile makes one). Attributes: name, nx, ny (the sizes
+    of the upper and lower variables), summary (what `bloc check` prints). Methods: bind,
+    prepare, set_start, solve, eval, close. One thread at a time uses a problem; different
+    problems may be solved at once from different threads."""
+
+    def __init__(self):
+        L = _lib.lib()
+        h = ctypes.c_void_p()
+        if L.bloc_problem_new(ctypes.byref(h)) != _lib.OK:
+            raise MemoryError("bloc: out of memory")
+        self._h = h
+        self._bound = {}  # name -> the array bloc reads in place: it must outlive the handle
+        self._lock = threading.RLock()
+        self._prepared = False
+
+    # -------------------------------------------------------------- lifetime
+    def close(self):
+        """Free the problem (also done when it is garbage collected)."""
+        h, self._h = getattr(self, "_h", None), None
+        if h:
+            _lib.lib().bloc_problem_free(h)
+        self._bound = {}
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # at interpreter exit the library may be gone already
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _handle(self):
+        if not self._h:
+            raise _py_error(UsageError, "the problem was closed", category="usage")
+        return self._h
+
+    # -------------------------------------------------------------- compiling
+    def _compile(self, path, text, name, defines, backend, seed):
+        L, h = _lib.lib(), self._handle()
+        for k, v in (defines or {}).items():
+            check(h, L.bloc_define(h, k.encode(), float(v)))
+        if backend is not None:
+            check(h, L.bloc_set_backend(h, backend.encode()))
+        if seed is not None:
+            check(h, L.bloc_set_seed(h, int(seed)))
+        if text is not None:
+            st = L.bloc_compile_string(h, os.fsencode(name), text.encode())
+        else:
+            st = L.bloc_compile_file(h, os.fsencode(path))
+        check(h, st)
+
+    @property
+    def name(self):
+        return _lib.text(_lib.lib().bloc_problem_name(self._handle()))
+
+    @property
+    def nx(self):
+        return _lib.lib().bloc_problem_nx(self._handle())
+
+    @property
+    def ny(self):
+        return _lib.lib().bloc_problem_ny(self._handle())
+
+    @property
+    def summary(self):
+        return _lib.text(_lib.lib().bloc_problem_summary(self._handle()))
+
+    def __repr__(self):
+        if not self._h:
+            return "<bloc.Problem (closed)>"
+        return "<bloc.Problem %s nx=%d ny=%d>" % (self.name, self.nx, self.ny)
+
+    # -------------------------------------------------------------- data
+    def bind(self, **arrays):
+        """Give data declarations their values instead of their loaders: bind(X=array, ...).
+        Each array must have the declared shape (a scalar, vector[n], matrix[m, n], ...);
+        anything NumPy reads as real numbers is converted to float64. A C-contiguous float64
+        array is used in place, not copied: do not change it while the problem is alive (the
+        problem keeps a reference to it). Before the first solve, eval or prepare. Returns
+        the problem."""
+        L = _lib.lib()
+        with self._lock:
+            h = self._handle()
+            for name, value in arrays.items():
+                a = _float64("data %s" % name, value)
+                dims = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
+                check(h, L.bloc_bind(h, name.encode(), a.ctypes.data, a.ndim, dims))
+                self._bound[name] = a
+        return self
+
+    def prepare(self, methods=None):
+        """Run the data stage and compile the kernels now (solve and eval do it when
+        needed): methods is a method name or a list of them, None for the program's own,
+        "all" for every kernel."""
+        if methods is not None and not isinstance(methods, str):
+            methods = ",".join(methods)
+        with self._lock:
+            h = self._handle()
+            check(h, _lib.lib().bloc_prepare(h, methods.encode() if methods else None))
+            self._prepared = True
+        return self
+
+    def set_start(self, x=None, y=None):
+        """Start later solves from x (nx numbers) and/or y (ny numbers) instead of the
+        program's initial values; with only x, a lower initialiser that reads x follows it."""
+        with self._lock:
+            h = self._handle()
+            xa = None if x is None else _float64("start x", x, self.nx)
+            ya = None if y is None else _float64("start y", y, self.ny)
+            check(h, _lib.lib().bloc_set_start(h, None if xa is None else xa.ctypes.data,
+                                               None if ya is None else ya.ctypes.data))
+        return self
+
+    # -------------------------------------------------------------- solving
+    def solve(self, method=None, *, callback=None, **options):
+        """Solve the problem and return a Result.
+
+        method: a method name (None: the program's `solve` line). options: the method's
+        options as keyword arguments (outer_steps=200, x_step=0.5, on_divergence="stop",
+        ...: `bloc help METHOD`), over the program's; numbers, strings and bools. Also the
+        run settings trace_file, result_file, x_file, y_file (write bloc run's files), keep
+        ("best" or "last"), console (print progress on stderr as bloc run does), quiet.
+
+        callback(row) is called at every trace point with the trace row as a dict (step, f,
+        hypergrad_norm, ...); a true return stops the solve (Result.stop "cancelled"). An
+        exception raised by the callback stops the solve and is raised from solve().
+
+        Ctrl-C (SIGINT) stops the solve after its current step and raises KeyboardInterrupt
+        (its .result holds the iterate reached); the problem can be solved again. Raises
+        OptionError for an unknown option (with a did-you-mean hint), DataError for data the
+        solve could not load, SolveError on numerical failure (.result: the last good
+        iterate)."""
+        L = _lib.lib()
+        with self._lock:
+            h = self._handle()
+            if not self._prepared:
+                # The data stage and the JIT first, on their own: a Ctrl-C while they run is
+                # raised by Python when they return, not after a whole solve. ERR_STATE: the
+                # problem is prepared already (a KeyboardInterrupt here last time skipped the
+                # flag), or cannot be, which bloc_solve reports.
+                st = L.bloc_prepare(h, method.encode() if method else None)
+                if st != _lib.ERR_STATE:
+                    check(h, st)
+                self._prepared = True
+            o = ctypes.c_void_p()
+            if L.bloc_options_new(ctypes.byref(o)) != _lib.OK:
+                raise MemoryError("bloc: out of memory")
+            progress = _Progress(callback) if callback is not None else None
+            try:
+                _fill_options(L, o, method, options)
+                out = ctypes.c_void_p()
+                cfn = _lib.PROGRESS_FN(progress) if progress else _lib.PROGRESS_FN()
+                st = L.bloc_solve(h, o, cfn, None, ctypes.byref(out))
+                result = None
+                if out:
+                    try:
+                        result = Result(out)
+                    finally:
+                        L.bloc_result_free(out)
+            finally:
+                L.bloc_options_free(o)
+            if progress is not None and progress.exc is not None:
+                check(h, _lib.OK)  # its warnings
+                _attach(progress.exc, result)
+                raise progress.exc
+            if st == _lib.INTERRUPTED and result is not None:
+                check(h, _lib.OK)
+                _interrupted(result)
+                return result
+            check(h, st, accept=(_lib.OK, _lib.CANCELLED), result=result)
+            return result
+
+    # -------------------------------------------------------------- evaluating
+    def eval(self, x=None, y=None, v=None, what=None):
+        """Evaluate the oracles once, what `bloc eval` prints: at (x, y) (None: the initial
+        point), v the direction of the Hessian-vector products (None: ones). what: a list
+        (or comma-separated string) of f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy,
+        hypergrad; None for all. Returns a dict: f, g (floats) and the vectors (NumPy
+        arrays); with hypergrad also hypergrad_residual, hypergrad_solver and, when the
+        lower Hessian is not positive definite there, lower_hessian_min_eig. SolveError when
+        the hypergradient fails (.result: the other values)."""
+        if what is not None and not isinstance(what, str):
+            what = ",".join(what)
+        L = _lib.lib()
+        with self._lock:
+            h = self._handle()
+            pts = [None if a is None else _float64("eval %s" % n, a, size)
+                   for n, a, size in (("x", x, self.nx), ("y", y, self.ny), ("v", v, self.ny))]
+            e = ctypes.c_void_p()
+            st = L.bloc_eval_at(h, what.encode() if what else None,
+                                *[None if a is None else a.ctypes.data for a in pts],
+                                ctypes.byref(e))
+            self._prepared = self._prepared or bool(e)
+            values = None
+            if e:
+                try:
+                    values = _eval_values(L, e)
+                finally:
+                    L.bloc_eval_free(e)
+            check(h, st, result=values)
+            return values
+
+
+def _fill_options(L, o, method, options):
+    """The bloc_options o of solve(method, **options)."""
+    if method is not None:
+        L.bloc_options_method(o, method.encode())
+    for k, v in options.items():
+        if v is not None:
+            setter = L.bloc_options_run if k in RUN_SETTINGS else L.bloc_options_set
+            setter(o, k.encode(), _option_value(k, v).encode())
+    # The runtime's own SIGINT handler stops a solve after its current step, wherever it is;
+    # Python's runs only between bytecodes. Signal handlers are the main thread's business,
+    # so only a solve there takes them over.
+    if threading.current_thread() is threading.main_thread():
+        L.bloc_options_run(o, b"signals", b"on")
+
+
+def _eval_values(L, e):
+    values, ptr, n = {}, ctypes.POINTER(ctypes.c_double)(), ctypes.c_int64()
+    for name in _EVAL_ITEMS:
+        if L.bloc_eval_get(e, name.encode(), ctypes.byref(ptr), ctypes.byref(n)) == _lib.OK:
+            a = np.ctypeslib.as_array(ptr, shape=(n.value,)).copy()
+            values[name] = float(a[0]) if name in _SCALARS else a
+    solver = L.bloc_eval_hypergrad_solver(e)
+    if solver:
+        values["hypergrad_solver"] = _lib.text(solver)
+    return values
+
+
+def _attach(exc, result):
+    try:
+        exc.result = result
+    except AttributeError:  # an exception type without a __dict__
+        pass
+
+
+def _interrupted(result):
+    """A signal stopped the solve (the runtime's handler had it, Python's did not): Ctrl-C
+    becomes KeyboardInterrupt; another signal is sent again, now to Python's handler."""
+    sig = int(result.fields.get("signal", signal.SIGINT))
+    if sig == signal.SIGINT and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        exc = KeyboardInterrupt()
+        exc.result = result
+        raise exc
+    os.kill(os.getpid(), sig)
+
+
+def compile(path=None, *, text=None, name=None, defines=None, backend=None, seed=None):
+    """Compile a .blo program: from the file `path`, or from the string `text` (named `name`
+    in messages, "<string>" by default; relative imports and data paths resolve against
+    name's directory). defines: {"n": 100, ...} overrides `const` declarations (as bloc's
+    -D); backend: "jit" (default) or "interp"; seed: the data stage's seed and the solves'
+    default. Raises CompileError with the diagnostics' file, line and column."""
+    if (path is None) == (text is None):
+        raise TypeError("bloc.compile() takes a path or text=, not both")
+    p = Problem()
+    p._compile(path, text, name or "<string>", defines, backend, seed)
+    return p

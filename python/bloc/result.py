@@ -1,0 +1,105 @@
+"""The result of a solve: x, y, the trace and the result's fields, copied into Python."""
+import ctypes
+import importlib
+
+import numpy as np
+
+from . import _lib
+
+
+def _vector(ptr, n):
+    """A NumPy copy of n doubles at ptr (the C result is freed after copying)."""
+    if n <= 0 or not ptr:
+        return np.zeros(0)
+    return np.ctypeslib.as_array(ptr, shape=(n,)).copy()
+
+
+def _pandas():
+    """pandas when it can be imported, else None (checked at each use: optional)."""
+    try:
+        return importlib.import_module("pandas")
+    except ImportError:
+        return None
+
+
+class Result:
+    """What a solve reached. Attributes: x, y, best_x, best_y (NumPy arrays), trace (a pandas
+    DataFrame when pandas is importable, else trace_array), trace_array (a NumPy structured
+    array, one record a trace point, fields named as the trace CSV's columns), stop (why it
+    stopped: "outer_steps", "tol", "cancelled", "interrupted", "numerical_failure"), method,
+    status (the bloc_status, 0 for success), message, summary (as bloc run prints it), and
+    fields: the scalar fields of the result JSON (steps, f, g, hypergrad_norm, t_solve,
+    calls_f, each report, ...), also readable as r.f or r["f"]."""
+
+    def __init__(self, handle):
+        L, t = _lib.lib(), _lib.text
+        n = ctypes.c_int64()
+        self.status = L.bloc_result_status(handle)
+        self.stop = t(L.bloc_result_stop(handle))
+        self.method = t(L.bloc_result_method(handle))
+        self.message = t(L.bloc_result_message(handle)) or ""
+        self.summary = t(L.bloc_result_summary(handle)) or ""
+        self.x = _vector(L.bloc_result_x(handle, ctypes.byref(n)), n.value)
+        self.y = _vector(L.bloc_result_y(handle, ctypes.byref(n)), n.value)
+        self.best_x = _vector(L.bloc_result_best_x(handle, ctypes.byref(n)), n.value)
+        self.best_y = _vector(L.bloc_result_best_y(handle, ctypes.byref(n)), n.value)
+        v = ctypes.c_double()
+        self.fields = {}
+        for i in range(L.bloc_result_field_count(handle)):
+            name = L.bloc_result_field(handle, i)
+            if L.bloc_result_get(handle, name, ctypes.byref(v)) == _lib.OK:
+                self.fields[t(name)] = v.value
+        rows, cols = L.bloc_result_trace_rows(handle), L.bloc_result_trace_cols(handle)
+        self.trace_columns = [t(L.bloc_result_trace_column(handle, j)) for j in range(cols)]
+        table = _vector(L.bloc_result_trace(handle), rows * cols).reshape(rows, cols)
+        self._table = np.ascontiguousarray(table)
+
+    @property
+    def trace_array(self):
+        """The trace as a NumPy structured array (one float64 field a column)."""
+        names, seen = [], set()
+        for c in self.trace_columns:  # structured fields must be unique
+            name, k = c, 1
+            while name in seen:
+                k += 1
+                name = "%s_%d" % (c, k)
+            seen.add(name)
+            names.append(name)
+        dtype = np.dtype([(c, np.float64) for c in names])
+        return self._table.view(dtype).reshape(self._table.shape[0]).copy()
+
+    @property
+    def trace(self):
+        """The trace: a pandas DataFrame when pandas is importable, else trace_array."""
+        pd = _pandas()
+        if pd is None:
+            return self.trace_array
+        return pd.DataFrame(self._table.copy(), columns=self.trace_columns)
+
+    def __getattr__(self, name):
+        fields = self.__dict__.get("fields", {})
+        if name in fields:
+            return fields[name]
+        raise AttributeError("bloc.Result has no field %r" % name)
+
+    def __getitem__(self, name):
+        return self.fields[name]
+
+    def __contains__(self, name):
+        return name in self.fields
+
+    def keys(self):
+        return self.fields.keys()
+
+    def as_dict(self):
+        """Every field, with x, y, stop, method, status and message, as a dict."""
+        d = dict(self.fields)
+        d.update(x=self.x, y=self.y, stop=self.stop, method=self.method, status=self.status,
+                 message=self.message)
+        return d
+
+    def __repr__(self):
+        f = self.fields
+        return "<bloc.Result %s stop=%s steps=%d f=%.6g hypergrad_norm=%.3g>" % (
+            self.method, self.stop, int(f.get("steps", 0)), f.get("f", float("nan")),
+            f.get("hypergrad_norm", float("nan")))

@@ -1,0 +1,22 @@
+#!/bin/sh
+# run.sh — the Python module's tests (tests/python/test_bloc.py) against the library just
+# built: python/bloc from the source tree, libtool's .libs/libbloc.so through BLOC_LIBRARY.
+# Python is configure's BLOC_PYTHON (a python3 with numpy); without one the test is skipped
+# (exit 77). CI installs python3-numpy (.ci/packages).
+set -u
+top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${top_builddir:-$top}
+py=${BLOC_PYTHON:-}
+if [ -z "$py" ]; then
+  for p in python3 /usr/bin/python3; do
+    "$p" -c 'import numpy' >/dev/null 2>&1 && { py=$p; break; }
+  done
+fi
+if [ -z "$py" ] || ! "$py" -c 'import numpy' >/dev/null 2>&1; then
+  echo "SKIP: no python3 with numpy (Debian: apt-get install python3-numpy)"; exit 77
+fi
+lib=$build/.libs/libbloc.so
+[ -f "$lib" ] || { echo "SKIP: no shared libbloc ($lib): configured with --disable-shared?"
+                   exit 77; }
+BLOC_LIBRARY=$lib PYTHONPATH=$top/python${PYTHONPATH:+:$PYTHONPATH} PYTHONDONTWRITEBYTECODE=1 \
+  BLOC=${BLOC:-$build/bloc} exec "$py" "$top/tests/python/test_bloc.py"

@@ -1,0 +1,410 @@
+"""test_bloc.py — the Python module (python/bloc) over libbloc: hyper-cleaning from NumPy
+arrays gives bloc run's x to 1e-12; errors raise bloc.CompileError / DataError / OptionError /
+SolveError with their location and hints; the progress callback sees the trace and cancels;
+Ctrl-C (SIGINT from a thread, or KeyboardInterrupt raised in the callback) stops a solve and
+the problem solves again; eval; the trace as a structured array (and a DataFrame with
+pandas); two problems on two threads; the library lookup. Run by tests/python/run.sh."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import warnings
+
+import numpy as np
+
+import bloc
+
+HC_TEXT = """problem hc_small
+const n = 60
+const m = 40
+const d = 8
+const k = 3
+data Xtr  : matrix[n, d] = load_csv("Xtr.csv")
+data Ytr  : matrix[n, k] = load_csv("Ytr.csv")
+data Xval : matrix[m, d] = load_csv("Xval.csv")
+data Yval : matrix[m, k] = load_csv("Yval.csv")
+upper lam : vector[n] = 0
+lower W   : matrix[d, k] = 0
+upper objective f = mean(cross_entropy(Xval @ W, Yval))
+lower objective g = mean(sigmoid(lam) * cross_entropy(Xtr @ W, Ytr)) + 0.01 * sumsq(W)
+report val_acc = mean(argmax_rows(Xval @ W) == argmax_rows(Yval))
+solve lancbio(outer_steps = 40, x_step = 50, y_step = 0.1, inner_steps = 5, m0 = 1,
+              m_max = 5, trace_every = 5)
+"""
+N, M, D, K = 60, 40, 8, 3
+
+QUAD_TEXT = """problem quad
+const n = 3
+upper x : vector[n] = 1
+lower y : vector[n] = 0
+upper objective f = sumsq(y - 2)
+lower objective g = sumsq(y - x)
+solve aid_cg(outer_steps = 50, x_step = 0.2, y_step = 0.5)
+"""
+
+# a data stage of about half a second: 4 million normal draws
+SLOW_DATA_TEXT = """problem slow
+data A : matrix[2000, 2000] = normal(0, 1)
+data c : scalar = sum(A) / 2000
+upper x : scalar = 0
+lower y : scalar = 0
+upper objective f = (y - c) ^ 2
+lower objective g = (y - x) ^ 2
+solve aid_cg(x_step = 0.2, y_step = 0.5)
+"""
+
+
+def hc_data(seed):
+    """test_api.c's problem: features normal, labels from a fixed linear rule, a third of the
+    training labels flipped (what hyper-cleaning has to find)."""
+    rng = np.random.default_rng(seed)
+    w = rng.normal(size=(D, K))
+    X = rng.normal(size=(N + M, D))
+    best = np.argmax(X @ w, axis=1)
+    flip = (np.arange(N + M) < N) & (np.arange(N + M) % 3 == 0)
+    best[flip] = (best[flip] + 1) % K
+    Y = np.eye(K)[best]
+    return {"Xtr": X[:N], "Ytr": Y[:N], "Xval": X[N:], "Yval": Y[N:]}
+
+
+def hc_problem(data=None, dirname="/nonexistent"):
+    p = bloc.compile(text=HC_TEXT, name=os.path.join(dirname, "hc_small.blo"))
+    if data is not None:
+        p.bind(**data)
+    return p
+
+
+class HyperCleaning(unittest.TestCase):
+    def test_same_x_as_bloc_run(self):
+        data = hc_data(7)
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, a in data.items():
+                np.savetxt(os.path.join(tmp, name + ".csv"), a, fmt="%.17g", delimiter=",")
+            path = os.path.join(tmp, "hc_small.blo")
+            with open(path, "w") as f:
+                f.write(HC_TEXT)
+            subprocess.run([os.environ["BLOC"], "run", path, "--quiet", "--save-x",
+                            os.path.join(tmp, "x.csv")], check=True, stdout=subprocess.DEVNULL)
+            ref = np.loadtxt(os.path.join(tmp, "x.csv"))
+            # the X slices of data are views: bind copies them to C order, the rest in place
+            r = hc_problem(data, tmp).solve()
+            self.assertEqual(r.stop, "outer_steps")
+            self.assertEqual(r.x.shape, (N,))
+            self.assertEqual(r.y.shape, (D * K,))
+            dx = np.max(np.abs(r.x - ref))
+            print("hyper-cleaning from NumPy vs bloc run: max |dx| = %g (max |x| %g)"
+                  % (dx, np.max(np.abs(r.x))), file=sys.stderr)
+            self.assertLessEqual(dx, 1e-12)
+            self.assertGreater(np.max(np.abs(r.x)), 1e-3)  # the weights moved
+            # by path, two arrays bound and two loaded from the files
+            p = bloc.compile(path)
+            p.bind(Xtr=data["Xtr"], Ytr=data["Ytr"])
+            self.assertLessEqual(np.max(np.abs(p.solve().x - ref)), 1e-12)
+
+    def test_result_and_trace(self):
+        p = hc_problem(hc_data(1))
+        r = p.solve(outer_steps=20, trace_every=5)
+        self.assertEqual(r.method, "lancbio")
+        self.assertEqual(r.steps, 20)
+        self.assertEqual(r["steps"], 20)
+        self.assertIn("val_acc", r)
+        self.assertEqual(r.status, 0)
+        self.assertIn("hc_small", r.summary)
+        t = r.trace_array
+        self.assertEqual(t.shape, (5,))  # steps 0, 5, 10, 15, 20
+        self.assertEqual(list(t["step"]), [0, 5, 10, 15, 20])
+        self.assertEqual(t["f"][-1], r.f)
+        self.assertIn("val_acc", t.dtype.names)
+        saved = sys.modules.get("pandas")
+        sys.modules["pandas"] = None  # import pandas fails: the trace is the array
+        try:
+            self.assertIsInstance(r.trace, np.ndarray)
+        finally:
+            if saved is None:
+                del sys.modules["pandas"]
+            else:
+                sys.modules["pandas"] = saved
+        try:
+            import pandas
+        except ImportError:
+            pandas = None
+        if pandas is not None:
+            df = r.trace
+            self.assertIsInstance(df, pandas.DataFrame)
+            self.assertEqual(list(df.columns), r.trace_columns)
+            self.assertEqual(df["f"].iloc[-1], r.f)
+        # x and y are copies owned by Python: another solve does not change them
+        x = r.x.copy()
+        p.solve(outer_steps=3)
+        np.testing.assert_array_equal(r.x, x)
+
+    def test_two_threads(self):
+        single = [hc_problem(hc_data(s)).solve().x for s in (11, 12)]
+        out = [None, None]
+
+        def job(i):
+            out[i] = hc_problem(hc_data(11 + i)).solve().x
+
+        th = [threading.Thread(target=job, args=(i,)) for i in range(2)]
+        for t in th:
+            t.start()
+        for t in th:
+            t.join()
+        for i in range(2):
+            np.testing.assert_array_equal(out[i], single[i])
+        self.assertGreater(np.max(np.abs(single[0] - single[1])), 1e-6)
+
+
+class Errors(unittest.TestCase):
+    def test_compile_error(self):
+        bad = "problem bad\nupper x : scalar = 0\nlower y : scalar = zz\n"
+        with self.assertRaises(bloc.CompileError) as cm:
+            bloc.compile(text=bad, name="dir/bad.blo")
+        e = cm.exception
+        self.assertIsInstance(e, bloc.Error)
+        self.assertEqual((e.file, e.line, e.column), ("dir/bad.blo", 3, 20))
+        self.assertIn("zz", e.message)
+        self.assertTrue(str(e).startswith("dir/bad.blo:3:20: error: "))
+        self.assertIn("^", str(e))
+        self.assertEqual(e.diagnostics[0].category, "compile")
+        with self.assertRaises(bloc.CompileError) as cm:
+            bloc.compile("/nonexistent/no.blo")
+        self.assertIn("cannot read", str(cm.exception))
+        with self.assertRaises(bloc.CompileError):  # a -D naming no constant
+            bloc.compile(text=QUAD_TEXT, name="quad.blo", defines={"nn": 5})
+
+    def test_bad_bind(self):
+        data = hc_data(5)
+        p = hc_problem()
+        with self.assertRaises(bloc.DataError) as cm:
+            p.bind(Xtrn=data["Xtr"])
+        self.assertEqual(cm.exception.hint, "did you mean 'Xtr'?")
+        with self.assertRaises(bloc.DataError) as cm:
+            p.bind(Xtr=np.zeros((N, D + 1)))
+        e = cm.exception
+        self.assertEqual((e.line, e.column), (6, 6))  # data Xtr ...
+        self.assertIn("matrix[60, 9]", e.message)
+        self.assertTrue(str(e).startswith("/nonexistent/hc_small.blo:6:6: error: "))
+        with self.assertRaises(bloc.DataError) as cm:
+            p.bind(Xtr=np.full((N, D), "a"))
+        self.assertIn("dtype <U1", str(cm.exception))
+        with self.assertRaises(bloc.DataError):
+            p.bind(Xtr=np.zeros(N * D))  # the right size, the wrong rank
+        # int and float32 arrays are converted; a NaN is refused when the data stage runs
+        p.bind(Ytr=data["Ytr"].astype(np.int32), Xtr=data["Xtr"].astype(np.float32))
+        yval = data["Yval"].copy()
+        yval[1, 2] = np.nan
+        p.bind(Xval=data["Xval"], Yval=yval)
+        with self.assertRaises(bloc.DataError) as cm:
+            p.prepare()
+        self.assertEqual(cm.exception.line, 9)
+        self.assertIn("nan", cm.exception.message)
+        with self.assertRaises(bloc.UsageError):  # too late to bind
+            p.bind(Yval=data["Yval"])
+
+    def test_bind_without_copy(self):
+        data = {k: np.ascontiguousarray(v) for k, v in hc_data(3).items()}
+        p = hc_problem(data)
+        self.assertIs(p._bound["Xtr"], data["Xtr"])  # used in place, kept alive
+        del data
+        self.assertEqual(p.solve(outer_steps=5).steps, 5)
+
+    def test_unknown_option(self):
+        p = hc_problem(hc_data(2))
+        with self.assertRaises(bloc.OptionError) as cm:
+            p.solve(x_stpe=3)
+        self.assertEqual(cm.exception.hint, "did you mean 'x_step'?")
+        self.assertIn("unknown option 'x_stpe'", str(cm.exception))
+        with self.assertRaises(bloc.OptionError) as cm:
+            p.solve("lancbo")
+        self.assertEqual(cm.exception.hint, "did you mean 'lancbio'?")
+        with self.assertRaises(bloc.OptionError):
+            p.solve(inner_steps="many")
+        with self.assertRaises(bloc.OptionError):
+            p.solve(keep="worst")
+        with self.assertRaises(bloc.OptionError):
+            p.solve(x_step=[1, 2])
+        # options of every type: numbers, words, bools, run settings
+        with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+            warnings.simplefilter("ignore", bloc.BlocWarning)  # m0, m_max are lancbio's
+            r = p.solve("aid_cg", outer_steps=np.int64(4), x_step=0.5, on_divergence="stop",
+                        allow_nonsmooth=False, trace_every=2, keep="last",
+                        x_file=os.path.join(tmp, "x.csv"))
+            self.assertEqual(r.method, "aid_cg")
+            np.testing.assert_array_equal(np.loadtxt(os.path.join(tmp, "x.csv")), r.x)
+
+    def test_numerical_failure(self):
+        p = hc_problem(hc_data(2))
+        with self.assertRaises(bloc.SolveError) as cm:
+            p.solve(x_step=1e200, on_divergence="stop")
+        r = cm.exception.result
+        self.assertEqual(r.stop, "numerical_failure")
+        self.assertTrue(np.all(np.isfinite(r.x)))  # the last good iterate
+        self.assertEqual(p.solve(outer_steps=2).steps, 2)
+
+    def test_warning(self):
+        p = hc_problem(hc_data(2))
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            p.solve("aid_cg", outer_steps=2)  # the solve line's m0, m_max are lancbio's
+        self.assertTrue(any(issubclass(x.category, bloc.BlocWarning) for x in w))
+
+    def test_closed(self):
+        p = bloc.compile(text=QUAD_TEXT, name="quad.blo")
+        p.close()
+        with self.assertRaises(bloc.UsageError):
+            p.solve()
+
+
+class Progress(unittest.TestCase):
+    def setUp(self):
+        # Python's own Ctrl-C handling, whatever this process inherited (a shell starts
+        # background jobs with SIGINT ignored, and then neither Python nor bloc handle it)
+        self.saved_sigint = signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def tearDown(self):
+        signal.signal(signal.SIGINT, self.saved_sigint)
+
+    def test_callback_and_cancel(self):
+        p = hc_problem(hc_data(3))
+        rows = []
+
+        def cb(row):
+            rows.append(row)
+            return len(rows) == 3
+
+        r = p.solve(callback=cb)
+        self.assertEqual(r.stop, "cancelled")
+        self.assertEqual([row["step"] for row in rows], [0, 5, 10])
+        self.assertEqual(r.steps, 10)
+        self.assertEqual(rows[-1]["f"], r.f)  # the iterate so far
+        self.assertEqual(len(r.trace_array), 3)
+        self.assertEqual(p.solve(outer_steps=7).stop, "outer_steps")  # usable again
+
+    def test_callback_exception(self):
+        p = hc_problem(hc_data(3))
+
+        def cb(row):
+            raise ValueError("from the callback")
+
+        with self.assertRaises(ValueError):
+            p.solve(callback=cb)
+        self.assertEqual(p.solve(outer_steps=3).steps, 3)
+
+    def test_keyboard_interrupt_in_callback(self):
+        p = hc_problem(hc_data(4))
+        calls = []
+
+        def cb(row):
+            calls.append(row["step"])
+            if len(calls) == 2:
+                raise KeyboardInterrupt
+
+        with self.assertRaises(KeyboardInterrupt) as cm:
+            p.solve(callback=cb)
+        self.assertEqual(cm.exception.result.steps, 5)
+        r = p.solve()
+        self.assertEqual((r.stop, r.steps), ("outer_steps", 40))
+
+    def test_sigint_during_solve(self):
+        """Ctrl-C: SIGINT sent to the process from a thread while the solve runs, with a trace
+        point only every 10^6 steps: the runtime stops after its current step."""
+        p = hc_problem(hc_data(4))
+        started, done = threading.Event(), threading.Event()
+
+        def cb(row):
+            started.set()
+
+        def ctrl_c():
+            started.wait(60)
+            time.sleep(0.2)
+            os.kill(os.getpid(), signal.SIGINT)
+            # not stopped 60 s later: fail rather than hang
+            if not done.wait(60):
+                print("FAIL: SIGINT did not stop the solve", file=sys.stderr, flush=True)
+                os._exit(1)
+
+        threading.Thread(target=ctrl_c, daemon=True).start()
+        t0 = time.monotonic()
+        with self.assertRaises(KeyboardInterrupt) as cm:
+            try:
+                p.solve(outer_steps=10 ** 9, trace_every=10 ** 6, callback=cb)
+            finally:
+                done.set()
+        r = cm.exception.result
+        print("SIGINT stopped the solve after %d steps, %.2f s" % (r.steps, time.monotonic()
+              - t0), file=sys.stderr)
+        self.assertEqual(r.stop, "interrupted")
+        self.assertGreater(r.steps, 0)
+        self.assertLess(r.steps, 10 ** 6)  # the runtime's handler, not the next trace point
+        self.assertIs(signal.getsignal(signal.SIGINT), signal.default_int_handler)
+        r = p.solve()
+        self.assertEqual((r.stop, r.steps), ("outer_steps", 40))
+
+    def test_sigint_while_preparing(self):
+        """Ctrl-C while the data stage runs (bloc_solve's handler is not installed yet):
+        KeyboardInterrupt when the data stage is done, not after a solve of 10^9 steps."""
+        p = bloc.compile(text=SLOW_DATA_TEXT, name="slow.blo")
+        done = threading.Event()
+
+        def ctrl_c():
+            time.sleep(0.05)
+            os.kill(os.getpid(), signal.SIGINT)
+            if not done.wait(60):
+                print("FAIL: SIGINT did not stop the solve", file=sys.stderr, flush=True)
+                os._exit(1)
+
+        threading.Thread(target=ctrl_c, daemon=True).start()
+        with self.assertRaises(KeyboardInterrupt):
+            try:
+                p.solve(outer_steps=10 ** 9, trace_every=10 ** 9)
+            finally:
+                done.set()
+        r = p.solve(outer_steps=5)  # prepared once, usable
+        self.assertEqual((r.stop, r.steps), ("outer_steps", 5))
+
+
+class Eval(unittest.TestCase):
+    def test_eval(self):
+        p = bloc.compile(text=QUAD_TEXT, name="quad.blo", defines={"n": 5})
+        self.assertEqual((p.name, p.nx, p.ny), ("quad", 5, 5))
+        x, y = np.ones(5), np.array([0, 0, 0, 0, 3.0])
+        e = p.eval(x, y, what=["f", "grad_y_g", "hypergrad"])
+        self.assertEqual(e["f"], 4 * 4 + 1)
+        np.testing.assert_allclose(e["grad_y_g"], 2 * (y - x), atol=1e-12)
+        np.testing.assert_allclose(e["hypergrad"], 2 * (y - 2), atol=1e-9)
+        self.assertIn(e["hypergrad_solver"], ("cholesky", "eigendecomposition", "cg"))
+        self.assertNotIn("g", e)
+        self.assertEqual(set(p.eval()) >= {"f", "g", "hvp_yy", "hvp_xy"}, True)
+        with self.assertRaises(bloc.OptionError) as cm:
+            p.eval(x, y, what="f,hessian")
+        self.assertIn("'hessian'", str(cm.exception))
+        with self.assertRaises(bloc.DataError):
+            p.eval(np.ones(4), y)
+        p.set_start(x=x)
+        np.testing.assert_allclose(p.solve().x, 2, atol=1e-3)
+
+
+class Library(unittest.TestCase):
+    def run_python(self, code, **env):
+        e = dict(os.environ, **env)
+        return subprocess.run([sys.executable, "-c", code], env=e, capture_output=True,
+                              text=True)
+
+    def test_lookup(self):
+        self.assertEqual(bloc.library_path(), os.environ["BLOC_LIBRARY"])
+        self.assertRegex(bloc.version(), r"^\d+\.\d+\.\d+$")
+        # a wrong BLOC_LIBRARY: import works, the first use says where it looked
+        r = self.run_python("import bloc\ntry:\n bloc.version()\nexcept bloc.LibraryError"
+                            " as e:\n print(e)", BLOC_LIBRARY="/nonexistent/libbloc.so")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("BLOC_LIBRARY: /nonexistent/libbloc.so", r.stdout)
+        self.assertIn("hint: set BLOC_LIBRARY", r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
