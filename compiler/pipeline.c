@@ -25,6 +25,7 @@
 #include "rt_fmt.h"
 #include "rt_methods.h"
 #include "rt_rng.h"
+#include "rt_sparse.h"
 
 static double now_ms(void) {
   struct timespec ts;
@@ -70,6 +71,7 @@ static int load_hook(void *ctx, const IrLoadRequest *req, double *out, char *err
                     : rt_load_csv(path, want, &t, e);
     break;
   case IR_LOAD_LIBSVM: rc = rt_load_libsvm(path, want, &t, e); break;
+  case IR_LOAD_LIBSVM_LABELS: rc = rt_load_libsvm_labels(path, want, &t, e); break;
   case IR_LOAD_NPY: /* a tensor[T, K, d] (blocks = T) must be exactly that 3-D array */
     rc = blocks > 0 ? rt_load_npy3(path, blocks, k, want.cols, &t, e)
                     : rt_load_npy(path, want, &t, e);
@@ -206,6 +208,37 @@ static int open_idx(BloCompiled *c, int k, int64_t want) {
   return 0;
 }
 
+/* A sparse declaration (sema: always a load): its file into CSR and the transpose kernels use,
+ * held as an RtSparse that c->data[k] points to (BloEnv.data's convention, rt_sparse.h). */
+static int load_sparse(BloCompiled *c, int k) {
+  const IrNode *v = c->ir->data_value[k];
+  const AstDecl *d = c->prog->data[k];
+  char msg[512];
+  RtErr err = rt_err(msg, sizeof msg);
+  RtShape want = rt_shape(2, v->shape.rows, v->shape.cols);
+  RtCsr m = {0};
+  RtSparse *sp = xcalloc(1, sizeof *sp);
+  int rc = rt_load_libsvm_csr(v->str, want, &m, err);
+  if (rc == 0) rc = rt_csr_check(&m, v->str, err); /* the loaders' contract, kept honest */
+  if (rc == 0) rc = rt_sparse_make(&m, sp, err);
+  if (rc) {
+    rt_csr_free(&m);
+    free(sp);
+    diag_error(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span, "%s", msg);
+    return 1;
+  }
+  c->data[k] = (double *)(void *)sp;
+  return 0;
+}
+
+/* Frees data tensor k (a sparse one's CSR arrays too). */
+static void free_data(BloCompiled *c, int k) {
+  if (c->ir && k < c->ir->ndata && c->prog->data[k]->shape.sparse && c->data[k])
+    rt_sparse_free((RtSparse *)(void *)c->data[k]);
+  free(c->data[k]);
+  c->data[k] = NULL;
+}
+
 /* Evaluate every data declaration in order; later ones read earlier ones. */
 static int run_data_stage(BloCompiled *c) {
   IrProblem *p = c->ir;
@@ -216,6 +249,10 @@ static int run_data_stage(BloCompiled *c) {
     int64_t size = shape_size(d->shape);
     if (idx_lazy(c, k)) {
       if (open_idx(c, k, want[k])) return 1;
+      continue;
+    }
+    if (d->shape.sparse) {
+      if (load_sparse(c, k)) return 1;
       continue;
     }
     c->data[k] = dalloc(size);
@@ -581,10 +618,7 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
     if (used[k] && c->idx[k]) full_hook(c, k);
     rt_idx_close(c->idx[k]);
     c->idx[k] = NULL;
-    if (!used[k]) {
-      free(c->data[k]);
-      c->data[k] = NULL;
-    }
+    if (!used[k]) free_data(c, k);
   }
   fill_problem(c);
   t0 = now_ms();
@@ -617,7 +651,7 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
 void blo_compiled_free(BloCompiled *c) {
   if (!c) return;
   if (c->jit) jit_free(c->jit);
-  for (int k = 0; k < c->ndata_total; k++) free(c->data[k]);
+  for (int k = 0; k < c->ndata_total; k++) free_data(c, k);
   free(c->data);
   if (c->idx)
     for (int k = 0; k < c->ir->ndata; k++) rt_idx_close(c->idx[k]);

@@ -13,7 +13,8 @@
 /* Functions the generated code calls (libm, BLAS); declared lazily in the module. */
 typedef enum CgFn {
   CG_EXP, CG_LOG, CG_LOG1P, CG_SIN, CG_COS, CG_TANH, CG_POW, CG_SQRT, CG_FABS, CG_FLOOR, CG_ROUND,
-  CG_MAXNUM, CG_DGEMM, CG_DGEMV, CG_DSYMV, CG_DGER, CG_PAR_RUN, CG_PAR_REDUCE, CG_FN_COUNT
+  CG_MAXNUM, CG_DGEMM, CG_DGEMV, CG_DSYMV, CG_DGER, CG_PAR_RUN, CG_PAR_REDUCE, CG_SPARSE_MUL,
+  CG_FN_COUNT
 } CgFn;
 
 /* An index value and the loop level it varies at: 0 = invariant in the current nest, 1 = the
