@@ -214,20 +214,41 @@ RT_API int64_t rt_sparse_out_rows(const RtSparse *s, int64_t rows, int trans) {
   return trans ? s->m.cols : rows;
 }
 
-/* c(i, :) = sum over the entries (j, v) of row `row` of a of v * b(j, :). */
+/* Columns of c summed ROW_BLOCK at a time in local accumulators, which the compiler keeps in
+ * registers; summed straight into c (which, for all it knows, aliases b) they were stored and
+ * reloaded at every entry. Rough, on a loaded machine (bench/bench_sparse.c's matrix, 4000 x
+ * 10000 with 1.7M entries, 20 columns; thread CPU time): X @ B 35-44 ms against 44-50, X' @ G
+ * 24-27 ms against 35-41. 4, 8 and 20 were within that noise of each other. */
+enum { ROW_BLOCK = 4 };
+
+/* c(i, :) = sum over the entries (j, v) of row `row` of a of v * b(j, :), each element summed
+ * in the order of the entries. */
 static void row_times(const RtCsr *a, int64_t row, int64_t n, const double *b, int64_t ldb,
                       double *c) {
-  int64_t k, j;
-  for (j = 0; j < n; j++) c[j] = 0;
+  const int64_t k0 = a->rowptr[row], k1 = a->rowptr[row + 1];
+  int64_t k, j, j0;
   if (n == 1) {
     double acc = 0;
-    for (k = a->rowptr[row]; k < a->rowptr[row + 1]; k++) acc += a->val[k] * b[a->col[k] * ldb];
+    for (k = k0; k < k1; k++) acc += a->val[k] * b[a->col[k] * ldb];
     c[0] = acc;
     return;
   }
-  for (k = a->rowptr[row]; k < a->rowptr[row + 1]; k++) {
-    const double v = a->val[k], *br = b + a->col[k] * ldb;
-    for (j = 0; j < n; j++) c[j] += v * br[j];
+  for (j0 = 0; j0 < n; j0 += ROW_BLOCK) {
+    double acc[ROW_BLOCK] = {0};
+    if (n - j0 >= ROW_BLOCK) { /* a full block: a fixed trip count the compiler unrolls */
+      for (k = k0; k < k1; k++) {
+        const double v = a->val[k], *br = b + a->col[k] * ldb + j0;
+        for (j = 0; j < ROW_BLOCK; j++) acc[j] += v * br[j];
+      }
+      for (j = 0; j < ROW_BLOCK; j++) c[j0 + j] = acc[j];
+    } else {
+      const int64_t w = n - j0;
+      for (k = k0; k < k1; k++) {
+        const double v = a->val[k], *br = b + a->col[k] * ldb + j0;
+        for (j = 0; j < w; j++) acc[j] += v * br[j];
+      }
+      for (j = 0; j < w; j++) c[j0 + j] = acc[j];
+    }
   }
 }
 
