@@ -208,8 +208,9 @@ static int open_idx(BloCompiled *c, int k, int64_t want) {
   return 0;
 }
 
-/* A sparse declaration (sema: always a load): its file into CSR and the transpose kernels use,
- * held as an RtSparse that c->data[k] points to (BloEnv.data's convention, rt_sparse.h). */
+/* A sparse declaration (sema: always load_libsvm or load_mtx): its file into CSR and the
+ * transpose kernels use, held as an RtSparse that c->data[k] points to (BloEnv.data's
+ * convention, rt_sparse.h). */
 static int load_sparse(BloCompiled *c, int k) {
   const IrNode *v = c->ir->data_value[k];
   const AstDecl *d = c->prog->data[k];
@@ -218,7 +219,8 @@ static int load_sparse(BloCompiled *c, int k) {
   RtShape want = rt_shape(2, v->shape.rows, v->shape.cols);
   RtCsr m = {0};
   RtSparse *sp = xcalloc(1, sizeof *sp);
-  int rc = rt_load_libsvm_csr(v->str, want, &m, err);
+  int rc = v->attr[0] == IR_LOAD_MTX ? rt_load_mtx_csr(v->str, want, &m, err)
+                                     : rt_load_libsvm_csr(v->str, want, &m, err);
   if (rc == 0) rc = rt_csr_check(&m, v->str, err); /* the loaders' contract, kept honest */
   if (rc == 0) rc = rt_sparse_make(&m, sp, err);
   if (rc) {

@@ -1,5 +1,6 @@
-/* rt_sparse.c — the CSR matrix type's ownership and invariant check, the transpose kept for
- * X' @ G, and the sparse-dense products every backend calls (rt_sparse.h). Plain C99. */
+/* rt_sparse.c — the CSR matrix type: ownership, the invariant check, building one from a
+ * loader's entries, the transpose kept for X' @ G, and the sparse-dense products every backend
+ * calls (rt_sparse.h). Plain C99. */
 #include "rt_sparse.h"
 
 #include <math.h>

@@ -364,18 +364,21 @@ static const char data_helpers[] =
     "  return 0;\n"
     "}\n"
     "\n"
-    "/* A sparse[rows, cols] LIBSVM file into CSR, with the transpose the kernels use, as one\n"
-    " * block (*owned, freed with free()); *t is the data pointer kernels receive. */\n"
-    "static RT_MAYBE_UNUSED int blo_load_sparse(const char *path, int64_t rows, int64_t cols, "
-    "const double **t,\n"
-    "                                           void **owned, char *err, size_t errlen) {\n"
+    "/* A sparse[rows, cols] LIBSVM (mtx 0) or MatrixMarket (mtx 1) file into CSR, with the\n"
+    " * transpose the kernels use, as one block (*owned, freed with free()); *t is the data\n"
+    " * pointer kernels receive. */\n"
+    "static RT_MAYBE_UNUSED int blo_load_sparse(int mtx, const char *path, int64_t rows, int64_t "
+    "cols,\n"
+    "                                           const double **t, void **owned, char *err, "
+    "size_t errlen) {\n"
     "  RtCsr m;\n"
     "  RtSparse s;\n"
     "  RtErr e = rt_err(err, errlen);\n"
+    "  RtShape want = rt_shape(2, rows, cols);\n"
+    "  int rc;\n"
     "  memset(&m, 0, sizeof m);\n"
-    "  if (rt_load_libsvm_csr(path, rt_shape(2, rows, cols), &m, e) || rt_csr_check(&m, path, e) "
-    "||\n"
-    "      rt_sparse_make(&m, &s, e)) {\n"
+    "  rc = mtx ? rt_load_mtx_csr(path, want, &m, e) : rt_load_libsvm_csr(path, want, &m, e);\n"
+    "  if (rc || rt_csr_check(&m, path, e) || rt_sparse_make(&m, &s, e)) {\n"
     "    rt_csr_free(&m);\n"
     "    return 1;\n"
     "  }\n"
@@ -614,10 +617,11 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
       EmitBuf path = {0};
       emit_c_string(&path, absolute_path(e, ld->str ? ld->str : ""));
       emit_buf_printf(out,
-                      "  if (blo_load_sparse(%s, %" PRId64 ", %" PRId64
+                      "  if (blo_load_sparse(%d, %s, %" PRId64 ", %" PRId64
                       ", &t[%d], &owned[%d], msg, sizeof msg)) {\n"
                       "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n",
-                      path.s, s.rows, s.cols, k, k, emit_where(e, prog->data[k]->span, w));
+                      ld->attr[0] == IR_LOAD_MTX, path.s, s.rows, s.cols, k, k,
+                      emit_where(e, prog->data[k]->span, w));
       emit_buf_free(&path);
       continue;
     }

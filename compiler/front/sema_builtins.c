@@ -12,7 +12,7 @@ static bool is_objective(CtxKind k) { return k == CTX_UPPER_OBJ || k == CTX_LOWE
 
 static bool is_load(BuiltinId id) {
   return id == BI_LOAD_CSV || id == BI_LOAD_IDX || id == BI_LOAD_LIBSVM || id == BI_LOAD_NPY ||
-         id == BI_LOAD_LIBSVM_LABELS;
+         id == BI_LOAD_LIBSVM_LABELS || id == BI_LOAD_MTX;
 }
 
 /* The shape a context-shaped builtin (zeros(), uniform(a, b), load_csv(...)) takes. */
@@ -139,9 +139,17 @@ static bool check_load(Sema *S, const ECtx *c, AstExpr *e) {
     return false;
   }
   char buf[64];
-  if (e->shape.sparse && id != BI_LOAD_LIBSVM) {
+  if (e->shape.sparse && id != BI_LOAD_LIBSVM && id != BI_LOAD_MTX) {
     sema_err(S, c, e->span, "'%s' cannot load a %s matrix", e->str, shape_str(e->shape, buf));
-    diag_hint(S->diag, "sparse data loads from load_libsvm (LIBSVM/SVMlight files)");
+    diag_hint(S->diag, "sparse data loads from load_libsvm (LIBSVM/SVMlight files) or load_mtx "
+                       "(MatrixMarket)");
+    return false;
+  }
+  if (id == BI_LOAD_MTX && !e->shape.sparse) {
+    sema_err(S, c, e->span, "'load_mtx' loads a sparse[m, n] matrix, not a %s",
+             shape_str(e->shape, buf));
+    diag_hint(S->diag, "declare data X : sparse[m, n] = load_mtx(\"...\"), and dense(X) in another "
+                       "data declaration if a dense copy is needed");
     return false;
   }
   if (id == BI_LOAD_LIBSVM_LABELS && e->shape.rank != 1) {
@@ -419,7 +427,7 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     e->shape = shape_matrix(a[0]->shape.rows, a[0]->shape.cols);
     return true;
   case BI_LOAD_CSV: case BI_LOAD_IDX: case BI_LOAD_LIBSVM: case BI_LOAD_NPY:
-  case BI_LOAD_LIBSVM_LABELS:
+  case BI_LOAD_LIBSVM_LABELS: case BI_LOAD_MTX:
   case BI_COUNT: case BI_NONE:
     break;
   }

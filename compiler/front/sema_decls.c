@@ -133,10 +133,10 @@ static void check_sparse_decl(Sema *S, AstDecl *d) {
              sema_decl_what(d));
     diag_hint(S->diag, "variables are dense; only data may be a sparse[m, n] matrix");
     d->failed = true;
-  } else if (e->kind != AST_CALL || e->builtin != BI_LOAD_LIBSVM) {
+  } else if (e->kind != AST_CALL || (e->builtin != BI_LOAD_LIBSVM && e->builtin != BI_LOAD_MTX)) {
     sema_err(S, NULL, e->span, "%s is sparse, so it is loaded from a file", sema_decl_what(d));
-    diag_hint(S->diag, "data X : sparse[m, n] = load_libsvm(\"...\"); use the sparse matrix it "
-                       "names directly, or dense(X) for a dense copy");
+    diag_hint(S->diag, "data X : sparse[m, n] = load_libsvm(\"...\") or load_mtx(\"...\"); use "
+                       "the sparse matrix it names directly, or dense(X) for a dense copy");
     d->failed = true;
   }
 }

@@ -52,9 +52,9 @@ enum {
 };
 
 /* IR_LOAD_LIBSVM into a sparse shape loads the features as CSR; IR_LOAD_LIBSVM_LABELS the
- * labels only (a vector). */
+ * labels only (a vector); IR_LOAD_MTX a MatrixMarket file (into a sparse shape only). */
 typedef enum IrLoadFormat {
-  IR_LOAD_CSV, IR_LOAD_IDX, IR_LOAD_LIBSVM, IR_LOAD_NPY, IR_LOAD_LIBSVM_LABELS
+  IR_LOAD_CSV, IR_LOAD_IDX, IR_LOAD_LIBSVM, IR_LOAD_NPY, IR_LOAD_LIBSVM_LABELS, IR_LOAD_MTX
 } IrLoadFormat;
 typedef enum IrRandKind {
   IR_RAND_UNIFORM,

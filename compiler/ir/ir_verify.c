@@ -310,7 +310,7 @@ static bool sample_rule(const IrNode *n, const IrVerifyEnv *env, char *why, size
 /* Data-stage generators: a known format or distribution, and the path or stream they need. */
 static bool gen_rule(const IrNode *n, char *why, size_t len) {
   const int64_t *at = n->attr;
-  if (n->op == IR_LOAD && (at[0] < IR_LOAD_CSV || at[0] > IR_LOAD_LIBSVM_LABELS))
+  if (n->op == IR_LOAD && (at[0] < IR_LOAD_CSV || at[0] > IR_LOAD_MTX))
     return why_fail(why, len, "format %lld", (long long)at[0]);
   bool blocks_ok = at[1] == 0 || (at[1] > 0 && n->shape.rank == 2 && n->shape.rows % at[1] == 0);
   if (n->op == IR_LOAD && !blocks_ok)

@@ -91,7 +91,7 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
                      e->builtin == BI_ZEROS || e->builtin == BI_ONES || e->builtin == BI_EYE ||
                      e->builtin == BI_LOAD_CSV || e->builtin == BI_LOAD_IDX ||
                      e->builtin == BI_LOAD_LIBSVM || e->builtin == BI_LOAD_NPY ||
-                     e->builtin == BI_LOAD_LIBSVM_LABELS;
+                     e->builtin == BI_LOAD_LIBSVM_LABELS || e->builtin == BI_LOAD_MTX;
   if (!params_only)
     for (int i = 0; i < e->nargs && i < 16; i++) a[i] = lower_expr(L, e->args[i]);
   (void)bi;
@@ -150,6 +150,8 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
     return ir_load(g, IR_LOAD_NPY, resolve_path(L, e->args[0]), ls, lb, e->span);
   case BI_LOAD_LIBSVM_LABELS:
     return ir_load(g, IR_LOAD_LIBSVM_LABELS, resolve_path(L, e->args[0]), ls, lb, e->span);
+  case BI_LOAD_MTX:
+    return ir_load(g, IR_LOAD_MTX, resolve_path(L, e->args[0]), ls, lb, e->span);
   case BI_DENSE: return ir_dense(g, a[0]);
   case BI_UNIFORM:
     return ir_rand(g, IR_RAND_UNIFORM, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s,

@@ -1,12 +1,13 @@
 #!/bin/sh
 # sparse.sh — a sparse[n, d] data matrix against the same matrix held dense (make check).
 # tests/e2e/sparse.blo and sparse_minibatch.blo each have a twin *_dense.blo that differs only
-# in the declaration of X. For each pair: every oracle of `bloc eval` (f, g, gradients, HVPs,
-# the hypergradient and its residual) agrees within 1e-12 (relative to max(1, |value|)) with
-# the JIT and with the evaluator; the emitted C solvers of both twins end their runs at the same
-# x and y (1e-12), as bloc run does. Then a product large enough to be split over threads
-# (rt_sparse_mul_par) gives the same bits with 1 and 3 threads, and X' @ G without the stored
-# transpose's help (a minibatch) agrees with the dense product.
+# in the declaration of X, and sparse_mtx.blo is sparse.blo with X from a MatrixMarket file
+# (compared with sparse_dense.blo too). For each pair: every oracle of `bloc eval` (f, g,
+# gradients, HVPs, the hypergradient and its residual) agrees within 1e-12 (relative to
+# max(1, |value|)) with the JIT and with the evaluator; the emitted C solvers of both twins end
+# their runs at the same x and y (1e-12), as bloc run does. Then a product large enough to be
+# split over threads (rt_sparse_mul_par) gives the same bits with 1 and 3 threads, and agrees
+# with the evaluator.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
@@ -43,17 +44,20 @@ same() {
           printf "ok: %s (%d numbers within %.3g)\n", what, n, worst }' || fail=1
 }
 
-for p in sparse sparse_minibatch; do
+for pair in "sparse sparse_dense" "sparse_minibatch sparse_minibatch_dense" \
+  "sparse_mtx sparse_dense"; do
+  p=${pair% *}
+  q=${pair#* }
   for b in jit interp; do
-    for f in $p ${p}_dense; do
+    for f in $p $q; do
       "$bloc" eval --seed 3 --backend=$b "$e2e/$f.blo" >"$tmp/$f.$b.json" 2>"$tmp/err" ||
         bad "bloc eval --backend=$b $f.blo: $(cat "$tmp/err")"
     done
-    same "$tmp/$p.$b.json" "$tmp/${p}_dense.$b.json" "$p: sparse and dense oracles ($b)"
+    same "$tmp/$p.$b.json" "$tmp/$q.$b.json" "$p: sparse and dense oracles ($b)"
   done
   # the JSON must hold the oracles compared, not an error
   grep -q '"hypergrad"' "$tmp/$p.jit.json" || bad "$p: no hypergradient in bloc eval's output"
-  for f in $p ${p}_dense; do
+  for f in $p $q; do
     "$bloc" run --quiet --seed 3 --save-x "$tmp/$f.run.x" --save-y "$tmp/$f.run.y" \
       "$e2e/$f.blo" >/dev/null 2>"$tmp/err" || bad "bloc run $f.blo: $(cat "$tmp/err")"
     if ! "$bloc" emit-c "$e2e/$f.blo" -o "$tmp/$f.c" 2>"$tmp/err"; then
@@ -68,8 +72,8 @@ for p in sparse sparse_minibatch; do
       >/dev/null 2>"$tmp/err" || bad "the emitted solver of $f.blo: $(cat "$tmp/err")"
   done
   for v in x y; do
-    same "$tmp/$p.run.$v" "$tmp/${p}_dense.run.$v" "$p: bloc run, final $v, sparse and dense"
-    same "$tmp/$p.c.$v" "$tmp/${p}_dense.c.$v" "$p: emitted C, final $v, sparse and dense"
+    same "$tmp/$p.run.$v" "$tmp/$q.run.$v" "$p: bloc run, final $v, sparse and dense"
+    same "$tmp/$p.c.$v" "$tmp/$q.c.$v" "$p: emitted C, final $v, sparse and dense"
   done
 done
 
