@@ -317,6 +317,14 @@ int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
     return api_end(p, BLOC_ERR_INPUT);
   }
   Shape s = decl_shape(d);
+  if (s.sparse) { /* its values are a CSR file's entries, not an array of the declared shape */
+    diag_error(blo_diag(p->c), d->name_span,
+               "data '%s' is sparse: it is read from its file and cannot be bound to an array",
+               name);
+    diag_hint(blo_diag(p->c), "bind a dense twin, or declare it matrix[...] to bind it");
+    blo_diag(p->c)->nerrors--; /* a refused binding leaves the program as good as it was */
+    return api_end(p, BLOC_ERR_INPUT);
+  }
   int64_t want[3];
   shape_dims(s, want);
   bool ok = rank == s.rank && (rank == 0 || (dims && values));

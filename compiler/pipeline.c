@@ -26,6 +26,7 @@
 #include "rt_fmt.h"
 #include "rt_methods.h"
 #include "rt_rng.h"
+#include "rt_sparse.h"
 
 static double now_ms(void) {
   struct timespec ts;
@@ -71,6 +72,7 @@ static int load_hook(void *ctx, const IrLoadRequest *req, double *out, char *err
                     : rt_load_csv(path, want, &t, e);
     break;
   case IR_LOAD_LIBSVM: rc = rt_load_libsvm(path, want, &t, e); break;
+  case IR_LOAD_LIBSVM_LABELS: rc = rt_load_libsvm_labels(path, want, &t, e); break;
   case IR_LOAD_NPY: /* a tensor[T, K, d] (blocks = T) must be exactly that 3-D array */
     rc = blocks > 0 ? rt_load_npy3(path, blocks, k, want.cols, &t, e)
                     : rt_load_npy(path, want, &t, e);
@@ -214,6 +216,51 @@ static const double *bound_values(const BloCompiled *c, const BloCompileOptions 
   return NULL;
 }
 
+/* A sparse declaration (sema: always load_libsvm or load_mtx): its file into CSR and the
+ * transpose kernels use, held as an RtSparse that c->data[k] points to (BloEnv.data's
+ * convention, rt_sparse.h). */
+static int load_sparse(BloCompiled *c, int k) {
+  const IrNode *v = c->ir->data_value[k];
+  const AstDecl *d = c->prog->data[k];
+  char msg[512];
+  RtErr err = rt_err(msg, sizeof msg);
+  RtShape want = rt_shape(2, v->shape.rows, v->shape.cols);
+  RtCsr m = {0};
+  RtSparse *sp = xcalloc(1, sizeof *sp);
+  int rc = v->attr[0] == IR_LOAD_MTX ? rt_load_mtx_csr(v->str, want, &m, err)
+                                     : rt_load_libsvm_csr(v->str, want, &m, err);
+  if (rc == 0) rc = rt_csr_check(&m, v->str, err); /* the loaders' contract, kept honest */
+  if (rc == 0) rc = rt_sparse_make(&m, sp, err);
+  if (rc) {
+    rt_csr_free(&m);
+    free(sp);
+    diag_error(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span, "%s", msg);
+    return 1;
+  }
+  c->data[k] = (double *)(void *)sp;
+  return 0;
+}
+
+/* Data tensor k is the caller's memory (a BloBinding): never written or freed here. */
+static bool borrowed(const BloCompiled *c, int k) {
+  return c->borrowed && k < c->ir->ndata && c->borrowed[k];
+}
+
+/* Data tensor k is a sparse declaration's RtSparse (BloEnv.data's convention), at every
+ * precision: f32 stores dense tensors as floats, never a sparse one. */
+static bool is_sparse(const BloCompiled *c, int k) {
+  return c->ir && k < c->ir->ndata && c->prog->data[k]->shape.sparse;
+}
+
+/* Frees data tensor k (a sparse one's CSR arrays too; a borrowed one is only forgotten). */
+static void free_data(BloCompiled *c, int k) {
+  if (!borrowed(c, k)) {
+    if (is_sparse(c, k) && c->data[k]) rt_sparse_free((RtSparse *)(void *)c->data[k]);
+    free(c->data[k]);
+  }
+  c->data[k] = NULL;
+}
+
 /* Evaluate every data declaration in order; later ones read earlier ones. A bound declaration
  * takes the caller's values (checked like loaded ones) instead of running its loader. */
 static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
@@ -229,6 +276,9 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
       c->borrowed[k] = 1;
     } else if (idx_lazy(c, k)) {
       if (open_idx(c, k, want[k])) return 1;
+      continue;
+    } else if (d->shape.sparse) {
+      if (load_sparse(c, k)) return 1;
       continue;
     } else {
       c->data[k] = dalloc(size);
@@ -451,11 +501,6 @@ static bool fall_back_large(BloCompiled *c, const JitModule *jm, int64_t limit) 
  * doubles freed); the evaluator's kernels, the reference the f32 JIT is tested against, read
  * the rounded values as doubles (interp_data; kept only when some kernel runs there). A value
  * beyond the float range is an error (the kernels would see inf). Returns 0 or 1. */
-/* Data tensor k is the caller's memory (a BloBinding): never written or freed here. */
-static bool borrowed(const BloCompiled *c, int k) {
-  return c->borrowed && k < c->ir->ndata && c->borrowed[k];
-}
-
 static int data_to_f32(BloCompiled *c, bool interp_needs) {
   IrProblem *p = c->ir;
   bool any_jit = false;
@@ -465,6 +510,10 @@ static int data_to_f32(BloCompiled *c, bool interp_needs) {
   float **f = arena_calloc(&c->arena, (size_t)c->ndata_total + 1, sizeof(float *));
   for (int k = 0; k < c->ndata_total; k++) {
     if (!c->data[k]) continue;
+    if (is_sparse(c, k)) { /* the CSR products read doubles: the kernels get the RtSparse */
+      f[k] = (float *)(void *)c->data[k];
+      continue;
+    }
     const BloTensorInfo *t = &c->problem.data_info[k];
     int64_t n = t->rows * t->cols, bad;
     float *v = rt_f32_copy(c->data[k], n, &bad);
@@ -479,7 +528,8 @@ static int data_to_f32(BloCompiled *c, bool interp_needs) {
                  t->name, c->data[k][bad], (long long)bad);
       diag_hint(&c->diag, "precision = f64 keeps the data in double");
       free(v);
-      for (int j = 0; j < k; j++) free(f[j]);
+      for (int j = 0; j < k; j++)
+        if (!is_sparse(c, j)) free(f[j]);
       return 1;
     }
     if (keep_double) {
@@ -501,6 +551,7 @@ static int data_to_f32(BloCompiled *c, bool interp_needs) {
   }
   if (!any_jit || !interp_needs) { /* one copy is enough */
     for (int k = 0; k < c->ndata_total; k++) {
+      if (is_sparse(c, k)) continue; /* one copy already: data[k] and f[k] are the same */
       if (any_jit) {
         if (!borrowed(c, k)) free(c->data[k]);
         c->data[k] = NULL;
@@ -683,10 +734,7 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
     if (used[k] && c->idx[k]) full_hook(c, k);
     rt_idx_close(c->idx[k]);
     c->idx[k] = NULL;
-    if (!used[k]) {
-      if (!c->borrowed[k]) free(c->data[k]);
-      c->data[k] = NULL;
-    }
+    if (!used[k]) free_data(c, k);
   }
   fill_problem(c);
   t0 = now_ms();
@@ -721,9 +769,9 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
 void blo_compiled_free(BloCompiled *c) {
   if (!c) return;
   if (c->jit) jit_free(c->jit);
-  for (int k = 0; k < c->ndata_total; k++)
-    if (!borrowed(c, k)) free(c->data[k]);
-  for (int k = 0; c->f32 && k < c->ndata_total; k++) free(c->f32[k]);
+  for (int k = 0; k < c->ndata_total; k++) free_data(c, k);
+  for (int k = 0; c->f32 && k < c->ndata_total; k++)
+    if (!is_sparse(c, k)) free(c->f32[k]);
   free(c->data);
   free(c->borrowed);
   if (c->idx)

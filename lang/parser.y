@@ -63,15 +63,28 @@ static void expect_word(ParseState *ps, const char *got, Span at, const char *wa
 static AstConstraint *constraint(ParseState *ps, AstConKind k, Span at, AstExpr *lo, AstExpr *hi);
 static AstDecl *var_decl(ParseState *ps, AstDeclKind k, Span at, const char *name, Span name_at,
                          AstType *type, AstExpr *init, AstConstraint *con);
-/* `tensor[T, K, d]`: `tensor` is not a keyword (it stays usable as a name), so any word
- * followed by dimensions parses here and is checked. */
+/* `tensor[T, K, d]` and `sparse[m, n]`: neither word is a keyword (they stay usable as
+ * names), so any word followed by dimensions parses here and is checked. */
 static AstType *tensor_type(ParseState *ps, const char *word, Span word_at, PtrVec *dims, Span at) {
   AstType *t = ARENA_NEW(ps->arena, AstType);
   t->kind = TY_TENSOR;
   t->span = at;
+  if (strcmp(word, "sparse") == 0) {
+    t->kind = TY_MATRIX;
+    t->sparse = true;
+    if (dims->len != 2) {
+      diag_error(ps->diag, at, "sparse takes 2 dimensions, got %zu", dims->len);
+      diag_hint(ps->diag, "a sparse[m, n] matrix has m rows and n columns");
+      t->kind = TY_SCALAR;
+      return t;
+    }
+    for (int i = 0; i < 2; i++) t->dims[i] = dims->items[i];
+    return t;
+  }
   if (strcmp(word, "tensor") != 0) {
     diag_error(ps->diag, word_at, "unknown type '%s'", word);
-    diag_hint(ps->diag, "types are scalar, vector[n], matrix[m, n] and tensor[T, K, d]");
+    diag_hint(ps->diag, "types are scalar, vector[n], matrix[m, n], sparse[m, n] and "
+                        "tensor[T, K, d]");
     t->kind = TY_SCALAR;
     return t;
   }

@@ -17,7 +17,9 @@ extern "C" {
 /* Per-call environment. The caller owns every buffer.
  * data    — data tensors in declaration order, row-major, sized as BloProblem.data_info says;
  *           doubles, or floats (pointers converted to const double *) when
- *           BloProblem.precision is BLO_PREC_F32.
+ *           BloProblem.precision is BLO_PREC_F32; a sparse[m, n] declaration's points to its
+ *           RtSparse (rt_sparse.h: CSR and its transpose), cast to const double * (data_info
+ *           still says rank 2, m x n), at either precision.
  * samples — the current draw of every sample set, concatenated (BloSampleInfo.offset); each
  *           entry is a row index in [0, population). The runtime redraws them before each
  *           oracle call of a stochastic problem, and replays them when a method recomputes.

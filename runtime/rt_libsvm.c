@@ -1,7 +1,10 @@
 /* rt_libsvm.c — load_libsvm: sparse "label idx:val ..." lines (LIBSVM / SVMlight) into the dense
- * matrix [label | features] the declaration sizes. Two passes: count the examples (so the row
- * count is checked before allocating), then parse and scatter. */
+ * matrix [label | features] the declaration sizes, into a CSR sparse[rows, features] (the
+ * features only), or just the labels. Two passes: count the examples and the index:value tokens
+ * (so the row count is checked and the CSR arrays sized before allocating: nothing is sized by
+ * anything but the bytes present), then parse every line with one parser. */
 #include "rt_data_impl.h"
+#include "rt_sparse.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -41,6 +44,157 @@ static const char *num_problem(NumKind k) {
                            : "is not a number";
 }
 
+/* Where parse_row puts what it reads: the dense row (label at [0], feature j at [j]), or the
+ * label at *label and the features appended to col/val at *nnz (CSR), or only the label. */
+typedef struct Sink {
+  double *dense;
+  double *label;
+  int32_t *col;
+  double *val;
+  int64_t *nnz;
+} Sink;
+
+/* Parses one trimmed, non-empty line (line number no) of at most maxidx features (INT64_MAX:
+ * no bound; decl names the declaration in that message). Returns 0 or -1 with a message. */
+static int parse_row(const char *path, int64_t no, const char *s, const char *e, int64_t maxidx,
+                     const char *decl, const char *beyond, Sink *k, char *err, size_t errlen) {
+  const char *tok = s, *te = s;
+  double lab;
+  while (te < e && !is_sp(*te)) te++;
+  NumKind nk = num(tok, te, &lab);
+  if (nk != NUM_OK) {
+    int w = (int)(te - tok > 40 ? 40 : te - tok);
+    int multi = memchr(tok, ',', (size_t)(te - tok)) != NULL;
+    return rt_data_errf(err, errlen, "'%s' line %" PRId64 ": label '%.*s%s' %s%s", path, no, w,
+                        tok, te - tok > 40 ? "..." : "", num_problem(nk),
+                        multi ? " (multi-label lines are not supported)" : "");
+  }
+  if (k->dense) k->dense[0] = lab;
+  if (k->label) *k->label = lab;
+  int64_t prev = 0;
+  for (;;) {
+    tok = te;
+    while (tok < e && is_sp(*tok)) tok++;
+    if (tok == e) break;
+    te = tok;
+    while (te < e && !is_sp(*te)) te++;
+    int w = (int)(te - tok > 40 ? 40 : te - tok);
+    const char *ell = te - tok > 40 ? "..." : "";
+    if (te - tok > 4 && !memcmp(tok, "qid:", 4)) continue; /* SVMlight query ids: not features */
+    const char *colon = memchr(tok, ':', (size_t)(te - tok));
+    if (!colon || colon == tok)
+      return rt_data_errf(err, errlen, "'%s' line %" PRId64 ": '%.*s%s' is not index:value", path,
+                          no, w, tok, ell);
+    int64_t idx = 0;
+    for (const char *c = tok; c < colon; c++) {
+      if (*c < '0' || *c > '9' || idx > (INT64_MAX - 9) / 10)
+        return rt_data_errf(err, errlen,
+                            "'%s' line %" PRId64 ": '%.*s%s' does not start with a feature index",
+                            path, no, w, tok, ell);
+      idx = 10 * idx + (*c - '0');
+    }
+    if (idx == 0)
+      return rt_data_errf(err, errlen, "'%s' line %" PRId64 ": feature index 0 (indices are "
+                          "1-based)", path, no);
+    if (idx == prev)
+      return rt_data_errf(err, errlen, "'%s' line %" PRId64 ": feature index %" PRId64
+                          " appears twice", path, no, idx);
+    if (idx < prev)
+      return rt_data_errf(err, errlen,
+                          "'%s' line %" PRId64 ": feature index %" PRId64 " after %" PRId64
+                          " (indices must increase)", path, no, idx, prev);
+    if (idx > maxidx)
+      return rt_data_errf(err, errlen,
+                          "'%s' line %" PRId64 ": feature index %" PRId64 " is beyond the %" PRId64
+                          " features of %s%s", path, no, idx, maxidx, decl, beyond);
+    double v;
+    nk = num(colon + 1, te, &v);
+    if (nk != NUM_OK)
+      return rt_data_errf(err, errlen, "'%s' line %" PRId64 ": the value in '%.*s%s' %s", path, no,
+                          w, tok, ell, num_problem(nk));
+    if (k->dense) k->dense[idx] = v;
+    if (k->col) {
+      k->col[*k->nnz] = (int32_t)(idx - 1);
+      k->val[*k->nnz] = v;
+      (*k->nnz)++;
+    }
+    prev = idx;
+  }
+  return 0;
+}
+
+/* A LIBSVM file read and counted: its bytes, examples (non-blank lines) and tokens after the
+ * labels (an upper bound of the stored entries). */
+typedef struct Text {
+  unsigned char *buf;
+  size_t len;
+  int64_t n, tokens;
+} Text;
+
+/* Reads path (bounded by the declared shape, as every text loader) and counts it; a file with
+ * a NUL byte or no example is an error. Returns 0 or -1 with a message (t->buf freed). */
+static int read_text(const char *path, int rank, int64_t rows, int64_t cols, Text *t, char *err,
+                     size_t errlen) {
+  RtReadBound bound; /* each row holds at most `cols` numbers, as text */
+  memset(t, 0, sizeof *t);
+  rt_data_bound(&bound, rank, rows, cols, RT_TEXT_PER_VALUE);
+  if (rt_data_read_file(path, &bound, &t->buf, &t->len, err, errlen)) return -1;
+  if (bound.over) { /* text has no header to explain the size: just refuse */
+    free(t->buf);
+    t->buf = NULL;
+    return rt_data_too_large(path, &bound, err, errlen);
+  }
+  const char *b = (const char *)t->buf, *end = b + t->len;
+  int64_t n_lines = 0;
+  for (const char *p = b; p < end;) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *s = p, *e = nl ? nl : end;
+    p = nl ? nl + 1 : end;
+    if (memchr(s, 0, (size_t)(e - s))) {
+      rt_data_errf(err, errlen, "'%s' line %" PRId64 ": contains a NUL byte (is this a binary "
+                   "file?)", path, n_lines + 1);
+      free(t->buf);
+      t->buf = NULL;
+      return -1;
+    }
+    n_lines++;
+    trim_line(&s, &e);
+    if (s == e) continue;
+    t->n++;
+    for (const char *q = s; q < e; q++) /* a token starts after each blank run */
+      if (is_sp(*q) && q + 1 < e && !is_sp(q[1])) t->tokens++;
+  }
+  if (t->n == 0) {
+    rt_data_errf(err, errlen, "'%s' holds no examples (only blank or comment lines)", path);
+    free(t->buf);
+    t->buf = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+/* Parses every example of t into the sink (advanced row by row by the caller's step). */
+static int parse_all(const char *path, const Text *t, int64_t maxidx, const char *decl,
+                     const char *beyond, Sink *k, int64_t dense_stride, int64_t *rowptr,
+                     char *err, size_t errlen) {
+  const char *b = (const char *)t->buf, *end = b + t->len;
+  int64_t row = 0, no = 0;
+  for (const char *p = b; p < end;) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *s = p, *e = nl ? nl : end;
+    p = nl ? nl + 1 : end;
+    no++;
+    trim_line(&s, &e);
+    if (s == e) continue;
+    if (parse_row(path, no, s, e, maxidx, decl, beyond, k, err, errlen)) return -1;
+    if (k->dense) k->dense += dense_stride;
+    if (k->label) k->label++;
+    row++;
+    if (rowptr) rowptr[row] = *k->nnz;
+  }
+  return 0;
+}
+
 RT_API int rt_load_libsvm(const char *path, RtShape want, RtTensor *out, RtErr failure) {
   int rank = want.rank;
   int64_t rows = want.rows, cols = want.cols;
@@ -54,39 +208,13 @@ RT_API int rt_load_libsvm(const char *path, RtShape want, RtTensor *out, RtErr f
                         "'%s': load_libsvm needs a declaration matrix[rows, 1 + features], "
                         "not %s",
                         path, decl);
-  unsigned char *buf;
-  size_t len;
-  RtReadBound bound; /* each row holds at most `cols` numbers, as text */
-  rt_data_bound(&bound, rank, rows, cols, RT_TEXT_PER_VALUE);
-  if (rt_data_read_file(path, &bound, &buf, &len, err, errlen)) return -1;
-  if (bound.over) { /* text has no header to explain the size: just refuse */
-    free(buf);
-    return rt_data_too_large(path, &bound, err, errlen);
-  }
-  const char *b = (const char *)buf, *end = b + len;
+  Text tx;
+  if (read_text(path, rank, rows, cols, &tx, err, errlen)) return -1;
   int rc = -1;
-
-  int64_t n = 0, n_lines = 0;
-  for (const char *p = b; p < end;) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *s = p, *e = nl ? nl : end;
-    p = nl ? nl + 1 : end;
-    if (memchr(s, 0, (size_t)(e - s))) {
-      rt_data_errf(err, errlen, "'%s' line %" PRId64 ": contains a NUL byte (is this a binary "
-                   "file?)", path, n_lines + 1);
-      goto done;
-    }
-    n_lines++;
-    trim_line(&s, &e);
-    if (s < e) n++;
-  }
+  int64_t n = tx.n;
   char holds[64];
   snprintf(holds, sizeof holds, "%" PRId64 " example%s", n, n == 1 ? "" : "s");
   RtTensor t = {0};
-  if (n == 0) {
-    rt_data_errf(err, errlen, "'%s' holds no examples (only blank or comment lines)", path);
-    goto done;
-  }
   if (rt_data_fit_shape(path, rt_shape(rank, rows, cols), &(RtFileTable){n, cols, holds, NULL}, &t,
                         failure))
     goto done;
@@ -99,85 +227,90 @@ RT_API int rt_load_libsvm(const char *path, RtShape want, RtTensor *out, RtErr f
     rt_data_errf(err, errlen, "'%s': out of memory for %s", path, decl);
     goto done;
   }
-
-  int64_t row = 0, no = 0;
-  for (const char *p = b; p < end;) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *s = p, *e = nl ? nl : end;
-    p = nl ? nl + 1 : end;
-    no++;
-    trim_line(&s, &e);
-    if (s == e) continue;
-    double *r = t.v + row * cols;
-    const char *tok = s, *te = s;
-    while (te < e && !is_sp(*te)) te++;
-    NumKind nk = num(tok, te, &r[0]);
-    if (nk != NUM_OK) {
-      int w = (int)(te - tok > 40 ? 40 : te - tok);
-      int multi = memchr(tok, ',', (size_t)(te - tok)) != NULL;
-      rt_data_errf(err, errlen, "'%s' line %" PRId64 ": label '%.*s%s' %s%s", path, no, w, tok,
-                   te - tok > 40 ? "..." : "", num_problem(nk),
-                   multi ? " (multi-label lines are not supported)" : "");
-      goto fail;
-    }
-    int64_t prev = 0;
-    for (;;) {
-      tok = te;
-      while (tok < e && is_sp(*tok)) tok++;
-      if (tok == e) break;
-      te = tok;
-      while (te < e && !is_sp(*te)) te++;
-      int w = (int)(te - tok > 40 ? 40 : te - tok);
-      const char *ell = te - tok > 40 ? "..." : "";
-      if (te - tok > 4 && !memcmp(tok, "qid:", 4)) continue; /* SVMlight query ids: not features */
-      const char *colon = memchr(tok, ':', (size_t)(te - tok));
-      if (!colon || colon == tok) {
-        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": '%.*s%s' is not index:value", path, no, w,
-                     tok, ell);
-        goto fail;
-      }
-      int64_t idx = 0;
-      for (const char *c = tok; c < colon; c++) {
-        if (*c < '0' || *c > '9' || idx > (INT64_MAX - 9) / 10) {
-          rt_data_errf(err, errlen, "'%s' line %" PRId64 ": '%.*s%s' does not start with a feature "
-                       "index", path, no, w, tok, ell);
-          goto fail;
-        }
-        idx = 10 * idx + (*c - '0');
-      }
-      if (idx == 0) {
-        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": feature index 0 (indices are 1-based)",
-                     path, no);
-        goto fail;
-      }
-      if (idx <= prev) {
-        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": feature index %" PRId64 " after %" PRId64
-                     " (indices must increase)", path, no, idx, prev);
-        goto fail;
-      }
-      if (idx > cols - 1) {
-        rt_data_errf(err, errlen,
-                     "'%s' line %" PRId64 ": feature index %" PRId64 " is beyond the %" PRId64
-                     " features of %s (column 0 is the label)",
-                     path, no, idx, cols - 1, decl);
-        goto fail;
-      }
-      nk = num(colon + 1, te, &r[idx]);
-      if (nk != NUM_OK) {
-        rt_data_errf(err, errlen, "'%s' line %" PRId64 ": the value in '%.*s%s' %s", path, no, w,
-                     tok, ell, num_problem(nk));
-        goto fail;
-      }
-      prev = idx;
-    }
-    row++;
+  Sink k = {t.v, NULL, NULL, NULL, NULL};
+  if (parse_all(path, &tx, cols - 1, decl, " (column 0 is the label)", &k, cols, NULL, err,
+                errlen)) {
+    rt_tensor_free(&t);
+    goto done;
   }
   *out = t;
   rc = 0;
+done:
+  free(tx.buf);
+  return rc;
+}
+
+RT_API int rt_load_libsvm_csr(const char *path, RtShape want, RtCsr *out, RtErr err) {
+  memset(out, 0, sizeof *out);
+  char decl[96];
+  if (want.rows == RT_ANY) snprintf(decl, sizeof decl, "sparse[?, %" PRId64 "]", want.cols);
+  else snprintf(decl, sizeof decl, "sparse[%" PRId64 ", %" PRId64 "]", want.rows, want.cols);
+  if (want.rank != 2 || want.cols < 1 || want.cols > INT32_MAX || want.rows < RT_ANY)
+    return rt_data_errf(err.buf, err.len, "'%s': load_libsvm into sparse needs a declaration "
+                        "sparse[rows, features], not %s", path, decl);
+  Text tx;
+  /* the bound of the dense [label | features] text: a feature at most once a line */
+  if (read_text(path, 2, want.rows, want.cols + 1, &tx, err.buf, err.len)) return -1;
+  int rc = -1;
+  RtCsr m = {0};
+  if (want.rows != RT_ANY && tx.n != want.rows) {
+    rt_data_errf(err.buf, err.len, "'%s' holds %" PRId64 " example%s but the declaration says %s",
+                 path, tx.n, tx.n == 1 ? "" : "s", decl);
+    goto done;
+  }
+  m.rows = tx.n;
+  m.cols = want.cols;
+  m.rowptr = calloc((size_t)tx.n + 1, sizeof *m.rowptr);
+  m.col = malloc(sizeof *m.col * (size_t)(tx.tokens ? tx.tokens : 1));
+  m.val = malloc(sizeof *m.val * (size_t)(tx.tokens ? tx.tokens : 1));
+  if (!m.rowptr || !m.col || !m.val) {
+    rt_data_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
+    goto fail;
+  }
+  Sink k = {NULL, NULL, m.col, m.val, &m.nnz};
+  if (parse_all(path, &tx, want.cols, decl, "", &k, 0, m.rowptr, err.buf, err.len)) goto fail;
+  *out = m;
+  rc = 0;
   goto done;
 fail:
-  rt_tensor_free(&t);
+  rt_csr_free(&m);
 done:
-  free(buf);
+  free(tx.buf);
+  return rc;
+}
+
+RT_API int rt_load_libsvm_labels(const char *path, RtShape want, RtTensor *out, RtErr err) {
+  memset(out, 0, sizeof *out);
+  char decl[96];
+  rt_data_decl_str(want.rank, want.rows, want.cols, decl, sizeof decl);
+  if (want.rank != 1 || want.rows < RT_ANY)
+    return rt_data_errf(err.buf, err.len, "'%s': load_libsvm_labels needs a declaration "
+                        "vector[rows], not %s", path, decl);
+  Text tx;
+  if (read_text(path, 1, RT_ANY, 1, &tx, err.buf, err.len)) return -1;
+  int rc = -1;
+  RtTensor t = {0};
+  if (want.rows != RT_ANY && tx.n != want.rows) {
+    rt_data_errf(err.buf, err.len, "'%s' holds %" PRId64 " example%s but the declaration says %s",
+                 path, tx.n, tx.n == 1 ? "" : "s", decl);
+    goto done;
+  }
+  t.rank = 1;
+  t.rows = tx.n;
+  t.cols = 1;
+  t.v = calloc((size_t)tx.n, sizeof(double));
+  if (!t.v) {
+    rt_data_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
+    goto done;
+  }
+  Sink k = {NULL, t.v, NULL, NULL, NULL};
+  if (parse_all(path, &tx, INT64_MAX, decl, "", &k, 0, NULL, err.buf, err.len)) {
+    rt_tensor_free(&t);
+    goto done;
+  }
+  *out = t;
+  rc = 0;
+done:
+  free(tx.buf);
   return rc;
 }

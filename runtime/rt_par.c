@@ -6,6 +6,7 @@
  * inside the previous job, so a late worker can never claim a task of a job it did not see. */
 #define _GNU_SOURCE
 #include "rt_par.h"
+#include "rt_sparse.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -209,4 +210,38 @@ void rt_par_reduce(double *dest, int64_t ld, double *part, int64_t stride, int64
       double v = alpha * part[i * cols + j];
       dest[i * ld + j] = beta != 0 ? dest[i * ld + j] + v : v;
     }
+}
+
+typedef struct SparseTask {
+  const RtSparse *s;
+  const int64_t *idx;
+  int64_t rows, n, ldb, ldc, out_rows, per;
+  int trans;
+  const double *b;
+  double *c;
+} SparseTask;
+
+static void sparse_task(void *ctx, int64_t task) {
+  const SparseTask *t = ctx;
+  int64_t r0 = task * t->per, r1 = r0 + t->per < t->out_rows ? r0 + t->per : t->out_rows;
+  rt_sparse_mul_rows(t->s, t->idx, t->rows, t->trans, t->n, t->b, t->ldb, t->c, t->ldc, r0, r1);
+}
+
+/* Rows per task: about 64k stored entries' work each (tiny products stay on one thread). */
+void rt_sparse_mul_par(const void *sp, const int64_t *idx, int64_t rows, int trans, int64_t n,
+                       const double *b, int64_t ldb, double *c, int64_t ldc) {
+  const RtSparse *s = sp;
+  int64_t out_rows = rt_sparse_out_rows(s, rows, trans);
+  double nnz_row = s->m.rows ? (double)s->m.nnz / (double)(trans ? s->m.cols : s->m.rows) : 0;
+  double work = (double)out_rows * (nnz_row + 1) * (double)n;
+  if ((trans && idx) || work < 131072 || out_rows < 2) {
+    rt_sparse_mul(s, idx, rows, trans, n, b, ldb, c, ldc);
+    return;
+  }
+  int64_t ntasks = (int64_t)(work / 65536);
+  if (ntasks > 256) ntasks = 256;
+  if (ntasks > out_rows) ntasks = out_rows;
+  SparseTask t = {s, idx, rows, n, ldb, ldc, out_rows, (out_rows + ntasks - 1) / ntasks, trans, b,
+                  c};
+  rt_par_run(sparse_task, &t, (out_rows + t.per - 1) / t.per);
 }

@@ -27,6 +27,13 @@ void rt_par_run(RtParFn fn, void *ctx, int64_t ntasks);
 void rt_par_reduce(double *dest, int64_t ld, double *part, int64_t stride, int64_t ntasks,
                    int64_t rows, int64_t cols, double alpha, double beta);
 
+/* rt_sparse_mul (rt_sparse.h) with C's rows split into tasks run by rt_par_run: the same bits
+ * as the serial call, whatever the number of threads. s is a `const RtSparse *` (void here so
+ * that this header stays free of the runtime's data types); the JIT calls it for SS_SPMM. A
+ * product of a sampled A' (a scatter into all of C) runs serially. */
+void rt_sparse_mul_par(const void *s, const int64_t *idx, int64_t rows, int trans, int64_t n,
+                       const double *b, int64_t ldb, double *c, int64_t ldc);
+
 /* Threads rt_par_run uses, the caller included: BLOC_THREADS when it is an integer in
  * [1, 64], else the online CPUs (at most 8). Read once, at the first call of rt_par_run,
  * rt_par_threads or rt_par_set_threads. */

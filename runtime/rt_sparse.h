@@ -66,6 +66,55 @@ RT_API int rt_csr_from_triplets(const RtTriplets *t, const char *what, RtCsr *ou
  * zeroed. Formats and messages: doc/data.md. */
 RT_API int rt_load_mtx_csr(const char *path, RtShape want, RtCsr *out, RtErr err);
 
+/* LIBSVM/SVMlight into CSR (`data X : sparse[n, d] = load_libsvm(...)`): the features only
+ * (feature j of a line is column j - 1), the labels skipped; want is the declared shape (rank 2,
+ * rows may be RT_ANY, cols = d). The same lexical rules and messages as rt_load_libsvm: an index
+ * 0, past d, not increasing (unsorted or repeated) or a row count that disagrees is an error
+ * naming the file, the line and the value. Nothing is ever densified, and the arrays are sized
+ * by the tokens the file holds. Returns 0 and *out (free with rt_csr_free), or -1 and *out
+ * zeroed. */
+RT_API int rt_load_libsvm_csr(const char *path, RtShape want, RtCsr *out, RtErr err);
+
+/* The labels of a LIBSVM file (`load_libsvm_labels(...)` into a vector[n]), without storing
+ * its features (which are still checked, except against a feature count). Returns 0 and *out
+ * (rank 1), or -1. */
+RT_API int rt_load_libsvm_labels(const char *path, RtShape want, RtTensor *out, RtErr err);
+
+/* A sparse data tensor as kernels receive it: BloEnv.data[k] of a sparse[n, d] declaration
+ * points to one (cast to const double *). m is the matrix; t its transpose, built once by
+ * rt_sparse_make so that X' @ G runs row-parallel over the rows of X' with no reduction. */
+typedef struct RtSparse {
+  RtCsr m, t;
+} RtSparse;
+
+/* Takes ownership of *m (zeroed) into *out and builds the transpose. Returns 0, or -1 (out of
+ * memory) with *out freed. */
+RT_API int rt_sparse_make(RtCsr *m, RtSparse *out, RtErr err);
+RT_API void rt_sparse_free(RtSparse *s);
+
+/* The products of the `sparse` type. A is s->m, or, when idx is not NULL, its rows idx[0..rows)
+ * (a sample's minibatch X[i, :]; every idx[r] in [0, s->m.rows)). B is dense, stored row-major
+ * with row stride ldb, n columns (a vector: n = 1, ldb = 1); C likewise with ldc, overwritten.
+ *   trans 0: C (rows x n) = A B, B has s->m.cols rows;
+ *   trans 1: C (s->m.cols x n) = A' B, B has `rows` rows (without forming A'[idx]).
+ * rt_sparse_mul_rows computes only C's rows [r0, r1) (a whole C when A' of a row subset, which
+ * is a sum over rows); row i of C is the same sum in the same order whichever rows are asked,
+ * so splitting the rows between threads (rt_sparse_mul_par in rt_par.c) changes no bit. */
+RT_API void rt_sparse_mul_rows(const RtSparse *s, const int64_t *idx, int64_t rows, int trans,
+                               int64_t n, const double *b, int64_t ldb, double *c, int64_t ldc,
+                               int64_t r0, int64_t r1);
+RT_API void rt_sparse_mul(const RtSparse *s, const int64_t *idx, int64_t rows, int trans,
+                          int64_t n, const double *b, int64_t ldb, double *c, int64_t ldc);
+/* The dense rows x cols copy of s->m (dense(X)) into out, row-major. */
+RT_API void rt_sparse_to_dense(const RtSparse *s, double *out);
+
+/* A copy of s in one malloc'ed block (free() releases all of it), for owners that free with
+ * free(), such as generated solvers; NULL when out of memory. */
+RT_API RtSparse *rt_sparse_pack(const RtSparse *s);
+
+/* Rows of C rt_sparse_mul writes. */
+RT_API int64_t rt_sparse_out_rows(const RtSparse *s, int64_t rows, int trans);
+
 #ifdef __cplusplus
 }
 #endif

@@ -126,6 +126,16 @@ static void node_code(G *g, const IrNode *n) {
     line(g, "rt_dop_matmul(%s, %s, " I64 ", " I64 ", " I64 ", %s);", val(g, a0, a),
          val(g, n->args[1], b), m, a0->shape.cols, n->op == IR_MATMUL ? nc : 1, o);
     return;
+  case IR_SPMM: case IR_SPMTM: { /* of a declared sparse matrix (samples never reach here) */
+    int64_t w = n->shape.rank == 2 ? nc : 1;
+    line(g, "rt_sparse_mul((const RtSparse *)(const void *)%s, NULL, " I64 ", %d, " I64 ", %s, " I64
+         ", %s, " I64 ");", val(g, a0, a), a0->shape.rows, n->op == IR_SPMTM, w,
+         val(g, n->args[1], b), w, o, w);
+    return;
+  }
+  case IR_DENSE:
+    line(g, "rt_sparse_to_dense((const RtSparse *)(const void *)%s, %s);", val(g, a0, a), o);
+    return;
   case IR_OUTER:
     line(g, "rt_dop_outer(%s, %s, " I64 ", " I64 ", %s);", val(g, a0, a), val(g, n->args[1], b), m,
          nc, o);
@@ -197,15 +207,15 @@ static void node_code(G *g, const IrNode *n) {
     line(g, "rt_dop_onehot(%s, " I64 ", " I64 ", %s);", val(g, a0, a), m, nc, o);
     return;
   case IR_LOAD: {
-    static const char *const fmts[] = {"csv", "idx", "libsvm", "npy"};
+    static const char *const fmts[] = {"csv", "idx", "libsvm", "npy", "libsvm_labels"};
     EmitBuf path = {0};
     emit_c_string(&path, absolute_path(e, n->str ? n->str : ""));
-    if (n->attr[0] < 0 || n->attr[0] > 3)
+    if (n->attr[0] < 0 || n->attr[0] > 4 || n->shape.sparse)
       emit_fail(e, -1, "data stage: unknown file format " I64, n->attr[0]);
     line(g,
          "if (blo_load(\"%s\", %s, rt_shape(%d, " I64 ", " I64 "), " I64
          ", %s, rt_err(err, errlen))) goto done;",
-         fmts[n->attr[0] & 3], path.s, n->shape.rank, m, nc, n->attr[1], o);
+         fmts[n->attr[0]], path.s, n->shape.rank, m, nc, n->attr[1], o);
     emit_buf_free(&path);
     return;
   }
@@ -345,11 +355,40 @@ static const char data_helpers[] =
     "  else if (!strcmp(fmt, \"csv\")) rc = rt_load_csv(path, want, &t, e);\n"
     "  else if (!strcmp(fmt, \"idx\")) rc = rt_load_idx(path, want, &t, e);\n"
     "  else if (!strcmp(fmt, \"libsvm\")) rc = rt_load_libsvm(path, want, &t, e);\n"
+    "  else if (!strcmp(fmt, \"libsvm_labels\")) rc = rt_load_libsvm_labels(path, want, &t, e);\n"
     "  else if (blocks > 0) rc = rt_load_npy3(path, blocks, k, want.cols, &t, e);\n"
     "  else rc = rt_load_npy(path, want, &t, e);\n"
     "  if (rc) return 1;\n"
     "  memcpy(out, t.v, sizeof(double) * (size_t)(t.rows * t.cols));\n"
     "  rt_tensor_free(&t);\n"
+    "  return 0;\n"
+    "}\n"
+    "\n"
+    "/* A sparse[rows, cols] LIBSVM (mtx 0) or MatrixMarket (mtx 1) file into CSR, with the\n"
+    " * transpose the kernels use, as one block (*owned, freed with free()); *t is the data\n"
+    " * pointer kernels receive. */\n"
+    "static RT_MAYBE_UNUSED int blo_load_sparse(int mtx, const char *path, int64_t rows, int64_t "
+    "cols,\n"
+    "                                           const double **t, void **owned, char *err, "
+    "size_t errlen) {\n"
+    "  RtCsr m;\n"
+    "  RtSparse s;\n"
+    "  RtErr e = rt_err(err, errlen);\n"
+    "  RtShape want = rt_shape(2, rows, cols);\n"
+    "  int rc;\n"
+    "  memset(&m, 0, sizeof m);\n"
+    "  rc = mtx ? rt_load_mtx_csr(path, want, &m, e) : rt_load_libsvm_csr(path, want, &m, e);\n"
+    "  if (rc || rt_csr_check(&m, path, e) || rt_sparse_make(&m, &s, e)) {\n"
+    "    rt_csr_free(&m);\n"
+    "    return 1;\n"
+    "  }\n"
+    "  *owned = rt_sparse_pack(&s);\n"
+    "  rt_sparse_free(&s);\n"
+    "  if (!*owned) {\n"
+    "    snprintf(err, errlen, \"'%s': out of memory\", path);\n"
+    "    return 1;\n"
+    "  }\n"
+    "  *t = (const double *)*owned;\n"
     "  return 0;\n"
     "}\n"
     "\n"
@@ -429,6 +468,14 @@ static int64_t embedded_bytes(const Emit *e) {
 
 static void embedded_stage(Emit *e, EmitBuf *out) {
   const BloCompiled *c = e->c;
+  for (int k = 0; k < e->p->ndata; k++)
+    if (c->data[k] && c->prog->data[k]->shape.sparse) {
+      emit_fail(e, 1,
+                "--embed-data: data '%s' is sparse, which is not embedded\n"
+                "hint: without --embed-data the solver loads its data itself when it starts",
+                c->prog->data[k]->name);
+      return;
+    }
   int64_t limit = e->o->embed_limit > 0 ? e->o->embed_limit : EMIT_EMBED_LIMIT;
   int64_t bytes = embedded_bytes(e);
   if (bytes > limit) {
@@ -522,6 +569,7 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
   char fname[100], what[500], w[300], sb[64];
   for (int k = 0; k < p->ndata && !e->failed; k++) {
     const AstDecl *d = prog->data[k];
+    if (d->shape.sparse) continue; /* loaded by blo_load_sparse */
     snprintf(fname, sizeof fname, "data_%d", k);
     snprintf(what, sizeof what, "data '%s' : %s (%s)", d->name, shape_str(d->shape, sb),
              emit_where(e, d->span, w));
@@ -563,6 +611,19 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
                       emit_where(e, d->span, w));
     } else {
       emit_buf_printf(out, "  /* %s : %s */\n", emit_data_name(e, k, nb), shape_str(s, sb));
+    }
+    if (k < p->ndata && s.sparse) {
+      const IrNode *ld = p->data_value[k];
+      EmitBuf path = {0};
+      emit_c_string(&path, absolute_path(e, ld->str ? ld->str : ""));
+      emit_buf_printf(out,
+                      "  if (blo_load_sparse(%d, %s, %" PRId64 ", %" PRId64
+                      ", &t[%d], &owned[%d], msg, sizeof msg)) {\n"
+                      "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n",
+                      ld->attr[0] == IR_LOAD_MTX, path.s, s.rows, s.cols, k, k,
+                      emit_where(e, prog->data[k]->span, w));
+      emit_buf_free(&path);
+      continue;
     }
     emit_buf_printf(out, "  if (!(v = blo_alloc(%" PRId64 ", err, errlen))) return 1;\n",
                     shape_size(s));

@@ -442,7 +442,8 @@ static void compute(K *k, const SchedExpr *e, Ix r, Ix c, int lvl, char *out, si
     return;
   }
   /* computed before the loop (BLAS steps, reductions, data) or handled above by class */
-  case IR_MATMUL: case IR_MATVEC: case IR_SCATTER: case IR_CAT: case IR_HCAT: case IR_VCAT:
+  case IR_MATMUL: case IR_MATVEC: case IR_SPMM: case IR_SPMTM:
+  case IR_SCATTER: case IR_CAT: case IR_HCAT: case IR_VCAT:
   case IR_VAR: case IR_DIR: case IR_DATA: case IR_SAMPLE:
 #define IRC_CASE_IRC_EW1(id) case id:
 #define IRC_CASE_IRC_EW2(id) case id:
@@ -799,6 +800,20 @@ static void emit_blas(K *k, const SchedStep *st) {
   }
 }
 
+/* SS_SPMM: the runtime's CSR product (rt_sparse.h); a sparse data pointer is its RtSparse. */
+static void emit_sparse(K *k, const SchedStep *st) {
+  const SchedBlas *b = &st->blas;
+  char pa[64], pb[64], pc[64], pi[64] = "NULL";
+  view_ptr(k, &b->a, pa, sizeof pa);
+  view_ptr(k, &b->b, pb, sizeof pb);
+  view_ptr(k, &b->c, pc, sizeof pc);
+  if (b->idx.base != SB_NONE) view_ptr(k, &b->idx, pi, sizeof pi);
+  blk_line(k->cur,
+           "rt_sparse_mul((const RtSparse *)(const void *)%s, %s, %" PRId64 ", %d, %" PRId64
+           ", %s, %" PRId64 ", %s, %" PRId64 ");",
+           pa, pi, b->m, b->trans_a ? 1 : 0, b->n, pb, b->b.ld, pc, b->c.ld);
+}
+
 /* ------------------------------------------------------------------ kernels */
 
 static const char *step_name(const SchedStep *st, char *buf, size_t len) {
@@ -829,6 +844,10 @@ static const char *step_name(const SchedStep *st, char *buf, size_t len) {
     break;
   case SS_GER:
     snprintf(buf, len, "rank-1 update (%" PRId64 " x %" PRId64 ")", st->blas.m, st->blas.n);
+    break;
+  case SS_SPMM:
+    snprintf(buf, len, "sparse product %s (%" PRId64 " x %" PRId64 " sparse, %" PRId64 " columns)",
+             st->blas.trans_a ? "a' b" : "a b", st->blas.m, st->blas.k, st->blas.n);
     break;
   default: snprintf(buf, len, "step kind %d", (int)st->kind); break;
   }
@@ -919,6 +938,7 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
     case SS_GEMV:
     case SS_SYMV:
     case SS_GER: emit_blas(&k, st); break;
+    case SS_SPMM: emit_sparse(&k, st); break;
     default:
       kfail(
           &k,

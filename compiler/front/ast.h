@@ -111,6 +111,7 @@ typedef enum AstTypeKind { TY_SCALAR, TY_VECTOR, TY_MATRIX, TY_TENSOR } AstTypeK
 typedef struct AstType {
   AstTypeKind kind;
   AstExpr *dims[3];  /* vector: dims[0]; matrix: dims[0], dims[1]; tensor: dims[0..2] */
+  bool sparse;       /* TY_MATRIX written sparse[m, n] (data only) */
   Span span;
 } AstType;
 

@@ -11,7 +11,8 @@
 static bool is_objective(CtxKind k) { return k == CTX_UPPER_OBJ || k == CTX_LOWER_OBJ; }
 
 static bool is_load(BuiltinId id) {
-  return id == BI_LOAD_CSV || id == BI_LOAD_IDX || id == BI_LOAD_LIBSVM || id == BI_LOAD_NPY;
+  return id == BI_LOAD_CSV || id == BI_LOAD_IDX || id == BI_LOAD_LIBSVM || id == BI_LOAD_NPY ||
+         id == BI_LOAD_LIBSVM_LABELS || id == BI_LOAD_MTX;
 }
 
 /* The shape a context-shaped builtin (zeros(), uniform(a, b), load_csv(...)) takes. */
@@ -135,6 +136,25 @@ static bool check_load(Sema *S, const ECtx *c, AstExpr *e) {
     sema_err(S, c, e->span, "'%s' cannot load a tensor", e->str);
     diag_hint(S->diag, "a tensor[T, K, d] loads from load_npy (a 3-D array) or load_csv (T*K "
                        "rows of d numbers: the tasks' matrices one after another)");
+    return false;
+  }
+  char buf[64];
+  if (e->shape.sparse && id != BI_LOAD_LIBSVM && id != BI_LOAD_MTX) {
+    sema_err(S, c, e->span, "'%s' cannot load a %s matrix", e->str, shape_str(e->shape, buf));
+    diag_hint(S->diag, "sparse data loads from load_libsvm (LIBSVM/SVMlight files) or load_mtx "
+                       "(MatrixMarket)");
+    return false;
+  }
+  if (id == BI_LOAD_MTX && !e->shape.sparse) {
+    sema_err(S, c, e->span, "'load_mtx' loads a sparse[m, n] matrix, not a %s",
+             shape_str(e->shape, buf));
+    diag_hint(S->diag, "declare data X : sparse[m, n] = load_mtx(\"...\"), and dense(X) in another "
+                       "data declaration if a dense copy is needed");
+    return false;
+  }
+  if (id == BI_LOAD_LIBSVM_LABELS && e->shape.rank != 1) {
+    sema_err(S, c, e->span, "'load_libsvm_labels' loads a vector[n] (one label per example), "
+             "not a %s", shape_str(e->shape, buf));
     return false;
   }
   return true;
@@ -398,7 +418,16 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     e->is_const = true;
     e->const_val = (double)(id == BI_ROWS ? a[0]->shape.rows : a[0]->shape.cols);
     return true;
+  case BI_DENSE:
+    if (a[0]->shape.sparse != 1) {
+      sema_err(S, c, a[0]->span, "'dense' expects a sparse[m, n] matrix, got %s",
+               shape_str(a[0]->shape, x));
+      return false;
+    }
+    e->shape = shape_matrix(a[0]->shape.rows, a[0]->shape.cols);
+    return true;
   case BI_LOAD_CSV: case BI_LOAD_IDX: case BI_LOAD_LIBSVM: case BI_LOAD_NPY:
+  case BI_LOAD_LIBSVM_LABELS: case BI_LOAD_MTX:
   case BI_COUNT: case BI_NONE:
     break;
   }
@@ -440,6 +469,9 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
   if (!ok) return false;
   for (int i = 0; i < e->nargs; i++)
     if (!sema_no_tensor(S, c, e->args[i])) return false;
+  if (id != BI_DENSE && id != BI_ROWS && id != BI_COLS)
+    for (int i = 0; i < e->nargs; i++)
+      if (!sema_no_sparse(S, c, e->args[i])) return false;
   if (!shape_rule(S, c, e, id)) return false;
 
   /* constant folding of scalar BI_CONST builtins (rows/cols folded by the shape rule) */

@@ -126,5 +126,6 @@ bool sema_type_shape(Sema *S, AstType *t, Shape *out) {
          : n == 1 ? shape_vector(d[0])
          : n == 2 ? shape_matrix(d[0], d[1])
                   : shape_tensor(d[0], d[1], d[2]);
+  out->sparse = t->sparse;
   return true;
 }

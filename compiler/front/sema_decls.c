@@ -125,6 +125,22 @@ static void check_constraint(Sema *S, AstDecl *d) {
   }
 }
 
+/* A sparse declaration is data loaded from a file: the data stage holds nothing else as CSR. */
+static void check_sparse_decl(Sema *S, AstDecl *d) {
+  const AstExpr *e = d->init;
+  if (d->kind != DECL_DATA) {
+    sema_err(S, NULL, d->type ? d->type->span : e->span, "%s cannot be sparse",
+             sema_decl_what(d));
+    diag_hint(S->diag, "variables are dense; only data may be a sparse[m, n] matrix");
+    d->failed = true;
+  } else if (e->kind != AST_CALL || (e->builtin != BI_LOAD_LIBSVM && e->builtin != BI_LOAD_MTX)) {
+    sema_err(S, NULL, e->span, "%s is sparse, so it is loaded from a file", sema_decl_what(d));
+    diag_hint(S->diag, "data X : sparse[m, n] = load_libsvm(\"...\") or load_mtx(\"...\"); use "
+                       "the sparse matrix it names directly, or dense(X) for a dense copy");
+    d->failed = true;
+  }
+}
+
 /* data, upper and lower: the type (if any), then the initialiser in its context */
 static void check_tensor(Sema *S, AstDecl *d) {
   CtxKind k = d->kind == DECL_DATA    ? CTX_DATA
@@ -147,14 +163,18 @@ static void check_tensor(Sema *S, AstDecl *d) {
       diag_error(S->diag, d->init->span,
                  "the initialiser of %s has shape %s, but it is declared %s", sema_decl_what(d),
                  shape_str(s, a), shape_str(d->shape, b));
-      diag_hint(
-          S->diag,
-          "a scalar initialiser fills the whole tensor; any other must have the declared shape");
+      if (s.sparse && !d->shape.sparse)
+        diag_hint(S->diag, "dense(X) is the dense copy of a sparse matrix X (data only)");
+      else
+        diag_hint(
+            S->diag,
+            "a scalar initialiser fills the whole tensor; any other must have the declared shape");
       d->failed = true;
     }
   } else {
     d->shape = d->init->shape;
   }
+  if (!d->failed && d->shape.sparse) check_sparse_decl(S, d);
   if (!d->failed && d->shape.rank == 3) {
     if (d->kind != DECL_DATA) {
       Span at = d->type ? d->type->span : d->init->span;

@@ -60,6 +60,19 @@ bool sema_no_tensor(Sema *S, const ECtx *c, const AstExpr *a) {
   return false;
 }
 
+bool sema_no_sparse(Sema *S, const ECtx *c, const AstExpr *a) {
+  if (!a->shape.sparse) return true;
+  char buf[64];
+  shape_str(a->shape, buf);
+  if (a->kind == AST_IDENT)
+    sema_err(S, c, a->span, "'%s' is a %s matrix: it cannot be used here", a->str, buf);
+  else
+    sema_err(S, c, a->span, "this is a %s matrix: it cannot be used here", buf);
+  diag_hint(S->diag, "a sparse matrix X only multiplies dense values (X @ W, X' @ G) and has its "
+                     "rows sampled (X[i, :]); write dense(X) in a data declaration for the rest");
+  return false;
+}
+
 static bool is_value_ctx(CtxKind k) {
   return k == CTX_DATA || k == CTX_UPPER_INIT || k == CTX_LOWER_INIT;
 }
@@ -146,6 +159,8 @@ static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
   bool okr = sema_check(S, &mask, r);
   if (!okl || !okr) return false;
   if (!sema_no_tensor(S, c, l) || !sema_no_tensor(S, c, r)) return false;
+  if (e->op != OP_MATMUL && !sema_no_sparse(S, c, l)) return false;
+  if (!sema_no_sparse(S, c, r)) return false;
   inherit(e, l);
   inherit(e, r);
   char a[64], b[64];
@@ -336,6 +351,35 @@ static bool check_task_index(Sema *S, const ECtx *c, AstExpr *e) {
   return true;
 }
 
+/* X[i, :] of a sparse X by a sample set i of more than one index: its rows, still sparse. */
+static bool check_sparse_index(Sema *S, const ECtx *c, AstExpr *e) {
+  AstExpr *base = e->args[0];
+  AstExpr *s0 = e->nargs == 3 ? e->args[1] : NULL, *s1 = e->nargs == 3 ? e->args[2] : NULL;
+  AstDecl *smp = s0 ? sample_ref(S, s0) : NULL;
+  bool whole = s1 && s1->kind == AST_SLICE && !s1->args[0] && !s1->args[1];
+  if (base->shape.sparse != 1 || !smp || !whole || smp->batch_k < 2) {
+    char buf[64];
+    sema_err(S, c, e->span, "a %s matrix can only be indexed by the rows of a sample set, as in "
+             "X[i, :]", shape_str(base->shape, buf));
+    diag_hint(S->diag, "i is declared 'sample i : batch(K) of n' with K >= 2; for other slices "
+                       "use dense(X) in a data declaration");
+    return false;
+  }
+  smp->used = true;
+  s0->ref = smp;
+  if (!sample_fits(S, c, s0, smp, base->shape.rows)) return false;
+  e->subs = ARENA_ARRAY(S->arena, AstSub, 2);
+  e->subs[0] = (AstSub){SUB_SAMPLE, 0, smp->batch_k, smp};
+  e->subs[1] = (AstSub){SUB_RANGE, 0, base->shape.cols, NULL};
+  s0->checked = s1->checked = true;
+  s0->shape = shape_vector(smp->batch_k);
+  s1->shape = shape_vector(base->shape.cols);
+  s0->uses_sample = e->uses_sample = true;
+  e->shape = shape_matrix(smp->batch_k, base->shape.cols);
+  e->shape.sparse = 1;
+  return true;
+}
+
 static bool check_index(Sema *S, const ECtx *c, AstExpr *e) {
   AstExpr *base = e->args[0];
   if (!sema_check(S, c, base)) return false;
@@ -348,6 +392,7 @@ static bool check_index(Sema *S, const ECtx *c, AstExpr *e) {
     return false;
   }
   if (rank == 3) return check_task_index(S, c, e);
+  if (base->shape.sparse) return check_sparse_index(S, c, e);
   if (nsubs != rank) {
     sema_err(S, c, e->op_span, "%s takes %d subscript%s, got %d", shape_str(base->shape, buf), rank,
              rank == 1 ? "" : "s", nsubs);
@@ -586,7 +631,7 @@ static bool check_node(Sema *S, const ECtx *c, AstExpr *e) {
     return check_ident(S, c, e);
   case AST_UNARY: {
     AstExpr *a = e->args[0];
-    if (!sema_check(S, c, a) || !sema_no_tensor(S, c, a)) return false;
+    if (!sema_check(S, c, a) || !sema_no_tensor(S, c, a) || !sema_no_sparse(S, c, a)) return false;
     inherit(e, a);
     e->shape = a->shape;
     if (a->is_const) {
@@ -602,6 +647,7 @@ static bool check_node(Sema *S, const ECtx *c, AstExpr *e) {
     if (!sema_check(S, c, a) || !sema_no_tensor(S, c, a)) return false;
     inherit(e, a);
     e->shape = a->shape.rank == 2 ? shape_matrix(a->shape.cols, a->shape.rows) : a->shape;
+    if (a->shape.sparse) e->shape.sparse = (uint8_t)(3 - a->shape.sparse); /* 1 <-> 2 */
     e->is_const = a->is_const;
     e->const_val = a->const_val;
     return true;

@@ -104,6 +104,10 @@ void sema_warn(Sema *S, const ECtx *c, Span at, const char *fmt, ...)
 /* A rank-3 value (a tensor) may only be indexed by task or passed to a fn: reports any other
  * use of a (an error) and returns false; true for every other shape. */
 bool sema_no_tensor(Sema *S, const ECtx *c, const AstExpr *a);
+/* A sparse matrix (or its transpose) may only be the left operand of '@', be sampled by rows
+ * (X[i, :]), transposed, or passed to dense(), rows(), cols() or a fn: reports any other use of
+ * a (an error naming it) and returns false; true for every dense value. */
+bool sema_no_sparse(Sema *S, const ECtx *c, const AstExpr *a);
 /* Broadcasting rule of + - * / and comparisons: equal shapes, or one side scalar. */
 bool sema_broadcast(Shape a, Shape b, Shape *out);
 

@@ -32,7 +32,9 @@ void sema_check_memory(Sema *S) {
     for (size_t i = 0; i < lists[l]->len; i++) {
       const AstDecl *d = lists[l]->items[i];
       if (d->failed) continue;
-      double bytes = 8.0 * (double)shape_size(d->shape); /* one double a number */
+      /* one double a number; a sparse matrix's entries are not known before it is loaded (its
+       * loader sizes them by the file) */
+      double bytes = d->shape.sparse ? 0 : 8.0 * (double)shape_size(d->shape);
       total += bytes;
       if (bytes > largest_bytes) largest_bytes = bytes, largest = d;
       if (bytes <= phys) continue;
@@ -53,7 +55,8 @@ void sema_check_memory(Sema *S) {
 /* The bytes of a list of declarations, one double a number. */
 static double decl_bytes(const AstDecl *const *d, int n) {
   double b = 0;
-  for (int i = 0; i < n; i++) b += 8.0 * (double)shape_size(d[i]->shape);
+  for (int i = 0; i < n; i++)
+    if (!d[i]->shape.sparse) b += 8.0 * (double)shape_size(d[i]->shape);
   return b;
 }
 

@@ -96,7 +96,8 @@ static void print_depends(const AstExpr *e, FILE *out) {
 static const char *load_name(const AstExpr *e) {
   if (e->kind != AST_CALL) return NULL;
   switch (e->builtin) {
-  case BI_LOAD_CSV: case BI_LOAD_IDX: case BI_LOAD_LIBSVM: case BI_LOAD_NPY: return e->str;
+  case BI_LOAD_CSV: case BI_LOAD_IDX: case BI_LOAD_LIBSVM: case BI_LOAD_NPY:
+  case BI_LOAD_LIBSVM_LABELS: case BI_LOAD_MTX: return e->str;
   default: return NULL;
   }
 }

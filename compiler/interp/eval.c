@@ -12,6 +12,7 @@
 
 #include "rt_dataops.h"
 #include "rt_rng.h"
+#include "rt_sparse.h"
 
 
 typedef struct Ev {
@@ -55,6 +56,30 @@ static int fail(Ev *e, const IrNode *n, const char *fmt, ...) {
 }
 
 static double *V(Ev *e, const IrNode *n, int i) { return e->val[n->args[i]->id]; }
+
+/* The CSR data (and sampled rows, as indices checked in range) of sparse operand i of n. A
+ * sparse data tensor's pointer is its RtSparse (rt_sparse.h); a sparse gather has no value of
+ * its own. *idx is malloc'ed (NULL: all rows). Returns NULL with the error set. */
+static const RtSparse *sparse_arg(Ev *e, const IrNode *n, int i, int64_t **idx) {
+  const IrNode *a = n->args[i];
+  *idx = NULL;
+  if (a->op != IR_GATHER) return (const RtSparse *)(const void *)e->val[a->id];
+  const RtSparse *s = (const RtSparse *)(const void *)e->val[a->args[0]->id];
+  const double *d = e->val[a->id];
+  int64_t k = a->args[1]->shape.rows;
+  *idx = xrealloc(NULL, (size_t)(k ? k : 1), sizeof(int64_t));
+  for (int64_t r = 0; r < k; r++) {
+    if (!(d[r] >= 0 && d[r] < (double)s->m.rows)) {
+      free(*idx);
+      *idx = NULL;
+      fail(e, n, "sample index %lld out of range 0..%lld", (long long)(int64_t)d[r],
+           (long long)s->m.rows - 1);
+      return NULL;
+    }
+    (*idx)[r] = (int64_t)d[r];
+  }
+  return s;
+}
 
 /* Row-major (r, c) of an element index. */
 static int eval_node(Ev *e, IrNode *n) {
@@ -159,6 +184,21 @@ static int eval_node(Ev *e, IrNode *n) {
     rt_dop_matmul(V(e, n, 0), V(e, n, 1), m, n->args[0]->shape.cols, 1, out);
     break;
   }
+  case IR_SPMM: case IR_SPMTM: {
+    int64_t *idx;
+    const RtSparse *sp = sparse_arg(e, n, 0, &idx);
+    if (!sp) return -1;
+    int64_t cols = n->shape.rank == 2 ? nc : 1;
+    out = xalloc((size_t)size);
+    rt_sparse_mul(sp, idx, n->args[0]->shape.rows, n->op == IR_SPMTM, cols, V(e, n, 1), cols, out,
+                  cols);
+    free(idx);
+    break;
+  }
+  case IR_DENSE:
+    out = xalloc((size_t)size);
+    rt_sparse_to_dense((const RtSparse *)(const void *)V(e, n, 0), out);
+    break;
   case IR_OUTER: {
     out = xalloc((size_t)size);
     rt_dop_outer(V(e, n, 0), V(e, n, 1), m, nc, out);
@@ -205,6 +245,13 @@ static int eval_node(Ev *e, IrNode *n) {
     break;
   }
   case IR_GATHER: case IR_SCATTER: {
+    if (n->shape.sparse) { /* sampled rows of a sparse matrix: its value is the indices, which
+                              the product reads with the matrix (sparse_arg) */
+      int64_t k = n->args[1]->shape.rows;
+      out = xalloc((size_t)(k ? k : 1));
+      memcpy(out, V(e, n, 1), (size_t)k * sizeof(double));
+      break;
+    }
     const double *a = V(e, n, 0), *idx = V(e, n, 1);
     int64_t k = n->args[1]->shape.rows;
     int64_t limit = n->op == IR_GATHER ? n->args[0]->shape.rows : m;

@@ -122,6 +122,9 @@ static IrNode *vjp_rule(IrGraph *g, IrNode *n, int i, IrNode *a) {
     return i == 0 ? ir_matmul(g, a, ir_transpose(g, x[1])) : ir_matmul(g, ir_transpose(g, x[0]), a);
   case IR_MATVEC:
     return i == 0 ? ir_outer(g, a, x[1]) : ir_vecmat(g, a, x[0]);
+  /* the sparse operand is data: only b has an adjoint, and it is a sparse product again */
+  case IR_SPMM: return i == 1 ? ir_spmtm(g, x[0], a) : NULL;
+  case IR_SPMTM: return i == 1 ? ir_spmm(g, x[0], a) : NULL;
   case IR_OUTER:
     return i == 0 ? ir_matvec(g, a, x[1]) : ir_vecmat(g, x[0], a);
   case IR_TRANSPOSE: return ir_transpose(g, a);
@@ -255,6 +258,8 @@ static IrNode *jvp_rule(IrGraph *g, IrNode *n, IrNode *const *dt) {
   case IR_OUTER:
     return accumulate(g, dt[0] ? ir_outer(g, dt[0], x[1]) : NULL,
                       dt[1] ? ir_outer(g, x[0], dt[1]) : NULL);
+  case IR_SPMM: return dt[1] ? ir_spmm(g, x[0], dt[1]) : NULL;
+  case IR_SPMTM: return dt[1] ? ir_spmtm(g, x[0], dt[1]) : NULL;
   case IR_TRANSPOSE: return ir_transpose(g, dt[0]);
   case IR_BCAST: return ir_bcast(g, dt[0], n->shape);
   case IR_BCAST_ROWS: return ir_bcast_rows(g, dt[0], n->shape.rows);

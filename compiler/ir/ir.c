@@ -560,6 +560,30 @@ IrNode *ir_matmul(IrGraph *g, IrNode *a, IrNode *b) {
   return mk2(g, IR_MATMUL, s, a, b);
 }
 
+bool ir_is_sparse_operand(const IrNode *n) {
+  if (n->op == IR_GATHER) n = n->args[0];
+  return n->op == IR_DATA && n->shape.sparse == 1;
+}
+
+/* A @ b or A' @ b: zeros through, scalar factors and negations of b out (as ir_matmul does),
+ * so that derivatives stay the products the backends run. */
+static IrNode *sparse_product(IrGraph *g, IrOp op, IrNode *a, IrNode *b) {
+  assert(ir_is_sparse_operand(a) && b->shape.rank >= 1 && !b->shape.sparse);
+  assert(b->shape.rows == (op == IR_SPMM ? a->shape.cols : a->shape.rows));
+  int64_t m = op == IR_SPMM ? a->shape.rows : a->shape.cols;
+  Shape s = b->shape.rank == 1 ? shape_vector(m) : shape_matrix(m, b->shape.cols);
+  if (!g->no_simplify) {
+    if (ir_is_zero(b)) return zeros(g, s);
+    if (b->op == IR_NEG) return ir_neg(g, sparse_product(g, op, a, b->args[0]));
+    if (b->op == IR_MUL && b->args[0]->shape.rank == 0)
+      return ir_mul(g, b->args[0], sparse_product(g, op, a, b->args[1]));
+  }
+  return mk2(g, op, s, a, b);
+}
+
+IrNode *ir_spmm(IrGraph *g, IrNode *a, IrNode *b) { return sparse_product(g, IR_SPMM, a, b); }
+IrNode *ir_spmtm(IrGraph *g, IrNode *a, IrNode *b) { return sparse_product(g, IR_SPMTM, a, b); }
+
 IrNode *ir_matvec(IrGraph *g, IrNode *a, IrNode *v) {
   assert(a->shape.rank == 2 && v->shape.rank == 1 && a->shape.cols == v->shape.rows);
   Shape s = shape_vector(a->shape.rows);
@@ -665,6 +689,7 @@ IrNode *ir_gather(IrGraph *g, IrNode *a, IrNode *idx) {
   assert(idx->op == IR_SAMPLE && a->shape.rank >= 1);
   Shape s = a->shape.rank == 1 ? shape_vector(idx->shape.rows)
                                : shape_matrix(idx->shape.rows, a->shape.cols);
+  s.sparse = a->shape.sparse; /* a sparse matrix's sampled rows stay sparse */
   double c;
   if (!g->no_simplify && ir_is_const(a, &c)) return ir_const(g, c, s);
   return mk2(g, IR_GATHER, s, a, idx);
@@ -744,6 +769,11 @@ IrNode *ir_rand(IrGraph *g, IrRandKind kind, double p0, double p1, const char *s
                 Span span) {
   int64_t at[4] = {kind, 0, 0, 0};
   return with_span(ir_node(g, IR_RAND, s, NULL, 0, p0, p1, at, stream), span);
+}
+
+IrNode *ir_dense(IrGraph *g, IrNode *a) {
+  assert(a->op == IR_DATA && a->shape.sparse == 1);
+  return mk1(g, IR_DENSE, shape_matrix(a->shape.rows, a->shape.cols), a);
 }
 
 IrNode *ir_perm(IrGraph *g, int64_t n, const char *stream, Span span) {
@@ -830,6 +860,9 @@ static double node_flops(const IrNode *n) {
              (double)n->args[1]->shape.cols;
     if (n->op == IR_MATVEC) return 2.0 * (double)shape_size(n->args[0]->shape);
     if (n->op == IR_OUTER) return size;
+    if (n->op == IR_SPMM || n->op == IR_SPMTM) /* no nnz at compile time: 1% of the entries */
+      return 0.02 * (double)n->args[0]->shape.rows * (double)n->args[0]->shape.cols *
+             (double)(n->shape.rank == 2 ? n->shape.cols : 1);
     return 0;
   case IRC_STRUCT:
     return n->op == IR_SCATTER ? (double)shape_size(n->args[0]->shape) : 0;

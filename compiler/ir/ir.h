@@ -51,7 +51,11 @@ enum {
   IR_DEP_GEN = 16    /* a data-stage generator or loader (evaluated once, before solving) */
 };
 
-typedef enum IrLoadFormat { IR_LOAD_CSV, IR_LOAD_IDX, IR_LOAD_LIBSVM, IR_LOAD_NPY } IrLoadFormat;
+/* IR_LOAD_LIBSVM into a sparse shape loads the features as CSR; IR_LOAD_LIBSVM_LABELS the
+ * labels only (a vector); IR_LOAD_MTX a MatrixMarket file (into a sparse shape only). */
+typedef enum IrLoadFormat {
+  IR_LOAD_CSV, IR_LOAD_IDX, IR_LOAD_LIBSVM, IR_LOAD_NPY, IR_LOAD_LIBSVM_LABELS, IR_LOAD_MTX
+} IrLoadFormat;
 typedef enum IrRandKind {
   IR_RAND_UNIFORM,
   IR_RAND_NORMAL,
@@ -127,6 +131,11 @@ IrNode *ir_vecmat(IrGraph *g, IrNode *v, IrNode *a);   /* vector @ matrix = A' v
 IrNode *ir_outer(IrGraph *g, IrNode *u, IrNode *v);
 IrNode *ir_transpose(IrGraph *g, IrNode *a);           /* scalars and vectors unchanged */
 IrNode *ir_dot(IrGraph *g, IrNode *a, IrNode *b);      /* sum(a * b) */
+/* A @ b (IR_SPMM) and A' @ b (IR_SPMTM) of a sparse operand A (ir_ops.def) and a dense b */
+IrNode *ir_spmm(IrGraph *g, IrNode *a, IrNode *b);
+IrNode *ir_spmtm(IrGraph *g, IrNode *a, IrNode *b);
+/* A sparse operand: a sparse data leaf, or one gathered by a sample index. */
+bool ir_is_sparse_operand(const IrNode *n);
 
 /* ---- structure */
 IrNode *ir_bcast(IrGraph *g, IrNode *scalar, Shape shape);   /* identity when already shaped */
@@ -151,6 +160,7 @@ IrNode *ir_rand(IrGraph *g, IrRandKind kind, double p0, double p1, const char *s
                 Span span);
 IrNode *ir_perm(IrGraph *g, int64_t n, const char *stream, Span span);
 IrNode *ir_random_spd(IrGraph *g, int64_t n, double lo, double hi, const char *stream, Span span);
+IrNode *ir_dense(IrGraph *g, IrNode *sparse); /* sparse data -> dense matrix (data stage) */
 
 /* ---- queries */
 bool ir_is_const(const IrNode *n, double *value); /* a filled constant (any shape) */

@@ -73,7 +73,7 @@ static int prec(const IrNode *n) {
   switch ((IrOp)n->op) {
   case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_EQ: case IR_NE: return 1;
   case IR_ADD: case IR_SUB: return 2;
-  case IR_MUL: case IR_DIV: case IR_MATMUL: case IR_MATVEC: return 3;
+  case IR_MUL: case IR_DIV: case IR_MATMUL: case IR_MATVEC: case IR_SPMM: case IR_SPMTM: return 3;
   case IR_NEG: return 4;
   case IR_POWC: return 5;
   case IR_CONST: return n->num < 0 ? 4 : 6;
@@ -142,7 +142,12 @@ static void body(Pr *p, const IrNode *n) {
   case IR_SUB: infix(p, n, "-", 2); break;
   case IR_MUL: infix(p, n, "*", 3); break;
   case IR_DIV: infix(p, n, "/", 3); break;
-  case IR_MATMUL: case IR_MATVEC: infix(p, n, "@", 3); break;
+  case IR_MATMUL: case IR_MATVEC: case IR_SPMM: infix(p, n, "@", 3); break;
+  case IR_SPMTM: /* X' @ b, the sparse X never transposed in memory */
+    expr(p, n->args[0], 6);
+    fprintf(out, "' @ ");
+    expr(p, n->args[1], 4);
+    break;
   case IR_LT: infix(p, n, "<", 1); break;
   case IR_LE: infix(p, n, "<=", 1); break;
   case IR_GT: infix(p, n, ">", 1); break;

@@ -39,9 +39,9 @@ static bool why_fail(char *why, size_t len, const char *fmt, ...) {
 
 static bool well_formed(Shape s) {
   switch (s.rank) {
-  case 0: return s.rows == 1 && s.cols == 1;
-  case 1: return s.rows >= 1 && s.cols == 1;
-  case 2: return s.rows >= 1 && s.cols >= 1;
+  case 0: return s.rows == 1 && s.cols == 1 && !s.sparse;
+  case 1: return s.rows >= 1 && s.cols == 1 && !s.sparse;
+  case 2: return s.rows >= 1 && s.cols >= 1 && s.sparse <= 1; /* 2: the front end's only */
   default: return false; /* a corrupt rank: not an enum, so a default is the check itself */
   }
 }
@@ -137,6 +137,16 @@ bool ir_verify_shapes(int op, Shape out, const Shape *args, int nargs, const int
   if (info->nargs >= 0 && nargs != info->nargs)
     return why_fail(why, len, "%d operands, '%s' takes %d", nargs, info->name, info->nargs);
   const Shape *a = args;
+  /* a sparse value is data (a leaf or a load), sampled rows of it, or the left operand of a
+   * sparse product or of dense(): nothing else reads or makes one */
+  bool sparse_user = op == IR_SPMM || op == IR_SPMTM || op == IR_GATHER || op == IR_DENSE;
+  for (int i = 0; i < nargs; i++)
+    if (args[i].sparse && (i > 0 || !sparse_user))
+      return why_fail(why, len, "operand %d is sparse", i);
+  if ((op == IR_SPMM || op == IR_SPMTM || op == IR_DENSE) && !a[0].sparse)
+    return why_fail(why, len, "the left operand is not sparse");
+  if (out.sparse && op != IR_DATA && op != IR_LOAD && !(op == IR_GATHER && a[0].sparse))
+    return why_fail(why, len, "the result is sparse");
   switch ((IrOp)op) {
   case IR_CONST: return true;
   case IR_VAR:
@@ -179,6 +189,16 @@ bool ir_verify_shapes(int op, Shape out, const Shape *args, int nargs, const int
       return why_fail(why, len, "%s @ %s are not conformable", shape_str(a[0], s1),
                       shape_str(a[1], s2));
     return expect(out, shape_vector(a[0].rows), "the result", why, len);
+  case IR_SPMM: case IR_SPMTM: {
+    int64_t inner = op == IR_SPMM ? a[0].cols : a[0].rows;
+    int64_t m = op == IR_SPMM ? a[0].rows : a[0].cols;
+    if (a[1].rank == 0 || a[1].rows != inner)
+      return why_fail(why, len, "%s%s @ %s are not conformable", shape_str(a[0], s1),
+                      op == IR_SPMTM ? "'" : "", shape_str(a[1], s2));
+    return expect(out, a[1].rank == 1 ? shape_vector(m) : shape_matrix(m, a[1].cols), "the result",
+                  why, len);
+  }
+  case IR_DENSE: return expect(out, shape_matrix(a[0].rows, a[0].cols), "the result", why, len);
   case IR_OUTER:
     return rank_is(a[0], 1, "the left operand", why, len) &&
            rank_is(a[1], 1, "the right operand", why, len) &&
@@ -203,9 +223,11 @@ bool ir_verify_shapes(int op, Shape out, const Shape *args, int nargs, const int
   case IR_GATHER:
     if (!rank_is(a[1], 1, "the index", why, len)) return false;
     if (a[0].rank == 0) return why_fail(why, len, "gathers from a scalar");
-    return expect(out,
-                  a[0].rank == 1 ? shape_vector(a[1].rows) : shape_matrix(a[1].rows, a[0].cols),
-                  "the result", why, len);
+  {
+    Shape want = a[0].rank == 1 ? shape_vector(a[1].rows) : shape_matrix(a[1].rows, a[0].cols);
+    want.sparse = a[0].sparse;
+    return expect(out, want, "the result", why, len);
+  }
   case IR_SCATTER:
     if (!rank_is(a[1], 1, "the index", why, len)) return false;
     if (a[0].rows != a[1].rows)
@@ -288,7 +310,7 @@ static bool sample_rule(const IrNode *n, const IrVerifyEnv *env, char *why, size
 /* Data-stage generators: a known format or distribution, and the path or stream they need. */
 static bool gen_rule(const IrNode *n, char *why, size_t len) {
   const int64_t *at = n->attr;
-  if (n->op == IR_LOAD && (at[0] < IR_LOAD_CSV || at[0] > IR_LOAD_NPY))
+  if (n->op == IR_LOAD && (at[0] < IR_LOAD_CSV || at[0] > IR_LOAD_MTX))
     return why_fail(why, len, "format %lld", (long long)at[0]);
   bool blocks_ok = at[1] == 0 || (at[1] > 0 && n->shape.rank == 2 && n->shape.rows % at[1] == 0);
   if (n->op == IR_LOAD && !blocks_ok)
@@ -310,6 +332,10 @@ static bool leaf_rule(const IrNode *n, const IrVerifyEnv *env, char *why, size_t
   case IR_RAND:
   case IR_PERM:
   case IR_RANDOM_SPD: return gen_rule(n, why, len);
+  case IR_SPMM: case IR_SPMTM: case IR_DENSE: /* a sparse data leaf (sampled, for products) */
+    if (!(n->op == IR_DENSE ? n->args[0]->op == IR_DATA : ir_is_sparse_operand(n->args[0])))
+      return why_fail(why, len, "the sparse operand is not sparse data or its sampled rows");
+    return true;
   case IR_CONST:
 #define IRC_CASE_IRC_EW1(id) case id:
 #define IRC_CASE_IRC_EW2(id) case id:

@@ -76,7 +76,7 @@ static IrNode *lower_index(Lower *L, const AstExpr *e) {
     }
     }
   }
-  return ir_reshape(g, b, e->shape);
+  return b->shape.sparse ? b : ir_reshape(g, b, e->shape); /* sparse: sampled rows, X[i, :] */
 }
 
 static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
@@ -90,7 +90,8 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
                      e->builtin == BI_PERMUTATION || e->builtin == BI_RANDOM_SPD ||
                      e->builtin == BI_ZEROS || e->builtin == BI_ONES || e->builtin == BI_EYE ||
                      e->builtin == BI_LOAD_CSV || e->builtin == BI_LOAD_IDX ||
-                     e->builtin == BI_LOAD_LIBSVM || e->builtin == BI_LOAD_NPY;
+                     e->builtin == BI_LOAD_LIBSVM || e->builtin == BI_LOAD_NPY ||
+                     e->builtin == BI_LOAD_LIBSVM_LABELS || e->builtin == BI_LOAD_MTX;
   if (!params_only)
     for (int i = 0; i < e->nargs && i < 16; i++) a[i] = lower_expr(L, e->args[i]);
   (void)bi;
@@ -147,6 +148,11 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
     return ir_load(g, IR_LOAD_LIBSVM, resolve_path(L, e->args[0]), ls, lb, e->span);
   case BI_LOAD_NPY:
     return ir_load(g, IR_LOAD_NPY, resolve_path(L, e->args[0]), ls, lb, e->span);
+  case BI_LOAD_LIBSVM_LABELS:
+    return ir_load(g, IR_LOAD_LIBSVM_LABELS, resolve_path(L, e->args[0]), ls, lb, e->span);
+  case BI_LOAD_MTX:
+    return ir_load(g, IR_LOAD_MTX, resolve_path(L, e->args[0]), ls, lb, e->span);
+  case BI_DENSE: return ir_dense(g, a[0]);
   case BI_UNIFORM:
     return ir_rand(g, IR_RAND_UNIFORM, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s,
                    e->span);
@@ -183,6 +189,18 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
   return ir_const(g, 0, s);
 }
 
+/* A @ b with a sparse A (sema allows nothing else): A is X, X[i, :] or either transposed, any
+ * number of times; the product is IR_SPMM, or IR_SPMTM for an odd number of transposes. */
+static IrNode *lower_sparse_product(Lower *L, const AstExpr *a, IrNode *b) {
+  bool trans = false;
+  while (a->kind == AST_TRANSPOSE || (a->kind == AST_CALL && a->inlined)) {
+    if (a->kind == AST_TRANSPOSE) trans = !trans;
+    a = a->kind == AST_TRANSPOSE ? a->args[0] : a->inlined;
+  }
+  IrNode *x = lower_expr(L, a);
+  return trans ? ir_spmtm(G(L), x, b) : ir_spmm(G(L), x, b);
+}
+
 static IrNode *lower_expr(Lower *L, const AstExpr *e) {
   IrGraph *g = G(L);
   if (e->is_const && e->shape.rank == 0) return ir_scalar(g, e->const_val);
@@ -206,6 +224,8 @@ static IrNode *lower_expr(Lower *L, const AstExpr *e) {
   case AST_TRANSPOSE: return ir_transpose(g, lower_expr(L, e->args[0]));
   case AST_BINARY: {
     if (e->op == OP_POW) return ir_powc(g, lower_expr(L, e->args[0]), cnum(e->args[1]));
+    if (e->op == OP_MATMUL && e->args[0]->shape.sparse)
+      return lower_sparse_product(L, e->args[0], lower_expr(L, e->args[1]));
     IrNode *a = lower_expr(L, e->args[0]), *b = lower_expr(L, e->args[1]);
     switch ((AstBinOp)e->op) {
     case OP_ADD: return ir_add(g, a, b);

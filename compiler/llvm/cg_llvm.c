@@ -175,6 +175,11 @@ LLVMValueRef cg_fn(Cg *cg, CgFn f, LLVMTypeRef *type) {
     fn = blas_fn(cg, "rt_f32_gemm", p, 15, &t);
     break;
   }
+  case CG_SPARSE_MUL: { /* rt_par.h: rt_sparse_mul_par(s, idx, rows, trans, n, b, ldb, c, ldc) */
+    LLVMTypeRef p[9] = {Tp, Tp, cg->i64, Ti, cg->i64, Tp, cg->i64, Tp, cg->i64};
+    fn = blas_fn(cg, "rt_sparse_mul_par", p, 9, &t);
+    break;
+  }
   case CG_FN_COUNT: break;
   }
   cg->fns[f] = fn;
@@ -660,6 +665,19 @@ static void emit_blas(Cg *cg, const SchedStep *st) {
   }
 }
 
+/* SS_SPMM: the runtime's CSR product, split over threads by rows of c (rt_par.h). */
+static void emit_sparse(Cg *cg, const SchedStep *st) {
+  const SchedBlas *b = &st->blas;
+  LLVMTypeRef t;
+  LLVMValueRef fn = cg_fn(cg, CG_SPARSE_MUL, &t);
+  LLVMValueRef idx = b->idx.base == SB_NONE ? LLVMConstNull(cg->ptr) : cg_view_ptr(cg, &b->idx);
+  LLVMValueRef args[9] = {cg_view_ptr(cg, &b->a), idx, cg_const_i64(cg, b->m),
+                          ci(cg, b->trans_a),     cg_const_i64(cg, b->n), cg_view_ptr(cg, &b->b),
+                          cg_const_i64(cg, b->b.ld), cg_view_ptr(cg, &b->c),
+                          cg_const_i64(cg, b->c.ld)};
+  LLVMBuildCall2(cg->f->b, t, fn, args, 9, "");
+}
+
 /* ------------------------------------------------------------------ row-parallel regions */
 
 static void emit_step(Cg *cg, const SchedStep *st);
@@ -844,6 +862,7 @@ static void emit_step(Cg *cg, const SchedStep *st) {
   case SS_SYMV:
   case SS_GER: emit_blas(cg, st); break;
   case SS_SKINNY_GEMM: cg_skinny(cg, st); break;
+  case SS_SPMM: emit_sparse(cg, st); break;
   case SS_PAR_ROWS:
     if (cg->f->rlo) cg_fail(cg, "a region inside a region");
     else emit_par(cg, st);

@@ -330,7 +330,8 @@ static LLVMValueRef compute(Cg *cg, const SchedExpr *e, CgIx r, CgIx c, int lvl)
     return LLVMBuildFMul(cg_at(cg, lvl), u, w, "");
   }
   /* computed before the loop (BLAS steps, reductions, data) or handled above by class */
-  case IR_MATMUL: case IR_MATVEC: case IR_SCATTER: case IR_CAT: case IR_HCAT: case IR_VCAT:
+  case IR_MATMUL: case IR_MATVEC: case IR_SPMM: case IR_SPMTM:
+  case IR_SCATTER: case IR_CAT: case IR_HCAT: case IR_VCAT:
   case IR_VAR: case IR_DIR: case IR_DATA: case IR_SAMPLE:
 #define IRC_CASE_IRC_EW1(id) case id:
 #define IRC_CASE_IRC_EW2(id) case id:

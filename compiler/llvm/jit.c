@@ -142,7 +142,7 @@ static const JitSym jit_syms[] = {
     SYM(fmod),        SYM(fmax),       SYM(fmin),       SYM(ldexp),         SYM(frexp),
     SYM(memset),      SYM(memcpy),     SYM(memmove),    SYM(cblas_dgemm),   SYM(cblas_dgemv),
     SYM(cblas_dsymv), SYM(cblas_dger), SYM(rt_par_run), SYM(rt_par_reduce),
-    SYM(rt_f32_gemm),
+    SYM(rt_f32_gemm),       SYM(rt_sparse_mul_par),
 };
 #undef SYM
 

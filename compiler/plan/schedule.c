@@ -182,7 +182,7 @@ static void decide(Sch *s) {
     const IrNode *n = s->order[i];
     uint32_t id = n->id;
     IrClass cls = ir_ops[n->op].cls;
-    if (cls == IRC_LEAF) continue;
+    if (cls == IRC_LEAF || n->shape.sparse) continue; /* sparse: read only by its products */
     int32_t c = ir_ops[n->op].cost;
     for (int j = 0; j < n->nargs; j++) {
       c += cost_of(s, n->args[j]);
@@ -196,6 +196,11 @@ static void decide(Sch *s) {
       m = true;
       blas_operand(s, n->args[0]);
       blas_operand(s, n->args[1]);
+      break;
+    case IR_SPMM: case IR_SPMTM: /* the dense operand is read in place, like a BLAS one */
+      m = true;
+      if (!is_mem(s, n->args[1])) force(s, n->args[1]);
+      mark_blas_use(s, n->args[1]);
       break;
     case IR_LSE: case IR_LSE_ROWS: case IR_ARGMAX_ROWS:
       force_if_costly(s, n->args[0]); /* evaluated twice */
@@ -639,6 +644,25 @@ static int blas_step(Sch *s, const IrNode *p, SchedBuf dest, double c, const IrN
   return idx;
 }
 
+/* A sparse product as an SS_SPMM step writing dest. */
+static int sparse_step(Sch *s, const IrNode *p, SchedBuf dest) {
+  Step *st = new_step(s, SS_SPMM, 0, 0);
+  int idx = s->nsteps - 1;
+  SchedBlas *b = &st->st.blas;
+  const IrNode *a = p->args[0], *x = a->op == IR_GATHER ? a->args[0] : a;
+  b->a = (SchedBuf){SB_DATA, (int)x->attr[0], 0, x->shape.cols};
+  b->idx = a->op == IR_GATHER ? leaf_buf(a->args[1]) : (SchedBuf){SB_NONE, 0, 0, 1};
+  b->trans_a = p->op == IR_SPMTM;
+  b->m = a->shape.rows;
+  b->k = a->shape.cols;
+  b->n = p->shape.rank == 2 ? p->shape.cols : 1;
+  b->b = mem_view(s, p->args[1], idx);
+  b->c = dest;
+  b->alpha = 1;
+  b->node = p->id;
+  return idx;
+}
+
 /* The elementwise part of the accumulation chain rooted at `root`: its tree without the
  * folded products (NULL when nothing is left). */
 static SchedExpr *partial(Tr *t, const IrNode *n, int32_t root) {
@@ -863,6 +887,10 @@ static int build_steps(Sch *s, Chain **chains) {
     case IR_MATVEC:
       if (n->op == IR_MATMUL && pack_products(s, n, i, chains)) break;
       st = blas_step(s, n, dest, 1.0, NULL, 0.0);
+      mark_written(s, id, st);
+      break;
+    case IR_SPMM: case IR_SPMTM:
+      st = sparse_step(s, n, dest);
       mark_written(s, id, st);
       break;
     case IR_SUM:

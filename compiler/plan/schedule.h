@@ -101,6 +101,12 @@ typedef enum SchedStepKind {
                        c = alpha sum over r < k of a(r, :)' b(r, :) + beta c, a reduction over
                        the k rows of a and b (c, m x n, stays in cache).
                      A vector b (n = 1) is one row of k (ld irrelevant) or k x 1 (ld 1) */
+  SS_SPMM,    /* c = op(a) b with a sparse data tensor a (an RtSparse, rt_sparse.h: data index
+                 a.index), or its rows idx (SB_SAMPLE; base SB_NONE: all rows): m rows of a
+                 (the sample's K, or the data's rows), k its columns; trans_a false: c (m x n)
+                 = a b, b k x n; trans_a true: c (k x n) = a' b, b m x n. b and c are row-major
+                 views (a vector: n = 1, ld 1); c is overwritten (alpha 1, beta 0). Backends
+                 call the runtime's rt_sparse_mul (the JIT its row-parallel rt_sparse_mul_par) */
   SS_PAR_ROWS /* a row-parallel region: `body` steps over the same `rows`, run in row blocks
                  (see SchedStep) */
 } SchedStepKind;
@@ -134,6 +140,7 @@ typedef struct SchedBlas {
   double alpha;           /* times the scalar at alpha_buf when alpha_buf.base != SB_NONE */
   SchedBuf alpha_buf;
   double beta;            /* 0 or 1 */
+  SchedBuf idx;           /* SS_SPMM: the sampled rows of a (SB_SAMPLE), or SB_NONE */
   int part; /* a reducing SS_SKINNY_GEMM in an SS_PAR_ROWS body: 1 + index of the
                region's SchedReduce (c, alpha, beta are then the reduction's); 0 else */
   uint32_t node;          /* the product node (for dumps) */

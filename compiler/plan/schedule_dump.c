@@ -138,6 +138,15 @@ static void dump_step(const SchedStep *st, const char *ind, FILE *out) {
     }
     break;
   case SS_GEMM: print_product("gemm", b, out); break;
+  case SS_SPMM:
+    print_vector_op("spmm", b, " = ", b->trans_a ? "' @ " : " @ ", out);
+    if (b->idx.base != SB_NONE) {
+      fprintf(out, " rows ");
+      print_buf(&b->idx, out);
+    }
+    fprintf(out, "  (sparse %" PRId64 "x%" PRId64 ", %" PRId64 " cols)   ; %%%u\n", b->m, b->k,
+            b->n, b->node);
+    break;
   case SS_SKINNY_GEMM: print_product("skinny_gemm", b, out); break;
   case SS_GEMV:
     print_vector_op("gemv", b, " = ", b->trans_a ? "' @ " : " @ ", out);

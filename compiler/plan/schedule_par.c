@@ -153,7 +153,9 @@ static void step_info(const Sch *s, const SchedStep *st, StepInfo *si) {
       add_acc(si, &it->dest, WHOLE, 1, A_ALL, true);
       if (it->kind == SI_SCATTER) add_acc(si, &it->idx, WHOLE, 1, A_ALL, false);
     }
-    if (st->kind == SS_GEMM || st->kind == SS_GEMV || st->kind == SS_SYMV || st->kind == SS_GER) {
+    if (st->kind == SS_SPMM && b->idx.base != SB_NONE) add_acc(si, &b->idx, WHOLE, 1, A_ALL, false);
+    if (st->kind == SS_GEMM || st->kind == SS_GEMV || st->kind == SS_SYMV || st->kind == SS_GER ||
+        st->kind == SS_SPMM) {
       add_acc(si, &b->a, WHOLE, 1, A_ALL, false);
       add_acc(si, &b->b, WHOLE, 1, A_ALL, false);
       add_acc(si, &b->c, WHOLE, 1, A_ALL, false);

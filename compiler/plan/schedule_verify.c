@@ -233,6 +233,7 @@ static bool item_fits(SchedStepKind sk, SchedItemKind ik) {
   case SS_SYMV:
   case SS_GER:
   case SS_SKINNY_GEMM:
+  case SS_SPMM:
   case SS_PAR_ROWS: return false;
   }
   return false;
@@ -326,6 +327,29 @@ static void blas(Ver *v, const SchedStep *st, int nreds) {
     if (b->beta != 0) access(v, &b->c, b->trans_a ? n : m, 1, false);
     access(v, &b->c, b->trans_a ? n : m, 1, true);
     break;
+  case SS_SPMM: { /* checked against its IR node: the sparse operand is data k, sampled or not */
+    const IrGraph *g = &v->p->graph;
+    const IrNode *pn = b->node < g->count ? g->nodes[b->node] : NULL;
+    const IrNode *a = pn && (pn->op == IR_SPMM || pn->op == IR_SPMTM) ? pn->args[0] : NULL;
+    const IrNode *x = a && a->op == IR_GATHER ? a->args[0] : a;
+    int64_t rows = b->trans_a ? k : m;
+    if (!x || !x->shape.sparse || b->a.base != SB_DATA || b->a.index != x->attr[0] ||
+        b->trans_a != (pn->op == IR_SPMTM))
+      vfail(v, "a sparse product of a tensor that is not its node's sparse data");
+    else if ((b->idx.base == SB_SAMPLE) != (a->op == IR_GATHER) ||
+             (b->idx.base != SB_SAMPLE && b->idx.base != SB_NONE))
+      vfail(v, "a sparse product whose rows are not its node's (a sample set's, or all)");
+    else if (m != a->shape.rows || k != a->shape.cols || b->alpha != 1 || b->beta != 0)
+      vfail(v, "a %lld x %lld sparse product of a %lld x %lld operand (alpha %g, beta %g)",
+            (long long)m, (long long)k, (long long)a->shape.rows, (long long)a->shape.cols,
+            b->alpha, b->beta);
+    if (v->failed) return;
+    if (b->idx.base == SB_SAMPLE) access(v, &b->idx, m, 1, false);
+    access(v, &b->b, b->trans_a ? m : k, n, false);
+    node_size(v, rows * n, 0);
+    access(v, &b->c, rows, n, true);
+    break;
+  }
   case SS_GER:
     access(v, &b->a, m, 1, false);
     access(v, &b->b, n, 1, false);
@@ -411,6 +435,7 @@ static void step(Ver *v, const SchedStep *st, int nreds) {
   case SS_GEMV:
   case SS_SYMV:
   case SS_GER:
+  case SS_SPMM:
   case SS_SKINNY_GEMM: blas(v, st, nreds); break;
   case SS_PAR_ROWS: region(v, st); break;
   }

@@ -431,6 +431,28 @@ static void test_bind_f32_leaves_arrays(void **state) {
   free(before);
 }
 
+/* A sparse declaration cannot be bound to a dense array: refused with a diagnostic at the
+ * declaration, the problem left as it was. */
+static void test_bind_sparse_refused(void **state) {
+  (void)state;
+  static const char text[] = "problem sp\n"
+                             "data X : sparse[4, 3] = load_libsvm(\"x.svm\")\n"
+                             "upper z : vector[3] = 0\n"
+                             "lower w : vector[3] = 0\n"
+                             "upper objective f = sumsq(X @ w)\n"
+                             "lower objective g = sumsq(X @ w - 1) + sumsq(z * w)\n";
+  bloc_problem *p;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_string(p, "/nonexistent/sp.blo", text), BLOC_OK);
+  double X[12] = {0};
+  int64_t dims[2] = {4, 3};
+  assert_int_equal(bloc_bind(p, "X", X, 2, dims), BLOC_ERR_INPUT);
+  const bloc_diag *d = first_diag(p);
+  assert_non_null(strstr(bloc_diag_message(d), "is sparse"));
+  assert_int_equal(bloc_diag_line(d), 2);
+  bloc_problem_free(p);
+}
+
 /* ---- every error path */
 
 static void test_errors(void **state) {
@@ -588,6 +610,7 @@ int main(void) {
     cmocka_unit_test(test_define_and_eval),
     cmocka_unit_test(test_bind_tensor),
     cmocka_unit_test(test_bind_f32_leaves_arrays),
+    cmocka_unit_test(test_bind_sparse_refused),
     cmocka_unit_test(test_errors),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

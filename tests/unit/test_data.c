@@ -20,6 +20,7 @@
 
 #include "rt_data.h"
 #include "rt_rng.h"
+#include "rt_sparse.h"
 
 /* ------------------------------------------------------------------ fixtures */
 
@@ -772,7 +773,7 @@ static void test_libsvm(void **state) {
               t, "line 2: feature index 2 after 3 (indices must increase)");
   expect_fail(
       rt_load_libsvm(fx_text("dup.svm", "1 2:1 2:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
-      "line 1: feature index 2 after 2 (indices must increase)");
+      "line 1: feature index 2 appears twice");
   expect_fail(
       rt_load_libsvm(fx_text("zero.svm", "1 0:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
       "line 1: feature index 0 (indices are 1-based)");
@@ -804,6 +805,97 @@ static void test_libsvm(void **state) {
               "is empty");
   expect_fail(rt_load_libsvm(fx_path("absent.svm"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
               "cannot open");
+}
+
+/* LIBSVM into CSR (sparse[n, d]) and the labels alone: the entries, the transpose kept for
+ * X' @ G, the products against the dense matrix, and the errors with the sparse type. */
+static void test_libsvm_csr(void **state) {
+  (void)state;
+  RtCsr m;
+  RtSparse s;
+  RtTensor t;
+  RtErr err = {g_err, E};
+  const char *p = fx_text("c.svm", "# header\n1 1:0.5 3:2\n-1 2:1.5  # c\n\n+1 qid:3 1:-1 2:1e-3 "
+                                   "3:7\n0.25\n2 3:0\n");
+  expect_ok(rt_load_libsvm_csr(p, (RtShape){2, 5, 3}, &m, err));
+  assert_int_equal(m.rows, 5);
+  assert_int_equal(m.cols, 3);
+  assert_int_equal(m.nnz, 7); /* the explicit 3:0 is kept */
+  const int64_t ptr[] = {0, 2, 3, 6, 6, 7};
+  const int32_t col[] = {0, 2, 1, 0, 1, 2, 2};
+  const double val[] = {0.5, 2, 1.5, -1, 1e-3, 7, 0};
+  for (int i = 0; i < 6; i++) assert_int_equal(m.rowptr[i], ptr[i]);
+  for (int k = 0; k < 7; k++) {
+    assert_int_equal(m.col[k], col[k]);
+    assert_true(m.val[k] == val[k]);
+  }
+  expect_ok(rt_csr_check(&m, p, err));
+  expect_ok(rt_sparse_make(&m, &s, err));
+  assert_null(m.rowptr); /* taken over */
+  assert_int_equal(s.t.rows, 3);
+  expect_ok(rt_csr_check(&s.t, "transpose", err));
+  /* X B, X' C and sampled rows against the dense products (exact: the same sums) */
+  double dense[15], b[6] = {1, 2, 3, -1, 0.5, 4}, c5[10], out[10], want[10];
+  rt_sparse_to_dense(&s, dense);
+  for (int i = 0; i < 5; i++)
+    for (int j = 0; j < 2; j++) {
+      want[i * 2 + j] = 0;
+      for (int k = 0; k < 3; k++) want[i * 2 + j] += dense[i * 3 + k] * b[k * 2 + j];
+    }
+  rt_sparse_mul(&s, NULL, 5, 0, 2, b, 2, out, 2);
+  for (int i = 0; i < 10; i++) assert_true(out[i] == want[i]);
+  for (int i = 0; i < 10; i++) c5[i] = i - 3.5;
+  rt_sparse_mul(&s, NULL, 5, 1, 2, c5, 2, out, 2);
+  for (int k = 0; k < 3; k++)
+    for (int j = 0; j < 2; j++) {
+      double w = 0;
+      for (int i = 0; i < 5; i++) w += dense[i * 3 + k] * c5[i * 2 + j];
+      assert_true(fabs(out[k * 2 + j] - w) <= 1e-15 * (1 + fabs(w)));
+    }
+  const int64_t idx[] = {2, 0, 2};
+  rt_sparse_mul(&s, idx, 3, 1, 2, c5, 2, out, 2); /* rows 2, 0, 2 transposed: a scatter */
+  for (int k = 0; k < 3; k++)
+    for (int j = 0; j < 2; j++) {
+      double w = 0;
+      for (int r = 0; r < 3; r++) w += dense[idx[r] * 3 + k] * c5[r * 2 + j];
+      assert_true(fabs(out[k * 2 + j] - w) <= 1e-15 * (1 + fabs(w)));
+    }
+  RtSparse *packed = rt_sparse_pack(&s);
+  assert_non_null(packed);
+  rt_sparse_mul(packed, idx, 3, 0, 2, b, 2, out, 2);
+  for (int j = 0; j < 2; j++) assert_true(out[j] == want[2 * 2 + j] && out[2 + j] == want[j]);
+  free(packed);
+  rt_sparse_free(&s);
+
+  expect_ok(rt_load_libsvm_labels(p, (RtShape){1, 5, 1}, &t, err));
+  const double labels[] = {1, -1, 1, 0.25, 2};
+  expect_values(&t, 1, 5, 1, labels);
+  rt_tensor_free(&t);
+  expect_ok(rt_load_libsvm_csr(fx_gz("c.svm.gz", "3 2:1\n", 6), (RtShape){2, RT_ANY, 4}, &m, err));
+  assert_int_equal(m.rows, 1);
+  rt_csr_free(&m);
+
+  char msg[600];
+  snprintf(msg, sizeof msg, "'%s' line 2: feature index 3 is beyond the 2 features of sparse[5, 2]",
+           p);
+  assert_int_equal(rt_load_libsvm_csr(p, (RtShape){2, 5, 2}, &m, err), -1);
+  assert_string_equal(g_err, msg);
+  assert_null(m.rowptr);
+  assert_int_equal(rt_load_libsvm_csr(p, (RtShape){2, 4, 3}, &m, err), -1);
+  assert_non_null(strstr(g_err, "holds 5 examples but the declaration says sparse[4, 3]"));
+  assert_int_equal(rt_load_libsvm_csr(fx_text("dup2.svm", "1 2:1 2:1\n"), (RtShape){2, 1, 4}, &m,
+                                      err), -1);
+  assert_non_null(strstr(g_err, "line 1: feature index 2 appears twice"));
+  assert_int_equal(rt_load_libsvm_csr(fx_text("dec2.svm", "1 3:1 2:1\n"), (RtShape){2, 1, 4}, &m,
+                                      err), -1);
+  assert_non_null(strstr(g_err, "line 1: feature index 2 after 3 (indices must increase)"));
+  assert_int_equal(rt_load_libsvm_csr(fx_text("zero2.svm", "1 0:1\n"), (RtShape){2, 1, 4}, &m,
+                                      err), -1);
+  assert_non_null(strstr(g_err, "feature index 0 (indices are 1-based)"));
+  assert_int_equal(rt_load_libsvm_labels(p, (RtShape){1, 6, 1}, &t, err), -1);
+  assert_non_null(strstr(g_err, "holds 5 examples but the declaration says vector[6]"));
+  assert_int_equal(rt_load_libsvm_labels(p, (RtShape){2, 5, 2}, &t, err), -1);
+  assert_non_null(strstr(g_err, "needs a declaration vector[rows], not matrix[5, 2]"));
 }
 
 /* ------------------------------------------------------------------ NPY */
@@ -1249,6 +1341,7 @@ int main(void) {
     cmocka_unit_test(test_idx_into_matches),
     cmocka_unit_test(test_idx_open_rows),
     cmocka_unit_test(test_libsvm),
+    cmocka_unit_test(test_libsvm_csr),
     cmocka_unit_test(test_npy_dtypes),
     cmocka_unit_test(test_npy_fortran_order),
     cmocka_unit_test(test_npy_tensor3),

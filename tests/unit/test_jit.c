@@ -24,6 +24,7 @@
 #include "llvm/jit.h"
 #include "rt_par.h"
 #include "rt_rng.h"
+#include "rt_sparse.h"
 
 static bool op_seen[IR_OP_COUNT];
 
@@ -592,6 +593,67 @@ static void test_stochastic(void **state) {
   arena_free(&arena);
 }
 
+/* Sparse data (rt_sparse.h): a 2000 x 300 CSR matrix at 2% and its 64 sampled rows in
+ * cross-entropies, so that the kernels hold X @ W, X[S, :] @ W and, through the derivatives,
+ * X' @ G and X[S, :]' @ G; every kernel against the evaluator, then 1 and 3 threads (the
+ * products are large enough to be split into tasks) bit for bit. */
+static void check_threads(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt);
+
+static void test_sparse(void **state) {
+  (void)state;
+  Arena arena;
+  arena_init(&arena);
+  IrProblem p;
+  hp_init(&p, &arena);
+  IrGraph *g = &p.graph;
+  int64_t m = 2000, nf = 300, nc = 20, K = 64;
+  Shape sp = shape_matrix(m, nf);
+  sp.sparse = 1;
+  IrNode *z = hp_var(&p, 0, shape_vector(nf));
+  IrNode *W = hp_var(&p, 1, shape_matrix(nf, nc));
+  IrNode *X = ir_data(g, 0, sp), *Y = ir_data(g, 1, shape_matrix(m, nc));
+  p.ndata = 2;
+  IrNode *B = ir_sample(g, 0, 0, K);
+  IrNode *Z = ir_spmm(g, ir_gather(g, X, B), W), *Zf = ir_spmm(g, X, W);
+  IrNode *ce = ir_sub(g, ir_reduce(g, IR_LSE_ROWS, Z),
+                      ir_reduce(g, IR_SUM_ROWS, ir_mul(g, Z, ir_gather(g, Y, B))));
+  IrNode *reg = ir_mul(g, ir_bcast_cols(g, ir_unary(g, IR_EXP, z), nc), ir_mul(g, W, W));
+  p.g = ir_add(g, ir_scale(g, 1.0 / K, ir_reduce(g, IR_SUM, ce)),
+               ir_scale(g, 0.01, ir_reduce(g, IR_SUM, reg)));
+  IrNode *cef = ir_sub(g, ir_reduce(g, IR_LSE_ROWS, Zf),
+                       ir_reduce(g, IR_SUM_ROWS, ir_mul(g, Zf, Y)));
+  p.f = ir_add(g, ir_scale(g, 1.0 / m, ir_reduce(g, IR_SUM, cef)),
+               ir_dot(g, ir_spmm(g, X, z), ir_spmm(g, X, z)));
+  hp_derive(&p);
+  RtRng r;
+  rt_rng_seed(&r, 31);
+  RtCsr c = {m, nf, 0, calloc((size_t)m + 1, sizeof(int64_t)), malloc(sizeof(int32_t) * 20000),
+             malloc(sizeof(double) * 20000)};
+  for (int64_t i = 0; i < m; i++) {
+    for (int64_t j = 0; j < nf && c.nnz < 20000; j++)
+      if (rt_rng_uniform(&r, 0, 1) < 0.02) {
+        c.col[c.nnz] = (int32_t)j;
+        c.val[c.nnz++] = rt_rng_uniform(&r, -1, 1);
+      }
+    c.rowptr[i + 1] = c.nnz;
+  }
+  RtSparse s;
+  char msg[128];
+  assert_int_equal(rt_sparse_make(&c, &s, rt_err(msg, sizeof msg)), 0);
+  double *Yd = onehot_rows(&r, m, nc);
+  int64_t *smp = malloc((size_t)m * sizeof(int64_t));
+  rt_rng_permutation(&r, m, smp);
+  const double *data[2] = {(const double *)(const void *)&s, Yd};
+  Inputs in = {data, smp, 37};
+  JitOptions o = jit_default_options();
+  check_problem("sparse logistic regression", &p, &in, &o);
+  check_threads("sparse logistic regression", &p, &in, &o);
+  rt_sparse_free(&s);
+  free(smp);
+  free(Yd);
+  arena_free(&arena);
+}
+
 /* ------------------------------------------------------------------ skinny products, regions */
 
 /* Run every kernel of m at one point with the pool on `threads` threads; outputs into outs. */
@@ -939,6 +1001,7 @@ int main(void) {
       cmocka_unit_test(test_hyperclean),
       cmocka_unit_test(test_big_products),
       cmocka_unit_test(test_stochastic),
+      cmocka_unit_test(test_sparse),
       cmocka_unit_test(test_skinny_products),
       cmocka_unit_test(test_regions_hyperclean),
       cmocka_unit_test(test_errors_and_absent),

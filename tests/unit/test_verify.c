@@ -106,6 +106,48 @@ static void test_ir_products(void **state) {
   expect_ir_error(&f, "should be matrix[5, 4]");
 }
 
+/* Sparse data: only a sparse product, a sample gather or dense() may read it. */
+static void test_ir_sparse(void **state) {
+  (void)state;
+  Fix f;
+  Shape sp = shape_matrix(4, 5);
+  sp.sparse = 1;
+  fix_init(&f);
+  IrNode *S = ir_data(f.g, 2, sp);
+  f.p.ndata = 3;
+  raw(&f, IR_SPMM, shape_vector(4), S, f.x);
+  raw(&f, IR_SPMTM, shape_vector(5), S, f.y);
+  raw(&f, IR_DENSE, shape_matrix(4, 5), S, NULL);
+  assert_int_equal(ir_verify_problem(&f.p, f.err, sizeof f.err), 0);
+  arena_free(&f.arena);
+  fix_init(&f);
+  raw(&f, IR_SPMM, shape_vector(4), f.A, f.x);
+  expect_ir_error(&f, "the left operand is not sparse");
+  fix_init(&f);
+  S = ir_data(f.g, 2, sp);
+  f.p.ndata = 3;
+  raw(&f, IR_EXP, sp, S, NULL);
+  expect_ir_error(&f, "operand 0 is sparse");
+  fix_init(&f);
+  S = ir_data(f.g, 2, sp);
+  f.p.ndata = 3;
+  raw(&f, IR_MATVEC, shape_vector(5), f.x, S);
+  expect_ir_error(&f, "operand 1 is sparse");
+  fix_init(&f);
+  S = ir_data(f.g, 2, sp);
+  f.p.ndata = 3;
+  raw(&f, IR_SPMM, shape_vector(4), S, f.y); /* sparse[4, 5] @ vector[4] */
+  expect_ir_error(&f, "are not conformable");
+  fix_init(&f);
+  S = ir_data(f.g, 2, sp);
+  f.p.ndata = 3;
+  raw(&f, IR_SPMTM, shape_vector(4), S, f.y); /* S' @ y is a vector[5] */
+  expect_ir_error(&f, "should be vector[5]");
+  fix_init(&f);
+  raw(&f, IR_SPMM, shape_vector(4), raw(&f, IR_ADD, sp, f.A, f.A), f.x); /* a sparse sum */
+  expect_ir_error(&f, "the result is sparse");
+}
+
 static void test_ir_slice_reshape_reduce(void **state) {
   (void)state;
   Fix f;
@@ -373,6 +415,10 @@ static void test_plan_blas(void **state) {
   b.beta = 0.5;
   t.steps[1] = (SchedStep){.kind = SS_GEMV, .blas = b};
   expect_plan_error(&t, "beta 0.5");
+  plan_init(&t);
+  b.beta = 0; /* a sparse product of the dense A, for a node that is no sparse product */
+  t.steps[1] = (SchedStep){.kind = SS_SPMM, .blas = b};
+  expect_plan_error(&t, "a sparse product of a tensor that is not its node's sparse data");
 }
 
 /* ------------------------------------------------------------------ after a pass */
@@ -412,6 +458,7 @@ int main(void) {
       cmocka_unit_test(test_ir_operand_count),
       cmocka_unit_test(test_ir_elementwise_shapes),
       cmocka_unit_test(test_ir_products),
+      cmocka_unit_test(test_ir_sparse),
       cmocka_unit_test(test_ir_slice_reshape_reduce),
       cmocka_unit_test(test_ir_leaves),
       cmocka_unit_test(test_ir_order),
