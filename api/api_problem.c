@@ -201,9 +201,7 @@ int bloc_set_precision(bloc_problem *p, const char *precision) {
   if (p->stage != API_NEW)
     return misuse(p, "bloc_set_precision: the problem is already compiled");
   api_begin(p, "usage");
-  if (strcmp(precision, "f64") == 0) p->precision = BLO_PREC_F64;
-  else if (strcmp(precision, "f32") == 0) p->precision = BLO_PREC_F32;
-  else {
+  if (blo_precision_parse(precision, &p->precision) != 0) {
     api_diag(p, BLOC_ERROR, NULL, "unknown precision '%s': expected f64 or f32", precision);
     return api_end(p, BLOC_ERR_INPUT);
   }

@@ -124,7 +124,7 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
   }
   /* the precision the data were compiled with (--precision, --set or the program's): the
    * result JSON and emitted solvers report it */
-  const char *prec = blo_precision(c) == BLO_PREC_F32 ? "f32" : "f64";
+  const char *prec = blo_precision_name(blo_precision(c));
   const char *now = rt_opt_word(opt, "precision");
   if (!now || strcmp(now, prec) != 0) rt_options_set_word(opt, "precision", prec);
   return 0;

@@ -673,7 +673,8 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
   c->precision = BLO_PREC_F64;
   for (int i = 0; i < c->prog->nopts; i++)
     if (strcmp(c->prog->opts[i].key, "precision") == 0 && c->prog->opts[i].is_word)
-      c->precision = strcmp(c->prog->opts[i].word, "f32") == 0 ? BLO_PREC_F32 : BLO_PREC_F64;
+      blo_precision_parse(c->prog->opts[i].word,
+                          &c->precision); /* the option table allows only f64, f32 */
   if (opt->precision_set) c->precision = opt->precision;
 
   c->ir = lower_begin(&c->arena, &c->diag, c->prog);
@@ -790,4 +791,18 @@ double *blo_x0(BloCompiled *c) { return c->x0; }
 double *blo_y0(BloCompiled *c) { return c->y0; }
 uint64_t blo_seed(const BloCompiled *c) { return c->seed; }
 BloPrecision blo_precision(const BloCompiled *c) { return c->precision; }
+
+/* One table for the names of BloPrecision. */
+static const char *const precision_names[] = {[BLO_PREC_F64] = "f64", [BLO_PREC_F32] = "f32"};
+
+int blo_precision_parse(const char *name, BloPrecision *out) {
+  for (int p = 0; p < (int)(sizeof precision_names / sizeof *precision_names); p++)
+    if (name && strcmp(name, precision_names[p]) == 0) {
+      *out = (BloPrecision)p;
+      return 0;
+    }
+  return -1;
+}
+
+const char *blo_precision_name(BloPrecision p) { return precision_names[p == BLO_PREC_F32]; }
 BloTimings blo_timings(const BloCompiled *c) { return c->time; }

@@ -110,9 +110,8 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
     }
     if (nlen == 11 && strncmp(arg, "--precision", 11) == 0) {
       if (!(value = flag_value(a, argc, argv, &i, "--precision", value))) return 1;
-      if (strcmp(value, "f64") == 0) a->precision = BLO_PREC_F64;
-      else if (strcmp(value, "f32") == 0) a->precision = BLO_PREC_F32;
-      else return usage_error(a, "--precision expects f64 or f32, got '%s'", value);
+      if (blo_precision_parse(value, &a->precision) != 0)
+        return usage_error(a, "--precision expects f64 or f32, got '%s'", value);
       a->precision_set = true;
       continue;
     }
@@ -173,10 +172,7 @@ int cmd_compile(const CmdArgs *a, bool no_data, BloCompiled **out) {
 void cmd_precision_from_sets(CmdArgs *a, const char *const *sets, int n) {
   for (int i = 0; i < n; i++) {
     if (strncmp(sets[i], "precision=", 10) != 0) continue;
-    const char *v = sets[i] + 10;
-    if (strcmp(v, "f64") != 0 && strcmp(v, "f32") != 0) continue;
-    a->precision = strcmp(v, "f32") == 0 ? BLO_PREC_F32 : BLO_PREC_F64;
-    a->precision_set = true;
+    if (blo_precision_parse(sets[i] + 10, &a->precision) == 0) a->precision_set = true;
   }
 }
 
