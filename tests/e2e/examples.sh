@@ -180,10 +180,11 @@ fi
 
 # ---- per-feature L2 on a 20 Newsgroups stand-in, small: 3000 sparse features, 600 documents
 # a split (gen_newsgroups.py needs NumPy; the .blo reads newsgroups/ next to itself)
-if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+. "$top_srcdir/tests/support/find_python.sh"
+if find_python numpy; then
   mkdir -p "$tmp/ng"
   cp "$ex/newsgroups_l2.blo" "$tmp/ng/"
-  /usr/bin/python3 "$ex/gen_newsgroups.py" --out "$tmp/ng/newsgroups" --features 3000 \
+  "$py" "$ex/gen_newsgroups.py" --out "$tmp/ng/newsgroups" --features 3000 \
     --docs 600 --test-docs 400 --density 0.01 >/dev/null
   check "gen_newsgroups.py writes the small stand-in" $?
   "$bloc" run "$tmp/ng/newsgroups_l2.blo" $B -D n_train=600 -D n_val=600 -D n_test=400 \

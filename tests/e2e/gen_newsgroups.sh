@@ -8,11 +8,8 @@
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 gen=$top_srcdir/examples/gen_newsgroups.py
-py=
-for p in /usr/bin/python3 python3; do
-  if "$p" -c 'import numpy' >/dev/null 2>&1; then py=$p; break; fi
-done
-[ -n "$py" ] || { echo "SKIP: no python3 with NumPy (Debian: python3-numpy)"; exit 77; }
+. "$top_srcdir/tests/support/find_python.sh"
+find_python numpy || { echo "SKIP: no python3 with NumPy (Debian: python3-numpy)"; exit 77; }
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fail=0

@@ -8,11 +8,8 @@
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 peer=$top_srcdir/bench/newsgroups_peer.py
-py=
-for p in /usr/bin/python3 python3; do
-  if "$p" -c 'import numpy, scipy.sparse' >/dev/null 2>&1; then py=$p; break; fi
-done
-[ -n "$py" ] || { echo "SKIP: no python3 with NumPy and SciPy"; exit 77; }
+. "$top_srcdir/tests/support/find_python.sh"
+find_python numpy scipy.sparse || { echo "SKIP: no python3 with NumPy and SciPy"; exit 77; }
 fail=0
 "$py" "$peer" --selftest || fail=1
 out=$("$py" "$peer" --features 2000 --docs 100 --steps 2 --rounds 1 2>/dev/null)

@@ -6,13 +6,8 @@
 set -u
 top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$top}
-py=${BLOC_PYTHON:-}
-if [ -z "$py" ]; then
-  for p in python3 /usr/bin/python3; do
-    "$p" -c 'import numpy' >/dev/null 2>&1 && { py=$p; break; }
-  done
-fi
-if [ -z "$py" ] || ! "$py" -c 'import numpy' >/dev/null 2>&1; then
+. "$top/tests/support/find_python.sh"
+if ! find_python numpy; then
   echo "SKIP: no python3 with numpy (Debian: apt-get install python3-numpy)"; exit 77
 fi
 lib=$build/.libs/libbloc.so
