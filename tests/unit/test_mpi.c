@@ -12,10 +12,13 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rt_mpi.h"
 #include "rt_oracle.h"
+#include "rt_run.h"
 #include "rt_testprob.h"
 
 static void test_layer(void **state) {
@@ -96,11 +99,51 @@ static void test_oracle_sum(void **state) {
   tp_free(t);
 }
 
+/* A sharded solve: every rank runs the method on identical iterates (the same x on every
+ * rank, bit for bit), rank 0 alone writes the result JSON, which has the bytes allreduced
+ * under MPI and not on one process. */
+static void test_solve(void **state) {
+  (void)state;
+  int rank = rt_mpi_rank(), size = rt_mpi_size();
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  RtOptions o = tp_options("aid_cg", KV("x_step=0.1", "y_step=0.05", "outer_steps=8"));
+  RtRunConfig cfg;
+  rt_run_config_init(&cfg);
+  cfg.quiet = true;
+  cfg.handle_sigint = false;
+  cfg.sharded = true;
+  char json[64];
+  snprintf(json, sizeof json, "test_mpi_%d.json", (int)getpid());
+  if (rank == 0) cfg.out_path = json;
+  RtResult r;
+  assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
+  double x[5];
+  memcpy(x, r.x, sizeof x);
+  double *bufs[] = {x};
+  int64_t lens[] = {5};
+  assert_int_equal(rt_mpi_sum(bufs, lens, 1, NULL), 0);
+  for (int i = 0; i < 5; i++) assert_true(x[i] == size * r.x[i]); /* identical on every rank */
+  if (rank == 0) {
+    FILE *f = fopen(json, "r");
+    assert_non_null(f);
+    char text[1 << 15];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = 0;
+    fclose(f);
+    remove(json);
+    assert_true((strstr(text, "\"allreduce_bytes\"") != NULL) == (size > 1));
+  }
+  rt_result_free(&r);
+  tp_free(t);
+}
+
 int main(int argc, char **argv) {
   rt_mpi_init(&argc, &argv);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_layer),
       cmocka_unit_test(test_oracle_sum),
+      cmocka_unit_test(test_solve),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   /* every rank's verdict: a failure on one fails them all */
