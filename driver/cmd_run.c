@@ -8,6 +8,7 @@
 #include "api_cmd.h"
 #include "driver.h"
 #include "rt_data.h"
+#include "rt_mpi.h"
 #include "rt_run.h"
 
 /* --init-x / --init-y: start from saved iterates (e.g. --save-x of an earlier run). With a
@@ -75,25 +76,29 @@ int cmd_run(int argc, char **argv) {
   if (rc == 0) rc = api_cmd_compile(&a, &pr, &p);
   if (rc == 0) rc = api_cmd_exit(bloc_prepare(p, method), 0); /* this method's kernels */
   if (rc == 0) rc = override_start(p, init_x, init_y);
+  /* under mpirun a rank can fail alone here (its data file): all stop, one message */
+  rc = driver_ranks_agree(rc);
+  bool speaker = rt_mpi_rank() == 0; /* the others write no file and print nothing */
   if (rc == 0) {
     bloc_options *o = NULL;
     if (bloc_options_new(&o)) exit(3);
     bloc_options_method(o, method);
     for (int i = 0; i < nsets; i++) bloc_options_set(o, sets[i], NULL);
     const char *paths[4] = {trace, outp, save_x, save_y};
-    run_settings(o, paths, keep, quiet != NULL);
+    if (!speaker) paths[0] = paths[1] = paths[2] = paths[3] = NULL;
+    run_settings(o, paths, keep, quiet != NULL || !speaker);
     bloc_result *r = NULL;
     int st = bloc_solve(p, o, NULL, NULL, &r);
     double sig = 0;
-    if (r) {
+    if (r && speaker) {
       /* --quiet silences progress and warnings, not the outcome (doc/language.md); the
        * summary goes to stderr when an output is stdout ("-") */
       bool dash = false;
       for (int i = 0; i < 4; i++) dash |= paths[i] && strcmp(paths[i], "-") == 0;
       fputs(bloc_result_summary(r), dash ? stderr : stdout);
-      bloc_result_get(r, "signal", &sig);
     }
-    rc = api_cmd_exit(st, (int)sig);
+    if (r) bloc_result_get(r, "signal", &sig);
+    rc = driver_ranks_agree(api_cmd_exit(st, (int)sig));
     bloc_result_free(r);
     bloc_options_free(o);
   }

@@ -35,6 +35,13 @@ int cmd_dump_llvm(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_emit_c(int argc, char **argv);
 
+/* bloc under mpirun (driver/ranks.c): start MPI when a launcher started bloc and silence
+ * every rank but 0; the collective check of a status, which returns the largest status of all
+ * ranks and has the lowest rank failing with it print its captured messages; the end. */
+void driver_ranks_start(int *argc, char ***argv);
+int driver_ranks_agree(int status);
+int driver_ranks_finish(int status);
+
 /* Parse "NAME=NUMBER" (the argument of -D) into *out; out->name points into `arg` and still
  * carries "=NUMBER" (copy up to '='). Prints an error and returns false when malformed. */
 struct SemaDefine;

@@ -201,4 +201,7 @@ static int dispatch(int argc, char **argv) {
   return c->fn(argc - 1, argv + 1);
 }
 
-int main(int argc, char **argv) { return check_stdout(dispatch(argc, argv)); }
+int main(int argc, char **argv) {
+  driver_ranks_start(&argc, &argv);
+  return driver_ranks_finish(check_stdout(dispatch(argc, argv)));
+}

@@ -55,6 +55,33 @@ static int write_input(const uint8_t *p, size_t n, int gz) {
 }
 
 typedef int (*Loader)(const char *, RtShape, RtTensor *, RtErr);
+typedef int (*RowsLoader)(const char *, RtShape, RtRows, RtTensor *, RtErr);
+
+/* The row-range twin of a whole load split in two at h: both halves load when the whole did,
+ * and hold its values bit for bit; when the whole failed, a half fails (every row's checks are
+ * made by the range that holds it) and says why. */
+static void check_ranges(RowsLoader load, RtShape want, int whole_ok, const RtTensor *whole,
+                         int64_t h) {
+  char err[512];
+  int64_t R = want.rank == 0 ? 1 : want.rows;
+  RtRows parts[2] = {{0, h}, {h, R - h}};
+  int failed = 0;
+  for (int k = 0; k < (want.rank == 0 ? 1 : 2); k++) { /* a scalar is one row */
+    RtTensor t;
+    err[0] = 0;
+    if (load(g_path, want, parts[k], &t, rt_err(err, sizeof err)) != 0) {
+      if (!err[0] || t.v || whole_ok) abort(); /* a range of a good file fails */
+      failed = 1;
+      continue;
+    }
+    int64_t n = t.rows * t.cols;
+    if (t.rows != (want.rank == 0 ? 1 : parts[k].n) || !t.v ||
+        (whole_ok && n && memcmp(t.v, whole->v + parts[k].r0 * t.cols, (size_t)n * 8) != 0))
+      abort(); /* another shape, or other values than the whole load's */
+    rt_tensor_free(&t);
+  }
+  if (!whole_ok && !failed) abort(); /* a bad file that no range rejects */
+}
 
 static void check_tensor(const RtTensor *t, int rank, int64_t rows, int64_t cols) {
   if (rank == 0) rows = cols = 1;
@@ -76,15 +103,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (write_input(data + 2, size - 2, data[1] & 1)) return 0;
   char err[512];
   static const Loader loaders[] = {rt_load_csv, rt_load_idx, rt_load_libsvm, rt_load_npy};
+  static const RowsLoader ranged[] = {rt_load_csv_rows, rt_load_idx_rows, rt_load_libsvm_rows,
+                                      rt_load_npy_rows};
   for (size_t k = 0; k < sizeof loaders / sizeof loaders[0]; k++) {
     RtTensor t;
     err[0] = 0;
-    if (loaders[k](g_path, rt_shape(rank, rows, cols), &t, rt_err(err, sizeof err)) == 0) {
-      check_tensor(&t, rank, rows, cols);
-      rt_tensor_free(&t);
-    } else if (!err[0] || t.v) {
-      abort(); /* a failure must say why and leave nothing behind */
-    }
+    int ok = loaders[k](g_path, rt_shape(rank, rows, cols), &t, rt_err(err, sizeof err)) == 0;
+    if (ok) check_tensor(&t, rank, rows, cols);
+    else if (!err[0] || t.v) abort(); /* a failure must say why and leave nothing behind */
+    if (rank == 0 || rows > 0) /* rows known: split them in two */
+      check_ranges(ranged[k], rt_shape(rank, rows, cols), ok, &t, rank == 0 ? 1 : rows / 2);
+    if (ok) rt_tensor_free(&t);
   }
   if (rows > 0) {
     double x[16];

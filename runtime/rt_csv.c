@@ -316,3 +316,96 @@ RT_API int rt_save_csv(const char *path, RtShape shape, const double *v, RtErr e
   if (bad) return rt_data_errf(err, errlen, "'%s': write failed: %s", path, strerror(code));
   return 0;
 }
+
+/* ------------------------------------------------------------------ row ranges */
+
+static int count_field(const char *s, const char *e, int64_t fno, void *ctx) {
+  (void)s, (void)e;
+  *(int64_t *)ctx = fno;
+  return 0;
+}
+
+RT_API int rt_load_csv_rows(const char *path, RtShape want, RtRows rows, RtTensor *out,
+                            RtErr e) {
+  memset(out, 0, sizeof *out);
+  if (rt_rows_check(path, want, rows, e)) return -1;
+  Table t;
+  memset(&t, 0, sizeof t);
+  t.path = path;
+  t.err = e.buf;
+  t.errlen = e.len;
+  RtReadBound bound;
+  rt_data_bound(&bound, want.rank, want.rows, want.cols, RT_TEXT_PER_VALUE);
+  RtLines L;
+  if (rt_lines_open(&L, path, &bound, e)) return -1;
+  int rc = 0, seen = 0, one_row = 0;
+  int64_t r1 = rows.r0 + rows.n, first_cols = 0;
+  const char *s, *end;
+  int got;
+  while ((got = rt_lines_next(&L, &s, &end, e)) == 1) {
+    Line ln = {s, end, L.no};
+    if (L.no == 1 && end - s >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) ln.s += 3;
+    if (memchr(ln.s, 0, (size_t)(ln.e - ln.s))) { /* every rank sees it: no number parsed */
+      rc = rt_data_errf(e.buf, e.len, "'%s' line %" PRId64 ": contains a NUL byte (is this a "
+                        "binary file?)", path, L.no);
+      break;
+    }
+    const char *q = ln.s;
+    while (q < ln.e && is_blank(*q)) q++;
+    if (q == ln.e) continue; /* blank line */
+    t.line = L.no;
+    if (!seen) {
+      seen = 1;
+      if (for_each_field(&ln, has_non_number, NULL)) {
+        t.header_line = L.no;
+        continue;
+      }
+    }
+    if (t.rows == 0) { /* the first data line: its fields are the file's columns */
+      for_each_field(&ln, count_field, &first_cols);
+      /* a vector written as one row: its numbers are the rows (read whole, it is one line) */
+      one_row = want.rank == 1 && first_cols > 1;
+    }
+    int64_t k = t.rows++; /* data row k (0-based) */
+    if (!one_row && (k < rows.r0 || k >= r1)) continue;
+    int64_t before = t.n;
+    if (for_each_field(&ln, store_field, &t)) {
+      rc = -1;
+      break;
+    }
+    if (t.n - before != first_cols) {
+      rc = rt_data_errf(e.buf, e.len, "'%s' line %" PRId64 ": expected %" PRId64 " fields, found %"
+                        PRId64, path, L.no, first_cols, t.n - before);
+      break;
+    }
+  }
+  rt_lines_close(&L);
+  if (got < 0) rc = -1;
+  if (rc == 0 && t.rows == 0)
+    rc = rt_data_errf(e.buf, e.len, t.header_line ? "'%s' has a header line but no numbers"
+                                                  : "'%s' holds no numbers", path);
+  RtTensor r = {0};
+  if (rc == 0) {
+    char holds[96], hint[160] = "";
+    csv_holds(t.rows, first_cols, holds, sizeof holds);
+    if (t.header_line)
+      snprintf(hint, sizeof hint, " (line %" PRId64 " was read as a header and skipped)",
+               t.header_line);
+    else if (want.rank == 1 && t.rows > 1 && first_cols > 1)
+      snprintf(hint, sizeof hint, " (a vector is one number per line, or a single row)");
+    RtFileTable found = {t.rows, first_cols, holds, hint[0] ? hint : NULL};
+    rc = rt_data_fit_shape(path, want, &found, &r, e);
+  }
+  if (rc) {
+    free(t.v);
+    return -1;
+  }
+  if (one_row) /* the one line held the whole vector: keep the range */
+    memmove(t.v, t.v + rows.r0, (size_t)rows.n * sizeof *t.v);
+  r.rows = want.rank == 0 ? 1 : rows.n;
+  r.v = t.v;
+  if (!r.v) r.v = malloc(sizeof *r.v); /* an empty range: a valid block, as the loaders give */
+  if (!r.v) return rt_data_errf(e.buf, e.len, "'%s': out of memory", path);
+  *out = r;
+  return 0;
+}

@@ -83,6 +83,10 @@ static int read_gzip(const char *path, size_t hint, RtReadBound *bound, unsigned
   (void)bound;
   (void)buf;
   (void)len;
+  return rt_data_no_zlib(path, err, errlen);
+}
+
+RT_API int rt_data_no_zlib(const char *path, char *err, size_t errlen) {
   return rt_data_errf(err, errlen,
                       "'%s' is gzip-compressed, but this program was built without zlib: %s", path,
                       RT_NO_ZLIB_HINT);
@@ -104,6 +108,10 @@ static int gz_failed(gzFile gz, const char *path, char *err, size_t errlen) {
     return rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);
   return rt_data_errf(err, errlen, "'%s': corrupt gzip stream (%s)", path,
                       zmsg ? zmsg : "unknown error");
+}
+
+RT_API int rt_data_gz_error(void *gz, const char *path, char *err, size_t errlen) {
+  return gz_failed((gzFile)gz, path, err, errlen);
 }
 
 static int read_gzip(const char *path, size_t hint, RtReadBound *bound, unsigned char **buf,
@@ -758,6 +766,41 @@ static int host_big_endian(void) {
   return c == 0;
 }
 
+/* The dtype of a parsed header: kind, size in bytes and byte order (an optional order letter,
+ * a kind letter, a size). Returns 0, or -1 with the message of an unsupported dtype. */
+static int npy_dtype(const char *path, const NpyHeader *nh, ElemKind *kind_out, int *isz_out,
+                     int *big_out, RtErr e) {
+  const char *d = nh->descr;
+  char order = '=';
+  if (*d == '<' || *d == '>' || *d == '|' || *d == '=') order = *d++;
+  ElemKind kind = EK_F;
+  int isz = 0, ok = 1;
+  if (!strcmp(d, "?")) {
+    kind = EK_B, isz = 1;
+  } else {
+    switch (d[0]) {
+    case 'f': kind = EK_F; break;
+    case 'i': kind = EK_I; break;
+    case 'u': kind = EK_U; break;
+    case 'b': kind = EK_B; break;
+    default: ok = 0;
+    }
+    if (ok && d[1] >= '1' && d[1] <= '8' && d[2] == 0) isz = d[1] - '0';
+    if (kind == EK_F) ok = ok && (isz == 4 || isz == 8);
+    else if (kind == EK_B) ok = ok && isz == 1;
+    else ok = ok && (isz == 1 || isz == 2 || isz == 4 || isz == 8);
+  }
+  if (!ok)
+    return rt_data_errf(e.buf, e.len,
+                        "'%s': dtype '%s' is not supported (only f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 "
+                        "b1, little-endian '<' or big-endian '>')",
+                        path, nh->descr);
+  *kind_out = kind;
+  *isz_out = isz;
+  *big_out = order == '>' || (order == '=' && host_big_endian());
+  return 0;
+}
+
 /* rt_load_npy, and rt_load_npy3 when dims3 (T, K, d) is given: then rank/rows/cols are the
  * stacked matrix[T*K, d] and the file must be exactly a T x K x d array. */
 static int load_npy(const char *path, RtShape want, const int64_t *dims3, RtTensor *out, RtErr e) {
@@ -819,35 +862,9 @@ static int load_npy(const char *path, RtShape want, const int64_t *dims3, RtTens
     goto done;
   }
 
-  /* dtype: optional byte order, kind letter, size in bytes */
-  const char *d = nh.descr;
-  char order = '=';
-  if (*d == '<' || *d == '>' || *d == '|' || *d == '=') order = *d++;
-  ElemKind kind = EK_F;
-  int isz = 0, ok = 1;
-  if (!strcmp(d, "?")) {
-    kind = EK_B, isz = 1;
-  } else {
-    switch (d[0]) {
-    case 'f': kind = EK_F; break;
-    case 'i': kind = EK_I; break;
-    case 'u': kind = EK_U; break;
-    case 'b': kind = EK_B; break;
-    default: ok = 0;
-    }
-    if (ok && d[1] >= '1' && d[1] <= '8' && d[2] == 0) isz = d[1] - '0';
-    if (kind == EK_F) ok = ok && (isz == 4 || isz == 8);
-    else if (kind == EK_B) ok = ok && isz == 1;
-    else ok = ok && (isz == 1 || isz == 2 || isz == 4 || isz == 8);
-  }
-  if (!ok) {
-    rt_data_errf(err, errlen,
-                 "'%s': dtype '%s' is not supported (only f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 b1, "
-                 "little-endian '<' or big-endian '>')",
-                 path, nh.descr);
-    goto done;
-  }
-  int big = order == '>' || (order == '=' && host_big_endian());
+  ElemKind kind;
+  int isz, big;
+  if (npy_dtype(path, &nh, &kind, &isz, &big, e)) goto done;
 
   uint64_t count = 1, rest = 1;
   for (int i = 0; i < nh.ndim; i++) {
@@ -947,4 +964,329 @@ RT_API int rt_load_npy3(const char *path, int64_t t, int64_t k, int64_t d, RtTen
                         ", %" PRId64 "]", path, t, k, d);
   }
   return load_npy(path, rt_shape(2, t * k, d), dims3, out, e);
+}
+
+/* ------------------------------------------------------------------ row ranges: IDX, NPY */
+
+/* Where a binary file's values start and what they are, for the row-range loaders. */
+typedef struct BinRows {
+  const char *path;
+  RtStream *st;
+  ElemKind kind;
+  int esize, big;
+  uint64_t data;  /* offset of the first value */
+  uint64_t count; /* values in the file (its header says) */
+  RtTensor shape; /* the declared (global) shape */
+} BinRows;
+
+/* The error for a file whose data is not count values: have bytes were found (more than
+ * needed: extra bytes). fmt 0 is IDX's wording, 1 NPY's (shp: its shape, descr its dtype). */
+typedef struct BinSizeMsg {
+  int npy;
+  uint64_t items, per_item;
+  int ndim;
+  const char *tname, *shp, *descr;
+} BinSizeMsg;
+
+static int bin_size_error(const BinRows *b, const BinSizeMsg *m, uint64_t have, RtErr e) {
+  uint64_t need = sat_mul(b->count, (uint64_t)b->esize);
+  if (m->npy) {
+    if (have < need)
+      return rt_data_errf(e.buf, e.len, "'%s': shape %s of '%s' needs %" PRIu64 " bytes of data "
+                          "but the file holds %" PRIu64, b->path, m->shp, m->descr, need, have);
+    return rt_data_errf(e.buf, e.len, "'%s': %" PRIu64 " extra bytes after the data of shape %s",
+                        b->path, have - need, m->shp);
+  }
+  uint64_t item_bytes = sat_mul(m->per_item, (uint64_t)b->esize);
+  if (have > need)
+    return rt_data_errf(e.buf, e.len, "'%s': header says %" PRIu64 " items but the file has %"
+                        PRIu64 " extra bytes after them", b->path, m->items, have - need);
+  uint64_t held = item_bytes ? have / item_bytes : 0;
+  char each[64] = "";
+  if (m->ndim > 1)
+    snprintf(each, sizeof each, " (each item is %" PRIu64 " %s values)", m->per_item, m->tname);
+  return rt_data_errf(e.buf, e.len, "'%s': header says %" PRIu64 " items but the file holds %"
+                      PRIu64 "%s%s", b->path, m->items, held,
+                      item_bytes && have % item_bytes ? " and part of another" : "", each);
+}
+
+/* Checks the size of a plain file now; of a gzip one when the range ends at the last row
+ * (reading on to its end, at most the loaders' bound past the data) or when a read came up
+ * short (at). Returns 0 or -1. */
+static int bin_check_size(const BinRows *b, const BinSizeMsg *m, int at_end, RtErr e) {
+  uint64_t need = sat_mul(b->count, (uint64_t)b->esize);
+  if (b->st->size >= 0) {
+    uint64_t have = (uint64_t)b->st->size - b->data;
+    return have == need ? 0 : bin_size_error(b, m, have, e);
+  }
+  if (!at_end) return 0;
+  RtReadBound bound;
+  rt_data_bound(&bound, b->shape.rank, b->shape.rows, b->shape.cols, 8);
+  uint64_t limit = bound.max_bytes;
+  if (rt_stream_skip(b->st, limit - b->st->pos + 1, e)) return -1;
+  if (b->st->pos > limit) return rt_data_too_large(b->path, &bound, e.buf, e.len);
+  uint64_t have = b->st->pos - b->data;
+  return have == need ? 0 : bin_size_error(b, m, have, e);
+}
+
+/* Reads n values starting at value index v0 (at or after the stream's position) into
+ * out[0], out[stride], ... (positions pos0, pos0 + pstride, ... of the declared shape, for
+ * messages). Returns 0, or -1 on a read error, a short file (the size message) or a
+ * non-finite float. */
+typedef struct BinRun {
+  uint64_t v0;
+  int64_t n, stride, pos0, pstride;
+} BinRun;
+
+static int bin_read_run(const BinRows *b, const BinSizeMsg *m, BinRun r, double *out,
+                        unsigned char *scratch, size_t scratch_len, RtErr e) {
+  uint64_t at = b->data + r.v0 * (uint64_t)b->esize;
+  if (at > b->st->pos && rt_stream_skip(b->st, at - b->st->pos, e)) return -1;
+  int64_t per = (int64_t)(scratch_len / (size_t)b->esize);
+  for (int64_t i = 0; i < r.n;) {
+    int64_t k = r.n - i < per ? r.n - i : per;
+    size_t want = (size_t)k * (size_t)b->esize;
+    int64_t got = rt_stream_read(b->st, scratch, want, e);
+    if (got < 0) return -1;
+    if ((size_t)got < want) return bin_size_error(b, m, b->st->pos - b->data, e);
+    for (int64_t j = 0; j < k; j++, i++) {
+      double v = decode(scratch + j * b->esize, b->kind, b->esize, b->big);
+      if (b->kind == EK_F && !isfinite(v))
+        return nonfinite_error(b->path, &b->shape, r.pos0 + i * r.pstride, v, e.buf, e.len);
+      out[i * r.stride] = v;
+    }
+  }
+  return 0;
+}
+
+/* The flat C-order values [r0 * cols, (r0 + n) * cols) of b into out. */
+static int bin_read_rows(const BinRows *b, const BinSizeMsg *m, RtRows rows, double *out,
+                         RtErr e) {
+  unsigned char scratch[1 << 14];
+  int64_t cols = b->shape.cols;
+  BinRun r = {(uint64_t)(rows.r0 * cols), rows.n * cols, 1, rows.r0 * cols, 1};
+  return bin_read_run(b, m, r, out, scratch, sizeof scratch, e);
+}
+
+/* A fresh tensor of the range's rows (cols a row), or -1 out of memory. */
+static int rows_tensor(const char *path, const RtTensor *shape, RtRows rows, RtTensor *t,
+                       RtErr e) {
+  *t = *shape;
+  t->rows = shape->rank == 0 ? 1 : rows.n;
+  uint64_t count = (uint64_t)t->rows * (uint64_t)t->cols;
+  t->v = malloc((count ? count : 1) * sizeof(double));
+  if (!t->v)
+    return rt_data_errf(e.buf, e.len, "'%s': out of memory for %" PRIu64 " values", path, count);
+  return 0;
+}
+
+RT_API int rt_load_idx_rows(const char *path, RtShape want, RtRows rows, RtTensor *out,
+                            RtErr e) {
+  memset(out, 0, sizeof *out);
+  if (rt_rows_check(path, want, rows, e)) return -1;
+  RtStream st;
+  if (rt_stream_open(&st, path, e)) return -1;
+  int rc = -1;
+  unsigned char hb[4 + 4 * 255];
+  int64_t got = rt_stream_read(&st, hb, 4, e);
+  if (got < 0) goto done;
+  if (got == 0) {
+    rt_data_errf(e.buf, e.len, st.gz ? "'%s' is empty (after gzip decompression)"
+                                     : "'%s' is empty", path);
+    goto done;
+  }
+  if (got < 4) {
+    rt_data_errf(e.buf, e.len, "'%s': too short for an IDX header (%zu bytes)", path,
+                 (size_t)got);
+    goto done;
+  }
+  if (hb[0] != 0 || hb[1] != 0) {
+    rt_data_errf(e.buf, e.len, "'%s': not an IDX file (it starts with bytes %02x %02x, expected "
+                 "00 00)", path, hb[0], hb[1]);
+    goto done;
+  }
+  BinRows b = {path, &st, EK_U, 1, 1, 0, 0, {0}};
+  const char *tname;
+  switch (hb[2]) {
+  case 0x08: b.kind = EK_U, b.esize = 1, tname = "u8"; break;
+  case 0x09: b.kind = EK_I, b.esize = 1, tname = "i8"; break;
+  case 0x0B: b.kind = EK_I, b.esize = 2, tname = "i16"; break;
+  case 0x0C: b.kind = EK_I, b.esize = 4, tname = "i32"; break;
+  case 0x0D: b.kind = EK_F, b.esize = 4, tname = "f32"; break;
+  case 0x0E: b.kind = EK_F, b.esize = 8, tname = "f64"; break;
+  default:
+    rt_data_errf(e.buf, e.len,
+                 "'%s': IDX type 0x%02X is not supported (supported: 0x08 u8, 0x09 i8, 0x0B i16, "
+                 "0x0C i32, 0x0D f32, 0x0E f64)", path, hb[2]);
+    goto done;
+  }
+  int ndim = hb[3];
+  if (ndim == 0) {
+    rt_data_errf(e.buf, e.len, "'%s': IDX header declares 0 dimensions", path);
+    goto done;
+  }
+  size_t hdr = 4 + 4 * (size_t)ndim;
+  got = rt_stream_read(&st, hb + 4, hdr - 4, e);
+  if (got < 0) goto done;
+  if ((size_t)got < hdr - 4) {
+    rt_data_errf(e.buf, e.len, "'%s': truncated IDX header (%d dimensions need %zu bytes, the "
+                 "file has %zu)", path, ndim, hdr, 4 + (size_t)got);
+    goto done;
+  }
+  int64_t dims[255];
+  uint64_t per_item = 1;
+  for (int i = 0; i < ndim; i++) {
+    const unsigned char *p = hb + 4 + 4 * i;
+    dims[i] =
+        (int64_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
+    if (i > 0) per_item = sat_mul(per_item, (uint64_t)dims[i]);
+  }
+  char holds[160];
+  rt_data_describe_dims(dims, ndim, holds, sizeof holds);
+  b.data = hdr;
+  b.count = sat_mul((uint64_t)dims[0], per_item);
+  BinSizeMsg m = {0, (uint64_t)dims[0], per_item, ndim, tname, NULL, NULL};
+  RtFileTable found = {dims[0], ndim == 1 ? 1 : (int64_t)per_item, holds, NULL};
+  if (b.st->size >= 0 && bin_check_size(&b, &m, 0, e)) goto done; /* as the whole load: first */
+  if (rt_data_fit_shape(path, want, &found, &b.shape, e)) goto done;
+  RtTensor t;
+  if (rows_tensor(path, &b.shape, rows, &t, e)) goto done;
+  if (bin_read_rows(&b, &m, rows, t.v, e) ||
+      bin_check_size(&b, &m, rows.r0 + t.rows == b.shape.rows, e)) {
+    rt_tensor_free(&t);
+    goto done;
+  }
+  *out = t;
+  rc = 0;
+done:
+  rt_stream_close(&st);
+  return rc;
+}
+
+/* The values of a Fortran-order array: rows are contiguous in each column, columns in
+ * Fortran order of the trailing dimensions. Reads every column's run of the range, in file
+ * order (so that a gzip file is only read forwards). */
+static int npy_fortran_rows(const BinRows *b, const BinSizeMsg *m, const NpyHeader *nh,
+                            RtRows rows, double *out, RtErr e) {
+  unsigned char scratch[1 << 14];
+  int64_t cols = b->shape.cols, mrows = nh->dims[0];
+  int64_t idx[32] = {0}, cstride[32];
+  cstride[nh->ndim - 1] = 1; /* the C-order column of a trailing multi-index */
+  for (int k = nh->ndim - 2; k >= 1; k--) cstride[k] = cstride[k + 1] * nh->dims[k + 1];
+  for (int64_t q = 0; q < cols; q++) {
+    int64_t c = 0;
+    for (int k = 1; k < nh->ndim; k++) c += idx[k] * cstride[k];
+    BinRun r = {(uint64_t)(q * mrows + rows.r0), rows.n, cols, rows.r0 * cols + c, cols};
+    if (bin_read_run(b, m, r, out + c, scratch, sizeof scratch, e)) return -1;
+    for (int k = 1; k < nh->ndim; k++) /* the next trailing index, the first fastest */
+      if (++idx[k] < nh->dims[k]) break;
+      else idx[k] = 0;
+  }
+  return 0;
+}
+
+RT_API int rt_load_npy_rows(const char *path, RtShape want, RtRows rows, RtTensor *out,
+                            RtErr e) {
+  memset(out, 0, sizeof *out);
+  if (rt_rows_check(path, want, rows, e)) return -1;
+  RtStream st;
+  if (rt_stream_open(&st, path, e)) return -1;
+  int rc = -1;
+  char *h = NULL;
+  unsigned char pre[12];
+  int64_t got = rt_stream_read(&st, pre, 10, e);
+  if (got < 0) goto done;
+  if (got == 0) {
+    rt_data_errf(e.buf, e.len, st.gz ? "'%s' is empty (after gzip decompression)"
+                                     : "'%s' is empty", path);
+    goto done;
+  }
+  if (got < 10 || memcmp(pre, "\x93NUMPY", 6) != 0) {
+    rt_data_errf(e.buf, e.len, "'%s': not an NPY file (it does not start with \\x93NUMPY)", path);
+    goto done;
+  }
+  int major = pre[6], minor = pre[7];
+  size_t hstart = 10, hlen = (size_t)pre[8] | (size_t)pre[9] << 8;
+  if (major == 2 || major == 3) {
+    got = rt_stream_read(&st, pre + 10, 2, e);
+    if (got < 0) goto done;
+    if (got < 2) {
+      rt_data_errf(e.buf, e.len, "'%s': truncated NPY preamble", path);
+      goto done;
+    }
+    hstart = 12;
+    hlen |= (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
+  } else if (major != 1) {
+    rt_data_errf(e.buf, e.len, "'%s': NPY version %d.%d is not supported (1.0, 2.0 and 3.0 are)",
+                 path, major, minor);
+    goto done;
+  }
+  if (st.size >= 0 && hlen > (uint64_t)st.size - hstart) { /* nothing allocated for a lie */
+    rt_data_errf(e.buf, e.len, "'%s': truncated NPY header (it declares %zu bytes, the file has "
+                 "%zu after the preamble)", path, hlen, (size_t)((uint64_t)st.size - hstart));
+    goto done;
+  }
+  if (st.size < 0 && hlen > RT_DATA_SLACK) {
+    rt_data_errf(e.buf, e.len, "'%s': its NPY header declares %zu bytes, more than a loader "
+                 "reads (1 MiB)", path, hlen);
+    goto done;
+  }
+  h = malloc(hlen + 1);
+  if (!h) {
+    rt_data_errf(e.buf, e.len, "'%s': out of memory", path);
+    goto done;
+  }
+  got = rt_stream_read(&st, h, hlen, e);
+  if (got < 0) goto done;
+  if ((size_t)got < hlen) {
+    rt_data_errf(e.buf, e.len, "'%s': truncated NPY header (it declares %zu bytes, the file has "
+                 "%zu after the preamble)", path, hlen, (size_t)got);
+    goto done;
+  }
+  h[hlen] = 0;
+  NpyHeader nh;
+  const char *bad = parse_npy_header(h, &nh);
+  if (bad) {
+    rt_data_errf(e.buf, e.len, "'%s': malformed NPY header: %s", path, bad);
+    goto done;
+  }
+  BinRows b = {path, &st, EK_F, 8, 0, hstart + hlen, 1, {0}};
+  if (npy_dtype(path, &nh, &b.kind, &b.esize, &b.big, e)) goto done;
+  uint64_t rest = 1;
+  for (int i = 0; i < nh.ndim; i++) {
+    b.count = sat_mul(b.count, (uint64_t)nh.dims[i]);
+    if (i > 0) rest = sat_mul(rest, (uint64_t)nh.dims[i]);
+  }
+  char shp[400], holds[400];
+  npy_shape_str(&nh, shp, sizeof shp);
+  rt_data_describe_dims(nh.dims, nh.ndim, holds, sizeof holds);
+  BinSizeMsg m = {1, 0, 0, nh.ndim, NULL, shp, nh.descr};
+  int64_t fr = nh.ndim == 0 ? 1 : nh.dims[0], fc = nh.ndim <= 1 ? 1 : (int64_t)rest;
+  if (b.st->size >= 0 && bin_check_size(&b, &m, 0, e)) goto done;
+  if (rt_data_fit_shape(path, want, &(RtFileTable){fr, fc, holds, NULL}, &b.shape, e)) goto done;
+  int fortran = nh.fortran && nh.ndim >= 2;
+  if (fortran && want.rank != 2) { /* a vector from a 1 x ... array: its order is its own */
+    rt_stream_close(&st);
+    free(h);
+    RtTensor all;
+    if (rt_load_npy(path, want, &all, e)) return -1;
+    memmove(all.v, all.v + rows.r0, (size_t)rows.n * sizeof *all.v);
+    all.rows = rows.n;
+    *out = all;
+    return 0;
+  }
+  RtTensor t;
+  if (rows_tensor(path, &b.shape, rows, &t, e)) goto done;
+  if ((fortran ? npy_fortran_rows(&b, &m, &nh, rows, t.v, e)
+               : bin_read_rows(&b, &m, rows, t.v, e)) ||
+      bin_check_size(&b, &m, rows.r0 + t.rows == b.shape.rows, e)) {
+    rt_tensor_free(&t);
+    goto done;
+  }
+  *out = t;
+  rc = 0;
+done:
+  free(h);
+  rt_stream_close(&st);
+  return rc;
 }

@@ -134,6 +134,31 @@ RT_API int rt_load_npy(const char *path, RtShape want, RtTensor *out, RtErr err)
 RT_API int rt_load_npy3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out,
                         RtErr err);
 
+/* Row ranges: the rows [r0, r0 + n) of a declaration, the part of a `sharded` data
+ * declaration one MPI rank holds (doc/scaling.md). */
+typedef struct RtRows {
+  int64_t r0, n;
+} RtRows;
+
+/* The row-range loaders: rows.r0 .. rows.r0 + rows.n - 1 of the file, as the whole load would
+ * give them, without loading the rest. want is the GLOBAL declared shape (its rows known); the
+ * result has rows.n rows (a vector rows.n numbers). Every check the whole load makes on the
+ * rows read is made, with the same message naming the file, the (global) line and the value;
+ * the file's total row count is still checked against the declaration (text formats count the
+ * lines before r0 without parsing them; binary formats read their header). Files are streamed:
+ * memory is proportional to the rows read (a vector written as one CSV row is one line: it is
+ * read whole). A gzip'ed file is inflated up to the end of the range (the last range reads it
+ * all and checks its end); a plain binary file is seeked. Return 0 or nonzero as the loaders
+ * above. Splitting a file's rows into ranges and loading each gives exactly the whole load. */
+RT_API int rt_load_csv_rows(const char *path, RtShape want, RtRows rows, RtTensor *out,
+                            RtErr err);
+RT_API int rt_load_idx_rows(const char *path, RtShape want, RtRows rows, RtTensor *out,
+                            RtErr err);
+RT_API int rt_load_npy_rows(const char *path, RtShape want, RtRows rows, RtTensor *out,
+                            RtErr err);
+RT_API int rt_load_libsvm_rows(const char *path, RtShape want, RtRows rows, RtTensor *out,
+                               RtErr err);
+
 /* Reads a point (--x, --y, --v): a CSV vector of exactly n numbers (one per line or one row)
  * into out[n] (caller-owned). `what` names it in messages ("x"; may be NULL):
  * "'x.csv' holds 5 numbers but x has 6". Returns 0, nonzero on failure. */

@@ -42,6 +42,58 @@ RT_API void rt_data_bound(RtReadBound *b, int rank, int64_t rows, int64_t cols, 
 RT_API int rt_data_read_file(const char *path, RtReadBound *bound, unsigned char **buf,
                              size_t *len, char *err, size_t errlen);
 
+/* Built with zlib: the error of the gzip stream gz (a gzFile) read to where it stopped,
+ * formatted as rt_data_read_file's, returning -1; 0 when there was none. Built without
+ * (RT_NO_ZLIB): rt_data_no_zlib formats the error for a gzip file and returns -1. */
+#ifdef RT_NO_ZLIB
+RT_API int rt_data_no_zlib(const char *path, char *err, size_t errlen);
+#else
+RT_API int rt_data_gz_error(void *gz, const char *path, char *err, size_t errlen);
+#endif
+
+/* A file read front to back without holding it (the row-range loaders, rt_data.h): plain or
+ * gzip-compressed (transparently), never trusting its size. rt_stream_open fails as
+ * rt_data_read_file does for a missing or unreadable file or a directory. rt_stream_read reads
+ * up to n bytes and returns how many (fewer only at the end), or -1 on a read error or a
+ * corrupt or truncated gzip stream; rt_stream_skip discards n bytes (seeking in a plain
+ * regular file, inflating a gzip one) and returns 0, or -1 on an error; reaching the end is
+ * not an error: pos says how far the file went. size is the byte count of a plain regular
+ * file, -1 otherwise. */
+typedef struct RtStream {
+  const char *path;
+  void *f;  /* FILE * */
+  void *gz; /* gzFile, for a gzip file */
+  int64_t size;
+  uint64_t pos; /* bytes read or skipped (decompressed) */
+  unsigned char pend[2]; /* a pipe's first bytes, read to look for the gzip magic */
+  int npend;
+} RtStream;
+RT_API int rt_stream_open(RtStream *s, const char *path, RtErr err);
+RT_API int64_t rt_stream_read(RtStream *s, void *buf, size_t n, RtErr err);
+RT_API int rt_stream_skip(RtStream *s, uint64_t n, RtErr err);
+RT_API void rt_stream_close(RtStream *s);
+
+/* The lines of a text file, streamed: rt_lines_next gives the next line [*s, *e) without its
+ * newline, valid until the next call and followed by '\n' or a NUL, and numbers it in no
+ * (1-based). It holds one line at a time (plus a read-ahead block); reading past
+ * bound->max_bytes fails with rt_data_too_large's message, an empty file with
+ * rt_data_read_file's. Returns 1 (a line), 0 (the end) or -1 (an error, message in err). */
+typedef struct RtLines {
+  RtStream st;
+  RtReadBound *bound;
+  char *buf;
+  size_t cap, beg, end;
+  int eof;
+  int64_t no;
+} RtLines;
+RT_API int rt_lines_open(RtLines *r, const char *path, RtReadBound *bound, RtErr err);
+RT_API int rt_lines_next(RtLines *r, const char **s, const char **e, RtErr err);
+RT_API void rt_lines_close(RtLines *r);
+
+/* The row range [r0, r0 + n) of a declared shape, checked: rank 0 has one row; the rows must
+ * be known (not RT_ANY). Returns 0, or -1 with a message naming path. */
+RT_API int rt_rows_check(const char *path, RtShape want, RtRows rows, RtErr err);
+
 /* The error for a file longer than bound->max_bytes; returns -1. */
 RT_API int rt_data_too_large(const char *path, const RtReadBound *bound, char *err, size_t errlen);
 

@@ -314,3 +314,178 @@ done:
   free(tx.buf);
   return rc;
 }
+
+/* ------------------------------------------------------------------ row ranges */
+
+/* Where the row-range reader puts its rows: the dense block (cols a row), the labels, or the
+ * CSR arrays growing as entries come (the matrix's rowptr has rows.n + 1 entries). */
+typedef struct RowsOut {
+  double *dense;
+  int64_t cols;
+  double *labels;
+  RtCsr *csr;
+  int64_t cap;
+} RowsOut;
+
+/* Room for one more line's entries in the CSR arrays: at most `tokens` of them. */
+static int csr_reserve(RowsOut *o, int64_t tokens) {
+  RtCsr *m = o->csr;
+  if (m->nnz + tokens <= o->cap) return 0;
+  int64_t nc = o->cap ? 2 * o->cap : 1024;
+  while (nc < m->nnz + tokens) nc *= 2;
+  int32_t *col = realloc(m->col, (size_t)nc * sizeof *col);
+  if (col) m->col = col;
+  double *val = realloc(m->val, (size_t)nc * sizeof *val);
+  if (val) m->val = val;
+  if (!col || !val) return -1;
+  o->cap = nc;
+  return 0;
+}
+
+/* Streams path, counts its examples and parses those in rows into o; then checks the count
+ * against want_rows (RT_ANY: any) and, for dense, the declaration. Returns 0 or -1. */
+static int libsvm_rows(const char *path, RtReadBound *bound, RtRows rows, int64_t maxidx,
+                       const char *decl, const char *beyond, RowsOut *o, int64_t *examples,
+                       RtErr err) {
+  RtLines L;
+  if (rt_lines_open(&L, path, bound, err)) return -1;
+  int64_t n = 0, r1 = rows.r0 + rows.n;
+  const char *s, *e;
+  int got, rc = 0;
+  while ((got = rt_lines_next(&L, &s, &e, err)) == 1) {
+    if (memchr(s, 0, (size_t)(e - s))) {
+      rc = rt_data_errf(err.buf, err.len, "'%s' line %" PRId64 ": contains a NUL byte (is this "
+                        "a binary file?)", path, L.no);
+      break;
+    }
+    trim_line(&s, &e);
+    if (s == e) continue;
+    int64_t k = n++;
+    if (k < rows.r0 || k >= r1) continue;
+    int64_t i = k - rows.r0;
+    Sink sk = {NULL, NULL, NULL, NULL, NULL};
+    if (o->dense) sk.dense = o->dense + i * o->cols;
+    if (o->labels) sk.label = o->labels + i;
+    if (o->csr) {
+      int64_t tokens = 0;
+      for (const char *q = s; q < e; q++)
+        if (is_sp(*q) && q + 1 < e && !is_sp(q[1])) tokens++;
+      if (csr_reserve(o, tokens)) {
+        rc = rt_data_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
+        break;
+      }
+      sk.col = o->csr->col;
+      sk.val = o->csr->val;
+      sk.nnz = &o->csr->nnz;
+    }
+    if (parse_row(path, L.no, s, e, maxidx, decl, beyond, &sk, err.buf, err.len)) {
+      rc = -1;
+      break;
+    }
+    if (o->csr) o->csr->rowptr[i + 1] = o->csr->nnz;
+  }
+  rt_lines_close(&L);
+  if (got < 0) rc = -1;
+  if (rc == 0 && n == 0)
+    rc = rt_data_errf(err.buf, err.len, "'%s' holds no examples (only blank or comment lines)",
+                      path);
+  *examples = n;
+  return rc;
+}
+
+/* The row-count error of the sparse and label loaders; returns -1. */
+static int examples_error(const char *path, int64_t n, const char *decl, RtErr err) {
+  return rt_data_errf(err.buf, err.len, "'%s' holds %" PRId64 " example%s but the declaration "
+                      "says %s", path, n, n == 1 ? "" : "s", decl);
+}
+
+RT_API int rt_load_libsvm_rows(const char *path, RtShape want, RtRows rows, RtTensor *out,
+                               RtErr failure) {
+  memset(out, 0, sizeof *out);
+  char decl[96];
+  rt_data_decl_str(want.rank, want.rows, want.cols, decl, sizeof decl);
+  if (want.rank != 2 || want.cols == RT_ANY || want.cols < 1 || want.rows < RT_ANY)
+    return rt_data_errf(failure.buf, failure.len,
+                        "'%s': load_libsvm needs a declaration matrix[rows, 1 + features], "
+                        "not %s", path, decl);
+  if (rt_rows_check(path, want, rows, failure)) return -1;
+  if ((uint64_t)rows.n > SIZE_MAX / sizeof(double) / (uint64_t)want.cols)
+    return rt_data_errf(failure.buf, failure.len, "'%s': %s is too large", path, decl);
+  RtTensor t = {2, rows.n, want.cols, NULL};
+  t.v = calloc((size_t)(rows.n ? rows.n : 1) * (size_t)want.cols, sizeof(double));
+  if (!t.v)
+    return rt_data_errf(failure.buf, failure.len, "'%s': out of memory for %s", path, decl);
+  RtReadBound bound;
+  rt_data_bound(&bound, 2, want.rows, want.cols, RT_TEXT_PER_VALUE);
+  RowsOut o = {t.v, want.cols, NULL, NULL, 0};
+  int64_t n;
+  int rc = libsvm_rows(path, &bound, rows, want.cols - 1, decl, " (column 0 is the label)", &o,
+                       &n, failure);
+  char holds[64];
+  snprintf(holds, sizeof holds, "%" PRId64 " example%s", n, n == 1 ? "" : "s");
+  RtTensor fit = {0};
+  if (rc == 0)
+    rc = rt_data_fit_shape(path, want, &(RtFileTable){n, want.cols, holds, NULL}, &fit, failure);
+  if (rc) {
+    rt_tensor_free(&t);
+    return -1;
+  }
+  *out = t;
+  return 0;
+}
+
+RT_API int rt_load_libsvm_csr_rows(const char *path, RtShape want, RtRows rows, RtCsr *out,
+                                   RtErr err) {
+  memset(out, 0, sizeof *out);
+  char decl[96];
+  snprintf(decl, sizeof decl, "sparse[%" PRId64 ", %" PRId64 "]", want.rows, want.cols);
+  if (want.rank != 2 || want.cols < 1 || want.cols > INT32_MAX || want.rows < 0)
+    return rt_data_errf(err.buf, err.len, "'%s': load_libsvm into sparse needs a declaration "
+                        "sparse[rows, features], not %s", path, decl);
+  if (rt_rows_check(path, want, rows, err)) return -1;
+  RtCsr m = {rows.n, want.cols, 0, NULL, NULL, NULL};
+  m.rowptr = calloc((size_t)rows.n + 1, sizeof *m.rowptr);
+  if (!m.rowptr) return rt_data_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
+  RtReadBound bound;
+  rt_data_bound(&bound, 2, want.rows, want.cols + 1, RT_TEXT_PER_VALUE);
+  RowsOut o = {NULL, 0, NULL, &m, 0};
+  int64_t n;
+  int rc = libsvm_rows(path, &bound, rows, want.cols, decl, "", &o, &n, err);
+  if (rc == 0 && n != want.rows) rc = examples_error(path, n, decl, err);
+  if (rc == 0 && !m.col) { /* no entry: the arrays still exist */
+    m.col = malloc(sizeof *m.col);
+    m.val = malloc(sizeof *m.val);
+    if (!m.col || !m.val) rc = rt_data_errf(err.buf, err.len, "'%s': out of memory", path);
+  }
+  if (rc) {
+    rt_csr_free(&m);
+    return -1;
+  }
+  *out = m;
+  return 0;
+}
+
+RT_API int rt_load_libsvm_labels_rows(const char *path, RtShape want, RtRows rows,
+                                      RtTensor *out, RtErr err) {
+  memset(out, 0, sizeof *out);
+  char decl[96];
+  rt_data_decl_str(want.rank, want.rows, want.cols, decl, sizeof decl);
+  if (want.rank != 1 || want.rows < 0)
+    return rt_data_errf(err.buf, err.len, "'%s': load_libsvm_labels needs a declaration "
+                        "vector[rows], not %s", path, decl);
+  if (rt_rows_check(path, want, rows, err)) return -1;
+  RtTensor t = {1, rows.n, 1, calloc((size_t)(rows.n ? rows.n : 1), sizeof(double))};
+  if (!t.v) return rt_data_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
+  RtReadBound bound;
+  rt_data_bound(&bound, 1, RT_ANY, 1, RT_TEXT_PER_VALUE);
+  RowsOut o = {NULL, 0, t.v, NULL, 0};
+  int64_t n;
+  int rc = libsvm_rows(path, &bound, rows, INT64_MAX, decl, "", &o, &n, err);
+  if (rc == 0 && n != want.rows) rc = examples_error(path, n, decl, err);
+  if (rc) {
+    rt_tensor_free(&t);
+    return -1;
+  }
+  *out = t;
+  return 0;
+}

@@ -390,7 +390,7 @@ RT_API int rt_load_mtx_csr(const char *path, RtShape want, RtCsr *out, RtErr err
   const char *s, *e;
   while (mtx_next_entry(&it, &s, &e))
     if (mtx_entry(path, &h, it.no, s, e, &E, err)) goto done;
-  RtTriplets t = {h.rows, h.cols, E.n, E.row, E.col, E.val, E.line};
+  RtTriplets t = {h.rows, h.cols, E.n, E.row, E.col, E.val, E.line, 0};
   rc = rt_csr_from_triplets(&t, path, out, err);
   /* two entries at one position in a symmetric file: one may be the mirror of the other */
   if (rc && h.symmetric && err.buf && (strstr(err.buf, "both give") || strstr(err.buf, "twice"))) {
@@ -404,5 +404,150 @@ done:
   free(E.col);
   free(E.val);
   free(buf);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ row ranges */
+
+/* Appends the line [s, e) and its newline to the growing text *acc (*len bytes, *cap). */
+static int mtx_append(char **acc, size_t *len, size_t *cap, const char *s, const char *e) {
+  size_t n = (size_t)(e - s) + 1;
+  if (*len + n + 1 > *cap) {
+    size_t nc = *cap ? *cap : 4096;
+    while (*len + n + 1 > nc) nc *= 2;
+    char *nb = realloc(*acc, nc);
+    if (!nb) return -1;
+    *acc = nb;
+    *cap = nc;
+  }
+  memcpy(*acc + *len, s, n - 1);
+  (*acc)[*len + n - 1] = '\n';
+  *len += n;
+  (*acc)[*len] = 0;
+  return 0;
+}
+
+/* Reads the banner, comments and size line of the stream L into *h, as mtx_header does on the
+ * file's first bytes (at most 1 MiB of them). */
+static int mtx_rows_header(const char *path, RtLines *L, RtShape want, MtxHeader *h, RtErr err) {
+  char *acc = NULL;
+  size_t len = 0, cap = 0;
+  const char *s, *e;
+  int got, complete = 0, rc;
+  while ((got = rt_lines_next(L, &s, &e, err)) == 1) {
+    if (mtx_append(&acc, &len, &cap, s, e)) {
+      free(acc);
+      return rt_data_errf(err.buf, err.len, "'%s': out of memory", path);
+    }
+    if (len > RT_DATA_SLACK) break;
+    if (L->no > 1 && !mtx_skip_line(s, e)) break; /* the size line */
+  }
+  if (got < 0) {
+    free(acc);
+    return -1;
+  }
+  complete = got == 0;
+  rc = mtx_header(path, acc ? acc : "", len, complete || len <= RT_DATA_SLACK, want, h, err);
+  free(acc);
+  return rc;
+}
+
+RT_API int rt_load_mtx_csr_rows(const char *path, RtShape want, RtRows rows, RtCsr *out,
+                                RtErr err) {
+  memset(out, 0, sizeof *out);
+  if (want.rank != 2 || want.rows < 0 || want.cols < RT_ANY) {
+    char decl[96];
+    rt_data_decl_str(want.rank, want.rows, want.cols, decl, sizeof decl);
+    return rt_data_errf(err.buf, err.len, "'%s': a MatrixMarket file loads into a sparse[rows, "
+                        "cols] declaration, not %s", path, decl);
+  }
+  if (rt_rows_check(path, want, rows, err)) return -1;
+  RtReadBound bound = {SIZE_MAX, MTX_ENTRY_BYTES, "", 0};
+  RtLines L;
+  if (rt_lines_open(&L, path, &bound, err)) return -1;
+  MtxHeader h = {0};
+  int rc = -1;
+  MtxEntries E = {0};
+  int64_t cap = 0, n = 0, r1 = rows.r0 + rows.n;
+  if (mtx_rows_header(path, &L, want, &h, err)) goto done;
+  /* the file is read only as far as the size line's entry count justifies */
+  snprintf(bound.decl, sizeof bound.decl, "with %" PRId64 " entries (line %" PRId64 ")", h.nnz,
+           h.size_line);
+  if ((uint64_t)h.nnz < (SIZE_MAX - 2 * RT_DATA_SLACK - L.st.pos) / MTX_ENTRY_BYTES)
+    bound.max_bytes = L.st.pos + RT_DATA_SLACK + (size_t)h.nnz * MTX_ENTRY_BYTES;
+  const char *s, *e;
+  int got;
+  while ((got = rt_lines_next(&L, &s, &e, err)) == 1) {
+    int64_t no = L.no;
+    if (memchr(s, 0, (size_t)(e - s))) {
+      rt_data_errf(err.buf, err.len, "'%s' line %" PRId64 ": contains a NUL byte (is this a "
+                   "binary file?)", path, no);
+      goto done;
+    }
+    if (mtx_skip_line(s, e)) continue;
+    if (++n > h.nnz) {
+      rt_data_errf(err.buf, err.len, "'%s' line %" PRId64 ": more entries than the %" PRId64
+                   " of the size line (line %" PRId64 ")", path, no, h.nnz, h.size_line);
+      goto done;
+    }
+    /* the indices decide whose entry it is: parse them (every rank reports a bad one) */
+    const char *p = s, *ts[2] = {e, e}, *te[2] = {e, e};
+    int64_t ij[2] = {0, 0};
+    for (int k = 0; k < 1 + h.symmetric; k++) {
+      mtx_token(&p, e, &ts[k], &te[k]);
+      if (mtx_index(path, no, k ? "column" : "row", ts[k], te[k], k ? h.cols : h.rows, &ij[k],
+                    err))
+        goto done;
+    }
+    int mine = (ij[0] >= rows.r0 && ij[0] < r1) ||
+               (h.symmetric && ij[1] >= rows.r0 && ij[1] < r1);
+    if (!mine) continue;
+    if (E.n + 2 > cap) {
+      int64_t nc = cap ? 2 * cap : 1024;
+      int64_t *row = realloc(E.row, (size_t)nc * sizeof *row);
+      if (row) E.row = row;
+      int64_t *line = realloc(E.line, (size_t)nc * sizeof *line);
+      if (line) E.line = line;
+      int32_t *col = realloc(E.col, (size_t)nc * sizeof *col);
+      if (col) E.col = col;
+      double *val = realloc(E.val, (size_t)nc * sizeof *val);
+      if (val) E.val = val;
+      if (!row || !line || !col || !val) {
+        rt_data_errf(err.buf, err.len, "'%s': out of memory for its entries", path);
+        goto done;
+      }
+      cap = nc;
+    }
+    int64_t first = E.n;
+    if (mtx_entry(path, &h, no, s, e, &E, err)) goto done;
+    int64_t keep = first; /* of the entry and its mirror, those in the range, rows shifted */
+    for (int64_t k = first; k < E.n; k++) {
+      if (E.row[k] < rows.r0 || E.row[k] >= r1) continue;
+      E.row[keep] = E.row[k] - rows.r0;
+      E.col[keep] = E.col[k];
+      E.val[keep] = E.val[k];
+      E.line[keep++] = E.line[k];
+    }
+    E.n = keep;
+  }
+  if (got < 0) goto done;
+  if (n < h.nnz) {
+    rt_data_errf(err.buf, err.len, "'%s' holds %" PRId64 " entr%s but its size line (line %"
+                 PRId64 ") says %" PRId64, path, n, n == 1 ? "y" : "ies", h.size_line, h.nnz);
+    goto done;
+  }
+  RtTriplets t = {rows.n, h.cols, E.n, E.row, E.col, E.val, E.line, rows.r0};
+  rc = rt_csr_from_triplets(&t, path, out, err);
+  if (rc && h.symmetric && err.buf && (strstr(err.buf, "both give") || strstr(err.buf, "twice"))) {
+    size_t at = strlen(err.buf);
+    snprintf(err.buf + at, err.len - at, " (a symmetric file stores each off-diagonal entry "
+             "once: (i, j) stands for (j, i) too)");
+  }
+done:
+  rt_lines_close(&L);
+  free(E.row);
+  free(E.line);
+  free(E.col);
+  free(E.val);
   return rc;
 }

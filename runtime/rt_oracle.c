@@ -8,6 +8,7 @@
 
 #include "rt_linalg.h"
 #include "rt_mem.h"
+#include "rt_mpi.h"
 #include "rt_rng.h"
 
 RT_API const char *const rt_call_names[RT_CALL_NKINDS] = {"f", "g", "grad_f", "grad_g", "hvp",
@@ -126,8 +127,20 @@ RT_API void rt_oracle_free(RtOracle *o) {
   rt_mem_free(o->sink_s);
   rt_mem_free(o->sink_x);
   rt_mem_free(o->sink_y);
+  rt_mem_free(o->pack);
   memset(o, 0, sizeof *o);
   o->fail_kind = -1;
+}
+
+RT_API int rt_oracle_set_sharded(RtOracle *o, bool sharded) {
+  o->sharded = sharded;
+  if (!sharded || o->pack) return 0;
+  /* the longest call: grad_f (1 + nx + ny), the fused g/grad_y g/Av (1 + 2 ny), the reports */
+  int64_t n = 1 + o->nx + 2 * o->ny;
+  if (o->p->n_reports > n) n = o->p->n_reports;
+  o->pack = rt_mem_calloc((size_t)n, sizeof(double));
+  if (!o->pack) o->sharded = false;
+  return o->pack ? 0 : -1;
 }
 
 RT_API RtDraw rt_oracle_draws(RtOracle *o, uint64_t n) {
@@ -212,6 +225,13 @@ static void eval(RtOracle *o, const RtOracleCall *c) {
   }
   if (K > 1)
     for (int i = 0; i < nout; i++) rt_scal(lens[i], 1.0 / K, outs[i]);
+  /* each rank's kernels summed its rows: the sum over all of them, before the checks, so that
+   * every rank sees the same outputs and fails (or not) alike */
+  if (o->sharded && k1 != RT_CALL_INIT && k1 != RT_CALL_INIT_VJP && rt_mpi_size() > 1) {
+    uint64_t before = rt_mpi_bytes();
+    rt_mpi_sum(outs, lens, nout, o->pack);
+    o->mpi_bytes[k1] += rt_mpi_bytes() - before;
+  }
   o->seconds[k1] += oracle_now() - t0;
   uint64_t *cnt = o->diag ? o->diag_calls : o->calls;
   cnt[k1] += (uint64_t)K;

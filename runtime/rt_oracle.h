@@ -62,7 +62,14 @@ typedef struct RtOracle {
   const char *fail_what;   /* the output that was not finite, e.g. "grad_y f" */
   uint64_t fail_call;      /* 1-based index of that call among all method calls */
   uint64_t total_calls;
+  /* Data-parallel runs (doc/scaling.md): when sharded (rt_oracle_set_sharded) and MPI has
+   * more than one rank, every output of a call (the method's and the reports; not the lower
+   * initialiser's) is summed across the ranks with one allreduce a call, fused outputs
+   * packed together. mpi_bytes counts the bytes this rank sent, by the call's first kind. */
+  bool sharded;
+  uint64_t mpi_bytes[RT_CALL_NKINDS];
   /* private */
+  double *pack;            /* the packed outputs of one call (sharded) */
   int64_t *samples, *scratch;
   bool have_draw;
   RtDraw cur_key;
@@ -78,6 +85,11 @@ typedef struct RtOracle {
 RT_API int rt_oracle_init(RtOracle *o, const BloProblem *p, uint64_t seed, int per_call, char *err,
                    size_t errlen);
 RT_API void rt_oracle_free(RtOracle *o);
+
+/* Marks the problem's data as split by rows across the MPI ranks, so that every call's
+ * outputs are summed across them (above). Allocates the packing buffer once. Returns 0, or -1
+ * out of memory. */
+RT_API int rt_oracle_set_sharded(RtOracle *o, bool sharded);
 
 /* A fresh key (method or diagnostic space, by the current mode). */
 RT_API RtDraw rt_oracle_draw(RtOracle *o);

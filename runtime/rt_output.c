@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rt_linalg.h"
+#include "rt_mpi.h"
 
 /* Columns with oracle counts in the trace: every kind but reports (always diagnostic). */
 static const int trace_kinds[] = {RT_CALL_F, RT_CALL_G, RT_CALL_GRAD_F, RT_CALL_GRAD_G, RT_CALL_HVP,
@@ -276,7 +277,13 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res,
     fprintf(f, "%s\"%s\": ", i ? ", " : "", rt_call_names[i]);
     json_num(f, s->o.seconds[i]);
   }
-  fputs("},\n  \"method_stats\": {", f);
+  if (s->o.sharded && rt_mpi_size() > 1) { /* data-parallel: what one rank allreduced */
+    fprintf(f, "},\n  \"ranks\": %d,\n  \"allreduce_bytes\": ", rt_mpi_size());
+    json_calls(f, s->o.mpi_bytes);
+    fputs(",\n  \"method_stats\": {", f);
+  } else {
+    fputs("},\n  \"method_stats\": {", f);
+  }
   for (int i = 0; i < s->nstats; i++) {
     fprintf(f, "%s\"%s\": ", i ? ", " : "", s->stat_names[i]);
     json_num(f, s->stats[i]);

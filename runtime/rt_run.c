@@ -17,6 +17,7 @@
 #include "rt_linalg.h"
 #include "rt_mem.h"
 #include "rt_outfile.h"
+#include "rt_mpi.h"
 #include "rt_output.h"
 #include "rt_progress.h"
 #include "rt_solver.h"
@@ -133,7 +134,10 @@ typedef struct Run {
 /* Whether the run was asked to stop: by on_trace, or (not isolated) a signal or
  * rt_request_stop. */
 static bool stop_asked(const Run *r) {
-  return r->cancel || (!r->cfg->isolated && stop_flag);
+  bool stop = r->cancel || (!r->cfg->isolated && stop_flag);
+  /* under MPI a signal reaches the ranks at different moments: they stop at the same step */
+  if (!r->cfg->isolated && rt_mpi_size() > 1) stop = rt_mpi_agree(stop, NULL) != 0;
+  return stop;
 }
 
 static void clear_line(Run *r) {
@@ -401,7 +405,8 @@ static int run_alloc(Run *r, const BloProblem *p, const RtOptions *o, char *err,
   if (!r->s) return -1;
   RtSolver *s = r->s;
   size_t nr = (size_t)(p->n_reports > 0 ? p->n_reports : 1);
-  if (rt_diag_setup(&r->dw, s, r->cfg->ritz_steps, r->cfg->residual) ||
+  if (rt_oracle_set_sharded(&s->o, r->cfg->sharded) ||
+      rt_diag_setup(&r->dw, s, r->cfg->ritz_steps, r->cfg->residual) ||
       !(r->x_good = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
       !(r->y_good = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
       !(r->best_ys = rt_solver_vec(s, s->ny)) || !(r->best_v = rt_solver_vec(s, s->ny)) ||
@@ -523,7 +528,7 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   r->halve = strcmp(rt_opt_word(&o, "on_divergence"), "halve") == 0;
   int64_t trace_every = (int64_t)rt_opt_num(&o, "trace_every");
   if (cfg->trace_path) {
-    if ((status = open_out(r, &r->trace_out, cfg->trace_path, "trace"))) goto done;
+    if ((status = open_out(r, &r->trace_out, cfg->trace_path, "trace"))) goto outputs_checked;
     r->trace = r->trace_out.f;
   }
   /* Fail before solving, not after, when an output cannot be written; what the files hold
@@ -533,9 +538,14 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   for (int i = 0; i < 3; i++) {
     RtOutFile probe;
     if (!outs[i][0]) continue;
-    if ((status = open_out(r, &probe, outs[i][0], outs[i][1]))) goto done;
+    if ((status = open_out(r, &probe, outs[i][0], outs[i][1]))) break;
     rt_outfile_discard(&probe);
   }
+outputs_checked:
+  /* under MPI only rank 0 writes files, so it alone can fail here: every rank stops with it
+   * rather than solving without it (doc/scaling.md) */
+  if (!cfg->isolated && rt_mpi_size() > 1) status = rt_mpi_agree(status, NULL);
+  if (status) goto done;
   r->mode = cfg->quiet || cfg->silent ? RT_PROGRESS_NONE : cfg->progress_mode;
   if (r->mode == RT_PROGRESS_AUTO)
     r->mode = isatty(fileno(r->prog)) ? RT_PROGRESS_LINE : RT_PROGRESS_PLAIN;

@@ -92,6 +92,10 @@ typedef struct RtRunConfig {
    * data stage ran (1) or after it (0). */
   double t_data, t_compile;
   int jit_parts, jit_cached, jit_overlapped;
+  /* The problem's data is split by rows across the MPI ranks (a `sharded` declaration, run
+   * under mpirun; doc/scaling.md): the oracle sums every output across them
+   * (rt_oracle_set_sharded). Default false; without MPI or on one rank it changes nothing. */
+  bool sharded;
 } RtRunConfig;
 
 /* One recovery of on_divergence = halve: the failure at `step`, the best iterate the run went

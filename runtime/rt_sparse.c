@@ -82,7 +82,7 @@ static void csr_where(const RtTriplets *t, int64_t k, char *buf, size_t len) {
 /* The message for entries a (read first) and b at one position (row r, column c; 0-based). */
 static int csr_duplicate(const RtTriplets *t, const char *what, int64_t a, int64_t b, int64_t r,
                          int32_t c, RtErr err) {
-  long long i = (long long)r + 1, j = (long long)c + 1;
+  long long i = (long long)(r + t->row_base) + 1, j = (long long)c + 1;
   if (t->line && t->line[a] == t->line[b])
     return csr_fail(err, "'%s' line %lld gives entry (%lld, %lld) twice", what,
                     (long long)t->line[a], i, j);

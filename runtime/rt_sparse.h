@@ -42,6 +42,7 @@ typedef struct RtTriplets {
   const int32_t *col;
   const double *val;
   const int64_t *line;
+  int64_t row_base; /* added to row indices in messages (a row range's first row), or 0 */
 } RtTriplets;
 
 /* Builds the CSR matrix of t into *out (freed with rt_csr_free; zeroed on failure): entries
@@ -79,6 +80,17 @@ RT_API int rt_load_libsvm_csr(const char *path, RtShape want, RtCsr *out, RtErr 
  * its features (which are still checked, except against a feature count). Returns 0 and *out
  * (rank 1), or -1. */
 RT_API int rt_load_libsvm_labels(const char *path, RtShape want, RtTensor *out, RtErr err);
+
+/* Row ranges of the sparse loaders (rt_load_csv_rows in rt_data.h says the contract): the
+ * result is the rows.n x cols matrix of rows r0..r0+n-1. A MatrixMarket file's entries come in
+ * any order: every entry line is read and only its row index (and column, in a symmetric file)
+ * parsed unless the entry falls in the range. */
+RT_API int rt_load_libsvm_csr_rows(const char *path, RtShape want, RtRows rows, RtCsr *out,
+                                   RtErr err);
+RT_API int rt_load_mtx_csr_rows(const char *path, RtShape want, RtRows rows, RtCsr *out,
+                                RtErr err);
+RT_API int rt_load_libsvm_labels_rows(const char *path, RtShape want, RtRows rows,
+                                      RtTensor *out, RtErr err);
 
 /* A sparse data tensor as kernels receive it: BloEnv.data[k] of a sparse[n, d] declaration
  * points to one (cast to const double *). m is the matrix; t its transpose, built once by

@@ -395,7 +395,7 @@ static void test_from_triplets(void **state) {
   static const int32_t col[] = {4, 3, 0, 0, 1, 4, 2};
   static const double val[] = {1, 2, 3, 4, 5, 6, 7};
   static const int64_t line[] = {10, 11, 12, 13, 14, 15, 16};
-  RtTriplets t = {4, 5, 7, row, col, val, line};
+  RtTriplets t = {4, 5, 7, row, col, val, line, 0};
   RtCsr m;
   assert_int_equal(rt_csr_from_triplets(&t, "x", &m, E), 0);
   static const int64_t rp[] = {0, 3, 3, 5, 7};
@@ -407,7 +407,7 @@ static void test_from_triplets(void **state) {
   /* duplicates: by line, and by entry number without lines; the same line twice */
   static const int64_t drow[] = {1, 0, 1, 1};
   static const int32_t dcol[] = {2, 2, 0, 2};
-  RtTriplets d = {2, 3, 4, drow, dcol, val, line};
+  RtTriplets d = {2, 3, 4, drow, dcol, val, line, 0};
   assert_int_equal(rt_csr_from_triplets(&d, "f", &m, E), -1);
   assert_string_equal(g_err, "'f' lines 10 and 13 both give entry (2, 3)");
   assert_null(m.rowptr);
@@ -421,7 +421,7 @@ static void test_from_triplets(void **state) {
   /* out of range, not finite, a bad shape */
   static const int64_t orow[] = {0, 2};
   static const int32_t ocol[] = {0, 0};
-  RtTriplets o = {2, 3, 2, orow, ocol, val, line};
+  RtTriplets o = {2, 3, 2, orow, ocol, val, line, 0};
   assert_int_equal(rt_csr_from_triplets(&o, "f", &m, E), -1);
   assert_string_equal(g_err, "'f' line 11: entry (3, 1) is outside the 2 x 3 matrix");
   static const int32_t ncol[] = {0, -1};
@@ -432,14 +432,14 @@ static void test_from_triplets(void **state) {
   assert_int_equal(rt_csr_from_triplets(&o, "f", &m, E), -1);
   assert_string_equal(g_err, "'f' entry 2: entry (3, 0) is outside the 4 x 3 matrix");
   static const double nv[] = {1, NAN};
-  RtTriplets nf = {4, 5, 2, row, col, nv, line};
+  RtTriplets nf = {4, 5, 2, row, col, nv, line, 0};
   assert_int_equal(rt_csr_from_triplets(&nf, "f", &m, E), -1);
   assert_string_equal(g_err, "'f' line 11: the value of entry (1, 4) is not finite");
-  RtTriplets bad = {2, -1, 0, NULL, NULL, NULL, NULL};
+  RtTriplets bad = {2, -1, 0, NULL, NULL, NULL, NULL, 0};
   assert_int_equal(rt_csr_from_triplets(&bad, "f", &m, E), -1);
   assert_string_equal(g_err, "'f': bad sparse shape 2 x -1 with 0 entries");
   /* no entries: all rows empty */
-  RtTriplets z = {3, 2, 0, NULL, NULL, NULL, NULL};
+  RtTriplets z = {3, 2, 0, NULL, NULL, NULL, NULL, 0};
   assert_int_equal(rt_csr_from_triplets(&z, "f", &m, E), 0);
   static const int64_t zrp[] = {0, 0, 0, 0};
   expect_csr(&m, 3, 2, zrp, NULL, NULL);

@@ -1,0 +1,153 @@
+/* test_mpi.c — the MPI layer (runtime/rt_mpi.c) and the oracle's allreduce. Run alone (make
+ * check's unit test) it checks the single-process behaviour: rank 0 of 1, sums and agreement
+ * that change nothing, a sharded oracle equal to an unsharded one. tests/e2e/mpi.sh runs it
+ * under mpirun -n 2 and -n 3, where every rank checks: several buffers summed in one call, the
+ * byte counter, the largest failing status with the lowest rank holding it, and a sharded
+ * oracle whose every output (fused ones too, reports, not the initialiser) is the sum over the
+ * ranks, with one allreduce a call. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt_mpi.h"
+#include "rt_oracle.h"
+#include "rt_run.h"
+#include "rt_testprob.h"
+
+static void test_layer(void **state) {
+  (void)state;
+  int rank = rt_mpi_rank(), size = rt_mpi_size();
+  assert_true(size >= 1);
+  assert_true(rank >= 0 && rank < size);
+  double a[3] = {1, 2, 3}, b[1] = {0.5}, c[4] = {-1, 0, 1e300, 4};
+  for (int i = 0; i < 3; i++) a[i] += rank;
+  double *bufs[] = {a, b, c};
+  int64_t lens[] = {3, 1, 4};
+  double pack[8];
+  rt_mpi_bytes_reset();
+  assert_int_equal(rt_mpi_sum(bufs, lens, 3, pack), 0);
+  /* rank r holds (1 + r, 2 + r, 3 + r): the sum is N k + N (N - 1) / 2 */
+  double tri = size * (size - 1) / 2.0;
+  for (int i = 0; i < 3; i++) assert_true(a[i] == size * (i + 1.0) + tri);
+  assert_true(b[0] == 0.5 * size);
+  assert_true(c[0] == -size && c[1] == 0 && c[2] == 1e300 * size && c[3] == 4.0 * size);
+  assert_int_equal(rt_mpi_bytes(), size > 1 ? 8 * 8 : 0);
+  assert_int_equal(rt_mpi_sum(bufs, lens, 1, NULL), 0); /* one buffer: no packing */
+  assert_true(a[0] == (size * 1.0 + tri) * size);
+  /* the largest status wins, and the lowest rank that has it reports */
+  int who = -1;
+  assert_int_equal(rt_mpi_agree(0, &who), 0);
+  int mine = rank == size - 1 ? 2 : (rank == 0 ? 1 : 0);
+  assert_int_equal(rt_mpi_agree(mine, &who), 2);
+  assert_int_equal(who, size - 1);
+  assert_int_equal(rt_mpi_agree(rank > 0 ? 7 : 0, &who), size > 1 ? 7 : 0);
+  assert_int_equal(who, size > 1 ? 1 : 0);
+}
+
+static void test_oracle_sum(void **state) {
+  (void)state;
+  int size = rt_mpi_size();
+  TpSpec sp = tp_default_spec();
+  sp.init_x = true;
+  TpProblem *t = tp_new(&sp);
+  RtOracle one, all;
+  char err[256];
+  assert_int_equal(rt_oracle_init(&one, &t->p, 1, 1, err, sizeof err), 0);
+  assert_int_equal(rt_oracle_init(&all, &t->p, 1, 1, err, sizeof err), 0);
+  assert_int_equal(rt_oracle_set_sharded(&all, true), 0);
+  double x[5] = {0.1, -0.2, 0.3, 0.4, -0.5}, y[8], v[8];
+  for (int i = 0; i < 8; i++) y[i] = 0.1 * i, v[i] = 1.0 - 0.2 * i;
+  /* every rank holds the same rows here: the sums are size times one rank's values */
+  double gx1[5], gy1[8], gx2[5], gy2[8];
+  double f1 = rt_oracle_grad_f(&one, RT_DRAW_FRESH, x, y, gx1, gy1);
+  double f2 = rt_oracle_grad_f(&all, RT_DRAW_FRESH, x, y, gx2, gy2);
+  assert_true(f2 == size * f1);
+  for (int i = 0; i < 5; i++) assert_true(gx2[i] == size * gx1[i]);
+  for (int i = 0; i < 8; i++) assert_true(gy2[i] == size * gy1[i]);
+  uint64_t per = size > 1 ? 8 : 0;
+  assert_int_equal(all.mpi_bytes[RT_CALL_GRAD_F], per * (1 + 5 + 8));
+  double Av1[8], Av2[8];
+  double g1 = rt_oracle_grad_g_hvp(&one, RT_DRAW_FRESH, x, y, v, gy1, Av1);
+  double g2 = rt_oracle_grad_g_hvp(&all, RT_DRAW_FRESH, x, y, v, gy2, Av2);
+  assert_true(g2 == size * g1);
+  for (int i = 0; i < 8; i++) assert_true(gy2[i] == size * gy1[i] && Av2[i] == size * Av1[i]);
+  /* the fused kernel: its three outputs in one allreduce, counted under its first kind */
+  assert_int_equal(all.mpi_bytes[RT_CALL_GRAD_G], per * (1 + 8 + 8));
+  assert_int_equal(all.mpi_bytes[RT_CALL_HVP], 0);
+  double r1[2], r2[2];
+  rt_oracle_reports(&one, RT_DRAW_FRESH, x, y, r1);
+  rt_oracle_reports(&all, RT_DRAW_FRESH, x, y, r2);
+  for (int i = 0; i < t->p.n_reports; i++) assert_true(r2[i] == size * r1[i]);
+  assert_int_equal(all.mpi_bytes[RT_CALL_REPORTS], per * (uint64_t)t->p.n_reports);
+  /* the lower initialiser is not a sum over rows: never reduced */
+  double y01[8], y02[8];
+  rt_oracle_init_y(&one, RT_DRAW_FRESH, x, y01);
+  rt_oracle_init_y(&all, RT_DRAW_FRESH, x, y02);
+  assert_memory_equal(y01, y02, sizeof y01);
+  assert_int_equal(all.mpi_bytes[RT_CALL_INIT], 0);
+  /* an unsharded oracle never communicates */
+  for (int k = 0; k < RT_CALL_NKINDS; k++) assert_int_equal(one.mpi_bytes[k], 0);
+  rt_oracle_free(&one);
+  rt_oracle_free(&all);
+  tp_free(t);
+}
+
+/* A sharded solve: every rank runs the method on identical iterates (the same x on every
+ * rank, bit for bit), rank 0 alone writes the result JSON, which has the bytes allreduced
+ * under MPI and not on one process. */
+static void test_solve(void **state) {
+  (void)state;
+  int rank = rt_mpi_rank(), size = rt_mpi_size();
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  RtOptions o = tp_options("aid_cg", KV("x_step=0.1", "y_step=0.05", "outer_steps=8"));
+  RtRunConfig cfg;
+  rt_run_config_init(&cfg);
+  cfg.quiet = true;
+  cfg.handle_sigint = false;
+  cfg.sharded = true;
+  char json[64];
+  snprintf(json, sizeof json, "test_mpi_%d.json", (int)getpid());
+  if (rank == 0) cfg.out_path = json;
+  RtResult r;
+  assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
+  double x[5];
+  memcpy(x, r.x, sizeof x);
+  double *bufs[] = {x};
+  int64_t lens[] = {5};
+  assert_int_equal(rt_mpi_sum(bufs, lens, 1, NULL), 0);
+  for (int i = 0; i < 5; i++) assert_true(x[i] == size * r.x[i]); /* identical on every rank */
+  if (rank == 0) {
+    FILE *f = fopen(json, "r");
+    assert_non_null(f);
+    char text[1 << 15];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = 0;
+    fclose(f);
+    remove(json);
+    assert_true((strstr(text, "\"allreduce_bytes\"") != NULL) == (size > 1));
+  }
+  rt_result_free(&r);
+  tp_free(t);
+}
+
+int main(int argc, char **argv) {
+  rt_mpi_init(&argc, &argv);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_layer),
+      cmocka_unit_test(test_oracle_sum),
+      cmocka_unit_test(test_solve),
+  };
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  /* every rank's verdict: a failure on one fails them all */
+  rc = rt_mpi_agree(rc != 0, NULL);
+  rt_mpi_finalize();
+  return rc;
+}
