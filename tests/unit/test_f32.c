@@ -2,7 +2,7 @@
  * tests/unit/f32_kernels.blo (float data through skinny products, BLAS products, symv, a data
  * scalar as alpha, row logsumexp) compiled by the JIT at f32, against the evaluator at f32
  * (the same float-rounded data, double arithmetic) and at f64 (the unrounded data). With
- * u = eps_f32 / 2 and n the longest sum over data in the program (rows of A, n = 300):
+ * u = eps_f32 / 2 and n the longest sum over data in the program (a row of D, n = 600):
  *   - arithmetic: the JIT's products with float data compute in float (the other operand
  *     rounded once, relative error <= u a term) and add at most n products in float, each
  *     addition rounding by <= u of the partial sum, so a product is within (n + 1) u of the
@@ -149,7 +149,7 @@ static void check_prog(const Prog *pg) {
 
 static void test_f32_kernels(void **state) {
   (void)state;
-  Prog pg = {"tests/unit/f32_kernels.blo", NULL, 0, 300};
+  Prog pg = {"tests/unit/f32_kernels.blo", NULL, 0, 600};
   check_prog(&pg);
 }
 
