@@ -17,15 +17,20 @@
  *     gradient and Hessian products (one thread, interleaved A/B). Vectorising along i
  *     instead (c stored transposed, no broadcasts) measured 15% slower.
  * Rows beyond the last full tile: a b' runs the last tile with its missing rows repeating the
- * last row (results not stored); a' b runs the same code one row at a time.
+ * last row (results not stored); a' b runs the same code one row at a time (float: tiles of
+ * 8 rows, then of 4, then one at a time).
  * Float data (precision f32, doc/performance.md "Single precision"): when a is float, the
  * products are float arithmetic, with 2W lanes per vector (16 at 512 bits):
  *   a b': b (small: n x k) is rounded to float once per call (per task in a region, before
  *     its blocks) into a stack buffer; the dot products accumulate in float along k (each
  *     lane k / 2W products, then the lanes folded), and the 4 sums are widened to double.
+ *     Float products summed in double measured 1.13-1.45x f64's time on hyper-cleaning,
+ *     summed in float 0.58-0.77x. A b of more than B32_MAX numbers is not rounded: the
+ *     product is double arithmetic, a's vector loads widened.
  *   a' b: the rows of b are rounded to float as a tile loads them; each c(i, :) adds in double
  *     the float sum over the tile's TN_R_F32 = 8 rows (the long sum over rows stays double).
- * A double a with float b (rare) widens b's loads and computes in double. */
+ * A double a with float b (rare) widens b's loads and computes in double. Float a with
+ * double b is the usual case (X against W, or X' against G). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -51,16 +56,10 @@ typedef struct Sk {
   int vw;                /* W: doubles per full vector, 4 or 8 */
   LLVMTypeRef ta, tb;    /* element types of a and b: float data (precision f32) is widened
                             to double as it is loaded, so the arithmetic stays double */
-  LLVMValueRef wide;     /* float a of a' b: the current tile's rows of a widened to doubles,
-                            row i at wide + i * wide_ld (NULL: tiles read a itself) */
-  int64_t wide_ld;
   bool fl;               /* float arithmetic (a is float data): see the top of the file */
   int fw;                /* floats per full vector: 2W */
 } Sk;
 
-/* Most doubles of the widened rows of a float a (on the stack of the kernel or task, 64 KiB);
- * beyond it a' b converts each element of a as it broadcasts it. */
-#define WIDE_MAX 8192
 /* Most floats of b rounded for a float a b' (on the stack, 64 KiB): beyond it, a double b
  * makes the product double arithmetic (widened loads of a). */
 #define B32_MAX 16384
@@ -283,23 +282,6 @@ static LLVMValueRef round_b(Cg *cg, LLVMValueRef b, int64_t ldb, int64_t n, int6
   return buf;
 }
 
-/* Rows rows[0..R) of float a (len elements each) widened into k->wide, one simple loop per row
- * (LLVM vectorises it): the a' b tile then broadcasts doubles. Converting each broadcast
- * element instead measured 15-25% slower than f64 on hyper-cleaning's gradients; widening the
- * rows of a b' the same way measured slower than converting its vector loads (hvp_xy at 1.02
- * of f64's time against 0.88). */
-static void widen_rows(Sk *k, LLVMValueRef *rows, int R, int64_t len) {
-  Cg *cg = k->cg;
-  for (int i = 0; i < R; i++) {
-    GLoop L;
-    LLVMValueRef j = gl_begin(cg, &L, cg_const_i64(cg, 0), cg_const_i64(cg, len));
-    LLVMValueRef f = LLVMBuildLoad2(cg->f->b, k->ta, at_t(cg, k->ta, rows[i], j), "");
-    LLVMValueRef d = LLVMBuildFPExt(cg->f->b, f, cg->f64, "");
-    LLVMBuildStore(cg->f->b, d, at(cg, k->wide, add_i(cg, j, (int64_t)i * len)));
-    gl_end(cg, &L, 1);
-  }
-}
-
 /* The rows of a of a tile of c = a b' starting at r0: rows past hi (the last tile) repeat the
  * last row; their results are not stored. */
 static void nn_rows(Sk *k, LLVMValueRef r0, int R, LLVMValueRef hi, LLVMValueRef *arow) {
@@ -321,12 +303,8 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
   int64_t k4 = bl->k / W * W;
   int rem = (int)(bl->k - k4);
   LLVMValueRef arow[MAX_R], brow[GROUP], acc[MAX_R * GROUP];
-  LLVMTypeRef ta = k->wide ? cg->f64 : k->ta, tb = k->tb, et = k->fl ? cg->f32t : cg->f64;
-  if (k->wide) {
-    for (int i = 0; i < R; i++) arow[i] = at(cg, k->wide, cg_const_i64(cg, i * k->wide_ld));
-  } else {
-    nn_rows(k, r0, R, hi, arow);
-  }
+  LLVMTypeRef ta = k->ta, tb = k->tb, et = k->fl ? cg->f32t : cg->f64;
+  nn_rows(k, r0, R, hi, arow);
   for (int j = 0; j < nj; j++)
     brow[j] = at_t(cg, tb, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
   for (int i = 0; i < R * nj; i++) acc[i] = LLVMConstNull(vty_e(et, W));
@@ -405,11 +383,10 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
   Cg *cg = k->cg;
   const SchedBlas *bl = k->bl;
   LLVMValueRef arow[MAX_R], brow[MAX_R * 3], arow0 = at_t(cg, k->ta, k->a, mul_i(cg, r0, k->lda));
-  LLVMTypeRef ta = k->wide ? cg->f64 : k->ta;
+  LLVMTypeRef ta = k->ta;
   for (int i = 0; i < R; i++) {
     LLVMValueRef r = add_i(cg, r0, i);
-    arow[i] = k->wide ? at(cg, k->wide, cg_const_i64(cg, i * k->wide_ld))
-                      : at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
+    arow[i] = at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
     LLVMValueRef b = at_t(cg, k->tb, k->b, mul_i(cg, r, k->ldb));
     for (int v = 0; v < ng; v++) {
       LLVMValueRef x = vload_t(cg, k->tb, at_t(cg, k->tb, b, cg_const_i64(cg, g[v].c0)), g[v].w);
@@ -561,10 +538,6 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
     c0 += w;
   }
   int R = bl->trans_a ? (k.fl ? TN_R_F32 : TN_R) : NN_R;
-  int64_t wlen = bl->trans_a ? bl->m : bl->k; /* a row's elements a tile reads */
-  LLVMValueRef wide = NULL;
-  if (k.ta != cg->f64 && !k.fl && bl->trans_a && wlen * R <= WIDE_MAX)
-    wide = LLVMBuildArrayAlloca(cg->f->eb, cg->f64, cg_const_i64(cg, wlen * R), "wide");
   /* the rows that are split into tiles: rows of c (a b') or of a and b (a' b) */
   LLVMValueRef lo = cg->f->rlo ? cg->f->rlo : cg_const_i64(cg, 0);
   LLVMValueRef hi = cg->f->rhi ? cg->f->rhi : cg_const_i64(cg, bl->trans_a ? bl->k : bl->m);
@@ -585,13 +558,6 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
                          there are several), then the rest */
     GLoop L;
     LLVMValueRef r0 = gl_begin(cg, &L, lo, hi);
-    if (wide) {
-      LLVMValueRef rows[MAX_R];
-      nn_rows(&k, r0, R, hi, rows);
-      k.wide = wide;
-      k.wide_ld = wlen;
-      widen_rows(&k, rows, R, wlen);
-    }
     int64_t full = bl->n / GROUP;
     if (full == 1) nn_tile(&k, r0, R, cg_const_i64(cg, 0), GROUP, hi);
     if (full > 1) {
@@ -618,15 +584,6 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
     }
     GLoop L;
     LLVMValueRef r0 = gl_begin(cg, &L, from, to);
-    k.wide = NULL;
-    if (wide) {
-      LLVMValueRef arows[MAX_R];
-      for (int i = 0; i < rows; i++)
-        arows[i] = at_t(cg, k.ta, k.a, mul_i(cg, add_i(cg, r0, i), k.lda));
-      k.wide = wide;
-      k.wide_ld = wlen;
-      widen_rows(&k, arows, rows, wlen);
-    }
     for (int g0 = 0; g0 < k.nvec; g0 += 3) {
       int ng = k.nvec - g0 < 3 ? k.nvec - g0 : 3;
       if (k.fl) tn_tile_f32(&k, r0, rows, &k.vec[g0], ng);
