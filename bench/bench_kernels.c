@@ -11,8 +11,9 @@
  * (probe.c), and each kernel's second row gives the JIT's GB/s and Gflop/s against them and its
  * time as a multiple of the floor max(bytes / bandwidth, flops / peak), where bytes are the
  * data, variables and outputs a call must move and flops the IR's count. Usage: bench_kernels
- * [quick | hyperclean] (quick: small sizes, a smoke test; hyperclean: only the hyper-cleaning
- * problem). */
+ * [quick | hyperclean | widths [hyperclean] | f32 [hyperclean]] (quick: small sizes, a smoke
+ * test; hyperclean: only the hyper-cleaning problem; widths: 256- against 512-bit vectors;
+ * f32: precision f64 against f32, interleaved, with the outputs' largest difference). */
 #define _GNU_SOURCE
 #include <cblas.h>
 #include <llvm/Config/llvm-config.h>
@@ -26,6 +27,7 @@
 #include "hand_problems.h"
 #include "llvm/jit.h"
 #include "probe.h"
+#include "rt_f32.h"
 #include "rt_par.h"
 #include "rt_rng.h"
 #include "torch_link.h"
@@ -330,6 +332,7 @@ typedef struct Bench {
   Arena arena;
   IrProblem p;
   const double *data[4];
+  int64_t data_len[4]; /* elements of data[i] (the f32 mode's float copies) */
   double *x, *y, *v, *work;
   BloEnv env;
   JitModule *jit;
@@ -525,12 +528,10 @@ static void run_case(Bench *b, const Case *c) {
   free_outs(oe);
 }
 
-static JitModule *compile_width(Bench *b, int bits, double *ms) {
-  JitOptions o = jit_default_options();
-  o.vector_bits = bits;
+static JitModule *compile_opts(Bench *b, const JitOptions *o, double *ms) {
   JitModule *m;
   char err[512];
-  if (jit_compile(&b->p, &o, &m, err, sizeof err)) {
+  if (jit_compile(&b->p, o, &m, err, sizeof err)) {
     fprintf(stderr, "bench: %s\n", err);
     exit(1);
   }
@@ -538,31 +539,45 @@ static JitModule *compile_width(Bench *b, int bits, double *ms) {
   return m;
 }
 
-/* `widths` mode: each kernel compiled for 256- and 512-bit vectors, the two timed in
- * alternation round by round (on 1 thread, then on g_threads), medians of the rounds; and
- * the largest relative difference of their outputs. On one thread the time is the thread's
- * CPU time (a loaded machine inflates it much less than wall time); on g_threads, wall. */
-static void run_widths(Bench *b, const Case *cases, int ncases) {
-  printf("\n== %s: 256- against 512-bit vectors\n", b->title);
-  double c256 = 0, c512 = 0;
+/* Two builds of the same kernels compared (`widths`: 256- against 512-bit vectors; `f32`:
+ * precision f64 against f32, the data as doubles and as floats): B's options and data. */
+typedef struct Pair {
+  const char *what, *name[2];
+  JitOptions opt[2];
+  const void *const *data[2];
+} Pair;
+
+/* Each kernel of both builds timed in alternation round by round (on 1 thread, then on
+ * g_threads), medians of the rounds; and the largest relative difference of their outputs
+ * (B against A). On one thread the time is the thread's CPU time (a loaded machine inflates
+ * it much less than wall time); on g_threads, wall. */
+static void run_pair(Bench *b, const Case *cases, int ncases, const Pair *pr) {
+  printf("\n== %s: %s\n", b->title, pr->what);
+  double cms[2] = {0, 0};
   JitModule *m[2];
   for (int r = 0; r < 2; r++) { /* the second compile of each: LLVM initialised */
     if (r) {
       jit_free(m[0]);
       jit_free(m[1]);
     }
-    m[0] = compile_width(b, 256, &c256);
-    m[1] = compile_width(b, 512, &c512);
+    for (int w = 0; w < 2; w++) m[w] = compile_opts(b, &pr->opt[w], &cms[w]);
   }
-  printf("  compile + JIT: %.1f ms (256), %.1f ms (512)\n", c256, c512);
+  printf("  compile + JIT: %.1f ms (%s), %.1f ms (%s)\n", cms[0], pr->name[0], cms[1],
+         pr->name[1]);
   int64_t ws = jit_work_size(m[0]);
   if (jit_work_size(m[1]) > ws) ws = jit_work_size(m[1]);
   b->work = xmalloc((size_t)(ws + 1) * sizeof(double));
-  b->env = (BloEnv){b->data, NULL, b->work, NULL};
+  BloEnv env[2] = {{(const double *const *)pr->data[0], NULL, b->work, NULL},
+                   {(const double *const *)pr->data[1], NULL, b->work, NULL}};
   int nconf = g_threads > 1 ? 2 : 1;
-  printf("  %-12s %10s %10s %7s", "kernel", "256 1T cpu", "512 1T cpu", "512/256");
-  if (nconf > 1) printf("  %6s%dT %6s%dT %7s", "256 ", g_threads, "512 ", g_threads, "512/256");
-  printf(" %10s\n", "|512-256|");
+  char h[4][32];
+  for (int w = 0; w < 2; w++) {
+    snprintf(h[w], sizeof h[w], "%s 1T cpu", pr->name[w]);
+    snprintf(h[2 + w], sizeof h[2 + w], "%s %dT", pr->name[w], g_threads);
+  }
+  printf("  %-12s %12s %12s %7s", "kernel", h[0], h[1], "B/A");
+  if (nconf > 1) printf("  %10s %10s %7s", h[2], h[3], "B/A");
+  printf(" %10s\n", "|B-A|");
   for (int i = 0; i < ncases; i++) {
     if (cases[i].label) continue; /* the C variants: same JIT kernel */
     BloKernelId id = cases[i].id;
@@ -570,17 +585,23 @@ static void run_widths(Bench *b, const Case *cases, int ncases) {
     BloKernelFn fn[2] = {jit_kernel(m[0], id), jit_kernel(m[1], id)};
     double **o[2] = {alloc_outs(k), alloc_outs(k)};
     set_threads(1);
-    for (int w = 0; w < 2; w++) fn[w](&b->env, b->x, b->y, b->v, o[w]);
+    for (int w = 0; w < 2; w++) {
+      b->env = env[w];
+      fn[w](&b->env, b->x, b->y, b->v, o[w]);
+    }
     double diff = rel_diff(k, o[1], o[0]);
     int reps[2];
-    for (int w = 0; w < 2; w++)
+    for (int w = 0; w < 2; w++) {
+      b->env = env[w];
       reps[w] = (int)fmax(1, g_round_ms / fmax(time_fn(b, fn[w], o[w], 1), 1e-4));
+    }
     double t[2][2][64];
     for (int r = 0; r < g_rounds && r < 64; r++)
       for (int q = 0; q < nconf; q++) {
         set_threads(q ? g_threads : 1);
-        for (int w = 0; w < 2; w++) { /* alternate which width goes first */
+        for (int w = 0; w < 2; w++) { /* alternate which build goes first */
           int ww = (r + w) % 2;
+          b->env = env[ww];
           t[q][ww][r] = q ? time_fn(b, fn[ww], o[ww], reps[ww])
                           : time_fn_cpu(b, fn[ww], o[ww], reps[ww]);
         }
@@ -589,8 +610,8 @@ static void run_widths(Bench *b, const Case *cases, int ncases) {
     double md[2][2];
     for (int q = 0; q < nconf; q++)
       for (int w = 0; w < 2; w++) md[q][w] = median(t[q][w], g_rounds);
-    printf("  %-12s %10.4f %10.4f %7.2f", k->name, md[0][0], md[0][1], md[0][1] / md[0][0]);
-    if (nconf > 1) printf("  %9.4f %9.4f %7.2f", md[1][0], md[1][1], md[1][1] / md[1][0]);
+    printf("  %-12s %12.4f %12.4f %7.2f", k->name, md[0][0], md[0][1], md[0][1] / md[0][0]);
+    if (nconf > 1) printf("  %10.4f %10.4f %7.2f", md[1][0], md[1][1], md[1][1] / md[1][0]);
     printf(" %10.1e\n", diff);
     fflush(stdout);
     free_outs(o[0]);
@@ -601,11 +622,46 @@ static void run_widths(Bench *b, const Case *cases, int ncases) {
   free(b->work);
 }
 
+/* `widths` mode: each kernel compiled for 256- and 512-bit vectors. */
+static void run_widths(Bench *b, const Case *cases, int ncases) {
+  Pair pr = {.what = "256- against 512-bit vectors", .name = {"256", "512"}};
+  for (int w = 0; w < 2; w++) {
+    pr.opt[w] = jit_default_options();
+    pr.opt[w].vector_bits = w ? 512 : 256;
+    pr.data[w] = (const void *const *)b->data;
+  }
+  run_pair(b, cases, ncases, &pr);
+}
+
+/* `f32` mode: each kernel at precision f64 (the data as doubles) and f32 (the same data
+ * rounded to floats, rt_f32_copy), default vector width. */
+static void run_f32(Bench *b, const Case *cases, int ncases) {
+  Pair pr = {.what = "precision f64 against f32", .name = {"f64", "f32"}};
+  const void *fd[4] = {NULL, NULL, NULL, NULL};
+  for (int d = 0; d < 4 && b->data[d]; d++) {
+    int64_t bad;
+    fd[d] = rt_f32_copy(b->data[d], b->data_len[d], &bad);
+  }
+  for (int w = 0; w < 2; w++) {
+    pr.opt[w] = jit_default_options();
+    pr.opt[w].f32 = w == 1;
+  }
+  pr.data[0] = (const void *const *)b->data;
+  pr.data[1] = fd;
+  run_pair(b, cases, ncases, &pr);
+  for (int d = 0; d < 4; d++) free((void *)fd[d]);
+}
+
 static bool g_widths; /* `widths` mode */
+static bool g_f32;    /* `f32` mode */
 
 static void run_bench(Bench *b, const Case *cases, int ncases) {
   if (g_widths) {
     run_widths(b, cases, ncases);
+    return;
+  }
+  if (g_f32) {
+    run_f32(b, cases, ncases);
     return;
   }
   printf("\n== %s\n", b->title);
@@ -683,6 +739,8 @@ static void bench_synthetic(int64_t n) {
   b.data[1] = d;
   b.data[2] = e;
   b.data[3] = G;
+  b.data_len[0] = b.data_len[1] = b.data_len[2] = n;
+  b.data_len[3] = n * n;
   b.x = random_vec(&r, n, -1, 1);
   b.y = random_vec(&r, n, -1, 1);
   b.v = random_vec(&r, n, -1, 1);
@@ -740,6 +798,10 @@ static void bench_hyperclean(int64_t m, int64_t mv, int64_t nf, int64_t nc) {
   b.data[1] = Y;
   b.data[2] = Xv;
   b.data[3] = Yv;
+  b.data_len[0] = m * nf;
+  b.data_len[1] = m * nc;
+  b.data_len[2] = mv * nf;
+  b.data_len[3] = mv * nc;
   b.x = random_vec(&r, m, -2, 2);
   b.y = random_vec(&r, nf * nc, -0.1, 0.1);
   b.v = random_vec(&r, nf * nc, -1, 1);
@@ -826,6 +888,12 @@ int main(int argc, char **argv) {
     g_rounds = 15; /* two builds of one kernel differ by less than the noise of a busy machine */
     setenv("BLOC_BENCH_TORCH", "0", 1);
   }
+  g_f32 = argc > 1 && !strcmp(argv[1], "f32");
+  if (g_f32) {
+    hc_only = argc > 2 && !strcmp(argv[2], "hyperclean");
+    g_rounds = 15;
+    setenv("BLOC_BENCH_TORCH", "0", 1);
+  }
   g_threads = rt_par_threads();
   combined_threads = g_threads;
   setenv("BLOC_CACHE", "0", 1); /* compile latency means LLVM's work, not a cache lookup */
@@ -853,6 +921,6 @@ int main(int argc, char **argv) {
     bench_hyperclean(5000, 5000, 785, 10);
   }
   torch_stop();
-  if (!g_widths) combined_print();
+  if (!g_widths && !g_f32) combined_print();
   return 0;
 }

@@ -93,8 +93,9 @@ typedef struct BloConstraint {
   double lo, hi;       /* box: the scalar bound when lo_data / hi_data is -1 (-inf/inf: none) */
 } BloConstraint;
 
-/* BloProblem.precision: how the data tensors are stored. Kernels compute in double either way
- * (doc/performance.md, "Single precision"). */
+/* BloProblem.precision: how the data tensors are stored. Kernels take and return doubles either
+ * way; at f32 their products with float data compute in float (doc/performance.md, "Single
+ * precision"). */
 typedef enum BloPrecision {
   BLO_PREC_F64 = 0,    /* data pointers are const double *                                   */
   BLO_PREC_F32 = 1     /* data pointers are const float * (converted to const double *)      */

@@ -165,6 +165,40 @@ RT_API void rt_pblas_dgemm(int order, int transa, int transb, int m, int n, int 
   }
 }
 
+/* As rt_pblas_dgemm, in float (rt_f32_gemm's products at precision f32): float sums. */
+RT_API void rt_pblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha,
+                           const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                           int ldc) {
+  if (order == RT_PBLAS_COL_MAJOR) { /* C^T = op(B)^T op(A)^T, all row-major */
+    const float *t = a;
+    int tl = lda, tt = transa, tm = m;
+    a = b;
+    lda = ldb;
+    transa = transb;
+    b = t;
+    ldb = tl;
+    transb = tt;
+    m = n;
+    n = tm;
+  }
+  int ta = transa == RT_PBLAS_TRANS, tb = transb == RT_PBLAS_TRANS;
+  for (int i = 0; i < m; i++) {
+    float *ci = c + (size_t)i * (size_t)ldc;
+    for (int j = 0; j < n; j++) ci[j] = beta == 0 ? 0.0f : beta * ci[j];
+    if (alpha == 0) continue;
+    for (int p = 0; p < k; p++) {
+      float aip = alpha * (ta ? a[(size_t)p * (size_t)lda + (size_t)i]
+                              : a[(size_t)i * (size_t)lda + (size_t)p]);
+      if (tb) {
+        for (int j = 0; j < n; j++) ci[j] += aip * b[(size_t)j * (size_t)ldb + (size_t)p];
+      } else {
+        const float *bp = b + (size_t)p * (size_t)ldb;
+        for (int j = 0; j < n; j++) ci[j] += aip * bp[j];
+      }
+    }
+  }
+}
+
 /* ------------------------------------------------------------------ LAPACK */
 
 /* element (i, j) of a column-major matrix */

@@ -34,6 +34,9 @@ RT_API void rt_pblas_dger(int order, int m, int n, double alpha, const double *x
 RT_API void rt_pblas_dgemm(int order, int transa, int transb, int m, int n, int k, double alpha,
                            const double *a, int lda, const double *b, int ldb, double beta,
                            double *c, int ldc);
+RT_API void rt_pblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha,
+                           const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                           int ldc);
 
 /* LAPACK (column-major, Fortran conventions: every argument by pointer, 1-based pivots). */
 RT_API void rt_pblas_dpotrf(const char *uplo, const int *n, double *a, const int *lda, int *info,
@@ -65,6 +68,7 @@ RT_API void rt_pblas_dorgqr(const int *m, const int *n, const int *k, double *a,
 #define cblas_dsymv rt_pblas_dsymv
 #define cblas_dger rt_pblas_dger
 #define cblas_dgemm rt_pblas_dgemm
+#define cblas_sgemm rt_pblas_sgemm
 #define dpotrf_ rt_pblas_dpotrf
 #define dpotrs_ rt_pblas_dpotrs
 #define dsyev_ rt_pblas_dsyev

@@ -20,62 +20,62 @@ RT_API float *rt_f32_copy(const double *a, int64_t n, int64_t *bad) {
   return f;
 }
 
-/* Tile sizes of rt_f32_gemm: two tiles of 64 x 128 doubles (128 KiB) on the stack, each a
- * dgemm call of 64 x 128 x 128 or more flops per element loaded. */
-enum { F32_MB = 64, F32_NB = 64, F32_KB = 128 };
+/* Tile sizes of rt_f32_gemm: C tiles of 64 x 32, k in blocks of 256 (the longest float sum);
+ * a double operand's tile rounded to floats on the stack (64 KiB for A, 32 KiB for B). */
+enum { F32_MB = 64, F32_NB = 32, F32_KB = 256 };
 
-/* op(x)(i0.., p0..) as a rows x cols block of doubles at t (ld cols). */
-static void f32_tile(const float *x, int trans, int64_t ldx, int64_t i0, int64_t p0,
-                     int64_t rows, int64_t cols, double *t) {
-  int64_t i, p;
+/* One operand's block for sgemm: op(x)(r0.., c0..) as rows x cols floats. Float data are used
+ * in place (its own transposition and leading dimension); a double x is rounded into tile (not
+ * transposed, ld cols). */
+typedef struct F32Block {
+  const float *p;
+  int trans;
+  int64_t ld;
+} F32Block;
+
+static F32Block f32_block(const void *x, int is_f32, int trans, int64_t ldx, int64_t r0, int64_t c0,
+                          int64_t rows, int64_t cols, float *tile) {
+  F32Block b;
+  int64_t i, j;
+  if (is_f32) {
+    b.p = (const float *)x + (trans ? c0 * ldx + r0 : r0 * ldx + c0);
+    b.trans = trans;
+    b.ld = ldx;
+    return b;
+  }
   for (i = 0; i < rows; i++)
-    for (p = 0; p < cols; p++)
-      t[i * cols + p] = (double)(trans ? x[(p0 + p) * ldx + i0 + i] : x[(i0 + i) * ldx + p0 + p]);
+    for (j = 0; j < cols; j++)
+      tile[i * cols + j] =
+          (float)((const double *)x)[trans ? (c0 + j) * ldx + r0 + i : (r0 + i) * ldx + c0 + j];
+  b.p = tile;
+  b.trans = 0;
+  b.ld = cols;
+  return b;
 }
 
 RT_API void rt_f32_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, double alpha,
                         const void *a, int a_f32, int64_t lda, const void *b, int b_f32,
                         int64_t ldb, double beta, double *c, int64_t ldc) {
-  double ta[F32_MB * F32_KB], tb[F32_KB * F32_NB];
+  float ta[F32_MB * F32_KB], tb[F32_KB * F32_NB], tc[F32_MB * F32_NB];
   int64_t i0, j0, p0, i, j;
   if (beta != 1)
     for (i = 0; i < m; i++)
       for (j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
-  if (m <= 0 || n <= 0 || k <= 0) return;
+  if (m <= 0 || n <= 0 || k <= 0 || alpha == 0) return;
   for (i0 = 0; i0 < m; i0 += F32_MB) {
     int64_t mb = m - i0 < F32_MB ? m - i0 : F32_MB;
     for (p0 = 0; p0 < k; p0 += F32_KB) {
       int64_t kb = k - p0 < F32_KB ? k - p0 : F32_KB;
-      const double *pa;
-      int64_t la;
-      int tra = 0;
-      if (a_f32) {
-        f32_tile((const float *)a, trans_a, lda, i0, p0, mb, kb, ta);
-        pa = ta;
-        la = kb;
-      } else {
-        tra = trans_a;
-        pa = (const double *)a + (trans_a ? p0 * lda + i0 : i0 * lda + p0);
-        la = lda;
-      }
+      F32Block pa = f32_block(a, a_f32, trans_a, lda, i0, p0, mb, kb, ta);
       for (j0 = 0; j0 < n; j0 += F32_NB) {
         int64_t nb = n - j0 < F32_NB ? n - j0 : F32_NB;
-        const double *pb;
-        int64_t lb;
-        int trb = 0;
-        if (b_f32) {
-          f32_tile((const float *)b, trans_b, ldb, p0, j0, kb, nb, tb);
-          pb = tb;
-          lb = nb;
-        } else {
-          trb = trans_b;
-          pb = (const double *)b + (trans_b ? j0 * ldb + p0 : p0 * ldb + j0);
-          lb = ldb;
-        }
-        cblas_dgemm(CblasRowMajor, tra ? CblasTrans : CblasNoTrans,
-                    trb ? CblasTrans : CblasNoTrans, (int)mb, (int)nb, (int)kb, alpha, pa,
-                    (int)(la > 1 ? la : 1), pb, (int)(lb > 1 ? lb : 1), 1.0, c + i0 * ldc + j0,
-                    (int)(ldc > 1 ? ldc : 1));
+        F32Block pb = f32_block(b, b_f32, trans_b, ldb, p0, j0, kb, nb, tb);
+        cblas_sgemm(CblasRowMajor, pa.trans ? CblasTrans : CblasNoTrans,
+                    pb.trans ? CblasTrans : CblasNoTrans, (int)mb, (int)nb, (int)kb, 1.0f, pa.p,
+                    (int)(pa.ld > 1 ? pa.ld : 1), pb.p, (int)(pb.ld > 1 ? pb.ld : 1), 0.0f, tc,
+                    (int)nb);
+        for (i = 0; i < mb; i++)
+          for (j = 0; j < nb; j++) c[(i0 + i) * ldc + j0 + j] += alpha * (double)tc[i * nb + j];
       }
     }
   }

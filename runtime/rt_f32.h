@@ -1,6 +1,6 @@
 /* rt_f32.h — single precision data (`precision = f32`, doc/performance.md): the conversion of
  * the data stage's tensors to float, and the products whose operands include such a tensor
- * where the plan calls BLAS. Kernels keep double arithmetic; only the data is float. */
+ * where the plan calls BLAS, in float arithmetic with the long sums in double. */
 #ifndef BLOC_RT_F32_H
 #define BLOC_RT_F32_H
 
@@ -15,9 +15,10 @@ RT_API float *rt_f32_copy(const double *a, int64_t n, int64_t *bad);
 
 /* c = alpha op(a) op(b) + beta c, row-major, op(a) m x k, op(b) k x n, c m x n (doubles), as
  * cblas_dgemm; an operand whose *_f32 flag is set is stored as floats (lda/ldb in elements).
- * The float operand is widened to double tile by tile (on the stack: no allocation) and each
- * tile goes to dgemm, so the arithmetic is double; beta is 0 or 1 (anything else scales c
- * first). */
+ * Float arithmetic: a double operand is rounded to float tile by tile (on the stack: no
+ * allocation), sgemm multiplies 64 x 32 tiles of c over blocks of 256 along k (float sums of
+ * at most 256 products), and the blocks are added into c in double, times alpha; beta is 0 or
+ * 1 (anything else scales c first). */
 RT_API void rt_f32_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, double alpha,
                         const void *a, int a_f32, int64_t lda, const void *b, int b_f32,
                         int64_t ldb, double beta, double *c, int64_t ldc);

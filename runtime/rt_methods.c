@@ -19,7 +19,7 @@
   {"inner_steps", RT_OPT_INT, inner_def, NULL, NULL, 0, 1e9, "lower steps per outer step (T)"}, \
   {"seed", RT_OPT_INT, 1, NULL, NULL, 0, 9007199254740991.0, "random seed (data and sampling)"}, \
   {"precision", RT_OPT_WORD, NAN, "f64", "f64|f32", 0, 0,                                    \
-   "storage of the data tensors: f64, or f32 (floats; kernels still compute in double)"},    \
+   "storage of the data tensors: f64, or f32 (floats; products with them in float)"},       \
   {"trace_every", RT_OPT_INT, 10, NULL, NULL, 1, 1e12, "outer steps between trace rows"},    \
   {"tol", RT_OPT_REAL, 0, NULL, NULL, 0, BIG, \
    "stop when the hypergradient estimate norm is below (0: off)"}, \

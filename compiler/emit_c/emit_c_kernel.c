@@ -761,7 +761,7 @@ static void emit_blas(K *k, const SchedStep *st) {
   const char *ta = b->trans_a ? "CblasTrans" : "CblasNoTrans",
              *tb = b->trans_b ? "CblasTrans" : "CblasNoTrans";
   bool fa = k->f32 && b->a.base == SB_DATA, fb = k->f32 && b->b.base == SB_DATA;
-  if (fa || fb) { /* float data: widened tile by tile (rt_f32.h), as the JIT does */
+  if (fa || fb) { /* float data: float arithmetic (rt_f32.h), as the JIT's products */
     SchedGemm g = sched_as_gemm(st);
     blk_line(k->cur,
              "rt_f32_gemm(%d, %d, %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %s, %d, %" PRId64

@@ -743,6 +743,13 @@ static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *bod
     LLVMBuildMemSet(cg->f->b, part[r], LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0),
                     cg_const_i64(cg, rd->rows * rd->cols * (int64_t)sizeof(double)), 8);
   }
+  /* float a b' (precision f32): b rounded once per task, not per block */
+  for (int i = 0; i < par->nbody && cg->f->nb32 < CG_B32_MAX; i++) {
+    LLVMValueRef b32 = cg_skinny_round_b(cg, &par->body[i]);
+    if (!b32) continue;
+    cg->f->b32_step[cg->f->nb32] = &par->body[i];
+    cg->f->b32[cg->f->nb32++] = b32;
+  }
   /* for (b0 = lo; b0 < hi; b0 += block_rows): every body step on rows [b0, min(b0 + block, hi)) */
   LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->f->b);
   LLVMBasicBlockRef blk = LLVMAppendBasicBlockInContext(cg->ctx, body, "block");

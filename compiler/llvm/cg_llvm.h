@@ -18,6 +18,9 @@ typedef enum CgFn {
   CG_FN_COUNT
 } CgFn;
 
+/* Most skinny products of one region whose right operand a task rounds to float up front. */
+#define CG_B32_MAX 4
+
 /* An index value and the loop level it varies at: 0 = invariant in the current nest, 1 = the
  * outer (row) loop, 2 = the inner loop. Code computing a value is placed at its level. */
 typedef struct CgIx {
@@ -54,6 +57,11 @@ typedef struct CgFunc {
   LLVMValueRef *part;
   const SchedReduce *reds;   /* the region's reductions */
   int64_t block_rows;        /* rows of the region's blocks */
+  /* a task function only: the right operands of float skinny products a b' rounded to float
+   * once per task, before its blocks (cg_skinny_round_b), for the steps b32_step[] */
+  const SchedStep *b32_step[CG_B32_MAX];
+  LLVMValueRef b32[CG_B32_MAX];
+  int nb32;
 } CgFunc;
 
 /* The module part: what every function of the module shares. */
@@ -102,6 +110,9 @@ void cg_memo_reset(Cg *cg);
 /* An SS_SKINNY_GEMM step at the current position (cg_llvm_skinny.c): the whole product, or in
  * a region body the rows [rlo, rhi). */
 void cg_skinny(Cg *cg, const SchedStep *st);
+/* For a skinny a b' that computes in float (float data a, double b): b rounded to float into
+ * a new stack buffer (n x k) at the current position; else NULL. */
+LLVMValueRef cg_skinny_round_b(Cg *cg, const SchedStep *st);
 LLVMValueRef cg_view_ptr(Cg *cg, const SchedBuf *b); /* first element of a view (offset applied) */
 bool cg_is_f32(const Cg *cg, const SchedBuf *b);      /* a view of float data (precision f32) */
 LLVMTypeRef cg_elt(const Cg *cg, const SchedBuf *b);   /* its element type: float or double */

@@ -17,21 +17,31 @@
  *     gradient and Hessian products (one thread, interleaved A/B). Vectorising along i
  *     instead (c stored transposed, no broadcasts) measured 15% slower.
  * Rows beyond the last full tile: a b' runs the last tile with its missing rows repeating the
- * last row (results not stored); a' b runs the same code one row at a time.
- * Float data (precision f32) is widened to double as it is loaded: a b' converts its vector
- * loads of a (3 conversions per 12 FMAs); a' b, which broadcasts single elements of a, first
- * widens the tile's rows of a into a stack buffer (widen_rows), one vector conversion per W
- * elements instead of one per element (doc/performance.md, "Single precision"). */
+ * last row (results not stored); a' b runs the same code one row at a time (float: tiles of
+ * 8 rows, then of 4, then one at a time).
+ * Float data (precision f32, doc/performance.md "Single precision"): when a is float, the
+ * products are float arithmetic, with 2W lanes per vector (16 at 512 bits):
+ *   a b': b (small: n x k) is rounded to float once per call (per task in a region, before
+ *     its blocks) into a stack buffer; the dot products accumulate in float along k (each
+ *     lane k / 2W products, then the lanes folded), and the 4 sums are widened to double.
+ *     Float products summed in double measured 1.13-1.45x f64's time on hyper-cleaning,
+ *     summed in float 0.58-0.77x. A b of more than B32_MAX numbers is not rounded: the
+ *     product is double arithmetic, a's vector loads widened.
+ *   a' b: the rows of b are rounded to float as a tile loads them; each c(i, :) adds in double
+ *     the float sum over the tile's TN_R_F32 = 8 rows (the long sum over rows stays double).
+ * A double a with float b (rare) widens b's loads and computes in double. Float a with
+ * double b is the usual case (X against W, or X' against G). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "llvm/cg_llvm.h"
 
-enum { MAX_VECS = SCHED_SKINNY_MAX_N, MAX_R = 4, GROUP = 4, NN_R = 3, TN_R = 4 };
+enum { MAX_VECS = SCHED_SKINNY_MAX_N, MAX_R = 8, GROUP = 4, NN_R = 3, TN_R = 4, TN_R_F32 = 8 };
 
 typedef struct Vec {
   int64_t c0; /* first column */
-  int w;      /* doubles: W, 2 or 1 (and 4 when W is 8) */
+  int w;      /* doubles: W, 2 or 1 (and 4 when W is 8); float arithmetic: the columns used */
+  int len;    /* float arithmetic: the vector's lanes (a power of 2 >= w; lanes past w are 0) */
 } Vec;
 
 typedef struct Sk {
@@ -46,39 +56,50 @@ typedef struct Sk {
   int vw;                /* W: doubles per full vector, 4 or 8 */
   LLVMTypeRef ta, tb;    /* element types of a and b: float data (precision f32) is widened
                             to double as it is loaded, so the arithmetic stays double */
-  LLVMValueRef wide;     /* float a of a' b: the current tile's rows of a widened to doubles,
-                            row i at wide + i * wide_ld (NULL: tiles read a itself) */
-  int64_t wide_ld;
+  bool fl;               /* float arithmetic (a is float data): see the top of the file */
+  int fw;                /* floats per full vector: 2W */
 } Sk;
 
-/* Most doubles of the widened rows of a float a (on the stack of the kernel or task, 64 KiB);
- * beyond it a' b converts each element of a as it broadcasts it. */
-#define WIDE_MAX 8192
+/* Most floats of b rounded for a float a b' (on the stack, 64 KiB): beyond it, a double b
+ * makes the product double arithmetic (widened loads of a). */
+#define B32_MAX 16384
 static LLVMTypeRef vty(Cg *cg, int w) {
   return w == 1 ? cg->f64 : LLVMVectorType(cg->f64, (unsigned)w);
 }
 
-static LLVMValueRef fma_fn(Cg *cg, int w, LLVMTypeRef *t) {
-  static const char name[] = "llvm.fma";
-  unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
-  LLVMTypeRef ty = vty(cg, w);
-  *t = LLVMIntrinsicGetType(cg->ctx, id, &ty, 1);
-  return LLVMGetIntrinsicDeclaration(cg->mod, id, &ty, 1);
+/* w elements of type et: a scalar when w is 1 */
+static LLVMTypeRef vty_e(LLVMTypeRef et, int w) {
+  return w == 1 ? et : LLVMVectorType(et, (unsigned)w);
 }
 
-static LLVMValueRef vfma(Cg *cg, LLVMValueRef x, LLVMValueRef y, LLVMValueRef acc, int w) {
-  LLVMTypeRef t;
-  LLVMValueRef fn = fma_fn(cg, w, &t);
+/* x y + acc, elementwise (doubles or floats, scalars or vectors: the type of acc) */
+static LLVMValueRef vfma(Cg *cg, LLVMValueRef x, LLVMValueRef y, LLVMValueRef acc) {
+  static const char name[] = "llvm.fma";
+  unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
+  LLVMTypeRef ty = LLVMTypeOf(acc);
+  LLVMTypeRef t = LLVMIntrinsicGetType(cg->ctx, id, &ty, 1);
+  LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, &ty, 1);
   LLVMValueRef args[3] = {x, y, acc};
   return LLVMBuildCall2(cg->f->b, t, fn, args, 3, "");
 }
 
+/* the scalar s in w lanes (s itself when w is 1) */
 static LLVMValueRef splat(Cg *cg, LLVMValueRef s, int w) {
   if (w == 1) return s;
-  LLVMTypeRef t = vty(cg, w);
+  LLVMTypeRef t = vty_e(LLVMTypeOf(s), w);
   LLVMValueRef v = LLVMBuildInsertElement(cg->f->b, LLVMGetUndef(t), s, cg_const_i64(cg, 0), "");
   return LLVMBuildShuffleVector(cg->f->b, v, LLVMGetUndef(t),
                                 LLVMConstNull(LLVMVectorType(cg->i32, (unsigned)w)), "");
+}
+
+/* lanes [from, from + w) of vector x (w = 1: the element) */
+static LLVMValueRef lanes(Cg *cg, LLVMValueRef x, int from, int w) {
+  if (w == 1)
+    return LLVMBuildExtractElement(cg->f->b, x, LLVMConstInt(cg->i32, (unsigned)from, 0), "");
+  LLVMValueRef m[16];
+  for (int i = 0; i < w; i++) m[i] = LLVMConstInt(cg->i32, (unsigned)(from + i), 0);
+  return LLVMBuildShuffleVector(cg->f->b, x, LLVMGetUndef(LLVMTypeOf(x)),
+                                LLVMConstVector(m, (unsigned)w), "");
 }
 
 static LLVMValueRef at(Cg *cg, LLVMValueRef base, LLVMValueRef idx) {
@@ -216,38 +237,49 @@ static void prefetch(Cg *cg, LLVMValueRef p) {
   LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
 }
 
-/* A masked load of the first `w` of `n` elements of type et at p (the others 0; never touches
- * them), as doubles. */
-static LLVMValueRef mload(Cg *cg, LLVMTypeRef et, LLVMValueRef p, int w, int n) {
+/* A masked load of the first `w` of `n` (<= 16) elements of type et at p (the others 0; never
+ * touches them), as they are (raw) or widened to doubles. */
+static LLVMValueRef mload_raw(Cg *cg, LLVMTypeRef et, LLVMValueRef p, int w, int n, bool raw) {
   LLVMTypeRef t = LLVMVectorType(et, (unsigned)n), pt = cg->ptr;
   LLVMTypeRef ov[2] = {t, pt};
   static const char name[] = "llvm.masked.load";
   unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
   LLVMTypeRef ft = LLVMIntrinsicGetType(cg->ctx, id, ov, 2);
   LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, ov, 2);
-  LLVMValueRef m[8];
+  LLVMValueRef m[16];
   for (int i = 0; i < n; i++) m[i] = LLVMConstInt(cg->i1, i < w, 0);
   LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, et == cg->f64 ? 8 : 4, 0),
                           LLVMConstVector(m, (unsigned)n), LLVMConstNull(t)};
   LLVMValueRef v = LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
-  return et == cg->f64 ? v : LLVMBuildFPExt(cg->f->b, v, vty(cg, n), "");
+  return raw || et == cg->f64 ? v : LLVMBuildFPExt(cg->f->b, v, vty(cg, n), "");
 }
 
-/* Rows rows[0..R) of float a (len elements each) widened into k->wide, one simple loop per row
- * (LLVM vectorises it): the a' b tile then broadcasts doubles. Converting each broadcast
- * element instead measured 15-25% slower than f64 on hyper-cleaning's gradients; widening the
- * rows of a b' the same way measured slower than converting its vector loads (hvp_xy at 1.02
- * of f64's time against 0.88). */
-static void widen_rows(Sk *k, LLVMValueRef *rows, int R, int64_t len) {
-  Cg *cg = k->cg;
-  for (int i = 0; i < R; i++) {
+/* w elements of type et at p as they are (w = 1: a scalar) */
+static LLVMValueRef vload_raw(Cg *cg, LLVMTypeRef et, LLVMValueRef p, int w) {
+  LLVMValueRef l = LLVMBuildLoad2(cg->f->b, vty_e(et, w), p, "");
+  LLVMSetAlignment(l, et == cg->f64 ? 8 : 4);
+  return l;
+}
+
+/* [x0 + x_{w/2}, ...]: a vector of w lanes folded to w / 2 */
+static LLVMValueRef fold_half(Cg *cg, LLVMValueRef x, int w) {
+  return LLVMBuildFAdd(cg->f->b, lanes(cg, x, 0, w / 2), lanes(cg, x, w / 2, w / 2), "");
+}
+
+/* b (n rows of k at ldb, doubles) rounded to float into a stack buffer of n k floats (row j at
+ * j k), at the current position: the right operand of a float a b'. */
+static LLVMValueRef round_b(Cg *cg, LLVMValueRef b, int64_t ldb, int64_t n, int64_t k) {
+  LLVMValueRef buf = LLVMBuildArrayAlloca(cg->f->eb, cg->f32t, cg_const_i64(cg, n * k), "b32");
+  int64_t len = ldb == k ? n * k : k, rows = ldb == k ? 1 : n; /* contiguous: one loop */
+  for (int64_t j = 0; j < rows; j++) {
     GLoop L;
-    LLVMValueRef j = gl_begin(cg, &L, cg_const_i64(cg, 0), cg_const_i64(cg, len));
-    LLVMValueRef f = LLVMBuildLoad2(cg->f->b, k->ta, at_t(cg, k->ta, rows[i], j), "");
-    LLVMValueRef d = LLVMBuildFPExt(cg->f->b, f, cg->f64, "");
-    LLVMBuildStore(cg->f->b, d, at(cg, k->wide, add_i(cg, j, (int64_t)i * len)));
+    LLVMValueRef p = gl_begin(cg, &L, cg_const_i64(cg, 0), cg_const_i64(cg, len));
+    LLVMValueRef d = LLVMBuildLoad2(cg->f->b, cg->f64, at(cg, b, add_i(cg, p, j * ldb)), "");
+    LLVMValueRef f = LLVMBuildFPTrunc(cg->f->b, d, cg->f32t, "");
+    LLVMBuildStore(cg->f->b, f, at_t(cg, cg->f32t, buf, add_i(cg, p, j * k)));
     gl_end(cg, &L, 1);
   }
+  return buf;
 }
 
 /* The rows of a of a tile of c = a b' starting at r0: rows past hi (the last tile) repeat the
@@ -267,19 +299,15 @@ static void nn_rows(Sk *k, LLVMValueRef r0, int R, LLVMValueRef hi, LLVMValueRef
 static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVMValueRef hi) {
   Cg *cg = k->cg;
   const SchedBlas *bl = k->bl;
-  int W = k->vw;
+  int W = k->fl ? k->fw : k->vw;
   int64_t k4 = bl->k / W * W;
   int rem = (int)(bl->k - k4);
   LLVMValueRef arow[MAX_R], brow[GROUP], acc[MAX_R * GROUP];
-  LLVMTypeRef ta = k->wide ? cg->f64 : k->ta;
-  if (k->wide) {
-    for (int i = 0; i < R; i++) arow[i] = at(cg, k->wide, cg_const_i64(cg, i * k->wide_ld));
-  } else {
-    nn_rows(k, r0, R, hi, arow);
-  }
+  LLVMTypeRef ta = k->ta, tb = k->tb, et = k->fl ? cg->f32t : cg->f64;
+  nn_rows(k, r0, R, hi, arow);
   for (int j = 0; j < nj; j++)
-    brow[j] = at_t(cg, k->tb, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
-  for (int i = 0; i < R * nj; i++) acc[i] = LLVMConstNull(vty(cg, W));
+    brow[j] = at_t(cg, tb, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
+  for (int i = 0; i < R * nj; i++) acc[i] = LLVMConstNull(vty_e(et, W));
   for (int pass = 0; pass < 2; pass++) { /* W at a time, then the last k % W masked */
     LLVMValueRef kk;
     RLoop L;
@@ -293,21 +321,20 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
     LLVMValueRef u[MAX_R];
     for (int i = 0; i < R; i++) {
       LLVMValueRef p = at_t(cg, ta, arow[i], kk);
-      u[i] = pass == 0 ? vload_t(cg, ta, p, W) : mload(cg, ta, p, rem, W);
+      u[i] = pass == 0 ? (k->fl ? vload_raw(cg, ta, p, W) : vload_t(cg, ta, p, W))
+                       : mload_raw(cg, ta, p, rem, W, k->fl);
     }
     for (int j = 0; j < nj; j++) {
-      LLVMValueRef p = at_t(cg, k->tb, brow[j], kk);
-      LLVMValueRef v = pass == 0 ? vload_t(cg, k->tb, p, W) : mload(cg, k->tb, p, rem, W);
-      for (int i = 0; i < R; i++) acc[i * nj + j] = vfma(cg, u[i], v, acc[i * nj + j], W);
+      LLVMValueRef p = at_t(cg, tb, brow[j], kk);
+      LLVMValueRef v = pass == 0 ? (k->fl ? vload_raw(cg, tb, p, W) : vload_t(cg, tb, p, W))
+                                 : mload_raw(cg, tb, p, rem, W, k->fl);
+      for (int i = 0; i < R; i++) acc[i * nj + j] = vfma(cg, u[i], v, acc[i * nj + j]);
     }
     if (pass == 0) rl_end(cg, &L, acc, k4 / W);
   }
-  if (W == 8) { /* fold each accumulator to 4 lanes: lane i + lane i + 4 */
-    static const int low[4] = {0, 1, 2, 3}, high[4] = {4, 5, 6, 7};
-    for (int i = 0; i < R * nj; i++)
-      acc[i] = LLVMBuildFAdd(cg->f->b, shuffle(cg, acc[i], acc[i], low),
-                             shuffle(cg, acc[i], acc[i], high), "");
-  }
+  /* fold each accumulator to 4 lanes: lane i + lane i + w/2, halving */
+  for (int w = W; w > 4; w /= 2)
+    for (int i = 0; i < R * nj; i++) acc[i] = fold_half(cg, acc[i], w);
   for (int i = 0; i < R; i++) {
     LLVMBasicBlockRef skip = NULL;
     if (i > 0) { /* only rows before hi */
@@ -319,6 +346,7 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
     }
     LLVMValueRef *a = &acc[i * nj];
     LLVMValueRef sum = hsum4(cg, a[0], a[nj > 1 ? 1 : 0], a[nj > 2 ? 2 : 0], a[nj > 3 ? 3 : 0]);
+    if (k->fl) sum = LLVMBuildFPExt(cg->f->b, sum, vty(cg, 4), "");
     if (k->alpha) sum = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, 4), sum, "");
     LLVMValueRef crow =
         at(cg, k->c, LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, r0, i), k->ldc), j0, ""));
@@ -355,11 +383,10 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
   Cg *cg = k->cg;
   const SchedBlas *bl = k->bl;
   LLVMValueRef arow[MAX_R], brow[MAX_R * 3], arow0 = at_t(cg, k->ta, k->a, mul_i(cg, r0, k->lda));
-  LLVMTypeRef ta = k->wide ? cg->f64 : k->ta;
+  LLVMTypeRef ta = k->ta;
   for (int i = 0; i < R; i++) {
     LLVMValueRef r = add_i(cg, r0, i);
-    arow[i] = k->wide ? at(cg, k->wide, cg_const_i64(cg, i * k->wide_ld))
-                      : at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
+    arow[i] = at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
     LLVMValueRef b = at_t(cg, k->tb, k->b, mul_i(cg, r, k->ldb));
     for (int v = 0; v < ng; v++) {
       LLVMValueRef x = vload_t(cg, k->tb, at_t(cg, k->tb, b, cg_const_i64(cg, g[v].c0)), g[v].w);
@@ -385,13 +412,86 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
   for (int i = 0; i < R; i++) {
     LLVMValueRef s = vload_t(cg, ta, at_t(cg, ta, arow[i], ii), 1);
     for (int v = 0; v < ng; v++)
-      cv[v] = vfma(cg, splat(cg, s, g[v].w), brow[i * ng + v], cv[v], g[v].w);
+      cv[v] = vfma(cg, splat(cg, s, g[v].w), brow[i * ng + v], cv[v]);
   }
   for (int v = 0; v < ng; v++) vstore(cg, cv[v], cp[v]);
   rl_end(cg, &L, none, bl->m);
 }
 
+/* Float a: rows [r0, r0 + R) of a and b into c, columns of the float vectors g[0..ng): the
+ * tile's R rows of b rounded to float (times alpha first), then along i < m the float sum
+ * s = sum over the R rows of a(r, i) b(r, :) (in row order), widened and added to c(i, :) in
+ * pieces of at most W doubles. */
+static void tn_tile_f32(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
+  Cg *cg = k->cg;
+  const SchedBlas *bl = k->bl;
+  LLVMValueRef arow[MAX_R], brow[MAX_R * 3], arow0 = at_t(cg, k->ta, k->a, mul_i(cg, r0, k->lda));
+  for (int i = 0; i < R; i++) {
+    LLVMValueRef r = add_i(cg, r0, i);
+    arow[i] = at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
+    LLVMValueRef b = at_t(cg, k->tb, k->b, mul_i(cg, r, k->ldb));
+    for (int v = 0; v < ng; v++) {
+      LLVMValueRef p = at_t(cg, k->tb, b, cg_const_i64(cg, g[v].c0));
+      int w = g[v].w, n = g[v].len;
+      LLVMValueRef x = w == n ? vload_raw(cg, k->tb, p, n) : mload_raw(cg, k->tb, p, w, n, true);
+      if (k->alpha) {
+        if (k->tb != cg->f64) x = LLVMBuildFPExt(cg->f->b, x, vty(cg, n), "");
+        x = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, n), x, "");
+      }
+      if (LLVMTypeOf(x) != vty_e(cg->f32t, n))
+        x = LLVMBuildFPTrunc(cg->f->b, x, vty_e(cg->f32t, n), "");
+      brow[i * ng + v] = x;
+    }
+  }
+  RLoop L;
+  LLVMValueRef none[1];
+  LLVMValueRef ii = rl_begin(cg, &L, none, 0);
+  LLVMValueRef crow = mul_i(cg, ii, k->ldc);
+  if (k->blockr && g[0].c0 == 0) { /* the next block's rows of a: one row per i, in turn */
+    LLVMValueRef q =
+        R > 1 ? LLVMBuildAnd(cg->f->b, ii, cg_const_i64(cg, R - 1), "") : cg_const_i64(cg, 0);
+    LLVMValueRef off =
+        LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, q, k->blockr), k->lda), ii, "");
+    prefetch(cg, at_t(cg, k->ta, arow0, off));
+  }
+  LLVMValueRef sv[3];
+  for (int i = 0; i < R; i++) {
+    LLVMValueRef s = vload_raw(cg, k->ta, at_t(cg, k->ta, arow[i], ii), 1);
+    for (int v = 0; v < ng; v++) {
+      LLVMValueRef a = splat(cg, s, g[v].len);
+      sv[v] = i == 0 ? LLVMBuildFMul(cg->f->b, a, brow[v], "")
+                     : vfma(cg, a, brow[i * ng + v], sv[v]);
+    }
+  }
+  for (int v = 0; v < ng; v++) /* c(i, c0 + j) += s_j, j < w: pieces of W, 4, 2, 1 */
+    for (int j = 0; j < g[v].w;) {
+      int left = g[v].w - j;
+      int w = left >= k->vw ? k->vw : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+      LLVMValueRef part = g[v].len == 1 ? sv[v] : lanes(cg, sv[v], j, w);
+      part = LLVMBuildFPExt(cg->f->b, part, vty(cg, w), "");
+      LLVMValueRef cp = at(cg, k->c, add_i(cg, crow, g[v].c0 + j));
+      vstore(cg, LLVMBuildFAdd(cg->f->b, vload(cg, cp, w), part, ""), cp);
+      j += w;
+    }
+  rl_end(cg, &L, none, bl->m);
+}
+
 /* ------------------------------------------------------------------ driver */
+
+/* Whether the skinny product st computes in float (see the top of the file): a is float data
+ * and, for a b', b is float data or small enough to round into a stack buffer. */
+static bool float_arith(Cg *cg, const SchedBlas *bl) {
+  if (!cg_is_f32(cg, &bl->a)) return false;
+  return bl->trans_a || cg_is_f32(cg, &bl->b) || bl->n * bl->k <= B32_MAX;
+}
+
+LLVMValueRef cg_skinny_round_b(Cg *cg, const SchedStep *st) {
+  const SchedBlas *bl = &st->blas;
+  if (st->kind != SS_SKINNY_GEMM || bl->trans_a || !float_arith(cg, bl) || cg_is_f32(cg, &bl->b))
+    return NULL;
+  return round_b(cg, cg_view_ptr(cg, &bl->b), bl->n == 1 ? bl->k : (bl->b.ld > 1 ? bl->b.ld : 1),
+                 bl->n, bl->k);
+}
 
 void cg_skinny(Cg *cg, const SchedStep *st) {
   const SchedBlas *bl = &st->blas;
@@ -402,8 +502,12 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
             bl->trans_b == bl->trans_a ? " with its right operand in the wrong layout" : "");
     return;
   }
-  Sk k = {
-      .cg = cg, .bl = bl, .blockr = cg->f->rlo ? cg->f->block_rows : 0, .vw = cg->vector_bits / 64};
+  Sk k = {.cg = cg,
+          .bl = bl,
+          .blockr = cg->f->rlo ? cg->f->block_rows : 0,
+          .vw = cg->vector_bits / 64,
+          .fw = cg->vector_bits / 32,
+          .fl = float_arith(cg, bl)};
   k.a = cg_view_ptr(cg, &bl->a);
   k.b = cg_view_ptr(cg, &bl->b);
   k.ta = cg_elt(cg, &bl->a);
@@ -414,17 +518,26 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
   if (!bl->trans_a && bl->n == 1) k.ldb = bl->k; /* one row */
   k.ldc = bl->part ? bl->n : (bl->c.ld > 1 ? bl->c.ld : 1);
   if (!bl->part && (bl->alpha != 1 || bl->alpha_buf.base != SB_NONE)) k.alpha = cg_alpha(cg, bl);
+  if (k.fl && !bl->trans_a && k.tb != cg->f32t) { /* b in floats: rounded before the region's
+                                                     blocks (cg_skinny_round_b), or here */
+    LLVMValueRef b32 = NULL;
+    for (int i = 0; i < cg->f->nb32; i++)
+      if (cg->f->b32_step[i] == st) b32 = cg->f->b32[i];
+    k.b = b32 ? b32 : round_b(cg, k.b, k.ldb, bl->n, bl->k);
+    k.tb = cg->f32t;
+    k.ldb = bl->k;
+  }
   for (int64_t c0 = 0; c0 < bl->n;) {
     int64_t left = bl->n - c0;
-    int w = left >= k.vw ? k.vw : left >= 4 ? 4 : left >= 2 ? 2 : 1;
-    k.vec[k.nvec++] = (Vec){c0, w};
+    int w = left >= k.vw ? k.vw : left >= 4 ? 4 : left >= 2 ? 2 : 1, len = w;
+    if (k.fl && bl->trans_a) { /* float vectors: up to 2W columns, lanes a power of 2 */
+      w = left >= k.fw ? k.fw : (int)left;
+      for (len = 1; len < w;) len *= 2;
+    }
+    k.vec[k.nvec++] = (Vec){c0, w, len};
     c0 += w;
   }
-  int R = bl->trans_a ? TN_R : NN_R;
-  int64_t wlen = bl->trans_a ? bl->m : bl->k; /* a row's elements a tile reads */
-  LLVMValueRef wide = NULL;
-  if (k.ta != cg->f64 && bl->trans_a && wlen * R <= WIDE_MAX)
-    wide = LLVMBuildArrayAlloca(cg->f->eb, cg->f64, cg_const_i64(cg, wlen * R), "wide");
+  int R = bl->trans_a ? (k.fl ? TN_R_F32 : TN_R) : NN_R;
   /* the rows that are split into tiles: rows of c (a b') or of a and b (a' b) */
   LLVMValueRef lo = cg->f->rlo ? cg->f->rlo : cg_const_i64(cg, 0);
   LLVMValueRef hi = cg->f->rhi ? cg->f->rhi : cg_const_i64(cg, bl->trans_a ? bl->k : bl->m);
@@ -445,13 +558,6 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
                          there are several), then the rest */
     GLoop L;
     LLVMValueRef r0 = gl_begin(cg, &L, lo, hi);
-    if (wide) {
-      LLVMValueRef rows[MAX_R];
-      nn_rows(&k, r0, R, hi, rows);
-      k.wide = wide;
-      k.wide_ld = wlen;
-      widen_rows(&k, rows, R, wlen);
-    }
     int64_t full = bl->n / GROUP;
     if (full == 1) nn_tile(&k, r0, R, cg_const_i64(cg, 0), GROUP, hi);
     if (full > 1) {
@@ -464,24 +570,26 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
     gl_end(cg, &L, R);
     return;
   }
-  LLVMValueRef span = LLVMBuildNSWSub(cg->f->b, hi, lo, "");
-  LLVMValueRef tiles_end = LLVMBuildNSWAdd(
-      cg->f->b, lo, mul_i(cg, LLVMBuildSDiv(cg->f->b, span, cg_const_i64(cg, R), ""), R), "");
-  for (int pass = 0; pass < 2; pass++) { /* full tiles, then one row at a time */
-    int rows = pass == 0 ? R : 1;
-    GLoop L;
-    LLVMValueRef r0 = gl_begin(cg, &L, pass == 0 ? lo : tiles_end, pass == 0 ? tiles_end : hi);
-    k.wide = NULL;
-    if (wide) {
-      LLVMValueRef arows[MAX_R];
-      for (int i = 0; i < rows; i++)
-        arows[i] = at_t(cg, k.ta, k.a, mul_i(cg, add_i(cg, r0, i), k.lda));
-      k.wide = wide;
-      k.wide_ld = wlen;
-      widen_rows(&k, arows, rows, wlen);
+  /* tiles of R rows, then (float) of 4, then one row at a time */
+  int sizes[3] = {R, R > TN_R ? TN_R : 1, 1}, npass = R > TN_R ? 3 : 2;
+  LLVMValueRef from = lo;
+  for (int pass = 0; pass < npass; pass++) {
+    int rows = sizes[pass];
+    LLVMValueRef to = hi;
+    if (rows > 1) {
+      LLVMValueRef span = LLVMBuildNSWSub(cg->f->b, hi, from, "");
+      to = LLVMBuildNSWAdd(
+          cg->f->b, from,
+          mul_i(cg, LLVMBuildSDiv(cg->f->b, span, cg_const_i64(cg, rows), ""), rows), "");
     }
-    for (int g0 = 0; g0 < k.nvec; g0 += 3)
-      tn_tile(&k, r0, rows, &k.vec[g0], k.nvec - g0 < 3 ? k.nvec - g0 : 3);
+    GLoop L;
+    LLVMValueRef r0 = gl_begin(cg, &L, from, to);
+    for (int g0 = 0; g0 < k.nvec; g0 += 3) {
+      int ng = k.nvec - g0 < 3 ? k.nvec - g0 : 3;
+      if (k.fl) tn_tile_f32(&k, r0, rows, &k.vec[g0], ng);
+      else tn_tile(&k, r0, rows, &k.vec[g0], ng);
+    }
     gl_end(cg, &L, rows);
+    from = to;
   }
 }

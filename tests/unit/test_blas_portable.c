@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,35 @@ static void test_dgemm(void **state) {
             near(c1, c2, 81, 1e-14, "dgemm");
             free(a), free(b), free(c), free(c1), free(c2);
           }
+}
+
+/* sgemm (rt_f32_gemm's float products): against OpenBLAS on the same floats. Each element sums
+ * k + 1 = 7 terms of total magnitude < 1.1 k + 1 < 8 in k + 2 roundings, each at most
+ * eps_f32 / 2 relative: either result is within (k + 2) (eps_f32 / 2) 8 of the exact one, so
+ * the two within (k + 2) 8 eps_f32 = 64 eps_f32. */
+static void test_sgemm(void **state) {
+  (void)state;
+  const int orders[2] = {CblasRowMajor, CblasColMajor}, trans[2] = {CblasNoTrans, CblasTrans};
+  const float betas[3] = {0, 1, 0.5f};
+  for (int o = 0; o < 2; o++)
+    for (int ta = 0; ta < 2; ta++)
+      for (int tb = 0; tb < 2; tb++)
+        for (int be = 0; be < 3; be++) {
+          int m = 5, n = 4, k = 6, lda = 9, ldb = 8, ldc = 7;
+          double *ad = rnd(81), *bd = rnd(81), *cd = rnd(81);
+          float a[81], b[81], c1[81], c2[81];
+          for (int i = 0; i < 81; i++) {
+            a[i] = (float)ad[i];
+            b[i] = (float)bd[i];
+            c1[i] = c2[i] = (float)cd[i];
+          }
+          rt_pblas_sgemm(orders[o], trans[ta], trans[tb], m, n, k, 1.1f, a, lda, b, ldb,
+                         betas[be], c1, ldc);
+          cblas_sgemm(orders[o], trans[ta], trans[tb], m, n, k, 1.1f, a, lda, b, ldb, betas[be],
+                      c2, ldc);
+          for (int i = 0; i < 81; i++) assert_true(fabsf(c1[i] - c2[i]) <= 64 * FLT_EPSILON);
+          free(ad), free(bd), free(cd);
+        }
 }
 
 /* a random SPD n x n matrix, column-major with leading dimension lda */
@@ -246,6 +276,7 @@ int main(void) {
   rt_rng_seed(&rng, 42);
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_level1),  cmocka_unit_test(test_level2), cmocka_unit_test(test_dgemm),
+    cmocka_unit_test(test_sgemm),
     cmocka_unit_test(test_cholesky), cmocka_unit_test(test_dsyev), cmocka_unit_test(test_dgesv),
     cmocka_unit_test(test_qr),
   };
