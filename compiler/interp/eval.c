@@ -306,7 +306,11 @@ static int eval_node(Ev *e, IrNode *n) {
   case IR_LOAD: {
     if (!in->load) return fail(e, n, "internal error: no data loader available");
     out = source_buf(e, n, (size_t)size, &own);
-    IrLoadRequest req = {(IrLoadFormat)n->attr[0], n->str, n->shape, n->attr[1]};
+    /* attr[3] > 0: a sharded load of rows attr[2] .. of a whole of attr[3] rows (shard.c) */
+    Shape whole = n->shape;
+    if (n->attr[3] > 0) whole.rows = n->attr[3];
+    IrLoadRequest req = {(IrLoadFormat)n->attr[0], n->str, whole, n->attr[1], n->attr[2],
+                         n->shape.rows};
     if (in->load(in->hook_ctx, &req, out, e->err->msg, sizeof e->err->msg)) {
       if (own) free(out);
       e->err->span = n->span;
