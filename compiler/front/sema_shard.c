@@ -15,20 +15,22 @@
 
 /* What an expression's value is, seen from one rank. */
 typedef enum Sh {
-  SH_REP,  /* the same on every rank: no sharded data */
+  SH_REP, /* the same on every rank: no sharded data */
   SH_ROWS, /* its rows (a vector's elements) are the sharded rows: each rank holds its own */
   SH_COLS, /* a matrix whose columns are the sharded rows (a transpose) */
   SH_PART, /* a sum over the sharded rows: each rank holds its share, the value is their sum */
-  SH_ERR   /* not separable (reported) */
+  SH_TASK, /* a value of one task drawn by a batch(1) sample set (X[t], XS[t, :]): whoever owns
+              the task computes it whole; any function of it stays the task's */
+  SH_ERR /* not separable (reported) */
 } Sh;
 
 typedef struct ShCtx {
   Sema *S;
   const char *where; /* "objective 'f'", "report 'acc'", "data 'X'" */
-  bool *hinted;      /* the rule's hint was given (once a program) */
+  bool *hinted; /* the rule's hint was given (once a program) */
 } ShCtx;
 
-#define SEP_HINT                                                                             \
+#define SEP_HINT \
   "over sharded data, an objective or report must be a sum or mean over the sharded rows of " \
   "per-row terms, plus terms without sharded data (doc/language.md, section 3b)"
 
@@ -81,17 +83,20 @@ static bool sharded(Sh s) { return s == SH_ROWS || s == SH_COLS; }
  * per-row builtins). Sums over rows pass only a sum or difference (`add`), or a product or
  * quotient with values the same on every rank (`scale`). */
 static Sh combine(const ShCtx *c, const AstExpr *e, const Sh *a, int n, bool add, bool scale) {
-  bool rows = false, cols = false;
+  bool rows = false, cols = false, task = false;
   int nparts = 0;
   for (int i = 0; i < n; i++) {
     if (a[i] == SH_ERR) return SH_ERR;
     rows |= a[i] == SH_ROWS;
     cols |= a[i] == SH_COLS;
+    task |= a[i] == SH_TASK;
     if (a[i] == SH_PART) nparts++;
   }
   bool part = nparts > 0;
-  if (rows && cols)
-    return fail(c, e, "combines sharded rows with sharded columns (a transpose)");
+  if (task && (rows || cols)) return fail(c, e, "combines a sampled task with sharded rows");
+  if (task && part && !add) return fail(c, e, "combines a sampled task with a sum over rows");
+  if (task) return part ? SH_PART : SH_TASK;
+  if (rows && cols) return fail(c, e, "combines sharded rows with sharded columns (a transpose)");
   if (part && (rows || cols))
     return fail(c, e, "combines a sum over the sharded rows with per-row values");
   if (part) {
@@ -106,6 +111,10 @@ static Sh combine(const ShCtx *c, const AstExpr *e, const Sh *a, int n, bool add
 /* A @ B: the contraction runs over A's columns (a vector's elements) and B's rows. */
 static Sh matmul(const ShCtx *c, const AstExpr *e, Sh a, Sh b) {
   if (a == SH_ERR || b == SH_ERR) return SH_ERR;
+  if (a == SH_TASK || b == SH_TASK) {
+    Sh pair[2] = {a, b};
+    return combine(c, e, pair, 2, false, false);
+  }
   const AstExpr *ea = e->args[0];
   if (a == SH_PART || b == SH_PART) {
     if (a == SH_REP || b == SH_REP) return SH_PART;
@@ -127,19 +136,22 @@ static Sh matmul(const ShCtx *c, const AstExpr *e, Sh a, Sh b) {
 
 static Sh index_expr(const ShCtx *c, const AstExpr *e) {
   Sh b = classify(c, e->args[0]);
-  if (b == SH_ERR || b == SH_REP || b == SH_PART) return b;
+  if (b == SH_ERR || b == SH_REP || b == SH_PART || b == SH_TASK) return b;
   const AstExpr *base = e->args[0];
   for (int k = 0; k < e->nargs - 1; k++) {
     const AstSub *s = &e->subs[k];
     bool on_rows = (k == 0) == (b == SH_ROWS);
     int64_t dim = k == 0 ? base->shape.rows : base->shape.cols;
     if (!on_rows) continue;
-    if (s->kind == SUB_SAMPLE)
-      return fail(c, e, "samples sharded rows: minibatches over sharded data are not supported "
-                        "yet");
+    /* sampled rows: each rank evaluates the drawn rows it owns; a task (batch(1)) whole */
+    if (s->kind == SUB_SAMPLE && s->sample->batch_k == 1) return SH_TASK;
+    if (s->kind == SUB_SAMPLE) continue;
+    if (base->shape.rank == 3)
+      return fail(c, e, "takes one task of sharded tasks: index them by a batch(1) sample set");
     if (s->kind != SUB_RANGE || s->lo != 0 || s->hi != dim)
-      return fail(c, e, "takes some of the sharded rows: only whole sharded dimensions may be "
-                        "indexed");
+      return fail(c, e,
+                  "takes some of the sharded rows: only whole sharded dimensions may be "
+                  "indexed");
   }
   if (base->shape.rank == 2 && e->shape.rank == 1 && b == SH_COLS) return SH_ROWS;
   if (base->shape.rank == 2 && e->shape.rank == 1 && b == SH_ROWS) return SH_ROWS;
@@ -150,13 +162,17 @@ static Sh builtin(const ShCtx *c, const AstExpr *e) {
   Sh a[16] = {SH_REP};
   int n = e->nargs < 16 ? e->nargs : 16;
   for (int i = 0; i < n; i++) a[i] = classify(c, e->args[i]);
-  for (int i = 0; i < n; i++)
+  bool task = false;
+  for (int i = 0; i < n; i++) {
     if (a[i] == SH_ERR) return SH_ERR;
+    task |= a[i] == SH_TASK;
+  }
+  if (task) return combine(c, e, a, n, false, false); /* all of one task */
   const char *name = ast_builtins[e->builtin].name;
   Sh x = n > 0 ? a[0] : SH_REP;
   switch (e->builtin) {
-  case BI_SUM: case BI_MEAN:
-    return sharded(x) ? SH_PART : x;
+  case BI_SUM:
+  case BI_MEAN: return sharded(x) ? SH_PART : x;
   case BI_SUMSQ:
     if (x == SH_PART) return fail(c, e, "squares a sum over the sharded rows");
     return sharded(x) ? SH_PART : x;
@@ -164,14 +180,17 @@ static Sh builtin(const ShCtx *c, const AstExpr *e) {
     Sh m = combine(c, e, a, 2, false, true);
     return sharded(m) ? SH_PART : m;
   }
-  case BI_NORM: case BI_LOGSUMEXP:
+  case BI_NORM:
+  case BI_LOGSUMEXP:
     if (x == SH_REP) return SH_REP;
     return fail(c, e, "needs every rank's rows at once ('%s' is not a sum over them)", name);
-  case BI_SUM_ROWS: case BI_MEAN_ROWS:
-    return x == SH_COLS ? SH_PART : x;
-  case BI_SUM_COLS: case BI_MEAN_COLS:
-    return x == SH_ROWS ? SH_PART : x == SH_COLS ? SH_ROWS : x;
-  case BI_LOGSUMEXP_ROWS: case BI_SOFTMAX_ROWS: case BI_ARGMAX_ROWS:
+  case BI_SUM_ROWS:
+  case BI_MEAN_ROWS: return x == SH_COLS ? SH_PART : x;
+  case BI_SUM_COLS:
+  case BI_MEAN_COLS: return x == SH_ROWS ? SH_PART : x == SH_COLS ? SH_ROWS : x;
+  case BI_LOGSUMEXP_ROWS:
+  case BI_SOFTMAX_ROWS:
+  case BI_ARGMAX_ROWS:
     if (x == SH_COLS) return fail(c, e, "reduces each row across the sharded columns");
     if (x == SH_PART) return fail(c, e, "is a nonlinear function of a sum over the sharded rows");
     return x;
@@ -179,7 +198,8 @@ static Sh builtin(const ShCtx *c, const AstExpr *e) {
     if (x == SH_COLS || a[1] == SH_COLS)
       return fail(c, e, "reduces each row across the sharded columns");
     return combine(c, e, a, 2, false, false);
-  case BI_ROWWISE: case BI_COLWISE: {
+  case BI_ROWWISE:
+  case BI_COLWISE: {
     /* rowwise(A, v): v runs along A's columns; colwise(A, v): along its rows */
     bool along_rows = e->builtin == BI_COLWISE;
     Sh v = a[1] == SH_ROWS ? (along_rows ? SH_ROWS : SH_COLS) : a[1];
@@ -195,7 +215,8 @@ static Sh builtin(const ShCtx *c, const AstExpr *e) {
       return fail(c, e, "pairs every sharded row with every other (an n x n result)");
     return x == SH_ROWS ? SH_ROWS : a[1] == SH_ROWS ? SH_COLS : SH_REP;
   }
-  case BI_DIAG: case BI_TRACE:
+  case BI_DIAG:
+  case BI_TRACE:
     if (sharded(x)) return fail(c, e, "needs the sharded rows as a square matrix");
     return x;
   case BI_HCAT: {
@@ -212,7 +233,9 @@ static Sh builtin(const ShCtx *c, const AstExpr *e) {
     for (int i = 0; i < n; i++)
       if (a[i] != SH_REP) return fail(c, e, "stacks sharded rows with other rows");
     return SH_REP;
-  case BI_DENSE: case BI_ONEHOT: case BI_WHERE:
+  case BI_DENSE:
+  case BI_ONEHOT:
+  case BI_WHERE:
   default:
     if (ast_builtins[e->builtin].ir_op >= 0 || e->builtin == BI_CLIP || e->builtin == BI_POW ||
         e->builtin == BI_WHERE || e->builtin == BI_ONEHOT || e->builtin == BI_DENSE)
@@ -223,7 +246,10 @@ static Sh builtin(const ShCtx *c, const AstExpr *e) {
 
 static Sh classify(const ShCtx *c, const AstExpr *e) {
   switch (e->kind) {
-  case AST_NUM: case AST_STR: case AST_LIST: case AST_SLICE: return SH_REP;
+  case AST_NUM:
+  case AST_STR:
+  case AST_LIST:
+  case AST_SLICE: return SH_REP;
   case AST_IDENT:
     return e->ref && e->ref->kind == DECL_DATA && e->ref->row_sharded ? SH_ROWS : SH_REP;
   case AST_UNARY: return classify(c, e->args[0]);
@@ -242,7 +268,8 @@ static Sh classify(const ShCtx *c, const AstExpr *e) {
     Sh a[2] = {classify(c, e->args[0]), classify(c, e->args[1])};
     switch ((AstBinOp)e->op) {
     case OP_MATMUL: return matmul(c, e, a[0], a[1]);
-    case OP_ADD: case OP_SUB: return combine(c, e, a, 2, true, false);
+    case OP_ADD:
+    case OP_SUB: return combine(c, e, a, 2, true, false);
     case OP_MUL: return combine(c, e, a, 2, false, true);
     case OP_DIV:
       if (a[1] == SH_PART && a[0] != SH_ERR)
@@ -265,19 +292,19 @@ static void check_data(Sema *S, AstDecl *d) {
   Sh v = classify(&c, d->init);
   if (v == SH_ERR) return;
   if (d->sharded) {
-    if (d->shape.rank == 0 || d->tensor.rank == 3 || d->shape.sparse) {
+    if (d->shape.rank == 0 || d->shape.sparse) {
       diag_error(S->diag, d->sharded_span, "%s cannot be sharded: %s", where,
-                 d->shape.rank == 0       ? "a scalar has no rows"
-                 : d->tensor.rank == 3    ? "sharding a tensor by tasks is not supported yet"
-                                          : "sharded sparse data are not supported yet");
+                 d->shape.rank == 0 ? "a scalar has no rows"
+                                    : "sharded sparse data are not supported yet");
       diag_hint(S->diag, "shard a vector or a dense matrix: its rows are split over the ranks");
       return;
     }
   }
+  if (v == SH_TASK) return; /* not reached: data cannot use sample sets */
   if (v == SH_PART || v == SH_COLS) {
     diag_error(S->diag, d->init->span,
-               "%s %s the sharded rows: data computed from sharded data must keep its rows",
-               where, v == SH_PART ? "sums over" : "transposes");
+               "%s %s the sharded rows: data computed from sharded data must keep its rows", where,
+               v == SH_PART ? "sums over" : "transposes");
     diag_hint(S->diag, "compute it in the objective instead, where a sum over rows is allowed");
     return;
   }
@@ -295,7 +322,7 @@ static void check_whole(Sema *S, const AstDecl *d, const AstExpr *e, const char 
   snprintf(where, sizeof where, "%s '%s'", what, d->name);
   ShCtx c = {S, where, &S->shard_hinted};
   Sh v = classify(&c, e);
-  if (v == SH_ERR || v == SH_REP) return;
+  if (v == SH_ERR || v == SH_REP || v == SH_TASK) return;
   diag_error(S->diag, e->span, "%s uses sharded data", where);
   diag_hint(S->diag, "every rank holds the whole x and y: their initial values and bounds "
                      "cannot depend on sharded rows");
@@ -323,8 +350,8 @@ void sema_check_shards(Sema *S) {
     if (d->con && d->con->hi_data && d->con->hi_data->row_sharded)
       check_whole(S, d, d->con->hi, "the upper bound of");
   }
-  for (int j = 0; j < p->nlower; j++) check_whole(S, p->lower[j], p->lower[j]->init,
-                                                  "the initial value of");
+  for (int j = 0; j < p->nlower; j++)
+    check_whole(S, p->lower[j], p->lower[j]->init, "the initial value of");
   if (p->f) check_scalar(S, p->f, "upper objective");
   if (p->g) check_scalar(S, p->g, "lower objective");
   for (int r = 0; r < p->nreports; r++) check_scalar(S, p->reports[r], "report");

@@ -256,6 +256,13 @@ static int eval_node(Ev *e, IrNode *n) {
     int64_t k = n->args[1]->shape.rows;
     int64_t limit = n->op == IR_GATHER ? n->args[0]->shape.rows : m;
     out = xalloc((size_t)size);
+    if (n->op == IR_GATHER && n->attr[1]) { /* sharded: rows the rank does not own are 0 */
+      for (int64_t i = 0; i < k; i++) {
+        int64_t r = (int64_t)idx[i] - n->attr[0];
+        for (int64_t j = 0; j < nc; j++) out[i * nc + j] = r >= 0 && r < limit ? a[r * nc + j] : 0;
+      }
+      break;
+    }
     int64_t bad = n->op == IR_GATHER
                       ? rt_dop_gather(a, limit, nc, idx, k, out)
                       : rt_dop_scatter(a, k, n->args[0]->shape.cols, idx, limit, out);

@@ -1,15 +1,15 @@
 #!/bin/sh
 # shard_eval.sh — sharded data on one process (doc/scaling.md, "Sharded data"): `bloc eval` of
-# tests/unit/shard_hyperclean.blo compiled as each rank of N (BLOC_SHARD=R/N, the testing aid)
-# at a fixed (x, y, v), N = 2, 3 and 5 (23 and 7 rows: uneven splits), with the JIT and the
-# evaluator. The sum over the ranks of each printed oracle (f, g, gradients, HVPs) must equal
-# the unsharded output within 1e-12 of the largest magnitude of that output. And BLOC_SHARD
-# must be RANK/COUNT: anything else is an error (exit 1), never an unsharded run.
+# tests/unit/shard_hyperclean.blo, shard_minibatch.blo (sampled rows) and shard_tasks.blo
+# (sampled tasks) compiled as each rank of N (BLOC_SHARD=R/N, the testing aid) at a fixed
+# (x, y, v), N = 2, 3 and 5 (23, 7 and 7 rows: uneven splits), with the JIT and the evaluator.
+# The sum over the ranks of each printed oracle (f, g, gradients, HVPs) must equal the
+# unsharded output within 1e-12 of the largest magnitude of that output. And BLOC_SHARD must be
+# RANK/COUNT: anything else is an error (exit 1), never an unsharded run.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
 case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
-prog=$top_srcdir/tests/unit/shard_hyperclean.blo
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 BLOC_VERIFY=1
@@ -20,9 +20,6 @@ what=f,g,grad_x_f,grad_y_f,grad_y_g,hvp_yy,hvp_xy
 
 # a point of n values, one a line
 point() { awk -v n="$1" -v s="$2" 'BEGIN { for (i = 0; i < n; i++) print sin(s * (i + 1)) / 2 }'; }
-point 23 1.3 >"$tmp/x.csv"
-point 15 0.7 >"$tmp/y.csv"
-point 15 2.1 >"$tmp/v.csv"
 
 # one number a line, each prefixed by the JSON key it belongs to
 numbers() {
@@ -34,13 +31,20 @@ numbers() {
 evalp() { # BACKEND SHARD OUT
   env ${2:+BLOC_SHARD=$2} "$bloc" eval "$prog" --backend="$1" --what "$what" \
     --x "$tmp/x.csv" --y "$tmp/y.csv" --v "$tmp/v.csv" >"$3" 2>"$tmp/err" ||
-    bad "bloc eval --backend=$1 ${2:+(BLOC_SHARD=$2)} failed: $(cat "$tmp/err")"
+    bad "bloc eval $prog --backend=$1 ${2:+(BLOC_SHARD=$2)} failed: $(cat "$tmp/err")"
 }
 
+# PROGRAM NX NY
+for case in "shard_hyperclean 23 15" "shard_minibatch 23 12" "shard_tasks 3 3"; do
+set -- $case
+prog=$top_srcdir/tests/unit/$1.blo
+point "$2" 1.3 >"$tmp/x.csv"
+point "$3" 0.7 >"$tmp/y.csv"
+point "$3" 2.1 >"$tmp/v.csv"
 for backend in jit interp; do
   evalp "$backend" "" "$tmp/whole.json"
   numbers "$tmp/whole.json" >"$tmp/whole.num"
-  [ "$(wc -l <"$tmp/whole.num")" -gt 40 ] || bad "$backend: too few numbers printed"
+  [ "$(wc -l <"$tmp/whole.num")" -gt 10 ] || bad "$1, $backend: too few numbers printed"
   for N in 2 3 5; do
     r=0
     : >"$tmp/all.num"
@@ -48,7 +52,7 @@ for backend in jit interp; do
       evalp "$backend" "$r/$N" "$tmp/r$r.json"
       numbers "$tmp/r$r.json" >"$tmp/r$r.num"
       [ "$(wc -l <"$tmp/r$r.num")" = "$(wc -l <"$tmp/whole.num")" ] ||
-        bad "$backend, rank $r of $N: not the same outputs as unsharded"
+        bad "$1, $backend, rank $r of $N: not the same outputs as unsharded"
       cat "$tmp/r$r.num" >>"$tmp/all.num"
       r=$((r + 1))
     done
@@ -63,8 +67,9 @@ for backend in jit interp; do
               if (d / s > worst) { worst = d / s; wk = key[i] } }
             if (worst > 1e-12) printf "relative difference %g in %s", worst, wk }' \
       "$tmp/whole.num" "$tmp/all.num")
-    [ -z "$msg" ] || bad "$backend, sum over $N ranks: $msg"
+    [ -z "$msg" ] || bad "$1, $backend, sum over $N ranks: $msg"
   done
+done
 done
 
 for s in 3/3 x 1/ -1/2; do

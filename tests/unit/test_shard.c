@@ -67,8 +67,29 @@ static void call(Run *r, int id, const double *x, const double *y, const double 
   r->p->kernels[id](&env, x, y, v, outs);
 }
 
-/* The sum over N ranks of every kernel of `file` against the unsharded kernels. */
+/* Draw every sample set of r's problem from seed into samples (the same draw on every rank, as
+ * the runtime's shared seed gives). */
+static void draw(const BloProblem *p, uint64_t seed, int64_t *samples) {
+  RtRng rng;
+  rt_rng_seed(&rng, seed);
+  for (int s = 0; s < p->n_samples; s++) {
+    const BloSampleInfo *si = &p->samples[s];
+    int64_t *scratch =
+        calloc((size_t)rt_rng_sample_scratch_len(si->batch, si->population) + 1, sizeof(int64_t));
+    rt_rng_sample_without_replacement(&rng, si->batch, si->population, samples + si->offset,
+                                      scratch);
+    free(scratch);
+  }
+}
+
+/* The sum over N ranks of every kernel of `file` against the unsharded kernels; a stochastic
+ * problem at `draws` sample draws. */
+static void check_sum_draws(const char *file, BloBackend backend, int N, int draws);
 static void check_sum(const char *file, BloBackend backend, int N) {
+  check_sum_draws(file, backend, N, 1);
+}
+
+static void check_sum_draws(const char *file, BloBackend backend, int N, int draws) {
   Run whole;
   assert_int_equal(run_open(&whole, file, backend, (RtShard){0, 1}), 0);
   assert_false(blo_sharded(whole.c));
@@ -97,27 +118,31 @@ static void check_sum(const char *file, BloBackend backend, int N) {
     assert_memory_equal(ranks[r].p->y0, whole.p->y0, sizeof(double) * (size_t)ny);
   }
   int checked = 0;
-  for (int id = 0; id < BLO_K_COUNT; id++) {
-    if (!whole.p->kernels[id]) continue;
-    call(&whole, id, x, y, v, ref, slot);
-    for (size_t i = 0; i < len; i++) sum[i] = 0;
-    for (int r = 0; r < N; r++) {
-      assert_non_null(ranks[r].p->kernels[id]);
-      call(&ranks[r], id, x, y, v, part, slot);
-      for (size_t i = 0; i < len; i++) sum[i] += part[i];
+  for (int dr = 0; dr < draws; dr++) {
+    draw(whole.p, 100 + (uint64_t)dr, whole.samples);
+    for (int r = 0; r < N; r++) draw(ranks[r].p, 100 + (uint64_t)dr, ranks[r].samples);
+    for (int id = 0; id < BLO_K_COUNT; id++) {
+      if (!whole.p->kernels[id]) continue;
+      call(&whole, id, x, y, v, ref, slot);
+      for (size_t i = 0; i < len; i++) sum[i] = 0;
+      for (int r = 0; r < N; r++) {
+        assert_non_null(ranks[r].p->kernels[id]);
+        call(&ranks[r], id, x, y, v, part, slot);
+        for (size_t i = 0; i < len; i++) sum[i] += part[i];
+      }
+      double scale = 1e-300, diff = 0;
+      for (size_t i = 0; i < len; i++) {
+        scale = fmax(scale, fabs(ref[i]));
+        diff = fmax(diff, fabs(sum[i] - ref[i]));
+      }
+      if (!(diff <= 1e-12 * scale))
+        fail_msg("%s, %s, N = %d: kernel '%s': sum over ranks differs by %g (largest %g)", file,
+                 backend == BLO_BACKEND_JIT ? "jit" : "interp", N, whole.c->ir->kernels[id].name,
+                 diff, scale);
+      checked++;
     }
-    double scale = 1e-300, diff = 0;
-    for (size_t i = 0; i < len; i++) {
-      scale = fmax(scale, fabs(ref[i]));
-      diff = fmax(diff, fabs(sum[i] - ref[i]));
-    }
-    if (!(diff <= 1e-12 * scale))
-      fail_msg("%s, %s, N = %d: kernel '%s': sum over ranks differs by %g (largest %g)", file,
-               backend == BLO_BACKEND_JIT ? "jit" : "interp", N, whole.c->ir->kernels[id].name,
-               diff, scale);
-    checked++;
   }
-  assert_true(checked >= 11);
+  assert_true(checked >= 11 * draws);
   for (int r = 0; r < N; r++) run_close(&ranks[r]);
   free(ranks);
   free(ref);
@@ -136,8 +161,7 @@ static void test_hyperclean_jit(void **state) {
 
 static void test_hyperclean_interp(void **state) {
   (void)state;
-  for (int N = 2; N <= 3; N++)
-    check_sum("tests/unit/shard_hyperclean.blo", BLO_BACKEND_INTERP, N);
+  for (int N = 2; N <= 3; N++) check_sum("tests/unit/shard_hyperclean.blo", BLO_BACKEND_INTERP, N);
 }
 
 static void test_ridge(void **state) {
@@ -148,14 +172,31 @@ static void test_ridge(void **state) {
   }
 }
 
+/* Minibatches over sharded rows: drawn rows each rank owns; several draws, so that a rank
+ * owns all, some or none of a batch. */
+static void test_minibatch(void **state) {
+  (void)state;
+  for (int N = 2; N <= 4; N++) {
+    check_sum_draws("tests/unit/shard_minibatch.blo", BLO_BACKEND_JIT, N, 6);
+    check_sum_draws("tests/unit/shard_minibatch.blo", BLO_BACKEND_INTERP, N, 3);
+  }
+}
+
+/* Tasks sharded: a batch(1) draw is owned by one rank. */
+static void test_tasks(void **state) {
+  (void)state;
+  for (int N = 2; N <= 3; N++) {
+    check_sum_draws("tests/unit/shard_tasks.blo", BLO_BACKEND_JIT, N, 7);
+    check_sum_draws("tests/unit/shard_tasks.blo", BLO_BACKEND_INTERP, N, 3);
+  }
+}
+
 /* N = 1 is the unsharded compile, bit for bit: no rank count, no rewrite. */
 static void test_one_rank(void **state) {
   (void)state;
   Run a, b;
-  assert_int_equal(run_open(&a, "tests/unit/shard_ridge.blo", BLO_BACKEND_JIT, (RtShard){0, 0}),
-                   0);
-  assert_int_equal(run_open(&b, "tests/unit/shard_ridge.blo", BLO_BACKEND_JIT, (RtShard){0, 1}),
-                   0);
+  assert_int_equal(run_open(&a, "tests/unit/shard_ridge.blo", BLO_BACKEND_JIT, (RtShard){0, 0}), 0);
+  assert_int_equal(run_open(&b, "tests/unit/shard_ridge.blo", BLO_BACKEND_JIT, (RtShard){0, 1}), 0);
   assert_false(blo_sharded(a.c));
   assert_int_equal(a.p->data_info[0].rows, 13);
   assert_int_equal(b.p->data_info[0].rows, 13);
@@ -168,8 +209,7 @@ static void test_env(void **state) {
   (void)state;
   setenv("BLOC_SHARD", "2/3", 1);
   Run a;
-  assert_int_equal(run_open(&a, "tests/unit/shard_ridge.blo", BLO_BACKEND_JIT, (RtShard){0, 0}),
-                   0);
+  assert_int_equal(run_open(&a, "tests/unit/shard_ridge.blo", BLO_BACKEND_JIT, (RtShard){0, 0}), 0);
   assert_true(blo_sharded(a.c));
   assert_int_equal(blo_shard(a.c).rank, 2);
   assert_int_equal(a.p->data_info[0].rows, 13 - 13 * 2 / 3); /* rows 8 .. 12 */
@@ -215,6 +255,8 @@ int main(void) {
       cmocka_unit_test(test_hyperclean_jit),
       cmocka_unit_test(test_hyperclean_interp),
       cmocka_unit_test(test_ridge),
+      cmocka_unit_test(test_minibatch),
+      cmocka_unit_test(test_tasks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
