@@ -128,6 +128,7 @@ static int on_off(bloc_problem *p, const KeyValue *kv, bool *out) {
 static int run_settings(bloc_problem *p, const bloc_options *o, RunSettings *rs) {
   RtRunConfig *cfg = &rs->cfg;
   rt_run_config_init(cfg);
+  cfg->sharded = p->c && blo_sharded(p->c); /* one rank's share: sum outputs over the ranks */
   cfg->silent = true;
   cfg->handle_sigint = false;
   cfg->isolated = true;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "blo_abi.h"
+#include "rt_shard.h"
 #include "support/diag.h"
 #include "front/sema.h"
 
@@ -49,6 +50,11 @@ typedef struct BloCompileOptions {
   int nbindings;
   DiagSink diag_sink;       /* when set, diagnostics go there instead of diag_out (diag.h) */
   void *diag_sink_ctx;
+  /* The rank this compile is for, of a data-parallel run over shard.count processes
+   * (doc/scaling.md, "Sharded data"): the kernels of a program with sharded data then compute
+   * that rank's share of every output. count 0: the environment's BLOC_SHARD=R/N (a testing
+   * aid: one process compiled as rank R of N), else {0, 1}, today's unsharded compile. */
+  RtShard shard;
 } BloCompileOptions;
 
 /* Wall times of the phases. With the JIT compiling while the data stage runs (overlapped),
@@ -97,5 +103,11 @@ BloPrecision blo_precision(const BloCompiled *c); /* how the data are stored (BL
 int blo_precision_parse(const char *name, BloPrecision *out);
 const char *blo_precision_name(BloPrecision p);
 BloTimings blo_timings(const BloCompiled *c);
+/* Whether c's kernels compute one rank's share of each output (the program has sharded data
+ * and was compiled for a shard of count > 1): the caller must then sum every oracle output
+ * over the ranks (MPI_Allreduce) to get the problem's value. */
+bool blo_sharded(const BloCompiled *c);
+/* The shard c was compiled for ({0, 1} when unsharded). */
+RtShard blo_shard(const BloCompiled *c);
 
 #endif

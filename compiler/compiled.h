@@ -27,6 +27,8 @@ struct BloCompiled {
   double *x0, *y0;
   void *jit;                /* JitModule when the JIT backend is used */
   BloTimings time;
+  RtShard shard; /* the rank compiled for (BloCompileOptions.shard, resolved) */
+  bool sharded; /* the kernels compute that rank's share (blo_sharded) */
 };
 
 #endif

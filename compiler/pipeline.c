@@ -21,10 +21,12 @@
 #include "ir/ir_verify.h"
 #include "llvm/jit.h"
 #include "ir/lower.h"
+#include "ir/shard.h"
 #include "rt_data.h"
 #include "rt_f32.h"
 #include "rt_fmt.h"
 #include "rt_methods.h"
+#include "rt_mpi.h"
 #include "rt_rng.h"
 #include "rt_sparse.h"
 
@@ -56,8 +58,54 @@ static double *dalloc(int64_t n) {
 
 /* ---- data-stage hooks (eval.h) */
 
+static int load_whole(const IrLoadRequest *req, double *out, char *err, size_t errlen);
+
+/* A load of some rows only (sharded data: one rank's rows, IrLoadRequest.row0/nrows): the
+ * row-range loaders read just those rows (rt_load_*_rows, rt_data.h). A tensor[T, K, d] of
+ * tasks (blocks > 0) is still loaded whole and its rows cut here, the one place that does so
+ * (doc/scaling.md). */
+static int load_rows(const IrLoadRequest *req, double *out, char *err, size_t errlen) {
+  int64_t cols = req->shape.rank == 2 ? req->shape.cols : 1;
+  if (req->blocks == 0) {
+    RtShape want = rt_shape(req->shape.rank, req->shape.rows, req->shape.cols);
+    RtRows rows = {req->row0, req->nrows};
+    RtErr e = rt_err(err, errlen);
+    RtTensor t = {0};
+    int rc;
+    switch (req->fmt) {
+    case IR_LOAD_IDX: rc = rt_load_idx_rows(req->path, want, rows, &t, e); break;
+    case IR_LOAD_CSV: rc = rt_load_csv_rows(req->path, want, rows, &t, e); break;
+    case IR_LOAD_LIBSVM: rc = rt_load_libsvm_rows(req->path, want, rows, &t, e); break;
+    case IR_LOAD_LIBSVM_LABELS:
+      rc = rt_load_libsvm_labels_rows(req->path, want, rows, &t, e);
+      break;
+    case IR_LOAD_NPY: rc = rt_load_npy_rows(req->path, want, rows, &t, e); break;
+    default: snprintf(err, errlen, "unknown data format"); return 1;
+    }
+    if (rc) return rc;
+    memcpy(out, t.v, sizeof(double) * (size_t)(req->nrows * cols));
+    rt_tensor_free(&t);
+    return 0;
+  }
+  double *whole = malloc(sizeof(double) * (size_t)(shape_size(req->shape) + 1));
+  if (!whole) {
+    snprintf(err, errlen, "%s: out of memory", req->path);
+    return 1;
+  }
+  int rc = load_whole(req, whole, err, errlen);
+  if (rc == 0) memcpy(out, whole + req->row0 * cols, sizeof(double) * (size_t)(req->nrows * cols));
+  free(whole);
+  return rc;
+}
+
 static int load_hook(void *ctx, const IrLoadRequest *req, double *out, char *err, size_t errlen) {
   (void)ctx;
+  if (req->row0 != 0 || req->nrows != req->shape.rows) return load_rows(req, out, err, errlen);
+  return load_whole(req, out, err, errlen);
+}
+
+/* Load the whole of req->shape into out. */
+static int load_whole(const IrLoadRequest *req, double *out, char *err, size_t errlen) {
   const char *path = req->path;
   RtShape want = rt_shape(req->shape.rank, req->shape.rows, req->shape.cols);
   int64_t blocks = req->blocks, k = blocks > 0 ? want.rows / blocks : 0;
@@ -116,16 +164,22 @@ static int64_t first_nonfinite(const double *a, int64_t n) {
   return -1;
 }
 
+/* The first global row of declaration k that this compile holds (0 unless sharded). */
+static int64_t first_row(const BloCompiled *c, const AstDecl *d) {
+  return c->sharded && d->row_sharded ? rt_shard_rows(c->shard, d->shape.rows).r0 : 0;
+}
+
 static void report_nonfinite(BloCompiled *c, const AstDecl *d, const double *v, int64_t at) {
   char sb[64], nb[RT_FMT_NUM_LEN];
   rt_fmt_num(v[at], nb);
+  int64_t r0 = first_row(c, d);
   if (d->shape.rank == 2)
     diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %s at [%lld, %lld]", d->name,
-               shape_str(d->shape, sb), nb, (long long)(at / d->shape.cols),
+               shape_str(d->shape, sb), nb, (long long)(r0 + at / d->shape.cols),
                (long long)(at % d->shape.cols));
   else if (d->shape.rank == 1)
     diag_error(&c->diag, d->name_span, "data '%s' (%s) holds %s at [%lld]", d->name,
-               shape_str(d->shape, sb), nb, (long long)at);
+               shape_str(d->shape, sb), nb, (long long)(r0 + at));
   else
     diag_error(&c->diag, d->name_span, "data '%s' is %s", d->name, nb);
   diag_hint(&c->diag, "data must be finite: check the file, or the expression that computes it");
@@ -155,7 +209,8 @@ static const double *full_hook(void *ctx, int k) {
 static bool idx_lazy(const BloCompiled *c, int k) {
   const IrNode *v = c->ir->data_value[k];
   Shape s = c->prog->data[k]->shape;
-  return v->op == IR_LOAD && v->attr[0] == IR_LOAD_IDX && !(s.rank == 2 && s.rows == s.cols);
+  return v->op == IR_LOAD && v->attr[0] == IR_LOAD_IDX && v->attr[3] == 0 &&
+         !(s.rank == 2 && s.rows == s.cols);
 }
 
 static IrEvalInputs stage_inputs(BloCompiled *c) {
@@ -269,7 +324,7 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
   int64_t *want = rows_wanted(c);
   for (int k = 0; k < p->ndata; k++) {
     const AstDecl *d = c->prog->data[k];
-    int64_t size = shape_size(d->shape);
+    int64_t size = shape_size(p->data_value[k]->shape); /* one rank's rows when sharded */
     const double *bound = bound_values(c, opt, k);
     if (bound) {
       c->data[k] = (double *)bound; /* read only: kernels and the evaluator never write data */
@@ -294,8 +349,8 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
       report_nonfinite(c, d, c->data[k], bad);
       return 1;
     }
-    if (d->shape.rank == 2 && d->shape.rows == d->shape.cols && !p->data_symmetric[k] &&
-        is_symmetric(c->data[k], d->shape.rows))
+    if (!c->sharded && d->shape.rank == 2 && d->shape.rows == d->shape.cols &&
+        !p->data_symmetric[k] && is_symmetric(c->data[k], d->shape.rows))
       lower_mark_symmetric(p, k);
   }
   return 0;
@@ -427,7 +482,7 @@ static void fill_problem(BloCompiled *c) {
   bp->n_data = c->ndata_total;
   BloTensorInfo *info = arena_calloc(a, (size_t)c->ndata_total + 1, sizeof(BloTensorInfo));
   for (int k = 0; k < c->ndata_total; k++) {
-    Shape s = k < p->ndata ? prog->data[k]->shape : p->hoisted[k - p->ndata]->shape;
+    Shape s = k < p->ndata ? p->data_value[k]->shape : p->hoisted[k - p->ndata]->shape;
     const char *name =
         k < p->ndata ? prog->data[k]->name : arena_printf(a, "%%hoisted%d", k - p->ndata);
     info[k] = (BloTensorInfo){name, s.rank, s.rows, s.cols};
@@ -641,6 +696,58 @@ static bool overlap_allowed(void) {
   return !(v && !strcmp(v, "0"));
 }
 
+/* The shard to compile for: opt->shard, else BLOC_SHARD=R/N, else this process's rank of an
+ * MPI run (rt_mpi.h: mpirun -n N bloc run), else {0, 1}. Returns 0, or 1 after reporting a
+ * malformed one. */
+static int resolve_shard(BloCompiled *c, const BloCompileOptions *opt) {
+  c->shard = (RtShard){0, 1};
+  RtShard s = opt->shard;
+  const char *env = getenv("BLOC_SHARD");
+  if (s.count == 0 && env && *env) {
+    char *end;
+    long r = strtol(env, &end, 10), n = -1;
+    if (end != env && *end == '/') n = strtol(end + 1, &end, 10);
+    if (*end || r < 0 || n < 1 || r >= n || n > 1 << 20) {
+      diag_error(&c->diag, SPAN_NONE, "BLOC_SHARD='%s' is not RANK/COUNT with 0 <= RANK < COUNT",
+                 env);
+      return 1;
+    }
+    s = (RtShard){(int)r, (int)n};
+    if (c->prog->sharded && n > 1 && !opt->no_data)
+      diag_warning(&c->diag, SPAN_NONE,
+                   "BLOC_SHARD=%s: compiled as rank %ld of %ld: every output is that rank's "
+                   "share of the problem's (a testing aid)",
+                   env, r, n);
+  }
+  if (s.count == 0 && rt_mpi_size() > 1) s = (RtShard){rt_mpi_rank(), rt_mpi_size()};
+  if (s.count == 0) return 0;
+  if (s.count < 1 || s.rank < 0 || s.rank >= s.count) {
+    diag_error(&c->diag, SPAN_NONE, "shard %d of %d: not a rank of the run", s.rank, s.count);
+    return 1;
+  }
+  c->shard = s;
+  return 0;
+}
+
+/* Compiling for one rank of a sharded run (shard.h): the whole problem is derived first, then
+ * rebuilt for the rank's rows, before its data stage reads only those rows. */
+static int shard_problem(BloCompiled *c, const BloCompileOptions *opt) {
+  if (opt->nbindings > 0) {
+    diag_error(&c->diag, SPAN_NONE,
+               "data bound by the caller cannot be sharded (compiled as "
+               "rank %d of %d)",
+               c->shard.rank, c->shard.count);
+    return 1;
+  }
+  char err[512];
+  if (ir_shard_problem(c->ir, c->shard, err, sizeof err)) {
+    diag_error(&c->diag, SPAN_NONE, "%s", err);
+    return 1;
+  }
+  ir_verify_after(c->ir, "ir_shard_problem");
+  return 0;
+}
+
 int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled **out) {
   int rc = blo_compile_begin(path, NULL, opt, out);
   if (rc || opt->check_only) return rc;
@@ -676,6 +783,8 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
       blo_precision_parse(c->prog->opts[i].word,
                           &c->precision); /* the option table allows only f64, f32 */
   if (opt->precision_set) c->precision = opt->precision;
+  if (resolve_shard(c, opt)) return 1;
+  c->sharded = c->prog->sharded && c->shard.count > 1 && !opt->no_data;
 
   c->ir = lower_begin(&c->arena, &c->diag, c->prog);
   if (!c->ir) return 1;
@@ -685,9 +794,12 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
   JitJob job;
   memset(&job, 0, sizeof job);
   if (jit) jit_job_init(&job, c, opt);
-  c->time.overlapped = jit && !opt->no_data && overlap_allowed() && !symmetry_pending(c);
+  /* sharded: derived (from the whole problem) and rebuilt for the rank before its data stage */
+  c->time.overlapped =
+      jit && !opt->no_data && overlap_allowed() && (c->sharded || !symmetry_pending(c));
+  if (c->sharded && (derive(c, opt) || shard_problem(c, opt))) return 1;
   if (c->time.overlapped) {
-    if (derive(c, opt)) return 1;
+    if (!c->sharded && derive(c, opt)) return 1;
     job.started = pthread_create(&job.th, NULL, jit_job_run, &job) == 0;
     if (!job.started) c->time.overlapped = false; /* no thread: compile after the data stage */
   }
@@ -707,7 +819,7 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
     }
     ir_verify_after(p, "the data stage");
   }
-  if (!c->time.overlapped && derive(c, opt)) return 1;
+  if (!c->time.overlapped && !c->sharded && derive(c, opt)) return 1;
   if (opt->no_data) return 0;
 
   c->data = xrealloc(c->data, (size_t)(p->ndata + p->nhoisted + 1), sizeof(double *));
@@ -806,3 +918,5 @@ int blo_precision_parse(const char *name, BloPrecision *out) {
 
 const char *blo_precision_name(BloPrecision p) { return precision_names[p == BLO_PREC_F32]; }
 BloTimings blo_timings(const BloCompiled *c) { return c->time; }
+bool blo_sharded(const BloCompiled *c) { return c->sharded; }
+RtShard blo_shard(const BloCompiled *c) { return c->shard; }

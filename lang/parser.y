@@ -61,6 +61,8 @@ static void expect_word(ParseState *ps, const char *got, Span at, const char *wa
 #define SAMPLE_HINT "a sample set is declared as 'sample NAME : batch(K) of N'"
 #define CON_HINT "a constraint follows the initialiser: 'in [lo, hi]', 'in simplex' or '>= lo'"
 static AstConstraint *constraint(ParseState *ps, AstConKind k, Span at, AstExpr *lo, AstExpr *hi);
+static void data_marks(ParseState *ps, AstDecl *d, PtrVec *words);
+static void var_word(ParseState *ps, const char *word, Span at);
 static AstDecl *var_decl(ParseState *ps, AstDeclKind k, Span at, const char *name, Span name_at,
                          AstType *type, AstExpr *init, AstConstraint *con);
 /* `tensor[T, K, d]` and `sparse[m, n]`: neither word is a keyword (they stay usable as
@@ -134,7 +136,7 @@ static AstType *tensor_type(ParseState *ps, const char *word, Span word_at, PtrV
 %type <decl> decl
 %type <type> opt_type type
 %type <expr> expr sum prod unary power postfix primary sub
-%type <vec> exprs args subs params opt_params options opt_options
+%type <vec> exprs args subs params opt_params options opt_options opt_marks marks
 %type <op> cmp
 %type <opt> option_item
 %type <con> opt_constraint
@@ -170,8 +172,9 @@ decl
   | kw_import STRING                    { $$ = decl(ps, DECL_IMPORT, @$, NULL, SPAN_NONE);
                                           $$->path = $2; $$->path_span = @2; }
   | kw_const IDENT '=' expr             { $$ = decl(ps, DECL_CONST, @$, $2, @2); $$->init = $4; }
-  | kw_data IDENT opt_type '=' expr     { $$ = decl(ps, DECL_DATA, @$, $2, @2); $$->type = $3;
-                                          $$->init = $5; }
+  | kw_data IDENT opt_type '=' expr opt_marks {
+        $$ = decl(ps, DECL_DATA, @$, $2, @2); $$->type = $3; $$->init = $5;
+        data_marks(ps, $$, $6); }
   | kw_upper IDENT opt_type '=' expr opt_constraint {
         $$ = var_decl(ps, DECL_UPPER, @$, $2, @2, $3, $5, $6); }
   | kw_lower IDENT opt_type '=' expr opt_constraint {
@@ -265,6 +268,20 @@ opt_constraint
   | IDENT IDENT                         { expect_word(ps, $1, @1, "in", CON_HINT);
                                           expect_word(ps, $2, @2, "simplex", CON_HINT);
                                           $$ = constraint(ps, CON_SIMPLEX, @$, NULL, NULL); }
+  | IDENT                               { var_word(ps, $1, @1); $$ = NULL; }
+  ;
+
+/* words after a data initialiser: `sharded` (contextual, so it stays usable as a name) */
+opt_marks
+  : %empty                              { $$ = ARENA_NEW(ps->arena, PtrVec); }
+  | marks                               { $$ = $1; }
+  ;
+
+marks
+  : IDENT                               { AstExpr *w = ast_expr(ps->arena, AST_IDENT, @1);
+                                          w->str = $1; $$ = vec1(ps, w); }
+  | marks IDENT                         { AstExpr *w = ast_expr(ps->arena, AST_IDENT, @2);
+                                          w->str = $2; $$ = vec_push(ps, $1, w); }
   ;
 
 opt_comma
@@ -491,6 +508,39 @@ static void expect_word(ParseState *ps, const char *got, Span at, const char *wa
   if (strcmp(got, want) != 0) {
     diag_error(ps->diag, at, "expected '%s', found identifier '%s'", want, got);
     diag_hint(ps->diag, "%s", hint);
+  }
+}
+
+/* The words after a data initialiser: each must be `sharded`, at most once. */
+static void data_marks(ParseState *ps, AstDecl *d, PtrVec *words) {
+  for (size_t i = 0; i < words->len; i++) {
+    const AstExpr *w = words->items[i];
+    if (strcmp(w->str, "sharded") != 0) {
+      diag_error(ps->diag, w->span,
+                 "expected 'sharded' or a new declaration, found identifier '%s'", w->str);
+      diag_hint(ps->diag, "the only word allowed after a data initialiser is 'sharded'");
+    } else if (d->sharded) {
+      diag_error(ps->diag, w->span, "'sharded' given twice");
+      diag_note(ps->diag, d->sharded_span, "first given here");
+    } else {
+      d->sharded = true;
+      d->sharded_span = w->span;
+    }
+  }
+}
+
+/* One word after a variable's initialiser: a constraint missing its bound, or `sharded`,
+ * which only data may be. */
+static void var_word(ParseState *ps, const char *word, Span at) {
+  if (strcmp(word, "sharded") == 0) {
+    diag_error(ps->diag, at, "only data declarations can be sharded");
+    diag_hint(ps->diag, "variables are held whole by every rank; shard the data they meet");
+    return;
+  }
+  expect_word(ps, word, at, "in", CON_HINT);
+  if (strcmp(word, "in") == 0) {
+    diag_error(ps->diag, at, "'in' needs a constraint: '[lo, hi]' or 'simplex'");
+    diag_hint(ps->diag, "%s", CON_HINT);
   }
 }
 

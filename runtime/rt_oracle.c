@@ -225,9 +225,10 @@ static void eval(RtOracle *o, const RtOracleCall *c) {
   }
   if (K > 1)
     for (int i = 0; i < nout; i++) rt_scal(lens[i], 1.0 / K, outs[i]);
-  /* each rank's kernels summed its rows: the sum over all of them, before the checks, so that
-   * every rank sees the same outputs and fails (or not) alike */
-  if (o->sharded && k1 != RT_CALL_INIT && k1 != RT_CALL_INIT_VJP && rt_mpi_size() > 1) {
+  /* each rank's kernels computed its share (its rows; rank 0 also the terms without sharded
+   * data, the initialiser's included: compiler/ir/shard.c): the sum over all of them, before
+   * the checks, so that every rank sees the same outputs and fails (or not) alike */
+  if (o->sharded && rt_mpi_size() > 1) {
     uint64_t before = rt_mpi_bytes();
     rt_mpi_sum(outs, lens, nout, o->pack);
     o->mpi_bytes[k1] += rt_mpi_bytes() - before;

@@ -486,6 +486,11 @@ int emit_c(const BloCompiled *c, const EmitCOptions *o, FILE *out, char *err, si
   arena_init(&e.arena);
   if (!c->ir || !c->data || !c->x0 || !c->y0 || !o->opt || !o->opt->method) {
     emit_fail(&e, -1, "emit_c needs a problem compiled with its data stage and resolved options");
+  } else if (c->sharded) { /* the emitted solver would hold one rank's rows as the problem */
+    emit_fail(&e, 1,
+              "emit-c of a sharded compile (rank %d of %d) is not supported yet: emit the "
+              "unsharded problem (BLOC_SHARD unset)",
+              c->shard.rank, c->shard.count);
   } else if (!emit_valid_prefix(o->prefix)) {
     emit_fail(
         &e, 1,

@@ -409,14 +409,17 @@ static void compute(K *k, const SchedExpr *e, Ix r, Ix c, int lvl, char *out, si
     elem(k, &ix->buf, r, z, el, sizeof el);
     snprintf(rowv, sizeof rowv, "g%d", k->ntmp++);
     snprintf(inv, sizeof inv, "g%d", k->ntmp++);
-    /* an index out of range gives NaN, never a wild read (as the JIT) */
-    blk_line(at(k, r.lvl), "const int64_t %s = %s;", rowv, el);
+    /* an index out of range gives NaN, never a wild read (as the JIT); a sharded gather
+     * (ir_gather_shard) reads row idx - attr[0], 0 for a row another rank owns */
+    if (e->attr[1])
+      blk_line(at(k, r.lvl), "const int64_t %s = %s - %" PRId64 ";", rowv, el, e->attr[0]);
+    else blk_line(at(k, r.lvl), "const int64_t %s = %s;", rowv, el);
     blk_line(at(k, r.lvl), "const int %s = (uint64_t)%s < %" PRId64 "u;", inv, rowv, a->shape.rows);
     char sel[96];
     snprintf(sel, sizeof sel, "%s ? %s : 0", inv, rowv);
     Ix rr = ix_expr(k, r.lvl, sel);
     const char *v = expr(k, a, rr, a->shape.rank == 2 ? c : z);
-    snprintf(buf, sizeof buf, "%s ? %s : NAN", inv, v);
+    snprintf(buf, sizeof buf, "%s ? %s : %s", inv, v, e->attr[1] ? "0.0" : "NAN");
     snprintf(out, len, "%s", tmp(k, lvl, buf, name));
     return;
   }

@@ -170,6 +170,11 @@ typedef struct AstDecl {
   bool failed;        /* sema: this declaration's own check failed (its uses are not
                          reported again) */
   bool overridden;    /* sema: const whose value came from -D */
+  bool sharded; /* data: marked `sharded` (split by rows over the ranks of a run) */
+  Span sharded_span; /* that word */
+  /* sema (data): the values are split by rows over the ranks: marked sharded, or computed
+   * row by row from sharded data (sema_shard.c) */
+  bool row_sharded;
 } AstDecl;
 
 typedef struct AstProgram {

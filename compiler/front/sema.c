@@ -191,6 +191,7 @@ static Program *compile(Arena *arena, Diag *diag, uint32_t file, const char *can
   }
   for (int i = 0; i < ast->ndecls; i++) sema_check_decl(S, ast->decls[i]);
   sema_check_program(S);
+  if (diag_error_count(diag) == before) sema_check_shards(S);
   if (!p->name) {
     const char *base = strrchr(p->path, '/');
     base = base ? base + 1 : p->path;

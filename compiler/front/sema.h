@@ -47,6 +47,7 @@ typedef struct Program {
   const char *nonsmooth_fn;     /* that fn's name */
   bool init_uses_x;             /* some lower initialiser depends on an upper variable */
   bool stochastic;              /* some sample set is used by f or g */
+  bool sharded; /* some data declaration is sharded (sema_shard.c) */
   /* solve */
   const char *method;           /* NULL when the program has no solve declaration */
   Span method_span;

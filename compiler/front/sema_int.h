@@ -60,6 +60,7 @@ typedef struct Sema {
   bool inline_exhausted;
   int depth;              /* recursion depth of the expression checker */
   bool depth_exhausted;
+  bool shard_hinted; /* sema_shard.c gave the separability rule's hint */
   AstDecl *upper_obj, *lower_obj, *solve, *problem;
   /* program lists under construction */
   PtrVec consts, data, upper, lower, samples, reports, fns;
@@ -130,5 +131,9 @@ const char *sema_num_str(double v, char buf[32]);
 /* sema_decls.c */
 void sema_check_decl(Sema *S, AstDecl *d);
 void sema_check_program(Sema *S);
+
+/* sema_shard.c: which data are split by rows (AstDecl.row_sharded, Program.sharded) and the
+ * separability of every objective and report over them; after sema_check_program. */
+void sema_check_shards(Sema *S);
 
 #endif

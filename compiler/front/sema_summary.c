@@ -130,6 +130,8 @@ static void print_tensor(const Program *p, const AstDecl *d, const char *kind, F
     else fprintf(out, " (file %s/%s)", f->dir, path);
   }
   if (d->con) print_constraint(d->con, out);
+  /* split by rows over the ranks: marked, or computed row by row from marked data */
+  if (d->row_sharded) fputs(d->sharded ? " sharded" : " (sharded rows)", out);
   fputc('\n', out);
 }
 

@@ -256,6 +256,13 @@ static int eval_node(Ev *e, IrNode *n) {
     int64_t k = n->args[1]->shape.rows;
     int64_t limit = n->op == IR_GATHER ? n->args[0]->shape.rows : m;
     out = xalloc((size_t)size);
+    if (n->op == IR_GATHER && n->attr[1]) { /* sharded: rows the rank does not own are 0 */
+      for (int64_t i = 0; i < k; i++) {
+        int64_t r = (int64_t)idx[i] - n->attr[0];
+        for (int64_t j = 0; j < nc; j++) out[i * nc + j] = r >= 0 && r < limit ? a[r * nc + j] : 0;
+      }
+      break;
+    }
     int64_t bad = n->op == IR_GATHER
                       ? rt_dop_gather(a, limit, nc, idx, k, out)
                       : rt_dop_scatter(a, k, n->args[0]->shape.cols, idx, limit, out);
@@ -306,7 +313,11 @@ static int eval_node(Ev *e, IrNode *n) {
   case IR_LOAD: {
     if (!in->load) return fail(e, n, "internal error: no data loader available");
     out = source_buf(e, n, (size_t)size, &own);
-    IrLoadRequest req = {(IrLoadFormat)n->attr[0], n->str, n->shape, n->attr[1]};
+    /* attr[3] > 0: a sharded load of rows attr[2] .. of a whole of attr[3] rows (shard.c) */
+    Shape whole = n->shape;
+    if (n->attr[3] > 0) whole.rows = n->attr[3];
+    IrLoadRequest req = {
+        (IrLoadFormat)n->attr[0], n->str, whole, n->attr[1], n->attr[2], n->shape.rows};
     if (in->load(in->hook_ctx, &req, out, e->err->msg, sizeof e->err->msg)) {
       if (own) free(out);
       e->err->span = n->span;

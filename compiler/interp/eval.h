@@ -15,8 +15,11 @@
 typedef struct IrLoadRequest {
   IrLoadFormat fmt;
   const char *path;
-  Shape shape; /* the declared shape; out holds shape_size(shape) doubles */
+  Shape shape; /* the declared (whole) shape */
   int64_t blocks; /* IR_LOAD's attr[1]: 0, or the T of a tensor[T, K, d] stacked into shape */
+  /* the rows wanted, [row0, row0 + nrows) of shape (sharded data: one rank's rows,
+   * rt_shard.h); out holds nrows rows. Unsharded: 0 and shape.rows */
+  int64_t row0, nrows;
 } IrLoadRequest;
 typedef int (*IrLoadHook)(void *ctx, const IrLoadRequest *req, double *out, char *err,
                           size_t errlen);

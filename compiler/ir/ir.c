@@ -695,6 +695,14 @@ IrNode *ir_gather(IrGraph *g, IrNode *a, IrNode *idx) {
   return mk2(g, IR_GATHER, s, a, idx);
 }
 
+IrNode *ir_gather_shard(IrGraph *g, IrNode *a, IrNode *idx, int64_t r0) {
+  assert(idx->op == IR_SAMPLE && a->shape.rank >= 1 && !a->shape.sparse);
+  Shape s = a->shape.rank == 1 ? shape_vector(idx->shape.rows)
+                               : shape_matrix(idx->shape.rows, a->shape.cols);
+  IrNode *args[2] = {a, idx};
+  return ir_node(g, IR_GATHER, s, args, 2, 0, 0, (const int64_t[4]){r0, 1, 0, 0}, NULL);
+}
+
 IrNode *ir_scatter(IrGraph *g, IrNode *a, IrNode *idx, Shape s) {
   assert(idx->op == IR_SAMPLE && a->shape.rows == idx->shape.rows);
   if (!g->no_simplify && ir_is_zero(a)) return zeros(g, s);

@@ -315,6 +315,11 @@ static bool gen_rule(const IrNode *n, char *why, size_t len) {
   bool blocks_ok = at[1] == 0 || (at[1] > 0 && n->shape.rank == 2 && n->shape.rows % at[1] == 0);
   if (n->op == IR_LOAD && !blocks_ok)
     return why_fail(why, len, "%lld blocks of a load", (long long)at[1]);
+  bool rows_ok =
+      (at[2] == 0 && at[3] == 0) || (at[1] == 0 && at[2] >= 0 && at[2] + n->shape.rows <= at[3]);
+  if (n->op == IR_LOAD && !rows_ok)
+    return why_fail(why, len, "rows %lld.. of %lld of a sharded load", (long long)at[2],
+                    (long long)at[3]);
   if (n->op == IR_RAND && (at[0] < IR_RAND_UNIFORM || at[0] > IR_RAND_BERNOULLI))
     return why_fail(why, len, "distribution %lld", (long long)at[0]);
   return n->str ? true : why_fail(why, len, n->op == IR_LOAD ? "no path" : "no stream");
@@ -472,7 +477,9 @@ bool ir_problem_data_shape(const IrProblem *p, int k, Shape *s) {
   const IrNode *n = NULL;
   if (k >= p->ndata)
     n = p->hoisted ? p->hoisted[k - p->ndata] : NULL;
-  else if (p->prog) {
+  else if (p->data_value && p->data_value[k]) { /* the program's, or one rank's (shard.h) */
+    n = p->data_value[k];
+  } else if (p->prog) {
     *s = p->prog->data[k]->shape;
     return true;
   } else if (p->data_value) {

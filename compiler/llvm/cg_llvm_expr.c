@@ -305,12 +305,14 @@ static LLVMValueRef compute(Cg *cg, const SchedExpr *e, CgIx r, CgIx c, int lvl)
     }
     LLVMBuilderRef bd = cg_at(cg, r.lvl);
     LLVMValueRef row = LLVMBuildLoad2(bd, cg->i64, cg_addr(cg, bd, &ix->buf, r, z, cg->i64), "");
+    if (e->attr[1]) /* sharded (ir_gather_shard): the rank's rows start at global row attr[0] */
+      row = LLVMBuildSub(bd, row, cg_const_i64(cg, e->attr[0]), "");
     LLVMValueRef in = LLVMBuildICmp(bd, LLVMIntULT, row, cg_const_i64(cg, a->shape.rows), "");
     CgIx rr = {LLVMBuildSelect(bd, in, row, cg_const_i64(cg, 0), ""), r.lvl};
     LLVMValueRef v = cg_expr(cg, a, rr, a->shape.rank == 2 ? c : z);
     bd = cg_at(cg, lvl);
-    return LLVMBuildSelect(bd, in, v, cg_const_f64(cg, NAN),
-                           ""); /* out of range: NaN, never a wild read */
+    /* out of range: NaN, never a wild read; a row another rank owns: 0 */
+    return LLVMBuildSelect(bd, in, v, cg_const_f64(cg, e->attr[1] ? 0 : NAN), "");
   }
   case IR_DIAGM: {
     LLVMValueRef v = cg_expr(cg, a, r, z);

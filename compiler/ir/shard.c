@@ -1,0 +1,554 @@
+/* shard.c — a problem's graphs rebuilt for one rank's rows (see shard.h).
+ * Each node of the whole-data graph gets a class, the IR twin of sema_shard.c's:
+ *   REP   the same on every rank (no sharded data): copied as it is;
+ *   ROWS  its rows (a vector's elements) are sharded rows: the rank holds rows [r0, r0 + nl)
+ *         of rt_shard_rows, and the node is rebuilt with nl rows;
+ *   COLS  a matrix whose columns are sharded rows (a transpose of ROWS);
+ *   PART  a sum over sharded rows: the rank holds its share; the value is the sum of shares.
+ * A REP operand meeting a ROWS one element by element (hyper-cleaning's sigmoid(lam) *
+ * per-row loss, lam the size of the training set) is cut to the rank's rows; a REP term added
+ * to a PART one is counted on rank 0 only (scaled by 1 there and 0 elsewhere), and so is a
+ * REP output. A ROWS output (the gradient of such a lam) is padded with zeros to its whole
+ * size: the sum over the ranks assembles it. Nodes are copied raw (ir_node) so that the REP
+ * parts compute exactly what the unsharded kernels compute. */
+#include "ir/shard.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support/alloc.h"
+
+typedef enum Cls { C_REP, C_ROWS, C_COLS, C_PART, C_BATCH, C_BATCHT, C_TASK } Cls;
+
+typedef struct Val {
+  IrNode *n; /* in the new graph */
+  Cls c;
+  IrNode *mask; /* C_BATCH, C_BATCHT: vector[K], 1 on the drawn rows the rank owns; C_TASK:
+                   the scalar 1 when the rank owns the drawn task, else 0 */
+} Val;
+
+typedef struct Sh {
+  IrProblem *p;
+  IrGraph *g; /* the new graph */
+  RtShard s;
+  Val *memo; /* by old node id */
+  uint8_t *done;
+  Cls *data_cls; /* by data tensor (declared and hoisted) */
+  Shape *data_loc; /* local shape by data tensor */
+  char *err;
+  size_t errlen;
+  bool failed;
+} Sh;
+
+static Val val(IrNode *n, Cls c) { return (Val){n, c, NULL}; }
+
+static const char *cls_name(Cls c) {
+  static const char *const names[] = {"replicated",    "sharded rows", "sharded columns",
+                                      "a partial sum", "sampled rows", "sampled columns",
+                                      "a sampled task"};
+  return names[c];
+}
+
+static Val fail(Sh *S, const IrNode *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static Val fail(Sh *S, const IrNode *n, const char *fmt, ...) {
+  if (!S->failed) {
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    snprintf(S->err, S->errlen, "internal error: sharding '%s': %s", ir_ops[n->op].name, why);
+  }
+  S->failed = true;
+  return val((IrNode *)n, C_REP);
+}
+
+static int64_t lrows(const Sh *S, int64_t n) { return rt_shard_rows(S->s, n).n; }
+static int64_t lrow0(const Sh *S, int64_t n) { return rt_shard_rows(S->s, n).r0; }
+
+/* The local shape of a node of global shape s and class c. */
+static Shape local_shape(const Sh *S, Shape s, Cls c) {
+  if (c == C_ROWS) s.rows = lrows(S, s.rows);
+  if (c == C_COLS) s.cols = lrows(S, s.cols);
+  return s;
+}
+
+static IrNode *copy(Sh *S, const IrNode *old, IrNode *const *args, Shape shape) {
+  IrNode *n = ir_node(S->g, (IrOp)old->op, shape, args, old->nargs, old->num, old->num2, old->attr,
+                      old->str);
+  n->span = old->span;
+  return n;
+}
+
+/* A REP value of global shape cut to the rank's rows (columns). */
+static IrNode *cut_rows(Sh *S, IrNode *n) {
+  if (n->shape.rank == 0) return n;
+  int64_t r0 = lrow0(S, n->shape.rows), nl = lrows(S, n->shape.rows);
+  return ir_slice(S->g, n, r0, r0 + nl, 0, n->shape.cols);
+}
+static IrNode *cut_cols(Sh *S, IrNode *n) {
+  if (n->shape.rank == 0) return n;
+  int64_t c0 = lrow0(S, n->shape.cols), nl = lrows(S, n->shape.cols);
+  return ir_slice(S->g, n, 0, n->shape.rows, c0, c0 + nl);
+}
+/* A sampled value (C_BATCH, C_BATCHT, C_TASK) with the entries of rows (tasks) the rank
+ * does not own replaced by 0: what it adds to a sum over ranks. */
+static IrNode *masked(Sh *S, Val v) {
+  IrNode *m = v.mask, *zero = ir_scalar(S->g, 0);
+  if (v.c == C_BATCH && v.n->shape.rank == 2) m = ir_bcast_cols(S->g, m, v.n->shape.cols);
+  if (v.c == C_BATCHT) m = ir_bcast_rows(S->g, m, v.n->shape.rows);
+  return ir_where(S->g, m, v.n, zero);
+}
+
+/* A REP term of a sum over ranks: counted on rank 0 only. */
+static IrNode *once(Sh *S, IrNode *n) { return ir_scale(S->g, S->s.rank == 0 ? 1.0 : 0.0, n); }
+
+/* Operands combined element by element: REP ones are cut to the sharded ones' rows, or
+ * counted once beside PART ones (when `add`); PART passes a product with REP values only
+ * when `scale` (the first operand, for division, must be the PART one). */
+static Val elementwise(Sh *S, const IrNode *old, Val *a, int n, bool add, bool scale) {
+  bool rows = false, cols = false;
+  int parts = 0;
+  for (int i = 0; i < n; i++) {
+    rows |= a[i].c == C_ROWS;
+    cols |= a[i].c == C_COLS;
+    parts += a[i].c == C_PART;
+  }
+  if (rows && cols) return fail(S, old, "rows meet columns");
+  IrNode *args[3];
+  Shape shape = old->shape;
+  if (parts) {
+    if (rows || cols) return fail(S, old, "a partial sum meets sharded values");
+    if (!add && !(scale && parts == 1)) return fail(S, old, "nonlinear in a partial sum");
+    if (old->op == IR_DIV && a[0].c != C_PART) return fail(S, old, "divides by a partial sum");
+    for (int i = 0; i < n; i++) args[i] = add && a[i].c == C_REP ? once(S, a[i].n) : a[i].n;
+    return val(copy(S, old, args, shape), C_PART);
+  }
+  Cls c = rows ? C_ROWS : cols ? C_COLS : C_REP;
+  for (int i = 0; i < n; i++) {
+    args[i] = a[i].n;
+    if (c != C_REP && a[i].c == C_REP && a[i].n->shape.rank > 0)
+      args[i] = c == C_ROWS ? cut_rows(S, a[i].n) : cut_cols(S, a[i].n);
+  }
+  return val(copy(S, old, args, local_shape(S, shape, c)), c);
+}
+
+/* A @ B (matmul, matvec): the contraction runs over A's columns and B's rows. */
+static Val product(Sh *S, const IrNode *old, Val a, Val b) {
+  IrNode *args[2] = {a.n, b.n};
+  if (a.c == C_PART || b.c == C_PART) {
+    if (a.c != C_REP && b.c != C_REP) return fail(S, old, "a partial sum times sharded values");
+    return val(copy(S, old, args, old->shape), C_PART);
+  }
+  bool contract = a.c == C_COLS || b.c == C_ROWS;
+  if (contract) {
+    if (a.c == C_ROWS || b.c == C_COLS) return fail(S, old, "an n x n product");
+    if (a.c == C_REP) args[0] = cut_cols(S, a.n);
+    if (b.c == C_REP) args[1] = cut_rows(S, b.n);
+    return val(copy(S, old, args, old->shape), C_PART);
+  }
+  if (a.c == C_ROWS && b.c == C_COLS) return fail(S, old, "an n x n product");
+  Cls c = a.c == C_ROWS ? C_ROWS : b.c == C_COLS ? C_COLS : C_REP;
+  return val(copy(S, old, args, local_shape(S, old->shape, c)), c);
+}
+
+static bool sampled(Cls c) { return c == C_BATCH || c == C_BATCHT || c == C_TASK; }
+
+/* GATHER of sharded rows by a sample set (minibatches, tasks): each rank reads the drawn rows
+ * it owns (ir_gather_shard: the others read 0) and remembers which in a mask; a batch(1) draw
+ * (a task) is owned whole by one rank. */
+static Val gather_rows(Sh *S, const IrNode *old, Val *a) {
+  int64_t n = old->args[0]->shape.rows, r0 = lrow0(S, n), k = old->args[1]->shape.rows;
+  IrNode *ones = ir_const(S->g, 1, shape_vector(lrows(S, n)));
+  IrNode *m = ir_gather_shard(S->g, ones, a[1].n, r0);
+  IrNode *v = ir_gather_shard(S->g, a[0].n, a[1].n, r0);
+  if (k == 1) return (Val){v, C_TASK, ir_reshape(S->g, m, shape_scalar())};
+  return (Val){v, C_BATCH, m};
+}
+
+/* A node with a sampled operand. A task's values stay the task's through any operation
+ * (every entry belongs to the one rank that owns the task), until added to a partial sum or
+ * output: then masked. Sampled rows follow the rules of sharded rows, with the K drawn rows
+ * in place of the rank's rows (no cutting: every rank holds all K, zero where not owned) and
+ * masking where they are summed. */
+static Val sampled_node(Sh *S, const IrNode *old, Val *a, IrNode **args, int na) {
+  IrNode *mask = NULL;
+  Cls bc = C_REP;
+  bool part = false;
+  for (int i = 0; i < na; i++) {
+    if (sampled(a[i].c)) {
+      if (mask && a[i].mask != mask) return fail(S, old, "of two sample sets' rows");
+      if (bc != C_REP && (bc == C_TASK) != (a[i].c == C_TASK))
+        return fail(S, old, "of a task and sampled rows");
+      mask = a[i].mask;
+      if (bc == C_REP || bc == C_BATCHT) bc = a[i].c == C_BATCH ? C_BATCH : a[i].c;
+    } else if (a[i].c == C_PART) {
+      part = true;
+    } else if (a[i].c != C_REP) {
+      return fail(S, old, "sampled values meet %s", cls_name(a[i].c));
+    }
+  }
+  IrOp op = (IrOp)old->op;
+  if (part) { /* only a sum with partial sums: the sampled values are masked, REP counted once */
+    if (op != IR_ADD && op != IR_SUB) return fail(S, old, "a partial sum meets sampled values");
+    for (int i = 0; i < na; i++)
+      args[i] = sampled(a[i].c) ? masked(S, a[i]) : a[i].c == C_REP ? once(S, a[i].n) : a[i].n;
+    return val(copy(S, old, args, old->shape), C_PART);
+  }
+  if (bc == C_TASK) return (Val){copy(S, old, args, old->shape), C_TASK, mask};
+  bool rows = false, cols = false;
+  for (int i = 0; i < na; i++) {
+    rows |= a[i].c == C_BATCH;
+    cols |= a[i].c == C_BATCHT;
+  }
+  Cls x = a[0].c;
+  Val r = {NULL, C_PART, NULL};
+  switch (ir_ops[op].cls) {
+  case IRC_EW1:
+  case IRC_EW2:
+  case IRC_EW3:
+    if (rows && cols) return fail(S, old, "sampled rows meet sampled columns");
+    return (Val){copy(S, old, args, old->shape), rows ? C_BATCH : C_BATCHT, mask};
+  case IRC_REDUCE:
+    if ((op == IR_SUM_ROWS && x == C_BATCH) || (op == IR_SUM_COLS && x == C_BATCHT) ||
+        ((op == IR_LSE_ROWS || op == IR_ARGMAX_ROWS) && x == C_BATCH))
+      return (Val){copy(S, old, args, old->shape), C_BATCH, mask};
+    if (op != IR_SUM && op != IR_SUM_ROWS && op != IR_SUM_COLS)
+      return fail(S, old, "of %s", cls_name(x));
+    args[0] = masked(S, a[0]);
+    r.n = copy(S, old, args, old->shape);
+    return r;
+  case IRC_LINALG:
+    if (op == IR_TRANSPOSE)
+      return (Val){copy(S, old, args, old->shape), x == C_BATCH ? C_BATCHT : C_BATCH, mask};
+    if (op == IR_MATMUL || op == IR_MATVEC || op == IR_OUTER) {
+      Cls y = a[1].c;
+      bool contract = op != IR_OUTER && (x == C_BATCHT || y == C_BATCH);
+      if (contract) {
+        if (x == C_BATCH || y == C_BATCHT) return fail(S, old, "a K x K product");
+        for (int i = 0; i < 2; i++)
+          if (sampled(a[i].c)) args[i] = masked(S, a[i]);
+        r.n = copy(S, old, args, old->shape);
+        return r;
+      }
+      if ((x == C_BATCH) == (op == IR_OUTER ? y == C_BATCH : y == C_BATCHT) && x == C_BATCH)
+        return fail(S, old, "a K x K product");
+      Cls c = x == C_BATCH ? C_BATCH : C_BATCHT;
+      return (Val){copy(S, old, args, old->shape), c, mask};
+    }
+    return fail(S, old, "of %s", cls_name(x));
+  case IRC_STRUCT:
+    switch (op) {
+    case IR_BCAST_COLS:
+    case IR_BCAST_ROWS:
+      return (Val){copy(S, old, args, old->shape), op == IR_BCAST_COLS ? C_BATCH : C_BATCHT, mask};
+    case IR_RESHAPE:
+    case IR_SLICE:
+    case IR_PAD:
+    case IR_ONEHOT:
+    case IR_HCAT: {
+      const IrNode *in = old->args[0];
+      bool keep = x == C_BATCH ? in->shape.rows == old->shape.rows
+                               : in->shape.cols == old->shape.cols && old->shape.rank == 2;
+      if (op == IR_SLICE || op == IR_PAD) keep &= (x == C_BATCH ? old->attr[0] : old->attr[2]) == 0;
+      if (op == IR_HCAT) keep = !cols;
+      if (!keep) return fail(S, old, "regroups %s", cls_name(x));
+      return (Val){copy(S, old, args, old->shape), x, mask};
+    }
+    case IR_SCATTER:
+      if (x != C_BATCH) return fail(S, old, "of %s", cls_name(x));
+      args[0] = masked(S, a[0]);
+      r.n = copy(S, old, args, old->shape);
+      return r;
+    default: return fail(S, old, "of %s", cls_name(x));
+    }
+  default: return fail(S, old, "of %s", cls_name(x));
+  }
+}
+
+static Val rewrite_node(Sh *S, const IrNode *old, Val *a) {
+  IrNode *args[16];
+  int na = old->nargs < 16 ? old->nargs : 16;
+  for (int i = 0; i < na; i++) args[i] = a[i].n;
+  bool all_rep = true;
+  for (int i = 0; i < na; i++) all_rep &= a[i].c == C_REP;
+  IrOp op = (IrOp)old->op;
+  if (op == IR_DATA) {
+    int k = (int)old->attr[0];
+    return val(copy(S, old, NULL, S->data_loc[k]), S->data_cls[k]);
+  }
+  if (all_rep && old->nargs <= 16) return val(copy(S, old, args, old->shape), C_REP);
+  if (old->nargs > 16) return fail(S, old, "too many operands");
+  if (op == IR_GATHER && a[0].c == C_ROWS && a[1].c == C_REP) return gather_rows(S, old, a);
+  for (int i = 0; i < na; i++)
+    if (sampled(a[i].c)) return sampled_node(S, old, a, args, na);
+  Cls x = a[0].c;
+  switch (ir_ops[op].cls) {
+  case IRC_EW1:
+    if (x == C_PART && op != IR_NEG) return fail(S, old, "nonlinear in a partial sum");
+    return val(copy(S, old, args, a[0].n->shape), x);
+  case IRC_EW2:
+    return elementwise(S, old, a, 2, op == IR_ADD || op == IR_SUB, op == IR_MUL || op == IR_DIV);
+  case IRC_EW3:
+    if (x == C_PART) return fail(S, old, "a mask that is a partial sum");
+    if (a[1].c == C_PART || a[2].c == C_PART) { /* where(mask, da, db) of derivatives */
+      for (int i = 0; i < 3; i++)
+        if (a[i].c != C_PART && a[i].c != C_REP)
+          return fail(S, old, "a sharded operand beside partial sums");
+      for (int i = 1; i < 3; i++) args[i] = a[i].c == C_REP ? once(S, a[i].n) : a[i].n;
+      return val(copy(S, old, args, old->shape), C_PART);
+    }
+    return elementwise(S, old, a, 3, false, false);
+  case IRC_REDUCE:
+    switch (op) {
+    case IR_SUM: return val(copy(S, old, args, old->shape), C_PART);
+    case IR_SUM_ROWS:
+      if (x == C_ROWS) return val(copy(S, old, args, local_shape(S, old->shape, C_ROWS)), C_ROWS);
+      return val(copy(S, old, args, old->shape), C_PART);
+    case IR_SUM_COLS:
+      if (x == C_COLS) return val(copy(S, old, args, local_shape(S, old->shape, C_ROWS)), C_ROWS);
+      return val(copy(S, old, args, old->shape), C_PART);
+    case IR_LSE_ROWS:
+    case IR_ARGMAX_ROWS:
+      if (x != C_ROWS) return fail(S, old, "of %s", cls_name(x));
+      return val(copy(S, old, args, local_shape(S, old->shape, C_ROWS)), C_ROWS);
+    default: return fail(S, old, "of %s", cls_name(x));
+    }
+  case IRC_LINALG:
+    switch (op) {
+    case IR_MATMUL:
+    case IR_MATVEC: return product(S, old, a[0], a[1]);
+    case IR_TRANSPOSE: {
+      Cls c = x == C_ROWS ? C_COLS : x == C_COLS ? C_ROWS : x;
+      Shape s = a[0].n->shape;
+      return val(copy(S, old, args, shape_matrix(s.cols, s.rows)), c);
+    }
+    case IR_OUTER:
+      if (x == C_PART || a[1].c == C_PART) {
+        if (x != C_REP && a[1].c != C_REP)
+          return fail(S, old, "a partial sum times sharded values");
+        return val(copy(S, old, args, old->shape), C_PART);
+      }
+      if (x == C_ROWS && a[1].c == C_ROWS) return fail(S, old, "an n x n product");
+      {
+        Cls c = x == C_ROWS ? C_ROWS : C_COLS;
+        return val(copy(S, old, args, local_shape(S, old->shape, c)), c);
+      }
+    default: return fail(S, old, "of %s", cls_name(x));
+    }
+  case IRC_STRUCT:
+    switch (op) {
+    case IR_BCAST: return val(copy(S, old, args, old->shape), x);
+    case IR_BCAST_ROWS:
+    case IR_BCAST_COLS: {
+      if (x == C_PART) return val(copy(S, old, args, old->shape), C_PART);
+      Cls c = op == IR_BCAST_COLS ? C_ROWS : C_COLS;
+      return val(copy(S, old, args, local_shape(S, old->shape, c)), c);
+    }
+    case IR_RESHAPE: {
+      const IrNode *in = old->args[0];
+      if (x == C_PART) return val(copy(S, old, args, old->shape), C_PART);
+      Shape o = old->shape;
+      if (x == C_ROWS && o.rank >= 1 && o.rows == in->shape.rows &&
+          (in->shape.rank == 1 || o.rank == 1 || o.cols == in->shape.cols))
+        return val(copy(S, old, args, local_shape(S, o, C_ROWS)), C_ROWS);
+      if (x == C_COLS && in->shape.rows == 1 && o.rank == 1)
+        return val(copy(S, old, args, shape_vector(a[0].n->shape.cols)), C_ROWS);
+      if (x == C_ROWS && in->shape.rank == 1 && o.rank == 2 && o.rows == 1)
+        return val(copy(S, old, args, shape_matrix(1, a[0].n->shape.rows)), C_COLS);
+      return fail(S, old, "regroups %s", cls_name(x));
+    }
+    case IR_SLICE:
+    case IR_PAD: {
+      if (x == C_PART) return val(copy(S, old, args, old->shape), C_PART);
+      const IrNode *in = old->args[0];
+      bool pad = op == IR_PAD;
+      /* the sharded dimension must be kept whole */
+      int64_t lo = x == C_ROWS ? old->attr[0] : old->attr[2];
+      int64_t in_n = x == C_ROWS ? in->shape.rows : in->shape.cols;
+      int64_t out_n = x == C_ROWS ? old->shape.rows : old->shape.cols;
+      if (lo != 0 || in_n != out_n) return fail(S, old, "cuts into %s", cls_name(x));
+      int64_t at[4] = {old->attr[0], old->attr[1], old->attr[2], old->attr[3]};
+      int64_t nl = lrows(S, in_n);
+      if (x == C_ROWS && !pad) at[1] = nl;
+      if (x == C_COLS && !pad) at[3] = nl;
+      IrNode *n = ir_node(S->g, op, local_shape(S, old->shape, x), args, 1, old->num, old->num2, at,
+                          old->str);
+      n->span = old->span;
+      return val(n, x);
+    }
+    case IR_SCATTER:
+    case IR_DIAGM:
+    case IR_DIAGV:
+      if (x != C_PART || (op == IR_SCATTER && a[1].c != C_REP))
+        return fail(S, old, "of %s", cls_name(x));
+      return val(copy(S, old, args, old->shape), C_PART);
+    case IR_ONEHOT: return val(copy(S, old, args, local_shape(S, old->shape, x)), x);
+    case IR_HCAT:
+    case IR_CAT:
+    case IR_VCAT: {
+      Val v[16];
+      memcpy(v, a, sizeof(Val) * (size_t)na);
+      bool parts = false, rows = false;
+      for (int i = 0; i < na; i++) {
+        parts |= v[i].c == C_PART;
+        rows |= v[i].c == C_ROWS;
+        if (v[i].c == C_COLS) return fail(S, old, "of sharded columns");
+      }
+      if (parts && rows) return fail(S, old, "of partial sums and sharded rows");
+      if (rows && op != IR_HCAT) return fail(S, old, "stacks sharded rows");
+      for (int i = 0; i < na; i++)
+        args[i] = parts ? (v[i].c == C_REP ? once(S, v[i].n) : v[i].n)
+                        : (v[i].c == C_REP ? cut_rows(S, v[i].n) : v[i].n);
+      Cls c = parts ? C_PART : C_ROWS;
+      return val(copy(S, old, args, local_shape(S, old->shape, c)), c);
+    }
+    default:
+      return fail(S, old, "of %s (minibatches over sharded data are not supported yet)",
+                  cls_name(x));
+    }
+  default: return fail(S, old, "of %s", cls_name(x));
+  }
+}
+
+/* The new node of old (operands first: iterative, in topological order). */
+static Val rewrite(Sh *S, IrGraph *old_g, IrNode *root) {
+  if (!root) return val(NULL, C_REP);
+  if (S->done[root->id]) return S->memo[root->id];
+  IrNode **order;
+  size_t n = ir_topo(old_g, &root, 1, &order);
+  for (size_t i = 0; i < n && !S->failed; i++) {
+    const IrNode *o = order[i];
+    if (S->done[o->id]) continue;
+    Val a[16];
+    for (int j = 0; j < o->nargs && j < 16; j++) a[j] = S->memo[o->args[j]->id];
+    S->memo[o->id] = rewrite_node(S, o, a);
+    S->done[o->id] = 1;
+  }
+  return S->memo[root->id];
+}
+
+/* An output of the whole problem's size, as the rank's share of it. */
+static IrNode *share(Sh *S, Val v, Shape whole) {
+  switch (v.c) {
+  case C_PART: return v.n;
+  case C_REP: return once(S, v.n);
+  case C_ROWS: return ir_pad(S->g, v.n, whole, lrow0(S, whole.rows), 0);
+  case C_COLS: return ir_pad(S->g, v.n, whole, 0, lrow0(S, whole.cols));
+  case C_TASK: return masked(S, v);
+  case C_BATCH:
+  case C_BATCHT: break;
+  }
+  fail(S, v.n, "an output of %s", cls_name(v.c));
+  return v.n;
+}
+
+static IrNode *output(Sh *S, IrGraph *old_g, IrNode *root) {
+  if (!root) return NULL;
+  Val v = rewrite(S, old_g, root);
+  return S->failed ? v.n : share(S, v, root->shape);
+}
+
+static void outputs(Sh *S, IrGraph *old_g, IrNode **roots, int n) {
+  for (int i = 0; roots && i < n; i++) roots[i] = output(S, old_g, roots[i]);
+}
+
+/* Replicated values (initial values, variables): must stay so. */
+static void whole(Sh *S, IrGraph *old_g, IrNode **roots, int n, const char *what) {
+  for (int i = 0; roots && i < n && !S->failed; i++) {
+    if (!roots[i]) continue;
+    Val v = rewrite(S, old_g, roots[i]);
+    if (v.c != C_REP) fail(S, roots[i], "%s is %s", what, cls_name(v.c));
+    roots[i] = v.n;
+  }
+}
+
+/* Declared tensor k, sharded by its declaration: a load reads only the rank's rows, anything
+ * else (a generator: the same global draw on every rank) is computed whole and cut. */
+static Val sharded_decl(Sh *S, const IrNode *old, Val v) {
+  if (v.c == C_ROWS) return v;
+  const IrNode *ld = old;
+  if (ld->op == IR_LOAD && ld->attr[1] == 0) {
+    RtRows r = rt_shard_rows(S->s, ld->shape.rows);
+    Shape s = ld->shape;
+    s.rows = r.n;
+    int64_t at[4] = {ld->attr[0], 0, r.r0, ld->shape.rows};
+    IrNode *n = ir_node(S->g, IR_LOAD, s, NULL, 0, 0, 0, at, ld->str);
+    n->span = ld->span;
+    return val(n, C_ROWS);
+  }
+  return val(cut_rows(S, v.n), C_ROWS);
+}
+
+int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
+  IrGraph *old_g = xcalloc(1, sizeof *old_g);
+  *old_g = p->graph;
+  Sh S = {p, &p->graph, s, NULL, NULL, NULL, NULL, err, errlen, false};
+  S.memo = xcalloc(old_g->count + 1, sizeof(Val));
+  S.done = xcalloc(old_g->count + 1, 1);
+  int ntot = p->ndata + p->nhoisted;
+  S.data_cls = xcalloc((size_t)ntot + 1, sizeof(Cls));
+  S.data_loc = xcalloc((size_t)ntot + 1, sizeof(Shape));
+  ir_graph_init(&p->graph, old_g->arena);
+  p->graph.sym_data = old_g->sym_data;
+  p->graph.nsym_data = old_g->nsym_data;
+  err[0] = 0;
+
+  for (int k = 0; k < p->ndata && !S.failed; k++) {
+    const AstDecl *d = p->prog->data[k];
+    IrNode *old = p->data_value[k];
+    Val v = rewrite(&S, old_g, old);
+    if (S.failed) break;
+    if (d->row_sharded) {
+      if (old->shape.rows < s.count) {
+        snprintf(err, errlen, "sharded data '%s' has %lld rows, fewer than the %d ranks", d->name,
+                 (long long)old->shape.rows, s.count);
+        S.failed = true;
+        break;
+      }
+      v = sharded_decl(&S, old, v);
+    } else if (v.c != C_REP) {
+      fail(&S, old, "data '%s' is %s", d->name, cls_name(v.c));
+      break;
+    }
+    p->data_value[k] = v.n;
+    S.data_cls[k] = v.c;
+    S.data_loc[k] = v.n->shape;
+  }
+  for (int h = 0; h < p->nhoisted && !S.failed; h++) {
+    Val v = rewrite(&S, old_g, p->hoisted[h]);
+    p->hoisted[h] = v.n;
+    S.data_cls[p->ndata + h] = v.c;
+    S.data_loc[p->ndata + h] = v.n->shape;
+  }
+  whole(&S, old_g, p->xvars, p->nupper, "an upper variable");
+  whole(&S, old_g, p->yvars, p->nlower, "a lower variable");
+  whole(&S, old_g, p->dirs, p->nlower, "a direction");
+  whole(&S, old_g, p->xdirs, p->nupper, "a direction");
+  whole(&S, old_g, p->upper_init, p->nupper, "an initial value");
+  whole(&S, old_g, p->lower_init, p->nlower, "an initial value");
+  if (!S.failed) {
+    p->f = output(&S, old_g, p->f);
+    p->g = output(&S, old_g, p->g);
+    outputs(&S, old_g, p->reports, p->nreports);
+    outputs(&S, old_g, p->grad_x_f, p->nupper);
+    outputs(&S, old_g, p->grad_y_f, p->nlower);
+    outputs(&S, old_g, p->grad_y_g, p->nlower);
+    outputs(&S, old_g, p->hvp_yy, p->nlower);
+    outputs(&S, old_g, p->hvp_xy, p->nupper);
+    outputs(&S, old_g, p->init_vjp, p->nupper);
+    outputs(&S, old_g, p->grad_x_g, p->nupper);
+    outputs(&S, old_g, p->hvp_yx, p->nlower);
+    for (int k = 0; k < BLO_K_COUNT; k++)
+      for (int o = 0; o < p->kernels[k].nouts; o++)
+        p->kernels[k].outs[o].node = output(&S, old_g, p->kernels[k].outs[o].node);
+  }
+  free(S.memo);
+  free(S.done);
+  free(S.data_cls);
+  free(S.data_loc);
+  free(old_g);
+  return S.failed ? -1 : 0;
+}

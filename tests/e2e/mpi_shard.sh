@@ -1,0 +1,52 @@
+#!/bin/sh
+# mpi_shard.sh — sharded data solved under mpirun (issue 18; skipped, status 77, in a build
+# without MPI): the small problems of test_shard (hyper-cleaning with 23 and 7 rows, a
+# minibatch problem, a meta-learning problem over 7 tasks: no rank count divides them) run on
+# 1, 2 and 3 ranks; x and the trace agree with the one-process run within 1e-12 relative (of
+# each column's largest magnitude; close() below says what is exempt). Runs are bounded by
+# `timeout`.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+bloc=${BLOC:-$top_builddir/bloc}
+case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
+MPIRUN=${MPIRUN:-}
+[ -n "$MPIRUN" ] || { echo "SKIP: bloc was built without MPI (configure --with-mpi)"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cp "$top_srcdir"/tests/unit/shard_* "$tmp"/ && cd "$tmp" || exit 1
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+# close A B: every field of the CSV files A and B (same layout, a header line) within 1e-12
+# of its column's largest magnitude in A, empty fields alike. Skipped: time and the call
+# counters (LancBiO's residual test may take a Lanczos step more or fewer when sums are
+# reassociated across ranks: measured 181 against 185 HVPs). The Ritz estimates get 1e-10:
+# a Lanczos process amplifies the rounding of the reassociated sums (measured 1.6e-12).
+close() {
+  awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) name[i] = $i; next }
+           NR == FNR { for (i = 1; i <= NF; i++) { a[FNR, i] = $i; v = $i + 0
+                         if (v < 0) v = -v; if (v > m[i] + 0) m[i] = v }; n = FNR; next }
+           { if (FNR > n) { bad = 1; exit }
+             for (i = 1; i <= NF; i++) { x = a[FNR, i]; y = $i
+               if (name[i] == "time" || name[i] ~ /^calls_/ || x == y) continue
+               tol = name[i] ~ /^ritz_/ ? 1e-10 : 1e-12
+               d = x - y; if (d < 0) d = -d
+               if (x == "" || y == "" || d > tol * m[i]) { bad = 1; exit } } }
+           END { if (FNR != n) bad = 1; exit bad }' "$1" "$2"
+}
+steps="--set outer_steps=40 --set trace_every=5 --quiet"
+for case in shard_hyperclean:lancbio shard_minibatch:stocbio shard_tasks:itd; do
+  p=${case%:*} m=${case#*:}
+  "$bloc" run $p.blo --method $m $steps --save-x x1.csv --trace t1.csv >/dev/null 2>err ||
+    { bad "$p: one process: $(head -3 err)"; continue; }
+  for n in 1 2 3; do
+    timeout 120 "$MPIRUN" --oversubscribe --allow-run-as-root -n $n "$bloc" run $p.blo \
+      --method $m $steps --save-x x$n.r.csv --trace t$n.r.csv >/dev/null 2>err
+    rc=$?
+    [ $rc = 0 ] || { bad "$p on $n ranks: exit $rc: $(head -3 err)"; continue; }
+    { echo x; cat x1.csv; } >a.csv && { echo x; cat x$n.r.csv; } >b.csv
+    close a.csv b.csv && close t1.csv t$n.r.csv && echo "ok: $p ($m) on $n ranks" ||
+      bad "$p ($m) on $n ranks: x or the trace differs from one process's"
+  done
+done
+exit $fail

@@ -1,0 +1,262 @@
+/* test_shard.c — sharded data compiled for one rank (compiler/ir/shard.h, doc/scaling.md
+ * "Sharded data"): for each program, each rank count N (uneven splits included) and both
+ * backends, the sum over the ranks r = 0 .. N-1 of every kernel's outputs at a fixed random
+ * (x, y, v) must equal the unsharded kernel's outputs to 1e-12 of the output's largest
+ * magnitude. Every kernel is compiled (fused and optional ones too), so this covers f, g, the
+ * gradients, the HVPs, the mixed products, the initialiser and its VJP and the reports. Also:
+ * BLOC_SHARD sets the shard of a compile that leaves it unset; a sharded tensor with fewer
+ * rows than ranks is refused; blo_sharded/blo_shard report what was compiled. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiled.h"
+#include "rt_rng.h"
+
+static char path_buf[4096];
+
+static const char *src(const char *rel) {
+  const char *top = getenv("top_srcdir");
+  snprintf(path_buf, sizeof path_buf, "%s/%s", top ? top : ".", rel);
+  return path_buf;
+}
+
+enum { SLOTS = 4 };
+
+typedef struct Run {
+  BloCompiled *c;
+  BloProblem *p;
+  double *work;
+  int64_t *samples;
+} Run;
+
+static int run_open(Run *r, const char *file, BloBackend backend, RtShard s) {
+  BloCompileOptions opt = {0};
+  opt.backend = backend;
+  opt.all_kernels = true;
+  opt.shard = s;
+  r->c = NULL;
+  int rc = blo_compile_file(src(file), &opt, &r->c);
+  if (rc) return rc;
+  r->p = blo_problem(r->c);
+  r->work = calloc((size_t)r->p->work_size + 1, sizeof(double));
+  r->samples = calloc((size_t)r->p->sample_total + 1, sizeof(int64_t));
+  return 0;
+}
+
+static void run_close(Run *r) {
+  free(r->work);
+  free(r->samples);
+  blo_compiled_free(r->c);
+}
+
+/* Kernel id's outputs at (x, y, v) into SLOTS slots of `slot` doubles each (zeroed first). */
+static void call(Run *r, int id, const double *x, const double *y, const double *v, double *buf,
+                 int64_t slot) {
+  BloEnv env = {r->p->data, r->samples, r->work, r->p->backend};
+  double *outs[SLOTS];
+  for (int i = 0; i < SLOTS; i++) outs[i] = buf + i * slot;
+  for (int64_t i = 0; i < SLOTS * slot; i++) buf[i] = 0;
+  r->p->kernels[id](&env, x, y, v, outs);
+}
+
+/* Draw every sample set of r's problem from seed into samples (the same draw on every rank, as
+ * the runtime's shared seed gives). */
+static void draw(const BloProblem *p, uint64_t seed, int64_t *samples) {
+  RtRng rng;
+  rt_rng_seed(&rng, seed);
+  for (int s = 0; s < p->n_samples; s++) {
+    const BloSampleInfo *si = &p->samples[s];
+    int64_t *scratch =
+        calloc((size_t)rt_rng_sample_scratch_len(si->batch, si->population) + 1, sizeof(int64_t));
+    rt_rng_sample_without_replacement(&rng, si->batch, si->population, samples + si->offset,
+                                      scratch);
+    free(scratch);
+  }
+}
+
+/* The sum over N ranks of every kernel of `file` against the unsharded kernels; a stochastic
+ * problem at `draws` sample draws. */
+static void check_sum_draws(const char *file, BloBackend backend, int N, int draws);
+static void check_sum(const char *file, BloBackend backend, int N) {
+  check_sum_draws(file, backend, N, 1);
+}
+
+static void check_sum_draws(const char *file, BloBackend backend, int N, int draws) {
+  Run whole;
+  assert_int_equal(run_open(&whole, file, backend, (RtShard){0, 1}), 0);
+  assert_false(blo_sharded(whole.c));
+  int64_t nx = whole.p->nx, ny = whole.p->ny, n = nx > ny ? nx : ny;
+  int64_t slot = n + whole.p->n_reports + 1;
+  double *x = malloc(sizeof(double) * (size_t)n), *y = malloc(sizeof(double) * (size_t)n),
+         *v = malloc(sizeof(double) * (size_t)n);
+  RtRng rng;
+  rt_rng_seed(&rng, 11);
+  for (int64_t i = 0; i < n; i++) {
+    x[i] = rt_rng_uniform(&rng, -0.5, 0.5);
+    y[i] = rt_rng_uniform(&rng, -0.5, 0.5);
+    v[i] = rt_rng_uniform(&rng, -1, 1);
+  }
+  size_t len = (size_t)(SLOTS * slot);
+  double *ref = malloc(sizeof(double) * len), *sum = malloc(sizeof(double) * len),
+         *part = malloc(sizeof(double) * len);
+  Run *ranks = calloc((size_t)N, sizeof(Run));
+  for (int r = 0; r < N; r++) {
+    assert_int_equal(run_open(&ranks[r], file, backend, (RtShard){r, N}), 0);
+    assert_int_equal(blo_sharded(ranks[r].c), N > 1);
+    assert_int_equal(blo_shard(ranks[r].c).rank, r);
+    assert_int_equal(blo_shard(ranks[r].c).count, N);
+    /* x0 and y0 are whole on every rank */
+    assert_memory_equal(ranks[r].p->x0, whole.p->x0, sizeof(double) * (size_t)nx);
+    assert_memory_equal(ranks[r].p->y0, whole.p->y0, sizeof(double) * (size_t)ny);
+  }
+  int checked = 0;
+  for (int dr = 0; dr < draws; dr++) {
+    draw(whole.p, 100 + (uint64_t)dr, whole.samples);
+    for (int r = 0; r < N; r++) draw(ranks[r].p, 100 + (uint64_t)dr, ranks[r].samples);
+    for (int id = 0; id < BLO_K_COUNT; id++) {
+      if (!whole.p->kernels[id]) continue;
+      call(&whole, id, x, y, v, ref, slot);
+      for (size_t i = 0; i < len; i++) sum[i] = 0;
+      for (int r = 0; r < N; r++) {
+        assert_non_null(ranks[r].p->kernels[id]);
+        call(&ranks[r], id, x, y, v, part, slot);
+        for (size_t i = 0; i < len; i++) sum[i] += part[i];
+      }
+      double scale = 1e-300, diff = 0;
+      for (size_t i = 0; i < len; i++) {
+        scale = fmax(scale, fabs(ref[i]));
+        diff = fmax(diff, fabs(sum[i] - ref[i]));
+      }
+      if (!(diff <= 1e-12 * scale))
+        fail_msg("%s, %s, N = %d: kernel '%s': sum over ranks differs by %g (largest %g)", file,
+                 backend == BLO_BACKEND_JIT ? "jit" : "interp", N, whole.c->ir->kernels[id].name,
+                 diff, scale);
+      checked++;
+    }
+  }
+  assert_true(checked >= 11 * draws);
+  for (int r = 0; r < N; r++) run_close(&ranks[r]);
+  free(ranks);
+  free(ref);
+  free(sum);
+  free(part);
+  free(x);
+  free(y);
+  free(v);
+  run_close(&whole);
+}
+
+static void test_hyperclean_jit(void **state) {
+  (void)state;
+  for (int N = 1; N <= 4; N++) check_sum("tests/unit/shard_hyperclean.blo", BLO_BACKEND_JIT, N);
+}
+
+static void test_hyperclean_interp(void **state) {
+  (void)state;
+  for (int N = 2; N <= 3; N++) check_sum("tests/unit/shard_hyperclean.blo", BLO_BACKEND_INTERP, N);
+}
+
+static void test_ridge(void **state) {
+  (void)state;
+  for (int N = 2; N <= 3; N++) {
+    check_sum("tests/unit/shard_ridge.blo", BLO_BACKEND_JIT, N);
+    check_sum("tests/unit/shard_ridge.blo", BLO_BACKEND_INTERP, N);
+  }
+}
+
+/* Minibatches over sharded rows: drawn rows each rank owns; several draws, so that a rank
+ * owns all, some or none of a batch. */
+static void test_minibatch(void **state) {
+  (void)state;
+  for (int N = 2; N <= 4; N++) {
+    check_sum_draws("tests/unit/shard_minibatch.blo", BLO_BACKEND_JIT, N, 6);
+    check_sum_draws("tests/unit/shard_minibatch.blo", BLO_BACKEND_INTERP, N, 3);
+  }
+}
+
+/* Tasks sharded: a batch(1) draw is owned by one rank. */
+static void test_tasks(void **state) {
+  (void)state;
+  for (int N = 2; N <= 3; N++) {
+    check_sum_draws("tests/unit/shard_tasks.blo", BLO_BACKEND_JIT, N, 7);
+    check_sum_draws("tests/unit/shard_tasks.blo", BLO_BACKEND_INTERP, N, 3);
+  }
+}
+
+/* N = 1 is the unsharded compile, bit for bit: no rank count, no rewrite. */
+static void test_one_rank(void **state) {
+  (void)state;
+  Run a, b;
+  assert_int_equal(run_open(&a, "tests/unit/shard_ridge.blo", BLO_BACKEND_JIT, (RtShard){0, 0}), 0);
+  assert_int_equal(run_open(&b, "tests/unit/shard_ridge.blo", BLO_BACKEND_JIT, (RtShard){0, 1}), 0);
+  assert_false(blo_sharded(a.c));
+  assert_int_equal(a.p->data_info[0].rows, 13);
+  assert_int_equal(b.p->data_info[0].rows, 13);
+  run_close(&a);
+  run_close(&b);
+}
+
+/* BLOC_SHARD=R/N: the testing aid for one process; local row counts follow rt_shard_rows. */
+static void test_env(void **state) {
+  (void)state;
+  setenv("BLOC_SHARD", "2/3", 1);
+  Run a;
+  assert_int_equal(run_open(&a, "tests/unit/shard_ridge.blo", BLO_BACKEND_JIT, (RtShard){0, 0}), 0);
+  assert_true(blo_sharded(a.c));
+  assert_int_equal(blo_shard(a.c).rank, 2);
+  assert_int_equal(a.p->data_info[0].rows, 13 - 13 * 2 / 3); /* rows 8 .. 12 */
+  run_close(&a);
+  setenv("BLOC_SHARD", "3/3", 1);
+  BloCompiled *c = NULL;
+  BloCompileOptions opt = {0};
+  opt.diag_out = fopen("/dev/null", "w");
+  assert_int_equal(blo_compile_file(src("tests/unit/shard_ridge.blo"), &opt, &c), 1);
+  blo_compiled_free(c);
+  unsetenv("BLOC_SHARD");
+  /* more ranks than the 10 rows of Xv: refused, not an empty shard */
+  c = NULL;
+  opt.shard = (RtShard){0, 11};
+  assert_int_equal(blo_compile_file(src("tests/unit/shard_ridge.blo"), &opt, &c), 1);
+  blo_compiled_free(c);
+  fclose(opt.diag_out);
+}
+
+/* The shard formula: blocks differ by at most one row and cover every row once. */
+static void test_rows(void **state) {
+  (void)state;
+  for (int N = 1; N <= 7; N++)
+    for (int64_t n = N; n < 40; n++) {
+      int64_t next = 0, lo = n, hi = 0;
+      for (int r = 0; r < N; r++) {
+        RtRows s = rt_shard_rows((RtShard){r, N}, n);
+        assert_int_equal(s.r0, next);
+        next += s.n;
+        lo = s.n < lo ? s.n : lo;
+        hi = s.n > hi ? s.n : hi;
+      }
+      assert_int_equal(next, n);
+      assert_true(hi - lo <= 1 && lo >= 1);
+    }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rows),
+      cmocka_unit_test(test_one_rank),
+      cmocka_unit_test(test_env),
+      cmocka_unit_test(test_hyperclean_jit),
+      cmocka_unit_test(test_hyperclean_interp),
+      cmocka_unit_test(test_ridge),
+      cmocka_unit_test(test_minibatch),
+      cmocka_unit_test(test_tasks),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
