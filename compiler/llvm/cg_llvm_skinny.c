@@ -54,28 +54,28 @@ typedef struct Sk {
 /* Most doubles of the widened rows of a float a (on the stack of the kernel or task, 64 KiB);
  * beyond it a' b converts each element of a as it broadcasts it. */
 #define WIDE_MAX 8192
-static LLVMTypeRef vty(Cg *cg, int w) {
+LLVMTypeRef cg_vty(Cg *cg, int w) {
   return w == 1 ? cg->f64 : LLVMVectorType(cg->f64, (unsigned)w);
 }
 
 static LLVMValueRef fma_fn(Cg *cg, int w, LLVMTypeRef *t) {
   static const char name[] = "llvm.fma";
   unsigned id = LLVMLookupIntrinsicID(name, sizeof name - 1);
-  LLVMTypeRef ty = vty(cg, w);
+  LLVMTypeRef ty = cg_vty(cg, w);
   *t = LLVMIntrinsicGetType(cg->ctx, id, &ty, 1);
   return LLVMGetIntrinsicDeclaration(cg->mod, id, &ty, 1);
 }
 
-static LLVMValueRef vfma(Cg *cg, LLVMValueRef x, LLVMValueRef y, LLVMValueRef acc, int w) {
+LLVMValueRef cg_vfma(Cg *cg, LLVMValueRef x, LLVMValueRef y, LLVMValueRef acc, int w) {
   LLVMTypeRef t;
   LLVMValueRef fn = fma_fn(cg, w, &t);
   LLVMValueRef args[3] = {x, y, acc};
   return LLVMBuildCall2(cg->f->b, t, fn, args, 3, "");
 }
 
-static LLVMValueRef splat(Cg *cg, LLVMValueRef s, int w) {
+LLVMValueRef cg_splat(Cg *cg, LLVMValueRef s, int w) {
   if (w == 1) return s;
-  LLVMTypeRef t = vty(cg, w);
+  LLVMTypeRef t = cg_vty(cg, w);
   LLVMValueRef v = LLVMBuildInsertElement(cg->f->b, LLVMGetUndef(t), s, cg_const_i64(cg, 0), "");
   return LLVMBuildShuffleVector(cg->f->b, v, LLVMGetUndef(t),
                                 LLVMConstNull(LLVMVectorType(cg->i32, (unsigned)w)), "");
@@ -91,18 +91,18 @@ static LLVMValueRef at_t(Cg *cg, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef 
 }
 
 static LLVMValueRef vload(Cg *cg, LLVMValueRef p, int w) {
-  LLVMValueRef l = LLVMBuildLoad2(cg->f->b, vty(cg, w), p, "");
+  LLVMValueRef l = LLVMBuildLoad2(cg->f->b, cg_vty(cg, w), p, "");
   LLVMSetAlignment(l, 8);
   return l;
 }
 
 /* w elements of type t at p, as doubles */
-static LLVMValueRef vload_t(Cg *cg, LLVMTypeRef t, LLVMValueRef p, int w) {
+LLVMValueRef cg_vload_t(Cg *cg, LLVMTypeRef t, LLVMValueRef p, int w) {
   if (t == cg->f64) return vload(cg, p, w);
   LLVMTypeRef vt = w == 1 ? t : LLVMVectorType(t, (unsigned)w);
   LLVMValueRef l = LLVMBuildLoad2(cg->f->b, vt, p, "");
   LLVMSetAlignment(l, 4);
-  return LLVMBuildFPExt(cg->f->b, l, vty(cg, w), "");
+  return LLVMBuildFPExt(cg->f->b, l, cg_vty(cg, w), "");
 }
 
 static void vstore(Cg *cg, LLVMValueRef v, LLVMValueRef p) {
@@ -118,13 +118,7 @@ static LLVMValueRef add_i(Cg *cg, LLVMValueRef a, int64_t k) {
   return k == 0 ? a : LLVMBuildNSWAdd(cg->f->b, a, cg_const_i64(cg, k), "");
 }
 
-/* for (iv = start; iv < end; iv += step): a loop tested at the top (may run zero times). */
-typedef struct GLoop {
-  LLVMBasicBlockRef pre, head, body, exit;
-  LLVMValueRef iv, start;
-} GLoop;
-
-static LLVMValueRef gl_begin(Cg *cg, GLoop *L, LLVMValueRef start, LLVMValueRef end) {
+LLVMValueRef cg_for_begin(Cg *cg, CgLoop *L, LLVMValueRef start, LLVMValueRef end) {
   L->pre = LLVMGetInsertBlock(cg->f->b);
   L->head = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.head");
   L->body = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.body");
@@ -138,7 +132,7 @@ static LLVMValueRef gl_begin(Cg *cg, GLoop *L, LLVMValueRef start, LLVMValueRef 
   return L->iv;
 }
 
-static void gl_end(Cg *cg, GLoop *L, int64_t step) {
+void cg_for_end(Cg *cg, CgLoop *L, int64_t step) {
   LLVMValueRef next = add_i(cg, L->iv, step);
   LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->f->b);
   LLVMBuildBr(cg->f->b, L->head);
@@ -230,7 +224,7 @@ static LLVMValueRef mload(Cg *cg, LLVMTypeRef et, LLVMValueRef p, int w, int n) 
   LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, et == cg->f64 ? 8 : 4, 0),
                           LLVMConstVector(m, (unsigned)n), LLVMConstNull(t)};
   LLVMValueRef v = LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
-  return et == cg->f64 ? v : LLVMBuildFPExt(cg->f->b, v, vty(cg, n), "");
+  return et == cg->f64 ? v : LLVMBuildFPExt(cg->f->b, v, cg_vty(cg, n), "");
 }
 
 /* Rows rows[0..R) of float a (len elements each) widened into k->wide, one simple loop per row
@@ -241,12 +235,12 @@ static LLVMValueRef mload(Cg *cg, LLVMTypeRef et, LLVMValueRef p, int w, int n) 
 static void widen_rows(Sk *k, LLVMValueRef *rows, int R, int64_t len) {
   Cg *cg = k->cg;
   for (int i = 0; i < R; i++) {
-    GLoop L;
-    LLVMValueRef j = gl_begin(cg, &L, cg_const_i64(cg, 0), cg_const_i64(cg, len));
+    CgLoop L;
+    LLVMValueRef j = cg_for_begin(cg, &L, cg_const_i64(cg, 0), cg_const_i64(cg, len));
     LLVMValueRef f = LLVMBuildLoad2(cg->f->b, k->ta, at_t(cg, k->ta, rows[i], j), "");
     LLVMValueRef d = LLVMBuildFPExt(cg->f->b, f, cg->f64, "");
     LLVMBuildStore(cg->f->b, d, at(cg, k->wide, add_i(cg, j, (int64_t)i * len)));
-    gl_end(cg, &L, 1);
+    cg_for_end(cg, &L, 1);
   }
 }
 
@@ -279,7 +273,7 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
   }
   for (int j = 0; j < nj; j++)
     brow[j] = at_t(cg, k->tb, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
-  for (int i = 0; i < R * nj; i++) acc[i] = LLVMConstNull(vty(cg, W));
+  for (int i = 0; i < R * nj; i++) acc[i] = LLVMConstNull(cg_vty(cg, W));
   for (int pass = 0; pass < 2; pass++) { /* W at a time, then the last k % W masked */
     LLVMValueRef kk;
     RLoop L;
@@ -293,12 +287,12 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
     LLVMValueRef u[MAX_R];
     for (int i = 0; i < R; i++) {
       LLVMValueRef p = at_t(cg, ta, arow[i], kk);
-      u[i] = pass == 0 ? vload_t(cg, ta, p, W) : mload(cg, ta, p, rem, W);
+      u[i] = pass == 0 ? cg_vload_t(cg, ta, p, W) : mload(cg, ta, p, rem, W);
     }
     for (int j = 0; j < nj; j++) {
       LLVMValueRef p = at_t(cg, k->tb, brow[j], kk);
-      LLVMValueRef v = pass == 0 ? vload_t(cg, k->tb, p, W) : mload(cg, k->tb, p, rem, W);
-      for (int i = 0; i < R; i++) acc[i * nj + j] = vfma(cg, u[i], v, acc[i * nj + j], W);
+      LLVMValueRef v = pass == 0 ? cg_vload_t(cg, k->tb, p, W) : mload(cg, k->tb, p, rem, W);
+      for (int i = 0; i < R; i++) acc[i * nj + j] = cg_vfma(cg, u[i], v, acc[i * nj + j], W);
     }
     if (pass == 0) rl_end(cg, &L, acc, k4 / W);
   }
@@ -319,7 +313,7 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
     }
     LLVMValueRef *a = &acc[i * nj];
     LLVMValueRef sum = hsum4(cg, a[0], a[nj > 1 ? 1 : 0], a[nj > 2 ? 2 : 0], a[nj > 3 ? 3 : 0]);
-    if (k->alpha) sum = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, 4), sum, "");
+    if (k->alpha) sum = LLVMBuildFMul(cg->f->b, cg_splat(cg, k->alpha, 4), sum, "");
     LLVMValueRef crow =
         at(cg, k->c, LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, r0, i), k->ldc), j0, ""));
     /* lanes 0..nj-1 to c: a vector of 4, 2 (+ 1) or 1 */
@@ -330,8 +324,8 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
       else if (w == 2) {
         LLVMValueRef m[2] = {LLVMConstInt(cg->i32, (unsigned long long)j, 0),
                              LLVMConstInt(cg->i32, (unsigned long long)j + 1, 0)};
-        v = LLVMBuildShuffleVector(cg->f->b, sum, LLVMGetUndef(vty(cg, 4)), LLVMConstVector(m, 2),
-                                   "");
+        v = LLVMBuildShuffleVector(cg->f->b, sum, LLVMGetUndef(cg_vty(cg, 4)),
+                                   LLVMConstVector(m, 2), "");
       } else {
         v = LLVMBuildExtractElement(cg->f->b, sum, LLVMConstInt(cg->i32, (unsigned long long)j, 0),
                                     "");
@@ -362,8 +356,8 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
                       : at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
     LLVMValueRef b = at_t(cg, k->tb, k->b, mul_i(cg, r, k->ldb));
     for (int v = 0; v < ng; v++) {
-      LLVMValueRef x = vload_t(cg, k->tb, at_t(cg, k->tb, b, cg_const_i64(cg, g[v].c0)), g[v].w);
-      if (k->alpha) x = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, g[v].w), x, "");
+      LLVMValueRef x = cg_vload_t(cg, k->tb, at_t(cg, k->tb, b, cg_const_i64(cg, g[v].c0)), g[v].w);
+      if (k->alpha) x = LLVMBuildFMul(cg->f->b, cg_splat(cg, k->alpha, g[v].w), x, "");
       brow[i * ng + v] = x;
     }
   }
@@ -383,9 +377,9 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
     prefetch(cg, at_t(cg, k->ta, arow0, off));
   }
   for (int i = 0; i < R; i++) {
-    LLVMValueRef s = vload_t(cg, ta, at_t(cg, ta, arow[i], ii), 1);
+    LLVMValueRef s = cg_vload_t(cg, ta, at_t(cg, ta, arow[i], ii), 1);
     for (int v = 0; v < ng; v++)
-      cv[v] = vfma(cg, splat(cg, s, g[v].w), brow[i * ng + v], cv[v], g[v].w);
+      cv[v] = cg_vfma(cg, cg_splat(cg, s, g[v].w), brow[i * ng + v], cv[v], g[v].w);
   }
   for (int v = 0; v < ng; v++) vstore(cg, cv[v], cp[v]);
   rl_end(cg, &L, none, bl->m);
@@ -434,17 +428,17 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
       LLVMBuildMemSet(cg->f->b, k.c, zero8,
                       cg_const_i64(cg, bl->m * bl->n * (int64_t)sizeof(double)), 8);
     } else {
-      GLoop Z;
-      LLVMValueRef i = gl_begin(cg, &Z, cg_const_i64(cg, 0), cg_const_i64(cg, bl->m));
+      CgLoop Z;
+      LLVMValueRef i = cg_for_begin(cg, &Z, cg_const_i64(cg, 0), cg_const_i64(cg, bl->m));
       LLVMBuildMemSet(cg->f->b, at(cg, k.c, mul_i(cg, i, k.ldc)), zero8,
                       cg_const_i64(cg, bl->n * (int64_t)sizeof(double)), 8);
-      gl_end(cg, &Z, 1);
+      cg_for_end(cg, &Z, 1);
     }
   }
   if (!bl->trans_a) { /* tiles of rows (the last one partial); groups of 4 columns (a loop when
                          there are several), then the rest */
-    GLoop L;
-    LLVMValueRef r0 = gl_begin(cg, &L, lo, hi);
+    CgLoop L;
+    LLVMValueRef r0 = cg_for_begin(cg, &L, lo, hi);
     if (wide) {
       LLVMValueRef rows[MAX_R];
       nn_rows(&k, r0, R, hi, rows);
@@ -455,13 +449,13 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
     int64_t full = bl->n / GROUP;
     if (full == 1) nn_tile(&k, r0, R, cg_const_i64(cg, 0), GROUP, hi);
     if (full > 1) {
-      GLoop J;
-      LLVMValueRef j0 = gl_begin(cg, &J, cg_const_i64(cg, 0), cg_const_i64(cg, full * GROUP));
+      CgLoop J;
+      LLVMValueRef j0 = cg_for_begin(cg, &J, cg_const_i64(cg, 0), cg_const_i64(cg, full * GROUP));
       nn_tile(&k, r0, R, j0, GROUP, hi);
-      gl_end(cg, &J, GROUP);
+      cg_for_end(cg, &J, GROUP);
     }
     if (bl->n % GROUP) nn_tile(&k, r0, R, cg_const_i64(cg, full * GROUP), (int)(bl->n % GROUP), hi);
-    gl_end(cg, &L, R);
+    cg_for_end(cg, &L, R);
     return;
   }
   LLVMValueRef span = LLVMBuildNSWSub(cg->f->b, hi, lo, "");
@@ -469,8 +463,8 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
       cg->f->b, lo, mul_i(cg, LLVMBuildSDiv(cg->f->b, span, cg_const_i64(cg, R), ""), R), "");
   for (int pass = 0; pass < 2; pass++) { /* full tiles, then one row at a time */
     int rows = pass == 0 ? R : 1;
-    GLoop L;
-    LLVMValueRef r0 = gl_begin(cg, &L, pass == 0 ? lo : tiles_end, pass == 0 ? tiles_end : hi);
+    CgLoop L;
+    LLVMValueRef r0 = cg_for_begin(cg, &L, pass == 0 ? lo : tiles_end, pass == 0 ? tiles_end : hi);
     k.wide = NULL;
     if (wide) {
       LLVMValueRef arows[MAX_R];
@@ -482,6 +476,6 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
     }
     for (int g0 = 0; g0 < k.nvec; g0 += 3)
       tn_tile(&k, r0, rows, &k.vec[g0], k.nvec - g0 < 3 ? k.nvec - g0 : 3);
-    gl_end(cg, &L, rows);
+    cg_for_end(cg, &L, rows);
   }
 }
