@@ -14,14 +14,22 @@
  * element is the same sequence of FMAs whichever block or task computes it, so results do not
  * depend on the thread count. Float dense data (precision f32) are widened as they are
  * loaded; the sparse values are always doubles. */
+#include <stddef.h>
+
 #include "llvm/cg_llvm.h"
+#include "rt_sparse.h"
 
 /* RtSparse as LLVM sees it: { RtCsr m, t }, RtCsr = { rows, cols, nnz, rowptr, col, val }. */
 enum { CSR_ROWPTR = 3, CSR_COL = 4, CSR_VAL = 5 };
+_Static_assert(sizeof(void *) == 8 && offsetof(RtSparse, t) == 48 &&
+                   offsetof(RtCsr, rowptr) == 8 * CSR_ROWPTR &&
+                   offsetof(RtCsr, col) == 8 * CSR_COL && offsetof(RtCsr, val) == 8 * CSR_VAL,
+               "RtSparse's layout is not the one the generated code reads");
 
+/* The columns of one pass: at most 7 vectors of W, then 4, 2, 1 (8 W columns are a pass). */
 typedef struct Chunk {
   int nvec;
-  int w[8];   /* doubles of each vector: W, 4, 2 or 1 */
+  int w[10];  /* doubles of each vector: W, 4, 2 or 1 */
 } Chunk;
 
 typedef struct Sp {
@@ -61,7 +69,7 @@ static LLVMValueRef csr_field(Cg *cg, LLVMValueRef p, int which, int f) {
 /* len columns as vectors: W at a time, then 4, 2, 1. */
 static Chunk chunk(int64_t len, int vw) {
   Chunk ch = {0, {0}};
-  for (int64_t j = 0; j < len && ch.nvec < 8;) {
+  for (int64_t j = 0; j < len;) {
     int64_t left = len - j;
     int w = left >= vw ? vw : left >= 4 ? 4 : left >= 2 ? 2 : 1;
     ch.w[ch.nvec++] = w;
@@ -80,7 +88,7 @@ static void vstore(Cg *cg, LLVMValueRef v, LLVMValueRef p) {
  * over the entries k of CSR row r of val[k] * b(col[k], same columns). */
 static void row_chunk(Sp *s, LLVMValueRef i, LLVMValueRef r, LLVMValueRef j0, const Chunk *ch) {
   Cg *cg = s->cg;
-  LLVMValueRef acc[8];
+  LLVMValueRef acc[10];
   for (int q = 0; q < ch->nvec; q++) {
     acc[q] = LLVMBuildAlloca(cg->f->eb, cg_vty(cg, ch->w[q]), "sp.acc"); /* SROA promotes */
     LLVMBuildStore(cg->f->b, LLVMConstNull(cg_vty(cg, ch->w[q])), acc[q]);

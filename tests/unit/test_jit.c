@@ -599,7 +599,8 @@ static void test_stochastic(void **state) {
  * evaluator, then 1 and 3 threads bit for bit. The JIT's generated CSR loops
  * (cg_llvm_sparse.c) in the default plan's regions (several tasks), in regions of 12-row
  * blocks, outside regions, and the runtime's product instead (sched.sparse_call); nc = 20 (c
- * in registers), 3 (short vectors), 70 (chunks of columns, a loop over them at 256 bits). */
+ * in registers), 3 (short vectors), 31 (the most vectors a pass holds), 70 (chunks of
+ * columns, a loop over them at 256 bits). */
 static void check_threads(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt);
 
 static void sparse_case(int64_t nc) {
@@ -677,6 +678,7 @@ static void test_sparse(void **state) {
   (void)state;
   sparse_case(20);
   sparse_case(3);
+  sparse_case(31); /* at 256 bits one pass of 7 vectors of 4, then 2 + 1 */
   sparse_case(70);
 }
 
