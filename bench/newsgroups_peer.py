@@ -27,6 +27,7 @@ SciPy it ran with.
 """
 import argparse
 import gzip
+import json
 import math
 import os
 import resource
@@ -108,6 +109,7 @@ class Problem:
         self.XtrT, self.XvalT = Xtr.T.tocsr(), Xval.T.tocsr()  # one-time CSR copies of X'
         self.d, self.c = Xtr.shape[1], Ytr.shape[1]
         self.s = 1.0 / (self.d * self.c)
+        self.nhvp = 0  # HVPs computed (the timing prints them per step)
 
     def g(self, zeta, W):
         return mean_ce(self.Xtr, self.Ytr, W) + 0.5 * self.s * float(np.exp(zeta) @ (W * W).sum(1))
@@ -132,6 +134,7 @@ class Problem:
 
     def hvp(self, sez, P, V):
         """A V = (d^2 g / dW^2) V at the W whose training softmax is P."""
+        self.nhvp += 1
         U = self.Xtr @ V
         R = P * U
         R -= P * R.sum(axis=1, keepdims=True)
@@ -197,11 +200,29 @@ class AidCg:
 
 
 class LancBio:
-    """Dynamic Lanczos, ALGORITHMS.md's pseudo-code line by line."""
+    """Dynamic Lanczos, ALGORITHMS.md's pseudo-code line by line, with bloc's residual watch
+    (doc/methods.md): every 10 steps one HVP measures |A v - b|, and a rise at 3 consecutive
+    checks by 100x in all restarts the basis, so that both do the same products a step."""
+
+    WATCH, RISES, GROWTH, FLOOR = 10, 3, 100.0, 1e-10
 
     def __init__(self, T=5, m0=1, rho=1.1, F=20, m_max=80):
         self.T, self.m, self.rho, self.F, self.m_max = T, m0, rho, F, m_max
         self.restart_due, self.j = True, 0
+        self.watch = []  # (|A v - b|, |b|) at the last RISES + 1 checks, oldest first
+
+    def watch_residual(self, pb, st, ez, P, b, k):
+        if (k + 1) % self.WATCH != 0:
+            return
+        rho = float(np.linalg.norm(pb.hvp(ez, P, st.v) - b))
+        self.watch = (self.watch + [(rho, float(np.linalg.norm(b)))])[-(self.RISES + 1):]
+        if len(self.watch) < self.RISES + 1:
+            return
+        if not all(self.watch[i + 1][0] > self.watch[i][0] for i in range(self.RISES)):
+            return
+        r0, b0 = self.watch[0]
+        if rho >= self.GROWTH * r0 and r0 > self.FLOOR * b0:
+            self.restart_due, self.watch = True, []
 
     def restart(self, pb, st, ez, P, b):
         self.vbar = st.v.copy()
@@ -224,6 +245,7 @@ class LancBio:
         if k > 0 and k % self.F == 0:
             self.m = min(math.ceil(self.rho * self.m), self.m_max)
         if (self.restart_due or self.j >= self.m) and not self.restart(pb, st, ez, P, b):
+            self.watch_residual(pb, st, ez, P, b, k)
             upper_step(pb, st, ez, lam)
             return
         r = b - self.w
@@ -250,6 +272,10 @@ class LancBio:
         else:
             self.beta = beta
             self.Q.append(omega / beta)
+            # bloc's orthogonality check: a new vector repeating old directions restarts
+            if self.j < self.m and max(abs(vdot(Qi, self.Q[-1])) for Qi in self.Q[:-1]) > 1e-2:
+                self.restart_due = True
+        self.watch_residual(pb, st, ez, P, b, k)
         upper_step(pb, st, ez, lam)
 
 
@@ -364,6 +390,9 @@ def main(argv=None):
     ap.add_argument("--y-step", type=float, default=1.0,
                     help="theta (bloc: y_step; its default is estimated, `auto`)")
     ap.add_argument("--x-step", type=float, default=1.0, help="lambda (bloc's default: 1)")
+    ap.add_argument("--methods", default="aid_cg,lancbio",
+                    help="the methods timed, comma-separated (aid_cg, lancbio)")
+    ap.add_argument("--json", help="also write the figures to this file as JSON")
     ap.add_argument("--selftest", action="store_true",
                     help="check the derivatives and the hypergradient at a tiny size and exit")
     a = ap.parse_args(argv)
@@ -389,29 +418,45 @@ def main(argv=None):
     pb = Problem(Xtr, onehot(ltr, c), Xval, onehot(lval, c))
     t_load = time.perf_counter() - t0
     rss_load = peak_rss_mb()
-    methods = {"aid_cg": (AidCg(), State(d, c), []), "lancbio": (LancBio(), State(d, c), [])}
+    make = {"aid_cg": AidCg, "lancbio": LancBio}
+    names = [m for m in a.methods.split(",") if m]
+    if not names or any(m not in make for m in names):
+        raise SystemExit(f"--methods: a comma-separated list of {', '.join(make)}")
+    methods = {m: (make[m](), State(d, c), []) for m in names}
     k = {name: 0 for name in methods}
+    hvps = {name: 0 for name in methods}
     for _ in range(a.rounds):
         for name, (meth, st, times) in methods.items():
+            h0 = pb.nhvp
             for _ in range(a.steps):
                 t = time.perf_counter()
                 meth.step(pb, st, k[name], a.y_step, a.x_step)
                 times.append(time.perf_counter() - t)
                 k[name] += 1
+            hvps[name] += pb.nhvp - h0
     for name, (meth, st, times) in methods.items():
         if not np.all(np.isfinite(st.zeta)) or not np.all(np.isfinite(st.W)):
             raise SystemExit(f"{name}: the iterates are not finite (lower --x-step or --y-step)")
     med = {name: 1e3 * float(np.median(times)) for name, (_, _, times) in methods.items()}
-    st = methods["lancbio"][1]
+    label = {"aid_cg": "aid_cg (T=10, Q=5)", "lancbio": "lancbio (T=5)"}
+    last = names[-1]
+    st = methods[last][1]
     blas = os.environ.get("OPENBLAS_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "default"))
+    per = " | ".join(f"{label[m]} {med[m]:.1f} ms/step" for m in names)
     print(f"peer scipy-sparse: n_train={Xtr.shape[0]} n_val={Xval.shape[0]} d={d} c={c} "
-          f"nnz_train={Xtr.nnz} nnz_val={Xval.nnz} | aid_cg (T=10, Q=5) "
-          f"{med['aid_cg']:.1f} ms/step | lancbio (T=5) {med['lancbio']:.1f} ms/step | "
+          f"nnz_train={Xtr.nnz} nnz_val={Xval.nnz} | {per} | "
           f"median of {a.rounds}x{a.steps} interleaved steps, theta {a.y_step:g}, lambda "
           f"{a.x_step:g} | peak RSS {peak_rss_mb():.0f} MB "
           f"({rss_load:.0f} MB after loading, {t_load:.1f} s) | f(W) = {pb.f(st.W):.6f} after "
-          f"{k['lancbio']} LancBiO steps | numpy {np.__version__} scipy {scipy.__version__}, "
+          f"{k[last]} {last} steps | numpy {np.__version__} scipy {scipy.__version__}, "
           f"sparse products on 1 thread, BLAS threads {blas}")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"methods": {m: {"median_ms": med[m],
+                                       "mean_ms": 1e3 * float(np.mean(methods[m][2])),
+                                       "steps": k[m], "hvp": hvps[m]} for m in names},
+                       "peak_rss_mb": peak_rss_mb(), "load_s": t_load,
+                       "f": pb.f(st.W)}, f)
     return 0
 
 

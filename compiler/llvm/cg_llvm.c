@@ -665,8 +665,13 @@ static void emit_blas(Cg *cg, const SchedStep *st) {
   }
 }
 
-/* SS_SPMM: the runtime's CSR product, split over threads by rows of c (rt_par.h). */
+/* SS_SPMM: the generated CSR loops (cg_llvm_sparse.c), or with sched.sparse_call the runtime's
+ * CSR product, split over threads by rows of c (rt_par.h). */
 static void emit_sparse(Cg *cg, const SchedStep *st) {
+  if (!cg->sparse_call) {
+    cg_sparse(cg, st);
+    return;
+  }
   const SchedBlas *b = &st->blas;
   LLVMTypeRef t;
   LLVMValueRef fn = cg_fn(cg, CG_SPARSE_MUL, &t);

@@ -77,6 +77,8 @@ typedef struct Cg {
   bool f32;                  /* data tensors are floats (precision f32): loads of SB_DATA
                                 widen to double; BLAS steps reading them call rt_f32_gemm */
   LLVMTypeRef f32t;
+  bool sparse_call;          /* SS_SPMM steps call the runtime's rt_sparse_mul_par instead of
+                                generated loops (SchedOptions.sparse_call) */
   /* the kernel being emitted */
   const SchedKernel *k;
   const char *symbol;        /* the kernel's, for the names of outlined task functions */
@@ -113,6 +115,26 @@ void cg_skinny(Cg *cg, const SchedStep *st);
 /* For a skinny a b' that computes in float (float data a, double b): b rounded to float into
  * a new stack buffer (n x k) at the current position; else NULL. */
 LLVMValueRef cg_skinny_round_b(Cg *cg, const SchedStep *st);
+
+/* An SS_SPMM step at the current position (cg_llvm_sparse.c): CSR loops specialised to the
+ * product's column count; in a region body only the rows [rlo, rhi) of c. */
+void cg_sparse(Cg *cg, const SchedStep *st);
+
+/* ---- vector helpers of the product loops (cg_llvm_skinny.c), shared with cg_llvm_sparse.c */
+LLVMTypeRef cg_vty(Cg *cg, int w);   /* <w x double>, or double when w is 1 */
+LLVMValueRef cg_vfma(Cg *cg, LLVMValueRef x, LLVMValueRef y, LLVMValueRef acc, int w);
+LLVMValueRef cg_splat(Cg *cg, LLVMValueRef s, int w); /* the double s in all w lanes */
+/* w elements of type t (float or double) at p, as doubles */
+LLVMValueRef cg_vload_t(Cg *cg, LLVMTypeRef t, LLVMValueRef p, int w);
+/* for (iv = start; iv < end; iv += step), tested at the top (may run zero times):
+ * cg_for_begin returns iv with the builder in the body; cg_for_end closes the loop and leaves
+ * the builder after it. */
+typedef struct CgLoop {
+  LLVMBasicBlockRef pre, head, body, exit;
+  LLVMValueRef iv, start;
+} CgLoop;
+LLVMValueRef cg_for_begin(Cg *cg, CgLoop *L, LLVMValueRef start, LLVMValueRef end);
+void cg_for_end(Cg *cg, CgLoop *L, int64_t step);
 LLVMValueRef cg_view_ptr(Cg *cg, const SchedBuf *b); /* first element of a view (offset applied) */
 bool cg_is_f32(const Cg *cg, const SchedBuf *b);      /* a view of float data (precision f32) */
 LLVMTypeRef cg_elt(const Cg *cg, const SchedBuf *b);   /* its element type: float or double */

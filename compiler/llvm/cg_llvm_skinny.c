@@ -140,10 +140,7 @@ static LLVMValueRef add_i(Cg *cg, LLVMValueRef a, int64_t k) {
 }
 
 /* for (iv = start; iv < end; iv += step): a loop tested at the top (may run zero times). */
-typedef struct GLoop {
-  LLVMBasicBlockRef pre, head, body, exit;
-  LLVMValueRef iv, start;
-} GLoop;
+typedef CgLoop GLoop; /* cg_llvm.h */
 
 static LLVMValueRef gl_begin(Cg *cg, GLoop *L, LLVMValueRef start, LLVMValueRef end) {
   L->pre = LLVMGetInsertBlock(cg->f->b);
@@ -168,6 +165,21 @@ static void gl_end(Cg *cg, GLoop *L, int64_t step) {
   LLVMAddIncoming(L->iv, v, bb, 2);
   LLVMPositionBuilderAtEnd(cg->f->b, L->exit);
 }
+
+/* ---- the helpers cg_llvm_sparse.c shares (cg_llvm.h) */
+LLVMTypeRef cg_vty(Cg *cg, int w) { return vty(cg, w); }
+LLVMValueRef cg_vfma(Cg *cg, LLVMValueRef x, LLVMValueRef y, LLVMValueRef acc, int w) {
+  (void)w; /* the type of acc says it */
+  return vfma(cg, x, y, acc);
+}
+LLVMValueRef cg_splat(Cg *cg, LLVMValueRef s, int w) { return splat(cg, s, w); }
+LLVMValueRef cg_vload_t(Cg *cg, LLVMTypeRef t, LLVMValueRef p, int w) {
+  return vload_t(cg, t, p, w);
+}
+LLVMValueRef cg_for_begin(Cg *cg, CgLoop *L, LLVMValueRef start, LLVMValueRef end) {
+  return gl_begin(cg, L, start, end);
+}
+void cg_for_end(Cg *cg, CgLoop *L, int64_t step) { gl_end(cg, L, step); }
 
 /* A loop over i in [0, n), n >= 1, tested at the bottom, carrying `nacc` values: on entry
  * acc[] holds their initial values; rl_begin returns i and replaces acc[] by the phis;

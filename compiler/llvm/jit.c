@@ -272,6 +272,7 @@ static void *compile_part(void *arg) {
     const SchedKernel *k = &pt->plan->kernels[pt->ids[i]];
     cg.vector_bits = pt->vector_bits ? pt->vector_bits : kernel_vector_bits(k);
     cg.f32 = opt->f32;
+    cg.sparse_call = opt->sched.sparse_call;
     pt->rc = cg_kernel(&cg, k, pt->sym[pt->ids[i]], pt->err, sizeof pt->err);
   }
   cg_dispose(&cg);

@@ -105,8 +105,11 @@ typedef enum SchedStepKind {
                  a.index), or its rows idx (SB_SAMPLE; base SB_NONE: all rows): m rows of a
                  (the sample's K, or the data's rows), k its columns; trans_a false: c (m x n)
                  = a b, b k x n; trans_a true: c (k x n) = a' b, b m x n. b and c are row-major
-                 views (a vector: n = 1, ld 1); c is overwritten (alpha 1, beta 0). Backends
-                 call the runtime's rt_sparse_mul (the JIT its row-parallel rt_sparse_mul_par) */
+                 views (a vector: n = 1, ld 1); c is overwritten (alpha 1, beta 0). Row i of c
+                 is row i of a (or of the stored transpose a', RtSparse.t, when not sampled)
+                 times b, so the product can join a region over c's rows (except a sampled
+                 a' b, a scatter). The JIT generates its loops (cg_llvm_sparse.c); the C
+                 emitter calls the runtime's rt_sparse_mul */
   SS_PAR_ROWS /* a row-parallel region: `body` steps over the same `rows`, run in row blocks
                  (see SchedStep) */
 } SchedStepKind;
@@ -150,7 +153,8 @@ typedef struct SchedBlas {
  * [p * task_rows, min((p + 1) * task_rows, rows)) and runs them in blocks of block_rows rows
  * (the last one shorter), in order: for each block, every body step in order, restricted to
  * the block's rows: SS_LOOP / SS_ROWS iterate only those rows (flat loops the flat indices of
- * those rows); SS_SKINNY_GEMM with trans_a false computes only those rows of c; a reducing
+ * those rows); SS_SKINNY_GEMM with trans_a false, and SS_SPMM, compute only those rows of c
+ * (SS_SPMM: rows of a, of its sampled rows, or of the stored transpose); a reducing
  * SS_SKINNY_GEMM (trans_a, blas.part) sums only over those rows of a and b, into the task's
  * partial; SI_SUM / SI_SUM_COLS items with `part` add the block's sum into the task's partial.
  * When every task is done, the reductions are combined (SchedReduce), in order. The planner
@@ -193,6 +197,9 @@ typedef struct SchedOptions {
   bool no_blas_fold;      /* never fold scalars/accumulations into BLAS alpha/beta */
   bool no_skinny;         /* every product to BLAS: no SS_SKINNY_GEMM (backends without it) */
   bool no_par;            /* no SS_PAR_ROWS regions (backends without them; serial plans) */
+  bool sparse_call;       /* SS_SPMM steps stay out of regions: the backend runs each as one
+                             call of the runtime's product (the JIT's generated loops measured
+                             against it: bench/bench_sparse) */
   int64_t par_min_cost;   /* a region runs as parallel tasks only above this estimated cost
                              (about one unit per flop; 0: the default, 400000); below it, its
                              steps stay ordinary steps. Tests set 1 to split small problems */

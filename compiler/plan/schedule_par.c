@@ -1,10 +1,11 @@
 /* schedule_par.c — row-parallel regions (SS_PAR_ROWS in schedule.h). Consecutive steps over the
  * same rows that touch, for row r, only row r of what they write (elementwise loops, row
- * reductions, skinny products streaming a big operand, sums over rows) are grouped into one
- * region that backends run in row blocks, as parallel tasks: each block of the big matrix is
- * read from memory once and reused from cache by the region's later steps, and both cores
- * work. Steps that do not belong are hoisted before the region when independent of it, else
- * deferred after it. Runs on logical work buffers, before their offsets are assigned. */
+ * reductions, skinny products streaming a big operand, sparse products, sums over rows) are
+ * grouped into one region that backends run in row blocks, as parallel tasks: each block of
+ * the big matrix is read from memory once and reused from cache by the region's later steps
+ * (the softmax of a block of X @ W while it is in cache), and both cores work. Steps that do
+ * not belong are hoisted before the region when independent of it, else deferred after it.
+ * Runs on logical work buffers, before their offsets are assigned. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,9 @@
 enum {
   DEFAULT_MIN_COST = 400000,  /* below this a region is not worth waking threads for */
   TASK_COST = 200000,         /* about this much work per task (at most SCHED_PAR_MAX_TASKS) */
-  BLOCK_BYTES = 196608        /* the rows of one block touch about this much memory (L2) */
+  BLOCK_BYTES = 196608,       /* the rows of one block touch about this much memory (L2) */
+  SPARSE_ROW_NNZ = 64         /* entries a row of a sparse matrix is taken to hold, for costs
+                                 and block sizes (plans are made before the data are loaded) */
 };
 
 /* ------------------------------------------------------------------ accesses */
@@ -86,11 +89,27 @@ static void expr_acc(StepInfo *si, const SchedExpr *e, bool row, uint8_t *seen, 
   }
 }
 
+/* An SS_SPMM step's part in a region: row i of c from row i of a (or of its stored transpose),
+ * b whole. A sampled a' b scatters into all of c: a boundary (false). */
+static bool sparse_info(const Sch *s, const SchedBlas *b, StepInfo *si) {
+  if (s->opt->sparse_call || (b->trans_a && b->idx.base != SB_NONE)) return false;
+  int64_t row_len = b->trans_a ? b->m : b->k;
+  int64_t nnz = row_len < SPARSE_ROW_NNZ ? row_len : SPARSE_ROW_NNZ;
+  si->cand = true;
+  si->rows = b->trans_a ? b->k : b->m;
+  add_acc(si, &b->b, row_len, b->n, A_ALL, false);
+  add_acc(si, &b->c, si->rows, b->n, A_ROW, true);
+  si->cost = 2.0 * (double)si->rows * (double)b->n * (double)nnz;
+  si->row_bytes = 8.0 * (double)b->n + 12.0 * (double)nnz;
+  return true;
+}
+
 static void step_info(const Sch *s, const SchedStep *st, StepInfo *si) {
   memset(si, 0, sizeof *si);
   uint8_t *seen = xcalloc(2 * (size_t)s->nexprs + 2, 1);
   const SchedBlas *b = &st->blas;
-  switch (st->kind) {
+  switch (st->kind == SS_SPMM && sparse_info(s, b, si) ? SS_PAR_ROWS : st->kind) {
+  case SS_PAR_ROWS: break; /* a sparse product in a region (sparse_info) */
   case SS_LOOP:
   case SS_ROWS: {
     si->cand = st->rows >= 2;

@@ -5,9 +5,9 @@
 # (compared with sparse_dense.blo too). For each pair: every oracle of `bloc eval` (f, g,
 # gradients, HVPs, the hypergradient and its residual) agrees within 1e-12 (relative to
 # max(1, |value|)) with the JIT and with the evaluator; the emitted C solvers of both twins end
-# their runs at the same x and y (1e-12), as bloc run does. Then a product large enough to be
-# split over threads (rt_sparse_mul_par) gives the same bits with 1 and 3 threads, and agrees
-# with the evaluator.
+# their runs at the same x and y (1e-12), as bloc run does. Then products large enough for the
+# JIT to run their generated loops in row-parallel regions of several tasks give the same bits
+# with 1 and 3 threads, and agree with the evaluator.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
@@ -89,7 +89,7 @@ done
 same "$tmp/sparse.f32.jit.json" "$tmp/sparse.f32.interp.json" "sparse at f32: JIT and evaluator"
 same "$tmp/sparse.f32.jit.json" "$tmp/sparse.jit.json" "sparse: f32 and f64 oracles" 1e-6
 
-# a product split over threads: 3000 x 1000 at 1%, 20 classes (rt_sparse_mul_par)
+# products split over threads: 3000 x 1000 at 1%, 20 classes (regions of the generated loops)
 awk 'BEGIN { s = 7; for (i = 0; i < 3000; i++) { line = i % 20; c = 0
   for (j = 1; j <= 1000; j++) { s = (s * 1103515245 + 12345) % 2147483648
     if (s % 100 == 0) line = line sprintf(" %d:%.3f", j, (s % 2000) / 1000 - 1) }

@@ -594,19 +594,22 @@ static void test_stochastic(void **state) {
 }
 
 /* Sparse data (rt_sparse.h): a 2000 x 300 CSR matrix at 2% and its 64 sampled rows in
- * cross-entropies, so that the kernels hold X @ W, X[S, :] @ W and, through the derivatives,
- * X' @ G and X[S, :]' @ G; every kernel against the evaluator, then 1 and 3 threads (the
- * products are large enough to be split into tasks) bit for bit. */
+ * cross-entropies over nc classes, so that the kernels hold X @ W, X[S, :] @ W, X @ z and,
+ * through the derivatives, X' @ G, X' @ g and X[S, :]' @ G; every kernel against the
+ * evaluator, then 1 and 3 threads bit for bit. The JIT's generated CSR loops
+ * (cg_llvm_sparse.c) in the default plan's regions (several tasks), in regions of 12-row
+ * blocks, outside regions, and the runtime's product instead (sched.sparse_call); nc = 20 (c
+ * in registers), 3 (short vectors), 31 (the most vectors a pass holds), 70 (chunks of
+ * columns, a loop over them at 256 bits). */
 static void check_threads(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt);
 
-static void test_sparse(void **state) {
-  (void)state;
+static void sparse_case(int64_t nc) {
   Arena arena;
   arena_init(&arena);
   IrProblem p;
   hp_init(&p, &arena);
   IrGraph *g = &p.graph;
-  int64_t m = 2000, nf = 300, nc = 20, K = 64;
+  int64_t m = 2000, nf = 300, K = 64;
   Shape sp = shape_matrix(m, nf);
   sp.sparse = 1;
   IrNode *z = hp_var(&p, 0, shape_vector(nf));
@@ -631,7 +634,7 @@ static void test_sparse(void **state) {
              malloc(sizeof(double) * 20000)};
   for (int64_t i = 0; i < m; i++) {
     for (int64_t j = 0; j < nf && c.nnz < 20000; j++)
-      if (rt_rng_uniform(&r, 0, 1) < 0.02) {
+      if (i % 97 != 5 && rt_rng_uniform(&r, 0, 1) < 0.02) { /* some empty rows */
         c.col[c.nnz] = (int32_t)j;
         c.val[c.nnz++] = rt_rng_uniform(&r, -1, 1);
       }
@@ -645,13 +648,38 @@ static void test_sparse(void **state) {
   rt_rng_permutation(&r, m, smp);
   const double *data[2] = {(const double *)(const void *)&s, Yd};
   Inputs in = {data, smp, 37};
+  char name[96];
   JitOptions o = jit_default_options();
-  check_problem("sparse logistic regression", &p, &in, &o);
-  check_threads("sparse logistic regression", &p, &in, &o);
+  snprintf(name, sizeof name, "sparse logistic regression, %lld classes", (long long)nc);
+  check_problem(name, &p, &in, &o);
+  check_threads(name, &p, &in, &o);
+  o.sched.par_min_cost = 1;
+  o.sched.par_block_rows = 12;
+  snprintf(name, sizeof name, "sparse, %lld classes, 12-row blocks", (long long)nc);
+  check_problem(name, &p, &in, &o);
+  check_threads(name, &p, &in, &o);
+  o.sched.par_min_cost = 0;
+  o.sched.par_block_rows = 0;
+  o.sched.no_par = true;
+  snprintf(name, sizeof name, "sparse, %lld classes, no regions", (long long)nc);
+  check_problem(name, &p, &in, &o);
+  o.sched.no_par = false;
+  o.sched.sparse_call = true;
+  snprintf(name, sizeof name, "sparse, %lld classes, runtime products", (long long)nc);
+  check_problem(name, &p, &in, &o);
+  check_threads(name, &p, &in, &o);
   rt_sparse_free(&s);
   free(smp);
   free(Yd);
   arena_free(&arena);
+}
+
+static void test_sparse(void **state) {
+  (void)state;
+  sparse_case(20);
+  sparse_case(3);
+  sparse_case(31); /* at 256 bits one pass of 7 vectors of 4, then 2 + 1 */
+  sparse_case(70);
 }
 
 /* ------------------------------------------------------------------ skinny products, regions */
