@@ -17,6 +17,7 @@
 #include "support/alloc.h"
 #include "compiled.h"
 #include "interp/eval.h"
+#include "interp/eval_fused.h"
 #include "interp/interp.h"
 #include "ir/ir_verify.h"
 #include "llvm/jit.h"
@@ -107,13 +108,6 @@ static bool is_symmetric(const double *a, int64_t n) {
     for (int64_t j = i + 1; j < n; j++)
       if (a[i * n + j] != a[j * n + i]) return false;
   return true;
-}
-
-/* First non-finite element of a tensor, or -1. */
-static int64_t first_nonfinite(const double *a, int64_t n) {
-  for (int64_t i = 0; i < n; i++)
-    if (!isfinite(a[i])) return i;
-  return -1;
 }
 
 static void report_nonfinite(BloCompiled *c, const AstDecl *d, const double *v, int64_t at) {
@@ -271,9 +265,11 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
     const AstDecl *d = c->prog->data[k];
     int64_t size = shape_size(d->shape);
     const double *bound = bound_values(c, opt, k);
+    int64_t bad;
     if (bound) {
       c->data[k] = (double *)bound; /* read only: kernels and the evaluator never write data */
       c->borrowed[k] = 1;
+      bad = ir_first_nonfinite(bound, size);
     } else if (idx_lazy(c, k)) {
       if (open_idx(c, k, want[k])) return 1;
       continue;
@@ -283,13 +279,12 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
     } else {
       c->data[k] = dalloc(size);
       IrEvalError err;
-      if (ir_eval(&p->graph, &p->data_value[k], 1, &in, &c->data[k], &err) != 0) {
+      if (ir_eval_fused(&p->graph, p->data_value[k], &in, c->data[k], &bad, &err) != 0) {
         diag_error(&c->diag, err.span.file != SPAN_NO_FILE ? err.span : d->name_span, "%s",
                    err.msg);
         return 1;
       }
     }
-    int64_t bad = first_nonfinite(c->data[k], size);
     if (bad >= 0) {
       report_nonfinite(c, d, c->data[k], bad);
       return 1;
@@ -347,7 +342,7 @@ static int eval_hoisted_and_inits(BloCompiled *c) {
     int k = p->ndata + h;
     c->data[k] = dalloc(shape_size(p->hoisted[h]->shape));
     IrEvalError err;
-    if (ir_eval(&p->graph, &p->hoisted[h], 1, &in, &c->data[k], &err) != 0) {
+    if (ir_eval_fused(&p->graph, p->hoisted[h], &in, c->data[k], NULL, &err) != 0) {
       diag_error(&c->diag, err.span, "%s", err.msg);
       return 1;
     }
