@@ -26,6 +26,7 @@
 #include "rt_f32.h"
 #include "rt_fmt.h"
 #include "rt_methods.h"
+#include "rt_par.h"
 #include "rt_rng.h"
 #include "rt_sparse.h"
 
@@ -186,28 +187,84 @@ static int64_t *rows_wanted(BloCompiled *c) {
   return want;
 }
 
-/* Open a lazily held IDX declaration (its first `want` rows; -1 all), reporting failure. */
-static int open_idx(BloCompiled *c, int k, int64_t want) {
-  const IrNode *v = c->ir->data_value[k];
-  const AstDecl *d = c->prog->data[k];
+/* Opening a lazily held IDX declaration: what rt_idx_open_rows is asked, and what it gave.
+ * rt_idx_open checks everything the load would (finiteness included), so nothing is left to
+ * report when the values are decoded. */
+typedef struct IdxOpen {
+  int k;
+  int64_t want;
+  RtIdxFile *f;
+  int rc;
   char msg[512];
-  rt_idx_close(c->idx[k]);
-  c->idx[k] = NULL;
-  /* rt_idx_open checks everything the load would (finiteness included), so nothing is left
-   * to report when the values are decoded */
+} IdxOpen;
+
+typedef struct IdxOpens {
+  const BloCompiled *c;
+  IdxOpen *by_k;
+  const int *ks; /* the declarations to open, one per task */
+} IdxOpens;
+
+/* Opens o's declaration, only reading c. */
+static void idx_open(const BloCompiled *c, IdxOpen *o) {
+  const IrNode *v = c->ir->data_value[o->k];
   RtShape shape = rt_shape(v->shape.rank, v->shape.rows, v->shape.cols);
-  if (rt_idx_open_rows(v->str, shape, want, &c->idx[k], rt_err(msg, sizeof msg))) {
-    diag_error(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span, "%s", msg);
+  o->rc = rt_idx_open_rows(v->str, shape, o->want, &o->f, rt_err(o->msg, sizeof o->msg));
+}
+
+/* rt_par_run's task t: opens by_k[ks[t]]. */
+static void idx_open_task(void *ctx, int64_t t) {
+  const IdxOpens *all = ctx;
+  idx_open(all->c, &all->by_k[all->ks[t]]);
+}
+
+/* Makes o's file its declaration's; reports its failure (returns 1). */
+static int idx_opened(BloCompiled *c, IdxOpen *o) {
+  const IrNode *v = c->ir->data_value[o->k];
+  rt_idx_close(c->idx[o->k]);
+  c->idx[o->k] = o->f;
+  o->f = NULL;
+  if (o->rc) {
+    diag_error(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : c->prog->data[o->k]->name_span,
+               "%s", o->msg);
     return 1;
   }
   return 0;
 }
+
+/* Open a lazily held IDX declaration (its first `want` rows; -1 all), reporting failure. */
+static int open_idx(BloCompiled *c, int k, int64_t want) {
+  IdxOpen o = {k, want, NULL, 0, ""};
+  idx_open(c, &o);
+  return idx_opened(c, &o);
+}
+
 
 /* The values the caller bound to declaration k (BloCompileOptions.bindings), or NULL. */
 static const double *bound_values(const BloCompiled *c, const BloCompileOptions *opt, int k) {
   for (int b = 0; b < opt->nbindings; b++)
     if (strcmp(opt->bindings[b].name, c->prog->data[k]->name) == 0) return opt->bindings[b].values;
   return NULL;
+}
+
+/* The data stage's lazily held IDX declarations, opened all at once on the thread pool:
+ * inflating them is most of what remains of a data stage like hyper-cleaning's, and files
+ * inflate side by side. The files that opened are in c->idx; the result, by declaration,
+ * holds the failures (rc), which the data stage reports when it reaches them, in order, as
+ * when it opened the files one by one. */
+static IdxOpen *open_idx_all(BloCompiled *c, const BloCompileOptions *opt, const int64_t *want) {
+  IrProblem *p = c->ir;
+  IdxOpen *by_k = arena_calloc(&c->arena, (size_t)p->ndata + 1, sizeof *by_k);
+  int *ks = xcalloc((size_t)p->ndata + 1, sizeof(int)), n = 0;
+  for (int k = 0; k < p->ndata; k++)
+    if (!bound_values(c, opt, k) && idx_lazy(c, k)) {
+      by_k[k] = (IdxOpen){k, want[k], NULL, 0, ""};
+      ks[n++] = k;
+    }
+  rt_par_run(idx_open_task, &(IdxOpens){c, by_k, ks}, n);
+  for (int i = 0; i < n; i++)
+    if (by_k[ks[i]].rc == 0) idx_opened(c, &by_k[ks[i]]);
+  free(ks);
+  return by_k;
 }
 
 /* A sparse declaration (sema: always load_libsvm or load_mtx): its file into CSR and the
@@ -261,6 +318,7 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
   IrProblem *p = c->ir;
   IrEvalInputs in = stage_inputs(c);
   int64_t *want = rows_wanted(c);
+  IdxOpen *opened = open_idx_all(c, opt, want);
   for (int k = 0; k < p->ndata; k++) {
     const AstDecl *d = c->prog->data[k];
     int64_t size = shape_size(d->shape);
@@ -271,7 +329,7 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
       c->borrowed[k] = 1;
       bad = ir_first_nonfinite(bound, size);
     } else if (idx_lazy(c, k)) {
-      if (open_idx(c, k, want[k])) return 1;
+      if (opened[k].rc && idx_opened(c, &opened[k])) return 1;
       continue;
     } else if (d->shape.sparse) {
       if (load_sparse(c, k)) return 1;
