@@ -17,6 +17,7 @@
 #include "support/alloc.h"
 #include "compiled.h"
 #include "interp/eval.h"
+#include "interp/eval_fused.h"
 #include "interp/interp.h"
 #include "ir/ir_verify.h"
 #include "llvm/jit.h"
@@ -27,6 +28,7 @@
 #include "rt_fmt.h"
 #include "rt_methods.h"
 #include "rt_mpi.h"
+#include "rt_par.h"
 #include "rt_rng.h"
 #include "rt_sparse.h"
 
@@ -157,13 +159,6 @@ static bool is_symmetric(const double *a, int64_t n) {
   return true;
 }
 
-/* First non-finite element of a tensor, or -1. */
-static int64_t first_nonfinite(const double *a, int64_t n) {
-  for (int64_t i = 0; i < n; i++)
-    if (!isfinite(a[i])) return i;
-  return -1;
-}
-
 /* The first global row of declaration k that this compile holds (0 unless sharded). */
 static int64_t first_row(const BloCompiled *c, const AstDecl *d) {
   return c->sharded && d->row_sharded ? rt_shard_rows(c->shard, d->shape.rows).r0 : 0;
@@ -247,28 +242,84 @@ static int64_t *rows_wanted(BloCompiled *c) {
   return want;
 }
 
-/* Open a lazily held IDX declaration (its first `want` rows; -1 all), reporting failure. */
-static int open_idx(BloCompiled *c, int k, int64_t want) {
-  const IrNode *v = c->ir->data_value[k];
-  const AstDecl *d = c->prog->data[k];
+/* Opening a lazily held IDX declaration: what rt_idx_open_rows is asked, and what it gave.
+ * rt_idx_open checks everything the load would (finiteness included), so nothing is left to
+ * report when the values are decoded. */
+typedef struct IdxOpen {
+  int k;
+  int64_t want;
+  RtIdxFile *f;
+  int rc;
   char msg[512];
-  rt_idx_close(c->idx[k]);
-  c->idx[k] = NULL;
-  /* rt_idx_open checks everything the load would (finiteness included), so nothing is left
-   * to report when the values are decoded */
+} IdxOpen;
+
+typedef struct IdxOpens {
+  const BloCompiled *c;
+  IdxOpen *by_k;
+  const int *ks; /* the declarations to open, one per task */
+} IdxOpens;
+
+/* Opens o's declaration, only reading c. */
+static void idx_open(const BloCompiled *c, IdxOpen *o) {
+  const IrNode *v = c->ir->data_value[o->k];
   RtShape shape = rt_shape(v->shape.rank, v->shape.rows, v->shape.cols);
-  if (rt_idx_open_rows(v->str, shape, want, &c->idx[k], rt_err(msg, sizeof msg))) {
-    diag_error(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span, "%s", msg);
+  o->rc = rt_idx_open_rows(v->str, shape, o->want, &o->f, rt_err(o->msg, sizeof o->msg));
+}
+
+/* rt_par_run's task t: opens by_k[ks[t]]. */
+static void idx_open_task(void *ctx, int64_t t) {
+  const IdxOpens *all = ctx;
+  idx_open(all->c, &all->by_k[all->ks[t]]);
+}
+
+/* Makes o's file its declaration's; reports its failure (returns 1). */
+static int idx_opened(BloCompiled *c, IdxOpen *o) {
+  const IrNode *v = c->ir->data_value[o->k];
+  rt_idx_close(c->idx[o->k]);
+  c->idx[o->k] = o->f;
+  o->f = NULL;
+  if (o->rc) {
+    diag_error(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : c->prog->data[o->k]->name_span,
+               "%s", o->msg);
     return 1;
   }
   return 0;
 }
+
+/* Open a lazily held IDX declaration (its first `want` rows; -1 all), reporting failure. */
+static int open_idx(BloCompiled *c, int k, int64_t want) {
+  IdxOpen o = {k, want, NULL, 0, ""};
+  idx_open(c, &o);
+  return idx_opened(c, &o);
+}
+
 
 /* The values the caller bound to declaration k (BloCompileOptions.bindings), or NULL. */
 static const double *bound_values(const BloCompiled *c, const BloCompileOptions *opt, int k) {
   for (int b = 0; b < opt->nbindings; b++)
     if (strcmp(opt->bindings[b].name, c->prog->data[k]->name) == 0) return opt->bindings[b].values;
   return NULL;
+}
+
+/* The data stage's lazily held IDX declarations, opened all at once on the thread pool:
+ * inflating them is most of what remains of a data stage like hyper-cleaning's, and files
+ * inflate side by side. The files that opened are in c->idx; the result, by declaration,
+ * holds the failures (rc), which the data stage reports when it reaches them, in order, as
+ * when it opened the files one by one. */
+static IdxOpen *open_idx_all(BloCompiled *c, const BloCompileOptions *opt, const int64_t *want) {
+  IrProblem *p = c->ir;
+  IdxOpen *by_k = arena_calloc(&c->arena, (size_t)p->ndata + 1, sizeof *by_k);
+  int *ks = xcalloc((size_t)p->ndata + 1, sizeof(int)), n = 0;
+  for (int k = 0; k < p->ndata; k++)
+    if (!bound_values(c, opt, k) && idx_lazy(c, k)) {
+      by_k[k] = (IdxOpen){k, want[k], NULL, 0, ""};
+      ks[n++] = k;
+    }
+  rt_par_run(idx_open_task, &(IdxOpens){c, by_k, ks}, n);
+  for (int i = 0; i < n; i++)
+    if (by_k[ks[i]].rc == 0) idx_opened(c, &by_k[ks[i]]);
+  free(ks);
+  return by_k;
 }
 
 /* A sparse declaration (sema: always load_libsvm or load_mtx): its file into CSR and the
@@ -322,15 +373,18 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
   IrProblem *p = c->ir;
   IrEvalInputs in = stage_inputs(c);
   int64_t *want = rows_wanted(c);
+  IdxOpen *opened = open_idx_all(c, opt, want);
   for (int k = 0; k < p->ndata; k++) {
     const AstDecl *d = c->prog->data[k];
     int64_t size = shape_size(p->data_value[k]->shape); /* one rank's rows when sharded */
     const double *bound = bound_values(c, opt, k);
+    int64_t bad;
     if (bound) {
       c->data[k] = (double *)bound; /* read only: kernels and the evaluator never write data */
       c->borrowed[k] = 1;
+      bad = ir_first_nonfinite(bound, size);
     } else if (idx_lazy(c, k)) {
-      if (open_idx(c, k, want[k])) return 1;
+      if (opened[k].rc && idx_opened(c, &opened[k])) return 1;
       continue;
     } else if (d->shape.sparse) {
       if (load_sparse(c, k)) return 1;
@@ -338,13 +392,12 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
     } else {
       c->data[k] = dalloc(size);
       IrEvalError err;
-      if (ir_eval(&p->graph, &p->data_value[k], 1, &in, &c->data[k], &err) != 0) {
+      if (ir_eval_fused(&p->graph, p->data_value[k], &in, c->data[k], &bad, &err) != 0) {
         diag_error(&c->diag, err.span.file != SPAN_NO_FILE ? err.span : d->name_span, "%s",
                    err.msg);
         return 1;
       }
     }
-    int64_t bad = first_nonfinite(c->data[k], size);
     if (bad >= 0) {
       report_nonfinite(c, d, c->data[k], bad);
       return 1;
@@ -402,7 +455,7 @@ static int eval_hoisted_and_inits(BloCompiled *c) {
     int k = p->ndata + h;
     c->data[k] = dalloc(shape_size(p->hoisted[h]->shape));
     IrEvalError err;
-    if (ir_eval(&p->graph, &p->hoisted[h], 1, &in, &c->data[k], &err) != 0) {
+    if (ir_eval_fused(&p->graph, p->hoisted[h], &in, c->data[k], NULL, &err) != 0) {
       diag_error(&c->diag, err.span, "%s", err.msg);
       return 1;
     }

@@ -4,9 +4,11 @@
 # ("jit_overlapped": 1) and gives bit-identical iterates to compiling after it (BLOC_OVERLAP=0,
 # cache off both ways); a problem with a square matrix computed in the data stage (whose
 # symmetry, found on the values, simplifies derivatives) is not overlapped and agrees with
-# the evaluator backend. The image file is inflated only as far as the slices read: a file
-# damaged after those rows runs with the same results, one truncated inside them fails with
-# a located error, and so does the damaged file when an objective reads it whole.
+# the evaluator backend. The data stage's fused evaluation gives the iterates of the plain
+# evaluator (BLOC_DATA_FUSE=0; tests/unit/test_eval_fused compares the tensors). The image
+# file is inflated only as far as the slices read: a file damaged after those rows runs with
+# the same results, one truncated inside them fails with a located error, and so does the
+# damaged file when an objective reads it whole.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=${top_srcdir:-$here/../..}
@@ -21,7 +23,7 @@ fail() {
   echo "FAIL: $*"
   fails=$((fails + 1))
 }
-unset BLOC_OVERLAP BLOC_VECTOR_WIDTH
+unset BLOC_OVERLAP BLOC_VECTOR_WIDTH BLOC_DATA_FUSE
 export BLOC_CACHE=0
 
 # idx FILE NROWS NCOLS MOD [CUT]: a u8 IDX file (a vector when NCOLS is 0) of pseudo-random
@@ -90,6 +92,9 @@ grep -q '"jit_overlapped": 0}' "$tmp/off.json" || fail "BLOC_OVERLAP=0 still ove
 cmp -s "$tmp/on.x" "$tmp/off.x" && cmp -s "$tmp/on.y" "$tmp/off.y" ||
   fail "iterates differ with and without the overlap"
 grep -q '"steps": 30' "$tmp/on.json" || fail "the overlapped run did not take its 30 steps"
+run nofuse "$tmp/hc.blo" BLOC_DATA_FUSE=0 || fail "run without fusion: $(cat "$tmp/nofuse.err")"
+cmp -s "$tmp/on.x" "$tmp/nofuse.x" && cmp -s "$tmp/on.y" "$tmp/nofuse.y" ||
+  fail "iterates differ with the data stage's fused evaluation off (BLOC_DATA_FUSE=0)"
 
 run tail "$tmp/hc_tail.blo" || fail "a file damaged past the rows read: $(cat "$tmp/tail.err")"
 cmp -s "$tmp/on.x" "$tmp/tail.x" && cmp -s "$tmp/on.y" "$tmp/tail.y" ||
