@@ -132,72 +132,44 @@ RT_API void rt_pblas_dger(int order, int m, int n, double alpha, const double *x
 
 /* ------------------------------------------------------------------ level 3 */
 
-RT_API void rt_pblas_dgemm(int order, int transa, int transb, int m, int n, int k, double alpha,
-                           const double *a, int lda, const double *b, int ldb, double beta,
-                           double *c, int ldc) {
-  if (order == RT_PBLAS_COL_MAJOR) { /* C^T = op(B)^T op(A)^T, all row-major */
-    const double *t = a;
-    int tl = lda, tt = transa, tm = m;
-    a = b;
-    lda = ldb;
-    transa = transb;
-    b = t;
-    ldb = tl;
-    transb = tt;
-    m = n;
-    n = tm;
+/* C = alpha op(A) op(B) + beta C for one element type T (double, float): the loops of
+ * rt_pblas_dgemm and rt_pblas_sgemm, written once. Sums are in T. */
+#define PBLAS_GEMM(NAME, T)                                                                    \
+  RT_API void NAME(int order, int transa, int transb, int m, int n, int k, T alpha, const T *a,  \
+                   int lda, const T *b, int ldb, T beta, T *c, int ldc) {                      \
+    if (order == RT_PBLAS_COL_MAJOR) { /* C^T = op(B)^T op(A)^T, all row-major */              \
+      const T *t = a;                                                                          \
+      int tl = lda, tt = transa, tm = m;                                                       \
+      a = b;                                                                                   \
+      lda = ldb;                                                                               \
+      transa = transb;                                                                         \
+      b = t;                                                                                   \
+      ldb = tl;                                                                                \
+      transb = tt;                                                                             \
+      m = n;                                                                                   \
+      n = tm;                                                                                  \
+    }                                                                                          \
+    int ta = transa == RT_PBLAS_TRANS, tb = transb == RT_PBLAS_TRANS;                          \
+    for (int i = 0; i < m; i++) {                                                              \
+      T *ci = c + (size_t)i * (size_t)ldc;                                                     \
+      for (int j = 0; j < n; j++) ci[j] = beta == 0 ? (T)0 : beta * ci[j];                     \
+      if (alpha == 0) continue;                                                                \
+      for (int p = 0; p < k; p++) {                                                            \
+        T aip = alpha * (ta ? a[(size_t)p * (size_t)lda + (size_t)i]                           \
+                            : a[(size_t)i * (size_t)lda + (size_t)p]);                         \
+        if (tb) {                                                                              \
+          for (int j = 0; j < n; j++) ci[j] += aip * b[(size_t)j * (size_t)ldb + (size_t)p];   \
+        } else {                                                                               \
+          const T *bp = b + (size_t)p * (size_t)ldb;                                           \
+          for (int j = 0; j < n; j++) ci[j] += aip * bp[j];                                    \
+        }                                                                                      \
+      }                                                                                        \
+    }                                                                                          \
   }
-  int ta = transa == RT_PBLAS_TRANS, tb = transb == RT_PBLAS_TRANS;
-  for (int i = 0; i < m; i++) {
-    double *ci = c + (size_t)i * (size_t)ldc;
-    for (int j = 0; j < n; j++) ci[j] = beta == 0 ? 0.0 : beta * ci[j];
-    if (alpha == 0) continue;
-    for (int p = 0; p < k; p++) {
-      double aip = alpha * (ta ? a[(size_t)p * (size_t)lda + (size_t)i]
-                               : a[(size_t)i * (size_t)lda + (size_t)p]);
-      if (tb) {
-        for (int j = 0; j < n; j++) ci[j] += aip * b[(size_t)j * (size_t)ldb + (size_t)p];
-      } else {
-        const double *bp = b + (size_t)p * (size_t)ldb;
-        for (int j = 0; j < n; j++) ci[j] += aip * bp[j];
-      }
-    }
-  }
-}
 
-/* As rt_pblas_dgemm, in float (rt_f32_gemm's products at precision f32): float sums. */
-RT_API void rt_pblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha,
-                           const float *a, int lda, const float *b, int ldb, float beta, float *c,
-                           int ldc) {
-  if (order == RT_PBLAS_COL_MAJOR) { /* C^T = op(B)^T op(A)^T, all row-major */
-    const float *t = a;
-    int tl = lda, tt = transa, tm = m;
-    a = b;
-    lda = ldb;
-    transa = transb;
-    b = t;
-    ldb = tl;
-    transb = tt;
-    m = n;
-    n = tm;
-  }
-  int ta = transa == RT_PBLAS_TRANS, tb = transb == RT_PBLAS_TRANS;
-  for (int i = 0; i < m; i++) {
-    float *ci = c + (size_t)i * (size_t)ldc;
-    for (int j = 0; j < n; j++) ci[j] = beta == 0 ? 0.0f : beta * ci[j];
-    if (alpha == 0) continue;
-    for (int p = 0; p < k; p++) {
-      float aip = alpha * (ta ? a[(size_t)p * (size_t)lda + (size_t)i]
-                              : a[(size_t)i * (size_t)lda + (size_t)p]);
-      if (tb) {
-        for (int j = 0; j < n; j++) ci[j] += aip * b[(size_t)j * (size_t)ldb + (size_t)p];
-      } else {
-        const float *bp = b + (size_t)p * (size_t)ldb;
-        for (int j = 0; j < n; j++) ci[j] += aip * bp[j];
-      }
-    }
-  }
-}
+PBLAS_GEMM(rt_pblas_dgemm, double)
+/* in float: rt_f32_gemm's products at precision f32 */
+PBLAS_GEMM(rt_pblas_sgemm, float)
 
 /* ------------------------------------------------------------------ LAPACK */
 
