@@ -2,14 +2,13 @@
  * a fresh temporary directory (plain and gzipped), every malformed or truncated variant with its
  * exact message, shape mismatches, and the real Fashion-MNIST / scikit-learn files when they
  * are installed (skipped otherwise). */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _XOPEN_SOURCE 700
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,61 +17,18 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fixture_dir.h"
 #include "rt_data.h"
 #include "rt_rng.h"
 #include "rt_sparse.h"
 
 /* ------------------------------------------------------------------ fixtures */
 
-static char g_dir[4096];
 static char g_err[512];
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb, (void)flag, (void)ftw;
-  return remove(p);
-}
 
 static int group_setup(void **state) {
   (void)state;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(g_dir, sizeof g_dir, "%s/bloc-test-data-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static int group_teardown(void **state) {
-  (void)state;
-  return nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Path of a fixture file (one of 8 rotating buffers, so a test can hold a few at once). */
-static const char *fx_path(const char *name) {
-  static char bufs[8][4200];
-  static int k;
-  char *b = bufs[k++ % 8];
-  snprintf(b, sizeof bufs[0], "%s/%s", g_dir, name);
-  return b;
-}
-
-static const char *fx_bytes(const char *name, const void *data, size_t len) {
-  const char *p = fx_path(name);
-  FILE *f = fopen(p, "wb");
-  assert_non_null(f);
-  if (len) assert_int_equal(fwrite(data, 1, len, f), len);
-  assert_int_equal(fclose(f), 0);
-  return p;
-}
-
-static const char *fx_text(const char *name, const char *text) {
-  return fx_bytes(name, text, strlen(text));
-}
-
-static const char *fx_gz(const char *name, const void *data, size_t len) {
-  const char *p = fx_path(name);
-  gzFile g = gzopen(p, "wb");
-  assert_non_null(g);
-  if (len) assert_int_equal(gzwrite(g, data, (unsigned)len), (int)len);
-  assert_int_equal(gzclose(g), Z_OK);
-  return p;
+  return fxd_create("data");
 }
 
 static unsigned char *slurp(const char *p, size_t *len) {
@@ -124,35 +80,35 @@ static void test_csv_matrix(void **state) {
   (void)state;
   RtTensor t;
   const double want[] = {1, 2, 3, 4, 5.5, -6e-3};
-  expect_ok(rt_load_csv(fx_text("m.csv", "1,2,3\n4,5.5,-6e-3\n"), rt_shape(2, 2, 3), &t,
+  expect_ok(rt_load_csv(fxd_text("m.csv", "1,2,3\n4,5.5,-6e-3\n"), rt_shape(2, 2, 3), &t,
                         rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
   assert_null(t.v);
   /* header, blanks around fields, CRLF, quotes, a BOM, blank lines inside and at the end */
   expect_ok(rt_load_csv(
-      fx_text("h.csv", "\xEF\xBB\xBF\"a\", b ,c\r\n 1 , 2,3 \r\n\r\n\t4,\"5.5\" ,-6e-3\r\n\n  \n"),
+      fxd_text("h.csv", "\xEF\xBB\xBF\"a\", b ,c\r\n 1 , 2,3 \r\n\r\n\t4,\"5.5\" ,-6e-3\r\n\n  \n"),
       rt_shape(2, 2, 3), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
   /* blank-separated, no final newline */
-  expect_ok(rt_load_csv(fx_text("w.csv", "1 2\t3\n  4 5.5 -6e-3"), rt_shape(2, 2, 3), &t,
+  expect_ok(rt_load_csv(fxd_text("w.csv", "1 2\t3\n  4 5.5 -6e-3"), rt_shape(2, 2, 3), &t,
                         rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
   /* a header whose fields are partly numeric (scikit-learn style) is still a header */
-  expect_ok(rt_load_csv(fx_text("s.csv", "2,3,setosa\n1,2,3\n4,5.5,-6e-3\n"), rt_shape(2, 2, 3), &t,
-                        rt_err(g_err, E)));
+  expect_ok(rt_load_csv(fxd_text("s.csv", "2,3,setosa\n1,2,3\n4,5.5,-6e-3\n"), rt_shape(2, 2, 3),
+                        &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
   /* RT_ANY takes the size from the file */
-  expect_ok(rt_load_csv(fx_path("m.csv"), rt_shape(2, RT_ANY, RT_ANY), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_csv(fxd_path("m.csv"), rt_shape(2, RT_ANY, RT_ANY), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
   /* gzip is transparent */
   const char *txt = "x,y,z\n1,2,3\n4,5.5,-6e-3\n";
   expect_ok(
-      rt_load_csv(fx_gz("m.csv.gz", txt, strlen(txt)), rt_shape(2, 2, 3), &t, rt_err(g_err, E)));
+      rt_load_csv(fxd_gz("m.csv.gz", txt, strlen(txt)), rt_shape(2, 2, 3), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
 }
@@ -161,34 +117,34 @@ static void test_csv_vector_layouts(void **state) {
   (void)state;
   RtTensor t;
   const double want[] = {0.5, -1, 2e10, 3};
-  expect_ok(rt_load_csv(fx_text("col.csv", "0.5\n-1\n2e10\n3\n\n"), rt_shape(1, 4, 1), &t,
+  expect_ok(rt_load_csv(fxd_text("col.csv", "0.5\n-1\n2e10\n3\n\n"), rt_shape(1, 4, 1), &t,
                         rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, want);
   rt_tensor_free(&t);
-  expect_ok(rt_load_csv(fx_text("row.csv", "0.5, -1, 2e10, 3\n"), rt_shape(1, 4, 1), &t,
+  expect_ok(rt_load_csv(fxd_text("row.csv", "0.5, -1, 2e10, 3\n"), rt_shape(1, 4, 1), &t,
                         rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, want);
   rt_tensor_free(&t);
-  expect_ok(rt_load_csv(fx_text("colh.csv", "value\n0.5\n-1\n2e10\n3\n"), rt_shape(1, 4, 1), &t,
+  expect_ok(rt_load_csv(fxd_text("colh.csv", "value\n0.5\n-1\n2e10\n3\n"), rt_shape(1, 4, 1), &t,
                         rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, want);
   rt_tensor_free(&t);
-  expect_ok(rt_load_csv(fx_path("col.csv"), rt_shape(1, RT_ANY, 1), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_csv(fxd_path("col.csv"), rt_shape(1, RT_ANY, 1), &t, rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, want);
   rt_tensor_free(&t);
   /* a column also loads as matrix[4, 1], a row as matrix[1, 4] */
-  expect_ok(rt_load_csv(fx_path("col.csv"), rt_shape(2, 4, 1), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_csv(fxd_path("col.csv"), rt_shape(2, 4, 1), &t, rt_err(g_err, E)));
   rt_tensor_free(&t);
-  expect_ok(rt_load_csv(fx_path("row.csv"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_csv(fxd_path("row.csv"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)));
   rt_tensor_free(&t);
-  expect_fail(rt_load_csv(fx_path("row.csv"), rt_shape(2, 4, 1), &t, rt_err(g_err, E)), t,
+  expect_fail(rt_load_csv(fxd_path("row.csv"), rt_shape(2, 4, 1), &t, rt_err(g_err, E)), t,
               "holds one row of 4 numbers but the declaration says matrix[4, 1]");
   /* scalar */
   const double one[] = {42};
-  expect_ok(rt_load_csv(fx_text("s.csv", " 42 \n"), rt_shape(0, 1, 1), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_csv(fxd_text("s.csv", " 42 \n"), rt_shape(0, 1, 1), &t, rt_err(g_err, E)));
   expect_values(&t, 0, 1, 1, one);
   rt_tensor_free(&t);
-  expect_fail(rt_load_csv(fx_path("col.csv"), rt_shape(0, 1, 1), &t, rt_err(g_err, E)), t,
+  expect_fail(rt_load_csv(fxd_path("col.csv"), rt_shape(0, 1, 1), &t, rt_err(g_err, E)), t,
               "holds one column of 4 numbers but the declaration says scalar");
 }
 
@@ -196,37 +152,38 @@ static void test_csv_errors(void **state) {
   (void)state;
   RtTensor t;
   char msg[600];
-  const char *p = fx_text("train.csv", "1,2,3\n4,5,6\n7,8\n");
+  const char *p = fxd_text("train.csv", "1,2,3\n4,5,6\n7,8\n");
   snprintf(msg, sizeof msg, "'%s' line 3: expected 3 fields, found 2", p);
   expect_fail(rt_load_csv(p, rt_shape(2, 3, 3), &t, rt_err(g_err, E)), t, msg);
   assert_string_equal(g_err, msg); /* the whole message, nothing more */
 
-  p = fx_text("nan.csv", "1,2,3\n4,nan,6\n");
+  p = fxd_text("nan.csv", "1,2,3\n4,nan,6\n");
   snprintf(msg, sizeof msg, "'%s' line 2, field 2: 'nan' is not a finite number", p);
   expect_fail(rt_load_csv(p, rt_shape(2, 2, 3), &t, rt_err(g_err, E)), t, msg);
+  expect_fail(rt_load_csv(fxd_text("inf.csv", "1,2,3\n4,5,-Inf\n"), rt_shape(2, 2, 3), &t,
+                          rt_err(g_err, E)),
+              t, "line 2, field 3: '-Inf' is not a finite number");
   expect_fail(
-      rt_load_csv(fx_text("inf.csv", "1,2,3\n4,5,-Inf\n"), rt_shape(2, 2, 3), &t, rt_err(g_err, E)),
-      t, "line 2, field 3: '-Inf' is not a finite number");
-  expect_fail(rt_load_csv(fx_text("inf1.csv", "inf\n1\n"), rt_shape(1, 2, 1), &t, rt_err(g_err, E)),
-              t, "line 1, field 1: 'inf' is not a finite number");
+      rt_load_csv(fxd_text("inf1.csv", "inf\n1\n"), rt_shape(1, 2, 1), &t, rt_err(g_err, E)), t,
+      "line 1, field 1: 'inf' is not a finite number");
   expect_fail(
-      rt_load_csv(fx_text("big.csv", "1,2\n3,1e999\n"), rt_shape(2, 2, 2), &t, rt_err(g_err, E)), t,
-      "line 2, field 2: '1e999' is out of the range of a double");
-  expect_fail(rt_load_csv(fx_text("empty_field.csv", "1,2\n3,,4\n"), rt_shape(2, 2, 3), &t,
+      rt_load_csv(fxd_text("big.csv", "1,2\n3,1e999\n"), rt_shape(2, 2, 2), &t, rt_err(g_err, E)),
+      t, "line 2, field 2: '1e999' is out of the range of a double");
+  expect_fail(rt_load_csv(fxd_text("empty_field.csv", "1,2\n3,,4\n"), rt_shape(2, 2, 3), &t,
                           rt_err(g_err, E)),
               t, "line 2, field 2: empty field");
+  expect_fail(rt_load_csv(fxd_text("trailing_comma.csv", "1,2,\n"), rt_shape(1, 2, 1), &t,
+                          rt_err(g_err, E)),
+              t, "line 1, field 3: empty field");
+  expect_fail(rt_load_csv(fxd_text("word.csv", "a,b\n1,2\n3,x7\n"), rt_shape(2, 2, 2), &t,
+                          rt_err(g_err, E)),
+              t, "line 3, field 2: 'x7' is not a number");
   expect_fail(
-      rt_load_csv(fx_text("trailing_comma.csv", "1,2,\n"), rt_shape(1, 2, 1), &t, rt_err(g_err, E)),
-      t, "line 1, field 3: empty field");
-  expect_fail(
-      rt_load_csv(fx_text("word.csv", "a,b\n1,2\n3,x7\n"), rt_shape(2, 2, 2), &t, rt_err(g_err, E)),
-      t, "line 3, field 2: 'x7' is not a number");
-  expect_fail(
-      rt_load_csv(fx_text("unit.csv", "1,2\n3,4kg\n"), rt_shape(2, 2, 2), &t, rt_err(g_err, E)), t,
+      rt_load_csv(fxd_text("unit.csv", "1,2\n3,4kg\n"), rt_shape(2, 2, 2), &t, rt_err(g_err, E)), t,
       "line 2, field 2: '4kg' is not a number");
 
   /* shape mismatches name both shapes */
-  p = fx_text("X.csv", "1,2,3\n4,5,6\n");
+  p = fxd_text("X.csv", "1,2,3\n4,5,6\n");
   snprintf(msg, sizeof msg, "'%s' holds a 2 x 3 matrix but the declaration says matrix[2, 4]", p);
   expect_fail(rt_load_csv(p, rt_shape(2, 2, 4), &t, rt_err(g_err, E)), t, msg);
   expect_fail(rt_load_csv(p, rt_shape(2, 3, 3), &t, rt_err(g_err, E)), t,
@@ -235,40 +192,40 @@ static void test_csv_errors(void **state) {
       rt_load_csv(p, rt_shape(1, 6, 1), &t, rt_err(g_err, E)), t,
       "holds a 2 x 3 matrix but the declaration says vector[6] (a vector is one number per line, "
       "or a single row)");
-  expect_fail(rt_load_csv(fx_text("v.csv", "1\n2\n3\n"), rt_shape(1, 4, 1), &t, rt_err(g_err, E)),
+  expect_fail(rt_load_csv(fxd_text("v.csv", "1\n2\n3\n"), rt_shape(1, 4, 1), &t, rt_err(g_err, E)),
               t, "holds one column of 3 numbers but the declaration says vector[4]");
   /* a first data line with a typo is taken as a header: the shape check says so */
   expect_fail(
-      rt_load_csv(fx_text("typo.csv", "1,2o\n3,4\n"), rt_shape(2, 2, 2), &t, rt_err(g_err, E)), t,
+      rt_load_csv(fxd_text("typo.csv", "1,2o\n3,4\n"), rt_shape(2, 2, 2), &t, rt_err(g_err, E)), t,
       "holds one row of 2 numbers but the declaration says matrix[2, 2] (line 1 was read as a "
       "header and skipped)");
 
   /* files that are not there, empty, blank, a directory, binary */
-  p = fx_path("absent.csv");
+  p = fxd_path("absent.csv");
   snprintf(msg, sizeof msg, "'%s': cannot open: No such file or directory", p);
   expect_fail(rt_load_csv(p, rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t, msg);
-  p = fx_text("empty.csv", "");
+  p = fxd_text("empty.csv", "");
   snprintf(msg, sizeof msg, "'%s' is empty", p);
   expect_fail(rt_load_csv(p, rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t, msg);
   expect_fail(
-      rt_load_csv(fx_text("blank.csv", "\n \n\t\n"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t,
+      rt_load_csv(fxd_text("blank.csv", "\n \n\t\n"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t,
       "holds no numbers");
-  expect_fail(rt_load_csv(fx_text("hdr.csv", "a,b,c\n"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)),
+  expect_fail(rt_load_csv(fxd_text("hdr.csv", "a,b,c\n"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)),
               t, "has a header line but no numbers");
-  expect_fail(rt_load_csv(g_dir, rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t, "is a directory");
-  expect_fail(
-      rt_load_csv(fx_bytes("bin.csv", "1,2\n3\0004\n", 8), rt_shape(2, 2, 2), &t, rt_err(g_err, E)),
-      t, "line 2: contains a NUL byte (is this a binary file?)");
+  expect_fail(rt_load_csv(fxd_dir(), rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t, "is a directory");
+  expect_fail(rt_load_csv(fxd_bytes("bin.csv", "1,2\n3\0004\n", 8), rt_shape(2, 2, 2), &t,
+                          rt_err(g_err, E)),
+              t, "line 2: contains a NUL byte (is this a binary file?)");
   expect_fail(rt_load_csv("", rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t, "empty file name");
   /* a bad expected shape is reported, not trusted */
-  expect_fail(rt_load_csv(fx_path("X.csv"), rt_shape(3, 2, 3), &t, rt_err(g_err, E)), t,
+  expect_fail(rt_load_csv(fxd_path("X.csv"), rt_shape(3, 2, 3), &t, rt_err(g_err, E)), t,
               "invalid expected shape");
   /* a tiny message buffer truncates safely; a NULL one is allowed */
   char small[8];
   assert_int_not_equal(
-      rt_load_csv(fx_path("train.csv"), rt_shape(2, 3, 3), &t, rt_err(small, sizeof small)), 0);
+      rt_load_csv(fxd_path("train.csv"), rt_shape(2, 3, 3), &t, rt_err(small, sizeof small)), 0);
   assert_int_equal(strlen(small), 7);
-  assert_int_not_equal(rt_load_csv(fx_path("train.csv"), rt_shape(2, 3, 3), &t, rt_err(NULL, 0)),
+  assert_int_not_equal(rt_load_csv(fxd_path("train.csv"), rt_shape(2, 3, 3), &t, rt_err(NULL, 0)),
                        0);
 }
 
@@ -277,7 +234,7 @@ static void test_csv_write_read_roundtrip(void **state) {
   double v[12] = {0.1, -0.0, 1.0 / 3, 1e308, 4.9e-324, -2.2250738585072014e-308,
                   123456789012345678.0, 1e-300, 5, -7.25, 3.141592653589793, 0};
   RtTensor t;
-  const char *p = fx_path("out_m.csv");
+  const char *p = fxd_path("out_m.csv");
   expect_ok(rt_save_csv(p, rt_shape(2, 3, 4), v, rt_err(g_err, E)));
   expect_ok(rt_load_csv(p, rt_shape(2, 3, 4), &t, rt_err(g_err, E)));
   assert_memory_equal(t.v, v, sizeof v); /* bit-exact, including -0 and subnormals */
@@ -287,7 +244,7 @@ static void test_csv_write_read_roundtrip(void **state) {
   assert_non_null(memchr(txt, ',', n));
   free(txt);
 
-  p = fx_path("out_v.csv");
+  p = fxd_path("out_v.csv");
   expect_ok(rt_save_csv(p, rt_shape(1, 12, 1), v, rt_err(g_err, E)));
   txt = slurp(p, &n);
   assert_null(memchr(txt, ',', n)); /* one number per line */
@@ -296,12 +253,12 @@ static void test_csv_write_read_roundtrip(void **state) {
   expect_ok(rt_read_vector_csv(p, "x", 12, x, rt_err(g_err, E)));
   assert_memory_equal(x, v, sizeof v);
   /* a point given as a single row works too */
-  expect_ok(rt_save_csv(fx_path("out_row.csv"), rt_shape(2, 1, 12), v, rt_err(g_err, E)));
+  expect_ok(rt_save_csv(fxd_path("out_row.csv"), rt_shape(2, 1, 12), v, rt_err(g_err, E)));
   memset(x, 0, sizeof x);
-  expect_ok(rt_read_vector_csv(fx_path("out_row.csv"), "x", 12, x, rt_err(g_err, E)));
+  expect_ok(rt_read_vector_csv(fxd_path("out_row.csv"), "x", 12, x, rt_err(g_err, E)));
   assert_memory_equal(x, v, sizeof v);
-  expect_ok(rt_save_csv(fx_path("out_s.csv"), rt_shape(0, 1, 1), v + 2, rt_err(g_err, E)));
-  expect_ok(rt_read_vector_csv(fx_path("out_s.csv"), NULL, 1, x, rt_err(g_err, E)));
+  expect_ok(rt_save_csv(fxd_path("out_s.csv"), rt_shape(0, 1, 1), v + 2, rt_err(g_err, E)));
+  expect_ok(rt_read_vector_csv(fxd_path("out_s.csv"), NULL, 1, x, rt_err(g_err, E)));
   assert_true(x[0] == 1.0 / 3);
 
   char msg[600];
@@ -309,14 +266,14 @@ static void test_csv_write_read_roundtrip(void **state) {
   g_err[0] = 0;
   assert_int_not_equal(rt_read_vector_csv(p, "y", 13, x, rt_err(g_err, E)), 0);
   assert_string_equal(g_err, msg);
-  assert_int_not_equal(rt_read_vector_csv(fx_path("out_m.csv"), "v", 12, x, rt_err(g_err, E)), 0);
+  assert_int_not_equal(rt_read_vector_csv(fxd_path("out_m.csv"), "v", 12, x, rt_err(g_err, E)), 0);
   assert_non_null(strstr(g_err, "holds a 3 x 4 matrix, but v is a vector of 12"));
-  assert_int_not_equal(rt_read_vector_csv(fx_path("nope.csv"), "v", 12, x, rt_err(g_err, E)), 0);
+  assert_int_not_equal(rt_read_vector_csv(fxd_path("nope.csv"), "v", 12, x, rt_err(g_err, E)), 0);
   assert_non_null(strstr(g_err, "cannot open"));
 
   /* writing where it cannot */
   assert_int_not_equal(
-      rt_save_csv(fx_path("no/such/dir/x.csv"), rt_shape(1, 2, 1), v, rt_err(g_err, E)), 0);
+      rt_save_csv(fxd_path("no/such/dir/x.csv"), rt_shape(1, 2, 1), v, rt_err(g_err, E)), 0);
   assert_non_null(strstr(g_err, "cannot write: No such file or directory"));
   if (file_exists("/dev/full")) {
     assert_int_not_equal(rt_save_csv("/dev/full", rt_shape(1, 12, 1), v, rt_err(g_err, E)), 0);
@@ -324,8 +281,8 @@ static void test_csv_write_read_roundtrip(void **state) {
   }
   /* non-finite values are written (the state is worth seeing) but not read back */
   double bad[3] = {1, NAN, -INFINITY};
-  expect_ok(rt_save_csv(fx_path("bad.csv"), rt_shape(1, 3, 1), bad, rt_err(g_err, E)));
-  expect_fail(rt_load_csv(fx_path("bad.csv"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t,
+  expect_ok(rt_save_csv(fxd_path("bad.csv"), rt_shape(1, 3, 1), bad, rt_err(g_err, E)));
+  expect_fail(rt_load_csv(fxd_path("bad.csv"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t,
               "line 2, field 1: 'nan'");
 }
 
@@ -385,13 +342,13 @@ static void test_idx_formats(void **state) {
   size_t n = idx_make(buf, 0x08, 3, d3, data, 12);
   double want[12];
   for (int i = 0; i < 12; i++) want[i] = i * 20;
-  expect_ok(rt_load_idx(fx_bytes("u8.idx", buf, n), rt_shape(2, 2, 6), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_idx(fxd_bytes("u8.idx", buf, n), rt_shape(2, 2, 6), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 6, want);
   rt_tensor_free(&t);
-  expect_ok(rt_load_idx(fx_gz("u8.idx.gz", buf, n), rt_shape(2, 2, 6), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_idx(fxd_gz("u8.idx.gz", buf, n), rt_shape(2, 2, 6), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 6, want);
   rt_tensor_free(&t);
-  expect_fail(rt_load_idx(fx_path("u8.idx"), rt_shape(2, 2, 5), &t, rt_err(g_err, E)), t,
+  expect_fail(rt_load_idx(fxd_path("u8.idx"), rt_shape(2, 2, 5), &t, rt_err(g_err, E)), t,
               "holds a 2 x 2 x 3 array (flattened to 2 x 6) but the declaration says matrix[2, 5]");
 
   /* 1-D labels: a vector, or a one-column matrix */
@@ -399,12 +356,12 @@ static void test_idx_formats(void **state) {
   unsigned char lab[5] = {9, 0, 3, 255, 1};
   n = idx_make(buf, 0x08, 1, d1, lab, 5);
   const double lw[] = {9, 0, 3, 255, 1};
-  expect_ok(rt_load_idx(fx_bytes("lab.idx", buf, n), rt_shape(1, 5, 1), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_idx(fxd_bytes("lab.idx", buf, n), rt_shape(1, 5, 1), &t, rt_err(g_err, E)));
   expect_values(&t, 1, 5, 1, lw);
   rt_tensor_free(&t);
-  expect_ok(rt_load_idx(fx_path("lab.idx"), rt_shape(2, 5, 1), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_idx(fxd_path("lab.idx"), rt_shape(2, 5, 1), &t, rt_err(g_err, E)));
   rt_tensor_free(&t);
-  expect_fail(rt_load_idx(fx_path("lab.idx"), rt_shape(1, 6, 1), &t, rt_err(g_err, E)), t,
+  expect_fail(rt_load_idx(fxd_path("lab.idx"), rt_shape(1, 6, 1), &t, rt_err(g_err, E)), t,
               "holds a vector of 5 numbers but the declaration says vector[6]");
 
   /* signed and wider types, big-endian */
@@ -412,19 +369,19 @@ static void test_idx_formats(void **state) {
   unsigned char i8[4] = {0x80, 0x7f, 0xff, 0};
   const uint32_t d4[] = {4}, d22[] = {2, 2};
   n = idx_make(buf, 0x09, 1, d4, i8, 4);
-  expect_ok(rt_load_idx(fx_bytes("i8.idx", buf, n), rt_shape(1, 4, 1), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_idx(fxd_bytes("i8.idx", buf, n), rt_shape(1, 4, 1), &t, rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, iv);
   rt_tensor_free(&t);
   const double i16v[] = {-32768, 32767, -2, 300};
   for (int i = 0; i < 4; i++) put_be(data + 2 * i, (uint64_t)(int64_t)i16v[i], 2);
   n = idx_make(buf, 0x0B, 2, d22, data, 8);
-  expect_ok(rt_load_idx(fx_bytes("i16.idx", buf, n), rt_shape(2, 2, 2), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_idx(fxd_bytes("i16.idx", buf, n), rt_shape(2, 2, 2), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 2, i16v);
   rt_tensor_free(&t);
   const double i32v[] = {-2147483648.0, 2147483647.0, -70000, 70000};
   for (int i = 0; i < 4; i++) put_be(data + 4 * i, (uint64_t)(int64_t)i32v[i], 4);
   n = idx_make(buf, 0x0C, 1, d4, data, 16);
-  expect_ok(rt_load_idx(fx_bytes("i32.idx", buf, n), rt_shape(1, 4, 1), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_idx(fxd_bytes("i32.idx", buf, n), rt_shape(1, 4, 1), &t, rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, i32v);
   rt_tensor_free(&t);
   const float f32v[] = {1.5f, -0.1f, 3e38f, 1e-40f};
@@ -434,7 +391,7 @@ static void test_idx_formats(void **state) {
     put_be(data + 4 * i, w, 4);
   }
   n = idx_make(buf, 0x0D, 2, d22, data, 16);
-  expect_ok(rt_load_idx(fx_bytes("f32.idx", buf, n), rt_shape(2, 2, 2), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_idx(fxd_bytes("f32.idx", buf, n), rt_shape(2, 2, 2), &t, rt_err(g_err, E)));
   for (int i = 0; i < 4; i++) assert_true(t.v[i] == (double)f32v[i]);
   rt_tensor_free(&t);
   const double f64v[] = {0.1, -1e300, 4.9e-324, 2};
@@ -444,7 +401,7 @@ static void test_idx_formats(void **state) {
     put_be(data + 8 * i, w, 8);
   }
   n = idx_make(buf, 0x0E, 1, d4, data, 32);
-  expect_ok(rt_load_idx(fx_bytes("f64.idx", buf, n), rt_shape(1, 4, 1), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_idx(fxd_bytes("f64.idx", buf, n), rt_shape(1, 4, 1), &t, rt_err(g_err, E)));
   expect_values(&t, 1, 4, 1, f64v);
   rt_tensor_free(&t);
   double nanv = NAN;
@@ -452,7 +409,7 @@ static void test_idx_formats(void **state) {
   memcpy(&w, &nanv, 8);
   put_be(data + 8, w, 8);
   n = idx_make(buf, 0x0E, 2, d22, data, 32);
-  expect_fail(rt_load_idx(fx_bytes("nan.idx", buf, n), rt_shape(2, 2, 2), &t, rt_err(g_err, E)), t,
+  expect_fail(rt_load_idx(fxd_bytes("nan.idx", buf, n), rt_shape(2, 2, 2), &t, rt_err(g_err, E)), t,
               "element [0, 1] is NaN (only finite numbers are accepted)");
 }
 
@@ -463,58 +420,60 @@ static void test_idx_errors(void **state) {
   char msg[600];
   const uint32_t d3[] = {3, 2, 2}, d1[] = {60};
   size_t n = idx_make(buf, 0x08, 3, d3, data, 8); /* 2 of 3 items */
-  const char *p = fx_bytes("a.idx", buf, n);
+  const char *p = fxd_bytes("a.idx", buf, n);
   snprintf(msg, sizeof msg,
            "'%s': header says 3 items but the file holds 2 (each item is 4 u8 values)", p);
   expect_fail(rt_load_idx(p, rt_shape(2, 3, 4), &t, rt_err(g_err, E)), t, msg);
   assert_string_equal(g_err, msg);
   n = idx_make(buf, 0x08, 1, d1, data, 59);
-  expect_fail(rt_load_idx(fx_bytes("short1.idx", buf, n), rt_shape(1, 60, 1), &t, rt_err(g_err, E)),
-              t, "header says 60 items but the file holds 59");
+  expect_fail(
+      rt_load_idx(fxd_bytes("short1.idx", buf, n), rt_shape(1, 60, 1), &t, rt_err(g_err, E)), t,
+      "header says 60 items but the file holds 59");
   n = idx_make(buf, 0x08, 3, d3, data, 10);
-  expect_fail(rt_load_idx(fx_bytes("part.idx", buf, n), rt_shape(2, 3, 4), &t, rt_err(g_err, E)), t,
-              "header says 3 items but the file holds 2 and part of another");
+  expect_fail(rt_load_idx(fxd_bytes("part.idx", buf, n), rt_shape(2, 3, 4), &t, rt_err(g_err, E)),
+              t, "header says 3 items but the file holds 2 and part of another");
   n = idx_make(buf, 0x08, 3, d3, data, 13);
-  expect_fail(rt_load_idx(fx_bytes("extra.idx", buf, n), rt_shape(2, 3, 4), &t, rt_err(g_err, E)),
+  expect_fail(rt_load_idx(fxd_bytes("extra.idx", buf, n), rt_shape(2, 3, 4), &t, rt_err(g_err, E)),
               t, "header says 3 items but the file has 1 extra bytes after them");
   const uint32_t d2w[] = {2, 3};
   n = idx_make(buf, 0x0C, 2, d2w, data, 23);
   expect_fail(
-      rt_load_idx(fx_bytes("i32short.idx", buf, n), rt_shape(2, 2, 3), &t, rt_err(g_err, E)), t,
+      rt_load_idx(fxd_bytes("i32short.idx", buf, n), rt_shape(2, 2, 3), &t, rt_err(g_err, E)), t,
       "header says 2 items but the file holds 1 and part of another (each item is 3 i32 values)");
 
-  expect_fail(rt_load_idx(fx_bytes("magic.idx", "\x01\x00\x08\x01\0\0\0\1x", 9), rt_shape(1, 1, 1),
+  expect_fail(rt_load_idx(fxd_bytes("magic.idx", "\x01\x00\x08\x01\0\0\0\1x", 9), rt_shape(1, 1, 1),
                           &t, rt_err(g_err, E)),
               t, "not an IDX file (it starts with bytes 01 00, expected 00 00)");
   expect_fail(
-      rt_load_idx(fx_bytes("type.idx", "\0\0\x0A\x01\0\0\0\1x", 9), rt_shape(1, 1, 1), &t,
+      rt_load_idx(fxd_bytes("type.idx", "\0\0\x0A\x01\0\0\0\1x", 9), rt_shape(1, 1, 1), &t,
                   rt_err(g_err, E)),
       t,
       "IDX type 0x0A is not supported (supported: 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, "
       "0x0E f64)");
-  expect_fail(rt_load_idx(fx_bytes("ndim0.idx", "\0\0\x08\x00x", 5), rt_shape(1, 1, 1), &t,
+  expect_fail(rt_load_idx(fxd_bytes("ndim0.idx", "\0\0\x08\x00x", 5), rt_shape(1, 1, 1), &t,
                           rt_err(g_err, E)),
               t, "IDX header declares 0 dimensions");
-  expect_fail(rt_load_idx(fx_bytes("hdr.idx", "\0\0\x08\x03\0\0\0\1\0\0", 10), rt_shape(1, 1, 1),
+  expect_fail(rt_load_idx(fxd_bytes("hdr.idx", "\0\0\x08\x03\0\0\0\1\0\0", 10), rt_shape(1, 1, 1),
                           &t, rt_err(g_err, E)),
               t, "truncated IDX header (3 dimensions need 16 bytes, the file has 10)");
-  expect_fail(rt_load_idx(fx_bytes("tiny.idx", "\0\0", 2), rt_shape(1, 1, 1), &t, rt_err(g_err, E)),
-              t, "too short for an IDX header (2 bytes)");
-  expect_fail(rt_load_idx(fx_bytes("empty.idx", "", 0), rt_shape(1, 1, 1), &t, rt_err(g_err, E)), t,
-              "is empty");
-  expect_fail(rt_load_idx(fx_path("missing.idx"), rt_shape(1, 1, 1), &t, rt_err(g_err, E)), t,
+  expect_fail(
+      rt_load_idx(fxd_bytes("tiny.idx", "\0\0", 2), rt_shape(1, 1, 1), &t, rt_err(g_err, E)), t,
+      "too short for an IDX header (2 bytes)");
+  expect_fail(rt_load_idx(fxd_bytes("empty.idx", "", 0), rt_shape(1, 1, 1), &t, rt_err(g_err, E)),
+              t, "is empty");
+  expect_fail(rt_load_idx(fxd_path("missing.idx"), rt_shape(1, 1, 1), &t, rt_err(g_err, E)), t,
               "cannot open: No such file");
 
   /* a hostile header: 2^32-1 x 2^32-1 x 2^32-1 doubles in a 20-byte file; nothing is allocated */
   const uint32_t huge[] = {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu};
   n = idx_make(buf, 0x0E, 3, huge, data, 4);
   expect_fail(
-      rt_load_idx(fx_bytes("huge.idx", buf, n), rt_shape(2, RT_ANY, RT_ANY), &t, rt_err(g_err, E)),
+      rt_load_idx(fxd_bytes("huge.idx", buf, n), rt_shape(2, RT_ANY, RT_ANY), &t, rt_err(g_err, E)),
       t, "header says 4294967295 items but the file holds 0");
   const uint32_t huge1[] = {0xFFFFFFFFu};
   n = idx_make(buf, 0x08, 1, huge1, data, 4);
   expect_fail(
-      rt_load_idx(fx_bytes("huge1.idx", buf, n), rt_shape(1, RT_ANY, 1), &t, rt_err(g_err, E)), t,
+      rt_load_idx(fxd_bytes("huge1.idx", buf, n), rt_shape(1, RT_ANY, 1), &t, rt_err(g_err, E)), t,
       "header says 4294967295 items but the file holds 4");
 
   /* gzip: truncated and corrupt streams */
@@ -523,24 +482,25 @@ static void test_idx_errors(void **state) {
   unsigned char big[600];
   for (int i = 0; i < 500; i++) big[i] = (unsigned char)((i * 7919) >> 3);
   n = idx_make(raw, 0x08, 1, d500, big, 500);
-  const char *gz = fx_gz("labels.gz", raw, n);
+  const char *gz = fxd_gz("labels.gz", raw, n);
   size_t glen;
   unsigned char *g = slurp(gz, &glen);
-  p = fx_bytes("trunc.gz", g, glen - 20);
+  p = fxd_bytes("trunc.gz", g, glen - 20);
   snprintf(msg, sizeof msg, "'%s': truncated gzip stream", p);
   expect_fail(rt_load_idx(p, rt_shape(1, 500, 1), &t, rt_err(g_err, E)), t, msg);
   assert_string_equal(g_err, msg);
-  expect_fail(rt_load_idx(fx_bytes("trunc2.gz", g, 12), rt_shape(1, 500, 1), &t, rt_err(g_err, E)),
+  expect_fail(rt_load_idx(fxd_bytes("trunc2.gz", g, 12), rt_shape(1, 500, 1), &t, rt_err(g_err, E)),
               t, "truncated gzip stream");
   g[glen - 6] ^= 0xFF; /* inside the CRC-32 */
-  expect_fail(rt_load_idx(fx_bytes("crc.gz", g, glen), rt_shape(1, 500, 1), &t, rt_err(g_err, E)),
+  expect_fail(rt_load_idx(fxd_bytes("crc.gz", g, glen), rt_shape(1, 500, 1), &t, rt_err(g_err, E)),
               t, "corrupt gzip stream (incorrect data check)");
   g[glen - 6] ^= 0xFF;
   g[3] = 0xE0; /* reserved flag bits */
-  expect_fail(rt_load_idx(fx_bytes("flags.gz", g, glen), rt_shape(1, 500, 1), &t, rt_err(g_err, E)),
-              t, "corrupt gzip stream");
+  expect_fail(
+      rt_load_idx(fxd_bytes("flags.gz", g, glen), rt_shape(1, 500, 1), &t, rt_err(g_err, E)), t,
+      "corrupt gzip stream");
   free(g);
-  const char *empty_gz = fx_gz("empty.gz", "", 0);
+  const char *empty_gz = fxd_gz("empty.gz", "", 0);
   expect_fail(rt_load_idx(empty_gz, rt_shape(1, 1, 1), &t, rt_err(g_err, E)), t,
               "is empty (after gzip decompression)");
 }
@@ -642,15 +602,15 @@ static void test_idx_into_matches(void **state) {
     char name[64];
     size_t n = idx_make(buf, (unsigned char)types[k].type, 3, d3, data, (size_t)ROWS * COLS * es);
     snprintf(name, sizeof name, "into%zu.idx", k);
-    check_into_matches(fx_bytes(name, buf, n), 2, ROWS, COLS);
-    check_into_matches(fx_path(name), 2, ROWS, COLS + 1); /* shape mismatch */
+    check_into_matches(fxd_bytes(name, buf, n), 2, ROWS, COLS);
+    check_into_matches(fxd_path(name), 2, ROWS, COLS + 1); /* shape mismatch */
     snprintf(name, sizeof name, "into%zu.idx.gz", k);
-    check_into_matches(fx_gz(name, buf, n), 2, ROWS, COLS);
+    check_into_matches(fxd_gz(name, buf, n), 2, ROWS, COLS);
     snprintf(name, sizeof name, "into%zu.trunc.idx", k);
-    check_into_matches(fx_bytes(name, buf, n - 3), 2, ROWS, COLS);
+    check_into_matches(fxd_bytes(name, buf, n - 3), 2, ROWS, COLS);
     n = idx_make(buf, (unsigned char)types[k].type, 1, d1, data, (size_t)ROWS * COLS * es);
     snprintf(name, sizeof name, "into%zu.vec.idx", k);
-    check_into_matches(fx_bytes(name, buf, n), 1, ROWS * COLS, 1);
+    check_into_matches(fxd_bytes(name, buf, n), 1, ROWS * COLS, 1);
   }
   double nanv = NAN;
   uint64_t w;
@@ -658,10 +618,10 @@ static void test_idx_into_matches(void **state) {
   put_be(data + 8 * 5, w, 8);
   const uint32_t d4[] = {4, 2};
   size_t n = idx_make(buf, 0x0E, 2, d4, data, 64);
-  check_into_matches(fx_bytes("into_nan.idx", buf, n), 2, 4, 2);
-  check_into_matches(fx_bytes("into_magic.idx", "\x01\x00\x08\x01\0\0\0\1x", 9), 1, 1, 1);
-  check_into_matches(fx_bytes("into_empty.idx", "", 0), 1, 1, 1);
-  check_into_matches(fx_path("into_missing.idx"), 1, 1, 1);
+  check_into_matches(fxd_bytes("into_nan.idx", buf, n), 2, 4, 2);
+  check_into_matches(fxd_bytes("into_magic.idx", "\x01\x00\x08\x01\0\0\0\1x", 9), 1, 1, 1);
+  check_into_matches(fxd_bytes("into_empty.idx", "", 0), 1, 1, 1);
+  check_into_matches(fxd_path("into_missing.idx"), 1, 1, 1);
 }
 
 /* rt_idx_open_rows: the first rows of a file (plain and gzipped, matrix and vector, every
@@ -683,7 +643,7 @@ static void test_idx_open_rows(void **state) {
     char name[64];
     for (int gz = 0; gz < 2; gz++) {
       snprintf(name, sizeof name, "rows%zu.idx%s", k, gz ? ".gz" : "");
-      const char *path = gz ? fx_gz(name, buf, n) : fx_bytes(name, buf, n);
+      const char *path = gz ? fxd_gz(name, buf, n) : fxd_bytes(name, buf, n);
       RtIdxFile *full, *part;
       expect_ok(rt_idx_open(path, rt_shape(2, ROWS, COLS), &full, rt_err(g_err, E)));
       static const int64_t wants[] = {0, 1, 7, ROWS - 1, ROWS, ROWS + 5, -1};
@@ -707,7 +667,7 @@ static void test_idx_open_rows(void **state) {
      * not (the file ends right there, short of its header's 40 items), nor 22 */
     size_t cut = n - (size_t)(ROWS - 21) * COLS * es;
     snprintf(name, sizeof name, "rows%zu.trunc.idx.gz", k);
-    const char *path = fx_gz(name, buf, cut);
+    const char *path = fxd_gz(name, buf, cut);
     RtIdxFile *f = NULL;
     expect_ok(rt_idx_open_rows(path, rt_shape(2, ROWS, COLS), 20, &f, rt_err(g_err, E)));
     assert_int_equal(rt_idx_rows_read(f), 20);
@@ -723,7 +683,7 @@ static void test_idx_open_rows(void **state) {
     /* a vector file */
     n = idx_make(buf, types[k].type, 1, d1, data, (size_t)ROWS * es);
     snprintf(name, sizeof name, "rows%zu.vec.idx.gz", k);
-    path = fx_gz(name, buf, n);
+    path = fxd_gz(name, buf, n);
     expect_ok(rt_idx_open_rows(path, rt_shape(1, ROWS, 1), 5, &f, rt_err(g_err, E)));
     assert_int_equal(rt_idx_rows_read(f), 5);
     rt_idx_close(f);
@@ -735,12 +695,12 @@ static void test_idx_open_rows(void **state) {
 static void test_libsvm(void **state) {
   (void)state;
   RtTensor t;
-  const char *p = fx_text("a.svm", "# a comment line\n"
-                                   "1 1:0.5 3:2\n"
-                                   "-1 2:1.5   # trailing comment\n"
-                                   "\n"
-                                   "+1 qid:3 1:-1 2:1e-3 3:7\n"
-                                   "0.25\n");
+  const char *p = fxd_text("a.svm", "# a comment line\n"
+                                    "1 1:0.5 3:2\n"
+                                    "-1 2:1.5   # trailing comment\n"
+                                    "\n"
+                                    "+1 qid:3 1:-1 2:1e-3 3:7\n"
+                                    "0.25\n");
   const double want[] = {1, 0.5, 0, 2, -1, 0, 1.5, 0, 1, -1, 1e-3, 7, 0.25, 0, 0, 0};
   expect_ok(rt_load_libsvm(p, rt_shape(2, 4, 4), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 4, 4, want);
@@ -751,7 +711,7 @@ static void test_libsvm(void **state) {
   assert_true(t.v[6 + 2] == 1.5 && t.v[5] == 0);
   rt_tensor_free(&t);
   expect_ok(
-      rt_load_libsvm(fx_gz("a.svm.gz", "3 2:1\n", 6), rt_shape(2, 1, 3), &t, rt_err(g_err, E)));
+      rt_load_libsvm(fxd_gz("a.svm.gz", "3 2:1\n", 6), rt_shape(2, 1, 3), &t, rt_err(g_err, E)));
   rt_tensor_free(&t);
 
   char msg[600];
@@ -768,42 +728,42 @@ static void test_libsvm(void **state) {
               "load_libsvm needs a declaration matrix[rows, 1 + features], not vector[4]");
   expect_fail(rt_load_libsvm(p, rt_shape(2, 4, RT_ANY), &t, rt_err(g_err, E)), t,
               "not matrix[4, ?]");
-  expect_fail(rt_load_libsvm(fx_text("dec.svm", "1 1:1 3:1\n1 3:1 2:1\n"), rt_shape(2, 2, 4), &t,
+  expect_fail(rt_load_libsvm(fxd_text("dec.svm", "1 1:1 3:1\n1 3:1 2:1\n"), rt_shape(2, 2, 4), &t,
                              rt_err(g_err, E)),
               t, "line 2: feature index 2 after 3 (indices must increase)");
   expect_fail(
-      rt_load_libsvm(fx_text("dup.svm", "1 2:1 2:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
-      "line 1: feature index 2 appears twice");
+      rt_load_libsvm(fxd_text("dup.svm", "1 2:1 2:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)),
+      t, "line 1: feature index 2 appears twice");
   expect_fail(
-      rt_load_libsvm(fx_text("zero.svm", "1 0:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+      rt_load_libsvm(fxd_text("zero.svm", "1 0:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
       "line 1: feature index 0 (indices are 1-based)");
   expect_fail(
-      rt_load_libsvm(fx_text("tok.svm", "1 1:1\n1 3\n"), rt_shape(2, 2, 4), &t, rt_err(g_err, E)),
+      rt_load_libsvm(fxd_text("tok.svm", "1 1:1\n1 3\n"), rt_shape(2, 2, 4), &t, rt_err(g_err, E)),
       t, "line 2: '3' is not index:value");
   expect_fail(
-      rt_load_libsvm(fx_text("neg.svm", "1 -1:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+      rt_load_libsvm(fxd_text("neg.svm", "1 -1:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
       "line 1: '-1:1' does not start with a feature index");
   expect_fail(
-      rt_load_libsvm(fx_text("lab.svm", "yes 1:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+      rt_load_libsvm(fxd_text("lab.svm", "yes 1:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
       "line 1: label 'yes' is not a number");
   expect_fail(
-      rt_load_libsvm(fx_text("multi.svm", "1,3 1:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
-      "label '1,3' is not a number (multi-label lines are not supported)");
+      rt_load_libsvm(fxd_text("multi.svm", "1,3 1:1\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)),
+      t, "label '1,3' is not a number (multi-label lines are not supported)");
   expect_fail(
-      rt_load_libsvm(fx_text("val.svm", "1 1:nan\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+      rt_load_libsvm(fxd_text("val.svm", "1 1:nan\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
       "line 1: the value in '1:nan' is not a finite number");
   expect_fail(
-      rt_load_libsvm(fx_text("val2.svm", "1 1:\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+      rt_load_libsvm(fxd_text("val2.svm", "1 1:\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
       "the value in '1:' is empty");
-  expect_fail(rt_load_libsvm(fx_text("huge.svm", "1 99999999999999999999999:1\n"),
+  expect_fail(rt_load_libsvm(fxd_text("huge.svm", "1 99999999999999999999999:1\n"),
                              rt_shape(2, 1, 4), &t, rt_err(g_err, E)),
               t, "does not start with a feature index");
-  expect_fail(rt_load_libsvm(fx_text("comments.svm", "# only\n\n# comments\n"), rt_shape(2, 1, 4),
+  expect_fail(rt_load_libsvm(fxd_text("comments.svm", "# only\n\n# comments\n"), rt_shape(2, 1, 4),
                              &t, rt_err(g_err, E)),
               t, "holds no examples (only blank or comment lines)");
-  expect_fail(rt_load_libsvm(fx_text("empty.svm", ""), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+  expect_fail(rt_load_libsvm(fxd_text("empty.svm", ""), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
               "is empty");
-  expect_fail(rt_load_libsvm(fx_path("absent.svm"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
+  expect_fail(rt_load_libsvm(fxd_path("absent.svm"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
               "cannot open");
 }
 
@@ -815,8 +775,8 @@ static void test_libsvm_csr(void **state) {
   RtSparse s;
   RtTensor t;
   RtErr err = {g_err, E};
-  const char *p = fx_text("c.svm", "# header\n1 1:0.5 3:2\n-1 2:1.5  # c\n\n+1 qid:3 1:-1 2:1e-3 "
-                                   "3:7\n0.25\n2 3:0\n");
+  const char *p = fxd_text("c.svm", "# header\n1 1:0.5 3:2\n-1 2:1.5  # c\n\n+1 qid:3 1:-1 2:1e-3 "
+                                    "3:7\n0.25\n2 3:0\n");
   expect_ok(rt_load_libsvm_csr(p, (RtShape){2, 5, 3}, &m, err));
   assert_int_equal(m.rows, 5);
   assert_int_equal(m.cols, 3);
@@ -871,7 +831,7 @@ static void test_libsvm_csr(void **state) {
   const double labels[] = {1, -1, 1, 0.25, 2};
   expect_values(&t, 1, 5, 1, labels);
   rt_tensor_free(&t);
-  expect_ok(rt_load_libsvm_csr(fx_gz("c.svm.gz", "3 2:1\n", 6), (RtShape){2, RT_ANY, 4}, &m, err));
+  expect_ok(rt_load_libsvm_csr(fxd_gz("c.svm.gz", "3 2:1\n", 6), (RtShape){2, RT_ANY, 4}, &m, err));
   assert_int_equal(m.rows, 1);
   rt_csr_free(&m);
 
@@ -883,14 +843,14 @@ static void test_libsvm_csr(void **state) {
   assert_null(m.rowptr);
   assert_int_equal(rt_load_libsvm_csr(p, (RtShape){2, 4, 3}, &m, err), -1);
   assert_non_null(strstr(g_err, "holds 5 examples but the declaration says sparse[4, 3]"));
-  assert_int_equal(rt_load_libsvm_csr(fx_text("dup2.svm", "1 2:1 2:1\n"), (RtShape){2, 1, 4}, &m,
-                                      err), -1);
+  assert_int_equal(
+      rt_load_libsvm_csr(fxd_text("dup2.svm", "1 2:1 2:1\n"), (RtShape){2, 1, 4}, &m, err), -1);
   assert_non_null(strstr(g_err, "line 1: feature index 2 appears twice"));
-  assert_int_equal(rt_load_libsvm_csr(fx_text("dec2.svm", "1 3:1 2:1\n"), (RtShape){2, 1, 4}, &m,
-                                      err), -1);
+  assert_int_equal(
+      rt_load_libsvm_csr(fxd_text("dec2.svm", "1 3:1 2:1\n"), (RtShape){2, 1, 4}, &m, err), -1);
   assert_non_null(strstr(g_err, "line 1: feature index 2 after 3 (indices must increase)"));
-  assert_int_equal(rt_load_libsvm_csr(fx_text("zero2.svm", "1 0:1\n"), (RtShape){2, 1, 4}, &m,
-                                      err), -1);
+  assert_int_equal(
+      rt_load_libsvm_csr(fxd_text("zero2.svm", "1 0:1\n"), (RtShape){2, 1, 4}, &m, err), -1);
   assert_non_null(strstr(g_err, "feature index 0 (indices are 1-based)"));
   assert_int_equal(rt_load_libsvm_labels(p, (RtShape){1, 6, 1}, &t, err), -1);
   assert_non_null(strstr(g_err, "holds 5 examples but the declaration says vector[6]"));
@@ -917,7 +877,7 @@ static const char *npy_file(const char *name, int major, const char *descr, int 
   memcpy(b + pre, dict, strlen(dict));
   b[pre + hl - 1] = '\n';
   memcpy(b + pre + hl, data, dlen);
-  const char *p = fx_bytes(name, b, pre + hl + dlen);
+  const char *p = fxd_bytes(name, b, pre + hl + dlen);
   free(b);
   return p;
 }
@@ -951,7 +911,7 @@ static void test_npy_dtypes(void **state) {
                         rt_shape(2, 1, 6), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 1, 6, m);
   rt_tensor_free(&t);
-  expect_fail(rt_load_npy(fx_path("t3.npy"), rt_shape(2, 3, 2), &t, rt_err(g_err, E)), t,
+  expect_fail(rt_load_npy(fxd_path("t3.npy"), rt_shape(2, 3, 2), &t, rt_err(g_err, E)), t,
               "holds a 1 x 3 x 2 array (flattened to 1 x 6) but the declaration says matrix[3, 2]");
 
   /* every integer and float width, both byte orders */
@@ -1108,10 +1068,10 @@ static void test_npy_tensor3(void **state) {
   bad[7] = NAN;
   p = npy_file("t3nan.npy", 1, "<f8", 0, "(2, 3, 2)", bad, sizeof bad);
   expect_fail(rt_load_npy3(p, 2, 3, 2, &t, rt_err(g_err, E)), t, "element [3, 1] is NaN");
-  expect_fail(rt_load_npy3(fx_path("absent3.npy"), 2, 3, 2, &t, rt_err(g_err, E)), t,
+  expect_fail(rt_load_npy3(fxd_path("absent3.npy"), 2, 3, 2, &t, rt_err(g_err, E)), t,
               "cannot open");
   /* CSV: the tasks' matrices one after another */
-  p = fx_text("t3.csv", "0,1\n10,11\n20,21\n100,101\n110,111\n120,121\n");
+  p = fxd_text("t3.csv", "0,1\n10,11\n20,21\n100,101\n110,111\n120,121\n");
   expect_ok(rt_load_csv3(p, 2, 3, 2, &t, rt_err(g_err, E)));
   expect_values(&t, 2, 6, 2, c);
   rt_tensor_free(&t);
@@ -1120,7 +1080,7 @@ static void test_npy_tensor3(void **state) {
   expect_fail(rt_load_csv3(p, 2, 2, 2, &t, rt_err(g_err, E)), t, msg);
   assert_string_equal(g_err, msg);
   /* a plain matrix declaration still flattens the 3-D file (rt_load_npy) */
-  expect_ok(rt_load_npy(fx_path("t3c.npy"), rt_shape(2, 2, 6), &t, rt_err(g_err, E)));
+  expect_ok(rt_load_npy(fxd_path("t3c.npy"), rt_shape(2, 2, 6), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 6, c);
   rt_tensor_free(&t);
 }
@@ -1167,22 +1127,22 @@ static void test_npy_errors(void **state) {
   expect_fail(rt_load_npy(npy_file("sh.npy", 1, "<f8", 0, "(2, 3)", m, 48), rt_shape(2, 3, 2), &t,
                           rt_err(g_err, E)),
               t, "holds a 2 x 3 matrix but the declaration says matrix[3, 2]");
-  expect_fail(rt_load_npy(fx_path("sh.npy"), rt_shape(1, 6, 1), &t, rt_err(g_err, E)), t,
+  expect_fail(rt_load_npy(fxd_path("sh.npy"), rt_shape(1, 6, 1), &t, rt_err(g_err, E)), t,
               "holds a 2 x 3 matrix but the declaration says vector[6]");
 
   /* broken preambles and headers */
-  expect_fail(rt_load_npy(fx_bytes("magic.npy", "\x93NUMPX\x01\x00\x00\x00", 10), rt_shape(1, 1, 1),
-                          &t, rt_err(g_err, E)),
+  expect_fail(rt_load_npy(fxd_bytes("magic.npy", "\x93NUMPX\x01\x00\x00\x00", 10),
+                          rt_shape(1, 1, 1), &t, rt_err(g_err, E)),
               t, "not an NPY file (it does not start with \\x93NUMPY)");
-  expect_fail(rt_load_npy(fx_text("text.npy", "1,2,3\n"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)),
+  expect_fail(rt_load_npy(fxd_text("text.npy", "1,2,3\n"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)),
               t, "not an NPY file");
-  expect_fail(rt_load_npy(fx_bytes("v4.npy", "\x93NUMPY\x04\x00\x00\x00", 10), rt_shape(1, 1, 1),
+  expect_fail(rt_load_npy(fxd_bytes("v4.npy", "\x93NUMPY\x04\x00\x00\x00", 10), rt_shape(1, 1, 1),
                           &t, rt_err(g_err, E)),
               t, "NPY version 4.0 is not supported (1.0, 2.0 and 3.0 are)");
-  expect_fail(rt_load_npy(fx_bytes("v2short.npy", "\x93NUMPY\x02\x00\x00\x00", 10),
+  expect_fail(rt_load_npy(fxd_bytes("v2short.npy", "\x93NUMPY\x02\x00\x00\x00", 10),
                           rt_shape(1, 1, 1), &t, rt_err(g_err, E)),
               t, "truncated NPY preamble");
-  expect_fail(rt_load_npy(fx_bytes("hlen.npy", "\x93NUMPY\x01\x00\xff\xff{'descr'", 18),
+  expect_fail(rt_load_npy(fxd_bytes("hlen.npy", "\x93NUMPY\x01\x00\xff\xff{'descr'", 18),
                           rt_shape(1, 1, 1), &t, rt_err(g_err, E)),
               t,
               "truncated NPY header (it declares 65535 bytes, the file has 8 after the preamble)");
@@ -1214,7 +1174,7 @@ static void test_npy_errors(void **state) {
     b[8] = (unsigned char)hl, b[9] = 0;
     memcpy(b + 10, bad[i][0], hl);
     expect_fail(
-        rt_load_npy(fx_bytes("hdr.npy", b, 10 + hl), rt_shape(1, 1, 1), &t, rt_err(g_err, E)), t,
+        rt_load_npy(fxd_bytes("hdr.npy", b, 10 + hl), rt_shape(1, 1, 1), &t, rt_err(g_err, E)), t,
         bad[i][1]);
   }
   /* unknown keys with simple values are skipped */
@@ -1227,13 +1187,13 @@ static void test_npy_errors(void **state) {
   memcpy(b + 10, h, hl);
   memcpy(b + 10 + hl, m, 8);
   expect_ok(
-      rt_load_npy(fx_bytes("extra.npy", b, 18 + hl), rt_shape(1, 1, 1), &t, rt_err(g_err, E)));
+      rt_load_npy(fxd_bytes("extra.npy", b, 18 + hl), rt_shape(1, 1, 1), &t, rt_err(g_err, E)));
   assert_true(t.v[0] == 1);
   rt_tensor_free(&t);
   /* gzip works here too */
   size_t len;
-  unsigned char *raw = slurp(fx_path("sh.npy"), &len);
-  expect_ok(rt_load_npy(fx_gz("sh.npy.gz", raw, len), rt_shape(2, 2, 3), &t, rt_err(g_err, E)));
+  unsigned char *raw = slurp(fxd_path("sh.npy"), &len);
+  expect_ok(rt_load_npy(fxd_gz("sh.npy.gz", raw, len), rt_shape(2, 2, 3), &t, rt_err(g_err, E)));
   free(raw);
   rt_tensor_free(&t);
 }
@@ -1275,7 +1235,7 @@ static void mutate_and_load(const char *name, const unsigned char *good, size_t 
       }
       }
     }
-    const char *p = fx_bytes(name, b, n);
+    const char *p = fxd_bytes(name, b, n);
     for (int any = 0; any < 2; any++) {
       RtTensor t = {0};
       g_err[0] = 0;
@@ -1312,7 +1272,7 @@ static void test_mutations_never_crash(void **state) {
   n = idx_make(buf, 0x0E, 1, d1, data, 16);
   mutate_and_load("mutf.idx", buf, n, rt_load_idx, rt_shape(1, 2, 1), 400, 4);
   size_t glen;
-  unsigned char *g = slurp(fx_gz("mut.gz", buf, n), &glen);
+  unsigned char *g = slurp(fxd_gz("mut.gz", buf, n), &glen);
   mutate_and_load("mut.idx.gz", g, glen, rt_load_idx, rt_shape(1, 2, 1), 400, 5);
   free(g);
   const double m[6] = {1, 2, 3, 4, 5, 6};
@@ -1349,5 +1309,5 @@ int main(void) {
     cmocka_unit_test(test_mutations_never_crash),
     cmocka_unit_test(test_tensor_free),
   };
-  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+  return cmocka_run_group_tests(tests, group_setup, fxd_remove);
 }

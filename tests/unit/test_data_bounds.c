@@ -23,41 +23,15 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fixture_dir.h"
 #include "rt_data.h"
 
-static char g_dir[4096];
 static char g_err[512];
 #define E sizeof g_err
 
-static const char *fx_path(const char *name) {
-  static char bufs[4][4200];
-  static int k;
-  char *b = bufs[k++ % 4];
-  snprintf(b, sizeof bufs[0], "%s/%s", g_dir, name);
-  return b;
-}
-
-static const char *fx_bytes(const char *name, const void *data, size_t len) {
-  const char *p = fx_path(name);
-  FILE *f = fopen(p, "wb");
-  assert_non_null(f);
-  if (len) assert_int_equal(fwrite(data, 1, len, f), len);
-  assert_int_equal(fclose(f), 0);
-  return p;
-}
-
 static int group_setup(void **state) {
   (void)state;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(g_dir, sizeof g_dir, "%s/bloc-test-bounds-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static int group_teardown(void **state) {
-  (void)state;
-  char cmd[4300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return fxd_create("bounds");
 }
 
 #define expect_fail(call, out, want)                                                         \
@@ -130,7 +104,7 @@ static long load_peak_kb(Loader load, int rank, int64_t rows, int64_t cols, cons
 
 static void test_sparse_file_is_not_read_whole(void **state) {
   (void)state;
-  const char *p = fx_path("sparse.csv");
+  const char *p = fxd_path("sparse.csv");
   int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   assert_true(fd >= 0);
   assert_int_equal(ftruncate(fd, (off_t)BIG), 0); /* 48 MiB of NUL bytes, no disk used */
@@ -160,7 +134,7 @@ static void test_device_and_pipe_are_bounded(void **state) {
  * (the issue's 1 MB gzip took 32 s and 5.3 GB before the shape error). */
 static void test_gzip_bomb_is_bounded(void **state) {
   (void)state;
-  const char *p = fx_path("bomb.csv.gz");
+  const char *p = fxd_path("bomb.csv.gz");
   gzFile g = gzopen(p, "wb1");
   assert_non_null(g);
   static char chunk[1 << 16];
@@ -188,12 +162,12 @@ static void test_binary_too_large_keeps_shape_message(void **state) {
   uint32_t d = (uint32_t)(n - 8);
   b[4] = (unsigned char)(d >> 24), b[5] = (unsigned char)(d >> 16), b[6] = (unsigned char)(d >> 8),
   b[7] = (unsigned char)d;
-  const char *p = fx_bytes("big.idx", b, n);
+  const char *p = fxd_bytes("big.idx", b, n);
   RtTensor t;
   expect_fail(rt_load_idx(p, rt_shape(1, 4, 1), &t, rt_err(g_err, E)), t,
               "holds a vector of 3145720 numbers but the declaration says vector[4]");
   b[4] = b[5] = b[6] = 0, b[7] = 4; /* the header says 4, then megabytes of junk */
-  p = fx_bytes("junk.idx", b, n);
+  p = fxd_bytes("junk.idx", b, n);
   expect_fail(rt_load_idx(p, rt_shape(1, 4, 1), &t, rt_err(g_err, E)), t,
               "is too large for the declaration vector[4]");
   free(b);
@@ -213,25 +187,25 @@ static void test_libsvm_long_tokens_and_nul(void **state) {
   snprintf(text, sizeof text, "%s 2:%s\n-1 1:0.5\n", num, num);
   RtTensor t;
   g_err[0] = 0;
-  if (rt_load_libsvm(fx_bytes("long.svm", text, strlen(text)), rt_shape(2, 2, 3), &t,
+  if (rt_load_libsvm(fxd_bytes("long.svm", text, strlen(text)), rt_shape(2, 2, 3), &t,
                      rt_err(g_err, E)))
     fail_msg("long tokens: %s", g_err);
   assert_true(t.v[0] == 1 && t.v[1] == 0 && t.v[2] == 1 && t.v[3] == -1 && t.v[4] == 0.5);
   rt_tensor_free(&t);
   snprintf(text, sizeof text, "1 1:%sx\n", num);
   const char *p;
-  expect_fail(rt_load_libsvm(fx_bytes("longbad.svm", text, strlen(text)), rt_shape(2, 1, 3), &t,
+  expect_fail(rt_load_libsvm(fxd_bytes("longbad.svm", text, strlen(text)), rt_shape(2, 1, 3), &t,
                              rt_err(g_err, E)),
               t,
               "line 1: the value in '1:1.000000000000000000000000000000000000...' is not a number");
-  p = fx_bytes("nul.svm", "1 1:1\n1 1:\0002\n", 13);
+  p = fxd_bytes("nul.svm", "1 1:1\n1 1:\0002\n", 13);
   expect_fail(rt_load_libsvm(p, rt_shape(2, 2, 3), &t, rt_err(g_err, E)), t,
               "line 2: contains a NUL byte (is this a binary file?)");
-  expect_fail(rt_load_libsvm(fx_bytes("inf.svm", "1e999 1:1\n", 10), rt_shape(2, 1, 3), &t,
+  expect_fail(rt_load_libsvm(fxd_bytes("inf.svm", "1e999 1:1\n", 10), rt_shape(2, 1, 3), &t,
                              rt_err(g_err, E)),
               t, "line 1: label '1e999' is not a finite number");
   expect_fail(
-      rt_load_libsvm(fx_bytes("yes.svm", "yes 1:1\n", 8), rt_shape(2, 1, 3), &t, rt_err(g_err, E)),
+      rt_load_libsvm(fxd_bytes("yes.svm", "yes 1:1\n", 8), rt_shape(2, 1, 3), &t, rt_err(g_err, E)),
       t, "line 1: label 'yes' is not a number");
 }
 
@@ -245,7 +219,7 @@ static const char *npy_with_header(const char *name, const char *h, const void *
   memcpy(buf + 10, h, hl);
   buf[10 + hl] = '\n';
   memcpy(buf + 11 + hl, data, len);
-  return fx_bytes(name, buf, 11 + hl + len);
+  return fxd_bytes(name, buf, 11 + hl + len);
 }
 
 /* A repeated key: 'shape': (2,), 'shape': (3,) used to load as shape (2, 3). */
@@ -281,5 +255,5 @@ int main(void) {
     cmocka_unit_test(test_libsvm_long_tokens_and_nul),
     cmocka_unit_test(test_npy_repeated_keys),
   };
-  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+  return cmocka_run_group_tests(tests, group_setup, fxd_remove);
 }

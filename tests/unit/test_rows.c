@@ -3,14 +3,13 @@
  * rows of the whole load, bit for bit; an error in a row is reported by the range that holds it
  * with the whole load's message (global line, value), and a row count that disagrees with the
  * declaration by every range; ranges outside the declaration are refused. */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _XOPEN_SOURCE 700
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,49 +18,25 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fixture_dir.h"
 #include "rt_data.h"
 #include "rt_sparse.h"
 
 /* ------------------------------------------------------------------ fixtures */
 
-static char g_dir[4096];
 static char g_err[512], g_err2[512];
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb, (void)flag, (void)ftw;
-  return remove(p);
-}
 
 static int group_setup(void **state) {
   (void)state;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(g_dir, sizeof g_dir, "%s/bloc-test-rows-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  return mkdtemp(g_dir) ? 0 : -1;
+  return fxd_create("rows");
 }
 
-static int group_teardown(void **state) {
-  (void)state;
-  return nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Writes the bytes to NAME (gz: gzip-compressed) in the test directory; returns its path. */
+/* Writes the bytes to NAME (gz: gzip-compressed, NAME.gz) in the test directory; its path. */
 static const char *fx(const char *name, const void *data, size_t len, int gz) {
-  static char bufs[8][4200];
-  static int k;
-  char *p = bufs[k++ % 8];
-  snprintf(p, sizeof bufs[0], "%s/%s%s", g_dir, name, gz ? ".gz" : "");
-  if (gz) {
-    gzFile g = gzopen(p, "wb6");
-    assert_non_null(g);
-    if (len) assert_int_equal(gzwrite(g, data, (unsigned)len), (int)len);
-    assert_int_equal(gzclose(g), Z_OK);
-  } else {
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    if (len) assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-  }
-  return p;
+  if (!gz) return fxd_bytes(name, data, len);
+  char gzname[256];
+  snprintf(gzname, sizeof gzname, "%s.gz", name);
+  return fxd_gz(gzname, data, len);
 }
 
 static const char *fx_text(const char *name, const char *text, int gz) {
@@ -188,7 +163,7 @@ static void test_csv_errors(void **state) {
                                         (RtErr){g_err, sizeof g_err}), 0);
   assert_non_null(strstr(g_err, "row count is known"));
   char missing[4300];
-  snprintf(missing, sizeof missing, "%s/missing.csv", g_dir);
+  snprintf(missing, sizeof missing, "%s/missing.csv", fxd_dir());
   assert_int_not_equal(rt_load_csv_rows(missing, rt_shape(2, 2, 2), (RtRows){0, 1}, &t,
                                         (RtErr){g_err, sizeof g_err}), 0);
   assert_non_null(strstr(g_err, "cannot open"));
@@ -501,5 +476,5 @@ int main(void) {
       cmocka_unit_test(test_libsvm_splits), cmocka_unit_test(test_libsvm_errors),
       cmocka_unit_test(test_csr_splits),    cmocka_unit_test(test_csr_errors),
   };
-  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+  return cmocka_run_group_tests(tests, group_setup, fxd_remove);
 }

@@ -3,14 +3,13 @@
  * first read), every error with its exact message, forged size lines that must fail without
  * allocating what they claim; rt_csr_from_triplets (sorting, duplicates, messages) and
  * rt_csr_check (every message). */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _XOPEN_SOURCE 700
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,67 +18,25 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fixture_dir.h"
 #include "rt_sparse.h"
 
 /* ------------------------------------------------------------------ fixtures */
 
-static char g_dir[4096];
 static char g_err[512];
 static const RtErr E = {g_err, sizeof g_err};
 static const RtShape ANY = {2, RT_ANY, RT_ANY};
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb, (void)flag, (void)ftw;
-  return remove(p);
-}
-
 static int group_setup(void **state) {
   (void)state;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(g_dir, sizeof g_dir, "%s/bloc-test-sparse-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static int group_teardown(void **state) {
-  (void)state;
-  return nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static const char *fx_path(const char *name) {
-  static char bufs[4][4200];
-  static int k;
-  char *b = bufs[k++ % 4];
-  snprintf(b, sizeof bufs[0], "%s/%s", g_dir, name);
-  return b;
-}
-
-static const char *fx_bytes(const char *name, const void *data, size_t len) {
-  const char *p = fx_path(name);
-  FILE *f = fopen(p, "wb");
-  assert_non_null(f);
-  if (len) assert_int_equal(fwrite(data, 1, len, f), len);
-  assert_int_equal(fclose(f), 0);
-  return p;
-}
-
-static const char *fx_text(const char *name, const char *text) {
-  return fx_bytes(name, text, strlen(text));
-}
-
-static const char *fx_gz(const char *name, const void *data, size_t len) {
-  const char *p = fx_path(name);
-  gzFile g = gzopen(p, "wb");
-  assert_non_null(g);
-  if (len) assert_int_equal(gzwrite(g, data, (unsigned)len), (int)len);
-  assert_int_equal(gzclose(g), Z_OK);
-  return p;
+  return fxd_create("sparse");
 }
 
 static RtShape shape(int64_t rows, int64_t cols) { return (RtShape){2, rows, cols}; }
 
 /* Loads text as f.mtx into want and expects the message "'PATH'" + rest; *out stays zeroed. */
 static void expect_mtx_fail(const char *text, RtShape want, const char *rest) {
-  const char *p = fx_text("f.mtx", text);
+  const char *p = fxd_text("f.mtx", text);
   RtCsr m;
   g_err[0] = 0;
   assert_int_not_equal(rt_load_mtx_csr(p, want, &m, E), 0);
@@ -134,23 +91,23 @@ static const double GEN_VAL[] = {7, 1e-3, .5, -2.5, 0};
 static void test_mtx_general(void **state) {
   (void)state;
   RtCsr m;
-  load_ok(fx_text("g.mtx", GENERAL), shape(3, 4), &m);
+  load_ok(fxd_text("g.mtx", GENERAL), shape(3, 4), &m);
   expect_csr(&m, 3, 4, GEN_RP, GEN_COL, GEN_VAL);
   rt_csr_free(&m);
   assert_null(m.rowptr);
   /* the file's sizes where the declaration leaves them open */
-  load_ok(fx_text("g.mtx", GENERAL), ANY, &m);
+  load_ok(fxd_text("g.mtx", GENERAL), ANY, &m);
   expect_csr(&m, 3, 4, GEN_RP, GEN_COL, GEN_VAL);
   rt_csr_free(&m);
-  load_ok(fx_text("g.mtx", GENERAL), shape(3, RT_ANY), &m);
+  load_ok(fxd_text("g.mtx", GENERAL), shape(3, RT_ANY), &m);
   assert_int_equal(m.cols, 4);
   rt_csr_free(&m);
   /* gzip is transparent */
-  load_ok(fx_gz("g.mtx.gz", GENERAL, strlen(GENERAL)), shape(3, 4), &m);
+  load_ok(fxd_gz("g.mtx.gz", GENERAL, strlen(GENERAL)), shape(3, 4), &m);
   expect_csr(&m, 3, 4, GEN_RP, GEN_COL, GEN_VAL);
   rt_csr_free(&m);
   /* banner words in any case; no entries at all */
-  load_ok(fx_text("e.mtx", "%%MatrixMarket MATRIX Coordinate REAL General\n2 3 0\n"), ANY, &m);
+  load_ok(fxd_text("e.mtx", "%%MatrixMarket MATRIX Coordinate REAL General\n2 3 0\n"), ANY, &m);
   static const int64_t rp0[] = {0, 0, 0};
   expect_csr(&m, 2, 3, rp0, NULL, NULL);
   rt_csr_free(&m);
@@ -160,8 +117,8 @@ static void test_mtx_symmetric_pattern_integer(void **state) {
   (void)state;
   RtCsr m;
   /* symmetric: off-diagonal entries mirrored, the diagonal once; either triangle may be given */
-  load_ok(fx_text("s.mtx", "%%MatrixMarket matrix coordinate real symmetric\n3 3 4\n"
-                           "1 1 4\n3 1 -1\n2 2 5\n2 3 0.25\n"),
+  load_ok(fxd_text("s.mtx", "%%MatrixMarket matrix coordinate real symmetric\n3 3 4\n"
+                            "1 1 4\n3 1 -1\n2 2 5\n2 3 0.25\n"),
           shape(3, 3), &m);
   static const int64_t srp[] = {0, 2, 4, 6};
   static const int32_t scol[] = {0, 2, 1, 2, 0, 1};
@@ -169,8 +126,8 @@ static void test_mtx_symmetric_pattern_integer(void **state) {
   expect_csr(&m, 3, 3, srp, scol, sval);
   rt_csr_free(&m);
   /* pattern: every entry is 1 */
-  load_ok(fx_text("p.mtx", "%%MatrixMarket matrix coordinate pattern general\n2 3 3\n"
-                           "2 3\n1 1\n2 1\n"),
+  load_ok(fxd_text("p.mtx", "%%MatrixMarket matrix coordinate pattern general\n2 3 3\n"
+                            "2 3\n1 1\n2 1\n"),
           shape(2, 3), &m);
   static const int64_t prp[] = {0, 1, 3};
   static const int32_t pcol[] = {0, 0, 2};
@@ -179,14 +136,14 @@ static void test_mtx_symmetric_pattern_integer(void **state) {
   rt_csr_free(&m);
   /* pattern symmetric */
   static const char ps[] = "%%MatrixMarket matrix coordinate pattern symmetric\n2 2 2\n2 1\n2 2\n";
-  load_ok(fx_gz("ps.mtx.gz", ps, sizeof ps - 1), ANY, &m);
+  load_ok(fxd_gz("ps.mtx.gz", ps, sizeof ps - 1), ANY, &m);
   static const int64_t psrp[] = {0, 1, 3};
   static const int32_t pscol[] = {1, 0, 1};
   expect_csr(&m, 2, 2, psrp, pscol, pval);
   rt_csr_free(&m);
   /* integer values */
-  load_ok(fx_text("i.mtx", "%%MatrixMarket matrix coordinate integer general\n1 2 2\n"
-                           "1 2 -7\n1 1 +3\n"),
+  load_ok(fxd_text("i.mtx", "%%MatrixMarket matrix coordinate integer general\n1 2 2\n"
+                            "1 2 -7\n1 1 +3\n"),
           shape(1, 2), &m);
   static const int64_t irp[] = {0, 2};
   static const int32_t icol[] = {0, 1};
@@ -210,7 +167,7 @@ static void test_mtx_large(void **state) {
                             (long long)(k * 7 % 1000 + 1), 0.5 * (double)k);
   assert_true(len > ((size_t)1 << 20));
   for (int gz = 0; gz < 2; gz++) {
-    const char *p = gz ? fx_gz("big.mtx.gz", txt, len) : fx_bytes("big.mtx", txt, len);
+    const char *p = gz ? fxd_gz("big.mtx.gz", txt, len) : fxd_bytes("big.mtx", txt, len);
     RtCsr m;
     load_ok(p, shape(n, 1000), &m);
     assert_int_equal(m.nnz, n);
@@ -257,7 +214,7 @@ static void test_mtx_banner_errors(void **state) {
                   " line 1: symmetry 'hermitian' is not supported (general or symmetric)");
   expect_mtx_fail(HDR "% only comments\n\n", w, " has no size line after its banner");
   /* not a sparse declaration */
-  const char *p = fx_text("v.mtx", HDR "2 1 0\n");
+  const char *p = fxd_text("v.mtx", HDR "2 1 0\n");
   RtCsr m;
   assert_int_not_equal(rt_load_mtx_csr(p, (RtShape){1, 2, 1}, &m, E), 0);
   char msg[600];
@@ -265,7 +222,7 @@ static void test_mtx_banner_errors(void **state) {
            "declaration, not vector[2]", p);
   assert_string_equal(g_err, msg);
   /* a missing file: the common reader's message */
-  p = fx_path("missing.mtx");
+  p = fxd_path("missing.mtx");
   assert_int_not_equal(rt_load_mtx_csr(p, w, &m, E), 0);
   snprintf(msg, sizeof msg, "'%s': cannot open: No such file or directory", p);
   assert_string_equal(g_err, msg);
@@ -335,7 +292,7 @@ static void test_mtx_entry_errors(void **state) {
                   "off-diagonal entry once: (i, j) stands for (j, i) too)");
   /* a binary file */
   static const char nul[] = HDR "2 3 1\n1 1 \0\n";
-  const char *p = fx_bytes("nul.mtx", nul, sizeof nul - 1);
+  const char *p = fxd_bytes("nul.mtx", nul, sizeof nul - 1);
   RtCsr m;
   assert_int_not_equal(rt_load_mtx_csr(p, w, &m, E), 0);
   char msg[600];
@@ -368,7 +325,7 @@ static void test_mtx_forged(void **state) {
   memset(txt + h, '\n', n - h);
   char msg[600];
   for (int gz = 0; gz < 2; gz++) {
-    const char *p = gz ? fx_gz("long.mtx.gz", txt, n) : fx_bytes("long.mtx", txt, n);
+    const char *p = gz ? fxd_gz("long.mtx.gz", txt, n) : fxd_bytes("long.mtx", txt, n);
     RtCsr m;
     assert_int_not_equal(rt_load_mtx_csr(p, shape(2, 2), &m, E), 0);
     snprintf(msg, sizeof msg, "'%s' is longer than the 1 entry of its size line (line 2) can "
@@ -378,7 +335,7 @@ static void test_mtx_forged(void **state) {
   /* a banner followed by more than 1 MiB of comments */
   memset(txt + strlen(HDR), '%', n - strlen(HDR));
   for (size_t i = 100; i < n; i += 100) txt[i] = '\n';
-  const char *p = fx_bytes("comments.mtx", txt, n);
+  const char *p = fxd_bytes("comments.mtx", txt, n);
   RtCsr m;
   assert_int_not_equal(rt_load_mtx_csr(p, shape(2, 2), &m, E), 0);
   snprintf(msg, sizeof msg, "'%s' has no size line in its first 1 MiB", p);
@@ -493,5 +450,5 @@ int main(void) {
       cmocka_unit_test(test_from_triplets),
       cmocka_unit_test(test_csr_check),
   };
-  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+  return cmocka_run_group_tests(tests, group_setup, fxd_remove);
 }
