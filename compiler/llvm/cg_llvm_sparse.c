@@ -84,6 +84,19 @@ static void vstore(Cg *cg, LLVMValueRef v, LLVMValueRef p) {
   LLVMSetAlignment(s, 8);
 }
 
+/* Opens a loop over the entries of CSR row r (the caller closes it with cg_for_end(cg, L, 1));
+ * *v and *j receive the entry's value and its column (i64). */
+static void csr_row_begin(Sp *s, CgLoop *L, LLVMValueRef r, LLVMValueRef *v, LLVMValueRef *j) {
+  Cg *cg = s->cg;
+  LLVMValueRef k0 = LLVMBuildLoad2(cg->f->b, cg->i64, at(cg, cg->i64, s->rowptr, r), "");
+  LLVMValueRef k1 =
+      LLVMBuildLoad2(cg->f->b, cg->i64, at(cg, cg->i64, s->rowptr, add_i(cg, r, 1)), "");
+  LLVMValueRef k = cg_for_begin(cg, L, k0, k1);
+  *v = LLVMBuildLoad2(cg->f->b, cg->f64, at(cg, cg->f64, s->val, k), "");
+  *j = LLVMBuildSExt(cg->f->b, LLVMBuildLoad2(cg->f->b, cg->i32, at(cg, cg->i32, s->col, k), ""),
+                     cg->i64, "");
+}
+
 /* c(i, c0 + j0 ...) for the chunk's columns (j0: a value, for a loop over chunks) = the sum
  * over the entries k of CSR row r of val[k] * b(col[k], same columns). */
 static void row_chunk(Sp *s, LLVMValueRef i, LLVMValueRef r, LLVMValueRef j0, const Chunk *ch) {
@@ -93,15 +106,9 @@ static void row_chunk(Sp *s, LLVMValueRef i, LLVMValueRef r, LLVMValueRef j0, co
     acc[q] = LLVMBuildAlloca(cg->f->eb, cg_vty(cg, ch->w[q]), "sp.acc"); /* SROA promotes */
     LLVMBuildStore(cg->f->b, LLVMConstNull(cg_vty(cg, ch->w[q])), acc[q]);
   }
-  LLVMValueRef k0 = LLVMBuildLoad2(cg->f->b, cg->i64, at(cg, cg->i64, s->rowptr, r), "");
-  LLVMValueRef k1 =
-      LLVMBuildLoad2(cg->f->b, cg->i64, at(cg, cg->i64, s->rowptr, add_i(cg, r, 1)), "");
   CgLoop L;
-  LLVMValueRef k = cg_for_begin(cg, &L, k0, k1);
-  LLVMValueRef v = LLVMBuildLoad2(cg->f->b, cg->f64, at(cg, cg->f64, s->val, k), "");
-  LLVMValueRef j = LLVMBuildSExt(cg->f->b,
-                                 LLVMBuildLoad2(cg->f->b, cg->i32, at(cg, cg->i32, s->col, k), ""),
-                                 cg->i64, "");
+  LLVMValueRef v, j;
+  csr_row_begin(s, &L, r, &v, &j);
   LLVMValueRef brow = at(cg, s->tb, s->b, LLVMBuildNSWAdd(cg->f->b, mul_i(cg, j, s->ldb), j0, ""));
   int64_t off = 0;
   for (int q = 0; q < ch->nvec; q++) {
@@ -164,15 +171,9 @@ static void scatter_product(Sp *s) {
   LLVMValueRef i = cg_for_begin(cg, &L, cg_const_i64(cg, 0), cg_const_i64(cg, bl->m));
   LLVMValueRef r = LLVMBuildLoad2(cg->f->b, cg->i64, at(cg, cg->i64, s->idx, i), "");
   LLVMValueRef brow = at(cg, s->tb, s->b, mul_i(cg, i, s->ldb));
-  LLVMValueRef k0 = LLVMBuildLoad2(cg->f->b, cg->i64, at(cg, cg->i64, s->rowptr, r), "");
-  LLVMValueRef k1 =
-      LLVMBuildLoad2(cg->f->b, cg->i64, at(cg, cg->i64, s->rowptr, add_i(cg, r, 1)), "");
   CgLoop K;
-  LLVMValueRef k = cg_for_begin(cg, &K, k0, k1);
-  LLVMValueRef v = LLVMBuildLoad2(cg->f->b, cg->f64, at(cg, cg->f64, s->val, k), "");
-  LLVMValueRef j = LLVMBuildSExt(cg->f->b,
-                                 LLVMBuildLoad2(cg->f->b, cg->i32, at(cg, cg->i32, s->col, k), ""),
-                                 cg->i64, "");
+  LLVMValueRef v, j;
+  csr_row_begin(s, &K, r, &v, &j);
   LLVMValueRef crow = at(cg, cg->f64, s->c, mul_i(cg, j, s->ldc));
   for (int64_t c0 = 0; c0 < bl->n;) { /* n is small here (a minibatch's gradient): unrolled */
     int64_t left = bl->n - c0;
