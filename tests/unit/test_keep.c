@@ -17,17 +17,17 @@
 
 #include "rt_linalg.h"
 #include "rt_run.h"
+#include "fixture_dir.h"
 #include "rt_testprob.h"
 
-static char dir[256];
-
-/* dir/name; one buffer per file name used here, so a path stays valid in a config. */
+/* The fixture directory's name; one buffer per file name used here, so a path stays valid in a
+ * config. */
 static const char *path(const char *name) {
   static const char *const names[] = {"x.csv", "y.csv", "a.json", "a.csv"};
   static char buf[4][512];
   for (int i = 0; i < 4; i++)
     if (strcmp(name, names[i]) == 0) {
-      snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
+      snprintf(buf[i], sizeof buf[i], "%s/%s", fxd_dir(), name);
       return buf[i];
     }
   fail_msg("no buffer for the path of %s", name);
@@ -61,16 +61,7 @@ static RtRunConfig quiet_cfg(void) {
 
 static int setup(void **state) {
   (void)state;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(dir, sizeof dir, "%s/bloc-keep-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  const char *names[] = {"x.csv", "y.csv", "a.json", "a.csv"};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) remove(path(names[i]));
-  return rmdir(dir);
+  return fxd_create("keep");
 }
 
 /* grad_y g = H y - (B x + c) of the quadratic test problem, written out here. */
@@ -370,5 +361,5 @@ int main(void) {
       cmocka_unit_test(test_halve),
       cmocka_unit_test(test_eval_draws),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, fxd_remove);
 }

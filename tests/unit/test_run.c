@@ -21,17 +21,8 @@
 #include "rt_mem.h"
 #include "rt_methods.h"
 #include "rt_run.h"
+#include "fixture_dir.h"
 #include "rt_testprob.h"
-
-static char dir[256];
-
-static const char *path(const char *name) {
-  static char buf[4][512];
-  static int i;
-  i = (i + 1) % 4;
-  snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
-  return buf[i];
-}
 
 static char *slurp(const char *p) {
   FILE *f = fopen(p, "r");
@@ -85,16 +76,7 @@ static RtRunConfig quiet_cfg(void) {
 
 static int setup(void **state) {
   (void)state;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(dir, sizeof dir, "%s/bloc-rt-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  const char *names[] = {"a.csv", "b.csv", "c.csv", "a.json", "b.json", "x.csv", "y.csv", "i.json"};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) remove(path(names[i]));
-  return rmdir(dir);
+  return fxd_create("rt");
 }
 
 /* Same seed -> identical trace (but time) and identical x, for a deterministic method, a
@@ -117,18 +99,18 @@ static void test_deterministic_trace(void **state) {
     RtOptions o = tp_options(c[i].m, c[i].kv);
     RtRunConfig cfg = quiet_cfg();
     RtResult r1, r2, r3, r4;
-    cfg.trace_path = path("a.csv");
+    cfg.trace_path = fxd_path("a.csv");
     assert_int_equal(rt_solve(c[i].p, &o, &cfg, &r1), 0);
-    cfg.trace_path = path("b.csv");
+    cfg.trace_path = fxd_path("b.csv");
     assert_int_equal(rt_solve(c[i].p, &o, &cfg, &r2), 0);
-    char *a = slurp(path("a.csv")), *b = slurp(path("b.csv"));
+    char *a = slurp(fxd_path("a.csv")), *b = slurp(fxd_path("b.csv"));
     char *a2 = without_time(a), *b2 = without_time(b);
     assert_string_equal(a2, b2);
     assert_memory_equal(r1.x, r2.x, (size_t)r1.nx * sizeof(double));
     /* trace every step: same iterates */
     RtOptions o2 = o;
     assert_null(rt_options_set(&o2, "trace_every", "1"));
-    cfg.trace_path = path("c.csv");
+    cfg.trace_path = fxd_path("c.csv");
     assert_int_equal(rt_solve(c[i].p, &o2, &cfg, &r3), 0);
     assert_memory_equal(r1.x, r3.x, (size_t)r1.nx * sizeof(double));
     for (int k = 0; k < RT_CALL_NKINDS; k++) assert_int_equal(r1.calls[k], r3.calls[k]);
@@ -202,13 +184,13 @@ static void test_formats(void **state) {
   RtOptions o =
       tp_options("lancbio", KV("x_step=0.5", "y_step=0.1", "outer_steps=25", "trace_every=10"));
   RtRunConfig cfg = quiet_cfg();
-  cfg.trace_path = path("a.csv");
-  cfg.out_path = path("a.json");
-  cfg.save_x_path = path("x.csv");
-  cfg.save_y_path = path("y.csv");
+  cfg.trace_path = fxd_path("a.csv");
+  cfg.out_path = fxd_path("a.json");
+  cfg.save_x_path = fxd_path("x.csv");
+  cfg.save_y_path = fxd_path("y.csv");
   RtResult r;
   assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
-  char *tr = slurp(path("a.csv"));
+  char *tr = slurp(fxd_path("a.csv"));
   const char *hdr =
       "step,time,f,g,grad_y_g_norm,hypergrad_norm,residual,ritz_min,ritz_max,x_norm,y_first,"
       "calls_f,calls_g,calls_grad_f,calls_grad_g,calls_hvp,calls_mixed,calls_init,calls_init_vjp,"
@@ -229,7 +211,7 @@ static void test_formats(void **state) {
   assert_int_equal(sscanf(row0, "0,%*[^,],%*[^,],%*[^,],%*[^,],%63[^\n]", f0), 1);
   assert_memory_equal(f0, ",,", 2);
   /* result JSON */
-  char *js = slurp(path("a.json"));
+  char *js = slurp(fxd_path("a.json"));
   const char *expect[] = {
       "\"problem\": \"quadratic\"",
       "\"method\": \"lancbio\"",
@@ -249,7 +231,7 @@ static void test_formats(void **state) {
   for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++)
     if (!strstr(js, expect[i])) fail_msg("result JSON lacks %s:\n%s", expect[i], js);
   /* saved vectors round-trip exactly */
-  FILE *f = fopen(path("x.csv"), "r");
+  FILE *f = fopen(fxd_path("x.csv"), "r");
   for (int j = 0; j < 5; j++) {
     double v;
     assert_int_equal(fscanf(f, "%lf", &v), 1);
@@ -258,13 +240,13 @@ static void test_formats(void **state) {
   double extra;
   assert_int_equal(fscanf(f, "%lf", &extra), EOF);
   fclose(f);
-  char *ys = slurp(path("y.csv"));
+  char *ys = slurp(fxd_path("y.csv"));
   assert_int_equal(count_lines(ys), 8);
   /* derived options appear resolved: subbio's eta = y_step */
   rt_result_free(&r);
   RtOptions o2 = tp_options("subbio", KV("y_step=0.125", "outer_steps=2"));
   assert_int_equal(rt_solve(&t->p, &o2, &cfg, &r), 0);
-  char *js2 = slurp(path("a.json"));
+  char *js2 = slurp(fxd_path("a.json"));
   assert_non_null(strstr(js2, "\"eta\": 0.125"));
   free(tr); free(js); free(ys); free(js2);
   rt_result_free(&r);
@@ -291,9 +273,9 @@ static void test_nan_keeps_last_good(void **state) {
                                           "trace_every=5", "on_divergence=stop"));
   RtRunConfig cfg = quiet_cfg();
   cfg.messages = tmpfile();
-  cfg.trace_path = path("a.csv");
-  cfg.out_path = path("a.json");
-  cfg.save_x_path = path("x.csv");
+  cfg.trace_path = fxd_path("a.csv");
+  cfg.out_path = fxd_path("a.json");
+  cfg.save_x_path = fxd_path("x.csv");
   cfg.keep = RT_KEEP_LAST;
   RtResult r, good;
   nan_calls = 0;
@@ -315,11 +297,11 @@ static void test_nan_keeps_last_good(void **state) {
   assert_memory_equal(r.x, good.x, 5 * sizeof(double));
   assert_true(rt_all_finite(5, r.x) && isfinite(r.f));
   assert_true(r.hypergrad_norm == good.hypergrad_norm);
-  char *js = slurp(path("a.json")), *tr = slurp(path("a.csv"));
+  char *js = slurp(fxd_path("a.json")), *tr = slurp(fxd_path("a.csv"));
   assert_non_null(strstr(js, "\"status\": 2"));
   assert_non_null(strstr(js, "\"stop_reason\": \"numerical_failure\""));
   assert_non_null(strstr(tr, "\n39,")); /* the last row is the kept iterate */
-  FILE *f = fopen(path("x.csv"), "r");
+  FILE *f = fopen(fxd_path("x.csv"), "r");
   double v;
   assert_int_equal(fscanf(f, "%lf", &v), 1);
   assert_true(v == good.x[0]);
@@ -409,7 +391,7 @@ static void test_interrupt(void **state) {
     RtRunConfig cfg;
     rt_run_config_init(&cfg);
     cfg.progress_mode = RT_PROGRESS_NONE; /* not quiet: the note must be printed */
-    cfg.out_path = path("i.json");
+    cfg.out_path = fxd_path("i.json");
     cfg.messages = tmpfile();
     RtResult r;
     stop_calls = 0;
@@ -418,7 +400,7 @@ static void test_interrupt(void **state) {
     assert_int_equal(r.stop, RT_STOP_INTERRUPTED);
     assert_true(r.steps > 20 && r.steps < 40);
     assert_true(rt_all_finite(5, r.x));
-    char *js = slurp(path("i.json")), *m = slurp_stream(cfg.messages);
+    char *js = slurp(fxd_path("i.json")), *m = slurp_stream(cfg.messages);
     assert_non_null(strstr(js, "\"stop_reason\": \"interrupted\""));
     assert_non_null(strstr(js, "\"status\": 130"));
     assert_non_null(strstr(m, "interrupted after"));
@@ -592,10 +574,10 @@ static void test_nonconvex_warnings(void **state) {
     rt_run_config_init(&cfg);
     cfg.progress_mode = RT_PROGRESS_NONE;
     cfg.messages = tmpfile();
-    cfg.out_path = path("b.json");
+    cfg.out_path = fxd_path("b.json");
     RtResult r;
     rt_solve(&t->p, &o, &cfg, &r);
-    char *m = slurp_stream(cfg.messages), *js = slurp(path("b.json"));
+    char *m = slurp_stream(cfg.messages), *js = slurp(fxd_path("b.json"));
     if (!strstr(m, want[i])) fail_msg("%s: messages lack '%s':\n%s", methods[i], want[i], m);
     assert_non_null(strstr(m, "bloc: warning: "));
     assert_non_null(strstr(js, want[i]));
@@ -621,5 +603,5 @@ int main(void) {
       cmocka_unit_test(test_nonconvex_warnings),
       cmocka_unit_test(test_arena),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, fxd_remove);
 }
