@@ -324,17 +324,24 @@ static IdxOpen *open_idx_all(BloCompiled *c, const BloCompileOptions *opt, const
 
 /* A sparse declaration (sema: always load_libsvm or load_mtx): its file into CSR and the
  * transpose kernels use, held as an RtSparse that c->data[k] points to (BloEnv.data's
- * convention, rt_sparse.h). */
+ * convention, rt_sparse.h). Sharded (IR_LOAD's attr[3] > 0, ir/shard.c): only the rank's rows
+ * attr[2] .. of the file's attr[3], read by the row-range loaders; the transpose is then that
+ * of the rank's rows, which is what X' @ G of the rank's share needs. */
 static int load_sparse(BloCompiled *c, int k) {
   const IrNode *v = c->ir->data_value[k];
   const AstDecl *d = c->prog->data[k];
   char msg[512];
   RtErr err = rt_err(msg, sizeof msg);
-  RtShape want = rt_shape(2, v->shape.rows, v->shape.cols);
+  bool part = v->attr[3] > 0;
+  RtShape want = rt_shape(2, part ? v->attr[3] : v->shape.rows, v->shape.cols);
+  RtRows rows = {v->attr[2], v->shape.rows};
   RtCsr m = {0};
   RtSparse *sp = xcalloc(1, sizeof *sp);
-  int rc = v->attr[0] == IR_LOAD_MTX ? rt_load_mtx_csr(v->str, want, &m, err)
-                                     : rt_load_libsvm_csr(v->str, want, &m, err);
+  bool mtx = v->attr[0] == IR_LOAD_MTX;
+  int rc = part ? (mtx ? rt_load_mtx_csr_rows(v->str, want, rows, &m, err)
+                       : rt_load_libsvm_csr_rows(v->str, want, rows, &m, err))
+                : (mtx ? rt_load_mtx_csr(v->str, want, &m, err)
+                       : rt_load_libsvm_csr(v->str, want, &m, err));
   if (rc == 0) rc = rt_csr_check(&m, v->str, err); /* the loaders' contract, kept honest */
   if (rc == 0) rc = rt_sparse_make(&m, sp, err);
   if (rc) {

@@ -122,6 +122,10 @@ static Sh matmul(const ShCtx *c, const AstExpr *e, Sh a, Sh b) {
   }
   bool a_rows = a == SH_ROWS && ea->shape.rank == 2; /* A's first dimension */
   bool contract = a == SH_COLS || (a == SH_ROWS && ea->shape.rank == 1) || b == SH_ROWS;
+  /* a sparse matrix cannot be cut to a rank's rows (compiler/ir/shard.c) */
+  if (contract && a == SH_REP && ea->shape.sparse)
+    return fail(c, e, "multiplies sparse data that are not sharded by sharded rows: shard the "
+                      "sparse data by the same rows");
   if (contract) {
     if (a_rows || b == SH_COLS)
       return fail(c, e, "pairs every sharded row with every other (an n x n result)");
@@ -144,6 +148,9 @@ static Sh index_expr(const ShCtx *c, const AstExpr *e) {
     int64_t dim = k == 0 ? base->shape.rows : base->shape.cols;
     if (!on_rows) continue;
     /* sampled rows: each rank evaluates the drawn rows it owns; a task (batch(1)) whole */
+    if (s->kind == SUB_SAMPLE && base->shape.sparse)
+      return fail(c, e, "samples rows of sharded sparse data (not supported yet: shard it only "
+                        "in problems that use all its rows)");
     if (s->kind == SUB_SAMPLE && s->sample->batch_k == 1) return SH_TASK;
     if (s->kind == SUB_SAMPLE) continue;
     if (base->shape.rank == 3)
@@ -292,11 +299,10 @@ static void check_data(Sema *S, AstDecl *d) {
   Sh v = classify(&c, d->init);
   if (v == SH_ERR) return;
   if (d->sharded) {
-    if (d->shape.rank == 0 || d->shape.sparse) {
-      diag_error(S->diag, d->sharded_span, "%s cannot be sharded: %s", where,
-                 d->shape.rank == 0 ? "a scalar has no rows"
-                                    : "sharded sparse data are not supported yet");
-      diag_hint(S->diag, "shard a vector or a dense matrix: its rows are split over the ranks");
+    if (d->shape.rank == 0) {
+      diag_error(S->diag, d->sharded_span, "%s cannot be sharded: a scalar has no rows", where);
+      diag_hint(S->diag, "shard a vector or a matrix (dense or sparse): its rows are split over "
+                         "the ranks");
       return;
     }
   }

@@ -154,6 +154,29 @@ static Val product(Sh *S, const IrNode *old, Val a, Val b) {
   return val(copy(S, old, args, local_shape(S, old->shape, c)), c);
 }
 
+/* A @ B (IR_SPMM) and A' @ B (IR_SPMTM) of a sparse data matrix A, sharded by rows (ROWS)
+ * or not (REP), and a dense B. A sharded A is the rank's rows, loaded as CSR with their own
+ * stored transpose, so A @ B has the rank's rows and A' @ B is the rank's share of a sum over
+ * rows (B cut to the rank's rows when replicated). A sparse matrix cannot be cut: a
+ * replicated A meeting sharded rows is refused (sema_shard.c says so first). */
+static Val sparse_product(Sh *S, const IrNode *old, Val a, Val b) {
+  IrNode *args[2] = {a.n, b.n};
+  bool trans = old->op == IR_SPMTM;
+  if (a.c != C_ROWS && a.c != C_REP) return fail(S, old, "a sparse operand of %s", cls_name(a.c));
+  if (b.c == C_PART) {
+    if (a.c != C_REP) return fail(S, old, "a partial sum times sharded values");
+    return val(copy(S, old, args, old->shape), C_PART);
+  }
+  if (b.c != C_REP && b.c != C_ROWS) return fail(S, old, "of %s", cls_name(b.c));
+  if (a.c == C_REP) return fail(S, old, "replicated sparse data meet sharded rows");
+  if (!trans) {
+    if (b.c == C_ROWS) return fail(S, old, "an n x n product");
+    return val(copy(S, old, args, local_shape(S, old->shape, C_ROWS)), C_ROWS);
+  }
+  if (b.c == C_REP) args[1] = cut_rows(S, b.n);
+  return val(copy(S, old, args, old->shape), C_PART);
+}
+
 static bool sampled(Cls c) { return c == C_BATCH || c == C_BATCHT || c == C_TASK; }
 
 /* GATHER of sharded rows by a sample set (minibatches, tasks): each rank reads the drawn rows
@@ -275,6 +298,7 @@ static Val rewrite_node(Sh *S, const IrNode *old, Val *a) {
   bool all_rep = true;
   for (int i = 0; i < na; i++) all_rep &= a[i].c == C_REP;
   IrOp op = (IrOp)old->op;
+  Cls x0 = na > 0 ? a[0].c : C_REP;
   if (op == IR_DATA) {
     int k = (int)old->attr[0];
     return val(copy(S, old, NULL, S->data_loc[k]), S->data_cls[k]);
@@ -282,6 +306,8 @@ static Val rewrite_node(Sh *S, const IrNode *old, Val *a) {
   if (all_rep && old->nargs <= 16) return val(copy(S, old, args, old->shape), C_REP);
   if (old->nargs > 16) return fail(S, old, "too many operands");
   if (op == IR_GATHER && a[0].c == C_ROWS && a[1].c == C_REP) return gather_rows(S, old, a);
+  if (op == IR_DENSE && x0 == C_ROWS) /* dense(X) of a sparse X's rows: the same rows */
+    return val(copy(S, old, args, local_shape(S, old->shape, C_ROWS)), C_ROWS);
   for (int i = 0; i < na; i++)
     if (sampled(a[i].c)) return sampled_node(S, old, a, args, na);
   Cls x = a[0].c;
@@ -320,6 +346,8 @@ static Val rewrite_node(Sh *S, const IrNode *old, Val *a) {
     switch (op) {
     case IR_MATMUL:
     case IR_MATVEC: return product(S, old, a[0], a[1]);
+    case IR_SPMM:
+    case IR_SPMTM: return sparse_product(S, old, a[0], a[1]);
     case IR_TRANSPOSE: {
       Cls c = x == C_ROWS ? C_COLS : x == C_COLS ? C_ROWS : x;
       Shape s = a[0].n->shape;
@@ -519,6 +547,7 @@ int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
   }
   for (int h = 0; h < p->nhoisted && !S.failed; h++) {
     Val v = rewrite(&S, old_g, p->hoisted[h]);
+    if (S.failed) break; /* v is not a node of the new graph */
     p->hoisted[h] = v.n;
     S.data_cls[p->ndata + h] = v.c;
     S.data_loc[p->ndata + h] = v.n->shape;

@@ -191,6 +191,16 @@ static void test_tasks(void **state) {
   }
 }
 
+/* Sparse data sharded by rows (LIBSVM and MatrixMarket): each rank's CSR rows and their own
+ * stored transpose; 23 and 11 rows, split unevenly. */
+static void test_sparse(void **state) {
+  (void)state;
+  for (int N = 1; N <= 3; N++) {
+    check_sum("tests/unit/shard_sparse.blo", BLO_BACKEND_JIT, N);
+    check_sum("tests/unit/shard_sparse.blo", BLO_BACKEND_INTERP, N);
+  }
+}
+
 /* N = 1 is the unsharded compile, bit for bit: no rank count, no rewrite. */
 static void test_one_rank(void **state) {
   (void)state;
@@ -257,6 +267,7 @@ int main(void) {
       cmocka_unit_test(test_ridge),
       cmocka_unit_test(test_minibatch),
       cmocka_unit_test(test_tasks),
+      cmocka_unit_test(test_sparse),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
