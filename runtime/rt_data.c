@@ -626,6 +626,10 @@ done:
   return rc;
 }
 
+RT_API const unsigned char *rt_idx_bytes(const RtIdxFile *f) {
+  return f && f->kind == EK_U && f->esize == 1 ? f->vals : NULL;
+}
+
 RT_API void rt_idx_read(const RtIdxFile *f, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols,
                         double *out) {
   int64_t cols = f->shape.cols;
