@@ -189,6 +189,11 @@ static void block_hook(void *ctx, int k, const IrBlock *b, double *out) {
   rt_idx_read(c->idx[k], b->r0, b->nrows, b->c0, b->ncols, out);
 }
 
+static const uint8_t *bytes_hook(void *ctx, int k) {
+  const BloCompiled *c = ctx;
+  return rt_idx_bytes(c->idx[k]);
+}
+
 static const double *full_hook(void *ctx, int k) {
   BloCompiled *c = ctx;
   Shape s = c->prog->data[k]->shape;
@@ -216,6 +221,7 @@ static IrEvalInputs stage_inputs(BloCompiled *c) {
   in.random_spd = spd_hook;
   in.data_block = block_hook;
   in.data_full = full_hook;
+  in.data_bytes = bytes_hook;
   in.hook_ctx = c;
   return in;
 }

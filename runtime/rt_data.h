@@ -104,6 +104,10 @@ RT_API int rt_idx_open(const char *path, RtShape want, RtIdxFile **out, RtErr er
 RT_API void rt_idx_read(const RtIdxFile *f, int64_t r0, int64_t nrows, int64_t c0, int64_t ncols,
                         double *out);
 RT_API void rt_idx_close(RtIdxFile *f);
+/* The values of f, one unsigned byte each (row-major, as rt_idx_read's rows), when the file
+ * holds u8 values (type 0x08), else NULL: a caller can then map bytes through a table of 256
+ * values instead of decoding each. Valid until rt_idx_close. */
+RT_API const unsigned char *rt_idx_bytes(const RtIdxFile *f);
 
 /* rt_idx_open reading just the header and the first `want` rows of the declared shape (want
  * < 0 or >= rows: all of them), so that a gzip'ed file is inflated only that far: the same

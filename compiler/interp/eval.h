@@ -42,6 +42,9 @@ typedef struct IrBlock {
  * tensor and returns it (data[k] then points at it too). Neither can fail. */
 typedef void (*IrDataBlockHook)(void *ctx, int k, const IrBlock *b, double *out);
 typedef const double *(*IrDataFullHook)(void *ctx, int k);
+/* Optional, with data_block: tensor k's values as one unsigned byte each (value = byte,
+ * row-major, its width per row), when the driver holds it so; else NULL. */
+typedef const uint8_t *(*IrDataBytesHook)(void *ctx, int k);
 
 typedef struct IrEvalInputs {
   const double *x;              /* upper variables (nx) */
@@ -54,6 +57,7 @@ typedef struct IrEvalInputs {
   IrSpdHook random_spd;
   IrDataBlockHook data_block;   /* both set, or both NULL (then every data[k] read is present) */
   IrDataFullHook data_full;
+  IrDataBytesHook data_bytes;   /* may be NULL */
   void *hook_ctx;
 } IrEvalInputs;
 

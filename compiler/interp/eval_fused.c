@@ -41,6 +41,9 @@ typedef struct FNode {
   const double *src; /* FK_ROWS: row i of the node is src + (r0 + i) * ld + c0 */
   int data_k;     /* FK_HOOK: the tensor; its rows r0 + i, columns c0.. */
   int64_t r0, c0, ld;
+  const uint8_t *bytes; /* FK_HOOK: the tensor as bytes (IrEvalInputs.data_bytes), or NULL */
+  int tsrc;       /* tabulated: the FK_HOOK node with bytes it is a function of, else -1 */
+  double *table;  /* tabulated: its value for each byte of tsrc (256) */
 } FNode;
 
 typedef struct Plan {
@@ -110,7 +113,7 @@ static bool readable(const IrEvalInputs *in, const IrNode *d) {
 static int new_node(Plan *p, const IrNode *n, FKind kind) {
   VEC_GROW(p->nodes, p->nnodes, p->capnodes);
   p->nodes[p->nnodes] = (FNode){.n = n, .kind = kind, .w = width(n), .arg0 = -1, .uses = 1,
-                                .region = -1};
+                                .region = -1, .tsrc = -1};
   return (int)p->nnodes++;
 }
 
@@ -122,6 +125,8 @@ static void set_data_source(Plan *p, int i, const IrNode *d, int64_t r0, int64_t
   if (compact(p->in, d)) {
     f->kind = FK_HOOK;
     f->data_k = (int)d->attr[0];
+    f->ld = width(d);
+    f->bytes = p->in->data_bytes ? p->in->data_bytes(p->in->hook_ctx, f->data_k) : NULL;
   } else {
     f->kind = FK_ROWS;
     f->src = p->in->data[d->attr[0]];
@@ -211,6 +216,70 @@ static int plan_node(Plan *p, IrNode *n, int64_t rows) {
     f->c0 = slice ? n->attr[2] : 0;
   }
   return i;
+}
+
+/* ---- byte tables */
+
+/* A chain of elementwise operations on the bytes of one data tensor (an image file's u8
+ * pixels), with scalars as the other operands, takes one of 256 values per element: such a
+ * node is computed here once for each byte, through the operations and in the order the
+ * blocks would apply them, and the blocks map the bytes through its table instead of decoding
+ * them and running each operation (bit-identical by construction). */
+enum { NBYTE = 256 };
+
+static void tabulate(Plan *p, int i);
+
+/* The value of operand a of node f for byte b, or false when that operand is not tabulated. */
+static double table_arg(const Plan *p, const FNode *f, int a, int b) {
+  int j = p->args[f->arg0 + a];
+  return j < 0 ? p->sc[f->arg0 + a] : p->nodes[j].table[b];
+}
+
+/* Fills node i's table when it is a function of one byte source (its operands first). */
+static void tabulate(Plan *p, int i) {
+  FNode *f = &p->nodes[i];
+  if (f->tsrc >= 0 || f->kind == FK_FILL || f->kind == FK_ROWS) return;
+  if (f->kind == FK_HOOK) {
+    if (!f->bytes) return;
+    f->table = xrealloc(NULL, NBYTE, sizeof(double));
+    for (int b = 0; b < NBYTE; b++) f->table[b] = (double)b; /* rt_idx_read's value */
+    f->tsrc = i;
+    return;
+  }
+  int src = -1;
+  for (int a = 0; a < f->nargs; a++) {
+    int j = p->args[f->arg0 + a];
+    if (j >= 0) tabulate(p, j);
+  }
+  f = &p->nodes[i];
+  if (f->kind != FK_EW1 && f->kind != FK_EW2) return;
+  for (int a = 0; a < f->nargs; a++) { /* every operand a scalar or of the same source */
+    int j = p->args[f->arg0 + a];
+    if (j < 0) continue;
+    if (p->nodes[j].tsrc < 0 || (src >= 0 && p->nodes[j].tsrc != src)) return;
+    src = p->nodes[j].tsrc;
+    if (p->nodes[j].w != f->w) return;
+  }
+  if (src < 0) return;
+  double *t = xrealloc(NULL, NBYTE, sizeof(double));
+  IrOp op = (IrOp)f->n->op;
+  for (int b = 0; b < NBYTE; b++) {
+    double x = table_arg(p, f, 0, b);
+    if (f->kind == FK_EW1) {
+      t[b] = ir_fold_unary(op, x, f->n->num);
+      continue;
+    }
+    double y = table_arg(p, f, 1, b);
+    switch (op) { /* as run_ew2: the IEEE operators, else the evaluator's fold */
+    case IR_ADD: t[b] = x + y; break;
+    case IR_SUB: t[b] = x - y; break;
+    case IR_MUL: t[b] = x * y; break;
+    case IR_DIV: t[b] = x / y; break;
+    default: t[b] = ir_fold_binary(op, x, y); break;
+    }
+  }
+  f->table = t;
+  f->tsrc = src;
 }
 
 static int new_region(Plan *p, int64_t w) {
@@ -369,6 +438,17 @@ static void run_node(Task *t, int i) {
     if (t->stamp[i] == t->blk) return;
     t->stamp[i] = t->blk;
   }
+  if (f->table) { /* its bytes through its table (its operands are not needed) */
+    const FNode *s = &p->nodes[f->tsrc];
+    double *o = node_buf(t, f);
+    int64_t ldo = p->reg_w[f->region];
+    for (int64_t r = 0; r < t->nb; r++) {
+      const uint8_t *in = s->bytes + (s->r0 + t->r0 + r) * s->ld + s->c0;
+      double *orow = o + r * ldo;
+      for (int64_t j = 0; j < f->w; j++) orow[j] = f->table[in[j]];
+    }
+    return;
+  }
   if (f->kind == FK_EW1 || f->kind == FK_EW2 || f->kind == FK_WHERE || f->kind == FK_HCAT)
     for (int a = 0; a < f->nargs; a++)
       if (p->args[f->arg0 + a] >= 0) run_node(t, p->args[f->arg0 + a]);
@@ -496,6 +576,7 @@ static bool fused_root(const IrNode *n, const IrEvalInputs *in) {
 
 static void plan_free(Plan *p) {
   for (size_t i = 0; i < p->nowned; i++) free(p->owned[i]);
+  for (size_t i = 0; i < p->nnodes; i++) free(p->nodes[i].table);
   free(p->owned);
   free(p->nodes);
   free(p->args);
@@ -525,6 +606,7 @@ int ir_eval_fused(IrGraph *g, IrNode *root, const IrEvalInputs *in, double *out,
     plan_free(&p);
     return -1;
   }
+  tabulate(&p, 0);
   new_region(&p, p.nodes[0].w); /* region 0: the destination */
   assign(&p, 0, 0, 0);
   int64_t row_w = p.nodes[0].w + p.temp_w;

@@ -12,7 +12,7 @@
 #           for what P.c calls); must not load libbloc.so
 #   blocrt  (programs named rt_*.c only: they use the runtime alone) the installed
 #           libblocrt.a, whole, with the flags doc/install.md gives (MPI_LIBS: MPI's, in a
-#           build with MPI)
+#           build with MPI; DEFLATE_LIBS: -ldeflate, in a build with libdeflate)
 # Then the install itself: the headers are exactly doc/install.md's list, each compiles
 # alone; the stdlib, the man page and doc/*.md are installed; the installed bloc solves a
 # program that imports the stdlib from outside any build tree.
@@ -74,7 +74,7 @@ for src in "$@"; do
     # shellcheck disable=SC2086
     if $CC $cflags "$src" -o "$exe.blocrt" -I"$includedir" -L"$libdir" \
         -Wl,--whole-archive -lblocrt -Wl,--no-whole-archive \
-        -lopenblas -lz ${MPI_LIBS:-} -lpthread -lm 2>"$tmp/cc"; then
+        -lopenblas -lz ${DEFLATE_LIBS:-} ${MPI_LIBS:-} -lpthread -lm 2>"$tmp/cc"; then
       run_one "$name" libblocrt "$exe.blocrt" "$expected"
     else bad "$name (libblocrt.a) does not build:"; cat "$tmp/cc"; fi
   esac

@@ -19,6 +19,7 @@
 
 #include "fixture_dir.h"
 #include "rt_data.h"
+#include "rt_data_impl.h" /* rt_data_read_file */
 #include "rt_rng.h"
 #include "rt_sparse.h"
 
@@ -503,6 +504,77 @@ static void test_idx_errors(void **state) {
   const char *empty_gz = fxd_gz("empty.gz", "", 0);
   expect_fail(rt_load_idx(empty_gz, rt_shape(1, 1, 1), &t, rt_err(g_err, E)), t,
               "is empty (after gzip decompression)");
+}
+
+/* rt_data_read_file through libdeflate (BLO_USE_LIBDEFLATE builds) and through zlib
+ * (BLOC_LIBDEFLATE=0): the same rc, bytes, length, `over` flag and message. */
+static void expect_same_both_ways(const char *path, size_t max_bytes) {
+  unsigned char *b[2] = {NULL, NULL};
+  size_t len[2] = {0, 0};
+  int rc[2], over[2];
+  char msg[2][512];
+  for (int k = 0; k < 2; k++) {
+    if (k) setenv("BLOC_LIBDEFLATE", "0", 1);
+    else unsetenv("BLOC_LIBDEFLATE");
+    RtReadBound bound = {max_bytes, 1, "the test's", 0};
+    msg[k][0] = 0;
+    rc[k] = rt_data_read_file(path, &bound, &b[k], &len[k], msg[k], sizeof msg[k]);
+    over[k] = bound.over;
+  }
+  unsetenv("BLOC_LIBDEFLATE");
+  if (rc[0] != rc[1] || strcmp(msg[0], msg[1]) || len[0] != len[1] || over[0] != over[1])
+    fail_msg("%s: libdeflate rc %d len %zu over %d \"%s\"; zlib rc %d len %zu over %d \"%s\"",
+             path, rc[0], len[0], over[0], msg[0], rc[1], len[1], over[1], msg[1]);
+  if (rc[0] == 0) assert_memory_equal(b[0], b[1], len[0] + 1); /* the NUL too */
+  free(b[0]);
+  free(b[1]);
+}
+
+/* Whole gzip files are inflated by libdeflate when the build has it; every case it does not
+ * take (several members, trailing data, a trailer that lies about the size, corrupt or
+ * truncated streams, a file over the bound) goes to zlib, so nothing a loader sees changes. */
+static void test_gzip_libdeflate_agrees_with_zlib(void **state) {
+  (void)state;
+#ifndef BLO_USE_LIBDEFLATE
+  skip(); /* built without libdeflate: zlib reads everything */
+#endif
+  enum { N = 200000 };
+  unsigned char *raw = malloc(N);
+  for (size_t i = 0; i < N; i++) raw[i] = (unsigned char)((i * 2654435761u) >> 27);
+  const char *one = fx_gz("whole.gz", raw, N);
+  expect_same_both_ways(one, SIZE_MAX);
+  expect_same_both_ways(one, N);     /* exactly the bound */
+  expect_same_both_ways(one, N - 1); /* one over: a prefix, `over` set */
+  expect_same_both_ways(one, 1000);
+  size_t glen, hlen;
+  unsigned char *g = slurp(one, &glen);
+  unsigned char *two = malloc(2 * glen + 16);
+  memcpy(two, g, glen); /* two members: read one after the other */
+  memcpy(two + glen, g, glen);
+  expect_same_both_ways(fx_bytes("two.gz", two, 2 * glen), SIZE_MAX);
+  memcpy(two + glen, "trailing garbage", 16); /* data after the member is ignored */
+  expect_same_both_ways(fx_bytes("tail.gz", two, glen + 16), SIZE_MAX);
+  memcpy(two, g, glen);
+  two[glen - 1] ^= 0x01; /* ISIZE off by 2^24 */
+  expect_same_both_ways(fx_bytes("isize.gz", two, glen), SIZE_MAX);
+  two[glen - 1] ^= 0x01;
+  two[glen - 4] ^= 0x01; /* ISIZE off by one */
+  expect_same_both_ways(fx_bytes("isize1.gz", two, glen), SIZE_MAX);
+  two[glen - 4] ^= 0x01;
+  two[glen - 6] ^= 0xFF; /* the CRC */
+  expect_same_both_ways(fx_bytes("crc.gz", two, glen), SIZE_MAX);
+  two[glen - 6] ^= 0xFF;
+  two[glen / 2] ^= 0x55; /* inside the deflate stream */
+  expect_same_both_ways(fx_bytes("mid.gz", two, glen), SIZE_MAX);
+  expect_same_both_ways(fx_bytes("cut.gz", g, glen - 9), SIZE_MAX); /* truncated trailer */
+  expect_same_both_ways(fx_bytes("cut2.gz", g, glen / 2), SIZE_MAX);
+  unsigned char *h = slurp(fx_gz("tiny.gz", "x", 1), &hlen);
+  expect_same_both_ways(fx_bytes("tiny2.gz", h, hlen), SIZE_MAX);
+  expect_same_both_ways(fx_gz("empty.gz", "", 0), SIZE_MAX);
+  free(h);
+  free(two);
+  free(g);
+  free(raw);
 }
 
 static void test_idx_fashion_mnist(void **state) {
@@ -1308,6 +1380,7 @@ int main(void) {
     cmocka_unit_test(test_npy_errors),
     cmocka_unit_test(test_mutations_never_crash),
     cmocka_unit_test(test_tensor_free),
+    cmocka_unit_test(test_gzip_libdeflate_agrees_with_zlib),
   };
   return cmocka_run_group_tests(tests, group_setup, fxd_remove);
 }

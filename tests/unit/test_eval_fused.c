@@ -4,8 +4,10 @@
  * operands in temporaries, hcat of matrices and vectors, slices with row and column offsets,
  * where, values the evaluator computes first, vector roots, blocks that do not divide the
  * rows) must come out bit for bit the same, on one thread and on two, with its inputs present
- * and with them held compactly (read through the data_block hook), and the first non-finite
- * element it reports must be the first of the plain values. */
+ * and with them held compactly (read through the data_block hook, and those whose values are
+ * bytes also through the data_bytes hook: elementwise chains on them then map each byte
+ * through a table), and the first non-finite element it reports must be the first of the
+ * plain values. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +30,7 @@ static const char *program =
     "data s : vector[300] = randint(1, 10)\n"
     "data fl : vector[300] = bernoulli(0.5)\n"
     "data Big : matrix[2000, 50] = uniform(0, 255)\n"
+    "data P : matrix[2000, 50] = randint(0, 256)\n" /* bytes, as a u8 image file's */
     "data X1 : matrix[120, 302] = hcat((A[10:130, :] / 255 - 0.5) / 0.5, ones(120))\n"
     "data X2 : matrix[300, 301] = exp(A * 0.1) + sigmoid(A) * A - A / sum(A)\n"
     "data y : vector[300] = where(fl, mod(L + s, 10), L)\n"
@@ -42,6 +45,12 @@ static const char *program =
     /* non-finite from row 1991 on (seed 7): found by the last task */
     "data Q : matrix[2000, 50] = 1 / (1 - floor(Big / 254.995))\n"
     "data N : matrix[300, 301] = log(A)\n"
+    "data PX : matrix[2000, 51] = hcat((P / 255 - 0.5) / 0.5, ones(2000))\n"
+    "data PS : matrix[100, 20] = sqrt(P[50:150, 5:25]) * P[50:150, 5:25] - 3\n"
+    "data PL : matrix[2000, 50] = log(P) + P ^ 2\n" /* -inf at the first 0 byte */
+    "data PQ : matrix[2000, 50] = 1 / (1 - floor(P / 254.5))\n" /* inf at the first 255 */
+    "data PW : matrix[2000, 50] = where(P > 100, P, 0) + mod(P, 7) + P * Big\n"
+    "data PV : vector[300] = exp(L) - tanh(L) / 3\n"
     "upper x : vector[2] = 0\n"
     "lower z : vector[2] = 0\n"
     "upper objective F = sumsq(z - x)\n"
@@ -52,6 +61,8 @@ typedef struct Stage {
   BloCompiled *c;
   IrProblem *p;
   double **plain; /* ir_eval's values, declaration by declaration */
+  uint8_t **bytes; /* the values of those whose values are all bytes, one byte each */
+  int bytes_calls; /* data_bytes calls that returned bytes */
 } Stage;
 
 /* The data_block and data_full hooks over the plain values (the compact holding). */
@@ -64,6 +75,12 @@ static void block(void *ctx, int k, const IrBlock *b, double *out) {
 }
 
 static const double *full(void *ctx, int k) { return ((const Stage *)ctx)->plain[k]; }
+
+static const uint8_t *bytes(void *ctx, int k) {
+  Stage *s = ctx;
+  if (s->bytes[k]) s->bytes_calls++;
+  return s->bytes[k];
+}
 
 static int64_t size_of(const Stage *s, int k) { return shape_size(s->p->data_value[k]->shape); }
 
@@ -81,22 +98,35 @@ static void stage_open(Stage *s) {
     IrEvalError err;
     assert_int_equal(ir_eval(&s->p->graph, &s->p->data_value[k], 1, &in, &s->plain[k], &err), 0);
   }
+  s->bytes = calloc((size_t)s->p->ndata + 1, sizeof(uint8_t *));
+  for (int k = 0; k < s->p->ndata; k++) {
+    int64_t n = size_of(s, k), i = 0;
+    while (i < n && s->plain[k][i] >= 0 && s->plain[k][i] <= 255 &&
+           s->plain[k][i] == floor(s->plain[k][i]))
+      i++;
+    if (i < n) continue;
+    s->bytes[k] = malloc((size_t)(n > 0 ? n : 1));
+    for (i = 0; i < n; i++) s->bytes[k][i] = (uint8_t)s->plain[k][i];
+  }
 }
 
 static void stage_close(Stage *s) {
   for (int k = 0; k < s->p->ndata; k++) free(s->plain[k]);
+  for (int k = 0; k < s->p->ndata; k++) free(s->bytes[k]);
   free(s->plain);
+  free(s->bytes);
   blo_compiled_free(s->c);
 }
 
 /* Every declaration computed again by ir_eval_fused, reading its own earlier results (the
  * generated ones, the first `ngen`, held compactly when `compact`), equals the plain one. */
-static void check_all(Stage *s, bool compact, int ngen) {
+static void check_all(Stage *s, bool compact, bool with_bytes, int ngen) {
   double **mine = calloc((size_t)s->p->ndata + 1, sizeof(double *));
   IrEvalInputs in = {.data = (const double *const *)mine, .seed = 7};
   if (compact) {
     in.data_block = block;
     in.data_full = full;
+    in.data_bytes = with_bytes ? bytes : NULL;
     in.hook_ctx = s;
   }
   for (int k = 0; k < s->p->ndata; k++) {
@@ -124,8 +154,11 @@ static void test_same_bits(void **state) {
   assert_true(ir_fuse_enabled());
   for (int threads = 1; threads <= 2; threads++) {
     rt_par_set_threads(threads);
-    check_all(&s, false, 0);
-    check_all(&s, true, 6); /* A, B, L, s, fl, Big */
+    check_all(&s, false, false, 0);
+    check_all(&s, true, false, 7); /* A, B, L, s, fl, Big, P */
+    s.bytes_calls = 0;
+    check_all(&s, true, true, 7); /* L, s, fl and P through their bytes */
+    assert_true(s.bytes_calls >= 8);
   }
   rt_par_shutdown();
   stage_close(&s);
@@ -138,7 +171,7 @@ static void test_switch(void **state) {
   assert_false(ir_fuse_enabled());
   Stage s;
   stage_open(&s);
-  check_all(&s, true, 6);
+  check_all(&s, true, true, 7);
   stage_close(&s);
   setenv("BLOC_DATA_FUSE", "1", 1);
   assert_true(ir_fuse_enabled());
