@@ -541,7 +541,7 @@ static void test_gzip_libdeflate_agrees_with_zlib(void **state) {
   enum { N = 200000 };
   unsigned char *raw = malloc(N);
   for (size_t i = 0; i < N; i++) raw[i] = (unsigned char)((i * 2654435761u) >> 27);
-  const char *one = fx_gz("whole.gz", raw, N);
+  const char *one = fxd_gz("whole.gz", raw, N);
   expect_same_both_ways(one, SIZE_MAX);
   expect_same_both_ways(one, N);     /* exactly the bound */
   expect_same_both_ways(one, N - 1); /* one over: a prefix, `over` set */
@@ -551,26 +551,26 @@ static void test_gzip_libdeflate_agrees_with_zlib(void **state) {
   unsigned char *two = malloc(2 * glen + 16);
   memcpy(two, g, glen); /* two members: read one after the other */
   memcpy(two + glen, g, glen);
-  expect_same_both_ways(fx_bytes("two.gz", two, 2 * glen), SIZE_MAX);
+  expect_same_both_ways(fxd_bytes("two.gz", two, 2 * glen), SIZE_MAX);
   memcpy(two + glen, "trailing garbage", 16); /* data after the member is ignored */
-  expect_same_both_ways(fx_bytes("tail.gz", two, glen + 16), SIZE_MAX);
+  expect_same_both_ways(fxd_bytes("tail.gz", two, glen + 16), SIZE_MAX);
   memcpy(two, g, glen);
   two[glen - 1] ^= 0x01; /* ISIZE off by 2^24 */
-  expect_same_both_ways(fx_bytes("isize.gz", two, glen), SIZE_MAX);
+  expect_same_both_ways(fxd_bytes("isize.gz", two, glen), SIZE_MAX);
   two[glen - 1] ^= 0x01;
   two[glen - 4] ^= 0x01; /* ISIZE off by one */
-  expect_same_both_ways(fx_bytes("isize1.gz", two, glen), SIZE_MAX);
+  expect_same_both_ways(fxd_bytes("isize1.gz", two, glen), SIZE_MAX);
   two[glen - 4] ^= 0x01;
   two[glen - 6] ^= 0xFF; /* the CRC */
-  expect_same_both_ways(fx_bytes("crc.gz", two, glen), SIZE_MAX);
+  expect_same_both_ways(fxd_bytes("crc.gz", two, glen), SIZE_MAX);
   two[glen - 6] ^= 0xFF;
   two[glen / 2] ^= 0x55; /* inside the deflate stream */
-  expect_same_both_ways(fx_bytes("mid.gz", two, glen), SIZE_MAX);
-  expect_same_both_ways(fx_bytes("cut.gz", g, glen - 9), SIZE_MAX); /* truncated trailer */
-  expect_same_both_ways(fx_bytes("cut2.gz", g, glen / 2), SIZE_MAX);
-  unsigned char *h = slurp(fx_gz("tiny.gz", "x", 1), &hlen);
-  expect_same_both_ways(fx_bytes("tiny2.gz", h, hlen), SIZE_MAX);
-  expect_same_both_ways(fx_gz("empty.gz", "", 0), SIZE_MAX);
+  expect_same_both_ways(fxd_bytes("mid.gz", two, glen), SIZE_MAX);
+  expect_same_both_ways(fxd_bytes("cut.gz", g, glen - 9), SIZE_MAX); /* truncated trailer */
+  expect_same_both_ways(fxd_bytes("cut2.gz", g, glen / 2), SIZE_MAX);
+  unsigned char *h = slurp(fxd_gz("tiny.gz", "x", 1), &hlen);
+  expect_same_both_ways(fxd_bytes("tiny2.gz", h, hlen), SIZE_MAX);
+  expect_same_both_ways(fxd_gz("empty.gz", "", 0), SIZE_MAX);
   free(h);
   free(two);
   free(g);
