@@ -504,6 +504,36 @@ static void drop_unused_kernels(BloCompiled *c, const BloCompileOptions *opt) {
   }
 }
 
+/* The outputs a sharded compile assembles from each rank's rows (BloOwned, blo_abi.h), in
+ * kernel, slot and offset order. */
+static void fill_owned(BloCompiled *c) {
+  const IrProblem *p = c->ir;
+  BloProblem *bp = &c->problem;
+  int n = 0;
+  for (int k = 0; k < BLO_K_COUNT; k++)
+    for (int o = 0; o < p->kernels[k].nouts; o++) n += c->sharded && p->kernels[k].outs[o].owned;
+  BloOwned *own = arena_calloc(&c->arena, (size_t)n + 1, sizeof(BloOwned));
+  bp->owned = own;
+  bp->n_owned = 0;
+  for (int k = 0; k < BLO_K_COUNT && n > 0; k++) {
+    const IrKernel *kern = &p->kernels[k];
+    for (int slot = 0; slot < kern->nslots; slot++)
+      for (int o = 0; o < kern->nouts; o++) {
+        const IrOutput *out = &kern->outs[o];
+        if (!out->owned || out->slot != slot) continue;
+        BloOwned b = {k, slot, out->offset, out->node->shape.rows, out->node->shape.cols};
+        if (out->node->shape.rank < 2) b.cols = 1;
+        int at = bp->n_owned++;
+        while (at > 0 && own[at - 1].kernel == k && own[at - 1].slot == slot &&
+               own[at - 1].offset > b.offset) {
+          own[at] = own[at - 1];
+          at--;
+        }
+        own[at] = b;
+      }
+  }
+}
+
 static void fill_problem(BloCompiled *c) {
   IrProblem *p = c->ir;
   const Program *prog = c->prog;
@@ -560,6 +590,7 @@ static void fill_problem(BloCompiled *c) {
     for (int o = 0; o < kern->nouts; o++) roots[o] = kern->outs[o].node;
     bp->kernel_flops[k] = ir_flops(&p->graph, roots, (size_t)kern->nouts);
   }
+  fill_owned(c);
   bp->init_uses_x = prog->init_uses_x;
   bp->x0 = c->x0;
   bp->y0 = c->y0;

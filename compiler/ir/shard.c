@@ -40,6 +40,8 @@ typedef struct Sh {
   char *err;
   size_t errlen;
   bool failed;
+  int64_t *lengths; /* the global row counts of the sharded data (by data tensor) */
+  int nlengths;
 } Sh;
 
 static Val val(IrNode *n, Cls c) { return (Val){n, c, NULL}; }
@@ -445,10 +447,32 @@ static IrNode *share(Sh *S, Val v, Shape whole) {
   return v.n;
 }
 
-static IrNode *output(Sh *S, IrGraph *old_g, IrNode *root) {
+/* Whether n is the row count of sharded data: a replicated output of that many rows is
+ * taken as per-row values (the gradient with respect to per-sample weights). */
+static bool sharded_length(const Sh *S, int64_t n) {
+  for (int i = 0; i < S->nlengths; i++)
+    if (S->lengths[i] == n) return true;
+  return false;
+}
+
+/* The rank's share of kernel output root. With owned (not NULL), an output of sharded rows,
+ * or a replicated one as long as sharded data (cut to the rank's rows: every rank computes
+ * the same values), is the rank's own rows padded with zeros, disjoint over the ranks, and
+ * *owned says so: the runtime assembles it rather than summing (BloOwned, blo_abi.h), and
+ * each rank sends only its rows. */
+static IrNode *output_cls(Sh *S, IrGraph *old_g, IrNode *root, bool *owned) {
+  if (owned) *owned = false;
   if (!root) return NULL;
   Val v = rewrite(S, old_g, root);
-  return S->failed ? v.n : share(S, v, root->shape);
+  if (S->failed) return v.n;
+  Shape s = root->shape;
+  if (owned && v.c == C_REP && (s.rank == 1 || s.rank == 2) && sharded_length(S, s.rows))
+    v = val(cut_rows(S, v.n), C_ROWS);
+  if (owned) *owned = v.c == C_ROWS && (s.rank == 1 || s.rank == 2);
+  return share(S, v, s);
+}
+static IrNode *output(Sh *S, IrGraph *old_g, IrNode *root) {
+  return output_cls(S, old_g, root, NULL);
 }
 
 static void outputs(Sh *S, IrGraph *old_g, IrNode **roots, int n) {
@@ -485,7 +509,8 @@ static Val sharded_decl(Sh *S, const IrNode *old, Val v) {
 int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
   IrGraph *old_g = xcalloc(1, sizeof *old_g);
   *old_g = p->graph;
-  Sh S = {p, &p->graph, s, NULL, NULL, NULL, NULL, err, errlen, false};
+  Sh S = {p, &p->graph, s, NULL, NULL, NULL, NULL, err, errlen, false, NULL, 0};
+  S.lengths = xcalloc((size_t)p->ndata + 1, sizeof(int64_t));
   S.memo = xcalloc(old_g->count + 1, sizeof(Val));
   S.done = xcalloc(old_g->count + 1, 1);
   int ntot = p->ndata + p->nhoisted;
@@ -509,6 +534,7 @@ int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
         break;
       }
       v = sharded_decl(&S, old, v);
+      S.lengths[S.nlengths++] = old->shape.rows;
     } else if (v.c != C_REP) {
       fail(&S, old, "data '%s' is %s", d->name, cls_name(v.c));
       break;
@@ -542,13 +568,16 @@ int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
     outputs(&S, old_g, p->grad_x_g, p->nupper);
     outputs(&S, old_g, p->hvp_yx, p->nlower);
     for (int k = 0; k < BLO_K_COUNT; k++)
-      for (int o = 0; o < p->kernels[k].nouts; o++)
-        p->kernels[k].outs[o].node = output(&S, old_g, p->kernels[k].outs[o].node);
+      for (int o = 0; o < p->kernels[k].nouts; o++) {
+        IrOutput *out = &p->kernels[k].outs[o];
+        out->node = output_cls(&S, old_g, out->node, &out->owned);
+      }
   }
   free(S.memo);
   free(S.done);
   free(S.data_cls);
   free(S.data_loc);
+  free(S.lengths);
   free(old_g);
   return S.failed ? -1 : 0;
 }

@@ -49,4 +49,15 @@ for case in shard_hyperclean:lancbio shard_minibatch:stocbio shard_tasks:itd; do
       bad "$p ($m) on $n ranks: x or the trace differs from one process's"
   done
 done
+# Hyper-cleaning's per-row weights: the mixed product (a gradient with respect to lam) is
+# assembled from each rank's rows (an allgather), not allreduced.
+"$bloc" run shard_hyperclean.blo --method lancbio $steps --save-x xg1.csv >/dev/null 2>&1
+"$MPIRUN" --oversubscribe --allow-run-as-root -n 2 "$bloc" run shard_hyperclean.blo \
+  --method lancbio $steps --out r.json --save-x xg.csv >/dev/null 2>err ||
+  bad "gather: $(head -3 err)"
+{ echo x; cat xg1.csv; } >a.csv && { echo x; cat xg.csv; } >b.csv
+grep -q '"allreduce_bytes": {[^}]*"mixed": 0,' r.json &&
+  grep -q '"allgather_bytes": {[^}]*"mixed": [1-9]' r.json && close a.csv b.csv &&
+  echo "ok: the mixed product gathered, not summed" ||
+  bad "the mixed product is not gathered: $(grep _bytes r.json)"
 exit $fail

@@ -82,6 +82,27 @@ static void draw(const BloProblem *p, uint64_t seed, int64_t *samples) {
   }
 }
 
+/* The blocks of owned rows rank s's compile names for kernel id (BloOwned): zero outside the
+ * rank's rows, in the part it wrote (the runtime assembles those blocks instead of summing
+ * them, which is exact only then). */
+static void check_owned(const BloProblem *p, RtShard s, int id, const double *part,
+                        int64_t slot) {
+  for (int b = 0; b < p->n_owned; b++) {
+    const BloOwned *w = &p->owned[b];
+    if (w->kernel != id) continue;
+    assert_true(w->slot >= 0 && w->slot < SLOTS && w->offset >= 0 && w->rows >= s.count);
+    assert_true(w->offset + w->rows * w->cols <= slot);
+    RtRows own = rt_shard_rows(s, w->rows);
+    const double *blk = part + w->slot * slot + w->offset;
+    for (int64_t i = 0; i < w->rows; i++)
+      if (i < own.r0 || i >= own.r0 + own.n)
+        for (int64_t j = 0; j < w->cols; j++)
+          if (blk[i * w->cols + j] != 0)
+            fail_msg("rank %d of %d: kernel %d, owned block %d: row %lld is another rank's but "
+                     "holds %g", s.rank, s.count, id, b, (long long)i, blk[i * w->cols + j]);
+  }
+}
+
 /* The sum over N ranks of every kernel of `file` against the unsharded kernels; a stochastic
  * problem at `draws` sample draws. */
 static void check_sum_draws(const char *file, BloBackend backend, int N, int draws);
@@ -128,6 +149,7 @@ static void check_sum_draws(const char *file, BloBackend backend, int N, int dra
       for (int r = 0; r < N; r++) {
         assert_non_null(ranks[r].p->kernels[id]);
         call(&ranks[r], id, x, y, v, part, slot);
+        check_owned(ranks[r].p, (RtShard){r, N}, id, part, slot);
         for (size_t i = 0; i < len; i++) sum[i] += part[i];
       }
       double scale = 1e-300, diff = 0;
@@ -157,6 +179,34 @@ static void check_sum_draws(const char *file, BloBackend backend, int N, int dra
 static void test_hyperclean_jit(void **state) {
   (void)state;
   for (int N = 1; N <= 4; N++) check_sum("tests/unit/shard_hyperclean.blo", BLO_BACKEND_JIT, N);
+}
+
+/* Which outputs a sharded compile assembles from owned rows (BloOwned): hyper-cleaning's
+ * gradient and mixed product with respect to lam (23 per-row weights: sharded rows, and a
+ * replicated regulariser of lam's length), none of W's (5 x 3: partial sums); the same list
+ * on every rank; none in an unsharded compile. */
+static void test_owned(void **state) {
+  (void)state;
+  Run r[3];
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(run_open(&r[i], "tests/unit/shard_hyperclean.blo", BLO_BACKEND_JIT,
+                              (RtShard){i == 2 ? 0 : i, i == 2 ? 1 : 2}),
+                     0);
+  assert_int_equal(r[2].p->n_owned, 0);
+  const BloProblem *p = r[0].p;
+  assert_int_equal(p->n_owned, r[1].p->n_owned);
+  assert_memory_equal(p->owned, r[1].p->owned, sizeof(BloOwned) * (size_t)p->n_owned);
+  bool grad_f = false, mixed = false;
+  for (int b = 0; b < p->n_owned; b++) {
+    const BloOwned *w = &p->owned[b];
+    assert_true(w->rows == 23 && w->cols == 1 && w->offset == 0); /* lam, never W */
+    grad_f |= w->kernel == BLO_K_GRAD_F && w->slot == 1;
+    mixed |= w->kernel == BLO_K_HVP_XY && w->slot == 0;
+    if (b > 0) /* ordered by kernel and slot */
+      assert_true(w->kernel > w[-1].kernel || (w->kernel == w[-1].kernel && w->slot > w[-1].slot));
+  }
+  assert_true(grad_f && mixed);
+  for (int i = 0; i < 3; i++) run_close(&r[i]);
 }
 
 static void test_hyperclean_interp(void **state) {
@@ -253,6 +303,7 @@ int main(void) {
       cmocka_unit_test(test_one_rank),
       cmocka_unit_test(test_env),
       cmocka_unit_test(test_hyperclean_jit),
+      cmocka_unit_test(test_owned),
       cmocka_unit_test(test_hyperclean_interp),
       cmocka_unit_test(test_ridge),
       cmocka_unit_test(test_minibatch),
