@@ -63,9 +63,9 @@ static double *dalloc(int64_t n) {
 static int load_whole(const IrLoadRequest *req, double *out, char *err, size_t errlen);
 
 /* A load of some rows only (sharded data: one rank's rows, IrLoadRequest.row0/nrows): the
- * row-range loaders read just those rows (rt_load_*_rows, rt_data.h). A tensor[T, K, d] of
- * tasks (blocks > 0) is still loaded whole and its rows cut here, the one place that does so
- * (doc/scaling.md). */
+ * row-range loaders read just those rows (rt_load_*_rows, rt_data.h). compiler/ir/shard.c asks
+ * for a tensor[T, K, d] of tasks as plain rows (blocks 0); a request with blocks > 0 would be
+ * loaded whole and its rows cut here. */
 static int load_rows(const IrLoadRequest *req, double *out, char *err, size_t errlen) {
   int64_t cols = req->shape.rank == 2 ? req->shape.cols : 1;
   if (req->blocks == 0) {

@@ -489,10 +489,33 @@ static void whole(Sh *S, IrGraph *old_g, IrNode **roots, int n, const char *what
   }
 }
 
-/* Declared tensor k, sharded by its declaration: a load reads only the rank's rows, anything
- * else (a generator: the same global draw on every rank) is computed whole and cut. */
+/* A tensor[T, K, d] of tasks loaded from a file (a load of T blocks, matrix[T K, d], reshaped
+ * to its storage [T, K d]), as a load of the rank's tasks only (NULL: not such a load). A CSV
+ * file is read as the whole load reads it, the matrix[T K, d], K rows a task; an NPY file
+ * holds the T x K x d array, whose dimensions after the first flatten into K d columns: one
+ * row a task (doc/data.md, "Row ranges"). */
+static IrNode *tasks_load(Sh *S, const IrNode *old) {
+  const IrNode *ld = old->op == IR_RESHAPE ? old->args[0] : NULL;
+  if (!ld || ld->op != IR_LOAD || ld->attr[1] <= 0 || old->shape.rank != 2) return NULL;
+  IrLoadFormat fmt = (IrLoadFormat)ld->attr[0];
+  if (fmt != IR_LOAD_CSV && fmt != IR_LOAD_NPY) return NULL; /* the formats of tensors */
+  int64_t T = ld->attr[1], K = ld->shape.rows / T, per = fmt == IR_LOAD_NPY ? 1 : K;
+  RtRows r = rt_shard_rows(S->s, T);
+  Shape mine = shape_matrix(r.n, old->shape.cols);
+  Shape s = per == 1 ? mine : shape_matrix(r.n * K, ld->shape.cols);
+  int64_t at[4] = {fmt, 0, r.r0 * per, T * per};
+  IrNode *n = ir_node(S->g, IR_LOAD, s, NULL, 0, 0, 0, at, ld->str);
+  n->span = ld->span;
+  return ir_reshape(S->g, n, mine);
+}
+
+/* Declared tensor k, sharded by its declaration: a load reads only the rank's rows (a tensor
+ * of tasks, the rank's tasks), anything else (a generator: the same global draw on every
+ * rank; data computed from replicated data) is computed whole and cut. */
 static Val sharded_decl(Sh *S, const IrNode *old, Val v) {
   if (v.c == C_ROWS) return v;
+  IrNode *tasks = tasks_load(S, old);
+  if (tasks) return val(tasks, C_ROWS);
   const IrNode *ld = old;
   if (ld->op == IR_LOAD && ld->attr[1] == 0) {
     RtRows r = rt_shard_rows(S->s, ld->shape.rows);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compiled.h"
 #include "rt_rng.h"
@@ -241,6 +242,71 @@ static void test_tasks(void **state) {
   }
 }
 
+/* Copies file `rel` of the source tree to dir/name, its line `bad` (1-based; 0: none)
+ * replaced by a line with a field that is not a number. */
+static void copy_file(const char *rel, const char *dir, const char *name, int bad) {
+  char to[4200], line[4096];
+  snprintf(to, sizeof to, "%s/%s", dir, name);
+  FILE *in = fopen(src(rel), "rb"), *out = fopen(to, "wb");
+  assert_non_null(in);
+  assert_non_null(out);
+  if (bad == 0) {
+    size_t n;
+    while ((n = fread(line, 1, sizeof line, in)) > 0) fwrite(line, 1, n, out);
+  }
+  for (int i = 1; bad && fgets(line, sizeof line, in); i++)
+    fputs(i == bad ? "1,oops,2\n" : line, out);
+  fclose(in);
+  fclose(out);
+}
+
+/* Tasks loaded from files (tensor[T, K, d] from CSV and from NPY) sharded over 2 and 3 ranks:
+ * each rank holds exactly the whole load's rows of its tasks, read by the row-range loaders
+ * (a task another rank owns is not read: with the last task damaged, rank 0 of 2 compiles and
+ * rank 1 reports it), and the sums over the ranks are the unsharded outputs. */
+static void test_tasks_file(void **state) {
+  (void)state;
+  const char *file = "tests/unit/shard_tasks_file.blo";
+  Run whole;
+  assert_int_equal(run_open(&whole, file, BLO_BACKEND_JIT, (RtShard){0, 1}), 0);
+  for (int N = 2; N <= 3; N++) {
+    check_sum_draws(file, BLO_BACKEND_JIT, N, 7);
+    for (int r = 0; r < N; r++) {
+      Run one;
+      assert_int_equal(run_open(&one, file, BLO_BACKEND_JIT, (RtShard){r, N}), 0);
+      RtRows t = rt_shard_rows((RtShard){r, N}, 7);
+      for (int k = 0; k < 2; k++) { /* X (CSV), Xn (NPY): 7 tasks of 4 x 3 */
+        assert_int_equal(one.p->data_info[k].rows, t.n);
+        assert_memory_equal(one.p->data[k], whole.p->data[k] + t.r0 * 12,
+                            sizeof(double) * (size_t)(t.n * 12));
+      }
+      run_close(&one);
+    }
+  }
+  run_close(&whole);
+  char dir[] = "/tmp/test_shard_XXXXXX", path[64];
+  assert_non_null(mkdtemp(dir));
+  copy_file(file, dir, "p.blo", 0);
+  copy_file("tests/unit/shard_tasks_x.npy", dir, "shard_tasks_x.npy", 0);
+  copy_file("tests/unit/shard_tasks_x.csv", dir, "shard_tasks_x.csv", 28); /* task 6 */
+  snprintf(path, sizeof path, "%s/p.blo", dir);
+  BloCompileOptions opt = {0};
+  opt.diag_out = fopen("/dev/null", "w");
+  for (int r = 0; r < 2; r++) {
+    BloCompiled *c = NULL;
+    opt.shard = (RtShard){r, 2};
+    assert_int_equal(blo_compile_file(path, &opt, &c), r);
+    blo_compiled_free(c);
+  }
+  fclose(opt.diag_out);
+  const char *names[] = {"p.blo", "shard_tasks_x.npy", "shard_tasks_x.csv"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    remove(path);
+  }
+  rmdir(dir);
+}
+
 /* N = 1 is the unsharded compile, bit for bit: no rank count, no rewrite. */
 static void test_one_rank(void **state) {
   (void)state;
@@ -308,6 +374,7 @@ int main(void) {
       cmocka_unit_test(test_ridge),
       cmocka_unit_test(test_minibatch),
       cmocka_unit_test(test_tasks),
+      cmocka_unit_test(test_tasks_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
