@@ -63,9 +63,9 @@ static double *dalloc(int64_t n) {
 static int load_whole(const IrLoadRequest *req, double *out, char *err, size_t errlen);
 
 /* A load of some rows only (sharded data: one rank's rows, IrLoadRequest.row0/nrows): the
- * row-range loaders read just those rows (rt_load_*_rows, rt_data.h). A tensor[T, K, d] of
- * tasks (blocks > 0) is still loaded whole and its rows cut here, the one place that does so
- * (doc/scaling.md). */
+ * row-range loaders read just those rows (rt_load_*_rows, rt_data.h). compiler/ir/shard.c asks
+ * for a tensor[T, K, d] of tasks as plain rows (blocks 0); a request with blocks > 0 would be
+ * loaded whole and its rows cut here. */
 static int load_rows(const IrLoadRequest *req, double *out, char *err, size_t errlen) {
   int64_t cols = req->shape.rank == 2 ? req->shape.cols : 1;
   if (req->blocks == 0) {
@@ -517,6 +517,36 @@ static void drop_unused_kernels(BloCompiled *c, const BloCompileOptions *opt) {
   }
 }
 
+/* The outputs a sharded compile assembles from each rank's rows (BloOwned, blo_abi.h), in
+ * kernel, slot and offset order. */
+static void fill_owned(BloCompiled *c) {
+  const IrProblem *p = c->ir;
+  BloProblem *bp = &c->problem;
+  int n = 0;
+  for (int k = 0; k < BLO_K_COUNT; k++)
+    for (int o = 0; o < p->kernels[k].nouts; o++) n += c->sharded && p->kernels[k].outs[o].owned;
+  BloOwned *own = arena_calloc(&c->arena, (size_t)n + 1, sizeof(BloOwned));
+  bp->owned = own;
+  bp->n_owned = 0;
+  for (int k = 0; k < BLO_K_COUNT && n > 0; k++) {
+    const IrKernel *kern = &p->kernels[k];
+    for (int slot = 0; slot < kern->nslots; slot++)
+      for (int o = 0; o < kern->nouts; o++) {
+        const IrOutput *out = &kern->outs[o];
+        if (!out->owned || out->slot != slot) continue;
+        BloOwned b = {k, slot, out->offset, out->node->shape.rows, out->node->shape.cols};
+        if (out->node->shape.rank < 2) b.cols = 1;
+        int at = bp->n_owned++;
+        while (at > 0 && own[at - 1].kernel == k && own[at - 1].slot == slot &&
+               own[at - 1].offset > b.offset) {
+          own[at] = own[at - 1];
+          at--;
+        }
+        own[at] = b;
+      }
+  }
+}
+
 static void fill_problem(BloCompiled *c) {
   IrProblem *p = c->ir;
   const Program *prog = c->prog;
@@ -573,6 +603,7 @@ static void fill_problem(BloCompiled *c) {
     for (int o = 0; o < kern->nouts; o++) roots[o] = kern->outs[o].node;
     bp->kernel_flops[k] = ir_flops(&p->graph, roots, (size_t)kern->nouts);
   }
+  fill_owned(c);
   bp->init_uses_x = prog->init_uses_x;
   bp->x0 = c->x0;
   bp->y0 = c->y0;

@@ -101,6 +101,18 @@ typedef enum BloPrecision {
   BLO_PREC_F32 = 1     /* data pointers are const float * (converted to const double *)      */
 } BloPrecision;
 
+/* A data-parallel compile (doc/scaling.md): output slot `slot` of kernel `kernel` holds, at
+ * [offset, offset + rows * cols), a rows x cols block (row-major; a vector has cols 1) whose
+ * rows are sharded rows: rank r of N writes only its own rows, rt_shard_rows({r, N}, rows) of
+ * runtime/rt_shard.h, and zeros in the others, so the ranks' blocks are assembled (gathered)
+ * rather than summed. Every other output element is a partial sum. */
+typedef struct BloOwned {
+  int kernel;          /* BloKernelId                                                        */
+  int slot;            /* the kernel's out[] index                                           */
+  int64_t offset;      /* first element in that slot                                         */
+  int64_t rows, cols;  /* global rows (split over the ranks) and elements per row            */
+} BloOwned;
+
 typedef struct BloProblem {
   int abi_version;               /* BLO_ABI_VERSION */
   const char *name;
@@ -125,6 +137,8 @@ typedef struct BloProblem {
   int n_constraints;             /* constraints on upper variables, at most one per variable */
   const BloConstraint *constraints;
   int precision;                 /* BloPrecision of the data pointers (0: double) */
+  int n_owned;                   /* output blocks of owned rows (sharded compiles; else 0) */
+  const BloOwned *owned;
 } BloProblem;
 
 #ifdef __cplusplus

@@ -1,6 +1,7 @@
 /* rt_mpi.c — MPI, or single-process stubs without BLO_USE_MPI (rt_mpi.h). */
 #include "rt_mpi.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,9 +9,12 @@
 #include <mpi.h>
 #endif
 
+#include "rt_shard.h"
+
 /* Process-wide, as MPI's own state is. */
 static int rt_mpi_inited, rt_mpi_rank_, rt_mpi_size_ = 1;
-static uint64_t rt_mpi_bytes_;
+static uint64_t rt_mpi_bytes_, rt_mpi_gather_bytes_;
+static int *rt_mpi_counts_, *rt_mpi_displs_; /* rt_mpi_gather_rows: one per rank */
 
 /* Whether a launcher started us: OpenMPI's mpirun, PMIx launchers, Hydra (MPICH) and Slurm. */
 static int launched_by_mpi(void) {
@@ -32,6 +36,9 @@ RT_API int rt_mpi_init(int *argc, char ***argv) {
   rt_mpi_inited = already ? 2 : 1; /* 2: someone else initialised it and finalises it */
   MPI_Comm_rank(MPI_COMM_WORLD, &rt_mpi_rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &rt_mpi_size_);
+  /* allocated once here, so that gathers allocate nothing; without them a gather fails */
+  rt_mpi_counts_ = malloc((size_t)rt_mpi_size_ * 2 * sizeof(int));
+  rt_mpi_displs_ = rt_mpi_counts_ ? rt_mpi_counts_ + rt_mpi_size_ : NULL;
   return 0;
 #else
   (void)argc;
@@ -50,6 +57,8 @@ RT_API void rt_mpi_finalize(void) {
     if (!done) MPI_Finalize();
   }
 #endif
+  free(rt_mpi_counts_);
+  rt_mpi_counts_ = rt_mpi_displs_ = NULL;
   rt_mpi_inited = 0;
   rt_mpi_rank_ = 0;
   rt_mpi_size_ = 1;
@@ -58,7 +67,8 @@ RT_API void rt_mpi_finalize(void) {
 RT_API int rt_mpi_rank(void) { return rt_mpi_rank_; }
 RT_API int rt_mpi_size(void) { return rt_mpi_size_; }
 RT_API uint64_t rt_mpi_bytes(void) { return rt_mpi_bytes_; }
-RT_API void rt_mpi_bytes_reset(void) { rt_mpi_bytes_ = 0; }
+RT_API uint64_t rt_mpi_gather_bytes(void) { return rt_mpi_gather_bytes_; }
+RT_API void rt_mpi_bytes_reset(void) { rt_mpi_bytes_ = rt_mpi_gather_bytes_ = 0; }
 
 RT_API int rt_mpi_sum(double *const *bufs, const int64_t *lens, int nbuf, double *pack) {
   int64_t total = 0;
@@ -96,6 +106,70 @@ RT_API int rt_mpi_sum(double *const *bufs, const int64_t *lens, int nbuf, double
 #else
   (void)bufs;
   (void)pack;
+  return 0;
+#endif
+}
+
+/* Rank r's rows of blk[0..nblk) packed one block after the other (the layout of rank r's part
+ * of the gathered buffer), or in place at the rows' own offset when nblk == 1: count, first
+ * element. */
+static int64_t rank_part(const RtMpiRows *blk, int nblk, int r, int64_t *first) {
+  RtShard s;
+  int64_t n = 0;
+  int i;
+  s.rank = r;
+  s.count = rt_mpi_size_;
+  *first = nblk == 1 ? rt_shard_rows(s, blk[0].rows).r0 * blk[0].cols : 0;
+  for (i = 0; i < nblk; i++) n += rt_shard_rows(s, blk[i].rows).n * blk[i].cols;
+  return n;
+}
+
+/* Copies rank r's rows of every block between the blocks and pack + at (to pack when out). */
+static void move_part(const RtMpiRows *blk, int nblk, int r, double *pack, int64_t at, int out) {
+  RtShard s;
+  int i;
+  s.rank = r;
+  s.count = rt_mpi_size_;
+  for (i = 0; i < nblk; i++) {
+    RtRows rr = rt_shard_rows(s, blk[i].rows);
+    double *mine = blk[i].buf + rr.r0 * blk[i].cols;
+    size_t bytes = (size_t)(rr.n * blk[i].cols) * sizeof(double);
+    if (out)
+      memcpy(pack + at, mine, bytes);
+    else
+      memcpy(mine, pack + at, bytes);
+    at += rr.n * blk[i].cols;
+  }
+}
+
+RT_API int rt_mpi_gather_rows(const RtMpiRows *blk, int nblk, double *pack) {
+  int64_t total = 0, first = 0, n;
+  int r;
+  if (rt_mpi_size_ <= 1 || nblk <= 0) return 0;
+  if (!rt_mpi_counts_ || (nblk > 1 && !pack)) return -1;
+  for (r = 0; r < rt_mpi_size_; r++) {
+    n = rank_part(blk, nblk, r, &first);
+    if (total + n > INT_MAX || first > INT_MAX) return -1;
+    rt_mpi_counts_[r] = (int)n;
+    rt_mpi_displs_[r] = (int)(nblk == 1 ? first : total);
+    total += n;
+  }
+  if (total <= 0) return 0;
+  rt_mpi_gather_bytes_ += (uint64_t)rt_mpi_counts_[rt_mpi_rank_] * sizeof(double);
+#ifdef BLO_USE_MPI
+  {
+    double *buf = nblk == 1 ? blk[0].buf : pack;
+    if (nblk > 1) move_part(blk, nblk, rt_mpi_rank_, pack, rt_mpi_displs_[rt_mpi_rank_], 1);
+    if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, rt_mpi_counts_, rt_mpi_displs_,
+                       MPI_DOUBLE, MPI_COMM_WORLD) != MPI_SUCCESS)
+      return -1;
+    if (nblk > 1)
+      for (r = 0; r < rt_mpi_size_; r++)
+        if (r != rt_mpi_rank_) move_part(blk, nblk, r, pack, rt_mpi_displs_[r], 0);
+  }
+  return 0;
+#else
+  (void)move_part;
   return 0;
 #endif
 }

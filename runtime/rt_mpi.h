@@ -27,9 +27,27 @@ RT_API int rt_mpi_size(void);
  * lengths. Adds the bytes sent (8 a double) to the counter below. Does nothing on one rank.
  * Returns 0, or -1 when MPI failed (MPI's default handler aborts the job before that). */
 RT_API int rt_mpi_sum(double *const *bufs, const int64_t *lens, int nbuf, double *pack);
-/* Bytes of doubles rt_mpi_sum has reduced in this process (one rank's share), and a reset. */
+/* Bytes of doubles rt_mpi_sum has reduced in this process (one rank's share), and a reset (of
+ * this counter and rt_mpi_gather_bytes'). */
 RT_API uint64_t rt_mpi_bytes(void);
 RT_API void rt_mpi_bytes_reset(void);
+
+/* A block of rows x cols doubles at buf (row-major) whose rows are split over the ranks by
+ * rt_shard_rows (rt_shard.h): each rank holds its own rows, the others are to be filled. */
+typedef struct RtMpiRows {
+  double *buf;
+  int64_t rows, cols;
+} RtMpiRows;
+
+/* Completes the nblk blocks on every rank with the other ranks' rows, with ONE
+ * MPI_Allgatherv: this rank's rows of every block are packed into pack (room for the sum of
+ * the blocks' sizes; may be NULL when nblk == 1, which is gathered in place) and every rank's
+ * unpacked. Exact: each value is copied from the rank that owns it. Every rank must call it
+ * with the same shapes; the total must stay below 2^31 doubles (MPI counts are ints: else
+ * -1 and nothing done). Adds the bytes this rank contributes (its rows, 8 a double) to
+ * rt_mpi_gather_bytes. Does nothing on one rank. Returns 0, or -1 when MPI failed. */
+RT_API int rt_mpi_gather_rows(const RtMpiRows *blk, int nblk, double *pack);
+RT_API uint64_t rt_mpi_gather_bytes(void);
 
 /* The collective "did any rank fail?": every rank passes its status (0: fine, else an exit
  * status); returns the largest status of all ranks, and in *who (may be NULL) the lowest rank

@@ -15,6 +15,9 @@ RT_API const char *const rt_call_names[RT_CALL_NKINDS] = {"f", "g", "grad_f", "g
                                                    "mixed", "init", "init_vjp", "reports",
                                                    "grad_x_g", "mixed_t"};
 
+/* The most doubles one call gathers: MPI's counts are ints. */
+#define RT_OWNED_MAX ((int64_t)1 << 30)
+
 static double oracle_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -128,6 +131,9 @@ RT_API void rt_oracle_free(RtOracle *o) {
   rt_mem_free(o->sink_x);
   rt_mem_free(o->sink_y);
   rt_mem_free(o->pack);
+  rt_mem_free(o->sum_bufs);
+  rt_mem_free(o->sum_lens);
+  rt_mem_free(o->gather);
   memset(o, 0, sizeof *o);
   o->fail_kind = -1;
 }
@@ -139,8 +145,55 @@ RT_API int rt_oracle_set_sharded(RtOracle *o, bool sharded) {
   int64_t n = 1 + o->nx + 2 * o->ny;
   if (o->p->n_reports > n) n = o->p->n_reports;
   o->pack = rt_mem_calloc((size_t)n, sizeof(double));
-  if (!o->pack) o->sharded = false;
-  return o->pack ? 0 : -1;
+  /* a call's ranges: per output, at most one partial-sum range before each owned block and
+   * one after the last */
+  size_t nb = (size_t)o->p->n_owned;
+  o->sum_bufs = rt_mem_calloc(3 + nb, sizeof(double *));
+  o->sum_lens = rt_mem_calloc(3 + nb, sizeof(int64_t));
+  o->gather = rt_mem_calloc(nb + 1, sizeof(RtMpiRows));
+  if (!o->pack || !o->sum_bufs || !o->sum_lens || !o->gather) {
+    o->sharded = false;
+    return -1;
+  }
+  return 0;
+}
+
+/* The outputs of one call of kernel kid, combined across the ranks (sharded runs): the blocks
+ * of owned rows the problem names for it gathered, the partial sums around them summed. A
+ * block that does not fit the call's outputs, or would overflow MPI's int counts, is summed
+ * too: every rank wrote zeros outside its rows, so that sum is the same assembly, only
+ * costlier. */
+static void combine(RtOracle *o, BloKernelId kid, RtCallKind k1, int nout, double *const *outs,
+                    const int64_t *lens) {
+  const BloProblem *p = o->p;
+  int nsum = 0, ngat = 0;
+  int64_t gathered = 0;
+  for (int i = 0; i < nout; i++) {
+    int64_t at = 0;
+    for (int b = 0; b < p->n_owned; b++) {
+      const BloOwned *w = &p->owned[b];
+      int64_t size = w->rows * w->cols;
+      if (w->kernel != (int)kid || w->slot != i || w->offset < at || size <= 0 ||
+          w->offset + size > lens[i] || gathered + size > RT_OWNED_MAX)
+        continue;
+      if (w->offset > at) {
+        o->sum_bufs[nsum] = outs[i] + at;
+        o->sum_lens[nsum++] = w->offset - at;
+      }
+      o->gather[ngat++] = (RtMpiRows){outs[i] + w->offset, w->rows, w->cols};
+      gathered += size;
+      at = w->offset + size;
+    }
+    if (lens[i] > at) {
+      o->sum_bufs[nsum] = outs[i] + at;
+      o->sum_lens[nsum++] = lens[i] - at;
+    }
+  }
+  uint64_t sent = rt_mpi_bytes(), given = rt_mpi_gather_bytes();
+  rt_mpi_sum(o->sum_bufs, o->sum_lens, nsum, o->pack);
+  rt_mpi_gather_rows(o->gather, ngat, o->pack);
+  o->mpi_bytes[k1] += rt_mpi_bytes() - sent;
+  o->gather_bytes[k1] += rt_mpi_gather_bytes() - given;
 }
 
 RT_API RtDraw rt_oracle_draws(RtOracle *o, uint64_t n) {
@@ -226,13 +279,10 @@ static void eval(RtOracle *o, const RtOracleCall *c) {
   if (K > 1)
     for (int i = 0; i < nout; i++) rt_scal(lens[i], 1.0 / K, outs[i]);
   /* each rank's kernels computed its share (its rows; rank 0 also the terms without sharded
-   * data, the initialiser's included: compiler/ir/shard.c): the sum over all of them, before
-   * the checks, so that every rank sees the same outputs and fails (or not) alike */
-  if (o->sharded && rt_mpi_size() > 1) {
-    uint64_t before = rt_mpi_bytes();
-    rt_mpi_sum(outs, lens, nout, o->pack);
-    o->mpi_bytes[k1] += rt_mpi_bytes() - before;
-  }
+   * data, the initialiser's included: compiler/ir/shard.c): combined over all of them (summed,
+   * or assembled where the share is the rank's own rows), before the checks, so that every
+   * rank sees the same outputs and fails (or not) alike */
+  if (o->sharded && rt_mpi_size() > 1) combine(o, kid, k1, nout, outs, lens);
   o->seconds[k1] += oracle_now() - t0;
   uint64_t *cnt = o->diag ? o->diag_calls : o->calls;
   cnt[k1] += (uint64_t)K;

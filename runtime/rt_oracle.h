@@ -63,13 +63,19 @@ typedef struct RtOracle {
   uint64_t fail_call;      /* 1-based index of that call among all method calls */
   uint64_t total_calls;
   /* Data-parallel runs (doc/scaling.md): when sharded (rt_oracle_set_sharded) and MPI has
-   * more than one rank, every output of a call (the method's and the reports; not the lower
-   * initialiser's) is summed across the ranks with one allreduce a call, fused outputs
-   * packed together. mpi_bytes counts the bytes this rank sent, by the call's first kind. */
+   * more than one rank, the outputs of a call are combined across the ranks: the blocks of
+   * owned rows the problem names (BloProblem.owned) are assembled with one allgather, the
+   * rest (partial sums) summed with one allreduce, fused outputs packed together. mpi_bytes
+   * counts the bytes this rank handed to the allreduce, gather_bytes those it contributed to
+   * the allgather (its own rows), by the call's first kind. */
   bool sharded;
   uint64_t mpi_bytes[RT_CALL_NKINDS];
+  uint64_t gather_bytes[RT_CALL_NKINDS];
   /* private */
   double *pack;            /* the packed outputs of one call (sharded) */
+  double **sum_bufs;       /* a call's partial-sum ranges, owned blocks (sharded) */
+  int64_t *sum_lens;
+  struct RtMpiRows *gather; /* rt_mpi.h */
   int64_t *samples, *scratch;
   bool have_draw;
   RtDraw cur_key;

@@ -277,9 +277,11 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res,
     fprintf(f, "%s\"%s\": ", i ? ", " : "", rt_call_names[i]);
     json_num(f, s->o.seconds[i]);
   }
-  if (s->o.sharded && rt_mpi_size() > 1) { /* data-parallel: what one rank allreduced */
+  if (s->o.sharded && rt_mpi_size() > 1) { /* data-parallel: what one rank communicated */
     fprintf(f, "},\n  \"ranks\": %d,\n  \"allreduce_bytes\": ", rt_mpi_size());
     json_calls(f, s->o.mpi_bytes);
+    fputs(",\n  \"allgather_bytes\": ", f);
+    json_calls(f, s->o.gather_bytes);
     fputs(",\n  \"method_stats\": {", f);
   } else {
     fputs("},\n  \"method_stats\": {", f);

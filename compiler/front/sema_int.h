@@ -61,6 +61,7 @@ typedef struct Sema {
   int depth;              /* recursion depth of the expression checker */
   bool depth_exhausted;
   bool shard_hinted; /* sema_shard.c gave the separability rule's hint */
+  bool shard_sets_hinted; /* ... and the hint on the rows of two sample sets */
   AstDecl *upper_obj, *lower_obj, *solve, *problem;
   /* program lists under construction */
   PtrVec consts, data, upper, lower, samples, reports, fns;

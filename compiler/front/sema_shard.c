@@ -79,6 +79,75 @@ static Sh classify(const ShCtx *c, const AstExpr *e);
 
 static bool sharded(Sh s) { return s == SH_ROWS || s == SH_COLS; }
 
+/* drawn(): a value's rows are all the sharded rows (WHOLE), those a sample set drew (its
+ * declaration), or not sharded (NULL). */
+static const AstDecl whole_rows;
+#define WHOLE (&whole_rows)
+
+/* Which rows the sharded rows (or the task) of e are. Only asked of a value classified as
+ * sharded or a task: any operand that pairs other sharded rows has been checked (or
+ * reported) already, so the first operand with sharded rows tells. */
+static const AstDecl *drawn(const AstExpr *e) {
+  switch (e->kind) {
+  case AST_IDENT: return e->ref && e->ref->kind == DECL_DATA && e->ref->row_sharded ? WHOLE : NULL;
+  case AST_INDEX: {
+    const AstDecl *b = drawn(e->args[0]);
+    if (!b || e->nargs < 2) return b;
+    if (e->subs[0].kind == SUB_SAMPLE) return e->subs[0].sample;
+    if (e->nargs > 2 && e->subs[1].kind == SUB_SAMPLE && e->args[0]->kind == AST_TRANSPOSE)
+      return e->subs[1].sample; /* X'[:, B] */
+    return b;
+  }
+  case AST_CALL:
+    if (e->is_const) return NULL;
+    if (e->inlined) return drawn(e->inlined);
+    break;
+  case AST_BINARY:
+  case AST_UNARY:
+  case AST_TRANSPOSE: break;
+  default: return NULL;
+  }
+  for (int i = 0; i < e->nargs; i++) {
+    const AstDecl *d = drawn(e->args[i]);
+    if (d) return d;
+  }
+  return NULL;
+}
+
+/* Operands a[0..n) of e (a[i] the class of e->args[i]) whose sharded rows (or tasks) are
+ * paired with each other, element by element or by a product: they must be the same rows.
+ * Rows drawn by two sample sets, or drawn rows and all the rows, cannot be paired: each rank
+ * holds only the drawn rows it owns of each. Returns SH_ERR after reporting, else SH_REP. */
+static Sh same_rows(const ShCtx *c, const AstExpr *e, const Sh *a, int n) {
+  const AstDecl *first = NULL;
+  for (int i = 0; i < n && i < e->nargs; i++) {
+    if (!sharded(a[i]) && a[i] != SH_TASK) continue;
+    const AstDecl *d = drawn(e->args[i]);
+    if (!d || d == first) continue;
+    if (!first) {
+      first = d;
+      continue;
+    }
+    char text[72];
+    const AstDecl *set = first == WHOLE ? d : first, *other = first == WHOLE ? first : d;
+    if (other == WHOLE)
+      diag_error(c->S->diag, e->span,
+                 "%s: '%s' pairs the rows drawn by sample set '%s' with all the sharded rows",
+                 c->where, span_text(c, e->span, text, sizeof text), set->name);
+    else
+      diag_error(c->S->diag, e->span,
+                 "%s: '%s' pairs the rows drawn by sample set '%s' with those drawn by '%s'",
+                 c->where, span_text(c, e->span, text, sizeof text), set->name, other->name);
+    if (!c->S->shard_sets_hinted)
+      diag_hint(c->S->diag, "over sharded data each rank holds only the drawn rows it owns of "
+                            "each set, so rows of two sets cannot meet: index both by one "
+                            "sample set, or reduce each (sum, mean) before combining them");
+    c->S->shard_sets_hinted = true;
+    return SH_ERR;
+  }
+  return SH_REP;
+}
+
 /* Operands combined element by element (arithmetic, comparisons, elementwise builtins,
  * per-row builtins). Sums over rows pass only a sum or difference (`add`), or a product or
  * quotient with values the same on every rank (`scale`). */
@@ -92,6 +161,7 @@ static Sh combine(const ShCtx *c, const AstExpr *e, const Sh *a, int n, bool add
     task |= a[i] == SH_TASK;
     if (a[i] == SH_PART) nparts++;
   }
+  if ((rows || cols || task) && same_rows(c, e, a, n) == SH_ERR) return SH_ERR;
   bool part = nparts > 0;
   if (task && (rows || cols)) return fail(c, e, "combines a sampled task with sharded rows");
   if (task && part && !add) return fail(c, e, "combines a sampled task with a sum over rows");
@@ -120,6 +190,8 @@ static Sh matmul(const ShCtx *c, const AstExpr *e, Sh a, Sh b) {
     if (a == SH_REP || b == SH_REP) return SH_PART;
     return fail(c, e, "multiplies a sum over the sharded rows by sharded or summed values");
   }
+  Sh pair[2] = {a, b};
+  if (sharded(a) && sharded(b) && same_rows(c, e, pair, 2) == SH_ERR) return SH_ERR;
   bool a_rows = a == SH_ROWS && ea->shape.rank == 2; /* A's first dimension */
   bool contract = a == SH_COLS || (a == SH_ROWS && ea->shape.rank == 1) || b == SH_ROWS;
   /* a sparse matrix cannot be cut to a rank's rows (compiler/ir/shard.c) */
@@ -234,6 +306,7 @@ static Sh builtin(const ShCtx *c, const AstExpr *e) {
       if (a[i] == SH_COLS) return fail(c, e, "concatenates sharded columns");
     }
     if (part) return fail(c, e, "concatenates a sum over the sharded rows");
+    if (rows && same_rows(c, e, a, n) == SH_ERR) return SH_ERR;
     return rows ? SH_ROWS : SH_REP;
   }
   case BI_VCAT:

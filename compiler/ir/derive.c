@@ -36,7 +36,7 @@ static void begin(IrProblem *p, BloKernelId id, int nslots, KB *kb) {
 static void out(KB *kb, int slot, int64_t offset, IrNode *node) {
   IrKernel *k = kb->k;
   ARENA_VEC_GROW(kb->p->graph.arena, k->outs, k->nouts, kb->cap);
-  k->outs[k->nouts++] = (IrOutput){slot, offset, node};
+  k->outs[k->nouts++] = (IrOutput){slot, offset, node, false};
   int64_t end = offset + shape_size(node->shape);
   if (end > k->slot_size[slot]) k->slot_size[slot] = end;
   if (ir_depends(node, IR_DEP_V)) k->uses_v = true;

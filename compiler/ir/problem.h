@@ -9,11 +9,15 @@
 #include "ir/ir.h"
 #include "front/sema.h"
 
-/* One output of a kernel: node's elements (row-major) are written to out[slot] + offset. */
+/* One output of a kernel: node's elements (row-major) are written to out[slot] + offset.
+ * owned (set by ir_shard_problem): the node's rows are sharded rows, of which this rank writes
+ * only its own (rt_shard_rows of node's rows) and zeros elsewhere: the ranks' outputs are
+ * assembled (BloOwned, blo_abi.h) rather than summed. */
 typedef struct IrOutput {
   int slot;
   int64_t offset;
   IrNode *node;
+  bool owned;
 } IrOutput;
 
 typedef struct IrKernel {

@@ -40,6 +40,8 @@ typedef struct Sh {
   char *err;
   size_t errlen;
   bool failed;
+  int64_t *lengths; /* the global row counts of the sharded data (by data tensor) */
+  int nlengths;
 } Sh;
 
 static Val val(IrNode *n, Cls c) { return (Val){n, c, NULL}; }
@@ -473,10 +475,32 @@ static IrNode *share(Sh *S, Val v, Shape whole) {
   return v.n;
 }
 
-static IrNode *output(Sh *S, IrGraph *old_g, IrNode *root) {
+/* Whether n is the row count of sharded data: a replicated output of that many rows is
+ * taken as per-row values (the gradient with respect to per-sample weights). */
+static bool sharded_length(const Sh *S, int64_t n) {
+  for (int i = 0; i < S->nlengths; i++)
+    if (S->lengths[i] == n) return true;
+  return false;
+}
+
+/* The rank's share of kernel output root. With owned (not NULL), an output of sharded rows,
+ * or a replicated one as long as sharded data (cut to the rank's rows: every rank computes
+ * the same values), is the rank's own rows padded with zeros, disjoint over the ranks, and
+ * *owned says so: the runtime assembles it rather than summing (BloOwned, blo_abi.h), and
+ * each rank sends only its rows. */
+static IrNode *output_cls(Sh *S, IrGraph *old_g, IrNode *root, bool *owned) {
+  if (owned) *owned = false;
   if (!root) return NULL;
   Val v = rewrite(S, old_g, root);
-  return S->failed ? v.n : share(S, v, root->shape);
+  if (S->failed) return v.n;
+  Shape s = root->shape;
+  if (owned && v.c == C_REP && (s.rank == 1 || s.rank == 2) && sharded_length(S, s.rows))
+    v = val(cut_rows(S, v.n), C_ROWS);
+  if (owned) *owned = v.c == C_ROWS && (s.rank == 1 || s.rank == 2);
+  return share(S, v, s);
+}
+static IrNode *output(Sh *S, IrGraph *old_g, IrNode *root) {
+  return output_cls(S, old_g, root, NULL);
 }
 
 static void outputs(Sh *S, IrGraph *old_g, IrNode **roots, int n) {
@@ -493,10 +517,33 @@ static void whole(Sh *S, IrGraph *old_g, IrNode **roots, int n, const char *what
   }
 }
 
-/* Declared tensor k, sharded by its declaration: a load reads only the rank's rows, anything
- * else (a generator: the same global draw on every rank) is computed whole and cut. */
+/* A tensor[T, K, d] of tasks loaded from a file (a load of T blocks, matrix[T K, d], reshaped
+ * to its storage [T, K d]), as a load of the rank's tasks only (NULL: not such a load). A CSV
+ * file is read as the whole load reads it, the matrix[T K, d], K rows a task; an NPY file
+ * holds the T x K x d array, whose dimensions after the first flatten into K d columns: one
+ * row a task (doc/data.md, "Row ranges"). */
+static IrNode *tasks_load(Sh *S, const IrNode *old) {
+  const IrNode *ld = old->op == IR_RESHAPE ? old->args[0] : NULL;
+  if (!ld || ld->op != IR_LOAD || ld->attr[1] <= 0 || old->shape.rank != 2) return NULL;
+  IrLoadFormat fmt = (IrLoadFormat)ld->attr[0];
+  if (fmt != IR_LOAD_CSV && fmt != IR_LOAD_NPY) return NULL; /* the formats of tensors */
+  int64_t T = ld->attr[1], K = ld->shape.rows / T, per = fmt == IR_LOAD_NPY ? 1 : K;
+  RtRows r = rt_shard_rows(S->s, T);
+  Shape mine = shape_matrix(r.n, old->shape.cols);
+  Shape s = per == 1 ? mine : shape_matrix(r.n * K, ld->shape.cols);
+  int64_t at[4] = {fmt, 0, r.r0 * per, T * per};
+  IrNode *n = ir_node(S->g, IR_LOAD, s, NULL, 0, 0, 0, at, ld->str);
+  n->span = ld->span;
+  return ir_reshape(S->g, n, mine);
+}
+
+/* Declared tensor k, sharded by its declaration: a load reads only the rank's rows (a tensor
+ * of tasks, the rank's tasks), anything else (a generator: the same global draw on every
+ * rank; data computed from replicated data) is computed whole and cut. */
 static Val sharded_decl(Sh *S, const IrNode *old, Val v) {
   if (v.c == C_ROWS) return v;
+  IrNode *tasks = tasks_load(S, old);
+  if (tasks) return val(tasks, C_ROWS);
   const IrNode *ld = old;
   if (ld->op == IR_LOAD && ld->attr[1] == 0) {
     RtRows r = rt_shard_rows(S->s, ld->shape.rows);
@@ -513,7 +560,8 @@ static Val sharded_decl(Sh *S, const IrNode *old, Val v) {
 int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
   IrGraph *old_g = xcalloc(1, sizeof *old_g);
   *old_g = p->graph;
-  Sh S = {p, &p->graph, s, NULL, NULL, NULL, NULL, err, errlen, false};
+  Sh S = {p, &p->graph, s, NULL, NULL, NULL, NULL, err, errlen, false, NULL, 0};
+  S.lengths = xcalloc((size_t)p->ndata + 1, sizeof(int64_t));
   S.memo = xcalloc(old_g->count + 1, sizeof(Val));
   S.done = xcalloc(old_g->count + 1, 1);
   int ntot = p->ndata + p->nhoisted;
@@ -537,6 +585,7 @@ int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
         break;
       }
       v = sharded_decl(&S, old, v);
+      S.lengths[S.nlengths++] = old->shape.rows;
     } else if (v.c != C_REP) {
       fail(&S, old, "data '%s' is %s", d->name, cls_name(v.c));
       break;
@@ -571,13 +620,16 @@ int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
     outputs(&S, old_g, p->grad_x_g, p->nupper);
     outputs(&S, old_g, p->hvp_yx, p->nlower);
     for (int k = 0; k < BLO_K_COUNT; k++)
-      for (int o = 0; o < p->kernels[k].nouts; o++)
-        p->kernels[k].outs[o].node = output(&S, old_g, p->kernels[k].outs[o].node);
+      for (int o = 0; o < p->kernels[k].nouts; o++) {
+        IrOutput *out = &p->kernels[k].outs[o];
+        out->node = output_cls(&S, old_g, out->node, &out->owned);
+      }
   }
   free(S.memo);
   free(S.done);
   free(S.data_cls);
   free(S.data_loc);
+  free(S.lengths);
   free(old_g);
   return S.failed ? -1 : 0;
 }

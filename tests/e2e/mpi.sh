@@ -3,7 +3,7 @@
 # without MPI). Every mpirun is bounded by `timeout`, so a hang fails the test instead of
 # stopping make check. Checks:
 #   - tests/unit/test_mpi on 2 and 3 ranks: several buffers summed in one allreduce, the byte
-#     counter, failure agreement, the sharded oracle's sums;
+#     counter, failure agreement, the sharded oracle's sums, owned rows gathered;
 #   - only rank 0 writes: two ranks in two directories (--wdir), --out, --trace, --save-x in
 #     the first, nothing at all in the second; one summary on stdout, the same as one process
 #     prints;

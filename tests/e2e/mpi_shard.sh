@@ -1,11 +1,12 @@
 #!/bin/sh
 # mpi_shard.sh — sharded data solved under mpirun (issue 18; skipped, status 77, in a build
 # without MPI): the small problems of test_shard (hyper-cleaning with 23 and 7 rows, a
-# minibatch problem, a meta-learning problem over 7 tasks, per-feature regularisation over
-# sparse LIBSVM and MatrixMarket data of 23 and 11 rows: no rank count divides them) run on
-# 1, 2 and 3 ranks; x and the trace agree with the one-process run within 1e-12 relative (of
-# each column's largest magnitude; close() below says what is exempt). Runs are bounded by
-# `timeout`.
+# minibatch problem, a meta-learning problem over 7 tasks, generated or read from CSV and NPY
+# files by each rank's tasks, per-feature regularisation over sparse LIBSVM and MatrixMarket
+# data of 23 and 11 rows: no rank count divides them) run on 1, 2 and 3 ranks; x and the trace
+# agree with the one-process run within 1e-12 relative (of each column's largest magnitude;
+# close() below says what is exempt). Hyper-cleaning's mixed product must be gathered (owned
+# rows), not allreduced. Runs are bounded by `timeout`.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -37,7 +38,7 @@ close() {
 }
 steps="--set outer_steps=40 --set trace_every=5 --quiet"
 for case in shard_hyperclean:lancbio shard_minibatch:stocbio shard_tasks:itd \
-    shard_sparse:lancbio; do
+    shard_tasks_file:itd shard_sparse:lancbio; do
   p=${case%:*} m=${case#*:}
   "$bloc" run $p.blo --method $m $steps --save-x x1.csv --trace t1.csv >/dev/null 2>err ||
     { bad "$p: one process: $(head -3 err)"; continue; }
@@ -51,4 +52,15 @@ for case in shard_hyperclean:lancbio shard_minibatch:stocbio shard_tasks:itd \
       bad "$p ($m) on $n ranks: x or the trace differs from one process's"
   done
 done
+# Hyper-cleaning's per-row weights: the mixed product (a gradient with respect to lam) is
+# assembled from each rank's rows (an allgather), not allreduced.
+"$bloc" run shard_hyperclean.blo --method lancbio $steps --save-x xg1.csv >/dev/null 2>&1
+"$MPIRUN" --oversubscribe --allow-run-as-root -n 2 "$bloc" run shard_hyperclean.blo \
+  --method lancbio $steps --out r.json --save-x xg.csv >/dev/null 2>err ||
+  bad "gather: $(head -3 err)"
+{ echo x; cat xg1.csv; } >a.csv && { echo x; cat xg.csv; } >b.csv
+grep -q '"allreduce_bytes": {[^}]*"mixed": 0,' r.json &&
+  grep -q '"allgather_bytes": {[^}]*"mixed": [1-9]' r.json && close a.csv b.csv &&
+  echo "ok: the mixed product gathered, not summed" ||
+  bad "the mixed product is not gathered: $(grep _bytes r.json)"
 exit $fail

@@ -4,7 +4,8 @@
  * under mpirun -n 2 and -n 3, where every rank checks: several buffers summed in one call, the
  * byte counter, the largest failing status with the lowest rank holding it, and a sharded
  * oracle whose every output (fused ones too, reports, not the initialiser) is the sum over the
- * ranks, with one allreduce a call. */
+ * ranks, with one allreduce a call; blocks of owned rows assembled with one allgather (the
+ * blocks alone, and in an oracle whose problem names them). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include "rt_mpi.h"
 #include "rt_oracle.h"
 #include "rt_run.h"
+#include "rt_shard.h"
 #include "rt_testprob.h"
 
 static void test_layer(void **state) {
@@ -101,6 +103,89 @@ static void test_oracle_sum(void **state) {
   tp_free(t);
 }
 
+/* Blocks of rows assembled across the ranks (rt_mpi_gather_rows): every rank fills its own
+ * rows (rt_shard_rows: uneven splits at 2 and 3 ranks) with values naming the rank and the
+ * element and the others with garbage; after the gather every rank holds every owner's
+ * values, exactly. Two blocks go through the packed path, one block in place. */
+static void test_gather(void **state) {
+  (void)state;
+  int rank = rt_mpi_rank(), size = rt_mpi_size();
+  double a[5 * 2], b[4], pack[14];
+  RtMpiRows blk[] = {{a, 5, 2}, {b, 4, 1}};
+  RtShard me = {rank, size};
+  for (int k = 0; k < 2; k++) {
+    RtRows own = rt_shard_rows(me, blk[k].rows);
+    for (int64_t i = 0; i < blk[k].rows * blk[k].cols; i++) {
+      int64_t row = i / blk[k].cols;
+      blk[k].buf[i] = row >= own.r0 && row < own.r0 + own.n ? 1000.0 * rank + 10 * k + i : -1;
+    }
+  }
+  rt_mpi_bytes_reset();
+  assert_int_equal(rt_mpi_gather_rows(blk, 2, pack), 0);
+  RtRows mine_a = rt_shard_rows(me, 5), mine_b = rt_shard_rows(me, 4);
+  assert_int_equal(rt_mpi_gather_bytes(), size > 1 ? 8 * (mine_a.n * 2 + mine_b.n) : 0);
+  assert_int_equal(rt_mpi_bytes(), 0);
+  for (int r = 0; r < size; r++)
+    for (int k = 0; k < 2; k++) {
+      RtRows own = rt_shard_rows((RtShard){r, size}, blk[k].rows);
+      for (int64_t i = own.r0 * blk[k].cols; i < (own.r0 + own.n) * blk[k].cols; i++)
+        assert_true(blk[k].buf[i] == 1000.0 * r + 10 * k + i);
+    }
+  /* one block, in place: no pack */
+  for (int i = 0; i < 4; i++) b[i] = i >= mine_b.r0 && i < mine_b.r0 + mine_b.n ? 7.0 * i : -1;
+  assert_int_equal(rt_mpi_gather_rows(&blk[1], 1, NULL), 0);
+  for (int i = 0; i < 4; i++) assert_true(b[i] == 7.0 * i);
+}
+
+/* An oracle whose problem names owned blocks (BloProblem.owned, as a sharded compile does):
+ * those are assembled (here every rank computes the same values, so the result is one rank's
+ * value, where a sum would give size times it), the rest summed; the bytes are counted per
+ * collective. Two blocks in grad_f (one in grad_x f, a 3 x 2 one in grad_y f), the whole mixed
+ * product in another. */
+static void test_oracle_gather(void **state) {
+  (void)state;
+  int rank = rt_mpi_rank(), size = rt_mpi_size();
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  static const BloOwned owned[] = {
+      {BLO_K_GRAD_F, 1, 1, 3, 1}, {BLO_K_GRAD_F, 2, 2, 3, 2}, {BLO_K_HVP_XY, 0, 0, 5, 1}};
+  RtOracle one, all;
+  char err[256];
+  assert_int_equal(rt_oracle_init(&one, &t->p, 1, 1, err, sizeof err), 0);
+  t->p.owned = owned;
+  t->p.n_owned = 3;
+  assert_int_equal(rt_oracle_init(&all, &t->p, 1, 1, err, sizeof err), 0);
+  assert_int_equal(rt_oracle_set_sharded(&all, true), 0);
+  double x[5] = {0.1, -0.2, 0.3, 0.4, -0.5}, y[8], v[8];
+  for (int i = 0; i < 8; i++) y[i] = 0.1 * i, v[i] = 1.0 - 0.2 * i;
+  double gx1[5], gy1[8], gx2[5], gy2[8];
+  double f1 = rt_oracle_grad_f(&one, RT_DRAW_FRESH, x, y, gx1, gy1);
+  double f2 = rt_oracle_grad_f(&all, RT_DRAW_FRESH, x, y, gx2, gy2);
+  assert_true(f2 == size * f1);
+  for (int i = 0; i < 5; i++) assert_true(gx2[i] == (i >= 1 && i < 4 ? 1 : size) * gx1[i]);
+  for (int i = 0; i < 8; i++) assert_true(gy2[i] == (i >= 2 ? 1 : size) * gy1[i]);
+  uint64_t per = size > 1 ? 8 : 0;
+  RtShard me = {rank, size};
+  RtRows own3 = rt_shard_rows(me, 3), own5 = rt_shard_rows(me, 5);
+  assert_int_equal(all.mpi_bytes[RT_CALL_GRAD_F], per * (1 + 2 + 2));
+  assert_int_equal(all.gather_bytes[RT_CALL_GRAD_F], per * (uint64_t)(own3.n * 3));
+  double Jv1[5], Jv2[5];
+  rt_oracle_mixed(&one, RT_DRAW_FRESH, x, y, v, Jv1);
+  rt_oracle_mixed(&all, RT_DRAW_FRESH, x, y, v, Jv2);
+  for (int i = 0; i < 5; i++) assert_true(Jv2[i] == Jv1[i]);
+  assert_int_equal(all.mpi_bytes[RT_CALL_MIXED], 0);
+  assert_int_equal(all.gather_bytes[RT_CALL_MIXED], per * (uint64_t)own5.n);
+  /* outputs the blocks do not name are summed as before */
+  double Av1[8], Av2[8];
+  rt_oracle_hvp(&one, RT_DRAW_FRESH, x, y, v, Av1);
+  rt_oracle_hvp(&all, RT_DRAW_FRESH, x, y, v, Av2);
+  for (int i = 0; i < 8; i++) assert_true(Av2[i] == size * Av1[i]);
+  assert_int_equal(all.gather_bytes[RT_CALL_HVP], 0);
+  rt_oracle_free(&one);
+  rt_oracle_free(&all);
+  tp_free(t);
+}
+
 /* A sharded solve: every rank runs the method on identical iterates (the same x on every
  * rank, bit for bit), rank 0 alone writes the result JSON, which has the bytes allreduced
  * under MPI and not on one process. */
@@ -135,6 +220,7 @@ static void test_solve(void **state) {
     fclose(f);
     remove(json);
     assert_true((strstr(text, "\"allreduce_bytes\"") != NULL) == (size > 1));
+    assert_true((strstr(text, "\"allgather_bytes\"") != NULL) == (size > 1));
   }
   rt_result_free(&r);
   tp_free(t);
@@ -145,6 +231,8 @@ int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_layer),
       cmocka_unit_test(test_oracle_sum),
+      cmocka_unit_test(test_gather),
+      cmocka_unit_test(test_oracle_gather),
       cmocka_unit_test(test_solve),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

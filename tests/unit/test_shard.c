@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compiled.h"
 #include "rt_rng.h"
@@ -82,6 +83,27 @@ static void draw(const BloProblem *p, uint64_t seed, int64_t *samples) {
   }
 }
 
+/* The blocks of owned rows rank s's compile names for kernel id (BloOwned): zero outside the
+ * rank's rows, in the part it wrote (the runtime assembles those blocks instead of summing
+ * them, which is exact only then). */
+static void check_owned(const BloProblem *p, RtShard s, int id, const double *part,
+                        int64_t slot) {
+  for (int b = 0; b < p->n_owned; b++) {
+    const BloOwned *w = &p->owned[b];
+    if (w->kernel != id) continue;
+    assert_true(w->slot >= 0 && w->slot < SLOTS && w->offset >= 0 && w->rows >= s.count);
+    assert_true(w->offset + w->rows * w->cols <= slot);
+    RtRows own = rt_shard_rows(s, w->rows);
+    const double *blk = part + w->slot * slot + w->offset;
+    for (int64_t i = 0; i < w->rows; i++)
+      if (i < own.r0 || i >= own.r0 + own.n)
+        for (int64_t j = 0; j < w->cols; j++)
+          if (blk[i * w->cols + j] != 0)
+            fail_msg("rank %d of %d: kernel %d, owned block %d: row %lld is another rank's but "
+                     "holds %g", s.rank, s.count, id, b, (long long)i, blk[i * w->cols + j]);
+  }
+}
+
 /* The sum over N ranks of every kernel of `file` against the unsharded kernels; a stochastic
  * problem at `draws` sample draws. */
 static void check_sum_draws(const char *file, BloBackend backend, int N, int draws);
@@ -128,6 +150,7 @@ static void check_sum_draws(const char *file, BloBackend backend, int N, int dra
       for (int r = 0; r < N; r++) {
         assert_non_null(ranks[r].p->kernels[id]);
         call(&ranks[r], id, x, y, v, part, slot);
+        check_owned(ranks[r].p, (RtShard){r, N}, id, part, slot);
         for (size_t i = 0; i < len; i++) sum[i] += part[i];
       }
       double scale = 1e-300, diff = 0;
@@ -157,6 +180,34 @@ static void check_sum_draws(const char *file, BloBackend backend, int N, int dra
 static void test_hyperclean_jit(void **state) {
   (void)state;
   for (int N = 1; N <= 4; N++) check_sum("tests/unit/shard_hyperclean.blo", BLO_BACKEND_JIT, N);
+}
+
+/* Which outputs a sharded compile assembles from owned rows (BloOwned): hyper-cleaning's
+ * gradient and mixed product with respect to lam (23 per-row weights: sharded rows, and a
+ * replicated regulariser of lam's length), none of W's (5 x 3: partial sums); the same list
+ * on every rank; none in an unsharded compile. */
+static void test_owned(void **state) {
+  (void)state;
+  Run r[3];
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(run_open(&r[i], "tests/unit/shard_hyperclean.blo", BLO_BACKEND_JIT,
+                              (RtShard){i == 2 ? 0 : i, i == 2 ? 1 : 2}),
+                     0);
+  assert_int_equal(r[2].p->n_owned, 0);
+  const BloProblem *p = r[0].p;
+  assert_int_equal(p->n_owned, r[1].p->n_owned);
+  assert_memory_equal(p->owned, r[1].p->owned, sizeof(BloOwned) * (size_t)p->n_owned);
+  bool grad_f = false, mixed = false;
+  for (int b = 0; b < p->n_owned; b++) {
+    const BloOwned *w = &p->owned[b];
+    assert_true(w->rows == 23 && w->cols == 1 && w->offset == 0); /* lam, never W */
+    grad_f |= w->kernel == BLO_K_GRAD_F && w->slot == 1;
+    mixed |= w->kernel == BLO_K_HVP_XY && w->slot == 0;
+    if (b > 0) /* ordered by kernel and slot */
+      assert_true(w->kernel > w[-1].kernel || (w->kernel == w[-1].kernel && w->slot > w[-1].slot));
+  }
+  assert_true(grad_f && mixed);
+  for (int i = 0; i < 3; i++) run_close(&r[i]);
 }
 
 static void test_hyperclean_interp(void **state) {
@@ -199,6 +250,71 @@ static void test_sparse(void **state) {
     check_sum("tests/unit/shard_sparse.blo", BLO_BACKEND_JIT, N);
     check_sum("tests/unit/shard_sparse.blo", BLO_BACKEND_INTERP, N);
   }
+}
+
+/* Copies file `rel` of the source tree to dir/name, its line `bad` (1-based; 0: none)
+ * replaced by a line with a field that is not a number. */
+static void copy_file(const char *rel, const char *dir, const char *name, int bad) {
+  char to[4200], line[4096];
+  snprintf(to, sizeof to, "%s/%s", dir, name);
+  FILE *in = fopen(src(rel), "rb"), *out = fopen(to, "wb");
+  assert_non_null(in);
+  assert_non_null(out);
+  if (bad == 0) {
+    size_t n;
+    while ((n = fread(line, 1, sizeof line, in)) > 0) fwrite(line, 1, n, out);
+  }
+  for (int i = 1; bad && fgets(line, sizeof line, in); i++)
+    fputs(i == bad ? "1,oops,2\n" : line, out);
+  fclose(in);
+  fclose(out);
+}
+
+/* Tasks loaded from files (tensor[T, K, d] from CSV and from NPY) sharded over 2 and 3 ranks:
+ * each rank holds exactly the whole load's rows of its tasks, read by the row-range loaders
+ * (a task another rank owns is not read: with the last task damaged, rank 0 of 2 compiles and
+ * rank 1 reports it), and the sums over the ranks are the unsharded outputs. */
+static void test_tasks_file(void **state) {
+  (void)state;
+  const char *file = "tests/unit/shard_tasks_file.blo";
+  Run whole;
+  assert_int_equal(run_open(&whole, file, BLO_BACKEND_JIT, (RtShard){0, 1}), 0);
+  for (int N = 2; N <= 3; N++) {
+    check_sum_draws(file, BLO_BACKEND_JIT, N, 7);
+    for (int r = 0; r < N; r++) {
+      Run one;
+      assert_int_equal(run_open(&one, file, BLO_BACKEND_JIT, (RtShard){r, N}), 0);
+      RtRows t = rt_shard_rows((RtShard){r, N}, 7);
+      for (int k = 0; k < 2; k++) { /* X (CSV), Xn (NPY): 7 tasks of 4 x 3 */
+        assert_int_equal(one.p->data_info[k].rows, t.n);
+        assert_memory_equal(one.p->data[k], whole.p->data[k] + t.r0 * 12,
+                            sizeof(double) * (size_t)(t.n * 12));
+      }
+      run_close(&one);
+    }
+  }
+  run_close(&whole);
+  char dir[] = "/tmp/test_shard_XXXXXX", path[64];
+  assert_non_null(mkdtemp(dir));
+  copy_file(file, dir, "p.blo", 0);
+  copy_file("tests/unit/shard_tasks_x.npy", dir, "shard_tasks_x.npy", 0);
+  copy_file("tests/unit/shard_tasks_x.csv", dir, "shard_tasks_x.csv", 28); /* task 6 */
+  snprintf(path, sizeof path, "%s/p.blo", dir);
+  BloCompileOptions opt = {0};
+  opt.diag_out = fopen("/dev/null", "w");
+  for (int r = 0; r < 2; r++) {
+    BloCompiled *c = NULL;
+    opt.shard = (RtShard){r, 2};
+    assert_int_equal(blo_compile_file(path, &opt, &c), r);
+    blo_compiled_free(c);
+  }
+  fclose(opt.diag_out);
+  const char *names[] = {"p.blo", "shard_tasks_x.npy", "shard_tasks_x.csv"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    remove(path);
+  }
+  rmdir(dir);
 }
 
 /* N = 1 is the unsharded compile, bit for bit: no rank count, no rewrite. */
@@ -263,11 +379,13 @@ int main(void) {
       cmocka_unit_test(test_one_rank),
       cmocka_unit_test(test_env),
       cmocka_unit_test(test_hyperclean_jit),
+      cmocka_unit_test(test_owned),
       cmocka_unit_test(test_hyperclean_interp),
       cmocka_unit_test(test_ridge),
       cmocka_unit_test(test_minibatch),
       cmocka_unit_test(test_tasks),
       cmocka_unit_test(test_sparse),
+      cmocka_unit_test(test_tasks_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
