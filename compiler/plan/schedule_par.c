@@ -411,7 +411,7 @@ static SchedStep make_region(Sch *s, const Entry *e, const StepInfo *info) {
   int64_t rows = e->rows;
   int64_t block = bytes > 0 ? (int64_t)(BLOCK_BYTES / bytes) : rows;
   if (s->opt->par_block_rows > 0) block = s->opt->par_block_rows;
-  if (block < 12) block = 12; /* skinny products work in tiles of 3 or 4 rows */
+  if (block < 12) block = 12; /* skinny products work in tiles of 3, 4 or 8 rows */
   block -= block % 12;
   if (block > rows) block = rows;
   int64_t nblocks = (rows + block - 1) / block;
