@@ -2,23 +2,25 @@
  * columns as register-blocked loops specialised to their shapes, streaming the big operand
  * once from memory (no packing, unlike BLAS). Vectors of W = 4 doubles (AVX2), or 8 when the
  * JIT generates 512-bit code (cg->vector_bits).
- *   c = a b' (a m x k, b n x k): dot products. A tile is 3 rows of a times up to 4 rows of b;
- *     its 12 accumulators run along k, W products per FMA (the last k % W through masked
- *     loads), then 4 horizontal sums give 4 adjacent elements of c (8-wide accumulators are
- *     first folded to 4: lanes i + (i + 4)). Every element is the
+ *   c = a b' (a m x k, b n x k): dot products. A tile is R rows of a times up to G rows of b
+ *     (tile_choose: 3 x 4 at 256 bits, 4 x 5 at 512); its R G accumulators run along k, W
+ *     products per FMA (the last k % W through masked loads), then horizontal sums give
+ *     adjacent elements of c 4 at a time (8-wide accumulators are first folded to 4: lanes
+ *     i + (i + 4)). Every element is the
  *     same sequence of operations whichever tile it is in. No broadcasts in the inner loop:
  *     1.5x faster in cache than broadcasting a(r, kk) against rows of b (Zen 3).
- *   c = a' b (a k x m, b k x n), a reduction over the k rows of a and b: for 4 rows of a
- *     and b, the rows of b in registers (up to 3 vectors of W, 2 or 1 at a time), then along i < m:
- *     c(i, :) += sum over the 4 rows of a(r, i) (broadcast) b(r, :). Each element adds the
+ *   c = a' b (a k x m, b k x n), a reduction over the k rows of a and b: for R rows of a
+ *     and b (4, or 8 at 512 bits and for float a), the rows of b in registers (up to 3
+ *     vectors of W, 2 or 1 at a time), then along i < m:
+ *     c(i, :) += sum over the R rows of a(r, i) (broadcast) b(r, :). Each element adds the
  *     rows in order, one FMA each, whatever the tiling. In a region it accumulates into the
  *     task's partial and prefetches the rows of a of the next block into L2, where the next
  *     block's a b' over the same a (memory-bound) finds them: 15-25% on hyper-cleaning's
  *     gradient and Hessian products (one thread, interleaved A/B). Vectorising along i
  *     instead (c stored transposed, no broadcasts) measured 15% slower.
  * Rows beyond the last full tile: a b' runs the last tile with its missing rows repeating the
- * last row (results not stored); a' b runs the same code one row at a time (float: tiles of
- * 8 rows, then of 4, then one at a time).
+ * last row (results not stored); a' b runs the same code one row at a time (after tiles of 8
+ * rows: tiles of 4, then one at a time).
  * Float data (precision f32, doc/performance.md "Single precision"): when a is float, the
  * products are float arithmetic, with 2W lanes per vector (16 at 512 bits):
  *   a b': b (small: n x k) is rounded to float once per call (per task in a region, before
@@ -28,7 +30,7 @@
  *     summed in float 0.58-0.77x. A b of more than B32_MAX numbers is not rounded: the
  *     product is double arithmetic, a's vector loads widened.
  *   a' b: the rows of b are rounded to float as a tile loads them; each c(i, :) adds in double
- *     the float sum over the tile's TN_R_F32 = 8 rows (the long sum over rows stays double).
+ *     the float sum over the tile's TN_R8 = 8 rows (the long sum over rows stays double).
  * A double a with float b (rare) widens b's loads and computes in double. Float a with
  * double b is the usual case (X against W, or X' against G). */
 #include <stdio.h>
@@ -36,7 +38,7 @@
 
 #include "llvm/cg_llvm.h"
 
-enum { MAX_VECS = SCHED_SKINNY_MAX_N, MAX_R = 8, GROUP = 4, NN_R = 3, TN_R = 4, TN_R_F32 = 8 };
+enum { MAX_VECS = SCHED_SKINNY_MAX_N, MAX_R = 8, MAX_G = 12, TN_R = 4, TN_R8 = 8 };
 
 typedef struct Vec {
   int64_t c0; /* first column */
@@ -58,6 +60,8 @@ typedef struct Sk {
                             to double as it is loaded, so the arithmetic stays double */
   bool fl;               /* float arithmetic (a is float data): see the top of the file */
   int fw;                /* floats per full vector: 2W */
+  int nn_r, nn_g;        /* a b': rows and columns of c per tile */
+  int tn_r;              /* a' b: rows of a and b per tile */
 } Sk;
 
 /* Most floats of b rounded for a float a b' (on the stack, 64 KiB): beyond it, a double b
@@ -186,7 +190,7 @@ void cg_for_end(Cg *cg, CgLoop *L, int64_t step) { gl_end(cg, L, step); }
  * rl_end takes the updated values and leaves acc[] holding the final ones after the loop. */
 typedef struct RLoop {
   LLVMBasicBlockRef pre, body;
-  LLVMValueRef iv, phis[MAX_R * GROUP];
+  LLVMValueRef iv, phis[MAX_R * MAX_G];
   int nacc;
 } RLoop;
 
@@ -307,14 +311,15 @@ static void nn_rows(Sk *k, LLVMValueRef r0, int R, LLVMValueRef hi, LLVMValueRef
   }
 }
 
-/* Rows [r0, r0 + R) of c, columns [j0, j0 + nj) (nj <= 4; j0 a value: groups may be a loop). */
+/* Rows [r0, r0 + R) of c, columns [j0, j0 + nj) (nj <= MAX_G; j0 a value: groups may be a
+ * loop). */
 static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVMValueRef hi) {
   Cg *cg = k->cg;
   const SchedBlas *bl = k->bl;
   int W = k->fl ? k->fw : k->vw;
   int64_t k4 = bl->k / W * W;
   int rem = (int)(bl->k - k4);
-  LLVMValueRef arow[MAX_R], brow[GROUP], acc[MAX_R * GROUP];
+  LLVMValueRef arow[MAX_R], brow[MAX_G], acc[MAX_R * MAX_G];
   LLVMTypeRef ta = k->ta, tb = k->tb, et = k->fl ? cg->f32t : cg->f64;
   nn_rows(k, r0, R, hi, arow);
   for (int j = 0; j < nj; j++)
@@ -356,30 +361,33 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
       LLVMBuildCondBr(cg->f->b, in, st, skip);
       LLVMPositionBuilderAtEnd(cg->f->b, st);
     }
-    LLVMValueRef *a = &acc[i * nj];
-    LLVMValueRef sum = hsum4(cg, a[0], a[nj > 1 ? 1 : 0], a[nj > 2 ? 2 : 0], a[nj > 3 ? 3 : 0]);
-    if (k->fl) sum = LLVMBuildFPExt(cg->f->b, sum, vty(cg, 4), "");
-    if (k->alpha) sum = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, 4), sum, "");
     LLVMValueRef crow =
         at(cg, k->c, LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, r0, i), k->ldc), j0, ""));
-    /* lanes 0..nj-1 to c: a vector of 4, 2 (+ 1) or 1 */
-    for (int j = 0; j < nj;) {
-      int w = nj - j >= 4 ? 4 : nj - j >= 2 ? 2 : 1;
-      LLVMValueRef v;
-      if (w == 4) v = sum;
-      else if (w == 2) {
-        LLVMValueRef m[2] = {LLVMConstInt(cg->i32, (unsigned long long)j, 0),
-                             LLVMConstInt(cg->i32, (unsigned long long)j + 1, 0)};
-        v = LLVMBuildShuffleVector(cg->f->b, sum, LLVMGetUndef(vty(cg, 4)), LLVMConstVector(m, 2),
-                                   "");
-      } else {
-        v = LLVMBuildExtractElement(cg->f->b, sum, LLVMConstInt(cg->i32, (unsigned long long)j, 0),
-                                    "");
+    for (int j4 = 0; j4 < nj; j4 += 4) { /* 4 columns at a time */
+      int n4 = nj - j4 < 4 ? nj - j4 : 4;
+      LLVMValueRef *a = &acc[i * nj + j4];
+      LLVMValueRef sum = hsum4(cg, a[0], a[n4 > 1 ? 1 : 0], a[n4 > 2 ? 2 : 0], a[n4 > 3 ? 3 : 0]);
+      if (k->fl) sum = LLVMBuildFPExt(cg->f->b, sum, vty(cg, 4), "");
+      if (k->alpha) sum = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, 4), sum, "");
+      /* lanes 0..n4-1 to c: a vector of 4, 2 (+ 1) or 1 */
+      for (int j = 0; j < n4;) {
+        int w = n4 - j >= 4 ? 4 : n4 - j >= 2 ? 2 : 1;
+        LLVMValueRef v;
+        if (w == 4) v = sum;
+        else if (w == 2) {
+          LLVMValueRef m[2] = {LLVMConstInt(cg->i32, (unsigned long long)j, 0),
+                               LLVMConstInt(cg->i32, (unsigned long long)j + 1, 0)};
+          v = LLVMBuildShuffleVector(cg->f->b, sum, LLVMGetUndef(vty(cg, 4)),
+                                     LLVMConstVector(m, 2), "");
+        } else {
+          v = LLVMBuildExtractElement(cg->f->b, sum,
+                                      LLVMConstInt(cg->i32, (unsigned long long)j, 0), "");
+        }
+        LLVMValueRef p = at(cg, crow, cg_const_i64(cg, j4 + j));
+        if (bl->beta != 0) v = LLVMBuildFAdd(cg->f->b, vload(cg, p, w), v, "");
+        vstore(cg, v, p);
+        j += w;
       }
-      LLVMValueRef p = at(cg, crow, cg_const_i64(cg, j));
-      if (bl->beta != 0) v = LLVMBuildFAdd(cg->f->b, vload(cg, p, w), v, "");
-      vstore(cg, v, p);
-      j += w;
     }
     if (skip) {
       LLVMBuildBr(cg->f->b, skip);
@@ -505,6 +513,18 @@ LLVMValueRef cg_skinny_round_b(Cg *cg, const SchedStep *st) {
                  bl->n, bl->k);
 }
 
+/* The register tile for the vector width (measured, doc/performance.md "Register tiles"):
+ * 256 bits (16 registers without AVX-512): a b' 3 rows x 4 columns, 12 accumulators; a' b 4
+ * rows (float 8). 512 bits (32 registers): a b' 4 rows x 5 columns, 20 accumulators (c = 10
+ * in two tiles, a's rows loaded once per 5 columns instead of 4, b's 10 rows once per 4 rows
+ * instead of 3); a' b 8 rows, halving the loads and stores of c per row of a. */
+static void tile_choose(Sk *k) {
+  bool wide = k->vw >= 8;
+  k->nn_r = wide ? 4 : 3;
+  k->nn_g = wide ? 5 : 4;
+  k->tn_r = wide || k->fl ? TN_R8 : TN_R;
+}
+
 void cg_skinny(Cg *cg, const SchedStep *st) {
   const SchedBlas *bl = &st->blas;
   if (bl->n < 1 || bl->n > SCHED_SKINNY_MAX_N || bl->trans_b == bl->trans_a || bl->m < 1 ||
@@ -549,7 +569,8 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
     k.vec[k.nvec++] = (Vec){c0, w, len};
     c0 += w;
   }
-  int R = bl->trans_a ? (k.fl ? TN_R_F32 : TN_R) : NN_R;
+  tile_choose(&k);
+  int R = bl->trans_a ? k.tn_r : k.nn_r;
   /* the rows that are split into tiles: rows of c (a b') or of a and b (a' b) */
   LLVMValueRef lo = cg->f->rlo ? cg->f->rlo : cg_const_i64(cg, 0);
   LLVMValueRef hi = cg->f->rhi ? cg->f->rhi : cg_const_i64(cg, bl->trans_a ? bl->k : bl->m);
@@ -570,15 +591,16 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
                          there are several), then the rest */
     GLoop L;
     LLVMValueRef r0 = gl_begin(cg, &L, lo, hi);
-    int64_t full = bl->n / GROUP;
-    if (full == 1) nn_tile(&k, r0, R, cg_const_i64(cg, 0), GROUP, hi);
+    int G = k.nn_g;
+    int64_t full = bl->n / G;
+    if (full == 1) nn_tile(&k, r0, R, cg_const_i64(cg, 0), G, hi);
     if (full > 1) {
       GLoop J;
-      LLVMValueRef j0 = gl_begin(cg, &J, cg_const_i64(cg, 0), cg_const_i64(cg, full * GROUP));
-      nn_tile(&k, r0, R, j0, GROUP, hi);
-      gl_end(cg, &J, GROUP);
+      LLVMValueRef j0 = gl_begin(cg, &J, cg_const_i64(cg, 0), cg_const_i64(cg, full * G));
+      nn_tile(&k, r0, R, j0, G, hi);
+      gl_end(cg, &J, G);
     }
-    if (bl->n % GROUP) nn_tile(&k, r0, R, cg_const_i64(cg, full * GROUP), (int)(bl->n % GROUP), hi);
+    if (bl->n % G) nn_tile(&k, r0, R, cg_const_i64(cg, full * G), (int)(bl->n % G), hi);
     gl_end(cg, &L, R);
     return;
   }

@@ -442,7 +442,9 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     return -1;
   }
   arena_init(&m->arena);
-  if (sched_problem(p, &opt->sched, &m->arena, &m->plan, err, errlen)) {
+  SchedOptions so = opt->sched;
+  so.f32_data = opt->f32; /* block sizes from the bytes of float data */
+  if (sched_problem(p, &so, &m->arena, &m->plan, err, errlen)) {
     jit_free(m);
     return -1;
   }

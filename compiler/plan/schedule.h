@@ -205,6 +205,8 @@ typedef struct SchedOptions {
                              steps stay ordinary steps. Tests set 1 to split small problems */
   int64_t par_block_rows; /* rows per block of a region (0: sized so a block's rows fit the L2
                              cache); tests set a few rows */
+  bool f32_data;          /* data tensors are floats (precision f32): 4 bytes an element when
+                             block sizes are worked out from the bytes a row touches */
 } SchedOptions;
 
 /* Plan kernel k of graph g into *out; every allocation is made in arena a (the graph is only

@@ -44,6 +44,7 @@ typedef struct StepInfo {
   int64_t rows;
   double cost;      /* estimated work (about one unit per flop) */
   double row_bytes; /* memory touched per row */
+  int data_bytes;   /* bytes of an element of data (SB_DATA): 4 when they are floats */
 } StepInfo;
 
 static bool tracked(SchedBase b) { return b == SB_WORK || b == SB_OUT || b == SB_SREG; }
@@ -58,11 +59,18 @@ static void add_acc(StepInfo *si, const SchedBuf *b, int64_t rows, int64_t cols,
   si->acc[si->nacc++] = (Acc){b->base, b->index, b->offset, ld, cols, len, mode, write};
 }
 
+/* Bytes of an element of buffer b: data may be floats (SchedOptions.f32_data), the rest is
+ * double. Block sizes are bytes, so float data fits twice the rows in a cache. */
+static double elt_bytes(const StepInfo *si, const SchedBuf *b) {
+  return b->base == SB_DATA ? si->data_bytes : 8;
+}
+
 /* Reads of e evaluated at domain row r; `row` says whether e's row index is still r there
  * (elementwise ops, column broadcasts, slices and pads without a row offset keep it). Adds
- * the per-element cost and the loads of each distinct node once (seen). */
+ * the per-element cost and the bytes of an element of each distinct node's loads once
+ * (seen). */
 static void expr_acc(StepInfo *si, const SchedExpr *e, bool row, uint8_t *seen, double *cost,
-                     int *loads) {
+                     double *load_bytes) {
   if (e->shape.rank == 0) row = false;
   if (seen[2 * e->id + row]) return;
   seen[2 * e->id + row] = 1;
@@ -70,7 +78,7 @@ static void expr_acc(StepInfo *si, const SchedExpr *e, bool row, uint8_t *seen, 
     add_acc(si, &e->buf, e->shape.rank >= 1 ? e->shape.rows : 1,
             e->shape.rank == 2 ? e->shape.cols : 1, row ? A_ROW : A_ALL, false);
     *cost += 1;
-    (*loads)++;
+    *load_bytes += elt_bytes(si, &e->buf);
     return;
   }
   if (e->op == IR_CONST) return;
@@ -85,7 +93,7 @@ static void expr_acc(StepInfo *si, const SchedExpr *e, bool row, uint8_t *seen, 
     else if (e->op == IR_BCAST_COLS || e->op == IR_ONEHOT || e->op == IR_DIAGM) r = row;
     else if (e->op == IR_OUTER) r = row && i == 0;
     else if (e->op == IR_SLICE || e->op == IR_PAD) r = row && e->attr[0] == 0;
-    expr_acc(si, e->args[i], r, seen, cost, loads);
+    expr_acc(si, e->args[i], r, seen, cost, load_bytes);
   }
 }
 
@@ -106,6 +114,7 @@ static bool sparse_info(const Sch *s, const SchedBlas *b, StepInfo *si) {
 
 static void step_info(const Sch *s, const SchedStep *st, StepInfo *si) {
   memset(si, 0, sizeof *si);
+  si->data_bytes = s->opt->f32_data ? 4 : 8;
   uint8_t *seen = xcalloc(2 * (size_t)s->nexprs + 2, 1);
   const SchedBlas *b = &st->blas;
   switch (st->kind == SS_SPMM && sparse_info(s, b, si) ? SS_PAR_ROWS : st->kind) {
@@ -115,7 +124,7 @@ static void step_info(const Sch *s, const SchedStep *st, StepInfo *si) {
     si->cand = st->rows >= 2;
     si->rows = st->rows;
     double per = 0;
-    int loads = 0;
+    double loads = 0;
     for (int i = 0; i < st->nitems; i++) {
       const SchedItem *it = &st->items[i];
       expr_acc(si, it->expr, true, seen, &per, &loads);
@@ -141,7 +150,7 @@ static void step_info(const Sch *s, const SchedStep *st, StepInfo *si) {
       }
     }
     si->cost = (double)st->rows * (double)st->cols * (1 + per);
-    si->row_bytes = 8.0 * (double)st->cols * (loads + st->nitems);
+    si->row_bytes = (double)st->cols * (loads + 8.0 * st->nitems);
     break;
   }
   case SS_SKINNY_GEMM:
@@ -153,13 +162,13 @@ static void step_info(const Sch *s, const SchedStep *st, StepInfo *si) {
       add_acc(si, &b->b, b->n, b->k, A_ALL, false);
       if (b->beta != 0) add_acc(si, &b->c, b->m, b->n, A_ROW, false);
       add_acc(si, &b->c, b->m, b->n, A_ROW, true);
-      si->row_bytes = 8.0 * (double)(b->k + b->n);
+      si->row_bytes = elt_bytes(si, &b->a) * (double)b->k + 8.0 * (double)b->n;
     } else { /* a sum over the rows of a and b */
       si->rows = b->k;
       add_acc(si, &b->a, b->k, b->m, A_ROW, false);
       add_acc(si, &b->b, b->k, b->n, A_ROW, false);
       add_acc(si, &b->c, b->m, b->n, A_RED, true);
-      si->row_bytes = 8.0 * (double)(b->m + b->n);
+      si->row_bytes = elt_bytes(si, &b->a) * (double)b->m + elt_bytes(si, &b->b) * (double)b->n;
     }
     if (b->alpha_buf.base != SB_NONE) add_acc(si, &b->alpha_buf, 1, 1, A_ALL, false);
     break;
@@ -167,7 +176,7 @@ static void step_info(const Sch *s, const SchedStep *st, StepInfo *si) {
     for (int i = 0; i < st->nitems; i++) {
       const SchedItem *it = &st->items[i];
       double c = 0;
-      int l = 0;
+      double l = 0;
       expr_acc(si, it->expr, false, seen, &c, &l);
       add_acc(si, &it->dest, WHOLE, 1, A_ALL, true);
       if (it->kind == SI_SCATTER) add_acc(si, &it->idx, WHOLE, 1, A_ALL, false);
@@ -402,7 +411,7 @@ static SchedStep make_region(Sch *s, const Entry *e, const StepInfo *info) {
   int64_t rows = e->rows;
   int64_t block = bytes > 0 ? (int64_t)(BLOCK_BYTES / bytes) : rows;
   if (s->opt->par_block_rows > 0) block = s->opt->par_block_rows;
-  if (block < 12) block = 12; /* skinny products work in tiles of 3 or 4 rows */
+  if (block < 12) block = 12; /* skinny products work in tiles of 3, 4 or 8 rows */
   block -= block % 12;
   if (block > rows) block = rows;
   int64_t nblocks = (rows + block - 1) / block;

@@ -400,6 +400,29 @@ static void test_skinny_choice(void **state) {
   fix_free(&f);
 }
 
+/* Region blocks are sized in bytes: with float data (precision f32) a row of X takes half the
+ * bytes, so a block holds about twice the rows. */
+static void test_region_block_bytes(void **state) {
+  (void)state;
+  int64_t block[2];
+  for (int f32 = 0; f32 < 2; f32++) {
+    Fix f;
+    fix_init(&f);
+    IrGraph *g = f.g;
+    IrNode *X = ir_data(g, 3, shape_matrix(4000, 800)), *W = ir_data(g, 4, shape_matrix(800, 10));
+    IrNode *out = ir_reduce(g, IR_SUM_ROWS, ir_unary(g, IR_TANH, ir_matmul(g, X, W)));
+    SchedOptions o = {.f32_data = f32};
+    plan(&f, &out, 1, &o);
+    check_plan(&f.k, &f.p.kernels[BLO_K_REPORTS]);
+    block[f32] = 0;
+    for (int i = 0; i < f.k.nsteps; i++)
+      if (f.k.steps[i].kind == SS_PAR_ROWS) block[f32] = f.k.steps[i].block_rows;
+    fix_free(&f);
+  }
+  assert_true(block[0] >= 12);
+  assert_true(block[1] >= 2 * block[0] - 12 && block[1] <= 2 * block[0] + 12);
+}
+
 /* A region holds only steps that touch row r of what it writes at row r: a step reading
  * another row of the product (a slice with a row offset) or reading a sum over all rows
  * comes after it; what does not depend on the region moves before it. */
@@ -601,6 +624,7 @@ int main(void) {
     cmocka_unit_test(test_alpha_beta), cmocka_unit_test(test_blas_operand_materialised),
     cmocka_unit_test(test_packed_products), cmocka_unit_test(test_skinny_choice),
     cmocka_unit_test(test_region_boundaries),
+    cmocka_unit_test(test_region_block_bytes),
     cmocka_unit_test(test_buffer_reuse), cmocka_unit_test(test_problem_plans),
     cmocka_unit_test(test_generator_rejected),
   };
