@@ -88,6 +88,9 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
     api_diag(p, BLOC_ERROR, NULL, "%s", err);
     return api_end(p, BLOC_ERR_INPUT);
   }
+  /* sharded (a rank of mpirun): every output summed over the ranks, as a solve does */
+  if (rt_oracle_set_sharded(&o, blo_sharded(p->c)) != 0)
+    blo_oom(sizeof(double) * (size_t)(1 + nx + 2 * ny));
   /* x y v gx gyf gyg: the point, the direction and the gradients every item may need */
   double *buf = calloc((size_t)(2 * nx + 4 * ny + 2), sizeof(double));
   bloc_eval *e = calloc(1, sizeof *e);

@@ -14,6 +14,7 @@
 #include "compare.h"
 #include "driver.h"
 #include "options.h"
+#include "rt_mpi.h"
 #include "rt_outfile.h"
 
 #define CMD "compare"
@@ -432,8 +433,11 @@ static void forward_messages(const char *method, const char *text) {
 }
 
 /* Run every method in order, each with its own trace in tmpdir, merged into csv as it ends.
- * Ctrl-C stops the running method (its results are kept) and skips the rest. */
+ * Ctrl-C stops the running method (its results are kept) and skips the rest. Under mpirun
+ * every rank runs each method on its rows (tmpdir and csv NULL but on rank 0, which alone
+ * traces), and the ranks go on to the next method or stop together. */
 static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv) {
+  bool speaker = rt_mpi_rank() == 0;
   struct sigaction sa, old;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sigint;
@@ -445,7 +449,7 @@ static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv
   int rc = 0;
   for (int i = 0; i < cmp->nruns && !interrupted && rc == 0; i++) {
     CmpRun *r = &cmp->runs[i];
-    char *trace = xasprintf("%s/%d-%s.csv", tmpdir, i, r->method);
+    char *trace = speaker ? xasprintf("%s/%d-%s.csv", tmpdir, i, r->method) : NULL;
     char *msg = NULL;
     size_t msg_len = 0;
     FILE *messages = open_memstream(&msg, &msg_len);
@@ -454,6 +458,8 @@ static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv
     rt_run_config_init(&cfg);
     cfg.trace_path = trace;
     cfg.quiet = cmp->quiet;
+    cfg.silent = !speaker;
+    cfg.sharded = cmp->sharded;
     cfg.messages = messages;
     cfg.handle_sigint = false;
     if (a->seed_set) cfg.seed = (int64_t)a->seed;
@@ -462,10 +468,16 @@ static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv
     fclose(messages);
     forward_messages(r->method, msg);
     free(msg);
-    rc = merge_trace(cmp, r, trace, csv, &header);
-    unlink(trace);
-    free(trace);
+    if (speaker) {
+      rc = merge_trace(cmp, r, trace, csv, &header);
+      unlink(trace);
+      free(trace);
+    }
     if (r->res.status == RT_STATUS_INTERRUPTED) interrupted = 1;
+    if (rt_mpi_size() > 1) {
+      rc = rt_mpi_agree(rc, NULL);
+      interrupted = rt_mpi_agree(interrupted, NULL);
+    }
   }
   sigaction(SIGINT, &old, NULL);
   free(header);
@@ -513,38 +525,54 @@ static void cmp_free(Compare *cmp) {
   free(cmp->prefix);
 }
 
-/* Everything after the checks: outputs, runs, plots, table. Returns the exit status. */
-static int compare(Compare *cmp, const CmdArgs *a, const char *prefix, const char *out_dir) {
+/* The output directory, the CSV (out) and the directory of the traces (*tmpdir): 0, or 1 after
+ * an error. */
+static int open_outputs(Compare *cmp, const char *prefix, const char *out_dir, RtOutFile *out,
+                        char **tmpdir) {
   if (make_prefix(cmp, prefix, out_dir)) return 1;
   cmp->csv_path = xasprintf("%s.csv", cmp->prefix);
   cmp->gp_path = xasprintf("%s.gp", cmp->prefix);
-  RtOutFile out; /* replaced whole when complete (rt_outfile.h): a killed compare loses nothing */
   char err[1024];
-  if (rt_outfile_open(&out, cmp->csv_path, err, sizeof err)) {
+  /* replaced whole when complete (rt_outfile.h): a killed compare loses nothing */
+  if (rt_outfile_open(out, cmp->csv_path, err, sizeof err)) {
     error("%s", err);
     return 1;
   }
-  FILE *csv = out.f;
   const char *tmp = getenv("TMPDIR");
-  char *tmpdir = xasprintf("%s/bloc-compare-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-  if (!mkdtemp(tmpdir)) {
-    error("cannot create a temporary directory '%s': %s", tmpdir, strerror(errno));
-    free(tmpdir);
-    rt_outfile_discard(&out);
+  *tmpdir = xasprintf("%s/bloc-compare-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+  if (!mkdtemp(*tmpdir)) {
+    error("cannot create a temporary directory '%s': %s", *tmpdir, strerror(errno));
+    free(*tmpdir);
+    *tmpdir = NULL;
+    rt_outfile_discard(out);
     return 1;
   }
-  int rc = run_all(cmp, a, tmpdir, csv);
+  return 0;
+}
+
+/* Everything after the checks: outputs, runs, plots, table. Returns the exit status. Under
+ * mpirun rank 0 alone writes the files and prints; every rank exits with the same status. */
+static int compare(Compare *cmp, const CmdArgs *a, const char *prefix, const char *out_dir) {
+  bool speaker = rt_mpi_rank() == 0;
+  RtOutFile out;
+  char err[1024], *tmpdir = NULL;
+  int rc = speaker ? open_outputs(cmp, prefix, out_dir, &out, &tmpdir) : 0;
+  if (driver_ranks_agree(rc)) return 1; /* the others wait for rank 0's files */
+  rc = run_all(cmp, a, tmpdir, speaker ? out.f : NULL);
+  if (!speaker) return driver_ranks_agree(rc);
   rmdir(tmpdir);
   free(tmpdir);
   if (rt_outfile_commit(&out, cmp->csv_path, err, sizeof err)) {
     error("%s", err);
     rc = 1;
   }
-  if (rc) return rc;
-  rc = cmp_plot(cmp);
-  cmp_print_table(cmp, stdout);
-  print_outputs(cmp, stdout);
-  return rc ? rc : exit_status(cmp);
+  if (!rc) {
+    rc = cmp_plot(cmp);
+    cmp_print_table(cmp, stdout);
+    print_outputs(cmp, stdout);
+    rc = rc ? rc : exit_status(cmp);
+  }
+  return driver_ranks_agree(rc);
 }
 
 int cmd_compare(int argc, char **argv) {
@@ -610,7 +638,12 @@ int cmd_compare(int argc, char **argv) {
   }
   if (rc == 0) rc = resolve_options(c, &cmp, sets, nsets);
   if (rc == 0) rc = check_runs(&cmp, &a);
-  if (rc == 0) rc = compare(&cmp, &a, prefix, out_dir);
+  /* under mpirun a rank can fail alone (its data file): all stop, one message */
+  rc = driver_ranks_agree(rc);
+  if (rc == 0) {
+    cmp.sharded = blo_sharded(c);
+    rc = compare(&cmp, &a, prefix, out_dir);
+  }
 done:
   cmp_free(&cmp);
   blo_compiled_free(c);

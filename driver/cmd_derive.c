@@ -10,6 +10,7 @@
 #include "driver.h"
 #include "ir/ir.h"
 #include "llvm/jit.h"
+#include "rt_mpi.h"
 
 typedef struct Names {
   const Program *prog;
@@ -174,6 +175,9 @@ int cmd_dump_llvm(int argc, char **argv) {
   opt.precision_set = a.precision_set;
   opt.precision = a.precision;
   opt.keep_llvm_ir = true;
+  /* under mpirun (rank 0 alone runs this): the whole problem's kernels, as one process has;
+   * BLOC_SHARD=R/N shows a rank's */
+  if (rt_mpi_size() > 1) opt.shard = (RtShard){0, 1};
   BloCompiled *c = NULL;
   rc = blo_compile_file(a.file, &opt, &c);
   if (rc == 0) {

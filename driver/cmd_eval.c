@@ -82,17 +82,22 @@ int cmd_eval(int argc, char **argv) {
   const ApiCmdPrint pr = {"eval", false};
   if (rc == 0) rc = api_cmd_compile(&a, &pr, &p);
   if (rc == 0) rc = api_cmd_exit(bloc_prepare(p, "all"), 0);
+  /* under mpirun every rank evaluates its rows' share (summed across the ranks, rank 0
+   * prints): a rank that failed alone (its data file) stops all, with one message */
+  int64_t nx = rc ? 0 : bloc_problem_nx(p), ny = rc ? 0 : bloc_problem_ny(p);
+  double *x = calloc((size_t)(nx + 2 * ny + 1), sizeof(double)), *y = x + nx, *v = y + ny;
+  if (!x) exit(3);
+  if (rc == 0 &&
+      ((xpath && read_point(xpath, "x", nx, x)) || (ypath && read_point(ypath, "y", ny, y)) ||
+       (vpath && read_point(vpath, "v", ny, v))))
+    rc = 1;
+  rc = driver_ranks_agree(rc);
   if (rc) {
+    free(x);
     bloc_problem_free(p);
     cmd_args_free(&a);
     return rc;
   }
-  int64_t nx = bloc_problem_nx(p), ny = bloc_problem_ny(p);
-  double *x = calloc((size_t)(nx + 2 * ny + 1), sizeof(double)), *y = x + nx, *v = y + ny;
-  if (!x) exit(3);
-  if ((xpath && read_point(xpath, "x", nx, x)) || (ypath && read_point(ypath, "y", ny, y)) ||
-      (vpath && read_point(vpath, "v", ny, v)))
-    rc = 1;
   bloc_eval *e = NULL;
   int st = BLOC_OK;
   if (rc == 0) {
@@ -130,5 +135,5 @@ int cmd_eval(int argc, char **argv) {
   free(x);
   bloc_problem_free(p);
   cmd_args_free(&a);
-  return rc;
+  return driver_ranks_agree(rc);
 }

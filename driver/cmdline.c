@@ -166,6 +166,7 @@ int cmd_compile(const CmdArgs *a, bool no_data, BloCompiled **out) {
   opt.methods = a->methods;
   opt.nmethods = a->nmethods;
   opt.all_kernels = a->all_kernels;
+  opt.shard = a->shard;
   return blo_compile_file(a->file, &opt, out);
 }
 

@@ -32,6 +32,9 @@ typedef struct CmdArgs {
   const char *const *methods;
   int nmethods;
   bool all_kernels;
+  /* the rank to compile for (BloCompileOptions.shard): {0, 0} the default (this process's
+   * rank under mpirun, else the whole problem) */
+  RtShard shard;
 } CmdArgs;
 
 /* Parse argv[1..argc) (argv[0] is the subcommand). Common flags: -D NAME=VALUE (also

@@ -70,6 +70,7 @@ typedef struct Compare {
   unsigned formats;   /* CMP_SVG | ...: the plot formats asked for */
   unsigned drawn;     /* the formats gnuplot drew (set by cmp_plot) */
   bool quiet;
+  bool sharded;       /* under mpirun: each rank solves with its rows (blo_sharded) */
 } Compare;
 
 /* The extension of one format bit ("svg", "png", "pdf"). */

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "driver.h"
 #include "help_methods.h"
+#include "rt_mpi.h"
 
 const DriverCmd driver_cmds[] = {
   {"run", cmd_run,
@@ -112,7 +113,7 @@ const DriverCmd driver_cmds[] = {
    "  -D NAME=VALUE       override a const of the program"},
   {"emit-c", cmd_emit_c,
    "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--precision "
-   "f64|f32] [--prefix NAME] [--embed-data] -o solver.c",
+   "f64|f32] [--prefix NAME] [--embed-data] [--ranks N1,N2,...] -o solver.c",
    "Write the whole solver as one standalone C file.\n\n"
    "The file holds the kernels (from the execution plans the JIT compiles), bloc's runtime, the\n"
    "data stage (or, with --embed-data, the evaluated data), the method with its resolved options,\n"
@@ -125,7 +126,9 @@ const DriverCmd driver_cmds[] = {
    "  --method M, --set key=value, -D NAME=VALUE, --seed N, --precision f64|f32\n"
    "                      as for bloc run: the method and options the solver is built with\n"
    "  --prefix NAME       prefix of the library interface's names\n"
-   "  --embed-data        put the evaluated data in the file (no data files needed)"},
+   "  --embed-data        put the evaluated data in the file (no data files needed)\n"
+   "  --ranks N1,N2,...   a program with sharded data: also each rank's share for runs on N1,\n"
+   "                      N2, ... processes (mpicc -DBLO_USE_MPI, mpirun; doc/emit-c.md)"},
 };
 const int driver_ncmds = (int)(sizeof driver_cmds / sizeof driver_cmds[0]);
 
@@ -201,7 +204,21 @@ static int dispatch(int argc, char **argv) {
   return c->fn(argc - 1, argv + 1);
 }
 
+/* The commands that run on every rank under mpirun, data-parallel over sharded data; every
+ * other command (check, derive, the dumps, emit-c, help) runs on rank 0 alone while the others
+ * wait for its exit status (doc/scaling.md, "Every command under mpirun"). */
+static bool on_every_rank(int argc, char **argv) {
+  static const char *const cmds[] = {"run", "compare", "eval"};
+  for (size_t i = 0; argc >= 2 && i < sizeof cmds / sizeof cmds[0]; i++)
+    if (!strcmp(argv[1], cmds[i])) return true;
+  return false;
+}
+
 int main(int argc, char **argv) {
   driver_ranks_start(&argc, &argv);
-  return driver_ranks_finish(check_stdout(dispatch(argc, argv)));
+  bool every = on_every_rank(argc, argv);
+  int rc = every || rt_mpi_rank() == 0 ? dispatch(argc, argv) : 0;
+  rc = check_stdout(rc);
+  if (!every) rc = driver_ranks_agree(rc); /* the others exit with rank 0's status */
+  return driver_ranks_finish(rc);
 }

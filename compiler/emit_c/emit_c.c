@@ -260,6 +260,12 @@ static void write_header(const Emit *e, FILE *f) {
   fprintf(f, " * sizes:    x %" PRId64 ", y %" PRId64 ", %d data tensors for the kernels, %" PRId64
              " doubles of kernel work\n",
           c->problem.nx, c->problem.ny, c->ndata_total, e->plan.work_size);
+  if (e->o->nshards) { /* the run sizes of --ranks: the counts of the parts, each once */
+    fprintf(f, " * ranks:    1 (the whole problem)");
+    for (int i = 0; i < e->o->nshards; i++)
+      if (e->o->shards[i]->shard.rank == 0) fprintf(f, ", %d", e->o->shards[i]->shard.count);
+    fprintf(f, ": each rank reads its rows (mpicc -DBLO_USE_MPI, mpirun -n N)\n");
+  }
   fprintf(f, " * data:     %s\n",
           e->o->embed_data ? "embedded (evaluated by bloc emit-c; the solver reads no file)"
                            : "read and computed when the solver starts (see the data stage)");
@@ -279,7 +285,7 @@ static void write_header(const Emit *e, FILE *f) {
       pf, pf, pf);
 }
 
-static void write_interface(const Emit *e, FILE *f) {
+static void write_interface(const Emit *e, int ndata_max, FILE *f) {
   const BloCompiled *c = e->c;
   const Program *prog = c->prog;
   const char *pf = e->prefix;
@@ -306,7 +312,7 @@ static void write_interface(const Emit *e, FILE *f) {
     fprintf(f, "%s %s", i ? "," : "", prog->reports[i]->name);
   fprintf(f, "%s */\n#define %s_N_REPORTS %d\n", prog->nreports ? "" : " none", pf, prog->nreports);
   fprintf(f, "/* data tensors (%s_data.tensor[i]) */\n#define %s_N_DATA %d\n", pf, pf,
-          c->ndata_total);
+          ndata_max);
   fprintf(f, "/* 1: the tensors are floats (precision f32) */\n#define %s_PRECISION_F32 %d\n", pf,
           c->precision == BLO_PREC_F32);
   for (int k = 0; k < c->ndata_total; k++) {
@@ -354,17 +360,28 @@ static const char *const kernel_enum[BLO_K_COUNT] = {
   "BLO_K_GRAD_X_G", "BLO_K_HVP_YX",
 };
 
+/* The file's constants (the whole problem's; EMIT_NDATA the most data tensors of any part). */
+static void write_defines(const Emit *e, int ndata_max, FILE *f) {
+  const BloCompiled *c = e->c;
+  fputs("\n/* ===== the problem: sizes, tables, kernels ===== */\n", f);
+  fprintf(f, "#define EMIT_NDATA %d\n#define EMIT_DATA_SEED UINT64_C(%" PRIu64 ")\n", ndata_max,
+          c->seed);
+  fprintf(f, "#define EMIT_EMBEDDED %d\n#define EMIT_F32 %d\n#define EMIT_NAME ",
+          e->o->embed_data ? 1 : 0, c->precision == BLO_PREC_F32);
+  c_string(f, c->problem.name);
+  fputs("\n", f);
+}
+
+/* The problem's tables and emit_fill_problem<sfx> of one part of the file (e->sfx). */
 static void write_problem(const Emit *e, FILE *f) {
   const BloCompiled *c = e->c;
   const BloProblem *bp = &c->problem;
+  const char *sx = e->sfx;
   char nb[48];
-  fputs("\n/* ===== the problem: sizes, tables, kernels ===== */\n", f);
-  fprintf(f, "#define EMIT_NDATA %d\n#define EMIT_DATA_SEED UINT64_C(%" PRIu64 ")\n",
-          c->ndata_total, c->seed);
-  fprintf(f, "#define EMIT_EMBEDDED %d\n#define EMIT_F32 %d\n#define EMIT_NAME ",
-          e->o->embed_data ? 1 : 0, c->precision == BLO_PREC_F32);
-  c_string(f, bp->name);
-  fputs("\n\nstatic const BloVarInfo blo_vars[] = {\n", f);
+  if (*sx)
+    fprintf(f, "\n/* ----- rank %d of %d: its rows of the sharded data (emit-c --ranks) */\n",
+            c->shard.rank, c->shard.count);
+  fprintf(f, "\nstatic const BloVarInfo blo_vars%s[] = {\n", sx);
   for (int i = 0; i < bp->n_vars; i++) {
     const BloVarInfo *v = &bp->vars[i];
     fputs("  {", f);
@@ -374,7 +391,7 @@ static void write_problem(const Emit *e, FILE *f) {
   }
   fputs("  {NULL, 0, 0, 0, 0, 0}\n};\n", f);
   if (bp->n_constraints) { /* x is projected onto these after every step */
-    fputs("\nstatic const BloConstraint blo_constraints[] = {\n", f);
+    fprintf(f, "\nstatic const BloConstraint blo_constraints%s[] = {\n", sx);
     for (int i = 0; i < bp->n_constraints; i++) {
       const BloConstraint *k = &bp->constraints[i];
       char lo[48], hi[48];
@@ -383,14 +400,14 @@ static void write_problem(const Emit *e, FILE *f) {
     }
     fputs("};\n", f);
   }
-  fputs("\nstatic const BloTensorInfo blo_data_info[] = {\n", f);
+  fprintf(f, "\nstatic const BloTensorInfo blo_data_info%s[] = {\n", sx);
   for (int k = 0; k < bp->n_data; k++) {
     const BloTensorInfo *t = &bp->data_info[k];
     fputs("  {", f);
     c_string(f, t->name);
     fprintf(f, ", %d, %" PRId64 ", %" PRId64 "},\n", t->rank, t->rows, t->cols);
   }
-  fputs("  {NULL, 0, 0, 0}\n};\n\nstatic const BloSampleInfo blo_samples[] = {\n", f);
+  fprintf(f, "  {NULL, 0, 0, 0}\n};\n\nstatic const BloSampleInfo blo_samples%s[] = {\n", sx);
   for (int s = 0; s < bp->n_samples; s++) {
     const BloSampleInfo *si = &bp->samples[s];
     fputs("  {", f);
@@ -398,25 +415,28 @@ static void write_problem(const Emit *e, FILE *f) {
     fprintf(f, ", %" PRId64 ", %" PRId64 ", %" PRId64 "},\n", si->batch, si->population,
             si->offset);
   }
-  fputs("  {NULL, 0, 0, 0}\n};\n\nstatic const char *const blo_report_names[] = {", f);
+  fprintf(f, "  {NULL, 0, 0, 0}\n};\n\nstatic const char *const blo_report_names%s[] = {", sx);
   for (int r = 0; r < bp->n_reports; r++) {
     c_string(f, bp->report_names[r]);
     fputs(", ", f);
   }
   fputs("NULL};\n\n", f);
-  fputs("static void emit_fill_problem(BloProblem *bp) {\n  memset(bp, 0, sizeof *bp);\n", f);
+  fprintf(f, "static void emit_fill_problem%s(BloProblem *bp) {\n  memset(bp, 0, sizeof *bp);\n",
+          sx);
   fputs("  bp->abi_version = BLO_ABI_VERSION;\n  bp->name = EMIT_NAME;\n", f);
   fprintf(f, "  bp->nx = %" PRId64 ";\n  bp->ny = %" PRId64 ";\n", bp->nx, bp->ny);
-  fprintf(f, "  bp->n_vars = %d;\n  bp->vars = blo_vars;\n", bp->n_vars);
-  fprintf(f, "  bp->n_data = EMIT_NDATA;\n  bp->data_info = blo_data_info;\n");
+  fprintf(f, "  bp->n_vars = %d;\n  bp->vars = blo_vars%s;\n", bp->n_vars, sx);
+  fprintf(f, "  bp->n_data = %d;\n  bp->data_info = blo_data_info%s;\n", c->ndata_total, sx);
   if (c->precision == BLO_PREC_F32) fprintf(f, "  bp->precision = BLO_PREC_F32;\n");
   fprintf(
-      f, "  bp->n_samples = %d;\n  bp->samples = blo_samples;\n  bp->sample_total = %" PRId64 ";\n",
-      bp->n_samples, bp->sample_total);
-  fprintf(f, "  bp->n_reports = %d;\n  bp->report_names = blo_report_names;\n", bp->n_reports);
+      f,
+      "  bp->n_samples = %d;\n  bp->samples = blo_samples%s;\n  bp->sample_total = %" PRId64 ";\n",
+      bp->n_samples, sx, bp->sample_total);
+  fprintf(f, "  bp->n_reports = %d;\n  bp->report_names = blo_report_names%s;\n", bp->n_reports,
+          sx);
   if (bp->n_constraints)
-    fprintf(f, "  bp->n_constraints = %d;\n  bp->constraints = blo_constraints;\n",
-            bp->n_constraints);
+    fprintf(f, "  bp->n_constraints = %d;\n  bp->constraints = blo_constraints%s;\n",
+            bp->n_constraints, sx);
   for (int id = 0; id < BLO_K_COUNT; id++) {
     char sym[64];
     if (!emit_kernel_symbol(e, (BloKernelId)id, sym)) continue;
@@ -473,6 +493,88 @@ static void note_large_kernels(const Emit *e) {
   }
 }
 
+/* The parts of the file and how main picks one (emit_c_main.c.in's emit_part): the whole
+ * problem first, then every rank's share for each count of --ranks. */
+static void write_parts(const Emit *parts, int nparts, FILE *f) {
+  fputs("\n/* ===== the parts: the whole problem (one process), then each rank's share of the\n"
+        " * sharded data for every run size of emit-c --ranks; main picks its own ===== */\n"
+        "typedef struct EmitPart {\n"
+        "  int ranks, rank; /* the run it is for: 1, 0 the whole problem */\n"
+        "  int ndata;\n"
+        "  const BloTensorInfo *data_info;\n"
+        "  int (*data_stage)(const double **t, void **owned, double **x0, double **y0, "
+        "uint64_t seed,\n"
+        "                    char *err, size_t errlen);\n"
+        "  void (*fill_problem)(BloProblem *bp);\n"
+        "} EmitPart;\n\nstatic const EmitPart emit_parts[] = {\n",
+        f);
+  for (int i = 0; i < nparts; i++) {
+    const Emit *e = &parts[i];
+    fprintf(f, "  {%d, %d, %d, blo_data_info%s, emit_data_stage%s, emit_fill_problem%s},\n",
+            e->c->shard.count, e->c->shard.rank, e->c->ndata_total, e->sfx, e->sfx, e->sfx);
+  }
+  /* "1 process", "1 or 2 processes", "1, 2 or 3 processes": for the message of a run of
+   * another size */
+  fprintf(f, "};\n#define EMIT_NPARTS %d\n#define EMIT_SHARDED %d\n#define EMIT_RANKS \"1", nparts,
+          parts[0].c->prog->sharded ? 1 : 0);
+  int last = 1;
+  for (int i = 1; i < nparts; i++) {
+    int n = parts[i].c->shard.count;
+    if (n == last) continue;
+    bool final = i + n >= nparts;
+    fprintf(f, "%s%d", final ? " or " : ", ", n);
+    last = n;
+  }
+  fprintf(f, " process%s\"\n", nparts > 1 ? "es" : "");
+}
+
+/* One part (the whole problem, or a rank's share) planned and its kernels and data stage
+ * generated into memory. */
+static void emit_part(Emit *e, const BloCompiled *c, const EmitCOptions *o, const char *sfx,
+                      EmitBuf *kernels, EmitBuf *data, char *err, size_t errlen) {
+  memset(e, 0, sizeof *e);
+  e->c = c;
+  e->p = c->ir;
+  e->o = o;
+  e->prefix = o->prefix;
+  e->err = err;
+  e->errlen = errlen;
+  e->sfx = sfx;
+  arena_init(&e->arena);
+  if (!c->ir || !c->data || !c->x0 || !c->y0)
+    emit_fail(e, -1, "emit_c needs problems compiled with their data stage");
+  else if (sched_problem(c->ir, &EMIT_SCHED_OPTIONS, &e->arena, &e->plan, err, errlen))
+    e->failed = -1; /* err holds the planner's message */
+  if (!e->failed && o->notes && !*sfx) note_large_kernels(e);
+  if (!e->failed) emit_kernels(e, kernels);
+  if (!e->failed) emit_data_stage(e, data);
+}
+
+/* Why the rank compiles of o cannot be parts of c's file, or NULL. */
+static const char *bad_shards(const BloCompiled *c, const EmitCOptions *o, char *buf, size_t len) {
+  if (o->nshards == 0) return NULL;
+  if (!c->prog->sharded) return "--ranks: the program has no sharded data";
+  if (o->embed_data)
+    return "--ranks and --embed-data: a data-parallel solver reads each rank's rows from the "
+           "files (leave out --embed-data)";
+  for (int i = 0; i < o->nshards; i++) {
+    const BloCompiled *s = o->shards[i];
+    bool in_order = i == 0 ? s->shard.rank == 0
+                           : (s->shard.count == o->shards[i - 1]->shard.count
+                                  ? s->shard.rank == o->shards[i - 1]->shard.rank + 1
+                                  : s->shard.rank == 0 && o->shards[i - 1]->shard.rank ==
+                                                              o->shards[i - 1]->shard.count - 1);
+    if (!s->sharded || !in_order || s->shard.count < 2) {
+      snprintf(buf, len, "internal error: part %d (rank %d of %d) is not the next rank compile",
+               i + 1, s->shard.rank, s->shard.count);
+      return buf;
+    }
+  }
+  if (o->shards[o->nshards - 1]->shard.rank != o->shards[o->nshards - 1]->shard.count - 1)
+    return "internal error: the rank compiles stop before the last rank";
+  return NULL;
+}
+
 int emit_c(const BloCompiled *c, const EmitCOptions *o, FILE *out, char *err, size_t errlen) {
   Emit e;
   memset(&e, 0, sizeof e);
@@ -482,15 +584,21 @@ int emit_c(const BloCompiled *c, const EmitCOptions *o, FILE *out, char *err, si
   e.prefix = o->prefix;
   e.err = err;
   e.errlen = errlen;
+  e.sfx = "";
   if (err && errlen) err[0] = '\0';
   arena_init(&e.arena);
+  char why[256];
+  const char *bad = NULL;
   if (!c->ir || !c->data || !c->x0 || !c->y0 || !o->opt || !o->opt->method) {
     emit_fail(&e, -1, "emit_c needs a problem compiled with its data stage and resolved options");
-  } else if (c->sharded) { /* the emitted solver would hold one rank's rows as the problem */
+  } else if (c->sharded) { /* the whole problem comes first; ranks' shares are o->shards */
     emit_fail(&e, 1,
-              "emit-c of a sharded compile (rank %d of %d) is not supported yet: emit the "
-              "unsharded problem (BLOC_SHARD unset)",
+              "emit-c of a compile for rank %d of %d: emit the whole problem (BLOC_SHARD "
+              "unset) with the ranks' compiles as parts (bloc emit-c --ranks)",
               c->shard.rank, c->shard.count);
+  } else if ((bad = bad_shards(c, o, why, sizeof why))) {
+    emit_fail(&e, strncmp(bad, "internal error: ", 16) ? 1 : -1, "%s",
+              strncmp(bad, "internal error: ", 16) ? bad : bad + 16);
   } else if (!emit_valid_prefix(o->prefix)) {
     emit_fail(
         &e, 1,
@@ -499,33 +607,60 @@ int emit_c(const BloCompiled *c, const EmitCOptions *o, FILE *out, char *err, si
         o->prefix ? o->prefix : "");
   } else if (!rt_file("emit_c_api.h.in") || !rt_file("emit_c_main.c.in")) {
     emit_fail(&e, -1, "the runtime amalgamation lacks the emitter's templates");
-  } else if (sched_problem(c->ir, &EMIT_SCHED_OPTIONS, &e.arena, &e.plan, err, errlen)) {
-    e.failed = -1; /* err holds the planner's message */
   }
-  if (!e.failed && o->notes) note_large_kernels(&e);
-  EmitBuf kernels = {0}, data = {0};
-  if (!e.failed) emit_kernels(&e, &kernels);
-  if (!e.failed) emit_data_stage(&e, &data);
-  if (!e.failed) {
-    write_header(&e, out);
-    write_interface(&e, out);
+  int nparts = 1 + (e.failed ? 0 : o->nshards);
+  Emit *parts = xcalloc((size_t)nparts, sizeof *parts);
+  EmitBuf *kernels = xcalloc((size_t)nparts, sizeof *kernels);
+  EmitBuf *data = xcalloc((size_t)nparts, sizeof *data);
+  char (*sfx)[32] = xcalloc((size_t)nparts, sizeof *sfx);
+  int failed = e.failed, ndata_max = c->ndata_total;
+  for (int i = 0; i < nparts && !failed; i++) {
+    const BloCompiled *pc = i == 0 ? c : o->shards[i - 1];
+    if (i > 0) snprintf(sfx[i], sizeof sfx[i], "_r%dof%d", pc->shard.rank, pc->shard.count);
+    emit_part(&parts[i], pc, o, sfx[i], &kernels[i], &data[i], err, errlen);
+    failed = parts[i].failed;
+    if (pc->ndata_total > ndata_max) ndata_max = pc->ndata_total;
+  }
+  if (!failed) {
+    Emit *w = &parts[0]; /* the whole problem: the header, the interface, the options */
+    write_header(w, out);
+    write_interface(w, ndata_max, out);
     fprintf(out, "\n#ifndef %s_API_ONLY\n", e.prefix);
-    write_config(&e, out);
+    write_config(w, out);
     write_runtime(out);
     fputs("\n/* ===== kernels, generated from the execution plans the JIT compiles ===== */\n",
           out);
-    fputs(kernels.s ? kernels.s : "", out);
+    for (int i = 0; i < nparts; i++) {
+      if (i > 0)
+        fprintf(out, "\n/* ----- rank %d of %d: the kernels of its rows */\n",
+                parts[i].c->shard.rank, parts[i].c->shard.count);
+      fputs(kernels[i].s ? kernels[i].s : "", out);
+    }
     fputs("\n/* ===== the data stage ===== */\n", out);
-    if (o->embed_data) emit_data_write_embedded(&e, out);
-    fputs(data.s ? data.s : "", out);
-    write_problem(&e, out);
-    write_options(&e, out);
+    if (o->embed_data) emit_data_write_embedded(w, out);
+    for (int i = 0; i < nparts; i++) {
+      if (i > 0)
+        fprintf(out, "\n/* ----- rank %d of %d: its rows of the sharded data */\n",
+                parts[i].c->shard.rank, parts[i].c->shard.count);
+      fputs(data[i].s ? data[i].s : "", out);
+    }
+    write_defines(w, ndata_max, out);
+    for (int i = 0; i < nparts; i++) write_problem(&parts[i], out);
+    write_parts(parts, nparts, out);
+    write_options(w, out);
     fputs("\n/* ===== entry points ===== */\n", out);
     write_template(out, rt_file("emit_c_main.c.in"), e.prefix);
     fprintf(out, "\n#endif /* %s_API_ONLY */\n", e.prefix);
   }
-  emit_buf_free(&kernels);
-  emit_buf_free(&data);
+  for (int i = 0; i < nparts; i++) {
+    emit_buf_free(&kernels[i]);
+    emit_buf_free(&data[i]);
+    arena_free(&parts[i].arena);
+  }
+  free(parts);
+  free(kernels);
+  free(data);
+  free(sfx);
   arena_free(&e.arena);
-  return e.failed;
+  return failed;
 }

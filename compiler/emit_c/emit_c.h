@@ -38,6 +38,11 @@ typedef struct EmitCOptions {
   FILE *notes;               /* where to note kernels larger than the JIT compiles
                                 (JIT_MAX_KERNEL_SIZE), on which C compilers take minutes too;
                                 NULL: no notes */
+  /* bloc emit-c --ranks: the problem compiled for every rank of each run size (BloCompileOptions
+   * .shard), in order (N ranks 0..N-1, then the next N): the file holds each one's kernels and
+   * data stage, and its main runs rank r's under mpirun -n N. Empty: the whole problem only */
+  const BloCompiled *const *shards;
+  int nshards;
 } EmitCOptions;
 
 /* Write the solver of c (compiled with its data stage, any backend) to out. Returns 0; or 1

@@ -212,6 +212,14 @@ static void node_code(G *g, const IrNode *n) {
     emit_c_string(&path, absolute_path(e, n->str ? n->str : ""));
     if (n->attr[0] < 0 || n->attr[0] > 4 || n->shape.sparse)
       emit_fail(e, -1, "data stage: unknown file format " I64, n->attr[0]);
+    if (n->attr[3] > 0) { /* sharded: this rank's rows attr[2].. of attr[3] (ir/shard.c) */
+      line(g,
+           "if (blo_load_rows(\"%s\", %s, rt_shape(%d, " I64 ", " I64 "), " I64 ", " I64 ", " I64
+           ", %s, rt_err(err, errlen))) goto done;",
+           fmts[n->attr[0]], path.s, n->shape.rank, n->attr[3], nc, n->attr[1], n->attr[2], m, o);
+      emit_buf_free(&path);
+      return;
+    }
     line(g,
          "if (blo_load(\"%s\", %s, rt_shape(%d, " I64 ", " I64 "), " I64
          ", %s, rt_err(err, errlen))) goto done;",
@@ -308,9 +316,9 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
        shape_size(root->shape));
   emit_buf_printf(out, "\n/* %s */\n", what);
   emit_buf_printf(out,
-                  "static int blo_%s(const double *const *t, double *out, const double *x, "
+                  "static int blo_%s%s(const double *const *t, double *out, const double *x, "
                   "uint64_t seed, char *err, size_t errlen) {\n",
-                  fname);
+                  fname, e->sfx);
   if (g.nslots) emit_buf_printf(out, "  double *m[%u];\n  int64_t i;\n", g.nslots);
   if (g.k) emit_buf_puts(out, "  int64_t k;\n");
   if (g.r) emit_buf_puts(out, "  RtRng r;\n");
@@ -364,6 +372,42 @@ static const char data_helpers[] =
     "  return 0;\n"
     "}\n"
     "\n"
+    "/* Rows [r0, r0 + n) of a data file of the whole shape want (sharded data: this rank's rows,\n"
+    " * bloc emit-c --ranks) by the row-range loaders, which read no other row; a tensor of\n"
+    " * tasks (blocks > 0) is read whole and cut, as bloc does. */\n"
+    "static RT_MAYBE_UNUSED int blo_load_rows(const char *fmt, const char *path, RtShape want,\n"
+    "                                         int64_t blocks, int64_t r0, int64_t n, double *out,\n"
+    "                                         RtErr e) {\n"
+    "  RtTensor t;\n"
+    "  RtRows rows;\n"
+    "  int rc;\n"
+    "  int64_t w = want.rank == 2 ? want.cols : 1;\n"
+    "  double *whole;\n"
+    "  rows.r0 = r0;\n"
+    "  rows.n = n;\n"
+    "  memset(&t, 0, sizeof t);\n"
+    "  if (blocks > 0) {\n"
+    "    if (!(whole = malloc(sizeof(double) * (size_t)(want.rows * w + 1)))) {\n"
+    "      if (e.buf) snprintf(e.buf, e.len, \"%s: out of memory\", path);\n"
+    "      return 1;\n"
+    "    }\n"
+    "    rc = blo_load(fmt, path, want, blocks, whole, e);\n"
+    "    if (!rc) memcpy(out, whole + r0 * w, sizeof(double) * (size_t)(n * w));\n"
+    "    free(whole);\n"
+    "    return rc;\n"
+    "  }\n"
+    "  if (!strcmp(fmt, \"csv\")) rc = rt_load_csv_rows(path, want, rows, &t, e);\n"
+    "  else if (!strcmp(fmt, \"idx\")) rc = rt_load_idx_rows(path, want, rows, &t, e);\n"
+    "  else if (!strcmp(fmt, \"libsvm\")) rc = rt_load_libsvm_rows(path, want, rows, &t, e);\n"
+    "  else if (!strcmp(fmt, \"libsvm_labels\"))\n"
+    "    rc = rt_load_libsvm_labels_rows(path, want, rows, &t, e);\n"
+    "  else rc = rt_load_npy_rows(path, want, rows, &t, e);\n"
+    "  if (rc) return 1;\n"
+    "  memcpy(out, t.v, sizeof(double) * (size_t)(n * w));\n"
+    "  rt_tensor_free(&t);\n"
+    "  return 0;\n"
+    "}\n"
+    "\n"
     "/* A sparse[rows, cols] LIBSVM (mtx 0) or MatrixMarket (mtx 1) file into CSR, with the\n"
     " * transpose the kernels use, as one block (*owned, freed with free()); *t is the data\n"
     " * pointer kernels receive. */\n"
@@ -405,10 +449,12 @@ static const char data_helpers[] =
     "  return rc != 0;\n"
     "}\n"
     "\n"
-    "/* Data must be finite: the first NaN or Inf of a declared tensor is an error. */\n"
-    "static RT_MAYBE_UNUSED int blo_check_finite(const double *v, int rank, int64_t rows, int64_t "
-    "cols, const char *what,\n"
-    "                                            const char *shape, char *err, size_t errlen) {\n"
+    "/* Data must be finite: the first NaN or Inf of a declared tensor is an error (its rows are\n"
+    " * the global rows r0.. of the declaration: a rank's, for sharded data). */\n"
+    "static RT_MAYBE_UNUSED int blo_check_finite(const double *v, int rank, int64_t r0, int64_t "
+    "rows, int64_t cols,\n"
+    "                                            const char *what, const char *shape, char *err,\n"
+    "                                            size_t errlen) {\n"
     "  int64_t i, n = rows * cols;\n"
     "  char nb[RT_FMT_NUM_LEN];\n"
     "  for (i = 0; i < n; i++)\n"
@@ -418,10 +464,10 @@ static const char data_helpers[] =
     "  if (rank == 2)\n"
     "    snprintf(err, errlen, \"%s (%s) holds %s at [%lld, %lld]; data must be finite\", what, "
     "shape, nb,\n"
-    "             (long long)(i / cols), (long long)(i % cols));\n"
+    "             (long long)(r0 + i / cols), (long long)(i % cols));\n"
     "  else if (rank == 1)\n"
     "    snprintf(err, errlen, \"%s (%s) holds %s at [%lld]; data must be finite\", what, shape, "
-    "nb, (long long)i);\n"
+    "nb, (long long)(r0 + i));\n"
     "  else\n"
     "    snprintf(err, errlen, \"%s is %s; data must be finite\", what, nb);\n"
     "  return 1;\n"
@@ -453,8 +499,13 @@ static bool exactly_symmetric(const double *a, int64_t n) {
   return true;
 }
 
+/* Data tensor k's shape in this compile: a rank's rows of sharded data (emit-c --ranks). */
 static Shape data_shape(const Emit *e, int k) {
-  return k < e->p->ndata ? e->c->prog->data[k]->shape : e->p->hoisted[k - e->p->ndata]->shape;
+  if (k >= e->p->ndata) return e->p->hoisted[k - e->p->ndata]->shape;
+  const AstDecl *d = e->c->prog->data[k];
+  Shape s = d->shape;
+  if (e->c->sharded && d->row_sharded) s.rows = rt_shard_rows(e->c->shard, s.rows).n;
+  return s;
 }
 
 /* Bytes --embed-data writes: the tensors the kernels read and the initial values. */
@@ -546,11 +597,12 @@ static void init_calls(Emit *e, EmitBuf *out, const InitLevel *lv) {
   for (int i = 0; i < lv->n; i++) {
     const AstDecl *d = lv->decls[i];
     if (d->offset)
-      emit_buf_printf(out, "  if (blo_%s_%d(t, %s + %" PRId64 ", %s, seed, msg, sizeof msg)) {\n",
-                      lv->level, i, lv->dst, d->offset, lv->xarg);
+      emit_buf_printf(out,
+                      "  if (blo_%s_%d%s(t, %s + %" PRId64 ", %s, seed, msg, sizeof msg)) {\n",
+                      lv->level, i, e->sfx, lv->dst, d->offset, lv->xarg);
     else
-      emit_buf_printf(out, "  if (blo_%s_%d(t, %s, %s, seed, msg, sizeof msg)) {\n", lv->level, i,
-                      lv->dst, lv->xarg);
+      emit_buf_printf(out, "  if (blo_%s_%d%s(t, %s, %s, seed, msg, sizeof msg)) {\n", lv->level,
+                      i, e->sfx, lv->dst, lv->xarg);
     emit_buf_printf(out,
                     "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n",
                     emit_where(e, d->span, w));
@@ -561,7 +613,7 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
   const BloCompiled *c = e->c;
   const IrProblem *p = e->p;
   const Program *prog = c->prog;
-  emit_buf_puts(out, data_helpers);
+  if (!*e->sfx) emit_buf_puts(out, data_helpers); /* once: the whole problem's part comes first */
   if (e->o->embed_data) {
     embedded_stage(e, out);
     return;
@@ -594,11 +646,12 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
       " * read the earlier ones), the derived tensors, the initial values; then the declared "
       "tensors\n"
       " * the kernels do not read are freed. t[k] is data tensor k, owned[k] what to free. */\n");
-  emit_buf_puts(
+  emit_buf_printf(
       out,
-      "static int emit_data_stage(const double **t, void **owned, double **x0, double **y0, "
+      "static int emit_data_stage%s(const double **t, void **owned, double **x0, double **y0, "
       "uint64_t seed,\n"
-      "                           char *err, size_t errlen) {\n");
+      "                           char *err, size_t errlen) {\n",
+      e->sfx);
   emit_buf_printf(out, "  char msg[1024];\n");
   if (c->ndata_total > 0) emit_buf_puts(out, "  double *v;\n");
   else emit_buf_puts(out, "  (void)t, (void)owned;\n");
@@ -614,6 +667,11 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
     }
     if (k < p->ndata && s.sparse) {
       const IrNode *ld = p->data_value[k];
+      if (c->sharded && prog->data[k]->row_sharded) {
+        emit_fail(e, 1, "--ranks: data '%s' is sparse and sharded, which emit-c does not split yet",
+                  prog->data[k]->name);
+        return;
+      }
       EmitBuf path = {0};
       emit_c_string(&path, absolute_path(e, ld->str ? ld->str : ""));
       emit_buf_printf(out,
@@ -630,7 +688,8 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
     emit_buf_printf(out, "  t[%d] = owned[%d] = v;\n", k, k);
     const char *fn = k < p->ndata ? "data" : "derived";
     int idx = k < p->ndata ? k : k - p->ndata;
-    emit_buf_printf(out, "  if (blo_%s_%d(t, v, NULL, seed, msg, sizeof msg)) {\n", fn, idx);
+    emit_buf_printf(out, "  if (blo_%s_%d%s(t, v, NULL, seed, msg, sizeof msg)) {\n", fn, idx,
+                    e->sfx);
     if (k < p->ndata)
       emit_buf_printf(out, "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n",
                       emit_where(e, prog->data[k]->span, w));
@@ -640,8 +699,11 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
     if (k < p->ndata) {
       const AstDecl *d = prog->data[k];
       emit_buf_printf(
-          out, "  if (blo_check_finite(v, %d, %" PRId64 ", %" PRId64 ", \"%s: data '%s'\", \"%s\",",
-          s.rank, s.rows, s.cols, emit_where(e, d->span, w), d->name, shape_str(s, sb));
+          out,
+          "  if (blo_check_finite(v, %d, %" PRId64 ", %" PRId64 ", %" PRId64
+          ", \"%s: data '%s'\", \"%s\",",
+          s.rank, c->sharded && d->row_sharded ? rt_shard_rows(c->shard, d->shape.rows).r0 : 0,
+          s.rows, s.cols, emit_where(e, d->span, w), d->name, shape_str(d->shape, sb));
       emit_buf_puts(out, " err, errlen))");
       emit_buf_puts(out, " return 1;\n");
       /* the kernels (and the data graphs) were simplified for a symmetric matrix: check it still

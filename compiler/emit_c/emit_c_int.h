@@ -40,6 +40,9 @@ typedef struct Emit {
   size_t errlen;
   int failed;                /* 0; 1 user error; -1 internal error (first message kept) */
   uint8_t *data_used;        /* [ndata_total]: read by a kernel */
+  /* the suffix of this part's C names: "" for the whole problem, "_r1of3" for rank 1 of a
+   * 3-rank run (emit-c --ranks: every rank's kernels and data stage in one file) */
+  const char *sfx;
 } Emit;
 
 /* Record the first failure: code 1 (user error) or -1 (internal: "internal error: " is
@@ -61,7 +64,7 @@ void emit_c_string(EmitBuf *b, const char *s);
  * (which the JIT and the evaluator share): appended to out. Returns false for any other op. */
 bool emit_ew_expr(EmitBuf *out, int op, double num, const char *a, const char *b, const char *c);
 
-/* emit_c_kernel.c: every planned kernel as `static void blo_k_<name>(const BloEnv *env, const
+/* emit_c_kernel.c: every planned kernel as `static void blo_k_<name><sfx>(const BloEnv *env, const
  * double *x, const double *y, const double *v, double *const *out)`, with a comment tying it
  * to its .blo declarations. Fails (internal error) on a step kind, item kind or op it does
  * not know. */
@@ -69,7 +72,7 @@ void emit_kernels(Emit *e, EmitBuf *out);
 /* The C function name of kernel id (NULL when the problem has none). */
 const char *emit_kernel_symbol(const Emit *e, BloKernelId id, char buf[64]);
 
-/* emit_c_data.c: the data stage as `static int emit_data_stage(double **t, int *own,
+/* emit_c_data.c: the data stage as `static int emit_data_stage<sfx>(double **t, int *own,
  * double **x0, double **y0, uint64_t seed, char *err, size_t errlen)`, generated from the data
  * graphs (eval.c's semantics, the runtime's loaders and generators), or with embed_data the
  * values themselves (written straight to `out` by emit_data_write_embedded). Checks the

@@ -859,7 +859,7 @@ static const char *step_name(const SchedStep *st, char *buf, size_t len) {
 
 const char *emit_kernel_symbol(const Emit *e, BloKernelId id, char buf[64]) {
   if (!e->plan.present[id]) return NULL;
-  snprintf(buf, 64, "blo_k_%s", kern_name(id));
+  snprintf(buf, 64, "blo_k_%s%s", kern_name(id), e->sfx ? e->sfx : "");
   return buf;
 }
 

@@ -9,7 +9,14 @@
 #     prints;
 #   - a rank that cannot open its data file (the other opens its own): every rank exits 1,
 #     and the error is printed once;
-#   - a numerical failure (status 2) on 2 and 3 ranks: every rank exits 2, one message.
+#   - a numerical failure (status 2) on 2 and 3 ranks: every rank exits 2, one message;
+#   - compare and eval solve and evaluate sharded hyper-cleaning data-parallel: the same
+#     numbers as one process (1e-12), compare's files written by rank 0 alone; check, derive
+#     and emit-c run on rank 0 alone (one output, one file);
+#   - emit-c --ranks 2,3 of sharded hyper-cleaning (23 and 7 rows: uneven splits), built with
+#     mpicc -DBLO_USE_MPI: on 1, 2 and 3 ranks x and the trace of mpirun -n N bloc run and of
+#     one process (1e-12); 4 ranks refused on every rank with one message; built without
+#     BLO_USE_MPI it solves the whole problem as bloc run does.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -156,6 +163,126 @@ SH
   errors "$tmp/efail.err" 1 "emitted, one missing file"
 else
   say "note: no mpicc beside $MPIRUN: the emitted-C checks are skipped"
+fi
+
+# ---------------------------------------------------------------- sharded problems
+# hyper-cleaning, small and uneven (tests/unit/shard_hyperclean.blo: 23 and 7 rows)
+close() { awk -F, -f "$top_srcdir/tests/e2e/close.awk" "$1" "$2"; }
+# xclose A B: two saved vectors within 1e-12 (close.awk with a header line)
+xclose() {
+  { echo x; cat "$1"; } >"$tmp/xa.csv" && { echo x; cat "$2"; } >"$tmp/xb.csv" &&
+    close "$tmp/xa.csv" "$tmp/xb.csv"
+}
+mkdir "$tmp/sh" "$tmp/sh/d0" "$tmp/sh/d1" && cp "$top_srcdir"/tests/unit/shard_* "$tmp/sh/"
+hc=$tmp/sh/shard_hyperclean.blo
+steps="--method lancbio --set outer_steps=40 --set trace_every=5"
+"$bloc" run "$hc" $steps --quiet --save-x "$tmp/sh/x1.csv" --trace "$tmp/sh/t1.csv" \
+  >/dev/null 2>&1 || bad "sharded hyper-cleaning, one process"
+
+# compare: each method solved sharded, rank 0 writes the outputs and the table
+cmp_args="compare $hc --methods lancbio,aid_cg --set outer_steps=20 --quiet --out-dir out"
+# shellcheck disable=SC2086
+(cd "$tmp/sh" && "$bloc" $cmp_args >c1.out 2>&1) || bad "compare, one process"
+mv "$tmp/sh/out" "$tmp/sh/out1"
+for n in 2 3; do
+  # shellcheck disable=SC2086
+  mpi -n 1 --wdir "$tmp/sh/d0" "$bloc" $cmp_args : -n $((n - 1)) --wdir "$tmp/sh/d1" "$bloc" \
+    $cmp_args >"$tmp/sh/c.out" 2>"$tmp/sh/c.err" || bad "compare on $n ranks: exit $?"
+  [ -z "$(ls "$tmp/sh/d1")" ] || bad "compare on $n ranks: the other ranks wrote files"
+  close "$tmp/sh/out1/shard_hyperclean.csv" "$tmp/sh/d0/out/shard_hyperclean.csv" ||
+    bad "compare on $n ranks: the traces differ from one process's"
+  for f in c1.out c.out; do
+    # the table's columns are as wide as their values: squeezed, and the times cut
+    tr -s ' ' <"$tmp/sh/$f" |
+      sed 's/^\([a-z_]* [0-9] [a-z_]* [0-9]*\) [0-9.e+-]* [0-9.e+-]*/\1 T/' >"$tmp/sh/$f.t"
+  done
+  cmp -s "$tmp/sh/c1.out.t" "$tmp/sh/c.out.t" ||
+    { bad "compare on $n ranks: the table differs"; diff "$tmp/sh/c1.out.t" "$tmp/sh/c.out.t"; }
+  rm -rf "$tmp/sh/d0/out"
+done
+
+# eval: the oracles summed over the ranks
+"$bloc" eval "$hc" >"$tmp/sh/e1.json" 2>/dev/null || bad "eval, one process"
+# the numbers of bloc eval's JSON as a CSV column
+numbers() {
+  awk 'BEGIN { print "v" } { gsub(/"[a-z_]*":/, ""); gsub(/[][,{}]/, " ")
+       for (i = 1; i <= NF; i++) if ($i ~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/) print $i }' "$1"
+}
+for n in 2 3; do
+  mpi -n $n "$bloc" eval "$hc" >"$tmp/sh/e.json" 2>"$tmp/sh/e.err" || bad "eval on $n ranks"
+  numbers "$tmp/sh/e1.json" >"$tmp/sh/n1.csv"
+  numbers "$tmp/sh/e.json" >"$tmp/sh/n.csv"
+  close "$tmp/sh/n1.csv" "$tmp/sh/n.csv" || bad "eval on $n ranks: not one process's numbers"
+done
+
+# check and derive: printed once, as by one process; emit-c: one writer
+for c in check derive; do
+  "$bloc" $c "$hc" >"$tmp/sh/one.txt" 2>/dev/null
+  mpi -n 3 "$bloc" $c "$hc" >"$tmp/sh/three.txt" 2>/dev/null || bad "$c on 3 ranks: exit $?"
+  cmp -s "$tmp/sh/one.txt" "$tmp/sh/three.txt" || bad "$c on 3 ranks: not one process's output"
+done
+emit="emit-c $hc $steps -o s.c"
+# shellcheck disable=SC2086
+mpi -n 1 --wdir "$tmp/sh/d0" "$bloc" $emit : -n 1 --wdir "$tmp/sh/d1" "$bloc" $emit \
+  >/dev/null 2>&1 || bad "emit-c on 2 ranks: exit $?"
+[ -s "$tmp/sh/d0/s.c" ] && [ ! -e "$tmp/sh/d1/s.c" ] || bad "emit-c on 2 ranks: not rank 0 alone"
+rm -f "$tmp/sh/d0/s.c"
+
+# emit-c --ranks: one solver for 1, 2 and 3 ranks
+"$bloc" emit-c "$hc" $steps --ranks 3,2 -o "$tmp/sh/h.c" 2>"$tmp/sh/emit.err" ||
+  { bad "emit-c --ranks 3,2"; cat "$tmp/sh/emit.err"; }
+"$bloc" emit-c "$hc" $steps --ranks 8 -o "$tmp/sh/h8.c" 2>"$tmp/sh/emit8.err" &&
+  bad "emit-c --ranks 8 of 7 sharded rows succeeded"
+grep -q "fewer than the 8 ranks" "$tmp/sh/emit8.err" ||
+  bad "emit-c --ranks 8: $(cat "$tmp/sh/emit8.err")"
+"$bloc" emit-c "$tmp/p.blo" --ranks 2 -o "$tmp/sh/p2.c" 2>"$tmp/sh/emitp.err" &&
+  bad "emit-c --ranks of a program without sharded data succeeded"
+grep -q "has no sharded data" "$tmp/sh/emitp.err" || bad "emit-c --ranks, no sharded data"
+if [ -x "$MPICC" ]; then
+  "$MPICC" -std=c99 -O1 -DBLO_USE_MPI "$tmp/sh/h.c" -o "$tmp/sh/h.mpi" -lm ||
+    bad "mpicc -DBLO_USE_MPI of the --ranks solver"
+  "$MPICC" -std=c99 -O1 "$tmp/sh/h.c" -o "$tmp/sh/h.one" -lm || bad "cc of the --ranks solver"
+  # without BLO_USE_MPI: the whole problem, as bloc run
+  "$tmp/sh/h.one" --quiet --save-x "$tmp/sh/xe.csv" --trace "$tmp/sh/te.csv" >/dev/null &&
+    xclose "$tmp/sh/x1.csv" "$tmp/sh/xe.csv" && close "$tmp/sh/t1.csv" "$tmp/sh/te.csv" ||
+    bad "the --ranks solver built without MPI: not bloc run's x and trace"
+  for n in 1 2 3; do
+    mpi -n $n "$bloc" run "$hc" $steps --quiet --save-x "$tmp/sh/xb.csv" \
+      --trace "$tmp/sh/tb.csv" >/dev/null 2>&1 || bad "bloc run on $n ranks"
+    mpi -n $n "$tmp/sh/h.mpi" --quiet --save-x "$tmp/sh/xm.csv" --trace "$tmp/sh/tm.csv" \
+      >/dev/null 2>"$tmp/sh/hm.err" || { bad "the --ranks solver on $n ranks: exit $?"; continue; }
+    xclose "$tmp/sh/xb.csv" "$tmp/sh/xm.csv" && close "$tmp/sh/tb.csv" "$tmp/sh/tm.csv" ||
+      bad "the --ranks solver on $n ranks: not mpirun bloc run's x and trace"
+    xclose "$tmp/sh/x1.csv" "$tmp/sh/xm.csv" && close "$tmp/sh/t1.csv" "$tmp/sh/tm.csv" ||
+      bad "the --ranks solver on $n ranks: not one process's x and trace"
+  done
+  # a rank's rows of computed sharded data turned non-finite since generation: the error names
+  # the global row and the declared shape, once, as bloc run's does
+  mkdir "$tmp/nf" && printf '0\n0\n0\n0\n1\n1\n0\n' >"$tmp/nf/lab.csv"
+  cat >"$tmp/nf/nf.blo" <<'BLO'
+problem nf
+data lab : vector[7] = load_csv("lab.csv") sharded
+data L = log(lab + 1)
+upper x : vector[2] = 0
+lower y : vector[2] = 0
+upper objective f = sumsq(y - 1) + 0.1 * sum(L) * sum(x)
+lower objective g = sumsq(y - x)
+solve aid_cg(outer_steps = 3)
+BLO
+  "$bloc" emit-c "$tmp/nf/nf.blo" --ranks 2 -o "$tmp/nf/nf.c" &&
+    "$MPICC" -std=c99 -DBLO_USE_MPI "$tmp/nf/nf.c" -o "$tmp/nf/nf" -lm || bad "emit-c of nf.blo"
+  printf '0\n0\n0\n0\n1\n-1\n0\n' >"$tmp/nf/lab.csv" # row 5, of rank 1 of 2: log(0)
+  mpi -n 2 sh "$tmp/erank.sh" "$tmp/nf/nf" --quiet >/dev/null 2>"$tmp/nf/err"
+  statuses 2 1 "non-finite sharded data, emitted solver on 2 ranks"
+  errors "$tmp/nf/err" 1 "non-finite sharded data, emitted solver on 2 ranks"
+  grep -q "data 'L' (vector\[7\]) holds -inf at \[5\]" "$tmp/nf/err" ||
+    bad "non-finite sharded data: $(grep error: "$tmp/nf/err")"
+  # a run size the file has no parts for: every rank exits 1, one message
+  mpi -n 4 sh "$tmp/erank.sh" "$tmp/sh/h.mpi" --quiet >/dev/null 2>"$tmp/sh/h4.err"
+  statuses 4 1 "the --ranks 2,3 solver on 4 ranks"
+  errors "$tmp/sh/h4.err" 1 "the --ranks 2,3 solver on 4 ranks"
+  grep -q "runs on 1, 2 or 3 processes, not on 4: generate it with bloc emit-c --ranks 4" \
+    "$tmp/sh/h4.err" || bad "the --ranks 2,3 solver on 4 ranks: $(grep error: "$tmp/sh/h4.err")"
 fi
 
 [ "$fail" = 0 ] && say "mpi.sh: all checks passed"
