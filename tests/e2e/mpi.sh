@@ -27,6 +27,7 @@ if [ -z "$MPIRUN" ]; then
   echo "SKIP: bloc was built without MPI (configure --with-mpi)"
   exit 77
 fi
+. "$top_srcdir/tests/support/mpi_env.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 BLOC_VERIFY=1

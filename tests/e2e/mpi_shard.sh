@@ -14,6 +14,7 @@ bloc=${BLOC:-$top_builddir/bloc}
 case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
 MPIRUN=${MPIRUN:-}
 [ -n "$MPIRUN" ] || { echo "SKIP: bloc was built without MPI (configure --with-mpi)"; exit 77; }
+. "$top_srcdir/tests/support/mpi_env.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 close_awk=$(cd "$top_srcdir" && pwd)/tests/e2e/close.awk
