@@ -53,6 +53,25 @@ static void test_layer(void **state) {
   assert_int_equal(who, size > 1 ? 1 : 0);
 }
 
+/* Two oracles of t's problem: *one local, *all summed across the ranks, with the owned output
+ * blocks given (NULL, 0: none) and the unsharded oracle built without them. */
+static void two_oracles(TpProblem *t, const BloOwned *owned, int n_owned, RtOracle *one,
+                        RtOracle *all) {
+  char err[256];
+  assert_int_equal(rt_oracle_init(one, &t->p, 1, 1, err, sizeof err), 0);
+  t->p.owned = owned;
+  t->p.n_owned = n_owned;
+  assert_int_equal(rt_oracle_init(all, &t->p, 1, 1, err, sizeof err), 0);
+  assert_int_equal(rt_oracle_set_sharded(all, true), 0);
+}
+
+/* The point both oracle tests evaluate at: x of 5, y and v of 8 values. */
+static void point(double x[5], double y[8], double v[8]) {
+  static const double x0[5] = {0.1, -0.2, 0.3, 0.4, -0.5};
+  for (int i = 0; i < 5; i++) x[i] = x0[i];
+  for (int i = 0; i < 8; i++) y[i] = 0.1 * i, v[i] = 1.0 - 0.2 * i;
+}
+
 static void test_oracle_sum(void **state) {
   (void)state;
   int size = rt_mpi_size();
@@ -60,12 +79,9 @@ static void test_oracle_sum(void **state) {
   sp.init_x = true;
   TpProblem *t = tp_new(&sp);
   RtOracle one, all;
-  char err[256];
-  assert_int_equal(rt_oracle_init(&one, &t->p, 1, 1, err, sizeof err), 0);
-  assert_int_equal(rt_oracle_init(&all, &t->p, 1, 1, err, sizeof err), 0);
-  assert_int_equal(rt_oracle_set_sharded(&all, true), 0);
-  double x[5] = {0.1, -0.2, 0.3, 0.4, -0.5}, y[8], v[8];
-  for (int i = 0; i < 8; i++) y[i] = 0.1 * i, v[i] = 1.0 - 0.2 * i;
+  double x[5], y[8], v[8];
+  two_oracles(t, NULL, 0, &one, &all);
+  point(x, y, v);
   /* every rank holds the same rows here: the sums are size times one rank's values */
   double gx1[5], gy1[8], gx2[5], gy2[8];
   double f1 = rt_oracle_grad_f(&one, RT_DRAW_FRESH, x, y, gx1, gy1);
@@ -150,14 +166,9 @@ static void test_oracle_gather(void **state) {
   static const BloOwned owned[] = {
       {BLO_K_GRAD_F, 1, 1, 3, 1}, {BLO_K_GRAD_F, 2, 2, 3, 2}, {BLO_K_HVP_XY, 0, 0, 5, 1}};
   RtOracle one, all;
-  char err[256];
-  assert_int_equal(rt_oracle_init(&one, &t->p, 1, 1, err, sizeof err), 0);
-  t->p.owned = owned;
-  t->p.n_owned = 3;
-  assert_int_equal(rt_oracle_init(&all, &t->p, 1, 1, err, sizeof err), 0);
-  assert_int_equal(rt_oracle_set_sharded(&all, true), 0);
-  double x[5] = {0.1, -0.2, 0.3, 0.4, -0.5}, y[8], v[8];
-  for (int i = 0; i < 8; i++) y[i] = 0.1 * i, v[i] = 1.0 - 0.2 * i;
+  double x[5], y[8], v[8];
+  two_oracles(t, owned, 3, &one, &all);
+  point(x, y, v);
   double gx1[5], gy1[8], gx2[5], gy2[8];
   double f1 = rt_oracle_grad_f(&one, RT_DRAW_FRESH, x, y, gx1, gy1);
   double f2 = rt_oracle_grad_f(&all, RT_DRAW_FRESH, x, y, gx2, gy2);
