@@ -400,6 +400,15 @@ static void write_problem(const Emit *e, FILE *f) {
     }
     fputs("};\n", f);
   }
+  if (bp->n_owned) { /* outputs of this rank's own rows: gathered across the ranks, not summed */
+    fprintf(f, "\nstatic const BloOwned blo_owned%s[] = {\n", sx);
+    for (int i = 0; i < bp->n_owned; i++) {
+      const BloOwned *o = &bp->owned[i];
+      fprintf(f, "  {%s, %d, %" PRId64 ", %" PRId64 ", %" PRId64 "},\n", kernel_enum[o->kernel],
+              o->slot, o->offset, o->rows, o->cols);
+    }
+    fputs("};\n", f);
+  }
   fprintf(f, "\nstatic const BloTensorInfo blo_data_info%s[] = {\n", sx);
   for (int k = 0; k < bp->n_data; k++) {
     const BloTensorInfo *t = &bp->data_info[k];
@@ -437,6 +446,7 @@ static void write_problem(const Emit *e, FILE *f) {
   if (bp->n_constraints)
     fprintf(f, "  bp->n_constraints = %d;\n  bp->constraints = blo_constraints%s;\n",
             bp->n_constraints, sx);
+  if (bp->n_owned) fprintf(f, "  bp->n_owned = %d;\n  bp->owned = blo_owned%s;\n", bp->n_owned, sx);
   for (int id = 0; id < BLO_K_COUNT; id++) {
     char sym[64];
     if (!emit_kernel_symbol(e, (BloKernelId)id, sym)) continue;

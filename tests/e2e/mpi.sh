@@ -15,8 +15,9 @@
 #     and emit-c run on rank 0 alone (one output, one file);
 #   - emit-c --ranks 2,3 of sharded hyper-cleaning (23 and 7 rows: uneven splits), built with
 #     mpicc -DBLO_USE_MPI: on 1, 2 and 3 ranks x and the trace of mpirun -n N bloc run and of
-#     one process (1e-12); 4 ranks refused on every rank with one message; built without
-#     BLO_USE_MPI it solves the whole problem as bloc run does.
+#     one process (1e-12), the same bytes allreduced and gathered; 4 ranks refused on every
+#     rank with one message; built without BLO_USE_MPI it solves the whole problem as bloc run
+#     does.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -249,9 +250,20 @@ if [ -x "$MPICC" ]; then
     bad "the --ranks solver built without MPI: not bloc run's x and trace"
   for n in 1 2 3; do
     mpi -n $n "$bloc" run "$hc" $steps --quiet --save-x "$tmp/sh/xb.csv" \
-      --trace "$tmp/sh/tb.csv" >/dev/null 2>&1 || bad "bloc run on $n ranks"
+      --trace "$tmp/sh/tb.csv" --out "$tmp/sh/rb.json" >/dev/null 2>&1 || bad "bloc run on $n ranks"
     mpi -n $n "$tmp/sh/h.mpi" --quiet --save-x "$tmp/sh/xm.csv" --trace "$tmp/sh/tm.csv" \
-      >/dev/null 2>"$tmp/sh/hm.err" || { bad "the --ranks solver on $n ranks: exit $?"; continue; }
+      --out "$tmp/sh/rm.json" >/dev/null 2>"$tmp/sh/hm.err" ||
+      { bad "the --ranks solver on $n ranks: exit $?"; continue; }
+    # the same collectives: hyper-cleaning's owned rows gathered, not summed, in both (the
+    # counts of one call kind; the HVPs a step may differ, as the trace's call counters do)
+    if [ $n -gt 1 ]; then
+      for k in allgather_bytes.grad_f allgather_bytes.mixed allreduce_bytes.grad_f \
+        allreduce_bytes.mixed; do
+        b=$(sed -n "s/.*\"${k%.*}\": {.*\"${k#*.}\": \([0-9]*\).*/\1/p" "$tmp/sh/rb.json")
+        m=$(sed -n "s/.*\"${k%.*}\": {.*\"${k#*.}\": \([0-9]*\).*/\1/p" "$tmp/sh/rm.json")
+        [ -n "$b" ] && [ "$b" = "$m" ] || bad "the --ranks solver on $n ranks: $k $m, not $b"
+      done
+    fi
     xclose "$tmp/sh/xb.csv" "$tmp/sh/xm.csv" && close "$tmp/sh/tb.csv" "$tmp/sh/tm.csv" ||
       bad "the --ranks solver on $n ranks: not mpirun bloc run's x and trace"
     xclose "$tmp/sh/x1.csv" "$tmp/sh/xm.csv" && close "$tmp/sh/t1.csv" "$tmp/sh/tm.csv" ||
