@@ -1140,21 +1140,38 @@ static int rows_tensor(const char *path, const RtTensor *shape, RtRows rows, RtT
   return 0;
 }
 
-RT_API int rt_load_idx_rows(const char *path, RtShape want, RtRows rows, RtTensor *out,
-                            RtErr e) {
-  memset(out, 0, sizeof *out);
-  if (rt_rows_check(path, want, rows, e)) return -1;
+/* What a binary row-range load starts from: the declaration, the range, the tensor to fill
+ * and the stream to open. */
+typedef struct RowsOpen {
+  RtShape want;
+  RtRows rows;
+  RtTensor *out;
+  RtStream *st;
+} RowsOpen;
+
+/* The start of a binary row-range load: o.out zeroed, the range checked against the
+ * declaration, the file opened into o.st and up to n bytes of its header read into buf.
+ * Returns how many were read (at least 1), or -1 with the message in e, an empty file
+ * included, and the stream closed. */
+static int64_t rows_open(const char *path, RowsOpen o, void *buf, size_t n, RtErr e) {
+  memset(o.out, 0, sizeof *o.out);
+  if (rt_rows_check(path, o.want, o.rows, e)) return -1;
+  if (rt_stream_open(o.st, path, e)) return -1;
+  int64_t got = rt_stream_read(o.st, buf, n, e);
+  if (got == 0)
+    rt_data_errf(e.buf, e.len,
+                 o.st->gz ? "'%s' is empty (after gzip decompression)" : "'%s' is empty", path);
+  if (got > 0) return got;
+  rt_stream_close(o.st);
+  return -1;
+}
+
+RT_API int rt_load_idx_rows(const char *path, RtShape want, RtRows rows, RtTensor *out, RtErr e) {
   RtStream st;
-  if (rt_stream_open(&st, path, e)) return -1;
-  int rc = -1;
   unsigned char hb[4 + 4 * 255];
-  int64_t got = rt_stream_read(&st, hb, 4, e);
-  if (got < 0) goto done;
-  if (got == 0) {
-    rt_data_errf(e.buf, e.len, st.gz ? "'%s' is empty (after gzip decompression)"
-                                     : "'%s' is empty", path);
-    goto done;
-  }
+  int64_t got = rows_open(path, (RowsOpen){want, rows, out, &st}, hb, 4, e);
+  if (got < 0) return -1;
+  int rc = -1;
   if (got < 4) {
     rt_data_errf(e.buf, e.len, "'%s': too short for an IDX header (%zu bytes)", path,
                  (size_t)got);
@@ -1245,22 +1262,13 @@ static int npy_fortran_rows(const BinRows *b, const BinSizeMsg *m, const NpyHead
   return 0;
 }
 
-RT_API int rt_load_npy_rows(const char *path, RtShape want, RtRows rows, RtTensor *out,
-                            RtErr e) {
-  memset(out, 0, sizeof *out);
-  if (rt_rows_check(path, want, rows, e)) return -1;
+RT_API int rt_load_npy_rows(const char *path, RtShape want, RtRows rows, RtTensor *out, RtErr e) {
   RtStream st;
-  if (rt_stream_open(&st, path, e)) return -1;
+  unsigned char pre[12];
+  int64_t got = rows_open(path, (RowsOpen){want, rows, out, &st}, pre, 10, e);
+  if (got < 0) return -1;
   int rc = -1;
   char *h = NULL;
-  unsigned char pre[12];
-  int64_t got = rt_stream_read(&st, pre, 10, e);
-  if (got < 0) goto done;
-  if (got == 0) {
-    rt_data_errf(e.buf, e.len, st.gz ? "'%s' is empty (after gzip decompression)"
-                                     : "'%s' is empty", path);
-    goto done;
-  }
   if (got < 10 || memcmp(pre, "\x93NUMPY", 6) != 0) {
     rt_data_errf(e.buf, e.len, "'%s': not an NPY file (it does not start with \\x93NUMPY)", path);
     goto done;

@@ -240,6 +240,13 @@ static void test_idx_errors(void **state) {
                     4);
   check_dense_error(fx("junk.idx", "\x01\x02\x08\x01", 4, 1), rt_shape(1, 5, 1), rt_load_idx,
                     rt_load_idx_rows, -1);
+  /* empty, plain and gzipped: every range says so as the whole load does; the same for NPY */
+  for (int gz = 0; gz < 2; gz++) {
+    check_dense_error(fx("empty.idx", "", 0, gz), rt_shape(1, 5, 1), rt_load_idx, rt_load_idx_rows,
+                      -1);
+    check_dense_error(fx("empty.npy", "", 0, gz), rt_shape(1, 5, 1), rt_load_npy, rt_load_npy_rows,
+                      -1);
+  }
 }
 
 /* ------------------------------------------------------------------ NPY */
