@@ -60,7 +60,51 @@ static double *dalloc(int64_t n) {
 
 /* ---- data-stage hooks (eval.h) */
 
-static int load_whole(const IrLoadRequest *req, double *out, char *err, size_t errlen);
+/* One row per data format: its whole loader, its row-range loader (rt_load_*_rows) and, for
+ * formats that can hold a tensor[T, K, d] of tasks, the loader of its T stacked matrices. */
+typedef struct DataLoader {
+  IrLoadFormat fmt;
+  int (*whole)(const char *path, RtShape want, RtTensor *out, RtErr e);
+  int (*rows)(const char *path, RtShape want, RtRows rows, RtTensor *out, RtErr e);
+  int (*tasks)(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out, RtErr e);
+} DataLoader;
+
+static const DataLoader k_loaders[] = {
+    {IR_LOAD_IDX, rt_load_idx, rt_load_idx_rows, NULL},
+    {IR_LOAD_CSV, rt_load_csv, rt_load_csv_rows, rt_load_csv3},
+    {IR_LOAD_LIBSVM, rt_load_libsvm, rt_load_libsvm_rows, NULL},
+    {IR_LOAD_LIBSVM_LABELS, rt_load_libsvm_labels, rt_load_libsvm_labels_rows, NULL},
+    {IR_LOAD_NPY, rt_load_npy, rt_load_npy_rows, rt_load_npy3},
+};
+
+static const DataLoader *loader_of(IrLoadFormat fmt) {
+  for (size_t i = 0; i < sizeof k_loaders / sizeof k_loaders[0]; i++)
+    if (k_loaders[i].fmt == fmt) return &k_loaders[i];
+  return NULL;
+}
+
+/* Load the whole of req->shape into out. */
+static int load_whole(const IrLoadRequest *req, double *out, char *err, size_t errlen) {
+  const char *path = req->path;
+  RtShape want = rt_shape(req->shape.rank, req->shape.rows, req->shape.cols);
+  int64_t blocks = req->blocks, k = blocks > 0 ? want.rows / blocks : 0;
+  RtErr e = rt_err(err, errlen);
+  /* IDX files are the big ones (MNIST): decoded straight into out, not copied there */
+  if (req->fmt == IR_LOAD_IDX) return rt_load_idx_into(path, want, out, e);
+  const DataLoader *l = loader_of(req->fmt);
+  if (!l || (blocks > 0 && !l->tasks)) {
+    snprintf(err, errlen, "unknown data format");
+    return 1;
+  }
+  RtTensor t = {0};
+  /* a tensor[T, K, d] (blocks = T): its T matrices stacked (an NPY file must be exactly that
+   * 3-D array) */
+  int rc = blocks > 0 ? l->tasks(path, blocks, k, want.cols, &t, e) : l->whole(path, want, &t, e);
+  if (rc) return rc;
+  memcpy(out, t.v, (size_t)shape_size(req->shape) * sizeof(double));
+  rt_tensor_free(&t);
+  return 0;
+}
 
 /* A load of some rows only (sharded data: one rank's rows, IrLoadRequest.row0/nrows): the
  * row-range loaders read just those rows (rt_load_*_rows, rt_data.h). compiler/ir/shard.c asks
@@ -69,21 +113,14 @@ static int load_whole(const IrLoadRequest *req, double *out, char *err, size_t e
 static int load_rows(const IrLoadRequest *req, double *out, char *err, size_t errlen) {
   int64_t cols = req->shape.rank == 2 ? req->shape.cols : 1;
   if (req->blocks == 0) {
-    RtShape want = rt_shape(req->shape.rank, req->shape.rows, req->shape.cols);
-    RtRows rows = {req->row0, req->nrows};
-    RtErr e = rt_err(err, errlen);
-    RtTensor t = {0};
-    int rc;
-    switch (req->fmt) {
-    case IR_LOAD_IDX: rc = rt_load_idx_rows(req->path, want, rows, &t, e); break;
-    case IR_LOAD_CSV: rc = rt_load_csv_rows(req->path, want, rows, &t, e); break;
-    case IR_LOAD_LIBSVM: rc = rt_load_libsvm_rows(req->path, want, rows, &t, e); break;
-    case IR_LOAD_LIBSVM_LABELS:
-      rc = rt_load_libsvm_labels_rows(req->path, want, rows, &t, e);
-      break;
-    case IR_LOAD_NPY: rc = rt_load_npy_rows(req->path, want, rows, &t, e); break;
-    default: snprintf(err, errlen, "unknown data format"); return 1;
+    const DataLoader *l = loader_of(req->fmt);
+    if (!l) {
+      snprintf(err, errlen, "unknown data format");
+      return 1;
     }
+    RtShape want = rt_shape(req->shape.rank, req->shape.rows, req->shape.cols);
+    RtTensor t = {0};
+    int rc = l->rows(req->path, want, (RtRows){req->row0, req->nrows}, &t, rt_err(err, errlen));
     if (rc) return rc;
     memcpy(out, t.v, sizeof(double) * (size_t)(req->nrows * cols));
     rt_tensor_free(&t);
@@ -104,35 +141,6 @@ static int load_hook(void *ctx, const IrLoadRequest *req, double *out, char *err
   (void)ctx;
   if (req->row0 != 0 || req->nrows != req->shape.rows) return load_rows(req, out, err, errlen);
   return load_whole(req, out, err, errlen);
-}
-
-/* Load the whole of req->shape into out. */
-static int load_whole(const IrLoadRequest *req, double *out, char *err, size_t errlen) {
-  const char *path = req->path;
-  RtShape want = rt_shape(req->shape.rank, req->shape.rows, req->shape.cols);
-  int64_t blocks = req->blocks, k = blocks > 0 ? want.rows / blocks : 0;
-  RtErr e = rt_err(err, errlen);
-  /* IDX files are the big ones (MNIST): decoded straight into out, not copied there */
-  if (req->fmt == IR_LOAD_IDX) return rt_load_idx_into(path, want, out, e);
-  RtTensor t = {0};
-  int rc;
-  switch (req->fmt) {
-  case IR_LOAD_CSV: /* a tensor[T, K, d] (blocks = T): its T matrices stacked */
-    rc = blocks > 0 ? rt_load_csv3(path, blocks, k, want.cols, &t, e)
-                    : rt_load_csv(path, want, &t, e);
-    break;
-  case IR_LOAD_LIBSVM: rc = rt_load_libsvm(path, want, &t, e); break;
-  case IR_LOAD_LIBSVM_LABELS: rc = rt_load_libsvm_labels(path, want, &t, e); break;
-  case IR_LOAD_NPY: /* a tensor[T, K, d] (blocks = T) must be exactly that 3-D array */
-    rc = blocks > 0 ? rt_load_npy3(path, blocks, k, want.cols, &t, e)
-                    : rt_load_npy(path, want, &t, e);
-    break;
-  default: snprintf(err, errlen, "unknown data format"); return 1;
-  }
-  if (rc) return rc;
-  memcpy(out, t.v, (size_t)shape_size(req->shape) * sizeof(double));
-  rt_tensor_free(&t);
-  return 0;
 }
 
 static int spd_hook(void *ctx, const IrSpdRequest *req, double *out, char *err, size_t errlen) {
