@@ -253,6 +253,17 @@ static void prefetch(Cg *cg, LLVMValueRef p) {
   LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
 }
 
+/* In a tile of R rows starting at arow0, at step ii of the loop along a's rows: prefetch one
+ * row of the next block of a (k->blockr rows on; none when 0), the rows in turn as ii runs. */
+static void prefetch_next_block(Sk *k, LLVMValueRef arow0, LLVMValueRef ii, int R) {
+  Cg *cg = k->cg;
+  if (!k->blockr) return;
+  LLVMValueRef q =
+      R > 1 ? LLVMBuildAnd(cg->f->b, ii, cg_const_i64(cg, R - 1), "") : cg_const_i64(cg, 0);
+  LLVMValueRef off = LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, q, k->blockr), k->lda), ii, "");
+  prefetch(cg, at_t(cg, k->ta, arow0, off));
+}
+
 /* A masked load of the first `w` of `n` (<= 16) elements of type et at p (the others 0; never
  * touches them), as they are (raw) or widened to doubles. */
 static LLVMValueRef mload_raw(Cg *cg, LLVMTypeRef et, LLVMValueRef p, int w, int n, bool raw) {
@@ -422,13 +433,7 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
     cp[v] = at(cg, k->c, add_i(cg, crow, g[v].c0));
     cv[v] = vload(cg, cp[v], g[v].w);
   }
-  if (k->blockr && g[0].c0 == 0) { /* the next block's rows of a: one row per i, in turn */
-    LLVMValueRef q =
-        R > 1 ? LLVMBuildAnd(cg->f->b, ii, cg_const_i64(cg, R - 1), "") : cg_const_i64(cg, 0);
-    LLVMValueRef off =
-        LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, q, k->blockr), k->lda), ii, "");
-    prefetch(cg, at_t(cg, k->ta, arow0, off));
-  }
+  if (g[0].c0 == 0) prefetch_next_block(k, arow0, ii, R);
   for (int i = 0; i < R; i++) {
     LLVMValueRef s = vload_t(cg, ta, at_t(cg, ta, arow[i], ii), 1);
     for (int v = 0; v < ng; v++)
@@ -467,13 +472,7 @@ static void tn_tile_f32(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
   LLVMValueRef none[1];
   LLVMValueRef ii = rl_begin(cg, &L, none, 0);
   LLVMValueRef crow = mul_i(cg, ii, k->ldc);
-  if (k->blockr && g[0].c0 == 0) { /* the next block's rows of a: one row per i, in turn */
-    LLVMValueRef q =
-        R > 1 ? LLVMBuildAnd(cg->f->b, ii, cg_const_i64(cg, R - 1), "") : cg_const_i64(cg, 0);
-    LLVMValueRef off =
-        LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, q, k->blockr), k->lda), ii, "");
-    prefetch(cg, at_t(cg, k->ta, arow0, off));
-  }
+  if (g[0].c0 == 0) prefetch_next_block(k, arow0, ii, R);
   LLVMValueRef sv[3];
   for (int i = 0; i < R; i++) {
     LLVMValueRef s = vload_raw(cg, k->ta, at_t(cg, k->ta, arow[i], ii), 1);
