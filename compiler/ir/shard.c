@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/shard_rows.h"
 #include "support/alloc.h"
 
 typedef enum Cls { C_REP, C_ROWS, C_COLS, C_PART, C_BATCH, C_BATCHT, C_TASK } Cls;
@@ -537,15 +538,30 @@ static IrNode *tasks_load(Sh *S, const IrNode *old) {
   return ir_reshape(S->g, n, mine);
 }
 
+/* The node the pass made of old, a node of the declaration being sharded (rewritten before
+ * sharded_decl: every node under it is done), for shard_rows_push. */
+static IrNode *rebuilt(void *ctx, const IrNode *old, ShardRowsKind *kind) {
+  const Sh *S = ctx;
+  Val v = S->memo[old->id];
+  *kind = !S->done[old->id] ? SHARD_ROWS_OTHER
+          : v.c == C_REP    ? SHARD_ROWS_WHOLE
+          : v.c == C_ROWS   ? SHARD_ROWS_MINE
+                            : SHARD_ROWS_OTHER;
+  return v.n;
+}
+
 /* Declared tensor k, sharded by its declaration: a load reads only the rank's rows (a tensor
- * of tasks, the rank's tasks), anything else (a generator: the same global draw on every
- * rank; data computed from replicated data) is computed whole and cut. */
+ * of tasks, the rank's tasks); an expression computes only the rank's rows, its row range
+ * pushed down to its leaves (shard_rows.h: row slices of replicated data, row-range loads),
+ * and what cannot be pushed (a generator: the same global draw on every rank) is computed
+ * whole and cut. */
 static Val sharded_decl(Sh *S, const IrNode *old, Val v) {
-  if (v.c == C_ROWS) return v;
-  IrNode *tasks = tasks_load(S, old);
-  if (tasks) return val(tasks, C_ROWS);
+  if (v.c != C_ROWS) {
+    IrNode *tasks = tasks_load(S, old);
+    if (tasks) return val(tasks, C_ROWS);
+  }
   const IrNode *ld = old;
-  if (ld->op == IR_LOAD && ld->attr[1] == 0) {
+  if (v.c != C_ROWS && ld->op == IR_LOAD && ld->attr[1] == 0) {
     RtRows r = rt_shard_rows(S->s, ld->shape.rows);
     Shape s = ld->shape;
     s.rows = r.n;
@@ -554,6 +570,10 @@ static Val sharded_decl(Sh *S, const IrNode *old, Val v) {
     n->span = ld->span;
     return val(n, C_ROWS);
   }
+  ShardRowsEnv env = {S->g, S->s, rebuilt, S};
+  IrNode *mine = shard_rows_push(&env, old, rt_shard_rows(S->s, old->shape.rows));
+  if (mine) return val(mine, C_ROWS);
+  if (v.c == C_ROWS) return v;
   return val(cut_rows(S, v.n), C_ROWS);
 }
 
