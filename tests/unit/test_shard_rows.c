@@ -3,7 +3,8 @@
  * shard_rows.blo compiled for each rank of N = 2 .. 5 (23 rows, uneven splits):
  *   - the data stage of the rank evaluates nothing of more rows than the rank holds: the row
  *     range is pushed down to row slices of the replicated tensors it reads (only the
- *     generator `noise` is drawn whole and cut, as its draws depend on every earlier one);
+ *     generator `noise`, whose draws depend on every earlier one, and the transpose in T are
+ *     computed whole and cut);
  *   - every sharded declaration is bit for bit the rows of the unsharded compile's value;
  *   - the oracles summed over the ranks are the unsharded ones (to 1e-12). */
 #include <setjmp.h>
@@ -55,6 +56,16 @@ static int64_t widest(BloCompiled *c, int k) {
   return most;
 }
 
+/* How many nodes of `rows` rows the data stage evaluates for declaration k (leaves of other
+ * declarations aside). */
+static int with_rows(BloCompiled *c, int k, int64_t rows) {
+  IrNode **order;
+  size_t n = ir_topo(&c->ir->graph, &c->ir->data_value[k], 1, &order);
+  int count = 0;
+  for (size_t i = 0; i < n; i++) count += order[i]->op != IR_DATA && order[i]->shape.rows == rows;
+  return count;
+}
+
 static const char *const k_pushed[] = {"Xtr", "Ytr", "Z", "P", "Q"};
 enum { NPUSHED = sizeof k_pushed / sizeof k_pushed[0] };
 
@@ -79,11 +90,16 @@ static void test_rows_only(void **state) {
         assert_memory_equal(p->data[k], wp->data[k] + mine.r0 * cols,
                             sizeof(double) * (size_t)(mine.n * cols));
       }
-      /* the generator: drawn whole (23 rows) and cut, the same rows as unsharded */
-      int g = decl(c, "noise");
-      assert_int_equal(widest(c, g), 23);
-      assert_memory_equal(p->data[g], wp->data[g] + mine.r0 * 3,
-                          sizeof(double) * (size_t)(mine.n * 3));
+      /* the generator, and the transpose in T: whole (23 rows) and cut, the same rows as
+       * unsharded */
+      for (int i = 0; i < 2; i++) {
+        int g = decl(c, i ? "T" : "noise");
+        assert_int_equal(widest(c, g), 23);
+        if (i) /* the transpose alone: 2 * it and raw's rows are the rank's */
+          assert_int_equal(with_rows(c, g, 23), 1);
+        assert_memory_equal(p->data[g], wp->data[g] + mine.r0 * 3,
+                            sizeof(double) * (size_t)(mine.n * 3));
+      }
       blo_compiled_free(c);
     }
   blo_compiled_free(whole);
