@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/shard_rows.h"
 #include "support/alloc.h"
 
 typedef enum Cls { C_REP, C_ROWS, C_COLS, C_PART, C_BATCH, C_BATCHT, C_TASK } Cls;
@@ -537,24 +538,42 @@ static IrNode *tasks_load(Sh *S, const IrNode *old) {
   return ir_reshape(S->g, n, mine);
 }
 
+/* The node the pass made of old, a node of the declaration being sharded (rewritten before
+ * sharded_decl: every node under it is done), for shard_rows_push. */
+static IrNode *rebuilt(void *ctx, const IrNode *old, ShardRowsKind *kind) {
+  const Sh *S = ctx;
+  Val v = S->memo[old->id];
+  *kind = !S->done[old->id] ? SHARD_ROWS_OTHER
+          : v.c == C_REP    ? SHARD_ROWS_WHOLE
+          : v.c == C_ROWS   ? SHARD_ROWS_MINE
+                            : SHARD_ROWS_OTHER;
+  return v.n;
+}
+
 /* Declared tensor k, sharded by its declaration: a load reads only the rank's rows (a tensor
- * of tasks, the rank's tasks), anything else (a generator: the same global draw on every
- * rank; data computed from replicated data) is computed whole and cut. */
+ * of tasks, the rank's tasks); an expression computes only the rank's rows, its row range
+ * pushed down to its leaves (shard_rows.h: row slices of replicated data, row-range loads),
+ * and what cannot be pushed (a generator: the same global draw on every rank) is computed
+ * whole and cut. An expression of sharded rows already (v.c == C_ROWS: hcat(X, Z[0:n, :]), X
+ * sharded) is pushed too, so that its replicated operands are read by rows, not cut. */
 static Val sharded_decl(Sh *S, const IrNode *old, Val v) {
-  if (v.c == C_ROWS) return v;
-  IrNode *tasks = tasks_load(S, old);
-  if (tasks) return val(tasks, C_ROWS);
-  const IrNode *ld = old;
-  if (ld->op == IR_LOAD && ld->attr[1] == 0) {
-    RtRows r = rt_shard_rows(S->s, ld->shape.rows);
-    Shape s = ld->shape;
-    s.rows = r.n;
-    int64_t at[4] = {ld->attr[0], 0, r.r0, ld->shape.rows};
-    IrNode *n = ir_node(S->g, IR_LOAD, s, NULL, 0, 0, 0, at, ld->str);
-    n->span = ld->span;
-    return val(n, C_ROWS);
+  if (v.c != C_ROWS) {
+    IrNode *tasks = tasks_load(S, old);
+    if (tasks) return val(tasks, C_ROWS);
+    if (old->op == IR_LOAD && old->attr[1] == 0) {
+      RtRows r = rt_shard_rows(S->s, old->shape.rows);
+      Shape s = old->shape;
+      s.rows = r.n;
+      int64_t at[4] = {old->attr[0], 0, r.r0, old->shape.rows};
+      IrNode *n = ir_node(S->g, IR_LOAD, s, NULL, 0, 0, 0, at, old->str);
+      n->span = old->span;
+      return val(n, C_ROWS);
+    }
   }
-  return val(cut_rows(S, v.n), C_ROWS);
+  ShardRowsEnv env = {S->g, S->s, rebuilt, S};
+  IrNode *mine = shard_rows_push(&env, old, rt_shard_rows(S->s, old->shape.rows));
+  if (mine) return val(mine, C_ROWS);
+  return v.c == C_ROWS ? v : val(cut_rows(S, v.n), C_ROWS);
 }
 
 int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
