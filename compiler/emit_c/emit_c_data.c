@@ -410,18 +410,24 @@ static const char data_helpers[] =
     "\n"
     "/* A sparse[rows, cols] LIBSVM (mtx 0) or MatrixMarket (mtx 1) file into CSR, with the\n"
     " * transpose the kernels use, as one block (*owned, freed with free()); *t is the data\n"
-    " * pointer kernels receive. */\n"
+    " * pointer kernels receive. part.n < rows (sharded data, emit-c --ranks): only the rows\n"
+    " * part.r0.. by the row-range loaders, and the transpose of those rows, as bloc does. */\n"
     "static RT_MAYBE_UNUSED int blo_load_sparse(int mtx, const char *path, int64_t rows, int64_t "
     "cols,\n"
-    "                                           const double **t, void **owned, char *err, "
-    "size_t errlen) {\n"
+    "                                           RtRows part, const double **t, void **owned, "
+    "char *err,\n"
+    "                                           size_t errlen) {\n"
     "  RtCsr m;\n"
     "  RtSparse s;\n"
     "  RtErr e = rt_err(err, errlen);\n"
     "  RtShape want = rt_shape(2, rows, cols);\n"
     "  int rc;\n"
     "  memset(&m, 0, sizeof m);\n"
-    "  rc = mtx ? rt_load_mtx_csr(path, want, &m, e) : rt_load_libsvm_csr(path, want, &m, e);\n"
+    "  if (part.n < rows)\n"
+    "    rc = mtx ? rt_load_mtx_csr_rows(path, want, part, &m, e)\n"
+    "             : rt_load_libsvm_csr_rows(path, want, part, &m, e);\n"
+    "  else\n"
+    "    rc = mtx ? rt_load_mtx_csr(path, want, &m, e) : rt_load_libsvm_csr(path, want, &m, e);\n"
     "  if (rc || rt_csr_check(&m, path, e) || rt_sparse_make(&m, &s, e)) {\n"
     "    rt_csr_free(&m);\n"
     "    return 1;\n"
@@ -666,19 +672,17 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
       emit_buf_printf(out, "  /* %s : %s */\n", emit_data_name(e, k, nb), shape_str(s, sb));
     }
     if (k < p->ndata && s.sparse) {
+      /* sharded (attr[3] > 0, ir/shard.c): this rank's rows attr[2].. of the file's attr[3] */
       const IrNode *ld = p->data_value[k];
-      if (c->sharded && prog->data[k]->row_sharded) {
-        emit_fail(e, 1, "--ranks: data '%s' is sparse and sharded, which emit-c does not split yet",
-                  prog->data[k]->name);
-        return;
-      }
+      int64_t whole = ld->attr[3] > 0 ? ld->attr[3] : s.rows,
+              r0 = ld->attr[3] > 0 ? ld->attr[2] : 0;
       EmitBuf path = {0};
       emit_c_string(&path, absolute_path(e, ld->str ? ld->str : ""));
       emit_buf_printf(out,
-                      "  if (blo_load_sparse(%d, %s, %" PRId64 ", %" PRId64
-                      ", &t[%d], &owned[%d], msg, sizeof msg)) {\n"
+                      "  if (blo_load_sparse(%d, %s, %" PRId64 ", %" PRId64 ", (RtRows){%" PRId64
+                      ", %" PRId64 "}, &t[%d], &owned[%d], msg, sizeof msg)) {\n"
                       "    snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n    return 1;\n  }\n",
-                      ld->attr[0] == IR_LOAD_MTX, path.s, s.rows, s.cols, k, k,
+                      ld->attr[0] == IR_LOAD_MTX, path.s, whole, s.cols, r0, s.rows, k, k,
                       emit_where(e, prog->data[k]->span, w));
       emit_buf_free(&path);
       continue;

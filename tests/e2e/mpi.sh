@@ -13,11 +13,12 @@
 #   - compare and eval solve and evaluate sharded hyper-cleaning data-parallel: the same
 #     numbers as one process (1e-12), compare's files written by rank 0 alone; check, derive
 #     and emit-c run on rank 0 alone (one output, one file);
-#   - emit-c --ranks 2,3 of sharded hyper-cleaning (23 and 7 rows: uneven splits), built with
-#     mpicc -DBLO_USE_MPI: on 1, 2 and 3 ranks x and the trace of mpirun -n N bloc run and of
-#     one process (1e-12), the same bytes allreduced and gathered; 4 ranks refused on every
-#     rank with one message; built without BLO_USE_MPI it solves the whole problem as bloc run
-#     does.
+#   - emit-c --ranks 2,3 of sharded hyper-cleaning (23 and 7 rows: uneven splits) and of
+#     sharded sparse data (LIBSVM and MatrixMarket, 23 and 11 rows), built with mpicc
+#     -DBLO_USE_MPI: on 1, 2 and 3 ranks x and the trace of mpirun -n N bloc run and of one
+#     process (1e-12), the same bytes allreduced and gathered, each rank's part reading only
+#     its rows of the sparse files; 4 ranks refused on every rank with one message; built
+#     without BLO_USE_MPI it solves the whole problem as bloc run does.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -178,8 +179,6 @@ xclose() {
 mkdir "$tmp/sh" "$tmp/sh/d0" "$tmp/sh/d1" && cp "$top_srcdir"/tests/unit/shard_* "$tmp/sh/"
 hc=$tmp/sh/shard_hyperclean.blo
 steps="--method lancbio --set outer_steps=40 --set trace_every=5"
-"$bloc" run "$hc" $steps --quiet --save-x "$tmp/sh/x1.csv" --trace "$tmp/sh/t1.csv" \
-  >/dev/null 2>&1 || bad "sharded hyper-cleaning, one process"
 
 # compare: each method solved sharded, rank 0 writes the outputs and the table
 cmp_args="compare $hc --methods lancbio,aid_cg --set outer_steps=20 --quiet --out-dir out"
@@ -231,8 +230,6 @@ mpi -n 1 --wdir "$tmp/sh/d0" "$bloc" $emit : -n 1 --wdir "$tmp/sh/d1" "$bloc" $e
 rm -f "$tmp/sh/d0/s.c"
 
 # emit-c --ranks: one solver for 1, 2 and 3 ranks
-"$bloc" emit-c "$hc" $steps --ranks 3,2 -o "$tmp/sh/h.c" 2>"$tmp/sh/emit.err" ||
-  { bad "emit-c --ranks 3,2"; cat "$tmp/sh/emit.err"; }
 "$bloc" emit-c "$hc" $steps --ranks 8 -o "$tmp/sh/h8.c" 2>"$tmp/sh/emit8.err" &&
   bad "emit-c --ranks 8 of 7 sharded rows succeeded"
 grep -q "fewer than the 8 ranks" "$tmp/sh/emit8.err" ||
@@ -240,35 +237,78 @@ grep -q "fewer than the 8 ranks" "$tmp/sh/emit8.err" ||
 "$bloc" emit-c "$tmp/p.blo" --ranks 2 -o "$tmp/sh/p2.c" 2>"$tmp/sh/emitp.err" &&
   bad "emit-c --ranks of a program without sharded data succeeded"
 grep -q "has no sharded data" "$tmp/sh/emitp.err" || bad "emit-c --ranks, no sharded data"
-if [ -x "$MPICC" ]; then
-  "$MPICC" -std=c99 -O1 -DBLO_USE_MPI "$tmp/sh/h.c" -o "$tmp/sh/h.mpi" -lm ||
-    bad "mpicc -DBLO_USE_MPI of the --ranks solver"
-  "$MPICC" -std=c99 -O1 "$tmp/sh/h.c" -o "$tmp/sh/h.one" -lm || bad "cc of the --ranks solver"
+# ranks_solver NAME: the emit-c --ranks 3,2 solver of $tmp/sh/NAME.blo into NAME.mpi (mpicc
+# -DBLO_USE_MPI) and NAME.one (without): NAME.one solves the whole problem as bloc run does; on
+# 1, 2 and 3 ranks NAME.mpi gives x and the trace of mpirun -n N bloc run and of one process
+# (1e-12), with the same bytes allreduced and gathered
+ranks_solver() {
+  b=$tmp/sh/$1
+  "$bloc" run "$b.blo" $steps --quiet --save-x "$b.x1" --trace "$b.t1" >/dev/null 2>&1 ||
+    bad "$1: bloc run, one process"
+  "$bloc" emit-c "$b.blo" $steps --ranks 3,2 -o "$b.c" 2>"$tmp/sh/emit.err" ||
+    { bad "$1: emit-c --ranks 3,2: $(cat "$tmp/sh/emit.err")"; return; }
+  "$MPICC" -std=c99 -O1 -DBLO_USE_MPI "$b.c" -o "$b.mpi" -lm ||
+    bad "$1: mpicc -DBLO_USE_MPI of the --ranks solver"
+  "$MPICC" -std=c99 -O1 "$b.c" -o "$b.one" -lm || bad "$1: cc of the --ranks solver"
   # without BLO_USE_MPI: the whole problem, as bloc run
-  "$tmp/sh/h.one" --quiet --save-x "$tmp/sh/xe.csv" --trace "$tmp/sh/te.csv" >/dev/null &&
-    xclose "$tmp/sh/x1.csv" "$tmp/sh/xe.csv" && close "$tmp/sh/t1.csv" "$tmp/sh/te.csv" ||
-    bad "the --ranks solver built without MPI: not bloc run's x and trace"
+  "$b.one" --quiet --save-x "$tmp/sh/xe.csv" --trace "$tmp/sh/te.csv" >/dev/null &&
+    xclose "$b.x1" "$tmp/sh/xe.csv" && close "$b.t1" "$tmp/sh/te.csv" ||
+    bad "$1: the --ranks solver built without MPI: not bloc run's x and trace"
   for n in 1 2 3; do
-    mpi -n $n "$bloc" run "$hc" $steps --quiet --save-x "$tmp/sh/xb.csv" \
-      --trace "$tmp/sh/tb.csv" --out "$tmp/sh/rb.json" >/dev/null 2>&1 || bad "bloc run on $n ranks"
-    mpi -n $n "$tmp/sh/h.mpi" --quiet --save-x "$tmp/sh/xm.csv" --trace "$tmp/sh/tm.csv" \
+    mpi -n $n "$bloc" run "$b.blo" $steps --quiet --save-x "$tmp/sh/xb.csv" \
+      --trace "$tmp/sh/tb.csv" --out "$tmp/sh/rb.json" >/dev/null 2>&1 ||
+      bad "$1: bloc run on $n ranks"
+    mpi -n $n "$b.mpi" --quiet --save-x "$tmp/sh/xm.csv" --trace "$tmp/sh/tm.csv" \
       --out "$tmp/sh/rm.json" >/dev/null 2>"$tmp/sh/hm.err" ||
-      { bad "the --ranks solver on $n ranks: exit $?"; continue; }
+      { bad "$1: the --ranks solver on $n ranks: exit $?"; continue; }
     # the same collectives: hyper-cleaning's owned rows gathered, not summed, in both (the
     # counts of one call kind; the HVPs a step may differ, as the trace's call counters do)
     if [ $n -gt 1 ]; then
       for k in allgather_bytes.grad_f allgather_bytes.mixed allreduce_bytes.grad_f \
         allreduce_bytes.mixed; do
-        b=$(sed -n "s/.*\"${k%.*}\": {.*\"${k#*.}\": \([0-9]*\).*/\1/p" "$tmp/sh/rb.json")
-        m=$(sed -n "s/.*\"${k%.*}\": {.*\"${k#*.}\": \([0-9]*\).*/\1/p" "$tmp/sh/rm.json")
-        [ -n "$b" ] && [ "$b" = "$m" ] || bad "the --ranks solver on $n ranks: $k $m, not $b"
+        b_=$(sed -n "s/.*\"${k%.*}\": {.*\"${k#*.}\": \([0-9]*\).*/\1/p" "$tmp/sh/rb.json")
+        m_=$(sed -n "s/.*\"${k%.*}\": {.*\"${k#*.}\": \([0-9]*\).*/\1/p" "$tmp/sh/rm.json")
+        [ -n "$b_" ] && [ "$b_" = "$m_" ] ||
+          bad "$1: the --ranks solver on $n ranks: $k $m_, not $b_"
       done
     fi
     xclose "$tmp/sh/xb.csv" "$tmp/sh/xm.csv" && close "$tmp/sh/tb.csv" "$tmp/sh/tm.csv" ||
-      bad "the --ranks solver on $n ranks: not mpirun bloc run's x and trace"
-    xclose "$tmp/sh/x1.csv" "$tmp/sh/xm.csv" && close "$tmp/sh/t1.csv" "$tmp/sh/tm.csv" ||
-      bad "the --ranks solver on $n ranks: not one process's x and trace"
+      bad "$1: the --ranks solver on $n ranks: not mpirun bloc run's x and trace"
+    xclose "$b.x1" "$tmp/sh/xm.csv" && close "$b.t1" "$tmp/sh/tm.csv" ||
+      bad "$1: the --ranks solver on $n ranks: not one process's x and trace"
   done
+}
+if [ -x "$MPICC" ]; then
+  ranks_solver shard_hyperclean
+  # sharded sparse data: tests/unit/shard_sparse.blo (LIBSVM 23 rows, MatrixMarket 11, dense()
+  # of sharded rows) and tests/e2e/sparse.blo cut to 23 rows (X @ ones(d) in the data stage,
+  # X' @ (X @ W)); no split of 2 or 3 ranks is even. Each rank's part reads its rows alone, by
+  # the row-range CSR loaders (the whole problem, the parts of 2 ranks, then of 3)
+  head -n 24 "$top_srcdir/tests/e2e/sparse_small.svm" >"$tmp/sh/sparse23.svm" # comment + 23
+  sed -e 's/^const n = 24$/const n = 23/' -e 's/"sparse_small.svm")$/"sparse23.svm") sharded/' \
+    "$top_srcdir/tests/e2e/sparse.blo" >"$tmp/sh/sparse23.blo"
+  [ "$(grep -c -e '^const n = 23$' -e 'sharded$' "$tmp/sh/sparse23.blo")" = 3 ] ||
+    bad "sparse23.blo: tests/e2e/sparse.blo no longer has the lines the test edits"
+  for s in shard_sparse sparse23; do ranks_solver $s; done
+  rows=$(sed -n 's/.*shard_sparse_tr.svm", 23, 12, (RtRows){\([0-9]*\), \([0-9]*\)}.*/\1+\2/p' \
+    "$tmp/sh/shard_sparse.c" | tr '\n' ' ')
+  [ "$rows" = "0+23 0+11 11+12 0+7 7+8 15+8 " ] ||
+    bad "shard_sparse: the parts load the rows $rows of shard_sparse_tr.svm"
+  rows=$(sed -n 's/.*shard_sparse_val.mtx", 11, 12, (RtRows){\([0-9]*\), \([0-9]*\)}.*/\1+\2/p' \
+    "$tmp/sh/shard_sparse.c" | tr '\n' ' ')
+  [ "$rows" = "0+11 0+5 5+6 0+3 3+4 7+4 " ] ||
+    bad "shard_sparse: the parts load the rows $rows of shard_sparse_val.mtx"
+  # a bad entry in rank 1's rows of a sparse file since generation (file line 21, row 19 of
+  # 23; rank 1 of 2 holds rows 11..22): every rank exits 1, one message giving the file's line
+  mkdir "$tmp/sp" && cp "$top_srcdir"/tests/unit/shard_sparse* "$tmp/sp/" &&
+    "$bloc" emit-c "$tmp/sp/shard_sparse.blo" --ranks 2 -o "$tmp/sp/s.c" &&
+    "$MPICC" -std=c99 -DBLO_USE_MPI "$tmp/sp/s.c" -o "$tmp/sp/s" -lm || bad "emit-c of sp/"
+  sed -i '21s/^0 4:0.305 /0 4;0.305 /' "$tmp/sp/shard_sparse_tr.svm"
+  mpi -n 2 sh "$tmp/erank.sh" "$tmp/sp/s" --quiet >/dev/null 2>"$tmp/sp/err"
+  statuses 2 1 "a bad sparse entry, emitted solver on 2 ranks"
+  errors "$tmp/sp/err" 1 "a bad sparse entry, emitted solver on 2 ranks"
+  grep -q "shard_sparse_tr.svm' line 21: '4;0.305' is not index:value" "$tmp/sp/err" ||
+    bad "a bad sparse entry: $(grep error: "$tmp/sp/err")"
   # a rank's rows of computed sharded data turned non-finite since generation: the error names
   # the global row and the declared shape, once, as bloc run's does
   mkdir "$tmp/nf" && printf '0\n0\n0\n0\n1\n1\n0\n' >"$tmp/nf/lab.csv"
@@ -291,7 +331,8 @@ BLO
   grep -q "data 'L' (vector\[7\]) holds -inf at \[5\]" "$tmp/nf/err" ||
     bad "non-finite sharded data: $(grep error: "$tmp/nf/err")"
   # a run size the file has no parts for: every rank exits 1, one message
-  mpi -n 4 sh "$tmp/erank.sh" "$tmp/sh/h.mpi" --quiet >/dev/null 2>"$tmp/sh/h4.err"
+  mpi -n 4 sh "$tmp/erank.sh" "$tmp/sh/shard_hyperclean.mpi" --quiet >/dev/null \
+    2>"$tmp/sh/h4.err"
   statuses 4 1 "the --ranks 2,3 solver on 4 ranks"
   errors "$tmp/sh/h4.err" 1 "the --ranks 2,3 solver on 4 ranks"
   grep -q "runs on 1, 2 or 3 processes, not on 4: generate it with bloc emit-c --ranks 4" \
