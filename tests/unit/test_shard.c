@@ -298,7 +298,7 @@ static void check_backends(const char *file, int N, int draws) {
 }
 
 /* Minibatches over sparse data sharded by rows: each rank's drawn rows of its CSR rows, the
- * others empty; several draws, so that a rank owns all, some or none of a batch. The sums over
+ * others empty; several draws, so that a rank owns more or fewer of a batch. The sums over
  * the ranks against the unsharded kernels, and each rank's JIT kernels against its evaluator
  * (the generated CSR loops against rt_sparse_mul_shard). */
 static void test_sparse_batch(void **state) {
