@@ -253,12 +253,19 @@ static void row_times(const RtCsr *a, int64_t row, int64_t n, const double *b, i
   }
 }
 
-RT_API void rt_sparse_mul_rows(const RtSparse *s, const int64_t *idx, int64_t rows, int trans,
-                               int64_t n, const double *b, int64_t ldb, double *c, int64_t ldc,
-                               int64_t r0, int64_t r1) {
+/* rt_sparse_mul_rows with rows idx - off of s->m, a row outside [0, s->m.rows) empty (a
+ * sharded tensor's drawn rows another rank owns; never one otherwise). */
+static void mul_rows(const RtSparse *s, const int64_t *idx, int64_t off, int64_t rows, int trans,
+                     int64_t n, const double *b, int64_t ldb, double *c, int64_t ldc, int64_t r0,
+                     int64_t r1) {
   int64_t i, k, j;
   if (!trans) {
-    for (i = r0; i < r1; i++) row_times(&s->m, idx ? idx[i] : i, n, b, ldb, c + i * ldc);
+    for (i = r0; i < r1; i++) {
+      int64_t r = idx ? idx[i] - off : i;
+      if (r >= 0 && r < s->m.rows) row_times(&s->m, r, n, b, ldb, c + i * ldc);
+      else
+        for (j = 0; j < n; j++) c[i * ldc + j] = 0;
+    }
     return;
   }
   if (!idx) { /* rows of A' are the rows of the stored transpose */
@@ -271,16 +278,30 @@ RT_API void rt_sparse_mul_rows(const RtSparse *s, const int64_t *idx, int64_t ro
   for (i = 0; i < rows; i++) {
     const RtCsr *a = &s->m;
     const double *br = b + i * ldb;
-    for (k = a->rowptr[idx[i]]; k < a->rowptr[idx[i] + 1]; k++) {
+    const int64_t r = idx[i] - off;
+    if (r < 0 || r >= a->rows) continue;
+    for (k = a->rowptr[r]; k < a->rowptr[r + 1]; k++) {
       double v = a->val[k], *cr = c + a->col[k] * ldc;
       for (j = 0; j < n; j++) cr[j] += v * br[j];
     }
   }
 }
 
+RT_API void rt_sparse_mul_rows(const RtSparse *s, const int64_t *idx, int64_t rows, int trans,
+                               int64_t n, const double *b, int64_t ldb, double *c, int64_t ldc,
+                               int64_t r0, int64_t r1) {
+  mul_rows(s, idx, 0, rows, trans, n, b, ldb, c, ldc, r0, r1);
+}
+
 RT_API void rt_sparse_mul(const RtSparse *s, const int64_t *idx, int64_t rows, int trans,
                           int64_t n, const double *b, int64_t ldb, double *c, int64_t ldc) {
   rt_sparse_mul_rows(s, idx, rows, trans, n, b, ldb, c, ldc, 0, rt_sparse_out_rows(s, rows, trans));
+}
+
+RT_API void rt_sparse_mul_shard(const RtSparse *s, const int64_t *idx, int64_t off, int64_t rows,
+                                int trans, int64_t n, const double *b, int64_t ldb, double *c,
+                                int64_t ldc) {
+  mul_rows(s, idx, off, rows, trans, n, b, ldb, c, ldc, 0, rt_sparse_out_rows(s, rows, trans));
 }
 
 RT_API void rt_sparse_to_dense(const RtSparse *s, double *out) {

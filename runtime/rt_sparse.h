@@ -117,6 +117,12 @@ RT_API void rt_sparse_mul_rows(const RtSparse *s, const int64_t *idx, int64_t ro
                                int64_t r0, int64_t r1);
 RT_API void rt_sparse_mul(const RtSparse *s, const int64_t *idx, int64_t rows, int trans,
                           int64_t n, const double *b, int64_t ldb, double *c, int64_t ldc);
+/* rt_sparse_mul of the drawn rows of a sharded sparse tensor: s->m is the rank's rows, from
+ * global row off, and idx[0..rows) are global row indices; a drawn row the rank does not own
+ * is an empty row (a zero row of C when trans is 0, nothing added when 1). */
+RT_API void rt_sparse_mul_shard(const RtSparse *s, const int64_t *idx, int64_t off, int64_t rows,
+                                int trans, int64_t n, const double *b, int64_t ldb, double *c,
+                                int64_t ldc);
 /* The dense rows x cols copy of s->m (dense(X)) into out, row-major. */
 RT_API void rt_sparse_to_dense(const RtSparse *s, double *out);
 

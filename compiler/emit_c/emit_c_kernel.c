@@ -803,7 +803,8 @@ static void emit_blas(K *k, const SchedStep *st) {
   }
 }
 
-/* SS_SPMM: the runtime's CSR product (rt_sparse.h); a sparse data pointer is its RtSparse. */
+/* SS_SPMM: the runtime's CSR product (rt_sparse.h); a sparse data pointer is its RtSparse.
+ * Sampled rows of sharded data: rt_sparse_mul_shard, global rows from the rank's first. */
 static void emit_sparse(K *k, const SchedStep *st) {
   const SchedBlas *b = &st->blas;
   char pa[64], pb[64], pc[64], pi[64] = "NULL";
@@ -811,6 +812,13 @@ static void emit_sparse(K *k, const SchedStep *st) {
   view_ptr(k, &b->b, pb, sizeof pb);
   view_ptr(k, &b->c, pc, sizeof pc);
   if (b->idx.base != SB_NONE) view_ptr(k, &b->idx, pi, sizeof pi);
+  if (b->idx.base != SB_NONE && b->idx_rows > 0) {
+    blk_line(k->cur,
+             "rt_sparse_mul_shard((const RtSparse *)(const void *)%s, %s, %" PRId64 ", %" PRId64
+             ", %d, %" PRId64 ", %s, %" PRId64 ", %s, %" PRId64 ");",
+             pa, pi, b->idx_r0, b->m, b->trans_a ? 1 : 0, b->n, pb, b->b.ld, pc, b->c.ld);
+    return;
+  }
   blk_line(k->cur,
            "rt_sparse_mul((const RtSparse *)(const void *)%s, %s, %" PRId64 ", %d, %" PRId64
            ", %s, %" PRId64 ", %s, %" PRId64 ");",

@@ -219,10 +219,8 @@ static Sh index_expr(const ShCtx *c, const AstExpr *e) {
     bool on_rows = (k == 0) == (b == SH_ROWS);
     int64_t dim = k == 0 ? base->shape.rows : base->shape.cols;
     if (!on_rows) continue;
-    /* sampled rows: each rank evaluates the drawn rows it owns; a task (batch(1)) whole */
-    if (s->kind == SUB_SAMPLE && base->shape.sparse)
-      return fail(c, e, "samples rows of sharded sparse data (not supported yet: shard it only "
-                        "in problems that use all its rows)");
+    /* sampled rows: each rank evaluates the drawn rows it owns (of sparse data too: the rows
+     * it does not own are empty, compiler/ir/shard.c); a task (batch(1)) whole */
     if (s->kind == SUB_SAMPLE && s->sample->batch_k == 1) return SH_TASK;
     if (s->kind == SUB_SAMPLE) continue;
     if (base->shape.rank == 3)

@@ -59,17 +59,22 @@ static double *V(Ev *e, const IrNode *n, int i) { return e->val[n->args[i]->id];
 
 /* The CSR data (and sampled rows, as indices checked in range) of sparse operand i of n. A
  * sparse data tensor's pointer is its RtSparse (rt_sparse.h); a sparse gather has no value of
- * its own. *idx is malloc'ed (NULL: all rows). Returns NULL with the error set. */
-static const RtSparse *sparse_arg(Ev *e, const IrNode *n, int i, int64_t **idx) {
+ * its own. *idx is malloc'ed (NULL: all rows). A sharded gather (ir_gather_shard) reads rows
+ * idx - *off, those outside the rank's rows empty: its global indices are not checked here
+ * (the sample set's draw is in range). Returns NULL with the error set. */
+static const RtSparse *sparse_arg(Ev *e, const IrNode *n, int i, int64_t **idx, int64_t *off) {
   const IrNode *a = n->args[i];
   *idx = NULL;
+  *off = 0;
   if (a->op != IR_GATHER) return (const RtSparse *)(const void *)e->val[a->id];
   const RtSparse *s = (const RtSparse *)(const void *)e->val[a->args[0]->id];
   const double *d = e->val[a->id];
   int64_t k = a->args[1]->shape.rows;
+  bool shard = a->attr[1] != 0;
+  *off = shard ? a->attr[0] : 0;
   *idx = xrealloc(NULL, (size_t)(k ? k : 1), sizeof(int64_t));
   for (int64_t r = 0; r < k; r++) {
-    if (!(d[r] >= 0 && d[r] < (double)s->m.rows)) {
+    if (!shard && !(d[r] >= 0 && d[r] < (double)s->m.rows)) {
       free(*idx);
       *idx = NULL;
       fail(e, n, "sample index %lld out of range 0..%lld", (long long)(int64_t)d[r],
@@ -185,13 +190,13 @@ static int eval_node(Ev *e, IrNode *n) {
     break;
   }
   case IR_SPMM: case IR_SPMTM: {
-    int64_t *idx;
-    const RtSparse *sp = sparse_arg(e, n, 0, &idx);
+    int64_t *idx, off;
+    const RtSparse *sp = sparse_arg(e, n, 0, &idx, &off);
     if (!sp) return -1;
     int64_t cols = n->shape.rank == 2 ? nc : 1;
     out = xalloc((size_t)size);
-    rt_sparse_mul(sp, idx, n->args[0]->shape.rows, n->op == IR_SPMTM, cols, V(e, n, 1), cols, out,
-                  cols);
+    rt_sparse_mul_shard(sp, idx, off, n->args[0]->shape.rows, n->op == IR_SPMTM, cols, V(e, n, 1),
+                        cols, out, cols);
     free(idx);
     break;
   }

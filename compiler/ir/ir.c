@@ -696,9 +696,10 @@ IrNode *ir_gather(IrGraph *g, IrNode *a, IrNode *idx) {
 }
 
 IrNode *ir_gather_shard(IrGraph *g, IrNode *a, IrNode *idx, int64_t r0) {
-  assert(idx->op == IR_SAMPLE && a->shape.rank >= 1 && !a->shape.sparse);
+  assert(idx->op == IR_SAMPLE && a->shape.rank >= 1);
   Shape s = a->shape.rank == 1 ? shape_vector(idx->shape.rows)
                                : shape_matrix(idx->shape.rows, a->shape.cols);
+  s.sparse = a->shape.sparse; /* a sparse operand of IR_SPMM, IR_SPMTM, as ir_gather's */
   IrNode *args[2] = {a, idx};
   return ir_node(g, IR_GATHER, s, args, 2, 0, 0, (const int64_t[4]){r0, 1, 0, 0}, NULL);
 }

@@ -146,7 +146,8 @@ IrNode *ir_slice(IrGraph *g, IrNode *a, int64_t r0, int64_t r1, int64_t c0, int6
 IrNode *ir_pad(IrGraph *g, IrNode *a, Shape shape, int64_t r0, int64_t c0);
 IrNode *ir_gather(IrGraph *g, IrNode *a, IrNode *idx);
 /* The rows idx - r0 of a, one rank's rows of a sharded tensor (global indices idx); a row
- * outside a (the rank does not own it) reads as zeros. Never simplified. */
+ * outside a (the rank does not own it) reads as zeros (of sparse data: an empty row, in the
+ * products that read it). Never simplified. */
 IrNode *ir_gather_shard(IrGraph *g, IrNode *a, IrNode *idx, int64_t r0);
 IrNode *ir_scatter(IrGraph *g, IrNode *a, IrNode *idx, Shape shape);
 IrNode *ir_diagm(IrGraph *g, IrNode *v);

@@ -182,9 +182,24 @@ static Val sparse_product(Sh *S, const IrNode *old, Val a, Val b) {
 
 static bool sampled(Cls c) { return c == C_BATCH || c == C_BATCHT || c == C_TASK; }
 
+/* X[i, :] @ B (IR_SPMM) and X[i, :]' @ B (IR_SPMTM) of the drawn rows of a sharded sparse X
+ * (gather_rows) and a dense B. A row the rank does not own is empty, so X[i, :] @ B has zero
+ * rows there, and X[i, :]' @ B adds nothing for them whatever B's rows hold: the rank's share
+ * of a sum over the drawn rows, with no mask. Drawn rows of replicated sparse data meeting
+ * sampled rows are refused (sema_shard.c says so first). */
+static Val sparse_sampled(Sh *S, const IrNode *old, const Val *a, IrNode **args) {
+  if (a[0].c != C_BATCH) return fail(S, old, "a sparse operand of %s", cls_name(a[0].c));
+  if (old->op == IR_SPMM) {
+    if (a[1].c != C_REP) return fail(S, old, "sampled rows times %s", cls_name(a[1].c));
+    return (Val){copy(S, old, args, old->shape), C_BATCH, a[0].mask};
+  }
+  if (a[1].c != C_REP && a[1].c != C_BATCH) return fail(S, old, "of %s", cls_name(a[1].c));
+  return val(copy(S, old, args, old->shape), C_PART);
+}
+
 /* GATHER of sharded rows by a sample set (minibatches, tasks): each rank reads the drawn rows
- * it owns (ir_gather_shard: the others read 0) and remembers which in a mask; a batch(1) draw
- * (a task) is owned whole by one rank. */
+ * it owns (ir_gather_shard: the others read 0, or are empty rows of sparse data) and remembers
+ * which in a mask; a batch(1) draw (a task) is owned whole by one rank. */
 static Val gather_rows(Sh *S, const IrNode *old, Val *a) {
   int64_t n = old->args[0]->shape.rows, r0 = lrow0(S, n), k = old->args[1]->shape.rows;
   IrNode *ones = ir_const(S->g, 1, shape_vector(lrows(S, n)));
@@ -224,6 +239,7 @@ static Val sampled_node(Sh *S, const IrNode *old, Val *a, IrNode **args, int na)
     return val(copy(S, old, args, old->shape), C_PART);
   }
   if (bc == C_TASK) return (Val){copy(S, old, args, old->shape), C_TASK, mask};
+  if (op == IR_SPMM || op == IR_SPMTM) return sparse_sampled(S, old, a, args);
   bool rows = false, cols = false;
   for (int i = 0; i < na; i++) {
     rows |= a[i].c == C_BATCH;
@@ -436,9 +452,10 @@ static Val rewrite_node(Sh *S, const IrNode *old, Val *a) {
       Cls c = parts ? C_PART : C_ROWS;
       return val(copy(S, old, args, local_shape(S, old->shape, c)), c);
     }
-    default:
-      return fail(S, old, "of %s (minibatches over sharded data are not supported yet)",
-                  cls_name(x));
+    case IR_GATHER: /* drawn entries of a partial sum: the rank's share of them */
+      if (x != C_PART || a[1].c != C_REP) return fail(S, old, "of %s", cls_name(x));
+      return val(copy(S, old, args, old->shape), C_PART);
+    default: return fail(S, old, "of %s", cls_name(x));
     }
   default: return fail(S, old, "of %s", cls_name(x));
   }

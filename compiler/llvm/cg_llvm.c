@@ -666,9 +666,10 @@ static void emit_blas(Cg *cg, const SchedStep *st) {
 }
 
 /* SS_SPMM: the generated CSR loops (cg_llvm_sparse.c), or with sched.sparse_call the runtime's
- * CSR product, split over threads by rows of c (rt_par.h). */
+ * CSR product, split over threads by rows of c (rt_par.h); sampled rows of sharded data
+ * (global rows: a few of the rank's) always the loops. */
 static void emit_sparse(Cg *cg, const SchedStep *st) {
-  if (!cg->sparse_call) {
+  if (!cg->sparse_call || st->blas.idx_rows > 0) {
     cg_sparse(cg, st);
     return;
   }

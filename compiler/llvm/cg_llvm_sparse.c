@@ -9,6 +9,9 @@
  *     the data are loaded), so c's rows are independent too, and X' @ G needs no reduction;
  *   a[idx]' b: a scatter, c zeroed, then c(j, :) += v b(r, :) for the entries of each sampled
  *     row r, in order (a few rows: serial).
+ * Sampled rows of sharded data (SchedBlas.idx_rows > 0) are global rows: row idx - idx_r0 of
+ * the rank's CSR rows, a row outside them (another rank's) empty: a zero row of a b, nothing
+ * scattered in a' b.
  * The first two compute rows [rlo, rhi) of c in a region body (the planner puts them in
  * row-parallel regions, fused with the row-wise steps around them), all rows elsewhere. Every
  * element is the same sequence of FMAs whichever block or task computes it, so results do not
@@ -37,6 +40,7 @@ typedef struct Sp {
   const SchedBlas *bl;
   LLVMValueRef rowptr, col, val; /* of the CSR matrix whose rows are read */
   LLVMValueRef b, c, idx;
+  int64_t idx_r0, idx_rows; /* SchedBlas's: sampled rows of sharded data when rows > 0 */
   LLVMTypeRef tb;                 /* element type of b: float data or double */
   int64_t ldb, ldc;
   int vw;                         /* W */
@@ -85,12 +89,20 @@ static void vstore(Cg *cg, LLVMValueRef v, LLVMValueRef p) {
 }
 
 /* Opens a loop over the entries of CSR row r (the caller closes it with cg_for_end(cg, L, 1));
- * *v and *j receive the entry's value and its column (i64). */
+ * *v and *j receive the entry's value and its column (i64). A sampled row of sharded data is
+ * global: row r - idx_r0, no entries when outside the rank's rows (and never read there). */
 static void csr_row_begin(Sp *s, CgLoop *L, LLVMValueRef r, LLVMValueRef *v, LLVMValueRef *j) {
   Cg *cg = s->cg;
+  LLVMValueRef in = NULL;
+  if (s->idx_rows > 0) {
+    r = LLVMBuildSub(cg->f->b, r, cg_const_i64(cg, s->idx_r0), "");
+    in = LLVMBuildICmp(cg->f->b, LLVMIntULT, r, cg_const_i64(cg, s->idx_rows), "");
+    r = LLVMBuildSelect(cg->f->b, in, r, cg_const_i64(cg, 0), "");
+  }
   LLVMValueRef k0 = LLVMBuildLoad2(cg->f->b, cg->i64, at(cg, cg->i64, s->rowptr, r), "");
   LLVMValueRef k1 =
       LLVMBuildLoad2(cg->f->b, cg->i64, at(cg, cg->i64, s->rowptr, add_i(cg, r, 1)), "");
+  if (in) k1 = LLVMBuildSelect(cg->f->b, in, k1, k0, "");
   LLVMValueRef k = cg_for_begin(cg, L, k0, k1);
   *v = LLVMBuildLoad2(cg->f->b, cg->f64, at(cg, cg->f64, s->val, k), "");
   *j = LLVMBuildSExt(cg->f->b, LLVMBuildLoad2(cg->f->b, cg->i32, at(cg, cg->i32, s->col, k), ""),
@@ -206,6 +218,8 @@ void cg_sparse(Cg *cg, const SchedStep *st) {
   s.b = cg_view_ptr(cg, &bl->b);
   s.c = cg_view_ptr(cg, &bl->c);
   s.idx = sampled ? cg_view_ptr(cg, &bl->idx) : NULL;
+  s.idx_r0 = bl->idx_r0;
+  s.idx_rows = sampled ? bl->idx_rows : 0;
   s.tb = cg_elt(cg, &bl->b);
   s.ldb = bl->b.ld > 1 ? bl->b.ld : 1;
   s.ldc = bl->c.ld > 1 ? bl->c.ld : 1;

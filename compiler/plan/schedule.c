@@ -652,6 +652,10 @@ static int sparse_step(Sch *s, const IrNode *p, SchedBuf dest) {
   const IrNode *a = p->args[0], *x = a->op == IR_GATHER ? a->args[0] : a;
   b->a = (SchedBuf){SB_DATA, (int)x->attr[0], 0, x->shape.cols};
   b->idx = a->op == IR_GATHER ? leaf_buf(a->args[1]) : (SchedBuf){SB_NONE, 0, 0, 1};
+  if (a->op == IR_GATHER && a->attr[1]) { /* a rank's rows of sharded data (ir_gather_shard) */
+    b->idx_r0 = a->attr[0];
+    b->idx_rows = x->shape.rows;
+  }
   b->trans_a = p->op == IR_SPMTM;
   b->m = a->shape.rows;
   b->k = a->shape.cols;

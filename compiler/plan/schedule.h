@@ -144,6 +144,9 @@ typedef struct SchedBlas {
   SchedBuf alpha_buf;
   double beta;            /* 0 or 1 */
   SchedBuf idx;           /* SS_SPMM: the sampled rows of a (SB_SAMPLE), or SB_NONE */
+  int64_t idx_r0, idx_rows; /* SS_SPMM, idx_rows > 0: a is a rank's rows of sharded data, global
+                               rows [idx_r0, idx_r0 + idx_rows) (ir_gather_shard), and idx
+                               global rows: row idx - idx_r0 of a, empty outside those rows */
   int part; /* a reducing SS_SKINNY_GEMM in an SS_PAR_ROWS body: 1 + index of the
                region's SchedReduce (c, alpha, beta are then the reduction's); 0 else */
   uint32_t node;          /* the product node (for dumps) */

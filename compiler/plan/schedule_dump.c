@@ -143,6 +143,8 @@ static void dump_step(const SchedStep *st, const char *ind, FILE *out) {
     if (b->idx.base != SB_NONE) {
       fprintf(out, " rows ");
       print_buf(&b->idx, out);
+      if (b->idx_rows)
+        fprintf(out, " - %" PRId64 " (sharded, %" PRId64 " rows)", b->idx_r0, b->idx_rows);
     }
     fprintf(out, "  (sparse %" PRId64 "x%" PRId64 ", %" PRId64 " cols)   ; %%%u\n", b->m, b->k,
             b->n, b->node);

@@ -339,6 +339,9 @@ static void blas(Ver *v, const SchedStep *st, int nreds) {
     else if ((b->idx.base == SB_SAMPLE) != (a->op == IR_GATHER) ||
              (b->idx.base != SB_SAMPLE && b->idx.base != SB_NONE))
       vfail(v, "a sparse product whose rows are not its node's (a sample set's, or all)");
+    else if (b->idx_rows != (a->op == IR_GATHER && a->attr[1] ? x->shape.rows : 0) ||
+             (b->idx_rows && b->idx_r0 != a->attr[0]))
+      vfail(v, "a sparse product whose sharded rows are not its node's");
     else if (m != a->shape.rows || k != a->shape.cols || b->alpha != 1 || b->beta != 0)
       vfail(v, "a %lld x %lld sparse product of a %lld x %lld operand (alpha %g, beta %g)",
             (long long)m, (long long)k, (long long)a->shape.rows, (long long)a->shape.cols,

@@ -1,8 +1,9 @@
 #!/bin/sh
 # shard_eval.sh — sharded data on one process (doc/scaling.md, "Sharded data"): `bloc eval` of
-# tests/unit/shard_hyperclean.blo, shard_minibatch.blo (sampled rows) and shard_tasks.blo
-# (sampled tasks) compiled as each rank of N (BLOC_SHARD=R/N, the testing aid) at a fixed
-# (x, y, v), N = 2, 3 and 5 (23, 7 and 7 rows: uneven splits), with the JIT and the evaluator.
+# tests/unit/shard_hyperclean.blo, shard_minibatch.blo (sampled rows), shard_tasks.blo
+# (sampled tasks) and shard_sparse_batch.blo (sampled rows of sparse data) compiled as each
+# rank of N (BLOC_SHARD=R/N, the testing aid) at a fixed (x, y, v), N = 2, 3 and 5 (23, 7, 7
+# and 23 rows: uneven splits), with the JIT and the evaluator.
 # The sum over the ranks of each printed oracle (f, g, gradients, HVPs) must equal the
 # unsharded output within 1e-12 of the largest magnitude of that output. And BLOC_SHARD must be
 # RANK/COUNT: anything else is an error (exit 1), never an unsharded run.
@@ -35,7 +36,8 @@ evalp() { # BACKEND SHARD OUT
 }
 
 # PROGRAM NX NY
-for case in "shard_hyperclean 23 15" "shard_minibatch 23 12" "shard_tasks 3 3"; do
+for case in "shard_hyperclean 23 15" "shard_minibatch 23 12" "shard_tasks 3 3" \
+  "shard_sparse_batch 12 36"; do
 set -- $case
 prog=$top_srcdir/tests/unit/$1.blo
 point "$2" 1.3 >"$tmp/x.csv"

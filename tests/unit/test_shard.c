@@ -252,6 +252,65 @@ static void test_sparse(void **state) {
   }
 }
 
+/* Each rank's kernels of `file` compiled by the JIT against the evaluator's (rank r of N, at
+ * `draws` sample draws): every output within 1e-12 of its slot's largest magnitude. */
+static void check_backends(const char *file, int N, int draws) {
+  for (int r = 0; r < N; r++) {
+    Run jit, ev;
+    assert_int_equal(run_open(&jit, file, BLO_BACKEND_JIT, (RtShard){r, N}), 0);
+    assert_int_equal(run_open(&ev, file, BLO_BACKEND_INTERP, (RtShard){r, N}), 0);
+    int64_t nx = jit.p->nx, ny = jit.p->ny, n = nx > ny ? nx : ny;
+    int64_t slot = n + jit.p->n_reports + 1;
+    size_t len = (size_t)(SLOTS * slot);
+    double *pt = malloc(sizeof(double) * (size_t)n), *a = malloc(sizeof(double) * len),
+           *b = malloc(sizeof(double) * len);
+    for (int64_t i = 0; i < n; i++) pt[i] = 0.3 * sin(1.7 * (double)i + 0.2);
+    int checked = 0;
+    for (int dr = 0; dr < draws; dr++) {
+      draw(jit.p, 200 + (uint64_t)dr, jit.samples);
+      draw(ev.p, 200 + (uint64_t)dr, ev.samples);
+      for (int id = 0; id < BLO_K_COUNT; id++) {
+        if (!jit.p->kernels[id]) continue;
+        assert_non_null(ev.p->kernels[id]);
+        call(&jit, id, pt, pt, pt, a, slot);
+        call(&ev, id, pt, pt, pt, b, slot);
+        for (int q = 0; q < SLOTS; q++) {
+          double scale = 1e-300, diff = 0;
+          for (int64_t i = q * slot; i < (q + 1) * slot; i++) {
+            scale = fmax(scale, fabs(b[i]));
+            diff = fmax(diff, fabs(a[i] - b[i]));
+          }
+          if (!(diff <= 1e-12 * scale))
+            fail_msg("%s, rank %d of %d: kernel '%s', output %d: the JIT differs from the "
+                     "evaluator by %g (largest %g)",
+                     file, r, N, jit.c->ir->kernels[id].name, q, diff, scale);
+        }
+        checked++;
+      }
+    }
+    assert_true(checked >= 11 * draws);
+    free(pt);
+    free(a);
+    free(b);
+    run_close(&jit);
+    run_close(&ev);
+  }
+}
+
+/* Minibatches over sparse data sharded by rows: each rank's drawn rows of its CSR rows, the
+ * others empty; several draws, so that a rank owns more or fewer of a batch. The sums over
+ * the ranks against the unsharded kernels, and each rank's JIT kernels against its evaluator
+ * (the generated CSR loops against rt_sparse_mul_shard). */
+static void test_sparse_batch(void **state) {
+  (void)state;
+  const char *file = "tests/unit/shard_sparse_batch.blo";
+  for (int N = 1; N <= 4; N++) {
+    check_sum_draws(file, BLO_BACKEND_JIT, N, 6);
+    check_sum_draws(file, BLO_BACKEND_INTERP, N, 3);
+  }
+  for (int N = 2; N <= 3; N++) check_backends(file, N, 4);
+}
+
 /* Copies file `rel` of the source tree to dir/name, its line `bad` (1-based; 0: none)
  * replaced by a line with a field that is not a number. */
 static void copy_file(const char *rel, const char *dir, const char *name, int bad) {
@@ -375,17 +434,12 @@ static void test_rows(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_rows),
-      cmocka_unit_test(test_one_rank),
-      cmocka_unit_test(test_env),
-      cmocka_unit_test(test_hyperclean_jit),
-      cmocka_unit_test(test_owned),
-      cmocka_unit_test(test_hyperclean_interp),
-      cmocka_unit_test(test_ridge),
-      cmocka_unit_test(test_minibatch),
-      cmocka_unit_test(test_tasks),
-      cmocka_unit_test(test_sparse),
-      cmocka_unit_test(test_tasks_file),
+      cmocka_unit_test(test_rows),         cmocka_unit_test(test_one_rank),
+      cmocka_unit_test(test_env),          cmocka_unit_test(test_hyperclean_jit),
+      cmocka_unit_test(test_owned),        cmocka_unit_test(test_hyperclean_interp),
+      cmocka_unit_test(test_ridge),        cmocka_unit_test(test_minibatch),
+      cmocka_unit_test(test_tasks),        cmocka_unit_test(test_sparse),
+      cmocka_unit_test(test_sparse_batch), cmocka_unit_test(test_tasks_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
