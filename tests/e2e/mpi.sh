@@ -282,14 +282,15 @@ if [ -x "$MPICC" ]; then
   ranks_solver shard_hyperclean
   # sharded sparse data: tests/unit/shard_sparse.blo (LIBSVM 23 rows, MatrixMarket 11, dense()
   # of sharded rows) and tests/e2e/sparse.blo cut to 23 rows (X @ ones(d) in the data stage,
-  # X' @ (X @ W)); no split of 2 or 3 ranks is even. Each rank's part reads its rows alone, by
+  # X' @ (X @ W)) and tests/unit/shard_sparse_batch.blo (minibatches of sharded sparse rows);
+  # no split of 2 or 3 ranks is even. Each rank's part reads its rows alone, by
   # the row-range CSR loaders (the whole problem, the parts of 2 ranks, then of 3)
   head -n 24 "$top_srcdir/tests/e2e/sparse_small.svm" >"$tmp/sh/sparse23.svm" # comment + 23
   sed -e 's/^const n = 24$/const n = 23/' -e 's/"sparse_small.svm")$/"sparse23.svm") sharded/' \
     "$top_srcdir/tests/e2e/sparse.blo" >"$tmp/sh/sparse23.blo"
   [ "$(grep -c -e '^const n = 23$' -e 'sharded$' "$tmp/sh/sparse23.blo")" = 3 ] ||
     bad "sparse23.blo: tests/e2e/sparse.blo no longer has the lines the test edits"
-  for s in shard_sparse sparse23; do ranks_solver $s; done
+  for s in shard_sparse sparse23 shard_sparse_batch; do ranks_solver $s; done
   rows=$(sed -n 's/.*shard_sparse_tr.svm", 23, 12, (RtRows){\([0-9]*\), \([0-9]*\)}.*/\1+\2/p' \
     "$tmp/sh/shard_sparse.c" | tr '\n' ' ')
   [ "$rows" = "0+23 0+11 11+12 0+7 7+8 15+8 " ] ||
