@@ -146,6 +146,9 @@ typedef struct SchedBlas {
   SchedBuf idx;           /* SS_SPMM: the sampled rows of a (SB_SAMPLE), or SB_NONE */
   int part; /* a reducing SS_SKINNY_GEMM in an SS_PAR_ROWS body: 1 + index of the
                region's SchedReduce (c, alpha, beta are then the reduction's); 0 else */
+  bool prefetch; /* an SS_SKINNY_GEMM in an SS_PAR_ROWS body that prefetches the rows of a of
+                    the region's next block into L2 as it goes; the planner marks one product
+                    per a: its a' b when there is one, else its first a b' */
   uint32_t node;          /* the product node (for dumps) */
 } SchedBlas;
 
