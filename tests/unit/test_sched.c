@@ -585,15 +585,15 @@ static void test_problem_plans(void **state) {
     for (int i = 0; i < plan.kernels[id].nsteps; i++) {
       const SchedStep *st = &plan.kernels[id].steps[i];
       if (st->kind != SS_PAR_ROWS) continue;
-      int tn = 0, nn = 0, pf_tn = 0, pf_nn = 0;
+      int n_tn = 0, n_nn = 0, pf_tn = 0, pf_nn = 0;
       for (int j = 0; j < st->nbody; j++) {
         const SchedBlas *b = &st->body[j].blas;
         if (st->body[j].kind != SS_SKINNY_GEMM) continue;
-        *(b->trans_a ? &tn : &nn) += 1;
+        *(b->trans_a ? &n_tn : &n_nn) += 1;
         *(b->trans_a ? &pf_tn : &pf_nn) += b->prefetch;
       }
-      assert_int_equal(pf_tn + pf_nn, tn + nn > 0);
-      assert_int_equal(pf_tn, tn > 0);
+      assert_int_equal(pf_tn + pf_nn, n_tn + n_nn > 0);
+      assert_int_equal(pf_tn, n_tn > 0);
     }
   }
   k = &plan.kernels[BLO_K_F];
