@@ -430,8 +430,8 @@ static double kernel_flops(IrProblem *p, const IrKernel *k) {
 }
 
 /* "  floors: ..." after a kernel's row: achieved GB/s and Gflop/s of the JIT on 1 and T
- * threads, and its time against the floor max(bytes / bandwidth, flops / 512-bit peak)
- * measured on this machine. */
+ * threads, and its time against the floor max(bytes / bandwidth, flops / FMA peak) measured
+ * on this machine, the peak at the widest vectors the CPU has (probe_peak). */
 static void print_floors(IrProblem *p, const IrKernel *k, const double *ms, int nconf) {
   if (!g_have_lim) return;
   double by = kernel_bytes(p, k), fl = kernel_flops(p, k);
@@ -440,12 +440,13 @@ static void print_floors(IrProblem *p, const IrKernel *k, const double *ms, int 
     double t = ms[q] * 1e-3, bw = by / t * 1e-9, gf = fl / t * 1e-9;
     /* faster than memory: the data came from cache, and only the FMA peak bounds the call */
     bool cached = bw > g_lim.gbs[q];
-    double floor = fl / (g_lim.gflops512[q] * 1e9);
+    double peak = probe_peak(&g_lim, q);
+    double floor = fl / (peak * 1e9);
     if (!cached) floor = fmax(floor, by / (g_lim.gbs[q] * 1e9));
     char pct[16] = " (cache)";
     if (!cached) snprintf(pct, sizeof pct, " (%3.0f%%)", 100 * bw / g_lim.gbs[q]);
     printf("   %dT %6.2f GB/s%s %6.2f Gflop/s (%3.0f%%) %5.2fx floor", g_lim.threads[q], bw, pct,
-           gf, 100 * gf / g_lim.gflops512[q], t / floor);
+           gf, 100 * gf / peak, t / floor);
   }
   printf("\n");
 }
@@ -903,12 +904,15 @@ int main(int argc, char **argv) {
     g_round_ms = 5;
   }
   print_machine();
-  g_have_lim = probe_machine(g_threads, &g_lim) == 0;
+  g_have_lim = probe_machine(g_threads, jit_host_has_avx512(), &g_lim) == 0;
   if (g_have_lim)
-    for (int q = 0; q < (g_threads > 1 ? 2 : 1); q++)
+    for (int q = 0; q < (g_threads > 1 ? 2 : 1); q++) {
       printf("  limits measured on %d thread%s: read bandwidth %.1f GB/s; FMA peak %.1f Gflop/s "
-             "(256-bit), %.1f Gflop/s (512-bit)\n", g_lim.threads[q], q ? "s" : "", g_lim.gbs[q],
-             g_lim.gflops256[q], g_lim.gflops512[q]);
+             "(256-bit), ",
+             g_lim.threads[q], q ? "s" : "", g_lim.gbs[q], g_lim.gflops256[q]);
+      if (g_lim.widest == 512) printf("%.1f Gflop/s (512-bit)\n", g_lim.gflops512[q]);
+      else printf("no AVX-512 (floors at 256 bits)\n");
+    }
   torch_start();
   if (quick) {
     bench_synthetic(200);

@@ -254,10 +254,11 @@ static void prefetch(Cg *cg, LLVMValueRef p) {
 }
 
 /* In a tile of R rows starting at arow0, at step ii of the loop along a's rows: prefetch one
- * row of the next block of a (k->blockr rows on; none when 0), the rows in turn as ii runs. */
+ * row of the next block of a (k->blockr rows on; none when 0 or the plan says another product
+ * prefetches), the rows in turn as ii runs. */
 static void prefetch_next_block(Sk *k, LLVMValueRef arow0, LLVMValueRef ii, int R) {
   Cg *cg = k->cg;
-  if (!k->blockr) return;
+  if (!k->blockr || !k->bl->prefetch) return;
   LLVMValueRef q =
       R > 1 ? LLVMBuildAnd(cg->f->b, ii, cg_const_i64(cg, R - 1), "") : cg_const_i64(cg, 0);
   LLVMValueRef off = LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, q, k->blockr), k->lda), ii, "");
@@ -336,6 +337,16 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
   for (int j = 0; j < nj; j++)
     brow[j] = at_t(cg, tb, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
   for (int i = 0; i < R * nj; i++) acc[i] = LLVMConstNull(vty_e(et, W));
+  /* the plan's prefetching product (bl->prefetch: f, hvp_xy): the first group of columns
+   * prefetches the tile's rows of the next block as it goes along k (j0 a loop: the others
+   * prefetch their own rows, already in cache) */
+  LLVMValueRef pf[MAX_R] = {NULL};
+  if (k->blockr && bl->prefetch && (!LLVMIsAConstantInt(j0) || LLVMConstIntGetSExtValue(j0) == 0)) {
+    LLVMValueRef first = LLVMBuildICmp(cg->f->b, LLVMIntEQ, j0, cg_const_i64(cg, 0), "");
+    LLVMValueRef next = cg_const_i64(cg, k->blockr * k->lda);
+    for (int i = 0; i < R; i++)
+      pf[i] = LLVMBuildSelect(cg->f->b, first, at_t(cg, ta, arow[i], next), arow[i], "");
+  }
   for (int pass = 0; pass < 2; pass++) { /* W at a time, then the last k % W masked */
     LLVMValueRef kk;
     RLoop L;
@@ -347,6 +358,8 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
       kk = cg_const_i64(cg, k4);
     }
     LLVMValueRef u[MAX_R];
+    if (pass == 0 && pf[0])
+      for (int i = 0; i < R; i++) prefetch(cg, at_t(cg, ta, pf[i], kk));
     for (int i = 0; i < R; i++) {
       LLVMValueRef p = at_t(cg, ta, arow[i], kk);
       u[i] = pass == 0 ? (k->fl ? vload_raw(cg, ta, p, W) : vload_t(cg, ta, p, W))

@@ -149,6 +149,9 @@ typedef struct SchedBlas {
                                global rows: row idx - idx_r0 of a, empty outside those rows */
   int part; /* a reducing SS_SKINNY_GEMM in an SS_PAR_ROWS body: 1 + index of the
                region's SchedReduce (c, alpha, beta are then the reduction's); 0 else */
+  bool prefetch; /* an SS_SKINNY_GEMM in an SS_PAR_ROWS body that prefetches the rows of a of
+                    the region's next block into L2 as it goes; the planner marks one product
+                    per a: its a' b when there is one, else its first a b' */
   uint32_t node;          /* the product node (for dumps) */
 } SchedBlas;
 
