@@ -32,6 +32,10 @@ typedef struct JitOptions {
   int64_t max_kernel_size; /* kernels whose plan is larger (jit_kernel_size) are not compiled:
                               LLVM's time grows faster than linearly with a function's size;
                               jit_kernel returns NULL for them. 0: no limit */
+  bool skinny_inline; /* every skinny product's register-blocked loops inside its kernel, as
+                         before they were shared (tests compare the two bit for bit); default
+                         false: one function per distinct product and module, called by every
+                         kernel that needs it (compile time, doc/performance.md) */
   bool f32;          /* data tensors stored as floats (precision f32; cg_llvm.h) */
   int vector_bits;   /* vector width of the generated loops: 256 or 512 (512 only on a CPU
                         with AVX-512F, else 256 is used); 0: per kernel, 512 on such a
