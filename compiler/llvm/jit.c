@@ -598,6 +598,9 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     m->t.emit_ms += parts[i].emit_ms;
     m->t.cache_ms += parts[i].cache_ms;
     m->t.cache_hits += parts[i].cached;
+    double part_ms = parts[i].codegen_ms + parts[i].verify_ms + parts[i].cache_ms +
+                     parts[i].optimize_ms + parts[i].emit_ms;
+    if (part_ms > m->t.part_max_ms) m->t.part_max_ms = part_ms;
     if (parts[i].rc && rc == 0) {
       rc = -1;
       set_err(err, errlen, "%s", parts[i].err);

@@ -70,6 +70,8 @@ typedef struct JitTimings {
   double emit_ms;         /* machine code (object files) */
   double compile_wall_ms; /* the parallel section: IR, verification, optimisation, machine code */
   double jit_ms;          /* LLJIT creation, linking the objects, symbol lookup */
+  double part_max_ms; /* CPU of the costliest part (IR to machine code): with plan_ms and
+                         jit_ms, compile + JIT's wall time when every part has a free CPU */
   double total_ms;
   int threads;
   int cache_hits;         /* parts whose object came from the cache (no optimisation, no
