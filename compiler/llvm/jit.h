@@ -82,9 +82,9 @@ typedef struct JitTimings {
 
 typedef struct JitModule JitModule;
 
-/* The first call initialises LLVM's native target and sets one process-wide LLVM option,
- * -disable-lsr (see jit.c): a program that parses LLVM command-line options itself should
- * do so before.
+/* The first call initialises LLVM's native target and sets two process-wide LLVM options,
+ * -disable-lsr and -post-RA-scheduler=false (see jit.c): a program that parses LLVM
+ * command-line options itself should do so before.
  * Compile every kernel of p that has outputs (p->kernels[id].nouts > 0). opt may be NULL.
  * On success *out owns the machine code (free with jit_free) and 0 is returned. On failure
  * returns -1, *out = NULL and err holds one line "internal error: ..." (planning, LLVM
