@@ -585,9 +585,8 @@ struct CgSkinnyFn { /* a function of the module, by key */
   LLVMValueRef fn;
 };
 
-static bool is_f32(bool f32, const SchedBuf *b) {
-  return f32 && b->base == SB_DATA;
-} /* cg_is_f32 */
+/* cg_is_f32 without a Cg: the key is computed from the plan alone (jit.c) */
+static bool is_f32(bool f32, const SchedBuf *b) { return f32 && b->base == SB_DATA; }
 
 CgSkinnyKey cg_skinny_key(const SchedStep *st, bool f32, int vector_bits, int64_t block_rows) {
   const SchedBlas *bl = &st->blas;
