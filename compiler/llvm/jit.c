@@ -395,8 +395,10 @@ static int kernel_skinny_keys(const SchedKernel *k, bool f32, int vector_bits, C
   return n;
 }
 
-/* What a shared skinny function weighs in the balance of the parts, in plan size
- * (sched_kernel_size counts 40 for each product's tiles): measured, doc/performance.md. */
+/* What a shared skinny function weighs in the balance of the parts, in plan size, where
+ * sched_kernel_size counts 40 for each product's tiles: an estimate (llc took 5-8 ms for each
+ * of hyper-cleaning's, a region body 9-19 ms); bench_compile's "slowest part" column shows the
+ * balance it gives (52-57% of the JIT CPU on the examples, doc/performance.md). */
 enum { SKINNY_FN_SIZE = 60, SKINNY_STEP_SIZE = 40, MAX_SKINNY = 64 };
 
 /* Split the kernels order[0..nk) (largest first) into parts of about equal size: each to the
