@@ -39,6 +39,9 @@ void cg_init(Cg *cg, LLVMContextRef ctx, LLVMModuleRef mod, const char *cpu, con
 void cg_dispose(Cg *cg) {
   free(cg->memo);
   cg->memo = NULL;
+  free(cg->sk_fns);
+  cg->sk_fns = NULL;
+  cg->nsk_fns = 0;
 }
 
 /* ------------------------------------------------------------------ function state */
@@ -688,7 +691,7 @@ static void emit_sparse(Cg *cg, const SchedStep *st) {
 
 static void emit_step(Cg *cg, const SchedStep *st);
 
-static void set_target_attrs(Cg *cg, LLVMValueRef fn) {
+void cg_set_target_attrs(Cg *cg, LLVMValueRef fn) {
   add_fn_attr(cg, fn, "nounwind", 0);
   if (cg->cpu && *cg->cpu) LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", cg->cpu);
   if (cg->features && *cg->features)
@@ -721,7 +724,7 @@ static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *bod
   LLVMTypeRef bt = LLVMFunctionType(cg->voidt, bp, 7, 0);
   LLVMValueRef body =
       LLVMAddFunction(cg->mod, name, bt); /* external: profilers can find it (jit.c) */
-  set_target_attrs(cg, body);
+  cg_set_target_attrs(cg, body);
   unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
   unsigned readonly = LLVMGetEnumAttributeKindForName("readonly", 8);
   for (unsigned i = 1; i <= 6; i++) {
@@ -791,7 +794,7 @@ static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *bod
   LLVMTypeRef tp[2] = {cg->ptr, cg->i64};
   LLVMValueRef tramp = LLVMAddFunction(cg->mod, name, LLVMFunctionType(cg->voidt, tp, 2, 0));
   LLVMSetLinkage(tramp, LLVMInternalLinkage);
-  set_target_attrs(cg, tramp);
+  cg_set_target_attrs(cg, tramp);
   LLVMBuilderRef tb = LLVMCreateBuilderInContext(cg->ctx);
   LLVMPositionBuilderAtEnd(tb, LLVMAppendBasicBlockInContext(cg->ctx, tramp, "entry"));
   LLVMValueRef args[7];
@@ -893,7 +896,7 @@ int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_
   LLVMValueRef fn = LLVMAddFunction(cg->mod, symbol, ft);
   cg->symbol = symbol;
   cg->nregions = 0;
-  set_target_attrs(cg, fn);
+  cg_set_target_attrs(cg, fn);
   /* the ABI: outputs and work never alias the inputs (x, y, v, env, data) */
   unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
   unsigned readonly = LLVMGetEnumAttributeKindForName("readonly", 8);

@@ -64,6 +64,27 @@ typedef struct CgFunc {
   int nb32;
 } CgFunc;
 
+/* What the code of a skinny product's tile loops depends on besides a, b, c, its rows and
+ * alpha (cg_llvm_skinny.c): products with equal keys (cg_skinny_key_eq) share one function. */
+typedef struct CgSkinnyKey {
+  int64_t m, n, k, lda, ldb, ldc, blockr;
+  int trans_a, alpha, beta, fl, vw, ta32, tb32, prefetch;
+} CgSkinnyKey;
+
+/* The key of SS_SKINNY_GEMM step st compiled with float data (precision f32) or not, for
+ * vectors of vector_bits, in a region with blocks of block_rows (0: not in a region). */
+CgSkinnyKey cg_skinny_key(const SchedStep *st, bool f32, int vector_bits, int64_t block_rows);
+bool cg_skinny_key_eq(const CgSkinnyKey *x, const CgSkinnyKey *y);
+
+/* The skinny-product functions of a JIT module split into parts (one LLVM module each): key i
+ * is the function "bloc.skinny<i>", defined in part owner[i] and declared in the others that
+ * call it (jit.c decides). */
+typedef struct CgSkinnyTable {
+  CgSkinnyKey *keys;
+  int *owner;
+  int n;
+} CgSkinnyTable;
+
 /* The module part: what every function of the module shares. */
 typedef struct Cg {
   LLVMContextRef ctx;
@@ -77,6 +98,12 @@ typedef struct Cg {
   bool f32;                  /* data tensors are floats (precision f32): loads of SB_DATA
                                 widen to double; BLAS steps reading them call rt_f32_gemm */
   LLVMTypeRef f32t;
+  bool skinny_inline; /* skinny products' tile loops in place, not in the module's shared
+                         functions (JitOptions.skinny_inline) */
+  const CgSkinnyTable *sk_table; /* NULL: each module has its own, internal functions */
+  int part; /* this module's index in sk_table's owner[] */
+  struct CgSkinnyFn *sk_fns; /* the skinny functions defined or declared in the module */
+  int nsk_fns;
   bool sparse_call;          /* SS_SPMM steps call the runtime's rt_sparse_mul_par instead of
                                 generated loops (SchedOptions.sparse_call) */
   /* the kernel being emitted */
@@ -96,6 +123,9 @@ typedef struct Cg {
 /* Module-level setup: types and context. */
 void cg_init(Cg *cg, LLVMContextRef ctx, LLVMModuleRef mod, const char *cpu, const char *features);
 void cg_dispose(Cg *cg);
+
+/* The attributes every function of the module carries: target CPU, features, vector width. */
+void cg_set_target_attrs(Cg *cg, LLVMValueRef fn);
 
 /* Emit `void symbol(const BloEnv *, const double *x, const double *y, const double *v,
  * double *const *out)` for the plan. Returns 0, or -1 with an internal error in err. */

@@ -32,11 +32,20 @@
  *   a' b: the rows of b are rounded to float as a tile loads them; each c(i, :) adds in double
  *     the float sum over the tile's TN_R8 = 8 rows (the long sum over rows stays double).
  * A double a with float b (rare) widens b's loads and computes in double. Float a with
- * double b is the usual case (X against W, or X' against G). */
+ * double b is the usual case (X against W, or X' against G).
+ * Shared functions: the tile loops of a product are a function `void (a, b, c, lo, hi,
+ * alpha)` over rows [lo, hi), emitted once per JIT module for each distinct key
+ * (cg_skinny_key: everything the loops' code depends on) and called by every kernel and
+ * region that needs it; hyper-cleaning's 10 products need 3. LLVM then selects instructions
+ * for each once instead of in every kernel. The instructions are the ones the loops had
+ * inside the kernels (Cg.skinny_inline emits them there still), so results are bit for bit
+ * the same. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "llvm/cg_llvm.h"
+#include "support/alloc.h"
 
 enum { MAX_VECS = SCHED_SKINNY_MAX_N, MAX_R = 8, MAX_G = 12, TN_R = 4, TN_R8 = 8 };
 
@@ -54,7 +63,8 @@ typedef struct Sk {
   LLVMValueRef alpha;    /* NULL: 1 */
   Vec vec[MAX_VECS];
   int nvec;
-  int64_t blockr;        /* rows of a region block (0 outside regions) */
+  int64_t blockr; /* rows of a region block (0 outside regions, or no prefetch) */
+  bool prefetch; /* the plan's prefetching product of its region (SchedBlas.prefetch) */
   int vw;                /* W: doubles per full vector, 4 or 8 */
   LLVMTypeRef ta, tb;    /* element types of a and b: float data (precision f32) is widened
                             to double as it is loaded, so the arithmetic stays double */
@@ -258,7 +268,7 @@ static void prefetch(Cg *cg, LLVMValueRef p) {
  * prefetches), the rows in turn as ii runs. */
 static void prefetch_next_block(Sk *k, LLVMValueRef arow0, LLVMValueRef ii, int R) {
   Cg *cg = k->cg;
-  if (!k->blockr || !k->bl->prefetch) return;
+  if (!k->blockr || !k->prefetch) return;
   LLVMValueRef q =
       R > 1 ? LLVMBuildAnd(cg->f->b, ii, cg_const_i64(cg, R - 1), "") : cg_const_i64(cg, 0);
   LLVMValueRef off = LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, q, k->blockr), k->lda), ii, "");
@@ -341,7 +351,7 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
    * prefetches the tile's rows of the next block as it goes along k (j0 a loop: the others
    * prefetch their own rows, already in cache) */
   LLVMValueRef pf[MAX_R] = {NULL};
-  if (k->blockr && bl->prefetch && (!LLVMIsAConstantInt(j0) || LLVMConstIntGetSExtValue(j0) == 0)) {
+  if (k->blockr && k->prefetch && (!LLVMIsAConstantInt(j0) || LLVMConstIntGetSExtValue(j0) == 0)) {
     LLVMValueRef first = LLVMBuildICmp(cg->f->b, LLVMIntEQ, j0, cg_const_i64(cg, 0), "");
     LLVMValueRef next = cg_const_i64(cg, k->blockr * k->lda);
     for (int i = 0; i < R; i++)
@@ -537,82 +547,24 @@ static void tile_choose(Sk *k) {
   k->tn_r = wide || k->fl ? TN_R8 : TN_R;
 }
 
-void cg_skinny(Cg *cg, const SchedStep *st) {
-  const SchedBlas *bl = &st->blas;
-  if (bl->n < 1 || bl->n > SCHED_SKINNY_MAX_N || bl->trans_b == bl->trans_a || bl->m < 1 ||
-      bl->k < 1) {
-    cg_fail(cg, "a skinny product of %lld x %lld x %lld%s", (long long)bl->m, (long long)bl->n,
-            (long long)bl->k,
-            bl->trans_b == bl->trans_a ? " with its right operand in the wrong layout" : "");
-    return;
-  }
-  Sk k = {.cg = cg,
-          .bl = bl,
-          .blockr = cg->f->rlo ? cg->f->block_rows : 0,
-          .vw = cg->vector_bits / 64,
-          .fw = cg->vector_bits / 32,
-          .fl = float_arith(cg, bl)};
-  k.a = cg_view_ptr(cg, &bl->a);
-  k.b = cg_view_ptr(cg, &bl->b);
-  k.ta = cg_elt(cg, &bl->a);
-  k.tb = cg_elt(cg, &bl->b);
-  k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
-  k.lda = bl->a.ld > 1 ? bl->a.ld : 1;
-  k.ldb = bl->b.ld > 1 ? bl->b.ld : 1;
-  if (!bl->trans_a && bl->n == 1) k.ldb = bl->k; /* one row */
-  k.ldc = bl->part ? bl->n : (bl->c.ld > 1 ? bl->c.ld : 1);
-  if (!bl->part && (bl->alpha != 1 || bl->alpha_buf.base != SB_NONE)) k.alpha = cg_alpha(cg, bl);
-  if (k.fl && !bl->trans_a && k.tb != cg->f32t) { /* b in floats: rounded before the region's
-                                                     blocks (cg_skinny_round_b), or here */
-    LLVMValueRef b32 = NULL;
-    for (int i = 0; i < cg->f->nb32; i++)
-      if (cg->f->b32_step[i] == st) b32 = cg->f->b32[i];
-    k.b = b32 ? b32 : round_b(cg, k.b, k.ldb, bl->n, bl->k);
-    k.tb = cg->f32t;
-    k.ldb = bl->k;
-  }
-  for (int64_t c0 = 0; c0 < bl->n;) {
-    int64_t left = bl->n - c0;
-    int w = left >= k.vw ? k.vw : left >= 4 ? 4 : left >= 2 ? 2 : 1, len = w;
-    if (k.fl && bl->trans_a) { /* float vectors: up to 2W columns, lanes a power of 2 */
-      w = left >= k.fw ? k.fw : (int)left;
-      for (len = 1; len < w;) len *= 2;
-    }
-    k.vec[k.nvec++] = (Vec){c0, w, len};
-    c0 += w;
-  }
-  tile_choose(&k);
-  int R = bl->trans_a ? k.tn_r : k.nn_r;
-  /* the rows that are split into tiles: rows of c (a b') or of a and b (a' b) */
-  LLVMValueRef lo = cg->f->rlo ? cg->f->rlo : cg_const_i64(cg, 0);
-  LLVMValueRef hi = cg->f->rhi ? cg->f->rhi : cg_const_i64(cg, bl->trans_a ? bl->k : bl->m);
-  if (bl->trans_a && !bl->part && bl->beta == 0) { /* c = alpha a' b: start from zero */
-    LLVMValueRef zero8 = LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0);
-    if (k.ldc == bl->n) {
-      LLVMBuildMemSet(cg->f->b, k.c, zero8,
-                      cg_const_i64(cg, bl->m * bl->n * (int64_t)sizeof(double)), 8);
-    } else {
-      GLoop Z;
-      LLVMValueRef i = gl_begin(cg, &Z, cg_const_i64(cg, 0), cg_const_i64(cg, bl->m));
-      LLVMBuildMemSet(cg->f->b, at(cg, k.c, mul_i(cg, i, k.ldc)), zero8,
-                      cg_const_i64(cg, bl->n * (int64_t)sizeof(double)), 8);
-      gl_end(cg, &Z, 1);
-    }
-  }
-  if (!bl->trans_a) { /* tiles of rows (the last one partial); groups of 4 columns (a loop when
+/* The tiles of rows [lo, hi) at the current position: rows of c (a b') or of a and b (a' b). */
+static void sk_loops(Sk *k, LLVMValueRef lo, LLVMValueRef hi) {
+  Cg *cg = k->cg;
+  int R = k->bl->trans_a ? k->tn_r : k->nn_r;
+  if (!k->bl->trans_a) { /* tiles of rows (the last one partial); groups of 4 columns (a loop when
                          there are several), then the rest */
     GLoop L;
     LLVMValueRef r0 = gl_begin(cg, &L, lo, hi);
-    int G = k.nn_g;
-    int64_t full = bl->n / G;
-    if (full == 1) nn_tile(&k, r0, R, cg_const_i64(cg, 0), G, hi);
+    int G = k->nn_g;
+    int64_t full = k->bl->n / G;
+    if (full == 1) nn_tile(k, r0, R, cg_const_i64(cg, 0), G, hi);
     if (full > 1) {
       GLoop J;
       LLVMValueRef j0 = gl_begin(cg, &J, cg_const_i64(cg, 0), cg_const_i64(cg, full * G));
-      nn_tile(&k, r0, R, j0, G, hi);
+      nn_tile(k, r0, R, j0, G, hi);
       gl_end(cg, &J, G);
     }
-    if (bl->n % G) nn_tile(&k, r0, R, cg_const_i64(cg, full * G), (int)(bl->n % G), hi);
+    if (k->bl->n % G) nn_tile(k, r0, R, cg_const_i64(cg, full * G), (int)(k->bl->n % G), hi);
     gl_end(cg, &L, R);
     return;
   }
@@ -630,12 +582,189 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
     }
     GLoop L;
     LLVMValueRef r0 = gl_begin(cg, &L, from, to);
-    for (int g0 = 0; g0 < k.nvec; g0 += 3) {
-      int ng = k.nvec - g0 < 3 ? k.nvec - g0 : 3;
-      if (k.fl) tn_tile_f32(&k, r0, rows, &k.vec[g0], ng);
-      else tn_tile(&k, r0, rows, &k.vec[g0], ng);
+    for (int g0 = 0; g0 < k->nvec; g0 += 3) {
+      int ng = k->nvec - g0 < 3 ? k->nvec - g0 : 3;
+      if (k->fl) tn_tile_f32(k, r0, rows, &k->vec[g0], ng);
+      else tn_tile(k, r0, rows, &k->vec[g0], ng);
     }
     gl_end(cg, &L, rows);
     from = to;
   }
+}
+
+/* ------------------------------------------------------------------ shared functions */
+
+struct CgSkinnyFn { /* a function of the module, by key */
+  CgSkinnyKey key;
+  LLVMValueRef fn;
+};
+
+/* cg_is_f32 without a Cg: the key is computed from the plan alone (jit.c) */
+static bool is_f32(bool f32, const SchedBuf *b) { return f32 && b->base == SB_DATA; }
+
+CgSkinnyKey cg_skinny_key(const SchedStep *st, bool f32, int vector_bits, int64_t block_rows) {
+  const SchedBlas *bl = &st->blas;
+  CgSkinnyKey key = {0};
+  key.trans_a = bl->trans_a;
+  key.m = bl->trans_a ? bl->m : 0; /* a b': the rows are arguments */
+  key.n = bl->n;
+  key.k = bl->k;
+  key.lda = bl->a.ld > 1 ? bl->a.ld : 1;
+  key.ldb = bl->b.ld > 1 ? bl->b.ld : 1;
+  if (!bl->trans_a && bl->n == 1) key.ldb = bl->k; /* one row */
+  key.ldc = bl->part ? bl->n : (bl->c.ld > 1 ? bl->c.ld : 1);
+  /* the block's rows only matter to the product that prefetches the next block (the plan
+   * marks one per region, SchedBlas.prefetch); the others' code does not depend on them */
+  key.prefetch = bl->prefetch && block_rows > 0;
+  key.blockr = key.prefetch ? block_rows : 0;
+  key.alpha = !bl->part && (bl->alpha != 1 || bl->alpha_buf.base != SB_NONE);
+  key.beta = bl->beta != 0;
+  key.ta32 = is_f32(f32, &bl->a);
+  key.tb32 = is_f32(f32, &bl->b);
+  /* float arithmetic (see the top of the file): a is float data and, for a b', b is float
+   * data or small enough to round into a stack buffer */
+  key.fl = key.ta32 && (bl->trans_a || key.tb32 || bl->n * bl->k <= B32_MAX);
+  if (key.fl && !bl->trans_a && !key.tb32) { /* b rounded to float, rows of k */
+    key.tb32 = true;
+    key.ldb = bl->k;
+  }
+  key.vw = vector_bits / 64;
+  return key;
+}
+
+bool cg_skinny_key_eq(const CgSkinnyKey *x, const CgSkinnyKey *y) {
+  return x->m == y->m && x->n == y->n && x->k == y->k && x->lda == y->lda && x->ldb == y->ldb &&
+         x->ldc == y->ldc && x->blockr == y->blockr && x->prefetch == y->prefetch &&
+         x->trans_a == y->trans_a && x->alpha == y->alpha && x->beta == y->beta && x->fl == y->fl &&
+         x->vw == y->vw && x->ta32 == y->ta32 && x->tb32 == y->tb32;
+}
+
+static LLVMTypeRef sk_fn_type(Cg *cg) {
+  LLVMTypeRef p[6] = {cg->ptr, cg->ptr, cg->ptr, cg->i64, cg->i64, cg->f64};
+  return LLVMFunctionType(cg->voidt, p, 6, 0);
+}
+
+/* The function `void (a, b, c, lo, hi, alpha)` running k's tiles over rows [lo, hi), found in
+ * the module or added to it now: "bloc.skinny<i>" for key i of the JIT module's table, defined
+ * (exported) in the part that owns it and declared in the others, whose objects LLJIT links
+ * against it; a key not in the table (or no table) gets a function internal to the module. */
+static LLVMValueRef sk_function(Sk *k, const CgSkinnyKey *key) {
+  Cg *cg = k->cg;
+  for (int i = 0; i < cg->nsk_fns; i++)
+    if (cg_skinny_key_eq(&cg->sk_fns[i].key, key)) return cg->sk_fns[i].fn;
+  int idx = -1;
+  for (int i = 0; cg->sk_table && i < cg->sk_table->n && idx < 0; i++)
+    if (cg_skinny_key_eq(&cg->sk_table->keys[i], key)) idx = i;
+  bool define = idx < 0 || cg->sk_table->owner[idx] == cg->part;
+  char name[64];
+  if (idx >= 0) snprintf(name, sizeof name, "bloc.skinny%d", idx);
+  else snprintf(name, sizeof name, "bloc.skinny.local%d", cg->nsk_fns); /* not in the table */
+  LLVMValueRef fn = LLVMAddFunction(cg->mod, name, sk_fn_type(cg));
+  cg_set_target_attrs(cg, fn);
+  unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+  LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                          LLVMCreateEnumAttribute(cg->ctx, noinline, 0));
+  cg->sk_fns = xrealloc(cg->sk_fns, (size_t)cg->nsk_fns + 1, sizeof *cg->sk_fns);
+  cg->sk_fns[cg->nsk_fns++] = (struct CgSkinnyFn){*key, fn};
+  if (!define) return fn; /* a declaration */
+  if (idx < 0) LLVMSetLinkage(fn, LLVMInternalLinkage);
+  /* its body, with a function state of its own: the tile code only uses the builder and
+   * appends blocks to cg->f->fn */
+  CgFunc hf, *caller = cg->f;
+  memset(&hf, 0, sizeof hf);
+  hf.fn = fn;
+  hf.b = LLVMCreateBuilderInContext(cg->ctx);
+  LLVMPositionBuilderAtEnd(hf.b, LLVMAppendBasicBlockInContext(cg->ctx, fn, "entry"));
+  hf.eb = hf.b;
+  cg->f = &hf;
+  Sk h = *k;
+  h.a = LLVMGetParam(fn, 0);
+  h.b = LLVMGetParam(fn, 1);
+  h.c = LLVMGetParam(fn, 2);
+  h.alpha = k->alpha ? LLVMGetParam(fn, 5) : NULL;
+  sk_loops(&h, LLVMGetParam(fn, 3), LLVMGetParam(fn, 4));
+  LLVMBuildRetVoid(hf.b);
+  LLVMDisposeBuilder(hf.b);
+  cg->f = caller;
+  return fn;
+}
+
+/* k's tiles over rows [lo, hi): a call to the shared function for them (cg->skinny_inline:
+ * the loops in place, the code every product had before; the tests compare the two). */
+static void sk_call(Sk *k, const CgSkinnyKey *key, LLVMValueRef lo, LLVMValueRef hi) {
+  Cg *cg = k->cg;
+  if (cg->skinny_inline) {
+    sk_loops(k, lo, hi);
+    return;
+  }
+  LLVMValueRef fn = sk_function(k, key);
+  if (!fn) return;
+  LLVMValueRef args[6] = {k->a, k->b, k->c, lo, hi, k->alpha ? k->alpha : cg_const_f64(cg, 0)};
+  LLVMBuildCall2(cg->f->b, sk_fn_type(cg), fn, args, 6, "");
+}
+
+void cg_skinny(Cg *cg, const SchedStep *st) {
+  const SchedBlas *bl = &st->blas;
+  if (bl->n < 1 || bl->n > SCHED_SKINNY_MAX_N || bl->trans_b == bl->trans_a || bl->m < 1 ||
+      bl->k < 1) {
+    cg_fail(cg, "a skinny product of %lld x %lld x %lld%s", (long long)bl->m, (long long)bl->n,
+            (long long)bl->k,
+            bl->trans_b == bl->trans_a ? " with its right operand in the wrong layout" : "");
+    return;
+  }
+  /* the key says how the code is generated, so equal keys give the same code */
+  CgSkinnyKey key = cg_skinny_key(st, cg->f32, cg->vector_bits, cg->f->rlo ? cg->f->block_rows : 0);
+  Sk k = {.cg = cg,
+          .bl = bl,
+          .blockr = key.blockr,
+          .prefetch = key.prefetch,
+          .vw = key.vw,
+          .fw = 2 * key.vw,
+          .fl = key.fl,
+          .lda = key.lda,
+          .ldb = key.ldb,
+          .ldc = key.ldc};
+  k.a = cg_view_ptr(cg, &bl->a);
+  k.b = cg_view_ptr(cg, &bl->b);
+  k.ta = key.ta32 ? cg->f32t : cg->f64;
+  k.tb = key.tb32 ? cg->f32t : cg->f64;
+  k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
+  if (key.alpha) k.alpha = cg_alpha(cg, bl);
+  if (k.fl && !bl->trans_a && !cg_is_f32(cg, &bl->b)) { /* b in floats: rounded before the
+                                                           region's blocks, or here */
+    LLVMValueRef b32 = NULL;
+    for (int i = 0; i < cg->f->nb32; i++)
+      if (cg->f->b32_step[i] == st) b32 = cg->f->b32[i];
+    k.b = b32 ? b32
+              : round_b(cg, k.b, !bl->trans_a && bl->n == 1 ? bl->k : (bl->b.ld > 1 ? bl->b.ld : 1),
+                        bl->n, bl->k);
+  }
+  for (int64_t c0 = 0; c0 < bl->n;) {
+    int64_t left = bl->n - c0;
+    int w = left >= k.vw ? k.vw : left >= 4 ? 4 : left >= 2 ? 2 : 1, len = w;
+    if (k.fl && bl->trans_a) { /* float vectors: up to 2W columns, lanes a power of 2 */
+      w = left >= k.fw ? k.fw : (int)left;
+      for (len = 1; len < w;) len *= 2;
+    }
+    k.vec[k.nvec++] = (Vec){c0, w, len};
+    c0 += w;
+  }
+  tile_choose(&k);
+  /* the rows that are split into tiles: rows of c (a b') or of a and b (a' b) */
+  LLVMValueRef lo = cg->f->rlo ? cg->f->rlo : cg_const_i64(cg, 0);
+  LLVMValueRef hi = cg->f->rhi ? cg->f->rhi : cg_const_i64(cg, bl->trans_a ? bl->k : bl->m);
+  if (bl->trans_a && !bl->part && bl->beta == 0) { /* c = alpha a' b: start from zero */
+    LLVMValueRef zero8 = LLVMConstInt(LLVMInt8TypeInContext(cg->ctx), 0, 0);
+    if (k.ldc == bl->n) {
+      LLVMBuildMemSet(cg->f->b, k.c, zero8,
+                      cg_const_i64(cg, bl->m * bl->n * (int64_t)sizeof(double)), 8);
+    } else {
+      GLoop Z;
+      LLVMValueRef i = gl_begin(cg, &Z, cg_const_i64(cg, 0), cg_const_i64(cg, bl->m));
+      LLVMBuildMemSet(cg->f->b, at(cg, k.c, mul_i(cg, i, k.ldc)), zero8,
+                      cg_const_i64(cg, bl->n * (int64_t)sizeof(double)), 8);
+      gl_end(cg, &Z, 1);
+    }
+  }
+  sk_call(&k, &key, lo, hi);
 }

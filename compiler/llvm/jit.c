@@ -1,8 +1,9 @@
 /* jit.c — compiling an IrProblem's kernels with LLVM (see jit.h): plan them, split them into
  * parts of about equal size, and on one thread per part generate a module, verify it,
  * optimise it for the host CPU with the new pass manager and emit an object file; the ORC
- * LLJIT links the objects against an explicit table of absolute symbols (libm,
- * memset/memcpy, CBLAS) and the kernels are looked up. Every LLVM failure becomes an
+ * LLJIT links the objects against each other (a skinny product's shared function is defined
+ * in one part, called from any) and against an explicit table of absolute symbols (libm,
+ * memset/memcpy, CBLAS), and the kernels are looked up. Every LLVM failure becomes an
  * "internal error: ..." message, never a crash. */
 #define _GNU_SOURCE
 #include "llvm/jit.h"
@@ -45,6 +46,7 @@ struct JitModule {
   Arena arena; /* the plans */
   SchedPlan plan;
   int64_t size[BLO_K_COUNT]; /* sched_kernel_size of each present kernel */
+  int nskinny; /* the shared skinny-product functions "bloc.skinny<i>" */
 };
 
 JitOptions jit_default_options(void) {
@@ -121,9 +123,12 @@ static void init_llvm(void) {
    * turning it off cut cold compiles by 6-28% and changed no kernel's time measurably
    * (alternating A/B on the hyper-cleaning kernels, maml_sinusoid and synthetic runs;
    * doc/performance.md). LLVM only has it as a process-wide option, set here once, before
-   * any code is generated. */
-  const char *argv[] = {"bloc", "-disable-lsr"};
-  LLVMParseCommandLineOptions(2, argv, NULL);
+   * any code is generated. The post-RA list scheduler (run for Zen and other CPUs whose
+   * scheduling model asks for it) reorders the allocated instructions once more: 8% of
+   * machine code time on hyper-cleaning's parts, and out-of-order cores hardly need it
+   * (doc/performance.md, "Compile time"). Neither changes what is computed. */
+  const char *argv[] = {"bloc", "-disable-lsr", "-post-RA-scheduler=false"};
+  LLVMParseCommandLineOptions(3, argv, NULL);
 }
 
 /* ------------------------------------------------------------------ the symbol table */
@@ -197,6 +202,8 @@ typedef struct Part {
   int vector_bits; /* 256, 512, or 0: per kernel (kernel_vector_bits) */
   int ids[BLO_K_COUNT];
   int nids;
+  int index; /* in parts[] */
+  const CgSkinnyTable *skinny; /* the skinny functions of all parts and who defines them */
   int64_t size; /* estimated code size, for balancing */
   /* out */
   LLVMMemoryBufferRef obj;
@@ -273,6 +280,9 @@ static void *compile_part(void *arg) {
     cg.vector_bits = pt->vector_bits ? pt->vector_bits : kernel_vector_bits(k);
     cg.f32 = opt->f32;
     cg.sparse_call = opt->sched.sparse_call;
+    cg.skinny_inline = opt->skinny_inline;
+    cg.sk_table = pt->skinny;
+    cg.part = pt->index;
     pt->rc = cg_kernel(&cg, k, pt->sym[pt->ids[i]], pt->err, sizeof pt->err);
   }
   cg_dispose(&cg);
@@ -367,6 +377,56 @@ static int compile_threads(const JitOptions *opt, int nkernels) {
   return n > 0 ? n : 1;
 }
 
+/* ---------------------------------------------------- skinny products shared between parts */
+
+/* A kernel's skinny products: the plan's SS_SKINNY_GEMM steps, in regions or not. The code
+ * generator keys them the same way (cg_skinny_key). */
+static int kernel_skinny_keys(const SchedKernel *k, bool f32, int vector_bits, CgSkinnyKey *out,
+                              int max) {
+  int n = 0;
+  for (int i = 0; i < k->nsteps; i++) {
+    const SchedStep *st = &k->steps[i];
+    if (st->kind == SS_SKINNY_GEMM && n < max) out[n++] = cg_skinny_key(st, f32, vector_bits, 0);
+    if (st->kind != SS_PAR_ROWS) continue;
+    for (int j = 0; j < st->nbody; j++)
+      if (st->body[j].kind == SS_SKINNY_GEMM && n < max)
+        out[n++] = cg_skinny_key(&st->body[j], f32, vector_bits, st->block_rows);
+  }
+  return n;
+}
+
+/* What a shared skinny function weighs in the balance of the parts, in plan size, where
+ * sched_kernel_size counts 40 for each product's tiles: an estimate (llc took 5-8 ms for each
+ * of hyper-cleaning's, a region body 9-19 ms); bench_compile's "slowest part" column shows the
+ * balance it gives (52-57% of the JIT CPU on the examples, doc/performance.md). */
+enum { SKINNY_FN_SIZE = 60, SKINNY_STEP_SIZE = 40, MAX_SKINNY = 64 };
+
+/* Split the kernels order[0..nk) (largest first) into parts of about equal size: each to the
+ * smallest part so far, its skinny products' functions defined in the part that first needs
+ * them (the others link to it) and weighed there. Fills t (arrays of MAX_SKINNY). */
+static void split_parts(JitModule *m, const JitOptions *opt, const int *order, int nk, Part *parts,
+                        int nparts, CgSkinnyTable *t) {
+  for (int i = 0; i < nk; i++) {
+    const SchedKernel *k = &m->plan.kernels[order[i]];
+    int vb = m->t.vector_bits ? m->t.vector_bits : kernel_vector_bits(k);
+    CgSkinnyKey keys[MAX_SKINNY];
+    int nkeys = kernel_skinny_keys(k, opt->f32, vb, keys, MAX_SKINNY);
+    Part *smallest = &parts[0];
+    for (int j = 1; j < nparts; j++)
+      if (parts[j].size < smallest->size) smallest = &parts[j];
+    smallest->ids[smallest->nids++] = order[i];
+    smallest->size += m->size[order[i]] - (int64_t)nkeys * SKINNY_STEP_SIZE;
+    for (int j = 0; j < nkeys; j++) {
+      bool known = false;
+      for (int q = 0; q < t->n && !known; q++) known = cg_skinny_key_eq(&t->keys[q], &keys[j]);
+      if (known || t->n == MAX_SKINNY) continue; /* beyond: one per module that needs it */
+      t->keys[t->n] = keys[j];
+      t->owner[t->n++] = smallest->index;
+      smallest->size += SKINNY_FN_SIZE;
+    }
+  }
+}
+
 /* BLOC_PERF_MAP set: append the kernels and their region task functions to
  * /tmp/perf-<pid>.map, so `perf report` names JIT'd code (a function's size is taken as the
  * distance to the next one). */
@@ -381,8 +441,18 @@ static int cmp_sym(const void *a, const void *b) {
 }
 
 static void write_perf_map(JitModule *m) {
-  MapSym syms[BLO_K_COUNT * 9];
+  MapSym syms[BLO_K_COUNT * 9 + MAX_SKINNY];
   int n = 0;
+  for (int i = 0; i < m->nskinny; i++) {
+    snprintf(syms[n].name, sizeof syms[0].name, "bloc.skinny%d", i);
+    LLVMOrcExecutorAddress addr = 0;
+    LLVMErrorRef e = LLVMOrcLLJITLookup(m->jit, &addr, syms[n].name);
+    if (e) {
+      LLVMConsumeError(e);
+      continue;
+    }
+    syms[n++].addr = addr;
+  }
   for (int id = 0; id < BLO_K_COUNT; id++) {
     if (!m->fn[id]) continue;
     syms[n].addr = (uint64_t)(uintptr_t)m->fn[id];
@@ -502,13 +572,15 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
                       .triple = LLVMOrcLLJITGetTripleString(m->jit),
                       .datalayout = LLVMOrcLLJITGetDataLayoutStr(m->jit)};
   }
-  for (int i = 0; i < nk; i++) {
-    Part *smallest = &parts[0];
-    for (int j = 1; j < nparts; j++)
-      if (parts[j].size < smallest->size) smallest = &parts[j];
-    smallest->ids[smallest->nids++] = order[i];
-    smallest->size += m->size[order[i]];
+  CgSkinnyKey sk_keys[MAX_SKINNY];
+  int sk_owner[MAX_SKINNY];
+  CgSkinnyTable skinny = {sk_keys, sk_owner, 0};
+  for (int i = 0; i < nparts; i++) {
+    parts[i].index = i;
+    parts[i].skinny = &skinny;
   }
+  split_parts(m, opt, order, nk, parts, nparts, &skinny);
+  m->nskinny = skinny.n;
   double t2 = now_ms();
   /* compile: part 0 on this thread, the others on their own */
   pthread_t th[JIT_MAX_THREADS];
@@ -531,6 +603,9 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     m->t.emit_ms += parts[i].emit_ms;
     m->t.cache_ms += parts[i].cache_ms;
     m->t.cache_hits += parts[i].cached;
+    double part_ms = parts[i].codegen_ms + parts[i].verify_ms + parts[i].cache_ms +
+                     parts[i].optimize_ms + parts[i].emit_ms;
+    if (part_ms > m->t.part_max_ms) m->t.part_max_ms = part_ms;
     if (parts[i].rc && rc == 0) {
       rc = -1;
       set_err(err, errlen, "%s", parts[i].err);

@@ -32,6 +32,10 @@ typedef struct JitOptions {
   int64_t max_kernel_size; /* kernels whose plan is larger (jit_kernel_size) are not compiled:
                               LLVM's time grows faster than linearly with a function's size;
                               jit_kernel returns NULL for them. 0: no limit */
+  bool skinny_inline; /* every skinny product's register-blocked loops inside its kernel, as
+                         before they were shared (tests compare the two bit for bit); default
+                         false: one function per distinct product and module, called by every
+                         kernel that needs it (compile time, doc/performance.md) */
   bool f32;          /* data tensors stored as floats (precision f32; cg_llvm.h) */
   int vector_bits;   /* vector width of the generated loops: 256 or 512 (512 only on a CPU
                         with AVX-512F, else 256 is used); 0: per kernel, 512 on such a
@@ -66,6 +70,8 @@ typedef struct JitTimings {
   double emit_ms;         /* machine code (object files) */
   double compile_wall_ms; /* the parallel section: IR, verification, optimisation, machine code */
   double jit_ms;          /* LLJIT creation, linking the objects, symbol lookup */
+  double part_max_ms; /* CPU of the costliest part (IR to machine code): with plan_ms and
+                         jit_ms, compile + JIT's wall time when every part has a free CPU */
   double total_ms;
   int threads;
   int cache_hits;         /* parts whose object came from the cache (no optimisation, no
@@ -76,9 +82,9 @@ typedef struct JitTimings {
 
 typedef struct JitModule JitModule;
 
-/* The first call initialises LLVM's native target and sets one process-wide LLVM option,
- * -disable-lsr (see jit.c): a program that parses LLVM command-line options itself should
- * do so before.
+/* The first call initialises LLVM's native target and sets two process-wide LLVM options,
+ * -disable-lsr and -post-RA-scheduler=false (see jit.c): a program that parses LLVM
+ * command-line options itself should do so before.
  * Compile every kernel of p that has outputs (p->kernels[id].nouts > 0). opt may be NULL.
  * On success *out owns the machine code (free with jit_free) and 0 is returned. On failure
  * returns -1, *out = NULL and err holds one line "internal error: ..." (planning, LLVM

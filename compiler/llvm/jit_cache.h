@@ -24,8 +24,8 @@
 
 /* Bump when anything outside the hashed inputs changes the machine code (the target
  * machine's code model or relocation model, the pass and code generation options in jit.c).
- * 2: loop strength reduction off. */
-#define JIT_CACHE_ABI 2
+ * 2: loop strength reduction off. 3: the post-RA scheduler off. */
+#define JIT_CACHE_ABI 3
 
 typedef struct JitCacheKey {
   uint64_t h[2];

@@ -4,7 +4,8 @@
  * relative (floor 1e-3 of the output's largest magnitude). Covers every non-generator IR op
  * (checked at the end), special values (NaN, infinities, signed zeros, halves), sample-set
  * gathers and scatters, several outputs per slot at offsets, kernels reading v, large shapes
- * (BLAS and vectorised loops), error paths, and compiling/freeing many modules. Every
+ * (BLAS and vectorised loops), error paths, and compiling/freeing many modules; and the
+ * skinny products' shared functions bit for bit against their loops inlined (at f64 and f32). Every
  * comparison runs at both vector widths where the CPU has AVX-512 (check_problem). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -842,6 +843,141 @@ static void test_regions_hyperclean(void **state) {
   hyperclean_free(&h);
 }
 
+/* ------------------------------------------------- skinny products' shared functions */
+
+/* The optimised IR of m's parts (keep_ir), as one string. */
+static char *module_ir(const JitModule *m) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  assert_non_null(f);
+  jit_print_module(m, f);
+  fclose(f);
+  return buf;
+}
+
+/* A problem for check_shared_skinny: its data arrays have sizes[0..ndata) elements; linked:
+ * split into 3 parts, some part calls a function another part defines. */
+typedef struct SharedCase {
+  const char *name;
+  IrProblem *p;
+  const Inputs *in;
+  const int64_t *sizes;
+  int ndata;
+  bool linked;
+} SharedCase;
+
+/* Every kernel of c->p compiled with each skinny product's tile loops inside it
+ * (skinny_inline) and with the loops in functions shared across kernels and compile parts
+ * (the default; 1, 2 and 3 parts, so that parts call functions defined in other parts): all
+ * outputs bit for bit the same. With f32, the data are handed to the kernels as floats. */
+static void check_shared_skinny(const SharedCase *c, bool f32, JitOptions o) {
+  const char *name = c->name;
+  IrProblem *p = c->p;
+  const Inputs *in = c->in;
+  const int64_t *sizes = c->sizes;
+  int ndata = c->ndata;
+  float *fdata[8] = {NULL};
+  const double *dview[8];
+  Inputs fin = *in;
+  if (f32) {
+    for (int d = 0; d < ndata; d++) {
+      fdata[d] = malloc((size_t)sizes[d] * sizeof(float));
+      for (int64_t i = 0; i < sizes[d]; i++) fdata[d][i] = (float)in->data[d][i];
+      dview[d] = (const double *)(const void *)fdata[d];
+    }
+    fin.data = dview;
+  }
+  o.f32 = f32;
+  o.vector_bits = 256;
+  o.keep_ir = true;
+  char err[512];
+  JitModule *ref = NULL;
+  o.threads = 1;
+  o.skinny_inline = true;
+  assert_int_equal(jit_compile(p, &o, &ref, err, sizeof err), 0);
+  char *ir = module_ir(ref);
+  if (strstr(ir, "bloc.skinny")) fail_msg("%s: skinny_inline still calls shared functions", name);
+  free(ir);
+  double *want[BLO_K_COUNT][4];
+  run_all(p, ref, &fin, 1, want);
+  o.skinny_inline = false;
+  for (int threads = 1; threads <= 3; threads++) {
+    JitModule *m = NULL;
+    o.threads = threads;
+    assert_int_equal(jit_compile(p, &o, &m, err, sizeof err), 0);
+    ir = module_ir(m);
+    if (!strstr(ir, "define void @bloc.skinny0("))
+      fail_msg("%s, %d parts: no shared skinny function", name, threads);
+    if (threads == 3 && c->linked && !strstr(ir, "declare void @bloc.skinny"))
+      fail_msg("%s, 3 parts: no part calls a function of another", name);
+    free(ir);
+    double *got[BLO_K_COUNT][4];
+    run_all(p, m, &fin, 1, got);
+    for (int id = 0; id < BLO_K_COUNT; id++)
+      for (int s = 0; s < 4; s++) {
+        int64_t n = p->kernels[id].slot_size[s] ? p->kernels[id].slot_size[s] : 1;
+        if (p->kernels[id].nouts && memcmp(want[id][s], got[id][s], (size_t)n * sizeof(double)))
+          fail_msg("%s%s, %d parts: kernel %d slot %d differs from the inlined loops", name,
+                   f32 ? " (f32)" : "", threads, id, s);
+        free(got[id][s]);
+      }
+    jit_free(m);
+  }
+  for (int id = 0; id < BLO_K_COUNT; id++)
+    for (int s = 0; s < 4; s++) free(want[id][s]);
+  rt_par_set_threads(2);
+  jit_free(ref);
+  for (int d = 0; d < ndata; d++) free(fdata[d]);
+}
+
+/* Hyper-cleaning-shaped kernels (X W and X' G with c = 10 in regions, in several kernels)
+ * and every skinny product layout, at f64 and f32. */
+static void test_shared_skinny(void **state) {
+  (void)state;
+  Hyperclean h;
+  int64_t m = 601, mv = 203, nf = 99, nc = 10;
+  hyperclean_init(&h, m, mv, nf, nc, 9, 41);
+  int64_t hsizes[4] = {m * nf, m * nc, mv * nf, mv * nc};
+  JitOptions o = jit_default_options();
+  SharedCase hc = {"hyper-cleaning", &h.p, &h.in, hsizes, 4, true};
+  check_shared_skinny(&hc, false, o);
+  check_shared_skinny(&hc, true, o);
+  o.sched.par_min_cost = 1;
+  o.sched.par_block_rows = 36;
+  hc.name = "hyper-cleaning small blocks";
+  check_shared_skinny(&hc, false, o);
+  hyperclean_free(&h);
+  static const int64_t ns[] = {1, 3, 4, 10, 13, SCHED_SKINNY_MAX_N};
+  for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+    int64_t n = ns[i], k = 13 + (int64_t)i, rows = 37, smp[5] = {36, 0, 17, 5, 17};
+    Arena arena;
+    arena_init(&arena);
+    IrProblem p;
+    skinny_problem(&p, &arena, rows, k, n);
+    RtRng r;
+    rt_rng_seed(&r, (uint64_t)n);
+    double *X = random_data(&r, rows * k, -1, 1), *Cd = random_data(&r, rows * n, -1, 1);
+    const double *data[2] = {X, Cd};
+    int64_t sizes[2] = {rows * k, rows * n};
+    Inputs in = {data, smp, 31 + (uint64_t)n};
+    char pname[64];
+    snprintf(pname, sizeof pname, "skinny n=%lld k=%lld", (long long)n, (long long)k);
+    SharedCase sc = {pname, &p, &in, sizes, 2, false}; /* one kernel: one part */
+    o = jit_default_options();
+    o.sched.par_min_cost = 1; /* regions, several tasks */
+    o.sched.par_block_rows = 12;
+    check_shared_skinny(&sc, false, o);
+    check_shared_skinny(&sc, true, o);
+    o.sched.par_block_rows = 0;
+    o.sched.no_par = true; /* skinny products alone */
+    check_shared_skinny(&sc, false, o);
+    free(X);
+    free(Cd);
+    arena_free(&arena);
+  }
+}
+
 /* ------------------------------------------------------------------ API contract */
 
 static void test_errors_and_absent(void **state) {
@@ -989,52 +1125,31 @@ static void test_op_coverage(void **state) {
 int main(void) {
   for (int i = 0; i < 12; i++) Ddata[i] = sin(1.0 + i) * 0.8;
   for (int i = 0; i < 3; i++) ddata[i] = 0.3 + 0.2 * i;
+  if (getenv("TEST_FILTER")) cmocka_set_test_filter(getenv("TEST_FILTER")); /* iterating */
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_c_exp),
-      cmocka_unit_test(test_c_log),
-      cmocka_unit_test(test_c_log1p),
-      cmocka_unit_test(test_c_sqrt),
-      cmocka_unit_test(test_c_sincos),
-      cmocka_unit_test(test_c_tanh),
-      cmocka_unit_test(test_c_sigmoid),
-      cmocka_unit_test(test_c_softplus),
-      cmocka_unit_test(test_c_abs),
-      cmocka_unit_test(test_c_relu),
-      cmocka_unit_test(test_c_powc),
-      cmocka_unit_test(test_c_maxmin),
-      cmocka_unit_test(test_c_div),
-      cmocka_unit_test(test_c_neg_sub),
-      cmocka_unit_test(test_c_scalar_bcast),
-      cmocka_unit_test(test_c_where),
-      cmocka_unit_test(test_c_lse),
-      cmocka_unit_test(test_c_lse_rows),
-      cmocka_unit_test(test_c_softmax_ce),
-      cmocka_unit_test(test_c_matmul),
-      cmocka_unit_test(test_c_matvec),
-      cmocka_unit_test(test_c_vecmat),
-      cmocka_unit_test(test_c_outer),
-      cmocka_unit_test(test_c_transpose),
-      cmocka_unit_test(test_c_sum_rows_cols),
-      cmocka_unit_test(test_c_rowwise_colwise),
-      cmocka_unit_test(test_c_slice_reshape),
-      cmocka_unit_test(test_c_gather),
-      cmocka_unit_test(test_c_diag_trace),
-      cmocka_unit_test(test_c_cat),
-      cmocka_unit_test(test_c_mean_norm),
-      cmocka_unit_test(test_c_synthetic),
-      cmocka_unit_test(test_c_piecewise),
-      cmocka_unit_test(test_c_bcast_pad),
-      cmocka_unit_test(test_special_values),
-      cmocka_unit_test(test_synthetic),
-      cmocka_unit_test(test_hyperclean),
-      cmocka_unit_test(test_big_products),
-      cmocka_unit_test(test_stochastic),
-      cmocka_unit_test(test_sparse),
-      cmocka_unit_test(test_skinny_products),
-      cmocka_unit_test(test_regions_hyperclean),
-      cmocka_unit_test(test_errors_and_absent),
-      cmocka_unit_test(test_many_modules),
-      cmocka_unit_test(test_size_limit),
+      cmocka_unit_test(test_c_exp),           cmocka_unit_test(test_c_log),
+      cmocka_unit_test(test_c_log1p),         cmocka_unit_test(test_c_sqrt),
+      cmocka_unit_test(test_c_sincos),        cmocka_unit_test(test_c_tanh),
+      cmocka_unit_test(test_c_sigmoid),       cmocka_unit_test(test_c_softplus),
+      cmocka_unit_test(test_c_abs),           cmocka_unit_test(test_c_relu),
+      cmocka_unit_test(test_c_powc),          cmocka_unit_test(test_c_maxmin),
+      cmocka_unit_test(test_c_div),           cmocka_unit_test(test_c_neg_sub),
+      cmocka_unit_test(test_c_scalar_bcast),  cmocka_unit_test(test_c_where),
+      cmocka_unit_test(test_c_lse),           cmocka_unit_test(test_c_lse_rows),
+      cmocka_unit_test(test_c_softmax_ce),    cmocka_unit_test(test_c_matmul),
+      cmocka_unit_test(test_c_matvec),        cmocka_unit_test(test_c_vecmat),
+      cmocka_unit_test(test_c_outer),         cmocka_unit_test(test_c_transpose),
+      cmocka_unit_test(test_c_sum_rows_cols), cmocka_unit_test(test_c_rowwise_colwise),
+      cmocka_unit_test(test_c_slice_reshape), cmocka_unit_test(test_c_gather),
+      cmocka_unit_test(test_c_diag_trace),    cmocka_unit_test(test_c_cat),
+      cmocka_unit_test(test_c_mean_norm),     cmocka_unit_test(test_c_synthetic),
+      cmocka_unit_test(test_c_piecewise),     cmocka_unit_test(test_c_bcast_pad),
+      cmocka_unit_test(test_special_values),  cmocka_unit_test(test_synthetic),
+      cmocka_unit_test(test_hyperclean),      cmocka_unit_test(test_big_products),
+      cmocka_unit_test(test_stochastic),      cmocka_unit_test(test_sparse),
+      cmocka_unit_test(test_skinny_products), cmocka_unit_test(test_regions_hyperclean),
+      cmocka_unit_test(test_shared_skinny),   cmocka_unit_test(test_errors_and_absent),
+      cmocka_unit_test(test_many_modules),    cmocka_unit_test(test_size_limit),
       cmocka_unit_test(test_op_coverage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
