@@ -22,6 +22,7 @@
 #include "interp/eval.h"
 #include "hand_problems.h"
 #include "ir/ir.h"
+#include "llvm/cg_llvm.h"
 #include "llvm/jit.h"
 #include "rt_par.h"
 #include "rt_rng.h"
@@ -931,6 +932,41 @@ static void check_shared_skinny(const SharedCase *c, bool f32, JitOptions o) {
   for (int d = 0; d < ndata; d++) free(fdata[d]);
 }
 
+/* The shared functions' key holds everything the tile code depends on: the plan's prefetch
+ * mark (a product that prefetches the next block gets other code, so it cannot share a
+ * function with one that does not: the first caller's choice used to be given to both), and
+ * the block's rows only where they are used, by the prefetching product. */
+static void test_skinny_key(void **state) {
+  (void)state;
+  SchedStep st;
+  memset(&st, 0, sizeof st);
+  st.blas.m = 512;
+  st.blas.n = 10;
+  st.blas.k = 785;
+  st.blas.trans_b = true; /* a b' */
+  st.blas.a.ld = 785;
+  st.blas.b.ld = 785;
+  st.blas.c.ld = 10;
+  st.blas.alpha = 1;
+  CgSkinnyKey plain = cg_skinny_key(&st, false, 256, 128);
+  CgSkinnyKey other_block = cg_skinny_key(&st, false, 256, 64);
+  assert_true(cg_skinny_key_eq(&plain, &other_block));
+  st.blas.prefetch = true;
+  CgSkinnyKey pf = cg_skinny_key(&st, false, 256, 128);
+  CgSkinnyKey pf_block = cg_skinny_key(&st, false, 256, 64);
+  assert_false(cg_skinny_key_eq(&plain, &pf));
+  assert_false(cg_skinny_key_eq(&pf, &pf_block));
+  CgSkinnyKey outside = cg_skinny_key(&st, false, 256, 0); /* not in a region: no prefetch */
+  assert_true(cg_skinny_key_eq(&plain, &outside));
+  st.blas.trans_a = true; /* a' b: the same rules */
+  st.blas.trans_b = false;
+  st.blas.prefetch = false;
+  CgSkinnyKey tn = cg_skinny_key(&st, false, 256, 128);
+  st.blas.prefetch = true;
+  CgSkinnyKey tn_pf = cg_skinny_key(&st, false, 256, 128);
+  assert_false(cg_skinny_key_eq(&tn, &tn_pf));
+}
+
 /* Hyper-cleaning-shaped kernels (X W and X' G with c = 10 in regions, in several kernels)
  * and every skinny product layout, at f64 and f32. */
 static void test_shared_skinny(void **state) {
@@ -1127,29 +1163,53 @@ int main(void) {
   for (int i = 0; i < 3; i++) ddata[i] = 0.3 + 0.2 * i;
   if (getenv("TEST_FILTER")) cmocka_set_test_filter(getenv("TEST_FILTER")); /* iterating */
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_c_exp),           cmocka_unit_test(test_c_log),
-      cmocka_unit_test(test_c_log1p),         cmocka_unit_test(test_c_sqrt),
-      cmocka_unit_test(test_c_sincos),        cmocka_unit_test(test_c_tanh),
-      cmocka_unit_test(test_c_sigmoid),       cmocka_unit_test(test_c_softplus),
-      cmocka_unit_test(test_c_abs),           cmocka_unit_test(test_c_relu),
-      cmocka_unit_test(test_c_powc),          cmocka_unit_test(test_c_maxmin),
-      cmocka_unit_test(test_c_div),           cmocka_unit_test(test_c_neg_sub),
-      cmocka_unit_test(test_c_scalar_bcast),  cmocka_unit_test(test_c_where),
-      cmocka_unit_test(test_c_lse),           cmocka_unit_test(test_c_lse_rows),
-      cmocka_unit_test(test_c_softmax_ce),    cmocka_unit_test(test_c_matmul),
-      cmocka_unit_test(test_c_matvec),        cmocka_unit_test(test_c_vecmat),
-      cmocka_unit_test(test_c_outer),         cmocka_unit_test(test_c_transpose),
-      cmocka_unit_test(test_c_sum_rows_cols), cmocka_unit_test(test_c_rowwise_colwise),
-      cmocka_unit_test(test_c_slice_reshape), cmocka_unit_test(test_c_gather),
-      cmocka_unit_test(test_c_diag_trace),    cmocka_unit_test(test_c_cat),
-      cmocka_unit_test(test_c_mean_norm),     cmocka_unit_test(test_c_synthetic),
-      cmocka_unit_test(test_c_piecewise),     cmocka_unit_test(test_c_bcast_pad),
-      cmocka_unit_test(test_special_values),  cmocka_unit_test(test_synthetic),
-      cmocka_unit_test(test_hyperclean),      cmocka_unit_test(test_big_products),
-      cmocka_unit_test(test_stochastic),      cmocka_unit_test(test_sparse),
-      cmocka_unit_test(test_skinny_products), cmocka_unit_test(test_regions_hyperclean),
-      cmocka_unit_test(test_shared_skinny),   cmocka_unit_test(test_errors_and_absent),
-      cmocka_unit_test(test_many_modules),    cmocka_unit_test(test_size_limit),
+      cmocka_unit_test(test_c_exp),
+      cmocka_unit_test(test_c_log),
+      cmocka_unit_test(test_c_log1p),
+      cmocka_unit_test(test_c_sqrt),
+      cmocka_unit_test(test_c_sincos),
+      cmocka_unit_test(test_c_tanh),
+      cmocka_unit_test(test_c_sigmoid),
+      cmocka_unit_test(test_c_softplus),
+      cmocka_unit_test(test_c_abs),
+      cmocka_unit_test(test_c_relu),
+      cmocka_unit_test(test_c_powc),
+      cmocka_unit_test(test_c_maxmin),
+      cmocka_unit_test(test_c_div),
+      cmocka_unit_test(test_c_neg_sub),
+      cmocka_unit_test(test_c_scalar_bcast),
+      cmocka_unit_test(test_c_where),
+      cmocka_unit_test(test_c_lse),
+      cmocka_unit_test(test_c_lse_rows),
+      cmocka_unit_test(test_c_softmax_ce),
+      cmocka_unit_test(test_c_matmul),
+      cmocka_unit_test(test_c_matvec),
+      cmocka_unit_test(test_c_vecmat),
+      cmocka_unit_test(test_c_outer),
+      cmocka_unit_test(test_c_transpose),
+      cmocka_unit_test(test_c_sum_rows_cols),
+      cmocka_unit_test(test_c_rowwise_colwise),
+      cmocka_unit_test(test_c_slice_reshape),
+      cmocka_unit_test(test_c_gather),
+      cmocka_unit_test(test_c_diag_trace),
+      cmocka_unit_test(test_c_cat),
+      cmocka_unit_test(test_c_mean_norm),
+      cmocka_unit_test(test_c_synthetic),
+      cmocka_unit_test(test_c_piecewise),
+      cmocka_unit_test(test_c_bcast_pad),
+      cmocka_unit_test(test_special_values),
+      cmocka_unit_test(test_synthetic),
+      cmocka_unit_test(test_hyperclean),
+      cmocka_unit_test(test_big_products),
+      cmocka_unit_test(test_stochastic),
+      cmocka_unit_test(test_sparse),
+      cmocka_unit_test(test_skinny_products),
+      cmocka_unit_test(test_regions_hyperclean),
+      cmocka_unit_test(test_shared_skinny),
+      cmocka_unit_test(test_skinny_key),
+      cmocka_unit_test(test_errors_and_absent),
+      cmocka_unit_test(test_many_modules),
+      cmocka_unit_test(test_size_limit),
       cmocka_unit_test(test_op_coverage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
