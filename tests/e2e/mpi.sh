@@ -302,8 +302,8 @@ if [ -x "$MPICC" ]; then
   # a replicated CSV file read only through sharded declarations' row slices: each part loads
   # the rows its slices take (tests/unit/shard_rowsused.blo), the whole problem all of them
   ranks_solver shard_rowsused
-  rows=$(sed -n 's/.*shard_rowsused.csv", rt_shape(2, 13, 3), 0, \([0-9]*\), \([0-9]*\),.*/\1+\2/p' \
-    "$tmp/sh/shard_rowsused.c" | tr '\n' ' ')
+  at='shard_rowsused.csv", rt_shape(2, 13, 3), 0, \([0-9]*\), \([0-9]*\),'
+  rows=$(sed -n "s/.*$at.*/\\1+\\2/p" "$tmp/sh/shard_rowsused.c" | tr '\n' ' ')
   [ "$rows" = "1+6 6+7 1+4 4+5 8+5 " ] ||
     bad "shard_rowsused: the parts load the rows $rows of shard_rowsused.csv"
   grep -q 'blo_load("csv", "[^"]*shard_rowsused.csv", rt_shape(2, 13, 3), 0,' \
