@@ -167,9 +167,13 @@ static bool is_symmetric(const double *a, int64_t n) {
   return true;
 }
 
-/* The first global row of declaration k that this compile holds (0 unless sharded). */
+/* The first global row of declaration d that this compile holds (0 unless sharded): a
+ * sharded declaration's rank rows, or the rows a replicated load was narrowed to (ir/shard.c:
+ * the rows the rank's slices of it read). */
 static int64_t first_row(const BloCompiled *c, const AstDecl *d) {
-  return c->sharded && d->row_sharded ? rt_shard_rows(c->shard, d->shape.rows).r0 : 0;
+  if (!c->sharded) return 0;
+  if (d->row_sharded) return rt_shard_rows(c->shard, d->shape.rows).r0;
+  return ir_shard_load_row0(c->ir->data_value[d->index]);
 }
 
 static void report_nonfinite(BloCompiled *c, const AstDecl *d, const double *v, int64_t at) {

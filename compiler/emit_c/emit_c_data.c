@@ -11,6 +11,7 @@
 
 #include "support/alloc.h"
 #include "emit_c/emit_c_int.h"
+#include "ir/shard.h"
 
 /* An int64_t in a format string of the generated code. */
 #define I64 "%" PRId64
@@ -511,6 +512,9 @@ static Shape data_shape(const Emit *e, int k) {
   const AstDecl *d = e->c->prog->data[k];
   Shape s = d->shape;
   if (e->c->sharded && d->row_sharded) s.rows = rt_shard_rows(e->c->shard, s.rows).n;
+  /* a replicated load narrowed to the rows the rank reads (ir/shard.c) */
+  else if (e->c->sharded && e->p->data_value[k]->op == IR_LOAD && e->p->data_value[k]->attr[3] > 0)
+    s.rows = e->p->data_value[k]->shape.rows;
   return s;
 }
 
@@ -702,12 +706,14 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
     emit_buf_puts(out, "    return 1;\n  }\n");
     if (k < p->ndata) {
       const AstDecl *d = prog->data[k];
-      emit_buf_printf(
-          out,
-          "  if (blo_check_finite(v, %d, %" PRId64 ", %" PRId64 ", %" PRId64
-          ", \"%s: data '%s'\", \"%s\",",
-          s.rank, c->sharded && d->row_sharded ? rt_shard_rows(c->shard, d->shape.rows).r0 : 0,
-          s.rows, s.cols, emit_where(e, d->span, w), d->name, shape_str(d->shape, sb));
+      emit_buf_printf(out,
+                      "  if (blo_check_finite(v, %d, %" PRId64 ", %" PRId64 ", %" PRId64
+                      ", \"%s: data '%s'\", \"%s\",",
+                      s.rank,
+                      !c->sharded      ? 0
+                      : d->row_sharded ? rt_shard_rows(c->shard, d->shape.rows).r0
+                                       : ir_shard_load_row0(p->data_value[k]),
+                      s.rows, s.cols, emit_where(e, d->span, w), d->name, shape_str(d->shape, sb));
       emit_buf_puts(out, " err, errlen))");
       emit_buf_puts(out, " return 1;\n");
       /* the kernels (and the data graphs) were simplified for a symmetric matrix: check it still

@@ -593,6 +593,156 @@ static Val sharded_decl(Sh *S, const IrNode *old, Val v) {
   return v.c == C_ROWS ? v : val(cut_rows(S, v.n), C_ROWS);
 }
 
+/* ---- replicated loads narrowed to the rows the rank reads */
+
+/* Whether replicated declaration k may be loaded for some rows only: a plain dense load whose
+ * format has a row-range loader (every dense one), which is not a lazily held IDX file (the
+ * data stage decodes only the rows it reads of those already, doc/data.md) and whose buffer
+ * nothing reads by its declared shape (a box constraint's bound, element by element). */
+static bool narrowable(const IrProblem *p, int k) {
+  const IrNode *v = p->data_value[k];
+  Shape s = v->shape;
+  if (p->prog->data[k]->row_sharded || v->op != IR_LOAD || v->attr[1] != 0 || v->attr[3] != 0 ||
+      s.sparse || s.rank < 1 || s.rank > 2 || v->attr[0] == IR_LOAD_MTX)
+    return false;
+  if (v->attr[0] == IR_LOAD_IDX && !(s.rank == 2 && s.rows == s.cols)) return false;
+  for (int i = 0; i < p->prog->nupper; i++) {
+    const AstConstraint *c = p->prog->upper[i]->con;
+    if (c && ((c->lo_data && c->lo_data->index == k) || (c->hi_data && c->hi_data->index == k)))
+      return false;
+  }
+  return true;
+}
+
+/* Appends the slots roots[0 .. n) holding a node to all. */
+static void add_roots(IrNode ***all, size_t *count, IrNode **roots, int n) {
+  for (int i = 0; roots && i < n; i++)
+    if (roots[i]) all[(*count)++] = &roots[i];
+}
+
+/* The slots of every node the compile holds after the pass: the data values, hoisted tensors,
+ * initial values, the variables and directions, the problem's outputs, every kernel output. */
+static IrNode ***problem_roots(IrProblem *p, size_t *count) {
+  size_t cap =
+      (size_t)(p->ndata + p->nhoisted + p->nreports + 2) + (size_t)(7 * p->nupper + 7 * p->nlower);
+  for (int k = 0; k < BLO_K_COUNT; k++) cap += (size_t)p->kernels[k].nouts;
+  IrNode ***all = xcalloc(cap + 1, sizeof *all);
+  *count = 0;
+  add_roots(all, count, p->data_value, p->ndata);
+  add_roots(all, count, p->hoisted, p->nhoisted);
+  add_roots(all, count, p->upper_init, p->nupper);
+  add_roots(all, count, p->lower_init, p->nlower);
+  add_roots(all, count, &p->f, 1);
+  add_roots(all, count, &p->g, 1);
+  add_roots(all, count, p->reports, p->nreports);
+  IrNode **per_x[] = {p->xvars, p->xdirs, p->grad_x_f, p->hvp_xy, p->init_vjp, p->grad_x_g};
+  IrNode **per_y[] = {p->yvars, p->dirs, p->grad_y_f, p->grad_y_g, p->hvp_yy, p->hvp_yx};
+  for (size_t i = 0; i < 6; i++) add_roots(all, count, per_x[i], p->nupper);
+  for (size_t i = 0; i < 6; i++) add_roots(all, count, per_y[i], p->nlower);
+  for (int k = 0; k < BLO_K_COUNT; k++)
+    for (int o = 0; o < p->kernels[k].nouts; o++)
+      add_roots(all, count, &p->kernels[k].outs[o].node, 1);
+  return all;
+}
+
+/* The rows of a declared tensor that the graphs read: [lo, hi) covering its row slices, or
+ * whole when anything reads it otherwise (an operand that is not a row slice, a root). */
+typedef struct RowsRead {
+  int64_t lo, hi;
+  bool whole, narrowed;
+} RowsRead;
+
+static int data_of(const IrProblem *p, const IrNode *n) {
+  return n->op == IR_DATA && n->attr[0] < p->ndata ? (int)n->attr[0] : -1;
+}
+
+/* The rows each declared tensor's readers take (order: every node the roots reach). */
+static RowsRead *rows_read(const IrProblem *p, IrNode ***roots, size_t nroots, IrNode **order,
+                           size_t n) {
+  RowsRead *rd = xcalloc((size_t)p->ndata + 1, sizeof *rd);
+  for (int k = 0; k < p->ndata; k++) rd[k] = (RowsRead){INT64_MAX, 0, !narrowable(p, k), false};
+  for (size_t i = 0; i < nroots; i++)
+    if (data_of(p, *roots[i]) >= 0) rd[data_of(p, *roots[i])].whole = true;
+  for (size_t i = 0; i < n; i++)
+    for (int a = 0; a < order[i]->nargs; a++) {
+      const IrNode *u = order[i];
+      int k = data_of(p, u->args[a]);
+      if (k < 0) continue;
+      if (u->op != IR_SLICE || a != 0) {
+        rd[k].whole = true;
+        continue;
+      }
+      rd[k].lo = u->attr[0] < rd[k].lo ? u->attr[0] : rd[k].lo;
+      rd[k].hi = u->attr[1] > rd[k].hi ? u->attr[1] : rd[k].hi;
+    }
+  return rd;
+}
+
+/* u (a node the roots reach) copied into the graph g of the narrowed loads: the data tensor
+ * with the rows loaded, a slice of it rebased to them, any other node over the new operands
+ * (map, by old id). */
+static IrNode *renarrowed(IrGraph *g, const IrProblem *p, const RowsRead *rd, const IrNode *u,
+                          IrNode **map) {
+  int k = u->op == IR_SLICE ? data_of(p, u->args[0]) : data_of(p, u);
+  int64_t at[4] = {u->attr[0], u->attr[1], u->attr[2], u->attr[3]};
+  Shape s = u->shape;
+  if (k >= 0 && rd[k].narrowed && u->op == IR_DATA) s.rows = rd[k].hi - rd[k].lo;
+  else if (k >= 0 && rd[k].narrowed) at[0] -= rd[k].lo, at[1] -= rd[k].lo;
+  IrNode *args[16], **a = u->nargs > 16 ? xcalloc(u->nargs, sizeof *a) : args;
+  for (int i = 0; i < u->nargs; i++) a[i] = map[u->args[i]->id];
+  IrNode *n = ir_node(g, (IrOp)u->op, s, a, u->nargs, u->num, u->num2, at, u->str);
+  n->span = u->span;
+  if (a != args) free(a);
+  return n;
+}
+
+/* Replicated declarations that the rank reads only through row slices (sharded declarations
+ * pushed down to their rows, shard_rows.h) are loaded for the rows those slices take, by the
+ * row-range loader (IR_LOAD's attr[2] .. of attr[3], as a sharded load). The graphs are copied
+ * into a new graph (as ir_shard_problem does: every node of a graph must agree with the data
+ * tensors' shapes), over the data tensor of those rows, the slices rebased to them. */
+static void narrow_loads(IrProblem *p) {
+  size_t nroots;
+  IrNode ***roots = problem_roots(p, &nroots), **order, **list;
+  list = xcalloc(nroots + 1, sizeof *list);
+  for (size_t i = 0; i < nroots; i++) list[i] = *roots[i];
+  size_t n = ir_topo(&p->graph, list, nroots, &order);
+  RowsRead *rd = rows_read(p, roots, nroots, order, n);
+  bool any = false;
+  for (int k = 0; k < p->ndata; k++) {
+    const IrNode *v = p->data_value[k];
+    rd[k].narrowed =
+        !rd[k].whole && rd[k].lo < rd[k].hi && (rd[k].lo > 0 || rd[k].hi < v->shape.rows);
+    any |= rd[k].narrowed;
+  }
+  if (any) {
+    IrGraph old = p->graph;
+    ir_graph_init(&p->graph, old.arena);
+    p->graph.sym_data = old.sym_data;
+    p->graph.nsym_data = old.nsym_data;
+    IrNode **map = xcalloc((size_t)old.count + 1, sizeof *map);
+    for (size_t i = 0; i < n; i++) map[order[i]->id] = renarrowed(&p->graph, p, rd, order[i], map);
+    for (int k = 0; k < p->ndata; k++) {
+      const IrNode *v = p->data_value[k];
+      if (!rd[k].narrowed) continue;
+      Shape s = v->shape;
+      s.rows = rd[k].hi - rd[k].lo;
+      int64_t at[4] = {v->attr[0], 0, rd[k].lo, v->shape.rows};
+      map[v->id] = ir_node(&p->graph, IR_LOAD, s, NULL, 0, 0, 0, at, v->str);
+      map[v->id]->span = v->span;
+    }
+    for (size_t i = 0; i < nroots; i++) *roots[i] = map[list[i]->id];
+    free(map);
+  }
+  free(rd);
+  free(list);
+  free(roots);
+}
+
+int64_t ir_shard_load_row0(const IrNode *v) {
+  return v->op == IR_LOAD && v->attr[1] == 0 && v->attr[3] > 0 ? v->attr[2] : 0;
+}
+
 int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
   IrGraph *old_g = xcalloc(1, sizeof *old_g);
   *old_g = p->graph;
@@ -661,6 +811,7 @@ int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
         out->node = output_cls(&S, old_g, out->node, &out->owned);
       }
   }
+  if (!S.failed) narrow_loads(p);
   free(S.memo);
   free(S.done);
   free(S.data_cls);

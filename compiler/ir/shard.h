@@ -19,4 +19,8 @@
  * should have refused it: bloc's bug). */
 int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen);
 
+/* The first global row a replicated declaration's value v holds after ir_shard_problem: a load
+ * narrowed to the rows the rank's slices read starts at its attr[2], anything else at 0. */
+int64_t ir_shard_load_row0(const IrNode *v);
+
 #endif

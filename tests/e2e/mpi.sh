@@ -299,6 +299,15 @@ if [ -x "$MPICC" ]; then
     "$tmp/sh/shard_sparse.c" | tr '\n' ' ')
   [ "$rows" = "0+11 0+5 5+6 0+3 3+4 7+4 " ] ||
     bad "shard_sparse: the parts load the rows $rows of shard_sparse_val.mtx"
+  # a replicated CSV file read only through sharded declarations' row slices: each part loads
+  # the rows its slices take (tests/unit/shard_rowsused.blo), the whole problem all of them
+  ranks_solver shard_rowsused
+  at='shard_rowsused.csv", rt_shape(2, 13, 3), 0, \([0-9]*\), \([0-9]*\),'
+  rows=$(sed -n "s/.*$at.*/\\1+\\2/p" "$tmp/sh/shard_rowsused.c" | tr '\n' ' ')
+  [ "$rows" = "1+6 6+7 1+4 4+5 8+5 " ] ||
+    bad "shard_rowsused: the parts load the rows $rows of shard_rowsused.csv"
+  grep -q 'blo_load("csv", "[^"]*shard_rowsused.csv", rt_shape(2, 13, 3), 0,' \
+    "$tmp/sh/shard_rowsused.c" || bad "shard_rowsused: the whole problem does not load all rows"
   # a bad entry in rank 1's rows of a sparse file since generation (file line 21, row 19 of
   # 23; rank 1 of 2 holds rows 11..22): every rank exits 1, one message giving the file's line
   mkdir "$tmp/sp" && cp "$top_srcdir"/tests/unit/shard_sparse* "$tmp/sp/" &&
