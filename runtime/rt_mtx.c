@@ -353,6 +353,21 @@ static int mtx_entry(const char *path, const MtxHeader *h, int64_t no, const cha
   return 0;
 }
 
+/* The CSR matrix of t, the entries of the file at path with header h (rt_csr_from_triplets).
+ * Two entries at one position in a symmetric file: one may be the mirror of the other, which
+ * the message then says. */
+static int mtx_csr(const RtTriplets *t, const char *path, const MtxHeader *h, RtCsr *out,
+                   RtErr err) {
+  int rc = rt_csr_from_triplets(t, path, out, err);
+  if (rc && h->symmetric && err.buf && (strstr(err.buf, "both give") || strstr(err.buf, "twice"))) {
+    size_t at = strlen(err.buf);
+    snprintf(err.buf + at, err.len - at,
+             " (a symmetric file stores each off-diagonal entry "
+             "once: (i, j) stands for (j, i) too)");
+  }
+  return rc;
+}
+
 RT_API int rt_load_mtx_csr(const char *path, RtShape want, RtCsr *out, RtErr err) {
   memset(out, 0, sizeof *out);
   if (want.rank != 2 || want.rows < RT_ANY || want.cols < RT_ANY) {
@@ -391,13 +406,7 @@ RT_API int rt_load_mtx_csr(const char *path, RtShape want, RtCsr *out, RtErr err
   while (mtx_next_entry(&it, &s, &e))
     if (mtx_entry(path, &h, it.no, s, e, &E, err)) goto done;
   RtTriplets t = {h.rows, h.cols, E.n, E.row, E.col, E.val, E.line, 0};
-  rc = rt_csr_from_triplets(&t, path, out, err);
-  /* two entries at one position in a symmetric file: one may be the mirror of the other */
-  if (rc && h.symmetric && err.buf && (strstr(err.buf, "both give") || strstr(err.buf, "twice"))) {
-    size_t at = strlen(err.buf);
-    snprintf(err.buf + at, err.len - at, " (a symmetric file stores each off-diagonal entry "
-             "once: (i, j) stands for (j, i) too)");
-  }
+  rc = mtx_csr(&t, path, &h, out, err);
 done:
   free(E.row);
   free(E.line);
@@ -537,12 +546,7 @@ RT_API int rt_load_mtx_csr_rows(const char *path, RtShape want, RtRows rows, RtC
     goto done;
   }
   RtTriplets t = {rows.n, h.cols, E.n, E.row, E.col, E.val, E.line, rows.r0};
-  rc = rt_csr_from_triplets(&t, path, out, err);
-  if (rc && h.symmetric && err.buf && (strstr(err.buf, "both give") || strstr(err.buf, "twice"))) {
-    size_t at = strlen(err.buf);
-    snprintf(err.buf + at, err.len - at, " (a symmetric file stores each off-diagonal entry "
-             "once: (i, j) stands for (j, i) too)");
-  }
+  rc = mtx_csr(&t, path, &h, out, err);
 done:
   rt_lines_close(&L);
   free(E.row);

@@ -150,6 +150,20 @@ static void json_reports(FILE *f, const BloProblem *p, int n, const double *v) {
   fputc('}', f);
 }
 
+/* The point (x, y) itself, each vector with at most json_vector_max elements, after sep (the
+ * separator and indent of the object it is in). */
+static void json_xy(FILE *f, const char *sep, const double *x, const double *y, const RtResult *res,
+                    const RtRunConfig *cfg) {
+  if (res->nx <= cfg->json_vector_max) {
+    fprintf(f, "%s\"x\": ", sep);
+    json_vec(f, res->nx, x);
+  }
+  if (res->ny <= cfg->json_vector_max) {
+    fprintf(f, "%s\"y\": ", sep);
+    json_vec(f, res->ny, y);
+  }
+}
+
 /* "best": the best trace point beside the final values; "saved": which one --save-x/-y hold;
  * "recoveries": what on_divergence = halve did. */
 static void json_best(FILE *f, const BloProblem *p, const RtResult *res, const RtRunConfig *cfg) {
@@ -172,14 +186,7 @@ static void json_best(FILE *f, const BloProblem *p, const RtResult *res, const R
     json_num(f, rt_nrm2(res->nx, res->best_x));
     fputs(", \"y_norm\": ", f);
     json_num(f, rt_nrm2(res->ny, res->best_y));
-    if (res->nx <= cfg->json_vector_max) {
-      fputs(",\n    \"x\": ", f);
-      json_vec(f, res->nx, res->best_x);
-    }
-    if (res->ny <= cfg->json_vector_max) {
-      fputs(",\n    \"y\": ", f);
-      json_vec(f, res->ny, res->best_y);
-    }
+    json_xy(f, ",\n    ", res->best_x, res->best_y, res, cfg);
     fputc('}', f);
   }
   fprintf(f, ",\n  \"saved\": \"%s\",\n  \"recoveries\": [", res->saved_best ? "best" : "last");
@@ -259,14 +266,7 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res,
   json_num(f, rt_nrm2(res->nx, res->x));
   fputs(",\n  \"y_norm\": ", f);
   json_num(f, rt_nrm2(res->ny, res->y));
-  if (res->nx <= cfg->json_vector_max) {
-    fputs(",\n  \"x\": ", f);
-    json_vec(f, res->nx, res->x);
-  }
-  if (res->ny <= cfg->json_vector_max) {
-    fputs(",\n  \"y\": ", f);
-    json_vec(f, res->ny, res->y);
-  }
+  json_xy(f, ",\n  ", res->x, res->y, res, cfg);
   json_best(f, p, res, cfg);
   fputs(",\n  \"oracle_calls\": ", f);
   json_calls(f, res->calls);

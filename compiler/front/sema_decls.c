@@ -378,6 +378,19 @@ void sema_check_decl(Sema *S, AstDecl *d) {
   sema_declare(S, d);
 }
 
+/* Places the declarations of v one after another from offset 0 (the variables in x or y, the
+ * sample sets' indices in the sample buffer), each taking its size: a variable its elements,
+ * a sample set its batch; returns the total. */
+static int64_t lay_out(const PtrVec *v) {
+  int64_t off = 0;
+  for (size_t i = 0; i < v->len; i++) {
+    AstDecl *d = v->items[i];
+    d->offset = off;
+    off += d->kind == DECL_SAMPLE ? d->batch_k : shape_size(d->shape);
+  }
+  return off;
+}
+
 void sema_check_program(Sema *S) {
   Program *p = S->prog;
   const SrcFile *main = diag_file(S->diag, p->ast->file);
@@ -424,27 +437,9 @@ void sema_check_program(Sema *S) {
   }
 
   /* offsets and the program's lists */
-  int64_t off = 0;
-  for (size_t i = 0; i < S->upper.len; i++) {
-    AstDecl *d = S->upper.items[i];
-    d->offset = off;
-    off += shape_size(d->shape);
-  }
-  p->nx = off;
-  off = 0;
-  for (size_t i = 0; i < S->lower.len; i++) {
-    AstDecl *d = S->lower.items[i];
-    d->offset = off;
-    off += shape_size(d->shape);
-  }
-  p->ny = off;
-  off = 0;
-  for (size_t i = 0; i < S->samples.len; i++) {
-    AstDecl *d = S->samples.items[i];
-    d->offset = off;
-    off += d->batch_k;
-  }
-  p->sample_total = off;
+  p->nx = lay_out(&S->upper);
+  p->ny = lay_out(&S->lower);
+  p->sample_total = lay_out(&S->samples);
   sema_check_memory(S);
 #define LIST(field, n, vec)                                              \
   p->field = ARENA_ARRAY(S->arena, AstDecl *, (vec).len + 1);           \

@@ -8,15 +8,10 @@
 # report it with the same message (the file's own line), exit 1. In row 9, read by no rank,
 # only the unsharded compile (which loads A whole) fails. On a clean file f summed over the
 # ranks is the unsharded f. A declaration also read otherwise than by row slices (sum(A)) is
-# loaded whole, as declared. BLOC_SHARD=R/N is the one-process testing aid.
+# loaded whole, as declared. The problem and the checks: tests/support/shard_file.sh.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
-case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-bad() { printf 'FAIL: %s\n' "$*"; fail=1; }
+. "$top_srcdir/tests/support/shard_file.sh"
 
 # a 10 x 3 CSV file, with 'abc' at [ROW, 1] (no bad field: ROW -1)
 csv() {
@@ -26,39 +21,9 @@ csv() {
     printf "\n" } }' >"$tmp/a.csv"
 }
 
-cat >"$tmp/p.blo" <<'BLO'
-problem rowsused
-const n = 8
-data A : matrix[10, 3] = load_csv("a.csv")
-data X : matrix[n, 4] = hcat(A[0:n, :] * 2, ones(n)) sharded
-data y : vector[n] = A[0:n, 0] sharded
-upper lam : vector[n] = 0
-lower w : vector[4] = 0.5
-upper objective f = mean((X @ w - y) ^ 2)
-lower objective g = mean(sigmoid(lam) * (X @ w - y) ^ 2) + 0.1 * sumsq(w)
-BLO
-
-evalp() { # SHARD OUT: bloc eval's exit status
-  (cd "$tmp" && env ${1:+BLOC_SHARD=$1} "$bloc" eval p.blo --what f >"$2" 2>"$2.err")
-}
-# the message, without BLOC_SHARD's warning
-msg() { grep -v "BLOC_SHARD" "$1.err"; }
-
+shard_problem rowsused 'load_csv("a.csv")'
 csv 6
-evalp "" "$tmp/whole"
-rc=$?
-[ "$rc" = 1 ] || bad "unsharded, 'abc' in row 6: exit status $rc, not 1"
-grep -q "'a.csv' line 7, field 2: 'abc' is not a number" "$tmp/whole.err" ||
-  bad "unsharded: not the bad field's message: $(cat "$tmp/whole.err")"
-evalp 0/2 "$tmp/r0"
-rc=$?
-[ "$rc" = 0 ] || bad "rank 0 of 2 parsed rank 1's rows (exit status $rc): $(msg "$tmp/r0")"
-grep -q '"f":' "$tmp/r0" || bad "rank 0 of 2: no f printed"
-evalp 1/2 "$tmp/r1"
-rc=$?
-[ "$rc" = 1 ] || bad "rank 1 of 2, 'abc' in its row 6: exit status $rc, not 1"
-[ "$(msg "$tmp/r1")" = "$(cat "$tmp/whole.err")" ] ||
-  bad "rank 1 of 2: not the whole load's message: $(msg "$tmp/r1")"
+shard_check_row6 "'abc'" "'a.csv' line 7, field 2: 'abc' is not a number"
 
 csv 9
 evalp "" "$tmp/whole"
@@ -76,19 +41,6 @@ rc=$?
   bad "rank 0 of 2, A read whole too, 'abc' in row 9: exit status $rc: $(msg "$tmp/q")"
 
 csv -1
-f() { sed -n 's/.*"f": *\([-0-9.e+]*\).*/\1/p' "$1"; }
-evalp "" "$tmp/whole" || bad "unsharded, clean file: $(cat "$tmp/whole.err")"
-for N in 2 3; do
-  sum=0
-  r=0
-  while [ "$r" -lt "$N" ]; do
-    evalp "$r/$N" "$tmp/r" || bad "rank $r of $N, clean file: $(msg "$tmp/r")"
-    sum=$(awk -v a="$sum" -v b="$(f "$tmp/r")" 'BEGIN { printf "%.17g", a + b }')
-    r=$((r + 1))
-  done
-  awk -v s="$sum" -v w="$(f "$tmp/whole")" 'BEGIN { d = s - w; if (d < 0) d = -d
-    a = w < 0 ? -w : w; exit !(w != "" && d <= 1e-12 * a) }' ||
-    bad "f summed over $N ranks is $sum, unsharded $(f "$tmp/whole")"
-done
+shard_check_sum "clean file"
 [ "$fail" = 0 ] && echo "ok: a replicated file is read for the rows the rank's slices take"
 exit "$fail"

@@ -72,3 +72,16 @@ const char *fxd_gz(const char *name, const void *data, size_t len) {
 const char *fxd_text(const char *name, const char *text) {
   return fxd_write(name, text, strlen(text), 0);
 }
+
+void *fxd_read(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) fail_msg("cannot open %s", path);
+  long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+  char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (!b || fseek(f, 0, SEEK_SET) != 0 || fread(b, 1, (size_t)n, f) != (size_t)n)
+    fail_msg("cannot read %s", path);
+  fclose(f);
+  b[n] = '\0';
+  if (len) *len = (size_t)n;
+  return b;
+}

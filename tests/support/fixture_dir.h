@@ -28,4 +28,9 @@ const char *fxd_bytes(const char *name, const void *data, size_t len);
 const char *fxd_gz(const char *name, const void *data, size_t len);
 const char *fxd_text(const char *name, const char *text);
 
+/* The contents of the file at `path` (a fixture's, as the functions above return), read
+ * whole into a buffer to free, with a NUL after them (so text is a C string); *len, unless
+ * len is NULL, is their length. A failure fails the running test. */
+void *fxd_read(const char *path, size_t *len);
+
 #endif

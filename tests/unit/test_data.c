@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "fixture_dir.h"
+#include "load_expect.h"
 #include "rt_data.h"
 #include "rt_data_impl.h" /* rt_data_read_file */
 #include "rt_rng.h"
@@ -25,43 +26,12 @@
 
 /* ------------------------------------------------------------------ fixtures */
 
-static char g_err[512];
-
 static int group_setup(void **state) {
   (void)state;
   return fxd_create("data");
 }
 
-static unsigned char *slurp(const char *p, size_t *len) {
-  FILE *f = fopen(p, "rb");
-  assert_non_null(f);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *b = malloc((size_t)n + 1);
-  assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-  fclose(f);
-  *len = (size_t)n;
-  return b;
-}
-
 static int file_exists(const char *p) { return access(p, R_OK) == 0; }
-
-/* Asserts a loader failed with a message containing `want`, and left out zeroed. */
-#define expect_fail(call, out, want)                                                         \
-  do {                                                                                       \
-    g_err[0] = 0;                                                                            \
-    int rc_ = (call);                                                                        \
-    if (rc_ == 0) fail_msg("expected failure with \"%s\", but it succeeded", want);          \
-    if (!strstr(g_err, want)) fail_msg("message \"%s\"\n  lacks \"%s\"", g_err, want);       \
-    assert_null((out).v);                                                                    \
-  } while (0)
-
-#define expect_ok(call)                                                                      \
-  do {                                                                                       \
-    g_err[0] = 0;                                                                            \
-    if ((call) != 0) fail_msg("unexpected failure: %s", g_err);                              \
-  } while (0)
 
 static void expect_values(const RtTensor *t, int rank, int64_t rows, int64_t cols,
                           const double *v) {
@@ -241,13 +211,13 @@ static void test_csv_write_read_roundtrip(void **state) {
   assert_memory_equal(t.v, v, sizeof v); /* bit-exact, including -0 and subnormals */
   rt_tensor_free(&t);
   size_t n;
-  unsigned char *txt = slurp(p, &n);
+  unsigned char *txt = fxd_read(p, &n);
   assert_non_null(memchr(txt, ',', n));
   free(txt);
 
   p = fxd_path("out_v.csv");
   expect_ok(rt_save_csv(p, rt_shape(1, 12, 1), v, rt_err(g_err, E)));
-  txt = slurp(p, &n);
+  txt = fxd_read(p, &n);
   assert_null(memchr(txt, ',', n)); /* one number per line */
   free(txt);
   double x[12];
@@ -485,7 +455,7 @@ static void test_idx_errors(void **state) {
   n = idx_make(raw, 0x08, 1, d500, big, 500);
   const char *gz = fxd_gz("labels.gz", raw, n);
   size_t glen;
-  unsigned char *g = slurp(gz, &glen);
+  unsigned char *g = fxd_read(gz, &glen);
   p = fxd_bytes("trunc.gz", g, glen - 20);
   snprintf(msg, sizeof msg, "'%s': truncated gzip stream", p);
   expect_fail(rt_load_idx(p, rt_shape(1, 500, 1), &t, rt_err(g_err, E)), t, msg);
@@ -547,7 +517,7 @@ static void test_gzip_libdeflate_agrees_with_zlib(void **state) {
   expect_same_both_ways(one, N - 1); /* one over: a prefix, `over` set */
   expect_same_both_ways(one, 1000);
   size_t glen, hlen;
-  unsigned char *g = slurp(one, &glen);
+  unsigned char *g = fxd_read(one, &glen);
   unsigned char *two = malloc(2 * glen + 16);
   memcpy(two, g, glen); /* two members: read one after the other */
   memcpy(two + glen, g, glen);
@@ -568,7 +538,7 @@ static void test_gzip_libdeflate_agrees_with_zlib(void **state) {
   expect_same_both_ways(fxd_bytes("mid.gz", two, glen), SIZE_MAX);
   expect_same_both_ways(fxd_bytes("cut.gz", g, glen - 9), SIZE_MAX); /* truncated trailer */
   expect_same_both_ways(fxd_bytes("cut2.gz", g, glen / 2), SIZE_MAX);
-  unsigned char *h = slurp(fxd_gz("tiny.gz", "x", 1), &hlen);
+  unsigned char *h = fxd_read(fxd_gz("tiny.gz", "x", 1), &hlen);
   expect_same_both_ways(fxd_bytes("tiny2.gz", h, hlen), SIZE_MAX);
   expect_same_both_ways(fxd_gz("empty.gz", "", 0), SIZE_MAX);
   free(h);
@@ -1264,7 +1234,7 @@ static void test_npy_errors(void **state) {
   rt_tensor_free(&t);
   /* gzip works here too */
   size_t len;
-  unsigned char *raw = slurp(fxd_path("sh.npy"), &len);
+  unsigned char *raw = fxd_read(fxd_path("sh.npy"), &len);
   expect_ok(rt_load_npy(fxd_gz("sh.npy.gz", raw, len), rt_shape(2, 2, 3), &t, rt_err(g_err, E)));
   free(raw);
   rt_tensor_free(&t);
@@ -1344,11 +1314,11 @@ static void test_mutations_never_crash(void **state) {
   n = idx_make(buf, 0x0E, 1, d1, data, 16);
   mutate_and_load("mutf.idx", buf, n, rt_load_idx, rt_shape(1, 2, 1), 400, 4);
   size_t glen;
-  unsigned char *g = slurp(fxd_gz("mut.gz", buf, n), &glen);
+  unsigned char *g = fxd_read(fxd_gz("mut.gz", buf, n), &glen);
   mutate_and_load("mut.idx.gz", g, glen, rt_load_idx, rt_shape(1, 2, 1), 400, 5);
   free(g);
   const double m[6] = {1, 2, 3, 4, 5, 6};
-  unsigned char *np = slurp(npy_file("mut.npy", 1, "<f8", 1, "(2, 3)", m, sizeof m), &glen);
+  unsigned char *np = fxd_read(npy_file("mut.npy", 1, "<f8", 1, "(2, 3)", m, sizeof m), &glen);
   mutate_and_load("mut2.npy", np, glen, rt_load_npy, rt_shape(2, 2, 3), 600, 6);
   free(np);
 }

@@ -24,24 +24,15 @@
 #include <zlib.h>
 
 #include "fixture_dir.h"
+#include "load_expect.h"
 #include "rt_data.h"
 
-static char g_err[512];
 #define E sizeof g_err
 
 static int group_setup(void **state) {
   (void)state;
   return fxd_create("bounds");
 }
-
-#define expect_fail(call, out, want)                                                         \
-  do {                                                                                       \
-    g_err[0] = 0;                                                                            \
-    int rc_ = (call);                                                                        \
-    if (rc_ == 0) fail_msg("expected failure with \"%s\", but it succeeded", want);          \
-    if (!strstr(g_err, want)) fail_msg("message \"%s\"\n  lacks \"%s\"", g_err, want);       \
-    assert_null((out).v);                                                                    \
-  } while (0)
 
 /* ------------------------------------------------------------------ bounded reading */
 

@@ -79,6 +79,28 @@ static void check_close(const char *what, const char *name, const double *got, c
   }
 }
 
+/* A point of the problem: x [NX], y [NY] and the direction v [NY] (NULL: none). */
+typedef struct Point {
+  const double *x, *y, *v;
+} Point;
+
+/* The central differences (step 1e-5) of scalar node f in each element of x (level 0) or y
+ * (level 1) at p: its gradient there with respect to that level. */
+static void central_diff(IrGraph *g, IrNode *f, int level, const Point *p, double *out) {
+  const double h = 1e-5;
+  int n = level ? NY : NX;
+  double plus[NX > NY ? NX : NY], minus[NX > NY ? NX : NY];
+  for (int i = 0; i < n; i++) {
+    memcpy(plus, level ? p->y : p->x, sizeof(double) * (size_t)n);
+    memcpy(minus, plus, sizeof(double) * (size_t)n);
+    plus[i] += h;
+    minus[i] -= h;
+    double fp = level ? eval_scalar(g, f, p->x, plus, p->v) : eval_scalar(g, f, plus, p->y, p->v);
+    double fm = level ? eval_scalar(g, f, p->x, minus, p->v) : eval_scalar(g, f, minus, p->y, p->v);
+    out[i] = (fp - fm) / (2 * h);
+  }
+}
+
 /* Runs every derivative check on the scalar built by `build`. */
 static void check_case(const char *name, BuildFn build, uint64_t seed) {
   Arena arena;
@@ -108,20 +130,10 @@ static void check_case(const char *name, BuildFn build, uint64_t seed) {
   double got[NX + NY], want[NX + NY];
   /* gradients */
   eval_vec(&g, gx, 2, x, y, NULL, got);
-  for (int i = 0; i < NX; i++) {
-    double xp[NX], xm[NX];
-    memcpy(xp, x, sizeof x); memcpy(xm, x, sizeof x);
-    xp[i] += h; xm[i] -= h;
-    want[i] = (eval_scalar(&g, f, xp, y, NULL) - eval_scalar(&g, f, xm, y, NULL)) / (2 * h);
-  }
+  central_diff(&g, f, 0, &(Point){x, y, NULL}, want);
   check_close("grad_x", name, got, want, NX, 1e-6);
   eval_vec(&g, gy, 2, x, y, NULL, got);
-  for (int i = 0; i < NY; i++) {
-    double yp[NY], ym[NY];
-    memcpy(yp, y, sizeof y); memcpy(ym, y, sizeof y);
-    yp[i] += h; ym[i] -= h;
-    want[i] = (eval_scalar(&g, f, x, yp, NULL) - eval_scalar(&g, f, x, ym, NULL)) / (2 * h);
-  }
+  central_diff(&g, f, 1, &(Point){x, y, NULL}, want);
   check_close("grad_y", name, got, want, NY, 1e-6);
 
   /* hvp_yy = d/de grad_y(y + e v) */
@@ -156,15 +168,8 @@ static void check_case(const char *name, BuildFn build, uint64_t seed) {
   IrNode *mx[2];
   diff_vjp(&g, gy, dl, 2, IR_DEP_X, xl, 2, mx);
   eval_vec(&g, mx, 2, x, y, dir, got);
-  {
-    IrNode *s = ir_add(&g, ir_dot(&g, gy[0], dl[0]), ir_dot(&g, gy[1], dl[1]));
-    for (int i = 0; i < NX; i++) {
-      double xp[NX], xm[NX];
-      memcpy(xp, x, sizeof x); memcpy(xm, x, sizeof x);
-      xp[i] += h; xm[i] -= h;
-      want[i] = (eval_scalar(&g, s, xp, y, dir) - eval_scalar(&g, s, xm, y, dir)) / (2 * h);
-    }
-  }
+  central_diff(&g, ir_add(&g, ir_dot(&g, gy[0], dl[0]), ir_dot(&g, gy[1], dl[1])), 0,
+               &(Point){x, y, dir}, want);
   check_close("hvp_xy", name, got, want, NX, 1e-6);
   arena_free(&arena);
 }

@@ -32,23 +32,8 @@
 #include <unistd.h>
 
 #include "compiled.h"
+#include "kernel_calls.h"
 #include "llvm/jit.h"
-#include "rt_rng.h"
-
-static char path_buf[4096];
-
-static const char *src(const char *rel) {
-  const char *top = getenv("top_srcdir");
-  snprintf(path_buf, sizeof path_buf, "%s/%s", top ? top : ".", rel);
-  return path_buf;
-}
-
-typedef struct Run {
-  BloCompiled *c;
-  BloProblem *p;
-  double *work;
-  int64_t *samples;
-} Run;
 
 typedef struct Prog {
   const char *file;
@@ -57,7 +42,8 @@ typedef struct Prog {
   double n; /* the longest sum over data */
 } Prog;
 
-static void run_open(Run *r, const Prog *pg, BloBackend backend, BloPrecision prec) {
+/* Compiles pg with every kernel, by the backend at the precision. */
+static void run_open(KcRun *r, const Prog *pg, BloBackend backend, BloPrecision prec) {
   BloCompileOptions opt = {0};
   opt.defs = pg->defs;
   opt.ndefs = pg->ndefs;
@@ -65,31 +51,11 @@ static void run_open(Run *r, const Prog *pg, BloBackend backend, BloPrecision pr
   opt.precision_set = true;
   opt.precision = prec;
   opt.all_kernels = true;
-  r->c = NULL;
-  int rc = blo_compile_file(src(pg->file), &opt, &r->c);
-  assert_int_equal(rc, 0);
-  r->p = blo_problem(r->c);
-  r->work = calloc((size_t)r->p->work_size + 1, sizeof(double));
-  r->samples = calloc((size_t)r->p->sample_total + 1, sizeof(int64_t));
-}
-
-static void run_close(Run *r) {
-  free(r->work);
-  free(r->samples);
-  blo_compiled_free(r->c);
-}
-
-/* Kernel id's outputs at (x, y, v) into one buffer of 4 slots of `slot` doubles each. */
-static void call(Run *r, int id, const double *x, const double *y, const double *v,
-                 double *buf, int64_t slot) {
-  BloEnv env = {r->p->data, r->samples, r->work, r->p->backend};
-  double *outs[4] = {buf, buf + slot, buf + 2 * slot, buf + 3 * slot};
-  for (int64_t i = 0; i < 4 * slot; i++) buf[i] = 0;
-  r->p->kernels[id](&env, x, y, v, outs);
+  assert_int_equal(kc_open(r, pg->file, &opt), 0);
 }
 
 static void check_prog(const Prog *pg) {
-  Run j32, e32, e64;
+  KcRun j32, e32, e64;
   run_open(&j32, pg, BLO_BACKEND_JIT, BLO_PREC_F32);
   run_open(&e32, pg, BLO_BACKEND_INTERP, BLO_PREC_F32);
   run_open(&e64, pg, BLO_BACKEND_INTERP, BLO_PREC_F64);
@@ -97,30 +63,22 @@ static void check_prog(const Prog *pg) {
   assert_int_equal(e64.p->precision, BLO_PREC_F64);
   int64_t nx = j32.p->nx, ny = j32.p->ny, n = nx > ny ? nx : ny;
   int64_t slot = n + 64;
-  double *x = malloc(sizeof(double) * (size_t)n), *y = malloc(sizeof(double) * (size_t)n),
-         *v = malloc(sizeof(double) * (size_t)n);
-  RtRng rng;
-  rt_rng_seed(&rng, 7);
-  for (int64_t i = 0; i < n; i++) {
-    x[i] = rt_rng_uniform(&rng, -0.5, 0.5);
-    y[i] = rt_rng_uniform(&rng, -0.5, 0.5);
-    v[i] = rt_rng_uniform(&rng, -1, 1);
-  }
-  double *a = malloc(sizeof(double) * (size_t)(4 * slot)),
-         *b = malloc(sizeof(double) * (size_t)(4 * slot)),
-         *c = malloc(sizeof(double) * (size_t)(4 * slot));
+  KcPoint pt = kc_point(n, 7);
+  double *a = malloc(sizeof(double) * (size_t)(KC_SLOTS * slot)),
+         *b = malloc(sizeof(double) * (size_t)(KC_SLOTS * slot)),
+         *c = malloc(sizeof(double) * (size_t)(KC_SLOTS * slot));
   const double tol32 = 8 * (pg->n + 1) * FLT_EPSILON, tol64 = 2 * tol32;
   double most = 0, most32 = 0; /* largest relative differences from f64 and eval f32 seen */
   int checked = 0;
   for (int id = 0; id < BLO_K_COUNT; id++) {
     if (!j32.p->kernels[id]) continue;
     assert_non_null(e64.p->kernels[id]);
-    call(&j32, id, x, y, v, a, slot);
-    call(&e32, id, x, y, v, b, slot);
-    call(&e64, id, x, y, v, c, slot);
+    kc_call(&j32, id, &pt, a, slot);
+    kc_call(&e32, id, &pt, b, slot);
+    kc_call(&e64, id, &pt, c, slot);
     double scale = 1e-300, d32 = 0, d64 = 0;
-    for (int64_t i = 0; i < 4 * slot; i++) scale = fmax(scale, fabs(c[i]));
-    for (int64_t i = 0; i < 4 * slot; i++) {
+    for (int64_t i = 0; i < KC_SLOTS * slot; i++) scale = fmax(scale, fabs(c[i]));
+    for (int64_t i = 0; i < KC_SLOTS * slot; i++) {
       d32 = fmax(d32, fabs(a[i] - b[i]));
       d64 = fmax(d64, fabs(a[i] - c[i]));
     }
@@ -140,12 +98,10 @@ static void check_prog(const Prog *pg) {
   free(a);
   free(b);
   free(c);
-  free(x);
-  free(y);
-  free(v);
-  run_close(&j32);
-  run_close(&e32);
-  run_close(&e64);
+  kc_point_free(&pt);
+  kc_close(&j32);
+  kc_close(&e32);
+  kc_close(&e64);
 }
 
 /* At the default width and at both widths forced (256, and 512 where the CPU has AVX-512):

@@ -93,14 +93,20 @@ static bool lists_method(const char *text, const char *m) {
   return false;
 }
 
-static void test_every_option_described(void **state) {
-  (void)state;
+/* What `bloc help run` prints of the methods' options, in a buffer to free. */
+static char *help_text(void) {
   char *help = NULL;
   size_t size = 0;
   FILE *f = open_memstream(&help, &size);
   assert_non_null(f);
   help_method_options(f);
   assert_int_equal(fclose(f), 0);
+  return help;
+}
+
+static void test_every_option_described(void **state) {
+  (void)state;
+  char *help = help_text();
   static HelpEntry e[256];
   int n = read_entries(help, e, 256);
   int checked = 0;
@@ -131,12 +137,7 @@ static void test_every_option_described(void **state) {
 /* Every method is listed with its summary. */
 static void test_every_method_listed(void **state) {
   (void)state;
-  char *help = NULL;
-  size_t size = 0;
-  FILE *f = open_memstream(&help, &size);
-  assert_non_null(f);
-  help_method_options(f);
-  assert_int_equal(fclose(f), 0);
+  char *help = help_text();
   char *all = squeeze(help);
   for (int i = 0; i < rt_nmethods; i++) {
     char line[512];

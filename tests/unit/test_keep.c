@@ -34,16 +34,6 @@ static const char *path(const char *name) {
   return NULL;
 }
 
-static char *slurp(const char *p) {
-  FILE *f = fopen(p, "r");
-  if (!f) return NULL;
-  static char buf[1 << 20];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = '\0';
-  fclose(f);
-  return strdup(buf);
-}
-
 /* The first n numbers of a saved vector file. */
 static void read_vec(const char *p, int64_t n, double *v) {
   FILE *f = fopen(p, "r");
@@ -183,7 +173,7 @@ static void test_best_after_failure(void **state) {
   assert_memory_equal(x, r.best_x, sizeof x);
   assert_true(r.best_hypergrad_norm < r.hypergrad_norm);
   assert_true(tp_rel_err(5, r.best_x, xs) < tp_rel_err(5, r.x, xs));
-  char *js = slurp(path("a.json"));
+  char *js = fxd_read(path("a.json"), NULL);
   char want[64];
   snprintf(want, sizeof want, "\"best\": {\"step\": %lld, \"by\": \"hypergrad_norm\"",
            (long long)r.best_step);
@@ -233,7 +223,7 @@ static void test_best_after_failure(void **state) {
   read_vec(path("x.csv"), 5, x);
   assert_true(r.saved_best);
   assert_memory_equal(x, r.best_x, sizeof x);
-  js = slurp(path("a.json"));
+  js = fxd_read(path("a.json"), NULL);
   assert_non_null(strstr(js, "\"saved\": \"best\""));
   free(js);
   rt_result_free(&r);
@@ -269,7 +259,7 @@ static void test_halve(void **state) {
     assert_non_null(strstr(r.recoveries[i].reason, "divergence at outer step"));
   }
   assert_true(tp_rel_err(5, r.x, xs) < 1e-8);
-  char *js = slurp(path("a.json"));
+  char *js = fxd_read(path("a.json"), NULL);
   assert_non_null(strstr(js, "\"recoveries\": [\n    {\"step\": "));
   free(js);
   rt_result_free(&r);

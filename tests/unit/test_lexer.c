@@ -18,10 +18,21 @@ typedef struct Tok {
   Span at;
 } Tok;
 
-/* Scan `src` into toks (at most 64); returns the count (the final 0 not included). */
-static int scan(Arena *a, Diag *d, const char *src, Tok *toks) {
-  uint32_t f = diag_add_file(d, "t.blo", src, strlen(src));
-  LexState *ls = lex_open(a, d, f);
+/* A scan's arena and diagnostics (written to a temporary file), as test_parser's. */
+typedef struct Fx {
+  Arena a;
+  Diag d;
+  FILE *out;
+} Fx;
+
+/* Scan `src` into toks (at most 64) with a fresh fx; returns the count (the final 0 not
+ * included). */
+static int scan(Fx *fx, const char *src, Tok *toks) {
+  arena_init(&fx->a);
+  fx->out = tmpfile();
+  diag_init(&fx->d, &fx->a, fx->out);
+  uint32_t f = diag_add_file(&fx->d, "t.blo", src, strlen(src));
+  LexState *ls = lex_open(&fx->a, &fx->d, f);
   int n = 0;
   for (;;) {
     Tok t;
@@ -33,15 +44,16 @@ static int scan(Arena *a, Diag *d, const char *src, Tok *toks) {
   return n;
 }
 
+static void done(Fx *fx) {
+  fclose(fx->out);
+  arena_free(&fx->a);
+}
+
 static void test_tokens_and_spans(void **state) {
   (void)state;
-  Arena a;
-  arena_init(&a);
-  Diag d;
-  FILE *out = tmpfile();
-  diag_init(&d, &a, out);
+  Fx fx;
   Tok t[64];
-  int n = scan(&a, &d, "upper x : vector[n] = 0  # comment\nx' <= 1.5e2", t);
+  int n = scan(&fx, "upper x : vector[n] = 0  # comment\nx' <= 1.5e2", t);
   int want[] = {UPPER, IDENT, ':', VECTOR, '[', IDENT, ']', '=', NUMBER, IDENT, '\'', LE, NUMBER};
   assert_int_equal(n, (int)(sizeof want / sizeof want[0]));
   for (int i = 0; i < n; i++) assert_int_equal(t[i].code, want[i]);
@@ -52,41 +64,31 @@ static void test_tokens_and_spans(void **state) {
   assert_int_equal(t[3].at.end, 16);
   assert_true(t[12].val.num == 150.0);
   assert_int_equal(t[12].at.start, 41);
-  assert_int_equal(diag_error_count(&d), 0);
-  fclose(out);
-  arena_free(&a);
+  assert_int_equal(diag_error_count(&fx.d), 0);
+  done(&fx);
 }
 
 static void test_numbers(void **state) {
   (void)state;
-  Arena a;
-  arena_init(&a);
-  Diag d;
-  FILE *out = tmpfile();
-  diag_init(&d, &a, out);
+  Fx fx;
   Tok t[64];
-  int n = scan(&a, &d, "12 0.5 1e-5 .5 3. 2E+3", t);
+  int n = scan(&fx, "12 0.5 1e-5 .5 3. 2E+3", t);
   double want[] = {12, 0.5, 1e-5, 0.5, 3, 2000};
   assert_int_equal(n, 6);
   for (int i = 0; i < n; i++) {
     assert_int_equal(t[i].code, NUMBER);
     assert_true(t[i].val.num == want[i]);
   }
-  assert_int_equal(diag_error_count(&d), 0);
-  fclose(out);
-  arena_free(&a);
+  assert_int_equal(diag_error_count(&fx.d), 0);
+  done(&fx);
 }
 
 static void test_keywords_not_builtins(void **state) {
   (void)state;
-  Arena a;
-  arena_init(&a);
-  Diag d;
-  FILE *out = tmpfile();
-  diag_init(&d, &a, out);
+  Fx fx;
   Tok t[64];
   int n = scan(
-      &a, &d,
+      &fx,
       "problem import const data upper lower objective fn solve report sample vector matrix scalar "
       "batch of sum",
       t);
@@ -94,46 +96,35 @@ static void test_keywords_not_builtins(void **state) {
                 REPORT,  SAMPLE, VECTOR, MATRIX, SCALAR, IDENT, IDENT,     IDENT};
   assert_int_equal(n, 17);
   for (int i = 0; i < n; i++) assert_int_equal(t[i].code, want[i]);
-  fclose(out);
-  arena_free(&a);
+  done(&fx);
 }
 
 static void test_strings(void **state) {
   (void)state;
-  Arena a;
-  arena_init(&a);
-  Diag d;
-  FILE *out = tmpfile();
-  diag_init(&d, &a, out);
+  Fx fx;
   Tok t[64];
-  int n = scan(&a, &d, "\"a\\\"b\\\\c\" \"# not a comment\"", t);
+  int n = scan(&fx, "\"a\\\"b\\\\c\" \"# not a comment\"", t);
   assert_int_equal(n, 2);
   assert_int_equal(t[0].code, STRING);
   assert_string_equal(t[0].val.str, "a\"b\\c");
   assert_string_equal(t[1].val.str, "# not a comment");
-  assert_int_equal(diag_error_count(&d), 0);
-  fclose(out);
-  arena_free(&a);
+  assert_int_equal(diag_error_count(&fx.d), 0);
+  done(&fx);
 }
 
 static void test_errors_keep_scanning(void **state) {
   (void)state;
-  Arena a;
-  arena_init(&a);
-  Diag d;
-  FILE *out = tmpfile();
-  diag_init(&d, &a, out);
+  Fx fx;
   Tok t[64];
   /* stray '$', a bad escape, an unterminated string, a malformed number: 4 errors, and
    * the tokens around them still come out */
-  int n = scan(&a, &d, "a $ b \"x\\qy\" \"open\n1e+ c", t);
-  assert_int_equal(diag_error_count(&d), 4);
+  int n = scan(&fx, "a $ b \"x\\qy\" \"open\n1e+ c", t);
+  assert_int_equal(diag_error_count(&fx.d), 4);
   int want[] = {IDENT, IDENT, STRING, STRING, NUMBER, IDENT};
   assert_int_equal(n, 6);
   for (int i = 0; i < n; i++) assert_int_equal(t[i].code, want[i]);
   assert_string_equal(t[3].val.str, "open");
-  fclose(out);
-  arena_free(&a);
+  done(&fx);
 }
 
 int main(void) {

@@ -19,14 +19,7 @@
 #include "rt_hypergrad.h"
 #include "rt_oracle.h"
 #include "rt_rng.h"
-
-static char path_buf[4096];
-
-static const char *src(const char *rel) {
-  const char *top = getenv("top_srcdir");
-  snprintf(path_buf, sizeof path_buf, "%s/%s", top ? top : ".", rel);
-  return path_buf;
-}
+#include "src_path.h"
 
 typedef struct Ctx {
   BloCompiled *c;
@@ -44,7 +37,7 @@ static BloCompiled *compile(const char *rel, const SemaDefine *defs, int ndefs,
   opt.backend = backend;
   opt.all_kernels = true; /* the fused kernels too, whatever the program's method calls */
   BloCompiled *c = NULL;
-  int rc = blo_compile_file(src(rel), &opt, &c);
+  int rc = blo_compile_file(src_path(rel), &opt, &c);
   if (rc) fprintf(stderr, "compiling %s failed\n", rel);
   assert_int_equal(rc, 0);
   return c;
@@ -334,7 +327,7 @@ static void test_optional_kernels_per_method(void **state) {
     opt.methods = c[i].methods;
     opt.nmethods = c[i].n;
     BloCompiled *bc = NULL;
-    assert_int_equal(blo_compile_file(src("tests/e2e/lancbio_quad8.blo"), &opt, &bc), 0);
+    assert_int_equal(blo_compile_file(src_path("tests/e2e/lancbio_quad8.blo"), &opt, &bc), 0);
     assert_int_equal(bc->problem.kernels[BLO_K_GRAD_X_G] != NULL, c[i].gxg);
     assert_int_equal(bc->problem.kernels[BLO_K_HVP_YX] != NULL, c[i].yx);
     assert_non_null(bc->problem.kernels[BLO_K_HVP_XY]);

@@ -24,16 +24,6 @@
 #include "fixture_dir.h"
 #include "rt_testprob.h"
 
-static char *slurp(const char *p) {
-  FILE *f = fopen(p, "r");
-  if (!f) return NULL;
-  static char buf[1 << 20];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = '\0';
-  fclose(f);
-  return strdup(buf);
-}
-
 static char *slurp_stream(FILE *f) {
   fflush(f);
   rewind(f);
@@ -103,7 +93,7 @@ static void test_deterministic_trace(void **state) {
     assert_int_equal(rt_solve(c[i].p, &o, &cfg, &r1), 0);
     cfg.trace_path = fxd_path("b.csv");
     assert_int_equal(rt_solve(c[i].p, &o, &cfg, &r2), 0);
-    char *a = slurp(fxd_path("a.csv")), *b = slurp(fxd_path("b.csv"));
+    char *a = fxd_read(fxd_path("a.csv"), NULL), *b = fxd_read(fxd_path("b.csv"), NULL);
     char *a2 = without_time(a), *b2 = without_time(b);
     assert_string_equal(a2, b2);
     assert_memory_equal(r1.x, r2.x, (size_t)r1.nx * sizeof(double));
@@ -190,7 +180,7 @@ static void test_formats(void **state) {
   cfg.save_y_path = fxd_path("y.csv");
   RtResult r;
   assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
-  char *tr = slurp(fxd_path("a.csv"));
+  char *tr = fxd_read(fxd_path("a.csv"), NULL);
   const char *hdr =
       "step,time,f,g,grad_y_g_norm,hypergrad_norm,residual,ritz_min,ritz_max,x_norm,y_first,"
       "calls_f,calls_g,calls_grad_f,calls_grad_g,calls_hvp,calls_mixed,calls_init,calls_init_vjp,"
@@ -211,7 +201,7 @@ static void test_formats(void **state) {
   assert_int_equal(sscanf(row0, "0,%*[^,],%*[^,],%*[^,],%*[^,],%63[^\n]", f0), 1);
   assert_memory_equal(f0, ",,", 2);
   /* result JSON */
-  char *js = slurp(fxd_path("a.json"));
+  char *js = fxd_read(fxd_path("a.json"), NULL);
   const char *expect[] = {
       "\"problem\": \"quadratic\"",
       "\"method\": \"lancbio\"",
@@ -240,13 +230,13 @@ static void test_formats(void **state) {
   double extra;
   assert_int_equal(fscanf(f, "%lf", &extra), EOF);
   fclose(f);
-  char *ys = slurp(fxd_path("y.csv"));
+  char *ys = fxd_read(fxd_path("y.csv"), NULL);
   assert_int_equal(count_lines(ys), 8);
   /* derived options appear resolved: subbio's eta = y_step */
   rt_result_free(&r);
   RtOptions o2 = tp_options("subbio", KV("y_step=0.125", "outer_steps=2"));
   assert_int_equal(rt_solve(&t->p, &o2, &cfg, &r), 0);
-  char *js2 = slurp(fxd_path("a.json"));
+  char *js2 = fxd_read(fxd_path("a.json"), NULL);
   assert_non_null(strstr(js2, "\"eta\": 0.125"));
   free(tr); free(js); free(ys); free(js2);
   rt_result_free(&r);
@@ -297,7 +287,7 @@ static void test_nan_keeps_last_good(void **state) {
   assert_memory_equal(r.x, good.x, 5 * sizeof(double));
   assert_true(rt_all_finite(5, r.x) && isfinite(r.f));
   assert_true(r.hypergrad_norm == good.hypergrad_norm);
-  char *js = slurp(fxd_path("a.json")), *tr = slurp(fxd_path("a.csv"));
+  char *js = fxd_read(fxd_path("a.json"), NULL), *tr = fxd_read(fxd_path("a.csv"), NULL);
   assert_non_null(strstr(js, "\"status\": 2"));
   assert_non_null(strstr(js, "\"stop_reason\": \"numerical_failure\""));
   assert_non_null(strstr(tr, "\n39,")); /* the last row is the kept iterate */
@@ -400,7 +390,7 @@ static void test_interrupt(void **state) {
     assert_int_equal(r.stop, RT_STOP_INTERRUPTED);
     assert_true(r.steps > 20 && r.steps < 40);
     assert_true(rt_all_finite(5, r.x));
-    char *js = slurp(fxd_path("i.json")), *m = slurp_stream(cfg.messages);
+    char *js = fxd_read(fxd_path("i.json"), NULL), *m = slurp_stream(cfg.messages);
     assert_non_null(strstr(js, "\"stop_reason\": \"interrupted\""));
     assert_non_null(strstr(js, "\"status\": 130"));
     assert_non_null(strstr(m, "interrupted after"));
@@ -577,7 +567,7 @@ static void test_nonconvex_warnings(void **state) {
     cfg.out_path = fxd_path("b.json");
     RtResult r;
     rt_solve(&t->p, &o, &cfg, &r);
-    char *m = slurp_stream(cfg.messages), *js = slurp(fxd_path("b.json"));
+    char *m = slurp_stream(cfg.messages), *js = fxd_read(fxd_path("b.json"), NULL);
     if (!strstr(m, want[i])) fail_msg("%s: messages lack '%s':\n%s", methods[i], want[i], m);
     assert_non_null(strstr(m, "bloc: warning: "));
     assert_non_null(strstr(js, want[i]));

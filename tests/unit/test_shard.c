@@ -19,53 +19,17 @@
 #include <unistd.h>
 
 #include "compiled.h"
+#include "kernel_calls.h"
 #include "rt_rng.h"
+#include "src_path.h"
 
-static char path_buf[4096];
-
-static const char *src(const char *rel) {
-  const char *top = getenv("top_srcdir");
-  snprintf(path_buf, sizeof path_buf, "%s/%s", top ? top : ".", rel);
-  return path_buf;
-}
-
-enum { SLOTS = 4 };
-
-typedef struct Run {
-  BloCompiled *c;
-  BloProblem *p;
-  double *work;
-  int64_t *samples;
-} Run;
-
-static int run_open(Run *r, const char *file, BloBackend backend, RtShard s) {
+/* Compiles `file` for rank s with the backend and every kernel. */
+static int run_open(KcRun *r, const char *file, BloBackend backend, RtShard s) {
   BloCompileOptions opt = {0};
   opt.backend = backend;
   opt.all_kernels = true;
   opt.shard = s;
-  r->c = NULL;
-  int rc = blo_compile_file(src(file), &opt, &r->c);
-  if (rc) return rc;
-  r->p = blo_problem(r->c);
-  r->work = calloc((size_t)r->p->work_size + 1, sizeof(double));
-  r->samples = calloc((size_t)r->p->sample_total + 1, sizeof(int64_t));
-  return 0;
-}
-
-static void run_close(Run *r) {
-  free(r->work);
-  free(r->samples);
-  blo_compiled_free(r->c);
-}
-
-/* Kernel id's outputs at (x, y, v) into SLOTS slots of `slot` doubles each (zeroed first). */
-static void call(Run *r, int id, const double *x, const double *y, const double *v, double *buf,
-                 int64_t slot) {
-  BloEnv env = {r->p->data, r->samples, r->work, r->p->backend};
-  double *outs[SLOTS];
-  for (int i = 0; i < SLOTS; i++) outs[i] = buf + i * slot;
-  for (int64_t i = 0; i < SLOTS * slot; i++) buf[i] = 0;
-  r->p->kernels[id](&env, x, y, v, outs);
+  return kc_open(r, file, &opt);
 }
 
 /* Draw every sample set of r's problem from seed into samples (the same draw on every rank, as
@@ -91,7 +55,7 @@ static void check_owned(const BloProblem *p, RtShard s, int id, const double *pa
   for (int b = 0; b < p->n_owned; b++) {
     const BloOwned *w = &p->owned[b];
     if (w->kernel != id) continue;
-    assert_true(w->slot >= 0 && w->slot < SLOTS && w->offset >= 0 && w->rows >= s.count);
+    assert_true(w->slot >= 0 && w->slot < KC_SLOTS && w->offset >= 0 && w->rows >= s.count);
     assert_true(w->offset + w->rows * w->cols <= slot);
     RtRows own = rt_shard_rows(s, w->rows);
     const double *blk = part + w->slot * slot + w->offset;
@@ -112,24 +76,16 @@ static void check_sum(const char *file, BloBackend backend, int N) {
 }
 
 static void check_sum_draws(const char *file, BloBackend backend, int N, int draws) {
-  Run whole;
+  KcRun whole;
   assert_int_equal(run_open(&whole, file, backend, (RtShard){0, 1}), 0);
   assert_false(blo_sharded(whole.c));
   int64_t nx = whole.p->nx, ny = whole.p->ny, n = nx > ny ? nx : ny;
   int64_t slot = n + whole.p->n_reports + 1;
-  double *x = malloc(sizeof(double) * (size_t)n), *y = malloc(sizeof(double) * (size_t)n),
-         *v = malloc(sizeof(double) * (size_t)n);
-  RtRng rng;
-  rt_rng_seed(&rng, 11);
-  for (int64_t i = 0; i < n; i++) {
-    x[i] = rt_rng_uniform(&rng, -0.5, 0.5);
-    y[i] = rt_rng_uniform(&rng, -0.5, 0.5);
-    v[i] = rt_rng_uniform(&rng, -1, 1);
-  }
-  size_t len = (size_t)(SLOTS * slot);
+  KcPoint pt = kc_point(n, 11);
+  size_t len = (size_t)(KC_SLOTS * slot);
   double *ref = malloc(sizeof(double) * len), *sum = malloc(sizeof(double) * len),
          *part = malloc(sizeof(double) * len);
-  Run *ranks = calloc((size_t)N, sizeof(Run));
+  KcRun *ranks = calloc((size_t)N, sizeof(KcRun));
   for (int r = 0; r < N; r++) {
     assert_int_equal(run_open(&ranks[r], file, backend, (RtShard){r, N}), 0);
     assert_int_equal(blo_sharded(ranks[r].c), N > 1);
@@ -145,11 +101,11 @@ static void check_sum_draws(const char *file, BloBackend backend, int N, int dra
     for (int r = 0; r < N; r++) draw(ranks[r].p, 100 + (uint64_t)dr, ranks[r].samples);
     for (int id = 0; id < BLO_K_COUNT; id++) {
       if (!whole.p->kernels[id]) continue;
-      call(&whole, id, x, y, v, ref, slot);
+      kc_call(&whole, id, &pt, ref, slot);
       for (size_t i = 0; i < len; i++) sum[i] = 0;
       for (int r = 0; r < N; r++) {
         assert_non_null(ranks[r].p->kernels[id]);
-        call(&ranks[r], id, x, y, v, part, slot);
+        kc_call(&ranks[r], id, &pt, part, slot);
         check_owned(ranks[r].p, (RtShard){r, N}, id, part, slot);
         for (size_t i = 0; i < len; i++) sum[i] += part[i];
       }
@@ -166,15 +122,13 @@ static void check_sum_draws(const char *file, BloBackend backend, int N, int dra
     }
   }
   assert_true(checked >= 11 * draws);
-  for (int r = 0; r < N; r++) run_close(&ranks[r]);
+  for (int r = 0; r < N; r++) kc_close(&ranks[r]);
   free(ranks);
   free(ref);
   free(sum);
   free(part);
-  free(x);
-  free(y);
-  free(v);
-  run_close(&whole);
+  kc_point_free(&pt);
+  kc_close(&whole);
 }
 
 static void test_hyperclean_jit(void **state) {
@@ -188,7 +142,7 @@ static void test_hyperclean_jit(void **state) {
  * on every rank; none in an unsharded compile. */
 static void test_owned(void **state) {
   (void)state;
-  Run r[3];
+  KcRun r[3];
   for (int i = 0; i < 3; i++)
     assert_int_equal(run_open(&r[i], "tests/unit/shard_hyperclean.blo", BLO_BACKEND_JIT,
                               (RtShard){i == 2 ? 0 : i, i == 2 ? 1 : 2}),
@@ -207,7 +161,7 @@ static void test_owned(void **state) {
       assert_true(w->kernel > w[-1].kernel || (w->kernel == w[-1].kernel && w->slot > w[-1].slot));
   }
   assert_true(grad_f && mixed);
-  for (int i = 0; i < 3; i++) run_close(&r[i]);
+  for (int i = 0; i < 3; i++) kc_close(&r[i]);
 }
 
 static void test_hyperclean_interp(void **state) {
@@ -256,15 +210,16 @@ static void test_sparse(void **state) {
  * `draws` sample draws): every output within 1e-12 of its slot's largest magnitude. */
 static void check_backends(const char *file, int N, int draws) {
   for (int r = 0; r < N; r++) {
-    Run jit, ev;
+    KcRun jit, ev;
     assert_int_equal(run_open(&jit, file, BLO_BACKEND_JIT, (RtShard){r, N}), 0);
     assert_int_equal(run_open(&ev, file, BLO_BACKEND_INTERP, (RtShard){r, N}), 0);
     int64_t nx = jit.p->nx, ny = jit.p->ny, n = nx > ny ? nx : ny;
     int64_t slot = n + jit.p->n_reports + 1;
-    size_t len = (size_t)(SLOTS * slot);
+    size_t len = (size_t)(KC_SLOTS * slot);
     double *pt = malloc(sizeof(double) * (size_t)n), *a = malloc(sizeof(double) * len),
            *b = malloc(sizeof(double) * len);
     for (int64_t i = 0; i < n; i++) pt[i] = 0.3 * sin(1.7 * (double)i + 0.2);
+    KcPoint at = {pt, pt, pt}; /* x = y = v */
     int checked = 0;
     for (int dr = 0; dr < draws; dr++) {
       draw(jit.p, 200 + (uint64_t)dr, jit.samples);
@@ -272,9 +227,9 @@ static void check_backends(const char *file, int N, int draws) {
       for (int id = 0; id < BLO_K_COUNT; id++) {
         if (!jit.p->kernels[id]) continue;
         assert_non_null(ev.p->kernels[id]);
-        call(&jit, id, pt, pt, pt, a, slot);
-        call(&ev, id, pt, pt, pt, b, slot);
-        for (int q = 0; q < SLOTS; q++) {
+        kc_call(&jit, id, &at, a, slot);
+        kc_call(&ev, id, &at, b, slot);
+        for (int q = 0; q < KC_SLOTS; q++) {
           double scale = 1e-300, diff = 0;
           for (int64_t i = q * slot; i < (q + 1) * slot; i++) {
             scale = fmax(scale, fabs(b[i]));
@@ -292,8 +247,8 @@ static void check_backends(const char *file, int N, int draws) {
     free(pt);
     free(a);
     free(b);
-    run_close(&jit);
-    run_close(&ev);
+    kc_close(&jit);
+    kc_close(&ev);
   }
 }
 
@@ -316,7 +271,7 @@ static void test_sparse_batch(void **state) {
 static void copy_file(const char *rel, const char *dir, const char *name, int bad) {
   char to[4200], line[4096];
   snprintf(to, sizeof to, "%s/%s", dir, name);
-  FILE *in = fopen(src(rel), "rb"), *out = fopen(to, "wb");
+  FILE *in = fopen(src_path(rel), "rb"), *out = fopen(to, "wb");
   assert_non_null(in);
   assert_non_null(out);
   if (bad == 0) {
@@ -336,12 +291,12 @@ static void copy_file(const char *rel, const char *dir, const char *name, int ba
 static void test_tasks_file(void **state) {
   (void)state;
   const char *file = "tests/unit/shard_tasks_file.blo";
-  Run whole;
+  KcRun whole;
   assert_int_equal(run_open(&whole, file, BLO_BACKEND_JIT, (RtShard){0, 1}), 0);
   for (int N = 2; N <= 3; N++) {
     check_sum_draws(file, BLO_BACKEND_JIT, N, 7);
     for (int r = 0; r < N; r++) {
-      Run one;
+      KcRun one;
       assert_int_equal(run_open(&one, file, BLO_BACKEND_JIT, (RtShard){r, N}), 0);
       RtRows t = rt_shard_rows((RtShard){r, N}, 7);
       for (int k = 0; k < 2; k++) { /* X (CSV), Xn (NPY): 7 tasks of 4 x 3 */
@@ -349,10 +304,10 @@ static void test_tasks_file(void **state) {
         assert_memory_equal(one.p->data[k], whole.p->data[k] + t.r0 * 12,
                             sizeof(double) * (size_t)(t.n * 12));
       }
-      run_close(&one);
+      kc_close(&one);
     }
   }
-  run_close(&whole);
+  kc_close(&whole);
   char dir[] = "/tmp/test_shard_XXXXXX", path[64];
   assert_non_null(mkdtemp(dir));
   copy_file(file, dir, "p.blo", 0);
@@ -379,37 +334,37 @@ static void test_tasks_file(void **state) {
 /* N = 1 is the unsharded compile, bit for bit: no rank count, no rewrite. */
 static void test_one_rank(void **state) {
   (void)state;
-  Run a, b;
+  KcRun a, b;
   assert_int_equal(run_open(&a, "tests/unit/shard_ridge.blo", BLO_BACKEND_JIT, (RtShard){0, 0}), 0);
   assert_int_equal(run_open(&b, "tests/unit/shard_ridge.blo", BLO_BACKEND_JIT, (RtShard){0, 1}), 0);
   assert_false(blo_sharded(a.c));
   assert_int_equal(a.p->data_info[0].rows, 13);
   assert_int_equal(b.p->data_info[0].rows, 13);
-  run_close(&a);
-  run_close(&b);
+  kc_close(&a);
+  kc_close(&b);
 }
 
 /* BLOC_SHARD=R/N: the testing aid for one process; local row counts follow rt_shard_rows. */
 static void test_env(void **state) {
   (void)state;
   setenv("BLOC_SHARD", "2/3", 1);
-  Run a;
+  KcRun a;
   assert_int_equal(run_open(&a, "tests/unit/shard_ridge.blo", BLO_BACKEND_JIT, (RtShard){0, 0}), 0);
   assert_true(blo_sharded(a.c));
   assert_int_equal(blo_shard(a.c).rank, 2);
   assert_int_equal(a.p->data_info[0].rows, 13 - 13 * 2 / 3); /* rows 8 .. 12 */
-  run_close(&a);
+  kc_close(&a);
   setenv("BLOC_SHARD", "3/3", 1);
   BloCompiled *c = NULL;
   BloCompileOptions opt = {0};
   opt.diag_out = fopen("/dev/null", "w");
-  assert_int_equal(blo_compile_file(src("tests/unit/shard_ridge.blo"), &opt, &c), 1);
+  assert_int_equal(blo_compile_file(src_path("tests/unit/shard_ridge.blo"), &opt, &c), 1);
   blo_compiled_free(c);
   unsetenv("BLOC_SHARD");
   /* more ranks than the 10 rows of Xv: refused, not an empty shard */
   c = NULL;
   opt.shard = (RtShard){0, 11};
-  assert_int_equal(blo_compile_file(src("tests/unit/shard_ridge.blo"), &opt, &c), 1);
+  assert_int_equal(blo_compile_file(src_path("tests/unit/shard_ridge.blo"), &opt, &c), 1);
   blo_compiled_free(c);
   fclose(opt.diag_out);
 }

@@ -19,13 +19,7 @@
 #include <string.h>
 
 #include "compiled.h"
-
-static const char *src(const char *rel) {
-  static char buf[4096];
-  const char *top = getenv("top_srcdir");
-  snprintf(buf, sizeof buf, "%s/%s", top ? top : ".", rel);
-  return buf;
-}
+#include "src_path.h"
 
 static const char *const k_file = "tests/unit/shard_rows.blo";
 
@@ -34,7 +28,7 @@ static BloCompiled *compile(BloBackend backend, RtShard s) {
   opt.backend = backend;
   opt.shard = s;
   BloCompiled *c = NULL;
-  assert_int_equal(blo_compile_file(src(k_file), &opt, &c), 0);
+  assert_int_equal(blo_compile_file(src_path(k_file), &opt, &c), 0);
   return c;
 }
 
