@@ -10,7 +10,7 @@
  *     same sequence of operations whichever tile it is in. No broadcasts in the inner loop:
  *     1.5x faster in cache than broadcasting a(r, kk) against rows of b (Zen 3).
  *   c = a' b (a k x m, b k x n), a reduction over the k rows of a and b: for R rows of a
- *     and b (4, or 8 at 512 bits and for float a), the rows of b in registers (up to 3
+ *     and b (4, or 8 at 512 bits), the rows of b in registers (up to 3
  *     vectors of W, 2 or 1 at a time), then along i < m:
  *     c(i, :) += sum over the R rows of a(r, i) (broadcast) b(r, :). Each element adds the
  *     rows in order, one FMA each, whatever the tiling. In a region it accumulates into the
@@ -20,7 +20,7 @@
  *     instead (c stored transposed, no broadcasts) measured 15% slower.
  * Rows beyond the last full tile: a b' runs the last tile with its missing rows repeating the
  * last row (results not stored); a' b runs the same code one row at a time (after tiles of 8
- * rows: tiles of 4, then one at a time).
+ * rows: tiles of 4, then one at a time); float a' b has no row tiles (see below).
  * Float data (precision f32, doc/performance.md "Single precision"): when a is float, the
  * products are float arithmetic, with 2W lanes per vector (16 at 512 bits):
  *   a b': b (small: n x k) is rounded to float once per call (per task in a region, before
@@ -29,8 +29,15 @@
  *     Float products summed in double measured 1.13-1.45x f64's time on hyper-cleaning,
  *     summed in float 0.58-0.77x. A b of more than B32_MAX numbers is not rounded: the
  *     product is double arithmetic, a's vector loads widened.
- *   a' b: the rows of b are rounded to float as a tile loads them; each c(i, :) adds in double
- *     the float sum over the tile's TN_R8 = 8 rows (the long sum over rows stays double).
+ *   a' b: vectorised along the rows of c instead (tn_loops_f32): for each chunk of at most
+ *     TN_CH = 64 rows of a and b (a region's block is one or more chunks), b's rows are rounded
+ *     to float into a stack buffer; a tile of c keeps 2W consecutive rows i times up to 12
+ *     columns j in float accumulators, a(r, i..i+2W) loaded as a vector and b(r, j)
+ *     broadcast, and adds each float sum over the chunk's rows (in row order) to c in double,
+ *     transposed 4 x 4. No accumulator chain is longer than the chunk and every FMA uses all
+ *     lanes; the broadcast of a with b's row in registers (as for doubles) used 10 of 16
+ *     lanes for c = 10, ran 8-long dependent chains per row of c and was 1.5x slower
+ *     (doc/performance.md "Float a' b"). The long sum over rows stays double.
  * A double a with float b (rare) widens b's loads and computes in double. Float a with
  * double b is the usual case (X against W, or X' against G).
  * Shared functions: the tile loops of a product are a function `void (a, b, c, lo, hi,
@@ -51,8 +58,7 @@ enum { MAX_VECS = SCHED_SKINNY_MAX_N, MAX_R = 8, MAX_G = 12, TN_R = 4, TN_R8 = 8
 
 typedef struct Vec {
   int64_t c0; /* first column */
-  int w;      /* doubles: W, 2 or 1 (and 4 when W is 8); float arithmetic: the columns used */
-  int len;    /* float arithmetic: the vector's lanes (a power of 2 >= w; lanes past w are 0) */
+  int w; /* doubles: W, 2 or 1 (and 4 when W is 8) */
 } Vec;
 
 typedef struct Sk {
@@ -200,11 +206,12 @@ void cg_for_end(Cg *cg, CgLoop *L, int64_t step) { gl_end(cg, L, step); }
  * rl_end takes the updated values and leaves acc[] holding the final ones after the loop. */
 typedef struct RLoop {
   LLVMBasicBlockRef pre, body;
-  LLVMValueRef iv, phis[MAX_R * MAX_G];
+  LLVMValueRef iv, start, phis[MAX_R * MAX_G];
   int nacc;
 } RLoop;
 
-static LLVMValueRef rl_begin(Cg *cg, RLoop *L, LLVMValueRef *acc, int nacc) {
+static LLVMValueRef rl_begin_at(Cg *cg, RLoop *L, LLVMValueRef *acc, int nacc, LLVMValueRef start) {
+  L->start = start;
   L->pre = LLVMGetInsertBlock(cg->f->b);
   L->body = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.k");
   L->nacc = nacc;
@@ -220,18 +227,24 @@ static LLVMValueRef rl_begin(Cg *cg, RLoop *L, LLVMValueRef *acc, int nacc) {
   return L->iv;
 }
 
-static void rl_end(Cg *cg, RLoop *L, LLVMValueRef *acc, int64_t n) {
+static void rl_end_at(Cg *cg, RLoop *L, LLVMValueRef *acc, LLVMValueRef end) {
   LLVMValueRef next = add_i(cg, L->iv, 1);
   LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->f->b);
   LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->f->fn, "sk.kend");
-  LLVMBuildCondBr(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, next, cg_const_i64(cg, n), ""),
-                  L->body, exit);
-  LLVMValueRef zero = cg_const_i64(cg, 0);
+  LLVMBuildCondBr(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, next, end, ""), L->body, exit);
   LLVMBasicBlockRef pre = L->pre;
-  LLVMAddIncoming(L->iv, &zero, &pre, 1);
+  LLVMAddIncoming(L->iv, &L->start, &pre, 1);
   LLVMAddIncoming(L->iv, &next, &latch, 1);
   for (int i = 0; i < L->nacc; i++) LLVMAddIncoming(L->phis[i], &acc[i], &latch, 1);
   LLVMPositionBuilderAtEnd(cg->f->b, exit);
+}
+
+/* the loop of i in [0, n) */
+static LLVMValueRef rl_begin(Cg *cg, RLoop *L, LLVMValueRef *acc, int nacc) {
+  return rl_begin_at(cg, L, acc, nacc, cg_const_i64(cg, 0));
+}
+static void rl_end(Cg *cg, RLoop *L, LLVMValueRef *acc, int64_t n) {
+  rl_end_at(cg, L, acc, cg_const_i64(cg, n));
 }
 
 /* ------------------------------------------------------------------ c = a b' */
@@ -466,56 +479,151 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
   rl_end(cg, &L, none, bl->m);
 }
 
-/* Float a: rows [r0, r0 + R) of a and b into c, columns of the float vectors g[0..ng): the
- * tile's R rows of b rounded to float (times alpha first), then along i < m the float sum
- * s = sum over the R rows of a(r, i) b(r, :) (in row order), widened and added to c(i, :) in
- * pieces of at most W doubles. */
-static void tn_tile_f32(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
+/* Float a (see the top of the file): rows of a and b in chunks of at most TN_CH; in each, the
+ * chunk's rows of b rounded to float (times alpha) into bf, then tiles of c: `nv` vectors of
+ * F = 2W consecutive rows of c (i) times `nj` columns (j), nv nj float accumulators, each the
+ * float sum over the chunk's rows in order of a(r, i) bf(r, j) (a's row loaded as vectors, bf
+ * broadcast), widened to double, transposed 4 x 4 and added to c's rows. */
+enum { TN_CH = 64, TN_ACC = 12 };
+
+typedef struct TnChunk {
+  LLVMValueRef r0, r1; /* the chunk's rows */
+  LLVMValueRef bf; /* its rows of b in float: row r at (r - r0) n */
+} TnChunk;
+
+/* [x(0, l), x(1, l), x(2, l), x(3, l)] for l < 4: the 4 x 4 transpose of 4-vectors x */
+static void transpose4(Cg *cg, LLVMValueRef *x) {
+  static const int lo[4] = {0, 4, 2, 6}, hi[4] = {1, 5, 3, 7}, first[4] = {0, 1, 4, 5},
+                   second[4] = {2, 3, 6, 7};
+  LLVMValueRef t0 = shuffle(cg, x[0], x[1], lo), t1 = shuffle(cg, x[0], x[1], hi);
+  LLVMValueRef t2 = shuffle(cg, x[2], x[3], lo), t3 = shuffle(cg, x[2], x[3], hi);
+  x[0] = shuffle(cg, t0, t2, first);
+  x[1] = shuffle(cg, t1, t3, first);
+  x[2] = shuffle(cg, t0, t2, second);
+  x[3] = shuffle(cg, t1, t3, second);
+}
+
+/* c(i0 + l, j0 + jj) += acc[jj](l) for l < valid (<= F), jj < nj: 4 rows of c at a time, the
+ * accumulators' lanes widened and transposed into 4-column pieces of c's rows. */
+static void tn_add(Sk *k, const LLVMValueRef *acc, int nj, LLVMValueRef i0, int64_t j0, int valid) {
   Cg *cg = k->cg;
-  const SchedBlas *bl = k->bl;
-  LLVMValueRef arow[MAX_R], brow[MAX_R * 3], arow0 = at_t(cg, k->ta, k->a, mul_i(cg, r0, k->lda));
-  for (int i = 0; i < R; i++) {
-    LLVMValueRef r = add_i(cg, r0, i);
-    arow[i] = at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
-    LLVMValueRef b = at_t(cg, k->tb, k->b, mul_i(cg, r, k->ldb));
-    for (int v = 0; v < ng; v++) {
-      LLVMValueRef p = at_t(cg, k->tb, b, cg_const_i64(cg, g[v].c0));
-      int w = g[v].w, n = g[v].len;
-      LLVMValueRef x = w == n ? vload_raw(cg, k->tb, p, n) : mload_raw(cg, k->tb, p, w, n, true);
-      if (k->alpha) {
-        if (k->tb != cg->f64) x = LLVMBuildFPExt(cg->f->b, x, vty(cg, n), "");
-        x = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, n), x, "");
+  LLVMValueRef zero = LLVMConstNull(vty(cg, 4));
+  for (int q = 0; q * 4 < valid; q++) { /* rows i0 + 4q .. 4q + 3 of c */
+    for (int g = 0; g < nj; g += 4) { /* columns j0 + g .. g + 3 */
+      LLVMValueRef t[4];
+      for (int jj = 0; jj < 4; jj++)
+        t[jj] = g + jj < nj
+                    ? LLVMBuildFPExt(cg->f->b, lanes(cg, acc[g + jj], 4 * q, 4), vty(cg, 4), "")
+                    : zero;
+      transpose4(cg, t); /* t[l]: row i0 + 4q + l, columns j0 + g .. */
+      int cols = nj - g < 4 ? nj - g : 4;
+      for (int l = 0; l < 4 && 4 * q + l < valid; l++) {
+        LLVMValueRef crow = mul_i(cg, add_i(cg, i0, 4 * q + l), k->ldc);
+        for (int j = 0; j < cols;) {
+          int w = cols - j >= 4 ? 4 : cols - j >= 2 ? 2 : 1;
+          LLVMValueRef part = lanes(cg, t[l], j, w);
+          LLVMValueRef cp = at(cg, k->c, add_i(cg, crow, j0 + g + j));
+          vstore(cg, LLVMBuildFAdd(cg->f->b, vload(cg, cp, w), part, ""), cp);
+          j += w;
+        }
       }
-      if (LLVMTypeOf(x) != vty_e(cg->f32t, n))
-        x = LLVMBuildFPTrunc(cg->f->b, x, vty_e(cg->f32t, n), "");
-      brow[i * ng + v] = x;
     }
   }
+}
+
+/* One tile: rows [i0, i0 + nv F) of c (the last vector's first `tail` lanes only when tail > 0)
+ * and columns [j0, j0 + nj), over the chunk's rows. */
+static void tn_tile_f32(Sk *k, const TnChunk *ch, LLVMValueRef i0, int nv, int tail, int64_t j0,
+                        int nj) {
+  Cg *cg = k->cg;
+  int F = k->fw;
+  LLVMTypeRef vf = vty_e(cg->f32t, F);
+  LLVMValueRef acc[TN_ACC];
+  for (int i = 0; i < nv * nj; i++) acc[i] = LLVMConstNull(vf);
   RLoop L;
-  LLVMValueRef none[1];
-  LLVMValueRef ii = rl_begin(cg, &L, none, 0);
-  LLVMValueRef crow = mul_i(cg, ii, k->ldc);
-  if (g[0].c0 == 0) prefetch_next_block(k, arow0, ii, R);
-  LLVMValueRef sv[3];
-  for (int i = 0; i < R; i++) {
-    LLVMValueRef s = vload_raw(cg, k->ta, at_t(cg, k->ta, arow[i], ii), 1);
-    for (int v = 0; v < ng; v++) {
-      LLVMValueRef a = splat(cg, s, g[v].len);
-      sv[v] = i == 0 ? LLVMBuildFMul(cg->f->b, a, brow[v], "")
-                     : vfma(cg, a, brow[i * ng + v], sv[v]);
-    }
+  LLVMValueRef r = rl_begin_at(cg, &L, acc, nv * nj, ch->r0);
+  LLVMValueRef arow = at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda)), x[TN_ACC];
+  for (int v = 0; v < nv; v++) {
+    LLVMValueRef p = at_t(cg, k->ta, arow, add_i(cg, i0, (int64_t)v * F));
+    x[v] =
+        tail && v == nv - 1 ? mload_raw(cg, k->ta, p, tail, F, true) : vload_raw(cg, k->ta, p, F);
   }
-  for (int v = 0; v < ng; v++) /* c(i, c0 + j) += s_j, j < w: pieces of W, 4, 2, 1 */
-    for (int j = 0; j < g[v].w;) {
-      int left = g[v].w - j;
-      int w = left >= k->vw ? k->vw : left >= 4 ? 4 : left >= 2 ? 2 : 1;
-      LLVMValueRef part = g[v].len == 1 ? sv[v] : lanes(cg, sv[v], j, w);
-      part = LLVMBuildFPExt(cg->f->b, part, vty(cg, w), "");
-      LLVMValueRef cp = at(cg, k->c, add_i(cg, crow, g[v].c0 + j));
-      vstore(cg, LLVMBuildFAdd(cg->f->b, vload(cg, cp, w), part, ""), cp);
-      j += w;
+  if (k->blockr && k->prefetch && j0 == 0) { /* this row of the next block, from i0 on */
+    LLVMValueRef off =
+        LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, r, k->blockr), k->lda), i0, "");
+    prefetch(cg, LLVMBuildGEP2(cg->f->b, k->ta, k->a, &off, 1, ""));
+  }
+  LLVMValueRef brow = mul_i(cg, LLVMBuildNSWSub(cg->f->b, r, ch->r0, ""), k->bl->n);
+  for (int jj = 0; jj < nj; jj++) {
+    LLVMValueRef bj =
+        vload_raw(cg, cg->f32t, at_t(cg, cg->f32t, ch->bf, add_i(cg, brow, j0 + jj)), 1);
+    LLVMValueRef s = splat(cg, bj, F);
+    for (int v = 0; v < nv; v++) acc[v * nj + jj] = vfma(cg, x[v], s, acc[v * nj + jj]);
+  }
+  rl_end_at(cg, &L, acc, ch->r1);
+  for (int v = 0; v < nv; v++)
+    tn_add(k, &acc[v * nj], nj, add_i(cg, i0, (int64_t)v * F), j0, tail && v == nv - 1 ? tail : F);
+}
+
+/* bf(r - r0, j) = float(alpha b(r, j)) for the chunk's rows */
+static void tn_round_b(Sk *k, const TnChunk *ch) {
+  Cg *cg = k->cg;
+  int64_t n = k->bl->n;
+  GLoop L;
+  LLVMValueRef r = gl_begin(cg, &L, ch->r0, ch->r1);
+  LLVMValueRef brow = at_t(cg, k->tb, k->b, mul_i(cg, r, k->ldb));
+  LLVMValueRef frow =
+      at_t(cg, cg->f32t, ch->bf, mul_i(cg, LLVMBuildNSWSub(cg->f->b, r, ch->r0, ""), n));
+  for (int64_t j = 0; j < n;) {
+    int w = n - j >= 4 ? 4 : n - j >= 2 ? 2 : 1;
+    LLVMValueRef x = vload_t(cg, k->tb, at_t(cg, k->tb, brow, cg_const_i64(cg, j)), w);
+    if (k->alpha) x = LLVMBuildFMul(cg->f->b, splat(cg, k->alpha, w), x, "");
+    x = LLVMBuildFPTrunc(cg->f->b, x, vty_e(cg->f32t, w), "");
+    LLVMValueRef st = LLVMBuildStore(cg->f->b, x, at_t(cg, cg->f32t, frow, cg_const_i64(cg, j)));
+    LLVMSetAlignment(st, 4);
+    j += w;
+  }
+  gl_end(cg, &L, 1);
+}
+
+/* c += alpha a' b over rows [lo, hi) of a and b, a float: chunks of rows, and in each the tiles
+ * of c for every group of columns: nv vectors at a time while they fit, then one, then the
+ * last rows of c (m % F) in a masked vector. */
+static void tn_loops_f32(Sk *k, LLVMValueRef lo, LLVMValueRef hi) {
+  Cg *cg = k->cg;
+  int64_t m = k->bl->m, n = k->bl->n, F = k->fw;
+  int ngroups = (int)((n + TN_ACC - 1) / TN_ACC);
+  TnChunk ch;
+  ch.bf = LLVMBuildArrayAlloca(cg->f->eb, cg->f32t, cg_const_i64(cg, TN_CH * n), "bf");
+  GLoop C;
+  ch.r0 = gl_begin(cg, &C, lo, hi);
+  LLVMValueRef end = add_i(cg, ch.r0, TN_CH);
+  ch.r1 = LLVMBuildSelect(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, end, hi, ""), end, hi, "");
+  tn_round_b(k, &ch);
+  int64_t j0 = 0;
+  for (int g = 0; g < ngroups; g++) {
+    int nj = (int)((n - j0 + (ngroups - g) - 1) / (ngroups - g)); /* balanced groups */
+    int nv = TN_ACC / nj < 1 ? 1 : TN_ACC / nj;
+    if (nv > 8) nv = 8;
+    int64_t wide = m / (nv * F) * (nv * F), full = m / F * F;
+    if (nv > 1 && wide > 0) {
+      GLoop I;
+      LLVMValueRef i0 = gl_begin(cg, &I, cg_const_i64(cg, 0), cg_const_i64(cg, wide));
+      tn_tile_f32(k, &ch, i0, nv, 0, j0, nj);
+      gl_end(cg, &I, nv * F);
+    } else {
+      wide = 0;
     }
-  rl_end(cg, &L, none, bl->m);
+    if (full > wide) {
+      GLoop I;
+      LLVMValueRef i0 = gl_begin(cg, &I, cg_const_i64(cg, wide), cg_const_i64(cg, full));
+      tn_tile_f32(k, &ch, i0, 1, 0, j0, nj);
+      gl_end(cg, &I, F);
+    }
+    if (m > full) tn_tile_f32(k, &ch, cg_const_i64(cg, full), 1, (int)(m - full), j0, nj);
+    j0 += nj;
+  }
+  gl_end(cg, &C, TN_CH);
 }
 
 /* ------------------------------------------------------------------ driver */
@@ -537,14 +645,14 @@ LLVMValueRef cg_skinny_round_b(Cg *cg, const SchedStep *st) {
 
 /* The register tile for the vector width (measured, doc/performance.md "Register tiles"):
  * 256 bits (16 registers without AVX-512): a b' 3 rows x 4 columns, 12 accumulators; a' b 4
- * rows (float 8). 512 bits (32 registers): a b' 4 rows x 5 columns, 20 accumulators (c = 10
- * in two tiles, a's rows loaded once per 5 columns instead of 4, b's 10 rows once per 4 rows
- * instead of 3); a' b 8 rows, halving the loads and stores of c per row of a. */
+ * rows (float a: tn_loops_f32). 512 bits (32 registers): a b' 4 rows x 5 columns, 20 accumulators
+ * (c = 10 in two tiles, a's rows loaded once per 5 columns instead of 4, b's 10 rows once per 4
+ * rows instead of 3); a' b 8 rows, halving the loads and stores of c per row of a. */
 static void tile_choose(Sk *k) {
   bool wide = k->vw >= 8;
   k->nn_r = wide ? 4 : 3;
   k->nn_g = wide ? 5 : 4;
-  k->tn_r = wide || k->fl ? TN_R8 : TN_R;
+  k->tn_r = wide ? TN_R8 : TN_R;
 }
 
 /* The tiles of rows [lo, hi) at the current position: rows of c (a b') or of a and b (a' b). */
@@ -568,7 +676,11 @@ static void sk_loops(Sk *k, LLVMValueRef lo, LLVMValueRef hi) {
     gl_end(cg, &L, R);
     return;
   }
-  /* tiles of R rows, then (float) of 4, then one row at a time */
+  if (k->fl) {
+    tn_loops_f32(k, lo, hi);
+    return;
+  }
+  /* tiles of R rows, then (at 512 bits) of 4, then one row at a time */
   int sizes[3] = {R, R > TN_R ? TN_R : 1, 1}, npass = R > TN_R ? 3 : 2;
   LLVMValueRef from = lo;
   for (int pass = 0; pass < npass; pass++) {
@@ -584,8 +696,7 @@ static void sk_loops(Sk *k, LLVMValueRef lo, LLVMValueRef hi) {
     LLVMValueRef r0 = gl_begin(cg, &L, from, to);
     for (int g0 = 0; g0 < k->nvec; g0 += 3) {
       int ng = k->nvec - g0 < 3 ? k->nvec - g0 : 3;
-      if (k->fl) tn_tile_f32(k, r0, rows, &k->vec[g0], ng);
-      else tn_tile(k, r0, rows, &k->vec[g0], ng);
+      tn_tile(k, r0, rows, &k->vec[g0], ng);
     }
     gl_end(cg, &L, rows);
     from = to;
@@ -741,12 +852,8 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
   }
   for (int64_t c0 = 0; c0 < bl->n;) {
     int64_t left = bl->n - c0;
-    int w = left >= k.vw ? k.vw : left >= 4 ? 4 : left >= 2 ? 2 : 1, len = w;
-    if (k.fl && bl->trans_a) { /* float vectors: up to 2W columns, lanes a power of 2 */
-      w = left >= k.fw ? k.fw : (int)left;
-      for (len = 1; len < w;) len *= 2;
-    }
-    k.vec[k.nvec++] = (Vec){c0, w, len};
+    int w = left >= k.vw ? k.vw : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    k.vec[k.nvec++] = (Vec){c0, w};
     c0 += w;
   }
   tile_choose(&k);

@@ -17,7 +17,8 @@
  * and from the evaluator at f32 by more than 1e-12: the arithmetic is float.
  * And hyper-cleaning (examples/hyperclean.blo, 1000 training samples, when the Fashion-MNIST
  * files are installed), whose products run in row-parallel regions: n = 1000, the longest
- * data sum (rows of Xtr). */
+ * data sum (rows of Xtr). And tests/unit/many_skinny.blo, whose 140 distinct skinny products
+ * overflow the JIT's table of shared functions, also at f64 (JIT against evaluator, 1e-12). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +41,7 @@ typedef struct Prog {
   const SemaDefine *defs;
   int ndefs;
   double n; /* the longest sum over data */
+  bool f64_jit; /* also the JIT at f64 against the evaluator at f64, within 1e-12 */
 } Prog;
 
 /* Compiles pg with every kernel, by the backend at the precision. */
@@ -55,10 +57,11 @@ static void run_open(KcRun *r, const Prog *pg, BloBackend backend, BloPrecision 
 }
 
 static void check_prog(const Prog *pg) {
-  KcRun j32, e32, e64;
+  KcRun j32, e32, e64, j64;
   run_open(&j32, pg, BLO_BACKEND_JIT, BLO_PREC_F32);
   run_open(&e32, pg, BLO_BACKEND_INTERP, BLO_PREC_F32);
   run_open(&e64, pg, BLO_BACKEND_INTERP, BLO_PREC_F64);
+  if (pg->f64_jit) run_open(&j64, pg, BLO_BACKEND_JIT, BLO_PREC_F64);
   assert_int_equal(j32.p->precision, BLO_PREC_F32);
   assert_int_equal(e64.p->precision, BLO_PREC_F64);
   int64_t nx = j32.p->nx, ny = j32.p->ny, n = nx > ny ? nx : ny;
@@ -83,6 +86,14 @@ static void check_prog(const Prog *pg) {
       d64 = fmax(d64, fabs(a[i] - c[i]));
     }
     const char *name = j32.c->ir->kernels[id].name;
+    if (pg->f64_jit) {
+      kc_call(&j64, id, &pt, b, slot);
+      double d = 0;
+      for (int64_t i = 0; i < KC_SLOTS * slot; i++) d = fmax(d, fabs(b[i] - c[i]));
+      if (d > 1e-12 * scale)
+        fail_msg("%s: kernel %s: |jit f64 - eval f64| = %.3g (scale %.3g)", pg->file, name, d,
+                 scale);
+    }
     if (d32 > tol32 * scale || d64 > tol64 * scale)
       fail_msg("%s: kernel %s: |jit f32 - eval f32| = %.3g, |jit f32 - eval f64| = %.3g "
                "(scale %.3g)", pg->file, name, d32, d64, scale);
@@ -102,13 +113,14 @@ static void check_prog(const Prog *pg) {
   kc_close(&j32);
   kc_close(&e32);
   kc_close(&e64);
+  if (pg->f64_jit) kc_close(&j64);
 }
 
 /* At the default width and at both widths forced (256, and 512 where the CPU has AVX-512):
  * the register tiles of the skinny products differ by width. */
 static void test_f32_kernels(void **state) {
   (void)state;
-  Prog pg = {"tests/unit/f32_kernels.blo", NULL, 0, 600};
+  Prog pg = {"tests/unit/f32_kernels.blo", NULL, 0, 600, false};
   char *saved = getenv("BLOC_VECTOR_WIDTH") ? strdup(getenv("BLOC_VECTOR_WIDTH")) : NULL;
   static const char *const widths[] = {"", "256", "512"};
   for (int w = 0; w < 3; w++) {
@@ -128,7 +140,15 @@ static void test_f32_hyperclean(void **state) {
     return;
   }
   SemaDefine d[3] = {{"n_train", 1000}, {"n_val", 1000}, {"n_test", 500}};
-  Prog pg = {"examples/hyperclean.blo", d, 3, 1000};
+  Prog pg = {"examples/hyperclean.blo", d, 3, 1000, false};
+  check_prog(&pg);
+}
+
+/* More distinct skinny products than the JIT's table of shared functions: those beyond it
+ * are compiled into each part that needs them, at f32 and at f64. */
+static void test_many_skinny(void **state) {
+  (void)state;
+  Prog pg = {"tests/unit/many_skinny.blo", NULL, 0, 71, true};
   check_prog(&pg);
 }
 
@@ -136,6 +156,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_f32_kernels),
       cmocka_unit_test(test_f32_hyperclean),
+      cmocka_unit_test(test_many_skinny),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
