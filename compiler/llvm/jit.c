@@ -75,6 +75,7 @@ int jit_env_vector_bits(void) {
 
 /* The width opt asks for, as this host can run it: 256, 512, or 0 (the default, per kernel). */
 static int vector_bits(const JitOptions *opt) {
+  if (opt->any_host_width && opt->vector_bits) return opt->vector_bits;
   bool wide = jit_host_has_avx512();
   if (opt->vector_bits == 0) return wide ? 0 : 256;
   return opt->vector_bits == 512 && wide ? 512 : 256;

@@ -41,6 +41,9 @@ typedef struct JitOptions {
                         with AVX-512F, else 256 is used); 0: per kernel, 512 on such a
                         CPU for kernels with row-parallel regions or skinny products (where
                         it measured faster: doc/performance.md), else 256 */
+  bool any_host_width; /* testing: vector_bits as asked even on a CPU without AVX-512F, where
+                          LLVM splits the wide vectors into 256-bit halves, so the 512-bit
+                          code's results can be checked on any x86-64 machine */
 } JitOptions;
 
 /* The default max_kernel_size: LLVM compiles a kernel of this size in about 1 s of CPU
