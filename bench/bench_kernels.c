@@ -11,11 +11,13 @@
  * (probe.c), and each kernel's second row gives the JIT's GB/s and Gflop/s against them and its
  * time as a multiple of the floor max(bytes / bandwidth, flops / peak), where bytes are the
  * data, variables and outputs a call must move and flops the IR's count. Usage: bench_kernels
- * [quick | hyperclean | widths [hyperclean] | f32 [hyperclean] | skinny [hyperclean]] (quick:
- * small sizes, a smoke test; hyperclean: only the hyper-cleaning problem; widths: 256- against
- * 512-bit vectors; f32: precision f64 against f32, interleaved, with the outputs' largest
- * difference; skinny: skinny products' loops inlined in each kernel against the shared
- * functions (JitOptions.skinny_inline), at f64 and at f32). */
+ * [quick | hyperclean | widths [hyperclean] | f32 [hyperclean] | skinny [hyperclean] |
+ * scalar [hyperclean]] (quick: small sizes, a smoke test; hyperclean: only the hyper-cleaning
+ * problem; widths: 256- against 512-bit vectors; f32: precision f64 against f32, interleaved,
+ * with the outputs' largest difference; skinny: skinny products' loops inlined in each kernel
+ * against the shared functions (JitOptions.skinny_inline), at f64 and at f32; scalar: every
+ * loop vectorised (JitOptions.vectorize_all) against the default, which leaves some
+ * elementwise loops scalar, at f64 and at f32). */
 #define _GNU_SOURCE
 #include <cblas.h>
 #include <llvm/Config/llvm-config.h>
@@ -678,9 +680,33 @@ static void run_skinny(Bench *b, const Case *cases, int ncases) {
   for (int d = 0; d < 4; d++) free((void *)fd[d]);
 }
 
+/* `scalar` mode: every loop given to LLVM's vectoriser (JitOptions.vectorize_all) against the
+ * default, where elementwise loops that vectors cannot speed up stay scalar, at f64 and f32. */
+static void run_scalar(Bench *b, const Case *cases, int ncases) {
+  const void *fd[4] = {NULL, NULL, NULL, NULL};
+  for (int d = 0; d < 4 && b->data[d]; d++) {
+    int64_t bad;
+    fd[d] = rt_f32_copy(b->data[d], b->data_len[d], &bad);
+  }
+  for (int f32 = 0; f32 < 2; f32++) {
+    Pair pr = {.what = f32 ? "every loop vectorised against some scalar, f32"
+                           : "every loop vectorised against some scalar, f64",
+               .name = {"vector", "scalar"}};
+    for (int w = 0; w < 2; w++) {
+      pr.opt[w] = jit_default_options();
+      pr.opt[w].vectorize_all = w == 0;
+      pr.opt[w].f32 = f32;
+      pr.data[w] = f32 ? fd : (const void *const *)b->data;
+    }
+    run_pair(b, cases, ncases, &pr);
+  }
+  for (int d = 0; d < 4; d++) free((void *)fd[d]);
+}
+
 static bool g_widths; /* `widths` mode */
 static bool g_f32;    /* `f32` mode */
 static bool g_skinny; /* `skinny` mode */
+static bool g_scalar; /* `scalar` mode */
 
 static void run_bench(Bench *b, const Case *cases, int ncases) {
   if (g_widths) {
@@ -693,6 +719,10 @@ static void run_bench(Bench *b, const Case *cases, int ncases) {
   }
   if (g_skinny) {
     run_skinny(b, cases, ncases);
+    return;
+  }
+  if (g_scalar) {
+    run_scalar(b, cases, ncases);
     return;
   }
   printf("\n== %s\n", b->title);
@@ -921,7 +951,8 @@ int main(int argc, char **argv) {
   }
   g_f32 = argc > 1 && !strcmp(argv[1], "f32");
   g_skinny = argc > 1 && !strcmp(argv[1], "skinny");
-  if (g_f32 || g_skinny) {
+  g_scalar = argc > 1 && !strcmp(argv[1], "scalar");
+  if (g_f32 || g_skinny || g_scalar) {
     hc_only = argc > 2 && !strcmp(argv[2], "hyperclean");
     g_rounds = 15;
     setenv("BLOC_BENCH_TORCH", "0", 1);
@@ -956,6 +987,6 @@ int main(int argc, char **argv) {
     bench_hyperclean(5000, 5000, 785, 10);
   }
   torch_stop();
-  if (!g_widths && !g_f32 && !g_skinny) combined_print();
+  if (!g_widths && !g_f32 && !g_skinny && !g_scalar) combined_print();
   return 0;
 }

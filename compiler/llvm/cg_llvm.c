@@ -305,10 +305,11 @@ static CgIx loop_begin(Cg *cg, Loop *L, int64_t start, int64_t end, int level) {
   return loop_begin_v(cg, L, cg_const_i64(cg, start), cg_const_i64(cg, end), level);
 }
 
-static void loop_end(Cg *cg, Loop *L) {
+/* Close loop L; returns its latch's branch (for loop metadata). */
+static LLVMValueRef loop_end(Cg *cg, Loop *L) {
   LLVMValueRef next = LLVMBuildNSWAdd(cg->f->b, L->phi, cg_const_i64(cg, 1), "");
   LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->f->b);
-  LLVMBuildBr(cg->f->b, L->header);
+  LLVMValueRef br = LLVMBuildBr(cg->f->b, L->header);
   LLVMValueRef vals[2] = {L->start, next};
   LLVMBasicBlockRef blocks[2] = {L->pre, latch};
   LLVMAddIncoming(L->phi, vals, blocks, 2);
@@ -316,7 +317,11 @@ static void loop_end(Cg *cg, Loop *L) {
   LLVMBuildBr(cg->f->b, L->header);
   LLVMPositionBuilderAtEnd(cg->f->b, L->exit);
   cg->f->top = L->level - 1;
+  return br;
 }
+
+/* Close the innermost loop L of a nest, with what the vectoriser may do with it. */
+static void inner_end(Cg *cg, Loop *L, CgVec vec) { cg_loop_hint(cg, vec, loop_end(cg, L)); }
 
 /* A reduction accumulation: acc = acc (op) v with reassociation allowed. */
 static LLVMValueRef fadd_reassoc(Cg *cg, LLVMValueRef a, LLVMValueRef v) {
@@ -346,7 +351,7 @@ static LLVMValueRef row_hi(Cg *cg, const SchedStep *st) {
   return cg->f->rhi ? cg->f->rhi : cg_const_i64(cg, st->rows);
 }
 
-static void nest(Cg *cg, const SchedStep *st, bool flat, BodyFn body, void *ctx) {
+static void nest(Cg *cg, const SchedStep *st, bool flat, CgVec vec, BodyFn body, void *ctx) {
   CgIx z = cg_ix(cg, 0);
   cg->f->flat = false;
   if (st->rows == 1 && st->cols == 1 && !cg->f->rlo) {
@@ -364,7 +369,7 @@ static void nest(Cg *cg, const SchedStep *st, bool flat, BodyFn body, void *ctx)
     }
     CgIx r = loop_begin_v(cg, &L, lo, hi, 1);
     body(cg, st, r, z, ctx);
-    loop_end(cg, &L);
+    inner_end(cg, &L, vec);
     cg->f->flat = false;
     return;
   }
@@ -372,7 +377,7 @@ static void nest(Cg *cg, const SchedStep *st, bool flat, BodyFn body, void *ctx)
   CgIx r = loop_begin_v(cg, &Lr, row_lo(cg), row_hi(cg, st), 1);
   CgIx c = loop_begin(cg, &Lc, 0, st->cols, 2);
   body(cg, st, r, c, ctx);
-  loop_end(cg, &Lc);
+  inner_end(cg, &Lc, vec);
   loop_end(cg, &Lr);
 }
 
@@ -421,7 +426,7 @@ static void emit_loop(Cg *cg, const SchedStep *st) {
       zero_fill(cg, &it->dest, it->dest_rows);
     }
   }
-  nest(cg, st, st->flat, loop_body, acc);
+  nest(cg, st, st->flat, cg_loop_vec(cg, st), loop_body, acc);
   for (int i = 0; i < st->nitems; i++) {
     if (!acc[i]) continue;
     LLVMValueRef v = LLVMBuildLoad2(cg->f->b, cg->f64, acc[i], "");
@@ -475,11 +480,11 @@ static void emit_lse(Cg *cg, const SchedStep *st) {
   const SchedItem *it = &st->items[0];
   LseCtx l = {it->expr, new_alloca(cg, cg->f64, "s"), new_alloca(cg, cg->f64, "mx"), NULL, false};
   LLVMBuildStore(cg->f->b, cg_const_f64(cg, -INFINITY), l.mx);
-  nest(cg, st, false, lse_body, &l);
+  nest(cg, st, false, CG_VEC_AUTO, lse_body, &l);
   l.mxv = LLVMBuildLoad2(cg->f->b, cg->f64, l.mx, "");
   l.pass2 = true;
   LLVMBuildStore(cg->f->b, cg_const_f64(cg, 0), l.acc);
-  nest(cg, st, false, lse_body, &l);
+  nest(cg, st, false, CG_VEC_AUTO, lse_body, &l);
   LLVMValueRef s = LLVMBuildLoad2(cg->f->b, cg->f64, l.acc, "");
   LLVMBuildStore(cg->f->b, lse_finish(cg, l.mxv, s), scalar_ptr(cg, &it->dest));
 }
@@ -891,6 +896,7 @@ int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_
   cg->errlen = errlen;
   cg->failed = false;
   cg->k = k;
+  cg->madds = cg_kernel_madds(k);
   LLVMTypeRef params[5] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr};
   LLVMTypeRef ft = LLVMFunctionType(cg->voidt, params, 5, 0);
   LLVMValueRef fn = LLVMAddFunction(cg->mod, symbol, ft);

@@ -1,6 +1,7 @@
 /* cg_llvm.h — internal to the LLVM backend: translation of execution plans (schedule.h) into
  * LLVM IR through the C API. cg_llvm.c emits kernel functions, loop nests and BLAS calls;
- * cg_llvm_expr.c emits the per-element expressions. jit.c owns the module and the JIT. */
+ * cg_llvm_expr.c emits the per-element expressions; cg_llvm_scalar.c says which elementwise
+ * loops the vectoriser leaves alone. jit.c owns the module and the JIT. */
 #ifndef BLOC_CG_LLVM_H
 #define BLOC_CG_LLVM_H
 
@@ -106,8 +107,11 @@ typedef struct Cg {
   int nsk_fns;
   bool sparse_call;          /* SS_SPMM steps call the runtime's rt_sparse_mul_par instead of
                                 generated loops (SchedOptions.sparse_call) */
+  bool vectorize_all; /* every loop left to LLVM's vectoriser (JitOptions.vectorize_all);
+                         else some elementwise loops are left scalar (cg_loop_vec) */
   /* the kernel being emitted */
   const SchedKernel *k;
+  double madds; /* its products' multiply-adds (cg_kernel_madds) */
   const char *symbol;        /* the kernel's, for the names of outlined task functions */
   int nregions;
   CgFunc *f;                 /* the function being emitted */
@@ -149,6 +153,19 @@ LLVMValueRef cg_skinny_round_b(Cg *cg, const SchedStep *st);
 /* An SS_SPMM step at the current position (cg_llvm_sparse.c): CSR loops specialised to the
  * product's column count; in a region body only the rows [rlo, rhi) of c. */
 void cg_sparse(Cg *cg, const SchedStep *st);
+
+/* ---- elementwise loops left scalar (cg_llvm_scalar.c) */
+/* What the loop vectoriser may do with a loop nest's innermost loop. */
+typedef enum CgVec {
+  CG_VEC_AUTO, /* its choice */
+  CG_VEC_NEVER /* not vectorised */
+} CgVec;
+/* The multiply-adds of kernel k's products (BLAS and skinny; regions included). */
+double cg_kernel_madds(const SchedKernel *k);
+/* The choice for SS_LOOP step st of the kernel being emitted (cg->madds set). */
+CgVec cg_loop_vec(const Cg *cg, const SchedStep *st);
+/* Apply vec to the innermost loop whose latch ends with the branch latch_br. */
+void cg_loop_hint(Cg *cg, CgVec vec, LLVMValueRef latch_br);
 
 /* ---- vector helpers of the product loops (cg_llvm_skinny.c), shared with cg_llvm_sparse.c */
 LLVMTypeRef cg_vty(Cg *cg, int w);   /* <w x double>, or double when w is 1 */

@@ -282,6 +282,7 @@ static void *compile_part(void *arg) {
     cg.f32 = opt->f32;
     cg.sparse_call = opt->sched.sparse_call;
     cg.skinny_inline = opt->skinny_inline;
+    cg.vectorize_all = opt->vectorize_all;
     cg.sk_table = pt->skinny;
     cg.part = pt->index;
     pt->rc = cg_kernel(&cg, k, pt->sym[pt->ids[i]], pt->err, sizeof pt->err);

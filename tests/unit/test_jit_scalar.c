@@ -1,0 +1,190 @@
+/* test_jit_scalar.c — elementwise loops left scalar (compiler/llvm/cg_llvm_scalar.c): where a
+ * kernel's products do at least 8192 multiply-adds per element of an elementwise loop, the loop
+ * carries "llvm.loop.vectorize.enable" false, the optimised IR is smaller than with every loop
+ * vectorised (JitOptions.vectorize_all), and every output of every kernel is the same bits at
+ * f64 and f32; where they do not, the IR is the same text as with every loop vectorised. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hand_problems.h"
+#include "llvm/jit.h"
+#include "rt_par.h"
+#include "rt_rng.h"
+
+static double *random_data(RtRng *r, int64_t n, double lo, double hi) {
+  double *d = malloc((size_t)n * sizeof(double));
+  for (int64_t i = 0; i < n; i++) d[i] = rt_rng_uniform(r, lo, hi);
+  return d;
+}
+
+/* The data as the kernels read them: doubles, or (f32) floats behind the same pointers. */
+typedef struct Data {
+  const double *view[4];
+  float *f32[4];
+} Data;
+
+static void data_init(Data *d, double *const *data, const int64_t *sizes, int n, bool f32) {
+  memset(d, 0, sizeof *d);
+  for (int i = 0; i < n; i++) {
+    d->view[i] = data[i];
+    if (!f32) continue;
+    d->f32[i] = malloc((size_t)sizes[i] * sizeof(float));
+    for (int64_t j = 0; j < sizes[i]; j++) d->f32[i][j] = (float)data[i][j];
+    d->view[i] = (const double *)(const void *)d->f32[i];
+  }
+}
+
+static void data_free(Data *d) {
+  for (int i = 0; i < 4; i++) free(d->f32[i]);
+}
+
+static char *module_ir(const JitModule *m) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  assert_non_null(f);
+  jit_print_module(m, f);
+  fclose(f);
+  return buf;
+}
+
+static int count_lines(const char *s) {
+  int n = 0;
+  for (; *s; s++) n += *s == '\n';
+  return n;
+}
+
+/* Every kernel of m at one random point; outs[id][slot] (malloc'ed, NaN where not written). */
+static void run_all(const IrProblem *p, JitModule *m, const Data *d, double *outs[BLO_K_COUNT][4]) {
+  RtRng rng;
+  rt_rng_seed(&rng, 29);
+  int64_t nx = p->nx ? p->nx : 1, ny = p->ny ? p->ny : 1, nv = nx > ny ? nx : ny;
+  int64_t ws = jit_work_size(m);
+  double *x = random_data(&rng, nx, -1, 1), *y = random_data(&rng, ny, -1, 1),
+         *v = random_data(&rng, nv, -1, 1), *work = malloc((size_t)(ws ? ws : 1) * sizeof(double));
+  BloEnv env = {d->view, NULL, work, NULL};
+  for (int id = 0; id < BLO_K_COUNT; id++) {
+    const IrKernel *k = &p->kernels[id];
+    for (int s = 0; s < 4; s++) {
+      int64_t n = k->slot_size[s] ? k->slot_size[s] : 1;
+      outs[id][s] = malloc((size_t)n * sizeof(double));
+      for (int64_t i = 0; i < n; i++) outs[id][s][i] = NAN;
+    }
+    if (k->nouts) jit_kernel(m, (BloKernelId)id)(&env, x, y, k->uses_v ? v : NULL, outs[id]);
+  }
+  free(x);
+  free(y);
+  free(v);
+  free(work);
+}
+
+/* p compiled with every loop vectorised and by default, kernels run on d: the outputs must be
+ * the same bits. Returns the two optimised IRs (caller frees). */
+static void compare(const char *name, const IrProblem *p, const Data *d, bool f32, char **ir_all,
+                    char **ir_default) {
+  JitOptions o = jit_default_options();
+  o.keep_ir = true;
+  o.f32 = f32;
+  o.vector_bits = 256;
+  double *want[BLO_K_COUNT][4], *got[BLO_K_COUNT][4];
+  char err[512];
+  for (int pass = 0; pass < 2; pass++) {
+    JitModule *m = NULL;
+    o.vectorize_all = pass == 0;
+    if (jit_compile(p, &o, &m, err, sizeof err)) fail_msg("%s: %s", name, err);
+    *(pass ? ir_default : ir_all) = module_ir(m);
+    run_all(p, m, d, pass ? got : want);
+    jit_free(m);
+  }
+  for (int id = 0; id < BLO_K_COUNT; id++)
+    for (int s = 0; s < 4; s++) {
+      int64_t n = p->kernels[id].slot_size[s] ? p->kernels[id].slot_size[s] : 1;
+      if (p->kernels[id].nouts && memcmp(want[id][s], got[id][s], (size_t)n * sizeof(double)))
+        fail_msg("%s%s: kernel %d slot %d differs from its code with every loop vectorised", name,
+                 f32 ? " (f32)" : "", id, s);
+      free(want[id][s]);
+      free(got[id][s]);
+    }
+}
+
+static const char NOVEC[] = "!\"llvm.loop.vectorize.enable\", i1 false";
+
+/* Hyper-cleaning at the examples' width (785 features, 10 classes): the rows' sigmoid weights
+ * (15700 multiply-adds of X W and X' G per row) are left scalar, its reductions are not;
+ * same results. */
+static void test_hyperclean(void **state) {
+  (void)state;
+  int64_t m = 400, mv = 300, nf = 785, nc = 10;
+  Arena arena;
+  arena_init(&arena);
+  IrProblem p;
+  hp_hyperclean(&p, &arena, m, mv, nf, nc);
+  RtRng r;
+  rt_rng_seed(&r, 7);
+  double *data[4] = {random_data(&r, m * nf, -1, 1), random_data(&r, m * nc, 0, 1),
+                     random_data(&r, mv * nf, -1, 1), random_data(&r, mv * nc, 0, 1)};
+  int64_t sizes[4] = {m * nf, m * nc, mv * nf, mv * nc};
+  for (int f32 = 0; f32 < 2; f32++) {
+    Data d;
+    data_init(&d, data, sizes, 4, f32);
+    char *all, *def;
+    compare("hyper-cleaning", &p, &d, f32, &all, &def);
+    if (strstr(all, NOVEC)) fail_msg("vectorize_all: a loop is marked scalar");
+    if (!strstr(def, NOVEC)) fail_msg("hyper-cleaning%s: no loop left scalar", f32 ? " (f32)" : "");
+    int la = count_lines(all), ld = count_lines(def);
+    if (ld >= la) fail_msg("hyper-cleaning: %d lines of IR, %d with every loop vectorised", ld, la);
+    /* the reductions keep their vector code: sums over rows and columns */
+    if (!strstr(def, "llvm.vector.reduce.fadd"))
+      fail_msg("hyper-cleaning: a reduction lost its vector code");
+    free(all);
+    free(def);
+    data_free(&d);
+  }
+  for (int i = 0; i < 4; i++) free(data[i]);
+  arena_free(&arena);
+}
+
+/* The synthetic problem at n = 500: its one product (dsymv, n^2 multiply-adds) does 500 per
+ * element of its n-element loops, under the ratio: the code is exactly the vectoriser's. */
+static void test_synthetic_unchanged(void **state) {
+  (void)state;
+  int64_t n = 500;
+  Arena arena;
+  arena_init(&arena);
+  IrProblem p;
+  hp_synthetic(&p, &arena, n, 0.5);
+  RtRng r;
+  rt_rng_seed(&r, 3);
+  double *data[4] = {random_data(&r, n, -5, 5), random_data(&r, n, 0.1, 1.1),
+                     random_data(&r, n, 0, 0.5), random_data(&r, n * n, -1, 1)};
+  for (int64_t i = 0; i < n; i++) /* G symmetric */
+    for (int64_t j = 0; j < i; j++) data[3][i * n + j] = data[3][j * n + i];
+  int64_t sizes[4] = {n, n, n, n * n};
+  Data d;
+  data_init(&d, data, sizes, 4, false);
+  char *all, *def;
+  compare("synthetic", &p, &d, false, &all, &def);
+  if (strcmp(all, def)) fail_msg("synthetic n=500: the IR changed, but no loop is under the ratio");
+  free(all);
+  free(def);
+  data_free(&d);
+  for (int i = 0; i < 4; i++) free(data[i]);
+  arena_free(&arena);
+}
+
+int main(void) {
+  rt_par_set_threads(2);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_hyperclean),
+      cmocka_unit_test(test_synthetic_unchanged),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
