@@ -70,7 +70,10 @@ typedef struct Sk {
   Vec vec[MAX_VECS];
   int nvec;
   int64_t blockr; /* rows of a region block (0 outside regions, or no prefetch) */
-  bool prefetch; /* the plan's prefetching product of its region (SchedBlas.prefetch) */
+  bool prefetch; /* a' b: the plan's prefetching product of its region (SchedBlas.prefetch) */
+  LLVMValueRef pfoff; /* a b' in a region: how far on (elements of a) its tiles prefetch, the
+                         next block's rows for the plan's prefetching product, else 0 (their
+                         own rows, in cache): a value, so both share one function */
   int vw;                /* W: doubles per full vector, 4 or 8 */
   LLVMTypeRef ta, tb;    /* element types of a and b: float data (precision f32) is widened
                             to double as it is loaded, so the arithmetic stays double */
@@ -364,9 +367,9 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
    * prefetches the tile's rows of the next block as it goes along k (j0 a loop: the others
    * prefetch their own rows, already in cache) */
   LLVMValueRef pf[MAX_R] = {NULL};
-  if (k->blockr && k->prefetch && (!LLVMIsAConstantInt(j0) || LLVMConstIntGetSExtValue(j0) == 0)) {
+  if (k->pfoff && (!LLVMIsAConstantInt(j0) || LLVMConstIntGetSExtValue(j0) == 0)) {
     LLVMValueRef first = LLVMBuildICmp(cg->f->b, LLVMIntEQ, j0, cg_const_i64(cg, 0), "");
-    LLVMValueRef next = cg_const_i64(cg, k->blockr * k->lda);
+    LLVMValueRef next = k->pfoff;
     for (int i = 0; i < R; i++)
       pf[i] = LLVMBuildSelect(cg->f->b, first, at_t(cg, ta, arow[i], next), arow[i], "");
   }
@@ -725,9 +728,11 @@ CgSkinnyKey cg_skinny_key(const SchedStep *st, bool f32, int vector_bits, int64_
   if (!bl->trans_a && bl->n == 1) key.ldb = bl->k; /* one row */
   key.ldc = bl->part ? bl->n : (bl->c.ld > 1 ? bl->c.ld : 1);
   /* the block's rows only matter to the product that prefetches the next block (the plan
-   * marks one per region, SchedBlas.prefetch); the others' code does not depend on them */
-  key.prefetch = bl->prefetch && block_rows > 0;
-  key.blockr = key.prefetch ? block_rows : 0;
+   * marks one per region, SchedBlas.prefetch); the others' code does not depend on them. An
+   * a b' in a region takes the distance as an argument (Sk.pfoff; prefetch: "has it"), so the
+   * prefetching and the other products of one shape share their function */
+  key.prefetch = (bl->prefetch || !bl->trans_a) && block_rows > 0;
+  key.blockr = key.prefetch && bl->trans_a ? block_rows : 0;
   key.alpha = !bl->part && (bl->alpha != 1 || bl->alpha_buf.base != SB_NONE);
   key.beta = bl->beta != 0;
   key.ta32 = is_f32(f32, &bl->a);
@@ -751,14 +756,15 @@ bool cg_skinny_key_eq(const CgSkinnyKey *x, const CgSkinnyKey *y) {
 }
 
 static LLVMTypeRef sk_fn_type(Cg *cg) {
-  LLVMTypeRef p[6] = {cg->ptr, cg->ptr, cg->ptr, cg->i64, cg->i64, cg->f64};
-  return LLVMFunctionType(cg->voidt, p, 6, 0);
+  LLVMTypeRef p[7] = {cg->ptr, cg->ptr, cg->ptr, cg->i64, cg->i64, cg->f64, cg->i64};
+  return LLVMFunctionType(cg->voidt, p, 7, 0);
 }
 
-/* The function `void (a, b, c, lo, hi, alpha)` running k's tiles over rows [lo, hi), found in
- * the module or added to it now: "bloc.skinny<i>" for key i of the JIT module's table, defined
- * (exported) in the part that owns it and declared in the others, whose objects LLJIT links
- * against it; a key not in the table (or no table) gets a function internal to the module. */
+/* The function `void (a, b, c, lo, hi, alpha, pf)` running k's tiles over rows [lo, hi) (pf:
+ * Sk.pfoff), found in the module or added to it now: "bloc.skinny<i>" for key i of the JIT module's
+ * table, defined (exported) in the part that owns it and declared in the others, whose objects
+ * LLJIT links against it; a key not in the table (or no table) gets a function internal to the
+ * module. */
 static LLVMValueRef sk_function(Sk *k, const CgSkinnyKey *key) {
   Cg *cg = k->cg;
   for (int i = 0; i < cg->nsk_fns; i++)
@@ -793,6 +799,7 @@ static LLVMValueRef sk_function(Sk *k, const CgSkinnyKey *key) {
   h.b = LLVMGetParam(fn, 1);
   h.c = LLVMGetParam(fn, 2);
   h.alpha = k->alpha ? LLVMGetParam(fn, 5) : NULL;
+  h.pfoff = k->pfoff ? LLVMGetParam(fn, 6) : NULL;
   sk_loops(&h, LLVMGetParam(fn, 3), LLVMGetParam(fn, 4));
   LLVMBuildRetVoid(hf.b);
   LLVMDisposeBuilder(hf.b);
@@ -810,8 +817,14 @@ static void sk_call(Sk *k, const CgSkinnyKey *key, LLVMValueRef lo, LLVMValueRef
   }
   LLVMValueRef fn = sk_function(k, key);
   if (!fn) return;
-  LLVMValueRef args[6] = {k->a, k->b, k->c, lo, hi, k->alpha ? k->alpha : cg_const_f64(cg, 0)};
-  LLVMBuildCall2(cg->f->b, sk_fn_type(cg), fn, args, 6, "");
+  LLVMValueRef args[7] = {k->a,
+                          k->b,
+                          k->c,
+                          lo,
+                          hi,
+                          k->alpha ? k->alpha : cg_const_f64(cg, 0),
+                          k->pfoff ? k->pfoff : cg_const_i64(cg, 0)};
+  LLVMBuildCall2(cg->f->b, sk_fn_type(cg), fn, args, 7, "");
 }
 
 void cg_skinny(Cg *cg, const SchedStep *st) {
@@ -838,6 +851,8 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
   k.a = cg_view_ptr(cg, &bl->a);
   k.b = cg_view_ptr(cg, &bl->b);
   k.ta = key.ta32 ? cg->f32t : cg->f64;
+  if (!bl->trans_a && key.prefetch)
+    k.pfoff = cg_const_i64(cg, bl->prefetch ? cg->f->block_rows * key.lda : 0);
   k.tb = key.tb32 ? cg->f32t : cg->f64;
   k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
   if (key.alpha) k.alpha = cg_alpha(cg, bl);

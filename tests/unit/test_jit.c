@@ -951,20 +951,24 @@ static void test_skinny_key(void **state) {
   CgSkinnyKey plain = cg_skinny_key(&st, false, 256, 128);
   CgSkinnyKey other_block = cg_skinny_key(&st, false, 256, 64);
   assert_true(cg_skinny_key_eq(&plain, &other_block));
+  /* a b' in a region: the prefetch distance is an argument, so the prefetching product and
+   * the others share a function, whatever the block */
   st.blas.prefetch = true;
   CgSkinnyKey pf = cg_skinny_key(&st, false, 256, 128);
   CgSkinnyKey pf_block = cg_skinny_key(&st, false, 256, 64);
-  assert_false(cg_skinny_key_eq(&plain, &pf));
-  assert_false(cg_skinny_key_eq(&pf, &pf_block));
+  assert_true(cg_skinny_key_eq(&plain, &pf));
+  assert_true(cg_skinny_key_eq(&pf, &pf_block));
   CgSkinnyKey outside = cg_skinny_key(&st, false, 256, 0); /* not in a region: no prefetch */
-  assert_true(cg_skinny_key_eq(&plain, &outside));
-  st.blas.trans_a = true; /* a' b: the same rules */
+  assert_false(cg_skinny_key_eq(&plain, &outside));
+  st.blas.trans_a = true; /* a' b: the block's rows are in its code */
   st.blas.trans_b = false;
   st.blas.prefetch = false;
   CgSkinnyKey tn = cg_skinny_key(&st, false, 256, 128);
   st.blas.prefetch = true;
   CgSkinnyKey tn_pf = cg_skinny_key(&st, false, 256, 128);
+  CgSkinnyKey tn_pf_block = cg_skinny_key(&st, false, 256, 64);
   assert_false(cg_skinny_key_eq(&tn, &tn_pf));
+  assert_false(cg_skinny_key_eq(&tn_pf, &tn_pf_block));
 }
 
 /* Hyper-cleaning-shaped kernels (X W and X' G with c = 10 in regions, in several kernels)
