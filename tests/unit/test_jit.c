@@ -21,6 +21,7 @@
 #include "ir/diff.h"
 #include "interp/eval.h"
 #include "hand_problems.h"
+#include "jit_runs.h"
 #include "ir/ir.h"
 #include "llvm/cg_llvm.h"
 #include "llvm/jit.h"
@@ -690,31 +691,7 @@ static void test_sparse(void **state) {
 static void run_all(const IrProblem *p, JitModule *m, const Inputs *in, int threads,
                     double *outs[BLO_K_COUNT][4]) {
   rt_par_set_threads(threads);
-  RtRng rng;
-  rt_rng_seed(&rng, in->seed);
-  int64_t nx = p->nx ? p->nx : 1, ny = p->ny ? p->ny : 1, ws = jit_work_size(m);
-  double *x = malloc((size_t)nx * sizeof(double)), *y = malloc((size_t)ny * sizeof(double));
-  int64_t nv = nx > ny ? nx : ny; /* v is x-sized for hvp_yx */
-  double *v = malloc((size_t)nv * sizeof(double)),
-         *work = malloc((size_t)(ws ? ws : 1) * sizeof(double));
-  for (int64_t i = 0; i < nx; i++) x[i] = rt_rng_uniform(&rng, -1, 1);
-  for (int64_t i = 0; i < ny; i++) y[i] = rt_rng_uniform(&rng, -1, 1);
-  for (int64_t i = 0; i < nv; i++) v[i] = rt_rng_uniform(&rng, -1, 1);
-  for (int64_t i = 0; i < ws; i++) work[i] = NAN;
-  BloEnv env = {in->data, in->samples, work, NULL};
-  for (int id = 0; id < BLO_K_COUNT; id++) {
-    const IrKernel *k = &p->kernels[id];
-    for (int s = 0; s < 4; s++) {
-      int64_t n = k->slot_size[s] ? k->slot_size[s] : 1;
-      outs[id][s] = malloc((size_t)n * sizeof(double));
-      for (int64_t i = 0; i < n; i++) outs[id][s][i] = NAN;
-    }
-    if (k->nouts) jit_kernel(m, (BloKernelId)id)(&env, x, y, k->uses_v ? v : NULL, outs[id]);
-  }
-  free(x);
-  free(y);
-  free(v);
-  free(work);
+  jr_run_all(p, m, in->data, in->samples, in->seed, outs);
 }
 
 /* Results do not depend on the number of threads: bit for bit on 1 and 3. */
@@ -878,17 +855,10 @@ static void check_shared_skinny(const SharedCase *c, bool f32, JitOptions o) {
   const Inputs *in = c->in;
   const int64_t *sizes = c->sizes;
   int ndata = c->ndata;
-  float *fdata[8] = {NULL};
-  const double *dview[8];
+  JrData jd;
+  jr_data_init(&jd, in->data, sizes, ndata, f32);
   Inputs fin = *in;
-  if (f32) {
-    for (int d = 0; d < ndata; d++) {
-      fdata[d] = malloc((size_t)sizes[d] * sizeof(float));
-      for (int64_t i = 0; i < sizes[d]; i++) fdata[d][i] = (float)in->data[d][i];
-      dview[d] = (const double *)(const void *)fdata[d];
-    }
-    fin.data = dview;
-  }
+  fin.data = jd.view;
   o.f32 = f32;
   o.vector_bits = 256;
   o.keep_ir = true;
@@ -929,7 +899,7 @@ static void check_shared_skinny(const SharedCase *c, bool f32, JitOptions o) {
     for (int s = 0; s < 4; s++) free(want[id][s]);
   rt_par_set_threads(2);
   jit_free(ref);
-  for (int d = 0; d < ndata; d++) free(fdata[d]);
+  jr_data_free(&jd);
 }
 
 /* The shared functions' key holds everything the tile code depends on: the plan's prefetch
@@ -1035,15 +1005,10 @@ static void test_wide_any_host(void **state) {
   o.sched.par_block_rows = 84; /* blocks of more than one 64-row chunk */
   check_width("hyper-cleaning, 512-bit code", &h.p, &h.in, &o);
   int64_t sizes[4] = {m * nf, m * nc, mv * nf, mv * nc};
-  float *fdata[4];
-  const double *dview[4];
-  for (int d = 0; d < 4; d++) {
-    fdata[d] = malloc((size_t)sizes[d] * sizeof(float));
-    for (int64_t i = 0; i < sizes[d]; i++) fdata[d][i] = (float)h.in.data[d][i];
-    dview[d] = (const double *)(const void *)fdata[d];
-  }
+  JrData jd;
+  jr_data_init(&jd, h.in.data, sizes, 4, true);
   Inputs fin = h.in;
-  fin.data = dview;
+  fin.data = jd.view;
   o.f32 = true;
   double *out[2][BLO_K_COUNT][4];
   char err[512];
@@ -1074,7 +1039,7 @@ static void test_wide_any_host(void **state) {
       free(out[0][id][s]);
       free(out[1][id][s]);
     }
-  for (int d = 0; d < 4; d++) free(fdata[d]);
+  jr_data_free(&jd);
   hyperclean_free(&h);
 }
 

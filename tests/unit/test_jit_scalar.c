@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "hand_problems.h"
+#include "jit_runs.h"
 #include "llvm/jit.h"
 #include "rt_par.h"
 #include "rt_rng.h"
@@ -23,27 +24,6 @@ static double *random_data(RtRng *r, int64_t n, double lo, double hi) {
   double *d = malloc((size_t)n * sizeof(double));
   for (int64_t i = 0; i < n; i++) d[i] = rt_rng_uniform(r, lo, hi);
   return d;
-}
-
-/* The data as the kernels read them: doubles, or (f32) floats behind the same pointers. */
-typedef struct Data {
-  const double *view[4];
-  float *f32[4];
-} Data;
-
-static void data_init(Data *d, double *const *data, const int64_t *sizes, int n, bool f32) {
-  memset(d, 0, sizeof *d);
-  for (int i = 0; i < n; i++) {
-    d->view[i] = data[i];
-    if (!f32) continue;
-    d->f32[i] = malloc((size_t)sizes[i] * sizeof(float));
-    for (int64_t j = 0; j < sizes[i]; j++) d->f32[i][j] = (float)data[i][j];
-    d->view[i] = (const double *)(const void *)d->f32[i];
-  }
-}
-
-static void data_free(Data *d) {
-  for (int i = 0; i < 4; i++) free(d->f32[i]);
 }
 
 static char *module_ir(const JitModule *m) {
@@ -62,33 +42,9 @@ static int count_lines(const char *s) {
   return n;
 }
 
-/* Every kernel of m at one random point; outs[id][slot] (malloc'ed, NaN where not written). */
-static void run_all(const IrProblem *p, JitModule *m, const Data *d, double *outs[BLO_K_COUNT][4]) {
-  RtRng rng;
-  rt_rng_seed(&rng, 29);
-  int64_t nx = p->nx ? p->nx : 1, ny = p->ny ? p->ny : 1, nv = nx > ny ? nx : ny;
-  int64_t ws = jit_work_size(m);
-  double *x = random_data(&rng, nx, -1, 1), *y = random_data(&rng, ny, -1, 1),
-         *v = random_data(&rng, nv, -1, 1), *work = malloc((size_t)(ws ? ws : 1) * sizeof(double));
-  BloEnv env = {d->view, NULL, work, NULL};
-  for (int id = 0; id < BLO_K_COUNT; id++) {
-    const IrKernel *k = &p->kernels[id];
-    for (int s = 0; s < 4; s++) {
-      int64_t n = k->slot_size[s] ? k->slot_size[s] : 1;
-      outs[id][s] = malloc((size_t)n * sizeof(double));
-      for (int64_t i = 0; i < n; i++) outs[id][s][i] = NAN;
-    }
-    if (k->nouts) jit_kernel(m, (BloKernelId)id)(&env, x, y, k->uses_v ? v : NULL, outs[id]);
-  }
-  free(x);
-  free(y);
-  free(v);
-  free(work);
-}
-
 /* p compiled with every loop vectorised and by default, kernels run on d: the outputs must be
  * the same bits. Returns the two optimised IRs (caller frees). */
-static void compare(const char *name, const IrProblem *p, const Data *d, bool f32, char **ir_all,
+static void compare(const char *name, const IrProblem *p, const JrData *d, bool f32, char **ir_all,
                     char **ir_default) {
   JitOptions o = jit_default_options();
   o.keep_ir = true;
@@ -101,7 +57,7 @@ static void compare(const char *name, const IrProblem *p, const Data *d, bool f3
     o.vectorize_all = pass == 0;
     if (jit_compile(p, &o, &m, err, sizeof err)) fail_msg("%s: %s", name, err);
     *(pass ? ir_default : ir_all) = module_ir(m);
-    run_all(p, m, d, pass ? got : want);
+    jr_run_all(p, m, d->view, NULL, 29, pass ? got : want);
     jit_free(m);
   }
   for (int id = 0; id < BLO_K_COUNT; id++)
@@ -133,8 +89,8 @@ static void test_hyperclean(void **state) {
                      random_data(&r, mv * nf, -1, 1), random_data(&r, mv * nc, 0, 1)};
   int64_t sizes[4] = {m * nf, m * nc, mv * nf, mv * nc};
   for (int f32 = 0; f32 < 2; f32++) {
-    Data d;
-    data_init(&d, data, sizes, 4, f32);
+    JrData d;
+    jr_data_init(&d, (const double *const *)data, sizes, 4, f32);
     char *all, *def;
     compare("hyper-cleaning", &p, &d, f32, &all, &def);
     if (strstr(all, NOVEC)) fail_msg("vectorize_all: a loop is marked scalar");
@@ -146,7 +102,7 @@ static void test_hyperclean(void **state) {
       fail_msg("hyper-cleaning: a reduction lost its vector code");
     free(all);
     free(def);
-    data_free(&d);
+    jr_data_free(&d);
   }
   for (int i = 0; i < 4; i++) free(data[i]);
   arena_free(&arena);
@@ -168,14 +124,14 @@ static void test_synthetic_unchanged(void **state) {
   for (int64_t i = 0; i < n; i++) /* G symmetric */
     for (int64_t j = 0; j < i; j++) data[3][i * n + j] = data[3][j * n + i];
   int64_t sizes[4] = {n, n, n, n * n};
-  Data d;
-  data_init(&d, data, sizes, 4, false);
+  JrData d;
+  jr_data_init(&d, (const double *const *)data, sizes, 4, false);
   char *all, *def;
   compare("synthetic", &p, &d, false, &all, &def);
   if (strcmp(all, def)) fail_msg("synthetic n=500: the IR changed, but no loop is under the ratio");
   free(all);
   free(def);
-  data_free(&d);
+  jr_data_free(&d);
   for (int i = 0; i < 4; i++) free(data[i]);
   arena_free(&arena);
 }
