@@ -657,21 +657,25 @@ static void run_f32(Bench *b, const Case *cases, int ncases) {
   for (int d = 0; d < 4; d++) free((void *)fd[d]);
 }
 
-/* `skinny` mode: the skinny products' tile loops inlined in every kernel against the shared
- * functions, at f64 and at f32 (the data rounded to floats). */
-static void run_skinny(Bench *b, const Case *cases, int ncases) {
+/* A comparison of two builds differing in one JitOptions setting (set(o, w) for build w), at
+ * f64 and at f32 (the data rounded to floats). */
+typedef struct OptPair {
+  const char *what[2]; /* at f64, at f32 */
+  const char *name[2];
+  void (*set)(JitOptions *o, int w);
+} OptPair;
+
+static void run_opt_pair(Bench *b, const Case *cases, int ncases, const OptPair *op) {
   const void *fd[4] = {NULL, NULL, NULL, NULL};
   for (int d = 0; d < 4 && b->data[d]; d++) {
     int64_t bad;
     fd[d] = rt_f32_copy(b->data[d], b->data_len[d], &bad);
   }
   for (int f32 = 0; f32 < 2; f32++) {
-    Pair pr = {.what = f32 ? "skinny loops inlined against shared, f32"
-                           : "skinny loops inlined against shared, f64",
-               .name = {"inline", "shared"}};
+    Pair pr = {.what = op->what[f32], .name = {op->name[0], op->name[1]}};
     for (int w = 0; w < 2; w++) {
       pr.opt[w] = jit_default_options();
-      pr.opt[w].skinny_inline = w == 0;
+      op->set(&pr.opt[w], w);
       pr.opt[w].f32 = f32;
       pr.data[w] = f32 ? fd : (const void *const *)b->data;
     }
@@ -680,27 +684,27 @@ static void run_skinny(Bench *b, const Case *cases, int ncases) {
   for (int d = 0; d < 4; d++) free((void *)fd[d]);
 }
 
+static void set_skinny_inline(JitOptions *o, int w) { o->skinny_inline = w == 0; }
+static void set_vectorize_all(JitOptions *o, int w) { o->vectorize_all = w == 0; }
+
+/* `skinny` mode: the skinny products' tile loops inlined in every kernel against the shared
+ * functions. */
+static void run_skinny(Bench *b, const Case *cases, int ncases) {
+  static const OptPair op = {
+      {"skinny loops inlined against shared, f64", "skinny loops inlined against shared, f32"},
+      {"inline", "shared"},
+      set_skinny_inline};
+  run_opt_pair(b, cases, ncases, &op);
+}
+
 /* `scalar` mode: every loop given to LLVM's vectoriser (JitOptions.vectorize_all) against the
- * default, where elementwise loops that vectors cannot speed up stay scalar, at f64 and f32. */
+ * default, where elementwise loops that vectors cannot speed up stay scalar. */
 static void run_scalar(Bench *b, const Case *cases, int ncases) {
-  const void *fd[4] = {NULL, NULL, NULL, NULL};
-  for (int d = 0; d < 4 && b->data[d]; d++) {
-    int64_t bad;
-    fd[d] = rt_f32_copy(b->data[d], b->data_len[d], &bad);
-  }
-  for (int f32 = 0; f32 < 2; f32++) {
-    Pair pr = {.what = f32 ? "every loop vectorised against some scalar, f32"
-                           : "every loop vectorised against some scalar, f64",
-               .name = {"vector", "scalar"}};
-    for (int w = 0; w < 2; w++) {
-      pr.opt[w] = jit_default_options();
-      pr.opt[w].vectorize_all = w == 0;
-      pr.opt[w].f32 = f32;
-      pr.data[w] = f32 ? fd : (const void *const *)b->data;
-    }
-    run_pair(b, cases, ncases, &pr);
-  }
-  for (int d = 0; d < 4; d++) free((void *)fd[d]);
+  static const OptPair op = {{"every loop vectorised against some scalar, f64",
+                              "every loop vectorised against some scalar, f32"},
+                             {"vector", "scalar"},
+                             set_vectorize_all};
+  run_opt_pair(b, cases, ncases, &op);
 }
 
 static bool g_widths; /* `widths` mode */

@@ -2,6 +2,7 @@
 #include "jit_runs.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,4 +57,14 @@ void jr_run_all(const IrProblem *p, JitModule *m, const double *const *data, con
 void jr_free_outs(double *outs[BLO_K_COUNT][4]) {
   for (int id = 0; id < BLO_K_COUNT; id++)
     for (int s = 0; s < 4; s++) free(outs[id][s]);
+}
+
+char *jr_module_ir(const JitModule *m) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (!f) abort();
+  jit_print_module(m, f);
+  fclose(f);
+  return buf;
 }

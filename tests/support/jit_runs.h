@@ -30,4 +30,7 @@ void jr_run_all(const IrProblem *p, JitModule *m, const double *const *data, con
                 uint64_t seed, double *outs[BLO_K_COUNT][4]);
 void jr_free_outs(double *outs[BLO_K_COUNT][4]);
 
+/* The optimised IR of m's parts (compiled with keep_ir), as one malloc'ed string. */
+char *jr_module_ir(const JitModule *m);
+
 #endif

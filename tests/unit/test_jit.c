@@ -823,17 +823,6 @@ static void test_regions_hyperclean(void **state) {
 
 /* ------------------------------------------------- skinny products' shared functions */
 
-/* The optimised IR of m's parts (keep_ir), as one string. */
-static char *module_ir(const JitModule *m) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  assert_non_null(f);
-  jit_print_module(m, f);
-  fclose(f);
-  return buf;
-}
-
 /* A problem for check_shared_skinny: its data arrays have sizes[0..ndata) elements; linked:
  * split into 3 parts, some part calls a function another part defines. */
 typedef struct SharedCase {
@@ -867,7 +856,7 @@ static void check_shared_skinny(const SharedCase *c, bool f32, JitOptions o) {
   o.threads = 1;
   o.skinny_inline = true;
   assert_int_equal(jit_compile(p, &o, &ref, err, sizeof err), 0);
-  char *ir = module_ir(ref);
+  char *ir = jr_module_ir(ref);
   if (strstr(ir, "bloc.skinny")) fail_msg("%s: skinny_inline still calls shared functions", name);
   free(ir);
   double *want[BLO_K_COUNT][4];
@@ -877,7 +866,7 @@ static void check_shared_skinny(const SharedCase *c, bool f32, JitOptions o) {
     JitModule *m = NULL;
     o.threads = threads;
     assert_int_equal(jit_compile(p, &o, &m, err, sizeof err), 0);
-    ir = module_ir(m);
+    ir = jr_module_ir(m);
     if (!strstr(ir, "define void @bloc.skinny0("))
       fail_msg("%s, %d parts: no shared skinny function", name, threads);
     if (threads == 3 && c->linked && !strstr(ir, "declare void @bloc.skinny"))
@@ -1020,7 +1009,7 @@ static void test_wide_any_host(void **state) {
       o.keep_ir = true;
       jit_free(mod);
       assert_int_equal(jit_compile(&h.p, &o, &mod, err, sizeof err), 0);
-      char *ir = module_ir(mod);
+      char *ir = jr_module_ir(mod);
       if (!strstr(ir, "<16 x float>")) fail_msg("no 16-float vectors in the 512-bit code");
       free(ir);
     }

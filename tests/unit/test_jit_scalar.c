@@ -26,16 +26,6 @@ static double *random_data(RtRng *r, int64_t n, double lo, double hi) {
   return d;
 }
 
-static char *module_ir(const JitModule *m) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  assert_non_null(f);
-  jit_print_module(m, f);
-  fclose(f);
-  return buf;
-}
-
 static int count_lines(const char *s) {
   int n = 0;
   for (; *s; s++) n += *s == '\n';
@@ -56,7 +46,7 @@ static void compare(const char *name, const IrProblem *p, const JrData *d, bool 
     JitModule *m = NULL;
     o.vectorize_all = pass == 0;
     if (jit_compile(p, &o, &m, err, sizeof err)) fail_msg("%s: %s", name, err);
-    *(pass ? ir_default : ir_all) = module_ir(m);
+    *(pass ? ir_default : ir_all) = jr_module_ir(m);
     jr_run_all(p, m, d->view, NULL, 29, pass ? got : want);
     jit_free(m);
   }
