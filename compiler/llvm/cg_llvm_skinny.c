@@ -851,7 +851,8 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
   k.a = cg_view_ptr(cg, &bl->a);
   k.b = cg_view_ptr(cg, &bl->b);
   k.ta = key.ta32 ? cg->f32t : cg->f64;
-  if (!bl->trans_a && key.prefetch)
+  /* (loops inlined: a product that prefetches nothing gets no prefetches, the code it had) */
+  if (!bl->trans_a && key.prefetch && (bl->prefetch || !cg->skinny_inline))
     k.pfoff = cg_const_i64(cg, bl->prefetch ? cg->f->block_rows * key.lda : 0);
   k.tb = key.tb32 ? cg->f32t : cg->f64;
   k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
