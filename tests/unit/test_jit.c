@@ -768,40 +768,67 @@ static void skinny_problem(IrProblem *p, Arena *a, int64_t m, int64_t k, int64_t
   for (int i = 0; i < nn; i++) add_out(kr, i % 2, i % 2 ? &off1 : &off0, nodes[i]);
 }
 
+/* skinny_problem with m = 37 rows, its data drawn from seed n, the sample sets smp and a name
+ * saying n and k: the case test_skinny_products and test_shared_skinny run. */
+typedef struct SkinnyCase {
+  Arena arena;
+  IrProblem p;
+  double *X, *Cd;
+  const double *data[2];
+  int64_t sizes[2];
+  int64_t smp[5];
+  Inputs in;
+  char name[64];
+} SkinnyCase;
+
+static void skinny_case_init(SkinnyCase *c, int64_t k, int64_t n) {
+  int64_t m = 37;
+  arena_init(&c->arena);
+  skinny_problem(&c->p, &c->arena, m, k, n);
+  RtRng r;
+  rt_rng_seed(&r, (uint64_t)n);
+  c->X = random_data(&r, m * k, -1, 1);
+  c->Cd = random_data(&r, m * n, -1, 1);
+  c->data[0] = c->X;
+  c->data[1] = c->Cd;
+  c->sizes[0] = m * k;
+  c->sizes[1] = m * n;
+  static const int64_t smp[5] = {36, 0, 17, 5, 17};
+  memcpy(c->smp, smp, sizeof smp);
+  c->in = (Inputs){c->data, c->smp, 31 + (uint64_t)n};
+  snprintf(c->name, sizeof c->name, "skinny n=%lld k=%lld", (long long)n, (long long)k);
+}
+
+static void skinny_case_free(SkinnyCase *c) {
+  free(c->X);
+  free(c->Cd);
+  arena_free(&c->arena);
+}
+
 static void test_skinny_products(void **state) {
   (void)state;
   static const int64_t ks[] = {13, 3, 8, 1};
-  int64_t m = 37, smp[5] = {36, 0, 17, 5, 17};
   for (int64_t n = 1; n <= SCHED_SKINNY_MAX_N + 1; n++) {
-    int64_t k = ks[n % 4];
-    Arena arena;
-    arena_init(&arena);
-    IrProblem p;
-    skinny_problem(&p, &arena, m, k, n);
-    RtRng r;
-    rt_rng_seed(&r, (uint64_t)n);
-    double *X = random_data(&r, m * k, -1, 1), *Cd = random_data(&r, m * n, -1, 1);
-    const double *data[2] = {X, Cd};
-    Inputs in = {data, smp, 31 + (uint64_t)n};
-    char name[64];
-    snprintf(name, sizeof name, "skinny n=%lld k=%lld", (long long)n, (long long)k);
+    SkinnyCase sc;
+    skinny_case_init(&sc, ks[n % 4], n);
+    const char *name = sc.name;
+    IrProblem *p = &sc.p;
+    const Inputs *in = &sc.in;
     bool some = n <= 5 || n % 8 == 2 || n >= SCHED_SKINNY_MAX_N; /* every variant for some n */
     JitOptions o = jit_default_options();
     o.threads = 1;
     o.sched.par_min_cost = 1; /* regions everywhere, blocks of 12 rows, several tasks */
     o.sched.par_block_rows = 12;
-    check_problem(name, &p, &in, &o);
-    if (some) check_threads(name, &p, &in, &o);
+    check_problem(name, p, in, &o);
+    if (some) check_threads(name, p, in, &o);
     o.sched.par_block_rows = 0;
     o.sched.no_par = true; /* skinny products alone */
-    check_problem(name, &p, &in, &o);
+    check_problem(name, p, in, &o);
     if (some) {
       o.sched.no_skinny = true; /* BLAS */
-      check_problem(name, &p, &in, &o);
+      check_problem(name, p, in, &o);
     }
-    free(X);
-    free(Cd);
-    arena_free(&arena);
+    skinny_case_free(&sc);
   }
 }
 
@@ -949,20 +976,9 @@ static void test_shared_skinny(void **state) {
   hyperclean_free(&h);
   static const int64_t ns[] = {1, 3, 4, 10, 13, SCHED_SKINNY_MAX_N};
   for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
-    int64_t n = ns[i], k = 13 + (int64_t)i, rows = 37, smp[5] = {36, 0, 17, 5, 17};
-    Arena arena;
-    arena_init(&arena);
-    IrProblem p;
-    skinny_problem(&p, &arena, rows, k, n);
-    RtRng r;
-    rt_rng_seed(&r, (uint64_t)n);
-    double *X = random_data(&r, rows * k, -1, 1), *Cd = random_data(&r, rows * n, -1, 1);
-    const double *data[2] = {X, Cd};
-    int64_t sizes[2] = {rows * k, rows * n};
-    Inputs in = {data, smp, 31 + (uint64_t)n};
-    char pname[64];
-    snprintf(pname, sizeof pname, "skinny n=%lld k=%lld", (long long)n, (long long)k);
-    SharedCase sc = {pname, &p, &in, sizes, 2, false}; /* one kernel: one part */
+    SkinnyCase c;
+    skinny_case_init(&c, 13 + (int64_t)i, ns[i]);
+    SharedCase sc = {c.name, &c.p, &c.in, c.sizes, 2, false}; /* one kernel: one part */
     o = jit_default_options();
     o.sched.par_min_cost = 1; /* regions, several tasks */
     o.sched.par_block_rows = 12;
@@ -971,9 +987,7 @@ static void test_shared_skinny(void **state) {
     o.sched.par_block_rows = 0;
     o.sched.no_par = true; /* skinny products alone */
     check_shared_skinny(&sc, false, o);
-    free(X);
-    free(Cd);
-    arena_free(&arena);
+    skinny_case_free(&c);
   }
 }
 
