@@ -509,15 +509,15 @@ static int eval_hoisted_and_inits(BloCompiled *c) {
   return 0;
 }
 
-/* Optional kernels (fused ones, grad_x g, J^T u) that no method of this run calls are not
- * compiled (see blo.h). */
+/* Optional kernels (f and g alone, fused ones, grad_x g, J^T u) that no method of this run
+ * calls are not compiled (see blo.h). */
 static void drop_unused_kernels(BloCompiled *c, const BloCompileOptions *opt) {
   const char *own = c->prog->method;
   const char *const *names = opt->nmethods ? opt->methods : &own;
   int n = opt->nmethods ? opt->nmethods : (own ? 1 : 0);
   if (opt->all_kernels || n == 0) return;
-  static const BloKernelId optional[] = {BLO_K_GRAD_Y_G_HVP_YY, BLO_K_HVP_BOTH, BLO_K_GRAD_X_G,
-                                         BLO_K_HVP_YX};
+  static const BloKernelId optional[] = {BLO_K_F,        BLO_K_G,        BLO_K_GRAD_Y_G_HVP_YY,
+                                         BLO_K_HVP_BOTH, BLO_K_GRAD_X_G, BLO_K_HVP_YX};
   for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++) {
     bool used = false;
     for (int m = 0; m < n; m++) {

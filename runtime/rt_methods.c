@@ -182,37 +182,41 @@ static const RtOptSpec opts_exact[] = {
 #define M(name, summary, opts, unrolled, small, both) \
   MK(name, summary, opts, unrolled, small, both, 0)
 RT_API const RtMethodSpec rt_methods[] = {
-  M("lancbio", "dynamic Lanczos (LancBiO): Krylov subspace reused across outer steps", opts_lancbio,
-    false, false, false),
-  M("subbio", "subspace method (SubBiO): 2-dimensional Galerkin solve per step", opts_subbio, false,
-    false, false),
-  M("ufom", "unbiased first-order estimator over an unrolled inner loop (UFOM)", opts_ufom, true,
-    false, true),
-  M("fom", "first-order MAML-style estimator (biased, no second derivatives)", opts_fom, true,
-    false, false),
-  M("itd", "iterative differentiation: reverse mode through r stored inner steps", opts_itd, true,
-    false, true),
-  M("aid_cg", "AmIGO-CG: warm-started conjugate gradient on A v = b", opts_aid_cg, false, false,
-    false),
-  M("amigo_gd", "AmIGO-GD: warm-started gradient steps on A v = b", opts_amigo_gd, false, false,
-    false),
-  M("soba", "SOBA: joint single steps on y, v and x", opts_soba, false, false, true),
-  M("stocbio", "stocBiO: truncated Neumann series", opts_stocbio, false, false, false),
-  M("bsa", "BSA: randomly truncated Neumann series", opts_bsa, false, false, false),
-  M("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false,
-    false, false),
-  MK("f2sa", "F2SA: fully first-order penalty method (y, z and a growing lambda)", opts_f2sa,
-     false, false, false, RT_NEEDS_GRAD_X_G),
-  MK("hjfbio", "HJFBiO: single loop, finite differences of gradients for A v and J v",
-     opts_hjfbio, false, false, false, RT_NEEDS_GRAD_X_G),
-  MK("stable", "STABLE: single timescale, Neumann inverses, implicit y correction", opts_stable,
-     false, false, false, RT_NEEDS_HVP_YX),
-  M("exact", "exact hypergradient: lower level solved by Newton, dense solve of A v = b",
-    opts_exact, false, true, false),
+    M("lancbio", "dynamic Lanczos (LancBiO): Krylov subspace reused across outer steps",
+      opts_lancbio, false, false, false),
+    M("subbio", "subspace method (SubBiO): 2-dimensional Galerkin solve per step", opts_subbio,
+      false, false, false),
+    M("ufom", "unbiased first-order estimator over an unrolled inner loop (UFOM)", opts_ufom, true,
+      false, true),
+    M("fom", "first-order MAML-style estimator (biased, no second derivatives)", opts_fom, true,
+      false, false),
+    M("itd", "iterative differentiation: reverse mode through r stored inner steps", opts_itd, true,
+      false, true),
+    M("aid_cg", "AmIGO-CG: warm-started conjugate gradient on A v = b", opts_aid_cg, false, false,
+      false),
+    M("amigo_gd", "AmIGO-GD: warm-started gradient steps on A v = b", opts_amigo_gd, false, false,
+      false),
+    M("soba", "SOBA: joint single steps on y, v and x", opts_soba, false, false, true),
+    M("stocbio", "stocBiO: truncated Neumann series", opts_stocbio, false, false, false),
+    M("bsa", "BSA: randomly truncated Neumann series", opts_bsa, false, false, false),
+    M("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false,
+      false, false),
+    MK("f2sa", "F2SA: fully first-order penalty method (y, z and a growing lambda)", opts_f2sa,
+       false, false, false, RT_NEEDS_GRAD_X_G),
+    MK("hjfbio", "HJFBiO: single loop, finite differences of gradients for A v and J v",
+       opts_hjfbio, false, false, false, RT_NEEDS_GRAD_X_G),
+    MK("stable", "STABLE: single timescale, Neumann inverses, implicit y correction", opts_stable,
+       false, false, false, RT_NEEDS_HVP_YX),
+    MK("exact", "exact hypergradient: lower level solved by Newton, dense solve of A v = b",
+       opts_exact, false, true, false, RT_NEEDS_G),
 };
 RT_API const int rt_nmethods = (int)(sizeof rt_methods / sizeof rt_methods[0]);
 
 RT_API bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id) {
+  /* f and g alone: trace points and the embedding API fall back to grad f and grad_y g
+   * (rt_oracle_f, rt_oracle_g), so only a method whose steps call them needs them compiled */
+  if (kernel_id == BLO_K_F) return false;
+  if (kernel_id == BLO_K_G) return (m->needs & RT_NEEDS_G) != 0;
   if (kernel_id == BLO_K_GRAD_Y_G_HVP_YY) return false; /* no step fuses these two yet */
   if (kernel_id == BLO_K_HVP_BOTH) return m->fused_hvp_both;
   if (kernel_id == BLO_K_GRAD_X_G) return (m->needs & RT_NEEDS_GRAD_X_G) != 0;

@@ -312,14 +312,20 @@ static void test_hyperclean_fd(void **state) {
   fd_check("examples/hyperclean.blo", d, 3);
 }
 
-/* grad_x g and J'u are compiled only for the methods that call them (and for a run without a
- * method: the program's own is lancbio here, so only the listed methods count). */
+/* f alone, g alone, grad_x g and J'u are compiled only for the methods whose steps call them
+ * (and for a run without a method: the program's own is lancbio here, so only the listed
+ * methods count); trace points take f and g from grad f and grad_y g. */
 static void test_optional_kernels_per_method(void **state) {
   (void)state;
-  struct { const char *methods[2]; int n; bool gxg, yx; } c[] = {
-      {{"lancbio"}, 1, false, false}, {{"f2sa"}, 1, true, false}, {{"hjfbio"}, 1, true, false},
-      {{"stable"}, 1, false, true},   {{"soba", "stable"}, 2, false, true},
-      {{"f2sa", "stable"}, 2, true, true},
+  struct {
+    const char *methods[2];
+    int n;
+    bool g, gxg, yx;
+  } c[] = {
+      {{"lancbio"}, 1, false, false, false},       {{"f2sa"}, 1, false, true, false},
+      {{"hjfbio"}, 1, false, true, false},         {{"stable"}, 1, false, false, true},
+      {{"soba", "stable"}, 2, false, false, true}, {{"f2sa", "stable"}, 2, false, true, true},
+      {{"exact"}, 1, true, false, false},          {{"exact", "ufom"}, 2, true, false, false},
   };
   for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
     BloCompileOptions opt = {0};
@@ -328,9 +334,12 @@ static void test_optional_kernels_per_method(void **state) {
     opt.nmethods = c[i].n;
     BloCompiled *bc = NULL;
     assert_int_equal(blo_compile_file(src_path("tests/e2e/lancbio_quad8.blo"), &opt, &bc), 0);
+    assert_null(bc->problem.kernels[BLO_K_F]);
+    assert_int_equal(bc->problem.kernels[BLO_K_G] != NULL, c[i].g);
     assert_int_equal(bc->problem.kernels[BLO_K_GRAD_X_G] != NULL, c[i].gxg);
     assert_int_equal(bc->problem.kernels[BLO_K_HVP_YX] != NULL, c[i].yx);
     assert_non_null(bc->problem.kernels[BLO_K_HVP_XY]);
+    assert_non_null(bc->problem.kernels[BLO_K_GRAD_F]);
     blo_compiled_free(bc);
   }
 }
