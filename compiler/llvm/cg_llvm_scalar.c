@@ -31,6 +31,21 @@
  * kernels, more than bench_kernels could rule out on the shared machine (doc/performance.md). */
 enum { SCALAR_RATIO = 8192 };
 
+/* The same for a loop that only transposes a product's operand (the planner's copies of W'
+ * and V' before X W): strided loads either way, so vector code saves at most a cycle or two
+ * per element, which products of at least 256 multiply-adds per element (over 60 cycles)
+ * make negligible. hyperclean_minibatch's batches of 500 rows stay under SCALAR_RATIO. */
+enum { TRANSPOSE_RATIO = 256 };
+
+static bool transpose_copies(const SchedStep *st) {
+  for (int i = 0; i < st->nitems; i++) {
+    const SchedItem *it = &st->items[i];
+    if (it->kind != SI_WRITE || it->node != UINT32_MAX || it->expr->op != IR_TRANSPOSE)
+      return false;
+  }
+  return st->nitems > 0;
+}
+
 static double steps_madds(const SchedStep *steps, int n) {
   double m = 0;
   for (int i = 0; i < n; i++) {
@@ -58,7 +73,8 @@ CgVec cg_loop_vec(const Cg *cg, const SchedStep *st) {
   for (int i = 0; i < st->nitems; i++)
     if (st->items[i].kind == SI_SUM) return CG_VEC_AUTO;
   double elements = (double)st->rows * (double)st->cols;
-  return elements * SCALAR_RATIO <= cg->madds ? CG_VEC_NEVER : CG_VEC_AUTO;
+  double ratio = transpose_copies(st) ? TRANSPOSE_RATIO : SCALAR_RATIO;
+  return elements * ratio <= cg->madds ? CG_VEC_NEVER : CG_VEC_AUTO;
 }
 
 void cg_loop_hint(Cg *cg, CgVec vec, LLVMValueRef latch_br) {
