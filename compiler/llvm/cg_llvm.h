@@ -108,7 +108,8 @@ typedef struct Cg {
   bool sparse_call;          /* SS_SPMM steps call the runtime's rt_sparse_mul_par instead of
                                 generated loops (SchedOptions.sparse_call) */
   bool vectorize_all; /* every loop left to LLVM's vectoriser (JitOptions.vectorize_all);
-                         else some elementwise loops are left scalar (cg_loop_vec) */
+                         else some elementwise loops are left scalar (cg_loop_vec) and sampled
+                         rows of data are copied by memcpy */
   /* the kernel being emitted */
   const SchedKernel *k;
   double madds; /* its products' multiply-adds (cg_kernel_madds) */

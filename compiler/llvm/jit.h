@@ -37,9 +37,10 @@ typedef struct JitOptions {
                          false: one function per distinct product and module, called by every
                          kernel that needs it (compile time, doc/performance.md) */
   bool vectorize_all; /* every loop given to LLVM's loop vectoriser, as before elementwise
-                         loops that vectors cannot speed up were left scalar (tests compare the
-                         two bit for bit); default false: such loops stay scalar (compile
-                         time, cg_llvm_scalar.c, doc/performance.md) */
+                         loops that vectors cannot speed up were left scalar and sampled rows
+                         copied by memcpy (tests compare the two bit for bit); default false:
+                         such loops stay scalar (compile time, cg_llvm_scalar.c,
+                         emit_gather_rows in cg_llvm.c, doc/performance.md) */
   bool f32;          /* data tensors stored as floats (precision f32; cg_llvm.h) */
   int vector_bits;   /* vector width of the generated loops: 256 or 512 (512 only on a CPU
                         with AVX-512F, else 256 is used); 0: per kernel, 512 on such a
