@@ -65,26 +65,50 @@ static void compare(const char *name, const IrProblem *p, const JrData *d, bool 
 
 static const char NOVEC[] = "!\"llvm.loop.vectorize.enable\", i1 false";
 
-/* Hyper-cleaning at the examples' width (785 features, 10 classes): the rows' sigmoid weights
- * (15700 multiply-adds of X W and X' G per row) are left scalar, its reductions are not;
- * same results. */
+/* Hyper-cleaning at the examples' width (785 features, 10 classes) with m training and mv
+ * validation rows of random data drawn from seed. */
+typedef struct HcCase {
+  Arena arena;
+  IrProblem p;
+  double *data[4];
+  int64_t sizes[4];
+} HcCase;
+
+static void hc_init(HcCase *h, int64_t m, int64_t mv, uint64_t seed) {
+  int64_t nf = 785, nc = 10;
+  arena_init(&h->arena);
+  hp_hyperclean(&h->p, &h->arena, m, mv, nf, nc);
+  RtRng r;
+  rt_rng_seed(&r, seed);
+  int64_t rows[4] = {m, m, mv, mv}, cols[4] = {nf, nc, nf, nc};
+  for (int i = 0; i < 4; i++) {
+    h->sizes[i] = rows[i] * cols[i];
+    h->data[i] = random_data(&r, h->sizes[i], i % 2 ? 0 : -1, 1);
+  }
+}
+
+static void hc_free(HcCase *h) {
+  for (int i = 0; i < 4; i++) free(h->data[i]);
+  arena_free(&h->arena);
+}
+
+/* compare() on h's problem and data at f64 or f32. */
+static void hc_compare(HcCase *h, const char *name, bool f32, char **all, char **def) {
+  JrData d;
+  jr_data_init(&d, (const double *const *)h->data, h->sizes, 4, f32);
+  compare(name, &h->p, &d, f32, all, def);
+  jr_data_free(&d);
+}
+
+/* At 400 training rows the rows' sigmoid weights (15700 multiply-adds of X W and X' G per row)
+ * are left scalar, the reductions are not; same results. */
 static void test_hyperclean(void **state) {
   (void)state;
-  int64_t m = 400, mv = 300, nf = 785, nc = 10;
-  Arena arena;
-  arena_init(&arena);
-  IrProblem p;
-  hp_hyperclean(&p, &arena, m, mv, nf, nc);
-  RtRng r;
-  rt_rng_seed(&r, 7);
-  double *data[4] = {random_data(&r, m * nf, -1, 1), random_data(&r, m * nc, 0, 1),
-                     random_data(&r, mv * nf, -1, 1), random_data(&r, mv * nc, 0, 1)};
-  int64_t sizes[4] = {m * nf, m * nc, mv * nf, mv * nc};
+  HcCase h;
+  hc_init(&h, 400, 300, 7);
   for (int f32 = 0; f32 < 2; f32++) {
-    JrData d;
-    jr_data_init(&d, (const double *const *)data, sizes, 4, f32);
     char *all, *def;
-    compare("hyper-cleaning", &p, &d, f32, &all, &def);
+    hc_compare(&h, "hyper-cleaning", f32, &all, &def);
     if (strstr(all, NOVEC)) fail_msg("vectorize_all: a loop is marked scalar");
     if (!strstr(def, NOVEC)) fail_msg("hyper-cleaning%s: no loop left scalar", f32 ? " (f32)" : "");
     int la = count_lines(all), ld = count_lines(def);
@@ -94,10 +118,8 @@ static void test_hyperclean(void **state) {
       fail_msg("hyper-cleaning: a reduction lost its vector code");
     free(all);
     free(def);
-    jr_data_free(&d);
   }
-  for (int i = 0; i < 4; i++) free(data[i]);
-  arena_free(&arena);
+  hc_free(&h);
 }
 
 /* The choice for each transposing copy of hyper-cleaning's kernels with m training rows:
@@ -141,27 +163,15 @@ static void test_transposes_scalar(void **state) {
   if (n < 3 || scalar != n) fail_msg("500 rows: %d of %d transposes left scalar", scalar, n);
   n = transposes(20, &scalar);
   if (n < 3 || scalar != 0) fail_msg("20 rows: %d of %d transposes left scalar", scalar, n);
-  int64_t m = 200, nf = 785, nc = 10;
-  Arena arena;
-  arena_init(&arena);
-  IrProblem p;
-  hp_hyperclean(&p, &arena, m, m, nf, nc);
-  RtRng r;
-  rt_rng_seed(&r, 11);
-  double *data[4] = {random_data(&r, m * nf, -1, 1), random_data(&r, m * nc, 0, 1),
-                     random_data(&r, m * nf, -1, 1), random_data(&r, m * nc, 0, 1)};
-  int64_t sizes[4] = {m * nf, m * nc, m * nf, m * nc};
+  HcCase h;
+  hc_init(&h, 200, 200, 11);
   for (int f32 = 0; f32 < 2; f32++) {
-    JrData d;
-    jr_data_init(&d, (const double *const *)data, sizes, 4, f32);
     char *all, *def;
-    compare("hyper-cleaning, 200 rows", &p, &d, f32, &all, &def);
+    hc_compare(&h, "hyper-cleaning, 200 rows", f32, &all, &def);
     free(all);
     free(def);
-    jr_data_free(&d);
   }
-  for (int i = 0; i < 4; i++) free(data[i]);
-  arena_free(&arena);
+  hc_free(&h);
 }
 
 /* The synthetic problem at n = 500: its one product (dsymv, n^2 multiply-adds) does 500 per
