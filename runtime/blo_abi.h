@@ -43,20 +43,20 @@ typedef void (*BloKernelFn)(const BloEnv *env, const double *x, const double *y,
 typedef enum BloKernelId {
   /* Compiled only for the methods that call them (exact: g); elsewhere NULL, and f and g come
    * from BLO_K_GRAD_F and BLO_K_GRAD_Y_G. */
-  BLO_K_F, /* out[0] = f(x, y)                                   [1]          */
-  BLO_K_G, /* out[0] = g(x, y)                                   [1]          */
-  BLO_K_GRAD_F, /* out[0] = f, out[1] = grad_x f [nx], out[2] = grad_y f [ny]      */
-  BLO_K_GRAD_Y_G, /* out[0] = g, out[1] = grad_y g [ny]                              */
-  BLO_K_HVP_YY, /* out[0] = (d2 g / dy dy) v [ny]                                  */
-  BLO_K_HVP_XY, /* out[0] = (d2 g / dx dy) v [nx]   (= grad_x <grad_y g, v>)       */
+  BLO_K_F,               /* out[0] = f(x, y)                                   [1]          */
+  BLO_K_G,               /* out[0] = g(x, y)                                   [1]          */
+  BLO_K_GRAD_F,          /* out[0] = f, out[1] = grad_x f [nx], out[2] = grad_y f [ny]      */
+  BLO_K_GRAD_Y_G,        /* out[0] = g, out[1] = grad_y g [ny]                              */
+  BLO_K_HVP_YY,          /* out[0] = (d2 g / dy dy) v [ny]                                  */
+  BLO_K_HVP_XY,          /* out[0] = (d2 g / dx dy) v [nx]   (= grad_x <grad_y g, v>)       */
   BLO_K_GRAD_Y_G_HVP_YY, /* out[0] = g, out[1] = grad_y g [ny], out[2] = hvp_yy v [ny]      */
-  BLO_K_HVP_BOTH, /* out[0] = hvp_yy v [ny], out[1] = hvp_xy v [nx]                  */
-  BLO_K_INIT_Y, /* out[0] = y0 = Phi(x) [ny], the lower initialiser (y, v unused)   */
-  BLO_K_INIT_VJP, /* out[0] = (dPhi/dx)^T v [nx]  (zero when Phi does not use x)     */
-  BLO_K_REPORTS, /* out[0] = every report value [n_reports]                         */
+  BLO_K_HVP_BOTH,        /* out[0] = hvp_yy v [ny], out[1] = hvp_xy v [nx]                  */
+  BLO_K_INIT_Y,          /* out[0] = y0 = Phi(x) [ny], the lower initialiser (y, v unused)   */
+  BLO_K_INIT_VJP,        /* out[0] = (dPhi/dx)^T v [nx]  (zero when Phi does not use x)     */
+  BLO_K_REPORTS,         /* out[0] = every report value [n_reports]                         */
   /* Optional: compiled only for the methods that call them (F2SA, HJFBiO; STABLE). */
-  BLO_K_GRAD_X_G, /* out[0] = g, out[1] = grad_x g [nx]                              */
-  BLO_K_HVP_YX, /* out[0] = (d2 g / dy dx) v [ny], v of size nx (= J^T v)          */
+  BLO_K_GRAD_X_G,        /* out[0] = g, out[1] = grad_x g [nx]                              */
+  BLO_K_HVP_YX,          /* out[0] = (d2 g / dy dx) v [ny], v of size nx (= J^T v)          */
   BLO_K_COUNT
 } BloKernelId;
 

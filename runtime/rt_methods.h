@@ -39,7 +39,7 @@ typedef struct RtMethodSpec {
 /* RtMethodSpec.needs: kernels a problem may leave out, which these methods must have. */
 #define RT_NEEDS_GRAD_X_G 1u /* BLO_K_GRAD_X_G (f2sa, hjfbio) */
 #define RT_NEEDS_HVP_YX 2u   /* BLO_K_HVP_YX (stable) */
-#define RT_NEEDS_G 4u /* BLO_K_G: g alone (exact's line search) */
+#define RT_NEEDS_G 4u        /* BLO_K_G: g alone (exact's line search) */
 
 /* An array of unknown size cannot be declared static: generated solvers (RT_AMALGAMATION)
  * only use it in rt_methods.c, after its definition. */
