@@ -449,12 +449,10 @@ static bool emit_gather_rows(Cg *cg, const SchedStep *st) {
   LLVMPositionBuilderAtEnd(b, fill);
   Loop Lc;
   CgIx c = loop_begin(cg, &Lc, 0, st->cols, 2);
-  LLVMValueRef nan = elt == cg->f64 ? cg_const_f64(cg, NAN) : LLVMConstReal(elt, NAN);
-  LLVMBuildStore(b, nan, cg_addr(cg, b, &it->dest, r, c, elt));
+  LLVMBuildStore(b, LLVMConstReal(elt, NAN), cg_addr(cg, b, &it->dest, r, c, elt));
   inner_end(cg, &Lc, CG_VEC_NEVER);
   LLVMBuildBr(b, join);
   LLVMPositionBuilderAtEnd(b, join);
-  cg->f->top = 1;
   loop_end(cg, &Lr);
   return true;
 }
