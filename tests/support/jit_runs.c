@@ -59,6 +59,20 @@ void jr_free_outs(double *outs[BLO_K_COUNT][4]) {
     for (int s = 0; s < 4; s++) free(outs[id][s]);
 }
 
+bool jr_same_outs(const IrProblem *p, double *a[BLO_K_COUNT][4], double *b[BLO_K_COUNT][4], int *id,
+                  int *slot) {
+  for (int k = 0; k < BLO_K_COUNT; k++)
+    for (int s = 0; s < 4; s++) {
+      int64_t n = p->kernels[k].slot_size[s] ? p->kernels[k].slot_size[s] : 1;
+      if (p->kernels[k].nouts && memcmp(a[k][s], b[k][s], (size_t)n * sizeof(double))) {
+        *id = k;
+        *slot = s;
+        return false;
+      }
+    }
+  return true;
+}
+
 char *jr_module_ir(const JitModule *m) {
   char *buf = NULL;
   size_t len = 0;

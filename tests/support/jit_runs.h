@@ -30,6 +30,11 @@ void jr_run_all(const IrProblem *p, JitModule *m, const double *const *data, con
                 uint64_t seed, double *outs[BLO_K_COUNT][4]);
 void jr_free_outs(double *outs[BLO_K_COUNT][4]);
 
+/* Whether two jr_run_all results of p are the same bits in every slot of every kernel with
+ * outputs; if not, *id and *slot name the first that differs. */
+bool jr_same_outs(const IrProblem *p, double *a[BLO_K_COUNT][4], double *b[BLO_K_COUNT][4], int *id,
+                  int *slot);
+
 /* The optimised IR of m's parts (compiled with keep_ir), as one malloc'ed string. */
 char *jr_module_ir(const JitModule *m);
 

@@ -606,13 +606,10 @@ static void test_stochastic(void **state) {
     jit_free(jm);
   }
   assert_true(isnan(got[0][BLO_K_GRAD_Y_G][0][0])); /* g itself */
-  for (int id = 0; id < BLO_K_COUNT; id++)
-    for (int sl = 0; sl < p.kernels[id].nslots; sl++) {
-      int64_t n = p.kernels[id].slot_size[sl] ? p.kernels[id].slot_size[sl] : 1;
-      if (memcmp(got[0][id][sl], got[1][id][sl], (size_t)n * sizeof(double)))
-        fail_msg("kernel %s slot %d: row copies differ from the general gather loop",
-                 p.kernels[id].name, sl);
-    }
+  int id, sl;
+  if (!jr_same_outs(&p, got[0], got[1], &id, &sl))
+    fail_msg("kernel %s slot %d: row copies differ from the general gather loop",
+             p.kernels[id].name, sl);
   jr_free_outs(got[0]);
   jr_free_outs(got[1]);
   free(perm);
@@ -728,14 +725,11 @@ static void check_threads_width(const char *name, IrProblem *p, const Inputs *in
   double *one[BLO_K_COUNT][4], *three[BLO_K_COUNT][4];
   run_all(p, m, in, 1, one);
   run_all(p, m, in, 3, three);
-  for (int id = 0; id < BLO_K_COUNT; id++)
-    for (int s = 0; s < 4; s++) {
-      int64_t n = p->kernels[id].slot_size[s] ? p->kernels[id].slot_size[s] : 1;
-      if (memcmp(one[id][s], three[id][s], (size_t)n * sizeof(double)))
-        fail_msg("%s: kernel %d slot %d differs between 1 and 3 threads", name, id, s);
-      free(one[id][s]);
-      free(three[id][s]);
-    }
+  int id, s;
+  if (!jr_same_outs(p, one, three, &id, &s))
+    fail_msg("%s: kernel %d slot %d differs between 1 and 3 threads", name, id, s);
+  jr_free_outs(one);
+  jr_free_outs(three);
   rt_par_set_threads(2);
   jit_free(m);
 }
@@ -926,18 +920,14 @@ static void check_shared_skinny(const SharedCase *c, bool f32, JitOptions o) {
     free(ir);
     double *got[BLO_K_COUNT][4];
     run_all(p, m, &fin, 1, got);
-    for (int id = 0; id < BLO_K_COUNT; id++)
-      for (int s = 0; s < 4; s++) {
-        int64_t n = p->kernels[id].slot_size[s] ? p->kernels[id].slot_size[s] : 1;
-        if (p->kernels[id].nouts && memcmp(want[id][s], got[id][s], (size_t)n * sizeof(double)))
-          fail_msg("%s%s, %d parts: kernel %d slot %d differs from the inlined loops", name,
-                   f32 ? " (f32)" : "", threads, id, s);
-        free(got[id][s]);
-      }
+    int id, s;
+    if (!jr_same_outs(p, want, got, &id, &s))
+      fail_msg("%s%s, %d parts: kernel %d slot %d differs from the inlined loops", name,
+               f32 ? " (f32)" : "", threads, id, s);
+    jr_free_outs(got);
     jit_free(m);
   }
-  for (int id = 0; id < BLO_K_COUNT; id++)
-    for (int s = 0; s < 4; s++) free(want[id][s]);
+  jr_free_outs(want);
   rt_par_set_threads(2);
   jit_free(ref);
   jr_data_free(&jd);

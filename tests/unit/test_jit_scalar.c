@@ -52,15 +52,12 @@ static void compare(const char *name, const IrProblem *p, const JrData *d, bool 
     jr_run_all(p, m, d->view, NULL, 29, pass ? got : want);
     jit_free(m);
   }
-  for (int id = 0; id < BLO_K_COUNT; id++)
-    for (int s = 0; s < 4; s++) {
-      int64_t n = p->kernels[id].slot_size[s] ? p->kernels[id].slot_size[s] : 1;
-      if (p->kernels[id].nouts && memcmp(want[id][s], got[id][s], (size_t)n * sizeof(double)))
-        fail_msg("%s%s: kernel %d slot %d differs from its code with every loop vectorised", name,
-                 f32 ? " (f32)" : "", id, s);
-      free(want[id][s]);
-      free(got[id][s]);
-    }
+  int id, s;
+  if (!jr_same_outs(p, want, got, &id, &s))
+    fail_msg("%s%s: kernel %d slot %d differs from its code with every loop vectorised", name,
+             f32 ? " (f32)" : "", id, s);
+  jr_free_outs(want);
+  jr_free_outs(got);
 }
 
 static const char NOVEC[] = "!\"llvm.loop.vectorize.enable\", i1 false";
