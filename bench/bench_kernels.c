@@ -17,7 +17,7 @@
  * with the outputs' largest difference; skinny: skinny products' loops inlined in each kernel
  * against the shared functions (JitOptions.skinny_inline), at f64 and at f32; scalar: every
  * loop vectorised (JitOptions.vectorize_all) against the default, which leaves some
- * elementwise loops scalar, at f64 and at f32). */
+ * elementwise loops scalar and copies sampled rows by memcpy, at f64 and at f32). */
 #define _GNU_SOURCE
 #include <cblas.h>
 #include <llvm/Config/llvm-config.h>
@@ -698,7 +698,8 @@ static void run_skinny(Bench *b, const Case *cases, int ncases) {
 }
 
 /* `scalar` mode: every loop given to LLVM's vectoriser (JitOptions.vectorize_all) against the
- * default, where elementwise loops that vectors cannot speed up stay scalar. */
+ * default, where elementwise loops that vectors cannot speed up stay scalar and sampled rows
+ * are copied by memcpy. */
 static void run_scalar(Bench *b, const Case *cases, int ncases) {
   static const OptPair op = {{"every loop vectorised against some scalar, f64",
                               "every loop vectorised against some scalar, f32"},
