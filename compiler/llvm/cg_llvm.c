@@ -183,6 +183,17 @@ LLVMValueRef cg_fn(Cg *cg, CgFn f, LLVMTypeRef *type) {
     fn = blas_fn(cg, "rt_sparse_mul_par", p, 9, &t);
     break;
   }
+  case CG_MEMCMP: { /* int memcmp(const void *, const void *, size_t) */
+    LLVMTypeRef p[3] = {Tp, Tp, cg->i64};
+    t = LLVMFunctionType(cg->i32, p, 3, 0);
+    fn = LLVMGetNamedFunction(cg->mod, "memcmp");
+    if (!fn) {
+      fn = LLVMAddFunction(cg->mod, "memcmp", t);
+      add_fn_attr(cg, fn, "nounwind", 0);
+      add_fn_attr(cg, fn, "willreturn", 0);
+    }
+    break;
+  }
   case CG_FN_COUNT: break;
   }
   cg->fns[f] = fn;
@@ -878,7 +889,13 @@ static void emit_combine(Cg *cg, const SchedStep *par, const SchedReduce *rd) {
   LLVMBuildCall2(cg->f->b, t, fn, args, 9, "");
 }
 
+static void memo_check(Cg *cg, const SchedBlas *bl);
+static void memo_fill(Cg *cg, const SchedBlas *bl);
+
 static void emit_par(Cg *cg, const SchedStep *par) {
+  for (int i = 0; i < par->nbody; i++)
+    if (par->body[i].kind == SS_SKINNY_GEMM && par->body[i].blas.memo)
+      memo_check(cg, &par->body[i].blas);
   LLVMValueRef body;
   LLVMValueRef tramp = emit_task_fn(cg, par, &body);
   /* ctx: the kernel's pointers and a copy of its scalar registers */
@@ -912,6 +929,100 @@ static void emit_par(Cg *cg, const SchedStep *par) {
     cg->f->top = 0;
     emit_combine(cg, par, &par->reds[r]);
   }
+  for (int i = 0; i < par->nbody; i++)
+    if (par->body[i].kind == SS_SKINNY_GEMM && par->body[i].blas.memo)
+      memo_fill(cg, &par->body[i].blas);
+}
+
+/* ------------------------------------------------------------------ memo slots */
+
+/* A memo'd product's slot (SchedMemo in schedule.h): its header as int64 words, a's first
+ * element as an integer, b's first element. */
+typedef struct Memo {
+  LLVMValueRef hdr, a, b;
+  int64_t nb; /* doubles of b */
+} Memo;
+
+static Memo memo_of(Cg *cg, const SchedBlas *bl) {
+  SchedBuf h = {SB_WORK, -1, bl->memo_at, 1};
+  Memo m = {cg_view_ptr(cg, &h), LLVMBuildPtrToInt(cg->f->b, cg_view_ptr(cg, &bl->a), cg->i64, ""),
+            cg_view_ptr(cg, &bl->b), bl->n * bl->k};
+  return m;
+}
+
+static LLVMValueRef memo_word(Cg *cg, const Memo *m, int i) {
+  LLVMValueRef ix = cg_const_i64(cg, i);
+  return LLVMBuildInBoundsGEP2(cg->f->b, cg->i64, m->hdr, &ix, 1, "");
+}
+
+static LLVMValueRef memo_full(Cg *cg, const Memo *m) {
+  LLVMValueRef w = LLVMBuildLoad2(cg->f->b, cg->i64, memo_word(cg, m, 0), "memo.magic");
+  return LLVMBuildICmp(cg->f->b, LLVMIntEQ, w, LLVMConstInt(cg->i64, SCHED_MEMO_MAGIC, 0), "");
+}
+
+static LLVMBasicBlockRef new_block(Cg *cg, const char *name) {
+  LLVMValueRef fn = LLVMGetBasicBlockParent(LLVMGetInsertBlock(cg->f->b));
+  return LLVMAppendBasicBlockInContext(cg->ctx, fn, name);
+}
+
+/* Before the product: the slot stays full only when it holds this a and this b; else its
+ * magic word is cleared (the product is then computed, into the slot). */
+static void memo_check(Cg *cg, const SchedBlas *bl) {
+  Memo m = memo_of(cg, bl);
+  LLVMBasicBlockRef cmp = new_block(cg, "memo.cmp"), miss = new_block(cg, "memo.miss"),
+                    done = new_block(cg, "memo.done");
+  LLVMValueRef pa = LLVMBuildLoad2(cg->f->b, cg->i64, memo_word(cg, &m, 1), "");
+  LLVMValueRef same_a = LLVMBuildICmp(cg->f->b, LLVMIntEQ, pa, m.a, "");
+  LLVMBuildCondBr(cg->f->b, LLVMBuildAnd(cg->f->b, memo_full(cg, &m), same_a, ""), cmp, miss);
+  LLVMPositionBuilderAtEnd(cg->f->b, cmp);
+  LLVMTypeRef t;
+  LLVMValueRef fn = cg_fn(cg, CG_MEMCMP, &t);
+  LLVMValueRef args[3] = {memo_word(cg, &m, SCHED_MEMO_HEADER), m.b,
+                          cg_const_i64(cg, m.nb * (int64_t)sizeof(double))};
+  LLVMValueRef r = LLVMBuildCall2(cg->f->b, t, fn, args, 3, "");
+  LLVMBuildCondBr(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntEQ, r, LLVMConstInt(cg->i32, 0, 0), ""),
+                  done, miss);
+  LLVMPositionBuilderAtEnd(cg->f->b, miss);
+  LLVMBuildStore(cg->f->b, LLVMConstInt(cg->i64, 0, 0), memo_word(cg, &m, 0));
+  LLVMBuildBr(cg->f->b, done);
+  LLVMPositionBuilderAtEnd(cg->f->b, done);
+}
+
+/* After the product: a slot computed this call records its a and b, then its magic word. */
+static void memo_fill(Cg *cg, const SchedBlas *bl) {
+  Memo m = memo_of(cg, bl);
+  LLVMBasicBlockRef fill = new_block(cg, "memo.fill"), done = new_block(cg, "memo.filled");
+  LLVMBuildCondBr(cg->f->b, memo_full(cg, &m), done, fill);
+  LLVMPositionBuilderAtEnd(cg->f->b, fill);
+  LLVMBuildMemCpy(cg->f->b, memo_word(cg, &m, SCHED_MEMO_HEADER), 8, m.b, 8,
+                  cg_const_i64(cg, m.nb * (int64_t)sizeof(double)));
+  LLVMBuildStore(cg->f->b, m.a, memo_word(cg, &m, 1));
+  LLVMBuildStore(cg->f->b, LLVMConstInt(cg->i64, SCHED_MEMO_MAGIC, 0), memo_word(cg, &m, 0));
+  LLVMBuildBr(cg->f->b, done);
+  LLVMPositionBuilderAtEnd(cg->f->b, done);
+}
+
+/* The product itself, skipped when its slot is full (memo_check left it so). */
+static void memo_product(Cg *cg, const SchedStep *st) {
+  Memo m = memo_of(cg, &st->blas);
+  LLVMBasicBlockRef run = new_block(cg, "memo.run"), done = new_block(cg, "memo.ran");
+  LLVMBuildCondBr(cg->f->b, memo_full(cg, &m), done, run);
+  LLVMPositionBuilderAtEnd(cg->f->b, run);
+  cg_skinny(cg, st);
+  LLVMBuildBr(cg->f->b, done);
+  LLVMPositionBuilderAtEnd(cg->f->b, done);
+}
+
+static void emit_skinny(Cg *cg, const SchedStep *st) {
+  if (!st->blas.memo) {
+    cg_skinny(cg, st);
+  } else if (cg->f->rlo) { /* in a region: emit_par checks and fills the slot around it */
+    memo_product(cg, st);
+  } else {
+    memo_check(cg, &st->blas);
+    memo_product(cg, st);
+    memo_fill(cg, &st->blas);
+  }
 }
 
 /* ------------------------------------------------------------------ kernels */
@@ -926,7 +1037,7 @@ static void emit_step(Cg *cg, const SchedStep *st) {
   case SS_GEMV:
   case SS_SYMV:
   case SS_GER: emit_blas(cg, st); break;
-  case SS_SKINNY_GEMM: cg_skinny(cg, st); break;
+  case SS_SKINNY_GEMM: emit_skinny(cg, st); break;
   case SS_SPMM: emit_sparse(cg, st); break;
   case SS_PAR_ROWS:
     if (cg->f->rlo) cg_fail(cg, "a region inside a region");

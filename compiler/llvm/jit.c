@@ -25,6 +25,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h> /* bcmp: LLVM turns memcmp(...) == 0 into it */
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,6 +57,8 @@ JitOptions jit_default_options(void) {
   o.verify = true;
   o.max_kernel_size = JIT_MAX_KERNEL_SIZE;
   o.vector_bits = jit_env_vector_bits();
+  const char *memo = getenv("BLOC_MEMO");
+  o.sched.memo = !(memo && !strcmp(memo, "0"));
   return o;
 }
 
@@ -141,14 +144,16 @@ typedef struct JitSym {
 
 #define SYM(f) {#f, (uintptr_t)&f}
 static const JitSym jit_syms[] = {
-    SYM(exp),         SYM(exp2),       SYM(expm1),      SYM(log),           SYM(log2),
-    SYM(log10),       SYM(log1p),      SYM(sqrt),       SYM(cbrt),          SYM(sin),
-    SYM(cos),         SYM(tan),        SYM(sincos),     SYM(tanh),          SYM(pow),
-    SYM(floor),       SYM(ceil),       SYM(round),      SYM(trunc),         SYM(fabs),
-    SYM(fmod),        SYM(fmax),       SYM(fmin),       SYM(ldexp),         SYM(frexp),
-    SYM(memset),      SYM(memcpy),     SYM(memmove),    SYM(cblas_dgemm),   SYM(cblas_dgemv),
-    SYM(cblas_dsymv), SYM(cblas_dger), SYM(rt_par_run), SYM(rt_par_reduce),
-    SYM(rt_f32_gemm),       SYM(rt_sparse_mul_par),
+    SYM(exp),         SYM(exp2),          SYM(expm1),       SYM(log),
+    SYM(log2),        SYM(log10),         SYM(log1p),       SYM(sqrt),
+    SYM(cbrt),        SYM(sin),           SYM(cos),         SYM(tan),
+    SYM(sincos),      SYM(tanh),          SYM(pow),         SYM(floor),
+    SYM(ceil),        SYM(round),         SYM(trunc),       SYM(fabs),
+    SYM(fmod),        SYM(fmax),          SYM(fmin),        SYM(ldexp),
+    SYM(frexp),       SYM(memset),        SYM(memcpy),      SYM(memmove),
+    SYM(cblas_dgemm), SYM(cblas_dgemv),   SYM(cblas_dsymv), SYM(cblas_dger),
+    SYM(rt_par_run),  SYM(rt_par_reduce), SYM(rt_f32_gemm), SYM(rt_sparse_mul_par),
+    SYM(memcmp),      SYM(bcmp),
 };
 #undef SYM
 

@@ -551,6 +551,7 @@ static void operand(Sch *s, const IrNode *n, int step, SchedBuf *b, bool *trans)
 }
 
 static const IrNode *strip_t(const IrNode *n, bool *trans);
+static bool memo_candidate(const Sch *s, const IrNode *n);
 
 /* Products with few columns stream their big operand once in the backend's own loops
  * (SS_SKINNY_GEMM): c = op(a) b with n <= SCHED_SKINNY_MAX_N columns, as long as what stays in
@@ -614,6 +615,12 @@ static int blas_step(Sch *s, const IrNode *p, SchedBuf dest, double c, const IrN
       if (p->op == IR_MATVEC && !b->trans_a) b->b.ld = b->k; /* a vector: one row of k */
     }
     b->trans_b = !b->trans_a;
+    if (memo_candidate(s, p) && !b->trans_a && b->a.base == SB_DATA && c == 1.0 && !reg &&
+        beta == 0.0 && dest.base == SB_WORK && dest.index == (int)p->id &&
+        (b->b.ld == b->k || b->n == 1)) {
+      b->memo = true;
+      s->memo[p->id] = 1;
+    }
   } else if (kind == SS_GEMM) {
     operand(s, p->args[0], idx, &b->a, &b->trans_a);
     operand(s, p->args[1], idx, &b->b, &b->trans_b);
@@ -816,8 +823,18 @@ static bool available(const Sch *s, const IrNode *n) {
  * results become column blocks (strided views) of one buffer, so products another BLAS call
  * reads are left alone. The right operands are copied side by side first (cheap: narrow).
  * Returns false when n has no partner. */
+/* A product that gets a memo slot if it is planned as a skinny a b' of data a into its own
+ * buffer (blas_step decides): such products are not packed with others, so that the slot
+ * holds exactly this product (a packed [B1 B2] gives the same bits in B1's columns as B1
+ * alone: the dot products over k are the same operations). */
+static bool memo_candidate(const Sch *s, const IrNode *n) {
+  return s->memo_ok && s->memo_ok[n->id] && !s->is_out[n->id] && !s->blas_use[n->id] &&
+         s->loc[n->id].base == SB_WORK && s->loc[n->id].index == (int)n->id;
+}
+
 static bool pack_products(Sch *s, const IrNode *n, size_t pos, Chain **chains) {
-  if (s->opt->no_fusion || s->is_out[n->id] || s->blas_use[n->id]) return false;
+  if (s->opt->no_fusion || s->is_out[n->id] || s->blas_use[n->id] || memo_candidate(s, n))
+    return false;
   bool ta;
   const IrNode *a = strip_t(n->args[0], &ta);
   int64_t m = n->shape.rows, k = n->args[0]->shape.cols;
@@ -829,7 +846,7 @@ static bool pack_products(Sch *s, const IrNode *n, size_t pos, Chain **chains) {
     const IrNode *q = s->order[j];
     bool tq;
     if (q->op != IR_MATMUL || !s->mat[q->id] || s->folded[q->id] || chains[q->id] ||
-        s->is_out[q->id] || s->blas_use[q->id] || s->def[q->id] >= 0)
+        s->is_out[q->id] || s->blas_use[q->id] || s->def[q->id] >= 0 || memo_candidate(s, q))
       continue;
     if (strip_t(q->args[0], &tq) != a || tq != ta || !available(s, q->args[1])) continue;
     if (ntot + q->shape.cols > PACK_MAX_COLS) continue;
@@ -1119,8 +1136,13 @@ static int finish(Sch *s, SchedKernel *out) {
   Interval *iv = xcalloc(s->nbufs + 1, sizeof(Interval));
   int niv = 0;
   int64_t *bufoff = xcalloc(s->nbufs, sizeof(int64_t));
+  out->memo_nodes = arena_calloc(s->a, s->n + 1, sizeof(uint32_t));
   for (uint32_t b = 0; b < s->nbufs; b++) {
     if (s->bfirst[b] < 0) continue; /* never written (folded, dropped, or not a buffer) */
+    if (b < s->n && s->memo[b]) { /* its slot's place: sched_problem */
+      out->memo_nodes[out->nmemo++] = b;
+      continue;
+    }
     int end = s->blast[b] > s->bfirst[b] ? s->blast[b] : s->bfirst[b];
     iv[niv++] = (Interval){b, s->bfirst[b], end, s->bsize[b], 0};
   }
@@ -1146,8 +1168,9 @@ static int finish(Sch *s, SchedKernel *out) {
 
 /* ------------------------------------------------------------------ entry points */
 
-int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, Arena *a,
-                 SchedKernel *out, char *err, size_t errlen) {
+static int plan_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt,
+                       const uint8_t *memo_ok, Arena *a, SchedKernel *out, char *err,
+                       size_t errlen) {
   static const SchedOptions defaults = {0};
   memset(out, 0, sizeof *out);
   out->id = k->id;
@@ -1196,6 +1219,8 @@ int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, A
   s->loc = xcalloc(n, sizeof(SchedBuf));
   s->has_loc = xcalloc(n, 1);
   s->copies = xcalloc((size_t)k->nouts, sizeof(IrOutput));
+  s->memo_ok = s->opt->memo ? memo_ok : NULL;
+  s->memo = xcalloc(n, 1);
   Chain **chains = xcalloc(n, sizeof(Chain *));
   for (uint32_t i = 0; i < n; i++) s->def[i] = s->last[i] = s->share_step[i] = -1;
 
@@ -1268,21 +1293,139 @@ int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, A
   free(s->loc);
   free(s->has_loc);
   free(s->copies);
+  free(s->memo);
   return rc;
+}
+
+int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, Arena *a,
+                 SchedKernel *out, char *err, size_t errlen) {
+  return plan_kernel(g, k, opt, NULL, a, out, err, errlen);
+}
+
+/* The products worth a memo slot (SchedOptions.memo): a b' (a data, not transposed) with b
+ * depending on y but not on v or the samples, computed by a kernel that reads v. Such
+ * kernels (Hessian and mixed products) are the ones methods call again at the same y (a
+ * Lanczos or CG solve, the mixed product after it), and the same product in the gradient
+ * kernels is then found in the slot too. Products of the gradient alone change with every
+ * call (y moves each inner step), so they get no slot: it would only cost the copy. */
+static uint8_t *memo_products(const IrProblem *p) {
+  const IrGraph *g = &p->graph;
+  uint8_t *reach = xcalloc(g->count + 1, 1), *ok = xcalloc(g->count + 1, 1);
+  for (int id = 0; id < BLO_K_COUNT; id++)
+    if (p->kernels[id].uses_v)
+      for (int i = 0; i < p->kernels[id].nouts; i++) reach[p->kernels[id].outs[i].node->id] = 1;
+  for (uint32_t i = g->count; i-- > 0;) { /* operands have smaller ids */
+    const IrNode *n = g->nodes[i];
+    if (!reach[i] || !n) continue;
+    for (int j = 0; j < n->nargs; j++) reach[n->args[j]->id] = 1;
+    if (n->op != IR_MATMUL && n->op != IR_MATVEC) continue;
+    bool ta;
+    const IrNode *a = strip_t(n->args[0], &ta);
+    ok[i] = !ta && a->op == IR_DATA && ir_depends(n->args[1], IR_DEP_Y) &&
+            !ir_depends(n->args[1], IR_DEP_V | IR_DEP_SAMPLE);
+  }
+  free(reach);
+  return ok;
+}
+
+static void memo_buf(SchedBuf *b, const int64_t *coff, uint32_t count) {
+  if (b->base == SB_WORK && b->index >= 0 && (uint32_t)b->index < count && coff[b->index] >= 0)
+    b->offset += coff[b->index];
+}
+
+static void memo_expr(SchedExpr *e, const int64_t *coff, uint32_t count, uint8_t *seen) {
+  if (seen[e->id]) return;
+  seen[e->id] = 1;
+  if (e->op == SCHED_LOAD) memo_buf(&e->buf, coff, count);
+  for (int i = 0; i < e->nargs; i++) memo_expr(e->args[i], coff, count, seen);
+}
+
+/* Every view of a memo'd product's buffer moves to its slot (coff[node]: the offset of c);
+ * a memo'd product learns its slot's header (hdr[node]). */
+static void memo_steps(SchedStep *st, int n, const int64_t *coff, const int64_t *hdr,
+                       uint32_t count, uint8_t *seen) {
+  for (int i = 0; i < n; i++) {
+    for (int j = 0; j < st[i].nitems; j++) {
+      memo_buf(&st[i].items[j].dest, coff, count);
+      memo_expr(st[i].items[j].expr, coff, count, seen);
+    }
+    SchedBlas *b = &st[i].blas;
+    if (b->memo) b->memo_at = hdr[b->c.index];
+    memo_buf(&b->a, coff, count);
+    memo_buf(&b->b, coff, count);
+    memo_buf(&b->c, coff, count);
+    memo_buf(&b->alpha_buf, coff, count);
+    for (int j = 0; j < st[i].nreds; j++) {
+      memo_buf(&st[i].reds[j].part, coff, count);
+      memo_buf(&st[i].reds[j].dest, coff, count);
+      memo_buf(&st[i].reds[j].alpha_buf, coff, count);
+    }
+    if (st[i].kind == SS_PAR_ROWS) memo_steps(st[i].body, st[i].nbody, coff, hdr, count, seen);
+  }
+}
+
+/* The memo slots after the largest kernel's work, one per product node whichever kernels
+ * compute it (SchedMemo in schedule.h); each kernel's work_size then covers its slots. */
+static void place_memo(const IrProblem *p, SchedPlan *plan) {
+  uint32_t count = p->graph.count;
+  int64_t *coff = xcalloc(count + 1, sizeof(int64_t)), *hdr = xcalloc(count + 1, sizeof(int64_t));
+  int64_t *kcoff = xcalloc(count + 1, sizeof(int64_t)); /* the kernel's own memo'd nodes only */
+  for (uint32_t i = 0; i < count; i++) coff[i] = hdr[i] = kcoff[i] = -1;
+  int64_t end = (plan->work_size + SCHED_ALIGN - 1) / SCHED_ALIGN * SCHED_ALIGN;
+  for (int id = 0; id < BLO_K_COUNT; id++) {
+    SchedKernel *k = &plan->kernels[id];
+    if (!plan->present[id] || k->nmemo == 0) continue;
+    for (int i = 0; i < k->nmemo; i++) {
+      uint32_t node = k->memo_nodes[i];
+      if (hdr[node] < 0) {
+        const IrNode *nd = p->graph.nodes[node];
+        int64_t m = nd->shape.rows, n = nd->shape.rank == 2 ? nd->shape.cols : 1,
+                kk = nd->args[0]->shape.cols;
+        hdr[node] = end;
+        coff[node] =
+            (end + SCHED_MEMO_HEADER + n * kk + SCHED_ALIGN - 1) / SCHED_ALIGN * SCHED_ALIGN;
+        end = (coff[node] + m * n + SCHED_ALIGN - 1) / SCHED_ALIGN * SCHED_ALIGN;
+        plan->nmemo++;
+      }
+      kcoff[node] = coff[node];
+    }
+    uint8_t *seen = xcalloc((size_t)k->nexprs + 1, 1);
+    memo_steps(k->steps, k->nsteps, kcoff, hdr, count, seen);
+    free(seen);
+    for (int i = 0; i < k->nmemo; i++) kcoff[k->memo_nodes[i]] = -1;
+  }
+  for (int id = 0; id < BLO_K_COUNT; id++) {
+    SchedKernel *k = &plan->kernels[id];
+    for (int i = 0; plan->present[id] && i < k->nmemo; i++) {
+      const IrNode *nd = p->graph.nodes[k->memo_nodes[i]];
+      int64_t top = coff[nd->id] + nd->shape.rows * (nd->shape.rank == 2 ? nd->shape.cols : 1);
+      if (top > k->work_size) k->work_size = top;
+    }
+  }
+  if (plan->nmemo) plan->work_size = end;
+  free(coff);
+  free(hdr);
+  free(kcoff);
 }
 
 int sched_problem(const IrProblem *p, const SchedOptions *opt, Arena *a, SchedPlan *plan, char *err,
                   size_t errlen) {
   memset(plan, 0, sizeof *plan);
+  uint8_t *memo_ok = opt && opt->memo ? memo_products(p) : NULL;
   for (int id = 0; id < BLO_K_COUNT; id++) {
     const IrKernel *k = &p->kernels[id];
     if (k->nouts == 0) continue;
-    if (sched_kernel(&p->graph, k, opt, a, &plan->kernels[id], err, errlen)) return -1;
+    if (plan_kernel(&p->graph, k, opt, memo_ok, a, &plan->kernels[id], err, errlen)) {
+      free(memo_ok);
+      return -1;
+    }
     plan->kernels[id].id = (BloKernelId)id;
     plan->present[id] = true;
     if (plan->kernels[id].work_size > plan->work_size)
       plan->work_size = plan->kernels[id].work_size;
   }
+  free(memo_ok);
+  place_memo(p, plan);
   sched_verify_after(p, plan, "planning");
   return 0;
 }

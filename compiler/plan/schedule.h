@@ -153,6 +153,9 @@ typedef struct SchedBlas {
                     the region's next block into L2 as it goes; the planner marks one product
                     per a: its a' b when there is one, else its first a b' */
   uint32_t node;          /* the product node (for dumps) */
+  bool memo;     /* c is kept between calls (SchedOptions.memo, SchedMemo): memo_at is its
+                    slot's header in the work buffer */
+  int64_t memo_at;
 } SchedBlas;
 
 /* An SS_PAR_ROWS region runs `ntasks` tasks, in any order or concurrently; task p covers rows
@@ -196,6 +199,8 @@ typedef struct SchedKernel {
   int nslots;
   bool uses_v;
   int64_t materialised;   /* statistics: tensors written to the work buffer */
+  uint32_t *memo_nodes;   /* the products with memo slots (SchedBlas.memo), by IR node id */
+  int nmemo;
 } SchedKernel;
 
 typedef struct SchedOptions {
@@ -213,6 +218,11 @@ typedef struct SchedOptions {
                              cache); tests set a few rows */
   bool f32_data;          /* data tensors are floats (precision f32): 4 bytes an element when
                              block sizes are worked out from the bytes a row touches */
+  bool memo;              /* keep the products a b' of data a (an SS_SKINNY_GEMM that is not a
+                             reduction) with b depending on y but not on v or the samples in
+                             memo slots after every kernel's work (SchedMemo), so that a kernel
+                             called again at the same b reuses the product. For the JIT: the
+                             plan's SS_SKINNY_GEMM steps then carry SchedBlas.memo */
 } SchedOptions;
 
 /* Plan kernel k of graph g into *out; every allocation is made in arena a (the graph is only
@@ -227,7 +237,22 @@ typedef struct SchedPlan {
   SchedKernel kernels[BLO_K_COUNT];
   bool present[BLO_K_COUNT];
   int64_t work_size;
+  int nmemo;              /* memo slots (SchedOptions.memo), at the end of the work buffer */
 } SchedPlan;
+
+/* A memo slot (SchedOptions.memo): the product c = a b' (a data, m x k; b n x k, contiguous)
+ * of one IR node, shared by every kernel that computes that node. At work[memo_at]:
+ *   [0]   SCHED_MEMO_MAGIC (as an int64) when the slot holds a product, anything else when not
+ *   [1]   the address of a's data (as an int64)
+ *   [2, 2 + n k)  the b the product was computed from
+ * and c itself (m x n, ld n) at the product's SchedBlas.c, after it. Before the product a
+ * kernel compares the header with a and b: equal, the product is skipped (c is already
+ * there); different, [0] is cleared, the product computed into c, then the header written.
+ * The work buffer starts as anything but the magic word (calloc, or NaN in tests); kernels
+ * keep the slots between calls, so a caller that changes a's values in place must clear the
+ * work buffer (data are fixed for a problem's life: bloc_bind). */
+#define SCHED_MEMO_MAGIC 0x6d656d6f626c6f63LL /* "coblomem" */
+enum { SCHED_MEMO_HEADER = 2 };
 
 int sched_problem(const IrProblem *p, const SchedOptions *opt, Arena *a, SchedPlan *plan,
                   char *err, size_t errlen);

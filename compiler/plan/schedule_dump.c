@@ -106,6 +106,7 @@ static void print_product(const char *name, const SchedBlas *b, FILE *out) {
   if (b->part) fprintf(out, "  (partial %d)", b->part - 1);
   else fprintf(out, " + %g", b->beta);
   if (b->prefetch) fprintf(out, "  (prefetch)");
+  if (b->memo) fprintf(out, "  (memo at w[%" PRId64 "])", b->memo_at);
   fprintf(out, "  (m %" PRId64 " n %" PRId64 " k %" PRId64 ")   ; %%%u\n", b->m, b->n, b->k,
           b->node);
 }

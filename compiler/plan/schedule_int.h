@@ -56,6 +56,10 @@ typedef struct Sch {
   /* output copies */
   IrOutput *copies;
   int ncopies;
+  /* SchedOptions.memo: memo_ok[id], products worth a memo slot (sched_problem); memo[id],
+   * those planned with one (their buffer, id, is placed by sched_problem, not finish) */
+  const uint8_t *memo_ok;
+  uint8_t *memo;
 } Sch;
 
 void sched_map_free(Map *m);

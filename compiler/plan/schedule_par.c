@@ -44,6 +44,7 @@ typedef struct StepInfo {
   int64_t rows;
   double cost;      /* estimated work (about one unit per flop) */
   double row_bytes; /* memory touched per row */
+  double a_bytes;   /* of which a skinny a b' reads from a */
   int data_bytes;   /* bytes of an element of data (SB_DATA): 4 when they are floats */
 } StepInfo;
 
@@ -162,7 +163,8 @@ static void step_info(const Sch *s, const SchedStep *st, StepInfo *si) {
       add_acc(si, &b->b, b->n, b->k, A_ALL, false);
       if (b->beta != 0) add_acc(si, &b->c, b->m, b->n, A_ROW, false);
       add_acc(si, &b->c, b->m, b->n, A_ROW, true);
-      si->row_bytes = elt_bytes(si, &b->a) * (double)b->k + 8.0 * (double)b->n;
+      si->a_bytes = elt_bytes(si, &b->a) * (double)b->k;
+      si->row_bytes = si->a_bytes + 8.0 * (double)b->n;
     } else { /* a sum over the rows of a and b */
       si->rows = b->k;
       add_acc(si, &b->a, b->k, b->m, A_ROW, false);
@@ -399,11 +401,11 @@ static SchedReduce *new_reduce(SchedStep *par, Sch *s, int64_t rows, int64_t col
 /* The SS_PAR_ROWS step of a region: its body (the steps, moved), tasks and blocks, and a
  * reduction for every sum over rows. */
 /* One skinny product per big matrix a of the region prefetches the next block's rows of a:
- * the a' b when there is one, else the first a b'. Measured on hyper-cleaning (Zen 3, one
- * thread, CPU time; doc/performance.md): without the a' b's prefetch grad_y_g took 1.2x the
- * time; prefetching in the a b' as well took the three kernels with both products 1.12-1.17x
- * the time of the a' b alone; in f and hvp_xy (no a' b) prefetching in the a b' took 0.87-0.93x
- * the time of none. */
+ * the a' b when there is one, else the first a b' without a memo slot (else the first a b').
+ * Measured on hyper-cleaning (Zen 3, one thread, CPU time; doc/performance.md): without the
+ * a' b's prefetch grad_y_g took 1.2x the time; prefetching in the a b' as well took the three
+ * kernels with both products 1.12-1.17x the time of the a' b alone; in f and hvp_xy (no a' b)
+ * prefetching in the a b' took 0.87-0.93x the time of none. */
 static bool same_matrix(const SchedBuf *a, const SchedBuf *b) {
   return a->base == b->base && a->index == b->index && a->offset == b->offset;
 }
@@ -416,10 +418,29 @@ static void mark_prefetch(SchedStep *par) {
     for (int j = 0; j < par->nbody && !taken; j++) {
       const SchedBlas *o = &par->body[j].blas;
       if (j == i || par->body[j].kind != SS_SKINNY_GEMM || !same_matrix(&o->a, &b->a)) continue;
-      taken = b->trans_a ? o->trans_a && j < i : o->trans_a || j < i;
+      /* a memo'd product (SchedBlas.memo) is skipped when its slot is full: it prefetches
+       * only when it is the only a b' */
+      taken =
+          b->trans_a ? o->trans_a && j < i : o->trans_a || (o->memo == b->memo ? j < i : b->memo);
     }
     b->prefetch = !taken;
   }
+}
+
+/* Region step i is a memo'd a b' (SchedBlas.memo) that planning without memo slots would
+ * have packed with another a b' of the region over the same a (pack_products): its rows of a
+ * are counted once, so that the region's blocks and tasks, and with them the results (the
+ * float a' b sums in chunks of a block; partial sums per task), are the same either way. */
+static bool memo_partner(const Sch *s, const Entry *e, int i) {
+  const SchedStep *st = &s->steps[e->region[i]].st;
+  if (st->kind != SS_SKINNY_GEMM || !st->blas.memo) return false;
+  for (int j = 0; j < e->nregion; j++) {
+    const SchedStep *o = &s->steps[e->region[j]].st;
+    if (j != i && o->kind == SS_SKINNY_GEMM && !o->blas.trans_a &&
+        same_matrix(&o->blas.a, &st->blas.a) && (!o->blas.memo || j < i))
+      return true;
+  }
+  return false;
 }
 
 static SchedStep make_region(Sch *s, const Entry *e, const StepInfo *info) {
@@ -431,6 +452,7 @@ static SchedStep make_region(Sch *s, const Entry *e, const StepInfo *info) {
   for (int i = 0; i < e->nregion; i++) {
     cost += info[e->region[i]].cost;
     bytes += info[e->region[i]].row_bytes;
+    if (memo_partner(s, e, i)) bytes -= info[e->region[i]].a_bytes;
   }
   int64_t rows = e->rows;
   int64_t block = bytes > 0 ? (int64_t)(BLOCK_BYTES / bytes) : rows;
