@@ -25,7 +25,8 @@ extern "C" {
  *           oracle call of a stochastic problem, and replays them when a method recomputes.
  * work    — scratch of BloProblem.work_size doubles; kernels never allocate. JIT kernels keep
  *           products in memo slots at its end between calls (doc/abi.md): any initial
- *           contents do, but clear it before reusing it with data changed in place.
+ *           contents do, but clear it before handing it to another problem's kernels or
+ *           reusing it with data changed in place.
  * backend — BloProblem.backend, passed through untouched (compiled kernels ignore it; the
  *           interpreter backend finds its graphs there). */
 typedef struct BloEnv {
