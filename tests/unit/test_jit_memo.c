@@ -20,7 +20,9 @@
 
 #include "hand_problems.h"
 #include "jit_runs.h"
+#include "ir/ir.h"
 #include "llvm/jit.h"
+#include "plan/schedule_verify.h"
 #include "rt_par.h"
 #include "rt_rng.h"
 
@@ -323,12 +325,52 @@ static void test_hit_reads_slot(void **state) {
   check_poison("no regions", o);
 }
 
+/* The memo'd product used otherwise by another kernel: f adds sum((X W)' (X W)), so grad_f
+ * reads X W as a product's operand (no slot there: its own buffer in grad_f's work), while
+ * grad_y_g and hvp_yy keep it in the slot. grad_f's buffer must stay where its plan put it
+ * (placing the slots once moved every kernel's buffer of that node): every plan verifies and
+ * every kernel gives the memo-less plan's bits. */
+static void test_slot_and_plain_buffer(void **state) {
+  (void)state;
+  Case c;
+  case_init(&c, false);
+  IrGraph *g = &c.p.graph;
+  IrNode *xw = ir_matmul(g, ir_data(g, 0, shape_matrix(M, NF)), c.p.yvars[0]);
+  IrNode *gram = ir_reduce(g, IR_SUM, ir_matmul(g, ir_transpose(g, xw), xw));
+  c.p.f = ir_add(g, c.p.f, ir_scale(g, 1e-3, gram));
+  hp_derive(&c.p);
+  JitOptions o = jit_default_options();
+  JitModule *on = compile(&c, o, true, false), *off = compile(&c, o, false, false);
+  const SchedBlas *slot = kernel_memo(on, BLO_K_HVP_YY);
+  assert_non_null(slot);
+  assert_int_equal(slot->node, xw->id);
+  assert_null(kernel_memo(on, BLO_K_GRAD_F));
+  char err[512];
+  for (int id = 0; id < BLO_K_COUNT; id++) {
+    const SchedKernel *k = jit_plan(on, (BloKernelId)id);
+    if (k && sched_verify_kernel(&c.p, k, err, sizeof err))
+      fail_msg("plan of %s: %s", k->name, err);
+  }
+  double *a[BLO_K_COUNT][4], *b[BLO_K_COUNT][4];
+  jr_run_all(&c.p, on, c.jd.view, NULL, 3, a);
+  jr_run_all(&c.p, off, c.jd.view, NULL, 3, b);
+  int id, sl;
+  if (!jr_same_outs(&c.p, a, b, &id, &sl))
+    fail_msg("kernel %d slot %d differs from the plan without memo slots", id, sl);
+  jr_free_outs(a);
+  jr_free_outs(b);
+  jit_free(on);
+  jit_free(off);
+  case_free(&c);
+}
+
 int main(void) {
   rt_par_set_threads(2);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_plan_slots),
       cmocka_unit_test(test_sequence_bits),
       cmocka_unit_test(test_hit_reads_slot),
+      cmocka_unit_test(test_slot_and_plain_buffer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
