@@ -936,7 +936,7 @@ static void emit_par(Cg *cg, const SchedStep *par) {
 
 /* ------------------------------------------------------------------ memo slots */
 
-/* A memo'd product's slot (SchedMemo in schedule.h): its header as int64 words, a's first
+/* A memo'd product's slot (SCHED_MEMO_MAGIC in schedule.h): its header as int64 words, a's first
  * element as an integer, b's first element. */
 typedef struct Memo {
   LLVMValueRef hdr, a, b;

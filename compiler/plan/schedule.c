@@ -1365,7 +1365,7 @@ static void memo_steps(SchedStep *st, int n, const int64_t *coff, const int64_t 
 }
 
 /* The memo slots after the largest kernel's work, one per product node whichever kernels
- * compute it (SchedMemo in schedule.h); each kernel's work_size then covers its slots. */
+ * compute it (SCHED_MEMO_MAGIC in schedule.h); each kernel's work_size then covers its slots. */
 static void place_memo(const IrProblem *p, SchedPlan *plan) {
   uint32_t count = p->graph.count;
   int64_t *coff = xcalloc(count + 1, sizeof(int64_t)), *hdr = xcalloc(count + 1, sizeof(int64_t));

@@ -153,8 +153,8 @@ typedef struct SchedBlas {
                     the region's next block into L2 as it goes; the planner marks one product
                     per a: its a' b when there is one, else its first a b' */
   uint32_t node;          /* the product node (for dumps) */
-  bool memo;     /* c is kept between calls (SchedOptions.memo, SchedMemo): memo_at is its
-                    slot's header in the work buffer */
+  bool memo;     /* c is kept between calls (SchedOptions.memo, SCHED_MEMO_MAGIC): memo_at
+                    is its slot's header in the work buffer */
   int64_t memo_at;
 } SchedBlas;
 
@@ -220,9 +220,9 @@ typedef struct SchedOptions {
                              block sizes are worked out from the bytes a row touches */
   bool memo;              /* keep the products a b' of data a (an SS_SKINNY_GEMM that is not a
                              reduction) with b depending on y but not on v or the samples in
-                             memo slots after every kernel's work (SchedMemo), so that a kernel
-                             called again at the same b reuses the product. For the JIT: the
-                             plan's SS_SKINNY_GEMM steps then carry SchedBlas.memo */
+                             memo slots after every kernel's work (SCHED_MEMO_MAGIC), so that
+                             a kernel called again at the same b reuses the product. For the
+                             JIT: the plan's SS_SKINNY_GEMM steps then carry SchedBlas.memo */
 } SchedOptions;
 
 /* Plan kernel k of graph g into *out; every allocation is made in arena a (the graph is only

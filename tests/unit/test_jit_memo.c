@@ -1,12 +1,14 @@
-/* test_jit_memo.c — memo slots (SchedOptions.memo, SchedMemo in compiler/plan/schedule.h):
- * a product a b' of data a with b depending on y only, computed by a kernel that reads v, is
- * kept in the work buffer, and every kernel computing that product skips it when the slot
- * holds the same a and b. Checked on hand-built hyper-cleaning (X W in grad_y_g, hvp_yy,
- * hvp_xy and the combined kernels): the plan gives the three one slot and the gradient of f
- * none; a sequence of calls as LancBiO makes them (the same y several times, then another y,
- * a y one ulp away, other data) gives the same bits as compiling without memo slots, at f64
- * and f32, with regions on 1 and 2 threads and without regions; and a hit really reads the
- * slot (a poisoned slot shows in the result) while any change of a or b misses it. */
+/* test_jit_memo.c — memo slots (SchedOptions.memo, SCHED_MEMO_MAGIC in
+ * compiler/plan/schedule.h): a product a b' of data a with b depending on y only, computed by
+ * a kernel that reads v, is kept in the work buffer, and every kernel computing that product
+ * skips it when the slot holds the same a and b. Checked on hand-built hyper-cleaning (X W in
+ * grad_y_g, hvp_yy, hvp_xy and the combined kernels): the plan gives them one slot and the
+ * gradient of f none; a sequence of calls as LancBiO makes them (the same y several times,
+ * then another y, a y one ulp away, other data) gives the same bits as compiling without memo
+ * slots, at f64 and f32, with regions on 1 and 2 threads and without regions; a hit really
+ * reads the slot (a poisoned slot shows in the result) while any change of a or b misses it;
+ * and a kernel that keeps the product in its own buffer (grad_f, when f uses X W as a
+ * product's operand) is left where its plan put it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
