@@ -818,11 +818,6 @@ static bool available(const Sch *s, const IrNode *n) {
   return false;
 }
 
-/* Products A B1, A B2, ... sharing their left operand A run as one dgemm A [B1 B2 ...] into
- * [C1 C2 ...]: A (a big data matrix) is streamed once instead of once per product. Their
- * results become column blocks (strided views) of one buffer, so products another BLAS call
- * reads are left alone. The right operands are copied side by side first (cheap: narrow).
- * Returns false when n has no partner. */
 /* A product that gets a memo slot if it is planned as a skinny a b' of data a into its own
  * buffer (blas_step decides): such products are not packed with others, so that the slot
  * holds exactly this product (a packed [B1 B2] gives the same bits in B1's columns as B1
@@ -832,6 +827,11 @@ static bool memo_candidate(const Sch *s, const IrNode *n) {
          s->loc[n->id].base == SB_WORK && s->loc[n->id].index == (int)n->id;
 }
 
+/* Products A B1, A B2, ... sharing their left operand A run as one dgemm A [B1 B2 ...] into
+ * [C1 C2 ...]: A (a big data matrix) is streamed once instead of once per product. Their
+ * results become column blocks (strided views) of one buffer, so products another BLAS call
+ * reads are left alone. The right operands are copied side by side first (cheap: narrow).
+ * Returns false when n has no partner. */
 static bool pack_products(Sch *s, const IrNode *n, size_t pos, Chain **chains) {
   if (s->opt->no_fusion || s->is_out[n->id] || s->blas_use[n->id] || memo_candidate(s, n))
     return false;
