@@ -1057,17 +1057,43 @@ static int64_t allocate(Interval *iv, int n) {
   return peak;
 }
 
-/* The buffer's offset is added; index keeps the buffer id (schedule_verify.c checks liveness
- * by it; backends ignore it). */
-static void patch_buf(SchedBuf *b, const int64_t *bufoff) {
-  if (b->base == SB_WORK && b->index >= 0) b->offset += bufoff[b->index];
+/* Offsets added to work views by buffer id: add[id] for ids < n (finish: every buffer's
+ * place; place_memo: the memo'd products' slots, 0 for the rest). index keeps the buffer id
+ * (schedule_verify.c checks liveness by it; backends ignore it). */
+typedef struct Rebase {
+  const int64_t *add;
+  uint32_t n;
+  uint8_t *seen; /* expressions already done (they are shared within a kernel) */
+} Rebase;
+
+static void rebase_buf(SchedBuf *b, const Rebase *r) {
+  if (b->base == SB_WORK && b->index >= 0 && (uint32_t)b->index < r->n)
+    b->offset += r->add[b->index];
 }
 
-static void patch_expr(SchedExpr *e, const int64_t *bufoff, uint8_t *seen) {
-  if (seen[e->id]) return;
-  seen[e->id] = 1;
-  if (e->op == SCHED_LOAD) patch_buf(&e->buf, bufoff);
-  for (int i = 0; i < e->nargs; i++) patch_expr(e->args[i], bufoff, seen);
+static void rebase_expr(SchedExpr *e, const Rebase *r) {
+  if (r->seen[e->id]) return;
+  r->seen[e->id] = 1;
+  if (e->op == SCHED_LOAD) rebase_buf(&e->buf, r);
+  for (int i = 0; i < e->nargs; i++) rebase_expr(e->args[i], r);
+}
+
+/* Every view of step st: its items, its product's operands, a region's reductions (not the
+ * region's body steps). */
+static void rebase_step(SchedStep *st, const Rebase *r) {
+  for (int j = 0; j < st->nitems; j++) {
+    rebase_buf(&st->items[j].dest, r);
+    rebase_expr(st->items[j].expr, r);
+  }
+  rebase_buf(&st->blas.a, r);
+  rebase_buf(&st->blas.b, r);
+  rebase_buf(&st->blas.c, r);
+  rebase_buf(&st->blas.alpha_buf, r);
+  for (int j = 0; j < st->nreds; j++) {
+    rebase_buf(&st->reds[j].part, r);
+    rebase_buf(&st->reds[j].dest, r);
+    rebase_buf(&st->reds[j].alpha_buf, r);
+  }
 }
 
 static bool empty_step(const SchedStep *st) {
@@ -1076,20 +1102,12 @@ static bool empty_step(const SchedStep *st) {
 
 /* The final form of a step in *o (work offsets assigned, items and region bodies in the
  * arena); frees the planner's copies. Returns false for an empty step (nothing written). */
-static bool output_step(Sch *s, SchedStep *st, SchedStep *o, const int64_t *bufoff, uint8_t *seen) {
+static bool output_step(Sch *s, SchedStep *st, SchedStep *o, const Rebase *r) {
   if (empty_step(st)) {
     free(st->items);
     return false;
   }
-  for (int j = 0; j < st->nitems; j++) {
-    SchedItem *it = &st->items[j];
-    patch_buf(&it->dest, bufoff);
-    patch_expr(it->expr, bufoff, seen);
-  }
-  patch_buf(&st->blas.a, bufoff);
-  patch_buf(&st->blas.b, bufoff);
-  patch_buf(&st->blas.c, bufoff);
-  patch_buf(&st->blas.alpha_buf, bufoff);
+  rebase_step(st, r);
   set_flat(st);
   *o = *st;
   o->items = arena_calloc(s->a, (size_t)(st->nitems ? st->nitems : 1), sizeof(SchedItem));
@@ -1099,15 +1117,10 @@ static bool output_step(Sch *s, SchedStep *st, SchedStep *o, const int64_t *bufo
     o->body = arena_calloc(s->a, (size_t)(st->nbody ? st->nbody : 1), sizeof(SchedStep));
     int nb = 0;
     for (int j = 0; j < st->nbody; j++)
-      if (output_step(s, &st->body[j], &o->body[nb], bufoff, seen)) nb++;
+      if (output_step(s, &st->body[j], &o->body[nb], r)) nb++;
     o->nbody = nb;
     o->reds = arena_calloc(s->a, (size_t)(st->nreds ? st->nreds : 1), sizeof(SchedReduce));
-    for (int j = 0; j < st->nreds; j++) {
-      o->reds[j] = st->reds[j];
-      patch_buf(&o->reds[j].part, bufoff);
-      patch_buf(&o->reds[j].dest, bufoff);
-      patch_buf(&o->reds[j].alpha_buf, bufoff);
-    }
+    if (st->nreds) memcpy(o->reds, st->reds, (size_t)st->nreds * sizeof(SchedReduce));
     free(st->body);
     free(st->reds);
   }
@@ -1150,14 +1163,14 @@ static int finish(Sch *s, SchedKernel *out) {
   for (int i = 0; i < niv; i++) bufoff[iv[i].node] = iv[i].off;
   out->materialised = niv;
   free(iv);
-  uint8_t *seen = xcalloc((size_t)s->nexprs + 1, 1);
+  Rebase r = {bufoff, s->nbufs, xcalloc((size_t)s->nexprs + 1, 1)};
   out->steps = arena_calloc(s->a, (size_t)(s->nsteps ? s->nsteps : 1), sizeof(SchedStep));
   int w = 0;
   for (int i = 0; i < s->nsteps; i++) {
-    if (output_step(s, &s->steps[i].st, &out->steps[w], bufoff, seen)) w++;
+    if (output_step(s, &s->steps[i].st, &out->steps[w], &r)) w++;
     sched_map_free(&s->steps[i].memo);
   }
-  free(seen);
+  free(r.seen);
   free(bufoff);
   out->nsteps = w;
   out->work_size = work;
@@ -1328,41 +1341,17 @@ static uint8_t *memo_products(const IrProblem *p) {
   return ok;
 }
 
-static void memo_buf(SchedBuf *b, const int64_t *coff, uint32_t count) {
-  if (b->base == SB_WORK && b->index >= 0 && (uint32_t)b->index < count && coff[b->index] >= 0)
-    b->offset += coff[b->index];
-}
-
-static void memo_expr(SchedExpr *e, const int64_t *coff, uint32_t count, uint8_t *seen) {
-  if (seen[e->id]) return;
-  seen[e->id] = 1;
-  if (e->op == SCHED_LOAD) memo_buf(&e->buf, coff, count);
-  for (int i = 0; i < e->nargs; i++) memo_expr(e->args[i], coff, count, seen);
-}
-
-/* Every view of a memo'd product's buffer moves to its slot (coff[node]: the offset of c);
+/* Every view of a memo'd product's buffer moves to its slot (r->add[node]: the offset of c);
  * a memo'd product learns its slot's header (hdr[node]). */
-static void memo_steps(SchedStep *st, int n, const int64_t *coff, const int64_t *hdr,
-                       uint32_t count, uint8_t *seen) {
+static void memo_steps(SchedStep *st, int n, const Rebase *r, const int64_t *hdr) {
   for (int i = 0; i < n; i++) {
-    for (int j = 0; j < st[i].nitems; j++) {
-      memo_buf(&st[i].items[j].dest, coff, count);
-      memo_expr(st[i].items[j].expr, coff, count, seen);
-    }
-    SchedBlas *b = &st[i].blas;
-    if (b->memo) b->memo_at = hdr[b->c.index];
-    memo_buf(&b->a, coff, count);
-    memo_buf(&b->b, coff, count);
-    memo_buf(&b->c, coff, count);
-    memo_buf(&b->alpha_buf, coff, count);
-    for (int j = 0; j < st[i].nreds; j++) {
-      memo_buf(&st[i].reds[j].part, coff, count);
-      memo_buf(&st[i].reds[j].dest, coff, count);
-      memo_buf(&st[i].reds[j].alpha_buf, coff, count);
-    }
-    if (st[i].kind == SS_PAR_ROWS) memo_steps(st[i].body, st[i].nbody, coff, hdr, count, seen);
+    rebase_step(&st[i], r);
+    if (st[i].blas.memo) st[i].blas.memo_at = hdr[st[i].blas.c.index];
+    if (st[i].kind == SS_PAR_ROWS) memo_steps(st[i].body, st[i].nbody, r, hdr);
   }
 }
+
+static int64_t align_up(int64_t n) { return (n + SCHED_ALIGN - 1) / SCHED_ALIGN * SCHED_ALIGN; }
 
 /* The memo slots after the largest kernel's work, one per product node whichever kernels
  * compute it (SCHED_MEMO_MAGIC in schedule.h); each kernel's work_size then covers its slots. */
@@ -1370,37 +1359,26 @@ static void place_memo(const IrProblem *p, SchedPlan *plan) {
   uint32_t count = p->graph.count;
   int64_t *coff = xcalloc(count + 1, sizeof(int64_t)), *hdr = xcalloc(count + 1, sizeof(int64_t));
   int64_t *kcoff = xcalloc(count + 1, sizeof(int64_t)); /* the kernel's own memo'd nodes only */
-  for (uint32_t i = 0; i < count; i++) coff[i] = hdr[i] = kcoff[i] = -1;
-  int64_t end = (plan->work_size + SCHED_ALIGN - 1) / SCHED_ALIGN * SCHED_ALIGN;
+  int64_t end = align_up(plan->work_size);
   for (int id = 0; id < BLO_K_COUNT; id++) {
     SchedKernel *k = &plan->kernels[id];
     if (!plan->present[id] || k->nmemo == 0) continue;
     for (int i = 0; i < k->nmemo; i++) {
-      uint32_t node = k->memo_nodes[i];
-      if (hdr[node] < 0) {
-        const IrNode *nd = p->graph.nodes[node];
-        int64_t m = nd->shape.rows, n = nd->shape.rank == 2 ? nd->shape.cols : 1,
-                kk = nd->args[0]->shape.cols;
-        hdr[node] = end;
-        coff[node] =
-            (end + SCHED_MEMO_HEADER + n * kk + SCHED_ALIGN - 1) / SCHED_ALIGN * SCHED_ALIGN;
-        end = (coff[node] + m * n + SCHED_ALIGN - 1) / SCHED_ALIGN * SCHED_ALIGN;
+      const IrNode *nd = p->graph.nodes[k->memo_nodes[i]];
+      int64_t m = nd->shape.rows, n = nd->shape.rank == 2 ? nd->shape.cols : 1;
+      if (!coff[nd->id]) { /* a new slot (a slot's c is never at offset 0: its header is first) */
+        hdr[nd->id] = end;
+        coff[nd->id] = align_up(end + SCHED_MEMO_HEADER + n * nd->args[0]->shape.cols);
+        end = align_up(coff[nd->id] + m * n);
         plan->nmemo++;
       }
-      kcoff[node] = coff[node];
+      kcoff[nd->id] = coff[nd->id];
+      if (coff[nd->id] + m * n > k->work_size) k->work_size = coff[nd->id] + m * n;
     }
-    uint8_t *seen = xcalloc((size_t)k->nexprs + 1, 1);
-    memo_steps(k->steps, k->nsteps, kcoff, hdr, count, seen);
-    free(seen);
-    for (int i = 0; i < k->nmemo; i++) kcoff[k->memo_nodes[i]] = -1;
-  }
-  for (int id = 0; id < BLO_K_COUNT; id++) {
-    SchedKernel *k = &plan->kernels[id];
-    for (int i = 0; plan->present[id] && i < k->nmemo; i++) {
-      const IrNode *nd = p->graph.nodes[k->memo_nodes[i]];
-      int64_t top = coff[nd->id] + nd->shape.rows * (nd->shape.rank == 2 ? nd->shape.cols : 1);
-      if (top > k->work_size) k->work_size = top;
-    }
+    Rebase r = {kcoff, count, xcalloc((size_t)k->nexprs + 1, 1)};
+    memo_steps(k->steps, k->nsteps, &r, hdr);
+    free(r.seen);
+    for (int i = 0; i < k->nmemo; i++) kcoff[k->memo_nodes[i]] = 0;
   }
   if (plan->nmemo) plan->work_size = end;
   free(coff);
