@@ -936,28 +936,24 @@ static void emit_par(Cg *cg, const SchedStep *par) {
 
 /* ------------------------------------------------------------------ memo slots */
 
-/* A memo'd product's slot (SCHED_MEMO_MAGIC in schedule.h): its header as int64 words, a's first
- * element as an integer, b's first element. */
-typedef struct Memo {
-  LLVMValueRef hdr, a, b;
-  int64_t nb; /* doubles of b */
-} Memo;
-
-static Memo memo_of(Cg *cg, const SchedBlas *bl) {
-  SchedBuf h = {SB_WORK, -1, bl->memo_at, 1};
-  Memo m = {cg_view_ptr(cg, &h), LLVMBuildPtrToInt(cg->f->b, cg_view_ptr(cg, &bl->a), cg->i64, ""),
-            cg_view_ptr(cg, &bl->b), bl->n * bl->k};
-  return m;
+/* Word i of a memo'd product's slot header (SCHED_MEMO_MAGIC in schedule.h), as an int64. */
+static LLVMValueRef memo_word(Cg *cg, const SchedBlas *bl, int i) {
+  SchedBuf h = {SB_WORK, -1, bl->memo_at + i, 1};
+  return cg_view_ptr(cg, &h);
 }
 
-static LLVMValueRef memo_word(Cg *cg, const Memo *m, int i) {
-  LLVMValueRef ix = cg_const_i64(cg, i);
-  return LLVMBuildInBoundsGEP2(cg->f->b, cg->i64, m->hdr, &ix, 1, "");
-}
-
-static LLVMValueRef memo_full(Cg *cg, const Memo *m) {
-  LLVMValueRef w = LLVMBuildLoad2(cg->f->b, cg->i64, memo_word(cg, m, 0), "memo.magic");
+static LLVMValueRef memo_full(Cg *cg, const SchedBlas *bl) {
+  LLVMValueRef w = LLVMBuildLoad2(cg->f->b, cg->i64, memo_word(cg, bl, 0), "memo.magic");
   return LLVMBuildICmp(cg->f->b, LLVMIntEQ, w, LLVMConstInt(cg->i64, SCHED_MEMO_MAGIC, 0), "");
+}
+
+/* a's first element as an integer (header word 1) */
+static LLVMValueRef memo_a(Cg *cg, const SchedBlas *bl) {
+  return LLVMBuildPtrToInt(cg->f->b, cg_view_ptr(cg, &bl->a), cg->i64, "");
+}
+
+static LLVMValueRef memo_b_bytes(Cg *cg, const SchedBlas *bl) {
+  return cg_const_i64(cg, bl->n * bl->k * (int64_t)sizeof(double));
 }
 
 static LLVMBasicBlockRef new_block(Cg *cg, const char *name) {
@@ -968,45 +964,42 @@ static LLVMBasicBlockRef new_block(Cg *cg, const char *name) {
 /* Before the product: the slot stays full only when it holds this a and this b; else its
  * magic word is cleared (the product is then computed, into the slot). */
 static void memo_check(Cg *cg, const SchedBlas *bl) {
-  Memo m = memo_of(cg, bl);
   LLVMBasicBlockRef cmp = new_block(cg, "memo.cmp"), miss = new_block(cg, "memo.miss"),
                     done = new_block(cg, "memo.done");
-  LLVMValueRef pa = LLVMBuildLoad2(cg->f->b, cg->i64, memo_word(cg, &m, 1), "");
-  LLVMValueRef same_a = LLVMBuildICmp(cg->f->b, LLVMIntEQ, pa, m.a, "");
-  LLVMBuildCondBr(cg->f->b, LLVMBuildAnd(cg->f->b, memo_full(cg, &m), same_a, ""), cmp, miss);
+  LLVMValueRef pa = LLVMBuildLoad2(cg->f->b, cg->i64, memo_word(cg, bl, 1), "");
+  LLVMValueRef same_a = LLVMBuildICmp(cg->f->b, LLVMIntEQ, pa, memo_a(cg, bl), "");
+  LLVMBuildCondBr(cg->f->b, LLVMBuildAnd(cg->f->b, memo_full(cg, bl), same_a, ""), cmp, miss);
   LLVMPositionBuilderAtEnd(cg->f->b, cmp);
   LLVMTypeRef t;
   LLVMValueRef fn = cg_fn(cg, CG_MEMCMP, &t);
-  LLVMValueRef args[3] = {memo_word(cg, &m, SCHED_MEMO_HEADER), m.b,
-                          cg_const_i64(cg, m.nb * (int64_t)sizeof(double))};
+  LLVMValueRef args[3] = {memo_word(cg, bl, SCHED_MEMO_HEADER), cg_view_ptr(cg, &bl->b),
+                          memo_b_bytes(cg, bl)};
   LLVMValueRef r = LLVMBuildCall2(cg->f->b, t, fn, args, 3, "");
   LLVMBuildCondBr(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntEQ, r, LLVMConstInt(cg->i32, 0, 0), ""),
                   done, miss);
   LLVMPositionBuilderAtEnd(cg->f->b, miss);
-  LLVMBuildStore(cg->f->b, LLVMConstInt(cg->i64, 0, 0), memo_word(cg, &m, 0));
+  LLVMBuildStore(cg->f->b, LLVMConstInt(cg->i64, 0, 0), memo_word(cg, bl, 0));
   LLVMBuildBr(cg->f->b, done);
   LLVMPositionBuilderAtEnd(cg->f->b, done);
 }
 
 /* After the product: a slot computed this call records its a and b, then its magic word. */
 static void memo_fill(Cg *cg, const SchedBlas *bl) {
-  Memo m = memo_of(cg, bl);
   LLVMBasicBlockRef fill = new_block(cg, "memo.fill"), done = new_block(cg, "memo.filled");
-  LLVMBuildCondBr(cg->f->b, memo_full(cg, &m), done, fill);
+  LLVMBuildCondBr(cg->f->b, memo_full(cg, bl), done, fill);
   LLVMPositionBuilderAtEnd(cg->f->b, fill);
-  LLVMBuildMemCpy(cg->f->b, memo_word(cg, &m, SCHED_MEMO_HEADER), 8, m.b, 8,
-                  cg_const_i64(cg, m.nb * (int64_t)sizeof(double)));
-  LLVMBuildStore(cg->f->b, m.a, memo_word(cg, &m, 1));
-  LLVMBuildStore(cg->f->b, LLVMConstInt(cg->i64, SCHED_MEMO_MAGIC, 0), memo_word(cg, &m, 0));
+  LLVMBuildMemCpy(cg->f->b, memo_word(cg, bl, SCHED_MEMO_HEADER), 8, cg_view_ptr(cg, &bl->b), 8,
+                  memo_b_bytes(cg, bl));
+  LLVMBuildStore(cg->f->b, memo_a(cg, bl), memo_word(cg, bl, 1));
+  LLVMBuildStore(cg->f->b, LLVMConstInt(cg->i64, SCHED_MEMO_MAGIC, 0), memo_word(cg, bl, 0));
   LLVMBuildBr(cg->f->b, done);
   LLVMPositionBuilderAtEnd(cg->f->b, done);
 }
 
 /* The product itself, skipped when its slot is full (memo_check left it so). */
 static void memo_product(Cg *cg, const SchedStep *st) {
-  Memo m = memo_of(cg, &st->blas);
   LLVMBasicBlockRef run = new_block(cg, "memo.run"), done = new_block(cg, "memo.ran");
-  LLVMBuildCondBr(cg->f->b, memo_full(cg, &m), done, run);
+  LLVMBuildCondBr(cg->f->b, memo_full(cg, &st->blas), done, run);
   LLVMPositionBuilderAtEnd(cg->f->b, run);
   cg_skinny(cg, st);
   LLVMBuildBr(cg->f->b, done);
