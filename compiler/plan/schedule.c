@@ -821,10 +821,13 @@ static bool available(const Sch *s, const IrNode *n) {
 /* A product that gets a memo slot if it is planned as a skinny a b' of data a into its own
  * buffer (blas_step decides): such products are not packed with others, so that the slot
  * holds exactly this product (a packed [B1 B2] gives the same bits in B1's columns as B1
- * alone: the dot products over k are the same operations). */
+ * alone: the dot products over k are the same operations). One too wide to be skinny gets no
+ * slot and stays packable. */
 static bool memo_candidate(const Sch *s, const IrNode *n) {
   return s->memo_ok && s->memo_ok[n->id] && !s->is_out[n->id] && !s->blas_use[n->id] &&
-         s->loc[n->id].base == SB_WORK && s->loc[n->id].index == (int)n->id;
+         s->loc[n->id].base == SB_WORK && s->loc[n->id].index == (int)n->id &&
+         skinny_ok(s, false, n->shape.rows, n->shape.rank == 2 ? n->shape.cols : 1,
+                   n->args[0]->shape.cols);
 }
 
 /* Products A B1, A B2, ... sharing their left operand A run as one dgemm A [B1 B2 ...] into

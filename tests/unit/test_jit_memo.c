@@ -7,8 +7,9 @@
  * then another y, a y one ulp away, other data) gives the same bits as compiling without memo
  * slots, at f64 and f32, with regions on 1 and 2 threads and without regions; a hit really
  * reads the slot (a poisoned slot shows in the result) while any change of a or b misses it;
- * and a kernel that keeps the product in its own buffer (grad_f, when f uses X W as a
- * product's operand) is left where its plan put it. */
+ * a kernel that keeps the product in its own buffer (grad_f, when f uses X W as a product's
+ * operand) is left where its plan put it; and a product too wide to be skinny gets no slot
+ * and is packed as without slots. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -366,6 +367,32 @@ static void test_slot_and_plain_buffer(void **state) {
   case_free(&c);
 }
 
+/* A product that would get a slot but is too wide for a skinny product (40 columns: a dgemm)
+ * gets none, and is still packed with its partner as without memo slots: hvp_yy's X [W V] is
+ * one dgemm either way. */
+static void test_wide_product_packed(void **state) {
+  (void)state;
+  Arena arena;
+  arena_init(&arena);
+  IrProblem p;
+  hp_hyperclean(&p, &arena, M, MV, NF, 40);
+  JitOptions o = jit_default_options();
+  o.cache_dir = "";
+  JitModule *m[2] = {NULL, NULL};
+  char err[512];
+  for (int memo = 0; memo < 2; memo++) {
+    o.sched.memo = memo;
+    if (jit_compile(&p, &o, &m[memo], err, sizeof err)) fail_msg("compile: %s", err);
+  }
+  const SchedKernel *k[2] = {jit_plan(m[0], BLO_K_HVP_YY), jit_plan(m[1], BLO_K_HVP_YY)};
+  assert_int_equal(sched_count_steps(k[0], SS_GEMM), sched_count_steps(k[1], SS_GEMM));
+  assert_int_equal(sched_count_steps(k[1], SS_SKINNY_GEMM), 0);
+  assert_null(kernel_memo(m[1], BLO_K_HVP_YY));
+  jit_free(m[0]);
+  jit_free(m[1]);
+  arena_free(&arena);
+}
+
 int main(void) {
   rt_par_set_threads(2);
   const struct CMUnitTest tests[] = {
@@ -373,6 +400,7 @@ int main(void) {
       cmocka_unit_test(test_sequence_bits),
       cmocka_unit_test(test_hit_reads_slot),
       cmocka_unit_test(test_slot_and_plain_buffer),
+      cmocka_unit_test(test_wide_product_packed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
