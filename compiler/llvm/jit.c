@@ -35,7 +35,8 @@
 #include "rt_f32.h"
 #include "rt_par.h"
 
-enum { JIT_MAX_THREADS = 4 };
+/* MAX_SKINNY: the shared skinny-product functions of one module, at most (split_parts) */
+enum { JIT_MAX_THREADS = 4, MAX_SKINNY = 64 };
 
 struct JitModule {
   LLVMOrcLLJITRef jit;
@@ -48,6 +49,7 @@ struct JitModule {
   SchedPlan plan;
   int64_t size[BLO_K_COUNT]; /* sched_kernel_size of each present kernel */
   int nskinny; /* the shared skinny-product functions "bloc.skinny<i>" */
+  CgSkinnyKey skinny_keys[MAX_SKINNY]; /* what function i was generated for */
 };
 
 JitOptions jit_default_options(void) {
@@ -406,7 +408,7 @@ static int kernel_skinny_keys(const SchedKernel *k, bool f32, int vector_bits, C
  * sched_kernel_size counts 40 for each product's tiles: an estimate (llc took 5-8 ms for each
  * of hyper-cleaning's, a region body 9-19 ms); bench_compile's "slowest part" column shows the
  * balance it gives (52-57% of the JIT CPU on the examples, doc/performance.md). */
-enum { SKINNY_FN_SIZE = 60, SKINNY_STEP_SIZE = 40, MAX_SKINNY = 64 };
+enum { SKINNY_FN_SIZE = 60, SKINNY_STEP_SIZE = 40 };
 
 /* Split the kernels order[0..nk) (largest first) into parts of about equal size: each to the
  * smallest part so far, its skinny products' functions defined in the part that first needs
@@ -588,6 +590,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   }
   split_parts(m, opt, order, nk, parts, nparts, &skinny);
   m->nskinny = skinny.n;
+  memcpy(m->skinny_keys, sk_keys, (size_t)skinny.n * sizeof sk_keys[0]);
   double t2 = now_ms();
   /* compile: part 0 on this thread, the others on their own */
   pthread_t th[JIT_MAX_THREADS];
@@ -688,6 +691,22 @@ const JitTimings *jit_timings(const JitModule *m) { return &m->t; }
 const char *jit_symbol(const JitModule *m, BloKernelId id) {
   if (!m || (int)id < 0 || id >= BLO_K_COUNT || !m->sym[id][0]) return NULL;
   return m->sym[id];
+}
+
+int jit_skinny_count(const JitModule *m) { return m ? m->nskinny : 0; }
+
+JitSkinnyFn jit_skinny(const JitModule *m, int i, CgSkinnyKey *key) {
+  if (!m || i < 0 || i >= m->nskinny) return NULL;
+  char name[32];
+  snprintf(name, sizeof name, "bloc.skinny%d", i);
+  LLVMOrcExecutorAddress addr = 0;
+  LLVMErrorRef e = LLVMOrcLLJITLookup(m->jit, &addr, name);
+  if (e) {
+    LLVMConsumeError(e);
+    return NULL;
+  }
+  if (key) *key = m->skinny_keys[i];
+  return (JitSkinnyFn)(uintptr_t)addr;
 }
 
 void jit_print_module(const JitModule *m, FILE *out) {

@@ -125,6 +125,18 @@ void jit_print_module(const JitModule *m, FILE *out);
  * name is missing, too long or used by an earlier kernel (NULL when absent or not compiled). */
 const char *jit_symbol(const JitModule *m, BloKernelId id);
 
+/* The module's shared skinny-product functions ("bloc.skinny<i>", compiler/llvm/
+ * cg_llvm_skinny.c), for programs that time their tile loops alone (bench/bench_loops.c):
+ * function i over rows [lo, hi) (of c for a b', of a and b for a' b, which adds into c), alpha
+ * read when key->alpha, pf the prefetch distance in elements of a of an a b' in a region (0:
+ * its own rows). jit_skinny returns NULL for i outside [0, jit_skinny_count), else the
+ * function, valid until jit_free, with the key it was generated for in *key (when not NULL). */
+struct CgSkinnyKey;
+typedef void (*JitSkinnyFn)(const void *a, const void *b, double *c, int64_t lo, int64_t hi,
+                            double alpha, int64_t pf);
+int jit_skinny_count(const JitModule *m);
+JitSkinnyFn jit_skinny(const JitModule *m, int i, struct CgSkinnyKey *key);
+
 void jit_free(JitModule *m);
 
 #endif

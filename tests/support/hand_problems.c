@@ -34,7 +34,7 @@ static void add_out(IrGraph *g, IrKernel *k, int slot, int64_t offset, IrNode *n
     if (k->nouts) memcpy(o, k->outs, (size_t)k->nouts * sizeof(IrOutput));
     k->outs = o;
   }
-  k->outs[k->nouts++] = (IrOutput){slot, offset, node};
+  k->outs[k->nouts++] = (IrOutput){.slot = slot, .offset = offset, .node = node};
   if (slot + 1 > k->nslots) k->nslots = slot + 1;
   int64_t end = offset + shape_size(node->shape);
   if (end > k->slot_size[slot]) k->slot_size[slot] = end;

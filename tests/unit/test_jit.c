@@ -359,7 +359,7 @@ CASE(c_log) CASE(c_log1p) CASE(c_sqrt) CASE(c_sincos) CASE(c_tanh) CASE(c_sigmoi
 
     static void add_out(IrKernel *k, int slot, int64_t *off, IrNode *n) {
   IrOutput *o = &k->outs[k->nouts++];
-  *o = (IrOutput){slot, *off, n};
+  *o = (IrOutput){.slot = slot, .offset = *off, .node = n};
   *off += shape_size(n->shape);
   if (slot + 1 > k->nslots) k->nslots = slot + 1;
   if (*off > k->slot_size[slot]) k->slot_size[slot] = *off;
@@ -1150,6 +1150,71 @@ static void test_many_modules(void **state) {
   }
 }
 
+/* jit_skinny (bench/bench_loops.c times the functions through it): hyper-cleaning's shared
+ * skinny functions are found with the keys they were generated for, nothing outside
+ * [0, jit_skinny_count), and each computes its product on the rows it is given: c = a b' rows
+ * [lo, hi), or c += a' b over rows [lo, hi) of a and b, against sums in double here. */
+static void test_skinny_lookup(void **state) {
+  (void)state;
+  Arena arena;
+  arena_init(&arena);
+  IrProblem p;
+  hp_hyperclean(&p, &arena, 61, 37, 29, 10);
+  JitModule *m;
+  char err[256];
+  JitOptions o = jit_default_options();
+  assert_int_equal(jit_compile(&p, &o, &m, err, sizeof err), 0);
+  int n = jit_skinny_count(m);
+  assert_true(n >= 2); /* X W' and X' G at least */
+  assert_null(jit_skinny(m, -1, NULL));
+  assert_null(jit_skinny(m, n, NULL));
+  assert_int_equal(jit_skinny_count(NULL), 0);
+  RtRng r;
+  rt_rng_seed(&r, 5);
+  bool seen[2] = {false, false};
+  for (int i = 0; i < n; i++) {
+    CgSkinnyKey k;
+    JitSkinnyFn fn = jit_skinny(m, i, &k);
+    assert_non_null(fn);
+    assert_true(k.n >= 1 && k.n <= 10 && !k.ta32 && !k.tb32);
+    seen[k.trans_a ? 1 : 0] = true;
+    int64_t lo = 2, hi = 2 + 13; /* rows given to the call: not from 0, not a multiple of a tile */
+    int64_t arows = hi + (k.trans_a ? k.blockr + 8 : 0); /* a' b prefetches a block on */
+    int64_t brows = k.trans_a ? arows : k.n, crows = k.trans_a ? k.m : hi;
+    double *a = malloc(sizeof(double) * (size_t)(arows * k.lda));
+    double *b = malloc(sizeof(double) * (size_t)(brows * k.ldb));
+    double *c = calloc((size_t)(crows * k.ldc), sizeof(double));
+    assert_true(a && b && c);
+    for (int64_t e = 0; e < arows * k.lda; e++) a[e] = rt_rng_double(&r) - 0.5;
+    for (int64_t e = 0; e < brows * k.ldb; e++) b[e] = rt_rng_double(&r) - 0.5;
+    fn(a, b, c, lo, hi, 1.0, 0);
+    double worst = 0;
+    if (!k.trans_a) {
+      for (int64_t row = lo; row < hi; row++)
+        for (int64_t j = 0; j < k.n; j++) {
+          double want = 0;
+          for (int64_t q = 0; q < k.k; q++) want += a[row * k.lda + q] * b[j * k.ldb + q];
+          worst = fmax(worst, fabs(c[row * k.ldc + j] - want));
+        }
+      assert_true(c[0] == 0); /* rows before lo untouched */
+    } else {
+      for (int64_t col = 0; col < k.m; col++)
+        for (int64_t j = 0; j < k.n; j++) {
+          double want = 0;
+          for (int64_t row = lo; row < hi; row++) want += a[row * k.lda + col] * b[row * k.ldb + j];
+          worst = fmax(worst, fabs(c[col * k.ldc + j] - want));
+        }
+    }
+    assert_true(worst < 1e-12);
+    free(a);
+    free(b);
+    free(c);
+  }
+  assert_true(seen[0] && seen[1]);
+  jit_free(m);
+  arena_free(&arena);
+}
+
 /* max_kernel_size leaves out exactly the kernels whose plan is larger, whatever the split
  * into parts; the others are compiled and linked as usual, and 0 means no limit. */
 static void test_size_limit(void **state) {
@@ -1234,7 +1299,7 @@ int main(void) {
       cmocka_unit_test(test_shared_skinny),   cmocka_unit_test(test_skinny_key),
       cmocka_unit_test(test_wide_any_host),   cmocka_unit_test(test_errors_and_absent),
       cmocka_unit_test(test_many_modules),    cmocka_unit_test(test_size_limit),
-      cmocka_unit_test(test_op_coverage),
+      cmocka_unit_test(test_skinny_lookup),   cmocka_unit_test(test_op_coverage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
