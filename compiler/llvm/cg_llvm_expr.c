@@ -112,8 +112,9 @@ static LLVMValueRef call2(Cg *cg, LLVMBuilderRef bd, CgFn f, LLVMValueRef a, LLV
 }
 
 /* exp(x): the C library's, as runtime/rt_scalar.h (rt_op_exp) and so the evaluator, sema's
- * folding and the emitted C. An inline polynomial that the loop vectorizer could widen was
- * up to 1 ulp away from it on 6% of arguments, so the JIT's values depended on the backend. */
+ * folding and the emitted C (the JIT links glibc's exp without its errno wrapper, the same
+ * bits: jit_libm.c). An inline polynomial that the loop vectorizer could widen was up to 1 ulp
+ * away from it on 6% of arguments, so the JIT's values depended on the backend. */
 LLVMValueRef cg_exp(Cg *cg, LLVMBuilderRef bd, LLVMValueRef x) { return call1(cg, bd, CG_EXP, x); }
 
 static LLVMValueRef sel(Cg *cg, LLVMBuilderRef bd, LLVMValueRef cond, double t, double f) {

@@ -32,6 +32,7 @@
 
 #include "llvm/cg_llvm.h"
 #include "llvm/jit_cache.h"
+#include "llvm/jit_libm.h"
 #include "rt_f32.h"
 #include "rt_par.h"
 
@@ -164,7 +165,9 @@ static LLVMErrorRef define_symbols(LLVMOrcLLJITRef jit) {
   LLVMOrcCSymbolMapPair pairs[sizeof jit_syms / sizeof jit_syms[0]];
   for (size_t i = 0; i < n; i++) {
     pairs[i].Name = LLVMOrcLLJITMangleAndIntern(jit, jit_syms[i].name);
-    pairs[i].Sym.Address = (LLVMOrcJITTargetAddress)jit_syms[i].addr;
+    /* exp and log: glibc's without the errno wrapper when it gives the same bits */
+    pairs[i].Sym.Address =
+        (LLVMOrcJITTargetAddress)jit_libm_address(jit_syms[i].name, jit_syms[i].addr);
     pairs[i].Sym.Flags.GenericFlags =
         LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
     pairs[i].Sym.Flags.TargetFlags = 0;

@@ -25,6 +25,7 @@
 #include "ir/ir.h"
 #include "llvm/cg_llvm.h"
 #include "llvm/jit.h"
+#include "llvm/jit_libm.h"
 #include "rt_par.h"
 #include "rt_rng.h"
 #include "rt_sparse.h"
@@ -411,6 +412,72 @@ static void test_special_values(void **state) {
   const double *data[6] = {Ddata, ddata, sdata, sv, tv, rv};
   Inputs in = {data, samples, 5};
   check_problem("special values", &p, &in, NULL);
+  arena_free(&arena);
+}
+
+/* The kernels' exp and log (glibc's without the errno wrapper, compiler/llvm/jit_libm.c) give
+ * the C library's exp and log bit for bit (NaN for NaN) on arguments over their whole range,
+ * subnormal and non-finite ones included; on glibc the table does hold the unwrapped ones. */
+static void test_libm_bits(void **state) {
+  (void)state;
+#if defined(__GLIBC__) && defined(__x86_64__)
+  assert_true(jit_libm_address("exp", (uintptr_t)&exp) != (uintptr_t)&exp);
+  assert_true(jit_libm_address("log", (uintptr_t)&log) != (uintptr_t)&log);
+#endif
+  assert_int_equal(jit_libm_address("sin", 7), 7); /* no wrapper taken for the others */
+  enum { N = 6000 };
+  static double args[N];
+  RtRng r;
+  rt_rng_seed(&r, 11);
+  double special[] = {0.0, -0.0, 1.0, -1.0, 709.78, 709.79, 710, -708.4, -745.13, -745.14,
+                      -800, 5e-324, 2.2e-308, 1e-310, INFINITY, -INFINITY, NAN, 1e308};
+  int ns = (int)(sizeof special / sizeof special[0]);
+  for (int i = 0; i < N; i++) {
+    if (i < ns) args[i] = special[i];
+    else if (i % 3 == 0) args[i] = rt_rng_uniform(&r, -760, 720); /* exp's whole range */
+    else if (i % 3 == 1) /* log's: every binade, subnormals included */
+      args[i] = ldexp(rt_rng_uniform(&r, 1, 2), (int)rt_rng_uniform(&r, -1080, 1024));
+    else args[i] = rt_rng_uniform(&r, -3, 3);
+  }
+  Arena arena;
+  arena_init(&arena);
+  IrProblem p;
+  hp_init(&p, &arena);
+  Vars v;
+  make_vars(&p, &v);
+  IrGraph *g = &p.graph;
+  IrNode *a = ir_data(g, 3, shape_vector(N));
+  p.ndata = 4;
+  IrKernel *k = &p.kernels[BLO_K_REPORTS];
+  k->id = BLO_K_REPORTS;
+  k->name = "reports";
+  k->outs = arena_calloc(&arena, 8, sizeof(IrOutput));
+  int64_t off = 0;
+  add_out(k, 0, &off, ir_unary(g, IR_EXP, a));
+  add_out(k, 0, &off, ir_unary(g, IR_LOG, a));
+  JitModule *m;
+  char err[512];
+  JitOptions o = jit_default_options();
+  assert_int_equal(jit_compile(&p, &o, &m, err, sizeof err), 0);
+  const double *data[4] = {Ddata, ddata, sdata, args};
+  double *work = malloc(sizeof(double) * (size_t)(jit_work_size(m) + 1));
+  double *out = malloc(sizeof(double) * 2 * N), x[8] = {0}, y[16] = {0};
+  BloEnv env = {data, samples, work, NULL};
+  double *outs[4] = {out, NULL, NULL, NULL};
+  jit_kernel(m, BLO_K_REPORTS)(&env, x, y, NULL, outs);
+  int bad = 0;
+  for (int i = 0; i < N; i++)
+    for (int f = 0; f < 2; f++) {
+      double want = f ? log(args[i]) : exp(args[i]), got = out[f * N + i];
+      bool same = isnan(want) ? isnan(got) : memcmp(&got, &want, sizeof got) == 0;
+      if (!same && bad++ < 5)
+        fprintf(stderr, "%s(%.17g): jit %.17g, libm %.17g\n", f ? "log" : "exp", args[i], got,
+                want);
+    }
+  assert_int_equal(bad, 0);
+  free(work);
+  free(out);
+  jit_free(m);
   arena_free(&arena);
 }
 
@@ -1292,7 +1359,8 @@ int main(void) {
       cmocka_unit_test(test_c_diag_trace),    cmocka_unit_test(test_c_cat),
       cmocka_unit_test(test_c_mean_norm),     cmocka_unit_test(test_c_synthetic),
       cmocka_unit_test(test_c_piecewise),     cmocka_unit_test(test_c_bcast_pad),
-      cmocka_unit_test(test_special_values),  cmocka_unit_test(test_synthetic),
+      cmocka_unit_test(test_special_values),  cmocka_unit_test(test_libm_bits),
+      cmocka_unit_test(test_synthetic),
       cmocka_unit_test(test_hyperclean),      cmocka_unit_test(test_big_products),
       cmocka_unit_test(test_stochastic),      cmocka_unit_test(test_sparse),
       cmocka_unit_test(test_skinny_products), cmocka_unit_test(test_regions_hyperclean),
