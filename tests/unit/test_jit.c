@@ -366,6 +366,18 @@ CASE(c_log) CASE(c_log1p) CASE(c_sqrt) CASE(c_sincos) CASE(c_tanh) CASE(c_sigmoi
   if (*off > k->slot_size[slot]) k->slot_size[slot] = *off;
 }
 
+/* p with make_vars' variables and data, and its reports kernel ready for up to nouts outputs
+ * (add_out): the kernel the tests of direct values fill. */
+static IrKernel *direct_kernel(IrProblem *p, Arena *arena, Vars *v, int nouts) {
+  hp_init(p, arena);
+  make_vars(p, v);
+  IrKernel *k = &p->kernels[BLO_K_REPORTS];
+  k->id = BLO_K_REPORTS;
+  k->name = "reports";
+  k->outs = arena_calloc(arena, (size_t)nouts, sizeof(IrOutput));
+  return k;
+}
+
 /* Every elementwise op applied to special values (NaN, infinities, signed zeros, exact
  * halves, huge and tiny numbers), packed at offsets of two slots of one kernel. */
 static void test_special_values(void **state) {
@@ -373,18 +385,13 @@ static void test_special_values(void **state) {
   Arena arena;
   arena_init(&arena);
   IrProblem p;
-  hp_init(&p, &arena);
   Vars v;
-  make_vars(&p, &v);
+  IrKernel *k = direct_kernel(&p, &arena, &v, 128);
   IrGraph *g = &p.graph;
   IrNode *s = ir_data(g, 3, shape_vector(16));   /* with NaN and infinities */
   IrNode *t = ir_data(g, 4, shape_vector(16));   /* divisors and comparands */
   IrNode *R = ir_data(g, 5, shape_matrix(4, 4)); /* rows for lse/argmax with -inf, +inf, NaN */
   p.ndata = 6;
-  IrKernel *k = &p.kernels[BLO_K_REPORTS];
-  k->id = BLO_K_REPORTS;
-  k->name = "reports";
-  k->outs = arena_calloc(&arena, 128, sizeof(IrOutput));
   int64_t off0 = 0, off1 = 0;
   /* every elementwise unary op of the table (powc, with its exponent, below) */
   for (int op = 0; op < IR_OP_COUNT; op++)
@@ -442,19 +449,13 @@ static void test_libm_bits(void **state) {
   Arena arena;
   arena_init(&arena);
   IrProblem p;
-  hp_init(&p, &arena);
   Vars v;
-  make_vars(&p, &v);
-  IrGraph *g = &p.graph;
-  IrNode *a = ir_data(g, 3, shape_vector(N));
+  IrKernel *k = direct_kernel(&p, &arena, &v, 8);
+  IrNode *a = ir_data(&p.graph, 3, shape_vector(N));
   p.ndata = 4;
-  IrKernel *k = &p.kernels[BLO_K_REPORTS];
-  k->id = BLO_K_REPORTS;
-  k->name = "reports";
-  k->outs = arena_calloc(&arena, 8, sizeof(IrOutput));
   int64_t off = 0;
-  add_out(k, 0, &off, ir_unary(g, IR_EXP, a));
-  add_out(k, 0, &off, ir_unary(g, IR_LOG, a));
+  add_out(k, 0, &off, ir_unary(&p.graph, IR_EXP, a));
+  add_out(k, 0, &off, ir_unary(&p.graph, IR_LOG, a));
   JitModule *m;
   char err[512];
   JitOptions o = jit_default_options();
