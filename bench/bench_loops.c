@@ -64,7 +64,7 @@ static double time_loops(JitSkinnyFn fn, const CgSkinnyKey *k, int64_t *rows_out
   /* a' b prefetches the rows one block on: they must exist */
   int64_t arows = rows + (k->trans_a ? rows + k->blockr : 0);
   int64_t brows = k->trans_a ? arows : k->n;
-  int64_t crows = k->trans_a ? k->m : rows;
+  int64_t crows = k->trans_a ? (k->ct ? k->n : k->m) : rows; /* ct: a transposed partial */
   void *a = operand(&r, arows, k->lda, k->ta32);
   void *b = operand(&r, brows, k->ldb, k->tb32);
   double *c = operand(&r, crows, k->ldc, false);

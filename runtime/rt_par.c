@@ -199,15 +199,16 @@ void rt_par_shutdown(void) {
 }
 
 void rt_par_reduce(double *dest, int64_t ld, double *part, int64_t stride, int64_t ntasks,
-                   int64_t rows, int64_t cols, double alpha, double beta) {
+                   int64_t rows, int64_t cols, double alpha, double beta, int trans) {
   int64_t n = rows * cols;
   for (int64_t p = 1; p < ntasks; p++) {
     const double *q = part + p * stride;
     for (int64_t e = 0; e < n; e++) part[e] += q[e];
   }
+  int64_t si = trans ? 1 : cols, sj = trans ? rows : 1; /* (i, j) at i si + j sj */
   for (int64_t i = 0; i < rows; i++)
     for (int64_t j = 0; j < cols; j++) {
-      double v = alpha * part[i * cols + j];
+      double v = alpha * part[i * si + j * sj];
       dest[i * ld + j] = beta != 0 ? dest[i * ld + j] + v : v;
     }
 }

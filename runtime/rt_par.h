@@ -21,11 +21,11 @@ void rt_par_run(RtParFn fn, void *ctx, int64_t ntasks);
 /* Combine the per-task partial results of a reduction (compiler/plan/schedule.h, SchedReduce):
  * dest(i, j) = alpha * (((part_0 + part_1) + part_2) + ...)(i, j) + beta * dest(i, j) for
  * i < rows, j < cols, where task p's partial is rows x cols row-major at part + p * stride
- * and dest(i, j) is at dest + i * ld + j. beta is 0 or 1 (0: dest is not read). Overwrites
- * part_0 (scratch). The order of the sums is fixed: results never depend on the number of
- * threads. */
+ * (trans: cols x rows, element (i, j) at j * rows + i) and dest(i, j) is at dest + i * ld + j.
+ * beta is 0 or 1 (0: dest is not read). Overwrites part_0 (scratch). The order of the sums is
+ * fixed: results never depend on the number of threads. */
 void rt_par_reduce(double *dest, int64_t ld, double *part, int64_t stride, int64_t ntasks,
-                   int64_t rows, int64_t cols, double alpha, double beta);
+                   int64_t rows, int64_t cols, double alpha, double beta, int trans);
 
 /* rt_sparse_mul (rt_sparse.h) with C's rows split into tasks run by rt_par_run: the same bits
  * as the serial call, whatever the number of threads. s is a `const RtSparse *` (void here so

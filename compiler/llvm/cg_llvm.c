@@ -168,8 +168,8 @@ LLVMValueRef cg_fn(Cg *cg, CgFn f, LLVMTypeRef *type) {
     break;
   }
   case CG_PAR_REDUCE: {
-    LLVMTypeRef p[9] = {Tp, cg->i64, Tp, cg->i64, cg->i64, cg->i64, cg->i64, Td, Td};
-    fn = blas_fn(cg, "rt_par_reduce", p, 9, &t);
+    LLVMTypeRef p[10] = {Tp, cg->i64, Tp, cg->i64, cg->i64, cg->i64, cg->i64, Td, Td, Ti};
+    fn = blas_fn(cg, "rt_par_reduce", p, 10, &t);
     break;
   }
   case CG_F32_GEMM: {
@@ -880,13 +880,13 @@ static void emit_combine(Cg *cg, const SchedStep *par, const SchedReduce *rd) {
   }
   LLVMTypeRef t;
   LLVMValueRef fn = cg_fn(cg, CG_PAR_REDUCE, &t);
-  LLVMValueRef args[9] = {
+  LLVMValueRef args[10] = {
       scalar_ptr(cg, &rd->dest),     cg_const_i64(cg, rd->dest.ld > 1 ? rd->dest.ld : rd->cols),
       cg_view_ptr(cg, &rd->part),    cg_const_i64(cg, rd->stride),
       cg_const_i64(cg, par->ntasks), cg_const_i64(cg, rd->rows),
       cg_const_i64(cg, rd->cols),    alpha,
-      cg_const_f64(cg, rd->beta)};
-  LLVMBuildCall2(cg->f->b, t, fn, args, 9, "");
+      cg_const_f64(cg, rd->beta),    LLVMConstInt(cg->i32, rd->trans, 0)};
+  LLVMBuildCall2(cg->f->b, t, fn, args, 10, "");
 }
 
 static void memo_check(Cg *cg, const SchedBlas *bl);

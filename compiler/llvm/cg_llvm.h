@@ -70,6 +70,7 @@ typedef struct CgFunc {
 typedef struct CgSkinnyKey {
   int64_t m, n, k, lda, ldb, ldc, blockr;
   int trans_a, alpha, beta, fl, vw, ta32, tb32, prefetch;
+  int ct; /* c is a transposed partial (SchedBlas.part_trans): n x m, ld m */
 } CgSkinnyKey;
 
 /* The key of SS_SKINNY_GEMM step st compiled with float data (precision f32) or not, for

@@ -33,11 +33,15 @@
  *     TN_CH = 64 rows of a and b (a region's block is one or more chunks), b's rows are rounded
  *     to float into a stack buffer; a tile of c keeps 2W consecutive rows i times up to 12
  *     columns j in float accumulators, a(r, i..i+2W) loaded as a vector and b(r, j)
- *     broadcast, and adds each float sum over the chunk's rows (in row order) to c in double,
- *     transposed 4 x 4. No accumulator chain is longer than the chunk and every FMA uses all
- *     lanes; the broadcast of a with b's row in registers (as for doubles) used 10 of 16
- *     lanes for c = 10, ran 8-long dependent chains per row of c and was 1.5x slower
- *     (doc/performance.md "Float a' b"). The long sum over rows stays double.
+ *     broadcast, and adds each float sum over the chunk's rows (in row order) to c in double:
+ *     in a region onto the task's partial, which the planner transposes for these products
+ *     (SchedReduce.trans: 2W consecutive elements of a column of c, widened and added as they
+ *     are: an f32 hyper-cleaning step in 0.89-0.98 of the time), else transposed 4 x 4 onto
+ *     c's rows. The sums and their order are the same either way. No accumulator chain is
+ *     longer than the chunk and every FMA uses all lanes; the broadcast of a with b's row in
+ *     registers (as for doubles) used 10 of 16 lanes for c = 10, ran 8-long dependent chains
+ *     per row of c and was 1.5x slower (doc/performance.md "Float a' b"). The long sum over
+ *     rows stays double.
  * A double a with float b (rare) widens b's loads and computes in double. Float a with
  * double b is the usual case (X against W, or X' against G).
  * Shared functions: the tile loops of a product are a function `void (a, b, c, lo, hi,
@@ -81,6 +85,7 @@ typedef struct Sk {
   int fw;                /* floats per full vector: 2W */
   int nn_r, nn_g;        /* a b': rows and columns of c per tile */
   int tn_r;              /* a' b: rows of a and b per tile */
+  bool ct;               /* c is a transposed partial, n x m (CgSkinnyKey.ct): float a' b only */
 } Sk;
 
 /* Most floats of b rounded for a float a b' (on the stack, 64 KiB): beyond it, a double b
@@ -510,6 +515,19 @@ static void transpose4(Cg *cg, LLVMValueRef *x) {
  * accumulators' lanes widened and transposed into 4-column pieces of c's rows. */
 static void tn_add(Sk *k, const LLVMValueRef *acc, int nj, LLVMValueRef i0, int64_t j0, int valid) {
   Cg *cg = k->cg;
+  if (k->ct) { /* c'(j, i): each accumulator widened onto consecutive elements, no transpose */
+    for (int jj = 0; jj < nj; jj++) {
+      LLVMValueRef crow = mul_i(cg, cg_const_i64(cg, j0 + jj), k->ldc);
+      for (int l = 0; l < valid;) {
+        int w = valid - l >= 4 ? 4 : valid - l >= 2 ? 2 : 1;
+        LLVMValueRef part = LLVMBuildFPExt(cg->f->b, lanes(cg, acc[jj], l, w), vty(cg, w), "");
+        LLVMValueRef cp = at(cg, k->c, LLVMBuildNSWAdd(cg->f->b, crow, add_i(cg, i0, l), ""));
+        vstore(cg, LLVMBuildFAdd(cg->f->b, vload(cg, cp, w), part, ""), cp);
+        l += w;
+      }
+    }
+    return;
+  }
   LLVMValueRef zero = LLVMConstNull(vty(cg, 4));
   for (int q = 0; q * 4 < valid; q++) { /* rows i0 + 4q .. 4q + 3 of c */
     for (int g = 0; g < nj; g += 4) { /* columns j0 + g .. g + 3 */
@@ -726,7 +744,8 @@ CgSkinnyKey cg_skinny_key(const SchedStep *st, bool f32, int vector_bits, int64_
   key.lda = bl->a.ld > 1 ? bl->a.ld : 1;
   key.ldb = bl->b.ld > 1 ? bl->b.ld : 1;
   if (!bl->trans_a && bl->n == 1) key.ldb = bl->k; /* one row */
-  key.ldc = bl->part ? bl->n : (bl->c.ld > 1 ? bl->c.ld : 1);
+  key.ct = bl->part && bl->part_trans;
+  key.ldc = key.ct ? bl->m : bl->part ? bl->n : (bl->c.ld > 1 ? bl->c.ld : 1);
   /* the block's rows only matter to the product that prefetches the next block (the plan
    * marks one per region, SchedBlas.prefetch); the others' code does not depend on them. An
    * a b' in a region takes the distance as an argument (Sk.pfoff; prefetch: "has it"), so the
@@ -752,7 +771,7 @@ bool cg_skinny_key_eq(const CgSkinnyKey *x, const CgSkinnyKey *y) {
   return x->m == y->m && x->n == y->n && x->k == y->k && x->lda == y->lda && x->ldb == y->ldb &&
          x->ldc == y->ldc && x->blockr == y->blockr && x->prefetch == y->prefetch &&
          x->trans_a == y->trans_a && x->alpha == y->alpha && x->beta == y->beta && x->fl == y->fl &&
-         x->vw == y->vw && x->ta32 == y->ta32 && x->tb32 == y->tb32;
+         x->vw == y->vw && x->ta32 == y->ta32 && x->tb32 == y->tb32 && x->ct == y->ct;
 }
 
 static LLVMTypeRef sk_fn_type(Cg *cg) {
@@ -847,7 +866,12 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
           .fl = key.fl,
           .lda = key.lda,
           .ldb = key.ldb,
-          .ldc = key.ldc};
+          .ldc = key.ldc,
+          .ct = key.ct};
+  if (k.ct && !k.fl) { /* the planner transposes the partials of float a' b only */
+    cg_fail(cg, "a transposed partial for a product in double");
+    return;
+  }
   k.a = cg_view_ptr(cg, &bl->a);
   k.b = cg_view_ptr(cg, &bl->b);
   k.ta = key.ta32 ? cg->f32t : cg->f64;

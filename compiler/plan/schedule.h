@@ -125,8 +125,9 @@ typedef enum SchedStepKind {
  * own partial (zeroed when the task starts), then the partials are combined in task order:
  * dest = alpha * (((part_0 + part_1) + part_2) + ...) + beta * dest. */
 typedef struct SchedReduce {
-  SchedBuf part;          /* task 0's partial (work, rows x cols with ld = cols); task p's
-                             starts p * stride doubles further */
+  SchedBuf part;          /* task 0's partial (work, rows x cols with ld = cols, or cols x
+                             rows with ld = rows when trans); task p's starts p * stride
+                             doubles further */
   int64_t stride;
   int64_t rows, cols;     /* extent of the reduced value: 1x1 (SI_SUM), n x 1 (SI_SUM_COLS), m x n
                              (a reducing SS_SKINNY_GEMM) */
@@ -134,6 +135,9 @@ typedef struct SchedReduce {
   double alpha;           /* times the scalar at alpha_buf when alpha_buf.base != SB_NONE */
   SchedBuf alpha_buf;
   double beta;            /* 0 or 1 */
+  bool trans;             /* the partials are transposed, cols x rows (ld = rows): the float
+                             a' b of precision f32 adds its chunks' sums to them without
+                             transposing them (cg_llvm_skinny.c, tn_add) */
 } SchedReduce;
 
 typedef struct SchedBlas {
@@ -149,6 +153,8 @@ typedef struct SchedBlas {
                                global rows: row idx - idx_r0 of a, empty outside those rows */
   int part; /* a reducing SS_SKINNY_GEMM in an SS_PAR_ROWS body: 1 + index of the
                region's SchedReduce (c, alpha, beta are then the reduction's); 0 else */
+  bool part_trans; /* with part: that reduction's partials are transposed (SchedReduce.trans):
+                      c is n x m with ld m */
   bool prefetch; /* an SS_SKINNY_GEMM in an SS_PAR_ROWS body that prefetches the rows of a of
                     the region's next block into L2 as it goes; the planner marks one product
                     per a: its a' b when there is one, else its first a b' */

@@ -186,8 +186,8 @@ static void dump_step(const SchedStep *st, const char *ind, FILE *out) {
       }
       fprintf(out, " * sum of ");
       print_buf(&r->part, out);
-      fprintf(out, " (%" PRId64 "x%" PRId64 ", stride %" PRId64 ") + %g\n", r->rows, r->cols,
-              r->stride, r->beta);
+      fprintf(out, " (%" PRId64 "x%" PRId64 "%s, stride %" PRId64 ") + %g\n", r->rows, r->cols,
+              r->trans ? " transposed" : "", r->stride, r->beta);
     }
     break;
   }

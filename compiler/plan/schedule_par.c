@@ -496,6 +496,9 @@ static SchedStep make_region(Sch *s, const Entry *e, const StepInfo *info) {
       rd->alpha = b->alpha;
       rd->alpha_buf = b->alpha_buf;
       rd->beta = b->beta;
+      /* float arithmetic (a float data, cg_llvm_skinny.c): partials transposed */
+      rd->trans = b->part_trans = s->opt->f32_data && b->a.base == SB_DATA;
+      if (rd->trans) rd->part.ld = b->m;
       b->part = idx;
       b->c = rd->part;
       b->alpha = 1;

@@ -369,6 +369,15 @@ static void blas(Ver *v, const SchedStep *st, int nreds) {
 
 static void step(Ver *v, const SchedStep *st, int nreds);
 
+/* Task t's partial of reduction rd: rows x cols, or cols x rows when transposed. */
+static void part_access(Ver *v, const SchedReduce *rd, int64_t t, bool write) {
+  SchedBuf part = rd->part;
+  part.offset += t * rd->stride;
+  part.ld = rd->trans ? rd->rows : rd->cols;
+  if (rd->trans) access(v, &part, rd->cols, rd->rows, write);
+  else access(v, &part, rd->rows, rd->cols, write);
+}
+
 /* A region: partials zeroed by every task, the body steps block by block, then the combine. */
 static void region(Ver *v, const SchedStep *st) {
   v->where = "region";
@@ -384,30 +393,25 @@ static void region(Ver *v, const SchedStep *st) {
     if (rd->stride < rd->rows * rd->cols)
       vfail(v, "partials %lld apart for %lld x %lld sums", (long long)rd->stride,
             (long long)rd->rows, (long long)rd->cols);
-    for (int64_t t = 0; t < st->ntasks && !v->failed; t++) {
-      SchedBuf part = rd->part;
-      part.offset += t * rd->stride;
-      part.ld = rd->cols;
-      access(v, &part, rd->rows, rd->cols, true);
-    }
+    for (int64_t t = 0; t < st->ntasks && !v->failed; t++) part_access(v, rd, t, true);
   }
   for (int i = 0; i < st->nbody && !v->failed; i++) {
     if (st->body[i].kind == SS_PAR_ROWS) {
       vfail(v, "a region inside a region");
       return;
     }
+    const SchedBlas *b = &st->body[i].blas;
+    bool trans = b->part > 0 && b->part <= st->nreds && st->reds[b->part - 1].trans;
+    if (b->part_trans != trans || (trans && b->c.ld != b->m))
+      vfail(v, "a product whose partial layout (%s, ld %lld) is not its reduction's",
+            b->part_trans ? "transposed" : "rows", (long long)b->c.ld);
     step(v, &st->body[i], st->nreds);
   }
   v->where = "combine";
   v->node = UINT32_MAX;
   for (int r = 0; r < st->nreds && !v->failed; r++) {
     const SchedReduce *rd = &st->reds[r];
-    for (int64_t t = 0; t < st->ntasks && !v->failed; t++) {
-      SchedBuf part = rd->part;
-      part.offset += t * rd->stride;
-      part.ld = rd->cols;
-      access(v, &part, rd->rows, rd->cols, false);
-    }
+    for (int64_t t = 0; t < st->ntasks && !v->failed; t++) part_access(v, rd, t, false);
     if (rd->alpha_buf.base != SB_NONE) access(v, &rd->alpha_buf, 1, 1, false);
     if (rd->beta != 0 && rd->beta != 1) vfail(v, "beta %g (0 or 1)", rd->beta);
     SchedBuf dest = rd->dest; /* rows rd->cols apart unless its ld says more (as rt_par_reduce) */

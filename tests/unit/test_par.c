@@ -108,20 +108,24 @@ static void test_concurrent_callers(void **state) {
   rt_par_set_threads(2);
 }
 
+/* rt_par_reduce: partials summed in task order, times alpha, onto dest or over it; rows x cols
+ * partials, or transposed (cols x rows) ones. */
 static void test_reduce(void **state) {
   (void)state;
   enum { R = 5, C = 3, P = 4, S = 16 };
   double part[P * S], ref[R * C], dest[R * 4];
-  for (int beta = 0; beta < 2; beta++) {
+  for (int trans = 0; trans < 2; trans++)
+    for (int beta = 0; beta < 2; beta++) {
       for (int i = 0; i < P * S; i++) part[i] = 0.1 * i + 1.0 / (i + 3);
       for (int i = 0; i < R; i++)
         for (int j = 0; j < C; j++) {
           double s = 0;
-          for (int p = 0; p < P; p++) s += part[p * S + i * C + j];
+          int e = trans ? j * R + i : i * C + j;
+          for (int p = 0; p < P; p++) s += part[p * S + e];
           ref[i * C + j] = 2.5 * s + (beta ? 1.0 + i - j : 0);
         }
       for (int i = 0; i < R * 4; i++) dest[i] = 1.0 + i / 4 - i % 4; /* ld 4: column 3 untouched */
-      rt_par_reduce(dest, 4, part, S, P, R, C, 2.5, beta);
+      rt_par_reduce(dest, 4, part, S, P, R, C, 2.5, beta, trans);
       for (int i = 0; i < R; i++) {
         for (int j = 0; j < C; j++) assert_true(dest[i * 4 + j] == ref[i * C + j]);
         assert_true(dest[i * 4 + 3] == 1.0 + i - 3);

@@ -215,7 +215,7 @@ static void test_ir_outputs(void **state) {
   Fix f;
   fix_init(&f);
   IrKernel *k = &f.p.kernels[BLO_K_F];
-  IrOutput out = {0, 2, f.y};
+  IrOutput out = {.slot = 0, .offset = 2, .node = f.y};
   k->name = "f";
   k->outs = &out;
   k->nouts = 1;
@@ -249,7 +249,7 @@ static void plan_init(PlanFix *t) {
   fix_init(&t->f);
   t->val = raw(&t->f, IR_EXP, shape_vector(5), t->f.x, NULL);
   IrKernel *ik = &t->f.p.kernels[BLO_K_F];
-  t->out = (IrOutput){0, 0, t->val};
+  t->out = (IrOutput){.slot = 0, .offset = 0, .node = t->val};
   *ik = (IrKernel){.id = BLO_K_F, .name = "f", .outs = &t->out, .nouts = 1, .nslots = 1};
   ik->slot_size[0] = 5;
   Shape v5 = shape_vector(5);
@@ -421,6 +421,54 @@ static void test_plan_blas(void **state) {
   expect_plan_error(&t, "a sparse product of a tensor that is not its node's sparse data");
 }
 
+/* The float a' b of precision f32 adds into transposed partials (SchedReduce.trans): the planner
+ * marks the product and its reduction together, only with float data, and the verifier
+ * rejects a product whose layout is not its reduction's either way. */
+static void test_plan_partial_layout(void **state) {
+  (void)state;
+  for (int f32 = 0; f32 < 2; f32++) {
+    Arena a;
+    arena_init(&a);
+    IrProblem p;
+    SchedPlan plan;
+    char err[256];
+    hp_hyperclean(&p, &a, 60, 40, 9, 3);
+    SchedOptions o = {.par_min_cost = 1, .par_block_rows = 12, .f32_data = f32};
+    assert_int_equal(sched_problem(&p, &o, &a, &plan, err, sizeof err), 0);
+    assert_int_equal(sched_verify_plan(&p, &plan, err, sizeof err), 0);
+    int ntrans = 0;
+    for (int id = 0; id < BLO_K_COUNT; id++) {
+      if (!plan.present[id]) continue;
+      SchedKernel *k = &plan.kernels[id];
+      for (int i = 0; i < k->nsteps; i++) {
+        SchedStep *par = &k->steps[i];
+        if (par->kind != SS_PAR_ROWS) continue;
+        for (int j = 0; j < par->nbody; j++) {
+          SchedBlas *b = &par->body[j].blas;
+          if (!b->part) continue;
+          SchedReduce *rd = &par->reds[b->part - 1];
+          assert_true(b->part_trans == rd->trans);
+          assert_true(rd->trans == (f32 && b->a.base == SB_DATA));
+          if (!rd->trans) continue;
+          ntrans++;
+          assert_int_equal(b->c.ld, b->m);
+          b->part_trans = false; /* the product writes rows, the combine reads columns */
+          assert_int_equal(sched_verify_kernel(&p, k, err, sizeof err), -1);
+          assert_non_null(strstr(err, "partial layout"));
+          b->part_trans = true;
+          rd->trans = false;
+          assert_int_equal(sched_verify_kernel(&p, k, err, sizeof err), -1);
+          assert_non_null(strstr(err, "partial layout"));
+          rd->trans = true;
+          assert_int_equal(sched_verify_kernel(&p, k, err, sizeof err), 0);
+        }
+      }
+    }
+    assert_true(f32 ? ntrans >= 3 : ntrans == 0); /* grad f, grad_y g, hvp_yy */
+    arena_free(&a);
+  }
+}
+
 /* ------------------------------------------------------------------ after a pass */
 
 static void test_internal_error_exit(void **state) {
@@ -469,6 +517,7 @@ int main(void) {
       cmocka_unit_test(test_plan_liveness),
       cmocka_unit_test(test_plan_shapes),
       cmocka_unit_test(test_plan_blas),
+      cmocka_unit_test(test_plan_partial_layout),
       cmocka_unit_test(test_internal_error_exit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
