@@ -193,7 +193,8 @@ static void test_nothing_written_on_failure(void **state) {
   BloCompiled *c = compile(prog);
   RtOptions opt;
   rt_options_init(&opt, rt_method_find("lancbio"));
-  EmitCOptions eo = {"bad-prefix", &opt, false, 0, "bloc emit-c test", "test", NULL};
+  EmitCOptions eo = {
+      .prefix = "bad-prefix", .opt = &opt, .command = "bloc emit-c test", .version = "test"};
   char err[512];
   FILE *f = tmpfile();
   assert_int_equal(emit_c(c, &eo, f, err, sizeof err), 1);

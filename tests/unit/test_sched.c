@@ -45,7 +45,7 @@ static void plan(Fix *f, IrNode *const *nodes, int n, const SchedOptions *opt) {
   k->outs = arena_calloc(&f->arena, (size_t)n, sizeof(IrOutput));
   int64_t off = 0;
   for (int i = 0; i < n; i++) {
-    k->outs[i] = (IrOutput){0, off, nodes[i]};
+    k->outs[i] = (IrOutput){.slot = 0, .offset = off, .node = nodes[i]};
     off += shape_size(nodes[i]->shape);
   }
   k->nouts = n;
@@ -627,7 +627,7 @@ static void test_generator_rejected(void **state) {
   IrNode *e =
       ir_add(f.g, f.x, ir_rand(f.g, IR_RAND_NORMAL, 0, 1, "z", shape_vector(50), SPAN_NONE));
   IrKernel *k = &f.p.kernels[BLO_K_REPORTS];
-  IrOutput o = {0, 0, e};
+  IrOutput o = {.slot = 0, .offset = 0, .node = e};
   k->outs = &o;
   k->nouts = 1;
   k->nslots = 1;
