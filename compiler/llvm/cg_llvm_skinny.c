@@ -745,7 +745,7 @@ CgSkinnyKey cg_skinny_key(const SchedStep *st, bool f32, int vector_bits, int64_
   key.ldb = bl->b.ld > 1 ? bl->b.ld : 1;
   if (!bl->trans_a && bl->n == 1) key.ldb = bl->k; /* one row */
   key.ct = bl->part && bl->part_trans;
-  key.ldc = key.ct ? bl->m : bl->part ? bl->n : (bl->c.ld > 1 ? bl->c.ld : 1);
+  key.ldc = bl->c.ld > 1 ? bl->c.ld : 1; /* a partial's is its layout's: n, or m transposed */
   /* the block's rows only matter to the product that prefetches the next block (the plan
    * marks one per region, SchedBlas.prefetch); the others' code does not depend on them. An
    * a b' in a region takes the distance as an argument (Sk.pfoff; prefetch: "has it"), so the

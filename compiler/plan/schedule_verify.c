@@ -373,9 +373,9 @@ static void step(Ver *v, const SchedStep *st, int nreds);
 static void part_access(Ver *v, const SchedReduce *rd, int64_t t, bool write) {
   SchedBuf part = rd->part;
   part.offset += t * rd->stride;
-  part.ld = rd->trans ? rd->rows : rd->cols;
-  if (rd->trans) access(v, &part, rd->cols, rd->rows, write);
-  else access(v, &part, rd->rows, rd->cols, write);
+  int64_t rows = rd->trans ? rd->cols : rd->rows, cols = rd->trans ? rd->rows : rd->cols;
+  part.ld = cols;
+  access(v, &part, rows, cols, write);
 }
 
 /* A region: partials zeroed by every task, the body steps block by block, then the combine. */
