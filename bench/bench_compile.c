@@ -20,6 +20,7 @@
 
 #include "compiled.h" /* looks inside the compiled problem */
 #include "llvm/jit.h"
+#include "rt_linalg.h"
 
 #ifndef BENCH_EXAMPLES_DIR
 #define BENCH_EXAMPLES_DIR "examples"
@@ -101,6 +102,7 @@ static const char *base(const char *p) {
 }
 
 int main(int argc, char **argv) {
+  rt_blas_stop_idle_threads(); /* as `bloc run` does */
   int rounds = 5, first = 1;
   if (argc > 2 && !strcmp(argv[1], "-n")) {
     rounds = atoi(argv[2]);

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "driver.h"
 #include "help_methods.h"
+#include "rt_linalg.h"
 #include "rt_mpi.h"
 
 const DriverCmd driver_cmds[] = {
@@ -215,6 +216,9 @@ static bool on_every_rank(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  /* before anything else runs: OpenBLAS's idle workers would spin through the data stage and
+   * the JIT (0.02-0.05 s of `bloc run`'s time to its first step; doc/performance.md) */
+  rt_blas_stop_idle_threads();
   driver_ranks_start(&argc, &argv);
   bool every = on_every_rank(argc, argv);
   int rc = every || rt_mpi_rank() == 0 ? dispatch(argc, argv) : 0;

@@ -15,6 +15,26 @@ static int blas_n(int64_t n) {
   return (int)n;
 }
 
+/* OpenBLAS's own entry points, declared weak: a solver from `bloc emit-c` may link another
+ * BLAS, and Debian lets the OpenBLAS variant change under a built program (its OpenMP build has
+ * no thread server to stop). */
+#if !defined(RT_BLAS_PORTABLE) && defined(__GNUC__) && defined(__ELF__)
+extern int openblas_get_parallel(void) __attribute__((weak));
+extern int openblas_get_num_threads(void) __attribute__((weak));
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+RT_API bool rt_blas_stop_idle_threads(void) {
+  /* 1: the pthreads build, whose thread server blas_thread_shutdown_ stops and exec_blas
+   * starts again on demand (also what OpenBLAS's own fork handler relies on) */
+  if (!openblas_get_parallel || !openblas_get_num_threads || !blas_thread_shutdown_) return false;
+  if (openblas_get_parallel() != 1 || openblas_get_num_threads() < 2) return false;
+  blas_thread_shutdown_();
+  return true;
+}
+#else
+RT_API bool rt_blas_stop_idle_threads(void) { return false; }
+#endif
+
 RT_API double rt_dot(int64_t n, const double *x, const double *y) {
   return cblas_ddot(blas_n(n), x, 1, y, 1);
 }

@@ -25,6 +25,15 @@ RT_API bool rt_all_finite(int64_t n, const double *x);
 RT_API void rt_gemv(bool trans, int64_t m, int64_t n, double alpha, const double *A,
                     const double *x, double beta, double *y);
 
+/* Stop OpenBLAS's idle worker threads; OpenBLAS starts them again at its next threaded call,
+ * as many as before, so results do not change. Its pthreads build starts them when the library
+ * is loaded, and each then spins on sched_yield for about 2^28 cycles (0.1 s) waiting for work:
+ * a whole CPU taken from `bloc run`'s data stage and JIT on a two-CPU machine. Call it only
+ * while no other thread is inside a BLAS routine (the driver does, first thing in main).
+ * Returns true when it stopped them (the pthreads build of OpenBLAS with more than one
+ * thread), false when there was nothing to stop or no way to. */
+RT_API bool rt_blas_stop_idle_threads(void);
+
 /* Cholesky A = L L^T of a symmetric n x n matrix (lower triangle used and overwritten by L;
  * the strict upper triangle is left untouched). Returns 0, or k > 0 when the leading minor of
  * order k is not positive definite. */

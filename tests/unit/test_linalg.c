@@ -1,11 +1,14 @@
-/* test_linalg.c — rt_linalg (BLAS/LAPACK wrappers), rt_tridiag (O(j) LDL^T solve with its
- * breakdown guard, Sturm bisection for Ritz values) and the counting allocator rt_mem. */
+/* test_linalg.c — rt_linalg (BLAS/LAPACK wrappers, stopping OpenBLAS's idle threads),
+ * rt_tridiag (O(j) LDL^T solve with its breakdown guard, Sturm bisection for Ritz values) and
+ * the counting allocator rt_mem. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <cblas.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,48 @@
 #include "rt_mem.h"
 #include "rt_rng.h"
 #include "rt_tridiag.h"
+
+/* The threads of this process (/proc/self/task), or -1 without /proc. */
+static int count_threads(void) {
+  DIR *d = opendir("/proc/self/task");
+  if (!d) return -1;
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d));) n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
+}
+
+/* c = a b for n x n matrices, large enough for OpenBLAS to split it over its threads. */
+static void gemm(int n, const double *a, const double *b, double *c) {
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a, n, b, n, 0.0, c, n);
+}
+
+/* rt_blas_stop_idle_threads ends OpenBLAS's workers (the driver calls it so that they do not
+ * spin through the data stage), and the next threaded product starts them again, with the
+ * same result to the bit. Runs first: nothing else in this program starts threads. */
+static void test_blas_idle_threads(void **state) {
+  (void)state;
+  int before = count_threads(), nblas = openblas_get_num_threads();
+  if (before < 0 || nblas < 2 || openblas_get_parallel() != 1) {
+    skip(); /* one CPU, OPENBLAS_NUM_THREADS=1, or not OpenBLAS's pthreads build */
+  }
+  enum { N = 400 };
+  double *a = malloc(sizeof(double) * N * N), *b = malloc(sizeof(double) * N * N);
+  double *c1 = malloc(sizeof(double) * N * N), *c2 = malloc(sizeof(double) * N * N);
+  assert_non_null(a && b && c1 && c2);
+  for (int i = 0; i < N * N; i++) a[i] = sin(0.37 * i), b[i] = cos(1.3 * i);
+  gemm(N, a, b, c1);
+  int running = count_threads(); /* the workers, started at load or again for the product */
+  assert_int_equal(running, before);
+  assert_true(rt_blas_stop_idle_threads());
+  assert_int_equal(count_threads(), running - (nblas - 1));
+  gemm(N, a, b, c2); /* OpenBLAS starts them again */
+  assert_int_equal(count_threads(), running);
+  assert_memory_equal(c1, c2, sizeof(double) * N * N);
+  assert_true(rt_blas_stop_idle_threads()); /* and they can be stopped again */
+  assert_int_equal(count_threads(), running - (nblas - 1));
+  free(a), free(b), free(c1), free(c2);
+}
 
 static void test_level1(void **state) {
   (void)state;
@@ -151,6 +196,7 @@ static void test_mem_counters(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_blas_idle_threads),
       cmocka_unit_test(test_level1),
       cmocka_unit_test(test_cholesky_and_fallbacks),
       cmocka_unit_test(test_tridiag),
