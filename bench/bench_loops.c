@@ -74,7 +74,7 @@ static double time_loops(JitSkinnyFn fn, const CgSkinnyKey *k, int64_t *rows_out
     long calls = 0;
     double t0 = now_s(), t;
     do {
-      for (int i = 0; i < 16; i++) fn(a, b, c, 0, rows, 1.0, 0);
+      for (int i = 0; i < 16; i++) fn(a, b, c, 0, rows, 1.0, 0, NULL);
       calls += 16;
       t = now_s() - t0;
     } while (t < round_s);

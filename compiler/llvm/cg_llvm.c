@@ -430,15 +430,51 @@ static void loop_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
  * alias checks cost compile time (7% of hyperclean_minibatch's IR) for what is a row copy. The
  * same values: an index outside X's rows gives a row of NaN, as in the general code
  * (cg_llvm_expr.c, IR_GATHER). Returns false, emitting nothing, for any other loop. */
-static bool emit_gather_rows(Cg *cg, const SchedStep *st) {
-  if (st->nitems != 1 || st->flat || st->cols < 2) return false;
+static LLVMValueRef imin(Cg *cg, LLVMValueRef a, LLVMValueRef b);
+
+/* In a region's block that has just copied sampled rows of data a into a buffer (emit_gather_rows):
+ * where the rows the next block copies start, in CgFunc.gather_next, for the product that
+ * prefetches them (cg_skinny). Past the region's last row the last one repeats, an index outside
+ * a gives a's first row: the addresses are only prefetched, never read. */
+static void gather_next_rows(Cg *cg, const SchedStep *st, const SchedExpr *a,
+                             const SchedExpr *samples) {
+  LLVMBuilderRef b = cg->f->b;
+  int64_t n = cg->f->block_rows;
+  if (!cg->f->gather_next)
+    cg->f->gather_next = LLVMBuildArrayAlloca(cg->f->eb, cg->ptr, cg_const_i64(cg, n), "next");
+  cg->f->gather_dest = st->items[0].dest;
+  LLVMTypeRef elt = cg_elt(cg, &a->buf);
+  CgIx z = cg_ix(cg, 0);
+  Loop Lj;
+  CgIx j = loop_begin(cg, &Lj, 0, n, 1);
+  LLVMValueRef r =
+      imin(cg, LLVMBuildNSWAdd(b, cg->f->rhi, j.v, ""), cg_const_i64(cg, st->rows - 1));
+  LLVMValueRef row =
+      LLVMBuildLoad2(b, cg->i64, cg_addr(cg, b, &samples->buf, (CgIx){r, 1}, z, cg->i64), "");
+  LLVMValueRef in = LLVMBuildICmp(b, LLVMIntULT, row, cg_const_i64(cg, a->shape.rows), "");
+  row = LLVMBuildSelect(b, in, row, cg_const_i64(cg, 0), "");
+  LLVMValueRef src = cg_addr(cg, b, &a->buf, (CgIx){row, 1}, z, elt);
+  LLVMBuildStore(b, src, LLVMBuildInBoundsGEP2(b, cg->ptr, cg->f->gather_next, &j.v, 1, ""));
+  inner_end(cg, &Lj, CG_VEC_NEVER);
+}
+
+bool cg_gather_copy(const SchedStep *st, const SchedBuf **dest) {
+  if (st->kind != SS_LOOP || st->nitems != 1 || st->flat || st->cols < 2) return false;
   const SchedItem *it = &st->items[0];
   const SchedExpr *e = it->expr, *a = e->nargs == 2 ? e->args[0] : NULL;
   if (it->kind != SI_WRITE || e->op != IR_GATHER || e->attr[1] || a->op != SCHED_LOAD ||
       a->buf.base != SB_DATA || a->shape.rank != 2 || a->shape.cols != st->cols ||
-      e->args[1]->op != SCHED_LOAD || e->args[1]->buf.base != SB_SAMPLE ||
-      it->dest.base == SB_SREG || cg_elt(cg, &a->buf) != cg_elt(cg, &it->dest))
+      e->args[1]->op != SCHED_LOAD || e->args[1]->buf.base != SB_SAMPLE || it->dest.base == SB_SREG)
     return false;
+  if (dest) *dest = &it->dest;
+  return true;
+}
+
+static bool emit_gather_rows(Cg *cg, const SchedStep *st) {
+  if (!cg_gather_copy(st, NULL)) return false;
+  const SchedItem *it = &st->items[0];
+  const SchedExpr *e = it->expr, *a = e->args[0];
+  if (cg_elt(cg, &a->buf) != cg_elt(cg, &it->dest)) return false; /* f32 data into doubles */
   LLVMBuilderRef b = cg->f->b;
   LLVMTypeRef elt = cg_elt(cg, &it->dest);
   CgIx z = cg_ix(cg, 0);
@@ -468,7 +504,25 @@ static bool emit_gather_rows(Cg *cg, const SchedStep *st) {
   return true;
 }
 
+/* A copy of sampled rows in a region's block whose product prefetching the next block needs a
+ * table of the rows that block copies (cg_skinny_prefetch_table): fill it. */
+static void gather_table(Cg *cg, const SchedStep *st) {
+  const SchedStep *par = cg->f->par;
+  const SchedBuf *d;
+  if (!par || !cg->f->rlo || !cg_gather_copy(st, &d)) return;
+  for (int i = 0; i < par->nbody; i++) {
+    const SchedBuf *a = &par->body[i].blas.a;
+    if (cg_skinny_prefetch_table(par, &par->body[i]) && a->base == d->base &&
+        a->index == d->index && a->offset == d->offset && a->ld == d->ld) {
+      const SchedExpr *e = st->items[0].expr;
+      gather_next_rows(cg, st, e->args[0], e->args[1]);
+      return;
+    }
+  }
+}
+
 static void emit_loop(Cg *cg, const SchedStep *st) {
+  gather_table(cg, st); /* where the next block's sampled rows are, for its prefetches */
   if (!cg->vectorize_all && emit_gather_rows(cg, st)) return;
   LLVMValueRef *acc = xcalloc((size_t)st->nitems + 1, sizeof(LLVMValueRef));
   for (int i = 0; i < st->nitems; i++) {
@@ -832,6 +886,7 @@ static LLVMValueRef emit_task_fn(Cg *cg, const SchedStep *par, LLVMValueRef *bod
   cg->f->part = part;
   cg->f->reds = par->reds;
   cg->f->block_rows = par->block_rows;
+  cg->f->par = par;
   for (int i = 0; i < par->nbody && !cg->failed; i++) {
     cg_memo_reset(cg);
     cg->f->top = 0;

@@ -63,6 +63,12 @@ typedef struct CgFunc {
   const SchedStep *b32_step[CG_B32_MAX];
   LLVMValueRef b32[CG_B32_MAX];
   int nb32;
+  /* a task function only: a block whose rows of gather_dest are copies of sampled rows of data
+   * (emit_gather_rows) also fills gather_next, block_rows pointers to the rows the next block
+   * will copy, which the product prefetching the next block reads (cg_skinny); NULL: none */
+  SchedBuf gather_dest;
+  LLVMValueRef gather_next;
+  const SchedStep *par; /* a task function only: its region */
 } CgFunc;
 
 /* What the code of a skinny product's tile loops depends on besides a, b, c, its rows and
@@ -71,11 +77,20 @@ typedef struct CgSkinnyKey {
   int64_t m, n, k, lda, ldb, ldc, blockr;
   int trans_a, alpha, beta, fl, vw, ta32, tb32, prefetch;
   int ct; /* c is a transposed partial (SchedBlas.part_trans): n x m, ld m */
+  int pft; /* the prefetching product of a block whose a is a copy of sampled rows: it reads
+              the rows of the next block from a table (CgFunc.gather_next) */
 } CgSkinnyKey;
 
 /* The key of SS_SKINNY_GEMM step st compiled with float data (precision f32) or not, for
- * vectors of vector_bits, in a region with blocks of block_rows (0: not in a region). */
-CgSkinnyKey cg_skinny_key(const SchedStep *st, bool f32, int vector_bits, int64_t block_rows);
+ * vectors of vector_bits, in the body of SS_PAR_ROWS region par (NULL: not in a region). */
+CgSkinnyKey cg_skinny_key(const SchedStep *st, bool f32, int vector_bits, const SchedStep *par);
+/* Whether step st of a region's body copies sampled rows of a data matrix into its buffer (the
+ * form emit_gather_rows writes as one memcpy per row); *dest (when not NULL) is that buffer. */
+bool cg_gather_copy(const SchedStep *st, const SchedBuf **dest);
+/* Whether product st of region par is the one prefetching the next block's rows of its a (the
+ * plan's SchedBlas.prefetch, an a' b) and a is a copy of sampled rows: it then reads where they
+ * come from in a table the copy fills (CgFunc.gather_next, CgSkinnyKey.pft). */
+bool cg_skinny_prefetch_table(const SchedStep *par, const SchedStep *st);
 bool cg_skinny_key_eq(const CgSkinnyKey *x, const CgSkinnyKey *y);
 
 /* The skinny-product functions of a JIT module split into parts (one LLVM module each): key i

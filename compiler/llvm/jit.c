@@ -398,11 +398,11 @@ static int kernel_skinny_keys(const SchedKernel *k, bool f32, int vector_bits, C
   int n = 0;
   for (int i = 0; i < k->nsteps; i++) {
     const SchedStep *st = &k->steps[i];
-    if (st->kind == SS_SKINNY_GEMM && n < max) out[n++] = cg_skinny_key(st, f32, vector_bits, 0);
+    if (st->kind == SS_SKINNY_GEMM && n < max) out[n++] = cg_skinny_key(st, f32, vector_bits, NULL);
     if (st->kind != SS_PAR_ROWS) continue;
     for (int j = 0; j < st->nbody; j++)
       if (st->body[j].kind == SS_SKINNY_GEMM && n < max)
-        out[n++] = cg_skinny_key(&st->body[j], f32, vector_bits, st->block_rows);
+        out[n++] = cg_skinny_key(&st->body[j], f32, vector_bits, st);
   }
   return n;
 }

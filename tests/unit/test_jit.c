@@ -621,43 +621,71 @@ static void test_big_products(void **state) {
 
 /* Stochastic hyper-cleaning: a sample set picks rows of X, Y and entries of lambda, so
  * gradients scatter into lambda. */
-static void test_stochastic(void **state) {
-  (void)state;
+/* Stochastic hyper-cleaning: g's cross-entropies over K = 64 sampled rows of X (m = 400 rows,
+ * nf = 50 features, nc = 7 classes), f's over 64 others; the sample indices drawn once. */
+typedef struct Stoch {
   Arena arena;
-  arena_init(&arena);
   IrProblem p;
-  hp_init(&p, &arena);
-  IrGraph *g = &p.graph;
-  int64_t m = 400, nf = 50, nc = 7, K = 64;
-  IrNode *lam = hp_var(&p, 0, shape_vector(m));
-  IrNode *W = hp_var(&p, 1, shape_matrix(nf, nc));
+  int64_t m, nf, nc, K;
+  double *Xd, *Yd;
+  int64_t smp[128], sizes[2];
+  const double *data[2];
+  Inputs in;
+} Stoch;
+
+static void stoch_init(Stoch *s) {
+  arena_init(&s->arena);
+  IrProblem *p = &s->p;
+  hp_init(p, &s->arena);
+  IrGraph *g = &p->graph;
+  int64_t m = s->m = 400, nf = s->nf = 50, nc = s->nc = 7, K = s->K = 64;
+  IrNode *lam = hp_var(p, 0, shape_vector(m));
+  IrNode *W = hp_var(p, 1, shape_matrix(nf, nc));
   IrNode *X = ir_data(g, 0, shape_matrix(m, nf));
   IrNode *Y = ir_data(g, 1, shape_matrix(m, nc));
-  p.ndata = 2;
+  p->ndata = 2;
   IrNode *B = ir_sample(g, 0, 0, K);
   IrNode *Z = ir_matmul(g, ir_gather(g, X, B), W);
   IrNode *ce = ir_sub(g, ir_reduce(g, IR_LSE_ROWS, Z),
                       ir_reduce(g, IR_SUM_ROWS, ir_mul(g, Z, ir_gather(g, Y, B))));
   IrNode *wts = ir_unary(g, IR_SIGMOID, ir_gather(g, lam, B));
-  p.g = ir_add(g, ir_scale(g, 1.0 / K, ir_dot(g, wts, ce)),
-               ir_scale(g, 0.01, ir_reduce(g, IR_SUM, ir_mul(g, W, W))));
+  p->g = ir_add(g, ir_scale(g, 1.0 / K, ir_dot(g, wts, ce)),
+                ir_scale(g, 0.01, ir_reduce(g, IR_SUM, ir_mul(g, W, W))));
   IrNode *B2 = ir_sample(g, 1, K, K);
   IrNode *Z2 = ir_matmul(g, ir_gather(g, X, B2), W);
-  p.f = ir_scale(g, 1.0 / K,
-                 ir_reduce(g, IR_SUM,
-                           ir_sub(g, ir_reduce(g, IR_LSE_ROWS, Z2),
-                                  ir_reduce(g, IR_SUM_ROWS, ir_mul(g, Z2, ir_gather(g, Y, B2))))));
-  hp_derive(&p);
+  p->f = ir_scale(g, 1.0 / K,
+                  ir_reduce(g, IR_SUM,
+                            ir_sub(g, ir_reduce(g, IR_LSE_ROWS, Z2),
+                                   ir_reduce(g, IR_SUM_ROWS, ir_mul(g, Z2, ir_gather(g, Y, B2))))));
+  hp_derive(p);
   RtRng r;
   rt_rng_seed(&r, 23);
-  double *Xd = random_data(&r, m * nf, -1, 1), *Yd = onehot_rows(&r, m, nc);
-  int64_t smp[128];
+  s->Xd = random_data(&r, m * nf, -1, 1);
+  s->Yd = onehot_rows(&r, m, nc);
   int64_t *perm = malloc((size_t)m * sizeof(int64_t));
   rt_rng_permutation(&r, m, perm);
-  for (int i = 0; i < 2 * K; i++) smp[i] = perm[i % K + (i >= K ? 100 : 0)];
-  const double *data[2] = {Xd, Yd};
-  Inputs in = {data, smp, 29};
-  check_problem("stochastic hyper-cleaning", &p, &in, NULL);
+  for (int i = 0; i < 2 * K; i++) s->smp[i] = perm[i % K + (i >= K ? 100 : 0)];
+  free(perm);
+  s->data[0] = s->Xd;
+  s->data[1] = s->Yd;
+  s->sizes[0] = m * nf;
+  s->sizes[1] = m * nc;
+  s->in = (Inputs){s->data, s->smp, 29};
+}
+
+static void stoch_free(Stoch *s) {
+  free(s->Xd);
+  free(s->Yd);
+  arena_free(&s->arena);
+}
+
+static void test_stochastic(void **state) {
+  (void)state;
+  Stoch st;
+  stoch_init(&st);
+  IrProblem *p = &st.p;
+  int64_t m = st.m, K = st.K, *smp = st.smp;
+  check_problem("stochastic hyper-cleaning", p, &st.in, NULL);
   /* indices outside X's rows (a caller's bug; the evaluator refuses them): NaN rows in X[B, :],
    * the same bits whether the rows are copied one memcpy each (cg_llvm.c, emit_gather_rows) or
    * by the general loop (vectorize_all) */
@@ -669,21 +697,18 @@ static void test_stochastic(void **state) {
     o.vectorize_all = pass == 1;
     JitModule *jm = NULL;
     char err[512];
-    if (jit_compile(&p, &o, &jm, err, sizeof err)) fail_msg("%s", err);
-    jr_run_all(&p, jm, data, smp, 29, got[pass]);
+    if (jit_compile(p, &o, &jm, err, sizeof err)) fail_msg("%s", err);
+    jr_run_all(p, jm, st.data, smp, 29, got[pass]);
     jit_free(jm);
   }
   assert_true(isnan(got[0][BLO_K_GRAD_Y_G][0][0])); /* g itself */
   int id, sl;
-  if (!jr_same_outs(&p, got[0], got[1], &id, &sl))
+  if (!jr_same_outs(p, got[0], got[1], &id, &sl))
     fail_msg("kernel %s slot %d: row copies differ from the general gather loop",
-             p.kernels[id].name, sl);
+             p->kernels[id].name, sl);
   jr_free_outs(got[0]);
   jr_free_outs(got[1]);
-  free(perm);
-  free(Xd);
-  free(Yd);
-  arena_free(&arena);
+  stoch_free(&st);
 }
 
 /* Sparse data (rt_sparse.h): a 2000 x 300 CSR matrix at 2% and its 64 sampled rows in
@@ -1001,43 +1026,126 @@ static void check_shared_skinny(const SharedCase *c, bool f32, JitOptions o) {
   jr_data_free(&jd);
 }
 
+/* Stochastic hyper-cleaning in regions of 12-row blocks: each block copies its sampled rows of
+ * X, and the X' G that prefetches the next block's rows reads where they are from a table the
+ * copy fills (cg_skinny_prefetch_table), so its call passes one; the same bits with the loops
+ * inlined and in shared functions, and each kernel against the evaluator. */
+static void test_gathered_prefetch(void **state) {
+  (void)state;
+  Stoch st;
+  stoch_init(&st);
+  JitOptions o = jit_default_options();
+  o.sched.par_min_cost = 1; /* regions, several tasks */
+  o.sched.par_block_rows = 12;
+  o.keep_ir = true;
+  o.vector_bits = 256;
+  JitModule *m = NULL;
+  char err[512];
+  if (jit_compile(&st.p, &o, &m, err, sizeof err)) fail_msg("%s", err);
+  char *ir = jr_module_ir(m);
+  if (!strstr(ir, "double 0.000000e+00, i64 0, ptr nonnull %next"))
+    fail_msg("no prefetching product of sampled rows is given their table");
+  free(ir);
+  jit_free(m);
+  check_problem("stochastic hyper-cleaning, 12-row blocks", &st.p, &st.in, &o);
+  SharedCase sc = {"stochastic hyper-cleaning, 12-row blocks", &st.p, &st.in, st.sizes, 2, true};
+  check_shared_skinny(&sc, false, o);
+  check_shared_skinny(&sc, true, o);
+  stoch_free(&st);
+}
+
+/* A region (SS_PAR_ROWS) with blocks of block_rows and body steps body[0..n) (none: NULL). */
+static SchedStep region_of(int64_t block_rows, SchedStep *body, int n) {
+  SchedStep par;
+  memset(&par, 0, sizeof par);
+  par.kind = SS_PAR_ROWS;
+  par.rows = 512;
+  par.block_rows = block_rows;
+  par.body = body;
+  par.nbody = n;
+  return par;
+}
+
 /* The shared functions' key holds everything the tile code depends on: the plan's prefetch
  * mark (a product that prefetches the next block gets other code, so it cannot share a
- * function with one that does not: the first caller's choice used to be given to both), and
- * the block's rows only where they are used, by the prefetching product. */
+ * function with one that does not: the first caller's choice used to be given to both), the
+ * block's rows only where they are used, by the prefetching product, and whether that product
+ * reads the next block's rows from a table (its a a copy of sampled rows). */
 static void test_skinny_key(void **state) {
   (void)state;
   SchedStep st;
   memset(&st, 0, sizeof st);
+  st.kind = SS_SKINNY_GEMM;
   st.blas.m = 512;
   st.blas.n = 10;
   st.blas.k = 785;
   st.blas.trans_b = true; /* a b' */
-  st.blas.a.ld = 785;
+  st.blas.a = (SchedBuf){.base = SB_WORK, .index = 1, .offset = 0, .ld = 785};
   st.blas.b.ld = 785;
   st.blas.c.ld = 10;
   st.blas.alpha = 1;
-  CgSkinnyKey plain = cg_skinny_key(&st, false, 256, 128);
-  CgSkinnyKey other_block = cg_skinny_key(&st, false, 256, 64);
+  SchedStep r128 = region_of(128, NULL, 0), r64 = region_of(64, NULL, 0);
+  CgSkinnyKey plain = cg_skinny_key(&st, false, 256, &r128);
+  CgSkinnyKey other_block = cg_skinny_key(&st, false, 256, &r64);
   assert_true(cg_skinny_key_eq(&plain, &other_block));
   /* a b' in a region: the prefetch distance is an argument, so the prefetching product and
    * the others share a function, whatever the block */
   st.blas.prefetch = true;
-  CgSkinnyKey pf = cg_skinny_key(&st, false, 256, 128);
-  CgSkinnyKey pf_block = cg_skinny_key(&st, false, 256, 64);
+  CgSkinnyKey pf = cg_skinny_key(&st, false, 256, &r128);
+  CgSkinnyKey pf_block = cg_skinny_key(&st, false, 256, &r64);
   assert_true(cg_skinny_key_eq(&plain, &pf));
   assert_true(cg_skinny_key_eq(&pf, &pf_block));
-  CgSkinnyKey outside = cg_skinny_key(&st, false, 256, 0); /* not in a region: no prefetch */
+  CgSkinnyKey outside = cg_skinny_key(&st, false, 256, NULL); /* not in a region: no prefetch */
   assert_false(cg_skinny_key_eq(&plain, &outside));
   st.blas.trans_a = true; /* a' b: the block's rows are in its code */
   st.blas.trans_b = false;
   st.blas.prefetch = false;
-  CgSkinnyKey tn = cg_skinny_key(&st, false, 256, 128);
+  CgSkinnyKey tn = cg_skinny_key(&st, false, 256, &r128);
   st.blas.prefetch = true;
-  CgSkinnyKey tn_pf = cg_skinny_key(&st, false, 256, 128);
-  CgSkinnyKey tn_pf_block = cg_skinny_key(&st, false, 256, 64);
+  CgSkinnyKey tn_pf = cg_skinny_key(&st, false, 256, &r128);
+  CgSkinnyKey tn_pf_block = cg_skinny_key(&st, false, 256, &r64);
   assert_false(cg_skinny_key_eq(&tn, &tn_pf));
   assert_false(cg_skinny_key_eq(&tn_pf, &tn_pf_block));
+  assert_false(tn_pf.pft);
+  /* the same a' b when a is a block's copy of sampled rows of data: a table of the next
+   * block's rows (cg_skinny_prefetch_table); not for a b', nor for a copy into another buffer */
+  SchedExpr data = {.op = SCHED_LOAD,
+                    .shape = {.rank = 2, .rows = 5000, .cols = 785},
+                    .buf = {.base = SB_DATA, .index = 4, .ld = 785}};
+  SchedExpr rows = {.op = SCHED_LOAD,
+                    .shape = {.rank = 1, .rows = 512, .cols = 1},
+                    .buf = {.base = SB_SAMPLE, .ld = 1}};
+  SchedExpr *gargs[2] = {&data, &rows};
+  SchedExpr gather = {
+      .op = IR_GATHER, .nargs = 2, .args = gargs, .shape = {.rank = 2, .rows = 512, .cols = 785}};
+  SchedItem copy = {.kind = SI_WRITE, .expr = &gather, .dest = st.blas.a};
+  SchedStep body[2];
+  memset(body, 0, sizeof body);
+  body[0].kind = SS_LOOP;
+  body[0].rows = 512;
+  body[0].cols = 785;
+  body[0].items = &copy;
+  body[0].nitems = 1;
+  body[1] = st;
+  SchedStep rg = region_of(128, body, 2);
+  const SchedBuf *dest = NULL;
+  assert_true(cg_gather_copy(&body[0], &dest));
+  assert_ptr_equal(dest, &copy.dest);
+  assert_true(cg_skinny_prefetch_table(&rg, &body[1]));
+  CgSkinnyKey tn_tab = cg_skinny_key(&body[1], false, 256, &rg);
+  assert_true(tn_tab.pft);
+  assert_false(cg_skinny_key_eq(&tn_pf, &tn_tab));
+  body[1].blas.prefetch = false; /* not the prefetching product */
+  assert_false(cg_skinny_key(&body[1], false, 256, &rg).pft);
+  body[1].blas.prefetch = true;
+  body[1].blas.a.offset = 785; /* a is not the copy */
+  assert_false(cg_skinny_prefetch_table(&rg, &body[1]));
+  body[1] = st;
+  body[1].blas.trans_a = false; /* a b' */
+  body[1].blas.trans_b = true;
+  assert_false(cg_skinny_key(&body[1], false, 256, &rg).pft);
+  rows.buf.base = SB_WORK; /* rows chosen by something else than samples: not a copy */
+  assert_false(cg_gather_copy(&body[0], NULL));
 }
 
 /* Hyper-cleaning-shaped kernels (X W and X' G with c = 10 in regions, in several kernels)
@@ -1255,7 +1363,7 @@ static void test_skinny_lookup(void **state) {
     assert_true(a && b && c);
     for (int64_t e = 0; e < arows * k.lda; e++) a[e] = rt_rng_double(&r) - 0.5;
     for (int64_t e = 0; e < brows * k.ldb; e++) b[e] = rt_rng_double(&r) - 0.5;
-    fn(a, b, c, lo, hi, 1.0, 0);
+    fn(a, b, c, lo, hi, 1.0, 0, NULL);
     double worst = 0;
     if (!k.trans_a) {
       for (int64_t row = lo; row < hi; row++)
@@ -1369,6 +1477,7 @@ int main(void) {
       cmocka_unit_test(test_wide_any_host),   cmocka_unit_test(test_errors_and_absent),
       cmocka_unit_test(test_many_modules),    cmocka_unit_test(test_size_limit),
       cmocka_unit_test(test_skinny_lookup),   cmocka_unit_test(test_op_coverage),
+      cmocka_unit_test(test_gathered_prefetch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
