@@ -257,7 +257,7 @@ LLVMValueRef cg_base(Cg *cg, const SchedBuf *b) {
   return cg->f->x;
 }
 
-bool cg_is_f32(const Cg *cg, const SchedBuf *b) { return cg->f32 && b->base == SB_DATA; }
+bool cg_is_f32(const Cg *cg, const SchedBuf *b) { return cg->f32 && sched_data_elts(b); }
 
 LLVMTypeRef cg_elt(const Cg *cg, const SchedBuf *b) {
   return cg_is_f32(cg, b) ? cg->f32t : cg->f64;
@@ -399,7 +399,9 @@ static void store_at(Cg *cg, const SchedBuf *d, CgIx r, CgIx c, LLVMValueRef v) 
     LLVMBuildStore(cg->f->b, v, cg->f->sregs[d->index]);
     return;
   }
-  LLVMBuildStore(cg->f->b, v, cg_addr(cg, cg->f->b, d, r, c, cg->f64));
+  LLVMTypeRef elt = cg_elt(cg, d); /* floats: copies of float data rows */
+  if (elt != cg->f64) v = LLVMBuildFPTrunc(cg->f->b, v, elt, "");
+  LLVMBuildStore(cg->f->b, v, cg_addr(cg, cg->f->b, d, r, c, elt));
 }
 
 static void loop_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
@@ -993,7 +995,7 @@ static void emit_par(Cg *cg, const SchedStep *par) {
 
 /* Word i of a memo'd product's slot header (SCHED_MEMO_MAGIC in schedule.h), as an int64. */
 static LLVMValueRef memo_word(Cg *cg, const SchedBlas *bl, int i) {
-  SchedBuf h = {SB_WORK, -1, bl->memo_at + i, 1};
+  SchedBuf h = {SB_WORK, -1, bl->memo_at + i, 1, false};
   return cg_view_ptr(cg, &h);
 }
 

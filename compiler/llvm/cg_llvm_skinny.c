@@ -776,7 +776,7 @@ struct CgSkinnyFn { /* a function of the module, by key */
 };
 
 /* cg_is_f32 without a Cg: the key is computed from the plan alone (jit.c) */
-static bool is_f32(bool f32, const SchedBuf *b) { return f32 && b->base == SB_DATA; }
+static bool is_f32(bool f32, const SchedBuf *b) { return f32 && sched_data_elts(b); }
 
 /* Whether a body step of region par copies sampled rows into buf (cg_gather_copy). */
 static bool gathered_into(const SchedStep *par, const SchedBuf *buf) {

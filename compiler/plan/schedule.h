@@ -41,7 +41,15 @@ typedef struct SchedBuf {
                      buffer id (offset is final; the plan verifier checks liveness by it) */
   int64_t offset; /* elements from the base pointer */
   int64_t ld;     /* row stride in elements: cols of the stored matrix, 1 for vectors */
+  bool rows_of_data; /* SB_WORK: a copy of sampled rows of a data matrix, whose elements are
+                        the data's (floats at precision f32, where backends may keep them so) */
 } SchedBuf;
+
+/* Whether b holds a data tensor's elements: the tensor, or a copy of its sampled rows
+ * (rows_of_data). At precision f32 those are floats in the JIT (cg_is_f32). */
+static inline bool sched_data_elts(const SchedBuf *b) {
+  return b->base == SB_DATA || (b->base == SB_WORK && b->rows_of_data);
+}
 
 /* SchedExpr.op beyond the IR ops: a load of .buf viewed with .shape. */
 #define SCHED_LOAD ((int)IR_OP_COUNT)

@@ -63,7 +63,7 @@ static void add_acc(StepInfo *si, const SchedBuf *b, int64_t rows, int64_t cols,
 /* Bytes of an element of buffer b: data may be floats (SchedOptions.f32_data), the rest is
  * double. Block sizes are bytes, so float data fits twice the rows in a cache. */
 static double elt_bytes(const StepInfo *si, const SchedBuf *b) {
-  return b->base == SB_DATA ? si->data_bytes : 8;
+  return sched_data_elts(b) ? si->data_bytes : 8;
 }
 
 /* Reads of e evaluated at domain row r; `row` says whether e's row index is still r there
@@ -389,7 +389,8 @@ static SchedReduce *new_reduce(SchedStep *par, Sch *s, int64_t rows, int64_t col
   int64_t size = rows * cols;
   rd->stride =
       (size + SCHED_ALIGN - 1) / SCHED_ALIGN * SCHED_ALIGN; /* tasks' partials on their own lines */
-  rd->part = (SchedBuf){SB_WORK, (int)sched_new_buffer(s, rd->stride * par->ntasks), 0, cols};
+  rd->part =
+      (SchedBuf){SB_WORK, (int)sched_new_buffer(s, rd->stride * par->ntasks), 0, cols, false};
   rd->rows = rows;
   rd->cols = cols;
   rd->dest = dest;
@@ -496,13 +497,13 @@ static SchedStep make_region(Sch *s, const Entry *e, const StepInfo *info) {
       rd->alpha = b->alpha;
       rd->alpha_buf = b->alpha_buf;
       rd->beta = b->beta;
-      /* float arithmetic (a float data, cg_llvm_skinny.c): partials transposed */
-      rd->trans = b->part_trans = s->opt->f32_data && b->a.base == SB_DATA;
+      /* float arithmetic (a float data or its rows, cg_llvm_skinny.c): partials transposed */
+      rd->trans = b->part_trans = s->opt->f32_data && sched_data_elts(&b->a);
       if (rd->trans) rd->part.ld = b->m;
       b->part = idx;
       b->c = rd->part;
       b->alpha = 1;
-      b->alpha_buf = (SchedBuf){SB_NONE, 0, 0, 1};
+      b->alpha_buf = (SchedBuf){SB_NONE, 0, 0, 1, false};
       b->beta = 0;
     }
   }

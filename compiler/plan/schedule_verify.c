@@ -16,6 +16,7 @@
 typedef struct BufUse {
   int first, last; /* steps that access it (-1: never) */
   int64_t lo, hi;  /* work elements accessed [lo, hi) */
+  bool data_rows;  /* its first view's SchedBuf.rows_of_data: every view must say the same */
 } BufUse;
 
 typedef struct Ver {
@@ -91,11 +92,11 @@ static int64_t base_len(Ver *v, const SchedBuf *b) {
   return -1;
 }
 
-static void note_buf(Ver *v, int id, int64_t lo, int64_t hi) {
+static void note_buf(Ver *v, int id, int64_t lo, int64_t hi, bool data_rows) {
   if (id >= v->nbufs) {
     int n = id + 1 > 2 * v->nbufs ? id + 1 : 2 * v->nbufs;
     v->bufs = xrealloc(v->bufs, (size_t)n, sizeof(BufUse));
-    for (int i = v->nbufs; i < n; i++) v->bufs[i] = (BufUse){-1, -1, 0, 0};
+    for (int i = v->nbufs; i < n; i++) v->bufs[i] = (BufUse){-1, -1, 0, 0, false};
     v->nbufs = n;
   }
   BufUse *u = &v->bufs[id];
@@ -103,6 +104,9 @@ static void note_buf(Ver *v, int id, int64_t lo, int64_t hi) {
     u->first = v->step;
     u->lo = lo;
     u->hi = hi;
+    u->data_rows = data_rows;
+  } else if (u->data_rows != data_rows) { /* the JIT would read floats as doubles */
+    vfail(v, "buffer %d viewed both as copied rows of data and not", id);
   }
   u->last = v->step;
   if (lo < u->lo) u->lo = lo;
@@ -143,6 +147,10 @@ static void access(Ver *v, const SchedBuf *b, int64_t rows, int64_t cols, bool w
     vfail(v, "a view of %s with index %d", base_name(b->base), b->index);
     return;
   }
+  if (b->rows_of_data && b->base != SB_WORK) {
+    vfail(v, "a view of %s marked as copied rows of data", base_name(b->base));
+    return;
+  }
   if (write && b->base != SB_WORK && b->base != SB_OUT && b->base != SB_SREG) {
     vfail(v, "writes %s, an input", base_name(b->base));
     return;
@@ -165,7 +173,7 @@ static void access(Ver *v, const SchedBuf *b, int64_t rows, int64_t cols, bool w
       vfail(v, "a work view without a buffer id");
       return;
     }
-    note_buf(v, b->index, b->offset, end);
+    note_buf(v, b->index, b->offset, end, b->rows_of_data);
   }
   for (int64_t r = 0; r < rows && !v->failed; r++)
     for (int64_t c = 0; c < cols && !v->failed; c++) touch(v, b, b->offset + r * ld + c, write);
@@ -263,6 +271,12 @@ static void item(Ver *v, const SchedStep *st, const SchedItem *it, int nreds) {
   switch (it->kind) {
   case SI_WRITE:
     if (!it->partial) node_size(v, st->rows * st->cols, -1);
+    if (it->dest.rows_of_data && it->dest.base == SB_WORK &&
+        (it->partial || it->expr->op != IR_GATHER || it->expr->args[0]->op != SCHED_LOAD ||
+         it->expr->args[0]->buf.base != SB_DATA)) {
+      vfail(v, "writes buffer %d, copied rows of data, with something else", it->dest.index);
+      return;
+    }
     access(v, &it->dest, st->rows, st->cols, true);
     break;
   case SI_SUM:

@@ -26,6 +26,19 @@ void kc_close(KcRun *r) {
   blo_compiled_free(r->c);
 }
 
+void kc_draw(const BloProblem *p, uint64_t seed, int64_t *samples) {
+  RtRng rng;
+  rt_rng_seed(&rng, seed);
+  for (int s = 0; s < p->n_samples; s++) {
+    const BloSampleInfo *si = &p->samples[s];
+    int64_t *scratch =
+        calloc((size_t)rt_rng_sample_scratch_len(si->batch, si->population) + 1, sizeof(int64_t));
+    rt_rng_sample_without_replacement(&rng, si->batch, si->population, samples + si->offset,
+                                      scratch);
+    free(scratch);
+  }
+}
+
 KcPoint kc_point(int64_t n, uint64_t seed) {
   KcPoint pt = {malloc(sizeof(double) * (size_t)(n + 1)), malloc(sizeof(double) * (size_t)(n + 1)),
                 malloc(sizeof(double) * (size_t)(n + 1))};

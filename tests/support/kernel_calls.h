@@ -25,6 +25,11 @@ typedef struct KcRun {
 int kc_open(KcRun *r, const char *file, const BloCompileOptions *opt);
 void kc_close(KcRun *r);
 
+/* Draw every sample set of p's problem from rt_rng seeded with seed into samples (its
+ * p->sample_total indices): the same draw for every compile of one program (and on every
+ * rank, as the runtime's shared seed gives). */
+void kc_draw(const BloProblem *p, uint64_t seed, int64_t *samples);
+
 /* The point kernels are called at: x, y and v of the longer of nx and ny values each. */
 typedef struct KcPoint {
   double *x, *y, *v;

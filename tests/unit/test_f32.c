@@ -42,6 +42,8 @@ typedef struct Prog {
   int ndefs;
   double n; /* the longest sum over data */
   bool f64_jit; /* also the JIT at f64 against the evaluator at f64, within 1e-12 */
+  const char *float_kernel; /* a kernel that must differ from the evaluator at f32 by more than
+                               1e-12 of its scale: its products compute in float (NULL: none) */
 } Prog;
 
 /* Compiles pg with every kernel, by the backend at the precision. */
@@ -54,6 +56,7 @@ static void run_open(KcRun *r, const Prog *pg, BloBackend backend, BloPrecision 
   opt.precision = prec;
   opt.all_kernels = true;
   assert_int_equal(kc_open(r, pg->file, &opt), 0);
+  kc_draw(r->p, 5, r->samples); /* minibatches: the same rows in every compile */
 }
 
 static void check_prog(const Prog *pg) {
@@ -99,6 +102,9 @@ static void check_prog(const Prog *pg) {
                "(scale %.3g)", pg->file, name, d32, d64, scale);
     most = fmax(most, d64 / scale);
     most32 = fmax(most32, d32 / scale);
+    if (pg->float_kernel && !strcmp(name, pg->float_kernel) && d32 <= 1e-12 * scale)
+      fail_msg("%s: kernel %s: |jit f32 - eval f32| = %.3g: not float arithmetic", pg->file, name,
+               d32);
     checked++;
   }
   assert_true(checked >= 9);
@@ -120,7 +126,7 @@ static void check_prog(const Prog *pg) {
  * the register tiles of the skinny products differ by width. */
 static void test_f32_kernels(void **state) {
   (void)state;
-  Prog pg = {"tests/unit/f32_kernels.blo", NULL, 0, 600, false};
+  Prog pg = {"tests/unit/f32_kernels.blo", NULL, 0, 600, false, NULL};
   char *saved = getenv("BLOC_VECTOR_WIDTH") ? strdup(getenv("BLOC_VECTOR_WIDTH")) : NULL;
   static const char *const widths[] = {"", "256", "512"};
   for (int w = 0; w < 3; w++) {
@@ -140,7 +146,21 @@ static void test_f32_hyperclean(void **state) {
     return;
   }
   SemaDefine d[3] = {{"n_train", 1000}, {"n_val", 1000}, {"n_test", 500}};
-  Prog pg = {"examples/hyperclean.blo", d, 3, 1000, false};
+  Prog pg = {"examples/hyperclean.blo", d, 3, 1000, false, NULL};
+  check_prog(&pg);
+}
+
+/* Minibatch hyper-cleaning (examples/hyperclean_minibatch.blo, 1000 training samples, batches
+ * of 200): each region block copies its sampled rows of X, floats at f32, and the products on
+ * the copies compute in float as on the data (SchedBuf.rows_of_data); n = 785, a row of X. */
+static void test_f32_minibatch(void **state) {
+  (void)state;
+  if (access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) != 0) {
+    fprintf(stderr, "skip: no Fashion-MNIST files\n");
+    return;
+  }
+  SemaDefine d[4] = {{"n_train", 1000}, {"n_val", 1000}, {"n_test", 500}, {"batch", 200}};
+  Prog pg = {"examples/hyperclean_minibatch.blo", d, 4, 785, false, "grad_y_g"};
   check_prog(&pg);
 }
 
@@ -148,7 +168,7 @@ static void test_f32_hyperclean(void **state) {
  * are compiled into each part that needs them, at f32 and at f64. */
 static void test_many_skinny(void **state) {
   (void)state;
-  Prog pg = {"tests/unit/many_skinny.blo", NULL, 0, 71, true};
+  Prog pg = {"tests/unit/many_skinny.blo", NULL, 0, 71, true, NULL};
   check_prog(&pg);
 }
 
@@ -156,6 +176,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_f32_kernels),
       cmocka_unit_test(test_f32_hyperclean),
+      cmocka_unit_test(test_f32_minibatch),
       cmocka_unit_test(test_many_skinny),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,21 +32,6 @@ static int run_open(KcRun *r, const char *file, BloBackend backend, RtShard s) {
   return kc_open(r, file, &opt);
 }
 
-/* Draw every sample set of r's problem from seed into samples (the same draw on every rank, as
- * the runtime's shared seed gives). */
-static void draw(const BloProblem *p, uint64_t seed, int64_t *samples) {
-  RtRng rng;
-  rt_rng_seed(&rng, seed);
-  for (int s = 0; s < p->n_samples; s++) {
-    const BloSampleInfo *si = &p->samples[s];
-    int64_t *scratch =
-        calloc((size_t)rt_rng_sample_scratch_len(si->batch, si->population) + 1, sizeof(int64_t));
-    rt_rng_sample_without_replacement(&rng, si->batch, si->population, samples + si->offset,
-                                      scratch);
-    free(scratch);
-  }
-}
-
 /* The blocks of owned rows rank s's compile names for kernel id (BloOwned): zero outside the
  * rank's rows, in the part it wrote (the runtime assembles those blocks instead of summing
  * them, which is exact only then). */
@@ -97,8 +82,8 @@ static void check_sum_draws(const char *file, BloBackend backend, int N, int dra
   }
   int checked = 0;
   for (int dr = 0; dr < draws; dr++) {
-    draw(whole.p, 100 + (uint64_t)dr, whole.samples);
-    for (int r = 0; r < N; r++) draw(ranks[r].p, 100 + (uint64_t)dr, ranks[r].samples);
+    kc_draw(whole.p, 100 + (uint64_t)dr, whole.samples);
+    for (int r = 0; r < N; r++) kc_draw(ranks[r].p, 100 + (uint64_t)dr, ranks[r].samples);
     for (int id = 0; id < BLO_K_COUNT; id++) {
       if (!whole.p->kernels[id]) continue;
       kc_call(&whole, id, &pt, ref, slot);
@@ -222,8 +207,8 @@ static void check_backends(const char *file, int N, int draws) {
     KcPoint at = {pt, pt, pt}; /* x = y = v */
     int checked = 0;
     for (int dr = 0; dr < draws; dr++) {
-      draw(jit.p, 200 + (uint64_t)dr, jit.samples);
-      draw(ev.p, 200 + (uint64_t)dr, ev.samples);
+      kc_draw(jit.p, 200 + (uint64_t)dr, jit.samples);
+      kc_draw(ev.p, 200 + (uint64_t)dr, ev.samples);
       for (int id = 0; id < BLO_K_COUNT; id++) {
         if (!jit.p->kernels[id]) continue;
         assert_non_null(ev.p->kernels[id]);

@@ -319,8 +319,24 @@ static void test_plan_bounds(void **state) {
   t.items[1].dest.index = 1; /* the kernel has one output slot */
   expect_plan_error(&t, "a view of an output slot with index 1");
   plan_init(&t);
-  t.items[0].dest = (SchedBuf){SB_DATA, 1, 0, 1};
+  t.items[0].dest = (SchedBuf){SB_DATA, 1, 0, 1, false};
   expect_plan_error(&t, "writes a data tensor, an input");
+}
+
+/* A work buffer marked as copied rows of data (SchedBuf.rows_of_data: floats at f32 in the JIT)
+ * is written only by a gather of a data matrix and viewed with the mark everywhere. */
+static void test_plan_data_rows(void **state) {
+  (void)state;
+  PlanFix t;
+  plan_init(&t);
+  t.items[0].dest.rows_of_data = true; /* w = load x */
+  expect_plan_error(&t, "writes buffer 0, copied rows of data, with something else");
+  plan_init(&t);
+  t.ew.buf.rows_of_data = true; /* written unmarked, read marked */
+  expect_plan_error(&t, "buffer 0 viewed both as copied rows of data and not");
+  plan_init(&t);
+  t.items[1].dest.rows_of_data = true;
+  expect_plan_error(&t, "a view of an output slot marked as copied rows of data");
 }
 
 static void test_plan_order(void **state) {
@@ -405,7 +421,7 @@ static void test_plan_blas(void **state) {
   t.steps[1] = (SchedStep){.kind = SS_GEMV, .blas = b};
   assert_int_equal(sched_verify_kernel(&t.f.p, &t.k, t.f.err, sizeof t.f.err), 0);
   t.steps[1].blas.trans_a = false; /* A x needs a vector[5] operand: y has 4 */
-  t.steps[1].blas.b = (SchedBuf){SB_Y, 0, 0, 1};
+  t.steps[1].blas.b = (SchedBuf){SB_Y, 0, 0, 1, false};
   expect_plan_error(&t, "outside y");
   plan_init(&t);
   b.beta = 1; /* accumulates into an output nothing wrote */
@@ -448,7 +464,7 @@ static void test_plan_partial_layout(void **state) {
           if (!b->part) continue;
           SchedReduce *rd = &par->reds[b->part - 1];
           assert_true(b->part_trans == rd->trans);
-          assert_true(rd->trans == (f32 && b->a.base == SB_DATA));
+          assert_true(rd->trans == (f32 && sched_data_elts(&b->a)));
           if (!rd->trans) continue;
           ntrans++;
           assert_int_equal(b->c.ld, b->m);
@@ -514,6 +530,7 @@ int main(void) {
       cmocka_unit_test(test_plan_valid),
       cmocka_unit_test(test_plan_bounds),
       cmocka_unit_test(test_plan_order),
+      cmocka_unit_test(test_plan_data_rows),
       cmocka_unit_test(test_plan_liveness),
       cmocka_unit_test(test_plan_shapes),
       cmocka_unit_test(test_plan_blas),
