@@ -68,13 +68,22 @@ static double time_loops(JitSkinnyFn fn, const CgSkinnyKey *k, int64_t *rows_out
   void *a = operand(&r, arows, k->lda, k->ta32);
   void *b = operand(&r, brows, k->ldb, k->tb32);
   double *c = operand(&r, crows, k->ldc, false);
+  /* a product of sampled rows (k->pft) reads the next block's rows from a table: the rows that
+   * follow, as the others prefetch */
+  const void **pft = NULL;
+  if (k->pft) {
+    pft = malloc(sizeof(void *) * (size_t)rows);
+    size_t esz = k->ta32 ? sizeof(float) : sizeof(double);
+    for (int64_t i = 0; i < rows; i++)
+      pft[i] = (const char *)a + (size_t)((i + k->blockr) * k->lda) * esz;
+  }
   double flops = 2.0 * (double)rows * (double)k->n * (double)(k->trans_a ? k->m : k->k);
   double best = 0, round_s = quick ? 0.005 : 0.04;
   for (int round = 0; round < (quick ? 2 : ROUNDS); round++) {
     long calls = 0;
     double t0 = now_s(), t;
     do {
-      for (int i = 0; i < 16; i++) fn(a, b, c, 0, rows, 1.0, 0, NULL);
+      for (int i = 0; i < 16; i++) fn(a, b, c, 0, rows, 1.0, 0, pft);
       calls += 16;
       t = now_s() - t0;
     } while (t < round_s);
@@ -85,6 +94,7 @@ static double time_loops(JitSkinnyFn fn, const CgSkinnyKey *k, int64_t *rows_out
   free(a);
   free(b);
   free(c);
+  free(pft);
   *rows_out = rows;
   return best;
 }

@@ -427,17 +427,12 @@ static void loop_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
   }
 }
 
-/* A loop that only copies sampled rows of a data matrix, w(r, :) = X(samples(r), :) (a minibatch
- * before its products), as one memcpy per row: the general loop's vector body, remainder and
- * alias checks cost compile time (7% of hyperclean_minibatch's IR) for what is a row copy. The
- * same values: an index outside X's rows gives a row of NaN, as in the general code
- * (cg_llvm_expr.c, IR_GATHER). Returns false, emitting nothing, for any other loop. */
 static LLVMValueRef imin(Cg *cg, LLVMValueRef a, LLVMValueRef b);
 
-/* In a region's block that has just copied sampled rows of data a into a buffer (emit_gather_rows):
- * where the rows the next block copies start, in CgFunc.gather_next, for the product that
- * prefetches them (cg_skinny). Past the region's last row the last one repeats, an index outside
- * a gives a's first row: the addresses are only prefetched, never read. */
+/* In a region's block that copies sampled rows of data a into a buffer (step st): where the rows
+ * the next block copies start, in CgFunc.gather_next, for the product that prefetches them
+ * (cg_skinny). Past the region's last row the last one repeats, an index outside a gives a's
+ * first row: the addresses are only prefetched, never read. */
 static void gather_next_rows(Cg *cg, const SchedStep *st, const SchedExpr *a,
                              const SchedExpr *samples) {
   LLVMBuilderRef b = cg->f->b;
@@ -472,6 +467,11 @@ bool cg_gather_copy(const SchedStep *st, const SchedBuf **dest) {
   return true;
 }
 
+/* A loop that only copies sampled rows of a data matrix, w(r, :) = X(samples(r), :) (a minibatch
+ * before its products), as one memcpy per row: the general loop's vector body, remainder and
+ * alias checks cost compile time (7% of hyperclean_minibatch's IR) for what is a row copy. The
+ * same values: an index outside X's rows gives a row of NaN, as in the general code
+ * (cg_llvm_expr.c, IR_GATHER). Returns false, emitting nothing, for any other loop. */
 static bool emit_gather_rows(Cg *cg, const SchedStep *st) {
   if (!cg_gather_copy(st, NULL)) return false;
   const SchedItem *it = &st->items[0];

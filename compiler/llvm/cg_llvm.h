@@ -63,9 +63,9 @@ typedef struct CgFunc {
   const SchedStep *b32_step[CG_B32_MAX];
   LLVMValueRef b32[CG_B32_MAX];
   int nb32;
-  /* a task function only: a block whose rows of gather_dest are copies of sampled rows of data
-   * (emit_gather_rows) also fills gather_next, block_rows pointers to the rows the next block
-   * will copy, which the product prefetching the next block reads (cg_skinny); NULL: none */
+  /* a task function only: a block that copies sampled rows of data into gather_dest also fills
+   * gather_next (emit_loop), block_rows pointers to the rows the next block will copy, which
+   * the product prefetching the next block reads (cg_skinny); NULL: none */
   SchedBuf gather_dest;
   LLVMValueRef gather_next;
   const SchedStep *par; /* a task function only: its region */
