@@ -429,30 +429,25 @@ static void loop_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
 
 static LLVMValueRef imin(Cg *cg, LLVMValueRef a, LLVMValueRef b);
 
-/* In a region's block that copies sampled rows of data a into a buffer (step st): where the rows
- * the next block copies start, in CgFunc.gather_next, for the product that prefetches them
- * (cg_skinny). Past the region's last row the last one repeats, an index outside a gives a's
- * first row: the addresses are only prefetched, never read. */
-static void gather_next_rows(Cg *cg, const SchedStep *st, const SchedExpr *a,
-                             const SchedExpr *samples) {
+LLVMValueRef cg_gather_next_rows(Cg *cg, const SchedStep *gather) {
   LLVMBuilderRef b = cg->f->b;
-  int64_t n = cg->f->block_rows;
-  if (!cg->f->gather_next)
-    cg->f->gather_next = LLVMBuildArrayAlloca(cg->f->eb, cg->ptr, cg_const_i64(cg, n), "next");
-  cg->f->gather_dest = st->items[0].dest;
+  const SchedExpr *e = gather->items[0].expr, *a = e->args[0], *samples = e->args[1];
+  LLVMValueRef next =
+      LLVMBuildArrayAlloca(cg->f->eb, cg->ptr, cg_const_i64(cg, cg->f->block_rows), "next");
   LLVMTypeRef elt = cg_elt(cg, &a->buf);
   CgIx z = cg_ix(cg, 0);
   Loop Lj;
-  CgIx j = loop_begin(cg, &Lj, 0, n, 1);
+  CgIx j = loop_begin(cg, &Lj, 0, cg->f->block_rows, 1);
   LLVMValueRef r =
-      imin(cg, LLVMBuildNSWAdd(b, cg->f->rhi, j.v, ""), cg_const_i64(cg, st->rows - 1));
+      imin(cg, LLVMBuildNSWAdd(b, cg->f->rhi, j.v, ""), cg_const_i64(cg, gather->rows - 1));
   LLVMValueRef row =
       LLVMBuildLoad2(b, cg->i64, cg_addr(cg, b, &samples->buf, (CgIx){r, 1}, z, cg->i64), "");
   LLVMValueRef in = LLVMBuildICmp(b, LLVMIntULT, row, cg_const_i64(cg, a->shape.rows), "");
   row = LLVMBuildSelect(b, in, row, cg_const_i64(cg, 0), "");
   LLVMValueRef src = cg_addr(cg, b, &a->buf, (CgIx){row, 1}, z, elt);
-  LLVMBuildStore(b, src, LLVMBuildInBoundsGEP2(b, cg->ptr, cg->f->gather_next, &j.v, 1, ""));
+  LLVMBuildStore(b, src, LLVMBuildInBoundsGEP2(b, cg->ptr, next, &j.v, 1, ""));
   inner_end(cg, &Lj, CG_VEC_NEVER);
+  return next;
 }
 
 bool cg_gather_copy(const SchedStep *st, const SchedBuf **dest) {
@@ -506,25 +501,7 @@ static bool emit_gather_rows(Cg *cg, const SchedStep *st) {
   return true;
 }
 
-/* A copy of sampled rows in a region's block whose product prefetching the next block needs a
- * table of the rows that block copies (cg_skinny_prefetch_table): fill it. */
-static void gather_table(Cg *cg, const SchedStep *st) {
-  const SchedStep *par = cg->f->par;
-  const SchedBuf *d;
-  if (!par || !cg->f->rlo || !cg_gather_copy(st, &d)) return;
-  for (int i = 0; i < par->nbody; i++) {
-    const SchedBuf *a = &par->body[i].blas.a;
-    if (cg_skinny_prefetch_table(par, &par->body[i]) && a->base == d->base &&
-        a->index == d->index && a->offset == d->offset && a->ld == d->ld) {
-      const SchedExpr *e = st->items[0].expr;
-      gather_next_rows(cg, st, e->args[0], e->args[1]);
-      return;
-    }
-  }
-}
-
 static void emit_loop(Cg *cg, const SchedStep *st) {
-  gather_table(cg, st); /* where the next block's sampled rows are, for its prefetches */
   if (!cg->vectorize_all && emit_gather_rows(cg, st)) return;
   LLVMValueRef *acc = xcalloc((size_t)st->nitems + 1, sizeof(LLVMValueRef));
   for (int i = 0; i < st->nitems; i++) {

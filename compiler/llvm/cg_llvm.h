@@ -63,11 +63,6 @@ typedef struct CgFunc {
   const SchedStep *b32_step[CG_B32_MAX];
   LLVMValueRef b32[CG_B32_MAX];
   int nb32;
-  /* a task function only: a block that copies sampled rows of data into gather_dest also fills
-   * gather_next (emit_loop), block_rows pointers to the rows the next block will copy, which
-   * the product prefetching the next block reads (cg_skinny); NULL: none */
-  SchedBuf gather_dest;
-  LLVMValueRef gather_next;
   const SchedStep *par; /* a task function only: its region */
 } CgFunc;
 
@@ -78,7 +73,7 @@ typedef struct CgSkinnyKey {
   int trans_a, alpha, beta, fl, vw, ta32, tb32, prefetch;
   int ct; /* c is a transposed partial (SchedBlas.part_trans): n x m, ld m */
   int pft; /* the prefetching product of a block whose a is a copy of sampled rows: it reads
-              the rows of the next block from a table (CgFunc.gather_next) */
+              the rows of the next block from a table (cg_gather_next_rows) */
 } CgSkinnyKey;
 
 /* The key of SS_SKINNY_GEMM step st compiled with float data (precision f32) or not, for
@@ -89,7 +84,7 @@ CgSkinnyKey cg_skinny_key(const SchedStep *st, bool f32, int vector_bits, const 
 bool cg_gather_copy(const SchedStep *st, const SchedBuf **dest);
 /* Whether product st of region par is the one prefetching the next block's rows of its a (the
  * plan's SchedBlas.prefetch, an a' b) and a is a copy of sampled rows: it then reads where they
- * come from in a table the copy fills (CgFunc.gather_next, CgSkinnyKey.pft). */
+ * come from in a table (cg_gather_next_rows, CgSkinnyKey.pft). */
 bool cg_skinny_prefetch_table(const SchedStep *par, const SchedStep *st);
 bool cg_skinny_key_eq(const CgSkinnyKey *x, const CgSkinnyKey *y);
 
@@ -166,6 +161,11 @@ void cg_skinny(Cg *cg, const SchedStep *st);
 /* For a skinny a b' that computes in float (float data a, double b): b rounded to float into
  * a new stack buffer (n x k) at the current position; else NULL. */
 LLVMValueRef cg_skinny_round_b(Cg *cg, const SchedStep *st);
+/* In a region's block (a task function), for the copy of sampled rows `gather` (cg_gather_copy):
+ * a table of block_rows pointers, filled here, to where the rows the next block copies are in
+ * the data (past the region's last row the last one repeats, an index outside the data gives its
+ * first row: the addresses are only prefetched, never read). */
+LLVMValueRef cg_gather_next_rows(Cg *cg, const SchedStep *gather);
 
 /* An SS_SPMM step at the current position (cg_llvm_sparse.c): CSR loops specialised to the
  * product's column count; in a region body only the rows [rlo, rhi) of c. */

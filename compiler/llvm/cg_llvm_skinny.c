@@ -82,7 +82,7 @@ typedef struct Sk {
                          own rows, in cache): a value, so both share one function */
   LLVMValueRef pft;      /* the prefetching a' b of a block of sampled rows (CgSkinnyKey.pft):
                             where the next block's rows come from, a table of pointers by row
-                            of the block (CgFunc.gather_next); NULL: they follow in a */
+                            of the block (cg_gather_next_rows); NULL: they follow in a */
   LLVMValueRef lo;       /* the block's first row (the table's entry 0) */
   int vw;                /* W: doubles per full vector, 4 or 8 */
   LLVMTypeRef ta, tb;    /* element types of a and b: float data (precision f32) is widened
@@ -778,21 +778,21 @@ struct CgSkinnyFn { /* a function of the module, by key */
 /* cg_is_f32 without a Cg: the key is computed from the plan alone (jit.c) */
 static bool is_f32(bool f32, const SchedBuf *b) { return f32 && sched_data_elts(b); }
 
-/* Whether a body step of region par copies sampled rows into buf (cg_gather_copy). */
-static bool gathered_into(const SchedStep *par, const SchedBuf *buf) {
+/* The body step of region par that copies sampled rows into buf (cg_gather_copy), or NULL. */
+static const SchedStep *gather_into(const SchedStep *par, const SchedBuf *buf) {
   for (int i = 0; par && i < par->nbody; i++) {
     const SchedBuf *d;
     if (cg_gather_copy(&par->body[i], &d) && d->base == buf->base && d->index == buf->index &&
         d->offset == buf->offset && d->ld == buf->ld)
-      return true;
+      return &par->body[i];
   }
-  return false;
+  return NULL;
 }
 
 bool cg_skinny_prefetch_table(const SchedStep *par, const SchedStep *st) {
   const SchedBlas *bl = &st->blas;
   return par && st->kind == SS_SKINNY_GEMM && bl->trans_a && bl->prefetch && par->block_rows > 0 &&
-         gathered_into(par, &bl->a);
+         gather_into(par, &bl->a);
 }
 
 CgSkinnyKey cg_skinny_key(const SchedStep *st, bool f32, int vector_bits, const SchedStep *par) {
@@ -946,17 +946,8 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
   /* (loops inlined: a product that prefetches nothing gets no prefetches, the code it had) */
   if (!bl->trans_a && key.prefetch && (bl->prefetch || !cg->skinny_inline))
     k.pfoff = cg_const_i64(cg, bl->prefetch ? cg->f->block_rows * key.lda : 0);
-  /* the prefetching product of a block of sampled rows: the rows they come from, which the
-   * block's copy of them put in a table (emit_loop) */
-  if (key.pft) {
-    const SchedBuf *g = &cg->f->gather_dest;
-    if (!cg->f->gather_next || g->base != bl->a.base || g->index != bl->a.index ||
-        g->offset != bl->a.offset || g->ld != bl->a.ld) {
-      cg_fail(cg, "a product prefetching sampled rows before their copy");
-      return;
-    }
-    k.pft = cg->f->gather_next;
-  }
+  /* the prefetching product of a block of sampled rows: a table of the rows they come from */
+  if (key.pft) k.pft = cg_gather_next_rows(cg, gather_into(cg->f->par, &bl->a));
   k.tb = key.tb32 ? cg->f32t : cg->f64;
   k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
   if (key.alpha) k.alpha = cg_alpha(cg, bl);
