@@ -290,25 +290,21 @@ static void prefetch(Cg *cg, LLVMValueRef p) {
   LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
 }
 
-/* Where row `row` of the current block has its counterpart in the next block: the table's
- * entry (Sk.pft) when the product has one, else dflt (blockr rows on in a). */
-static LLVMValueRef next_row(Sk *k, LLVMValueRef row, LLVMValueRef dflt) {
+/* The table's entries (Sk.pft: where each row of the block has its counterpart in the next
+ * block) from the block's row `row` on. */
+static LLVMValueRef pft_at(Sk *k, LLVMValueRef row) {
   Cg *cg = k->cg;
-  if (!k->pft) return dflt;
   LLVMValueRef i = LLVMBuildNSWSub(cg->f->b, row, k->lo, "");
-  return LLVMBuildLoad2(cg->f->b, cg->ptr,
-                        LLVMBuildInBoundsGEP2(cg->f->b, cg->ptr, k->pft, &i, 1, ""), "");
+  return LLVMBuildInBoundsGEP2(cg->f->b, cg->ptr, k->pft, &i, 1, "");
 }
 
-/* Before the loop along a's rows of a tile of R rows from r0: where the tile's rows of the next
- * block start, the table's entries for them (Sk.pft: R pointers from row r0 - lo on), for
- * prefetch_next_block; NULL when this product does not prefetch (no blockr, or the plan says
- * another product does) or has no table (the rows then follow in a, blockr rows on). */
+/* Before the loop along a's rows of a tile of R rows from r0: the table's entries for the
+ * tile's rows, for prefetch_next_block; NULL when this product does not prefetch (no blockr,
+ * or the plan says another product does) or has no table (the rows then follow in a, blockr
+ * rows on). */
 static LLVMValueRef next_rows(Sk *k, LLVMValueRef r0) {
-  Cg *cg = k->cg;
   if (!k->blockr || !k->prefetch || !k->pft) return NULL;
-  LLVMValueRef i = LLVMBuildNSWSub(cg->f->b, r0, k->lo, "");
-  return LLVMBuildInBoundsGEP2(cg->f->b, cg->ptr, k->pft, &i, 1, "");
+  return pft_at(k, r0);
 }
 
 /* In a tile of R rows starting at arow0, at step ii of the loop along a's rows: prefetch one
@@ -608,8 +604,7 @@ static void tn_tile_f32(Sk *k, const TnChunk *ch, LLVMValueRef i0, int nv, int t
   if (k->blockr && k->prefetch && j0 == 0) { /* this row of the next block, from i0 on */
     LLVMValueRef p;
     if (k->pft) { /* the table's row, or blockr rows on in a */
-      LLVMValueRef dflt = at_t(cg, k->ta, k->a, mul_i(cg, add_i(cg, r, k->blockr), k->lda));
-      p = at_t(cg, k->ta, next_row(k, r, dflt), i0);
+      p = at_t(cg, k->ta, LLVMBuildLoad2(cg->f->b, cg->ptr, pft_at(k, r), ""), i0);
     } else {
       LLVMValueRef off =
           LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, r, k->blockr), k->lda), i0, "");
