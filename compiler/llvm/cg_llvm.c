@@ -429,46 +429,55 @@ static void loop_body(Cg *cg, const SchedStep *st, CgIx r, CgIx c, void *ctx) {
 
 static LLVMValueRef imin(Cg *cg, LLVMValueRef a, LLVMValueRef b);
 
-LLVMValueRef cg_gather_next_rows(Cg *cg, const SchedStep *gather) {
+/* A row of `cols` NaNs of type elt, a constant of the module: where a table of the block's
+ * rows points for an index outside the data. */
+static LLVMValueRef nan_row(Cg *cg, LLVMTypeRef elt, int64_t cols) {
+  char name[64];
+  snprintf(name, sizeof name, "bloc.nan_row.%s%lld", elt == cg->f64 ? "d" : "f", (long long)cols);
+  LLVMValueRef g = LLVMGetNamedGlobal(cg->mod, name);
+  if (g) return g;
+  LLVMValueRef *v = xcalloc((size_t)cols, sizeof *v);
+  for (int64_t c = 0; c < cols; c++) v[c] = LLVMConstReal(elt, NAN);
+  LLVMTypeRef t = LLVMArrayType2(elt, (uint64_t)cols);
+  g = LLVMAddGlobal(cg->mod, t, name);
+  LLVMSetInitializer(g, LLVMConstArray2(elt, v, (uint64_t)cols));
+  free(v);
+  LLVMSetGlobalConstant(g, 1);
+  LLVMSetLinkage(g, LLVMPrivateLinkage);
+  LLVMSetAlignment(g, 64);
+  return g;
+}
+
+LLVMValueRef cg_gather_row_table(Cg *cg, const SchedStep *gather, bool next) {
   LLVMBuilderRef b = cg->f->b;
   const SchedExpr *e = gather->items[0].expr, *a = e->args[0], *samples = e->args[1];
-  LLVMValueRef next =
-      LLVMBuildArrayAlloca(cg->f->eb, cg->ptr, cg_const_i64(cg, cg->f->block_rows), "next");
+  LLVMValueRef tab = LLVMBuildArrayAlloca(cg->f->eb, cg->ptr, cg_const_i64(cg, cg->f->block_rows),
+                                          next ? "next" : "rows");
   LLVMTypeRef elt = cg_elt(cg, &a->buf);
   CgIx z = cg_ix(cg, 0);
   Loop Lj;
   CgIx j = loop_begin(cg, &Lj, 0, cg->f->block_rows, 1);
-  LLVMValueRef r =
-      imin(cg, LLVMBuildNSWAdd(b, cg->f->rhi, j.v, ""), cg_const_i64(cg, gather->rows - 1));
+  LLVMValueRef r = LLVMBuildNSWAdd(b, next ? cg->f->rhi : cg->f->rlo, j.v, "");
+  r = imin(cg, r, cg_const_i64(cg, gather->rows - 1));
   LLVMValueRef row =
       LLVMBuildLoad2(b, cg->i64, cg_addr(cg, b, &samples->buf, (CgIx){r, 1}, z, cg->i64), "");
   LLVMValueRef in = LLVMBuildICmp(b, LLVMIntULT, row, cg_const_i64(cg, a->shape.rows), "");
-  row = LLVMBuildSelect(b, in, row, cg_const_i64(cg, 0), "");
-  LLVMValueRef src = cg_addr(cg, b, &a->buf, (CgIx){row, 1}, z, elt);
-  LLVMBuildStore(b, src, LLVMBuildInBoundsGEP2(b, cg->ptr, next, &j.v, 1, ""));
+  LLVMValueRef src = cg_addr(
+      cg, b, &a->buf, (CgIx){LLVMBuildSelect(b, in, row, cg_const_i64(cg, 0), ""), 1}, z, elt);
+  if (!next) src = LLVMBuildSelect(b, in, src, nan_row(cg, elt, gather->cols), "");
+  LLVMBuildStore(b, src, LLVMBuildInBoundsGEP2(b, cg->ptr, tab, &j.v, 1, ""));
   inner_end(cg, &Lj, CG_VEC_NEVER);
-  return next;
-}
-
-bool cg_gather_copy(const SchedStep *st, const SchedBuf **dest) {
-  if (st->kind != SS_LOOP || st->nitems != 1 || st->flat || st->cols < 2) return false;
-  const SchedItem *it = &st->items[0];
-  const SchedExpr *e = it->expr, *a = e->nargs == 2 ? e->args[0] : NULL;
-  if (it->kind != SI_WRITE || e->op != IR_GATHER || e->attr[1] || a->op != SCHED_LOAD ||
-      a->buf.base != SB_DATA || a->shape.rank != 2 || a->shape.cols != st->cols ||
-      e->args[1]->op != SCHED_LOAD || e->args[1]->buf.base != SB_SAMPLE || it->dest.base == SB_SREG)
-    return false;
-  if (dest) *dest = &it->dest;
-  return true;
+  return tab;
 }
 
 /* A loop that only copies sampled rows of a data matrix, w(r, :) = X(samples(r), :) (a minibatch
- * before its products), as one memcpy per row: the general loop's vector body, remainder and
+ * before its products, when something else than they reads them: SchedBuf.rows_direct), as
+ * one memcpy per row: the general loop's vector body, remainder and
  * alias checks cost compile time (7% of hyperclean_minibatch's IR) for what is a row copy. The
  * same values: an index outside X's rows gives a row of NaN, as in the general code
  * (cg_llvm_expr.c, IR_GATHER). Returns false, emitting nothing, for any other loop. */
 static bool emit_gather_rows(Cg *cg, const SchedStep *st) {
-  if (!cg_gather_copy(st, NULL)) return false;
+  if (!sched_gather_rows(st, NULL)) return false;
   const SchedItem *it = &st->items[0];
   const SchedExpr *e = it->expr, *a = e->args[0];
   if (cg_elt(cg, &a->buf) != cg_elt(cg, &it->dest)) return false; /* f32 data into doubles */
@@ -502,6 +511,9 @@ static bool emit_gather_rows(Cg *cg, const SchedStep *st) {
 }
 
 static void emit_loop(Cg *cg, const SchedStep *st) {
+  const SchedBuf *copy;
+  /* a copy nothing reads: its products read the rows in the data (cg_gather_row_table) */
+  if (cg->f->rlo && sched_gather_rows(st, &copy) && copy->rows_direct) return;
   if (!cg->vectorize_all && emit_gather_rows(cg, st)) return;
   LLVMValueRef *acc = xcalloc((size_t)st->nitems + 1, sizeof(LLVMValueRef));
   for (int i = 0; i < st->nitems; i++) {
@@ -972,7 +984,7 @@ static void emit_par(Cg *cg, const SchedStep *par) {
 
 /* Word i of a memo'd product's slot header (SCHED_MEMO_MAGIC in schedule.h), as an int64. */
 static LLVMValueRef memo_word(Cg *cg, const SchedBlas *bl, int i) {
-  SchedBuf h = {SB_WORK, -1, bl->memo_at + i, 1, false};
+  SchedBuf h = {SB_WORK, -1, bl->memo_at + i, 1, false, false};
   return cg_view_ptr(cg, &h);
 }
 

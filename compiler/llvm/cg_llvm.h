@@ -73,18 +73,17 @@ typedef struct CgSkinnyKey {
   int trans_a, alpha, beta, fl, vw, ta32, tb32, prefetch;
   int ct; /* c is a transposed partial (SchedBlas.part_trans): n x m, ld m */
   int pft; /* the prefetching product of a block whose a is a copy of sampled rows: it reads
-              the rows of the next block from a table (cg_gather_next_rows) */
+              the rows of the next block from a table (cg_gather_row_table) */
+  int direct; /* a is read where its rows are in the data (SchedBuf.rows_direct): the function's
+                 a is a table of pointers to the block's rows (cg_gather_row_table) */
 } CgSkinnyKey;
 
 /* The key of SS_SKINNY_GEMM step st compiled with float data (precision f32) or not, for
  * vectors of vector_bits, in the body of SS_PAR_ROWS region par (NULL: not in a region). */
 CgSkinnyKey cg_skinny_key(const SchedStep *st, bool f32, int vector_bits, const SchedStep *par);
-/* Whether step st of a region's body copies sampled rows of a data matrix into its buffer (the
- * form emit_gather_rows writes as one memcpy per row); *dest (when not NULL) is that buffer. */
-bool cg_gather_copy(const SchedStep *st, const SchedBuf **dest);
 /* Whether product st of region par is the one prefetching the next block's rows of its a (the
  * plan's SchedBlas.prefetch, an a' b) and a is a copy of sampled rows: it then reads where they
- * come from in a table (cg_gather_next_rows, CgSkinnyKey.pft). */
+ * come from in a table (cg_gather_row_table, CgSkinnyKey.pft). */
 bool cg_skinny_prefetch_table(const SchedStep *par, const SchedStep *st);
 bool cg_skinny_key_eq(const CgSkinnyKey *x, const CgSkinnyKey *y);
 
@@ -161,11 +160,14 @@ void cg_skinny(Cg *cg, const SchedStep *st);
 /* For a skinny a b' that computes in float (float data a, double b): b rounded to float into
  * a new stack buffer (n x k) at the current position; else NULL. */
 LLVMValueRef cg_skinny_round_b(Cg *cg, const SchedStep *st);
-/* In a region's block (a task function), for the copy of sampled rows `gather` (cg_gather_copy):
- * a table of block_rows pointers, filled here, to where the rows the next block copies are in
- * the data (past the region's last row the last one repeats, an index outside the data gives its
- * first row: the addresses are only prefetched, never read). */
-LLVMValueRef cg_gather_next_rows(Cg *cg, const SchedStep *gather);
+/* In a region's block (a task function), for the copy of sampled rows `gather`
+ * (sched_gather_rows): a table of block_rows pointers, filled here, to where rows of the copy
+ * are in the data. next false: the block's own rows (entry j: row rlo + j; an index outside the
+ * data gives a row of NaN, as the copy holds), read by products that skip the copy
+ * (SchedBuf.rows_direct). next true: the rows the next block copies (an index outside the data
+ * gives its first row: the addresses are only prefetched, never read). Past the region's last
+ * row the last one repeats. */
+LLVMValueRef cg_gather_row_table(Cg *cg, const SchedStep *gather, bool next);
 
 /* An SS_SPMM step at the current position (cg_llvm_sparse.c): CSR loops specialised to the
  * product's column count; in a region body only the rows [rlo, rhi) of c. */

@@ -17,9 +17,14 @@
  *     task's partial and prefetches the rows of a of the next block into L2, where the next
  *     block's a b' over the same a (memory-bound) finds them: 15-25% on hyper-cleaning's
  *     gradient and Hessian products (one thread, interleaved A/B). When a is the block's
- *     copy of sampled rows, the rows the next block copies, from a table (Sk.pft): a
+ *     sampled rows, the rows the next block takes, from a table (Sk.pft): a
  *     minibatch step in 0.79-0.90 of the time. Vectorising along i
  *     instead (c stored transposed, no broadcasts) measured 15% slower.
+ * Sampled rows read in place (SchedBuf.rows_direct, CgSkinnyKey.direct): when nothing but a
+ * region's products reads a block's sampled rows of data, the block does not copy them and the
+ * products' a is a table of pointers to the rows in the data (cg_gather_row_table, Sk.direct;
+ * a_row), the same arithmetic on the same values. doc/performance.md "Sampled rows read in
+ * place".
  * Rows beyond the last full tile: a b' runs the last tile with its missing rows repeating the
  * last row (results not stored); a' b runs the same code one row at a time (after tiles of 8
  * rows: tiles of 4, then one at a time); float a' b has no row tiles (see below).
@@ -82,8 +87,10 @@ typedef struct Sk {
                          own rows, in cache): a value, so both share one function */
   LLVMValueRef pft;      /* the prefetching a' b of a block of sampled rows (CgSkinnyKey.pft):
                             where the next block's rows come from, a table of pointers by row
-                            of the block (cg_gather_next_rows); NULL: they follow in a */
-  LLVMValueRef lo;       /* the block's first row (the table's entry 0) */
+                            of the block (cg_gather_row_table); NULL: they follow in a */
+  LLVMValueRef lo;       /* the block's first row (the tables' entry 0) */
+  bool direct;           /* a is a table of pointers to the block's rows where they are in the
+                            data (CgSkinnyKey.direct), not a matrix with rows lda apart */
   int vw;                /* W: doubles per full vector, 4 or 8 */
   LLVMTypeRef ta, tb;    /* element types of a and b: float data (precision f32) is widened
                             to double as it is loaded, so the arithmetic stays double */
@@ -298,6 +305,15 @@ static LLVMValueRef pft_at(Sk *k, LLVMValueRef row) {
   return LLVMBuildInBoundsGEP2(cg->f->b, cg->ptr, k->pft, &i, 1, "");
 }
 
+/* The first element of row r of a: in a, or where the table of the block's rows says */
+static LLVMValueRef a_row(Sk *k, LLVMValueRef r) {
+  Cg *cg = k->cg;
+  if (!k->direct) return at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
+  LLVMValueRef i = LLVMBuildNSWSub(cg->f->b, r, k->lo, "");
+  return LLVMBuildLoad2(cg->f->b, cg->ptr,
+                        LLVMBuildInBoundsGEP2(cg->f->b, cg->ptr, k->a, &i, 1, ""), "");
+}
+
 /* Before the loop along a's rows of a tile of R rows from r0: the table's entries for the
  * tile's rows, for prefetch_next_block; NULL when this product does not prefetch (no blockr,
  * or the plan says another product does) or has no table (the rows then follow in a, blockr
@@ -381,7 +397,7 @@ static void nn_rows(Sk *k, LLVMValueRef r0, int R, LLVMValueRef hi, LLVMValueRef
     LLVMValueRef r = add_i(cg, r0, i);
     if (i > 0)
       r = LLVMBuildSelect(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, r, hi, ""), r, last, "");
-    arow[i] = at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
+    arow[i] = a_row(k, r);
   }
 }
 
@@ -488,11 +504,11 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
 static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
   Cg *cg = k->cg;
   const SchedBlas *bl = k->bl;
-  LLVMValueRef arow[MAX_R], brow[MAX_R * 3], arow0 = at_t(cg, k->ta, k->a, mul_i(cg, r0, k->lda));
+  LLVMValueRef arow[MAX_R], brow[MAX_R * 3];
   LLVMTypeRef ta = k->ta;
   for (int i = 0; i < R; i++) {
     LLVMValueRef r = add_i(cg, r0, i);
-    arow[i] = at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda));
+    arow[i] = a_row(k, r);
     LLVMValueRef b = at_t(cg, k->tb, k->b, mul_i(cg, r, k->ldb));
     for (int v = 0; v < ng; v++) {
       LLVMValueRef x = vload_t(cg, k->tb, at_t(cg, k->tb, b, cg_const_i64(cg, g[v].c0)), g[v].w);
@@ -509,7 +525,7 @@ static void tn_tile(Sk *k, LLVMValueRef r0, int R, const Vec *g, int ng) {
     cp[v] = at(cg, k->c, add_i(cg, crow, g[v].c0));
     cv[v] = vload(cg, cp[v], g[v].w);
   }
-  if (g[0].c0 == 0) prefetch_next_block(k, arow0, pfrows, ii, R);
+  if (g[0].c0 == 0) prefetch_next_block(k, arow[0], pfrows, ii, R);
   for (int i = 0; i < R; i++) {
     LLVMValueRef s = vload_t(cg, ta, at_t(cg, ta, arow[i], ii), 1);
     for (int v = 0; v < ng; v++)
@@ -595,7 +611,7 @@ static void tn_tile_f32(Sk *k, const TnChunk *ch, LLVMValueRef i0, int nv, int t
   for (int i = 0; i < nv * nj; i++) acc[i] = LLVMConstNull(vf);
   RLoop L;
   LLVMValueRef r = rl_begin_at(cg, &L, acc, nv * nj, ch->r0);
-  LLVMValueRef arow = at_t(cg, k->ta, k->a, mul_i(cg, r, k->lda)), x[TN_ACC];
+  LLVMValueRef arow = a_row(k, r), x[TN_ACC];
   for (int v = 0; v < nv; v++) {
     LLVMValueRef p = at_t(cg, k->ta, arow, add_i(cg, i0, (int64_t)v * F));
     x[v] =
@@ -773,11 +789,11 @@ struct CgSkinnyFn { /* a function of the module, by key */
 /* cg_is_f32 without a Cg: the key is computed from the plan alone (jit.c) */
 static bool is_f32(bool f32, const SchedBuf *b) { return f32 && sched_data_elts(b); }
 
-/* The body step of region par that copies sampled rows into buf (cg_gather_copy), or NULL. */
+/* The body step of region par that copies sampled rows into buf (sched_gather_rows), or NULL. */
 static const SchedStep *gather_into(const SchedStep *par, const SchedBuf *buf) {
   for (int i = 0; par && i < par->nbody; i++) {
     const SchedBuf *d;
-    if (cg_gather_copy(&par->body[i], &d) && d->base == buf->base && d->index == buf->index &&
+    if (sched_gather_rows(&par->body[i], &d) && d->base == buf->base && d->index == buf->index &&
         d->offset == buf->offset && d->ld == buf->ld)
       return &par->body[i];
   }
@@ -812,6 +828,9 @@ CgSkinnyKey cg_skinny_key(const SchedStep *st, bool f32, int vector_bits, const 
   /* the plan's prefetching a' b of a block of sampled rows prefetches the rows they come from,
    * read from a table (Sk.pft) */
   key.pft = cg_skinny_prefetch_table(par, st);
+  /* a copy of sampled rows that is never made: the rows are read in the data, through a table
+   * of pointers (SchedBuf.rows_direct) */
+  key.direct = par && bl->a.rows_direct && gather_into(par, &bl->a);
   key.alpha = !bl->part && (bl->alpha != 1 || bl->alpha_buf.base != SB_NONE);
   key.beta = bl->beta != 0;
   key.ta32 = is_f32(f32, &bl->a);
@@ -832,7 +851,7 @@ bool cg_skinny_key_eq(const CgSkinnyKey *x, const CgSkinnyKey *y) {
          x->ldc == y->ldc && x->blockr == y->blockr && x->prefetch == y->prefetch &&
          x->trans_a == y->trans_a && x->alpha == y->alpha && x->beta == y->beta && x->fl == y->fl &&
          x->vw == y->vw && x->ta32 == y->ta32 && x->tb32 == y->tb32 && x->ct == y->ct &&
-         x->pft == y->pft;
+         x->pft == y->pft && x->direct == y->direct;
 }
 
 static LLVMTypeRef sk_fn_type(Cg *cg) {
@@ -931,6 +950,10 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
           .ldb = key.ldb,
           .ldc = key.ldc,
           .ct = key.ct};
+  if (bl->a.rows_direct && !key.direct) { /* its rows are never copied */
+    cg_fail(cg, "a product reading sampled rows in place outside the region that copies them");
+    return;
+  }
   if (k.ct && !k.fl) { /* the planner transposes the partials of float a' b only */
     cg_fail(cg, "a transposed partial for a product in double");
     return;
@@ -939,10 +962,15 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
   k.b = cg_view_ptr(cg, &bl->b);
   k.ta = key.ta32 ? cg->f32t : cg->f64;
   /* (loops inlined: a product that prefetches nothing gets no prefetches, the code it had) */
-  if (!bl->trans_a && key.prefetch && (bl->prefetch || !cg->skinny_inline))
-    k.pfoff = cg_const_i64(cg, bl->prefetch ? cg->f->block_rows * key.lda : 0);
+  if (!bl->trans_a && key.prefetch && (bl->prefetch || !cg->skinny_inline)) /* (rows read in the
+                                                                  data: their own, in cache) */
+    k.pfoff = cg_const_i64(cg, bl->prefetch && !key.direct ? cg->f->block_rows * key.lda : 0);
   /* the prefetching product of a block of sampled rows: a table of the rows they come from */
-  if (key.pft) k.pft = cg_gather_next_rows(cg, gather_into(cg->f->par, &bl->a));
+  if (key.pft) k.pft = cg_gather_row_table(cg, gather_into(cg->f->par, &bl->a), true);
+  if (key.direct) { /* and its own rows, when the block does not copy them */
+    k.a = cg_gather_row_table(cg, gather_into(cg->f->par, &bl->a), false);
+    k.direct = true;
+  }
   k.tb = key.tb32 ? cg->f32t : cg->f64;
   k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
   if (key.alpha) k.alpha = cg_alpha(cg, bl);

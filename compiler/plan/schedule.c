@@ -66,7 +66,7 @@ static bool is_blas(const IrNode *n) { return n->op == IR_MATMUL || n->op == IR_
 static int64_t ld_of(Shape s) { return s.rank == 2 ? s.cols : 1; }
 
 static SchedBuf leaf_buf(const IrNode *n) {
-  SchedBuf b = {SB_NONE, 0, 0, ld_of(n->shape), false};
+  SchedBuf b = {SB_NONE, 0, 0, ld_of(n->shape), false, false};
   switch ((IrOp)n->op) {
   case IR_VAR: b.base = n->attr[0] == 0 ? SB_X : SB_Y; b.offset = n->attr[2]; break;
   case IR_DIR: b.base = SB_V; b.offset = n->attr[2]; break;
@@ -575,7 +575,7 @@ static int blas_step(Sch *s, const IrNode *p, SchedBuf dest, double c, const IrN
   /* a skinny product (matrix-vector products included, n = 1: a vector is a k x 1 matrix),
    * unless dsymv applies (symmetric data) */
   bool skinny = false, copy_b = false;
-  SchedBuf bcopy = {SB_NONE, 0, 0, 1, false};
+  SchedBuf bcopy = {SB_NONE, 0, 0, 1, false, false};
   if (kind != SS_GER) {
     bool ta, tb;
     const IrNode *ma = strip_t(p->args[0], &ta);
@@ -657,8 +657,8 @@ static int sparse_step(Sch *s, const IrNode *p, SchedBuf dest) {
   int idx = s->nsteps - 1;
   SchedBlas *b = &st->st.blas;
   const IrNode *a = p->args[0], *x = a->op == IR_GATHER ? a->args[0] : a;
-  b->a = (SchedBuf){SB_DATA, (int)x->attr[0], 0, x->shape.cols, false};
-  b->idx = a->op == IR_GATHER ? leaf_buf(a->args[1]) : (SchedBuf){SB_NONE, 0, 0, 1, false};
+  b->a = (SchedBuf){SB_DATA, (int)x->attr[0], 0, x->shape.cols, false, false};
+  b->idx = a->op == IR_GATHER ? leaf_buf(a->args[1]) : (SchedBuf){SB_NONE, 0, 0, 1, false, false};
   if (a->op == IR_GATHER && a->attr[1]) { /* a rank's rows of sharded data (ir_gather_shard) */
     b->idx_r0 = a->attr[0];
     b->idx_rows = x->shape.rows;
@@ -791,7 +791,7 @@ static SchedExpr *build_transposed(Tr *t, const void *ctx) {
 
 static SchedBuf skinny_copy_b(Sch *s, const IrNode *b, int64_t k, int64_t n, bool transposed) {
   uint32_t bp = sched_new_buffer(s, k * n);
-  SchedBuf view = {SB_WORK, (int)bp, 0, transposed ? k : n, false};
+  SchedBuf view = {SB_WORK, (int)bp, 0, transposed ? k : n, false, false};
   SchedItem it = item(SI_WRITE, view, UINT32_MAX);
   int st = transposed ? place(s, SS_LOOP, n, k, it, build_transposed, b)
                       : place(s, SS_LOOP, k, n, it, build_value, b);
@@ -864,7 +864,8 @@ static bool pack_products(Sch *s, const IrNode *n, size_t pos, Chain **chains) {
   for (int i = 0; i < np; i++) {
     int64_t nc = part[i]->shape.cols;
     SchedItem it =
-        item(SI_WRITE, (SchedBuf){SB_WORK, (int)bp, trans ? off * k : off, trans ? k : ntot, false},
+        item(SI_WRITE,
+             (SchedBuf){SB_WORK, (int)bp, trans ? off * k : off, trans ? k : ntot, false, false},
              UINT32_MAX);
     int st = trans ? place(s, SS_LOOP, nc, k, it, build_transposed, part[i]->args[1])
                    : place(s, SS_LOOP, k, nc, it, build_value, part[i]->args[1]);
@@ -875,9 +876,9 @@ static bool pack_products(Sch *s, const IrNode *n, size_t pos, Chain **chains) {
   int idx = s->nsteps - 1;
   SchedBlas *b = &stp->st.blas;
   operand(s, n->args[0], idx, &b->a, &b->trans_a);
-  b->b = (SchedBuf){SB_WORK, (int)bp, 0, trans ? k : ntot, false};
+  b->b = (SchedBuf){SB_WORK, (int)bp, 0, trans ? k : ntot, false, false};
   b->trans_b = trans;
-  b->c = (SchedBuf){SB_WORK, (int)cp, 0, ntot, false};
+  b->c = (SchedBuf){SB_WORK, (int)cp, 0, ntot, false, false};
   b->m = m;
   b->n = ntot;
   b->k = k;
@@ -886,7 +887,7 @@ static bool pack_products(Sch *s, const IrNode *n, size_t pos, Chain **chains) {
   buf_touch(s, bp, idx, false);
   off = 0;
   for (int i = 0; i < np; i++) {
-    s->loc[part[i]->id] = (SchedBuf){SB_WORK, (int)cp, off, ntot, false};
+    s->loc[part[i]->id] = (SchedBuf){SB_WORK, (int)cp, off, ntot, false, false};
     mark_written(s, part[i]->id, idx);
     off += part[i]->shape.cols;
   }
@@ -978,7 +979,7 @@ static int build_steps(Sch *s, Chain **chains) {
   /* outputs that are leaves, constants, or a second occurrence of a node */
   for (int i = 0; i < s->ncopies; i++) {
     const IrOutput *o = &s->copies[i];
-    SchedBuf d = {SB_OUT, o->slot, o->offset, ld_of(o->node->shape), false};
+    SchedBuf d = {SB_OUT, o->slot, o->offset, ld_of(o->node->shape), false, false};
     SchedItem it = item(SI_WRITE, d, UINT32_MAX);
     it.node = o->node->id;
     place(s, SS_LOOP, o->node->shape.rows, o->node->shape.cols, it, build_value, o->node);
@@ -1179,6 +1180,7 @@ static int finish(Sch *s, SchedKernel *out) {
   out->work_size = work;
   out->nsregs = s->nsregs;
   out->nexprs = s->nexprs;
+  if (!s->opt->copy_rows) sched_direct_rows(out);
   return 0;
 }
 
@@ -1262,7 +1264,7 @@ static int plan_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *
         continue;
       }
       s->is_out[nd->id] = 1;
-      s->loc[nd->id] = (SchedBuf){SB_OUT, o->slot, o->offset, ld_of(nd->shape), false};
+      s->loc[nd->id] = (SchedBuf){SB_OUT, o->slot, o->offset, ld_of(nd->shape), false, false};
       s->has_loc[nd->id] = 1;
     }
     decide(s);
@@ -1270,9 +1272,10 @@ static int plan_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *
     for (size_t i = 0; i < s->norder; i++) {
       const IrNode *nd = s->order[i];
       if (!s->mat[nd->id] || s->has_loc[nd->id]) continue;
-      if (nd->shape.rank == 0) s->loc[nd->id] = (SchedBuf){SB_SREG, s->nsregs++, 0, 1, false};
+      if (nd->shape.rank == 0)
+        s->loc[nd->id] = (SchedBuf){SB_SREG, s->nsregs++, 0, 1, false, false};
       else {
-        s->loc[nd->id] = (SchedBuf){SB_WORK, (int)nd->id, 0, ld_of(nd->shape), false};
+        s->loc[nd->id] = (SchedBuf){SB_WORK, (int)nd->id, 0, ld_of(nd->shape), false, false};
         /* X[S, :] of a data matrix X (not a rank's rows of sharded data) */
         s->loc[nd->id].rows_of_data = nd->op == IR_GATHER && !nd->attr[1] &&
                                       nd->args[0]->op == IR_DATA && nd->shape.rank == 2;

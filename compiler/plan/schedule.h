@@ -43,6 +43,10 @@ typedef struct SchedBuf {
   int64_t ld;     /* row stride in elements: cols of the stored matrix, 1 for vectors */
   bool rows_of_data; /* SB_WORK: a copy of sampled rows of a data matrix, whose elements are
                         the data's (floats at precision f32, where backends may keep them so) */
+  bool rows_direct; /* with rows_of_data: the copy is made in a region's blocks and only read
+                       there, as the a of skinny products reading whole rows
+                       (sched_direct_rows): a backend may skip the copy and have those
+                       products read the rows where they are in the data */
 } SchedBuf;
 
 /* Whether b holds a data tensor's elements: the tensor, or a copy of its sampled rows
@@ -230,6 +234,8 @@ typedef struct SchedOptions {
                              steps stay ordinary steps. Tests set 1 to split small problems */
   int64_t par_block_rows; /* rows per block of a region (0: sized so a block's rows fit the L2
                              cache); tests set a few rows */
+  bool copy_rows;         /* never mark copies of sampled rows as read in place
+                             (SchedBuf.rows_direct): the tests compare the two */
   bool f32_data;          /* data tensors are floats (precision f32): 4 bytes an element when
                              block sizes are worked out from the bytes a row touches */
   bool memo;              /* keep the products a b' of data a (an SS_SKINNY_GEMM that is not a
@@ -238,6 +244,11 @@ typedef struct SchedOptions {
                              a kernel called again at the same b reuses the product. For the
                              JIT: the plan's SS_SKINNY_GEMM steps then carry SchedBlas.memo */
 } SchedOptions;
+
+/* Whether step st copies sampled rows of a data matrix, w(r, :) = X(samples(r), :): an SS_LOOP
+ * of one SI_WRITE of a gather of a rank-2 data tensor over all its columns (not a rank's rows
+ * of sharded data); *dest (when not NULL) is w. */
+bool sched_gather_rows(const SchedStep *st, const SchedBuf **dest);
 
 /* Plan kernel k of graph g into *out; every allocation is made in arena a (the graph is only
  * read). Returns 0, or -1 with an "internal error: ..." message in err (an op the plan cannot

@@ -106,6 +106,7 @@ static void print_product(const char *name, const SchedBlas *b, FILE *out) {
   if (b->part) fprintf(out, "  (partial %d)", b->part - 1);
   else fprintf(out, " + %g", b->beta);
   if (b->prefetch) fprintf(out, "  (prefetch)");
+  if (b->a.rows_direct) fprintf(out, "  (rows read in place)");
   if (b->memo) fprintf(out, "  (memo at w[%" PRId64 "])", b->memo_at);
   fprintf(out, "  (m %" PRId64 " n %" PRId64 " k %" PRId64 ")   ; %%%u\n", b->m, b->n, b->k,
           b->node);
@@ -128,6 +129,7 @@ static void dump_step(const SchedStep *st, const char *ind, FILE *out) {
       const SchedItem *it = &st->items[j];
       fprintf(out, "%s       %s%s ", ind, item_name(it->kind), it->partial ? " (partial)" : "");
       print_buf(&it->dest, out);
+      if (it->dest.rows_direct) fprintf(out, " (rows read in place)");
       if (it->part) fprintf(out, " (partial %d)", it->part - 1);
       if (it->kind == SI_SCATTER) {
         fprintf(out, " at ");

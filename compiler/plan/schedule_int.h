@@ -71,5 +71,10 @@ uint32_t sched_new_buffer(Sch *s, int64_t size);
  * region's steps by one SS_PAR_ROWS step whose body holds them, adds the partial buffers of
  * its reductions, and remaps the live ranges of the work buffers to the new step order. */
 void sched_regions(Sch *s);
+/* Mark the copies of sampled rows of data made in a region and read only there, by skinny
+ * products reading their whole rows as a, and those products' a (SchedBuf.rows_direct): a
+ * backend may then read the rows in the data instead of copying them. Runs on the finished
+ * plan (buffer offsets final). */
+void sched_direct_rows(SchedKernel *k);
 
 #endif

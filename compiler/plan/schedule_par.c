@@ -389,8 +389,8 @@ static SchedReduce *new_reduce(SchedStep *par, Sch *s, int64_t rows, int64_t col
   int64_t size = rows * cols;
   rd->stride =
       (size + SCHED_ALIGN - 1) / SCHED_ALIGN * SCHED_ALIGN; /* tasks' partials on their own lines */
-  rd->part =
-      (SchedBuf){SB_WORK, (int)sched_new_buffer(s, rd->stride * par->ntasks), 0, cols, false};
+  rd->part = (SchedBuf){SB_WORK, (int)sched_new_buffer(s, rd->stride * par->ntasks), 0, cols, false,
+                        false};
   rd->rows = rows;
   rd->cols = cols;
   rd->dest = dest;
@@ -503,7 +503,7 @@ static SchedStep make_region(Sch *s, const Entry *e, const StepInfo *info) {
       b->part = idx;
       b->c = rd->part;
       b->alpha = 1;
-      b->alpha_buf = (SchedBuf){SB_NONE, 0, 0, 1, false};
+      b->alpha_buf = (SchedBuf){SB_NONE, 0, 0, 1, false, false};
       b->beta = 0;
     }
   }
@@ -566,4 +566,79 @@ void sched_regions(Sch *s) {
   for (int i = 0; i < n; i++) free(info[i].acc);
   free(info);
   free(seq);
+}
+
+/* ------------------------------------------------------------------ rows read in place */
+
+bool sched_gather_rows(const SchedStep *st, const SchedBuf **dest) {
+  if (st->kind != SS_LOOP || st->nitems != 1 || st->flat || st->cols < 2) return false;
+  const SchedItem *it = &st->items[0];
+  const SchedExpr *e = it->expr, *a = e->nargs == 2 ? e->args[0] : NULL;
+  if (it->kind != SI_WRITE || e->op != IR_GATHER || e->attr[1] || a->op != SCHED_LOAD ||
+      a->buf.base != SB_DATA || a->shape.rank != 2 || a->shape.cols != st->cols ||
+      e->args[1]->op != SCHED_LOAD || e->args[1]->buf.base != SB_SAMPLE || it->dest.base == SB_SREG)
+    return false;
+  if (dest) *dest = &it->dest;
+  return true;
+}
+
+static bool is_buf(const SchedBuf *b, int id) { return b->base == SB_WORK && b->index == id; }
+
+static int expr_views(const SchedExpr *e, int id) {
+  int n = e->op == SCHED_LOAD && is_buf(&e->buf, id);
+  for (int i = 0; i < e->nargs; i++) n += expr_views(e->args[i], id);
+  return n;
+}
+
+/* Whether product st reads all of the rows it covers of copy w (gather's destination) as its
+ * a: a' b over w's rows, or a b' with c's rows w's. */
+static bool reads_whole_rows(const SchedStep *st, const SchedBuf *w, int64_t cols) {
+  const SchedBlas *b = &st->blas;
+  return st->kind == SS_SKINNY_GEMM && is_buf(&b->a, w->index) && b->a.offset == w->offset &&
+         b->a.ld == w->ld && (b->trans_a ? b->m : b->k) == cols;
+}
+
+/* The views of work buffer `id` in steps[0..n) (region bodies included), except copy w itself
+ * and, in region par, the a of products reading its whole rows (reads_whole_rows). */
+static int other_views(const SchedStep *steps, int n, int id, const SchedStep *par,
+                       const SchedBuf *w, int64_t cols) {
+  int count = 0;
+  for (int i = 0; i < n; i++) {
+    const SchedStep *st = &steps[i];
+    for (int j = 0; j < st->nitems; j++) {
+      const SchedItem *it = &st->items[j];
+      count += expr_views(it->expr, id) + is_buf(&it->idx, id) +
+               (is_buf(&it->dest, id) && &it->dest != w);
+    }
+    const SchedBlas *b = &st->blas;
+    bool mine = st->kind == SS_SKINNY_GEMM && reads_whole_rows(st, w, cols) && par->body <= st &&
+                st < par->body + par->nbody;
+    count += (is_buf(&b->a, id) && !mine) + is_buf(&b->b, id) + is_buf(&b->c, id) +
+             is_buf(&b->alpha_buf, id) + is_buf(&b->idx, id);
+    for (int r = 0; r < st->nreds; r++)
+      count += is_buf(&st->reds[r].part, id) + is_buf(&st->reds[r].dest, id) +
+               is_buf(&st->reds[r].alpha_buf, id);
+    if (st->kind == SS_PAR_ROWS) count += other_views(st->body, st->nbody, id, par, w, cols);
+  }
+  return count;
+}
+
+void sched_direct_rows(SchedKernel *k) {
+  for (int i = 0; i < k->nsteps; i++) {
+    SchedStep *par = &k->steps[i];
+    if (par->kind != SS_PAR_ROWS) continue;
+    for (int g = 0; g < par->nbody; g++) {
+      const SchedBuf *cw;
+      if (!sched_gather_rows(&par->body[g], &cw) || cw->base != SB_WORK || !cw->rows_of_data)
+        continue;
+      SchedBuf *w = &par->body[g].items[0].dest;
+      int64_t cols = par->body[g].cols;
+      bool used = false;
+      for (int j = 0; j < par->nbody; j++) used |= reads_whole_rows(&par->body[j], w, cols);
+      if (!used || other_views(k->steps, k->nsteps, w->index, par, w, cols) > 0) continue;
+      for (int j = 0; j < par->nbody; j++)
+        if (reads_whole_rows(&par->body[j], w, cols)) par->body[j].blas.a.rows_direct = true;
+      w->rows_direct = true;
+    }
+  }
 }

@@ -17,6 +17,7 @@ typedef struct BufUse {
   int first, last; /* steps that access it (-1: never) */
   int64_t lo, hi;  /* work elements accessed [lo, hi) */
   bool data_rows;  /* its first view's SchedBuf.rows_of_data: every view must say the same */
+  bool direct;     /* its first view's SchedBuf.rows_direct: every view must say the same */
 } BufUse;
 
 typedef struct Ver {
@@ -32,6 +33,9 @@ typedef struct Ver {
   BufUse *bufs;
   int nbufs;
   uint8_t *seen; /* expressions already visited in the current item */
+  bool in_region; /* the steps of a region's body are being checked */
+  bool rows_read; /* the view being checked is a skinny product's a in a region's body: it may
+                     be a copy of sampled rows read in place (SchedBuf.rows_direct) */
   char *err;
   size_t errlen;
   bool failed;
@@ -92,11 +96,11 @@ static int64_t base_len(Ver *v, const SchedBuf *b) {
   return -1;
 }
 
-static void note_buf(Ver *v, int id, int64_t lo, int64_t hi, bool data_rows) {
+static void note_buf(Ver *v, int id, int64_t lo, int64_t hi, const SchedBuf *b) {
   if (id >= v->nbufs) {
     int n = id + 1 > 2 * v->nbufs ? id + 1 : 2 * v->nbufs;
     v->bufs = xrealloc(v->bufs, (size_t)n, sizeof(BufUse));
-    for (int i = v->nbufs; i < n; i++) v->bufs[i] = (BufUse){-1, -1, 0, 0, false};
+    for (int i = v->nbufs; i < n; i++) v->bufs[i] = (BufUse){-1, -1, 0, 0, false, false};
     v->nbufs = n;
   }
   BufUse *u = &v->bufs[id];
@@ -104,9 +108,12 @@ static void note_buf(Ver *v, int id, int64_t lo, int64_t hi, bool data_rows) {
     u->first = v->step;
     u->lo = lo;
     u->hi = hi;
-    u->data_rows = data_rows;
-  } else if (u->data_rows != data_rows) { /* the JIT would read floats as doubles */
+    u->data_rows = b->rows_of_data;
+    u->direct = b->rows_direct;
+  } else if (u->data_rows != b->rows_of_data) { /* the JIT would read floats as doubles */
     vfail(v, "buffer %d viewed both as copied rows of data and not", id);
+  } else if (u->direct != b->rows_direct) { /* the JIT would skip the copy another reads */
+    vfail(v, "buffer %d viewed both as rows read in place and not", id);
   }
   u->last = v->step;
   if (lo < u->lo) u->lo = lo;
@@ -151,6 +158,11 @@ static void access(Ver *v, const SchedBuf *b, int64_t rows, int64_t cols, bool w
     vfail(v, "a view of %s marked as copied rows of data", base_name(b->base));
     return;
   }
+  if (b->rows_direct && !b->rows_of_data) {
+    vfail(v, "a view of %s marked as rows read in place, not copied rows of data",
+          base_name(b->base));
+    return;
+  }
   if (write && b->base != SB_WORK && b->base != SB_OUT && b->base != SB_SREG) {
     vfail(v, "writes %s, an input", base_name(b->base));
     return;
@@ -173,7 +185,13 @@ static void access(Ver *v, const SchedBuf *b, int64_t rows, int64_t cols, bool w
       vfail(v, "a work view without a buffer id");
       return;
     }
-    note_buf(v, b->index, b->offset, end, b->rows_of_data);
+    note_buf(v, b->index, b->offset, end, b);
+    /* a copy the JIT skips: only the products of the region that makes it may read it */
+    if (b->rows_direct && !write && (!v->rows_read || v->bufs[b->index].first != v->step)) {
+      vfail(v, "reads buffer %d, sampled rows that products read in place, %s", b->index,
+            v->rows_read ? "outside the region that copies them" : "other than as a product's a");
+      return;
+    }
   }
   for (int64_t r = 0; r < rows && !v->failed; r++)
     for (int64_t c = 0; c < cols && !v->failed; c++) touch(v, b, b->offset + r * ld + c, write);
@@ -320,7 +338,9 @@ static void blas(Ver *v, const SchedStep *st, int nreds) {
   switch (st->kind) {
   case SS_GEMM:
   case SS_SKINNY_GEMM:
+    v->rows_read = st->kind == SS_SKINNY_GEMM && v->in_region;
     access(v, &b->a, b->trans_a ? k : m, b->trans_a ? m : k, false);
+    v->rows_read = false;
     if (n == 1 && st->kind == SS_SKINNY_GEMM)
       access(v, &b->b, 1, k, false); /* k contiguous */
     else
@@ -419,7 +439,9 @@ static void region(Ver *v, const SchedStep *st) {
     if (b->part_trans != trans || (trans && b->c.ld != b->m))
       vfail(v, "a product whose partial layout (%s, ld %lld) is not its reduction's",
             b->part_trans ? "transposed" : "rows", (long long)b->c.ld);
+    v->in_region = true;
     step(v, &st->body[i], st->nreds);
+    v->in_region = false;
   }
   v->where = "combine";
   v->node = UINT32_MAX;

@@ -26,6 +26,7 @@
 #include "llvm/cg_llvm.h"
 #include "llvm/jit.h"
 #include "llvm/jit_libm.h"
+#include "plan/schedule_verify.h"
 #include "rt_par.h"
 #include "rt_rng.h"
 #include "rt_sparse.h"
@@ -721,6 +722,30 @@ static void test_stochastic(void **state) {
              p->kernels[id].name, sl);
   jr_free_outs(got[0]);
   jr_free_outs(got[1]);
+  /* in regions of 12-row blocks the products read the sampled rows where they are in X
+   * (SchedBuf.rows_direct, a table of pointers, a row of NaN for an index outside X): the same
+   * bits as copying them first (sched.copy_rows), with the indices in range and outside */
+  for (int bad = 0; bad < 2; bad++) {
+    smp[3] = bad ? m : 3;
+    smp[K + 5] = bad ? -1 : 5;
+    for (int pass = 0; pass < 2; pass++) {
+      JitOptions o = jit_default_options();
+      o.sched.par_min_cost = 1;
+      o.sched.par_block_rows = 12;
+      o.sched.copy_rows = pass == 1;
+      JitModule *jm = NULL;
+      char err[512];
+      if (jit_compile(p, &o, &jm, err, sizeof err)) fail_msg("%s", err);
+      jr_run_all(p, jm, st.data, smp, 29, got[pass]);
+      jit_free(jm);
+    }
+    assert_true(bad == !!isnan(got[0][BLO_K_GRAD_Y_G][0][0]));
+    if (!jr_same_outs(p, got[0], got[1], &id, &sl))
+      fail_msg("kernel %s slot %d (indices %s): rows read in place differ from their copies",
+               p->kernels[id].name, sl, bad ? "outside X" : "in range");
+    jr_free_outs(got[0]);
+    jr_free_outs(got[1]);
+  }
   stoch_free(&st);
 }
 
@@ -1039,23 +1064,25 @@ static void check_shared_skinny(const SharedCase *c, bool f32, JitOptions o) {
   jr_data_free(&jd);
 }
 
-/* The most calls in one function of ir that pass a skinny function a table of rows. */
-static int most_tables(const char *ir) {
+/* The most calls in one function of ir that pass a skinny function `arg` (a table of rows:
+ * "i64 0, ptr nonnull %next" the next block's, "(ptr nonnull %rows" the block's own). */
+static int most_tables(const char *ir, const char *arg) {
   int most = 0, n = 0;
   for (const char *l = ir; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
     if (!strncmp(l, "define ", 7)) n = 0;
-    const char *end = strchr(l, '\n'), *t = strstr(l, "i64 0, ptr nonnull %next");
+    const char *end = strchr(l, '\n'), *t = strstr(l, arg);
     if (t && (!end || t < end) && ++n > most) most = n;
   }
   return most;
 }
 
-/* Stochastic hyper-cleaning in regions of 12-row blocks: each block copies its sampled rows of
- * X, and the X' G that prefetches the next block's rows reads where they are from a table
- * (cg_skinny_prefetch_table, cg_gather_next_rows), so its call passes one; with a second
- * matrix copied in the same blocks, each of the two products its own (one table for both
- * failed to compile). The same bits with the loops inlined and in shared functions, and each
- * kernel against the evaluator. */
+/* Stochastic hyper-cleaning in regions of 12-row blocks: the products over sampled rows of X
+ * read them where they are in X, from a table of the block's rows (SchedBuf.rows_direct,
+ * cg_gather_row_table), and the X' G that prefetches the next block's rows reads where they
+ * are from another (cg_skinny_prefetch_table), so its call passes one; with a second matrix
+ * sampled in the same blocks, each of the two products its own (one table for both failed to
+ * compile). The same bits with the loops inlined and in shared functions, and each kernel
+ * against the evaluator. */
 static void test_gathered_prefetch(void **state) {
   (void)state;
   for (int two = 0; two < 2; two++) {
@@ -1070,9 +1097,16 @@ static void test_gathered_prefetch(void **state) {
     char err[512];
     if (jit_compile(&st.p, &o, &m, err, sizeof err)) fail_msg("%s", err);
     char *ir = jr_module_ir(m);
-    if (most_tables(ir) < 1 + two)
+    int next = most_tables(ir, "i64 0, ptr nonnull %next");
+    if (next < 1 + two)
       fail_msg("%d matrices: a region's products of sampled rows are given %d tables", 1 + two,
-               most_tables(ir));
+               next);
+    /* where a region's products are all that reads the copies (hvp_yy: X W and X' G of each
+     * matrix), they read the rows in the data, through a table of them (at these sizes
+     * grad_y_g's X' G is a region of its own, after the one that copies: a copy there) */
+    int own = most_tables(ir, "(ptr nonnull %rows");
+    if (own < 2 + 2 * two)
+      fail_msg("%d matrices: %d products read the sampled rows in place", 1 + two, own);
     free(ir);
     jit_free(m);
     const char *name = two ? "stochastic hyper-cleaning, two matrices, 12-row blocks"
@@ -1083,6 +1117,77 @@ static void test_gathered_prefetch(void **state) {
     check_shared_skinny(&sc, true, o);
     stoch_free(&st);
   }
+}
+
+/* The marks of copies of sampled rows read in place (sched_direct_rows, SchedBuf.rows_direct) in
+ * stochastic hyper-cleaning's plan, regions of 12-row blocks. Marked wherever the region that
+ * copies the rows holds every product over them (f, hvp_yy); not where grad_y_g's X' G is a
+ * region of its own after the copy's (it reads the copy); nowhere with sched.copy_rows. The
+ * verifier accepts the plan and rejects the marks changed into what the JIT would run wrong:
+ * one product's view unmarked (its copy would be skipped), the copy read by another region. */
+static int count_direct(const SchedKernel *k, int *copies) {
+  int n = 0;
+  *copies = 0;
+  for (int i = 0; i < k->nsteps; i++)
+    for (int j = 0; k->steps[i].kind == SS_PAR_ROWS && j < k->steps[i].nbody; j++) {
+      const SchedStep *st = &k->steps[i].body[j];
+      const SchedBuf *w;
+      if (sched_gather_rows(st, &w) && w->rows_direct) ++*copies;
+      n += st->kind == SS_SKINNY_GEMM && st->blas.a.rows_direct;
+    }
+  return n;
+}
+
+static void test_direct_rows_plan(void **state) {
+  (void)state;
+  Stoch st;
+  stoch_init(&st, false);
+  char err[512];
+  for (int copy = 0; copy < 2; copy++) {
+    Arena a;
+    arena_init(&a);
+    SchedOptions o = {.par_min_cost = 1, .par_block_rows = 12, .copy_rows = copy == 1};
+    SchedPlan plan;
+    assert_int_equal(sched_problem(&st.p, &o, &a, &plan, err, sizeof err), 0);
+    assert_int_equal(sched_verify_plan(&st.p, &plan, err, sizeof err), 0);
+    int copies, products = count_direct(&plan.kernels[BLO_K_HVP_YY], &copies);
+    assert_int_equal(copies, copy ? 0 : 1);
+    assert_int_equal(products, copy ? 0 : 3); /* X W, X V and X' G */
+    products = count_direct(&plan.kernels[BLO_K_GRAD_F], &copies);
+    assert_int_equal(copies, copy ? 0 : 1);
+    assert_int_equal(products, copy ? 0 : 2); /* X W and X' G over the other sample */
+    assert_int_equal(count_direct(&plan.kernels[BLO_K_GRAD_Y_G], &copies), 0);
+    assert_int_equal(copies, 0);
+    if (copy) {
+      arena_free(&a);
+      continue;
+    }
+    SchedKernel *k = &plan.kernels[BLO_K_HVP_YY];
+    SchedBlas *prod = NULL;
+    for (int i = 0; i < k->nsteps && !prod; i++)
+      for (int j = 0; k->steps[i].kind == SS_PAR_ROWS && j < k->steps[i].nbody; j++)
+        if (k->steps[i].body[j].blas.a.rows_direct) prod = &k->steps[i].body[j].blas;
+    prod->a.rows_direct = false;
+    assert_int_equal(sched_verify_plan(&st.p, &plan, err, sizeof err), -1);
+    if (!strstr(err, "viewed both as rows read in place and not")) fail_msg("%s", err);
+    prod->a.rows_direct = true;
+    /* grad_y_g: its copy marked and the X' G of the next region reading it marked too */
+    k = &plan.kernels[BLO_K_GRAD_Y_G];
+    int marked = 0;
+    for (int i = 0; i < k->nsteps; i++)
+      for (int j = 0; k->steps[i].kind == SS_PAR_ROWS && j < k->steps[i].nbody; j++) {
+        SchedStep *b = &k->steps[i].body[j];
+        SchedBuf *w;
+        if (sched_gather_rows(b, (const SchedBuf **)&w)) w->rows_direct = true, marked++;
+        else if (b->kind == SS_SKINNY_GEMM && b->blas.a.rows_of_data)
+          b->blas.a.rows_direct = true, marked++;
+      }
+    assert_int_equal(marked, 3); /* the copy, its X W, the X' G after */
+    assert_int_equal(sched_verify_plan(&st.p, &plan, err, sizeof err), -1);
+    if (!strstr(err, "outside the region that copies them")) fail_msg("%s", err);
+    arena_free(&a);
+  }
+  stoch_free(&st);
 }
 
 /* A region (SS_PAR_ROWS) with blocks of block_rows and body steps body[0..n) (none: NULL). */
@@ -1160,7 +1265,7 @@ static void test_skinny_key(void **state) {
   body[1] = st;
   SchedStep rg = region_of(128, body, 2);
   const SchedBuf *dest = NULL;
-  assert_true(cg_gather_copy(&body[0], &dest));
+  assert_true(sched_gather_rows(&body[0], &dest));
   assert_ptr_equal(dest, &copy.dest);
   assert_true(cg_skinny_prefetch_table(&rg, &body[1]));
   CgSkinnyKey tn_tab = cg_skinny_key(&body[1], false, 256, &rg);
@@ -1176,7 +1281,7 @@ static void test_skinny_key(void **state) {
   body[1].blas.trans_b = true;
   assert_false(cg_skinny_key(&body[1], false, 256, &rg).pft);
   rows.buf.base = SB_WORK; /* rows chosen by something else than samples: not a copy */
-  assert_false(cg_gather_copy(&body[0], NULL));
+  assert_false(sched_gather_rows(&body[0], NULL));
 }
 
 /* Hyper-cleaning-shaped kernels (X W and X' G with c = 10 in regions, in several kernels)
@@ -1509,6 +1614,7 @@ int main(void) {
       cmocka_unit_test(test_many_modules),    cmocka_unit_test(test_size_limit),
       cmocka_unit_test(test_skinny_lookup),   cmocka_unit_test(test_op_coverage),
       cmocka_unit_test(test_gathered_prefetch),
+      cmocka_unit_test(test_direct_rows_plan),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,7 +319,7 @@ static void test_plan_bounds(void **state) {
   t.items[1].dest.index = 1; /* the kernel has one output slot */
   expect_plan_error(&t, "a view of an output slot with index 1");
   plan_init(&t);
-  t.items[0].dest = (SchedBuf){SB_DATA, 1, 0, 1, false};
+  t.items[0].dest = (SchedBuf){SB_DATA, 1, 0, 1, false, false};
   expect_plan_error(&t, "writes a data tensor, an input");
 }
 
@@ -421,7 +421,7 @@ static void test_plan_blas(void **state) {
   t.steps[1] = (SchedStep){.kind = SS_GEMV, .blas = b};
   assert_int_equal(sched_verify_kernel(&t.f.p, &t.k, t.f.err, sizeof t.f.err), 0);
   t.steps[1].blas.trans_a = false; /* A x needs a vector[5] operand: y has 4 */
-  t.steps[1].blas.b = (SchedBuf){SB_Y, 0, 0, 1, false};
+  t.steps[1].blas.b = (SchedBuf){SB_Y, 0, 0, 1, false, false};
   expect_plan_error(&t, "outside y");
   plan_init(&t);
   b.beta = 1; /* accumulates into an output nothing wrote */
