@@ -151,8 +151,10 @@ static void test_f32_hyperclean(void **state) {
 }
 
 /* Minibatch hyper-cleaning (examples/hyperclean_minibatch.blo, 1000 training samples, batches
- * of 200): each region block copies its sampled rows of X, floats at f32, and the products on
- * the copies compute in float as on the data (SchedBuf.rows_of_data); n = 785, a row of X. */
+ * of 200): the products over a region block's sampled rows of X read them in place, floats at
+ * f32 (SchedBuf.rows_direct), and compute in float as on the data; a block that copies them
+ * (SchedBuf.rows_of_data) copies floats; n = 785, a row of X. The JIT at f64 against the
+ * evaluator too. */
 static void test_f32_minibatch(void **state) {
   (void)state;
   if (access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) != 0) {
@@ -160,8 +162,20 @@ static void test_f32_minibatch(void **state) {
     return;
   }
   SemaDefine d[4] = {{"n_train", 1000}, {"n_val", 1000}, {"n_test", 500}, {"batch", 200}};
-  Prog pg = {"examples/hyperclean_minibatch.blo", d, 4, 785, false, "grad_y_g"};
+  Prog pg = {"examples/hyperclean_minibatch.blo", d, 4, 785, true, "grad_y_g"};
   check_prog(&pg);
+  KcRun r; /* the products the plan has read the rows in place: some in every kernel over X */
+  run_open(&r, &pg, BLO_BACKEND_JIT, BLO_PREC_F32);
+  int in_place = 0;
+  for (int id = 0; id < BLO_K_COUNT; id++) {
+    const SchedKernel *k = r.p->kernels[id] ? jit_plan(r.c->jit, (BloKernelId)id) : NULL;
+    for (int i = 0; k && i < k->nsteps; i++)
+      for (int j = 0; k->steps[i].kind == SS_PAR_ROWS && j < k->steps[i].nbody; j++)
+        in_place += k->steps[i].body[j].kind == SS_SKINNY_GEMM &&
+                    k->steps[i].body[j].blas.a.rows_direct;
+  }
+  kc_close(&r);
+  if (in_place < 4) fail_msg("%d products read sampled rows in place", in_place);
 }
 
 /* More distinct skinny products than the JIT's table of shared functions: those beyond it
