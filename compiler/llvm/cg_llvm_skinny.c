@@ -961,9 +961,9 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
   k.a = cg_view_ptr(cg, &bl->a);
   k.b = cg_view_ptr(cg, &bl->b);
   k.ta = key.ta32 ? cg->f32t : cg->f64;
-  /* (loops inlined: a product that prefetches nothing gets no prefetches, the code it had) */
-  if (!bl->trans_a && key.prefetch && (bl->prefetch || !cg->skinny_inline)) /* (rows read in the
-                                                                  data: their own, in cache) */
+  /* (loops inlined: a product that prefetches nothing gets no prefetches, the code it had;
+   * rows read in the data: their own rows, in cache, as the next block's are not in a) */
+  if (!bl->trans_a && key.prefetch && (bl->prefetch || !cg->skinny_inline))
     k.pfoff = cg_const_i64(cg, bl->prefetch && !key.direct ? cg->f->block_rows * key.lda : 0);
   /* the prefetching product of a block of sampled rows: a table of the rows they come from */
   if (key.pft) k.pft = cg_gather_row_table(cg, gather_into(cg->f->par, &bl->a), true);
