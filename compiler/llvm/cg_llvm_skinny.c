@@ -390,7 +390,8 @@ static LLVMValueRef round_b(Cg *cg, LLVMValueRef b, int64_t ldb, int64_t n, int6
 
 /* The rows of a of a tile of c = a b' starting at r0: rows past hi (the last tile) repeat the
  * last row; their results are not stored. */
-static void nn_rows(Sk *k, LLVMValueRef r0, int R, LLVMValueRef hi, LLVMValueRef *arow) {
+static void nn_rows(Sk *k, LLVMValueRef r0, int R, LLVMValueRef hi, LLVMValueRef *arow,
+                    LLVMValueRef *rows) {
   Cg *cg = k->cg;
   LLVMValueRef last = add_i(cg, hi, -1);
   for (int i = 0; i < R; i++) {
@@ -398,6 +399,7 @@ static void nn_rows(Sk *k, LLVMValueRef r0, int R, LLVMValueRef hi, LLVMValueRef
     if (i > 0)
       r = LLVMBuildSelect(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, r, hi, ""), r, last, "");
     arow[i] = a_row(k, r);
+    rows[i] = r;
   }
 }
 
@@ -411,7 +413,8 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
   int rem = (int)(bl->k - k4);
   LLVMValueRef arow[MAX_R], brow[MAX_G], acc[MAX_R * MAX_G];
   LLVMTypeRef ta = k->ta, tb = k->tb, et = k->fl ? cg->f32t : cg->f64;
-  nn_rows(k, r0, R, hi, arow);
+  LLVMValueRef rows[MAX_R];
+  nn_rows(k, r0, R, hi, arow, rows);
   for (int j = 0; j < nj; j++)
     brow[j] = at_t(cg, tb, k->b, mul_i(cg, add_i(cg, j0, j), k->ldb));
   for (int i = 0; i < R * nj; i++) acc[i] = LLVMConstNull(vty_e(et, W));
@@ -419,11 +422,14 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
    * prefetches the tile's rows of the next block as it goes along k (j0 a loop: the others
    * prefetch their own rows, already in cache) */
   LLVMValueRef pf[MAX_R] = {NULL};
-  if (k->pfoff && (!LLVMIsAConstantInt(j0) || LLVMConstIntGetSExtValue(j0) == 0)) {
+  if ((k->pfoff || (k->direct && k->pft)) &&
+      (!LLVMIsAConstantInt(j0) || LLVMConstIntGetSExtValue(j0) == 0)) {
     LLVMValueRef first = LLVMBuildICmp(cg->f->b, LLVMIntEQ, j0, cg_const_i64(cg, 0), "");
-    LLVMValueRef next = k->pfoff;
-    for (int i = 0; i < R; i++)
-      pf[i] = LLVMBuildSelect(cg->f->b, first, at_t(cg, ta, arow[i], next), arow[i], "");
+    for (int i = 0; i < R; i++) { /* rows read in place: from the table of the rows to come */
+      LLVMValueRef to = k->direct ? LLVMBuildLoad2(cg->f->b, cg->ptr, pft_at(k, rows[i]), "")
+                                  : at_t(cg, ta, arow[i], k->pfoff);
+      pf[i] = LLVMBuildSelect(cg->f->b, first, to, arow[i], "");
+    }
   }
   for (int pass = 0; pass < 2; pass++) { /* W at a time, then the last k % W masked */
     LLVMValueRef kk;
@@ -899,7 +905,7 @@ static LLVMValueRef sk_function(Sk *k, const CgSkinnyKey *key) {
   h.c = LLVMGetParam(fn, 2);
   h.alpha = k->alpha ? LLVMGetParam(fn, 5) : NULL;
   h.pfoff = k->pfoff ? LLVMGetParam(fn, 6) : NULL;
-  h.pft = key->pft ? LLVMGetParam(fn, 7) : NULL;
+  h.pft = key->pft || (key->direct && !key->trans_a && key->prefetch) ? LLVMGetParam(fn, 7) : NULL;
   sk_loops(&h, LLVMGetParam(fn, 3), LLVMGetParam(fn, 4));
   LLVMBuildRetVoid(hf.b);
   LLVMDisposeBuilder(hf.b);
@@ -970,6 +976,10 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
   if (key.direct) { /* and its own rows, when the block does not copy them */
     k.a = cg_gather_row_table(cg, gather_into(cg->f->par, &bl->a), false);
     k.direct = true;
+    /* an a b' prefetches from a table too: the next block's rows when it is the region's
+     * prefetching product, else its own (a value: both share one function) */
+    if (!bl->trans_a && key.prefetch && (bl->prefetch || !cg->skinny_inline))
+      k.pft = bl->prefetch ? cg_gather_row_table(cg, gather_into(cg->f->par, &bl->a), true) : k.a;
   }
   k.tb = key.tb32 ? cg->f32t : cg->f64;
   k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);

@@ -1076,10 +1076,22 @@ static int most_tables(const char *ir, const char *arg) {
   return most;
 }
 
+/* Whether a function of ir whose definition line names `fn` has a line holding `text`. */
+static bool fn_has(const char *ir, const char *fn, const char *text) {
+  bool in = false;
+  for (const char *l = ir; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+    const char *end = strchr(l, '\n'), *t;
+    if (!strncmp(l, "define ", 7)) in = (t = strstr(l, fn)) && (!end || t < end);
+    else if (in && (t = strstr(l, text)) && (!end || t < end)) return true;
+  }
+  return false;
+}
+
 /* Stochastic hyper-cleaning in regions of 12-row blocks: the products over sampled rows of X
  * read them where they are in X, from a table of the block's rows (SchedBuf.rows_direct,
- * cg_gather_row_table), and the X' G that prefetches the next block's rows reads where they
- * are from another (cg_skinny_prefetch_table), so its call passes one; with a second matrix
+ * cg_gather_row_table), and the product that prefetches the next block's rows (X' G, or
+ * hvp_xy's X W) reads where they are from another (cg_skinny_prefetch_table), so its call
+ * passes one; with a second matrix
  * sampled in the same blocks, each of the two products its own (one table for both failed to
  * compile). The same bits with the loops inlined and in shared functions, and each kernel
  * against the evaluator. */
@@ -1107,6 +1119,10 @@ static void test_gathered_prefetch(void **state) {
     int own = most_tables(ir, "(ptr nonnull %rows");
     if (own < 2 + 2 * two)
       fail_msg("%d matrices: %d products read the sampled rows in place", 1 + two, own);
+    /* hvp_xy's only product over them is an a b' (X W): it prefetches the next block's rows
+     * from a table too */
+    if (!fn_has(ir, "@bloc_hvp_xy.par", "ptr nonnull %next"))
+      fail_msg("%d matrices: hvp_xy's X W prefetches no table of the next rows", 1 + two);
     free(ir);
     jit_free(m);
     const char *name = two ? "stochastic hyper-cleaning, two matrices, 12-row blocks"
