@@ -85,9 +85,10 @@ typedef struct Sk {
   LLVMValueRef pfoff; /* a b' in a region: how far on (elements of a) its tiles prefetch, the
                          next block's rows for the plan's prefetching product, else 0 (their
                          own rows, in cache): a value, so both share one function */
-  LLVMValueRef pft;      /* the prefetching a' b of a block of sampled rows (CgSkinnyKey.pft):
-                            where the next block's rows come from, a table of pointers by row
-                            of the block (cg_gather_row_table); NULL: they follow in a */
+  LLVMValueRef pft;      /* the prefetching a' b of a block of sampled rows (CgSkinnyKey.pft),
+                            and an a b' over rows read in place (direct): where the rows it
+                            prefetches are, a table of pointers by row of the block
+                            (cg_gather_row_table); NULL: they follow in a */
   LLVMValueRef lo;       /* the block's first row (the tables' entry 0) */
   bool direct;           /* a is a table of pointers to the block's rows where they are in the
                             data (CgSkinnyKey.direct), not a matrix with rows lda apart */

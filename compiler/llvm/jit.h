@@ -131,7 +131,8 @@ const char *jit_symbol(const JitModule *m, BloKernelId id);
  * read when key->alpha, pf the prefetch distance in elements of a of an a b' in a region (0:
  * its own rows), pft (read when key->pft, else NULL) hi - lo pointers to the rows a' b
  * prefetches for the next block instead of those that follow; with key->direct, a is not a
- * matrix but hi - lo pointers to its rows lo.. (rows read in place: cg_gather_row_table).
+ * matrix but hi - lo pointers to its rows lo.. (rows read in place: cg_gather_row_table), and
+ * an a b' in a region (key->prefetch) reads the rows it prefetches from pft.
  * jit_skinny returns NULL for i outside [0, jit_skinny_count), else the function, valid until
  * jit_free, with the key it was generated for in *key (when not NULL). */
 struct CgSkinnyKey;
