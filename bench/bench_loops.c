@@ -68,22 +68,28 @@ static double time_loops(JitSkinnyFn fn, const CgSkinnyKey *k, int64_t *rows_out
   void *a = operand(&r, arows, k->lda, k->ta32);
   void *b = operand(&r, brows, k->ldb, k->tb32);
   double *c = operand(&r, crows, k->ldc, false);
-  /* a product of sampled rows (k->pft) reads the next block's rows from a table: the rows that
-   * follow, as the others prefetch */
-  const void **pft = NULL;
+  /* a product of sampled rows (k->pft) reads the rows it prefetches from a table: the rows that
+   * follow (an a b': its own), as the others prefetch; read in place (k->direct), a itself is a
+   * table of its rows */
+  size_t esz = k->ta32 ? sizeof(float) : sizeof(double);
+  const void **pft = NULL, **arow = NULL;
   if (k->pft) {
     pft = malloc(sizeof(void *) * (size_t)rows);
-    size_t esz = k->ta32 ? sizeof(float) : sizeof(double);
     for (int64_t i = 0; i < rows; i++)
       pft[i] = (const char *)a + (size_t)((i + k->blockr) * k->lda) * esz;
   }
+  if (k->direct) {
+    arow = malloc(sizeof(void *) * (size_t)rows);
+    for (int64_t i = 0; i < rows; i++) arow[i] = (const char *)a + (size_t)(i * k->lda) * esz;
+  }
+  const void *fa = k->direct ? (const void *)arow : a;
   double flops = 2.0 * (double)rows * (double)k->n * (double)(k->trans_a ? k->m : k->k);
   double best = 0, round_s = quick ? 0.005 : 0.04;
   for (int round = 0; round < (quick ? 2 : ROUNDS); round++) {
     long calls = 0;
     double t0 = now_s(), t;
     do {
-      for (int i = 0; i < 16; i++) fn(a, b, c, 0, rows, 1.0, 0, pft);
+      for (int i = 0; i < 16; i++) fn(fa, b, c, 0, rows, 1.0, 0, pft);
       calls += 16;
       t = now_s() - t0;
     } while (t < round_s);
@@ -95,6 +101,7 @@ static double time_loops(JitSkinnyFn fn, const CgSkinnyKey *k, int64_t *rows_out
   free(b);
   free(c);
   free(pft);
+  free(arow);
   *rows_out = rows;
   return best;
 }

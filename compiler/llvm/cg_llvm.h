@@ -72,8 +72,9 @@ typedef struct CgSkinnyKey {
   int64_t m, n, k, lda, ldb, ldc, blockr;
   int trans_a, alpha, beta, fl, vw, ta32, tb32, prefetch;
   int ct; /* c is a transposed partial (SchedBlas.part_trans): n x m, ld m */
-  int pft; /* the prefetching product of a block whose a is a copy of sampled rows: it reads
-              the rows of the next block from a table (cg_gather_row_table) */
+  int pft; /* prefetch addresses from a table (cg_gather_row_table): the prefetching a' b of a
+              block whose a is a copy of sampled rows (the next block's rows), and an a b' in
+              a region over rows read in place (the next block's, or its own) */
   int direct; /* a is read where its rows are in the data (SchedBuf.rows_direct): the function's
                  a is a table of pointers to the block's rows (cg_gather_row_table) */
 } CgSkinnyKey;

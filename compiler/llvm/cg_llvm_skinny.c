@@ -84,7 +84,8 @@ typedef struct Sk {
   bool prefetch; /* a' b: the plan's prefetching product of its region (SchedBlas.prefetch) */
   LLVMValueRef pfoff; /* a b' in a region: how far on (elements of a) its tiles prefetch, the
                          next block's rows for the plan's prefetching product, else 0 (their
-                         own rows, in cache): a value, so both share one function */
+                         own rows, in cache): a value, so both share one function (rows read
+                         in place: NULL, Sk.pft instead) */
   LLVMValueRef pft;      /* the prefetching a' b of a block of sampled rows (CgSkinnyKey.pft),
                             and an a b' over rows read in place (direct): where the rows it
                             prefetches are, a table of pointers by row of the block
@@ -298,8 +299,8 @@ static void prefetch(Cg *cg, LLVMValueRef p) {
   LLVMBuildCall2(cg->f->b, ft, fn, args, 4, "");
 }
 
-/* The table's entries (Sk.pft: where each row of the block has its counterpart in the next
- * block) from the block's row `row` on. */
+/* The table's entries (Sk.pft: what each row of the block prefetches, its counterpart in the
+ * next block, or itself) from the block's row `row` on. */
 static LLVMValueRef pft_at(Sk *k, LLVMValueRef row) {
   Cg *cg = k->cg;
   LLVMValueRef i = LLVMBuildNSWSub(cg->f->b, row, k->lo, "");
@@ -423,7 +424,7 @@ static void nn_tile(Sk *k, LLVMValueRef r0, int R, LLVMValueRef j0, int nj, LLVM
    * prefetches the tile's rows of the next block as it goes along k (j0 a loop: the others
    * prefetch their own rows, already in cache) */
   LLVMValueRef pf[MAX_R] = {NULL};
-  if ((k->pfoff || (k->direct && k->pft)) &&
+  if ((k->direct ? k->pft : k->pfoff) &&
       (!LLVMIsAConstantInt(j0) || LLVMConstIntGetSExtValue(j0) == 0)) {
     LLVMValueRef first = LLVMBuildICmp(cg->f->b, LLVMIntEQ, j0, cg_const_i64(cg, 0), "");
     for (int i = 0; i < R; i++) { /* rows read in place: from the table of the rows to come */
@@ -832,12 +833,13 @@ CgSkinnyKey cg_skinny_key(const SchedStep *st, bool f32, int vector_bits, const 
    * prefetching and the other products of one shape share their function */
   key.prefetch = (bl->prefetch || !bl->trans_a) && block_rows > 0;
   key.blockr = key.prefetch && bl->trans_a ? block_rows : 0;
-  /* the plan's prefetching a' b of a block of sampled rows prefetches the rows they come from,
-   * read from a table (Sk.pft) */
-  key.pft = cg_skinny_prefetch_table(par, st);
   /* a copy of sampled rows that is never made: the rows are read in the data, through a table
    * of pointers (SchedBuf.rows_direct) */
   key.direct = par && bl->a.rows_direct && gather_into(par, &bl->a);
+  /* prefetch addresses from a table (Sk.pft): the plan's prefetching a' b of a block of sampled
+   * rows, the rows they come from; an a b' over rows read in place, the next block's rows or
+   * its own (a value, as Sk.pfoff is for the others) */
+  key.pft = cg_skinny_prefetch_table(par, st) || (key.direct && !bl->trans_a && key.prefetch);
   key.alpha = !bl->part && (bl->alpha != 1 || bl->alpha_buf.base != SB_NONE);
   key.beta = bl->beta != 0;
   key.ta32 = is_f32(f32, &bl->a);
@@ -906,7 +908,7 @@ static LLVMValueRef sk_function(Sk *k, const CgSkinnyKey *key) {
   h.c = LLVMGetParam(fn, 2);
   h.alpha = k->alpha ? LLVMGetParam(fn, 5) : NULL;
   h.pfoff = k->pfoff ? LLVMGetParam(fn, 6) : NULL;
-  h.pft = key->pft || (key->direct && !key->trans_a && key->prefetch) ? LLVMGetParam(fn, 7) : NULL;
+  h.pft = key->pft ? LLVMGetParam(fn, 7) : NULL;
   sk_loops(&h, LLVMGetParam(fn, 3), LLVMGetParam(fn, 4));
   LLVMBuildRetVoid(hf.b);
   LLVMDisposeBuilder(hf.b);
@@ -968,20 +970,19 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
   k.a = cg_view_ptr(cg, &bl->a);
   k.b = cg_view_ptr(cg, &bl->b);
   k.ta = key.ta32 ? cg->f32t : cg->f64;
-  /* (loops inlined: a product that prefetches nothing gets no prefetches, the code it had;
-   * rows read in the data: their own rows, in cache, as the next block's are not in a) */
-  if (!bl->trans_a && key.prefetch && (bl->prefetch || !cg->skinny_inline))
-    k.pfoff = cg_const_i64(cg, bl->prefetch && !key.direct ? cg->f->block_rows * key.lda : 0);
-  /* the prefetching product of a block of sampled rows: a table of the rows they come from */
-  if (key.pft) k.pft = cg_gather_row_table(cg, gather_into(cg->f->par, &bl->a), true);
-  if (key.direct) { /* and its own rows, when the block does not copy them */
-    k.a = cg_gather_row_table(cg, gather_into(cg->f->par, &bl->a), false);
+  /* where an a b' prefetches (loops inlined: a product that prefetches nothing gets no
+   * prefetches, the code it had): the next block's rows for the plan's prefetching product,
+   * else its own, in cache; a distance in a, or from a table when the rows are read in place */
+  bool prefetches = key.prefetch && (bl->prefetch || !cg->skinny_inline);
+  if (!bl->trans_a && !key.direct && prefetches)
+    k.pfoff = cg_const_i64(cg, bl->prefetch ? cg->f->block_rows * key.lda : 0);
+  const SchedStep *gather = key.pft || key.direct ? gather_into(cg->f->par, &bl->a) : NULL;
+  if (key.direct) { /* the block's own rows, which it does not copy */
+    k.a = cg_gather_row_table(cg, gather, false);
     k.direct = true;
-    /* an a b' prefetches from a table too: the next block's rows when it is the region's
-     * prefetching product, else its own (a value: both share one function) */
-    if (!bl->trans_a && key.prefetch && (bl->prefetch || !cg->skinny_inline))
-      k.pft = bl->prefetch ? cg_gather_row_table(cg, gather_into(cg->f->par, &bl->a), true) : k.a;
   }
+  if (key.pft && prefetches) /* (an a' b with a table is the prefetching product) */
+    k.pft = bl->prefetch ? cg_gather_row_table(cg, gather, true) : k.a;
   k.tb = key.tb32 ? cg->f32t : cg->f64;
   k.c = bl->part ? cg->f->part[bl->part - 1] : cg_view_ptr(cg, &bl->c);
   if (key.alpha) k.alpha = cg_alpha(cg, bl);

@@ -129,10 +129,10 @@ const char *jit_symbol(const JitModule *m, BloKernelId id);
  * cg_llvm_skinny.c), for programs that time their tile loops alone (bench/bench_loops.c):
  * function i over rows [lo, hi) (of c for a b', of a and b for a' b, which adds into c), alpha
  * read when key->alpha, pf the prefetch distance in elements of a of an a b' in a region (0:
- * its own rows), pft (read when key->pft, else NULL) hi - lo pointers to the rows a' b
- * prefetches for the next block instead of those that follow; with key->direct, a is not a
- * matrix but hi - lo pointers to its rows lo.. (rows read in place: cg_gather_row_table), and
- * an a b' in a region (key->prefetch) reads the rows it prefetches from pft.
+ * its own rows), pft (read when key->pft, else NULL) hi - lo pointers to the rows the
+ * function prefetches (a' b: for the next block, instead of those that follow); with
+ * key->direct, a is not a matrix but hi - lo pointers to its rows lo.. (rows read in place:
+ * cg_gather_row_table).
  * jit_skinny returns NULL for i outside [0, jit_skinny_count), else the function, valid until
  * jit_free, with the key it was generated for in *key (when not NULL). */
 struct CgSkinnyKey;
