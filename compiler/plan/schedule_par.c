@@ -611,8 +611,7 @@ static int other_views(const SchedStep *steps, int n, int id, const SchedStep *p
                (is_buf(&it->dest, id) && &it->dest != w);
     }
     const SchedBlas *b = &st->blas;
-    bool mine = st->kind == SS_SKINNY_GEMM && reads_whole_rows(st, w, cols) && par->body <= st &&
-                st < par->body + par->nbody;
+    bool mine = reads_whole_rows(st, w, cols) && par->body <= st && st < par->body + par->nbody;
     count += (is_buf(&b->a, id) && !mine) + is_buf(&b->b, id) + is_buf(&b->c, id) +
              is_buf(&b->alpha_buf, id) + is_buf(&b->idx, id);
     for (int r = 0; r < st->nreds; r++)

@@ -82,3 +82,16 @@ char *jr_module_ir(const JitModule *m) {
   fclose(f);
   return buf;
 }
+
+int jr_rows_in_place(const SchedKernel *k, int *copies) {
+  int n = 0, nc = 0;
+  for (int i = 0; k && i < k->nsteps; i++)
+    for (int j = 0; k->steps[i].kind == SS_PAR_ROWS && j < k->steps[i].nbody; j++) {
+      const SchedStep *st = &k->steps[i].body[j];
+      const SchedBuf *w;
+      if (sched_gather_rows(st, &w) && w->rows_direct) nc++;
+      n += st->kind == SS_SKINNY_GEMM && st->blas.a.rows_direct;
+    }
+  if (copies) *copies = nc;
+  return n;
+}

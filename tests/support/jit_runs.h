@@ -35,6 +35,10 @@ void jr_free_outs(double *outs[BLO_K_COUNT][4]);
 bool jr_same_outs(const IrProblem *p, double *a[BLO_K_COUNT][4], double *b[BLO_K_COUNT][4], int *id,
                   int *slot);
 
+/* The skinny products of plan k's regions that read sampled rows in place (their a marked
+ * SchedBuf.rows_direct); *copies (when not NULL): the regions' copies so marked. */
+int jr_rows_in_place(const SchedKernel *k, int *copies);
+
 /* The optimised IR of m's parts (compiled with keep_ir), as one malloc'ed string. */
 char *jr_module_ir(const JitModule *m);
 

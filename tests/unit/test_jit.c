@@ -1141,19 +1141,6 @@ static void test_gathered_prefetch(void **state) {
  * region of its own after the copy's (it reads the copy); nowhere with sched.copy_rows. The
  * verifier accepts the plan and rejects the marks changed into what the JIT would run wrong:
  * one product's view unmarked (its copy would be skipped), the copy read by another region. */
-static int count_direct(const SchedKernel *k, int *copies) {
-  int n = 0;
-  *copies = 0;
-  for (int i = 0; i < k->nsteps; i++)
-    for (int j = 0; k->steps[i].kind == SS_PAR_ROWS && j < k->steps[i].nbody; j++) {
-      const SchedStep *st = &k->steps[i].body[j];
-      const SchedBuf *w;
-      if (sched_gather_rows(st, &w) && w->rows_direct) ++*copies;
-      n += st->kind == SS_SKINNY_GEMM && st->blas.a.rows_direct;
-    }
-  return n;
-}
-
 static void test_direct_rows_plan(void **state) {
   (void)state;
   Stoch st;
@@ -1166,13 +1153,13 @@ static void test_direct_rows_plan(void **state) {
     SchedPlan plan;
     assert_int_equal(sched_problem(&st.p, &o, &a, &plan, err, sizeof err), 0);
     assert_int_equal(sched_verify_plan(&st.p, &plan, err, sizeof err), 0);
-    int copies, products = count_direct(&plan.kernels[BLO_K_HVP_YY], &copies);
+    int copies, products = jr_rows_in_place(&plan.kernels[BLO_K_HVP_YY], &copies);
     assert_int_equal(copies, copy ? 0 : 1);
     assert_int_equal(products, copy ? 0 : 3); /* X W, X V and X' G */
-    products = count_direct(&plan.kernels[BLO_K_GRAD_F], &copies);
+    products = jr_rows_in_place(&plan.kernels[BLO_K_GRAD_F], &copies);
     assert_int_equal(copies, copy ? 0 : 1);
     assert_int_equal(products, copy ? 0 : 2); /* X W and X' G over the other sample */
-    assert_int_equal(count_direct(&plan.kernels[BLO_K_GRAD_Y_G], &copies), 0);
+    assert_int_equal(jr_rows_in_place(&plan.kernels[BLO_K_GRAD_Y_G], &copies), 0);
     assert_int_equal(copies, 0);
     if (copy) {
       arena_free(&a);
