@@ -106,6 +106,20 @@ static void average_draws(RtDiagWork *w, RtSolver *s) {
   v->gy_norm = own_y ? gn * inv : rt_nrm2(ny, w->gy_sum) * inv;
 }
 
+RT_API double rt_diag_lower_norm(RtDiagWork *w, RtSolver *s) {
+  RtOracle *o = &s->o;
+  bool prev = rt_oracle_set_diag(o, true);
+  RtDraw key = rt_oracle_draw(o);
+  const double *y = s->y;
+  if (s->impl->diag_y) {
+    s->impl->diag_y(s, key, w->yi);
+    y = w->yi;
+  }
+  rt_oracle_grad_g(o, key, s->x, y, w->gy);
+  rt_oracle_set_diag(o, prev);
+  return rt_nrm2(s->ny, w->gy);
+}
+
 RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done) {
   RtDiagValues *v = &w->val;
   RtOracle *o = &s->o;

@@ -37,6 +37,9 @@ typedef struct RtDiagWork {
 RT_API int rt_diag_setup(RtDiagWork *w, RtSolver *s, int ritz_steps, bool residual);
 /* Evaluate at the solver's current point; steps_done > 0 enables the residual. */
 RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done);
+/* |grad_y g| at the solver's current x and the lower iterate that belongs to it (the y a trace
+ * point evaluates at), with diagnostic calls only; w's values are left as they were. */
+RT_API double rt_diag_lower_norm(RtDiagWork *w, RtSolver *s);
 /* A run of Lanczos for extreme eigenvalues: its length, the seed of its pseudo-random start,
  * and its work q [2 ny], u [ny], alpha, beta [steps]. */
 typedef struct RtLanczosRun {

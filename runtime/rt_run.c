@@ -121,6 +121,7 @@ typedef struct Run {
   double *x_good, *y_good;
   double f0, x0n, y0n;
   double hg_good;   /* |d| of the last good step */
+  bool below_tol;   /* the previous step's |d| was below tol too */
   /* The best trace point (res->best_*): its score and the method's own y and v there, to go
    * back to on a failure (its x is res->best_x). */
   bool best_by_f;   /* stochastic problem: least f; else least |hypergradient| */
@@ -249,6 +250,24 @@ static void trace_point(Run *r, int64_t step) {
   r->res->t_output += now() - t1;
 }
 
+/* tol: the step's |d| is below it, and so was the previous step's, and (unless the lower level
+ * is an unrolled loop, whose y is not meant to be stationary) |grad_y g| is below it at the
+ * lower iterate that belongs to x (one diagnostic gradient, only when |d| is). One small d
+ * alone proves nothing: SOBA's, STABLE's and HJFBiO's first d is exactly 0 when v or y starts
+ * at 0 and f has no direct x term, which stopped them after one step with x untouched,
+ * |grad_y g| still 0.2 and status 0. Random estimates are refused at setup (random_d). */
+static bool tol_reached(Run *r) {
+  RtSolver *s = r->s;
+  bool below = s->tol > 0 && s->hg_norm < s->tol, prev = r->below_tol;
+  r->below_tol = below;
+  if (!below || !prev) return false;
+  if (s->opt.method->unrolled) return true;
+  double t0 = now();
+  double gy = rt_diag_lower_norm(&r->dw, s);
+  r->res->t_diag += now() - t0;
+  return gy < s->tol;
+}
+
 /* y_step = auto: a new estimate before step k (rt_ystep.h), announced when it changed
  * materially. Returns true when the lower Hessian rules out a step (res->message set). */
 static bool ystep_failed(Run *r, int64_t k) {
@@ -339,6 +358,7 @@ static bool recover(Run *r, int64_t step) {
   rt_copy(s->nx, s->x, r->x_good);
   rt_copy(s->ny, s->y, r->y_good);
   s->hg_norm = r->hg_good = r->best_hg;
+  r->below_tol = false;
   s->o.fail_kind = -1;
   if (s->impl->reset) s->impl->reset(s);
   rt_xstep_reset(s); /* momentum / Adam moments were built from the abandoned iterates */
@@ -608,7 +628,7 @@ outputs_checked:
       r->best_score = res->best_hypergrad_norm = r->best_hg = s->hg_norm;
     rt_copy(s->nx, s->x, r->x_good);
     rt_copy(s->ny, s->y, r->y_good);
-    if (s->tol > 0 && s->hg_norm < s->tol) {
+    if (tol_reached(r)) {
       res->stop = RT_STOP_TOL;
       break;
     }

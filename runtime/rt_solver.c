@@ -192,6 +192,15 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   if (rt_xstep_setup(s, err, errlen)) goto fail;
   if (rt_ystep_setup(s, eta_derived)) goto oom;
   if (impl->setup(s, err, errlen)) goto fail;
+  if (s->tol > 0 && (s->random_d || p->n_samples > 0)) {
+    /* A small draw of d far from a solution would stop the run with a wrong x and status 0
+     * (BSA stopped at |d| = 1.4e-11 with x 56% from x*), so there is no tol for them. */
+    snprintf(err, errlen, "option 'tol' needs a deterministic hypergradient estimate, and %s's "
+             "is random (%s): one small draw would stop the run anywhere; set outer_steps "
+             "instead (the trace and --keep best show the best point)", impl->name,
+             p->n_samples > 0 ? "the problem samples its data" : "the method draws it");
+    goto fail;
+  }
   s->alloc_bytes = rt_mem_stats().live_bytes - live0;
   return s;
 oom:
@@ -340,6 +349,7 @@ RT_API int rt_rand_neumann_setup(RtSolver *s, char *err, size_t errlen) {
     return -1;
   }
   R->Q = (int)rt_solver_num(s, "neumann_steps");
+  s->random_d = true; /* the truncation of the series is drawn every step */
   R->st_trunc = rt_solver_stat(s, "mean_truncation");
   s->state = R;
   return 0;

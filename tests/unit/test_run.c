@@ -449,6 +449,33 @@ static void test_tol(void **state) {
   tp_free(t);
 }
 
+/* From x0 = 0, where f has no x term (rho x = 0) and v starts at 0, the first d of SOBA,
+ * STABLE and HJFBiO is exactly 0: tol stopped them there, x untouched, status 0. They must
+ * run on to x* (STABLE: its fixed point) with the lower level solved. */
+static void test_tol_first_step(void **state) {
+  (void)state;
+  const char *methods[] = {"soba", "stable", "hjfbio"};
+  for (size_t m = 0; m < sizeof methods / sizeof methods[0]; m++) {
+    TpSpec sp = tp_default_spec();
+    TpProblem *t = tp_new(&sp);
+    for (int64_t j = 0; j < sp.nx; j++) t->x0[j] = 0;
+    RtOptions o = tp_options(methods[m], KV("x_step=0.5", "outer_steps=20000", "tol=1e-7"));
+    RtRunConfig cfg = quiet_cfg();
+    RtResult r;
+    assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
+    double xs[8], err;
+    tp_xstar(t, xs);
+    err = tp_rel_err(sp.nx, r.x, xs);
+    print_message("%s: tol after %lld steps, |grad_y g| %.2g, x* error %.2g\n", methods[m],
+                  (long long)r.steps, r.grad_y_g_norm, err);
+    assert_int_equal(r.stop, RT_STOP_TOL);
+    assert_true(r.steps > 10 && r.hypergrad_norm < 1e-7 && r.grad_y_g_norm < 1e-6);
+    if (strcmp(methods[m], "stable") != 0) assert_true(err < 1e-5);
+    rt_result_free(&r);
+    tp_free(t);
+  }
+}
+
 static void expect_user_error(const BloProblem *p, RtOptions o, const RtRunConfig *c0,
                               const char *msg) {
   RtRunConfig cfg = *c0;
@@ -483,6 +510,18 @@ static void test_user_errors(void **state) {
   expect_user_error(&t->p, tp_options("exact", KV("y_step=0.1")), &cfg,
                     "option 'y_step' is not used by method 'exact'");
   expect_user_error(&t->p, tp_options("soba", KV("inner_steps=3")), &cfg, "inner_steps must be 1");
+  /* tol on a random estimate: BSA stopped on one small draw, x 56% from x*, status 0 */
+  expect_user_error(&t->p, tp_options("bsa", KV("tol=1e-8")), &cfg,
+                    "option 'tol' needs a deterministic hypergradient estimate, and bsa's is "
+                    "random (the method draws it)");
+  expect_user_error(&t->p, tp_options("ufom", KV("tol=1e-8")), &cfg, "and ufom's is random");
+  TpToy toy;
+  tp_toy_init(&toy, 0.0);
+  expect_user_error(&toy.p, tp_options("lancbio", KV("tol=1e-8")), &cfg,
+                    "and lancbio's is random (the problem samples its data)");
+  RtOptions q1 = tp_options("ufom", KV("tol=1e-8", "q=1")); /* always g_E: deterministic */
+  char qerr[1024];
+  assert_int_equal(rt_check(&t->p, &q1, -1, qerr, sizeof qerr), RT_STATUS_OK);
   RtRunConfig bad = cfg;
   bad.trace_path = "/nonexistent-dir/trace.csv";
   expect_user_error(&t->p, tp_options("lancbio", NULL), &bad,
@@ -588,6 +627,7 @@ int main(void) {
       cmocka_unit_test(test_divergence),
       cmocka_unit_test(test_interrupt), cmocka_unit_test(test_interrupt_ignored),
       cmocka_unit_test(test_tol),
+      cmocka_unit_test(test_tol_first_step),
       cmocka_unit_test(test_user_errors),
       cmocka_unit_test(test_progress),
       cmocka_unit_test(test_nonconvex_warnings),
