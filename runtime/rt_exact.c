@@ -4,6 +4,7 @@
  * When the Hessian is not positive definite, Cholesky fails and a symmetric eigendecomposition
  * takes over (|eigenvalues| for the Newton direction, the exact inverse for v) with a warning.
  * Memory: ny^2 + O(ny) doubles; refuses ny > max_ny (4000: a 128 MB Hessian). */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -14,7 +15,7 @@
 typedef struct Ex {
   double y_tol;
   int max_inner;
-  double *H, *diag, *w, *work, *tmp, *e, *dy, *yt;
+  double *H, *diag, *w, *work, *tmp, *e, *dy, *yt, *gyt;
   int64_t lwork;
   int st_newton, st_indef, st_lower_gnorm;
 } Ex;
@@ -48,7 +49,8 @@ static int ex_setup(RtSolver *s, char *err, size_t errlen) {
   if (!(E->H = rt_solver_vec(s, ny * ny)) || !(E->diag = rt_solver_vec(s, ny)) ||
       !(E->w = rt_solver_vec(s, ny)) || !(E->work = rt_solver_vec(s, E->lwork)) ||
       !(E->tmp = rt_solver_vec(s, ny)) || !(E->e = rt_solver_vec(s, ny)) ||
-      !(E->dy = rt_solver_vec(s, ny)) || !(E->yt = rt_solver_vec(s, ny)))
+      !(E->dy = rt_solver_vec(s, ny)) || !(E->yt = rt_solver_vec(s, ny)) ||
+      !(E->gyt = rt_solver_vec(s, ny)))
     goto oom;
   E->st_newton = rt_solver_stat(s, "newton_steps");
   E->st_indef = rt_solver_stat(s, "indefinite_hessians");
@@ -117,6 +119,13 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
       rt_axpy(n, -t, E->dy, E->yt);
       double gt = rt_oracle_g(&s->o, key, s->x, E->yt);
       ok = gt <= g - 1e-4 * t * slope || (gt <= g && t == 1);
+      /* Near y* the decrease Newton predicts falls below g's rounding, and g's values can no
+       * longer rank the points: every step was refused, and a quadratic g stalled at
+       * |grad_y g| = 1.1e-9 > y_tol for 100 steps. There the gradient's norm decides. */
+      if (!ok && 0.5 * t * slope <= 1e3 * DBL_EPSILON * fmax(fabs(g), fabs(gt))) {
+        rt_oracle_grad_g(&s->o, key, s->x, E->yt, E->gyt);
+        ok = rt_nrm2(n, E->gyt) < gn;
+      }
       if (ok) rt_copy(n, E->yt, y);
     }
     if (!diag) s->stats[E->st_newton]++;

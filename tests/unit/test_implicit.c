@@ -106,6 +106,37 @@ static void test_exact_hypergradient(void **state) {
   tp_free(t);
 }
 
+/* Near y* the decrease a Newton step promises is below g's rounding, so comparing values of g
+ * refused every step and the lower solve stalled above y_tol (a new user's 1-D quadratic: 100
+ * Newton steps at |grad_y g| = 1.1e-9, 57466 calls of g in 1000 outer steps). These quadratics
+ * took 508-4203 Newton steps and 8615-102940 calls of g in 1000 outer steps, with a warning;
+ * now about one Newton step (one g) per outer step, and none. */
+static void test_exact_newton_rounding(void **state) {
+  (void)state;
+  const uint64_t seeds[] = {2, 3, 7};
+  for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+    TpSpec sp = tp_default_spec();
+    sp.nx = 1;
+    sp.ny = 5;
+    sp.seed = seeds[i];
+    TpProblem *t = tp_new(&sp);
+    RtSolver *s = tp_solver(&t->p, "exact", KV("x_step=0.5"), 1);
+    const int steps = 1000;
+    for (int k = 0; k < steps; k++) rt_solver_step(s, k);
+    assert_string_equal(s->stat_names[0], "newton_steps");
+    assert_string_equal(s->stat_names[2], "lower_grad_norm");
+    double newton = s->stats[0], gnorm = s->stats[2];
+    unsigned long long gcalls = (unsigned long long)s->o.calls[RT_CALL_G];
+    print_message("seed %llu: %.0f Newton steps in %d outer steps, %llu calls of g, "
+                  "|grad_y g| %.2g, %d warnings\n", (unsigned long long)seeds[i], newton, steps,
+                  gcalls, gnorm, s->nwarn);
+    assert_int_equal(s->nwarn, 0);
+    assert_true(newton <= steps && gcalls <= 2 * (unsigned long long)steps && gnorm < 1e-10);
+    rt_solver_free(s);
+    tp_free(t);
+  }
+}
+
 /* rt_hypergrad_exact at a point off the lower solution: the dense (Cholesky) and CG paths
  * both equal grad_x f - J A^{-1} grad_y f computed from the problem's closed-form pieces. At
  * y = y*(x) that is the hypergradient of tp_hypergrad. */
@@ -242,6 +273,7 @@ int main(void) {
       cmocka_unit_test(test_deterministic_methods),
       cmocka_unit_test(test_random_truncation_methods),
       cmocka_unit_test(test_exact_hypergradient),
+      cmocka_unit_test(test_exact_newton_rounding),
       cmocka_unit_test(test_hypergrad_at_point),
       cmocka_unit_test(test_neumann_estimators),
       cmocka_unit_test(test_no_allocation_in_steps),
