@@ -52,7 +52,9 @@
 #define YSTEP_AUTO \
   {"y_step", RT_OPT_REAL_OR_WORD, NAN, "auto", "auto", 0, BIG, \
    "lower gradient step size (theta), or auto: 1/(1.25 L), L the largest Ritz value of the " \
-   "lower Hessian"}
+   "lower Hessian"}, \
+  {"ystep_every", RT_OPT_INT, 10, NULL, NULL, 1, 1e12, \
+   "y_step = auto: outer steps between estimates of L (tracing never moves them)"}
 
 /* Unrolled methods: which oracle calls share one draw of the sample sets. "task": the whole
  * trajectory of one task (initialiser, r inner steps, outer gradient, backward pass) sees one

@@ -598,7 +598,7 @@ outputs_checked:
       break;
     }
     double t0 = now();
-    if (k > 0 && k % trace_every == 0 && ystep_failed(r, k)) { /* again at trace points */
+    if (s->ystep.on && k > 0 && k % s->ystep.every == 0 && ystep_failed(r, k)) {
       res->stop = RT_STOP_NUMERICAL;
       break;
     }

@@ -25,6 +25,7 @@ RT_API int rt_ystep_setup(struct RtSolver *s, bool eta_derived) {
   a->ritz_min = a->ritz_max = NAN;
   a->L = 0;
   a->scale = 1;
+  a->every = (int64_t)rt_solver_num(s, "ystep_every");
   s->y_step = NAN;
   return a->q && a->u && a->alpha && a->beta ? 0 : -1;
 }

@@ -6,8 +6,9 @@
  * covers what it misses. Stochastic problems estimate on one draw; as one draw's curvature
  * understates another's, L is the largest estimate so far there (the step only shrinks). A
  * method's eta that defaults to y_step
- * follows the estimate. The run loop estimates before the first step and again at every trace
- * point (rt_run.c); the HVPs are the method's oracle calls. */
+ * follows the estimate. The run loop estimates before the first step and again every
+ * ystep_every steps (rt_run.c; not at trace points, so that tracing never changes the iterates);
+ * the HVPs are the method's oracle calls. */
 #ifndef BLOC_RT_YSTEP_H
 #define BLOC_RT_YSTEP_H
 
@@ -35,6 +36,7 @@ typedef struct RtYStep {
   double scale;        /* 1, halved by each recovery that halves y_step (on_divergence, rt_run.c),
                         * so later estimates keep the smaller step: y_step = scale/(SAFETY L) */
   double announced;    /* the step last announced (0: none yet) */
+  int64_t every;       /* ystep_every: outer steps between estimates */
   int estimates;
 } RtYStep;
 
