@@ -35,4 +35,4 @@ static void gd_step(RtSolver *s, int64_t k) {
 }
 
 RT_API const RtMethodImpl rt_impl_amigo_gd = {"amigo_gd", RT_SCHED_CONST, true, gd_setup, gd_step,
-                                              NULL, rt_lower_next_y, NULL};
+                                              NULL, rt_lower_next_y, NULL, NULL};

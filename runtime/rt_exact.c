@@ -165,4 +165,4 @@ static void ex_diag_y(RtSolver *s, RtDraw key, double *y) {
 }
 
 RT_API const RtMethodImpl rt_impl_exact = {"exact", RT_SCHED_CONST, true, ex_setup, ex_step, NULL,
-                                          ex_diag_y, NULL};
+                                          ex_diag_y, NULL, NULL};

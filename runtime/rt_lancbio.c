@@ -322,4 +322,4 @@ static void lanc_reset(RtSolver *s) {
 }
 
 RT_API const RtMethodImpl rt_impl_lancbio = {"lancbio", RT_SCHED_CONST, true, lanc_setup, lanc_step,
-                                             lanc_ritz, rt_lower_next_y, lanc_reset};
+                                             lanc_ritz, rt_lower_next_y, lanc_reset, NULL};

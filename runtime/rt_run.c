@@ -352,6 +352,7 @@ static bool recover(Run *r, int64_t step) {
   double gx = fmax(1.0, growth(s->nx, s->x, res->best_x));
   bool lower = !s->opt.method->unrolled && growth(s->ny, s->y, r->best_ys) > 10 * gx;
   bool vsys = s->v && growth(s->ny, s->v, r->best_v) > 10 * gx;
+  if (s->impl->own_blew_up && s->impl->own_blew_up(s)) lower = true;
   rt_copy(s->nx, res->best_x, s->x);
   rt_copy(s->ny, r->best_ys, s->y);
   if (s->v) rt_copy(s->ny, r->best_v, s->v);

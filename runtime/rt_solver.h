@@ -47,6 +47,10 @@ typedef struct RtMethodImpl {
   /* The run loop moved x, y and v back to an earlier iterate (on_divergence = halve): forget
    * what was built from the later ones (a Krylov basis). May be NULL. */
   void (*reset)(RtSolver *s);
+  /* A lower iterate of the method's own, which the run loop does not see (F2SA's penalised y),
+   * blew up on its own: the recovery then halves y_step too. Called before reset. May be
+   * NULL. */
+  bool (*own_blew_up)(const RtSolver *s);
 } RtMethodImpl;
 
 #define RT_MAX_ALLOCS 48

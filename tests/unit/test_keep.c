@@ -295,6 +295,16 @@ static void test_halve(void **state) {
                 tp_rel_err(5, r.x, xs));
   assert_true(r.n_recoveries >= 1 && tp_rel_err(5, r.x, xs) < 1e-8);
   rt_result_free(&r);
+  /* F2SA's penalised y (gradient steps on f + lambda g, L_f = 1, L_g = 10) blows up when
+   * y_step (1 + 10 lambda) > 2: y_step = auto = 0.08 at lambda = 2.6. Halving x_step alone
+   * could not help (exit 2 after three tries); the recovery halves y_step. */
+  o = tp_options("f2sa", KV("lambda0=2.6", "x_step=0.5", "outer_steps=600"));
+  assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
+  print_message("f2sa lambda0 2.6: %d recoveries, y_step %g, |d| %.3g\n", r.n_recoveries,
+                r.n_recoveries ? r.recoveries[0].y_step : NAN, r.hypergrad_norm);
+  assert_true(r.n_recoveries >= 1 && r.recoveries[0].y_step < 0.05);
+  assert_true(rt_all_finite(5, r.x) && r.hypergrad_norm < 1e-3);
+  rt_result_free(&r);
   fclose(cfg.messages);
   tp_free(t);
 }
