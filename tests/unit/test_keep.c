@@ -309,6 +309,38 @@ static void test_halve(void **state) {
   tp_free(t);
 }
 
+/* A run that does not converge but stays below the divergence test (x_step 3.9 here: |x| grows
+ * about 3% a step, f from 7.3 to 5.6e5 in 300 steps) ended with status 0 and no word; it now
+ * warns. One that converges (3.5), or oscillates while it converges (3.85: |d| 0.0037 at the
+ * end), does not. */
+static void test_not_converging(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  const char *steps[] = {"x_step=3.9", "x_step=3.85", "x_step=3.5"};
+  for (int i = 0; i < 3; i++) {
+    RtRunConfig cfg = quiet_cfg();
+    cfg.quiet = false;
+    cfg.progress_mode = RT_PROGRESS_NONE;
+    cfg.messages = tmpfile();
+    RtResult r;
+    RtOptions o = tp_options("aid_cg", KV(steps[i], "y_step=0.1", "outer_steps=300"));
+    assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
+    rewind(cfg.messages);
+    char msg[4096] = "";
+    msg[fread(msg, 1, sizeof msg - 1, cfg.messages)] = '\0';
+    print_message("%s: |d| %.3g, f %.3g; %s\n", steps[i], r.hypergrad_norm, r.f,
+                  *msg ? msg : "no message");
+    bool warned = strstr(msg, "bloc: warning: the run has not converged: |hypergradient| "
+                              "reached ") != NULL;
+    assert_true(warned == (i == 0));
+    assert_int_equal(r.n_recoveries, 0);
+    fclose(cfg.messages);
+    rt_result_free(&r);
+  }
+  tp_free(t);
+}
+
 /* eval_draws: at the start (x fixed, so only the diagnostic draws vary with the seed) the trace
  * point's f over 20 seeds spreads much less with 100 draws than with 1. A deterministic problem
  * gives the same result with any eval_draws (and a warning that it has no effect). */
@@ -359,6 +391,7 @@ int main(void) {
       cmocka_unit_test(test_loop_pair),
       cmocka_unit_test(test_best_after_failure),
       cmocka_unit_test(test_halve),
+      cmocka_unit_test(test_not_converging),
       cmocka_unit_test(test_eval_draws),
   };
   return cmocka_run_group_tests(tests, setup, fxd_remove);
