@@ -418,6 +418,22 @@ static bool recover(Run *r, int64_t step) {
   return true;
 }
 
+/* An unrolled lower loop that blew up on its own (its gradient grew at every inner step) has an
+ * inner_lr too large for g, the user's choice, which defines the unrolled problem: halving
+ * x_step cannot cure it (ITD, FOM and UFOM spent their three halvings on it and stopped with
+ * status 2 and a message about f), so the run stops at once and says so. */
+static bool unrolled_blew_up(Run *r) {
+  RtSolver *s = r->s;
+  if (!s->opt.method->unrolled || !s->impl->own_blew_up || !s->impl->own_blew_up(s))
+    return false;
+  size_t len = strlen(r->res->message);
+  snprintf(r->res->message + len, sizeof r->res->message - len,
+           "; the unrolled lower loop blew up on its own (|grad_y g| grew at every one of its "
+           "%d inner steps): inner_lr = %g is too large for this lower objective, and halving "
+           "x_step cannot help", s->inner_steps, s->y_step);
+  return true;
+}
+
 static int user_error(Run *r, const char *fmt, ...) RT_PRINTF(2, 3);
 static int user_error(Run *r, const char *fmt, ...) {
   va_list ap;
@@ -636,7 +652,7 @@ outputs_checked:
     rt_solver_step(s, k);
     res->t_solve += now() - t0;
     if (failed(r, k + 1)) {
-      if (recover(r, k + 1)) {
+      if (!unrolled_blew_up(r) && recover(r, k + 1)) {
         print_new_warnings(r);
         continue;
       }

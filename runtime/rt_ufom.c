@@ -133,4 +133,5 @@ static void ufom_step(RtSolver *s, int64_t k) {
 }
 
 RT_API const RtMethodImpl rt_impl_ufom = {"ufom", RT_SCHED_POLY, false, ufom_setup, ufom_step, NULL,
-                                          rt_unroll_diag_y, NULL, NULL};
+                                          rt_unroll_diag_y, NULL,
+                                         rt_unroll_blew_up};

@@ -26,6 +26,7 @@ typedef struct RtUnroll {
   double *store;                 /* STORE: r iterates; SQRT: nck checkpoints then seg iterates */
   int nck, seg;
   uint64_t extra_steps;          /* inner steps recomputed by reverse sweeps (a statistic) */
+  bool rising;                   /* |grad_y g| grew at every inner step of the last forward pass */
 } RtUnroll;
 
 /* Allocate the buffers for the mode (through the solver). 0, or -1 with a message. */
@@ -40,6 +41,9 @@ RT_API void rt_unroll_exact(RtSolver *s, RtUnroll *u, RtDraw base, const double 
 /* Options shared by the unrolled methods: r, inner_lr, resample. */
 RT_API int rt_unroll_setup_from_options(RtSolver *s, RtUnroll *u, RtUnrollMode mode, char *err,
                                  size_t errlen);
+/* own_blew_up hook (RtMethodImpl): the last forward pass's gradient grew at every inner step,
+ * so inner_lr is too large for g there: the lower loop blew up on its own. */
+RT_API bool rt_unroll_blew_up(const RtSolver *s);
 /* diag_y hook: y_r at the current x with diagnostic draws (the RtUnroll is s->state's first
  * member in every unrolled method). */
 RT_API void rt_unroll_diag_y(RtSolver *s, RtDraw key, double *y);

@@ -309,6 +309,34 @@ static void test_halve(void **state) {
   tp_free(t);
 }
 
+/* An unrolled loop whose inner_lr is too large (0.25 > 2 / L = 0.2) blows up within the step:
+ * ITD, FOM and UFOM spent their three x_step halvings on it, which cannot help, and stopped
+ * with a message about |x| or |y|. They now stop at once and name inner_lr. */
+static void test_unrolled_blowup(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  sp.init_x = true;
+  TpProblem *t = tp_new(&sp);
+  const char *methods[] = {"itd", "fom", "ufom"};
+  for (int i = 0; i < 3; i++) {
+    RtRunConfig cfg = quiet_cfg();
+    RtResult r;
+    RtOptions o = tp_options(methods[i], KV("inner_lr=0.25", "r=20", "outer_steps=50"));
+    assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), RT_STATUS_NUMERICAL);
+    print_message("%s: %s\n", methods[i], r.message);
+    assert_int_equal(r.n_recoveries, 0);
+    assert_non_null(strstr(r.message, "; the unrolled lower loop blew up on its own (|grad_y g| "
+                                      "grew at every one of its 20 inner steps): inner_lr = 0.25 "
+                                      "is too large"));
+    rt_result_free(&r);
+    /* a stable inner_lr: no such message, whatever happens */
+    o = tp_options(methods[i], KV("inner_lr=0.15", "r=20", "outer_steps=50", "x_step=0.1"));
+    assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
+    rt_result_free(&r);
+  }
+  tp_free(t);
+}
+
 /* A run that does not converge but stays below the divergence test (x_step 3.9 here: |x| grows
  * about 3% a step, f from 7.3 to 5.6e5 in 300 steps) ended with status 0 and no word; it now
  * warns. One that converges (3.5), or oscillates while it converges (3.85: |d| 0.0037 at the
@@ -392,6 +420,7 @@ int main(void) {
       cmocka_unit_test(test_best_after_failure),
       cmocka_unit_test(test_halve),
       cmocka_unit_test(test_not_converging),
+      cmocka_unit_test(test_unrolled_blowup),
       cmocka_unit_test(test_eval_draws),
   };
   return cmocka_run_group_tests(tests, setup, fxd_remove);
