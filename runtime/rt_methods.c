@@ -3,6 +3,7 @@
 #include "rt_methods.h"
 
 #include "blo_abi.h"
+#include "rt_fmt.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -11,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bounds of the catalogue: BIG caps options with no natural upper bound (so that products of
+ * them stay finite); POSITIVE as a lower bound means "> 0", and messages say so. */
 #define BIG 1e300
+#define POSITIVE 1e-300
 #define COMMON(steps_def, xs_def, ystep_spec, inner_def)                                     \
   {"outer_steps", RT_OPT_INT, steps_def, NULL, NULL, 0, 1e12, "outer iterations K"},          \
   {"x_step", RT_OPT_REAL, xs_def, NULL, NULL, 0, BIG, "upper step size (lambda)"},            \
@@ -34,7 +38,7 @@
   {"beta1", RT_OPT_REAL, 0.9, NULL, NULL, 0, 0.999999,                                        \
    "momentum coefficient (momentum), first-moment decay (adam)"},                            \
   {"beta2", RT_OPT_REAL, 0.999, NULL, NULL, 0, 0.999999, "adam: second-moment decay"},        \
-  {"eps", RT_OPT_REAL, 1e-8, NULL, NULL, 1e-300, BIG,                                         \
+  {"eps", RT_OPT_REAL, 1e-8, NULL, NULL, POSITIVE, BIG,                                       \
    "adam: added to sqrt(v) in the step's denominator"}
 
 /* Methods built on the second derivatives of g (all but the unrolled ones) refuse a lower
@@ -323,10 +327,28 @@ static const char *unknown_option(const RtOptions *o, const char *key) {
   return msg;
 }
 
+/* "option 'KEY' must be ..., got GOT": the bound the value breaks, BIG named as a bound like
+ * any other (x_step = 1e301 is not "at least 0"). */
+static const char *out_of_range(const RtOptSpec *s, const char *key, bool below, const char *got) {
+  char lo[RT_FMT_NUM_LEN], hi[RT_FMT_NUM_LEN];
+  rt_fmt_num(s->min, lo);
+  rt_fmt_num(s->max, hi);
+  if (s->max < BIG)
+    snprintf(msg, sizeof msg, "option '%s' must be in [%s, %s], got %s", key, lo, hi, got);
+  else if (!below)
+    snprintf(msg, sizeof msg, "option '%s' must be at most %s, got %s", key, hi, got);
+  else if (s->min == POSITIVE)
+    snprintf(msg, sizeof msg, "option '%s' must be positive, got %s", key, got);
+  else
+    snprintf(msg, sizeof msg, "option '%s' must be at least %s, got %s", key, lo, got);
+  return msg;
+}
+
 RT_API const char *rt_options_set_num(RtOptions *o, const char *key, double value) {
   int i = option_index(o->method, key);
   if (i < 0) return unknown_option(o, key);
   const RtOptSpec *s = &o->method->opts[i];
+  char got[RT_FMT_NUM_LEN];
   if (s->kind == RT_OPT_WORD) {
     snprintf(msg, sizeof msg, "option '%s' takes one of: %s", key, s->words);
     return msg;
@@ -336,17 +358,12 @@ RT_API const char *rt_options_set_num(RtOptions *o, const char *key, double valu
     return msg;
   }
   if (s->kind == RT_OPT_INT && value != floor(value)) {
-    snprintf(msg, sizeof msg, "option '%s' must be an integer, got %.17g", key, value);
+    snprintf(msg, sizeof msg, "option '%s' must be an integer, got %s", key,
+             rt_fmt_num(value, got));
     return msg;
   }
-  if (value < s->min || value > s->max) {
-    if (s->max >= BIG)
-      snprintf(msg, sizeof msg, "option '%s' must be at least %g, got %.17g", key, s->min, value);
-    else
-      snprintf(msg, sizeof msg, "option '%s' must be in [%g, %g], got %.17g", key, s->min, s->max,
-               value);
-    return msg;
-  }
+  if (value < s->min || value > s->max)
+    return out_of_range(s, key, value < s->min, rt_fmt_num(value, got));
   o->num[i] = value;
   o->word[i][0] = '\0';
   o->set[i] = true;
@@ -381,9 +398,29 @@ RT_API void rt_options_unset(RtOptions *o, const char *key) {
   if (i >= 0) o->set[i] = false;
 }
 
+/* Whether text is a decimal integer: an optional sign, then digits only. */
+static bool integer_text(const char *t) {
+  if (*t == '-' || *t == '+') t++;
+  if (!*t) return false;
+  for (; *t; t++)
+    if (*t < '0' || *t > '9') return false;
+  return true;
+}
+
 RT_API const char *rt_options_set(RtOptions *o, const char *key, const char *value) {
-  if (option_index(o->method, key) < 0) return unknown_option(o, key);
+  int i = option_index(o->method, key);
+  if (i < 0) return unknown_option(o, key);
+  const RtOptSpec *s = &o->method->opts[i];
   char *end;
+  /* an integer option given as an integer is checked as one: past 2^53 a double would round
+   * it (seed=9007199254740993 to ...992), and the message names the value as typed */
+  if (s->kind == RT_OPT_INT && integer_text(value)) {
+    errno = 0;
+    long long v = strtoll(value, &end, 10);
+    bool neg = value[0] == '-';
+    if (errno == ERANGE || (double)v < s->min || (double)v > s->max)
+      return out_of_range(s, key, neg, value);
+  }
   errno = 0;
   double d = strtod(value, &end);
   if (end != value && *end == '\0' && errno == 0) return rt_options_set_num(o, key, d);

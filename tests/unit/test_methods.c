@@ -60,11 +60,41 @@ static void test_words(void **state) {
   assert_non_null(strstr(rt_options_set(&o, "q", "1.5"), "must be in"));
 }
 
+/* The message of setting key=value on a fresh `method`, or NULL. */
+static const char *set_err(const char *method, const char *key, const char *value) {
+  static RtOptions o;
+  rt_options_init(&o, rt_method_find(method));
+  return rt_options_set(&o, key, value);
+}
+
+/* Each range message names the bound broken, the catalogue's cap BIG included, and the value
+ * in its shortest exact form (or as typed, for an integer past 2^53). */
+static void test_range_messages(void **state) {
+  (void)state;
+  assert_string_equal(set_err("lancbio", "x_step", "1e301"),
+                      "option 'x_step' must be at most 1e+300, got 1e+301");
+  assert_string_equal(set_err("lancbio", "x_step", "-1"),
+                      "option 'x_step' must be at least 0, got -1");
+  assert_string_equal(set_err("lancbio", "y_step", "1e305"),
+                      "option 'y_step' must be at most 1e+300, got 1e+305");
+  assert_string_equal(set_err("ufom", "q", "-0.1"), "option 'q' must be in [1e-12, 1], got -0.1");
+  assert_string_equal(set_err("lancbio", "m_max", "2.5"),
+                      "option 'm_max' must be an integer, got 2.5");
+  assert_string_equal(set_err("lancbio", "eps", "0"), "option 'eps' must be positive, got 0");
+  assert_string_equal(set_err("lancbio", "seed", "9007199254740993"),
+                      "option 'seed' must be in [0, 9007199254740991], got 9007199254740993");
+  assert_string_equal(set_err("lancbio", "seed", "99999999999999999999999"),
+                      "option 'seed' must be in [0, 9007199254740991], "
+                      "got 99999999999999999999999");
+  assert_null(set_err("lancbio", "seed", "9007199254740991"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_every_method_listed),
     cmocka_unit_test(test_defaults_and_set),
     cmocka_unit_test(test_words),
+    cmocka_unit_test(test_range_messages),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
