@@ -272,9 +272,10 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   if (run_settings(p, o, &rs)) return api_end(p, BLOC_ERR_INPUT);
   RtOptions opt;
   OptSink sink = api_opt_sink(p, rs.label);
-  if (opt_resolve_to(p->c, &sink, method, o ? (const char *const *)o->sets : NULL,
-                     o ? o->nsets : 0, &opt) ||
-      opt_check_smooth(p->c, &opt))
+  const char *const *sets = o ? (const char *const *)o->sets : NULL;
+  int nsets = o ? o->nsets : 0;
+  if (opt_resolve_to(p->c, &sink, method, sets, nsets, &opt) ||
+      opt_check_rules_to(&sink, &opt, sets, nsets) || opt_check_smooth(p->c, &opt))
     return api_end(p, BLOC_ERR_INPUT);
   const BloProblem *bp = blo_problem(p->c);
   BloTimings t = blo_timings(p->c);

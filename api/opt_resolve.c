@@ -67,6 +67,22 @@ const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *k
   return err;
 }
 
+int opt_check_rules_to(const OptSink *sink, const RtOptions *opt, const char *const *sets,
+                       int nsets) {
+  const char *keys[2];
+  const char *err = rt_options_check(opt, keys);
+  if (!err) return 0;
+  const char *by = NULL;
+  for (int i = 0; i < nsets; i++)
+    for (int k = 0; k < 2; k++) {
+      size_t n = strlen(keys[k]);
+      if (strncmp(sets[i], keys[k], n) == 0 && sets[i][n] == '=') by = sets[i];
+    }
+  if (by) report(sink, DIAG_ERROR, NULL, "%s %s: %s", sink->set_label, by, err);
+  else report(sink, DIAG_ERROR, NULL, "%s", err);
+  return 1;
+}
+
 int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method,
                    const char *const *sets, int nsets, RtOptions *opt) {
   const Program *prog = blo_program(c);
@@ -102,12 +118,7 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
     char key[64];
     const char *value;
     if (opt_split_set_to(sink, sets[i], key, sizeof key, &value)) return 1;
-    const char *why = rt_method_unused_option(m, key);
-    if (why) { /* aimed at this one method: an error, not a warning */
-      report(sink, DIAG_ERROR, NULL, "%s %s: option '%s' is not used by method '%s': %s",
-             sink->set_label, sets[i], key, name, why);
-      return 1;
-    }
+    /* one the method has no use for is aimed at this one method: an error, not a warning */
     const char *err = opt_set_over(opt, &file, key, value);
     if (err) {
       char hint[128];

@@ -154,11 +154,8 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
     for (int r = 0; r < cmp->nruns; r++) {
       if (s->run >= 0 && r != s->run) continue;
       const RtMethodSpec *m = rt_method_find(cmp->runs[r].method);
-      if (s->run >= 0 && rt_method_unused_option(m, s->key)) {
-        error("--set %s: option '%s' is not used by method '%s': %s", s->text, s->key, m->name,
-              rt_method_unused_option(m, s->key));
-        return 1;
-      }
+      /* aimed at one method, an option it does not use is an error (rt_options_set says so);
+       * a plain --set skips the methods it does not apply to */
       if (s->run < 0 && !opt_applies(m, s->key)) {
         size_t len = strlen(missing);
         snprintf(missing + len, sizeof missing - len, "%s'%s'", len ? ", " : "", m->name);

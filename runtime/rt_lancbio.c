@@ -64,12 +64,8 @@ static int lanc_setup(RtSolver *s, char *err, size_t errlen) {
   L->rho = rt_solver_num(s, "m_growth");
   L->period = (int)rt_solver_num(s, "m_period");
   L->warmup = (int64_t)rt_solver_num(s, "warmup_steps");
-  if (L->m0 > L->m_max) {
-    snprintf(err, errlen, "option 'm0' = %d exceeds 'm_max' = %d", L->m0, L->m_max);
-    return -1;
-  }
-  /* A Krylov space of R^ny has at most ny dimensions: past j = ny the next vector is rounding
-   * noise, so the basis never holds more than ny vectors. */
+  /* m0 <= m_max (rt_options_check). A Krylov space of R^ny has at most ny dimensions: past
+   * j = ny the next vector is rounding noise, so the basis never holds more than ny vectors. */
   if (L->m_max > s->ny) L->m_max = (int)s->ny;
   if (L->m0 > L->m_max) L->m0 = L->m_max;
   int64_t mm = L->m_max;

@@ -159,7 +159,7 @@ static const RtOptSpec opts_f2sa[] = {
 static const RtOptSpec opts_hjfbio[] = {
   COMMON(1000, 1, YSTEP_AUTO, 1),
   {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step on v (default y_step)"},
-  {"delta", RT_OPT_REAL, 1e-5, NULL, NULL, 0, BIG,
+  {"delta", RT_OPT_REAL, 1e-5, NULL, NULL, POSITIVE, BIG,
    "finite-difference step: gradients at y + delta v and y - delta v"},
   {"v_init", RT_OPT_WORD, NAN, "uniform", "uniform|zero", 0, 0,
    "start of v: U[0,1) entries (the authors') or zero"},
@@ -266,12 +266,19 @@ RT_API const char *rt_method_unused_option(const RtMethodSpec *m, const char *ke
 }
 #undef EXACT_NEWTON
 
+/* Options a method lists and uses with one value only (its default): setting another is an
+ * error (rt_options_check). */
+static const struct { const char *method, *key; double value; const char *why; } fixed_opts[] = {
+  {"soba", "inner_steps", 1, "updates y, v and x jointly, one step each per outer step"},
+};
+
 /* Unrolled methods name their loop r / inner_lr; the common names are aliases. */
 static const char *const unrolled_aliases[][2] = {{"inner_steps", "r"}, {"y_step", "inner_lr"}};
+#define NALIASES (sizeof unrolled_aliases / sizeof unrolled_aliases[0])
 
 RT_API const char *rt_method_alias(const RtMethodSpec *m, const char *key) {
   if (!m->unrolled) return NULL;
-  for (size_t i = 0; i < sizeof unrolled_aliases / sizeof unrolled_aliases[0]; i++)
+  for (size_t i = 0; i < NALIASES; i++)
     for (int k = 0; k < 2; k++)
       if (strcmp(unrolled_aliases[i][k], key) == 0) return unrolled_aliases[i][1 - k];
   return NULL;
@@ -344,9 +351,19 @@ static const char *out_of_range(const RtOptSpec *s, const char *key, bool below,
   return msg;
 }
 
+/* An option of the table that the method has no use for (rt_method_unused_option). */
+static const char *unused_option(const RtOptions *o, const char *key) {
+  const char *why = rt_method_unused_option(o->method, key);
+  if (!why) return NULL;
+  snprintf(msg, sizeof msg, "option '%s' is not used by method '%s': %s", key, o->method->name,
+           why);
+  return msg;
+}
+
 RT_API const char *rt_options_set_num(RtOptions *o, const char *key, double value) {
   int i = option_index(o->method, key);
   if (i < 0) return unknown_option(o, key);
+  if (unused_option(o, key)) return msg;
   const RtOptSpec *s = &o->method->opts[i];
   char got[RT_FMT_NUM_LEN];
   if (s->kind == RT_OPT_WORD) {
@@ -373,6 +390,7 @@ RT_API const char *rt_options_set_num(RtOptions *o, const char *key, double valu
 RT_API const char *rt_options_set_word(RtOptions *o, const char *key, const char *word) {
   int i = option_index(o->method, key);
   if (i < 0) return unknown_option(o, key);
+  if (unused_option(o, key)) return msg;
   const RtOptSpec *s = &o->method->opts[i];
   if (!s->words || !word_allowed(s->words, word)) {
     if (s->words)
@@ -410,6 +428,7 @@ static bool integer_text(const char *t) {
 RT_API const char *rt_options_set(RtOptions *o, const char *key, const char *value) {
   int i = option_index(o->method, key);
   if (i < 0) return unknown_option(o, key);
+  if (unused_option(o, key)) return msg;
   const RtOptSpec *s = &o->method->opts[i];
   char *end;
   /* an integer option given as an integer is checked as one: past 2^53 a double would round
@@ -425,6 +444,55 @@ RT_API const char *rt_options_set(RtOptions *o, const char *key, const char *val
   double d = strtod(value, &end);
   if (end != value && *end == '\0' && errno == 0) return rt_options_set_num(o, key, d);
   return rt_options_set_word(o, key, value);
+}
+
+RT_API const char *rt_options_check(const RtOptions *o, const char *keys[2]) {
+  const RtMethodSpec *m = o->method;
+  char a[RT_FMT_NUM_LEN], b[RT_FMT_NUM_LEN];
+  for (size_t i = 0; m->unrolled && i < NALIASES; i++) {
+    const char *common = unrolled_aliases[i][0], *own = unrolled_aliases[i][1];
+    double cv = rt_opt_num(o, common), ov = rt_opt_num(o, own);
+    if (rt_options_isset(o, common) && rt_options_isset(o, own) && cv != ov) {
+      keys[0] = common;
+      keys[1] = own;
+      snprintf(msg, sizeof msg,
+               "options '%s' = %s and '%s' = %s disagree; for method '%s' '%s' is an alias of "
+               "'%s'",
+               common, rt_fmt_num(cv, a), own, rt_fmt_num(ov, b), m->name, common, own);
+      return msg;
+    }
+  }
+  for (size_t i = 0; i < sizeof fixed_opts / sizeof fixed_opts[0]; i++) {
+    const char *key = fixed_opts[i].key;
+    if (strcmp(fixed_opts[i].method, m->name) != 0 || rt_opt_num(o, key) == fixed_opts[i].value)
+      continue;
+    keys[0] = keys[1] = key;
+    snprintf(msg, sizeof msg, "option '%s' = %s: method '%s' %s; %s must be %s", key,
+             rt_fmt_num(rt_opt_num(o, key), a), m->name, fixed_opts[i].why, key,
+             rt_fmt_num(fixed_opts[i].value, b));
+    return msg;
+  }
+  if (rt_method_option(m, "m0") && rt_opt_num(o, "m0") > rt_opt_num(o, "m_max")) {
+    keys[0] = "m0";
+    keys[1] = "m_max";
+    snprintf(msg, sizeof msg, "option 'm0' = %s exceeds 'm_max' = %s",
+             rt_fmt_num(rt_opt_num(o, "m0"), a), rt_fmt_num(rt_opt_num(o, "m_max"), b));
+    return msg;
+  }
+  return NULL;
+}
+
+RT_API void rt_options_resolve_aliases(RtOptions *o) {
+  for (size_t i = 0; o->method->unrolled && i < NALIASES; i++) {
+    int c = option_index(o->method, unrolled_aliases[i][0]);
+    int own = option_index(o->method, unrolled_aliases[i][1]);
+    assert(c >= 0 && own >= 0);
+    if (o->set[c] && !o->set[own]) {
+      o->num[own] = o->num[c];
+      o->set[own] = true;
+    }
+    o->num[c] = o->num[own];
+  }
 }
 
 RT_API double rt_opt_num(const RtOptions *o, const char *key) {

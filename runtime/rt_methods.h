@@ -83,13 +83,24 @@ RT_API void rt_options_init(RtOptions *o, const RtMethodSpec *m);
 /* Set option `key` from text ("0.1", "adaptive"). Returns NULL on success, or a static
  * message describing what is wrong (unknown option with the valid list, bad value, range). */
 RT_API const char *rt_options_set(RtOptions *o, const char *key, const char *value);
-/* Set a numeric / word value; same error convention. */
+/* Set a numeric / word value; same error convention. An option the method has no use for
+ * (rt_method_unused_option) is an error. */
 RT_API const char *rt_options_set_num(RtOptions *o, const char *key, double value);
 RT_API const char *rt_options_set_word(RtOptions *o, const char *key, const char *word);
 /* Whether option `key` was given explicitly; forget that it was (its value stays, so that an
  * alias set later is not reported as disagreeing with it). */
 RT_API bool rt_options_isset(const RtOptions *o, const char *key);
 RT_API void rt_options_unset(RtOptions *o, const char *key);
+/* The rules between options, which no single value breaks: an alias pair set to different
+ * values, lancbio's m0 > m_max, soba's inner_steps other than 1. NULL when o keeps them, else
+ * a static message, and keys[0], keys[1] the two options it is about (the same one twice for
+ * a rule on one option), to point at the one given last. The solver, bloc check and the
+ * commands' option resolution all call this one function. */
+RT_API const char *rt_options_check(const RtOptions *o, const char *keys[2]);
+/* Give an alias pair of an unrolled method one value: the method's own name (r, inner_lr)
+ * takes the common one's (inner_steps, y_step) when only that was set, and counts as set;
+ * the common name then holds the value used. Call after rt_options_check. */
+RT_API void rt_options_resolve_aliases(RtOptions *o);
 /* Lookups by name (the option must exist in the method: asserts otherwise). */
 RT_API double rt_opt_num(const RtOptions *o, const char *key);
 RT_API int rt_opt_int(const RtOptions *o, const char *key);

@@ -84,27 +84,18 @@ RT_API void rt_solver_resolve_word(RtSolver *s, const char *key, const char *wor
   snprintf(s->opt.word[i], sizeof s->opt.word[i], "%s", word);
 }
 
-/* Unrolled methods name their loop r / inner_lr; inner_steps / y_step are accepted as aliases
- * (LANGUAGE.md lists them as common options). */
-static int resolve_alias(RtSolver *s, const char *common, const char *own, char *err,
-                         size_t errlen) {
-  bool cs = rt_solver_isset(s, common), os = rt_solver_isset(s, own);
-  double cv = rt_solver_num(s, common), ov = rt_solver_num(s, own);
-  if (cs && os && cv != ov) {
-    snprintf(err, errlen,
-             "options '%s' = %g and '%s' = %g disagree; for method '%s' '%s' is an alias of '%s'",
-             common, cv, own, ov, s->impl->name, common, own);
-    return -1;
-  }
-  if (cs && !os) rt_solver_resolve(s, own, cv);
-  rt_solver_resolve(s, common, rt_solver_num(s, own));
-  return 0;
-}
-
 RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64_t seed, char *err,
                         size_t errlen) {
   if (!opt || !opt->method) {
     snprintf(err, errlen, "no solve method given");
+    return NULL;
+  }
+  /* the rules between options, as bloc check and the commands' option resolution check them
+   * (a caller of this API may not have) */
+  const char *keys[2];
+  const char *bad = rt_options_check(opt, keys);
+  if (bad) {
+    snprintf(err, errlen, "%s", bad);
     return NULL;
   }
   const RtMethodImpl *impl = rt_method_impl(opt->method->name);
@@ -128,11 +119,7 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
 
   s->outer_steps = (int64_t)rt_solver_num(s, "outer_steps");
   s->meta_batch = (int)rt_solver_num(s, "meta_batch");
-  if (opt->method->unrolled) {
-    if (resolve_alias(s, "inner_steps", "r", err, errlen) ||
-        resolve_alias(s, "y_step", "inner_lr", err, errlen))
-      goto fail;
-  }
+  rt_options_resolve_aliases(&s->opt); /* unrolled methods: inner_steps = r, y_step = inner_lr */
   s->x_step = rt_solver_num(s, "x_step");
   s->y_step = rt_solver_num(s, "y_step");
   s->inner_steps = (int)rt_solver_num(s, "inner_steps");

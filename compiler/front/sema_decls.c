@@ -264,6 +264,24 @@ static void check_sample(Sema *S, AstDecl *d) {
 
 /* ------------------------------------------------------------------ solve */
 
+/* The rules between the options of a solve line that each hold alone (rt_options_check, the
+ * function the solver runs): the error points at the later of the two options it names. */
+static void check_option_rules(Sema *S, const AstDecl *d, const RtOptions *o) {
+  const char *keys[2];
+  const char *msg = rt_options_check(o, keys);
+  if (!msg) return;
+  const AstOption *at = NULL, *other = NULL;
+  for (int i = 0; i < d->nopts; i++)
+    if (strcmp(d->opts[i].key, keys[0]) == 0 || strcmp(d->opts[i].key, keys[1]) == 0) {
+      other = at;
+      at = &d->opts[i];
+    }
+  diag_error(S->diag, at ? span_join(at->key_span, at->value->span) : d->name_span, "%s", msg);
+  if (other)
+    diag_note(S->diag, span_join(other->key_span, other->value->span), "'%s' is given here",
+              other->key);
+}
+
 static void check_solve(Sema *S, AstDecl *d) {
   if (S->solve) {
     diag_error(S->diag, d->span, "a second 'solve' declaration");
@@ -321,8 +339,9 @@ static void check_solve(Sema *S, AstDecl *d) {
     const char *msg = so.is_word ? rt_options_set_word(&o, op->key, so.word)
                                  : rt_options_set_num(&o, op->key, so.num);
     if (msg) {
-      bool unknown = strncmp(msg, "unknown option", 14) == 0;
-      diag_error(S->diag, unknown ? op->key_span : span, "%s", msg);
+      bool unknown = !rt_method_option(m, op->key);
+      bool about_key = unknown || rt_method_unused_option(m, op->key);
+      diag_error(S->diag, about_key ? op->key_span : span, "%s", msg);
       if (unknown) {
         const char *names[RT_MAX_OPTS];
         for (int j = 0; j < m->nopts; j++) names[j] = m->opts[j].name;
@@ -333,6 +352,7 @@ static void check_solve(Sema *S, AstDecl *d) {
     }
     p->opts[p->nopts++] = so;
   }
+  if (m && p->nopts == d->nopts) check_option_rules(S, d, &o);
 }
 
 /* ------------------------------------------------------------------ dispatch */

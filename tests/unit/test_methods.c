@@ -80,6 +80,7 @@ static void test_range_messages(void **state) {
   assert_string_equal(set_err("ufom", "q", "-0.1"), "option 'q' must be in [1e-12, 1], got -0.1");
   assert_string_equal(set_err("lancbio", "m_max", "2.5"),
                       "option 'm_max' must be an integer, got 2.5");
+  assert_string_equal(set_err("hjfbio", "delta", "0"), "option 'delta' must be positive, got 0");
   assert_string_equal(set_err("lancbio", "eps", "0"), "option 'eps' must be positive, got 0");
   assert_string_equal(set_err("lancbio", "seed", "9007199254740993"),
                       "option 'seed' must be in [0, 9007199254740991], got 9007199254740993");
@@ -89,12 +90,65 @@ static void test_range_messages(void **state) {
   assert_null(set_err("lancbio", "seed", "9007199254740991"));
 }
 
+/* Options a method has no use for are refused when set; an alias pair resolves to one value,
+ * the method's own name's (r), from either name. */
+static void test_unused_and_aliases(void **state) {
+  (void)state;
+  const RtMethodSpec *exact = rt_method_find("exact"), *itd = rt_method_find("itd");
+  RtOptions o;
+  rt_options_init(&o, exact);
+  assert_non_null(strstr(rt_options_set(&o, "y_step", "0.1"),
+                         "option 'y_step' is not used by method 'exact'"));
+  assert_non_null(strstr(rt_options_set_num(&o, "inner_steps", 3), "is not used"));
+  assert_false(rt_options_isset(&o, "y_step"));
+
+  rt_options_init(&o, itd);
+  assert_null(rt_options_set(&o, "inner_steps", "5"));
+  const char *keys[2];
+  assert_null(rt_options_check(&o, keys));
+  rt_options_resolve_aliases(&o);
+  assert_int_equal(rt_opt_int(&o, "r"), 5);
+  assert_true(rt_options_isset(&o, "r"));
+  assert_int_equal(rt_opt_int(&o, "inner_steps"), 5);
+  rt_options_init(&o, rt_method_find("ufom")); /* defaults: inner_steps takes r's 10 */
+  rt_options_resolve_aliases(&o);
+  assert_int_equal(rt_opt_int(&o, "inner_steps"), 10);
+  assert_false(rt_options_isset(&o, "r"));
+}
+
+/* The rules between options, which the solver, bloc check and the commands all check. */
+static void test_option_rules(void **state) {
+  (void)state;
+  const char *keys[2];
+  RtOptions o;
+  rt_options_init(&o, rt_method_find("ufom"));
+  assert_null(rt_options_set(&o, "inner_steps", "5"));
+  assert_null(rt_options_set(&o, "r", "3"));
+  assert_string_equal(rt_options_check(&o, keys),
+                      "options 'inner_steps' = 5 and 'r' = 3 disagree; for method 'ufom' "
+                      "'inner_steps' is an alias of 'r'");
+  assert_string_equal(keys[0], "inner_steps");
+  assert_string_equal(keys[1], "r");
+  rt_options_init(&o, rt_method_find("lancbio"));
+  assert_null(rt_options_set(&o, "m0", "100"));
+  assert_string_equal(rt_options_check(&o, keys), "option 'm0' = 100 exceeds 'm_max' = 80");
+  assert_null(rt_options_set(&o, "m_max", "100"));
+  assert_null(rt_options_check(&o, keys));
+  rt_options_init(&o, rt_method_find("soba"));
+  assert_null(rt_options_check(&o, keys));
+  assert_null(rt_options_set(&o, "inner_steps", "3"));
+  assert_non_null(strstr(rt_options_check(&o, keys), "inner_steps must be 1"));
+  assert_string_equal(keys[0], "inner_steps");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_every_method_listed),
     cmocka_unit_test(test_defaults_and_set),
     cmocka_unit_test(test_words),
     cmocka_unit_test(test_range_messages),
+    cmocka_unit_test(test_unused_and_aliases),
+    cmocka_unit_test(test_option_rules),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

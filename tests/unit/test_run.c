@@ -511,8 +511,6 @@ static void test_user_errors(void **state) {
   expect_user_error(
       &t->p, tp_options("exact", KV("max_ny=4")), &cfg,
       "method 'exact' builds a dense 8 x 8 lower Hessian (0 MB); ny = 8 exceeds max_ny = 4");
-  expect_user_error(&t->p, tp_options("exact", KV("y_step=0.1")), &cfg,
-                    "option 'y_step' is not used by method 'exact'");
   expect_user_error(&t->p, tp_options("soba", KV("inner_steps=3")), &cfg, "inner_steps must be 1");
   /* tol on a random estimate: BSA stopped on one small draw, x 56% from x*, status 0 */
   expect_user_error(&t->p, tp_options("bsa", KV("tol=1e-8")), &cfg,
