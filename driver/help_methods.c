@@ -107,7 +107,8 @@ void help_method_options(FILE *out) {
     const RtMethodSpec *m = &rt_methods[i];
     for (int k = 0; k < m->nopts; k++) {
       const RtOptSpec *s = &m->opts[k];
-      if (rt_method_unused_option(m, s->name)) continue; /* exact: y_step, inner_steps */
+      /* not exact's y_step, nor ufom's inner_steps (an alias of its r) */
+      if (!rt_method_shows_option(m, s->name)) continue;
       int e = 0;
       while (e < nentries && !(strcmp(entries[e].spec->name, s->name) == 0 &&
                                strcmp(entries[e].spec->help, s->help) == 0))

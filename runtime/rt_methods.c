@@ -85,8 +85,8 @@ static const RtOptSpec opts_subbio[] = {
 };
 static const RtOptSpec opts_ufom[] = {
   COMMON(1000, 0.1, YSTEP(0.1), 0),
-  {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps"},
-  {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha"},
+  {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps (alias inner_steps)"},
+  {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha (alias y_step)"},
   {"q", RT_OPT_REAL_OR_WORD, 0.1, NULL, "adaptive", 1e-12, 1,
    "probability of an exact draw, or adaptive"},
   {"q_min", RT_OPT_REAL, 0.05, NULL, NULL, 1e-12, 1, "lower clamp of adaptive q"},
@@ -100,15 +100,16 @@ static const RtOptSpec opts_ufom[] = {
 };
 static const RtOptSpec opts_fom[] = {
   COMMON(1000, 0.1, YSTEP(0.1), 0),
-  {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps"},
-  {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha"},
+  {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps (alias inner_steps)"},
+  {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha (alias y_step)"},
   {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
   RESAMPLE,
 };
 static const RtOptSpec opts_itd[] = {
   COMMON(1000, 0.1, YSTEP(0.1), 0),
-  {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps (all stored)"},
-  {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha"},
+  {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7,
+   "unrolled inner steps, all stored (alias inner_steps)"},
+  {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha (alias y_step)"},
   {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
   RESAMPLE,
 };
@@ -284,6 +285,14 @@ RT_API const char *rt_method_alias(const RtMethodSpec *m, const char *key) {
   return NULL;
 }
 
+RT_API bool rt_method_shows_option(const RtMethodSpec *m, const char *key) {
+  if (rt_method_unused_option(m, key)) return false;
+  /* of an alias pair, the method's own name (r, inner_lr) */
+  for (size_t i = 0; m->unrolled && i < NALIASES; i++)
+    if (strcmp(unrolled_aliases[i][0], key) == 0) return false;
+  return true;
+}
+
 RT_API const char *rt_method_names(void) {
   static RT_THREAD_LOCAL char buf[512];
   buf[0] = '\0';
@@ -298,7 +307,8 @@ RT_API const char *rt_method_option_names(const RtMethodSpec *m) {
   static RT_THREAD_LOCAL char buf[1024];
   buf[0] = '\0';
   for (int i = 0; i < m->nopts; i++) {
-    if (i) strcat(buf, ", ");
+    if (rt_method_unused_option(m, m->opts[i].name)) continue; /* setting one is an error */
+    if (buf[0]) strcat(buf, ", ");
     strcat(buf, m->opts[i].name);
   }
   return buf;

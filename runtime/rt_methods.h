@@ -65,7 +65,13 @@ RT_API const char *rt_method_unused_option(const RtMethodSpec *m, const char *ke
  * y_step <-> inner_lr), or NULL when it has none. */
 RT_API const char *rt_method_alias(const RtMethodSpec *m, const char *key);
 
-/* "a, b, c" list of method names / option names of m (static buffer, for messages). */
+/* Whether `bloc check`, the result JSON, emitted solvers and help list option `key` of m: not
+ * an option m has no use for, and of an alias pair only the method's own name (r, inner_lr),
+ * with the value of either. */
+RT_API bool rt_method_shows_option(const RtMethodSpec *m, const char *key);
+
+/* "a, b, c" list of method names / option names of m (static buffer, for messages; the option
+ * names leave out those m has no use for). */
 RT_API const char *rt_method_names(void);
 RT_API const char *rt_method_option_names(const RtMethodSpec *m);
 

@@ -220,9 +220,13 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res,
   fputs(",\n  \"method\": ", f);
   json_str(f, o->method->name);
   fputs(",\n  \"options\": {", f);
+  /* the options the method uses, an alias pair once (r, not also inner_steps) */
+  bool first = true;
   for (int i = 0; i < o->method->nopts; i++) {
     const RtOptSpec *sp = &o->method->opts[i];
-    fprintf(f, "%s\n    ", i ? "," : "");
+    if (!rt_method_shows_option(o->method, sp->name)) continue;
+    fprintf(f, "%s\n    ", first ? "" : ",");
+    first = false;
     json_str(f, sp->name);
     fputs(": ", f);
     if (o->word[i][0]) json_str(f, o->word[i]);

@@ -248,9 +248,12 @@ static void write_header(const Emit *e, FILE *f) {
   fprintf(f, " * command:  %s\n", cmd ? cmd : "bloc emit-c");
   free(cmd);
   fprintf(f, " * method:   %s\n", o->method->name);
+  RtOptions shown = *o; /* as the solver will read them: one value per alias pair */
+  rt_options_resolve_aliases(&shown);
   for (int i = 0; i < o->method->nopts; i++) {
+    if (!rt_method_shows_option(o->method, o->method->opts[i].name)) continue;
     EmitBuf b = {0};
-    describe_option(o, i, &b);
+    describe_option(&shown, i, &b);
     if (b.s) comment_text(b.s);
     fprintf(f, " *   %s\n", b.s ? b.s : "");
     emit_buf_free(&b);

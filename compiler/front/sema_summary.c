@@ -189,20 +189,25 @@ void sema_print_summary(const Program *p, FILE *out) {
   const RtMethodSpec *m = rt_method_find(p->method);
   fprintf(out, "method: %s\n", p->method);
   if (!m) return;
+  /* the values the solver starts from: the catalogue's defaults, the solve line's options
+   * (sema checked them), one value per alias pair; the options the method has no use for and
+   * the common name of an alias pair (r, not inner_steps, for itd) are not listed */
+  RtOptions o;
+  rt_options_init(&o, m);
+  for (int j = 0; j < p->nopts; j++) {
+    const SemaOption *so = &p->opts[j];
+    if (so->is_word) rt_options_set_word(&o, so->key, so->word);
+    else rt_options_set_num(&o, so->key, so->num);
+  }
+  rt_options_resolve_aliases(&o);
   for (int i = 0; i < m->nopts; i++) {
     const RtOptSpec *s = &m->opts[i];
-    const SemaOption *given = NULL;
-    for (int j = 0; j < p->nopts; j++)
-      if (strcmp(p->opts[j].key, s->name) == 0) given = &p->opts[j];
+    if (!rt_method_shows_option(m, s->name)) continue;
     fprintf(out, "  %s = ", s->name);
-    if (given) {
-      fputs(given->is_word ? given->word : sema_num_str(given->num, nb), out);
-    } else {
-      if (s->def_word) fputs(s->def_word, out);
-      else if (isnan(s->def)) fputs("derived", out);
-      else fputs(sema_num_str(s->def, nb), out);
-      fputs(" (default)", out);
-    }
+    if (o.word[i][0]) fputs(o.word[i], out);
+    else if (isnan(o.num[i])) fputs("derived", out);
+    else fputs(sema_num_str(o.num[i], nb), out);
+    if (!o.set[i]) fputs(" (default)", out);
     fputc('\n', out);
   }
   (void)buf;

@@ -117,7 +117,7 @@ static void test_every_option_described(void **state) {
       assert_non_null(s->help);
       assert_true(s->help[0] != '\0');
       assert_null(strchr(s->help, '\n'));
-      if (rt_method_unused_option(m, s->name)) continue;
+      if (!rt_method_shows_option(m, s->name)) continue; /* exact's y_step, ufom's inner_steps */
       char *want = squeeze(s->help);
       bool found = false;
       for (int j = 0; j < n && !found; j++)

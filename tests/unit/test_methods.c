@@ -90,8 +90,8 @@ static void test_range_messages(void **state) {
   assert_null(set_err("lancbio", "seed", "9007199254740991"));
 }
 
-/* Options a method has no use for are refused when set; an alias pair resolves to one value,
- * the method's own name's (r), from either name. */
+/* Options a method has no use for are refused when set and left out of its lists; an alias
+ * pair is listed once, under the method's own name, with the value of either. */
 static void test_unused_and_aliases(void **state) {
   (void)state;
   const RtMethodSpec *exact = rt_method_find("exact"), *itd = rt_method_find("itd");
@@ -101,6 +101,14 @@ static void test_unused_and_aliases(void **state) {
                          "option 'y_step' is not used by method 'exact'"));
   assert_non_null(strstr(rt_options_set_num(&o, "inner_steps", 3), "is not used"));
   assert_false(rt_options_isset(&o, "y_step"));
+  assert_null(strstr(rt_method_option_names(exact), "y_step"));
+  assert_null(strstr(rt_method_option_names(exact), "inner_steps"));
+  assert_false(rt_method_shows_option(exact, "y_step"));
+  assert_true(rt_method_shows_option(exact, "y_tol"));
+  assert_false(rt_method_shows_option(itd, "inner_steps"));
+  assert_false(rt_method_shows_option(itd, "y_step"));
+  assert_true(rt_method_shows_option(itd, "r"));
+  assert_true(rt_method_shows_option(rt_method_find("lancbio"), "inner_steps"));
 
   rt_options_init(&o, itd);
   assert_null(rt_options_set(&o, "inner_steps", "5"));
