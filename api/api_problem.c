@@ -214,6 +214,16 @@ int bloc_set_seed(bloc_problem *p, uint64_t seed) {
   if (p->stage != API_NEW)
     return misuse(p, "bloc_set_seed: the problem is already compiled");
   api_begin(p, "usage");
+  /* the range of the option 'seed' (a double holds it exactly), as bloc's --seed: a seed
+   * past it would be used for the data and not for the solve's draws */
+  char text[32];
+  snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
+  uint64_t ok;
+  const char *bad = rt_seed_parse("bloc_set_seed", text, &ok);
+  if (bad) {
+    api_diag(p, BLOC_ERROR, NULL, "%s", bad);
+    return api_end(p, BLOC_ERR_INPUT);
+  }
   p->seed = seed;
   p->seed_set = true;
   return api_end(p, BLOC_OK);

@@ -151,14 +151,13 @@ static int run_settings(bloc_problem *p, const bloc_options *o, RunSettings *rs)
         return 1;
       }
     } else if (strcmp(k, "seed") == 0) {
-      char *end;
-      long long s = strtoll(kv->value, &end, 10);
-      if (end == kv->value || *end || s < 0) {
-        api_diag(p, BLOC_ERROR, NULL, "run setting seed expects a non-negative integer, got '%s'",
-                 kv->value);
+      uint64_t s;
+      const char *bad = rt_seed_parse("run setting seed", kv->value, &s);
+      if (bad) {
+        api_diag(p, BLOC_ERROR, NULL, "%s", bad);
         return 1;
       }
-      cfg->seed = s;
+      cfg->seed = (int64_t)s; /* below 2^53 */
     } else if (strcmp(k, "console") == 0) {
       if (on_off(p, kv, &rs->console)) return 1;
     } else if (strcmp(k, "quiet") == 0) {

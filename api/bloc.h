@@ -77,7 +77,8 @@ int bloc_set_diag_handler(bloc_problem *p, bloc_diag_fn fn, void *user);
 
 /* Before compiling: override `const NAME` of the program (as -D NAME=VALUE); the backend,
  * "jit" (LLVM, the default) or "interp" (the reference evaluator); the seed of the data
- * stage's generators, also the default seed of every solve (as bloc run --seed). */
+ * stage's generators, also the default seed of every solve (as bloc run --seed; at most
+ * 2^53 - 1, the range of the option 'seed', else BLOC_ERR_INPUT). */
 int bloc_define(bloc_problem *p, const char *name, double value);
 int bloc_set_backend(bloc_problem *p, const char *backend);
 int bloc_set_seed(bloc_problem *p, uint64_t seed);

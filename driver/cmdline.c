@@ -1,7 +1,6 @@
 /* cmdline.c — shared argument parsing for the bloc subcommands (see cmdline.h). */
 #include "cmdline.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 
 #include "driver.h"
 #include "help_methods.h"
+#include "rt_methods.h"
 
 static const DriverCmd *cmd_of(const char *name) {
   for (int i = 0; i < driver_ncmds; i++)
@@ -92,12 +92,10 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
     const char *value = eq ? eq + 1 : NULL;
     if (nlen == 6 && strncmp(arg, "--seed", 6) == 0) {
       if (!(value = flag_value(a, argc, argv, &i, "--seed", value))) return 1;
-      char *end;
-      errno = 0;
-      unsigned long long s = strtoull(value, &end, 10);
-      if (end == value || *end || errno || value[0] == '-')
-        return usage_error(a, "--seed expects a non-negative integer, got '%s'", value);
-      a->seed = s;
+      /* the range of the option 'seed', checked on the text: every command takes the same
+       * seeds, and one past 2^53 is refused as typed, not rounded or wrapped */
+      const char *bad = rt_seed_parse("--seed", value, &a->seed);
+      if (bad) return usage_error(a, "%s", bad);
       a->seed_set = true;
       continue;
     }

@@ -505,6 +505,23 @@ RT_API void rt_options_resolve_aliases(RtOptions *o) {
   }
 }
 
+RT_API const char *rt_seed_parse(const char *what, const char *text, uint64_t *seed) {
+  const RtOptSpec *s = rt_method_option(&rt_methods[0], "seed");
+  assert(s && s->min == 0);
+  bool digits = text[0] != '\0'; /* no sign, no space: strtoull would take "-1" */
+  for (const char *t = text; *t; t++) digits &= *t >= '0' && *t <= '9';
+  errno = 0;
+  unsigned long long v = digits ? strtoull(text, NULL, 10) : 0;
+  if (!digits || errno == ERANGE || (double)v > s->max) {
+    char hi[RT_FMT_NUM_LEN];
+    snprintf(msg, sizeof msg, "%s expects an integer in [0, %s], got '%s'", what,
+             rt_fmt_num(s->max, hi), text);
+    return msg;
+  }
+  *seed = v;
+  return NULL;
+}
+
 RT_API double rt_opt_num(const RtOptions *o, const char *key) {
   int i = option_index(o->method, key);
   assert(i >= 0 && "option not in method table");

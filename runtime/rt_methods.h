@@ -5,6 +5,7 @@
 #define BLOC_RT_METHODS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "rt_api.h"
 
@@ -107,6 +108,11 @@ RT_API const char *rt_options_check(const RtOptions *o, const char *keys[2]);
  * takes the common one's (inner_steps, y_step) when only that was set, and counts as set;
  * the common name then holds the value used. Call after rt_options_check. */
 RT_API void rt_options_resolve_aliases(RtOptions *o);
+/* A seed given as text (--seed N, what = "--seed"): a decimal integer in the range of the
+ * option 'seed', [0, 2^53 - 1], which the options' doubles and the result JSON hold exactly.
+ * NULL with *seed set, or a static message "WHAT expects ..., got 'TEXT'" naming the text as
+ * given (never a rounded value). */
+RT_API const char *rt_seed_parse(const char *what, const char *text, uint64_t *seed);
 /* Lookups by name (the option must exist in the method: asserts otherwise). */
 RT_API double rt_opt_num(const RtOptions *o, const char *key);
 RT_API int rt_opt_int(const RtOptions *o, const char *key);

@@ -304,6 +304,12 @@ grep -q '"from_step"' "$tmp/keep_halve/b_out" || bad "keep: halve: no recovery r
 grep -q '"saved": "best"' "$tmp/keep_stop/b_out" || bad "keep: stop: the best iterate is not saved"
 [ "$(cat "$tmp/keep_stop/b_status")" = 2 ] ||
   bad "keep: stop: status $(cat "$tmp/keep_stop/b_status"), not 2"
+# the solver takes bloc's seeds, [0, 2^53 - 1], and names one past them as typed
+if "$tmp/keep_stop/portable" --quiet --seed 9007199254740992 >/dev/null 2>"$tmp/seed_err"; then
+  bad "keep: the solver runs with --seed 9007199254740992"
+fi
+grep -q "expects an integer in \[0, 9007199254740991\], got '9007199254740992'" \
+  "$tmp/seed_err" || bad "keep: --seed 9007199254740992: $(head -1 "$tmp/seed_err")"
 }
 
 # ---- --embed-data: the solver needs no file; a gzip file needs zlib (or --embed-data)

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rt_methods.h"
@@ -90,6 +91,27 @@ static void test_range_messages(void **state) {
   assert_null(set_err("lancbio", "seed", "9007199254740991"));
 }
 
+static void test_seed_parse(void **state) {
+  (void)state;
+  uint64_t seed = 0;
+  assert_null(rt_seed_parse("--seed", "9007199254740991", &seed));
+  assert_true(seed == 9007199254740991ull);
+  assert_null(rt_seed_parse("--seed", "0", &seed));
+  assert_true(seed == 0);
+  const char *bad[] = {"9007199254740992", "9223372036854775807", "9223372036854775808",
+                       "18446744073709551616", "-1", "+1", " 1", "1e3", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    seed = 7;
+    const char *e = rt_seed_parse("--seed", bad[i], &seed);
+    assert_non_null(e);
+    char want[160];
+    snprintf(want, sizeof want, "--seed expects an integer in [0, 9007199254740991], got '%s'",
+             bad[i]);
+    assert_string_equal(e, want);
+    assert_true(seed == 7);
+  }
+}
+
 /* Options a method has no use for are refused when set and left out of its lists; an alias
  * pair is listed once, under the method's own name, with the value of either. */
 static void test_unused_and_aliases(void **state) {
@@ -155,6 +177,7 @@ int main(void) {
     cmocka_unit_test(test_defaults_and_set),
     cmocka_unit_test(test_words),
     cmocka_unit_test(test_range_messages),
+    cmocka_unit_test(test_seed_parse),
     cmocka_unit_test(test_unused_and_aliases),
     cmocka_unit_test(test_option_rules),
   };
