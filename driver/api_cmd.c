@@ -6,9 +6,13 @@
 
 static void print_diag(void *user, const bloc_diag *d) {
   static const char *const sev[] = {"error", "warning", "note"};
-  const ApiCmdPrint *pr = user;
+  ApiCmdPrint *pr = user;
   const char *cat = bloc_diag_category(d);
   if (pr->skip_run && strcmp(cat, "run") == 0) return;
+  int level = bloc_diag_severity(d);
+  if (level != BLOC_NOTE) pr->after_error = level == BLOC_ERROR;
+  /* a note belongs to the error or warning before it, or stands alone */
+  if (pr->quiet && !(level == BLOC_ERROR || (level == BLOC_NOTE && pr->after_error))) return;
   if (bloc_diag_file(d) || strcmp(cat, "compile") == 0 || strcmp(cat, "data") == 0) {
     fputs(bloc_diag_text(d), stderr);
     return;
@@ -17,11 +21,11 @@ static void print_diag(void *user, const bloc_diag *d) {
   if (bloc_diag_hint(d)) fprintf(stderr, "hint: %s\n", bloc_diag_hint(d));
 }
 
-int api_cmd_compile(const CmdArgs *a, const ApiCmdPrint *pr, bloc_problem **out) {
+int api_cmd_compile(const CmdArgs *a, ApiCmdPrint *pr, bloc_problem **out) {
   bloc_problem *p = NULL;
   *out = NULL;
   if (bloc_problem_new(&p)) return 3;
-  bloc_set_diag_handler(p, print_diag, (void *)pr);
+  bloc_set_diag_handler(p, print_diag, pr);
   int rc = BLOC_OK;
   for (int i = 0; i < a->ndefs && rc == BLOC_OK; i++)
     rc = bloc_define(p, a->defs[i].name, a->defs[i].value);

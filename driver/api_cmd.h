@@ -9,16 +9,19 @@
 
 /* How a command prints diagnostics: the compiler's as they are rendered, the API's own as
  * "bloc CMD: LEVEL: MESSAGE" and "hint: ..."; skip_run leaves out a solve's own (category
- * "run"), which a solve with console = on printed already. */
+ * "run"), which a solve with console = on printed already; quiet (bloc run --quiet) leaves
+ * out warnings and notes, except the notes of an error. */
 typedef struct ApiCmdPrint {
   const char *cmd;
   bool skip_run;
+  bool quiet;
+  bool after_error; /* the last error or warning printed was an error: its notes print */
 } ApiCmdPrint;
 
 /* A problem with a's -D constants, backend and seed, compiled from a->file, its diagnostics
  * printed per *pr (which must outlive the problem). Returns 0, or the exit status (*out is
  * then NULL). */
-int api_cmd_compile(const CmdArgs *a, const ApiCmdPrint *pr, bloc_problem **out);
+int api_cmd_compile(const CmdArgs *a, ApiCmdPrint *pr, bloc_problem **out);
 
 /* The exit status of a bloc_status (numerical 2, interrupted 128 + signal, else 1). */
 int api_cmd_exit(int status, int signal);

@@ -88,7 +88,7 @@ int driver_check(int argc, char **argv) {
     return r == 2 ? 0 : 1;
   }
   bloc_problem *p = NULL;
-  const ApiCmdPrint pr = {"check", false};
+  ApiCmdPrint pr = {"check", false, false, false};
   int status = api_cmd_compile(&a, &pr, &p);
   if (status == 0) {
     fputs(bloc_problem_summary(p), stdout);

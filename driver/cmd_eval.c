@@ -79,7 +79,7 @@ int cmd_eval(int argc, char **argv) {
     rc = 1;
   }
   bloc_problem *p = NULL;
-  const ApiCmdPrint pr = {"eval", false};
+  ApiCmdPrint pr = {"eval", false, false, false};
   if (rc == 0) rc = api_cmd_compile(&a, &pr, &p);
   if (rc == 0) rc = api_cmd_exit(bloc_prepare(p, "all"), 0);
   /* under mpirun every rank evaluates its rows' share (summed across the ranks, rank 0

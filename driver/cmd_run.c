@@ -71,7 +71,8 @@ int cmd_run(int argc, char **argv) {
     rc = 1;
   }
   bloc_problem *p = NULL;
-  const ApiCmdPrint pr = {"run", true};
+  /* --quiet: no warnings or notes, from the compiler nor from the option resolution */
+  ApiCmdPrint pr = {"run", true, quiet != NULL, false};
   cmd_precision_from_sets(&a, sets, nsets);
   if (rc == 0) rc = api_cmd_compile(&a, &pr, &p);
   if (rc == 0) rc = api_cmd_exit(bloc_prepare(p, method), 0); /* this method's kernels */

@@ -5,7 +5,9 @@
 # stdout, stderr and the exit status must equal NAME.out, NAME.err and NAME.status. A second
 # line `# filter: COMMAND` pipes stdout through a shell command first (to pin part of a long
 # output, such as the problem-specific code of bloc emit-c without the runtime it copies).
-# A line `# env: NAME=VALUE ...` among the first three sets environment variables for the run.
+# A line `# env: NAME=VALUE ...` among the first three sets environment variables for the run,
+# and a line `# errfilter: COMMAND` among them pipes stderr through a shell command (to drop
+# bloc run's progress lines, whose times vary, from a test of its warnings).
 # Every example program (examples/*.blo) must check clean: no error, no warning.
 # UPDATE_GOLDEN=1 rewrites the expectations instead of comparing (review the diff!).
 #
@@ -54,6 +56,11 @@ golden() {
   filter=$(sed -n '2s/^# filter: *//p' "$t")
   if [ -n "$filter" ]; then
     sh -c "$filter" <"$tmp/out" >"$tmp/out.f" && mv "$tmp/out.f" "$tmp/out"
+  fi
+  errfilter=$(sed -n '1,3s/^# errfilter: *//p' "$t")
+  if [ -n "$errfilter" ]; then
+    sh -c "$errfilter" <"$tmp/err" >"$tmp/err.f"
+    mv "$tmp/err.f" "$tmp/err"
   fi
   if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
     cp "$tmp/out" "$name.out"
