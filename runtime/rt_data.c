@@ -850,11 +850,14 @@ static int npy_dtype(const char *path, const NpyHeader *nh, ElemKind *kind_out, 
     else if (kind == EK_B) ok = ok && isz == 1;
     else ok = ok && (isz == 1 || isz == 2 || isz == 4 || isz == 8);
   }
-  if (!ok)
-    return rt_data_errf(e.buf, e.len,
-                        "'%s': dtype '%s' is not supported (only f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 "
-                        "b1, little-endian '<' or big-endian '>')",
-                        path, nh->descr);
+  if (!ok) { /* -1 here, not rt_data_errf's value: gcc -O2 cannot see that it is nonzero, and
+              * warns that load_npy may read the outputs unset (emitted solvers: -Wall clean) */
+    rt_data_errf(e.buf, e.len,
+                 "'%s': dtype '%s' is not supported (only f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 "
+                 "b1, little-endian '<' or big-endian '>')",
+                 path, nh->descr);
+    return -1;
+  }
   *kind_out = kind;
   *isz_out = isz;
   *big_out = order == '>' || (order == '=' && host_big_endian());
