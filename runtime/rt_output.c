@@ -338,11 +338,20 @@ RT_API FILE *rt_summary_stream(const RtRunConfig *cfg) {
   return stdout;
 }
 
+/* A |hypergradient| of the summary: none is estimated before the first outer step (the JSON
+ * says null), which is not a NaN the run produced. */
+static const char *hypergrad_str(double v, int64_t step, char buf[32]) {
+  if (isnan(v) && step == 0) return "n/a (no outer step)";
+  snprintf(buf, 32, "%.4g", v);
+  return buf;
+}
+
 RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) {
+  char hg[32];
   fprintf(out, "%s: %s stopped (%s) after %lld outer steps in %.3g s\n", p->name, r->method,
           rt_stop_name(r->stop), (long long)r->steps, r->t_total);
-  fprintf(out, "  f = %.10g  g = %.10g  |grad_y g| = %.4g  |hypergradient| = %.4g\n", r->f, r->g,
-          r->grad_y_g_norm, r->hypergrad_norm);
+  fprintf(out, "  f = %.10g  g = %.10g  |grad_y g| = %.4g  |hypergradient| = %s\n", r->f, r->g,
+          r->grad_y_g_norm, hypergrad_str(r->hypergrad_norm, r->steps, hg));
   if (r->residual == r->residual) fprintf(out, "  residual |A v - b| = %.4g\n", r->residual);
   if (r->ritz_min == r->ritz_min)
     fprintf(out, "  lower Hessian eigenvalue estimates (Ritz values): [%.6g, %.6g]\n", r->ritz_min,
@@ -354,8 +363,9 @@ RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) 
             (long long)r->recoveries[i].step, (long long)r->recoveries[i].from_step,
             r->recoveries[i].x_step, r->recoveries[i].y_step);
   if (r->best_step >= 0 && (r->saved_best || r->stop == RT_STOP_NUMERICAL))
-    fprintf(out, "  best trace point: step %lld  f = %.10g  |hypergradient| = %.4g%s\n",
-            (long long)r->best_step, r->best_f, r->best_hypergrad_norm,
+    fprintf(out, "  best trace point: step %lld  f = %.10g  |hypergradient| = %s%s\n",
+            (long long)r->best_step, r->best_f,
+            hypergrad_str(r->best_hypergrad_norm, r->best_step, hg),
             r->saved_best ? " (the saved iterate)" : "");
   fprintf(out, "  oracle calls:");
   for (int k = 0; k < RT_CALL_NKINDS; k++)
