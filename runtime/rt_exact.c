@@ -20,15 +20,9 @@ typedef struct Ex {
   int st_newton, st_indef, st_lower_gnorm;
 } Ex;
 
+/* y_step and inner_steps are not exact's (rt_method_unused_option): setting them is refused
+ * when the options are set (rt_options_set_num). */
 static int ex_setup(RtSolver *s, char *err, size_t errlen) {
-  const RtMethodSpec *m = s->opt.method;
-  for (int i = 0; i < m->nopts; i++) {
-    const char *why = rt_method_unused_option(m, m->opts[i].name);
-    if (why && rt_solver_isset(s, m->opts[i].name)) {
-      snprintf(err, errlen, "option '%s' is not used by method 'exact': %s", m->opts[i].name, why);
-      return -1;
-    }
-  }
   int64_t ny = s->ny, max_ny = (int64_t)rt_solver_num(s, "max_ny");
   if (ny > max_ny) {
     snprintf(

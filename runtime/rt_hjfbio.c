@@ -21,12 +21,8 @@ typedef struct Hjf {
   double *pm;     /* grad_x g at y - delta v [nx] (the one at y + delta v goes to s->jv) */
 } Hjf;
 
+/* inner_steps is not hjfbio's (rt_method_unused_option): setting it is refused. */
 static int hjf_setup(RtSolver *s, char *err, size_t errlen) {
-  if (s->inner_steps != 1) {
-    snprintf(err, errlen, "option 'inner_steps' = %d: method 'hjfbio' updates y, v and x jointly, "
-             "one step each per outer step; inner_steps must be 1", s->inner_steps);
-    return -1;
-  }
   Hjf *H = rt_solver_mem(s, sizeof *H);
   if (!H) goto oom;
   H->delta = rt_solver_num(s, "delta");

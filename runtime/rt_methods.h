@@ -98,8 +98,13 @@ RT_API const char *rt_options_set_word(RtOptions *o, const char *key, const char
  * alias set later is not reported as disagreeing with it). */
 RT_API bool rt_options_isset(const RtOptions *o, const char *key);
 RT_API void rt_options_unset(RtOptions *o, const char *key);
+/* Whether the method and options of o draw the hypergradient estimate at random on a
+ * deterministic problem too: BSA and TTSA (the Neumann truncation), UFOM unless q = 1 (its
+ * coin). One step's |d| then says nothing about stationarity (tol is refused). */
+RT_API bool rt_method_random_estimate(const RtOptions *o);
 /* The rules between options, which no single value breaks: an alias pair set to different
- * values, lancbio's m0 > m_max, soba's inner_steps other than 1. NULL when o keeps them, else
+ * values, lancbio's m0 > m_max, soba's inner_steps other than 1, tol with a random estimate
+ * (rt_method_random_estimate). NULL when o keeps them, else
  * a static message, and keys[0], keys[1] the two options it is about (the same one twice for
  * a rule on one option), to point at the one given last. The solver, bloc check and the
  * commands' option resolution all call this one function. */

@@ -11,14 +11,8 @@ typedef struct Soba {
   double *Av;
 } Soba;
 
+/* inner_steps = 1 is rt_options_check's rule (fixed_opts), checked before setup. */
 static int soba_setup(RtSolver *s, char *err, size_t errlen) {
-  if (s->inner_steps != 1) {
-    snprintf(err, errlen,
-             "option 'inner_steps' = %d: method 'soba' updates y, v and x jointly, one "
-             "step each per outer step; inner_steps must be 1",
-             s->inner_steps);
-    return -1;
-  }
   Soba *S = rt_solver_mem(s, sizeof *S);
   if (!S || !(S->Av = rt_solver_vec(s, s->ny)) || !(s->ya = rt_solver_vec(s, s->ny))) {
     snprintf(err, errlen, "out of memory");

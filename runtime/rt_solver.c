@@ -124,6 +124,7 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   s->y_step = rt_solver_num(s, "y_step");
   s->inner_steps = (int)rt_solver_num(s, "inner_steps");
   s->tol = rt_solver_num(s, "tol");
+  s->random_d = rt_method_random_estimate(&s->opt);
   if (opt_index(s, "x_decay") >= 0) s->x_decay = rt_solver_num(s, "x_decay");
   bool eta_derived = false;
   if (opt_index(s, "eta") >= 0) {
@@ -179,13 +180,12 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   if (rt_xstep_setup(s, err, errlen)) goto fail;
   if (rt_ystep_setup(s, eta_derived)) goto oom;
   if (impl->setup(s, err, errlen)) goto fail;
-  if (s->tol > 0 && (s->random_d || p->n_samples > 0)) {
-    /* A small draw of d far from a solution would stop the run with a wrong x and status 0
-     * (BSA stopped at |d| = 1.4e-11 with x 56% from x*), so there is no tol for them. */
-    snprintf(err, errlen, "option 'tol' needs a deterministic hypergradient estimate, and %s's "
-             "is random (%s): one small draw would stop the run anywhere; set outer_steps "
-             "instead (the trace and --keep best show the best point)", impl->name,
-             p->n_samples > 0 ? "the problem samples its data" : "the method draws it");
+  if (s->tol > 0 && p->n_samples > 0) { /* the method's own draws: rt_options_check */
+    snprintf(err, errlen,
+             "option 'tol' needs a deterministic hypergradient estimate, and %s's is random "
+             "(the problem samples its data): one small draw would stop the run anywhere; set "
+             "outer_steps instead (the trace and --keep best show the best point)",
+             impl->name);
     goto fail;
   }
   s->alloc_bytes = rt_mem_stats().live_bytes - live0;
@@ -336,7 +336,6 @@ RT_API int rt_rand_neumann_setup(RtSolver *s, char *err, size_t errlen) {
     return -1;
   }
   R->Q = (int)rt_solver_num(s, "neumann_steps");
-  s->random_d = true; /* the truncation of the series is drawn every step */
   R->st_trunc = rt_solver_stat(s, "mean_truncation");
   s->state = R;
   return 0;

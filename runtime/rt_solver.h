@@ -81,8 +81,8 @@ struct RtSolver {
   double f_est;         /* f seen by the last step (at the point of its upper gradient) */
   double hg_norm;       /* ||d|| */
   bool random_d;        /* d is random on a deterministic problem too (UFOM's coin, BSA and TTSA's
-                           truncations; set by the method's setup): one step's ||d|| says
-                           nothing about stationarity, so tol is refused */
+                           truncations: rt_method_random_estimate): one step's ||d|| says
+                           nothing about stationarity */
   double step_size;     /* lambda_k of the last step */
   /* Common options. */
   int64_t outer_steps;

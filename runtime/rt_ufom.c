@@ -67,7 +67,6 @@ static int ufom_setup(RtSolver *s, char *err, size_t errlen) {
   U->c_det = rr + 1;
   U->c_rnd = rr * (rr + 1) / 2;
   U->q = U->adaptive ? U->q_min : rt_solver_num(s, "q");
-  s->random_d = U->adaptive || U->q < 1; /* the coin picks g_E or g_F */
   U->st_q = rt_solver_stat(s, "q");
   U->st_exact = rt_solver_stat(s, "exact_draws");
   U->st_draws = rt_solver_stat(s, "task_draws");
