@@ -83,7 +83,7 @@ IrNode *ir_node(IrGraph *g, IrOp op, Shape shape, IrNode *const *args, int nargs
 
   IrNode *n = ARENA_NEW(g->arena, IrNode);
   n->op = (uint16_t)op;
-  n->nargs = (uint16_t)nargs;
+  n->nargs = nargs;
   n->shape = shape;
   n->num = num;
   n->num2 = num2;
@@ -811,7 +811,7 @@ size_t ir_topo(IrGraph *g, IrNode *const *roots, size_t nroots, IrNode ***out) {
     sp++;
     while (sp) {
       IrNode *top = stack[sp - 1];
-      if (next[sp - 1] < top->nargs) {
+      if (next[sp - 1] < (uint32_t)top->nargs) {
         IrNode *a = top->args[next[sp - 1]++];
         if (!state[a->id]) {
           state[a->id] = 1;

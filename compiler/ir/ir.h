@@ -65,8 +65,8 @@ typedef enum IrRandKind {
 
 typedef struct IrNode {
   uint16_t op;        /* IrOp */
-  uint16_t nargs;
   uint8_t deps;       /* IR_DEP_* */
+  int32_t nargs;      /* 32 bits: a list literal's CAT has one operand per element */
   Shape shape;
   struct IrNode **args;
   double num, num2;   /* per-op attributes (see ir_ops.def) */

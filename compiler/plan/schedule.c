@@ -105,7 +105,7 @@ static int topo(Sch *s) {
     state[root->id] = 1;
     while (sp) {
       const IrNode *top = stack[sp - 1];
-      if (next[sp - 1] < top->nargs) {
+      if (next[sp - 1] < (uint32_t)top->nargs) {
         const IrNode *a = top->args[next[sp - 1]++];
         if (!state[a->id]) {
           state[a->id] = 1;
