@@ -798,7 +798,9 @@ IrNode *ir_random_spd(IrGraph *g, int64_t n, double lo, double hi, const char *s
 
 size_t ir_topo(IrGraph *g, IrNode *const *roots, size_t nroots, IrNode ***out) {
   uint8_t *state = xcalloc(g->count, 1); /* 0 new, 1 on stack, 2 done */
-  IrNode **order = arena_calloc(g->arena, g->count ? g->count : 1, sizeof(IrNode *));
+  /* built in scratch, then copied to the arena at its size: the data stage calls this once
+   * per declaration, and a whole graph's worth of arena each time grew as declarations^2 */
+  IrNode **order = xrealloc(NULL, g->count + 1, sizeof(IrNode *));
   IrNode **stack = xrealloc(NULL, g->count + 1, sizeof(IrNode *));
   uint32_t *next = xrealloc(NULL, g->count + 1, sizeof(uint32_t));
   size_t n = 0;
@@ -829,7 +831,9 @@ size_t ir_topo(IrGraph *g, IrNode *const *roots, size_t nroots, IrNode ***out) {
   free(state);
   free(stack);
   free(next);
-  *out = order;
+  *out = arena_calloc(g->arena, n ? n : 1, sizeof(IrNode *));
+  if (n) memcpy(*out, order, n * sizeof(IrNode *));
+  free(order);
   return n;
 }
 
