@@ -235,7 +235,14 @@ static IrEvalInputs stage_inputs(BloCompiled *c) {
   in.data_full = full_hook;
   in.data_bytes = bytes_hook;
   in.hook_ctx = c;
+  in.data_stage = true;
   return in;
+}
+
+/* An evaluation of the data stage failed: its message at the failing node (else at `at`). */
+static void report_eval_error(BloCompiled *c, const IrEvalError *err, Span at) {
+  diag_error(&c->diag, err->span.file != SPAN_NO_FILE ? err->span : at, "%s", err->msg);
+  if (err->hint[0]) diag_hint(&c->diag, "%s", err->hint);
 }
 
 /* The rows of each declared tensor the data stage reads: the end of the last row its slices
@@ -418,8 +425,7 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
       c->data[k] = dalloc(size);
       IrEvalError err;
       if (ir_eval_fused(&p->graph, p->data_value[k], &in, c->data[k], &bad, &err) != 0) {
-        diag_error(&c->diag, err.span.file != SPAN_NO_FILE ? err.span : d->name_span, "%s",
-                   err.msg);
+        report_eval_error(c, &err, d->name_span);
         return 1;
       }
     }
@@ -481,7 +487,7 @@ static int eval_hoisted_and_inits(BloCompiled *c) {
     c->data[k] = dalloc(shape_size(p->hoisted[h]->shape));
     IrEvalError err;
     if (ir_eval_fused(&p->graph, p->hoisted[h], &in, c->data[k], NULL, &err) != 0) {
-      diag_error(&c->diag, err.span, "%s", err.msg);
+      report_eval_error(c, &err, SPAN_NONE);
       return 1;
     }
   }
@@ -492,7 +498,7 @@ static int eval_hoisted_and_inits(BloCompiled *c) {
     double *dst = c->x0 + d->offset;
     IrEvalError err;
     if (ir_eval(&p->graph, &p->upper_init[i], 1, &in, &dst, &err) != 0) {
-      diag_error(&c->diag, err.span.file != SPAN_NO_FILE ? err.span : d->name_span, "%s", err.msg);
+      report_eval_error(c, &err, d->name_span);
       return 1;
     }
   }
@@ -502,7 +508,7 @@ static int eval_hoisted_and_inits(BloCompiled *c) {
     double *dst = c->y0 + d->offset;
     IrEvalError err;
     if (ir_eval(&p->graph, &p->lower_init[j], 1, &in, &dst, &err) != 0) {
-      diag_error(&c->diag, err.span.file != SPAN_NO_FILE ? err.span : d->name_span, "%s", err.msg);
+      report_eval_error(c, &err, d->name_span);
       return 1;
     }
   }

@@ -130,11 +130,17 @@ RT_API void rt_dop_diag_vector(const double *a, int64_t n, double *out) {
   for (i = 0; i < n; i++) out[i] = a[i * n + i];
 }
 
-RT_API void rt_dop_onehot(const double *labels, int64_t m, int64_t ncls, double *out) {
-  int64_t i;
+RT_API int64_t rt_dop_onehot(const double *labels, int64_t m, int64_t ncls, double *out) {
+  int64_t i, bad = -1;
   rt_dop_fill(out, m * ncls, 0);
   for (i = 0; i < m; i++) {
     double l = labels[i];
-    if (l >= 0 && l < (double)ncls && l == floor(l)) out[i * ncls + (int64_t)l] = 1;
+    if (l >= 0 && l < (double)ncls && l == floor(l)) {
+      out[i * ncls + (int64_t)l] = 1;
+    } else {
+      rt_dop_fill(out + i * ncls, ncls, NAN);
+      if (bad < 0) bad = i;
+    }
   }
+  return bad;
 }

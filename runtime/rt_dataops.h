@@ -80,8 +80,9 @@ RT_API void rt_dop_diag_matrix(const double *v, int64_t n, double *out);
 /* out (n) = the diagonal of a (n x n). */
 RT_API void rt_dop_diag_vector(const double *a, int64_t n, double *out);
 
-/* out (m x ncls): row i is the indicator of class labels[i]; a label that is not an integer
- * in 0..ncls-1 gives a row of zeros. */
-RT_API void rt_dop_onehot(const double *labels, int64_t m, int64_t ncls, double *out);
+/* out (m x ncls): row i is the indicator of class labels[i]. A label that is not an integer
+ * in 0..ncls-1 gives a row of NaN (a row of zeros would pass for a sample of no class);
+ * returns the index of the first such label, or -1. */
+RT_API int64_t rt_dop_onehot(const double *labels, int64_t m, int64_t ncls, double *out);
 
 #endif

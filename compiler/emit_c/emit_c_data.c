@@ -204,8 +204,16 @@ static void node_code(G *g, const IrNode *n) {
     }
     return;
   }
-  case IR_ONEHOT:
-    line(g, "rt_dop_onehot(%s, " I64 ", " I64 ", %s);", val(g, a0, a), m, nc, o);
+  case IR_ONEHOT: /* a label that is not a class is an error, as in bloc's data stage */
+    g->k = true;
+    line(g, "if ((k = rt_dop_onehot(%s, " I64 ", " I64 ", %s)) >= 0) {", val(g, a0, a), m, nc, o);
+    line(g, "  char lb[RT_FMT_NUM_LEN];");
+    line(g, "  snprintf(err, errlen, \"%%s: label [%%lld] of 'onehot' is %%s, not a class: the \"");
+    line(g, "           \"classes are the integers 0..%" PRId64 "\", \"%s\", (long long)k,", nc - 1,
+         g->what);
+    line(g, "           rt_fmt_num(%s[k], lb));", a);
+    line(g, "  goto done;");
+    line(g, "}");
     return;
   case IR_LOAD: {
     static const char *const fmts[] = {"csv", "idx", "libsvm", "npy", "libsvm_labels"};

@@ -431,8 +431,12 @@ static void compute(K *k, const SchedExpr *e, Ix r, Ix c, int lvl, char *out, si
   }
   case IR_DIAGV: snprintf(out, len, "%s", expr(k, a, r, r)); return;
   case IR_ONEHOT: {
+    /* a label that is not an integer in 0..k-1 makes its row NaN (as rt_dop_onehot, the JIT) */
     const char *l = expr(k, a, r, z);
-    snprintf(buf, sizeof buf, "%s == (double)%s ? 1.0 : 0.0", l, c.s);
+    snprintf(buf, sizeof buf,
+             "(%s >= 0.0 && %s < %" PRId64 ".0 && floor(%s) == %s) ? (%s == (double)%s ? 1.0 : 0.0)"
+             " : NAN",
+             l, l, e->shape.cols, l, l, l, c.s);
     snprintf(out, len, "%s", tmp(k, lvl, buf, name));
     return;
   }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rt_dataops.h"
+#include "rt_fmt.h"
 #include "rt_rng.h"
 #include "rt_sparse.h"
 
@@ -56,6 +57,19 @@ static int fail(Ev *e, const IrNode *n, const char *fmt, ...) {
 }
 
 static double *V(Ev *e, const IrNode *n, int i) { return e->val[n->args[i]->id]; }
+
+/* Label i of onehot node n, l, is not an integer in 0..k-1: a file of labels numbered from 1,
+ * or of other values than classes, which a row of zeros would have silently dropped. */
+static int onehot_fail(Ev *e, const IrNode *n, int64_t i, double l) {
+  char lb[RT_FMT_NUM_LEN];
+  int64_t k = n->shape.cols;
+  fail(e, n, "label [%lld] of 'onehot' is %s, not a class: the classes are the integers 0..%lld",
+       (long long)i, rt_fmt_num(l, lb), (long long)(k - 1));
+  if (l == (double)k)
+    snprintf(e->err->hint, sizeof e->err->hint,
+             "for labels numbered from 1, write onehot(labels - 1, %lld)", (long long)k);
+  return -1;
+}
 
 /* The CSR data (and sampled rows, as indices checked in range) of sparse operand i of n. A
  * sparse data tensor's pointer is its RtSparse (rt_sparse.h); a sparse gather has no value of
@@ -311,7 +325,11 @@ static int eval_node(Ev *e, IrNode *n) {
   }
   case IR_ONEHOT: {
     out = xalloc((size_t)size);
-    rt_dop_onehot(V(e, n, 0), m, nc, out);
+    int64_t bad = rt_dop_onehot(V(e, n, 0), m, nc, out);
+    if (bad >= 0 && in->data_stage) {
+      free(out);
+      return onehot_fail(e, n, bad, V(e, n, 0)[bad]);
+    }
     break;
   }
 
@@ -373,7 +391,7 @@ int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs 
             double *const *out, IrEvalError *err) {
   IrEvalError local;
   if (!err) err = &local;
-  err->msg[0] = '\0';
+  err->msg[0] = err->hint[0] = '\0';
   err->span = SPAN_NONE;
   IrNode **order;
   size_t n = ir_topo(g, roots, nroots, &order);

@@ -5,6 +5,7 @@
 #ifndef BLOC_EVAL_H
 #define BLOC_EVAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,15 +60,20 @@ typedef struct IrEvalInputs {
   IrDataFullHook data_full;
   IrDataBytesHook data_bytes;   /* may be NULL */
   void *hook_ctx;
+  /* the data stage (data, hoisted values, initial values): a label of onehot that is not one
+   * of its classes is an error there; in a kernel, which cannot fail, its row is NaN */
+  bool data_stage;
 } IrEvalInputs;
 
 typedef struct IrEvalError {
   Span span;                    /* where the failing node came from (may be SPAN_NONE) */
   char msg[512];
+  char hint[256];               /* a hint to print after msg, or "" */
 } IrEvalError;
 
 /* Evaluate roots[0..n) into out[i] (caller-allocated, shape_size(roots[i]->shape) doubles,
- * row-major). Returns 0, or -1 with *err filled (a loader or generator failed). */
+ * row-major). Returns 0, or -1 with *err filled (a loader or generator failed, or, in the data
+ * stage, a label of onehot is not one of its classes). */
 int ir_eval(IrGraph *g, IrNode *const *roots, size_t n, const IrEvalInputs *in, double *const *out,
             IrEvalError *err);
 

@@ -167,7 +167,11 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
   case BI_PERMUTATION: return ir_perm(g, s.rows, stream_name(L), e->span);
   case BI_RANDOM_SPD:
     return ir_random_spd(g, s.rows, cnum(e->args[1]), cnum(e->args[2]), stream_name(L), e->span);
-  case BI_ONEHOT: return ir_onehot(g, a[0], s.cols);
+  case BI_ONEHOT: {
+    IrNode *oh = ir_onehot(g, a[0], s.cols);
+    if (oh->span.file == SPAN_NO_FILE) oh->span = e->span; /* a label not a class is told here */
+    return oh;
+  }
   case BI_ARGMAX_ROWS: return ir_reduce(g, IR_ARGMAX_ROWS, a[0]);
   case BI_HCAT: return ir_cat(g, IR_HCAT, a, e->nargs);
   case BI_VCAT: {

@@ -323,10 +323,18 @@ static LLVMValueRef compute(Cg *cg, const SchedExpr *e, CgIx r, CgIx c, int lvl)
   }
   case IR_DIAGV: return cg_expr(cg, a, r, r);
   case IR_ONEHOT: {
+    /* a label that is not an integer in 0..k-1 makes its row NaN, as rt_dop_onehot's (the
+     * data stage reports it; a kernel cannot fail, and a row of zeros would look valid) */
     LLVMValueRef l = cg_expr(cg, a, r, z);
     LLVMBuilderRef bd = cg_at(cg, lvl);
     LLVMValueRef cf = LLVMBuildSIToFP(bd, c.v, cg->f64, "");
-    return sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealOEQ, l, cf, ""), 1, 0);
+    LLVMValueRef k = cg_const_f64(cg, (double)e->shape.cols);
+    LLVMValueRef ok = LLVMBuildAnd(bd, LLVMBuildFCmp(bd, LLVMRealOGE, l, cg_const_f64(cg, 0), ""),
+                                   LLVMBuildFCmp(bd, LLVMRealOLT, l, k, ""), "");
+    LLVMValueRef whole = LLVMBuildFCmp(bd, LLVMRealOEQ, call1(cg, bd, CG_FLOOR, l), l, "");
+    ok = LLVMBuildAnd(bd, ok, whole, "");
+    return LLVMBuildSelect(bd, ok, sel(cg, bd, LLVMBuildFCmp(bd, LLVMRealOEQ, l, cf, ""), 1, 0),
+                           cg_const_f64(cg, NAN), "");
   }
   case IR_OUTER: {
     LLVMValueRef u = cg_expr(cg, a, r, z), w = cg_expr(cg, e->args[1], c, z);

@@ -1,9 +1,10 @@
 /* test_dataops.c — the data stage's tensor operations (runtime/rt_dataops.c), which bloc's
  * evaluator and every generated solver share: each op on a small case worked by hand, the
  * order of every sum (pinned with values whose sum depends on it), ties in argmax_rows,
- * logsumexp of rows of -inf and +inf, labels onehot ignores, and the first out-of-range index
- * gather and scatter report. Shapes are the compiler's business (an empty slice is an error
- * in sema: tests/golden/err_index), so every case here is at least 1 x 1. */
+ * logsumexp of rows of -inf and +inf, the labels onehot rejects (NaN rows, the first one
+ * reported), and the first out-of-range index gather and scatter report. Shapes are the
+ * compiler's business (an empty slice is an error in sema: tests/golden/err_index), so every
+ * case here is at least 1 x 1. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -136,10 +137,16 @@ static void test_gather_scatter(void **state) {
 
 static void test_onehot(void **state) {
   (void)state;
-  double out[15];
-  /* labels that are not an integer in 0..ncls-1 give a row of zeros */
-  rt_dop_onehot((double[]){0, 2, 2.5, -1, 3}, 5, 3, out);
-  assert_vec(out, (double[]){1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 15);
+  double out[21];
+  /* labels that are not an integer in 0..ncls-1 give a row of NaN, the first one's index is
+   * returned; -0.0 is class 0 */
+  assert_true(rt_dop_onehot((double[]){0, 2, -0.0}, 3, 3, out) == -1);
+  assert_vec(out, (double[]){1, 0, 0, 0, 0, 1, 1, 0, 0}, 9);
+  assert_true(rt_dop_onehot((double[]){0, 2, 2.5, -1, 3, NAN, 1}, 7, 3, out) == 2);
+  assert_vec(out, (double[]){1, 0, 0, 0, 0, 1}, 6);
+  for (int i = 6; i < 18; i++)
+    if (!isnan(out[i])) fail_msg("entry %d: %.17g, expected nan", i, out[i]);
+  assert_vec(out + 18, (double[]){0, 1, 0}, 3);
 }
 
 int main(void) {
