@@ -43,9 +43,14 @@ const char *sema_stdlib_dir(void) {
   return BLOC_STDLIB_DIR;
 }
 
-static bool is_regular(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+/* What a path that exists but is not a regular file is, for messages. */
+static const char *file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
 }
 
 static const char *canonical(Sema *S, const char *path) {
@@ -75,8 +80,12 @@ static const char *join(Sema *S, const char *dir, const char *name) {
 }
 
 /* Where `import "name"` points: "./x", "../x" and "/x" only where they say; other names
- * relative to the importing file first, then in the stdlib. ".blo" may be left out. */
-static const char *resolve_import(Sema *S, const char *dir, const char *name, char **tried) {
+ * relative to the importing file first, then in the stdlib. ".blo" may be left out. Only a
+ * regular file is a module (a directory named like one is passed over: the stdlib's may come
+ * next). NULL when none is found: *tried lists the candidates, and *problem (else NULL) says
+ * what is wrong with the first that exists but cannot be one, or cannot be looked at. */
+static const char *resolve_import(Sema *S, const char *dir, const char *name, char **tried,
+                                  const char **problem) {
   bool explicit_path =
       name[0] == '/' || strncmp(name, "./", 2) == 0 || strncmp(name, "../", 3) == 0;
   const char *bases[2];
@@ -84,13 +93,22 @@ static const char *resolve_import(Sema *S, const char *dir, const char *name, ch
   bases[nb++] = name[0] == '/' ? name : join(S, dir, name);
   if (!explicit_path) bases[nb++] = join(S, S->stdlib_dir, name);
   *tried = "";
+  *problem = NULL;
   for (int i = 0; i < nb; i++) {
     const char *cands[2];
     int nc = 0;
     if (!has_suffix(bases[i], ".blo")) cands[nc++] = arena_printf(S->arena, "%s.blo", bases[i]);
     cands[nc++] = bases[i];
     for (int j = 0; j < nc; j++) {
-      if (is_regular(cands[j])) return cands[j];
+      struct stat st;
+      if (stat(cands[j], &st) == 0) {
+        if (S_ISREG(st.st_mode)) return cands[j];
+        if (!*problem)
+          *problem = arena_printf(S->arena, "'%s' is %s, not a regular file", cands[j],
+                                  file_kind(st.st_mode));
+      } else if (errno != ENOENT && errno != ENOTDIR && !*problem) {
+        *problem = arena_printf(S->arena, "'%s': %s", cands[j], strerror(errno));
+      }
       *tried = arena_printf(S->arena, "%s%s%s", *tried, **tried ? ", " : "", cands[j]);
     }
   }
@@ -105,7 +123,12 @@ static void load_import(Sema *S, AstDecl *imp, const char *dir) {
     return;
   }
   char *tried;
-  const char *path = resolve_import(S, dir, imp->path, &tried);
+  const char *problem;
+  const char *path = resolve_import(S, dir, imp->path, &tried, &problem);
+  if (!path && problem) { /* "cannot find" would send the user looking for what is there */
+    diag_error(S->diag, imp->path_span, "cannot import '%s': %s", imp->path, problem);
+    return;
+  }
   if (!path) {
     diag_error(S->diag, imp->path_span, "cannot find module '%s'", imp->path);
     diag_hint(S->diag, "looked for %s", tried);
