@@ -108,17 +108,46 @@ static const char *level_name(DiagLevel l) {
 
 /* ------------------------------------------------------------------ escaping */
 
+/* The length of the well-formed UTF-8 sequence at s[0..n) (1 for ASCII), or 0 when s[0]
+ * starts none: a stray continuation byte, a lead byte not followed by its continuation bytes,
+ * an overlong form, a surrogate or a code point past U+10FFFF. */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+  unsigned c = s[0];
+  size_t len;
+  uint32_t min;
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) len = 2, min = 0x80;
+  else if (c >= 0xe0 && c <= 0xef) len = 3, min = 0x800;
+  else if (c >= 0xf0 && c <= 0xf4) len = 4, min = 0x10000;
+  else return 0;
+  if (n < len) return 0;
+  uint32_t cp = c & (0x7fu >> len);
+  for (size_t i = 1; i < len; i++) {
+    if ((s[i] & 0xc0) != 0x80) return 0;
+    cp = cp << 6 | (s[i] & 0x3f);
+  }
+  return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : len;
+}
+
 /* Source text and names are echoed to a terminal: a raw ESC could recolour it, move the
  * cursor or retitle the window, and Unicode bidirectional controls can make the echoed line
  * read differently from what the compiler sees ("Trojan Source"). So each of these units is
  * written as a visible escape: C0 controls (a tab only when keep_tab is false), DEL and C1
- * controls as \xHH, and the invisible format characters as <U+XXXX>: the bidi embeddings,
- * overrides and isolates (U+202A-202E, U+2066-2069), the marks U+200E, U+200F and U+061C,
- * the zero-width U+200B-200D, U+2028, U+2029 and U+FEFF. Sets rep to the escape and returns
- * the number of bytes of s it stands for, or returns 0 for a byte written as it is. */
+ * controls as \xHH, a byte that is not part of well-formed UTF-8 as \xHH too (a raw 0x9b is
+ * CSI to a terminal reading 8-bit controls, as ESC [ is), and the invisible format characters
+ * as <U+XXXX>: the bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069), the
+ * marks U+200E, U+200F and U+061C, the zero-width U+200B-200D, U+2028, U+2029 and U+FEFF.
+ * Returns the number of bytes of s the unit spans (at least 1) and sets rep to its escape,
+ * or to "" when it is written as it is (an ASCII character or a whole UTF-8 sequence). */
 static size_t escape_unit(const unsigned char *s, size_t n, bool keep_tab, char rep[16]) {
   unsigned c = s[0];
+  rep[0] = '\0';
   if ((c < 0x20 && !(c == '\t' && keep_tab)) || c == 0x7f) {
+    snprintf(rep, 16, "\\x%02x", c);
+    return 1;
+  }
+  size_t ulen = utf8_len(s, n);
+  if (ulen == 0) {
     snprintf(rep, 16, "\\x%02x", c);
     return 1;
   }
@@ -134,7 +163,7 @@ static size_t escape_unit(const unsigned char *s, size_t n, bool keep_tab, char 
   else if (c == 0xef && n >= 3 && s[1] == 0xbb && s[2] == 0xbf) cp = 0xfeff, len = 3;
   bool hidden = cp == 0x061c || cp == 0xfeff || (cp >= 0x200b && cp <= 0x200f) ||
                 (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-  if (!hidden) return 0;
+  if (!hidden) return ulen;
   snprintf(rep, 16, "<U+%04X>", (unsigned)cp);
   return len;
 }
@@ -145,12 +174,9 @@ static void put_escaped(FILE *out, const char *s, size_t n, bool keep_tab) {
   for (size_t i = 0; i < n;) {
     char rep[16];
     size_t k = escape_unit(u + i, n - i, keep_tab, rep);
-    if (k) {
-      fputs(rep, out);
-      i += k;
-    } else {
-      fputc(u[i++], out);
-    }
+    if (rep[0]) fputs(rep, out);
+    else fwrite(u + i, 1, k, out);
+    i += k;
   }
 }
 
@@ -174,8 +200,7 @@ static void print_excerpt(Diag *d, Span at) {
   for (uint32_t i = ls; i < le && (i < end || !caret);) {
     char rep[16];
     size_t k = escape_unit(u + i, le - i, true, rep);
-    size_t w = k ? strlen(rep) : 1;
-    if (!k) k = 1;
+    size_t w = rep[0] ? strlen(rep) : k; /* a character as it is: a column a byte, as col */
     for (size_t j = 0; j < w; j++) {
       if (i < at.start) fputc(!j && u[i] == '\t' ? '\t' : ' ', d->out);
       else fputc(caret ? '~' : '^', d->out), caret = true;
