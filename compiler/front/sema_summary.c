@@ -59,15 +59,17 @@ static void print_source(const Program *p, Span s, FILE *out) {
   bool space = false;
   for (uint32_t i = s.start; i < s.end; i++) {
     char ch = f->text[i];
-    if (ch == '"') { /* a string is printed as written, '#' and spaces included */
+    if (ch == '"') { /* a string is printed as written, '#' and spaces included (escaped as
+                      * diagnostics echo it: a control in it would reach the terminal) */
       if (space) fputc(' ', out);
       space = false;
-      fputc(ch, out);
-      for (i++; i < s.end && f->text[i] != '"' && f->text[i] != '\n'; i++) {
-        if (f->text[i] == '\\' && i + 1 < s.end) fputc(f->text[i++], out);
-        fputc(f->text[i], out);
-      }
-      if (i < s.end && f->text[i] == '"') fputc('"', out);
+      uint32_t j = i + 1;
+      while (j < s.end && f->text[j] != '"' && f->text[j] != '\n')
+        j += f->text[j] == '\\' && j + 1 < s.end ? 2 : 1;
+      if (j > s.end) j = s.end;
+      bool closed = j < s.end && f->text[j] == '"';
+      diag_put_escaped(out, f->text + i, j - i + (closed ? 1 : 0));
+      i = j;
       continue;
     }
     if (ch == '#') {
@@ -126,8 +128,13 @@ static void print_tensor(const Program *p, const AstDecl *d, const char *kind, F
   if (load_name(d->init) && d->init->args[0]->kind == AST_STR) {
     const char *path = d->init->args[0]->str;
     const SrcFile *f = diag_file(p->diag, d->span.file);
-    if (path[0] == '/' || !f) fprintf(out, " (file %s)", path);
-    else fprintf(out, " (file %s/%s)", f->dir, path);
+    fputs(" (file ", out);
+    if (path[0] != '/' && f) {
+      diag_put_escaped(out, f->dir, strlen(f->dir));
+      fputc('/', out);
+    }
+    diag_put_escaped(out, path, strlen(path));
+    fputc(')', out);
   }
   if (d->con) print_constraint(d->con, out);
   /* split by rows over the ranks: marked, or computed row by row from marked data */
@@ -137,8 +144,12 @@ static void print_tensor(const Program *p, const AstDecl *d, const char *kind, F
 
 void sema_print_summary(const Program *p, FILE *out) {
   char buf[64], nb[32];
-  fprintf(out, "problem: %s\n", p->name);
-  fprintf(out, "file: %s\n", p->path);
+  /* names from the command line and the file system, escaped as diagnostics write them */
+  fputs("problem: ", out);
+  diag_put_escaped(out, p->name, strlen(p->name));
+  fputs("\nfile: ", out);
+  diag_put_escaped(out, p->path, strlen(p->path));
+  fputc('\n', out);
   fprintf(out, "nx: %lld\n", (long long)p->nx);
   fprintf(out, "ny: %lld\n", (long long)p->ny);
   for (int i = 0; i < p->nconsts; i++) {

@@ -211,6 +211,8 @@ static void print_excerpt(Diag *d, Span at) {
   fputc('\n', d->out);
 }
 
+void diag_put_escaped(FILE *out, const char *s, size_t n) { put_escaped(out, s, n, false); }
+
 /* vfprintf with escape_unit's units escaped (tabs too): messages quote source text. */
 static void vput_escaped(FILE *out, const char *fmt, va_list ap) {
   char small[512];

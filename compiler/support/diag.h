@@ -86,6 +86,11 @@ void diag_report(Diag *d, DiagLevel level, Span at, const char *fmt, va_list ap)
 
 int diag_error_count(const Diag *d);
 
+/* Writes s[0..n) to out as messages are written: control characters, bytes not part of
+ * well-formed UTF-8 and invisible format characters as visible escapes (doc/language.md §13),
+ * for other echoes of source text and names to a terminal (bloc check's summary). */
+void diag_put_escaped(FILE *out, const char *s, size_t n);
+
 /* Span covering both a and b (same file). */
 Span span_join(Span a, Span b);
 
