@@ -92,9 +92,11 @@ static bool check_generator(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
       return false;
     }
   } else if (id == BI_RANDINT) {
-    if (a != floor(a) || b != floor(b) || !(a <= b) || fabs(a) > 9e15 || fabs(b) > 9e15) {
-      sema_err(S, c, e->span, "'randint(a, b)' needs integers a <= b, got %s and %s",
-               sema_num_str(a, x), sema_num_str(b, y));
+    /* [a, b) holds no integer when a = b (uniform(a, a) is a, the limit of [a, b) as normal's
+     * sigma = 0 is mu; randint(a, a) has no such value: the runtime gave a, outside [a, b)) */
+    if (a != floor(a) || b != floor(b) || !(a < b) || fabs(a) > 9e15 || fabs(b) > 9e15) {
+      sema_err(S, c, e->span, "'randint(a, b)' draws from [a, b): it needs integers a < b, got "
+               "%s and %s", sema_num_str(a, x), sema_num_str(b, y));
       return false;
     }
   } else { /* bernoulli */
