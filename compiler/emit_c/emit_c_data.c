@@ -204,14 +204,14 @@ static void node_code(G *g, const IrNode *n) {
     }
     return;
   }
-  case IR_ONEHOT: /* a label that is not a class is an error, as in bloc's data stage */
+  case IR_ONEHOT: /* a label that is not a class is an error, as in bloc's data stage; attr[0]
+                   * numbers the rank's labels as all of them are (ir_ops.def) */
     g->k = true;
     line(g, "if ((k = rt_dop_onehot(%s, " I64 ", " I64 ", %s)) >= 0) {", val(g, a0, a), m, nc, o);
     line(g, "  char lb[RT_FMT_NUM_LEN];");
     line(g, "  snprintf(err, errlen, \"%%s: label [%%lld] of 'onehot' is %%s, not a class: the \"");
-    line(g, "           \"classes are the integers 0..%" PRId64 "\", \"%s\", (long long)k,", nc - 1,
-         g->what);
-    line(g, "           rt_fmt_num(%s[k], lb));", a);
+    line(g, "           \"classes are the integers 0..%" PRId64 "\", \"%s\",", nc - 1, g->what);
+    line(g, "           (long long)k + %" PRId64 ", rt_fmt_num(%s[k], lb));", n->attr[0], a);
     line(g, "  goto done;");
     line(g, "}");
     return;

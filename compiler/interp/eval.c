@@ -64,7 +64,7 @@ static int onehot_fail(Ev *e, const IrNode *n, int64_t i, double l) {
   char lb[RT_FMT_NUM_LEN];
   int64_t k = n->shape.cols;
   fail(e, n, "label [%lld] of 'onehot' is %s, not a class: the classes are the integers 0..%lld",
-       (long long)i, rt_fmt_num(l, lb), (long long)(k - 1));
+       (long long)(n->attr[0] + i), rt_fmt_num(l, lb), (long long)(k - 1)); /* global index */
   if (l == (double)k)
     snprintf(e->err->hint, sizeof e->err->hint,
              "for labels numbered from 1, write onehot(labels - 1, %lld)", (long long)k);

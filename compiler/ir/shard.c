@@ -432,7 +432,12 @@ static Val rewrite_node(Sh *S, const IrNode *old, Val *a) {
       if (x != C_PART || (op == IR_SCATTER && a[1].c != C_REP))
         return fail(S, old, "of %s", cls_name(x));
       return val(copy(S, old, args, old->shape), C_PART);
-    case IR_ONEHOT: return val(copy(S, old, args, local_shape(S, old->shape, x)), x);
+    case IR_ONEHOT: { /* of the rank's labels: attr[0] numbers them as all of them are */
+      int64_t at[4] = {old->attr[0] + (x == C_ROWS ? lrow0(S, old->shape.rows) : 0), 0, 0, 0};
+      IrNode *n = ir_node(S->g, IR_ONEHOT, local_shape(S, old->shape, x), args, 1, 0, 0, at, NULL);
+      n->span = old->span;
+      return val(n, x);
+    }
     case IR_HCAT:
     case IR_CAT:
     case IR_VCAT: {

@@ -2,7 +2,8 @@
  * Every node is rebuilt raw (ir_node) with the same operation and attributes and nl rows, so
  * that each row computes exactly what the whole expression computes for it; only the row
  * and column slices go through ir_slice, whose simplifications (a slice of a slice, of a
- * constant) move indices and never change a value. */
+ * constant) move indices and never change a value, and onehot's attr[0] (the index its
+ * messages give its first label) moves with the rows. */
 #include "ir/shard_rows.h"
 
 #include <stdlib.h>
@@ -128,11 +129,19 @@ static IrNode *push_op(Push *P, const IrNode *o, int64_t r0) {
     args[0] = push(P, a0, r0);
     args[1] = whole(P, o->args[1]);
     return args[0] && args[1] ? build(P, o, args) : NULL;
+  case IR_ONEHOT: { /* of labels r0..: attr[0] numbers them as all of them are (ir_ops.def) */
+    if (a0->shape.rows != o->shape.rows || !(args[0] = push(P, a0, r0))) return NULL;
+    int64_t at[4] = {o->attr[0] + r0, 0, 0, 0};
+    Shape s = o->shape;
+    s.rows = P->nl;
+    IrNode *n = ir_node(P->env->g, IR_ONEHOT, s, args, 1, 0, 0, at, NULL);
+    n->span = o->span;
+    return n;
+  }
   case IR_SUM_ROWS:
   case IR_LSE_ROWS:
   case IR_ARGMAX_ROWS:
   case IR_BCAST_COLS:
-  case IR_ONEHOT:
   case IR_RESHAPE: /* keeping the rows (same size: so the same columns, or a vector's) */
     if (a0->shape.rank == 0 || a0->shape.rows != o->shape.rows) return NULL;
     args[0] = push(P, a0, r0);
