@@ -6,19 +6,7 @@
 # must copy every element into the vector (its solver is not compiled: a C compiler takes
 # minutes on 70,000 copies). IR nodes once kept their operand count in 16 bits: a literal's
 # concatenation of N elements then had N mod 65,536 operands and read uninitialised memory.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-src=${top_srcdir:-$here/../..}
-build=${top_builddir:-$src}
-bloc=${BLOC:-$build/bloc}
-case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() {
-  echo "FAIL: $*"
-  fails=$((fails + 1))
-}
+. "$(dirname "$0")/prologue.sh"
 
 # gen N FILE: the three literals of N elements and reports of their sums and last elements
 gen() {

@@ -5,19 +5,8 @@
 # one seed), the plots and the gnuplot script (when bloc has a gnuplot; and the note when it has
 # none), the scales and y ranges of the plots, --plot-format (PNG and PDF when gnuplot has cairo),
 # the summary table, a numerically failing method that still appears, and exit statuses.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-src=${top_srcdir:-$here/../..}
-build=${top_builddir:-$src}
-bloc=${BLOC:-$build/bloc}
+. "$(dirname "$0")/prologue.sh"
 prog=$src/tests/e2e/compare.blo
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() {
-  echo "FAIL: $*"
-  fails=$((fails + 1))
-}
 # under --enable-asan/--enable-ubsan a report may come with an expected exit status: look for it
 sanitizers() {
   if grep -q 'Sanitizer\|runtime error' "$1"; then fail "sanitizer report in $1:"; cat "$1"; fi

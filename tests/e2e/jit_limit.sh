@@ -6,19 +6,7 @@
 # and the closed-form f, and emit-c writes it with a note; and on a smaller problem the
 # evaluator fallback (every kernel, via BLOC_JIT_MAX_SIZE=1) gives the JIT's values
 # (BLOC_JIT_MAX_SIZE=0: no limit).
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-src=${top_srcdir:-$here/../..}
-build=${top_builddir:-$src}
-bloc=${BLOC:-$build/bloc}
-case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() {
-  echo "FAIL: $*"
-  fails=$((fails + 1))
-}
+. "$(dirname "$0")/prologue.sh"
 unset BLOC_JIT_MAX_SIZE
 
 # gen N FILE: N distinct terms c_i * (y[a] - d_i * x[b])^2 (nothing merges); writes the value

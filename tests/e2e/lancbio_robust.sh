@@ -4,18 +4,7 @@
 # capped at ny), ridge regression run 10x past convergence (it used to leave the solution and
 # fail), and a per-feature L2 logistic regression with m_max = 20 < ny (it used to diverge near
 # step 300). Each must exit 0 with a small exact hypergradient.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-src=${top_srcdir:-$here/../..}
-build=${top_builddir:-$src}
-bloc=${BLOC:-$build/bloc}
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() {
-  echo "FAIL: $*"
-  fails=$((fails + 1))
-}
+. "$(dirname "$0")/prologue.sh"
 # the value of "key": in the result JSON $1
 json() { sed -n "s/^  \"$2\": \\([^,]*\\),\$/\\1/p" "$1"; }
 # run NAME SEED: bloc run tests/e2e/NAME.blo, expecting exit 0

@@ -9,20 +9,8 @@
 # gets 2 s of CPU: evaluating the initial values one declaration at a time cleared arrays of
 # the whole graph's size each time (4.7 s of CPU for the uppers, 0.1 s in batches). Skipped
 # under AddressSanitizer, whose shadow memory no address-space limit admits.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-src=${top_srcdir:-$here/../..}
-build=${top_builddir:-$src}
-bloc=${BLOC:-$build/bloc}
-case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
+. "$(dirname "$0")/prologue.sh"
 case ${SAN_FLAGS:-} in *address*) echo "skip: AddressSanitizer build"; exit 77 ;; esac
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() {
-  echo "FAIL: $*"
-  fails=$((fails + 1))
-}
 N=20000
 LIMIT_KB=1048576
 LIMIT_CPU_S=2

@@ -3,26 +3,15 @@
 # hyper-cleaning and per-feature hyperparameters on Fashion-MNIST, small, with LancBiO, AID-CG
 # and stocBiO at f64 and f32, give the same x and y bit for bit with memo slots (the default)
 # and without (BLOC_MEMO=0), and their plans have slots only with them.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-src=${top_srcdir:-$here/../..}
-build=${top_builddir:-$src}
-bloc=${BLOC:-$build/bloc}
+. "$(dirname "$0")/prologue.sh"
 ex=$src/examples
 img=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 if [ ! -r "$img" ]; then
   echo "SKIP: Fashion-MNIST not installed (Debian: dataset-fashion-mnist)"
   exit 77
 fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
 unset BLOC_MEMO
 export BLOC_CACHE=0
-fails=0
-fail() {
-  echo "FAIL: $*"
-  fails=$((fails + 1))
-}
 
 HC="$ex/hyperclean.blo -D n_train=1000 -D n_val=1000 -D n_test=1000"
 HP="$ex/hyperparam.blo -D n_train=600 -D n_val=600 -D n_test=1000"

@@ -9,20 +9,8 @@
 # file is inflated only as far as the slices read: a file damaged after those rows runs with
 # the same results, one truncated inside them fails with a located error, and so does the
 # damaged file when an objective reads it whole.
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-src=${top_srcdir:-$here/../..}
-build=${top_builddir:-$src}
-bloc=${BLOC:-$build/bloc}
-case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
+. "$(dirname "$0")/prologue.sh"
 command -v gzip >/dev/null || { echo "SKIP: overlap.sh needs gzip"; exit 77; }
-tmp=$(mktemp -d) || exit 1
-trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-fails=0
-fail() {
-  echo "FAIL: $*"
-  fails=$((fails + 1))
-}
 unset BLOC_OVERLAP BLOC_VECTOR_WIDTH BLOC_DATA_FUSE
 export BLOC_CACHE=0
 
