@@ -100,6 +100,9 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   memcpy(py, y ? y : bp->y0, sizeof(double) * (size_t)ny);
   for (int64_t i = 0; i < ny; i++) pv[i] = v ? v[i] : 1.0;
   RtDraw key = rt_oracle_draw(&o); /* every quantity at the same sample draw */
+  /* y0 follows a given x when the lower initialiser uses x, as bloc_set_start (run's --init-x)
+   * has it; it stayed the program's y0, so f was evaluated at a y that belongs to no x given */
+  if (x && !y && bp->init_uses_x) rt_oracle_init_y(&o, key, px, py);
   if (want[0]) *item(e, "f", 1) = rt_oracle_f(&o, key, px, py);
   if (want[1]) *item(e, "g", 1) = rt_oracle_g(&o, key, px, py);
   rt_oracle_grad_f(&o, key, px, py, gx, gyf);
