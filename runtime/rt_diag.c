@@ -106,17 +106,18 @@ static void average_draws(RtDiagWork *w, RtSolver *s) {
   v->gy_norm = own_y ? gn * inv : rt_nrm2(ny, w->gy_sum) * inv;
 }
 
+/* y <- the lower iterate that belongs to the current x (the method's diag_y, else s->y) and
+ * w->gy <- grad_y g there, on draw key (diagnostic mode); returns g. */
+static double lower_point(RtDiagWork *w, RtSolver *s, RtDraw key, double *y) {
+  if (s->impl->diag_y) s->impl->diag_y(s, key, y);
+  else rt_copy(s->ny, s->y, y);
+  return rt_oracle_grad_g(&s->o, key, s->x, y, w->gy);
+}
+
 RT_API double rt_diag_lower_norm(RtDiagWork *w, RtSolver *s) {
-  RtOracle *o = &s->o;
-  bool prev = rt_oracle_set_diag(o, true);
-  RtDraw key = rt_oracle_draw(o);
-  const double *y = s->y;
-  if (s->impl->diag_y) {
-    s->impl->diag_y(s, key, w->yi);
-    y = w->yi;
-  }
-  rt_oracle_grad_g(o, key, s->x, y, w->gy);
-  rt_oracle_set_diag(o, prev);
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  lower_point(w, s, rt_oracle_draw(&s->o), w->yi);
+  rt_oracle_set_diag(&s->o, prev);
   return rt_nrm2(s->ny, w->gy);
 }
 
@@ -127,11 +128,9 @@ RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done) {
   /* One draw for the whole trace point: y (unrolled: y_r of one task), f, g and the reports
    * all see the same samples. */
   RtDraw key = rt_oracle_draw(o);
-  if (s->impl->diag_y) s->impl->diag_y(s, key, v->y);
-  else rt_copy(s->ny, s->y, v->y);
-  v->f = rt_oracle_f(o, key, s->x, v->y);
-  v->g = rt_oracle_grad_g(o, key, s->x, v->y, w->gy);
+  v->g = lower_point(w, s, key, v->y);
   v->gy_norm = rt_nrm2(s->ny, w->gy);
+  v->f = rt_oracle_f(o, key, s->x, v->y);
   rt_oracle_reports(o, key, s->x, v->y, v->reports);
   if (w->draws > 1) average_draws(w, s);
   v->residual = NAN;

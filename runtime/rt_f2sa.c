@@ -7,7 +7,6 @@
  * s->y is z, the lower-level iterate: diagnostics, reports and the saved y are taken there, as
  * the authors measure test accuracy on z. The penalised y is the method's own (F->yp); both
  * start at y0. No HVP, no mixed product: grad_x g is the one extra kernel. */
-#include <math.h>
 #include <stdio.h>
 
 #include "rt_linalg.h"
@@ -21,7 +20,7 @@ typedef struct F2sa {
   double lambda;   /* lambda of step lambda_k (k = lambda_k) */
   int64_t lambda_k;
   int st_lambda;
-  bool rising;     /* the penalised gradient grew at every inner step of the last step */
+  RtRising rising; /* the penalised gradient at the inner steps of the last step */
 } F2sa;
 
 static int f2sa_setup(RtSolver *s, char *err, size_t errlen) {
@@ -55,8 +54,8 @@ static double f2sa_lambda(F2sa *F, int64_t k) {
 static void f2sa_step(RtSolver *s, int64_t k) {
   F2sa *F = s->state;
   int64_t nx = s->nx, ny = s->ny;
-  double lambda = f2sa_lambda(F, k), theta = s->y_step, prev = -INFINITY;
-  F->rising = s->inner_steps > 1;
+  double lambda = f2sa_lambda(F, k), theta = s->y_step;
+  F->rising = rt_rising_start(s->inner_steps);
   for (int t = 0; t < s->inner_steps; t++) {
     rt_oracle_grad_g(&s->o, RT_DRAW_FRESH, s->x, s->y, s->gy); /* z step */
     rt_axpy(ny, -theta, s->gy, s->y);
@@ -65,9 +64,7 @@ static void f2sa_step(RtSolver *s, int64_t k) {
     rt_oracle_grad_f(&s->o, key, s->x, F->yp, NULL, F->gfy);
     rt_oracle_grad_g(&s->o, key, s->x, F->yp, s->gy);
     rt_axpy(ny, lambda, s->gy, F->gfy);
-    double gn = rt_nrm2(ny, F->gfy);
-    if (!(gn > prev)) F->rising = false;
-    prev = gn;
+    rt_rising_note(&F->rising, rt_nrm2(ny, F->gfy));
     rt_axpy(ny, -theta, F->gfy, F->yp);
   }
   /* d = grad_x f(x, y) + lambda (grad_x g(x, y) - grad_x g(x, z)), all on one draw */
@@ -87,17 +84,16 @@ static void f2sa_step(RtSolver *s, int64_t k) {
 static void f2sa_reset(RtSolver *s) {
   F2sa *F = s->state;
   rt_copy(s->ny, s->y, F->yp);
-  F->rising = false;
+  F->rising = rt_rising_start(0);
 }
 
 /* The penalised y is gradient descent on f + lambda g, stable only while theta (L_f + lambda L_g)
  * < 2, and lambda grows every step: a y_step fit for g alone blew it up (a 1-D problem at
- * lambda = 1.5 with y_step = auto = 0.8), which halving x_step three times could not cure. At a
- * fixed x, stable gradient steps never raise the gradient's norm at every step; unstable ones
- * raise it by |1 - theta (L_f + lambda L_g)| each. */
+ * lambda = 1.5 with y_step = auto = 0.8), which halving x_step three times could not cure
+ * (RtRising: its gradient grows by |1 - theta (L_f + lambda L_g)| at each inner step). */
 static bool f2sa_blew_up(const RtSolver *s) {
   const F2sa *F = s->state;
-  return F->rising;
+  return F->rising.all;
 }
 
 RT_API const RtMethodImpl rt_impl_f2sa = {"f2sa",         RT_SCHED_POLY,   false,

@@ -260,7 +260,8 @@ static void trace_point(Run *r, int64_t step) {
  * lower iterate that belongs to x (one diagnostic gradient, only when |d| is). One small d
  * alone proves nothing: SOBA's, STABLE's and HJFBiO's first d is exactly 0 when v or y starts
  * at 0 and f has no direct x term, which stopped them after one step with x untouched,
- * |grad_y g| still 0.2 and status 0. Random estimates are refused at setup (random_d). */
+ * |grad_y g| still 0.2 and status 0. Random estimates are refused (rt_options_check and, for
+ * problems with sample sets, rt_solver_new). */
 static bool tol_reached(Run *r) {
   RtSolver *s = r->s;
   bool below = s->tol > 0 && s->hg_norm < s->tol, prev = r->below_tol;
@@ -283,7 +284,7 @@ static bool tol_reached(Run *r) {
 static void check_progress(Run *r) {
   RtSolver *s = r->s;
   const RtResult *res = r->res;
-  if (res->stop != RT_STOP_STEPS || s->random_d || s->p->n_samples > 0)
+  if (res->stop != RT_STOP_STEPS || rt_method_random_estimate(&s->opt) || s->p->n_samples > 0)
     return;
   double early = r->hg_early, late = r->hg_late;
   if (!(early > 0 && late > 0.5 * early && late > 1e-12)) return;

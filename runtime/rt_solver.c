@@ -124,7 +124,6 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   s->y_step = rt_solver_num(s, "y_step");
   s->inner_steps = (int)rt_solver_num(s, "inner_steps");
   s->tol = rt_solver_num(s, "tol");
-  s->random_d = rt_method_random_estimate(&s->opt);
   if (opt_index(s, "x_decay") >= 0) s->x_decay = rt_solver_num(s, "x_decay");
   bool eta_derived = false;
   if (opt_index(s, "eta") >= 0) {

@@ -6,6 +6,7 @@
 #ifndef BLOC_RT_SOLVER_H
 #define BLOC_RT_SOLVER_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,8 +48,9 @@ typedef struct RtMethodImpl {
   /* The run loop moved x, y and v back to an earlier iterate (on_divergence = halve): forget
    * what was built from the later ones (a Krylov basis). May be NULL. */
   void (*reset)(RtSolver *s);
-  /* A lower iterate of the method's own, which the run loop does not see (F2SA's penalised y),
-   * blew up on its own: the recovery then halves y_step too. Called before reset. May be
+  /* A lower loop of the method's own, which the run loop does not see, blew up on its own
+   * (RtRising): F2SA's penalised y, and the recovery then halves y_step too; an unrolled
+   * method's inner loop, and the run stops naming inner_lr. Called before reset. May be
    * NULL. */
   bool (*own_blew_up)(const RtSolver *s);
 } RtMethodImpl;
@@ -80,9 +82,6 @@ struct RtSolver {
   double *gx, *jv, *gy;
   double f_est;         /* f seen by the last step (at the point of its upper gradient) */
   double hg_norm;       /* ||d|| */
-  bool random_d;        /* d is random on a deterministic problem too (UFOM's coin, BSA and TTSA's
-                           truncations: rt_method_random_estimate): one step's ||d|| says
-                           nothing about stationarity */
   double step_size;     /* lambda_k of the last step */
   /* Common options. */
   int64_t outer_steps;
@@ -130,6 +129,20 @@ RT_API void rt_solver_resolve(RtSolver *s, const char *key,
                               double value); /* record a derived value */
 /* Record the word an `auto` option resolved to (the result JSON's options show it). */
 RT_API void rt_solver_resolve_word(RtSolver *s, const char *key, const char *word);
+
+/* Whether a loop of gradient steps at a fixed x blew up on its own: at a fixed x, stable
+ * gradient steps never raise the gradient's norm at every step, unstable ones raise it by
+ * |1 - step L| each. Start with the loop's step count, note each step's gradient norm; `all`
+ * then says every norm after the first was above the one before (and there were two). */
+typedef struct RtRising {
+  double prev;
+  bool all;
+} RtRising;
+static inline RtRising rt_rising_start(int steps) { return (RtRising){-INFINITY, steps > 1}; }
+static inline void rt_rising_note(RtRising *w, double gnorm) {
+  if (!(gnorm > w->prev)) w->all = false;
+  w->prev = gnorm;
+}
 
 /* T steps y <- y - theta grad_y g(x, y), a fresh draw each; returns ||grad_y g|| of the last
  * evaluated gradient (0 when T == 0). Uses s->gy. */

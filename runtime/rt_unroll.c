@@ -61,16 +61,13 @@ RT_API double rt_unroll_forward(RtSolver *s, RtUnroll *u, RtDraw base, const dou
   int64_t ny = s->ny;
   rt_oracle_init_y(&s->o, outer_key(u, base), x, u->y0);
   rt_copy(ny, u->y0, u->yt);
-  double prev = -INFINITY;
-  u->rising = u->r > 1;
+  u->rising = rt_rising_start(u->r);
   for (int t = 0; t < u->r; t++) {
     if (u->mode == RT_UNROLL_STORE) rt_copy(ny, u->yt, u->store + (int64_t)t * ny);
     if (u->mode == RT_UNROLL_SQRT && t % u->seg == 0)
       rt_copy(ny, u->yt, u->store + (int64_t)(t / u->seg) * ny);
     inner_step(s, u, base, t, x, u->yt, u->gy);
-    double gn = rt_nrm2(ny, u->gy);
-    if (!(gn > prev)) u->rising = false;
-    prev = gn;
+    rt_rising_note(&u->rising, rt_nrm2(ny, u->gy));
   }
   double f = rt_oracle_grad_f(&s->o, outer_key(u, base), x, u->yt, u->gx, u->gy);
   rt_oracle_init_vjp(&s->o, outer_key(u, base), x, u->gy, u->Jv);
@@ -128,7 +125,7 @@ RT_API void rt_unroll_exact(RtSolver *s, RtUnroll *u, RtDraw base, const double 
 
 RT_API bool rt_unroll_blew_up(const RtSolver *s) {
   const RtUnroll *u = s->state;
-  return u->rising;
+  return u->rising.all;
 }
 
 RT_API void rt_unroll_diag_y(RtSolver *s, RtDraw key, double *y) {

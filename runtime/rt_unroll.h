@@ -26,7 +26,7 @@ typedef struct RtUnroll {
   double *store;                 /* STORE: r iterates; SQRT: nck checkpoints then seg iterates */
   int nck, seg;
   uint64_t extra_steps;          /* inner steps recomputed by reverse sweeps (a statistic) */
-  bool rising;                   /* |grad_y g| grew at every inner step of the last forward pass */
+  RtRising rising;               /* |grad_y g| at the inner steps of the last forward pass */
 } RtUnroll;
 
 /* Allocate the buffers for the mode (through the solver). 0, or -1 with a message. */
