@@ -89,8 +89,9 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
   const char *name = method ? method : prog->method;
   if (!name) {
     char hint[1024];
-    snprintf(hint, sizeof hint, "add 'solve lancbio(...)' to %s, or pass --method NAME (one of: %s)",
-             prog->path, rt_method_names());
+    snprintf(hint, sizeof hint,
+             "add 'solve lancbio(...)' to %s, or pass --method NAME (one of: %s)", prog->path,
+             rt_method_names());
     report(sink, DIAG_ERROR, hint, "no method to run: the program has no 'solve' declaration");
     return 1;
   }

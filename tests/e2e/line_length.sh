@@ -9,7 +9,7 @@ set -u
 top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$top" || exit 1
 limit=100
-files=$(find compiler runtime driver lang tests bench fuzz autogen.sh \
+files=$(find api compiler runtime driver lang tests bench fuzz autogen.sh \
   \( -path tests/golden -o -path './.git' \) -prune -o \
   -type f \( -name '*.c' -o -name '*.h' -o -name '*.y' -o -name '*.l' -o -name '*.sh' \) \
   ! -path lang/parser.c ! -path lang/lexer.c ! -path lang/parser.h \
