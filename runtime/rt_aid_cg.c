@@ -28,7 +28,7 @@ static void cg_step(RtSolver *s, int64_t k) {
   Cg *C = s->state;
   rt_lower_gd(s, s->x, s->y, s->inner_steps, s->y_step);
   rt_upper_grads(s);
-  RtCgRun run = {s->b, C->Q, 0, C->r, C->p, C->Ap, 0};
+  RtCgRun run = {.b = s->b, .max_steps = C->Q, .r = C->r, .p = C->p, .Ap = C->Ap};
   if (rt_cg(s, rt_oracle_draw(&s->o), s->x, s->y, s->v, &run) < 0) s->stats[C->st_curv]++;
   rt_upper_step(s, k);
 }

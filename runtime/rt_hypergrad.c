@@ -108,14 +108,13 @@ RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, RtH
   } else {
     rt_zero(ny, v);
     int64_t maxit = ny < 500 ? 1000 : 2 * ny;
-    RtCgRun run = {b, (int)maxit, h->cg_rtol, r, p, Ap, 0};
+    RtCgRun run = {.b = b, .max_steps = (int)maxit, .rtol = h->cg_rtol, .r = r, .p = p, .Ap = Ap};
     double res = rt_cg_solve(o, key, x, y, v, &run);
-    double curvature = run.curvature;
     if (res < 0) {
       snprintf(err, errlen,
-               "conjugate gradients met non-positive curvature (%.3g): the lower Hessian is not "
-               "positive definite at this point",
-               curvature);
+               "conjugate gradients met %s: the lower Hessian is singular or not positive "
+               "definite at this point",
+               rt_cg_curvature(&run));
       rc = -1;
     }
   }

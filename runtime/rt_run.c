@@ -239,6 +239,19 @@ static void trace_point(Run *r, int64_t step) {
                    "after %lld outer steps: the smallest Ritz value of the lower Hessian is %.6g "
                    "(largest %.6g): the lower level looks non-convex in y",
                    (long long)step, v->ritz_min, v->ritz_max);
+  /* A Ritz value is never below the smallest eigenvalue, so a tiny one proves a condition
+   * number over 1e12: y*(x) is (numerically) not unique and an implicit hypergradient depends
+   * on how each method's solve treats the null space (CG and Lanczos get it wrong). Unrolled
+   * methods differentiate their loop, which needs no unique minimiser (MAML with fewer support
+   * points than weights). */
+  else if (isfinite(v->ritz_min) && v->ritz_max > 0 && v->ritz_min <= 1e-12 * v->ritz_max &&
+           !s->opt.method->unrolled)
+    rt_solver_warn(s, "ritz.singular",
+                   "after %lld outer steps: the lower Hessian looks singular (smallest Ritz "
+                   "value %.3g, largest %.3g): y*(x) is not unique, so the hypergradient is "
+                   "not defined there; a ridge term in g, such as + 1e-4 * sum(y * y), makes "
+                   "it so",
+                   (long long)step, v->ritz_min, v->ritz_max);
   double t1 = now();
   r->res->t_diag += t1 - t0;
   if (r->trace) {

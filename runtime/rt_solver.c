@@ -2,6 +2,7 @@
  * every method shares (see rt_solver.h). */
 #include "rt_solver.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -266,14 +267,22 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
   rt_copy(n, r, p);
   double rr = rt_dot(n, r, r);
   double stop = fmax(1e-30, rtol * rtol) * rt_dot(n, b, b);
+  /* A curvature p'Ap / p'p at the rounding level of the largest one met is no curvature: the
+   * product's own rounding is of that size (eps |A| |p|^2, times a few sqrt(n)), so on a
+   * singular A, with b partly in its null space, alpha = rr / p'Ap would be noise of size
+   * 1e16 |p| (x = 2e47 after one step of aid_cg). Stopping there keeps the solve on the other
+   * directions, the pseudo-inverse's answer. */
+  double tiny = 64 * DBL_EPSILON * fmax(1.0, sqrt((double)n)), rq_max = 0;
   for (int i = 0; i < Q; i++) {
     if (rr <= stop || rr == 0) break;
     rt_oracle_hvp(o, key, x, y, p, Ap);
-    double pAp = rt_dot(n, p, Ap);
-    if (!(pAp > 0)) {
-      run->curvature = pAp;
+    double pAp = rt_dot(n, p, Ap), rq = pAp / rt_dot(n, p, p);
+    if (!(pAp > 0) || rq <= tiny * rq_max) {
+      run->curvature = pAp > 0 ? rq : pAp;
+      run->curvature_max = rq_max;
       return -1;
     }
+    rq_max = fmax(rq_max, rq);
     double alpha = rr / pAp;
     rt_axpy(n, alpha, p, v);
     rt_axpy(n, -alpha, Ap, r);
@@ -284,14 +293,21 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
   return sqrt(rr);
 }
 
+RT_API const char *rt_cg_curvature(RtCgRun *run) {
+  if (run->curvature > 0)
+    snprintf(run->why, sizeof run->why, "curvature p'Ap/p'p = %.3g, rounding beside %.3g",
+             run->curvature, run->curvature_max);
+  else snprintf(run->why, sizeof run->why, "non-positive curvature p'Ap = %.3g", run->curvature);
+  return run->why;
+}
+
 RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, double *v,
                     RtCgRun *run) {
   double res = rt_cg_solve(&s->o, key, x, y, v, run);
   if (res < 0)
-    rt_solver_warn(s, "cg.curvature",
-                   "conjugate gradients met non-positive curvature p'Ap = %.3g: "
-                   "the lower Hessian is not positive definite",
-                   run->curvature);
+    rt_solver_warn(s, "cg.curvature", "conjugate gradients met %s: %s", rt_cg_curvature(run),
+                   "the lower Hessian is singular or not positive definite; v keeps the solve "
+                   "on the other directions");
   return res;
 }
 

@@ -161,22 +161,25 @@ RT_API void rt_upper_step(RtSolver *s, int64_t k);
  * the projection P onto the constraints); sets hg_norm and step_size. Every method's x step. */
 RT_API void rt_x_update(RtSolver *s, int64_t k);
 /* One conjugate-gradient solve of A(x, y) v = b: the right-hand side, the limits, the work
- * vectors r, p, Ap [ny], and (out) the curvature p'Ap met when it stopped on a non-positive
- * one. */
+ * vectors r, p, Ap [ny], and (out) when it stopped on no curvature: p'Ap if not positive, else
+ * the Rayleigh quotient p'Ap/p'p that was at the rounding level of the largest one met. */
 typedef struct RtCgRun {
   const double *b;
   int max_steps;
   double rtol; /* stop when |r| <= max(rtol, 1e-15) |b| */
   double *r, *p, *Ap;
-  double curvature;
+  double curvature, curvature_max;
+  char why[96]; /* rt_cg_curvature's text */
 } RtCgRun;
 
 /* At most run->max_steps steps of conjugate gradients on A(x, y) v = run->b from the current v
  * (warm start), every product with the draw `key` so CG sees one matrix. Stops early on a
- * solved system or non-positive curvature (returns -1 then, with run->curvature; no warning:
+ * solved system or no curvature (returns -1 then, with run->curvature; no warning:
  * the caller decides). Returns the recursive residual norm. HVPs used: 1 + iterations. */
 RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, double *v,
                           RtCgRun *run);
+/* What stopped a solve that returned -1, in words (in run->why). */
+RT_API const char *rt_cg_curvature(RtCgRun *run);
 /* rt_cg_solve on the solver's oracle, warning about non-positive curvature. */
 RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, double *v,
                     RtCgRun *run);

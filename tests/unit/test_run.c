@@ -621,18 +621,89 @@ static void test_nonconvex_warnings(void **state) {
   tp_free(t);
 }
 
+/* C = op(A) B, row-major; op(A) = A' when ta (A is k x m then), else A (m x k). */
+static void matmul(bool ta, int m, int n, int k, const double *A, const double *B, double *C) {
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      double a = 0;
+      for (int l = 0; l < k; l++) a += (ta ? A[l * m + i] : A[i * k + l]) * B[l * n + j];
+      C[i * n + j] = a;
+    }
+}
+
+/* A singular lower Hessian, H = P H0 P with P = I - u u' (u = (1, 1) / sqrt(2)), B and c in
+ * its range: y*(x) is unique only up to u, y keeps y0's u component, and the pseudo-inverse
+ * gives x* = (M'M + rho)^{-1} M'(y_t - H^+ c) with M = H^+ B (y0 = 0). b = y - y_t has a u
+ * component, so CG's second step meets a rounding-level curvature p'Ap / p'p ~ 1e-16: it used to
+ * take it for curvature and step by 1e16 |p| (|x| ~ 1e16 after a step, status 2); now it stops
+ * there and warns. The Ritz values warn that the lower Hessian looks singular. GD on v (amigo_gd)
+ * keeps its error in the null space, which the mixed product does not see: x* to 1e-8. */
+static void test_singular_lower(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  sp.nx = 1;
+  sp.ny = 2;
+  TpProblem *t = tp_new(&sp);
+  double P[4] = {0.5, -0.5, -0.5, 0.5}, T[4], H[4], w[2], tmp[2], M[2], r[2], xs[1];
+  matmul(false, 2, 2, 2, P, t->H, T);
+  matmul(false, 2, 2, 2, T, P, t->H);
+  matmul(false, 2, 1, 2, P, t->B, T);
+  memcpy(t->B, T, sizeof(double) * 2);
+  matmul(false, 2, 1, 2, P, t->c, T);
+  memcpy(t->c, T, sizeof(double) * 2);
+  /* the closed form, H^+ from the eigendecomposition */
+  int64_t lw = rt_sym_eig_lwork(2);
+  double *work = malloc(sizeof(double) * (size_t)lw);
+  memcpy(H, t->H, sizeof H);
+  assert_int_equal(rt_sym_eig(2, H, w, work, lw), 0);
+  assert_true(fabs(w[0]) < 1e-14 && w[1] > 0.5);
+  memcpy(M, t->B, sizeof M);
+  assert_int_equal(rt_sym_eig_solve(2, H, w, 1e-10, false, M, tmp), 1);
+  memcpy(r, t->c, sizeof r);
+  rt_sym_eig_solve(2, H, w, 1e-10, false, r, tmp);
+  for (int i = 0; i < 2; i++) r[i] = t->yt[i] - r[i];
+  xs[0] = (M[0] * r[0] + M[1] * r[1]) / (M[0] * M[0] + M[1] * M[1] + sp.rho);
+  struct {
+    const char *m;
+    double tol;
+  } c[] = {{"amigo_gd", 1e-8}, {"aid_cg", 0.2}};
+  for (int k = 0; k < 2; k++) {
+    RtOptions o = tp_options(c[k].m, KV("outer_steps=400", "x_step=0.5", "y_step=0.1"));
+    RtRunConfig cfg = quiet_cfg();
+    cfg.quiet = false;
+    cfg.progress_mode = RT_PROGRESS_NONE;
+    cfg.messages = tmpfile();
+    RtResult res;
+    int rc = rt_solve(&t->p, &o, &cfg, &res);
+    char *m = slurp_stream(cfg.messages);
+    double e = tp_rel_err(1, res.x, xs);
+    print_message("%s: status %d, x %.6g, x* %.6g\n%s", c[k].m, rc, res.x[0], xs[0], m);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(m, "the lower Hessian looks singular"));
+    if (k == 1) assert_non_null(strstr(m, "conjugate gradients met curvature p'Ap/p'p"));
+    assert_true(e < c[k].tol);
+    free(m);
+    fclose(cfg.messages);
+    rt_result_free(&res);
+  }
+  free(work);
+  tp_free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_deterministic_trace),
       cmocka_unit_test(test_formats),
       cmocka_unit_test(test_nan_keeps_last_good),
       cmocka_unit_test(test_divergence),
-      cmocka_unit_test(test_interrupt), cmocka_unit_test(test_interrupt_ignored),
+      cmocka_unit_test(test_interrupt),
+      cmocka_unit_test(test_interrupt_ignored),
       cmocka_unit_test(test_tol),
       cmocka_unit_test(test_tol_first_step),
       cmocka_unit_test(test_user_errors),
       cmocka_unit_test(test_progress),
       cmocka_unit_test(test_nonconvex_warnings),
+      cmocka_unit_test(test_singular_lower),
       cmocka_unit_test(test_arena),
   };
   return cmocka_run_group_tests(tests, setup, fxd_remove);
