@@ -184,7 +184,7 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
       if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
       return 1;
     }
-    if (missing[0])
+    if (missing[0] && !cmp->quiet)
       fprintf(stderr, "bloc " CMD ": warning: --set %s does not apply to %s (ignored for %s)\n",
               s->text, missing, strchr(missing, ',') ? "them" : "it");
   }
@@ -197,7 +197,7 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
 static int resolve_options(BloCompiled *c, Compare *cmp, const CmpSet *sets, int nsets) {
   for (int r = 0; r < cmp->nruns; r++) {
     CmpRun *run = &cmp->runs[r];
-    if (opt_resolve(c, CMD, run->method, NULL, 0, &run->opt)) return 1;
+    if (opt_resolve(c, CMD, cmp->quiet, run->method, NULL, 0, &run->opt)) return 1;
     for (int pass = 0; pass < 2; pass++) {
       const RtOptions earlier = run->opt; /* each layer overrides the ones before, aliases too */
       for (int i = 0; i < nsets; i++) {
@@ -625,6 +625,7 @@ int cmd_compare(int argc, char **argv) {
     a.methods = names;
     a.nmethods = cmp.nruns;
     cmd_precision_from_sets(&a, set_texts, nsets); /* the data are compiled once, for all */
+    a.quiet = cmp.quiet;
     rc = cmd_compile(&a, false, &c);
   }
   free(names);

@@ -147,7 +147,7 @@ int cmd_emit_c(int argc, char **argv) {
     rc = cmd_usage_error("emit-c", "--ranks and --embed-data: a data-parallel solver reads each "
                          "rank's rows from the data files");
   RtOptions opt;
-  if (rc == 0) rc = opt_resolve(c, "emit-c", method, sets, nsets, &opt);
+  if (rc == 0) rc = opt_resolve(c, "emit-c", false, method, sets, nsets, &opt);
   if (rc == 0) rc = opt_check_rules("emit-c", &opt, sets, nsets);
   if (rc == 0) rc = opt_check_smooth(c, &opt);
   if (rc == 0 && a.seed_set) {

@@ -8,6 +8,7 @@
 
 #include "driver.h"
 #include "help_methods.h"
+#include "support/diag.h"
 #include "rt_methods.h"
 
 static const DriverCmd *cmd_of(const char *name) {
@@ -151,8 +152,22 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
   return 0;
 }
 
-int cmd_compile(const CmdArgs *a, bool no_data, BloCompiled **out) {
+/* CmdArgs.quiet's filter (a DiagSink, which lives as long as the compiled problem's Diag: the
+ * option checks after compiling report there too). A note or hint belongs to the message
+ * before it. */
+static void quiet_sink(void *ctx, const DiagEvent *ev) {
+  CmdArgs *a = ctx;
+  if (ev->kind == DIAG_ERROR || ev->kind == DIAG_LIMIT) a->quiet_after_error = true;
+  else if (ev->kind == DIAG_WARNING) a->quiet_after_error = false;
+  if (a->quiet_after_error) fputs(ev->text, stderr);
+}
+
+int cmd_compile(CmdArgs *a, bool no_data, BloCompiled **out) {
   BloCompileOptions opt = {0};
+  if (a->quiet) {
+    opt.diag_sink = quiet_sink;
+    opt.diag_sink_ctx = a;
+  }
   opt.defs = a->defs;
   opt.ndefs = a->ndefs;
   opt.seed = a->seed;

@@ -35,6 +35,10 @@ typedef struct CmdArgs {
   /* the rank to compile for (BloCompileOptions.shard): {0, 0} the default (this process's
    * rank under mpirun, else the whole problem) */
   RtShard shard;
+  /* --quiet of a command that compiles with cmd_compile (set before it): the compiler's
+   * warnings and notes are dropped, errors printed with their notes and hints (the rule of
+   * bloc run's --quiet, api_cmd.c); quiet_after_error is the filter's state */
+  bool quiet, quiet_after_error;
 } CmdArgs;
 
 /* Parse argv[1..argc) (argv[0] is the subcommand). Common flags: -D NAME=VALUE (also
@@ -55,6 +59,6 @@ void cmd_precision_from_sets(CmdArgs *a, const char *const *sets, int n);
 void cmd_args_free(CmdArgs *a);
 
 /* Compile a.file with the common options; prints diagnostics. Returns 0 or the exit status. */
-int cmd_compile(const CmdArgs *a, bool no_data, BloCompiled **out);
+int cmd_compile(CmdArgs *a, bool no_data, BloCompiled **out);
 
 #endif

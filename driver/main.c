@@ -68,7 +68,7 @@ const DriverCmd driver_cmds[] = {
    "  --plot-format svg|png|pdf|all\n"
    "                      the plots' file formats, a comma-separated list (default svg)\n"
    "  --maximize R1,...   reports whose largest final value is best\n"
-   "  --quiet             no progress, warnings or notes from the runs\n\n"
+   "  --quiet             no progress, warnings or notes (compiler, options, runs)\n\n"
    "Exit status: 0 when at least one method finished, else the worst status; 130 on Ctrl-C.\n"
    "See doc/compare.md."},
   {"check", driver_check, "FILE.blo [-D NAME=VALUE]...",

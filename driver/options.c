@@ -26,9 +26,14 @@ int opt_split_set(const char *cmd, const char *set, char *key, size_t keysize, c
   return opt_split_set_to(&s, set, key, keysize, value);
 }
 
-int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const char *const *sets,
-                int nsets, RtOptions *opt) {
+static void print_error(void *ctx, int level, const char *msg, const char *hint) {
+  if (level != DIAG_WARNING) print_report(ctx, level, msg, hint);
+}
+
+int opt_resolve(const BloCompiled *c, const char *cmd, bool quiet, const char *method,
+                const char *const *sets, int nsets, RtOptions *opt) {
   OptSink s = sink_of(cmd);
+  if (quiet) s.fn = print_error;
   return opt_resolve_to(c, &s, method, sets, nsets, opt);
 }
 

@@ -12,9 +12,9 @@
 #include "opt_resolve.h"
 
 /* The C API's resolution (api/opt_resolve.h) with its messages printed on stderr as
- * "bloc CMD: error: ..." (warnings likewise) and "hint: ...". */
-int opt_resolve(const BloCompiled *c, const char *cmd, const char *method, const char *const *sets,
-                int nsets, RtOptions *opt);
+ * "bloc CMD: error: ..." (warnings likewise, unless quiet) and "hint: ...". */
+int opt_resolve(const BloCompiled *c, const char *cmd, bool quiet, const char *method,
+                const char *const *sets, int nsets, RtOptions *opt);
 
 /* opt_check_rules_to (the rules between options, after opt_resolve with the same sets), its
  * error printed likewise. */
