@@ -264,6 +264,19 @@ static void check_sample(Sema *S, AstDecl *d) {
 
 /* ------------------------------------------------------------------ solve */
 
+/* A number literal's source text in buf (false for other expressions, or one too long): an
+ * option given as a literal is checked as written (rt_options_set), so an integer option past
+ * 2^53, where the double rounds it (seed = 9007199254740993), is refused quoting what the
+ * user wrote, as --set quotes it. */
+static bool literal_text(Sema *S, const AstExpr *v, char *buf, size_t size) {
+  const SrcFile *f = v->kind == AST_NUM ? diag_file(S->diag, v->span.file) : NULL;
+  size_t n = f ? v->span.end - v->span.start : 0;
+  if (!f || n == 0 || n >= size || v->span.end > f->len) return false;
+  memcpy(buf, f->text + v->span.start, n);
+  buf[n] = '\0';
+  return true;
+}
+
 /* The rules between the options of a solve line that each hold alone (rt_options_check, the
  * function the solver runs): the error points at the later of the two options it names. */
 static void check_option_rules(Sema *S, const AstDecl *d, const RtOptions *o) {
@@ -336,8 +349,11 @@ static void check_solve(Sema *S, AstDecl *d) {
       so.num = v->const_val;
     }
     if (!m) continue;
+    char lit[64];
     const char *msg = so.is_word ? rt_options_set_word(&o, op->key, so.word)
-                                 : rt_options_set_num(&o, op->key, so.num);
+                      : literal_text(S, v, lit, sizeof lit)
+                          ? rt_options_set(&o, op->key, lit)
+                          : rt_options_set_num(&o, op->key, so.num);
     if (msg) {
       bool unknown = !rt_method_option(m, op->key);
       bool about_key = unknown || rt_method_unused_option(m, op->key);
