@@ -15,17 +15,22 @@
 #include "rt_rng.h"
 #include "rt_sparse.h"
 
-
+/* The arrays are by a node's position in the evaluation order (at()), not by its id: sized by
+ * the nodes evaluated, not by the graph, which the data stage's one evaluation per declaration
+ * paid as declarations^2. */
 typedef struct Ev {
   IrGraph *g;
   const IrEvalInputs *in;
-  double **val;      /* by node id */
-  uint8_t *owned;    /* val[id] was malloc'ed here */
+  IrIdMap pos; /* node id -> position */
+  double **val;
+  uint8_t *owned; /* val[i] was malloc'ed here */
   uint32_t *uses;    /* remaining uses */
-  double **dest;     /* by node id: the caller's out[r] when the node is root r, else NULL */
-  uint8_t *sliced;   /* by node id: an IR_DATA node read only by slices (see IR_DATA below) */
+  double **dest; /* the caller's out[r] when the node is root r, else NULL */
+  uint8_t *sliced; /* an IR_DATA node read only by slices (see IR_DATA below) */
   IrEvalError *err;
 } Ev;
+
+static uint32_t at(const Ev *e, const IrNode *n) { return ir_idmap_get(&e->pos, n->id); }
 
 static double *xalloc(size_t n) {
   return xrealloc(NULL, n, sizeof(double));
@@ -42,7 +47,7 @@ static bool is_source(const IrNode *n) {
  * before the other roots are computed cannot change what they compute. (Kernel roots, which
  * may be written over their own inputs, are never sources.) */
 static double *source_buf(Ev *e, const IrNode *n, size_t size, bool *own) {
-  double *d = e->dest[n->id];
+  double *d = e->dest[at(e, n)];
   *own = d == NULL;
   return d ? d : xalloc(size);
 }
@@ -56,7 +61,7 @@ static int fail(Ev *e, const IrNode *n, const char *fmt, ...) {
   return -1;
 }
 
-static double *V(Ev *e, const IrNode *n, int i) { return e->val[n->args[i]->id]; }
+static double *V(Ev *e, const IrNode *n, int i) { return e->val[at(e, n->args[i])]; }
 
 /* Label i of onehot node n, l, is not an integer in 0..k-1: a file of labels numbered from 1,
  * or of other values than classes, which a row of zeros would have silently dropped. */
@@ -80,9 +85,9 @@ static const RtSparse *sparse_arg(Ev *e, const IrNode *n, int i, int64_t **idx, 
   const IrNode *a = n->args[i];
   *idx = NULL;
   *off = 0;
-  if (a->op != IR_GATHER) return (const RtSparse *)(const void *)e->val[a->id];
-  const RtSparse *s = (const RtSparse *)(const void *)e->val[a->args[0]->id];
-  const double *d = e->val[a->id];
+  if (a->op != IR_GATHER) return (const RtSparse *)(const void *)e->val[at(e, a)];
+  const RtSparse *s = (const RtSparse *)(const void *)e->val[at(e, a->args[0])];
+  const double *d = e->val[at(e, a)];
   int64_t k = a->args[1]->shape.rows;
   bool shard = a->attr[1] != 0;
   *off = shard ? a->attr[0] : 0;
@@ -126,9 +131,9 @@ static int eval_node(Ev *e, IrNode *n) {
     if (!out && in->data_full) {
       /* held compactly by the driver: the slices that read it ask for their rows (and only
        * they read it, so val stays NULL); anything else needs the whole tensor */
-      if (e->sliced[n->id]) {
-        e->val[n->id] = NULL;
-        e->owned[n->id] = false;
+      if (e->sliced[at(e, n)]) {
+        e->val[at(e, n)] = NULL;
+        e->owned[at(e, n)] = false;
         return 0;
       }
       out = (double *)in->data_full(in->hook_ctx, (int)n->attr[0]);
@@ -382,8 +387,8 @@ static int eval_node(Ev *e, IrNode *n) {
     break;
   }
   assert(out);
-  e->val[n->id] = out;
-  e->owned[n->id] = own;
+  e->val[at(e, n)] = out;
+  e->owned[at(e, n)] = own;
   return 0;
 }
 
@@ -394,44 +399,51 @@ int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs 
   err->msg[0] = err->hint[0] = '\0';
   err->span = SPAN_NONE;
   IrNode **order;
-  size_t n = ir_topo(g, roots, nroots, &order);
-  Ev e = {g, in, xcalloc(g->count + 1, sizeof(double *)), xcalloc(g->count + 1, 1),
-          xcalloc(g->count + 1, sizeof(uint32_t)), xcalloc(g->count + 1, sizeof(double *)),
-          xcalloc(g->count + 1, 1), err};
+  Ev e = {.g = g, .in = in, .err = err};
+  size_t n = ir_topo_map(g, roots, nroots, &order, &e.pos);
+  e.val = xcalloc(n + 1, sizeof(double *));
+  e.owned = xcalloc(n + 1, 1);
+  e.uses = xcalloc(n + 1, sizeof(uint32_t));
+  e.dest = xcalloc(n + 1, sizeof(double *));
+  e.sliced = xcalloc(n + 1, 1);
   for (size_t i = 0; i < n; i++)
-    if (order[i]->op == IR_DATA) e.sliced[order[i]->id] = 1;
+    if (order[i]->op == IR_DATA) e.sliced[i] = 1;
   for (size_t i = 0; i < n; i++)
     for (int j = 0; j < order[i]->nargs; j++) {
-      e.uses[order[i]->args[j]->id]++;
-      if (order[i]->op != IR_SLICE) e.sliced[order[i]->args[j]->id] = 0;
+      uint32_t a = at(&e, order[i]->args[j]);
+      e.uses[a]++;
+      if (order[i]->op != IR_SLICE) e.sliced[a] = 0;
     }
-  for (size_t r = 0; r < nroots; r++) e.sliced[roots[r]->id] = 0;
+  for (size_t r = 0; r < nroots; r++) e.sliced[at(&e, roots[r])] = 0;
   for (size_t r = 0; r < nroots; r++) {
-    e.uses[roots[r]->id]++; /* roots live to the end */
-    if (is_source(roots[r]) && !e.dest[roots[r]->id]) e.dest[roots[r]->id] = out[r];
+    uint32_t k = at(&e, roots[r]);
+    e.uses[k]++; /* roots live to the end */
+    if (is_source(roots[r]) && !e.dest[k]) e.dest[k] = out[r];
   }
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
     rc = eval_node(&e, order[i]);
     if (rc) break;
     for (int j = 0; j < order[i]->nargs; j++) {
-      uint32_t id = order[i]->args[j]->id;
-      if (--e.uses[id] == 0 && e.owned[id]) {
-        free(e.val[id]);
-        e.val[id] = NULL;
+      uint32_t a = at(&e, order[i]->args[j]);
+      if (--e.uses[a] == 0 && e.owned[a]) {
+        free(e.val[a]);
+        e.val[a] = NULL;
       }
     }
   }
   if (rc == 0)
     for (size_t r = 0; r < nroots; r++)
-      if (out[r] != e.val[roots[r]->id]) /* a source root was computed in place */
-        memcpy(out[r], e.val[roots[r]->id], (size_t)shape_size(roots[r]->shape) * sizeof(double));
+      if (out[r] != e.val[at(&e, roots[r])]) /* a source root was computed in place */
+        memcpy(out[r], e.val[at(&e, roots[r])],
+               (size_t)shape_size(roots[r]->shape) * sizeof(double));
   for (size_t i = 0; i < n; i++)
-    if (e.owned[order[i]->id]) free(e.val[order[i]->id]);
+    if (e.owned[i]) free(e.val[i]);
   free(e.val);
   free(e.owned);
   free(e.uses);
   free(e.dest);
   free(e.sliced);
+  ir_idmap_free(&e.pos);
   return rc;
 }

@@ -796,44 +796,113 @@ IrNode *ir_random_spd(IrGraph *g, int64_t n, double lo, double hi, const char *s
 
 /* ------------------------------------------------------------------ traversal */
 
-size_t ir_topo(IrGraph *g, IrNode *const *roots, size_t nroots, IrNode ***out) {
-  uint8_t *state = xcalloc(g->count, 1); /* 0 new, 1 on stack, 2 done */
-  /* built in scratch, then copied to the arena at its size: the data stage calls this once
-   * per declaration, and a whole graph's worth of arena each time grew as declarations^2 */
-  IrNode **order = xrealloc(NULL, g->count + 1, sizeof(IrNode *));
-  IrNode **stack = xrealloc(NULL, g->count + 1, sizeof(IrNode *));
-  uint32_t *next = xrealloc(NULL, g->count + 1, sizeof(uint32_t));
-  size_t n = 0;
+/* ------------------------------------------------------------------ traversal */
+
+static uint32_t idmap_home(const IrIdMap *m, uint32_t id) {
+  return (id * 2654435761u) & m->mask; /* ids are dense: a multiplicative hash spreads them */
+}
+
+void ir_idmap_init(IrIdMap *m, size_t expect) {
+  size_t cap = 16;
+  while (cap < 2 * expect) cap *= 2;
+  m->key = xcalloc(cap, sizeof(uint32_t));
+  m->val = xrealloc(NULL, cap, sizeof(uint32_t));
+  m->mask = (uint32_t)(cap - 1);
+  m->count = 0;
+}
+
+void ir_idmap_free(IrIdMap *m) {
+  free(m->key);
+  free(m->val);
+  m->key = m->val = NULL;
+}
+
+static uint32_t idmap_find(const IrIdMap *m, uint32_t id) {
+  uint32_t i = idmap_home(m, id);
+  while (m->key[i] && m->key[i] != id + 1) i = (i + 1) & m->mask;
+  return i;
+}
+
+uint32_t *ir_idmap_put(IrIdMap *m, uint32_t id, uint32_t value, bool *added) {
+  if (2 * ((size_t)m->count + 1) > (size_t)m->mask + 1) { /* keep it at most half full */
+    IrIdMap big;
+    ir_idmap_init(&big, 2 * ((size_t)m->mask + 1));
+    for (uint32_t i = 0; i <= m->mask; i++)
+      if (m->key[i]) {
+        uint32_t j = idmap_find(&big, m->key[i] - 1);
+        big.key[j] = m->key[i];
+        big.val[j] = m->val[i];
+      }
+    big.count = m->count;
+    ir_idmap_free(m);
+    *m = big;
+  }
+  uint32_t i = idmap_find(m, id);
+  *added = m->key[i] == 0;
+  if (*added) {
+    m->key[i] = id + 1;
+    m->val[i] = value;
+    m->count++;
+  }
+  return &m->val[i];
+}
+
+uint32_t ir_idmap_get(const IrIdMap *m, uint32_t id) {
+  uint32_t i = idmap_find(m, id);
+  assert(m->key[i] == id + 1);
+  return m->val[i];
+}
+
+size_t ir_topo_map(IrGraph *g, IrNode *const *roots, size_t nroots, IrNode ***out, IrIdMap *pos) {
+  enum { ON_STACK = UINT32_MAX }; /* else a node's value is its position: it is done */
+  ir_idmap_init(pos, 64);
+  /* built in growing scratch, then copied to the arena at its size: the data stage calls this
+   * once per declaration, and a whole graph's worth of arena each time grew as
+   * declarations^2 */
+  IrNode **order = NULL, **stack = NULL;
+  uint32_t *next = NULL;
+  size_t n = 0, cap_order = 0, cap_stack = 0;
+  bool added;
   for (size_t r = 0; r < nroots; r++) {
-    if (!roots[r] || state[roots[r]->id]) continue;
+    if (!roots[r]) continue;
+    ir_idmap_put(pos, roots[r]->id, ON_STACK, &added);
+    if (!added) continue;
     size_t sp = 0;
-    stack[sp] = roots[r];
-    next[sp] = 0;
-    state[roots[r]->id] = 1;
-    sp++;
-    while (sp) {
+    IrNode *push = roots[r];
+    while (push || sp) {
+      if (push) { /* stack[sp] = push with its next operand 0; next grows with stack */
+        size_t cap = cap_stack;
+        VEC_GROW(stack, sp, cap_stack);
+        if (cap_stack != cap) next = xrealloc(next, cap_stack, sizeof *next);
+        stack[sp] = push;
+        next[sp++] = 0;
+        push = NULL;
+      }
       IrNode *top = stack[sp - 1];
       if (next[sp - 1] < (uint32_t)top->nargs) {
         IrNode *a = top->args[next[sp - 1]++];
-        if (!state[a->id]) {
-          state[a->id] = 1;
-          stack[sp] = a;
-          next[sp] = 0;
-          sp++;
-        }
+        ir_idmap_put(pos, a->id, ON_STACK, &added);
+        if (added) push = a;
       } else {
-        state[top->id] = 2;
+        *ir_idmap_put(pos, top->id, 0, &added) = (uint32_t)n;
+        VEC_GROW(order, n, cap_order);
         order[n++] = top;
         sp--;
       }
     }
   }
-  free(state);
   free(stack);
   free(next);
   *out = arena_calloc(g->arena, n ? n : 1, sizeof(IrNode *));
   if (n) memcpy(*out, order, n * sizeof(IrNode *));
   free(order);
+  return n;
+}
+
+size_t ir_topo(IrGraph *g, IrNode *const *roots, size_t nroots, IrNode ***out) {
+  IrIdMap pos;
+  size_t n = ir_topo_map(g, roots, nroots, out, &pos);
+  ir_idmap_free(&pos);
   return n;
 }
 
