@@ -154,9 +154,25 @@ static const char *unrolled_names(void) {
   return buf;
 }
 
-int opt_check_smooth(BloCompiled *c, const RtOptions *opt) {
+/* fom's estimate is grad_x f + (dPhi/dx)' grad_y f: with neither f nor a lower initialiser
+ * using x it is zero at every step, and the run returned x0 with status 0. */
+static int check_moves_x(BloCompiled *c, const RtMethodSpec *m) {
+  const Program *prog = blo_program(c);
+  if (!m->skips_lower || prog->init_uses_x || !prog->f || prog->f->init->depends_x) return 0;
+  diag_error(blo_diag(c), prog->f->init->span,
+             "method '%s' cannot move x here: its estimate, grad_x f + (dPhi/dx)' grad_y f, is "
+             "zero at every step, as neither the upper objective nor a lower initialiser uses "
+             "an upper variable",
+             m->name);
+  diag_hint(blo_diag(c), "use itd or ufom, which differentiate through the inner steps, or start "
+                         "the lower variables from x (lower w : vector[p] = w0, as MAML does)");
+  return 1;
+}
+
+int opt_check_suits(BloCompiled *c, const RtOptions *opt) {
   const Program *prog = blo_program(c);
   const RtMethodSpec *m = opt->method;
+  if (check_moves_x(c, m)) return 1;
   /* methods without the option (unrolled ones, f2sa) need only gradients of g */
   if (!prog->nonsmooth_op || m->unrolled || !rt_method_option(m, "allow_nonsmooth")) return 0;
   const char *allow = rt_opt_word(opt, "allow_nonsmooth");

@@ -46,12 +46,13 @@ bool opt_applies(const RtMethodSpec *m, const char *key);
 const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key,
                          const char *value);
 
-/* A lower objective with abs, relu, max, min or clip of y (Program.nonsmooth_op) has no
- * second derivatives there: a method built on them (every method but the unrolled ones)
- * would converge to a wrong point. Returns 0 when opt's method may run, or 1 after an error
- * (on c's Diag) at the operation with a hint; the method option allow_nonsmooth = true lets
- * it run. */
-int opt_check_smooth(BloCompiled *c, const RtOptions *opt);
+/* Whether opt's method suits the program (the facts of bloc check's "suits" line). A lower
+ * objective with abs, relu, max, min or clip of y (Program.nonsmooth_op) has no second
+ * derivatives there: a method built on them (every method but the unrolled ones) would
+ * converge to a wrong point; the method option allow_nonsmooth = true lets it run. A method
+ * that skips the lower level (fom) cannot move x when neither f nor a lower initialiser uses
+ * x. Returns 0 when the method may run, or 1 after an error (on c's Diag) with a hint. */
+int opt_check_suits(BloCompiled *c, const RtOptions *opt);
 
 /* The method called `name`, or NULL after reporting "unknown method" with the list of
  * methods and a did-you-mean hint. */

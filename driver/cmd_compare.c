@@ -193,7 +193,7 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
 
 /* Each method's options: the program's solve options it has (opt_resolve warns about the
  * rest), then the --set for every method, then the --set METHOD.key for it; then whether the
- * method may run on the lower objective (opt_check_smooth). */
+ * method may run on the lower objective (opt_check_suits). */
 static int resolve_options(BloCompiled *c, Compare *cmp, const CmpSet *sets, int nsets) {
   for (int r = 0; r < cmp->nruns; r++) {
     CmpRun *run = &cmp->runs[r];
@@ -211,7 +211,7 @@ static int resolve_options(BloCompiled *c, Compare *cmp, const CmpSet *sets, int
         }
       }
     }
-    if (opt_check_smooth(c, &run->opt)) return 1; /* a non-smooth g and a Hessian-based method */
+    if (opt_check_suits(c, &run->opt)) return 1; /* e.g. a non-smooth g, a Hessian method */
   }
   return 0;
 }

@@ -42,7 +42,7 @@
    "adam: added to sqrt(v) in the step's denominator"}
 
 /* Methods built on the second derivatives of g (all but the unrolled ones) refuse a lower
- * objective with abs, relu, max, min or clip of y (api/opt_resolve.c: opt_check_smooth) unless
+ * objective with abs, relu, max, min or clip of y (api/opt_resolve.c: opt_check_suits) unless
  * this is true. */
 #define NONSMOOTH                                                                             \
   {"allow_nonsmooth", RT_OPT_WORD, NAN, "false", "false|true", 0, 0,                          \
@@ -185,37 +185,41 @@ static const RtOptSpec opts_exact[] = {
 };
 
 #define MK(name, summary, opts, unrolled, small, both, needs) \
-  {name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small, both, needs}
+  { name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small, both, needs, false }
 #define M(name, summary, opts, unrolled, small, both) \
   MK(name, summary, opts, unrolled, small, both, 0)
 RT_API const RtMethodSpec rt_methods[] = {
-  M("lancbio", "dynamic Lanczos (LancBiO): Krylov subspace reused across outer steps", opts_lancbio,
-    false, false, false),
-  M("subbio", "subspace method (SubBiO): 2-dimensional Galerkin solve per step", opts_subbio, false,
-    false, false),
-  M("ufom", "unbiased first-order estimator over an unrolled inner loop (UFOM)", opts_ufom, true,
-    false, true),
-  M("fom", "first-order MAML-style estimator (biased, no second derivatives)", opts_fom, true,
-    false, false),
-  M("itd", "iterative differentiation: reverse mode through r stored inner steps", opts_itd, true,
-    false, true),
-  M("aid_cg", "AmIGO-CG: warm-started conjugate gradient on A v = b", opts_aid_cg, false, false,
-    false),
-  M("amigo_gd", "AmIGO-GD: warm-started gradient steps on A v = b", opts_amigo_gd, false, false,
-    false),
-  M("soba", "SOBA: joint single steps on y, v and x", opts_soba, false, false, true),
-  M("stocbio", "stocBiO: truncated Neumann series", opts_stocbio, false, false, false),
-  M("bsa", "BSA: randomly truncated Neumann series", opts_bsa, false, false, false),
-  M("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false,
-    false, false),
-  MK("f2sa", "F2SA: fully first-order penalty method (y, z and a growing lambda)", opts_f2sa,
-     false, false, false, RT_NEEDS_GRAD_X_G),
-  MK("hjfbio", "HJFBiO: single loop, finite differences of gradients for A v and J v",
-     opts_hjfbio, false, false, false, RT_NEEDS_GRAD_X_G),
-  MK("stable", "STABLE: single timescale, Neumann inverses, implicit y correction", opts_stable,
-     false, false, false, RT_NEEDS_HVP_YX),
-  MK("exact", "exact hypergradient: lower level solved by Newton, dense solve of A v = b",
-     opts_exact, false, true, false, RT_NEEDS_G),
+    M("lancbio", "dynamic Lanczos (LancBiO): Krylov subspace reused across outer steps",
+      opts_lancbio, false, false, false),
+    M("subbio", "subspace method (SubBiO): 2-dimensional Galerkin solve per step", opts_subbio,
+      false, false, false),
+    M("ufom", "unbiased first-order estimator over an unrolled inner loop (UFOM)", opts_ufom, true,
+      false, true),
+    {.name = "fom",
+     .summary = "first-order MAML-style estimator (biased, no second derivatives)",
+     .opts = opts_fom,
+     .nopts = (int)(sizeof opts_fom / sizeof opts_fom[0]),
+     .unrolled = true,
+     .skips_lower = true},
+    M("itd", "iterative differentiation: reverse mode through r stored inner steps", opts_itd, true,
+      false, true),
+    M("aid_cg", "AmIGO-CG: warm-started conjugate gradient on A v = b", opts_aid_cg, false, false,
+      false),
+    M("amigo_gd", "AmIGO-GD: warm-started gradient steps on A v = b", opts_amigo_gd, false, false,
+      false),
+    M("soba", "SOBA: joint single steps on y, v and x", opts_soba, false, false, true),
+    M("stocbio", "stocBiO: truncated Neumann series", opts_stocbio, false, false, false),
+    M("bsa", "BSA: randomly truncated Neumann series", opts_bsa, false, false, false),
+    M("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false,
+      false, false),
+    MK("f2sa", "F2SA: fully first-order penalty method (y, z and a growing lambda)", opts_f2sa,
+       false, false, false, RT_NEEDS_GRAD_X_G),
+    MK("hjfbio", "HJFBiO: single loop, finite differences of gradients for A v and J v",
+       opts_hjfbio, false, false, false, RT_NEEDS_GRAD_X_G),
+    MK("stable", "STABLE: single timescale, Neumann inverses, implicit y correction", opts_stable,
+       false, false, false, RT_NEEDS_HVP_YX),
+    MK("exact", "exact hypergradient: lower level solved by Newton, dense solve of A v = b",
+       opts_exact, false, true, false, RT_NEEDS_G),
 };
 RT_API const int rt_nmethods = (int)(sizeof rt_methods / sizeof rt_methods[0]);
 

@@ -35,6 +35,9 @@ typedef struct RtMethodSpec {
   bool needs_small_y;  /* exact: dense solve in y */
   bool fused_hvp_both; /* its steps call BLO_K_HVP_BOTH (A v and J v at one point) */
   unsigned needs;      /* optional kernels its steps cannot do without (RT_NEEDS_*) */
+  /* its estimate does not differentiate through the lower level: only f's own x terms and the
+   * initialiser's (fom), so it is identically zero when neither f nor Phi uses x */
+  bool skips_lower;
 } RtMethodSpec;
 
 /* RtMethodSpec.needs: kernels a problem may leave out, which these methods must have. */

@@ -40,7 +40,7 @@ typedef struct Program {
   int64_t nx, ny, sample_total;
   /* The first operation of the lower objective that depends on y and is not twice
    * differentiable (abs, relu), or NULL. Methods built on the second derivatives of g refuse
-   * such a program when the method is known (opt_check_smooth, api/opt_resolve.c). */
+   * such a program when the method is known (opt_check_suits, api/opt_resolve.c). */
   const char *nonsmooth_op;
   Span nonsmooth_span;          /* the operation */
   Span nonsmooth_call;          /* the outermost fn call that brought it there, or SPAN_NONE */

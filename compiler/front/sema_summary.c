@@ -6,13 +6,20 @@
 #include "rt_methods.h"
 #include "front/sema_int.h"
 
-/* "suits: METHODS (REASONS)": the methods of the catalogue this program suits, from three
+/* "suits: METHODS (REASONS)": the methods of the catalogue this program suits, from four
  * facts about it (doc/language.md §9). A lower objective not twice differentiable in y (abs,
  * relu, max, min, clip of y) leaves the methods that need only gradients of g: the unrolled
  * ones and those without the option allow_nonsmooth (f2sa), as `run` decides
- * (api/opt_resolve.c: opt_check_smooth; the others refuse it without allow_nonsmooth); a
+ * (api/opt_resolve.c: opt_check_suits; the others refuse it without allow_nonsmooth); a
  * method that solves densely in y (exact) needs ny <= its max_ny, and on a stochastic problem
- * its Newton solve would be of one draw's lower level. */
+ * its Newton solve would be of one draw's lower level; fom needs x to reach f other than
+ * through y*(x). */
+/* Whether x reaches f other than through y*(x): f uses it, or the lower initialiser does (the
+ * only terms of a method that skips the lower level, RtMethodSpec.skips_lower). */
+static bool x_reaches_f(const Program *p) {
+  return p->init_uses_x || !p->f || p->f->init->depends_x;
+}
+
 static void print_suits(const Program *p, FILE *out) {
   const char *sep = "";
   char nb[32];
@@ -29,6 +36,7 @@ static void print_suits(const Program *p, FILE *out) {
       if (p->ny > lim || p->stochastic) continue;
     }
     if (p->nonsmooth_op && !m->unrolled && rt_method_option(m, "allow_nonsmooth")) continue;
+    if (m->skips_lower && !x_reaches_f(p)) continue;
     fprintf(out, "%s%s", sep, m->name);
     sep = ", ";
   }
@@ -49,6 +57,7 @@ static void print_suits(const Program *p, FILE *out) {
     if (p->ny <= max_ny) fprintf(out, " for %s", dense);
     else fprintf(out, ": %s needs max_ny >= %lld", dense, (long long)p->ny);
   }
+  if (!x_reaches_f(p)) fputs("; f and y0 do not use x: fom cannot move it", out);
   fputs(")\n", out);
 }
 
