@@ -243,9 +243,11 @@ static void trace_point(Run *r, int64_t step) {
    * number over 1e12: y*(x) is (numerically) not unique and an implicit hypergradient depends
    * on how each method's solve treats the null space (CG and Lanczos get it wrong). Unrolled
    * methods differentiate their loop, which needs no unique minimiser (MAML with fewer support
-   * points than weights). */
+   * points than weights). On a stochastic problem the Ritz values are one draw's, and a draw of
+   * fewer rows than lower variables is singular where the whole lower problem is not (see
+   * doc/methods.md, "One draw's Hessian can be nearly singular"): no warning there. */
   else if (isfinite(v->ritz_min) && v->ritz_max > 0 && v->ritz_min <= 1e-12 * v->ritz_max &&
-           !s->opt.method->unrolled)
+           !s->opt.method->unrolled && s->p->n_samples == 0)
     rt_solver_warn(s, "ritz.singular",
                    "after %lld outer steps: the lower Hessian looks singular (smallest Ritz "
                    "value %.3g, largest %.3g): y*(x) is not unique, so the hypergradient is "
