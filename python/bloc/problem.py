@@ -117,12 +117,14 @@ class Problem:
         return self._h
 
     # -------------------------------------------------------------- compiling
-    def _compile(self, path, text, name, defines, backend, seed):
+    def _compile(self, path, text, name, defines, backend, seed, precision):
         L, h = _lib.lib(), self._handle()
         for k, v in (defines or {}).items():
             check(h, L.bloc_define(h, k.encode(), float(v)))
         if backend is not None:
             check(h, L.bloc_set_backend(h, backend.encode()))
+        if precision is not None:
+            check(h, L.bloc_set_precision(h, precision.encode()))
         if seed is not None:
             check(h, L.bloc_set_seed(h, int(seed)))
         if text is not None:
@@ -328,14 +330,17 @@ def _interrupted(result):
     os.kill(os.getpid(), sig)
 
 
-def compile(path=None, *, text=None, name=None, defines=None, backend=None, seed=None):
+def compile(path=None, *, text=None, name=None, defines=None, backend=None, seed=None,
+            precision=None):
     """Compile a .blo program: from the file `path`, or from the string `text` (named `name`
     in messages, "<string>" by default; relative imports and data paths resolve against
     name's directory). defines: {"n": 100, ...} overrides `const` declarations (as bloc's
     -D); backend: "jit" (default) or "interp"; seed: the data stage's seed and the solves'
-    default. Raises CompileError with the diagnostics' file, line and column."""
+    default; precision: "f64" or "f32", how the kernels store the data (as bloc run
+    --precision; None: the program's). Raises CompileError with the diagnostics' file, line
+    and column."""
     if (path is None) == (text is None):
         raise TypeError("bloc.compile() takes a path or text=, not both")
     p = Problem()
-    p._compile(path, text, name or "<string>", defines, backend, seed)
+    p._compile(path, text, name or "<string>", defines, backend, seed, precision)
     return p

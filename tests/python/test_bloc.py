@@ -105,6 +105,30 @@ class HyperCleaning(unittest.TestCase):
             p.bind(Xtr=data["Xtr"], Ytr=data["Ytr"])
             self.assertLessEqual(np.max(np.abs(p.solve().x - ref)), 1e-12)
 
+    def test_precision(self):
+        # precision= of compile gives bloc run --precision f32's x; a solve asking for another
+        # precision than the data were prepared in is refused (it was dropped silently, and the
+        # solve ran in f64)
+        data = hc_data(7)
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, a in data.items():
+                np.savetxt(os.path.join(tmp, name + ".csv"), a, fmt="%.17g", delimiter=",")
+            path = os.path.join(tmp, "hc_small.blo")
+            with open(path, "w") as f:
+                f.write(HC_TEXT)
+            subprocess.run([os.environ["BLOC"], "run", path, "--quiet", "--precision", "f32",
+                            "--save-x", os.path.join(tmp, "x.csv")], check=True,
+                           stdout=subprocess.DEVNULL)
+            ref = np.loadtxt(os.path.join(tmp, "x.csv"))
+            p32 = bloc.compile(path, precision="f32")
+            self.assertLessEqual(np.max(np.abs(p32.solve().x - ref)), 1e-12)
+            p64 = bloc.compile(path)
+            with self.assertRaises(bloc.OptionError) as cm:
+                p64.solve(precision="f32")
+            self.assertIn("prepared in f64", str(cm.exception))
+            self.assertIn("bloc.compile(precision=", str(cm.exception))
+            self.assertGreater(np.max(np.abs(p64.solve(precision="f64").x - ref)), 1e-9)
+
     def test_result_and_trace(self):
         p = hc_problem(hc_data(1))
         r = p.solve(outer_steps=20, trace_every=5)

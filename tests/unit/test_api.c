@@ -431,6 +431,36 @@ static void test_bind_f32_leaves_arrays(void **state) {
   free(before);
 }
 
+/* The precision is chosen before compiling: a solve's option precision that differs from the
+ * one the data were prepared in is refused (it was dropped silently, the solve ran in f64 and
+ * its result said f64); the same precision is accepted. */
+static void test_precision_option(void **state) {
+  (void)state;
+  HcData *h = malloc(sizeof *h);
+  hc_make(h, 3);
+  bloc_problem *p = hc_problem(NULL, h);
+  bloc_options *o;
+  bloc_result *r = NULL;
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_set(o, "precision", "f32");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_INPUT);
+  assert_null(r);
+  const bloc_diag *d = first_diag(p);
+  assert_string_equal(bloc_diag_category(d), "option");
+  assert_non_null(strstr(bloc_diag_message(d), "option precision=f32: "));
+  assert_non_null(strstr(bloc_diag_message(d), "prepared in f64"));
+  assert_non_null(strstr(bloc_diag_message(d), "bloc_set_precision"));
+  bloc_options_free(o);
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_set(o, "precision=f64", NULL);
+  bloc_options_set(o, "outer_steps", "2");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_OK);
+  bloc_result_free(r);
+  bloc_options_free(o);
+  bloc_problem_free(p);
+  free(h);
+}
+
 /* A sparse declaration cannot be bound to a dense array: refused with a diagnostic at the
  * declaration, the problem left as it was. */
 static void test_bind_sparse_refused(void **state) {
@@ -603,15 +633,16 @@ static void test_version(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_version),
-    cmocka_unit_test(test_memory_matches_bloc_run),
-    cmocka_unit_test(test_two_threads),
-    cmocka_unit_test(test_cancel),
-    cmocka_unit_test(test_define_and_eval),
-    cmocka_unit_test(test_bind_tensor),
-    cmocka_unit_test(test_bind_f32_leaves_arrays),
-    cmocka_unit_test(test_bind_sparse_refused),
-    cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_version),
+      cmocka_unit_test(test_memory_matches_bloc_run),
+      cmocka_unit_test(test_two_threads),
+      cmocka_unit_test(test_cancel),
+      cmocka_unit_test(test_define_and_eval),
+      cmocka_unit_test(test_bind_tensor),
+      cmocka_unit_test(test_bind_f32_leaves_arrays),
+      cmocka_unit_test(test_bind_sparse_refused),
+      cmocka_unit_test(test_precision_option),
+      cmocka_unit_test(test_errors),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   if (tmpdir[0]) {
