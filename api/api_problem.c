@@ -186,7 +186,7 @@ int bloc_set_backend(bloc_problem *p, const char *backend) {
   if (!p || !backend) return BLOC_ERR_STATE;
   if (p->stage != API_NEW)
     return misuse(p, "bloc_set_backend: the problem is already compiled");
-  api_begin(p, "usage");
+  api_begin(p, "option"); /* a bad value; "usage" is for calls out of order */
   if (strcmp(backend, "jit") == 0) p->backend = BLO_BACKEND_JIT;
   else if (strcmp(backend, "interp") == 0) p->backend = BLO_BACKEND_INTERP;
   else {
@@ -200,7 +200,7 @@ int bloc_set_precision(bloc_problem *p, const char *precision) {
   if (!p || !precision) return BLOC_ERR_STATE;
   if (p->stage != API_NEW)
     return misuse(p, "bloc_set_precision: the problem is already compiled");
-  api_begin(p, "usage");
+  api_begin(p, "option");
   if (blo_precision_parse(precision, &p->precision) != 0) {
     api_diag(p, BLOC_ERROR, NULL, "unknown precision '%s': expected f64 or f32", precision);
     return api_end(p, BLOC_ERR_INPUT);
@@ -213,7 +213,7 @@ int bloc_set_seed(bloc_problem *p, uint64_t seed) {
   if (!p) return BLOC_ERR_STATE;
   if (p->stage != API_NEW)
     return misuse(p, "bloc_set_seed: the problem is already compiled");
-  api_begin(p, "usage");
+  api_begin(p, "option");
   /* the range of the option 'seed' (a double holds it exactly), as bloc's --seed: a seed
    * past it would be used for the data and not for the solve's draws */
   char text[32];

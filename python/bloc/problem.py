@@ -42,6 +42,19 @@ def _float64(what, value, size=None):
     return a
 
 
+def _seed(seed):
+    """seed as the uint64 bloc_set_seed takes, which checks its range: ctypes would wrap a
+    larger or negative int modulo 2^64 and int() truncate a fraction, a different seed."""
+    try:
+        ok = not isinstance(seed, (bool, str, bytes)) and int(seed) == seed and 0 <= seed < 2 ** 64
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise _py_error(OptionError, "seed expects an integer in [0, %d], got '%s'"
+                        % (2 ** 53 - 1, seed), category="option")
+    return int(seed)
+
+
 def _option_value(key, v):
     """An option's value as the string the C API takes."""
     if isinstance(v, bool) or isinstance(v, np.bool_):
@@ -126,7 +139,7 @@ class Problem:
         if precision is not None:
             check(h, L.bloc_set_precision(h, precision.encode()))
         if seed is not None:
-            check(h, L.bloc_set_seed(h, int(seed)))
+            check(h, L.bloc_set_seed(h, _seed(seed)))
         if text is not None:
             st = L.bloc_compile_string(h, os.fsencode(name), text.encode())
         else:

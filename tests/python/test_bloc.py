@@ -201,6 +201,21 @@ class Errors(unittest.TestCase):
         with self.assertRaises(bloc.CompileError):  # a -D naming no constant
             bloc.compile(text=QUAD_TEXT, name="quad.blo", defines={"nn": 5})
 
+    def test_bad_compile_settings(self):
+        # a seed outside [0, 2^53 - 1] is refused, never wrapped (ctypes took 2^64 + 5 as 5)
+        # or truncated (1.7 as 1); bad values are OptionErrors, not UsageErrors (calls out of
+        # order)
+        for seed in (2 ** 64 + 5, -1, 1.7, 2 ** 53, "3"):
+            with self.assertRaises(bloc.OptionError, msg=repr(seed)) as cm:
+                bloc.compile(text=QUAD_TEXT, name="quad.blo", seed=seed)
+            self.assertIn("got '%s'" % seed, str(cm.exception))
+        self.assertEqual(bloc.compile(text=QUAD_TEXT, name="quad.blo", seed=np.uint64(2 ** 53 - 1))
+                         .solve(outer_steps=1).seed, 2 ** 53 - 1)
+        with self.assertRaises(bloc.OptionError):
+            bloc.compile(text=QUAD_TEXT, name="quad.blo", backend="gpu")
+        with self.assertRaises(bloc.OptionError):
+            bloc.compile(text=QUAD_TEXT, name="quad.blo", precision="f16")
+
     def test_bad_bind(self):
         data = hc_data(5)
         p = hc_problem()

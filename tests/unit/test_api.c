@@ -510,6 +510,12 @@ static void test_errors(void **state) {
   assert_int_equal(bloc_problem_new(&p), BLOC_OK);
   assert_int_equal(bloc_set_backend(p, "gpu"), BLOC_ERR_INPUT);
   assert_non_null(strstr(bloc_diag_message(first_diag(p)), "gpu"));
+  /* a bad value is an option error; usage is for calls out of order */
+  assert_string_equal(bloc_diag_category(first_diag(p)), "option");
+  assert_int_equal(bloc_set_seed(p, UINT64_C(1) << 53), BLOC_ERR_INPUT);
+  assert_string_equal(bloc_diag_category(first_diag(p)), "option");
+  assert_int_equal(bloc_set_precision(p, "f16"), BLOC_ERR_INPUT);
+  assert_string_equal(bloc_diag_category(first_diag(p)), "option");
   bloc_problem_free(p);
 
   /* data: an unknown name (did you mean), a shape mismatch (at the declaration), NaN */
