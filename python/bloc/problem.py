@@ -103,14 +103,23 @@ class Problem:
         self._bound = {}  # name -> the array bloc reads in place: it must outlive the handle
         self._lock = threading.RLock()
         self._prepared = False
+        self._solving = 0  # bloc_solves running (a callback may solve again): none may close
 
     # -------------------------------------------------------------- lifetime
     def close(self):
-        """Free the problem (also done when it is garbage collected)."""
-        h, self._h = getattr(self, "_h", None), None
-        if h:
-            _lib.lib().bloc_problem_free(h)
-        self._bound = {}
+        """Free the problem (also done when it is garbage collected). From another thread
+        it waits for a solve in progress; from the solve's own callback it is refused."""
+        lock = getattr(self, "_lock", None)
+        if lock is None:  # __init__ failed before the handle existed
+            return
+        with lock:  # the RLock lets the solving thread's callback in: the flag stops it
+            if self._solving:
+                raise _py_error(UsageError, "close: the problem cannot be freed while it is "
+                                "solving (called from the solve's callback)", category="usage")
+            h, self._h = getattr(self, "_h", None), None
+            if h:
+                _lib.lib().bloc_problem_free(h)
+            self._bound = {}
 
     def __del__(self):
         try:
@@ -247,7 +256,11 @@ class Problem:
                 _fill_options(L, o, method, options)
                 out = ctypes.c_void_p()
                 cfn = _lib.PROGRESS_FN(progress) if progress else _lib.PROGRESS_FN()
-                st = L.bloc_solve(h, o, cfn, None, ctypes.byref(out))
+                self._solving += 1
+                try:
+                    st = L.bloc_solve(h, o, cfn, None, ctypes.byref(out))
+                finally:
+                    self._solving -= 1
                 result = None
                 if out:
                     try:

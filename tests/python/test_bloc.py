@@ -298,6 +298,38 @@ class Errors(unittest.TestCase):
         with self.assertRaises(bloc.UsageError):
             p.solve()
 
+    def test_close_while_solving(self):
+        # close() from the solve's own callback, or from another thread, freed the problem
+        # under the solve: a segmentation fault. From the callback it is refused (the
+        # UsageError stops the solve); from another thread it waits for the solve.
+        p = bloc.compile(text=QUAD_TEXT, name="quad.blo")
+        with self.assertRaises(bloc.UsageError) as cm:
+            p.solve(trace_every=1, callback=lambda row: p.close())
+        self.assertIn("while it is solving", str(cm.exception))
+        self.assertEqual(cm.exception.result.stop, "cancelled")
+        self.assertEqual(p.solve(outer_steps=3).steps, 3)  # still open
+
+        def nested(row):  # a solve inside the callback does not end the outer one's guard
+            p.solve(outer_steps=1)
+            p.close()
+
+        with self.assertRaises(bloc.UsageError):
+            p.solve(trace_every=1, callback=nested)
+        started, done = threading.Event(), []
+
+        def slow(row):
+            started.set()
+            time.sleep(0.01)
+
+        t = threading.Thread(target=lambda: done.append(p.solve(trace_every=1, callback=slow)))
+        t.start()
+        started.wait()
+        p.close()  # waits for the solve
+        t.join()
+        self.assertEqual(done[0].steps, 50)
+        with self.assertRaises(bloc.UsageError):
+            p.solve()
+
 
 class Progress(unittest.TestCase):
     def setUp(self):
