@@ -461,6 +461,38 @@ static void test_precision_option(void **state) {
   free(h);
 }
 
+/* A report may not take the name of a trace column or of a result field, which would hide
+ * it (bloc_result_get("steps") gave the step count for a report 'steps'): every name the
+ * library gives a result is refused by the compiler (sema's list follows the library's). */
+static void test_report_names(void **state) {
+  (void)state;
+  static const char head[] = "problem r\nupper x : scalar = 1\nlower y : scalar = 0\n"
+                             "upper objective f = (y - 2) ^ 2\nlower objective g = (y - x) ^ 2\n";
+  char text[512];
+  snprintf(text, sizeof text, "%sreport acc = 1\nsolve aid_cg(outer_steps = 1)\n", head);
+  bloc_problem *p;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_string(p, "r.blo", text), BLOC_OK);
+  bloc_result *r = NULL;
+  assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &r), BLOC_OK);
+  int nfields = bloc_result_field_count(r), ncols = bloc_result_trace_cols(r);
+  assert_true(nfields > 30 && ncols > 10);
+  for (int i = 0; i < nfields + ncols; i++) {
+    const char *name =
+        i < nfields ? bloc_result_field(r, i) : bloc_result_trace_column(r, i - nfields);
+    if (strcmp(name, "acc") == 0) continue; /* the report itself */
+    bloc_problem *q;
+    assert_int_equal(bloc_problem_new(&q), BLOC_OK);
+    snprintf(text, sizeof text, "%sreport %s = 1\n", head, name);
+    print_message("report %s\n", name);
+    assert_int_equal(bloc_compile_string(q, "r.blo", text), BLOC_ERR_INPUT);
+    assert_non_null(strstr(bloc_diag_message(bloc_problem_diag(q, 0)), "would hide it"));
+    bloc_problem_free(q);
+  }
+  bloc_result_free(r);
+  bloc_problem_free(p);
+}
+
 /* A sparse declaration cannot be bound to a dense array: refused with a diagnostic at the
  * declaration, the problem left as it was. */
 static void test_bind_sparse_refused(void **state) {
@@ -648,6 +680,7 @@ int main(void) {
       cmocka_unit_test(test_bind_f32_leaves_arrays),
       cmocka_unit_test(test_bind_sparse_refused),
       cmocka_unit_test(test_precision_option),
+      cmocka_unit_test(test_report_names),
       cmocka_unit_test(test_errors),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
