@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -493,6 +494,51 @@ static void test_report_names(void **state) {
   bloc_problem_free(p);
 }
 
+/* Data paths are relative to the program's directory as it was when compiled: a process that
+ * changes directory between compiling and the first solve or eval (when the data are read)
+ * read another directory's files of the same relative path, a silent wrong answer. */
+static void test_relative_path_after_chdir(void **state) {
+  (void)state;
+  make_tmpdir();
+  char path[400], old[4096];
+  static const char *const dirs[] = {"a", "a/d", "b", "b/d"};
+  for (int i = 0; i < 4; i++) {
+    snprintf(path, sizeof path, "%s/%s", tmpdir, dirs[i]);
+    assert_int_equal(mkdir(path, 0700), 0);
+  }
+  double one[2] = {1, 2}, ten[2] = {10, 20};
+  snprintf(path, sizeof path, "%s/a/d", tmpdir);
+  write_csv(path, "v.csv", one, 2, 1);
+  snprintf(path, sizeof path, "%s/b/d", tmpdir);
+  write_csv(path, "v.csv", ten, 2, 1); /* the decoy */
+  snprintf(path, sizeof path, "%s/a/d/p.blo", tmpdir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("problem p\ndata v : vector[2] = load_csv(\"v.csv\")\nupper x : scalar = 0\n"
+        "lower y : vector[2] = 0\nupper objective f = sumsq(y - v)\n"
+        "lower objective g = sumsq(y - x)\n",
+        f);
+  fclose(f);
+  assert_non_null(getcwd(old, sizeof old));
+  snprintf(path, sizeof path, "%s/a", tmpdir);
+  assert_int_equal(chdir(path), 0);
+  bloc_problem *p;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_file(p, "d/p.blo"), BLOC_OK);
+  snprintf(path, sizeof path, "%s/b", tmpdir);
+  assert_int_equal(chdir(path), 0);
+  bloc_eval *e = NULL;
+  int rc = bloc_eval_at(p, "f", NULL, NULL, NULL, &e);
+  assert_int_equal(chdir(old), 0);
+  assert_int_equal(rc, BLOC_OK);
+  const double *v;
+  int64_t n;
+  assert_int_equal(bloc_eval_get(e, "f", &v, &n), BLOC_OK);
+  assert_true(v[0] == 5); /* 1 + 4 from a/d/v.csv, not 500 from b/d/v.csv */
+  bloc_eval_free(e);
+  bloc_problem_free(p);
+}
+
 /* A sparse declaration cannot be bound to a dense array: refused with a diagnostic at the
  * declaration, the problem left as it was. */
 static void test_bind_sparse_refused(void **state) {
@@ -681,6 +727,7 @@ int main(void) {
       cmocka_unit_test(test_bind_sparse_refused),
       cmocka_unit_test(test_precision_option),
       cmocka_unit_test(test_report_names),
+      cmocka_unit_test(test_relative_path_after_chdir),
       cmocka_unit_test(test_errors),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
