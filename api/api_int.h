@@ -39,6 +39,7 @@ struct bloc_problem {
   ApiBinding *bind;
   int nbind;
   char *summary;
+  char *prepared_for; /* the methods bloc_prepare compiled kernels for, for messages */
   const char *category;     /* of the diagnostics being reported */
   bloc_diag *diags;
   int ndiags;

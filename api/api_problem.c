@@ -160,6 +160,7 @@ void bloc_problem_free(bloc_problem *p) {
   for (int i = 0; i < p->nbind; i++) free(p->bind[i].name);
   free(p->bind);
   free(p->summary);
+  free(p->prepared_for);
   free(p);
 }
 
@@ -389,6 +390,9 @@ int api_ensure_prepared(bloc_problem *p, const char *methods) {
   int rc = blo_compile_rest(p->c, &o);
   free(buf);
   free(b);
+  const char *prog_method = blo_program(p->c)->method;
+  free(p->prepared_for);
+  p->prepared_for = dup_or_die(methods ? methods : prog_method ? prog_method : "all");
   p->category = category;
   p->stage = rc ? API_FAILED : API_PREPARED;
   return rc ? BLOC_ERR_INPUT : BLOC_OK;

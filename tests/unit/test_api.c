@@ -539,6 +539,43 @@ static void test_relative_path_after_chdir(void **state) {
   bloc_problem_free(p);
 }
 
+/* A method that needs a kernel the problem was not prepared for: an option error saying how
+ * to prepare for it (it was a "run" error, a numerical failure to Python, that said "compile
+ * it for this method"); prepared for both methods, both run. */
+static void test_method_not_prepared(void **state) {
+  (void)state;
+  HcData *h = malloc(sizeof *h);
+  hc_make(h, 3);
+  bloc_problem *p = hc_problem(NULL, h);
+  assert_int_equal(bloc_prepare(p, NULL), BLOC_OK); /* the program's lancbio */
+  bloc_options *o;
+  bloc_result *r = NULL;
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_method(o, "f2sa");
+  bloc_options_set(o, "outer_steps", "2");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_INPUT);
+  assert_null(r);
+  const bloc_diag *d = NULL;
+  for (int i = 0; i < bloc_problem_diag_count(p); i++) /* after the dropped-option warnings */
+    if (bloc_diag_severity(bloc_problem_diag(p, i)) == BLOC_ERROR) d = bloc_problem_diag(p, i);
+  assert_non_null(d);
+  print_message("%s", bloc_diag_text(d));
+  assert_string_equal(bloc_diag_category(d), "option");
+  assert_non_null(strstr(bloc_diag_message(d), "method 'f2sa' calls the kernel BLO_K_GRAD_X_G"));
+  assert_non_null(strstr(bloc_diag_message(d), "prepared for lancbio"));
+  assert_non_null(strstr(bloc_diag_hint(d), "bloc_prepare(p, \"lancbio,f2sa\")"));
+  bloc_problem_free(p);
+  p = hc_problem(NULL, h);
+  assert_int_equal(bloc_prepare(p, "lancbio,f2sa"), BLOC_OK);
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_OK);
+  bloc_result_free(r);
+  assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &r), BLOC_OK);
+  bloc_result_free(r);
+  bloc_options_free(o);
+  bloc_problem_free(p);
+  free(h);
+}
+
 /* A sparse declaration cannot be bound to a dense array: refused with a diagnostic at the
  * declaration, the problem left as it was. */
 static void test_bind_sparse_refused(void **state) {
@@ -728,6 +765,7 @@ int main(void) {
       cmocka_unit_test(test_precision_option),
       cmocka_unit_test(test_report_names),
       cmocka_unit_test(test_relative_path_after_chdir),
+      cmocka_unit_test(test_method_not_prepared),
       cmocka_unit_test(test_errors),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
