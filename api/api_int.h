@@ -24,7 +24,14 @@ typedef struct ApiBinding {
   const double *values;
 } ApiBinding;
 
-typedef enum ApiStage { API_NEW, API_COMPILED, API_PREPARED, API_FAILED } ApiStage;
+/* A failed compile or prepare is final: the program or its kernels are half built. */
+typedef enum ApiStage {
+  API_NEW,
+  API_COMPILED,
+  API_PREPARED,
+  API_FAILED, /* compiling failed */
+  API_PREP_FAILED /* preparing failed (the data stage, a kernel) */
+} ApiStage;
 
 struct bloc_problem {
   ApiStage stage;

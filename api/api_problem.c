@@ -307,8 +307,11 @@ int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
   if (p->stage != API_COMPILED)
     return misuse(p, p->stage == API_NEW      ? "bloc_bind: compile the problem first"
                      : p->stage == API_FAILED ? "bloc_bind: the problem failed to compile"
-                                              : "bloc_bind: the problem is already prepared (bind "
-                                                "before the first solve, eval or bloc_prepare)");
+                     : p->stage == API_PREP_FAILED
+                         ? "bloc_bind: the problem failed to prepare (its data or kernels): "
+                           "compile a new problem to bind again"
+                         : "bloc_bind: the problem is already prepared (bind before the first "
+                           "solve, eval or bloc_prepare)");
   api_begin(p, "data");
   const Program *prog = blo_program(p->c);
   const AstDecl *d = NULL;
@@ -368,8 +371,10 @@ static int split_methods(char *buf, const char **names) {
 int api_ensure_prepared(bloc_problem *p, const char *methods) {
   if (p->stage == API_PREPARED) return BLOC_OK;
   if (p->stage != API_COMPILED)
-    return misuse(p, p->stage == API_NEW ? "compile the problem first"
-                                         : "the problem failed to compile or prepare");
+    return misuse(p, p->stage == API_NEW      ? "compile the problem first"
+                     : p->stage == API_FAILED ? "the problem failed to compile"
+                                              : "the problem failed to prepare (its data or "
+                                                "kernels): compile a new problem");
   const char *category = p->category;
   p->category = "data";
   BloCompileOptions o = compile_options(p);
@@ -394,7 +399,7 @@ int api_ensure_prepared(bloc_problem *p, const char *methods) {
   free(p->prepared_for);
   p->prepared_for = dup_or_die(methods ? methods : prog_method ? prog_method : "all");
   p->category = category;
-  p->stage = rc ? API_FAILED : API_PREPARED;
+  p->stage = rc ? API_PREP_FAILED : API_PREPARED;
   return rc ? BLOC_ERR_INPUT : BLOC_OK;
 }
 

@@ -242,8 +242,9 @@ class Errors(unittest.TestCase):
             p.prepare()
         self.assertEqual(cm.exception.line, 9)
         self.assertIn("nan", cm.exception.message)
-        with self.assertRaises(bloc.UsageError):  # too late to bind
+        with self.assertRaises(bloc.UsageError) as cm:  # too late to bind
             p.bind(Yval=data["Yval"])
+        self.assertIn("failed to prepare", str(cm.exception))  # not "to compile": it did
 
     def test_bind_without_copy(self):
         data = {k: np.ascontiguousarray(v) for k, v in hc_data(3).items()}

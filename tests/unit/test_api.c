@@ -662,6 +662,11 @@ static void test_errors(void **state) {
   d = first_diag(p);
   assert_int_equal(bloc_diag_line(d), 8);
   assert_non_null(strstr(bloc_diag_message(d), "nan"));
+  /* it compiled: the message says what failed, and what is left to do */
+  assert_int_equal(bloc_bind(p, "Xval", h->Xval, 2, dims), BLOC_ERR_STATE);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "failed to prepare"));
+  assert_int_equal(bloc_prepare(p, NULL), BLOC_ERR_STATE);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "failed to prepare"));
   bloc_problem_free(p);
   h->Xval[3] = 0;
   /* a loader's error when a declaration is left unbound: at the call */
