@@ -576,6 +576,39 @@ static void test_method_not_prepared(void **state) {
   free(h);
 }
 
+/* Every quantity of an evaluation is at one sample draw, the hypergradient too: it drew a
+ * draw of its own, so on a minibatch problem it disagreed with the gradients printed beside
+ * it. Here H = I and grad_xy g = -I, so hypergrad = grad_x f + grad_y f at the same draw. */
+static void test_eval_one_draw(void **state) {
+  (void)state;
+  static const char text[] = "problem s\n"
+                             "const n = 50\n"
+                             "data A : matrix[n, 3] = normal(0, 1)\n"
+                             "data b : vector[n] = normal(0, 1)\n"
+                             "sample K : batch(5) of n\n"
+                             "upper x : vector[3] = 0.3\n"
+                             "lower y : vector[3] = 0\n"
+                             "upper objective f = mean((A[K, :] @ y - b[K]) ^ 2) + 0.1 * sumsq(x)\n"
+                             "lower objective g = 0.5 * sumsq(y - x)\n";
+  bloc_problem *p;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_string(p, "s.blo", text), BLOC_OK);
+  double x[3] = {0.3, -0.1, 0.2}, y[3] = {0.5, 0.2, -0.4};
+  bloc_eval *e;
+  assert_int_equal(bloc_eval_at(p, "grad_x_f,grad_y_f,hypergrad", x, y, NULL, &e), BLOC_OK);
+  const double *gx, *gy, *hg;
+  int64_t n;
+  assert_int_equal(bloc_eval_get(e, "grad_x_f", &gx, &n), BLOC_OK);
+  assert_int_equal(bloc_eval_get(e, "grad_y_f", &gy, &n), BLOC_OK);
+  assert_int_equal(bloc_eval_get(e, "hypergrad", &hg, &n), BLOC_OK);
+  for (int i = 0; i < 3; i++) {
+    print_message("hypergrad[%d] = %.17g, grad_x_f + grad_y_f = %.17g\n", i, hg[i], gx[i] + gy[i]);
+    assert_true(fabs(hg[i] - (gx[i] + gy[i])) < 1e-12);
+  }
+  bloc_eval_free(e);
+  bloc_problem_free(p);
+}
+
 /* A sparse declaration cannot be bound to a dense array: refused with a diagnostic at the
  * declaration, the problem left as it was. */
 static void test_bind_sparse_refused(void **state) {
@@ -771,6 +804,7 @@ int main(void) {
       cmocka_unit_test(test_report_names),
       cmocka_unit_test(test_relative_path_after_chdir),
       cmocka_unit_test(test_method_not_prepared),
+      cmocka_unit_test(test_eval_one_draw),
       cmocka_unit_test(test_errors),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
