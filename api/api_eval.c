@@ -117,7 +117,7 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
     double *hg = calloc((size_t)(nx + ny + 1), sizeof(double));
     if (!hg) blo_oom(sizeof(double) * (size_t)(nx + ny + 1));
     RtHypergrad info = {.dense_max = EVAL_DENSE_MAX, .cg_rtol = 1e-12, .hg = hg, .v = hg + nx};
-    if (rt_hypergrad_exact(&o, px, py, &info, err, sizeof err) == 0) {
+    if (rt_hypergrad_exact(&o, key, px, py, &info, err, sizeof err) == 0) {
       memcpy(item(e, "hypergrad", nx), hg, sizeof(double) * (size_t)nx);
       e->hg_solver = rt_hg_how_name(info.how);
       *item(e, "hypergrad_residual", 1) = info.residual;

@@ -24,7 +24,14 @@ typedef struct ApiBinding {
   const double *values;
 } ApiBinding;
 
-typedef enum ApiStage { API_NEW, API_COMPILED, API_PREPARED, API_FAILED } ApiStage;
+/* A failed compile or prepare is final: the program or its kernels are half built. */
+typedef enum ApiStage {
+  API_NEW,
+  API_COMPILED,
+  API_PREPARED,
+  API_FAILED, /* compiling failed */
+  API_PREP_FAILED /* preparing failed (the data stage, a kernel) */
+} ApiStage;
 
 struct bloc_problem {
   ApiStage stage;
@@ -39,6 +46,7 @@ struct bloc_problem {
   ApiBinding *bind;
   int nbind;
   char *summary;
+  char *prepared_for; /* the methods bloc_prepare compiled kernels for, for messages */
   const char *category;     /* of the diagnostics being reported */
   bloc_diag *diags;
   int ndiags;

@@ -160,6 +160,7 @@ void bloc_problem_free(bloc_problem *p) {
   for (int i = 0; i < p->nbind; i++) free(p->bind[i].name);
   free(p->bind);
   free(p->summary);
+  free(p->prepared_for);
   free(p);
 }
 
@@ -186,7 +187,7 @@ int bloc_set_backend(bloc_problem *p, const char *backend) {
   if (!p || !backend) return BLOC_ERR_STATE;
   if (p->stage != API_NEW)
     return misuse(p, "bloc_set_backend: the problem is already compiled");
-  api_begin(p, "usage");
+  api_begin(p, "option"); /* a bad value; "usage" is for calls out of order */
   if (strcmp(backend, "jit") == 0) p->backend = BLO_BACKEND_JIT;
   else if (strcmp(backend, "interp") == 0) p->backend = BLO_BACKEND_INTERP;
   else {
@@ -200,7 +201,7 @@ int bloc_set_precision(bloc_problem *p, const char *precision) {
   if (!p || !precision) return BLOC_ERR_STATE;
   if (p->stage != API_NEW)
     return misuse(p, "bloc_set_precision: the problem is already compiled");
-  api_begin(p, "usage");
+  api_begin(p, "option");
   if (blo_precision_parse(precision, &p->precision) != 0) {
     api_diag(p, BLOC_ERROR, NULL, "unknown precision '%s': expected f64 or f32", precision);
     return api_end(p, BLOC_ERR_INPUT);
@@ -213,7 +214,7 @@ int bloc_set_seed(bloc_problem *p, uint64_t seed) {
   if (!p) return BLOC_ERR_STATE;
   if (p->stage != API_NEW)
     return misuse(p, "bloc_set_seed: the problem is already compiled");
-  api_begin(p, "usage");
+  api_begin(p, "option");
   /* the range of the option 'seed' (a double holds it exactly), as bloc's --seed: a seed
    * past it would be used for the data and not for the solve's draws */
   char text[32];
@@ -306,8 +307,11 @@ int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
   if (p->stage != API_COMPILED)
     return misuse(p, p->stage == API_NEW      ? "bloc_bind: compile the problem first"
                      : p->stage == API_FAILED ? "bloc_bind: the problem failed to compile"
-                                              : "bloc_bind: the problem is already prepared (bind "
-                                                "before the first solve, eval or bloc_prepare)");
+                     : p->stage == API_PREP_FAILED
+                         ? "bloc_bind: the problem failed to prepare (its data or kernels): "
+                           "compile a new problem to bind again"
+                         : "bloc_bind: the problem is already prepared (bind before the first "
+                           "solve, eval or bloc_prepare)");
   api_begin(p, "data");
   const Program *prog = blo_program(p->c);
   const AstDecl *d = NULL;
@@ -367,8 +371,10 @@ static int split_methods(char *buf, const char **names) {
 int api_ensure_prepared(bloc_problem *p, const char *methods) {
   if (p->stage == API_PREPARED) return BLOC_OK;
   if (p->stage != API_COMPILED)
-    return misuse(p, p->stage == API_NEW ? "compile the problem first"
-                                         : "the problem failed to compile or prepare");
+    return misuse(p, p->stage == API_NEW      ? "compile the problem first"
+                     : p->stage == API_FAILED ? "the problem failed to compile"
+                                              : "the problem failed to prepare (its data or "
+                                                "kernels): compile a new problem");
   const char *category = p->category;
   p->category = "data";
   BloCompileOptions o = compile_options(p);
@@ -389,8 +395,11 @@ int api_ensure_prepared(bloc_problem *p, const char *methods) {
   int rc = blo_compile_rest(p->c, &o);
   free(buf);
   free(b);
+  const char *prog_method = blo_program(p->c)->method;
+  free(p->prepared_for);
+  p->prepared_for = dup_or_die(methods ? methods : prog_method ? prog_method : "all");
   p->category = category;
-  p->stage = rc ? API_FAILED : API_PREPARED;
+  p->stage = rc ? API_PREP_FAILED : API_PREPARED;
   return rc ? BLOC_ERR_INPUT : BLOC_OK;
 }
 

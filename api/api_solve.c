@@ -10,6 +10,7 @@
 #include "api_int.h"
 #include "rt_output.h"
 #include "rt_run.h"
+#include "rt_solver.h"
 
 typedef struct KeyValue {
   char *key, *value;
@@ -277,6 +278,20 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
       opt_check_rules_to(&sink, &opt, sets, nsets) || opt_check_suits(p->c, &opt))
     return api_end(p, BLOC_ERR_INPUT);
   const BloProblem *bp = blo_problem(p->c);
+  const char *lacks = rt_method_lacks(opt.method, bp);
+  if (lacks) { /* the kernels were compiled for other methods (bloc_prepare) */
+    char hint[512];
+    snprintf(hint, sizeof hint,
+             "prepare the problem for every method it will run, before its first solve or "
+             "eval: bloc_prepare(p, \"%s,%s\") or bloc_prepare(p, \"all\") (Python: "
+             "p.prepare(...))",
+             p->prepared_for, opt.method->name);
+    api_diag(p, BLOC_ERROR, hint,
+             "method '%s' calls the kernel %s, which was left out when the problem was prepared "
+             "for %s",
+             opt.method->name, lacks, p->prepared_for);
+    return api_end(p, BLOC_ERR_INPUT);
+  }
   BloTimings t = blo_timings(p->c);
   RtRunConfig *cfg = &rs.cfg;
   cfg->t_data = t.data_ms * 1e-3;

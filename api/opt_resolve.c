@@ -135,8 +135,22 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
     }
   }
   /* the precision the data were compiled with (--precision, --set or the program's): the
-   * result JSON and emitted solvers report it */
+   * result JSON and emitted solvers report it. The bloc command compiles with the one its
+   * --set names; the C API prepares the data before it reads a solve's options, so a setting
+   * asking for another would be dropped without a word and the solve run in the other. */
   const char *prec = blo_precision_name(blo_precision(c));
+  for (int i = 0; i < nsets; i++) {
+    char key[64];
+    const char *value;
+    if (opt_split_set_to(sink, sets[i], key, sizeof key, &value) == 0 &&
+        strcmp(key, "precision") == 0 && strcmp(value, prec) != 0) {
+      report(sink, DIAG_ERROR, NULL,
+             "%s %s: the problem's data were prepared in %s; the precision is chosen before "
+             "compiling (bloc_set_precision; in Python, bloc.compile(precision=...))",
+             sink->set_label, sets[i], prec);
+      return 1;
+    }
+  }
   const char *now = rt_opt_word(opt, "precision");
   if (!now || strcmp(now, prec) != 0) rt_options_set_word(opt, "precision", prec);
   return 0;

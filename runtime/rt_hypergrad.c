@@ -84,8 +84,8 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
   return rc;
 }
 
-RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, RtHypergrad *h,
-                              char *err, size_t errlen) {
+RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const double *y,
+                              RtHypergrad *h, char *err, size_t errlen) {
   int64_t nx = o->nx, ny = o->ny;
   RtHypergrad *info = h;
   double *hg = h->hg, *v = h->v;
@@ -99,7 +99,6 @@ RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, RtH
     return -1;
   }
   double *r = b + ny, *p = r + ny, *Ap = p + ny, *jv = Ap + ny;
-  RtDraw key = rt_oracle_draw(o);
   rt_oracle_grad_f(o, key, x, y, hg, b);
   rt_copy(ny, b, v);
   int rc = 0;

@@ -32,10 +32,11 @@ typedef struct RtHypergrad {
 } RtHypergrad;
 
 /* h->hg = the hypergradient at (x, y), h->v = A^{-1} grad_y f, with h's inputs set. Dense
- * when ny <= h->dense_max, else CG to relative residual h->cg_rtol. All oracle calls share one
- * draw. Returns 0, or -1 with a message in err (out of memory; singular A; CG breakdown on
- * non-positive curvature). */
-RT_API int rt_hypergrad_exact(RtOracle *o, const double *x, const double *y, RtHypergrad *h,
-                              char *err, size_t errlen);
+ * when ny <= h->dense_max, else CG to relative residual h->cg_rtol. Every oracle call is at
+ * draw `key` (the caller's, so that it agrees with what else it evaluated there). Returns 0,
+ * or -1 with a message in err (out of memory; singular A; CG breakdown on non-positive
+ * curvature). */
+RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const double *y,
+                              RtHypergrad *h, char *err, size_t errlen);
 
 #endif

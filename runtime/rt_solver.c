@@ -16,6 +16,12 @@ static const RtMethodImpl *const impls[] = {
     &rt_impl_amigo_gd, &rt_impl_soba, &rt_impl_stocbio, &rt_impl_bsa, &rt_impl_ttsa, &rt_impl_f2sa,
     &rt_impl_hjfbio, &rt_impl_stable, &rt_impl_exact};
 
+RT_API const char *rt_method_lacks(const RtMethodSpec *m, const BloProblem *p) {
+  if ((m->needs & RT_NEEDS_GRAD_X_G) && !p->kernels[BLO_K_GRAD_X_G]) return "BLO_K_GRAD_X_G";
+  if ((m->needs & RT_NEEDS_HVP_YX) && !p->kernels[BLO_K_HVP_YX]) return "BLO_K_HVP_YX";
+  return NULL;
+}
+
 RT_API const RtMethodImpl *rt_method_impl(const char *name) {
   for (size_t i = 0; i < sizeof impls / sizeof impls[0]; i++)
     if (strcmp(impls[i]->name, name) == 0) return impls[i];
@@ -139,13 +145,7 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
    * others let the oracle average every call over meta_batch draws. */
   if (rt_oracle_init(&s->o, p, seed, opt->method->unrolled ? 1 : s->meta_batch, err, errlen))
     goto fail;
-  /* the optional kernels this method cannot do without (a compiler leaves them out unless a
-   * method of the run needs them) */
-  const char *lacks = (opt->method->needs & RT_NEEDS_GRAD_X_G) && !p->kernels[BLO_K_GRAD_X_G]
-                          ? "BLO_K_GRAD_X_G"
-                      : (opt->method->needs & RT_NEEDS_HVP_YX) && !p->kernels[BLO_K_HVP_YX]
-                          ? "BLO_K_HVP_YX"
-                          : NULL;
+  const char *lacks = rt_method_lacks(opt->method, p);
   if (lacks) {
     snprintf(err, errlen, "problem '%s' lacks the kernel %s that method '%s' calls; compile it "
              "for this method", p->name ? p->name : "?", lacks, impl->name);

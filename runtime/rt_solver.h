@@ -106,6 +106,9 @@ RT_API const RtMethodImpl *rt_method_impl(const char *name);
 /* Resolve options (aliases and derived defaults), validate them against the problem, set up
  * the oracle and allocate every buffer. Returns NULL with a user-facing message in err (no
  * trailing period) when the problem or an option is unusable. seed drives every random draw. */
+/* The optional kernel (RtMethodSpec.needs) method m calls and p lacks, as "BLO_K_...", or NULL
+ * when p has every one: a compiler leaves them out unless a method of the run needs them. */
+RT_API const char *rt_method_lacks(const RtMethodSpec *m, const BloProblem *p);
 RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64_t seed, char *err,
                         size_t errlen);
 /* One outer step. With y_step = auto and no estimate yet, estimates it first (rt_solve does so

@@ -194,6 +194,8 @@ static Program *compile(Arena *arena, Diag *diag, uint32_t file, const char *can
   const SrcFile *src = diag_file(diag, file);
   p->path = src->path;
   p->dir = src->dir;
+  char cwd[4096];
+  p->cwd = getcwd(cwd, sizeof cwd) ? arena_strdup(arena, cwd) : NULL;
 
   int before = diag_error_count(diag);
   load_module(S, file, canon, true);

@@ -26,6 +26,8 @@ typedef struct Program {
   const char *name;             /* `problem NAME`, else the file's base name without .blo */
   const char *path;             /* main file as given */
   const char *dir;              /* its directory: data paths are relative to the file naming them */
+  const char *cwd; /* the working directory when compiled (NULL: unknown): the
+                      data are read later, when the process may be elsewhere */
   AstProgram *ast;
   /* declarations by kind, in declaration order (pointers into ast) */
   AstDecl **consts;   int nconsts;

@@ -223,8 +223,55 @@ static void check_objective(Sema *S, AstDecl *d) {
   }
 }
 
+/* The trace's columns (runtime/rt_output.c, rt_trace_column) and the result's scalar fields
+ * (api/api_solve.c, fill_fields: what bloc_result_get and Python's Result know), but the
+ * oracle counts, which are every name calls_KIND and diag_calls_KIND. A report so named would
+ * be hidden there: bloc_result_get finds the run's own first, the trace CSV has two columns
+ * of that name. test_api.c checks this list against the library's. */
+static const char *const run_output_names[] = {"step",
+                                               "time",
+                                               "f",
+                                               "g",
+                                               "grad_y_g_norm",
+                                               "hypergrad_norm",
+                                               "residual",
+                                               "ritz_min",
+                                               "ritz_max",
+                                               "steps",
+                                               "seed",
+                                               "best_step",
+                                               "best_f",
+                                               "best_g",
+                                               "best_grad_y_g_norm",
+                                               "best_hypergrad_norm",
+                                               "warnings",
+                                               "recoveries",
+                                               "signal",
+                                               "t_setup",
+                                               "t_solve",
+                                               "t_diag",
+                                               "t_output",
+                                               "t_total",
+                                               "t_data",
+                                               "t_compile"};
+
+static bool run_output_name(const char *name) {
+  if (strncmp(name, "calls_", 6) == 0 || strncmp(name, "diag_calls_", 11) == 0) return true;
+  for (size_t i = 0; i < sizeof run_output_names / sizeof run_output_names[0]; i++)
+    if (strcmp(name, run_output_names[i]) == 0) return true;
+  return false;
+}
+
 static void check_report(Sema *S, AstDecl *d) {
   ECtx c = {.kind = CTX_REPORT, .decl = d, .whole = d->init};
+  if (run_output_name(d->name)) {
+    diag_error(S->diag, d->name_span,
+               "report '%s' has the name of a column of the trace or a field of the result, "
+               "which would hide it",
+               d->name);
+    diag_hint(S->diag, "choose another name");
+    d->failed = true;
+  }
   d->index = (int)S->reports.len;
   ptrvec_push(S->arena, &S->reports, d);
   if (!sema_check(S, &c, d->init)) {

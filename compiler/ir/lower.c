@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct Lower {
   IrProblem *p;
@@ -31,8 +32,15 @@ static const char *resolve_path(Lower *L, const AstExpr *e) {
   if (path[0] == '/') return path;
   const SrcFile *f = diag_file(L->diag, e->span.file);
   const char *dir = f ? f->dir : ".";
-  if (strcmp(dir, ".") == 0) return path; /* messages show the path as written */
-  return arena_printf(L->arena, "%s/%s", dir, path);
+  /* messages show the path as written, relative to the directory of the compile */
+  const char *rel = strcmp(dir, ".") == 0 ? path : arena_printf(L->arena, "%s/%s", dir, path);
+  /* the C API compiles, then reads the data at the first solve: a process that moved in
+   * between must still read the files the program named, not the same names where it is */
+  const char *then = L->p->prog->cwd;
+  char now[4096];
+  if (rel[0] != '/' && then && !(getcwd(now, sizeof now) && strcmp(now, then) == 0))
+    return arena_printf(L->arena, "%s/%s", then, rel);
+  return rel;
 }
 
 static double cnum(const AstExpr *e) {

@@ -38,6 +38,7 @@ _PROTOTYPES = {
     "bloc_define": (c_int, [c_void_p, c_char_p, c_double]),
     "bloc_set_backend": (c_int, [c_void_p, c_char_p]),
     "bloc_set_seed": (c_int, [c_void_p, c_uint64]),
+    "bloc_set_precision": (c_int, [c_void_p, c_char_p]),
     "bloc_compile_file": (c_int, [c_void_p, c_char_p]),
     "bloc_compile_string": (c_int, [c_void_p, c_char_p, c_char_p]),
     "bloc_bind": (c_int, [c_void_p, c_char_p, c_void_p, c_int, P(c_int64)]),

@@ -42,6 +42,19 @@ def _float64(what, value, size=None):
     return a
 
 
+def _seed(seed):
+    """seed as the uint64 bloc_set_seed takes, which checks its range: ctypes would wrap a
+    larger or negative int modulo 2^64 and int() truncate a fraction, a different seed."""
+    try:
+        ok = not isinstance(seed, (bool, str, bytes)) and int(seed) == seed and 0 <= seed < 2 ** 64
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise _py_error(OptionError, "seed expects an integer in [0, %d], got '%s'"
+                        % (2 ** 53 - 1, seed), category="option")
+    return int(seed)
+
+
 def _option_value(key, v):
     """An option's value as the string the C API takes."""
     if isinstance(v, bool) or isinstance(v, np.bool_):
@@ -90,14 +103,23 @@ class Problem:
         self._bound = {}  # name -> the array bloc reads in place: it must outlive the handle
         self._lock = threading.RLock()
         self._prepared = False
+        self._solving = 0  # bloc_solves running (a callback may solve again): none may close
 
     # -------------------------------------------------------------- lifetime
     def close(self):
-        """Free the problem (also done when it is garbage collected)."""
-        h, self._h = getattr(self, "_h", None), None
-        if h:
-            _lib.lib().bloc_problem_free(h)
-        self._bound = {}
+        """Free the problem (also done when it is garbage collected). From another thread
+        it waits for a solve in progress; from the solve's own callback it is refused."""
+        lock = getattr(self, "_lock", None)
+        if lock is None:  # __init__ failed before the handle existed
+            return
+        with lock:  # the RLock lets the solving thread's callback in: the flag stops it
+            if self._solving:
+                raise _py_error(UsageError, "close: the problem cannot be freed while it is "
+                                "solving (called from the solve's callback)", category="usage")
+            h, self._h = getattr(self, "_h", None), None
+            if h:
+                _lib.lib().bloc_problem_free(h)
+            self._bound = {}
 
     def __del__(self):
         try:
@@ -117,14 +139,16 @@ class Problem:
         return self._h
 
     # -------------------------------------------------------------- compiling
-    def _compile(self, path, text, name, defines, backend, seed):
+    def _compile(self, path, text, name, defines, backend, seed, precision):
         L, h = _lib.lib(), self._handle()
         for k, v in (defines or {}).items():
             check(h, L.bloc_define(h, k.encode(), float(v)))
         if backend is not None:
             check(h, L.bloc_set_backend(h, backend.encode()))
+        if precision is not None:
+            check(h, L.bloc_set_precision(h, precision.encode()))
         if seed is not None:
-            check(h, L.bloc_set_seed(h, int(seed)))
+            check(h, L.bloc_set_seed(h, _seed(seed)))
         if text is not None:
             st = L.bloc_compile_string(h, os.fsencode(name), text.encode())
         else:
@@ -232,7 +256,11 @@ class Problem:
                 _fill_options(L, o, method, options)
                 out = ctypes.c_void_p()
                 cfn = _lib.PROGRESS_FN(progress) if progress else _lib.PROGRESS_FN()
-                st = L.bloc_solve(h, o, cfn, None, ctypes.byref(out))
+                self._solving += 1
+                try:
+                    st = L.bloc_solve(h, o, cfn, None, ctypes.byref(out))
+                finally:
+                    self._solving -= 1
                 result = None
                 if out:
                     try:
@@ -328,14 +356,17 @@ def _interrupted(result):
     os.kill(os.getpid(), sig)
 
 
-def compile(path=None, *, text=None, name=None, defines=None, backend=None, seed=None):
+def compile(path=None, *, text=None, name=None, defines=None, backend=None, seed=None,
+            precision=None):
     """Compile a .blo program: from the file `path`, or from the string `text` (named `name`
     in messages, "<string>" by default; relative imports and data paths resolve against
     name's directory). defines: {"n": 100, ...} overrides `const` declarations (as bloc's
     -D); backend: "jit" (default) or "interp"; seed: the data stage's seed and the solves'
-    default. Raises CompileError with the diagnostics' file, line and column."""
+    default; precision: "f64" or "f32", how the kernels store the data (as bloc run
+    --precision; None: the program's). Raises CompileError with the diagnostics' file, line
+    and column."""
     if (path is None) == (text is None):
         raise TypeError("bloc.compile() takes a path or text=, not both")
     p = Problem()
-    p._compile(path, text, name or "<string>", defines, backend, seed)
+    p._compile(path, text, name or "<string>", defines, backend, seed, precision)
     return p

@@ -310,6 +310,16 @@ if "$tmp/keep_stop/portable" --quiet --seed 9007199254740992 >/dev/null 2>"$tmp/
 fi
 grep -q "expects an integer in \[0, 9007199254740991\], got '9007199254740992'" \
   "$tmp/seed_err" || bad "keep: --seed 9007199254740992: $(head -1 "$tmp/seed_err")"
+# the precision is the file's (its kernels and data are built for it): --set asking for the
+# other was taken, the run done in f64 and the result JSON saying "precision": "f32"
+if "$tmp/keep_stop/portable" --quiet --set precision=f32 --out "$tmp/prec_out" >/dev/null \
+    2>"$tmp/prec_err"; then
+  bad "keep: the f64 solver runs with --set precision=f32"
+fi
+grep -q "precision=f32: this solver was generated for precision f64" "$tmp/prec_err" ||
+  bad "keep: --set precision=f32: $(head -1 "$tmp/prec_err")"
+"$tmp/keep_stop/portable" --quiet --set precision=f64 >/dev/null 2>"$tmp/prec_err"
+[ $? = 2 ] || bad "keep: --set precision=f64 (the file's) refused: $(head -1 "$tmp/prec_err")"
 }
 
 # ---- --embed-data: the solver needs no file; a gzip file needs zlib (or --embed-data)

@@ -105,6 +105,30 @@ class HyperCleaning(unittest.TestCase):
             p.bind(Xtr=data["Xtr"], Ytr=data["Ytr"])
             self.assertLessEqual(np.max(np.abs(p.solve().x - ref)), 1e-12)
 
+    def test_precision(self):
+        # precision= of compile gives bloc run --precision f32's x; a solve asking for another
+        # precision than the data were prepared in is refused (it was dropped silently, and the
+        # solve ran in f64)
+        data = hc_data(7)
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, a in data.items():
+                np.savetxt(os.path.join(tmp, name + ".csv"), a, fmt="%.17g", delimiter=",")
+            path = os.path.join(tmp, "hc_small.blo")
+            with open(path, "w") as f:
+                f.write(HC_TEXT)
+            subprocess.run([os.environ["BLOC"], "run", path, "--quiet", "--precision", "f32",
+                            "--save-x", os.path.join(tmp, "x.csv")], check=True,
+                           stdout=subprocess.DEVNULL)
+            ref = np.loadtxt(os.path.join(tmp, "x.csv"))
+            p32 = bloc.compile(path, precision="f32")
+            self.assertLessEqual(np.max(np.abs(p32.solve().x - ref)), 1e-12)
+            p64 = bloc.compile(path)
+            with self.assertRaises(bloc.OptionError) as cm:
+                p64.solve(precision="f32")
+            self.assertIn("prepared in f64", str(cm.exception))
+            self.assertIn("bloc.compile(precision=", str(cm.exception))
+            self.assertGreater(np.max(np.abs(p64.solve(precision="f64").x - ref)), 1e-9)
+
     def test_result_and_trace(self):
         p = hc_problem(hc_data(1))
         r = p.solve(outer_steps=20, trace_every=5)
@@ -177,6 +201,21 @@ class Errors(unittest.TestCase):
         with self.assertRaises(bloc.CompileError):  # a -D naming no constant
             bloc.compile(text=QUAD_TEXT, name="quad.blo", defines={"nn": 5})
 
+    def test_bad_compile_settings(self):
+        # a seed outside [0, 2^53 - 1] is refused, never wrapped (ctypes took 2^64 + 5 as 5)
+        # or truncated (1.7 as 1); bad values are OptionErrors, not UsageErrors (calls out of
+        # order)
+        for seed in (2 ** 64 + 5, -1, 1.7, 2 ** 53, "3"):
+            with self.assertRaises(bloc.OptionError, msg=repr(seed)) as cm:
+                bloc.compile(text=QUAD_TEXT, name="quad.blo", seed=seed)
+            self.assertIn("got '%s'" % seed, str(cm.exception))
+        self.assertEqual(bloc.compile(text=QUAD_TEXT, name="quad.blo", seed=np.uint64(2 ** 53 - 1))
+                         .solve(outer_steps=1).seed, 2 ** 53 - 1)
+        with self.assertRaises(bloc.OptionError):
+            bloc.compile(text=QUAD_TEXT, name="quad.blo", backend="gpu")
+        with self.assertRaises(bloc.OptionError):
+            bloc.compile(text=QUAD_TEXT, name="quad.blo", precision="f16")
+
     def test_bad_bind(self):
         data = hc_data(5)
         p = hc_problem()
@@ -203,8 +242,9 @@ class Errors(unittest.TestCase):
             p.prepare()
         self.assertEqual(cm.exception.line, 9)
         self.assertIn("nan", cm.exception.message)
-        with self.assertRaises(bloc.UsageError):  # too late to bind
+        with self.assertRaises(bloc.UsageError) as cm:  # too late to bind
             p.bind(Yval=data["Yval"])
+        self.assertIn("failed to prepare", str(cm.exception))  # not "to compile": it did
 
     def test_bind_without_copy(self):
         data = {k: np.ascontiguousarray(v) for k, v in hc_data(3).items()}
@@ -256,6 +296,38 @@ class Errors(unittest.TestCase):
     def test_closed(self):
         p = bloc.compile(text=QUAD_TEXT, name="quad.blo")
         p.close()
+        with self.assertRaises(bloc.UsageError):
+            p.solve()
+
+    def test_close_while_solving(self):
+        # close() from the solve's own callback, or from another thread, freed the problem
+        # under the solve: a segmentation fault. From the callback it is refused (the
+        # UsageError stops the solve); from another thread it waits for the solve.
+        p = bloc.compile(text=QUAD_TEXT, name="quad.blo")
+        with self.assertRaises(bloc.UsageError) as cm:
+            p.solve(trace_every=1, callback=lambda row: p.close())
+        self.assertIn("while it is solving", str(cm.exception))
+        self.assertEqual(cm.exception.result.stop, "cancelled")
+        self.assertEqual(p.solve(outer_steps=3).steps, 3)  # still open
+
+        def nested(row):  # a solve inside the callback does not end the outer one's guard
+            p.solve(outer_steps=1)
+            p.close()
+
+        with self.assertRaises(bloc.UsageError):
+            p.solve(trace_every=1, callback=nested)
+        started, done = threading.Event(), []
+
+        def slow(row):
+            started.set()
+            time.sleep(0.01)
+
+        t = threading.Thread(target=lambda: done.append(p.solve(trace_every=1, callback=slow)))
+        t.start()
+        started.wait()
+        p.close()  # waits for the solve
+        t.join()
+        self.assertEqual(done[0].steps, 50)
         with self.assertRaises(bloc.UsageError):
             p.solve()
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -431,6 +432,183 @@ static void test_bind_f32_leaves_arrays(void **state) {
   free(before);
 }
 
+/* The precision is chosen before compiling: a solve's option precision that differs from the
+ * one the data were prepared in is refused (it was dropped silently, the solve ran in f64 and
+ * its result said f64); the same precision is accepted. */
+static void test_precision_option(void **state) {
+  (void)state;
+  HcData *h = malloc(sizeof *h);
+  hc_make(h, 3);
+  bloc_problem *p = hc_problem(NULL, h);
+  bloc_options *o;
+  bloc_result *r = NULL;
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_set(o, "precision", "f32");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_INPUT);
+  assert_null(r);
+  const bloc_diag *d = first_diag(p);
+  assert_string_equal(bloc_diag_category(d), "option");
+  assert_non_null(strstr(bloc_diag_message(d), "option precision=f32: "));
+  assert_non_null(strstr(bloc_diag_message(d), "prepared in f64"));
+  assert_non_null(strstr(bloc_diag_message(d), "bloc_set_precision"));
+  bloc_options_free(o);
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_set(o, "precision=f64", NULL);
+  bloc_options_set(o, "outer_steps", "2");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_OK);
+  bloc_result_free(r);
+  bloc_options_free(o);
+  bloc_problem_free(p);
+  free(h);
+}
+
+/* A report may not take the name of a trace column or of a result field, which would hide
+ * it (bloc_result_get("steps") gave the step count for a report 'steps'): every name the
+ * library gives a result is refused by the compiler (sema's list follows the library's). */
+static void test_report_names(void **state) {
+  (void)state;
+  static const char head[] = "problem r\nupper x : scalar = 1\nlower y : scalar = 0\n"
+                             "upper objective f = (y - 2) ^ 2\nlower objective g = (y - x) ^ 2\n";
+  char text[512];
+  snprintf(text, sizeof text, "%sreport acc = 1\nsolve aid_cg(outer_steps = 1)\n", head);
+  bloc_problem *p;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_string(p, "r.blo", text), BLOC_OK);
+  bloc_result *r = NULL;
+  assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &r), BLOC_OK);
+  int nfields = bloc_result_field_count(r), ncols = bloc_result_trace_cols(r);
+  assert_true(nfields > 30 && ncols > 10);
+  for (int i = 0; i < nfields + ncols; i++) {
+    const char *name =
+        i < nfields ? bloc_result_field(r, i) : bloc_result_trace_column(r, i - nfields);
+    if (strcmp(name, "acc") == 0) continue; /* the report itself */
+    bloc_problem *q;
+    assert_int_equal(bloc_problem_new(&q), BLOC_OK);
+    snprintf(text, sizeof text, "%sreport %s = 1\n", head, name);
+    print_message("report %s\n", name);
+    assert_int_equal(bloc_compile_string(q, "r.blo", text), BLOC_ERR_INPUT);
+    assert_non_null(strstr(bloc_diag_message(bloc_problem_diag(q, 0)), "would hide it"));
+    bloc_problem_free(q);
+  }
+  bloc_result_free(r);
+  bloc_problem_free(p);
+}
+
+/* Data paths are relative to the program's directory as it was when compiled: a process that
+ * changes directory between compiling and the first solve or eval (when the data are read)
+ * read another directory's files of the same relative path, a silent wrong answer. */
+static void test_relative_path_after_chdir(void **state) {
+  (void)state;
+  make_tmpdir();
+  char path[400], old[4096];
+  static const char *const dirs[] = {"a", "a/d", "b", "b/d"};
+  for (int i = 0; i < 4; i++) {
+    snprintf(path, sizeof path, "%s/%s", tmpdir, dirs[i]);
+    assert_int_equal(mkdir(path, 0700), 0);
+  }
+  double one[2] = {1, 2}, ten[2] = {10, 20};
+  snprintf(path, sizeof path, "%s/a/d", tmpdir);
+  write_csv(path, "v.csv", one, 2, 1);
+  snprintf(path, sizeof path, "%s/b/d", tmpdir);
+  write_csv(path, "v.csv", ten, 2, 1); /* the decoy */
+  snprintf(path, sizeof path, "%s/a/d/p.blo", tmpdir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("problem p\ndata v : vector[2] = load_csv(\"v.csv\")\nupper x : scalar = 0\n"
+        "lower y : vector[2] = 0\nupper objective f = sumsq(y - v)\n"
+        "lower objective g = sumsq(y - x)\n",
+        f);
+  fclose(f);
+  assert_non_null(getcwd(old, sizeof old));
+  snprintf(path, sizeof path, "%s/a", tmpdir);
+  assert_int_equal(chdir(path), 0);
+  bloc_problem *p;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_file(p, "d/p.blo"), BLOC_OK);
+  snprintf(path, sizeof path, "%s/b", tmpdir);
+  assert_int_equal(chdir(path), 0);
+  bloc_eval *e = NULL;
+  int rc = bloc_eval_at(p, "f", NULL, NULL, NULL, &e);
+  assert_int_equal(chdir(old), 0);
+  assert_int_equal(rc, BLOC_OK);
+  const double *v;
+  int64_t n;
+  assert_int_equal(bloc_eval_get(e, "f", &v, &n), BLOC_OK);
+  assert_true(v[0] == 5); /* 1 + 4 from a/d/v.csv, not 500 from b/d/v.csv */
+  bloc_eval_free(e);
+  bloc_problem_free(p);
+}
+
+/* A method that needs a kernel the problem was not prepared for: an option error saying how
+ * to prepare for it (it was a "run" error, a numerical failure to Python, that said "compile
+ * it for this method"); prepared for both methods, both run. */
+static void test_method_not_prepared(void **state) {
+  (void)state;
+  HcData *h = malloc(sizeof *h);
+  hc_make(h, 3);
+  bloc_problem *p = hc_problem(NULL, h);
+  assert_int_equal(bloc_prepare(p, NULL), BLOC_OK); /* the program's lancbio */
+  bloc_options *o;
+  bloc_result *r = NULL;
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_method(o, "f2sa");
+  bloc_options_set(o, "outer_steps", "2");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_INPUT);
+  assert_null(r);
+  const bloc_diag *d = NULL;
+  for (int i = 0; i < bloc_problem_diag_count(p); i++) /* after the dropped-option warnings */
+    if (bloc_diag_severity(bloc_problem_diag(p, i)) == BLOC_ERROR) d = bloc_problem_diag(p, i);
+  assert_non_null(d);
+  print_message("%s", bloc_diag_text(d));
+  assert_string_equal(bloc_diag_category(d), "option");
+  assert_non_null(strstr(bloc_diag_message(d), "method 'f2sa' calls the kernel BLO_K_GRAD_X_G"));
+  assert_non_null(strstr(bloc_diag_message(d), "prepared for lancbio"));
+  assert_non_null(strstr(bloc_diag_hint(d), "bloc_prepare(p, \"lancbio,f2sa\")"));
+  bloc_problem_free(p);
+  p = hc_problem(NULL, h);
+  assert_int_equal(bloc_prepare(p, "lancbio,f2sa"), BLOC_OK);
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_OK);
+  bloc_result_free(r);
+  assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &r), BLOC_OK);
+  bloc_result_free(r);
+  bloc_options_free(o);
+  bloc_problem_free(p);
+  free(h);
+}
+
+/* Every quantity of an evaluation is at one sample draw, the hypergradient too: it drew a
+ * draw of its own, so on a minibatch problem it disagreed with the gradients printed beside
+ * it. Here H = I and grad_xy g = -I, so hypergrad = grad_x f + grad_y f at the same draw. */
+static void test_eval_one_draw(void **state) {
+  (void)state;
+  static const char text[] = "problem s\n"
+                             "const n = 50\n"
+                             "data A : matrix[n, 3] = normal(0, 1)\n"
+                             "data b : vector[n] = normal(0, 1)\n"
+                             "sample K : batch(5) of n\n"
+                             "upper x : vector[3] = 0.3\n"
+                             "lower y : vector[3] = 0\n"
+                             "upper objective f = mean((A[K, :] @ y - b[K]) ^ 2) + 0.1 * sumsq(x)\n"
+                             "lower objective g = 0.5 * sumsq(y - x)\n";
+  bloc_problem *p;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_string(p, "s.blo", text), BLOC_OK);
+  double x[3] = {0.3, -0.1, 0.2}, y[3] = {0.5, 0.2, -0.4};
+  bloc_eval *e;
+  assert_int_equal(bloc_eval_at(p, "grad_x_f,grad_y_f,hypergrad", x, y, NULL, &e), BLOC_OK);
+  const double *gx, *gy, *hg;
+  int64_t n;
+  assert_int_equal(bloc_eval_get(e, "grad_x_f", &gx, &n), BLOC_OK);
+  assert_int_equal(bloc_eval_get(e, "grad_y_f", &gy, &n), BLOC_OK);
+  assert_int_equal(bloc_eval_get(e, "hypergrad", &hg, &n), BLOC_OK);
+  for (int i = 0; i < 3; i++) {
+    print_message("hypergrad[%d] = %.17g, grad_x_f + grad_y_f = %.17g\n", i, hg[i], gx[i] + gy[i]);
+    assert_true(fabs(hg[i] - (gx[i] + gy[i])) < 1e-12);
+  }
+  bloc_eval_free(e);
+  bloc_problem_free(p);
+}
+
 /* A sparse declaration cannot be bound to a dense array: refused with a diagnostic at the
  * declaration, the problem left as it was. */
 static void test_bind_sparse_refused(void **state) {
@@ -480,6 +658,12 @@ static void test_errors(void **state) {
   assert_int_equal(bloc_problem_new(&p), BLOC_OK);
   assert_int_equal(bloc_set_backend(p, "gpu"), BLOC_ERR_INPUT);
   assert_non_null(strstr(bloc_diag_message(first_diag(p)), "gpu"));
+  /* a bad value is an option error; usage is for calls out of order */
+  assert_string_equal(bloc_diag_category(first_diag(p)), "option");
+  assert_int_equal(bloc_set_seed(p, UINT64_C(1) << 53), BLOC_ERR_INPUT);
+  assert_string_equal(bloc_diag_category(first_diag(p)), "option");
+  assert_int_equal(bloc_set_precision(p, "f16"), BLOC_ERR_INPUT);
+  assert_string_equal(bloc_diag_category(first_diag(p)), "option");
   bloc_problem_free(p);
 
   /* data: an unknown name (did you mean), a shape mismatch (at the declaration), NaN */
@@ -511,6 +695,11 @@ static void test_errors(void **state) {
   d = first_diag(p);
   assert_int_equal(bloc_diag_line(d), 8);
   assert_non_null(strstr(bloc_diag_message(d), "nan"));
+  /* it compiled: the message says what failed, and what is left to do */
+  assert_int_equal(bloc_bind(p, "Xval", h->Xval, 2, dims), BLOC_ERR_STATE);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "failed to prepare"));
+  assert_int_equal(bloc_prepare(p, NULL), BLOC_ERR_STATE);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "failed to prepare"));
   bloc_problem_free(p);
   h->Xval[3] = 0;
   /* a loader's error when a declaration is left unbound: at the call */
@@ -603,15 +792,20 @@ static void test_version(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_version),
-    cmocka_unit_test(test_memory_matches_bloc_run),
-    cmocka_unit_test(test_two_threads),
-    cmocka_unit_test(test_cancel),
-    cmocka_unit_test(test_define_and_eval),
-    cmocka_unit_test(test_bind_tensor),
-    cmocka_unit_test(test_bind_f32_leaves_arrays),
-    cmocka_unit_test(test_bind_sparse_refused),
-    cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_version),
+      cmocka_unit_test(test_memory_matches_bloc_run),
+      cmocka_unit_test(test_two_threads),
+      cmocka_unit_test(test_cancel),
+      cmocka_unit_test(test_define_and_eval),
+      cmocka_unit_test(test_bind_tensor),
+      cmocka_unit_test(test_bind_f32_leaves_arrays),
+      cmocka_unit_test(test_bind_sparse_refused),
+      cmocka_unit_test(test_precision_option),
+      cmocka_unit_test(test_report_names),
+      cmocka_unit_test(test_relative_path_after_chdir),
+      cmocka_unit_test(test_method_not_prepared),
+      cmocka_unit_test(test_eval_one_draw),
+      cmocka_unit_test(test_errors),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   if (tmpdir[0]) {

@@ -382,11 +382,11 @@ static void test_quadratic_closed_form(void **state) {
   double hg[3], v[4];
   RtHypergrad info;
   info = (RtHypergrad){.dense_max = 100, .cg_rtol = 1e-12, .hg = hg, .v = v};
-  assert_int_equal(rt_hypergrad_exact(&o, x, y, &info, err, sizeof err), 0);
+  assert_int_equal(rt_hypergrad_exact(&o, rt_oracle_draw(&o), x, y, &info, err, sizeof err), 0);
   assert_int_equal(info.how, RT_HG_CHOLESKY);
   closeness("hypergrad (dense)", hg, want, 3, 1e-10);
   info = (RtHypergrad){.dense_max = 0, .cg_rtol = 1e-13, .hg = hg, .v = v};
-  assert_int_equal(rt_hypergrad_exact(&o, x, y, &info, err, sizeof err), 0);
+  assert_int_equal(rt_hypergrad_exact(&o, rt_oracle_draw(&o), x, y, &info, err, sizeof err), 0);
   assert_int_equal(info.how, RT_HG_CG);
   closeness("hypergrad (cg)", hg, want, 3, 1e-10);
   rt_oracle_free(&o);
