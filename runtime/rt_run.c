@@ -590,6 +590,16 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
     goto done;
   }
   RtSolver *s = r->s;
+  /* y0 = Phi(x0) was computed from the x0 the program (or --init-x) gave, and the run starts
+   * from its projection: the lower start must be Phi(P(x0)), which may differ wildly (log(s)
+   * at s0 = 0 of `s >= 0.5` is -inf). Here, not in the solver's setup, so that a sharded
+   * run's shares of Phi are summed; the method's own copies of y follow by its reset. */
+  if (s->xs.x0_moved && p->init_uses_x && !cfg->y0_given) {
+    bool prev = rt_oracle_set_diag(&s->o, true); /* no call counted, no draw taken */
+    rt_oracle_init_y(&s->o, RT_DRAW_DIAG_BIT, s->x, s->y);
+    rt_oracle_set_diag(&s->o, prev);
+    if (s->impl->reset) s->impl->reset(s);
+  }
   r->K = s->outer_steps;
   r->best_by_f = p->n_samples > 0;
   res->best_by = r->best_by_f ? "f" : "hypergrad_norm";
