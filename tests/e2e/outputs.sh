@@ -130,6 +130,24 @@ cat fifo >got.c &
 wait
 [ -p fifo ] || bad "emit-c replaced the FIFO"
 same_c got.c ref.c || bad "emit-c: the FIFO's reader got something else"
+# run --out, --save-x and --save-y to FIFOs: each reader gets the whole file. The check before
+# the run used to open and close them, so a reader saw end-of-file before the results and
+# left, and the run then blocked forever opening the FIFO again for the results.
+for o in out save-x save-y; do
+  rm -f fifo
+  mkfifo fifo
+  cat fifo >got.txt &
+  timeout 60 "$bloc" run "$blo" --quiet --set outer_steps=3 --"$o" fifo >/dev/null 2>err
+  rc=$?
+  # (a reader still waiting is released; one that left is not waited for)
+  [ $rc = 0 ] || { bad "run --$o to a FIFO: exit $rc: $(cat err)"; timeout 5 sh -c ': >fifo'; }
+  wait
+  "$bloc" run "$blo" --quiet --set outer_steps=3 --"$o" ref.txt >/dev/null 2>&1
+  [ "$o" = out ] && grep -v '"seconds"\|"time"\|"t_' ref.txt >a.tmp && grep -v \
+    '"seconds"\|"time"\|"t_' got.txt >b.tmp && { mv a.tmp ref.txt; mv b.tmp got.txt; }
+  [ -s got.txt ] || bad "run --$o to a FIFO: the reader got nothing"
+  [ "$o" = out ] || cmp -s got.txt ref.txt || bad "run --$o to a FIFO: the reader got another x"
+done
 if [ "$(id -u)" = 0 ] && mknod full c 1 7 2>/dev/null; then
   "$bloc" emit-c "$blo" -o full 2>err
   rc=$?
