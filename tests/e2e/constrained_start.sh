@@ -55,4 +55,19 @@ printf '7\n8\n' >y0.csv
 "$bloc" compare log.blo --methods aid_cg,soba,f2sa --quiet -o cmp >out.txt 2>err.txt ||
   fail "compare: status $?: $(cat err.txt)"
 
+# the emitted solver carries the same run loop: it starts there too and agrees with bloc run
+if command -v "${CC:-cc}" >/dev/null 2>&1; then
+  "$bloc" emit-c log.blo -o log.c || fail "emit-c"
+  if "${CC:-cc}" -std=c99 -O2 log.c -o log_solver -lm 2>cc_err; then
+    ./log_solver --quiet --save-x emitted.csv >/dev/null 2>err.txt ||
+      fail "emitted solver: status $?: $(cat err.txt)"
+    "$bloc" run log.blo --quiet --save-x run.csv >/dev/null 2>&1
+    cmp -s emitted.csv run.csv || fail "emitted solver: x differs from bloc run's"
+  else
+    fail "the emitted solver does not compile: $(head -3 cc_err)"
+  fi
+else
+  echo "SKIP: emitted solver (no C compiler)"
+fi
+
 exit $((fails > 0))
