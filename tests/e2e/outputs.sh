@@ -166,6 +166,24 @@ sh -c 'ln -s "$1" /tmp/perf-$$.map && echo $$ >pid && BLOC_PERF_MAP=1 exec "$2" 
 [ "$(cat victim)" = precious ] || bad "BLOC_PERF_MAP wrote through a planted link"
 rm -f "/tmp/perf-$(cat pid).map" pid victim
 
+# 6b. names of bloc's own descriptors inside a shell's redirection: /dev/stdout, /dev/fd/1 in
+# `{ echo header; bloc ...; echo footer; } >log` write x (then the summary) between them;
+# /dev/fd/3 writes through descriptor 3. Their link (/proc/self/fd/N -> log) used to be
+# followed and log replaced by a new file holding x alone: header, summary and footer were lost.
+"$bloc" run "$blo" --quiet --set outer_steps=3 --save-x x3.csv >/dev/null 2>&1
+for name in /dev/stdout /dev/fd/1; do
+  { echo header; "$bloc" run "$blo" --quiet --set outer_steps=3 --save-x "$name" 2>err
+    echo footer; } >log.txt
+  [ "$(head -1 log.txt)" = header ] && [ "$(tail -1 log.txt)" = footer ] &&
+    sed -n 2,4p log.txt | cmp -s - x3.csv && grep -q "stopped (outer_steps)" log.txt ||
+    bad "--save-x $name in > log: $(tr '\n' ' ' <log.txt)"
+done
+{ echo first >&3; "$bloc" run "$blo" --quiet --set outer_steps=3 --out /dev/fd/3 >/dev/null
+  echo last >&3; } 3>res.json
+[ "$(head -1 res.json)" = first ] && [ "$(tail -1 res.json)" = last ] &&
+  grep -q '"problem": "quadratic"' res.json || bad "--out /dev/fd/3: $(head -3 res.json)"
+rm -f log.txt res.json x3.csv
+
 # 7. stdout that cannot be written (issue 13, finding 11): every command exits 1, says so
 if [ -c /dev/full ]; then
   for cmd in "check" "derive" "eval" "dump-ir" "dump-ast" "dump-llvm" "run" \
