@@ -43,6 +43,7 @@ struct bloc_problem {
   bool seed_set;
   bool precision_set; /* bloc_set_precision; else the program's option */
   BloPrecision precision;
+  bool y0_given; /* bloc_set_start gave y: kept when the solve projects x0 */
   ApiBinding *bind;
   int nbind;
   char *summary;

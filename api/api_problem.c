@@ -450,6 +450,7 @@ int bloc_set_start(bloc_problem *p, const double *x, const double *y) {
   if (rc) return api_end(p, rc);
   BloProblem *bp = blo_problem(p->c);
   if (x) memcpy(blo_x0(p->c), x, sizeof(double) * (size_t)bp->nx);
+  if (y || x) p->y0_given = y != NULL; /* x alone: y0 follows it again */
   if (y) {
     memcpy(blo_y0(p->c), y, sizeof(double) * (size_t)bp->ny);
   } else if (x && bp->init_uses_x) { /* y0 follows the new x, as the initialiser says */

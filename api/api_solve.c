@@ -299,6 +299,7 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   cfg->jit_parts = t.jit_parts;
   cfg->jit_cached = t.jit_cached;
   cfg->jit_overlapped = t.overlapped;
+  cfg->y0_given = p->y0_given;
   bloc_result *r = calloc(1, sizeof *r);
   if (!r) return api_end(p, BLOC_ERR_MEMORY);
   r->ncols = rt_trace_ncols(bp);

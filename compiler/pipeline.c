@@ -875,6 +875,17 @@ static int shard_problem(BloCompiled *c, const BloCompileOptions *opt) {
                c->shard.rank, c->shard.count);
     return 1;
   }
+  /* a rank would hold no row: at the declaration (the first, in declaration order) */
+  for (int k = 0; k < c->ir->ndata; k++) {
+    const AstDecl *d = c->ir->prog->data[k];
+    int64_t rows = c->ir->data_value[k]->shape.rows;
+    if (!d->row_sharded || rows >= c->shard.count) continue;
+    diag_error(&c->diag, d->name_span, "sharded data '%s' has %lld rows, fewer than the %d ranks",
+               d->name, (long long)rows, c->shard.count);
+    diag_hint(&c->diag, "every rank needs at least one row: run on at most %lld ranks",
+              (long long)rows);
+    return 1;
+  }
   char err[512];
   if (ir_shard_problem(c->ir, c->shard, err, sizeof err)) {
     diag_error(&c->diag, SPAN_NONE, "%s", err);

@@ -62,12 +62,35 @@ static int outfile_create_temp(RtOutFile *o) {
   return -1;
 }
 
+/* The descriptor of this process that path names (/dev/stdout, /dev/stderr, /dev/fd/N,
+ * /proc/self/fd/N: Linux's links to the files open in the process), or -1. */
+static int outfile_own_fd(const char *path) {
+  if (strcmp(path, "/dev/stdout") == 0) return 1;
+  if (strcmp(path, "/dev/stderr") == 0) return 2;
+  static const char *const dirs[] = {"/dev/fd/", "/proc/self/fd/"};
+  for (int i = 0; i < 2; i++) {
+    size_t n = strlen(dirs[i]);
+    if (strncmp(path, dirs[i], n) != 0 || !path[n]) continue;
+    long fd = 0;
+    for (const char *c = path + n; *c; c++) {
+      if (*c < '0' || *c > '9' || fd > INT_MAX / 10) return -1;
+      fd = 10 * fd + (*c - '0');
+    }
+    return (int)fd;
+  }
+  return -1;
+}
+
 /* The file a chain of symbolic links at path leads to (malloc'ed), or NULL with errno. A link
- * to a missing file leads to that name, so it is created where the link points. */
-static char *outfile_follow(const char *path) {
+ * to a missing file leads to that name, so it is created where the link points. A name of one
+ * of the process's descriptors (outfile_own_fd) ends the chain, *fd set: its link leads to the
+ * file the descriptor holds open (a shell's `> log`), which is not to be replaced. */
+static char *outfile_follow(const char *path, int *fd) {
   char *cur = outfile_strdup(path);
+  *fd = -1;
   for (int depth = 0; cur && depth < 40; depth++) {
     struct stat st;
+    if ((*fd = outfile_own_fd(cur)) >= 0) return cur;
     if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) return cur;
     char buf[PATH_MAX];
     ssize_t n = readlink(cur, buf, sizeof buf - 1);
@@ -93,11 +116,22 @@ RT_API int rt_outfile_open(RtOutFile *o, const char *path, char *err, size_t err
     o->f = stdout;
     return 0;
   }
-  o->target = outfile_follow(path);
+  int own;
+  o->target = outfile_follow(path, &own);
   if (!o->target) return outfile_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+  if (own == 1) { /* stdout itself, as "-": a `> log` keeps what came before and after */
+    free(o->target);
+    o->target = NULL;
+    o->f = stdout;
+    return 0;
+  }
   struct stat st;
   int exists = stat(o->target, &st) == 0, fd = -1;
-  if (exists && S_ISDIR(st.st_mode)) {
+  if (own >= 0) { /* written through the descriptor, at its offset, never replaced */
+    int fl = fcntl(own, F_GETFL);
+    if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) errno = fl < 0 ? errno : EBADF;
+    else fd = fcntl(own, F_DUPFD_CLOEXEC, 3);
+  } else if (exists && S_ISDIR(st.st_mode)) {
     errno = EISDIR;
   } else if (exists && !S_ISREG(st.st_mode)) {
     fd = open(o->target, O_WRONLY | O_NOCTTY); /* a device or FIFO: never replaced by a file */

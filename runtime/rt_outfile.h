@@ -6,7 +6,10 @@
  * new file keeps the mode (and, for root, the owner) of the file it replaces, a new one gets
  * 0666 less the umask. A symbolic link is written through: the temporary goes beside the file
  * it points to. Anything else (a device such as /dev/null or /dev/stdout, a FIFO) is written
- * in place, never replaced. The path "-" is stdout: flushed and checked, never closed. */
+ * in place, never replaced. The path "-" is stdout: flushed and checked, never closed; so is a
+ * name of it (/dev/stdout, /dev/fd/1), and a name of another descriptor of the process
+ * (/dev/stderr, /dev/fd/N) is written through that descriptor: the file behind it, such as a
+ * shell's `> log`, is never replaced. */
 #ifndef BLOC_RT_OUTFILE_H
 #define BLOC_RT_OUTFILE_H
 

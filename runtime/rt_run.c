@@ -114,6 +114,10 @@ typedef struct Run {
   RtDiagWork dw;
   FILE *msg, *prog, *trace;
   RtOutFile trace_out; /* trace writes to trace_out.f, renamed into place at the end */
+  /* the result JSON, x and y when written in place (a FIFO, a device, stdout): opened before
+   * the run and kept open until the results are written into them. Closing and reopening
+   * would hand a FIFO's reader an end-of-file first and then block on the FIFO forever. */
+  RtOutFile outs[3];
   RtProgressMode mode;
   bool line_shown;
   double t_start, t_last_prog;
@@ -474,6 +478,14 @@ static int commit_out(Run *r, RtOutFile *o, const char *path, const char *what) 
   return user_error(r, "error writing the %s file '%s': %s", what, path, strerror(errno));
 }
 
+/* x [n] to path, one %.17g number a line, through o when it is still open (written in place,
+ * rt_run's outs), else as rt_save_vector writes it; 0, or -1 with errno. */
+static int save_vector(RtOutFile *o, const char *path, int64_t n, const double *x) {
+  if (!o->f) return rt_save_vector(path, n, x);
+  for (int64_t i = 0; i < n; i++) fprintf(o->f, "%.17g\n", x[i]);
+  return rt_outfile_commit(o, path, NULL, 0);
+}
+
 /* The options of a run: opt with cfg->seed (>= 0) overriding 'seed'. NULL, or a message. */
 static const char *run_options(const RtOptions *opt, int64_t seed, RtOptions *o) {
   *o = *opt;
@@ -605,6 +617,16 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
     goto done;
   }
   RtSolver *s = r->s;
+  /* y0 = Phi(x0) was computed from the x0 the program (or --init-x) gave, and the run starts
+   * from its projection: the lower start must be Phi(P(x0)), which may differ wildly (log(s)
+   * at s0 = 0 of `s >= 0.5` is -inf). Here, not in the solver's setup, so that a sharded
+   * run's shares of Phi are summed; the method's own copies of y follow by its reset. */
+  if (s->xs.x0_moved && p->init_uses_x && !cfg->y0_given) {
+    bool prev = rt_oracle_set_diag(&s->o, true); /* no call counted, no draw taken */
+    rt_oracle_init_y(&s->o, RT_DRAW_DIAG_BIT, s->x, s->y);
+    rt_oracle_set_diag(&s->o, prev);
+    if (s->impl->reset) s->impl->reset(s);
+  }
   r->K = s->outer_steps;
   r->best_by_f = p->n_samples > 0;
   res->best_by = r->best_by_f ? "f" : "hypergrad_norm";
@@ -619,10 +641,10 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   const char *outs[][2] = {
       {cfg->out_path, "result"}, {cfg->save_x_path, "x"}, {cfg->save_y_path, "y"}};
   for (int i = 0; i < 3; i++) {
-    RtOutFile probe;
     if (!outs[i][0]) continue;
-    if ((status = open_out(r, &probe, outs[i][0], outs[i][1]))) break;
-    rt_outfile_discard(&probe);
+    if ((status = open_out(r, &r->outs[i], outs[i][0], outs[i][1]))) break;
+    /* a regular file's temporary is made again at the end: a killed run leaves none */
+    if (r->outs[i].tmp) rt_outfile_discard(&r->outs[i]);
   }
 outputs_checked:
   /* under MPI only rank 0 writes files, so it alone can fail here: every rank stops with it
@@ -759,9 +781,9 @@ outputs_checked:
   double t_out = now();
   const double *save_x = res->saved_best ? res->best_x : res->x;
   const double *save_y = res->saved_best ? res->best_y : res->y;
-  if (cfg->save_x_path && rt_save_vector(cfg->save_x_path, s->nx, save_x))
+  if (cfg->save_x_path && save_vector(&r->outs[1], cfg->save_x_path, s->nx, save_x))
     status = user_error(r, "cannot write x to '%s': %s", cfg->save_x_path, strerror(errno));
-  if (cfg->save_y_path && rt_save_vector(cfg->save_y_path, s->ny, save_y))
+  if (cfg->save_y_path && save_vector(&r->outs[2], cfg->save_y_path, s->ny, save_y))
     status = user_error(r, "cannot write y to '%s': %s", cfg->save_y_path, strerror(errno));
   if (r->trace) {
     r->trace = NULL;
@@ -770,19 +792,20 @@ outputs_checked:
   res->t_output += now() - t_out;
   res->t_total = now() - t_begin;
   if (cfg->out_path) {
-    RtOutFile json;
-    if (open_out(r, &json, cfg->out_path, "result")) {
+    if (!r->outs[0].f && open_out(r, &r->outs[0], cfg->out_path, "result")) {
       status = RT_STATUS_USER;
     } else {
       res->status = status;
-      rt_result_json(json.f, s, res, cfg);
-      if (commit_out(r, &json, cfg->out_path, "result")) status = RT_STATUS_USER;
+      rt_result_json(r->outs[0].f, s, res, cfg);
+      if (commit_out(r, &r->outs[0], cfg->out_path, "result")) status = RT_STATUS_USER;
     }
   }
 
 done:
   restore_stop_handlers(sa_installed, old_sa);
   if (r->trace) rt_outfile_discard(&r->trace_out); /* the run failed: the old trace stays */
+  for (int i = 0; i < 3; i++) /* the outputs not written (the run did not start): kept */
+    if (r->outs[i].f) rt_outfile_discard(&r->outs[i]);
   run_release(r);
   res->status = status;
   res->t_total = now() - t_begin;

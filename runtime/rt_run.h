@@ -96,6 +96,10 @@ typedef struct RtRunConfig {
    * under mpirun; doc/scaling.md): the oracle sums every output across them
    * (rt_oracle_set_sharded). Default false; without MPI or on one rank it changes nothing. */
   bool sharded;
+  /* The problem's y0 was given by the caller (bloc run --init-y), not computed from x0 by a
+   * lower initialiser that uses x: it is kept when the initial x is projected onto its
+   * constraints. Otherwise (the default) such a y0 is recomputed as Phi(P(x0)). */
+  bool y0_given;
 } RtRunConfig;
 
 /* One recovery of on_divergence = halve: the failure at `step`, the best iterate the run went

@@ -174,6 +174,7 @@ RT_API int rt_xstep_setup(RtSolver *s, char *err, size_t errlen) {
   rt_xstep_project(xs, s->x);
   rt_axpy(s->nx, -1.0, s->x, xs->w);
   double moved = rt_nrm2(s->nx, xs->w);
+  xs->x0_moved = moved > 0;
   /* `= 1/n in simplex` sums to 1 only up to rounding: such moves are not worth a warning */
   if (moved > 1e-12 * fmax(1.0, x0n))
     rt_solver_warn(s, "x0.projected", "the initial upper variables lie outside their "

@@ -27,6 +27,7 @@ typedef struct RtXStep {
   int64_t t;            /* adam steps since the start or the last reset (bias correction) */
   /* Projection. lo, hi [nx] (NULL without box constraints; +-inf where x is free). */
   bool constrained;
+  bool x0_moved; /* the projection of the initial x changed it (the start is P(x0)) */
   double *lo, *hi;
   int nsimplex;
   RtXSimplex *simplex;

@@ -130,6 +130,24 @@ cat fifo >got.c &
 wait
 [ -p fifo ] || bad "emit-c replaced the FIFO"
 same_c got.c ref.c || bad "emit-c: the FIFO's reader got something else"
+# run --out, --save-x and --save-y to FIFOs: each reader gets the whole file. The check before
+# the run used to open and close them, so a reader saw end-of-file before the results and
+# left, and the run then blocked forever opening the FIFO again for the results.
+for o in out save-x save-y; do
+  rm -f fifo
+  mkfifo fifo
+  cat fifo >got.txt &
+  timeout 60 "$bloc" run "$blo" --quiet --set outer_steps=3 --"$o" fifo >/dev/null 2>err
+  rc=$?
+  # (a reader still waiting is released; one that left is not waited for)
+  [ $rc = 0 ] || { bad "run --$o to a FIFO: exit $rc: $(cat err)"; timeout 5 sh -c ': >fifo'; }
+  wait
+  "$bloc" run "$blo" --quiet --set outer_steps=3 --"$o" ref.txt >/dev/null 2>&1
+  [ "$o" = out ] && grep -v '"seconds"\|"time"\|"t_' ref.txt >a.tmp && grep -v \
+    '"seconds"\|"time"\|"t_' got.txt >b.tmp && { mv a.tmp ref.txt; mv b.tmp got.txt; }
+  [ -s got.txt ] || bad "run --$o to a FIFO: the reader got nothing"
+  [ "$o" = out ] || cmp -s got.txt ref.txt || bad "run --$o to a FIFO: the reader got another x"
+done
 if [ "$(id -u)" = 0 ] && mknod full c 1 7 2>/dev/null; then
   "$bloc" emit-c "$blo" -o full 2>err
   rc=$?
@@ -147,6 +165,24 @@ sh -c 'ln -s "$1" /tmp/perf-$$.map && echo $$ >pid && BLOC_PERF_MAP=1 exec "$2" 
   sh "$tmp/victim" "$bloc" "$blo" || bad "run with BLOC_PERF_MAP"
 [ "$(cat victim)" = precious ] || bad "BLOC_PERF_MAP wrote through a planted link"
 rm -f "/tmp/perf-$(cat pid).map" pid victim
+
+# 6b. names of bloc's own descriptors inside a shell's redirection: /dev/stdout, /dev/fd/1 in
+# `{ echo header; bloc ...; echo footer; } >log` write x (then the summary) between them;
+# /dev/fd/3 writes through descriptor 3. Their link (/proc/self/fd/N -> log) used to be
+# followed and log replaced by a new file holding x alone: header, summary and footer were lost.
+"$bloc" run "$blo" --quiet --set outer_steps=3 --save-x x3.csv >/dev/null 2>&1
+for name in /dev/stdout /dev/fd/1; do
+  { echo header; "$bloc" run "$blo" --quiet --set outer_steps=3 --save-x "$name" 2>err
+    echo footer; } >log.txt
+  [ "$(head -1 log.txt)" = header ] && [ "$(tail -1 log.txt)" = footer ] &&
+    sed -n 2,4p log.txt | cmp -s - x3.csv && grep -q "stopped (outer_steps)" log.txt ||
+    bad "--save-x $name in > log: $(tr '\n' ' ' <log.txt)"
+done
+{ echo first >&3; "$bloc" run "$blo" --quiet --set outer_steps=3 --out /dev/fd/3 >/dev/null
+  echo last >&3; } 3>res.json
+[ "$(head -1 res.json)" = first ] && [ "$(tail -1 res.json)" = last ] &&
+  grep -q '"problem": "quadratic"' res.json || bad "--out /dev/fd/3: $(head -3 res.json)"
+rm -f log.txt res.json x3.csv
 
 # 7. stdout that cannot be written (issue 13, finding 11): every command exits 1, says so
 if [ -c /dev/full ]; then
