@@ -175,6 +175,22 @@ static int run_settings(bloc_problem *p, const bloc_options *o, RunSettings *rs)
       return 1;
     }
   }
+  /* an output must not replace an input: named as the setting, or bloc run's flag */
+  bool cli = strcmp(rs->label, "--set") == 0;
+  const char *const files[][3] = {{"trace_file", "--trace", cfg->trace_path},
+                                  {"result_file", "--out", cfg->out_path},
+                                  {"x_file", "--save-x", cfg->save_x_path},
+                                  {"y_file", "--save-y", cfg->save_y_path}};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    const char *input = blo_input_named(p->c, files[i][2]);
+    if (input) {
+      api_diag(p, BLOC_ERROR, NULL,
+               "%s: the output '%s' is the input '%s' (the program, an "
+               "import or a data file): refusing to replace it",
+               files[i][cli], files[i][2], input);
+      return 1;
+    }
+  }
   cfg->silent = !rs->console;
   cfg->quiet = quiet;
   cfg->handle_sigint = signals;

@@ -154,6 +154,14 @@ int cmd_emit_c(int argc, char **argv) {
     const char *e = rt_options_set_num(&opt, "seed", (double)a.seed);
     if (e) rc = cmd_usage_error("emit-c", "--seed: %s", e);
   }
+  const char *input = rc == 0 ? blo_input_named(c, outp) : NULL;
+  if (input) {
+    fprintf(stderr,
+            "bloc emit-c: error: -o: the output '%s' is the input '%s' (the program, an "
+            "import or a data file): refusing to replace it\n",
+            outp, input);
+    rc = 1;
+  }
   if (rc == 0) { /* the options must suit the problem: fail here, not in the generated solver */
     char err[1024];
     if (rt_check(blo_problem(c), &opt, -1, err, sizeof err) != 0) {

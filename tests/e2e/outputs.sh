@@ -7,7 +7,8 @@
 # (as root: a copy of /dev/full made with mknod in the test's directory; never the real one,
 # which an older bloc run as root would replace) or a FIFO is written in place, never replaced;
 # a symbolic link is written through; a 0600 file stays 0600; a failed write keeps the file.
-# Every command exits 1 when its stdout cannot be written (finding 11); "-" is stdout.
+# Every command exits 1 when its stdout cannot be written (finding 11); "-" is stdout. An
+# output never replaces an input of the compile (8).
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
@@ -202,6 +203,41 @@ if [ -c /dev/full ]; then
 else
   echo "SKIP: stdout write errors (no /dev/full)"
 fi
+
+# 8. an output never replaces an input of the compile: `emit-c p.blo -o p.blo` replaced the
+# program with C, `run --trace d.csv` a data file with the trace, `compare -o d` d.csv likewise
+# (each at the end, whole: the run was right, the input gone). Now each is an error naming both,
+# before anything runs, and the files are unchanged; --init-x F --save-x F stays allowed.
+mkdir in && cd in || exit 1
+printf '1\n2\n' >d.csv
+cat >p.blo <<'BLO'
+import "imp"
+data t : vector[2] = load_csv("d.csv")
+upper x : scalar = 1
+lower y : vector[2] = 0
+upper objective f = sumsq(y - t) + sq(x)
+lower objective g = 0.5 * sumsq(y - x)
+solve exact(outer_steps = 3, x_step = 0.1)
+BLO
+echo 'fn sq(a) = a * a' >imp.blo
+ln -s d.csv link.csv
+cksum p.blo imp.blo d.csv >before
+for args in "emit-c p.blo -o p.blo" "emit-c p.blo -o imp.blo" "run p.blo --trace d.csv" \
+  "run p.blo --out ./p.blo" "run p.blo --save-x link.csv" "run p.blo --save-y $PWD/d.csv" \
+  "compare p.blo --methods exact,itd -o d"; do
+  # shellcheck disable=SC2086
+  "$bloc" $args >out 2>err
+  rc=$?
+  [ $rc = 1 ] || bad "bloc $args: exit $rc, not 1"
+  grep -q "is the input '.*' (the program, an import or a data file): refusing to replace it" \
+    err || bad "bloc $args: $(cat err)"
+  cksum p.blo imp.blo d.csv | cmp -s - before || bad "bloc $args changed an input"
+done
+echo 0.5 >x0.csv
+"$bloc" run p.blo --init-x x0.csv --save-x x0.csv --quiet >out 2>err ||
+  bad "--init-x F --save-x F: $(cat err)"
+[ "$(cat x0.csv)" != 0.5 ] || bad "--init-x F --save-x F did not save x"
+cd .. || exit 1
 
 # ---- every command's --help describes every flag of its usage line (issue 16 item 4)
 for cmd in run compare check dump-ast derive eval dump-ir dump-llvm emit-c; do
