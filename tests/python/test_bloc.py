@@ -71,6 +71,19 @@ def hc_data(seed):
     return {"Xtr": X[:N], "Ytr": Y[:N], "Xval": X[N:], "Yval": Y[N:]}
 
 
+def hc_files_and_run_x(data, tmp, *flags):
+    """The hyper-cleaning program and its data as files in tmp, and the x of `bloc run` on
+    them with flags: (the program's path, x)."""
+    for name, a in data.items():
+        np.savetxt(os.path.join(tmp, name + ".csv"), a, fmt="%.17g", delimiter=",")
+    path = os.path.join(tmp, "hc_small.blo")
+    with open(path, "w") as f:
+        f.write(HC_TEXT)
+    subprocess.run([os.environ["BLOC"], "run", path, "--quiet", *flags, "--save-x",
+                    os.path.join(tmp, "x.csv")], check=True, stdout=subprocess.DEVNULL)
+    return path, np.loadtxt(os.path.join(tmp, "x.csv"))
+
+
 def hc_problem(data=None, dirname="/nonexistent"):
     p = bloc.compile(text=HC_TEXT, name=os.path.join(dirname, "hc_small.blo"))
     if data is not None:
@@ -82,14 +95,7 @@ class HyperCleaning(unittest.TestCase):
     def test_same_x_as_bloc_run(self):
         data = hc_data(7)
         with tempfile.TemporaryDirectory() as tmp:
-            for name, a in data.items():
-                np.savetxt(os.path.join(tmp, name + ".csv"), a, fmt="%.17g", delimiter=",")
-            path = os.path.join(tmp, "hc_small.blo")
-            with open(path, "w") as f:
-                f.write(HC_TEXT)
-            subprocess.run([os.environ["BLOC"], "run", path, "--quiet", "--save-x",
-                            os.path.join(tmp, "x.csv")], check=True, stdout=subprocess.DEVNULL)
-            ref = np.loadtxt(os.path.join(tmp, "x.csv"))
+            path, ref = hc_files_and_run_x(data, tmp)
             # the X slices of data are views: bind copies them to C order, the rest in place
             r = hc_problem(data, tmp).solve()
             self.assertEqual(r.stop, "outer_steps")
@@ -111,15 +117,7 @@ class HyperCleaning(unittest.TestCase):
         # solve ran in f64)
         data = hc_data(7)
         with tempfile.TemporaryDirectory() as tmp:
-            for name, a in data.items():
-                np.savetxt(os.path.join(tmp, name + ".csv"), a, fmt="%.17g", delimiter=",")
-            path = os.path.join(tmp, "hc_small.blo")
-            with open(path, "w") as f:
-                f.write(HC_TEXT)
-            subprocess.run([os.environ["BLOC"], "run", path, "--quiet", "--precision", "f32",
-                            "--save-x", os.path.join(tmp, "x.csv")], check=True,
-                           stdout=subprocess.DEVNULL)
-            ref = np.loadtxt(os.path.join(tmp, "x.csv"))
+            path, ref = hc_files_and_run_x(data, tmp, "--precision", "f32")
             p32 = bloc.compile(path, precision="f32")
             self.assertLessEqual(np.max(np.abs(p32.solve().x - ref)), 1e-12)
             p64 = bloc.compile(path)
