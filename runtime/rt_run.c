@@ -741,10 +741,14 @@ outputs_checked:
                     (cfg->keep == RT_KEEP_BEST ||
                      (cfg->keep == RT_KEEP_AUTO && res->stop == RT_STOP_NUMERICAL));
   if (res->stop == RT_STOP_NUMERICAL) {
-    char best[160] = "";
+    char best[160] = "", hg[32] = "n/a"; /* step 0 before any step: none (the summary: n/a) */
+    if (isfinite(res->best_hypergrad_norm))
+      snprintf(hg, sizeof hg, "%.6g", res->best_hypergrad_norm);
     if (res->best_step >= 0)
-      snprintf(best, sizeof best, " and the best trace point, step %lld (f %.6g, |hypergradient| "
-               "%.6g)%s", (long long)res->best_step, res->best_f, res->best_hypergrad_norm,
+      snprintf(best, sizeof best,
+               " and the best trace point, step %lld (f %.6g, |hypergradient| "
+               "%s)%s",
+               (long long)res->best_step, res->best_f, hg,
                res->saved_best && (cfg->save_x_path || cfg->save_y_path) ? ", which is saved" : "");
     message(r, "error", "%s; keeping the iterate of step %lld%s", res->message, (long long)done,
             best);
