@@ -109,11 +109,12 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
     int64_t maxit = ny < 500 ? 1000 : 2 * ny;
     RtCgRun run = {.b = b, .max_steps = (int)maxit, .rtol = h->cg_rtol, .r = r, .p = p, .Ap = Ap};
     double res = rt_cg_solve(o, key, x, y, v, &run);
+    char why[96];
     if (res < 0) {
       snprintf(err, errlen,
                "conjugate gradients met %s: the lower Hessian is singular or not positive "
                "definite at this point",
-               rt_cg_curvature(&run));
+               rt_cg_curvature(&run, why, sizeof why));
       rc = -1;
     }
   }

@@ -293,19 +293,21 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
   return sqrt(rr);
 }
 
-RT_API const char *rt_cg_curvature(RtCgRun *run) {
+RT_API const char *rt_cg_curvature(const RtCgRun *run, char *buf, size_t size) {
   if (run->curvature > 0)
-    snprintf(run->why, sizeof run->why, "curvature p'Ap/p'p = %.3g, rounding beside %.3g",
-             run->curvature, run->curvature_max);
-  else snprintf(run->why, sizeof run->why, "non-positive curvature p'Ap = %.3g", run->curvature);
-  return run->why;
+    snprintf(buf, size, "curvature p'Ap/p'p = %.3g, rounding beside %.3g", run->curvature,
+             run->curvature_max);
+  else snprintf(buf, size, "non-positive curvature p'Ap = %.3g", run->curvature);
+  return buf;
 }
 
 RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, double *v,
                     RtCgRun *run) {
   double res = rt_cg_solve(&s->o, key, x, y, v, run);
+  char why[96];
   if (res < 0)
-    rt_solver_warn(s, "cg.curvature", "conjugate gradients met %s: %s", rt_cg_curvature(run),
+    rt_solver_warn(s, "cg.curvature", "conjugate gradients met %s: %s",
+                   rt_cg_curvature(run, why, sizeof why),
                    "the lower Hessian is singular or not positive definite; v keeps the solve "
                    "on the other directions");
   return res;

@@ -172,7 +172,6 @@ typedef struct RtCgRun {
   double rtol; /* stop when |r| <= max(rtol, 1e-15) |b| */
   double *r, *p, *Ap;
   double curvature, curvature_max;
-  char why[96]; /* rt_cg_curvature's text */
 } RtCgRun;
 
 /* At most run->max_steps steps of conjugate gradients on A(x, y) v = run->b from the current v
@@ -181,8 +180,8 @@ typedef struct RtCgRun {
  * the caller decides). Returns the recursive residual norm. HVPs used: 1 + iterations. */
 RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, double *v,
                           RtCgRun *run);
-/* What stopped a solve that returned -1, in words (in run->why). */
-RT_API const char *rt_cg_curvature(RtCgRun *run);
+/* What stopped a solve that returned -1, in words, into buf[size]; returns buf. */
+RT_API const char *rt_cg_curvature(const RtCgRun *run, char *buf, size_t size);
 /* rt_cg_solve on the solver's oracle, warning about non-positive curvature. */
 RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, double *v,
                     RtCgRun *run);

@@ -796,8 +796,6 @@ IrNode *ir_random_spd(IrGraph *g, int64_t n, double lo, double hi, const char *s
 
 /* ------------------------------------------------------------------ traversal */
 
-/* ------------------------------------------------------------------ traversal */
-
 static uint32_t idmap_home(const IrIdMap *m, uint32_t id) {
   return (id * 2654435761u) & m->mask; /* ids are dense: a multiplicative hash spreads them */
 }
