@@ -324,11 +324,10 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res,
   fputs("\n}\n", f);
 }
 
-RT_API int rt_save_vector(const char *path, int64_t n, const double *x) {
-  RtOutFile o;
-  if (rt_outfile_open(&o, path, NULL, 0)) return -1;
-  for (int64_t i = 0; i < n; i++) fprintf(o.f, "%.17g\n", x[i]);
-  return rt_outfile_commit(&o, path, NULL, 0);
+RT_API int rt_save_vector(RtOutFile *o, const char *path, int64_t n, const double *x) {
+  if (!o->f && rt_outfile_open(o, path, NULL, 0)) return -1;
+  for (int64_t i = 0; i < n; i++) fprintf(o->f, "%.17g\n", x[i]);
+  return rt_outfile_commit(o, path, NULL, 0);
 }
 
 RT_API FILE *rt_summary_stream(const RtRunConfig *cfg) {

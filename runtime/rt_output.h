@@ -9,6 +9,7 @@
 
 #include "rt_api.h"
 #include "rt_diag.h"
+#include "rt_outfile.h"
 #include "rt_run.h"
 #include "rt_solver.h"
 
@@ -28,8 +29,9 @@ RT_API void rt_trace_values(double *row, int64_t step, double time, const RtDiag
                             double hg_norm, const RtSolver *s);
 /* The result JSON (doc/methods.md). */
 RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res, const RtRunConfig *cfg);
-/* n numbers, one per line, replacing path whole or not at all (rt_outfile.h). Returns 0, or -1
- * with errno set. */
-RT_API int rt_save_vector(const char *path, int64_t n, const double *x);
+/* n numbers, one per line, replacing path whole or not at all (rt_outfile.h): through o when
+ * it is already open (an output written in place, which rt_solve keeps open from its check
+ * before the run), else opened here. Returns 0, or -1 with errno set. */
+RT_API int rt_save_vector(RtOutFile *o, const char *path, int64_t n, const double *x);
 
 #endif

@@ -478,14 +478,6 @@ static int commit_out(Run *r, RtOutFile *o, const char *path, const char *what) 
   return user_error(r, "error writing the %s file '%s': %s", what, path, strerror(errno));
 }
 
-/* x [n] to path, one %.17g number a line, through o when it is still open (written in place,
- * rt_run's outs), else as rt_save_vector writes it; 0, or -1 with errno. */
-static int save_vector(RtOutFile *o, const char *path, int64_t n, const double *x) {
-  if (!o->f) return rt_save_vector(path, n, x);
-  for (int64_t i = 0; i < n; i++) fprintf(o->f, "%.17g\n", x[i]);
-  return rt_outfile_commit(o, path, NULL, 0);
-}
-
 /* The options of a run: opt with cfg->seed (>= 0) overriding 'seed'. NULL, or a message. */
 static const char *run_options(const RtOptions *opt, int64_t seed, RtOptions *o) {
   *o = *opt;
@@ -785,9 +777,9 @@ outputs_checked:
   double t_out = now();
   const double *save_x = res->saved_best ? res->best_x : res->x;
   const double *save_y = res->saved_best ? res->best_y : res->y;
-  if (cfg->save_x_path && save_vector(&r->outs[1], cfg->save_x_path, s->nx, save_x))
+  if (cfg->save_x_path && rt_save_vector(&r->outs[1], cfg->save_x_path, s->nx, save_x))
     status = user_error(r, "cannot write x to '%s': %s", cfg->save_x_path, strerror(errno));
-  if (cfg->save_y_path && save_vector(&r->outs[2], cfg->save_y_path, s->ny, save_y))
+  if (cfg->save_y_path && rt_save_vector(&r->outs[2], cfg->save_y_path, s->ny, save_y))
     status = user_error(r, "cannot write y to '%s': %s", cfg->save_y_path, strerror(errno));
   if (r->trace) {
     r->trace = NULL;
