@@ -172,7 +172,7 @@ static const char *unrolled_names(void) {
  * using x it is zero at every step, and the run returned x0 with status 0. */
 static int check_moves_x(BloCompiled *c, const RtMethodSpec *m) {
   const Program *prog = blo_program(c);
-  if (!m->skips_lower || prog->init_uses_x || !prog->f || prog->f->init->depends_x) return 0;
+  if (!m->skips_lower || sema_x_reaches_f(prog)) return 0;
   diag_error(blo_diag(c), prog->f->init->span,
              "method '%s' cannot move x here: its estimate, grad_x f + (dPhi/dx)' grad_y f, is "
              "zero at every step, as neither the upper objective nor a lower initialiser uses "

@@ -84,6 +84,10 @@ AstProgram *sema_parse_only(Arena *arena, Diag *diag, const char *path);
 
 /* Print the `bloc check` summary. */
 void sema_print_summary(const Program *p, FILE *out);
+/* Whether x reaches f other than through y*(x): f uses an upper variable, or a lower
+ * initialiser does. These are the only terms of a method that skips the lower level
+ * (RtMethodSpec.skips_lower, fom): the summary's suits line and opt_check_suits ask. */
+bool sema_x_reaches_f(const Program *p);
 /* The "memory:" line of the summary: what the data and the variables take as doubles. */
 void sema_print_memory(const Program *p, FILE *out);
 

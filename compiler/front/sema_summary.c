@@ -6,6 +6,8 @@
 #include "rt_methods.h"
 #include "front/sema_int.h"
 
+bool sema_x_reaches_f(const Program *p) { return p->init_uses_x || !p->f || p->f->init->depends_x; }
+
 /* "suits: METHODS (REASONS)": the methods of the catalogue this program suits, from four
  * facts about it (doc/language.md §9). A lower objective not twice differentiable in y (abs,
  * relu, max, min, clip of y) leaves the methods that need only gradients of g: the unrolled
@@ -14,12 +16,6 @@
  * method that solves densely in y (exact) needs ny <= its max_ny, and on a stochastic problem
  * its Newton solve would be of one draw's lower level; fom needs x to reach f other than
  * through y*(x). */
-/* Whether x reaches f other than through y*(x): f uses it, or the lower initialiser does (the
- * only terms of a method that skips the lower level, RtMethodSpec.skips_lower). */
-static bool x_reaches_f(const Program *p) {
-  return p->init_uses_x || !p->f || p->f->init->depends_x;
-}
-
 static void print_suits(const Program *p, FILE *out) {
   const char *sep = "";
   char nb[32];
@@ -36,7 +32,7 @@ static void print_suits(const Program *p, FILE *out) {
       if (p->ny > lim || p->stochastic) continue;
     }
     if (p->nonsmooth_op && !m->unrolled && rt_method_option(m, "allow_nonsmooth")) continue;
-    if (m->skips_lower && !x_reaches_f(p)) continue;
+    if (m->skips_lower && !sema_x_reaches_f(p)) continue;
     fprintf(out, "%s%s", sep, m->name);
     sep = ", ";
   }
@@ -57,7 +53,7 @@ static void print_suits(const Program *p, FILE *out) {
     if (p->ny <= max_ny) fprintf(out, " for %s", dense);
     else fprintf(out, ": %s needs max_ny >= %lld", dense, (long long)p->ny);
   }
-  if (!x_reaches_f(p)) fputs("; f and y0 do not use x: fom cannot move it", out);
+  if (!sema_x_reaches_f(p)) fputs("; f and y0 do not use x: fom cannot move it", out);
   fputs(")\n", out);
 }
 
