@@ -182,12 +182,9 @@ static int run_settings(bloc_problem *p, const bloc_options *o, RunSettings *rs)
                                   {"x_file", "--save-x", cfg->save_x_path},
                                   {"y_file", "--save-y", cfg->save_y_path}};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-    const char *input = blo_input_named(p->c, files[i][2]);
-    if (input) {
-      api_diag(p, BLOC_ERROR, NULL,
-               "%s: the output '%s' is the input '%s' (the program, an "
-               "import or a data file): refusing to replace it",
-               files[i][cli], files[i][2], input);
+    char err[1200];
+    if (blo_output_replaces_input(p->c, files[i][2], err, sizeof err)) {
+      api_diag(p, BLOC_ERROR, NULL, "%s: %s", files[i][cli], err);
       return 1;
     }
   }

@@ -91,10 +91,10 @@ void blo_compiled_free(BloCompiled *c);
  * compiled without errors; the pointers live as long as c. */
 const Program *blo_program(const BloCompiled *c); /* the checked program (sema.h) */
 Diag *blo_diag(BloCompiled *c);                   /* to report more diagnostics on c's sources */
-/* The input (the program, an import, a loaded data file, as the compile named it) that
- * out_path is, when out_path names an existing regular file the compile read; NULL
- * otherwise. An output must not replace its own inputs (compiler/inputs.c). */
-const char *blo_input_named(const BloCompiled *c, const char *out_path);
+/* Whether out_path names an existing regular file the compile read (the program, an import, a
+ * loaded data file): an output must not replace its own inputs (compiler/inputs.c). 1 with
+ * the message in err (the caller names the output before it), else 0. */
+int blo_output_replaces_input(const BloCompiled *c, const char *out_path, char *err, size_t errlen);
 /* The kernels and sizes; NULL when compiled with check_only or no_data. */
 BloProblem *blo_problem(BloCompiled *c);
 /* The initial x and y (nx and ny doubles), which the caller may overwrite before solving. */

@@ -529,17 +529,13 @@ static int open_outputs(Compare *cmp, const char *prefix, const char *out_dir, R
   if (make_prefix(cmp, prefix, out_dir)) return 1;
   cmp->csv_path = xasprintf("%s.csv", cmp->prefix);
   cmp->gp_path = xasprintf("%s.gp", cmp->prefix);
+  char err[1024];
   const char *outs[] = {cmp->csv_path, cmp->gp_path};
-  for (int i = 0; i < 2; i++) {
-    const char *input = blo_input_named(cmp->c, outs[i]);
-    if (input) {
-      error("the output '%s' is the input '%s' (the program, an import or a data file): refusing "
-            "to replace it",
-            outs[i], input);
+  for (int i = 0; i < 2; i++)
+    if (blo_output_replaces_input(cmp->c, outs[i], err, sizeof err)) {
+      error("%s", err);
       return 1;
     }
-  }
-  char err[1024];
   /* replaced whole when complete (rt_outfile.h): a killed compare loses nothing */
   if (rt_outfile_open(out, cmp->csv_path, err, sizeof err)) {
     error("%s", err);

@@ -154,12 +154,9 @@ int cmd_emit_c(int argc, char **argv) {
     const char *e = rt_options_set_num(&opt, "seed", (double)a.seed);
     if (e) rc = cmd_usage_error("emit-c", "--seed: %s", e);
   }
-  const char *input = rc == 0 ? blo_input_named(c, outp) : NULL;
-  if (input) {
-    fprintf(stderr,
-            "bloc emit-c: error: -o: the output '%s' is the input '%s' (the program, an "
-            "import or a data file): refusing to replace it\n",
-            outp, input);
+  char replaced[1200];
+  if (rc == 0 && blo_output_replaces_input(c, outp, replaced, sizeof replaced)) {
+    fprintf(stderr, "bloc emit-c: error: -o: %s\n", replaced);
     rc = 1;
   }
   if (rc == 0) { /* the options must suit the problem: fail here, not in the generated solver */

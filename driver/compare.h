@@ -58,7 +58,7 @@ typedef struct CmpRun {
 typedef struct Compare {
   const BloProblem *p;
   const struct BloCompiled *c; /* its compile: outputs must not replace its inputs
-                                  (blo_input_named) */
+                                  (blo_output_replaces_input) */
   CmpRun *runs;
   int nruns;
   CmpQuantity *q;     /* f, hypergrad_norm, then every report in declaration order */
