@@ -35,6 +35,12 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...) {
 
 #define usage_error(a, ...) cmd_usage_error((a)->cmd, __VA_ARGS__)
 
+/* The options every command's parser knows (--seed, --backend, --precision) are accepted only by
+ * the commands whose synopsis lists them: elsewhere they would be read and silently ignored. */
+static bool lists(const CmdArgs *a, const char *flag) {
+  return strstr(synopsis_of(a->cmd), flag) != NULL;
+}
+
 static int add_define(CmdArgs *a, const char *text) {
   SemaDefine d;
   if (!driver_parse_define(text, &d)) return 1;
@@ -91,7 +97,7 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
     const char *eq = strchr(arg, '=');
     size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
     const char *value = eq ? eq + 1 : NULL;
-    if (nlen == 6 && strncmp(arg, "--seed", 6) == 0) {
+    if (nlen == 6 && strncmp(arg, "--seed", 6) == 0 && lists(a, "--seed")) {
       if (!(value = flag_value(a, argc, argv, &i, "--seed", value))) return 1;
       /* the range of the option 'seed', checked on the text: every command takes the same
        * seeds, and one past 2^53 is refused as typed, not rounded or wrapped */
@@ -100,14 +106,14 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
       a->seed_set = true;
       continue;
     }
-    if (nlen == 9 && strncmp(arg, "--backend", 9) == 0) {
+    if (nlen == 9 && strncmp(arg, "--backend", 9) == 0 && lists(a, "--backend")) {
       if (!(value = flag_value(a, argc, argv, &i, "--backend", value))) return 1;
       if (strcmp(value, "jit") == 0) a->backend = BLO_BACKEND_JIT;
       else if (strcmp(value, "interp") == 0) a->backend = BLO_BACKEND_INTERP;
       else return usage_error(a, "--backend expects jit or interp, got '%s'", value);
       continue;
     }
-    if (nlen == 11 && strncmp(arg, "--precision", 11) == 0) {
+    if (nlen == 11 && strncmp(arg, "--precision", 11) == 0 && lists(a, "--precision")) {
       if (!(value = flag_value(a, argc, argv, &i, "--precision", value))) return 1;
       if (blo_precision_parse(value, &a->precision) != 0)
         return usage_error(a, "--precision expects f64 or f32, got '%s'", value);
@@ -124,10 +130,9 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
       const char *names[64] = {"--help"};
       int nn = 1;
       for (int k = 0; k < nflags && nn < 64; k++) names[nn++] = flags[k].name;
-      const char *syn = synopsis_of(a->cmd); /* --seed, --backend where the command lists them */
-      if (strstr(syn, "--seed")) names[nn++] = "--seed";
-      if (strstr(syn, "--backend")) names[nn++] = "--backend";
-      if (strstr(syn, "--precision")) names[nn++] = "--precision";
+      static const char *const common[] = {"--seed", "--backend", "--precision"};
+      for (int k = 0; k < 3; k++)
+        if (lists(a, common[k])) names[nn++] = common[k];
       const char *near = diag_suggest(given, names, (size_t)nn);
       usage_error(a, "unknown option '%s' for '%s'", arg, a->cmd);
       if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);

@@ -107,10 +107,11 @@ const DriverCmd driver_cmds[] = {
    "options:\n"
    "  --kernel NAME       one kernel only\n"
    "  -D NAME=VALUE       override a const of the program"},
-  {"dump-llvm", cmd_dump_llvm, "FILE.blo [--plan] [-D NAME=VALUE]...",
+  {"dump-llvm", cmd_dump_llvm, "FILE.blo [--plan] [--precision f64|f32] [-D NAME=VALUE]...",
    "Print the optimised LLVM IR of every kernel.\n\n"
    "options:\n"
    "  --plan              the execution plans the IR is generated from instead\n"
+   "  --precision f64|f32 the kernels for double or float data (default: the solve line's)\n"
    "  -D NAME=VALUE       override a const of the program"},
   {"emit-c", cmd_emit_c,
    "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--precision "
