@@ -960,7 +960,12 @@ static int load_npy(const char *path, RtShape want, const int64_t *dims3, RtTens
     goto done;
   }
   if (have != need) {
-    if (have < need)
+    if (need == UINT64_MAX) /* sat_mul saturated: no number of bytes to print */
+      rt_data_errf(err, errlen,
+                   "'%s': shape %s of '%s' is too large: its data would need more than 2^64 "
+                   "bytes (the file holds %" PRIu64 ")",
+                   path, shp, nh.descr, have);
+    else if (have < need)
       rt_data_errf(err, errlen,
                    "'%s': shape %s of '%s' needs %" PRIu64 " bytes of data but the file "
                    "holds %" PRIu64,

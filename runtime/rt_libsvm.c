@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,12 +87,27 @@ static int parse_row(const char *path, int64_t no, const char *s, const char *e,
       return rt_data_errf(err, errlen, "'%s' line %" PRId64 ": '%.*s%s' is not index:value", path,
                           no, w, tok, ell);
     int64_t idx = 0;
+    bool huge = false; /* digits past int64_t: beyond any declaration, said as such */
     for (const char *c = tok; c < colon; c++) {
-      if (*c < '0' || *c > '9' || idx > (INT64_MAX - 9) / 10)
+      if (*c < '0' || *c > '9')
         return rt_data_errf(err, errlen,
                             "'%s' line %" PRId64 ": '%.*s%s' does not start with a feature index",
                             path, no, w, tok, ell);
-      idx = 10 * idx + (*c - '0');
+      if (huge || idx > (INT64_MAX - (*c - '0')) / 10) huge = true;
+      else idx = 10 * idx + (*c - '0');
+    }
+    if (huge) {
+      int iw = (int)(colon - tok > 40 ? 40 : colon - tok);
+      const char *iell = colon - tok > 40 ? "..." : "";
+      if (maxidx == INT64_MAX)
+        return rt_data_errf(err, errlen,
+                            "'%s' line %" PRId64
+                            ": feature index %.*s%s is too large (at most %" PRId64 ")",
+                            path, no, iw, tok, iell, INT64_MAX);
+      return rt_data_errf(err, errlen,
+                          "'%s' line %" PRId64 ": feature index %.*s%s is beyond the %" PRId64
+                          " features of %s%s",
+                          path, no, iw, tok, iell, maxidx, decl, beyond);
     }
     if (idx == 0)
       return rt_data_errf(err, errlen, "'%s' line %" PRId64 ": feature index 0 (indices are "

@@ -797,9 +797,17 @@ static void test_libsvm(void **state) {
   expect_fail(
       rt_load_libsvm(fxd_text("val2.svm", "1 1:\n"), rt_shape(2, 1, 4), &t, rt_err(g_err, E)), t,
       "the value in '1:' is empty");
+  /* an index past int64_t is still an index: beyond the declaration, or past what is read */
   expect_fail(rt_load_libsvm(fxd_text("huge.svm", "1 99999999999999999999999:1\n"),
                              rt_shape(2, 1, 4), &t, rt_err(g_err, E)),
-              t, "does not start with a feature index");
+              t, "line 1: feature index 99999999999999999999999 is beyond the 3 features of");
+  expect_fail(rt_load_libsvm(fxd_text("max.svm", "1 9223372036854775807:1\n"), rt_shape(2, 1, 4),
+                             &t, rt_err(g_err, E)),
+              t, "line 1: feature index 9223372036854775807 is beyond the 3 features of");
+  expect_fail(rt_load_libsvm_labels(fxd_text("hugel.svm", "1 99999999999999999999999:1\n"),
+                                    (RtShape){1, 1, 1}, &t, rt_err(g_err, E)),
+              t, "line 1: feature index 99999999999999999999999 is too large (at most "
+                 "9223372036854775807)");
   expect_fail(rt_load_libsvm(fxd_text("comments.svm", "# only\n\n# comments\n"), rt_shape(2, 1, 4),
                              &t, rt_err(g_err, E)),
               t, "holds no examples (only blank or comment lines)");
@@ -1158,7 +1166,12 @@ static void test_npy_errors(void **state) {
   expect_fail(
       rt_load_npy(npy_file("huge.npy", 1, "<f8", 0, "(4294967296, 4294967296, 4294967296)", m, 48),
                   rt_shape(2, RT_ANY, RT_ANY), &t, rt_err(g_err, E)),
-      t, "shape (4294967296, 4294967296, 4294967296) of '<f8' needs 18446744073709551615 bytes");
+      t, "shape (4294967296, 4294967296, 4294967296) of '<f8' is too large: its data would need "
+         "more than 2^64 bytes (the file holds 48)");
+  expect_fail(rt_load_npy(npy_file("huge2.npy", 1, "<f8", 0, "(3037000500, 3037000500)", m, 16),
+                          rt_shape(2, 2, 2), &t, rt_err(g_err, E)),
+              t, "shape (3037000500, 3037000500) of '<f8' is too large: its data would need more "
+                 "than 2^64 bytes (the file holds 16)");
   expect_fail(
       rt_load_npy(npy_file("nan.npy", 1, "<f8", 0, "(2, 3)", (double[]){1, 2, 3, 4, 5, NAN}, 48),
                   rt_shape(2, 2, 3), &t, rt_err(g_err, E)),
