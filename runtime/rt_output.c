@@ -357,10 +357,13 @@ RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) 
             r->ritz_max);
   for (int i = 0; i < r->n_reports; i++)
     fprintf(out, "  %s = %.10g\n", p->report_names[i], r->reports[i]);
-  for (int i = 0; i < r->n_recoveries; i++)
-    fprintf(out, "  recovery at step %lld: back to step %lld, x_step = %.4g, y_step = %.4g\n",
-            (long long)r->recoveries[i].step, (long long)r->recoveries[i].from_step,
-            r->recoveries[i].x_step, r->recoveries[i].y_step);
+  for (int i = 0; i < r->n_recoveries; i++) {
+    const RtRecovery *rc = &r->recoveries[i];
+    fprintf(out, "  recovery at step %lld: back to step %lld, x_step = %.4g", (long long)rc->step,
+            (long long)rc->from_step, rc->x_step);
+    if (isfinite(rc->y_step)) fprintf(out, ", y_step = %.4g", rc->y_step);
+    fputc('\n', out);
+  }
   if (r->best_step >= 0 && (r->saved_best || r->stop == RT_STOP_NUMERICAL))
     fprintf(out, "  best trace point: step %lld  f = %.10g  |hypergradient| = %s%s\n",
             (long long)r->best_step, r->best_f,

@@ -269,7 +269,7 @@ static void trace_point(Run *r, int64_t step) {
     if (r->cfg->on_trace(r->cfg->on_trace_ctx, r->row, rt_trace_ncols(s->p))) r->cancel = true;
   }
   r->last_trace = step;
-  double *half = 2 * step < r->K ? &r->hg_early : &r->hg_late;
+  double *half = 2 * step <= r->K ? &r->hg_early : &r->hg_late;
   if (step > 0 && !(s->hg_norm <= *half)) *half = s->hg_norm;
   r->res->t_output += now() - t1;
 }
@@ -424,7 +424,8 @@ static bool recover(Run *r, int64_t step) {
   rc->step = step;
   rc->from_step = res->best_step;
   rc->x_step = s->x_step;
-  rc->y_step = s->y_step;
+  /* NaN (null in the JSON, left out of the summary) where y_step means nothing: exact */
+  rc->y_step = rt_method_unused_option(s->opt.method, "y_step") ? NAN : s->y_step;
   size_t len = strlen(res->message);
   if (len >= sizeof rc->reason) len = sizeof rc->reason - 1;
   memcpy(rc->reason, res->message, len);
