@@ -157,6 +157,27 @@ void help_method_options(FILE *out) {
   }
 }
 
+int help_method(const char *name, FILE *out) {
+  const RtMethodSpec *m = rt_method_find(name);
+  if (!m) return -1;
+  fprintf(out, "method %s: %s\n", m->name, m->summary);
+  fprintf(out, "\noptions (in `solve %s(key = value, ...)`, or --set key=value):\n", m->name);
+  for (int k = 0; k < m->nopts; k++) {
+    const RtOptSpec *s = &m->opts[k];
+    if (!rt_method_shows_option(m, s->name)) continue; /* as help_method_options */
+    char text[1024], kind[96], num[32];
+    const char *def = default_str(s, num);
+    kind_str(s, kind, sizeof kind);
+    snprintf(text, sizeof text, "%s (%s%s%s)", s->help, kind, def ? ", default " : "",
+             def ? def : "");
+    if (strlen(s->name) > 19) fprintf(out, "  %s\n%*s", s->name, INDENT, "");
+    else fprintf(out, "  %-19s ", s->name);
+    wrap(out, INDENT, text);
+  }
+  fprintf(out, "\nThe method's update and the meaning of its options: doc/methods.md.\n");
+  return 0;
+}
+
 void help_extra(const char *cmd, FILE *out) {
   if (strcmp(cmd, "run") == 0) help_method_options(out);
 }

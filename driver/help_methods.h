@@ -12,6 +12,10 @@
  * out for it). Lines wrap at 92 columns. */
 void help_method_options(FILE *out);
 
+/* `bloc help METHOD`: the summary of method `name` and each option it shows (not those it
+ * lists but does not use), with its help, kind and default. -1 when no method has that name. */
+int help_method(const char *name, FILE *out);
+
 /* The extra help of subcommand `cmd` after its paragraph (run: help_method_options), or
  * nothing. */
 void help_extra(const char *cmd, FILE *out);

@@ -7,7 +7,9 @@
 #include "config.h"
 #include "driver.h"
 #include "help_methods.h"
+#include "support/diag.h"
 #include "rt_linalg.h"
+#include "rt_methods.h"
 #include "rt_mpi.h"
 
 const DriverCmd driver_cmds[] = {
@@ -152,7 +154,8 @@ static void usage(FILE *out) {
   for (int i = 0; i < driver_ncmds; i++) /* the first line of each help paragraph */
     fprintf(out, "  %-8s %.*s\n", driver_cmds[i].name, (int)strcspn(driver_cmds[i].help, "\n"),
             driver_cmds[i].help);
-  fprintf(out, "  %-8s %s\n", "help", "Show the options of a command: bloc help COMMAND.");
+  fprintf(out, "  %-8s %s\n", "help",
+          "Show the options of a command or of a method: bloc help COMMAND|METHOD.");
   fprintf(out, "\nglobal options: --help, --version\n");
 }
 
@@ -190,7 +193,16 @@ static int dispatch(int argc, char **argv) {
     }
     const DriverCmd *c = find_cmd(argv[2]);
     if (!c) {
-      fprintf(stderr, "bloc: error: unknown command '%s'\n", argv[2]);
+      if (help_method(argv[2], stdout) == 0) return 0;
+      fprintf(stderr, "bloc: error: '%s' is neither a command nor a method\n", argv[2]);
+      const char *names[128];
+      size_t nn = 0;
+      for (int i = 0; i < driver_ncmds && nn < 128; i++) names[nn++] = driver_cmds[i].name;
+      for (int i = 0; i < rt_nmethods && nn < 128; i++) names[nn++] = rt_methods[i].name;
+      const char *near = diag_suggest(argv[2], names, nn);
+      if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
+      else fprintf(stderr, "hint: run 'bloc --help' for the commands, 'bloc help run' for the "
+                           "methods\n");
       return 1;
     }
     printf("usage: bloc %s %s\n\n%s\n", c->name, c->synopsis, c->help);

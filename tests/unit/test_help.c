@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,16 +41,16 @@ typedef struct HelpEntry {
   char *text; /* squeezed, after the name */
 } HelpEntry;
 
-/* The entries of the "method options" section: a line "  NAME TEXT" and its continuation
- * lines (indented further). */
-static int read_entries(char *help, HelpEntry *e, int max) {
-  char *sec = strstr(help, "\nmethod options");
+/* The entries of the section whose heading line starts with `section` ("\nmethod options"):
+ * a line "  NAME TEXT" and its continuation lines (indented further), up to a blank line. */
+static int read_entries(char *help, const char *section, HelpEntry *e, int max) {
+  char *sec = strstr(help, section);
   assert_non_null(sec);
   char *line = strchr(sec + 1, '\n') + 1;
   int n = 0;
   char *buf = NULL;
   size_t cap = 0, len = 0;
-  while (line && *line) {
+  while (line && *line && *line != '\n') {
     char *end = strchr(line, '\n');
     size_t l = end ? (size_t)(end - line) : strlen(line);
     if (l > 2 && line[0] == ' ' && line[1] == ' ' && line[2] != ' ') { /* a new entry */
@@ -108,7 +109,7 @@ static void test_every_option_described(void **state) {
   (void)state;
   char *help = help_text();
   static HelpEntry e[256];
-  int n = read_entries(help, e, 256);
+  int n = read_entries(help, "\nmethod options", e, 256);
   int checked = 0;
   for (int i = 0; i < rt_nmethods; i++) {
     const RtMethodSpec *m = &rt_methods[i];
@@ -150,10 +151,59 @@ static void test_every_method_listed(void **state) {
   free(help);
 }
 
+/* `bloc help METHOD` (help_method): the method's summary and each option it shows, with its
+ * help text and default; not the options it lists without using (exact's y_step); -1 for a
+ * name that is no method. */
+static void test_help_method(void **state) {
+  (void)state;
+  static HelpEntry e[128];
+  for (int i = 0; i < rt_nmethods; i++) {
+    const RtMethodSpec *m = &rt_methods[i];
+    char *help = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&help, &size);
+    assert_non_null(f);
+    assert_int_equal(help_method(m->name, f), 0);
+    assert_int_equal(fclose(f), 0);
+    char head[512];
+    snprintf(head, sizeof head, "method %s: %s\n", m->name, m->summary);
+    assert_true(strncmp(help, head, strlen(head)) == 0);
+    int n = read_entries(help, "\noptions (", e, 128), shown = 0;
+    for (int k = 0; k < m->nopts; k++) {
+      const RtOptSpec *s = &m->opts[k];
+      bool listed = false;
+      for (int j = 0; j < n && !listed; j++) listed = strcmp(e[j].name, s->name) == 0;
+      if (!rt_method_shows_option(m, s->name)) {
+        assert_false(listed);
+        continue;
+      }
+      char *want = squeeze(s->help);
+      bool found = false;
+      for (int j = 0; j < n && !found; j++)
+        found = strcmp(e[j].name, s->name) == 0 && strncmp(e[j].text, want, strlen(want)) == 0;
+      if (!found) fprintf(stderr, "help %s: %s is not described\n", m->name, s->name);
+      assert_true(found);
+      free(want);
+      shown++;
+    }
+    assert_int_equal(n, shown); /* nothing else */
+    for (int j = 0; j < n; j++) free(e[j].text);
+    free(help);
+  }
+  char *none = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream(&none, &size);
+  assert_int_equal(help_method("aidcg", f), -1);
+  assert_int_equal(fclose(f), 0);
+  assert_int_equal(size, 0);
+  free(none);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_option_described),
       cmocka_unit_test(test_every_method_listed),
+      cmocka_unit_test(test_help_method),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
