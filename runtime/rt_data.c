@@ -371,9 +371,13 @@ RT_API int rt_data_fit_shape(const char *path, RtShape want, const RtFileTable *
   return 0;
 }
 
-/* 0-based position of element i of a tensor, for messages: "[i]" or "[row, col]". */
-static void pos_str(const RtTensor *t, int64_t i, char *buf, size_t len) {
-  if (t->rank == 2)
+/* 0-based position of element i of a tensor, for messages: "[i]", "[row, col]", or, for the
+ * storage of a tensor[T, K, d] declaration (dims3, else NULL), "[t, k, j]" as .blo indexes it. */
+static void pos_str(const RtTensor *t, const int64_t *dims3, int64_t i, char *buf, size_t len) {
+  if (dims3)
+    snprintf(buf, len, "[%" PRId64 ", %" PRId64 ", %" PRId64 "]", i / (dims3[1] * dims3[2]),
+             i / dims3[2] % dims3[1], i % dims3[2]);
+  else if (t->rank == 2)
     snprintf(buf, len, "[%" PRId64 ", %" PRId64 "]", i / t->cols, i % t->cols);
   else if (t->rank == 1)
     snprintf(buf, len, "[%" PRId64 "]", i);
@@ -382,10 +386,10 @@ static void pos_str(const RtTensor *t, int64_t i, char *buf, size_t len) {
 }
 
 /* The error for element i (value v, not finite) of a tensor shaped like t; returns -1. */
-static int nonfinite_error(const char *path, const RtTensor *t, int64_t i, double v, char *err,
-                           size_t errlen) {
-  char p[64];
-  pos_str(t, i, p, sizeof p);
+static int nonfinite_error(const char *path, const RtTensor *t, const int64_t *dims3, int64_t i,
+                           double v, char *err, size_t errlen) {
+  char p[96];
+  pos_str(t, dims3, i, p, sizeof p);
   return rt_data_errf(err, errlen, "'%s': element %s is %s (only finite numbers are accepted)",
                       path, p,
                       isnan(v) ? "NaN"
@@ -393,10 +397,11 @@ static int nonfinite_error(const char *path, const RtTensor *t, int64_t i, doubl
                                : "-Inf");
 }
 
-static int check_finite(const char *path, const RtTensor *t, char *err, size_t errlen) {
+static int check_finite(const char *path, const RtTensor *t, const int64_t *dims3, char *err,
+                        size_t errlen) {
   int64_t n = t->rows * t->cols;
   for (int64_t i = 0; i < n; i++)
-    if (!isfinite(t->v[i])) return nonfinite_error(path, t, i, t->v[i], err, errlen);
+    if (!isfinite(t->v[i])) return nonfinite_error(path, t, dims3, i, t->v[i], err, errlen);
   return 0;
 }
 
@@ -613,7 +618,7 @@ RT_API int rt_idx_open_rows(const char *path, RtShape shape, int64_t want, RtIdx
       double v;
       idx_decode(f, f->vals + i * (uint64_t)esize, 1, &v);
       if (!isfinite(v)) {
-        nonfinite_error(path, &t, (int64_t)i, v, err, errlen);
+        nonfinite_error(path, &t, NULL, (int64_t)i, v, err, errlen);
         free(f);
         goto done;
       }
@@ -1003,7 +1008,7 @@ static int load_npy(const char *path, RtShape want, const int64_t *dims3, RtTens
       }
     }
   }
-  if (kind == EK_F && check_finite(path, &t, err, errlen)) {
+  if (kind == EK_F && check_finite(path, &t, dims3, err, errlen)) {
     rt_tensor_free(&t);
     goto done;
   }
@@ -1120,7 +1125,8 @@ static int bin_read_run(const BinRows *b, const BinSizeMsg *m, BinRun r, double 
     for (int64_t j = 0; j < k; j++, i++) {
       double v = decode(scratch + j * b->esize, b->kind, b->esize, b->big);
       if (b->kind == EK_F && !isfinite(v))
-        return nonfinite_error(b->path, &b->shape, r.pos0 + i * r.pstride, v, e.buf, e.len);
+        return nonfinite_error(b->path, &b->shape, NULL, r.pos0 + i * r.pstride, v, e.buf,
+                               e.len);
       out[i * r.stride] = v;
     }
   }
