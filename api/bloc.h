@@ -197,10 +197,13 @@ const char *bloc_result_summary(const bloc_result *r);
 
 typedef struct bloc_eval bloc_eval;
 
-/* Evaluate oracles once at (x, y), v the direction of the products (NULL: the initial point,
- * v = 1; x without y: y0 of x when the lower initialiser uses x), what `bloc eval` prints:
- * `what` is a comma-separated list of f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy,
- * hypergrad (NULL or "all": every one). The hypergradient
+/* Evaluate oracles once at (x, y), v the direction of the products (v NULL: 1), what `bloc
+ * eval` prints. x NULL: the x bloc_solve starts from, the initial x projected onto the
+ * constraints with the solve's warning; y NULL then the solve's y0 (the initialiser's at that
+ * x when it reads x, unless bloc_set_start gave y). A given x is evaluated as given, with a
+ * warning when it lies outside the constraints; x without y: y0 of x when the lower
+ * initialiser uses x. `what` is a comma-separated list of f, g, grad_x_f, grad_y_f, grad_y_g,
+ * hvp_yy, hvp_xy, hypergrad (NULL or "all": every one). The hypergradient
  * is exact (a dense solve up to 2000 lower variables, else CG to 1e-12). Prepares p (every
  * kernel) if needed. *out is set when the oracles could be evaluated (status BLOC_OK, or
  * BLOC_ERR_NUMERICAL when the hypergradient failed), else NULL. */
