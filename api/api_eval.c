@@ -27,22 +27,26 @@ struct bloc_eval {
   const char *hg_solver;
 };
 
-/* Parse "a,b,c" into want[]; 0, or -1 with *bad, *badlen the first unknown name. */
+/* Parse "a,b,c" into want[]; 0, or -1 with *bad, *badlen the first unknown name. An empty
+ * name is unknown: "" (Python's what=[]) or "f," names no quantity where one was meant, and
+ * evaluating nothing, or everything, would hide the slip. */
 static int parse_what(const char *what, bool want[NWHAT], const char **bad, int *badlen) {
   bool all = !what || strcmp(what, "all") == 0;
   for (int i = 0; i < NWHAT; i++) want[i] = all;
-  for (const char *s = what; !all && *s;) {
+  for (const char *s = what; !all;) {
     const char *comma = strchr(s, ',');
     size_t len = comma ? (size_t)(comma - s) : strlen(s);
     bool ok = false;
     for (int i = 0; i < NWHAT; i++)
-      if (strlen(all_what[i]) == len && strncmp(all_what[i], s, len) == 0) want[i] = ok = true;
+      if (len && strlen(all_what[i]) == len && strncmp(all_what[i], s, len) == 0)
+        want[i] = ok = true;
     if (!ok) {
       *bad = s;
       *badlen = (int)len;
       return -1;
     }
-    s += len + (comma ? 1 : 0);
+    if (!comma) break;
+    s = comma + 1;
   }
   return 0;
 }

@@ -101,7 +101,7 @@ const DriverCmd driver_cmds[] = {
    "options:\n"
    "  --x F, --y F, --v F the point and direction, one number per line (default: the\n"
    "                      start of bloc run; v = 1)\n"
-   "  --what f,g,...      the oracles to print (default: all)\n"
+   "  --what f,g,...      the oracles to print (default: all; an empty name is an error)\n"
    "  --seed N            seed of the data-stage generators and sample draws\n"
    "  --backend jit|interp\n"
    "                      LLVM-compiled kernels (default) or the reference evaluator\n"

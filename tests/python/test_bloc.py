@@ -471,7 +471,7 @@ class Eval(unittest.TestCase):
     def test_eval_at_solve_start(self):
         """The default point is the one solve() starts from: x0 = [5, -3] projected onto [0, 1]
         (the solve's warning), y0 = 10 P(x0) = [10, 0], f = 82; a given x is evaluated as given
-        (f = 377 at [2, 0.5]) with a warning."""
+        (f = 377 at [2, 0.5]) with a warning. An empty what is an error, as "" is in C."""
         p = bloc.compile(text=BOX_TEXT, name="box.blo")
         moved = re.escape("projected onto them (|x0 - P(x0)| = 5)")
         with self.assertWarnsRegex(bloc.BlocWarning, moved):
@@ -481,6 +481,10 @@ class Eval(unittest.TestCase):
         self.assertEqual(p.solve(outer_steps=0).f, 82)
         with self.assertWarnsRegex(bloc.BlocWarning, "given x lies outside"):
             self.assertEqual(p.eval(x=[2, 0.5], what="f")["f"], 377)
+        for what in ([], ""):
+            with self.assertRaises(bloc.OptionError) as cm:
+                p.eval(what=what)
+            self.assertIn("unknown quantity ''", str(cm.exception))
 
 
 class Library(unittest.TestCase):

@@ -372,7 +372,7 @@ static void test_define_and_eval(void **state) {
 /* The point bloc_eval_at evaluates by default is the one a solve starts from: x0 projected onto
  * its constraints (with the solve's warning) and y0 = Phi(P(x0)) from an initialiser that reads
  * x; a given y0 (bloc_set_start) is kept, as the solve keeps it. A given x is evaluated as
- * given, with a warning. */
+ * given, with a warning. An empty `what` is an error, as Python's what=[] is. */
 static const char box_text[] = "problem box\n"
                                "upper x : vector[2] = [5, -3] in [0, 1]\n"
                                "lower y : vector[2] = 10 * x\n"
@@ -432,6 +432,14 @@ static void test_eval_at_solve_start(void **state) {
   /* inside the box: no warning */
   double xi[2] = {0.5, 0.5};
   assert_true(fabs(eval_f(p, xi, NULL) - 32) < 1e-12);
+  /* an empty list names no quantity: an error, as an unknown name is */
+  bloc_eval *e;
+  assert_int_equal(bloc_eval_at(p, "", NULL, NULL, NULL, &e), BLOC_ERR_INPUT);
+  assert_null(e);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "unknown quantity ''"));
+  assert_int_equal(bloc_eval_check_what("", NULL, NULL), BLOC_ERR_INPUT);
+  assert_int_equal(bloc_eval_check_what("f,", NULL, NULL), BLOC_ERR_INPUT);
+  assert_int_equal(bloc_eval_check_what("f,g", NULL, NULL), BLOC_OK);
   bloc_problem_free(p);
 }
 
