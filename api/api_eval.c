@@ -7,6 +7,7 @@
 #include "api_int.h"
 #include "rt_hypergrad.h"
 #include "rt_oracle.h"
+#include "rt_xstep.h"
 
 enum { EVAL_DENSE_MAX = 2000, EVAL_MAX = 12 };
 
@@ -26,22 +27,26 @@ struct bloc_eval {
   const char *hg_solver;
 };
 
-/* Parse "a,b,c" into want[]; 0, or -1 with *bad, *badlen the first unknown name. */
+/* Parse "a,b,c" into want[]; 0, or -1 with *bad, *badlen the first unknown name. An empty
+ * name is unknown: "" (Python's what=[]) or "f," names no quantity where one was meant, and
+ * evaluating nothing, or everything, would hide the slip. */
 static int parse_what(const char *what, bool want[NWHAT], const char **bad, int *badlen) {
   bool all = !what || strcmp(what, "all") == 0;
   for (int i = 0; i < NWHAT; i++) want[i] = all;
-  for (const char *s = what; !all && *s;) {
+  for (const char *s = what; !all;) {
     const char *comma = strchr(s, ',');
     size_t len = comma ? (size_t)(comma - s) : strlen(s);
     bool ok = false;
     for (int i = 0; i < NWHAT; i++)
-      if (strlen(all_what[i]) == len && strncmp(all_what[i], s, len) == 0) want[i] = ok = true;
+      if (len && strlen(all_what[i]) == len && strncmp(all_what[i], s, len) == 0)
+        want[i] = ok = true;
     if (!ok) {
       *bad = s;
       *badlen = (int)len;
       return -1;
     }
-    s += len + (comma ? 1 : 0);
+    if (!comma) break;
+    s = comma + 1;
   }
   return 0;
 }
@@ -100,9 +105,29 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   memcpy(py, y ? y : bp->y0, sizeof(double) * (size_t)ny);
   for (int64_t i = 0; i < ny; i++) pv[i] = v ? v[i] : 1.0;
   RtDraw key = rt_oracle_draw(&o); /* every quantity at the same sample draw */
-  /* y0 follows a given x when the lower initialiser uses x, as bloc_set_start (run's --init-x)
-   * has it; it stayed the program's y0, so f was evaluated at a y that belongs to no x given */
-  if (x && !y && bp->init_uses_x) rt_oracle_init_y(&o, key, px, py);
+  /* The initial point is the one a solve starts from: x0 projected onto the constraints, by
+   * the solver's own code and with its warning. A given x is evaluated as given (the point
+   * asked for), and a warning says when it lies outside (gx, not yet used, takes its P(x)). */
+  RtXStart start;
+  if (x) memcpy(gx, x, sizeof(double) * (size_t)nx);
+  if (rt_xstep_project_start(bp, x ? gx : px, &start, err, sizeof err) != 0) {
+    p->category = "data"; /* bounds from data that make an empty box */
+    api_diag(p, BLOC_ERROR, NULL, "%s", err);
+    rt_oracle_free(&o);
+    free(buf);
+    free(e);
+    return api_end(p, BLOC_ERR_INPUT);
+  }
+  if (start.outside && !x) api_diag(p, BLOC_WARNING, NULL, "%s", start.warning);
+  else if (start.outside)
+    api_diag(p, BLOC_WARNING, NULL,
+             "the given x lies outside the constraints of the upper variables (|x - P(x)| = "
+             "%.6g): evaluated there as given, not at P(x), where a solve from it would start",
+             start.moved);
+  /* y0 follows x when the lower initialiser uses x: a given x as bloc_set_start (run's
+   * --init-x) has it, the projected x0 as the solve does, Phi(P(x0)), unless y0 was given */
+  bool y_follows = x || (start.moved > 0 && !p->y0_given);
+  if (!y && bp->init_uses_x && y_follows) rt_oracle_init_y(&o, key, px, py);
   if (want[0]) *item(e, "f", 1) = rt_oracle_f(&o, key, px, py);
   if (want[1]) *item(e, "g", 1) = rt_oracle_g(&o, key, px, py);
   rt_oracle_grad_f(&o, key, px, py, gx, gyf);

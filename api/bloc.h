@@ -197,18 +197,23 @@ const char *bloc_result_summary(const bloc_result *r);
 
 typedef struct bloc_eval bloc_eval;
 
-/* Evaluate oracles once at (x, y), v the direction of the products (NULL: the initial point,
- * v = 1; x without y: y0 of x when the lower initialiser uses x), what `bloc eval` prints:
- * `what` is a comma-separated list of f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy,
- * hypergrad (NULL or "all": every one). The hypergradient
- * is exact (a dense solve up to 2000 lower variables, else CG to 1e-12). Prepares p (every
- * kernel) if needed. *out is set when the oracles could be evaluated (status BLOC_OK, or
- * BLOC_ERR_NUMERICAL when the hypergradient failed), else NULL. */
+/* Evaluate oracles once at (x, y), v the direction of the products (v NULL: 1), what `bloc
+ * eval` prints. x NULL: the x bloc_solve starts from, the initial x projected onto the
+ * constraints with the solve's warning; y NULL then the solve's y0 (the initialiser's at that
+ * x when it reads x, unless bloc_set_start gave y). A given x is evaluated as given, with a
+ * warning when it lies outside the constraints; x without y: y0 of x when the lower
+ * initialiser uses x. `what` is a comma-separated list of f, g, grad_x_f, grad_y_f, grad_y_g,
+ * hvp_yy, hvp_xy, hypergrad (NULL or "all": every one; an empty name, "" too, is unknown:
+ * BLOC_ERR_INPUT). The hypergradient is exact (a dense solve up to 2000 lower variables, else
+ * CG to 1e-12). Prepares p (every kernel) if needed. *out is set when the oracles could be
+ * evaluated (status BLOC_OK, or BLOC_ERR_NUMERICAL when the hypergradient failed), else
+ * NULL. */
 int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const double *y,
                  const double *v, bloc_eval **out);
 void bloc_eval_free(bloc_eval *e);
-/* Whether `what` names only known quantities (NULL and "all" do): BLOC_OK, or BLOC_ERR_INPUT
- * with *bad and *badlen the first unknown name (for a caller's own message). */
+/* Whether `what` names only known quantities (NULL and "all" do; "" and "f," do not):
+ * BLOC_OK, or BLOC_ERR_INPUT with *bad and *badlen the first unknown name, badlen 0 for an
+ * empty one (for a caller's own message). */
 int bloc_eval_check_what(const char *what, const char **bad, int *badlen);
 /* One quantity: its values and length (1 for f, g), or BLOC_ERR_INPUT when it was not asked
  * for. hypergrad_residual and lower_hessian_min_eig (when the Hessian was not positive

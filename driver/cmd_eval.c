@@ -1,5 +1,5 @@
 /* cmd_eval.c — `bloc eval`, a user of the C API (api/bloc.h: bloc_eval_at): every oracle
- * once, at the initial point or at --x/--y (--v for the products), printed as JSON; the
+ * once, at the point bloc run starts from or at --x/--y (--v for the products), as JSON; the
  * hypergradient is exact (dense solve for small y, CG to a 1e-12 relative residual
  * otherwise) and says which solver it used. */
 #include <math.h>

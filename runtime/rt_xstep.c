@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rt_linalg.h"
+#include "rt_mem.h"
 #include "rt_solver.h"
 
 /* In-place heapsort of a[0..n) into descending order: O(n log n) without allocation (qsort
@@ -70,9 +71,15 @@ static double bound(const BloProblem *p, int k, double scalar, int64_t i) {
   return p->data[k][i];
 }
 
-/* Resolve p's constraints into per-element bounds and simplex blocks. 0, or -1 with err. */
-static int setup_constraints(RtSolver *s, RtXStep *xs, char *err, size_t errlen) {
-  const BloProblem *p = s->p;
+/* Where the constraints' buffers come from: the solver's tracked allocation, or the heap for
+ * rt_xstep_project_start (freed there). */
+typedef void *(*XAlloc)(void *ctx, size_t bytes);
+
+/* Resolve p's constraints into xs's per-element bounds and simplex blocks, its buffers one block
+ * from alloc(ctx, ...) that starts at xs->simplex (NULL without constraints). 0, or -1 with
+ * err. */
+static int setup_constraints(const BloProblem *p, RtXStep *xs, XAlloc alloc, void *ctx, char *err,
+                             size_t errlen) {
   int64_t nsort = 0;
   bool box = false;
   for (int c = 0; c < p->n_constraints; c++) {
@@ -103,22 +110,24 @@ static int setup_constraints(RtSolver *s, RtXStep *xs, char *err, size_t errlen)
   }
   xs->constrained = p->n_constraints > 0;
   if (!xs->constrained) return 0;
-  xs->w = rt_solver_vec(s, s->nx);
-  xs->simplex = rt_solver_mem(s, (size_t)(xs->nsimplex + 1) * sizeof *xs->simplex);
-  xs->sort = rt_solver_vec(s, nsort + 1);
-  if (box) {
-    xs->lo = rt_solver_vec(s, s->nx);
-    xs->hi = rt_solver_vec(s, s->nx);
-  }
-  if (!xs->w || !xs->simplex || !xs->sort || (box && (!xs->lo || !xs->hi))) {
+  /* one block: the simplex blocks first (their int64 alignment), then w, sort, lo, hi */
+  int64_t nx = xs->nx, nd = nx + nsort + 1 + (box ? 2 * nx : 0);
+  size_t nsim = (size_t)xs->nsimplex + 1;
+  if (nd < 0 || (uint64_t)nd > (SIZE_MAX - nsim * sizeof *xs->simplex) / sizeof(double) ||
+      !(xs->simplex = alloc(ctx, nsim * sizeof *xs->simplex + (size_t)nd * sizeof(double)))) {
     snprintf(err, errlen, "out of memory");
     return -1;
   }
-  if (box)
-    for (int64_t i = 0; i < s->nx; i++) {
+  xs->w = (double *)(void *)(xs->simplex + nsim);
+  xs->sort = xs->w + nx;
+  if (box) {
+    xs->lo = xs->sort + nsort + 1;
+    xs->hi = xs->lo + nx;
+    for (int64_t i = 0; i < nx; i++) {
       xs->lo[i] = -INFINITY;
       xs->hi[i] = INFINITY;
     }
+  }
   int ns = 0;
   for (int c = 0; c < p->n_constraints; c++) {
     const BloConstraint *k = &p->constraints[c];
@@ -144,6 +153,42 @@ static int setup_constraints(RtSolver *s, RtXStep *xs, char *err, size_t errlen)
   return 0;
 }
 
+/* Project x, a start, onto the constraints of xs (set up) in place, and say how far it moved
+ * (xs->w the scratch). */
+static void project_start(RtXStep *xs, double *x, RtXStart *out) {
+  rt_copy(xs->nx, x, xs->w);
+  double x0n = rt_nrm2(xs->nx, x);
+  rt_xstep_project(xs, x);
+  rt_axpy(xs->nx, -1.0, x, xs->w);
+  out->moved = rt_nrm2(xs->nx, xs->w);
+  /* `= 1/n in simplex` sums to 1 only up to rounding: such moves are not worth a warning */
+  out->outside = out->moved > 1e-12 * fmax(1.0, x0n);
+  out->warning[0] = '\0';
+  if (out->outside)
+    snprintf(out->warning, sizeof out->warning,
+             "the initial upper variables lie outside their constraints: projected onto them "
+             "(|x0 - P(x0)| = %.6g)", out->moved);
+}
+
+static void *heap_alloc(void *ctx, size_t bytes) {
+  (void)ctx;
+  return rt_mem_calloc(1, bytes);
+}
+
+RT_API int rt_xstep_project_start(const BloProblem *p, double *x, RtXStart *out, char *err,
+                                  size_t errlen) {
+  RtXStep xs;
+  memset(&xs, 0, sizeof xs);
+  memset(out, 0, sizeof *out);
+  xs.nx = p->nx;
+  int rc = setup_constraints(p, &xs, heap_alloc, NULL, err, errlen);
+  if (rc == 0 && xs.constrained) project_start(&xs, x, out);
+  rt_mem_free(xs.simplex); /* the block */
+  return rc;
+}
+
+static void *solver_alloc(void *ctx, size_t bytes) { return rt_solver_mem(ctx, bytes); }
+
 /* What x_optimizer leaves unused, named in a warning when it was given. */
 static void warn_unused(RtSolver *s, const char *key, const char *why) {
   if (rt_solver_isset(s, key))
@@ -167,18 +212,12 @@ RT_API int rt_xstep_setup(RtSolver *s, char *err, size_t errlen) {
   }
   if (xs->opt != RT_XOPT_SGD && !(xs->m = rt_solver_vec(s, s->nx))) goto oom;
   if (xs->opt == RT_XOPT_ADAM && !(xs->v = rt_solver_vec(s, s->nx))) goto oom;
-  if (setup_constraints(s, xs, err, errlen)) return -1;
+  if (setup_constraints(s->p, xs, solver_alloc, s, err, errlen)) return -1;
   if (!xs->constrained) return 0;
-  rt_copy(s->nx, s->x, xs->w);
-  double x0n = rt_nrm2(s->nx, s->x);
-  rt_xstep_project(xs, s->x);
-  rt_axpy(s->nx, -1.0, s->x, xs->w);
-  double moved = rt_nrm2(s->nx, xs->w);
-  xs->x0_moved = moved > 0;
-  /* `= 1/n in simplex` sums to 1 only up to rounding: such moves are not worth a warning */
-  if (moved > 1e-12 * fmax(1.0, x0n))
-    rt_solver_warn(s, "x0.projected", "the initial upper variables lie outside their "
-                   "constraints: projected onto them (|x0 - P(x0)| = %.6g)", moved);
+  RtXStart start;
+  project_start(xs, s->x, &start);
+  xs->x0_moved = start.moved > 0;
+  if (start.outside) rt_solver_warn(s, "x0.projected", "%s", start.warning);
   return 0;
 oom:
   snprintf(err, errlen, "out of memory");

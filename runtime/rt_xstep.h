@@ -38,9 +38,23 @@ typedef struct RtXStep {
 struct RtSolver;
 
 /* Read x_optimizer, beta1, beta2, eps, resolve the constraints of s->p against its data and
- * allocate the state; then project the initial x (a warning says by how much it moved).
+ * allocate the state; then project the initial x (a warning says by how much it moved:
+ * RtXStart.warning).
  * 0, or -1 with a message (bad bounds in data: lo > hi, NaN). */
 RT_API int rt_xstep_setup(struct RtSolver *s, char *err, size_t errlen);
+/* The start of a solve projected onto the constraints of the upper variables. */
+typedef struct RtXStart {
+  double moved; /* |x0 - P(x0)| */
+  bool outside; /* moved by more than rounding (1e-12 relative): worth the warning */
+  char warning[160]; /* the solve's warning when outside, "" otherwise */
+} RtXStart;
+
+/* x [p->nx] <- P(x): the x a solve of p starts from when its initial x is x, projected and
+ * warned about as rt_xstep_setup does (the same code; a caller without a solver, such as
+ * bloc_eval_at, reports out->warning itself). Allocates its scratch and frees it.
+ * 0, or -1 with a message (bad bounds in data, out of memory). */
+RT_API int rt_xstep_project_start(const BloProblem *p, double *x, RtXStart *out, char *err,
+                                  size_t errlen);
 /* x <- P(x - lambda u(d)): u the optimizer's direction, P the projection (identity without
  * constraints). Sets s->hg_norm: ||d||, or ||x - P(x - d)|| at the x before the step when x
  * is constrained. */

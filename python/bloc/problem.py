@@ -285,10 +285,14 @@ class Problem:
         """Evaluate the oracles once, what `bloc eval` prints: at (x, y) (None: the initial
         point), v the direction of the Hessian-vector products (None: ones). what: a list
         (or comma-separated string) of f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy,
-        hypergrad; None for all. Returns a dict: f, g (floats) and the vectors (NumPy
-        arrays); with hypergrad also hypergrad_residual, hypergrad_solver and, when the
-        lower Hessian is not positive definite there, lower_hessian_min_eig. SolveError when
-        the hypergradient fails (.result: the other values)."""
+        hypergrad; None (or "all") for all, and an empty list or name is an OptionError, as
+        in C. The default point is the one solve() starts from: the initial x projected onto
+        its constraints (a warning says so), y0 at that x when its initialiser reads x; a
+        given x is evaluated as given, with a warning when it lies outside them. Returns a
+        dict: f, g (floats) and the vectors (NumPy arrays); with hypergrad also
+        hypergrad_residual, hypergrad_solver and, when the lower Hessian is not positive
+        definite there, lower_hessian_min_eig. SolveError when the hypergradient fails
+        (.result: the other values)."""
         if what is not None and not isinstance(what, str):
             what = ",".join(what)
         L = _lib.lib()
@@ -297,7 +301,7 @@ class Problem:
             pts = [None if a is None else _float64("eval %s" % n, a, size)
                    for n, a, size in (("x", x, self.nx), ("y", y, self.ny), ("v", v, self.ny))]
             e = ctypes.c_void_p()
-            st = L.bloc_eval_at(h, what.encode() if what else None,
+            st = L.bloc_eval_at(h, None if what is None else what.encode(),
                                 *[None if a is None else a.ctypes.data for a in pts],
                                 ctypes.byref(e))
             self._prepared = self._prepared or bool(e)

@@ -2,7 +2,8 @@
 # constrained_start.sh — the start of a run whose initial x lies outside its constraints
 # (doc/language.md §3a, doc/methods.md "Constrained upper variables"): x0 is projected, and a
 # lower initialiser that uses x (y0 = Phi(x)) starts from Phi(P(x0)), the lower point of the
-# x the run starts from, for every method; an explicit --init-y is kept as given.
+# x the run starts from, for every method; an explicit --init-y is kept as given. bloc eval
+# evaluates at that start by default.
 # Before the fix y0 was Phi(x0) of the unprojected x0: `lower y = log(s)` with `upper s = 0
 # >= 0.5` started from log(0) = -inf and every implicit method stopped at once with status 2.
 . "$(dirname "$0")/prologue.sh"
@@ -50,6 +51,19 @@ printf '7\n8\n' >y0.csv
 "$bloc" run lin.blo --method soba --quiet --init-x x0.csv --init-y y0.csv --save-y y.csv \
   >/dev/null 2>err.txt
 [ "$(tr '\n' ' ' <y.csv)" = "7 8 " ] || fail "--init-y: y0 $(tr '\n' ' ' <y.csv), not 7 8"
+
+# bloc eval evaluates at that start by default, with the run's warning word for word: f and g
+# of the run's first trace point (soba: no lower step before it). It evaluated at x0 itself.
+"$bloc" run lin.blo --method soba --trace trace.csv >/dev/null 2>run_err.txt ||
+  fail "soba, 0 steps, trace: $(cat run_err.txt)"
+"$bloc" eval lin.blo --what f,g >eval.json 2>eval_err.txt || fail "eval: $(cat eval_err.txt)"
+run_fg=$(awk -F, 'NR == 2 { print $3, $4 }' trace.csv)
+eval_fg=$(sed -n 's/^  "[fg]": \(.*\),*$/\1/p' eval.json | tr -d , | tr '\n' ' ')
+[ "$eval_fg" = "$run_fg " ] || fail "eval: f g = $eval_fg, the run's start $run_fg"
+run_warn=$(sed -n 's/^bloc: warning: \(.*outside their constraints.*\)/\1/p' run_err.txt)
+eval_warn=$(sed -n 's/^bloc eval: warning: //p' eval_err.txt)
+[ -n "$run_warn" ] && [ "$eval_warn" = "$run_warn" ] ||
+  fail "eval's warning '$eval_warn', not the run's '$run_warn'"
 
 # bloc compare starts every method there too
 "$bloc" compare log.blo --methods aid_cg,soba,f2sa --quiet -o cmp >out.txt 2>err.txt ||

@@ -5,6 +5,7 @@ Ctrl-C (SIGINT from a thread, or KeyboardInterrupt raised in the callback) stops
 the problem solves again; eval; the trace as a structured array (and a DataFrame with
 pandas); two problems on two threads; the library lookup. Run by tests/python/run.sh."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -44,6 +45,15 @@ lower y : vector[n] = 0
 upper objective f = sumsq(y - 2)
 lower objective g = sumsq(y - x)
 solve aid_cg(outer_steps = 50, x_step = 0.2, y_step = 0.5)
+"""
+
+# x0 lies outside its box, and y0 reads x (test_eval_at_solve_start)
+BOX_TEXT = """problem box
+upper x : vector[2] = [5, -3] in [0, 1]
+lower y : vector[2] = 10 * x
+upper objective f = sumsq(y - 1)
+lower objective g = sumsq(y - 2 * x)
+solve soba(outer_steps = 0)
 """
 
 # a data stage of about half a second: 4 million normal draws
@@ -457,6 +467,24 @@ class Eval(unittest.TestCase):
             p.eval(np.ones(4), y)
         p.set_start(x=x)
         np.testing.assert_allclose(p.solve().x, 2, atol=1e-3)
+
+    def test_eval_at_solve_start(self):
+        """The default point is the one solve() starts from: x0 = [5, -3] projected onto [0, 1]
+        (the solve's warning), y0 = 10 P(x0) = [10, 0], f = 82; a given x is evaluated as given
+        (f = 377 at [2, 0.5]) with a warning. An empty what is an error, as "" is in C."""
+        p = bloc.compile(text=BOX_TEXT, name="box.blo")
+        moved = re.escape("projected onto them (|x0 - P(x0)| = 5)")
+        with self.assertWarnsRegex(bloc.BlocWarning, moved):
+            e = p.eval(what=["f", "grad_y_g"])
+        self.assertEqual(e["f"], 82)
+        np.testing.assert_allclose(e["grad_y_g"], [16, 0], atol=1e-12)
+        self.assertEqual(p.solve(outer_steps=0).f, 82)
+        with self.assertWarnsRegex(bloc.BlocWarning, "given x lies outside"):
+            self.assertEqual(p.eval(x=[2, 0.5], what="f")["f"], 377)
+        for what in ([], ""):
+            with self.assertRaises(bloc.OptionError) as cm:
+                p.eval(what=what)
+            self.assertIn("unknown quantity ''", str(cm.exception))
 
 
 class Library(unittest.TestCase):

@@ -369,6 +369,80 @@ static void test_define_and_eval(void **state) {
   bloc_problem_free(p);
 }
 
+/* The point bloc_eval_at evaluates by default is the one a solve starts from: x0 projected onto
+ * its constraints (with the solve's warning) and y0 = Phi(P(x0)) from an initialiser that reads
+ * x; a given y0 (bloc_set_start) is kept, as the solve keeps it. A given x is evaluated as
+ * given, with a warning. An empty `what` is an error, as Python's what=[] is. */
+static const char box_text[] = "problem box\n"
+                               "upper x : vector[2] = [5, -3] in [0, 1]\n"
+                               "lower y : vector[2] = 10 * x\n"
+                               "upper objective f = sumsq(y - 1)\n"
+                               "lower objective g = sumsq(y - 2 * x)\n"
+                               "solve soba(outer_steps = 0)\n";
+
+/* f at the default point, and whether the call warned with text containing `warning` */
+static double eval_f(bloc_problem *p, const double *x, const char *warning) {
+  bloc_eval *e;
+  assert_int_equal(bloc_eval_at(p, "f", x, NULL, NULL, &e), BLOC_OK);
+  const double *v;
+  int64_t n;
+  assert_int_equal(bloc_eval_get(e, "f", &v, &n), BLOC_OK);
+  double f = v[0];
+  bloc_eval_free(e);
+  if (warning) {
+    assert_int_equal(bloc_diag_severity(first_diag(p)), BLOC_WARNING);
+    assert_non_null(strstr(bloc_diag_message(first_diag(p)), warning));
+  } else {
+    assert_int_equal(bloc_problem_diag_count(p), 0);
+  }
+  return f;
+}
+
+/* f at the point a solve of 0 steps (soba: no lower step before its first) starts from */
+static double solve_start_f(bloc_problem *p) {
+  bloc_result *r = NULL;
+  assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &r), BLOC_OK);
+  double f;
+  assert_int_equal(bloc_result_get(r, "f", &f), BLOC_OK);
+  bloc_result_free(r);
+  return f;
+}
+
+static void test_eval_at_solve_start(void **state) {
+  (void)state;
+  static const char projected[] = "the initial upper variables lie outside their constraints: "
+                                  "projected onto them (|x0 - P(x0)| = 5)";
+  bloc_problem *p;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_string(p, "box.blo", box_text), BLOC_OK);
+  /* P(x0) = [1, 0], y0 = [10, 0]: f = 81 + 1 (at x0 itself, y0 = [50, -30]: f = 3362) */
+  assert_true(fabs(eval_f(p, NULL, projected) - 82) < 1e-12);
+  assert_true(fabs(solve_start_f(p) - 82) < 1e-12);
+  /* a given x outside: evaluated there, y0 = 10 x = [20, 5], f = 361 + 16 */
+  double xo[2] = {2, 0.5}, yg[2] = {3, 3};
+  assert_true(fabs(eval_f(p, xo, "the given x lies outside the constraints") - 377) < 1e-12);
+  /* that x as the start: the solve and the default point project it (y0 = [10, 5], f = 97) */
+  assert_int_equal(bloc_set_start(p, xo, NULL), BLOC_OK);
+  assert_true(fabs(eval_f(p, NULL, "(|x0 - P(x0)| = 1)") - 97) < 1e-12);
+  assert_true(fabs(solve_start_f(p) - 97) < 1e-12);
+  /* a given y0 is kept at the projected x: f = 4 + 4 */
+  assert_int_equal(bloc_set_start(p, xo, yg), BLOC_OK);
+  assert_true(fabs(eval_f(p, NULL, "(|x0 - P(x0)| = 1)") - 8) < 1e-12);
+  assert_true(fabs(solve_start_f(p) - 8) < 1e-12);
+  /* inside the box: no warning */
+  double xi[2] = {0.5, 0.5};
+  assert_true(fabs(eval_f(p, xi, NULL) - 32) < 1e-12);
+  /* an empty list names no quantity: an error, as an unknown name is */
+  bloc_eval *e;
+  assert_int_equal(bloc_eval_at(p, "", NULL, NULL, NULL, &e), BLOC_ERR_INPUT);
+  assert_null(e);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "unknown quantity ''"));
+  assert_int_equal(bloc_eval_check_what("", NULL, NULL), BLOC_ERR_INPUT);
+  assert_int_equal(bloc_eval_check_what("f,", NULL, NULL), BLOC_ERR_INPUT);
+  assert_int_equal(bloc_eval_check_what("f,g", NULL, NULL), BLOC_OK);
+  bloc_problem_free(p);
+}
+
 /* A rank-3 declaration bound from memory beside one loaded from its file (tests/golden/
  * ok_tensor.blo, whose comment works out f = 71 and g = -4.875 at the initial point). */
 static void test_bind_tensor(void **state) {
@@ -797,6 +871,7 @@ int main(void) {
       cmocka_unit_test(test_two_threads),
       cmocka_unit_test(test_cancel),
       cmocka_unit_test(test_define_and_eval),
+      cmocka_unit_test(test_eval_at_solve_start),
       cmocka_unit_test(test_bind_tensor),
       cmocka_unit_test(test_bind_f32_leaves_arrays),
       cmocka_unit_test(test_bind_sparse_refused),
