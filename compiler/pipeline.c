@@ -1003,6 +1003,9 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
     else jit_job_run(&job);
     c->time.wait_ms = now_ms() - t0;
     c->time.compile_ms = job.ms;
+    /* the JIT's warning, reported only now: the Diag is not thread-safe (counts, its arena,
+     * the sink), and the data stage may have used it while the JIT ran */
+    if (jit_warning(job.m)) diag_warning(&c->diag, SPAN_NONE, "%s", jit_warning(job.m));
     if (job.rc != 0) {
       /* the IR was built from a checked program: a failure here is bloc's bug, not the user's */
       diag_error(&c->diag, SPAN_NONE, "%s", job.err);

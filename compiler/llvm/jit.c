@@ -51,6 +51,7 @@ struct JitModule {
   int64_t size[BLO_K_COUNT]; /* sched_kernel_size of each present kernel */
   int nskinny; /* the shared skinny-product functions "bloc.skinny<i>" */
   CgSkinnyKey skinny_keys[MAX_SKINNY]; /* what function i was generated for */
+  char warning[JIT_CACHE_WARNING_LEN]; /* the compile's warning (jit_warning), "" when none */
 };
 
 JitOptions jit_default_options(void) {
@@ -222,8 +223,8 @@ typedef struct Part {
   int rc;
   char err[512];
   double codegen_ms, verify_ms, optimize_ms, emit_ms, cache_ms; /* thread CPU time */
-  const char *cache;                                             /* directory, or NULL */
-  bool cached;                                                   /* obj came from the cache */
+  JitCache cache; /* the part's own: its warning is read after the parts join */
+  bool cached; /* obj came from the cache */
 } Part;
 
 static double cpu_ms(void) {
@@ -315,7 +316,7 @@ static void *compile_part(void *arg) {
   /* the object cache: the key is the unoptimised module and everything else the machine
    * code depends on (jit_cache.h) */
   JitCacheKey key;
-  bool cache = pt->cache && pt->rc == 0;
+  bool cache = pt->cache.dir && pt->rc == 0;
   if (cache) {
     char *txt = LLVMPrintModuleToString(mod), how[64];
     snprintf(how, sizeof how, "O%d abi%d", opt->opt_level, JIT_CACHE_ABI);
@@ -329,7 +330,7 @@ static void *compile_part(void *arg) {
     LLVMDisposeMessage(txt);
     char *bytes;
     size_t n;
-    if (jit_cache_load(pt->cache, key, &bytes, &n) == 0) {
+    if (jit_cache_load(&pt->cache, key, &bytes, &n) == 0) {
       pt->obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(bytes, n, "bloc-cached-kernels");
       free(bytes);
       pt->cached = true;
@@ -366,8 +367,7 @@ static void *compile_part(void *arg) {
   pt->emit_ms = t4 - t3;
   if (pt->cached) pt->optimize_ms = pt->emit_ms = 0; /* skipped: only the checks ran */
   if (cache && !pt->cached && pt->rc == 0) {
-    jit_cache_store(pt->cache, key, LLVMGetBufferStart(pt->obj), LLVMGetBufferSize(pt->obj),
-                    opt->cache_max_entries);
+    jit_cache_store(&pt->cache, key, LLVMGetBufferStart(pt->obj), LLVMGetBufferSize(pt->obj));
     pt->cache_ms += cpu_ms() - t4;
   }
   if (tm) LLVMDisposeTargetMachine(tm);
@@ -572,14 +572,15 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   Part parts[JIT_MAX_THREADS];
   memset(parts, 0, sizeof parts);
   char cache_buf[4096];
-  const char *cache =
-      opt->keep_ir ? NULL : jit_cache_dir(opt->cache_dir, cache_buf, sizeof cache_buf);
+  JitCache cache = {.max_entries = opt->cache_max_entries};
+  if (!opt->keep_ir) jit_cache_dir(&cache, opt->cache_dir, cache_buf, sizeof cache_buf);
+  snprintf(m->warning, sizeof m->warning, "%s", cache.warning);
   m->t.vector_bits = vector_bits(opt);
   for (int i = 0; i < nparts; i++) {
     parts[i] = (Part){.plan = &m->plan,
                       .opt = opt,
                       .sym = (const char(*)[64])m->sym,
-                      .cache = cache,
+                      .cache = {cache.dir, cache.max_entries, ""},
                       .vector_bits = m->t.vector_bits,
                       .triple = LLVMOrcLLJITGetTripleString(m->jit),
                       .datalayout = LLVMOrcLLJITGetDataLayoutStr(m->jit)};
@@ -623,6 +624,8 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
       rc = -1;
       set_err(err, errlen, "%s", parts[i].err);
     }
+    /* one warning per compile, the first part's: the parts meet the same refusals */
+    if (!m->warning[0]) snprintf(m->warning, sizeof m->warning, "%s", parts[i].cache.warning);
   }
   if (rc == 0 && opt->keep_ir) {
     size_t len = 1;
@@ -690,6 +693,8 @@ const SchedKernel *jit_plan(const JitModule *m, BloKernelId id) {
 }
 
 const JitTimings *jit_timings(const JitModule *m) { return &m->t; }
+
+const char *jit_warning(const JitModule *m) { return m && m->warning[0] ? m->warning : NULL; }
 
 const char *jit_symbol(const JitModule *m, BloKernelId id) {
   if (!m || (int)id < 0 || id >= BLO_K_COUNT || !m->sym[id][0]) return NULL;

@@ -116,6 +116,11 @@ const SchedKernel *jit_plan(const JitModule *m, BloKernelId id);
 
 const JitTimings *jit_timings(const JitModule *m);
 
+/* The compile's warning, for the caller to report (jit_compile never prints): the compile
+ * cache's directory or an entry of it was refused (jit_cache.h), the message without
+ * "warning: "; NULL when there was none. At most one per compile, whatever the parts met. */
+const char *jit_warning(const JitModule *m);
+
 /* Write the optimised LLVM IR (when compiled with keep_ir; otherwise a one-line comment saying
  * it was not kept): one module per compile part, one after another, each kernel a function
  * "bloc_<name>" (see jit_symbol). */

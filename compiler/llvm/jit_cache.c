@@ -55,13 +55,10 @@ JitCacheKey jit_cache_key(const char *const *s, size_t n) {
   return hash_final(h);
 }
 
-/* Warn once per process: a compile of several parts meets the same refused directory or entry
- * in each of them. */
-static void warn(const char *fmt, const char *path, const char *why) {
-  static volatile int warned;
-  if (warned) return;
-  warned = 1;
-  fprintf(stderr, fmt, path, why);
+/* Keep the first warning of c's calls: the parts of one compile meet the same refused directory
+ * or entry in each of them, and the compile reports one (jit.c). */
+static void warn(JitCache *c, const char *fmt, const char *path, const char *why) {
+  if (!c->warning[0]) snprintf(c->warning, sizeof c->warning, fmt, path, why);
 }
 
 /* Why the cache refuses a file or directory described by st: only ours, writable by us alone,
@@ -90,23 +87,24 @@ static int make_dirs(char *path) {
 }
 
 /* Open the cache directory and check it is ours and writable by us alone: its fd, or -1 (with a
- * warning when it exists but is not trusted). Entries are then opened relative to the fd, so
- * the directory checked is the directory used. */
-static int open_dir(const char *dir) {
+ * warning in c when it exists but is not trusted). Entries are then opened relative to the fd,
+ * so the directory checked is the directory used. */
+static int open_dir(JitCache *c, const char *dir) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return -1;
   struct stat st;
   const char *why = fstat(fd, &st) ? strerror(errno) : untrusted(&st);
   if (why) {
-    warn("bloc: warning: not using the compile cache '%s': %s (it must be yours, mode 700); "
-         "compiling afresh\n", dir, why);
+    warn(c, "not using the compile cache '%s': %s (it must be yours, mode 700); compiling afresh",
+         dir, why);
     close(fd);
     return -1;
   }
   return fd;
 }
 
-const char *jit_cache_dir(const char *dir, char *buf, size_t len) {
+const char *jit_cache_dir(JitCache *c, const char *dir, char *buf, size_t len) {
+  c->dir = NULL;
   const char *env = getenv("BLOC_CACHE");
   if (env && !strcmp(env, "0")) return NULL;
   int w;
@@ -122,10 +120,10 @@ const char *jit_cache_dir(const char *dir, char *buf, size_t len) {
     return NULL;
   }
   if (w <= 0 || (size_t)w >= len || make_dirs(buf)) return NULL;
-  int fd = open_dir(buf);
+  int fd = open_dir(c, buf);
   if (fd < 0) return NULL;
   close(fd);
-  return buf;
+  return c->dir = buf;
 }
 
 static void entry_name(JitCacheKey key, char *buf, size_t len) {
@@ -165,12 +163,12 @@ static bool read_all(int fd, void *buf, size_t n) {
 
 /* Open the entry name in dfd for reading: O_NOFOLLOW and O_NONBLOCK (a FIFO must not block the
  * run), then it must be a regular file that is ours and writable by us alone. -1 when missing
- * (silently) or refused (with a warning). */
-static int open_entry(int dfd, const char *dir, const char *name) {
+ * (silently) or refused (with a warning in c). */
+static int open_entry(JitCache *c, int dfd, const char *name) {
   int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
     if (errno != ENOENT)
-      warn("bloc: warning: not using a compile cache entry in '%s': %s; compiling afresh\n", dir,
+      warn(c, "not using a compile cache entry in '%s': %s; compiling afresh", c->dir,
            errno == ELOOP ? "it is a symbolic link" : strerror(errno));
     return -1;
   }
@@ -179,20 +177,20 @@ static int open_entry(int dfd, const char *dir, const char *name) {
                     : !S_ISREG(st.st_mode) ? "it is not a regular file"
                                            : untrusted(&st);
   if (why) {
-    warn("bloc: warning: not using a compile cache entry in '%s': %s; compiling afresh\n", dir,
-         why);
+    warn(c, "not using a compile cache entry in '%s': %s; compiling afresh", c->dir, why);
     close(fd);
     return -1;
   }
   return fd;
 }
 
-int jit_cache_load(const char *dir, JitCacheKey key, char **bytes, size_t *n) {
+int jit_cache_load(JitCache *c, JitCacheKey key, char **bytes, size_t *n) {
+  if (!c->dir) return -1;
   char name[64];
   entry_name(key, name, sizeof name);
-  int dfd = open_dir(dir);
+  int dfd = open_dir(c, c->dir);
   if (dfd < 0) return -1;
-  int fd = open_entry(dfd, dir, name);
+  int fd = open_entry(c, dfd, name);
   close(dfd);
   if (fd < 0) return -1;
   Header hd;
@@ -298,8 +296,8 @@ static bool write_all(int fd, const void *buf, size_t n) {
   return true;
 }
 
-void jit_cache_store(const char *dir, JitCacheKey key, const char *bytes, size_t n,
-                     int max_entries) {
+void jit_cache_store(JitCache *c, JitCacheKey key, const char *bytes, size_t n) {
+  if (!c->dir) return;
   char name[64], tmp[96];
   entry_name(key, name, sizeof name);
   Header hd;
@@ -310,7 +308,7 @@ void jit_cache_store(const char *dir, JitCacheKey key, const char *bytes, size_t
   JitCacheKey sum = checksum(key, bytes, n);
   hd.sum[0] = sum.h[0];
   hd.sum[1] = sum.h[1];
-  int dfd = open_dir(dir);
+  int dfd = open_dir(c, c->dir);
   if (dfd < 0) return;
   int fd = create_temp(dfd, name, tmp, sizeof tmp);
   if (fd < 0) {
@@ -322,7 +320,7 @@ void jit_cache_store(const char *dir, JitCacheKey key, const char *bytes, size_t
   if (!ok || renameat(dfd, tmp, dfd, name)) {
     unlinkat(dfd, tmp, 0);
   } else {
-    prune(dfd, max_entries > 0 ? max_entries : JIT_CACHE_DEFAULT_ENTRIES);
+    prune(dfd, c->max_entries > 0 ? c->max_entries : JIT_CACHE_DEFAULT_ENTRIES);
   }
   close(dfd);
 }

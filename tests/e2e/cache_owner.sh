@@ -34,8 +34,9 @@ BLOC_CACHE_DIR=$tmp/mine "$bloc" run "$blo" --quiet --out "$tmp/hit.json" || bad
 grep -q '"jit_cached": 2' "$tmp/hit.json" || bad "our own entries are not hits"
 
 # victim: run with cache dir $1; refused with a warning, nothing loaded, the uncached result
+# (not --quiet, which hides the warning: tests/e2e/cache_warning.sh)
 refused() {
-  BLOC_CACHE_DIR=$1 "$bloc" run "$blo" --quiet --out "$tmp/out.json" 2>"$tmp/err"
+  BLOC_CACHE_DIR=$1 "$bloc" run "$blo" --out "$tmp/out.json" >/dev/null 2>"$tmp/err"
   rc=$?
   [ $rc = 0 ] || bad "$2: exit $rc"
   grep -q 'warning: not using' "$tmp/err" || bad "$2: no warning: $(cat "$tmp/err")"

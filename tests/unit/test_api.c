@@ -1,7 +1,8 @@
 /* test_api.c — the C API (api/bloc.h): hyper-cleaning from arrays bound in memory gives the
  * x bloc run gives on the same data written to files; two problems compiled and solved on two
  * threads each give their single-thread x; a progress callback cancels; -D constants; a
- * bound rank-3 tensor; every error path returns a diagnostic with its location; the version. */
+ * bound rank-3 tensor; every error path returns a diagnostic with its location; a refused
+ * compile cache is a warning to the caller of each compile, never on stderr; the version. */
 #define _GNU_SOURCE /* mkdtemp */
 #include <math.h>
 #include <pthread.h>
@@ -707,6 +708,72 @@ static void test_bind_sparse_refused(void **state) {
 
 /* ---- every error path */
 
+/* ---- warnings of the compile */
+
+typedef struct Heard {
+  int n;
+  char message[8192];
+  int severity;
+} Heard;
+
+static void on_diag(void *user, const bloc_diag *d) {
+  Heard *h = user;
+  if (h->n++ == 0) {
+    snprintf(h->message, sizeof h->message, "%s", bloc_diag_message(d));
+    h->severity = bloc_diag_severity(d);
+  }
+}
+
+/* A refused compile cache directory (writable by group) is a warning of each compile: the
+ * caller's handler and the problem's diagnostics have it, once, and nothing reaches stderr. It
+ * went to stderr from the library, once per process, so a second problem never heard of it. */
+static void test_cache_warning_to_caller(void **state) {
+  (void)state;
+  make_tmpdir();
+  char open_dir[300], want[600], *saved = getenv("BLOC_CACHE_DIR");
+  saved = saved ? strdup(saved) : NULL;
+  snprintf(open_dir, sizeof open_dir, "%s/open-cache", tmpdir);
+  assert_int_equal(mkdir(open_dir, 0700), 0);
+  assert_int_equal(chmod(open_dir, 0770), 0);
+  setenv("BLOC_CACHE_DIR", open_dir, 1);
+  snprintf(want, sizeof want,
+           "not using the compile cache '%s': it is writable by group or others (it must be "
+           "yours, mode 700); compiling afresh",
+           open_dir);
+  static HcData h;
+  hc_make(&h, 11);
+  for (int i = 0; i < 2; i++) { /* two problems in one process: each is told */
+    bloc_problem *p = hc_problem(NULL, &h);
+    Heard heard = {0};
+    assert_int_equal(bloc_set_diag_handler(p, on_diag, &heard), BLOC_OK);
+    FILE *err = tmpfile();
+    assert_non_null(err);
+    fflush(stderr);
+    int saved_fd = dup(2);
+    assert_true(saved_fd >= 0);
+    assert_int_equal(dup2(fileno(err), 2), 2);
+    int rc = bloc_prepare(p, NULL);
+    fflush(stderr);
+    dup2(saved_fd, 2);
+    close(saved_fd);
+    assert_int_equal(rc, BLOC_OK);
+    fseek(err, 0, SEEK_END);
+    assert_int_equal(ftell(err), 0); /* nothing printed by the library */
+    fclose(err);
+    assert_int_equal(heard.n, 1);
+    assert_int_equal(heard.severity, BLOC_WARNING);
+    assert_string_equal(heard.message, want);
+    assert_int_equal(bloc_problem_diag_count(p), 1);
+    assert_string_equal(bloc_diag_message(bloc_problem_diag(p, 0)), want);
+    assert_string_equal(bloc_diag_category(bloc_problem_diag(p, 0)), "data");
+    bloc_problem_free(p);
+  }
+  if (saved) setenv("BLOC_CACHE_DIR", saved, 1);
+  else unsetenv("BLOC_CACHE_DIR");
+  free(saved);
+  rmdir(open_dir);
+}
+
 static void test_errors(void **state) {
   (void)state;
   bloc_problem *p;
@@ -881,6 +948,7 @@ int main(void) {
       cmocka_unit_test(test_method_not_prepared),
       cmocka_unit_test(test_eval_one_draw),
       cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_cache_warning_to_caller),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   if (tmpdir[0]) {

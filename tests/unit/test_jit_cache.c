@@ -6,7 +6,7 @@
  * could have written (issue 13): 0700/0600 whatever the umask; directories and entries of
  * another user or writable by group/others, symbolic links and FIFOs are refused; an entry
  * copied under another key's name is a miss; temporary files never write through a planted
- * symbolic link. */
+ * symbolic link. A refusal is a warning of the compile (jit_warning), once per compile. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -136,6 +136,27 @@ static size_t run_all(JitModule *m, Problem *pr, double *out, size_t cap) {
   free(v);
   free(work);
   return n;
+}
+
+/* A JitCache on directory d (NULL: none yet) with no warning, for one call's use; the call's
+ * warning is then in the_cache.warning. */
+static JitCache the_cache;
+static JitCache *cache_at(const char *d) {
+  the_cache = (JitCache){.dir = d};
+  return &the_cache;
+}
+
+/* The cache's last call gave the warning that dir (what) was refused for why, or none. */
+static void warned(const char *what, const char *why) {
+  char want[JIT_CACHE_WARNING_LEN] = "";
+  if (what && !strcmp(what, "dir"))
+    snprintf(want, sizeof want,
+             "not using the compile cache '%s': %s (it must be yours, mode 700); compiling afresh",
+             dir, why);
+  else if (what)
+    snprintf(want, sizeof want, "not using a compile cache entry in '%s': %s; compiling afresh",
+             dir, why);
+  assert_string_equal(the_cache.warning, want);
 }
 
 static JitOptions cached(int threads) {
@@ -278,9 +299,9 @@ static void test_bypassed(void **state) {
   setenv("BLOC_CACHE_DIR", dir, 1);
   setenv("BLOC_CACHE", "0", 1);
   char buf[256];
-  assert_null(jit_cache_dir(NULL, buf, sizeof buf));
+  assert_null(jit_cache_dir(cache_at(NULL), NULL, buf, sizeof buf));
   unsetenv("BLOC_CACHE");
-  assert_string_equal(jit_cache_dir(NULL, buf, sizeof buf), dir);
+  assert_string_equal(jit_cache_dir(cache_at(NULL), NULL, buf, sizeof buf), dir);
   problem_free(&pr);
 }
 
@@ -288,19 +309,20 @@ static void test_pruned_to_most_recent(void **state) {
   (void)state;
   remove_dir();
   char buf[256];
-  assert_non_null(jit_cache_dir(dir, buf, sizeof buf));
+  assert_non_null(jit_cache_dir(cache_at(NULL), dir, buf, sizeof buf));
   JitCacheKey keys[6];
   for (int i = 0; i < 6; i++) {
     char s[16];
     snprintf(s, sizeof s, "entry %d", i);
     const char *in[] = {s};
     keys[i] = jit_cache_key(in, 1);
-    jit_cache_store(dir, keys[i], s, strlen(s), 4);
+    JitCache four = {.dir = dir, .max_entries = 4};
+    jit_cache_store(&four, keys[i], s, strlen(s));
     if (i == 3) { /* use entry 0 again: it is now more recent than 1..3 */
       char *bytes;
       size_t n;
       usleep(20000);
-      assert_int_equal(jit_cache_load(dir, keys[0], &bytes, &n), 0);
+      assert_int_equal(jit_cache_load(cache_at(dir), keys[0], &bytes, &n), 0);
       assert_int_equal(n, 7);
       assert_memory_equal(bytes, "entry 0", 7);
       free(bytes);
@@ -313,7 +335,7 @@ static void test_pruned_to_most_recent(void **state) {
   for (int i = 0; i < 6; i++) {
     char *bytes;
     size_t n;
-    kept[i] = jit_cache_load(dir, keys[i], &bytes, &n) == 0;
+    kept[i] = jit_cache_load(cache_at(dir), keys[i], &bytes, &n) == 0;
     if (kept[i]) free(bytes);
   }
   assert_true(kept[0] && !kept[1] && !kept[2] && kept[3] && kept[4] && kept[5]);
@@ -348,7 +370,7 @@ static void entry_file(JitCacheKey k, char *path, size_t len) {
 static bool loads(JitCacheKey k, const char *want) {
   char *bytes;
   size_t n;
-  if (jit_cache_load(dir, k, &bytes, &n) != 0) return false;
+  if (jit_cache_load(cache_at(dir), k, &bytes, &n) != 0) return false;
   bool same = n == strlen(want) && memcmp(bytes, want, n) == 0;
   free(bytes);
   assert_true(same);
@@ -361,9 +383,9 @@ static void test_modes_whatever_the_umask(void **state) {
   mode_t old = umask(0);
   char buf[256], sub[300], path[400];
   snprintf(sub, sizeof sub, "%s/sub", dir);
-  assert_non_null(jit_cache_dir(sub, buf, sizeof buf)); /* parents too */
+  assert_non_null(jit_cache_dir(cache_at(NULL), sub, buf, sizeof buf)); /* parents too */
   JitCacheKey k = key_of("umask");
-  jit_cache_store(sub, k, "object", 6, 0);
+  jit_cache_store(cache_at(sub), k, "object", 6);
   umask(old);
   struct stat st;
   assert_int_equal(stat(dir, &st), 0);
@@ -382,61 +404,123 @@ static void test_untrusted_refused(void **state) {
   (void)state;
   remove_dir();
   char buf[256], path[400], link[420];
-  assert_non_null(jit_cache_dir(dir, buf, sizeof buf));
+  assert_non_null(jit_cache_dir(cache_at(NULL), dir, buf, sizeof buf));
   JitCacheKey k = key_of("trusted");
-  jit_cache_store(dir, k, "object", 6, 0);
+  jit_cache_store(cache_at(dir), k, "object", 6);
   entry_file(k, path, sizeof path);
   assert_true(loads(k, "object"));
+  warned(NULL, NULL);
   /* an entry writable by group or others could have been planted */
   assert_int_equal(chmod(path, 0620), 0);
   assert_false(loads(k, "object"));
+  warned("entry", "it is writable by group or others");
   assert_int_equal(chmod(path, 0602), 0);
   assert_false(loads(k, "object"));
   assert_int_equal(chmod(path, 0600), 0);
   assert_true(loads(k, "object"));
   /* so could anything in a directory writable by group or others */
   assert_int_equal(chmod(dir, 0770), 0);
-  assert_null(jit_cache_dir(dir, buf, sizeof buf));
+  assert_null(jit_cache_dir(cache_at(NULL), dir, buf, sizeof buf));
+  warned("dir", "it is writable by group or others");
   assert_false(loads(k, "object"));
+  warned("dir", "it is writable by group or others");
   assert_int_equal(chmod(dir, 0707), 0);
-  assert_null(jit_cache_dir(dir, buf, sizeof buf));
+  assert_null(jit_cache_dir(cache_at(NULL), dir, buf, sizeof buf));
   assert_int_equal(chmod(dir, 0700), 0);
-  assert_non_null(jit_cache_dir(dir, buf, sizeof buf));
+  assert_non_null(jit_cache_dir(cache_at(NULL), dir, buf, sizeof buf));
   /* a symbolic link to a valid entry is not followed */
   snprintf(link, sizeof link, "%s.real", path);
   assert_int_equal(rename(path, link), 0);
   assert_int_equal(symlink(link, path), 0);
   assert_false(loads(k, "object"));
+  warned("entry", "it is a symbolic link");
   unlink(path);
   unlink(link);
   /* a FIFO in place of an entry is refused at once (it used to block the run) */
   assert_int_equal(mkfifo(path, 0600), 0);
   assert_false(loads(k, "object"));
+  warned("entry", "it is not a regular file");
   unlink(path);
   if (geteuid() != 0) {
     fprintf(stderr, "SKIP: entries and directories of another user (needs root to chown)\n");
     return;
   }
-  jit_cache_store(dir, k, "object", 6, 0);
+  jit_cache_store(cache_at(dir), k, "object", 6);
   assert_true(loads(k, "object"));
   assert_int_equal(chown(path, 65534, 65534), 0);
   assert_false(loads(k, "object"));
+  warned("entry", "it is owned by another user");
   assert_int_equal(chown(path, 0, 0), 0);
   assert_int_equal(chown(dir, 65534, 65534), 0);
-  assert_null(jit_cache_dir(dir, buf, sizeof buf));
+  assert_null(jit_cache_dir(cache_at(NULL), dir, buf, sizeof buf));
   assert_false(loads(k, "object"));
   assert_int_equal(chown(dir, 0, 0), 0);
   assert_true(loads(k, "object"));
+}
+
+/* What a compile was told (jit_warning), compiling pr with cache options o, and how many parts
+ * came from the cache. */
+static const char *compile_warning(Problem *pr, JitOptions o, char *buf, size_t len, int *hits) {
+  JitModule *m = compile(pr, o);
+  const char *w = jit_warning(m);
+  snprintf(buf, len, "%s", w ? w : "");
+  *hits = jit_timings(m)->cache_hits;
+  jit_free(m);
+  return w ? buf : NULL;
+}
+
+/* The compile reports a refusal through jit_warning, never stderr: once per compile however
+ * many parts met it, and again in the next compile of the same process (it was once per
+ * process, so a library compiling many problems told only the first). */
+static void test_warning_per_compile(void **state) {
+  (void)state;
+  remove_dir();
+  Problem pr;
+  synthetic(&pr, 10);
+  char w[JIT_CACHE_WARNING_LEN], want[JIT_CACHE_WARNING_LEN];
+  int hits;
+  assert_null(compile_warning(&pr, cached(2), w, sizeof w, &hits)); /* fills the cache */
+  char names[4][64], path[400];
+  snprintf(want, sizeof want,
+           "not using a compile cache entry in '%s': it is writable by group or others; "
+           "compiling afresh",
+           dir);
+  /* both parts' entries refused: one warning, in each of two compiles (each compile replaces
+   * the entries it refused with its own, so they are opened up again before it) */
+  for (int rep = 0; rep < 2; rep++) {
+    int n = list_entries(names, 4);
+    assert_int_equal(n, 2);
+    for (int i = 0; i < n; i++) {
+      snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+      assert_int_equal(chmod(path, 0660), 0);
+    }
+    assert_non_null(compile_warning(&pr, cached(2), w, sizeof w, &hits));
+    assert_string_equal(w, want);
+    assert_int_equal(hits, 0);
+  }
+  /* the directory refused: the same, for the directory */
+  assert_int_equal(chmod(dir, 0770), 0);
+  snprintf(want, sizeof want,
+           "not using the compile cache '%s': it is writable by group or others (it must be "
+           "yours, mode 700); compiling afresh",
+           dir);
+  for (int rep = 0; rep < 2; rep++) {
+    assert_non_null(compile_warning(&pr, cached(2), w, sizeof w, &hits));
+    assert_string_equal(w, want);
+    assert_int_equal(hits, 0);
+  }
+  assert_int_equal(chmod(dir, 0700), 0);
+  problem_free(&pr);
 }
 
 static void test_key_in_header(void **state) {
   (void)state;
   remove_dir();
   char buf[256], pa[400], pb[400];
-  assert_non_null(jit_cache_dir(dir, buf, sizeof buf));
+  assert_non_null(jit_cache_dir(cache_at(NULL), dir, buf, sizeof buf));
   JitCacheKey a = key_of("problem a"), b = key_of("problem b");
-  jit_cache_store(dir, a, "object of a", 11, 0);
-  jit_cache_store(dir, b, "object of b", 11, 0);
+  jit_cache_store(cache_at(dir), a, "object of a", 11);
+  jit_cache_store(cache_at(dir), b, "object of b", 11);
   entry_file(a, pa, sizeof pa);
   entry_file(b, pb, sizeof pb);
   assert_int_equal(rename(pa, pb), 0); /* a's entry under b's name: valid checksum, wrong key */
@@ -448,7 +532,7 @@ static void test_temp_not_followed(void **state) {
   (void)state;
   remove_dir();
   char buf[256], victim[300], name[450];
-  assert_non_null(jit_cache_dir(dir, buf, sizeof buf));
+  assert_non_null(jit_cache_dir(cache_at(NULL), dir, buf, sizeof buf));
   snprintf(victim, sizeof victim, "%s.victim", dir);
   FILE *f = fopen(victim, "w");
   assert_non_null(f);
@@ -463,7 +547,7 @@ static void test_temp_not_followed(void **state) {
     snprintf(name, sizeof name, "%s.tmp%ld", entry, pid);
     assert_int_equal(symlink(victim, name), 0);
   }
-  jit_cache_store(dir, k, "object", 6, 0);
+  jit_cache_store(cache_at(dir), k, "object", 6);
   assert_true(loads(k, "object"));
   char got[64] = {0};
   f = fopen(victim, "r");
@@ -476,11 +560,16 @@ static void test_temp_not_followed(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_second_compile_hits), cmocka_unit_test(test_corrupt_entries),
-      cmocka_unit_test(test_bypassed),            cmocka_unit_test(test_pruned_to_most_recent),
+      cmocka_unit_test(test_second_compile_hits),
+      cmocka_unit_test(test_corrupt_entries),
+      cmocka_unit_test(test_bypassed),
+      cmocka_unit_test(test_pruned_to_most_recent),
       cmocka_unit_test(test_keys),
-      cmocka_unit_test(test_modes_whatever_the_umask), cmocka_unit_test(test_untrusted_refused),
-      cmocka_unit_test(test_key_in_header),            cmocka_unit_test(test_temp_not_followed),
+      cmocka_unit_test(test_modes_whatever_the_umask),
+      cmocka_unit_test(test_untrusted_refused),
+      cmocka_unit_test(test_key_in_header),
+      cmocka_unit_test(test_temp_not_followed),
+      cmocka_unit_test(test_warning_per_compile),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
