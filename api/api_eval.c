@@ -9,7 +9,7 @@
 #include "rt_oracle.h"
 #include "rt_xstep.h"
 
-enum { EVAL_DENSE_MAX = 2000, EVAL_MAX = 12 };
+enum { EVAL_MAX = 12 };
 
 static const char *const all_what[] = {"f",        "g",      "grad_x_f", "grad_y_f",
                                        "grad_y_g", "hvp_yy", "hvp_xy",   "hypergrad"};
@@ -141,7 +141,7 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   if (want[7]) {
     double *hg = calloc((size_t)(nx + ny + 1), sizeof(double));
     if (!hg) blo_oom(sizeof(double) * (size_t)(nx + ny + 1));
-    RtHypergrad info = {.dense_max = EVAL_DENSE_MAX, .cg_rtol = 1e-12, .hg = hg, .v = hg + nx};
+    RtHypergrad info = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = hg, .v = hg + nx};
     if (rt_hypergrad_exact(&o, key, px, py, &info, err, sizeof err) == 0) {
       memcpy(item(e, "hypergrad", nx), hg, sizeof(double) * (size_t)nx);
       e->hg_solver = rt_hg_how_name(info.how);

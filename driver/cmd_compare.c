@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmdline.h"
@@ -429,6 +430,33 @@ static void forward_messages(const char *method, const char *text) {
   }
 }
 
+static double seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The yardstick at run r's final x (not for a run that did not start or was interrupted: a
+ * Ctrl-C wants out). All ranks measure together under mpirun. Its dense Newton solve costs ny
+ * HVPs a step, seconds for ny in the thousands: a note says where that time went. */
+static void measure_phi(const Compare *cmp, CmpRun *r) {
+  if (r->res.stop == RT_STOP_NONE || r->res.stop == RT_STOP_INTERRUPTED) return;
+  if (cmp->nonsmooth_op) {
+    snprintf(r->phi.why, sizeof r->phi.why, "'%s' makes g not twice differentiable in y",
+             cmp->nonsmooth_op);
+    return;
+  }
+  double t0 = seconds();
+  RtPhiAt at = {.x = r->res.x, .sharded = cmp->sharded};
+  r->phi_measured = rt_phi_exact(cmp->p, &at, &r->phi) == 0;
+  double t = seconds() - t0;
+  if (t >= 1 && !cmp->quiet && rt_mpi_rank() == 0)
+    fprintf(stderr,
+            "bloc " CMD ": note: phi at the x of %s took %.3g s (a dense Newton solve "
+            "for y*(x), %lld lower variables)\n",
+            r->method, t, (long long)cmp->p->ny);
+}
+
 /* Run every method in order, each with its own trace in tmpdir, merged into csv as it ends.
  * Ctrl-C stops the running method (its results are kept) and skips the rest. Under mpirun
  * every rank runs each method on its rows (tmpdir and csv NULL but on rank 0, which alone
@@ -465,6 +493,7 @@ static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv
     fclose(messages);
     forward_messages(r->method, msg);
     free(msg);
+    measure_phi(cmp, r); /* after the run: not in its time */
     if (speaker) {
       rc = merge_trace(cmp, r, trace, csv, &header);
       unlink(trace);
@@ -647,6 +676,7 @@ int cmd_compare(int argc, char **argv) {
   rc = driver_ranks_agree(rc);
   if (rc == 0) {
     cmp.sharded = blo_sharded(c);
+    cmp.nonsmooth_op = blo_program(c)->nonsmooth_op;
     rc = compare(&cmp, &a, prefix, out_dir);
   }
 done:

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "blo_abi.h"
+#include "rt_hypergrad.h"
 #include "rt_methods.h"
 #include "rt_run.h"
 
@@ -51,6 +52,10 @@ typedef struct CmpRun {
   RtOptions opt;
   CmpRunState state;
   RtResult res;       /* valid when state == CMP_RAN (freed by cmp_free) */
+  /* The common yardstick at its final x (rt_phi_exact): valid when phi_measured; else
+   * phi.why says why not, or is "" when it was not tried. */
+  RtPhi phi;
+  bool phi_measured;
   int64_t rows;       /* trace rows merged into the CSV */
   CmpStats *stats;    /* one per quantity */
 } CmpRun;
@@ -73,6 +78,8 @@ typedef struct Compare {
   unsigned drawn;     /* the formats gnuplot drew (set by cmp_plot) */
   bool quiet;
   bool sharded;       /* under mpirun: each rank solves with its rows (blo_sharded) */
+  /* The op that makes g not twice differentiable in y (no yardstick), or NULL. */
+  const char *nonsmooth_op;
 } Compare;
 
 /* The extension of one format bit ("svg", "png", "pdf"). */
@@ -91,10 +98,8 @@ int cmp_plot(Compare *cmp);
  * so such a prefix is refused. Quotes are fine: they are doubled inside gnuplot strings. */
 int cmp_plot_bad_byte(const char *prefix);
 
-/* Print the summary table (one row per method, best values marked) on out. */
+/* Print the summary table (one row per method, best values marked) on out: the method's own f
+ * and |hypergradient| unmarked, the yardstick phi and |grad phi| and the reports marked. */
 void cmp_print_table(const Compare *cmp, FILE *out);
-
-/* The final value of quantity q in run r (NaN when it did not run or has none). */
-double cmp_final_value(const CmpRun *r, const CmpQuantity *q);
 
 #endif

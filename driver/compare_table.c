@@ -1,6 +1,7 @@
 /* compare_table.c — the summary table of `bloc compare` on stdout: one row per method with its
- * status, stop reason, steps, time, final f, |hypergradient|, reports and oracle counts; the
- * best value of each quantity column is marked with '*'. */
+ * status, stop reason, steps, time, its own final f and |hypergradient|, the yardstick phi and
+ * |grad phi| at its final x, the reports and the oracle counts; the best value of the yardstick's
+ * and the reports' columns is marked with '*', and a legend says which numbers are whose. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +30,32 @@ static int count_columns(const Compare *cmp, int kinds[MAXCOUNTS]) {
   return n;
 }
 
-double cmp_final_value(const CmpRun *r, const CmpQuantity *q) {
+/* The value columns: the method's own f and |hypergradient| (never marked: a y off y*(x), an
+ * estimate of its own), the yardstick phi and |grad phi| at each final x (when a method has
+ * them), then the reports. */
+typedef enum ColKind { COL_F, COL_HG, COL_PHI, COL_GRAD_PHI, COL_REPORT } ColKind;
+
+typedef struct ValCol {
+  ColKind kind;
+  const CmpQuantity *q; /* COL_REPORT's */
+  const char *head;
+} ValCol;
+
+/* Whether column c's values compete for "best". */
+static bool col_marked(const ValCol *c) { return c->kind != COL_F && c->kind != COL_HG; }
+
+/* The final value of column c in run r (NaN when it did not run or has none). */
+static double col_value(const ValCol *c, const CmpRun *r) {
   if (r->state != CMP_RAN || r->res.stop == RT_STOP_NONE) return NAN;
-  if (q->report >= 0) return q->report < r->res.n_reports ? r->res.reports[q->report] : NAN;
-  return strcmp(q->name, "f") == 0 ? r->res.f : r->res.hypergrad_norm;
+  switch (c->kind) {
+  case COL_F: return r->res.f;
+  case COL_HG: return r->res.hypergrad_norm;
+  case COL_PHI: return r->phi_measured ? r->phi.phi : NAN;
+  case COL_GRAD_PHI: return r->phi_measured ? r->phi.grad_norm : NAN;
+  case COL_REPORT: break;
+  }
+  int k = c->q->report;
+  return k < r->res.n_reports ? r->res.reports[k] : NAN;
 }
 
 /* A method's values compete for "best" only when it finished (status 0). */
@@ -40,17 +63,37 @@ static bool finished(const CmpRun *r) {
   return r->state == CMP_RAN && r->res.status == RT_STATUS_OK;
 }
 
-/* The best final value of quantity q among the finished methods; *any is false if none has one. */
-static double best_value(const Compare *cmp, const CmpQuantity *q, bool *any) {
+/* The best final value of column c among the finished methods; *any is false if none has one. */
+static double best_value(const Compare *cmp, const ValCol *c, bool *any) {
   double best = NAN;
+  bool max = c->kind == COL_REPORT && c->q->maximize;
   *any = false;
   for (int r = 0; r < cmp->nruns; r++) {
-    double v = cmp_final_value(&cmp->runs[r], q);
+    double v = col_value(c, &cmp->runs[r]);
     if (!finished(&cmp->runs[r]) || !isfinite(v)) continue;
-    if (!*any || (q->maximize ? v > best : v < best)) best = v;
+    if (!*any || (max ? v > best : v < best)) best = v;
     *any = true;
   }
   return best;
+}
+
+/* The value columns into cols (room for cmp->nq + 2); returns how many. The yardstick's
+ * columns only when a method has its values. */
+static int value_columns(const Compare *cmp, ValCol *cols) {
+  int n = 0;
+  bool phi = false, projected = false;
+  for (int r = 0; r < cmp->nruns; r++) {
+    phi |= cmp->runs[r].phi_measured;
+    projected |= cmp->runs[r].phi_measured && cmp->runs[r].phi.projected;
+  }
+  cols[n++] = (ValCol){COL_F, NULL, "f(x,y)"};
+  cols[n++] = (ValCol){COL_HG, NULL, "|hypergrad est|"};
+  if (phi) {
+    cols[n++] = (ValCol){COL_PHI, NULL, "phi(x)"};
+    cols[n++] = (ValCol){COL_GRAD_PHI, NULL, projected ? "|x-P(x-grad phi)|" : "|grad phi(x)|"};
+  }
+  for (int k = 2; k < cmp->nq; k++) cols[n++] = (ValCol){COL_REPORT, &cmp->q[k], cmp->q[k].name};
+  return n;
 }
 
 static const char *stop_text(const CmpRun *r) {
@@ -59,20 +102,55 @@ static const char *stop_text(const CmpRun *r) {
   return rt_stop_name(r->res.stop);
 }
 
+/* Below the table: which columns are whose, and why the yardstick is missing where it is (one
+ * line when every method lacks it for the same reason). */
+static void print_legend(const Compare *cmp, const ValCol *cols, int nval, FILE *out) {
+  fprintf(out, "f(x,y), |hypergrad est|: each method's own, at its final x and its own y, which "
+               "need not be y*(x): not marked\n");
+  bool phi = nval > 2 && cols[2].kind == COL_PHI;
+  if (phi)
+    fprintf(out,
+            "phi(x) = f(x, y*(x)), %s: the same exact measure at each method's final x, "
+            "y*(x) solved by Newton\n",
+            cols[3].head);
+  const char *why = NULL;
+  bool same = true;
+  int missing = 0;
+  for (int r = 0; r < cmp->nruns; r++) {
+    const CmpRun *run = &cmp->runs[r];
+    if (run->phi_measured || !run->phi.why[0]) continue;
+    same &= !why || strcmp(why, run->phi.why) == 0;
+    why = run->phi.why;
+    missing++;
+  }
+  if (!missing) return;
+  if (!phi && same) {
+    fprintf(out, "phi(x) = f(x, y*(x)) not computed: %s\n", why);
+    return;
+  }
+  for (int r = 0; r < cmp->nruns; r++) {
+    const CmpRun *run = &cmp->runs[r];
+    if (!run->phi_measured && run->phi.why[0])
+      fprintf(out, "phi(x) of %s not computed: %s\n", run->method, run->phi.why);
+  }
+}
+
 void cmp_print_table(const Compare *cmp, FILE *out) {
   int count_kinds[MAXCOUNTS];
   const int ncounts = count_columns(cmp, count_kinds);
-  const int nfixed = 6, ncols = nfixed + cmp->nq + ncounts, nrows = cmp->nruns + 1;
+  ValCol *cols = calloc((size_t)cmp->nq + 2, sizeof *cols);
+  if (!cols) exit(3);
+  const int nval = value_columns(cmp, cols);
+  const int nfixed = 6, ncols = nfixed + nval + ncounts, nrows = cmp->nruns + 1;
   char(*cell)[CELL] = calloc((size_t)(nrows * ncols), CELL);
   int *width = calloc((size_t)ncols, sizeof(int));
   if (!cell || !width) exit(3);
 #define AT(row, col) cell[(row) * ncols + (col)]
   const char *fixed[] = {"method", "status", "stop", "steps", "time (s)", "ms/step"};
   for (int c = 0; c < nfixed; c++) snprintf(AT(0, c), CELL, "%s", fixed[c]);
-  for (int k = 0; k < cmp->nq; k++)
-    snprintf(AT(0, nfixed + k), CELL, "%s", k == 0 ? "f" : k == 1 ? "|hypergrad|" : cmp->q[k].name);
+  for (int k = 0; k < nval; k++) snprintf(AT(0, nfixed + k), CELL, "%s", cols[k].head);
   for (int c = 0; c < ncounts; c++)
-    snprintf(AT(0, nfixed + cmp->nq + c), CELL, "%s", rt_call_names[count_kinds[c]]);
+    snprintf(AT(0, nfixed + nval + c), CELL, "%s", rt_call_names[count_kinds[c]]);
 
   bool marked = false;
   for (int i = 0; i < cmp->nruns; i++) {
@@ -92,11 +170,11 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
     } else {
       for (int c = 3; c < nfixed; c++) snprintf(AT(i + 1, c), CELL, "-");
     }
-    for (int k = 0; k < cmp->nq; k++) {
-      const CmpQuantity *q = &cmp->q[k];
-      double v = cmp_final_value(r, q);
-      bool any;
-      double best = best_value(cmp, q, &any);
+    for (int k = 0; k < nval; k++) {
+      const ValCol *c = &cols[k];
+      double v = col_value(c, r);
+      bool any = false;
+      double best = col_marked(c) ? best_value(cmp, c, &any) : NAN;
       /* ties at the printed precision are all best: marks never pick between equal numbers */
       char shown[CELL], best_shown[CELL];
       snprintf(shown, CELL, "%.6g", v);
@@ -108,13 +186,13 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
     }
     for (int c = 0; c < ncounts; c++) {
       if (solved)
-        snprintf(AT(i + 1, nfixed + cmp->nq + c), CELL, "%llu",
+        snprintf(AT(i + 1, nfixed + nval + c), CELL, "%llu",
                  (unsigned long long)res->calls[count_kinds[c]]);
-      else snprintf(AT(i + 1, nfixed + cmp->nq + c), CELL, "-");
+      else snprintf(AT(i + 1, nfixed + nval + c), CELL, "-");
     }
   }
   /* quantity headers line up with the digits, not the marks */
-  for (int k = 0; k < cmp->nq; k++)
+  for (int k = 0; k < nval; k++)
     strncat(AT(0, nfixed + k), " ", CELL - strlen(AT(0, nfixed + k)) - 1);
   for (int row = 0; row < nrows; row++)
     for (int c = 0; c < ncols; c++) {
@@ -130,6 +208,7 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
     }
     fputc('\n', out);
   }
+  print_legend(cmp, cols, nval, out);
   if (marked) {
     bool any_max = false;
     for (int k = 0; k < cmp->nq; k++) any_max |= cmp->q[k].maximize;
@@ -140,4 +219,5 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
 #undef AT
   free(cell);
   free(width);
+  free(cols);
 }

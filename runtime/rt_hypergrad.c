@@ -1,9 +1,12 @@
-/* rt_hypergrad.c — exact hypergradients at a point (see rt_hypergrad.h). */
+/* rt_hypergrad.c — exact hypergradients at a point, and phi with its exact gradient at an x
+ * (see rt_hypergrad.h). */
 #include "rt_hypergrad.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rt_data.h"
 #include "rt_linalg.h"
@@ -127,5 +130,76 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
     rt_axpy(nx, -1.0, jv, hg);
   }
   free(b);
+  return rc;
+}
+
+static int phi_not(RtPhi *out, const char *fmt, ...) RT_PRINTF(2, 3);
+static int phi_not(RtPhi *out, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(out->why, sizeof out->why, fmt, ap);
+  va_end(ap);
+  out->phi = out->grad_norm = NAN;
+  return -1;
+}
+
+/* The solver of method exact holds everything this needs: its Newton solve (diag_y, outside
+ * diagnostic mode so that it counts the indefinite Hessians it met), the constraints of x with
+ * their projection, and the oracle. */
+static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
+  int64_t nx = s->nx, ny = s->ny;
+  double *ystar = rt_solver_vec(s, ny);
+  if (!ystar || rt_oracle_set_sharded(&s->o, at->sharded))
+    return phi_not(out, "out of memory for the lower solve");
+  RtDraw key = rt_oracle_draw(&s->o);
+  rt_copy(nx, at->x, s->x);
+  if (s->p->init_uses_x) rt_oracle_init_y(&s->o, key, s->x, s->y);
+  s->impl->diag_y(s, key, ystar);
+  double indefinite = 0;
+  for (int i = 0; i < s->nstats; i++)
+    if (strcmp(s->stat_names[i], "indefinite_hessians") == 0) indefinite = s->stats[i];
+  rt_oracle_grad_g(&s->o, key, s->x, ystar, s->gy);
+  out->lower_norm = rt_nrm2(ny, s->gy);
+  char err[200];
+  RtHypergrad h = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = s->d, .v = s->v};
+  int hg_rc = rt_hypergrad_exact(&s->o, key, s->x, ystar, &h, err, sizeof err);
+  /* A g that is not strongly convex in y may have minima other than the one Newton found, and
+   * that one would depend on where it started: no common measure. */
+  if (h.how == RT_HG_EIGEN)
+    return phi_not(out,
+                   "g is not strongly convex in y: the lower Hessian is not positive "
+                   "definite where Newton's method stopped (smallest eigenvalue %.3g)",
+                   h.min_eig);
+  if (indefinite > 0)
+    return phi_not(out, "g is not strongly convex in y: the lower Hessian was not positive "
+                        "definite on Newton's way to y*(x)");
+  double y_tol = rt_solver_num(s, "y_tol");
+  if (!(out->lower_norm < y_tol))
+    return phi_not(out, "Newton's method on g stopped at |grad_y g| = %.3g, not below %.3g",
+                   out->lower_norm, y_tol);
+  if (hg_rc) return phi_not(out, "%s", err);
+  out->phi = rt_oracle_f(&s->o, key, s->x, ystar);
+  out->grad_norm = rt_xstep_stationarity(&s->xs, s->x, s->d);
+  out->projected = s->xs.constrained;
+  if (!isfinite(out->phi) || !isfinite(out->grad_norm))
+    return phi_not(out, "phi or its gradient is not finite at y*(x)");
+  return 0;
+}
+
+RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out) {
+  memset(out, 0, sizeof *out);
+  out->lower_norm = NAN;
+  if (p->n_samples > 0)
+    return phi_not(out, "the problem samples its data, and phi at one draw is not phi");
+  if (p->ny > RT_HG_DENSE_MAX)
+    return phi_not(out, "ny = %lld is over the %d lower variables of the dense Newton solve",
+                   (long long)p->ny, RT_HG_DENSE_MAX);
+  RtOptions opt;
+  rt_options_init(&opt, rt_method_find("exact"));
+  char err[200];
+  RtSolver *s = rt_solver_new(p, &opt, 1, err, sizeof err);
+  if (!s) return phi_not(out, "%s", err);
+  int rc = phi_measure(s, at, out);
+  rt_solver_free(s);
   return rc;
 }

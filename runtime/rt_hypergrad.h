@@ -1,16 +1,22 @@
 /* rt_hypergrad.h — the exact hypergradient at a given point, without moving it:
  * grad phi = grad_x f - J A^{-1} grad_y f, with A v = b solved densely (Cholesky, or an
  * eigendecomposition when A is not positive definite) for small ny, by CG to a relative
- * residual otherwise. Used by `bloc eval` and by the exact method's shared pieces. */
+ * residual otherwise. Used by `bloc eval` and by the exact method's shared pieces; and phi
+ * with its exact gradient at a given x, y*(x) solved by Newton (`bloc compare`'s yardstick). */
 #ifndef BLOC_RT_HYPERGRAD_H
 #define BLOC_RT_HYPERGRAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "rt_api.h"
 #include "rt_oracle.h"
 
 typedef enum RtHgHow { RT_HG_CHOLESKY, RT_HG_EIGEN, RT_HG_CG } RtHgHow;
+
+/* Up to this many lower variables an exact hypergradient is solved densely (`bloc eval`), and
+ * rt_phi_exact solves for y*(x) at all. */
+#define RT_HG_DENSE_MAX 2000
 
 /* "cholesky", "eigendecomposition", "cg". */
 RT_API const char *rt_hg_how_name(RtHgHow how);
@@ -38,5 +44,32 @@ typedef struct RtHypergrad {
  * curvature). */
 RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const double *y,
                               RtHypergrad *h, char *err, size_t errlen);
+
+/* Where to measure phi (rt_phi_exact). */
+typedef struct RtPhiAt {
+  const double *x; /* the upper point [nx], feasible */
+  bool sharded; /* data split across MPI ranks (rt_oracle_set_sharded) */
+} RtPhiAt;
+
+/* phi at one x, measured the same way whatever produced x (bloc compare's yardstick). */
+typedef struct RtPhi {
+  double phi; /* f(x, y*(x)) */
+  /* |grad phi(x)|, the exact hypergradient at y*(x); with constrained x the projected-gradient
+   * norm |x - P(x - grad phi(x))| (projected true) */
+  double grad_norm;
+  bool projected;
+  double lower_norm; /* |grad_y g(x, y*(x))| the lower solve reached */
+  char why[256]; /* why it was not computed ("" when it was) */
+} RtPhi;
+
+/* y*(x) by the exact method's Newton solve from the program's y0 (of x, when the lower
+ * initialiser uses x) to its y_tol, the same start whatever produced x; then phi = f(x, y*(x))
+ * and the exact hypergradient there (rt_hypergrad_exact, dense). It runs on a solver of its
+ * own: nothing of a run changes. Returns 0, or -1 with the reason in out->why (values NaN): a
+ * problem that samples its data (one draw's phi is not phi), ny > RT_HG_DENSE_MAX, a lower
+ * Hessian that was not positive definite on the way or at the end (g not convex in y: another
+ * start could find another minimum), a lower solve that stopped short of y_tol, a singular
+ * Hessian, a non-finite value, out of memory. Allocates (a solver, the dense Hessian). */
+RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out);
 
 #endif

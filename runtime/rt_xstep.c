@@ -231,19 +231,21 @@ RT_API void rt_xstep_reset(RtSolver *s) {
   xs->t = 0;
 }
 
+RT_API double rt_xstep_stationarity(RtXStep *xs, const double *x, const double *d) {
+  int64_t n = xs->nx;
+  if (!xs->constrained) return rt_nrm2(n, d);
+  rt_sub(n, x, d, xs->w);
+  rt_xstep_project(xs, xs->w);
+  rt_axpby(n, 1.0, x, -1.0, xs->w);
+  return rt_nrm2(n, xs->w);
+}
+
 RT_API void rt_xstep_apply(RtSolver *s, double lambda) {
   RtXStep *xs = &s->xs;
   int64_t n = s->nx;
   double *x = s->x;
   const double *d = s->d;
-  if (xs->constrained) { /* stationarity at the x the estimate belongs to: |x - P(x - d)| */
-    rt_sub(n, x, d, xs->w);
-    rt_xstep_project(xs, xs->w);
-    rt_axpby(n, 1.0, x, -1.0, xs->w);
-    s->hg_norm = rt_nrm2(n, xs->w);
-  } else {
-    s->hg_norm = rt_nrm2(n, d);
-  }
+  s->hg_norm = rt_xstep_stationarity(xs, x, d); /* at the x the estimate belongs to */
   switch (xs->opt) {
   case RT_XOPT_SGD:
     rt_axpy(n, -lambda, d, x);

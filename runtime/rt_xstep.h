@@ -59,6 +59,9 @@ RT_API int rt_xstep_project_start(const BloProblem *p, double *x, RtXStart *out,
  * constraints). Sets s->hg_norm: ||d||, or ||x - P(x - d)|| at the x before the step when x
  * is constrained. */
 RT_API void rt_xstep_apply(struct RtSolver *s, double lambda);
+/* The stationarity measure of d at x: ||d||, or with constraints the projected-gradient norm
+ * ||x - P(x - d)|| (0 exactly at the KKT points; doc/methods.md). Uses xs->w. */
+RT_API double rt_xstep_stationarity(RtXStep *xs, const double *x, const double *d);
 /* Forget the optimizer's moments (on_divergence = halve moved x back). */
 RT_API void rt_xstep_reset(struct RtSolver *s);
 /* Projection of x [nx] onto the constraints of xs (no-op without any). */

@@ -1,8 +1,9 @@
 /* test_implicit.c — the implicit methods on random quadratic bilevel problems with a closed-form
  * x*: every method converges to x* within its stated tolerance; `exact`'s hypergradient equals
  * the closed form; stocBiO's v is the Neumann sum and BSA's randomly truncated estimate is
- * unbiased for it; no method allocates after setup; fused and separate kernels give identical
- * runs. Measured figures are printed (cmocka print_message). */
+ * unbiased for it; rt_phi_exact measures phi and its gradient; no method allocates after
+ * setup; fused and separate kernels give identical runs. Measured figures are printed (cmocka
+ * print_message). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,6 +169,60 @@ static void test_hypergrad_at_point(void **state) {
   tp_free(t);
 }
 
+/* rt_phi_exact, the yardstick of bloc compare: phi(x) = f(x, y*(x)) and |grad phi(x)| equal
+ * the closed forms; with a box on x the measure is |x - P(x - grad phi)|;
+ * and it says why where it cannot measure: sampled data, ny over the dense limit, a lower
+ * objective without a minimum (H shifted to be indefinite). */
+static void test_phi_exact(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  double x[5] = {0.3, -1, 0.5, 2, -0.2}, ys[8], hg[5];
+  tp_ystar(t, x, ys);
+  tp_hypergrad(t, x, hg);
+  double phi = 0.5 * sp.rho * rt_dot(5, x, x);
+  for (int i = 0; i < 8; i++) phi += 0.5 * (ys[i] - t->yt[i]) * (ys[i] - t->yt[i]);
+  RtPhi m;
+  assert_int_equal(rt_phi_exact(&t->p, &(RtPhiAt){.x = x}, &m), 0);
+  assert_string_equal(m.why, "");
+  assert_false(m.projected);
+  assert_true(fabs(m.phi - phi) < 1e-12 * phi);
+  assert_true(fabs(m.grad_norm - rt_nrm2(5, hg)) < 1e-10 * rt_nrm2(5, hg));
+  assert_true(m.lower_norm < 1e-10);
+  /* a box that x touches: the projected-gradient norm, by hand */
+  BloConstraint box = {
+      .var = 0, .kind = BLO_CON_BOX, .lo_data = -1, .hi_data = -1, .lo = -1, .hi = 2};
+  t->p.n_constraints = 1;
+  t->p.constraints = &box;
+  double want = 0;
+  for (int i = 0; i < 5; i++) {
+    double d = x[i] - fmin(2, fmax(-1, x[i] - hg[i]));
+    want += d * d;
+  }
+  assert_int_equal(rt_phi_exact(&t->p, &(RtPhiAt){.x = x}, &m), 0);
+  assert_true(m.projected);
+  assert_true(fabs(m.grad_norm - sqrt(want)) < 1e-10 * sqrt(want));
+  assert_true(fabs(m.phi - phi) < 1e-12 * phi);
+  t->p.n_constraints = 0;
+  /* too many lower variables for the dense solve: said before anything is evaluated */
+  BloProblem big = t->p;
+  big.ny = RT_HG_DENSE_MAX + 1;
+  assert_int_equal(rt_phi_exact(&big, &(RtPhiAt){.x = x}, &m), -1);
+  assert_non_null(strstr(m.why, "ny = 2001"));
+  assert_true(isnan(m.phi) && isnan(m.grad_norm));
+  /* H - 6 I has eigenvalues from -5 to 4: g has no minimum in y */
+  for (int i = 0; i < 8; i++) t->H[i * 8 + i] -= 6;
+  assert_int_equal(rt_phi_exact(&t->p, &(RtPhiAt){.x = x}, &m), -1);
+  print_message("phi_exact on an indefinite H: %s\n", m.why);
+  assert_non_null(strstr(m.why, "not strongly convex in y"));
+  assert_true(isnan(m.phi));
+  tp_free(t);
+  TpToy toy;
+  tp_toy_init(&toy, 0.5);
+  assert_int_equal(rt_phi_exact(&toy.p, &(RtPhiAt){.x = toy.x0}, &m), -1);
+  assert_non_null(strstr(m.why, "samples its data"));
+}
+
 /* stocBiO's v equals eta sum_{q=0..Q} (I - eta H)^q b computed densely (Q + 1 terms from Q
  * HVPs, as in the authors' code); the mean of many BSA estimates Q eta (I - eta H)^q b,
  * q ~ U{0..Q-1}, equals the Q-term sum eta sum_{q<Q} (I - eta H)^q b within 5 standard
@@ -275,6 +330,7 @@ int main(void) {
       cmocka_unit_test(test_exact_hypergradient),
       cmocka_unit_test(test_exact_newton_rounding),
       cmocka_unit_test(test_hypergrad_at_point),
+      cmocka_unit_test(test_phi_exact),
       cmocka_unit_test(test_neumann_estimators),
       cmocka_unit_test(test_no_allocation_in_steps),
       cmocka_unit_test(test_fused_fallback_identical),
