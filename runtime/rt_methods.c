@@ -184,8 +184,14 @@ static const RtOptSpec opts_exact[] = {
   NONSMOOTH,
 };
 
+/* an implicit method's estimate, grad_x f - J v, takes x from f and g; an unrolled one's from
+ * f, g (its inner steps) and y0 = Phi(x) (its start) */
+#define X_VIA(unrolled) (RT_X_F | RT_X_G | ((unrolled) ? RT_X_INIT : 0u))
 #define MK(name, summary, opts, unrolled, small, both, needs) \
-  { name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small, both, needs, false }
+  { \
+    name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small, both, needs, \
+        X_VIA(unrolled) \
+  }
 #define M(name, summary, opts, unrolled, small, both) \
   MK(name, summary, opts, unrolled, small, both, 0)
 RT_API const RtMethodSpec rt_methods[] = {
@@ -200,7 +206,7 @@ RT_API const RtMethodSpec rt_methods[] = {
      .opts = opts_fom,
      .nopts = (int)(sizeof opts_fom / sizeof opts_fom[0]),
      .unrolled = true,
-     .skips_lower = true},
+     .x_via = RT_X_F | RT_X_INIT}, /* grad_x f + (dPhi/dx)' grad_y f: not through g */
     M("itd", "iterative differentiation: reverse mode through r stored inner steps", opts_itd, true,
       false, true),
     M("aid_cg", "AmIGO-CG: warm-started conjugate gradient on A v = b", opts_aid_cg, false, false,
