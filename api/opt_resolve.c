@@ -20,9 +20,7 @@ static void report(const OptSink *sink, int level, const char *hint, const char 
 }
 
 /* "did you mean 'NEAR'?" into buf, or NULL when nothing is near. */
-static const char *did_you_mean(char *buf, size_t n, const char *given, const char *const *names,
-                                size_t count) {
-  const char *near = diag_suggest(given, names, count);
+static const char *did_you_mean(char *buf, size_t n, const char *near) {
   if (!near) return NULL;
   snprintf(buf, n, "did you mean '%s'?", near);
   return buf;
@@ -35,7 +33,7 @@ const RtMethodSpec *opt_find_method_to(const OptSink *sink, const char *name) {
   int n = 0;
   for (int i = 0; i < rt_nmethods && i < 64; i++) names[n++] = rt_methods[i].name;
   char hint[128];
-  report(sink, DIAG_ERROR, did_you_mean(hint, sizeof hint, name, names, (size_t)n),
+  report(sink, DIAG_ERROR, did_you_mean(hint, sizeof hint, diag_suggest(name, names, (size_t)n)),
          "unknown method '%s'; methods: %s", name, rt_method_names());
   return NULL;
 }
@@ -123,14 +121,10 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
     const char *err = opt_set_over(opt, &file, key, value);
     if (err) {
       char hint[128];
-      const char *h = NULL;
-      if (!rt_method_option(m, key)) { /* a misspelt key: the nearest of the method's */
-        const char *names[RT_MAX_OPTS];
-        int n = 0;
-        for (int k = 0; k < m->nopts && n < RT_MAX_OPTS; k++) names[n++] = m->opts[k].name;
-        h = did_you_mean(hint, sizeof hint, key, names, (size_t)n);
-      }
-      report(sink, DIAG_ERROR, h, "%s %s: %s", sink->set_label, sets[i], err);
+      /* a misspelt key: the nearest of the method's */
+      const char *near = rt_method_option(m, key) ? NULL : rt_method_option_near(m, key);
+      report(sink, DIAG_ERROR, did_you_mean(hint, sizeof hint, near), "%s %s: %s", sink->set_label,
+             sets[i], err);
       return 1;
     }
   }

@@ -258,6 +258,13 @@ RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name
   return i < 0 ? NULL : &m->opts[i];
 }
 
+RT_API const char *rt_method_option_near(const RtMethodSpec *m, const char *key) {
+  const char *names[RT_MAX_OPTS];
+  int n = 0;
+  for (int k = 0; k < m->nopts && n < RT_MAX_OPTS; k++) names[n++] = m->opts[k].name;
+  return rt_nearest_name(key, names, (size_t)n);
+}
+
 /* Options every method lists (COMMON) but some method has no use for: setting one there is
  * an error (rt_solver_new), or a warning when it was inherited from another method's options. */
 #define EXACT_NEWTON \

@@ -69,6 +69,9 @@ RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name
  * the ones no method of a run calls, to save compile time. */
 RT_API bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id);
 
+/* The option of method m nearest to the unknown `key` (a misspelling: "x_stp"), or NULL. */
+RT_API const char *rt_method_option_near(const RtMethodSpec *m, const char *key);
+
 /* Why method m has no use for option `key` although its table lists it (exact: y_step and
  * inner_steps), or NULL when the option is used. */
 RT_API const char *rt_method_unused_option(const RtMethodSpec *m, const char *key);
