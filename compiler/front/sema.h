@@ -60,12 +60,15 @@ typedef struct Program {
   const Diag *diag;             /* the sources the program was read from (spans, init text) */
 } Program;
 
-/* What a compile reads besides its source: the -D overrides (the last one of a name wins) and
- * the standard library's directory (NULL: sema_stdlib_dir()). */
+/* What a compile reads besides its source: the -D overrides (the last one of a name wins), the
+ * standard library's directory (NULL: sema_stdlib_dir()) and how the overrides were given. */
 typedef struct SemaInputs {
   const SemaDefine *defs;
   int ndefs;
   const char *stdlib_dir;
+  /* how messages name where defs came from: "-D" (NULL) on the command line, "define" for the
+   * C API's bloc_define and Python's defines=, whose callers typed no -D */
+  const char *defs_given;
 } SemaInputs;
 
 /* Parse and check `path` (imports resolved against the file's directory, then

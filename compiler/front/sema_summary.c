@@ -207,7 +207,7 @@ void sema_print_summary(const Program *p, FILE *out) {
   for (int i = 0; i < p->nconsts; i++) {
     const AstDecl *d = p->consts[i];
     fprintf(out, "const %s = %s", d->name, sema_num_str(d->const_val, nb));
-    if (d->overridden) fputs(" (from -D)", out);
+    if (d->overridden_by) fprintf(out, " (from %s)", d->overridden_by);
     fputc('\n', out);
   }
   for (int i = 0; i < p->ndata; i++) print_tensor(p, p->data[i], "data", out);

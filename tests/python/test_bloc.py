@@ -196,8 +196,13 @@ class Errors(unittest.TestCase):
         with self.assertRaises(bloc.CompileError) as cm:
             bloc.compile("/nonexistent/no.blo")
         self.assertIn("cannot read", str(cm.exception))
-        with self.assertRaises(bloc.CompileError):  # a -D naming no constant
+        with self.assertRaises(bloc.CompileError) as cm:  # a define naming no constant
             bloc.compile(text=QUAD_TEXT, name="quad.blo", defines={"nn": 5})
+        # named as given: no -D, which a Python caller never typed
+        self.assertEqual(cm.exception.message, "define nn: 'quad.blo' declares no const named 'nn'")
+        self.assertEqual(cm.exception.hint, "did you mean 'n'?")
+        self.assertIn("const n = 4 (from define)",
+                      bloc.compile(text=QUAD_TEXT, name="quad.blo", defines={"n": 4}).summary)
 
     def test_bad_compile_settings(self):
         # a seed outside [0, 2^53 - 1] is refused, never wrapped (ctypes took 2^64 + 5 as 5)
