@@ -1,5 +1,6 @@
 /* api_int.h — what the C API's files (api/api_*.c) share: the handles' contents and the
- * diagnostics list. Not installed; bloc.h is the interface. */
+ * diagnostics list. Not installed; bloc.h is the interface (and api_set_defs_given, for the
+ * bloc command's -D). */
 #ifndef BLOC_API_INT_H
 #define BLOC_API_INT_H
 
@@ -36,8 +37,9 @@ typedef enum ApiStage {
 struct bloc_problem {
   ApiStage stage;
   BloCompiled *c;
-  SemaDefine *defs;         /* -D constants (names owned) */
+  SemaDefine *defs;         /* bloc_define's constants (names owned) */
   int ndefs;
+  const char *defs_given;   /* how messages name them: "define", or the bloc command's "-D" */
   BloBackend backend;
   uint64_t seed;
   bool seed_set;
@@ -69,6 +71,9 @@ void api_diag(bloc_problem *p, int severity, const char *hint, const char *fmt, 
 void api_diag_sink(void *ctx, const DiagEvent *ev);
 /* The opt_resolve.h sink adding to p's diagnostics, naming settings with `label`. */
 OptSink api_opt_sink(bloc_problem *p, const char *label);
+/* How messages name p's defines (bloc_define): "define", or `given` ("-D": the bloc command's,
+ * driver/api_cmd.c). */
+void api_set_defs_given(bloc_problem *p, const char *given);
 /* Prepare p (bloc_prepare) when it is only compiled; methods as there. */
 int api_ensure_prepared(bloc_problem *p, const char *methods);
 

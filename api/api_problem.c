@@ -148,8 +148,11 @@ int bloc_problem_new(bloc_problem **out) {
   if (!*out) return BLOC_ERR_MEMORY;
   (*out)->backend = BLO_BACKEND_JIT;
   (*out)->category = "usage";
+  (*out)->defs_given = "define";
   return BLOC_OK;
 }
+
+void api_set_defs_given(bloc_problem *p, const char *given) { p->defs_given = given; }
 
 void bloc_problem_free(bloc_problem *p) {
   if (!p) return;
@@ -234,6 +237,7 @@ static BloCompileOptions compile_options(bloc_problem *p) {
   BloCompileOptions o = {0};
   o.defs = p->defs;
   o.ndefs = p->ndefs;
+  o.defs_given = p->defs_given;
   o.seed = p->seed;
   o.seed_set = p->seed_set;
   o.backend = p->backend;

@@ -20,9 +20,7 @@ static void report(const OptSink *sink, int level, const char *hint, const char 
 }
 
 /* "did you mean 'NEAR'?" into buf, or NULL when nothing is near. */
-static const char *did_you_mean(char *buf, size_t n, const char *given, const char *const *names,
-                                size_t count) {
-  const char *near = diag_suggest(given, names, count);
+static const char *did_you_mean(char *buf, size_t n, const char *near) {
   if (!near) return NULL;
   snprintf(buf, n, "did you mean '%s'?", near);
   return buf;
@@ -35,7 +33,7 @@ const RtMethodSpec *opt_find_method_to(const OptSink *sink, const char *name) {
   int n = 0;
   for (int i = 0; i < rt_nmethods && i < 64; i++) names[n++] = rt_methods[i].name;
   char hint[128];
-  report(sink, DIAG_ERROR, did_you_mean(hint, sizeof hint, name, names, (size_t)n),
+  report(sink, DIAG_ERROR, did_you_mean(hint, sizeof hint, diag_suggest(name, names, (size_t)n)),
          "unknown method '%s'; methods: %s", name, rt_method_names());
   return NULL;
 }
@@ -123,14 +121,10 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
     const char *err = opt_set_over(opt, &file, key, value);
     if (err) {
       char hint[128];
-      const char *h = NULL;
-      if (!rt_method_option(m, key)) { /* a misspelt key: the nearest of the method's */
-        const char *names[RT_MAX_OPTS];
-        int n = 0;
-        for (int k = 0; k < m->nopts && n < RT_MAX_OPTS; k++) names[n++] = m->opts[k].name;
-        h = did_you_mean(hint, sizeof hint, key, names, (size_t)n);
-      }
-      report(sink, DIAG_ERROR, h, "%s %s: %s", sink->set_label, sets[i], err);
+      /* a misspelt key: the nearest of the method's */
+      const char *near = rt_method_option(m, key) ? NULL : rt_method_option_near(m, key);
+      report(sink, DIAG_ERROR, did_you_mean(hint, sizeof hint, near), "%s %s: %s", sink->set_label,
+             sets[i], err);
       return 1;
     }
   }
@@ -155,31 +149,74 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
   if (!now || strcmp(now, prec) != 0) rt_options_set_word(opt, "precision", prec);
   return 0;
 }
-/* The unrolled methods, "a, b, c": they differentiate the inner steps they take, which needs
- * only that g be differentiable almost everywhere. */
-static const char *unrolled_names(void) {
+
+/* The methods m for which keep(m, arg) holds, in catalogue order: "a, b, c", or with last_or
+ * "a, b or c" (empty when there is none). */
+static const char *method_list(bool (*keep)(const RtMethodSpec *, unsigned), unsigned arg,
+                               bool last_or) {
   static _Thread_local char buf[256];
+  int n = 0, k = 0;
+  for (int i = 0; i < rt_nmethods; i++) n += keep(&rt_methods[i], arg);
   buf[0] = '\0';
   for (int i = 0; i < rt_nmethods; i++) {
-    if (!rt_methods[i].unrolled && rt_method_option(&rt_methods[i], "allow_nonsmooth")) continue;
+    if (!keep(&rt_methods[i], arg)) continue;
     size_t len = strlen(buf);
-    snprintf(buf + len, sizeof buf - len, "%s%s", len ? ", " : "", rt_methods[i].name);
+    const char *sep = k == 0 ? "" : last_or && k == n - 1 ? " or " : ", ";
+    snprintf(buf + len, sizeof buf - len, "%s%s", sep, rt_methods[i].name);
+    k++;
   }
   return buf;
 }
 
-/* fom's estimate is grad_x f + (dPhi/dx)' grad_y f: with neither f nor a lower initialiser
- * using x it is zero at every step, and the run returned x0 with status 0. */
+/* The unrolled methods and f2sa: they differentiate the inner steps they take, or use only
+ * gradients of g, which needs only that g be differentiable almost everywhere. */
+static bool needs_grad_g_only(const RtMethodSpec *m, unsigned unused) {
+  (void)unused;
+  return m->unrolled || !rt_method_option(m, "allow_nonsmooth");
+}
+
+/* The unrolled methods that take x from one of the parts `uses` (RT_X_*) of the program. */
+static bool unrolled_moving(const RtMethodSpec *m, unsigned uses) {
+  return m->unrolled && (m->x_via & uses);
+}
+
+/* A method's estimate takes x only from the parts of the program its x_via names (fom: f and
+ * the lower initialisers; an implicit method: f and g). Where the program uses x in none of
+ * them (a ridge penalty for fom, MAML's g for lancbio), it is zero at every step, and the run
+ * returned x0 with status 0. */
 static int check_moves_x(BloCompiled *c, const RtMethodSpec *m) {
   const Program *prog = blo_program(c);
-  if (!m->skips_lower || sema_x_reaches_f(prog)) return 0;
+  unsigned uses = sema_x_uses(prog);
+  if (m->x_via & uses) return 0;
+  const char *estimate = !m->unrolled           ? "grad_x f - (grad_xy g) v"
+                         : !(m->x_via & RT_X_G) ? "grad_x f + (dPhi/dx)' grad_y f"
+                                                : "f's derivative through the inner steps";
+  char parts[128];
   diag_error(blo_diag(c), prog->f->init->span,
-             "method '%s' cannot move x here: its estimate, grad_x f + (dPhi/dx)' grad_y f, is "
-             "zero at every step, as neither the upper objective nor a lower initialiser uses "
-             "an upper variable",
-             m->name);
-  diag_hint(blo_diag(c), "use itd or ufom, which differentiate through the inner steps, or start "
-                         "the lower variables from x (lower w : vector[p] = w0, as MAML does)");
+             "method '%s' cannot move x here: its estimate, %s, is zero at every step, as "
+             "neither %s uses an upper variable",
+             m->name, estimate, sema_x_parts(m->x_via, true, "nor", parts, sizeof parts));
+  /* what would move x: another method that takes x from where the program uses it, or
+   * using x in a part this method takes it from (any part, when no method takes it) */
+  const char *movers = method_list(unrolled_moving, uses, true);
+  unsigned want = *movers ? m->x_via : RT_X_G | RT_X_INIT;
+  char change[256] = "";
+  if (want & RT_X_G) snprintf(change, sizeof change, "make the lower objective use x");
+  if (want & RT_X_INIT) {
+    size_t len = strlen(change);
+    snprintf(change + len, sizeof change - len,
+             "%sstart the lower variables from x (lower w : vector[p] = w0, as MAML does)",
+             len ? ", or " : "");
+  }
+  if (!*movers) diag_hint(blo_diag(c), "no method can move x here: %s", change);
+  else if (uses & RT_X_INIT)
+    diag_hint(blo_diag(c),
+              "the lower variables start from x: use %s, which carry x from there through the "
+              "inner steps, or %s",
+              movers, change);
+  else
+    diag_hint(blo_diag(c), "use %s, which differentiate through the inner steps, or %s", movers,
+              change);
   return 1;
 }
 
@@ -187,8 +224,7 @@ int opt_check_suits(BloCompiled *c, const RtOptions *opt) {
   const Program *prog = blo_program(c);
   const RtMethodSpec *m = opt->method;
   if (check_moves_x(c, m)) return 1;
-  /* methods without the option (unrolled ones, f2sa) need only gradients of g */
-  if (!prog->nonsmooth_op || m->unrolled || !rt_method_option(m, "allow_nonsmooth")) return 0;
+  if (!prog->nonsmooth_op || needs_grad_g_only(m, 0)) return 0;
   const char *allow = rt_opt_word(opt, "allow_nonsmooth");
   if (allow && strcmp(allow, "true") == 0) return 0;
   const char *op = prog->nonsmooth_op;
@@ -204,8 +240,9 @@ int opt_check_suits(BloCompiled *c, const RtOptions *opt) {
       : strcmp(op, "max") == 0 ? "b + softplus((a - b) / t) * t for max(a, b), a small t"
                                : "max(a, b) ~ b + softplus((a - b) / t) * t and "
                                  "min(a, b) ~ a - softplus((a - b) / t) * t, a small t";
-  diag_hint(blo_diag(c), "use a smooth substitute (%s), or a method that needs only gradients of g "
+  diag_hint(blo_diag(c),
+            "use a smooth substitute (%s), or a method that needs only gradients of g "
             "(%s); the option allow_nonsmooth = true runs '%s' anyway",
-            subst, unrolled_names(), m->name);
+            subst, method_list(needs_grad_g_only, 0, false), m->name);
   return 1;
 }

@@ -50,8 +50,9 @@ const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *k
  * objective with abs, relu, max, min or clip of y (Program.nonsmooth_op) has no second
  * derivatives there: a method built on them (every method but the unrolled ones) would
  * converge to a wrong point; the method option allow_nonsmooth = true lets it run. A method
- * that skips the lower level (fom) cannot move x when neither f nor a lower initialiser uses
- * x. Returns 0 when the method may run, or 1 after an error (on c's Diag) with a hint. */
+ * cannot move x when the program uses x in none of the parts its estimate takes x from
+ * (RtMethodSpec.x_via: fom, f and y0; an implicit method, f and g). Returns 0 when the
+ * method may run, or 1 after an error (on c's Diag) with a hint. */
 int opt_check_suits(BloCompiled *c, const RtOptions *opt);
 
 /* The method called `name`, or NULL after reporting "unknown method" with the list of

@@ -27,6 +27,7 @@ typedef struct BloBinding {
 typedef struct BloCompileOptions {
   const SemaDefine *defs;   /* -D overrides */
   int ndefs;
+  const char *defs_given;   /* how they were given, for messages (SemaInputs.defs_given) */
   uint64_t seed;            /* seed of the data-stage generators */
   bool seed_set;            /* else the program's `seed` option, else 1 */
   BloBackend backend;

@@ -910,7 +910,7 @@ int blo_compile_begin(const char *path, const char *text, const BloCompileOption
   c->diag.sink = opt->diag_sink;
   c->diag.sink_ctx = opt->diag_sink_ctx;
   double t0 = now_ms();
-  SemaInputs in = {opt->defs, opt->ndefs, sema_stdlib_dir()};
+  SemaInputs in = {opt->defs, opt->ndefs, sema_stdlib_dir(), opt->defs_given};
   c->prog = text ? sema_compile_string(&c->arena, &c->diag, path, text, &in)
                  : sema_compile_file(&c->arena, &c->diag, path, &in);
   c->time.parse_ms = now_ms() - t0;

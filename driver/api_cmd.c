@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_int.h" /* api_set_defs_given */
+
 static void print_diag(void *user, const bloc_diag *d) {
   static const char *const sev[] = {"error", "warning", "note"};
   ApiCmdPrint *pr = user;
@@ -27,6 +29,7 @@ int api_cmd_compile(const CmdArgs *a, ApiCmdPrint *pr, bloc_problem **out) {
   if (bloc_problem_new(&p)) return 3;
   bloc_set_diag_handler(p, print_diag, pr);
   int rc = BLOC_OK;
+  api_set_defs_given(p, "-D"); /* messages name them as typed */
   for (int i = 0; i < a->ndefs && rc == BLOC_OK; i++)
     rc = bloc_define(p, a->defs[i].name, a->defs[i].value);
   if (rc == BLOC_OK) rc = bloc_set_backend(p, a->backend == BLO_BACKEND_JIT ? "jit" : "interp");

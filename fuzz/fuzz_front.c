@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   diag_init(&diag, &arena, sink);
   diag.max_errors = 0; /* every message is printed: exercise them all */
   SemaDefine defs[1] = {{"n", 3}};
-  SemaInputs in = {defs, 1, "/nonexistent/stdlib"};
+  SemaInputs in = {defs, 1, "/nonexistent/stdlib", NULL};
   Program *p = sema_compile_string(&arena, &diag, "fuzz.blo", text, &in);
   if (p) {
     sema_print_summary(p, sink);

@@ -1,8 +1,11 @@
-/* rt_fmt.h — the one way bloc prints a double for people and files: the shortest of %.15g,
- * %.16g, %.17g that reads back as the same value (0.1 prints as 0.1, every value
- * round-trips), and one spelling for non-finite values ("nan", "inf", "-inf"). */
+/* rt_fmt.h — text for people. The one way bloc prints a double for people and files: the
+ * shortest of %.15g, %.16g, %.17g that reads back as the same value (0.1 prints as 0.1, every
+ * value round-trips), and one spelling for non-finite values ("nan", "inf", "-inf"). And the
+ * "did you mean" of every message, in the compiler, bloc's commands and emitted solvers. */
 #ifndef BLOC_RT_FMT_H
 #define BLOC_RT_FMT_H
+
+#include <stddef.h>
 
 #include "rt_api.h"
 
@@ -10,5 +13,9 @@
 
 /* Format v into buf (at least RT_FMT_NUM_LEN bytes); returns buf. */
 RT_API const char *rt_fmt_num(double v, char *buf);
+
+/* The candidate closest to `name` by edit distance (for "did you mean"), or NULL if none is
+ * close enough. `names` has n entries; NULL entries are skipped. */
+RT_API const char *rt_nearest_name(const char *name, const char *const *names, size_t n);
 
 #endif

@@ -184,8 +184,14 @@ static const RtOptSpec opts_exact[] = {
   NONSMOOTH,
 };
 
+/* an implicit method's estimate, grad_x f - J v, takes x from f and g; an unrolled one's from
+ * f, g (its inner steps) and y0 = Phi(x) (its start) */
+#define X_VIA(unrolled) (RT_X_F | RT_X_G | ((unrolled) ? RT_X_INIT : 0u))
 #define MK(name, summary, opts, unrolled, small, both, needs) \
-  { name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small, both, needs, false }
+  { \
+    name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small, both, needs, \
+        X_VIA(unrolled) \
+  }
 #define M(name, summary, opts, unrolled, small, both) \
   MK(name, summary, opts, unrolled, small, both, 0)
 RT_API const RtMethodSpec rt_methods[] = {
@@ -200,7 +206,7 @@ RT_API const RtMethodSpec rt_methods[] = {
      .opts = opts_fom,
      .nopts = (int)(sizeof opts_fom / sizeof opts_fom[0]),
      .unrolled = true,
-     .skips_lower = true},
+     .x_via = RT_X_F | RT_X_INIT}, /* grad_x f + (dPhi/dx)' grad_y f: not through g */
     M("itd", "iterative differentiation: reverse mode through r stored inner steps", opts_itd, true,
       false, true),
     M("aid_cg", "AmIGO-CG: warm-started conjugate gradient on A v = b", opts_aid_cg, false, false,
@@ -250,6 +256,13 @@ static int option_index(const RtMethodSpec *m, const char *name) {
 RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name) {
   int i = option_index(m, name);
   return i < 0 ? NULL : &m->opts[i];
+}
+
+RT_API const char *rt_method_option_near(const RtMethodSpec *m, const char *key) {
+  const char *names[RT_MAX_OPTS];
+  int n = 0;
+  for (int k = 0; k < m->nopts && n < RT_MAX_OPTS; k++) names[n++] = m->opts[k].name;
+  return rt_nearest_name(key, names, (size_t)n);
 }
 
 /* Options every method lists (COMMON) but some method has no use for: setting one there is

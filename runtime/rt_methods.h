@@ -35,10 +35,17 @@ typedef struct RtMethodSpec {
   bool needs_small_y;  /* exact: dense solve in y */
   bool fused_hvp_both; /* its steps call BLO_K_HVP_BOTH (A v and J v at one point) */
   unsigned needs;      /* optional kernels its steps cannot do without (RT_NEEDS_*) */
-  /* its estimate does not differentiate through the lower level: only f's own x terms and the
-   * initialiser's (fom), so it is identically zero when neither f nor Phi uses x */
-  bool skips_lower;
+  /* the parts of a program through which x reaches its estimate (RT_X_*): the estimate is
+   * identically zero, and x never moves, on a program that uses x in none of them */
+  unsigned x_via;
 } RtMethodSpec;
+
+/* RtMethodSpec.x_via: where a method's estimate takes x from. The upper objective's own x
+ * terms, grad_x f (every method); the lower objective, through grad_xy g (implicit methods) or
+ * the inner steps (itd, ufom); the lower initialisers y0 = Phi(x) (the unrolled methods). */
+#define RT_X_F 1u
+#define RT_X_G 2u
+#define RT_X_INIT 4u
 
 /* RtMethodSpec.needs: kernels a problem may leave out, which these methods must have. */
 #define RT_NEEDS_GRAD_X_G 1u /* BLO_K_GRAD_X_G (f2sa, hjfbio) */
@@ -61,6 +68,9 @@ RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name
  * and J^T u (only the methods whose `needs` name them call them), so a compiler may leave out
  * the ones no method of a run calls, to save compile time. */
 RT_API bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id);
+
+/* The option of method m nearest to the unknown `key` (a misspelling: "x_stp"), or NULL. */
+RT_API const char *rt_method_option_near(const RtMethodSpec *m, const char *key);
 
 /* Why method m has no use for option `key` although its table lists it (exact: y_step and
  * inner_steps), or NULL when the option is used. */

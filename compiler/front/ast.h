@@ -169,7 +169,8 @@ typedef struct AstDecl {
   /* additions (front end): */
   bool failed;        /* sema: this declaration's own check failed (its uses are not
                          reported again) */
-  bool overridden;    /* sema: const whose value came from -D */
+  const char *overridden_by; /* sema: how the define that gave a const its value was given
+                              * ("-D", SemaInputs.defs_given), or NULL */
   bool sharded; /* data: marked `sharded` (split by rows over the ranks of a run) */
   Span sharded_span; /* that word */
   /* sema (data): the values are split by rows over the ranks: marked sharded, or computed

@@ -186,6 +186,7 @@ static Program *compile(Arena *arena, Diag *diag, uint32_t file, const char *can
   S->diag = diag;
   S->defs = in->defs;
   S->ndefs = in->ndefs;
+  S->defs_given = in->defs_given ? in->defs_given : "-D";
   S->def_used = ARENA_ARRAY(arena, bool, (size_t)in->ndefs + 1);
   S->stdlib_dir = in->stdlib_dir ? in->stdlib_dir : sema_stdlib_dir();
   Program *p = ARENA_NEW(arena, Program);

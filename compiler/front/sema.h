@@ -60,12 +60,15 @@ typedef struct Program {
   const Diag *diag;             /* the sources the program was read from (spans, init text) */
 } Program;
 
-/* What a compile reads besides its source: the -D overrides (the last one of a name wins) and
- * the standard library's directory (NULL: sema_stdlib_dir()). */
+/* What a compile reads besides its source: the -D overrides (the last one of a name wins), the
+ * standard library's directory (NULL: sema_stdlib_dir()) and how the overrides were given. */
 typedef struct SemaInputs {
   const SemaDefine *defs;
   int ndefs;
   const char *stdlib_dir;
+  /* how messages name where defs came from: "-D" (NULL) on the command line, "define" for the
+   * C API's bloc_define and Python's defines=, whose callers typed no -D */
+  const char *defs_given;
 } SemaInputs;
 
 /* Parse and check `path` (imports resolved against the file's directory, then
@@ -84,10 +87,13 @@ AstProgram *sema_parse_only(Arena *arena, Diag *diag, const char *path);
 
 /* Print the `bloc check` summary. */
 void sema_print_summary(const Program *p, FILE *out);
-/* Whether x reaches f other than through y*(x): f uses an upper variable, or a lower
- * initialiser does. These are the only terms of a method that skips the lower level
- * (RtMethodSpec.skips_lower, fom): the summary's suits line and opt_check_suits ask. */
-bool sema_x_reaches_f(const Program *p);
+/* The parts of p that use an upper variable, as RT_X_* bits (rt_methods.h): a method whose
+ * estimate takes x from none of them (RtMethodSpec.x_via) is zero at every step and never
+ * moves x. The summary's suits line and opt_check_suits ask. */
+unsigned sema_x_uses(const Program *p);
+/* The parts `bits` (RT_X_*) as a list into buf: "f, g and y0", or with words "the upper
+ * objective, the lower objective CONJ a lower initialiser" (CONJ "and", "nor"). */
+const char *sema_x_parts(unsigned bits, bool words, const char *conj, char *buf, size_t n);
 /* The "memory:" line of the summary: what the data and the variables take as doubles. */
 void sema_print_memory(const Program *p, FILE *out);
 

@@ -27,7 +27,7 @@ static void check_const(Sema *S, AstDecl *d) {
     if (strcmp(S->defs[i].name, d->name) == 0) {
       S->def_used[i] = true;
       d->const_val = S->defs[i].value;
-      d->overridden = true;
+      d->overridden_by = S->defs_given;
       ok = true; /* the override replaces a broken value too */
     }
   d->failed = !ok;
@@ -513,8 +513,8 @@ void sema_check_program(Sema *S) {
     for (int j = 0; j < S->ndefs; j++)
       if (j != i && S->def_used[j] && strcmp(S->defs[j].name, S->defs[i].name) == 0) later = true;
     if (later) continue;
-    diag_error(S->diag, SPAN_NONE, "-D %s: '%s' declares no const named '%s'", S->defs[i].name,
-               path, S->defs[i].name);
+    diag_error(S->diag, SPAN_NONE, "%s %s: '%s' declares no const named '%s'", S->defs_given,
+               S->defs[i].name, path, S->defs[i].name);
     const char *s = sema_suggest(S, S->defs[i].name, 1u << DECL_CONST, false);
     if (s) diag_hint(S->diag, "did you mean '%s'?", s);
   }

@@ -48,6 +48,7 @@ typedef struct Sema {
   Program *prog;
   const SemaDefine *defs;
   int ndefs;
+  const char *defs_given; /* "-D", or SemaInputs.defs_given */
   bool *def_used;
   const char *stdlib_dir;
   SymTab syms;            /* declared so far */

@@ -1,12 +1,43 @@
 /* sema_summary.c — `bloc check`'s summary of a checked program: one line per fact, in a fixed
  * order, so golden tests can pin it (the format is documented in doc/language.md §9). */
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rt_methods.h"
 #include "front/sema_int.h"
 
-bool sema_x_reaches_f(const Program *p) { return p->init_uses_x || !p->f || p->f->init->depends_x; }
+unsigned sema_x_uses(const Program *p) {
+  if (!p->f || !p->g) return RT_X_F | RT_X_G | RT_X_INIT; /* nothing to refuse on */
+  return (p->f->init->depends_x ? RT_X_F : 0u) | (p->g->init->depends_x ? RT_X_G : 0u) |
+         (p->init_uses_x ? RT_X_INIT : 0u);
+}
+
+const char *sema_x_parts(unsigned bits, bool words, const char *conj, char *buf, size_t n) {
+  typedef struct {
+    unsigned bit;
+    const char *sym, *words;
+  } Part;
+  static const Part parts[] = {
+      {RT_X_F, "f", "the upper objective"},
+      {RT_X_G, "g", "the lower objective"},
+      {RT_X_INIT, "y0", "a lower initialiser"},
+  };
+  int total = 0, k = 0;
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) total += (bits & parts[i].bit) != 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+    if (!(bits & parts[i].bit)) continue;
+    size_t len = strlen(buf);
+    const char *name = words ? parts[i].words : parts[i].sym;
+    if (k == 0) snprintf(buf + len, n - len, "%s", name);
+    else if (k < total - 1) snprintf(buf + len, n - len, ", %s", name);
+    else snprintf(buf + len, n - len, " %s %s", conj, name);
+    k++;
+  }
+  return buf;
+}
 
 /* "suits: METHODS (REASONS)": the methods of the catalogue this program suits, from four
  * facts about it (doc/language.md §9). A lower objective not twice differentiable in y (abs,
@@ -14,25 +45,35 @@ bool sema_x_reaches_f(const Program *p) { return p->init_uses_x || !p->f || p->f
  * ones and those without the option allow_nonsmooth (f2sa), as `run` decides
  * (api/opt_resolve.c: opt_check_suits; the others refuse it without allow_nonsmooth); a
  * method that solves densely in y (exact) needs ny <= its max_ny, and on a stochastic problem
- * its Newton solve would be of one draw's lower level; fom needs x to reach f other than
- * through y*(x). */
+ * its Newton solve would be of one draw's lower level; a method needs x in one of the parts
+ * its estimate takes x from (RtMethodSpec.x_via: fom's are f and y0, an implicit method's f
+ * and g). */
 static void print_suits(const Program *p, FILE *out) {
   const char *sep = "";
   char nb[32];
   int64_t max_ny = -1; /* the smallest default max_ny of a dense method */
   const char *dense = NULL;
+  unsigned uses = sema_x_uses(p), blind = 0; /* the parts the methods left out follow x in */
+  char blind_names[256] = "";
+  int nblind = 0;
   fputs("suits: ", out);
   for (int i = 0; i < rt_nmethods; i++) {
     const RtMethodSpec *m = &rt_methods[i];
+    int64_t lim = INT64_MAX;
     if (m->needs_small_y) {
       const RtOptSpec *o = rt_method_option(m, "max_ny");
-      int64_t lim = o ? (int64_t)o->def : 0;
+      lim = o ? (int64_t)o->def : 0;
       if (!dense || lim < max_ny) max_ny = lim;
       if (!dense) dense = m->name;
-      if (p->ny > lim || p->stochastic) continue;
     }
+    if (!(m->x_via & uses)) { /* named with this reason alone, whatever else rules it out */
+      size_t len = strlen(blind_names);
+      snprintf(blind_names + len, sizeof blind_names - len, "%s%s", nblind++ ? ", " : "", m->name);
+      blind |= m->x_via;
+      continue;
+    }
+    if (m->needs_small_y && (p->ny > lim || p->stochastic)) continue;
     if (p->nonsmooth_op && !m->unrolled && rt_method_option(m, "allow_nonsmooth")) continue;
-    if (m->skips_lower && !sema_x_reaches_f(p)) continue;
     fprintf(out, "%s%s", sep, m->name);
     sep = ", ";
   }
@@ -53,7 +94,13 @@ static void print_suits(const Program *p, FILE *out) {
     if (p->ny <= max_ny) fprintf(out, " for %s", dense);
     else fprintf(out, ": %s needs max_ny >= %lld", dense, (long long)p->ny);
   }
-  if (!sema_x_reaches_f(p)) fputs("; f and y0 do not use x: fom cannot move it", out);
+  if (blind) {
+    char parts[64];
+    bool all = nblind == rt_nmethods;
+    fprintf(out, "; %s do not use x: %s %s move it",
+            sema_x_parts(blind, false, "and", parts, sizeof parts), all ? "no method" : blind_names,
+            all ? "can" : "cannot");
+  }
   fputs(")\n", out);
 }
 
@@ -160,7 +207,7 @@ void sema_print_summary(const Program *p, FILE *out) {
   for (int i = 0; i < p->nconsts; i++) {
     const AstDecl *d = p->consts[i];
     fprintf(out, "const %s = %s", d->name, sema_num_str(d->const_val, nb));
-    if (d->overridden) fputs(" (from -D)", out);
+    if (d->overridden_by) fprintf(out, " (from %s)", d->overridden_by);
     fputc('\n', out);
   }
   for (int i = 0; i < p->ndata; i++) print_tensor(p, p->data[i], "data", out);

@@ -95,7 +95,8 @@ void diag_put_escaped(FILE *out, const char *s, size_t n);
 Span span_join(Span a, Span b);
 
 /* Closest candidate to `name` by edit distance (for "did you mean"), or NULL if none is
- * close enough. `names` has n entries; NULL entries are skipped. */
+ * close enough. `names` has n entries; NULL entries are skipped. The runtime's
+ * rt_nearest_name, which emitted solvers have too. */
 const char *diag_suggest(const char *name, const char *const *names, size_t n);
 
 #endif

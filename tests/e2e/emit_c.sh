@@ -310,6 +310,11 @@ if "$tmp/keep_stop/portable" --quiet --seed 9007199254740992 >/dev/null 2>"$tmp/
 fi
 grep -q "expects an integer in \[0, 9007199254740991\], got '9007199254740992'" \
   "$tmp/seed_err" || bad "keep: --seed 9007199254740992: $(head -1 "$tmp/seed_err")"
+# a misspelt --set key: the nearest option as a hint, as bloc run gives it
+"$tmp/keep_stop/portable" --quiet --set x_stp=1 >/dev/null 2>"$tmp/set_err"
+[ $? = 1 ] || bad "keep: --set x_stp=1 not refused with status 1: $(head -1 "$tmp/set_err")"
+grep -q "^hint: did you mean 'x_step'?$" "$tmp/set_err" ||
+  bad "keep: --set x_stp=1: no hint: $(cat "$tmp/set_err")"
 # the precision is the file's (its kernels and data are built for it): --set asking for the
 # other was taken, the run done in f64 and the result JSON saying "precision": "f32"
 if "$tmp/keep_stop/portable" --quiet --set precision=f32 --out "$tmp/prec_out" >/dev/null \

@@ -206,8 +206,13 @@ class Errors(unittest.TestCase):
         with self.assertRaises(bloc.CompileError) as cm:
             bloc.compile("/nonexistent/no.blo")
         self.assertIn("cannot read", str(cm.exception))
-        with self.assertRaises(bloc.CompileError):  # a -D naming no constant
+        with self.assertRaises(bloc.CompileError) as cm:  # a define naming no constant
             bloc.compile(text=QUAD_TEXT, name="quad.blo", defines={"nn": 5})
+        # named as given: no -D, which a Python caller never typed
+        self.assertEqual(cm.exception.message, "define nn: 'quad.blo' declares no const named 'nn'")
+        self.assertEqual(cm.exception.hint, "did you mean 'n'?")
+        self.assertIn("const n = 4 (from define)",
+                      bloc.compile(text=QUAD_TEXT, name="quad.blo", defines={"n": 4}).summary)
 
     def test_bad_compile_settings(self):
         # a seed outside [0, 2^53 - 1] is refused, never wrapped (ctypes took 2^64 + 5 as 5)
@@ -284,6 +289,28 @@ class Errors(unittest.TestCase):
                         x_file=os.path.join(tmp, "x.csv"))
             self.assertEqual(r.method, "aid_cg")
             np.testing.assert_array_equal(np.loadtxt(os.path.join(tmp, "x.csv")), r.x)
+
+    def test_method_cannot_move_x(self):
+        # MAML: y starts from x and g does not use x, so an implicit method's estimate is zero
+        # at every step; refused as bloc run refuses it (the shared option resolution), where
+        # an unrolled method runs and moves x
+        maml = """problem maml
+data X : tensor[4, 6, 2] = normal(0, 1)
+data Y : matrix[4, 6] = normal(0, 1)
+sample t : batch(1) of 4
+upper w0 : vector[2] = 0
+lower w : vector[2] = w0
+upper objective f = 0.5 * mean((X[t][3:6, :] @ w - Y[t, 3:6]) ^ 2)
+lower objective g = 0.5 * mean((X[t][0:3, :] @ w - Y[t, 0:3]) ^ 2)
+"""
+        p = bloc.compile(text=maml, name="maml.blo")
+        with self.assertRaises(bloc.OptionError) as cm:
+            p.solve("lancbio", outer_steps=3)
+        e = cm.exception
+        self.assertEqual(e.line, 7)  # the upper objective
+        self.assertIn("method 'lancbio' cannot move x here", e.message)
+        self.assertIn("use ufom, fom or itd", e.hint)
+        self.assertGreater(np.abs(p.solve("itd", outer_steps=3).x).max(), 0)
 
     def test_numerical_failure(self):
         p = hc_problem(hc_data(2))

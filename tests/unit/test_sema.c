@@ -25,7 +25,7 @@ static Program *compile(Fx *fx, const char *src, const SemaDefine *defs, int nde
   arena_init(&fx->a);
   fx->out = tmpfile();
   diag_init(&fx->d, &fx->a, fx->out);
-  SemaInputs in = {defs, ndefs, "/nonexistent"};
+  SemaInputs in = {defs, ndefs, "/nonexistent", NULL};
   return sema_compile_string(&fx->a, &fx->d, "t.blo", src, &in);
 }
 
@@ -141,7 +141,7 @@ static void test_constants(void **state) {
       "upper x : vector[n] = 0\nlower y : vector[m] = 0\n" BASE,
       defs, 1);
   assert_non_null(p);
-  assert_true(p->consts[0]->overridden);
+  assert_string_equal(p->consts[0]->overridden_by, "-D"); /* SemaInputs.defs_given NULL */
   assert_true(p->consts[1]->const_val == 9);
   assert_true(p->consts[2]->const_val == 6);
   assert_true(p->consts[3]->const_val == -4);
