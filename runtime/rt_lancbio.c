@@ -5,6 +5,7 @@
  *
  * Stochastic problems: every product with A_k in one outer step (the restart product and the
  * Lanczos product) uses one draw, so A_k is one matrix within a step. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,13 @@
 /* |omega| below this fraction of max(|u|, |alpha|) is a breakdown (the Krylov space is invariant
  * up to rounding): restart at the next step. */
 #define LANCZOS_BREAKDOWN 1e-12
+
+/* A vector is normalised by multiplying with 1/|v|, which overflows to Inf for a subnormal
+ * |v| (below DBL_MIN): such a vector counts as zero. When y converges onto a point where
+ * grad_y f vanishes (f = |y - 1|^2 / 2 + ... with y* = 1), b, the residuals and beta decay
+ * through the subnormals, and 1/beta = Inf made the next Hessian-vector product non-finite:
+ * three recoveries, then status 2, at the solution. */
+static bool normalisable(double nrm) { return nrm >= DBL_MIN && isfinite(nrm); }
 /* max |q_i^T q_new| above this means the new Lanczos vector repeats old directions (rounding
  * past j = ny, converged Ritz values, or a Hessian that moved while the basis was built): Q^T r
  * would count them twice and v overshoot, so restart. Duplicates measured 0.1-1.0 in the runs
@@ -122,7 +130,7 @@ static bool restart(RtSolver *s, Lanc *L, RtDraw key) {
   L->j = 0;
   L->beta = 0;
   L->restart_due = false;
-  if (!(rn > 1e-15 * fmax(rt_nrm2(n, s->b), rt_nrm2(n, L->w)))) {
+  if (!(rn > 1e-15 * fmax(rt_nrm2(n, s->b), rt_nrm2(n, L->w))) || !normalisable(rn)) {
     L->restart_due = true;
     return false;
   }
@@ -178,17 +186,17 @@ static void warm_step(RtSolver *s, Lanc *L, RtDraw key, int64_t k) {
   int64_t n = s->ny;
   if (k % L->m == 0 || L->nw <= L->j) { /* the clock, or no pending vector (a breakdown) */
     double bn = rt_nrm2(n, L->bprev);
-    if (bn > 0) {
+    if (normalisable(bn)) {
       rt_copy(n, L->bprev, L->Q);
       rt_scal(n, 1.0 / bn, L->Q);
       L->nw = 1;
     } else {
-      L->nw = 0; /* b was exactly 0: v = 0 solves, nothing to build */
+      L->nw = 0; /* b is 0 (or subnormal): v = 0 solves, nothing to build */
     }
     L->j = 0;
     L->beta = 0;
     rt_zero(n, L->qprev);
-    if (bn > 0) s->stats[L->st_restarts]++;
+    if (L->nw) s->stats[L->st_restarts]++;
   }
   if (L->nw > 0 && L->nw == L->j + 1) { /* a pending vector: one Lanczos step */
     double *q = L->Q + (int64_t)(L->nw - 1) * n, *qn = q + n;
@@ -201,7 +209,7 @@ static void warm_step(RtSolver *s, Lanc *L, RtDraw key, int64_t k) {
     rt_axpy(n, -L->beta, L->qprev, qn);
     rt_copy(n, q, L->qprev);
     double beta = rt_nrm2(n, qn);
-    if (beta > LANCZOS_BREAKDOWN * fmax(rt_nrm2(n, L->u), fabs(alpha)) && isfinite(beta)) {
+    if (beta > LANCZOS_BREAKDOWN * fmax(rt_nrm2(n, L->u), fabs(alpha)) && normalisable(beta)) {
       rt_scal(n, 1.0 / beta, qn);
       L->beta = beta;
       L->nw++;
@@ -285,7 +293,7 @@ static void lanc_step(RtSolver *s, int64_t k) {
     rt_axpy(n, -alpha, q, qn);
     double beta = rt_nrm2(n, qn);
     double scale = fmax(rt_nrm2(n, L->u), fabs(alpha));
-    if (!(beta > LANCZOS_BREAKDOWN * scale)) {
+    if (!(beta > LANCZOS_BREAKDOWN * scale) || !normalisable(beta)) {
       s->stats[L->st_breakdowns]++;
       L->restart_due = true; /* invariant subspace: restart at the next step */
     } else {
