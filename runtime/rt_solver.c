@@ -223,6 +223,29 @@ RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double
   return gnorm;
 }
 
+RT_API RtLowerProbe rt_lower_probe(RtSolver *s, const double *x, double *y) {
+  RtLowerProbe pr = {0, NAN, NAN, false};
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  RtDraw key = rt_oracle_draw(&s->o);
+  rt_oracle_grad_g(&s->o, key, x, y, s->gy);
+  pr.g0 = pr.g1 = rt_nrm2(s->ny, s->gy);
+  int rises = 0;
+  while (isfinite(pr.g0) && pr.g0 > 0 && pr.steps < RT_PROBE_STEPS) {
+    rt_axpy(s->ny, -s->y_step, s->gy, y);
+    rt_oracle_grad_g(&s->o, key, x, y, s->gy);
+    double gn = rt_nrm2(s->ny, s->gy);
+    pr.steps++;
+    rises = gn > pr.g1 ? rises + 1 : 0;
+    pr.g1 = gn;
+    if (!isfinite(gn) || (rises >= RT_PROBE_RISES && gn > RT_PROBE_FACTOR * pr.g0)) {
+      pr.blew_up = true;
+      break;
+    }
+  }
+  rt_oracle_set_diag(&s->o, prev);
+  return pr;
+}
+
 RT_API void rt_lower_next_y(RtSolver *s, RtDraw key, double *y) {
   (void)key; /* the lower loop draws fresh (diagnostic) samples at every step, as the method's */
   rt_copy(s->ny, s->y, y);
