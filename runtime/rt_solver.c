@@ -328,7 +328,10 @@ RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, d
                     RtCgRun *run) {
   double res = rt_cg_solve(&s->o, key, x, y, v, run);
   char why[96];
-  if (res < 0)
+  /* a NaN curvature says nothing of the Hessian: the solve ran on non-finite numbers, and the
+   * step fails for them (the warning stayed after the recovery from a lower loop that blew up,
+   * blaming a positive definite Hessian) */
+  if (res < 0 && !isnan(run->curvature))
     rt_solver_warn(s, "cg.curvature", "conjugate gradients met %s: %s",
                    rt_cg_curvature(run, why, sizeof why),
                    "the lower Hessian is singular or not positive definite; v keeps the solve "

@@ -79,6 +79,8 @@ blames_y() {
   grep -q "with x_step kept at $2 and y_step = " err.txt ||
     fail "$1: the warning does not name the steps: $(grep warning err.txt)"
   e=$(near "$4" "$5") || fail "$1: not x*: $e"
+  # CG in the abandoned step ran on a blown-up y: no word of the (positive definite) Hessian
+  ! grep -q "conjugate gradients met" err.txt || fail "$1: $(grep conjugate err.txt)"
 }
 
 # METHOD and the largest |x - x*| / |x*| its answer may have: the implicit methods reach x*;
