@@ -123,6 +123,7 @@ typedef struct Run {
   double t_start, t_last_prog;
   int64_t K, last_trace;
   double *x_good, *y_good;
+  double *x_start, *ys_start, *v_start; /* x and the method's y and v at the start */
   double f0, x0n, y0n;
   double hg_good;   /* |d| of the last good step */
   bool below_tol;   /* the previous step's |d| was below tol too */
@@ -135,6 +136,8 @@ typedef struct Run {
   double best_score, best_hg;
   double *best_ys, *best_v;
   bool halve;       /* on_divergence = halve */
+  int x_halvings, y_halvings; /* recoveries that halved x_step, y_step */
+  int64_t good_step; /* the step of x_good, y_good */
   bool cancel;      /* on_trace asked to stop */
   double *row;      /* a trace row for on_trace */
 } Run;
@@ -388,41 +391,127 @@ static double growth(int64_t n, const double *v, const double *best) {
   return fmax(1.0, nrm) / fmax(1.0, rt_nrm2(n, best));
 }
 
+/* Where the lower loop blew up on its own (lower_blew_up). */
+typedef enum LowerBlowUp {
+  LOWER_STABLE, /* not shown: the x step alone failed */
+  LOWER_AT_BEST, /* at the best trace point's x: y_step alone is to blame */
+  LOWER_FROM_START, /* there and at the start's x: every iterate since came from it */
+  LOWER_ON_THE_WAY /* only at an x reached since (x may have stepped too far), or F2SA's own */
+} LowerBlowUp;
+
+/* The most halvings of y_step one recovery makes (a factor of 1024) while the lower loop still
+ * blows up at the x the run goes back to. */
+#define RT_MAX_Y_HALVINGS 10
+
+/* rt_lower_probe at x from the method's y there (copied into s->y). */
+static RtLowerProbe probe_at(Run *r, const double *x, const double *y) {
+  rt_copy(r->s->ny, y, r->s->y);
+  return rt_lower_probe(r->s, x, r->s->y);
+}
+
+/* Whether the lower loop blew up on its own, with y_step too large for g at the x the recovery
+ * goes back to (the best trace point's), or at the x the failed step began from (the last good
+ * one, which x may have reached by a step too large or on its way to x*); appends why to
+ * res->message. The test runs the gradient steps on y again at each fixed x, from the y the
+ * method had there (probe_at); a method with a lower loop the run loop does not see (F2SA's
+ * penalised y) says so itself (own_blew_up). How much y grew beside x tells neither: a y that
+ * blows up drives x with it through the hypergradient, and an x that starts at 0 compares with
+ * 1 (ridge on the diabetes data with y_step 0.4 > 2/L = 0.34: three halvings of x_step, exit
+ * 2). Unrolled methods (their inner loop: unrolled_blew_up) and exact have no y_step to halve.
+ * Overwrites s->y. */
+static LowerBlowUp lower_blew_up(Run *r) {
+  RtSolver *s = r->s;
+  RtResult *res = r->res;
+  const RtMethodSpec *m = s->opt.method;
+  if (m->unrolled || rt_method_unused_option(m, "y_step") || !(s->y_step > 0)) return LOWER_STABLE;
+  bool own = s->impl->own_blew_up && s->impl->own_blew_up(s);
+  LowerBlowUp where = LOWER_STABLE;
+  char what[64], also[96] = "";
+  snprintf(what, sizeof what, "the best trace point (step %lld)", (long long)res->best_step);
+  RtLowerProbe pr = probe_at(r, res->best_x, r->best_ys), p0;
+  if (pr.blew_up) {
+    where = LOWER_AT_BEST;
+    if (res->best_step > 0 && (p0 = probe_at(r, r->x_start, r->ys_start)).blew_up) {
+      where = LOWER_FROM_START;
+      snprintf(also, sizeof also, ", and at the start's x from %.3g to %.3g in %d steps", p0.g0,
+               p0.g1, p0.steps);
+    }
+  } else if (r->good_step != res->best_step && (pr = probe_at(r, r->x_good, r->y_good)).blew_up) {
+    where = LOWER_ON_THE_WAY;
+    snprintf(what, sizeof what, "step %lld", (long long)r->good_step);
+  }
+  size_t len = strlen(res->message);
+  if (where != LOWER_STABLE)
+    snprintf(res->message + len, sizeof res->message - len,
+             "; the lower loop blew up on its own: at the x of %s, gradient steps on y with "
+             "y_step = %g raised |grad_y g| from %.3g to %.3g in %d steps%s (stable ones never "
+             "raise it), so y_step is too large for g there",
+             what, s->y_step, pr.g0, pr.g1, pr.steps, also);
+  else if (own)
+    snprintf(res->message + len, sizeof res->message - len,
+             "; the method's own lower loop blew up on its own (its gradient grew at every one "
+             "of its %d inner steps at a fixed x): y_step = %g is too large for it",
+             s->inner_steps, s->y_step);
+  return where == LOWER_STABLE && own ? LOWER_ON_THE_WAY : where;
+}
+
 /* on_divergence = halve, after the failure of step `step` (message in res->message): go back to
  * the best trace point (x, the method's y and v; the method forgets what it built from the
- * iterates), halve x_step, and the y step (eta) when y (v) blew up. false when not allowed:
- * option stop, RT_MAX_RECOVERIES done, or no finite trace point yet. */
+ * iterates) and halve the step to blame (lower_blew_up):
+ * - the lower loop blows up at that point's x: y_step alone (x_step did not fail there, and
+ *   halving it would only slow the run), as many times as it takes for the loop to be stable
+ *   there (a y_step that is still too large at x* left SOBA in a cycle of period 2 at the edge
+ *   of stability, |d| 1.7, status 0 and no warning); with an eta derived from y_step, which
+ *   steps on the same lower Hessian (A v = b, or its Neumann series), eta with it;
+ * - it blew up only at an x reached since: both, as which one is to blame cannot be told (x
+ *   stepped too far, or is on its way to where y_step is too large);
+ * - else x_step, and an eta of its own when v grew ten times faster than x since the best point.
+ * When the lower loop blows up at the start's x too, every iterate since was driven by a
+ * diverging y and x may have gone far astray with it (SOBA and HJFBiO on a ridge problem with
+ * y_step 1.5 x 2/L went back to a best point at log(lambda) = -31, where the hypergradient
+ * vanishes, and ended there with status 0 and f 12.3 instead of 7.77): the run goes back to the
+ * start instead, which becomes the best trace point again. false when not allowed: option
+ * stop, RT_MAX_RECOVERIES done, or no finite trace point yet. */
 static bool recover(Run *r, int64_t step) {
   RtSolver *s = r->s;
   RtResult *res = r->res;
   if (!r->halve || res->n_recoveries >= RT_MAX_RECOVERIES || res->best_step < 0) return false;
-  /* y (v) blew up on its own when it grew ten times faster than x since the best point: y*(x)
-   * follows x, so a step too large in x alone moves them alike. Unrolled methods restart y
-   * from Phi(x) at every step: only their x step is halved. */
+  double t0 = now();
   double gx = fmax(1.0, growth(s->nx, s->x, res->best_x));
-  bool lower = !s->opt.method->unrolled && growth(s->ny, s->y, r->best_ys) > 10 * gx;
-  bool vsys = s->v && growth(s->ny, s->v, r->best_v) > 10 * gx;
-  if (s->impl->own_blew_up && s->impl->own_blew_up(s)) lower = true;
-  rt_copy(s->nx, res->best_x, s->x);
-  rt_copy(s->ny, r->best_ys, s->y);
-  if (s->v) rt_copy(s->ny, r->best_v, s->v);
+  bool vsys = s->v && s->eta > 0 && growth(s->ny, s->v, r->best_v) > 10 * gx;
+  LowerBlowUp where = lower_blew_up(r);
+  bool restart = where == LOWER_FROM_START;
+  bool xs = where == LOWER_STABLE || where == LOWER_ON_THE_WAY;
+  const double *to_x = restart ? r->x_start : res->best_x;
+  const double *to_y = restart ? r->ys_start : r->best_ys;
+  int yh = 0; /* halvings of y_step */
+  if (where != LOWER_STABLE) {
+    do s->y_step *= 0.5;
+    while (++yh < RT_MAX_Y_HALVINGS && where != LOWER_ON_THE_WAY &&
+           probe_at(r, to_x, to_y).blew_up);
+  }
+  double yscale = ldexp(1.0, -yh);
+  if (s->ystep.eta_follows) vsys = yh > 0;
+  s->eta *= vsys ? (s->ystep.eta_follows ? yscale : 0.5) : 1;
+  /* y_step = auto: the halving is kept in the estimate's scale, since the step is re-estimated
+   * along the run */
+  if (s->ystep.on) s->ystep.scale *= yscale;
+  r->y_halvings += yh;
+  if (xs) s->x_step *= 0.5, r->x_halvings++;
+  rt_copy(s->nx, to_x, s->x);
+  rt_copy(s->ny, to_y, s->y);
+  if (s->v) rt_copy(s->ny, restart ? r->v_start : r->best_v, s->v);
   rt_copy(s->nx, s->x, r->x_good);
   rt_copy(s->ny, s->y, r->y_good);
-  s->hg_norm = r->hg_good = r->best_hg;
+  r->good_step = restart ? 0 : res->best_step;
+  s->hg_norm = r->hg_good = restart ? NAN : r->best_hg;
   r->below_tol = false;
   s->o.fail_kind = -1;
   if (s->impl->reset) s->impl->reset(s);
   rt_xstep_reset(s); /* momentum / Adam moments were built from the abandoned iterates */
-  s->x_step *= 0.5;
-  /* y_step = auto with eta derived from it: one step, so halving either halves both; and since
-   * the step is re-estimated at trace points, the halving is kept in the estimate's scale */
-  if (s->ystep.on && s->ystep.eta_follows) lower = vsys = lower || vsys;
-  if (lower) s->y_step *= 0.5;
-  if (vsys && s->eta > 0) s->eta *= 0.5;
-  if (lower && s->ystep.on) s->ystep.scale *= 0.5;
   RtRecovery *rc = &res->recoveries[res->n_recoveries++];
   rc->step = step;
-  rc->from_step = res->best_step;
+  rc->from_step = restart ? 0 : res->best_step;
   rc->x_step = s->x_step;
   /* NaN (null in the JSON, left out of the summary) where y_step means nothing: exact */
   rc->y_step = rt_method_unused_option(s->opt.method, "y_step") ? NAN : s->y_step;
@@ -430,12 +519,26 @@ static bool recover(Run *r, int64_t step) {
   if (len >= sizeof rc->reason) len = sizeof rc->reason - 1;
   memcpy(rc->reason, res->message, len);
   rc->reason[len] = '\0';
-  if (!r->cfg->quiet)
-    message(r, "warning", "%s; going back to the best iterate (step %lld) with x_step = %g%s%s "
-            "(on_divergence = halve, %d of %d)", res->message, (long long)res->best_step,
-            s->x_step, lower ? " and y_step halved" : "",
-            vsys && s->eta > 0 ? " and eta halved" : "", res->n_recoveries, RT_MAX_RECOVERIES);
+  if (!r->cfg->quiet) {
+    char steps[160];
+    int n = snprintf(steps, sizeof steps, "x_step %s %g", xs ? "=" : "kept at", s->x_step);
+    if (yh > 0)
+      n += snprintf(steps + n, sizeof steps - (size_t)n, " and y_step = %g%s", s->y_step,
+                    yh > 1 ? " (halved until the lower loop is stable there)" : "");
+    if (vsys) snprintf(steps + n, sizeof steps - (size_t)n, " and eta = %g", s->eta);
+    message(r, "warning",
+            "%s; going back to %s (step %lld) with %s (on_divergence = halve, %d of %d)",
+            res->message, restart ? "the start" : "the best iterate", (long long)rc->from_step,
+            steps, res->n_recoveries, RT_MAX_RECOVERIES);
+  }
   res->message[0] = '\0';
+  if (restart) { /* the start is the best point again, evaluated with the new y_step */
+    res->best_step = -1;
+    rt_diag_eval(&r->dw, s, 0);
+    offer_best(r, 0);
+    r->last_trace = -1; /* dw holds the start's values: the end evaluates its own point */
+  }
+  res->t_diag += now() - t0;
   return true;
 }
 
@@ -498,14 +601,15 @@ static int run_alloc(Run *r, const BloProblem *p, const RtOptions *o, char *err,
       !(r->x_good = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
       !(r->y_good = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
       !(r->best_ys = rt_solver_vec(s, s->ny)) || !(r->best_v = rt_solver_vec(s, s->ny)) ||
+      !(r->x_start = rt_solver_vec(s, s->nx)) || !(r->ys_start = rt_solver_vec(s, s->ny)) ||
+      !(r->v_start = rt_solver_vec(s, s->ny)) ||
       !(res->x = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
       !(res->y = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
       !(res->reports = rt_mem_calloc(nr, sizeof(double))) ||
       !(res->best_x = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
       !(res->best_y = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
       !(res->best_reports = rt_mem_calloc(nr, sizeof(double))) ||
-      (r->cfg->on_trace &&
-       !(r->row = rt_mem_calloc((size_t)rt_trace_ncols(p), sizeof(double))))) {
+      (r->cfg->on_trace && !(r->row = rt_mem_calloc((size_t)rt_trace_ncols(p), sizeof(double))))) {
     snprintf(err, errlen, "out of memory setting up the run");
     return -1;
   }
@@ -665,6 +769,9 @@ outputs_checked:
   r->y0n = rt_nrm2(s->ny, s->y);
   rt_copy(s->nx, s->x, r->x_good);
   rt_copy(s->ny, s->y, r->y_good);
+  rt_copy(s->nx, s->x, r->x_start);
+  rt_copy(s->ny, s->y, r->ys_start);
+  if (s->v) rt_copy(s->ny, s->v, r->v_start);
   print_new_warnings(r);
   progress(r, 0, false);
 
@@ -692,9 +799,15 @@ outputs_checked:
       rt_copy(s->ny, r->y_good, s->y);
       s->hg_norm = done > 0 ? r->hg_good : NAN;
       if (res->n_recoveries > 0) {
+        char halved[64] = "";
+        int n = r->x_halvings ? snprintf(halved, sizeof halved, "%d halving%s of x_step",
+                                         r->x_halvings, r->x_halvings > 1 ? "s" : "")
+                              : 0;
+        if (r->y_halvings)
+          snprintf(halved + n, sizeof halved - (size_t)n, "%s%d of y_step", n ? " and " : "",
+                   r->y_halvings);
         size_t len = strlen(res->message);
-        snprintf(res->message + len, sizeof res->message - len, " (after %d halvings of x_step)",
-                 res->n_recoveries);
+        snprintf(res->message + len, sizeof res->message - len, " (after %s)", halved);
       }
       break;
     }
@@ -706,6 +819,7 @@ outputs_checked:
       r->best_score = res->best_hypergrad_norm = r->best_hg = s->hg_norm;
     rt_copy(s->nx, s->x, r->x_good);
     rt_copy(s->ny, s->y, r->y_good);
+    r->good_step = done;
     if (tol_reached(r)) {
       res->stop = RT_STOP_TOL;
       break;

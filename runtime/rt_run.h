@@ -108,7 +108,7 @@ typedef struct RtRunConfig {
 typedef struct RtRecovery {
   int64_t step, from_step;
   double x_step, y_step;
-  char reason[256];
+  char reason[512];
 } RtRecovery;
 
 typedef struct RtResult {

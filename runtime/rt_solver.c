@@ -223,6 +223,29 @@ RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double
   return gnorm;
 }
 
+RT_API RtLowerProbe rt_lower_probe(RtSolver *s, const double *x, double *y) {
+  RtLowerProbe pr = {0, NAN, NAN, false};
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  RtDraw key = rt_oracle_draw(&s->o);
+  rt_oracle_grad_g(&s->o, key, x, y, s->gy);
+  pr.g0 = pr.g1 = rt_nrm2(s->ny, s->gy);
+  int rises = 0;
+  while (isfinite(pr.g0) && pr.g0 > 0 && pr.steps < RT_PROBE_STEPS) {
+    rt_axpy(s->ny, -s->y_step, s->gy, y);
+    rt_oracle_grad_g(&s->o, key, x, y, s->gy);
+    double gn = rt_nrm2(s->ny, s->gy);
+    pr.steps++;
+    rises = gn > pr.g1 ? rises + 1 : 0;
+    pr.g1 = gn;
+    if (!isfinite(gn) || (rises >= RT_PROBE_RISES && gn > RT_PROBE_FACTOR * pr.g0)) {
+      pr.blew_up = true;
+      break;
+    }
+  }
+  rt_oracle_set_diag(&s->o, prev);
+  return pr;
+}
+
 RT_API void rt_lower_next_y(RtSolver *s, RtDraw key, double *y) {
   (void)key; /* the lower loop draws fresh (diagnostic) samples at every step, as the method's */
   rt_copy(s->ny, s->y, y);
@@ -305,7 +328,10 @@ RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, d
                     RtCgRun *run) {
   double res = rt_cg_solve(&s->o, key, x, y, v, run);
   char why[96];
-  if (res < 0)
+  /* a NaN curvature says nothing of the Hessian: the solve ran on non-finite numbers, and the
+   * step fails for them (the warning stayed after the recovery from a lower loop that blew up,
+   * blaming a positive definite Hessian) */
+  if (res < 0 && !isnan(run->curvature))
     rt_solver_warn(s, "cg.curvature", "conjugate gradients met %s: %s",
                    rt_cg_curvature(run, why, sizeof why),
                    "the lower Hessian is singular or not positive definite; v keeps the solve "

@@ -150,6 +150,27 @@ static inline void rt_rising_note(RtRising *w, double gnorm) {
 /* T steps y <- y - theta grad_y g(x, y), a fresh draw each; returns ||grad_y g|| of the last
  * evaluated gradient (0 when T == 0). Uses s->gy. */
 RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double theta);
+/* What rt_lower_probe saw: steps taken, |grad_y g| at the start and at the last step, and
+ * whether the steps blew up. */
+typedef struct RtLowerProbe {
+  int steps;
+  double g0, g1;
+  bool blew_up;
+} RtLowerProbe;
+
+/* Whether gradient steps y <- y - y_step grad_y g(x, y) at this fixed x blow up from y: the
+ * lower loop blowing up on its own, y_step too large for g there, told from an x step too
+ * large (rt_run.c, on_divergence = halve). Along such steps on a convex g with an L-smooth
+ * gradient and y_step <= 2/L, |grad_y g| never rises; past 2/L its component on the top
+ * eigenvectors grows by |1 - y_step L| a step. At most RT_PROBE_STEPS steps, on one
+ * diagnostic draw (a stochastic problem's noise is no rise; no method call counted, no method
+ * draw taken); blew_up when |grad_y g| rose at each of the last RT_PROBE_RISES steps to over
+ * RT_PROBE_FACTOR times its start, or turned non-finite from a finite start. Overwrites y;
+ * uses s->gy. */
+#define RT_PROBE_STEPS 40
+#define RT_PROBE_RISES 3
+#define RT_PROBE_FACTOR 2.0
+RT_API RtLowerProbe rt_lower_probe(RtSolver *s, const double *x, double *y);
 /* diag_y of the methods that start a step with T = inner_steps gradient steps on y: y is the
  * current y after those T steps at the current x, the lower point the next step would use. */
 RT_API void rt_lower_next_y(RtSolver *s, RtDraw key, double *y);

@@ -11,10 +11,10 @@
 RT_API int rt_ystep_setup(struct RtSolver *s, bool eta_derived) {
   RtYStep *a = &s->ystep;
   memset(a, 0, sizeof *a);
+  a->eta_follows = eta_derived;
   const char *w = rt_opt_word(&s->opt, "y_step");
   if (!w || strcmp(w, "auto") != 0) return 0;
   a->on = true;
-  a->eta_follows = eta_derived;
   a->steps = s->ny < RT_YSTEP_LANCZOS ? (int)s->ny : RT_YSTEP_LANCZOS;
   RtRng r = rt_rng_stream(s->seed, "ystep.lanczos");
   a->seed = rt_rng_next(&r);

@@ -27,7 +27,7 @@ struct RtSolver;
 
 typedef struct RtYStep {
   bool on;             /* the method's y_step is "auto" */
-  bool eta_follows;    /* eta was derived from y_step, so it takes the estimate too */
+  bool eta_follows;    /* eta derived from y_step: takes its estimates and halvings */
   int steps;           /* Lanczos steps: min(RT_YSTEP_LANCZOS, ny) */
   double *q, *u, *alpha, *beta;
   uint64_t seed;

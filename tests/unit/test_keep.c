@@ -263,7 +263,9 @@ static void test_halve(void **state) {
   assert_non_null(strstr(js, "\"recoveries\": [\n    {\"step\": "));
   free(js);
   rt_result_free(&r);
-  /* the lower loop blows up: y_step 0.25 > 2 / L = 0.2 */
+  /* the lower loop blows up: y_step 0.25 > 2 / L = 0.2; y_step alone is to blame, so x_step
+   * stays (it was halved too, and every recovery halved it while y_step went on blowing up
+   * on the diabetes ridge problem) */
   o = tp_options("aid_cg", KV("x_step=0.5", "y_step=0.25", "outer_steps=1000"));
   assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
   print_message("aid_cg y_step 0.25: %d recoveries, y_step %g, |x - x*| / |x*| = %.3g\n",
@@ -271,6 +273,9 @@ static void test_halve(void **state) {
                 tp_rel_err(5, r.x, xs));
   assert_true(r.n_recoveries >= 1);
   assert_true(r.recoveries[r.n_recoveries - 1].y_step < 0.2);
+  assert_true(r.recoveries[0].x_step == 0.5);
+  assert_non_null(strstr(r.recoveries[0].reason, "; the lower loop blew up on its own: at the x "
+                                                 "of the best trace point (step "));
   assert_true(tp_rel_err(5, r.x, xs) < 1e-8);
   rt_result_free(&r);
   /* hopeless: status 2 after 3 halvings, the best iterate kept */
