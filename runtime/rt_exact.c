@@ -18,6 +18,8 @@ typedef struct Ex {
   double *H, *diag, *w, *work, *tmp, *e, *dy, *yt, *gyt;
   int64_t lwork;
   int st_newton, st_indef, st_lower_gnorm;
+  bool indef_step; /* this step's solves met a Hessian that is not positive definite */
+  bool unsolved;   /* and its Newton solve stopped short of y_tol (ex_blew_up) */
 } Ex;
 
 /* y_step and inner_steps are not exact's (rt_method_unused_option): setting them is refused
@@ -77,6 +79,7 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
   }
   bool diag = s->o.diag; /* the trace point's solve: no statistics, no warnings */
   if (!diag) s->stats[E->st_indef]++;
+  if (!diag) E->indef_step = true;
   if (rt_sym_eig(n, E->H, E->w, E->work, E->lwork) != 0) {
     if (!diag)
       rt_solver_warn(s, "exact.eig", "outer step %lld: the eigendecomposition of the lower Hessian "
@@ -136,8 +139,10 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
 static void ex_step(RtSolver *s, int64_t k) {
   Ex *E = s->state;
   int64_t n = s->ny;
+  E->indef_step = false;
   double gn = newton(s, E, k, s->y);
   s->stats[E->st_lower_gnorm] = gn;
+  E->unsolved = E->indef_step && !(gn < E->y_tol);
   if (gn >= E->y_tol)
     rt_solver_warn(s, "exact.lower",
                    "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g "
@@ -158,5 +163,13 @@ static void ex_diag_y(RtSolver *s, RtDraw key, double *y) {
   newton(s, s->state, -1, y);
 }
 
+/* The lower level has no minimiser Newton's method can reach from here: the last step's solve
+ * met a Hessian that is not positive definite and stopped short of y_tol (g unbounded below in
+ * y, or non-convex), which no smaller x step cures (the run loop stops at once). */
+static bool ex_blew_up(const RtSolver *s) {
+  const Ex *E = s->state;
+  return E->unsolved;
+}
+
 RT_API const RtMethodImpl rt_impl_exact = {"exact", RT_SCHED_CONST, true, ex_setup, ex_step, NULL,
-                                          ex_diag_y, NULL, NULL};
+                                          ex_diag_y, NULL, ex_blew_up};

@@ -417,7 +417,8 @@ static RtLowerProbe probe_at(Run *r, const double *x, const double *y) {
  * penalised y) says so itself (own_blew_up). How much y grew beside x tells neither: a y that
  * blows up drives x with it through the hypergradient, and an x that starts at 0 compares with
  * 1 (ridge on the diabetes data with y_step 0.4 > 2/L = 0.34: three halvings of x_step, exit
- * 2). Unrolled methods (their inner loop: unrolled_blew_up) and exact have no y_step to halve.
+ * 2). Unrolled methods (their inner loop) and exact have no y_step to halve
+ * (lower_cannot_recover).
  * Overwrites s->y. */
 static LowerBlowUp lower_blew_up(Run *r) {
   RtSolver *s = r->s;
@@ -542,19 +543,33 @@ static bool recover(Run *r, int64_t step) {
   return true;
 }
 
-/* An unrolled lower loop that blew up on its own (its gradient grew at every inner step) has an
- * inner_lr too large for g, the user's choice, which defines the unrolled problem: halving
- * x_step cannot cure it (ITD, FOM and UFOM spent their three halvings on it and stopped with
- * status 2 and a message about f), so the run stops at once and says so. */
-static bool unrolled_blew_up(Run *r) {
+/* A lower loop that failed in a way no smaller x step cures, so the run stops at once and says
+ * so. An unrolled one that blew up on its own (its gradient grew at every inner step) has an
+ * inner_lr too large for g, the user's choice, which defines the unrolled problem (ITD, FOM and
+ * UFOM spent their three halvings on it and stopped with status 2 and a message about f).
+ * exact's Newton solve that met a Hessian not positive definite and stopped short of y_tol has
+ * a g without a minimiser it can reach (unbounded below in y: three halvings of x_step, each
+ * back to the same diverging solve, then status 2 and a message about |x|). */
+static bool lower_cannot_recover(Run *r) {
   RtSolver *s = r->s;
-  if (!s->opt.method->unrolled || !s->impl->own_blew_up || !s->impl->own_blew_up(s))
+  const RtMethodSpec *m = s->opt.method;
+  bool newton = rt_method_unused_option(m, "y_step") != NULL;
+  /* exact: when its solve failed at the best trace point's x, where a recovery would go back
+   * to (else a smaller x step might keep x where g has a minimiser) */
+  if (!(m->unrolled || (newton && r->good_step == r->res->best_step)) || !s->impl->own_blew_up ||
+      !s->impl->own_blew_up(s))
     return false;
   size_t len = strlen(r->res->message);
-  snprintf(r->res->message + len, sizeof r->res->message - len,
-           "; the unrolled lower loop blew up on its own (|grad_y g| grew at every one of its "
-           "%d inner steps): inner_lr = %g is too large for this lower objective, and halving "
-           "x_step cannot help", s->inner_steps, s->y_step);
+  if (m->unrolled)
+    snprintf(r->res->message + len, sizeof r->res->message - len,
+             "; the unrolled lower loop blew up on its own (|grad_y g| grew at every one of its "
+             "%d inner steps): inner_lr = %g is too large for this lower objective, and halving "
+             "x_step cannot help", s->inner_steps, s->y_step);
+  else
+    snprintf(r->res->message + len, sizeof r->res->message - len,
+             "; Newton's method on the lower level met a Hessian that is not positive definite "
+             "and stopped short of y_tol (the warnings above): g has no minimiser in y that it "
+             "can reach (unbounded below, or non-convex), and halving x_step cannot help");
   return true;
 }
 
@@ -790,7 +805,7 @@ outputs_checked:
     rt_solver_step(s, k);
     res->t_solve += now() - t0;
     if (failed(r, k + 1)) {
-      if (!unrolled_blew_up(r) && recover(r, k + 1)) {
+      if (!lower_cannot_recover(r) && recover(r, k + 1)) {
         print_new_warnings(r);
         continue;
       }

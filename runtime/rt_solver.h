@@ -50,8 +50,9 @@ typedef struct RtMethodImpl {
   void (*reset)(RtSolver *s);
   /* A lower loop of the method's own, which the run loop does not see, blew up on its own
    * (RtRising): F2SA's penalised y, and the recovery then halves y_step too; an unrolled
-   * method's inner loop, and the run stops naming inner_lr. Called before reset. May be
-   * NULL. */
+   * method's inner loop, and the run stops naming inner_lr; exact's Newton solve that met a
+   * Hessian not positive definite and stopped short of y_tol, and the run stops (no y_step to
+   * halve, and no x step cures a g without a minimiser). Called before reset. May be NULL. */
   bool (*own_blew_up)(const RtSolver *s);
 } RtMethodImpl;
 
