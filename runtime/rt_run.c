@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "rt_diag.h"
+#include "rt_hypergrad.h"
 #include "rt_linalg.h"
 #include "rt_mem.h"
 #include "rt_outfile.h"
@@ -87,6 +88,7 @@ RT_API void rt_run_config_init(RtRunConfig *c) {
   c->handle_sigint = true;
   c->json_vector_max = 1000;
   c->t_data = -1;
+  c->check_estimate = true;
 }
 
 RT_API void rt_result_free(RtResult *res) {
@@ -319,6 +321,76 @@ static void check_progress(Run *r) {
                  "second half, %.3g of its first (%.3g at the end); a smaller x_step helps when "
                  "it oscillates or grows, more outer_steps when it creeps%s", late, early,
                  s->hg_norm, best);
+}
+
+/* How to make an implicit method's estimate of grad phi closer, by the options it has. */
+static const char *estimate_hint(const RtMethodSpec *m) {
+  if (rt_method_option(m, "neumann_steps"))
+    return "its Neumann series is far from A^-1 b here: raise neumann_steps, or eta (at most "
+           "1/L)";
+  if (rt_method_option(m, "cg_steps")) return "raise cg_steps (CG steps on A v = b a step)";
+  if (rt_method_option(m, "m_max")) return "raise m0 and m_max (its Krylov dimension)";
+  if (rt_method_option(m, "lambda0"))
+    return "its penalty lambda is still small, which biases y: raise lambda0";
+  return "its v follows A^-1 b one step at a time: a smaller x_step lets it keep up";
+}
+
+/* At the end of a run that stopped on its steps or tol: the exact hypergradient at the final x
+ * (rt_phi_exact: y*(x) by Newton, a dense solve for v) against the method's own estimate. A
+ * method whose estimate is biased can stop where it says |d| ~ 0 and grad phi is not:
+ * stocBiO with its 10 Neumann terms on a lower Hessian of condition 1e3 ended with |d| =
+ * 8.9e-9 where |grad phi| = 1.64, x 41% from x*, status 0 and no word; SOBA and HJFBiO
+ * drifted to lambda = e^-52 on ridge regression, where the lower Hessian is singular. Only
+ * where it is cheap and means something: deterministic problems (one draw's phi is not phi),
+ * ny within the dense limit, the Newton solve's ny Hessian-vector products a step within a
+ * tenth of the run's flops or 2e8 (the same on every MPI rank: the kernels' flop counts, not
+ * times), implicit methods other than exact (an unrolled method's estimate is the unrolled
+ * problem's, by design). The time goes to t_diag. */
+static void check_estimate(Run *r) {
+  RtSolver *s = r->s;
+  RtResult *res = r->res;
+  const RtMethodSpec *m = s->opt.method;
+  const BloProblem *p = s->p;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
+      p->n_samples > 0 || s->ny > RT_HG_DENSE_MAX || m->unrolled ||
+      rt_method_unused_option(m, "y_step") || rt_method_random_estimate(&s->opt) ||
+      !r->cfg->check_estimate)
+    return;
+  static const int kernel_of[RT_CALL_NKINDS] = {
+      [RT_CALL_F] = BLO_K_F,           [RT_CALL_G] = BLO_K_G,
+      [RT_CALL_GRAD_F] = BLO_K_GRAD_F, [RT_CALL_GRAD_G] = BLO_K_GRAD_Y_G,
+      [RT_CALL_HVP] = BLO_K_HVP_YY,    [RT_CALL_MIXED] = BLO_K_HVP_XY};
+  double run = 0, hvp = fmax(p->kernel_flops[BLO_K_HVP_YY], 1.0);
+  for (int k = 0; k <= RT_CALL_MIXED; k++)
+    run += (double)s->o.calls[k] * p->kernel_flops[kernel_of[k]];
+  if (6.0 * (double)s->ny * hvp > fmax(2e8, 0.1 * run)) return;
+  double t0 = now();
+  RtPhi phi;
+  RtPhiAt at = {.x = s->x, .sharded = r->cfg->sharded};
+  int rc = rt_phi_exact(p, &at, &phi);
+  res->t_diag += now() - t0;
+  double own = s->hg_norm;
+  if (rc != 0) {
+    if (strstr(phi.why, "positive definite") || strstr(phi.why, "singular"))
+      rt_solver_warn(s, "run.estimate",
+                     "the exact hypergradient at the final x could not be computed: %s; "
+                     "y*(x) is not unique there, and the method's estimate (|d| = %.3g) does "
+                     "not show it",
+                     phi.why, own);
+    return;
+  }
+  /* not stationary: ten times what the method says, and not negligible beside the estimates
+   * the run saw (hjfbio ended with d = 0 on a logistic problem where |grad phi| = 4.9e-12) */
+  double seen = fmax(r->hg_early, r->hg_late);
+  if (!(phi.grad_norm > 10 * own && phi.grad_norm > 1e-3 * seen &&
+        phi.grad_norm > 1e-12 * fmax(1.0, fabs(phi.phi))))
+    return;
+  rt_solver_warn(s, "run.estimate",
+                 "the run ended with the method's hypergradient estimate at |d| = %.3g, but "
+                 "the exact %s at its x is %.3g (y*(x) by Newton, a dense solve): x is not "
+                 "stationary for f(x, y*(x)); %s",
+                 own, phi.projected ? "projected gradient |x - P(x - grad phi)|" : "|grad phi|",
+                 phi.grad_norm, estimate_hint(m));
 }
 
 /* y_step = auto: a new estimate before step k (rt_ystep.h), announced when it changed
@@ -857,6 +929,7 @@ outputs_checked:
     r->row = row;
   }
   check_progress(r);
+  check_estimate(r);
   print_new_warnings(r);
   progress(r, done, true);
   res->saved_best = res->best_step >= 0 &&
