@@ -365,11 +365,30 @@ int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
   return api_end(p, BLOC_OK);
 }
 
-/* Split "a,b,c" into at most 64 names (into buf, which they point into). */
-static int split_methods(char *buf, const char **names) {
+/* Split "a,b,c" into at most 64 names (into buf, which they point into); -1 after reporting
+ * an empty or unknown name, or more than 64. A typo compiled every kernel for "lancboi" and
+ * said nothing (the pipeline keeps the kernels an unknown method might need). */
+static int split_methods(bloc_problem *p, const char *list, char *buf, const char **names) {
   int n = 0;
-  for (char *tok = strtok(buf, ","); tok && n < 64; tok = strtok(NULL, ",")) names[n++] = tok;
-  return n;
+  OptSink sink = api_opt_sink(p, "option");
+  const char *category = p->category;
+  p->category = "option";
+  for (char *s = buf;; n++) {
+    char *comma = strchr(s, ',');
+    if (comma) *comma = '\0';
+    if (!*s || n == 64) {
+      api_diag(p, BLOC_ERROR, NULL, "bloc_prepare: %s in the method list '%s'",
+               *s ? "more than 64 names" : "an empty name", list);
+      return -1;
+    }
+    if (!opt_find_method_to(&sink, s)) return -1;
+    names[n] = s;
+    if (!comma) {
+      p->category = category;
+      return n + 1;
+    }
+    s = comma + 1;
+  }
 }
 
 int api_ensure_prepared(bloc_problem *p, const char *methods) {
@@ -394,7 +413,12 @@ int api_ensure_prepared(bloc_problem *p, const char *methods) {
   } else if (methods) {
     buf = dup_or_die(methods);
     o.methods = names;
-    o.nmethods = split_methods(buf, names);
+    if ((o.nmethods = split_methods(p, methods, buf, names)) < 0) {
+      free(buf);
+      free(b);
+      p->category = category;
+      return BLOC_ERR_INPUT; /* the problem stays compiled: prepare again with good names */
+    }
   }
   int rc = blo_compile_rest(p->c, &o);
   free(buf);

@@ -17,8 +17,11 @@ static const RtMethodImpl *const impls[] = {
     &rt_impl_hjfbio, &rt_impl_stable, &rt_impl_exact};
 
 RT_API const char *rt_method_lacks(const RtMethodSpec *m, const BloProblem *p) {
-  if ((m->needs & RT_NEEDS_GRAD_X_G) && !p->kernels[BLO_K_GRAD_X_G]) return "BLO_K_GRAD_X_G";
-  if ((m->needs & RT_NEEDS_HVP_YX) && !p->kernels[BLO_K_HVP_YX]) return "BLO_K_HVP_YX";
+  /* named as bloc derive and dump-ir name the kernels, not by the ABI's enum */
+  if ((m->needs & RT_NEEDS_GRAD_X_G) && !p->kernels[BLO_K_GRAD_X_G])
+    return "grad_x_g (the gradient of g in x)";
+  if ((m->needs & RT_NEEDS_HVP_YX) && !p->kernels[BLO_K_HVP_YX])
+    return "hvp_yx (the transposed mixed product of g)";
   return NULL;
 }
 

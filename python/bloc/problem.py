@@ -202,7 +202,7 @@ class Problem:
             methods = ",".join(methods)
         with self._lock:
             h = self._handle()
-            check(h, _lib.lib().bloc_prepare(h, methods.encode() if methods else None))
+            check(h, _lib.lib().bloc_prepare(h, None if methods is None else methods.encode()))
             self._prepared = True
         return self
 

@@ -214,6 +214,19 @@ class Errors(unittest.TestCase):
         self.assertIn("const n = 4 (from define)",
                       bloc.compile(text=QUAD_TEXT, name="quad.blo", defines={"n": 4}).summary)
 
+    def test_prepare_unknown_method(self):
+        # a typo in the method list was accepted and compiled every kernel; [] named nothing
+        # and prepared for the program's own method
+        p = bloc.compile(text=QUAD_TEXT, name="quad.blo")
+        with self.assertRaises(bloc.OptionError) as cm:
+            p.prepare(["aid_cg", "lancboi"])
+        self.assertIn("unknown method 'lancboi'", cm.exception.message)
+        self.assertEqual(cm.exception.hint, "did you mean 'lancbio'?")
+        with self.assertRaises(bloc.OptionError):
+            p.prepare([])
+        p.prepare(["aid_cg"])  # still compiled: prepared with good names, it solves
+        self.assertEqual(p.solve("aid_cg", outer_steps=2).status, 0)
+
     def test_bad_compile_settings(self):
         # a seed outside [0, 2^53 - 1] is refused, never wrapped (ctypes took 2^64 + 5 as 5)
         # or truncated (1.7 as 1); bad values are OptionErrors, not UsageErrors (calls out of

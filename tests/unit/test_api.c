@@ -636,7 +636,8 @@ static void test_method_not_prepared(void **state) {
   assert_non_null(d);
   print_message("%s", bloc_diag_text(d));
   assert_string_equal(bloc_diag_category(d), "option");
-  assert_non_null(strstr(bloc_diag_message(d), "method 'f2sa' calls the kernel BLO_K_GRAD_X_G"));
+  assert_non_null(strstr(bloc_diag_message(d), "method 'f2sa' calls the kernel grad_x_g (the "
+                                                "gradient of g in x)"));
   assert_non_null(strstr(bloc_diag_message(d), "prepared for lancbio"));
   assert_non_null(strstr(bloc_diag_hint(d), "bloc_prepare(p, \"lancbio,f2sa\")"));
   bloc_problem_free(p);
@@ -647,6 +648,37 @@ static void test_method_not_prepared(void **state) {
   assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &r), BLOC_OK);
   bloc_result_free(r);
   bloc_options_free(o);
+  bloc_problem_free(p);
+  free(h);
+}
+
+/* bloc_prepare's method list: an unknown name (a typo compiled every kernel and said nothing),
+ * an empty one, or a wrong case is an option error with the nearest name, and the problem
+ * stays compiled: prepared again with good names, it solves. */
+static void test_prepare_unknown_method(void **state) {
+  (void)state;
+  HcData *h = malloc(sizeof *h);
+  hc_make(h, 3);
+  bloc_problem *p = hc_problem(NULL, h);
+  static const struct {
+    const char *list, *says, *hint;
+  } c[] = {{"lancbio,lancboi", "unknown method 'lancboi'", "did you mean 'lancbio'?"},
+           {"nosuch", "unknown method 'nosuch'", NULL},
+           {"", "an empty name in the method list ''", NULL},
+           {"aid_cg,", "an empty name in the method list 'aid_cg,'", NULL}};
+  for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+    assert_int_equal(bloc_prepare(p, c[i].list), BLOC_ERR_INPUT);
+    assert_int_equal(bloc_problem_diag_count(p), 1); /* the call's diagnostics */
+    const bloc_diag *d = bloc_problem_diag(p, 0);
+    print_message("%s\n", bloc_diag_text(d));
+    assert_string_equal(bloc_diag_category(d), "option");
+    assert_non_null(strstr(bloc_diag_message(d), c[i].says));
+    if (c[i].hint) assert_string_equal(bloc_diag_hint(d), c[i].hint);
+  }
+  assert_int_equal(bloc_prepare(p, "lancbio"), BLOC_OK);
+  bloc_result *r = NULL;
+  assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &r), BLOC_OK);
+  bloc_result_free(r);
   bloc_problem_free(p);
   free(h);
 }
@@ -946,6 +978,7 @@ int main(void) {
       cmocka_unit_test(test_report_names),
       cmocka_unit_test(test_relative_path_after_chdir),
       cmocka_unit_test(test_method_not_prepared),
+      cmocka_unit_test(test_prepare_unknown_method),
       cmocka_unit_test(test_eval_one_draw),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_cache_warning_to_caller),
