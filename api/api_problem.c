@@ -250,6 +250,9 @@ static BloCompileOptions compile_options(bloc_problem *p) {
 
 static int compile(bloc_problem *p, const char *path, const char *text) {
   if (!p || !path) return BLOC_ERR_STATE;
+  if (p->stage == API_FAILED) /* "already compiled" sent the caller looking for a success */
+    return misuse(p, "bloc_compile: the problem failed to compile: compile the next file in a "
+                     "new problem (bloc_problem_new)");
   if (p->stage != API_NEW)
     return misuse(p, "bloc_compile: the problem is already compiled");
   api_begin(p, "compile");

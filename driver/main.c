@@ -77,6 +77,8 @@ const DriverCmd driver_cmds[] = {
    "See doc/compare.md."},
   {"check", driver_check, "FILE.blo [-D NAME=VALUE]...",
    "Parse and check the program; print a summary of variables, data, objectives and the method.\n\n"
+   "The data files are not opened: a missing file or one that does not match its declaration\n"
+   "is found by run, eval or emit-c's solver, which load the data.\n\n"
    "options:\n"
    "  -D NAME=VALUE       override a const of the program"},
   {"dump-ast", driver_dump_ast, "FILE.blo [--parse-only] [-D NAME=VALUE]...",

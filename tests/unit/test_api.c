@@ -827,6 +827,11 @@ static void test_errors(void **state) {
   assert_int_equal(bloc_problem_new(&p), BLOC_OK);
   assert_int_equal(bloc_compile_file(p, "/nonexistent/no.blo"), BLOC_ERR_INPUT);
   assert_non_null(strstr(bloc_diag_message(first_diag(p)), "cannot read"));
+  /* compiling again after a failure: it said "already compiled" */
+  assert_int_equal(bloc_compile_string(p, "ok.blo", "upper x : scalar = 0\n"), BLOC_ERR_STATE);
+  assert_string_equal(bloc_diag_message(first_diag(p)),
+                      "bloc_compile: the problem failed to compile: compile the next file in a "
+                      "new problem (bloc_problem_new)");
   bloc_problem_free(p);
   assert_int_equal(bloc_problem_new(&p), BLOC_OK);
   assert_int_equal(bloc_set_backend(p, "gpu"), BLOC_ERR_INPUT);
