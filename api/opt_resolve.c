@@ -220,10 +220,29 @@ static int check_moves_x(BloCompiled *c, const RtMethodSpec *m) {
   return 1;
 }
 
+/* A method that does not take x from g, on a program whose g uses x while y0 does not: its
+ * estimate is grad_x f alone and ignores how y*(x) moves with x. fom with f = ... + 1e-6 t^2 on
+ * ridge regression stayed at its start with |hypergradient| = 0 and status 0 (without the
+ * x term in f it is refused: check_moves_x). With y0 = x (first-order MAML) it is the method's
+ * documented bias, not this. A warning: the estimate is not zero, and the user may want it. */
+static void warn_ignores_lower(BloCompiled *c, const RtMethodSpec *m) {
+  const Program *prog = blo_program(c);
+  unsigned uses = sema_x_uses(prog);
+  if ((m->x_via & RT_X_G) || !(uses & RT_X_G) || (uses & RT_X_INIT)) return;
+  diag_warning(blo_diag(c), prog->g->init->span,
+               "method '%s' ignores how y*(x) moves with x: the lower objective uses x, but '%s' "
+               "differentiates only f and the lower variables' start, which does not use x, so "
+               "its estimate is grad_x f alone",
+               m->name, m->name);
+  diag_hint(blo_diag(c), "use an implicit method (lancbio, aid_cg, ...) or itd or ufom, which "
+                         "differentiate through the lower level");
+}
+
 int opt_check_suits(BloCompiled *c, const RtOptions *opt) {
   const Program *prog = blo_program(c);
   const RtMethodSpec *m = opt->method;
   if (check_moves_x(c, m)) return 1;
+  warn_ignores_lower(c, m);
   if (!prog->nonsmooth_op || needs_grad_g_only(m, 0)) return 0;
   const char *allow = rt_opt_word(opt, "allow_nonsmooth");
   if (allow && strcmp(allow, "true") == 0) return 0;
