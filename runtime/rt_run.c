@@ -129,6 +129,7 @@ typedef struct Run {
   double f0, x0n, y0n;
   double hg_good;   /* |d| of the last good step */
   bool below_tol;   /* the previous step's |d| was below tol too */
+  double inner_L;   /* unrolled: the Ritz value at the start that inner_lr >= 2/L exceeds, or 0 */
   /* the largest |d| of the trace points (after the start) in the first and the second half of
    * the run (0: none there) */
   double hg_early, hg_late;
@@ -615,6 +616,27 @@ static bool recover(Run *r, int64_t step) {
   return true;
 }
 
+/* An unrolled method's inner_lr against the lower Hessian's largest Ritz value at the start
+ * (the step-0 trace point's, a lower bound of L): gradient steps of inner_lr >= 2/L diverge, and
+ * the unrolled loop's hypergradient with them, as |1 - inner_lr L|^r. itd with its default
+ * inner_lr = 0.1 on a quadratic with L = 1000 spent three halvings of x_step, its message about
+ * |x| = 1.3e19 and never naming inner_lr (from y0 = y*(x0) the forward loop does not grow,
+ * which is what lower_cannot_recover watched). Warned at the start; a failure then stops at
+ * once. */
+static void check_inner_lr(Run *r) {
+  RtSolver *s = r->s;
+  double L = r->dw.val.ritz_max;
+  if (!s->opt.method->unrolled || !(L > 0) || !(s->y_step >= 2 / L)) return;
+  r->inner_L = L;
+  rt_solver_warn(s, "unrolled.inner_lr",
+                 "inner_lr = %g is at least 2/L <= %.3g (L >= %.6g, the largest Ritz value of "
+                 "the lower Hessian at the start): gradient steps on y with it diverge, and "
+                 "the unrolled loop's hypergradient grows like |1 - inner_lr L|^r; choose "
+                 "inner_lr below 2/L (inner_lr defines the unrolled problem: bloc does not "
+                 "change it)",
+                 s->y_step, 2 / L, L);
+}
+
 /* A lower loop that failed in a way no smaller x step cures, so the run stops at once and says
  * so. An unrolled one that blew up on its own (its gradient grew at every inner step) has an
  * inner_lr too large for g, the user's choice, which defines the unrolled problem (ITD, FOM and
@@ -628,9 +650,16 @@ static bool lower_cannot_recover(Run *r) {
   bool newton = rt_method_unused_option(m, "y_step") != NULL;
   /* exact: when its solve failed at the best trace point's x, where a recovery would go back
    * to (else a smaller x step might keep x where g has a minimiser) */
-  if (!(m->unrolled || (newton && r->good_step == r->res->best_step)) || !s->impl->own_blew_up ||
-      !s->impl->own_blew_up(s))
-    return false;
+  bool own = s->impl->own_blew_up && s->impl->own_blew_up(s);
+  if (m->unrolled && !own && r->inner_L > 0) {
+    size_t len = strlen(r->res->message);
+    snprintf(r->res->message + len, sizeof r->res->message - len,
+             "; inner_lr = %g is at least 2/L (L >= %.6g at the start): the unrolled loop "
+             "diverges, and halving x_step cannot help",
+             s->y_step, r->inner_L);
+    return true;
+  }
+  if (!(m->unrolled || (newton && r->good_step == r->res->best_step)) || !own) return false;
   size_t len = strlen(r->res->message);
   if (m->unrolled)
     snprintf(r->res->message + len, sizeof r->res->message - len,
@@ -851,6 +880,7 @@ outputs_checked:
   if (start_failed) s->y_step = 0;
   if (r->trace) rt_trace_header(r->trace, p);
   trace_point(r, 0);
+  check_inner_lr(r);
   r->f0 = r->dw.val.f;
   r->x0n = rt_nrm2(s->nx, s->x);
   r->y0n = rt_nrm2(s->ny, s->y);
