@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "rt_outfile.h"
 #include "rt_output.h"
 #include "rt_run.h"
 #include "rt_solver.h"
@@ -181,12 +182,20 @@ static int run_settings(bloc_problem *p, const bloc_options *o, RunSettings *rs)
                                   {"result_file", "--out", cfg->out_path},
                                   {"x_file", "--save-x", cfg->save_x_path},
                                   {"y_file", "--save-y", cfg->save_y_path}};
+  const char *paths[4], *names[4];
+  char err[1200];
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-    char err[1200];
+    paths[i] = files[i][2];
+    names[i] = files[i][cli];
     if (blo_output_replaces_input(p->c, files[i][2], err, sizeof err)) {
       api_diag(p, BLOC_ERROR, NULL, "%s: %s", files[i][cli], err);
       return 1;
     }
+  }
+  /* nor another output: the file would hold one of them, silently */
+  if (rt_outfile_clash(paths, names, 4, err, sizeof err)) {
+    api_diag(p, BLOC_ERROR, NULL, "%s", err);
+    return 1;
   }
   cfg->silent = !rs->console;
   cfg->quiet = quiet;

@@ -72,6 +72,10 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
   memset(a, 0, sizeof *a);
   a->cmd = cmd ? cmd : argv[0];
   a->backend = BLO_BACKEND_JIT;
+  /* the single-valued flags given so far (bit k: flags[k]): a second value would silently
+   * replace the first (`--out a.json --out b.json` wrote b.json alone) */
+  uint64_t seen = 0;
+  bool backend_set = false;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -98,6 +102,7 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
     size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
     const char *value = eq ? eq + 1 : NULL;
     if (nlen == 6 && strncmp(arg, "--seed", 6) == 0 && lists(a, "--seed")) {
+      if (a->seed_set) return usage_error(a, "--seed given twice");
       if (!(value = flag_value(a, argc, argv, &i, "--seed", value))) return 1;
       /* the range of the option 'seed', checked on the text: every command takes the same
        * seeds, and one past 2^53 is refused as typed, not rounded or wrapped */
@@ -107,6 +112,8 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
       continue;
     }
     if (nlen == 9 && strncmp(arg, "--backend", 9) == 0 && lists(a, "--backend")) {
+      if (backend_set) return usage_error(a, "--backend given twice");
+      backend_set = true;
       if (!(value = flag_value(a, argc, argv, &i, "--backend", value))) return 1;
       if (strcmp(value, "jit") == 0) a->backend = BLO_BACKEND_JIT;
       else if (strcmp(value, "interp") == 0) a->backend = BLO_BACKEND_INTERP;
@@ -114,6 +121,7 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
       continue;
     }
     if (nlen == 11 && strncmp(arg, "--precision", 11) == 0 && lists(a, "--precision")) {
+      if (a->precision_set) return usage_error(a, "--precision given twice");
       if (!(value = flag_value(a, argc, argv, &i, "--precision", value))) return 1;
       if (blo_precision_parse(value, &a->precision) != 0)
         return usage_error(a, "--precision expects f64 or f32, got '%s'", value);
@@ -121,8 +129,10 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
       continue;
     }
     const CmdFlag *f = NULL;
+    int fk = 0;
     for (int k = 0; k < nflags; k++)
-      if (strlen(flags[k].name) == nlen && strncmp(flags[k].name, arg, nlen) == 0) f = &flags[k];
+      if (strlen(flags[k].name) == nlen && strncmp(flags[k].name, arg, nlen) == 0)
+        f = &flags[fk = k];
     if (!f) {
       /* the nearest flag of this command (as misspelt keys in a program get one) */
       char given[64];
@@ -150,6 +160,10 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
       *f->list = l;
       l[(*f->nlist)++] = value;
     } else {
+      /* a switch given twice loses nothing */
+      if (f->takes_value && fk < 64 && (seen >> fk & 1))
+        return usage_error(a, "%s given twice", f->name);
+      seen |= fk < 64 ? UINT64_C(1) << fk : 0;
       *f->value = value;
     }
   }

@@ -193,3 +193,97 @@ RT_API void rt_outfile_discard(RtOutFile *o) {
   free(o->target);
   memset(o, 0, sizeof *o);
 }
+
+/* What an output writes, for rt_outfile_clash: a file (device and inode), a descriptor of the
+ * process (a terminal on stdout), a name that does not exist yet (in a directory), or nothing to
+ * compare (a character device such as /dev/null, which several outputs may share, a directory,
+ * which rt_outfile_open refuses with its own message, or a chain of links that leads nowhere). */
+typedef struct OutfileId {
+  enum { OUTFILE_NONE, OUTFILE_INODE, OUTFILE_FD, OUTFILE_NAME } kind;
+  dev_t dev;
+  ino_t ino;
+  int fd;
+  char *name; /* OUTFILE_NAME: the missing file its links lead to (malloc'ed), in dev/ino */
+} OutfileId;
+
+/* A file that does not exist yet, as its directory (device and inode) and its own name:
+ * `x.txt` and `./x.txt` are one file. The whole name (inode 0) when the directory is missing:
+ * rt_outfile_open then refuses both. */
+static void outfile_new_name(const char *name, OutfileId *id) {
+  const char *slash = strrchr(name, '/');
+  char *dir = slash ? outfile_strdup(name) : NULL;
+  struct stat st;
+  if (dir) dir[slash == name ? 1 : slash - name] = '\0'; /* "/x" is in "/" */
+  if (stat(dir ? dir : ".", &st) == 0) {
+    id->dev = st.st_dev;
+    id->ino = st.st_ino;
+    name = slash ? slash + 1 : name;
+  }
+  id->kind = OUTFILE_NAME;
+  id->name = outfile_strdup(name);
+  free(dir);
+}
+
+/* The identity of path as rt_outfile_open would write it: "-" and the names of a descriptor
+ * are what the descriptor holds open (a shell's `> log` is the file log), links are followed. */
+static OutfileId outfile_id(const char *path) {
+  OutfileId id = {OUTFILE_NONE, 0, 0, -1, NULL};
+  int fd = 1;
+  char *target = strcmp(path, "-") == 0 ? NULL : outfile_follow(path, &fd);
+  struct stat st;
+  int found;
+  if (!target && strcmp(path, "-") != 0) return id;
+  id.fd = fd;
+  found = fd >= 0 ? fstat(fd, &st) == 0 : stat(target, &st) == 0;
+  if (found && !S_ISCHR(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    id.kind = OUTFILE_INODE;
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+  } else if (fd >= 0) {
+    id.kind = OUTFILE_FD;
+  } else if (!found) {
+    outfile_new_name(target, &id);
+  }
+  free(target);
+  return id;
+}
+
+static int outfile_same(const OutfileId *a, const OutfileId *b) {
+  if (a->kind != b->kind) return 0;
+  switch (a->kind) {
+  case OUTFILE_INODE: return a->dev == b->dev && a->ino == b->ino;
+  case OUTFILE_FD: return a->fd == b->fd;
+  case OUTFILE_NAME:
+    return a->dev == b->dev && a->ino == b->ino && a->name && b->name &&
+           strcmp(a->name, b->name) == 0;
+  default: return 0;
+  }
+}
+
+RT_API int rt_outfile_clash(const char *const *paths, const char *const *names, int n, char *err,
+                            size_t errlen) {
+  for (int i = 0; i < n; i++) {
+    if (!paths[i]) continue;
+    OutfileId a = outfile_id(paths[i]);
+    for (int j = i + 1; j < n; j++) {
+      if (!paths[j]) continue;
+      OutfileId b = outfile_id(paths[j]);
+      int same = outfile_same(&a, &b);
+      /* written through a descriptor (stdout) they are mixed; else the later rename wins */
+      const char *why = a.fd >= 0 || b.fd >= 0 ? "one would be mixed into the other"
+                                               : "one would replace the other";
+      free(b.name);
+      if (!same) continue;
+      if (strcmp(paths[i], paths[j]) == 0)
+        outfile_err(err, errlen, "%s and %s both write '%s': %s", names[i], names[j], paths[i],
+                    why);
+      else
+        outfile_err(err, errlen, "%s ('%s') and %s ('%s') write the same file: %s", names[i],
+                    paths[i], names[j], paths[j], why);
+      free(a.name);
+      return 1;
+    }
+    free(a.name);
+  }
+  return 0;
+}

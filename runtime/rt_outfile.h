@@ -38,4 +38,12 @@ RT_API int rt_outfile_commit(RtOutFile *o, const char *path, char *err, size_t e
 /* Close o->f and remove the temporary: the target is left as it was. o is released. */
 RT_API void rt_outfile_discard(RtOutFile *o);
 
+/* Whether two of the outputs paths[0..n) of one command (NULL: not written) write one file,
+ * so that one would silently replace the other (or, on stdout, be mixed into it): the same
+ * name, the same existing file (through links, or as a descriptor's file: "-", /dev/stdout
+ * and a shell's `> log`), or stdout twice. A character device (/dev/null) may take several.
+ * 0, or 1 with "NAME_i and NAME_j both write 'PATH': ..." in err (names[i] names paths[i]). */
+RT_API int rt_outfile_clash(const char *const *paths, const char *const *names, int n, char *err,
+                            size_t errlen);
+
 #endif

@@ -8,7 +8,7 @@
 # which an older bloc run as root would replace) or a FIFO is written in place, never replaced;
 # a symbolic link is written through; a 0600 file stays 0600; a failed write keeps the file.
 # Every command exits 1 when its stdout cannot be written (finding 11); "-" is stdout. An
-# output never replaces an input of the compile (8).
+# output never replaces an input of the compile (8), nor another output (9).
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
@@ -238,6 +238,58 @@ echo 0.5 >x0.csv
   bad "--init-x F --save-x F: $(cat err)"
 [ "$(cat x0.csv)" != 0.5 ] || bad "--init-x F --save-x F did not save x"
 cd .. || exit 1
+
+# 9. two outputs of one command never write one file: `--trace F --out F` kept the JSON alone,
+# `--save-x - --out -` mixed x into the JSON on stdout. Each is an error naming both, before
+# the run (what the file held is kept); so is a single-valued flag given twice, whose first
+# value was dropped. bloc run, the solver emit-c writes, and the C API's run settings
+# (tests/python) share the check (rt_outfile_clash). A device such as /dev/null may take several.
+echo previous >same.txt
+ln -s same.txt same_link.txt
+# refused: CMD... -- the two flags (in rt_outfile_clash's order), the message's tail
+refused() {
+  want=$1
+  shift
+  "$@" >out.txt 2>err
+  rc=$?
+  [ $rc = 1 ] || bad "$*: exit $rc, not 1"
+  grep -q "error: $want" err || bad "$*: $(cat err)"
+  [ "$(cat same.txt)" = previous ] || bad "$*: same.txt changed"
+  [ ! -e new.txt ] || bad "$*: new.txt written"
+}
+both="one would replace the other"
+mixed="one would be mixed into the other"
+refused "--trace and --out both write 'same.txt': $both" \
+  "$bloc" run --quiet "$blo" --trace same.txt --out same.txt
+refused "--save-x ('new.txt') and --save-y ('./new.txt') write the same file: $both" \
+  "$bloc" run --quiet "$blo" --save-x new.txt --save-y ./new.txt
+refused "--out ('same_link.txt') and --save-y ('$PWD/same.txt') write the same file: $both" \
+  "$bloc" run --quiet "$blo" --save-y "$PWD/same.txt" --out same_link.txt
+refused "--out and --save-x both write '-': $mixed" "$bloc" run --quiet "$blo" --save-x - --out -
+refused "--trace ('/dev/fd/1') and --save-y ('/dev/stdout') write the same file: $mixed" \
+  "$bloc" run --quiet "$blo" --save-y /dev/stdout --trace /dev/fd/1
+# stdout is the file new.txt (a shell's `> new.txt`): "-" and new.txt are one file
+"$bloc" run --quiet "$blo" --out - --save-x new.txt >new.txt 2>err
+[ $? = 1 ] && grep -q "error: --out ('-') and --save-x ('new.txt') write the same file" err ||
+  bad "--out - --save-x F > F: $(cat err)"
+rm -f new.txt
+refused "--out given twice" "$bloc" run --quiet "$blo" --out same.txt --out=new.txt
+refused "--seed given twice" "$bloc" run --quiet "$blo" --seed 1 --seed 2 --out new.txt
+refused "-o given twice" "$bloc" emit-c "$blo" -o same.txt -o new.txt
+"$bloc" run --quiet "$blo" --set outer_steps=3 --save-x /dev/null --save-y /dev/null \
+  --out /dev/null >/dev/null 2>err || bad "/dev/null as several outputs: $(cat err)"
+"$bloc" run --quiet "$blo" --set outer_steps=3 --save-x - --out /dev/stderr >x.txt 2>/dev/null &&
+  [ "$(wc -l <x.txt)" = 3 ] || bad "--save-x - --out /dev/stderr: $(cat x.txt)"
+"$bloc" emit-c "$blo" -o solver.c && ${CC:-cc} -std=c99 -O0 solver.c -o solver -lm 2>err ||
+  bad "the solver does not build: $(head -3 err)"
+refused "--trace and --out both write 'same.txt': $both" ./solver --out same.txt --trace same.txt
+refused "--out and --save-x both write '-': $mixed" ./solver --save-x - --out -
+refused "--save-x ('same_link.txt') and --save-y ('same.txt') write the same file: $both" \
+  ./solver --save-x same_link.txt --save-y same.txt
+refused "--out given twice" ./solver --out same.txt --out new.txt
+./solver --quiet --set outer_steps=3 --save-x /dev/null --save-y /dev/null >/dev/null 2>err ||
+  bad "the solver with /dev/null as two outputs: $(cat err)"
+rm -f same.txt same_link.txt solver solver.c out.txt x.txt
 
 # ---- every command's --help describes every flag of its usage line (issue 16 item 4)
 for cmd in run compare check dump-ast derive eval dump-ir dump-llvm emit-c; do

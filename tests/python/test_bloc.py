@@ -302,6 +302,16 @@ class Errors(unittest.TestCase):
                         x_file=os.path.join(tmp, "x.csv"))
             self.assertEqual(r.method, "aid_cg")
             np.testing.assert_array_equal(np.loadtxt(os.path.join(tmp, "x.csv")), r.x)
+            # two run settings writing one file: refused before the run, naming both (one
+            # of them used to replace the other silently)
+            for files in ({"x_file": "same.txt", "y_file": "same.txt"},
+                          {"trace_file": "t.csv", "result_file": "./t.csv"}):
+                files = {k: os.path.join(tmp, v) for k, v in files.items()}
+                with self.assertRaises(bloc.OptionError) as cm:
+                    p.solve("aid_cg", outer_steps=2, **files)
+                a, b = files
+                self.assertRegex(str(cm.exception), "%s .*and %s .*write" % (a, b))
+                self.assertFalse(os.path.exists(files[a]))
 
     def test_method_cannot_move_x(self):
         # MAML: y starts from x and g does not use x, so an implicit method's estimate is zero
