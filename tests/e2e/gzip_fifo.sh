@@ -64,5 +64,23 @@ for fmt in csv npy svm mtx; do
     [ "$got" = "$want" ] || bad "$fmt ($z) piped to stdin: $got"
   done
 done
+# the row-range reader (rt_stream.c) of sharded data: rank 1 of 2 reads the last rows
+prog csv d.csv | sed 's/")$/") sharded/' >file.blo
+prog csv fifo | sed 's/")$/") sharded/' >fifo.blo
+prog csv /dev/stdin | sed 's/")$/") sharded/' >stdin.blo
+export BLOC_SHARD=1/2
+want=$(run file.blo) || bad "sharded csv: the regular file: $want"
+rm -f fifo
+mkfifo fifo
+gzip -c d.csv >fifo &
+got=$(run fifo.blo)
+if [ "$got" != "$want" ]; then
+  bad "sharded csv (gzip) through a FIFO: $got"
+  timeout 5 cat fifo >/dev/null 2>&1
+fi
+wait
+got=$(gzip -c d.csv | run stdin.blo)
+[ "$got" = "$want" ] || bad "sharded csv (gzip) piped to stdin: $got"
+unset BLOC_SHARD
 [ $fail -eq 0 ] && echo "ok: gzip'ed and plain data through a FIFO and stdin"
 exit $fail
