@@ -506,12 +506,15 @@ static void idx_decode(const RtIdxFile *f, const unsigned char *p, int64_t n, do
 
 /* The bytes of path's header and first `want` items, from its header; 0 when that is not
  * known (an unreadable or malformed header: the caller reads the whole file, which reports
- * it). Reading the header inflates one gzip block. */
+ * it) or path is not a regular file (a FIFO or a pipe, whose header read here would be lost
+ * to the caller's read). Reading the header inflates one gzip block. */
 static size_t idx_prefix_bytes(const char *path, int64_t want) {
   RtReadBound hb = {4 + 4 * 255, 8, "the header", 0};
   unsigned char *b;
   size_t len, bytes = 0;
   char msg[8];
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
   if (rt_data_read_file(path, &hb, &b, &len, msg, sizeof msg)) return 0;
   size_t hdr = len >= 4 ? 4 + 4 * (size_t)b[3] : SIZE_MAX;
   if (len >= 4 && b[0] == 0 && b[1] == 0 && b[3] > 0 && len >= hdr) {
