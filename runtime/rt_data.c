@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #ifndef RT_NO_ZLIB
 #include <zlib.h>
 #endif
@@ -78,17 +80,6 @@ static int grow_buf(unsigned char **b, size_t *cap, size_t limit) {
 #ifndef RT_NO_ZLIB_HINT
 #define RT_NO_ZLIB_HINT "build with zlib"
 #endif
-static int read_gzip(const char *path, size_t hint, RtReadBound *bound, unsigned char **buf,
-                     size_t *len, RtErr e) {
-  char *err = e.buf;
-  size_t errlen = e.len;
-  (void)hint;
-  (void)bound;
-  (void)buf;
-  (void)len;
-  return rt_data_no_zlib(path, err, errlen);
-}
-
 RT_API int rt_data_no_zlib(const char *path, char *err, size_t errlen) {
   return rt_data_errf(err, errlen,
                       "'%s' is gzip-compressed, but this program was built without zlib: %s", path,
@@ -101,9 +92,9 @@ static int gz_failed(gzFile gz, const char *path, char *err, size_t errlen) {
   const char *zmsg = gzerror(gz, &zerr);
   if (zerr == Z_OK) return 0;
   /* zmsg belongs to gz: format the message before gzclose frees it. zlib prefixes it with
-   * "PATH: ", which our message already says. */
-  size_t pl = strlen(path);
-  if (zmsg && !strncmp(zmsg, path, pl) && !strncmp(zmsg + pl, ": ", 2)) zmsg += pl + 2;
+   * the name it knows, "<fd:N>: " (gzdopen), where our message says the path. */
+  const char *named = zmsg && !strncmp(zmsg, "<fd:", 4) ? strstr(zmsg, ">: ") : NULL;
+  if (named) zmsg = named + 3;
   if (zerr == Z_BUF_ERROR) return rt_data_errf(err, errlen, "'%s': truncated gzip stream", path);
   if (zerr == Z_ERRNO)
     return rt_data_errf(err, errlen, "'%s': read error: %s", path, strerror(errno));
@@ -127,27 +118,36 @@ RT_API int rt_data_gz_error(void *gz, const char *path, char *err, size_t errlen
  * bound -- returns 1 and zlib reads the file (the fallback, which reports every error and reads
  * prefixes), so the results and the messages are zlib's. Returns 0 with *buf and *len set, 1
  * when zlib should read the file. BLOC_LIBDEFLATE=0 turns it off (tests compare both). */
-static int read_gzip_whole(const char *path, const RtReadBound *bound, unsigned char **buf,
+/* Reads the n bytes at the start of fd without moving its offset; 0, or -1 when it cannot. */
+static int pread_all(int fd, unsigned char *b, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = pread(fd, b + got, n - got, (off_t)got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -1;
+    got += (size_t)r;
+  }
+  return 0;
+}
+
+static int read_gzip_whole(const RtOpen *o, const RtReadBound *bound, unsigned char **buf,
                            size_t *len) {
   const char *env = getenv("BLOC_LIBDEFLATE");
   if (env && !strcmp(env, "0")) return 1;
-  FILE *f = fopen(path, "rb");
-  if (!f) return 1;
-  struct stat st;
   unsigned char tail[4];
   unsigned char *in = NULL, *out = NULL;
   int rc = 1;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 18 ||
-      (uint64_t)st.st_size > (uint64_t)SIZE_MAX / 2 || fseek(f, -4L, SEEK_END) != 0 ||
-      fread(tail, 1, 4, f) != 4 || fseek(f, 0L, SEEK_SET) != 0)
+  /* pread leaves the offset at 0 for zlib */
+  if (o->size < 18 || (uint64_t)o->size > (uint64_t)SIZE_MAX / 2 ||
+      pread(o->fd, tail, 4, (off_t)(o->size - 4)) != 4)
     goto done;
-  size_t n = (size_t)st.st_size;
+  size_t n = (size_t)o->size;
   size_t isize = (size_t)tail[0] | (size_t)tail[1] << 8 | (size_t)tail[2] << 16 |
                  (size_t)tail[3] << 24;
   if (isize == 0 || isize > bound->max_bytes || isize / 1032 > n) goto done;
   in = malloc(n);
   out = malloc(isize + 1);
-  if (!in || !out || fread(in, 1, n, f) != n) goto done;
+  if (!in || !out || pread_all(o->fd, in, n) != 0) goto done;
   struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
   if (!d) goto done;
   size_t used = 0, got = 0;
@@ -160,25 +160,30 @@ static int read_gzip_whole(const char *path, const RtReadBound *bound, unsigned 
   out = NULL;
   rc = 0;
 done:
-  fclose(f);
   free(in);
   free(out);
   return rc;
 }
 #endif
 
-static int read_gzip(const char *path, size_t hint, RtReadBound *bound, unsigned char **buf,
-                     size_t *len, RtErr e) {
+/* Reads o->fd through zlib (and closes it): inflated when it starts with the gzip magic, as it
+ * is otherwise (a FIFO or a pipe, which cannot be looked at first). */
+static int read_gzip(const RtOpen *o, const char *path, size_t hint, RtReadBound *bound,
+                     unsigned char **buf, size_t *len, RtErr e) {
   char *err = e.buf;
   size_t errlen = e.len;
   size_t limit = bound->max_bytes;
 #ifdef BLO_USE_LIBDEFLATE
-  if (read_gzip_whole(path, bound, buf, len) == 0) return 0;
+  if (read_gzip_whole(o, bound, buf, len) == 0) {
+    close(o->fd);
+    return 0;
+  }
 #endif
-  gzFile gz = gzopen(path, "rb");
-  if (!gz)
-    return rt_data_errf(err, errlen, "'%s': cannot open: %s", path,
-                        strerror(errno ? errno : ENOMEM));
+  gzFile gz = gzdopen(o->fd, "rb");
+  if (!gz) {
+    close(o->fd);
+    return rt_data_errf(err, errlen, "'%s': out of memory", path);
+  }
   gzbuffer(gz, 1 << 17);
   size_t cap = hint < (1u << 16) ? (1u << 16) : hint, n = 0;
   if (limit < SIZE_MAX - 2 && cap > limit + 1) cap = limit + 1;
@@ -207,10 +212,12 @@ static int read_gzip(const char *path, size_t hint, RtReadBound *bound, unsigned
     gzclose(gz);
     return -1;
   }
+  int direct = gzdirect(gz);
   gzclose(gz);
   if (n == 0) {
     free(b);
-    return rt_data_errf(err, errlen, "'%s' is empty (after gzip decompression)", path);
+    return rt_data_errf(
+        err, errlen, direct ? "'%s' is empty" : "'%s' is empty (after gzip decompression)", path);
   }
   b[n] = 0;
   *buf = b;
@@ -218,6 +225,32 @@ static int read_gzip(const char *path, size_t hint, RtReadBound *bound, unsigned
   return 0;
 }
 #endif
+
+RT_API int rt_data_open(const char *path, RtOpen *o, RtErr e) {
+  o->fd = -1;
+  o->gz = 0;
+  o->size = -1;
+  if (!path || !*path) return rt_data_errf(e.buf, e.len, "empty file name");
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return rt_data_errf(e.buf, e.len, "'%s': cannot open: %s", path, strerror(errno));
+  struct stat st;
+  int have_st = fstat(fd, &st) == 0;
+  if (have_st && S_ISDIR(st.st_mode)) {
+    close(fd);
+    return rt_data_errf(e.buf, e.len, "'%s' is a directory, not a data file", path);
+  }
+  o->fd = fd;
+  if (have_st && S_ISREG(st.st_mode)) {
+    unsigned char magic[2];
+    o->size = (int64_t)st.st_size;
+    o->gz = pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  } else {
+#ifndef RT_NO_ZLIB
+    o->gz = 1;
+#endif
+  }
+  return 0;
+}
 
 RT_API int rt_data_read_file(const char *path, RtReadBound *bound, unsigned char **buf,
                              size_t *len, char *err, size_t errlen) {
@@ -227,24 +260,32 @@ RT_API int rt_data_read_file(const char *path, RtReadBound *bound, unsigned char
   size_t limit = bound->max_bytes;
   *buf = NULL;
   *len = 0;
-  if (!path || !*path) return rt_data_errf(err, errlen, "empty file name");
-  FILE *f = fopen(path, "rb");
-  if (!f) return rt_data_errf(err, errlen, "'%s': cannot open: %s", path, strerror(errno));
-  struct stat st;
-  int have_st = fstat(fileno(f), &st) == 0;
-  if (have_st && S_ISDIR(st.st_mode)) {
-    fclose(f);
-    return rt_data_errf(err, errlen, "'%s' is a directory, not a data file", path);
-  }
-  size_t size_hint = (have_st && S_ISREG(st.st_mode) && st.st_size > 0) ? (size_t)st.st_size : 0;
-  unsigned char magic[2];
-  size_t m = fread(magic, 1, 2, f);
-  if (m == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-    fclose(f);
+  RtOpen o;
+  if (rt_data_open(path, &o, rt_err(err, errlen))) return -1;
+  size_t size_hint = o.size > 0 ? (size_t)o.size : 0;
+  if (o.gz) {
+#ifdef RT_NO_ZLIB
+    close(o.fd);
+    return rt_data_no_zlib(path, err, errlen);
+#else
     /* deflate expands by at most ~1032x; start at 4x the compressed size (at most 256 MiB) */
     size_t hint = size_hint > ((size_t)1 << 26) ? ((size_t)1 << 28) : 4 * size_hint;
-    return read_gzip(path, hint, bound, buf, len, rt_err(err, errlen));
+    return read_gzip(&o, path, hint, bound, buf, len, rt_err(err, errlen));
+#endif
   }
+  FILE *f = fdopen(o.fd, "rb");
+  if (!f) {
+    close(o.fd);
+    return rt_data_errf(err, errlen, "'%s': cannot open: %s", path, strerror(errno));
+  }
+  unsigned char magic[2];
+  size_t m = fread(magic, 1, 2, f);
+#ifdef RT_NO_ZLIB
+  if (m == 2 && magic[0] == 0x1f && magic[1] == 0x8b) { /* a stream's (rt_data_open) */
+    fclose(f);
+    return rt_data_no_zlib(path, err, errlen);
+  }
+#endif
   if (size_hint > limit) size_hint = limit; /* read just what the bound allows */
   size_t cap = size_hint + 1 > 4096 ? size_hint + 1 : 4096, n = m;
   if (limit < SIZE_MAX - 2 && cap > limit + 1) cap = limit + 1;
@@ -465,12 +506,15 @@ static void idx_decode(const RtIdxFile *f, const unsigned char *p, int64_t n, do
 
 /* The bytes of path's header and first `want` items, from its header; 0 when that is not
  * known (an unreadable or malformed header: the caller reads the whole file, which reports
- * it). Reading the header inflates one gzip block. */
+ * it) or path is not a regular file (a FIFO or a pipe, whose header read here would be lost
+ * to the caller's read). Reading the header inflates one gzip block. */
 static size_t idx_prefix_bytes(const char *path, int64_t want) {
   RtReadBound hb = {4 + 4 * 255, 8, "the header", 0};
   unsigned char *b;
   size_t len, bytes = 0;
   char msg[8];
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
   if (rt_data_read_file(path, &hb, &b, &len, msg, sizeof msg)) return 0;
   size_t hdr = len >= 4 ? 4 + 4 * (size_t)b[3] : SIZE_MAX;
   if (len >= 4 && b[0] == 0 && b[1] == 0 && b[3] > 0 && len >= hdr) {
@@ -1174,7 +1218,9 @@ static int64_t rows_open(const char *path, RowsOpen o, void *buf, size_t n, RtEr
   int64_t got = rt_stream_read(o.st, buf, n, e);
   if (got == 0)
     rt_data_errf(e.buf, e.len,
-                 o.st->gz ? "'%s' is empty (after gzip decompression)" : "'%s' is empty", path);
+                 rt_stream_inflated(o.st) ? "'%s' is empty (after gzip decompression)"
+                                          : "'%s' is empty",
+                 path);
   if (got > 0) return got;
   rt_stream_close(o.st);
   return -1;

@@ -42,6 +42,20 @@ RT_API void rt_data_bound(RtReadBound *b, int rank, int64_t rows, int64_t cols, 
 RT_API int rt_data_read_file(const char *path, RtReadBound *bound, unsigned char **buf,
                              size_t *len, char *err, size_t errlen);
 
+/* A data file opened once (rt_data_open): a FIFO, a pipe or a device can be read only once, so
+ * the gzip magic is looked for without losing bytes. fd is the open descriptor, size the byte
+ * count of a regular file (-1 otherwise) and gz says to read fd through zlib: a regular file
+ * starting with the magic 1f 8b (peeked at with pread) or, built with zlib, any other file,
+ * which zlib inflates when it starts with the magic and copies as it is otherwise (gzdirect).
+ * Built without zlib, the caller of a file that is not regular looks for the magic itself.
+ * Fails as rt_data_read_file does for a missing or unreadable file or a directory. */
+typedef struct RtOpen {
+  int fd;
+  int gz;
+  int64_t size;
+} RtOpen;
+RT_API int rt_data_open(const char *path, RtOpen *o, RtErr err);
+
 /* Built with zlib: the error of the gzip stream gz (a gzFile) read to where it stopped,
  * formatted as rt_data_read_file's, returning -1; 0 when there was none. Built without
  * (RT_NO_ZLIB): rt_data_no_zlib formats the error for a gzip file and returns -1. */
@@ -65,13 +79,15 @@ typedef struct RtStream {
   void *gz; /* gzFile, for a gzip file */
   int64_t size;
   uint64_t pos; /* bytes read or skipped (decompressed) */
-  unsigned char pend[2]; /* a pipe's first bytes, read to look for the gzip magic */
+  unsigned char pend[2]; /* without zlib: a pipe's first bytes, read to look for the magic */
   int npend;
 } RtStream;
 RT_API int rt_stream_open(RtStream *s, const char *path, RtErr err);
 RT_API int64_t rt_stream_read(RtStream *s, void *buf, size_t n, RtErr err);
 RT_API int rt_stream_skip(RtStream *s, uint64_t n, RtErr err);
 RT_API void rt_stream_close(RtStream *s);
+/* Whether s is being decompressed (not a plain file, nor one zlib copies as it is). */
+RT_API int rt_stream_inflated(RtStream *s);
 
 /* The lines of a text file, streamed: rt_lines_next gives the next line [*s, *e) without its
  * newline, valid until the next call and followed by '\n' or a NUL, and numbers it in no

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 #ifndef RT_NO_ZLIB
 #include <zlib.h>
 #endif
@@ -18,41 +18,41 @@ RT_API int rt_stream_open(RtStream *s, const char *path, RtErr e) {
   memset(s, 0, sizeof *s);
   s->path = path;
   s->size = -1;
-  if (!path || !*path) return rt_data_errf(e.buf, e.len, "empty file name");
-  FILE *f = fopen(path, "rb");
-  if (!f) return rt_data_errf(e.buf, e.len, "'%s': cannot open: %s", path, strerror(errno));
-  struct stat st;
-  int have_st = fstat(fileno(f), &st) == 0;
-  if (have_st && S_ISDIR(st.st_mode)) {
-    fclose(f);
-    return rt_data_errf(e.buf, e.len, "'%s' is a directory, not a data file", path);
-  }
-  unsigned char magic[2];
-  size_t m = fread(magic, 1, 2, f);
-  if (m == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-    fclose(f);
+  RtOpen o;
+  if (rt_data_open(path, &o, e)) return -1;
+  if (o.gz) {
 #ifdef RT_NO_ZLIB
+    close(o.fd);
     return rt_data_no_zlib(path, e.buf, e.len);
 #else
-    gzFile gz = gzopen(path, "rb");
-    if (!gz)
-      return rt_data_errf(e.buf, e.len, "'%s': cannot open: %s", path,
-                          strerror(errno ? errno : ENOMEM));
+    gzFile gz = gzdopen(o.fd, "rb");
+    if (!gz) {
+      close(o.fd);
+      return rt_data_errf(e.buf, e.len, "'%s': out of memory", path);
+    }
     gzbuffer(gz, 1 << 17);
     s->gz = gz;
     return 0;
 #endif
   }
-  if (have_st && S_ISREG(st.st_mode)) {
-    s->size = (int64_t)st.st_size;
-    if (fseek(f, 0, SEEK_SET) != 0) {
+  FILE *f = fdopen(o.fd, "rb");
+  if (!f) {
+    close(o.fd);
+    return rt_data_errf(e.buf, e.len, "'%s': cannot open: %s", path, strerror(errno));
+  }
+  s->size = o.size;
+#ifdef RT_NO_ZLIB
+  if (o.size < 0) { /* a stream (zlib reads one otherwise): its first bytes are handed out first */
+    unsigned char magic[2];
+    size_t m = fread(magic, 1, 2, f);
+    if (m == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
       fclose(f);
-      return rt_data_errf(e.buf, e.len, "'%s': cannot seek: %s", path, strerror(errno));
+      return rt_data_no_zlib(path, e.buf, e.len);
     }
-  } else { /* a pipe or a device cannot go back: the magic bytes are handed out first */
     memcpy(s->pend, magic, m);
     s->npend = (int)m;
   }
+#endif
   s->f = f;
   return 0;
 }
@@ -101,6 +101,13 @@ RT_API int rt_stream_skip(RtStream *s, uint64_t n, RtErr e) {
     if ((size_t)got < k) return 0;
     n -= k;
   }
+  return 0;
+}
+
+RT_API int rt_stream_inflated(RtStream *s) {
+#ifndef RT_NO_ZLIB
+  if (s->gz) return !gzdirect((gzFile)s->gz);
+#endif
   return 0;
 }
 
@@ -156,8 +163,10 @@ static int lines_fill(RtLines *r, RtErr e) {
   if (got == 0) {
     r->eof = 1;
     if (r->st.pos == 0)
-      return rt_data_errf(e.buf, e.len, r->st.gz ? "'%s' is empty (after gzip decompression)"
-                                                 : "'%s' is empty", path);
+      return rt_data_errf(e.buf, e.len,
+                          rt_stream_inflated(&r->st) ? "'%s' is empty (after gzip decompression)"
+                                                     : "'%s' is empty",
+                          path);
   }
   return 0;
 }
