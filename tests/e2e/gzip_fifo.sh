@@ -5,15 +5,10 @@
 # look at the magic bytes and then open the path again to inflate it, which blocked forever on a
 # FIFO (its writer had gone) and found a pipe on stdin empty; an IDX slice read the file's
 # header before reading the file (plain too). Each run has a timeout: a hang fails the test.
-set -u
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
-case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/prologue.sh"
+top_srcdir=$src
 cd "$tmp" || exit 1
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+bad() { fail "$@"; }
 
 printf '1,2.5\n3,4\n-5,6e-1\n' >d.csv
 cp "$top_srcdir/tests/golden/tensor_6x2.npy" d.npy
@@ -89,5 +84,5 @@ wait
 got=$(gzip -c d.csv | run stdin.blo)
 [ "$got" = "$want" ] || bad "sharded csv (gzip) piped to stdin: $got"
 unset BLOC_SHARD
-[ $fail -eq 0 ] && echo "ok: gzip'ed and plain data through a FIFO and stdin"
-exit $fail
+[ $fails -eq 0 ] && echo "ok: gzip'ed and plain data through a FIFO and stdin"
+exit $((fails > 0))
