@@ -111,7 +111,8 @@ static int parse_row(const char *path, int64_t no, const char *s, const char *e,
     }
     if (idx == 0)
       return rt_data_errf(err, errlen, "'%s' line %" PRId64 ": feature index 0 (indices are "
-                          "1-based)", path, no);
+                          "1-based; scikit-learn's dump_svmlight_file writes 0-based ones unless "
+                          "given zero_based=False)", path, no);
     if (idx == prev)
       return rt_data_errf(err, errlen, "'%s' line %" PRId64 ": feature index %" PRId64
                           " appears twice", path, no, idx);

@@ -370,7 +370,8 @@ def compile(path=None, *, text=None, name=None, defines=None, backend=None, seed
     --precision; None: the program's). Raises CompileError with the diagnostics' file, line
     and column."""
     if (path is None) == (text is None):
-        raise TypeError("bloc.compile() takes a path or text=, not both")
+        raise TypeError("bloc.compile() takes a path or text=, not both" if path is not None
+                        else "bloc.compile() needs a path or text=")
     p = Problem()
     p._compile(path, text, name or "<string>", defines, backend, seed, precision)
     return p

@@ -214,6 +214,15 @@ class Errors(unittest.TestCase):
         self.assertIn("const n = 4 (from define)",
                       bloc.compile(text=QUAD_TEXT, name="quad.blo", defines={"n": 4}).summary)
 
+    def test_compile_arguments(self):
+        # neither a path nor text= was told "not both"
+        with self.assertRaises(TypeError) as cm:
+            bloc.compile()
+        self.assertEqual(str(cm.exception), "bloc.compile() needs a path or text=")
+        with self.assertRaises(TypeError) as cm:
+            bloc.compile("quad.blo", text=QUAD_TEXT)
+        self.assertEqual(str(cm.exception), "bloc.compile() takes a path or text=, not both")
+
     def test_prepare_unknown_method(self):
         # a typo in the method list was accepted and compiled every kernel; [] named nothing
         # and prepared for the program's own method
