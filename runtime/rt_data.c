@@ -632,14 +632,20 @@ RT_API int rt_idx_open_rows(const char *path, RtShape shape, int64_t want, RtIdx
     goto done;
   }
   if (have != need) {
+    /* a header whose shape is not the declaration's says so first: a forged or foreign
+     * header's sizes (4294967295 items of 18446744065119617025 values) explain nothing */
+    int64_t fc = ndim == 1 ? 1 : per_item > INT64_MAX ? INT64_MAX : (int64_t)per_item;
+    RtFileTable hdr_shape = {(int64_t)items, fc, holds, NULL};
+    if (!prefix && rt_data_fit_shape(path, shape, &hdr_shape, &t, e)) goto done;
     if (have < need) {
       uint64_t held = item_bytes ? have / item_bytes : 0;
       char each[64] = "";
       if (ndim > 1)
         snprintf(each, sizeof each, " (each item is %" PRIu64 " %s values)", per_item, tname);
-      rt_data_errf(
-          err, errlen, "'%s': header says %" PRIu64 " items but the file holds %" PRIu64 "%s%s",
-          path, items, held, item_bytes && have % item_bytes ? " and part of another" : "", each);
+      rt_data_errf(err, errlen,
+                   "'%s': header says %" PRIu64 " items but the file holds %s%" PRIu64 "%s%s",
+                   path, items, held < items ? "only " : "", held,
+                   item_bytes && have % item_bytes ? " and part of another" : "", each);
     } else {
       rt_data_errf(err, errlen, "'%s': header says %" PRIu64 " items but the file has %" PRIu64
                    " extra bytes after them", path, items, have - need);

@@ -90,13 +90,13 @@ cmp -s "$tmp/on.x" "$tmp/tail.x" && cmp -s "$tmp/on.y" "$tmp/tail.y" ||
 run short "$tmp/hc_short.blo"
 rc=$?
 [ $rc = 1 ] || fail "a file truncated inside the rows read: exit $rc, expected 1"
-grep -q 'hc_short.blo:2:[0-9]*: error: .*header says 400 items but the file holds 150' \
+grep -q 'hc_short.blo:2:[0-9]*: error: .*header says 400 items but the file holds only 150' \
   "$tmp/short.err" ||
   fail "truncated file: no located error: $(cat "$tmp/short.err")"
 run whole "$tmp/hc_whole.blo"
 rc=$?
 [ $rc = 1 ] || fail "a damaged file read whole by a report: exit $rc, expected 1"
-grep -q 'hc_whole.blo:2:[0-9]*: error: .*header says 400 items but the file holds 250' \
+grep -q 'hc_whole.blo:2:[0-9]*: error: .*header says 400 items but the file holds only 250' \
   "$tmp/whole.err" ||
   fail "damaged file read whole: no located error: $(cat "$tmp/whole.err")"
 

@@ -393,16 +393,16 @@ static void test_idx_errors(void **state) {
   size_t n = idx_make(buf, 0x08, 3, d3, data, 8); /* 2 of 3 items */
   const char *p = fxd_bytes("a.idx", buf, n);
   snprintf(msg, sizeof msg,
-           "'%s': header says 3 items but the file holds 2 (each item is 4 u8 values)", p);
+           "'%s': header says 3 items but the file holds only 2 (each item is 4 u8 values)", p);
   expect_fail(rt_load_idx(p, rt_shape(2, 3, 4), &t, rt_err(g_err, E)), t, msg);
   assert_string_equal(g_err, msg);
   n = idx_make(buf, 0x08, 1, d1, data, 59);
   expect_fail(
       rt_load_idx(fxd_bytes("short1.idx", buf, n), rt_shape(1, 60, 1), &t, rt_err(g_err, E)), t,
-      "header says 60 items but the file holds 59");
+      "header says 60 items but the file holds only 59");
   n = idx_make(buf, 0x08, 3, d3, data, 10);
   expect_fail(rt_load_idx(fxd_bytes("part.idx", buf, n), rt_shape(2, 3, 4), &t, rt_err(g_err, E)),
-              t, "header says 3 items but the file holds 2 and part of another");
+              t, "header says 3 items but the file holds only 2 and part of another");
   n = idx_make(buf, 0x08, 3, d3, data, 13);
   expect_fail(rt_load_idx(fxd_bytes("extra.idx", buf, n), rt_shape(2, 3, 4), &t, rt_err(g_err, E)),
               t, "header says 3 items but the file has 1 extra bytes after them");
@@ -410,7 +410,8 @@ static void test_idx_errors(void **state) {
   n = idx_make(buf, 0x0C, 2, d2w, data, 23);
   expect_fail(
       rt_load_idx(fxd_bytes("i32short.idx", buf, n), rt_shape(2, 2, 3), &t, rt_err(g_err, E)), t,
-      "header says 2 items but the file holds 1 and part of another (each item is 3 i32 values)");
+      "header says 2 items but the file holds only 1 and part of another (each item is 3 i32 "
+      "values)");
 
   expect_fail(rt_load_idx(fxd_bytes("magic.idx", "\x01\x00\x08\x01\0\0\0\1x", 9), rt_shape(1, 1, 1),
                           &t, rt_err(g_err, E)),
@@ -440,12 +441,17 @@ static void test_idx_errors(void **state) {
   n = idx_make(buf, 0x0E, 3, huge, data, 4);
   expect_fail(
       rt_load_idx(fxd_bytes("huge.idx", buf, n), rt_shape(2, RT_ANY, RT_ANY), &t, rt_err(g_err, E)),
-      t, "header says 4294967295 items but the file holds 0");
+      t, "header says 4294967295 items but the file holds only 0");
+  /* declared matrix[10, 10]: the header's shape, not its sizes, is what is wrong */
+  expect_fail(rt_load_idx(fxd_bytes("huge.idx", buf, n), rt_shape(2, 10, 10), &t,
+                          rt_err(g_err, E)),
+              t, "holds a 4294967295 x 4294967295 x 4294967295 array");
+  assert_non_null(strstr(g_err, "but the declaration says matrix[10, 10]"));
   const uint32_t huge1[] = {0xFFFFFFFFu};
   n = idx_make(buf, 0x08, 1, huge1, data, 4);
   expect_fail(
       rt_load_idx(fxd_bytes("huge1.idx", buf, n), rt_shape(1, RT_ANY, 1), &t, rt_err(g_err, E)), t,
-      "header says 4294967295 items but the file holds 4");
+      "header says 4294967295 items but the file holds only 4");
 
   /* gzip: truncated and corrupt streams */
   unsigned char raw[600];
@@ -720,7 +726,7 @@ static void test_idx_open_rows(void **state) {
       assert_int_not_equal(rt_idx_open_rows(path, rt_shape(2, ROWS, COLS), w, &f, rt_err(g_err, E)),
                            0);
       assert_null(f);
-      assert_non_null(strstr(g_err, "header says 40 items but the file holds 21"));
+      assert_non_null(strstr(g_err, "header says 40 items but the file holds only 21"));
     }
     /* a vector file */
     n = idx_make(buf, types[k].type, 1, d1, data, (size_t)ROWS * es);
