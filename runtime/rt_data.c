@@ -397,8 +397,10 @@ RT_API int rt_data_fit_shape(const char *path, RtShape want, const RtFileTable *
   if (rank == 0) {
     ok = frows == 1 && fcols == 1;
   } else if (rank == 1) {
-    ok = (frows == 1 || fcols == 1) && (rows == RT_ANY || frows * fcols == rows);
-    r = frows * fcols;
+    /* a vector's length, without a product that can overflow (a forged header's sizes) */
+    int64_t n = frows == 1 ? fcols : fcols == 1 ? frows : -1;
+    ok = n >= 0 && (rows == RT_ANY || n == rows);
+    r = n;
     c = 1;
   } else {
     ok = (rows == RT_ANY || frows == rows) && (cols == RT_ANY || fcols == cols);
@@ -539,6 +541,27 @@ RT_API int rt_idx_open(const char *path, RtShape want, RtIdxFile **out, RtErr e)
   return rt_idx_open_rows(path, want, -1, out, e);
 }
 
+/* An IDX file's sizes from its header, for the short-file message. */
+typedef struct IdxSize {
+  uint64_t items, per_item, item_bytes;
+  int ndim;
+  const char *tname;
+} IdxSize;
+
+/* The error of an IDX file with `have` bytes of data, fewer than its header's items need (the
+ * whole-file and the row readers'); returns -1. */
+static int idx_short_error(char *err, size_t errlen, const char *path, const IdxSize *z,
+                           uint64_t have) {
+  uint64_t held = z->item_bytes ? have / z->item_bytes : 0;
+  char each[64] = "";
+  if (z->ndim > 1)
+    snprintf(each, sizeof each, " (each item is %" PRIu64 " %s values)", z->per_item, z->tname);
+  return rt_data_errf(err, errlen,
+                      "'%s': header says %" PRIu64 " items but the file holds %s%" PRIu64 "%s%s",
+                      path, z->items, held < z->items ? "only " : "", held,
+                      z->item_bytes && have % z->item_bytes ? " and part of another" : "", each);
+}
+
 RT_API int rt_idx_open_rows(const char *path, RtShape shape, int64_t want, RtIdxFile **out,
                             RtErr e) {
   int rank = shape.rank;
@@ -638,14 +661,8 @@ RT_API int rt_idx_open_rows(const char *path, RtShape shape, int64_t want, RtIdx
     RtFileTable hdr_shape = {(int64_t)items, fc, holds, NULL};
     if (!prefix && rt_data_fit_shape(path, shape, &hdr_shape, &t, e)) goto done;
     if (have < need) {
-      uint64_t held = item_bytes ? have / item_bytes : 0;
-      char each[64] = "";
-      if (ndim > 1)
-        snprintf(each, sizeof each, " (each item is %" PRIu64 " %s values)", per_item, tname);
-      rt_data_errf(err, errlen,
-                   "'%s': header says %" PRIu64 " items but the file holds %s%" PRIu64 "%s%s",
-                   path, items, held < items ? "only " : "", held,
-                   item_bytes && have % item_bytes ? " and part of another" : "", each);
+      idx_short_error(err, errlen, path, &(IdxSize){items, per_item, item_bytes, ndim, tname},
+                      have);
     } else {
       rt_data_errf(err, errlen, "'%s': header says %" PRIu64 " items but the file has %" PRIu64
                    " extra bytes after them", path, items, have - need);
@@ -1124,13 +1141,8 @@ static int bin_size_error(const BinRows *b, const BinSizeMsg *m, uint64_t have, 
   if (have > need)
     return rt_data_errf(e.buf, e.len, "'%s': header says %" PRIu64 " items but the file has %"
                         PRIu64 " extra bytes after them", b->path, m->items, have - need);
-  uint64_t held = item_bytes ? have / item_bytes : 0;
-  char each[64] = "";
-  if (m->ndim > 1)
-    snprintf(each, sizeof each, " (each item is %" PRIu64 " %s values)", m->per_item, m->tname);
-  return rt_data_errf(e.buf, e.len, "'%s': header says %" PRIu64 " items but the file holds %"
-                      PRIu64 "%s%s", b->path, m->items, held,
-                      item_bytes && have % item_bytes ? " and part of another" : "", each);
+  return idx_short_error(e.buf, e.len, b->path,
+                         &(IdxSize){m->items, m->per_item, item_bytes, m->ndim, m->tname}, have);
 }
 
 /* Checks the size of a plain file now; of a gzip one when the range ends at the last row
