@@ -654,12 +654,13 @@ RT_API int rt_idx_open_rows(const char *path, RtShape shape, int64_t want, RtIdx
       rt_data_too_large(path, &bound, err, errlen);
     goto done;
   }
+  /* a header whose shape is not the declaration's says so before its sizes are checked: a
+   * forged or foreign header's sizes (4294967295 items of 18446744065119617025 values) explain
+   * nothing */
+  int64_t fc = ndim == 1 ? 1 : per_item > INT64_MAX ? INT64_MAX : (int64_t)per_item;
+  RtFileTable found = {(int64_t)items, fc, holds, NULL};
+  if (!prefix && rt_data_fit_shape(path, shape, &found, &t, e)) goto done;
   if (have != need) {
-    /* a header whose shape is not the declaration's says so first: a forged or foreign
-     * header's sizes (4294967295 items of 18446744065119617025 values) explain nothing */
-    int64_t fc = ndim == 1 ? 1 : per_item > INT64_MAX ? INT64_MAX : (int64_t)per_item;
-    RtFileTable hdr_shape = {(int64_t)items, fc, holds, NULL};
-    if (!prefix && rt_data_fit_shape(path, shape, &hdr_shape, &t, e)) goto done;
     if (have < need) {
       idx_short_error(err, errlen, path, &(IdxSize){items, per_item, item_bytes, ndim, tname},
                       have);
@@ -669,8 +670,6 @@ RT_API int rt_idx_open_rows(const char *path, RtShape shape, int64_t want, RtIdx
     }
     goto done;
   }
-  RtFileTable found = {(int64_t)items, ndim == 1 ? 1 : (int64_t)per_item, holds, NULL};
-  if (!prefix && rt_data_fit_shape(path, shape, &found, &t, e)) goto done;
   RtIdxFile *f = malloc(sizeof *f);
   if (!f) {
     rt_data_errf(err, errlen, "'%s': out of memory", path);

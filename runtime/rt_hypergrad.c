@@ -165,6 +165,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
   int hg_rc = rt_hypergrad_exact(&s->o, key, s->x, ystar, &h, err, sizeof err);
   /* A g that is not strongly convex in y may have minima other than the one Newton found, and
    * that one would depend on where it started: no common measure. */
+  out->not_convex = h.how == RT_HG_EIGEN || indefinite > 0;
   if (h.how == RT_HG_EIGEN)
     return phi_not(out,
                    "g is not strongly convex in y: the lower Hessian is not positive "

@@ -59,6 +59,8 @@ typedef struct RtPhi {
   double grad_norm;
   bool projected;
   double lower_norm; /* |grad_y g(x, y*(x))| the lower solve reached */
+  bool not_convex; /* not computed because the lower Hessian was not positive definite (or was
+                      singular) at y*(x) or on the way: y*(x) is not unique there */
   char why[256]; /* why it was not computed ("" when it was) */
 } RtPhi;
 

@@ -372,7 +372,7 @@ static void check_estimate(Run *r) {
   res->t_diag += now() - t0;
   double own = s->hg_norm;
   if (rc != 0) {
-    if (strstr(phi.why, "positive definite") || strstr(phi.why, "singular"))
+    if (phi.not_convex)
       rt_solver_warn(s, "run.estimate",
                      "the exact hypergradient at the final x could not be computed: %s; "
                      "y*(x) is not unique there, and the method's estimate (|d| = %.3g) does "
@@ -648,8 +648,6 @@ static bool lower_cannot_recover(Run *r) {
   RtSolver *s = r->s;
   const RtMethodSpec *m = s->opt.method;
   bool newton = rt_method_unused_option(m, "y_step") != NULL;
-  /* exact: when its solve failed at the best trace point's x, where a recovery would go back
-   * to (else a smaller x step might keep x where g has a minimiser) */
   bool own = s->impl->own_blew_up && s->impl->own_blew_up(s);
   if (m->unrolled && !own && r->inner_L > 0) {
     size_t len = strlen(r->res->message);
@@ -659,6 +657,8 @@ static bool lower_cannot_recover(Run *r) {
              s->y_step, r->inner_L);
     return true;
   }
+  /* exact: when its solve failed at the best trace point's x, where a recovery would go back
+   * to (else a smaller x step might keep x where g has a minimiser) */
   if (!(m->unrolled || (newton && r->good_step == r->res->best_step)) || !own) return false;
   size_t len = strlen(r->res->message);
   if (m->unrolled)
