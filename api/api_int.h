@@ -20,9 +20,12 @@ struct bloc_diag {
   char *message, *hint, *text;
 };
 
+/* A bound data declaration: the caller's dense values (used in place), or a sparse matrix
+ * (bloc_bind_csr: the problem's own copy, freed with it). */
 typedef struct ApiBinding {
   char *name;
   const double *values;
+  struct RtCsr *csr;
 } ApiBinding;
 
 /* A failed compile or prepare is final: the program or its kernels are half built. */

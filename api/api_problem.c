@@ -10,6 +10,7 @@
 #include "compiled.h"
 #include "config.h"
 #include "front/sema.h"
+#include "rt_sparse.h"
 
 const char *bloc_version(void) { return PACKAGE_VERSION; }
 
@@ -154,13 +155,19 @@ int bloc_problem_new(bloc_problem **out) {
 
 void api_set_defs_given(bloc_problem *p, const char *given) { p->defs_given = given; }
 
+static void drop_binding(ApiBinding *b) {
+  free(b->name);
+  rt_csr_free(b->csr);
+  free(b->csr);
+}
+
 void bloc_problem_free(bloc_problem *p) {
   if (!p) return;
   api_begin(p, NULL);
   blo_compiled_free(p->c);
   for (int i = 0; i < p->ndefs; i++) free((char *)p->defs[i].name);
   free(p->defs);
-  for (int i = 0; i < p->nbind; i++) free(p->bind[i].name);
+  for (int i = 0; i < p->nbind; i++) drop_binding(&p->bind[i]);
   free(p->bind);
   free(p->summary);
   free(p->prepared_for);
@@ -308,64 +315,130 @@ int bloc_problem_data_shape(const bloc_problem *p, int i, int64_t *dims) {
   return s.rank;
 }
 
-int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
-              const int64_t *dims) {
-  if (!p || !name) return BLOC_ERR_STATE;
-  if (p->stage != API_COMPILED)
-    return misuse(p, p->stage == API_NEW      ? "bloc_bind: compile the problem first"
-                     : p->stage == API_FAILED ? "bloc_bind: the problem failed to compile"
-                     : p->stage == API_PREP_FAILED
-                         ? "bloc_bind: the problem failed to prepare (its data or kernels): "
-                           "compile a new problem to bind again"
-                         : "bloc_bind: the problem is already prepared (bind before the first "
-                           "solve, eval or bloc_prepare)");
+/* The declaration `name` that `fn` (bloc_bind, bloc_bind_csr) binds, after api_begin; NULL
+ * after reporting a call out of order or a name the program does not declare. */
+static const AstDecl *bind_target(bloc_problem *p, const char *fn, const char *name) {
+  if (p->stage != API_COMPILED) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s: %s", fn,
+             p->stage == API_NEW      ? "compile the problem first"
+             : p->stage == API_FAILED ? "the problem failed to compile"
+             : p->stage == API_PREP_FAILED
+                 ? "the problem failed to prepare (its data or kernels): compile a new problem "
+                   "to bind again"
+                 : "the problem is already prepared (bind before the first solve, eval or "
+                   "bloc_prepare)");
+    misuse(p, msg);
+    return NULL;
+  }
   api_begin(p, "data");
   const Program *prog = blo_program(p->c);
-  const AstDecl *d = NULL;
   const char *names[256];
   int n = 0;
   for (int k = 0; k < prog->ndata; k++) {
-    if (strcmp(prog->data[k]->name, name) == 0) d = prog->data[k];
+    if (strcmp(prog->data[k]->name, name) == 0) return prog->data[k];
     if (n < 256) names[n++] = prog->data[k]->name;
   }
-  if (!d) {
-    const char *near = diag_suggest(name, names, (size_t)n);
-    char hint[128];
-    if (near) snprintf(hint, sizeof hint, "did you mean '%s'?", near);
-    api_diag(p, BLOC_ERROR, near ? hint : NULL, "bloc_bind: the program has no data '%s'", name);
-    return api_end(p, BLOC_ERR_INPUT);
+  const char *near = diag_suggest(name, names, (size_t)n);
+  char hint[128];
+  if (near) snprintf(hint, sizeof hint, "did you mean '%s'?", near);
+  api_diag(p, BLOC_ERROR, near ? hint : NULL, "%s: the program has no data '%s'", fn, name);
+  return NULL;
+}
+
+/* An error about declaration d's binding, at the declaration; a refused binding leaves the
+ * program as good as it was. */
+static int bind_refused(bloc_problem *p, const AstDecl *d, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int bind_refused(bloc_problem *p, const AstDecl *d, const char *hint, const char *fmt, ...) {
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  diag_error(blo_diag(p->c), d->name_span, "%s", msg);
+  if (hint) diag_hint(blo_diag(p->c), "%s", hint);
+  blo_diag(p->c)->nerrors--;
+  return api_end(p, BLOC_ERR_INPUT);
+}
+
+/* Records the binding of `name` (replacing an earlier one), taking csr. */
+static int add_binding(bloc_problem *p, const char *name, const double *values, RtCsr *csr) {
+  for (int i = 0; i < p->nbind; i++)
+    if (strcmp(p->bind[i].name, name) == 0) { /* bound again: the new values */
+      rt_csr_free(p->bind[i].csr);
+      free(p->bind[i].csr);
+      p->bind[i].values = values;
+      p->bind[i].csr = csr;
+      return api_end(p, BLOC_OK);
+    }
+  ApiBinding *b = realloc(p->bind, sizeof *b * (size_t)(p->nbind + 1));
+  if (!b) {
+    rt_csr_free(csr);
+    free(csr);
+    return api_end(p, BLOC_ERR_MEMORY);
   }
+  p->bind = b;
+  p->bind[p->nbind++] = (ApiBinding){dup_or_die(name), values, csr};
+  return api_end(p, BLOC_OK);
+}
+
+int bloc_problem_data_sparse(const bloc_problem *p, int i) {
+  if (i < 0 || i >= bloc_problem_data_count(p)) return -1;
+  return decl_shape(blo_program(p->c)->data[i]).sparse ? 1 : 0;
+}
+
+int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
+              const int64_t *dims) {
+  if (!p || !name) return BLOC_ERR_STATE;
+  const AstDecl *d = bind_target(p, "bloc_bind", name);
+  if (!d) return p->stage == API_COMPILED ? api_end(p, BLOC_ERR_INPUT) : BLOC_ERR_STATE;
   Shape s = decl_shape(d);
-  if (s.sparse) { /* its values are a CSR file's entries, not an array of the declared shape */
-    diag_error(blo_diag(p->c), d->name_span,
-               "data '%s' is sparse: it is read from its file and cannot be bound to an array",
-               name);
-    diag_hint(blo_diag(p->c), "bind a dense twin, or declare it matrix[...] to bind it");
-    blo_diag(p->c)->nerrors--; /* a refused binding leaves the program as good as it was */
-    return api_end(p, BLOC_ERR_INPUT);
-  }
+  if (s.sparse) /* its values are a CSR matrix, not an array of the declared shape */
+    return bind_refused(p, d, "bind its compressed sparse rows with bloc_bind_csr",
+                        "data '%s' is sparse[%lld, %lld]: a dense array cannot be bound to it",
+                        name, (long long)s.rows, (long long)s.cols);
   int64_t want[3];
   shape_dims(s, want);
   bool ok = rank == s.rank && (rank == 0 || (dims && values));
   for (int i = 0; ok && i < rank; i++) ok = dims[i] == want[i];
   if (!ok || !values) {
     char got[96], decl[64];
-    diag_error(blo_diag(p->c), d->name_span, "data '%s' is declared %s, but the bound array is %s",
-               name, shape_str(s, decl), values && (rank == 0 || dims) && rank >= 0 && rank <= 3
-                                             ? dims_str(rank, dims, got) : "missing");
-    blo_diag(p->c)->nerrors--; /* a refused binding leaves the program as good as it was */
-    return api_end(p, BLOC_ERR_INPUT);
+    return bind_refused(
+        p, d, NULL, "data '%s' is declared %s, but the bound array is %s", name, shape_str(s, decl),
+        values && (rank == 0 || dims) && rank >= 0 && rank <= 3 ? dims_str(rank, dims, got)
+                                                                : "missing");
   }
-  for (int i = 0; i < p->nbind; i++)
-    if (strcmp(p->bind[i].name, name) == 0) { /* bound again: the new values */
-      p->bind[i].values = values;
-      return api_end(p, BLOC_OK);
-    }
-  ApiBinding *b = realloc(p->bind, sizeof *b * (size_t)(p->nbind + 1));
-  if (!b) return api_end(p, BLOC_ERR_MEMORY);
-  p->bind = b;
-  p->bind[p->nbind++] = (ApiBinding){dup_or_die(name), values};
-  return api_end(p, BLOC_OK);
+  return add_binding(p, name, values, NULL);
+}
+
+int bloc_bind_csr(bloc_problem *p, const char *name, const bloc_csr *m) {
+  if (!p || !name) return BLOC_ERR_STATE;
+  const AstDecl *d = bind_target(p, "bloc_bind_csr", name);
+  if (!d) return p->stage == API_COMPILED ? api_end(p, BLOC_ERR_INPUT) : BLOC_ERR_STATE;
+  Shape s = decl_shape(d);
+  char decl[64];
+  if (!s.sparse)
+    return bind_refused(p, d, "bind its values with bloc_bind, or declare it sparse[m, n]",
+                        "data '%s' is declared %s: a sparse matrix cannot be bound to it", name,
+                        shape_str(s, decl));
+  if (!m || m->rows != s.rows || m->cols != s.cols) {
+    char got[64];
+    if (m) snprintf(got, sizeof got, "%lld x %lld", (long long)m->rows, (long long)m->cols);
+    return bind_refused(p, d, NULL,
+                        "data '%s' is declared sparse[%lld, %lld], but the bound "
+                        "matrix is %s",
+                        name, (long long)s.rows, (long long)s.cols, m ? got : "missing");
+  }
+  RtCsr *csr = calloc(1, sizeof *csr);
+  if (!csr) return api_end(p, BLOC_ERR_MEMORY);
+  char msg[512];
+  RtCsrArrays a = {m->rows, m->cols, m->indptr, m->indices, m->values};
+  if (rt_csr_from_arrays(&a, name, csr, rt_err(msg, sizeof msg))) {
+    free(csr);
+    return bind_refused(p, d, NULL, "bloc_bind_csr: data %s", msg);
+  }
+  return add_binding(p, name, NULL, csr);
 }
 
 /* Split "a,b,c" into at most 64 names (into buf, which they point into); -1 after reporting
@@ -406,7 +479,8 @@ int api_ensure_prepared(bloc_problem *p, const char *methods) {
   BloCompileOptions o = compile_options(p);
   BloBinding *b = calloc((size_t)p->nbind + 1, sizeof *b);
   if (!b) return BLOC_ERR_MEMORY;
-  for (int i = 0; i < p->nbind; i++) b[i] = (BloBinding){p->bind[i].name, p->bind[i].values};
+  for (int i = 0; i < p->nbind; i++)
+    b[i] = (BloBinding){p->bind[i].name, p->bind[i].values, p->bind[i].csr};
   o.bindings = b;
   o.nbindings = p->nbind;
   char *buf = NULL;

@@ -100,6 +100,22 @@ int bloc_compile_string(bloc_problem *p, const char *name, const char *text);
 int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
               const int64_t *dims);
 
+/* A sparse matrix in compressed sparse row arrays (scipy.sparse.csr_matrix's layout): row i's
+ * entries are values[indptr[i] .. indptr[i+1]) at the 0-based columns indices[...], in any
+ * order within a row; indptr has rows + 1 entries, indptr[0] = 0. */
+typedef struct bloc_csr {
+  int64_t rows, cols;
+  const int64_t *indptr;
+  const int64_t *indices;
+  const double *values;
+} bloc_csr;
+
+/* After compiling, before preparing: the `sparse[m, n]` declaration `name` takes the matrix
+ * *m (rows = m, cols = n) instead of its file. Unlike bloc_bind, the arrays are checked
+ * (columns in range, finite values, no position twice) and copied at once: the caller may free
+ * them when this returns. Binding again replaces the matrix. */
+int bloc_bind_csr(bloc_problem *p, const char *name, const bloc_csr *m);
+
 /* Run the data stage and compile the kernels. `methods` is a comma-separated list of the
  * methods to compile kernels for, NULL for the program's own, "all" for every kernel (what
  * bloc_eval needs). Optional: bloc_solve prepares for its method, bloc_eval for all, on a
@@ -120,6 +136,9 @@ uint64_t bloc_problem_seed(const bloc_problem *p);
 int bloc_problem_data_count(const bloc_problem *p);
 const char *bloc_problem_data_name(const bloc_problem *p, int i);
 int bloc_problem_data_shape(const bloc_problem *p, int i, int64_t *dims);
+/* 1 if the i-th data declaration is sparse[m, n] (bound with bloc_bind_csr), 0 if dense, -1
+ * out of range. */
+int bloc_problem_data_sparse(const bloc_problem *p, int i);
 /* What `bloc check` prints about the compiled program: variables, data, objectives, method. */
 const char *bloc_problem_summary(bloc_problem *p);
 

@@ -22,6 +22,7 @@ typedef enum BloBackend { BLO_BACKEND_JIT, BLO_BACKEND_INTERP } BloBackend;
 typedef struct BloBinding {
   const char *name;         /* a data declaration of the program */
   const double *values;
+  const struct RtCsr *csr; /* instead of values, for a sparse[m, n] declaration (copied) */
 } BloBinding;
 
 typedef struct BloCompileOptions {

@@ -318,11 +318,10 @@ static int open_idx(BloCompiled *c, int k, int64_t want) {
   return idx_opened(c, &o);
 }
 
-
-/* The values the caller bound to declaration k (BloCompileOptions.bindings), or NULL. */
-static const double *bound_values(const BloCompiled *c, const BloCompileOptions *opt, int k) {
+/* The caller's binding of declaration k (BloCompileOptions.bindings), or NULL. */
+static const BloBinding *binding(const BloCompiled *c, const BloCompileOptions *opt, int k) {
   for (int b = 0; b < opt->nbindings; b++)
-    if (strcmp(opt->bindings[b].name, c->prog->data[k]->name) == 0) return opt->bindings[b].values;
+    if (strcmp(opt->bindings[b].name, c->prog->data[k]->name) == 0) return &opt->bindings[b];
   return NULL;
 }
 
@@ -336,7 +335,7 @@ static IdxOpen *open_idx_all(BloCompiled *c, const BloCompileOptions *opt, const
   IdxOpen *by_k = arena_calloc(&c->arena, (size_t)p->ndata + 1, sizeof *by_k);
   int *ks = xcalloc((size_t)p->ndata + 1, sizeof(int)), n = 0;
   for (int k = 0; k < p->ndata; k++)
-    if (!bound_values(c, opt, k) && idx_lazy(c, k)) {
+    if (!binding(c, opt, k) && idx_lazy(c, k)) {
       by_k[k] = (IdxOpen){k, want[k], NULL, 0, ""};
       ks[n++] = k;
     }
@@ -352,7 +351,7 @@ static IdxOpen *open_idx_all(BloCompiled *c, const BloCompileOptions *opt, const
  * convention, rt_sparse.h). Sharded (IR_LOAD's attr[3] > 0, ir/shard.c): only the rank's rows
  * attr[2] .. of the file's attr[3], read by the row-range loaders; the transpose is then that
  * of the rank's rows, which is what X' @ G of the rank's share needs. */
-static int load_sparse(BloCompiled *c, int k) {
+static int load_sparse(BloCompiled *c, int k, const RtCsr *bound) {
   const IrNode *v = c->ir->data_value[k];
   const AstDecl *d = c->prog->data[k];
   char msg[512];
@@ -363,11 +362,18 @@ static int load_sparse(BloCompiled *c, int k) {
   RtCsr m = {0};
   RtSparse *sp = xcalloc(1, sizeof *sp);
   bool mtx = v->attr[0] == IR_LOAD_MTX;
-  int rc = part ? (mtx ? rt_load_mtx_csr_rows(v->str, want, rows, &m, err)
-                       : rt_load_libsvm_csr_rows(v->str, want, rows, &m, err))
-                : (mtx ? rt_load_mtx_csr(v->str, want, &m, err)
-                       : rt_load_libsvm_csr(v->str, want, &m, err));
-  if (rc == 0) rc = rt_csr_check(&m, v->str, err); /* the loaders' contract, kept honest */
+  int rc;
+  if (bound) { /* checked when bound (bloc_bind_csr); never sharded (shard_problem) */
+    rc = rt_csr_copy(bound, &m);
+    if (rc)
+      snprintf(msg, sizeof msg, "out of memory copying the sparse matrix bound to '%s'", d->name);
+  } else {
+    rc = part ? (mtx ? rt_load_mtx_csr_rows(v->str, want, rows, &m, err)
+                     : rt_load_libsvm_csr_rows(v->str, want, rows, &m, err))
+              : (mtx ? rt_load_mtx_csr(v->str, want, &m, err)
+                     : rt_load_libsvm_csr(v->str, want, &m, err));
+  }
+  if (rc == 0) rc = rt_csr_check(&m, bound ? d->name : v->str, err); /* contracts kept honest */
   if (rc == 0) rc = rt_sparse_make(&m, sp, err);
   if (rc) {
     rt_csr_free(&m);
@@ -409,17 +415,18 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
   for (int k = 0; k < p->ndata; k++) {
     const AstDecl *d = c->prog->data[k];
     int64_t size = shape_size(p->data_value[k]->shape); /* one rank's rows when sharded */
-    const double *bound = bound_values(c, opt, k);
+    const BloBinding *bind = binding(c, opt, k);
+    const double *bound = bind ? bind->values : NULL;
     int64_t bad;
-    if (bound) {
+    if (d->shape.sparse) {
+      if (load_sparse(c, k, bind ? bind->csr : NULL)) return 1;
+      continue;
+    } else if (bound) {
       c->data[k] = (double *)bound; /* read only: kernels and the evaluator never write data */
       c->borrowed[k] = 1;
       bad = ir_first_nonfinite(bound, size);
     } else if (idx_lazy(c, k)) {
       if (opened[k].rc && idx_opened(c, &opened[k])) return 1;
-      continue;
-    } else if (d->shape.sparse) {
-      if (load_sparse(c, k)) return 1;
       continue;
     } else {
       c->data[k] = dalloc(size);

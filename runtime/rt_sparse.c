@@ -166,6 +166,69 @@ RT_API int rt_csr_from_triplets(const RtTriplets *t, const char *what, RtCsr *ou
   return 0;
 }
 
+RT_API int rt_csr_from_arrays(const RtCsrArrays *a, const char *what, RtCsr *out, RtErr err) {
+  memset(out, 0, sizeof *out);
+  if (a->rows < 0 || a->cols < 0 || a->cols > INT32_MAX || !a->indptr)
+    return csr_fail(err, "'%s': bad sparse shape %lld x %lld%s", what, (long long)a->rows,
+                    (long long)a->cols, a->indptr ? "" : " (no row pointers)");
+  if (a->indptr[0] != 0)
+    return csr_fail(err, "'%s': the row pointers start at %lld, not 0", what,
+                    (long long)a->indptr[0]);
+  for (int64_t i = 0; i < a->rows; i++)
+    if (a->indptr[i + 1] < a->indptr[i])
+      return csr_fail(err, "'%s': row %lld ends (pointer %lld) before it starts (%lld)", what,
+                      (long long)i + 1, (long long)a->indptr[i + 1], (long long)a->indptr[i]);
+  int64_t n = a->indptr[a->rows];
+  if (n > 0 && (!a->indices || !a->values))
+    return csr_fail(err, "'%s': %lld entries but no %s", what, (long long)n,
+                    a->indices ? "values" : "column indices");
+  if ((uint64_t)n >= SIZE_MAX / sizeof(int64_t))
+    return csr_fail(err, "'%s': bad sparse shape %lld x %lld with %lld entries", what,
+                    (long long)a->rows, (long long)a->cols, (long long)n);
+  for (int64_t i = 0; i < a->rows; i++) /* before narrowing a column to int32 */
+    for (int64_t k = a->indptr[i]; k < a->indptr[i + 1]; k++)
+      if (a->indices[k] < 0 || a->indices[k] >= a->cols)
+        return csr_fail(err, "'%s' entry %lld: column index %lld is outside 0..%lld (row %lld)",
+                        what, (long long)k + 1, (long long)a->indices[k], (long long)a->cols - 1,
+                        (long long)i + 1);
+  size_t n1 = n > 0 ? (size_t)n : 1;
+  int64_t *row = malloc(n1 * sizeof *row);
+  int32_t *col = malloc(n1 * sizeof *col);
+  int rc = -1;
+  if (row && col) {
+    for (int64_t i = 0; i < a->rows; i++)
+      for (int64_t k = a->indptr[i]; k < a->indptr[i + 1]; k++) {
+        row[k] = i;
+        col[k] = (int32_t)a->indices[k];
+      }
+    RtTriplets t = {a->rows, a->cols, n, row, col, a->values, NULL, 0};
+    rc = rt_csr_from_triplets(&t, what, out, err);
+  } else {
+    csr_fail(err, "'%s': out of memory for a sparse matrix of %lld entries", what, (long long)n);
+  }
+  free(row);
+  free(col);
+  return rc;
+}
+
+RT_API int rt_csr_copy(const RtCsr *m, RtCsr *out) {
+  size_t n1 = m->nnz > 0 ? (size_t)m->nnz : 1;
+  *out = (RtCsr){m->rows,
+                 m->cols,
+                 m->nnz,
+                 malloc(((size_t)m->rows + 1) * sizeof(int64_t)),
+                 malloc(n1 * sizeof(int32_t)),
+                 malloc(n1 * sizeof(double))};
+  if (!out->rowptr || !out->col || !out->val) {
+    rt_csr_free(out);
+    return -1;
+  }
+  memcpy(out->rowptr, m->rowptr, ((size_t)m->rows + 1) * sizeof(int64_t));
+  memcpy(out->col, m->col, (size_t)m->nnz * sizeof(int32_t));
+  memcpy(out->val, m->val, (size_t)m->nnz * sizeof(double));
+  return 0;
+}
+
 /* Counting sort of the entries by column: row j of the transpose lists column j of m in row
  * order, so its columns increase. */
 static int csr_transpose(const RtCsr *m, RtCsr *t) {

@@ -54,6 +54,26 @@ typedef struct RtTriplets {
  * memory. Returns 0 on success. */
 RT_API int rt_csr_from_triplets(const RtTriplets *t, const char *what, RtCsr *out, RtErr err);
 
+/* A caller's matrix in compressed sparse row arrays, as scipy.sparse.csr_matrix holds one:
+ * row i's entries are values[indptr[i] .. indptr[i+1]) at the 0-based columns indices[...],
+ * in any order within a row (scipy does not always sort them). indptr has rows + 1 entries. */
+typedef struct RtCsrArrays {
+  int64_t rows, cols;
+  const int64_t *indptr, *indices;
+  const double *values;
+} RtCsrArrays;
+
+/* Builds the CSR matrix of a into *out (its own copy, columns sorted in each row; freed with
+ * rt_csr_free; zeroed on failure). Fails (-1, a message naming `what`, in quotes) on a bad
+ * shape, indptr not starting at 0 or decreasing ("row 3 ends before it starts", 1-based), a
+ * column index outside 0..cols-1, a non-finite value, two entries at one position, or no
+ * memory. Entries are named 1-based in messages, as a file's lines are. */
+RT_API int rt_csr_from_arrays(const RtCsrArrays *a, const char *what, RtCsr *out, RtErr err);
+
+/* A deep copy of m into *out (freed with rt_csr_free). Returns 0, or -1 (no memory) with *out
+ * zeroed. */
+RT_API int rt_csr_copy(const RtCsr *m, RtCsr *out);
+
 /* MatrixMarket: `%%MatrixMarket matrix coordinate real|integer|pattern general|symmetric`,
  * '%' comment lines, the size line "rows cols entries", then one entry "i j [value]" a line
  * (1-based, any order; pattern entries are 1.0; a symmetric file's off-diagonal entries are

@@ -20,6 +20,14 @@ OK, ERR_INPUT, ERR_NUMERICAL, ERR_MEMORY, CANCELLED, INTERRUPTED, ERR_STATE = ra
 # int (*bloc_progress_fn)(void *user, int ncols, const char *const *names, const double *values)
 PROGRESS_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, P(c_char_p), P(c_double))
 
+
+
+class Csr(ctypes.Structure):
+    """struct bloc_csr (bloc.h): a sparse matrix's compressed sparse row arrays."""
+    _fields_ = [("rows", c_int64), ("cols", c_int64), ("indptr", c_void_p),
+                ("indices", c_void_p), ("values", c_void_p)]
+
+
 # name: (restype, argtypes); handles are opaque pointers (c_void_p)
 _PROTOTYPES = {
     "bloc_version": (c_char_p, []),
@@ -42,6 +50,7 @@ _PROTOTYPES = {
     "bloc_compile_file": (c_int, [c_void_p, c_char_p]),
     "bloc_compile_string": (c_int, [c_void_p, c_char_p, c_char_p]),
     "bloc_bind": (c_int, [c_void_p, c_char_p, c_void_p, c_int, P(c_int64)]),
+    "bloc_bind_csr": (c_int, [c_void_p, c_char_p, P(Csr)]),
     "bloc_prepare": (c_int, [c_void_p, c_char_p]),
     "bloc_problem_name": (c_char_p, [c_void_p]),
     "bloc_problem_nx": (c_int64, [c_void_p]),

@@ -42,6 +42,23 @@ def _float64(what, value, size=None):
     return a
 
 
+def _csr(name, value):
+    """A SciPy sparse matrix as the struct bloc_csr points into; its arrays live as long as
+    the struct (bloc_bind_csr copies them)."""
+    m = value.tocsr()
+    if len(m.shape) != 2:
+        raise _py_error(DataError, "data %s: expected a sparse matrix, got shape %s"
+                        % (name, m.shape))
+    if m.dtype.kind not in "biuf":
+        raise _py_error(DataError, "data %s: expected real numbers, got a sparse matrix of "
+                        "dtype %s" % (name, m.dtype), "convert it with .astype(float)")
+    parts = [np.require(a, t, ["C_CONTIGUOUS", "ALIGNED"]) for a, t in
+             ((m.indptr, np.int64), (m.indices, np.int64), (m.data, np.float64))]
+    s = _lib.Csr(m.shape[0], m.shape[1], *(a.ctypes.data for a in parts))
+    s._keep = parts
+    return s
+
+
 def _seed(seed):
     """seed as the uint64 bloc_set_seed takes, which checks its range: ctypes would wrap a
     larger or negative int modulo 2^64 and int() truncate a fraction, a different seed."""
@@ -182,12 +199,17 @@ class Problem:
         Each array must have the declared shape (a scalar, vector[n], matrix[m, n], ...);
         anything NumPy reads as real numbers is converted to float64. A C-contiguous float64
         array is used in place, not copied: do not change it while the problem is alive (the
-        problem keeps a reference to it). Before the first solve, eval or prepare. Returns
-        the problem."""
+        problem keeps a reference to it). A sparse[m, n] declaration takes a SciPy sparse
+        matrix or array (any format: it is converted to CSR), which is checked and copied.
+        Before the first solve, eval or prepare. Returns the problem."""
         L = _lib.lib()
         with self._lock:
             h = self._handle()
             for name, value in arrays.items():
+                if hasattr(value, "tocsr") and hasattr(value, "nnz"):  # scipy.sparse
+                    check(h, L.bloc_bind_csr(h, name.encode(), ctypes.byref(_csr(name, value))))
+                    self._bound.pop(name, None)  # copied: nothing to keep alive
+                    continue
                 a = _float64("data %s" % name, value)
                 dims = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
                 check(h, L.bloc_bind(h, name.encode(), a.ctypes.data, a.ndim, dims))

@@ -546,6 +546,80 @@ class Eval(unittest.TestCase):
             self.assertIn("unknown quantity ''", str(cm.exception))
 
 
+SPARSE_TEXT = """problem sp
+const n = 30
+const d = 7
+data X : sparse[n, d] = load_mtx("x.mtx")
+data D : matrix[n, d] = dense(X)
+data b : vector[n] = load_csv("b.csv")
+upper z : vector[d] = 0.5
+lower w : vector[d] = 0
+upper objective f = sumsq(X @ w - b) + 0.1 * sum(D @ w)
+lower objective g = sumsq(X @ w - b) + sum(exp(z) * w * w)
+solve aid_cg(outer_steps = 5)
+"""
+
+
+try:
+    import scipy.io
+    import scipy.sparse
+except ImportError:
+    scipy = None
+
+
+@unittest.skipIf(scipy is None, "no SciPy (Debian: apt-get install python3-scipy)")
+class Sparse(unittest.TestCase):
+    """A sparse declaration bound from a SciPy matrix gives what its file gives, bit for bit:
+    unsorted columns in a row (scipy allows them), other formats converted, int values."""
+
+    def test_bind_scipy(self):
+        rng = np.random.default_rng(3)
+        a = scipy.sparse.random(30, 7, density=0.3, random_state=4, format="csr")
+        a.data = np.round(a.data * 8)  # integers: an int copy binds the same numbers
+        a.eliminate_zeros()
+        b = rng.standard_normal(30)
+        with tempfile.TemporaryDirectory() as tmp:
+            scipy.io.mmwrite(os.path.join(tmp, "x.mtx"), a)
+            np.savetxt(os.path.join(tmp, "b.csv"), b, fmt="%.17g")
+            ref = bloc.compile(text=SPARSE_TEXT, name=os.path.join(tmp, "sp.blo"))
+            want = ref.eval(what=["f", "g", "hypergrad"])
+            want_x = ref.solve().x
+        shuffled = a.copy()
+        for i in range(30):  # each row's entries in reverse column order
+            lo, hi = shuffled.indptr[i], shuffled.indptr[i + 1]
+            shuffled.indices[lo:hi] = shuffled.indices[lo:hi][::-1].copy()
+            shuffled.data[lo:hi] = shuffled.data[lo:hi][::-1].copy()
+        self.assertFalse(shuffled.has_sorted_indices and a.nnz > 30)
+        for m in (shuffled, a.tocoo(), a.tocsc(), a.astype(np.int32)):
+            p = bloc.compile(text=SPARSE_TEXT, name="/nonexistent/sp.blo").bind(X=m, b=b)
+            got = p.eval(what=["f", "g", "hypergrad"])
+            self.assertEqual(got["f"], want["f"])
+            self.assertEqual(got["g"], want["g"])
+            np.testing.assert_array_equal(got["hypergrad"], want["hypergrad"])
+            np.testing.assert_array_equal(p.solve().x, want_x)
+
+    def test_bad_sparse(self):
+        p = bloc.compile(text=SPARSE_TEXT, name="/nonexistent/sp.blo")
+        with self.assertRaises(bloc.DataError) as cm:
+            p.bind(X=scipy.sparse.eye(30, 8, format="csr"))
+        self.assertIn("declared sparse[30, 7], but the bound matrix is 30 x 8", str(cm.exception))
+        self.assertEqual(cm.exception.line, 4)
+        with self.assertRaises(bloc.DataError) as cm:
+            p.bind(X=np.zeros((30, 7)))
+        self.assertIn("bloc_bind_csr", cm.exception.hint)
+        with self.assertRaises(bloc.DataError) as cm:
+            p.bind(D=scipy.sparse.eye(30, 7, format="csr"))
+        self.assertIn("a sparse matrix cannot be bound", str(cm.exception))
+        m = scipy.sparse.eye(30, 7, format="csr")
+        m.data[2] = np.inf
+        with self.assertRaises(bloc.DataError) as cm:
+            p.bind(X=m)
+        self.assertIn("the value of entry (3, 3) is not finite", str(cm.exception))
+        with self.assertRaises(bloc.DataError) as cm:
+            p.bind(X=scipy.sparse.eye(30, 7, dtype=complex, format="csr"))
+        self.assertIn("dtype complex128", str(cm.exception))
+
+
 class Library(unittest.TestCase):
     def run_python(self, code, **env):
         e = dict(os.environ, **env)
