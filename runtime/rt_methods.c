@@ -284,6 +284,10 @@ RT_API const char *rt_method_unused_option(const RtMethodSpec *m, const char *ke
 }
 #undef EXACT_NEWTON
 
+RT_API bool rt_method_newton_lower(const RtMethodSpec *m) {
+  return rt_method_unused_option(m, "y_step") != NULL; /* the table says why: EXACT_NEWTON */
+}
+
 /* Options a method lists and uses with one value only (its default): setting another is an
  * error (rt_options_check). */
 static const struct { const char *method, *key; double value; const char *why; } fixed_opts[] = {

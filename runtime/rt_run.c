@@ -353,9 +353,8 @@ static void check_estimate(Run *r) {
   const RtMethodSpec *m = s->opt.method;
   const BloProblem *p = s->p;
   if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
-      p->n_samples > 0 || s->ny > RT_HG_DENSE_MAX || m->unrolled ||
-      rt_method_unused_option(m, "y_step") || rt_method_random_estimate(&s->opt) ||
-      !r->cfg->check_estimate)
+      p->n_samples > 0 || s->ny > RT_HG_DENSE_MAX || m->unrolled || rt_method_newton_lower(m) ||
+      rt_method_random_estimate(&s->opt) || !r->cfg->check_estimate)
     return;
   static const int kernel_of[RT_CALL_NKINDS] = {
       [RT_CALL_F] = BLO_K_F,           [RT_CALL_G] = BLO_K_G,
@@ -497,7 +496,7 @@ static LowerBlowUp lower_blew_up(Run *r) {
   RtSolver *s = r->s;
   RtResult *res = r->res;
   const RtMethodSpec *m = s->opt.method;
-  if (m->unrolled || rt_method_unused_option(m, "y_step") || !(s->y_step > 0)) return LOWER_STABLE;
+  if (m->unrolled || rt_method_newton_lower(m) || !(s->y_step > 0)) return LOWER_STABLE;
   bool own = s->impl->own_blew_up && s->impl->own_blew_up(s);
   LowerBlowUp where = LOWER_STABLE;
   char what[64], also[96] = "";
@@ -588,7 +587,7 @@ static bool recover(Run *r, int64_t step) {
   rc->from_step = restart ? 0 : res->best_step;
   rc->x_step = s->x_step;
   /* NaN (null in the JSON, left out of the summary) where y_step means nothing: exact */
-  rc->y_step = rt_method_unused_option(s->opt.method, "y_step") ? NAN : s->y_step;
+  rc->y_step = rt_method_newton_lower(s->opt.method) ? NAN : s->y_step;
   size_t len = strlen(res->message);
   if (len >= sizeof rc->reason) len = sizeof rc->reason - 1;
   memcpy(rc->reason, res->message, len);
@@ -647,7 +646,7 @@ static void check_inner_lr(Run *r) {
 static bool lower_cannot_recover(Run *r) {
   RtSolver *s = r->s;
   const RtMethodSpec *m = s->opt.method;
-  bool newton = rt_method_unused_option(m, "y_step") != NULL;
+  bool newton = rt_method_newton_lower(m);
   bool own = s->impl->own_blew_up && s->impl->own_blew_up(s);
   if (m->unrolled && !own && r->inner_L > 0) {
     size_t len = strlen(r->res->message);
