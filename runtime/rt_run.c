@@ -131,8 +131,9 @@ typedef struct Run {
   bool below_tol;   /* the previous step's |d| was below tol too */
   double inner_L;   /* unrolled: the Ritz value at the start that inner_lr >= 2/L exceeds, or 0 */
   /* the largest |d| of the trace points (after the start) in the first and the second half of
-   * the run (0: none there) */
+   * the run since seg0, its start or its last recovery (0: none there) */
   double hg_early, hg_late;
+  int64_t seg0;
   /* The best trace point (res->best_*): its score and the method's own y and v there, to go
    * back to on a failure (its x is res->best_x). */
   bool best_by_f;   /* stochastic problem: least f; else least |hypergradient| */
@@ -275,8 +276,8 @@ static void trace_point(Run *r, int64_t step) {
     if (r->cfg->on_trace(r->cfg->on_trace_ctx, r->row, rt_trace_ncols(s->p))) r->cancel = true;
   }
   r->last_trace = step;
-  double *half = 2 * step <= r->K ? &r->hg_early : &r->hg_late;
-  if (step > 0 && !(s->hg_norm <= *half)) *half = s->hg_norm;
+  double *half = 2 * (step - r->seg0) <= r->K - r->seg0 ? &r->hg_early : &r->hg_late;
+  if (step > r->seg0 && !(s->hg_norm <= *half)) *half = s->hg_norm;
   r->res->t_output += now() - t1;
 }
 
@@ -313,15 +314,17 @@ static void check_progress(Run *r) {
     return;
   double early = r->hg_early, late = r->hg_late;
   if (!(early > 0 && late > 0.5 * early && late > 1e-12)) return;
-  char best[128] = "";
+  char best[128] = "", since[64] = "";
+  if (r->seg0 > 0)
+    snprintf(since, sizeof since, " since its last recovery (step %lld)", (long long)r->seg0);
   if (res->best_step > 0 && res->best_hypergrad_norm < s->hg_norm)
     snprintf(best, sizeof best, "; --keep best saves the best trace point (step %lld, "
              "|hypergradient| %.3g)", (long long)res->best_step, res->best_hypergrad_norm);
   rt_solver_warn(s, "run.not_converging",
-                 "the run has not converged: |hypergradient| reached %.3g at trace points of its "
-                 "second half, %.3g of its first (%.3g at the end); a smaller x_step helps when "
-                 "it oscillates or grows, more outer_steps when it creeps%s", late, early,
-                 s->hg_norm, best);
+                 "the run has not converged%s: |hypergradient| reached %.3g at trace points of "
+                 "its second half, %.3g of its first (%.3g at the end); a smaller x_step helps "
+                 "when it oscillates or grows, more outer_steps when it creeps%s",
+                 since, late, early, s->hg_norm, best);
 }
 
 /* How to make an implicit method's estimate of grad phi closer, by the options it has. */
@@ -605,6 +608,11 @@ static bool recover(Run *r, int64_t step) {
             steps, res->n_recoveries, RT_MAX_RECOVERIES);
   }
   res->message[0] = '\0';
+  /* the halves of check_progress count from here: a run that blew up before, recovered and
+   * grows again would else be measured against the blow-up (F2SA on a quadratic of condition
+   * 100 recovered at step 479 of 1000, then went from f = 9 to 7e5 with status 0, no word) */
+  r->hg_early = r->hg_late = 0;
+  r->seg0 = step;
   if (restart) { /* the start is the best point again, evaluated with the new y_step */
     res->best_step = -1;
     rt_diag_eval(&r->dw, s, 0);

@@ -350,8 +350,8 @@ static void test_not_converging(void **state) {
   (void)state;
   TpSpec sp = tp_default_spec();
   TpProblem *t = tp_new(&sp);
-  const char *steps[] = {"x_step=3.9", "x_step=3.85", "x_step=3.5"};
-  for (int i = 0; i < 3; i++) {
+  const char *steps[] = {"x_step=3.9", "x_step=3.85", "x_step=3.5", "x_step=7.8"};
+  for (int i = 0; i < 4; i++) {
     RtRunConfig cfg = quiet_cfg();
     cfg.quiet = false;
     cfg.progress_mode = RT_PROGRESS_NONE;
@@ -367,7 +367,10 @@ static void test_not_converging(void **state) {
     bool warned = strstr(msg, "bloc: warning: the run has not converged: |hypergradient| "
                               "reached ") != NULL;
     assert_true(warned == (i == 0));
-    assert_int_equal(r.n_recoveries, 0);
+    assert_int_equal(r.n_recoveries, i == 3);
+    if (i == 3) /* measured since the recovery, not against the blow-up before it */
+      assert_non_null(strstr(msg, "bloc: warning: the run has not converged since its last "
+                                  "recovery (step "));
     fclose(cfg.messages);
     rt_result_free(&r);
   }
