@@ -6,14 +6,22 @@
 
 #include "api_int.h"
 #include "rt_hypergrad.h"
+#include "rt_linalg.h"
 #include "rt_oracle.h"
 #include "rt_xstep.h"
 
-enum { EVAL_MAX = 12 };
+enum { EVAL_MAX = 16 };
 
-static const char *const all_what[] = {"f",        "g",      "grad_x_f", "grad_y_f",
-                                       "grad_y_g", "hvp_yy", "hvp_xy",   "hypergrad"};
-enum { NWHAT = sizeof all_what / sizeof all_what[0] };
+/* What can be asked for, in the order bloc eval prints it; the last three come from
+ * rt_phi_exact's Newton solve. */
+static const char *const all_what[] = {"f",        "g",        "grad_x_f", "grad_y_f",
+                                       "grad_y_g", "hvp_yy",   "hvp_xy",   "hypergrad",
+                                       "phi",      "grad_phi", "y_star"};
+enum { NWHAT = sizeof all_what / sizeof all_what[0], W_HG = 7, W_PHI = 8 };
+
+const char *bloc_eval_quantities(void) {
+  return "f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy, hypergrad, phi, grad_phi, y_star";
+}
 
 typedef struct EvalItem {
   const char *name;
@@ -68,6 +76,38 @@ static double *item(bloc_eval *e, const char *name, int64_t n) {
   return v;
 }
 
+/* phi, grad_phi and y_star at x (what asked for, want[W_PHI..]): rt_phi_exact, bloc compare's
+ * yardstick. Where they cannot be computed, an error when asked for by name (numerical when
+ * the Newton solve ran and failed), a note when `what` asked for everything. */
+static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const char *what,
+                    const double *x) {
+  if (!want[W_PHI] && !want[W_PHI + 1] && !want[W_PHI + 2]) return BLOC_OK;
+  const BloProblem *bp = blo_problem(p->c);
+  double *buf = calloc((size_t)(bp->nx + bp->ny + 1), sizeof(double));
+  if (!buf) blo_oom(sizeof(double) * (size_t)(bp->nx + bp->ny + 1));
+  RtPhiAt at = {.x = x,
+                .sharded = blo_sharded(p->c),
+                .grad = buf,
+                .ystar = buf + bp->nx,
+                .nonsmooth_op = blo_program(p->c)->nonsmooth_op};
+  RtPhi phi;
+  int rc = BLOC_OK;
+  if (rt_phi_exact(bp, &at, &phi) == 0) {
+    if (want[W_PHI]) *item(e, "phi", 1) = phi.phi;
+    if (want[W_PHI + 1])
+      memcpy(item(e, "grad_phi", bp->nx), at.grad, sizeof(double) * (size_t)bp->nx);
+    if (want[W_PHI + 2])
+      memcpy(item(e, "y_star", bp->ny), at.ystar, sizeof(double) * (size_t)bp->ny);
+  } else if (!what || strcmp(what, "all") == 0) {
+    api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star not computed: %s", phi.why);
+  } else {
+    api_diag(p, BLOC_ERROR, NULL, "phi (y*(x) by Newton) not computed: %s", phi.why);
+    rc = isfinite(phi.lower_norm) ? BLOC_ERR_NUMERICAL : BLOC_ERR_INPUT;
+  }
+  free(buf);
+  return rc;
+}
+
 int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const double *y,
                  const double *v, bloc_eval **out) {
   if (out) *out = NULL;
@@ -78,8 +118,8 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   int badlen;
   if (parse_what(what, want, &bad, &badlen)) {
     api_diag(p, BLOC_ERROR, NULL,
-             "unknown quantity '%.*s'; expected a comma-separated list of f, g, grad_x_f, "
-             "grad_y_f, grad_y_g, hvp_yy, hvp_xy, hypergrad, or all", badlen, bad);
+             "unknown quantity '%.*s'; expected a comma-separated list of %s, or all", badlen, bad,
+             bloc_eval_quantities());
     return api_end(p, BLOC_ERR_INPUT);
   }
   int rc = api_ensure_prepared(p, "all");
@@ -138,7 +178,7 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   if (want[5]) rt_oracle_hvp(&o, key, px, py, pv, item(e, "hvp_yy", ny));
   if (want[6]) rt_oracle_mixed(&o, key, px, py, pv, item(e, "hvp_xy", nx));
   int status = BLOC_OK;
-  if (want[7]) {
+  if (want[W_HG]) {
     double *hg = calloc((size_t)(nx + ny + 1), sizeof(double));
     if (!hg) blo_oom(sizeof(double) * (size_t)(nx + ny + 1));
     RtHypergrad info = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = hg, .v = hg + nx};
@@ -158,6 +198,20 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
     }
     free(hg);
   }
+  if (status == BLOC_OK) status = eval_phi(p, e, want, what, px);
+  /* away from y*(x) the formula is no gradient of anything: at the default point, y0, it gave
+   * 0 where grad phi = -0.95, and nothing said so */
+  double gy = rt_nrm2(ny, gyg), scale = fmax(1.0, rt_nrm2(ny, gyf));
+  const double *gp;
+  int64_t ngp;
+  if (e->hg_solver && gy > 1e-8 * scale)
+    api_diag(p, BLOC_WARNING, NULL,
+             "hypergrad is the implicit-function formula at the evaluated y, where |grad_y g| = "
+             "%.3g: it is grad phi(x) only at y = y*(x)%s",
+             gy,
+             bloc_eval_get(e, "grad_phi", &gp, &ngp) == BLOC_OK
+                 ? "; grad_phi is, with y*(x) solved by Newton"
+                 : "");
   rt_oracle_free(&o);
   free(buf);
   *out = e;

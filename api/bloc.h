@@ -221,12 +221,16 @@ typedef struct bloc_eval bloc_eval;
  * constraints with the solve's warning; y NULL then the solve's y0 (the initialiser's at that
  * x when it reads x, unless bloc_set_start gave y). A given x is evaluated as given, with a
  * warning when it lies outside the constraints; x without y: y0 of x when the lower
- * initialiser uses x. `what` is a comma-separated list of f, g, grad_x_f, grad_y_f, grad_y_g,
- * hvp_yy, hvp_xy, hypergrad (NULL or "all": every one; an empty name, "" too, is unknown:
- * BLOC_ERR_INPUT). The hypergradient is exact (a dense solve up to 2000 lower variables, else
- * CG to 1e-12). Prepares p (every kernel) if needed. *out is set when the oracles could be
- * evaluated (status BLOC_OK, or BLOC_ERR_NUMERICAL when the hypergradient failed), else
- * NULL. */
+ * initialiser uses x. `what` is a comma-separated list of bloc_eval_quantities() (NULL or
+ * "all": every one; an empty name, "" too, is unknown: BLOC_ERR_INPUT). `hypergrad` is the
+ * implicit-function formula at (x, y), solved exactly (a dense solve up to 2000 lower
+ * variables, else CG to 1e-12): grad phi(x) only where grad_y g(x, y) = 0, and a warning says
+ * so elsewhere. `phi`, `grad_phi` and `y_star` are phi(x) = f(x, y*(x)), its gradient and
+ * y*(x), with y*(x) solved by Newton's method from y0 (bloc compare's yardstick: deterministic
+ * problems, ny <= 2000, g strongly convex in y; asked for by name where they cannot be
+ * computed, an error, BLOC_ERR_NUMERICAL when the Newton solve failed; in "all", a note).
+ * Prepares p (every kernel) if needed. *out is set when the oracles could be evaluated (status
+ * BLOC_OK, or BLOC_ERR_NUMERICAL when the hypergradient or phi failed), else NULL. */
 int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const double *y,
                  const double *v, bloc_eval **out);
 void bloc_eval_free(bloc_eval *e);
@@ -234,6 +238,8 @@ void bloc_eval_free(bloc_eval *e);
  * BLOC_OK, or BLOC_ERR_INPUT with *bad and *badlen the first unknown name, badlen 0 for an
  * empty one (for a caller's own message). */
 int bloc_eval_check_what(const char *what, const char **bad, int *badlen);
+/* The quantities bloc_eval_at computes, "f, g, ..., y_star", for messages. */
+const char *bloc_eval_quantities(void);
 /* One quantity: its values and length (1 for f, g), or BLOC_ERR_INPUT when it was not asked
  * for. hypergrad_residual and lower_hessian_min_eig (when the Hessian was not positive
  * definite) are there with hypergrad. */

@@ -1,7 +1,7 @@
 /* cmd_eval.c — `bloc eval`, a user of the C API (api/bloc.h: bloc_eval_at): every oracle
- * once, at the point bloc run starts from or at --x/--y (--v for the products), as JSON; the
- * hypergradient is exact (dense solve for small y, CG to a 1e-12 relative residual
- * otherwise) and says which solver it used. */
+ * once, at the point bloc run starts from or at --x/--y (--v for the products), as JSON, with
+ * phi and its gradient at y*(x) by Newton; the hypergradient formula is solved exactly (dense for
+ * small y, CG to a 1e-12 relative residual otherwise) and says which solver it used. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +57,15 @@ static void json_item(const bloc_eval *e, const char *name, bool vector, bool *f
   else json_scalar(name, v[0], first);
 }
 
+/* Whether the --what list (NULL or "all": everything) names quantity `name`. */
+static bool asks(const char *what, const char *name) {
+  if (!what || strcmp(what, "all") == 0) return true;
+  size_t n = strlen(name);
+  for (const char *s = what; (s = strstr(s, name)); s += n)
+    if ((s == what || s[-1] == ',') && (s[n] == ',' || s[n] == '\0')) return true;
+  return false;
+}
+
 int cmd_eval(int argc, char **argv) {
   const char *xpath = NULL, *ypath = NULL, *vpath = NULL, *what = NULL;
   CmdFlag flags[] = {
@@ -74,8 +83,8 @@ int cmd_eval(int argc, char **argv) {
   if (rc == 0 && bloc_eval_check_what(what, &bad, &badlen) != BLOC_OK) {
     fprintf(stderr,
             "bloc eval: error: --what: unknown quantity '%.*s'; expected a comma-separated list of "
-            "f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy, hypergrad, or all\n",
-            badlen, bad);
+            "%s, or all\n",
+            badlen, bad, bloc_eval_quantities());
     rc = 1;
   }
   bloc_problem *p = NULL;
@@ -121,9 +130,12 @@ int cmd_eval(int argc, char **argv) {
       printf(",\n  \"hypergrad_solver\": \"%s\"", bloc_eval_hypergrad_solver(e));
       json_item(e, "hypergrad_residual", false, &first);
       json_item(e, "lower_hessian_min_eig", false, &first);
-    } else if (st == BLOC_ERR_NUMERICAL) {
+    } else if (st == BLOC_ERR_NUMERICAL && asks(what, "hypergrad")) {
       printf(",\n  \"hypergrad\": null");
     }
+    json_item(e, "phi", false, &first);
+    json_item(e, "grad_phi", true, &first);
+    json_item(e, "y_star", true, &first);
     printf("\n}\n");
     rc = api_cmd_exit(st, 0);
     if (nonfinite_seen && rc == 0) {

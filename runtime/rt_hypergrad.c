@@ -184,6 +184,8 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
   out->projected = s->xs.constrained;
   if (!isfinite(out->phi) || !isfinite(out->grad_norm))
     return phi_not(out, "phi or its gradient is not finite at y*(x)");
+  if (at->grad) rt_copy(nx, s->d, at->grad);
+  if (at->ystar) rt_copy(ny, ystar, at->ystar);
   return 0;
 }
 
@@ -195,6 +197,8 @@ RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out) {
   if (p->ny > RT_HG_DENSE_MAX)
     return phi_not(out, "ny = %lld is over the %d lower variables of the dense Newton solve",
                    (long long)p->ny, RT_HG_DENSE_MAX);
+  if (at->nonsmooth_op)
+    return phi_not(out, "'%s' makes g not twice differentiable in y", at->nonsmooth_op);
   RtOptions opt;
   rt_options_init(&opt, rt_method_find("exact"));
   char err[200];

@@ -49,6 +49,11 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
 typedef struct RtPhiAt {
   const double *x; /* the upper point [nx], feasible */
   bool sharded; /* data split across MPI ranks (rt_oracle_set_sharded) */
+  double *grad; /* optional out [nx]: grad phi(x) itself (not projected) */
+  double *ystar; /* optional out [ny]: y*(x) */
+  /* the operator of y that makes g not twice differentiable (abs, max, ...; the program's
+   * nonsmooth_op), or NULL: Newton's method then means nothing, and phi is not computed */
+  const char *nonsmooth_op;
 } RtPhiAt;
 
 /* phi at one x, measured the same way whatever produced x (bloc compare's yardstick). */

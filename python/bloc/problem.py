@@ -13,9 +13,9 @@ from .result import Result
 
 # keyword arguments of solve() that are settings of the run, not options of the method
 RUN_SETTINGS = ("trace_file", "result_file", "x_file", "y_file", "keep", "console", "quiet")
-_SCALARS = ("f", "g", "hypergrad_residual", "lower_hessian_min_eig")
+_SCALARS = ("f", "g", "hypergrad_residual", "lower_hessian_min_eig", "phi")
 _EVAL_ITEMS = ("f", "g", "grad_x_f", "grad_y_f", "grad_y_g", "hvp_yy", "hvp_xy", "hypergrad",
-               "hypergrad_residual", "lower_hessian_min_eig")
+               "hypergrad_residual", "lower_hessian_min_eig", "phi", "grad_phi", "y_star")
 
 
 def _py_error(cls, message, hint=None, category="data"):
@@ -307,14 +307,17 @@ class Problem:
         """Evaluate the oracles once, what `bloc eval` prints: at (x, y) (None: the initial
         point), v the direction of the Hessian-vector products (None: ones). what: a list
         (or comma-separated string) of f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy,
-        hypergrad; None (or "all") for all, and an empty list or name is an OptionError, as
-        in C. The default point is the one solve() starts from: the initial x projected onto
-        its constraints (a warning says so), y0 at that x when its initialiser reads x; a
-        given x is evaluated as given, with a warning when it lies outside them. Returns a
-        dict: f, g (floats) and the vectors (NumPy arrays); with hypergrad also
-        hypergrad_residual, hypergrad_solver and, when the lower Hessian is not positive
-        definite there, lower_hessian_min_eig. SolveError when the hypergradient fails
-        (.result: the other values)."""
+        hypergrad, phi, grad_phi, y_star; None (or "all") for all, and an empty list or name is
+        an OptionError, as in C. The default point is the one solve() starts from: the initial
+        x projected onto its constraints (a warning says so), y0 at that x when its
+        initialiser reads x; a given x is evaluated as given, with a warning when it lies
+        outside them. hypergrad is the implicit-function formula at (x, y), grad phi(x) only
+        where grad_y g = 0 (a warning says so elsewhere); phi, grad_phi and y_star are
+        f(x, y*(x)), its gradient and y*(x), with y*(x) solved by Newton (deterministic
+        problems, ny <= 2000, g strongly convex in y). Returns a dict: f, g, phi (floats) and
+        the vectors (NumPy arrays); with hypergrad also hypergrad_residual, hypergrad_solver
+        and, when the lower Hessian is not positive definite there, lower_hessian_min_eig.
+        SolveError when the hypergradient or phi fails (.result: the other values)."""
         if what is not None and not isinstance(what, str):
             what = ",".join(what)
         L = _lib.lib()

@@ -517,6 +517,12 @@ class Eval(unittest.TestCase):
         np.testing.assert_allclose(e["grad_y_g"], 2 * (y - x), atol=1e-12)
         np.testing.assert_allclose(e["hypergrad"], 2 * (y - 2), atol=1e-9)
         self.assertIn(e["hypergrad_solver"], ("cholesky", "eigendecomposition", "cg"))
+        # phi(x) = f(x, y*(x)) with y* = x: 5 at x = 1 (n = 5), grad 2 (x - 2) = -2
+        e = p.eval(x, y, what="phi,grad_phi,y_star")
+        self.assertEqual(set(e), {"phi", "grad_phi", "y_star"})
+        self.assertAlmostEqual(e["phi"], 5, delta=1e-9)
+        np.testing.assert_allclose(e["grad_phi"], -2, atol=1e-9)
+        np.testing.assert_allclose(e["y_star"], x, atol=1e-9)
         self.assertNotIn("g", e)
         self.assertEqual(set(p.eval()) >= {"f", "g", "hvp_yy", "hvp_xy"}, True)
         with self.assertRaises(bloc.OptionError) as cm:
