@@ -282,6 +282,14 @@ static int status_of(int rt_status) {
 
 /* ------------------------------------------------------------------ solving */
 
+/* RtRunConfig.on_message: the run's warnings and notes become p's diagnostics as they are
+ * made (category "run"), handed to its handler at once, in order with the progress. */
+static void on_message(void *ctx, const char *kind, const char *text) {
+  bloc_problem *p = ctx;
+  api_diag(p, strcmp(kind, "note") == 0 ? BLOC_NOTE : BLOC_WARNING, NULL, "%s", text);
+  api_flush(p);
+}
+
 int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress, void *user,
                bloc_result **out) {
   if (out) *out = NULL;
@@ -332,6 +340,8 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   r->user = user;
   cfg->on_trace = on_trace;
   cfg->on_trace_ctx = r;
+  cfg->on_message = on_message;
+  cfg->on_message_ctx = p;
   p->category = "run";
   api_flush(p); /* warnings about the options come before the solve's progress */
   int st = rt_solve(bp, &opt, cfg, &r->res);

@@ -165,14 +165,17 @@ static void clear_line(Run *r) {
 
 static void message(Run *r, const char *kind, const char *fmt, ...) RT_PRINTF(3, 4);
 static void message(Run *r, const char *kind, const char *fmt, ...) {
-  if (r->cfg->silent) return;
-  clear_line(r);
+  bool tell = r->cfg->on_message && strcmp(kind, "error") != 0;
+  if (r->cfg->silent && !tell) return;
+  char text[2048];
   va_list ap;
   va_start(ap, fmt);
-  fprintf(r->msg, "bloc: %s: ", kind);
-  vfprintf(r->msg, fmt, ap);
-  fputc('\n', r->msg);
+  vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
+  if (tell) r->cfg->on_message(r->cfg->on_message_ctx, kind, text);
+  if (r->cfg->silent) return;
+  clear_line(r);
+  fprintf(r->msg, "bloc: %s: %s\n", kind, text);
   fflush(r->msg);
 }
 

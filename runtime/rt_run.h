@@ -85,6 +85,12 @@ typedef struct RtRunConfig {
   bool isolated;
   RtTraceFn on_trace;       /* called at every trace point (NULL: none) */
   void *on_trace_ctx;
+  /* Each warning and note of the run as it is made (kind "warning" or "note", the text
+   * without "bloc: KIND: "), silent or not; none with quiet. Errors are RtResult.message.
+   * Library callers turn them into their diagnostics: a silent run's warnings (not
+   * converged, a biased estimate) reached no one. NULL: none. */
+  void (*on_message)(void *ctx, const char *kind, const char *text);
+  void *on_message_ctx;
   /* What happened before the run, for the result JSON's "compile" object (bloc run fills it;
    * a negative t_data leaves the object out): seconds in the data stage and in compiling
    * (parse, derive, code generation), how many of the JIT's compile parts there were and

@@ -62,7 +62,7 @@ typedef struct RtMethodImpl {
 
 typedef struct RtWarning {
   const char *key;      /* static identifier; one stored message per key */
-  char text[256];       /* the first occurrence */
+  char text[1024]; /* the first occurrence (advice at the end of long ones was cut) */
   uint64_t count;
   bool printed;
 } RtWarning;

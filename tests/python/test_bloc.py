@@ -47,6 +47,15 @@ lower objective g = sumsq(y - x)
 solve aid_cg(outer_steps = 50, x_step = 0.2, y_step = 0.5)
 """
 
+# g is not convex in y: aid_cg wanders and warns that it has not converged (test_run_warnings)
+NC_TEXT = """problem nc
+upper x : scalar = 1
+lower y : vector[2] = 0.1
+upper objective f = sumsq(y) + x^2
+lower objective g = 0.5 * y[0]^2 - 0.01 * y[1]^2 + 0.1 * y[1]^4 + x * sum(y)
+solve aid_cg(outer_steps = 20, x_step = 0.1, y_step = 0.1)
+"""
+
 # x0 lies outside its box, and y0 reads x (test_eval_at_solve_start)
 BOX_TEXT = """problem box
 upper x : vector[2] = [5, -3] in [0, 1]
@@ -287,6 +296,21 @@ class Errors(unittest.TestCase):
         self.assertIs(p._bound["Xtr"], data["Xtr"])  # used in place, kept alive
         del data
         self.assertEqual(p.solve(outer_steps=5).steps, 5)
+
+    def test_run_warnings(self):
+        """The run's own warnings are BlocWarnings (a silent solve told no one that it had not
+        converged), whole, and none with quiet=True."""
+        p = bloc.compile(text=NC_TEXT, name="nc.blo")
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            p.solve()
+        msgs = [str(x.message) for x in w if issubclass(x.category, bloc.BlocWarning)]
+        self.assertTrue(any("the run has not converged" in m and
+                            m.endswith(")") and "--keep best saves" in m for m in msgs), msgs)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            p.solve(quiet=True)
+        self.assertEqual([str(x.message) for x in w], [])
 
     def test_unknown_option(self):
         p = hc_problem(hc_data(2))

@@ -1072,6 +1072,55 @@ static void test_version(void **state) {
   assert_string_equal(bloc_version(), PACKAGE_VERSION);
 }
 
+/* The run's own warnings reach the caller: to the handler as they are made and in the call's
+ * diagnostics, category "run", whole (the advice at the end of this one was cut at 255
+ * characters); none with the run setting quiet. A silent solve (console off, the default)
+ * told no one that it had not converged. */
+static void test_run_warnings_to_caller(void **state) {
+  (void)state;
+  static const char text[] = "problem nc\n"
+                             "upper x : scalar = 1\n"
+                             "lower y : vector[2] = 0.1\n"
+                             "upper objective f = sumsq(y) + x^2\n"
+                             "lower objective g = 0.5 * y[0]^2 - 0.01 * y[1]^2 + 0.1 * y[1]^4"
+                             " + x * sum(y)\n"
+                             "solve aid_cg(outer_steps = 20, x_step = 0.1, y_step = 0.1)\n";
+  bloc_problem *p;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_string(p, "/nonexistent/nc.blo", text), BLOC_OK);
+  for (int quiet = 0; quiet < 2; quiet++) {
+    Heard heard = {0};
+    assert_int_equal(bloc_set_diag_handler(p, on_diag, &heard), BLOC_OK);
+    bloc_options *o;
+    assert_int_equal(bloc_options_new(&o), BLOC_OK);
+    if (quiet) assert_int_equal(bloc_options_run(o, "quiet", "on"), BLOC_OK);
+    bloc_result *r;
+    assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_OK);
+    int count = bloc_problem_diag_count(p);
+    const char *found = NULL;
+    for (int i = 0; i < count; i++) {
+      const bloc_diag *d = bloc_problem_diag(p, i);
+      if (strstr(bloc_diag_message(d), "the run has not converged")) {
+        found = bloc_diag_message(d);
+        assert_int_equal(bloc_diag_severity(d), BLOC_WARNING);
+        assert_string_equal(bloc_diag_category(d), "run");
+      }
+    }
+    if (quiet) {
+      assert_int_equal(heard.n, 0);
+      assert_null(found);
+    } else {
+      assert_int_equal(heard.n, count); /* each handed to the handler */
+      assert_non_null(found);
+      assert_non_null(strstr(found, "; --keep best saves the best trace point (step 10, "
+                                    "|hypergradient| "));
+    }
+    bloc_result_free(r);
+    bloc_options_free(o);
+  }
+  bloc_problem_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_version),
@@ -1092,6 +1141,7 @@ int main(void) {
       cmocka_unit_test(test_eval_one_draw),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_cache_warning_to_caller),
+      cmocka_unit_test(test_run_warnings_to_caller),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   if (tmpdir[0]) {
