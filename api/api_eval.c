@@ -127,6 +127,11 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   p->category = "eval";
   const BloProblem *bp = blo_problem(p->c);
   int64_t nx = bp->nx, ny = bp->ny;
+  p->category = "data";
+  if (api_nonfinite(p, "bloc_eval_at", "x", x, nx) ||
+      api_nonfinite(p, "bloc_eval_at", "y", y, ny) || api_nonfinite(p, "bloc_eval_at", "v", v, ny))
+    return api_end(p, BLOC_ERR_INPUT);
+  p->category = "eval";
   RtOracle o;
   char err[1024];
   if (rt_oracle_init(&o, bp, blo_seed(p->c), 1, err, sizeof err) != 0) {

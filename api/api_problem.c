@@ -1,6 +1,7 @@
 /* api_problem.c — the C API's problems (bloc.h): diagnostics, compiling, binding data from
  * memory, preparing (the data stage and the kernels) and the starting point. */
 #define _GNU_SOURCE /* open_memstream, strdup */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -548,12 +549,27 @@ const char *bloc_problem_summary(bloc_problem *p) {
   return p->summary;
 }
 
+int api_nonfinite(bloc_problem *p, const char *fn, const char *what, const double *v, int64_t n) {
+  for (int64_t i = 0; v && i < n; i++)
+    if (!isfinite(v[i])) {
+      api_diag(p, BLOC_ERROR, NULL, "%s: %s[%lld] is %g: a point must be finite", fn, what,
+               (long long)i, v[i]);
+      return 1;
+    }
+  return 0;
+}
+
 int bloc_set_start(bloc_problem *p, const double *x, const double *y) {
   if (!p) return BLOC_ERR_STATE;
   api_begin(p, "data");
   int rc = api_ensure_prepared(p, NULL);
   if (rc) return api_end(p, rc);
   BloProblem *bp = blo_problem(p->c);
+  /* refused as bloc run --init-x refuses it: a NaN start failed later, at the first oracle
+   * call, naming no start, and every later solve with it */
+  if (api_nonfinite(p, "bloc_set_start", "x", x, bp->nx) ||
+      api_nonfinite(p, "bloc_set_start", "y", y, bp->ny))
+    return api_end(p, BLOC_ERR_INPUT);
   if (x) memcpy(blo_x0(p->c), x, sizeof(double) * (size_t)bp->nx);
   if (y || x) p->y0_given = y != NULL; /* x alone: y0 follows it again */
   if (y) {
