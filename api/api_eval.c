@@ -111,7 +111,8 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
 int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const double *y,
                  const double *v, bloc_eval **out) {
   if (out) *out = NULL;
-  if (!p || !out) return BLOC_ERR_STATE;
+  if (!p) return BLOC_ERR_STATE;
+  if (!out) return api_null_arg(p, "bloc_eval_at", "out");
   api_begin(p, "eval");
   bool want[NWHAT];
   const char *bad;

@@ -77,6 +77,9 @@ OptSink api_opt_sink(bloc_problem *p, const char *label);
 /* How messages name p's defines (bloc_define): "define", or `given` ("-D": the bloc command's,
  * driver/api_cmd.c). */
 void api_set_defs_given(bloc_problem *p, const char *given);
+/* A NULL argument `arg` of `fn` (not the handle p): a "usage" error replacing p's diagnostics
+ * (those of an earlier call stayed, and looked like this call's); returns BLOC_ERR_INPUT. */
+int api_null_arg(bloc_problem *p, const char *fn, const char *arg);
 /* 1 after an error "FN: WHAT[i] is nan: ..." on p when v[0..n) (NULL: none) holds a value
  * that is not finite, else 0. */
 int api_nonfinite(bloc_problem *p, const char *fn, const char *what, const double *v, int64_t n);

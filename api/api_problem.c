@@ -182,8 +182,15 @@ static int misuse(bloc_problem *p, const char *what) {
   return BLOC_ERR_STATE;
 }
 
+int api_null_arg(bloc_problem *p, const char *fn, const char *arg) {
+  api_begin(p, "usage");
+  api_diag(p, BLOC_ERROR, NULL, "%s: %s is NULL", fn, arg);
+  return api_end(p, BLOC_ERR_INPUT);
+}
+
 int bloc_define(bloc_problem *p, const char *name, double value) {
-  if (!p || !name) return BLOC_ERR_STATE;
+  if (!p) return BLOC_ERR_STATE;
+  if (!name) return api_null_arg(p, "bloc_define", "name");
   if (p->stage != API_NEW)
     return misuse(p, "bloc_define: the problem is already compiled");
   api_begin(p, "usage");
@@ -195,7 +202,8 @@ int bloc_define(bloc_problem *p, const char *name, double value) {
 }
 
 int bloc_set_backend(bloc_problem *p, const char *backend) {
-  if (!p || !backend) return BLOC_ERR_STATE;
+  if (!p) return BLOC_ERR_STATE;
+  if (!backend) return api_null_arg(p, "bloc_set_backend", "backend");
   if (p->stage != API_NEW)
     return misuse(p, "bloc_set_backend: the problem is already compiled");
   api_begin(p, "option"); /* a bad value; "usage" is for calls out of order */
@@ -209,7 +217,8 @@ int bloc_set_backend(bloc_problem *p, const char *backend) {
 }
 
 int bloc_set_precision(bloc_problem *p, const char *precision) {
-  if (!p || !precision) return BLOC_ERR_STATE;
+  if (!p) return BLOC_ERR_STATE;
+  if (!precision) return api_null_arg(p, "bloc_set_precision", "precision");
   if (p->stage != API_NEW)
     return misuse(p, "bloc_set_precision: the problem is already compiled");
   api_begin(p, "option");
@@ -257,7 +266,10 @@ static BloCompileOptions compile_options(bloc_problem *p) {
 }
 
 static int compile(bloc_problem *p, const char *path, const char *text) {
-  if (!p || !path) return BLOC_ERR_STATE;
+  if (!p) return BLOC_ERR_STATE;
+  if (!path)
+    return api_null_arg(p, text ? "bloc_compile_string" : "bloc_compile_file",
+                        text ? "name" : "path");
   if (p->stage == API_FAILED) /* "already compiled" sent the caller looking for a success */
     return misuse(p, "bloc_compile: the problem failed to compile: compile the next file in a "
                      "new problem (bloc_problem_new)");
@@ -274,7 +286,8 @@ static int compile(bloc_problem *p, const char *path, const char *text) {
 int bloc_compile_file(bloc_problem *p, const char *path) { return compile(p, path, NULL); }
 
 int bloc_compile_string(bloc_problem *p, const char *name, const char *text) {
-  if (!text) return BLOC_ERR_STATE;
+  if (!p) return BLOC_ERR_STATE;
+  if (!text) return api_null_arg(p, "bloc_compile_string", "text");
   return compile(p, name, text);
 }
 
@@ -391,7 +404,8 @@ int bloc_problem_data_sparse(const bloc_problem *p, int i) {
 
 int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
               const int64_t *dims) {
-  if (!p || !name) return BLOC_ERR_STATE;
+  if (!p) return BLOC_ERR_STATE;
+  if (!name) return api_null_arg(p, "bloc_bind", "name");
   const AstDecl *d = bind_target(p, "bloc_bind", name);
   if (!d) return p->stage == API_COMPILED ? api_end(p, BLOC_ERR_INPUT) : BLOC_ERR_STATE;
   Shape s = decl_shape(d);
@@ -414,7 +428,8 @@ int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
 }
 
 int bloc_bind_csr(bloc_problem *p, const char *name, const bloc_csr *m) {
-  if (!p || !name) return BLOC_ERR_STATE;
+  if (!p) return BLOC_ERR_STATE;
+  if (!name) return api_null_arg(p, "bloc_bind_csr", "name");
   const AstDecl *d = bind_target(p, "bloc_bind_csr", name);
   if (!d) return p->stage == API_COMPILED ? api_end(p, BLOC_ERR_INPUT) : BLOC_ERR_STATE;
   Shape s = decl_shape(d);

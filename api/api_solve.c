@@ -293,7 +293,8 @@ static void on_message(void *ctx, const char *kind, const char *text) {
 int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress, void *user,
                bloc_result **out) {
   if (out) *out = NULL;
-  if (!p || !out) return BLOC_ERR_STATE;
+  if (!p) return BLOC_ERR_STATE;
+  if (!out) return api_null_arg(p, "bloc_solve", "out");
   api_begin(p, "option");
   const char *method = o ? o->method : NULL;
   int rc = api_ensure_prepared(p, method);

@@ -87,8 +87,10 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
   const char *name = method ? method : prog->method;
   if (!name) {
     char hint[1024];
-    snprintf(hint, sizeof hint,
-             "add 'solve lancbio(...)' to %s, or pass --method NAME (one of: %s)", prog->path,
+    bool cli = sink->set_label && strcmp(sink->set_label, "--set") == 0;
+    snprintf(hint, sizeof hint, "add 'solve lancbio(...)' to %s, or %s (one of: %s)", prog->path,
+             cli ? "pass --method NAME"
+                 : "name the method: bloc_options_method (Python: solve(\"NAME\"))",
              rt_method_names());
     report(sink, DIAG_ERROR, hint, "no method to run: the program has no 'solve' declaration");
     return 1;

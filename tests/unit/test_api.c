@@ -946,6 +946,14 @@ static void test_errors(void **state) {
   assert_string_equal(bloc_diag_category(first_diag(p)), "option");
   assert_int_equal(bloc_set_precision(p, "f16"), BLOC_ERR_INPUT);
   assert_string_equal(bloc_diag_category(first_diag(p)), "option");
+  /* a NULL argument: this call's error, not the last call's left in place */
+  assert_int_equal(bloc_define(p, NULL, 1), BLOC_ERR_INPUT);
+  assert_int_equal(bloc_problem_diag_count(p), 1);
+  assert_string_equal(bloc_diag_message(first_diag(p)), "bloc_define: name is NULL");
+  assert_string_equal(bloc_diag_category(first_diag(p)), "usage");
+  assert_int_equal(bloc_set_backend(p, "gpu"), BLOC_ERR_INPUT);
+  assert_int_equal(bloc_compile_string(p, "x.blo", NULL), BLOC_ERR_INPUT);
+  assert_string_equal(bloc_diag_message(first_diag(p)), "bloc_compile_string: text is NULL");
   bloc_problem_free(p);
 
   /* data: an unknown name (did you mean), a shape mismatch (at the declaration), NaN */
@@ -1057,6 +1065,9 @@ static void test_errors(void **state) {
                    BLOC_OK);
   assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &r), BLOC_ERR_INPUT);
   assert_non_null(strstr(bloc_diag_message(first_diag(p)), "no method to run"));
+  /* the API's way to name one, not the command line's --method */
+  assert_non_null(strstr(bloc_diag_hint(first_diag(p)), "or name the method: "
+                                                        "bloc_options_method (Python: "));
   bloc_problem_free(p);
   /* NULL handles */
   assert_int_equal(bloc_solve(NULL, NULL, NULL, NULL, &r), BLOC_ERR_STATE);
