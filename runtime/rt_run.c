@@ -670,6 +670,10 @@ static bool lower_cannot_recover(Run *r) {
   /* exact: when its solve failed at the best trace point's x, where a recovery would go back
    * to (else a smaller x step might keep x where g has a minimiser) */
   if (!(m->unrolled || (newton && r->good_step == r->res->best_step)) || !own) return false;
+  /* unrolled: when inner_lr is too large at the best point's x too. Where L grows with x (g =
+   * exp(lam) y^2 / 2), a step too large carried x to where it is, and one halving of x_step
+   * converged: itd with x_step = 5 stopped saying halving could not help */
+  if (m->unrolled && !probe_at(r, r->res->best_x, r->best_ys).blew_up) return false;
   size_t len = strlen(r->res->message);
   if (m->unrolled)
     snprintf(r->res->message + len, sizeof r->res->message - len,
