@@ -41,5 +41,12 @@ done
 "$bloc" compare quad.blo --methods stocbio,aid_cg --out-dir cmp >cmp.out 2>cmp.err ||
   fail "compare: status $?"
 grep -q "exact |grad phi|" cmp.err && fail "compare: the run's check ran beside the table's"
+# A lower loop that does not keep up (condition 1e5, 10 gradient steps of 1/(1.25 L)): the hint
+# is about y, not cg_steps, which aid_cg's said although cg_steps = n solves exactly
+sed 's/random_spd(n, 1, 1000)/random_spd(n, 1, 1e5)/' quad.blo >ill.blo
+"$bloc" run ill.blo --method aid_cg --set cg_steps=10 >/dev/null 2>ill.err || fail "ill: status $?"
+grep -q "its y is far from y\*(x) (|y - y\*(x)| = .*): the lower loop does not keep up with x;" \
+  ill.err || { fail "ill: no warning that y lags y*(x)"; cat ill.err; }
+grep -q "raise cg_steps" ill.err && fail "ill: the hint names cg_steps"
 [ $fails = 0 ] && echo "ok: the estimate check warns on stocbio and stable, not on aid_cg, exact"
 exit $((fails > 0))
