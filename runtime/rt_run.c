@@ -226,6 +226,12 @@ static void offer_best(Run *r, int64_t step) {
   if (!isfinite(v->f) || !isfinite(v->g) || !isfinite(v->gy_norm) || isnan(score) ||
       !rt_all_finite(s->p->n_reports, v->reports) || !rt_all_finite(s->ny, v->y))
     return;
+  /* past the divergence test's bound on f: the test saw the f of the step's upper gradient,
+   * one point behind, and ufom (whose first estimates are 0, so the start was only a
+   * fallback) saved a point at f = 6.9e63 as its best */
+  if (step > 0 && r->cfg->divergence_factor > 0 &&
+      fabs(v->f) > r->cfg->divergence_factor * fmax(1.0, fabs(r->f0)))
+    return;
   if (res->best_step >= 0 && !(score < r->best_score)) return;
   r->best_score = score;
   r->best_hg = hg;
@@ -399,10 +405,9 @@ static void check_estimate(Run *r) {
      * nothing), or its solve for v at that y (d - h(x, y): a truncated Neumann series). */
     char err[200];
     RtHypergrad hg = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = h, .v = hv};
-    bool diag = s->o.diag;
-    s->o.diag = true; /* counted as diagnostics, not as the method's calls */
+    bool prev = rt_oracle_set_diag(&s->o, true); /* diagnostics, not the method's calls */
     int hrc = rt_hypergrad_exact(&s->o, rt_oracle_draw(&s->o), s->x, s->y, &hg, err, sizeof err);
-    s->o.diag = diag;
+    rt_oracle_set_diag(&s->o, prev);
     rt_copy(nx, s->d, dh);
     rt_axpy(nx, -1.0, h, dh);
     rt_axpy(nx, -1.0, gphi, h);
@@ -881,7 +886,9 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
     if (s->impl->reset) s->impl->reset(s);
   }
   r->K = s->outer_steps;
-  r->best_by_f = p->n_samples > 0;
+  /* one draw of a random estimate (BSA, TTSA, UFOM's coin) says nothing of stationarity:
+   * UFOM's was 0 on a coin flip, which made a point at f = 12.4 its best (f0 = 0.27) */
+  r->best_by_f = p->n_samples > 0 || rt_method_random_estimate(&o);
   res->best_by = r->best_by_f ? "f" : "hypergrad_norm";
   r->halve = strcmp(rt_opt_word(&o, "on_divergence"), "halve") == 0;
   int64_t trace_every = (int64_t)rt_opt_num(&o, "trace_every");

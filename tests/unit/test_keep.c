@@ -231,6 +231,25 @@ static void test_best_after_failure(void **state) {
   tp_free(t);
 }
 
+/* A random estimate (UFOM's coin, q < 1) picks its best trace point by f: one draw's |d|, 0 on
+ * a coin flip, says nothing of stationarity (ufom kept a point at f = 12.4 as its best). */
+static void test_best_random_estimate(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  RtOptions o = tp_options("ufom", KV("x_step=0.1", "q=0.5", "outer_steps=20"));
+  RtRunConfig cfg = quiet_cfg();
+  RtResult r;
+  assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
+  assert_string_equal(r.best_by, "f");
+  rt_result_free(&r);
+  o = tp_options("ufom", KV("x_step=0.1", "q=1", "outer_steps=20"));
+  assert_int_equal(rt_solve(&t->p, &o, &cfg, &r), 0);
+  assert_string_equal(r.best_by, "hypergrad_norm");
+  rt_result_free(&r);
+  tp_free(t);
+}
+
 /* on_divergence = halve (the default): a step that diverges goes back to the best iterate with
  * half the step, says so, and records it; the run then reaches x*. A y step above 2/L halves
  * the y step too. A step that diverges at every size allowed stops with status 2 after 3. */
@@ -423,13 +442,10 @@ static void test_eval_draws(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_exact_pair),
-      cmocka_unit_test(test_loop_pair),
-      cmocka_unit_test(test_best_after_failure),
-      cmocka_unit_test(test_halve),
-      cmocka_unit_test(test_not_converging),
-      cmocka_unit_test(test_unrolled_blowup),
-      cmocka_unit_test(test_eval_draws),
+      cmocka_unit_test(test_exact_pair),         cmocka_unit_test(test_loop_pair),
+      cmocka_unit_test(test_best_after_failure), cmocka_unit_test(test_halve),
+      cmocka_unit_test(test_not_converging),     cmocka_unit_test(test_best_random_estimate),
+      cmocka_unit_test(test_unrolled_blowup),    cmocka_unit_test(test_eval_draws),
   };
   return cmocka_run_group_tests(tests, setup, fxd_remove);
 }
