@@ -223,7 +223,9 @@ static Program *compile(Arena *arena, Diag *diag, uint32_t file, const char *can
     base = base ? base + 1 : p->path;
     size_t n = strlen(base);
     if (n > 4 && has_suffix(base, ".blo")) n -= 4;
-    p->name = arena_strndup(arena, base, n);
+    char *name = arena_strndup(arena, base, n);
+    diag_sanitize_name(name); /* a file name may hold anything but '/' and NUL */
+    p->name = name;
   }
   return diag_error_count(diag) > before ? NULL : p;
 }

@@ -170,6 +170,22 @@ static size_t escape_unit(const unsigned char *s, size_t n, bool keep_tab, char 
   return len;
 }
 
+void diag_sanitize_name(char *s) {
+  size_t n = strlen(s), w = 0;
+  for (size_t i = 0; i < n;) {
+    char rep[16];
+    size_t len = escape_unit((const unsigned char *)s + i, n - i, false, rep);
+    if (rep[0] || s[i] == '"' || s[i] == '\\' || s[i] == '`') {
+      s[w++] = '_';
+    } else {
+      memmove(s + w, s + i, len);
+      w += len;
+    }
+    i += len;
+  }
+  s[w] = '\0';
+}
+
 /* Writes s[0..n) with escape_unit's units escaped. */
 static void put_escaped(FILE *out, const char *s, size_t n, bool keep_tab) {
   const unsigned char *u = (const unsigned char *)s;

@@ -91,6 +91,13 @@ int diag_error_count(const Diag *d);
  * for other echoes of source text and names to a terminal (bloc check's summary). */
 void diag_put_escaped(FILE *out, const char *s, size_t n);
 
+/* Makes s (NUL-terminated) safe to print, write into JSON or a gnuplot script and use in a
+ * file name, in place: every unit diag_put_escaped would escape (controls, bytes not part of
+ * well-formed UTF-8, invisible format characters) and each '"', '\\' and '`' becomes one '_'.
+ * For names taken from file names (a program without a `problem` line), which reached the
+ * terminal raw and ran a command through bloc compare's gnuplot script. */
+void diag_sanitize_name(char *s);
+
 /* Span covering both a and b (same file). */
 Span span_join(Span a, Span b);
 
