@@ -91,7 +91,8 @@ RT_API int rt_stream_inflated(RtStream *s);
 
 /* The lines of a text file, streamed: rt_lines_next gives the next line [*s, *e) without its
  * newline, valid until the next call and followed by '\n' or a NUL, and numbers it in no
- * (1-based). It holds one line at a time (plus a read-ahead block); reading past
+ * (1-based); a line holding a NUL byte may be given before its newline is read (the caller
+ * refuses it: text has none). It holds one line at a time (plus a read-ahead block); reading past
  * bound->max_bytes fails with rt_data_too_large's message, an empty file with
  * rt_data_read_file's. Returns 1 (a line), 0 (the end) or -1 (an error, message in err). */
 typedef struct RtLines {

@@ -149,12 +149,15 @@ typedef struct Text {
 } Text;
 
 /* Reads path (bounded by the declared shape, as every text loader) and counts it; a file with
- * a NUL byte or no example is an error. Returns 0 or -1 with a message (t->buf freed). */
-static int read_text(const char *path, int rank, int64_t rows, int64_t cols, Text *t, char *err,
-                     size_t errlen) {
+ * a NUL byte or no example is an error. decl names the declaration in the too-large message
+ * (NULL: the shape's own). Returns 0 or -1 with a message (t->buf freed). */
+static int read_text(const char *path, int rank, int64_t rows, int64_t cols, const char *decl,
+                     Text *t, char *err, size_t errlen) {
   RtReadBound bound; /* each row holds at most `cols` numbers, as text */
   memset(t, 0, sizeof *t);
   rt_data_bound(&bound, rank, rows, cols, RT_TEXT_PER_VALUE);
+  /* sparse[2, 3] is read as the text of [label | features], matrix[2, 4], which it said */
+  if (decl) snprintf(bound.decl, sizeof bound.decl, "%s", decl);
   if (rt_data_read_file(path, &bound, &t->buf, &t->len, err, errlen)) return -1;
   if (bound.over) { /* text has no header to explain the size: just refuse */
     free(t->buf);
@@ -226,7 +229,7 @@ RT_API int rt_load_libsvm(const char *path, RtShape want, RtTensor *out, RtErr f
                         "not %s",
                         path, decl);
   Text tx;
-  if (read_text(path, rank, rows, cols, &tx, err, errlen)) return -1;
+  if (read_text(path, rank, rows, cols, NULL, &tx, err, errlen)) return -1;
   int rc = -1;
   int64_t n = tx.n;
   char holds[64];
@@ -267,7 +270,7 @@ RT_API int rt_load_libsvm_csr(const char *path, RtShape want, RtCsr *out, RtErr 
                         "sparse[rows, features], not %s", path, decl);
   Text tx;
   /* the bound of the dense [label | features] text: a feature at most once a line */
-  if (read_text(path, 2, want.rows, want.cols + 1, &tx, err.buf, err.len)) return -1;
+  if (read_text(path, 2, want.rows, want.cols + 1, decl, &tx, err.buf, err.len)) return -1;
   int rc = -1;
   RtCsr m = {0};
   if (want.rows != RT_ANY && tx.n != want.rows) {
@@ -303,8 +306,12 @@ RT_API int rt_load_libsvm_labels(const char *path, RtShape want, RtTensor *out, 
   if (want.rank != 1 || want.rows < RT_ANY)
     return rt_data_errf(err.buf, err.len, "'%s': load_libsvm_labels needs a declaration "
                         "vector[rows], not %s", path, decl);
+  /* streamed, stopping at one example too many: nothing else bounds the file (/dev/zero and
+   * FIFOs held gigabytes) */
+  if (want.rows >= 0)
+    return rt_load_libsvm_labels_rows(path, want, (RtRows){0, want.rows}, out, err);
   Text tx;
-  if (read_text(path, 1, RT_ANY, 1, &tx, err.buf, err.len)) return -1;
+  if (read_text(path, 1, RT_ANY, 1, NULL, &tx, err.buf, err.len)) return -1;
   int rc = -1;
   RtTensor t = {0};
   if (want.rows != RT_ANY && tx.n != want.rows) {
@@ -342,6 +349,10 @@ typedef struct RowsOut {
   double *labels;
   RtCsr *csr;
   int64_t cap;
+  /* > 0: stop at the example after this many (the declared count), which makes the file too
+   * long: the labels' reading has no other bound (their features are not declared), and a
+   * FIFO fed `yes '1 1:1'` held 7.8 GB in 20 s */
+  int64_t limit;
 } RowsOut;
 
 /* Room for one more line's entries in the CSR arrays: at most `tokens` of them. */
@@ -378,6 +389,13 @@ static int libsvm_rows(const char *path, RtReadBound *bound, RtRows rows, int64_
     trim_line(&s, &e);
     if (s == e) continue;
     int64_t k = n++;
+    if (o->limit > 0 && n > o->limit) {
+      rc = rt_data_errf(err.buf, err.len,
+                        "'%s' holds more than %" PRId64 " example%s (line %" PRId64
+                        " is one more) but the declaration says %s",
+                        path, o->limit, o->limit == 1 ? "" : "s", L.no, decl);
+      break;
+    }
     if (k < rows.r0 || k >= r1) continue;
     int64_t i = k - rows.r0;
     Sink sk = {NULL, NULL, NULL, NULL, NULL};
@@ -434,7 +452,7 @@ RT_API int rt_load_libsvm_rows(const char *path, RtShape want, RtRows rows, RtTe
     return rt_data_errf(failure.buf, failure.len, "'%s': out of memory for %s", path, decl);
   RtReadBound bound;
   rt_data_bound(&bound, 2, want.rows, want.cols, RT_TEXT_PER_VALUE);
-  RowsOut o = {t.v, want.cols, NULL, NULL, 0};
+  RowsOut o = {t.v, want.cols, NULL, NULL, 0, 0};
   int64_t n;
   int rc = libsvm_rows(path, &bound, rows, want.cols - 1, decl, " (column 0 is the label)", &o,
                        &n, failure);
@@ -465,7 +483,7 @@ RT_API int rt_load_libsvm_csr_rows(const char *path, RtShape want, RtRows rows, 
   if (!m.rowptr) return rt_data_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
   RtReadBound bound;
   rt_data_bound(&bound, 2, want.rows, want.cols + 1, RT_TEXT_PER_VALUE);
-  RowsOut o = {NULL, 0, NULL, &m, 0};
+  RowsOut o = {NULL, 0, NULL, &m, 0, 0};
   int64_t n;
   int rc = libsvm_rows(path, &bound, rows, want.cols, decl, "", &o, &n, err);
   if (rc == 0 && n != want.rows) rc = examples_error(path, n, decl, err);
@@ -495,7 +513,7 @@ RT_API int rt_load_libsvm_labels_rows(const char *path, RtShape want, RtRows row
   if (!t.v) return rt_data_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
   RtReadBound bound;
   rt_data_bound(&bound, 1, RT_ANY, 1, RT_TEXT_PER_VALUE);
-  RowsOut o = {NULL, 0, t.v, NULL, 0};
+  RowsOut o = {NULL, 0, t.v, NULL, 0, want.rows};
   int64_t n;
   int rc = libsvm_rows(path, &bound, rows, INT64_MAX, decl, "", &o, &n, err);
   if (rc == 0 && n != want.rows) rc = examples_error(path, n, decl, err);

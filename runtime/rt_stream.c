@@ -177,10 +177,13 @@ RT_API int rt_lines_next(RtLines *r, const char **s, const char **e, RtErr err) 
   for (;;) {
     char *p = r->buf + r->beg, *end = r->buf + r->end;
     char *nl = memchr(p, '\n', (size_t)(end - p));
+    /* a NUL before the line ends: the line so far, which every text loader refuses, rather
+     * than a line that may never end (/dev/zero held gigabytes before) */
+    if (!nl && memchr(p, 0, (size_t)(end - p))) nl = end;
     if (nl || (r->eof && p < end)) {
       *s = p;
       *e = nl ? nl : end;
-      r->beg = nl ? (size_t)(nl + 1 - r->buf) : r->end;
+      r->beg = nl && nl < end ? (size_t)(nl + 1 - r->buf) : r->end;
       r->no++;
       return 1;
     }

@@ -26,6 +26,7 @@
 #include "fixture_dir.h"
 #include "load_expect.h"
 #include "rt_data.h"
+#include "rt_sparse.h"
 
 #define E sizeof g_err
 
@@ -119,6 +120,20 @@ static void test_device_and_pipe_are_bounded(void **state) {
   peak = load_peak_kb(rt_load_csv, 1, 2, 1, path, "is too large for the declaration vector[2]");
   pclose(src);
   if (peak > PEAK_LIMIT_KB) fail_msg("pipe: peak memory %ld KiB above the parent's", peak);
+  /* LIBSVM labels: their features are not declared, so no byte count bounds the file; a line
+   * with a NUL ends the read, and so does one example past the declared count (/dev/zero held
+   * 6.5 GB in 8 s; a pipe of `yes '1 1:1'` 7.8 GB in 20 s) */
+  peak = load_peak_kb(rt_load_libsvm_labels, 1, 2, 1, "/dev/zero",
+                      "'/dev/zero' line 1: contains a NUL byte");
+  if (peak > PEAK_LIMIT_KB) fail_msg("labels of /dev/zero: peak %ld KiB above the parent's", peak);
+  src = popen("yes '1 1:1' | head -c 50331648", "r");
+  assert_non_null(src);
+  snprintf(path, sizeof path, "/dev/fd/%d", fileno(src));
+  peak = load_peak_kb(rt_load_libsvm_labels, 1, 2, 1, path,
+                      "holds more than 2 examples (line 3 is one more) but the declaration "
+                      "says vector[2]");
+  pclose(src);
+  if (peak > PEAK_LIMIT_KB) fail_msg("labels of a pipe: peak %ld KiB above the parent's", peak);
 }
 
 /* A gzip of 48 MiB of "1\n" declared vector[2]: refused after about 1 MiB of decompression
@@ -189,6 +204,16 @@ static void test_libsvm_long_tokens_and_nul(void **state) {
                              rt_err(g_err, E)),
               t,
               "line 1: the value in '1:1.000000000000000000000000000000000000...' is not a number");
+  /* too large for sparse[2, 3]: the message names it, not the matrix[2, 4] of its text */
+  static char big[(size_t)3 << 20];
+  memcpy(big, "1 1:1\n0 2:1\n", 12);
+  RtCsr m;
+  g_err[0] = 0;
+  assert_int_equal(rt_load_libsvm_csr(fxd_bytes("big.svm", big, sizeof big), rt_shape(2, 2, 3), &m,
+                                      rt_err(g_err, E)),
+                   -1);
+  if (!strstr(g_err, "is too large for the declaration sparse[2, 3]: it holds more than"))
+    fail_msg("sparse too large: %s", g_err);
   p = fxd_bytes("nul.svm", "1 1:1\n1 1:\0002\n", 13);
   expect_fail(rt_load_libsvm(p, rt_shape(2, 2, 3), &t, rt_err(g_err, E)), t,
               "line 2: contains a NUL byte (is this a binary file?)");
