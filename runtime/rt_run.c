@@ -977,6 +977,10 @@ outputs_checked:
     }
     done = k + 1;
     r->hg_good = s->hg_norm;
+    /* after a recovery, its first step's |d| belongs to the first half: the segment's trace
+     * points may all lie in its second (a recovery at step 15 of 20, traced every 10) */
+    if (r->seg0 > 0 && done == r->seg0 + 1 && !(s->hg_norm <= r->hg_early))
+      r->hg_early = s->hg_norm;
     /* The first estimate is taken at the start: it scores the start, unless it is exactly 0,
      * which says nothing (SOBA's first d when v = 0 and f has no direct x term). */
     if (done == 1 && res->best_step == 0 && !r->best_by_f && s->hg_norm > 0 && isfinite(s->hg_norm))

@@ -198,9 +198,20 @@ static void put_escaped(FILE *out, const char *s, size_t n, bool keep_tab) {
   }
 }
 
+/* How much of a long source line (over 3 times this) an excerpt shows: this many bytes before
+ * the span's start and after its end (on the line), the rest as "...". A line of 150 KB of NUL
+ * bytes was echoed whole, escaped, by each of its 50 errors: 20 MB of output and 5 s. */
+enum { EXCERPT_CONTEXT = 80 };
+
+/* The first byte of the UTF-8 sequence holding text[i], but not before lo. */
+static uint32_t unit_start(const char *text, uint32_t i, uint32_t lo) {
+  while (i > lo && ((unsigned char)text[i] & 0xc0) == 0x80) i--;
+  return i;
+}
+
 /* Print the source line holding span.start (escaped), then a caret under the start and tildes
  * under the rest of the span that lies on that line. Tabs are kept and an escape is as wide as
- * its text, so columns line up. */
+ * its text, so columns line up. A long line is cut to EXCERPT_CONTEXT bytes each side. */
 static void print_excerpt(Diag *d, Span at) {
   const SrcFile *f = diag_file(d, at.file);
   if (!f) return;
@@ -209,15 +220,22 @@ static void print_excerpt(Diag *d, Span at) {
   uint32_t ls = f->line_starts[line - 1];
   uint32_t le = ls;
   while (le < f->len && f->text[le] != '\n' && f->text[le] != '\r') le++;
-  fprintf(d->out, "%5u | ", line);
-  put_escaped(d->out, f->text + ls, le - ls, true);
-  fprintf(d->out, "\n      | ");
+  uint32_t from = ls, to = le, last = at.end > at.start ? at.end : at.start;
+  bool cut = le - ls > 3 * EXCERPT_CONTEXT; /* a line of common length is shown whole */
+  if (cut && at.start > ls + EXCERPT_CONTEXT)
+    from = unit_start(f->text, at.start - EXCERPT_CONTEXT, ls);
+  if (cut && last < le && le - last > EXCERPT_CONTEXT)
+    to = unit_start(f->text, last + EXCERPT_CONTEXT, last);
+  const char *more = "...";
+  fprintf(d->out, "%5u | %s", line, from > ls ? more : "");
+  put_escaped(d->out, f->text + from, to - from, true);
+  fprintf(d->out, "%s\n      | %s", to < le ? more : "", from > ls ? "   " : "");
   const unsigned char *u = (const unsigned char *)f->text;
-  uint32_t end = at.end < le ? at.end : le;
+  uint32_t end = at.end < to ? at.end : to;
   bool caret = false;
-  for (uint32_t i = ls; i < le && (i < end || !caret);) {
+  for (uint32_t i = from; i < to && (i < end || !caret);) {
     char rep[16];
-    size_t k = escape_unit(u + i, le - i, true, rep);
+    size_t k = escape_unit(u + i, to - i, true, rep);
     size_t w = rep[0] ? strlen(rep) : k; /* a character as it is: a column a byte, as col */
     for (size_t j = 0; j < w; j++) {
       if (i < at.start) fputc(!j && u[i] == '\t' ? '\t' : ' ', d->out);

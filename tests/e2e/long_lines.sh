@@ -1,0 +1,25 @@
+#!/bin/sh
+# long_lines.sh — diagnostics on long lines stay small and fast: each excerpt shows 80 bytes
+# each side of the error. 150 KB of NUL bytes gave 20 MB of output in 5 s (each of 50 errors
+# echoed the whole line, escaped), 400 KB did not finish in 20 s, and a 1 MB line of spaces
+# after one bad byte wrote 50 MB.
+. "$(dirname "$0")/prologue.sh"
+cd "$tmp" || exit 1
+head -c 400000 /dev/zero >zero.blo
+"$bloc" check zero.blo >/dev/null 2>zero.err
+st=$?
+[ $st = 1 ] || fail "NUL bytes: status $st, expected 1"
+size=$(wc -c <zero.err)
+[ "$size" -lt 100000 ] || fail "NUL bytes: $size bytes of diagnostics"
+grep -q '^zero.blo:1:1: error: unexpected byte 0x00' zero.err ||
+  { fail "no error"; head -3 zero.err; }
+{ printf 'problem p\nupper x : scalar = 0\nlower y : scalar = 0\nupper objective f = y + $'
+  head -c 1000000 /dev/zero | tr '\0' ' '
+  printf '\nlower objective g = y ^ 2\n'; } >spaces.blo
+"$bloc" check spaces.blo >/dev/null 2>spaces.err
+size=$(wc -c <spaces.err)
+[ "$size" -lt 10000 ] || fail "a 1 MB line: $size bytes of diagnostics"
+grep -q '^    4 | upper objective f = y + \$ .*\.\.\.$' spaces.err ||
+  { fail "excerpt"; cat spaces.err; }
+[ $fails = 0 ] && echo "ok: excerpts of long lines are cut"
+exit $((fails > 0))
