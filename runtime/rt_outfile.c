@@ -112,6 +112,10 @@ static char *outfile_follow(const char *path, int *fd) {
 
 RT_API int rt_outfile_open(RtOutFile *o, const char *path, char *err, size_t errlen) {
   memset(o, 0, sizeof *o);
+  if (!path[0]) { /* --out "$UNSET": refused before the run, not after hours of it */
+    errno = ENOENT;
+    return outfile_err(err, errlen, "cannot write '': %s", strerror(errno));
+  }
   if (strcmp(path, "-") == 0) { /* stdout: flushed and checked on commit, never closed */
     o->f = stdout;
     return 0;

@@ -233,6 +233,15 @@ for args in "emit-c p.blo -o p.blo" "emit-c p.blo -o imp.blo" "run p.blo --trace
     err || bad "bloc $args: $(cat err)"
   cksum p.blo imp.blo d.csv | cmp -s - before || bad "bloc $args changed an input"
 done
+# an empty output name (--out "$UNSET") is refused before the run: it failed after it, the
+# run's work lost
+for flag in --out --trace --save-x --save-y; do
+  "$bloc" run p.blo "$flag" '' >out 2>err
+  rc=$?
+  [ $rc = 1 ] || bad "run $flag '': exit $rc, not 1"
+  grep -q "cannot write the .* file '': No such file or directory" err || bad "$flag '': $(cat err)"
+  [ -s out ] && bad "run $flag '': the run ran ($(head -1 out))"
+done
 echo 0.5 >x0.csv
 "$bloc" run p.blo --init-x x0.csv --save-x x0.csv --quiet >out 2>err ||
   bad "--init-x F --save-x F: $(cat err)"
