@@ -658,6 +658,7 @@ int emit_c(const BloCompiled *c, const EmitCOptions *o, FILE *out, char *err, si
       fputs(data[i].s ? data[i].s : "", out);
     }
     write_defines(w, ndata_max, out);
+    emit_data_write_inputs(w, out);
     for (int i = 0; i < nparts; i++) write_problem(&parts[i], out);
     write_parts(parts, nparts, out);
     write_options(w, out);

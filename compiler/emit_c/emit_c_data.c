@@ -91,6 +91,22 @@ static const char *absolute_path(Emit *e, const char *path) {
   return arena_printf(&e->arena, "%s/%s", cwd, path);
 }
 
+void emit_data_write_inputs(Emit *e, FILE *f) {
+  fputs("\n/* The data files the solver reads, which no output may replace (as bloc run) */\n"
+        "static const char *const emit_inputs[] = {",
+        f);
+  const IrGraph *g = e->o->embed_data || !e->c->ir ? NULL : &e->c->ir->graph;
+  for (uint32_t i = 0; g && i < g->count; i++) {
+    const IrNode *n = g->nodes[i];
+    if (n->op != IR_LOAD || !n->str) continue;
+    EmitBuf path = {0};
+    emit_c_string(&path, absolute_path(e, n->str));
+    fprintf(f, "%s, ", path.s);
+    emit_buf_free(&path);
+  }
+  fputs("NULL};\n", f);
+}
+
 static void node_code(G *g, const IrNode *n) {
   Emit *e = g->e;
   char o[64], a[64], b[64], nb[48], nb2[48];

@@ -78,6 +78,10 @@ const char *emit_kernel_symbol(const Emit *e, BloKernelId id, char buf[64]);
  * values themselves (written straight to `out` by emit_data_write_embedded). Checks the
  * embedding limit (user error). */
 void emit_data_stage(Emit *e, EmitBuf *out);
+/* The table emit_inputs[] of main (emit_c_main.c.in): the absolute paths of the data files the
+ * solver loads (none with embed_data), NULL-terminated. An emitted solver's --save-x A.csv
+ * replaced its own data file A.csv; bloc run refuses that. */
+void emit_data_write_inputs(Emit *e, FILE *f);
 /* With embed_data: the arrays of the embedded values, streamed to f. */
 void emit_data_write_embedded(Emit *e, FILE *f);
 /* The name of data tensor k in the interface (PREFIX_DATA_<name>): its declaration's name,

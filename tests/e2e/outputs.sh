@@ -246,6 +246,18 @@ echo 0.5 >x0.csv
 "$bloc" run p.blo --init-x x0.csv --save-x x0.csv --quiet >out 2>err ||
   bad "--init-x F --save-x F: $(cat err)"
 [ "$(cat x0.csv)" != 0.5 ] || bad "--init-x F --save-x F did not save x"
+# the emitted solver refuses it too: its --save-x d.csv replaced the data it loads
+"$bloc" emit-c p.blo -o in_solver.c && ${CC:-cc} -std=c99 -O0 in_solver.c -o in_solver -lm \
+  2>err || bad "the solver of p.blo does not build: $(head -3 err)"
+for args in "--save-x d.csv" "--out link.csv" "--trace $PWD/d.csv"; do
+  # shellcheck disable=SC2086
+  ./in_solver $args >out 2>err
+  rc=$?
+  [ $rc = 1 ] || bad "solver $args: exit $rc, not 1"
+  grep -q "error: --[a-z-]*: the output '.*' is the input '$PWD/d.csv' (a data file): refusing" \
+    err || bad "solver $args: $(cat err)"
+  cksum p.blo imp.blo d.csv | cmp -s - before || bad "solver $args changed an input"
+done
 cd .. || exit 1
 
 # 9. two outputs of one command never write one file: `--trace F --out F` kept the JSON alone,
