@@ -737,9 +737,10 @@ static int open_out(Run *r, RtOutFile *o, const char *path, const char *what) {
   return user_error(r, "cannot write the %s file '%s': %s", what, path, strerror(errno));
 }
 
-/* Commit an output file; 0, or a user error. */
-static int commit_out(Run *r, RtOutFile *o, const char *path, const char *what) {
-  if (rt_outfile_commit(o, path, NULL, 0) == 0) return 0;
+/* Commit an output file; 0, or a user error. A write into a pipe whose reader went away is
+ * none when that is why the run stopped (piped: status 128 + SIGPIPE). */
+static int commit_out(Run *r, RtOutFile *o, const char *path, const char *what, bool piped) {
+  if (rt_outfile_commit(o, path, NULL, 0) == 0 || (piped && errno == EPIPE)) return 0;
   return user_error(r, "error writing the %s file '%s': %s", what, path, strerror(errno));
 }
 
@@ -1061,13 +1062,19 @@ outputs_checked:
   double t_out = now();
   const double *save_x = res->saved_best ? res->best_x : res->x;
   const double *save_y = res->saved_best ? res->best_y : res->y;
-  if (cfg->save_x_path && rt_save_vector(&r->outs[1], cfg->save_x_path, s->nx, save_x))
+  /* A run stopped by SIGPIPE (its reader, `| head`, went away) exits 128 + SIGPIPE as
+   * documented: writes into that closed pipe fail because of what stopped it, not an error of
+   * their own (it exited 1, "error writing the trace file '-': Broken pipe") */
+  bool piped = status == 128 + SIGPIPE;
+  if (cfg->save_x_path && rt_save_vector(&r->outs[1], cfg->save_x_path, s->nx, save_x) &&
+      !(piped && errno == EPIPE))
     status = user_error(r, "cannot write x to '%s': %s", cfg->save_x_path, strerror(errno));
-  if (cfg->save_y_path && rt_save_vector(&r->outs[2], cfg->save_y_path, s->ny, save_y))
+  if (cfg->save_y_path && rt_save_vector(&r->outs[2], cfg->save_y_path, s->ny, save_y) &&
+      !(piped && errno == EPIPE))
     status = user_error(r, "cannot write y to '%s': %s", cfg->save_y_path, strerror(errno));
   if (r->trace) {
     r->trace = NULL;
-    if (commit_out(r, &r->trace_out, cfg->trace_path, "trace")) status = RT_STATUS_USER;
+    if (commit_out(r, &r->trace_out, cfg->trace_path, "trace", piped)) status = RT_STATUS_USER;
   }
   res->t_output += now() - t_out;
   res->t_total = now() - t_begin;
@@ -1077,7 +1084,7 @@ outputs_checked:
     } else {
       res->status = status;
       rt_result_json(r->outs[0].f, s, res, cfg);
-      if (commit_out(r, &r->outs[0], cfg->out_path, "result")) status = RT_STATUS_USER;
+      if (commit_out(r, &r->outs[0], cfg->out_path, "result", piped)) status = RT_STATUS_USER;
     }
   }
 

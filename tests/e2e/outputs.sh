@@ -83,6 +83,18 @@ for sig in TERM:143:15 HUP:129:1 PIPE:141:13; do
   [ -z "$(temps_left)" ] || bad "SIG${sig%:*}: temporaries left: $(temps_left)"
 done
 
+# ... and a real closed pipe: `--trace - | head -1` stops the run with SIGPIPE, 141, the other
+# outputs written (it exited 1: "error writing the trace file '-': Broken pipe")
+if ! ignored 13; then
+  previous
+  { "$bloc" run "$blo" $long --quiet --trace - --set trace_every=1 --out out.json 2>err
+    echo $? >rc.txt; } | head -1 >/dev/null
+  [ "$(cat rc.txt)" = 141 ] || bad "a closed pipe: exit $(cat rc.txt), not 141: $(cat err)"
+  grep -q '"stop_reason": "interrupted"' out.json || bad "a closed pipe: no result JSON"
+  grep -q "Broken pipe" err && bad "a closed pipe is reported as an error: $(cat err)"
+  rm -f rc.txt
+fi
+
 # 3. mode kept, symbolic link written through
 previous
 chmod 600 x.csv
