@@ -1,6 +1,7 @@
 /* main.c — bloc's entry point: global flags (--help, --version), `bloc help CMD`, and
  * dispatch to the subcommands of LANGUAGE.md §8. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -241,6 +242,9 @@ int main(int argc, char **argv) {
   /* before anything else runs: OpenBLAS's idle workers would spin through the data stage and
    * the JIT (0.02-0.05 s of `bloc run`'s time to its first step; doc/performance.md) */
   rt_blas_stop_idle_threads();
+  /* a file-size limit (ulimit -f) makes a write fail with EFBIG, which every output reports
+   * (status 1, the old file kept), instead of killing bloc silently with status 153 */
+  signal(SIGXFSZ, SIG_IGN);
   driver_ranks_start(&argc, &argv);
   bool every = on_every_rank(argc, argv);
   int rc = every || rt_mpi_rank() == 0 ? dispatch(argc, argv) : 0;

@@ -95,6 +95,17 @@ if ! ignored 13; then
   rm -f rc.txt
 fi
 
+# ... and a file-size limit (ulimit -f): a write error, status 1, the old file kept; bloc was
+# killed by SIGXFSZ (status 153, only the shell saying why) and left its temporary behind
+previous
+(ulimit -f 1 && exec "$bloc" run "$blo" --quiet --set outer_steps=3 --out out.json 2>err)
+rc=$?
+[ $rc = 1 ] || bad "ulimit -f: exit $rc, not 1"
+grep -q "error writing the result file 'out.json': File too large" err ||
+  bad "ulimit -f: $(cat err)"
+unchanged "ulimit -f"
+[ -z "$(temps_left)" ] || bad "ulimit -f: temporaries left: $(temps_left)"
+
 # 3. mode kept, symbolic link written through
 previous
 chmod 600 x.csv
