@@ -81,31 +81,63 @@ static int outfile_own_fd(const char *path) {
   return -1;
 }
 
+/* Whether the symbolic link at path (lst its lstat) may be followed, by the kernel's rule
+ * for fs.protected_symlinks: not when it lies in a sticky directory others may write (/tmp)
+ * and neither we nor the directory's owner own it. bloc resolves links itself (to write
+ * beside the target and rename), so the kernel's check never saw them: another user's link
+ * /tmp/r.json -> ~/victim made `--out /tmp/r.json` replace victim. */
+#ifndef S_ISVTX /* XSI: not declared under a strict _POSIX_C_SOURCE (emitted solvers) */
+#define S_ISVTX 01000
+#endif
+static int outfile_link_trusted(const char *path, const struct stat *lst) {
+  const char *slash = strrchr(path, '/');
+  char dir[PATH_MAX];
+  size_t len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+  if (len >= sizeof dir) return 0;
+  memcpy(dir, !slash ? "." : path, len);
+  dir[len] = '\0';
+  struct stat ds;
+  if (stat(dir, &ds) != 0) return 0;
+  int shared = (ds.st_mode & S_ISVTX) && (ds.st_mode & S_IWOTH);
+  return !shared || lst->st_uid == geteuid() || lst->st_uid == ds.st_uid;
+}
+
 /* The file a chain of symbolic links at path leads to (malloc'ed), or NULL with errno. A link
  * to a missing file leads to that name, so it is created where the link points. A name of one
  * of the process's descriptors (outfile_own_fd) ends the chain, *fd set: its link leads to the
  * file the descriptor holds open (a shell's `> log`), which is not to be replaced. */
 static char *outfile_follow(const char *path, int *fd) {
   char *cur = outfile_strdup(path);
+  int why = ELOOP; /* the chain is too long, unless a step below says otherwise */
   *fd = -1;
   for (int depth = 0; cur && depth < 40; depth++) {
     struct stat st;
     if ((*fd = outfile_own_fd(cur)) >= 0) return cur;
     if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) return cur;
+    if (!outfile_link_trusted(cur, &st)) {
+      why = EACCES;
+      break;
+    }
     char buf[PATH_MAX];
     ssize_t n = readlink(cur, buf, sizeof buf - 1);
-    if (n < 0) break;
+    if (n < 0) {
+      why = errno;
+      break;
+    }
     buf[n] = '\0';
     const char *slash = strrchr(cur, '/');
     size_t dirlen = buf[0] == '/' || !slash ? 0 : (size_t)(slash - cur) + 1;
     char *next = malloc(dirlen + (size_t)n + 1);
-    if (!next) break;
+    if (!next) {
+      why = ENOMEM;
+      break;
+    }
     memcpy(next, cur, dirlen);
     memcpy(next + dirlen, buf, (size_t)n + 1);
     free(cur);
     cur = next;
   }
-  if (cur) errno = ELOOP;
+  if (cur) errno = why;
   free(cur);
   return NULL;
 }

@@ -117,6 +117,28 @@ ln -s real.csv link.csv
 [ "$(wc -l <real.csv)" = 4 ] || bad "the link's target was not written"
 rm -f link.csv real.csv
 
+# ... but not another user's link in a sticky directory others may write (/tmp), as the
+# kernel's fs.protected_symlinks would refuse a shell's `>`: bloc follows links itself, so
+# `--out /tmp/r.json` replaced the file another user's link r.json pointed to. As root only
+# (the link must belong to someone else).
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+  mkdir -m 1777 sticky
+  echo victim >victim.txt
+  ln -s "$PWD/victim.txt" sticky/r.json
+  chown -h nobody sticky/r.json
+  "$bloc" run "$blo" --quiet --set outer_steps=3 --out sticky/r.json >/dev/null 2>err
+  rc=$?
+  [ $rc = 1 ] || bad "another user's link in a sticky directory: exit $rc, not 1"
+  grep -q "cannot write the result file 'sticky/r.json': Permission denied" err ||
+    bad "another user's link: $(cat err)"
+  [ "$(cat victim.txt)" = victim ] || bad "another user's link was followed"
+  ln -s "$PWD/victim.txt" sticky/mine.json # ours: followed, as everywhere
+  "$bloc" run "$blo" --quiet --set outer_steps=3 --out sticky/mine.json >/dev/null 2>err ||
+    bad "our own link in a sticky directory: $(cat err)"
+  grep -q '"problem"' victim.txt || bad "our own link in a sticky directory was not followed"
+  rm -rf sticky victim.txt
+fi
+
 # 4. an output that cannot be written: refused before the run, nothing truncated
 previous
 "$bloc" run "$blo" --quiet --out out.json --save-x x.csv --save-y missing/y.csv 2>err
