@@ -219,7 +219,10 @@ static void print_excerpt(Diag *d, Span at) {
   diag_line_col(d, at.file, at.start, &line, &col);
   uint32_t ls = f->line_starts[line - 1];
   uint32_t le = ls;
-  while (le < f->len && f->text[le] != '\n' && f->text[le] != '\r') le++;
+  /* to the newline (a CRLF's CR left out): a lone CR inside the line is shown as \x0d, where
+   * stopping at it hid the rest of the line, the error's column included */
+  while (le < f->len && f->text[le] != '\n') le++;
+  if (le > ls && f->text[le - 1] == '\r') le--;
   uint32_t from = ls, to = le, last = at.end > at.start ? at.end : at.start;
   bool cut = le - ls > 3 * EXCERPT_CONTEXT; /* a line of common length is shown whole */
   if (cut && at.start > ls + EXCERPT_CONTEXT)
