@@ -108,10 +108,10 @@ const char *jit_cache_dir(JitCache *c, const char *dir, char *buf, size_t len) {
   const char *env = getenv("BLOC_CACHE");
   if (env && !strcmp(env, "0")) return NULL;
   int w;
-  if (dir) {
-    w = snprintf(buf, len, "%s", dir);
-  } else if ((env = getenv("BLOC_CACHE_DIR"))) {
-    w = snprintf(buf, len, "%s", env);
+  const char *named = dir ? dir : getenv("BLOC_CACHE_DIR");
+  bool chosen = named != NULL; /* a place the user named: say why it is not used */
+  if (named) {
+    w = snprintf(buf, len, "%s", named);
   } else if ((env = getenv("XDG_CACHE_HOME")) && *env == '/') {
     w = snprintf(buf, len, "%s/bloc", env);
   } else if ((env = getenv("HOME")) && *env) {
@@ -119,7 +119,13 @@ const char *jit_cache_dir(JitCache *c, const char *dir, char *buf, size_t len) {
   } else {
     return NULL;
   }
-  if (w <= 0 || (size_t)w >= len || make_dirs(buf)) return NULL;
+  if (w <= 0 || (size_t)w >= len) return NULL;
+  if (make_dirs(buf)) { /* BLOC_CACHE_DIR=/dev/null or a file disabled the cache silently */
+    if (chosen)
+      warn(c, "not using the compile cache '%s': %s; compiling afresh", buf,
+           errno == ENOTDIR || errno == EEXIST ? "it is not a directory" : strerror(errno));
+    return NULL;
+  }
   int fd = open_dir(c, buf);
   if (fd < 0) return NULL;
   close(fd);

@@ -43,4 +43,11 @@ chmod 660 "$dir"/*.o
 run "entries" "$want"
 chmod 660 "$dir"/*.o # the run replaced them with its own
 run "entries, --quiet" "" --quiet
+
+# a cache named by BLOC_CACHE_DIR that is no directory (a file, /dev/null) disabled the cache
+# without a word
+touch "$tmp/file"
+for dir in "$tmp/file" /dev/null; do
+  run "$dir" "not using the compile cache '$dir': it is not a directory; compiling afresh"
+done
 exit $((fails > 0))
