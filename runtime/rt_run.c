@@ -175,7 +175,7 @@ static void message(Run *r, const char *kind, const char *fmt, ...) {
   if (tell) r->cfg->on_message(r->cfg->on_message_ctx, kind, text);
   if (r->cfg->silent) return;
   clear_line(r);
-  fprintf(r->msg, "bloc: %s: %s\n", kind, text);
+  fprintf(r->msg, "%s: %s: %s\n", r->cfg->who ? r->cfg->who : "bloc", kind, text);
   fflush(r->msg);
 }
 

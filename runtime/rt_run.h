@@ -71,6 +71,7 @@ typedef struct RtRunConfig {
   int64_t seed;             /* >= 0: overrides the option 'seed'; -1: use the option */
   FILE *progress;           /* progress stream; NULL: stderr */
   FILE *messages;           /* warnings and errors ("bloc: warning: ..."); NULL: stderr */
+  const char *who; /* how those messages begin: NULL "bloc", an emitted solver its name */
   RtProgressMode progress_mode;
   double plain_interval;    /* seconds between plain progress lines (default 5) */
   int ritz_steps;           /* Lanczos steps of the Ritz diagnostic (default 10; 0: off) */

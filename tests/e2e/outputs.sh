@@ -355,6 +355,10 @@ refused "--save-x ('same_link.txt') and --save-y ('same.txt') write the same fil
 refused "--out given twice" ./solver --out same.txt --out new.txt
 ./solver --quiet --set outer_steps=3 --save-x /dev/null --save-y /dev/null >/dev/null 2>err ||
   bad "the solver with /dev/null as two outputs: $(cat err)"
+# the solver's runtime messages name it, as its option errors do (they said "bloc:")
+./solver --quiet --out missing/r.json >/dev/null 2>err
+grep -q "^\./solver: error: cannot write the result file 'missing/r.json'" err ||
+  bad "the solver's runtime error: $(cat err)"
 rm -f same.txt same_link.txt solver solver.c out.txt x.txt
 
 # ---- every command's --help describes every flag of its usage line (issue 16 item 4)
