@@ -116,8 +116,10 @@ def check(handle, status, accept=(_lib.OK,), result=None):
     cat = errs[0].category if errs else None
     if status == _lib.ERR_STATE:
         cls = UsageError
-    elif cat == "eval" and status == _lib.ERR_INPUT:
-        cls = OptionError  # an argument of eval(), e.g. an unknown quantity
+    elif cat in ("eval", "run") and status == _lib.ERR_INPUT:
+        # an argument of eval() (an unknown quantity), a run setting the solve could not use
+        # (an output file it cannot write): not a numerical failure, which SolveError is
+        cls = OptionError
     elif status == _lib.ERR_NUMERICAL:
         cls = SolveError
     else:

@@ -245,7 +245,8 @@ class Problem:
 
         method: a method name (None: the program's `solve` line). options: the method's
         options as keyword arguments (outer_steps=200, x_step=0.5, on_divergence="stop",
-        ...: `bloc help METHOD`), over the program's; numbers, strings and bools. Also the
+        ...: `bloc help METHOD`), over the program's; numbers, strings and bools (None leaves
+        an option as the program has it, as if it were not given). Also the
         run settings trace_file, result_file, x_file, y_file (write bloc run's files), keep
         ("best" or "last"), console (print progress on stderr as bloc run does), quiet.
 
@@ -255,9 +256,12 @@ class Problem:
 
         Ctrl-C (SIGINT) stops the solve after its current step and raises KeyboardInterrupt
         (its .result holds the iterate reached); the problem can be solved again. Raises
-        OptionError for an unknown option (with a did-you-mean hint), DataError for data the
-        solve could not load, SolveError on numerical failure (.result: the last good
-        iterate)."""
+        OptionError for an unknown option (with a did-you-mean hint) or an output file it
+        cannot write, DataError for data the solve could not load, SolveError on numerical
+        failure (.result: the last good iterate)."""
+        if method is not None and not isinstance(method, str):
+            raise _py_error(OptionError, "solve: method expects a method name (a string), got "
+                            "%r" % (method,), category="option")
         L = _lib.lib()
         with self._lock:
             h = self._handle()

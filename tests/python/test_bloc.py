@@ -327,6 +327,12 @@ class Errors(unittest.TestCase):
             p.solve(keep="worst")
         with self.assertRaises(bloc.OptionError):
             p.solve(x_step=[1, 2])
+        with self.assertRaises(bloc.OptionError) as cm:  # was AttributeError from .encode()
+            p.solve(3)
+        self.assertIn("method expects a method name", str(cm.exception))
+        with self.assertRaises(bloc.OptionError) as cm:  # was a SolveError, "numerical failure"
+            p.solve(outer_steps=2, trace_file="/nonexistent/dir/t.csv")
+        self.assertIn("cannot write the trace file", str(cm.exception))
         # options of every type: numbers, words, bools, run settings
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore", bloc.BlocWarning)  # m0, m_max are lancbio's
