@@ -469,8 +469,11 @@ static int split_methods(bloc_problem *p, const char *list, char *buf, const cha
     char *comma = strchr(s, ',');
     if (comma) *comma = '\0';
     if (!*s || n == 64) {
-      api_diag(p, BLOC_ERROR, NULL, "bloc_prepare: %s in the method list '%s'",
-               *s ? "more than 64 names" : "an empty name", list);
+      /* no function named: `bloc run --method ''` comes here too */
+      if (!*list) api_diag(p, BLOC_ERROR, NULL, "an empty method name");
+      else
+        api_diag(p, BLOC_ERROR, NULL, "%s in the method list '%s'",
+                 *s ? "more than 64 names" : "an empty name", list);
       return -1;
     }
     if (!opt_find_method_to(&sink, s)) return -1;

@@ -664,7 +664,7 @@ static void test_prepare_unknown_method(void **state) {
     const char *list, *says, *hint;
   } c[] = {{"lancbio,lancboi", "unknown method 'lancboi'", "did you mean 'lancbio'?"},
            {"nosuch", "unknown method 'nosuch'", NULL},
-           {"", "an empty name in the method list ''", NULL},
+           {"", "an empty method name", NULL},
            {"aid_cg,", "an empty name in the method list 'aid_cg,'", NULL}};
   for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
     assert_int_equal(bloc_prepare(p, c[i].list), BLOC_ERR_INPUT);
