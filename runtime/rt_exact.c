@@ -20,6 +20,7 @@ typedef struct Ex {
   int st_newton, st_indef, st_lower_gnorm;
   bool indef_step; /* this step's solves met a Hessian that is not positive definite */
   bool unsolved;   /* and its Newton solve stopped short of y_tol (ex_blew_up) */
+  bool stalled; /* the last Newton solve stopped at the rounding floor, above y_tol */
 } Ex;
 
 /* y_step and inner_steps are not exact's (rt_method_unused_option): setting them is refused
@@ -99,12 +100,22 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
 static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   int64_t n = s->ny;
   bool diag = s->o.diag;
-  double gn = INFINITY;
+  double gn = INFINITY, hist[5] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
+  bool f32 = s->p->precision == BLO_PREC_F32;
+  E->stalled = false;
   for (int it = 0; it <= E->max_inner; it++) {
     RtDraw key = rt_oracle_draw(&s->o);
     double g = rt_oracle_grad_g(&s->o, key, s->x, y, s->gy);
     gn = rt_nrm2(n, s->gy);
     if (!(gn >= E->y_tol) || it == E->max_inner) break;
+    /* In precision f32 the data's rounding puts a floor under |grad_y g| far above the
+     * default y_tol (1.5e-7 on a ridge problem): five Newton steps that did not halve it are
+     * at that floor. Every outer step spent its 100 Newton steps there. */
+    if (f32 && gn > 0.5 * hist[it % 5]) {
+      E->stalled = true;
+      break;
+    }
+    hist[it % 5] = gn;
     build_hessian(s, E, y);
     rt_copy(n, s->gy, E->dy);
     solve(s, E, k, E->dy, true);
@@ -143,7 +154,13 @@ static void ex_step(RtSolver *s, int64_t k) {
   double gn = newton(s, E, k, s->y);
   s->stats[E->st_lower_gnorm] = gn;
   E->unsolved = E->indef_step && !(gn < E->y_tol);
-  if (gn >= E->y_tol)
+  if (gn >= E->y_tol && E->stalled)
+    rt_solver_warn(s, "exact.lower",
+                   "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g: "
+                   "Newton steps no longer lower it (the rounding of the float data, precision "
+                   "f32); a y_tol above it, or precision f64, stops this warning",
+                   (long long)k + 1, gn, E->y_tol);
+  else if (gn >= E->y_tol)
     rt_solver_warn(s, "exact.lower",
                    "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g "
                    "after %d Newton steps",
