@@ -325,17 +325,59 @@ static const BloBinding *binding(const BloCompiled *c, const BloCompileOptions *
   return NULL;
 }
 
+/* Marks in need[] the data declarations expression e names (through the bodies of the user
+ * functions it calls). */
+static void mark_data_refs(const AstExpr *e, uint8_t *need) {
+  if (!e) return;
+  if (e->kind == AST_IDENT && e->ref && e->ref->kind == DECL_DATA) need[e->ref->index] = 1;
+  if (e->kind == AST_CALL) mark_data_refs(e->inlined, need);
+  for (int i = 0; i < e->nargs; i++) mark_data_refs(e->args[i], need);
+}
+
+/* Which declarations the data stage must compute: those the objectives, the reports, the
+ * initial values and the bounds of constrained variables name (from the program: their IR
+ * may be lowered after the data stage), and what the unbound ones among them are computed
+ * from (declarations read only earlier ones: one pass from the last). With nothing bound, all
+ * of them (NULL). A declaration only bound ones were computed from is left out: binding Xtr,
+ * declared hcat(images[0:n, :] / 255, ones(n)), still read all of images' file, and failed
+ * when it was missing. */
+static const uint8_t *needed_decls(BloCompiled *c, const BloCompileOptions *opt) {
+  IrProblem *p = c->ir;
+  const Program *prog = c->prog;
+  if (opt->nbindings == 0) return NULL;
+  uint8_t *need = arena_calloc(&c->arena, (size_t)p->ndata + 1, 1);
+  if (prog->f) mark_data_refs(prog->f->init, need);
+  if (prog->g) mark_data_refs(prog->g->init, need);
+  for (int r = 0; r < prog->nreports; r++) mark_data_refs(prog->reports[r]->init, need);
+  for (int j = 0; j < prog->nlower; j++) mark_data_refs(prog->lower[j]->init, need);
+  for (int i = 0; i < prog->nupper; i++) {
+    mark_data_refs(prog->upper[i]->init, need);
+    const AstConstraint *k = prog->upper[i]->con;
+    if (k && k->lo_data) need[k->lo_data->index] = 1;
+    if (k && k->hi_data) need[k->hi_data->index] = 1;
+  }
+  IrNode **order;
+  for (int k = p->ndata - 1; k >= 0; k--) {
+    if (!need[k] || binding(c, opt, k)) continue;
+    size_t m = ir_topo(&p->graph, &p->data_value[k], 1, &order);
+    for (size_t i = 0; i < m; i++)
+      if (order[i]->op == IR_DATA && order[i]->attr[0] < p->ndata) need[order[i]->attr[0]] = 1;
+  }
+  return need;
+}
+
 /* The data stage's lazily held IDX declarations, opened all at once on the thread pool:
  * inflating them is most of what remains of a data stage like hyper-cleaning's, and files
  * inflate side by side. The files that opened are in c->idx; the result, by declaration,
  * holds the failures (rc), which the data stage reports when it reaches them, in order, as
  * when it opened the files one by one. */
-static IdxOpen *open_idx_all(BloCompiled *c, const BloCompileOptions *opt, const int64_t *want) {
+static IdxOpen *open_idx_all(BloCompiled *c, const BloCompileOptions *opt, const int64_t *want,
+                             const uint8_t *need) {
   IrProblem *p = c->ir;
   IdxOpen *by_k = arena_calloc(&c->arena, (size_t)p->ndata + 1, sizeof *by_k);
   int *ks = xcalloc((size_t)p->ndata + 1, sizeof(int)), n = 0;
   for (int k = 0; k < p->ndata; k++)
-    if (!binding(c, opt, k) && idx_lazy(c, k)) {
+    if (!binding(c, opt, k) && (!need || need[k]) && idx_lazy(c, k)) {
       by_k[k] = (IdxOpen){k, want[k], NULL, 0, ""};
       ks[n++] = k;
     }
@@ -411,9 +453,11 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
   IrProblem *p = c->ir;
   IrEvalInputs in = stage_inputs(c);
   int64_t *want = rows_wanted(c);
-  IdxOpen *opened = open_idx_all(c, opt, want);
+  const uint8_t *need = needed_decls(c, opt);
+  IdxOpen *opened = open_idx_all(c, opt, want, need);
   for (int k = 0; k < p->ndata; k++) {
     const AstDecl *d = c->prog->data[k];
+    if (need && !need[k]) continue; /* c->data[k] stays NULL: nothing reads it */
     int64_t size = shape_size(p->data_value[k]->shape); /* one rank's rows when sharded */
     const BloBinding *bind = binding(c, opt, k);
     const double *bound = bind ? bind->values : NULL;

@@ -842,6 +842,41 @@ static void test_bind_csr(void **state) {
   bloc_problem_free(p);
 }
 
+/* A declaration only bound ones are computed from is not loaded: binding X, declared from
+ * images (whose file is missing here), read images' file anyway and failed. One that the
+ * objectives read directly still is (t, bound too here, is read; u's file is missing and
+ * nothing reads u: no error either). */
+static void test_bind_derived_skips_source(void **state) {
+  (void)state;
+  static const char text[] = "problem der\n"
+                             "data images : matrix[4, 3] = load_csv(\"missing.csv\")\n"
+                             "data X : matrix[4, 4] = hcat(images / 2, ones(4))\n"
+                             "data u : vector[4] = load_csv(\"missing_too.csv\")\n"
+                             "data t : vector[4] = load_csv(\"t.csv\")\n"
+                             "upper lam : scalar = 0\n"
+                             "lower w : vector[4] = 0\n"
+                             "upper objective f = sumsq(X @ w - t)\n"
+                             "lower objective g = sumsq(X @ w - t) + exp(lam) * sumsq(w)\n";
+  double X[16] = {1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 1, 1, 1, 1, 1}, t[4] = {1, 2, 3, 4};
+  for (int b = 0; b < 2; b++) { /* the evaluator lowers the objectives after the data stage */
+    bloc_problem *p;
+    assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+    assert_int_equal(bloc_set_backend(p, b ? "interp" : "jit"), BLOC_OK);
+    assert_int_equal(bloc_compile_string(p, "/nonexistent/der.blo", text), BLOC_OK);
+    assert_int_equal(bloc_bind(p, "X", X, 2, (int64_t[]){4, 4}), BLOC_OK);
+    assert_int_equal(bloc_bind(p, "t", t, 1, (int64_t[]){4}), BLOC_OK);
+    assert_int_equal(bloc_prepare(p, "all"), BLOC_OK);
+    bloc_eval *e;
+    assert_int_equal(bloc_eval_at(p, "f", NULL, NULL, NULL, &e), BLOC_OK);
+    const double *v;
+    int64_t n;
+    assert_int_equal(bloc_eval_get(e, "f", &v, &n), BLOC_OK);
+    assert_true(v[0] == 30); /* w = 0: sumsq(t) */
+    bloc_eval_free(e);
+    bloc_problem_free(p);
+  }
+}
+
 /* ---- every error path */
 
 /* ---- warnings of the compile */
@@ -1144,6 +1179,7 @@ int main(void) {
       cmocka_unit_test(test_bind_f32_leaves_arrays),
       cmocka_unit_test(test_bind_sparse_refused),
       cmocka_unit_test(test_bind_csr),
+      cmocka_unit_test(test_bind_derived_skips_source),
       cmocka_unit_test(test_precision_option),
       cmocka_unit_test(test_report_names),
       cmocka_unit_test(test_relative_path_after_chdir),
