@@ -24,6 +24,11 @@ struct BloCompiled {
   float **f32;              /* precision f32: the float copies the compiled kernels read (in
                                the arena; NULL entries where data[k] holds the values) */
   uint8_t *borrowed;        /* [ndata]: data[k] is the caller's (BloBinding), not freed */
+  /* [ndata] or NULL: > 0 when declaration k is read only as its first rows_needed[k] rows, by
+   * row slices in the data stage (a 60000-row image file sliced to 5000), else -1; the
+   * emitted solver reads only those rows, as bloc's data stage does */
+  int64_t *rows_needed;
+  int64_t *want; /* during the data stage: rows_wanted's rows per declaration */
   double *x0, *y0;
   void *jit;                /* JitModule when the JIT backend is used */
   BloTimings time;

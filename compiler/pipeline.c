@@ -452,7 +452,7 @@ static void free_data(BloCompiled *c, int k) {
 static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
   IrProblem *p = c->ir;
   IrEvalInputs in = stage_inputs(c);
-  int64_t *want = rows_wanted(c);
+  int64_t *want = c->want = rows_wanted(c);
   const uint8_t *need = needed_decls(c, opt);
   IdxOpen *opened = open_idx_all(c, opt, want, need);
   for (int k = 0; k < p->ndata; k++) {
@@ -494,7 +494,7 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
 /* IDX declarations read only in part by the data stage, which the hoisted tensors, initial
  * values or kernels read too: read whole now (reporting what the rest of the file holds
  * wrong), before the evaluator or mark_used asks for them. */
-static int complete_idx(BloCompiled *c) {
+static int complete_idx(BloCompiled *c, const int64_t *want) {
   IrProblem *p = c->ir;
   size_t nroots = (size_t)(p->nhoisted + p->nupper + p->nlower);
   for (int k = 0; k < BLO_K_COUNT; k++) nroots += (size_t)p->kernels[k].nouts;
@@ -506,9 +506,14 @@ static int complete_idx(BloCompiled *c) {
   for (int k = 0; k < BLO_K_COUNT; k++)
     for (int o = 0; o < p->kernels[k].nouts; o++) roots[nroots++] = p->kernels[k].outs[o].node;
   size_t n = ir_topo(&p->graph, roots, nroots, &order);
+  c->rows_needed = arena_calloc(&c->arena, (size_t)p->ndata + 1, sizeof(int64_t));
+  for (int k = 0; k < p->ndata; k++)
+    c->rows_needed[k] =
+        want && want[k] > 0 && want[k] < c->prog->data[k]->shape.rows ? want[k] : -1;
   for (size_t i = 0; i < n; i++) {
     if (order[i]->op != IR_DATA || order[i]->attr[0] >= p->ndata) continue;
     int k = (int)order[i]->attr[0];
+    c->rows_needed[k] = -1; /* the kernels, a hoisted tensor or an initial value read it all */
     if (c->idx[k] && rt_idx_rows_read(c->idx[k]) < c->prog->data[k]->shape.rows &&
         open_idx(c, k, -1))
       return 1;
@@ -1024,7 +1029,7 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
   for (int h = 0; h < p->nhoisted; h++) c->data[p->ndata + h] = NULL;
   c->ndata_total = p->ndata + p->nhoisted;
   t0 = now_ms();
-  int rc = complete_idx(c);
+  int rc = complete_idx(c, c->want);
   if (rc == 0) rc = eval_hoisted_and_inits(c);
   c->time.data_ms += now_ms() - t0;
   if (rc) {
