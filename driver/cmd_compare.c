@@ -521,8 +521,25 @@ static int exit_status(const Compare *cmp) {
   return worst;
 }
 
+/* PREFIX_summary.csv (cmp_write_summary), replaced whole when complete. 0, or 1 after an
+ * error. */
+static int write_summary(const Compare *cmp) {
+  RtOutFile o;
+  char err[1024];
+  if (rt_outfile_open(&o, cmp->summary_path, err, sizeof err)) {
+    error("%s", err);
+    return 1;
+  }
+  cmp_write_summary(cmp, o.f);
+  if (rt_outfile_commit(&o, cmp->summary_path, err, sizeof err)) {
+    error("%s", err);
+    return 1;
+  }
+  return 0;
+}
+
 static void print_outputs(const Compare *cmp, FILE *out) {
-  fprintf(out, "\nwrote %s and %s", cmp->csv_path, cmp->gp_path);
+  fprintf(out, "\nwrote %s, %s and %s", cmp->csv_path, cmp->summary_path, cmp->gp_path);
   int nplots = 0;
   for (int i = 0; i < cmp->nq; i++) nplots += cmp->q[i].plot != NULL;
   if (nplots && cmp->drawn) {
@@ -544,6 +561,7 @@ static void cmp_free(Compare *cmp) {
   free(cmp->q);
   free(cmp->csv_path);
   free(cmp->gp_path);
+  free(cmp->summary_path);
   free(cmp->prefix);
 }
 
@@ -554,9 +572,10 @@ static int open_outputs(Compare *cmp, const char *prefix, const char *out_dir, R
   if (make_prefix(cmp, prefix, out_dir)) return 1;
   cmp->csv_path = xasprintf("%s.csv", cmp->prefix);
   cmp->gp_path = xasprintf("%s.gp", cmp->prefix);
+  cmp->summary_path = xasprintf("%s_summary.csv", cmp->prefix);
   char err[1024];
-  const char *outs[] = {cmp->csv_path, cmp->gp_path};
-  for (int i = 0; i < 2; i++)
+  const char *outs[] = {cmp->csv_path, cmp->gp_path, cmp->summary_path};
+  for (int i = 0; i < 3; i++)
     if (blo_output_replaces_input(cmp->c, outs[i], err, sizeof err)) {
       error("%s", err);
       return 1;
@@ -595,7 +614,8 @@ static int compare(Compare *cmp, const CmdArgs *a, const char *prefix, const cha
     rc = 1;
   }
   if (!rc) {
-    rc = cmp_plot(cmp);
+    rc = write_summary(cmp);
+    rc = cmp_plot(cmp) || rc;
     cmp_print_table(cmp, stdout);
     print_outputs(cmp, stdout);
     rc = rc ? rc : exit_status(cmp);

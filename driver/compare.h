@@ -70,6 +70,7 @@ typedef struct Compare {
   int nq;
   char *csv_path;     /* PREFIX.csv */
   char *gp_path;      /* PREFIX.gp */
+  char *summary_path; /* PREFIX_summary.csv: the table's numbers, for scripts */
   char *prefix;       /* PREFIX: the directory of the outputs and the base of their names */
   int time_column;    /* of the trace */
   double time_max;    /* largest trace time (s), to pick the unit of the time axis */
@@ -101,5 +102,12 @@ int cmp_plot_bad_byte(const char *prefix);
 /* Print the summary table (one row per method, best values marked) on out: the method's own f
  * and |hypergradient| unmarked, the yardstick phi and |grad phi| and the reports marked. */
 void cmp_print_table(const Compare *cmp, FILE *out);
+
+/* The table as CSV on out, one row per method, every number at full precision (%.17g), for
+ * scripts: method, status, stop, steps, time, f, hypergrad_norm, phi, grad_phi_norm (the
+ * projected-gradient norm with constrained x: grad_phi_projected says), phi_note (why phi
+ * was not measured), every report, and the calls of every oracle kind. An empty field is a
+ * value the run does not have. The columns are the same whatever the methods did. */
+void cmp_write_summary(const Compare *cmp, FILE *out);
 
 #endif

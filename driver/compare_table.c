@@ -221,3 +221,63 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
   free(width);
   free(cols);
 }
+
+/* A CSV field: quoted, with quotes doubled, when it holds a comma, a quote or a line end. */
+static void csv_text(FILE *out, const char *s) {
+  if (!strpbrk(s, ",\"\n\r")) {
+    fputs(s, out);
+    return;
+  }
+  fputc('"', out);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', out);
+    fputc(*s, out);
+  }
+  fputc('"', out);
+}
+
+/* ",v" at full precision, or "," for a value the run does not have. */
+static void csv_num(FILE *out, double v) {
+  if (isfinite(v)) fprintf(out, ",%.17g", v);
+  else fputc(',', out);
+}
+
+void cmp_write_summary(const Compare *cmp, FILE *out) {
+  fputs("method,status,stop,steps,time,f,hypergrad_norm,phi,grad_phi_norm,grad_phi_projected,"
+        "phi_note",
+        out);
+  for (int k = 2; k < cmp->nq; k++) {
+    fputc(',', out);
+    csv_text(out, cmp->q[k].name);
+  }
+  for (int c = 0; c < RT_CALL_NKINDS; c++) fprintf(out, ",calls_%s", rt_call_names[c]);
+  fputc('\n', out);
+  for (int i = 0; i < cmp->nruns; i++) {
+    const CmpRun *r = &cmp->runs[i];
+    const RtResult *res = &r->res;
+    bool ran = r->state == CMP_RAN, solved = ran && res->stop != RT_STOP_NONE;
+    csv_text(out, r->method);
+    if (ran) fprintf(out, ",%d", res->status);
+    else fputc(',', out);
+    fprintf(out, ",%s", stop_text(r));
+    if (solved) fprintf(out, ",%lld", (long long)res->steps);
+    else fputc(',', out);
+    csv_num(out, solved ? res->t_solve : NAN);
+    csv_num(out, solved ? res->f : NAN);
+    csv_num(out, solved ? res->hypergrad_norm : NAN);
+    csv_num(out, r->phi_measured ? r->phi.phi : NAN);
+    csv_num(out, r->phi_measured ? r->phi.grad_norm : NAN);
+    fprintf(out, ",%s", r->phi_measured ? (r->phi.projected ? "1" : "0") : "");
+    fputc(',', out);
+    if (!r->phi_measured && r->phi.why[0]) csv_text(out, r->phi.why);
+    for (int k = 2; k < cmp->nq; k++) {
+      int q = cmp->q[k].report;
+      csv_num(out, solved && q < res->n_reports ? res->reports[q] : NAN);
+    }
+    for (int c = 0; c < RT_CALL_NKINDS; c++) {
+      if (solved) fprintf(out, ",%llu", (unsigned long long)res->calls[c]);
+      else fputc(',', out);
+    }
+    fputc('\n', out);
+  }
+}

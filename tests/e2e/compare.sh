@@ -109,7 +109,21 @@ for m in $methods; do
     fail "no table row for $m: $(cat "$tmp/stdout")"
 done
 grep -q '\*' "$tmp/stdout" || fail "no best value marked"
-grep -q "wrote $tmp/out/quadratic.csv" "$tmp/stdout" || fail "the outputs are not listed"
+grep -q "wrote $tmp/out/quadratic.csv, $tmp/out/quadratic_summary.csv and" "$tmp/stdout" ||
+  fail "the outputs are not listed"
+# the table's numbers for scripts: a row per method, in order, phi at full precision (the
+# table prints 6 digits of the same number)
+sum=$tmp/out/quadratic_summary.csv
+head -1 "$sum" | grep -q '^method,status,stop,steps,time,f,hypergrad_norm,phi,grad_phi_norm,' ||
+  fail "summary header: $(head -1 "$sum")"
+[ "$(tail -n +2 "$sum" | cut -d, -f1 | tr '\n' ' ')" = "$(echo $methods) " ] ||
+  fail "summary rows: $(cut -d, -f1 "$sum" | tr '\n' ' ')"
+for m in $methods; do
+  phi=$(grep "^$m," "$sum" | cut -d, -f8)
+  shown=$(printf '%.6g' "$phi")
+  grep "^$m " "$tmp/stdout" | grep -q " $shown[* ]" ||
+    fail "$m: the summary's phi $phi is not the table's ($shown)"
+done
 
 # ---- the methods with optional kernels (grad_x g, J'u): compiled for them, counted in the table
 "$bloc" compare "$prog" --methods lancbio,f2sa,hjfbio,stable $common --quiet \
