@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "rt_output.h"
 
 #define CELL 48
 
@@ -222,20 +223,6 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
   free(cols);
 }
 
-/* A CSV field: quoted, with quotes doubled, when it holds a comma, a quote or a line end. */
-static void csv_text(FILE *out, const char *s) {
-  if (!strpbrk(s, ",\"\n\r")) {
-    fputs(s, out);
-    return;
-  }
-  fputc('"', out);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', out);
-    fputc(*s, out);
-  }
-  fputc('"', out);
-}
-
 /* ",v" at full precision, or "," for a value the run does not have. */
 static void csv_num(FILE *out, double v) {
   if (isfinite(v)) fprintf(out, ",%.17g", v);
@@ -248,7 +235,7 @@ void cmp_write_summary(const Compare *cmp, FILE *out) {
         out);
   for (int k = 2; k < cmp->nq; k++) {
     fputc(',', out);
-    csv_text(out, cmp->q[k].name);
+    rt_csv_text(out, cmp->q[k].name);
   }
   for (int c = 0; c < RT_CALL_NKINDS; c++) fprintf(out, ",calls_%s", rt_call_names[c]);
   fputc('\n', out);
@@ -256,7 +243,7 @@ void cmp_write_summary(const Compare *cmp, FILE *out) {
     const CmpRun *r = &cmp->runs[i];
     const RtResult *res = &r->res;
     bool ran = r->state == CMP_RAN, solved = ran && res->stop != RT_STOP_NONE;
-    csv_text(out, r->method);
+    rt_csv_text(out, r->method);
     if (ran) fprintf(out, ",%d", res->status);
     else fputc(',', out);
     fprintf(out, ",%s", stop_text(r));
@@ -269,7 +256,7 @@ void cmp_write_summary(const Compare *cmp, FILE *out) {
     csv_num(out, r->phi_measured ? r->phi.grad_norm : NAN);
     fprintf(out, ",%s", r->phi_measured ? (r->phi.projected ? "1" : "0") : "");
     fputc(',', out);
-    if (!r->phi_measured && r->phi.why[0]) csv_text(out, r->phi.why);
+    if (!r->phi_measured && r->phi.why[0]) rt_csv_text(out, r->phi.why);
     for (int k = 2; k < cmp->nq; k++) {
       int q = cmp->q[k].report;
       csv_num(out, solved && q < res->n_reports ? res->reports[q] : NAN);

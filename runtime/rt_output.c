@@ -30,9 +30,8 @@ static void csv_num(FILE *f, double v) {
   put_num(f, v);
 }
 
-/* A CSV cell holding a name: quoted when it contains a separator or a quote. */
-static void csv_name(FILE *f, const char *s) {
-  if (!strpbrk(s, ",\"\n")) {
+RT_API void rt_csv_text(FILE *f, const char *s) {
+  if (!strpbrk(s, ",\"\n\r")) {
     fputs(s, f);
     return;
   }
@@ -57,7 +56,7 @@ RT_API void rt_trace_header(FILE *f, const BloProblem *p) {
   fputs("step,time,f,g,grad_y_g_norm,hypergrad_norm,residual,ritz_min,ritz_max", f);
   for (int i = 0; i < p->n_reports; i++) {
     fputc(',', f);
-    csv_name(f, p->report_names && p->report_names[i] ? p->report_names[i] : "report");
+    rt_csv_text(f, p->report_names && p->report_names[i] ? p->report_names[i] : "report");
   }
   for (int i = 0; i < NTRACE_KINDS; i++) fprintf(f, ",%s", trace_calls[i]);
   fputc('\n', f);

@@ -15,6 +15,9 @@
 
 /* Trace: the header row. */
 RT_API void rt_trace_header(FILE *f, const BloProblem *p);
+/* A CSV field holding text: quoted, quotes doubled, when it holds a comma, a quote or a line
+ * end (a report's name in the trace header; compare's summary). */
+RT_API void rt_csv_text(FILE *f, const char *s);
 /* One row: step (completed outer steps), time (solver seconds), diagnostics, |d| (NaN: empty),
  * then the method's cumulative oracle calls. */
 RT_API void rt_trace_row(FILE *f, int64_t step, double time, const RtDiagValues *dv, double hg_norm,
