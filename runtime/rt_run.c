@@ -227,8 +227,8 @@ static void offer_best(Run *r, int64_t step) {
       !rt_all_finite(s->p->n_reports, v->reports) || !rt_all_finite(s->ny, v->y))
     return;
   /* past the divergence test's bound on f: the test saw the f of the step's upper gradient,
-   * one point behind, and ufom (whose first estimates are 0, so the start was only a
-   * fallback) saved a point at f = 6.9e63 as its best */
+   * one point behind, and itd on ridge regression saved step 8, at f = 2.9e30, as its best
+   * (tests/golden/run_best_bound.blo) */
   if (step > 0 && r->cfg->divergence_factor > 0 &&
       fabs(v->f) > r->cfg->divergence_factor * fmax(1.0, fabs(r->f0)))
     return;
@@ -888,7 +888,7 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   }
   r->K = s->outer_steps;
   /* one draw of a random estimate (BSA, TTSA, UFOM's coin) says nothing of stationarity:
-   * UFOM's was 0 on a coin flip, which made a point at f = 12.4 its best (f0 = 0.27) */
+   * UFOM's is exactly 0 on a coin flip, which ranked such a point first */
   r->best_by_f = p->n_samples > 0 || rt_method_random_estimate(&o);
   res->best_by = r->best_by_f ? "f" : "hypergrad_norm";
   r->halve = strcmp(rt_opt_word(&o, "on_divergence"), "halve") == 0;

@@ -232,7 +232,7 @@ static void test_best_after_failure(void **state) {
 }
 
 /* A random estimate (UFOM's coin, q < 1) picks its best trace point by f: one draw's |d|, 0 on
- * a coin flip, says nothing of stationarity (ufom kept a point at f = 12.4 as its best). */
+ * a coin flip, says nothing of stationarity, and ranked such a point first. */
 static void test_best_random_estimate(void **state) {
   (void)state;
   TpSpec sp = tp_default_spec();
