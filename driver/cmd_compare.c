@@ -676,6 +676,7 @@ int cmd_compare(int argc, char **argv) {
     a.methods = names;
     a.nmethods = cmp.nruns;
     cmd_precision_from_sets(&a, set_texts, nsets); /* the data are compiled once, for all */
+    rc = cmd_seed_from_sets(&a, set_texts, nsets);
     a.quiet = cmp.quiet;
     rc = cmd_compile(&a, false, &c);
   }

@@ -209,6 +209,20 @@ void cmd_precision_from_sets(CmdArgs *a, const char *const *sets, int n) {
   }
 }
 
+int cmd_seed_from_sets(CmdArgs *a, const char *const *sets, int n) {
+  const char *last = NULL;
+  for (int i = 0; i < n; i++)
+    if (strncmp(sets[i], "seed=", 5) == 0) last = sets[i] + 5;
+  uint64_t s;
+  if (!last || rt_seed_parse("--set seed", last, &s)) return 0; /* a bad value: the options' */
+  if (a->seed_set && s != a->seed)
+    return cmd_usage_error(a->cmd, "--seed %llu and --set seed=%s disagree: give one seed",
+                           (unsigned long long)a->seed, last);
+  a->seed = s;
+  a->seed_set = true;
+  return 0;
+}
+
 void cmd_args_free(CmdArgs *a) {
   for (int i = 0; i < a->ndefs; i++) free((char *)a->defs[i].name);
   free(a->defs);

@@ -55,6 +55,12 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * a bad value is left to option resolution to report). */
 void cmd_precision_from_sets(CmdArgs *a, const char *const *sets, int n);
 
+/* --set seed=N among sets[0..n) is --seed N (the last one wins): the seed of the data stage's
+ * generators too, as the solve line's `seed` is; it changed only the method's draws while the
+ * result JSON recorded it as the run's seed. With --seed another value is an error (returns 1
+ * after the usage error); a bad value is left to option resolution. */
+int cmd_seed_from_sets(CmdArgs *a, const char *const *sets, int n);
+
 /* Free what cmd_parse allocated (the -D list). */
 void cmd_args_free(CmdArgs *a);
 
