@@ -225,9 +225,11 @@ static void check_objective(Sema *S, AstDecl *d) {
 
 /* The trace's columns (runtime/rt_output.c, rt_trace_column) and the result's scalar fields
  * (api/api_solve.c, fill_fields: what bloc_result_get and Python's Result know), but the
- * oracle counts, which are every name calls_KIND and diag_calls_KIND. A report so named would
- * be hidden there: bloc_result_get finds the run's own first, the trace CSV has two columns
- * of that name. test_api.c checks this list against the library's. */
+ * oracle counts, which are every name calls_KIND and diag_calls_KIND; and the columns of bloc
+ * compare's CSV and summary (method ... phi_note; a report `method` broke its plots and gave
+ * the summary two columns of one name). A report so named would be hidden there:
+ * bloc_result_get finds the run's own first, the trace CSV has two columns of that name.
+ * test_api.c checks this list against the library's. */
 static const char *const run_output_names[] = {"step",
                                                "time",
                                                "f",
@@ -253,7 +255,14 @@ static const char *const run_output_names[] = {"step",
                                                "t_output",
                                                "t_total",
                                                "t_data",
-                                               "t_compile"};
+                                               "t_compile",
+                                               "method",
+                                               "status",
+                                               "stop",
+                                               "phi",
+                                               "grad_phi_norm",
+                                               "grad_phi_projected",
+                                               "phi_note"};
 
 static bool run_output_name(const char *name) {
   if (strncmp(name, "calls_", 6) == 0 || strncmp(name, "diag_calls_", 11) == 0) return true;
@@ -266,8 +275,8 @@ static void check_report(Sema *S, AstDecl *d) {
   ECtx c = {.kind = CTX_REPORT, .decl = d, .whole = d->init};
   if (run_output_name(d->name)) {
     diag_error(S->diag, d->name_span,
-               "report '%s' has the name of a column of the trace or a field of the result, "
-               "which would hide it",
+               "report '%s' has the name of a column of the trace or of bloc compare's tables, "
+               "or of a field of the result, which would hide it",
                d->name);
     diag_hint(S->diag, "choose another name");
     d->failed = true;
