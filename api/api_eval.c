@@ -204,7 +204,9 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
     }
     free(hg);
   }
-  if (status == BLOC_OK) status = eval_phi(p, e, want, what, px);
+  /* phi too when the formula at (x, y) failed: y0 may be where the Hessian is singular */
+  int phi_status = eval_phi(p, e, want, what, px);
+  if (status == BLOC_OK) status = phi_status;
   /* away from y*(x) the formula is no gradient of anything: at the default point, y0, it gave
    * 0 where grad phi = -0.95, and nothing said so */
   double gy = rt_nrm2(ny, gyg), scale = fmax(1.0, rt_nrm2(ny, gyf));
