@@ -410,7 +410,9 @@ int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
   if (!d) return p->stage == API_COMPILED ? api_end(p, BLOC_ERR_INPUT) : BLOC_ERR_STATE;
   Shape s = decl_shape(d);
   if (s.sparse) /* its values are a CSR matrix, not an array of the declared shape */
-    return bind_refused(p, d, "bind its compressed sparse rows with bloc_bind_csr",
+    return bind_refused(p, d,
+                        "bind its compressed sparse rows with bloc_bind_csr (Python: a SciPy "
+                        "sparse matrix)",
                         "data '%s' is sparse[%lld, %lld]: a dense array cannot be bound to it",
                         name, (long long)s.rows, (long long)s.cols);
   int64_t want[3];
@@ -435,7 +437,9 @@ int bloc_bind_csr(bloc_problem *p, const char *name, const bloc_csr *m) {
   Shape s = decl_shape(d);
   char decl[64];
   if (!s.sparse)
-    return bind_refused(p, d, "bind its values with bloc_bind, or declare it sparse[m, n]",
+    return bind_refused(p, d,
+                        "bind its values with bloc_bind (Python: a NumPy array), or declare it "
+                        "sparse[m, n]",
                         "data '%s' is declared %s: a sparse matrix cannot be bound to it", name,
                         shape_str(s, decl));
   if (!m || m->rows != s.rows || m->cols != s.cols) {

@@ -107,7 +107,11 @@ def check(handle, status, accept=(_lib.OK,), result=None):
     diags = diagnostics(handle)
     for d in diags:
         if d.severity != "error":
-            warnings.warn(str(d), BlocWarning, stacklevel=3)
+            try:
+                warnings.warn(str(d), BlocWarning, stacklevel=3)
+            except BlocWarning as w:  # a filter made it an error (pytest -W error)
+                w.result = result  # the finished solve's result is not lost with it
+                raise
     if status in accept:
         return
     if status == _lib.ERR_MEMORY:

@@ -311,6 +311,12 @@ class Errors(unittest.TestCase):
             warnings.simplefilter("always")
             p.solve(quiet=True)
         self.assertEqual([str(x.message) for x in w], [])
+        # warnings made errors (pytest -W error): the result comes with the exception
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", bloc.BlocWarning)
+            with self.assertRaises(bloc.BlocWarning) as cm:
+                p.solve()
+        self.assertEqual(cm.exception.result.steps, 20)
 
     def test_unknown_option(self):
         p = hc_problem(hc_data(2))
