@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api_cmd.h"
+#include "rt_fmt.h"
 #include "driver.h"
 #include "ir/ir_verify.h"
 #include "front/sema.h"
@@ -17,12 +18,8 @@ bool driver_parse_define(const char *arg, SemaDefine *out) {
   if (!eq || eq == arg || !(isalpha((unsigned char)arg[0]) || arg[0] == '_')) goto bad;
   for (const char *p = arg; p < eq; p++)
     if (!isalnum((unsigned char)*p) && *p != '_') goto bad;
-  char *end;
-  errno = 0;
-  double v = strtod(eq + 1, &end);
-  if (end == eq + 1 || *end != '\0' || errno == ERANGE || !isfinite(v) ||
-      isspace((unsigned char)eq[1]))
-    goto bad;
+  double v; /* as an option's value: decimal (-D n=0x3 read 3), an underflow reads as 0 */
+  if (rt_parse_decimal(eq + 1, &v)) goto bad;
   out->name = arg; /* NUL at '=' is added by the caller's copy below */
   out->value = v;
   return true;

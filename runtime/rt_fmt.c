@@ -1,6 +1,8 @@
 /* rt_fmt.c — shortest round-tripping number text, the nearest name (see rt_fmt.h). */
 #include "rt_fmt.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,4 +59,14 @@ RT_API const char *rt_nearest_name(const char *name, const char *const *names, s
     }
   }
   return best;
+}
+
+RT_API int rt_parse_decimal(const char *text, double *out) {
+  if (!*text || strpbrk(text, "xXnNiI") || isspace((unsigned char)text[0])) return -1;
+  char *end;
+  errno = 0;
+  double d = strtod(text, &end);
+  if (*end != '\0' || (errno == ERANGE && fabs(d) >= 1) || !isfinite(d)) return -1;
+  *out = d;
+  return 0;
 }

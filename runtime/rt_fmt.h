@@ -14,6 +14,12 @@
 /* Format v into buf (at least RT_FMT_NUM_LEN bytes); returns buf. */
 RT_API const char *rt_fmt_num(double v, char *buf);
 
+/* Read text that people typed as a number (an option's value, -D): decimal only, the whole
+ * text, no leading blank (strtod also reads hex, "inf", "nan" and skips blanks: --set
+ * outer_steps=0x10 ran 16 steps). A value that underflows (1e-400) reads as what strtod
+ * gives (0 or a subnormal); one that overflows does not read. 0 and *out, or -1. */
+RT_API int rt_parse_decimal(const char *text, double *out);
+
 /* The candidate closest to `name` by edit distance (for "did you mean"), or NULL if none is
  * close enough. `names` has n entries; NULL entries are skipped. */
 RT_API const char *rt_nearest_name(const char *name, const char *const *names, size_t n);

@@ -471,14 +471,8 @@ RT_API const char *rt_options_set(RtOptions *o, const char *key, const char *val
     if (errno == ERANGE || (double)v < s->min || (double)v > s->max)
       return out_of_range(s, key, neg, value);
   }
-  errno = 0;
-  double d = strtod(value, &end);
-  /* decimal text only: strtod also reads hex (outer_steps=0x10 ran 16 steps) and "inf"; a
-   * value that underflows (1e-400) is a number, whose range the option checks ("expects a
-   * number" said otherwise) */
-  bool decimal = !strpbrk(value, "xXnN") && end != value && *end == '\0';
-  if (decimal && (errno == 0 || (errno == ERANGE && fabs(d) < 1)))
-    return rt_options_set_num(o, key, d);
+  double d; /* decimal text only; a value that underflows is a number the option range-checks */
+  if (rt_parse_decimal(value, &d) == 0) return rt_options_set_num(o, key, d);
   return rt_options_set_word(o, key, value);
 }
 
