@@ -11,6 +11,7 @@
 #include "compiled.h"
 #include "config.h"
 #include "front/sema.h"
+#include "rt_fmt.h"
 #include "rt_sparse.h"
 
 const char *bloc_version(void) { return PACKAGE_VERSION; }
@@ -574,8 +575,9 @@ const char *bloc_problem_summary(bloc_problem *p) {
 int api_nonfinite(bloc_problem *p, const char *fn, const char *what, const double *v, int64_t n) {
   for (int64_t i = 0; v && i < n; i++)
     if (!isfinite(v[i])) {
-      api_diag(p, BLOC_ERROR, NULL, "%s: %s[%lld] is %g: a point must be finite", fn, what,
-               (long long)i, v[i]);
+      char num[RT_FMT_NUM_LEN]; /* "nan", never "-nan" */
+      api_diag(p, BLOC_ERROR, NULL, "%s: %s[%lld] (0-based) is %s: it must be finite", fn, what,
+               (long long)i, rt_fmt_num(v[i], num));
       return 1;
     }
   return 0;

@@ -570,10 +570,10 @@ class Eval(unittest.TestCase):
         # (a NaN start failed at the first oracle call of every later solve)
         with self.assertRaises(bloc.DataError) as cm:
             p.set_start(x=[1, np.nan, 1, 1, 1])
-        self.assertIn("x[1] is nan: a point must be finite", str(cm.exception))
+        self.assertIn("x[1] (0-based) is nan: it must be finite", str(cm.exception))
         with self.assertRaises(bloc.DataError) as cm:
             p.eval(x, [0, 0, np.inf, 0, 0])
-        self.assertIn("y[2] is inf", str(cm.exception))
+        self.assertIn("y[2] (0-based) is inf", str(cm.exception))
         p.set_start(x=x)
         np.testing.assert_allclose(p.solve().x, 2, atol=1e-3)
 
