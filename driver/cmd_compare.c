@@ -220,14 +220,24 @@ static int resolve_options(BloCompiled *c, Compare *cmp, const CmpSet *sets, int
 /* Every method's setup on the problem, as rt_solve will run it: constraints between options
  * (soba's inner_steps = 1), the problem's size (exact), before the first method runs. */
 static int check_runs(const Compare *cmp, const CmdArgs *a) {
+  int64_t seed = a->seed_set ? (int64_t)a->seed : -1;
   for (int r = 0; r < cmp->nruns; r++) {
-    char err[1024];
-    if (rt_check(cmp->p, &cmp->runs[r].opt, a->seed_set ? (int64_t)a->seed : -1, err, sizeof err)) {
+    char err[1024], other[1024];
+    if (rt_check(cmp->p, &cmp->runs[r].opt, seed, err, sizeof err) == 0) continue;
+    /* the same failure for every method is the problem's (a box of data bounds that is
+     * empty), where a hint about one method's options misled */
+    bool every = true;
+    for (int q = 0; q < cmp->nruns && every; q++)
+      every = rt_check(cmp->p, &cmp->runs[q].opt, seed, other, sizeof other) != 0 &&
+              strcmp(other, err) == 0;
+    if (every && cmp->nruns > 1) {
+      error("%s", err);
+    } else {
       error("method '%s': %s", cmp->runs[r].method, err);
       fprintf(stderr, "hint: --set %s.KEY=VALUE sets an option of that method alone\n",
               cmp->runs[r].method);
-      return 1;
     }
+    return 1;
   }
   return 0;
 }

@@ -141,9 +141,18 @@ static int setup_constraints(const BloProblem *p, RtXStep *xs, XAlloc alloc, voi
     for (int64_t i = 0; i < n; i++) {
       double lo = bound(p, k->lo_data, k->lo, i), hi = bound(p, k->hi_data, k->hi, i);
       if (isnan(lo) || isnan(hi) || lo > hi || lo == INFINITY || hi == -INFINITY) {
-        snprintf(err, errlen, "upper variable '%s': element %lld has the bounds [%g, %g], an empty "
-                 "box (each element needs lo <= hi, lo < inf, hi > -inf, no NaN)", v->name,
-                 (long long)i, lo, hi);
+        /* which data hold them: a message naming only the variable sent users to its line */
+        char from[160] = "";
+        const char *lo_name = k->lo_data >= 0 ? p->data_info[k->lo_data].name : NULL;
+        const char *hi_name = k->hi_data >= 0 ? p->data_info[k->hi_data].name : NULL;
+        if (lo_name && hi_name)
+          snprintf(from, sizeof from, " (from data '%s' and '%s')", lo_name, hi_name);
+        else if (lo_name || hi_name)
+          snprintf(from, sizeof from, " (from data '%s')", lo_name ? lo_name : hi_name);
+        snprintf(err, errlen,
+                 "upper variable '%s': element %lld has the bounds [%g, %g]%s, an "
+                 "empty box (each element needs lo <= hi, lo < inf, hi > -inf, no NaN)",
+                 v->name, (long long)i, lo, hi, from);
         return -1;
       }
       xs->lo[v->offset + i] = lo;
