@@ -447,9 +447,9 @@ int bloc_bind_csr(bloc_problem *p, const char *name, const bloc_csr *m) {
     char got[64];
     if (m) snprintf(got, sizeof got, "%lld x %lld", (long long)m->rows, (long long)m->cols);
     return bind_refused(p, d, NULL,
-                        "data '%s' is declared sparse[%lld, %lld], but the bound "
+                        "bloc_bind_csr: data '%s' is declared sparse[%lld, %lld], but the bound "
                         "matrix is %s",
-                        name, (long long)s.rows, (long long)s.cols, m ? got : "missing");
+                        name, (long long)s.rows, (long long)s.cols, m ? got : "missing (NULL)");
   }
   RtCsr *csr = calloc(1, sizeof *csr);
   if (!csr) return api_end(p, BLOC_ERR_MEMORY);

@@ -168,9 +168,10 @@ RT_API int rt_csr_from_triplets(const RtTriplets *t, const char *what, RtCsr *ou
 
 RT_API int rt_csr_from_arrays(const RtCsrArrays *a, const char *what, RtCsr *out, RtErr err) {
   memset(out, 0, sizeof *out);
-  if (a->rows < 0 || a->cols < 0 || a->cols > INT32_MAX || !a->indptr)
-    return csr_fail(err, "'%s': bad sparse shape %lld x %lld%s", what, (long long)a->rows,
-                    (long long)a->cols, a->indptr ? "" : " (no row pointers)");
+  if (!a->indptr) return csr_fail(err, "'%s': no row pointers (indptr is NULL)", what);
+  if (a->rows < 0 || a->cols < 0 || a->cols > INT32_MAX)
+    return csr_fail(err, "'%s': bad sparse shape %lld x %lld", what, (long long)a->rows,
+                    (long long)a->cols);
   if (a->indptr[0] != 0)
     return csr_fail(err, "'%s': the row pointers start at %lld, not 0", what,
                     (long long)a->indptr[0]);

@@ -808,6 +808,7 @@ static void test_bind_csr(void **state) {
        "X",
        "entry 4: column index 3 is outside 0..2 (row 4)"},
       {{4, 3, (int64_t[]){1, 2, 3, 3, 6}, indices, values}, "X", "pointers start at 1, not 0"},
+      {{4, 3, NULL, indices, values}, "X", "no row pointers (indptr is NULL)"},
       /* checked before narrowing to 32 bits, where it would be column 1 */
       {{4, 3, indptr, (int64_t[]){2, 0, 1, 2, 0, 4294967297}, values},
        "X",
@@ -825,6 +826,10 @@ static void test_bind_csr(void **state) {
     assert_non_null(strstr(bloc_diag_message(d), bad[i].message));
     assert_int_equal(bloc_diag_line(d), bad[i].name[0] == 'X' ? 2 : 3);
   }
+  assert_int_equal(bloc_bind_csr(p, "X", NULL), BLOC_ERR_INPUT);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "bloc_bind_csr: data 'X' is "
+                                                           "declared sparse[4, 3], but the "
+                                                           "bound matrix is missing (NULL)"));
   assert_int_equal(bloc_bind_csr(p, "Y", &m), BLOC_ERR_INPUT);
   assert_string_equal(bloc_diag_hint(first_diag(p)), "did you mean 'X'?");
   int64_t dims[2] = {4, 3};
