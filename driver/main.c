@@ -191,6 +191,15 @@ static int dispatch(int argc, char **argv) {
     return 1;
   }
   const char *cmd = argv[1];
+  /* --help, --version and help take nothing after them (help one name): an extra argument
+   * was ignored, hiding a typo such as `bloc help run --set` meant as a run */
+  bool info = !strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "--version");
+  if ((info && argc > 2) || (!strcmp(cmd, "help") && argc > 3)) {
+    fprintf(stderr, "bloc: error: unexpected argument '%s' after '%s%s%s'\n", argv[info ? 2 : 3],
+            cmd, info ? "" : " ", info ? "" : argv[2]);
+    fprintf(stderr, "hint: 'bloc help NAME' takes one command or method name\n");
+    return 1;
+  }
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
     usage(stdout);
     return 0;
