@@ -267,16 +267,22 @@ BLO
 echo 'fn sq(a) = a * a' >imp.blo
 ln -s d.csv link.csv
 cksum p.blo imp.blo d.csv >before
+# input_refused WANT CMD...: CMD exits 1 saying WANT (a grep pattern) and leaves the inputs
+input_refused() {
+  want=$1
+  shift
+  "$@" >out 2>err
+  rc=$?
+  [ $rc = 1 ] || bad "$*: exit $rc, not 1"
+  grep -q "$want" err || bad "$*: $(cat err)"
+  cksum p.blo imp.blo d.csv | cmp -s - before || bad "$* changed an input"
+}
 for args in "emit-c p.blo -o p.blo" "emit-c p.blo -o imp.blo" "run p.blo --trace d.csv" \
   "run p.blo --out ./p.blo" "run p.blo --save-x link.csv" "run p.blo --save-y $PWD/d.csv" \
   "compare p.blo --methods exact,itd -o d"; do
   # shellcheck disable=SC2086
-  "$bloc" $args >out 2>err
-  rc=$?
-  [ $rc = 1 ] || bad "bloc $args: exit $rc, not 1"
-  grep -q "is the input '.*' (the program, an import or a data file): refusing to replace it" \
-    err || bad "bloc $args: $(cat err)"
-  cksum p.blo imp.blo d.csv | cmp -s - before || bad "bloc $args changed an input"
+  input_refused "is the input '.*' (the program, an import or a data file): refusing to replace" \
+    "$bloc" $args
 done
 # an empty output name (--out "$UNSET") is refused before the run: it failed after it, the
 # run's work lost
@@ -296,12 +302,8 @@ echo 0.5 >x0.csv
   2>err || bad "the solver of p.blo does not build: $(head -3 err)"
 for args in "--save-x d.csv" "--out link.csv" "--trace $PWD/d.csv"; do
   # shellcheck disable=SC2086
-  ./in_solver $args >out 2>err
-  rc=$?
-  [ $rc = 1 ] || bad "solver $args: exit $rc, not 1"
-  grep -q "error: --[a-z-]*: the output '.*' is the input '$PWD/d.csv' (a data file): refusing" \
-    err || bad "solver $args: $(cat err)"
-  cksum p.blo imp.blo d.csv | cmp -s - before || bad "solver $args changed an input"
+  input_refused "error: --[a-z-]*: the output '.*' is the input '$PWD/d.csv' (a data file)" \
+    ./in_solver $args
 done
 cd .. || exit 1
 
