@@ -2,6 +2,7 @@
  * dispatch to the subcommands of LANGUAGE.md §8. */
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -250,7 +251,25 @@ static bool on_every_rank(int argc, char **argv) {
   return false;
 }
 
+/* The compiler's passes recurse once a nesting level of the program, up to the documented
+ * limit (2000 levels, doc/language.md), which needs a few MB of stack: under `ulimit -s 1024`
+ * a program inside the limit crashed the parser (SIGSEGV). The soft limit is raised to what
+ * the passes need where the hard limit allows; the main thread's stack grows up to it (Linux
+ * checks the limit as the stack grows), and threads made later take it as their default. */
+enum { STACK_NEEDED = 64 << 20 };
+static void raise_stack_limit(void) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+      rl.rlim_cur >= (rlim_t)STACK_NEEDED)
+    return;
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)STACK_NEEDED
+                    ? (rlim_t)STACK_NEEDED
+                    : rl.rlim_max;
+  setrlimit(RLIMIT_STACK, &rl);
+}
+
 int main(int argc, char **argv) {
+  raise_stack_limit();
   /* before anything else runs: OpenBLAS's idle workers would spin through the data stage and
    * the JIT (0.02-0.05 s of `bloc run`'s time to its first step; doc/performance.md) */
   rt_blas_stop_idle_threads();

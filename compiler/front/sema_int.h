@@ -60,6 +60,8 @@ typedef struct Sema {
   long inline_nodes;      /* nodes cloned by fn inlining so far (bounded) */
   bool inline_exhausted;
   int depth;              /* recursion depth of the expression checker */
+  int max_depth; /* its limit: SEMA_MAX_DEPTH, or what the stack limit holds */
+  long stack_kb; /* that stack limit (ulimit -s), 0: none */
   bool depth_exhausted;
   bool shard_hinted; /* sema_shard.c gave the separability rule's hint */
   bool shard_sets_hinted; /* ... and the hint on the rows of two sample sets */
