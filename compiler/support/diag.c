@@ -199,8 +199,8 @@ static void put_escaped(FILE *out, const char *s, size_t n, bool keep_tab) {
 }
 
 /* How much of a long source line (over 3 times this) an excerpt shows: this many bytes before
- * the span's start and after its end (on the line), the rest as "...". A line of 150 KB of NUL
- * bytes was echoed whole, escaped, by each of its 50 errors: 20 MB of output and 5 s. */
+ * the span's start and after its end (on the line), the rest as "...". A line of 100 KB of NUL
+ * bytes was echoed whole, escaped, by each of its 50 errors: 20 MB of output and 2 s. */
 enum { EXCERPT_CONTEXT = 80 };
 
 /* The first byte of the UTF-8 sequence holding text[i], but not before lo. */
