@@ -688,7 +688,7 @@ int cmd_compare(int argc, char **argv) {
     cmd_precision_from_sets(&a, set_texts, nsets); /* the data are compiled once, for all */
     rc = cmd_seed_from_sets(&a, set_texts, nsets);
     a.quiet = cmp.quiet;
-    rc = cmd_compile(&a, false, &c);
+    if (rc == 0) rc = cmd_compile(&a, false, &c);
   }
   free(names);
   a.methods = NULL;

@@ -139,7 +139,7 @@ int cmd_emit_c(int argc, char **argv) {
     cmd_precision_from_sets(&a, sets, nsets);
     rc = cmd_seed_from_sets(&a, sets, nsets);
     a.shard = (RtShard){0, 1}; /* the whole problem, also under mpirun and with BLOC_SHARD */
-    rc = cmd_compile(&a, false, &c);
+    if (rc == 0) rc = cmd_compile(&a, false, &c);
   }
   if (rc == 0 && ncounts > 0 && !blo_program(c)->sharded)
     rc = cmd_usage_error("emit-c", "--ranks: '%s' has no sharded data: its solver runs whole on "
