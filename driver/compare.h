@@ -103,7 +103,7 @@ int cmp_plot_bad_byte(const char *prefix);
  * and |hypergradient| unmarked, the yardstick phi and |grad phi| and the reports marked. */
 void cmp_print_table(const Compare *cmp, FILE *out);
 
-/* The table as CSV on out, one row per method, every number at full precision (%.17g), for
+/* The table as CSV on out, one row per method, every number exact (rt_fmt_num), for
  * scripts: method, status, stop, steps, time, f, hypergrad_norm, phi, grad_phi_norm (the
  * projected-gradient norm with constrained x: grad_phi_projected says), phi_note (why phi
  * was not measured), every report, and the calls of every oracle kind. An empty field is a

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "rt_fmt.h"
 #include "rt_output.h"
 
 #define CELL 48
@@ -223,10 +224,12 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
   free(cols);
 }
 
-/* ",v" at full precision, or "," for a value the run does not have. */
+/* ",v" as bloc writes every number to a file (rt_fmt_num: the shortest text that reads back
+ * as v), or "," for a value the run does not have. */
 static void csv_num(FILE *out, double v) {
-  if (isfinite(v)) fprintf(out, ",%.17g", v);
-  else fputc(',', out);
+  char buf[RT_FMT_NUM_LEN];
+  fputc(',', out);
+  if (isfinite(v)) fputs(rt_fmt_num(v, buf), out);
 }
 
 void cmp_write_summary(const Compare *cmp, FILE *out) {
