@@ -493,8 +493,10 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
 
 /* IDX declarations read only in part by the data stage, which the hoisted tensors, initial
  * values or kernels read too: read whole now (reporting what the rest of the file holds
- * wrong), before the evaluator or mark_used asks for them. */
-static int complete_idx(BloCompiled *c, const int64_t *want) {
+ * wrong), before the evaluator or mark_used asks for them. And c->rows_needed: the rows the
+ * data stage wanted (c->want) of each declaration nothing else reads. */
+static int complete_idx(BloCompiled *c) {
+  const int64_t *want = c->want;
   IrProblem *p = c->ir;
   size_t nroots = (size_t)(p->nhoisted + p->nupper + p->nlower);
   for (int k = 0; k < BLO_K_COUNT; k++) nroots += (size_t)p->kernels[k].nouts;
@@ -1029,7 +1031,7 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
   for (int h = 0; h < p->nhoisted; h++) c->data[p->ndata + h] = NULL;
   c->ndata_total = p->ndata + p->nhoisted;
   t0 = now_ms();
-  int rc = complete_idx(c, c->want);
+  int rc = complete_idx(c);
   if (rc == 0) rc = eval_hoisted_and_inits(c);
   c->time.data_ms += now_ms() - t0;
   if (rc) {

@@ -81,6 +81,21 @@ static int outfile_own_fd(const char *path) {
   return -1;
 }
 
+/* stat of the directory that holds path: "." without a slash, "/" for "/x". 0, or -1 with
+ * errno. */
+static int outfile_stat_dir(const char *path, struct stat *st) {
+  const char *slash = strrchr(path, '/');
+  char dir[PATH_MAX];
+  size_t len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+  if (len >= sizeof dir) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memcpy(dir, !slash ? "." : path, len);
+  dir[len] = '\0';
+  return stat(dir, st);
+}
+
 /* Whether the symbolic link at path (lst its lstat) may be followed, by the kernel's rule
  * for fs.protected_symlinks: not when it lies in a sticky directory others may write (/tmp)
  * and neither we nor the directory's owner own it. bloc resolves links itself (to write
@@ -90,14 +105,8 @@ static int outfile_own_fd(const char *path) {
 #define S_ISVTX 01000
 #endif
 static int outfile_link_trusted(const char *path, const struct stat *lst) {
-  const char *slash = strrchr(path, '/');
-  char dir[PATH_MAX];
-  size_t len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
-  if (len >= sizeof dir) return 0;
-  memcpy(dir, !slash ? "." : path, len);
-  dir[len] = '\0';
   struct stat ds;
-  if (stat(dir, &ds) != 0) return 0;
+  if (outfile_stat_dir(path, &ds) != 0) return 0;
   int shared = (ds.st_mode & S_ISVTX) && (ds.st_mode & S_IWOTH);
   return !shared || lst->st_uid == geteuid() || lst->st_uid == ds.st_uid;
 }
@@ -247,17 +256,14 @@ typedef struct OutfileId {
  * rt_outfile_open then refuses both. */
 static void outfile_new_name(const char *name, OutfileId *id) {
   const char *slash = strrchr(name, '/');
-  char *dir = slash ? outfile_strdup(name) : NULL;
   struct stat st;
-  if (dir) dir[slash == name ? 1 : slash - name] = '\0'; /* "/x" is in "/" */
-  if (stat(dir ? dir : ".", &st) == 0) {
+  if (outfile_stat_dir(name, &st) == 0) {
     id->dev = st.st_dev;
     id->ino = st.st_ino;
     name = slash ? slash + 1 : name;
   }
   id->kind = OUTFILE_NAME;
   id->name = outfile_strdup(name);
-  free(dir);
 }
 
 /* The identity of path as rt_outfile_open would write it: "-" and the names of a descriptor
