@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rt_fmt.h"
 #include "support/diag.h"
 
 static void report(const OptSink *sink, int level, const char *hint, const char *fmt, ...)
@@ -163,9 +164,8 @@ static const char *method_list(bool (*keep)(const RtMethodSpec *, unsigned), uns
   for (int i = 0; i < rt_nmethods; i++) {
     if (!keep(&rt_methods[i], arg)) continue;
     size_t len = strlen(buf);
-    const char *sep = k == 0 ? "" : last_or && k == n - 1 ? " or " : ", ";
-    snprintf(buf + len, sizeof buf - len, "%s%s", sep, rt_methods[i].name);
-    k++;
+    snprintf(buf + len, sizeof buf - len, "%s%s", rt_list_sep(k++, n, last_or ? " or " : NULL),
+             rt_methods[i].name);
   }
   return buf;
 }

@@ -70,3 +70,7 @@ RT_API int rt_parse_decimal(const char *text, double *out) {
   *out = d;
   return 0;
 }
+
+RT_API const char *rt_list_sep(int k, int n, const char *last) {
+  return k == 0 ? "" : last && k == n - 1 ? last : ", ";
+}

@@ -20,6 +20,10 @@ RT_API const char *rt_fmt_num(double v, char *buf);
  * gives (0 or a subnormal); one that overflows does not read. 0 and *out, or -1. */
 RT_API int rt_parse_decimal(const char *text, double *out);
 
+/* What goes before item k (0-based) of a list of n for people: "" first, `last` (" or ",
+ * " and ") before the last when given, ", " otherwise. */
+RT_API const char *rt_list_sep(int k, int n, const char *last);
+
 /* The candidate closest to `name` by edit distance (for "did you mean"), or NULL if none is
  * close enough. `names` has n entries; NULL entries are skipped. */
 RT_API const char *rt_nearest_name(const char *name, const char *const *names, size_t n);

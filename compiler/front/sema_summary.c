@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rt_fmt.h"
 #include "rt_methods.h"
 #include "front/sema_int.h"
 
@@ -26,15 +27,14 @@ const char *sema_x_parts(unsigned bits, bool words, const char *conj, char *buf,
   };
   int total = 0, k = 0;
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) total += (bits & parts[i].bit) != 0;
+  char last[16];
+  snprintf(last, sizeof last, " %s ", conj);
   buf[0] = '\0';
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
     if (!(bits & parts[i].bit)) continue;
     size_t len = strlen(buf);
-    const char *name = words ? parts[i].words : parts[i].sym;
-    if (k == 0) snprintf(buf + len, n - len, "%s", name);
-    else if (k < total - 1) snprintf(buf + len, n - len, ", %s", name);
-    else snprintf(buf + len, n - len, " %s %s", conj, name);
-    k++;
+    snprintf(buf + len, n - len, "%s%s", rt_list_sep(k++, total, last),
+             words ? parts[i].words : parts[i].sym);
   }
   return buf;
 }
