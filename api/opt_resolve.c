@@ -125,9 +125,8 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
     if (err) {
       char hint[128];
       /* a misspelt key: the nearest of the method's */
-      const char *near = rt_method_option(m, key) ? NULL : rt_method_option_near(m, key);
-      report(sink, DIAG_ERROR, did_you_mean(hint, sizeof hint, near), "%s %s: %s", sink->set_label,
-             sets[i], err);
+      report(sink, DIAG_ERROR, did_you_mean(hint, sizeof hint, rt_method_option_near(m, key)),
+             "%s %s: %s", sink->set_label, sets[i], err);
       return 1;
     }
   }

@@ -259,6 +259,7 @@ RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name
 }
 
 RT_API const char *rt_method_option_near(const RtMethodSpec *m, const char *key) {
+  if (rt_method_option(m, key)) return NULL; /* its own: a bad value, not a misspelt key */
   const char *names[RT_MAX_OPTS];
   int n = 0;
   for (int k = 0; k < m->nopts && n < RT_MAX_OPTS; k++) names[n++] = m->opts[k].name;

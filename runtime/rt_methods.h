@@ -69,7 +69,8 @@ RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name
  * the ones no method of a run calls, to save compile time. */
 RT_API bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id);
 
-/* The option of method m nearest to the unknown `key` (a misspelling: "x_stp"), or NULL. */
+/* The option of method m nearest to `key` when m has no option `key` (a misspelling: "x_stp"),
+ * else NULL (x_step with a bad value is no misspelling of y_step). */
 RT_API const char *rt_method_option_near(const RtMethodSpec *m, const char *key);
 
 /* Why method m has no use for option `key` although its table lists it (exact: y_step and
