@@ -125,10 +125,9 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   }
   int rc = api_ensure_prepared(p, "all");
   if (rc) return api_end(p, rc);
-  p->category = "eval";
   const BloProblem *bp = blo_problem(p->c);
   int64_t nx = bp->nx, ny = bp->ny;
-  p->category = "data";
+  p->category = "data"; /* a point that is not finite; the rest is the evaluation's */
   if (api_nonfinite(p, "bloc_eval_at", "x", x, nx) ||
       api_nonfinite(p, "bloc_eval_at", "y", y, ny) || api_nonfinite(p, "bloc_eval_at", "v", v, ny))
     return api_end(p, BLOC_ERR_INPUT);

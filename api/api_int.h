@@ -80,8 +80,8 @@ void api_set_defs_given(bloc_problem *p, const char *given);
 /* A NULL argument `arg` of `fn` (not the handle p): a "usage" error replacing p's diagnostics
  * (those of an earlier call stayed, and looked like this call's); returns BLOC_ERR_INPUT. */
 int api_null_arg(bloc_problem *p, const char *fn, const char *arg);
-/* 1 after an error "FN: WHAT[i] is nan: ..." on p when v[0..n) (NULL: none) holds a value
- * that is not finite, else 0. */
+/* 1 after an error "FN: WHAT[i] (0-based) is nan: it must be finite" on p when v[0..n) (NULL:
+ * none) holds a value that is not finite, else 0. */
 int api_nonfinite(bloc_problem *p, const char *fn, const char *what, const double *v, int64_t n);
 /* Prepare p (bloc_prepare) when it is only compiled; methods as there. */
 int api_ensure_prepared(bloc_problem *p, const char *methods);
