@@ -157,10 +157,15 @@ int bloc_problem_new(bloc_problem **out) {
 
 void api_set_defs_given(bloc_problem *p, const char *given) { p->defs_given = given; }
 
+/* A bound sparse matrix, the problem's own copy (NULL is fine). */
+static void drop_csr(RtCsr *m) {
+  rt_csr_free(m);
+  free(m);
+}
+
 static void drop_binding(ApiBinding *b) {
   free(b->name);
-  rt_csr_free(b->csr);
-  free(b->csr);
+  drop_csr(b->csr);
 }
 
 void bloc_problem_free(bloc_problem *p) {
@@ -381,16 +386,14 @@ static int bind_refused(bloc_problem *p, const AstDecl *d, const char *hint, con
 static int add_binding(bloc_problem *p, const char *name, const double *values, RtCsr *csr) {
   for (int i = 0; i < p->nbind; i++)
     if (strcmp(p->bind[i].name, name) == 0) { /* bound again: the new values */
-      rt_csr_free(p->bind[i].csr);
-      free(p->bind[i].csr);
+      drop_csr(p->bind[i].csr);
       p->bind[i].values = values;
       p->bind[i].csr = csr;
       return api_end(p, BLOC_OK);
     }
   ApiBinding *b = realloc(p->bind, sizeof *b * (size_t)(p->nbind + 1));
   if (!b) {
-    rt_csr_free(csr);
-    free(csr);
+    drop_csr(csr);
     return api_end(p, BLOC_ERR_MEMORY);
   }
   p->bind = b;
