@@ -672,15 +672,13 @@ bool sema_check(Sema *S, const ECtx *c, AstExpr *e) {
   if (e->checked) return true; /* an argument copied into an inlined body, already checked */
   if (S->depth >= S->max_depth) {
     if (!S->depth_exhausted) {
+      char why[96] = ""; /* a limit below SEMA_MAX_DEPTH is the stack's */
       if (S->max_depth < SEMA_MAX_DEPTH)
-        sema_err(S, c, e->span,
-                 "expression nested too deeply once fns are inlined (more than %d levels, the "
-                 "most a stack of %ld KB holds: raise it with ulimit -s)",
-                 S->max_depth, S->stack_kb);
-      else
-        sema_err(S, c, e->span,
-                 "expression nested too deeply once fns are inlined (more than %d levels)",
-                 SEMA_MAX_DEPTH);
+        snprintf(why, sizeof why, ", the most a stack of %ld KB holds: raise it with ulimit -s",
+                 S->stack_kb);
+      sema_err(S, c, e->span,
+               "expression nested too deeply once fns are inlined (more than %d levels%s)",
+               S->max_depth, why);
       S->depth_exhausted = true;
     }
     return false;
