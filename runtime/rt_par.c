@@ -198,13 +198,25 @@ void rt_par_shutdown(void) {
   pthread_mutex_unlock(&run_lock);
 }
 
+/* dst[e] += src[e] for e < n, four at a time so that the compiler's -O2 vectorises it (an
+ * element is still one addition: the same bits); the partials do not overlap. */
+static void add_into(double *restrict dst, const double *restrict src, int64_t n) {
+  int64_t e = 0;
+  for (; e + 4 <= n; e += 4) {
+    double a0 = dst[e] + src[e], a1 = dst[e + 1] + src[e + 1];
+    double a2 = dst[e + 2] + src[e + 2], a3 = dst[e + 3] + src[e + 3];
+    dst[e] = a0;
+    dst[e + 1] = a1;
+    dst[e + 2] = a2;
+    dst[e + 3] = a3;
+  }
+  for (; e < n; e++) dst[e] += src[e];
+}
+
 void rt_par_reduce(double *dest, int64_t ld, double *part, int64_t stride, int64_t ntasks,
                    int64_t rows, int64_t cols, double alpha, double beta, int trans) {
   int64_t n = rows * cols;
-  for (int64_t p = 1; p < ntasks; p++) {
-    const double *q = part + p * stride;
-    for (int64_t e = 0; e < n; e++) part[e] += q[e];
-  }
+  for (int64_t p = 1; p < ntasks; p++) add_into(part, part + p * stride, n);
   int64_t si = trans ? 1 : cols, sj = trans ? rows : 1; /* (i, j) at i si + j sj */
   for (int64_t i = 0; i < rows; i++)
     for (int64_t j = 0; j < cols; j++) {
