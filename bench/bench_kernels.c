@@ -11,13 +11,14 @@
  * (probe.c), and each kernel's second row gives the JIT's GB/s and Gflop/s against them and its
  * time as a multiple of the floor max(bytes / bandwidth, flops / peak), where bytes are the
  * data, variables and outputs a call must move and flops the IR's count. Usage: bench_kernels
- * [quick | hyperclean | widths [hyperclean] | f32 [hyperclean] | skinny [hyperclean] |
- * scalar [hyperclean]] (quick: small sizes, a smoke test; hyperclean: only the hyper-cleaning
+ * [quick | hyperclean | MODE [hyperclean]], MODE one of widths, f32, skinny, scalar, partials
+ * (quick: small sizes, a smoke test; hyperclean: only the hyper-cleaning
  * problem; widths: 256- against 512-bit vectors; f32: precision f64 against f32, interleaved,
  * with the outputs' largest difference; skinny: skinny products' loops inlined in each kernel
  * against the shared functions (JitOptions.skinny_inline), at f64 and at f32; scalar: every
  * loop vectorised (JitOptions.vectorize_all) against the default, which leaves some
- * elementwise loops scalar and copies sampled rows by memcpy, at f64 and at f32). */
+ * elementwise loops scalar and copies sampled rows by memcpy, at f64 and at f32; partials: a
+ * double a' b in a region onto rows of c against transposed partials, the default at 512 bits). */
 #define _GNU_SOURCE
 #include <cblas.h>
 #include <llvm/Config/llvm-config.h>
@@ -717,26 +718,34 @@ static void run_scalar(Bench *b, const Case *cases, int ncases) {
   run_opt_pair(b, cases, ncases, &op);
 }
 
-static bool g_widths; /* `widths` mode */
-static bool g_f32;    /* `f32` mode */
-static bool g_skinny; /* `skinny` mode */
-static bool g_scalar; /* `scalar` mode */
+/* `partials` mode: a double a' b in a region onto rows of c (SchedOptions.rows_partials)
+ * against the default, at 512 bits onto transposed partials with loops along c's rows. */
+static void run_partials(Bench *b, const Case *cases, int ncases) {
+  Pair pr = {.what = "f64 a' b onto rows against transposed partials", .name = {"rows", "trans"}};
+  for (int w = 0; w < 2; w++) {
+    pr.opt[w] = bench_options();
+    pr.opt[w].sched.rows_partials = w == 0;
+    pr.data[w] = (const void *const *)b->data;
+  }
+  run_pair(b, cases, ncases, &pr);
+}
+
+/* The modes comparing two builds of every kernel (argv[1]; argv[2] "hyperclean": that problem
+ * alone): no combined table, no PyTorch, 15 rounds. */
+typedef struct Mode {
+  const char *name;
+  void (*run)(Bench *b, const Case *cases, int ncases);
+  bool avx512; /* compares something only on a CPU with AVX-512 */
+} Mode;
+static const Mode modes[] = {
+    {"widths", run_widths, true},  {"f32", run_f32, false},          {"skinny", run_skinny, false},
+    {"scalar", run_scalar, false}, {"partials", run_partials, true},
+};
+static const Mode *g_mode; /* NULL: the full benchmark */
 
 static void run_bench(Bench *b, const Case *cases, int ncases) {
-  if (g_widths) {
-    run_widths(b, cases, ncases);
-    return;
-  }
-  if (g_f32) {
-    run_f32(b, cases, ncases);
-    return;
-  }
-  if (g_skinny) {
-    run_skinny(b, cases, ncases);
-    return;
-  }
-  if (g_scalar) {
-    run_scalar(b, cases, ncases);
+  if (g_mode) {
+    g_mode->run(b, cases, ncases);
     return;
   }
   printf("\n== %s\n", b->title);
@@ -954,22 +963,15 @@ static void print_machine(void) {
 int main(int argc, char **argv) {
   bool quick = argc > 1 && !strcmp(argv[1], "quick");
   bool hc_only = argc > 1 && !strcmp(argv[1], "hyperclean");
-  g_widths = argc > 1 && !strcmp(argv[1], "widths");
-  if (g_widths) {
-    if (!jit_host_has_avx512()) {
-      printf("bench_kernels widths: this CPU has no AVX-512, nothing to compare\n");
+  for (size_t i = 0; argc > 1 && i < sizeof modes / sizeof modes[0]; i++)
+    if (!strcmp(argv[1], modes[i].name)) g_mode = &modes[i];
+  if (g_mode) {
+    if (g_mode->avx512 && !jit_host_has_avx512()) {
+      printf("bench_kernels %s: this CPU has no AVX-512, nothing to compare\n", g_mode->name);
       return 0;
     }
     hc_only = argc > 2 && !strcmp(argv[2], "hyperclean");
     g_rounds = 15; /* two builds of one kernel differ by less than the noise of a busy machine */
-    setenv("BLOC_BENCH_TORCH", "0", 1);
-  }
-  g_f32 = argc > 1 && !strcmp(argv[1], "f32");
-  g_skinny = argc > 1 && !strcmp(argv[1], "skinny");
-  g_scalar = argc > 1 && !strcmp(argv[1], "scalar");
-  if (g_f32 || g_skinny || g_scalar) {
-    hc_only = argc > 2 && !strcmp(argv[2], "hyperclean");
-    g_rounds = 15;
     setenv("BLOC_BENCH_TORCH", "0", 1);
   }
   g_threads = rt_par_threads();
@@ -1002,6 +1004,6 @@ int main(int argc, char **argv) {
     bench_hyperclean(5000, 5000, 785, 10);
   }
   torch_stop();
-  if (!g_widths && !g_f32 && !g_skinny && !g_scalar) combined_print();
+  if (!g_mode) combined_print();
   return 0;
 }
