@@ -20,6 +20,14 @@
  *     sampled rows, the rows the next block takes, from a table (Sk.pft): a
  *     minibatch step in 0.79-0.90 of the time. Vectorising along i
  *     instead (c stored transposed, no broadcasts) measured 15% slower.
+ *     At 512 bits in a region (tn_loops_ct), the loops run along c's rows instead, onto a
+ *     partial the planner transposes (SchedOptions.trans_f64): a tile of 2 x 8 rows of c times
+ *     10 columns is 20 accumulators loaded from the partial, one FMA a row of a each (a(r, i..)
+ *     a vector, b(r, j) broadcast), stored back after the block: every lane does useful work,
+ *     where c = 10 in the broadcast form above spends a 2-lane FMA per row of a on the last two
+ *     columns. Each element takes the same FMAs in the same order, so the same bits. On Zen 4:
+ *     51 against 39 Gflop/s in cache (87% of the FMA peak against 66%), a hyper-cleaning f64
+ *     step in 0.87-0.94 of the time on one thread (doc/performance.md "Session 38").
  * Sampled rows read in place (SchedBuf.rows_direct, CgSkinnyKey.direct): when nothing but a
  * region's products reads a block's sampled rows of data, the block does not copy them and the
  * products' a is a table of pointers to the rows in the data (cg_gather_row_table, Sk.direct;
@@ -710,6 +718,105 @@ static void tn_loops_f32(Sk *k, LLVMValueRef lo, LLVMValueRef hi) {
   gl_end(cg, &C, TN_CH);
 }
 
+/* Double a' b onto a transposed partial (k->ct, at 512 bits: see the top of the file): tiles of
+ * `nv` vectors of W consecutive rows of c (i) times `nj` columns (j), each accumulator loaded
+ * from c'(j, i..) and given one FMA a row, a(r, i..) loaded as a vector and b(r, j) broadcast,
+ * in row order, then stored back: each element the same sequence of FMAs as tn_tile's. */
+enum { TN_ACC_CT = 20 };
+
+/* The tile of rows [i0, i0 + nv W) of c (the last vector's first `tail` lanes only when tail >
+ * 0) and columns [j0, j0 + nj), over the chunk's rows. */
+static void tn_tile_ct(Sk *k, const TnChunk *ch, LLVMValueRef i0, int nv, int tail, int64_t j0,
+                       int nj) {
+  Cg *cg = k->cg;
+  int W = k->vw;
+  LLVMValueRef acc[TN_ACC_CT], cp[TN_ACC_CT];
+  for (int v = 0; v < nv; v++)
+    for (int jj = 0; jj < nj; jj++) {
+      LLVMValueRef e = LLVMBuildNSWAdd(cg->f->b, mul_i(cg, cg_const_i64(cg, j0 + jj), k->ldc),
+                                       add_i(cg, i0, (int64_t)v * W), "");
+      LLVMValueRef p = cp[v * nj + jj] = at(cg, k->c, e);
+      acc[v * nj + jj] =
+          tail && v == nv - 1 ? mload_raw(cg, cg->f64, p, tail, W, true) : vload(cg, p, W);
+    }
+  RLoop L;
+  LLVMValueRef r = rl_begin_at(cg, &L, acc, nv * nj, ch->r0);
+  LLVMValueRef arow = a_row(k, r), x[TN_ACC_CT];
+  for (int v = 0; v < nv; v++) {
+    LLVMValueRef p = at_t(cg, k->ta, arow, add_i(cg, i0, (int64_t)v * W));
+    x[v] = tail && v == nv - 1 ? mload_raw(cg, k->ta, p, tail, W, false) : vload_t(cg, k->ta, p, W);
+  }
+  if (k->blockr && k->prefetch && j0 == 0) /* this row of the next block, its tile's lines */
+    for (int v = 0; v < nv; v += 8 / W) {
+      LLVMValueRef ii = add_i(cg, i0, (int64_t)v * W), p;
+      if (k->pft) { /* the table's row, or blockr rows on in a */
+        p = at_t(cg, k->ta, LLVMBuildLoad2(cg->f->b, cg->ptr, pft_at(k, r), ""), ii);
+      } else {
+        LLVMValueRef off =
+            LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, r, k->blockr), k->lda), ii, "");
+        p = LLVMBuildGEP2(cg->f->b, k->ta, k->a, &off, 1, "");
+      }
+      prefetch(cg, p);
+    }
+  LLVMValueRef brow = at_t(cg, k->tb, k->b, mul_i(cg, r, k->ldb));
+  for (int jj = 0; jj < nj; jj++) {
+    LLVMValueRef bj = vload_t(cg, k->tb, at_t(cg, k->tb, brow, cg_const_i64(cg, j0 + jj)), 1);
+    if (k->alpha) bj = LLVMBuildFMul(cg->f->b, k->alpha, bj, "");
+    LLVMValueRef s = splat(cg, bj, W);
+    for (int v = 0; v < nv; v++) acc[v * nj + jj] = vfma(cg, x[v], s, acc[v * nj + jj]);
+  }
+  rl_end_at(cg, &L, acc, ch->r1);
+  for (int v = 0; v < nv; v++)
+    for (int jj = 0; jj < nj; jj++) {
+      LLVMValueRef a = acc[v * nj + jj], p = cp[v * nj + jj];
+      int valid = tail && v == nv - 1 ? tail : W;
+      for (int l = 0; l < valid;) { /* the valid lanes: vectors of W, 4, 2, then 1 */
+        int w = valid - l >= W ? W : valid - l >= 4 ? 4 : valid - l >= 2 ? 2 : 1;
+        vstore(cg, w == W ? a : lanes(cg, a, l, w), at(cg, p, cg_const_i64(cg, l)));
+        l += w;
+      }
+    }
+}
+
+/* c' += a' b over rows [lo, hi) of a and b, doubles, c' a transposed partial: chunks of TN_CH
+ * rows (a's rows stay in cache between the tiles of a chunk), and in each the tiles of c for
+ * every group of columns: nv vectors at a time while they fit, then one, then the last rows
+ * of c (m % W) in a masked vector. */
+static void tn_loops_ct(Sk *k, LLVMValueRef lo, LLVMValueRef hi) {
+  Cg *cg = k->cg;
+  int64_t m = k->bl->m, n = k->bl->n, W = k->vw;
+  int ngroups = (int)((n + TN_ACC_CT - 1) / TN_ACC_CT);
+  TnChunk ch = {0};
+  GLoop C;
+  ch.r0 = gl_begin(cg, &C, lo, hi);
+  LLVMValueRef end = add_i(cg, ch.r0, TN_CH);
+  ch.r1 = LLVMBuildSelect(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, end, hi, ""), end, hi, "");
+  int64_t j0 = 0;
+  for (int g = 0; g < ngroups; g++) {
+    int nj = (int)((n - j0 + (ngroups - g) - 1) / (ngroups - g)); /* balanced groups */
+    int nv = TN_ACC_CT / nj < 1 ? 1 : TN_ACC_CT / nj;
+    if (nv > 4) nv = 4;
+    int64_t wide = m / (nv * W) * (nv * W), full = m / W * W;
+    if (nv > 1 && wide > 0) {
+      GLoop I;
+      LLVMValueRef i0 = gl_begin(cg, &I, cg_const_i64(cg, 0), cg_const_i64(cg, wide));
+      tn_tile_ct(k, &ch, i0, nv, 0, j0, nj);
+      gl_end(cg, &I, nv * W);
+    } else {
+      wide = 0;
+    }
+    if (full > wide) {
+      GLoop I;
+      LLVMValueRef i0 = gl_begin(cg, &I, cg_const_i64(cg, wide), cg_const_i64(cg, full));
+      tn_tile_ct(k, &ch, i0, 1, 0, j0, nj);
+      gl_end(cg, &I, W);
+    }
+    if (m > full) tn_tile_ct(k, &ch, cg_const_i64(cg, full), 1, (int)(m - full), j0, nj);
+    j0 += nj;
+  }
+  gl_end(cg, &C, TN_CH);
+}
+
 /* ------------------------------------------------------------------ driver */
 
 /* Whether the skinny product st computes in float (see the top of the file): a is float data
@@ -763,6 +870,10 @@ static void sk_loops(Sk *k, LLVMValueRef lo, LLVMValueRef hi) {
   }
   if (k->fl) {
     tn_loops_f32(k, lo, hi);
+    return;
+  }
+  if (k->ct) {
+    tn_loops_ct(k, lo, hi);
     return;
   }
   /* tiles of R rows, then (at 512 bits) of 4, then one row at a time */
@@ -972,10 +1083,6 @@ void cg_skinny(Cg *cg, const SchedStep *st) {
           .ct = key.ct};
   if (bl->a.rows_direct && !key.direct) { /* its rows are never copied */
     cg_fail(cg, "a product reading sampled rows in place outside the region that copies them");
-    return;
-  }
-  if (k.ct && !k.fl) { /* the planner transposes the partials of float a' b only */
-    cg_fail(cg, "a transposed partial for a product in double");
     return;
   }
   k.a = cg_view_ptr(cg, &bl->a);

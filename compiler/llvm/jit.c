@@ -526,6 +526,9 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   arena_init(&m->arena);
   SchedOptions so = opt->sched;
   so.f32_data = opt->f32; /* block sizes from the bytes of float data */
+  /* the double a' b's loops along c's rows need 32 registers (cg_llvm_skinny.c): kernels with
+   * regions get 512-bit vectors on an AVX-512 host unless 256 bits are asked for */
+  so.trans_f64 = so.trans_f64 || vector_bits(opt) != 256;
   if (sched_problem(p, &so, &m->arena, &m->plan, err, errlen)) {
     jit_free(m);
     return -1;

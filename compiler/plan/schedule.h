@@ -238,6 +238,10 @@ typedef struct SchedOptions {
                              (SchedBuf.rows_direct): the tests compare the two */
   bool f32_data;          /* data tensors are floats (precision f32): 4 bytes an element when
                              block sizes are worked out from the bytes a row touches */
+  bool trans_f64; /* a double a' b in a region adds into transposed partials too (the
+                     JIT sets it for 512-bit vectors: cg_llvm_skinny.c), as a float
+                     one always does */
+  bool rows_partials; /* never trans_f64 (the JIT's tests compare the two layouts) */
   bool memo;              /* keep the products a b' of data a (an SS_SKINNY_GEMM that is not a
                              reduction) with b depending on y but not on v or the samples in
                              memo slots after every kernel's work (SCHED_MEMO_MAGIC), so that

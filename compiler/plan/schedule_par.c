@@ -497,8 +497,10 @@ static SchedStep make_region(Sch *s, const Entry *e, const StepInfo *info) {
       rd->alpha = b->alpha;
       rd->alpha_buf = b->alpha_buf;
       rd->beta = b->beta;
-      /* float arithmetic (a float data or its rows, cg_llvm_skinny.c): partials transposed */
-      rd->trans = b->part_trans = s->opt->f32_data && sched_data_elts(&b->a);
+      /* float arithmetic (a float data or its rows, cg_llvm_skinny.c), and doubles when the
+       * backend asks (trans_f64): partials transposed */
+      bool fl = s->opt->f32_data && sched_data_elts(&b->a);
+      rd->trans = b->part_trans = fl || (s->opt->trans_f64 && !s->opt->rows_partials);
       if (rd->trans) rd->part.ld = b->m;
       b->part = idx;
       b->c = rd->part;

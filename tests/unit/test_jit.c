@@ -998,6 +998,73 @@ static void test_regions_hyperclean(void **state) {
   hyperclean_free(&h);
 }
 
+/* The number of products of m's plan that add into transposed partials (SchedBlas.part_trans). */
+static int transposed_products(const IrProblem *p, JitModule *m) {
+  int n = 0;
+  for (int id = 0; id < BLO_K_COUNT; id++) {
+    const SchedKernel *k = p->kernels[id].nouts ? jit_plan(m, (BloKernelId)id) : NULL;
+    for (int i = 0; k && i < k->nsteps; i++)
+      for (int j = 0; k->steps[i].kind == SS_PAR_ROWS && j < k->steps[i].nbody; j++)
+        n += k->steps[i].body[j].blas.part_trans;
+  }
+  return n;
+}
+
+/* A double a' b in a region adds into a transposed partial with loops along c's rows
+ * (SchedOptions.trans_f64, the JIT's default at 512 bits: cg_llvm_skinny.c tn_loops_ct) or
+ * into rows of c (rows_partials): each element takes the same FMAs in the same order, so every
+ * output is the same bit for bit, on 1 and 3 threads, at both widths (forced at 256 bits). */
+static void check_partials(const char *name, IrProblem *p, const Inputs *in, JitOptions o) {
+  char err[512];
+  for (int wide = 0; wide < 1 + jit_host_has_avx512(); wide++) {
+    o.vector_bits = wide ? 512 : 256;
+    JitModule *rows = NULL, *trans = NULL;
+    o.sched.rows_partials = true;
+    o.sched.trans_f64 = false;
+    assert_int_equal(jit_compile(p, &o, &rows, err, sizeof err), 0);
+    o.sched.rows_partials = false;
+    o.sched.trans_f64 = true;
+    assert_int_equal(jit_compile(p, &o, &trans, err, sizeof err), 0);
+    if (transposed_products(p, rows) || !transposed_products(p, trans))
+      fail_msg("%s (%d-bit): %d and %d transposed products", name, o.vector_bits,
+               transposed_products(p, rows), transposed_products(p, trans));
+    for (int threads = 1; threads <= 3; threads += 2) {
+      double *want[BLO_K_COUNT][4], *got[BLO_K_COUNT][4];
+      run_all(p, rows, in, threads, want);
+      run_all(p, trans, in, threads, got);
+      int id, s;
+      if (!jr_same_outs(p, want, got, &id, &s))
+        fail_msg("%s (%d-bit, %d threads): kernel %d slot %d differs with transposed partials",
+                 name, o.vector_bits, threads, id, s);
+      jr_free_outs(want);
+      jr_free_outs(got);
+    }
+    rt_par_set_threads(2);
+    jit_free(rows);
+    jit_free(trans);
+  }
+}
+
+static void test_transposed_partials(void **state) {
+  (void)state;
+  static const int64_t ks[] = {13, 3, 8, 1, 17};
+  static const int64_t ns[] = {1, 2, 5, 10, 11, 20, 21, 32};
+  JitOptions o = jit_default_options();
+  o.sched.par_min_cost = 1; /* regions everywhere, blocks of 12 rows, several tasks */
+  o.sched.par_block_rows = 12;
+  for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+    SkinnyCase sc;
+    skinny_case_init(&sc, ks[i % 5], ns[i]);
+    check_partials(sc.name, &sc.p, &sc.in, o);
+    skinny_case_free(&sc);
+  }
+  Hyperclean h; /* 99 features: tiles of 16 and 8 rows of c and a tail of 3 */
+  hyperclean_init(&h, 601, 203, 99, 10, 9, 41);
+  check_partials("hyper-cleaning, blocks of 12", &h.p, &h.in, o);
+  check_partials("hyper-cleaning", &h.p, &h.in, jit_default_options());
+  hyperclean_free(&h);
+}
+
 /* ------------------------------------------------- skinny products' shared functions */
 
 /* A problem for check_shared_skinny: its data arrays have sizes[0..ndata) elements; linked:
@@ -1610,32 +1677,58 @@ int main(void) {
   for (int i = 0; i < 3; i++) ddata[i] = 0.3 + 0.2 * i;
   if (getenv("TEST_FILTER")) cmocka_set_test_filter(getenv("TEST_FILTER")); /* iterating */
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_c_exp),           cmocka_unit_test(test_c_log),
-      cmocka_unit_test(test_c_log1p),         cmocka_unit_test(test_c_sqrt),
-      cmocka_unit_test(test_c_sincos),        cmocka_unit_test(test_c_tanh),
-      cmocka_unit_test(test_c_sigmoid),       cmocka_unit_test(test_c_softplus),
-      cmocka_unit_test(test_c_abs),           cmocka_unit_test(test_c_relu),
-      cmocka_unit_test(test_c_powc),          cmocka_unit_test(test_c_maxmin),
-      cmocka_unit_test(test_c_div),           cmocka_unit_test(test_c_neg_sub),
-      cmocka_unit_test(test_c_scalar_bcast),  cmocka_unit_test(test_c_where),
-      cmocka_unit_test(test_c_lse),           cmocka_unit_test(test_c_lse_rows),
-      cmocka_unit_test(test_c_softmax_ce),    cmocka_unit_test(test_c_matmul),
-      cmocka_unit_test(test_c_matvec),        cmocka_unit_test(test_c_vecmat),
-      cmocka_unit_test(test_c_outer),         cmocka_unit_test(test_c_transpose),
-      cmocka_unit_test(test_c_sum_rows_cols), cmocka_unit_test(test_c_rowwise_colwise),
-      cmocka_unit_test(test_c_slice_reshape), cmocka_unit_test(test_c_gather),
-      cmocka_unit_test(test_c_diag_trace),    cmocka_unit_test(test_c_cat),
-      cmocka_unit_test(test_c_mean_norm),     cmocka_unit_test(test_c_synthetic),
-      cmocka_unit_test(test_c_piecewise),     cmocka_unit_test(test_c_bcast_pad),
-      cmocka_unit_test(test_special_values),  cmocka_unit_test(test_libm_bits),
+      cmocka_unit_test(test_c_exp),
+      cmocka_unit_test(test_c_log),
+      cmocka_unit_test(test_c_log1p),
+      cmocka_unit_test(test_c_sqrt),
+      cmocka_unit_test(test_c_sincos),
+      cmocka_unit_test(test_c_tanh),
+      cmocka_unit_test(test_c_sigmoid),
+      cmocka_unit_test(test_c_softplus),
+      cmocka_unit_test(test_c_abs),
+      cmocka_unit_test(test_c_relu),
+      cmocka_unit_test(test_c_powc),
+      cmocka_unit_test(test_c_maxmin),
+      cmocka_unit_test(test_c_div),
+      cmocka_unit_test(test_c_neg_sub),
+      cmocka_unit_test(test_c_scalar_bcast),
+      cmocka_unit_test(test_c_where),
+      cmocka_unit_test(test_c_lse),
+      cmocka_unit_test(test_c_lse_rows),
+      cmocka_unit_test(test_c_softmax_ce),
+      cmocka_unit_test(test_c_matmul),
+      cmocka_unit_test(test_c_matvec),
+      cmocka_unit_test(test_c_vecmat),
+      cmocka_unit_test(test_c_outer),
+      cmocka_unit_test(test_c_transpose),
+      cmocka_unit_test(test_c_sum_rows_cols),
+      cmocka_unit_test(test_c_rowwise_colwise),
+      cmocka_unit_test(test_c_slice_reshape),
+      cmocka_unit_test(test_c_gather),
+      cmocka_unit_test(test_c_diag_trace),
+      cmocka_unit_test(test_c_cat),
+      cmocka_unit_test(test_c_mean_norm),
+      cmocka_unit_test(test_c_synthetic),
+      cmocka_unit_test(test_c_piecewise),
+      cmocka_unit_test(test_c_bcast_pad),
+      cmocka_unit_test(test_special_values),
+      cmocka_unit_test(test_libm_bits),
       cmocka_unit_test(test_synthetic),
-      cmocka_unit_test(test_hyperclean),      cmocka_unit_test(test_big_products),
-      cmocka_unit_test(test_stochastic),      cmocka_unit_test(test_sparse),
-      cmocka_unit_test(test_skinny_products), cmocka_unit_test(test_regions_hyperclean),
-      cmocka_unit_test(test_shared_skinny),   cmocka_unit_test(test_skinny_key),
-      cmocka_unit_test(test_wide_any_host),   cmocka_unit_test(test_errors_and_absent),
-      cmocka_unit_test(test_many_modules),    cmocka_unit_test(test_size_limit),
-      cmocka_unit_test(test_skinny_lookup),   cmocka_unit_test(test_op_coverage),
+      cmocka_unit_test(test_hyperclean),
+      cmocka_unit_test(test_big_products),
+      cmocka_unit_test(test_stochastic),
+      cmocka_unit_test(test_sparse),
+      cmocka_unit_test(test_skinny_products),
+      cmocka_unit_test(test_regions_hyperclean),
+      cmocka_unit_test(test_transposed_partials),
+      cmocka_unit_test(test_shared_skinny),
+      cmocka_unit_test(test_skinny_key),
+      cmocka_unit_test(test_wide_any_host),
+      cmocka_unit_test(test_errors_and_absent),
+      cmocka_unit_test(test_many_modules),
+      cmocka_unit_test(test_size_limit),
+      cmocka_unit_test(test_skinny_lookup),
+      cmocka_unit_test(test_op_coverage),
       cmocka_unit_test(test_gathered_prefetch),
       cmocka_unit_test(test_direct_rows_plan),
   };

@@ -437,19 +437,25 @@ static void test_plan_blas(void **state) {
   expect_plan_error(&t, "a sparse product of a tensor that is not its node's sparse data");
 }
 
-/* The float a' b of precision f32 adds into transposed partials (SchedReduce.trans): the planner
- * marks the product and its reduction together, only with float data, and the verifier
- * rejects a product whose layout is not its reduction's either way. */
+/* The float a' b of precision f32 adds into transposed partials (SchedReduce.trans), and the
+ * double one when the backend asks (trans_f64, unless rows_partials): the planner marks the
+ * product and its reduction together, and the verifier rejects a product whose layout is not
+ * its reduction's either way. */
 static void test_plan_partial_layout(void **state) {
   (void)state;
-  for (int f32 = 0; f32 < 2; f32++) {
+  for (int mode = 0; mode < 4; mode++) {
+    bool f32 = mode == 1, t64 = mode >= 2, rows = mode == 3;
     Arena a;
     arena_init(&a);
     IrProblem p;
     SchedPlan plan;
     char err[256];
     hp_hyperclean(&p, &a, 60, 40, 9, 3);
-    SchedOptions o = {.par_min_cost = 1, .par_block_rows = 12, .f32_data = f32};
+    SchedOptions o = {.par_min_cost = 1,
+                      .par_block_rows = 12,
+                      .f32_data = f32,
+                      .trans_f64 = t64,
+                      .rows_partials = rows};
     assert_int_equal(sched_problem(&p, &o, &a, &plan, err, sizeof err), 0);
     assert_int_equal(sched_verify_plan(&p, &plan, err, sizeof err), 0);
     int ntrans = 0;
@@ -464,7 +470,7 @@ static void test_plan_partial_layout(void **state) {
           if (!b->part) continue;
           SchedReduce *rd = &par->reds[b->part - 1];
           assert_true(b->part_trans == rd->trans);
-          assert_true(rd->trans == (f32 && sched_data_elts(&b->a)));
+          assert_true(rd->trans == ((f32 && sched_data_elts(&b->a)) || (t64 && !rows)));
           if (!rd->trans) continue;
           ntrans++;
           assert_int_equal(b->c.ld, b->m);
@@ -480,7 +486,7 @@ static void test_plan_partial_layout(void **state) {
         }
       }
     }
-    assert_true(f32 ? ntrans >= 3 : ntrans == 0); /* grad f, grad_y g, hvp_yy */
+    assert_true(f32 || (t64 && !rows) ? ntrans >= 3 : ntrans == 0); /* grad f, grad_y g, hvp_yy */
     arena_free(&a);
   }
 }
