@@ -306,7 +306,7 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   const char *const *sets = o ? (const char *const *)o->sets : NULL;
   int nsets = o ? o->nsets : 0;
   if (opt_resolve_to(p->c, &sink, method, sets, nsets, &opt) ||
-      opt_check_rules_to(&sink, &opt, sets, nsets) || opt_check_suits(p->c, &opt))
+      opt_check_rules_to(p->c, &sink, &opt, sets, nsets) || opt_check_suits(p->c, &opt))
     return api_end(p, BLOC_ERR_INPUT);
   const BloProblem *bp = blo_problem(p->c);
   const char *lacks = rt_method_lacks(opt.method, bp);

@@ -66,10 +66,13 @@ const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *k
   return err;
 }
 
-int opt_check_rules_to(const OptSink *sink, const RtOptions *opt, const char *const *sets,
-                       int nsets) {
-  const char *keys[2];
+int opt_check_rules_to(const BloCompiled *c, const OptSink *sink, const RtOptions *opt,
+                       const char *const *sets, int nsets) {
+  const char *keys[2] = {"tol", "tol"};
   const char *err = rt_options_check(opt, keys);
+  char msg[512];
+  if (!err && rt_opt_num(opt, "tol") > 0 && blo_program(c)->samples_used)
+    err = rt_tol_refusal(msg, sizeof msg, opt->method->name, true);
   if (!err) return 0;
   const char *by = NULL;
   for (int i = 0; i < nsets; i++)

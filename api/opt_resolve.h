@@ -29,13 +29,14 @@ typedef struct OptSink {
 int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method,
                    const char *const *sets, int nsets, RtOptions *opt);
 
-/* The rules between the resolved options (rt_options_check, as the solver checks them), on
+/* The rules between the resolved options (rt_options_check, as the solver checks them), and
+ * tol refused on a problem that samples its data (c's program, as the solver refuses it), on
  * opt as opt_resolve_to left it with `sets`: an error naming the last of `sets` that gave one
  * of the two options involved (the program's solve line alone was checked by sema, with its
  * location). Separate from opt_resolve_to because bloc compare sets more options after it.
  * Returns 0, or 1 after reporting the error. */
-int opt_check_rules_to(const OptSink *sink, const RtOptions *opt, const char *const *sets,
-                       int nsets);
+int opt_check_rules_to(const BloCompiled *c, const OptSink *sink, const RtOptions *opt,
+                       const char *const *sets, int nsets);
 
 /* Whether method m has option `key` and uses it (exact lists y_step but has no use for it). */
 bool opt_applies(const RtMethodSpec *m, const char *key);

@@ -682,14 +682,17 @@ static void fill_problem(BloCompiled *c) {
   }
   bp->data_info = info;
   bp->data = (const double *const *)c->data;
-  bp->n_samples = prog->nsamples;
-  BloSampleInfo *si = arena_calloc(a, (size_t)prog->nsamples + 1, sizeof(BloSampleInfo));
-  for (int s = 0; s < prog->nsamples; s++) {
+  /* sample sets no kernel reads are left out: the runtime treats a problem with sample sets as
+   * sampled (its own draws, no tol, diagnostics averaged over eval_draws) */
+  int nsamples = prog->samples_used ? prog->nsamples : 0;
+  bp->n_samples = nsamples;
+  BloSampleInfo *si = arena_calloc(a, (size_t)nsamples + 1, sizeof(BloSampleInfo));
+  for (int s = 0; s < nsamples; s++) {
     const AstDecl *d = prog->samples[s];
     si[s] = (BloSampleInfo){d->name, d->batch_k, d->population_n, d->offset};
   }
   bp->samples = si;
-  bp->sample_total = prog->sample_total;
+  bp->sample_total = nsamples ? prog->sample_total : 0;
   bp->n_reports = prog->nreports;
   const char **rn = arena_calloc(a, (size_t)prog->nreports + 1, sizeof(char *));
   for (int r = 0; r < prog->nreports; r++) rn[r] = prog->reports[r]->name;

@@ -149,7 +149,7 @@ int cmd_emit_c(int argc, char **argv) {
                          "rank's rows from the data files");
   RtOptions opt;
   if (rc == 0) rc = opt_resolve(c, "emit-c", false, method, sets, nsets, &opt);
-  if (rc == 0) rc = opt_check_rules("emit-c", &opt, sets, nsets);
+  if (rc == 0) rc = opt_check_rules(c, "emit-c", &opt, sets, nsets);
   if (rc == 0) rc = opt_check_suits(c, &opt);
   if (rc == 0 && a.seed_set) {
     const char *e = rt_options_set_num(&opt, "seed", (double)a.seed);

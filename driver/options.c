@@ -37,7 +37,8 @@ int opt_resolve(const BloCompiled *c, const char *cmd, bool quiet, const char *m
   return opt_resolve_to(c, &s, method, sets, nsets, opt);
 }
 
-int opt_check_rules(const char *cmd, const RtOptions *opt, const char *const *sets, int nsets) {
+int opt_check_rules(const BloCompiled *c, const char *cmd, const RtOptions *opt,
+                    const char *const *sets, int nsets) {
   OptSink s = sink_of(cmd);
-  return opt_check_rules_to(&s, opt, sets, nsets);
+  return opt_check_rules_to(c, &s, opt, sets, nsets);
 }

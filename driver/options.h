@@ -18,7 +18,8 @@ int opt_resolve(const BloCompiled *c, const char *cmd, bool quiet, const char *m
 
 /* opt_check_rules_to (the rules between options, after opt_resolve with the same sets), its
  * error printed likewise. */
-int opt_check_rules(const char *cmd, const RtOptions *opt, const char *const *sets, int nsets);
+int opt_check_rules(const BloCompiled *c, const char *cmd, const RtOptions *opt,
+                    const char *const *sets, int nsets);
 
 /* The method called `name`, or NULL after printing "bloc CMD: error: unknown method" with the
  * list of methods and a did-you-mean hint. */

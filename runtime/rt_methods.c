@@ -523,13 +523,18 @@ RT_API const char *rt_options_check(const RtOptions *o, const char *keys[2]) {
    * with sample sets, which this table of options cannot see. */
   if (rt_opt_num(o, "tol") > 0 && rt_method_random_estimate(o)) {
     keys[0] = keys[1] = "tol";
-    snprintf(msg, sizeof msg, "option 'tol' needs a deterministic hypergradient estimate, and "
-             "%s's is random (the method draws it): one small draw would stop the run "
-             "anywhere; set outer_steps instead (the trace and --keep best show the best point)",
-             m->name);
-    return msg;
+    return rt_tol_refusal(msg, sizeof msg, m->name, false);
   }
   return NULL;
+}
+
+RT_API const char *rt_tol_refusal(char *buf, size_t n, const char *method, bool sampled) {
+  snprintf(buf, n,
+           "option 'tol' needs a deterministic hypergradient estimate, and %s's is random (%s): "
+           "one small draw would stop the run anywhere; set outer_steps instead (the trace and "
+           "--keep best show the best point)",
+           method, sampled ? "the problem samples its data" : "the method draws it");
+  return buf;
 }
 
 RT_API void rt_options_resolve_aliases(RtOptions *o) {

@@ -5,6 +5,7 @@
 #define BLOC_RT_METHODS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "rt_api.h"
@@ -126,6 +127,11 @@ RT_API bool rt_method_random_estimate(const RtOptions *o);
  * a rule on one option), to point at the one given last. The solver, bloc check and the
  * commands' option resolution all call this one function. */
 RT_API const char *rt_options_check(const RtOptions *o, const char *keys[2]);
+/* The refusal of option tol where method's hypergradient estimate is random: the method draws
+ * it (sampled false: rt_options_check), or the problem samples its data (sampled true: the
+ * solver, bloc check and the commands' option checks, which know the problem). Into buf (n
+ * bytes); returns buf. */
+RT_API const char *rt_tol_refusal(char *buf, size_t n, const char *method, bool sampled);
 /* Give an alias pair of an unrolled method one value: the method's own name (r, inner_lr)
  * takes the common one's (inner_steps, y_step) when only that was set, and counts as set;
  * the common name then holds the value used. Call after rt_options_check. */

@@ -184,11 +184,7 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   if (rt_ystep_setup(s, eta_derived)) goto oom;
   if (impl->setup(s, err, errlen)) goto fail;
   if (s->tol > 0 && p->n_samples > 0) { /* the method's own draws: rt_options_check */
-    snprintf(err, errlen,
-             "option 'tol' needs a deterministic hypergradient estimate, and %s's is random "
-             "(the problem samples its data): one small draw would stop the run anywhere; set "
-             "outer_steps instead (the trace and --keep best show the best point)",
-             impl->name);
+    rt_tol_refusal(err, errlen, impl->name, true);
     goto fail;
   }
   s->alloc_bytes = rt_mem_stats().live_bytes - live0;

@@ -49,6 +49,9 @@ typedef struct Program {
   const char *nonsmooth_fn;     /* that fn's name */
   bool init_uses_x;             /* some lower initialiser depends on an upper variable */
   bool stochastic;              /* some sample set is used by f or g */
+  /* some sample set is used by f, g or a report: the kernels read the draws
+   * (BloProblem.n_samples), else the problem is deterministic to the runtime */
+  bool samples_used;
   bool sharded; /* some data declaration is sharded (sema_shard.c) */
   /* solve */
   const char *method;           /* NULL when the program has no solve declaration */

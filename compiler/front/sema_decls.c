@@ -516,6 +516,28 @@ void sema_check_program(Sema *S) {
   p->g = g;
   p->stochastic =
       (f && !f->failed && f->init->uses_sample) || (g && !g->failed && g->init->uses_sample);
+  p->samples_used = p->stochastic;
+  for (size_t i = 0; i < S->reports.len; i++) {
+    const AstDecl *r = S->reports.items[i];
+    if (!r->failed && r->init && r->init->uses_sample) p->samples_used = true;
+  }
+  /* a sample set nothing reads made the runtime treat the problem as sampled: tol refused with
+   * "the problem samples its data", diagnostics averaged over draws of nothing */
+  for (size_t i = 0; !p->samples_used && i < S->samples.len; i++) {
+    const AstDecl *d = S->samples.items[i];
+    diag_warning(S->diag, d->name_span,
+                 "sample set '%s' is not used: neither objective nor any report reads its rows",
+                 d->name);
+    diag_hint(S->diag,
+              "the problem is deterministic; remove the declaration, or index data with "
+              "it (X[%s, :]) to sample",
+              d->name);
+  }
+  for (int i = 0; p->samples_used && p->method && i < p->nopts; i++) /* as the solver refuses */
+    if (!p->opts[i].is_word && strcmp(p->opts[i].key, "tol") == 0 && p->opts[i].num > 0) {
+      char msg[512];
+      diag_error(S->diag, p->opts[i].span, "%s", rt_tol_refusal(msg, sizeof msg, p->method, true));
+    }
   for (int i = 0; i < S->ndefs; i++) {
     if (S->def_used[i]) continue;
     bool later = false; /* the same name given twice: only the unused copy would complain */
