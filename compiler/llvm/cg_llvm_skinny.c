@@ -20,8 +20,8 @@
  *     sampled rows, the rows the next block takes, from a table (Sk.pft): a
  *     minibatch step in 0.79-0.90 of the time. Vectorising along i
  *     instead (c stored transposed, no broadcasts) measured 15% slower.
- *     At 512 bits in a region (tn_loops_ct), the loops run along c's rows instead, onto a
- *     partial the planner transposes (SchedOptions.trans_f64): a tile of 2 x 8 rows of c times
+ *     At 512 bits in a region (tn_loops, tn_tile_ct), the loops run along c's rows instead,
+ *     onto a partial the planner transposes (SchedOptions.trans_f64): a tile of 2 x 8 rows of c times
  *     10 columns is 20 accumulators loaded from the partial, one FMA a row of a each (a(r, i..)
  *     a vector, b(r, j) broadcast), stored back after the block: every lane does useful work,
  *     where c = 10 in the broadcast form above spends a 2-lane FMA per row of a on the last two
@@ -44,7 +44,7 @@
  *     Float products summed in double measured 1.13-1.45x f64's time on hyper-cleaning,
  *     summed in float 0.58-0.77x. A b of more than B32_MAX numbers is not rounded: the
  *     product is double arithmetic, a's vector loads widened.
- *   a' b: vectorised along the rows of c instead (tn_loops_f32): for each chunk of at most
+ *   a' b: vectorised along the rows of c instead (tn_loops, tn_tile_f32): for each chunk of at most
  *     TN_CH = 64 rows of a and b (a region's block is one or more chunks), b's rows are rounded
  *     to float into a stack buffer; a tile of c keeps 2W consecutive rows i times up to 12
  *     columns j in float accumulators, a(r, i..i+2W) loaded as a vector and b(r, j)
@@ -678,46 +678,6 @@ static void tn_round_b(Sk *k, const TnChunk *ch) {
   gl_end(cg, &L, 1);
 }
 
-/* c += alpha a' b over rows [lo, hi) of a and b, a float: chunks of rows, and in each the tiles
- * of c for every group of columns: nv vectors at a time while they fit, then one, then the
- * last rows of c (m % F) in a masked vector. */
-static void tn_loops_f32(Sk *k, LLVMValueRef lo, LLVMValueRef hi) {
-  Cg *cg = k->cg;
-  int64_t m = k->bl->m, n = k->bl->n, F = k->fw;
-  int ngroups = (int)((n + TN_ACC - 1) / TN_ACC);
-  TnChunk ch;
-  ch.bf = LLVMBuildArrayAlloca(cg->f->eb, cg->f32t, cg_const_i64(cg, TN_CH * n), "bf");
-  GLoop C;
-  ch.r0 = gl_begin(cg, &C, lo, hi);
-  LLVMValueRef end = add_i(cg, ch.r0, TN_CH);
-  ch.r1 = LLVMBuildSelect(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, end, hi, ""), end, hi, "");
-  tn_round_b(k, &ch);
-  int64_t j0 = 0;
-  for (int g = 0; g < ngroups; g++) {
-    int nj = (int)((n - j0 + (ngroups - g) - 1) / (ngroups - g)); /* balanced groups */
-    int nv = TN_ACC / nj < 1 ? 1 : TN_ACC / nj;
-    if (nv > 8) nv = 8;
-    int64_t wide = m / (nv * F) * (nv * F), full = m / F * F;
-    if (nv > 1 && wide > 0) {
-      GLoop I;
-      LLVMValueRef i0 = gl_begin(cg, &I, cg_const_i64(cg, 0), cg_const_i64(cg, wide));
-      tn_tile_f32(k, &ch, i0, nv, 0, j0, nj);
-      gl_end(cg, &I, nv * F);
-    } else {
-      wide = 0;
-    }
-    if (full > wide) {
-      GLoop I;
-      LLVMValueRef i0 = gl_begin(cg, &I, cg_const_i64(cg, wide), cg_const_i64(cg, full));
-      tn_tile_f32(k, &ch, i0, 1, 0, j0, nj);
-      gl_end(cg, &I, F);
-    }
-    if (m > full) tn_tile_f32(k, &ch, cg_const_i64(cg, full), 1, (int)(m - full), j0, nj);
-    j0 += nj;
-  }
-  gl_end(cg, &C, TN_CH);
-}
-
 /* Double a' b onto a transposed partial (k->ct, at 512 bits: see the top of the file): tiles of
  * `nv` vectors of W consecutive rows of c (i) times `nj` columns (j), each accumulator loaded
  * from c'(j, i..) and given one FMA a row, a(r, i..) loaded as a vector and b(r, j) broadcast,
@@ -778,40 +738,52 @@ static void tn_tile_ct(Sk *k, const TnChunk *ch, LLVMValueRef i0, int nv, int ta
     }
 }
 
-/* c' += a' b over rows [lo, hi) of a and b, doubles, c' a transposed partial: chunks of TN_CH
- * rows (a's rows stay in cache between the tiles of a chunk), and in each the tiles of c for
- * every group of columns: nv vectors at a time while they fit, then one, then the last rows
- * of c (m % W) in a masked vector. */
-static void tn_loops_ct(Sk *k, LLVMValueRef lo, LLVMValueRef hi) {
+/* How tn_loops tiles c: the tile function, its lanes per vector, its most accumulators and
+ * vectors of rows of c per tile, and whether a chunk's rows of b are first rounded to float. */
+typedef struct TnShape {
+  void (*tile)(Sk *k, const TnChunk *ch, LLVMValueRef i0, int nv, int tail, int64_t j0, int nj);
+  int lanes, acc, max_nv;
+  bool round_b;
+} TnShape;
+
+/* c += alpha a' b over rows [lo, hi) of a and b along c's rows (float a: tn_tile_f32; double a
+ * onto a transposed partial: tn_tile_ct): chunks of at most TN_CH rows (a's rows stay in cache
+ * between the tiles of a chunk), and in each the tiles of c for every group of columns: nv
+ * vectors at a time while they fit, then one, then the last rows of c (m % lanes) in a masked
+ * vector. */
+static void tn_loops(Sk *k, LLVMValueRef lo, LLVMValueRef hi, const TnShape *sh) {
   Cg *cg = k->cg;
-  int64_t m = k->bl->m, n = k->bl->n, W = k->vw;
-  int ngroups = (int)((n + TN_ACC_CT - 1) / TN_ACC_CT);
+  int64_t m = k->bl->m, n = k->bl->n, F = sh->lanes;
+  int ngroups = (int)((n + sh->acc - 1) / sh->acc);
   TnChunk ch = {0};
+  if (sh->round_b)
+    ch.bf = LLVMBuildArrayAlloca(cg->f->eb, cg->f32t, cg_const_i64(cg, TN_CH * n), "bf");
   GLoop C;
   ch.r0 = gl_begin(cg, &C, lo, hi);
   LLVMValueRef end = add_i(cg, ch.r0, TN_CH);
   ch.r1 = LLVMBuildSelect(cg->f->b, LLVMBuildICmp(cg->f->b, LLVMIntSLT, end, hi, ""), end, hi, "");
+  if (sh->round_b) tn_round_b(k, &ch);
   int64_t j0 = 0;
   for (int g = 0; g < ngroups; g++) {
     int nj = (int)((n - j0 + (ngroups - g) - 1) / (ngroups - g)); /* balanced groups */
-    int nv = TN_ACC_CT / nj < 1 ? 1 : TN_ACC_CT / nj;
-    if (nv > 4) nv = 4;
-    int64_t wide = m / (nv * W) * (nv * W), full = m / W * W;
+    int nv = sh->acc / nj < 1 ? 1 : sh->acc / nj;
+    if (nv > sh->max_nv) nv = sh->max_nv;
+    int64_t wide = m / (nv * F) * (nv * F), full = m / F * F;
     if (nv > 1 && wide > 0) {
       GLoop I;
       LLVMValueRef i0 = gl_begin(cg, &I, cg_const_i64(cg, 0), cg_const_i64(cg, wide));
-      tn_tile_ct(k, &ch, i0, nv, 0, j0, nj);
-      gl_end(cg, &I, nv * W);
+      sh->tile(k, &ch, i0, nv, 0, j0, nj);
+      gl_end(cg, &I, nv * F);
     } else {
       wide = 0;
     }
     if (full > wide) {
       GLoop I;
       LLVMValueRef i0 = gl_begin(cg, &I, cg_const_i64(cg, wide), cg_const_i64(cg, full));
-      tn_tile_ct(k, &ch, i0, 1, 0, j0, nj);
-      gl_end(cg, &I, W);
+      sh->tile(k, &ch, i0, 1, 0, j0, nj);
+      gl_end(cg, &I, F);
     }
-    if (m > full) tn_tile_ct(k, &ch, cg_const_i64(cg, full), 1, (int)(m - full), j0, nj);
+    if (m > full) sh->tile(k, &ch, cg_const_i64(cg, full), 1, (int)(m - full), j0, nj);
     j0 += nj;
   }
   gl_end(cg, &C, TN_CH);
@@ -836,7 +808,7 @@ LLVMValueRef cg_skinny_round_b(Cg *cg, const SchedStep *st) {
 
 /* The register tile for the vector width (measured, doc/performance.md "Register tiles"):
  * 256 bits (16 registers without AVX-512): a b' 3 rows x 4 columns, 12 accumulators; a' b 4
- * rows (float a: tn_loops_f32). 512 bits (32 registers): a b' 4 rows x 5 columns, 20 accumulators
+ * rows (float a, and double a onto a transposed partial at 512 bits: tn_loops). 512 bits (32 registers): a b' 4 rows x 5 columns, 20 accumulators
  * (c = 10 in two tiles, a's rows loaded once per 5 columns instead of 4, b's 10 rows once per 4
  * rows instead of 3); a' b 8 rows, halving the loads and stores of c per row of a. */
 static void tile_choose(Sk *k) {
@@ -868,12 +840,10 @@ static void sk_loops(Sk *k, LLVMValueRef lo, LLVMValueRef hi) {
     gl_end(cg, &L, R);
     return;
   }
-  if (k->fl) {
-    tn_loops_f32(k, lo, hi);
-    return;
-  }
-  if (k->ct) {
-    tn_loops_ct(k, lo, hi);
+  if (k->fl || k->ct) {
+    TnShape sh = k->fl ? (TnShape){tn_tile_f32, k->fw, TN_ACC, 8, true}
+                       : (TnShape){tn_tile_ct, k->vw, TN_ACC_CT, 4, false};
+    tn_loops(k, lo, hi, &sh);
     return;
   }
   /* tiles of R rows, then (at 512 bits) of 4, then one row at a time */
