@@ -26,7 +26,8 @@
    "storage of the data tensors: f64, or f32 (floats; products with them in float)"},       \
   {"trace_every", RT_OPT_INT, 10, NULL, NULL, 1, 1e12, "outer steps between trace rows"},    \
   {"tol", RT_OPT_REAL, 0, NULL, NULL, 0, BIG, \
-   "stop when |d| (two steps running) and |grad_y g| are below it (0: off)"}, \
+   "stop when |d| (two steps running) and |grad_y g| (not for the unrolled methods) are below " \
+   "it (0: off)"}, \
   {"meta_batch", RT_OPT_INT, 1, NULL, NULL, 1, 1e6,                                          \
    "independent sample draws averaged per oracle"},                                          \
   {"on_divergence", RT_OPT_WORD, NAN, "halve", "stop|halve", 0, 0,                          \
