@@ -290,24 +290,58 @@ static void on_message(void *ctx, const char *kind, const char *text) {
   api_flush(p);
 }
 
+/* With run setting console = on and no diagnostics handler, a solve prints the diagnostics
+ * that arise before and around its run (the data stage, the options; the run prints its own)
+ * to stderr, as bloc run does; quiet = on leaves errors only. `printed` counts those done. */
+typedef struct Console {
+  bool on, quiet;
+  int printed;
+} Console;
+
+/* console and quiet as o sets them (the last value of each; run_settings reports bad ones) */
+static Console console_of(const bloc_problem *p, const bloc_options *o) {
+  Console c = {false, false, 0};
+  for (int i = 0; o && i < o->nrun; i++) {
+    bool on = strcmp(o->run[i].value, "on") == 0 || strcmp(o->run[i].value, "true") == 0;
+    if (strcmp(o->run[i].key, "console") == 0) c.on = on;
+    if (strcmp(o->run[i].key, "quiet") == 0) c.quiet = on;
+  }
+  if (p->handler) c.on = false; /* the handler takes them */
+  return c;
+}
+
+static void console_print(const bloc_problem *p, Console *c) {
+  for (; c->on && c->printed < p->ndiags; c->printed++) {
+    const bloc_diag *d = &p->diags[c->printed];
+    if (strcmp(d->category, "run") == 0 || (c->quiet && d->severity != BLOC_ERROR)) continue;
+    fputs(d->text, stderr);
+  }
+}
+
+static int solve_end(bloc_problem *p, Console *c, int rc) {
+  console_print(p, c);
+  return api_end(p, rc);
+}
+
 int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress, void *user,
                bloc_result **out) {
   if (out) *out = NULL;
   if (!p) return BLOC_ERR_STATE;
   if (!out) return api_null_arg(p, "bloc_solve", "out");
   api_begin(p, "option");
+  Console con = console_of(p, o);
   const char *method = o ? o->method : NULL;
   int rc = api_ensure_prepared(p, method);
-  if (rc) return api_end(p, rc);
+  if (rc) return solve_end(p, &con, rc);
   RunSettings rs;
-  if (run_settings(p, o, &rs)) return api_end(p, BLOC_ERR_INPUT);
+  if (run_settings(p, o, &rs)) return solve_end(p, &con, BLOC_ERR_INPUT);
   RtOptions opt;
   OptSink sink = api_opt_sink(p, rs.label);
   const char *const *sets = o ? (const char *const *)o->sets : NULL;
   int nsets = o ? o->nsets : 0;
   if (opt_resolve_to(p->c, &sink, method, sets, nsets, &opt) ||
       opt_check_rules_to(p->c, &sink, &opt, sets, nsets) || opt_check_suits(p->c, &opt))
-    return api_end(p, BLOC_ERR_INPUT);
+    return solve_end(p, &con, BLOC_ERR_INPUT);
   const BloProblem *bp = blo_problem(p->c);
   const char *lacks = rt_method_lacks(opt.method, bp);
   if (lacks) { /* the kernels were compiled for other methods (bloc_prepare) */
@@ -321,7 +355,7 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
              "method '%s' calls the kernel %s, which was left out when the problem was prepared "
              "for %s",
              opt.method->name, lacks, p->prepared_for);
-    return api_end(p, BLOC_ERR_INPUT);
+    return solve_end(p, &con, BLOC_ERR_INPUT);
   }
   BloTimings t = blo_timings(p->c);
   RtRunConfig *cfg = &rs.cfg;
@@ -332,7 +366,7 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   cfg->jit_overlapped = t.overlapped;
   cfg->y0_given = p->y0_given;
   bloc_result *r = calloc(1, sizeof *r);
-  if (!r) return api_end(p, BLOC_ERR_MEMORY);
+  if (!r) return solve_end(p, &con, BLOC_ERR_MEMORY);
   r->ncols = rt_trace_ncols(bp);
   r->cols = calloc((size_t)r->ncols, sizeof(char *));
   if (!r->cols) blo_oom(sizeof(char *) * (size_t)r->ncols);
@@ -345,6 +379,7 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   cfg->on_message_ctx = p;
   p->category = "run";
   api_flush(p); /* warnings about the options come before the solve's progress */
+  console_print(p, &con);
   int st = rt_solve(bp, &opt, cfg, &r->res);
   r->status = r->oom ? BLOC_ERR_MEMORY : status_of(st);
   if (r->res.message[0] && (r->status == BLOC_ERR_INPUT || r->status == BLOC_ERR_NUMERICAL))
@@ -352,7 +387,7 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   if (r->oom) api_diag(p, BLOC_ERROR, NULL, "out of memory keeping the trace");
   if (r->res.stop == RT_STOP_NONE) { /* never started */
     bloc_result_free(r);
-    return api_end(p, st == RT_STATUS_OK ? BLOC_ERR_INPUT : status_of(st));
+    return solve_end(p, &con, st == RT_STATUS_OK ? BLOC_ERR_INPUT : status_of(st));
   }
   fill_fields(r, bp, &t, st > 128 ? st - 128 : 0);
   size_t len;
@@ -362,7 +397,7 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
     fclose(m);
   }
   *out = r;
-  return api_end(p, r->status);
+  return solve_end(p, &con, r->status);
 }
 
 void bloc_result_free(bloc_result *r) {

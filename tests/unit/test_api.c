@@ -950,6 +950,69 @@ static void test_cache_warning_to_caller(void **state) {
   rmdir(open_dir);
 }
 
+/* bloc_solve with console = on and no handler (p, options o): stderr into buf. */
+static int solve_stderr(bloc_problem *p, const bloc_options *o, char *buf, size_t n) {
+  FILE *err = tmpfile();
+  assert_non_null(err);
+  fflush(stderr);
+  int saved_fd = dup(2);
+  assert_true(saved_fd >= 0);
+  assert_int_equal(dup2(fileno(err), 2), 2);
+  bloc_result *r = NULL;
+  int rc = bloc_solve(p, o, NULL, NULL, &r);
+  fflush(stderr);
+  dup2(saved_fd, 2);
+  close(saved_fd);
+  rewind(err);
+  buf[fread(buf, 1, n - 1, err)] = '\0';
+  fclose(err);
+  bloc_result_free(r);
+  return rc;
+}
+
+/* console = on prints what goes wrong before the run too, as bloc run does: an unknown option
+ * returned 1 with nothing on stderr, and the warning that an option of the program's method
+ * does not apply to the one asked for was never seen. quiet = on leaves the errors; a
+ * diagnostics handler takes them instead. */
+static void test_console_diags(void **state) {
+  (void)state;
+  static const char text[] = "upper x : scalar = 0\nlower y : scalar = 0\n"
+                             "upper objective f = (y - 1) ^ 2\n"
+                             "lower objective g = 0.5 * (y - x) ^ 2\n"
+                             "solve aid_cg(cg_steps = 3, outer_steps = 5)\n";
+  char buf[4096];
+  for (int quiet = 0; quiet < 2; quiet++) {
+    bloc_problem *p;
+    assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+    assert_int_equal(bloc_compile_string(p, "con.blo", text), BLOC_OK);
+    bloc_options *o;
+    assert_int_equal(bloc_options_new(&o), BLOC_OK);
+    bloc_options_run(o, "console", "on");
+    if (quiet) bloc_options_run(o, "quiet", "on");
+    bloc_options_set(o, "x_stpe", "1");
+    assert_int_equal(solve_stderr(p, o, buf, sizeof buf), BLOC_ERR_INPUT);
+    if (!strstr(buf, "bloc: error: ") || !strstr(buf, "x_stpe") ||
+        !strstr(buf, "did you mean 'x_step'?"))
+      fail_msg("console = on, an unknown option: stderr '%s'", buf);
+    bloc_options_free(o);
+    assert_int_equal(bloc_options_new(&o), BLOC_OK);
+    bloc_options_run(o, "console", "on");
+    if (quiet) bloc_options_run(o, "quiet", "on");
+    bloc_options_method(o, "itd");
+    assert_int_equal(solve_stderr(p, o, buf, sizeof buf), BLOC_OK);
+    int said = strstr(buf, "bloc: warning: option 'cg_steps' of the program's method 'aid_cg' "
+                            "does not apply to 'itd' (ignored)") != NULL;
+    if (said == (quiet == 1)) fail_msg("console = on, quiet = %d: stderr '%s'", quiet, buf);
+    Heard heard = {0}; /* a handler takes them: nothing on stderr */
+    bloc_set_diag_handler(p, on_diag, &heard);
+    assert_int_equal(solve_stderr(p, o, buf, sizeof buf), BLOC_OK);
+    if (!quiet && strstr(buf, "does not apply")) fail_msg("printed beside a handler: '%s'", buf);
+    assert_true(heard.n >= 1);
+    bloc_options_free(o);
+    bloc_problem_free(p);
+  }
+}
+
 static void test_errors(void **state) {
   (void)state;
   bloc_problem *p;
@@ -1192,7 +1255,7 @@ int main(void) {
       cmocka_unit_test(test_prepare_unknown_method),
       cmocka_unit_test(test_eval_one_draw),
       cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_cache_warning_to_caller),
+      cmocka_unit_test(test_cache_warning_to_caller), cmocka_unit_test(test_console_diags),
       cmocka_unit_test(test_run_warnings_to_caller),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
