@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "rt_fmt.h"
 #include "rt_hypergrad.h"
 #include "rt_linalg.h"
 #include "rt_oracle.h"
@@ -106,6 +107,30 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
   }
   free(buf);
   return rc;
+}
+
+/* An error for each quantity of e with values that are not finite (log of a negative x, an
+ * overflow): bloc eval printed them as null with status 2, the API returned them with status 0
+ * and no word. Returns whether there was one. */
+static bool nonfinite_items(bloc_problem *p, const bloc_eval *e) {
+  bool any = false;
+  for (int i = 0; i < e->n; i++) {
+    const EvalItem *it = &e->item[i];
+    int64_t bad = 0, first = -1;
+    for (int64_t j = 0; j < it->n; j++)
+      if (!isfinite(it->v[j]) && bad++ == 0) first = j;
+    if (!bad) continue;
+    any = true;
+    char num[RT_FMT_NUM_LEN];
+    if (it->n == 1)
+      api_diag(p, BLOC_ERROR, NULL, "%s is not finite at this point (%s)", it->name,
+               rt_fmt_num(it->v[0], num));
+    else
+      api_diag(p, BLOC_ERROR, NULL, "%s has %lld of %lld values that are not finite at this point "
+               "(the first, [%lld] (0-based), is %s)", it->name, (long long)bad, (long long)it->n,
+               (long long)first, rt_fmt_num(it->v[first], num));
+  }
+  return any;
 }
 
 int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const double *y,
@@ -219,6 +244,7 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
              bloc_eval_get(e, "grad_phi", &gp, &ngp) == BLOC_OK
                  ? "; grad_phi is, with y*(x) solved by Newton"
                  : "");
+  if (nonfinite_items(p, e) && status == BLOC_OK) status = BLOC_ERR_NUMERICAL;
   rt_oracle_free(&o);
   free(buf);
   *out = e;

@@ -321,7 +321,8 @@ class Problem:
         problems, ny <= 2000, g strongly convex in y). Returns a dict: f, g, phi (floats) and
         the vectors (NumPy arrays); with hypergrad also hypergrad_residual, hypergrad_solver
         and, when the lower Hessian is not positive definite there, lower_hessian_min_eig.
-        SolveError when the hypergradient or phi fails (.result: the other values)."""
+        SolveError when the hypergradient or phi fails, or a value is not finite there (.result:
+        the values, NaN or inf included)."""
         if what is not None and not isinstance(what, str):
             what = ",".join(what)
         L = _lib.lib()
