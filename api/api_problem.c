@@ -200,6 +200,12 @@ int bloc_define(bloc_problem *p, const char *name, double value) {
   if (p->stage != API_NEW)
     return misuse(p, "bloc_define: the problem is already compiled");
   api_begin(p, "usage");
+  if (!isfinite(value)) { /* -D refuses it as malformed; compiled, it failed at every use */
+    char num[RT_FMT_NUM_LEN];
+    api_diag(p, BLOC_ERROR, NULL, "bloc_define: %s = %s is not a finite number", name,
+             rt_fmt_num(value, num));
+    return api_end(p, BLOC_ERR_INPUT);
+  }
   SemaDefine *defs = realloc(p->defs, sizeof *defs * (size_t)(p->ndefs + 1));
   if (!defs) return api_end(p, BLOC_ERR_MEMORY);
   p->defs = defs;

@@ -152,7 +152,9 @@ static void check_tensor(Sema *S, AstDecl *d) {
     ok = sema_type_shape(S, d->type, &c.shape);
     c.has_shape = ok;
   }
-  bool iok = sema_check(S, &c, d->init);
+  /* a declared type that failed was reported: a loader in the initialiser would only add that
+   * it "needs explicit dimensions here", beside the dimensions it was given */
+  bool iok = ok && sema_check(S, &c, d->init);
   if (!ok || !iok) {
     d->failed = true;
   } else if (d->type) {
@@ -186,7 +188,7 @@ static void check_tensor(Sema *S, AstDecl *d) {
       d->shape = shape_storage(d->shape);
     }
   }
-  if (!d->failed && shape_size(d->shape) > SEMA_MAX_SIZE) {
+  if (!d->failed && !d->shape.sparse && shape_size(d->shape) > SEMA_MAX_SIZE) {
     diag_error(S->diag, d->name_span, "%s is too large", sema_decl_what(d));
     d->failed = true;
   }
