@@ -525,7 +525,8 @@ void sema_check_program(Sema *S) {
   }
   /* a sample set nothing reads made the runtime treat the problem as sampled: tol refused with
    * "the problem samples its data", diagnostics averaged over draws of nothing */
-  for (size_t i = 0; !p->samples_used && i < S->samples.len; i++) {
+  bool clean = diag_error_count(S->diag) == 0; /* else the expressions using them may have failed */
+  for (size_t i = 0; clean && !p->samples_used && i < S->samples.len; i++) {
     const AstDecl *d = S->samples.items[i];
     diag_warning(S->diag, d->name_span,
                  "sample set '%s' is not used: neither objective nor any report reads its rows",
