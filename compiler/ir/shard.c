@@ -108,9 +108,14 @@ static IrNode *masked(Sh *S, Val v) {
 /* A REP term of a sum over ranks: counted on rank 0 only. */
 static IrNode *once(Sh *S, IrNode *n) { return ir_scale(S->g, S->s.rank == 0 ? 1.0 : 0.0, n); }
 
+static IrNode *share(Sh *S, Val v, Shape whole);
+
 /* Operands combined element by element: REP ones are cut to the sharded ones' rows, or
- * counted once beside PART ones (when `add`); PART passes a product with REP values only
- * when `scale` (the first operand, for division, must be the PART one). */
+ * counted once beside PART ones (when `add`); sharded rows (columns) added to a PART one are
+ * the rank's share of the sum, padded with zeros (share): the gradient of y' G y with G's
+ * rows sharded is G y (rows) + G' y (a partial sum), which failed under mpirun as "a partial
+ * sum meets sharded values" though the sum over ranks is plain. PART passes a product with
+ * REP values only when `scale` (the first operand, for division, must be the PART one). */
 static Val elementwise(Sh *S, const IrNode *old, Val *a, int n, bool add, bool scale) {
   bool rows = false, cols = false;
   int parts = 0;
@@ -119,14 +124,21 @@ static Val elementwise(Sh *S, const IrNode *old, Val *a, int n, bool add, bool s
     cols |= a[i].c == C_COLS;
     parts += a[i].c == C_PART;
   }
-  if (rows && cols) return fail(S, old, "rows meet columns");
   IrNode *args[3];
   Shape shape = old->shape;
+  if (parts && add) {
+    for (int i = 0; i < n; i++)
+      args[i] = a[i].c == C_REP                       ? once(S, a[i].n)
+                : a[i].c == C_ROWS || a[i].c == C_COLS ? share(S, a[i], old->args[i]->shape)
+                                                       : a[i].n;
+    return val(copy(S, old, args, shape), C_PART);
+  }
+  if (rows && cols) return fail(S, old, "rows meet columns");
   if (parts) {
     if (rows || cols) return fail(S, old, "a partial sum meets sharded values");
-    if (!add && !(scale && parts == 1)) return fail(S, old, "nonlinear in a partial sum");
+    if (!(scale && parts == 1)) return fail(S, old, "nonlinear in a partial sum");
     if (old->op == IR_DIV && a[0].c != C_PART) return fail(S, old, "divides by a partial sum");
-    for (int i = 0; i < n; i++) args[i] = add && a[i].c == C_REP ? once(S, a[i].n) : a[i].n;
+    for (int i = 0; i < n; i++) args[i] = a[i].n;
     return val(copy(S, old, args, shape), C_PART);
   }
   Cls c = rows ? C_ROWS : cols ? C_COLS : C_REP;

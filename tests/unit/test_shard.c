@@ -162,6 +162,16 @@ static void test_ridge(void **state) {
   }
 }
 
+/* y' G y with G's rows sharded: its gradient adds the rank's rows of G y to its share of G' y
+ * (a sum over ranks); it failed to compile for a rank. */
+static void test_quadform(void **state) {
+  (void)state;
+  for (int N = 2; N <= 3; N++) {
+    check_sum("tests/unit/shard_quadform.blo", BLO_BACKEND_JIT, N);
+    check_sum("tests/unit/shard_quadform.blo", BLO_BACKEND_INTERP, N);
+  }
+}
+
 /* Minibatches over sharded rows: drawn rows each rank owns; several draws, so that a rank
  * owns all, some or none of a batch. */
 static void test_minibatch(void **state) {
@@ -377,7 +387,7 @@ int main(void) {
       cmocka_unit_test(test_rows),         cmocka_unit_test(test_one_rank),
       cmocka_unit_test(test_env),          cmocka_unit_test(test_hyperclean_jit),
       cmocka_unit_test(test_owned),        cmocka_unit_test(test_hyperclean_interp),
-      cmocka_unit_test(test_ridge),        cmocka_unit_test(test_minibatch),
+      cmocka_unit_test(test_quadform), cmocka_unit_test(test_ridge),        cmocka_unit_test(test_minibatch),
       cmocka_unit_test(test_tasks),        cmocka_unit_test(test_sparse),
       cmocka_unit_test(test_sparse_batch), cmocka_unit_test(test_tasks_file),
   };
