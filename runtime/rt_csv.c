@@ -3,9 +3,11 @@
  * Numbers are read with strtod and written with %.17g, so both assume the "C" LC_NUMERIC. */
 #include "rt_data_impl.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,11 +86,42 @@ typedef struct Table {
   size_t errlen;
 } Table;
 
-static int has_non_number(const char *s, const char *e, int64_t fno, void *ctx) {
+/* What the fields of a candidate header line are: words, missing-value marks, numbers. */
+typedef struct HeaderScan {
+  int words, marks, numbers;
+} HeaderScan;
+
+/* R's, pandas' and spreadsheets' marks of a missing value, in any case */
+static bool missing_mark(const char *s, const char *e) {
+  static const char *const marks[] = {"na", "n/a", "#n/a", "null", "none", "?", "-"};
+  for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+    size_t n = strlen(marks[i]), j = 0;
+    if ((size_t)(e - s) != n) continue;
+    while (j < n && tolower((unsigned char)s[j]) == marks[i][j]) j++;
+    if (j == n) return true;
+  }
+  return false;
+}
+
+static int scan_header_field(const char *s, const char *e, int64_t fno, void *ctx) {
+  HeaderScan *h = ctx;
   double v;
   const char *a, *b;
-  (void)fno, (void)ctx;
-  return parse_field(s, e, &v, &a, &b) == FK_BAD;
+  (void)fno;
+  FieldKind k = parse_field(s, e, &v, &a, &b);
+  if (k == FK_BAD) *(missing_mark(a, b) ? &h->marks : &h->words) += 1;
+  else if (k == FK_OK) h->numbers++;
+  return 0;
+}
+
+/* Whether the first non-blank line is a header: a field that is not a number, unless the only
+ * ones are missing-value marks beside numbers. `1,NA,3` is a data line with a missing value
+ * (an error at its field): read as a header, it was skipped and a file declared with one row
+ * less loaded without a word. */
+static bool is_header(const Line *ln) {
+  HeaderScan h = {0, 0, 0};
+  for_each_field(ln, scan_header_field, &h);
+  return h.words > 0 || (h.marks > 0 && h.numbers == 0);
 }
 
 static int store_field(const char *s, const char *e, int64_t fno, void *ctx) {
@@ -105,8 +138,11 @@ static int store_field(const char *s, const char *e, int64_t fno, void *ctx) {
                         t->path, t->line, fno);
   case FK_BAD:
     return rt_data_errf(t->err, t->errlen,
-                        "'%s' line %" PRId64 ", field %" PRId64 ": '%.*s%s' is not a number",
-                        t->path, t->line, fno, w, a, ell);
+                        "'%s' line %" PRId64 ", field %" PRId64 ": '%.*s%s' is not a number%s",
+                        t->path, t->line, fno, w, a, ell,
+                        missing_mark(a, b) ? " (a missing value? data have none: fill or drop it "
+                                             "before loading)"
+                                           : "");
   case FK_NONFINITE:
     return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64
                         ": '%.*s%s' is not a finite number (NaN and Inf are not accepted)",
@@ -160,11 +196,11 @@ static int csv_parse(const char *path, RtReadBound *bound, Table *t, char *err,
     }
     const char *q = ln.s;
     while (q < ln.e && is_blank(*q)) q++;
-    if (q == ln.e) continue; /* blank line */
+    if (q == ln.e || *q == '#') continue; /* a blank line, or a comment (numpy's savetxt) */
     t->line = no;
     if (!seen_data_or_header) {
       seen_data_or_header = 1;
-      if (for_each_field(&ln, has_non_number, NULL)) {
+      if (is_header(&ln)) {
         t->header_line = no;
         continue;
       }
@@ -352,11 +388,11 @@ RT_API int rt_load_csv_rows(const char *path, RtShape want, RtRows rows, RtTenso
     }
     const char *q = ln.s;
     while (q < ln.e && is_blank(*q)) q++;
-    if (q == ln.e) continue; /* blank line */
+    if (q == ln.e || *q == '#') continue; /* a blank line, or a comment (numpy's savetxt) */
     t.line = L.no;
     if (!seen) {
       seen = 1;
-      if (for_each_field(&ln, has_non_number, NULL)) {
+      if (is_header(&ln)) {
         t.header_line = L.no;
         continue;
       }
