@@ -21,9 +21,9 @@
  *     minibatch step in 0.79-0.90 of the time. Vectorising along i
  *     instead (c stored transposed, no broadcasts) measured 15% slower.
  *     At 512 bits in a region (tn_loops, tn_tile_ct), the loops run along c's rows instead,
- *     onto a partial the planner transposes (SchedOptions.trans_f64): a tile of 2 x 8 rows of c times
- *     10 columns is 20 accumulators loaded from the partial, one FMA a row of a each (a(r, i..)
- *     a vector, b(r, j) broadcast), stored back after the block: every lane does useful work,
+ *     onto a partial the planner transposes (SchedOptions.trans_f64): a tile of 2 x 8 rows of c
+ *     times 10 columns is 20 accumulators loaded from the partial, one FMA a row of a each
+ *     (a(r, i..) a vector, b(r, j) broadcast), stored back after the block: every lane works,
  *     where c = 10 in the broadcast form above spends a 2-lane FMA per row of a on the last two
  *     columns. Each element takes the same FMAs in the same order, so the same bits. On Zen 4:
  *     51 against 39 Gflop/s in cache (87% of the FMA peak against 66%), a hyper-cleaning f64
@@ -808,9 +808,10 @@ LLVMValueRef cg_skinny_round_b(Cg *cg, const SchedStep *st) {
 
 /* The register tile for the vector width (measured, doc/performance.md "Register tiles"):
  * 256 bits (16 registers without AVX-512): a b' 3 rows x 4 columns, 12 accumulators; a' b 4
- * rows (float a, and double a onto a transposed partial at 512 bits: tn_loops). 512 bits (32 registers): a b' 4 rows x 5 columns, 20 accumulators
- * (c = 10 in two tiles, a's rows loaded once per 5 columns instead of 4, b's 10 rows once per 4
- * rows instead of 3); a' b 8 rows, halving the loads and stores of c per row of a. */
+ * rows (float a, and double a onto a transposed partial at 512 bits: tn_loops). 512 bits (32
+ * registers): a b' 4 rows x 5 columns, 20 accumulators (c = 10 in two tiles, a's rows loaded
+ * once per 5 columns instead of 4, b's 10 rows once per 4 rows instead of 3); a' b 8 rows,
+ * halving the loads and stores of c per row of a. */
 static void tile_choose(Sk *k) {
   bool wide = k->vw >= 8;
   k->nn_r = wide ? 4 : 3;

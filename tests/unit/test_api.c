@@ -1056,7 +1056,8 @@ static void test_errors(void **state) {
   assert_string_equal(bloc_diag_category(first_diag(p)), "usage");
   /* NaN and inf were accepted, then failed at every use of the const ("got nan") */
   assert_int_equal(bloc_define(p, "n", NAN), BLOC_ERR_INPUT);
-  assert_string_equal(bloc_diag_message(first_diag(p)), "bloc_define: n = nan is not a finite number");
+  assert_string_equal(bloc_diag_message(first_diag(p)),
+                      "bloc_define: n = nan is not a finite number");
   assert_int_equal(bloc_define(p, "n", -INFINITY), BLOC_ERR_INPUT);
   assert_int_equal(bloc_set_backend(p, "gpu"), BLOC_ERR_INPUT);
   assert_int_equal(bloc_compile_string(p, "x.blo", NULL), BLOC_ERR_INPUT);

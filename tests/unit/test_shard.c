@@ -387,7 +387,8 @@ int main(void) {
       cmocka_unit_test(test_rows),         cmocka_unit_test(test_one_rank),
       cmocka_unit_test(test_env),          cmocka_unit_test(test_hyperclean_jit),
       cmocka_unit_test(test_owned),        cmocka_unit_test(test_hyperclean_interp),
-      cmocka_unit_test(test_quadform), cmocka_unit_test(test_ridge),        cmocka_unit_test(test_minibatch),
+      cmocka_unit_test(test_quadform),     cmocka_unit_test(test_ridge),
+      cmocka_unit_test(test_minibatch),
       cmocka_unit_test(test_tasks),        cmocka_unit_test(test_sparse),
       cmocka_unit_test(test_sparse_batch), cmocka_unit_test(test_tasks_file),
   };
