@@ -134,6 +134,7 @@ typedef struct Run {
    * the run since seg0, its start or its last recovery (0: none there) */
   double hg_early, hg_late;
   double hg_first; /* the segment's first nonzero |d| (soba's first d is 0 when v = 0) */
+  bool first_early; /* ... taken in the first half of the segment */
   int64_t seg0;
   /* The best trace point (res->best_*): its score and the method's own y and v there, to go
    * back to on a failure (its x is res->best_x). */
@@ -327,7 +328,7 @@ static void check_progress(Run *r) {
   /* no trace point in the first half (trace_every >= outer_steps / 2): its first nonzero |d|
    * stands for it; soba went from f = 1.1 to 2005 in 40 steps traced every 50, no word */
   bool untraced = early == 0;
-  if (untraced) early = r->hg_first;
+  if (untraced) early = r->first_early ? r->hg_first : 0; /* not a step of the second half */
   if (!(early > 0 && late > 0.5 * early && late > 1e-12)) return;
   /* Converged all the same: |d| came down by three orders of magnitude from the second half's
    * largest by the end (x escaping a maximum of phi, or reaching a bound, where its projected
@@ -998,7 +999,10 @@ outputs_checked:
      * points may all lie in its second (a recovery at step 15 of 20, traced every 10) */
     if (r->seg0 > 0 && done == r->seg0 + 1 && !(s->hg_norm <= r->hg_early))
       r->hg_early = s->hg_norm;
-    if (r->hg_first == 0 && isfinite(s->hg_norm)) r->hg_first = s->hg_norm;
+    if (r->hg_first == 0 && isfinite(s->hg_norm)) {
+      r->hg_first = s->hg_norm;
+      r->first_early = 2 * (done - r->seg0) <= r->K - r->seg0;
+    }
     /* The first estimate is taken at the start: it scores the start, unless it is exactly 0,
      * which says nothing (SOBA's first d when v = 0 and f has no direct x term). */
     if (done == 1 && res->best_step == 0 && !r->best_by_f && s->hg_norm > 0 && isfinite(s->hg_norm))

@@ -8,7 +8,7 @@ import threading
 import numpy as np
 
 from . import _lib
-from .errors import DataError, Diagnostic, OptionError, UsageError, check
+from .errors import CompileError, DataError, Diagnostic, OptionError, UsageError, check
 from .result import Result
 
 # keyword arguments of solve() that are settings of the run, not options of the method
@@ -25,9 +25,11 @@ def _py_error(cls, message, hint=None, category="data"):
     return cls(text, [d])
 
 
-def _float64(what, value, size=None):
+def _float64(what, value, size=None, flat=False):
     """value as a C-contiguous float64 NumPy array: the same array, not a copy, when it is
-    one already. DataError for what is not real numbers, or not `size` numbers."""
+    one already. DataError for what is not real numbers, or not `size` numbers; with flat,
+    also for an array of more than one dimension (a point packs its variables: a (3, 2)
+    array where a matrix[2, 3] is declared would be read in the wrong order)."""
     try:
         a = np.asarray(value)
     except Exception as e:  # e.g. ragged nested lists
@@ -35,6 +37,11 @@ def _float64(what, value, size=None):
     if a.dtype.kind not in "biuf":
         raise _py_error(DataError, "%s: expected real numbers, got an array of dtype %s"
                         % (what, a.dtype), "convert it with numpy.asarray(..., dtype=float)")
+    if flat and a.ndim > 1:
+        raise _py_error(DataError, "%s: expected a flat vector of %d numbers, got an array of "
+                        "shape %s" % (what, size, a.shape),
+                        "a point packs its variables in declaration order, each row-major: "
+                        "flatten a matrix variable with .ravel() (numpy.concatenate for several)")
     a = np.require(a, np.float64, ["C_CONTIGUOUS", "ALIGNED"])
     if size is not None and a.size != size:
         raise _py_error(DataError, "%s: expected %d numbers, got %d (shape %s)"
@@ -233,8 +240,8 @@ class Problem:
         program's initial values; with only x, a lower initialiser that reads x follows it."""
         with self._lock:
             h = self._handle()
-            xa = None if x is None else _float64("start x", x, self.nx)
-            ya = None if y is None else _float64("start y", y, self.ny)
+            xa = None if x is None else _float64("start x", x, self.nx, flat=True)
+            ya = None if y is None else _float64("start y", y, self.ny, flat=True)
             check(h, _lib.lib().bloc_set_start(h, None if xa is None else xa.ctypes.data,
                                                None if ya is None else ya.ctypes.data))
         return self
@@ -324,11 +331,13 @@ class Problem:
         SolveError when the hypergradient or phi fails, or a value is not finite there (.result:
         the values, NaN or inf included)."""
         if what is not None and not isinstance(what, str):
+            if not (hasattr(what, "__iter__") and all(isinstance(w, str) for w in what)):
+                raise TypeError("eval(): what= must be a str or a list of str, got %r" % (what,))
             what = ",".join(what)
         L = _lib.lib()
         with self._lock:
             h = self._handle()
-            pts = [None if a is None else _float64("eval %s" % n, a, size)
+            pts = [None if a is None else _float64("eval %s" % n, a, size, flat=True)
                    for n, a, size in (("x", x, self.nx), ("y", y, self.ny), ("v", v, self.ny))]
             e = ctypes.c_void_p()
             st = L.bloc_eval_at(h, None if what is None else what.encode(),
@@ -402,6 +411,19 @@ def compile(path=None, *, text=None, name=None, defines=None, backend=None, seed
     if (path is None) == (text is None):
         raise TypeError("bloc.compile() takes a path or text=, not both" if path is not None
                         else "bloc.compile() needs a path or text=")
+    if text is not None and not isinstance(text, str):
+        raise TypeError("bloc.compile(): text= must be a str, got %s%s" % (
+            type(text).__name__, " (decode it: text.decode())" if isinstance(
+                text, (bytes, bytearray)) else ""))
+    if text is not None and "\0" in text:  # the C string would end there, silently
+        at = text.index("\0")
+        raise _py_error(CompileError, "%s: line %d holds a NUL byte (offset %d): a program is "
+                        "text" % (name or "<string>", text.count("\n", 0, at) + 1, at),
+                        category="compile")
+    if defines is not None and not (hasattr(defines, "items") and all(
+            isinstance(k, str) for k in defines)):
+        raise TypeError("bloc.compile(): defines= must be a dict of const names (str) to "
+                        "numbers, got %r" % (defines,))
     p = Problem()
     p._compile(path, text, name or "<string>", defines, backend, seed, precision)
     return p

@@ -231,6 +231,18 @@ class Errors(unittest.TestCase):
         with self.assertRaises(TypeError) as cm:
             bloc.compile("quad.blo", text=QUAD_TEXT)
         self.assertEqual(str(cm.exception), "bloc.compile() takes a path or text=, not both")
+        # bytes, a list of defines and a non-str const name leaked AttributeErrors; a NUL in
+        # the text cut the program there ("no upper objective")
+        with self.assertRaises(TypeError) as cm:
+            bloc.compile(text=QUAD_TEXT.encode())
+        self.assertIn("text= must be a str, got bytes", str(cm.exception))
+        for bad in ([("n", 5)], {3: 5}):
+            with self.assertRaises(TypeError) as cm:
+                bloc.compile(text=QUAD_TEXT, defines=bad)
+            self.assertIn("defines= must be a dict of const names (str)", str(cm.exception))
+        with self.assertRaises(bloc.CompileError) as cm:
+            bloc.compile(text="upper x = 0\n\0lower y = 0\n", name="nul.blo")
+        self.assertIn("nul.blo: line 2 holds a NUL byte (offset 12)", str(cm.exception))
 
     def test_prepare_unknown_method(self):
         # a typo in the method list was accepted and compiled every kernel; [] named nothing
@@ -566,6 +578,16 @@ class Eval(unittest.TestCase):
         self.assertIn("'hessian'", str(cm.exception))
         with self.assertRaises(bloc.DataError):
             p.eval(np.ones(4), y)
+        # a point is flat: a (5, 1) or (1, 5) array was read in its memory order, so a
+        # transposed matrix variable was evaluated at the wrong point without a word
+        for bad in (x.reshape(5, 1), x.reshape(1, 5)):
+            with self.assertRaises(bloc.DataError) as cm:
+                p.eval(bad, y)
+            self.assertIn("expected a flat vector of 5 numbers", str(cm.exception))
+            with self.assertRaises(bloc.DataError):
+                p.set_start(x=bad)
+        with self.assertRaises(TypeError):
+            p.eval(x, y, what=5)
         # a start or a point that is not finite: refused at once, as bloc run --init-x does
         # (a NaN start failed at the first oracle call of every later solve)
         with self.assertRaises(bloc.DataError) as cm:
