@@ -111,12 +111,26 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
              prog->method, name);
       continue;
     }
-    const char *err = so->is_word ? rt_options_set_word(opt, so->key, so->word)
-                                  : rt_options_set_num(opt, so->key, so->num);
-    if (err) { /* sema validated them for the program's method; a different method may disagree */
+    RtOptions trial = *opt;
+    const char *err = so->is_word ? rt_options_set_word(&trial, so->key, so->word)
+                                  : rt_options_set_num(&trial, so->key, so->num);
+    const char *keys[2] = {"", ""};
+    if (!err && overridden) { /* a value the other method refuses (soba's inner_steps = 1) */
+      err = rt_options_check(&trial, keys);
+      if (err && strcmp(keys[0], so->key) != 0 && strcmp(keys[1], so->key) != 0) err = NULL;
+    }
+    if (err && overridden) { /* as an option it does not have: hjfbio's was ignored, soba's
+                              * stopped the run (and every method of a compare) */
+      report(sink, DIAG_WARNING, NULL,
+             "option '%s' of the program's method '%s' does not apply to '%s' (ignored): %s",
+             so->key, prog->method, name, err);
+      continue;
+    }
+    if (err) { /* sema validated them for the program's method */
       report(sink, DIAG_ERROR, NULL, "%s", err);
       return 1;
     }
+    *opt = trial;
   }
   const RtOptions file = *opt;
   for (int i = 0; i < nsets; i++) {

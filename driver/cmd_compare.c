@@ -192,9 +192,28 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
   return 0;
 }
 
+/* tol where the method's estimate is random (BSA, TTSA, UFOM with q < 1) stops it on one small
+ * draw, and is refused: from --set for every method it is left out for that method with a
+ * warning (compare.md: such a setting skips the methods it does not apply to), where it
+ * stopped the whole comparison; from --set METHOD.tol the refusal stands (check_runs reports
+ * it), and on a problem that samples its data it applies to no method (an error, as for
+ * bloc run). */
+static void drop_random_tol(const Compare *cmp, CmpRun *run, const CmpSet *sets, int nsets) {
+  if (!(rt_opt_num(&run->opt, "tol") > 0) || !rt_method_random_estimate(&run->opt) ||
+      cmp->p->n_samples > 0)
+    return;
+  for (int i = 0; i < nsets; i++)
+    if (sets[i].run == run - cmp->runs && strcmp(sets[i].key, "tol") == 0) return;
+  rt_options_set_num(&run->opt, "tol", 0); /* off */
+  if (!cmp->quiet)
+    fprintf(stderr, "bloc " CMD ": warning: tol does not apply to '%s', whose hypergradient "
+            "estimate is random (the method draws it): it runs its outer_steps\n", run->method);
+}
+
 /* Each method's options: the program's solve options it has (opt_resolve warns about the
- * rest), then the --set for every method, then the --set METHOD.key for it; then whether the
- * method may run on the lower objective (opt_check_suits). */
+ * rest), then the --set for every method, then the --set METHOD.key for it, less a tol it
+ * cannot take (drop_random_tol); then whether the method may run on the lower objective
+ * (opt_check_suits). */
 static int resolve_options(BloCompiled *c, Compare *cmp, const CmpSet *sets, int nsets) {
   for (int r = 0; r < cmp->nruns; r++) {
     CmpRun *run = &cmp->runs[r];
@@ -212,6 +231,7 @@ static int resolve_options(BloCompiled *c, Compare *cmp, const CmpSet *sets, int
         }
       }
     }
+    drop_random_tol(cmp, run, sets, nsets);
     if (opt_check_suits(c, &run->opt)) return 1; /* e.g. a non-smooth g, a Hessian method */
   }
   return 0;

@@ -293,6 +293,21 @@ grep -q "control character 0x0a" "$tmp/stderr" ||
 [ -e "$tmp/nl/PWNED" ] && fail "compare -o with a newline ran a gnuplot command of the file name"
 [ -n "$(ls "$tmp/nl")" ] && fail "compare -o with a newline wrote: $(ls "$tmp/nl")"
 
+# ---- --set tol for every method skips the ones whose estimate is random, with a warning (it
+# stopped the whole comparison with bsa's refusal); bsa.tol stays an error
+"$bloc" compare "$prog" --methods lancbio,bsa $common --set tol=1e-8 --out-dir "$tmp/tol" \
+  >"$tmp/stdout" 2>"$tmp/stderr"
+st=$?
+sanitizers "$tmp/stderr"
+[ $st = 0 ] || fail "compare --set tol with bsa exited with $st: $(cat "$tmp/stderr")"
+grep -q "warning: tol does not apply to 'bsa', whose hypergradient estimate is random" \
+  "$tmp/stderr" || fail "no warning that tol skips bsa: $(cat "$tmp/stderr")"
+"$bloc" compare "$prog" --methods lancbio,bsa $common --set bsa.tol=1e-8 --out-dir "$tmp/tol2" \
+  >"$tmp/stdout" 2>"$tmp/stderr"
+st=$?
+[ $st = 1 ] && grep -q "method 'bsa': option 'tol' needs a deterministic" "$tmp/stderr" ||
+  fail "compare --set bsa.tol: status $st, $(cat "$tmp/stderr")"
+
 if [ $fails = 0 ]; then echo "compare: all checks passed"
 else echo "compare: $fails checks failed"; fi
 [ $fails = 0 ]
