@@ -209,9 +209,27 @@ static uint32_t unit_start(const char *text, uint32_t i, uint32_t lo) {
   return i;
 }
 
+/* The columns a terminal gives the UTF-8 character u[0..k) (k > 1, valid): 2 for East Asian
+ * wide and fullwidth characters and most emoji, else 1. The caret line padded a byte a column,
+ * so after "éé" it stood two columns right of its place. */
+static size_t utf8_columns(const unsigned char *u, size_t k) {
+  uint32_t cp = k == 2   ? (uint32_t)(u[0] & 0x1f) << 6 | (u[1] & 0x3f)
+                : k == 3 ? (uint32_t)(u[0] & 0x0f) << 12 | (uint32_t)(u[1] & 0x3f) << 6 |
+                               (u[2] & 0x3f)
+                         : (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3f) << 12 |
+                               (uint32_t)(u[2] & 0x3f) << 6 | (u[3] & 0x3f);
+  static const uint32_t wide[][2] = {{0x1100, 0x115f},   {0x2e80, 0xa4cf},   {0xac00, 0xd7a3},
+                                     {0xf900, 0xfaff},   {0xfe30, 0xfe4f},   {0xff00, 0xff60},
+                                     {0xffe0, 0xffe6},   {0x1f300, 0x1f64f}, {0x1f900, 0x1f9ff},
+                                     {0x20000, 0x3fffd}};
+  for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+    if (cp >= wide[i][0] && cp <= wide[i][1]) return 2;
+  return 1;
+}
+
 /* Print the source line holding span.start (escaped), then a caret under the start and tildes
- * under the rest of the span that lies on that line. Tabs are kept and an escape is as wide as
- * its text, so columns line up. A long line is cut to EXCERPT_CONTEXT bytes each side. */
+ * under the rest of the span that lies on that line. Tabs are kept, an escape is as wide as its
+ * text and a character as a terminal shows it (utf8_columns), so columns line up. A long line is cut to EXCERPT_CONTEXT bytes each side. */
 static void print_excerpt(Diag *d, Span at) {
   const SrcFile *f = diag_file(d, at.file);
   if (!f) return;
@@ -239,7 +257,7 @@ static void print_excerpt(Diag *d, Span at) {
   for (uint32_t i = from; i < to && (i < end || !caret);) {
     char rep[16];
     size_t k = escape_unit(u + i, to - i, true, rep);
-    size_t w = rep[0] ? strlen(rep) : k; /* a character as it is: a column a byte, as col */
+    size_t w = rep[0] ? strlen(rep) : k > 1 ? utf8_columns(u + i, k) : 1;
     for (size_t j = 0; j < w; j++) {
       if (i < at.start) fputc(!j && u[i] == '\t' ? '\t' : ' ', d->out);
       else fputc(caret ? '~' : '^', d->out), caret = true;
