@@ -427,14 +427,16 @@ int bloc_bind(bloc_problem *p, const char *name, const double *values, int rank,
                         name, (long long)s.rows, (long long)s.cols);
   int64_t want[3];
   shape_dims(s, want);
+  if (rank < 0 || rank > 3) /* was "the bound array is missing" */
+    return bind_refused(p, d, NULL, "bloc_bind: rank %d for data '%s': a rank is 0 to 3", rank,
+                        name);
   bool ok = rank == s.rank && (rank == 0 || (dims && values));
   for (int i = 0; ok && i < rank; i++) ok = dims[i] == want[i];
   if (!ok || !values) {
     char got[96], decl[64];
     return bind_refused(
         p, d, NULL, "data '%s' is declared %s, but the bound array is %s", name, shape_str(s, decl),
-        values && (rank == 0 || dims) && rank >= 0 && rank <= 3 ? dims_str(rank, dims, got)
-                                                                : "missing");
+        values && (rank == 0 || dims) ? dims_str(rank, dims, got) : "missing");
   }
   return add_binding(p, name, values, NULL);
 }

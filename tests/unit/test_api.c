@@ -462,6 +462,10 @@ static void test_bind_tensor(void **state) {
   int64_t flat[2] = {3, 4};
   assert_int_equal(bloc_bind(p, "X", X, 2, flat), BLOC_ERR_INPUT); /* its storage is no tensor */
   assert_non_null(strstr(bloc_diag_message(first_diag(p)), "tensor[3, 2, 2]"));
+  /* a rank out of range was "the bound array is missing" */
+  assert_int_equal(bloc_bind(p, "X", X, 4, dims), BLOC_ERR_INPUT);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "bloc_bind: rank 4 for data 'X': a "
+                                                            "rank is 0 to 3"));
   assert_int_equal(bloc_bind(p, "X", X, 3, dims), BLOC_OK);
   bloc_eval *e;
   assert_int_equal(bloc_eval_at(p, "f,g", NULL, NULL, NULL, &e), BLOC_OK);
