@@ -208,16 +208,24 @@ class Problem:
         array is used in place, not copied: do not change it while the problem is alive (the
         problem keeps a reference to it). A sparse[m, n] declaration takes a SciPy sparse
         matrix or array (any format: it is converted to CSR), which is checked and copied.
-        Before the first solve, eval or prepare. Returns the problem."""
+        Before the first solve, eval or prepare. Every array is converted before any is bound,
+        so one that is not real numbers binds none; the library then checks each against its
+        declaration in turn, and one it refuses leaves those before it bound. Returns the
+        problem."""
         L = _lib.lib()
         with self._lock:
             h = self._handle()
+            ready = []  # converted first: a conversion error binds nothing
             for name, value in arrays.items():
                 if hasattr(value, "tocsr") and hasattr(value, "nnz"):  # scipy.sparse
-                    check(h, L.bloc_bind_csr(h, name.encode(), ctypes.byref(_csr(name, value))))
+                    ready.append((name, _csr(name, value), True))
+                else:
+                    ready.append((name, _float64("data %s" % name, value), False))
+            for name, a, sparse in ready:
+                if sparse:
+                    check(h, L.bloc_bind_csr(h, name.encode(), ctypes.byref(a)))
                     self._bound.pop(name, None)  # copied: nothing to keep alive
                     continue
-                a = _float64("data %s" % name, value)
                 dims = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
                 check(h, L.bloc_bind(h, name.encode(), a.ctypes.data, a.ndim, dims))
                 self._bound[name] = a

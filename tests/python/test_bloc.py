@@ -289,6 +289,11 @@ class Errors(unittest.TestCase):
         self.assertIn("dtype <U1", str(cm.exception))
         with self.assertRaises(bloc.DataError):
             p.bind(Xtr=np.zeros(N * D))  # the right size, the wrong rank
+        # every array is converted before any is bound: Xtr was bound, then Ytr failed
+        q = hc_problem()
+        with self.assertRaises(bloc.DataError):
+            q.bind(Xtr=data["Xtr"], Ytr=np.full((N, 3), "a"))
+        self.assertEqual(q._bound, {})
         # int and float32 arrays are converted; a NaN is refused when the data stage runs
         p.bind(Ytr=data["Ytr"].astype(np.int32), Xtr=data["Xtr"].astype(np.float32))
         yval = data["Yval"].copy()
