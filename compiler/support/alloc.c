@@ -1,6 +1,7 @@
 /* alloc.c — checked allocation for the compiler (see alloc.h): one out-of-memory report. */
 #include "support/alloc.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +11,12 @@
 /* _exit, not exit: the JIT may be compiling on another thread while the data stage runs out of
  * memory, and exit's handlers (LLVM's static destructors among them) then ran under it: 4 of 40
  * such runs ended in a segfault, "double free or corruption" or an LLVM error instead of
- * status 3. What was written to stdout is flushed first. */
+ * status 3. What was written to stdout is flushed first. Two threads running out at once (the
+ * data stage and the JIT) printed two messages: the second waits for the first's _exit. */
 _Noreturn void blo_oom(size_t bytes) {
+  static atomic_flag reported = ATOMIC_FLAG_INIT;
+  if (atomic_flag_test_and_set(&reported))
+    for (;;) pause();
   fflush(stdout);
   fprintf(stderr, "bloc: out of memory (%zu bytes)\n", bytes);
   fflush(stderr);
