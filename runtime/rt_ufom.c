@@ -43,6 +43,8 @@ static RtUnrollMode choose_mode(RtSolver *s, const char *ck, int r) {
   if (strcmp(ck, "none") == 0) return RT_UNROLL_RECOMPUTE;
   double mib = rt_solver_num(s, "memory_budget");
   double budget = isnan(mib) ? default_budget_bytes() : mib * 1024 * 1024;
+  /* the result JSON's options show the budget used, where it showed "memory_budget": null */
+  if (isnan(mib)) rt_solver_resolve(s, "memory_budget", budget / (1024 * 1024));
   bool store = (double)r * (double)s->ny * sizeof(double) <= budget;
   rt_solver_resolve_word(s, "checkpoint", store ? "store" : "sqrt");
   return store ? RT_UNROLL_STORE : RT_UNROLL_SQRT;

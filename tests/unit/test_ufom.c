@@ -204,6 +204,11 @@ static void test_checkpoint_auto(void **state) {
     assert_true(stat(s, "recomputed_inner_steps") <= (i == 0 ? 0 : 1000));
     rt_solver_free(s);
   }
+  /* the default budget is recorded too: the result JSON showed "memory_budget": null */
+  RtSolver *s = tp_solver(&t->p, "ufom", KV("r=1000", "inner_lr=0.05", "q=1"), 1);
+  double mib = rt_solver_num(s, "memory_budget");
+  assert_true(isfinite(mib) && mib > 0);
+  rt_solver_free(s);
   tp_free(t);
 }
 
