@@ -473,9 +473,10 @@ int bloc_bind_csr(bloc_problem *p, const char *name, const bloc_csr *m) {
   return add_binding(p, name, NULL, csr);
 }
 
-/* Split "a,b,c" into at most 64 names (into buf, which they point into); -1 after reporting
- * an empty or unknown name, or more than 64. A typo compiled every kernel for "lancboi" and
- * said nothing (the pipeline keeps the kernels an unknown method might need). */
+/* Split "a,b,c" into at most 64 names (into buf, which they point into), blanks around each
+ * left out ("lancbio, f2sa" named " f2sa", unknown); -1 after reporting an empty or unknown
+ * name, or more than 64. A typo compiled every kernel for "lancboi" and said nothing (the
+ * pipeline keeps the kernels an unknown method might need). */
 static int split_methods(bloc_problem *p, const char *list, char *buf, const char **names) {
   int n = 0;
   OptSink sink = api_opt_sink(p, "option");
@@ -484,6 +485,8 @@ static int split_methods(bloc_problem *p, const char *list, char *buf, const cha
   for (char *s = buf;; n++) {
     char *comma = strchr(s, ',');
     if (comma) *comma = '\0';
+    while (*s == ' ' || *s == '\t') s++;
+    for (char *e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t');) *--e = '\0';
     if (!*s || n == 64) {
       /* no function named: `bloc run --method ''` comes here too */
       if (!*list) api_diag(p, BLOC_ERROR, NULL, "an empty method name");

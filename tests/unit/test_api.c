@@ -646,7 +646,7 @@ static void test_method_not_prepared(void **state) {
   assert_non_null(strstr(bloc_diag_hint(d), "bloc_prepare(p, \"lancbio,f2sa\")"));
   bloc_problem_free(p);
   p = hc_problem(NULL, h);
-  assert_int_equal(bloc_prepare(p, "lancbio,f2sa"), BLOC_OK);
+  assert_int_equal(bloc_prepare(p, "lancbio, f2sa"), BLOC_OK); /* " f2sa" was unknown */
   assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_OK);
   bloc_result_free(r);
   assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &r), BLOC_OK);
