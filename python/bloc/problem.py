@@ -192,6 +192,19 @@ class Problem:
         return _lib.lib().bloc_problem_ny(self._handle())
 
     @property
+    def data(self):
+        """The data declarations, which bind() takes: {name: (shape, sparse)}, the shape a
+        tuple as bind wants it (() for a scalar) and sparse True for a sparse[m, n] one."""
+        L, h = _lib.lib(), self._handle()
+        out = {}
+        for i in range(L.bloc_problem_data_count(h)):
+            dims = (ctypes.c_int64 * 3)()
+            rank = L.bloc_problem_data_shape(h, i, dims)
+            out[_lib.text(L.bloc_problem_data_name(h, i))] = (
+                tuple(dims[:max(rank, 0)]), L.bloc_problem_data_sparse(h, i) == 1)
+        return out
+
+    @property
     def summary(self):
         return _lib.text(_lib.lib().bloc_problem_summary(self._handle()))
 

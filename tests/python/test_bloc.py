@@ -307,6 +307,17 @@ class Errors(unittest.TestCase):
             p.bind(Yval=data["Yval"])
         self.assertIn("failed to prepare", str(cm.exception))  # not "to compile": it did
 
+    def test_data_listing(self):
+        # what bind takes, as bloc_problem_data_* tell C programs (Python had no way to ask)
+        p = hc_problem()
+        self.assertEqual(p.data["Xtr"], ((N, D), False))
+        self.assertEqual(set(p.data), {"Xtr", "Ytr", "Xval", "Yval"})
+        q = bloc.compile(text="data A : sparse[3, 4] = load_mtx(\"a.mtx\")\n"
+                              "data s : scalar = 2\nupper x : vector[4] = 0\n"
+                              "lower y : vector[4] = 0\nupper objective f = sumsq(y) * s\n"
+                              "lower objective g = sumsq(A @ y - 1) + sumsq(y - x)\n")
+        self.assertEqual(q.data, {"A": ((3, 4), True), "s": ((), False)})
+
     def test_bind_without_copy(self):
         data = {k: np.ascontiguousarray(v) for k, v in hc_data(3).items()}
         p = hc_problem(data)
