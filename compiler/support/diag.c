@@ -229,7 +229,8 @@ static size_t utf8_columns(const unsigned char *u, size_t k) {
 
 /* Print the source line holding span.start (escaped), then a caret under the start and tildes
  * under the rest of the span that lies on that line. Tabs are kept, an escape is as wide as its
- * text and a character as a terminal shows it (utf8_columns), so columns line up. A long line is cut to EXCERPT_CONTEXT bytes each side. */
+ * text and a character as a terminal shows it (utf8_columns), so columns line up. A long line
+ * is cut to EXCERPT_CONTEXT bytes each side. */
 static void print_excerpt(Diag *d, Span at) {
   const SrcFile *f = diag_file(d, at.file);
   if (!f) return;
