@@ -617,6 +617,20 @@ static void tn_add(Sk *k, const LLVMValueRef *acc, int nj, LLVMValueRef i0, int6
   }
 }
 
+/* Prefetch, from column i on, the row of a that row r's place takes in the next block: the
+ * table's row (sampled rows), or blockr rows on in a. */
+static void prefetch_next_row(Sk *k, LLVMValueRef r, LLVMValueRef i) {
+  Cg *cg = k->cg;
+  LLVMValueRef p;
+  if (k->pft) {
+    p = at_t(cg, k->ta, LLVMBuildLoad2(cg->f->b, cg->ptr, pft_at(k, r), ""), i);
+  } else {
+    LLVMValueRef off = LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, r, k->blockr), k->lda), i, "");
+    p = LLVMBuildGEP2(cg->f->b, k->ta, k->a, &off, 1, "");
+  }
+  prefetch(cg, p);
+}
+
 /* One tile: rows [i0, i0 + nv F) of c (the last vector's first `tail` lanes only when tail > 0)
  * and columns [j0, j0 + nj), over the chunk's rows. */
 static void tn_tile_f32(Sk *k, const TnChunk *ch, LLVMValueRef i0, int nv, int tail, int64_t j0,
@@ -634,17 +648,7 @@ static void tn_tile_f32(Sk *k, const TnChunk *ch, LLVMValueRef i0, int nv, int t
     x[v] =
         tail && v == nv - 1 ? mload_raw(cg, k->ta, p, tail, F, true) : vload_raw(cg, k->ta, p, F);
   }
-  if (k->blockr && k->prefetch && j0 == 0) { /* this row of the next block, from i0 on */
-    LLVMValueRef p;
-    if (k->pft) { /* the table's row, or blockr rows on in a */
-      p = at_t(cg, k->ta, LLVMBuildLoad2(cg->f->b, cg->ptr, pft_at(k, r), ""), i0);
-    } else {
-      LLVMValueRef off =
-          LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, r, k->blockr), k->lda), i0, "");
-      p = LLVMBuildGEP2(cg->f->b, k->ta, k->a, &off, 1, "");
-    }
-    prefetch(cg, p);
-  }
+  if (k->blockr && k->prefetch && j0 == 0) prefetch_next_row(k, r, i0); /* from i0 on */
   LLVMValueRef brow = mul_i(cg, LLVMBuildNSWSub(cg->f->b, r, ch->r0, ""), k->bl->n);
   for (int jj = 0; jj < nj; jj++) {
     LLVMValueRef bj =
@@ -706,18 +710,8 @@ static void tn_tile_ct(Sk *k, const TnChunk *ch, LLVMValueRef i0, int nv, int ta
     LLVMValueRef p = at_t(cg, k->ta, arow, add_i(cg, i0, (int64_t)v * W));
     x[v] = tail && v == nv - 1 ? mload_raw(cg, k->ta, p, tail, W, false) : vload_t(cg, k->ta, p, W);
   }
-  if (k->blockr && k->prefetch && j0 == 0) /* this row of the next block, its tile's lines */
-    for (int v = 0; v < nv; v += 8 / W) {
-      LLVMValueRef ii = add_i(cg, i0, (int64_t)v * W), p;
-      if (k->pft) { /* the table's row, or blockr rows on in a */
-        p = at_t(cg, k->ta, LLVMBuildLoad2(cg->f->b, cg->ptr, pft_at(k, r), ""), ii);
-      } else {
-        LLVMValueRef off =
-            LLVMBuildNSWAdd(cg->f->b, mul_i(cg, add_i(cg, r, k->blockr), k->lda), ii, "");
-        p = LLVMBuildGEP2(cg->f->b, k->ta, k->a, &off, 1, "");
-      }
-      prefetch(cg, p);
-    }
+  if (k->blockr && k->prefetch && j0 == 0) /* its tile's lines */
+    for (int v = 0; v < nv; v += 8 / W) prefetch_next_row(k, r, add_i(cg, i0, (int64_t)v * W));
   LLVMValueRef brow = at_t(cg, k->tb, k->b, mul_i(cg, r, k->ldb));
   for (int jj = 0; jj < nj; jj++) {
     LLVMValueRef bj = vload_t(cg, k->tb, at_t(cg, k->tb, brow, cg_const_i64(cg, j0 + jj)), 1);

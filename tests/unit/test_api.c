@@ -904,6 +904,31 @@ static void on_diag(void *user, const bloc_diag *d) {
   }
 }
 
+/* What the library writes to stderr between stderr_begin and stderr_end (into buf). */
+typedef struct Captured {
+  FILE *file;
+  int saved_fd;
+} Captured;
+
+static Captured stderr_begin(void) {
+  Captured c = {tmpfile(), -1};
+  assert_non_null(c.file);
+  fflush(stderr);
+  c.saved_fd = dup(2);
+  assert_true(c.saved_fd >= 0);
+  assert_int_equal(dup2(fileno(c.file), 2), 2);
+  return c;
+}
+
+static void stderr_end(Captured *c, char *buf, size_t n) {
+  fflush(stderr);
+  dup2(c->saved_fd, 2);
+  close(c->saved_fd);
+  rewind(c->file);
+  buf[fread(buf, 1, n - 1, c->file)] = '\0';
+  fclose(c->file);
+}
+
 /* A refused compile cache directory (writable by group) is a warning of each compile: the
  * caller's handler and the problem's diagnostics have it, once, and nothing reaches stderr. It
  * went to stderr from the library, once per process, so a second problem never heard of it. */
@@ -926,20 +951,12 @@ static void test_cache_warning_to_caller(void **state) {
     bloc_problem *p = hc_problem(NULL, &h);
     Heard heard = {0};
     assert_int_equal(bloc_set_diag_handler(p, on_diag, &heard), BLOC_OK);
-    FILE *err = tmpfile();
-    assert_non_null(err);
-    fflush(stderr);
-    int saved_fd = dup(2);
-    assert_true(saved_fd >= 0);
-    assert_int_equal(dup2(fileno(err), 2), 2);
+    Captured cap = stderr_begin();
     int rc = bloc_prepare(p, NULL);
-    fflush(stderr);
-    dup2(saved_fd, 2);
-    close(saved_fd);
+    char printed[256];
+    stderr_end(&cap, printed, sizeof printed);
     assert_int_equal(rc, BLOC_OK);
-    fseek(err, 0, SEEK_END);
-    assert_int_equal(ftell(err), 0); /* nothing printed by the library */
-    fclose(err);
+    assert_string_equal(printed, ""); /* nothing printed by the library */
     assert_int_equal(heard.n, 1);
     assert_int_equal(heard.severity, BLOC_WARNING);
     assert_string_equal(heard.message, want);
@@ -956,20 +973,10 @@ static void test_cache_warning_to_caller(void **state) {
 
 /* bloc_solve with console = on and no handler (p, options o): stderr into buf. */
 static int solve_stderr(bloc_problem *p, const bloc_options *o, char *buf, size_t n) {
-  FILE *err = tmpfile();
-  assert_non_null(err);
-  fflush(stderr);
-  int saved_fd = dup(2);
-  assert_true(saved_fd >= 0);
-  assert_int_equal(dup2(fileno(err), 2), 2);
+  Captured cap = stderr_begin();
   bloc_result *r = NULL;
   int rc = bloc_solve(p, o, NULL, NULL, &r);
-  fflush(stderr);
-  dup2(saved_fd, 2);
-  close(saved_fd);
-  rewind(err);
-  buf[fread(buf, 1, n - 1, err)] = '\0';
-  fclose(err);
+  stderr_end(&cap, buf, n);
   bloc_result_free(r);
   return rc;
 }
