@@ -258,7 +258,8 @@ void bloc_eval_free(bloc_eval *e) {
 }
 
 int bloc_eval_get(const bloc_eval *e, const char *name, const double **values, int64_t *n) {
-  if (!e || !name || !values || !n) return BLOC_ERR_STATE;
+  if (!e) return BLOC_ERR_STATE;
+  if (!name || !values || !n) return BLOC_ERR_INPUT; /* an argument, as bloc_bind's NULL name */
   for (int i = 0; i < e->n; i++)
     if (strcmp(e->item[i].name, name) == 0) {
       *values = e->item[i].v;

@@ -439,7 +439,8 @@ const double *bloc_result_best_y(const bloc_result *r, int64_t *n) {
 }
 
 int bloc_result_get(const bloc_result *r, const char *name, double *value) {
-  if (!r || !name || !value) return BLOC_ERR_STATE;
+  if (!r) return BLOC_ERR_STATE;
+  if (!name || !value) return BLOC_ERR_INPUT; /* an argument, as bloc_bind's NULL name */
   for (int i = 0; i < r->nfields; i++)
     if (strcmp(r->names[i], name) == 0) {
       *value = r->values[i];

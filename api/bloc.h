@@ -199,7 +199,8 @@ const double *bloc_result_best_y(const bloc_result *r, int64_t *n);
  * best_grad_y_g_norm, best_hypergrad_norm, warnings, recoveries, signal, t_setup, t_solve,
  * t_diag, t_output, t_total, t_data, t_compile, calls_KIND and diag_calls_KIND (KIND: f, g,
  * grad_f, grad_g, hvp, mixed, init, init_vjp, reports, grad_x_g, mixed_t) and each report by
- * its name. BLOC_ERR_INPUT for an unknown name. */
+ * its name. BLOC_ERR_INPUT for an unknown name (or a NULL name or value); BLOC_ERR_STATE for a
+ * NULL r. */
 int bloc_result_get(const bloc_result *r, const char *name, double *value);
 /* The names bloc_result_get knows: their number and the i-th. */
 int bloc_result_field_count(const bloc_result *r);
@@ -241,8 +242,9 @@ int bloc_eval_check_what(const char *what, const char **bad, int *badlen);
 /* The quantities bloc_eval_at computes, "f, g, ..., y_star", for messages. */
 const char *bloc_eval_quantities(void);
 /* One quantity: its values and length (1 for f, g), or BLOC_ERR_INPUT when it was not asked
- * for. hypergrad_residual and lower_hessian_min_eig (when the Hessian was not positive
- * definite) are there with hypergrad. */
+ * for (or a pointer argument is NULL; BLOC_ERR_STATE for a NULL e). hypergrad_residual and
+ * lower_hessian_min_eig (when the Hessian was not positive definite) are there with
+ * hypergrad. */
 int bloc_eval_get(const bloc_eval *e, const char *name, const double **values, int64_t *n);
 /* How the hypergradient was solved: "cholesky", "eigendecomposition" or "cg" (NULL: not
  * computed). */

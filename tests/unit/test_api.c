@@ -1192,6 +1192,26 @@ static void test_errors(void **state) {
   assert_int_equal(bloc_solve(NULL, NULL, NULL, NULL, &r), BLOC_ERR_STATE);
   assert_int_equal(bloc_compile_file(NULL, "x.blo"), BLOC_ERR_STATE);
   assert_int_equal(bloc_problem_diag_count(NULL), 0);
+  double v;
+  const double *vs;
+  int64_t n;
+  assert_int_equal(bloc_result_get(NULL, "f", &v), BLOC_ERR_STATE);
+  assert_int_equal(bloc_eval_get(NULL, "f", &vs, &n), BLOC_ERR_STATE);
+  /* a NULL name is an argument error, as bloc_bind's is (it was ERR_STATE here only) */
+  bloc_problem *q;
+  bloc_eval *e;
+  assert_int_equal(bloc_problem_new(&q), BLOC_OK);
+  assert_int_equal(bloc_compile_string(q, "q.blo", "upper x = 0\nlower y = 0\nupper objective "
+                                                   "f = y ^ 2\nlower objective g = (y - x) ^ 2\n"
+                                                   "solve aid_cg(outer_steps = 2)\n"),
+                   BLOC_OK);
+  assert_int_equal(bloc_eval_at(q, "f", NULL, NULL, NULL, &e), BLOC_OK);
+  assert_int_equal(bloc_eval_get(e, NULL, &vs, &n), BLOC_ERR_INPUT);
+  bloc_eval_free(e);
+  assert_int_equal(bloc_solve(q, NULL, NULL, NULL, &r), BLOC_OK);
+  assert_int_equal(bloc_result_get(r, NULL, &v), BLOC_ERR_INPUT);
+  bloc_result_free(r);
+  bloc_problem_free(q);
 }
 
 static void test_version(void **state) {
