@@ -567,7 +567,7 @@ int64_t bloc_problem_ny(const bloc_problem *p) {
 }
 
 int bloc_problem_stochastic(const bloc_problem *p) {
-  return p && p->c && blo_program(p->c) ? blo_program(p->c)->samples_used : 0;
+  return p && p->c && blo_program(p->c) ? blo_program(p->c)->stochastic : 0;
 }
 
 uint64_t bloc_problem_seed(const bloc_problem *p) {

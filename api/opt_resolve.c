@@ -71,7 +71,7 @@ int opt_check_rules_to(const BloCompiled *c, const OptSink *sink, const RtOption
   const char *keys[2] = {"tol", "tol"};
   const char *err = rt_options_check(opt, keys);
   char msg[512];
-  if (!err && rt_opt_num(opt, "tol") > 0 && blo_program(c)->samples_used)
+  if (!err && rt_opt_num(opt, "tol") > 0 && blo_program(c)->stochastic)
     err = rt_tol_refusal(msg, sizeof msg, opt->method->name, true);
   if (!err) return 0;
   const char *by = NULL;

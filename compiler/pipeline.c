@@ -693,6 +693,7 @@ static void fill_problem(BloCompiled *c) {
   }
   bp->samples = si;
   bp->sample_total = nsamples ? prog->sample_total : 0;
+  bp->samples_reports_only = prog->samples_used && !prog->stochastic;
   bp->n_reports = prog->nreports;
   const char **rn = arena_calloc(a, (size_t)prog->nreports + 1, sizeof(char *));
   for (int r = 0; r < prog->nreports; r++) rn[r] = prog->reports[r]->name;

@@ -200,7 +200,7 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
  * bloc run). */
 static void drop_random_tol(const Compare *cmp, CmpRun *run, const CmpSet *sets, int nsets) {
   if (!(rt_opt_num(&run->opt, "tol") > 0) || !rt_method_random_estimate(&run->opt) ||
-      cmp->p->n_samples > 0)
+      blo_problem_stochastic(cmp->p))
     return;
   for (int i = 0; i < nsets; i++)
     if (sets[i].run == run - cmp->runs && strcmp(sets[i].key, "tol") == 0) return;

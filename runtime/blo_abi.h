@@ -12,7 +12,7 @@
 extern "C" {
 #endif
 
-#define BLO_ABI_VERSION 2
+#define BLO_ABI_VERSION 3
 
 /* Per-call environment. The caller owns every buffer.
  * data    — data tensors in declaration order, row-major, sized as BloProblem.data_info says;
@@ -144,7 +144,16 @@ typedef struct BloProblem {
   int precision;                 /* BloPrecision of the data pointers (0: double) */
   int n_owned;                   /* output blocks of owned rows (sharded compiles; else 0) */
   const BloOwned *owned;
+  int samples_reports_only;      /* 1: only the reports read the sample sets; f, g and their
+                                    derivatives do not, so the problem is deterministic
+                                    (blo_problem_stochastic). 0: the sets are the oracles' */
 } BloProblem;
+
+/* Whether the oracles of p sample their data (each call a new draw): the hypergradient
+ * estimates are then random (no tol, diagnostics averaged over draws, phi not computed). */
+static inline int blo_problem_stochastic(const BloProblem *p) {
+  return p->n_samples > 0 && !p->samples_reports_only;
+}
 
 #ifdef __cplusplus
 }

@@ -165,9 +165,9 @@ static void ex_step(RtSolver *s, int64_t k) {
                    "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g "
                    "after %d Newton steps%s",
                    (long long)k + 1, gn, E->y_tol, E->max_inner,
-                   s->p->n_samples > 0 ? " (the problem samples its data: each Newton step "
-                                         "sees another draw, whose gradient is not 0 at y*; a "
-                                         "deterministic lower level suits exact)"
+                   blo_problem_stochastic(s->p)
+                       ? " (the problem samples its data: each Newton step sees another draw, "
+                         "whose gradient is not 0 at y*; a deterministic lower level suits exact)"
                                        : "");
   rt_upper_grads(s);
   build_hessian(s, E, s->y);

@@ -192,7 +192,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
 RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out) {
   memset(out, 0, sizeof *out);
   out->lower_norm = NAN;
-  if (p->n_samples > 0)
+  if (blo_problem_stochastic(p))
     return phi_not(out, "the problem samples its data, and phi at one draw is not phi");
   if (p->ny > RT_HG_DENSE_MAX)
     return phi_not(out, "ny = %lld is over the %d lower variables of the dense Newton solve",

@@ -269,7 +269,7 @@ static void trace_point(Run *r, int64_t step) {
    * fewer rows than lower variables is singular where the whole lower problem is not (see
    * doc/methods.md, "One draw's Hessian can be nearly singular"): no warning there. */
   else if (isfinite(v->ritz_min) && v->ritz_max > 0 && v->ritz_min <= 1e-12 * v->ritz_max &&
-           !s->opt.method->unrolled && s->p->n_samples == 0)
+           !s->opt.method->unrolled && !blo_problem_stochastic(s->p))
     rt_solver_warn(s, "ritz.singular",
                    "after %lld outer steps: the lower Hessian looks singular (smallest Ritz "
                    "value %.3g, largest %.3g): y*(x) is not unique, so the hypergradient is "
@@ -322,7 +322,8 @@ static bool tol_reached(Run *r) {
 static void check_progress(Run *r) {
   RtSolver *s = r->s;
   const RtResult *res = r->res;
-  if (res->stop != RT_STOP_STEPS || rt_method_random_estimate(&s->opt) || s->p->n_samples > 0)
+  if (res->stop != RT_STOP_STEPS || rt_method_random_estimate(&s->opt) ||
+      blo_problem_stochastic(s->p))
     return;
   double early = r->hg_early, late = r->hg_late;
   /* no trace point in the first half (trace_every >= outer_steps / 2): its first nonzero |d|
@@ -382,8 +383,8 @@ static void check_estimate(Run *r) {
   const RtMethodSpec *m = s->opt.method;
   const BloProblem *p = s->p;
   if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
-      p->n_samples > 0 || s->ny > RT_HG_DENSE_MAX || m->unrolled || rt_method_newton_lower(m) ||
-      rt_method_random_estimate(&s->opt) || !r->cfg->check_estimate)
+      blo_problem_stochastic(p) || s->ny > RT_HG_DENSE_MAX || m->unrolled ||
+      rt_method_newton_lower(m) || rt_method_random_estimate(&s->opt) || !r->cfg->check_estimate)
     return;
   static const int kernel_of[RT_CALL_NKINDS] = {
       [RT_CALL_F] = BLO_K_F,           [RT_CALL_G] = BLO_K_G,
@@ -906,7 +907,7 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   r->K = s->outer_steps;
   /* one draw of a random estimate (BSA, TTSA, UFOM's coin) says nothing of stationarity:
    * UFOM's is exactly 0 on a coin flip, which ranked such a point first */
-  r->best_by_f = p->n_samples > 0 || rt_method_random_estimate(&o);
+  r->best_by_f = blo_problem_stochastic(p) || rt_method_random_estimate(&o);
   res->best_by = r->best_by_f ? "f" : "hypergrad_norm";
   r->halve = strcmp(rt_opt_word(&o, "on_divergence"), "halve") == 0;
   int64_t trace_every = (int64_t)rt_opt_num(&o, "trace_every");

@@ -154,9 +154,9 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
              "for this method", p->name ? p->name : "?", lacks, impl->name);
     goto fail;
   }
-  if (p->n_samples == 0 && s->meta_batch > 1)
-    rt_solver_warn(s, "meta_batch", "meta_batch = %d has no effect: the problem has no sample sets",
-                   s->meta_batch);
+  if (!blo_problem_stochastic(p) && s->meta_batch > 1)
+    rt_solver_warn(s, "meta_batch", "meta_batch = %d has no effect: neither objective samples its "
+                   "data", s->meta_batch);
   if (p->n_samples == 0 && rt_solver_isset(s, "eval_draws"))
     rt_solver_warn(s, "eval_draws", "eval_draws = %d has no effect: the problem has no sample "
                    "sets, so every evaluation is exact", (int)rt_solver_num(s, "eval_draws"));
@@ -183,7 +183,7 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   if (rt_xstep_setup(s, err, errlen)) goto fail;
   if (rt_ystep_setup(s, eta_derived)) goto oom;
   if (impl->setup(s, err, errlen)) goto fail;
-  if (s->tol > 0 && p->n_samples > 0) { /* the method's own draws: rt_options_check */
+  if (s->tol > 0 && blo_problem_stochastic(p)) { /* the method's own draws: rt_options_check */
     rt_tol_refusal(err, errlen, impl->name, true);
     goto fail;
   }

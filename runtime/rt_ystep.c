@@ -53,7 +53,7 @@ RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t 
              "make g strongly convex in y)", (long long)step + 1, lo, hi);
     return -1;
   }
-  bool stochastic = s->p->n_samples > 0;
+  bool stochastic = blo_problem_stochastic(s->p);
   a->L = stochastic && a->L > hi ? a->L : hi;
   s->y_step = a->scale / (RT_YSTEP_SAFETY * a->L);
   if (a->eta_follows) {

@@ -444,6 +444,7 @@ static void write_problem(const Emit *e, FILE *f) {
       f,
       "  bp->n_samples = %d;\n  bp->samples = blo_samples%s;\n  bp->sample_total = %" PRId64 ";\n",
       bp->n_samples, sx, bp->sample_total);
+  if (bp->samples_reports_only) fputs("  bp->samples_reports_only = 1;\n", f);
   fprintf(f, "  bp->n_reports = %d;\n  bp->report_names = blo_report_names%s;\n", bp->n_reports,
           sx);
   if (bp->n_constraints)

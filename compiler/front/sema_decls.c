@@ -536,7 +536,7 @@ void sema_check_program(Sema *S) {
               "it (X[%s, :]) to sample",
               d->name);
   }
-  for (int i = 0; p->samples_used && p->method && i < p->nopts; i++) /* as the solver refuses */
+  for (int i = 0; p->stochastic && p->method && i < p->nopts; i++) /* as the solver refuses */
     if (!p->opts[i].is_word && strcmp(p->opts[i].key, "tol") == 0 && p->opts[i].num > 0) {
       char msg[512];
       diag_error(S->diag, p->opts[i].span, "%s", rt_tol_refusal(msg, sizeof msg, p->method, true));
