@@ -168,7 +168,7 @@ static void ex_step(RtSolver *s, int64_t k) {
                    blo_problem_stochastic(s->p)
                        ? " (the problem samples its data: each Newton step sees another draw, "
                          "whose gradient is not 0 at y*; a deterministic lower level suits exact)"
-                                       : "");
+                       : "");
   rt_upper_grads(s);
   build_hessian(s, E, s->y);
   rt_copy(n, s->b, s->v);
