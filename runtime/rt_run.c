@@ -133,6 +133,7 @@ typedef struct Run {
   /* the largest |d| of the trace points (after the start) in the first and the second half of
    * the run since seg0, its start or its last recovery (0: none there) */
   double hg_early, hg_late;
+  double hg_q2; /* ... and in its second quarter: the first half past an early transient */
   double hg_first; /* the segment's first nonzero |d| (soba's first d is 0 when v = 0) */
   bool first_early; /* ... taken in the first half of the segment */
   int64_t seg0;
@@ -289,6 +290,8 @@ static void trace_point(Run *r, int64_t step) {
   r->last_trace = step;
   double *half = 2 * (step - r->seg0) <= r->K - r->seg0 ? &r->hg_early : &r->hg_late;
   if (step > r->seg0 && !(s->hg_norm <= *half)) *half = s->hg_norm;
+  if (half == &r->hg_early && 4 * (step - r->seg0) > r->K - r->seg0 && !(s->hg_norm <= r->hg_q2))
+    r->hg_q2 = s->hg_norm;
   r->res->t_output += now() - t1;
 }
 
@@ -330,6 +333,11 @@ static void check_progress(Run *r) {
    * stands for it; soba went from f = 1.1 to 2005 in 40 steps traced every 50, no word */
   bool untraced = early == 0;
   if (untraced) early = r->first_early ? r->hg_first : 0; /* not a step of the second half */
+  /* against the first half's second quarter when that has trace points: past a fast transient
+   * (|d| 2.69 at step 10 of 1000, then about 1 throughout), a run that stalled far from x*
+   * compared 0.99 with 2.69 and said nothing */
+  bool quarter = !untraced && r->hg_q2 > 0 && late > 0.5 * r->hg_q2 && !(late > 0.5 * early);
+  if (quarter) early = r->hg_q2;
   if (!(early > 0 && late > 0.5 * early && late > 1e-12)) return;
   /* Converged all the same: |d| came down by three orders of magnitude from the second half's
    * largest by the end (x escaping a maximum of phi, or reaching a bound, where its projected
@@ -339,8 +347,9 @@ static void check_progress(Run *r) {
   if (s->hg_norm <= 1e-3 * late || late <= 1e-9 * fmax(r->hg_first, early)) return;
   char best[128] = "", since[64] = "", first[96];
   snprintf(first, sizeof first,
-           untraced ? "%.3g at its first step (no trace point in its first half)"
-                    : "%.3g of its first",
+           untraced  ? "%.3g at its first step (no trace point in its first half)"
+           : quarter ? "%.3g in its first half's second quarter"
+                     : "%.3g of its first",
            early);
   if (r->seg0 > 0)
     snprintf(since, sizeof since, " since its last recovery (step %lld)", (long long)r->seg0);
@@ -663,7 +672,7 @@ static bool recover(Run *r, int64_t step) {
   /* the halves of check_progress count from here: a run that blew up before, recovered and
    * grows again would else be measured against the blow-up (F2SA on a quadratic of condition
    * 100 recovered at step 479 of 1000, then went from f = 9 to 7e5 with status 0, no word) */
-  r->hg_early = r->hg_late = r->hg_first = 0;
+  r->hg_early = r->hg_late = r->hg_first = r->hg_q2 = 0;
   r->seg0 = step;
   if (restart) { /* the start is the best point again, evaluated with the new y_step */
     res->best_step = -1;
