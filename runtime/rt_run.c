@@ -135,7 +135,7 @@ typedef struct Run {
   double hg_early, hg_late;
   double hg_q2; /* ... and in its second quarter: the first half past an early transient */
   double hg_first; /* the segment's first nonzero |d| (soba's first d is 0 when v = 0) */
-  bool first_early; /* ... taken in the first half of the segment */
+  double hg_steps_early; /* the largest |d| of the steps (traced or not) in its first half */
   int64_t seg0;
   /* The best trace point (res->best_*): its score and the method's own y and v there, to go
    * back to on a failure (its x is res->best_x). */
@@ -329,10 +329,11 @@ static void check_progress(Run *r) {
       blo_problem_stochastic(s->p))
     return;
   double early = r->hg_early, late = r->hg_late;
-  /* no trace point in the first half (trace_every >= outer_steps / 2): its first nonzero |d|
-   * stands for it; soba went from f = 1.1 to 2005 in 40 steps traced every 50, no word */
+  /* no trace point in the first half (trace_every >= outer_steps / 2): the largest |d| of its
+   * steps stands for it (soba went from f = 1.1 to 2005 in 40 steps traced every 50, no word;
+   * its first |d|, small while v warms up, made a converging run warn) */
   bool untraced = early == 0;
-  if (untraced) early = r->first_early ? r->hg_first : 0; /* not a step of the second half */
+  if (untraced) early = r->hg_steps_early;
   /* against the first half's second quarter when that has trace points: past a fast transient
    * (|d| 2.69 at step 10 of 1000, then about 1 throughout), a run that stalled far from x*
    * compared 0.99 with 2.69 and said nothing */
@@ -347,7 +348,7 @@ static void check_progress(Run *r) {
   if (s->hg_norm <= 1e-3 * late || late <= 1e-9 * fmax(r->hg_first, early)) return;
   char best[128] = "", since[64] = "", first[96];
   snprintf(first, sizeof first,
-           untraced  ? "%.3g at its first step (no trace point in its first half)"
+           untraced  ? "%.3g at the steps of its first half (no trace point there)"
            : quarter ? "%.3g in its first half's second quarter"
                      : "%.3g of its first",
            early);
@@ -672,7 +673,7 @@ static bool recover(Run *r, int64_t step) {
   /* the halves of check_progress count from here: a run that blew up before, recovered and
    * grows again would else be measured against the blow-up (F2SA on a quadratic of condition
    * 100 recovered at step 479 of 1000, then went from f = 9 to 7e5 with status 0, no word) */
-  r->hg_early = r->hg_late = r->hg_first = r->hg_q2 = 0;
+  r->hg_early = r->hg_late = r->hg_first = r->hg_q2 = r->hg_steps_early = 0;
   r->seg0 = step;
   if (restart) { /* the start is the best point again, evaluated with the new y_step */
     res->best_step = -1;
@@ -1009,10 +1010,9 @@ outputs_checked:
      * points may all lie in its second (a recovery at step 15 of 20, traced every 10) */
     if (r->seg0 > 0 && done == r->seg0 + 1 && !(s->hg_norm <= r->hg_early))
       r->hg_early = s->hg_norm;
-    if (r->hg_first == 0 && isfinite(s->hg_norm)) {
-      r->hg_first = s->hg_norm;
-      r->first_early = 2 * (done - r->seg0) <= r->K - r->seg0;
-    }
+    if (r->hg_first == 0 && isfinite(s->hg_norm)) r->hg_first = s->hg_norm;
+    if (2 * (done - r->seg0) <= r->K - r->seg0 && !(s->hg_norm <= r->hg_steps_early))
+      r->hg_steps_early = s->hg_norm;
     /* The first estimate is taken at the start: it scores the start, unless it is exactly 0,
      * which says nothing (SOBA's first d when v = 0 and f has no direct x term). */
     if (done == 1 && res->best_step == 0 && !r->best_by_f && s->hg_norm > 0 && isfinite(s->hg_norm))
