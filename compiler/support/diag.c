@@ -209,8 +209,9 @@ static uint32_t unit_start(const char *text, uint32_t i, uint32_t lo) {
   return i;
 }
 
-/* The columns a terminal gives the UTF-8 character u[0..k) (k > 1, valid): 2 for East Asian
- * wide and fullwidth characters and most emoji, else 1. The caret line padded a byte a column,
+/* The columns a terminal gives the UTF-8 character u[0..k) (k > 1, valid): 0 for a combining
+ * mark (a decomposed "é" is e and U+0301), 2 for East Asian wide and fullwidth characters and
+ * most emoji, else 1. The caret line padded a byte a column,
  * so after "éé" it stood two columns right of its place. */
 static size_t utf8_columns(const unsigned char *u, size_t k) {
   uint32_t cp = k == 2   ? (uint32_t)(u[0] & 0x1f) << 6 | (u[1] & 0x3f)
@@ -222,6 +223,10 @@ static size_t utf8_columns(const unsigned char *u, size_t k) {
                                      {0xf900, 0xfaff},   {0xfe30, 0xfe4f},   {0xff00, 0xff60},
                                      {0xffe0, 0xffe6},   {0x1f300, 0x1f64f}, {0x1f900, 0x1f9ff},
                                      {0x20000, 0x3fffd}};
+  static const uint32_t combining[][2] = {
+      {0x0300, 0x036f}, {0x1ab0, 0x1aff}, {0x1dc0, 0x1dff}, {0x20d0, 0x20ff}, {0xfe20, 0xfe2f}};
+  for (size_t i = 0; i < sizeof combining / sizeof combining[0]; i++)
+    if (cp >= combining[i][0] && cp <= combining[i][1]) return 0;
   for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
     if (cp >= wide[i][0] && cp <= wide[i][1]) return 2;
   return 1;

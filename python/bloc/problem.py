@@ -18,10 +18,13 @@ _EVAL_ITEMS = ("f", "g", "grad_x_f", "grad_y_f", "grad_y_g", "hvp_yy", "hvp_xy",
                "hypergrad_residual", "lower_hessian_min_eig", "phi", "grad_phi", "y_star")
 
 
-def _py_error(cls, message, hint=None, category="data"):
-    """An error found on the Python side, with a diagnostic as the library would make it."""
-    text = "bloc: error: " + message + ("\nhint: " + hint if hint else "")
-    d = Diagnostic("error", category, None, 0, 0, message, hint, text)
+def _py_error(cls, message, hint=None, category="data", at=None):
+    """An error found on the Python side, with a diagnostic as the library would make it;
+    at: (file, line, column) of a location in a program's text."""
+    where = "%s:%d:%d: " % at if at else "bloc: "
+    text = where + "error: " + message + ("\nhint: " + hint if hint else "")
+    f, line, col = at if at else (None, 0, 0)
+    d = Diagnostic("error", category, f, line, col, message, hint, text)
     return cls(text, [d])
 
 
@@ -438,11 +441,13 @@ def compile(path=None, *, text=None, name=None, defines=None, backend=None, seed
                 text, (bytes, bytearray)) else ""))
     if text is not None and "\0" in text:  # the C string would end there, silently
         at = text.index("\0")
-        raise _py_error(CompileError, "%s: line %d holds a NUL byte (offset %d): a program is "
-                        "text" % (name or "<string>", text.count("\n", 0, at) + 1, at),
-                        category="compile")
+        line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+        raise _py_error(CompileError, "unexpected byte 0x00", category="compile",
+                        at=(name or "<string>", line, col))
+    if name is not None and (not isinstance(name, str) or "\0" in name):
+        raise TypeError("bloc.compile(): name= must be a str without NUL bytes, got %r" % (name,))
     if defines is not None and not (hasattr(defines, "items") and all(
-            isinstance(k, str) for k in defines)):
+            isinstance(k, str) and isinstance(v, numbers.Real) for k, v in defines.items())):
         raise TypeError("bloc.compile(): defines= must be a dict of const names (str) to "
                         "numbers, got %r" % (defines,))
     p = Problem()

@@ -242,7 +242,13 @@ class Errors(unittest.TestCase):
             self.assertIn("defines= must be a dict of const names (str)", str(cm.exception))
         with self.assertRaises(bloc.CompileError) as cm:
             bloc.compile(text="upper x = 0\n\0lower y = 0\n", name="nul.blo")
-        self.assertIn("nul.blo: line 2 holds a NUL byte (offset 12)", str(cm.exception))
+        self.assertIn("nul.blo:2:1: error: unexpected byte 0x00", str(cm.exception))
+        self.assertEqual((cm.exception.line, cm.exception.column), (2, 1))  # as bloc check says
+        # a value that is no number, a name the C string would cut
+        with self.assertRaises(TypeError):
+            bloc.compile(text=QUAD_TEXT, defines={"n": "abc"})
+        with self.assertRaises(TypeError):
+            bloc.compile(text=QUAD_TEXT, name="dir/p\0evil.blo")
 
     def test_prepare_unknown_method(self):
         # a typo in the method list was accepted and compiled every kernel; [] named nothing
