@@ -189,7 +189,9 @@ static void check_tensor(Sema *S, AstDecl *d) {
     }
   }
   if (!d->failed && !d->shape.sparse && shape_size(d->shape) > SEMA_MAX_SIZE) {
-    diag_error(S->diag, d->name_span, "%s is too large", sema_decl_what(d));
+    char buf[64]; /* as a declared type says it (dense(X) of a sparse X said no more) */
+    diag_error(S->diag, d->name_span, "%s is %s, too large (more than 2^40 elements)",
+               sema_decl_what(d), shape_str(d->shape, buf));
     d->failed = true;
   }
   if (d->con && (d->kind == DECL_LOWER || !d->failed)) check_constraint(S, d);
