@@ -470,7 +470,13 @@ static double seconds(void) {
  * Ctrl-C wants out). All ranks measure together under mpirun. Its dense Newton solve costs ny
  * HVPs a step, seconds for ny in the thousands: a note says where that time went. */
 static void measure_phi(const Compare *cmp, CmpRun *r) {
-  if (r->res.stop == RT_STOP_NONE || r->res.stop == RT_STOP_INTERRUPTED) return;
+  if (r->res.stop == RT_STOP_NONE || r->res.stop == RT_STOP_INTERRUPTED) {
+    /* the table and the summary's phi_note say why, as for any phi not computed */
+    snprintf(r->phi.why, sizeof r->phi.why, "%s",
+             r->res.stop == RT_STOP_NONE ? "the method did not run"
+                                         : "the method was interrupted");
+    return;
+  }
   double t0 = seconds();
   RtPhiAt at = {.x = r->res.x, .sharded = cmp->sharded, .nonsmooth_op = cmp->nonsmooth_op};
   r->phi_measured = rt_phi_exact(cmp->p, &at, &r->phi) == 0;

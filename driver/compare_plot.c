@@ -123,6 +123,11 @@ static void decide_scales(Compare *cmp) {
 static void write_yrange(FILE *f, const Compare *cmp, int k) {
   const bool lg = cmp->q[k].log;
   Span sp = span_of(cmp, k);
+  if (sp.finite > 0 && sp.lo == sp.hi) { /* one value: gnuplot warned "empty y range" */
+    double v = sp.lo, pad = fabs(v) > 0 ? 0.1 * fabs(v) : 1;
+    fprintf(f, "set yrange [%.9g:%.9g]\n", lg ? v / 2 : v - pad, lg ? v * 2 : v + pad);
+    return;
+  }
   double lo = lg ? log10(sp.lo) : sp.lo, hi = lg ? log10(sp.hi) : sp.hi;
   double llo = lg ? log10(sp.later_lo) : sp.later_lo, lhi = lg ? log10(sp.later_hi) : sp.later_hi;
   if (sp.later == 0 || !(hi - lo > 4 * (lhi - llo))) return;
@@ -219,8 +224,11 @@ static void write_script(FILE *f, const Compare *cmp) {
              "set border 3 lc rgb '#444444'\n"
              "set tics nomirror\n"
              "set key outside right top vertical samplen 2.5 spacing 1.2\n"
-             "set format y '%%g'\n"
-             "set xrange [0:*]\n\n");
+             "set format y '%%g'\n");
+  int64_t steps = 0; /* every trace at step 0 (outer_steps = 0): an empty x range warned */
+  for (int r = 0; r < cmp->nruns; r++)
+    if (cmp->runs[r].res.steps > steps) steps = cmp->runs[r].res.steps;
+  fprintf(f, "set xrange [0:%s]\n\n", steps > 0 ? "*" : "1");
   const int width = both ? 1280 : 720;
   fprintf(f, "do for [ext in formats] {\n"
              "term = ext eq 'png' ? 'pngcairo' : ext eq 'pdf' ? 'pdfcairo' : ext\n"

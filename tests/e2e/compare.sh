@@ -308,6 +308,31 @@ st=$?
 [ $st = 1 ] && grep -q "method 'bsa': option 'tol' needs a deterministic" "$tmp/stderr" ||
   fail "compare --set bsa.tol: status $st, $(cat "$tmp/stderr")"
 
+# ---- outer_steps = 0: one point per method; gnuplot warned of empty x and y ranges through
+# --quiet (an xrange of [0:0], a single value of f)
+"$bloc" compare "$prog" --methods lancbio --backend=interp --set outer_steps=0 --quiet \
+  --out-dir "$tmp/zero" >"$tmp/stdout" 2>"$tmp/stderr"
+st=$?
+[ $st = 0 ] || fail "compare with outer_steps=0 exited with $st: $(cat "$tmp/stderr")"
+[ -s "$tmp/stderr" ] && fail "compare --quiet with outer_steps=0 printed: $(cat "$tmp/stderr")"
+
+# ---- Ctrl-C during a method: its phi is not computed, and the table and the summary say why
+# (they said nothing); env restores SIGINT, which a background job of a script ignores
+if env --default-signal=INT true 2>/dev/null; then
+  env --default-signal=INT "$bloc" compare "$prog" --methods lancbio,aid_cg --backend=interp \
+    --set outer_steps=100000000 --quiet --out-dir "$tmp/int" >"$tmp/stdout" 2>"$tmp/stderr" &
+  pid=$!
+  sleep 1
+  kill -INT $pid
+  wait $pid
+  st=$?
+  [ $st = 130 ] || fail "compare interrupted exited with $st: $(cat "$tmp/stderr")"
+  grep -q "not computed: the method was interrupted" "$tmp/stdout" ||
+    fail "no phi note for the interrupted method: $(cat "$tmp/stdout")"
+  grep -q "^lancbio,.*the method was interrupted" "$tmp"/int/*_summary.csv ||
+    fail "no phi_note in the summary: $(cat "$tmp"/int/*_summary.csv)"
+fi
+
 if [ $fails = 0 ]; then echo "compare: all checks passed"
 else echo "compare: $fails checks failed"; fi
 [ $fails = 0 ]
