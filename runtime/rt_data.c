@@ -37,6 +37,13 @@ RT_API int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) {
   return -1;
 }
 
+RT_API int rt_data_empty(char *err, size_t errlen, const char *path, int inflated) {
+  int in = strcmp(path, "/dev/stdin") == 0 || strcmp(path, "/dev/fd/0") == 0;
+  return rt_data_errf(err, errlen, "'%s' is empty%s%s", path,
+                      inflated ? " (after gzip decompression)" : "",
+                      in ? " (under mpirun only rank 0 receives standard input)" : "");
+}
+
 /* ------------------------------------------------------------------ reading files */
 
 RT_API void rt_data_bound(RtReadBound *b, int rank, int64_t rows, int64_t cols, size_t per_value) {
@@ -216,8 +223,7 @@ static int read_gzip(const RtOpen *o, const char *path, size_t hint, RtReadBound
   gzclose(gz);
   if (n == 0) {
     free(b);
-    return rt_data_errf(
-        err, errlen, direct ? "'%s' is empty" : "'%s' is empty (after gzip decompression)", path);
+    return rt_data_empty(err, errlen, path, !direct);
   }
   b[n] = 0;
   *buf = b;
@@ -320,7 +326,7 @@ RT_API int rt_data_read_file(const char *path, RtReadBound *bound, unsigned char
   }
   if (n == 0) {
     free(b);
-    return rt_data_errf(err, errlen, "'%s' is empty", path);
+    return rt_data_empty(err, errlen, path, 0);
   }
   b[n] = 0;
   *buf = b;
@@ -1233,11 +1239,7 @@ static int64_t rows_open(const char *path, RowsOpen o, void *buf, size_t n, RtEr
   if (rt_rows_check(path, o.want, o.rows, e)) return -1;
   if (rt_stream_open(o.st, path, e)) return -1;
   int64_t got = rt_stream_read(o.st, buf, n, e);
-  if (got == 0)
-    rt_data_errf(e.buf, e.len,
-                 rt_stream_inflated(o.st) ? "'%s' is empty (after gzip decompression)"
-                                          : "'%s' is empty",
-                 path);
+  if (got == 0) rt_data_empty(e.buf, e.len, path, rt_stream_inflated(o.st));
   if (got > 0) return got;
   rt_stream_close(o.st);
   return -1;

@@ -13,6 +13,9 @@
 /* snprintf into err (if err && errlen); always returns -1 so callers can `return
  * rt_data_errf(...)`. */
 RT_API int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) RT_PRINTF(3, 4);
+/* "'path' is empty" (after gzip decompression when inflated; standard input says that under
+ * mpirun only rank 0 gets it, the others' is empty); returns -1. */
+RT_API int rt_data_empty(char *err, size_t errlen, const char *path, int inflated);
 
 /* How much of a file a loader reads: a file declared to hold N numbers needs at most
  * RT_DATA_SLACK + N * per_value bytes (after decompression), so reading stops there and

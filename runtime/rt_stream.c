@@ -165,10 +165,7 @@ static int lines_fill(RtLines *r, RtErr e) {
   if (got == 0) {
     r->eof = 1;
     if (r->st.pos == 0)
-      return rt_data_errf(e.buf, e.len,
-                          rt_stream_inflated(&r->st) ? "'%s' is empty (after gzip decompression)"
-                                                     : "'%s' is empty",
-                          path);
+      return rt_data_empty(e.buf, e.len, path, rt_stream_inflated(&r->st));
   }
   return 0;
 }

@@ -178,6 +178,15 @@ static void test_csv_errors(void **state) {
   p = fxd_text("empty.csv", "");
   snprintf(msg, sizeof msg, "'%s' is empty", p);
   expect_fail(rt_load_csv(p, rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t, msg);
+  /* an empty standard input says why it may be (mpirun's ranks but 0 get none): it said only
+   * "'/dev/stdin' is empty" on rank 1 */
+  char why[256];
+  assert_int_equal(rt_data_empty(why, sizeof why, "/dev/stdin", 0), -1);
+  assert_string_equal(why, "'/dev/stdin' is empty (under mpirun only rank 0 receives standard "
+                           "input)");
+  rt_data_empty(why, sizeof why, p, 1);
+  assert_null(strstr(why, "mpirun"));
+  assert_non_null(strstr(why, "is empty (after gzip decompression)"));
   expect_fail(
       rt_load_csv(fxd_text("blank.csv", "\n \n\t\n"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)), t,
       "holds no numbers");
