@@ -195,19 +195,24 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
 /* tol where the method's estimate is random (BSA, TTSA, UFOM with q < 1) stops it on one small
  * draw, and is refused: from --set for every method it is left out for that method with a
  * warning (compare.md: such a setting skips the methods it does not apply to), where it
- * stopped the whole comparison; from --set METHOD.tol the refusal stands (check_runs reports
- * it), and on a problem that samples its data it applies to no method (an error, as for
- * bloc run). */
-static void drop_random_tol(const Compare *cmp, CmpRun *run, const CmpSet *sets, int nsets) {
+ * stopped the whole comparison; from --set METHOD.tol it is an error naming that setting
+ * (returns 1), and on a problem that samples its data it applies to no method (check_runs'
+ * error, as for bloc run). */
+static int drop_random_tol(const Compare *cmp, CmpRun *run, const CmpSet *sets, int nsets) {
   if (!(rt_opt_num(&run->opt, "tol") > 0) || !rt_method_random_estimate(&run->opt) ||
       blo_problem_stochastic(cmp->p))
-    return;
+    return 0;
   for (int i = 0; i < nsets; i++)
-    if (sets[i].run == run - cmp->runs && strcmp(sets[i].key, "tol") == 0) return;
+    if (sets[i].run == run - cmp->runs && strcmp(sets[i].key, "tol") == 0) {
+      char msg[512]; /* named as given: check_runs' hint said to use the form the user had */
+      error("--set %s: %s", sets[i].text, rt_tol_refusal(msg, sizeof msg, run->method, false));
+      return 1;
+    }
   rt_options_set_num(&run->opt, "tol", 0); /* off */
   if (!cmp->quiet)
     fprintf(stderr, "bloc " CMD ": warning: tol does not apply to '%s', whose hypergradient "
             "estimate is random (the method draws it): it runs its outer_steps\n", run->method);
+  return 0;
 }
 
 /* Each method's options: the program's solve options it has (opt_resolve warns about the
@@ -231,7 +236,7 @@ static int resolve_options(BloCompiled *c, Compare *cmp, const CmpSet *sets, int
         }
       }
     }
-    drop_random_tol(cmp, run, sets, nsets);
+    if (drop_random_tol(cmp, run, sets, nsets)) return 1;
     if (opt_check_suits(c, &run->opt)) return 1; /* e.g. a non-smooth g, a Hessian method */
   }
   return 0;

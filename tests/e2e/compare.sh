@@ -305,7 +305,8 @@ grep -q "warning: tol does not apply to 'bsa', whose hypergradient estimate is r
 "$bloc" compare "$prog" --methods lancbio,bsa $common --set bsa.tol=1e-8 --out-dir "$tmp/tol2" \
   >"$tmp/stdout" 2>"$tmp/stderr"
 st=$?
-[ $st = 1 ] && grep -q "method 'bsa': option 'tol' needs a deterministic" "$tmp/stderr" ||
+[ $st = 1 ] && grep -q "error: --set bsa.tol=1e-8: option 'tol' needs a deterministic" \
+  "$tmp/stderr" ||
   fail "compare --set bsa.tol: status $st, $(cat "$tmp/stderr")"
 
 # ---- outer_steps = 0: one point per method; gnuplot warned of empty x and y ranges through
