@@ -441,7 +441,8 @@ def compile(path=None, *, text=None, name=None, defines=None, backend=None, seed
                 text, (bytes, bytearray)) else ""))
     if text is not None and "\0" in text:  # the C string would end there, silently
         at = text.index("\0")
-        line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+        start = text.rfind("\n", 0, at) + 1  # the column in bytes, as bloc check counts it
+        line, col = text.count("\n", 0, at) + 1, len(text[start:at].encode()) + 1
         raise _py_error(CompileError, "unexpected byte 0x00", category="compile",
                         at=(name or "<string>", line, col))
     if name is not None and (not isinstance(name, str) or "\0" in name):

@@ -244,6 +244,9 @@ class Errors(unittest.TestCase):
             bloc.compile(text="upper x = 0\n\0lower y = 0\n", name="nul.blo")
         self.assertIn("nul.blo:2:1: error: unexpected byte 0x00", str(cm.exception))
         self.assertEqual((cm.exception.line, cm.exception.column), (2, 1))  # as bloc check says
+        with self.assertRaises(bloc.CompileError) as cm:  # columns in bytes, as bloc's
+            bloc.compile(text="upper x = 0\n  \u00e9\0", name="nul.blo")
+        self.assertEqual(cm.exception.column, 5)
         # a value that is no number, a name the C string would cut
         with self.assertRaises(TypeError):
             bloc.compile(text=QUAD_TEXT, defines={"n": "abc"})
