@@ -116,9 +116,15 @@ typedef struct RunSettings {
   bool console;
 } RunSettings;
 
+/* 1 for on (or true), 0 for off (or false), -1 for anything else */
+static int switch_value(const char *v) {
+  if (strcmp(v, "on") == 0 || strcmp(v, "true") == 0) return 1;
+  return strcmp(v, "off") == 0 || strcmp(v, "false") == 0 ? 0 : -1;
+}
+
 static int on_off(bloc_problem *p, const KeyValue *kv, bool *out) {
-  if (strcmp(kv->value, "on") == 0 || strcmp(kv->value, "true") == 0) *out = true;
-  else if (strcmp(kv->value, "off") == 0 || strcmp(kv->value, "false") == 0) *out = false;
+  int v = switch_value(kv->value);
+  if (v >= 0) *out = v == 1;
   else {
     api_diag(p, BLOC_ERROR, NULL, "run setting %s expects on or off, got '%s'", kv->key, kv->value);
     return 1;
@@ -302,7 +308,7 @@ typedef struct Console {
 static Console console_of(const bloc_problem *p, const bloc_options *o) {
   Console c = {false, false, 0};
   for (int i = 0; o && i < o->nrun; i++) {
-    bool on = strcmp(o->run[i].value, "on") == 0 || strcmp(o->run[i].value, "true") == 0;
+    bool on = switch_value(o->run[i].value) == 1;
     if (strcmp(o->run[i].key, "console") == 0) c.on = on;
     if (strcmp(o->run[i].key, "quiet") == 0) c.quiet = on;
   }

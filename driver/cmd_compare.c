@@ -295,13 +295,11 @@ static int make_quantities(Compare *cmp, char *maximize) {
       const char *near =
           diag_suggest(tok, (const char *const *)p->report_names, (size_t)p->n_reports);
       /* or the one report whose name holds it ('acc' for 'val_acc', too far to be a typo) */
+      int holding = 0;
+      const char *holder = NULL;
       for (int i = 0; !near && *tok && i < p->n_reports; i++)
-        if (strstr(p->report_names[i], tok)) {
-          near = p->report_names[i];
-          for (int j = i + 1; near && j < p->n_reports; j++)
-            if (strstr(p->report_names[j], tok)) near = NULL; /* not one: no guess */
-          break;
-        }
+        if (strstr(p->report_names[i], tok)) holding++, holder = p->report_names[i];
+      if (holding == 1) near = holder; /* several: no guess */
       if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
       return 1;
     }

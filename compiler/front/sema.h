@@ -50,7 +50,8 @@ typedef struct Program {
   bool init_uses_x;             /* some lower initialiser depends on an upper variable */
   bool stochastic;              /* some sample set is used by f or g */
   /* some sample set is used by f, g or a report: the kernels read the draws
-   * (BloProblem.n_samples), else the problem is deterministic to the runtime */
+   * (BloProblem.n_samples, else 0); a report's alone leave the oracles deterministic
+   * (BloProblem.samples_reports_only) */
   bool samples_used;
   bool sharded; /* some data declaration is sharded (sema_shard.c) */
   /* solve */
