@@ -520,6 +520,24 @@ static bool failed(Run *r, int64_t step) {
   return false;
 }
 
+/* After the last step: the divergence test on the final point's f, which the test after each
+ * step sees only one point later (the f of the next step's upper gradient). Without it the
+ * step count decided the status: ITD whose x doubled each step ended at step 18 with f = 3.4e10
+ * and status 0, saving that x, and at step 19 with status 2, saving the best trace point.
+ * Fills res->message. */
+static bool final_diverged(Run *r, int64_t done) {
+  RtResult *res = r->res;
+  double f = r->dw.val.f, lim = r->cfg->divergence_factor * fmax(1.0, fabs(r->f0));
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || done == 0 ||
+      r->cfg->divergence_factor <= 0 || !isfinite(r->f0) || !(fabs(f) > lim))
+    return false;
+  snprintf(res->message, sizeof res->message,
+           "divergence at the final point (outer step %lld): |f| = %.6g exceeds %g x max(1, |f "
+           "at start| = %.6g)",
+           (long long)done, fabs(f), r->cfg->divergence_factor, fabs(r->f0));
+  return true;
+}
+
 /* How much vector v (n) grew since the best trace point's `best` (factor of max(1, norm));
  * infinite when v is not finite. */
 static double growth(int64_t n, const double *v, const double *best) {
@@ -1041,6 +1059,7 @@ outputs_checked:
     r->trace = t;
     r->row = row;
   }
+  if (final_diverged(r, done)) res->stop = RT_STOP_NUMERICAL;
   check_progress(r);
   check_estimate(r);
   print_new_warnings(r);
