@@ -364,6 +364,35 @@ static void check_progress(Run *r) {
                  since, late, first, s->hg_norm, best);
 }
 
+/* After a run of outer_steps steps on a random estimate (UFOM with q < 1, BSA, TTSA) of a
+ * deterministic problem, where check_progress's |d| says nothing (one draw's): warn when the
+ * final point's f is above the best trace point's by over 5% of the way down from the start.
+ * A random estimate with a step that does not shrink hovers around a stationary point
+ * instead of settling, and the last iterate is then whichever the noise left: UFOM with its
+ * defaults (q = 0.1, x_decay = 0) on a quadratic ended at f = 4.3545 after 3000 steps, where
+ * its trace had reached 4.2292 (the unrolled problem's minimum 4.2291), with status 0 and no
+ * word. On a stochastic problem f is itself an estimate (eval_draws), so no test. */
+static void check_settled(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  if (res->stop != RT_STOP_STEPS || !rt_method_random_estimate(&s->opt) ||
+      blo_problem_stochastic(s->p) || res->best_step < 0 || res->best_step == res->steps)
+    return;
+  double f = r->dw.val.f, best = res->best_f, drop = r->f0 - best;
+  if (!isfinite(f) || !isfinite(best) || !(drop > 0) || !(f - best > 0.05 * drop) ||
+      !(f - best > 1e-9 * fmax(1.0, fabs(best))))
+    return;
+  char decay[96] = "";
+  if (s->impl->schedule == RT_SCHED_POLY && s->x_decay == 0)
+    snprintf(decay, sizeof decay, "a decaying step (x_decay > 0, e.g. 0.6) lets x settle; ");
+  rt_solver_warn(s, "run.not_settled",
+                 "the run has not settled: its hypergradient estimate is random, and the "
+                 "final f (%.6g) is above the best trace point's (%.6g at step %lld) by %.0f%% "
+                 "of the way down from the start's (%.6g); %s--keep best saves the best trace "
+                 "point",
+                 f, best, (long long)res->best_step, 100 * (f - best) / drop, r->f0, decay);
+}
+
 /* How to make an implicit method's estimate of grad phi closer, by the options it has. */
 static const char *estimate_hint(const RtMethodSpec *m) {
   if (rt_method_option(m, "neumann_steps"))
@@ -1061,6 +1090,7 @@ outputs_checked:
   }
   if (final_diverged(r, done)) res->stop = RT_STOP_NUMERICAL;
   check_progress(r);
+  check_settled(r);
   check_estimate(r);
   print_new_warnings(r);
   progress(r, done, true);
