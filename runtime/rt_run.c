@@ -145,6 +145,10 @@ typedef struct Run {
   bool halve;       /* on_divergence = halve */
   int x_halvings, y_halvings; /* recoveries that halved x_step, y_step */
   int64_t good_step; /* the step of x_good, y_good */
+  /* A non-finite oracle output by the same call of a step from the same iterate as the last
+   * recovery's (futile_recovery): the oracle calls before the step, and that failure's. */
+  uint64_t step_calls0;
+  struct { int kind; const char *what; uint64_t offset; int64_t from; } last_fail;
   bool cancel;      /* on_trace asked to stop */
   double *row;      /* a trace row for on_trace */
 } Run;
@@ -657,10 +661,41 @@ static LowerBlowUp lower_blew_up(Run *r) {
  * vanishes, and ended there with status 0 and f 12.3 instead of 7.77): the run goes back to the
  * start instead, which becomes the best trace point again. false when not allowed: option
  * stop, RT_MAX_RECOVERIES done, or no finite trace point yet. */
+/* Whether going back to the best iterate with smaller steps again is futile: the oracle
+ * output that failed is the one the last recovery's failure was, from the same call of a
+ * step that began at the same iterate, after that recovery halved the steps. Such a call
+ * does not depend on the steps: f or g has no finite derivative there. exact on
+ * norm(x - y) with x = y at the start (the gradient of norm, or sqrt, at 0 is 0/0) went back
+ * to step 0 three times, each failing at the same call, before stopping with status 2.
+ * Records the failure for the next time and appends why to res->message. */
+static bool futile_recovery(Run *r) {
+  RtSolver *s = r->s;
+  const RtOracle *o = &s->o;
+  if (o->fail_kind < 0) return false;
+  uint64_t offset = o->fail_call - r->step_calls0;
+  bool same = r->res->n_recoveries > 0 && r->last_fail.kind == o->fail_kind &&
+              r->last_fail.what == o->fail_what && r->last_fail.offset == offset &&
+              r->last_fail.from == r->good_step;
+  r->last_fail.kind = o->fail_kind;
+  r->last_fail.what = o->fail_what;
+  r->last_fail.offset = offset;
+  r->last_fail.from = r->good_step;
+  if (!same) return false;
+  size_t len = strlen(r->res->message);
+  snprintf(r->res->message + len, sizeof r->res->message - len,
+           "; going back to step %lld with smaller steps again would repeat it: the same "
+           "call of the step failed from there after halving, so it does not depend on the "
+           "steps (a derivative that is not finite at that iterate, such as norm's or sqrt's "
+           "at 0?)",
+           (long long)r->good_step);
+  return true;
+}
+
 static bool recover(Run *r, int64_t step) {
   RtSolver *s = r->s;
   RtResult *res = r->res;
   if (!r->halve || res->n_recoveries >= RT_MAX_RECOVERIES || res->best_step < 0) return false;
+  if (futile_recovery(r)) return false;
   double t0 = now();
   double gx = fmax(1.0, growth(s->nx, s->x, res->best_x));
   bool vsys = s->v && s->eta > 0 && growth(s->ny, s->v, r->best_v) > 10 * gx;
@@ -1027,6 +1062,7 @@ outputs_checked:
       res->stop = RT_STOP_NUMERICAL;
       break;
     }
+    r->step_calls0 = s->o.total_calls;
     rt_solver_step(s, k);
     res->t_solve += now() - t0;
     if (failed(r, k + 1)) {
