@@ -126,7 +126,7 @@ typedef struct Run {
   int64_t K, last_trace;
   double *x_good, *y_good;
   double *x_start, *ys_start, *v_start; /* x and the method's y and v at the start */
-  double f0, x0n, y0n;
+  double f0, g0, x0n, y0n;
   double hg_good;   /* |d| of the last good step */
   bool below_tol;   /* the previous step's |d| was below tol too */
   double inner_L;   /* unrolled: the Ritz value at the start that inner_lr >= 2/L exceeds, or 0 */
@@ -238,6 +238,13 @@ static void offer_best(Run *r, int64_t step) {
    * (tests/golden/run_best_bound.blo) */
   if (step > 0 && r->cfg->divergence_factor > 0 &&
       fabs(v->f) > r->cfg->divergence_factor * fmax(1.0, fabs(r->f0)))
+    return;
+  /* ... or on g, which no test after a step sees: hjfbio with its defaults on
+   * g = exp(x) y^2 / 2 - y took x to 600 in ten steps, where g = 2.8e263 while f was still
+   * 1e4 times its start, and made that point, whose |d| was the smallest yet, its best: all
+   * three recoveries went back there, and the run ended with status 2 keeping it */
+  if (step > 0 && r->cfg->divergence_factor > 0 &&
+      fabs(v->g) > r->cfg->divergence_factor * fmax(1.0, fabs(r->g0)))
     return;
   if (res->best_step >= 0 && !(score < r->best_score)) return;
   r->best_score = score;
@@ -1040,6 +1047,7 @@ outputs_checked:
   trace_point(r, 0);
   check_inner_lr(r);
   r->f0 = r->dw.val.f;
+  r->g0 = r->dw.val.g;
   r->x0n = rt_nrm2(s->nx, s->x);
   r->y0n = rt_nrm2(s->ny, s->y);
   rt_copy(s->nx, s->x, r->x_good);
