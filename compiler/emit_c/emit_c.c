@@ -419,7 +419,14 @@ static void write_problem(const Emit *e, FILE *f) {
     c_string(f, t->name);
     fprintf(f, ", %d, %" PRId64 ", %" PRId64 "},\n", t->rank, t->rows, t->cols);
   }
-  fprintf(f, "  {NULL, 0, 0, 0}\n};\n\nstatic const BloSampleInfo blo_samples%s[] = {\n", sx);
+  fputs("  {NULL, 0, 0, 0}\n};\n", f);
+  /* which tensors are sparse: their pointer is the packed CSR block (rt_sparse_pack), whose
+   * products read doubles at either precision, so f32 leaves it as loaded (pipeline.c's
+   * data_to_f32 does the same) */
+  fprintf(f, "\nstatic const unsigned char blo_data_sparse%s[] = {", sx);
+  for (int k = 0; k < bp->n_data; k++)
+    fprintf(f, "%d, ", k < e->p->ndata && c->prog->data[k]->shape.sparse ? 1 : 0);
+  fprintf(f, "0};\n\nstatic const BloSampleInfo blo_samples%s[] = {\n", sx);
   for (int s = 0; s < bp->n_samples; s++) {
     const BloSampleInfo *si = &bp->samples[s];
     fputs("  {", f);
@@ -516,6 +523,7 @@ static void write_parts(const Emit *parts, int nparts, FILE *f) {
         "  int ranks, rank; /* the run it is for: 1, 0 the whole problem */\n"
         "  int ndata;\n"
         "  const BloTensorInfo *data_info;\n"
+        "  const unsigned char *sparse; /* [ndata] 1: an RtSparse block, double at f32 too */\n"
         "  int (*data_stage)(const double **t, void **owned, double **x0, double **y0, "
         "uint64_t seed,\n"
         "                    char *err, size_t errlen);\n"
@@ -524,8 +532,11 @@ static void write_parts(const Emit *parts, int nparts, FILE *f) {
         f);
   for (int i = 0; i < nparts; i++) {
     const Emit *e = &parts[i];
-    fprintf(f, "  {%d, %d, %d, blo_data_info%s, emit_data_stage%s, emit_fill_problem%s},\n",
-            e->c->shard.count, e->c->shard.rank, e->c->ndata_total, e->sfx, e->sfx, e->sfx);
+    fprintf(f,
+            "  {%d, %d, %d, blo_data_info%s, blo_data_sparse%s, emit_data_stage%s, "
+            "emit_fill_problem%s},\n",
+            e->c->shard.count, e->c->shard.rank, e->c->ndata_total, e->sfx, e->sfx, e->sfx,
+            e->sfx);
   }
   /* "1 process", "1 or 2 processes", "1, 2 or 3 processes": for the message of a run of
    * another size */
