@@ -610,12 +610,37 @@ static void cmp_free(Compare *cmp) {
   free(cmp->gp_path);
   free(cmp->summary_path);
   free(cmp->prefix);
+  free(cmp->tmpdir);
+}
+
+/* The outputs written after the run, checked before it by the rule of the CSV (rt_outfile.h):
+ * the script, the summary and every plot a quantity may get. The plots were gnuplot's to
+ * write, after the run, and it followed another user's link in /tmp. 0, or 1 after an error. */
+static int check_later_outputs(const Compare *cmp) {
+  char err[1024];
+  if (rt_outfile_check(cmp->gp_path, err, sizeof err) ||
+      rt_outfile_check(cmp->summary_path, err, sizeof err)) {
+    error("%s", err);
+    return 1;
+  }
+  for (int k = 0; k < cmp->nq && cmp_plots_wanted(); k++)
+    for (unsigned fmt = 1; fmt <= CMP_ALL_FORMATS; fmt <<= 1) {
+      if (!(cmp->formats & fmt)) continue;
+      char *plot = cmp_plot_path(cmp, k, fmt);
+      int bad = blo_output_replaces_input(cmp->c, plot, err, sizeof err) ||
+                rt_outfile_check(plot, err, sizeof err);
+      free(plot);
+      if (bad) {
+        error("%s", err);
+        return 1;
+      }
+    }
+  return 0;
 }
 
 /* The output directory, the CSV (out) and the directory of the traces (*tmpdir): 0, or 1 after
  * an error. */
-static int open_outputs(Compare *cmp, const char *prefix, const char *out_dir, RtOutFile *out,
-                        char **tmpdir) {
+static int open_outputs(Compare *cmp, const char *prefix, const char *out_dir, RtOutFile *out) {
   if (make_prefix(cmp, prefix, out_dir)) return 1;
   cmp->csv_path = xasprintf("%s.csv", cmp->prefix);
   cmp->gp_path = xasprintf("%s.gp", cmp->prefix);
@@ -632,12 +657,16 @@ static int open_outputs(Compare *cmp, const char *prefix, const char *out_dir, R
     error("%s", err);
     return 1;
   }
+  if (check_later_outputs(cmp)) {
+    rt_outfile_discard(out);
+    return 1;
+  }
   const char *tmp = getenv("TMPDIR");
-  *tmpdir = xasprintf("%s/bloc-compare-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-  if (!mkdtemp(*tmpdir)) {
-    error("cannot create a temporary directory '%s': %s", *tmpdir, strerror(errno));
-    free(*tmpdir);
-    *tmpdir = NULL;
+  cmp->tmpdir = xasprintf("%s/bloc-compare-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+  if (!mkdtemp(cmp->tmpdir)) {
+    error("cannot create a temporary directory '%s': %s", cmp->tmpdir, strerror(errno));
+    free(cmp->tmpdir);
+    cmp->tmpdir = NULL;
     rt_outfile_discard(out);
     return 1;
   }
@@ -649,13 +678,11 @@ static int open_outputs(Compare *cmp, const char *prefix, const char *out_dir, R
 static int compare(Compare *cmp, const CmdArgs *a, const char *prefix, const char *out_dir) {
   bool speaker = rt_mpi_rank() == 0;
   RtOutFile out;
-  char err[1024], *tmpdir = NULL;
-  int rc = speaker ? open_outputs(cmp, prefix, out_dir, &out, &tmpdir) : 0;
+  char err[1024];
+  int rc = speaker ? open_outputs(cmp, prefix, out_dir, &out) : 0;
   if (driver_ranks_agree(rc)) return 1; /* the others wait for rank 0's files */
-  rc = run_all(cmp, a, tmpdir, speaker ? out.f : NULL);
+  rc = run_all(cmp, a, cmp->tmpdir, speaker ? out.f : NULL);
   if (!speaker) return driver_ranks_agree(rc);
-  rmdir(tmpdir);
-  free(tmpdir);
   if (rt_outfile_commit(&out, cmp->csv_path, err, sizeof err)) {
     error("%s", err);
     rc = 1;
@@ -667,6 +694,7 @@ static int compare(Compare *cmp, const CmdArgs *a, const char *prefix, const cha
     print_outputs(cmp, stdout);
     rc = rc ? rc : exit_status(cmp);
   }
+  rmdir(cmp->tmpdir); /* empty: each trace and plot was removed after use */
   return driver_ranks_agree(rc);
 }
 

@@ -72,6 +72,8 @@ typedef struct Compare {
   char *gp_path;      /* PREFIX.gp */
   char *summary_path; /* PREFIX_summary.csv: the table's numbers, for scripts */
   char *prefix;       /* PREFIX: the directory of the outputs and the base of their names */
+  char *tmpdir;       /* bloc's private (mkdtemp) directory: the traces while the methods
+                         run, then the plots while gnuplot draws them */
   int time_column;    /* of the trace */
   double time_max;    /* largest trace time (s), to pick the unit of the time axis */
   CmpAxis axis;
@@ -88,10 +90,19 @@ const char *cmp_format_ext(unsigned format);
 
 /* Write PREFIX.gp (plots of every quantity with data, one line per method, in every format of
  * cmp->formats) and run gnuplot on it when bloc knows one (configure's BLOC_GNUPLOT, or the
- * environment variable BLOC_GNUPLOT; empty: no plots). Sets q->plot for the plots made and
- * cmp->drawn for their formats. A missing gnuplot is a note; a failing one, or one without the
- * terminal of a format, a warning. Returns 0, or 1 after an error writing the script. */
+ * environment variable BLOC_GNUPLOT; empty: no plots). gnuplot draws into cmp->tmpdir, and
+ * each plot then replaces PREFIX_<name>.<ext> through rt_outfile.h like the other outputs.
+ * Sets q->plot for the plots made and cmp->drawn for their formats. A missing gnuplot is a
+ * note; a failing one, or one without the terminal of a format, a warning. Returns 0, or 1
+ * after an error writing the script or a plot. */
 int cmp_plot(Compare *cmp);
+
+/* Whether cmp_plot will run a gnuplot (one is configured or named by BLOC_GNUPLOT). */
+bool cmp_plots_wanted(void);
+
+/* The plot file of quantity k in one format: PREFIX_<name>.<ext>, malloc'ed. Checked, for every
+ * quantity and format asked for, before the methods run. */
+char *cmp_plot_path(const Compare *cmp, int k, unsigned format);
 
 /* The first control byte (newline, tab, ESC, ...) in the file name part of PREFIX, or -1. The
  * name goes into the gnuplot script (`set output 'NAME_f.svg'`, comments), where a newline

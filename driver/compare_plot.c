@@ -2,11 +2,15 @@
  * tweak and rerun it) that draws one plot per quantity and format (SVG, PNG, PDF) from
  * PREFIX.csv, one line per method, and running gnuplot on it. The script and its conventions
  * (scales, y ranges) are described in doc/compare.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "compare.h"
 #include "config.h"
@@ -75,6 +79,16 @@ static void plot_suffix(const CmpQuantity *q, char *buf, size_t cap) {
   bool shadow =
       q->report >= 0 && (strcmp(q->name, "f") == 0 || strcmp(q->name, "hypergrad_norm") == 0);
   snprintf(buf, cap, "%s%s", shadow ? "report_" : "", q->name);
+}
+
+char *cmp_plot_path(const Compare *cmp, int k, unsigned format) {
+  char suffix[256];
+  plot_suffix(&cmp->q[k], suffix, sizeof suffix);
+  size_t len = strlen(cmp->prefix) + strlen(suffix) + 8;
+  char *path = malloc(len);
+  if (!path) exit(3);
+  snprintf(path, len, "%s_%s.%s", cmp->prefix, suffix, cmp_format_ext(format));
+  return path;
 }
 
 /* Does run r appear in the plot of quantity k? Only with a value the scale can show. */
@@ -194,6 +208,9 @@ static void write_script(FILE *f, const Compare *cmp) {
   for (unsigned fmt = 1, n = 0; fmt <= CMP_ALL_FORMATS; fmt <<= 1)
     if (cmp->formats & fmt) fprintf(f, "%s%s", n++ ? " " : "", cmp_format_ext(fmt));
   fprintf(f, "'\n\n");
+  fprintf(f, "# where the plots go: next to this script, unless -e \"outdir = 'DIR/'\" says\n"
+             "# (bloc draws them in a private directory and then replaces its outputs whole)\n"
+             "if (!exists(\"outdir\")) outdir = ''\n\n");
   fprintf(f, "# work in this script's directory, so that the file names below resolve\n"
              "if (exists(\"ARG0\") && strlen(ARG0) > 0) {\n"
              "  here = ARG0\n"
@@ -255,7 +272,7 @@ static void write_script(FILE *f, const Compare *cmp) {
     char suffix[256];
     plot_suffix(q, suffix, sizeof suffix);
     fprintf(f, "\n# ---- %s\n", q->name);
-    fprintf(f, "set output '");
+    fprintf(f, "set output outdir . '");
     for (const char *s = base_name(cmp->prefix); *s; s++) fprintf(f, *s == '\'' ? "''" : "%c", *s);
     fprintf(f, "_%s.' . ext\n", suffix);
     write_scale(f, cmp, k);
@@ -284,6 +301,11 @@ static const char *gnuplot_path(bool *from_env) {
 #else
   return NULL;
 #endif
+}
+
+bool cmp_plots_wanted(void) {
+  bool from_env;
+  return gnuplot_path(&from_env) != NULL;
 }
 
 /* The formats of wanted that gnuplot has the terminal of, asking it for GPVAL_TERMINALS. A
@@ -333,6 +355,116 @@ static unsigned usable_formats(const char *gnuplot, unsigned wanted) {
   return usable;
 }
 
+/* The statement bloc runs the script with (gnuplot -e): the formats to draw and outdir, the
+ * private directory dir to draw them in, as a gnuplot string. NULL when dir holds a control
+ * character, which would end the statement. malloc'ed. */
+static char *gp_settings(const char *list, const char *dir) {
+  for (const unsigned char *c = (const unsigned char *)dir; *c; c++)
+    if (*c < 0x20 || *c == 0x7f) return NULL;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&buf, &len);
+  if (!m) exit(3);
+  fprintf(m, "formats = '%s'; outdir = ", list);
+  gp_string(m, dir);
+  fprintf(m, " . '/'");
+  if (fclose(m) != 0) exit(3);
+  return buf;
+}
+
+/* Put the plot gnuplot drew at src, in bloc's private directory, in place at dest through
+ * bloc's writer (rt_outfile.h), as every other output: replaced whole, and never through
+ * another user's link in /tmp (gnuplot's `set output` followed it and overwrote what it led
+ * to). src is removed. 0, or 1 after an error (printed). */
+static int place_plot(const char *src, const char *dest) {
+  int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  if (in < 0) {
+    fprintf(stderr, "bloc compare: warning: gnuplot drew no %s: %s\n", dest, strerror(errno));
+    return 0;
+  }
+  RtOutFile o;
+  char err[1024], buf[1 << 16];
+  ssize_t n = 0;
+  int rc = rt_outfile_open(&o, dest, err, sizeof err);
+  while (rc == 0 && (n = read(in, buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      snprintf(err, sizeof err, "reading gnuplot's plot '%s': %s", src, strerror(errno));
+      rt_outfile_discard(&o);
+      rc = 1;
+    } else if (fwrite(buf, 1, (size_t)n, o.f) != (size_t)n) {
+      break; /* the commit reports the write error and keeps the old file */
+    }
+  }
+  if (rc == 0) rc = rt_outfile_commit(&o, dest, err, sizeof err) != 0;
+  close(in);
+  unlink(src);
+  if (rc) fprintf(stderr, "bloc compare: error: %s\n", err);
+  return rc;
+}
+
+/* Run gnuplot on the script, drawing formats into cmp->tmpdir, then put each plot in place.
+ * false when gnuplot failed (a warning; nothing is put in place: the previous plots stay);
+ * *rc = 1 when a plot could not be written. */
+static bool draw(Compare *cmp, const char *gnuplot, unsigned formats, int *rc) {
+  char list[16] = ""; /* the format names are fixed words */
+  for (unsigned fmt = 1; fmt <= CMP_ALL_FORMATS; fmt <<= 1)
+    if (formats & fmt)
+      snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? " " : "",
+               cmp_format_ext(fmt));
+  /* absolute: the script changes to its own directory first */
+  char *dir = realpath(cmp->tmpdir, NULL), *settings = dir ? gp_settings(list, dir) : NULL;
+  if (!settings) {
+    fprintf(stderr, "bloc compare: warning: no plots: the temporary directory '%s' %s\n",
+            cmp->tmpdir, dir ? "holds a control character (set TMPDIR)" : strerror(errno));
+    free(dir);
+    return false;
+  }
+  size_t cap = 4 * (strlen(gnuplot) + strlen(cmp->gp_path) + strlen(settings)) + 64;
+  char *cmd = malloc(cap), *q1 = malloc(cap), *q2 = malloc(cap), *q3 = malloc(cap);
+  if (!cmd || !q1 || !q2 || !q3) exit(3);
+  sh_quote(q1, cap, gnuplot);
+  sh_quote(q2, cap, settings);
+  sh_quote(q3, cap, cmp->gp_path);
+  snprintf(cmd, cap, "%s -e %s %s", q1, q2, q3);
+  fflush(stdout);
+  fflush(stderr);
+  int st = system(cmd);
+  bool ok = st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  if (!ok && st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 127)
+    fprintf(stderr, "bloc compare: warning: could not run gnuplot '%s'; no plots\n", gnuplot);
+  else if (!ok)
+    fprintf(stderr, "bloc compare: warning: gnuplot failed on %s; no plots were written\n",
+            cmp->gp_path);
+  for (int k = 0; k < cmp->nq; k++) {
+    if (!cmp->q[k].plot) continue;
+    bool placed = true;
+    for (unsigned fmt = 1; fmt <= CMP_ALL_FORMATS; fmt <<= 1) {
+      if (!(formats & fmt)) continue;
+      char *dest = cmp_plot_path(cmp, k, fmt);
+      char *src = malloc(strlen(dir) + strlen(dest) + 2);
+      if (!src) exit(3);
+      sprintf(src, "%s/%s", dir, base_name(dest));
+      if (ok && place_plot(src, dest)) placed = false, *rc = 1;
+      unlink(src); /* what a failed gnuplot left */
+      free(src);
+      free(dest);
+    }
+    if (!placed) { /* not listed among the plots written */
+      free(cmp->q[k].plot);
+      cmp->q[k].plot = NULL;
+    }
+  }
+  if (ok) cmp->drawn = formats;
+  free(cmd);
+  free(q1);
+  free(q2);
+  free(q3);
+  free(settings);
+  free(dir);
+  return ok;
+}
+
 int cmp_plot(Compare *cmp) {
   decide_scales(cmp);
   int nplots = 0;
@@ -367,6 +499,7 @@ int cmp_plot(Compare *cmp) {
   bool from_env;
   const char *gnuplot = gnuplot_path(&from_env);
   bool ok = false;
+  int rc = 0;
   unsigned formats = nplots && gnuplot ? usable_formats(gnuplot, cmp->formats) : 0;
   if (!nplots) {
     ok = true;
@@ -378,40 +511,12 @@ int cmp_plot(Compare *cmp) {
               from_env ? "BLOC_GNUPLOT is empty" : "gnuplot was not found when bloc was configured",
               cmp->csv_path, cmp->gp_path);
   } else {
-    size_t cap = 4 * (strlen(gnuplot) + strlen(cmp->gp_path)) + 64;
-    char *cmd = malloc(cap), *q1 = malloc(cap), *q2 = malloc(cap);
-    if (!cmd || !q1 || !q2) exit(3);
-    sh_quote(q1, cap, gnuplot);
-    sh_quote(q2, cap, cmp->gp_path);
-    char list[16] = ""; /* the format names are fixed words: safe inside the quotes */
-    for (unsigned fmt = 1; fmt <= CMP_ALL_FORMATS; fmt <<= 1)
-      if (formats & fmt)
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? " " : "",
-                 cmp_format_ext(fmt));
-    snprintf(cmd, cap, "%s -e \"formats = '%s'\" %s", q1, list, q2);
-    fflush(stdout);
-    fflush(stderr);
-    int st = system(cmd);
-    if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-      if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 127)
-        fprintf(stderr, "bloc compare: warning: could not run gnuplot '%s'; no plots\n", gnuplot);
-      else
-        fprintf(
-            stderr,
-            "bloc compare: warning: gnuplot failed on %s; the plots may be missing or incomplete\n",
-            cmp->gp_path);
-    } else {
-      ok = true;
-      cmp->drawn = formats;
-    }
-    free(cmd);
-    free(q1);
-    free(q2);
+    ok = draw(cmp, gnuplot, formats, &rc);
   }
   if (!ok)
     for (int k = 0; k < cmp->nq; k++) {
       free(cmp->q[k].plot);
       cmp->q[k].plot = NULL;
     }
-  return 0;
+  return rc;
 }

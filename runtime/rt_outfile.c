@@ -151,7 +151,10 @@ static char *outfile_follow(const char *path, int *fd) {
   return NULL;
 }
 
-RT_API int rt_outfile_open(RtOutFile *o, const char *path, char *err, size_t errlen) {
+/* rt_outfile_open, or with probe its check alone (rt_outfile_check): then a device or FIFO is
+ * not opened (opening a FIFO waits for a reader), only tested for write permission, and the
+ * temporary of a regular file is created and removed again. */
+static int outfile_start(RtOutFile *o, const char *path, char *err, size_t errlen, int probe) {
   memset(o, 0, sizeof *o);
   if (!path[0]) { /* --out "$UNSET": refused before the run, not after hours of it */
     errno = ENOENT;
@@ -171,13 +174,16 @@ RT_API int rt_outfile_open(RtOutFile *o, const char *path, char *err, size_t err
     return 0;
   }
   struct stat st;
-  int exists = stat(o->target, &st) == 0, fd = -1;
+  int exists = stat(o->target, &st) == 0, fd = -1, ok = 0;
   if (own >= 0) { /* written through the descriptor, at its offset, never replaced */
     int fl = fcntl(own, F_GETFL);
     if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) errno = fl < 0 ? errno : EBADF;
+    else if (probe) ok = 1;
     else fd = fcntl(own, F_DUPFD_CLOEXEC, 3);
   } else if (exists && S_ISDIR(st.st_mode)) {
     errno = EISDIR;
+  } else if (exists && !S_ISREG(st.st_mode) && probe) {
+    ok = access(o->target, W_OK) == 0;
   } else if (exists && !S_ISREG(st.st_mode)) {
     fd = open(o->target, O_WRONLY | O_NOCTTY); /* a device or FIFO: never replaced by a file */
   } else if (!exists || access(o->target, W_OK) == 0) { /* a read-only file stays unwritten */
@@ -189,6 +195,11 @@ RT_API int rt_outfile_open(RtOutFile *o, const char *path, char *err, size_t err
       }
     }
   }
+  if (probe && (ok || fd >= 0)) {
+    if (fd >= 0) close(fd);
+    rt_outfile_discard(o); /* removes the temporary */
+    return 0;
+  }
   if (fd >= 0 && !(o->f = fdopen(fd, "w"))) close(fd);
   if (!o->f) {
     int e = errno;
@@ -197,6 +208,15 @@ RT_API int rt_outfile_open(RtOutFile *o, const char *path, char *err, size_t err
     return outfile_err(err, errlen, "cannot write '%s': %s", path, strerror(e));
   }
   return 0;
+}
+
+RT_API int rt_outfile_open(RtOutFile *o, const char *path, char *err, size_t errlen) {
+  return outfile_start(o, path, err, errlen, 0);
+}
+
+RT_API int rt_outfile_check(const char *path, char *err, size_t errlen) {
+  RtOutFile o;
+  return outfile_start(&o, path, err, errlen, 1);
 }
 
 RT_API int rt_outfile_commit(RtOutFile *o, const char *path, char *err, size_t errlen) {

@@ -30,6 +30,12 @@ typedef struct RtOutFile {
  * caller ends with rt_outfile_commit or rt_outfile_discard. */
 RT_API int rt_outfile_open(RtOutFile *o, const char *path, char *err, size_t errlen);
 
+/* Whether rt_outfile_open would accept path, with its message when not (-1, errno set),
+ * without writing or keeping anything: for outputs that are written later by others (the
+ * plots of `bloc compare`) or so many that holding them open could exhaust descriptors. A
+ * device or FIFO is only tested for write permission, not opened. 0 when acceptable. */
+RT_API int rt_outfile_check(const char *path, char *err, size_t errlen);
+
 /* Flush and close o->f and (for a temporary) rename it over the target. 0, or -1 with errno
  * set and a message naming path (as given to rt_outfile_open) in err: a write error (disk full,
  * /dev/full) leaves the target as it was. o is released either way. */
