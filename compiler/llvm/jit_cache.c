@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,27 +104,102 @@ static int open_dir(JitCache *c, const char *dir) {
   return fd;
 }
 
+/* mkdir -p for a cache under a home or XDG_CACHE_HOME: the missing directories of path, 0700,
+ * each only inside a directory of the user running bloc; the base (path's first baselen bytes,
+ * named by var in messages) is never created when it is a home (must_exist). A root run with
+ * HOME=/home/other made a root-owned ~/.cache there, locking its owner out, and
+ * HOME=/nonexistent (Debian's system users) made /nonexistent/.cache/bloc. NULL when path is a
+ * directory afterwards, else why not, in why. */
+static const char *make_own_dirs(char *path, size_t baselen, bool must_exist, const char *var,
+                                 char *why, size_t whylen) {
+  why[0] = '\0';
+  for (char *p = path + 1; !why[0]; p++) {
+    if (*p && *p != '/') continue;
+    char c = *p, *slash;
+    struct stat st;
+    *p = '\0';
+    size_t at = (size_t)(p - path);
+    bool base = at == baselen;
+    if (stat(path, &st) == 0) {
+      if (!S_ISDIR(st.st_mode))
+        snprintf(why, whylen, base ? "'%s' (%s) is not a directory" : "'%s' is not a directory",
+                 path, var);
+    } else if (errno != ENOENT) {
+      snprintf(why, whylen, "cannot use '%s': %s", path, strerror(errno));
+    } else if (at <= baselen && must_exist) { /* HOME=/nonexistent/ too */
+      snprintf(why, whylen, "'%s' (%s) does not exist", path, var);
+    } else { /* missing: made inside its parent, when that is ours */
+      *(slash = strrchr(path, '/')) = '\0';
+      const char *parent = slash == path ? "/" : path;
+      if (stat(parent, &st) != 0)
+        snprintf(why, whylen, "cannot use '%s': %s", parent, strerror(errno));
+      else if (st.st_uid != geteuid())
+        snprintf(why, whylen, "'%s' is owned by another user: bloc creates no directory there",
+                 parent);
+      *slash = '/';
+      /* chmod: the umask may have removed owner bits */
+      if (!why[0] && (mkdir(path, 0700) != 0 || chmod(path, 0700) != 0) && errno != EEXIST)
+        snprintf(why, whylen, "cannot create '%s': %s", path, strerror(errno));
+    }
+    *p = c;
+    if (!c) break;
+  }
+  return why[0] ? why : NULL;
+}
+
+/* The home directory when HOME is unset or empty (env -i, a service): the user's, from the
+ * password database, as ssh and the shell's ~ find it. NULL when it has none. */
+static const char *passwd_home(char *buf, size_t len) {
+  struct passwd pw, *found = NULL;
+  if (getpwuid_r(geteuid(), &pw, buf, len, &found) != 0 || !found || found->pw_dir[0] != '/')
+    return NULL;
+  return found->pw_dir;
+}
+
 const char *jit_cache_dir(JitCache *c, const char *dir, char *buf, size_t len) {
   c->dir = NULL;
   const char *env = getenv("BLOC_CACHE");
   if (env && !strcmp(env, "0")) return NULL;
   int w;
-  const char *named = dir ? dir : getenv("BLOC_CACHE_DIR");
-  bool chosen = named != NULL; /* a place the user named: say why it is not used */
+  const char *named = dir ? dir : getenv("BLOC_CACHE_DIR"), *var = NULL;
+  bool home = false; /* the base is a home: never created */
+  char pwbuf[4096];
+  size_t baselen = 0; /* the home or XDG_CACHE_HOME at the start of buf */
   if (named) {
     w = snprintf(buf, len, "%s", named);
   } else if ((env = getenv("XDG_CACHE_HOME")) && *env == '/') {
     w = snprintf(buf, len, "%s/bloc", env);
-  } else if ((env = getenv("HOME")) && *env) {
-    w = snprintf(buf, len, "%s/.cache/bloc", env);
+    var = "XDG_CACHE_HOME"; /* created when missing (the XDG rule), inside directories of ours */
+    baselen = strlen(env);
   } else {
-    return NULL;
+    var = "HOME";
+    home = true;
+    env = getenv("HOME");
+    if (!env || !*env) {
+      var = "HOME unset: the password database's home";
+      env = passwd_home(pwbuf, sizeof pwbuf);
+    }
+    if (!env) { /* nowhere to keep it: said once, as for any refusal */
+      if (!c->warning[0])
+        snprintf(c->warning, sizeof c->warning,
+                 "not using the compile cache: HOME is not set and the password database has "
+                 "no home directory for user %ld (set BLOC_CACHE_DIR); compiling afresh",
+                 (long)geteuid());
+      return NULL;
+    }
+    w = snprintf(buf, len, "%s/.cache/bloc", env);
+    baselen = strlen(env);
   }
   if (w <= 0 || (size_t)w >= len) return NULL;
-  if (make_dirs(buf)) { /* BLOC_CACHE_DIR=/dev/null or a file disabled the cache silently */
-    if (chosen)
-      warn(c, "not using the compile cache '%s': %s; compiling afresh", buf,
-           errno == ENOTDIR || errno == EEXIST ? "it is not a directory" : strerror(errno));
+  if (var) { /* every failure is said: XDG_CACHE_HOME=/dev/null disabled the cache silently */
+    char why[JIT_CACHE_WARNING_LEN / 2];
+    if (make_own_dirs(buf, baselen, home, var, why, sizeof why)) {
+      warn(c, "not using the compile cache '%s': %s; compiling afresh", buf, why);
+      return NULL;
+    }
+  } else if (make_dirs(buf)) { /* BLOC_CACHE_DIR=/dev/null or a file disabled it silently */
+    warn(c, "not using the compile cache '%s': %s; compiling afresh", buf,
+         errno == ENOTDIR || errno == EEXIST ? "it is not a directory" : strerror(errno));
     return NULL;
   }
   int fd = open_dir(c, buf);
