@@ -305,6 +305,15 @@ for args in "--save-x d.csv" "--out link.csv" "--trace $PWD/d.csv"; do
   input_refused "error: --[a-z-]*: the output '.*' is the input '$PWD/d.csv' (a data file)" \
     ./in_solver $args
 done
+# nor its own executable: `./s --out ./s` exited 0 and left s a JSON file
+ln -s in_solver self_link
+cp in_solver self_copy
+for args in "--out ./in_solver" "--save-y self_link" "--trace $PWD/in_solver"; do
+  # shellcheck disable=SC2086
+  input_refused "error: --[a-z-]*: the output '.*' is this solver's own executable: refusing" \
+    ./in_solver $args
+  cmp -s in_solver self_copy || bad "./in_solver $args replaced the solver"
+done
 cd .. || exit 1
 
 # 9. two outputs of one command never write one file: `--trace F --out F` kept the JSON alone,
