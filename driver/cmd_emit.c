@@ -72,10 +72,14 @@ static int compile_shards(CmdArgs *a, const int *n, int nn, BloCompiled ***shard
 }
 
 /* The command line as one line for the provenance header (arguments with blanks or quotes
- * quoted for a POSIX shell). */
+ * quoted for a POSIX shell), which a shell reads back as the arguments given and a C comment
+ * holds: inside the quotes "*" "/", "/" "*" and "?" "?" are split by '' (the quotes closed and
+ * opened again), which a shell joins and which ends no comment nor forms a trigraph. ('\''
+ * there put a quote into the argument: 'x*'\''/q.blo' read as x*'/q.blo.) Control characters,
+ * which neither can hold on one line, are left to the header (emit_c.c), which says so. */
 static char *command_line(int argc, char **argv) {
   size_t len = 16;
-  for (int i = 0; i < argc; i++) len += 4 * strlen(argv[i]) + 3;
+  for (int i = 0; i < argc; i++) len += 4 * strlen(argv[i]) + 3; /* a byte takes 4 at most */
   char *s = malloc(len), *p = s;
   if (!s) exit(3);
   p += sprintf(p, "bloc");
@@ -91,11 +95,15 @@ static char *command_line(int argc, char **argv) {
       continue;
     }
     *p++ = '\'';
-    for (; *a; a++) {
-      if (*a == '\'') p += sprintf(p, "'\\''");
-      else if (*a == '*' && a[1] == '/')
-        p += sprintf(p, "*'\\''"); /* never end the header comment */
-      else *p++ = *a;
+    for (const char *first = a; *a; a++) {
+      if (*a == '\'') {
+        p += sprintf(p, "'\\''");
+        continue;
+      }
+      char prev = a > first ? a[-1] : 0;
+      if ((prev == '*' && *a == '/') || (prev == '/' && *a == '*') || (prev == '?' && *a == '?'))
+        p += sprintf(p, "''");
+      *p++ = *a;
     }
     *p++ = '\'';
   }

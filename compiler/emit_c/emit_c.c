@@ -243,9 +243,15 @@ static void write_header(const Emit *e, FILE *f) {
   comment_safe(src);
   fprintf(f, " * source:   %s\n", src);
   fprintf(f, " * bloc:     %s\n", e->o->version ? e->o->version : "?");
-  char *cmd = strdup(e->o->command ? e->o->command : "bloc emit-c");
+  const char *given = e->o->command ? e->o->command : "bloc emit-c";
+  char *cmd = strdup(given);
   if (cmd) comment_text(cmd);
+  /* then the command shown is not one to run as it stands (a newline in a path) */
+  bool changed = cmd && strcmp(cmd, given) != 0;
   fprintf(f, " * command:  %s\n", cmd ? cmd : "bloc emit-c");
+  if (changed)
+    fprintf(f, " *           (shown with substitutions: characters a comment cannot hold, such "
+               "as a\n *           newline, became '_' or '|')\n");
   free(cmd);
   fprintf(f, " * method:   %s\n", o->method->name);
   RtOptions shown = *o; /* as the solver will read them: one value per alias pair */

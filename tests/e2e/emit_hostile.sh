@@ -81,5 +81,24 @@ done
 awk 'NR == 1 && $1 <= 1 { exit 1 } NR == 2 && $1 >= 0 { exit 1 }' "$tmp/b_x" ||
   bad "x does not reflect the data: $(tr '\n' ' ' <"$tmp/b_x")"
 
+# The header's command line is the command a shell reads back (`bloc emit-c 'x*/q.blo'` was
+# shown as 'x*'\''/q.blo', which reads as x*'/q.blo), and the comment holds it as it stands;
+# a newline it cannot hold is shown substituted, and the header says so.
+grep -q '^ \*           (shown with substitutions' "$out" ||
+  bad "the command with a newline is not said to be substituted: $(grep -A1 command: "$out")"
+w="x*/??/it's /*b"
+mkdir -p "$tmp/$w" "$tmp/o*" || exit 1
+sed '/^data/d; s/ - A)/ - 1)/' "$d/p.blo" >"$tmp/$w/q.blo"
+if (cd "$tmp" && "$bloc" emit-c "$w/q.blo" -o "o*/s.c" 2>/dev/null); then
+  cmd=$(sed -n 's/^ \* command:  //p' "$tmp/o*/s.c")
+  eval "set -- $cmd"
+  [ "$3" = "$w/q.blo" ] && [ "$5" = "o*/s.c" ] || bad "the header's command reads as $*: $cmd"
+  grep -q 'shown with substitutions' "$tmp/o*/s.c" && bad "substitutions said in: $cmd"
+  [ "$(grep -n '\*/' "$tmp/o*/s.c" | head -1 | cut -d: -f2-)" = " */" ] ||
+    bad "the header comment ends early: $cmd"
+else
+  bad "bloc emit-c '$w/q.blo' failed"
+fi
+
 [ $fail = 0 ] && echo "emit_hostile: ok ($compilers)"
 exit $fail
