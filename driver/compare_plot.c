@@ -385,7 +385,7 @@ static int place_plot(const char *src, const char *dest) {
   RtOutFile o;
   char err[1024], buf[1 << 16];
   ssize_t n = 0;
-  int rc = rt_outfile_open(&o, dest, err, sizeof err);
+  int rc = rt_outfile_open(&o, dest, err, sizeof err) != 0;
   while (rc == 0 && (n = read(in, buf, sizeof buf)) != 0) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
