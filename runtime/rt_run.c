@@ -560,24 +560,6 @@ static bool failed(Run *r, int64_t step) {
   return false;
 }
 
-/* After the last step: the divergence test on the final point's f, which the test after each
- * step sees only one point later (the f of the next step's upper gradient). Without it the
- * step count decided the status: ITD whose x doubled each step ended at step 18 with f = 3.4e10
- * and status 0, saving that x, and at step 19 with status 2, saving the best trace point.
- * Fills res->message. */
-static bool final_diverged(Run *r, int64_t done) {
-  RtResult *res = r->res;
-  double f = r->dw.val.f, lim = r->cfg->divergence_factor * fmax(1.0, fabs(r->f0));
-  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || done == 0 ||
-      r->cfg->divergence_factor <= 0 || !isfinite(r->f0) || !(fabs(f) > lim))
-    return false;
-  snprintf(res->message, sizeof res->message,
-           "divergence at the final point (outer step %lld): |f| = %.6g exceeds %g x max(1, |f "
-           "at start| = %.6g)",
-           (long long)done, fabs(f), r->cfg->divergence_factor, fabs(r->f0));
-  return true;
-}
-
 /* How much vector v (n) grew since the best trace point's `best` (factor of max(1, norm));
  * infinite when v is not finite. */
 static double growth(int64_t n, const double *v, const double *best) {
@@ -768,8 +750,10 @@ static bool recover(Run *r, int64_t step) {
     res->best_step = -1;
     rt_diag_eval(&r->dw, s, 0);
     offer_best(r, 0);
-    r->last_trace = -1; /* dw holds the start's values: the end evaluates its own point */
   }
+  /* dw holds another point's values (the start's, or the failed trace point's): a run that
+   * ends before its next trace point evaluates its own point */
+  r->last_trace = -1;
   res->t_diag += now() - t0;
   return true;
 }
@@ -833,6 +817,68 @@ static bool lower_cannot_recover(Run *r) {
              "; Newton's method on the lower level met a Hessian that is not positive definite "
              "and stopped short of y_tol (the warnings above): g has no minimiser in y that it "
              "can reach (unbounded below, or non-convex), and halving x_step cannot help");
+  return true;
+}
+
+/* On a numerical failure after step `step` (res->message set): recover (on_divergence =
+ * halve), or stop at the last good step, `done`, with the halvings named. Returns true when the
+ * run stops. */
+static bool gave_up(Run *r, int64_t step, int64_t done) {
+  RtSolver *s = r->s;
+  RtResult *res = r->res;
+  if (!lower_cannot_recover(r) && recover(r, step)) {
+    print_new_warnings(r);
+    return false;
+  }
+  res->stop = RT_STOP_NUMERICAL;
+  rt_copy(s->nx, r->x_good, s->x);
+  rt_copy(s->ny, r->y_good, s->y);
+  s->hg_norm = done > 0 ? r->hg_good : NAN;
+  if (res->n_recoveries > 0) {
+    char halved[64] = "";
+    int n = r->x_halvings ? snprintf(halved, sizeof halved, "%d halving%s of x_step",
+                                     r->x_halvings, r->x_halvings > 1 ? "s" : "")
+                          : 0;
+    if (r->y_halvings)
+      snprintf(halved + n, sizeof halved - (size_t)n, "%s%d of y_step", n ? " and " : "",
+               r->y_halvings);
+    size_t len = strlen(res->message);
+    snprintf(res->message + len, sizeof res->message - len, " (after %s)", halved);
+  }
+  return true;
+}
+
+/* The divergence test on g, at a trace point (the steps do not evaluate g): |g| past
+ * divergence_factor x max(1, |g at start|). A lower level blowing up geometrically under an f
+ * that stays bounded passed every test after a step: aid_cg with y_step = 3 > 2/L on
+ * 0.5 |y|^2 - x'y under f = mean((tanh(y) - 0.5)^2) ended with g = 6.9e19, status 0 and no
+ * word, and stable on hyper-cleaning went to g = 2.6e15. Fills res->message. */
+static bool g_diverged(Run *r, int64_t step) {
+  double g = r->dw.val.g, lim = r->cfg->divergence_factor * fmax(1.0, fabs(r->g0));
+  if (r->cfg->divergence_factor <= 0 || !isfinite(r->g0) || !(fabs(g) > lim)) return false;
+  snprintf(r->res->message, sizeof r->res->message,
+           "divergence at outer step %lld: |g| = %.6g exceeds %g x max(1, |g at start| = %.6g)",
+           (long long)step, fabs(g), r->cfg->divergence_factor, fabs(r->g0));
+  return true;
+}
+
+/* After the last step: the divergence test on the final point's f, which the test after each
+ * step sees only one point later (the f of the next step's upper gradient). Without it the
+ * step count decided the status: ITD whose x doubled each step ended at step 18 with f = 3.4e10
+ * and status 0, saving that x, and at step 19 with status 2, saving the best trace point.
+ * Fills res->message. */
+static bool final_diverged(Run *r, int64_t done) {
+  RtResult *res = r->res;
+  double f = r->dw.val.f, lim = r->cfg->divergence_factor * fmax(1.0, fabs(r->f0));
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || done == 0 ||
+      r->cfg->divergence_factor <= 0)
+    return false;
+  if (g_diverged(r, done)) return true;
+  if (!isfinite(r->f0) || !(fabs(f) > lim)) return false;
+  snprintf(res->message, sizeof res->message,
+           "divergence at the final point (outer step %lld): |f| = %.6g exceeds %g x max(1, |f "
+           "at start| = %.6g)",
+           (long long)done, fabs(f), r->cfg->divergence_factor, fabs(r->f0));
   return true;
 }
 
@@ -1074,26 +1120,8 @@ outputs_checked:
     rt_solver_step(s, k);
     res->t_solve += now() - t0;
     if (failed(r, k + 1)) {
-      if (!lower_cannot_recover(r) && recover(r, k + 1)) {
-        print_new_warnings(r);
-        continue;
-      }
-      res->stop = RT_STOP_NUMERICAL;
-      rt_copy(s->nx, r->x_good, s->x);
-      rt_copy(s->ny, r->y_good, s->y);
-      s->hg_norm = done > 0 ? r->hg_good : NAN;
-      if (res->n_recoveries > 0) {
-        char halved[64] = "";
-        int n = r->x_halvings ? snprintf(halved, sizeof halved, "%d halving%s of x_step",
-                                         r->x_halvings, r->x_halvings > 1 ? "s" : "")
-                              : 0;
-        if (r->y_halvings)
-          snprintf(halved + n, sizeof halved - (size_t)n, "%s%d of y_step", n ? " and " : "",
-                   r->y_halvings);
-        size_t len = strlen(res->message);
-        snprintf(res->message + len, sizeof res->message - len, " (after %s)", halved);
-      }
-      break;
+      if (gave_up(r, k + 1, done)) break;
+      continue;
     }
     done = k + 1;
     r->hg_good = s->hg_norm;
@@ -1115,7 +1143,13 @@ outputs_checked:
       res->stop = RT_STOP_TOL;
       break;
     }
-    if (done % trace_every == 0) trace_point(r, done);
+    if (done % trace_every == 0) {
+      trace_point(r, done);
+      if (g_diverged(r, done)) {
+        if (gave_up(r, done, done)) break;
+        continue;
+      }
+    }
     print_new_warnings(r);
     progress(r, done, false);
   }
