@@ -416,6 +416,46 @@ static const char *estimate_hint(const RtMethodSpec *m) {
   return "its v follows A^-1 b one step at a time: a smaller x_step lets it keep up";
 }
 
+/* Where the exact hypergradient costs too much (check_estimate): how far the method's y is
+ * from y*(x) at the end, by the length of a Newton step on g from it, H^-1 grad_y g, which is
+ * y - y*(x) when g is quadratic in y. A few conjugate-gradient steps from 0 give a lower bound
+ * of that length (CG's iterates grow in norm towards the solution's), within a twentieth of
+ * the run's flops or 2e8. An implicit method's estimate assumes y = y*(x): the README's
+ * example (LancBiO on a lower Hessian of condition 2e4, y_step = 1/L) ended with |d| = 3e-6
+ * where |grad phi| = 0.0101, its y 87% of |y*(x)| away, and only a warning that more
+ * outer_steps would help. */
+static void check_lower_lag(Run *r, double run_flops) {
+  RtSolver *s = r->s;
+  const BloProblem *p = s->p;
+  int64_t ny = s->ny;
+  double hvp = fmax(p->kernel_flops[BLO_K_HVP_YY], 1.0);
+  int steps = (int)fmin(100.0, floor(fmax(2e8, 0.05 * run_flops) / hvp));
+  const double *y = r->dw.val.y, *gy = r->dw.gy;
+  if (steps < 10 || !rt_all_finite(ny, y) || !rt_all_finite(ny, gy)) return;
+  double t0 = now();
+  double *buf = rt_mem_calloc((size_t)(5 * ny), sizeof(double));
+  if (!buf) return; /* a check left out, not a failure of the run */
+  double *v = buf, *rr = v + ny, *pp = rr + ny, *Ap = pp + ny, *ystar = Ap + ny;
+  RtCgRun cg = {.b = gy, .max_steps = steps, .rtol = 1e-3, .r = rr, .p = pp, .Ap = Ap};
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  double res = rt_cg_solve(&s->o, rt_oracle_draw(&s->o), s->x, y, v, &cg);
+  rt_oracle_set_diag(&s->o, prev);
+  double lag = rt_nrm2(ny, v), yn = rt_nrm2(ny, y);
+  rt_copy(ny, y, ystar);
+  rt_axpy(ny, -1.0, v, ystar);
+  double ref = fmax(yn, rt_nrm2(ny, ystar)); /* |y|, |y - H^-1 grad_y g| ~ |y*(x)| */
+  if (res >= 0 && isfinite(lag) && lag > 0.1 * ref && lag > 1e-8 * fmax(1.0, ref))
+    rt_solver_warn(s, "run.lower_lag",
+                   "the run ended with its y far from y*(x): a Newton step on g from it is at "
+                   "least %.3g long, against |y| = %.3g and |y*(x)| ~ %.3g, so the method's "
+                   "hypergradient estimate (|d| = %.3g) may be far from that of f(x, y*(x)); "
+                   "the lower loop does not keep up: raise inner_steps or y_step (up to 2/L), "
+                   "and check with `bloc eval --what grad_phi` at the saved x",
+                   lag, yn, rt_nrm2(ny, ystar), s->hg_norm);
+  rt_mem_free(buf);
+  r->res->t_diag += now() - t0;
+}
+
 /* At the end of a run that stopped on its steps or tol: the exact hypergradient at the final x
  * (rt_phi_exact: y*(x) by Newton, a dense solve for v) against the method's own estimate. A
  * method whose estimate is biased can stop where it says |d| ~ 0 and grad phi is not:
@@ -427,14 +467,16 @@ static const char *estimate_hint(const RtMethodSpec *m) {
  * tenth of the run's flops or 2e8 (the same on every MPI rank: the kernels' flop counts, not
  * times), implicit methods other than exact (an unrolled method's estimate is the unrolled
  * problem's, by design). The time goes to t_diag. */
+static void check_lower_lag(Run *r, double run_flops);
+
 static void check_estimate(Run *r) {
   RtSolver *s = r->s;
   RtResult *res = r->res;
   const RtMethodSpec *m = s->opt.method;
   const BloProblem *p = s->p;
   if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
-      blo_problem_stochastic(p) || s->ny > RT_HG_DENSE_MAX || m->unrolled ||
-      rt_method_newton_lower(m) || rt_method_random_estimate(&s->opt) || !r->cfg->check_estimate)
+      blo_problem_stochastic(p) || m->unrolled || rt_method_newton_lower(m) ||
+      rt_method_random_estimate(&s->opt) || !r->cfg->check_estimate)
     return;
   static const int kernel_of[RT_CALL_NKINDS] = {
       [RT_CALL_F] = BLO_K_F,           [RT_CALL_G] = BLO_K_G,
@@ -443,7 +485,10 @@ static void check_estimate(Run *r) {
   double run = 0, hvp = fmax(p->kernel_flops[BLO_K_HVP_YY], 1.0);
   for (int k = 0; k <= RT_CALL_MIXED; k++)
     run += (double)s->o.calls[k] * p->kernel_flops[kernel_of[k]];
-  if (6.0 * (double)s->ny * hvp > fmax(2e8, 0.1 * run)) return;
+  if (s->ny > RT_HG_DENSE_MAX || 6.0 * (double)s->ny * hvp > fmax(2e8, 0.1 * run)) {
+    check_lower_lag(r, run);
+    return;
+  }
   double t0 = now();
   RtPhi phi;
   /* y*(x) and grad phi(x); below, the exact formula at the method's own y, with its v */
