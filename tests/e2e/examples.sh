@@ -45,6 +45,12 @@ out=$(BLOC="$bloc" "$ex/maml_sinusoid.sh" 40 1)
 check "maml_sinusoid.sh runs" $?
 [ "$(printf '%s\n' "$out" | grep -c -E '^(ufom|fom|itd) ')" = 3 ]
 check "maml_sinusoid.sh reports ufom, fom and itd" $?
+# the table and nothing else: each run's summary (printed even with --quiet) once landed
+# between the columns of a row
+printf '%s\n' "$out" | awk 'NR == 1 { ok = ($1 == "method" && $NF == "meta-test"); next }
+  { n++; if ($0 !~ /^(ufom|fom|itd) +1 +[0-9]+ +[0-9.]+ +[0-9.]+$/) ok = 0 }
+  END { exit !(ok && n == 3) }'
+check "maml_sinusoid.sh prints a header and three clean rows" $?
 
 # ---- few-shot regression on a rank-3 NPY file: distances to the closed-form points
 dist() { # dist X.csv REF.csv: Euclidean distance
