@@ -315,6 +315,12 @@ class Errors(unittest.TestCase):
         with self.assertRaises(bloc.UsageError) as cm:  # too late to bind
             p.bind(Yval=data["Yval"])
         self.assertIn("failed to prepare", str(cm.exception))  # not "to compile": it did
+        # and too late for anything else, as python.md says, even with the array fixed
+        yval[1, 2] = 0
+        for call in (p.prepare, p.solve, p.eval, lambda: p.set_start(x=np.zeros(N))):
+            with self.assertRaises(bloc.UsageError) as cm:
+                call()
+            self.assertIn("failed to prepare", str(cm.exception))
 
     def test_data_listing(self):
         # what bind takes, as bloc_problem_data_* tell C programs (Python had no way to ask)

@@ -1109,8 +1109,20 @@ static void test_errors(void **state) {
   assert_non_null(strstr(bloc_diag_message(first_diag(p)), "failed to prepare"));
   assert_int_equal(bloc_prepare(p, NULL), BLOC_ERR_STATE);
   assert_non_null(strstr(bloc_diag_message(first_diag(p)), "failed to prepare"));
-  bloc_problem_free(p);
+  /* unusable for good, as api.md says, even once the bound array is fixed: every call */
   h->Xval[3] = 0;
+  assert_int_equal(bloc_prepare(p, NULL), BLOC_ERR_STATE);
+  assert_int_equal(bloc_set_start(p, NULL, NULL), BLOC_ERR_STATE);
+  bloc_result *fr = NULL;
+  assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &fr), BLOC_ERR_STATE);
+  assert_null(fr);
+  bloc_eval *fe = NULL;
+  assert_int_equal(bloc_eval_at(p, "f", NULL, NULL, NULL, &fe), BLOC_ERR_STATE);
+  assert_null(fe);
+  d = first_diag(p);
+  assert_string_equal(bloc_diag_category(d), "usage");
+  assert_non_null(strstr(bloc_diag_message(d), "failed to prepare"));
+  bloc_problem_free(p);
   /* a loader's error when a declaration is left unbound: at the call */
   p = hc_problem(NULL, NULL);
   int64_t yd[2] = {N, K};
