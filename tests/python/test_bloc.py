@@ -729,6 +729,21 @@ class Library(unittest.TestCase):
         return subprocess.run([sys.executable, "-c", code], env=e, capture_output=True,
                               text=True)
 
+    def test_stdlib_env(self):
+        # python.md: the library finds `import "losses"` in $BLOC_STDLIB (a Python process is
+        # not in the build tree, so without it only the installed stdlib is looked in)
+        code = ("import bloc\ntry:\n bloc.compile(text='problem s\\nimport \"losses\"\\n"
+                "upper x : scalar = 0\\nlower y : scalar = 0\\nupper objective f = "
+                "logistic(y, 1)\\nlower objective g = (y - x) ^ 2\\n', name='s.blo')\n"
+                " print('compiled')\nexcept bloc.CompileError as e:\n print(e)")
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "stdlib")
+        r = self.run_python(code, BLOC_STDLIB=src)
+        self.assertEqual(r.stdout.strip(), "compiled", r.stdout + r.stderr)
+        with tempfile.TemporaryDirectory() as empty:
+            r = self.run_python(code, BLOC_STDLIB=empty)
+        self.assertIn("cannot find module 'losses'", r.stdout, r.stderr)
+        self.assertIn(os.path.join(empty, "losses.blo"), r.stdout)
+
     def test_lookup(self):
         self.assertEqual(bloc.library_path(), os.environ["BLOC_LIBRARY"])
         self.assertRegex(bloc.version(), r"^\d+\.\d+\.\d+$")
