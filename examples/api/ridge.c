@@ -7,7 +7,11 @@
 #include "bloc.h"
 
 /* lam is the log of the penalty; the lower problem fits w on the training rows, the upper
- * one scores w on the validation rows. The loaders are never run: main binds the data. */
+ * one scores w on the validation rows. The loaders are never run: main binds the data.
+ * The hypergradient in lam shrinks with the penalty exp(lam), so plain steps crawl (x_step =
+ * 0.5 ends 300 steps at lam = -4.3, the optimum being -7.43); Adam's steps do not, and
+ * beta2 = 0.9 lets them grow as the gradient fades (the default 0.999 remembers the large
+ * early gradients for hundreds of steps). */
 static const char program[] =
     "problem ridge\n"
     "const n = 40\n"
@@ -19,7 +23,8 @@ static const char program[] =
     "lower w   : vector[3] = 0\n"
     "upper objective f = sumsq(Xva @ w - yva) / n\n"
     "lower objective g = sumsq(Xtr @ w - ytr) / n + exp(lam) * sumsq(w)\n"
-    "solve aid_cg(outer_steps = 200, x_step = 0.5, y_step = 0.2, trace_every = 50)\n";
+    "solve aid_cg(outer_steps = 200, x_step = 0.1, y_step = 0.2, x_optimizer = adam,\n"
+    "             beta2 = 0.9, trace_every = 50)\n";
 
 /* Called at every trace point; a nonzero return would cancel the solve. */
 static int progress(void *user, int ncols, const char *const *names, const double *row) {
