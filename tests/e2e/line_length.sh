@@ -2,14 +2,13 @@
 # line_length.sh — every C source and header, grammar (.y, .l) and shell script of the tree
 # keeps its lines within 100 columns (issue 12, item 6). Generated files (lang/parser.c,
 # lang/lexer.c, compiler/emit_c/emit_c_rt.c and the other files of a build tree) and the golden
-# data of tests/golden are not written by hand and are skipped. examples/ is skipped until
-# examples/maml_sinusoid.sh is wrapped (another branch edits examples/). A long line is
-# reported as FILE:LINE: LENGTH columns.
+# data of tests/golden are not written by hand and are skipped. A long line is reported as
+# FILE:LINE: LENGTH columns.
 set -u
 top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$top" || exit 1
 limit=100
-files=$(find api compiler runtime driver lang tests bench fuzz autogen.sh \
+files=$(find api compiler runtime driver lang tests bench fuzz examples autogen.sh \
   \( -path tests/golden -o -path './.git' \) -prune -o \
   -type f \( -name '*.c' -o -name '*.h' -o -name '*.y' -o -name '*.l' -o -name '*.sh' \) \
   ! -path lang/parser.c ! -path lang/lexer.c ! -path lang/parser.h \
