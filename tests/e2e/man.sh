@@ -3,7 +3,7 @@
 # command's usage line (issue 16: --init-x, --init-y and --backend were missing from it), every
 # method `bloc help run` lists and every BLOC_ environment variable the program reads (session
 # 39: it named three methods and lacked BLOC_OVERLAP, BLOC_DATA_FUSE, BLOC_LIBDEFLATE and
-# BLOC_VECTOR_WIDTH, though doc/install.md calls it "every command and option").
+# BLOC_VECTOR_WIDTH, though doc/install.md called it "every command and option").
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
