@@ -21,6 +21,7 @@ typedef struct Ex {
   bool indef_step; /* this step's solves met a Hessian that is not positive definite */
   bool unsolved;   /* and its Newton solve stopped short of y_tol (ex_blew_up) */
   bool stalled; /* the last Newton solve stopped at the rounding floor, above y_tol */
+  double hnorm;  /* the last Hessian built: its largest absolute row sum */
 } Ex;
 
 /* y_step and inner_steps are not exact's (rt_method_unused_option): setting them is refused
@@ -63,7 +64,13 @@ oom:
 static void build_hessian(RtSolver *s, Ex *E, const double *y) {
   int64_t n = s->ny;
   rt_dense_hessian(&s->o, rt_oracle_draw(&s->o), s->x, y, E->H, E->e);
-  for (int64_t i = 0; i < n; i++) E->diag[i] = E->H[i * n + i];
+  E->hnorm = 0;
+  for (int64_t i = 0; i < n; i++) {
+    E->diag[i] = E->H[i * n + i];
+    double row = 0;
+    for (int64_t j = 0; j < n; j++) row += fabs(E->H[i * n + j]);
+    E->hnorm = fmax(E->hnorm, row);
+  }
 }
 
 /* rhs <- H^{-1} rhs (newton: |H|^{-1}). Cholesky first; on failure restore H from its intact
@@ -110,8 +117,12 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     if (!(gn >= E->y_tol) || it == E->max_inner) break;
     /* In precision f32 the data's rounding puts a floor under |grad_y g| far above the
      * default y_tol (1.5e-7 on a ridge problem): five Newton steps that did not halve it are
-     * at that floor. Every outer step spent its 100 Newton steps there. */
-    if (f32 && gn > 0.5 * hist[it % 5]) {
+     * at that floor. Every outer step spent its 100 Newton steps there. At f64 the floor is
+     * the rounding of grad_y g's terms, about eps |H| |y|, which y_tol = 1e-10 is below when
+     * y is large: g = y'Ay/2 - 1e6 x'y (|y*| ~ 1e6) stalled at |grad_y g| = 2.3e-10, each
+     * outer step spent its 100 Newton steps there, and phi could not be measured. */
+    double floor = 64 * sqrt((double)n) * DBL_EPSILON * E->hnorm * fmax(1.0, rt_nrm2(n, y));
+    if ((f32 || gn <= floor) && gn > 0.5 * hist[it % 5]) {
       E->stalled = true;
       break;
     }
@@ -138,12 +149,14 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     }
     if (!diag) s->stats[E->st_newton]++;
     if (!ok) {
-      if (!diag)
+      if (gn <= floor) E->stalled = true; /* no decrease left to find */
+      else if (!diag)
         rt_solver_warn(s, "exact.linesearch", "outer step %lld: Newton's line search on g failed "
                        "(|grad_y g| = %.3g)", (long long)k + 1, gn);
       break;
     }
   }
+  s->lower_floor = E->stalled;
   return gn;
 }
 
@@ -154,13 +167,15 @@ static void ex_step(RtSolver *s, int64_t k) {
   double gn = newton(s, E, k, s->y);
   s->stats[E->st_lower_gnorm] = gn;
   E->unsolved = E->indef_step && !(gn < E->y_tol);
-  if (gn >= E->y_tol && E->stalled)
+  /* at f64 the floor is the rounding of grad_y g's terms: y is y*(x) to double precision */
+  bool f64_floor = E->stalled && s->p->precision != BLO_PREC_F32;
+  if (gn >= E->y_tol && E->stalled && !f64_floor)
     rt_solver_warn(s, "exact.lower",
                    "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g: "
                    "Newton steps no longer lower it (the rounding of the float data, precision "
                    "f32); a y_tol above it, or precision f64, stops this warning",
                    (long long)k + 1, gn, E->y_tol);
-  else if (gn >= E->y_tol)
+  else if (gn >= E->y_tol && !f64_floor)
     rt_solver_warn(s, "exact.lower",
                    "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g "
                    "after %d Newton steps%s",

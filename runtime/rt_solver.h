@@ -82,6 +82,8 @@ struct RtSolver {
   /* Shared work: grad_x f, J v [nx]; grad_y g [ny]. */
   double *gx, *jv, *gy;
   double f_est;         /* f seen by the last step (at the point of its upper gradient) */
+  bool lower_floor;     /* exact: its last Newton solve stopped at the rounding floor of
+                           grad_y g, above y_tol (rt_phi_exact accepts it) */
   double hg_norm;       /* ||d|| */
   double step_size;     /* lambda_k of the last step */
   /* Common options. */
