@@ -130,26 +130,42 @@ static void decide_scales(Compare *cmp) {
   }
 }
 
+/* Do the values from lo to hi look like one value on the axis? The script's tick labels are
+ * '%g' (6 significant digits), which cannot label a spread below about 1e-4 of the values' size:
+ * two methods that converged to the same point differ by rounding (1e-9 apart, and a range that
+ * narrow printed with fewer digits was empty, which gnuplot refuses). */
+static bool looks_flat(double lo, double hi) {
+  return hi - lo <= 1e-4 * fmax(fabs(lo), fabs(hi));
+}
+
 /* The y range of quantity k: gnuplot's autoscale, unless the methods' first trace points would
  * take up more than 3/4 of the axis (an accuracy that starts at 0 and then stays between 0.7 and
  * 0.8). Then it is the range of the later points with a 5% margin (in decades on a log scale),
- * and the lines from the first points enter from the edge. Writes the script's line, if any. */
+ * and the lines from the first points enter from the edge. Later points that look like one value
+ * get a margin of 5% of their size instead (0.02 decades on a log scale), and all the points
+ * that do get one of 10% (a factor of 2), never an empty range. Bounds are printed with 17
+ * significant digits, so they are the values computed. Writes the script's line, if any. */
 static void write_yrange(FILE *f, const Compare *cmp, int k) {
   const bool lg = cmp->q[k].log;
   Span sp = span_of(cmp, k);
-  if (sp.finite > 0 && sp.lo == sp.hi) { /* one value: gnuplot warned "empty y range" */
-    double v = sp.lo, pad = fabs(v) > 0 ? 0.1 * fabs(v) : 1;
-    fprintf(f, "set yrange [%.9g:%.9g]\n", lg ? v / 2 : v - pad, lg ? v * 2 : v + pad);
+  if (sp.finite > 0 && looks_flat(sp.lo, sp.hi)) { /* autoscale: empty, or unlabelled */
+    double v = sp.lo + 0.5 * (sp.hi - sp.lo), pad = fabs(v) > 0 ? 0.1 * fabs(v) : 1;
+    fprintf(f, "set yrange [%.17g:%.17g]\n", lg ? v / 2 : v - pad, lg ? v * 2 : v + pad);
     return;
   }
   double lo = lg ? log10(sp.lo) : sp.lo, hi = lg ? log10(sp.hi) : sp.hi;
   double llo = lg ? log10(sp.later_lo) : sp.later_lo, lhi = lg ? log10(sp.later_hi) : sp.later_hi;
   if (sp.later == 0 || !(hi - lo > 4 * (lhi - llo))) return;
-  double pad = lhi > llo ? 0.05 * (lhi - llo) : lg ? 0.02 : fabs(llo) > 0 ? 0.05 * fabs(llo) : 1;
+  double pad = 0.05 * (lhi - llo);
+  if (looks_flat(sp.later_lo, sp.later_hi)) {
+    double mid = llo + 0.5 * (lhi - llo);
+    llo = lhi = mid;
+    pad = lg ? 0.02 : fabs(mid) > 0 ? 0.05 * fabs(mid) : 1;
+  }
   llo -= pad;
   lhi += pad;
   fprintf(f, "# the first trace points would take up most of the axis: the later ones' range\n");
-  fprintf(f, "set yrange [%.9g:%.9g]\n", lg ? pow(10, llo) : llo, lg ? pow(10, lhi) : lhi);
+  fprintf(f, "set yrange [%.17g:%.17g]\n", lg ? pow(10, llo) : llo, lg ? pow(10, lhi) : lhi);
 }
 
 /* The script's scale lines for quantity k, with the reason as a comment. */

@@ -213,6 +213,39 @@ echo "$range" | awk '{ exit !(NF == 2 && $1 > 0.75 && $1 < 0.78 && $2 > 0.93 && 
 block "$gp" hypergrad_norm | grep -q '^set yrange' &&
   fail "a y range for hypergrad_norm, which has no outlier"
 
+# ---- later points that agree to rounding: aid_cg and exact end 1e-9 apart in ynorm (0 at step
+# 0), and the range of the later points, printed with 9 digits, was [1.64350102:1.64350102]:
+# gnuplot refused it ("Can't plot with an empty y range!") and no plot was written or listed
+cat >"$tmp/flat.blo" <<'EOF'
+problem quad
+data A : matrix[2, 2] = [[2, 0.5], [0.5, 1]]
+data b : vector[2] = [1, -1]
+upper x : vector[2] = 0
+lower y : vector[2] = 0
+upper objective f = 0.5 * sumsq(y - b) + 0.05 * sumsq(x)
+lower objective g = 0.5 * dot(y, A @ y) - dot(x, y)
+report ynorm = sumsq(y)
+solve aid_cg(outer_steps = 300, x_step = 0.5, y_step = 0.3, trace_every = 50)
+EOF
+"$bloc" compare "$tmp/flat.blo" --methods aid_cg,exact --set outer_steps=50 --quiet \
+  -o "$tmp/flat" >"$tmp/stdout" 2>"$tmp/stderr"
+st=$?
+sanitizers "$tmp/stderr"
+[ $st = 0 ] || fail "compare of the flat ynorm exited with $st: $(cat "$tmp/stderr")"
+[ -s "$tmp/stderr" ] && fail "compare of the flat ynorm printed: $(cat "$tmp/stderr")"
+# every y range of the script is wide enough to draw (whether or not bloc has a gnuplot)
+bad=$(sed -n 's/^set yrange \[\(.*\):\(.*\)\]$/\1 \2/p' "$tmp/flat.gp" |
+  awk '!($2 - $1 > 1e-4 * ($2 > -$1 ? $2 : -$1))')
+[ -z "$bad" ] || fail "y ranges too narrow to draw or label: $bad"
+block "$tmp/flat.gp" ynorm | grep -q '^set yrange' || fail "no y range for ynorm (0, then 1.64)"
+if [ $has_gnuplot = yes ]; then
+  for q in f hypergrad_norm ynorm; do
+    [ -s "$tmp/flat_$q.svg" ] || fail "no plot $tmp/flat_$q.svg"
+    grep -q " $tmp/flat_$q.svg" "$tmp/stdout" ||
+      fail "$tmp/flat_$q.svg is not listed: $(tail -n 1 "$tmp/stdout")"
+  done
+fi
+
 # ---- --plot-format: PNG and PDF through gnuplot's cairo terminals, when it has them
 if [ $has_gnuplot = yes ]; then
   gnuplot=${BLOC_GNUPLOT:-$(sed -n 's/^#define BLOC_GNUPLOT "\(.*\)"$/\1/p' "$build/config.h")}
