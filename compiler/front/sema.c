@@ -1,6 +1,7 @@
 /* sema.c — the entry points of semantic analysis: load the main file and its imports (depth
  * first, each module once, cycles reported), stop after syntax errors, then check every
  * declaration in order and fill the Program. Also where the stdlib lives. */
+#define _GNU_SOURCE /* dladdr1 and struct link_map: which file the library was loaded from */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -8,6 +9,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <dlfcn.h>
+#include <link.h>
+#endif
 
 #include "parse.h"
 #include "front/sema_int.h"
@@ -18,16 +23,55 @@
 
 enum { MAX_MODULE_BYTES = 16 << 20 };
 
-/* True when the running program lives in the build tree (tests, ./bloc before installing):
- * then the source tree's stdlib/ is the one that matches it. */
+#ifdef BLOC_BUILD_DIR
+/* Is the file at the absolute, resolved path `path` inside the build tree? The build tree's
+ * own path is resolved too (it may be reached through a symbolic link). */
+static bool in_build_tree(const char *path) {
+  char *top = realpath(BLOC_BUILD_DIR, NULL);
+  const char *dir = top ? top : BLOC_BUILD_DIR;
+  size_t len = strlen(dir);
+  bool in = strncmp(path, dir, len) == 0 && path[len] == '/';
+  free(top);
+  return in;
+}
+
+/* Is the shared library holding this code (libbloc.so, loaded by a program outside the build
+ * tree: a C program linked against .libs, Python's ctypes) the build tree's? Its file, as the
+ * dynamic loader names it, says. Only an absolute name is taken: a relative one was resolved
+ * against the directory current when it was loaded, which may have changed since, and could
+ * now name another tree's file. The main program (named "" by the loader, and by dladdr its
+ * argv[0], whatever its caller passed) is left to /proc/self/exe. */
+static bool library_in_build_tree(void) {
+#if defined(__GLIBC__)
+  static const char anchor = 0; /* an address inside this library (or program) */
+  Dl_info info;
+  struct link_map *map = NULL;
+  if (!dladdr1(&anchor, &info, (void **)&map, RTLD_DL_LINKMAP) || !map || !map->l_name ||
+      map->l_name[0] != '/') /* the main program's name is "" */
+    return false;
+  char *real = realpath(map->l_name, NULL);
+  bool in = real && in_build_tree(real);
+  free(real);
+  return in;
+#else
+  return false;
+#endif
+}
+#endif
+
+/* True when the code running lives in the build tree (tests, ./bloc before installing, a
+ * program using the build tree's libbloc.so): then the source tree's stdlib/ is the one that
+ * matches it. Only the files of the code itself decide, as the kernel and the loader name them:
+ * never the current directory or anything a caller chooses. */
 static bool running_from_build_tree(void) {
 #ifdef BLOC_BUILD_DIR
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return false;
-  exe[n] = '\0';
-  size_t len = strlen(BLOC_BUILD_DIR);
-  return strncmp(exe, BLOC_BUILD_DIR, len) == 0 && (exe[len] == '/' || exe[len] == '\0');
+  if (n > 0 && n < (ssize_t)sizeof exe - 1) {
+    exe[n] = '\0';
+    if (in_build_tree(exe)) return true;
+  }
+  return library_in_build_tree();
 #else
   return false;
 #endif

@@ -102,7 +102,8 @@ const char *sema_x_parts(unsigned bits, bool words, const char *conj, char *buf,
 void sema_print_memory(const Program *p, FILE *out);
 
 /* The directory holding the stdlib modules: $BLOC_STDLIB if set, else the source tree's
- * stdlib/ when running from the build tree, else the installed one. */
+ * stdlib/ when the code running is the build tree's (its bloc, or its libbloc.so loaded by an
+ * absolute path), else the installed one. */
 const char *sema_stdlib_dir(void);
 
 #endif

@@ -3,7 +3,8 @@ arrays gives bloc run's x to 1e-12; errors raise bloc.CompileError / DataError /
 SolveError with their location and hints; the progress callback sees the trace and cancels;
 Ctrl-C (SIGINT from a thread, or KeyboardInterrupt raised in the callback) stops a solve and
 the problem solves again; eval; the trace as a structured array (and a DataFrame with
-pandas); two problems on two threads; the library lookup. Run by tests/python/run.sh."""
+pandas); two problems on two threads; the library lookup, and the stdlib that the build tree's
+library finds. Run by tests/python/run.sh."""
 import os
 import re
 import signal
@@ -753,6 +754,19 @@ class Library(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("BLOC_LIBRARY: /nonexistent/libbloc.so", r.stdout)
         self.assertIn("hint: set BLOC_LIBRARY", r.stdout)
+
+    def test_stdlib_of_the_build_tree(self):
+        # the build tree's libbloc.so looked for `import "losses"` in the installed stdlib only
+        # (Python is no program of the build tree); it takes the source tree's, as bloc does
+        env = {k: v for k, v in os.environ.items() if k != "BLOC_STDLIB"}
+        code = ("import bloc\np = bloc.compile(text=%r, name='imp.blo')\nprint(p.nx)"
+                % 'problem imp\nimport "losses"\nupper x : vector[2] = 0\n'
+                  'lower y : vector[2] = 0\nupper objective f = sum(squared(y, [1, -1]))\n'
+                  'lower objective g = 0.5 * sumsq(y) - dot(x, y)\n')
+        with tempfile.TemporaryDirectory() as tmp:
+            r = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp,
+                               capture_output=True, text=True)
+        self.assertEqual((r.returncode, r.stdout), (0, "2\n"), r.stderr)
 
 
 if __name__ == "__main__":
