@@ -39,6 +39,11 @@ int cmd_emit_c(int argc, char **argv);
  * every rank but 0; the collective check of a status, which returns the largest status of all
  * ranks and has the lowest rank failing with it print its captured messages; the end. */
 void driver_ranks_start(int *argc, char ***argv);
+/* Under an address-space limit (ulimit -v), fit OpenBLAS's work buffers in it: run bloc again
+ * with one OpenBLAS thread when its threads' buffers do not fit (execv of /proc/self/exe with
+ * argv), exit with status 3 when one does not, else take the calling thread's now
+ * (address_limit.c). Nothing without a limit. First thing in main. */
+void driver_fit_address_limit(char **argv);
 int driver_ranks_agree(int status);
 int driver_ranks_finish(int status);
 

@@ -269,6 +269,7 @@ static void raise_stack_limit(void) {
 }
 
 int main(int argc, char **argv) {
+  driver_fit_address_limit(argv);
   raise_stack_limit();
   /* before anything else runs: OpenBLAS's idle workers would spin through the data stage and
    * the JIT (0.02-0.05 s of `bloc run`'s time to its first step; doc/performance.md) */

@@ -35,6 +35,11 @@ RT_API bool rt_blas_stop_idle_threads(void) {
 RT_API bool rt_blas_stop_idle_threads(void) { return false; }
 #endif
 
+RT_API void rt_blas_reserve_buffer(void) {
+  double a = 1;
+  (void)rt_chol_factor(1, &a);
+}
+
 RT_API double rt_dot(int64_t n, const double *x, const double *y) {
   return cblas_ddot(blas_n(n), x, 1, y, 1);
 }

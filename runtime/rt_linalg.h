@@ -33,6 +33,10 @@ RT_API void rt_gemv(bool trans, int64_t m, int64_t n, double alpha, const double
  * Returns true when it stopped them (the pthreads build of OpenBLAS with more than one
  * thread), false when there was nothing to stop or no way to. */
 RT_API bool rt_blas_stop_idle_threads(void);
+/* Make OpenBLAS take the calling thread's work buffer now (a 1 x 1 Cholesky factorisation),
+ * which later calls reuse: under an address-space limit, before other allocations can use the
+ * room (driver_fit_address_limit). */
+RT_API void rt_blas_reserve_buffer(void);
 
 /* Cholesky A = L L^T of a symmetric n x n matrix (lower triangle used and overwritten by L;
  * the strict upper triangle is left untouched). Returns 0, or k > 0 when the leading minor of
