@@ -275,8 +275,9 @@ static Program *compile(Arena *arena, Diag *diag, uint32_t file, const char *can
         !sema_sym_get(&S->all, d->name))
       sema_sym_put(arena, &S->all, d->name, d);
   }
-  for (int i = 0; i < ast->ndecls; i++) sema_check_decl(S, ast->decls[i]);
-  sema_check_program(S);
+  /* past the error limit nothing more is printed: checking on was work for nothing */
+  for (int i = 0; i < ast->ndecls && !diag_stopped(diag); i++) sema_check_decl(S, ast->decls[i]);
+  if (!diag_stopped(diag)) sema_check_program(S);
   if (diag_error_count(diag) == before) sema_check_shards(S);
   if (!p->name) {
     const char *base = strrchr(p->path, '/');

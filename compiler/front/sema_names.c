@@ -83,30 +83,28 @@ bool sema_declare(Sema *S, AstDecl *d) {
 
 /* ------------------------------------------------------------------ suggestions */
 
-typedef struct NameList {
-  const char **names;
-  size_t n, cap;
-  Arena *arena;
-} NameList;
-
-static void add_name(NameList *l, const char *s) {
-  ARENA_VEC_GROW(l->arena, l->names, l->n, l->cap);
-  l->names[l->n++] = s;
-}
-
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 const char *sema_suggest(Sema *S, const char *name, unsigned kinds, bool builtins) {
-  NameList l = {.arena = S->arena};
+  /* the list is the heap's, freed here: in the arena each unknown name kept a copy of every
+   * declared name, and 8000 `const cI = zz` lines took 735 MB */
+  size_t n = builtins ? BI_COUNT : 0;
   for (size_t i = 0; i < S->syms.cap; i++)
-    if (S->syms.keys[i] && (kinds & (1u << S->syms.vals[i]->kind))) add_name(&l, S->syms.keys[i]);
+    if (S->syms.keys[i] && (kinds & (1u << S->syms.vals[i]->kind))) n++;
+  const char **names = malloc((n ? n : 1) * sizeof *names);
+  if (!names) return NULL; /* out of memory: no suggestion */
+  n = 0;
+  for (size_t i = 0; i < S->syms.cap; i++)
+    if (S->syms.keys[i] && (kinds & (1u << S->syms.vals[i]->kind))) names[n++] = S->syms.keys[i];
   if (builtins)
-    for (int i = 0; i < BI_COUNT; i++) add_name(&l, ast_builtins[i].name);
+    for (int i = 0; i < BI_COUNT; i++) names[n++] = ast_builtins[i].name;
   /* the table's order depends on hashing; sort so the suggestion is stable */
-  if (l.n > 1) qsort(l.names, l.n, sizeof *l.names, cmp_str);
-  return diag_suggest(name, l.names, l.n);
+  if (n > 1) qsort(names, n, sizeof *names, cmp_str);
+  const char *s = diag_suggest(name, names, n);
+  free(names);
+  return s;
 }
 
 #define VALUE_KINDS \
@@ -126,10 +124,13 @@ void sema_unknown_name(Sema *S, const ECtx *c, const char *name, Span at, bool a
               "declarations may come in any order, but a name must be declared before it is used");
     return;
   }
+  sema_err(S, c, at, as_call ? "unknown function '%s'" : "unknown name '%s'", name);
+  /* past the error limit the message was dropped: a suggestion (a look at every declared
+   * name) would be work for nothing, and made many unknown names quadratic */
+  if (diag_stopped(S->diag)) return;
   const char *sugg = as_call ? sema_suggest(S, name, 1u << DECL_FN, true)
                              : sema_suggest(S, name, VALUE_KINDS, false);
   const char *py = as_call ? spelling_function_hint(name) : NULL; /* maximum, clamp, amax */
-  sema_err(S, c, at, as_call ? "unknown function '%s'" : "unknown name '%s'", name);
   if (py) diag_hint(S->diag, "%s", py);
   else if (sugg) diag_hint(S->diag, "did you mean '%s'?", sugg);
 }

@@ -392,6 +392,8 @@ void diag_hint(Diag *d, const char *fmt, ...) {
 
 int diag_error_count(const Diag *d) { return d->nerrors; }
 
+bool diag_stopped(const Diag *d) { return d->max_errors && d->nerrors > d->max_errors; }
+
 Span span_join(Span a, Span b) {
   if (a.file == SPAN_NO_FILE) return b;
   if (b.file == SPAN_NO_FILE || b.file != a.file) return a;

@@ -86,6 +86,10 @@ void diag_report(Diag *d, DiagLevel level, Span at, const char *fmt, va_list ap)
 
 int diag_error_count(const Diag *d);
 
+/* True once more errors than max_errors were reported ("too many errors, stopping here" was
+ * printed): later messages are dropped, so a caller may stop looking for them. */
+bool diag_stopped(const Diag *d);
+
 /* Writes s[0..n) to out as messages are written: control characters, bytes not part of
  * well-formed UTF-8 and invisible format characters as visible escapes (doc/language.md §13),
  * for other echoes of source text and names to a terminal (bloc check's summary). */
