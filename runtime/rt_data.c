@@ -2,6 +2,7 @@
  * checks, messages) and the two binary formats: IDX (MNIST family) and NPY. Every size read
  * from a header is checked against the bytes actually present before anything is allocated. */
 #include "rt_data_impl.h"
+#include "rt_fmt.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -31,7 +32,7 @@ RT_API int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) {
   if (err && errlen) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
+    rt_vfit(err, errlen, fmt, ap); /* a long path leaves room for the reason */
     va_end(ap);
   }
   return -1;

@@ -5,6 +5,7 @@
 #ifndef BLOC_RT_FMT_H
 #define BLOC_RT_FMT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "rt_api.h"
@@ -27,5 +28,13 @@ RT_API const char *rt_list_sep(int k, int n, const char *last);
 /* The candidate closest to `name` by edit distance (for "did you mean"), or NULL if none is
  * close enough. `names` has n entries; NULL entries are skipped. */
 RT_API const char *rt_nearest_name(const char *name, const char *const *names, size_t n);
+
+/* vsnprintf into buf[len] (len > 0) such that the end of the message survives: a message
+ * longer than the buffer has each quoted text ('...') over RT_FIT_KEEP * 2 + 3 bytes cut to
+ * its first and last RT_FIT_KEEP bytes with "..." between (a path is quoted first, the reason
+ * comes last), and if it is still too long, its middle is cut to "...". A 1,505-byte data path
+ * filled the 512 bytes of the message and its reason was lost. Returns buf. */
+enum { RT_FIT_KEEP = 60 };
+RT_API char *rt_vfit(char *buf, size_t len, const char *fmt, va_list ap);
 
 #endif

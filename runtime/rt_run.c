@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "rt_diag.h"
+#include "rt_fmt.h"
 #include "rt_hypergrad.h"
 #include "rt_linalg.h"
 #include "rt_mem.h"
@@ -931,7 +932,7 @@ static int user_error(Run *r, const char *fmt, ...) RT_PRINTF(2, 3);
 static int user_error(Run *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(r->res->message, sizeof r->res->message, fmt, ap);
+  rt_vfit(r->res->message, sizeof r->res->message, fmt, ap); /* a long path, and the reason */
   va_end(ap);
   r->res->status = RT_STATUS_USER;
   message(r, "error", "%s", r->res->message);

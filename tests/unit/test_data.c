@@ -1360,6 +1360,41 @@ static void test_tensor_free(void **state) {
   rt_tensor_free(NULL);
 }
 
+/* A message longer than its buffer keeps its end, the reason: a long quoted path is cut to its
+ * first and last RT_FIT_KEEP bytes, and what is still too long loses its middle. A 1,505-byte
+ * data path filled the 512 bytes and the message ended inside it. */
+static void test_message_keeps_its_reason(void **state) {
+  (void)state;
+  char path[1600] = "", err[512];
+  for (int i = 0; i < 300; i++) strcat(path, "dddd/");
+  strcat(path, "x.csv");
+  rt_data_errf(err, sizeof err, "'%s' line 2, field 1: '%s' is not a finite number", path, "nan");
+  char want[512];
+  snprintf(want, sizeof want, "'%.60s...%s' line 2, field 1: 'nan' is not a finite number", path,
+           path + strlen(path) - 60);
+  assert_string_equal(err, want);
+  /* a short message is as it was */
+  rt_data_errf(err, sizeof err, "'%s': %s", "a.csv", "no such file");
+  assert_string_equal(err, "'a.csv': no such file");
+  /* too long even with the path cut: the start, "...", and the end whole */
+  char small[64];
+  rt_data_errf(small, sizeof small, "'%s' line 2: %s", path, "the reason is at the end");
+  assert_int_equal(strlen(small), sizeof small - 1);
+  assert_memory_equal(small, "'dddd/", 6);
+  assert_non_null(strstr(small, "..."));
+  assert_string_equal(small + strlen(small) - 24, "the reason is at the end");
+  /* a cut never splits a UTF-8 character: the end starts at a character's first byte */
+  char u[800] = "'";
+  for (int i = 0; i < 300; i++) strcat(u, "\xc3\xa9");
+  strcat(u, "' bad");
+  rt_data_errf(small, sizeof small, "%s", u);
+  const char *dots = strstr(small, "...");
+  assert_non_null(dots);
+  assert_true(((unsigned char)dots[3] & 0xc0) != 0x80);
+  assert_true(((unsigned char)dots[-1] & 0xc0) != 0xc0); /* not a lead byte without its tail */
+  assert_string_equal(small + strlen(small) - 5, "' bad");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_csv_matrix),
@@ -1381,6 +1416,7 @@ int main(void) {
     cmocka_unit_test(test_mutations_never_crash),
     cmocka_unit_test(test_tensor_free),
     cmocka_unit_test(test_gzip_libdeflate_agrees_with_zlib),
+    cmocka_unit_test(test_message_keeps_its_reason),
   };
   return cmocka_run_group_tests(tests, group_setup, fxd_remove);
 }
