@@ -19,7 +19,19 @@ bool driver_parse_define(const char *arg, SemaDefine *out) {
   for (const char *p = arg; p < eq; p++)
     if (!isalnum((unsigned char)*p) && *p != '_') goto bad;
   double v; /* as an option's value: decimal (-D n=0x3 read 3), an underflow reads as 0 */
-  if (rt_parse_decimal(eq + 1, &v)) goto bad;
+  if (rt_parse_decimal(eq + 1, &v)) {
+    /* a decimal number past DBL_MAX is well formed: say what the lexer says of one in a file
+     * (-D n=1e400 was "malformed", 1e400 in the program "too large for a double") */
+    const char *t = eq + 1;
+    char *end;
+    errno = 0;
+    double big = *t && !isspace((unsigned char)*t) && !strpbrk(t, "xXnNiI") ? strtod(t, &end) : 0;
+    if (big != 0 && *end == '\0' && errno == ERANGE && isinf(big)) {
+      fprintf(stderr, "bloc: error: -D '%s': number '%s' is too large for a double\n", arg, t);
+      return false;
+    }
+    goto bad;
+  }
   out->name = arg; /* NUL at '=' is added by the caller's copy below */
   out->value = v;
   return true;
