@@ -232,10 +232,29 @@ static size_t utf8_columns(const unsigned char *u, size_t k) {
   return 1;
 }
 
+/* Writes the underline of text[from, to) (already echoed): blanks (a tab under a tab) before
+ * at.start, then a caret and tildes to span_end, each unit as wide as it was echoed; *caret
+ * says whether the caret is out. */
+static void underline(Diag *d, const char *text, uint32_t from, uint32_t to, Span at,
+                      uint32_t span_end, bool *caret) {
+  const unsigned char *u = (const unsigned char *)text;
+  for (uint32_t i = from; i < to && (i < span_end || !*caret);) {
+    char rep[16];
+    size_t k = escape_unit(u + i, to - i, true, rep);
+    size_t w = rep[0] ? strlen(rep) : k > 1 ? utf8_columns(u + i, k) : 1;
+    for (size_t j = 0; j < w; j++) {
+      if (i < at.start) fputc(!j && u[i] == '\t' ? '\t' : ' ', d->out);
+      else fputc(*caret ? '~' : '^', d->out), *caret = true;
+    }
+    i += (uint32_t)k;
+  }
+}
+
 /* Print the source line holding span.start (escaped), then a caret under the start and tildes
  * under the rest of the span that lies on that line. Tabs are kept, an escape is as wide as its
  * text and a character as a terminal shows it (utf8_columns), so columns line up. A long line
- * is cut to EXCERPT_CONTEXT bytes each side. */
+ * is cut to EXCERPT_CONTEXT bytes each side, and a long span to EXCERPT_CONTEXT bytes at each
+ * end, "..." (under tildes) between: a 1 MB identifier was echoed and underlined whole. */
 static void print_excerpt(Diag *d, Span at) {
   const SrcFile *f = diag_file(d, at.file);
   if (!f) return;
@@ -253,22 +272,26 @@ static void print_excerpt(Diag *d, Span at) {
     from = unit_start(f->text, at.start - EXCERPT_CONTEXT, ls);
   if (cut && last < le && le - last > EXCERPT_CONTEXT)
     to = unit_start(f->text, last + EXCERPT_CONTEXT, last);
+  /* the span's middle [gap_a, gap_b), left out when the span is long on this line */
+  uint32_t span_end = last < le ? last : le, gap_a = to, gap_b = to;
+  if (at.start < span_end && span_end - at.start > 3 * EXCERPT_CONTEXT) {
+    gap_a = unit_start(f->text, at.start + EXCERPT_CONTEXT, at.start);
+    gap_b = unit_start(f->text, span_end - EXCERPT_CONTEXT, gap_a);
+  }
   const char *more = "...";
   fprintf(d->out, "%5u | %s", line, from > ls ? more : "");
-  put_escaped(d->out, f->text + from, to - from, true);
+  put_escaped(d->out, f->text + from, gap_a - from, true);
+  if (gap_b > gap_a) {
+    fputs(more, d->out);
+    put_escaped(d->out, f->text + gap_b, to - gap_b, true);
+  }
   fprintf(d->out, "%s\n      | %s", to < le ? more : "", from > ls ? "   " : "");
-  const unsigned char *u = (const unsigned char *)f->text;
   uint32_t end = at.end < to ? at.end : to;
   bool caret = false;
-  for (uint32_t i = from; i < to && (i < end || !caret);) {
-    char rep[16];
-    size_t k = escape_unit(u + i, to - i, true, rep);
-    size_t w = rep[0] ? strlen(rep) : k > 1 ? utf8_columns(u + i, k) : 1;
-    for (size_t j = 0; j < w; j++) {
-      if (i < at.start) fputc(!j && u[i] == '\t' ? '\t' : ' ', d->out);
-      else fputc(caret ? '~' : '^', d->out), caret = true;
-    }
-    i += (uint32_t)k;
+  underline(d, f->text, from, gap_a, at, end, &caret);
+  if (gap_b > gap_a) {
+    fputs("~~~", d->out); /* under the "..." */
+    underline(d, f->text, gap_b, to, at, end, &caret);
   }
   if (!caret) fputc('^', d->out); /* the span starts at the end of the line */
   fputc('\n', d->out);
@@ -287,7 +310,23 @@ static void vput_escaped(FILE *out, const char *fmt, va_list ap) {
   char *buf = (size_t)n < sizeof small ? small : malloc((size_t)n + 1);
   if (!buf) return;
   if (buf != small) vsnprintf(buf, (size_t)n + 1, fmt, ap);
-  put_escaped(out, buf, (size_t)n, false);
+  /* a long quoted text (a 1 MB unknown name made a 1 MB message) is cut as a long source
+   * line is: EXCERPT_CONTEXT bytes each end, "..." between */
+  size_t done = 0;
+  for (size_t i = 0; i < (size_t)n; i++) {
+    const char *close = buf[i] == '\'' ? memchr(buf + i + 1, '\'', (size_t)n - i - 1) : NULL;
+    if (!close) continue;
+    uint32_t a = (uint32_t)i + 1, b = (uint32_t)(close - buf); /* the quoted text is [a, b) */
+    if (b - a > 3 * EXCERPT_CONTEXT) {
+      uint32_t head = unit_start(buf, a + EXCERPT_CONTEXT, a);
+      uint32_t tail = unit_start(buf, b - EXCERPT_CONTEXT, head);
+      put_escaped(out, buf + done, head - done, false);
+      fputs("...", out);
+      done = tail;
+    }
+    i = b;
+  }
+  put_escaped(out, buf + done, (size_t)n - done, false);
   if (buf != small) free(buf);
 }
 
