@@ -365,20 +365,32 @@ RT_API void rt_data_describe_dims(const int64_t *dims, int ndim, char *buf, size
     snprintf(buf, len, "a vector of %" PRId64 " numbers", dims[0]);
     return;
   }
+  /* Over RT_DIMS_SHOWN dimensions, the first and last RT_DIMS_SHOWN / 2 around "..." and the
+   * count: the 51 dimensions of an IDX header filled the buffer with the first 40, silently. */
+  enum { RT_DIMS_SHOWN = 8 };
+  int elide = ndim > RT_DIMS_SHOWN;
   size_t k = 0;
   int w = snprintf(buf, len, "a ");
   k = w > 0 ? (size_t)w : 0;
   uint64_t rest = 1;
-  for (int i = 0; i < ndim && k < len; i++) {
-    w = snprintf(buf + k, len - k, i ? " x %" PRId64 : "%" PRId64, dims[i]);
-    k += w > 0 ? (size_t)w : 0;
+  for (int i = 0; i < ndim; i++) {
     if (i > 0)
       rest = (dims[i] && rest > UINT64_MAX / (uint64_t)dims[i]) ? UINT64_MAX
                                                                 : rest * (uint64_t)dims[i];
+    if (k >= len || (elide && i >= RT_DIMS_SHOWN / 2 && i < ndim - RT_DIMS_SHOWN / 2)) continue;
+    w = snprintf(buf + k, len - k, i ? " x %" PRId64 : "%" PRId64, dims[i]);
+    k += w > 0 ? (size_t)w : 0;
+    if (elide && i == RT_DIMS_SHOWN / 2 - 1 && k < len) {
+      w = snprintf(buf + k, len - k, " x ...");
+      k += w > 0 ? (size_t)w : 0;
+    }
   }
   if (k >= len) return;
   if (ndim == 2)
     snprintf(buf + k, len - k, " matrix");
+  else if (elide)
+    snprintf(buf + k, len - k, " array of %d dimensions (flattened to %" PRId64 " x %" PRIu64 ")",
+             ndim, dims[0], rest);
   else
     snprintf(buf + k, len - k, " array (flattened to %" PRId64 " x %" PRIu64 ")", dims[0], rest);
 }
@@ -894,7 +906,8 @@ static void npy_shape_str(const NpyHeader *nh, char *buf, size_t len) {
     w = snprintf(buf + k, len - k, i ? ", %" PRId64 : "%" PRId64, nh->dims[i]);
     k += w > 0 ? (size_t)w : 0;
   }
-  if (k < len) snprintf(buf + k, len - k, nh->ndim == 1 ? ",)" : ")");
+  if (k + (nh->ndim == 1 ? 2 : 1) < len) snprintf(buf + k, len - k, nh->ndim == 1 ? ",)" : ")");
+  else if (len > 5) memcpy(buf + len - 5, "...)", 5); /* cut, but never silently */
 }
 
 static int host_big_endian(void) {

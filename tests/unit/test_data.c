@@ -330,6 +330,13 @@ static void test_idx_formats(void **state) {
   rt_tensor_free(&t);
   expect_fail(rt_load_idx(fxd_path("u8.idx"), rt_shape(2, 2, 5), &t, rt_err(g_err, E)), t,
               "holds a 2 x 2 x 3 array (flattened to 2 x 6) but the declaration says matrix[2, 5]");
+  /* 51 dimensions (50 of 1, then 7): the shape was cut after 40 of them, without a word */
+  uint32_t d51[51];
+  for (int i = 0; i < 51; i++) d51[i] = i < 50 ? 1 : 7;
+  n = idx_make(buf, 0x08, 51, d51, data, 7);
+  expect_fail(rt_load_idx(fxd_bytes("d51.idx", buf, n), rt_shape(2, 2, 3), &t, rt_err(g_err, E)),
+              t, "holds a 1 x 1 x 1 x 1 x ... x 1 x 1 x 1 x 7 array of 51 dimensions (flattened to "
+                 "1 x 7) but the declaration says matrix[2, 3]");
 
   /* 1-D labels: a vector, or a one-column matrix */
   const uint32_t d1[] = {5};
