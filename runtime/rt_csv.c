@@ -45,6 +45,25 @@ typedef struct Line {
   int64_t no;        /* 1-based */
 } Line;
 
+/* Whether a carriage return in the line has more of the line after it: the file ends its lines
+ * with CR alone (classic Mac OS, Excel's "CSV (Macintosh)"), so that its first line held them
+ * all, and '1,2,3\r4,5,6\r' was "a header line but no numbers" (a field '3\r4' is no number).
+ * A CR before the newline (CRLF) or at the end of the file is a blank, as before. */
+static bool cr_inside(const Line *ln) {
+  const char *cr = memchr(ln->s, '\r', (size_t)(ln->e - ln->s));
+  for (; cr; cr = memchr(cr + 1, '\r', (size_t)(ln->e - cr - 1)))
+    for (const char *q = cr + 1; q < ln->e; q++)
+      if (!is_blank(*q)) return true;
+  return false;
+}
+
+static int cr_error(char *err, size_t errlen, const char *path, int64_t no) {
+  return rt_data_errf(err, errlen,
+                      "'%s' line %" PRId64 ": its lines end with CR alone (classic Mac OS line "
+                      "endings), which are not supported: use \\n or \\r\\n (tr '\\r' '\\n' "
+                      "converts them)", path, no);
+}
+
 /* Splits a line into fields: at commas when it has one, else at runs of blanks. Calls
  * visit(field_s, field_e, field_no, ctx) for each; stops at the first nonzero return. */
 typedef int (*FieldVisit)(const char *s, const char *e, int64_t fno, void *ctx);
@@ -192,6 +211,10 @@ static int csv_parse(const char *path, RtReadBound *bound, Table *t, char *err,
       rc = rt_data_errf(err, errlen,
                         "'%s' line %" PRId64 ": contains a NUL byte (is this a binary file?)", path,
                         no);
+      break;
+    }
+    if (cr_inside(&ln)) {
+      rc = cr_error(err, errlen, path, no);
       break;
     }
     const char *q = ln.s;
@@ -384,6 +407,10 @@ RT_API int rt_load_csv_rows(const char *path, RtShape want, RtRows rows, RtTenso
     if (memchr(ln.s, 0, (size_t)(ln.e - ln.s))) { /* every rank sees it: no number parsed */
       rc = rt_data_errf(e.buf, e.len, "'%s' line %" PRId64 ": contains a NUL byte (is this a "
                         "binary file?)", path, L.no);
+      break;
+    }
+    if (cr_inside(&ln)) {
+      rc = cr_error(e.buf, e.len, path, L.no);
       break;
     }
     const char *q = ln.s;

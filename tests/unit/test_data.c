@@ -62,6 +62,18 @@ static void test_csv_matrix(void **state) {
       rt_shape(2, 2, 3), &t, rt_err(g_err, E)));
   expect_values(&t, 2, 2, 3, want);
   rt_tensor_free(&t);
+  /* CR alone ends no line (doc/data.md): said, where it was "a header line but no numbers"
+   * (comma-separated) or one row of 6 numbers (blank-separated); a final CR is a blank */
+  const char *cr_says = "line 1: its lines end with CR alone (classic Mac OS line endings), which "
+                        "are not supported: use \\n or \\r\\n (tr '\\r' '\\n' converts them)";
+  expect_fail(rt_load_csv(fxd_text("cr.csv", "1,2,3\r4,5.5,-6e-3\r"), rt_shape(2, 2, 3), &t,
+                          rt_err(g_err, E)), t, cr_says);
+  expect_fail(rt_load_csv(fxd_text("crw.csv", "1 2 3\r4 5.5 -6e-3"), rt_shape(1, 6, 1), &t,
+                          rt_err(g_err, E)), t, cr_says);
+  expect_fail(rt_load_csv_rows(fxd_path("cr.csv"), rt_shape(2, 2, 3), (RtRows){1, 1}, &t,
+                               rt_err(g_err, E)), t, cr_says);
+  expect_ok(rt_load_csv(fxd_text("cr1.csv", "1,2,3\r"), rt_shape(1, 3, 1), &t, rt_err(g_err, E)));
+  rt_tensor_free(&t);
   /* blank-separated, no final newline */
   expect_ok(rt_load_csv(fxd_text("w.csv", "1 2\t3\n  4 5.5 -6e-3"), rt_shape(2, 2, 3), &t,
                         rt_err(g_err, E)));
