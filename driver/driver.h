@@ -41,7 +41,8 @@ int cmd_emit_c(int argc, char **argv);
 void driver_ranks_start(int *argc, char ***argv);
 /* Under an address-space limit (ulimit -v), fit OpenBLAS's work buffers in it: run bloc again
  * with one OpenBLAS thread when its threads' buffers do not fit (execv of /proc/self/exe with
- * argv), exit with status 3 when one does not, else take the calling thread's now
+ * argv); for the commands that compute (run, compare, eval, dump-llvm), exit with status 3
+ * when one buffer and LLVM do not, else take the calling thread's buffer now
  * (address_limit.c). Nothing without a limit. First thing in main. */
 void driver_fit_address_limit(char **argv);
 int driver_ranks_agree(int status);

@@ -31,4 +31,8 @@ done
   "$tmp/p.blo") >"$tmp/out" 2>"$tmp/err"
 st=$?
 [ $st = 0 ] || [ $st = 3 ] || fail "OPENBLAS_NUM_THREADS=1, ulimit -v 250000: status $st"
+# a command that neither compiles kernels nor calls OpenBLAS's routines needs no more room
+(ulimit -v 400000 && exec timeout -s KILL 120 "$bloc" check "$tmp/p.blo") >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ $st = 0 ] || fail "bloc check under ulimit -v 400000: status $st: $(head -3 "$tmp/err")"
 exit $fails
