@@ -52,18 +52,7 @@ env -u HOME "$bloc" run "$blo" --quiet --out "$tmp/out.json" >/dev/null ||
   fail "HOME unset: exit $?"
 
 # ---- as root: another user's home
-user=bloc-home-probe
-if [ "$(id -u)" != 0 ] || ! command -v useradd >/dev/null || ! command -v runuser >/dev/null; then
-  echo "cache_home: skipped another user's home: needs root, useradd and runuser"
-  exit $((fails > 0))
-fi
-created=0
-if ! id "$user" >/dev/null 2>&1; then
-  useradd -M -r -s /bin/sh "$user" || { echo "SKIP: useradd $user failed"; exit 77; }
-  created=1
-fi
-trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"; [ $created = 1 ] && userdel "$user" 2>/dev/null' EXIT
-chmod 755 "$tmp"
+other_user bloc-home-probe || exit $((fails > 0))
 other=$tmp/other
 mkdir "$other" && chown "$user" "$other"
 run "another user's home" "not using the compile cache '$other/.cache/bloc': '$other' is owned\

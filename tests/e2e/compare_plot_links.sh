@@ -46,18 +46,7 @@ grep -q '<svg' "$tmp/h/p_f.svg" || fail "hard link: the plot was not written"
 ls -a "$tmp/h" | grep -q '^\.p_' && fail "hard link: a temporary was left: $(ls -a "$tmp/h")"
 
 # ---- another user's link in a sticky directory
-user=bloc-plot-probe
-if [ "$(id -u)" != 0 ] || ! command -v useradd >/dev/null || ! command -v runuser >/dev/null; then
-  echo "compare_plot_links: skipped the other user's links: needs root, useradd and runuser"
-  exit $((fails > 0))
-fi
-created=0
-if ! id "$user" >/dev/null 2>&1; then
-  useradd -M -r -s /bin/sh "$user" || { echo "SKIP: useradd $user failed"; exit 77; }
-  created=1
-fi
-trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"; [ $created = 1 ] && userdel "$user" 2>/dev/null' EXIT
-chmod 755 "$tmp"
+other_user bloc-plot-probe || exit $((fails > 0))
 mkdir -m 1777 "$tmp/sticky" "$tmp/sticky/out"
 chmod 1777 "$tmp/sticky" "$tmp/sticky/out" # whatever the umask
 echo precious >"$tmp/victim"

@@ -41,16 +41,6 @@ report s = sum(X @ (w + 1))
 solve stocbio(outer_steps = 20, x_step = 0.05)
 EOF
 
-# max |a_i - b_i| / max(1, max |b_i|) over two files of one number a line
-maxrel() {
-  paste -d' ' "$1" "$2" | awk '
-    function ab(v) { return v < 0 ? -v : v }
-    { if ($1 == "" || $2 == "") bad = 1; if (ab($2) > big) big = ab($2)
-      d = ab($1 - $2); if (d > m) m = d }
-    END { if (bad || NR == 0) { print "inf"; exit }
-          if (big < 1) big = 1
-          printf "%.3g\n", m / big }'
-}
 # the final f and reports of a result JSON, one a line
 values() { grep -E '^  "f":|^  "reports":' "$1" | grep -oE '[-+0-9.eE]+[,}]' | tr -d ',}'; }
 

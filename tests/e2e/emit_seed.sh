@@ -22,16 +22,6 @@ EOF
 $CC -std=c99 -O1 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
   { fail "the solver does not compile: $(head -2 err)"; exit 1; }
 
-# max |a_i - b_i| / max(1, max |b_i|) over two files of one number a line
-maxrel() {
-  paste -d' ' "$1" "$2" | awk '
-    function ab(v) { return v < 0 ? -v : v }
-    { if ($1 == "" || $2 == "") bad = 1; if (ab($2) > big) big = ab($2)
-      d = ab($1 - $2); if (d > m) m = d }
-    END { if (bad || NR == 0) { print "inf"; exit }
-          if (big < 1) big = 1
-          printf "%.3g\n", m / big }'
-}
 # same TAG A B: the saved vectors A and B agree to 1e-9 (the kernels' sums differ from the JIT's
 # in the last bits)
 same() {

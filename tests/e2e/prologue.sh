@@ -14,3 +14,34 @@ fail() {
   echo "FAIL: $*"
   fails=$((fails + 1))
 }
+
+# maxrel A B [FLOOR]: max |a_i - b_i| / max(FLOOR, max |b_i|) over two files of one number a
+# line (FLOOR 1 unless given; "inf" when a line is missing or empty)
+maxrel() {
+  paste -d' ' "$1" "$2" | awk -v floor="${3:-1}" '
+    function ab(v) { return v < 0 ? -v : v }
+    { if ($1 == "" || $2 == "") bad = 1; if (ab($2) > big) big = ab($2)
+      d = ab($1 - $2); if (d > m) m = d }
+    END { if (bad || NR == 0) { print "inf"; exit }
+          if (big < floor) big = floor
+          printf "%.3g\n", m / big }'
+}
+
+# other_user NAME: the system user NAME as $user, for tests of what belongs to someone else
+# (created when missing and then removed on exit); $tmp made readable to it. Returns 1, saying
+# why, when not root or without useradd and runuser.
+other_user() {
+  user=$1
+  if [ "$(id -u)" != 0 ] || ! command -v useradd >/dev/null || ! command -v runuser >/dev/null
+  then
+    echo "$(basename "$0" .sh): skipped what needs another user: needs root, useradd and runuser"
+    return 1
+  fi
+  created=0
+  if ! id "$user" >/dev/null 2>&1; then
+    useradd -M -r -s /bin/sh "$user" || { echo "SKIP: useradd $user failed"; exit 77; }
+    created=1
+  fi
+  trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"; [ $created = 1 ] && userdel "$user" 2>/dev/null' EXIT
+  chmod 755 "$tmp"
+}
