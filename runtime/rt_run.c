@@ -221,6 +221,15 @@ static void progress(Run *r, int64_t done, bool last) {
   fflush(r->prog);
 }
 
+/* g past the divergence bound, divergence_factor x max(1, |g at start|), upwards only: the
+ * lower level's progress lowers g, by far more than its start's size where y starts at 0
+ * (g = |y|^2/2 - 1e6 x'y: 0 there, -5e11 at y*), while a lower loop that blows up raises it
+ * (its iterates swing ever wider about y*). */
+static bool g_past_bound(const Run *r, double g) {
+  return r->cfg->divergence_factor > 0 && isfinite(r->g0) &&
+         g > r->cfg->divergence_factor * fmax(1.0, fabs(r->g0));
+}
+
 /* Record the point just evaluated at trace point `step` as the best one if it is finite and
  * scores better: least f for stochastic problems, else least |hypergradient| (the estimate of
  * the step that produced it; the start is scored by the first step's estimate, taken there,
@@ -244,9 +253,7 @@ static void offer_best(Run *r, int64_t step) {
    * g = exp(x) y^2 / 2 - y took x to 600 in ten steps, where g = 2.8e263 while f was still
    * 1e4 times its start, and made that point, whose |d| was the smallest yet, its best: all
    * three recoveries went back there, and the run ended with status 2 keeping it */
-  if (step > 0 && r->cfg->divergence_factor > 0 &&
-      fabs(v->g) > r->cfg->divergence_factor * fmax(1.0, fabs(r->g0)))
-    return;
+  if (step > 0 && g_past_bound(r, v->g)) return;
   if (res->best_step >= 0 && !(score < r->best_score)) return;
   r->best_score = score;
   r->best_hg = hg;
@@ -894,17 +901,17 @@ static bool gave_up(Run *r, int64_t step, int64_t done) {
   return true;
 }
 
-/* The divergence test on g, at a trace point (the steps do not evaluate g): |g| past
- * divergence_factor x max(1, |g at start|). A lower level blowing up geometrically under an f
- * that stays bounded passed every test after a step: aid_cg with y_step = 3 > 2/L on
- * 0.5 |y|^2 - x'y under f = mean((tanh(y) - 0.5)^2) ended with g = 6.9e19, status 0 and no
- * word, and stable on hyper-cleaning went to g = 2.6e15. Fills res->message. */
+/* The divergence test on g, at a trace point (the steps do not evaluate g): g_past_bound. A
+ * lower level blowing up geometrically under an f that stays bounded passed every test after a
+ * step: aid_cg with y_step = 3 > 2/L on 0.5 |y|^2 - x'y under f = mean((tanh(y) - 0.5)^2)
+ * ended with g = 6.9e19, status 0 and no word, and stable on hyper-cleaning went to
+ * g = 2.6e15. Fills res->message. */
 static bool g_diverged(Run *r, int64_t step) {
-  double g = r->dw.val.g, lim = r->cfg->divergence_factor * fmax(1.0, fabs(r->g0));
-  if (r->cfg->divergence_factor <= 0 || !isfinite(r->g0) || !(fabs(g) > lim)) return false;
+  double g = r->dw.val.g;
+  if (!g_past_bound(r, g)) return false;
   snprintf(r->res->message, sizeof r->res->message,
-           "divergence at outer step %lld: |g| = %.6g exceeds %g x max(1, |g at start| = %.6g)",
-           (long long)step, fabs(g), r->cfg->divergence_factor, fabs(r->g0));
+           "divergence at outer step %lld: g = %.6g exceeds %g x max(1, |g at start| = %.6g)",
+           (long long)step, g, r->cfg->divergence_factor, fabs(r->g0));
   return true;
 }
 
