@@ -221,14 +221,17 @@ static void progress(Run *r, int64_t done, bool last) {
   fflush(r->prog);
 }
 
-/* g past the divergence bound, divergence_factor x max(1, |g at start|), upwards only: the
- * lower level's progress lowers g, by far more than its start's size where y starts at 0
- * (g = |y|^2/2 - 1e6 x'y: 0 there, -5e11 at y*), while a lower loop that blows up raises it
- * (its iterates swing ever wider about y*). */
-static bool g_past_bound(const Run *r, double g) {
-  return r->cfg->divergence_factor > 0 && isfinite(r->g0) &&
-         g > r->cfg->divergence_factor * fmax(1.0, fabs(r->g0));
+/* f or g past the divergence bound, divergence_factor x max(1, |its value at the start|),
+ * upwards only: minimising lowers them, by far more than the start's size where it is 0
+ * (f = y^2/2 - 1e6 y from y = 0 reaches -5e11 at its minimum, and that run stopped with
+ * status 2 and its start saved as a "divergence"; g = |y|^2/2 - 1e6 x'y the same from y = 0),
+ * while a run that blows up raises them (iterates swinging ever wider about a minimum). An f
+ * unbounded below takes x past the bound on |x|. */
+static bool past_bound(const Run *r, double v, double v0) {
+  return r->cfg->divergence_factor > 0 && isfinite(v0) &&
+         v > r->cfg->divergence_factor * fmax(1.0, fabs(v0));
 }
+static bool g_past_bound(const Run *r, double g) { return past_bound(r, g, r->g0); }
 
 /* Record the point just evaluated at trace point `step` as the best one if it is finite and
  * scores better: least f for stochastic problems, else least |hypergradient| (the estimate of
@@ -246,9 +249,7 @@ static void offer_best(Run *r, int64_t step) {
   /* past the divergence test's bound on f: the test saw the f of the step's upper gradient,
    * one point behind, and itd on ridge regression saved step 8, at f = 2.9e30, as its best
    * (tests/golden/run_best_bound.blo) */
-  if (step > 0 && r->cfg->divergence_factor > 0 &&
-      fabs(v->f) > r->cfg->divergence_factor * fmax(1.0, fabs(r->f0)))
-    return;
+  if (step > 0 && past_bound(r, v->f, r->f0)) return;
   /* ... or on g, which no test after a step sees: hjfbio with its defaults on
    * g = exp(x) y^2 / 2 - y took x to 600 in ten steps, where g = 2.8e263 while f was still
    * 1e4 times its start, and made that point, whose |d| was the smallest yet, its best: all
@@ -603,11 +604,10 @@ static bool failed(Run *r, int64_t step) {
              s->f_est);
     return true;
   }
-  if (r->cfg->divergence_factor > 0 && isfinite(r->f0) &&
-      fabs(s->f_est) > r->cfg->divergence_factor * fmax(1.0, fabs(r->f0))) {
+  if (past_bound(r, s->f_est, r->f0)) {
     snprintf(res->message, sizeof res->message,
-             "divergence at outer step %lld: |f| = %.6g exceeds %g x max(1, |f at start| = %.6g)",
-             (long long)step, fabs(s->f_est), r->cfg->divergence_factor, fabs(r->f0));
+             "divergence at outer step %lld: f = %.6g exceeds %g x max(1, |f at start| = %.6g)",
+             (long long)step, s->f_est, r->cfg->divergence_factor, fabs(r->f0));
     return true;
   }
   return false;
@@ -922,16 +922,14 @@ static bool g_diverged(Run *r, int64_t step) {
  * Fills res->message. */
 static bool final_diverged(Run *r, int64_t done) {
   RtResult *res = r->res;
-  double f = r->dw.val.f, lim = r->cfg->divergence_factor * fmax(1.0, fabs(r->f0));
-  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || done == 0 ||
-      r->cfg->divergence_factor <= 0)
-    return false;
+  double f = r->dw.val.f;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || done == 0) return false;
   if (g_diverged(r, done)) return true;
-  if (!isfinite(r->f0) || !(fabs(f) > lim)) return false;
+  if (!past_bound(r, f, r->f0)) return false;
   snprintf(res->message, sizeof res->message,
-           "divergence at the final point (outer step %lld): |f| = %.6g exceeds %g x max(1, |f "
-           "at start| = %.6g)",
-           (long long)done, fabs(f), r->cfg->divergence_factor, fabs(r->f0));
+           "divergence at the final point (outer step %lld): f = %.6g exceeds %g x max(1, |f at "
+           "start| = %.6g)",
+           (long long)done, f, r->cfg->divergence_factor, fabs(r->f0));
   return true;
 }
 
