@@ -741,6 +741,10 @@ static bool recover(Run *r, int64_t step) {
   double t0 = now();
   double gx = fmax(1.0, growth(s->nx, s->x, res->best_x));
   bool vsys = s->v && s->eta > 0 && growth(s->ny, s->v, r->best_v) > 10 * gx;
+  /* a Hessian-vector product that came out non-finite, where the method has an eta: the
+   * vector it multiplied blew up, a Neumann series (stocBiO keeps no v) with eta L > 2: eta = 6
+   * on L = 1 halved x_step twice and stopped, blaming no step */
+  if (s->eta > 0 && s->o.fail_kind == RT_CALL_HVP) vsys = true;
   LowerBlowUp where = lower_blew_up(r);
   bool restart = where == LOWER_FROM_START;
   bool xs = where == LOWER_STABLE || where == LOWER_ON_THE_WAY;
