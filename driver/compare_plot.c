@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,12 +146,19 @@ static bool looks_flat(double lo, double hi) {
  * get a margin of 5% of their size instead (0.02 decades on a log scale), and all the points
  * that do get one of 10% (a factor of 2), never an empty range. Bounds are printed with 17
  * significant digits, so they are the values computed. Writes the script's line, if any. */
+/* "set yrange [lo:hi]" with both bounds finite: a margin past the largest double is inf, which
+ * gnuplot reads as an undefined variable and fails the whole script (a report of 1.7e308 lost
+ * every plot). */
+static void print_yrange(FILE *f, double lo, double hi) {
+  fprintf(f, "set yrange [%.17g:%.17g]\n", fmax(lo, -DBL_MAX), fmin(hi, DBL_MAX));
+}
+
 static void write_yrange(FILE *f, const Compare *cmp, int k) {
   const bool lg = cmp->q[k].log;
   Span sp = span_of(cmp, k);
   if (sp.finite > 0 && looks_flat(sp.lo, sp.hi)) { /* autoscale: empty, or unlabelled */
     double v = sp.lo + 0.5 * (sp.hi - sp.lo), pad = fabs(v) > 0 ? 0.1 * fabs(v) : 1;
-    fprintf(f, "set yrange [%.17g:%.17g]\n", lg ? v / 2 : v - pad, lg ? v * 2 : v + pad);
+    print_yrange(f, lg ? v / 2 : v - pad, lg ? v * 2 : v + pad);
     return;
   }
   double lo = lg ? log10(sp.lo) : sp.lo, hi = lg ? log10(sp.hi) : sp.hi;
@@ -165,7 +173,7 @@ static void write_yrange(FILE *f, const Compare *cmp, int k) {
   llo -= pad;
   lhi += pad;
   fprintf(f, "# the first trace points would take up most of the axis: the later ones' range\n");
-  fprintf(f, "set yrange [%.17g:%.17g]\n", lg ? pow(10, llo) : llo, lg ? pow(10, lhi) : lhi);
+  print_yrange(f, lg ? pow(10, llo) : llo, lg ? pow(10, lhi) : lhi);
 }
 
 /* The script's scale lines for quantity k, with the reason as a comment. */

@@ -246,6 +246,27 @@ if [ $has_gnuplot = yes ]; then
   done
 fi
 
+# ---- a report near the largest double: its 10% margin was inf, which gnuplot read as an
+# undefined variable, failing the whole script: no plot at all, f's included
+cat >"$tmp/big.blo" <<'EOF'
+problem big
+upper x : scalar = 1
+lower y : scalar = 0
+upper objective f = 0.5 * (y - 2) ^ 2 + 0.5 * x ^ 2
+lower objective g = 0.5 * (y - x) ^ 2
+report r = 1.7e308 + 0 * x
+solve exact(outer_steps = 20)
+EOF
+"$bloc" compare "$tmp/big.blo" --methods exact --quiet -o "$tmp/big" >"$tmp/stdout" \
+  2>"$tmp/stderr"
+st=$?
+sanitizers "$tmp/stderr"
+[ $st = 0 ] || fail "compare of a report of 1.7e308 exited with $st: $(cat "$tmp/stderr")"
+grep -q '^set yrange.*inf' "$tmp/big.gp" && fail "a y range with inf: $(grep yrange "$tmp/big.gp")"
+if [ $has_gnuplot = yes ]; then
+  for q in f r; do [ -s "$tmp/big_$q.svg" ] || fail "report of 1.7e308: no plot big_$q.svg"; done
+fi
+
 # ---- --plot-format: PNG and PDF through gnuplot's cairo terminals, when it has them
 if [ $has_gnuplot = yes ]; then
   gnuplot=${BLOC_GNUPLOT:-$(sed -n 's/^#define BLOC_GNUPLOT "\(.*\)"$/\1/p' "$build/config.h")}
