@@ -13,7 +13,8 @@
 #include "rt_solver.h"
 
 typedef struct Ex {
-  double y_tol;
+  double y_tol;  /* as given; the solves stop below tol(E) */
+  double gstart; /* |grad_y g| where the first solve began (0: none yet) */
   int max_inner;
   double *H, *diag, *w, *work, *tmp, *e, *dy, *yt, *gyt;
   int64_t lwork;
@@ -23,6 +24,13 @@ typedef struct Ex {
   bool stalled; /* the last Newton solve stopped at the rounding floor, above y_tol */
   double hnorm;  /* the last Hessian built: its largest absolute row sum */
 } Ex;
+
+/* The tolerance the Newton solves stop below: y_tol, scaled down to grad_y g's own size where
+ * that is under 1 (|grad_y g| at the first solve's start). An absolute 1e-10 was no tolerance
+ * on a problem of size 1e-8: x was 7.3e-5 from x* with status 0 (1.9e-7 at 1e-6). */
+static double tol(const Ex *E) {
+  return E->gstart > 0 ? E->y_tol * fmin(1.0, E->gstart) : E->y_tol;
+}
 
 /* y_step and inner_steps are not exact's (rt_method_unused_option): setting them is refused
  * when the options are set (rt_options_set_num). */
@@ -114,15 +122,18 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     RtDraw key = rt_oracle_draw(&s->o);
     double g = rt_oracle_grad_g(&s->o, key, s->x, y, s->gy);
     gn = rt_nrm2(n, s->gy);
-    if (!(gn >= E->y_tol) || it == E->max_inner) break;
+    if (E->gstart == 0 && isfinite(gn)) E->gstart = gn;
+    if (!(gn >= tol(E)) || it == E->max_inner) break;
     /* In precision f32 the data's rounding puts a floor under |grad_y g| far above the
      * default y_tol (1.5e-7 on a ridge problem): five Newton steps that did not halve it are
      * at that floor. Every outer step spent its 100 Newton steps there. At f64 the floor is
      * the rounding of grad_y g's terms, about eps |H| |y|, which y_tol = 1e-10 is below when
      * y is large: g = y'Ay/2 - 1e6 x'y (|y*| ~ 1e6) stalled at |grad_y g| = 2.3e-10, each
      * outer step spent its 100 Newton steps there, and phi could not be measured. */
-    double floor = 64 * sqrt((double)n) * DBL_EPSILON * E->hnorm * fmax(1.0, rt_nrm2(n, y));
-    if ((f32 || gn <= floor) && gn > 0.5 * hist[it % 5]) {
+    double floor = 64 * sqrt((double)n) * DBL_EPSILON * (E->hnorm * rt_nrm2(n, y) + E->gstart);
+    /* at f64 two steps that did not halve it at that floor suffice: Newton's quadratic
+     * convergence halves it at every step above the floor */
+    if (f32 ? gn > 0.5 * hist[it % 5] : gn <= floor && gn > 0.5 * hist[(it + 3) % 5]) {
       E->stalled = true;
       break;
     }
@@ -157,6 +168,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     }
   }
   s->lower_floor = E->stalled;
+  s->lower_tol = tol(E);
   return gn;
 }
 
@@ -166,20 +178,20 @@ static void ex_step(RtSolver *s, int64_t k) {
   E->indef_step = false;
   double gn = newton(s, E, k, s->y);
   s->stats[E->st_lower_gnorm] = gn;
-  E->unsolved = E->indef_step && !(gn < E->y_tol);
+  E->unsolved = E->indef_step && !(gn < tol(E));
   /* at f64 the floor is the rounding of grad_y g's terms: y is y*(x) to double precision */
   bool f64_floor = E->stalled && s->p->precision != BLO_PREC_F32;
-  if (gn >= E->y_tol && E->stalled && !f64_floor)
+  if (gn >= tol(E) && E->stalled && !f64_floor)
     rt_solver_warn(s, "exact.lower",
                    "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g: "
                    "Newton steps no longer lower it (the rounding of the float data, precision "
                    "f32); a y_tol above it, or precision f64, stops this warning",
-                   (long long)k + 1, gn, E->y_tol);
-  else if (gn >= E->y_tol && !f64_floor)
+                   (long long)k + 1, gn, tol(E));
+  else if (gn >= tol(E) && !f64_floor)
     rt_solver_warn(s, "exact.lower",
                    "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g "
                    "after %d Newton steps%s",
-                   (long long)k + 1, gn, E->y_tol, E->max_inner,
+                   (long long)k + 1, gn, tol(E), E->max_inner,
                    blo_problem_stochastic(s->p)
                        ? " (the problem samples its data: each Newton step sees another draw, "
                          "whose gradient is not 0 at y*; a deterministic lower level suits exact)"

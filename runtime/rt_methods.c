@@ -178,7 +178,8 @@ static const RtOptSpec opts_stable[] = {
 static const RtOptSpec opts_exact[] = {
   COMMON(1000, 1, YSTEP(1e-5), 0),
   {"y_tol", RT_OPT_REAL, 1e-10, NULL, NULL, 0, BIG,
-   "solve the lower level until |grad_y g| < y_tol"},
+   "solve the lower level until |grad_y g| < y_tol (times |grad_y g| at the start when that "
+   "is below 1)"},
   {"max_inner", RT_OPT_INT, 100, NULL, NULL, 1, 1e9, "Newton steps allowed per lower solve"},
   {"max_ny", RT_OPT_INT, 4000, NULL, NULL, 1, 1e6,
    "refuse problems with more lower variables (dense ny x ny Hessian)"},

@@ -84,6 +84,7 @@ struct RtSolver {
   double f_est;         /* f seen by the last step (at the point of its upper gradient) */
   bool lower_floor;     /* exact: its last Newton solve stopped at the rounding floor of
                            grad_y g, above y_tol (rt_phi_exact accepts it) */
+  double lower_tol;     /* exact: the tolerance of its solves, y_tol scaled to grad_y g */
   double hg_norm;       /* ||d|| */
   double step_size;     /* lambda_k of the last step */
   /* Common options. */
