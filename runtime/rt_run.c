@@ -836,6 +836,16 @@ static void check_inner_lr(Run *r) {
                  s->y_step, 2 / L, L);
 }
 
+/* lower_cannot_recover's message for an inner_lr at least 2/L (r->inner_L); returns true. */
+static bool inner_lr_stop(Run *r) {
+  size_t len = strlen(r->res->message);
+  snprintf(r->res->message + len, sizeof r->res->message - len,
+           "; inner_lr = %g is at least 2/L (L >= %.6g at the start): the unrolled loop "
+           "diverges, and halving x_step cannot help",
+           r->s->y_step, r->inner_L);
+  return true;
+}
+
 /* A lower loop that failed in a way no smaller x step cures, so the run stops at once and says
  * so. An unrolled one that blew up on its own (its gradient grew at every inner step) has an
  * inner_lr too large for g, the user's choice, which defines the unrolled problem (ITD, FOM and
@@ -848,21 +858,18 @@ static bool lower_cannot_recover(Run *r) {
   const RtMethodSpec *m = s->opt.method;
   bool newton = rt_method_newton_lower(m);
   bool own = s->impl->own_blew_up && s->impl->own_blew_up(s);
-  if (m->unrolled && !own && r->inner_L > 0) {
-    size_t len = strlen(r->res->message);
-    snprintf(r->res->message + len, sizeof r->res->message - len,
-             "; inner_lr = %g is at least 2/L (L >= %.6g at the start): the unrolled loop "
-             "diverges, and halving x_step cannot help",
-             s->y_step, r->inner_L);
-    return true;
-  }
+  /* inner_lr >= 2/L at the start: the unrolled hypergradient grows like |1 - inner_lr L|^r
+   * whether or not the forward loop itself does (from y0 = y*(x0) it need not) */
+  bool lr_too_large = m->unrolled && r->inner_L > 0;
+  if (lr_too_large && !own) return inner_lr_stop(r);
   /* exact: when its solve failed at the best trace point's x, where a recovery would go back
    * to (else a smaller x step might keep x where g has a minimiser) */
   if (!(m->unrolled || (newton && r->good_step == r->res->best_step)) || !own) return false;
   /* unrolled: when inner_lr is too large at the best point's x too. Where L grows with x (g =
    * exp(lam) y^2 / 2), a step too large carried x to where it is, and one halving of x_step
    * converged: itd with x_step = 5 stopped saying halving could not help */
-  if (m->unrolled && !probe_at(r, r->res->best_x, r->best_ys).blew_up) return false;
+  if (m->unrolled && !probe_at(r, r->res->best_x, r->best_ys).blew_up)
+    return lr_too_large ? inner_lr_stop(r) : false;
   size_t len = strlen(r->res->message);
   if (m->unrolled)
     snprintf(r->res->message + len, sizeof r->res->message - len,
