@@ -26,6 +26,12 @@ RT_API const char *rt_fmt_num(double v, char *buf) {
   return buf;
 }
 
+RT_API const char *rt_fmt_g(double v, int prec, char *buf) {
+  if (isnan(v)) snprintf(buf, RT_FMT_NUM_LEN, "nan");
+  else snprintf(buf, RT_FMT_NUM_LEN, "%.*g", prec, v);
+  return buf;
+}
+
 /* Levenshtein distance, bounded to short identifiers. */
 static size_t edit_distance(const char *a, const char *b) {
   size_t la = strlen(a), lb = strlen(b);

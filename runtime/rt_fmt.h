@@ -15,6 +15,11 @@
 /* Format v into buf (at least RT_FMT_NUM_LEN bytes); returns buf. */
 RT_API const char *rt_fmt_num(double v, char *buf);
 
+/* v with %.*g at `prec` digits into buf (at least RT_FMT_NUM_LEN bytes), NaN as "nan" whatever
+ * its sign bit (printf says "-nan": a summary of a failed run showed "f = -nan"); returns buf.
+ * For summaries and progress lines, where a few digits are enough. */
+RT_API const char *rt_fmt_g(double v, int prec, char *buf);
+
 /* Read text that people typed as a number (an option's value, -D): decimal only, the whole
  * text, no leading blank (strtod also reads hex, "inf", "nan" and skips blanks: --set
  * outer_steps=0x10 ran 16 steps). A value that underflows (1e-400) reads as what strtod

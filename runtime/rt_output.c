@@ -338,24 +338,24 @@ RT_API FILE *rt_summary_stream(const RtRunConfig *cfg) {
 
 /* A |hypergradient| of the summary: none is estimated before the first outer step (the JSON
  * says null), which is not a NaN the run produced. */
-static const char *hypergrad_str(double v, int64_t step, char buf[32]) {
+static const char *hypergrad_str(double v, int64_t step, char buf[RT_FMT_NUM_LEN]) {
   if (isnan(v) && step == 0) return "n/a (no outer step)";
-  snprintf(buf, 32, "%.4g", v);
-  return buf;
+  return rt_fmt_g(v, 4, buf);
 }
 
 RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) {
-  char hg[32];
+  char hg[RT_FMT_NUM_LEN], f[RT_FMT_NUM_LEN], g[RT_FMT_NUM_LEN], gy[RT_FMT_NUM_LEN];
   fprintf(out, "%s: %s stopped (%s) after %lld outer steps in %.3g s\n", p->name, r->method,
           rt_stop_name(r->stop), (long long)r->steps, r->t_total);
-  fprintf(out, "  f = %.10g  g = %.10g  |grad_y g| = %.4g  |hypergradient| = %s\n", r->f, r->g,
-          r->grad_y_g_norm, hypergrad_str(r->hypergrad_norm, r->steps, hg));
+  fprintf(out, "  f = %s  g = %s  |grad_y g| = %s  |hypergradient| = %s\n",
+          rt_fmt_g(r->f, 10, f), rt_fmt_g(r->g, 10, g), rt_fmt_g(r->grad_y_g_norm, 4, gy),
+          hypergrad_str(r->hypergrad_norm, r->steps, hg));
   if (r->residual == r->residual) fprintf(out, "  residual |A v - b| = %.4g\n", r->residual);
   if (r->ritz_min == r->ritz_min)
     fprintf(out, "  lower Hessian eigenvalue estimates (Ritz values): [%.6g, %.6g]\n", r->ritz_min,
             r->ritz_max);
   for (int i = 0; i < r->n_reports; i++)
-    fprintf(out, "  %s = %.10g\n", p->report_names[i], r->reports[i]);
+    fprintf(out, "  %s = %s\n", p->report_names[i], rt_fmt_g(r->reports[i], 10, f));
   for (int i = 0; i < r->n_recoveries; i++) {
     const RtRecovery *rc = &r->recoveries[i];
     fprintf(out, "  recovery at step %lld: back to step %lld, x_step = %.4g", (long long)rc->step,

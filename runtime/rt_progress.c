@@ -2,6 +2,8 @@
  * its own (tests/unit/test_progress.c); rt_run.c decides when to print it. */
 #include "rt_progress.h"
 
+#include "rt_fmt.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +31,11 @@ static bool append(char *buf, size_t n, size_t *len, size_t limit, const char *s
 RT_API size_t rt_progress_format(char *buf, size_t n, const RtProgressLine *pl, int width) {
   if (n == 0) return 0;
   size_t limit = width > 0 ? (size_t)width - 1 : (size_t)-1;
-  char head[160], tail[96], item[160], el[32], eta[32], hg[32] = "-";
-  if (pl->done > 0) snprintf(hg, sizeof hg, "%.3g", pl->hg);
-  snprintf(head, sizeof head, "%s: step %lld/%lld  f %.6g  |hypergrad| %s", pl->method,
-           (long long)pl->done, (long long)pl->total, pl->f, hg);
+  char head[160], tail[96], item[160], el[32], eta[32], hg[RT_FMT_NUM_LEN] = "-";
+  char f[RT_FMT_NUM_LEN];
+  if (pl->done > 0) rt_fmt_g(pl->hg, 3, hg);
+  snprintf(head, sizeof head, "%s: step %lld/%lld  f %s  |hypergrad| %s", pl->method,
+           (long long)pl->done, (long long)pl->total, rt_fmt_g(pl->f, 6, f), hg);
   fmt_duration(el, sizeof el, pl->elapsed);
   fmt_duration(eta, sizeof eta, pl->eta);
   if (pl->last) snprintf(tail, sizeof tail, "  elapsed %s", el);
