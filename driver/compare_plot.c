@@ -4,8 +4,8 @@
  * (scales, y ranges) are described in doc/compare.md. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,13 +139,6 @@ static bool looks_flat(double lo, double hi) {
   return hi - lo <= 1e-4 * fmax(fabs(lo), fabs(hi));
 }
 
-/* The y range of quantity k: gnuplot's autoscale, unless the methods' first trace points would
- * take up more than 3/4 of the axis (an accuracy that starts at 0 and then stays between 0.7 and
- * 0.8). Then it is the range of the later points with a 5% margin (in decades on a log scale),
- * and the lines from the first points enter from the edge. Later points that look like one value
- * get a margin of 5% of their size instead (0.02 decades on a log scale), and all the points
- * that do get one of 10% (a factor of 2), never an empty range. Bounds are printed with 17
- * significant digits, so they are the values computed. Writes the script's line, if any. */
 /* "set yrange [lo:hi]" with both bounds finite: a margin past the largest double is inf, which
  * gnuplot reads as an undefined variable and fails the whole script (a report of 1.7e308 lost
  * every plot). */
@@ -153,6 +146,13 @@ static void print_yrange(FILE *f, double lo, double hi) {
   fprintf(f, "set yrange [%.17g:%.17g]\n", fmax(lo, -DBL_MAX), fmin(hi, DBL_MAX));
 }
 
+/* The y range of quantity k: gnuplot's autoscale, unless the methods' first trace points would
+ * take up more than 3/4 of the axis (an accuracy that starts at 0 and then stays between 0.7 and
+ * 0.8). Then it is the range of the later points with a 5% margin (in decades on a log scale),
+ * and the lines from the first points enter from the edge. Later points that look like one value
+ * get a margin of 5% of their size instead (0.02 decades on a log scale), and all the points
+ * that do get one of 10% (a factor of 2), never an empty range. Bounds are printed with 17
+ * significant digits, so they are the values computed. Writes the script's line, if any. */
 static void write_yrange(FILE *f, const Compare *cmp, int k) {
   const bool lg = cmp->q[k].log;
   Span sp = span_of(cmp, k);

@@ -452,7 +452,7 @@ static void check_lower_lag(Run *r, double run_flops) {
   double lag = rt_nrm2(ny, v), yn = rt_nrm2(ny, y);
   rt_copy(ny, y, ystar);
   rt_axpy(ny, -1.0, v, ystar);
-  double ref = fmax(yn, rt_nrm2(ny, ystar)); /* |y|, |y - H^-1 grad_y g| ~ |y*(x)| */
+  double ysn = rt_nrm2(ny, ystar), ref = fmax(yn, ysn); /* |y - H^-1 grad_y g| ~ |y*(x)| */
   if (res >= 0 && isfinite(lag) && lag > 0.1 * ref && lag > 1e-8 * fmax(1.0, ref))
     rt_solver_warn(s, "run.lower_lag",
                    "the run ended with its y far from y*(x): a Newton step on g from it is at "
@@ -460,7 +460,7 @@ static void check_lower_lag(Run *r, double run_flops) {
                    "hypergradient estimate (|d| = %.3g) may be far from that of f(x, y*(x)); "
                    "the lower loop does not keep up: raise inner_steps or y_step (up to 2/L), "
                    "and check with `bloc eval --what grad_phi` at the saved x",
-                   lag, yn, rt_nrm2(ny, ystar), s->hg_norm);
+                   lag, yn, ysn, s->hg_norm);
   rt_mem_free(buf);
   r->res->t_diag += now() - t0;
 }
@@ -476,8 +476,6 @@ static void check_lower_lag(Run *r, double run_flops) {
  * tenth of the run's flops or 2e8 (the same on every MPI rank: the kernels' flop counts, not
  * times), implicit methods other than exact (an unrolled method's estimate is the unrolled
  * problem's, by design). The time goes to t_diag. */
-static void check_lower_lag(Run *r, double run_flops);
-
 static void check_estimate(Run *r) {
   RtSolver *s = r->s;
   RtResult *res = r->res;
@@ -686,23 +684,6 @@ static LowerBlowUp lower_blew_up(Run *r) {
   return where == LOWER_STABLE && own ? LOWER_ON_THE_WAY : where;
 }
 
-/* on_divergence = halve, after the failure of step `step` (message in res->message): go back to
- * the best trace point (x, the method's y and v; the method forgets what it built from the
- * iterates) and halve the step to blame (lower_blew_up):
- * - the lower loop blows up at that point's x: y_step alone (x_step did not fail there, and
- *   halving it would only slow the run), as many times as it takes for the loop to be stable
- *   there (a y_step that is still too large at x* left SOBA in a cycle of period 2 at the edge
- *   of stability, |d| 1.7, status 0 and no warning); with an eta derived from y_step, which
- *   steps on the same lower Hessian (A v = b, or its Neumann series), eta with it;
- * - it blew up only at an x reached since: both, as which one is to blame cannot be told (x
- *   stepped too far, or is on its way to where y_step is too large);
- * - else x_step, and an eta of its own when v grew ten times faster than x since the best point.
- * When the lower loop blows up at the start's x too, every iterate since was driven by a
- * diverging y and x may have gone far astray with it (SOBA and HJFBiO on a ridge problem with
- * y_step 1.5 x 2/L went back to a best point at log(lambda) = -31, where the hypergradient
- * vanishes, and ended there with status 0 and f 12.3 instead of 7.77): the run goes back to the
- * start instead, which becomes the best trace point again. false when not allowed: option
- * stop, RT_MAX_RECOVERIES done, or no finite trace point yet. */
 /* Whether going back to the best iterate with smaller steps again is futile: the oracle
  * output that failed is the one the last recovery's failure was, from the same call of a
  * step that began at the same iterate, after that recovery halved the steps. Such a call
@@ -733,6 +714,24 @@ static bool futile_recovery(Run *r) {
   return true;
 }
 
+/* on_divergence = halve, after the failure of step `step` (message in res->message): go back to
+ * the best trace point (x, the method's y and v; the method forgets what it built from the
+ * iterates) and halve the step to blame (lower_blew_up):
+ * - the lower loop blows up at that point's x: y_step alone (x_step did not fail there, and
+ *   halving it would only slow the run), as many times as it takes for the loop to be stable
+ *   there (a y_step that is still too large at x* left SOBA in a cycle of period 2 at the edge
+ *   of stability, |d| 1.7, status 0 and no warning); with an eta derived from y_step, which
+ *   steps on the same lower Hessian (A v = b, or its Neumann series), eta with it;
+ * - it blew up only at an x reached since: both, as which one is to blame cannot be told (x
+ *   stepped too far, or is on its way to where y_step is too large);
+ * - else x_step, and an eta of its own when v grew ten times faster than x since the best point
+ *   or a Hessian-vector product came out non-finite.
+ * When the lower loop blows up at the start's x too, every iterate since was driven by a
+ * diverging y and x may have gone far astray with it (SOBA and HJFBiO on a ridge problem with
+ * y_step 1.5 x 2/L went back to a best point at log(lambda) = -31, where the hypergradient
+ * vanishes, and ended there with status 0 and f 12.3 instead of 7.77): the run goes back to the
+ * start instead, which becomes the best trace point again. false when not allowed: option
+ * stop, RT_MAX_RECOVERIES done, or no finite trace point yet. */
 static bool recover(Run *r, int64_t step) {
   RtSolver *s = r->s;
   RtResult *res = r->res;
