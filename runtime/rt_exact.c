@@ -130,10 +130,11 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
      * the rounding of grad_y g's terms, about eps |H| |y|, which y_tol = 1e-10 is below when
      * y is large: g = y'Ay/2 - 1e6 x'y (|y*| ~ 1e6) stalled at |grad_y g| = 2.3e-10, each
      * outer step spent its 100 Newton steps there, and phi could not be measured. */
-    double floor = 64 * sqrt((double)n) * DBL_EPSILON * (E->hnorm * rt_nrm2(n, y) + E->gstart);
+    double rounding =
+        64 * sqrt((double)n) * DBL_EPSILON * (E->hnorm * rt_nrm2(n, y) + E->gstart);
     /* at f64 two steps that did not halve it at that floor suffice: Newton's quadratic
      * convergence halves it at every step above the floor */
-    if (f32 ? gn > 0.5 * hist[it % 5] : gn <= floor && gn > 0.5 * hist[(it + 3) % 5]) {
+    if (f32 ? gn > 0.5 * hist[it % 5] : gn <= rounding && gn > 0.5 * hist[(it + 3) % 5]) {
       E->stalled = true;
       break;
     }
@@ -160,7 +161,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     }
     if (!diag) s->stats[E->st_newton]++;
     if (!ok) {
-      if (gn <= floor) E->stalled = true; /* no decrease left to find */
+      if (gn <= rounding) E->stalled = true; /* no decrease left to find */
       else if (!diag)
         rt_solver_warn(s, "exact.linesearch", "outer step %lld: Newton's line search on g failed "
                        "(|grad_y g| = %.3g)", (long long)k + 1, gn);
@@ -181,21 +182,24 @@ static void ex_step(RtSolver *s, int64_t k) {
   E->unsolved = E->indef_step && !(gn < tol(E));
   /* at f64 the floor is the rounding of grad_y g's terms: y is y*(x) to double precision */
   bool f64_floor = E->stalled && s->p->precision != BLO_PREC_F32;
-  if (gn >= tol(E) && E->stalled && !f64_floor)
-    rt_solver_warn(s, "exact.lower",
-                   "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g: "
-                   "Newton steps no longer lower it (the rounding of the float data, precision "
-                   "f32); a y_tol above it, or precision f64, stops this warning",
-                   (long long)k + 1, gn, tol(E));
-  else if (gn >= tol(E) && !f64_floor)
-    rt_solver_warn(s, "exact.lower",
-                   "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = %.3g "
-                   "after %d Newton steps%s",
-                   (long long)k + 1, gn, tol(E), E->max_inner,
-                   blo_problem_stochastic(s->p)
-                       ? " (the problem samples its data: each Newton step sees another draw, "
-                         "whose gradient is not 0 at y*; a deterministic lower level suits exact)"
-                       : "");
+  if (gn >= tol(E) && !f64_floor) {
+    if (E->stalled)
+      rt_solver_warn(s, "exact.lower",
+                     "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = "
+                     "%.3g: Newton steps no longer lower it (the rounding of the float data, "
+                     "precision f32); a y_tol above it, or precision f64, stops this warning",
+                     (long long)k + 1, gn, tol(E));
+    else
+      rt_solver_warn(s, "exact.lower",
+                     "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = "
+                     "%.3g after %d Newton steps%s",
+                     (long long)k + 1, gn, tol(E), E->max_inner,
+                     blo_problem_stochastic(s->p)
+                         ? " (the problem samples its data: each Newton step sees another "
+                           "draw, whose gradient is not 0 at y*; a deterministic lower level "
+                           "suits exact)"
+                         : "");
+  }
   rt_upper_grads(s);
   build_hessian(s, E, s->y);
   rt_copy(n, s->b, s->v);

@@ -174,7 +174,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
   if (indefinite > 0)
     return phi_not(out, "g is not strongly convex in y: the lower Hessian was not positive "
                         "definite on Newton's way to y*(x)");
-  double y_tol = s->lower_tol > 0 ? s->lower_tol : rt_solver_num(s, "y_tol");
+  double y_tol = s->lower_tol; /* y_tol as the solve applied it (set by diag_y above) */
   /* at the rounding floor of grad_y g's terms (f64) or of the float data (f32), above y_tol,
    * y*(x) is as good as it gets: |y*| ~ 1e6 stalled at 2.3e-10 > 1e-10, and phi was "not
    * computed" on a Hessian of eigenvalues 0.7 to 3.6 */
