@@ -50,10 +50,10 @@ typedef struct Line {
  * all, and '1,2,3\r4,5,6\r' was "a header line but no numbers" (a field '3\r4' is no number).
  * A CR before the newline (CRLF) or at the end of the file is a blank, as before. */
 static bool cr_inside(const Line *ln) {
+  /* the first CR decides: any later one is among what follows it */
   const char *cr = memchr(ln->s, '\r', (size_t)(ln->e - ln->s));
-  for (; cr; cr = memchr(cr + 1, '\r', (size_t)(ln->e - cr - 1)))
-    for (const char *q = cr + 1; q < ln->e; q++)
-      if (!is_blank(*q)) return true;
+  for (const char *q = cr ? cr + 1 : ln->e; q < ln->e; q++)
+    if (!is_blank(*q)) return true;
   return false;
 }
 
