@@ -77,6 +77,9 @@ OptSink api_opt_sink(bloc_problem *p, const char *label);
 /* How messages name p's defines (bloc_define): "define", or `given` ("-D": the bloc command's,
  * driver/api_cmd.c). */
 void api_set_defs_given(bloc_problem *p, const char *given);
+/* The last bloc_define's value as its caller wrote it (the command line's -D NAME=TEXT), so
+ * that a nonzero number too small for a double, which reads as 0, is named in a warning. */
+void api_define_text(bloc_problem *p, const char *text);
 /* A NULL argument `arg` of `fn` (not the handle p): a "usage" error replacing p's diagnostics
  * (those of an earlier call stayed, and looked like this call's); returns BLOC_ERR_INPUT. */
 int api_null_arg(bloc_problem *p, const char *fn, const char *arg);

@@ -157,6 +157,10 @@ int bloc_problem_new(bloc_problem **out) {
 
 void api_set_defs_given(bloc_problem *p, const char *given) { p->defs_given = given; }
 
+void api_define_text(bloc_problem *p, const char *text) {
+  if (p->ndefs > 0 && !p->defs[p->ndefs - 1].text) p->defs[p->ndefs - 1].text = dup_or_die(text);
+}
+
 /* A bound sparse matrix, the problem's own copy (NULL is fine). */
 static void drop_csr(RtCsr *m) {
   rt_csr_free(m);
@@ -172,7 +176,10 @@ void bloc_problem_free(bloc_problem *p) {
   if (!p) return;
   api_begin(p, NULL);
   blo_compiled_free(p->c);
-  for (int i = 0; i < p->ndefs; i++) free((char *)p->defs[i].name);
+  for (int i = 0; i < p->ndefs; i++) {
+    free((char *)p->defs[i].name);
+    free((char *)p->defs[i].text);
+  }
   free(p->defs);
   for (int i = 0; i < p->nbind; i++) drop_binding(&p->bind[i]);
   free(p->bind);
@@ -209,7 +216,7 @@ int bloc_define(bloc_problem *p, const char *name, double value) {
   SemaDefine *defs = realloc(p->defs, sizeof *defs * (size_t)(p->ndefs + 1));
   if (!defs) return api_end(p, BLOC_ERR_MEMORY);
   p->defs = defs;
-  p->defs[p->ndefs++] = (SemaDefine){dup_or_die(name), value};
+  p->defs[p->ndefs++] = (SemaDefine){dup_or_die(name), value, NULL};
   return api_end(p, BLOC_OK);
 }
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api_int.h" /* api_set_defs_given */
+#include "api_int.h" /* api_set_defs_given, api_define_text */
 
 static void print_diag(void *user, const bloc_diag *d) {
   static const char *const sev[] = {"error", "warning", "note"};
@@ -30,8 +30,10 @@ int api_cmd_compile(const CmdArgs *a, ApiCmdPrint *pr, bloc_problem **out) {
   bloc_set_diag_handler(p, print_diag, pr);
   int rc = BLOC_OK;
   api_set_defs_given(p, "-D"); /* messages name them as typed */
-  for (int i = 0; i < a->ndefs && rc == BLOC_OK; i++)
+  for (int i = 0; i < a->ndefs && rc == BLOC_OK; i++) {
     rc = bloc_define(p, a->defs[i].name, a->defs[i].value);
+    if (rc == BLOC_OK && a->defs[i].text) api_define_text(p, a->defs[i].text);
+  }
   if (rc == BLOC_OK) rc = bloc_set_backend(p, a->backend == BLO_BACKEND_JIT ? "jit" : "interp");
   if (rc == BLOC_OK && a->seed_set) rc = bloc_set_seed(p, a->seed);
   if (rc == BLOC_OK && a->precision_set)

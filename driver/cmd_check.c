@@ -34,6 +34,7 @@ bool driver_parse_define(const char *arg, SemaDefine *out) {
   }
   out->name = arg; /* NUL at '=' is added by the caller's copy below */
   out->value = v;
+  out->text = eq + 1;
   return true;
 bad:
   fprintf(stderr, "bloc: error: malformed -D '%s': expected NAME=NUMBER, e.g. -D n=100\n", arg);

@@ -52,7 +52,7 @@ static int add_define(CmdArgs *a, const char *text) {
   if (!name) exit(3);
   memcpy(name, text, len);
   name[len] = '\0';
-  a->defs[a->ndefs++] = (SemaDefine){name, d.value};
+  a->defs[a->ndefs++] = (SemaDefine){name, d.value, d.text};
   return 0;
 }
 

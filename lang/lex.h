@@ -17,5 +17,8 @@ LexState *lex_open(Arena *a, Diag *d, uint32_t file);
  * *loc (its span). */
 int lex_next(LexState *ls, PARSE_STYPE *val, Span *loc);
 void lex_close(LexState *ls);
+/* True when `text`, a decimal number that strtod read as `v`, names a nonzero value too small
+ * for a double, so that it reads as 0 (1e-400): the lexer and -D warn of it. */
+bool lex_underflows(const char *text, double v);
 
 #endif

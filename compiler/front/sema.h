@@ -12,6 +12,7 @@
 typedef struct SemaDefine {     /* -D NAME=VALUE */
   const char *name;
   double value;
+  const char *text;             /* VALUE as written (NULL from the C API): 1e-400 reads as 0 */
 } SemaDefine;
 
 typedef struct SemaOption {     /* one resolved `solve` option */

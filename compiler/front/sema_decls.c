@@ -6,6 +6,7 @@
 
 #include "rt_methods.h"
 #include "front/sema_int.h"
+#include "lex.h"
 
 static void check_const(Sema *S, AstDecl *d) {
   ECtx c = {.kind = CTX_CONST, .decl = d, .whole = d->init};
@@ -28,6 +29,9 @@ static void check_const(Sema *S, AstDecl *d) {
       S->def_used[i] = true;
       d->const_val = S->defs[i].value;
       d->overridden_by = S->defs_given;
+      if (S->defs[i].text && lex_underflows(S->defs[i].text, S->defs[i].value))
+        diag_warning(S->diag, SPAN_NONE, "%s '%s=%s': number '%s' is too small for a double and "
+                     "reads as 0", S->defs_given, d->name, S->defs[i].text, S->defs[i].text);
       ok = true; /* the override replaces a broken value too */
     }
   d->failed = !ok;
