@@ -297,6 +297,14 @@ static const struct { const char *method, *key; double value; const char *why; }
   {"soba", "inner_steps", 1, "updates y, v and x jointly, one step each per outer step"},
 };
 
+RT_API bool rt_method_tunable_option(const RtMethodSpec *m, const char *key) {
+  if (!rt_method_option(m, key) || rt_method_unused_option(m, key)) return false;
+  for (size_t i = 0; i < sizeof fixed_opts / sizeof fixed_opts[0]; i++)
+    if (strcmp(fixed_opts[i].method, m->name) == 0 && strcmp(fixed_opts[i].key, key) == 0)
+      return false;
+  return true;
+}
+
 /* Unrolled methods name their loop r / inner_lr; the common names are aliases. */
 static const char *const unrolled_aliases[][2] = {{"inner_steps", "r"}, {"y_step", "inner_lr"}};
 #define NALIASES (sizeof unrolled_aliases / sizeof unrolled_aliases[0])

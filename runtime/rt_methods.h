@@ -77,6 +77,9 @@ RT_API const char *rt_method_option_near(const RtMethodSpec *m, const char *key)
 /* Why method m has no use for option `key` although its table lists it (exact: y_step and
  * inner_steps), or NULL when the option is used. */
 RT_API const char *rt_method_unused_option(const RtMethodSpec *m, const char *key);
+/* Whether the user can change option `key` of m: m lists it, uses it, and takes more than one
+ * value of it (soba's inner_steps is 1 only): what a hint may tell the user to raise. */
+RT_API bool rt_method_tunable_option(const RtMethodSpec *m, const char *key);
 /* Whether m solves the lower level by Newton's method rather than by gradient steps (exact):
  * it has no y_step to halve, report or check against. */
 RT_API bool rt_method_newton_lower(const RtMethodSpec *m);

@@ -23,6 +23,7 @@
 #include "rt_output.h"
 #include "rt_progress.h"
 #include "rt_solver.h"
+#include "rt_unroll.h"
 
 /* The signal that asked the run to stop (SIGINT for rt_request_stop), or 0. */
 static volatile sig_atomic_t stop_flag;
@@ -425,6 +426,14 @@ static const char *estimate_hint(const RtMethodSpec *m) {
   return "its v follows A^-1 b one step at a time: a smaller x_step lets it keep up";
 }
 
+/* What lets a lower loop lagging behind x keep up, by the options m has: soba and hjfbio were
+ * told to raise inner_steps, which they refuse (one joint step an outer step). */
+static const char *keep_up_hint(const RtMethodSpec *m) {
+  return rt_method_tunable_option(m, "inner_steps")
+             ? "raise inner_steps, or y_step up to 2/L"
+             : "raise y_step (up to 2/L), or lower x_step so that x moves more slowly";
+}
+
 /* Where the exact hypergradient costs too much (check_estimate): how far the method's y is
  * from y*(x) at the end, by the length of a Newton step on g from it, H^-1 grad_y g, which is
  * y - y*(x) when g is quadratic in y. A few conjugate-gradient steps from 0 give a lower bound
@@ -433,12 +442,12 @@ static const char *estimate_hint(const RtMethodSpec *m) {
  * example (LancBiO on a lower Hessian of condition 2e4, y_step = 1/L) ended with |d| = 3e-6
  * where |grad phi| = 0.0101, its y 87% of |y*(x)| away, and only a warning that more
  * outer_steps would help. */
-static void check_lower_lag(Run *r, double run_flops) {
+static void check_lower_lag(Run *r, double run) {
   RtSolver *s = r->s;
   const BloProblem *p = s->p;
   int64_t ny = s->ny;
   double hvp = fmax(p->kernel_flops[BLO_K_HVP_YY], 1.0);
-  int steps = (int)fmin(100.0, floor(fmax(2e8, 0.05 * run_flops) / hvp));
+  int steps = (int)fmin(100.0, floor(fmax(2e8, 0.05 * run) / hvp));
   const double *y = r->dw.val.y, *gy = r->dw.gy;
   if (steps < 10 || !rt_all_finite(ny, y) || !rt_all_finite(ny, gy)) return;
   double t0 = now();
@@ -458,11 +467,31 @@ static void check_lower_lag(Run *r, double run_flops) {
                    "the run ended with its y far from y*(x): a Newton step on g from it is at "
                    "least %.3g long, against |y| = %.3g and |y*(x)| ~ %.3g, so the method's "
                    "hypergradient estimate (|d| = %.3g) may be far from that of f(x, y*(x)); "
-                   "the lower loop does not keep up: raise inner_steps or y_step (up to 2/L), "
-                   "and check with `bloc eval --what grad_phi` at the saved x",
-                   lag, yn, ysn, s->hg_norm);
+                   "the lower loop does not keep up: %s; check with `bloc eval --what "
+                   "grad_phi` at the saved x",
+                   lag, yn, ysn, s->hg_norm, keep_up_hint(s->opt.method));
   rt_mem_free(buf);
   r->res->t_diag += now() - t0;
+}
+
+/* The flops of the run's oracle calls, by the kernels' counts (the same on every MPI rank). */
+static double run_flops(const RtSolver *s) {
+  static const int kernel_of[RT_CALL_NKINDS] = {
+      [RT_CALL_F] = BLO_K_F,           [RT_CALL_G] = BLO_K_G,
+      [RT_CALL_GRAD_F] = BLO_K_GRAD_F, [RT_CALL_GRAD_G] = BLO_K_GRAD_Y_G,
+      [RT_CALL_HVP] = BLO_K_HVP_YY,    [RT_CALL_MIXED] = BLO_K_HVP_XY};
+  double run = 0;
+  for (int k = 0; k <= RT_CALL_MIXED; k++)
+    run += (double)s->o.calls[k] * s->p->kernel_flops[kernel_of[k]];
+  return run;
+}
+
+/* Whether `times` exact hypergradients (rt_phi_exact: a Newton solve of ny Hessian-vector
+ * products a step, a dense solve) fit the end-of-run checks' budget: ny within the dense limit,
+ * the products within a tenth of the run's flops or 2e8. */
+static bool phi_cheap(const RtSolver *s, double run, int times) {
+  double hvp = fmax(s->p->kernel_flops[BLO_K_HVP_YY], 1.0);
+  return s->ny <= RT_HG_DENSE_MAX && 6.0 * times * (double)s->ny * hvp <= fmax(2e8, 0.1 * run);
 }
 
 /* At the end of a run that stopped on its steps or tol: the exact hypergradient at the final x
@@ -485,14 +514,8 @@ static void check_estimate(Run *r) {
       blo_problem_stochastic(p) || m->unrolled || rt_method_newton_lower(m) ||
       rt_method_random_estimate(&s->opt) || !r->cfg->check_estimate)
     return;
-  static const int kernel_of[RT_CALL_NKINDS] = {
-      [RT_CALL_F] = BLO_K_F,           [RT_CALL_G] = BLO_K_G,
-      [RT_CALL_GRAD_F] = BLO_K_GRAD_F, [RT_CALL_GRAD_G] = BLO_K_GRAD_Y_G,
-      [RT_CALL_HVP] = BLO_K_HVP_YY,    [RT_CALL_MIXED] = BLO_K_HVP_XY};
-  double run = 0, hvp = fmax(p->kernel_flops[BLO_K_HVP_YY], 1.0);
-  for (int k = 0; k <= RT_CALL_MIXED; k++)
-    run += (double)s->o.calls[k] * p->kernel_flops[kernel_of[k]];
-  if (s->ny > RT_HG_DENSE_MAX || 6.0 * (double)s->ny * hvp > fmax(2e8, 0.1 * run)) {
+  double run = run_flops(s);
+  if (!phi_cheap(s, run, 1)) {
     check_lower_lag(r, run);
     return;
   }
@@ -537,8 +560,8 @@ static void check_estimate(Run *r) {
     char lagging[256];
     snprintf(lagging, sizeof lagging,
              "its y is far from y*(x) (|y - y*(x)| = %.3g x max(1, |y*(x)|)): the lower loop "
-             "does not keep up with x; raise inner_steps, or y_step up to 2/L",
-             rt_nrm2(ny, ystar) / fmax(1.0, ns));
+             "does not keep up with x; %s",
+             rt_nrm2(ny, ystar) / fmax(1.0, ns), keep_up_hint(m));
     rt_solver_warn(s, "run.estimate",
                    "the run ended with the method's hypergradient estimate at |d| = %.3g, but "
                    "the exact %s at its x is %.3g (y*(x) by Newton, a dense solve): x is not "
@@ -548,6 +571,80 @@ static void check_estimate(Run *r) {
     res->t_diag += now() - t0;
   }
   rt_mem_free(buf);
+}
+
+/* The exact hypergradient that a random estimate stands for, at x, as a stationarity measure
+ * (the projected-gradient norm when x is constrained): phi's (rt_phi_exact) for BSA and TTSA,
+ * the unrolled problem's (rt_unroll_exact, as q = 1 draws it) for UFOM. gbuf is scratch [nx].
+ * NaN when it cannot be had (rt_phi_exact's reasons). Diagnostic oracle calls only. */
+static double random_target(Run *r, const double *x, double *gbuf) {
+  RtSolver *s = r->s;
+  if (!s->opt.method->unrolled) {
+    RtPhi phi;
+    RtPhiAt at = {.x = x, .sharded = r->cfg->sharded};
+    return rt_phi_exact(s->p, &at, &phi) == 0 ? phi.grad_norm : NAN;
+  }
+  RtUnroll *u = s->state; /* ufom's state starts with its RtUnroll */
+  uint64_t extra = u->extra_steps; /* the run's count, in its stats */
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  RtDraw key = rt_oracle_draw(&s->o);
+  rt_unroll_forward(s, u, key, x, gbuf);
+  rt_unroll_exact(s, u, key, x, gbuf);
+  rt_oracle_set_diag(&s->o, prev);
+  u->extra_steps = extra;
+  double n = rt_xstep_stationarity(&s->xs, x, gbuf);
+  return isfinite(n) ? n : NAN;
+}
+
+/* After a run of outer_steps steps on a random estimate (UFOM with q < 1, BSA, TTSA) of a
+ * deterministic problem, whose |d| is one draw's and so says nothing of stationarity
+ * (check_progress and check_estimate leave it out): the exact hypergradient the estimate
+ * stands for, at the final x against the start. A biased or unsettled run ended far off with
+ * status 0 and no word: BSA at x = 0.466 where x* = 1.001 (its 10 Neumann terms on a lower
+ * Hessian of condition 1000), TTSA at 0.853; UFOM with x_decay = 0.6 48% from the unrolled
+ * optimum, f still falling. Warns when the end's is over 5% of the start's. Only where
+ * cheap (phi_cheap, or the unrolled loop twice within a tenth of the run's flops or 2e8). */
+static void check_random_estimate(Run *r) {
+  RtSolver *s = r->s;
+  const RtMethodSpec *m = s->opt.method;
+  const RtResult *res = r->res;
+  if (res->stop != RT_STOP_STEPS || res->steps == 0 || !rt_method_random_estimate(&s->opt) ||
+      blo_problem_stochastic(s->p) || !r->cfg->check_estimate)
+    return;
+  double run = run_flops(s);
+  if (m->unrolled) {
+    const RtUnroll *u = s->state;
+    double per = s->p->kernel_flops[BLO_K_GRAD_Y_G] + s->p->kernel_flops[BLO_K_HVP_YY] +
+                 s->p->kernel_flops[BLO_K_HVP_XY];
+    double replay = u->mode == RT_UNROLL_RECOMPUTE ? 0.5 * u->r : 1.0;
+    if (2.0 * u->r * (1.0 + replay) * per > fmax(2e8, 0.1 * run)) return;
+  } else if (!phi_cheap(s, run, 2)) {
+    return;
+  }
+  double t0 = now();
+  double *g = rt_mem_calloc((size_t)s->nx, sizeof(double));
+  if (!g) return; /* a check left out, not a failure of the run */
+  double end = random_target(r, s->x, g), start = random_target(r, r->x_start, g);
+  rt_mem_free(g);
+  r->res->t_diag += now() - t0;
+  if (!(end > 0.05 * start) || !(end > 1e-9 * fmax(1.0, start))) return;
+  const char *what = !s->xs.constrained ? m->unrolled ? "|gradient|" : "|grad phi|"
+                     : m->unrolled       ? "projected gradient |x - P(x - gradient)|"
+                                         : "projected gradient |x - P(x - grad phi)|";
+  char share[64] = "";
+  if (start > 0) snprintf(share, sizeof share, "%.0f%% of ", 100 * end / start);
+  char hint[200];
+  if (m->unrolled)
+    snprintf(hint, sizeof hint, "%sq = 1 draws the exact unrolled hypergradient every step",
+             s->x_decay == 0 ? "a decaying step (x_decay > 0, e.g. 0.6) lets x settle; " : "");
+  else
+    snprintf(hint, sizeof hint, "%s", estimate_hint(m));
+  rt_solver_warn(s, "run.random_estimate",
+                 "the run ended where the exact %s %sis %.3g, %sthe start's (%.3g): x is not "
+                 "stationary, and the method's random estimate (|d| = %.3g, one draw's) does "
+                 "not show it; more outer_steps help when f is still falling, else %s",
+                 what, m->unrolled ? "of the unrolled problem (f after r inner steps) " : "",
+                 end, share, start, s->hg_norm, hint);
 }
 
 /* y_step = auto: a new estimate before step k (rt_ystep.h), announced when it changed
@@ -1231,6 +1328,7 @@ outputs_checked:
   check_progress(r);
   check_settled(r);
   check_estimate(r);
+  check_random_estimate(r);
   print_new_warnings(r);
   progress(r, done, true);
   res->saved_best = res->best_step >= 0 &&
