@@ -383,6 +383,12 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   cfg->on_trace_ctx = r;
   cfg->on_message = on_message;
   cfg->on_message_ctx = p;
+  /* the options' and the method's warnings, for the JSON: at most half its room, the rest
+   * left to the run's own */
+  const char *given[RT_MAX_WARNINGS / 2];
+  for (int i = 0; i < p->ndiags && cfg->ngiven_warnings < RT_MAX_WARNINGS / 2; i++)
+    if (p->diags[i].severity == BLOC_WARNING) given[cfg->ngiven_warnings++] = p->diags[i].message;
+  cfg->given_warnings = given;
   p->category = "run";
   api_flush(p); /* warnings about the options come before the solve's progress */
   console_print(p, &con);

@@ -1197,6 +1197,10 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
     goto done;
   }
   RtSolver *s = r->s;
+  for (int i = 0; i < cfg->ngiven_warnings; i++) { /* shown already: only for the JSON */
+    rt_solver_warn(s, cfg->given_warnings[i], "%s", cfg->given_warnings[i]);
+    s->warn[s->nwarn - 1].printed = true;
+  }
   /* y0 = Phi(x0) was computed from the x0 the program (or --init-x) gave, and the run starts
    * from its projection: the lower start must be Phi(P(x0)), which may differ wildly (log(s)
    * at s0 = 0 of `s >= 0.5` is -inf). Here, not in the solver's setup, so that a sharded

@@ -92,6 +92,13 @@ typedef struct RtRunConfig {
    * converged, a biased estimate) reached no one. NULL: none. */
   void (*on_message)(void *ctx, const char *kind, const char *text);
   void *on_message_ctx;
+  /* Warnings about the run given before it (its options, the method on this program: fom
+   * ignoring how y*(x) moves), already shown with the program's diagnostics: the result JSON
+   * lists them first, as it does the run's own, for scripts that read only the JSON (a fom
+   * run that stayed at its start with |d| = 0 looked converged there). Not copied: they must
+   * outlive the run. */
+  const char *const *given_warnings;
+  int ngiven_warnings;
   /* What happened before the run, for the result JSON's "compile" object (bloc run fills it;
    * a negative t_data leaves the object out): seconds in the data stage and in compiling
    * (parse, derive, code generation), how many of the JIT's compile parts there were and
