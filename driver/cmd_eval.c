@@ -108,6 +108,14 @@ int cmd_eval(int argc, char **argv) {
     st = bloc_eval_at(p, what, xpath ? x : NULL, ypath ? y : NULL, vpath ? v : NULL, &e);
     if (!e) rc = api_cmd_exit(st, 0);
   }
+  /* a request that cannot be met (phi of a problem that samples its data) is a user error:
+   * no JSON (it printed the header and the other items, then exited 1); a numerical failure
+   * keeps what was computed, with null where it failed */
+  if (e && st == BLOC_ERR_INPUT) {
+    rc = api_cmd_exit(st, 0);
+    bloc_eval_free(e);
+    e = NULL;
+  }
   if (e) {
     bool first = true;
     printf("{");
