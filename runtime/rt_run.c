@@ -50,7 +50,10 @@ static void install_stop_handlers(bool installed[], struct sigaction old[]) {
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND; /* a second signal acts as usual (a second Ctrl-C kills) */
+    /* a second signal acts as usual (a second Ctrl-C kills), but for SIGPIPE: once the
+     * progress stream's reader went away, every later line to it raises another, and the
+     * first of them, the next progress line, killed the run before it saved anything */
+    sa.sa_flags = stop_signals[i] == SIGPIPE ? 0 : SA_RESETHAND;
     installed[i] = sigaction(stop_signals[i], &sa, &old[i]) == 0;
   }
 }

@@ -93,6 +93,14 @@ if ! ignored 13; then
   grep -q '"stop_reason": "interrupted"' out.json || bad "a closed pipe: no result JSON"
   grep -q "Broken pipe" err && bad "a closed pipe is reported as an error: $(cat err)"
   rm -f rc.txt
+  # ... and the progress stream's pipe closed (`2>&1 >log | head`): its next line raised a
+  # second SIGPIPE, which killed the run (141 by the signal, no results written)
+  previous
+  { sleep 0.3; "$bloc" run "$blo" --set outer_steps=3000000 --out out.json 2>&1 >/dev/null
+    echo $? >rc.txt; } | true
+  [ "$(cat rc.txt)" = 141 ] || bad "a closed progress pipe: exit $(cat rc.txt), not 141"
+  grep -q '"stop_reason": "interrupted"' out.json || bad "a closed progress pipe: no result JSON"
+  rm -f rc.txt
 fi
 
 # ... and a file-size limit (ulimit -f): a write error, status 1, the old file kept; bloc was
