@@ -184,6 +184,7 @@ static int run_settings(bloc_problem *p, const bloc_options *o, RunSettings *rs)
   }
   /* an output must not replace an input: named as the setting, or bloc run's flag */
   bool cli = strcmp(rs->label, "--set") == 0;
+  if (cli) cfg->keep_best = "--keep best";
   const char *const files[][3] = {{"trace_file", "--trace", cfg->trace_path},
                                   {"result_file", "--out", cfg->out_path},
                                   {"x_file", "--save-x", cfg->save_x_path},

@@ -524,6 +524,7 @@ static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv
     RtRunConfig cfg;
     rt_run_config_init(&cfg);
     cfg.trace_path = trace;
+    cfg.keep_best = "bloc run --keep best"; /* compare keeps each method's last point */
     cfg.quiet = cmp->quiet;
     cfg.silent = !speaker;
     cfg.sharded = cmp->sharded;

@@ -338,6 +338,11 @@ static bool tol_reached(Run *r) {
   return gy < s->tol;
 }
 
+/* How this caller asks to keep the best point (the library's said "--keep best" too). */
+static const char *keep_best(const Run *r) {
+  return r->cfg->keep_best ? r->cfg->keep_best : "keep = best";
+}
+
 /* After a run of outer_steps steps on a deterministic estimate: warn when the largest |d| of the
  * trace points in the second half of the run is over half the largest in the first half, unless
  * the run ends far below it or at the rounding floor. A run that converges lowers it by far
@@ -379,8 +384,9 @@ static void check_progress(Run *r) {
   if (r->seg0 > 0)
     snprintf(since, sizeof since, " since its last recovery (step %lld)", (long long)r->seg0);
   if (res->best_step > 0 && res->best_hypergrad_norm < s->hg_norm)
-    snprintf(best, sizeof best, "; --keep best saves the best trace point (step %lld, "
-             "|hypergradient| %.3g)", (long long)res->best_step, res->best_hypergrad_norm);
+    snprintf(best, sizeof best, "; %s saves the best trace point (step %lld, "
+             "|hypergradient| %.3g)", keep_best(r), (long long)res->best_step,
+             res->best_hypergrad_norm);
   rt_solver_warn(s, "run.not_converging",
                  "the run has not converged%s: |hypergradient| reached %.3g at trace points of "
                  "its second half, %s (%.3g at the end); a smaller x_step helps when it "
@@ -412,9 +418,9 @@ static void check_settled(Run *r) {
   rt_solver_warn(s, "run.not_settled",
                  "the run has not settled: its hypergradient estimate is random, and the "
                  "final f (%.6g) is above the best trace point's (%.6g at step %lld) by %.0f%% "
-                 "of the way down from the start's (%.6g); %s--keep best saves the best trace "
-                 "point",
-                 f, best, (long long)res->best_step, 100 * (f - best) / drop, r->f0, decay);
+                 "of the way down from the start's (%.6g); %s%s saves the best trace point",
+                 f, best, (long long)res->best_step, 100 * (f - best) / drop, r->f0, decay,
+                 keep_best(r));
 }
 
 /* How to make an implicit method's estimate of grad phi closer, by the options it has. */

@@ -65,6 +65,9 @@ typedef struct RtRunConfig {
   const char *save_x_path;  /* final x, one %.17g number per line, or NULL */
   const char *save_y_path;  /* final y, likewise, or NULL */
   RtKeep keep;              /* which iterate the saved vectors hold (default RT_KEEP_AUTO) */
+  /* How warnings tell the caller to keep the best point: bloc run's "--keep best"; NULL: the
+   * run setting's "keep = best" (the C API's bloc_options_run, Python's solve(keep=...)). */
+  const char *keep_best;
   bool quiet;               /* no progress and no warnings (errors are still printed) */
   bool silent; /* nothing printed at all, errors included (they are in RtResult.message):
                   for library callers; implies quiet */

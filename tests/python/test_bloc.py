@@ -350,7 +350,8 @@ class Errors(unittest.TestCase):
             p.solve()
         msgs = [str(x.message) for x in w if issubclass(x.category, bloc.BlocWarning)]
         self.assertTrue(any("the run has not converged" in m and
-                            m.endswith(")") and "--keep best saves" in m for m in msgs), msgs)
+                            m.endswith(")") and "keep = best saves" in m and
+                            "--keep" not in m for m in msgs), msgs)  # the setting, not the flag
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
             p.solve(quiet=True)
