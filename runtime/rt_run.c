@@ -139,6 +139,7 @@ typedef struct Run {
    * the run since seg0, its start or its last recovery (0: none there) */
   double hg_early, hg_late;
   double hg_q2; /* ... and in its second quarter: the first half past an early transient */
+  double f_early, f_late; /* the largest f of the trace points in either half, likewise */
   double hg_first; /* the segment's first nonzero |d| (soba's first d is 0 when v = 0) */
   double hg_steps_early; /* the largest |d| of the steps (traced or not) in its first half */
   int64_t seg0;
@@ -312,8 +313,10 @@ static void trace_point(Run *r, int64_t step) {
     if (r->cfg->on_trace(r->cfg->on_trace_ctx, r->row, rt_trace_ncols(s->p))) r->cancel = true;
   }
   r->last_trace = step;
-  double *half = 2 * (step - r->seg0) <= r->K - r->seg0 ? &r->hg_early : &r->hg_late;
+  bool early = 2 * (step - r->seg0) <= r->K - r->seg0;
+  double *half = early ? &r->hg_early : &r->hg_late, *fhalf = early ? &r->f_early : &r->f_late;
   if (step > r->seg0 && !(s->hg_norm <= *half)) *half = s->hg_norm;
+  if (step > r->seg0 && isfinite(v->f) && (*fhalf == 0 || v->f > *fhalf)) *fhalf = v->f;
   if (half == &r->hg_early && 4 * (step - r->seg0) > r->K - r->seg0 && !(s->hg_norm <= r->hg_q2))
     r->hg_q2 = s->hg_norm;
   r->res->t_output += now() - t1;
@@ -907,6 +910,7 @@ static bool recover(Run *r, int64_t step) {
    * grows again would else be measured against the blow-up (F2SA on a quadratic of condition
    * 100 recovered at step 479 of 1000, then went from f = 9 to 7e5 with status 0, no word) */
   r->hg_early = r->hg_late = r->hg_first = r->hg_q2 = r->hg_steps_early = 0;
+  r->f_early = r->f_late = 0;
   r->seg0 = step;
   if (restart) { /* the start is the best point again, evaluated with the new y_step */
     res->best_step = -1;
@@ -1035,18 +1039,36 @@ static bool g_diverged(Run *r, int64_t step) {
  * step sees only one point later (the f of the next step's upper gradient). Without it the
  * step count decided the status: ITD whose x doubled each step ended at step 18 with f = 3.4e10
  * and status 0, saving that x, and at step 19 with status 2, saving the best trace point.
- * Fills res->message. */
+ * Also a run that blows up below the bound (below). Fills res->message. */
 static bool final_diverged(Run *r, int64_t done) {
   RtResult *res = r->res;
   double f = r->dw.val.f;
   if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || done == 0) return false;
   if (g_diverged(r, done)) return true;
-  if (!past_bound(r, f, r->f0)) return false;
-  snprintf(res->message, sizeof res->message,
-           "divergence at the final point (outer step %lld): f = %.6g exceeds %g x max(1, |f at "
-           "start| = %.6g)",
-           (long long)done, f, r->cfg->divergence_factor, fabs(r->f0));
-  return true;
+  if (past_bound(r, f, r->f0)) {
+    snprintf(res->message, sizeof res->message,
+             "divergence at the final point (outer step %lld): f = %.6g exceeds %g x max(1, |f "
+             "at start| = %.6g)",
+             (long long)done, f, r->cfg->divergence_factor, fabs(r->f0));
+    return true;
+  }
+  /* Blowing up below the bound: f far above the start's at the end, and the largest f of the
+   * run's second half ten times the first half's (a deterministic f: one draw's may be
+   * heavy-tailed). A run that creeps (a lower level converging from y0) grows by less in its
+   * second half: f ~ k^2 by four times. AmIGO-GD on a lower Hessian of condition 1000 swung
+   * about its minimum ever wider, to f = 2.2e9 from 1 at x = 430690 (x* = 1.001), F2SA to
+   * 8.6e8 (1.8 times more every ten steps), HJFBiO to 2.9e7, all with status 0 and only
+   * warnings. */
+  if (!blo_problem_stochastic(r->s->p) && isfinite(r->f0) && f > 1e3 * fmax(1.0, fabs(r->f0)) &&
+      r->f_early > 0 && r->f_late > 10 * r->f_early) {
+    snprintf(res->message, sizeof res->message,
+             "divergence: f grew from %.6g at the start to %.6g at the final point (outer step "
+             "%lld), its largest in the run's second half (%.6g) over ten times the first "
+             "half's (%.6g)",
+             r->f0, f, (long long)done, r->f_late, r->f_early);
+    return true;
+  }
+  return false;
 }
 
 static int user_error(Run *r, const char *fmt, ...) RT_PRINTF(2, 3);
