@@ -446,25 +446,25 @@ static const char *keep_up_hint(const RtMethodSpec *m) {
              : "raise y_step (up to 2/L), or lower x_step so that x moves more slowly";
 }
 
-/* Where the exact hypergradient costs too much (check_estimate): how far the method's y is
- * from y*(x) at the end, by the length of a Newton step on g from it, H^-1 grad_y g, which is
- * y - y*(x) when g is quadratic in y. A few conjugate-gradient steps from 0 give a lower bound
- * of that length (CG's iterates grow in norm towards the solution's), within a twentieth of
- * the run's flops or 2e8. An implicit method's estimate assumes y = y*(x): the README's
- * example (LancBiO on a lower Hessian of condition 2e4, y_step = 1/L) ended with |d| = 3e-6
- * where |grad phi| = 0.0101, its y 87% of |y*(x)| away, and only a warning that more
- * outer_steps would help. */
-static void check_lower_lag(Run *r, double run) {
+static double run_flops(const RtSolver *s);
+
+/* How far the lower point of the final x (the trace point's y) is from y*(x), by the length of
+ * a Newton step on g from it, H^-1 grad_y g, which is y - y*(x) when g is quadratic in y. A
+ * few conjugate-gradient steps from 0 give a lower bound of that length (CG's iterates grow
+ * in norm towards the solution's), within a twentieth of the run's flops `run` or 2e8.
+ * Whether it is far (over a tenth of max(|y|, |y*(x)|)), with out = {that length, |y|,
+ * |y*(x)|}. Its time counts as diagnostics. */
+static bool lower_lag(Run *r, double run, double out[3]) {
   RtSolver *s = r->s;
   const BloProblem *p = s->p;
   int64_t ny = s->ny;
   double hvp = fmax(p->kernel_flops[BLO_K_HVP_YY], 1.0);
   int steps = (int)fmin(100.0, floor(fmax(2e8, 0.05 * run) / hvp));
   const double *y = r->dw.val.y, *gy = r->dw.gy;
-  if (steps < 10 || !rt_all_finite(ny, y) || !rt_all_finite(ny, gy)) return;
+  if (steps < 10 || !rt_all_finite(ny, y) || !rt_all_finite(ny, gy)) return false;
   double t0 = now();
   double *buf = rt_mem_calloc((size_t)(5 * ny), sizeof(double));
-  if (!buf) return; /* a check left out, not a failure of the run */
+  if (!buf) return false; /* a check left out, not a failure of the run */
   double *v = buf, *rr = v + ny, *pp = rr + ny, *Ap = pp + ny, *ystar = Ap + ny;
   RtCgRun cg = {.b = gy, .max_steps = steps, .rtol = 1e-3, .r = rr, .p = pp, .Ap = Ap};
   bool prev = rt_oracle_set_diag(&s->o, true);
@@ -474,16 +474,49 @@ static void check_lower_lag(Run *r, double run) {
   rt_copy(ny, y, ystar);
   rt_axpy(ny, -1.0, v, ystar);
   double ysn = rt_nrm2(ny, ystar), ref = fmax(yn, ysn); /* |y - H^-1 grad_y g| ~ |y*(x)| */
-  if (res >= 0 && isfinite(lag) && lag > 0.1 * ref && lag > 1e-8 * fmax(1.0, ref))
-    rt_solver_warn(s, "run.lower_lag",
+  rt_mem_free(buf);
+  r->res->t_diag += now() - t0;
+  out[0] = lag, out[1] = yn, out[2] = ysn;
+  return res >= 0 && isfinite(lag) && lag > 0.1 * ref && lag > 1e-8 * fmax(1.0, ref);
+}
+
+/* Where the exact hypergradient costs too much (check_estimate): an implicit method's estimate
+ * assumes y = y*(x), and the README's example (LancBiO on a lower Hessian of condition 2e4,
+ * y_step = 1/L) ended with |d| = 3e-6 where |grad phi| = 0.0101, its y 87% of |y*(x)| away,
+ * and only a warning that more outer_steps would help. */
+static void check_lower_lag(Run *r, double run) {
+  double lag[3];
+  if (lower_lag(r, run, lag))
+    rt_solver_warn(r->s, "run.lower_lag",
                    "the run ended with its y far from y*(x): a Newton step on g from it is at "
                    "least %.3g long, against |y| = %.3g and |y*(x)| ~ %.3g, so the method's "
                    "hypergradient estimate (|d| = %.3g) may be far from that of f(x, y*(x)); "
                    "the lower loop does not keep up: %s; check with `bloc eval --what "
                    "grad_phi` at the saved x",
-                   lag, yn, ysn, s->hg_norm, keep_up_hint(s->opt.method));
-  rt_mem_free(buf);
-  r->res->t_diag += now() - t0;
+                   lag[0], lag[1], lag[2], r->s->hg_norm, keep_up_hint(r->s->opt.method));
+}
+
+/* An unrolled method on a program whose lower start y0 does not use x (a bilevel problem, not
+ * MAML's adaptation from x): where its r inner steps end far from y*(x) (lower_lag, at the
+ * final x), x solves the unrolled problem, f after r steps, not min f(x, y*(x)), and it said
+ * nothing: ITD with its defaults (r = 10, inner_lr = 0.1) ended 31% from x* of a quadratic
+ * whose x* is known, with status 0. */
+static void check_unrolled_lag(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
+      !s->opt.method->unrolled || !(s->opt.method->x_via & RT_X_G) || s->p->init_uses_x ||
+      blo_problem_stochastic(s->p) || !r->cfg->check_estimate) /* fom: warned at compile time */
+    return;
+  double lag[3];
+  if (lower_lag(r, run_flops(s), lag))
+    rt_solver_warn(s, "run.unrolled_lag",
+                   "the run's r inner steps end far from y*(x): a Newton step on g from their "
+                   "last y is at least %.3g long, against |y| = %.3g and |y*(x)| ~ %.3g, so x "
+                   "solves the unrolled problem (f after r = %d steps of inner_lr from y0), not "
+                   "f(x, y*(x)); for the bilevel problem's answer raise r, or inner_lr up to "
+                   "2/L, or use an implicit method (lancbio, aid_cg, ...)",
+                   lag[0], lag[1], lag[2], (int)rt_solver_num(s, "r"));
 }
 
 /* The flops of the run's oracle calls, by the kernels' counts (the same on every MPI rank). */
@@ -1364,6 +1397,7 @@ outputs_checked:
   check_settled(r);
   check_estimate(r);
   check_random_estimate(r);
+  check_unrolled_lag(r);
   print_new_warnings(r);
   progress(r, done, true);
   res->saved_best = res->best_step >= 0 &&
