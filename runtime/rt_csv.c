@@ -324,8 +324,9 @@ RT_API int rt_read_vector_csv(const char *path, const char *what, int64_t n, dou
   Table t;
   RtReadBound bound;
   rt_data_bound(&bound, 1, n, 1, RT_TEXT_PER_VALUE);
-  if (csv_parse(path, &bound, &t, err, errlen)) return -1;
   const char *name = what ? what : "the vector";
+  bound.what = name;
+  if (csv_parse(path, &bound, &t, err, errlen)) return -1;
   int rc = 0;
   if (t.rows > 1 && t.cols > 1)
     rc =

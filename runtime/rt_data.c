@@ -52,6 +52,7 @@ RT_API void rt_data_bound(RtReadBound *b, int rank, int64_t rows, int64_t cols, 
   if (rank == 1) cols = 1;
   rt_data_decl_str(rank, rows, cols, b->decl, sizeof b->decl);
   b->per_value = per_value;
+  b->what = NULL;
   b->max_bytes = SIZE_MAX;
   b->over = 0;
   if (rows < 0 || cols < 0) return; /* RT_ANY: the caller accepts any size */
@@ -63,6 +64,11 @@ RT_API void rt_data_bound(RtReadBound *b, int rank, int64_t rows, int64_t cols, 
 }
 
 RT_API int rt_data_too_large(const char *path, const RtReadBound *b, char *err, size_t errlen) {
+  if (b->what) /* --init-x of another problem's x: "the declaration vector[50]" named none */
+    return rt_data_errf(err, errlen,
+                        "'%s' is too large for %s, a %s: it holds more than %zu bytes, far "
+                        "more numbers than %s has",
+                        path, b->what, b->decl, b->max_bytes, b->what);
   return rt_data_errf(err, errlen,
                       "'%s' is too large for the declaration %s: it holds more than %zu bytes "
                       "(a loader reads at most 1 MiB plus %zu bytes a number)",

@@ -305,6 +305,12 @@ echo 0.5 >x0.csv
 "$bloc" run p.blo --init-x x0.csv --save-x x0.csv --quiet >out 2>err ||
   bad "--init-x F --save-x F: $(cat err)"
 [ "$(cat x0.csv)" != 0.5 ] || bad "--init-x F --save-x F did not save x"
+# --init-x with another problem's much longer x: the message named "the declaration
+# vector[1]" and the loader's byte limits, which the user never wrote
+seq 300000 >long_x.csv
+"$bloc" run p.blo --init-x long_x.csv --quiet >out 2>err && bad "--init-x long_x.csv: ran"
+grep -q "'long_x.csv' is too large for x, a vector\[.*\]: it holds more than .* bytes, far more" \
+  err || bad "--init-x long_x.csv: $(cat err)"
 # the emitted solver refuses it too: its --save-x d.csv replaced the data it loads
 "$bloc" emit-c p.blo -o in_solver.c && ${CC:-cc} -std=c99 -O0 in_solver.c -o in_solver -lm \
   2>err || bad "the solver of p.blo does not build: $(head -3 err)"
