@@ -22,6 +22,19 @@ def _pandas():
         return None
 
 
+# The result JSON's integer fields (steps, best_step, seed, counts): ints, as the JSON has them
+# (r.steps was 3.0); the C API hands every field over as a double.
+_INT_FIELDS = ("steps", "best_step", "seed", "warnings", "recoveries", "signal")
+
+
+def _counts(name):
+    return name in _INT_FIELDS or name.startswith(("calls_", "diag_calls_"))
+
+
+def _as_int(v):
+    return int(v) if v == v and abs(v) != float("inf") and v == int(v) else v
+
+
 class Result:
     """What a solve reached. Attributes: x, y, best_x, best_y (NumPy arrays), trace (a pandas
     DataFrame when pandas is importable, else trace_array), trace_array (a NumPy structured
@@ -48,7 +61,8 @@ class Result:
         for i in range(L.bloc_result_field_count(handle)):
             name = L.bloc_result_field(handle, i)
             if L.bloc_result_get(handle, name, ctypes.byref(v)) == _lib.OK:
-                self.fields[t(name)] = v.value
+                key = t(name)
+                self.fields[key] = _as_int(v.value) if _counts(key) else v.value
         rows, cols = L.bloc_result_trace_rows(handle), L.bloc_result_trace_cols(handle)
         self.trace_columns = [t(L.bloc_result_trace_column(handle, j)) for j in range(cols)]
         table = _vector(L.bloc_result_trace(handle), rows * cols).reshape(rows, cols)

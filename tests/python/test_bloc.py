@@ -153,6 +153,11 @@ class HyperCleaning(unittest.TestCase):
         self.assertEqual(r.method, "lancbio")
         self.assertEqual(r.steps, 20)
         self.assertEqual(r["steps"], 20)
+        # integers as in the result JSON (r.steps was 20.0); reports and values stay floats
+        for k in ("steps", "seed", "best_step", "warnings", "calls_grad_f"):
+            self.assertIs(type(r[k]), int, k)
+        self.assertIs(type(r.f), float)
+        self.assertIs(type(r.val_acc), float)
         self.assertIn("val_acc", r)
         self.assertEqual(r.status, 0)
         self.assertIn("hc_small", r.summary)
