@@ -346,6 +346,13 @@ static const char *keep_best(const Run *r) {
   return r->cfg->keep_best ? r->cfg->keep_best : "keep = best";
 }
 
+/* Whether |d| (late, the largest of the second half) sits at the rounding floor: a fall of
+ * 1e-9 from the first |d| or the first half's (early) with doubles, 1e-5 with float data. */
+static bool at_floor(const Run *r, double late, double early) {
+  double floor = r->s->p->precision == BLO_PREC_F32 ? 1e-5 : 1e-9;
+  return late <= floor * fmax(r->hg_first, early);
+}
+
 /* After a run of outer_steps steps on a deterministic estimate: warn when the largest |d| of the
  * trace points in the second half of the run is over half the largest in the first half, unless
  * the run ends far below it or at the rounding floor. A run that converges lowers it by far
@@ -371,13 +378,28 @@ static void check_progress(Run *r) {
    * compared 0.99 with 2.69 and said nothing */
   bool quarter = !untraced && r->hg_q2 > 0 && late > 0.5 * r->hg_q2 && !(late > 0.5 * early);
   if (quarter) early = r->hg_q2;
+  /* a tol below the rounding floor, never met: the not-converging hint (a smaller x_step)
+   * would be wrong, and saying nothing left the unmet tol unexplained (ridge regression at
+   * precision f32 stalled at |d| ~ 5e-8 from 1.2 with tol = 1e-9) */
+  if (s->tol > 0 && late > 0 && at_floor(r, late, early)) {
+    bool f32 = s->p->precision == BLO_PREC_F32;
+    rt_solver_warn(s, "run.tol_floor",
+                   "tol = %g was not reached: |hypergradient| fell from %.3g to the rounding "
+                   "floor of %s, about %.3g (the largest of the run's second half), and stayed "
+                   "there (|grad_y g| = %.3g at the end; tol needs both below it); %s",
+                   s->tol, fmax(r->hg_first, early),
+                   f32 ? "float data (precision f32)" : "double arithmetic", late,
+                   r->dw.val.gy_norm,
+                   f32 ? "use precision f64, or a tol above the floor" : "set tol above it");
+    return;
+  }
   if (!(early > 0 && late > 0.5 * early && late > 1e-12)) return;
   /* Converged all the same: |d| came down by three orders of magnitude from the second half's
    * largest by the end (x escaping a maximum of phi, or reaching a bound, where its projected
    * step is 0), or all of it sat at the rounding floor of the first step's (exact, converged
    * before the first trace point: 1.4e-12 against 1.45e-12). These warned "a smaller x_step
    * helps" on runs that had converged. */
-  if (s->hg_norm <= 1e-3 * late || late <= 1e-9 * fmax(r->hg_first, early)) return;
+  if (s->hg_norm <= 1e-3 * late || at_floor(r, late, early)) return;
   char best[128] = "", since[64] = "", first[96];
   snprintf(first, sizeof first,
            untraced  ? "%.3g at the steps of its first half (no trace point there)"
