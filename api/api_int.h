@@ -49,6 +49,7 @@ struct bloc_problem {
   bool precision_set; /* bloc_set_precision; else the program's option */
   BloPrecision precision;
   bool y0_given; /* bloc_set_start gave y: kept when the solve projects x0 */
+  bool blas_by_size; /* the bloc command's: OpenBLAS on one thread for small kernels */
   ApiBinding *bind;
   int nbind;
   char *summary;

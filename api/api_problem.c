@@ -512,6 +512,23 @@ static int split_methods(bloc_problem *p, const char *list, char *buf, const cha
   }
 }
 
+void openblas_set_num_threads(int); /* OpenBLAS's own, not in cblas.h */
+
+/* The bloc command's OpenBLAS threads (p->blas_by_size): one when every kernel is small.
+ * OpenBLAS 0.3.21 splits even a 50 x 50 symv over its threads (its gemv has a size threshold,
+ * its symv none), and on two busy CPUs a 50 x 50 problem ran five times slower than with
+ * OPENBLAS_NUM_THREADS=1 (doc/performance.md, "Small problems"). Not in the library: its
+ * host's BLAS (NumPy's) may be the same OpenBLAS. A thread count set in the environment
+ * wins. */
+static void blas_threads_by_size(const bloc_problem *p) {
+  if (getenv("OPENBLAS_NUM_THREADS") || getenv("GOTO_NUM_THREADS") || getenv("OMP_NUM_THREADS"))
+    return;
+  const BloProblem *bp = blo_problem(p->c);
+  double most = 0;
+  for (int k = 0; k < BLO_K_COUNT; k++) most = fmax(most, bp->kernel_flops[k]);
+  if (most < 1e6) openblas_set_num_threads(1);
+}
+
 int api_ensure_prepared(bloc_problem *p, const char *methods) {
   if (p->stage == API_PREPARED) return BLOC_OK;
   if (p->stage != API_COMPILED)
@@ -550,6 +567,7 @@ int api_ensure_prepared(bloc_problem *p, const char *methods) {
   p->prepared_for = dup_or_die(methods ? methods : prog_method ? prog_method : "all");
   p->category = category;
   p->stage = rc ? API_PREP_FAILED : API_PREPARED;
+  if (!rc && p->blas_by_size) blas_threads_by_size(p);
   return rc ? BLOC_ERR_INPUT : BLOC_OK;
 }
 

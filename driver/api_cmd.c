@@ -28,6 +28,7 @@ int api_cmd_compile(const CmdArgs *a, ApiCmdPrint *pr, bloc_problem **out) {
   *out = NULL;
   if (bloc_problem_new(&p)) return 3;
   bloc_set_diag_handler(p, print_diag, pr);
+  p->blas_by_size = true; /* a process of its own: OpenBLAS's threads are bloc's to set */
   int rc = BLOC_OK;
   api_set_defs_given(p, "-D"); /* messages name them as typed */
   for (int i = 0; i < a->ndefs && rc == BLOC_OK; i++) {
