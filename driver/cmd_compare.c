@@ -751,8 +751,8 @@ int cmd_compare(int argc, char **argv) {
     for (int i = 0; i < cmp.nruns; i++) names[i] = cmp.runs[i].method;
     a.methods = names;
     a.nmethods = cmp.nruns;
-    cmd_precision_from_sets(&a, set_texts, nsets); /* the data are compiled once, for all */
-    rc = cmd_seed_from_sets(&a, set_texts, nsets);
+    rc = cmd_precision_from_sets(&a, set_texts, nsets); /* the data are compiled once */
+    if (rc == 0) rc = cmd_seed_from_sets(&a, set_texts, nsets);
     a.quiet = cmp.quiet;
     if (rc == 0) rc = cmd_compile(&a, false, &c);
   }

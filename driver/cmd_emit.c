@@ -144,8 +144,8 @@ int cmd_emit_c(int argc, char **argv) {
   }
   if (rc == 0) {
     a.backend = BLO_BACKEND_INTERP; /* kernels are planned and written as C; nothing to JIT */
-    cmd_precision_from_sets(&a, sets, nsets);
-    rc = cmd_seed_from_sets(&a, sets, nsets);
+    rc = cmd_precision_from_sets(&a, sets, nsets);
+    if (rc == 0) rc = cmd_seed_from_sets(&a, sets, nsets);
     a.shard = (RtShard){0, 1}; /* the whole problem, also under mpirun and with BLOC_SHARD */
     if (rc == 0) rc = cmd_compile(&a, false, &c);
   }

@@ -73,7 +73,7 @@ int cmd_run(int argc, char **argv) {
   bloc_problem *p = NULL;
   /* --quiet: no warnings or notes, from the compiler nor from the option resolution */
   ApiCmdPrint pr = {"run", true, quiet != NULL, false};
-  cmd_precision_from_sets(&a, sets, nsets);
+  if (rc == 0) rc = cmd_precision_from_sets(&a, sets, nsets);
   if (rc == 0) rc = cmd_seed_from_sets(&a, sets, nsets);
   if (rc == 0) rc = api_cmd_compile(&a, &pr, &p);
   if (rc == 0) rc = api_cmd_exit(bloc_prepare(p, method), 0); /* this method's kernels */

@@ -202,11 +202,21 @@ int cmd_compile(CmdArgs *a, bool no_data, BloCompiled **out) {
   return blo_compile_file(a->file, &opt, out);
 }
 
-void cmd_precision_from_sets(CmdArgs *a, const char *const *sets, int n) {
+int cmd_precision_from_sets(CmdArgs *a, const char *const *sets, int n) {
+  const char *last = NULL;
+  BloPrecision p = a->precision, q;
   for (int i = 0; i < n; i++) {
     if (strncmp(sets[i], "precision=", 10) != 0) continue;
-    if (blo_precision_parse(sets[i] + 10, &a->precision) == 0) a->precision_set = true;
+    if (blo_precision_parse(sets[i] + 10, &q) == 0) last = sets[i] + 10, p = q;
   }
+  if (!last) return 0; /* none, or a bad value: the options' message */
+  /* as for the seed: one would silently win over the other (which depended on the order) */
+  if (a->precision_set && p != a->precision)
+    return cmd_usage_error(a->cmd, "--precision %s and --set precision=%s disagree: give one "
+                           "precision", blo_precision_name(a->precision), last);
+  a->precision = p;
+  a->precision_set = true;
+  return 0;
 }
 
 int cmd_seed_from_sets(CmdArgs *a, const char *const *sets, int n) {

@@ -52,8 +52,9 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 
 /* --set precision=f64|f32 among sets[0..n): the data's precision is decided when compiling,
  * before the options are resolved, so commands take it from --set here (the last one wins;
- * a bad value is left to option resolution to report). */
-void cmd_precision_from_sets(CmdArgs *a, const char *const *sets, int n);
+ * a bad value is left to option resolution to report). With --precision another value is an
+ * error (returns 1 after the usage error), as for the seed. */
+int cmd_precision_from_sets(CmdArgs *a, const char *const *sets, int n);
 
 /* --set seed=N among sets[0..n) is --seed N (the last one wins): the seed of the data stage's
  * generators too, as the solve line's `seed` is; it changed only the method's draws while the
