@@ -89,5 +89,12 @@ int api_null_arg(bloc_problem *p, const char *fn, const char *arg);
 int api_nonfinite(bloc_problem *p, const char *fn, const char *what, const double *v, int64_t n);
 /* Prepare p (bloc_prepare) when it is only compiled; methods as there. */
 int api_ensure_prepared(bloc_problem *p, const char *methods);
+/* What bloc_solve(p, o) checks that needs no data, made on a problem compiled but not yet
+ * prepared, so that a typo costs no data stage (bloc run's --set outer_steps=-1 or --out
+ * nodir/r.json was refused only after loading every data file): the run settings (outputs
+ * that clash, replace the program or an import, or cannot be written), the method, its
+ * options and the rules between them, and whether the method suits the program. Errors only:
+ * the warnings come once, from bloc_solve. BLOC_OK, or BLOC_ERR_INPUT after the errors. */
+int api_solve_check(bloc_problem *p, const bloc_options *o);
 
 #endif

@@ -1,6 +1,7 @@
 /* api_solve.c — the C API's solves (bloc.h): options, the run settings, rt_solve with the
  * trace kept in memory and the progress callback, and the result's fields. */
 #define _GNU_SOURCE /* open_memstream, strdup */
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "rt_output.h"
 #include "rt_run.h"
 #include "rt_solver.h"
+#include "support/diag.h"
 
 typedef struct KeyValue {
   char *key, *value;
@@ -209,6 +211,40 @@ static int run_settings(bloc_problem *p, const bloc_options *o, RunSettings *rs)
   cfg->handle_sigint = signals;
   cfg->isolated = !signals;
   return 0;
+}
+
+/* An OptSink passing on the errors of another (ctx) and dropping its warnings. */
+static void errors_only(void *ctx, int level, const char *msg, const char *hint) {
+  const OptSink *to = ctx;
+  if (level != DIAG_WARNING) to->fn(to->ctx, level, msg, hint);
+}
+
+int api_solve_check(bloc_problem *p, const bloc_options *o) {
+  if (!p) return BLOC_ERR_STATE;
+  if (!p->c || p->stage == API_FAILED) return BLOC_ERR_STATE;
+  api_begin(p, "option");
+  RunSettings rs;
+  if (run_settings(p, o, &rs)) return api_end(p, BLOC_ERR_INPUT);
+  /* the outputs rt_solve opens before its first step, in its words */
+  const RtRunConfig *cfg = &rs.cfg;
+  const char *const outs[][2] = {{cfg->trace_path, "trace"}, {cfg->out_path, "result"},
+                                 {cfg->save_x_path, "x"}, {cfg->save_y_path, "y"}};
+  for (int i = 0; i < 4; i++) {
+    if (outs[i][0] && rt_outfile_check(outs[i][0], NULL, 0) != 0) {
+      api_diag(p, BLOC_ERROR, NULL, "cannot write the %s file '%s': %s", outs[i][1], outs[i][0],
+               strerror(errno));
+      return api_end(p, BLOC_ERR_INPUT);
+    }
+  }
+  RtOptions opt;
+  OptSink to = api_opt_sink(p, rs.label), sink = {errors_only, &to, rs.label};
+  const char *const *sets = o ? (const char *const *)o->sets : NULL;
+  int nsets = o ? o->nsets : 0;
+  const char *method = o ? o->method : NULL;
+  if (opt_resolve_to(p->c, &sink, method, sets, nsets, &opt) ||
+      opt_check_rules_to(p->c, &sink, &opt, sets, nsets) || opt_refuses_method(p->c, &opt))
+    return api_end(p, BLOC_ERR_INPUT);
+  return api_end(p, BLOC_OK);
 }
 
 /* ------------------------------------------------------------------ the trace */

@@ -257,10 +257,15 @@ static void warn_ignores_lower(BloCompiled *c, const RtMethodSpec *m) {
 }
 
 int opt_check_suits(BloCompiled *c, const RtOptions *opt) {
+  if (check_moves_x(c, opt->method)) return 1;
+  warn_ignores_lower(c, opt->method);
+  return opt_refuses_method(c, opt);
+}
+
+int opt_refuses_method(BloCompiled *c, const RtOptions *opt) {
   const Program *prog = blo_program(c);
   const RtMethodSpec *m = opt->method;
   if (check_moves_x(c, m)) return 1;
-  warn_ignores_lower(c, m);
   if (!prog->nonsmooth_op || needs_grad_g_only(m, 0)) return 0;
   const char *allow = rt_opt_word(opt, "allow_nonsmooth");
   if (allow && strcmp(allow, "true") == 0) return 0;

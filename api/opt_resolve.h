@@ -55,6 +55,9 @@ const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *k
  * (RtMethodSpec.x_via: fom, f and y0; an implicit method, f and g). Returns 0 when the
  * method may run, or 1 after an error (on c's Diag) with a hint. */
 int opt_check_suits(BloCompiled *c, const RtOptions *opt);
+/* opt_check_suits without its warning: its errors alone (checked before the data stage,
+ * where a warning would come twice). */
+int opt_refuses_method(BloCompiled *c, const RtOptions *opt);
 
 /* The method called `name`, or NULL after reporting "unknown method" with the list of
  * methods and a did-you-mean hint. */

@@ -963,6 +963,16 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
   return blo_compile_rest(*out, opt);
 }
 
+/* The precision of the data: --precision (opt), else the solve line's, else f64. */
+static void choose_precision(BloCompiled *c, const BloCompileOptions *opt) {
+  c->precision = BLO_PREC_F64;
+  for (int i = 0; i < c->prog->nopts; i++)
+    if (strcmp(c->prog->opts[i].key, "precision") == 0 && c->prog->opts[i].is_word)
+      blo_precision_parse(c->prog->opts[i].word,
+                          &c->precision); /* the option table allows only f64, f32 */
+  if (opt->precision_set) c->precision = opt->precision;
+}
+
 int blo_compile_begin(const char *path, const char *text, const BloCompileOptions *opt,
                       BloCompiled **out) {
   BloCompiled *c = xcalloc(1, sizeof *c);
@@ -976,7 +986,11 @@ int blo_compile_begin(const char *path, const char *text, const BloCompileOption
   c->prog = text ? sema_compile_string(&c->arena, &c->diag, path, text, &in)
                  : sema_compile_file(&c->arena, &c->diag, path, &in);
   c->time.parse_ms = now_ms() - t0;
-  return !c->prog || diag_error_count(&c->diag) ? 1 : 0;
+  if (!c->prog || diag_error_count(&c->diag)) return 1;
+  /* known now, so that a method's options can be checked before the data stage (whose
+   * precision they must agree with) */
+  choose_precision(c, opt);
+  return 0;
 }
 
 int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
@@ -986,12 +1000,7 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
     if (strcmp(c->prog->opts[i].key, "seed") == 0 && !c->prog->opts[i].is_word)
       c->seed = (uint64_t)c->prog->opts[i].num;
   if (opt->seed_set) c->seed = opt->seed;
-  c->precision = BLO_PREC_F64;
-  for (int i = 0; i < c->prog->nopts; i++)
-    if (strcmp(c->prog->opts[i].key, "precision") == 0 && c->prog->opts[i].is_word)
-      blo_precision_parse(c->prog->opts[i].word,
-                          &c->precision); /* the option table allows only f64, f32 */
-  if (opt->precision_set) c->precision = opt->precision;
+  choose_precision(c, opt);
   if (resolve_shard(c, opt)) return 1;
   c->sharded = c->prog->sharded && c->shard.count > 1 && !opt->no_data;
 

@@ -200,7 +200,7 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
  * error, as for bloc run). */
 static int drop_random_tol(const Compare *cmp, CmpRun *run, const CmpSet *sets, int nsets) {
   if (!(rt_opt_num(&run->opt, "tol") > 0) || !rt_method_random_estimate(&run->opt) ||
-      blo_problem_stochastic(cmp->p))
+      blo_program(cmp->c)->stochastic) /* blo_problem_stochastic, before the data stage */
     return 0;
   for (int i = 0; i < nsets; i++)
     if (sets[i].run == run - cmp->runs && strcmp(sets[i].key, "tol") == 0) {
@@ -269,8 +269,13 @@ static int check_runs(const Compare *cmp, const CmdArgs *a) {
 
 /* f, hypergrad_norm and every report; --maximize names reports where larger is better. */
 static int make_quantities(Compare *cmp, char *maximize) {
-  const BloProblem *p = cmp->p;
-  cmp->nq = 2 + p->n_reports;
+  /* the checked program's reports (the problem's report_names), known before the data stage */
+  const Program *prog = blo_program(cmp->c);
+  int nrep = prog->nreports;
+  const char **names = calloc((size_t)nrep + 1, sizeof *names);
+  if (!names) exit(3);
+  for (int i = 0; i < nrep; i++) names[i] = prog->reports[i]->name;
+  cmp->nq = 2 + nrep;
   cmp->q = calloc((size_t)cmp->nq, sizeof *cmp->q);
   if (!cmp->q) exit(3);
   cmp->q[0] = (CmpQuantity){.name = "f", .label = "f (upper objective)", .column = -1, .report = -1,
@@ -280,27 +285,28 @@ static int make_quantities(Compare *cmp, char *maximize) {
                             .column = -1,
                             .report = -1,
                             .log_positive = true};
-  for (int i = 0; i < p->n_reports; i++)
+  for (int i = 0; i < nrep; i++)
     cmp->q[2 + i] = (CmpQuantity){
-        .name = p->report_names[i], .label = p->report_names[i], .column = -1, .report = i};
+        .name = names[i], .label = names[i], .column = -1, .report = i};
   for (char *tok = maximize, *next; tok; tok = next) {
     next = strchr(tok, ',');
     if (next) *next++ = '\0';
     int found = -1;
-    for (int i = 0; i < p->n_reports; i++)
-      if (strcmp(p->report_names[i], tok) == 0) found = i;
+    for (int i = 0; i < nrep; i++)
+      if (strcmp(names[i], tok) == 0) found = i;
     if (found < 0) {
-      if (p->n_reports) error("--maximize: '%s' is not a report of the program", tok);
+      if (nrep) error("--maximize: '%s' is not a report of the program", tok);
       else error("--maximize: '%s' is not a report of the program (it has none)", tok);
       const char *near =
-          diag_suggest(tok, (const char *const *)p->report_names, (size_t)p->n_reports);
+          diag_suggest(tok, names, (size_t)nrep);
       /* or the one report whose name holds it ('acc' for 'val_acc', too far to be a typo) */
       int holding = 0;
       const char *holder = NULL;
-      for (int i = 0; !near && *tok && i < p->n_reports; i++)
-        if (strstr(p->report_names[i], tok)) holding++, holder = p->report_names[i];
+      for (int i = 0; !near && *tok && i < nrep; i++)
+        if (strstr(names[i], tok)) holding++, holder = names[i];
       if (holding == 1) near = holder; /* several: no guess */
       if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
+      free(names);
       return 1;
     }
     cmp->q[2 + found].maximize = true;
@@ -309,14 +315,21 @@ static int make_quantities(Compare *cmp, char *maximize) {
     cmp->runs[r].stats = calloc((size_t)cmp->nq, sizeof(CmpStats));
     if (!cmp->runs[r].stats) exit(3);
   }
+  free(names);
   return 0;
 }
 
 /* ------------------------------------------------------------------ outputs */
 
-/* PREFIX from -o, or DIR/NAME for --out-dir DIR (default NAME_compare), creating DIR. */
-static int make_prefix(Compare *cmp, const char *prefix, const char *out_dir) {
-  const char *name = cmp->p->name && cmp->p->name[0] ? cmp->p->name : "compare";
+/* PREFIX from -o, or DIR/NAME for --out-dir DIR (default NAME_compare), creating DIR; with
+ * !create, DIR is only checked (*fresh: it does not exist yet, and can be created). */
+static int make_prefix(Compare *cmp, const char *prefix, const char *out_dir, bool create,
+                       bool *fresh) {
+  const char *pname = blo_program(cmp->c)->name;
+  const char *name = pname && pname[0] ? pname : "compare";
+  free(cmp->prefix);
+  cmp->prefix = NULL;
+  if (fresh) *fresh = false;
   if (prefix) {
     size_t len = strlen(prefix);
     if (!len || prefix[len - 1] == '/') {
@@ -338,7 +351,18 @@ static int make_prefix(Compare *cmp, const char *prefix, const char *out_dir) {
   }
   char *dir = out_dir ? xstrdup(out_dir) : xasprintf("%s_compare", name);
   struct stat st;
-  if (mkdir(dir, 0777) != 0 && !(errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))) {
+  bool ok;
+  if (create) {
+    ok = mkdir(dir, 0777) == 0 || (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+  } else if (stat(dir, &st) == 0) {
+    ok = S_ISDIR(st.st_mode);
+    errno = EEXIST;
+  } else {
+    /* whether a file of that name could be made there: so could the directory */
+    ok = errno == ENOENT && rt_outfile_check(dir, NULL, 0) == 0;
+    if (fresh) *fresh = ok;
+  }
+  if (!ok) {
     error("cannot create the output directory '%s': %s", dir,
           errno == EEXIST ? "a file has that name" : strerror(errno));
     free(dir);
@@ -639,13 +663,41 @@ static int check_later_outputs(const Compare *cmp) {
   return 0;
 }
 
-/* The output directory, the CSV (out) and the directory of the traces (*tmpdir): 0, or 1 after
- * an error. */
-static int open_outputs(Compare *cmp, const char *prefix, const char *out_dir, RtOutFile *out) {
-  if (make_prefix(cmp, prefix, out_dir)) return 1;
+/* The paths of the CSV, the script and the summary, from cmp->prefix. */
+static void output_paths(Compare *cmp) {
+  free(cmp->csv_path);
+  free(cmp->gp_path);
+  free(cmp->summary_path);
   cmp->csv_path = xasprintf("%s.csv", cmp->prefix);
   cmp->gp_path = xasprintf("%s.gp", cmp->prefix);
   cmp->summary_path = xasprintf("%s_summary.csv", cmp->prefix);
+}
+
+/* The outputs, checked before the data stage, without creating anything (a typo in -o or
+ * --out-dir was refused only after loading every data file): the directory, and the files
+ * in it when it exists. open_outputs checks them again (the data files too) before the
+ * runs. 0, or 1 after an error. */
+static int check_outputs_early(Compare *cmp, const char *prefix, const char *out_dir) {
+  bool fresh;
+  if (make_prefix(cmp, prefix, out_dir, false, &fresh)) return 1;
+  if (fresh) return 0; /* a new directory takes any of them */
+  output_paths(cmp);
+  char err[1024];
+  const char *outs[] = {cmp->csv_path, cmp->gp_path, cmp->summary_path};
+  for (int i = 0; i < 3; i++)
+    if (blo_output_replaces_input(cmp->c, outs[i], err, sizeof err) ||
+        rt_outfile_check(outs[i], err, sizeof err)) {
+      error("%s", err);
+      return 1;
+    }
+  return check_later_outputs(cmp);
+}
+
+/* The output directory, the CSV (out) and the directory of the traces (*tmpdir): 0, or 1 after
+ * an error. */
+static int open_outputs(Compare *cmp, const char *prefix, const char *out_dir, RtOutFile *out) {
+  if (make_prefix(cmp, prefix, out_dir, true, NULL)) return 1;
+  output_paths(cmp);
   char err[1024];
   const char *outs[] = {cmp->csv_path, cmp->gp_path, cmp->summary_path};
   for (int i = 0; i < 3; i++)
@@ -754,17 +806,24 @@ int cmd_compare(int argc, char **argv) {
     rc = cmd_precision_from_sets(&a, set_texts, nsets); /* the data are compiled once */
     if (rc == 0) rc = cmd_seed_from_sets(&a, set_texts, nsets);
     a.quiet = cmp.quiet;
-    if (rc == 0) rc = cmd_compile(&a, false, &c);
+    if (rc == 0) rc = cmd_compile_begin(&a, &c);
   }
-  free(names);
-  a.methods = NULL;
+  /* what needs no data is checked before the data stage (seconds and GB on a big problem):
+   * the reports --maximize names, the methods' options, the outputs */
   if (rc == 0) {
-    cmp.p = blo_problem(c);
     cmp.c = c;
     rc = make_quantities(&cmp, maximize_buf = maximize ? xstrdup(maximize) : NULL);
   }
   if (rc == 0) rc = resolve_options(c, &cmp, sets, nsets);
-  if (rc == 0) rc = check_runs(&cmp, &a);
+  if (rc == 0 && rt_mpi_rank() == 0) rc = check_outputs_early(&cmp, prefix, out_dir);
+  rc = driver_ranks_agree(rc); /* rank 0 alone checks the outputs: all stop with it */
+  if (rc == 0) rc = cmd_compile_rest(&a, c);
+  free(names);
+  a.methods = NULL;
+  if (rc == 0) {
+    cmp.p = blo_problem(c);
+    rc = check_runs(&cmp, &a);
+  }
   /* under mpirun a rank can fail alone (its data file): all stop, one message */
   rc = driver_ranks_agree(rc);
   if (rc == 0) {

@@ -85,6 +85,11 @@ int cmd_eval(int argc, char **argv) {
   bloc_problem *p = NULL;
   ApiCmdPrint pr = {"eval", false, false, false};
   if (rc == 0) rc = api_cmd_compile(&a, &pr, &p);
+  /* the points are read after the data stage (their length is the problem's): a name that
+   * cannot be read is refused before it */
+  const char *const points[][2] = {{"--x", xpath}, {"--y", ypath}, {"--v", vpath}};
+  for (int i = 0; i < 3 && rc == 0; i++)
+    if (points[i][1]) rc = cmd_check_readable("eval", points[i][0], points[i][1]);
   if (rc == 0) rc = api_cmd_exit(bloc_prepare(p, "all"), 0);
   /* under mpirun every rank evaluates its rows' share (summed across the ranks, rank 0
    * prints): a rank that failed alone (its data file) stops all, with one message */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api_cmd.h"
+#include "api_int.h" /* api_solve_check */
 #include "driver.h"
 #include "rt_data.h"
 #include "rt_mpi.h"
@@ -76,19 +77,25 @@ int cmd_run(int argc, char **argv) {
   if (rc == 0) rc = cmd_precision_from_sets(&a, sets, nsets);
   if (rc == 0) rc = cmd_seed_from_sets(&a, sets, nsets);
   if (rc == 0) rc = api_cmd_compile(&a, &pr, &p);
+  bool speaker = rt_mpi_rank() == 0; /* the others write no file and print nothing */
+  bloc_options *o = NULL;
+  if (bloc_options_new(&o)) exit(3);
+  bloc_options_method(o, method);
+  for (int i = 0; i < nsets; i++) bloc_options_set(o, sets[i], NULL);
+  const char *paths[4] = {trace, outp, save_x, save_y};
+  if (!speaker) paths[0] = paths[1] = paths[2] = paths[3] = NULL;
+  run_settings(o, paths, keep, quiet != NULL || !speaker);
+  /* the options, the outputs and the files to start from, before the data stage: a typo
+   * there was refused only after loading every data file (seconds and GB on a big problem) */
+  if (rc == 0) rc = api_cmd_exit(api_solve_check(p, o), 0);
+  if (rc == 0 && init_x) rc = cmd_check_readable("run", "--init-x", init_x);
+  if (rc == 0 && init_y) rc = cmd_check_readable("run", "--init-y", init_y);
+  rc = driver_ranks_agree(rc); /* rank 0 alone checks the outputs: all stop with it */
   if (rc == 0) rc = api_cmd_exit(bloc_prepare(p, method), 0); /* this method's kernels */
   if (rc == 0) rc = override_start(p, init_x, init_y);
   /* under mpirun a rank can fail alone here (its data file): all stop, one message */
   rc = driver_ranks_agree(rc);
-  bool speaker = rt_mpi_rank() == 0; /* the others write no file and print nothing */
   if (rc == 0) {
-    bloc_options *o = NULL;
-    if (bloc_options_new(&o)) exit(3);
-    bloc_options_method(o, method);
-    for (int i = 0; i < nsets; i++) bloc_options_set(o, sets[i], NULL);
-    const char *paths[4] = {trace, outp, save_x, save_y};
-    if (!speaker) paths[0] = paths[1] = paths[2] = paths[3] = NULL;
-    run_settings(o, paths, keep, quiet != NULL || !speaker);
     bloc_result *r = NULL;
     int st = bloc_solve(p, o, NULL, NULL, &r);
     double sig = 0;
@@ -102,8 +109,8 @@ int cmd_run(int argc, char **argv) {
     if (r) bloc_result_get(r, "signal", &sig);
     rc = driver_ranks_agree(api_cmd_exit(st, (int)sig));
     bloc_result_free(r);
-    bloc_options_free(o);
   }
+  bloc_options_free(o);
   bloc_problem_free(p);
   cmd_args_free(&a);
   free(sets);

@@ -1,10 +1,14 @@
 /* cmdline.c — shared argument parsing for the bloc subcommands (see cmdline.h). */
 #include "cmdline.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "driver.h"
 #include "help_methods.h"
@@ -181,7 +185,7 @@ static void quiet_sink(void *ctx, const DiagEvent *ev) {
   if (a->quiet_after_error) fputs(ev->text, stderr);
 }
 
-int cmd_compile(CmdArgs *a, bool no_data, BloCompiled **out) {
+static BloCompileOptions compile_options(CmdArgs *a, bool no_data) {
   BloCompileOptions opt = {0};
   if (a->quiet) {
     opt.diag_sink = quiet_sink;
@@ -199,7 +203,22 @@ int cmd_compile(CmdArgs *a, bool no_data, BloCompiled **out) {
   opt.nmethods = a->nmethods;
   opt.all_kernels = a->all_kernels;
   opt.shard = a->shard;
+  return opt;
+}
+
+int cmd_compile(CmdArgs *a, bool no_data, BloCompiled **out) {
+  BloCompileOptions opt = compile_options(a, no_data);
   return blo_compile_file(a->file, &opt, out);
+}
+
+int cmd_compile_begin(CmdArgs *a, BloCompiled **out) {
+  BloCompileOptions opt = compile_options(a, false);
+  return blo_compile_begin(a->file, NULL, &opt, out);
+}
+
+int cmd_compile_rest(CmdArgs *a, BloCompiled *c) {
+  BloCompileOptions opt = compile_options(a, false);
+  return blo_compile_rest(c, &opt);
 }
 
 int cmd_precision_from_sets(CmdArgs *a, const char *const *sets, int n) {
@@ -238,4 +257,21 @@ void cmd_args_free(CmdArgs *a) {
   free(a->defs);
   a->defs = NULL;
   a->ndefs = 0;
+}
+
+int cmd_check_readable(const char *cmd, const char *flag, const char *path) {
+  struct stat st;
+  int fd = -1;
+  if (stat(path, &st) != 0 || (S_ISREG(st.st_mode) && (fd = open(path, O_RDONLY)) < 0)) {
+    fprintf(stderr, "bloc %s: error: %s: '%s': cannot open: %s\n", cmd, flag, path,
+            strerror(errno));
+    return 1;
+  }
+  if (fd >= 0) close(fd);
+  if (S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "bloc %s: error: %s: '%s' is a directory, not a data file\n", cmd, flag,
+            path);
+    return 1;
+  }
+  return 0;
 }

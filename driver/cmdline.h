@@ -62,10 +62,21 @@ int cmd_precision_from_sets(CmdArgs *a, const char *const *sets, int n);
  * after the usage error); a bad value is left to option resolution. */
 int cmd_seed_from_sets(CmdArgs *a, const char *const *sets, int n);
 
+/* A file a command reads after the data stage (bloc run's --init-x, eval's --x; their length is
+ * the problem's), refused before it when it cannot be read: 1 after "bloc CMD: error: FLAG:
+ * ..." in rt_data_open's words, else 0. Only a regular file is opened here: a FIFO or a pipe
+ * can be read once, and opening one may wait for its writer. */
+int cmd_check_readable(const char *cmd, const char *flag, const char *path);
+
 /* Free what cmd_parse allocated (the -D list). */
 void cmd_args_free(CmdArgs *a);
 
 /* Compile a.file with the common options; prints diagnostics. Returns 0 or the exit status. */
 int cmd_compile(CmdArgs *a, bool no_data, BloCompiled **out);
+/* cmd_compile in two halves (blo_compile_begin, blo_compile_rest), for a command that checks
+ * its options against the program before the data stage. Each returns 0 or 1 (diagnostics
+ * printed); *out is set as by cmd_compile, and a must not change between them. */
+int cmd_compile_begin(CmdArgs *a, BloCompiled **out);
+int cmd_compile_rest(CmdArgs *a, BloCompiled *c);
 
 #endif
