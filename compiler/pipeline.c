@@ -749,6 +749,58 @@ static bool fall_back_large(BloCompiled *c, const JitModule *jm, int64_t limit) 
   return any;
 }
 
+/* Whether span s lies within declaration d's expression. */
+static bool span_in(Span s, const AstDecl *d) {
+  const AstExpr *e = d ? d->init : NULL;
+  return e && e->span.file == s.file && e->span.start <= s.start && s.end <= e->span.end;
+}
+
+/* The part of the program a hoisted subexpression at s comes from, as a message names it
+ * ("the lower objective", "report 'acc'"), or NULL. */
+static const char *span_owner(const Program *prog, Span s, char *buf, size_t len) {
+  if (span_in(s, prog->f)) return "the upper objective";
+  if (span_in(s, prog->g)) return "the lower objective";
+  const struct {
+    AstDecl **d;
+    int n;
+    const char *what;
+  } lists[] = {{prog->reports, prog->nreports, "report '%s'"},
+               {prog->upper, prog->nupper, "the initial value of '%s'"},
+               {prog->lower, prog->nlower, "the initial value of '%s'"},
+               {prog->fns, prog->nfns, "fn '%s'"}};
+  for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+    for (int i = 0; i < lists[l].n; i++)
+      if (span_in(s, lists[l].d[i])) {
+        snprintf(buf, len, lists[l].what, lists[l].d[i]->name);
+        return buf;
+      }
+  return NULL;
+}
+
+/* A hoisted tensor (a data-only subexpression of the objectives, computed once in the data
+ * stage) beyond the range of float: named by its source, which the user wrote, not by its
+ * internal name %hoistedN, which the user never saw. */
+static void hoisted_beyond_float(BloCompiled *c, const IrNode *n, double v, int64_t at) {
+  const IrProblem *p = c->ir;
+  Span s = n->id < p->nsrc ? p->src[n->id] : SPAN_NONE;
+  const SrcFile *f = s.file != SPAN_NO_FILE ? diag_file(&c->diag, s.file) : NULL;
+  char owner_buf[160], text[96];
+  const char *owner = f ? span_owner(c->prog, s, owner_buf, sizeof owner_buf) : NULL;
+  /* the source text, when it is short and on one line */
+  size_t len = f && s.end > s.start ? s.end - s.start : 0;
+  bool plain = len > 0 && len <= 60 && s.end <= f->len;
+  for (size_t i = 0; plain && i < len; i++)
+    plain = f->text[s.start + i] >= 0x20 && f->text[s.start + i] < 0x7f;
+  if (plain) snprintf(text, sizeof text, "the subexpression %.*s", (int)len, f->text + s.start);
+  else snprintf(text, sizeof text, f ? "this subexpression" : "a subexpression of the data alone");
+  diag_error(&c->diag, f ? s : SPAN_NONE,
+             "%s%s%s holds %g at element %lld, beyond the range of float (precision f32)", text,
+             owner ? " of " : "", owner ? owner : "", v, (long long)at);
+  diag_hint(&c->diag, "it is computed once from the data and the kernels read it as float "
+                      "(at most 3.4e38): rescale the data or the expression, or use precision "
+                      "f64 (--precision f64, or precision = f64 on the solve line)");
+}
+
 /* precision f32, after the data stage (which computes in double, as at f64): every tensor the
  * kernels read is rounded to float. The compiled kernels get float copies (problem.data, the
  * doubles freed); the evaluator's kernels, the reference the f32 JIT is tested against, read
@@ -775,11 +827,15 @@ static int data_to_f32(BloCompiled *c, bool interp_needs) {
       return 1;
     }
     if (bad >= 0) {
-      const AstDecl *d = k < p->ndata ? c->prog->data[k] : NULL;
-      diag_error(&c->diag, d ? d->span : SPAN_NONE,
-                 "data '%s' holds %g at element %lld, beyond the range of float (precision f32)",
-                 t->name, c->data[k][bad], (long long)bad);
-      diag_hint(&c->diag, "precision = f64 keeps the data in double");
+      if (k < p->ndata) {
+        diag_error(&c->diag, c->prog->data[k]->span,
+                   "data '%s' holds %g at element %lld, beyond the range of float (precision "
+                   "f32)",
+                   t->name, c->data[k][bad], (long long)bad);
+        diag_hint(&c->diag, "precision = f64 keeps the data in double");
+      } else {
+        hoisted_beyond_float(c, p->hoisted[k - p->ndata], c->data[k][bad], bad);
+      }
       free(v);
       for (int j = 0; j < k; j++)
         if (!is_sparse(c, j)) free(f[j]);

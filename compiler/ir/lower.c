@@ -213,7 +213,24 @@ static IrNode *lower_sparse_product(Lower *L, const AstExpr *a, IrNode *b) {
   return trans ? ir_spmtm(G(L), x, b) : ir_spmm(G(L), x, b);
 }
 
+/* The node made of e (lower_expr_node) noted as written at e's span (IrProblem.src): the
+ * first expression that made it, or the call of a fn whose body did. */
+static IrNode *lower_expr_node(Lower *L, const AstExpr *e);
 static IrNode *lower_expr(Lower *L, const AstExpr *e) {
+  IrNode *n = lower_expr_node(L, e);
+  IrProblem *p = L->p;
+  while (n->id >= p->nsrc) {
+    size_t cap = p->nsrc;
+    p->src = arena_grow(L->arena, p->src, p->nsrc, sizeof *p->src, &cap);
+    for (size_t i = p->nsrc; i < cap; i++) p->src[i] = SPAN_NONE;
+    p->nsrc = (uint32_t)cap;
+  }
+  if (p->src[n->id].file == SPAN_NO_FILE || (e->kind == AST_CALL && e->inlined))
+    p->src[n->id] = e->span;
+  return n;
+}
+
+static IrNode *lower_expr_node(Lower *L, const AstExpr *e) {
   IrGraph *g = G(L);
   if (e->is_const && e->shape.rank == 0) return ir_scalar(g, e->const_val);
   switch (e->kind) {

@@ -59,6 +59,13 @@ typedef struct IrProblem {
    * tensors ndata .. ndata+nhoisted-1 of the kernels (graphs over declared data) */
   IrNode **hoisted;
   int nhoisted;
+  /* where the user wrote each node lowering made from an expression (by node id: src[id] for
+   * id < nsrc; SPAN_NONE for the others, such as a derivative's), the outermost fn call for an
+   * inlined body: to name a hoisted subexpression, which has no name of its own, in messages.
+   * Apart from IrNode.span, which the data stage's messages read from leaves. Dropped when
+   * the graph is rebuilt (shard.c): ids start again there. */
+  Span *src;
+  uint32_t nsrc;
   /* the data in double for the evaluator's kernels (interp.c), when env->data holds the
    * compiled kernels' floats (precision f32 with kernels past the JIT's size limit); NULL:
    * env->data */

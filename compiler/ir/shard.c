@@ -735,6 +735,8 @@ static void narrow_loads(IrProblem *p) {
   if (any) {
     IrGraph old = p->graph;
     ir_graph_init(&p->graph, old.arena);
+    p->src = NULL; /* by the old graph's ids */
+    p->nsrc = 0;
     p->graph.sym_data = old.sym_data;
     p->graph.nsym_data = old.nsym_data;
     IrNode **map = xcalloc((size_t)old.count + 1, sizeof *map);
@@ -771,6 +773,8 @@ int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
   S.data_cls = xcalloc((size_t)ntot + 1, sizeof(Cls));
   S.data_loc = xcalloc((size_t)ntot + 1, sizeof(Shape));
   ir_graph_init(&p->graph, old_g->arena);
+  p->src = NULL; /* by the old graph's ids */
+  p->nsrc = 0;
   p->graph.sym_data = old_g->sym_data;
   p->graph.nsym_data = old_g->nsym_data;
   err[0] = 0;
