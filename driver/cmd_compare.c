@@ -2,6 +2,7 @@
  * the same seed; their traces merged into one CSV, plotted through gnuplot (compare_plot.c) and
  * summarised in a table (compare_table.c). The command line and the formats: doc/compare.md. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -475,12 +476,49 @@ static int merge_trace(Compare *cmp, CmpRun *r, const char *path, FILE *csv, cha
 
 /* ------------------------------------------------------------------ the runs */
 
-static volatile sig_atomic_t interrupted;
+/* A stop signal arrived (interrupted), and which (stop_sig, the first one; 0 when another
+ * rank's stopped this one under mpirun). */
+static volatile sig_atomic_t interrupted, stop_sig;
 
-static void on_sigint(int sig) {
-  (void)sig;
+static void on_stop_signal(int sig) {
+  if (!stop_sig) stop_sig = sig;
   interrupted = 1;
   rt_request_stop();
+}
+
+/* The signals that stop a compare as Ctrl-C does (the running method stops after its step,
+ * the rest are skipped, what was run is written, status 128 + signal), as they stop bloc run:
+ * kill's default, a closed terminal and a closed pipe. They killed it, leaving the CSV's
+ * temporary beside the CSV and the directory of the traces in /tmp, and writing nothing. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+#define NSTOP_SIGNALS (int)(sizeof stop_signals / sizeof stop_signals[0])
+typedef struct StopHandlers {
+  bool installed[NSTOP_SIGNALS];
+  struct sigaction old[NSTOP_SIGNALS];
+} StopHandlers;
+
+/* From before the temporaries are made until they are gone. A signal the process was started
+ * with ignored (nohup, a background job of a script) stays ignored. A second SIGINT, SIGTERM
+ * or SIGHUP kills, as usual; SIGPIPE is caught every time: a write into the closed pipe then
+ * fails with EPIPE instead of killing compare before it removes its temporaries. */
+static void install_stop_handlers(StopHandlers *h) {
+  interrupted = 0;
+  stop_sig = 0;
+  for (int i = 0; i < NSTOP_SIGNALS; i++) {
+    struct sigaction cur, sa;
+    h->installed[i] = false;
+    if (sigaction(stop_signals[i], NULL, &cur) != 0 || cur.sa_handler == SIG_IGN) continue;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = stop_signals[i] == SIGPIPE ? 0 : SA_RESETHAND;
+    h->installed[i] = sigaction(stop_signals[i], &sa, &h->old[i]) == 0;
+  }
+}
+
+static void restore_stop_handlers(const StopHandlers *h) {
+  for (int i = 0; i < NSTOP_SIGNALS; i++)
+    if (h->installed[i]) sigaction(stop_signals[i], &h->old[i], NULL);
 }
 
 /* Print the runtime's messages of one run, naming the method: "bloc: error: ..." becomes
@@ -529,13 +567,6 @@ static void measure_phi(const Compare *cmp, CmpRun *r) {
  * traces), and the ranks go on to the next method or stop together. */
 static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv) {
   bool speaker = rt_mpi_rank() == 0;
-  struct sigaction sa, old;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_sigint;
-  sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills, as usual */
-  sigemptyset(&sa.sa_mask);
-  interrupted = 0;
-  sigaction(SIGINT, &sa, &old);
   char *header = NULL;
   int rc = 0;
   for (int i = 0; i < cmp->nruns && !interrupted && rc == 0; i++) {
@@ -567,22 +598,26 @@ static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv
       unlink(trace);
       free(trace);
     }
-    if (r->res.status == RT_STATUS_INTERRUPTED) interrupted = 1;
+    if (r->res.status == RT_STATUS_INTERRUPTED) {
+      interrupted = 1;
+      /* stopped through rt_request_stop, which says SIGINT: the table names the signal */
+      if (stop_sig) r->res.status = 128 + stop_sig;
+    }
     if (rt_mpi_size() > 1) {
       rc = rt_mpi_agree(rc, NULL);
       interrupted = rt_mpi_agree(interrupted, NULL);
     }
   }
-  sigaction(SIGINT, &old, NULL);
   free(header);
   if (interrupted && !cmp->quiet)
     fprintf(stderr, "bloc " CMD ": note: interrupted; the methods not run yet are skipped\n");
   return rc;
 }
 
-/* 0 when at least one method finished, else the worst status; 130 after Ctrl-C. */
+/* 0 when at least one method finished, else the worst status; 128 + signal after a stop
+ * signal (130 after Ctrl-C). */
 static int exit_status(const Compare *cmp) {
-  if (interrupted) return RT_STATUS_INTERRUPTED;
+  if (interrupted) return 128 + (stop_sig ? stop_sig : SIGINT);
   int worst = 0;
   for (int i = 0; i < cmp->nruns; i++) {
     const CmpRun *r = &cmp->runs[i];
@@ -726,16 +761,35 @@ static int open_outputs(Compare *cmp, const char *prefix, const char *out_dir, R
   return 0;
 }
 
+/* Stopped by SIGPIPE, its stdout's reader gone (`bloc compare ... | head -1`): the table that
+ * could not be written there is no error of its own (status 141, as bloc run's), so what is
+ * left of it goes to /dev/null rather than fail the command's final check of stdout. */
+static void quiet_closed_stdout(void) {
+  bool bad = fflush(stdout) != 0 || ferror(stdout); /* first: this write may raise it */
+  if (!bad || errno != EPIPE || stop_sig != SIGPIPE) return;
+  int null = open("/dev/null", O_WRONLY);
+  if (null >= 0 && dup2(null, STDOUT_FILENO) >= 0) clearerr(stdout);
+  if (null >= 0) close(null);
+}
+
 /* Everything after the checks: outputs, runs, plots, table. Returns the exit status. Under
  * mpirun rank 0 alone writes the files and prints; every rank exits with the same status. */
 static int compare(Compare *cmp, const CmdArgs *a, const char *prefix, const char *out_dir) {
   bool speaker = rt_mpi_rank() == 0;
   RtOutFile out;
   char err[1024];
+  StopHandlers stop;
+  install_stop_handlers(&stop);
   int rc = speaker ? open_outputs(cmp, prefix, out_dir, &out) : 0;
-  if (driver_ranks_agree(rc)) return 1; /* the others wait for rank 0's files */
+  if (driver_ranks_agree(rc)) { /* the others wait for rank 0's files */
+    restore_stop_handlers(&stop);
+    return 1;
+  }
   rc = run_all(cmp, a, cmp->tmpdir, speaker ? out.f : NULL);
-  if (!speaker) return driver_ranks_agree(rc);
+  if (!speaker) {
+    restore_stop_handlers(&stop);
+    return driver_ranks_agree(rc);
+  }
   if (rt_outfile_commit(&out, cmp->csv_path, err, sizeof err)) {
     error("%s", err);
     rc = 1;
@@ -745,9 +799,11 @@ static int compare(Compare *cmp, const CmdArgs *a, const char *prefix, const cha
     rc = cmp_plot(cmp) || rc;
     cmp_print_table(cmp, stdout);
     print_outputs(cmp, stdout);
+    quiet_closed_stdout();
     rc = rc ? rc : exit_status(cmp);
   }
   rmdir(cmp->tmpdir); /* empty: each trace and plot was removed after use */
+  restore_stop_handlers(&stop);
   return driver_ranks_agree(rc);
 }
 

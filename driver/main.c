@@ -76,7 +76,8 @@ const DriverCmd driver_cmds[] = {
    "                      the plots' file formats, a comma-separated list (default svg)\n"
    "  --maximize R1,...   reports whose largest final value is best\n"
    "  --quiet             no progress, warnings or notes (compiler, options, runs)\n\n"
-   "Exit status: 0 when at least one method finished, else the worst status; 130 on Ctrl-C.\n"
+   "Exit status: 0 when at least one method finished, else the worst status; 128 + signal\n"
+   "when stopped by SIGINT, SIGTERM, SIGHUP or SIGPIPE (130: Ctrl-C), what ran written.\n"
    "See doc/compare.md."},
   {"check", driver_check, "FILE.blo [-D NAME=VALUE]...",
    "Parse and check the program; print a summary of variables, data, objectives and the method.\n\n"
