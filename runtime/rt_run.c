@@ -156,6 +156,8 @@ typedef struct Run {
   uint64_t step_calls0;
   struct { int kind; const char *what; uint64_t offset; int64_t from; } last_fail;
   bool cancel;      /* on_trace asked to stop */
+  double flops[BLO_K_COUNT]; /* job_flops: the kernels' flops per call, whole job */
+  bool have_flops;
   double *row;      /* a trace row for on_trace */
 } Run;
 
@@ -468,7 +470,27 @@ static const char *keep_up_hint(const RtMethodSpec *m) {
              : "raise y_step (up to 2/L), or lower x_step so that x moves more slowly";
 }
 
-static double run_flops(const RtSolver *s);
+static double run_flops(Run *r);
+
+/* The flops per call of each kernel, for the whole job: the same on every MPI rank. A sharded
+ * rank's kernels were compiled for its own rows, so their counts (BloProblem.kernel_flops)
+ * differ between ranks whenever the rows do not split evenly; the end-of-run checks sized
+ * from them sent the ranks down different paths (one more Hessian-vector product in
+ * check_lower_lag's solve on one rank: MPI_ERR_TRUNCATE in the next MPI_Allreduce, with 301
+ * Fashion-MNIST rows on 2 ranks). Summed over the ranks (one MPI_Allreduce, which every rank
+ * reaches: the checks' conditions before it are on summed values), the job's cost. */
+static const double *job_flops(Run *r) {
+  RtSolver *s = r->s;
+  if (r->have_flops) return r->flops;
+  memcpy(r->flops, s->p->kernel_flops, sizeof r->flops);
+  if (s->o.sharded && rt_mpi_size() > 1) {
+    double *bufs[] = {r->flops};
+    int64_t lens[] = {BLO_K_COUNT};
+    rt_mpi_sum(bufs, lens, 1, NULL); /* not an oracle call's: not in allreduce_bytes */
+  }
+  r->have_flops = true;
+  return r->flops;
+}
 
 /* How far the lower point of the final x (the trace point's y) is from y*(x), by the length of
  * a Newton step on g from it, H^-1 grad_y g, which is y - y*(x) when g is quadratic in y. A
@@ -478,9 +500,8 @@ static double run_flops(const RtSolver *s);
  * |y*(x)|}. Its time counts as diagnostics. */
 static bool lower_lag(Run *r, double run, double out[3]) {
   RtSolver *s = r->s;
-  const BloProblem *p = s->p;
   int64_t ny = s->ny;
-  double hvp = fmax(p->kernel_flops[BLO_K_HVP_YY], 1.0);
+  double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
   int steps = (int)fmin(100.0, floor(fmax(2e8, 0.05 * run) / hvp));
   const double *y = r->dw.val.y, *gy = r->dw.gy;
   if (steps < 10 || !rt_all_finite(ny, y) || !rt_all_finite(ny, gy)) return false;
@@ -531,7 +552,7 @@ static void check_unrolled_lag(Run *r) {
       blo_problem_stochastic(s->p) || !r->cfg->check_estimate) /* fom: warned at compile time */
     return;
   double lag[3];
-  if (lower_lag(r, run_flops(s), lag))
+  if (lower_lag(r, run_flops(r), lag))
     rt_solver_warn(s, "run.unrolled_lag",
                    "the run's r inner steps end far from y*(x): a Newton step on g from their "
                    "last y is at least %.3g long, against |y| = %.3g and |y*(x)| ~ %.3g, so x "
@@ -541,23 +562,24 @@ static void check_unrolled_lag(Run *r) {
                    lag[0], lag[1], lag[2], (int)rt_solver_num(s, "r"));
 }
 
-/* The flops of the run's oracle calls, by the kernels' counts (the same on every MPI rank). */
-static double run_flops(const RtSolver *s) {
+/* The flops of the run's oracle calls, by job_flops (the same on every MPI rank). */
+static double run_flops(Run *r) {
   static const int kernel_of[RT_CALL_NKINDS] = {
       [RT_CALL_F] = BLO_K_F,           [RT_CALL_G] = BLO_K_G,
       [RT_CALL_GRAD_F] = BLO_K_GRAD_F, [RT_CALL_GRAD_G] = BLO_K_GRAD_Y_G,
       [RT_CALL_HVP] = BLO_K_HVP_YY,    [RT_CALL_MIXED] = BLO_K_HVP_XY};
+  const double *fl = job_flops(r);
   double run = 0;
-  for (int k = 0; k <= RT_CALL_MIXED; k++)
-    run += (double)s->o.calls[k] * s->p->kernel_flops[kernel_of[k]];
+  for (int k = 0; k <= RT_CALL_MIXED; k++) run += (double)r->s->o.calls[k] * fl[kernel_of[k]];
   return run;
 }
 
 /* Whether `times` exact hypergradients (rt_phi_exact: a Newton solve of ny Hessian-vector
  * products a step, a dense solve) fit the end-of-run checks' budget: ny within the dense limit,
  * the products within a tenth of the run's flops or 2e8. */
-static bool phi_cheap(const RtSolver *s, double run, int times) {
-  double hvp = fmax(s->p->kernel_flops[BLO_K_HVP_YY], 1.0);
+static bool phi_cheap(Run *r, double run, int times) {
+  const RtSolver *s = r->s;
+  double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
   return s->ny <= RT_HG_DENSE_MAX && 6.0 * times * (double)s->ny * hvp <= fmax(2e8, 0.1 * run);
 }
 
@@ -569,8 +591,8 @@ static bool phi_cheap(const RtSolver *s, double run, int times) {
  * drifted to lambda = e^-52 on ridge regression, where the lower Hessian is singular. Only
  * where it is cheap and means something: deterministic problems (one draw's phi is not phi),
  * ny within the dense limit, the Newton solve's ny Hessian-vector products a step within a
- * tenth of the run's flops or 2e8 (the same on every MPI rank: the kernels' flop counts, not
- * times), implicit methods other than exact (an unrolled method's estimate is the unrolled
+ * tenth of the run's flops or 2e8 (the same on every MPI rank: job_flops, not times),
+ * implicit methods other than exact (an unrolled method's estimate is the unrolled
  * problem's, by design). The time goes to t_diag. */
 static void check_estimate(Run *r) {
   RtSolver *s = r->s;
@@ -581,8 +603,8 @@ static void check_estimate(Run *r) {
       blo_problem_stochastic(p) || m->unrolled || rt_method_newton_lower(m) ||
       rt_method_random_estimate(&s->opt) || !r->cfg->check_estimate)
     return;
-  double run = run_flops(s);
-  if (!phi_cheap(s, run, 1)) {
+  double run = run_flops(r);
+  if (!phi_cheap(r, run, 1)) {
     check_lower_lag(r, run);
     return;
   }
@@ -678,14 +700,14 @@ static void check_random_estimate(Run *r) {
   if (res->stop != RT_STOP_STEPS || res->steps == 0 || !rt_method_random_estimate(&s->opt) ||
       blo_problem_stochastic(s->p) || !r->cfg->check_estimate)
     return;
-  double run = run_flops(s);
+  double run = run_flops(r);
   if (m->unrolled) {
     const RtUnroll *u = s->state;
-    double per = s->p->kernel_flops[BLO_K_GRAD_Y_G] + s->p->kernel_flops[BLO_K_HVP_YY] +
-                 s->p->kernel_flops[BLO_K_HVP_XY];
+    const double *fl = job_flops(r);
+    double per = fl[BLO_K_GRAD_Y_G] + fl[BLO_K_HVP_YY] + fl[BLO_K_HVP_XY];
     double replay = u->mode == RT_UNROLL_RECOMPUTE ? 0.5 * u->r : 1.0;
     if (2.0 * u->r * (1.0 + replay) * per > fmax(2e8, 0.1 * run)) return;
-  } else if (!phi_cheap(s, run, 2)) {
+  } else if (!phi_cheap(r, run, 2)) {
     return;
   }
   double t0 = now();
