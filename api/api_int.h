@@ -87,6 +87,13 @@ int api_null_arg(bloc_problem *p, const char *fn, const char *arg);
 /* 1 after an error "FN: WHAT[i] (0-based) is nan: it must be finite" on p when v[0..n) (NULL:
  * none) holds a value that is not finite, else 0. */
 int api_nonfinite(bloc_problem *p, const char *fn, const char *what, const double *v, int64_t n);
+/* Whether the outputs paths[] (trace, result, x, y; NULL: none) of a solve of p clash: one
+ * is an input of p (the program, an import, a data file) or two are the same file. 1 with the
+ * message in err (naming bloc run's flags when cli, else the run settings), else 0. bloc_solve
+ * checks its run settings so; bloc run under mpirun checks on every rank first, since only
+ * rank 0 is given the paths (driver/cmd_run.c). */
+int api_outputs_clash(const bloc_problem *p, const char *const paths[4], bool cli, char *err,
+                      size_t errlen);
 /* Prepare p (bloc_prepare) when it is only compiled; methods as there. */
 int api_ensure_prepared(bloc_problem *p, const char *methods);
 /* What bloc_solve(p, o) checks that needs no data, made on a problem compiled but not yet

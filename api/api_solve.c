@@ -134,6 +134,26 @@ static int on_off(bloc_problem *p, const KeyValue *kv, bool *out) {
   return 0;
 }
 
+int api_outputs_clash(const bloc_problem *p, const char *const paths[4], bool cli, char *err,
+                      size_t errlen) {
+  /* named as the setting, or bloc run's flag */
+  static const char *const names[2][4] = {{"trace_file", "result_file", "x_file", "y_file"},
+                                          {"--trace", "--out", "--save-x", "--save-y"}};
+  char why[1200];
+  /* an output must not replace an input */
+  for (int i = 0; i < 4; i++)
+    if (blo_output_replaces_input(p->c, paths[i], why, sizeof why)) {
+      snprintf(err, errlen, "%s: %s", names[cli][i], why);
+      return 1;
+    }
+  /* nor another output: the file would hold one of them, silently */
+  if (rt_outfile_clash(paths, names[cli], 4, why, sizeof why)) {
+    snprintf(err, errlen, "%s", why);
+    return 1;
+  }
+  return 0;
+}
+
 /* The run settings of o into rs (paths point into o). 0, or 1 after an "option" error. */
 static int run_settings(bloc_problem *p, const bloc_options *o, RunSettings *rs) {
   RtRunConfig *cfg = &rs->cfg;
@@ -184,25 +204,10 @@ static int run_settings(bloc_problem *p, const bloc_options *o, RunSettings *rs)
       return 1;
     }
   }
-  /* an output must not replace an input: named as the setting, or bloc run's flag */
-  bool cli = strcmp(rs->label, "--set") == 0;
-  if (cli) cfg->keep_best = "--keep best";
-  const char *const files[][3] = {{"trace_file", "--trace", cfg->trace_path},
-                                  {"result_file", "--out", cfg->out_path},
-                                  {"x_file", "--save-x", cfg->save_x_path},
-                                  {"y_file", "--save-y", cfg->save_y_path}};
-  const char *paths[4], *names[4];
-  char err[1200];
-  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-    paths[i] = files[i][2];
-    names[i] = files[i][cli];
-    if (blo_output_replaces_input(p->c, files[i][2], err, sizeof err)) {
-      api_diag(p, BLOC_ERROR, NULL, "%s: %s", files[i][cli], err);
-      return 1;
-    }
-  }
-  /* nor another output: the file would hold one of them, silently */
-  if (rt_outfile_clash(paths, names, 4, err, sizeof err)) {
+  if (strcmp(rs->label, "--set") == 0) cfg->keep_best = "--keep best"; /* bloc run's flag */
+  const char *paths[4] = {cfg->trace_path, cfg->out_path, cfg->save_x_path, cfg->save_y_path};
+  char err[1300];
+  if (api_outputs_clash(p, paths, strcmp(rs->label, "--set") == 0, err, sizeof err)) {
     api_diag(p, BLOC_ERROR, NULL, "%s", err);
     return 1;
   }

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api_int.h" /* api_set_defs_given, api_define_text */
+#include "api_int.h" /* api_set_defs_given, api_define_text, api_outputs_clash */
 
 static void print_diag(void *user, const bloc_diag *d) {
   static const char *const sev[] = {"error", "warning", "note"};
@@ -46,6 +46,13 @@ int api_cmd_compile(const CmdArgs *a, ApiCmdPrint *pr, bloc_problem **out) {
   }
   *out = p;
   return 0;
+}
+
+int api_cmd_check_outputs(const bloc_problem *p, const char *cmd, const char *const paths[4]) {
+  char err[1300];
+  if (!api_outputs_clash(p, paths, true, err, sizeof err)) return 0;
+  fprintf(stderr, "bloc %s: error: %s\n", cmd, err);
+  return 1;
 }
 
 int api_cmd_exit(int status, int signal) {

@@ -23,6 +23,13 @@ typedef struct ApiCmdPrint {
  * then NULL). */
 int api_cmd_compile(const CmdArgs *a, ApiCmdPrint *pr, bloc_problem **out);
 
+/* bloc run's outputs (--trace, --out, --save-x, --save-y; NULL: none) checked as bloc_solve
+ * checks them (api_outputs_clash: none replaces an input of p nor another output): 0, or 1
+ * after "bloc CMD: error: ..." on stderr. Under mpirun every rank checks, since only rank 0
+ * hands the paths to bloc_solve: an error found by it alone stopped it before the collective
+ * the others waited in, for ever (cmd_run.c). */
+int api_cmd_check_outputs(const bloc_problem *p, const char *cmd, const char *const paths[4]);
+
 /* The exit status of a bloc_status (numerical 2, interrupted 128 + signal, else 1). */
 int api_cmd_exit(int status, int signal);
 

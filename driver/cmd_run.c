@@ -82,9 +82,9 @@ int cmd_run(int argc, char **argv) {
   if (bloc_options_new(&o)) exit(3);
   bloc_options_method(o, method);
   for (int i = 0; i < nsets; i++) bloc_options_set(o, sets[i], NULL);
-  const char *paths[4] = {trace, outp, save_x, save_y};
-  if (!speaker) paths[0] = paths[1] = paths[2] = paths[3] = NULL;
-  run_settings(o, paths, keep, quiet != NULL || !speaker);
+  const char *paths[4] = {trace, outp, save_x, save_y}, *own[4];
+  for (int i = 0; i < 4; i++) own[i] = speaker ? paths[i] : NULL;
+  run_settings(o, own, keep, quiet != NULL || !speaker);
   /* the options, the outputs and the files to start from, before the data stage: a typo
    * there was refused only after loading every data file (seconds and GB on a big problem) */
   if (rc == 0) rc = api_cmd_exit(api_solve_check(p, o), 0);
@@ -93,6 +93,8 @@ int cmd_run(int argc, char **argv) {
   rc = driver_ranks_agree(rc); /* rank 0 alone checks the outputs: all stop with it */
   if (rc == 0) rc = api_cmd_exit(bloc_prepare(p, method), 0); /* this method's kernels */
   if (rc == 0) rc = override_start(p, init_x, init_y);
+  /* here, on every rank, not in bloc_solve, which only rank 0 is given the paths for */
+  if (rc == 0) rc = api_cmd_check_outputs(p, "run", paths);
   /* under mpirun a rank can fail alone here (its data file): all stop, one message */
   rc = driver_ranks_agree(rc);
   if (rc == 0) {
