@@ -952,11 +952,21 @@ static bool overlap_allowed(void) {
 
 /* The shard to compile for: opt->shard, else BLOC_SHARD=R/N, else this process's rank of an
  * MPI run (rt_mpi.h: mpirun -n N bloc run), else {0, 1}. Returns 0, or 1 after reporting a
- * malformed one. */
+ * malformed one, or BLOC_SHARD in an MPI run of several ranks. */
 static int resolve_shard(BloCompiled *c, const BloCompileOptions *opt) {
   c->shard = (RtShard){0, 1};
   RtShard s = opt->shard;
   const char *env = getenv("BLOC_SHARD");
+  /* mpirun hands its environment to every rank: BLOC_SHARD=1/3 left set made each of 2 ranks
+   * solve rank 1's share of 3, summed twice, with status 0 (doc/scaling.md: an error, never a
+   * wrong result). The launcher says which rank this is. */
+  if (s.count == 0 && env && *env && rt_mpi_size() > 1) {
+    diag_error(&c->diag, SPAN_NONE,
+               "BLOC_SHARD=%s is set, but this is rank %d of %d under mpirun, which gives every "
+               "rank its share: unset BLOC_SHARD (a testing aid for one process)",
+               env, rt_mpi_rank(), rt_mpi_size());
+    return 1;
+  }
   if (s.count == 0 && env && *env) {
     char *end;
     long r = strtol(env, &end, 10), n = -1;

@@ -4,6 +4,8 @@
 #   - outputs that clash (two of them one file, stdout twice) or an output that is an input
 #     (a data file, the program): found by rank 0 alone, inside the solve, while the other
 #     ranks waited in a collective for ever (timeout's 124); with sharded data and without;
+#   - BLOC_SHARD=R/N left in the environment, which mpirun hands to every rank: each compiled
+#     the same share and the run summed them, a wrong answer with status 0.
 # Each mpirun is bounded by `timeout` (MPI_TIMEOUT seconds, 30 unless set); each rank's
 # status is written by rank.sh.
 . "$(dirname "$0")/prologue.sh"
@@ -66,4 +68,13 @@ for p in shard whole; do
 done
 ls o.json sx.csv 2>/dev/null && fail "a refused output was written"
 
+# BLOC_SHARD under mpirun: refused on every rank; on one rank it is one process's testing aid
+BLOC_SHARD=1/3
+export BLOC_SHARD
+for n in 2 3; do
+  expect $n "BLOC_SHARD=1/3" "BLOC_SHARD=1/3 is set, but this is rank 0 of $n" shard.blo
+done
+timeout "$limit" "$MPIRUN" --oversubscribe --allow-run-as-root -n 1 "$bloc" run shard.blo \
+  >out 2>err || fail "BLOC_SHARD=1/3 on one rank: exit $?: $(head -3 err)"
+grep -q "compiled as rank 1 of 3" err || fail "BLOC_SHARD=1/3 on one rank: no warning"
 exit $((fails > 0))
