@@ -944,6 +944,19 @@ static void jit_job_join(JitJob *j) {
   j->started = false;
 }
 
+/* BLOC_THREADS set to something that is not a thread count: the thread pool (rt_par.h) takes
+ * its default then, as the other tuning variables do (BLOC_JIT_MAX_SIZE, BLOC_VECTOR_WIDTH),
+ * and says so here, where a warning reaches the user; `BLOC_THREADS=100` or `=2x` was taken
+ * silently. Results do not depend on the threads, so it is not an error. */
+static void check_env_threads(BloCompiled *c) {
+  const char *v = getenv("BLOC_THREADS");
+  if (v && *v && rt_par_parse_threads(v) < 0) /* set but empty: unset, as the others */
+    diag_warning(&c->diag, SPAN_NONE,
+                 "BLOC_THREADS='%s' is not a number of threads from 1 to 64: using the default, "
+                 "%d (the online CPUs, at most 8)",
+                 v, rt_par_threads());
+}
+
 /* BLOC_OVERLAP=0 turns the overlap off (for comparing; the results are the same). */
 static bool overlap_allowed(void) {
   const char *v = getenv("BLOC_OVERLAP");
@@ -1068,6 +1081,7 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
   if (opt->seed_set) c->seed = opt->seed;
   choose_precision(c, opt);
   if (resolve_shard(c, opt)) return 1;
+  check_env_threads(c);
   c->sharded = c->prog->sharded && c->shard.count > 1 && !opt->no_data;
 
   c->ir = lower_begin(&c->arena, &c->diag, c->prog);

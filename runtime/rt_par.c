@@ -8,6 +8,7 @@
 #include "rt_par.h"
 #include "rt_sparse.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -38,13 +39,17 @@ static int64_t job_n;
 static atomic_int_fast64_t job_next, job_done;
 static int active;               /* workers inside the current job */
 
+int rt_par_parse_threads(const char *s) {
+  if (!s || *s < '0' || *s > '9') return -1; /* strtol would take " 4" and "+4" */
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  return *end == '\0' && errno == 0 && v >= 1 && v <= PAR_MAX ? (int)v : -1;
+}
+
 static int env_threads(void) {
-  const char *s = getenv("BLOC_THREADS");
-  if (s && *s) {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*end == '\0' && v >= 1 && v <= PAR_MAX) return (int)v;
-  }
+  int v = rt_par_parse_threads(getenv("BLOC_THREADS"));
+  if (v > 0) return v;
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0 && CPU_COUNT(&set) < n)

@@ -39,6 +39,12 @@ void rt_sparse_mul_par(const void *s, const int64_t *idx, int64_t rows, int tran
  * rt_par_threads or rt_par_set_threads. */
 int rt_par_threads(void);
 
+/* A BLOC_THREADS value: a decimal integer in [1, 64] and nothing else ("4"), else -1 ("abc",
+ * "0", "-1", "2x", " 4", "100"; NULL and "" too). The one parser of it: rt_par_threads takes
+ * the default for -1, and the compiler warns about a value that is set, not empty, and -1
+ * (compiler/pipeline.c). */
+int rt_par_parse_threads(const char *s);
+
 /* Use n threads from now on (clamped to [1, 64]); stops the current workers (waiting for a
  * call in progress) and starts new ones on the next rt_par_run. For tests and benchmarks. */
 void rt_par_set_threads(int n);
