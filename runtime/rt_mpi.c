@@ -2,6 +2,7 @@
 #include "rt_mpi.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 
 /* Process-wide, as MPI's own state is. */
 static int rt_mpi_inited, rt_mpi_rank_, rt_mpi_size_ = 1;
+static int rt_mpi_verify_; /* BLOC_VERIFY: every collective first checks that all ranks agree */
 static uint64_t rt_mpi_bytes_, rt_mpi_gather_bytes_;
 static int *rt_mpi_counts_, *rt_mpi_displs_; /* rt_mpi_gather_rows: one per rank */
 
@@ -39,12 +41,17 @@ RT_API int rt_mpi_init(int *argc, char ***argv) {
   /* allocated once here, so that gathers allocate nothing; without them a gather fails */
   rt_mpi_counts_ = malloc((size_t)rt_mpi_size_ * 2 * sizeof(int));
   rt_mpi_displs_ = rt_mpi_counts_ ? rt_mpi_counts_ + rt_mpi_size_ : NULL;
+  {
+    const char *v = getenv("BLOC_VERIFY");
+    rt_mpi_verify_ = v && *v && strcmp(v, "0") != 0;
+  }
   return 0;
 #else
   (void)argc;
   (void)argv;
   (void)launched_by_mpi;
   (void)rt_mpi_inited;
+  (void)rt_mpi_verify_;
   return 0;
 #endif
 }
@@ -64,6 +71,37 @@ RT_API void rt_mpi_finalize(void) {
   rt_mpi_size_ = 1;
 }
 
+#ifdef BLO_USE_MPI
+/* With BLOC_VERIFY, before each collective: the ranks compare what they are about to call
+ * (kind: 1 sum, 2 gather, 3 agree; the number of values) with one small MPI_Allreduce of their
+ * own, which every collective of this file makes first, so that it always meets its match. A
+ * rank that took another path than the others (a choice made from a value of its own: the
+ * flops of its rows, once) made MPI_Allreduce fail with MPI_ERR_TRUNCATE, exit 15, no word of
+ * bloc's, or wait for ever; this ends every rank with status 3 and says which call differs. */
+static void verify_same_call(int kind, int64_t count) {
+  static const char *const what[] = {"?", "a sum", "a gather", "an agreement"};
+  long long v[4] = {kind, count, -(long long)kind, -(long long)count}, w[4];
+  if (!rt_mpi_verify_ || rt_mpi_size_ <= 1) return;
+  if (MPI_Allreduce(v, w, 4, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS) return;
+  if (w[0] == -w[2] && w[1] == -w[3]) return; /* the largest is the smallest: all the same */
+  fprintf(stderr,
+          "bloc: internal error: the MPI ranks disagree at a collective call: rank %d calls %s "
+          "of %lld values, and the ranks' calls range over kinds %lld to %lld and %lld to %lld "
+          "values (a bug in bloc: a choice that differs between ranks)\n",
+          rt_mpi_rank_, what[kind], (long long)count, -w[2], w[0], -w[3], w[1]);
+  fflush(stderr);
+  /* rank 0's message is the one printed (bloc run holds the others' stderr back): the others
+   * give it time to print and end the job before they end it themselves */
+  if (rt_mpi_rank_ > 0) {
+    double t0 = MPI_Wtime();
+    while (MPI_Wtime() - t0 < 10) {
+    }
+  }
+  MPI_Abort(MPI_COMM_WORLD, 3);
+  exit(3);
+}
+#endif
+
 RT_API int rt_mpi_rank(void) { return rt_mpi_rank_; }
 RT_API int rt_mpi_size(void) { return rt_mpi_size_; }
 RT_API uint64_t rt_mpi_bytes(void) { return rt_mpi_bytes_; }
@@ -78,6 +116,7 @@ RT_API int rt_mpi_sum(double *const *bufs, const int64_t *lens, int nbuf, double
   if (total <= 0) return 0;
   rt_mpi_bytes_ += (uint64_t)total * sizeof(double);
 #ifdef BLO_USE_MPI
+  verify_same_call(1, total);
   {
     /* MPI counts are ints: reduce in pieces of at most 2^30 doubles (one call in practice) */
     const int64_t piece = (int64_t)1 << 30;
@@ -157,6 +196,7 @@ RT_API int rt_mpi_gather_rows(const RtMpiRows *blk, int nblk, double *pack) {
   if (total <= 0) return 0;
   rt_mpi_gather_bytes_ += (uint64_t)rt_mpi_counts_[rt_mpi_rank_] * sizeof(double);
 #ifdef BLO_USE_MPI
+  verify_same_call(2, total);
   {
     double *buf = nblk == 1 ? blk[0].buf : pack;
     if (nblk > 1) move_part(blk, nblk, rt_mpi_rank_, pack, rt_mpi_displs_[rt_mpi_rank_], 1);
@@ -178,6 +218,7 @@ RT_API int rt_mpi_agree(int status, int *who) {
   if (who) *who = rt_mpi_rank_;
 #ifdef BLO_USE_MPI
   if (rt_mpi_size_ > 1) {
+    verify_same_call(3, 1);
     /* MAXLOC: the largest status, and on a tie the lowest rank holding it */
     struct {
       int v, r;

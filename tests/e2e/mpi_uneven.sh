@@ -44,6 +44,21 @@ else
   echo "skip: no mpicc beside $MPIRUN: the emitted solver is not checked"
 fi
 
+# Should ranks disagree again: with BLOC_VERIFY (make check sets it) every collective first
+# checks that all ranks make the same call, and a difference ends the job with status 3 and
+# bloc's message, not MPI_ERR_TRUNCATE (15) or a hang (test_mpi --disagree: rank r sums 1 + r
+# values)
+unit=$build/tests/unit/test_mpi
+if [ -x "$unit" ]; then
+  BLOC_VERIFY=1 mpi -x BLOC_VERIFY -n 2 "$unit" --disagree >out 2>err
+  rc=$?
+  [ $rc = 3 ] && grep -q "internal error: the MPI ranks disagree at a collective call" err &&
+    echo "ok: a disagreement between the ranks reported (BLOC_VERIFY)" ||
+    fail "ranks that disagree, BLOC_VERIFY=1: exit $rc, not 3: $(head -3 err)"
+else
+  echo "skip: $unit not built (make tests/unit/test_mpi)"
+fi
+
 img=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 if [ -r "$img" ]; then
   cat >idx.blo <<EOB
