@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_int.h"
+#include "rt_fmt.h"
 #include "rt_outfile.h"
 #include "rt_output.h"
 #include "rt_run.h"
@@ -224,6 +226,18 @@ static void errors_only(void *ctx, int level, const char *msg, const char *hint)
   if (level != DIAG_WARNING) to->fn(to->ctx, level, msg, hint);
 }
 
+/* An error whose quoted texts longer than rt_vfit's limit are cut to their ends, as the run's
+ * own messages are: a path of 1500 characters hid the reason after it. */
+static void fit_error(bloc_problem *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fit_error(bloc_problem *p, const char *fmt, ...) {
+  char m[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  rt_vfit(m, sizeof m, fmt, ap);
+  va_end(ap);
+  api_diag(p, BLOC_ERROR, NULL, "%s", m);
+}
+
 int api_solve_check(bloc_problem *p, const bloc_options *o) {
   if (!p) return BLOC_ERR_STATE;
   if (!p->c || p->stage == API_FAILED) return BLOC_ERR_STATE;
@@ -236,8 +250,7 @@ int api_solve_check(bloc_problem *p, const bloc_options *o) {
                                  {cfg->save_x_path, "x"}, {cfg->save_y_path, "y"}};
   for (int i = 0; i < 4; i++) {
     if (outs[i][0] && rt_outfile_check(outs[i][0], NULL, 0) != 0) {
-      api_diag(p, BLOC_ERROR, NULL, "cannot write the %s file '%s': %s", outs[i][1], outs[i][0],
-               strerror(errno));
+      fit_error(p, "cannot write the %s file '%s': %s", outs[i][1], outs[i][0], strerror(errno));
       return api_end(p, BLOC_ERR_INPUT);
     }
   }

@@ -267,7 +267,7 @@ RT_API int rt_data_open(const char *path, RtOpen *o, RtErr e) {
 
 RT_API int rt_data_read_file(const char *path, RtReadBound *bound, unsigned char **buf,
                              size_t *len, char *err, size_t errlen) {
-  RtReadBound unbounded = {SIZE_MAX, 0, "any shape", 0};
+  RtReadBound unbounded = {SIZE_MAX, 0, "any shape", 0, NULL};
   if (!bound) bound = &unbounded;
   bound->over = 0;
   size_t limit = bound->max_bytes;
@@ -536,7 +536,7 @@ static void idx_decode(const RtIdxFile *f, const unsigned char *p, int64_t n, do
  * it) or path is not a regular file (a FIFO or a pipe, whose header read here would be lost
  * to the caller's read). Reading the header inflates one gzip block. */
 static size_t idx_prefix_bytes(const char *path, int64_t want) {
-  RtReadBound hb = {4 + 4 * 255, 8, "the header", 0};
+  RtReadBound hb = {4 + 4 * 255, 8, "the header", 0, NULL};
   unsigned char *b;
   size_t len, bytes = 0;
   char msg[8];

@@ -25,9 +25,9 @@ typedef struct RtReadBound {
   size_t max_bytes; /* SIZE_MAX: no bound (a dimension is RT_ANY) */
   size_t per_value; /* for the message */
   char decl[96];    /* "vector[2]", for the message */
+  int over;         /* set by rt_data_read_file: the file is longer than max_bytes */
   const char *what; /* what the file is read into, when not a data declaration ("x" of
                        --init-x), for the message; NULL: the declaration */
-  int over;         /* set by rt_data_read_file: the file is longer than max_bytes */
 } RtReadBound;
 
 /* The bound for a file holding the declared shape (rank, rows, cols; RT_ANY: no bound) at

@@ -213,7 +213,7 @@ static int mtx_read(const char *path, RtShape want, MtxHeader *h, unsigned char 
   int regular = stat(path, &st) == 0 && S_ISREG(st.st_mode);
   size_t limit = RT_DATA_SLACK;
   for (int pass = 0;; pass++) {
-    RtReadBound b = {limit, MTX_ENTRY_BYTES, "", 0};
+    RtReadBound b = {limit, MTX_ENTRY_BYTES, "", 0, NULL};
     if (rt_data_read_file(path, &b, buf, len, err.buf, err.len)) return -1;
     if (mtx_header(path, (const char *)*buf, *len, !b.over, want, h, err)) break;
     if (!b.over) return 0;
@@ -471,7 +471,7 @@ RT_API int rt_load_mtx_csr_rows(const char *path, RtShape want, RtRows rows, RtC
                         "cols] declaration, not %s", path, decl);
   }
   if (rt_rows_check(path, want, rows, err)) return -1;
-  RtReadBound bound = {SIZE_MAX, MTX_ENTRY_BYTES, "", 0};
+  RtReadBound bound = {SIZE_MAX, MTX_ENTRY_BYTES, "", 0, NULL};
   RtLines L;
   if (rt_lines_open(&L, path, &bound, err)) return -1;
   MtxHeader h = {0};

@@ -41,7 +41,7 @@ EOB
 "$bloc" run --backend interp --quiet base.blo --out "$d" >out 2>err
 st=$?
 tail60=$(printf '%s' "$d" | awk '{ print substr($0, length($0) - 59) }')
-want="bloc: error: cannot write the result file '$head60...$tail60': "
+want="error: cannot write the result file '$head60...$tail60': " # checked before the data stage
 if [ $st != 1 ]; then
   fail "--out into a long directory: status $st, not 1"
 elif ! grep -F "$want" err | grep -qvxF "$want"; then
