@@ -8,6 +8,7 @@
 #include "rt_fmt.h"
 #include "rt_hypergrad.h"
 #include "rt_linalg.h"
+#include "rt_mem.h"
 #include "rt_oracle.h"
 #include "rt_xstep.h"
 
@@ -103,7 +104,9 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
     api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star not computed: %s", phi.why);
   } else {
     api_diag(p, BLOC_ERROR, NULL, "phi (y*(x) by Newton) not computed: %s", phi.why);
-    rc = isfinite(phi.lower_norm) ? BLOC_ERR_NUMERICAL : BLOC_ERR_INPUT;
+    rc = rt_oom_take()              ? BLOC_ERR_MEMORY
+         : isfinite(phi.lower_norm) ? BLOC_ERR_NUMERICAL
+                                    : BLOC_ERR_INPUT;
   }
   free(buf);
   return rc;
@@ -159,9 +162,10 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   p->category = "eval";
   RtOracle o;
   char err[1024];
+  rt_oom_take(); /* out of memory below is BLOC_ERR_MEMORY (rt_mem.h), not bad input */
   if (rt_oracle_init(&o, bp, blo_seed(p->c), 1, err, sizeof err) != 0) {
     api_diag(p, BLOC_ERROR, NULL, "%s", err);
-    return api_end(p, BLOC_ERR_INPUT);
+    return api_end(p, rt_oom_take() ? BLOC_ERR_MEMORY : BLOC_ERR_INPUT);
   }
   /* sharded (a rank of mpirun): every output summed over the ranks, as a solve does */
   if (rt_oracle_set_sharded(&o, blo_sharded(p->c)) != 0)
@@ -224,7 +228,7 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
       }
     } else {
       api_diag(p, BLOC_ERROR, NULL, "hypergrad: %s", err);
-      status = BLOC_ERR_NUMERICAL;
+      status = rt_oom_take() ? BLOC_ERR_MEMORY : BLOC_ERR_NUMERICAL;
     }
     free(hg);
   }

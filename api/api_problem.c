@@ -12,6 +12,7 @@
 #include "config.h"
 #include "front/sema.h"
 #include "rt_fmt.h"
+#include "rt_mem.h"
 #include "rt_sparse.h"
 
 const char *bloc_version(void) { return PACKAGE_VERSION; }
@@ -559,7 +560,9 @@ int api_ensure_prepared(bloc_problem *p, const char *methods) {
       return BLOC_ERR_INPUT; /* the problem stays compiled: prepare again with good names */
     }
   }
+  rt_oom_take(); /* the data stage runs on this thread: a flag it raises is its failure */
   int rc = blo_compile_rest(p->c, &o);
+  bool oom = rt_oom_take();
   free(buf);
   free(b);
   const char *prog_method = blo_program(p->c)->method;
@@ -568,7 +571,7 @@ int api_ensure_prepared(bloc_problem *p, const char *methods) {
   p->category = category;
   p->stage = rc ? API_PREP_FAILED : API_PREPARED;
   if (!rc && p->blas_by_size) blas_threads_by_size(p);
-  return rc ? BLOC_ERR_INPUT : BLOC_OK;
+  return !rc ? BLOC_OK : oom ? BLOC_ERR_MEMORY : BLOC_ERR_INPUT;
 }
 
 int bloc_prepare(bloc_problem *p, const char *methods) {

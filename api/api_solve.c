@@ -336,6 +336,7 @@ static int status_of(int rt_status) {
   case RT_STATUS_OK: return BLOC_OK;
   case RT_STATUS_USER: return BLOC_ERR_INPUT;
   case RT_STATUS_NUMERICAL: return BLOC_ERR_NUMERICAL;
+  case RT_STATUS_MEMORY: return BLOC_ERR_MEMORY;
   case RT_STATUS_CANCELLED: return BLOC_CANCELLED;
   default: return rt_status > 128 ? BLOC_INTERRUPTED : BLOC_ERR_INPUT;
   }
@@ -449,7 +450,8 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   console_print(p, &con);
   int st = rt_solve(bp, &opt, cfg, &r->res);
   r->status = r->oom ? BLOC_ERR_MEMORY : status_of(st);
-  if (r->res.message[0] && (r->status == BLOC_ERR_INPUT || r->status == BLOC_ERR_NUMERICAL))
+  if (r->res.message[0] && (r->status == BLOC_ERR_INPUT || r->status == BLOC_ERR_NUMERICAL ||
+                            r->status == BLOC_ERR_MEMORY))
     api_diag(p, BLOC_ERROR, NULL, "%s", r->res.message);
   if (r->oom) api_diag(p, BLOC_ERROR, NULL, "out of memory keeping the trace");
   if (r->res.stop == RT_STOP_NONE) { /* never started */

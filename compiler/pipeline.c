@@ -26,6 +26,7 @@
 #include "rt_data.h"
 #include "rt_f32.h"
 #include "rt_fmt.h"
+#include "rt_mem.h"
 #include "rt_methods.h"
 #include "rt_mpi.h"
 #include "rt_par.h"
@@ -128,7 +129,7 @@ static int load_rows(const IrLoadRequest *req, double *out, char *err, size_t er
   }
   double *whole = malloc(sizeof(double) * (size_t)(shape_size(req->shape) + 1));
   if (!whole) {
-    snprintf(err, errlen, "%s: out of memory", req->path);
+    rt_oom_errf(err, errlen, "%s: out of memory", req->path);
     return 1;
   }
   int rc = load_whole(req, whole, err, errlen);
@@ -148,8 +149,8 @@ static int spd_hook(void *ctx, const IrSpdRequest *req, double *out, char *err, 
   RtRng r = rt_rng_stream(req->seed, req->stream);
   int rc = rt_random_spd(&r, req->n, req->lo, req->hi, out);
   if (rc == -2) {
-    snprintf(err, errlen, "random_spd(%lld, %g, %g): out of memory", (long long)req->n, req->lo,
-             req->hi);
+    rt_oom_errf(err, errlen, "random_spd(%lld, %g, %g): out of memory", (long long)req->n, req->lo,
+                req->hi);
     return 1;
   }
   if (rc != 0) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "rt_solver.h"
+#include "rt_mem.h"
 
 typedef struct Cg {
   int Q;
@@ -15,7 +16,7 @@ static int cg_setup(RtSolver *s, char *err, size_t errlen) {
   Cg *C = rt_solver_mem(s, sizeof *C);
   if (!C || !(C->r = rt_solver_vec(s, s->ny)) || !(C->p = rt_solver_vec(s, s->ny)) ||
       !(C->Ap = rt_solver_vec(s, s->ny))) {
-    snprintf(err, errlen, "out of memory");
+    rt_oom_errf(err, errlen, "out of memory");
     return -1;
   }
   C->Q = (int)rt_solver_num(s, "cg_steps");

@@ -5,6 +5,7 @@
 
 #include "rt_linalg.h"
 #include "rt_solver.h"
+#include "rt_mem.h"
 
 typedef struct Gd {
   int Q;
@@ -14,7 +15,7 @@ typedef struct Gd {
 static int gd_setup(RtSolver *s, char *err, size_t errlen) {
   Gd *G = rt_solver_mem(s, sizeof *G);
   if (!G || !(G->Av = rt_solver_vec(s, s->ny))) {
-    snprintf(err, errlen, "out of memory");
+    rt_oom_errf(err, errlen, "out of memory");
     return -1;
   }
   G->Q = (int)rt_solver_num(s, "v_steps");

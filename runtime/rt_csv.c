@@ -2,6 +2,7 @@
  * reader behind --x/--y/--v, and the round-tripping writer behind --save-x/--save-y.
  * Numbers are read with strtod and written with %.17g, so both assume the "C" LC_NUMERIC. */
 #include "rt_data_impl.h"
+#include "rt_mem.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -175,7 +176,7 @@ static int store_field(const char *s, const char *e, int64_t fno, void *ctx) {
   if (t->n == t->cap) {
     int64_t nc = t->cap ? 2 * t->cap : 1024;
     double *nv = realloc(t->v, (size_t)nc * sizeof *nv);
-    if (!nv) return rt_data_errf(t->err, t->errlen, "'%s': out of memory", t->path);
+    if (!nv) return rt_oom_errf(t->err, t->errlen, "'%s': out of memory", t->path);
     t->v = nv;
     t->cap = nc;
   }
@@ -469,7 +470,7 @@ RT_API int rt_load_csv_rows(const char *path, RtShape want, RtRows rows, RtTenso
   r.rows = want.rank == 0 ? 1 : rows.n;
   r.v = t.v;
   if (!r.v) r.v = malloc(sizeof *r.v); /* an empty range: a valid block, as the loaders give */
-  if (!r.v) return rt_data_errf(e.buf, e.len, "'%s': out of memory", path);
+  if (!r.v) return rt_oom_errf(e.buf, e.len, "'%s': out of memory", path);
   *out = r;
   return 0;
 }

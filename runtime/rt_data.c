@@ -3,6 +3,7 @@
  * from a header is checked against the bytes actually present before anything is allocated. */
 #include "rt_data_impl.h"
 #include "rt_fmt.h"
+#include "rt_mem.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -113,7 +114,7 @@ static int gz_failed(gzFile gz, const char *path, char *err, size_t errlen) {
   if (zerr == Z_ERRNO)
     return rt_data_errf(err, errlen, "'%s': read error: %s", path, strerror(errno));
   if (zerr == Z_MEM_ERROR)
-    return rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);
+    return rt_oom_errf(err, errlen, "'%s': out of memory decompressing", path);
   return rt_data_errf(err, errlen, "'%s': corrupt gzip stream (%s)", path,
                       zmsg ? zmsg : "unknown error");
 }
@@ -196,7 +197,7 @@ static int read_gzip(const RtOpen *o, const char *path, size_t hint, RtReadBound
   gzFile gz = gzdopen(o->fd, "rb");
   if (!gz) {
     close(o->fd);
-    return rt_data_errf(err, errlen, "'%s': out of memory", path);
+    return rt_oom_errf(err, errlen, "'%s': out of memory", path);
   }
   gzbuffer(gz, 1 << 17);
   size_t cap = hint < (1u << 16) ? (1u << 16) : hint, n = 0;
@@ -204,13 +205,13 @@ static int read_gzip(const RtOpen *o, const char *path, size_t hint, RtReadBound
   unsigned char *b = malloc(cap + 1);
   if (!b) {
     gzclose(gz);
-    return rt_data_errf(err, errlen, "'%s': out of memory", path);
+    return rt_oom_errf(err, errlen, "'%s': out of memory", path);
   }
   while (n <= limit) {
     if (n == cap && grow_buf(&b, &cap, limit)) {
       free(b);
       gzclose(gz);
-      return rt_data_errf(err, errlen, "'%s': out of memory decompressing", path);
+      return rt_oom_errf(err, errlen, "'%s': out of memory decompressing", path);
     }
     if (n == cap) break; /* cap == limit + 1 == n: too large */
     size_t want = cap - n > (size_t)INT_MAX ? (size_t)INT_MAX : cap - n;
@@ -306,14 +307,14 @@ RT_API int rt_data_read_file(const char *path, RtReadBound *bound, unsigned char
   unsigned char *b = malloc(cap + 1);
   if (!b) {
     fclose(f);
-    return rt_data_errf(err, errlen, "'%s': out of memory (%zu bytes)", path, cap);
+    return rt_oom_errf(err, errlen, "'%s': out of memory (%zu bytes)", path, cap);
   }
   memcpy(b, magic, m);
   while (n <= limit) {
     if (n == cap && grow_buf(&b, &cap, limit)) {
       free(b);
       fclose(f);
-      return rt_data_errf(err, errlen, "'%s': out of memory", path);
+      return rt_oom_errf(err, errlen, "'%s': out of memory", path);
     }
     if (n == cap) break;
     size_t got = fread(b + n, 1, cap - n, f);
@@ -697,7 +698,7 @@ RT_API int rt_idx_open_rows(const char *path, RtShape shape, int64_t want, RtIdx
   }
   RtIdxFile *f = malloc(sizeof *f);
   if (!f) {
-    rt_data_errf(err, errlen, "'%s': out of memory", path);
+    rt_oom_errf(err, errlen, "'%s': out of memory", path);
     goto done;
   }
   *f = (RtIdxFile){b, b + hdr, kind, esize, t, (int64_t)items};
@@ -755,7 +756,7 @@ RT_API int rt_load_idx(const char *path, RtShape want, RtTensor *out, RtErr e) {
   t.v = malloc((count ? count : 1) * sizeof(double));
   if (!t.v) {
     rt_idx_close(f);
-    return rt_data_errf(e.buf, e.len, "'%s': out of memory for %" PRIu64 " values", path, count);
+    return rt_oom_errf(e.buf, e.len, "'%s': out of memory for %" PRIu64 " values", path, count);
   }
   rt_idx_read(f, 0, t.rows, 0, t.cols, t.v);
   rt_idx_close(f);
@@ -1010,7 +1011,7 @@ static int load_npy(const char *path, RtShape want, const int64_t *dims3, RtTens
   }
   h = malloc(hlen + 1);
   if (!h) {
-    rt_data_errf(err, errlen, "'%s': out of memory", path);
+    rt_oom_errf(err, errlen, "'%s': out of memory", path);
     goto done;
   }
   memcpy(h, b + hstart, hlen);
@@ -1077,7 +1078,7 @@ static int load_npy(const char *path, RtShape want, const int64_t *dims3, RtTens
     goto done;
   t.v = malloc((count ? count : 1) * sizeof(double));
   if (!t.v) {
-    rt_data_errf(err, errlen, "'%s': out of memory for %" PRIu64 " values", path, count);
+    rt_oom_errf(err, errlen, "'%s': out of memory for %" PRIu64 " values", path, count);
     goto done;
   }
   const unsigned char *p = b + hstart + hlen;
@@ -1237,7 +1238,7 @@ static int rows_tensor(const char *path, const RtTensor *shape, RtRows rows, RtT
   uint64_t count = (uint64_t)t->rows * (uint64_t)t->cols;
   t->v = malloc((count ? count : 1) * sizeof(double));
   if (!t->v)
-    return rt_data_errf(e.buf, e.len, "'%s': out of memory for %" PRIu64 " values", path, count);
+    return rt_oom_errf(e.buf, e.len, "'%s': out of memory for %" PRIu64 " values", path, count);
   return 0;
 }
 
@@ -1400,7 +1401,7 @@ RT_API int rt_load_npy_rows(const char *path, RtShape want, RtRows rows, RtTenso
   }
   h = malloc(hlen + 1);
   if (!h) {
-    rt_data_errf(e.buf, e.len, "'%s': out of memory", path);
+    rt_oom_errf(e.buf, e.len, "'%s': out of memory", path);
     goto done;
   }
   got = rt_stream_read(&st, h, hlen, e);

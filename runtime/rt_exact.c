@@ -11,6 +11,7 @@
 #include "rt_hypergrad.h"
 #include "rt_linalg.h"
 #include "rt_solver.h"
+#include "rt_mem.h"
 
 typedef struct Ex {
   double y_tol;  /* as given; the solves stop below tol(E) */
@@ -63,8 +64,8 @@ static int ex_setup(RtSolver *s, char *err, size_t errlen) {
   E->st_lower_gnorm = rt_solver_stat(s, "lower_grad_norm");
   return 0;
 oom:
-  snprintf(err, errlen, "out of memory for the dense %lld x %lld Hessian", (long long)ny,
-           (long long)ny);
+  rt_oom_errf(err, errlen, "out of memory for the dense %lld x %lld Hessian", (long long)ny,
+              (long long)ny);
   return -1;
 }
 

@@ -11,6 +11,7 @@
 
 #include "rt_linalg.h"
 #include "rt_solver.h"
+#include "rt_mem.h"
 
 typedef struct F2sa {
   double *yp;      /* the penalised variable y [ny] */
@@ -27,7 +28,7 @@ static int f2sa_setup(RtSolver *s, char *err, size_t errlen) {
   F2sa *F = rt_solver_mem(s, sizeof *F);
   if (!F || !(F->yp = rt_solver_vec(s, s->ny)) || !(F->gfy = rt_solver_vec(s, s->ny)) ||
       !(F->gxz = rt_solver_vec(s, s->nx))) {
-    snprintf(err, errlen, "out of memory");
+    rt_oom_errf(err, errlen, "out of memory");
     return -1;
   }
   F->lambda0 = rt_solver_num(s, "lambda0");

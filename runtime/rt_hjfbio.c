@@ -13,6 +13,7 @@
 
 #include "rt_linalg.h"
 #include "rt_solver.h"
+#include "rt_mem.h"
 
 typedef struct Hjf {
   double delta;
@@ -41,7 +42,7 @@ static int hjf_setup(RtSolver *s, char *err, size_t errlen) {
   s->state = H;
   return 0;
 oom:
-  snprintf(err, errlen, "out of memory");
+  rt_oom_errf(err, errlen, "out of memory");
   return -1;
 }
 

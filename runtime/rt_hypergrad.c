@@ -11,6 +11,7 @@
 #include "rt_data.h"
 #include "rt_linalg.h"
 #include "rt_solver.h"
+#include "rt_mem.h"
 
 RT_API const char *rt_hg_how_name(RtHgHow how) {
   switch (how) {
@@ -49,8 +50,8 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
   if (!H || !work) {
     free(H);
     free(work);
-    snprintf(err, errlen, "out of memory for the dense %lld x %lld lower Hessian", (long long)n,
-             (long long)n);
+    rt_oom_errf(err, errlen, "out of memory for the dense %lld x %lld lower Hessian", (long long)n,
+                (long long)n);
     return -1;
   }
   double *e = H + n * n, *w = e + n, *tmp = w + n;
@@ -98,7 +99,7 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
   info->cg_steps = 0;
   double *b = malloc(sizeof(double) * (size_t)(4 * ny + nx + 1));
   if (!b) {
-    snprintf(err, errlen, "out of memory");
+    rt_oom_errf(err, errlen, "out of memory");
     return -1;
   }
   double *r = b + ny, *p = r + ny, *Ap = p + ny, *jv = Ap + ny;
@@ -149,8 +150,10 @@ static int phi_not(RtPhi *out, const char *fmt, ...) {
 static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
   int64_t nx = s->nx, ny = s->ny;
   double *ystar = rt_solver_vec(s, ny);
-  if (!ystar || rt_oracle_set_sharded(&s->o, at->sharded))
+  if (!ystar || rt_oracle_set_sharded(&s->o, at->sharded)) {
+    rt_oom_raise();
     return phi_not(out, "out of memory for the lower solve");
+  }
   RtDraw key = rt_oracle_draw(&s->o);
   rt_copy(nx, at->x, s->x);
   if (s->p->init_uses_x) rt_oracle_init_y(&s->o, key, s->x, s->y);

@@ -6,6 +6,7 @@
 
 #include "rt_linalg.h"
 #include "rt_unroll.h"
+#include "rt_mem.h"
 
 typedef struct Itd {
   RtUnroll u; /* first member: rt_unroll_diag_y */
@@ -20,7 +21,7 @@ static int itd_setup(RtSolver *s, char *err, size_t errlen) {
   if (!(T->gF = rt_solver_vec(s, s->nx)) || !(T->gE = rt_solver_vec(s, s->nx))) goto oom;
   return 0;
 oom:
-  snprintf(err, errlen, "out of memory");
+  rt_oom_errf(err, errlen, "out of memory");
   return -1;
 }
 

@@ -14,6 +14,7 @@
 #include "rt_rng.h"
 #include "rt_solver.h"
 #include "rt_tridiag.h"
+#include "rt_mem.h"
 
 /* |omega| below this fraction of max(|u|, |alpha|) is a breakdown (the Krylov space is invariant
  * up to rounding): restart at the next step. */
@@ -105,8 +106,8 @@ static int lanc_setup(RtSolver *s, char *err, size_t errlen) {
   s->stats[L->st_m] = L->m;
   return 0;
 oom:
-  snprintf(err, errlen, "out of memory allocating the Lanczos basis (%d vectors of %lld)",
-           L ? L->m_max + 1 : (int)rt_solver_num(s, "m_max") + 1, (long long)s->ny);
+  rt_oom_errf(err, errlen, "out of memory allocating the Lanczos basis (%d vectors of %lld)",
+              L ? L->m_max + 1 : (int)rt_solver_num(s, "m_max") + 1, (long long)s->ny);
   return -1;
 }
 

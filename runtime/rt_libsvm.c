@@ -5,6 +5,7 @@
  * anything but the bytes present), then parse every line with one parser. */
 #include "rt_data_impl.h"
 #include "rt_sparse.h"
+#include "rt_mem.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -244,7 +245,7 @@ RT_API int rt_load_libsvm(const char *path, RtShape want, RtTensor *out, RtErr f
   }
   t.v = calloc((size_t)n * (size_t)cols, sizeof(double));
   if (!t.v) {
-    rt_data_errf(err, errlen, "'%s': out of memory for %s", path, decl);
+    rt_oom_errf(err, errlen, "'%s': out of memory for %s", path, decl);
     goto done;
   }
   Sink k = {t.v, NULL, NULL, NULL, NULL};
@@ -284,7 +285,7 @@ RT_API int rt_load_libsvm_csr(const char *path, RtShape want, RtCsr *out, RtErr 
   m.col = malloc(sizeof *m.col * (size_t)(tx.tokens ? tx.tokens : 1));
   m.val = malloc(sizeof *m.val * (size_t)(tx.tokens ? tx.tokens : 1));
   if (!m.rowptr || !m.col || !m.val) {
-    rt_data_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
+    rt_oom_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
     goto fail;
   }
   Sink k = {NULL, NULL, m.col, m.val, &m.nnz};
@@ -324,7 +325,7 @@ RT_API int rt_load_libsvm_labels(const char *path, RtShape want, RtTensor *out, 
   t.cols = 1;
   t.v = calloc((size_t)tx.n, sizeof(double));
   if (!t.v) {
-    rt_data_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
+    rt_oom_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
     goto done;
   }
   Sink k = {NULL, t.v, NULL, NULL, NULL};
@@ -406,7 +407,7 @@ static int libsvm_rows(const char *path, RtReadBound *bound, RtRows rows, int64_
       for (const char *q = s; q < e; q++)
         if (is_sp(*q) && q + 1 < e && !is_sp(q[1])) tokens++;
       if (csr_reserve(o, tokens)) {
-        rc = rt_data_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
+        rc = rt_oom_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
         break;
       }
       sk.col = o->csr->col;
@@ -448,8 +449,7 @@ RT_API int rt_load_libsvm_rows(const char *path, RtShape want, RtRows rows, RtTe
     return rt_data_errf(failure.buf, failure.len, "'%s': %s is too large", path, decl);
   RtTensor t = {2, rows.n, want.cols, NULL};
   t.v = calloc((size_t)(rows.n ? rows.n : 1) * (size_t)want.cols, sizeof(double));
-  if (!t.v)
-    return rt_data_errf(failure.buf, failure.len, "'%s': out of memory for %s", path, decl);
+  if (!t.v) return rt_oom_errf(failure.buf, failure.len, "'%s': out of memory for %s", path, decl);
   RtReadBound bound;
   rt_data_bound(&bound, 2, want.rows, want.cols, RT_TEXT_PER_VALUE);
   RowsOut o = {t.v, want.cols, NULL, NULL, 0, 0};
@@ -480,7 +480,7 @@ RT_API int rt_load_libsvm_csr_rows(const char *path, RtShape want, RtRows rows, 
   if (rt_rows_check(path, want, rows, err)) return -1;
   RtCsr m = {rows.n, want.cols, 0, NULL, NULL, NULL};
   m.rowptr = calloc((size_t)rows.n + 1, sizeof *m.rowptr);
-  if (!m.rowptr) return rt_data_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
+  if (!m.rowptr) return rt_oom_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
   RtReadBound bound;
   rt_data_bound(&bound, 2, want.rows, want.cols + 1, RT_TEXT_PER_VALUE);
   RowsOut o = {NULL, 0, NULL, &m, 0, 0};
@@ -490,7 +490,7 @@ RT_API int rt_load_libsvm_csr_rows(const char *path, RtShape want, RtRows rows, 
   if (rc == 0 && !m.col) { /* no entry: the arrays still exist */
     m.col = malloc(sizeof *m.col);
     m.val = malloc(sizeof *m.val);
-    if (!m.col || !m.val) rc = rt_data_errf(err.buf, err.len, "'%s': out of memory", path);
+    if (!m.col || !m.val) rc = rt_oom_errf(err.buf, err.len, "'%s': out of memory", path);
   }
   if (rc) {
     rt_csr_free(&m);
@@ -510,7 +510,7 @@ RT_API int rt_load_libsvm_labels_rows(const char *path, RtShape want, RtRows row
                         "vector[rows], not %s", path, decl);
   if (rt_rows_check(path, want, rows, err)) return -1;
   RtTensor t = {1, rows.n, 1, calloc((size_t)(rows.n ? rows.n : 1), sizeof(double))};
-  if (!t.v) return rt_data_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
+  if (!t.v) return rt_oom_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
   RtReadBound bound;
   rt_data_bound(&bound, 1, RT_ANY, 1, RT_TEXT_PER_VALUE);
   RowsOut o = {NULL, 0, t.v, NULL, 0, want.rows};

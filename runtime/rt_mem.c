@@ -3,8 +3,11 @@
  * Arena blocks are the header plus the payload rounded up to 16 bytes, bumped off the buffer. */
 #include "rt_mem.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "rt_fmt.h"
 
 #define HDR 16
 
@@ -57,4 +60,25 @@ RT_API void rt_mem_set_arena(void *buf, size_t bytes) {
   arena_end = b + bytes;
   arena_lo = (uintptr_t)arena_next;
   arena_hi = (uintptr_t)arena_end;
+}
+
+static RT_THREAD_LOCAL int oom_raised;
+
+RT_API void rt_oom_raise(void) { oom_raised = 1; }
+
+RT_API int rt_oom_take(void) {
+  int was = oom_raised;
+  oom_raised = 0;
+  return was;
+}
+
+RT_API int rt_oom_errf(char *err, size_t errlen, const char *fmt, ...) {
+  if (err && errlen) {
+    va_list ap;
+    va_start(ap, fmt);
+    rt_vfit(err, errlen, fmt, ap); /* a long path leaves room for the reason */
+    va_end(ap);
+  }
+  oom_raised = 1;
+  return -1;
 }

@@ -35,4 +35,14 @@ RT_API void rt_mem_reset_peak(void);
 RT_API void rt_mem_set_arena(void *buf, size_t bytes);
 #define RT_MEM_ARENA_SLACK 16
 
+/* Out of memory is its own status (3; BLOC_ERR_MEMORY), not a user error, yet the runtime's
+ * failures travel as -1 (or NULL) and a message in an err buffer. So a failure for want of
+ * memory also raises this thread's flag: rt_oom_errf writes the message and raises it,
+ * rt_oom_raise only raises it. Whoever turns a failure into a status (rt_solve, the data
+ * stage, the library) clears it before the stage (rt_oom_take) and takes it after. */
+RT_API int rt_oom_errf(char *err, size_t errlen, const char *fmt, ...) RT_PRINTF(3, 4);
+RT_API void rt_oom_raise(void);
+/* Whether the flag was raised since the last call; clears it. */
+RT_API int rt_oom_take(void);
+
 #endif

@@ -5,6 +5,7 @@
  * allocated for them; rt_csr_from_triplets sorts them and rejects duplicates. */
 #include "rt_data_impl.h"
 #include "rt_sparse.h"
+#include "rt_mem.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -398,7 +399,7 @@ RT_API int rt_load_mtx_csr(const char *path, RtShape want, RtCsr *out, RtErr err
   E.col = malloc(cap * sizeof *E.col);
   E.val = malloc(cap * sizeof *E.val);
   if (!E.row || !E.line || !E.col || !E.val) {
-    rt_data_errf(err.buf, err.len, "'%s': out of memory for %" PRId64 " entries", path, h.nnz);
+    rt_oom_errf(err.buf, err.len, "'%s': out of memory for %" PRId64 " entries", path, h.nnz);
     goto done;
   }
   MtxLines it = {b + h.body, b + len, h.size_line};
@@ -446,7 +447,7 @@ static int mtx_rows_header(const char *path, RtLines *L, RtShape want, MtxHeader
   while ((got = rt_lines_next(L, &s, &e, err)) == 1) {
     if (mtx_append(&acc, &len, &cap, s, e)) {
       free(acc);
-      return rt_data_errf(err.buf, err.len, "'%s': out of memory", path);
+      return rt_oom_errf(err.buf, err.len, "'%s': out of memory", path);
     }
     if (len > RT_DATA_SLACK) break;
     if (L->no > 1 && !mtx_skip_line(s, e)) break; /* the size line */
@@ -522,7 +523,7 @@ RT_API int rt_load_mtx_csr_rows(const char *path, RtShape want, RtRows rows, RtC
       double *val = realloc(E.val, (size_t)nc * sizeof *val);
       if (val) E.val = val;
       if (!row || !line || !col || !val) {
-        rt_data_errf(err.buf, err.len, "'%s': out of memory for its entries", path);
+        rt_oom_errf(err.buf, err.len, "'%s': out of memory for its entries", path);
         goto done;
       }
       cap = nc;

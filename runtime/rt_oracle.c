@@ -116,7 +116,7 @@ RT_API int rt_oracle_init(RtOracle *o, const BloProblem *p, uint64_t seed, int p
   ok = ok && o->sink_s && o->sink_x && o->sink_y;
   if (!ok) {
     rt_oracle_free(o);
-    snprintf(err, errlen, "out of memory setting up the oracle");
+    rt_oom_errf(err, errlen, "out of memory setting up the oracle");
     return -1;
   }
   return 0;

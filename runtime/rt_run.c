@@ -1159,6 +1159,15 @@ static int user_error(Run *r, const char *fmt, ...) {
   return RT_STATUS_USER;
 }
 
+/* A failure whose message is in err: out of memory (rt_oom_take, rt_mem.h) is status 3, as
+ * bloc.h and the README promise, anything else a user error. */
+static int setup_error(Run *r, const char *err) {
+  bool oom = rt_oom_take();
+  user_error(r, "%s", err);
+  if (oom) r->res->status = RT_STATUS_MEMORY;
+  return r->res->status;
+}
+
 /* Open an output file (rt_outfile.h: nothing is truncated or replaced until it is committed);
  * 0, or a user error. */
 static int open_out(Run *r, RtOutFile *o, const char *path, const char *what) {
@@ -1201,7 +1210,7 @@ static int run_alloc(Run *r, const BloProblem *p, const RtOptions *o, char *err,
       !(res->best_y = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
       !(res->best_reports = rt_mem_calloc(nr, sizeof(double))) ||
       (r->cfg->on_trace && !(r->row = rt_mem_calloc((size_t)rt_trace_ncols(p), sizeof(double))))) {
-    snprintf(err, errlen, "out of memory setting up the run");
+    rt_oom_errf(err, errlen, "out of memory setting up the run");
     return -1;
   }
   return 0;
@@ -1230,8 +1239,9 @@ RT_API int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, cha
     snprintf(err, errlen, "%s", e);
     return RT_STATUS_USER;
   }
+  rt_oom_take();
   RtSolver *s = rt_solver_new(p, &o, (uint64_t)rt_opt_num(&o, "seed"), err, errlen);
-  if (!s) return RT_STATUS_USER;
+  if (!s) return rt_oom_take() ? RT_STATUS_MEMORY : RT_STATUS_USER;
   rt_solver_free(s);
   return RT_STATUS_OK;
 }
@@ -1262,11 +1272,12 @@ RT_API int rt_solve_arena_bytes(const BloProblem *p, const RtOptions *opt,
   run.cfg = cfg_in;
   run.res = &res;
   size_t before = rt_mem_stats().arena_bytes;
+  rt_oom_take();
   int rc = run_alloc(&run, p, &o, err, errlen);
   *bytes = rt_mem_stats().arena_bytes - before + RT_MEM_ARENA_SLACK;
   run_release(&run);
   rt_result_free(&res);
-  return rc ? RT_STATUS_USER : RT_STATUS_OK;
+  return !rc ? RT_STATUS_OK : rt_oom_take() ? RT_STATUS_MEMORY : RT_STATUS_USER;
 }
 
 RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_in,
@@ -1300,8 +1311,9 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   int status = RT_STATUS_OK;
   struct sigaction old_sa[NSTOP_SIGNALS];
   bool sa_installed[NSTOP_SIGNALS] = {false};
+  rt_oom_take(); /* a flag raised before this run is not its failure */
   if (run_alloc(r, p, &o, err, sizeof err)) {
-    status = user_error(r, "%s", err);
+    status = setup_error(r, err);
     goto done;
   }
   RtSolver *s = r->s;

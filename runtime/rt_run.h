@@ -21,6 +21,8 @@ enum {
   RT_STATUS_OK = 0,           /* finished: outer_steps reached or tol met */
   RT_STATUS_USER = 1,         /* unusable problem, option or output path; nothing was solved */
   RT_STATUS_NUMERICAL = 2,    /* NaN/Inf or divergence; the last good iterate is reported */
+  RT_STATUS_MEMORY = 3,       /* out of memory (the message says for what); nothing was solved,
+                               * or the run stopped there as at a numerical failure */
   RT_STATUS_CANCELLED = 4,    /* on_trace asked to stop (library callers); results as for an
                                * interruption */
   RT_STATUS_INTERRUPTED = 130 /* SIGINT (or rt_request_stop); results written as usual.

@@ -6,6 +6,7 @@
 
 #include "rt_linalg.h"
 #include "rt_solver.h"
+#include "rt_mem.h"
 
 typedef struct Soba {
   double *Av;
@@ -15,7 +16,7 @@ typedef struct Soba {
 static int soba_setup(RtSolver *s, char *err, size_t errlen) {
   Soba *S = rt_solver_mem(s, sizeof *S);
   if (!S || !(S->Av = rt_solver_vec(s, s->ny)) || !(s->ya = rt_solver_vec(s, s->ny))) {
-    snprintf(err, errlen, "out of memory");
+    rt_oom_errf(err, errlen, "out of memory");
     return -1;
   }
   s->state = S;

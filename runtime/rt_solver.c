@@ -116,7 +116,7 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   size_t live0 = rt_mem_stats().live_bytes;
   RtSolver *s = rt_mem_calloc(1, sizeof *s);
   if (!s) {
-    snprintf(err, errlen, "out of memory");
+    rt_oom_errf(err, errlen, "out of memory");
     return NULL;
   }
   s->p = p;
@@ -190,8 +190,8 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   s->alloc_bytes = rt_mem_stats().live_bytes - live0;
   return s;
 oom:
-  snprintf(err, errlen, "out of memory allocating the %s solver (nx = %lld, ny = %lld)", impl->name,
-           (long long)p->nx, (long long)p->ny);
+  rt_oom_errf(err, errlen, "out of memory allocating the %s solver (nx = %lld, ny = %lld)",
+              impl->name, (long long)p->nx, (long long)p->ny);
 fail:
   rt_solver_free(s);
   return NULL;
@@ -374,7 +374,7 @@ typedef struct RtRandNeumann {
 RT_API int rt_rand_neumann_setup(RtSolver *s, char *err, size_t errlen) {
   RtRandNeumann *R = rt_solver_mem(s, sizeof *R);
   if (!R || !(R->Ap = rt_solver_vec(s, s->ny))) {
-    snprintf(err, errlen, "out of memory");
+    rt_oom_errf(err, errlen, "out of memory");
     return -1;
   }
   R->Q = (int)rt_solver_num(s, "neumann_steps");

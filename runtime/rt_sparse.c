@@ -2,6 +2,7 @@
  * loader's entries, the transpose kept for X' @ G, and the sparse-dense products every backend
  * calls (rt_sparse.h). Plain C99. */
 #include "rt_sparse.h"
+#include "rt_mem.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -135,6 +136,7 @@ RT_API int rt_csr_from_triplets(const RtTriplets *t, const char *what, RtCsr *ou
   if (!m.rowptr || !m.col || !m.val || !s) {
     free(s);
     rt_csr_free(&m);
+    rt_oom_raise();
     return csr_fail(err, "'%s': out of memory for a sparse matrix of %lld entries", what,
                     (long long)t->n);
   }
@@ -205,6 +207,7 @@ RT_API int rt_csr_from_arrays(const RtCsrArrays *a, const char *what, RtCsr *out
     RtTriplets t = {a->rows, a->cols, n, row, col, a->values, NULL, 0};
     rc = rt_csr_from_triplets(&t, what, out, err);
   } else {
+    rt_oom_raise();
     csr_fail(err, "'%s': out of memory for a sparse matrix of %lld entries", what, (long long)n);
   }
   free(row);
@@ -264,6 +267,7 @@ RT_API int rt_sparse_make(RtCsr *m, RtSparse *out, RtErr err) {
   memset(m, 0, sizeof *m);
   if (csr_transpose(&out->m, &out->t)) {
     rt_sparse_free(out);
+    rt_oom_raise();
     return csr_fail(err, "out of memory for the transpose of a sparse matrix");
   }
   return 0;

@@ -16,6 +16,7 @@
 
 #include "rt_linalg.h"
 #include "rt_solver.h"
+#include "rt_mem.h"
 
 typedef struct Stable {
   int Q;
@@ -36,7 +37,7 @@ static int stable_setup(RtSolver *s, char *err, size_t errlen) {
       !(S->u = rt_solver_vec(s, s->ny)) || !(S->w = rt_solver_vec(s, s->ny)) ||
       !(S->dx = rt_solver_vec(s, s->nx)) || !(S->xn = rt_solver_vec(s, s->nx)) ||
       !(s->ya = rt_solver_vec(s, s->ny))) {
-    snprintf(err, errlen, "out of memory");
+    rt_oom_errf(err, errlen, "out of memory");
     return -1;
   }
   S->Q = (int)rt_solver_num(s, "neumann_steps");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "rt_solver.h"
+#include "rt_mem.h"
 
 typedef struct Neu {
   int Q;
@@ -14,7 +15,7 @@ typedef struct Neu {
 static int neu_setup(RtSolver *s, char *err, size_t errlen) {
   Neu *N = rt_solver_mem(s, sizeof *N);
   if (!N || !(N->p = rt_solver_vec(s, s->ny)) || !(N->Ap = rt_solver_vec(s, s->ny))) {
-    snprintf(err, errlen, "out of memory");
+    rt_oom_errf(err, errlen, "out of memory");
     return -1;
   }
   N->Q = (int)rt_solver_num(s, "neumann_steps");

@@ -2,6 +2,7 @@
  * gzip) and the line reader behind the row-range loaders (rt_data_impl.h), which read each
  * rank's rows of a file that every rank opens. */
 #include "rt_data_impl.h"
+#include "rt_mem.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -28,7 +29,7 @@ RT_API int rt_stream_open(RtStream *s, const char *path, RtErr e) {
     gzFile gz = gzdopen(o.fd, "rb");
     if (!gz) {
       close(o.fd);
-      return rt_data_errf(e.buf, e.len, "'%s': out of memory", path);
+      return rt_oom_errf(e.buf, e.len, "'%s': out of memory", path);
     }
     gzbuffer(gz, 1 << 17);
     s->gz = gz;
@@ -132,7 +133,7 @@ RT_API int rt_lines_open(RtLines *r, const char *path, RtReadBound *bound, RtErr
   r->buf = malloc(r->cap + 1);
   if (!r->buf) {
     rt_stream_close(&r->st);
-    return rt_data_errf(e.buf, e.len, "'%s': out of memory", path);
+    return rt_oom_errf(e.buf, e.len, "'%s': out of memory", path);
   }
   r->buf[0] = 0;
   return 0;
@@ -150,7 +151,7 @@ static int lines_fill(RtLines *r, RtErr e) {
   if (r->end == r->cap) {
     size_t nc = r->cap > SIZE_MAX / 4 ? SIZE_MAX / 2 : 2 * r->cap;
     char *nb = realloc(r->buf, nc + 1);
-    if (!nb) return rt_data_errf(e.buf, e.len, "'%s': out of memory", path);
+    if (!nb) return rt_oom_errf(e.buf, e.len, "'%s': out of memory", path);
     r->buf = nb;
     r->cap = nc;
   }

@@ -6,6 +6,7 @@
 
 #include "rt_linalg.h"
 #include "rt_solver.h"
+#include "rt_mem.h"
 
 typedef struct Sub {
   double *Av, *p2, *Ap1, *Ap2;
@@ -16,7 +17,7 @@ static int sub_setup(RtSolver *s, char *err, size_t errlen) {
   Sub *S = rt_solver_mem(s, sizeof *S);
   if (!S || !(S->Av = rt_solver_vec(s, s->ny)) || !(S->p2 = rt_solver_vec(s, s->ny)) ||
       !(S->Ap1 = rt_solver_vec(s, s->ny)) || !(S->Ap2 = rt_solver_vec(s, s->ny))) {
-    snprintf(err, errlen, "out of memory");
+    rt_oom_errf(err, errlen, "out of memory");
     return -1;
   }
   S->st_fallback = rt_solver_stat(s, "one_dim_fallbacks");

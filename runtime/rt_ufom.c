@@ -14,6 +14,7 @@
 
 #include "rt_linalg.h"
 #include "rt_unroll.h"
+#include "rt_mem.h"
 
 typedef struct Uf {
   RtUnroll u; /* first member: rt_unroll_diag_y */
@@ -76,7 +77,7 @@ static int ufom_setup(RtSolver *s, char *err, size_t errlen) {
   s->stats[U->st_q] = U->q;
   return 0;
 oom:
-  snprintf(err, errlen, "out of memory");
+  rt_oom_errf(err, errlen, "out of memory");
   return -1;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rt_linalg.h"
+#include "rt_mem.h"
 
 RT_API int rt_unroll_setup(RtSolver *s, RtUnroll *u, int r, double alpha, bool per_step,
                     RtUnrollMode mode, char *err, size_t errlen) {
@@ -26,8 +27,8 @@ RT_API int rt_unroll_setup(RtSolver *s, RtUnroll *u, int r, double alpha, bool p
       !(u->gy = rt_solver_vec(s, ny)) || !(u->gx = rt_solver_vec(s, nx)) ||
       !(u->Jv = rt_solver_vec(s, nx)) || !(u->acc = rt_solver_vec(s, nx)) ||
       (nstore > 0 && !(u->store = rt_solver_vec(s, nstore * ny)))) {
-    snprintf(err, errlen, "out of memory for the unrolled loop (%lld stored iterates of %lld)",
-             (long long)nstore, (long long)ny);
+    rt_oom_errf(err, errlen, "out of memory for the unrolled loop (%lld stored iterates of %lld)",
+                (long long)nstore, (long long)ny);
     return -1;
   }
   return 0;

@@ -115,7 +115,7 @@ static int setup_constraints(const BloProblem *p, RtXStep *xs, XAlloc alloc, voi
   size_t nsim = (size_t)xs->nsimplex + 1;
   if (nd < 0 || (uint64_t)nd > (SIZE_MAX - nsim * sizeof *xs->simplex) / sizeof(double) ||
       !(xs->simplex = alloc(ctx, nsim * sizeof *xs->simplex + (size_t)nd * sizeof(double)))) {
-    snprintf(err, errlen, "out of memory");
+    rt_oom_errf(err, errlen, "out of memory");
     return -1;
   }
   xs->w = (double *)(void *)(xs->simplex + nsim);
@@ -229,7 +229,7 @@ RT_API int rt_xstep_setup(RtSolver *s, char *err, size_t errlen) {
   if (start.outside) rt_solver_warn(s, "x0.projected", "%s", start.warning);
   return 0;
 oom:
-  snprintf(err, errlen, "out of memory");
+  rt_oom_errf(err, errlen, "out of memory");
   return -1;
 }
 

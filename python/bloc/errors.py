@@ -114,9 +114,10 @@ def check(handle, status, accept=(_lib.OK,), result=None):
                 raise
     if status in accept:
         return
-    if status == _lib.ERR_MEMORY:
-        raise MemoryError("bloc: out of memory")
     errs = [d for d in diags if d.severity == "error"]
+    if status == _lib.ERR_MEMORY:
+        # what ran out (a data declaration, the method's buffers), as the bloc command says it
+        raise MemoryError("\n".join(str(d) for d in errs) if errs else "bloc: out of memory")
     cat = errs[0].category if errs else None
     if status == _lib.ERR_STATE:
         cls = UsageError

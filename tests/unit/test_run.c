@@ -153,7 +153,7 @@ static void test_arena(void **state) {
     FILE *sink = tmpfile();
     cfg.messages = sink;
     cfg.silent = true; /* the error is in the result only */
-    assert_int_equal(rt_solve(p, &o, &cfg, &ar), RT_STATUS_USER);
+    assert_int_equal(rt_solve(p, &o, &cfg, &ar), RT_STATUS_MEMORY);
     assert_int_equal(ftell(sink), 0);
     fclose(sink);
     assert_non_null(strstr(ar.message, "out of memory"));
