@@ -44,7 +44,7 @@ static double now_ms(void) {
  * while streaming a 31 MB matrix made hyper-cleaning's kernels 4-10% faster. */
 enum { HUGE_PAGE = 2 << 20 };
 
-static double *dalloc(int64_t n) {
+static double *dalloc_soft(int64_t n) {
   size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(double);
   void *p = NULL;
   if (bytes >= 2 * (size_t)HUGE_PAGE) {
@@ -55,7 +55,27 @@ static double *dalloc(int64_t n) {
   } else {
     p = malloc(bytes);
   }
-  if (!p) blo_oom(bytes);
+  return p;
+}
+
+/* The data stage's big buffers, whose sizes the program gives (a data declaration, the
+ * variables): refused, they are the program's error with status 3 (BLOC_ERR_MEMORY), reported
+ * at `at` (rt_oom_raise: the library returns, where blo_oom ended its caller's process). NULL
+ * then. */
+static double *dalloc_or_report(BloCompiled *c, int64_t n, Span at, const char *what) {
+  double *p = dalloc_soft(n);
+  if (p) return p;
+  size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(double);
+  diag_error(&c->diag, at, "%s: out of memory for %lld values (%zu bytes)", what, (long long)n,
+             bytes);
+  rt_oom_raise();
+  return NULL;
+}
+
+/* Where no caller can take a failure (the evaluator's hooks): out of memory ends the process */
+static double *dalloc(int64_t n) {
+  double *p = dalloc_soft(n);
+  if (!p) blo_oom((size_t)(n > 0 ? n : 1) * sizeof(double));
   return p;
 }
 
@@ -474,7 +494,9 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
       if (opened[k].rc && idx_opened(c, &opened[k])) return 1;
       continue;
     } else {
-      c->data[k] = dalloc(size);
+      char what[160], sb[64];
+      snprintf(what, sizeof what, "data '%s' (%s)", d->name, shape_str(d->shape, sb));
+      if (!(c->data[k] = dalloc_or_report(c, size, d->name_span, what))) return 1;
       IrEvalError err;
       if (ir_eval_fused(&p->graph, p->data_value[k], &in, c->data[k], &bad, &err) != 0) {
         report_eval_error(c, &err, d->name_span);
@@ -581,15 +603,18 @@ static int eval_hoisted_and_inits(BloCompiled *c) {
   IrEvalInputs in = stage_inputs(c);
   for (int h = 0; h < p->nhoisted; h++) {
     int k = p->ndata + h;
-    c->data[k] = dalloc(shape_size(p->hoisted[h]->shape));
+    c->data[k] = dalloc_or_report(c, shape_size(p->hoisted[h]->shape), SPAN_NONE,
+                                  "a tensor computed once from the data");
+    if (!c->data[k]) return 1;
     IrEvalError err;
     if (ir_eval_fused(&p->graph, p->hoisted[h], &in, c->data[k], NULL, &err) != 0) {
       report_eval_error(c, &err, SPAN_NONE);
       return 1;
     }
   }
-  c->x0 = dalloc(p->nx);
-  c->y0 = dalloc(p->ny);
+  c->x0 = dalloc_or_report(c, p->nx, SPAN_NONE, "the upper variables");
+  c->y0 = c->x0 ? dalloc_or_report(c, p->ny, SPAN_NONE, "the lower variables") : NULL;
+  if (!c->y0) return 1;
   if (eval_inits(c, &in, c->prog->upper, p->upper_init, p->nupper, c->x0)) return 1;
   in.x = c->x0; /* lower initial values may read x */
   return eval_inits(c, &in, c->prog->lower, p->lower_init, p->nlower, c->y0);

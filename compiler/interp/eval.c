@@ -5,6 +5,7 @@
 #include "interp/eval.h"
 
 #include <assert.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "rt_dataops.h"
 #include "rt_fmt.h"
+#include "rt_mem.h"
 #include "rt_rng.h"
 #include "rt_sparse.h"
 
@@ -28,13 +30,26 @@ typedef struct Ev {
   double **dest; /* the caller's out[r] when the node is root r, else NULL */
   uint8_t *sliced; /* an IR_DATA node read only by slices (see IR_DATA below) */
   IrEvalError *err;
+  /* The data stage's buffers are sized by the program (a 150000000-vector): refused, they
+   * fail the evaluation (status 3, rt_oom_raise) instead of ending a library caller's process.
+   * ev_alloc jumps back to ir_eval, which frees what the evaluation holds. */
+  jmp_buf oom;
+  const IrNode *cur; /* the node being evaluated, for the message's place */
 } Ev;
 
 static uint32_t at(const Ev *e, const IrNode *n) { return ir_idmap_get(&e->pos, n->id); }
 
-static double *xalloc(size_t n) {
-  return xrealloc(NULL, n, sizeof(double));
+static double *ev_alloc(Ev *e, size_t n) {
+  if (!e->in->data_stage) return xrealloc(NULL, n, sizeof(double)); /* kernels: as before */
+  double *p = n <= SIZE_MAX / sizeof(double) ? malloc((n ? n : 1) * sizeof(double)) : NULL;
+  if (p) return p;
+  snprintf(e->err->msg, sizeof e->err->msg, "out of memory for a tensor of %zu values", n);
+  e->err->span = e->cur ? e->cur->span : SPAN_NONE;
+  rt_oom_raise();
+  longjmp(e->oom, 1);
 }
+/* every node's buffer in eval_node (and source_buf) comes from ev_alloc */
+#define xalloc(n) ev_alloc(e, (n))
 
 /* Loaders and generators (data stage only): they read no input buffer. */
 static bool is_source(const IrNode *n) {
@@ -420,8 +435,13 @@ int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs 
     e.uses[k]++; /* roots live to the end */
     if (is_source(roots[r]) && !e.dest[k]) e.dest[k] = out[r];
   }
-  int rc = 0;
+  volatile int rc = 0; /* set again after a longjmp from ev_alloc */
+  if (setjmp(e.oom)) {
+    rc = 1; /* e's arrays were allocated before setjmp: the cleanup below frees what they hold */
+    goto done;
+  }
   for (size_t i = 0; i < n && rc == 0; i++) {
+    e.cur = order[i];
     rc = eval_node(&e, order[i]);
     if (rc) break;
     for (int j = 0; j < order[i]->nargs; j++) {
@@ -437,6 +457,7 @@ int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs 
       if (out[r] != e.val[at(&e, roots[r])]) /* a source root was computed in place */
         memcpy(out[r], e.val[at(&e, roots[r])],
                (size_t)shape_size(roots[r]->shape) * sizeof(double));
+done:
   for (size_t i = 0; i < n; i++)
     if (e.owned[i]) free(e.val[i]);
   free(e.val);
