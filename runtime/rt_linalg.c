@@ -6,9 +6,15 @@
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#if !defined(RT_BLAS_PORTABLE) && !defined(RT_AMALGAMATION) && defined(__linux__)
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
 
 #include "rt_blas.h"
+#include "rt_mem.h"
 
 static int blas_n(int64_t n) {
   assert(n >= 0 && n <= INT_MAX && "vector too long for 32-bit BLAS");
@@ -35,10 +41,44 @@ RT_API bool rt_blas_stop_idle_threads(void) {
 RT_API bool rt_blas_stop_idle_threads(void) { return false; }
 #endif
 
+/* this thread's OpenBLAS work buffer is taken (OpenBLAS keeps one a thread and reuses it) */
+static RT_THREAD_LOCAL int blas_buffer_taken;
+
 RT_API void rt_blas_reserve_buffer(void) {
   double a = 1;
   (void)rt_chol_factor(1, &a);
+  blas_buffer_taken = 1;
 }
+
+#if !defined(RT_BLAS_PORTABLE) && !defined(RT_AMALGAMATION) && defined(__linux__)
+/* OpenBLAS 0.3's BUFFER_SIZE (128 MiB) and its pages, as driver/address_limit.c */
+#define BLAS_BUFFER_BYTES (136.0 * 1048576.0)
+
+RT_API int rt_blas_fit_limit(char *err, size_t errlen) {
+  if (blas_buffer_taken) return 0;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 0;
+  FILE *f = fopen("/proc/self/statm", "r"); /* VmSize, in pages */
+  unsigned long pages = 0;
+  int n = f ? fscanf(f, "%lu", &pages) : 0;
+  if (f) fclose(f);
+  if (n != 1) return 0; /* no /proc: nothing to measure by */
+  double room = (double)rl.rlim_cur - (double)pages * (double)sysconf(_SC_PAGESIZE);
+  if (room < BLAS_BUFFER_BYTES)
+    return rt_oom_errf(err, errlen,
+                       "out of memory: the address-space limit (ulimit -v) leaves %.0f MiB, and "
+                       "OpenBLAS's work buffer needs about %.0f MiB; raise the limit",
+                       room > 0 ? room / 1048576.0 : 0.0, BLAS_BUFFER_BYTES / 1048576.0);
+  rt_blas_reserve_buffer();
+  return 0;
+}
+#else
+RT_API int rt_blas_fit_limit(char *err, size_t errlen) {
+  (void)err;
+  (void)errlen;
+  return 0;
+}
+#endif
 
 RT_API double rt_dot(int64_t n, const double *x, const double *y) {
   return cblas_ddot(blas_n(n), x, 1, y, 1);

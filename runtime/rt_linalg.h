@@ -7,6 +7,7 @@
 #define BLOC_RT_LINALG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "rt_api.h"
@@ -37,6 +38,16 @@ RT_API bool rt_blas_stop_idle_threads(void);
  * which later calls reuse: under an address-space limit, before other allocations can use the
  * room (driver_fit_address_limit). */
 RT_API void rt_blas_reserve_buffer(void);
+/* Library runs under an address-space limit (ulimit -v): when malloc refuses OpenBLAS the
+ * work buffer (about 136 MiB) that its first level-3 or LAPACK call on a thread takes, it tries
+ * again forever, and the call never returns (a solve through the library hung in dpotrf). So,
+ * before a run's first allocation: on a thread that has not taken its buffer, with a limit set,
+ * too little room left is out of memory now (-1, the message in err, rt_oom_raise), and enough
+ * takes the buffer (rt_blas_reserve_buffer) before the run's own buffers use the room. 0 when
+ * no limit is set, the buffer is taken, or the BLAS is not OpenBLAS's (a generated solver).
+ * OpenBLAS's worker threads take theirs when it loads: only OPENBLAS_NUM_THREADS=1 avoids
+ * that (doc/api.md). */
+RT_API int rt_blas_fit_limit(char *err, size_t errlen);
 
 /* Cholesky A = L L^T of a symmetric n x n matrix (lower triangle used and overwritten by L;
  * the strict upper triangle is left untouched). Returns 0, or k > 0 when the leading minor of

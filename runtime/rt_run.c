@@ -1312,7 +1312,7 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   struct sigaction old_sa[NSTOP_SIGNALS];
   bool sa_installed[NSTOP_SIGNALS] = {false};
   rt_oom_take(); /* a flag raised before this run is not its failure */
-  if (run_alloc(r, p, &o, err, sizeof err)) {
+  if (rt_blas_fit_limit(err, sizeof err) || run_alloc(r, p, &o, err, sizeof err)) {
     status = setup_error(r, err);
     goto done;
   }
