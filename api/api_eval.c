@@ -163,7 +163,9 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   RtOracle o;
   char err[1024];
   rt_oom_take(); /* out of memory below is BLOC_ERR_MEMORY (rt_mem.h), not bad input */
-  if (rt_oracle_init(&o, bp, blo_seed(p->c), 1, err, sizeof err) != 0) {
+  /* the exact hypergradient and phi factorise with LAPACK: OpenBLAS's buffer, as a solve */
+  if (rt_blas_fit_limit(err, sizeof err) ||
+      rt_oracle_init(&o, bp, blo_seed(p->c), 1, err, sizeof err) != 0) {
     api_diag(p, BLOC_ERROR, NULL, "%s", err);
     return api_end(p, rt_oom_take() ? BLOC_ERR_MEMORY : BLOC_ERR_INPUT);
   }
