@@ -429,7 +429,8 @@ static int load_sparse(BloCompiled *c, int k, const RtCsr *bound) {
   if (bound) { /* checked when bound (bloc_bind_csr); never sharded (shard_problem) */
     rc = rt_csr_copy(bound, &m);
     if (rc)
-      snprintf(msg, sizeof msg, "out of memory copying the sparse matrix bound to '%s'", d->name);
+      rt_oom_errf(msg, sizeof msg, "out of memory copying the sparse matrix bound to '%s'",
+                  d->name);
   } else {
     rc = part ? (mtx ? rt_load_mtx_csr_rows(v->str, want, rows, &m, err)
                      : rt_load_libsvm_csr_rows(v->str, want, rows, &m, err))
@@ -850,6 +851,7 @@ static int data_to_f32(BloCompiled *c, bool interp_needs) {
     float *v = rt_f32_copy(c->data[k], n, &bad);
     if (!v) {
       diag_error(&c->diag, SPAN_NONE, "out of memory converting '%s' to float", t->name);
+      rt_oom_raise(); /* status 3 (BLOC_ERR_MEMORY), not a user error */
       return 1;
     }
     if (bad >= 0) {

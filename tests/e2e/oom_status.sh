@@ -1,8 +1,9 @@
 #!/bin/sh
 # oom_status.sh — out of memory is status 3 (BLOC_ERR_MEMORY; Python's MemoryError) on every
 # path, with its message, and the library leaves its caller alive:
-# - bloc run: a loader's values ("'X.npy': out of memory for N values"), exact's dense Hessian
-#   and LancBiO's basis were reported with status 1, a user error;
+# - bloc run: a loader's values ("'X.npy': out of memory for N values"), exact's dense Hessian,
+#   LancBiO's basis and precision f32's copy of the data were reported with status 1, a user
+#   error;
 # - bloc_prepare: a data declaration's generator, or variables, too large for the room ended
 #   the caller's process (blo_oom: "bloc: out of memory (N bytes)", status 3);
 # - bloc_solve under an address-space limit: exact's Hessian refused was BLOC_ERR_INPUT, and
@@ -67,6 +68,21 @@ BLO
 run 1500000 "$bloc" run --quiet "$tmp/lanc.blo"
 [ $st = 3 ] && case $out in *"out of memory allocating the Lanczos basis"*) true ;;
   *) false ;; esac || fail "LancBiO's basis: status $st: $out"
+
+# precision f32: the data's float copy (576 MB) beside its doubles (1152 MB)
+cat >"$tmp/f32.blo" <<'BLO'
+data X : matrix[12000, 12000] = uniform(0, 1)
+upper x : vector[12000] = 1
+lower y : vector[12000] = 0
+upper objective f = 0.5 * sumsq(y - 1)
+lower objective g = 0.5 * sumsq(y - x) + 0.001 * dot(y, X @ y)
+solve aid_cg(outer_steps = 1)
+BLO
+run 1800000 "$bloc" run --precision f32 --quiet "$tmp/f32.blo"
+case $st:$out in
+  0:* | 3:*"out of memory"*) ;;
+  *) fail "precision f32: status $st: $out" ;;
+esac
 
 # a solver from bloc emit-c shares the runtime: the same status 3
 if "$bloc" emit-c "$tmp/exact.blo" -o "$tmp/exact_solver.c" &&
