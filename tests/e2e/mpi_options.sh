@@ -9,8 +9,6 @@
 # Each mpirun is bounded by `timeout` (MPI_TIMEOUT seconds, 30 unless set); each rank's
 # status is written by rank.sh.
 . "$(dirname "$0")/prologue.sh"
-MPIRUN=${MPIRUN:-}
-[ -n "$MPIRUN" ] || { echo "SKIP: bloc was built without MPI (configure --with-mpi)"; exit 77; }
 top_srcdir=$src
 . "$src/tests/support/mpi_env.sh"
 cd "$tmp" || exit 1

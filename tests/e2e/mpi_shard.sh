@@ -12,8 +12,6 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 bloc=${BLOC:-$top_builddir/bloc}
 case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
-MPIRUN=${MPIRUN:-}
-[ -n "$MPIRUN" ] || { echo "SKIP: bloc was built without MPI (configure --with-mpi)"; exit 77; }
 . "$top_srcdir/tests/support/mpi_env.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

@@ -7,8 +7,6 @@
 # rows on 2 ranks, every method with such a check). mpi_uneven.blo is that case on generated
 # data; the Fashion-MNIST slice runs too when the dataset is installed (.ci/packages).
 . "$(dirname "$0")/prologue.sh"
-MPIRUN=${MPIRUN:-}
-[ -n "$MPIRUN" ] || { echo "SKIP: bloc was built without MPI (configure --with-mpi)"; exit 77; }
 top_srcdir=$src
 . "$src/tests/support/mpi_env.sh"
 cd "$tmp" || exit 1
