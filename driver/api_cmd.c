@@ -1,10 +1,12 @@
 /* api_cmd.c — the commands' side of the C API (api_cmd.h). */
 #include "api_cmd.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api_int.h" /* api_set_defs_given, api_define_text, api_outputs_clash */
+#include "rt_outfile.h"
 
 static void print_diag(void *user, const bloc_diag *d) {
   static const char *const sev[] = {"error", "warning", "note"};
@@ -53,6 +55,24 @@ int api_cmd_check_outputs(const bloc_problem *p, const char *cmd, const char *co
   if (!api_outputs_clash(p, paths, true, err, sizeof err)) return 0;
   fprintf(stderr, "bloc %s: error: %s\n", cmd, err);
   return 1;
+}
+
+int api_cmd_check_stdout(const char *cmd, const char *const paths[4]) {
+  static const char *const flags[4] = {"--trace", "--out", "--save-x", "--save-y"};
+  for (int i = 0; i < 4; i++)
+    if (paths[i] && strcmp(paths[i], "-") == 0) return 0; /* the summary goes to stderr */
+  char err[1300];
+  for (int i = 0; i < 4; i++) {
+    const char *pair[2] = {"-", paths[i]}, *names[2] = {"the summary on stdout", flags[i]};
+    /* a descriptor's name (/dev/stdout in `{ ...; } > log`) writes into the stream, in order,
+     * with the summary after it: wanted; a file's name is replaced by a rename at the end */
+    bool stream = paths[i] && (!strncmp(paths[i], "/dev/", 5) || !strncmp(paths[i], "/proc/", 6));
+    if (paths[i] && !stream && rt_outfile_clash(pair, names, 2, err, sizeof err)) {
+      fprintf(stderr, "bloc %s: error: %s\n", cmd, err);
+      return 1;
+    }
+  }
+  return 0;
 }
 
 int api_cmd_exit(int status, int signal) {

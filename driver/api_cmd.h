@@ -29,6 +29,10 @@ int api_cmd_compile(const CmdArgs *a, ApiCmdPrint *pr, bloc_problem **out);
  * hands the paths to bloc_solve: an error found by it alone stopped it before the collective
  * the others waited in, for ever (cmd_run.c). */
 int api_cmd_check_outputs(const bloc_problem *p, const char *cmd, const char *const paths[4]);
+/* bloc run's summary goes to stdout unless an output is "-": refuse an output that is the file
+ * stdout writes (a shell's `--out r.json > r.json` kept the JSON and lost the summary, which
+ * doc/security.md said was refused). 0, or 1 after "bloc CMD: error: ..." on stderr. */
+int api_cmd_check_stdout(const char *cmd, const char *const paths[4]);
 
 /* The exit status of a bloc_status (numerical 2, interrupted 128 + signal, else 1). */
 int api_cmd_exit(int status, int signal);

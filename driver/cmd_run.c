@@ -88,6 +88,7 @@ int cmd_run(int argc, char **argv) {
   /* the options, the outputs and the files to start from, before the data stage: a typo
    * there was refused only after loading every data file (seconds and GB on a big problem) */
   if (rc == 0) rc = api_cmd_exit(api_solve_check(p, o), 0);
+  if (rc == 0 && speaker) rc = api_cmd_check_stdout("run", paths);
   if (rc == 0 && init_x) rc = cmd_check_readable("run", "--init-x", init_x);
   if (rc == 0 && init_y) rc = cmd_check_readable("run", "--init-y", init_y);
   rc = driver_ranks_agree(rc); /* rank 0 alone checks the outputs: all stop with it */

@@ -305,6 +305,11 @@ echo 0.5 >x0.csv
 "$bloc" run p.blo --init-x x0.csv --save-x x0.csv --quiet >out 2>err ||
   bad "--init-x F --save-x F: $(cat err)"
 [ "$(cat x0.csv)" != 0.5 ] || bad "--init-x F --save-x F did not save x"
+# the summary goes to stdout: a shell's `> F` with --out F kept the JSON and lost the summary,
+# status 0, where doc/security.md says it is refused
+"$bloc" run p.blo --quiet --out same.json >same.json 2>err && bad "--out F >F: ran"
+grep -q "the summary on stdout ('-') and --out ('same.json') write the same file" err ||
+  bad "--out F >F: $(cat err)"
 # --init-x with another problem's much longer x: the message named "the declaration
 # vector[1]" and the loader's byte limits, which the user never wrote
 seq 300000 >long_x.csv
