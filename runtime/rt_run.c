@@ -1129,20 +1129,25 @@ static bool final_diverged(Run *r, int64_t done) {
              (long long)done, f, r->cfg->divergence_factor, fabs(r->f0));
     return true;
   }
-  /* Blowing up below the bound: f far above the start's at the end, and the largest f of the
+  /* Blowing up below the bound: f far above the start's at the end, the largest f of the
    * run's second half ten times the first half's (a deterministic f: one draw's may be
-   * heavy-tailed). A run that creeps (a lower level converging from y0) grows by less in its
-   * second half: f ~ k^2 by four times. AmIGO-GD on a lower Hessian of condition 1000 swung
+   * heavy-tailed), and x ten times further out than it started. f alone rises as a lower
+   * level converges from y0 too, and by more than ten times in the second half where f grows
+   * fast in y (f = y^4/4 with y moving to y* = 100 + x: SOBA with a tiny x_step ended "diverged"
+   * at step 100, and converged by step 20000); x stays put there. AmIGO-GD on a lower Hessian
+   * of condition 1000 swung
    * about its minimum ever wider, to f = 2.2e9 from 1 at x = 430690 (x* = 1.001), F2SA to
    * 8.6e8 (1.8 times more every ten steps), HJFBiO to 2.9e7, all with status 0 and only
    * warnings. */
   if (!blo_problem_stochastic(r->s->p) && isfinite(r->f0) && f > 1e3 * fmax(1.0, fabs(r->f0)) &&
-      r->f_early > 0 && r->f_late > 10 * r->f_early) {
+      r->f_early > 0 && r->f_late > 10 * r->f_early &&
+      rt_nrm2(r->s->nx, r->s->x) > 10 * fmax(1.0, r->x0n)) {
     snprintf(res->message, sizeof res->message,
              "divergence: f grew from %.6g at the start to %.6g at the final point (outer step "
              "%lld), its largest in the run's second half (%.6g) over ten times the first "
-             "half's (%.6g)",
-             r->f0, f, (long long)done, r->f_late, r->f_early);
+             "half's (%.6g), and |x| from %.6g to %.6g",
+             r->f0, f, (long long)done, r->f_late, r->f_early, r->x0n,
+             rt_nrm2(r->s->nx, r->s->x));
     return true;
   }
   return false;
