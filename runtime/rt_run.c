@@ -348,11 +348,13 @@ static const char *keep_best(const Run *r) {
   return r->cfg->keep_best ? r->cfg->keep_best : "keep = best";
 }
 
-/* Whether |d| (late, the largest of the second half) sits at the rounding floor: a fall of
- * 1e-9 from the first |d| or the first half's (early) with doubles, 1e-5 with float data. */
-static bool at_floor(const Run *r, double late, double early) {
-  double floor = r->s->p->precision == BLO_PREC_F32 ? 1e-5 : 1e-9;
-  return late <= floor * fmax(r->hg_first, early);
+/* Whether |d| (late, the largest of the second half) sits at the rounding floor of doubles
+ * (f32 false) or of float data (f32 true: only at precision f32): a fall of 1e-9, or 1e-6, from
+ * the first |d| or the first half's (early). 1e-5 for floats hid a creep: |d| at 0.009 from a
+ * first of 1000, x 90% from x*, at f64 warned and at f32 said nothing. */
+static bool at_floor(const Run *r, double late, double early, bool f32) {
+  f32 = f32 && r->s->p->precision == BLO_PREC_F32;
+  return late <= (f32 ? 1e-6 : 1e-9) * fmax(r->hg_first, early);
 }
 
 /* After a run of outer_steps steps on a deterministic estimate: warn when the largest |d| of the
@@ -383,8 +385,10 @@ static void check_progress(Run *r) {
   /* a tol below the rounding floor, never met: the not-converging hint (a smaller x_step)
    * would be wrong, and saying nothing left the unmet tol unexplained (ridge regression at
    * precision f32 stalled at |d| ~ 5e-8 from 1.2 with tol = 1e-9) */
-  if (s->tol > 0 && late > 0 && at_floor(r, late, early)) {
-    bool f32 = s->p->precision == BLO_PREC_F32;
+  if (s->tol > 0 && late > 0 && at_floor(r, late, early, true)) {
+    /* the floor of doubles where f32's data are exact (small integers): "use f64" would not
+     * help */
+    bool f32 = !at_floor(r, late, early, false);
     rt_solver_warn(s, "run.tol_floor",
                    "tol = %g was not reached: |hypergradient| fell from %.3g to the rounding "
                    "floor of %s, about %.3g (the largest of the run's second half), and stayed "
@@ -401,7 +405,7 @@ static void check_progress(Run *r) {
    * step is 0), or all of it sat at the rounding floor of the first step's (exact, converged
    * before the first trace point: 1.4e-12 against 1.45e-12). These warned "a smaller x_step
    * helps" on runs that had converged. */
-  if (s->hg_norm <= 1e-3 * late || at_floor(r, late, early)) return;
+  if (s->hg_norm <= 1e-3 * late || at_floor(r, late, early, true)) return;
   char best[128] = "", since[64] = "", first[96];
   snprintf(first, sizeof first,
            untraced  ? "%.3g at the steps of its first half (no trace point there)"
