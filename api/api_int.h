@@ -49,6 +49,8 @@ struct bloc_problem {
   bool precision_set; /* bloc_set_precision; else the program's option */
   BloPrecision precision;
   bool y0_given; /* bloc_set_start gave y: kept when the solve projects x0 */
+  bool x0_given; /* bloc_set_start gave x: a warm start, which the end-of-run checks of random
+                    estimates cannot measure progress from */
   bool blas_by_size; /* the bloc command's: OpenBLAS on one thread for small kernels */
   ApiBinding *bind;
   int nbind;

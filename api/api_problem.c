@@ -638,6 +638,7 @@ int bloc_set_start(bloc_problem *p, const double *x, const double *y) {
     return api_end(p, BLOC_ERR_INPUT);
   if (x) memcpy(blo_x0(p->c), x, sizeof(double) * (size_t)bp->nx);
   if (y || x) p->y0_given = y != NULL; /* x alone: y0 follows it again */
+  if (x) p->x0_given = true;
   if (y) {
     memcpy(blo_y0(p->c), y, sizeof(double) * (size_t)bp->ny);
   } else if (x && bp->init_uses_x) { /* y0 follows the new x, as the initialiser says */

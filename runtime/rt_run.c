@@ -437,7 +437,8 @@ static void check_settled(Run *r) {
   RtSolver *s = r->s;
   const RtResult *res = r->res;
   if (res->stop != RT_STOP_STEPS || !rt_method_random_estimate(&s->opt) ||
-      blo_problem_stochastic(s->p) || res->best_step < 0 || res->best_step == res->steps)
+      blo_problem_stochastic(s->p) || res->best_step < 0 || res->best_step == res->steps ||
+      r->cfg->x0_given)
     return;
   double f = r->dw.val.f, best = res->best_f, drop = r->f0 - best;
   if (!isfinite(f) || !isfinite(best) || !(drop > 0) || !(f - best > 0.05 * drop) ||
@@ -702,7 +703,7 @@ static void check_random_estimate(Run *r) {
   const RtMethodSpec *m = s->opt.method;
   const RtResult *res = r->res;
   if (res->stop != RT_STOP_STEPS || res->steps == 0 || !rt_method_random_estimate(&s->opt) ||
-      blo_problem_stochastic(s->p) || !r->cfg->check_estimate)
+      blo_problem_stochastic(s->p) || !r->cfg->check_estimate || r->cfg->x0_given)
     return;
   double run = run_flops(r);
   if (m->unrolled) {
@@ -720,18 +721,20 @@ static void check_random_estimate(Run *r) {
   double end = random_target(r, s->x, g), start = random_target(r, r->x_start, g);
   rt_mem_free(g);
   r->res->t_diag += now() - t0;
-  if (!(end > 0.05 * start) || !(end > 1e-9 * fmax(1.0, start))) return;
+  /* a start already stationary (at x*, 0) measures nothing: "the start's (0)" */
+  if (!(start > 0) || !(end > 0.05 * start) || !(end > 1e-9 * fmax(1.0, start))) return;
   const char *what = !s->xs.constrained ? m->unrolled ? "|gradient|" : "|grad phi|"
                      : m->unrolled       ? "projected gradient |x - P(x - gradient)|"
                                          : "projected gradient |x - P(x - grad phi)|";
-  char share[64] = "";
-  if (start > 0) snprintf(share, sizeof share, "%.0f%% of ", 100 * end / start);
-  char hint[200];
+  char share[64];
+  snprintf(share, sizeof share, "%.0f%% of ", 100 * end / start);
+  char hint[320];
   if (m->unrolled)
     snprintf(hint, sizeof hint, "%sq = 1 draws the exact unrolled hypergradient every step",
              s->x_decay == 0 ? "a decaying step (x_decay > 0, e.g. 0.6) lets x settle; " : "");
-  else
-    snprintf(hint, sizeof hint, "%s", estimate_hint(m));
+  else /* BSA's step stops shrinking at 0.01 x_step: the noise it hovers in stays */
+    snprintf(hint, sizeof hint, "a smaller x_step narrows the noise x hovers in; if it does not "
+             "help, %s", estimate_hint(m));
   rt_solver_warn(s, "run.random_estimate",
                  "the run ended where the exact %s %sis %.3g, %sthe start's (%.3g): x is not "
                  "stationary, and the method's random estimate (|d| = %.3g, one draw's) does "

@@ -123,6 +123,10 @@ typedef struct RtRunConfig {
    * lower initialiser that uses x: it is kept when the initial x is projected onto its
    * constraints. Otherwise (the default) such a y0 is recomputed as Phi(P(x0)). */
   bool y0_given;
+  /* x0 is the caller's (--init-x, bloc_set_start): a warm start, perhaps at the answer of an
+   * earlier run, which measures no progress: the end-of-run checks that compare a random
+   * estimate's end with its start (not settled, the exact hypergradient) are left out */
+  bool x0_given;
 } RtRunConfig;
 
 /* One recovery of on_divergence = halve: the failure at `step`, the best iterate the run went
