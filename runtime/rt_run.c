@@ -475,8 +475,6 @@ static const char *keep_up_hint(const RtMethodSpec *m) {
              : "raise y_step (up to 2/L), or lower x_step so that x moves more slowly";
 }
 
-static double run_flops(Run *r);
-
 /* The flops per call of each kernel, for the whole job: the same on every MPI rank. A sharded
  * rank's kernels were compiled for its own rows, so their counts (BloProblem.kernel_flops)
  * differ between ranks whenever the rows do not split evenly; the end-of-run checks sized
@@ -495,6 +493,27 @@ static const double *job_flops(Run *r) {
   }
   r->have_flops = true;
   return r->flops;
+}
+
+/* The flops of the run's oracle calls, by job_flops (the same on every MPI rank). */
+static double run_flops(Run *r) {
+  static const int kernel_of[RT_CALL_NKINDS] = {
+      [RT_CALL_F] = BLO_K_F,           [RT_CALL_G] = BLO_K_G,
+      [RT_CALL_GRAD_F] = BLO_K_GRAD_F, [RT_CALL_GRAD_G] = BLO_K_GRAD_Y_G,
+      [RT_CALL_HVP] = BLO_K_HVP_YY,    [RT_CALL_MIXED] = BLO_K_HVP_XY};
+  const double *fl = job_flops(r);
+  double run = 0;
+  for (int k = 0; k <= RT_CALL_MIXED; k++) run += (double)r->s->o.calls[k] * fl[kernel_of[k]];
+  return run;
+}
+
+/* Whether `times` exact hypergradients (rt_phi_exact: a Newton solve of ny Hessian-vector
+ * products a step, a dense solve) fit the end-of-run checks' budget: ny within the dense limit,
+ * the products within a tenth of the run's flops or 2e8. */
+static bool phi_cheap(Run *r, double run, int times) {
+  const RtSolver *s = r->s;
+  double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
+  return s->ny <= RT_HG_DENSE_MAX && 6.0 * times * (double)s->ny * hvp <= fmax(2e8, 0.1 * run);
 }
 
 /* How far the lower point of the final x (the trace point's y) is from y*(x), by the length of
@@ -565,27 +584,6 @@ static void check_unrolled_lag(Run *r) {
                    "f(x, y*(x)); for the bilevel problem's answer raise r, or inner_lr up to "
                    "2/L, or use an implicit method (lancbio, aid_cg, ...)",
                    lag[0], lag[1], lag[2], (int)rt_solver_num(s, "r"));
-}
-
-/* The flops of the run's oracle calls, by job_flops (the same on every MPI rank). */
-static double run_flops(Run *r) {
-  static const int kernel_of[RT_CALL_NKINDS] = {
-      [RT_CALL_F] = BLO_K_F,           [RT_CALL_G] = BLO_K_G,
-      [RT_CALL_GRAD_F] = BLO_K_GRAD_F, [RT_CALL_GRAD_G] = BLO_K_GRAD_Y_G,
-      [RT_CALL_HVP] = BLO_K_HVP_YY,    [RT_CALL_MIXED] = BLO_K_HVP_XY};
-  const double *fl = job_flops(r);
-  double run = 0;
-  for (int k = 0; k <= RT_CALL_MIXED; k++) run += (double)r->s->o.calls[k] * fl[kernel_of[k]];
-  return run;
-}
-
-/* Whether `times` exact hypergradients (rt_phi_exact: a Newton solve of ny Hessian-vector
- * products a step, a dense solve) fit the end-of-run checks' budget: ny within the dense limit,
- * the products within a tenth of the run's flops or 2e8. */
-static bool phi_cheap(Run *r, double run, int times) {
-  const RtSolver *s = r->s;
-  double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
-  return s->ny <= RT_HG_DENSE_MAX && 6.0 * times * (double)s->ny * hvp <= fmax(2e8, 0.1 * run);
 }
 
 /* At the end of a run that stopped on its steps or tol: the exact hypergradient at the final x
@@ -726,8 +724,6 @@ static void check_random_estimate(Run *r) {
   const char *what = !s->xs.constrained ? m->unrolled ? "|gradient|" : "|grad phi|"
                      : m->unrolled       ? "projected gradient |x - P(x - gradient)|"
                                          : "projected gradient |x - P(x - grad phi)|";
-  char share[64];
-  snprintf(share, sizeof share, "%.0f%% of ", 100 * end / start);
   char hint[320];
   if (m->unrolled)
     snprintf(hint, sizeof hint, "%sq = 1 draws the exact unrolled hypergradient every step",
@@ -736,11 +732,11 @@ static void check_random_estimate(Run *r) {
     snprintf(hint, sizeof hint, "a smaller x_step narrows the noise x hovers in; if it does not "
              "help, %s", estimate_hint(m));
   rt_solver_warn(s, "run.random_estimate",
-                 "the run ended where the exact %s %sis %.3g, %sthe start's (%.3g): x is not "
-                 "stationary, and the method's random estimate (|d| = %.3g, one draw's) does "
-                 "not show it; more outer_steps help when f is still falling, else %s",
+                 "the run ended where the exact %s %sis %.3g, %.0f%% of the start's (%.3g): x "
+                 "is not stationary, and the method's random estimate (|d| = %.3g, one draw's) "
+                 "does not show it; more outer_steps help when f is still falling, else %s",
                  what, m->unrolled ? "of the unrolled problem (f after r inner steps) " : "",
-                 end, share, start, s->hg_norm, hint);
+                 end, 100 * end / start, start, s->hg_norm, hint);
 }
 
 /* y_step = auto: a new estimate before step k (rt_ystep.h), announced when it changed
@@ -1142,19 +1138,17 @@ static bool final_diverged(Run *r, int64_t done) {
    * level converges from y0 too, and by more than ten times in the second half where f grows
    * fast in y (f = y^4/4 with y moving to y* = 100 + x: SOBA with a tiny x_step ended "diverged"
    * at step 100, and converged by step 20000); x stays put there. AmIGO-GD on a lower Hessian
-   * of condition 1000 swung
-   * about its minimum ever wider, to f = 2.2e9 from 1 at x = 430690 (x* = 1.001), F2SA to
-   * 8.6e8 (1.8 times more every ten steps), HJFBiO to 2.9e7, all with status 0 and only
-   * warnings. */
+   * of condition 1000 swung about its minimum ever wider, to f = 2.2e9 from 1 at x = 430690
+   * (x* = 1.001), F2SA to 8.6e8 (1.8 times more every ten steps), HJFBiO to 2.9e7, all with
+   * status 0 and only warnings. */
+  double xn = rt_nrm2(r->s->nx, r->s->x);
   if (!blo_problem_stochastic(r->s->p) && isfinite(r->f0) && f > 1e3 * fmax(1.0, fabs(r->f0)) &&
-      r->f_early > 0 && r->f_late > 10 * r->f_early &&
-      rt_nrm2(r->s->nx, r->s->x) > 10 * fmax(1.0, r->x0n)) {
+      r->f_early > 0 && r->f_late > 10 * r->f_early && xn > 10 * fmax(1.0, r->x0n)) {
     snprintf(res->message, sizeof res->message,
              "divergence: f grew from %.6g at the start to %.6g at the final point (outer step "
              "%lld), its largest in the run's second half (%.6g) over ten times the first "
              "half's (%.6g), and |x| from %.6g to %.6g",
-             r->f0, f, (long long)done, r->f_late, r->f_early, r->x0n,
-             rt_nrm2(r->s->nx, r->s->x));
+             r->f0, f, (long long)done, r->f_late, r->f_early, r->x0n, xn);
     return true;
   }
   return false;
@@ -1171,13 +1165,15 @@ static int user_error(Run *r, const char *fmt, ...) {
   return RT_STATUS_USER;
 }
 
-/* A failure whose message is in err: out of memory (rt_oom_take, rt_mem.h) is status 3, as
- * bloc.h and the README promise, anything else a user error. */
+/* The status of a setup that failed: out of memory (rt_oom_take, rt_mem.h) is status 3, as
+ * bloc.h and the README promise, anything else a user error. Takes the flag. */
+static int failure_status(void) { return rt_oom_take() ? RT_STATUS_MEMORY : RT_STATUS_USER; }
+
+/* A failed setup whose message is in err, with its failure_status. */
 static int setup_error(Run *r, const char *err) {
-  bool oom = rt_oom_take();
+  int status = failure_status();
   user_error(r, "%s", err);
-  if (oom) r->res->status = RT_STATUS_MEMORY;
-  return r->res->status;
+  return r->res->status = status;
 }
 
 /* Open an output file (rt_outfile.h: nothing is truncated or replaced until it is committed);
@@ -1253,7 +1249,7 @@ RT_API int rt_check(const BloProblem *p, const RtOptions *opt, int64_t seed, cha
   }
   rt_oom_take();
   RtSolver *s = rt_solver_new(p, &o, (uint64_t)rt_opt_num(&o, "seed"), err, errlen);
-  if (!s) return rt_oom_take() ? RT_STATUS_MEMORY : RT_STATUS_USER;
+  if (!s) return failure_status();
   rt_solver_free(s);
   return RT_STATUS_OK;
 }
@@ -1289,7 +1285,7 @@ RT_API int rt_solve_arena_bytes(const BloProblem *p, const RtOptions *opt,
   *bytes = rt_mem_stats().arena_bytes - before + RT_MEM_ARENA_SLACK;
   run_release(&run);
   rt_result_free(&res);
-  return !rc ? RT_STATUS_OK : rt_oom_take() ? RT_STATUS_MEMORY : RT_STATUS_USER;
+  return rc ? failure_status() : RT_STATUS_OK;
 }
 
 RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_in,
@@ -1329,10 +1325,7 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
     goto done;
   }
   RtSolver *s = r->s;
-  for (int i = 0; i < cfg->ngiven_warnings; i++) { /* shown already: only for the JSON */
-    rt_solver_warn(s, cfg->given_warnings[i], "%s", cfg->given_warnings[i]);
-    s->warn[s->nwarn - 1].printed = true;
-  }
+  for (int i = 0; i < cfg->ngiven_warnings; i++) rt_solver_warn_shown(s, cfg->given_warnings[i]);
   /* y0 = Phi(x0) was computed from the x0 the program (or --init-x) gave, and the run starts
    * from its projection: the lower start must be Phi(P(x0)), which may differ wildly (log(s)
    * at s0 = 0 of `s >= 0.5` is -inf). Here, not in the solver's setup, so that a sharded

@@ -67,6 +67,12 @@ RT_API void rt_solver_warn(RtSolver *s, const char *key, const char *fmt, ...) {
   va_end(ap);
 }
 
+RT_API void rt_solver_warn_shown(RtSolver *s, const char *text) {
+  rt_solver_warn(s, text, "%s", text);
+  for (int i = 0; i < s->nwarn; i++)
+    if (strcmp(s->warn[i].key, text) == 0) s->warn[i].printed = true;
+}
+
 static int opt_index(const RtSolver *s, const char *key) {
   const RtMethodSpec *m = s->opt.method;
   for (int i = 0; i < m->nopts; i++)

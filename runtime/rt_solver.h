@@ -129,6 +129,9 @@ RT_API int rt_solver_stat(RtSolver *s, const char *name);
 /* Record a warning; one message per key is kept (the first), later ones only count. */
 RT_API void rt_solver_warn(RtSolver *s, const char *key, const char *fmt, ...)
     RT_PRINTF(3, 4);
+/* A warning the caller showed already (the options', the method's: the result JSON lists it,
+ * nothing prints it again), keyed by its text, which must outlive s. */
+RT_API void rt_solver_warn_shown(RtSolver *s, const char *text);
 /* Option lookups (the option must exist in the method's table). */
 RT_API double rt_solver_num(const RtSolver *s, const char *key);
 RT_API bool rt_solver_isset(const RtSolver *s, const char *key);
