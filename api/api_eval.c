@@ -78,6 +78,10 @@ static double *item(bloc_eval *e, const char *name, int64_t n) {
   return v;
 }
 
+/* The status of a step of the evaluation that failed: BLOC_ERR_MEMORY when it ran out of
+ * memory (rt_oom_take, rt_mem.h; the flag is taken), else `otherwise`. */
+static int failed(int otherwise) { return rt_oom_take() ? BLOC_ERR_MEMORY : otherwise; }
+
 /* phi, grad_phi and y_star at x (what asked for, want[W_PHI..]): rt_phi_exact, bloc compare's
  * yardstick. Where they cannot be computed, an error when asked for by name (numerical when
  * the Newton solve ran and failed), a note when `what` asked for everything. */
@@ -104,9 +108,7 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
     api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star not computed: %s", phi.why);
   } else {
     api_diag(p, BLOC_ERROR, NULL, "phi (y*(x) by Newton) not computed: %s", phi.why);
-    rc = rt_oom_take()              ? BLOC_ERR_MEMORY
-         : isfinite(phi.lower_norm) ? BLOC_ERR_NUMERICAL
-                                    : BLOC_ERR_INPUT;
+    rc = failed(isfinite(phi.lower_norm) ? BLOC_ERR_NUMERICAL : BLOC_ERR_INPUT);
   }
   free(buf);
   return rc;
@@ -167,7 +169,7 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   if (rt_blas_fit_limit(err, sizeof err) ||
       rt_oracle_init(&o, bp, blo_seed(p->c), 1, err, sizeof err) != 0) {
     api_diag(p, BLOC_ERROR, NULL, "%s", err);
-    return api_end(p, rt_oom_take() ? BLOC_ERR_MEMORY : BLOC_ERR_INPUT);
+    return api_end(p, failed(BLOC_ERR_INPUT));
   }
   /* sharded (a rank of mpirun): every output summed over the ranks, as a solve does */
   if (rt_oracle_set_sharded(&o, blo_sharded(p->c)) != 0)
@@ -230,7 +232,7 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
       }
     } else {
       api_diag(p, BLOC_ERROR, NULL, "hypergrad: %s", err);
-      status = rt_oom_take() ? BLOC_ERR_MEMORY : BLOC_ERR_NUMERICAL;
+      status = failed(BLOC_ERR_NUMERICAL);
     }
     free(hg);
   }

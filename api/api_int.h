@@ -89,6 +89,8 @@ int api_null_arg(bloc_problem *p, const char *fn, const char *arg);
 /* 1 after an error "FN: WHAT[i] (0-based) is nan: it must be finite" on p when v[0..n) (NULL:
  * none) holds a value that is not finite, else 0. */
 int api_nonfinite(bloc_problem *p, const char *fn, const char *what, const double *v, int64_t n);
+/* The outputs (trace, result, x, y) as run settings [0] and as bloc run's flags [1]. */
+extern const char *const api_output_names[2][4];
 /* Whether the outputs paths[] (trace, result, x, y; NULL: none) of a solve of p clash: one
  * is an input of p (the program, an import, a data file) or two are the same file. 1 with the
  * message in err (naming bloc run's flags when cli, else the run settings), else 0. bloc_solve

@@ -136,20 +136,21 @@ static int on_off(bloc_problem *p, const KeyValue *kv, bool *out) {
   return 0;
 }
 
+const char *const api_output_names[2][4] = {{"trace_file", "result_file", "x_file", "y_file"},
+                                            {"--trace", "--out", "--save-x", "--save-y"}};
+
 int api_outputs_clash(const bloc_problem *p, const char *const paths[4], bool cli, char *err,
                       size_t errlen) {
-  /* named as the setting, or bloc run's flag */
-  static const char *const names[2][4] = {{"trace_file", "result_file", "x_file", "y_file"},
-                                          {"--trace", "--out", "--save-x", "--save-y"}};
+  const char *const *names = api_output_names[cli];
   char why[1200];
   /* an output must not replace an input */
   for (int i = 0; i < 4; i++)
     if (blo_output_replaces_input(p->c, paths[i], why, sizeof why)) {
-      snprintf(err, errlen, "%s: %s", names[cli][i], why);
+      snprintf(err, errlen, "%s: %s", names[i], why);
       return 1;
     }
   /* nor another output: the file would hold one of them, silently */
-  if (rt_outfile_clash(paths, names[cli], 4, why, sizeof why)) {
+  if (rt_outfile_clash(paths, names, 4, why, sizeof why)) {
     snprintf(err, errlen, "%s", why);
     return 1;
   }
@@ -206,10 +207,11 @@ static int run_settings(bloc_problem *p, const bloc_options *o, RunSettings *rs)
       return 1;
     }
   }
-  if (strcmp(rs->label, "--set") == 0) cfg->keep_best = "--keep best"; /* bloc run's flag */
+  bool cli = strcmp(rs->label, "--set") == 0; /* bloc run: its flags name the settings */
+  if (cli) cfg->keep_best = "--keep best";
   const char *paths[4] = {cfg->trace_path, cfg->out_path, cfg->save_x_path, cfg->save_y_path};
   char err[1300];
-  if (api_outputs_clash(p, paths, strcmp(rs->label, "--set") == 0, err, sizeof err)) {
+  if (api_outputs_clash(p, paths, cli, err, sizeof err)) {
     api_diag(p, BLOC_ERROR, NULL, "%s", err);
     return 1;
   }

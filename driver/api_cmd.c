@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api_int.h" /* api_set_defs_given, api_define_text, api_outputs_clash */
+#include "api_int.h" /* api_set_defs_given, api_define_text, api_outputs_clash, ... */
 #include "rt_outfile.h"
 
 static void print_diag(void *user, const bloc_diag *d) {
@@ -58,7 +58,7 @@ int api_cmd_check_outputs(const bloc_problem *p, const char *cmd, const char *co
 }
 
 int api_cmd_check_stdout(const char *cmd, const char *const paths[4]) {
-  static const char *const flags[4] = {"--trace", "--out", "--save-x", "--save-y"};
+  const char *const *flags = api_output_names[1];
   for (int i = 0; i < 4; i++)
     if (paths[i] && strcmp(paths[i], "-") == 0) return 0; /* the summary goes to stderr */
   char err[1300];
