@@ -260,9 +260,22 @@ static IrEvalInputs stage_inputs(BloCompiled *c) {
   return in;
 }
 
+/* A label of onehot that is not a class, when the labels are a file's values (or rows sliced
+ * from them): the file and the label's place in it, which the error's index alone does not
+ * name when the labels are a slice (`labels[5000:10000]`) or another declaration's. */
+static void note_labels_file(BloCompiled *c, const IrEvalError *err) {
+  int64_t first;
+  const IrNode *l = err->onehot ? ir_loaded_from(c->ir, err->onehot->args[0], c->borrowed, &first)
+                                : NULL;
+  if (l) /* else computed labels: the error names the call */
+    diag_note(&c->diag, l->span, "that label is value [%lld] of '%s', read here",
+              (long long)(first + err->label), l->str);
+}
+
 /* An evaluation of the data stage failed: its message at the failing node (else at `at`). */
 static void report_eval_error(BloCompiled *c, const IrEvalError *err, Span at) {
   diag_error(&c->diag, err->span.file != SPAN_NO_FILE ? err->span : at, "%s", err->msg);
+  note_labels_file(c, err);
   if (err->hint[0]) diag_hint(&c->diag, "%s", err->hint);
 }
 

@@ -231,17 +231,26 @@ static void node_code(G *g, const IrNode *n) {
     }
     return;
   }
-  case IR_ONEHOT: /* a label that is not a class is an error, as in bloc's data stage; attr[0]
-                   * numbers the rank's labels as all of them are (ir_ops.def) */
+  case IR_ONEHOT: { /* a label that is not a class is an error, as in bloc's data stage;
+                     * attr[0] numbers the rank's labels as all of them are (ir_ops.def) */
+    int64_t first;
+    const IrNode *ld = ir_loaded_from(g->e->p, a0, NULL, &first); /* the file, as bloc names it */
+    EmitBuf path = {0};
+    emit_c_string(&path, ld ? absolute_path(g->e, ld->str) : "");
     g->k = true;
     line(g, "if ((k = rt_dop_onehot(%s, " I64 ", " I64 ", %s)) >= 0) {", val(g, a0, a), m, nc, o);
     line(g, "  char lb[RT_FMT_NUM_LEN];");
     line(g, "  snprintf(err, errlen, \"%%s: label [%%lld] of 'onehot' is %%s, not a class: the \"");
-    line(g, "           \"classes are the integers 0..%" PRId64 "\", \"%s\",", nc - 1, g->what);
-    line(g, "           (long long)k + %" PRId64 ", rt_fmt_num(%s[k], lb));", n->attr[0], a);
+    line(g, "           \"classes are the integers 0..%" PRId64 "%s\", \"%s\",", nc - 1,
+         ld ? " (value [%lld] of '%s')" : "", g->what);
+    line(g, "           (long long)k + %" PRId64 ", rt_fmt_num(%s[k], lb)%s", n->attr[0], a,
+         ld ? "," : ");");
+    if (ld) line(g, "           (long long)k + %" PRId64 ", %s);", first, path.s);
     line(g, "  goto done;");
     line(g, "}");
+    emit_buf_free(&path);
     return;
+  }
   case IR_LOAD: {
     static const char *const fmts[] = {"csv", "idx", "libsvm", "npy", "libsvm_labels"};
     EmitBuf path = {0};

@@ -85,6 +85,8 @@ static int onehot_fail(Ev *e, const IrNode *n, int64_t i, double l) {
   int64_t k = n->shape.cols;
   fail(e, n, "label [%lld] of 'onehot' is %s, not a class: the classes are the integers 0..%lld",
        (long long)(n->attr[0] + i), rt_fmt_num(l, lb), (long long)(k - 1)); /* global index */
+  e->err->onehot = n;
+  e->err->label = i;
   if (l == (double)k)
     snprintf(e->err->hint, sizeof e->err->hint,
              "for labels numbered from 1, write onehot(labels - 1, %lld)", (long long)k);
@@ -411,8 +413,7 @@ int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs 
             double *const *out, IrEvalError *err) {
   IrEvalError local;
   if (!err) err = &local;
-  err->msg[0] = err->hint[0] = '\0';
-  err->span = SPAN_NONE;
+  *err = (IrEvalError){.span = SPAN_NONE};
   IrNode **order;
   Ev e = {.g = g, .in = in, .err = err};
   size_t n = ir_topo_map(g, roots, nroots, &order, &e.pos);

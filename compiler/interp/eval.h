@@ -69,6 +69,8 @@ typedef struct IrEvalError {
   Span span;                    /* where the failing node came from (may be SPAN_NONE) */
   char msg[512];
   char hint[256];               /* a hint to print after msg, or "" */
+  const IrNode *onehot;         /* a label of this onehot is not a class (else NULL) ... */
+  int64_t label;                /* ... its index among the node's labels */
 } IrEvalError;
 
 /* Evaluate roots[0..n) into out[i] (caller-allocated, shape_size(roots[i]->shape) doubles,

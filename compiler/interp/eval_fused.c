@@ -596,8 +596,7 @@ int ir_eval_fused(IrGraph *g, IrNode *root, const IrEvalInputs *in, double *out,
     if (rc == 0 && first_bad) *first_bad = ir_first_nonfinite(out, shape_size(root->shape));
     return rc;
   }
-  err->msg[0] = err->hint[0] = '\0';
-  err->span = SPAN_NONE;
+  *err = (IrEvalError){.span = SPAN_NONE};
   Plan p = {.g = g, .in = in, .err = err};
   p.map = xrealloc(NULL, g->count + 1, sizeof(int));
   for (uint32_t i = 0; i <= g->count; i++) p.map[i] = -1;

@@ -373,3 +373,21 @@ int lower_finish(IrProblem *p, Diag *diag) {
   }
   return L.failed ? -1 : 0;
 }
+
+const IrNode *ir_loaded_from(const IrProblem *p, const IrNode *n, const uint8_t *skip,
+                             int64_t *first) {
+  *first = 0;
+  for (;;) {
+    if (n->op == IR_SLICE && n->shape.rank < 2) { /* a matrix slice's columns would count too */
+      *first += n->attr[0];
+      n = n->args[0];
+    } else if (n->op == IR_DATA && n->attr[0] < p->ndata && !(skip && skip[n->attr[0]])) {
+      n = p->data_value[n->attr[0]];
+    } else {
+      break;
+    }
+  }
+  if (n->op != IR_LOAD || !n->str) return NULL;
+  *first += n->attr[2]; /* a sharded rank's rows start there */
+  return n;
+}

@@ -79,6 +79,13 @@ void kern_build(IrProblem *p);
  * that backends only see inputs, declared/hoisted data and differentiable-path ops. */
 void kern_hoist(IrProblem *p);
 
+/* The loader whose values data-stage node n is, through row slices and declarations (not
+ * those with skip[k] set: values bound by the caller), or NULL (n is computed); *first is then
+ * the file's entry that n's first element is (a slice's, a sharded rank's offset). For
+ * messages about a value that came from a file (onehot's labels). */
+const IrNode *ir_loaded_from(const IrProblem *p, const IrNode *n, const uint8_t *skip,
+                             int64_t *first);
+
 /* Name of kernel id ("f", "grad_y_g", ...). */
 const char *kern_name(BloKernelId id);
 

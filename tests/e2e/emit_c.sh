@@ -414,6 +414,33 @@ if "$bloc" emit-c "$d/sym.blo" -o "$d/sym.c" &&
 else
   bad "symmetric data case: emit or compile failed: $(head -3 "$d/cc_err")"
 fi
+
+# labels that were classes when the solver was generated and are not any more: the error names
+# the label, and its place in the file (value [6], sliced from [4:8]) as bloc's note does
+printf '0\n1\n2\n0\n1\n2\n0\n0\n' >"$d/lab.csv"
+cat >"$d/lab.blo" <<'EOF'
+data lab : vector[8] = load_csv("lab.csv")
+data Y : matrix[4, 3] = onehot(lab[4:8], 3)
+upper x : vector[3] = 0
+lower y : vector[3] = 0
+upper objective f = sumsq(x - y)
+lower objective g = sumsq(y - x) + sum(Y @ y)
+solve exact
+EOF
+if "$bloc" emit-c "$d/lab.blo" -o "$d/lab.c" &&
+  $CC -std=c99 -O0 $SAN "$d/lab.c" -o "$d/lab" -lm 2>"$d/cc_err"; then
+  printf '0\n1\n2\n0\n1\n2\n3\n0\n' >"$d/lab.csv"
+  (cd "$d" && ./lab --quiet --set outer_steps=5 >/dev/null 2>lab_err; echo $? >lab_status)
+  if [ "$(cat "$d/lab_status")" = 1 ] &&
+    grep -q "label \[2\] of 'onehot' is 3, not a class.*(value \[6\] of '$d/lab.csv')" \
+      "$d/lab_err"; then
+    say "ok: a label no longer a class: $(cat "$d/lab_err")"
+  else
+    bad "a label no longer a class: status $(cat "$d/lab_status"): $(cat "$d/lab_err")"
+  fi
+else
+  bad "onehot labels case: emit or compile failed: $(head -3 "$d/cc_err")"
+fi
 }
 
 # ---- two solvers in one program, through the library interface
