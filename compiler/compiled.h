@@ -36,4 +36,10 @@ struct BloCompiled {
   bool sharded; /* the kernels compute that rank's share (blo_sharded) */
 };
 
+/* Hoisted tensor h (a data-only subexpression of the objectives, computed once in the data
+ * stage, data tensor ndata + h of the kernels), as a message names it: "the subexpression
+ * c * c of the lower objective" in buf (len bytes), and where the user wrote it (SPAN_NONE
+ * when not known: the ranks' graphs of a sharded problem keep no source). */
+Span bloc_hoisted_what(const BloCompiled *c, int h, char *buf, size_t len);
+
 #endif

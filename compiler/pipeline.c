@@ -817,25 +817,34 @@ static const char *span_owner(const Program *prog, Span s, char *buf, size_t len
   return NULL;
 }
 
-/* A hoisted tensor (a data-only subexpression of the objectives, computed once in the data
- * stage) beyond the range of float: named by its source, which the user wrote, not by its
- * internal name %hoistedN, which the user never saw. */
-static void hoisted_beyond_float(BloCompiled *c, const IrNode *n, double v, int64_t at) {
+Span bloc_hoisted_what(const BloCompiled *c, int h, char *buf, size_t len) {
   const IrProblem *p = c->ir;
+  const IrNode *n = p->hoisted[h];
   Span s = n->id < p->nsrc ? p->src[n->id] : SPAN_NONE;
   const SrcFile *f = s.file != SPAN_NO_FILE ? diag_file(&c->diag, s.file) : NULL;
-  char owner_buf[160], text[96];
+  char owner_buf[160];
   const char *owner = f ? span_owner(c->prog, s, owner_buf, sizeof owner_buf) : NULL;
   /* the source text, when it is short and on one line */
-  size_t len = f && s.end > s.start ? s.end - s.start : 0;
-  bool plain = len > 0 && len <= 60 && s.end <= f->len;
-  for (size_t i = 0; plain && i < len; i++)
+  size_t n_src = f && s.end > s.start ? s.end - s.start : 0;
+  bool plain = n_src > 0 && n_src <= 60 && s.end <= f->len;
+  for (size_t i = 0; plain && i < n_src; i++)
     plain = f->text[s.start + i] >= 0x20 && f->text[s.start + i] < 0x7f;
-  if (plain) snprintf(text, sizeof text, "the subexpression %.*s", (int)len, f->text + s.start);
-  else snprintf(text, sizeof text, f ? "this subexpression" : "a subexpression of the data alone");
-  diag_error(&c->diag, f ? s : SPAN_NONE,
-             "%s%s%s holds %g at element %lld, beyond the range of float (precision f32)", text,
-             owner ? " of " : "", owner ? owner : "", v, (long long)at);
+  if (plain)
+    snprintf(buf, len, "the subexpression %.*s%s%s", (int)n_src, f->text + s.start,
+             owner ? " of " : "", owner ? owner : "");
+  else
+    snprintf(buf, len, "%s%s%s", f ? "this subexpression" : "a subexpression of the data alone",
+             owner ? " of " : "", owner ? owner : "");
+  return f ? s : SPAN_NONE;
+}
+
+/* A hoisted tensor beyond the range of float: named by its source, which the user wrote, not
+ * by its internal name %hoistedN, which the user never saw. */
+static void hoisted_beyond_float(BloCompiled *c, int h, double v, int64_t at) {
+  char what[256];
+  Span s = bloc_hoisted_what(c, h, what, sizeof what);
+  diag_error(&c->diag, s, "%s holds %g at element %lld, beyond the range of float (precision f32)",
+             what, v, (long long)at);
   diag_hint(&c->diag, "it is computed once from the data and the kernels read it as float "
                       "(at most 3.4e38): rescale the data or the expression, or use precision "
                       "f64 (--precision f64, or precision = f64 on the solve line)");
@@ -875,7 +884,7 @@ static int data_to_f32(BloCompiled *c, bool interp_needs) {
                    t->name, c->data[k][bad], (long long)bad);
         diag_hint(&c->diag, "precision = f64 keeps the data in double");
       } else {
-        hoisted_beyond_float(c, p->hoisted[k - p->ndata], c->data[k][bad], bad);
+        hoisted_beyond_float(c, k - p->ndata, c->data[k][bad], bad);
       }
       free(v);
       for (int j = 0; j < k; j++)

@@ -426,6 +426,23 @@ static void write_problem(const Emit *e, FILE *f) {
     fprintf(f, ", %d, %" PRId64 ", %" PRId64 "},\n", t->rank, t->rows, t->cols);
   }
   fputs("  {NULL, 0, 0, 0}\n};\n", f);
+  /* what messages call each tensor: a hoisted one by the source it comes from, which the user
+   * wrote, not by its internal name (%hoisted0), as bloc's own messages do */
+  fprintf(f, "\nstatic const char *const blo_data_what%s[] = {\n", sx);
+  for (int k = 0; k < bp->n_data; k++) {
+    char what[600], hw[256], w[300];
+    if (k < e->p->ndata) {
+      snprintf(what, sizeof what, "data '%s'", bp->data_info[k].name);
+    } else {
+      Span at = bloc_hoisted_what(c, k - e->p->ndata, hw, sizeof hw);
+      snprintf(what, sizeof what, at.file != SPAN_NO_FILE ? "%s (%s)" : "%s", hw,
+               emit_where(e, at, w));
+    }
+    fputs("  ", f);
+    c_string(f, what);
+    fputs(",\n", f);
+  }
+  fputs("  NULL\n};\n", f);
   /* which tensors are sparse: their pointer is the packed CSR block (rt_sparse_pack), whose
    * products read doubles at either precision, so f32 leaves it as loaded (pipeline.c's
    * data_to_f32 does the same) */
@@ -529,6 +546,7 @@ static void write_parts(const Emit *parts, int nparts, FILE *f) {
         "  int ranks, rank; /* the run it is for: 1, 0 the whole problem */\n"
         "  int ndata;\n"
         "  const BloTensorInfo *data_info;\n"
+        "  const char *const *what; /* [ndata] each tensor as a message names it */\n"
         "  const unsigned char *sparse; /* [ndata] 1: an RtSparse block, double at f32 too */\n"
         "  int (*data_stage)(const double **t, void **owned, double **x0, double **y0, "
         "uint64_t seed,\n"
@@ -539,10 +557,10 @@ static void write_parts(const Emit *parts, int nparts, FILE *f) {
   for (int i = 0; i < nparts; i++) {
     const Emit *e = &parts[i];
     fprintf(f,
-            "  {%d, %d, %d, blo_data_info%s, blo_data_sparse%s, emit_data_stage%s, "
-            "emit_fill_problem%s},\n",
+            "  {%d, %d, %d, blo_data_info%s, blo_data_what%s, blo_data_sparse%s, "
+            "emit_data_stage%s, emit_fill_problem%s},\n",
             e->c->shard.count, e->c->shard.rank, e->c->ndata_total, e->sfx, e->sfx, e->sfx,
-            e->sfx);
+            e->sfx, e->sfx);
   }
   /* "1 process", "1 or 2 processes", "1, 2 or 3 processes": for the message of a run of
    * another size */

@@ -441,6 +441,31 @@ if "$bloc" emit-c "$d/lab.blo" -o "$d/lab.c" &&
 else
   bad "onehot labels case: emit or compile failed: $(head -3 "$d/cc_err")"
 fi
+
+# precision f32, data grown beyond float after emit-c: a subexpression of the data computed once
+# (hoisted) is named by its source, as bloc names it, not as '%hoisted0'
+printf '1\n2\n3\n' >"$d/c.csv"
+cat >"$d/hoist.blo" <<'EOF'
+data c : vector[3] = load_csv("c.csv")
+upper x : vector[3] = 0
+lower y : vector[3] = 0
+upper objective f = 0.5 * sumsq(y - 1)
+lower objective g = 0.5 * sumsq(y - x) - 1e-60 * dot(c * c, y)
+solve aid_cg
+EOF
+if (cd "$d" && "$bloc" emit-c --precision f32 hoist.blo -o hoist.c) &&
+  $CC -std=c99 -O0 $SAN "$d/hoist.c" -o "$d/hoist" -lm 2>"$d/cc_err"; then
+  printf '1\n2e30\n3\n' >"$d/c.csv"
+  (cd "$d" && ./hoist --quiet --set outer_steps=5 >/dev/null 2>hoist_err; echo $? >hoist_status)
+  if [ "$(cat "$d/hoist_status")" = 1 ] && grep -q "error: the subexpression c \* c of the lower \
+objective (hoist.blo:5) holds 4e+60 at element 1, beyond the range of float" "$d/hoist_err"; then
+    say "ok: f32 data beyond float: $(cat "$d/hoist_err")"
+  else
+    bad "f32 data beyond float: status $(cat "$d/hoist_status"): $(cat "$d/hoist_err")"
+  fi
+else
+  bad "f32 hoisted case: emit or compile failed: $(head -3 "$d/cc_err")"
+fi
 }
 
 # ---- two solvers in one program, through the library interface
