@@ -151,6 +151,36 @@ static bool check_ident(Sema *S, const ECtx *c, AstExpr *e) {
 
 /* ------------------------------------------------------------------ operators */
 
+/* A matrix m (rows x cols) and a vector v under an elementwise operator: how to say it. The
+ * hint is the operator's own: rowwise/colwise multiply, so for + and - (a bias on every row,
+ * PyTorch's broadcast) the vector is spread over the rows or columns with outer, which a
+ * rowwise hint would have turned into a product without a word. */
+static void matrix_vector_hint(Sema *S, int op, Shape m, Shape v, bool v_left) {
+  long long rows = (long long)m.rows, cols = (long long)m.cols, len = (long long)v.rows;
+  bool mul = op == OP_MUL || op == OP_DIV;
+  /* A * v and v * A scale A; A / v divides A by v; v / A is colwise(1 / A, v) */
+  const char *a = op == OP_DIV && v_left ? "1 / A" : "A";
+  const char *w = op == OP_DIV && !v_left ? "1 / v" : "v";
+  const char *what = op == OP_MUL ? "multiply" : v_left ? "divide v by" : "divide";
+  if (mul && len == cols) {
+    diag_hint(S->diag, "to %s every row%s, write rowwise(%s, %s)", what,
+              op == OP_DIV && v_left ? "" : " by v", a, w);
+  } else if (mul && len == rows) {
+    diag_hint(S->diag, "to %s every column%s, write colwise(%s, %s)", what,
+              op == OP_DIV && v_left ? "" : " by v", a, w);
+  } else if (len == cols) {
+    diag_hint(S->diag, "to combine v with every row, repeat it on the %lld rows: "
+                       "outer(ones(%lld), v) (rowwise and colwise multiply)", rows, rows);
+  } else if (len == rows) {
+    diag_hint(S->diag, "to combine v with every column, repeat it in the %lld columns: "
+                       "outer(v, ones(%lld)) (rowwise and colwise multiply)", cols, cols);
+  } else {
+    diag_hint(S->diag, "a vector combines with a matrix with as many rows as it has elements "
+                       "(colwise(A, v), outer(v, ones(n))) or as many columns (rowwise(A, v), "
+                       "outer(ones(m), v))");
+  }
+}
+
 static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
   AstExpr *l = e->args[0], *r = e->args[1];
   ECtx mask = *c;
@@ -223,8 +253,8 @@ static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
       sema_err(S, c, e->op_span, "shape mismatch in '%s': %s and %s", op, shape_str(l->shape, a),
                shape_str(r->shape, b));
       if (l->shape.rank + r->shape.rank == 3)
-        diag_hint(S->diag,
-                  "combine a matrix with a vector explicitly: rowwise(A, v) or colwise(A, v)");
+        matrix_vector_hint(S, e->op, l->shape.rank == 2 ? l->shape : r->shape,
+                           l->shape.rank == 1 ? l->shape : r->shape, l->shape.rank == 1);
       else if (l->shape.rank == 2 && r->shape.rank == 2 && l->shape.rows == r->shape.cols &&
                l->shape.cols == r->shape.rows)
         diag_hint(S->diag, "one side may need a transpose (A')");
