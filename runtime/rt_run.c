@@ -553,14 +553,16 @@ static bool lower_lag(Run *r, double run, double out[3]) {
  * and only a warning that more outer_steps would help. */
 static void check_lower_lag(Run *r, double run) {
   double lag[3];
+  /* bloc eval's grad_phi is the same dense solve: past its limit it only refuses */
+  bool evaluable = r->s->ny <= RT_HG_DENSE_MAX;
   if (lower_lag(r, run, lag))
     rt_solver_warn(r->s, "run.lower_lag",
                    "the run ended with its y far from y*(x): a Newton step on g from it is at "
                    "least %.3g long, against |y| = %.3g and |y*(x)| ~ %.3g, so the method's "
                    "hypergradient estimate (|d| = %.3g) may be far from that of f(x, y*(x)); "
-                   "the lower loop does not keep up: %s; check with `bloc eval --what "
-                   "grad_phi` at the saved x",
-                   lag[0], lag[1], lag[2], r->s->hg_norm, keep_up_hint(r->s->opt.method));
+                   "the lower loop does not keep up: %s%s",
+                   lag[0], lag[1], lag[2], r->s->hg_norm, keep_up_hint(r->s->opt.method),
+                   evaluable ? "; check with `bloc eval --what grad_phi` at the saved x" : "");
 }
 
 /* An unrolled method on a program whose lower start y0 does not use x (a bilevel problem, not
