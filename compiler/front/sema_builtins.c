@@ -365,6 +365,11 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
           "'cross_entropy' needs two matrices of the same shape (logits and one-hot rows), got %s "
           "and %s",
           shape_str(a[0]->shape, x), shape_str(a[1]->shape, y));
+      if (a[0]->shape.rank == 2 && a[1]->shape.rank == 1 && a[1]->shape.rows == a[0]->shape.rows)
+        diag_hint(S->diag, "for class labels 0..%lld, make them one-hot rows in a data "
+                           "declaration: data Y : matrix[%lld, %lld] = onehot(labels, %lld)",
+                  (long long)a[0]->shape.cols - 1, (long long)a[0]->shape.rows,
+                  (long long)a[0]->shape.cols, (long long)a[0]->shape.cols);
       return false;
     }
     e->shape = shape_vector(a[0]->shape.rows);
@@ -436,6 +441,18 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
   return false;
 }
 
+void sema_arity_hint(Sema *S, BuiltinId id, int nargs) {
+  const char *name = ast_builtins[id].name;
+  if ((id == BI_MAX || id == BI_MIN) && nargs == 1) /* np.max(x): a reduction */
+    diag_hint(S->diag, "%s(a, b) is elementwise: %s", name,
+              spelling_function_hint(id == BI_MAX ? "amax" : "amin"));
+  else if ((id == BI_SUM || id == BI_MEAN || id == BI_LOGSUMEXP) && nargs == 2) /* an axis */
+    diag_hint(S->diag, "%s takes no axis: %s_rows(A) gives one value per row, %s", name, name,
+              id == BI_LOGSUMEXP ? "logsumexp_rows(A') one per column"
+                                 : id == BI_SUM ? "sum_cols(A) one per column"
+                                                : "mean_cols(A) one per column");
+}
+
 bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
   const BuiltinInfo *b = &ast_builtins[id];
   e->builtin = id;
@@ -446,9 +463,7 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     else
       sema_err(S, c, e->name_span, "'%s' takes %d to %d arguments, got %d", b->name, b->min_args,
                b->max_args, e->nargs);
-    if ((id == BI_MAX || id == BI_MIN) && e->nargs == 1) /* np.max(x): a reduction */
-      diag_hint(S->diag, "%s(a, b) is elementwise: %s", b->name,
-                spelling_function_hint(id == BI_MAX ? "amax" : "amin"));
+    sema_arity_hint(S, id, e->nargs);
     return false;
   }
   if (is_load(id)) {

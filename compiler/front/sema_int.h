@@ -140,4 +140,8 @@ void sema_check_program(Sema *S);
  * separability of every objective and report over them; after sema_check_program. */
 void sema_check_shards(Sema *S);
 
+/* After an arity error of builtin id called with nargs arguments: a hint for the usual
+ * reason (np.max(x) as max(x); an axis, sum(A, 1), for sum_rows/sum_cols). */
+void sema_arity_hint(Sema *S, BuiltinId id, int nargs);
+
 #endif

@@ -1,6 +1,8 @@
 /* sema_names.c — names: the symbol table, declarations (duplicates, builtin names), unknown
  * and not-yet-declared names with "did you mean" hints, and name resolution inside fn bodies
  * (which is done once, at the fn's declaration, before any call gives it shapes). */
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +113,54 @@ const char *sema_suggest(Sema *S, const char *name, unsigned kinds, bool builtin
   ((1u << DECL_CONST) | (1u << DECL_DATA) | (1u << DECL_UPPER) | (1u << DECL_LOWER) | \
    (1u << DECL_SAMPLE))
 
+/* Whether the text t (n bytes) defines `fn name(` on a line of its own (spaces allowed). */
+static bool defines_fn(const char *t, size_t n, const char *name) {
+  size_t len = strlen(name);
+  for (size_t i = 0; i < n; i++) {
+    if (i > 0 && t[i - 1] != '\n') continue;
+    size_t j = i;
+    while (j < n && (t[j] == ' ' || t[j] == '\t')) j++;
+    if (n - j < 3 || strncmp(t + j, "fn", 2) != 0 || (t[j + 2] != ' ' && t[j + 2] != '\t'))
+      continue;
+    j += 2;
+    while (j < n && (t[j] == ' ' || t[j] == '\t')) j++;
+    if (n - j <= len || strncmp(t + j, name, len) != 0) continue;
+    j += len;
+    while (j < n && (t[j] == ' ' || t[j] == '\t')) j++;
+    if (j < n && t[j] == '(') return true;
+  }
+  return false;
+}
+
+/* The standard library module (file name without .blo, into mod) that defines fn name, for an
+ * unknown function that only needs its import ("ce_mean" was told "did you mean 'mean'?").
+ * Reads the stdlib directory's modules (small files, read as an import would). */
+static bool stdlib_module_of(const Sema *S, const char *name, char *mod, size_t len) {
+  DIR *d = S->stdlib_dir ? opendir(S->stdlib_dir) : NULL;
+  if (!d) return false;
+  bool found = false;
+  struct dirent *ent;
+  while (!found && (ent = readdir(d))) {
+    size_t nl = strlen(ent->d_name);
+    if (nl < 5 || nl - 4 >= len || strcmp(ent->d_name + nl - 4, ".blo") != 0) continue;
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", S->stdlib_dir, ent->d_name) >= sizeof path)
+      continue;
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    char *text = malloc(1 << 20); /* the modules are a few hundred bytes; larger is not one */
+    size_t n = text ? fread(text, 1, 1 << 20, f) : 0;
+    fclose(f);
+    if (text && defines_fn(text, n, name)) {
+      snprintf(mod, len, "%.*s", (int)(nl - 4), ent->d_name);
+      found = true;
+    }
+    free(text);
+  }
+  closedir(d);
+  return found;
+}
+
 void sema_unknown_name(Sema *S, const ECtx *c, const char *name, Span at, bool as_call) {
   AstDecl *later = sema_sym_get(&S->all, name);
   if (later && c && later == c->decl) {
@@ -131,7 +181,11 @@ void sema_unknown_name(Sema *S, const ECtx *c, const char *name, Span at, bool a
   const char *sugg = as_call ? sema_suggest(S, name, 1u << DECL_FN, true)
                              : sema_suggest(S, name, VALUE_KINDS, false);
   const char *py = as_call ? spelling_function_hint(name) : NULL; /* maximum, clamp, amax */
-  if (py) diag_hint(S->diag, "%s", py);
+  char mod[256];
+  if (as_call && stdlib_module_of(S, name, mod, sizeof mod))
+    diag_hint(S->diag, "'%s' is in the standard library: add import \"%s\" (doc/stdlib.md)", name,
+              mod);
+  else if (py) diag_hint(S->diag, "%s", py);
   else if (sugg) diag_hint(S->diag, "did you mean '%s'?", sugg);
 }
 
@@ -189,6 +243,7 @@ static bool resolve(Sema *S, AstDecl *fn, AstExpr *e) {
         else
           diag_error(S->diag, e->name_span, "'%s' takes %d to %d arguments, got %d", b->name,
                      b->min_args, b->max_args, e->nargs);
+        sema_arity_hint(S, id, e->nargs);
         ok = false;
       }
     } else if (strcmp(e->str, fn->name) == 0) {

@@ -47,7 +47,9 @@ static const Spelling spellings[] = {
     {"logistic", ".blo spells it sigmoid(x)"},
     {"logsigmoid", ".blo spells it log_sigmoid(x)"},
     {"softmax", ".blo spells it softmax_rows(Z) (each row of a matrix)"},
-    {"log_softmax", "for a vector z write z - logsumexp(z); for rows, log(softmax_rows(Z))"},
+    {"log_softmax", "for a vector z write z - logsumexp(z); for rows, "
+                    "Z - outer(logsumexp_rows(Z), ones(cols(Z))) (log(softmax_rows(Z)) overflows "
+                    "to -inf); as a loss, cross_entropy(Z, Y)"},
     {"average", ".blo spells it mean(x)"},
     {"mse_loss", ".blo spells it mean((a - b) ^ 2)"},
     {"len", ".blo spells it rows(x)"},
