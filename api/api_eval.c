@@ -83,15 +83,17 @@ static double *item(bloc_eval *e, const char *name, int64_t n) {
 static int failed(int otherwise) { return rt_oom_take() ? BLOC_ERR_MEMORY : otherwise; }
 
 /* phi, grad_phi and y_star at x (what asked for, want[W_PHI..]): rt_phi_exact, bloc compare's
- * yardstick. Where they cannot be computed, an error when asked for by name (numerical when
- * the Newton solve ran and failed), a note when `what` asked for everything. */
+ * yardstick, its Newton solve from the caller's y when given (else y0). Where they cannot be
+ * computed, an error when asked for by name (numerical when the Newton solve ran and failed),
+ * a note when `what` asked for everything. */
 static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const char *what,
-                    const double *x) {
+                    const double *x, const double *y) {
   if (!want[W_PHI] && !want[W_PHI + 1] && !want[W_PHI + 2]) return BLOC_OK;
   const BloProblem *bp = blo_problem(p->c);
   double *buf = calloc((size_t)(bp->nx + bp->ny + 1), sizeof(double));
   if (!buf) blo_oom(sizeof(double) * (size_t)(bp->nx + bp->ny + 1));
   RtPhiAt at = {.x = x,
+                .y_start = y,
                 .sharded = blo_sharded(p->c),
                 .grad = buf,
                 .ystar = buf + bp->nx,
@@ -107,7 +109,10 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
   } else if (!what || strcmp(what, "all") == 0) {
     api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star not computed: %s", phi.why);
   } else {
-    api_diag(p, BLOC_ERROR, NULL, "phi (y*(x) by Newton) not computed: %s", phi.why);
+    api_diag(p, BLOC_ERROR, NULL, "phi (y*(x) by Newton) not computed: %s%s", phi.why,
+             phi.not_convex && !y ? " (a y given with x, near the minimum meant, starts Newton "
+                                    "there)"
+                                  : "");
     rc = failed(isfinite(phi.lower_norm) ? BLOC_ERR_NUMERICAL : BLOC_ERR_INPUT);
   }
   free(buf);
@@ -237,7 +242,7 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
     free(hg);
   }
   /* phi too when the formula at (x, y) failed: y0 may be where the Hessian is singular */
-  int phi_status = eval_phi(p, e, want, what, px);
+  int phi_status = eval_phi(p, e, want, what, px, y); /* Newton from the caller's y, if any */
   if (status == BLOC_OK) status = phi_status;
   /* away from y*(x) the formula is no gradient of anything: at the default point, y0, it gave
    * 0 where grad phi = -0.95, and nothing said so */

@@ -227,8 +227,9 @@ typedef struct bloc_eval bloc_eval;
  * implicit-function formula at (x, y), solved exactly (a dense solve up to 2000 lower
  * variables, else CG to 1e-12): grad phi(x) only where grad_y g(x, y) = 0, and a warning says
  * so elsewhere. `phi`, `grad_phi` and `y_star` are phi(x) = f(x, y*(x)), its gradient and
- * y*(x), with y*(x) solved by Newton's method from y0 (bloc compare's yardstick: deterministic
- * problems, ny <= 2000, g strongly convex in y; asked for by name where they cannot be
+ * y*(x), with y*(x) solved by Newton's method from y0, or from y when given (bloc compare's
+ * yardstick: deterministic problems, ny <= 2000, g strongly convex in y, or at least along
+ * Newton's way from the start; asked for by name where they cannot be
  * computed, an error, BLOC_ERR_NUMERICAL when the Newton solve failed; in "all", a note).
  * Prepares p (every kernel) if needed. *out is set when the oracles could be evaluated (status
  * BLOC_OK, or BLOC_ERR_NUMERICAL when the hypergradient or phi failed), else NULL. */

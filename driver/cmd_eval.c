@@ -141,9 +141,14 @@ int cmd_eval(int argc, char **argv) {
     } else if (st == BLOC_ERR_NUMERICAL && asks(what, "hypergrad")) {
       printf(",\n  \"hypergrad\": null");
     }
-    json_item(e, "phi", false, &first);
-    json_item(e, "grad_phi", true, &first);
-    json_item(e, "y_star", true, &first);
+    static const char *const phis[] = {"phi", "grad_phi", "y_star"};
+    for (int i = 0; i < 3; i++) { /* asked for and failed (status 2): null, as hypergrad */
+      const double *val;
+      int64_t nv;
+      if (bloc_eval_get(e, phis[i], &val, &nv) == BLOC_OK) json_item(e, phis[i], i > 0, &first);
+      else if (st == BLOC_ERR_NUMERICAL && asks(what, phis[i]))
+        printf(",\n  \"%s\": null", phis[i]);
+    }
     printf("\n}\n");
     rc = api_cmd_exit(st, 0);
   }

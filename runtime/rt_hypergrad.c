@@ -157,6 +157,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
   RtDraw key = rt_oracle_draw(&s->o);
   rt_copy(nx, at->x, s->x);
   if (s->p->init_uses_x) rt_oracle_init_y(&s->o, key, s->x, s->y);
+  if (at->y_start) rt_copy(ny, at->y_start, s->y);
   s->impl->diag_y(s, key, ystar);
   double indefinite = 0;
   for (int i = 0; i < s->nstats; i++)
@@ -176,7 +177,8 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
                    h.min_eig);
   if (indefinite > 0)
     return phi_not(out, "g is not strongly convex in y: the lower Hessian was not positive "
-                        "definite on Newton's way to y*(x)");
+                        "definite on Newton's way to y*(x) from %s",
+                   at->y_start ? "the given y" : "y0");
   double y_tol = s->lower_tol; /* y_tol as the solve applied it (set by diag_y above) */
   /* at the rounding floor of grad_y g's terms (f64) or of the float data (f32), above y_tol,
    * y*(x) is as good as it gets: |y*| ~ 1e6 stalled at 2.3e-10 > 1e-10, and phi was "not

@@ -48,6 +48,9 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
 /* Where to measure phi (rt_phi_exact). */
 typedef struct RtPhiAt {
   const double *x; /* the upper point [nx], feasible */
+  /* optional [ny]: where Newton's method starts (a caller's y near the y*(x) it means, for a g
+   * not convex everywhere in y); NULL: the program's y0 (of x), the same for every caller */
+  const double *y_start;
   bool sharded; /* data split across MPI ranks (rt_oracle_set_sharded) */
   double *grad; /* optional out [nx]: grad phi(x) itself (not projected) */
   double *ystar; /* optional out [ny]: y*(x) */
@@ -70,13 +73,14 @@ typedef struct RtPhi {
 } RtPhi;
 
 /* y*(x) by the exact method's Newton solve from the program's y0 (of x, when the lower
- * initialiser uses x) to its y_tol, the same start whatever produced x; then phi = f(x, y*(x))
- * and the exact hypergradient there (rt_hypergrad_exact, dense). It runs on a solver of its
- * own: nothing of a run changes. Returns 0, or -1 with the reason in out->why (values NaN): a
- * problem that samples its data (one draw's phi is not phi), ny > RT_HG_DENSE_MAX, a lower
- * Hessian that was not positive definite on the way or at the end (g not convex in y: another
- * start could find another minimum), a lower solve that stopped short of y_tol, a singular
- * Hessian, a non-finite value, out of memory. Allocates (a solver, the dense Hessian). */
+ * initialiser uses x; at->y_start when given) to its y_tol, the same start whatever produced
+ * x; then phi = f(x, y*(x)) and the exact hypergradient there (rt_hypergrad_exact, dense).
+ * It runs on a solver of its own: nothing of a run changes. Returns 0, or -1 with the reason
+ * in out->why (values NaN): a problem that samples its data (one draw's phi is not phi),
+ * ny > RT_HG_DENSE_MAX, a lower Hessian that was not positive definite on the way or at the
+ * end (g not convex in y: another start could find another minimum), a lower solve that
+ * stopped short of y_tol, a singular Hessian, a non-finite value, out of memory. Allocates (a
+ * solver, the dense Hessian). */
 RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out);
 
 #endif
