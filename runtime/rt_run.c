@@ -1378,6 +1378,12 @@ outputs_checked:
    * the run stops before the first step, and the start is reported as it is (no lower step). */
   bool start_failed = ystep_failed(r, 0);
   if (start_failed) s->y_step = 0;
+  if (start_failed && r->K == 0) { /* outer_steps = 0 asks for the start, which needs no step */
+    rt_solver_warn(s, "run.ystep_start", "%s; the start is reported with no lower step",
+                   res->message);
+    res->message[0] = '\0';
+    start_failed = false;
+  }
   if (r->trace) rt_trace_header(r->trace, p);
   trace_point(r, 0);
   check_inner_lr(r);
