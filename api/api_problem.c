@@ -349,6 +349,38 @@ int bloc_problem_data_shape(const bloc_problem *p, int i, int64_t *dims) {
   return s.rank;
 }
 
+int bloc_problem_var_count(const bloc_problem *p) {
+  const Program *g = p && p->c ? blo_program(p->c) : NULL;
+  return g ? g->nupper + g->nlower : -1;
+}
+
+/* Variable i of bloc_problem_var_count's order (upper, then lower), or NULL out of range. */
+static const AstDecl *var_decl(const bloc_problem *p, int i, int *level) {
+  if (i < 0 || i >= bloc_problem_var_count(p)) return NULL;
+  const Program *g = blo_program(p->c);
+  *level = i >= g->nupper;
+  return *level ? g->lower[i - g->nupper] : g->upper[i];
+}
+
+const char *bloc_problem_var_name(const bloc_problem *p, int i) {
+  int level;
+  const AstDecl *d = var_decl(p, i, &level);
+  return d ? d->name : NULL;
+}
+
+int bloc_problem_var_shape(const bloc_problem *p, int i, int64_t *dims, int *level,
+                           int64_t *offset) {
+  int lv;
+  const AstDecl *d = var_decl(p, i, &lv);
+  if (!d || !dims) return -1;
+  int64_t all[3];
+  shape_dims(d->shape, all);
+  for (int k = 0; k < d->shape.rank; k++) dims[k] = all[k];
+  if (level) *level = lv;
+  if (offset) *offset = d->offset;
+  return d->shape.rank;
+}
+
 /* The declaration `name` that `fn` (bloc_bind, bloc_bind_csr) binds, after api_begin; NULL
  * after reporting a call out of order or a name the program does not declare. */
 static const AstDecl *bind_target(bloc_problem *p, const char *fn, const char *name) {

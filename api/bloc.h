@@ -139,6 +139,15 @@ int bloc_problem_data_shape(const bloc_problem *p, int i, int64_t *dims);
 /* 1 if the i-th data declaration is sparse[m, n] (bound with bloc_bind_csr), 0 if dense, -1
  * out of range. */
 int bloc_problem_data_sparse(const bloc_problem *p, int i);
+/* After compiling: the variables, the upper ones (x) then the lower ones (y), each in
+ * declaration order: their number, and the i-th's name, and its declared shape (rank and
+ * dims[0..rank), dims must hold 2), level (0 upper, 1 lower) and first element in x or y
+ * (row-major within it), so that a caller can cut x and y into the variables. -1 / NULL out
+ * of range. */
+int bloc_problem_var_count(const bloc_problem *p);
+const char *bloc_problem_var_name(const bloc_problem *p, int i);
+int bloc_problem_var_shape(const bloc_problem *p, int i, int64_t *dims, int *level,
+                           int64_t *offset);
 /* What `bloc check` prints about the compiled program: variables, data, objectives, method. */
 const char *bloc_problem_summary(bloc_problem *p);
 

@@ -208,6 +208,22 @@ class Problem:
         return out
 
     @property
+    def variables(self):
+        """The variables, upper then lower, each in declaration order: {name: (level, shape,
+        offset)}, level "upper" (part of x) or "lower" (part of y), shape a tuple (() for a
+        scalar), offset the variable's first element in x or y (row-major within it).
+        Result.vars and Result.var(name) cut x and y into them."""
+        L, h = _lib.lib(), self._handle()
+        out = {}
+        for i in range(L.bloc_problem_var_count(h)):
+            dims = (ctypes.c_int64 * 3)()
+            level, off = ctypes.c_int(), ctypes.c_int64()
+            rank = L.bloc_problem_var_shape(h, i, dims, ctypes.byref(level), ctypes.byref(off))
+            out[_lib.text(L.bloc_problem_var_name(h, i))] = (
+                "lower" if level.value else "upper", tuple(dims[:max(rank, 0)]), off.value)
+        return out
+
+    @property
     def summary(self):
         return _lib.text(_lib.lib().bloc_problem_summary(self._handle()))
 
@@ -321,7 +337,7 @@ class Problem:
                 result = None
                 if out:
                     try:
-                        result = Result(out)
+                        result = Result(out, self.variables)
                     finally:
                         L.bloc_result_free(out)
             finally:

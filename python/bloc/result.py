@@ -42,9 +42,11 @@ class Result:
     stopped: "outer_steps", "tol", "cancelled", "interrupted", "numerical_failure"), method,
     status (the bloc_status, 0 for success), message, summary (as bloc run prints it), and
     fields: the scalar fields of the result JSON (steps, f, g, hypergrad_norm, t_solve,
-    calls_f, each report, ...), also readable as r.f or r["f"]."""
+    calls_f, each report, ...), also readable as r.f or r["f"]; vars (each variable of x and y
+    as an array of its declared shape, by name) and var(name, best=False)."""
 
-    def __init__(self, handle):
+    def __init__(self, handle, variables=None):
+        self._variables = variables or {}
         L, t = _lib.lib(), _lib.text
         n = ctypes.c_int64()
         self.status = L.bloc_result_status(handle)
@@ -81,6 +83,23 @@ class Result:
             names.append(name)
         dtype = np.dtype([(c, np.float64) for c in names])
         return self._table.view(dtype).reshape(self._table.shape[0]).copy()
+
+    def var(self, name, best=False):
+        """Variable `name` at the end (best=True: at best_x/best_y) as an array of its declared
+        shape (a copy; a scalar is a 0-d array), cut from x or y by Problem.variables."""
+        if name not in self._variables:
+            raise KeyError("bloc.Result: no variable %r (the problem's: %s)" % (
+                name, ", ".join(self._variables) or "none known"))
+        level, shape, off = self._variables[name]
+        v = (self.best_x if best else self.x) if level == "upper" else (
+            self.best_y if best else self.y)
+        n = int(np.prod(shape)) if shape else 1
+        return np.array(v[off:off + n]).reshape(shape)
+
+    @property
+    def vars(self):
+        """{name: array of its declared shape} for every variable, upper then lower, at the end."""
+        return {name: self.var(name) for name in self._variables}
 
     @property
     def trace(self):

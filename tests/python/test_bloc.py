@@ -339,6 +339,27 @@ class Errors(unittest.TestCase):
                               "lower objective g = sumsq(A @ y - 1) + sumsq(y - x)\n")
         self.assertEqual(q.data, {"A": ((3, 4), True), "s": ((), False)})
 
+    def test_variables_and_vars(self):
+        # x and y cut into the declared variables (a PyTorch user read the offsets off the
+        # summary's text to get W1 as a 3 x 4 array)
+        p = bloc.compile(text="upper lam : scalar = 0\nupper s : vector[3] = 1\n"
+                              "lower W : matrix[2, 3] = 0\nlower b : vector[2] = 0\n"
+                              "upper objective f = sumsq(W - 1) + sumsq(b) + lam ^ 2 + sumsq(s)\n"
+                              "lower objective g = sumsq(W - lam) + sumsq(b - s[0:2])\n")
+        self.assertEqual(p.variables, {"lam": ("upper", (), 0), "s": ("upper", (3,), 1),
+                                       "W": ("lower", (2, 3), 0), "b": ("lower", (2,), 6)})
+        r = p.solve("aid_cg", outer_steps=3, quiet=True)
+        self.assertEqual(r.var("W").shape, (2, 3))
+        np.testing.assert_array_equal(r.var("W").ravel(), r.y[:6])
+        np.testing.assert_array_equal(r.var("b"), r.y[6:])
+        np.testing.assert_array_equal(r.var("s"), r.x[1:])
+        self.assertEqual(r.var("lam").shape, ())
+        self.assertEqual(float(r.var("lam")), r.x[0])
+        np.testing.assert_array_equal(r.var("W", best=True).ravel(), r.best_y[:6])
+        self.assertEqual(list(r.vars), ["lam", "s", "W", "b"])
+        with self.assertRaises(KeyError):
+            r.var("w")
+
     def test_bind_without_copy(self):
         data = {k: np.ascontiguousarray(v) for k, v in hc_data(3).items()}
         p = hc_problem(data)

@@ -1284,6 +1284,43 @@ static void test_run_warnings_to_caller(void **state) {
   bloc_problem_free(p);
 }
 
+/* The variables as a caller cuts x and y into them (Python's Result.vars had only flat x and
+ * y, and the offsets were in the summary's text): upper then lower, declaration order. */
+static void test_var_listing(void **state) {
+  (void)state;
+  bloc_problem *p;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_problem_var_count(p), -1); /* not compiled */
+  assert_int_equal(bloc_compile_string(p, "vars.blo",
+                                       "upper lam : scalar = 0\n"
+                                       "upper s : vector[3] = 1\n"
+                                       "lower W : matrix[2, 3] = 0\n"
+                                       "lower b : vector[2] = 0\n"
+                                       "upper objective f = sumsq(W) + sumsq(b) + lam + sum(s)\n"
+                                       "lower objective g = sumsq(W - lam) + sumsq(b * sum(s))\n"),
+                   BLOC_OK);
+  assert_int_equal(bloc_problem_var_count(p), 4);
+  static const char *const names[] = {"lam", "s", "W", "b"};
+  static const int ranks[] = {0, 1, 2, 1}, levels[] = {0, 0, 1, 1};
+  static const int64_t offsets[] = {0, 1, 0, 6}, d0[] = {0, 3, 2, 2}, d1[] = {0, 0, 3, 0};
+  for (int i = 0; i < 4; i++) {
+    int64_t dims[2] = {-1, -1}, off = -1;
+    int level = -1;
+    assert_string_equal(bloc_problem_var_name(p, i), names[i]);
+    assert_int_equal(bloc_problem_var_shape(p, i, dims, &level, &off), ranks[i]);
+    assert_int_equal(level, levels[i]);
+    assert_true(off == offsets[i]);
+    if (ranks[i] >= 1) assert_true(dims[0] == d0[i]);
+    if (ranks[i] == 2) assert_true(dims[1] == d1[i]);
+  }
+  int64_t dims[2];
+  assert_null(bloc_problem_var_name(p, 4));
+  assert_null(bloc_problem_var_name(p, -1));
+  assert_int_equal(bloc_problem_var_shape(p, 4, dims, NULL, NULL), -1);
+  assert_int_equal(bloc_problem_var_shape(p, 0, NULL, NULL, NULL), -1);
+  bloc_problem_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_version),
@@ -1305,7 +1342,7 @@ int main(void) {
       cmocka_unit_test(test_eval_one_draw),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_cache_warning_to_caller), cmocka_unit_test(test_console_diags),
-      cmocka_unit_test(test_run_warnings_to_caller),
+      cmocka_unit_test(test_run_warnings_to_caller), cmocka_unit_test(test_var_listing),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   if (tmpdir[0]) {
