@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api_int.h"
 #include "rt_fmt.h"
@@ -78,6 +79,21 @@ static double *item(bloc_eval *e, const char *name, int64_t n) {
   return v;
 }
 
+static double seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* A part of the evaluation that took a second or more, said as bloc compare says its
+ * yardstick's cost: eval's defaults compute everything, and a 1600-variable network's dense
+ * Hessians took 21 s with nothing said (--what f,g,... alone: 0.13 s). */
+static void note_slow(bloc_problem *p, const char *what, double t0, const char *why) {
+  double t = seconds() - t0;
+  if (t >= 1)
+    api_diag(p, BLOC_NOTE, NULL, "%s took %.3g s (%s; --what can leave it out)", what, t, why);
+}
+
 /* The status of a step of the evaluation that failed: BLOC_ERR_MEMORY when it ran out of
  * memory (rt_oom_take, rt_mem.h; the flag is taken), else `otherwise`. */
 static int failed(int otherwise) { return rt_oom_take() ? BLOC_ERR_MEMORY : otherwise; }
@@ -100,7 +116,13 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
                 .nonsmooth_op = blo_program(p->c)->nonsmooth_op};
   RtPhi phi;
   int rc = BLOC_OK;
-  if (rt_phi_exact(bp, &at, &phi) == 0) {
+  double t0 = seconds();
+  int phi_rc = rt_phi_exact(bp, &at, &phi);
+  char why[96];
+  snprintf(why, sizeof why, "Newton's method for y*(x), a dense Hessian of %lld lower variables "
+           "a step", (long long)bp->ny);
+  note_slow(p, "phi", t0, why);
+  if (phi_rc == 0) {
     if (want[W_PHI]) *item(e, "phi", 1) = phi.phi;
     if (want[W_PHI + 1])
       memcpy(item(e, "grad_phi", bp->nx), at.grad, sizeof(double) * (size_t)bp->nx);
@@ -225,7 +247,12 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
     double *hg = calloc((size_t)(nx + ny + 1), sizeof(double));
     if (!hg) blo_oom(sizeof(double) * (size_t)(nx + ny + 1));
     RtHypergrad info = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = hg, .v = hg + nx};
-    if (rt_hypergrad_exact(&o, key, px, py, &info, err, sizeof err) == 0) {
+    double t0 = seconds();
+    int hg_rc = rt_hypergrad_exact(&o, key, px, py, &info, err, sizeof err);
+    note_slow(p, "hypergrad", t0,
+              info.how == RT_HG_CG ? "conjugate gradients to a 1e-12 residual"
+                                   : "a dense lower Hessian, one product per lower variable");
+    if (hg_rc == 0) {
       memcpy(item(e, "hypergrad", nx), hg, sizeof(double) * (size_t)nx);
       e->hg_solver = rt_hg_how_name(info.how);
       *item(e, "hypergrad_residual", 1) = info.residual;
