@@ -142,11 +142,12 @@ int cmd_eval(int argc, char **argv) {
       printf(",\n  \"hypergrad\": null");
     }
     static const char *const phis[] = {"phi", "grad_phi", "y_star"};
+    bool by_name = what && strcmp(what, "all") != 0; /* else a note says why they are out */
     for (int i = 0; i < 3; i++) { /* asked for and failed (status 2): null, as hypergrad */
       const double *val;
       int64_t nv;
       if (bloc_eval_get(e, phis[i], &val, &nv) == BLOC_OK) json_item(e, phis[i], i > 0, &first);
-      else if (st == BLOC_ERR_NUMERICAL && asks(what, phis[i]))
+      else if (st == BLOC_ERR_NUMERICAL && by_name && asks(what, phis[i]))
         printf(",\n  \"%s\": null", phis[i]);
     }
     printf("\n}\n");
