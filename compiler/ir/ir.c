@@ -685,13 +685,68 @@ IrNode *ir_pad(IrGraph *g, IrNode *a, Shape s, int64_t r0, int64_t c0) {
   return mk_attr(g, IR_PAD, s, a, (const int64_t[4]){r0, 0, c0, 0});
 }
 
+/* The sampled rows of a row-aligned operation, computed on those rows only: row i of the
+ * result reads row i of each operand (elementwise ops, broadcasts, row reductions, the left
+ * factor of a product), so gather(op(a, b)) = op(gather(a), gather(b)), and gather(A @ b) =
+ * gather(A) @ b. (X @ w - t)[B] then costs a K-row product per call instead of a whole n-row
+ * one, and its derivative X[B, :]' @ r instead of X' @ scatter(r): 17-34x per step at
+ * n = 20000, K = 200. Only values that change per call (upper, lower, direction): a data-only
+ * one is computed once, before solving (kern_hoist), and its gather is a cheap read; nor
+ * through a transposed left factor, whose rows are columns (no column gather). NULL: keep the
+ * gather as it is. */
+static IrNode *gather_through(IrGraph *g, IrNode *a, IrNode *idx) {
+  if (!(a->deps & (IR_DEP_X | IR_DEP_Y | IR_DEP_V))) return NULL;
+  int64_t k = idx->shape.rows;
+  IrNode *const *x = a->args;
+  switch (ir_ops[a->op].cls) {
+  case IRC_EW1:
+    if (a->op == IR_POWC) return ir_powc(g, ir_gather(g, x[0], idx), a->num);
+    return ir_unary(g, (IrOp)a->op, ir_gather(g, x[0], idx));
+  case IRC_EW2: { /* a scalar operand broadcasts to the sampled rows as it did to all */
+    IrNode *l = x[0]->shape.rank ? ir_gather(g, x[0], idx) : x[0];
+    IrNode *r = x[1]->shape.rank ? ir_gather(g, x[1], idx) : x[1];
+    return ir_binary(g, (IrOp)a->op, l, r);
+  }
+  case IRC_EW3: {
+    IrNode *p[3];
+    for (int i = 0; i < 3; i++) p[i] = x[i]->shape.rank ? ir_gather(g, x[i], idx) : x[i];
+    return ir_where(g, p[0], p[1], p[2]);
+  }
+  case IRC_LEAF: case IRC_REDUCE: case IRC_LINALG: case IRC_STRUCT: case IRC_GEN:
+    break;
+  }
+  switch ((IrOp)a->op) {
+  case IR_SUM_ROWS: case IR_LSE_ROWS: case IR_ARGMAX_ROWS:
+    return ir_reduce(g, (IrOp)a->op, ir_gather(g, x[0], idx));
+  case IR_MATVEC:
+    if (x[0]->op == IR_TRANSPOSE) return NULL;
+    return ir_matvec(g, ir_gather(g, x[0], idx), x[1]);
+  case IR_MATMUL:
+    if (x[0]->op == IR_TRANSPOSE) return NULL;
+    return ir_matmul(g, ir_gather(g, x[0], idx), x[1]);
+  case IR_SPMM: /* of sparse data: its sampled rows are a sparse operand too */
+    return x[0]->op == IR_DATA ? ir_spmm(g, ir_gather(g, x[0], idx), x[1]) : NULL;
+  case IR_OUTER: return ir_outer(g, ir_gather(g, x[0], idx), x[1]);
+  case IR_BCAST:
+    return ir_bcast(g, x[0], a->shape.rank == 1 ? shape_vector(k) : shape_matrix(k, a->shape.cols));
+  case IR_BCAST_ROWS: return ir_bcast_rows(g, x[0], k);
+  case IR_BCAST_COLS: return ir_bcast_cols(g, ir_gather(g, x[0], idx), a->shape.cols);
+  default:
+    return NULL;
+  }
+}
+
 IrNode *ir_gather(IrGraph *g, IrNode *a, IrNode *idx) {
   assert(idx->op == IR_SAMPLE && a->shape.rank >= 1);
   Shape s = a->shape.rank == 1 ? shape_vector(idx->shape.rows)
                                : shape_matrix(idx->shape.rows, a->shape.cols);
   s.sparse = a->shape.sparse; /* a sparse matrix's sampled rows stay sparse */
-  double c;
-  if (!g->no_simplify && ir_is_const(a, &c)) return ir_const(g, c, s);
+  if (!g->no_simplify) {
+    double c;
+    if (ir_is_const(a, &c)) return ir_const(g, c, s);
+    IrNode *r = gather_through(g, a, idx);
+    if (r) return r;
+  }
   return mk2(g, IR_GATHER, s, a, idx);
 }
 

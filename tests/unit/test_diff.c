@@ -304,6 +304,17 @@ static IrNode *c_synthetic(G, const Vars *v) {
   return AD(AD(t1, t2), AD(t3, t4));
 }
 
+/* The cheap forms ir.c builds for expensive spellings (see test_cheap_forms): their values
+ * and derivatives. Row gathers of row-aligned expressions, (X @ w - t)[B] ... */
+static IrNode *c_gather_through(G, const Vars *v) {
+  IrNode *z = ir_matvec(g, v->D, M(v->a, v->b)); /* vector[4] */
+  IrNode *Z = M(ir_matmul(g, v->D, v->B), ir_bcast_cols(g, U(IR_TANH, z), 2)); /* 4x2 */
+  IrNode *r = ir_gather(g, ir_sub(g, ir_powc(g, z, 3), ir_reduce(g, IR_LSE_ROWS, Z)), v->S);
+  IrNode *R = ir_gather(g, AD(Z, ir_outer(g, z, ir_slice(g, v->a, 0, 2, 0, 1))), v->S);
+  IrNode *w = ir_gather(g, ir_where(g, ir_binary(g, IR_GT, z, C(0)), z, M(C(2), z)), v->S);
+  return AD(AD(S(M(r, r)), S(U(IR_SIN, R))), S(M(w, w)));
+}
+
 #define CASE(fn) \
   static void test_##fn(void **state) { \
     (void)state; check_case(#fn, fn, 7); check_case(#fn, fn, 99); \
@@ -315,7 +326,69 @@ CASE(c_div) CASE(c_neg_sub) CASE(c_scalar_bcast)
 CASE(c_where) CASE(c_lse) CASE(c_lse_rows) CASE(c_softmax_ce) CASE(c_matmul) CASE(c_matvec)
 CASE(c_vecmat) CASE(c_outer) CASE(c_transpose) CASE(c_sum_rows_cols) CASE(c_rowwise_colwise)
 CASE(c_slice_reshape) CASE(c_gather) CASE(c_diag_trace) CASE(c_cat) CASE(c_mean_norm)
-CASE(c_synthetic)
+CASE(c_synthetic) CASE(c_gather_through)
+
+/* True when some node reachable from root has op `op`, `rows` rows and `cols` columns (-1:
+ * any) and depends on one of `deps` (0: on anything or nothing). */
+static bool reaches(IrGraph *g, IrNode *root, IrOp op, int64_t rows, int64_t cols,
+                    unsigned deps) {
+  IrNode **order;
+  size_t n = ir_topo(g, &root, 1, &order);
+  for (size_t i = 0; i < n; i++)
+    if (order[i]->op == op && (rows < 0 || order[i]->shape.rows == rows) &&
+        (cols < 0 || order[i]->shape.cols == cols) && (!deps || ir_depends(order[i], deps)))
+      return true;
+  return false;
+}
+
+/* The expensive spellings become cheap forms (ir.c): the test_cheap_* below pin what the
+ * value and gradient of each c_ case above are built from. First each computes what the same
+ * expression built as asked (no_simplify) computes. */
+typedef struct Cheap {
+  Arena arena;
+  IrGraph g;
+  Vars v;
+  IrNode *all; /* the value and the sums of its gradients in x and y */
+} Cheap;
+
+static void cheap_build(Cheap *c, const char *name, BuildFn build) {
+  arena_init(&c->arena);
+  IrGraph raw, *g = &c->g;
+  ir_graph_init(g, &c->arena);
+  ir_graph_init(&raw, &c->arena);
+  raw.no_simplify = true;
+  Vars rv;
+  make_vars(g, &c->v);
+  make_vars(&raw, &rv);
+  IrNode *f = build(g, &c->v), *rf = build(&raw, &rv);
+  RtRng rng;
+  rt_rng_seed(&rng, 5);
+  double x[NX], y[NY];
+  for (int i = 0; i < NX; i++) x[i] = rt_rng_uniform(&rng, -1, 1);
+  for (int i = 0; i < NY; i++) y[i] = rt_rng_uniform(&rng, -1, 1);
+  double got = eval_scalar(g, f, x, y, NULL), want = eval_scalar(&raw, rf, x, y, NULL);
+  check_close("value", name, &got, &want, 1, 1e-12);
+  IrNode *xl[2] = {c->v.a, c->v.A}, *yl[2] = {c->v.b, c->v.B}, *one = ir_scalar(g, 1);
+  IrNode *gx[2], *gy[2];
+  diff_vjp(g, &f, &one, 1, IR_DEP_X, xl, 2, gx);
+  diff_vjp(g, &f, &one, 1, IR_DEP_Y, yl, 2, gy);
+  c->all = AD(AD(f, S(gx[0])), AD(S(gx[1]), AD(S(gy[0]), S(gy[1]))));
+}
+
+/* (D @ w)[S] is D[S, :] @ w: gathers of the data only, products over the 2 sampled rows,
+ * never all 4, and no scatter back to them */
+static void test_cheap_gather(void **state) {
+  (void)state;
+  Cheap c;
+  cheap_build(&c, "gather_through", c_gather_through);
+  IrGraph *g = &c.g;
+  assert_false(reaches(g, c.all, IR_SCATTER, -1, -1, 0));
+  assert_false(reaches(g, c.all, IR_MATVEC, 4, -1, 0));
+  assert_false(reaches(g, c.all, IR_MATMUL, 4, -1, 0));
+  assert_ptr_equal(ir_gather(g, ir_matvec(g, c.v.D, c.v.a), c.v.S),
+                   ir_matvec(g, ir_gather(g, c.v.D, c.v.S), c.v.a));
+  arena_free(&c.arena);
+}
 
 /* Simplifier facts the derivative kernels rely on. */
 static void test_simplify(void **state) {
@@ -392,6 +465,8 @@ int main(void) {
       cmocka_unit_test(test_c_cat),
       cmocka_unit_test(test_c_mean_norm),
       cmocka_unit_test(test_c_synthetic),
+      cmocka_unit_test(test_c_gather_through),
+      cmocka_unit_test(test_cheap_gather),
       cmocka_unit_test(test_simplify),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
