@@ -314,6 +314,15 @@ static IrNode *c_gather_through(G, const Vars *v) {
   IrNode *w = ir_gather(g, ir_where(g, ir_binary(g, IR_GT, z, C(0)), z, M(C(2), z)), v->S);
   return AD(AD(S(M(r, r)), S(U(IR_SIN, R))), S(M(w, w)));
 }
+/* ... products with diagonal matrices ... */
+static IrNode *c_diag_products(G, const Vars *v) {
+  IrNode *L = ir_matmul(g, ir_diagm(g, v->b), v->B);            /* 3x2, rows of B scaled */
+  IrNode *R = ir_matmul(g, v->A, ir_diagm(g, U(IR_EXP, v->b))); /* 2x3, columns of A scaled */
+  IrNode *DD = ir_matmul(g, ir_diagm(g, v->a), ir_diagm(g, v->b));
+  IrNode *I = ir_matmul(g, ir_diagm(g, ir_const(g, 1, shape_vector(3))), v->B);
+  return AD(AD(S(U(IR_SIN, ir_matmul(g, R, L))), ir_dot(g, ir_matvec(g, DD, v->b), v->a)),
+            S(M(I, U(IR_COS, I))));
+}
 
 #define CASE(fn) \
   static void test_##fn(void **state) { \
@@ -326,7 +335,7 @@ CASE(c_div) CASE(c_neg_sub) CASE(c_scalar_bcast)
 CASE(c_where) CASE(c_lse) CASE(c_lse_rows) CASE(c_softmax_ce) CASE(c_matmul) CASE(c_matvec)
 CASE(c_vecmat) CASE(c_outer) CASE(c_transpose) CASE(c_sum_rows_cols) CASE(c_rowwise_colwise)
 CASE(c_slice_reshape) CASE(c_gather) CASE(c_diag_trace) CASE(c_cat) CASE(c_mean_norm)
-CASE(c_synthetic) CASE(c_gather_through)
+CASE(c_synthetic) CASE(c_gather_through) CASE(c_diag_products)
 
 /* True when some node reachable from root has op `op`, `rows` rows and `cols` columns (-1:
  * any) and depends on one of `deps` (0: on anything or nothing). */
@@ -387,6 +396,18 @@ static void test_cheap_gather(void **state) {
   assert_false(reaches(g, c.all, IR_MATMUL, 4, -1, 0));
   assert_ptr_equal(ir_gather(g, ir_matvec(g, c.v.D, c.v.a), c.v.S),
                    ir_matvec(g, ir_gather(g, c.v.D, c.v.S), c.v.a));
+  arena_free(&c.arena);
+}
+
+/* diag(u) @ M and M @ diag(u) scale rows and columns: no dense diagonal, no product with it */
+static void test_cheap_diag(void **state) {
+  (void)state;
+  Cheap c;
+  cheap_build(&c, "diag_products", c_diag_products);
+  IrGraph *g = &c.g;
+  assert_false(reaches(g, c.all, IR_DIAGM, -1, -1, 0));
+  assert_false(reaches(g, c.all, IR_MATMUL, 3, 3, 0));
+  assert_ptr_equal(ir_matmul(g, ir_diagm(g, ir_const(g, 1, shape_vector(3))), c.v.B), c.v.B);
   arena_free(&c.arena);
 }
 
@@ -466,7 +487,9 @@ int main(void) {
       cmocka_unit_test(test_c_mean_norm),
       cmocka_unit_test(test_c_synthetic),
       cmocka_unit_test(test_c_gather_through),
+      cmocka_unit_test(test_c_diag_products),
       cmocka_unit_test(test_cheap_gather),
+      cmocka_unit_test(test_cheap_diag),
       cmocka_unit_test(test_simplify),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
