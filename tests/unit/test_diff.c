@@ -323,6 +323,16 @@ static IrNode *c_diag_products(G, const Vars *v) {
   return AD(AD(S(U(IR_SIN, ir_matmul(g, R, L))), ir_dot(g, ir_matvec(g, DD, v->b), v->a)),
             S(M(I, U(IR_COS, I))));
 }
+/* ... products of row- and column-scaled matrices (rowwise, colwise) ... */
+static IrNode *c_scaled_products(G, const Vars *v) {
+  IrNode *s4 = U(IR_TANH, ir_matvec(g, v->D, v->a));             /* vector[4] of x */
+  IrNode *cols = M(v->D, ir_bcast_rows(g, U(IR_EXP, v->a), 4)); /* rowwise(D, exp(a)) */
+  IrNode *rows = M(ir_bcast_cols(g, s4, 3), v->D);              /* colwise(D, s4) */
+  IrNode *p = ir_matvec(g, cols, v->b), *q = ir_matvec(g, rows, v->b);
+  IrNode *P = ir_matmul(g, cols, v->B), *Q = ir_matmul(g, rows, v->B);
+  IrNode *u = AD(ir_vecmat(g, q, cols), ir_vecmat(g, p, rows)); /* vector[3] */
+  return AD(AD(S(M(p, q)), S(U(IR_SIN, M(P, Q)))), ir_dot(g, u, v->b));
+}
 
 #define CASE(fn) \
   static void test_##fn(void **state) { \
@@ -335,7 +345,7 @@ CASE(c_div) CASE(c_neg_sub) CASE(c_scalar_bcast)
 CASE(c_where) CASE(c_lse) CASE(c_lse_rows) CASE(c_softmax_ce) CASE(c_matmul) CASE(c_matvec)
 CASE(c_vecmat) CASE(c_outer) CASE(c_transpose) CASE(c_sum_rows_cols) CASE(c_rowwise_colwise)
 CASE(c_slice_reshape) CASE(c_gather) CASE(c_diag_trace) CASE(c_cat) CASE(c_mean_norm)
-CASE(c_synthetic) CASE(c_gather_through) CASE(c_diag_products)
+CASE(c_synthetic) CASE(c_gather_through) CASE(c_diag_products) CASE(c_scaled_products)
 
 /* True when some node reachable from root has op `op`, `rows` rows and `cols` columns (-1:
  * any) and depends on one of `deps` (0: on anything or nothing). */
@@ -408,6 +418,20 @@ static void test_cheap_diag(void **state) {
   assert_false(reaches(g, c.all, IR_DIAGM, -1, -1, 0));
   assert_false(reaches(g, c.all, IR_MATMUL, 3, 3, 0));
   assert_ptr_equal(ir_matmul(g, ir_diagm(g, ir_const(g, 1, shape_vector(3))), c.v.B), c.v.B);
+  arena_free(&c.arena);
+}
+
+/* rowwise(D, s) @ w = D @ (s * w), colwise(D, s) @ w = s * (D @ w): the data D is
+ * multiplied as it is, never scaled per call */
+static void test_cheap_scaled(void **state) {
+  (void)state;
+  Cheap c;
+  cheap_build(&c, "scaled_products", c_scaled_products);
+  IrGraph *g = &c.g;
+  assert_false(reaches(g, c.all, IR_MUL, 4, 3, IR_DEP_X | IR_DEP_Y));
+  assert_false(reaches(g, c.all, IR_MUL, 3, 4, IR_DEP_X | IR_DEP_Y));
+  assert_ptr_equal(ir_matvec(g, ir_mul(g, c.v.D, ir_bcast_rows(g, c.v.a, 4)), c.v.b),
+                   ir_matvec(g, c.v.D, ir_mul(g, c.v.a, c.v.b)));
   arena_free(&c.arena);
 }
 
@@ -488,8 +512,10 @@ int main(void) {
       cmocka_unit_test(test_c_synthetic),
       cmocka_unit_test(test_c_gather_through),
       cmocka_unit_test(test_c_diag_products),
+      cmocka_unit_test(test_c_scaled_products),
       cmocka_unit_test(test_cheap_gather),
       cmocka_unit_test(test_cheap_diag),
+      cmocka_unit_test(test_cheap_scaled),
       cmocka_unit_test(test_simplify),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
