@@ -484,6 +484,11 @@ IrNode *ir_reduce(IrGraph *g, IrOp op, IrNode *a) {
     if (a->op == IR_PAD || a->op == IR_RESHAPE || a->op == IR_TRANSPOSE || a->op == IR_SCATTER)
       return ir_reduce(g, IR_SUM, a->args[0]); /* same elements (plus zeros) */
     if (a->op == IR_SUM_ROWS || a->op == IR_SUM_COLS) return ir_reduce(g, IR_SUM, a->args[0]);
+    /* sum(M * outer(u, v)) = u . (M v): the product is the one the gradient computes (the
+     * form of trace(M @ outer(v, u)), ir_diagv) */
+    for (int i = 0; i < 2 && a->op == IR_MUL && a->shape.rank == 2; i++)
+      if (a->args[i]->op == IR_OUTER && a->args[1 - i]->shape.rank == 2)
+        return ir_dot(g, a->args[i]->args[0], ir_matvec(g, a->args[1 - i], a->args[i]->args[1]));
     break;
   case IR_LSE:
     if (a->shape.rank == 0) return a;
@@ -826,6 +831,12 @@ IrNode *ir_diagv(IrGraph *g, IrNode *a) {
     if (ir_is_const(a, &c)) return ir_const(g, c, s);
     if (a->op == IR_DIAGM) return a->args[0];
     if (a->op == IR_TRANSPOSE) return ir_diagv(g, a->args[0]);
+    if (a->op == IR_OUTER) return ir_mul(g, a->args[0], a->args[1]);
+    /* diag(A @ B)[i] = sum_j A[i, j] B[j, i]: O(n^2) elementwise, where the product is O(n^3);
+     * trace(A @ outer(y, y)) was 100-200x 0.5 * dot(y, A @ y), and its derivative built
+     * A @ diag(fill(1, n)). */
+    if (a->op == IR_MATMUL)
+      return ir_reduce(g, IR_SUM_ROWS, ir_mul(g, a->args[0], ir_transpose(g, a->args[1])));
   }
   return mk1(g, IR_DIAGV, s, a);
 }

@@ -333,6 +333,15 @@ static IrNode *c_scaled_products(G, const Vars *v) {
   IrNode *u = AD(ir_vecmat(g, q, cols), ir_vecmat(g, p, rows)); /* vector[3] */
   return AD(AD(S(M(p, q)), S(U(IR_SIN, M(P, Q)))), ir_dot(g, u, v->b));
 }
+/* ... and traces of products. */
+static IrNode *c_trace_product(G, const Vars *v) {
+  IrNode *t1 = S(ir_diagv(g, ir_matmul(g, v->B, v->A))); /* 3x3 */
+  IrNode *t2 = S(ir_diagv(g, ir_matmul(g, v->A, v->B))); /* 2x2 */
+  IrNode *Gm = ir_matmul(g, ir_transpose(g, v->D), v->D);
+  IrNode *t3 = S(ir_diagv(g, ir_matmul(g, Gm, ir_outer(g, v->b, v->b))));
+  IrNode *t4 = S(ir_diagv(g, ir_outer(g, v->a, v->b)));
+  return AD(AD(M(t1, t2), t3), t4);
+}
 
 #define CASE(fn) \
   static void test_##fn(void **state) { \
@@ -346,6 +355,7 @@ CASE(c_where) CASE(c_lse) CASE(c_lse_rows) CASE(c_softmax_ce) CASE(c_matmul) CAS
 CASE(c_vecmat) CASE(c_outer) CASE(c_transpose) CASE(c_sum_rows_cols) CASE(c_rowwise_colwise)
 CASE(c_slice_reshape) CASE(c_gather) CASE(c_diag_trace) CASE(c_cat) CASE(c_mean_norm)
 CASE(c_synthetic) CASE(c_gather_through) CASE(c_diag_products) CASE(c_scaled_products)
+CASE(c_trace_product)
 
 /* True when some node reachable from root has op `op`, `rows` rows and `cols` columns (-1:
  * any) and depends on one of `deps` (0: on anything or nothing). */
@@ -435,6 +445,18 @@ static void test_cheap_scaled(void **state) {
   arena_free(&c.arena);
 }
 
+/* trace(A @ B) = sum(A * B'): no product of variables (only the data-only D'D is one) */
+static void test_cheap_trace(void **state) {
+  (void)state;
+  Cheap c;
+  cheap_build(&c, "trace_product", c_trace_product);
+  IrGraph *g = &c.g;
+  assert_false(reaches(g, c.all, IR_DIAGV, -1, -1, 0));
+  assert_false(reaches(g, c.all, IR_DIAGM, -1, -1, 0));
+  assert_false(reaches(g, c.all, IR_MATMUL, -1, -1, IR_DEP_X | IR_DEP_Y));
+  arena_free(&c.arena);
+}
+
 /* Simplifier facts the derivative kernels rely on. */
 static void test_simplify(void **state) {
   (void)state;
@@ -513,9 +535,11 @@ int main(void) {
       cmocka_unit_test(test_c_gather_through),
       cmocka_unit_test(test_c_diag_products),
       cmocka_unit_test(test_c_scaled_products),
+      cmocka_unit_test(test_c_trace_product),
       cmocka_unit_test(test_cheap_gather),
       cmocka_unit_test(test_cheap_diag),
       cmocka_unit_test(test_cheap_scaled),
+      cmocka_unit_test(test_cheap_trace),
       cmocka_unit_test(test_simplify),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
