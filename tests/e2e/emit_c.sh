@@ -328,6 +328,31 @@ grep -q "precision=f32: this solver was generated for precision f64" "$tmp/prec_
 }
 
 # ---- --embed-data: the solver needs no file; a gzip file needs zlib (or --embed-data)
+# data_changed NAME WHAT PATTERN FILE CONTENT [EMIT FLAGS]: the solver of $d/NAME.blo (emitted
+# in $d with the flags, compiled) runs on its data; then FILE gets CONTENT (printf) and the
+# solver must stop at start-up with status 1 and a message matching PATTERN (grep), as bloc's
+# data stage would: data that changed since bloc emit-c derived the kernels from it
+data_changed() {
+  name=$1 what=$2 pattern=$3 file=$4 content=$5
+  shift 5
+  if (cd "$d" && "$bloc" emit-c "$@" "$name.blo" -o "$name.c") &&
+    $CC -std=c99 -O0 $SAN "$d/$name.c" -o "$d/$name" -lm 2>"$d/cc_err"; then
+    (cd "$d" && "./$name" --quiet --set outer_steps=5 >/dev/null 2>"${name}_err"
+      echo $? >"${name}_status")
+    [ "$(cat "$d/${name}_status")" = 0 ] || bad "$what: the solver fails: $(cat "$d/${name}_err")"
+    printf "$content" >"$d/$file"
+    (cd "$d" && "./$name" --quiet --set outer_steps=5 >/dev/null 2>"${name}_err"
+      echo $? >"${name}_status")
+    if [ "$(cat "$d/${name}_status")" = 1 ] && grep -q "$pattern" "$d/${name}_err"; then
+      say "ok: $what: $(cat "$d/${name}_err")"
+    else
+      bad "$what: status $(cat "$d/${name}_status"): $(cat "$d/${name}_err")"
+    fi
+  else
+    bad "$what: emit or compile failed: $(head -3 "$d/cc_err")"
+  fi
+}
+
 case_data() {
 d=$tmp/data
 mkdir -p "$d"
@@ -400,20 +425,8 @@ upper objective f = 0.5 * sumsq(y - 1)
 lower objective g = 0.5 * dot(y, S @ y) - dot(x, y)
 solve aid_cg
 EOF
-if "$bloc" emit-c "$d/sym.blo" -o "$d/sym.c" &&
-  $CC -std=c99 -O0 $SAN "$d/sym.c" -o "$d/sym" -lm 2>"$d/cc_err"; then
-  (cd "$d" && ./sym --quiet --set outer_steps=5 >/dev/null 2>sym_err; echo $? >sym_status)
-  [ "$(cat "$d/sym_status")" = 0 ] || bad "symmetric data: the solver fails: $(cat "$d/sym_err")"
-  printf '2,1,0\n1,3,1\n0,2,4\n' >"$d/S.csv"
-  (cd "$d" && ./sym --quiet --set outer_steps=5 >/dev/null 2>sym_err; echo $? >sym_status)
-  if [ "$(cat "$d/sym_status")" = 1 ] && grep -q "data 'S' is not symmetric" "$d/sym_err"; then
-    say "ok: data no longer symmetric: $(cat "$d/sym_err")"
-  else
-    bad "data no longer symmetric: status $(cat "$d/sym_status"): $(cat "$d/sym_err")"
-  fi
-else
-  bad "symmetric data case: emit or compile failed: $(head -3 "$d/cc_err")"
-fi
+data_changed sym "data no longer symmetric" "data 'S' is not symmetric" S.csv \
+  '2,1,0\n1,3,1\n0,2,4\n'
 
 # labels that were classes when the solver was generated and are not any more: the error names
 # the label, and its place in the file (value [6], sliced from [4:8]) as bloc's note does
@@ -427,20 +440,9 @@ upper objective f = sumsq(x - y)
 lower objective g = sumsq(y - x) + sum(Y @ y)
 solve exact
 EOF
-if "$bloc" emit-c "$d/lab.blo" -o "$d/lab.c" &&
-  $CC -std=c99 -O0 $SAN "$d/lab.c" -o "$d/lab" -lm 2>"$d/cc_err"; then
-  printf '0\n1\n2\n0\n1\n2\n3\n0\n' >"$d/lab.csv"
-  (cd "$d" && ./lab --quiet --set outer_steps=5 >/dev/null 2>lab_err; echo $? >lab_status)
-  if [ "$(cat "$d/lab_status")" = 1 ] &&
-    grep -q "label \[2\] of 'onehot' is 3, not a class.*(value \[6\] of '$d/lab.csv')" \
-      "$d/lab_err"; then
-    say "ok: a label no longer a class: $(cat "$d/lab_err")"
-  else
-    bad "a label no longer a class: status $(cat "$d/lab_status"): $(cat "$d/lab_err")"
-  fi
-else
-  bad "onehot labels case: emit or compile failed: $(head -3 "$d/cc_err")"
-fi
+data_changed lab "a label no longer a class" \
+  "label \[2\] of 'onehot' is 3, not a class.*(value \[6\] of '$d/lab.csv')" lab.csv \
+  '0\n1\n2\n0\n1\n2\n3\n0\n'
 
 # precision f32, data grown beyond float after emit-c: a subexpression of the data computed once
 # (hoisted) is named by its source, as bloc names it, not as '%hoisted0'
@@ -453,19 +455,9 @@ upper objective f = 0.5 * sumsq(y - 1)
 lower objective g = 0.5 * sumsq(y - x) - 1e-60 * dot(c * c, y)
 solve aid_cg
 EOF
-if (cd "$d" && "$bloc" emit-c --precision f32 hoist.blo -o hoist.c) &&
-  $CC -std=c99 -O0 $SAN "$d/hoist.c" -o "$d/hoist" -lm 2>"$d/cc_err"; then
-  printf '1\n2e30\n3\n' >"$d/c.csv"
-  (cd "$d" && ./hoist --quiet --set outer_steps=5 >/dev/null 2>hoist_err; echo $? >hoist_status)
-  if [ "$(cat "$d/hoist_status")" = 1 ] && grep -q "error: the subexpression c \* c of the lower \
-objective (hoist.blo:5) holds 4e+60 at element 1, beyond the range of float" "$d/hoist_err"; then
-    say "ok: f32 data beyond float: $(cat "$d/hoist_err")"
-  else
-    bad "f32 data beyond float: status $(cat "$d/hoist_status"): $(cat "$d/hoist_err")"
-  fi
-else
-  bad "f32 hoisted case: emit or compile failed: $(head -3 "$d/cc_err")"
-fi
+data_changed hoist "f32 data beyond float" "error: the subexpression c \* c of the lower \
+objective (hoist.blo:5) holds 4e+60 at element 1, beyond the range of float" c.csv \
+  '1\n2e30\n3\n' --precision f32
 }
 
 # ---- two solvers in one program, through the library interface
