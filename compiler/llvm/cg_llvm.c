@@ -268,13 +268,24 @@ LLVMValueRef cg_load_f64(Cg *cg, LLVMBuilderRef bd, const SchedBuf *b, LLVMValue
   return cg_is_f32(cg, b) ? LLVMBuildFPExt(bd, v, cg->f64, "") : v;
 }
 
-/* Pointer to the first element of a view (offset applied), for BLAS and memset. */
-LLVMValueRef cg_view_ptr(Cg *cg, const SchedBuf *b) {
+/* The type the planner counts a view's offset in: its elements, but doubles for a float copy
+ * of sampled rows in the work buffer (precision f32), whose buffers the planner places in
+ * doubles. Counted in floats, w[8] was byte 32, inside the buffer before it: with 5 sampled
+ * rows, lam[B] at w[0..5) lost its last element to the copy of X[B, :], and X[B, :]' lam[B]
+ * came out wrong at batch sizes from 5, silently. */
+LLVMTypeRef cg_offset_elt(const Cg *cg, const SchedBuf *b) {
+  return b->base == SB_WORK ? cg->f64 : cg_elt(cg, b);
+}
+
+LLVMValueRef cg_view_base(Cg *cg, LLVMBuilderRef bd, const SchedBuf *b) {
   LLVMValueRef base = cg_base(cg, b);
   if (!b->offset) return base;
   LLVMValueRef i = cg_const_i64(cg, b->offset);
-  return LLVMBuildInBoundsGEP2(cg->f->b, cg_elt(cg, b), base, &i, 1, "");
+  return LLVMBuildInBoundsGEP2(bd, cg_offset_elt(cg, b), base, &i, 1, "");
 }
+
+/* Pointer to the first element of a view (offset applied), for BLAS and memset. */
+LLVMValueRef cg_view_ptr(Cg *cg, const SchedBuf *b) { return cg_view_base(cg, cg->f->b, b); }
 
 static LLVMValueRef scalar_ptr(Cg *cg, const SchedBuf *b) {
   if (b->base == SB_SREG) return cg->f->sregs[b->index];

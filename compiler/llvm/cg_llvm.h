@@ -203,6 +203,9 @@ typedef struct CgLoop {
 LLVMValueRef cg_for_begin(Cg *cg, CgLoop *L, LLVMValueRef start, LLVMValueRef end);
 void cg_for_end(Cg *cg, CgLoop *L, int64_t step);
 LLVMValueRef cg_view_ptr(Cg *cg, const SchedBuf *b); /* first element of a view (offset applied) */
+/* The same, built with bd; the offset counted in cg_offset_elt (doubles in the work buffer) */
+LLVMValueRef cg_view_base(Cg *cg, LLVMBuilderRef bd, const SchedBuf *b);
+LLVMTypeRef cg_offset_elt(const Cg *cg, const SchedBuf *b);
 bool cg_is_f32(const Cg *cg, const SchedBuf *b);      /* a view of float data (precision f32) */
 LLVMTypeRef cg_elt(const Cg *cg, const SchedBuf *b);   /* its element type: float or double */
 /* Load the element at p of view b as a double (widening float data). */

@@ -83,12 +83,14 @@ static void memo_put(Cg *cg, int id, LLVMValueRef r, LLVMValueRef c, LLVMValueRe
 
 LLVMValueRef cg_addr(Cg *cg, LLVMBuilderRef bd, const SchedBuf *b, CgIx r, CgIx c,
                      LLVMTypeRef elt) {
-  LLVMValueRef base = cg_base(cg, b);
   LLVMValueRef idx;
   if (cg->f->flat || b->ld == 1) idx = LLVMBuildNSWAdd(bd, r.v, c.v, "");
   else idx = LLVMBuildNSWAdd(bd, LLVMBuildNSWMul(bd, r.v, cg_const_i64(cg, b->ld), ""), c.v, "");
-  if (b->offset) idx = LLVMBuildNSWAdd(bd, idx, cg_const_i64(cg, b->offset), "");
-  return LLVMBuildInBoundsGEP2(bd, elt, base, &idx, 1, "");
+  if (b->offset && cg_offset_elt(cg, b) == elt) { /* one GEP, as before */
+    idx = LLVMBuildNSWAdd(bd, idx, cg_const_i64(cg, b->offset), "");
+    return LLVMBuildInBoundsGEP2(bd, elt, cg_base(cg, b), &idx, 1, "");
+  }
+  return LLVMBuildInBoundsGEP2(bd, elt, cg_view_base(cg, bd, b), &idx, 1, ""); /* float copy */
 }
 
 static CgIx ix_addc(Cg *cg, CgIx a, int64_t k) {

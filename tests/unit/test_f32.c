@@ -174,6 +174,14 @@ static void test_f32_minibatch(void **state) {
   if (in_place < 4) fail_msg("%d products read sampled rows in place", in_place);
 }
 
+/* Float copies of sampled rows in the work buffer beside double buffers (f32_sampled.blo):
+ * n = 5, the longest sum over data (the batch). */
+static void test_f32_sampled(void **state) {
+  (void)state;
+  Prog pg = {"tests/unit/f32_sampled.blo", NULL, 0, 5, true, NULL};
+  check_prog(&pg);
+}
+
 /* More distinct skinny products than the JIT's table of shared functions: those beyond it
  * are compiled into each part that needs them, at f32 and at f64. */
 static void test_many_skinny(void **state) {
@@ -186,7 +194,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_f32_kernels),
       cmocka_unit_test(test_f32_hyperclean),
-      cmocka_unit_test(test_f32_minibatch),
+      cmocka_unit_test(test_f32_minibatch), cmocka_unit_test(test_f32_sampled),
       cmocka_unit_test(test_many_skinny),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
