@@ -577,11 +577,11 @@ static bool lower_lag(Run *r, double run, double out[3]) {
  * assumes y = y*(x), and the README's example (LancBiO on a lower Hessian of condition 2e4,
  * y_step = 1/L) ended with |d| = 3e-6 where |grad phi| = 0.0101, its y 87% of |y*(x)| away,
  * and only a warning that more outer_steps would help. */
-static bool check_lower_lag(Run *r, double run) {
+static void check_lower_lag(Run *r, double run) {
   double lag[3];
   /* bloc eval's grad_phi is the same dense solve: past its limit it only refuses */
   bool evaluable = r->s->ny <= RT_HG_DENSE_MAX;
-  if (!lower_lag(r, run, lag)) return false;
+  if (!lower_lag(r, run, lag)) return;
   rt_solver_warn(r->s, "run.lower_lag",
                  "the run ended with its y far from y*(x): a Newton step on g from it is at "
                  "least %.3g long, against |y| = %.3g and |y*(x)| ~ %.3g, so the method's "
@@ -589,7 +589,6 @@ static bool check_lower_lag(Run *r, double run) {
                  "the lower loop does not keep up: %s%s",
                  lag[0], lag[1], lag[2], r->s->hg_norm, keep_up_hint(r->s->opt.method),
                  evaluable ? "; check with `bloc eval --what grad_phi` at the saved x" : "");
-  return true;
 }
 
 /* An unrolled method on a program whose lower start y0 does not use x (a bilevel problem, not
@@ -646,16 +645,10 @@ static void check_estimate(Run *r) {
              "method (exact, aid_cg)",
              r->f_min, (long long)r->f_min_step, r->dw.val.f, r->hg_at_f_min);
   if (!phi_cheap(r, run, 1) && !(rose && phi_within(r, run, 1, 0.25))) {
-    if (!check_lower_lag(r, run) && rose)
-      rt_solver_warn(s, "run.f_rose",
-                     "the run ended with the method's hypergradient estimate at |d| = %.3g, but "
-                     "f rose from %.6g (step %lld) to %.6g at the end, %.0f%% of its fall from "
-                     "the start's %.6g, while |d| fell from %.3g: the estimate may be biased, "
-                     "leading x away from the minimum of f(x, y*(x)); %s; check with `bloc "
-                     "eval --what grad_phi` at the saved x, or compare with an implicit method",
-                     s->hg_norm, r->f_min, (long long)r->f_min_step, r->dw.val.f,
-                     100 * (r->dw.val.f - r->f_min) / (r->f0 - r->f_min), r->f0,
-                     r->hg_at_f_min, estimate_hint(m));
+    /* f's rise alone is no evidence: at a trace point whose y lagged, f sits below phi, and
+     * runs that converged to x* (aid_cg, lancbio, amigo_gd at 2001 lower variables) were told
+     * their estimate "may be biased" */
+    check_lower_lag(r, run);
     return;
   }
   double t0 = now();
