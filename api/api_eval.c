@@ -88,10 +88,12 @@ static double seconds(void) {
 /* A part of the evaluation that took a second or more, said as bloc compare says its
  * yardstick's cost: eval's defaults compute everything, and a 1600-variable network's dense
  * Hessians took 21 s with nothing said (--what f,g,... alone: 0.13 s). */
-static void note_slow(bloc_problem *p, const char *what, double t0, const char *why) {
+static void note_slow(bloc_problem *p, const char *what, double t0, const char *why,
+                      bool by_name) {
   double t = seconds() - t0;
   if (t >= 1)
-    api_diag(p, BLOC_NOTE, NULL, "%s took %.3g s (%s; --what can leave it out)", what, t, why);
+    api_diag(p, BLOC_NOTE, NULL, "%s took %.3g s (%s%s)", what, t, why,
+             by_name ? "" : "; --what can leave it out");
 }
 
 /* The status of a step of the evaluation that failed: BLOC_ERR_MEMORY when it ran out of
@@ -121,7 +123,7 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
   char why[96];
   snprintf(why, sizeof why, "Newton's method for y*(x), a dense Hessian of %lld lower variables "
            "a step", (long long)bp->ny);
-  note_slow(p, "phi", t0, why);
+  note_slow(p, "phi", t0, why, what && strcmp(what, "all") != 0);
   if (phi_rc == 0) {
     if (want[W_PHI]) *item(e, "phi", 1) = phi.phi;
     if (want[W_PHI + 1])
@@ -251,7 +253,8 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
     int hg_rc = rt_hypergrad_exact(&o, key, px, py, &info, err, sizeof err);
     note_slow(p, "hypergrad", t0,
               info.how == RT_HG_CG ? "conjugate gradients to a 1e-12 residual"
-                                   : "a dense lower Hessian, one product per lower variable");
+                                   : "a dense lower Hessian, one product per lower variable",
+              what && strcmp(what, "all") != 0);
     if (hg_rc == 0) {
       memcpy(item(e, "hypergrad", nx), hg, sizeof(double) * (size_t)nx);
       e->hg_solver = rt_hg_how_name(info.how);

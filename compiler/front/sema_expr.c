@@ -280,8 +280,9 @@ static bool index_value(Sema *S, const ECtx *c, AstExpr *x, int64_t dim, bool is
   if (!sema_need_const(S, c, x, is_bound ? "a range bound" : "a subscript")) {
     if (!is_bound && x->shape.rank == 1) /* E[idx, :]: a gather, an embedding lookup */
       diag_hint(S->diag, "a subscript is a constant integer, a range lo:hi, or a sample set; "
-                         "to pick by a vector of indices, multiply by one-hot rows: "
-                         "onehot(idx, %lld) @ E picks rows, E @ onehot(idx, %lld)' columns",
+                         "to pick by a vector of indices, make their one-hot rows in a data "
+                         "declaration, data P : matrix[k, %lld] = onehot(idx, %lld), and "
+                         "multiply: P @ A picks rows of A, A @ P' columns",
                 (long long)dim, (long long)dim);
     else if (!is_bound)
       diag_hint(S->diag, "a subscript is a constant integer, a range lo:hi, or a sample set");
