@@ -264,12 +264,15 @@ static IrEvalInputs stage_inputs(BloCompiled *c) {
  * from them): the file and the label's place in it, which the error's index alone does not
  * name when the labels are a slice (`labels[5000:10000]`) or another declaration's. */
 static void note_labels_file(BloCompiled *c, const IrEvalError *err) {
-  int64_t first;
-  const IrNode *l = err->onehot ? ir_loaded_from(c->ir, err->onehot->args[0], c->borrowed, &first)
-                                : NULL;
-  if (l) /* else computed labels: the error names the call */
-    diag_note(&c->diag, l->span, "that label is value [%lld] of '%s', read here",
-              (long long)(first + err->label), l->str);
+  if (!err->onehot) return;
+  IrLoadedAt at = ir_loaded_from(c->ir, err->onehot->args[0], c->borrowed);
+  int64_t r = at.r0 + err->label * at.dr, col = at.c0 + err->label * at.dc;
+  if (at.load && at.c0 < 0) /* else computed labels: the error names the call */
+    diag_note(&c->diag, at.load->span, "that label is value [%lld] of '%s', read here",
+              (long long)r, at.load->str);
+  else if (at.load)
+    diag_note(&c->diag, at.load->span, "that label is row [%lld], column [%lld] of '%s', read "
+              "here", (long long)r, (long long)col, at.load->str);
 }
 
 /* An evaluation of the data stage failed: its message at the failing node (else at `at`). */

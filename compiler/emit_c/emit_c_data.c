@@ -233,8 +233,8 @@ static void node_code(G *g, const IrNode *n) {
   }
   case IR_ONEHOT: { /* a label that is not a class is an error, as in bloc's data stage;
                      * attr[0] numbers the rank's labels as all of them are (ir_ops.def) */
-    int64_t first;
-    const IrNode *ld = ir_loaded_from(g->e->p, a0, NULL, &first); /* the file, as bloc names it */
+    IrLoadedAt at = ir_loaded_from(g->e->p, a0, NULL); /* the file, as bloc names it */
+    const IrNode *ld = at.load;
     EmitBuf path = {0};
     emit_c_string(&path, ld ? absolute_path(g->e, ld->str) : "");
     g->k = true;
@@ -242,10 +242,15 @@ static void node_code(G *g, const IrNode *n) {
     line(g, "  char lb[RT_FMT_NUM_LEN];");
     line(g, "  snprintf(err, errlen, \"%%s: label [%%lld] of 'onehot' is %%s, not a class: the \"");
     line(g, "           \"classes are the integers 0..%" PRId64 "%s\", \"%s\",", nc - 1,
-         ld ? " (value [%lld] of '%s')" : "", g->what);
+         !ld ? "" : at.c0 < 0 ? " (value [%lld] of '%s')" : " (row [%lld], column [%lld] of '%s')",
+         g->what);
     line(g, "           (long long)k + %" PRId64 ", rt_fmt_num(%s[k], lb)%s", n->attr[0], a,
          ld ? "," : ");");
-    if (ld) line(g, "           (long long)k + %" PRId64 ", %s);", first, path.s);
+    if (ld && at.c0 < 0)
+      line(g, "           (long long)k + %" PRId64 ", %s);", at.r0, path.s);
+    else if (ld)
+      line(g, "           %" PRId64 " + (long long)k * %" PRId64 ", %" PRId64 " + (long long)k * "
+           "%" PRId64 ", %s);", at.r0, at.dr, at.c0, at.dc, path.s);
     line(g, "  goto done;");
     line(g, "}");
     emit_buf_free(&path);

@@ -374,20 +374,32 @@ int lower_finish(IrProblem *p, Diag *diag) {
   return L.failed ? -1 : 0;
 }
 
-const IrNode *ir_loaded_from(const IrProblem *p, const IrNode *n, const uint8_t *skip,
-                             int64_t *first) {
-  *first = 0;
+IrLoadedAt ir_loaded_from(const IrProblem *p, const IrNode *n, const uint8_t *skip) {
+  IrLoadedAt at = {NULL, 0, -1, 1, 0};
+  bool matrix = false; /* (r0, c0) a place in a matrix yet */
   for (;;) {
-    if (n->op == IR_SLICE && n->shape.rank < 2) { /* a matrix slice's columns would count too */
-      *first += n->attr[0];
-      n = n->args[0];
+    if (n->op == IR_SLICE && !matrix && n->shape.rank < 2) {
+      at.r0 += n->attr[0];
+    } else if (n->op == IR_RESHAPE && !matrix && n->args[0]->shape.rank == 2 &&
+               (n->args[0]->shape.cols == 1 || n->args[0]->shape.rows == 1)) {
+      bool column = n->args[0]->shape.cols == 1; /* M[:, j]: along rows; M[i, :]: columns */
+      at.c0 = column ? 0 : at.r0;
+      at.r0 = column ? at.r0 : 0;
+      at.dr = column, at.dc = !column;
+      matrix = true;
+    } else if (n->op == IR_SLICE && matrix) {
+      at.r0 += n->attr[0], at.c0 += n->attr[2];
     } else if (n->op == IR_DATA && n->attr[0] < p->ndata && !(skip && skip[n->attr[0]])) {
       n = p->data_value[n->attr[0]];
+      continue;
     } else {
       break;
     }
+    n = n->args[0];
   }
-  if (n->op != IR_LOAD || !n->str) return NULL;
-  *first += n->attr[2]; /* a sharded rank's rows start there */
-  return n;
+  if (n->op != IR_LOAD || !n->str || n->shape.rank == 3 || matrix != (n->shape.rank == 2))
+    return (IrLoadedAt){NULL, 0, 0, 0, 0};
+  at.load = n;
+  at.r0 += n->attr[2]; /* a sharded rank's rows start there */
+  return at;
 }

@@ -79,12 +79,16 @@ void kern_build(IrProblem *p);
  * that backends only see inputs, declared/hoisted data and differentiable-path ops. */
 void kern_hoist(IrProblem *p);
 
-/* The loader whose values data-stage node n is, through row slices and declarations (not
- * those with skip[k] set: values bound by the caller), or NULL (n is computed); *first is then
- * the file's entry that n's first element is (a slice's, a sharded rank's offset). For
- * messages about a value that came from a file (onehot's labels). */
-const IrNode *ir_loaded_from(const IrProblem *p, const IrNode *n, const uint8_t *skip,
-                             int64_t *first);
+/* Where the elements of data-stage vector n come from, when they are a file's values read
+ * through row slices, single-row or single-column slices of a matrix, and declarations (not
+ * those with skip[k] set: values bound by the caller): element i of n is value r0 + i dr of a
+ * vector file (c0 = -1), or row r0 + i dr, column c0 + i dc of a matrix file. For messages
+ * about a value that came from a file (onehot's labels). */
+typedef struct IrLoadedAt {
+  const IrNode *load; /* the IR_LOAD, or NULL: n is computed */
+  int64_t r0, c0, dr, dc;
+} IrLoadedAt;
+IrLoadedAt ir_loaded_from(const IrProblem *p, const IrNode *n, const uint8_t *skip);
 
 /* Name of kernel id ("f", "grad_y_g", ...). */
 const char *kern_name(BloKernelId id);
