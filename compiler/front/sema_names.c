@@ -113,10 +113,11 @@ const char *sema_suggest(Sema *S, const char *name, unsigned kinds, bool builtin
   ((1u << DECL_CONST) | (1u << DECL_DATA) | (1u << DECL_UPPER) | (1u << DECL_LOWER) | \
    (1u << DECL_SAMPLE))
 
-/* Whether the text t (n bytes) defines `fn name(` on a line of its own (spaces allowed). */
-static bool defines_fn(const char *t, size_t n, const char *name) {
-  size_t len = strlen(name);
-  for (size_t i = 0; i < n; i++) {
+/* The fn names the text t (n bytes) defines (`fn NAME(` at the start of a line, spaces
+ * allowed), each added to *names (arena copies) with module mod, up to cap in all. */
+static void fns_defined(Sema *S, const char *t, size_t n, const char *mod, const char **names,
+                        const char **mods, size_t *count, size_t cap) {
+  for (size_t i = 0; i < n && *count < cap; i++) {
     if (i > 0 && t[i - 1] != '\n') continue;
     size_t j = i;
     while (j < n && (t[j] == ' ' || t[j] == '\t')) j++;
@@ -124,25 +125,30 @@ static bool defines_fn(const char *t, size_t n, const char *name) {
       continue;
     j += 2;
     while (j < n && (t[j] == ' ' || t[j] == '\t')) j++;
-    if (n - j <= len || strncmp(t + j, name, len) != 0) continue;
-    j += len;
-    while (j < n && (t[j] == ' ' || t[j] == '\t')) j++;
-    if (j < n && t[j] == '(') return true;
+    size_t k = j;
+    while (k < n && (t[k] == '_' || (t[k] >= 'a' && t[k] <= 'z') || (t[k] >= 'A' && t[k] <= 'Z') ||
+                     (t[k] >= '0' && t[k] <= '9')))
+      k++;
+    if (k == j || k - j > 64) continue;
+    names[*count] = arena_printf(S->arena, "%.*s", (int)(k - j), t + j);
+    mods[(*count)++] = mod;
   }
-  return false;
 }
 
-/* The standard library module (file name without .blo, into mod) that defines fn name, for an
- * unknown function that only needs its import ("ce_mean" was told "did you mean 'mean'?").
- * Reads the stdlib directory's modules (small files, read as an import would). */
-static bool stdlib_module_of(const Sema *S, const char *name, char *mod, size_t len) {
+enum { STDLIB_FNS_MAX = 256 };
+
+/* The fns of the standard library's modules (the stdlib directory's .blo files, small, read
+ * as an import would), with their module names (file names without .blo): for an unknown
+ * function that only needs its import ("ce_mean" was told "did you mean 'mean'?") or is one
+ * misspelt ("ce_mena" got nothing). Returns how many. */
+static size_t stdlib_fns(Sema *S, const char **names, const char **mods) {
   DIR *d = S->stdlib_dir ? opendir(S->stdlib_dir) : NULL;
-  if (!d) return false;
-  bool found = false;
+  if (!d) return 0;
+  size_t count = 0;
   struct dirent *ent;
-  while (!found && (ent = readdir(d))) {
+  while (count < STDLIB_FNS_MAX && (ent = readdir(d))) {
     size_t nl = strlen(ent->d_name);
-    if (nl < 5 || nl - 4 >= len || strcmp(ent->d_name + nl - 4, ".blo") != 0) continue;
+    if (nl < 5 || nl > 200 || strcmp(ent->d_name + nl - 4, ".blo") != 0) continue;
     char path[4096];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", S->stdlib_dir, ent->d_name) >= sizeof path)
       continue;
@@ -151,14 +157,34 @@ static bool stdlib_module_of(const Sema *S, const char *name, char *mod, size_t 
     char *text = malloc(1 << 20); /* the modules are a few hundred bytes; larger is not one */
     size_t n = text ? fread(text, 1, 1 << 20, f) : 0;
     fclose(f);
-    if (text && defines_fn(text, n, name)) {
-      snprintf(mod, len, "%.*s", (int)(nl - 4), ent->d_name);
-      found = true;
-    }
+    const char *mod = arena_printf(S->arena, "%.*s", (int)(nl - 4), ent->d_name);
+    if (text) fns_defined(S, text, n, mod, names, mods, &count, STDLIB_FNS_MAX);
     free(text);
   }
   closedir(d);
-  return found;
+  return count;
+}
+
+/* The hint for an unknown function `name` from the standard library: its import when it is
+ * one of its fns, or the nearest of them (with its import) when no name of the program or
+ * builtin is near. True when given. */
+static bool stdlib_hint(Sema *S, const char *name, bool have_near) {
+  const char *names[STDLIB_FNS_MAX], *mods[STDLIB_FNS_MAX];
+  size_t n = stdlib_fns(S, names, mods);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(names[i], name) == 0) {
+      diag_hint(S->diag, "'%s' is in the standard library: add import \"%s\" (doc/stdlib.md)",
+                name, mods[i]);
+      return true;
+    }
+  const char *near = have_near ? NULL : diag_suggest(name, names, n);
+  for (size_t i = 0; near && i < n; i++)
+    if (names[i] == near) {
+      diag_hint(S->diag, "did you mean '%s', in the standard library (import \"%s\")?", near,
+                mods[i]);
+      return true;
+    }
+  return false;
 }
 
 void sema_unknown_name(Sema *S, const ECtx *c, const char *name, Span at, bool as_call) {
@@ -181,11 +207,8 @@ void sema_unknown_name(Sema *S, const ECtx *c, const char *name, Span at, bool a
   const char *sugg = as_call ? sema_suggest(S, name, 1u << DECL_FN, true)
                              : sema_suggest(S, name, VALUE_KINDS, false);
   const char *py = as_call ? spelling_function_hint(name) : NULL; /* maximum, clamp, amax */
-  char mod[256];
-  if (as_call && stdlib_module_of(S, name, mod, sizeof mod))
-    diag_hint(S->diag, "'%s' is in the standard library: add import \"%s\" (doc/stdlib.md)", name,
-              mod);
-  else if (py) diag_hint(S->diag, "%s", py);
+  if (as_call && stdlib_hint(S, name, py || sugg)) return;
+  if (py) diag_hint(S->diag, "%s", py);
   else if (sugg) diag_hint(S->diag, "did you mean '%s'?", sugg);
 }
 
