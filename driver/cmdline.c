@@ -149,18 +149,20 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
         if (lists(a, common[k])) names[nn++] = common[k];
       /* a flag that begins with what was given (--out of --out-dir) before the nearest by
        * edits (--set, three edits from --out) */
-      const char *start[3];
+      const char *start[64];
       int starts = 0;
       for (int k = 0; k < nn; k++)
-        if (strncmp(names[k], given, strlen(given)) == 0 && starts++ < 3)
-          start[starts - 1] = names[k];
+        if (strncmp(names[k], given, strlen(given)) == 0) start[starts++] = names[k];
       const char *near = starts == 1 ? start[0] : diag_suggest(given, names, (size_t)nn);
       usage_error(a, "unknown option '%s' for '%s'", arg, a->cmd);
-      if (starts == 2 || starts == 3) /* --sav: --save-x or --save-y */
-        fprintf(stderr, "hint: did you mean '%s'%s%s%s or '%s'?\n", start[0],
-                starts == 3 ? ", '" : "", starts == 3 ? start[1] : "", starts == 3 ? "'" : "",
-                start[starts - 1]);
-      else if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
+      if (starts >= 2 && starts <= 5) { /* --sav: --save-x or --save-y; --s: four of them */
+        fprintf(stderr, "hint: did you mean '%s'", start[0]);
+        for (int k = 1; k < starts; k++)
+          fprintf(stderr, "%s'%s'", k == starts - 1 ? " or " : ", ", start[k]);
+        fprintf(stderr, "?\n");
+      } else if (near) {
+        fprintf(stderr, "hint: did you mean '%s'?\n", near);
+      }
       return 1;
     }
     if (f->takes_value) {

@@ -162,12 +162,19 @@ static void matrix_vector_hint(Sema *S, int op, Shape m, Shape v, bool v_left) {
   const char *a = op == OP_DIV && v_left ? "1 / A" : "A";
   const char *w = op == OP_DIV && !v_left ? "1 / v" : "v";
   const char *what = op == OP_MUL ? "multiply" : v_left ? "divide v by" : "divide";
-  if (mul && len == cols) {
+  if (mul && len == cols && len == rows) { /* square: either was meant */
+    diag_hint(S->diag, "to %s every row%s, write rowwise(%s, %s); every column, colwise(%s, %s)",
+              what, op == OP_DIV && v_left ? "" : " by v", a, w, a, w);
+  } else if (mul && len == cols) {
     diag_hint(S->diag, "to %s every row%s, write rowwise(%s, %s)", what,
               op == OP_DIV && v_left ? "" : " by v", a, w);
   } else if (mul && len == rows) {
     diag_hint(S->diag, "to %s every column%s, write colwise(%s, %s)", what,
               op == OP_DIV && v_left ? "" : " by v", a, w);
+  } else if (len == cols && len == rows) {
+    diag_hint(S->diag, "to combine v with every row, repeat it on the rows: outer(ones(%lld), "
+                       "v); with every column, outer(v, ones(%lld)) (rowwise and colwise "
+                       "multiply)", rows, cols);
   } else if (len == cols) {
     diag_hint(S->diag, "to combine v with every row, repeat it on the %lld rows: "
                        "outer(ones(%lld), v) (rowwise and colwise multiply)", rows, rows);
