@@ -946,6 +946,8 @@ static int derive(BloCompiled *c, const BloCompileOptions *opt) {
   ir_verify_after(p, "lower_finish");
   kern_build(p);
   ir_verify_after(p, "kern_build");
+  kern_regather(p);
+  ir_verify_after(p, "kern_regather");
   kern_hoist(p);
   ir_verify_after(p, "kern_hoist");
   if (!opt->no_data) {

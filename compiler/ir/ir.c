@@ -57,10 +57,8 @@ static void rehash(IrGraph *g) {
   g->nbuckets = nb;
 }
 
-IrNode *ir_node(IrGraph *g, IrOp op, Shape shape, IrNode *const *args, int nargs, double num,
-                double num2, const int64_t attr[4], const char *str) {
-  static const int64_t zero_attr[4] = {0, 0, 0, 0};
-  if (!attr) attr = zero_attr;
+static uint32_t node_hash(IrOp op, Shape shape, IrNode *const *args, int nargs, double num,
+                          double num2, const int64_t attr[4], const char *str) {
   uint32_t h = mix(2166136261u, (uint64_t)op);
   h = mix(h, (uint64_t)shape.rank);
   h = mix(h, (uint64_t)shape.rows);
@@ -69,8 +67,14 @@ IrNode *ir_node(IrGraph *g, IrOp op, Shape shape, IrNode *const *args, int nargs
   h = mix(h, dbits(num));
   h = mix(h, dbits(num2));
   for (int i = 0; i < 4; i++) h = mix(h, (uint64_t)attr[i]);
-  h = mix(h, str_hash(str));
+  return mix(h, str_hash(str));
+}
 
+static const int64_t zero_attr[4] = {0, 0, 0, 0};
+
+static IrNode *find_hashed(const IrGraph *g, uint32_t h, IrOp op, Shape shape,
+                           IrNode *const *args, int nargs, double num, double num2,
+                           const int64_t attr[4], const char *str) {
   for (IrNode *n = g->buckets[h & (g->nbuckets - 1)]; n; n = n->chain) {
     if (n->hash != h || n->op != op || n->nargs != nargs || !shape_eq(n->shape, shape)) continue;
     if (!same_double(n->num, num) || !same_double(n->num2, num2)) continue;
@@ -80,6 +84,22 @@ IrNode *ir_node(IrGraph *g, IrOp op, Shape shape, IrNode *const *args, int nargs
     for (int i = 0; i < nargs && same; i++) same = n->args[i] == args[i];
     if (same) return n;
   }
+  return NULL;
+}
+
+IrNode *ir_find(const IrGraph *g, IrOp op, Shape shape, IrNode *const *args, int nargs,
+                double num, double num2, const int64_t attr[4], const char *str) {
+  if (!attr) attr = zero_attr;
+  uint32_t h = node_hash(op, shape, args, nargs, num, num2, attr, str);
+  return find_hashed(g, h, op, shape, args, nargs, num, num2, attr, str);
+}
+
+IrNode *ir_node(IrGraph *g, IrOp op, Shape shape, IrNode *const *args, int nargs, double num,
+                double num2, const int64_t attr[4], const char *str) {
+  if (!attr) attr = zero_attr;
+  uint32_t h = node_hash(op, shape, args, nargs, num, num2, attr, str);
+  IrNode *found = find_hashed(g, h, op, shape, args, nargs, num, num2, attr, str);
+  if (found) return found;
 
   IrNode *n = ARENA_NEW(g->arena, IrNode);
   n->op = (uint16_t)op;

@@ -97,6 +97,9 @@ void ir_graph_init(IrGraph *g, Arena *a);
  * (attributes not used by an op must be zero). No simplification; checks nothing. */
 IrNode *ir_node(IrGraph *g, IrOp op, Shape shape, IrNode *const *args, int nargs, double num,
                 double num2, const int64_t attr[4], const char *str);
+/* The node ir_node would return if it exists already, else NULL: creates nothing. */
+IrNode *ir_find(const IrGraph *g, IrOp op, Shape shape, IrNode *const *args, int nargs,
+                double num, double num2, const int64_t attr[4], const char *str);
 
 /* ---- leaves */
 IrNode *ir_const(IrGraph *g, double value, Shape shape);

@@ -75,6 +75,10 @@ typedef struct IrProblem {
 /* Derive every ABI kernel of p (after lower_finish). */
 void kern_build(IrProblem *p);
 
+/* In each kernel, a product of sampled rows X[B, :] @ b whose whole X @ b the kernel also
+ * computes reads its rows from that product (regather.c). After kern_build. */
+void kern_regather(IrProblem *p);
+
 /* Replace the data-only subexpressions of every kernel by new data tensors (p->hoisted), so
  * that backends only see inputs, declared/hoisted data and differentiable-path ops. */
 void kern_hoist(IrProblem *p);
