@@ -35,7 +35,8 @@ typedef struct RtDiagWork {
 /* Allocate through the solver. ritz_steps: Lanczos steps of the generic Ritz estimate (0: no
  * Ritz values except the method's own). residual: compute |A v - b| for methods that keep v. */
 RT_API int rt_diag_setup(RtDiagWork *w, RtSolver *s, int ritz_steps, bool residual);
-/* Evaluate at the solver's current point; steps_done > 0 enables the residual. */
+/* Evaluate at the solver's current point, after steps_done outer steps (> 0 enables the
+ * residual); its draws are the step's own (rt_oracle_diag_at_step). */
 RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done);
 /* |grad_y g| at the solver's current x and the lower iterate that belongs to it (the y a trace
  * point evaluates at), with diagnostic calls only; w's values are left as they were. */

@@ -209,6 +209,16 @@ RT_API RtDraw rt_oracle_draws(RtOracle *o, uint64_t n) {
 
 RT_API RtDraw rt_oracle_draw(RtOracle *o) { return rt_oracle_draws(o, 1); }
 
+RT_API uint64_t rt_oracle_diag_at_step(RtOracle *o, int64_t step) {
+  uint64_t counter = o->next_diag_key;
+  /* bit 62 apart from the counter's keys; 2^32 keys a step (eval_draws draws, each of up to
+   * an unrolled method's per-step keys); steps past 2^30 share blocks (only draws repeat) */
+  o->next_diag_key = (UINT64_C(1) << 62) | (((uint64_t)step & ((UINT64_C(1) << 30) - 1)) << 32);
+  return counter;
+}
+
+RT_API void rt_oracle_diag_resume(RtOracle *o, uint64_t counter) { o->next_diag_key = counter; }
+
 RT_API bool rt_oracle_set_diag(RtOracle *o, bool diag) {
   bool prev = o->diag;
   o->diag = diag;

@@ -102,6 +102,15 @@ RT_API RtDraw rt_oracle_draw(RtOracle *o);
 /* n consecutive fresh keys; returns the first (key of i-th = first + i). */
 RT_API RtDraw rt_oracle_draws(RtOracle *o, uint64_t n);
 /* Diagnostic mode on/off; returns the previous mode. */
+/* The diagnostic draws of trace point `step` take keys of their own, a function of the step
+ * alone (within RT_DRAW_DIAG_BIT's space, above the counter's keys): a trace point's values
+ * (the lower point brought to x, f, g, the reports) then do not depend on how many trace
+ * points or other diagnostics came before it. trace_every changed a stochastic run's final
+ * y, f and reports (same x) when each trace point took the next keys of one counter. Returns
+ * the counter, for rt_oracle_diag_resume after the trace point: the other diagnostics keep
+ * their own sequence. */
+RT_API uint64_t rt_oracle_diag_at_step(RtOracle *o, int64_t step);
+RT_API void rt_oracle_diag_resume(RtOracle *o, uint64_t counter);
 RT_API bool rt_oracle_set_diag(RtOracle *o, bool diag);
 /* The 64-bit seed from which the sample sets of (key, sub-draw) are drawn. */
 RT_API uint64_t rt_oracle_sample_seed(const RtOracle *o, RtDraw key, int sub);
