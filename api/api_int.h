@@ -46,6 +46,8 @@ struct bloc_problem {
   BloBackend backend;
   uint64_t seed;
   bool seed_set;
+  uint64_t data_seed; /* bloc_set_data_seed: the data stage's alone (over seed) */
+  bool data_seed_set;
   bool precision_set; /* bloc_set_precision; else the program's option */
   BloPrecision precision;
   bool y0_given; /* bloc_set_start gave y: kept when the solve projects x0 */

@@ -250,24 +250,37 @@ int bloc_set_precision(bloc_problem *p, const char *precision) {
   return api_end(p, BLOC_OK);
 }
 
-int bloc_set_seed(bloc_problem *p, uint64_t seed) {
+/* bloc_set_seed and bloc_set_data_seed: seed in the range of the option 'seed' (a double holds
+ * it exactly), as bloc's --seed: a seed past it would be used for the data and not for the
+ * solve's draws. */
+static int set_seed(bloc_problem *p, const char *fn, uint64_t seed, uint64_t *to, bool *set) {
   if (!p) return BLOC_ERR_STATE;
-  if (p->stage != API_NEW)
-    return misuse(p, "bloc_set_seed: the problem is already compiled");
+  if (p->stage != API_NEW) {
+    char what[96];
+    snprintf(what, sizeof what, "%s: the problem is already compiled", fn);
+    return misuse(p, what);
+  }
   api_begin(p, "option");
-  /* the range of the option 'seed' (a double holds it exactly), as bloc's --seed: a seed
-   * past it would be used for the data and not for the solve's draws */
   char text[32];
   snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
   uint64_t ok;
-  const char *bad = rt_seed_parse("bloc_set_seed", text, &ok);
+  const char *bad = rt_seed_parse(fn, text, &ok);
   if (bad) {
     api_diag(p, BLOC_ERROR, NULL, "%s", bad);
     return api_end(p, BLOC_ERR_INPUT);
   }
-  p->seed = seed;
-  p->seed_set = true;
+  *to = seed;
+  *set = true;
   return api_end(p, BLOC_OK);
+}
+
+int bloc_set_seed(bloc_problem *p, uint64_t seed) {
+  return set_seed(p, "bloc_set_seed", seed, p ? &p->seed : NULL, p ? &p->seed_set : NULL);
+}
+
+int bloc_set_data_seed(bloc_problem *p, uint64_t seed) {
+  return set_seed(p, "bloc_set_data_seed", seed, p ? &p->data_seed : NULL,
+                  p ? &p->data_seed_set : NULL);
 }
 
 static BloCompileOptions compile_options(bloc_problem *p) {
@@ -275,8 +288,8 @@ static BloCompileOptions compile_options(bloc_problem *p) {
   o.defs = p->defs;
   o.ndefs = p->ndefs;
   o.defs_given = p->defs_given;
-  o.seed = p->seed;
-  o.seed_set = p->seed_set;
+  o.seed = p->data_seed_set ? p->data_seed : p->seed;
+  o.seed_set = p->seed_set || p->data_seed_set;
   o.backend = p->backend;
   o.precision_set = p->precision_set;
   o.precision = p->precision;

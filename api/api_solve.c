@@ -448,10 +448,26 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   for (int i = 0; i < p->ndiags && cfg->ngiven_warnings < RT_MAX_WARNINGS / 2; i++)
     if (p->diags[i].severity == BLOC_WARNING) given[cfg->ngiven_warnings++] = p->diags[i].message;
   cfg->given_warnings = given;
+  /* what was compiled, for the JSON's "program" (define_names and define_values live until
+   * rt_solve returns) */
+  const char **dnames = xcalloc((size_t)p->ndefs + 1, sizeof *dnames);
+  double *dvalues = xcalloc((size_t)p->ndefs + 1, sizeof *dvalues);
+  for (int i = 0; i < p->ndefs; i++) {
+    dnames[i] = p->defs[i].name;
+    dvalues[i] = p->defs[i].value;
+  }
+  cfg->program_file = blo_program(p->c)->path;
+  cfg->define_names = dnames;
+  cfg->define_values = dvalues;
+  cfg->ndefines = p->ndefs;
+  cfg->data_seed = blo_seed(p->c);
+  cfg->bloc_version = bloc_version();
   p->category = "run";
   api_flush(p); /* warnings about the options come before the solve's progress */
   console_print(p, &con);
   int st = rt_solve(bp, &opt, cfg, &r->res);
+  free(dnames);
+  free(dvalues);
   r->status = r->oom ? BLOC_ERR_MEMORY : status_of(st);
   if (r->res.message[0] && (r->status == BLOC_ERR_INPUT || r->status == BLOC_ERR_NUMERICAL ||
                             r->status == BLOC_ERR_MEMORY))

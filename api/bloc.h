@@ -82,6 +82,9 @@ int bloc_set_diag_handler(bloc_problem *p, bloc_diag_fn fn, void *user);
 int bloc_define(bloc_problem *p, const char *name, double value);
 int bloc_set_backend(bloc_problem *p, const char *backend);
 int bloc_set_seed(bloc_problem *p, uint64_t seed);
+/* The data stage's seed alone (as bloc run --data-seed): the solves keep theirs (bloc_set_seed's,
+ * else the program's option 'seed'). The result JSON's "program" names it as data_seed. */
+int bloc_set_data_seed(bloc_problem *p, uint64_t seed);
 /* How the data tensors are stored for the kernels: "f64" (the default unless the program's
  * solve line says `precision = f32`) or "f32" (as bloc run --precision; doc/performance.md). */
 int bloc_set_precision(bloc_problem *p, const char *precision);

@@ -39,6 +39,7 @@ int api_cmd_compile(const CmdArgs *a, ApiCmdPrint *pr, bloc_problem **out) {
   }
   if (rc == BLOC_OK) rc = bloc_set_backend(p, a->backend == BLO_BACKEND_JIT ? "jit" : "interp");
   if (rc == BLOC_OK && a->seed_set) rc = bloc_set_seed(p, a->seed);
+  if (rc == BLOC_OK && a->data_seed_set) rc = bloc_set_data_seed(p, a->data_seed);
   if (rc == BLOC_OK && a->precision_set)
     rc = bloc_set_precision(p, blo_precision_name(a->precision));
   if (rc == BLOC_OK) rc = bloc_compile_file(p, a->file);

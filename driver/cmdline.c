@@ -115,6 +115,14 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
       a->seed_set = true;
       continue;
     }
+    if (nlen == 11 && strncmp(arg, "--data-seed", 11) == 0 && lists(a, "--data-seed")) {
+      if (a->data_seed_set) return usage_error(a, "--data-seed given twice");
+      if (!(value = flag_value(a, argc, argv, &i, "--data-seed", value))) return 1;
+      const char *bad = rt_seed_parse("--data-seed", value, &a->data_seed);
+      if (bad) return usage_error(a, "%s", bad);
+      a->data_seed_set = true;
+      continue;
+    }
     if (nlen == 9 && strncmp(arg, "--backend", 9) == 0 && lists(a, "--backend")) {
       if (backend_set) return usage_error(a, "--backend given twice");
       backend_set = true;

@@ -25,6 +25,8 @@ typedef struct CmdArgs {
   int ndefs;
   uint64_t seed;
   bool seed_set;
+  uint64_t data_seed; /* --data-seed: the data stage's alone (over seed) */
+  bool data_seed_set;
   BloBackend backend;
   bool precision_set;  /* --precision, or --set precision= (cmd_precision_from_sets) */
   BloPrecision precision;

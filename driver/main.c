@@ -16,9 +16,9 @@
 
 const DriverCmd driver_cmds[] = {
   {"run", cmd_run,
-   "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--trace F] [--out F] "
-   "[--save-x F] [--save-y F] [--keep best|last] [--init-x F] [--init-y F] [--quiet] [--backend "
-   "jit|interp] [--precision f64|f32]",
+   "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--data-seed N] "
+   "[--trace F] [--out F] [--save-x F] [--save-y F] [--keep best|last] [--init-x F] [--init-y F] "
+   "[--quiet] [--backend jit|interp] [--precision f64|f32]",
    "Compile the problem and solve it with its `solve` method (or --method).\n\n"
    "options:\n"
    "  --method M          run method M instead of the program's (options it does not use are\n"
@@ -26,6 +26,8 @@ const DriverCmd driver_cmds[] = {
    "  --set key=value     a method option (repeatable; `bloc check` lists the method's options)\n"
    "  -D NAME=VALUE       override a const of the program\n"
    "  --seed N            seed of the data-stage generators and of the method's draws\n"
+   "  --data-seed N       seed of the data stage alone (the draws keep --seed's): repeats a run\n"
+   "                      whose result JSON has program.data_seed apart from seed\n"
    "  --trace F           the CSV trace of the trace points (- for stdout)\n"
    "  --out F             the result JSON (- for stdout)\n"
    "  --save-x F, --save-y F\n"
@@ -100,8 +102,8 @@ const DriverCmd driver_cmds[] = {
    "  --stats             also the operation counts and work per call of every kernel\n"
    "  -D NAME=VALUE       override a const of the program"},
   {"eval", cmd_eval,
-   "FILE.blo [--x x.csv] [--y y.csv] [--v v.csv] [--what f,g,...] [--seed N] [--backend "
-   "jit|interp] [--precision f64|f32] [-D NAME=VALUE]...",
+   "FILE.blo [--x x.csv] [--y y.csv] [--v v.csv] [--what f,g,...] [--seed N] [--data-seed N] "
+   "[--backend jit|interp] [--precision f64|f32] [-D NAME=VALUE]...",
    "Evaluate the oracles once and print them as JSON.\n\n"
    "The default point is the one bloc run starts from: the initial x projected onto the\n"
    "constraints of the upper variables (with run's warning when that moves it), y0 at that x\n"
@@ -115,6 +117,7 @@ const DriverCmd driver_cmds[] = {
    "                      grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy, hypergrad (the\n"
    "                      formula at the point), phi, grad_phi, y_star (y*(x) by Newton)\n"
    "  --seed N            seed of the data-stage generators and sample draws\n"
+   "  --data-seed N       seed of the data stage alone (the draws keep --seed's)\n"
    "  --backend jit|interp\n"
    "                      LLVM-compiled kernels (default) or the reference evaluator\n"
    "  --precision f64|f32 data tensors as doubles or floats (as bloc run)\n"

@@ -320,6 +320,21 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res,
     fprintf(f, ", \"jit_parts\": %d, \"jit_cached\": %d, \"jit_overlapped\": %d}", cfg->jit_parts,
             cfg->jit_cached, cfg->jit_overlapped);
   }
+  if (cfg->bloc_version) {
+    fputs(",\n  \"program\": {\"file\": ", f);
+    if (cfg->program_file) json_str(f, cfg->program_file);
+    else fputs("null", f);
+    fputs(", \"defines\": {", f);
+    for (int i = 0; i < cfg->ndefines; i++) {
+      fputs(i ? ", " : "", f);
+      json_str(f, cfg->define_names[i]);
+      fputs(": ", f);
+      json_num(f, cfg->define_values[i]);
+    }
+    fprintf(f, "}, \"data_seed\": %llu, \"bloc\": ", (unsigned long long)cfg->data_seed);
+    json_str(f, cfg->bloc_version);
+    fputc('}', f);
+  }
   fputs("\n}\n", f);
 }
 

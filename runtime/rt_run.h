@@ -127,6 +127,19 @@ typedef struct RtRunConfig {
    * earlier run, which measures no progress: the end-of-run checks that compare a random
    * estimate's end with its start (not settled, the exact hypergradient) are left out */
   bool x0_given;
+  /* What was compiled, for the result JSON's "program" object (bloc run and the C API fill
+   * it; a NULL version leaves the object out): the program's file (NULL for a program
+   * given as text without a name), its constants given from outside (-D, bloc_define) by
+   * name and value, the data stage's seed (which a library caller may have set apart from
+   * the run's), and the version of bloc. A script sweeping -D n=... can then tell its results
+   * apart, and a run can be repeated from its JSON alone. Not copied: they must outlive the
+   * run. */
+  const char *program_file;
+  const char *const *define_names;
+  const double *define_values;
+  int ndefines;
+  uint64_t data_seed;
+  const char *bloc_version;
 } RtRunConfig;
 
 /* One recovery of on_divergence = halve: the failure at `step`, the best iterate the run went

@@ -5,6 +5,7 @@ Ctrl-C (SIGINT from a thread, or KeyboardInterrupt raised in the callback) stops
 the problem solves again; eval; the trace as a structured array (and a DataFrame with
 pandas); two problems on two threads; the library lookup, and the stdlib that the build tree's
 library finds. Run by tests/python/run.sh."""
+import json
 import os
 import re
 import signal
@@ -286,6 +287,42 @@ class Errors(unittest.TestCase):
             bloc.compile(text=QUAD_TEXT, name="quad.blo", backend="gpu")
         with self.assertRaises(bloc.OptionError):
             bloc.compile(text=QUAD_TEXT, name="quad.blo", precision="f16")
+
+    def test_solve_seed_repeated_by_bloc_run(self):
+        # solve(seed=7) draws with seed 7 on data generated from the compile's seed (1): its
+        # JSON said "seed": 7 only, and `bloc run --seed 7` (data from 7 too) gave another x.
+        # The JSON's "program" names the data seed; bloc run --data-seed repeats the run.
+        text = """problem seeds
+const n = 200
+data X : matrix[n, 5] = normal(0, 1)
+data t : vector[n] = X @ ones(5) + normal(0, 1)
+sample B : batch(16) of n
+upper a : vector[5] = 0
+lower w : vector[5] = 0
+upper objective f = 0.5 * sumsq(w - 1) + 0.01 * sumsq(a)
+lower objective g = 0.5 * mean((X[B, :] @ w - t[B]) ^ 2) + 0.5 * dot(exp(a), w * w) / n
+solve stocbio(outer_steps = 20, x_step = 0.1)
+"""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "seeds.blo")
+            with open(path, "w") as f:
+                f.write(text)
+            out = os.path.join(tmp, "r.json")
+            r = bloc.compile(path, defines={"n": 150}).solve(quiet=True, seed=7, result_file=out)
+            with open(out) as f:
+                j = json.load(f)
+            self.assertEqual(j["seed"], 7)
+            self.assertEqual(j["program"]["data_seed"], 1)
+            self.assertEqual(j["program"]["defines"], {"n": 150})
+            self.assertEqual(j["program"]["file"], path)
+            self.assertEqual(j["program"]["bloc"], bloc.version())
+            def cli(*flags):
+                xf = os.path.join(tmp, "x.csv")
+                subprocess.run([os.environ["BLOC"], "run", path, "--quiet", "-D", "n=150",
+                                *flags, "--save-x", xf], check=True, stdout=subprocess.DEVNULL)
+                return np.loadtxt(xf)
+            np.testing.assert_array_equal(cli("--seed", "7", "--data-seed", "1"), r.x)
+            self.assertFalse(np.array_equal(cli("--seed", "7"), r.x))
 
     def test_bad_bind(self):
         data = hc_data(5)

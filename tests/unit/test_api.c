@@ -1058,6 +1058,9 @@ static void test_errors(void **state) {
   assert_string_equal(bloc_diag_category(first_diag(p)), "option");
   assert_int_equal(bloc_set_seed(p, UINT64_C(1) << 53), BLOC_ERR_INPUT);
   assert_string_equal(bloc_diag_category(first_diag(p)), "option");
+  assert_int_equal(bloc_set_data_seed(p, UINT64_C(1) << 53), BLOC_ERR_INPUT);
+  assert_non_null(strstr(bloc_diag_message(first_diag(p)), "bloc_set_data_seed"));
+  assert_string_equal(bloc_diag_category(first_diag(p)), "option");
   assert_int_equal(bloc_set_precision(p, "f16"), BLOC_ERR_INPUT);
   assert_string_equal(bloc_diag_category(first_diag(p)), "option");
   /* a NULL argument: this call's error, not the last call's left in place */
