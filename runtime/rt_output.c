@@ -228,7 +228,10 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res,
     first = false;
     json_str(f, sp->name);
     fputs(": ", f);
-    if (o->word[i][0]) json_str(f, o->word[i]);
+    /* a yes/no word as a JSON boolean: the string "false" is true in a script's `if` */
+    bool yes_no = sp->words && strcmp(sp->words, "false|true") == 0;
+    if (o->word[i][0] && yes_no) fputs(strcmp(o->word[i], "true") == 0 ? "true" : "false", f);
+    else if (o->word[i][0]) json_str(f, o->word[i]);
     else if (sp->kind == RT_OPT_INT) fprintf(f, "%.0f", o->num[i]);
     else json_num(f, o->num[i]);
   }
