@@ -181,6 +181,31 @@ RT_API int64_t rt_dop_scatter(const double *a, int64_t k, int64_t width, const d
   return -1;
 }
 
+RT_API int64_t rt_dop_take_check(const double *idx, int64_t k, int64_t n) {
+  int64_t i;
+  /* a fraction would otherwise be truncated to a row silently, and a NaN converted to an
+   * integer is undefined */
+  for (i = 0; i < k; i++)
+    if (!(idx[i] >= 0 && idx[i] < (double)n && idx[i] == floor(idx[i]))) return i;
+  return -1;
+}
+
+RT_API int64_t rt_dop_take(const double *a, int64_t rows, int64_t cols, const double *idx,
+                           int64_t k, int axis, double *out) {
+  int64_t i, j, bad = rt_dop_take_check(idx, k, axis == 0 ? rows : cols);
+  if (bad >= 0) return bad;
+  if (axis == 0) {
+    for (i = 0; i < k; i++) {
+      const double *src = a + (int64_t)idx[i] * cols;
+      for (j = 0; j < cols; j++) out[i * cols + j] = src[j];
+    }
+  } else {
+    for (i = 0; i < rows; i++)
+      for (j = 0; j < k; j++) out[i * k + j] = a[i * cols + (int64_t)idx[j]];
+  }
+  return -1;
+}
+
 RT_API void rt_dop_diag_matrix(const double *v, int64_t n, double *out) {
   int64_t i;
   rt_dop_fill(out, n * n, 0);

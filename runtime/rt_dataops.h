@@ -6,7 +6,7 @@
  *
  * Tensors are row-major doubles; a vector of n is an n x 1 matrix, a scalar one double. The
  * compiler has checked every shape before (no empty slice reaches these functions), so none
- * of them fails except gather/scatter on an index out of range; none allocates. Outputs never
+ * of them fails except gather/scatter/take on an index out of range; none allocates. Outputs never
  * alias inputs. The summation order of each reduction is part of the contract: it is the
  * order below, left to right, so that results do not depend on the caller. */
 #ifndef BLOC_RT_DATAOPS_H
@@ -73,6 +73,17 @@ RT_API int64_t rt_dop_gather(const double *a, int64_t nrows, int64_t width, cons
  * index is outside 0..nrows-1. */
 RT_API int64_t rt_dop_scatter(const double *a, int64_t k, int64_t width, const double *idx,
                               int64_t nrows, double *out);
+
+/* Rows (axis 0) or columns (axis 1) of a (rows x cols; a vector is rows x 1) picked by the k
+ * indices idx, a data-stage value (X[idx, :], v[idx], X[:, idx]): axis 0 gives out k x cols,
+ * row i of it row idx[i] of a; axis 1 gives out rows x k, column j of it column idx[j] of a.
+ * Every index is checked before anything is written: returns -1, or the first position i
+ * whose index is not an integer in 0..n-1 (n the rows or the columns picked from: a fraction,
+ * a negative value, NaN, one past the end), out then untouched. rt_dop_take_check is that
+ * check alone (for a caller that reads the rows itself). */
+RT_API int64_t rt_dop_take_check(const double *idx, int64_t k, int64_t n);
+RT_API int64_t rt_dop_take(const double *a, int64_t rows, int64_t cols, const double *idx,
+                           int64_t k, int axis, double *out);
 
 /* out (n x n) = the diagonal matrix of v (n). */
 RT_API void rt_dop_diag_matrix(const double *v, int64_t n, double *out);

@@ -2,8 +2,9 @@
  * evaluator and every generated solver share: each op on a small case worked by hand, the
  * order of every sum (pinned with values whose sum depends on it), ties in argmax_rows,
  * logsumexp of rows of -inf and +inf, the labels onehot rejects (NaN rows, the first one
- * reported), and the first out-of-range index gather and scatter report. Shapes are the
- * compiler's business (an empty slice is an error in sema: tests/golden/err_index), so every
+ * reported), the first out-of-range index gather and scatter report, and the indices take
+ * refuses (one past the end, negative, fractional, NaN) before it writes anything. Shapes are
+ * the compiler's business (an empty slice is an error in sema: tests/golden/err_index), so every
  * case here is at least 1 x 1. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -188,6 +189,29 @@ static void test_onehot(void **state) {
   assert_vec(out + 18, (double[]){0, 1, 0}, 3);
 }
 
+static void test_take(void **state) {
+  (void)state;
+  const double a[6] = {1, 2, 3, 4, 5, 6}; /* 3 x 2 */
+  double out[9];
+  /* rows (repeats allowed, -0.0 is row 0), columns, a vector's elements */
+  assert_true(rt_dop_take(a, 3, 2, (double[]){2, -0.0, 2}, 3, 0, out) == -1);
+  assert_vec(out, (double[]){5, 6, 1, 2, 5, 6}, 6);
+  assert_true(rt_dop_take(a, 3, 2, (double[]){1, 1, 0}, 3, 1, out) == -1);
+  assert_vec(out, (double[]){2, 2, 1, 4, 4, 3, 6, 6, 5}, 9);
+  assert_true(rt_dop_take(a, 6, 1, (double[]){5, 0}, 2, 0, out) == -1);
+  assert_vec(out, (double[]){6, 1}, 2);
+  /* the first index that is not a row (column): one past the end, negative, a fraction, NaN;
+   * out untouched, every index checked before any is read */
+  const double bad[][2] = {{0, 3}, {0, -1}, {0, 1.5}, {0, NAN}};
+  for (int i = 0; i < 4; i++) {
+    memset(out, 0, sizeof out);
+    assert_true(rt_dop_take(a, 3, 2, bad[i], 2, 0, out) == 1);
+    assert_vec(out, (double[]){0, 0}, 2);
+  }
+  assert_true(rt_dop_take(a, 3, 2, (double[]){2}, 1, 1, out) == 0); /* 2 columns */
+  assert_true(rt_dop_take_check((double[]){0, 2, 9}, 3, 3) == 2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fill_and_sums), cmocka_unit_test(test_logsumexp),
@@ -195,6 +219,7 @@ int main(void) {
       cmocka_unit_test(test_matmul_blocked),
       cmocka_unit_test(test_broadcasts_and_diagonals), cmocka_unit_test(test_blocks),
       cmocka_unit_test(test_gather_scatter), cmocka_unit_test(test_onehot),
+      cmocka_unit_test(test_take),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
