@@ -260,19 +260,22 @@ static IrEvalInputs stage_inputs(BloCompiled *c) {
   return in;
 }
 
-/* A label of onehot that is not a class, when the labels are a file's values (or rows sliced
- * from them): the file and the label's place in it, which the error's index alone does not
- * name when the labels are a slice (`labels[5000:10000]`) or another declaration's. */
+/* A label of onehot that is not a class, or an index of a take that is not a row, when the
+ * labels (indices) are a file's values (or rows sliced from them): the file and the value's
+ * place in it, which the error's index alone does not name when the labels are a slice
+ * (`labels[5000:10000]`) or another declaration's. */
 static void note_labels_file(BloCompiled *c, const IrEvalError *err) {
-  if (!err->onehot) return;
-  IrLoadedAt at = ir_loaded_from(c->ir, err->onehot->args[0], c->borrowed);
+  if (!err->onehot && !err->take) return;
+  const IrNode *vals = err->onehot ? err->onehot->args[0] : err->take->args[1];
+  const char *what = err->onehot ? "label" : "index";
+  IrLoadedAt at = ir_loaded_from(c->ir, vals, c->borrowed);
   int64_t r = at.r0 + err->label * at.dr, col = at.c0 + err->label * at.dc;
   if (at.load && at.c0 < 0) /* else computed labels: the error names the call */
-    diag_note(&c->diag, at.load->span, "that label is value [%lld] of '%s', read here",
+    diag_note(&c->diag, at.load->span, "that %s is value [%lld] of '%s', read here", what,
               (long long)r, at.load->str);
   else if (at.load)
-    diag_note(&c->diag, at.load->span, "that label is row [%lld], column [%lld] of '%s', read "
-              "here", (long long)r, (long long)col, at.load->str);
+    diag_note(&c->diag, at.load->span, "that %s is row [%lld], column [%lld] of '%s', read "
+              "here", what, (long long)r, (long long)col, at.load->str);
 }
 
 /* An evaluation of the data stage failed: its message at the failing node (else at `at`). */

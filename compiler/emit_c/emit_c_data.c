@@ -256,6 +256,38 @@ static void node_code(G *g, const IrNode *n) {
     emit_buf_free(&path);
     return;
   }
+  case IR_TAKE: { /* an index that is not a row (column) is an error, as in bloc's data stage;
+                   * attr[1] numbers the rank's indices as all of them are (ir_ops.def) */
+    const IrNode *ix = n->args[1];
+    IrLoadedAt at = ir_loaded_from(g->e->p, ix, NULL); /* the file, as bloc names it */
+    const IrNode *ld = at.load;
+    bool cols = n->attr[0] == 1, vec = a0->shape.rank == 1;
+    int64_t count = cols ? a0->shape.cols : a0->shape.rows;
+    char sb[64];
+    EmitBuf path = {0};
+    emit_c_string(&path, ld ? absolute_path(g->e, ld->str) : "");
+    g->k = true;
+    line(g, "if ((k = rt_dop_take(%s, " I64 ", " I64 ", %s, " I64 ", %d, %s)) >= 0) {",
+         val(g, a0, a), a0->shape.rows, vec ? 1 : a0->shape.cols, val(g, ix, b), ix->shape.rows,
+         cols, o);
+    line(g, "  char lb[RT_FMT_NUM_LEN];");
+    line(g, "  snprintf(err, errlen, \"%%s: index [%%lld] is %%s, not a%s %s of the %s: \"",
+         vec ? "n" : "", vec ? "element" : cols ? "column" : "row", shape_str(a0->shape, sb));
+    line(g, "           \"they are the integers 0..%" PRId64 "%s\", \"%s\",", count - 1,
+         !ld ? "" : at.c0 < 0 ? " (value [%lld] of '%s')" : " (row [%lld], column [%lld] of '%s')",
+         g->what);
+    line(g, "           (long long)k + %" PRId64 ", rt_fmt_num(%s[k], lb)%s", n->attr[1], b,
+         ld ? "," : ");");
+    if (ld && at.c0 < 0)
+      line(g, "           (long long)k + %" PRId64 ", %s);", at.r0, path.s);
+    else if (ld)
+      line(g, "           %" PRId64 " + (long long)k * %" PRId64 ", %" PRId64 " + (long long)k * "
+           "%" PRId64 ", %s);", at.r0, at.dr, at.c0, at.dc, path.s);
+    line(g, "  goto done;");
+    line(g, "}");
+    emit_buf_free(&path);
+    return;
+  }
   case IR_LOAD: {
     static const char *const fmts[] = {"csv", "idx", "libsvm", "npy", "libsvm_labels"};
     EmitBuf path = {0};

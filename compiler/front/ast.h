@@ -58,7 +58,8 @@ struct AstDecl;
 typedef enum AstSubKind {
   SUB_INDEX,  /* a single constant index `lo` (the dimension is dropped) */
   SUB_RANGE,  /* lo:hi (hi exclusive); `:` is 0:dim */
-  SUB_SAMPLE  /* a sample set: its K indices (a batch(1) set drops the dimension) */
+  SUB_SAMPLE, /* a sample set: its K indices (a batch(1) set drops the dimension) */
+  SUB_TAKE    /* a vector of hi indices computed in the data stage (the subscript expression) */
 } AstSubKind;
 
 typedef struct AstSub {

@@ -280,19 +280,19 @@ static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
 
 /* ------------------------------------------------------------------ indexing */
 
-/* A constant integer subscript or range bound, made non-negative (Python-style: -1 is the last). */
+#define SUBSCRIPT_HINT                                                                         \
+  "a subscript is a constant integer, a range lo:hi, a sample set, or a vector of indices "   \
+  "computed from data (X[idx, :], v[idx])"
+
+/* A constant integer subscript or range bound, made non-negative (Python-style: -1 is the last).
+ * dim_is_task: the subscript of a tensor[T, K, d], which takes one task, never a vector. */
 static bool index_value(Sema *S, const ECtx *c, AstExpr *x, int64_t dim, bool is_bound,
-                        int64_t *out) {
+                        bool dim_is_task, int64_t *out) {
   if (!sema_check(S, c, x)) return false;
   if (!sema_need_const(S, c, x, is_bound ? "a range bound" : "a subscript")) {
-    if (!is_bound && x->shape.rank == 1) /* E[idx, :]: a gather, an embedding lookup */
-      diag_hint(S->diag, "a subscript is a constant integer, a range lo:hi, or a sample set; "
-                         "to pick by a vector of indices, make their one-hot rows in a data "
-                         "declaration, data P : matrix[k, %lld] = onehot(idx, %lld), and "
-                         "multiply: P @ A picks rows of A, A @ P' columns",
-                (long long)dim, (long long)dim);
-    else if (!is_bound)
-      diag_hint(S->diag, "a subscript is a constant integer, a range lo:hi, or a sample set");
+    if (!is_bound)
+      diag_hint(S->diag, "%s", dim_is_task ? "a task subscript is a constant integer or a "
+                                             "batch(1) sample set" : SUBSCRIPT_HINT);
     return false;
   }
   double v = x->const_val;
@@ -385,7 +385,7 @@ static bool check_task_index(Sema *S, const ECtx *c, AstExpr *e) {
     return false;
   } else {
     int64_t idx;
-    if (!index_value(S, c, s, bs.blocks, false, &idx)) return false;
+    if (!index_value(S, c, s, bs.blocks, false, true, &idx)) return false;
     sub->kind = SUB_INDEX;
     sub->lo = idx;
     sub->hi = idx + 1;
@@ -420,6 +420,45 @@ static bool check_sparse_index(Sema *S, const ECtx *c, AstExpr *e) {
   s0->uses_sample = e->uses_sample = true;
   e->shape = shape_matrix(smp->batch_k, base->shape.cols);
   e->shape.sparse = 1;
+  return true;
+}
+
+/* What a value depends on that a data-stage index cannot, or NULL. */
+static const char *varying_what(const AstExpr *x) {
+  return x->depends_x ? "the upper variables"
+         : x->depends_y ? "the lower variables"
+         : x->uses_sample ? "a sample set"
+                          : NULL;
+}
+
+/* A[idx, :], v[idx], A[:, idx]: subscript s (checked, not a constant) picks the rows (columns)
+ * at a vector of indices. Both it and the indexed value must be data, known before solving:
+ * the pick is made once, in the data stage (IR_TAKE), which also checks every index; a pick
+ * that changes per oracle call is a sample set's. */
+static bool take_fits(Sema *S, const ECtx *c, const AstExpr *base, const AstExpr *s) {
+  char buf[64];
+  if (s->shape.rank != 1 || s->shape.sparse) {
+    sema_err(S, c, s->span, "a subscript must be a scalar or a vector of indices, got %s",
+             shape_str(s->shape, buf));
+    diag_hint(S->diag, SUBSCRIPT_HINT);
+    return false;
+  }
+  const char *why = varying_what(s);
+  if (why) {
+    sema_err(S, c, s->span, "a vector of indices must be data, known before solving; this one "
+             "depends on %s", why);
+    diag_hint(S->diag, "rows picked afresh at each oracle call are a sample set: sample i : "
+                       "batch(K) of n, then X[i, :]");
+    return false;
+  }
+  why = varying_what(base);
+  if (why) {
+    sema_err(S, c, s->span, "only data can be indexed by a vector of indices; this value "
+             "depends on %s", why);
+    diag_hint(S->diag, "index the data first, then compute with it: X[idx, :] @ w, not "
+                       "(X @ w)[idx]");
+    return false;
+  }
   return true;
 }
 
@@ -474,8 +513,8 @@ static bool check_index(Sema *S, const ECtx *c, AstExpr *e) {
     } else if (s->kind == AST_SLICE) {
       int64_t lo = 0, hi = dim;
       bool sok = true;
-      if (s->args[0] && !index_value(S, c, s->args[0], dim, true, &lo)) sok = false;
-      if (s->args[1] && !index_value(S, c, s->args[1], dim, true, &hi)) sok = false;
+      if (s->args[0] && !index_value(S, c, s->args[0], dim, true, false, &lo)) sok = false;
+      if (s->args[1] && !index_value(S, c, s->args[1], dim, true, false, &hi)) sok = false;
       if (!sok) { ok = false; continue; }
       if (lo >= hi) {
         sema_err(S, c, s->span, "empty range %lld:%lld", (long long)lo, (long long)hi);
@@ -489,14 +528,36 @@ static bool check_index(Sema *S, const ECtx *c, AstExpr *e) {
       s->shape = shape_vector(hi - lo);
       kept[nkept++] = hi - lo;
     } else {
+      if (!sema_check(S, c, s)) { ok = false; continue; }
+      if (s->shape.rank != 0) { /* a vector of indices: X[idx, :], v[idx], X[:, idx] */
+        if (!take_fits(S, c, base, s)) { ok = false; continue; }
+        sub->kind = SUB_TAKE;
+        sub->lo = 0;
+        sub->hi = s->shape.rows;
+        inherit(e, s);
+        kept[nkept++] = s->shape.rows;
+        continue;
+      }
       int64_t idx;
-      if (!index_value(S, c, s, dim, false, &idx)) { ok = false; continue; }
+      if (!index_value(S, c, s, dim, false, false, &idx)) { ok = false; continue; }
       sub->kind = SUB_INDEX;
       sub->lo = idx;
       sub->hi = idx + 1;
     }
   }
   if (!ok) return false;
+  /* a sampled value is a per-call one, which the data stage's take cannot read */
+  bool take = false, sampled = false;
+  for (int i = 0; i < nsubs; i++) {
+    take |= e->subs[i].kind == SUB_TAKE;
+    sampled |= e->subs[i].kind == SUB_SAMPLE;
+  }
+  if (take && sampled) {
+    sema_err(S, c, e->span, "a sample set and a vector of indices cannot subscript one value");
+    diag_hint(S->diag, "take with the indices in a data declaration, data Xc = X[:, idx], then "
+                       "sample its rows: Xc[i, :]");
+    return false;
+  }
   e->shape = nkept == 0   ? shape_scalar()
              : nkept == 1 ? shape_vector(kept[0])
                           : shape_matrix(kept[0], kept[1]);

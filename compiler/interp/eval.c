@@ -5,6 +5,7 @@
 #include "interp/eval.h"
 
 #include <assert.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,6 +91,32 @@ static int onehot_fail(Ev *e, const IrNode *n, int64_t i, double l) {
   if (l == (double)k)
     snprintf(e->err->hint, sizeof e->err->hint,
              "for labels numbered from 1, write onehot(labels - 1, %lld)", (long long)k);
+  return -1;
+}
+
+/* Index i of take node n, v, is not an integer in 0..count-1 of the rows (columns) it picks
+ * from: a file of indices numbered from 1, or a computed index gone wrong, which truncating
+ * to a row would have hidden. attr[1] numbers the rank's indices as all of them are. */
+static int take_fail(Ev *e, const IrNode *n, int64_t i, double v) {
+  char vb[RT_FMT_NUM_LEN], sb[64];
+  const IrNode *a = n->args[0];
+  bool cols = n->attr[0] == 1, vec = a->shape.rank == 1;
+  int64_t count = cols ? a->shape.cols : a->shape.rows;
+  const char *what = vec ? "element" : cols ? "column" : "row";
+  fail(e, n, "index [%lld] is %s, not a%s %s of the %s: they are the integers 0..%lld",
+       (long long)(n->attr[1] + i), rt_fmt_num(v, vb), vec ? "n" : "", what,
+       shape_str(a->shape, sb), (long long)(count - 1));
+  e->err->take = n;
+  e->err->label = i;
+  if (v == (double)count)
+    snprintf(e->err->hint, sizeof e->err->hint,
+             "for indices numbered from 1, subtract 1 from them: idx - 1");
+  else if (v < 0)
+    snprintf(e->err->hint, sizeof e->err->hint,
+             "indices count from 0; a negative one does not count from the end here");
+  else if (v != floor(v) && v == v) /* a fraction, not NaN */
+    snprintf(e->err->hint, sizeof e->err->hint,
+             "indices are whole numbers: round computed ones first, round(idx)");
   return -1;
 }
 
@@ -355,6 +382,28 @@ static int eval_node(Ev *e, IrNode *n) {
     break;
   }
 
+  case IR_TAKE: {
+    const IrNode *a0 = n->args[0];
+    const double *a = V(e, n, 0), *idx = V(e, n, 1);
+    int64_t k = n->args[1]->shape.rows;
+    int64_t rows = a0->shape.rows, cols = a0->shape.rank == 2 ? a0->shape.cols : 1;
+    out = xalloc((size_t)size);
+    int64_t bad;
+    if (!a) { /* a compactly held data tensor (IR_DATA above): only the rows taken are read */
+      bad = rt_dop_take_check(idx, k, rows);
+      for (int64_t i = 0; i < k && bad < 0; i++) {
+        IrBlock blk = {(int64_t)idx[i], 1, 0, cols};
+        in->data_block(in->hook_ctx, (int)a0->attr[0], &blk, out + i * cols);
+      }
+    } else {
+      bad = rt_dop_take(a, rows, cols, idx, k, (int)n->attr[0], out);
+    }
+    if (bad >= 0) {
+      free(out);
+      return take_fail(e, n, bad, idx[bad]);
+    }
+    break;
+  }
   case IR_LOAD: {
     if (!in->load) return fail(e, n, "internal error: no data loader available");
     out = source_buf(e, n, (size_t)size, &own);
@@ -428,7 +477,10 @@ int ir_eval(IrGraph *g, IrNode *const *roots, size_t nroots, const IrEvalInputs 
     for (int j = 0; j < order[i]->nargs; j++) {
       uint32_t a = at(&e, order[i]->args[j]);
       e.uses[a]++;
-      if (order[i]->op != IR_SLICE) e.sliced[a] = 0;
+      /* slices, and rows taken by index, read a compact tensor's rows as they need them */
+      bool rows_only = order[i]->op == IR_SLICE ||
+                       (order[i]->op == IR_TAKE && order[i]->attr[0] == 0 && j == 0);
+      if (!rows_only) e.sliced[a] = 0;
     }
   for (size_t r = 0; r < nroots; r++) e.sliced[at(&e, roots[r])] = 0;
   for (size_t r = 0; r < nroots; r++) {

@@ -70,12 +70,13 @@ typedef struct IrEvalError {
   char msg[512];
   char hint[256];               /* a hint to print after msg, or "" */
   const IrNode *onehot;         /* a label of this onehot is not a class (else NULL) ... */
-  int64_t label;                /* ... its index among the node's labels */
+  const IrNode *take;           /* ... or an index of this take is not a row (column) ... */
+  int64_t label;                /* ... its index among the node's labels (indices) */
 } IrEvalError;
 
 /* Evaluate roots[0..n) into out[i] (caller-allocated, shape_size(roots[i]->shape) doubles,
- * row-major). Returns 0, or -1 with *err filled (a loader or generator failed, or, in the data
- * stage, a label of onehot is not one of its classes). */
+ * row-major). Returns 0, or -1 with *err filled (a loader or generator failed, in the data
+ * stage a label of onehot is not one of its classes, or an index of a take is out of range). */
 int ir_eval(IrGraph *g, IrNode *const *roots, size_t n, const IrEvalInputs *in, double *const *out,
             IrEvalError *err);
 

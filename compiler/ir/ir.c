@@ -917,6 +917,19 @@ IrNode *ir_dense(IrGraph *g, IrNode *a) {
   return mk1(g, IR_DENSE, shape_matrix(a->shape.rows, a->shape.cols), a);
 }
 
+/* Never folded, even of a constant a: every index must still be checked. */
+IrNode *ir_take(IrGraph *g, IrNode *a, IrNode *idx, int axis, Span span) {
+  assert(idx->shape.rank == 1 && a->shape.rank >= 1 && !a->shape.sparse);
+  assert(axis == 0 || (axis == 1 && a->shape.rank == 2));
+  int64_t k = idx->shape.rows;
+  Shape s = a->shape.rank == 1 ? shape_vector(k)
+            : axis == 0        ? shape_matrix(k, a->shape.cols)
+                               : shape_matrix(a->shape.rows, k);
+  IrNode *args[2] = {a, idx};
+  int64_t at[4] = {axis, 0, 0, 0};
+  return with_span(ir_node(g, IR_TAKE, s, args, 2, 0, 0, at, NULL), span);
+}
+
 IrNode *ir_perm(IrGraph *g, int64_t n, const char *stream, Span span) {
   return with_span(ir_node(g, IR_PERM, shape_vector(n), NULL, 0, 0, 0, NULL, stream), span);
 }

@@ -38,6 +38,9 @@ void ir_dump(IrGraph *g, IrNode *const *roots, const char *const *names, size_t 
     case IR_PAD:
       fprintf(out, " at [%lld, %lld]", (long long)x->attr[0], (long long)x->attr[2]);
       break;
+    case IR_TAKE:
+      if (x->attr[0]) fprintf(out, " cols");
+      break;
     case IR_LOAD: case IR_RAND: case IR_PERM: case IR_RANDOM_SPD:
       fprintf(out, " \"%s\"", x->str ? x->str : "");
       if (x->op == IR_RAND || x->op == IR_RANDOM_SPD) {
@@ -207,6 +210,13 @@ static void body(Pr *p, const IrNode *n) {
     fprintf(out, "onehot(");
     expr(p, n->args[0], 0);
     fprintf(out, ", %lld)", (long long)n->shape.cols);
+    break;
+  case IR_TAKE:
+    fprintf(out, "take(");
+    expr(p, n->args[0], 0);
+    fprintf(out, ", ");
+    expr(p, n->args[1], 0);
+    fprintf(out, "%s)", n->attr[0] ? ", cols" : "");
     break;
   case IR_CAT: call(p, "vcat", n); break;
   case IR_LOAD: fprintf(out, "load(\"%s\")", n->str ? n->str : ""); break;

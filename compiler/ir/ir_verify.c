@@ -248,6 +248,18 @@ bool ir_verify_shapes(int op, Shape out, const Shape *args, int nargs, const int
   case IR_ONEHOT:
     return rank_is(a[0], 1, "the labels", why, len) &&
            expect(out, shape_matrix(a[0].rows, out.cols), "the result", why, len);
+  case IR_TAKE: {
+    if (!rank_is(a[1], 1, "the index", why, len)) return false;
+    if (a[0].rank != 1 && a[0].rank != 2) return why_fail(why, len, "takes from a %s",
+                                                          shape_str(a[0], s1));
+    if (attr[0] != 0 && (attr[0] != 1 || a[0].rank != 2))
+      return why_fail(why, len, "takes along axis %lld of %s", (long long)attr[0],
+                      shape_str(a[0], s1));
+    Shape want = a[0].rank == 1 ? shape_vector(a[1].rows)
+                 : attr[0] == 0 ? shape_matrix(a[1].rows, a[0].cols)
+                                : shape_matrix(a[0].rows, a[1].rows);
+    return expect(out, want, "the result", why, len);
+  }
   case IR_OP_COUNT: break;
   }
   return why_fail(why, len, "op %d is not an IR op", op);
@@ -370,6 +382,7 @@ static bool leaf_rule(const IrNode *n, const IrVerifyEnv *env, char *why, size_t
   case IR_HCAT:
   case IR_VCAT:
   case IR_ONEHOT:
+  case IR_TAKE:
   case IR_OP_COUNT: return true; /* no attributes that refer outside the graph */
   }
   return true;

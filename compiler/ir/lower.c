@@ -82,6 +82,11 @@ static IrNode *lower_index(Lower *L, const AstExpr *e) {
       b = ir_gather(g, b, idx);
       break;
     }
+    case SUB_TAKE: { /* an index out of range is told at the subscript */
+      const AstExpr *ix = e->args[k + 1];
+      b = ir_take(g, b, lower_expr(L, ix), rows || b->shape.rank == 1 ? 0 : 1, ix->span);
+      break;
+    }
     }
   }
   return b->shape.sparse ? b : ir_reshape(g, b, e->shape); /* sparse: sampled rows, X[i, :] */

@@ -444,6 +444,27 @@ data_changed lab "a label no longer a class" \
   "label \[2\] of 'onehot' is 3, not a class.*(value \[6\] of '$d/lab.csv')" lab.csv \
   '0\n1\n2\n0\n1\n2\n3\n0\n'
 
+# rows picked by indices that were rows when the solver was generated and are not any more
+# (one past the end, a fraction): the error names the index and its place in the file, as
+# bloc's note does, instead of reading past the matrix or truncating to a row
+printf '0\n1\n2\n3\n4\n' >"$d/take.csv"
+cat >"$d/take.blo" <<'EOF'
+data A : matrix[5, 2] = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]
+data i : vector[5] = load_csv("take.csv")
+data As = A[i[1:4], :]
+upper x : vector[2] = 0
+lower y : vector[2] = 0
+upper objective f = sumsq(x - y)
+lower objective g = sumsq(y - x) + sum(As @ y)
+solve exact
+EOF
+data_changed take "an index no longer a row" \
+  "index \[1\] is 5, not a row of the matrix\[5, 2\].*(value \[2\] of '$d/take.csv')" take.csv \
+  '0\n1\n5\n3\n4\n'
+printf '0\n1\n2\n3\n4\n' >"$d/take.csv"
+data_changed take "an index now a fraction" "index \[2\] is 2.5, not a row" take.csv \
+  '0\n1\n2\n2.5\n4\n'
+
 # precision f32, data grown beyond float after emit-c: a subexpression of the data computed once
 # (hoisted) is named by its source, as bloc names it, not as '%hoisted0'
 printf '1\n2\n3\n' >"$d/c.csv"

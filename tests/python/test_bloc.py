@@ -365,6 +365,29 @@ solve stocbio(outer_steps = 20, x_step = 0.1)
                 call()
             self.assertIn("failed to prepare", str(cm.exception))
 
+    def test_take_bound_indices(self):
+        # rows picked by indices bound from NumPy (a shuffle made in Python), in the data stage
+        # as bloc run picks them; a bound index out of range is a DataError at its subscript
+        text = ("data X : matrix[6, 3] = 0\ndata idx : vector[4] = 0\n"
+                "data Xs = X[idx, :]\nupper x : vector[3] = 0\nlower y : vector[3] = 0\n"
+                "upper objective f = sumsq(y - 1)\n"
+                "lower objective g = sumsq(y - x) + sum(Xs @ y)\n"
+                "report s = sum(Xs @ [1, 2, 3])\nreport c = sum(X[idx[0:2], 1])\n")
+        X = np.arange(18.0).reshape(6, 3) / 4
+        idx = np.random.default_rng(2).permutation(6)[:4]
+        p = bloc.compile(text=text)
+        p.bind(X=X, idx=idx)
+        r = p.solve("aid_cg", outer_steps=2, quiet=True)
+        self.assertEqual(r.s, float((X[idx] @ [1, 2, 3]).sum()))
+        self.assertEqual(r.c, float(X[idx[:2], 1].sum()))
+        q = bloc.compile(text=text)
+        q.bind(X=X, idx=np.array([0, 1, 6, 2]))
+        with self.assertRaises(bloc.DataError) as cm:
+            q.prepare()
+        e = cm.exception
+        self.assertEqual((e.line, e.column), (3, 13))  # data Xs = X[idx, :]
+        self.assertIn("index [2] is 6, not a row of the matrix[6, 3]", e.message)
+
     def test_data_listing(self):
         # what bind takes, as bloc_problem_data_* tell C programs (Python had no way to ask)
         p = hc_problem()
