@@ -210,9 +210,41 @@ static Sh matmul(const ShCtx *c, const AstExpr *e, Sh a, Sh b) {
   return SH_REP;
 }
 
+/* X[idx, :] (SUB_TAKE) of sharded rows: the indices may name any row, and each rank holds
+ * only its own. */
+static Sh take_of_sharded(const ShCtx *c, const AstExpr *e) {
+  char text[72];
+  diag_error(c->S->diag, e->span, "%s: '%s' picks sharded rows by a vector of indices, but "
+             "each rank holds only its own rows", c->where, span_text(c, e->span, text,
+                                                                       sizeof text));
+  diag_hint(c->S->diag, "pick from data that are not sharded and shard the result, data Xs "
+                        "sharded = X[idx, :], or shuffle the file before sharding it");
+  return SH_ERR;
+}
+
+/* The vectors of indices of e (SUB_TAKE), and what they make of base class b: sharded
+ * indices pick from replicated data on each rank the rows its indices say, the result sharded
+ * as they are (a column pick, sharded columns); replicated ones keep b. */
+static Sh take_indices(const ShCtx *c, const AstExpr *e, Sh b) {
+  for (int k = 0; k < e->nargs - 1; k++) {
+    if (e->subs[k].kind != SUB_TAKE) continue;
+    Sh ix = classify(c, e->args[k + 1]);
+    if (ix == SH_ERR || ix == SH_REP) {
+      if (ix == SH_ERR) return SH_ERR;
+      continue;
+    }
+    if (ix != SH_ROWS) return fail(c, e, "picks by indices that are %s", ix == SH_PART ?
+                                   "a sum over the sharded rows" : "not data");
+    if (b != SH_REP) return fail(c, e, "picks sharded values by sharded indices");
+    return e->shape.rank == 2 && k == 1 ? SH_COLS : SH_ROWS;
+  }
+  return b;
+}
+
 static Sh index_expr(const ShCtx *c, const AstExpr *e) {
-  Sh b = classify(c, e->args[0]);
-  if (b == SH_ERR || b == SH_REP || b == SH_PART || b == SH_TASK) return b;
+  Sh b0 = classify(c, e->args[0]);
+  Sh b = b0 == SH_ERR ? b0 : take_indices(c, e, b0);
+  if (b != b0 || b == SH_ERR || b == SH_REP || b == SH_PART || b == SH_TASK) return b;
   const AstExpr *base = e->args[0];
   for (int k = 0; k < e->nargs - 1; k++) {
     const AstSub *s = &e->subs[k];
@@ -223,6 +255,7 @@ static Sh index_expr(const ShCtx *c, const AstExpr *e) {
      * it does not own are empty, compiler/ir/shard.c); a task (batch(1)) whole */
     if (s->kind == SUB_SAMPLE && s->sample->batch_k == 1) return SH_TASK;
     if (s->kind == SUB_SAMPLE) continue;
+    if (s->kind == SUB_TAKE) return take_of_sharded(c, e);
     if (base->shape.rank == 3)
       return fail(c, e, "takes one task of sharded tasks: index them by a batch(1) sample set");
     if (s->kind != SUB_RANGE || s->lo != 0 || s->hi != dim)

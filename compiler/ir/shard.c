@@ -322,6 +322,31 @@ static Val sampled_node(Sh *S, const IrNode *old, Val *a, IrNode **args, int na)
   }
 }
 
+/* X[idx, :], v[idx], X[:, idx] (IR_TAKE): sharded indices pick from replicated data the rows
+ * (columns) they name on each rank, attr[1] numbering them as all of them are (for messages);
+ * replicated ones pick along a dimension that is not sharded, keeping the operand's class.
+ * sema_shard.c refused the rest. */
+static Val take_node(Sh *S, const IrNode *old, const Val *a, IrNode **args) {
+  bool rows = old->attr[0] == 0;
+  int64_t at[4] = {old->attr[0], old->attr[1], 0, 0};
+  Shape s = old->shape;
+  Cls c;
+  if (a[0].c == C_REP && a[1].c == C_ROWS) {
+    at[1] += lrow0(S, old->args[1]->shape.rows);
+    c = rows ? C_ROWS : C_COLS;
+    s = local_shape(S, s, c);
+  } else if (a[1].c == C_REP && ((a[0].c == C_ROWS && !rows) || (a[0].c == C_COLS && rows) ||
+                                 a[0].c == C_PART)) {
+    c = a[0].c;
+    s = local_shape(S, s, c);
+  } else {
+    return fail(S, old, "of %s by %s indices", cls_name(a[0].c), cls_name(a[1].c));
+  }
+  IrNode *n = ir_node(S->g, IR_TAKE, s, args, 2, 0, 0, at, NULL);
+  n->span = old->span;
+  return val(n, c);
+}
+
 static Val rewrite_node(Sh *S, const IrNode *old, Val *a) {
   IrNode *args[16];
   int na = old->nargs < 16 ? old->nargs : 16;
@@ -337,6 +362,7 @@ static Val rewrite_node(Sh *S, const IrNode *old, Val *a) {
   if (all_rep && old->nargs <= 16) return val(copy(S, old, args, old->shape), C_REP);
   if (old->nargs > 16) return fail(S, old, "too many operands");
   if (op == IR_GATHER && a[0].c == C_ROWS && a[1].c == C_REP) return gather_rows(S, old, a);
+  if (op == IR_TAKE) return take_node(S, old, a, args);
   if (op == IR_DENSE && x0 == C_ROWS) /* dense(X) of a sparse X's rows: the same rows */
     return val(copy(S, old, args, local_shape(S, old->shape, C_ROWS)), C_ROWS);
   for (int i = 0; i < na; i++)

@@ -3,7 +3,7 @@
  * that each row computes exactly what the whole expression computes for it; only the row
  * and column slices go through ir_slice, whose simplifications (a slice of a slice, of a
  * constant) move indices and never change a value, and onehot's attr[0] (the index its
- * messages give its first label) moves with the rows. */
+ * messages give its first label) and take's attr[1] (its first index's) move with the rows. */
 #include "ir/shard_rows.h"
 
 #include <stdlib.h>
@@ -135,6 +135,19 @@ static IrNode *push_op(Push *P, const IrNode *o, int64_t r0) {
     Shape s = o->shape;
     s.rows = P->nl;
     IrNode *n = ir_node(P->env->g, IR_ONEHOT, s, args, 1, 0, 0, at, NULL);
+    n->span = o->span;
+    return n;
+  }
+  case IR_TAKE: { /* rows r0.. of X[idx, :] are X[idx[r0..], :], attr[1] numbering those
+                   * indices as all of them are; of X[:, idx], X[r0.., idx] */
+    bool rows = o->attr[0] == 0;
+    args[0] = rows ? whole(P, a0) : push(P, a0, r0);
+    args[1] = rows ? push(P, o->args[1], r0) : whole(P, o->args[1]);
+    if (!args[0] || !args[1]) return NULL;
+    int64_t at[4] = {o->attr[0], o->attr[1] + (rows ? r0 : 0), 0, 0};
+    Shape s = o->shape;
+    s.rows = P->nl;
+    IrNode *n = ir_node(P->env->g, IR_TAKE, s, args, 2, 0, 0, at, NULL);
     n->span = o->span;
     return n;
   }

@@ -3,7 +3,8 @@
 # without MPI): the small problems of test_shard (hyper-cleaning with 23 and 7 rows, a
 # minibatch problem, a meta-learning problem over 7 tasks, generated or read from CSV and NPY
 # files by each rank's tasks, per-feature regularisation over sparse LIBSVM and MatrixMarket
-# data of 23 and 11 rows: no rank count divides them; minibatches of those 23 sparse rows) run
+# data of 23 and 11 rows: no rank count divides them; minibatches of those 23 sparse rows; rows
+# picked by index, a shuffled split sharded after the pick and rows picked by sharded indices) run
 # on 1, 2 and 3 ranks; x and the trace agree with the one-process run within 1e-12 relative
 # (of each column's largest magnitude; close() below says what is exempt). Hyper-cleaning's
 # mixed product must be gathered (owned rows), not allreduced. Runs are bounded by `timeout`.
@@ -23,7 +24,7 @@ bad() { echo "FAIL: $*"; fail=1; }
 close() { awk -F, -f "$close_awk" "$1" "$2"; }
 steps="--set outer_steps=40 --set trace_every=5 --quiet"
 for case in shard_hyperclean:lancbio shard_minibatch:stocbio shard_tasks:itd \
-    shard_tasks_file:itd shard_sparse:lancbio shard_sparse_batch:stocbio; do
+    shard_tasks_file:itd shard_sparse:lancbio shard_sparse_batch:stocbio shard_take:lancbio; do
   p=${case%:*} m=${case#*:}
   "$bloc" run $p.blo --method $m $steps --save-x x1.csv --trace t1.csv >/dev/null 2>err ||
     { bad "$p: one process: $(head -3 err)"; continue; }
