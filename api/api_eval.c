@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "api_int.h"
+#include "rt_clock.h"
 #include "rt_fmt.h"
 #include "rt_hypergrad.h"
 #include "rt_linalg.h"
@@ -79,18 +80,12 @@ static double *item(bloc_eval *e, const char *name, int64_t n) {
   return v;
 }
 
-static double seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* A part of the evaluation that took a second or more, said as bloc compare says its
  * yardstick's cost: eval's defaults compute everything, and a 1600-variable network's dense
  * Hessians took 21 s with nothing said (--what f,g,... alone: 0.13 s). */
 static void note_slow(bloc_problem *p, const char *what, double t0, const char *why,
                       bool by_name) {
-  double t = seconds() - t0;
+  double t = rt_seconds() - t0;
   if (t >= 1)
     api_diag(p, BLOC_NOTE, NULL, "%s took %.3g s (%s%s)", what, t, why,
              by_name ? "" : "; --what can leave it out");
@@ -118,7 +113,7 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
                 .nonsmooth_op = blo_program(p->c)->nonsmooth_op};
   RtPhi phi;
   int rc = BLOC_OK;
-  double t0 = seconds();
+  double t0 = rt_seconds();
   int phi_rc = rt_phi_exact(bp, &at, &phi);
   char why[96];
   snprintf(why, sizeof why, "Newton's method for y*(x), a dense Hessian of %lld lower variables "
@@ -249,7 +244,7 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
     double *hg = calloc((size_t)(nx + ny + 1), sizeof(double));
     if (!hg) blo_oom(sizeof(double) * (size_t)(nx + ny + 1));
     RtHypergrad info = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = hg, .v = hg + nx};
-    double t0 = seconds();
+    double t0 = rt_seconds();
     int hg_rc = rt_hypergrad_exact(&o, key, px, py, &info, err, sizeof err);
     note_slow(p, "hypergrad", t0,
               info.how == RT_HG_CG ? "conjugate gradients to a 1e-12 residual"

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "rt_clock.h"
 #include "compare.h"
 #include "driver.h"
 #include "options.h"
@@ -533,12 +534,6 @@ static void forward_messages(const char *method, const char *text) {
   }
 }
 
-static double seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* The yardstick at run r's final x (not for a run that did not start or was interrupted: a
  * Ctrl-C wants out). All ranks measure together under mpirun. Its dense Newton solve costs ny
  * HVPs a step, seconds for ny in the thousands: a note says where that time went. */
@@ -550,10 +545,10 @@ static void measure_phi(const Compare *cmp, CmpRun *r) {
                                          : "the method was interrupted");
     return;
   }
-  double t0 = seconds();
+  double t0 = rt_seconds();
   RtPhiAt at = {.x = r->res.x, .sharded = cmp->sharded, .nonsmooth_op = cmp->nonsmooth_op};
   r->phi_measured = rt_phi_exact(cmp->p, &at, &r->phi) == 0;
-  double t = seconds() - t0;
+  double t = rt_seconds() - t0;
   if (t >= 1 && !cmp->quiet && rt_mpi_rank() == 0)
     fprintf(stderr,
             "bloc " CMD ": note: phi at the x of %s took %.3g s (a dense Newton solve "

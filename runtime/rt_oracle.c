@@ -1,6 +1,7 @@
 /* rt_oracle.c — kernel calls with counting, timing, NaN/Inf checks, sample draws and
  * meta-batch averaging (see rt_oracle.h). */
 #include "rt_oracle.h"
+#include "rt_clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,12 +18,6 @@ RT_API const char *const rt_call_names[RT_CALL_NKINDS] = {"f", "g", "grad_f", "g
 
 /* The most doubles one call gathers: MPI's counts are ints. */
 #define RT_OWNED_MAX ((int64_t)1 << 30)
-
-static double oracle_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static const char *kernel_name(int k) {
   static const char *const names[BLO_K_COUNT] = {
@@ -277,7 +272,7 @@ static void eval(RtOracle *o, const RtOracleCall *c) {
   const BloProblem *p = o->p;
   RtDraw key = d == RT_DRAW_FRESH ? rt_oracle_draw(o) : d;
   int K = p->n_samples > 0 ? o->per_call : 1;
-  double t0 = oracle_now();
+  double t0 = rt_seconds();
   for (int sub = 0; sub < K; sub++) {
     draw_samples(o, key, sub);
     double *dst[3];
@@ -293,7 +288,7 @@ static void eval(RtOracle *o, const RtOracleCall *c) {
    * or assembled where the share is the rank's own rows), before the checks, so that every
    * rank sees the same outputs and fails (or not) alike */
   if (o->sharded && rt_mpi_size() > 1) combine(o, kid, k1, nout, outs, lens);
-  o->seconds[k1] += oracle_now() - t0;
+  o->seconds[k1] += rt_seconds() - t0;
   uint64_t *cnt = o->diag ? o->diag_calls : o->calls;
   cnt[k1] += (uint64_t)K;
   if (k2 >= 0) cnt[k2] += (uint64_t)K;

@@ -6,6 +6,7 @@
  * inside the previous job, so a late worker can never claim a task of a job it did not see. */
 #define _GNU_SOURCE
 #include "rt_par.h"
+#include "rt_clock.h"
 #include "rt_sparse.h"
 
 #include <errno.h>
@@ -74,12 +75,6 @@ static void cpu_relax(void) {
 #endif
 }
 
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Claim and run tasks until none is left. */
 static void work(RtParFn fn, void *ctx, int64_t n) {
   for (;;) {
@@ -98,10 +93,10 @@ static void *worker(void *arg) {
   uint_fast64_t seen = (uint_fast64_t)(uintptr_t)arg;
   for (;;) {
     /* spin a little for the next job, then sleep */
-    int64_t until = now_ns() + PAR_SPIN_NS;
+    int64_t until = rt_clock_ns() + PAR_SPIN_NS;
     while (atomic_load(&gen) == seen && !atomic_load(&stopping)) {
       for (int i = 0; i < 64; i++) cpu_relax();
-      if (now_ns() > until) break;
+      if (rt_clock_ns() > until) break;
     }
     pthread_mutex_lock(&mu);
     while (atomic_load(&gen) == seen && !atomic_load(&stopping)) pthread_cond_wait(&cv_work, &mu);

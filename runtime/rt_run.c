@@ -4,6 +4,7 @@
  * (on_divergence = halve), writes trace rows and progress, and stops on outer_steps, tol or a
  * stop request. */
 #include "rt_run.h"
+#include "rt_clock.h"
 
 #include <errno.h>
 #include <math.h>
@@ -107,12 +108,6 @@ RT_API void rt_result_free(RtResult *res) {
   res->best_x = res->best_y = res->best_reports = NULL;
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Everything one run holds. */
 typedef struct Run {
   const RtRunConfig *cfg;
@@ -210,7 +205,7 @@ static void print_new_warnings(Run *r) {
 /* Progress: f of the last step, |d|, the reports of the last trace point, elapsed, ETA. */
 static void progress(Run *r, int64_t done, bool last) {
   if (r->mode == RT_PROGRESS_NONE) return;
-  double t = now();
+  double t = rt_seconds();
   double gap = r->mode == RT_PROGRESS_LINE ? 0.1 : r->cfg->plain_interval;
   if (!last && t - r->t_last_prog < gap) return;
   r->t_last_prog = t;
@@ -283,7 +278,7 @@ static void offer_best(Run *r, int64_t step) {
 
 /* Diagnostics at the current point, the best-point bookkeeping and, when tracing, a row. */
 static void trace_point(Run *r, int64_t step) {
-  double t0 = now();
+  double t0 = rt_seconds();
   rt_diag_eval(&r->dw, r->s, step);
   offer_best(r, step);
   const RtDiagValues *v = &r->dw.val;
@@ -308,7 +303,7 @@ static void trace_point(Run *r, int64_t step) {
                    "not defined there; a ridge term in g, such as + 1e-4 * sum(y * y), makes "
                    "it so",
                    (long long)step, v->ritz_min, v->ritz_max);
-  double t1 = now();
+  double t1 = rt_seconds();
   r->res->t_diag += t1 - t0;
   if (r->trace) {
     rt_trace_row(r->trace, step, r->res->t_solve, v, step > 0 ? s->hg_norm : NAN, s);
@@ -327,7 +322,7 @@ static void trace_point(Run *r, int64_t step) {
     r->f_min = v->f, r->f_min_step = step, r->hg_at_f_min = s->hg_norm;
   if (half == &r->hg_early && 4 * (step - r->seg0) > r->K - r->seg0 && !(s->hg_norm <= r->hg_q2))
     r->hg_q2 = s->hg_norm;
-  r->res->t_output += now() - t1;
+  r->res->t_output += rt_seconds() - t1;
 }
 
 /* tol: the step's |d| is below it, and so was the previous step's, and (unless the lower level
@@ -343,9 +338,9 @@ static bool tol_reached(Run *r) {
   r->below_tol = below;
   if (!below || !prev) return false;
   if (s->opt.method->unrolled) return true;
-  double t0 = now();
+  double t0 = rt_seconds();
   double gy = rt_diag_lower_norm(&r->dw, s);
-  r->res->t_diag += now() - t0;
+  r->res->t_diag += rt_seconds() - t0;
   return gy < s->tol;
 }
 
@@ -555,7 +550,7 @@ static bool lower_lag(Run *r, double run, double out[3]) {
   int steps = (int)fmin(100.0, floor(fmax(2e8, 0.05 * run) / hvp));
   const double *y = r->dw.val.y, *gy = r->dw.gy;
   if (steps < 10 || !rt_all_finite(ny, y) || !rt_all_finite(ny, gy)) return false;
-  double t0 = now();
+  double t0 = rt_seconds();
   double *buf = rt_mem_calloc((size_t)(5 * ny), sizeof(double));
   if (!buf) return false; /* a check left out, not a failure of the run */
   double *v = buf, *rr = v + ny, *pp = rr + ny, *Ap = pp + ny, *ystar = Ap + ny;
@@ -568,7 +563,7 @@ static bool lower_lag(Run *r, double run, double out[3]) {
   rt_axpy(ny, -1.0, v, ystar);
   double ysn = rt_nrm2(ny, ystar), ref = fmax(yn, ysn); /* |y - H^-1 grad_y g| ~ |y*(x)| */
   rt_mem_free(buf);
-  r->res->t_diag += now() - t0;
+  r->res->t_diag += rt_seconds() - t0;
   out[0] = lag, out[1] = yn, out[2] = ysn;
   return res >= 0 && isfinite(lag) && lag > 0.1 * ref && lag > 1e-8 * fmax(1.0, ref);
 }
@@ -651,7 +646,7 @@ static void check_estimate(Run *r) {
     check_lower_lag(r, run);
     return;
   }
-  double t0 = now();
+  double t0 = rt_seconds();
   RtPhi phi;
   /* y*(x) and grad phi(x); below, the exact formula at the method's own y, with its v */
   int64_t nx = s->nx, ny = s->ny;
@@ -660,7 +655,7 @@ static void check_estimate(Run *r) {
   double *gphi = buf, *h = gphi + nx, *dh = h + nx, *ystar = dh + nx, *hv = ystar + ny;
   RtPhiAt at = {.x = s->x, .sharded = r->cfg->sharded, .grad = gphi, .ystar = ystar};
   int rc = rt_phi_exact(p, &at, &phi);
-  res->t_diag += now() - t0;
+  res->t_diag += rt_seconds() - t0;
   double own = s->hg_norm;
   /* not stationary: ten times what the method says, and not negligible beside the estimates
    * the run saw (hjfbio ended with d = 0 on a logistic problem where |grad phi| = 4.9e-12) */
@@ -681,7 +676,7 @@ static void check_estimate(Run *r) {
      * that scale, status 0 and no word; runs that converged end with |grad phi| under 1e-9 of
      * it, or about |d|; those that warn newly here (SOBA, HJFBiO, AmIGO-GD and F2SA stopped
      * short on quadratics) ended with |grad phi| 0.5 to 4 times it */
-    t0 = now();
+    t0 = rt_seconds();
     /* Which part of the error to blame: the method's y, away from y*(x) (h(x, y) - grad phi:
      * a lower loop that does not keep up, where raising cg_steps, aid_cg's hint, changed
      * nothing), or its solve for v at that y (d - h(x, y): a truncated Neumann series). */
@@ -707,7 +702,7 @@ static void check_estimate(Run *r) {
                    "stationary for f(x, y*(x)); %s%s",
                    own, phi.projected ? "projected gradient |x - P(x - grad phi)|" : "|grad phi|",
                    phi.grad_norm, y_lags ? lagging : estimate_hint(m), rise);
-    res->t_diag += now() - t0;
+    res->t_diag += rt_seconds() - t0;
   }
   rt_mem_free(buf);
 }
@@ -760,12 +755,12 @@ static void check_random_estimate(Run *r) {
   } else if (!phi_cheap(r, run, 2)) {
     return;
   }
-  double t0 = now();
+  double t0 = rt_seconds();
   double *g = rt_mem_calloc((size_t)s->nx, sizeof(double));
   if (!g) return; /* a check left out, not a failure of the run */
   double end = random_target(r, s->x, g), start = random_target(r, r->x_start, g);
   rt_mem_free(g);
-  r->res->t_diag += now() - t0;
+  r->res->t_diag += rt_seconds() - t0;
   /* a start already stationary (at x*, 0) measures nothing: "the start's (0)" */
   if (!(start > 0) || !(end > 0.05 * start) || !(end > 1e-9 * fmax(1.0, start))) return;
   const char *what = !s->xs.constrained ? m->unrolled ? "|gradient|" : "|grad phi|"
@@ -973,7 +968,7 @@ static bool recover(Run *r, int64_t step) {
   RtResult *res = r->res;
   if (!r->halve || res->n_recoveries >= RT_MAX_RECOVERIES || res->best_step < 0) return false;
   if (futile_recovery(r)) return false;
-  double t0 = now();
+  double t0 = rt_seconds();
   double gx = fmax(1.0, growth(s->nx, s->x, res->best_x));
   bool vsys = s->v && s->eta > 0 && growth(s->ny, s->v, r->best_v) > 10 * gx;
   /* a Hessian-vector product that came out non-finite, where the method has an eta: the
@@ -1048,7 +1043,7 @@ static bool recover(Run *r, int64_t step) {
   /* dw holds another point's values (the start's, or the failed trace point's): a run that
    * ends before its next trace point evaluates its own point */
   r->last_trace = -1;
-  res->t_diag += now() - t0;
+  res->t_diag += rt_seconds() - t0;
   return true;
 }
 
@@ -1338,7 +1333,7 @@ RT_API int rt_solve_arena_bytes(const BloProblem *p, const RtOptions *opt,
 
 RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig *cfg_in,
                     RtResult *res) {
-  double t_begin = now();
+  double t_begin = rt_seconds();
   RtRunConfig cfg_def;
   if (!cfg_in) {
     rt_run_config_init(&cfg_def);
@@ -1416,8 +1411,8 @@ outputs_checked:
     r->mode = isatty(fileno(r->prog)) ? RT_PROGRESS_LINE : RT_PROGRESS_PLAIN;
   if (!cfg->isolated) stop_flag = 0; /* before the handler: a Ctrl-C from here on is honoured */
   if (cfg->handle_sigint) install_stop_handlers(sa_installed, old_sa);
-  res->t_setup = now() - t_begin;
-  r->t_start = now();
+  res->t_setup = rt_seconds() - t_begin;
+  r->t_start = rt_seconds();
   r->t_last_prog = -INFINITY;
 
   /* The initial point. y_step = auto is estimated first: the trace point's y is the lower
@@ -1453,14 +1448,14 @@ outputs_checked:
       res->stop = r->cancel ? RT_STOP_CANCELLED : RT_STOP_INTERRUPTED;
       break;
     }
-    double t0 = now();
+    double t0 = rt_seconds();
     if (s->ystep.on && k > 0 && k % s->ystep.every == 0 && ystep_failed(r, k)) {
       res->stop = RT_STOP_NUMERICAL;
       break;
     }
     r->step_calls0 = s->o.total_calls;
     rt_solver_step(s, k);
-    res->t_solve += now() - t0;
+    res->t_solve += rt_seconds() - t0;
     if (failed(r, k + 1)) {
       if (gave_up(r, k + 1, done)) break;
       continue;
@@ -1561,7 +1556,7 @@ outputs_checked:
                                               : RT_STATUS_OK;
   res->status = status;
 
-  double t_out = now();
+  double t_out = rt_seconds();
   const double *save_x = res->saved_best ? res->best_x : res->x;
   const double *save_y = res->saved_best ? res->best_y : res->y;
   /* A run stopped by SIGPIPE (its reader, `| head`, went away) exits 128 + SIGPIPE as
@@ -1578,8 +1573,8 @@ outputs_checked:
     r->trace = NULL;
     if (commit_out(r, &r->trace_out, cfg->trace_path, "trace", piped)) status = RT_STATUS_USER;
   }
-  res->t_output += now() - t_out;
-  res->t_total = now() - t_begin;
+  res->t_output += rt_seconds() - t_out;
+  res->t_total = rt_seconds() - t_begin;
   if (cfg->out_path) {
     if (!r->outs[0].f && open_out(r, &r->outs[0], cfg->out_path, "result")) {
       status = RT_STATUS_USER;
@@ -1597,6 +1592,6 @@ done:
     if (r->outs[i].f) rt_outfile_discard(&r->outs[i]);
   run_release(r);
   res->status = status;
-  res->t_total = now() - t_begin;
+  res->t_total = rt_seconds() - t_begin;
   return status;
 }

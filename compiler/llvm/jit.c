@@ -7,6 +7,7 @@
  * "internal error: ..." message, never a crash. */
 #define _GNU_SOURCE
 #include "llvm/jit.h"
+#include "rt_clock.h"
 
 #include <cblas.h>
 #include <llvm-c/Analysis.h>
@@ -99,12 +100,6 @@ static int kernel_vector_bits(const SchedKernel *k) {
   return 256;
 }
 
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...) {
   if (!err || !errlen) return;
@@ -512,7 +507,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   if (!opt) opt = &defaults;
   *out = NULL;
   if (err && errlen) err[0] = '\0';
-  double t0 = now_ms();
+  double t0 = (1e3 * rt_seconds());
   pthread_once(&init_once, init_llvm);
   if (init_status) {
     set_err(err, errlen, "internal error: cannot initialise the LLVM native target");
@@ -534,7 +529,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     return -1;
   }
   m->work_size = m->plan.work_size;
-  double t1 = now_ms();
+  double t1 = (1e3 * rt_seconds());
   m->t.plan_ms = t1 - t0;
 
   LLVMErrorRef e = LLVMOrcCreateLLJIT(&m->jit, NULL);
@@ -598,7 +593,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   split_parts(m, opt, order, nk, parts, nparts, &skinny);
   m->nskinny = skinny.n;
   memcpy(m->skinny_keys, sk_keys, (size_t)skinny.n * sizeof sk_keys[0]);
-  double t2 = now_ms();
+  double t2 = (1e3 * rt_seconds());
   /* compile: part 0 on this thread, the others on their own */
   pthread_t th[JIT_MAX_THREADS];
   bool started[JIT_MAX_THREADS] = {false};
@@ -609,7 +604,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     if (started[i]) pthread_join(th[i], NULL);
     else compile_part(&parts[i]); /* no thread: do it here */
   }
-  double t3 = now_ms();
+  double t3 = (1e3 * rt_seconds());
   m->t.threads = nparts;
   m->t.compile_wall_ms = t3 - t2;
   int rc = 0;
@@ -671,7 +666,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     return -1;
   }
   if (getenv("BLOC_PERF_MAP")) write_perf_map(m);
-  double t4 = now_ms();
+  double t4 = (1e3 * rt_seconds());
   m->t.jit_ms = (t2 - t1) + (t4 - t3);
   m->t.total_ms = t4 - t0;
   *out = m;
