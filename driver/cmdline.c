@@ -105,22 +105,18 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
     const char *eq = strchr(arg, '=');
     size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
     const char *value = eq ? eq + 1 : NULL;
-    if (nlen == 6 && strncmp(arg, "--seed", 6) == 0 && lists(a, "--seed")) {
-      if (a->seed_set) return usage_error(a, "--seed given twice");
-      if (!(value = flag_value(a, argc, argv, &i, "--seed", value))) return 1;
+    bool data = nlen == 11 && strncmp(arg, "--data-seed", 11) == 0;
+    if ((data || (nlen == 6 && strncmp(arg, "--seed", 6) == 0)) &&
+        lists(a, data ? "--data-seed" : "--seed")) {
+      const char *flag = data ? "--data-seed" : "--seed";
+      bool *set = data ? &a->data_seed_set : &a->seed_set;
+      if (*set) return usage_error(a, "%s given twice", flag);
+      if (!(value = flag_value(a, argc, argv, &i, flag, value))) return 1;
       /* the range of the option 'seed', checked on the text: every command takes the same
        * seeds, and one past 2^53 is refused as typed, not rounded or wrapped */
-      const char *bad = rt_seed_parse("--seed", value, &a->seed);
+      const char *bad = rt_seed_parse(flag, value, data ? &a->data_seed : &a->seed);
       if (bad) return usage_error(a, "%s", bad);
-      a->seed_set = true;
-      continue;
-    }
-    if (nlen == 11 && strncmp(arg, "--data-seed", 11) == 0 && lists(a, "--data-seed")) {
-      if (a->data_seed_set) return usage_error(a, "--data-seed given twice");
-      if (!(value = flag_value(a, argc, argv, &i, "--data-seed", value))) return 1;
-      const char *bad = rt_seed_parse("--data-seed", value, &a->data_seed);
-      if (bad) return usage_error(a, "%s", bad);
-      a->data_seed_set = true;
+      *set = true;
       continue;
     }
     if (nlen == 9 && strncmp(arg, "--backend", 9) == 0 && lists(a, "--backend")) {
