@@ -107,6 +107,10 @@ static int load_whole(const IrLoadRequest *req, double *out, char *err, size_t e
   RtErr e = rt_err(err, errlen);
   /* IDX files are the big ones (MNIST): decoded straight into out, not copied there */
   if (req->fmt == IR_LOAD_IDX) return rt_load_idx_into(path, want, out, e);
+  /* so are NPY files: through a tensor and a copy, their peak was twice the values */
+  if (req->fmt == IR_LOAD_NPY)
+    return blocks > 0 ? rt_load_npy3_into(path, blocks, k, want.cols, out, e)
+                      : rt_load_npy_into(path, want, out, e);
   const DataLoader *l = loader_of(req->fmt);
   if (!l || (blocks > 0 && !l->tasks)) {
     snprintf(err, errlen, "unknown data format");

@@ -962,176 +962,6 @@ static int npy_dtype(const char *path, const NpyHeader *nh, ElemKind *kind_out, 
   return 0;
 }
 
-/* rt_load_npy, and rt_load_npy3 when dims3 (T, K, d) is given: then rank/rows/cols are the
- * stacked matrix[T*K, d] and the file must be exactly a T x K x d array. */
-static int load_npy(const char *path, RtShape want, const int64_t *dims3, RtTensor *out, RtErr e) {
-  int rank = want.rank;
-  int64_t rows = want.rows, cols = want.cols;
-  char *err = e.buf;
-  size_t errlen = e.len;
-  memset(out, 0, sizeof *out);
-  unsigned char *b;
-  size_t len;
-  RtReadBound bound;
-  rt_data_bound(&bound, rank, rows, cols, 8); /* NPY values take at most 8 bytes */
-  if (rt_data_read_file(path, &bound, &b, &len, err, errlen)) return -1;
-  int rc = -1;
-  char *h = NULL;
-  if (len < 10 || memcmp(b, "\x93NUMPY", 6) != 0) {
-    rt_data_errf(err, errlen, "'%s': not an NPY file (it does not start with \\x93NUMPY)", path);
-    goto done;
-  }
-  int major = b[6], minor = b[7];
-  size_t hstart, hlen;
-  if (major == 1) {
-    hstart = 10;
-    hlen = (size_t)b[8] | (size_t)b[9] << 8;
-  } else if (major == 2 || major == 3) {
-    if (len < 12) {
-      rt_data_errf(err, errlen, "'%s': truncated NPY preamble", path);
-      goto done;
-    }
-    hstart = 12;
-    hlen = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
-  } else {
-    rt_data_errf(err, errlen, "'%s': NPY version %d.%d is not supported (1.0, 2.0 and 3.0 are)",
-                 path, major, minor);
-    goto done;
-  }
-  if (hlen > len - hstart && bound.over) {
-    rt_data_too_large(path, &bound, err, errlen); /* the header alone is past the bound */
-    goto done;
-  }
-  if (hlen > len - hstart) {
-    rt_data_errf(err, errlen,
-                 "'%s': truncated NPY header (it declares %zu bytes, the file has %zu after "
-                 "the preamble)",
-                 path, hlen, len - hstart);
-    goto done;
-  }
-  h = malloc(hlen + 1);
-  if (!h) {
-    rt_oom_errf(err, errlen, "'%s': out of memory", path);
-    goto done;
-  }
-  memcpy(h, b + hstart, hlen);
-  h[hlen] = 0;
-  NpyHeader nh;
-  const char *bad = parse_npy_header(h, &nh);
-  if (bad) {
-    rt_data_errf(err, errlen, "'%s': malformed NPY header: %s", path, bad);
-    goto done;
-  }
-
-  ElemKind kind;
-  int isz, big;
-  if (npy_dtype(path, &nh, &kind, &isz, &big, e)) goto done;
-
-  uint64_t count = 1, rest = 1;
-  for (int i = 0; i < nh.ndim; i++) {
-    count = sat_mul(count, (uint64_t)nh.dims[i]);
-    if (i > 0) rest = sat_mul(rest, (uint64_t)nh.dims[i]);
-  }
-  uint64_t need = sat_mul(count, (uint64_t)isz), have = len - hstart - hlen;
-  char shp[400];
-  npy_shape_str(&nh, shp, sizeof shp);
-  char holds[400];
-  rt_data_describe_dims(nh.dims, nh.ndim, holds, sizeof holds);
-  int64_t fr = nh.ndim == 0 ? 1 : nh.dims[0], fc = nh.ndim <= 1 ? 1 : (int64_t)rest;
-  RtTensor t = {0};
-  if (dims3 && (nh.ndim != 3 || nh.dims[0] != dims3[0] || nh.dims[1] != dims3[1] ||
-                nh.dims[2] != dims3[2])) {
-    if (nh.ndim == 3) memcpy(holds, shp, sizeof holds);
-    rt_data_errf(err, errlen, "'%s' holds %s%s but the declaration says tensor[%" PRId64 ", %"
-                 PRId64 ", %" PRId64 "] (a 3-D array of that shape)", path,
-                 nh.ndim == 3 ? "an array of shape " : "", holds, dims3[0], dims3[1], dims3[2]);
-    goto done;
-  }
-  if (dims3) { /* the tasks' matrices stacked */
-    fr = nh.dims[0] * nh.dims[1];
-    fc = nh.dims[2];
-  }
-  if (bound.over) { /* only a prefix was read: the header's shape may still explain why */
-    if (!rt_data_fit_shape(path, rt_shape(rank, rows, cols), &(RtFileTable){fr, fc, holds, NULL},
-                           &t, e))
-      rt_data_too_large(path, &bound, err, errlen);
-    goto done;
-  }
-  if (have != need) {
-    if (need == UINT64_MAX) /* sat_mul saturated: no number of bytes to print */
-      rt_data_errf(err, errlen,
-                   "'%s': shape %s of '%s' is too large: its data would need more than 2^64 "
-                   "bytes (the file holds %" PRIu64 ")",
-                   path, shp, nh.descr, have);
-    else if (have < need)
-      rt_data_errf(err, errlen,
-                   "'%s': shape %s of '%s' needs %" PRIu64 " bytes of data but the file "
-                   "holds %" PRIu64,
-                   path, shp, nh.descr, need, have);
-    else
-      rt_data_errf(err, errlen, "'%s': %" PRIu64 " extra bytes after the data of shape %s", path,
-                   have - need, shp);
-    goto done;
-  }
-  if (rt_data_fit_shape(path, rt_shape(rank, rows, cols), &(RtFileTable){fr, fc, holds, NULL}, &t,
-                        e))
-    goto done;
-  t.v = malloc((count ? count : 1) * sizeof(double));
-  if (!t.v) {
-    rt_oom_errf(err, errlen, "'%s': out of memory for %" PRIu64 " values", path, count);
-    goto done;
-  }
-  const unsigned char *p = b + hstart + hlen;
-  if (!nh.fortran || nh.ndim <= 1) {
-    for (uint64_t i = 0; i < count; i++) t.v[i] = decode(p + i * (uint64_t)isz, kind, isz, big);
-  } else if (count > 0) {
-    /* Walk the output in C order; the source is column-major: offset = sum idx[k] * fs[k]
-     * with fs[0] = 1, fs[k] = fs[k-1] * dims[k-1]. */
-    int nd = nh.ndim;
-    uint64_t fs[32], idx[32] = {0}, off = 0;
-    fs[0] = 1;
-    for (int k = 1; k < nd; k++) fs[k] = fs[k - 1] * (uint64_t)nh.dims[k - 1];
-    for (uint64_t o = 0; o < count; o++) {
-      t.v[o] = decode(p + off * (uint64_t)isz, kind, isz, big);
-      for (int k = nd - 1; k >= 0; k--) {
-        off += fs[k];
-        if (++idx[k] < (uint64_t)nh.dims[k]) break;
-        off -= fs[k] * (uint64_t)nh.dims[k];
-        idx[k] = 0;
-      }
-    }
-  }
-  if (kind == EK_F && check_finite(path, &t, dims3, err, errlen)) {
-    rt_tensor_free(&t);
-    goto done;
-  }
-  *out = t;
-  rc = 0;
-done:
-  free(h);
-  free(b);
-  return rc;
-}
-
-RT_API int rt_load_npy(const char *path, RtShape want, RtTensor *out, RtErr e) {
-  return load_npy(path, want, NULL, out, e);
-}
-
-RT_API int rt_load_npy3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out, RtErr e) {
-  char *err = e.buf;
-  size_t errlen = e.len;
-  int64_t dims3[3];
-  dims3[0] = t;
-  dims3[1] = k;
-  dims3[2] = d;
-  if (t < 1 || k < 1 || d < 1 || k > INT64_MAX / t) {
-    memset(out, 0, sizeof *out);
-    return rt_data_errf(err, errlen, "'%s': invalid expected shape tensor[%" PRId64 ", %" PRId64
-                        ", %" PRId64 "]", path, t, k, d);
-  }
-  return load_npy(path, rt_shape(2, t * k, d), dims3, out, e);
-}
-
 /* ------------------------------------------------------------------ row ranges: IDX, NPY */
 
 /* Where a binary file's values start and what they are, for the row-range loaders. */
@@ -1143,6 +973,7 @@ typedef struct BinRows {
   uint64_t data;  /* offset of the first value */
   uint64_t count; /* values in the file (its header says) */
   RtTensor shape; /* the declared (global) shape */
+  int check;      /* check floats finite as they are read (0: the caller checks them) */
 } BinRows;
 
 /* The error for a file whose data is not count values: have bytes were found (more than
@@ -1212,7 +1043,7 @@ static int bin_read_run(const BinRows *b, const BinSizeMsg *m, BinRun r, double 
     if ((size_t)got < want) return bin_size_error(b, m, b->st->pos - b->data, e);
     for (int64_t j = 0; j < k; j++, i++) {
       double v = decode(scratch + j * b->esize, b->kind, b->esize, b->big);
-      if (b->kind == EK_F && !isfinite(v))
+      if (b->check && b->kind == EK_F && !isfinite(v))
         return nonfinite_error(b->path, &b->shape, NULL, r.pos0 + i * r.pstride, v, e.buf,
                                e.len);
       out[i * r.stride] = v;
@@ -1282,7 +1113,7 @@ RT_API int rt_load_idx_rows(const char *path, RtShape want, RtRows rows, RtTenso
                  "00 00)", path, hb[0], hb[1]);
     goto done;
   }
-  BinRows b = {path, &st, EK_U, 1, 1, 0, 0, {0}};
+  BinRows b = {path, &st, EK_U, 1, 1, 0, 0, {0}, 1};
   const char *tname;
   switch (hb[2]) {
   case 0x08: b.kind = EK_U, b.esize = 1, tname = "u8"; break;
@@ -1340,13 +1171,98 @@ done:
   return rc;
 }
 
+/* An NPY file opened and read up to its first value: its header, its dtype and the size
+ * message's wording in b and m, its flattened table (rows x columns) in found. */
+typedef struct NpyFile {
+  RtStream st;
+  NpyHeader nh;
+  BinRows b;
+  BinSizeMsg m;
+  RtFileTable found;
+  char shp[400], holds[400];
+} NpyFile;
+
+/* The preamble and header of an NPY file already open in f->st (got: how many of its first
+ * 10 bytes are in pre). Returns 0, or -1 with a message. */
+static int npy_header(const char *path, NpyFile *f, unsigned char *pre, int64_t got, RtErr e) {
+  char *h = NULL;
+  int rc = -1;
+  if (got < 10 || memcmp(pre, "\x93NUMPY", 6) != 0) {
+    rt_data_errf(e.buf, e.len, "'%s': not an NPY file (it does not start with \\x93NUMPY)", path);
+    goto done;
+  }
+  int major = pre[6], minor = pre[7];
+  size_t hstart = 10, hlen = (size_t)pre[8] | (size_t)pre[9] << 8;
+  if (major == 2 || major == 3) {
+    got = rt_stream_read(&f->st, pre + 10, 2, e);
+    if (got < 0) goto done;
+    if (got < 2) {
+      rt_data_errf(e.buf, e.len, "'%s': truncated NPY preamble", path);
+      goto done;
+    }
+    hstart = 12;
+    hlen |= (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
+  } else if (major != 1) {
+    rt_data_errf(e.buf, e.len, "'%s': NPY version %d.%d is not supported (1.0, 2.0 and 3.0 are)",
+                 path, major, minor);
+    goto done;
+  }
+  RtStream *st = &f->st;
+  if (st->size >= 0 && hlen > (uint64_t)st->size - hstart) { /* nothing allocated for a lie */
+    rt_data_errf(e.buf, e.len, "'%s': truncated NPY header (it declares %zu bytes, the file has "
+                 "%zu after the preamble)", path, hlen, (size_t)((uint64_t)st->size - hstart));
+    goto done;
+  }
+  if (st->size < 0 && hlen > RT_DATA_SLACK) {
+    rt_data_errf(e.buf, e.len, "'%s': its NPY header declares %zu bytes, more than a loader "
+                 "reads (1 MiB)", path, hlen);
+    goto done;
+  }
+  h = malloc(hlen + 1);
+  if (!h) {
+    rt_oom_errf(e.buf, e.len, "'%s': out of memory", path);
+    goto done;
+  }
+  got = rt_stream_read(st, h, hlen, e);
+  if (got < 0) goto done;
+  if ((size_t)got < hlen) {
+    rt_data_errf(e.buf, e.len, "'%s': truncated NPY header (it declares %zu bytes, the file has "
+                 "%zu after the preamble)", path, hlen, (size_t)got);
+    goto done;
+  }
+  h[hlen] = 0;
+  NpyHeader *nh = &f->nh;
+  const char *bad = parse_npy_header(h, nh);
+  if (bad) {
+    rt_data_errf(e.buf, e.len, "'%s': malformed NPY header: %s", path, bad);
+    goto done;
+  }
+  f->b = (BinRows){path, st, EK_F, 8, 0, hstart + hlen, 1, {0}, 1};
+  if (npy_dtype(path, nh, &f->b.kind, &f->b.esize, &f->b.big, e)) goto done;
+  uint64_t rest = 1;
+  for (int i = 0; i < nh->ndim; i++) {
+    f->b.count = sat_mul(f->b.count, (uint64_t)nh->dims[i]);
+    if (i > 0) rest = sat_mul(rest, (uint64_t)nh->dims[i]);
+  }
+  npy_shape_str(nh, f->shp, sizeof f->shp);
+  rt_data_describe_dims(nh->dims, nh->ndim, f->holds, sizeof f->holds);
+  f->m = (BinSizeMsg){1, 0, 0, nh->ndim, NULL, f->shp, nh->descr};
+  f->found = (RtFileTable){nh->ndim == 0 ? 1 : nh->dims[0], nh->ndim <= 1 ? 1 : (int64_t)rest,
+                           f->holds, NULL};
+  rc = 0;
+done:
+  free(h);
+  return rc;
+}
+
 /* The values of a Fortran-order array: rows are contiguous in each column, columns in
- * Fortran order of the trailing dimensions. Reads every column's run of the range, in file
- * order (so that a gzip file is only read forwards). */
+ * Fortran order of the trailing dimensions (cols of them: the file's, flattened). Reads every
+ * column's run of the range, in file order (so that a gzip file is only read forwards). */
 static int npy_fortran_rows(const BinRows *b, const BinSizeMsg *m, const NpyHeader *nh,
                             RtRows rows, double *out, RtErr e) {
   unsigned char scratch[1 << 14];
-  int64_t cols = b->shape.cols, mrows = nh->dims[0];
+  int64_t cols = 1, mrows = nh->dims[0];
+  for (int k = 1; k < nh->ndim; k++) cols *= nh->dims[k];
   int64_t idx[32] = {0}, cstride[32];
   cstride[nh->ndim - 1] = 1; /* the C-order column of a trailing multi-index */
   for (int k = nh->ndim - 2; k >= 1; k--) cstride[k] = cstride[k + 1] * nh->dims[k + 1];
@@ -1362,80 +1278,132 @@ static int npy_fortran_rows(const BinRows *b, const BinSizeMsg *m, const NpyHead
   return 0;
 }
 
-RT_API int rt_load_npy_rows(const char *path, RtShape want, RtRows rows, RtTensor *out, RtErr e) {
-  RtStream st;
+/* rt_load_npy (into dst, or a fresh tensor when dst is NULL), and rt_load_npy3 when dims3
+ * (T, K, d) is given: then want is the stacked matrix[T*K, d] and the file must be exactly a
+ * T x K x d array. The file is streamed and converted block by block (16 KiB) straight into
+ * the doubles: the peak is the values and that block, whatever the dtype and order (reading
+ * the whole file first took the file and the values, and a copy into the data stage's buffer
+ * the values twice: 797 MB for Fashion-MNIST's 47 MB of u8). The messages are those of the
+ * whole-file reading it replaces: a regular file past the declaration's bound gets the
+ * shape's message when its header's shape disagrees, else rt_data_too_large's; a NaN is the
+ * first in C order. */
+static int load_npy(const char *path, RtShape want, const int64_t *dims3, double *dst,
+                    RtTensor *out, RtErr e) {
+  memset(out, 0, sizeof *out);
+  NpyFile f;
   unsigned char pre[12];
-  int64_t got = rows_open(path, (RowsOpen){want, rows, out, &st}, pre, 10, e);
+  if (rt_stream_open(&f.st, path, e)) return -1;
+  int64_t got = rt_stream_read(&f.st, pre, 10, e);
+  if (got == 0) rt_data_empty(e.buf, e.len, path, rt_stream_inflated(&f.st));
+  int rc = -1;
+  if (got <= 0 || npy_header(path, &f, pre, got, e)) goto done;
+  NpyHeader *nh = &f.nh;
+  if (dims3 && (nh->ndim != 3 || nh->dims[0] != dims3[0] || nh->dims[1] != dims3[1] ||
+                nh->dims[2] != dims3[2])) {
+    rt_data_errf(e.buf, e.len, "'%s' holds %s%s but the declaration says tensor[%" PRId64 ", %"
+                 PRId64 ", %" PRId64 "] (a 3-D array of that shape)", path,
+                 nh->ndim == 3 ? "an array of shape " : "", nh->ndim == 3 ? f.shp : f.holds,
+                 dims3[0], dims3[1], dims3[2]);
+    goto done;
+  }
+  if (dims3) { /* the tasks' matrices stacked */
+    f.found.rows = nh->dims[0] * nh->dims[1];
+    f.found.cols = nh->dims[2];
+  }
+  RtReadBound bound;
+  rt_data_bound(&bound, want.rank, want.rows, want.cols, 8); /* values take at most 8 bytes */
+  RtTensor t;
+  if (f.st.size >= 0 && (uint64_t)f.st.size > bound.max_bytes) { /* past the bound */
+    if (!rt_data_fit_shape(path, want, &f.found, &t, e))
+      rt_data_too_large(path, &bound, e.buf, e.len);
+    goto done;
+  }
+  if (sat_mul(f.b.count, (uint64_t)f.b.esize) == UINT64_MAX) { /* no byte count to print */
+    char have[64] = "";
+    if (f.st.size >= 0)
+      snprintf(have, sizeof have, " (the file holds %" PRIu64 ")",
+               (uint64_t)f.st.size - f.b.data);
+    rt_data_errf(e.buf, e.len, "'%s': shape %s of '%s' is too large: its data would need more "
+                 "than 2^64 bytes%s", path, f.shp, nh->descr, have);
+    goto done;
+  }
+  if (f.st.size >= 0 && bin_check_size(&f.b, &f.m, 0, e)) goto done;
+  if (rt_data_fit_shape(path, want, &f.found, &t, e)) goto done;
+  f.b.shape = t;
+  uint64_t count = (uint64_t)t.rows * (uint64_t)t.cols;
+  t.v = dst ? dst : malloc((count ? count : 1) * sizeof(double));
+  if (!t.v) {
+    rt_oom_errf(e.buf, e.len, "'%s': out of memory for %" PRIu64 " values", path, count);
+    goto done;
+  }
+  f.b.check = 0; /* checked below in C order, the order of the message's position */
+  int fortran = nh->fortran && nh->ndim >= 2;
+  unsigned char scratch[1 << 14];
+  if ((fortran ? npy_fortran_rows(&f.b, &f.m, nh, (RtRows){0, nh->dims[0]}, t.v, e)
+               : bin_read_run(&f.b, &f.m, (BinRun){0, (int64_t)count, 1, 0, 1}, t.v, scratch,
+                              sizeof scratch, e)) ||
+      bin_check_size(&f.b, &f.m, 1, e) ||
+      (f.b.kind == EK_F && check_finite(path, &t, dims3, e.buf, e.len))) {
+    if (!dst) free(t.v);
+    goto done;
+  }
+  *out = t;
+  rc = 0;
+done:
+  rt_stream_close(&f.st);
+  return rc;
+}
+
+RT_API int rt_load_npy(const char *path, RtShape want, RtTensor *out, RtErr e) {
+  return load_npy(path, want, NULL, NULL, out, e);
+}
+
+RT_API int rt_load_npy_into(const char *path, RtShape want, double *dst, RtErr e) {
+  RtTensor t;
+  if ((want.rank >= 1 && want.rows == RT_ANY) || (want.rank == 2 && want.cols == RT_ANY) || !dst)
+    return rt_data_errf(e.buf, e.len, "'%s': rt_load_npy_into needs a known shape and a buffer",
+                        path);
+  return load_npy(path, want, NULL, dst, &t, e);
+}
+
+static int npy3(const char *path, int64_t t, int64_t k, int64_t d, double *dst, RtTensor *out,
+                RtErr e) {
+  int64_t dims3[3];
+  dims3[0] = t;
+  dims3[1] = k;
+  dims3[2] = d;
+  if (t < 1 || k < 1 || d < 1 || k > INT64_MAX / t) {
+    memset(out, 0, sizeof *out);
+    return rt_data_errf(e.buf, e.len, "'%s': invalid expected shape tensor[%" PRId64 ", %" PRId64
+                        ", %" PRId64 "]", path, t, k, d);
+  }
+  return load_npy(path, rt_shape(2, t * k, d), dims3, dst, out, e);
+}
+
+RT_API int rt_load_npy3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out, RtErr e) {
+  return npy3(path, t, k, d, NULL, out, e);
+}
+
+RT_API int rt_load_npy3_into(const char *path, int64_t t, int64_t k, int64_t d, double *dst,
+                             RtErr e) {
+  RtTensor out;
+  if (!dst)
+    return rt_data_errf(e.buf, e.len, "'%s': rt_load_npy3_into needs a buffer", path);
+  return npy3(path, t, k, d, dst, &out, e);
+}
+
+RT_API int rt_load_npy_rows(const char *path, RtShape want, RtRows rows, RtTensor *out, RtErr e) {
+  NpyFile f;
+  unsigned char pre[12];
+  int64_t got = rows_open(path, (RowsOpen){want, rows, out, &f.st}, pre, 10, e);
   if (got < 0) return -1;
   int rc = -1;
-  char *h = NULL;
-  if (got < 10 || memcmp(pre, "\x93NUMPY", 6) != 0) {
-    rt_data_errf(e.buf, e.len, "'%s': not an NPY file (it does not start with \\x93NUMPY)", path);
-    goto done;
-  }
-  int major = pre[6], minor = pre[7];
-  size_t hstart = 10, hlen = (size_t)pre[8] | (size_t)pre[9] << 8;
-  if (major == 2 || major == 3) {
-    got = rt_stream_read(&st, pre + 10, 2, e);
-    if (got < 0) goto done;
-    if (got < 2) {
-      rt_data_errf(e.buf, e.len, "'%s': truncated NPY preamble", path);
-      goto done;
-    }
-    hstart = 12;
-    hlen |= (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
-  } else if (major != 1) {
-    rt_data_errf(e.buf, e.len, "'%s': NPY version %d.%d is not supported (1.0, 2.0 and 3.0 are)",
-                 path, major, minor);
-    goto done;
-  }
-  if (st.size >= 0 && hlen > (uint64_t)st.size - hstart) { /* nothing allocated for a lie */
-    rt_data_errf(e.buf, e.len, "'%s': truncated NPY header (it declares %zu bytes, the file has "
-                 "%zu after the preamble)", path, hlen, (size_t)((uint64_t)st.size - hstart));
-    goto done;
-  }
-  if (st.size < 0 && hlen > RT_DATA_SLACK) {
-    rt_data_errf(e.buf, e.len, "'%s': its NPY header declares %zu bytes, more than a loader "
-                 "reads (1 MiB)", path, hlen);
-    goto done;
-  }
-  h = malloc(hlen + 1);
-  if (!h) {
-    rt_oom_errf(e.buf, e.len, "'%s': out of memory", path);
-    goto done;
-  }
-  got = rt_stream_read(&st, h, hlen, e);
-  if (got < 0) goto done;
-  if ((size_t)got < hlen) {
-    rt_data_errf(e.buf, e.len, "'%s': truncated NPY header (it declares %zu bytes, the file has "
-                 "%zu after the preamble)", path, hlen, (size_t)got);
-    goto done;
-  }
-  h[hlen] = 0;
-  NpyHeader nh;
-  const char *bad = parse_npy_header(h, &nh);
-  if (bad) {
-    rt_data_errf(e.buf, e.len, "'%s': malformed NPY header: %s", path, bad);
-    goto done;
-  }
-  BinRows b = {path, &st, EK_F, 8, 0, hstart + hlen, 1, {0}};
-  if (npy_dtype(path, &nh, &b.kind, &b.esize, &b.big, e)) goto done;
-  uint64_t rest = 1;
-  for (int i = 0; i < nh.ndim; i++) {
-    b.count = sat_mul(b.count, (uint64_t)nh.dims[i]);
-    if (i > 0) rest = sat_mul(rest, (uint64_t)nh.dims[i]);
-  }
-  char shp[400], holds[400];
-  npy_shape_str(&nh, shp, sizeof shp);
-  rt_data_describe_dims(nh.dims, nh.ndim, holds, sizeof holds);
-  BinSizeMsg m = {1, 0, 0, nh.ndim, NULL, shp, nh.descr};
-  int64_t fr = nh.ndim == 0 ? 1 : nh.dims[0], fc = nh.ndim <= 1 ? 1 : (int64_t)rest;
-  if (b.st->size >= 0 && bin_check_size(&b, &m, 0, e)) goto done;
-  if (rt_data_fit_shape(path, want, &(RtFileTable){fr, fc, holds, NULL}, &b.shape, e)) goto done;
-  int fortran = nh.fortran && nh.ndim >= 2;
+  if (npy_header(path, &f, pre, got, e)) goto done;
+  if (f.st.size >= 0 && bin_check_size(&f.b, &f.m, 0, e)) goto done;
+  if (rt_data_fit_shape(path, want, &f.found, &f.b.shape, e)) goto done;
+  int fortran = f.nh.fortran && f.nh.ndim >= 2;
   if (fortran && want.rank != 2) { /* a vector from a 1 x ... array: its order is its own */
-    rt_stream_close(&st);
-    free(h);
+    rt_stream_close(&f.st);
     RtTensor all;
     if (rt_load_npy(path, want, &all, e)) return -1;
     memmove(all.v, all.v + rows.r0, (size_t)rows.n * sizeof *all.v);
@@ -1444,17 +1412,16 @@ RT_API int rt_load_npy_rows(const char *path, RtShape want, RtRows rows, RtTenso
     return 0;
   }
   RtTensor t;
-  if (rows_tensor(path, &b.shape, rows, &t, e)) goto done;
-  if ((fortran ? npy_fortran_rows(&b, &m, &nh, rows, t.v, e)
-               : bin_read_rows(&b, &m, rows, t.v, e)) ||
-      bin_check_size(&b, &m, rows.r0 + t.rows == b.shape.rows, e)) {
+  if (rows_tensor(path, &f.b.shape, rows, &t, e)) goto done;
+  if ((fortran ? npy_fortran_rows(&f.b, &f.m, &f.nh, rows, t.v, e)
+               : bin_read_rows(&f.b, &f.m, rows, t.v, e)) ||
+      bin_check_size(&f.b, &f.m, rows.r0 + t.rows == f.b.shape.rows, e)) {
     rt_tensor_free(&t);
     goto done;
   }
   *out = t;
   rc = 0;
 done:
-  free(h);
-  rt_stream_close(&st);
+  rt_stream_close(&f.st);
   return rc;
 }

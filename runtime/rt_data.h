@@ -138,6 +138,13 @@ RT_API int rt_load_npy(const char *path, RtShape want, RtTensor *out, RtErr err)
 RT_API int rt_load_npy3(const char *path, int64_t t, int64_t k, int64_t d, RtTensor *out,
                         RtErr err);
 
+/* rt_load_npy and rt_load_npy3 straight into dst (caller-owned, the declared shape's values;
+ * the shape must be known): the file is converted block by block, so the peak is dst and a
+ * 16 KiB buffer. dst is undefined after a failure. */
+RT_API int rt_load_npy_into(const char *path, RtShape want, double *dst, RtErr err);
+RT_API int rt_load_npy3_into(const char *path, int64_t t, int64_t k, int64_t d, double *dst,
+                             RtErr err);
+
 /* Row ranges: the rows [r0, r0 + n) of a declaration, the part of a `sharded` data
  * declaration one MPI rank holds (doc/scaling.md). */
 typedef struct RtRows {

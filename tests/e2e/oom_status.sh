@@ -32,7 +32,7 @@ want3() {
 }
 
 # A 2000 x 10000 NPY of zeros (160 MB, a sparse file: no disk written): the data stage holds
-# the declaration's buffer, the file read whole, and the loader's values, one after the other.
+# the declaration's buffer, into which the loader converts the file block by block.
 {
   printf '\223NUMPY\001\000\166\000'
   printf "%-117s\n" "{'descr': '<f8', 'fortran_order': False, 'shape': (2000, 10000), }"
