@@ -99,9 +99,11 @@ static const DataLoader *loader_of(IrLoadFormat fmt) {
   return NULL;
 }
 
-/* Load the whole of req->shape into out. */
-static int load_whole(const IrLoadRequest *req, double *out, char *err, size_t errlen) {
+/* Load the whole of req->shape into out; a warning about the file in warn (else ""). */
+static int load_whole(const IrLoadRequest *req, double *out, char *err, size_t errlen,
+                      RtErr warn) {
   const char *path = req->path;
+  if (warn.len) warn.buf[0] = '\0'; /* only rt_load_libsvm_warn has one to give */
   RtShape want = rt_shape(req->shape.rank, req->shape.rows, req->shape.cols);
   int64_t blocks = req->blocks, k = blocks > 0 ? want.rows / blocks : 0;
   RtErr e = rt_err(err, errlen);
@@ -119,7 +121,9 @@ static int load_whole(const IrLoadRequest *req, double *out, char *err, size_t e
   RtTensor t = {0};
   /* a tensor[T, K, d] (blocks = T): its T matrices stacked (an NPY file must be exactly that
    * 3-D array) */
-  int rc = blocks > 0 ? l->tasks(path, blocks, k, want.cols, &t, e) : l->whole(path, want, &t, e);
+  int rc = blocks > 0                    ? l->tasks(path, blocks, k, want.cols, &t, e)
+           : req->fmt == IR_LOAD_LIBSVM ? rt_load_libsvm_warn(path, want, &t, e, warn)
+                                        : l->whole(path, want, &t, e);
   if (rc) return rc;
   memcpy(out, t.v, (size_t)shape_size(req->shape) * sizeof(double));
   rt_tensor_free(&t);
@@ -151,16 +155,30 @@ static int load_rows(const IrLoadRequest *req, double *out, char *err, size_t er
     rt_oom_errf(err, errlen, "%s: out of memory", req->path);
     return 1;
   }
-  int rc = load_whole(req, whole, err, errlen);
+  int rc = load_whole(req, whole, err, errlen, rt_err(NULL, 0));
   if (rc == 0) memcpy(out, whole + req->row0 * cols, sizeof(double) * (size_t)(req->nrows * cols));
   free(whole);
   return rc;
 }
 
+/* The hint under rt_libsvm_zero_based_warning's warning: how to say which the file is. */
+static void libsvm_zero_based_hint(BloCompiled *c, int64_t features) {
+  diag_hint(&c->diag, "write the file 1-based (dump_svmlight_file(X, y, f, zero_based=False)); "
+            "a 1-based file whose last feature is 0 in every row says so with an explicit "
+            "'%lld:0' on one line", (long long)features);
+}
+
 static int load_hook(void *ctx, const IrLoadRequest *req, double *out, char *err, size_t errlen) {
-  (void)ctx;
+  BloCompiled *c = ctx;
+  /* a row range cannot tell a 0-based LIBSVM file: another range may hold the last column */
   if (req->row0 != 0 || req->nrows != req->shape.rows) return load_rows(req, out, err, errlen);
-  return load_whole(req, out, err, errlen);
+  char warn[512];
+  int rc = load_whole(req, out, err, errlen, rt_err(warn, sizeof warn));
+  if (rc == 0 && warn[0]) {
+    diag_warning(&c->diag, req->span, "%s", warn);
+    libsvm_zero_based_hint(c, req->shape.cols - 1);
+  }
+  return rc;
 }
 
 static int spd_hook(void *ctx, const IrSpdRequest *req, double *out, char *err, size_t errlen) {
@@ -456,6 +474,19 @@ static int load_sparse(BloCompiled *c, int k, const RtCsr *bound) {
                      : rt_load_libsvm_csr(v->str, want, &m, err));
   }
   if (rc == 0) rc = rt_csr_check(&m, bound ? d->name : v->str, err); /* contracts kept honest */
+  if (rc == 0 && !bound && !part && !mtx) { /* a 0-based file: as load_hook says for dense */
+    int64_t top = 0;
+    for (int64_t i = 0; i < m.nnz; i++)
+      if (m.col[i] + 1 > top) top = m.col[i] + 1;
+    char decl[96], warn[512];
+    snprintf(decl, sizeof decl, "sparse[%lld, %lld]", (long long)want.rows,
+             (long long)want.cols);
+    rt_libsvm_zero_based_warning(v->str, decl, want.cols, top, rt_err(warn, sizeof warn));
+    if (warn[0]) {
+      diag_warning(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span, "%s", warn);
+      libsvm_zero_based_hint(c, want.cols);
+    }
+  }
   if (rc == 0) rc = rt_sparse_make(&m, sp, err);
   if (rc) {
     rt_csr_free(&m);

@@ -124,6 +124,18 @@ RT_API int64_t rt_idx_rows_read(const RtIdxFile *f);
  * declaration must be matrix[rows, 1 + features] (cols may not be RT_ANY); a feature index
  * above cols - 1 is an error. Absent features are 0. */
 RT_API int rt_load_libsvm(const char *path, RtShape want, RtTensor *out, RtErr err);
+/* rt_load_libsvm, and in warn (warn.len 0: none wanted) the message of
+ * rt_libsvm_zero_based_warning, or "" when it has none. */
+RT_API int rt_load_libsvm_warn(const char *path, RtShape want, RtTensor *out, RtErr err,
+                               RtErr warn);
+/* A LIBSVM file that has no feature 0 (the loaders refuse it) and no value in the last of its
+ * `features` declared columns (top: the largest index it gives, an explicit 0 value
+ * included) is what a 0-based file read 1-based looks like (scikit-learn writes 0-based by
+ * default; its first feature is often 0 everywhere, as pixel 0 of its digits): everything
+ * then lies one column to the left. Writes that warning, naming path and decl, into warn,
+ * else "" (also when top is 0: no feature at all). Only a whole load can tell. */
+RT_API void rt_libsvm_zero_based_warning(const char *path, const char *decl, int64_t features,
+                                         int64_t top, RtErr warn);
 
 /* NPY v1.0, v2.0 and v3.0: dtype f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 b1 (little- or big-endian);
  * shape () is a scalar, (n,) a vector, (m, n) a matrix, and dimensions after the first

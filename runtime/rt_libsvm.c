@@ -54,6 +54,7 @@ typedef struct Sink {
   int32_t *col;
   double *val;
   int64_t *nnz;
+  int64_t top; /* the largest feature index read, an explicit 0 value included */
 } Sink;
 
 /* Parses one trimmed, non-empty line (line number no) of at most maxidx features (INT64_MAX:
@@ -138,6 +139,7 @@ static int parse_row(const char *path, int64_t no, const char *s, const char *e,
     }
     prev = idx;
   }
+  if (prev > k->top) k->top = prev;
   return 0;
 }
 
@@ -216,7 +218,25 @@ static int parse_all(const char *path, const Text *t, int64_t maxidx, const char
   return 0;
 }
 
+RT_API void rt_libsvm_zero_based_warning(const char *path, const char *decl, int64_t features,
+                                         int64_t top, RtErr warn) {
+  if (!warn.len) return;
+  warn.buf[0] = '\0';
+  /* no feature read at all, or none declared: nothing says where the features belong */
+  if (top < 1 || top >= features) return;
+  snprintf(warn.buf, warn.len, "'%s': no line has feature %" PRId64 ", the last of %s, nor "
+           "feature 0: a 0-based file (scikit-learn's dump_svmlight_file writes one unless "
+           "given zero_based=False) read as 1-based has every feature one column to the left "
+           "of its own", path, features, decl);
+}
+
 RT_API int rt_load_libsvm(const char *path, RtShape want, RtTensor *out, RtErr failure) {
+  return rt_load_libsvm_warn(path, want, out, failure, rt_err(NULL, 0));
+}
+
+RT_API int rt_load_libsvm_warn(const char *path, RtShape want, RtTensor *out, RtErr failure,
+                               RtErr warn) {
+  if (warn.len) warn.buf[0] = '\0';
   int rank = want.rank;
   int64_t rows = want.rows, cols = want.cols;
   char *err = failure.buf;
@@ -248,12 +268,13 @@ RT_API int rt_load_libsvm(const char *path, RtShape want, RtTensor *out, RtErr f
     rt_oom_errf(err, errlen, "'%s': out of memory for %s", path, decl);
     goto done;
   }
-  Sink k = {t.v, NULL, NULL, NULL, NULL};
+  Sink k = {t.v, NULL, NULL, NULL, NULL, 0};
   if (parse_all(path, &tx, cols - 1, decl, " (column 0 is the label)", &k, cols, NULL, err,
                 errlen)) {
     rt_tensor_free(&t);
     goto done;
   }
+  if (warn.buf) rt_libsvm_zero_based_warning(path, decl, cols - 1, k.top, warn);
   *out = t;
   rc = 0;
 done:
@@ -288,7 +309,7 @@ RT_API int rt_load_libsvm_csr(const char *path, RtShape want, RtCsr *out, RtErr 
     rt_oom_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
     goto fail;
   }
-  Sink k = {NULL, NULL, m.col, m.val, &m.nnz};
+  Sink k = {NULL, NULL, m.col, m.val, &m.nnz, 0};
   if (parse_all(path, &tx, want.cols, decl, "", &k, 0, m.rowptr, err.buf, err.len)) goto fail;
   *out = m;
   rc = 0;
@@ -328,7 +349,7 @@ RT_API int rt_load_libsvm_labels(const char *path, RtShape want, RtTensor *out, 
     rt_oom_errf(err.buf, err.len, "'%s': out of memory for %s", path, decl);
     goto done;
   }
-  Sink k = {NULL, t.v, NULL, NULL, NULL};
+  Sink k = {NULL, t.v, NULL, NULL, NULL, 0};
   if (parse_all(path, &tx, INT64_MAX, decl, "", &k, 0, NULL, err.buf, err.len)) {
     rt_tensor_free(&t);
     goto done;
@@ -399,7 +420,7 @@ static int libsvm_rows(const char *path, RtReadBound *bound, RtRows rows, int64_
     }
     if (k < rows.r0 || k >= r1) continue;
     int64_t i = k - rows.r0;
-    Sink sk = {NULL, NULL, NULL, NULL, NULL};
+    Sink sk = {NULL, NULL, NULL, NULL, NULL, 0};
     if (o->dense) sk.dense = o->dense + i * o->cols;
     if (o->labels) sk.label = o->labels + i;
     if (o->csr) {

@@ -411,7 +411,8 @@ static int eval_node(Ev *e, IrNode *n) {
     Shape whole = n->shape;
     if (n->attr[3] > 0) whole.rows = n->attr[3];
     IrLoadRequest req = {
-        (IrLoadFormat)n->attr[0], n->str, whole, n->attr[1], n->attr[2], n->shape.rows};
+        (IrLoadFormat)n->attr[0], n->str, whole, n->attr[1], n->attr[2], n->shape.rows,
+        n->span};
     if (in->load(in->hook_ctx, &req, out, e->err->msg, sizeof e->err->msg)) {
       if (own) free(out);
       e->err->span = n->span;

@@ -21,6 +21,7 @@ typedef struct IrLoadRequest {
   /* the rows wanted, [row0, row0 + nrows) of shape (sharded data: one rank's rows,
    * rt_shard.h); out holds nrows rows. Unsharded: 0 and shape.rows */
   int64_t row0, nrows;
+  Span span; /* the call, for a warning about the file */
 } IrLoadRequest;
 typedef int (*IrLoadHook)(void *ctx, const IrLoadRequest *req, double *out, char *err,
                           size_t errlen);
