@@ -100,6 +100,9 @@ typedef struct Table {
   int64_t n, cap;
   int64_t rows, cols;     /* cols of the first data line */
   int64_t header_line;    /* 0: none */
+  int64_t header_fields;  /* the header line's fields */
+  int64_t seq_line;       /* the first data line, when it reads 0..k-1 or 1..k (k > 1); else 0 */
+  int seq_from;           /* and the first of them */
   int64_t fields;         /* in the current line */
   int64_t line;
   char *err;
@@ -123,15 +126,58 @@ static bool missing_mark(const char *s, const char *e) {
   return false;
 }
 
+/* Whether [s, e) is numbers joined by sep: "1;2.5" (a file separated by semicolons, which
+ * has no comma to split at), or an index:value pair "3:0.5" (a LIBSVM file). */
+static bool numbers_joined(const char *s, const char *e, char sep) {
+  const char *c = memchr(s, sep, (size_t)(e - s));
+  if (!c) return false;
+  for (const char *p = s; p <= e; p++) {
+    if (p < e && *p != sep) continue;
+    double v;
+    const char *a, *b;
+    if (p > s && parse_field(s, p, &v, &a, &b) != FK_OK) return false;
+    s = p + 1;
+  }
+  return true;
+}
+
+/* A LIBSVM token: a feature index, ':', a number (what load_csv mistakes a LIBSVM file for) */
+static bool index_value(const char *s, const char *e) {
+  const char *c = memchr(s, ':', (size_t)(e - s));
+  if (!c || c == s || c + 1 == e) return false;
+  for (const char *p = s; p < c; p++)
+    if (*p < '0' || *p > '9') return false;
+  return numbers_joined(s, e, ':');
+}
+
 static int scan_header_field(const char *s, const char *e, int64_t fno, void *ctx) {
   HeaderScan *h = ctx;
   double v;
   const char *a, *b;
   (void)fno;
   FieldKind k = parse_field(s, e, &v, &a, &b);
-  if (k == FK_BAD) *(missing_mark(a, b) ? &h->marks : &h->words) += 1;
+  /* "1;2" and "3:0.5" are numbers in a format load_csv does not read: a data line, so that
+   * its error (which names the format) comes at line 1, not after it was skipped unsaid */
+  if (k == FK_BAD && (numbers_joined(a, b, ';') || index_value(a, b))) h->numbers++;
+  else if (k == FK_BAD) *(missing_mark(a, b) ? &h->marks : &h->words) += 1;
   else if (k == FK_OK) h->numbers++;
   return 0;
+}
+
+/* What a field that is not a number probably is, for its message: "" when nothing says. */
+static const char *bad_field_hint(const char *a, const char *b) {
+  if (missing_mark(a, b))
+    return " (a missing value? data have none: fill or drop it before loading)";
+  if (memchr(a, ';', (size_t)(b - a)))
+    return " (the delimiter looks like ';': load_csv splits at commas, or else at spaces and "
+           "tabs; tr ';' ',' converts the file, after the decimal commas of 1,5;2,5 are made "
+           "points)";
+  if (index_value(a, b))
+    return " (index:value: this looks like a LIBSVM file, which load_libsvm reads)";
+  if (isalpha((unsigned char)*a))
+    return " (a class name? labels must be numbers before loading: number the classes 0..k-1, "
+           "as pandas' df[col].astype('category').cat.codes or scikit-learn's LabelEncoder do)";
+  return "";
 }
 
 /* Whether the first non-blank line is a header: a field that is not a number, unless the only
@@ -142,6 +188,63 @@ static bool is_header(const Line *ln) {
   HeaderScan h = {0, 0, 0};
   for_each_field(ln, scan_header_field, &h);
   return h.words > 0 || (h.marks > 0 && h.numbers == 0);
+}
+
+static int count_field(const char *s, const char *e, int64_t fno, void *ctx) {
+  (void)s, (void)e;
+  *(int64_t *)ctx = fno;
+  return 0;
+}
+
+/* Whether a line's fields read 0, 1, ..., k-1 or 1, 2, ..., k with k > 1: the header of
+ * column numbers pandas writes for a frame made from a numpy array, read as data. */
+typedef struct SeqScan {
+  int64_t n;
+  bool from0, from1;
+} SeqScan;
+
+static int seq_field(const char *s, const char *e, int64_t fno, void *ctx) {
+  SeqScan *q = ctx;
+  double v;
+  const char *a, *b;
+  if (parse_field(s, e, &v, &a, &b) != FK_OK) return q->from0 = q->from1 = false, 1;
+  q->from0 &= v == (double)(fno - 1);
+  q->from1 &= v == (double)fno;
+  q->n = fno;
+  return 0;
+}
+
+/* 0 or 1: the line reads from0..., else -1 */
+static int counts_columns(const Line *ln) {
+  SeqScan q = {0, true, true};
+  if (for_each_field(ln, seq_field, &q) || q.n < 2) return -1;
+  return q.from0 ? 0 : q.from1 ? 1 : -1;
+}
+
+/* Whether a file of r rows of c numbers fits want (RT_ANY: any) */
+static bool fits(RtShape want, int64_t r, int64_t c) {
+  if (want.rank == 0) return r == 1 && c == 1;
+  if (want.rank == 1) return c == 1 && (want.rows == RT_ANY || r == want.rows);
+  return (want.rows == RT_ANY || r == want.rows) && (want.cols == RT_ANY || c == want.cols);
+}
+
+/* The note after a shape mismatch of a file of rows x cols: a skipped header line only where
+ * reading it as data would have given the declared shape (a typo in the first data line; a
+ * real header has nothing to do with the mismatch), a first line of column numbers only
+ * where dropping it would, else why (NULL: none), or what a vector's rows are. */
+static void shape_hint(const Table *t, int64_t rows, int64_t cols, RtShape want,
+                       const char *why, char *hint, size_t len) {
+  hint[0] = '\0';
+  if (t->header_line && t->header_fields == cols && fits(want, rows + 1, cols))
+    snprintf(hint, len, " (line %" PRId64 " was read as a header and skipped)", t->header_line);
+  else if (t->seq_line && fits(want, rows - 1, cols))
+    snprintf(hint, len, " (line %" PRId64 " reads %s, %s, ...: a header of column numbers, "
+             "as pandas writes for a frame made from an array? drop that line, or save with "
+             "header=False)", t->seq_line, t->seq_from ? "1" : "0", t->seq_from ? "2" : "1");
+  else if (why)
+    snprintf(hint, len, "%s", why);
+  else if (want.rank == 1 && rows > 1 && cols > 1)
+    snprintf(hint, len, " (a vector is one number per line, or a single row)");
 }
 
 static int store_field(const char *s, const char *e, int64_t fno, void *ctx) {
@@ -159,10 +262,7 @@ static int store_field(const char *s, const char *e, int64_t fno, void *ctx) {
   case FK_BAD:
     return rt_data_errf(t->err, t->errlen,
                         "'%s' line %" PRId64 ", field %" PRId64 ": '%.*s%s' is not a number%s",
-                        t->path, t->line, fno, w, a, ell,
-                        missing_mark(a, b) ? " (a missing value? data have none: fill or drop it "
-                                             "before loading)"
-                                           : "");
+                        t->path, t->line, fno, w, a, ell, bad_field_hint(a, b));
   case FK_NONFINITE:
     return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64
                         ": '%.*s%s' is not a finite number (NaN and Inf are not accepted)",
@@ -226,9 +326,11 @@ static int csv_parse(const char *path, RtReadBound *bound, Table *t, char *err,
       seen_data_or_header = 1;
       if (is_header(&ln)) {
         t->header_line = no;
+        for_each_field(&ln, count_field, &t->header_fields);
         continue;
       }
     }
+    if (t->rows == 0 && (t->seq_from = counts_columns(&ln)) >= 0) t->seq_line = no;
     t->fields = 0;
     int64_t before = t->n;
     if (for_each_field(&ln, store_field, t)) {
@@ -280,15 +382,9 @@ static int load_csv(const char *path, RtShape want, const char *why, RtTensor *o
   RtReadBound bound;
   rt_data_bound(&bound, rank, rows, cols, RT_TEXT_PER_VALUE);
   if (csv_parse(path, &bound, &t, err, errlen)) return -1;
-  char holds[96], hint[160] = "";
+  char holds[96], hint[256];
   csv_holds(t.rows, t.cols, holds, sizeof holds);
-  if (t.header_line)
-    snprintf(hint, sizeof hint, " (line %" PRId64 " was read as a header and skipped)",
-             t.header_line);
-  else if (why)
-    snprintf(hint, sizeof hint, "%s", why);
-  else if (rank == 1 && t.rows > 1 && t.cols > 1)
-    snprintf(hint, sizeof hint, " (a vector is one number per line, or a single row)");
+  shape_hint(&t, t.rows, t.cols, want, why, hint, sizeof hint);
   RtTensor r = {0};
   RtFileTable found = {t.rows, t.cols, holds, hint[0] ? hint : NULL};
   if (rt_data_fit_shape(path, want, &found, &r, e)) {
@@ -380,12 +476,6 @@ RT_API int rt_save_csv(const char *path, RtShape shape, const double *v, RtErr e
 
 /* ------------------------------------------------------------------ row ranges */
 
-static int count_field(const char *s, const char *e, int64_t fno, void *ctx) {
-  (void)s, (void)e;
-  *(int64_t *)ctx = fno;
-  return 0;
-}
-
 RT_API int rt_load_csv_rows(const char *path, RtShape want, RtRows rows, RtTensor *out,
                             RtErr e) {
   memset(out, 0, sizeof *out);
@@ -423,11 +513,13 @@ RT_API int rt_load_csv_rows(const char *path, RtShape want, RtRows rows, RtTenso
       seen = 1;
       if (is_header(&ln)) {
         t.header_line = L.no;
+        for_each_field(&ln, count_field, &t.header_fields);
         continue;
       }
     }
     if (t.rows == 0) { /* the first data line: its fields are the file's columns */
       for_each_field(&ln, count_field, &first_cols);
+      if ((t.seq_from = counts_columns(&ln)) >= 0) t.seq_line = L.no;
       /* a vector written as one row: its numbers are the rows (read whole, it is one line) */
       one_row = want.rank == 1 && first_cols > 1;
     }
@@ -451,13 +543,9 @@ RT_API int rt_load_csv_rows(const char *path, RtShape want, RtRows rows, RtTenso
                                                   : "'%s' holds no numbers", path);
   RtTensor r = {0};
   if (rc == 0) {
-    char holds[96], hint[160] = "";
+    char holds[96], hint[256];
     csv_holds(t.rows, first_cols, holds, sizeof holds);
-    if (t.header_line)
-      snprintf(hint, sizeof hint, " (line %" PRId64 " was read as a header and skipped)",
-               t.header_line);
-    else if (want.rank == 1 && t.rows > 1 && first_cols > 1)
-      snprintf(hint, sizeof hint, " (a vector is one number per line, or a single row)");
+    shape_hint(&t, t.rows, first_cols, want, NULL, hint, sizeof hint);
     RtFileTable found = {t.rows, first_cols, holds, hint[0] ? hint : NULL};
     rc = rt_data_fit_shape(path, want, &found, &r, e);
   }
