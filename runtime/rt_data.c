@@ -1183,10 +1183,17 @@ typedef struct NpyFile {
 } NpyFile;
 
 /* The preamble and header of an NPY file already open in f->st (got: how many of its first
- * 10 bytes are in pre). Returns 0, or -1 with a message. */
+ * 10 bytes are in pre). A zip archive (an .npz, numpy.savez) is named as such. Returns 0, or
+ * -1 with a message. */
 static int npy_header(const char *path, NpyFile *f, unsigned char *pre, int64_t got, RtErr e) {
   char *h = NULL;
   int rc = -1;
+  if (got >= 4 && !memcmp(pre, "PK\x03\x04", 4)) {
+    rt_data_errf(e.buf, e.len, "'%s': a zip archive (an .npz file, from numpy.savez), not an "
+                 "NPY file: load_npy reads one array, as numpy.save(\"X.npy\", X) writes it "
+                 "(unzip extracts an .npz's arrays, one .npy file each)", path);
+    goto done;
+  }
   if (got < 10 || memcmp(pre, "\x93NUMPY", 6) != 0) {
     rt_data_errf(e.buf, e.len, "'%s': not an NPY file (it does not start with \\x93NUMPY)", path);
     goto done;
