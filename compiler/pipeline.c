@@ -287,7 +287,31 @@ static void note_labels_file(BloCompiled *c, const IrEvalError *err) {
   const char *what = err->onehot ? "label" : "index";
   IrLoadedAt at = ir_loaded_from(c->ir, vals, c->borrowed);
   int64_t r = at.r0 + err->label * at.dr, col = at.c0 + err->label * at.dc;
-  if (at.load && at.c0 < 0) /* else computed labels: the error names the call */
+  int64_t line, field;
+  int fmt = at.load ? (int)at.load->attr[0] : -1;
+  /* a text file: its line (and field), where the user will look; read again, now that the
+   * run has failed anyway (a sharded load's rows are a range of the file's: not named so) */
+  bool whole = at.load && at.load->attr[3] == 0;
+  Shape s = at.load ? at.load->shape : (Shape){0};
+  if (whole && fmt == IR_LOAD_CSV &&
+      !rt_csv_locate(at.load->str, rt_shape(s.rank, s.rows, s.cols), r, at.c0 < 0 ? 0 : col,
+                     &line, &field)) {
+    if (at.c0 < 0 && s.rank == 1 && field == 1)
+      diag_note(&c->diag, at.load->span, "that %s is line %lld of '%s' (value [%lld] of the "
+                "vector read here)", what, (long long)line, at.load->str, (long long)r);
+    else if (at.c0 < 0)
+      diag_note(&c->diag, at.load->span, "that %s is line %lld, field %lld of '%s' (value "
+                "[%lld] of the vector read here)", what, (long long)line, (long long)field,
+                at.load->str, (long long)r);
+    else
+      diag_note(&c->diag, at.load->span, "that %s is line %lld, field %lld of '%s' (row "
+                "[%lld], column [%lld] of the matrix read here)", what, (long long)line,
+                (long long)field, at.load->str, (long long)r, (long long)col);
+  } else if (whole && (fmt == IR_LOAD_LIBSVM_LABELS || (fmt == IR_LOAD_LIBSVM && col == 0)) &&
+             !rt_libsvm_locate(at.load->str, r, &line)) {
+    diag_note(&c->diag, at.load->span, "that %s begins line %lld of '%s' (example [%lld] of "
+              "those read here)", what, (long long)line, at.load->str, (long long)r);
+  } else if (at.load && at.c0 < 0) /* else computed labels: the error names the call */
     diag_note(&c->diag, at.load->span, "that %s is value [%lld] of '%s', read here", what,
               (long long)r, at.load->str);
   else if (at.load)

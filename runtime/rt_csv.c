@@ -562,3 +562,42 @@ RT_API int rt_load_csv_rows(const char *path, RtShape want, RtRows rows, RtTenso
   *out = r;
   return 0;
 }
+
+RT_API int rt_csv_locate(const char *path, RtShape want, int64_t i, int64_t j, int64_t *line,
+                         int64_t *field) {
+  char msg[256];
+  RtErr e = rt_err(msg, sizeof msg);
+  RtReadBound bound;
+  rt_data_bound(&bound, want.rank, want.rows, want.cols, RT_TEXT_PER_VALUE);
+  RtLines L;
+  if (rt_lines_open(&L, path, &bound, e)) return -1;
+  int seen = 0, got, rc = -1;
+  int64_t k = 0;
+  const char *s, *end;
+  while ((got = rt_lines_next(&L, &s, &end, e)) == 1) { /* the loaders' rules, not their checks */
+    Line ln = {s, end, L.no};
+    if (L.no == 1 && end - s >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) ln.s += 3;
+    const char *q = ln.s;
+    while (q < ln.e && is_blank(*q)) q++;
+    if (q == ln.e || *q == '#') continue;
+    if (!seen) {
+      seen = 1;
+      if (is_header(&ln)) continue;
+    }
+    int64_t nf = 0;
+    if (k == 0 && want.rank == 1 && !for_each_field(&ln, count_field, &nf) && nf > 1) {
+      *line = L.no; /* a vector written as one row */
+      *field = i + 1;
+      rc = i < nf ? 0 : -1;
+      break;
+    }
+    if (k++ == i) {
+      *line = L.no;
+      *field = j + 1;
+      rc = 0;
+      break;
+    }
+  }
+  rt_lines_close(&L);
+  return rc;
+}

@@ -182,6 +182,15 @@ RT_API int rt_load_npy_rows(const char *path, RtShape want, RtRows rows, RtTenso
 RT_API int rt_load_libsvm_rows(const char *path, RtShape want, RtRows rows, RtTensor *out,
                                RtErr err);
 
+/* Where a value of a loaded file is, for messages about it after the load (onehot's labels):
+ * the line and 1-based field of element (i, j) (j = 0 for a vector) of a CSV file loaded as
+ * want, by the loader's rules (blank, comment and header lines skipped; a vector as one row);
+ * the line of example i of a LIBSVM file. The file is read again, up to that line. Return 0,
+ * or -1 when it cannot be read or has no such value. */
+RT_API int rt_csv_locate(const char *path, RtShape want, int64_t i, int64_t j, int64_t *line,
+                         int64_t *field);
+RT_API int rt_libsvm_locate(const char *path, int64_t i, int64_t *line);
+
 /* Reads a point (--x, --y, --v): a CSV vector of exactly n numbers (one per line or one row)
  * into out[n] (caller-owned). `what` names it in messages ("x"; may be NULL):
  * "'x.csv' holds 5 numbers but x has 6". Returns 0, nonzero on failure. */

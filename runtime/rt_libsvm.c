@@ -545,3 +545,26 @@ RT_API int rt_load_libsvm_labels_rows(const char *path, RtShape want, RtRows row
   *out = t;
   return 0;
 }
+
+RT_API int rt_libsvm_locate(const char *path, int64_t i, int64_t *line) {
+  char msg[256];
+  RtErr e = rt_err(msg, sizeof msg);
+  RtReadBound bound;
+  rt_data_bound(&bound, 1, RT_ANY, 1, RT_TEXT_PER_VALUE);
+  RtLines L;
+  if (rt_lines_open(&L, path, &bound, e)) return -1;
+  int64_t k = 0;
+  int rc = -1;
+  const char *s, *end;
+  while (rt_lines_next(&L, &s, &end, e) == 1) {
+    trim_line(&s, &end);
+    if (s == end) continue;
+    if (k++ == i) {
+      *line = L.no;
+      rc = 0;
+      break;
+    }
+  }
+  rt_lines_close(&L);
+  return rc;
+}
