@@ -503,8 +503,7 @@ static int load_sparse(BloCompiled *c, int k, const RtCsr *bound) {
     for (int64_t i = 0; i < m.nnz; i++)
       if (m.col[i] + 1 > top) top = m.col[i] + 1;
     char decl[96], warn[512];
-    snprintf(decl, sizeof decl, "sparse[%lld, %lld]", (long long)want.rows,
-             (long long)want.cols);
+    snprintf(decl, sizeof decl, "sparse[%lld, %lld]", (long long)m.rows, (long long)want.cols);
     rt_libsvm_zero_based_warning(v->str, decl, want.cols, top, rt_err(warn, sizeof warn));
     if (warn[0]) {
       diag_warning(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span, "%s", warn);
