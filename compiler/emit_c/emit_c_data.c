@@ -107,6 +107,31 @@ void emit_data_write_inputs(Emit *e, FILE *f) {
   fputs("NULL};\n", f);
 }
 
+/* The end of an emitted bad-value message of onehot or take (the caller printed its start,
+ * up to "... not a class: the "): "WHO are the integers 0..last", where the value came from
+ * when it is a file's (as bloc's data stage names it, 0-based), the position k (the value's
+ * index in the emitted loop plus k0, the rank's offset) and the value vals[k]; then the
+ * jump out. */
+static void place_and_fail(G *g, const char *who, int64_t last, IrLoadedAt at, int64_t k0,
+                           const char *vals) {
+  const IrNode *ld = at.load;
+  EmitBuf path = {0};
+  emit_c_string(&path, ld ? absolute_path(g->e, ld->str) : "");
+  line(g, "           \"%s are the integers 0..%" PRId64 "%s\", \"%s\",", who, last,
+       !ld ? "" : at.c0 < 0 ? " (value [%lld] of '%s')" : " (row [%lld], column [%lld] of '%s')",
+       g->what);
+  line(g, "           (long long)k + %" PRId64 ", rt_fmt_num(%s[k], lb)%s", k0, vals,
+       ld ? "," : ");");
+  if (ld && at.c0 < 0)
+    line(g, "           (long long)k + %" PRId64 ", %s);", at.r0, path.s);
+  else if (ld)
+    line(g, "           %" PRId64 " + (long long)k * %" PRId64 ", %" PRId64 " + (long long)k * "
+         "%" PRId64 ", %s);", at.r0, at.dr, at.c0, at.dc, path.s);
+  line(g, "  goto done;");
+  line(g, "}");
+  emit_buf_free(&path);
+}
+
 /* The rows of load n the solver reads: its first rows when the data stage reads no other
  * (c->rows_needed, as bloc's data stage does), else -1. A 60000-row image file sliced to 100
  * rows was decoded whole, 1.1 s and 737 MB where bloc run took 0.04 s and 63 MB; the rest of
@@ -234,38 +259,20 @@ static void node_code(G *g, const IrNode *n) {
   case IR_ONEHOT: { /* a label that is not a class is an error, as in bloc's data stage;
                      * attr[0] numbers the rank's labels as all of them are (ir_ops.def) */
     IrLoadedAt at = ir_loaded_from(g->e->p, a0, NULL); /* the file, as bloc names it */
-    const IrNode *ld = at.load;
-    EmitBuf path = {0};
-    emit_c_string(&path, ld ? absolute_path(g->e, ld->str) : "");
     g->k = true;
     line(g, "if ((k = rt_dop_onehot(%s, " I64 ", " I64 ", %s)) >= 0) {", val(g, a0, a), m, nc, o);
     line(g, "  char lb[RT_FMT_NUM_LEN];");
     line(g, "  snprintf(err, errlen, \"%%s: label [%%lld] of 'onehot' is %%s, not a class: the \"");
-    line(g, "           \"classes are the integers 0..%" PRId64 "%s\", \"%s\",", nc - 1,
-         !ld ? "" : at.c0 < 0 ? " (value [%lld] of '%s')" : " (row [%lld], column [%lld] of '%s')",
-         g->what);
-    line(g, "           (long long)k + %" PRId64 ", rt_fmt_num(%s[k], lb)%s", n->attr[0], a,
-         ld ? "," : ");");
-    if (ld && at.c0 < 0)
-      line(g, "           (long long)k + %" PRId64 ", %s);", at.r0, path.s);
-    else if (ld)
-      line(g, "           %" PRId64 " + (long long)k * %" PRId64 ", %" PRId64 " + (long long)k * "
-           "%" PRId64 ", %s);", at.r0, at.dr, at.c0, at.dc, path.s);
-    line(g, "  goto done;");
-    line(g, "}");
-    emit_buf_free(&path);
+    place_and_fail(g, "classes", nc - 1, at, n->attr[0], a);
     return;
   }
   case IR_TAKE: { /* an index that is not a row (column) is an error, as in bloc's data stage;
                    * attr[1] numbers the rank's indices as all of them are (ir_ops.def) */
     const IrNode *ix = n->args[1];
     IrLoadedAt at = ir_loaded_from(g->e->p, ix, NULL); /* the file, as bloc names it */
-    const IrNode *ld = at.load;
     bool cols = n->attr[0] == 1, vec = a0->shape.rank == 1;
     int64_t count = cols ? a0->shape.cols : a0->shape.rows;
     char sb[64];
-    EmitBuf path = {0};
-    emit_c_string(&path, ld ? absolute_path(g->e, ld->str) : "");
     g->k = true;
     line(g, "if ((k = rt_dop_take(%s, " I64 ", " I64 ", %s, " I64 ", %d, %s)) >= 0) {",
          val(g, a0, a), a0->shape.rows, vec ? 1 : a0->shape.cols, val(g, ix, b), ix->shape.rows,
@@ -273,19 +280,7 @@ static void node_code(G *g, const IrNode *n) {
     line(g, "  char lb[RT_FMT_NUM_LEN];");
     line(g, "  snprintf(err, errlen, \"%%s: index [%%lld] is %%s, not a%s %s of the %s: \"",
          vec ? "n" : "", vec ? "element" : cols ? "column" : "row", shape_str(a0->shape, sb));
-    line(g, "           \"they are the integers 0..%" PRId64 "%s\", \"%s\",", count - 1,
-         !ld ? "" : at.c0 < 0 ? " (value [%lld] of '%s')" : " (row [%lld], column [%lld] of '%s')",
-         g->what);
-    line(g, "           (long long)k + %" PRId64 ", rt_fmt_num(%s[k], lb)%s", n->attr[1], b,
-         ld ? "," : ");");
-    if (ld && at.c0 < 0)
-      line(g, "           (long long)k + %" PRId64 ", %s);", at.r0, path.s);
-    else if (ld)
-      line(g, "           %" PRId64 " + (long long)k * %" PRId64 ", %" PRId64 " + (long long)k * "
-           "%" PRId64 ", %s);", at.r0, at.dr, at.c0, at.dc, path.s);
-    line(g, "  goto done;");
-    line(g, "}");
-    emit_buf_free(&path);
+    place_and_fail(g, "they", count - 1, at, n->attr[1], b);
     return;
   }
   case IR_LOAD: {
