@@ -33,6 +33,10 @@ RT_API int rt_ystep_setup(struct RtSolver *s, bool eta_derived) {
 RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t msglen) {
   RtYStep *a = &s->ystep;
   if (!a->on) return 0;
+  /* when: before the step it is for; a run of outer_steps = 0 takes none */
+  char when[48];
+  if (s->outer_steps == 0) snprintf(when, sizeof when, "at the start");
+  else snprintf(when, sizeof when, "before outer step %lld", (long long)step + 1);
   double lo = NAN, hi = NAN;
   /* Method calls (own draw keys and counts): the estimate is part of the method's work. */
   RtLanczosRun run = {a->steps, a->seed, a->q, a->u, a->alpha, a->beta};
@@ -41,16 +45,16 @@ RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t 
   a->ritz_min = lo;
   a->ritz_max = hi;
   if (n == 0) {
-    snprintf(msg, msglen, "y_step = auto before outer step %lld: the lower Hessian-vector products "
-             "are not finite", (long long)step + 1);
+    snprintf(msg, msglen, "y_step = auto %s: the lower Hessian-vector products are not finite",
+             when);
     return -1;
   }
   /* The same threshold as the trace points' non-convexity warning (rt_run.c). */
   if (!(hi > 0) || lo < -1e-10 * fabs(hi)) {
-    snprintf(msg, msglen, "y_step = auto before outer step %lld: the lower Hessian has Ritz "
-             "values in [%.6g, %.6g]; it is not positive definite, so the lower level is not "
-             "strongly convex there and no gradient step on y is safe (give y_step explicitly, or "
-             "make g strongly convex in y)", (long long)step + 1, lo, hi);
+    snprintf(msg, msglen, "y_step = auto %s: the lower Hessian has Ritz values in [%.6g, %.6g]; "
+             "it is not positive definite, so the lower level is not strongly convex there and "
+             "no gradient step on y is safe (give y_step explicitly, or make g strongly convex "
+             "in y)", when, lo, hi);
     return -1;
   }
   bool stochastic = blo_problem_stochastic(s->p);
@@ -62,9 +66,9 @@ RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t 
   }
   if (a->announced > 0 && fabs(s->y_step / a->announced - 1) <= RT_YSTEP_ANNOUNCE) return 0;
   a->announced = s->y_step;
-  snprintf(msg, msglen, "y_step = auto: %.6g before outer step %lld (%g/(%g L), L = %.6g the "
-           "largest Ritz value of the lower Hessian from %d Lanczos steps%s)%s", s->y_step,
-           (long long)step + 1, a->scale, RT_YSTEP_SAFETY, a->L, n,
+  snprintf(msg, msglen, "y_step = auto: %.6g %s (%g/(%g L), L = %.6g the largest Ritz value "
+           "of the lower Hessian from %d Lanczos steps%s)%s", s->y_step, when, a->scale,
+           RT_YSTEP_SAFETY, a->L, n,
            stochastic ? ", the largest over the draws so far" : "",
            a->eta_follows ? "; eta follows it" : "");
   return 1;
