@@ -191,7 +191,7 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   rt_oom_take(); /* out of memory below is BLOC_ERR_MEMORY (rt_mem.h), not bad input */
   /* the exact hypergradient and phi factorise with LAPACK: OpenBLAS's buffer, as a solve */
   if (rt_blas_fit_limit(err, sizeof err) ||
-      rt_oracle_init(&o, bp, blo_seed(p->c), 1, err, sizeof err) != 0) {
+      rt_oracle_init(&o, bp, api_draw_seed(p), 1, err, sizeof err) != 0) {
     api_diag(p, BLOC_ERROR, NULL, "%s", err);
     return api_end(p, failed(BLOC_ERR_INPUT));
   }

@@ -82,6 +82,10 @@ OptSink api_opt_sink(bloc_problem *p, const char *label);
 /* How messages name p's defines (bloc_define): "define", or `given` ("-D": the bloc command's,
  * driver/api_cmd.c). */
 void api_set_defs_given(bloc_problem *p, const char *given);
+/* The seed of a solve's or an eval's draws when no option says another: bloc_set_seed's, else
+ * the program's (its solve line's, else 1). Not the data stage's when bloc_set_data_seed set
+ * that apart. */
+uint64_t api_draw_seed(const bloc_problem *p);
 /* The last bloc_define's value as its caller wrote it (the command line's -D NAME=TEXT), so
  * that a nonzero number too small for a double, which reads as 0, is named in a warning. */
 void api_define_text(bloc_problem *p, const char *text);

@@ -643,6 +643,10 @@ int bloc_problem_stochastic(const bloc_problem *p) {
   return p && p->c && blo_program(p->c) ? blo_program(p->c)->stochastic : 0;
 }
 
+uint64_t api_draw_seed(const bloc_problem *p) {
+  return p->seed_set ? p->seed : blo_program_seed(p->c);
+}
+
 uint64_t bloc_problem_seed(const bloc_problem *p) {
   return p && p->stage == API_PREPARED ? blo_seed(p->c) : 0;
 }

@@ -167,7 +167,11 @@ static int run_settings(bloc_problem *p, const bloc_options *o, RunSettings *rs)
   cfg->isolated = true;
   rs->label = "option";
   rs->console = false;
-  if (p->seed_set) cfg->seed = (int64_t)p->seed;
+  /* bloc_set_seed's is the solves' default: an option 'seed' of this solve (Python's
+   * solve(seed=7)) is over it, as a run setting 'seed' is (below) */
+  bool seed_option = false;
+  for (int i = 0; o && i < o->nsets; i++) seed_option |= strncmp(o->sets[i], "seed=", 5) == 0;
+  if (p->seed_set && !seed_option) cfg->seed = (int64_t)p->seed;
   bool quiet = false, signals = false;
   for (int i = 0; o && i < o->nrun; i++) {
     const KeyValue *kv = &o->run[i];

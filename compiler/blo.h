@@ -103,6 +103,7 @@ BloProblem *blo_problem(BloCompiled *c);
 double *blo_x0(BloCompiled *c);
 double *blo_y0(BloCompiled *c);
 uint64_t blo_seed(const BloCompiled *c);          /* the data stage's seed */
+uint64_t blo_program_seed(const BloCompiled *c);  /* the solve line's option seed, else 1 */
 BloPrecision blo_precision(const BloCompiled *c); /* how the data are stored (BLO_PREC_F64/F32) */
 /* The spelling of a precision in .blo files, --precision, --set and the API: "f64" or "f32".
  * blo_precision_parse returns 0 and *out, or -1 (and leaves *out) for any other name. */

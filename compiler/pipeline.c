@@ -1183,13 +1183,17 @@ int blo_compile_begin(const char *path, const char *text, const BloCompileOption
   return 0;
 }
 
-int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
-  double t0;
-  c->seed = 1;
+uint64_t blo_program_seed(const BloCompiled *c) {
+  uint64_t seed = 1;
   for (int i = 0; i < c->prog->nopts; i++)
     if (strcmp(c->prog->opts[i].key, "seed") == 0 && !c->prog->opts[i].is_word)
-      c->seed = (uint64_t)c->prog->opts[i].num;
-  if (opt->seed_set) c->seed = opt->seed;
+      seed = (uint64_t)c->prog->opts[i].num;
+  return seed;
+}
+
+int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
+  double t0;
+  c->seed = opt->seed_set ? opt->seed : blo_program_seed(c);
   choose_precision(c, opt);
   if (resolve_shard(c, opt)) return 1;
   check_env_threads(c);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api_cmd.h"
+#include "api_int.h"
 #include "driver.h"
 #include "rt_data.h"
 #include "rt_fmt.h"
@@ -130,7 +131,7 @@ int cmd_eval(int argc, char **argv) {
     first = false;
     if (bloc_problem_stochastic(p))
       printf(",\n  \"samples\": \"one draw from seed %llu\"",
-             (unsigned long long)bloc_problem_seed(p));
+             (unsigned long long)api_draw_seed(p));
     static const char *const items[] = {"f", "g", "grad_x_f", "grad_y_f", "grad_y_g",
                                         "hvp_yy", "hvp_xy", "hypergrad"};
     for (int i = 0; i < 8; i++) json_item(e, items[i], i >= 2, &first);

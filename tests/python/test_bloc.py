@@ -323,6 +323,15 @@ solve stocbio(outer_steps = 20, x_step = 0.1)
                 return np.loadtxt(xf)
             np.testing.assert_array_equal(cli("--seed", "7", "--data-seed", "1"), r.x)
             self.assertFalse(np.array_equal(cli("--seed", "7"), r.x))
+            # compiled with seed=11: solve(seed=7) still draws with 7 (the compile's seed was
+            # put over it, and every solve seed gave seed 11's run)
+            p11 = bloc.compile(path, defines={"n": 150}, seed=11)
+            r7 = p11.solve(quiet=True, seed=7, result_file=out)
+            with open(out) as f:
+                j = json.load(f)
+            self.assertEqual((j["seed"], j["program"]["data_seed"]), (7, 11))
+            np.testing.assert_array_equal(cli("--seed", "7", "--data-seed", "11"), r7.x)
+            self.assertFalse(np.array_equal(p11.solve(quiet=True).x, r7.x))
 
     def test_bad_bind(self):
         data = hc_data(5)
