@@ -105,6 +105,7 @@ typedef struct Table {
   int seq_from;           /* and the first of them */
   int64_t fields;         /* in the current line */
   int64_t line;
+  bool commas;            /* the current line is split at commas (LIBSVM's never is) */
   char *err;
   size_t errlen;
 } Table;
@@ -112,6 +113,7 @@ typedef struct Table {
 /* What the fields of a candidate header line are: words, missing-value marks, numbers. */
 typedef struct HeaderScan {
   int words, marks, numbers;
+  bool commas; /* the line is split at commas: "0:00" is then a time, not LIBSVM's 0:00 */
 } HeaderScan;
 
 /* R's, pandas' and spreadsheets' marks of a missing value, in any case */
@@ -158,21 +160,22 @@ static int scan_header_field(const char *s, const char *e, int64_t fno, void *ct
   FieldKind k = parse_field(s, e, &v, &a, &b);
   /* "1;2" and "3:0.5" are numbers in a format load_csv does not read: a data line, so that
    * its error (which names the format) comes at line 1, not after it was skipped unsaid */
-  if (k == FK_BAD && (numbers_joined(a, b, ';') || index_value(a, b))) h->numbers++;
+  if (k == FK_BAD && (numbers_joined(a, b, ';') || (!h->commas && index_value(a, b))))
+    h->numbers++;
   else if (k == FK_BAD) *(missing_mark(a, b) ? &h->marks : &h->words) += 1;
   else if (k == FK_OK) h->numbers++;
   return 0;
 }
 
 /* What a field that is not a number probably is, for its message: "" when nothing says. */
-static const char *bad_field_hint(const char *a, const char *b) {
+static const char *bad_field_hint(const char *a, const char *b, bool commas) {
   if (missing_mark(a, b))
     return " (a missing value? data have none: fill or drop it before loading)";
   if (memchr(a, ';', (size_t)(b - a)))
     return " (the delimiter looks like ';': load_csv splits at commas, or else at spaces and "
            "tabs; tr ';' ',' converts the file, after the decimal commas of 1,5;2,5 are made "
            "points)";
-  if (index_value(a, b))
+  if (!commas && index_value(a, b))
     return " (index:value: this looks like a LIBSVM file, which load_libsvm reads)";
   if (isalpha((unsigned char)*a))
     return " (a class name? labels must be numbers before loading: number the classes 0..k-1, "
@@ -185,7 +188,7 @@ static const char *bad_field_hint(const char *a, const char *b) {
  * (an error at its field): read as a header, it was skipped and a file declared with one row
  * less loaded without a word. */
 static bool is_header(const Line *ln) {
-  HeaderScan h = {0, 0, 0};
+  HeaderScan h = {0, 0, 0, memchr(ln->s, ',', (size_t)(ln->e - ln->s)) != NULL};
   for_each_field(ln, scan_header_field, &h);
   return h.words > 0 || (h.marks > 0 && h.numbers == 0);
 }
@@ -262,7 +265,7 @@ static int store_field(const char *s, const char *e, int64_t fno, void *ctx) {
   case FK_BAD:
     return rt_data_errf(t->err, t->errlen,
                         "'%s' line %" PRId64 ", field %" PRId64 ": '%.*s%s' is not a number%s",
-                        t->path, t->line, fno, w, a, ell, bad_field_hint(a, b));
+                        t->path, t->line, fno, w, a, ell, bad_field_hint(a, b, t->commas));
   case FK_NONFINITE:
     return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64
                         ": '%.*s%s' is not a finite number (NaN and Inf are not accepted)",
@@ -332,6 +335,7 @@ static int csv_parse(const char *path, RtReadBound *bound, Table *t, char *err,
     }
     if (t->rows == 0 && (t->seq_from = counts_columns(&ln)) >= 0) t->seq_line = no;
     t->fields = 0;
+    t->commas = memchr(ln.s, ',', (size_t)(ln.e - ln.s)) != NULL;
     int64_t before = t->n;
     if (for_each_field(&ln, store_field, t)) {
       rc = -1;
@@ -526,6 +530,7 @@ RT_API int rt_load_csv_rows(const char *path, RtShape want, RtRows rows, RtTenso
     int64_t k = t.rows++; /* data row k (0-based) */
     if (!one_row && (k < rows.r0 || k >= r1)) continue;
     int64_t before = t.n;
+    t.commas = memchr(ln.s, ',', (size_t)(ln.e - ln.s)) != NULL;
     if (for_each_field(&ln, store_field, &t)) {
       rc = -1;
       break;
