@@ -163,9 +163,10 @@ static int load_rows(const IrLoadRequest *req, double *out, char *err, size_t er
 
 /* The hint under rt_libsvm_zero_based_warning's warning: how to say which the file is. */
 static void libsvm_zero_based_hint(BloCompiled *c, int64_t features) {
-  diag_hint(&c->diag, "write the file 1-based (dump_svmlight_file(X, y, f, zero_based=False)); "
-            "a 1-based file whose last feature is 0 in every row says so with an explicit "
-            "'%lld:0' on one line", (long long)features);
+  diag_hint(&c->diag, "if it is 0-based, write it 1-based (dump_svmlight_file(X, y, f, "
+            "zero_based=False)); if it is 1-based and feature %lld is 0 in every row, the values "
+            "are right, and an explicit '%lld:0' on one line says so", (long long)features,
+            (long long)features);
 }
 
 static int load_hook(void *ctx, const IrLoadRequest *req, double *out, char *err, size_t errlen) {

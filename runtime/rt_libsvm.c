@@ -222,11 +222,14 @@ RT_API void rt_libsvm_zero_based_warning(const char *path, const char *decl, int
                                          int64_t top, RtErr warn) {
   if (!warn.len) return;
   warn.buf[0] = '\0';
-  /* no feature read at all, or none declared: nothing says where the features belong */
-  if (top < 1 || top >= features) return;
-  snprintf(warn.buf, warn.len, "'%s': no line has feature %" PRId64 ", the last of %s, nor "
-           "feature 0: a 0-based file (scikit-learn's dump_svmlight_file writes one unless "
-           "given zero_based=False) read as 1-based has every feature one column to the left "
+  /* A 0-based file read as 1-based has its features one column to the left: its top index
+   * (its last feature's) one short of the declared count. A 1-based file looks the same when
+   * its last feature is 0 in every row (a subset of digits, of a text vocabulary), so the
+   * warning says both; two or more absent features at the end are not taken for a shift. */
+  if (top != features - 1) return;
+  snprintf(warn.buf, warn.len, "'%s' has no feature 0 and no feature %" PRId64 ", the last of "
+           "%s: it was read as 1-based; if it is 0-based (scikit-learn's dump_svmlight_file "
+           "writes one unless given zero_based=False), every feature is one column to the left "
            "of its own", path, features, decl);
 }
 
