@@ -259,9 +259,14 @@ static int store_field(const char *s, const char *e, int64_t fno, void *ctx) {
   const char *ell = b - a > 40 ? "..." : "";
   switch (k) {
   case FK_OK: break;
-  case FK_EMPTY:
-    return rt_data_errf(t->err, t->errlen, "'%s' line %" PRId64 ", field %" PRId64 ": empty field",
-                        t->path, t->line, fno);
+  case FK_EMPTY: /* line 1's first field empty: the index column pandas' to_csv writes */
+    return rt_data_errf(t->err, t->errlen,
+                        "'%s' line %" PRId64 ", field %" PRId64 ": empty field%s", t->path,
+                        t->line, fno,
+                        fno == 1 && t->rows == 0 && t->commas
+                            ? " (the header of an index column, as pandas' to_csv writes by "
+                              "default? save with index=False, or drop the first column)"
+                            : "");
   case FK_BAD:
     return rt_data_errf(t->err, t->errlen,
                         "'%s' line %" PRId64 ", field %" PRId64 ": '%.*s%s' is not a number%s",
