@@ -81,14 +81,26 @@ static double *V(Ev *e, const IrNode *n, int i) { return e->val[at(e, n->args[i]
 
 /* Label i of onehot node n, l, is not an integer in 0..k-1: a file of labels numbered from 1,
  * or of other values than classes, which a row of zeros would have silently dropped. */
+/* Whether one of vals[0..n) is 0: then values one past the end are not a numbering from 1. */
+static bool has_zero(const double *vals, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    if (vals[i] == 0) return true;
+  return false;
+}
+
 static int onehot_fail(Ev *e, const IrNode *n, int64_t i, double l) {
   char lb[RT_FMT_NUM_LEN];
   int64_t k = n->shape.cols;
+  const double *labels = V(e, n, 0);
   fail(e, n, "label [%lld] of 'onehot' is %s, not a class: the classes are the integers 0..%lld",
        (long long)(n->attr[0] + i), rt_fmt_num(l, lb), (long long)(k - 1)); /* global index */
   e->err->onehot = n;
   e->err->label = i;
-  if (l == (double)k)
+  if (l == (double)k && has_zero(labels, n->shape.rows))
+    snprintf(e->err->hint, sizeof e->err->hint,
+             "labels 0 and %lld are both there: for %lld classes, write onehot(labels, %lld)",
+             (long long)k, (long long)(k + 1), (long long)(k + 1));
+  else if (l == (double)k)
     snprintf(e->err->hint, sizeof e->err->hint,
              "for labels numbered from 1, write onehot(labels - 1, %lld)", (long long)k);
   return -1;
@@ -108,7 +120,7 @@ static int take_fail(Ev *e, const IrNode *n, int64_t i, double v) {
        shape_str(a->shape, sb), (long long)(count - 1));
   e->err->take = n;
   e->err->label = i;
-  if (v == (double)count)
+  if (v == (double)count && !has_zero(V(e, n, 1), n->args[1]->shape.rows))
     snprintf(e->err->hint, sizeof e->err->hint,
              "for indices numbered from 1, subtract 1 from them: idx - 1");
   else if (v < 0)
