@@ -1142,6 +1142,13 @@ static int shard_problem(BloCompiled *c, const BloCompileOptions *opt) {
   char err[512];
   if (ir_shard_problem(c->ir, c->shard, err, sizeof err)) {
     diag_error(&c->diag, SPAN_NONE, "%s", err);
+    /* the checker (sema_shard.c) accepted the program: a kernel it does not see, a
+     * derivative, combines sharded values in a way the split kernels cannot compute */
+    if (strncmp(err, "internal error", 14) == 0)
+      diag_hint(&c->diag, "the program checks, but a kernel derived from it cannot be split "
+                "over the ranks; solve it on one process (without mpirun, or without "
+                "`sharded`) and report the program: bloc should have refused it at the "
+                "expression");
     return 1;
   }
   ir_verify_after(c->ir, "ir_shard_problem");

@@ -43,6 +43,7 @@ typedef struct Sh {
   bool failed;
   int64_t *lengths; /* the global row counts of the sharded data (by data tensor) */
   int nlengths;
+  const char *what; /* what is being split, for the message of a failure */
 } Sh;
 
 static Val val(IrNode *n, Cls c) { return (Val){n, c, NULL}; }
@@ -62,7 +63,8 @@ static Val fail(Sh *S, const IrNode *n, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    snprintf(S->err, S->errlen, "internal error: sharding '%s': %s", ir_ops[n->op].name, why);
+    snprintf(S->err, S->errlen, "internal error: sharding '%s'%s%s: %s", ir_ops[n->op].name,
+             S->what ? " in " : "", S->what ? S->what : "", why);
   }
   S->failed = true;
   return val((IrNode *)n, C_REP);
@@ -791,7 +793,7 @@ int64_t ir_shard_load_row0(const IrNode *v) {
 int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
   IrGraph *old_g = xcalloc(1, sizeof *old_g);
   *old_g = p->graph;
-  Sh S = {p, &p->graph, s, NULL, NULL, NULL, NULL, err, errlen, false, NULL, 0};
+  Sh S = {p, &p->graph, s, NULL, NULL, NULL, NULL, err, errlen, false, NULL, 0, NULL};
   S.lengths = xcalloc((size_t)p->ndata + 1, sizeof(int64_t));
   S.memo = xcalloc(old_g->count + 1, sizeof(Val));
   S.done = xcalloc(old_g->count + 1, 1);
@@ -841,17 +843,29 @@ int ir_shard_problem(IrProblem *p, RtShard s, char *err, size_t errlen) {
   whole(&S, old_g, p->upper_init, p->nupper, "an initial value");
   whole(&S, old_g, p->lower_init, p->nlower, "an initial value");
   if (!S.failed) {
+    S.what = "the upper objective";
     p->f = output(&S, old_g, p->f);
+    S.what = "the lower objective";
     p->g = output(&S, old_g, p->g);
+    S.what = "a report";
     outputs(&S, old_g, p->reports, p->nreports);
+    S.what = "the gradient of f in x";
     outputs(&S, old_g, p->grad_x_f, p->nupper);
+    S.what = "the gradient of f in y";
     outputs(&S, old_g, p->grad_y_f, p->nlower);
+    S.what = "the gradient of g in y";
     outputs(&S, old_g, p->grad_y_g, p->nlower);
+    S.what = "the lower Hessian product";
     outputs(&S, old_g, p->hvp_yy, p->nlower);
+    S.what = "the mixed product (d/dx of grad_y g . v)";
     outputs(&S, old_g, p->hvp_xy, p->nupper);
+    S.what = "the initialiser's derivative";
     outputs(&S, old_g, p->init_vjp, p->nupper);
+    S.what = "the gradient of g in x";
     outputs(&S, old_g, p->grad_x_g, p->nupper);
+    S.what = "the mixed product (d/dx of grad_y g, along u)";
     outputs(&S, old_g, p->hvp_yx, p->nlower);
+    S.what = "a kernel";
     for (int k = 0; k < BLO_K_COUNT; k++)
       for (int o = 0; o < p->kernels[k].nouts; o++) {
         IrOutput *out = &p->kernels[k].outs[o];
