@@ -211,12 +211,11 @@ static void body(Pr *p, const IrNode *n) {
     expr(p, n->args[0], 0);
     fprintf(out, ", %lld)", (long long)n->shape.cols);
     break;
-  case IR_TAKE:
-    fprintf(out, "take(");
-    expr(p, n->args[0], 0);
-    fprintf(out, ", ");
+  case IR_TAKE: /* as written: X[idx, :], X[:, idx], v[idx] */
+    expr(p, n->args[0], 6);
+    fprintf(out, n->attr[0] ? "[:, " : "[");
     expr(p, n->args[1], 0);
-    fprintf(out, "%s)", n->attr[0] ? ", cols" : "");
+    fprintf(out, n->attr[0] || n->args[0]->shape.rank == 1 ? "]" : ", :]");
     break;
   case IR_CAT: call(p, "vcat", n); break;
   case IR_LOAD: fprintf(out, "load(\"%s\")", n->str ? n->str : ""); break;
