@@ -404,8 +404,9 @@ static bool check_sparse_index(Sema *S, const ECtx *c, AstExpr *e) {
     char buf[64];
     sema_err(S, c, e->span, "a %s matrix can only be indexed by the rows of a sample set, as in "
              "X[i, :]", shape_str(base->shape, buf));
-    diag_hint(S->diag, "i is declared 'sample i : batch(K) of n' with K >= 2; for other slices "
-                       "use dense(X) in a data declaration");
+    diag_hint(S->diag, "per-call rows: i declared 'sample i : batch(K) of n' with K >= 2; "
+                       "other slices and picks by indices, in a data declaration, of dense(X): "
+                       "dense(X)[idx, :]");
     return false;
   }
   smp->used = true;
