@@ -29,6 +29,9 @@ typedef struct G {
   Emit *e;
   EmitBuf *out;
   const char *what; /* the declaration, for messages: "data 'X' (file.blo:3)" */
+  /* the same without the place, for the solver's run-time messages, which the caller begins
+   * with it ("file.blo:3: data 'X' : ...: index [2] is 19, ..."): said twice before */
+  const char *named;
   uint32_t *slot;   /* node id -> index in m[] + 1 (owned buffers) */
   uint32_t nslots;
   bool uses_seed, uses_t, uses_x;
@@ -119,7 +122,7 @@ static void place_and_fail(G *g, const char *who, int64_t last, IrLoadedAt at, i
   emit_c_string(&path, ld ? absolute_path(g->e, ld->str) : "");
   line(g, "           \"%s are the integers 0..%" PRId64 "%s\", \"%s\",", who, last,
        !ld ? "" : at.c0 < 0 ? " (value [%lld] of '%s')" : " (row [%lld], column [%lld] of '%s')",
-       g->what);
+       g->named);
   line(g, "           (long long)k + %" PRId64 ", rt_fmt_num(%s[k], lb)%s", k0, vals,
        ld ? "," : ");");
   if (ld && at.c0 < 0)
@@ -227,7 +230,7 @@ static void node_code(G *g, const IrNode *n) {
       line(g, "if ((k = rt_dop_scatter(%s, " I64 ", " I64 ", %s, " I64 ", %s)) >= 0) {", a, k,
            a0->shape.cols, b, limit, o);
     line(g, "  snprintf(err, errlen, \"%%s: index %%lld out of range 0.." I64 "\", \"%s\",",
-         limit - 1, g->what);
+         limit - 1, g->named);
     line(g, "           (long long)(int64_t)%s[k]);", b);
     line(g, "  goto done;");
     line(g, "}");
@@ -354,12 +357,13 @@ static void node_code(G *g, const IrNode *n) {
 /* static int blo_<fname>(const double *const *t, double *out, const double *x, uint64_t seed,
  * char *err, size_t errlen): root's value into out, every node into its own buffer, freed after
  * its last use (as eval.c). */
-static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what, IrNode *root) {
+static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
+                     const char *named, IrNode *root) {
   IrGraph *gr = (IrGraph *)&e->p->graph;
   IrNode **order;
   size_t n = ir_topo(gr, &root, 1, &order);
-  G g = {e, NULL, what, xcalloc(gr->count + 1, sizeof(uint32_t)), 0, false, false, false, false,
-         false};
+  G g = {e, NULL, what, named, xcalloc(gr->count + 1, sizeof(uint32_t)), 0, false, false, false,
+         false, false};
   uint32_t *uses = xcalloc(gr->count + 1, sizeof(uint32_t));
   for (size_t i = 0; i < n; i++) {
     for (int j = 0; j < order[i]->nargs; j++) uses[order[i]->args[j]->id]++;
@@ -676,13 +680,15 @@ typedef struct InitLevel {
 
 /* One function "LEVEL_i" per variable of a level, computing its initial value. */
 static void init_fns(Emit *e, EmitBuf *out, const InitLevel *lv) {
-  char fname[100], what[500], w[300], sb[64];
+  char fname[100], what[500], named[400], w[300], sb[64];
   for (int i = 0; i < lv->n && !e->failed; i++) {
     const AstDecl *d = lv->decls[i];
     snprintf(fname, sizeof fname, "%s_%d", lv->level, i);
+    snprintf(named, sizeof named, "%s '%s' : %s, initial value", lv->level, d->name,
+             shape_str(d->shape, sb));
     snprintf(what, sizeof what, "%s '%s' : %s (%s), initial value", lv->level, d->name,
              shape_str(d->shape, sb), emit_where(e, d->span, w));
-    graph_fn(e, out, fname, what, lv->init[i]);
+    graph_fn(e, out, fname, what, named, lv->init[i]);
   }
 }
 
@@ -713,20 +719,20 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
     embedded_stage(e, out);
     return;
   }
-  char fname[100], what[500], w[300], sb[64];
+  char fname[100], what[500], named[400], w[300], sb[64];
   for (int k = 0; k < p->ndata && !e->failed; k++) {
     const AstDecl *d = prog->data[k];
     if (d->shape.sparse) continue; /* loaded by blo_load_sparse */
     snprintf(fname, sizeof fname, "data_%d", k);
-    snprintf(what, sizeof what, "data '%s' : %s (%s)", d->name, shape_str(d->shape, sb),
-             emit_where(e, d->span, w));
-    graph_fn(e, out, fname, what, p->data_value[k]);
+    snprintf(named, sizeof named, "data '%s' : %s", d->name, shape_str(d->shape, sb));
+    snprintf(what, sizeof what, "%s (%s)", named, emit_where(e, d->span, w));
+    graph_fn(e, out, fname, what, named, p->data_value[k]);
   }
   for (int h = 0; h < p->nhoisted && !e->failed; h++) {
     snprintf(fname, sizeof fname, "derived_%d", h);
     snprintf(what, sizeof what, "derived tensor %d : %s, a data-only part of the kernels", h,
              shape_str(p->hoisted[h]->shape, sb));
-    graph_fn(e, out, fname, what, p->hoisted[h]);
+    graph_fn(e, out, fname, what, what, p->hoisted[h]); /* its message names no place */
   }
   const InitLevel levels[2] = {
       {"upper", prog->upper, p->upper_init, p->nupper, "*x0", "NULL"},

@@ -343,7 +343,10 @@ data_changed() {
     printf "$content" >"$d/$file"
     (cd "$d" && "./$name" --quiet --set outer_steps=5 >/dev/null 2>"${name}_err"
       echo $? >"${name}_status")
-    if [ "$(cat "$d/${name}_status")" = 1 ] && grep -q "$pattern" "$d/${name}_err"; then
+    # the place once: "x.blo:3: data 'X' : ...", not "x.blo:3: data 'X' : ... (x.blo:3)"
+    if grep -q "^[^ ]*: error: \([^ ]*\.blo:[0-9]*\): .*(\1)" "$d/${name}_err"; then
+      bad "$what: the message says its place twice: $(cat "$d/${name}_err")"
+    elif [ "$(cat "$d/${name}_status")" = 1 ] && grep -q "$pattern" "$d/${name}_err"; then
       say "ok: $what: $(cat "$d/${name}_err")"
     else
       bad "$what: status $(cat "$d/${name}_status"): $(cat "$d/${name}_err")"
