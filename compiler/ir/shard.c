@@ -232,6 +232,18 @@ static Val sampled_node(Sh *S, const IrNode *old, Val *a, IrNode **args, int na)
   IrNode *mask = NULL;
   Cls bc = C_REP;
   bool part = false;
+  IrOp op0 = (IrOp)old->op;
+  if (op0 == IR_ADD || op0 == IR_SUB) { /* a task's term beside sharded rows: both shares */
+    bool rows = false, tasks_only = true;
+    for (int i = 0; i < na; i++) {
+      rows |= a[i].c == C_ROWS || a[i].c == C_COLS;
+      tasks_only &= !sampled(a[i].c) || a[i].c == C_TASK;
+    }
+    if (rows && tasks_only) {
+      for (int i = 0; i < na; i++) args[i] = share(S, a[i], old->args[i]->shape);
+      return val(copy(S, old, args, old->shape), C_PART);
+    }
+  }
   for (int i = 0; i < na; i++) {
     if (sampled(a[i].c)) {
       if (mask && a[i].mask != mask) return fail(S, old, "of two sample sets' rows");

@@ -24,7 +24,8 @@ bad() { echo "FAIL: $*"; fail=1; }
 close() { awk -F, -f "$close_awk" "$1" "$2"; }
 steps="--set outer_steps=40 --set trace_every=5 --quiet"
 for case in shard_hyperclean:lancbio shard_minibatch:stocbio shard_tasks:itd \
-    shard_tasks_file:itd shard_sparse:lancbio shard_sparse_batch:stocbio shard_take:lancbio; do
+    shard_tasks_file:itd shard_sparse:lancbio shard_sparse_batch:stocbio shard_take:lancbio \
+    shard_task_rows:stocbio; do
   p=${case%:*} m=${case#*:}
   "$bloc" run $p.blo --method $m $steps --save-x x1.csv --trace t1.csv >/dev/null 2>err ||
     { bad "$p: one process: $(head -3 err)"; continue; }

@@ -191,6 +191,18 @@ static void test_tasks(void **state) {
   }
 }
 
+/* A one-row draw's term beside the sharded rows' terms in one gradient (grad_x g adds the task
+ * t's value to every row's): the sharder refused that sum ("sampled values meet sharded
+ * rows"); each rank now adds its rows' terms and the task's where it owns row t. Seven draws
+ * put t on every rank. */
+static void test_task_rows(void **state) {
+  (void)state;
+  for (int N = 2; N <= 3; N++) {
+    check_sum_draws("tests/unit/shard_task_rows.blo", BLO_BACKEND_JIT, N, 7);
+    check_sum_draws("tests/unit/shard_task_rows.blo", BLO_BACKEND_INTERP, N, 3);
+  }
+}
+
 /* Sparse data sharded by rows (LIBSVM and MatrixMarket): each rank's CSR rows and their own
  * stored transpose; 23 and 11 rows, split unevenly. */
 static void test_sparse(void **state) {
@@ -388,8 +400,8 @@ int main(void) {
       cmocka_unit_test(test_env),          cmocka_unit_test(test_hyperclean_jit),
       cmocka_unit_test(test_owned),        cmocka_unit_test(test_hyperclean_interp),
       cmocka_unit_test(test_quadform),     cmocka_unit_test(test_ridge),
-      cmocka_unit_test(test_minibatch),
-      cmocka_unit_test(test_tasks),        cmocka_unit_test(test_sparse),
+      cmocka_unit_test(test_minibatch),    cmocka_unit_test(test_tasks),
+      cmocka_unit_test(test_task_rows),    cmocka_unit_test(test_sparse),
       cmocka_unit_test(test_sparse_batch), cmocka_unit_test(test_tasks_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
