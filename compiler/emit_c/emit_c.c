@@ -304,6 +304,13 @@ static void write_interface(const Emit *e, int ndata_max, FILE *f) {
       "\n#if !defined(%s_API_ONLY) && !defined(_POSIX_C_SOURCE)\n#define _POSIX_C_SOURCE "
       "200809L\n#endif\n",
       pf);
+  /* -ffast-math assumes no NaN or Inf: the checks of the data and of the iterates would be
+   * compiled away, and a NaN in a data file run to f = nan with status 0 */
+  fprintf(f,
+          "\n#if !defined(%s_API_ONLY) && defined(__FAST_MATH__)\n#error \"-ffast-math (or "
+          "-Ofast) compiles away this solver's checks for NaN and Inf in the data and the "
+          "iterates: build it without\"\n#endif\n",
+          pf);
   fprintf(f, "\n/* ===== interface ===== */\n#ifndef %s_API_H\n#define %s_API_H\n\n", pf, pf);
   fputs("#include <stddef.h>\n#include <stdint.h>\n\n", f);
   fprintf(f, "/* x, the upper variables:");
@@ -332,7 +339,10 @@ static void write_interface(const Emit *e, int ndata_max, FILE *f) {
     if (!c->data[k]) fprintf(f, "; only the data stage reads it (NULL)");
     fprintf(f, " */\n");
   }
+  /* C linkage for a C++ program that includes the declarations (the definitions are C) */
+  fputs("\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n", f);
   write_template(f, rt_file("emit_c_api.h.in"), pf);
+  fputs("\n#ifdef __cplusplus\n}\n#endif\n", f);
   fprintf(f, "\n#endif /* %s_API_H */\n", pf);
 }
 
@@ -449,6 +459,12 @@ static void write_problem(const Emit *e, FILE *f) {
   fprintf(f, "\nstatic const unsigned char blo_data_sparse%s[] = {", sx);
   for (int k = 0; k < bp->n_data; k++)
     fprintf(f, "%d, ", k < e->p->ndata && c->prog->data[k]->shape.sparse ? 1 : 0);
+  /* which tensors the kernels read, 1 (2: one computed from the data); the others are the
+   * data stage's alone, NULL after it. PREFIX_solve refuses a caller-filled PREFIX_data that
+   * leaves one of them NULL */
+  fprintf(f, "0};\n\nstatic const unsigned char blo_data_needed%s[] = {", sx);
+  for (int k = 0; k < bp->n_data; k++)
+    fprintf(f, "%d, ", k >= e->p->ndata ? 2 : c->data[k] ? 1 : 0);
   fprintf(f, "0};\n\nstatic const BloSampleInfo blo_samples%s[] = {\n", sx);
   for (int s = 0; s < bp->n_samples; s++) {
     const BloSampleInfo *si = &bp->samples[s];
@@ -548,6 +564,7 @@ static void write_parts(const Emit *parts, int nparts, FILE *f) {
         "  const BloTensorInfo *data_info;\n"
         "  const char *const *what; /* [ndata] each tensor as a message names it */\n"
         "  const unsigned char *sparse; /* [ndata] 1: an RtSparse block, double at f32 too */\n"
+        "  const unsigned char *needed; /* [ndata] the kernels read it (2: computed) */\n"
         "  int (*data_stage)(const double **t, void **owned, double **x0, double **y0, "
         "uint64_t seed,\n"
         "                    char *err, size_t errlen);\n"
@@ -558,9 +575,9 @@ static void write_parts(const Emit *parts, int nparts, FILE *f) {
     const Emit *e = &parts[i];
     fprintf(f,
             "  {%d, %d, %d, blo_data_info%s, blo_data_what%s, blo_data_sparse%s, "
-            "emit_data_stage%s, emit_fill_problem%s},\n",
+            "blo_data_needed%s, emit_data_stage%s, emit_fill_problem%s},\n",
             e->c->shard.count, e->c->shard.rank, e->c->ndata_total, e->sfx, e->sfx, e->sfx,
-            e->sfx, e->sfx);
+            e->sfx, e->sfx, e->sfx);
   }
   /* "1 process", "1 or 2 processes", "1, 2 or 3 processes": for the message of a run of
    * another size */

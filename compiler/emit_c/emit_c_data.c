@@ -96,7 +96,7 @@ static const char *absolute_path(Emit *e, const char *path) {
 
 void emit_data_write_inputs(Emit *e, FILE *f) {
   fputs("\n/* The data files the solver reads, which no output may replace (as bloc run) */\n"
-        "static const char *const emit_inputs[] = {",
+        "static RT_MAYBE_UNUSED const char *const emit_inputs[] = {", /* main's alone */
         f);
   const IrGraph *g = e->o->embed_data || !e->c->ir ? NULL : &e->c->ir->graph;
   for (uint32_t i = 0; g && i < g->count; i++) {

@@ -519,6 +519,27 @@ if $CC -std=c99 -O1 $SAN -include "$cnt" -Dquad_NO_MAIN -c "$d/quad.c" -o "$d/qu
 else
   bad "link: the two-solver program does not build"
 fi
+# C++ includes the declarations with C linkage (it got 'undefined reference to
+# quad_data_load(...)'), and -ffast-math, which compiles the NaN checks away, is refused
+if command -v "${CXX:-g++}" >/dev/null 2>&1; then
+  printf '#define quad_API_ONLY\n#include "quad.c"\nint main() {\n%s\n%s\n}\n' \
+    '  quad_data d; char e[256];' \
+    '  if (quad_data_load(&d, -1, e, sizeof e)) return 1; quad_data_free(&d); return 0;' \
+    >"$d/cxx.cpp"
+  if $CC -std=c99 -O1 -Dquad_NO_MAIN -c "$d/quad.c" -o "$d/quad_plain.o" &&
+     "${CXX:-g++}" -I"$d" "$d/cxx.cpp" "$d/quad_plain.o" -o "$d/cxx" -lm 2>"$d/cxx_err" &&
+     "$d/cxx"; then
+    say "ok: a C++ program links the library interface"
+  else
+    bad "C++ cannot use the library interface: $(head -3 "$d/cxx_err")"
+  fi
+fi
+if $CC -std=c99 -O2 -ffast-math -c "$d/quad.c" -o "$d/fm.o" 2>"$d/fm_err"; then
+  bad "the solver builds with -ffast-math, which compiles its NaN checks away"
+else
+  grep -q "ffast-math" "$d/fm_err" && say "ok: -ffast-math is refused with a message" ||
+    bad "-ffast-math fails without saying why: $(head -2 "$d/fm_err")"
+fi
 }
 
 # ---- warnings: -Wall -Wextra -pedantic -Werror, gcc and clang, portable and CBLAS
@@ -528,9 +549,13 @@ warn_check() {
   W="-std=c99 -O2 -Wall -Wextra -pedantic -Werror -c"
   s=$tmp/$n/solver.c
   [ -f "$s" ] || return 0
+  nomain=$(sed -n 's/^#ifndef \([A-Za-z0-9_]*_NO_MAIN\)$/\1/p' "$s" | head -1)
   for cc in "$CC" ${CLANG:+"$CLANG"}; do
     $cc $W "$s" -o "$tmp/w.o" 2>"$tmp/w_err" ||
       { bad "$n: $cc warns (portable):"; head -5 "$tmp/w_err"; }
+    # the library build an embedder compiles (emit_inputs, main's alone, was unused there)
+    $cc $W -D"$nomain" "$s" -o "$tmp/w.o" 2>"$tmp/w_err" ||
+      { bad "$n: $cc warns (library, -D$nomain):"; head -5 "$tmp/w_err"; }
     if [ $cblas = 1 ] && [ $zlib = 1 ]; then
       $cc $W -DBLO_USE_CBLAS -DBLO_USE_ZLIB "$s" -o "$tmp/w.o" 2>"$tmp/w_err" ||
         { bad "$n: $cc warns (CBLAS):"; head -5 "$tmp/w_err"; }

@@ -3,7 +3,8 @@
  * loads its data, sizes its work buffer and solves; every heap allocation of the generated
  * files is counted (emit_count_alloc.h) and a solve must make none. The solves are
  * interleaved and repeated: each file's runtime state is its own, so the results repeat
- * exactly. A work buffer one byte short fails cleanly. Final iterates go to DIR/P_x.csv and
+ * exactly. A work buffer one byte short fails cleanly, and so does a caller-filled data struct
+ * with a tensor missing. Final iterates go to DIR/P_x.csv and
  * DIR/P_y.csv for comparison with bloc run.
  *   usage: emit_link DIR */
 #define quad_API_ONLY
@@ -128,6 +129,23 @@ int main(int argc, char **argv) {
   a = toy_run(tx[1], ty[1], &tr, toy_bytes, 0);
   CHECK(tr.status == 1 && strstr(tr.message, "no_such_option"),
         "toy_solve with a bad option: status %d: %s", tr.status, tr.message);
+  /* a caller-filled quad_data that leaves a tensor the kernels read NULL (or x0): status 1
+   * naming it, where the solve segfaulted (new-user pass, session 42) */
+  quad_data holed = quad_d;
+  int first = 0;
+  while (first < quad_N_DATA && !holed.tensor[first]) first++;
+  CHECK(first < quad_N_DATA, "quad_data_load left every tensor NULL");
+  holed.tensor[first] = NULL;
+  quad_p.data = &holed;
+  a = quad_run(qx[1], qy[1], &qr, quad_bytes, 0);
+  CHECK(qr.status == 1 && strstr(qr.message, "is NULL but the kernels read it"),
+        "quad_solve with tensor %d NULL: status %d: %s", first, qr.status, qr.message);
+  holed = quad_d;
+  holed.x0 = NULL;
+  a = quad_run(qx[1], qy[1], &qr, quad_bytes, 0);
+  CHECK(qr.status == 1 && strstr(qr.message, "x0 is NULL"),
+        "quad_solve with x0 NULL: status %d: %s", qr.status, qr.message);
+  quad_p.data = &quad_d;
   save(argv[1], "quad_x.csv", qx[0], quad_NX);
   save(argv[1], "quad_y.csv", qy[0], quad_NY);
   save(argv[1], "toy_x.csv", tx[0], toy_NX);
