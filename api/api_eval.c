@@ -27,6 +27,17 @@ const char *bloc_eval_quantities(void) {
   return "f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy, hypergrad, phi, grad_phi, y_star";
 }
 
+const char *api_eval_hint(const char *bad, int badlen, char *buf, size_t len) {
+  char name[64];
+  if (badlen <= 0 || badlen >= (int)sizeof name) return NULL;
+  memcpy(name, bad, (size_t)badlen);
+  name[badlen] = '\0';
+  const char *near = rt_nearest_name(name, all_what, NWHAT);
+  if (!near) return NULL;
+  snprintf(buf, len, "did you mean '%s'?", near);
+  return buf;
+}
+
 typedef struct EvalItem {
   const char *name;
   double *v;
@@ -172,7 +183,8 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   const char *bad;
   int badlen;
   if (parse_what(what, want, &bad, &badlen)) {
-    api_diag(p, BLOC_ERROR, NULL,
+    char hint[96];
+    api_diag(p, BLOC_ERROR, api_eval_hint(bad, badlen, hint, sizeof hint),
              "unknown quantity '%.*s'; expected a comma-separated list of %s, or all", badlen, bad,
              bloc_eval_quantities());
     return api_end(p, BLOC_ERR_INPUT);

@@ -86,6 +86,8 @@ void api_set_defs_given(bloc_problem *p, const char *given);
  * the program's (its solve line's, else 1). Not the data stage's when bloc_set_data_seed set
  * that apart. */
 uint64_t api_draw_seed(const bloc_problem *p);
+/* "did you mean 'phi'?" for an unknown eval quantity bad[0..badlen) (in buf), or NULL. */
+const char *api_eval_hint(const char *bad, int badlen, char *buf, size_t len);
 /* The last bloc_define's value as its caller wrote it (the command line's -D NAME=TEXT), so
  * that a nonzero number too small for a double, which reads as 0, is named in a warning. */
 void api_define_text(bloc_problem *p, const char *text);

@@ -81,6 +81,8 @@ int cmd_eval(int argc, char **argv) {
             "bloc eval: error: --what: unknown quantity '%.*s'; expected a comma-separated list of "
             "%s, or all\n",
             badlen, bad, bloc_eval_quantities());
+    char hint[96];
+    if (api_eval_hint(bad, badlen, hint, sizeof hint)) fprintf(stderr, "hint: %s\n", hint);
     rc = 1;
   }
   bloc_problem *p = NULL;
