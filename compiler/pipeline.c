@@ -998,7 +998,7 @@ static bool symmetry_pending(const BloCompiled *c) {
  * derive` uses to show every kernel) leaving out the kernels no method calls. */
 static int derive(BloCompiled *c, const BloCompileOptions *opt) {
   IrProblem *p = c->ir;
-  double t0 = (1e3 * rt_seconds());
+  double t0 = rt_milliseconds();
   if (lower_finish(p, &c->diag)) return 1;
   ir_verify_after(p, "lower_finish");
   kern_build(p);
@@ -1011,7 +1011,7 @@ static int derive(BloCompiled *c, const BloCompileOptions *opt) {
     drop_unused_kernels(c, opt);
     ir_verify_after(p, "drop_unused_kernels");
   }
-  c->time.derive_ms = (1e3 * rt_seconds()) - t0;
+  c->time.derive_ms = rt_milliseconds() - t0;
   return 0;
 }
 
@@ -1031,9 +1031,9 @@ typedef struct JitJob {
 
 static void *jit_job_run(void *arg) {
   JitJob *j = arg;
-  double t0 = (1e3 * rt_seconds());
+  double t0 = rt_milliseconds();
   j->rc = jit_compile(j->p, &j->opt, &j->m, j->err, sizeof j->err);
-  j->ms = (1e3 * rt_seconds()) - t0;
+  j->ms = rt_milliseconds() - t0;
   return NULL;
 }
 
@@ -1179,11 +1179,11 @@ int blo_compile_begin(const char *path, const char *text, const BloCompileOption
   diag_init(&c->diag, &c->arena, opt->diag_out);
   c->diag.sink = opt->diag_sink;
   c->diag.sink_ctx = opt->diag_sink_ctx;
-  double t0 = (1e3 * rt_seconds());
+  double t0 = rt_milliseconds();
   SemaInputs in = {opt->defs, opt->ndefs, sema_stdlib_dir(), opt->defs_given};
   c->prog = text ? sema_compile_string(&c->arena, &c->diag, path, text, &in)
                  : sema_compile_file(&c->arena, &c->diag, path, &in);
-  c->time.parse_ms = (1e3 * rt_seconds()) - t0;
+  c->time.parse_ms = rt_milliseconds() - t0;
   if (!c->prog || diag_error_count(&c->diag)) return 1;
   /* known now, so that a method's options can be checked before the data stage (whose
    * precision they must agree with) */
@@ -1230,9 +1230,9 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
     c->idx = xcalloc((size_t)p->ndata + 1, sizeof(RtIdxFile *));
     c->borrowed = xcalloc((size_t)p->ndata + 1, 1);
     c->ndata_total = p->ndata;
-    t0 = (1e3 * rt_seconds());
+    t0 = rt_milliseconds();
     int rc = run_data_stage(c, opt);
-    c->time.data_ms = (1e3 * rt_seconds()) - t0;
+    c->time.data_ms = rt_milliseconds() - t0;
     if (rc) {
       jit_job_join(&job);
       if (job.m) jit_free(job.m);
@@ -1246,10 +1246,10 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
   c->data = xrealloc(c->data, (size_t)(p->ndata + p->nhoisted + 1), sizeof(double *));
   for (int h = 0; h < p->nhoisted; h++) c->data[p->ndata + h] = NULL;
   c->ndata_total = p->ndata + p->nhoisted;
-  t0 = (1e3 * rt_seconds());
+  t0 = rt_milliseconds();
   int rc = complete_idx(c);
   if (rc == 0) rc = eval_hoisted_and_inits(c);
-  c->time.data_ms += (1e3 * rt_seconds()) - t0;
+  c->time.data_ms += rt_milliseconds() - t0;
   if (rc) {
     if (jit) jit_job_join(&job);
     if (jit && job.m) jit_free(job.m);
@@ -1271,11 +1271,11 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
     if (!used[k]) free_data(c, k);
   }
   fill_problem(c);
-  t0 = (1e3 * rt_seconds());
+  t0 = rt_milliseconds();
   if (jit) {
     if (c->time.overlapped) jit_job_join(&job);
     else jit_job_run(&job);
-    c->time.wait_ms = (1e3 * rt_seconds()) - t0;
+    c->time.wait_ms = rt_milliseconds() - t0;
     c->time.compile_ms = job.ms;
     /* the JIT's warning, reported only now: the Diag is not thread-safe (counts, its arena,
      * the sink), and the data stage may have used it while the JIT ran */
@@ -1297,7 +1297,7 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
   } else {
     interp_kernels(p, c->problem.kernels);
     c->problem.work_size = 0;
-    c->time.compile_ms = c->time.wait_ms = (1e3 * rt_seconds()) - t0;
+    c->time.compile_ms = c->time.wait_ms = rt_milliseconds() - t0;
     if (c->precision == BLO_PREC_F32) return data_to_f32(c, true);
   }
   return 0;

@@ -19,4 +19,7 @@ static inline int64_t rt_clock_ns(void) {
 /* The same clock in seconds (exact to the nanosecond for 104 days of uptime). */
 static inline double rt_seconds(void) { return 1e-9 * (double)rt_clock_ns(); }
 
+/* In milliseconds, as the compiler's timings are kept. */
+static inline double rt_milliseconds(void) { return 1e-6 * (double)rt_clock_ns(); }
+
 #endif

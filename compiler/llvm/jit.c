@@ -507,7 +507,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   if (!opt) opt = &defaults;
   *out = NULL;
   if (err && errlen) err[0] = '\0';
-  double t0 = (1e3 * rt_seconds());
+  double t0 = rt_milliseconds();
   pthread_once(&init_once, init_llvm);
   if (init_status) {
     set_err(err, errlen, "internal error: cannot initialise the LLVM native target");
@@ -529,7 +529,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     return -1;
   }
   m->work_size = m->plan.work_size;
-  double t1 = (1e3 * rt_seconds());
+  double t1 = rt_milliseconds();
   m->t.plan_ms = t1 - t0;
 
   LLVMErrorRef e = LLVMOrcCreateLLJIT(&m->jit, NULL);
@@ -593,7 +593,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   split_parts(m, opt, order, nk, parts, nparts, &skinny);
   m->nskinny = skinny.n;
   memcpy(m->skinny_keys, sk_keys, (size_t)skinny.n * sizeof sk_keys[0]);
-  double t2 = (1e3 * rt_seconds());
+  double t2 = rt_milliseconds();
   /* compile: part 0 on this thread, the others on their own */
   pthread_t th[JIT_MAX_THREADS];
   bool started[JIT_MAX_THREADS] = {false};
@@ -604,7 +604,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     if (started[i]) pthread_join(th[i], NULL);
     else compile_part(&parts[i]); /* no thread: do it here */
   }
-  double t3 = (1e3 * rt_seconds());
+  double t3 = rt_milliseconds();
   m->t.threads = nparts;
   m->t.compile_wall_ms = t3 - t2;
   int rc = 0;
@@ -666,7 +666,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     return -1;
   }
   if (getenv("BLOC_PERF_MAP")) write_perf_map(m);
-  double t4 = (1e3 * rt_seconds());
+  double t4 = rt_milliseconds();
   m->t.jit_ms = (t2 - t1) + (t4 - t3);
   m->t.total_ms = t4 - t0;
   *out = m;
