@@ -94,6 +94,13 @@ static int for_each_field(const Line *ln, FieldVisit visit, void *ctx) {
   }
 }
 
+/* A line no loader reads: blank, or a comment (numpy's savetxt writes its header as one). */
+static bool skipped(const Line *ln) {
+  const char *q = ln->s;
+  while (q < ln->e && is_blank(*q)) q++;
+  return q == ln->e || *q == '#';
+}
+
 typedef struct Table {
   const char *path;
   double *v;
@@ -326,9 +333,7 @@ static int csv_parse(const char *path, RtReadBound *bound, Table *t, char *err,
       rc = cr_error(err, errlen, path, no);
       break;
     }
-    const char *q = ln.s;
-    while (q < ln.e && is_blank(*q)) q++;
-    if (q == ln.e || *q == '#') continue; /* a blank line, or a comment (numpy's savetxt) */
+    if (skipped(&ln)) continue;
     t->line = no;
     if (!seen_data_or_header) {
       seen_data_or_header = 1;
@@ -514,9 +519,7 @@ RT_API int rt_load_csv_rows(const char *path, RtShape want, RtRows rows, RtTenso
       rc = cr_error(e.buf, e.len, path, L.no);
       break;
     }
-    const char *q = ln.s;
-    while (q < ln.e && is_blank(*q)) q++;
-    if (q == ln.e || *q == '#') continue; /* a blank line, or a comment (numpy's savetxt) */
+    if (skipped(&ln)) continue;
     t.line = L.no;
     if (!seen) {
       seen = 1;
@@ -587,9 +590,7 @@ RT_API int rt_csv_locate(const char *path, RtShape want, int64_t i, int64_t j, i
   while ((got = rt_lines_next(&L, &s, &end, e)) == 1) { /* the loaders' rules, not their checks */
     Line ln = {s, end, L.no};
     if (L.no == 1 && end - s >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) ln.s += 3;
-    const char *q = ln.s;
-    while (q < ln.e && is_blank(*q)) q++;
-    if (q == ln.e || *q == '#') continue;
+    if (skipped(&ln)) continue;
     if (!seen) {
       seen = 1;
       if (is_header(&ln)) continue;
