@@ -47,11 +47,11 @@ static void check_onehot_products(Sema *S, const AstExpr *e, double phys) {
 }
 
 void sema_check_memory(Sema *S) {
+  double phys = physical_bytes(), total = 0, largest_bytes = 0;
   for (size_t i = 0; i < S->data.len; i++) {
     const AstDecl *d = S->data.items[i];
-    if (!d->failed) check_onehot_products(S, d->init, physical_bytes());
+    if (!d->failed) check_onehot_products(S, d->init, phys);
   }
-  double phys = physical_bytes(), total = 0, largest_bytes = 0;
   if (phys <= 0) return;
   const AstDecl *largest = NULL;
   bool refused = false;

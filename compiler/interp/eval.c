@@ -79,8 +79,6 @@ static int fail(Ev *e, const IrNode *n, const char *fmt, ...) {
 
 static double *V(Ev *e, const IrNode *n, int i) { return e->val[at(e, n->args[i])]; }
 
-/* Label i of onehot node n, l, is not an integer in 0..k-1: a file of labels numbered from 1,
- * or of other values than classes, which a row of zeros would have silently dropped. */
 /* Whether one of vals[0..n) is 0: then values one past the end are not a numbering from 1. */
 static bool has_zero(const double *vals, int64_t n) {
   for (int64_t i = 0; i < n; i++)
@@ -88,6 +86,8 @@ static bool has_zero(const double *vals, int64_t n) {
   return false;
 }
 
+/* Label i of onehot node n, l, is not an integer in 0..k-1: a file of labels numbered from 1,
+ * or of other values than classes, which a row of zeros would have silently dropped. */
 static int onehot_fail(Ev *e, const IrNode *n, int64_t i, double l) {
   char lb[RT_FMT_NUM_LEN];
   int64_t k = n->shape.cols;

@@ -232,8 +232,8 @@ static Val sampled_node(Sh *S, const IrNode *old, Val *a, IrNode **args, int na)
   IrNode *mask = NULL;
   Cls bc = C_REP;
   bool part = false;
-  IrOp op0 = (IrOp)old->op;
-  if (op0 == IR_ADD || op0 == IR_SUB) { /* a task's term beside sharded rows: both shares */
+  IrOp op = (IrOp)old->op;
+  if (op == IR_ADD || op == IR_SUB) { /* a task's term beside sharded rows: both shares */
     bool rows = false, tasks_only = true;
     for (int i = 0; i < na; i++) {
       rows |= a[i].c == C_ROWS || a[i].c == C_COLS;
@@ -257,7 +257,6 @@ static Val sampled_node(Sh *S, const IrNode *old, Val *a, IrNode **args, int na)
       return fail(S, old, "sampled values meet %s", cls_name(a[i].c));
     }
   }
-  IrOp op = (IrOp)old->op;
   if (part) { /* only a sum with partial sums: the sampled values are masked, REP counted once */
     if (op != IR_ADD && op != IR_SUB) return fail(S, old, "a partial sum meets sampled values");
     for (int i = 0; i < na; i++)
