@@ -30,11 +30,8 @@ static const char *did_you_mean(char *buf, size_t n, const char *near) {
 const RtMethodSpec *opt_find_method_to(const OptSink *sink, const char *name) {
   const RtMethodSpec *m = rt_method_find(name);
   if (m) return m;
-  const char *names[64];
-  int n = 0;
-  for (int i = 0; i < rt_nmethods && i < 64; i++) names[n++] = rt_methods[i].name;
   char hint[128];
-  report(sink, DIAG_ERROR, did_you_mean(hint, sizeof hint, diag_suggest(name, names, (size_t)n)),
+  report(sink, DIAG_ERROR, did_you_mean(hint, sizeof hint, rt_method_near(name)),
          "unknown method '%s'; methods: %s", name, rt_method_names());
   return NULL;
 }
@@ -140,9 +137,9 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
     /* one the method has no use for is aimed at this one method: an error, not a warning */
     const char *err = opt_set_over(opt, &file, key, value);
     if (err) {
-      char hint[128];
-      /* a misspelt key: the nearest of the method's */
-      report(sink, DIAG_ERROR, did_you_mean(hint, sizeof hint, rt_method_option_near(m, key)),
+      char hint[160];
+      /* another method's key, or a misspelt one: the nearest of the method's */
+      report(sink, DIAG_ERROR, rt_method_option_hint(m, key, hint, sizeof hint),
              "%s %s: %s", sink->set_label, sets[i], err);
       return 1;
     }

@@ -225,9 +225,13 @@ static int dispatch(int argc, char **argv) {
       const char *names[128];
       size_t nn = 0;
       for (int i = 0; i < driver_ncmds && nn < 128; i++) names[nn++] = driver_cmds[i].name;
-      for (int i = 0; i < rt_nmethods && nn < 128; i++) names[nn++] = rt_methods[i].name;
-      const char *near = diag_suggest(argv[2], names, nn);
-      if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
+      const char *owners = rt_option_owners(argv[2]), *near = diag_suggest(argv[2], names, nn);
+      if (!near) near = rt_method_near(argv[2]);
+      if (owners[0]) /* a method's option: its help lists it */
+        fprintf(stderr, "hint: '%s' is an option of %s ('bloc help METHOD' lists a "
+                "method's options)\n", argv[2], owners);
+      else if (near)
+        fprintf(stderr, "hint: did you mean '%s'?\n", near);
       else fprintf(stderr, "hint: run 'bloc --help' for the commands, 'bloc help run' for the "
                            "methods\n");
       return 1;

@@ -249,6 +249,37 @@ RT_API const RtMethodSpec *rt_method_find(const char *name) {
   return NULL;
 }
 
+/* `name` folded for comparison: lower case, '-' and ' ' as '_'. */
+static void fold_name(const char *name, char *out, size_t len) {
+  size_t i = 0;
+  for (; name[i] && i + 1 < len; i++) {
+    char c = name[i];
+    out[i] = c == '-' || c == ' ' ? '_' : c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+  }
+  out[i] = '\0';
+}
+
+/* Names the methods go by in the literature (folded), where they differ from bloc's. */
+static const struct { const char *known, *method; } method_aka[] = {
+  {"amigo_cg", "aid_cg"}, {"aid", "aid_cg"}, {"fomaml", "fom"}, {"fo_maml", "fom"},
+  {"newton", "exact"}, {"neumann", "stocbio"}, {"lanczos", "lancbio"},
+};
+
+RT_API const char *rt_method_near(const char *name) {
+  char folded[64], other[64];
+  fold_name(name, folded, sizeof folded);
+  for (int i = 0; i < rt_nmethods; i++) {
+    fold_name(rt_methods[i].name, other, sizeof other);
+    if (strcmp(folded, other) == 0) return rt_methods[i].name;
+  }
+  for (size_t i = 0; i < sizeof method_aka / sizeof method_aka[0]; i++)
+    if (strcmp(folded, method_aka[i].known) == 0) return method_aka[i].method;
+  const char *names[64];
+  size_t n = 0;
+  for (int i = 0; i < rt_nmethods && n < 64; i++) names[n++] = rt_methods[i].name;
+  return rt_nearest_name(folded, names, n);
+}
+
 static int option_index(const RtMethodSpec *m, const char *name) {
   for (int i = 0; i < m->nopts; i++)
     if (strcmp(m->opts[i].name, name) == 0) return i;
@@ -266,6 +297,35 @@ RT_API const char *rt_method_option_near(const RtMethodSpec *m, const char *key)
   int n = 0;
   for (int k = 0; k < m->nopts && n < RT_MAX_OPTS; k++) names[n++] = m->opts[k].name;
   return rt_nearest_name(key, names, (size_t)n);
+}
+
+RT_API const char *rt_option_owners(const char *key) {
+  static RT_THREAD_LOCAL char buf[512];
+  const char *own[64];
+  int n = 0;
+  for (int i = 0; i < rt_nmethods && n < 64; i++)
+    if (rt_method_option(&rt_methods[i], key) && !rt_method_unused_option(&rt_methods[i], key))
+      own[n++] = rt_methods[i].name;
+  buf[0] = '\0';
+  for (int i = 0; i < n; i++) {
+    size_t used = strlen(buf);
+    snprintf(buf + used, sizeof buf - used, "%s%s", rt_list_sep(i, n, " and "), own[i]);
+  }
+  return buf;
+}
+
+RT_API const char *rt_method_option_hint(const RtMethodSpec *m, const char *key, char *buf,
+                                         size_t len) {
+  if (rt_method_option(m, key)) return NULL;
+  const char *owners = rt_option_owners(key);
+  if (owners[0]) {
+    snprintf(buf, len, "'%s' is an option of %s, not of %s", key, owners, m->name);
+    return buf;
+  }
+  const char *near = rt_method_option_near(m, key);
+  if (!near) return NULL;
+  snprintf(buf, len, "did you mean '%s'?", near);
+  return buf;
 }
 
 /* Options every method lists (COMMON) but some method has no use for: setting one there is

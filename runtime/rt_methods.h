@@ -62,6 +62,11 @@ RT_EXTERN const int rt_nmethods;
 
 /* The method called `name`, or NULL. */
 RT_API const RtMethodSpec *rt_method_find(const char *name);
+/* The method a user most likely meant by `name`, which is no method's name (for "did you
+ * mean"): the same letters in another case or with '-' for '_' ("LancBiO", "amigo-gd"), a
+ * name the method is known by in papers ("amigo_cg" is aid_cg, "fomaml" fom), else the nearest
+ * name by edit distance; NULL when none is near. */
+RT_API const char *rt_method_near(const char *name);
 /* The option `name` of method m, or NULL. */
 RT_API const RtOptSpec *rt_method_option(const RtMethodSpec *m, const char *name);
 /* Whether method m's steps (or the run loop's diagnostics) call kernel k. The fused kernels
@@ -73,6 +78,15 @@ RT_API bool rt_method_uses_kernel(const RtMethodSpec *m, int kernel_id);
 /* The option of method m nearest to `key` when m has no option `key` (a misspelling: "x_stp"),
  * else NULL (x_step with a bad value is no misspelling of y_step). */
 RT_API const char *rt_method_option_near(const RtMethodSpec *m, const char *key);
+/* The hint for option `key`, which method m does not have, in buf[len]: "'v_steps' is an
+ * option of amigo_gd, not of aid_cg" when other methods have it (a user who switched methods
+ * or read another's help; a near misspelling of m's own was the wrong answer there), else
+ * "did you mean 'x_step'?" (rt_method_option_near). NULL when there is none. */
+RT_API const char *rt_method_option_hint(const RtMethodSpec *m, const char *key, char *buf,
+                                         size_t len);
+/* The methods that have an option `key` they use, as "a, b and c" (static buffer; "" when
+ * none): what `bloc help KEY` names. */
+RT_API const char *rt_option_owners(const char *key);
 
 /* Why method m has no use for option `key` although its table lists it (exact: y_step and
  * inner_steps), or NULL when the option is used. */

@@ -370,10 +370,7 @@ static void check_solve(Sema *S, AstDecl *d) {
   const RtMethodSpec *m = rt_method_find(d->name);
   if (!m) {
     diag_error(S->diag, d->name_span, "unknown method '%s'", d->name);
-    const char *names[64];
-    size_t n = 0;
-    for (int i = 0; i < rt_nmethods && n < 64; i++) names[n++] = rt_methods[i].name;
-    const char *s = diag_suggest(d->name, names, n);
+    const char *s = rt_method_near(d->name);
     if (s) diag_hint(S->diag, "did you mean '%s'?", s);
     diag_hint(S->diag, "methods: %s", rt_method_names());
   } else {
@@ -422,12 +419,9 @@ static void check_solve(Sema *S, AstDecl *d) {
       bool unknown = !rt_method_option(m, op->key);
       bool about_key = unknown || rt_method_unused_option(m, op->key);
       diag_error(S->diag, about_key ? op->key_span : span, "%s", msg);
-      if (unknown) {
-        const char *names[RT_MAX_OPTS];
-        for (int j = 0; j < m->nopts; j++) names[j] = m->opts[j].name;
-        const char *s = diag_suggest(op->key, names, (size_t)m->nopts);
-        if (s) diag_hint(S->diag, "did you mean '%s'?", s);
-      }
+      char hint[160];
+      if (unknown && rt_method_option_hint(m, op->key, hint, sizeof hint))
+        diag_hint(S->diag, "%s", hint);
       continue;
     }
     p->opts[p->nopts++] = so;

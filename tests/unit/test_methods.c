@@ -171,6 +171,32 @@ static void test_option_rules(void **state) {
   assert_string_equal(keys[0], "inner_steps");
 }
 
+/* "did you mean": case and '-' fold away, names from the papers map to bloc's (amigo_cg is
+ * aid_cg, which the nearest spelling, amigo_gd, is not), and another method's option names
+ * its owners instead of a near misspelling of one of m's. */
+static void test_near_names(void **state) {
+  (void)state;
+  assert_string_equal(rt_method_near("LANCBIO"), "lancbio");
+  assert_string_equal(rt_method_near("amigo-gd"), "amigo_gd");
+  assert_string_equal(rt_method_near("amigo_cg"), "aid_cg");
+  assert_string_equal(rt_method_near("AmIGO-CG"), "aid_cg");
+  assert_string_equal(rt_method_near("lancbo"), "lancbio");
+  assert_null(rt_method_near("zzzzzzzz"));
+  assert_string_equal(rt_option_owners("v_steps"), "amigo_gd");
+  assert_string_equal(rt_option_owners("r"), "ufom, fom and itd");
+  assert_string_equal(rt_option_owners("no_such_key"), "");
+  char buf[160];
+  const RtMethodSpec *cg = rt_method_find("aid_cg");
+  assert_string_equal(rt_method_option_hint(cg, "v_steps", buf, sizeof buf),
+                      "'v_steps' is an option of amigo_gd, not of aid_cg");
+  assert_string_equal(rt_method_option_hint(cg, "x_stp", buf, sizeof buf),
+                      "did you mean 'x_step'?");
+  assert_null(rt_method_option_hint(cg, "x_step", buf, sizeof buf));
+  assert_null(rt_method_option_hint(cg, "qqqqqqqqqq", buf, sizeof buf));
+  /* an option its table lists unused (exact's y_step) is no owner's */
+  assert_null(strstr(rt_option_owners("y_step"), "exact"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_every_method_listed),
@@ -180,6 +206,7 @@ int main(void) {
     cmocka_unit_test(test_seed_parse),
     cmocka_unit_test(test_unused_and_aliases),
     cmocka_unit_test(test_option_rules),
+    cmocka_unit_test(test_near_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
