@@ -315,6 +315,11 @@ grep -q "expects an integer in \[0, 9007199254740991\], got '9007199254740992'" 
 [ $? = 1 ] || bad "keep: --set x_stp=1 not refused with status 1: $(head -1 "$tmp/set_err")"
 grep -q "^hint: did you mean 'x_step'?$" "$tmp/set_err" ||
   bad "keep: --set x_stp=1: no hint: $(cat "$tmp/set_err")"
+# another method's option (the solver is aid_cg's): the hint names its owner, not 'x_step'
+"$tmp/keep_stop/portable" --quiet --set v_steps=3 >/dev/null 2>"$tmp/set_err"
+[ $? = 1 ] || bad "keep: --set v_steps=3 not refused with status 1: $(head -1 "$tmp/set_err")"
+grep -q "^hint: 'v_steps' is an option of amigo_gd, not of aid_cg$" "$tmp/set_err" ||
+  bad "keep: --set v_steps=3: not the owner's hint: $(cat "$tmp/set_err")"
 # the precision is the file's (its kernels and data are built for it): --set asking for the
 # other was taken, the run done in f64 and the result JSON saying "precision": "f32"
 if "$tmp/keep_stop/portable" --quiet --set precision=f32 --out "$tmp/prec_out" >/dev/null \
