@@ -124,7 +124,11 @@ static void check_constraint(Sema *S, AstDecl *d) {
   if (k->lo_val > k->hi_val || k->lo_val == INFINITY || k->hi_val == -INFINITY) {
     diag_error(S->diag, k->span, "the box [%s, %s] of %s is empty", sema_num_str(k->lo_val, a),
                sema_num_str(k->hi_val, b), sema_decl_what(d));
-    diag_hint(S->diag, "the lower bound comes first: in [lo, hi] with lo <= hi");
+    if (k->lo_val == INFINITY || k->hi_val == -INFINITY) /* 1e308 * 10: not a swap */
+      diag_hint(S->diag, "a lower bound of inf (or an upper one of -inf) leaves nothing: "
+                "a bound past +-1.8e308 overflows to inf");
+    else
+      diag_hint(S->diag, "the lower bound comes first: in [lo, hi] with lo <= hi");
     d->failed = true;
   }
 }
