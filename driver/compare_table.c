@@ -143,12 +143,16 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
   ValCol *cols = calloc((size_t)cmp->nq + 2, sizeof *cols);
   if (!cols) exit(3);
   const int nval = value_columns(cmp, cols);
-  const int nfixed = 6, ncols = nfixed + nval + ncounts, nrows = cmp->nruns + 1;
+  /* a warnings column only when a run warned: most comparisons have none */
+  bool warned = false;
+  for (int i = 0; i < cmp->nruns; i++)
+    warned |= cmp->runs[i].state == CMP_RAN && cmp->runs[i].res.n_warnings > 0;
+  const int nfixed = warned ? 7 : 6, ncols = nfixed + nval + ncounts, nrows = cmp->nruns + 1;
   char(*cell)[CELL] = calloc((size_t)(nrows * ncols), CELL);
   int *width = calloc((size_t)ncols, sizeof(int));
   if (!cell || !width) exit(3);
 #define AT(row, col) cell[(row) * ncols + (col)]
-  const char *fixed[] = {"method", "status", "stop", "steps", "time (s)", "ms/step"};
+  const char *fixed[] = {"method", "status", "stop", "steps", "time (s)", "ms/step", "warnings"};
   for (int c = 0; c < nfixed; c++) snprintf(AT(0, c), CELL, "%s", fixed[c]);
   for (int k = 0; k < nval; k++) snprintf(AT(0, nfixed + k), CELL, "%s", cols[k].head);
   for (int c = 0; c < ncounts; c++)
@@ -170,8 +174,9 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
         snprintf(AT(i + 1, 5), CELL, "%.3g", 1e3 * res->t_solve / (double)res->steps);
       else snprintf(AT(i + 1, 5), CELL, "-");
     } else {
-      for (int c = 3; c < nfixed; c++) snprintf(AT(i + 1, c), CELL, "-");
+      for (int c = 3; c < 6; c++) snprintf(AT(i + 1, c), CELL, "-");
     }
+    if (warned) snprintf(AT(i + 1, 6), CELL, "%d", ran ? res->n_warnings : 0);
     for (int k = 0; k < nval; k++) {
       const ValCol *c = &cols[k];
       double v = col_value(c, r);
@@ -211,6 +216,10 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
     fputc('\n', out);
   }
   print_legend(cmp, cols, nval, out);
+  if (warned)
+    fprintf(out, "warnings: how many the run gave, as bloc run gives them (%s): its values "
+                 "may not mean what they seem\n",
+            cmp->quiet ? "not printed with --quiet" : "on stderr above, after its method's name");
   if (marked) {
     bool any_max = false;
     for (int k = 0; k < cmp->nq; k++) any_max |= cmp->q[k].maximize;
@@ -241,7 +250,7 @@ void cmp_write_summary(const Compare *cmp, FILE *out) {
     rt_csv_text(out, cmp->q[k].name);
   }
   for (int c = 0; c < RT_CALL_NKINDS; c++) fprintf(out, ",calls_%s", rt_call_names[c]);
-  fputc('\n', out);
+  fputs(",warnings\n", out);
   for (int i = 0; i < cmp->nruns; i++) {
     const CmpRun *r = &cmp->runs[i];
     const RtResult *res = &r->res;
@@ -268,6 +277,8 @@ void cmp_write_summary(const Compare *cmp, FILE *out) {
       if (solved) fprintf(out, ",%llu", (unsigned long long)res->calls[c]);
       else fputc(',', out);
     }
+    if (ran) fprintf(out, ",%d", res->n_warnings);
+    else fputc(',', out);
     fputc('\n', out);
   }
 }
