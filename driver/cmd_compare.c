@@ -3,6 +3,7 @@
  * summarised in a table (compare_table.c). The command line and the formats: doc/compare.md. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -538,6 +539,7 @@ static void forward_messages(const char *method, const char *text) {
  * Ctrl-C wants out). All ranks measure together under mpirun. Its dense Newton solve costs ny
  * HVPs a step, seconds for ny in the thousands: a note says where that time went. */
 static void measure_phi(const Compare *cmp, CmpRun *r) {
+  r->y_lag = NAN;
   if (r->res.stop == RT_STOP_NONE || r->res.stop == RT_STOP_INTERRUPTED) {
     /* the table and the summary's phi_note say why, as for any phi not computed */
     snprintf(r->phi.why, sizeof r->phi.why, "%s",
@@ -546,8 +548,22 @@ static void measure_phi(const Compare *cmp, CmpRun *r) {
     return;
   }
   double t0 = rt_seconds();
-  RtPhiAt at = {.x = r->res.x, .sharded = cmp->sharded, .nonsmooth_op = cmp->nonsmooth_op};
+  int64_t ny = cmp->p->ny;
+  double *ystar = calloc((size_t)ny + 1, sizeof *ystar);
+  if (!ystar) exit(3);
+  RtPhiAt at = {.x = r->res.x, .sharded = cmp->sharded, .nonsmooth_op = cmp->nonsmooth_op,
+                .ystar = ystar};
   r->phi_measured = rt_phi_exact(cmp->p, &at, &r->phi) == 0;
+  if (r->phi_measured) { /* how far the run's own y, where its reports were taken, is */
+    double d2 = 0, s2 = 0;
+    for (int64_t i = 0; i < ny; i++) {
+      double d = r->res.y[i] - ystar[i];
+      d2 += d * d;
+      s2 += ystar[i] * ystar[i];
+    }
+    r->y_lag = sqrt(d2) / fmax(1.0, sqrt(s2));
+  }
+  free(ystar);
   double t = rt_seconds() - t0;
   if (t >= 1 && !cmp->quiet && rt_mpi_rank() == 0)
     fprintf(stderr,

@@ -46,6 +46,10 @@ enum { CMP_SVG = 1, CMP_PNG = 2, CMP_PDF = 4, CMP_ALL_FORMATS = 7 };
 
 typedef enum CmpRunState { CMP_NOT_RUN, CMP_RAN } CmpRunState;
 
+/* A y this close to y*(x) (relative, CMP_Y_NEAR x max(1, |y*(x)|)) gives reports of modest
+ * slope in y within about the last of the table's six digits of their value at y*(x). */
+#define CMP_Y_NEAR 1e-6
+
 /* One method's run. */
 typedef struct CmpRun {
   const char *method;
@@ -56,6 +60,10 @@ typedef struct CmpRun {
    * phi.why says why not, or is "" when it was not tried. */
   RtPhi phi;
   bool phi_measured;
+  /* |y - y*(x)| / max(1, |y*(x)|) of the run's own y, the yardstick's y*(x): NaN without
+   * the yardstick. Its reports (taken at its own y) compete for the table's marks only when
+   * this is at most CMP_Y_NEAR. */
+  double y_lag;
   int64_t rows;       /* trace rows merged into the CSV */
   CmpStats *stats;    /* one per quantity */
 } CmpRun;
@@ -111,13 +119,15 @@ char *cmp_plot_path(const Compare *cmp, int k, unsigned format);
 int cmp_plot_bad_byte(const char *prefix);
 
 /* Print the summary table (one row per method, best values marked) on out: the method's own f
- * and |hypergradient| unmarked, the yardstick phi and |grad phi| and the reports marked. */
+ * and |hypergradient| unmarked, the yardstick phi and |grad phi| marked, and the reports where
+ * the run's y was checked near y*(x) (CMP_Y_NEAR). */
 void cmp_print_table(const Compare *cmp, FILE *out);
 
 /* The table as CSV on out, one row per method, every number exact (rt_fmt_num), for
  * scripts: method, status, stop, steps, time, f, hypergrad_norm, phi, grad_phi_norm (the
  * projected-gradient norm with constrained x: grad_phi_projected says), phi_note (why phi
- * was not measured), every report, and the calls of every oracle kind. An empty field is a
+ * was not measured), every report, the calls of every oracle kind, the run's warnings and
+ * y_lag. An empty field is a
  * value the run does not have. The columns are the same whatever the methods did. */
 void cmp_write_summary(const Compare *cmp, FILE *out);
 

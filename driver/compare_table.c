@@ -65,6 +65,16 @@ static bool finished(const CmpRun *r) {
   return r->state == CMP_RAN && r->res.status == RT_STATUS_OK;
 }
 
+/* Whether run r's value in column c competes for "best": it finished, and for a report, taken
+ * at the run's own y, that y was checked near y*(x) (y_lag, by the yardstick). A y lagging
+ * behind y*(x) makes a report lower than at y*(x), as it does f: soba's report of the
+ * validation loss on a sampled ridge regression was marked best at its lagging y, while
+ * its phi was 11th of 12 (a report's own sampled or not, without the yardstick no y is
+ * checked, and no report is marked). */
+static bool competes(const ValCol *c, const CmpRun *r) {
+  return finished(r) && (c->kind != COL_REPORT || r->y_lag <= CMP_Y_NEAR);
+}
+
 /* The best final value of column c among the finished methods; *any is false if none has one. */
 static double best_value(const Compare *cmp, const ValCol *c, bool *any) {
   double best = NAN;
@@ -72,7 +82,7 @@ static double best_value(const Compare *cmp, const ValCol *c, bool *any) {
   *any = false;
   for (int r = 0; r < cmp->nruns; r++) {
     double v = col_value(c, &cmp->runs[r]);
-    if (!finished(&cmp->runs[r]) || !isfinite(v)) continue;
+    if (!competes(c, &cmp->runs[r]) || !isfinite(v)) continue;
     if (!*any || (max ? v > best : v < best)) best = v;
     *any = true;
   }
@@ -102,6 +112,39 @@ static const char *stop_text(const CmpRun *r) {
   if (r->state != CMP_RAN) return "not run";
   if (r->res.stop == RT_STOP_NONE) return "error";
   return rt_stop_name(r->res.stop);
+}
+
+/* Below the table, when there are reports: the rule of their marks (competes), and which
+ * methods it left out. */
+static void print_report_rule(const Compare *cmp, const ValCol *cols, int nval, FILE *out) {
+  if (nval == 0 || cols[nval - 1].kind != COL_REPORT) return;
+  char left[1024] = "";
+  int nleft = 0, nchecked = 0;
+  for (int r = 0; r < cmp->nruns; r++) {
+    const CmpRun *run = &cmp->runs[r];
+    if (!finished(run)) continue;
+    if (run->y_lag <= CMP_Y_NEAR) {
+      nchecked++;
+      continue;
+    }
+    size_t len = strlen(left);
+    if (run->phi_measured)
+      snprintf(left + len, sizeof left - len, "%s%s (%.2g off)", nleft ? ", " : "", run->method,
+               run->y_lag);
+    else snprintf(left + len, sizeof left - len, "%s%s (no yardstick)", nleft ? ", " : "",
+                  run->method);
+    nleft++;
+  }
+  const char *rule = "reports: at each method's own y, which can lag behind y*(x) and make them "
+                     "look better than at y*(x)";
+  if (!nleft)
+    fprintf(out, "%s; marked where y is within %g x max(1, |y*(x)|) of y*(x): every method's "
+                 "is\n", rule, CMP_Y_NEAR);
+  else if (!nchecked && !strstr(left, " off)"))
+    fprintf(out, "%s; without the yardstick no y is checked: not marked\n", rule);
+  else
+    fprintf(out, "%s; marked where y is within %g x max(1, |y*(x)|) of y*(x): not %s\n", rule,
+            CMP_Y_NEAR, left);
 }
 
 /* Below the table: which columns are whose, and why the yardstick is missing where it is (one
@@ -186,7 +229,7 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
       char shown[CELL], best_shown[CELL];
       snprintf(shown, CELL, "%.6g", v);
       snprintf(best_shown, CELL, "%.6g", best);
-      bool is_best = any && finished(r) && isfinite(v) && strcmp(shown, best_shown) == 0;
+      bool is_best = any && competes(c, r) && isfinite(v) && strcmp(shown, best_shown) == 0;
       marked |= is_best;
       if (v != v) snprintf(AT(i + 1, nfixed + k), CELL, "- ");
       else snprintf(AT(i + 1, nfixed + k), CELL, "%.6g%c", v, is_best ? '*' : ' ');
@@ -216,6 +259,7 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
     fputc('\n', out);
   }
   print_legend(cmp, cols, nval, out);
+  print_report_rule(cmp, cols, nval, out);
   if (warned)
     fprintf(out, "warnings: how many the run gave, as bloc run gives them (%s): its values "
                  "may not mean what they seem\n",
@@ -250,7 +294,7 @@ void cmp_write_summary(const Compare *cmp, FILE *out) {
     rt_csv_text(out, cmp->q[k].name);
   }
   for (int c = 0; c < RT_CALL_NKINDS; c++) fprintf(out, ",calls_%s", rt_call_names[c]);
-  fputs(",warnings\n", out);
+  fputs(",warnings,y_lag\n", out);
   for (int i = 0; i < cmp->nruns; i++) {
     const CmpRun *r = &cmp->runs[i];
     const RtResult *res = &r->res;
@@ -279,6 +323,7 @@ void cmp_write_summary(const Compare *cmp, FILE *out) {
     }
     if (ran) fprintf(out, ",%d", res->n_warnings);
     else fputc(',', out);
+    csv_num(out, r->phi_measured ? r->y_lag : NAN);
     fputc('\n', out);
   }
 }
