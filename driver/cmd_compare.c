@@ -535,9 +535,10 @@ static void forward_messages(const char *method, const char *text) {
   }
 }
 
-/* The yardstick at run r's final x (not for a run that did not start or was interrupted: a
- * Ctrl-C wants out). All ranks measure together under mpirun. Its dense Newton solve costs ny
- * HVPs a step, seconds for ny in the thousands: a note says where that time went. */
+/* The yardstick at the x run r keeps, its final x or a failed run's best (not for a run that
+ * did not start or was interrupted: a Ctrl-C wants out), and how far its y is. All ranks
+ * measure together under mpirun. Its dense Newton solve costs ny HVPs a step, seconds for ny in
+ * the thousands: a note says where that time went. */
 static void measure_phi(const Compare *cmp, CmpRun *r) {
   r->y_lag = NAN;
   if (r->res.stop == RT_STOP_NONE || r->res.stop == RT_STOP_INTERRUPTED) {
@@ -551,13 +552,17 @@ static void measure_phi(const Compare *cmp, CmpRun *r) {
   int64_t ny = cmp->p->ny;
   double *ystar = calloc((size_t)ny + 1, sizeof *ystar);
   if (!ystar) exit(3);
-  RtPhiAt at = {.x = r->res.x, .sharded = cmp->sharded, .nonsmooth_op = cmp->nonsmooth_op,
+  /* the point the run keeps (bloc run saves it): after a numerical failure its best trace
+   * point, not the last iterate before the failure, which measured g = nan at x_step = 1e8 */
+  const double *x = r->res.saved_best ? r->res.best_x : r->res.x;
+  const double *y = r->res.saved_best ? r->res.best_y : r->res.y;
+  RtPhiAt at = {.x = x, .sharded = cmp->sharded, .nonsmooth_op = cmp->nonsmooth_op,
                 .ystar = ystar};
   r->phi_measured = rt_phi_exact(cmp->p, &at, &r->phi) == 0;
   if (r->phi_measured) { /* how far the run's own y, where its reports were taken, is */
     double d2 = 0, s2 = 0;
     for (int64_t i = 0; i < ny; i++) {
-      double d = r->res.y[i] - ystar[i];
+      double d = y[i] - ystar[i];
       d2 += d * d;
       s2 += ystar[i] * ystar[i];
     }

@@ -158,6 +158,12 @@ static void print_legend(const Compare *cmp, const ValCol *cols, int nval, FILE 
             "phi(x) = f(x, y*(x)), %s: the same exact measure at each method's final x, "
             "y*(x) solved by Newton\n",
             cols[3].head);
+  for (int r = 0; r < cmp->nruns && phi; r++) {
+    const CmpRun *run = &cmp->runs[r];
+    if (run->phi_measured && run->res.saved_best) /* measure_phi's point */
+      fprintf(out, "phi(x) of %s: at its best trace point (step %lld), which the failed run "
+                   "keeps, as bloc run saves it\n", run->method, (long long)run->res.best_step);
+  }
   const char *why = NULL;
   bool same = true;
   int missing = 0;

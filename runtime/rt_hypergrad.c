@@ -183,6 +183,9 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
   /* at the rounding floor of grad_y g's terms (f64) or of the float data (f32), above y_tol,
    * y*(x) is as good as it gets: |y*| ~ 1e6 stalled at 2.3e-10 > 1e-10, and phi was "not
    * computed" on a Hessian of eigenvalues 0.7 to 3.6 */
+  if (!isfinite(out->lower_norm)) /* not "stopped at |grad_y g| = -nan" */
+    return phi_not(out, "g or its gradient in y is not finite at this x (where Newton's "
+                        "method on g stopped)");
   if (!(out->lower_norm < y_tol) && !s->lower_floor)
     return phi_not(out, "Newton's method on g stopped at |grad_y g| = %.3g, not below %.3g",
                    out->lower_norm, y_tol);

@@ -6,6 +6,9 @@
 #   the start's) and the unrolled methods' y far from y*(x) went without a word; the table
 #   now counts each run's warnings.
 # - the marks of reports, taken at each method's own y: only where that y is near y*(x).
+# - after a numerical failure the yardstick is at the x the run keeps (its best trace point,
+#   which bloc run saves), not at the last iterate before the failure, where g was not
+#   finite and the table said "stopped at |grad_y g| = -nan"; that reason is now in words.
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 sanitizers() {
@@ -63,5 +66,40 @@ grep -q "^reports: at each method's own y, .* of y\*(x): not soba ([0-9.e-]* off
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "y_lag") c = i; next }
   $1 == "soba" { exit !(c && $c > 1e-6) }' fr_summary.csv ||
   fail "soba's y_lag in the summary: $(cat fr_summary.csv)"
+
+# ---- the yardstick of a failed run: at the x it keeps, as bloc run --save-x saves it
+cat >nf.blo <<'BLO'
+problem nf
+data A : matrix[3, 2] = [[1, 0], [0, 1], [1, 1]]
+data b : vector[3] = [1, 2, 3]
+upper lam : scalar = 0
+lower w : vector[2] = 0
+upper objective f = 0.5 * sumsq(w - 1)
+lower objective g = 0.5 * sumsq(A @ w - b) + 0.5 * exp(lam) * sumsq(w)
+solve aid_cg(outer_steps = 20)
+BLO
+"$bloc" compare nf.blo --methods aid_cg,itd --set x_step=1e8 --set on_divergence=stop \
+  --backend=interp --quiet -o nf >nf.out 2>nf.err
+st=$?
+sanitizers nf.err
+[ $st = 2 ] || fail "compare of two failing methods exited with $st: $(cat nf.err)"
+"$bloc" run nf.blo --method aid_cg --set x_step=1e8 --set on_divergence=stop --save-x kept.txt \
+  --backend=interp --quiet >/dev/null 2>&1
+"$bloc" eval nf.blo --x kept.txt --what phi --backend=interp >kept.json ||
+  fail "bloc eval at the kept x failed"
+want=$(sed -n 's/^ *"phi": \([^,]*\),*$/\1/p' kept.json)
+got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "phi") c = i; next }
+  $1 == "aid_cg" { print $c }' nf_summary.csv)
+[ -n "$want" ] && [ "$got" = "$want" ] ||
+  fail "aid_cg's phi '$got' is not that of the x bloc run keeps, '$want': $(cat nf.out)"
+grep -q '^phi(x) of aid_cg: at its best trace point (step 0)' nf.out ||
+  fail "no line for the point measured: $(cat nf.out)"
+# where g is not finite the reason says so, not "|grad_y g| = -nan"
+echo 1000 >big.txt
+"$bloc" eval nf.blo --x big.txt --what phi --backend=interp >big.out 2>big.err &&
+  fail "phi at lam = 1000 (exp overflows) was computed: $(cat big.out)"
+grep -q 'not computed: g or its gradient in y is not finite at this x' big.err ||
+  fail "the reason for a non-finite g: $(cat big.err)"
+grep -q 'nan' big.err && fail "a nan in the reason: $(cat big.err)"
 
 [ $fails = 0 ]
