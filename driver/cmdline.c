@@ -210,8 +210,10 @@ static BloCompileOptions compile_options(CmdArgs *a, bool no_data) {
   }
   opt.defs = a->defs;
   opt.ndefs = a->ndefs;
-  opt.seed = a->seed;
-  opt.seed_set = a->seed_set;
+  /* the data stage's seed: --data-seed over --seed, as bloc_set_data_seed (compare took
+   * neither --data-seed nor its meaning) */
+  opt.seed = a->data_seed_set ? a->data_seed : a->seed;
+  opt.seed_set = a->seed_set || a->data_seed_set;
   opt.backend = a->backend;
   opt.precision_set = a->precision_set;
   opt.precision = a->precision;
