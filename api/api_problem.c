@@ -126,7 +126,7 @@ static void opt_report(void *ctx, int level, const char *msg, const char *hint) 
 }
 
 OptSink api_opt_sink(bloc_problem *p, const char *label) {
-  return (OptSink){opt_report, p, label};
+  return (OptSink){.fn = opt_report, .ctx = p, .set_label = label};
 }
 
 int bloc_diag_severity(const bloc_diag *d) { return d ? d->severity : BLOC_ERROR; }

@@ -261,7 +261,8 @@ int api_solve_check(bloc_problem *p, const bloc_options *o) {
     }
   }
   RtOptions opt;
-  OptSink to = api_opt_sink(p, rs.label), sink = {errors_only, &to, rs.label};
+  OptSink to = api_opt_sink(p, rs.label);
+  OptSink sink = {.fn = errors_only, .ctx = &to, .set_label = rs.label};
   const char *const *sets = o ? (const char *const *)o->sets : NULL;
   int nsets = o ? o->nsets : 0;
   const char *method = o ? o->method : NULL;

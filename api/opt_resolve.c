@@ -103,6 +103,10 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
   for (int i = 0; i < prog->nopts; i++) {
     const SemaOption *so = &prog->opts[i];
     if (overridden && !opt_applies(m, so->key)) {
+      if (sink->ignored) {
+        sink->ignored(sink->ignored_ctx, so->key);
+        continue;
+      }
       report(sink, DIAG_WARNING, NULL,
              "option '%s' of the program's method '%s' does not apply to '%s' (ignored)", so->key,
              prog->method, name);

@@ -218,31 +218,79 @@ static int drop_random_tol(const Compare *cmp, CmpRun *run, const CmpSet *sets, 
   return 0;
 }
 
-/* Each method's options: the program's solve options it has (opt_resolve warns about the
- * rest), then the --set for every method, then the --set METHOD.key for it, less a tol it
- * cannot take (drop_random_tol); then whether the method may run on the lower objective
- * (opt_check_suits). */
-static int resolve_options(BloCompiled *c, Compare *cmp, const CmpSet *sets, int nsets) {
+/* The options of the program's solve declaration one method does not have or use, "a, b, c":
+ * warned about once for all methods (warn_ignored), not once per option and method (the 11
+ * methods of a comparison on hyperclean.blo, a lancbio solve line, printed 47 lines). */
+typedef struct Ignored {
+  char keys[512];
+} Ignored;
+
+static void add_ignored(void *ctx, const char *key) {
+  Ignored *ign = ctx;
+  size_t len = strlen(ign->keys);
+  snprintf(ign->keys + len, sizeof ign->keys - len, "%s'%s'", len ? ", " : "", key);
+}
+
+/* One warning per set of ignored options, naming every method that ignores that set:
+ * "options 'm0', 'm_growth' of the program's method 'lancbio' do not apply to 'soba', 'itd'
+ * (ignored)"; for one option and one method the words of bloc run --method's warning. */
+static void warn_ignored(const Compare *cmp, const char *method, const Ignored *ign) {
   for (int r = 0; r < cmp->nruns; r++) {
-    CmpRun *run = &cmp->runs[r];
-    if (opt_resolve(c, CMD, cmp->quiet, run->method, NULL, 0, &run->opt)) return 1;
-    for (int pass = 0; pass < 2; pass++) {
-      const RtOptions earlier = run->opt; /* each layer overrides the ones before, aliases too */
-      for (int i = 0; i < nsets; i++) {
-        const CmpSet *s = &sets[i];
-        if (pass == 0 ? s->run != -1 : s->run != r) continue;
-        if (!opt_applies(run->opt.method, s->key)) continue;
-        const char *err = opt_set_over(&run->opt, &earlier, s->key, s->value);
-        if (err) { /* checked in parse_sets: cannot fail */
-          error("--set %s: %s", s->text, err);
-          return 1;
-        }
+    if (!ign[r].keys[0]) continue;
+    bool seen = false; /* the set was warned about with an earlier method */
+    for (int e = 0; e < r && !seen; e++) seen = strcmp(ign[e].keys, ign[r].keys) == 0;
+    if (seen) continue;
+    char names[1024] = "";
+    int n = 0;
+    for (int o = r; o < cmp->nruns; o++) {
+      if (strcmp(ign[o].keys, ign[r].keys) != 0) continue;
+      size_t len = strlen(names);
+      snprintf(names + len, sizeof names - len, "%s'%s'", n++ ? ", " : "", cmp->runs[o].method);
+    }
+    bool one = !strchr(ign[r].keys, ',');
+    fprintf(stderr,
+            "bloc " CMD ": warning: option%s %s of the program's method '%s' do%s not apply to "
+            "%s (ignored)\n",
+            one ? "" : "s", ign[r].keys, method, one ? "es" : "", names);
+  }
+}
+
+/* One method's options (resolve_options); the program's options it ignores into *ign. */
+static int resolve_one(BloCompiled *c, Compare *cmp, int r, const CmpSet *sets, int nsets,
+                       Ignored *ign) {
+  CmpRun *run = &cmp->runs[r];
+  if (opt_resolve_collect(c, CMD, cmp->quiet, run->method, &run->opt, add_ignored, ign))
+    return 1;
+  for (int pass = 0; pass < 2; pass++) {
+    const RtOptions earlier = run->opt; /* each layer overrides the ones before, aliases too */
+    for (int i = 0; i < nsets; i++) {
+      const CmpSet *s = &sets[i];
+      if (pass == 0 ? s->run != -1 : s->run != r) continue;
+      if (!opt_applies(run->opt.method, s->key)) continue;
+      const char *err = opt_set_over(&run->opt, &earlier, s->key, s->value);
+      if (err) { /* checked in parse_sets: cannot fail */
+        error("--set %s: %s", s->text, err);
+        return 1;
       }
     }
-    if (drop_random_tol(cmp, run, sets, nsets)) return 1;
-    if (opt_check_suits(c, &run->opt)) return 1; /* e.g. a non-smooth g, a Hessian method */
   }
-  return 0;
+  if (drop_random_tol(cmp, run, sets, nsets)) return 1;
+  return opt_check_suits(c, &run->opt); /* e.g. a non-smooth g, a Hessian method */
+}
+
+/* Each method's options: the program's solve options it has (the rest warned about, grouped:
+ * warn_ignored), then the --set for every method, then the --set METHOD.key for it, less a
+ * tol it cannot take (drop_random_tol); then whether the method may run on the lower
+ * objective (opt_check_suits). */
+static int resolve_options(BloCompiled *c, Compare *cmp, const CmpSet *sets, int nsets) {
+  Ignored *ign = calloc((size_t)cmp->nruns + 1, sizeof *ign);
+  if (!ign) exit(3);
+  int rc = 0;
+  for (int r = 0; r < cmp->nruns && rc == 0; r++)
+    rc = resolve_one(c, cmp, r, sets, nsets, &ign[r]);
+  if (rc == 0 && !cmp->quiet) warn_ignored(cmp, blo_program(c)->method, ign);
+  free(ign);
+  return rc;
 }
 
 /* Every method's setup on the problem, as rt_solve will run it: constraints between options

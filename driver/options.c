@@ -13,7 +13,7 @@ static void print_report(void *ctx, int level, const char *msg, const char *hint
 }
 
 static OptSink sink_of(const char *cmd) {
-  return (OptSink){print_report, (void *)cmd, "--set"};
+  return (OptSink){.fn = print_report, .ctx = (void *)cmd, .set_label = "--set"};
 }
 
 const RtMethodSpec *opt_find_method(const char *cmd, const char *name) {
@@ -35,6 +35,15 @@ int opt_resolve(const BloCompiled *c, const char *cmd, bool quiet, const char *m
   OptSink s = sink_of(cmd);
   if (quiet) s.fn = print_error;
   return opt_resolve_to(c, &s, method, sets, nsets, opt);
+}
+
+int opt_resolve_collect(const BloCompiled *c, const char *cmd, bool quiet, const char *method,
+                        RtOptions *opt, void (*ignored)(void *ctx, const char *key), void *ctx) {
+  OptSink s = sink_of(cmd);
+  if (quiet) s.fn = print_error;
+  s.ignored = ignored;
+  s.ignored_ctx = ctx;
+  return opt_resolve_to(c, &s, method, NULL, 0, opt);
 }
 
 int opt_check_rules(const BloCompiled *c, const char *cmd, const RtOptions *opt,

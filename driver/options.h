@@ -16,6 +16,12 @@
 int opt_resolve(const BloCompiled *c, const char *cmd, bool quiet, const char *method,
                 const char *const *sets, int nsets, RtOptions *opt);
 
+/* opt_resolve without sets, each option of the program's solve declaration that `method`
+ * does not have or use passed to ignored(ctx, key) rather than warned about (bloc compare
+ * prints them grouped). */
+int opt_resolve_collect(const BloCompiled *c, const char *cmd, bool quiet, const char *method,
+                        RtOptions *opt, void (*ignored)(void *ctx, const char *key), void *ctx);
+
 /* opt_check_rules_to (the rules between options, after opt_resolve with the same sets), its
  * error printed likewise. */
 int opt_check_rules(const BloCompiled *c, const char *cmd, const RtOptions *opt,

@@ -11,6 +11,9 @@
 #   finite and the table said "stopped at |grad_y g| = -nan"; that reason is now in words.
 # - --data-seed N, as for bloc run: refused as an unknown option, so runs over several --seed
 #   could not keep their data.
+# - the options of the program's solve line that other methods do not use: one warning per
+#   option and method (47 lines on hyperclean.blo's lancbio line with 11 methods), now one
+#   line per set of options, naming the methods.
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 sanitizers() {
@@ -143,5 +146,17 @@ sed '/^sample/d; s/\[B, :\]//; s/\[B\]//' rs.blo >rd.blo
 [ "$(summary_f d5 aid_cg)" = "$(summary_f d9 aid_cg)" ] ||
   fail "--data-seed 7 with --seed 5 and 9 drew different data"
 [ "$(summary_f d9 aid_cg)" != "$(summary_f s9 aid_cg)" ] || fail "--data-seed 7 changed nothing"
+
+# ---- the program's lancbio options that the other methods lack: grouped
+lb='solve lancbio(outer_steps = 5, m0 = 1, m_growth = 1.3, m_period = 50, m_max = 10)'
+sed "s/^solve .*/$lb/" q.blo >lb.blo
+"$bloc" compare lb.blo --methods aid_cg,stocbio,itd,lancbio --backend=interp -o lb >lb.out \
+  2>lb.err || fail "compare on lancbio's options failed: $(cat lb.err)"
+sanitizers lb.err
+n=$(grep -c "of the program's method 'lancbio'" lb.err)
+[ "$n" = 1 ] || fail "$n warnings about lancbio's options, not 1: $(cat lb.err)"
+grep -q "^bloc compare: warning: options 'm0', 'm_growth', 'm_period', 'm_max' of the \
+program's method 'lancbio' do not apply to 'aid_cg', 'stocbio', 'itd' (ignored)$" lb.err ||
+  fail "the grouped warning: $(cat lb.err)"
 
 [ $fails = 0 ]
