@@ -93,6 +93,11 @@ sanitizers sampled.err
 grep -q '^phi(x) = f(x, y\*(x)) not computed: the problem samples its data' sampled.out ||
   fail "no reason for the missing yardstick: $(cat sampled.out)"
 grep -q 'phi(x)  ' sampled.out && fail "a phi column without values: $(cat sampled.out)"
+# its f is a mean of draws: the legend says so (fom's lowest f on few-shot MAML was the worst
+# MAML objective over all tasks, and nothing said the column was noise)
+grep -q '^f(x,y) on sampled data: the mean over eval_draws draws' sampled.out ||
+  fail "no word that f is a mean of draws: $(cat sampled.out)"
+grep -q '^f(x,y) on sampled data' box.out && fail "the draws line on full data: $(cat box.out)"
 [ -z "$(marked sampled.out 'f(x,y)')$(marked sampled.out '|hypergrad est|')" ] ||
   fail "an own value marked: $(cat sampled.out)"
 # a report is taken at each method's own y, which nothing checks against y*(x) here: not marked
