@@ -886,17 +886,24 @@ static LowerBlowUp lower_blew_up(Run *r) {
   if (m->unrolled || rt_method_newton_lower(m) || !(s->y_step > 0)) return LOWER_STABLE;
   bool own = s->impl->own_blew_up && s->impl->own_blew_up(s);
   LowerBlowUp where = LOWER_STABLE;
-  char what[64], also[96] = "";
+  char what[80], also[96] = "";
   snprintf(what, sizeof what, "the best trace point (step %lld)", (long long)res->best_step);
-  RtLowerProbe pr = probe_at(r, res->best_x, r->best_ys), p0;
-  if (pr.blew_up) {
+  RtLowerProbe pr, p0;
+  if (res->best_step < 0) {
+    /* no finite trace point: the start's, whose lower point (the method's inner steps from
+     * y0) was not finite, is the only iterate to go back to (recover) */
+    snprintf(what, sizeof what, "the start (its trace point is not finite)");
+    pr = probe_at(r, r->x_start, r->ys_start);
+    where = pr.blew_up ? LOWER_FROM_START : LOWER_STABLE;
+  } else if ((pr = probe_at(r, res->best_x, r->best_ys)).blew_up) {
     where = LOWER_AT_BEST;
     if (res->best_step > 0 && (p0 = probe_at(r, r->x_start, r->ys_start)).blew_up) {
       where = LOWER_FROM_START;
       snprintf(also, sizeof also, ", and at the start's x from %.3g to %.3g in %d steps", p0.g0,
                p0.g1, p0.steps);
     }
-  } else if (r->good_step != res->best_step && (pr = probe_at(r, r->x_good, r->y_good)).blew_up) {
+  } else if (r->good_step != res->best_step &&
+             (pr = probe_at(r, r->x_good, r->y_good)).blew_up) {
     where = LOWER_ON_THE_WAY;
     snprintf(what, sizeof what, "step %lld", (long long)r->good_step);
   }
@@ -966,7 +973,7 @@ static bool futile_recovery(Run *r) {
 static bool recover(Run *r, int64_t step) {
   RtSolver *s = r->s;
   RtResult *res = r->res;
-  if (!r->halve || res->n_recoveries >= RT_MAX_RECOVERIES || res->best_step < 0) return false;
+  if (!r->halve || res->n_recoveries >= RT_MAX_RECOVERIES) return false;
   if (futile_recovery(r)) return false;
   double t0 = rt_seconds();
   double gx = fmax(1.0, growth(s->nx, s->x, res->best_x));
@@ -976,7 +983,17 @@ static bool recover(Run *r, int64_t step) {
    * on L = 1 halved x_step twice and stopped, blaming no step */
   if (s->eta > 0 && s->o.fail_kind == RT_CALL_HVP) vsys = true;
   LowerBlowUp where = lower_blew_up(r);
-  bool restart = where == LOWER_FROM_START;
+  /* No finite trace point yet: the start's lower point, the method's inner steps from y0, was
+   * not finite. When those steps blow up on their own there (y_step = auto from the curvature
+   * at y0, 1 on y^4 + y^2/2 - x y, where it is 13 near y*: aid_cg, amigo_gd, stocbio and f2sa
+   * overflowed within their 10 inner steps and stopped with f = nan and no recovery), the run
+   * goes back to the start with y_step halved; else there is nothing to go back to. */
+  bool none = res->best_step < 0;
+  if (none && where == LOWER_STABLE) {
+    res->t_diag += rt_seconds() - t0;
+    return false;
+  }
+  bool restart = where == LOWER_FROM_START || none;
   bool xs = where == LOWER_STABLE || where == LOWER_ON_THE_WAY;
   const double *to_x = restart ? r->x_start : res->best_x;
   const double *to_y = restart ? r->ys_start : r->best_ys;
@@ -1039,6 +1056,10 @@ static bool recover(Run *r, int64_t step) {
     res->best_step = -1;
     rt_diag_eval(&r->dw, s, 0);
     offer_best(r, 0);
+    /* a start whose lower point was not finite left the divergence tests on f and g without
+     * their reference (past_bound): they take the start's values with the new y_step */
+    if (!isfinite(r->f0)) r->f0 = r->dw.val.f;
+    if (!isfinite(r->g0)) r->g0 = r->dw.val.g;
   }
   /* dw holds another point's values (the start's, or the failed trace point's): a run that
    * ends before its next trace point evaluates its own point */
@@ -1125,6 +1146,18 @@ static bool gave_up(Run *r, int64_t step, int64_t done) {
   if (!lower_cannot_recover(r) && recover(r, step)) {
     print_new_warnings(r);
     return false;
+  }
+  /* on_divergence = stop with no finite trace point (recover would have gone back to the
+   * start): say whether the method's lower loop blows up there, and what to change. The
+   * message named only the oracle that returned nan (aid_cg with y_step = auto on
+   * y^4 + y^2/2 - x y) */
+  if (!r->halve && res->best_step < 0 && lower_blew_up(r) != LOWER_STABLE) {
+    size_t len = strlen(res->message);
+    snprintf(res->message + len, sizeof res->message - len,
+             "; give a smaller y_step%s, or on_divergence = halve to halve it",
+             s->ystep.on ? " (y_step = auto sized it by the lower Hessian at the start, "
+                           "whose curvature is below that along the lower loop's steps)"
+                         : "");
   }
   res->stop = RT_STOP_NUMERICAL;
   rt_copy(s->nx, r->x_good, s->x);
@@ -1544,7 +1577,11 @@ outputs_checked:
   res->ny = s->ny;
   res->n_reports = p->n_reports;
   rt_copy(s->nx, s->x, res->x);
-  rt_copy(s->ny, v->y, res->y);
+  /* The trace point's y is the method's lower point for x (its inner steps from the kept y):
+   * where those steps blew up it is not finite, and the kept y, finite (y0 when no step
+   * succeeded), is the one to report and save: --save-y wrote nan */
+  bool lower_nan = !rt_all_finite(s->ny, v->y) && rt_all_finite(s->ny, s->y);
+  rt_copy(s->ny, lower_nan ? s->y : v->y, res->y);
   rt_copy(p->n_reports, v->reports, res->reports);
   memcpy(res->calls, s->o.calls, sizeof res->calls);
   memcpy(res->diag_calls, s->o.diag_calls, sizeof res->diag_calls);
