@@ -125,6 +125,8 @@ typedef struct Run {
   double t_start, t_last_prog;
   int64_t K, last_trace;
   double *x_good, *y_good;
+  double *x_prev, *y_prev; /* x_good and y_good before the last good step (surged) */
+  double ystep_last;       /* the y_step of the last good step, which began at x_prev */
   double *x_start, *ys_start, *v_start; /* x and the method's y and v at the start */
   double f0, g0, x0n, y0n;
   double hg_good;   /* |d| of the last good step */
@@ -141,6 +143,11 @@ typedef struct Run {
   int64_t f_min_step;
   double hg_first; /* the segment's first nonzero |d| (soba's first d is 0 when v = 0) */
   double hg_steps_early; /* the largest |d| of the steps (traced or not) in its first half */
+  double hg_steps_max;   /* ... and in the whole segment so far: surged */
+  bool surge;            /* the failure being handled is a surge */
+  /* the last jump of x that surged found no blown-up lower loop for: its step (-1: none),
+   * |d|, the largest |d| before it, how far x moved and |x| before */
+  struct { int64_t step; double d, prev, dx, xn; } jump;
   int64_t seg0;
   /* The best trace point (res->best_*): its score and the method's own y and v there, to go
    * back to on a failure (its x is res->best_x). */
@@ -792,7 +799,100 @@ static bool ystep_failed(Run *r, int64_t k) {
   return true;
 }
 
-/* After step k (1-based `step`): NaN/Inf anywhere, or divergence. Fills res->message. */
+/* A surge after step `step` of a run on a stochastic problem: its |d| over RT_SURGE times the
+ * largest of the segment's steps before it (since the start or the last recovery), moving x by
+ * over RT_SURGE times max(1, |x|) from where the step began, where the lower loop blows up on
+ * its own (rt_lower_probe at that x, from the method's y there). x had moved to where y_step is
+ * too large for g, the y steps blew up for a step or two, and their |d| threw x away, below
+ * the divergence bound, maybe where the estimate vanishes: HJFBiO with its defaults on ridge
+ * regression with a penalty exp(lam) over minibatches drifted to lam = 9.8, where the lower
+ * Hessian's L = 17587 against 2/y_step = 13, and |d| = 357 threw lam to -347.7, where
+ * |d| ~ 1e-151; it ended there with status 0 and no word (no bound reached, and
+ * check_progress, whose |d| is one draw's, leaves stochastic problems out). Such a jump moved
+ * x by 37 and 29 times max(1, |x|) with |d| 47 and 23 times the segment's largest; converged
+ * runs of that problem (stocbio, amigo_gd) moved x by at most 1.6 times. The probe tells it
+ * from a jump of the estimate alone: data hyper-cleaning with x_step = 500 jumps as much
+ * while its lower loop stays stable (sigmoid weights bound its Hessian). Also a surge: a jump
+ * of x (by over max(1, |x|), |d| as above) the probes do not explain, after which |d| is 0 to
+ * rounding (below). Deterministic problems have check_progress and check_estimate. Fills
+ * res->message. */
+#define RT_SURGE 10.0
+#define RT_COLLAPSE 1e-12
+static bool surged(Run *r, int64_t step) {
+  RtSolver *s = r->s;
+  double d = s->hg_norm, prev = r->hg_steps_max;
+  const RtMethodSpec *m = s->opt.method;
+  if (!blo_problem_stochastic(s->p) || m->unrolled || rt_method_newton_lower(m) ||
+      !(s->y_step > 0))
+    return false;
+  /* The step after a jump that no lower loop explains, where |d| collapsed to 1e-12 of the
+   * largest: x was thrown to where the estimate is 0 to rounding, which one draw's estimate
+   * never is at a stationary point (it keeps its sampling noise there). HJFBiO, another data
+   * draw: x doubling its steps to lam = 6.86 (L = 955), where y_step = auto's next estimate
+   * kept the lower loop stable, then |d| = 112 threw it to -104.9, |d| 1.7e-48 ever after. */
+  if (r->jump.step == step - 1 && d < RT_COLLAPSE * prev) {
+    snprintf(r->res->message, sizeof r->res->message,
+             "surge at outer step %lld: the hypergradient estimate jumped to |d| = %.6g, %.3g "
+             "times the largest of the steps before it (%.6g), and moved x by %.6g, %.3g times "
+             "max(1, |x| = %.6g); the next step's |d| = %.3g is 0 to rounding, which a "
+             "stochastic estimate is not at a stationary point: x was thrown to where the "
+             "estimate vanishes",
+             (long long)r->jump.step, r->jump.d, r->jump.d / r->jump.prev, r->jump.prev,
+             r->jump.dx, r->jump.dx / fmax(1.0, r->jump.xn), r->jump.xn, d);
+    r->surge = true;
+    return true;
+  }
+  if (!(prev > 0) || !(d > RT_SURGE * prev)) return false;
+  double dx2 = 0; /* x_good is the x the step began from */
+  for (int64_t i = 0; i < s->nx; i++) {
+    double e = s->x[i] - r->x_good[i];
+    dx2 += e * e;
+  }
+  double dx = sqrt(dx2), xn = rt_nrm2(s->nx, r->x_good);
+  /* a jump of x by more than max(1, |x|), short of a surge: its next step is still watched
+   * (the same HJFBiO, a third draw: |d| 12.6 times the largest before moved lam by 9 times
+   * its size, and |d| was 1.7e-14 ever after) */
+  if (!(dx > RT_SURGE * fmax(1.0, xn))) {
+    if (dx > fmax(1.0, xn))
+      r->jump.step = step, r->jump.d = d, r->jump.prev = prev, r->jump.dx = dx, r->jump.xn = xn;
+    return false;
+  }
+  /* the probes run on the diagnostics' work vectors, and s->gy is kept for the method. At the
+   * x the step began from, or the one before with that step's y_step: the y that blew up
+   * there can throw x a step later, from an x where y_step is fine (HJFBiO on that problem,
+   * another draw: lam = 5.67, where L = 294 against 2/y_step = 23, then 2.68, where |d| = 76
+   * threw it to -73.5), or after y_step = auto's estimate there made it so */
+  double *y = r->dw.yi, *gy = r->dw.gy_sum, ystep = s->y_step;
+  rt_copy(s->ny, s->gy, gy);
+  rt_copy(s->ny, r->y_good, y);
+  RtLowerProbe pr = rt_lower_probe(s, r->x_good, y);
+  bool before = !pr.blew_up;
+  if (before && r->ystep_last > 0) {
+    rt_copy(s->ny, r->y_prev, y);
+    s->y_step = r->ystep_last;
+    pr = rt_lower_probe(s, r->x_prev, y);
+    s->y_step = ystep;
+  }
+  rt_copy(s->ny, gy, s->gy);
+  if (!pr.blew_up) {
+    r->jump.step = step, r->jump.d = d, r->jump.prev = prev, r->jump.dx = dx, r->jump.xn = xn;
+    return false;
+  }
+  snprintf(r->res->message, sizeof r->res->message,
+           "surge at outer step %lld: the hypergradient estimate jumped to |d| = %.6g, %.3g "
+           "times the largest of the steps before it (%.6g), and moved x by %.6g, %.3g times "
+           "max(1, |x| = %.6g); at the x %s, gradient steps on y with y_step = %g raised "
+           "|grad_y g| from %.3g to %.3g in %d steps: x had moved to where y_step is too large "
+           "for g, and the y that blew up threw x away",
+           (long long)step, d, d / prev, prev, dx, dx / fmax(1.0, xn), xn,
+           before ? "of the step before" : "it began from", before ? r->ystep_last : ystep,
+           pr.g0, pr.g1, pr.steps);
+  r->surge = true;
+  return true;
+}
+
+/* After step k (1-based `step`): NaN/Inf anywhere, divergence, or a surge. Fills
+ * res->message. */
 static bool failed(Run *r, int64_t step) {
   RtSolver *s = r->s;
   RtResult *res = r->res;
@@ -839,7 +939,7 @@ static bool failed(Run *r, int64_t step) {
              (long long)step, s->f_est, r->cfg->divergence_factor, fabs(r->f0));
     return true;
   }
-  return false;
+  return surged(r, step);
 }
 
 /* How much vector v (n) grew since the best trace point's `best` (factor of max(1, norm));
@@ -902,7 +1002,7 @@ static LowerBlowUp lower_blew_up(Run *r) {
       snprintf(also, sizeof also, ", and at the start's x from %.3g to %.3g in %d steps", p0.g0,
                p0.g1, p0.steps);
     }
-  } else if (r->good_step != res->best_step &&
+  } else if (r->good_step != res->best_step && !r->surge &&
              (pr = probe_at(r, r->x_good, r->y_good)).blew_up) {
     where = LOWER_ON_THE_WAY;
     snprintf(what, sizeof what, "step %lld", (long long)r->good_step);
@@ -983,6 +1083,7 @@ static bool recover(Run *r, int64_t step) {
    * on L = 1 halved x_step twice and stopped, blaming no step */
   if (s->eta > 0 && s->o.fail_kind == RT_CALL_HVP) vsys = true;
   LowerBlowUp where = lower_blew_up(r);
+  r->surge = false;
   /* No finite trace point yet: the start's lower point, the method's inner steps from y0, was
    * not finite. When those steps blow up on their own there (y_step = auto from the curvature
    * at y0, 1 on y^4 + y^2/2 - x y, where it is 13 near y*: aid_cg, amigo_gd, stocbio and f2sa
@@ -1016,6 +1117,10 @@ static bool recover(Run *r, int64_t step) {
   if (s->v) rt_copy(s->ny, restart ? r->v_start : r->best_v, s->v);
   rt_copy(s->nx, s->x, r->x_good);
   rt_copy(s->ny, s->y, r->y_good);
+  rt_copy(s->nx, s->x, r->x_prev);
+  rt_copy(s->ny, s->y, r->y_prev);
+  r->ystep_last = s->y_step;
+  r->jump.step = -1;
   r->good_step = restart ? 0 : res->best_step;
   s->hg_norm = r->hg_good = restart ? NAN : r->best_hg;
   r->below_tol = false;
@@ -1048,7 +1153,7 @@ static bool recover(Run *r, int64_t step) {
   /* the halves of check_progress count from here: a run that blew up before, recovered and
    * grows again would else be measured against the blow-up (F2SA on a quadratic of condition
    * 100 recovered at step 479 of 1000, then went from f = 9 to 7e5 with status 0, no word) */
-  r->hg_early = r->hg_late = r->hg_first = r->hg_q2 = r->hg_steps_early = 0;
+  r->hg_early = r->hg_late = r->hg_first = r->hg_q2 = r->hg_steps_early = r->hg_steps_max = 0;
   r->f_early = r->f_late = 0;
   r->f_min_step = -1;
   r->seg0 = step;
@@ -1286,7 +1391,8 @@ static int run_alloc(Run *r, const BloProblem *p, const RtOptions *o, char *err,
       !(r->y_good = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
       !(r->best_ys = rt_solver_vec(s, s->ny)) || !(r->best_v = rt_solver_vec(s, s->ny)) ||
       !(r->x_start = rt_solver_vec(s, s->nx)) || !(r->ys_start = rt_solver_vec(s, s->ny)) ||
-      !(r->v_start = rt_solver_vec(s, s->ny)) ||
+      !(r->v_start = rt_solver_vec(s, s->ny)) || !(r->x_prev = rt_solver_vec(s, s->nx)) ||
+      !(r->y_prev = rt_solver_vec(s, s->ny)) ||
       !(res->x = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
       !(res->y = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
       !(res->reports = rt_mem_calloc(nr, sizeof(double))) ||
@@ -1468,6 +1574,10 @@ outputs_checked:
   r->y0n = rt_nrm2(s->ny, s->y);
   rt_copy(s->nx, s->x, r->x_good);
   rt_copy(s->ny, s->y, r->y_good);
+  rt_copy(s->nx, s->x, r->x_prev);
+  rt_copy(s->ny, s->y, r->y_prev);
+  r->ystep_last = s->y_step;
+  r->jump.step = -1;
   rt_copy(s->nx, s->x, r->x_start);
   rt_copy(s->ny, s->y, r->ys_start);
   if (s->v) rt_copy(s->ny, s->v, r->v_start);
@@ -1500,12 +1610,16 @@ outputs_checked:
     if (r->seg0 > 0 && done == r->seg0 + 1 && !(s->hg_norm <= r->hg_early))
       r->hg_early = s->hg_norm;
     if (r->hg_first == 0 && isfinite(s->hg_norm)) r->hg_first = s->hg_norm;
+    if (s->hg_norm > r->hg_steps_max) r->hg_steps_max = s->hg_norm;
     if (2 * (done - r->seg0) <= r->K - r->seg0 && !(s->hg_norm <= r->hg_steps_early))
       r->hg_steps_early = s->hg_norm;
     /* The first estimate is taken at the start: it scores the start, unless it is exactly 0,
      * which says nothing (SOBA's first d when v = 0 and f has no direct x term). */
     if (done == 1 && res->best_step == 0 && !r->best_by_f && s->hg_norm > 0 && isfinite(s->hg_norm))
       r->best_score = res->best_hypergrad_norm = r->best_hg = s->hg_norm;
+    rt_copy(s->nx, r->x_good, r->x_prev);
+    rt_copy(s->ny, r->y_good, r->y_prev);
+    r->ystep_last = s->y_step;
     rt_copy(s->nx, s->x, r->x_good);
     rt_copy(s->ny, s->y, r->y_good);
     r->good_step = done;
