@@ -171,6 +171,9 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
       if (err) {
         if (s->run < 0) error("--set %s (method '%s'): %s", s->text, m->name, err);
         else error("--set %s: %s", s->text, err);
+        char hint[160]; /* METHOD.key: another method's key, or a misspelt one (as bloc run) */
+        if (s->run >= 0 && rt_method_option_hint(m, s->key, hint, sizeof hint))
+          fprintf(stderr, "hint: %s\n", hint);
         return 1;
       }
       applies++;
@@ -184,8 +187,11 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
         const RtMethodSpec *m = rt_method_find(cmp->runs[r].method);
         for (int k = 0; k < m->nopts && nn < 512; k++) names[nn++] = m->opts[k].name;
       }
-      const char *near = diag_suggest(s->key, names, nn);
-      if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
+      /* another method's option (not the nearest spelling of a listed one's: v_steps was
+       * told 'x_step', delta 'eta') */
+      const char *owners = rt_option_owners(s->key), *near = diag_suggest(s->key, names, nn);
+      if (owners[0]) fprintf(stderr, "hint: '%s' is an option of %s\n", s->key, owners);
+      else if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
       return 1;
     }
     if (missing[0] && !cmp->quiet)

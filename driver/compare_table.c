@@ -155,9 +155,23 @@ static void print_legend(const Compare *cmp, const ValCol *cols, int nval, FILE 
                "need not be y*(x): not marked\n");
   /* few-shot MAML: fom's f was the lowest of three (0.537 against itd's 0.559), its MAML
    * objective over all 40 tasks the highest; nothing said the f column was one draw's noise */
-  if (blo_program(cmp->c)->stochastic)
-    fprintf(out, "f(x,y) on sampled data: the mean over eval_draws draws (default 10), so it "
-                 "moves from draw to draw; rank methods by a report over the whole data\n");
+  if (blo_program(cmp->c)->stochastic) {
+    /* the runs' own eval_draws: one number when they agree, else each method's */
+    char draws[512] = "";
+    bool same = true;
+    for (int r = 1; r < cmp->nruns; r++)
+      same = same && rt_opt_num(&cmp->runs[r].opt, "eval_draws") ==
+                         rt_opt_num(&cmp->runs[0].opt, "eval_draws");
+    for (int r = 0; r < (same ? 1 : cmp->nruns); r++) {
+      size_t len = strlen(draws);
+      double k = rt_opt_num(&cmp->runs[r].opt, "eval_draws");
+      if (same) snprintf(draws, sizeof draws, "%.0f", k);
+      else snprintf(draws + len, sizeof draws - len, "%s%s %.0f", r ? ", " : "",
+                    cmp->runs[r].method, k);
+    }
+    fprintf(out, "f(x,y) on sampled data: the mean over eval_draws draws (%s), so it moves "
+                 "from draw to draw; rank methods by a report over the whole data\n", draws);
+  }
   bool phi = nval > 2 && cols[2].kind == COL_PHI;
   if (phi)
     fprintf(out,

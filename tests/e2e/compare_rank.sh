@@ -95,8 +95,14 @@ grep -q '^phi(x) = f(x, y\*(x)) not computed: the problem samples its data' samp
 grep -q 'phi(x)  ' sampled.out && fail "a phi column without values: $(cat sampled.out)"
 # its f is a mean of draws: the legend says so (fom's lowest f on few-shot MAML was the worst
 # MAML objective over all tasks, and nothing said the column was noise)
-grep -q '^f(x,y) on sampled data: the mean over eval_draws draws' sampled.out ||
+grep -q '^f(x,y) on sampled data: the mean over eval_draws draws (10)' sampled.out ||
   fail "no word that f is a mean of draws: $(cat sampled.out)"
+# ... with the draws the runs used (it said 'default 10' whatever they were)
+"$bloc" compare sampled.blo --methods stocbio,soba --set soba.inner_steps=1 --backend=interp \
+  --quiet --set soba.eval_draws=4 -o sampled4 >sampled4.out 2>sampled4.err ||
+  fail "compare with soba.eval_draws=4: $(cat sampled4.err)"
+grep -q 'eval_draws draws (stocbio 10, soba 4)' sampled4.out ||
+  fail "not each method's eval_draws: $(cat sampled4.out)"
 grep -q '^f(x,y) on sampled data' box.out && fail "the draws line on full data: $(cat box.out)"
 [ -z "$(marked sampled.out 'f(x,y)')$(marked sampled.out '|hypergrad est|')" ] ||
   fail "an own value marked: $(cat sampled.out)"
