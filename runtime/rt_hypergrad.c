@@ -172,8 +172,8 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
   out->not_convex = h.how == RT_HG_EIGEN || indefinite > 0;
   if (h.how == RT_HG_EIGEN)
     return phi_not(out,
-                   "g is not strongly convex in y: the lower Hessian is not positive "
-                   "definite where Newton's method stopped (smallest eigenvalue %.3g)",
+                   "g is not strongly convex in y: the lower Hessian is singular or not "
+                   "positive definite where Newton's method stopped (smallest eigenvalue %.3g)",
                    h.min_eig);
   if (indefinite > 0)
     return phi_not(out, "g is not strongly convex in y: the lower Hessian was not positive "

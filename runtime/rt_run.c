@@ -7,6 +7,7 @@
 #include "rt_clock.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -294,6 +295,15 @@ static void trace_point(Run *r, int64_t step) {
     rt_solver_warn(s, "ritz.negative",
                    "after %lld outer steps: the smallest Ritz value of the lower Hessian is %.6g "
                    "(largest %.6g): the lower level looks non-convex in y",
+                   (long long)step, v->ritz_min, v->ritz_max);
+  /* all of them 0 (or below, within rounding): g is linear in y (g = x'y) and has no minimiser;
+   * the test above, a negative one beside the largest, stayed quiet on exact zeros, and ITD
+   * ended there with status 0, |d| 6e-17 and no word */
+  else if (isfinite(v->ritz_min) && isfinite(v->ritz_max) && v->ritz_max <= 0)
+    rt_solver_warn(s, "ritz.negative",
+                   "after %lld outer steps: the Ritz values of the lower Hessian are all <= 0 "
+                   "(smallest %.3g, largest %.3g): g is linear or concave in y, and the lower "
+                   "level has no minimiser",
                    (long long)step, v->ritz_min, v->ritz_max);
   /* A Ritz value is never below the smallest eigenvalue, so a tiny one proves a condition
    * number over 1e12: y*(x) is (numerically) not unique and an implicit hypergradient depends
@@ -591,6 +601,50 @@ static void check_lower_lag(Run *r, double run) {
                  "the lower loop does not keep up: %s%s",
                  lag[0], lag[1], lag[2], r->s->hg_norm, keep_up_hint(r->s->opt.method),
                  evaluable ? "; check with `bloc eval --what grad_phi` at the saved x" : "");
+}
+
+/* At the end of a run on a deterministic problem whose final lower point is not stationary
+ * (|grad_y g| over 1e-6 of max(1, |g|)): g's curvature in y along grad_y g there, by one
+ * Hessian-vector product. None (<= 0 within rounding) where the gradient is not 0 means that
+ * the lower level has no minimiser near y (g linear or concave in y: unbounded below), so
+ * y*(x) and the hypergradient mean nothing: exact on g = x'y ended with |d| = 0 after its
+ * Newton solve stopped at |grad_y g| = 1.41, ITD at |d| 6e-17, and ITD on g = 0.5 x y^2 - y
+ * at x = -1.54 where g is concave in y (x* = 0.213), all with status 0; the other checks'
+ * CG solves stop on that curvature and say nothing. A warning, not a numerical failure: the
+ * point is finite and saved, and the status says the run ran its steps. Not on an unrolled
+ * loop that starts from x (MAML's adaptation, on a loss not convex in its weights). */
+static bool check_lower_min(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  int64_t ny = s->ny;
+  const double *y = r->dw.val.y, *gy = r->dw.gy;
+  double gn = r->dw.val.gy_norm, g = r->dw.val.g;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
+      blo_problem_stochastic(s->p) || !r->cfg->check_estimate || !y || !gy ||
+      (s->opt.method->unrolled && s->p->init_uses_x) || /* MAML: y is not meant to be y* */
+      !(gn > 1e-6 * fmax(1.0, isfinite(g) ? fabs(g) : 0)) || !rt_all_finite(ny, y) ||
+      !rt_all_finite(ny, gy))
+    return false;
+  double t0 = rt_seconds();
+  double *hg = rt_mem_calloc((size_t)ny, sizeof(double));
+  if (!hg) return false; /* a check left out, not a failure of the run */
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  rt_oracle_hvp(&s->o, rt_oracle_draw(&s->o), s->x, y, gy, hg);
+  rt_oracle_set_diag(&s->o, prev);
+  /* the product's rounding: eps |H| |gy|^2, |H| at least |H gy| / |gy| */
+  double curv = rt_dot(ny, gy, hg) / (gn * gn), scale = rt_nrm2(ny, hg) / gn;
+  rt_mem_free(hg);
+  r->res->t_diag += rt_seconds() - t0;
+  if (!(curv <= 64 * DBL_EPSILON * scale)) return false;
+  rt_solver_warn(s, "run.lower_no_min",
+                 "the run ended with its y where g is not convex along grad_y g: |grad_y g| = "
+                 "%.3g there, and g's curvature in y along it is %.3g, so y is not near a "
+                 "minimiser of g (with a Hessian of 0 or below everywhere g is unbounded below "
+                 "in y and y*(x) does not exist) and the hypergradient (|d| = %.3g) means "
+                 "nothing; make g strongly convex in y (a ridge term such as + 0.5 * sumsq(y)), "
+                 "or bound x (box bounds) where g is convex only for some x",
+                 gn, curv, s->hg_norm);
+  return true;
 }
 
 /* An unrolled method on a program whose lower start y0 does not use x (a bilevel problem, not
@@ -1653,6 +1707,7 @@ outputs_checked:
   if (final_diverged(r, done)) res->stop = RT_STOP_NUMERICAL;
   check_progress(r);
   check_settled(r);
+  check_lower_min(r);
   check_estimate(r);
   check_random_estimate(r);
   check_unrolled_lag(r);
