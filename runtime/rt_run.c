@@ -149,6 +149,10 @@ typedef struct Run {
   /* the last jump of x that surged found no blown-up lower loop for: its step (-1: none),
    * |d|, the largest |d| before it, how far x moved and |x| before */
   struct { int64_t step; double d, prev, dx, xn; } jump;
+  /* the |d| of the last trace point, and the last trace point's step whose |d| rose over it by
+   * 0.1% (0: none): whether the second half crept down or oscillated (check_progress's hint) */
+  double hg_prev_trace;
+  int64_t hg_rise_step;
   int64_t seg0;
   /* The best trace point (res->best_*): its score and the method's own y and v there, to go
    * back to on a failure (its x is res->best_x). */
@@ -339,6 +343,9 @@ static void trace_point(Run *r, int64_t step) {
     r->f_min = v->f, r->f_min_step = step, r->hg_at_f_min = s->hg_norm;
   if (half == &r->hg_early && 4 * (step - r->seg0) > r->K - r->seg0 && !(s->hg_norm <= r->hg_q2))
     r->hg_q2 = s->hg_norm;
+  if (step > 0 && r->hg_prev_trace > 0 && s->hg_norm > 1.001 * r->hg_prev_trace)
+    r->hg_rise_step = step;
+  r->hg_prev_trace = step > 0 ? s->hg_norm : 0;
   r->res->t_output += rt_seconds() - t1;
 }
 
@@ -386,8 +393,10 @@ static bool at_floor(const Run *r, double late, double early, bool f32) {
 static void check_progress(Run *r) {
   RtSolver *s = r->s;
   const RtResult *res = r->res;
+  /* x_step = 0 holds x where it is (examples/README: the lower level at a fixed lambda): |d|
+   * stays, by request, and "a smaller x_step helps" was nonsense there */
   if (res->stop != RT_STOP_STEPS || rt_method_random_estimate(&s->opt) ||
-      blo_problem_stochastic(s->p))
+      blo_problem_stochastic(s->p) || s->x_step == 0)
     return;
   double early = r->hg_early, late = r->hg_late;
   /* no trace point in the first half (trace_every >= outer_steps / 2): the largest |d| of its
@@ -417,7 +426,12 @@ static void check_progress(Run *r) {
                    f32 ? "use precision f64, or a tol above the floor" : "set tol above it");
     return;
   }
-  if (!(early > 0 && late > 0.5 * early && late > 1e-12)) return;
+  /* |d| at the rounding noise of an x already at x* (1e-17 from a first of the same size) says
+   * nothing. The floor scales with f, down from 1e-12 where |f| < 1: an absolute 1e-12 hid
+   * every run on objectives of that size (f and g times 1e-12: aid_cg, lancbio and exact left x
+   * at 1e-9 where x* = 2/3, |d| 1e-12 throughout, status 0 and no word). */
+  double fs = fmin(1.0, fmax(fabs(r->f0), fabs(r->dw.val.f)));
+  if (!(early > 0 && late > 0.5 * early && late > 1e-12 * (fs > 0 ? fs : 1.0))) return;
   /* Converged all the same: |d| came down by three orders of magnitude from the second half's
    * largest by the end (x escaping a maximum of phi, or reaching a bound, where its projected
    * step is 0), or all of it sat at the rounding floor of the first step's (exact, converged
@@ -436,11 +450,22 @@ static void check_progress(Run *r) {
     snprintf(best, sizeof best, "; %s saves the best trace point (step %lld, "
              "|hypergradient| %.3g)", keep_best(r), (long long)res->best_step,
              res->best_hypergrad_norm);
+  /* The cure depends on the way |d| went: a creep (x moving too slowly, as for x* = 1e6 in
+   * g = 0.5 (y - 1e-6 x)^2, whose cure was x_step = 1e12) was told of a smaller x_step first.
+   * No trace point of the second half above the one before it (0.1%), none above the first
+   * half's largest, and the end below the second half's largest: a creep. A |d| exactly
+   * steady (x swinging between two points, |d| = 2 throughout) is no creep. */
+  bool creep = late <= early && s->hg_norm < late &&
+               2 * (r->hg_rise_step - r->seg0) <= r->K - r->seg0;
+  const char *cure =
+      creep ? "it creeps, falling slowly or not at all: a larger x_step (or more outer_steps) "
+              "helps"
+            : "a smaller x_step helps when it oscillates or grows, a larger x_step (or more "
+              "outer_steps) when it creeps down slowly";
   rt_solver_warn(s, "run.not_converging",
                  "the run has not converged%s: |hypergradient| reached %.3g at trace points of "
-                 "its second half, %s (%.3g at the end); a smaller x_step helps when it "
-                 "oscillates or grows, more outer_steps when it creeps%s",
-                 since, late, first, s->hg_norm, best);
+                 "its second half, %s (%.3g at the end); %s%s",
+                 since, late, first, s->hg_norm, cure, best);
 }
 
 /* After a run of outer_steps steps on a random estimate (UFOM with q < 1, BSA, TTSA) of a
