@@ -498,16 +498,39 @@ static void check_settled(Run *r) {
                  keep_best(r));
 }
 
-/* How to make an implicit method's estimate of grad phi closer, by the options it has. */
-static const char *estimate_hint(const RtMethodSpec *m) {
+/* How to make an implicit method's estimate of grad phi closer, by the options it has, into
+ * buf[size]; returns buf. F2SA's penalised y step is stable only for y_step (L_f + lambda L_g)
+ * < 2, and y_step = auto is sized for g alone: "raise lambda0" by itself sent ridge regression
+ * (lambda0 = 3) into a divergence whose recovery ended at x = -1583, phi 1.356 against the
+ * optimum's 1.137; with y_step about 1/(L (1 + lambda0)) it converged (lambda0 = 3, y_step 0.1:
+ * x = 0.712; lambda0 = 10, y_step 0.03: x = 0.893). */
+static const char *estimate_hint(Run *r, char *buf, size_t size) {
+  const RtSolver *s = r->s;
+  const RtMethodSpec *m = s->opt.method;
+  const char *hint = "its v follows A^-1 b one step at a time: a smaller x_step lets it keep up";
   if (rt_method_option(m, "neumann_steps"))
-    return "its Neumann series is far from A^-1 b here: raise neumann_steps, or eta (at most "
+    hint = "its Neumann series is far from A^-1 b here: raise neumann_steps, or eta (at most "
            "1/L)";
-  if (rt_method_option(m, "cg_steps")) return "raise cg_steps (CG steps on A v = b a step)";
-  if (rt_method_option(m, "m_max")) return "raise m0 and m_max (its Krylov dimension)";
-  if (rt_method_option(m, "lambda0"))
-    return "its penalty lambda is still small, which biases y: raise lambda0";
-  return "its v follows A^-1 b one step at a time: a smaller x_step lets it keep up";
+  else if (rt_method_option(m, "cg_steps")) hint = "raise cg_steps (CG steps on A v = b a step)";
+  else if (rt_method_option(m, "m_max")) hint = "raise m0 and m_max (its Krylov dimension)";
+  else if (rt_method_option(m, "lambda0")) {
+    double L = r->dw.val.ritz_max;
+    char at[96] = "";
+    double up = fmax(3.0, 3 * rt_solver_num(s, "lambda0")); /* a raise to suggest */
+    if (isfinite(L) && L > 0)
+      snprintf(at, sizeof at, " (%.3g here: e.g. lambda0 = %g with y_step = %.2g)", L, up,
+               1 / (L * (1 + up)));
+    snprintf(buf, size,
+             "its penalty lambda is still small, which biases y: raise lambda0 together with a "
+             "smaller y_step, about 1/(L (1 + lambda0)) with L the largest eigenvalue of the "
+             "lower Hessian%s; the penalised y step is stable only for y_step (L_f + lambda "
+             "L_g) < 2, and y_step = auto is sized for g alone, so raising lambda0 alone "
+             "diverges",
+             at);
+    return buf;
+  }
+  snprintf(buf, size, "%s", hint);
+  return buf;
 }
 
 /* What lets a lower loop lagging behind x keep up, by the options m has: soba and hjfbio were
@@ -695,6 +718,35 @@ static void check_unrolled_lag(Run *r) {
                    lag[0], lag[1], lag[2], (int)rt_solver_num(s, "r"));
 }
 
+/* Where the exact check found x stationary (check_estimate): phi at the end (end) against phi
+ * at the start. A run whose x ends where f(x, y*(x)) is above the start's went uphill, whatever
+ * its |d| says: F2SA with lambda0 = 3 on ridge regression diverged at step 11 with x at -1583,
+ * where exp(x) underflows and grad phi is exactly 0, went back there (its |d| was 0, the best
+ * one) and ended with phi 1.356 against the start's 1.153 (x* gives 1.137), status 0 and no
+ * word: check_progress took |d| = 0 for convergence and |grad phi| = 0 agreed. A rise under
+ * 1e-6 of phi is left to rounding. The time goes to t_diag. */
+static void check_phi_rose(Run *r, const RtPhi *end) {
+  RtSolver *s = r->s;
+  double t0 = rt_seconds();
+  RtPhi start;
+  RtPhiAt at = {.x = r->x_start, .sharded = r->cfg->sharded};
+  int rc = rt_phi_exact(s->p, &at, &start);
+  r->res->t_diag += rt_seconds() - t0;
+  if (rc != 0 || !(end->phi - start.phi > 1e-6 * fmax(fabs(start.phi), fabs(end->phi))))
+    return;
+  char eh[400];
+  rt_solver_warn(s, "run.phi_rose",
+                 "the run ended where f(x, y*(x)) = %.6g (y*(x) by Newton, a dense solve), above "
+                 "the start's %.6g: x went uphill, though the exact %s there is %.3g (a flat part "
+                 "of f(x, y*(x)), such as where exp(x) underflows, or a maximum) and the "
+                 "method's |d| = %.3g; the start is the better answer; %s%s",
+                 end->phi, start.phi, end->projected ? "projected gradient" : "|grad phi|",
+                 end->grad_norm, s->hg_norm,
+                 r->seg0 > 0 ? "a recovery went back to a point already off (see its warning); "
+                             : "",
+                 estimate_hint(r, eh, sizeof eh));
+}
+
 /* At the end of a run that stopped on its steps or tol: the exact hypergradient at the final x
  * (rt_phi_exact: y*(x) by Newton, a dense solve for v) against the method's own estimate. A
  * method whose estimate is biased can stop where it says |d| ~ 0 and grad phi is not:
@@ -766,7 +818,7 @@ static void check_estimate(Run *r) {
     /* Which part of the error to blame: the method's y, away from y*(x) (h(x, y) - grad phi:
      * a lower loop that does not keep up, where raising cg_steps, aid_cg's hint, changed
      * nothing), or its solve for v at that y (d - h(x, y): a truncated Neumann series). */
-    char err[200];
+    char err[200], eh[400];
     RtHypergrad hg = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = h, .v = hv};
     bool prev = rt_oracle_set_diag(&s->o, true); /* diagnostics, not the method's calls */
     int hrc = rt_hypergrad_exact(&s->o, rt_oracle_draw(&s->o), s->x, s->y, &hg, err, sizeof err);
@@ -787,8 +839,10 @@ static void check_estimate(Run *r) {
                    "the exact %s at its x is %.3g (y*(x) by Newton, a dense solve): x is not "
                    "stationary for f(x, y*(x)); %s%s",
                    own, phi.projected ? "projected gradient |x - P(x - grad phi)|" : "|grad phi|",
-                   phi.grad_norm, y_lags ? lagging : estimate_hint(m), rise);
+                   phi.grad_norm, y_lags ? lagging : estimate_hint(r, eh, sizeof eh), rise);
     res->t_diag += rt_seconds() - t0;
+  } else if (phi_cheap(r, run, 2)) {
+    check_phi_rose(r, &phi);
   }
   rt_mem_free(buf);
 }
@@ -852,13 +906,13 @@ static void check_random_estimate(Run *r) {
   const char *what = !s->xs.constrained ? m->unrolled ? "|gradient|" : "|grad phi|"
                      : m->unrolled       ? "projected gradient |x - P(x - gradient)|"
                                          : "projected gradient |x - P(x - grad phi)|";
-  char hint[320];
+  char hint[560], eh[400];
   if (m->unrolled)
     snprintf(hint, sizeof hint, "%sq = 1 draws the exact unrolled hypergradient every step",
              s->x_decay == 0 ? "a decaying step (x_decay > 0, e.g. 0.6) lets x settle; " : "");
   else /* BSA's step stops shrinking at 0.01 x_step: the noise it hovers in stays */
     snprintf(hint, sizeof hint, "a smaller x_step narrows the noise x hovers in; if it does not "
-             "help, %s", estimate_hint(m));
+             "help, %s", estimate_hint(r, eh, sizeof eh));
   rt_solver_warn(s, "run.random_estimate",
                  "the run ended where the exact %s %sis %.3g, %.0f%% of the start's (%.3g): x "
                  "is not stationary, and the method's random estimate (|d| = %.3g, one draw's) "
