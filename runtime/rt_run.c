@@ -373,6 +373,15 @@ static const char *keep_best(const Run *r) {
   return r->cfg->keep_best ? r->cfg->keep_best : "keep = best";
 }
 
+/* The unit of the end-of-run checks' absolute floors (1e-12 of it for |d|, 1e-9 for f): 1, or
+ * the problem's f where that is smaller, the larger of |f| at the start and at the end. A floor
+ * of 1e-12 itself hid every failure on objectives of that size (f and g times 1e-12: x left at
+ * 1e-9 where x* = 2/3 by aid_cg, lancbio, exact and bsa, status 0 and no word). */
+static double f_unit(const Run *r) {
+  double fs = fmin(1.0, fmax(fabs(r->f0), fabs(r->dw.val.f)));
+  return fs > 0 ? fs : 1.0; /* NaN, or f = 0 at both: the old unit */
+}
+
 /* Whether |d| (late, the largest of the second half) sits at the rounding floor of doubles
  * (f32 false) or of float data (f32 true: only at precision f32): a fall of 1e-9, or 1e-6, from
  * the first |d| or the first half's (early). 1e-5 for floats hid a creep: |d| at 0.009 from a
@@ -430,8 +439,7 @@ static void check_progress(Run *r) {
    * nothing. The floor scales with f, down from 1e-12 where |f| < 1: an absolute 1e-12 hid
    * every run on objectives of that size (f and g times 1e-12: aid_cg, lancbio and exact left x
    * at 1e-9 where x* = 2/3, |d| 1e-12 throughout, status 0 and no word). */
-  double fs = fmin(1.0, fmax(fabs(r->f0), fabs(r->dw.val.f)));
-  if (!(early > 0 && late > 0.5 * early && late > 1e-12 * (fs > 0 ? fs : 1.0))) return;
+  if (!(early > 0 && late > 0.5 * early && late > 1e-12 * f_unit(r))) return;
   /* Converged all the same: |d| came down by three orders of magnitude from the second half's
    * largest by the end (x escaping a maximum of phi, or reaching a bound, where its projected
    * step is 0), or all of it sat at the rounding floor of the first step's (exact, converged
@@ -485,7 +493,7 @@ static void check_settled(Run *r) {
     return;
   double f = r->dw.val.f, best = res->best_f, drop = r->f0 - best;
   if (!isfinite(f) || !isfinite(best) || !(drop > 0) || !(f - best > 0.05 * drop) ||
-      !(f - best > 1e-9 * fmax(1.0, fabs(best))))
+      !(f - best > 1e-9 * fmax(f_unit(r), fabs(best))))
     return;
   char decay[96] = "";
   if (s->impl->schedule == RT_SCHED_POLY && s->x_decay == 0)
@@ -599,7 +607,7 @@ static bool f_rose(const Run *r) {
   double f = r->dw.val.f, least = r->f_min, fall = r->f0 - least;
   return r->f_min_step > r->seg0 && r->f_min_step < r->res->steps && isfinite(f) &&
          isfinite(r->f0) && fall > 0 && f - least > 0.1 * fall &&
-         f - least > 1e-9 * fmax(1.0, fabs(least)) && s->hg_norm < r->hg_at_f_min;
+         f - least > 1e-9 * fmax(f_unit(r), fabs(least)) && s->hg_norm < r->hg_at_f_min;
 }
 
 /* How far the lower point of the final x (the trace point's y) is from y*(x), by the length of
@@ -691,7 +699,7 @@ static void check_estimate_cg(Run *r, double run, const char *rise) {
   r->res->t_diag += rt_seconds() - t0;
   double seen = fmax(r->hg_early, r->hg_late), f = r->dw.val.f;
   bool off = (hn > 10 * own && hn > 1e-3 * seen) || (hn > 3 * own && hn > 1e-2 * seen);
-  if (!(isfinite(hn) && off && hn > 1e-12 * fmax(1.0, isfinite(f) ? fabs(f) : 0))) return;
+  if (!(isfinite(hn) && off && hn > 1e-12 * fmax(f_unit(r), isfinite(f) ? fabs(f) : 0))) return;
   char eh[400];
   rt_solver_warn(s, "run.estimate",
                  "the run ended with the method's hypergradient estimate at |d| = %.3g, but the "
@@ -859,7 +867,7 @@ static void check_estimate(Run *r) {
                      phi.why, own);
   } else if (((phi.grad_norm > 10 * own && phi.grad_norm > 1e-3 * seen) ||
               (phi.grad_norm > 3 * own && phi.grad_norm > 1e-2 * seen)) &&
-             phi.grad_norm > 1e-12 * fmax(1.0, fabs(phi.phi))) {
+             phi.grad_norm > 1e-12 * fmax(f_unit(r), fabs(phi.phi))) {
     /* the second: three times |d| where |grad phi| is not small beside the estimates the run
      * saw (their largest, the run's own scale). stocBiO on logistic regression (30 weights,
      * 1000 steps) ended at x = -5.805 (x* = -5.723) with |grad phi| 9.9 times |d| and 1.5% of
@@ -954,7 +962,7 @@ static void check_random_estimate(Run *r) {
   rt_mem_free(g);
   r->res->t_diag += rt_seconds() - t0;
   /* a start already stationary (at x*, 0) measures nothing: "the start's (0)" */
-  if (!(start > 0) || !(end > 0.05 * start) || !(end > 1e-9 * fmax(1.0, start))) return;
+  if (!(start > 0) || !(end > 0.05 * start) || !(end > 1e-9 * fmax(f_unit(r), start))) return;
   const char *what = !s->xs.constrained ? m->unrolled ? "|gradient|" : "|grad phi|"
                      : m->unrolled       ? "projected gradient |x - P(x - gradient)|"
                                          : "projected gradient |x - P(x - grad phi)|";
