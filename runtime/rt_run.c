@@ -960,7 +960,8 @@ static double random_target_cg(Run *r, const double *x) {
 
 /* The exact hypergradient that a random estimate stands for, at x, as a stationarity measure
  * (the projected-gradient norm when x is constrained): phi's (rt_phi_exact) for BSA and TTSA,
- * the unrolled problem's (rt_unroll_exact, as q = 1 draws it) for UFOM. gbuf is scratch [nx].
+ * the unrolled problem's (rt_unroll_exact, as q = 1 draws it) for UFOM; over the dense check's
+ * budget (r->cg_steps > 0) by Newton-CG (random_target_cg). gbuf is scratch [nx].
  * NaN when it cannot be had (rt_phi_exact's reasons). Diagnostic oracle calls only. */
 static double random_target(Run *r, const double *x, double *gbuf) {
   RtSolver *s = r->s;
