@@ -40,7 +40,11 @@ done
 [ -s q.err ] && { fail "--quiet printed"; cat q.err; }
 "$bloc" compare quad.blo --methods stocbio,aid_cg --out-dir cmp >cmp.out 2>cmp.err ||
   fail "compare: status $?"
-grep -q "exact |grad phi|" cmp.err && fail "compare: the run's check ran beside the table's"
+# compare makes the run's checks too (methods.md: each warning after its method's name)
+grep -q "bloc compare: stocbio: warning: .*exact |grad phi|" cmp.err ||
+  fail "compare: stocbio's check not given as bloc run gives it: $(cat cmp.err)"
+grep -q "bloc compare: aid_cg: warning: .*exact |grad phi|" cmp.err &&
+  fail "compare: a converged aid_cg warned: $(cat cmp.err)"
 # A lower loop that does not keep up (condition 1e5, 10 gradient steps of 1/(1.25 L)): the hint
 # is about y, not cg_steps, which aid_cg's said although cg_steps = n solves exactly
 sed 's/random_spd(n, 1, 1000)/random_spd(n, 1, 1e5)/' quad.blo >ill.blo
