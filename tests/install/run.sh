@@ -80,6 +80,20 @@ for src in "$@"; do
   esac
 done
 
+# examples/api/ridge.c once more with doc/api.md's own command, as a reader types it (with
+# $CC for cc): the doc said `cc ridge.c $(pkg-config --cflags --libs bloc)`, which does not
+# link, ridge.c calling exp itself
+doc_cmd=$(grep -o '`cc ridge\.c [^`]*`' "$top_srcdir/doc/api.md" | tr -d '`')
+ridge=$top_srcdir/examples/api/ridge.c
+for src in "$@"; do [ "$src" = "$ridge" ] || continue
+  if [ -z "$doc_cmd" ]; then bad "doc/api.md gives no \`cc ridge.c ...\` command"; break; fi
+  mkdir "$tmp/doc" && cp "$ridge" "$tmp/doc/" || exit 1
+  # shellcheck disable=SC2086
+  if (cd "$tmp/doc" && eval "$CC ${doc_cmd#cc }") 2>"$tmp/cc"; then
+    run_one ridge "doc/api.md's command" "$tmp/doc/a.out" "${ridge%.c}.out"
+  else bad "doc/api.md's \`$doc_cmd\` does not build ridge.c:"; cat "$tmp/cc"; fi
+done
+
 # the installed headers: doc/install.md's list, no more, no fewer; each one compiles alone
 listed=$(sh "$top_srcdir/tests/e2e/headers.sh" --doc-list | sort)
 installed=$( (cd "$includedir" && ls bloc.h 2>/dev/null
