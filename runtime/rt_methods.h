@@ -10,6 +10,11 @@
 
 #include "rt_api.h"
 
+/* C++ programs link against libbloc's C symbols (blo_abi.h and bloc.h do the same) */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum RtOptKind {
   RT_OPT_INT,   /* an integer in [min, max] */
   RT_OPT_REAL,  /* a real in [min, max]; NaN default = "derived" (see help) */
@@ -163,4 +168,7 @@ RT_API double rt_opt_num(const RtOptions *o, const char *key);
 RT_API int rt_opt_int(const RtOptions *o, const char *key);
 RT_API const char *rt_opt_word(const RtOptions *o, const char *key); /* NULL if numeric */
 
+#ifdef __cplusplus
+}
+#endif
 #endif

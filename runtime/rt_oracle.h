@@ -20,6 +20,11 @@
 #include "rt_api.h"
 #include "blo_abi.h"
 
+/* C++ programs link against libbloc's C symbols (blo_abi.h and bloc.h do the same) */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum RtCallKind {
   RT_CALL_F,        /* BLO_K_F */
   RT_CALL_G,        /* BLO_K_G */
@@ -151,4 +156,7 @@ RT_API void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const dou
  * RT_DRAW_FRESH). */
 RT_API void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y, double *out);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

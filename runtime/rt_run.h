@@ -16,6 +16,11 @@
 #include "rt_methods.h"
 #include "rt_oracle.h"
 
+/* C++ programs link against libbloc's C symbols (blo_abi.h and bloc.h do the same) */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Exit statuses (also the process exit status of `bloc run`). */
 enum {
   RT_STATUS_OK = 0,           /* finished: outer_steps reached or tol met */
@@ -222,4 +227,7 @@ RT_API FILE *rt_summary_stream(const RtRunConfig *cfg);
  * Async-signal-safe. The flag is cleared when rt_solve starts. */
 RT_API void rt_request_stop(void);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -54,6 +54,55 @@ for h in $am_list; do
     { echo "FAIL: <$h> does not compile alone from the installed headers:"; cat "$tmp/err"
       fail=1; }
 done
+# C++: each installed header compiles alone as C++, and a C++ program calling a function of
+# each links against libbloc and runs. rt_methods.h, rt_oracle.h and rt_run.h had no
+# extern "C": their functions were looked up under C++ (mangled) names and did not link.
+cxx=${CXX:-g++}
+build=${top_builddir:-$top}
+if ! command -v "$cxx" >/dev/null; then
+  echo "headers: C++ checks skipped: no C++ compiler ($cxx; g++ is in .ci/packages)"
+elif [ ! -f "$build/.libs/libbloc.so" ]; then
+  echo "headers: C++ link check skipped: no shared libbloc ($build/.libs/libbloc.so)"
+else
+  for h in $am_list; do
+    printf '#include <%s>\nint bloc_header_check;\n' "$h" >"$tmp/h.cc"
+    "$cxx" -std=c++11 -Wall -Wextra -Werror -I"$tmp/include" -c "$tmp/h.cc" -o "$tmp/h.o" \
+      2>"$tmp/err" ||
+      { echo "FAIL: <$h> does not compile alone as C++:"; cat "$tmp/err"; fail=1; }
+  done
+  # one call into each header that declares functions (rt_api.h has only macros; blo_abi.h's
+  # one function is inline)
+  cat >"$tmp/prog.cc" <<'EOF'
+#include <bloc.h>
+#include <bloc/blo_abi.h>
+#include <bloc/rt_methods.h>
+#include <bloc/rt_oracle.h>
+#include <bloc/rt_run.h>
+#include <cstdio>
+#include <cstring>
+int main() {
+  bloc_problem *p = 0;
+  if (bloc_problem_new(&p) != BLOC_OK) return 1;
+  bloc_problem_free(p);
+  BloProblem bp;
+  std::memset(&bp, 0, sizeof bp);
+  RtOracle o;
+  std::memset(&o, 0, sizeof o);
+  RtRunConfig c;
+  rt_run_config_init(&c);
+  const RtMethodSpec *m = rt_method_find("exact");
+  if (!m || blo_problem_stochastic(&bp) || rt_oracle_total(&o) != 0) return 1;
+  std::printf("%s %s\n", m->name, rt_stop_name(RT_STOP_STEPS));
+  return 0;
+}
+EOF
+  # shellcheck disable=SC2086
+  if "$cxx" ${SAN_FLAGS:-} -I"$tmp/include" "$tmp/prog.cc" -o "$tmp/prog" -L"$build/.libs" \
+      -lbloc 2>"$tmp/err"; then
+    out=$(LD_LIBRARY_PATH=$build/.libs "$tmp/prog" 2>&1) ||
+      { echo "FAIL: the C++ program against libbloc failed: $out"; fail=1; }
+  else echo "FAIL: a C++ program calling libbloc does not link:"; cat "$tmp/err"; fail=1; fi
+fi
 [ $fail = 0 ] && echo "ok: $(echo "$am_list" | wc -l) installed headers, as doc/install.md" \
-  "lists them, each compiles alone"
+  "lists them, each compiles alone, as C and as C++; a C++ program links against libbloc"
 exit $fail
