@@ -3,7 +3,9 @@
  * declaration in order and fill the Program. Also where the stdlib lives. */
 #define _GNU_SOURCE /* dladdr1 and struct link_map: which file the library was loaded from */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -23,16 +25,59 @@
 
 enum { MAX_MODULE_BYTES = 16 << 20 };
 
-#ifdef BLOC_BUILD_DIR
-/* Is the file at the absolute, resolved path `path` inside the build tree? The build tree's
- * own path is resolved too (it may be reached through a symbolic link). */
-static bool in_build_tree(const char *path) {
-  char *top = realpath(BLOC_BUILD_DIR, NULL);
-  const char *dir = top ? top : BLOC_BUILD_DIR;
-  size_t len = strlen(dir);
-  bool in = strncmp(path, dir, len) == 0 && path[len] == '/';
-  free(top);
-  return in;
+/* The build tree. Its top directory holds the file BUILD_MARK (written by make, never
+ * installed: Makefile.am), one line naming the source tree's stdlib/ directory. The code
+ * running is the build tree's when the file holding it (the program as /proc/self/exe names it;
+ * libbloc.so as the dynamic loader does) has that mark in its directory or one of the two above
+ * (bloc; .libs/libbloc.so; tests/unit/test_*). No build-tree path is compiled in: the installed
+ * bloc and libbloc carry none (reproducible builds), and find no mark where they are installed.
+ * A mark counts only if it is a regular file owned by root or by the owner of the code's file,
+ * writable by no one else, naming an absolute directory: a mark planted in a shared directory
+ * (a copy of libbloc in /tmp/x looks in /tmp) is not another user's way to choose our stdlib. */
+enum { BUILD_MARK_UP = 2 };
+static const char BUILD_MARK[] = "bloc-build-tree";
+
+/* The source stdlib the mark in directory dir names, into out (PATH_MAX bytes); false when
+ * there is no usable mark. owner: the uid owning the code's file. */
+static bool read_build_mark(const char *dir, uid_t owner, char *out) {
+  char path[PATH_MAX];
+  if (snprintf(path, sizeof path, "%s/%s", dir, BUILD_MARK) >= (int)sizeof path) return false;
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;
+  struct stat st;
+  char buf[PATH_MAX + 1];
+  ssize_t n = -1;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_uid == 0 || st.st_uid == owner) &&
+      !(st.st_mode & (S_IWGRP | S_IWOTH)) && st.st_size <= PATH_MAX)
+    n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 1 || buf[0] != '/') return false;
+  buf[n] = '\0';
+  if (buf[n - 1] == '\n') buf[--n] = '\0';
+  if (n >= PATH_MAX || memchr(buf, '\n', (size_t)n) || memchr(buf, '\0', (size_t)n))
+    return false;
+  struct stat d;
+  if (stat(buf, &d) != 0 || !S_ISDIR(d.st_mode)) return false;
+  memcpy(out, buf, (size_t)n + 1);
+  return true;
+}
+
+/* The source stdlib named by a build mark near the file at the absolute path file (resolved
+ * first: bloc may be reached through a symbolic link), into out; false when none is. */
+static bool build_mark_near(const char *file, char *out) {
+  char *real = realpath(file, NULL);
+  struct stat st;
+  bool found = false;
+  if (real && stat(real, &st) == 0) {
+    char *slash;
+    for (int up = 0; !found && up <= BUILD_MARK_UP && (slash = strrchr(real, '/')); up++) {
+      *slash = '\0'; /* real is now the directory above */
+      found = read_build_mark(*real ? real : "/", st.st_uid, out);
+      if (!*real) break;
+    }
+  }
+  free(real);
+  return found;
 }
 
 /* Is the shared library holding this code (libbloc.so, loaded by a program outside the build
@@ -41,7 +86,7 @@ static bool in_build_tree(const char *path) {
  * against the directory current when it was loaded, which may have changed since, and could
  * now name another tree's file. The main program (named "" by the loader, and by dladdr its
  * argv[0], whatever its caller passed) is left to /proc/self/exe. */
-static bool library_in_build_tree(void) {
+static bool library_build_mark(char *out) {
 #if defined(__GLIBC__)
   static const char anchor = 0; /* an address inside this library (or program) */
   Dl_info info;
@@ -49,43 +94,36 @@ static bool library_in_build_tree(void) {
   if (!dladdr1(&anchor, &info, (void **)&map, RTLD_DL_LINKMAP) || !map || !map->l_name ||
       map->l_name[0] != '/') /* the main program's name is "" */
     return false;
-  char *real = realpath(map->l_name, NULL);
-  bool in = real && in_build_tree(real);
-  free(real);
-  return in;
+  return build_mark_near(map->l_name, out);
 #else
+  (void)out;
   return false;
 #endif
 }
-#endif
 
-/* True when the code running lives in the build tree (tests, ./bloc before installing, a
- * program using the build tree's libbloc.so): then the source tree's stdlib/ is the one that
- * matches it. Only the files of the code itself decide, as the kernel and the loader name them:
- * never the current directory or anything a caller chooses. */
-static bool running_from_build_tree(void) {
-#ifdef BLOC_BUILD_DIR
-  char exe[4096];
+/* The source tree's stdlib when the code running lives in the build tree (tests, ./bloc before
+ * installing, a program using the build tree's libbloc.so): the one that matches it. Only the
+ * files of the code itself decide, as the kernel and the loader name them: never the current
+ * directory or anything a caller chooses. Decided once: the files do not move under us. */
+static char build_stdlib[PATH_MAX];
+static bool have_build_stdlib;
+static pthread_once_t build_once = PTHREAD_ONCE_INIT;
+
+static void find_build_stdlib(void) {
+  char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n > 0 && n < (ssize_t)sizeof exe - 1) {
     exe[n] = '\0';
-    if (in_build_tree(exe)) return true;
+    have_build_stdlib = build_mark_near(exe, build_stdlib);
   }
-  return library_in_build_tree();
-#else
-  return false;
-#endif
+  if (!have_build_stdlib) have_build_stdlib = library_build_mark(build_stdlib);
 }
 
 const char *sema_stdlib_dir(void) {
   const char *env = getenv("BLOC_STDLIB");
   if (env && *env) return env;
-#ifdef BLOC_SRC_STDLIB_DIR
-  struct stat st;
-  if (running_from_build_tree() && stat(BLOC_SRC_STDLIB_DIR, &st) == 0 && S_ISDIR(st.st_mode))
-    return BLOC_SRC_STDLIB_DIR;
-#endif
-  return BLOC_STDLIB_DIR;
+  pthread_once(&build_once, find_build_stdlib);
+  return have_build_stdlib ? build_stdlib : BLOC_STDLIB_DIR;
 }
 
 /* What a path that exists but is not a regular file is, for messages. */
