@@ -61,6 +61,11 @@ for v in $vars; do
   grep -q "^\.B $v\$" "$tmp/man.txt" ||
     { echo "FAIL: man page: no ENVIRONMENT entry for $v"; fail=1; }
 done
+# a man reader cannot resolve a make variable: `$(pkgdatadir)/stdlib` stood for the default
+# stdlib directory (the page is not configured: it names the default paths in words)
+if grep -n '\$(' "$man" >"$tmp/makevars"; then
+  echo "FAIL: the man page names make variables:"; cat "$tmp/makevars"; fail=1
+fi
 [ $fail = 0 ] && echo "ok: the man page covers $(echo $cmds | wc -w) commands and their flags," \
   "$(echo $methods | wc -w) methods and $(echo $vars | wc -w) environment variables"
 exit $fail
