@@ -8,9 +8,6 @@
 . "$(dirname "$0")/prologue.sh"
 prog=$src/tests/e2e/compare.blo
 # under --enable-asan/--enable-ubsan a report may come with an expected exit status: look for it
-sanitizers() {
-  if grep -q 'Sanitizer\|runtime error' "$1"; then fail "sanitizer report in $1:"; cat "$1"; fi
-}
 # gnuplot as configure found it (bloc's default), unless the caller chose one
 has_gnuplot=no
 if [ -n "${BLOC_GNUPLOT+set}" ]; then

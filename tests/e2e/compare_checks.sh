@@ -16,15 +16,6 @@
 #   line per set of options, naming the methods.
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
-sanitizers() {
-  if grep -q 'Sanitizer\|runtime error' "$1"; then fail "sanitizer report in $1:"; cat "$1"; fi
-}
-# cell FILE METHOD HEADER: the table cell of METHOD under HEADER (as in compare_rank.sh)
-cell() {
-  awk -F '  +' -v m="$2" -v h="$3" '
-    /^method / { for (i = 1; i <= NF; i++) { sub(/ +$/, "", $i); col[$i] = i }; next }
-    $1 == m && (h in col) { v = $(col[h]); sub(/ +$/, "", v); print v; exit }' "$1"
-}
 cp "$src/tests/e2e/compare.blo" q.blo
 
 # ---- the end-of-run warnings: ufom and itd with r = 2 inner steps, 20 outer steps

@@ -8,16 +8,6 @@
 # is no yardstick (sampled data, a g that is not twice differentiable).
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
-sanitizers() {
-  if grep -q 'Sanitizer\|runtime error' "$1"; then fail "sanitizer report in $1:"; cat "$1"; fi
-}
-# cell FILE METHOD HEADER: the table cell of METHOD under HEADER (columns are 2+ spaces apart;
-# headers like "time (s)" hold one space), its mark included
-cell() {
-  awk -F '  +' -v m="$2" -v h="$3" '
-    /^method / { for (i = 1; i <= NF; i++) { sub(/ +$/, "", $i); col[$i] = i }; next }
-    $1 == m && (h in col) { v = $(col[h]); sub(/ +$/, "", v); print v; exit }' "$1"
-}
 # marked FILE HEADER: the methods whose cell under HEADER is marked best, space-separated
 marked() {
   awk -F '  +' -v h="$2" '

@@ -15,6 +15,19 @@ fail() {
   fails=$((fails + 1))
 }
 
+# sanitizers FILE: a failure when FILE (a run's stderr) holds a sanitizer's report
+sanitizers() {
+  if grep -q 'Sanitizer\|runtime error' "$1"; then fail "sanitizer report in $1:"; cat "$1"; fi
+}
+
+# cell FILE METHOD HEADER: the cell of METHOD under HEADER in a bloc compare table (columns
+# are 2+ spaces apart; headers like "time (s)" hold one space), its mark included
+cell() {
+  awk -F '  +' -v m="$2" -v h="$3" '
+    /^method / { for (i = 1; i <= NF; i++) { sub(/ +$/, "", $i); col[$i] = i }; next }
+    $1 == m && (h in col) { v = $(col[h]); sub(/ +$/, "", v); print v; exit }' "$1"
+}
+
 # maxrel A B [FLOOR]: max |a_i - b_i| / max(FLOOR, max |b_i|) over two files of one number a
 # line (FLOOR 1 unless given; "inf" when a line is missing or empty)
 maxrel() {
