@@ -146,6 +146,9 @@ typedef struct Run {
   double hg_steps_early; /* the largest |d| of the steps (traced or not) in its first half */
   double hg_steps_max;   /* ... and in the whole segment so far: surged */
   bool surge;            /* the failure being handled is a surge */
+  /* > 0: the failure being handled is a fixed y_step over 2/L (ystep_over), with this L, the
+   * largest Ritz value of the trace points so far (ritz_hi) */
+  double ystep_L, ritz_hi;
   /* the last jump of x that surged found no blown-up lower loop for: its step (-1: none),
    * |d|, the largest |d| before it, how far x moved and |x| before */
   struct { int64_t step; double d, prev, dx, xn; } jump;
@@ -1149,6 +1152,36 @@ static bool surged(Run *r, int64_t step) {
   return true;
 }
 
+/* At a trace point of a run on a stochastic problem (step 0 included): a y_step the user gave
+ * (not auto) at least 2/L, L >= the largest Ritz value of the lower Hessian there (one draw's,
+ * a lower bound of its L). Gradient steps on y with it cannot converge, yet on a lower level
+ * whose curvature falls off away from its minimum (softmax cross-entropy) they need not blow
+ * up either, which is what lower_blew_up's probe looks for, and one draw's |d| and f say
+ * nothing at the end: examples/hyperclean_minibatch.blo with batch = 100 (its y_step = 0.1,
+ * Ritz values up to 28-46, 2/L ~ 0.05) threw x to |x| = 5.6e6 and ended with test_acc 0.489
+ * (0.734 with y_step = auto), status 0 and no word. Deterministic problems are left to the
+ * divergence test on g and the end-of-run checks, which catch the loop there. The recovery
+ * halves y_step (and an eta at least 2/L, which steps on the same Hessian) to 0.8/L, as
+ * y_step = auto sizes it. Fills res->message. */
+static bool ystep_over(Run *r, int64_t step) {
+  RtSolver *s = r->s;
+  const RtMethodSpec *m = s->opt.method;
+  double L = r->dw.val.ritz_max;
+  if (!blo_problem_stochastic(s->p) || s->ystep.on || m->unrolled ||
+      rt_method_newton_lower(m) || !(s->y_step > 0) || !isfinite(L) || !(L > 0))
+    return false;
+  if (L > r->ritz_hi) r->ritz_hi = L;
+  if (s->y_step * L < 2) return false;
+  r->ystep_L = r->ritz_hi;
+  snprintf(r->res->message, sizeof r->res->message,
+           "y_step too large at outer step %lld: y_step = %g is at least 2/L = %.3g (L >= "
+           "%.6g, the largest Ritz value of the lower Hessian there, one draw's): gradient "
+           "steps on y with it cannot converge (|grad_y g| = %.3g there), and the "
+           "hypergradient they give means nothing",
+           (long long)step, s->y_step, 2 / L, L, r->dw.val.gy_norm);
+  return true;
+}
+
 /* After step k (1-based `step`): NaN/Inf anywhere, divergence, or a surge. Fills
  * res->message. */
 static bool failed(Run *r, int64_t step) {
@@ -1340,8 +1373,10 @@ static bool recover(Run *r, int64_t step) {
    * vector it multiplied blew up, a Neumann series (stocBiO keeps no v) with eta L > 2: eta = 6
    * on L = 1 halved x_step twice and stopped, blaming no step */
   if (s->eta > 0 && s->o.fail_kind == RT_CALL_HVP) vsys = true;
-  LowerBlowUp where = lower_blew_up(r);
+  double ystep_L = r->ystep_L;
+  LowerBlowUp where = ystep_L > 0 ? LOWER_AT_BEST : lower_blew_up(r);
   r->surge = false;
+  r->ystep_L = 0;
   /* No finite trace point yet: the start's lower point, the method's inner steps from y0, was
    * not finite. When those steps blow up on their own there (y_step = auto from the curvature
    * at y0, 1 on y^4 + y^2/2 - x y, where it is 13 near y*: aid_cg, amigo_gd, stocbio and f2sa
@@ -1360,11 +1395,15 @@ static bool recover(Run *r, int64_t step) {
   if (where != LOWER_STABLE) {
     do s->y_step *= 0.5;
     while (++yh < RT_MAX_Y_HALVINGS && where != LOWER_ON_THE_WAY &&
-           probe_at(r, to_x, to_y).blew_up);
+           (ystep_L > 0 ? s->y_step * ystep_L > 0.8 : probe_at(r, to_x, to_y).blew_up));
   }
   double yscale = ldexp(1.0, -yh);
   if (s->ystep.eta_follows) vsys = yh > 0;
   s->eta *= vsys ? (s->ystep.eta_follows ? yscale : 0.5) : 1;
+  if (ystep_L > 0 && s->eta * ystep_L >= 2) { /* its Neumann series or v steps diverge too */
+    while (s->eta * ystep_L > 0.8) s->eta *= 0.5;
+    vsys = true;
+  }
   /* y_step = auto: the halving is kept in the estimate's scale, since the step is re-estimated
    * along the run */
   if (s->ystep.on) s->ystep.scale *= yscale;
@@ -1839,6 +1878,8 @@ outputs_checked:
   rt_copy(s->nx, s->x, r->x_start);
   rt_copy(s->ny, s->y, r->ys_start);
   if (s->v) rt_copy(s->ny, s->v, r->v_start);
+  /* a y_step too large at the start: recovered from before the first step */
+  if (!start_failed && ystep_over(r, 0) && gave_up(r, 0, 0)) start_failed = true;
   print_new_warnings(r);
   progress(r, 0, false);
 
@@ -1887,7 +1928,7 @@ outputs_checked:
     }
     if (done % trace_every == 0) {
       trace_point(r, done);
-      if (g_diverged(r, done)) {
+      if (g_diverged(r, done) || ystep_over(r, done)) {
         if (gave_up(r, done, done)) break;
         continue;
       }

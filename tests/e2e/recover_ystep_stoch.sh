@@ -1,0 +1,52 @@
+#!/bin/sh
+# recover_ystep_stoch.sh — on a stochastic problem a y_step the user gave at least 2/L (L the
+# largest Ritz value of the lower Hessian at a trace point) is a numerical failure, recovered
+# by halving y_step (doc/methods.md "Numerical failure", "y_step over 2/L"). Data
+# hyper-cleaning with softmax cross-entropy: gradient steps on y with such a y_step do not
+# converge, yet do not blow up either (the curvature falls off away from the minimum), so no
+# other test saw them: examples/hyperclean_minibatch.blo with batch = 100 ended with
+# test_acc 0.489 (0.734 with y_step = auto), this one with val_acc 0.51-0.57, both with
+# status 0 and no word. Now the run goes back to the start with y_step (and eta) halved to
+# 0.8/L, and ends above 0.8.
+. "$(dirname "$0")/prologue.sh"
+cd "$tmp" || exit 1
+
+cat >hc.blo <<'BLO'
+problem hcsmall
+data X  : matrix[300, 20] = normal(0, 1)
+data Wt : matrix[20, 5]   = normal(0, 1)
+data Y  : matrix[300, 5]  = onehot(argmax_rows(X @ Wt), 5)
+data Xv : matrix[300, 20] = normal(0, 1)
+data Yv : matrix[300, 5]  = onehot(argmax_rows(Xv @ Wt), 5)
+sample B : batch(20) of 300
+sample V : batch(20) of 300
+upper lam : vector[300] = 0
+lower W : matrix[20, 5] = 0
+upper objective f = mean(cross_entropy(Xv[V, :] @ W, Yv[V, :]))
+lower objective g = mean(sigmoid(lam[B]) * cross_entropy(X[B, :] @ W, Y[B, :])) + 0.01 * sumsq(W)
+report val_acc = mean(argmax_rows(Xv @ W) == argmax_rows(Yv))
+solve stocbio(outer_steps = 300, x_step = 50, y_step = 8, eta = 8, inner_steps = 5,
+              neumann_steps = 10, trace_every = 50)
+BLO
+
+for seed in 1 2 3; do
+  c="seed $seed"
+  "$bloc" run hc.blo --seed "$seed" --out r.json >out.txt 2>err.txt ||
+    { fail "$c: status $?: $(cat err.txt)"; continue; }
+  grep -q "warning: y_step too large at outer step 0: y_step = 8 is at least 2/L" err.txt ||
+    fail "$c: no warning: $(cat err.txt)"
+  grep -q "with x_step kept at 50 and y_step = [0-9.]* (halved until the lower loop is stable" \
+    err.txt || fail "$c: y_step not halved alone: $(grep warning err.txt)"
+  grep -q '"reason": "y_step too large at outer step 0' r.json || fail "$c: no recovery in JSON"
+  acc=$(sed -n 's/^  val_acc = //p' out.txt)
+  awk -v a="$acc" 'BEGIN { exit !(a > 0.8) }' || fail "$c: val_acc = $acc"
+done
+
+# y_step = auto, and a y_step below 2/L: no such warning
+for ys in auto 1; do
+  "$bloc" run hc.blo --set y_step=$ys --set eta=1 >out.txt 2>err.txt ||
+    fail "y_step = $ys: status $?"
+  ! grep -q "y_step too large" err.txt || fail "y_step = $ys: $(grep warning err.txt)"
+done
+
+exit $((fails > 0))
