@@ -510,6 +510,38 @@ static void check_settled(Run *r) {
                  keep_best(r));
 }
 
+/* After a run of outer_steps (or tol) on a stochastic problem: final_diverged's rule for a
+ * blow-up below the bound, as a warning, f being an estimate (the average of eval_draws draws,
+ * which one heavy-tailed draw can lift). The final f over ten times both the start's and the
+ * largest of the first half's trace points (since the last recovery: a spread the draws
+ * reached there), the second half's largest over ten times the first's, and |x| ten times
+ * further out than at the start: LancBiO on a quadratic over minibatches with x0 = 100
+ * recovered once, then climbed from f = 54 (step 80) to 3.3e8 at step 300, |x| from 224 to
+ * 3.4e4, with status 0 and no word. A run that converges lowers f; one whose y converges from
+ * y0 raises it, but x stays (final_diverged). */
+static void check_blew_up_stoch(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  double f = r->dw.val.f, xn = rt_nrm2(s->nx, s->x);
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
+      !blo_problem_stochastic(s->p) || !isfinite(r->f0) || !(r->f_early > 0) ||
+      !(f > 10 * fmax(fabs(r->f0), r->f_early)) || !(r->f_late > 10 * r->f_early) ||
+      !(xn > 10 * fmax(1.0, r->x0n)))
+    return;
+  char since[64] = "", best[128] = "";
+  if (r->seg0 > 0)
+    snprintf(since, sizeof since, ", since its last recovery at step %lld", (long long)r->seg0);
+  if (res->best_step >= 0)
+    snprintf(best, sizeof best, "; %s saves the best trace point, step %lld (f %.6g)",
+             keep_best(r), (long long)res->best_step, res->best_f);
+  rt_solver_warn(s, "run.blew_up",
+                 "the run blew up below the divergence bound: the final f (%.6g, the average "
+                 "of %d draws) is over ten times the start's (%.6g) and the largest f of the "
+                 "trace points in the run's first half (%.6g%s), and |x| went from %.6g to "
+                 "%.6g; a smaller x_step helps%s",
+                 f, r->dw.draws, r->f0, r->f_early, since, r->x0n, xn, best);
+}
+
 /* How to make an implicit method's estimate of grad phi closer, by the options it has, into
  * buf[size]; returns buf. F2SA's penalised y step is stable only for y_step (L_f + lambda L_g)
  * < 2, and y_step = auto is sized for g alone: "raise lambda0" by itself sent ridge regression
@@ -1952,6 +1984,7 @@ outputs_checked:
   if (final_diverged(r, done)) res->stop = RT_STOP_NUMERICAL;
   check_progress(r);
   check_settled(r);
+  check_blew_up_stoch(r);
   check_lower_min(r);
   check_estimate(r);
   check_random_estimate(r);
