@@ -1115,33 +1115,49 @@ static bool surged(Run *r, int64_t step) {
   RtSolver *s = r->s;
   double d = s->hg_norm, prev = r->hg_steps_max;
   const RtMethodSpec *m = s->opt.method;
-  if (!blo_problem_stochastic(s->p) || m->unrolled || rt_method_newton_lower(m) ||
-      !(s->y_step > 0))
-    return false;
+  bool stoch = blo_problem_stochastic(s->p);
   /* The step after a jump that no lower loop explains, where |d| collapsed to 1e-12 of the
    * largest: x was thrown to where the estimate is 0 to rounding, which one draw's estimate
    * never is at a stationary point (it keeps its sampling noise there). HJFBiO, another data
    * draw: x doubling its steps to lam = 6.86 (L = 955), where y_step = auto's next estimate
-   * kept the lower loop stable, then |d| = 112 threw it to -104.9, |d| 1.7e-48 ever after. */
-  if (r->jump.step == step - 1 && d < RT_COLLAPSE * prev) {
+   * kept the lower loop stable, then |d| = 112 threw it to -104.9, |d| 1.7e-48 ever after. On
+   * a deterministic problem (and for every method) the same when |d| is exactly 0 after a
+   * jump of x by over RT_SURGE times max(1, |x|): an exact estimate there is 0 only where it
+   * vanishes identically, such as where exp(x) underflows (ITD with inner_lr over 2/L threw
+   * lam from 4 to -3.6e9 in its first step, |d| exactly 0 ever after, status 0). */
+  if (r->jump.step == step - 1 && (stoch ? d < RT_COLLAPSE * prev : d == 0)) {
+    char times[96] = ", at the first step since the start or the last recovery";
+    if (r->jump.prev > 0)
+      snprintf(times, sizeof times, ", %.3g times the largest of the steps before it (%.6g)",
+               r->jump.d / r->jump.prev, r->jump.prev);
     snprintf(r->res->message, sizeof r->res->message,
-             "surge at outer step %lld: the hypergradient estimate jumped to |d| = %.6g, %.3g "
-             "times the largest of the steps before it (%.6g), and moved x by %.6g, %.3g times "
-             "max(1, |x| = %.6g); the next step's |d| = %.3g is 0 to rounding, which a "
-             "stochastic estimate is not at a stationary point: x was thrown to where the "
-             "estimate vanishes",
-             (long long)r->jump.step, r->jump.d, r->jump.d / r->jump.prev, r->jump.prev,
-             r->jump.dx, r->jump.dx / fmax(1.0, r->jump.xn), r->jump.xn, d);
+             "surge at outer step %lld: the hypergradient estimate jumped to |d| = %.6g%s, "
+             "and moved x by %.6g, %.3g times max(1, |x| = %.6g); the next step's |d| = %.3g "
+             "is %s: x was thrown to where the estimate vanishes",
+             (long long)r->jump.step, r->jump.d, times, r->jump.dx,
+             r->jump.dx / fmax(1.0, r->jump.xn), r->jump.xn, d,
+             stoch ? "0 to rounding, which a stochastic estimate is not at a stationary point"
+                   : "exactly 0, as where an exp(x) underflows, not the rounding noise of a "
+                     "stationary point");
     r->surge = true;
     return true;
   }
-  if (!(prev > 0) || !(d > RT_SURGE * prev)) return false;
+  bool first = !(prev > 0); /* the segment's first step: nothing to compare its |d| with */
+  if (!first && !(d > RT_SURGE * prev)) return false;
   double dx2 = 0; /* x_good is the x the step began from */
   for (int64_t i = 0; i < s->nx; i++) {
     double e = s->x[i] - r->x_good[i];
     dx2 += e * e;
   }
   double dx = sqrt(dx2), xn = rt_nrm2(s->nx, r->x_good);
+  /* the segment's first step, a deterministic problem, or a method without a y_step the
+   * probes below could blame: only a jump by over RT_SURGE times max(1, |x|) is watched, for
+   * the collapse above */
+  if (first || !stoch || m->unrolled || rt_method_newton_lower(m) || !(s->y_step > 0)) {
+    if (dx > RT_SURGE * fmax(1.0, xn))
+      r->jump.step = step, r->jump.d = d, r->jump.prev = prev, r->jump.dx = dx, r->jump.xn = xn;
+    return false;
+  }
   /* a jump of x by more than max(1, |x|), short of a surge: its next step is still watched
    * (the same HJFBiO, a third draw: |d| 12.6 times the largest before moved lam by 9 times
    * its size, and |d| was 1.7e-14 ever after) */
