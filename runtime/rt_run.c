@@ -130,6 +130,8 @@ typedef struct Run {
   double ystep_last;       /* the y_step of the last good step, which began at x_prev */
   double *x_start, *ys_start, *v_start; /* x and the method's y and v at the start */
   double f0, g0, x0n, y0n;
+  double eta0;      /* the method's eta at the start (check_neumann_bias) */
+  bool eta_halved;  /* a recovery halved eta */
   double hg_good;   /* |d| of the last good step */
   bool below_tol;   /* the previous step's |d| was below tol too */
   double inner_L;   /* unrolled: the Ritz value at the start that inner_lr >= 2/L exceeds, or 0 */
@@ -540,6 +542,45 @@ static void check_blew_up_stoch(Run *r) {
                  "trace points in the run's first half (%.6g%s), and |x| went from %.6g to "
                  "%.6g; a smaller x_step helps%s",
                  f, r->dw.draws, r->f0, r->f_early, since, r->x0n, xn, best);
+}
+
+/* After a run of a method with a truncated Neumann series (stocBiO, STABLE) whose recoveries
+ * halved eta: the series eta sum_{i<Q} (I - eta A)^i b leaves (1 - eta mu)^Q of A^-1 b out
+ * along an eigenvalue mu of A, and the smallest Ritz value of the end's trace point is at
+ * least the smallest eigenvalue, so (1 - eta mu)^Q with mu that Ritz value is a lower bound of
+ * the slowest part's bias. Valid on stochastic problems too (one draw's Ritz value), where
+ * check_estimate does not run: stocBiO on g = y^4 + y^2/2 - x c y over minibatches halved
+ * y_step = auto's scale to 0.125 in two recoveries near the start (the curvature at y0 = 0 is
+ * 1, 13 near y*), eta following it to 0.0085, 10 terms: (1 - 0.0085 x 4.4)^10 = 0.69, and it
+ * ended at x = 1.15 where the other methods reach 1.96, status 0 and no word. Only where a
+ * recovery halved eta and the start's eta (or 1/L, if smaller) left far less out: a user's
+ * eta and Q (the example's stocBiO, eta mu Q = 0.02 on a Hessian of condition 1e3) are a
+ * choice of estimator. */
+static void check_neumann_bias(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  const RtMethodSpec *m = s->opt.method;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
+      !r->eta_halved || !rt_method_option(m, "neumann_steps") ||
+      rt_method_random_estimate(&s->opt) || !(s->eta > 0) || !(s->eta < r->eta0))
+    return;
+  double mu = r->dw.val.ritz_min, Q = rt_solver_num(s, "neumann_steps");
+  if (!isfinite(mu) || !(mu > 0) || !(s->eta * mu < 1) || !(Q >= 1)) return;
+  /* the halving is to blame only where the start's eta, at most 1/L, left far less out: at
+   * eta = 0.1 with mu = 0.02 (hyper-cleaning) the series left 98% out before any recovery */
+  double L = r->dw.val.ritz_max, ref = fmin(r->eta0, 1 / L);
+  double left = pow(1 - s->eta * mu, Q);
+  if (!(left > 0.5) || !(L >= mu) || !(pow(1 - ref * mu, Q) < 0.5 * left)) return;
+  double q = ceil(log(0.1) / log1p(-s->eta * mu)); /* terms that leave a tenth */
+  rt_solver_warn(s, "run.neumann_bias",
+                 "recoveries halved eta (%.6g at the start, %.6g at the end), and with "
+                 "neumann_steps = %g the "
+                 "Neumann series leaves (1 - eta mu)^Q >= %.0f%% of A^-1 b out along the "
+                 "smallest curvature of the lower Hessian (mu <= %.6g, its smallest Ritz value at "
+                 "the end), so the hypergradient estimate is biased and x may be far from "
+                 "stationary; raise neumann_steps (about %.0f leave a tenth), or give eta a "
+                 "value of its own (at most 1/L)",
+                 r->eta0, s->eta, Q, 100 * left, mu, q);
 }
 
 /* How to make an implicit method's estimate of grad phi closer, by the options it has, into
@@ -1452,6 +1493,7 @@ static bool recover(Run *r, int64_t step) {
     while (s->eta * ystep_L > 0.8) s->eta *= 0.5;
     vsys = true;
   }
+  if (vsys && s->eta > 0) r->eta_halved = true;
   /* y_step = auto: the halving is kept in the estimate's scale, since the step is re-estimated
    * along the run */
   if (s->ystep.on) s->ystep.scale *= yscale;
@@ -1917,6 +1959,7 @@ outputs_checked:
   r->g0 = r->dw.val.g;
   r->x0n = rt_nrm2(s->nx, s->x);
   r->y0n = rt_nrm2(s->ny, s->y);
+  r->eta0 = s->eta;
   rt_copy(s->nx, s->x, r->x_good);
   rt_copy(s->ny, s->y, r->y_good);
   rt_copy(s->nx, s->x, r->x_prev);
@@ -2001,6 +2044,7 @@ outputs_checked:
   check_progress(r);
   check_settled(r);
   check_blew_up_stoch(r);
+  check_neumann_bias(r);
   check_lower_min(r);
   check_estimate(r);
   check_random_estimate(r);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # stoch_end_checks.sh — end-of-run checks valid on stochastic problems (sample sets), where
 # one draw's |d| or f means little and check_progress and check_estimate stand aside
-# (doc/methods.md "Blowing up below the bound, stochastic").
+# (doc/methods.md "Divergence rule": blowing up below the bound; "A Neumann series halved").
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 
@@ -32,5 +32,31 @@ for m in stocbio amigo_gd soba hjfbio; do
   "$bloc" run far.blo --method "$m" >out.txt 2>err.txt || fail "far $m: status $?"
   ! grep -q "blew up below" err.txt || fail "far $m: $(grep 'blew up' err.txt)"
 done
+
+# stocBiO with y_step = auto on g = y^4 + y^2/2 - x c y: the curvature at y0 = 0 is 1 and 13
+# near y*, so two recoveries near the start halved y_step's scale to 0.125 and eta with it,
+# to 0.0085; 10 Neumann terms then leave 69% of A^-1 b out, and the run ended at x = 1.15
+# (seed 1), 1.28 (seed 2), where the answer is about 1.97, with status 0 and no word. With
+# neumann_steps = 40 it reaches it, and says nothing.
+cat >q4s.blo <<'BLO'
+problem q4s
+data c : vector[100] = uniform(0.5, 1.5)
+sample B : batch(10) of 100
+upper x : scalar = 5
+lower y : scalar = 0
+upper objective f = 0.5 * (y - 2) ^ 2 + 0.05 * x ^ 2
+lower objective g = y ^ 4 + 0.5 * y ^ 2 - x * mean(c[B]) * y
+solve stocbio(outer_steps = 1000)
+BLO
+for seed in 1 2; do
+  "$bloc" run q4s.blo --seed "$seed" >out.txt 2>err.txt || fail "q4s seed $seed: status $?"
+  grep -q "warning: recoveries halved eta (0.8 at the start, 0.0[0-9]* at the end), and with \
+neumann_steps = 10 the Neumann series leaves (1 - eta mu)^Q >= [67][0-9]% of A^-1 b out" \
+    err.txt || fail "q4s seed $seed: no warning: $(grep warning err.txt)"
+done
+"$bloc" run q4s.blo --seed 1 --set neumann_steps=40 --save-x x.csv >out.txt 2>err.txt ||
+  fail "q4s neumann_steps = 40: status $?"
+! grep -q "halved eta" err.txt || fail "q4s neumann_steps = 40: $(grep 'halved eta' err.txt)"
+awk '{ exit !($1 > 1.9 && $1 < 2.05) }' x.csv || fail "q4s neumann_steps = 40: x = $(cat x.csv)"
 
 exit $((fails > 0))
