@@ -171,7 +171,7 @@ typedef struct Run {
   /* A non-finite oracle output by the same call of a step from the same iterate as the last
    * recovery's (futile_recovery): the oracle calls before the step, and that failure's. */
   uint64_t step_calls0;
-  struct { int kind; const char *what; uint64_t offset; int64_t from; } last_fail;
+  struct { int kind; const char *what; uint64_t offset; int64_t from; double y_step; } last_fail;
   bool cancel;      /* on_trace asked to stop */
   double flops[BLO_K_COUNT]; /* job_flops: the kernels' flops per call, whole job */
   bool have_flops;
@@ -1414,13 +1414,20 @@ static bool futile_recovery(Run *r) {
   const RtOracle *o = &s->o;
   if (o->fail_kind < 0) return false;
   uint64_t offset = o->fail_call - r->step_calls0;
+  /* only after y_step was halved too, where the method has one: a call in the lower loop (F2SA's
+   * penalised y overflowing at y_step = 0.8) fails at the same place whatever x_step is, and
+   * was blamed on a derivative after x_step alone was halved (--set y_step=0.2 ran fine) */
+  const RtMethodSpec *m = s->opt.method;
+  bool y_tried = m->unrolled || rt_method_newton_lower(m) || !(s->y_step > 0) ||
+                 s->y_step < r->last_fail.y_step;
   bool same = r->res->n_recoveries > 0 && r->last_fail.kind == o->fail_kind &&
               r->last_fail.what == o->fail_what && r->last_fail.offset == offset &&
-              r->last_fail.from == r->good_step;
+              r->last_fail.from == r->good_step && y_tried;
   r->last_fail.kind = o->fail_kind;
   r->last_fail.what = o->fail_what;
   r->last_fail.offset = offset;
   r->last_fail.from = r->good_step;
+  r->last_fail.y_step = s->y_step;
   if (!same) return false;
   size_t len = strlen(r->res->message);
   snprintf(r->res->message + len, sizeof r->res->message - len,

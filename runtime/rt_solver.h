@@ -147,11 +147,22 @@ RT_API void rt_solver_resolve_word(RtSolver *s, const char *key, const char *wor
 typedef struct RtRising {
   double prev;
   bool all;
+  int finite; /* the finite norms noted */
 } RtRising;
-static inline RtRising rt_rising_start(int steps) { return (RtRising){-INFINITY, steps > 1}; }
+static inline RtRising rt_rising_start(int steps) { return (RtRising){-INFINITY, steps > 1, 0}; }
+/* A norm that overflowed after finite ones is a rise (the loop blew up past the doubles: F2SA's
+ * penalised y on y^4 + y^2/2 - x y with y_step = 0.8 went 2, 18, ... then inf, and the recovery
+ * halved x_step alone, twice, and stopped blaming a derivative); one that is not finite from
+ * the first step is not (a derivative not finite at that iterate). */
 static inline void rt_rising_note(RtRising *w, double gnorm) {
+  if (!isfinite(gnorm)) {
+    if (w->finite == 0) w->all = false;
+    w->prev = INFINITY;
+    return;
+  }
   if (!(gnorm > w->prev)) w->all = false;
   w->prev = gnorm;
+  w->finite++;
 }
 
 /* T steps y <- y - theta grad_y g(x, y), a fresh draw each; returns ||grad_y g|| of the last
