@@ -151,6 +151,9 @@ typedef struct Run {
   /* > 0: the failure being handled is a fixed y_step over 2/L (ystep_over), with this L, the
    * largest Ritz value of the trace points so far (ritz_hi) */
   double ystep_L, ritz_hi;
+  bool ystep_restart; /* ... seen at the start's trace point too: back to the start */
+  struct { int64_t step; double L; } over; /* the last trace point's y_step over 2/L (step -1:
+                                            * it was not) */
   /* the last jump of x that surged found no blown-up lower loop for: its step (-1: none),
    * |d|, the largest |d| before it, how far x moved and |x| before */
   struct { int64_t step; double d, prev, dx, xn; } jump;
@@ -1249,7 +1252,9 @@ static bool surged(Run *r, int64_t step) {
  * nothing at the end: examples/hyperclean_minibatch.blo with batch = 100 (its y_step = 0.1,
  * Ritz values up to 28-46, 2/L ~ 0.05) threw x to |x| = 5.6e6 and ended with test_acc 0.489
  * (0.734 with y_step = auto), status 0 and no word. Deterministic problems are left to the
- * divergence test on g and the end-of-run checks, which catch the loop there. The recovery
+ * divergence test on g and the end-of-run checks, which catch the loop there. At two trace
+ * points in a row: one draw's Ritz value varies (13 to 22 over the example's trace points at
+ * its own batch = 500, where y_step = 0.1 converges; 22 to 46 at batch = 100). The recovery
  * halves y_step (and an eta at least 2/L, which steps on the same Hessian) to 0.8/L, as
  * y_step = auto sizes it. Fills res->message. */
 static bool ystep_over(Run *r, int64_t step) {
@@ -1260,14 +1265,21 @@ static bool ystep_over(Run *r, int64_t step) {
       rt_method_newton_lower(m) || !(s->y_step > 0) || !isfinite(L) || !(L > 0))
     return false;
   if (L > r->ritz_hi) r->ritz_hi = L;
-  if (s->y_step * L < 2) return false;
+  int64_t before = r->over.step;
+  double L_before = r->over.L;
+  r->over.step = s->y_step * L >= 2 ? step : -1;
+  r->over.L = L;
+  if (r->over.step < 0 || before < 0) return false;
   r->ystep_L = r->ritz_hi;
+  r->ystep_restart = before == 0 && r->seg0 == 0;
+  r->over.step = -1;
   snprintf(r->res->message, sizeof r->res->message,
            "y_step too large at outer step %lld: y_step = %g is at least 2/L = %.3g (L >= "
-           "%.6g, the largest Ritz value of the lower Hessian there, one draw's): gradient "
-           "steps on y with it cannot converge (|grad_y g| = %.3g there), and the "
-           "hypergradient they give means nothing",
-           (long long)step, s->y_step, 2 / L, L, r->dw.val.gy_norm);
+           "%.6g, the largest Ritz value of the lower Hessian there, one draw's; %.6g at the "
+           "trace point before, step %lld): gradient steps on y with it cannot converge "
+           "(|grad_y g| = %.3g there), and the hypergradient they give means nothing",
+           (long long)step, s->y_step, 2 / L, L, L_before, (long long)before,
+           r->dw.val.gy_norm);
   return true;
 }
 
@@ -1470,9 +1482,13 @@ static bool recover(Run *r, int64_t step) {
    * on L = 1 halved x_step twice and stopped, blaming no step */
   if (s->eta > 0 && s->o.fail_kind == RT_CALL_HVP) vsys = true;
   double ystep_L = r->ystep_L;
-  LowerBlowUp where = ystep_L > 0 ? LOWER_AT_BEST : lower_blew_up(r);
+  /* y_step over 2/L since the start's trace point: every iterate since was driven by a lower
+   * loop that did not converge, as for LOWER_FROM_START (the best trace point, by f, was one) */
+  LowerBlowUp where = ystep_L > 0 ? (r->ystep_restart ? LOWER_FROM_START : LOWER_AT_BEST)
+                                  : lower_blew_up(r);
   r->surge = false;
   r->ystep_L = 0;
+  r->over.step = -1; /* the steps change, or the point does */
   /* No finite trace point yet: the start's lower point, the method's inner steps from y0, was
    * not finite. When those steps blow up on their own there (y_step = auto from the curvature
    * at y0, 1 on y^4 + y^2/2 - x y, where it is 13 near y*: aid_cg, amigo_gd, stocbio and f2sa
@@ -1976,8 +1992,9 @@ outputs_checked:
   rt_copy(s->nx, s->x, r->x_start);
   rt_copy(s->ny, s->y, r->ys_start);
   if (s->v) rt_copy(s->ny, s->v, r->v_start);
-  /* a y_step too large at the start: recovered from before the first step */
-  if (!start_failed && ystep_over(r, 0) && gave_up(r, 0, 0)) start_failed = true;
+  /* y_step over 2/L: the start's trace point is the first of two in a row */
+  r->over.step = -1;
+  if (!start_failed) ystep_over(r, 0);
   print_new_warnings(r);
   progress(r, 0, false);
 

@@ -6,8 +6,8 @@
 # converge, yet do not blow up either (the curvature falls off away from the minimum), so no
 # other test saw them: examples/hyperclean_minibatch.blo with batch = 100 ended with
 # test_acc 0.489 (0.734 with y_step = auto), this one with val_acc 0.51-0.57, both with
-# status 0 and no word. Now the run goes back to the start with y_step (and eta) halved to
-# 0.8/L, and ends above 0.8.
+# status 0 and no word. Now, seen at two trace points in a row (the start's and step 50's),
+# the run goes back to the start with y_step (and eta) halved to 0.8/L, and ends above 0.8.
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 
@@ -33,11 +33,13 @@ for seed in 1 2 3; do
   c="seed $seed"
   "$bloc" run hc.blo --seed "$seed" --out r.json >out.txt 2>err.txt ||
     { fail "$c: status $?: $(cat err.txt)"; continue; }
-  grep -q "warning: y_step too large at outer step 0: y_step = 8 is at least 2/L" err.txt ||
+  grep -q "warning: y_step too large at outer step 50: y_step = 8 is at least 2/L" err.txt ||
     fail "$c: no warning: $(cat err.txt)"
-  grep -q "with x_step kept at 50 and y_step = [0-9.]* (halved until the lower loop is stable" \
+  grep -q "at the trace point before, step 0): gradient steps on y with it cannot converge" \
+    err.txt || fail "$c: not two trace points in a row: $(grep warning err.txt)"
+  grep -q "going back to the start (step 0) with x_step kept at 50 and y_step = [0-9.]* (hal" \
     err.txt || fail "$c: y_step not halved alone: $(grep warning err.txt)"
-  grep -q '"reason": "y_step too large at outer step 0' r.json || fail "$c: no recovery in JSON"
+  grep -q '"reason": "y_step too large at outer step 50' r.json || fail "$c: no recovery in JSON"
   acc=$(sed -n 's/^  val_acc = //p' out.txt)
   awk -v a="$acc" 'BEGIN { exit !(a > 0.8) }' || fail "$c: val_acc = $acc"
 done
