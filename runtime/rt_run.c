@@ -2054,6 +2054,7 @@ outputs_checked:
   if (res->stop == RT_STOP_STEPS && stop_asked(r) && done < r->K)
     res->stop = r->cancel ? RT_STOP_CANCELLED : RT_STOP_INTERRUPTED;
   res->steps = done;
+  bool final_new = r->last_trace != done;
   if (r->last_trace != done || res->stop == RT_STOP_NUMERICAL) {
     /* the last good point may have been traced already: re-evaluated then without a duplicate
      * row, in the file or to on_trace */
@@ -2065,6 +2066,18 @@ outputs_checked:
     r->row = row;
   }
   if (final_diverged(r, done)) res->stop = RT_STOP_NUMERICAL;
+  /* y_step over 2/L seen again at a final point that is no trace point of the loop's: too
+   * late to recover (examples/hyperclean_minibatch.blo with batch = 100 and 50 steps, traced
+   * every 100: the start and the end), so said */
+  if (final_new && done > 0 && (res->stop == RT_STOP_STEPS || res->stop == RT_STOP_TOL) &&
+      ystep_over(r, done)) {
+    r->ystep_L = 0;
+    rt_solver_warn(s, "run.ystep_over",
+                   "%s; seen at the final point, too late to recover: give y_step a value "
+                   "below 2/L, or y_step = auto",
+                   res->message);
+    res->message[0] = '\0';
+  }
   check_progress(r);
   check_settled(r);
   check_blew_up_stoch(r);

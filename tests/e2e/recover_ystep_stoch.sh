@@ -44,6 +44,13 @@ for seed in 1 2 3; do
   awk -v a="$acc" 'BEGIN { exit !(a > 0.8) }' || fail "$c: val_acc = $acc"
 done
 
+# seen at the start and at a final point that is no trace point of the loop's: too late to
+# recover, said (it ended with status 0 and no word)
+"$bloc" run hc.blo --set outer_steps=40 --set trace_every=100 >out.txt 2>err.txt ||
+  fail "40 steps: status $?"
+grep -q "warning: y_step too large at outer step 40: .*; seen at the final point, too late" \
+  err.txt || fail "40 steps: no warning: $(grep warning err.txt)"
+
 # y_step = auto, and a y_step below 2/L: no such warning
 for ys in auto 1; do
   "$bloc" run hc.blo --set y_step=$ys --set eta=1 >out.txt 2>err.txt ||
