@@ -156,7 +156,7 @@ typedef struct Run {
                                             * it was not) */
   /* the last jump of x that surged found no blown-up lower loop for: its step (-1: none),
    * |d|, the largest |d| before it, how far x moved and |x| before */
-  struct { int64_t step; double d, prev, dx, xn; } jump;
+  struct { int64_t step; double d, prev, dx, xn, f; } jump; /* f: the step's f_est, before */
   /* the |d| of the last trace point, and the last trace point's step whose |d| rose over it by
    * 0.1% (0: none): whether the second half crept down or oscillated (check_progress's hint) */
   double hg_prev_trace;
@@ -1154,6 +1154,13 @@ static bool ystep_failed(Run *r, int64_t k) {
  * rounding (below). Deterministic problems have check_progress and check_estimate. Fills
  * res->message. */
 #define RT_SURGE 10.0
+/* A jump of x at step `step` (by dx from |x| = xn, |d| over prev) whose next step surged()
+ * watches; f_est is still f where the step began. */
+static void note_jump(Run *r, int64_t step, double prev, double dx, double xn) {
+  r->jump.step = step, r->jump.d = r->s->hg_norm, r->jump.prev = prev, r->jump.dx = dx;
+  r->jump.xn = xn, r->jump.f = r->s->f_est;
+}
+
 #define RT_COLLAPSE 1e-12
 static bool surged(Run *r, int64_t step) {
   RtSolver *s = r->s;
@@ -1169,7 +1176,11 @@ static bool surged(Run *r, int64_t step) {
    * jump of x by over RT_SURGE times max(1, |x|): an exact estimate there is 0 only where it
    * vanishes identically, such as where exp(x) underflows (ITD with inner_lr over 2/L threw
    * lam from 4 to -3.6e9 in its first step, |d| exactly 0 ever after, status 0). */
-  if (r->jump.step == step - 1 && (stoch ? d < RT_COLLAPSE * prev : d == 0)) {
+  /* ... unless f fell there: f = (x - 50)^2 / 2 with x_step 1 lands on x* = 50 from 0 in one
+   * step, |d| exactly 0, and was sent back with half the step (s->f_est is now f where the
+   * jump landed) */
+  bool fell = s->f_est < r->jump.f - 1e-12 * fabs(r->jump.f);
+  if (r->jump.step == step - 1 && (stoch ? d < RT_COLLAPSE * prev : d == 0 && !fell)) {
     char times[96] = ", at the first step since the start or the last recovery";
     if (r->jump.prev > 0)
       snprintf(times, sizeof times, ", %.3g times the largest of the steps before it (%.6g)",
@@ -1199,7 +1210,7 @@ static bool surged(Run *r, int64_t step) {
    * the collapse above */
   if (first || !stoch || m->unrolled || rt_method_newton_lower(m) || !(s->y_step > 0)) {
     if (dx > RT_SURGE * fmax(1.0, xn))
-      r->jump.step = step, r->jump.d = d, r->jump.prev = prev, r->jump.dx = dx, r->jump.xn = xn;
+      note_jump(r, step, prev, dx, xn);
     return false;
   }
   /* a jump of x by more than max(1, |x|), short of a surge: its next step is still watched
@@ -1207,7 +1218,7 @@ static bool surged(Run *r, int64_t step) {
    * its size, and |d| was 1.7e-14 ever after) */
   if (!(dx > RT_SURGE * fmax(1.0, xn))) {
     if (dx > fmax(1.0, xn))
-      r->jump.step = step, r->jump.d = d, r->jump.prev = prev, r->jump.dx = dx, r->jump.xn = xn;
+      note_jump(r, step, prev, dx, xn);
     return false;
   }
   /* the probes run on the diagnostics' work vectors, and s->gy is kept for the method. At the
@@ -1228,7 +1239,7 @@ static bool surged(Run *r, int64_t step) {
   }
   rt_copy(s->ny, gy, s->gy);
   if (!pr.blew_up) {
-    r->jump.step = step, r->jump.d = d, r->jump.prev = prev, r->jump.dx = dx, r->jump.xn = xn;
+    note_jump(r, step, prev, dx, xn);
     return false;
   }
   snprintf(r->res->message, sizeof r->res->message,
