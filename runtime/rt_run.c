@@ -130,6 +130,7 @@ typedef struct Run {
   double ystep_last;       /* the y_step of the last good step, which began at x_prev */
   double *x_start, *ys_start, *v_start; /* x and the method's y and v at the start */
   double f0, g0, x0n, y0n;
+  double gy0; /* |grad_y g| at the start's trace point (ystep_over) */
   double eta0;      /* the method's eta at the start (check_neumann_bias) */
   bool eta_halved;  /* a recovery halved eta */
   double hg_good;   /* |d| of the last good step */
@@ -1180,7 +1181,14 @@ static bool surged(Run *r, int64_t step) {
    * step, |d| exactly 0, and was sent back with half the step (s->f_est is now f where the
    * jump landed) */
   bool fell = s->f_est < r->jump.f - 1e-12 * fabs(r->jump.f);
-  if (r->jump.step == step - 1 && (stoch ? d < RT_COLLAPSE * prev : d == 0 && !fell)) {
+  /* the estimate itself, not its projected step: x on a bound of its box has a projected
+   * step of exactly 0 where the estimate points out of the box (lambda in [-12, 5] on
+   * noiseless ridge regression reached its optimum, the bound -12, in one step; told it was
+   * thrown, it went back and ended 2750 times higher in phi). A random estimate (ufom with
+   * q < 1, bsa, ttsa) is exactly 0 on a step without its exact draw: not a collapse. */
+  double raw = rt_nrm2(s->nx, s->d);
+  bool vanished = stoch ? raw < RT_COLLAPSE * prev : raw == 0 && !fell;
+  if (r->jump.step == step - 1 && vanished && !rt_method_random_estimate(&s->opt)) {
     char times[96] = ", at the first step since the start or the last recovery";
     if (r->jump.prev > 0)
       snprintf(times, sizeof times, ", %.3g times the largest of the steps before it (%.6g)",
@@ -1265,7 +1273,11 @@ static bool surged(Run *r, int64_t step) {
  * (0.734 with y_step = auto), status 0 and no word. Deterministic problems are left to the
  * divergence test on g and the end-of-run checks, which catch the loop there. At two trace
  * points in a row: one draw's Ritz value varies (13 to 22 over the example's trace points at
- * its own batch = 500, where y_step = 0.1 converges; 22 to 46 at batch = 100). The recovery
+ * its own batch = 500, where y_step = 0.1 converges; 22 to 46 at batch = 100), and with
+ * |grad_y g| there above the start's: one draw's L is only a bound, and minibatch steps of
+ * 1.5/L of the full data's L converge, where a draw's reached 2/L (ridge regression, batch 50:
+ * |grad_y g| 0.31 and 0.14 of the start's where that fired and halved y_step needlessly; the
+ * failing example's was 3.4 times its start's). The recovery
  * halves y_step (and an eta at least 2/L, which steps on the same Hessian) to 0.8/L, as
  * y_step = auto sizes it. Fills res->message. */
 static bool ystep_over(Run *r, int64_t step) {
@@ -1280,17 +1292,18 @@ static bool ystep_over(Run *r, int64_t step) {
   double L_before = r->over.L;
   r->over.step = s->y_step * L >= 2 ? step : -1;
   r->over.L = L;
-  if (r->over.step < 0 || before < 0) return false;
+  if (r->over.step < 0 || before < 0 || !(r->dw.val.gy_norm > r->gy0)) return false;
   r->ystep_L = r->ritz_hi;
   r->ystep_restart = before == 0 && r->seg0 == 0;
   r->over.step = -1;
   snprintf(r->res->message, sizeof r->res->message,
            "y_step too large at outer step %lld: y_step = %g is at least 2/L = %.3g (L >= "
            "%.6g, the largest Ritz value of the lower Hessian there, one draw's; %.6g at the "
-           "trace point before, step %lld): gradient steps on y with it cannot converge "
-           "(|grad_y g| = %.3g there), and the hypergradient they give means nothing",
+           "trace point before, step %lld), and |grad_y g| = %.3g there is above the "
+           "start's %.3g: gradient steps on y with it do not converge, and the hypergradient "
+           "they give means nothing",
            (long long)step, s->y_step, 2 / L, L, L_before, (long long)before,
-           r->dw.val.gy_norm);
+           r->dw.val.gy_norm, r->gy0);
   return true;
 }
 
@@ -1991,6 +2004,7 @@ outputs_checked:
   check_inner_lr(r);
   r->f0 = r->dw.val.f;
   r->g0 = r->dw.val.g;
+  r->gy0 = r->dw.val.gy_norm;
   r->x0n = rt_nrm2(s->nx, s->x);
   r->y0n = rt_nrm2(s->ny, s->y);
   r->eta0 = s->eta;
