@@ -475,11 +475,17 @@ static void check_progress(Run *r) {
    * steady (x swinging between two points, |d| = 2 throughout) is no creep. */
   bool creep = late <= early && s->hg_norm < late &&
                2 * (r->hg_rise_step - r->seg0) <= r->K - r->seg0;
+  /* after a recovery halved x_step a larger one has failed already, and on an ill-conditioned
+   * f(x, y*(x)) the creeping x_step can sit just under the largest stable one (0.0019 crept,
+   * 0.0021 diverged, then was told again of a larger x_step) */
   const char *cure =
-      creep ? "it creeps, falling slowly or not at all: a larger x_step (or more outer_steps) "
-              "helps"
-            : "a smaller x_step helps when it oscillates or grows, a larger x_step (or more "
-              "outer_steps) when it creeps down slowly";
+      creep && r->seg0 > 0
+          ? "it creeps, falling slowly or not at all, with the x_step its recovery left (a "
+            "larger one diverged): more outer_steps help"
+      : creep ? "it creeps, falling slowly or not at all: more outer_steps help, or a larger "
+                "x_step where that stays stable (on an ill-conditioned f(x, y*(x)) it may not)"
+              : "a smaller x_step helps when it oscillates or grows, a larger x_step (or more "
+                "outer_steps) when it creeps down slowly";
   rt_solver_warn(s, "run.not_converging",
                  "the run has not converged%s: |hypergradient| reached %.3g at trace points of "
                  "its second half, %s (%.3g at the end); %s%s",
