@@ -212,10 +212,14 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
   ValCol *cols = calloc((size_t)cmp->nq + 2, sizeof *cols);
   if (!cols) exit(3);
   const int nval = value_columns(cmp, cols);
-  /* a warnings column only when a run warned: most comparisons have none */
+  /* a warnings column only when a run warned or recovered: most comparisons have none. A
+   * recovery is a warning on stderr too ("... going back to the best iterate ..."), which the
+   * result JSON lists apart (recoveries): a table that left them out showed 0 beside runs
+   * whose x_step had been halved */
   bool warned = false;
   for (int i = 0; i < cmp->nruns; i++)
-    warned |= cmp->runs[i].state == CMP_RAN && cmp->runs[i].res.n_warnings > 0;
+    warned |= cmp->runs[i].state == CMP_RAN &&
+               cmp->runs[i].res.n_warnings + cmp->runs[i].res.n_recoveries > 0;
   const int nfixed = warned ? 7 : 6, ncols = nfixed + nval + ncounts, nrows = cmp->nruns + 1;
   char(*cell)[CELL] = calloc((size_t)(nrows * ncols), CELL);
   int *width = calloc((size_t)ncols, sizeof(int));
@@ -245,7 +249,7 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
     } else {
       for (int c = 3; c < 6; c++) snprintf(AT(i + 1, c), CELL, "-");
     }
-    if (warned) snprintf(AT(i + 1, 6), CELL, "%d", ran ? res->n_warnings : 0);
+    if (warned) snprintf(AT(i + 1, 6), CELL, "%d", ran ? res->n_warnings + res->n_recoveries : 0);
     for (int k = 0; k < nval; k++) {
       const ValCol *c = &cols[k];
       double v = col_value(c, r);
@@ -287,8 +291,8 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
   print_legend(cmp, cols, nval, out);
   print_report_rule(cmp, cols, nval, out);
   if (warned)
-    fprintf(out, "warnings: how many the run gave, as bloc run gives them (%s): its values "
-                 "may not mean what they seem\n",
+    fprintf(out, "warnings: how many the run gave, its recoveries included, as bloc run gives "
+                 "them (%s): its values may not mean what they seem\n",
             cmp->quiet ? "not printed with --quiet" : "on stderr above, after its method's name");
   if (marked) {
     bool any_max = false;
@@ -320,7 +324,7 @@ void cmp_write_summary(const Compare *cmp, FILE *out) {
     rt_csv_text(out, cmp->q[k].name);
   }
   for (int c = 0; c < RT_CALL_NKINDS; c++) fprintf(out, ",calls_%s", rt_call_names[c]);
-  fputs(",warnings,y_lag\n", out);
+  fputs(",warnings,recoveries,y_lag\n", out);
   for (int i = 0; i < cmp->nruns; i++) {
     const CmpRun *r = &cmp->runs[i];
     const RtResult *res = &r->res;
@@ -347,8 +351,8 @@ void cmp_write_summary(const Compare *cmp, FILE *out) {
       if (solved) fprintf(out, ",%llu", (unsigned long long)res->calls[c]);
       else fputc(',', out);
     }
-    if (ran) fprintf(out, ",%d", res->n_warnings);
-    else fputc(',', out);
+    if (ran) fprintf(out, ",%d,%d", res->n_warnings, res->n_recoveries);
+    else fputs(",,", out);
     csv_num(out, r->phi_measured ? r->y_lag : NAN);
     fputc('\n', out);
   }
