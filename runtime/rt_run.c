@@ -1763,7 +1763,11 @@ static bool final_diverged(Run *r, int64_t done) {
    * (x* = 1.001), F2SA to 8.6e8 (1.8 times more every ten steps), HJFBiO to 2.9e7, all with
    * status 0 and only warnings. */
   double xn = rt_nrm2(r->s->nx, r->s->x);
-  if (!blo_problem_stochastic(r->s->p) && isfinite(r->f0) && f > 1e3 * fmax(1.0, fabs(r->f0)) &&
+  /* against |f0| itself, not max(1, |f0|): the same runaway (x from 0 to 4077) on f scaled by
+   * 1e-8 ended with status 0 and the diverged x saved, where at scale 1 and 1e-4 it stopped;
+   * f0 = 0 (f at y0 = 0 is 0) keeps the unit, as any f is infinitely far above it */
+  double f_ref = r->f0 != 0 ? fabs(r->f0) : 1.0;
+  if (!blo_problem_stochastic(r->s->p) && isfinite(r->f0) && f > 1e3 * f_ref &&
       r->f_early > 0 && r->f_late > 10 * r->f_early && xn > 10 * fmax(1.0, r->x0n)) {
     snprintf(res->message, sizeof res->message,
              "divergence: f grew from %.6g at the start to %.6g at the final point (outer step "
