@@ -387,6 +387,14 @@ static const char *keep_best(const Run *r) {
  * the problem's f where that is smaller, the larger of |f| at the start and at the end. A floor
  * of 1e-12 itself hid every failure on objectives of that size (f and g times 1e-12: x left at
  * 1e-9 where x* = 2/3 by aid_cg, lancbio, exact and bsa, status 0 and no word). */
+/* The scale of the estimates a run saw, for the end's exact checks: the largest |d| of its
+ * trace points and of its first half's steps, traced or not. The trace points alone made the
+ * verdict depend on trace_every: stocbio on a quadratic warned at trace_every 10, where its
+ * first traced |d| was already 5.8e-5, and not at 1 or 5, with x bit-identical. */
+static double seen_scale(const Run *r) {
+  return fmax(fmax(r->hg_early, r->hg_late), r->hg_steps_early);
+}
+
 static double f_unit(const Run *r) {
   double fs = fmin(1.0, fmax(fabs(r->f0), fabs(r->dw.val.f)));
   return fs > 0 ? fs : 1.0; /* NaN, or f = 0 at both: the old unit */
@@ -800,7 +808,7 @@ static void check_estimate_cg(Run *r, double run, const char *rise) {
   double t0 = rt_seconds();
   double hn = cg_formula(r, s->x, s->y, (int)steps), own = s->hg_norm;
   r->res->t_diag += rt_seconds() - t0;
-  double seen = fmax(r->hg_early, r->hg_late), f = r->dw.val.f;
+  double seen = seen_scale(r), f = r->dw.val.f;
   bool off = (hn > 10 * own && hn > 1e-3 * seen) || (hn > 3 * own && hn > 1e-2 * seen);
   if (!(isfinite(hn) && off && hn > 1e-12 * fmax(f_unit(r), isfinite(f) ? fabs(f) : 0))) return;
   char eh[400], why[96];
@@ -964,7 +972,7 @@ static void check_estimate(Run *r) {
   double own = s->hg_norm;
   /* not stationary: ten times what the method says, and not negligible beside the estimates
    * the run saw (hjfbio ended with d = 0 on a logistic problem where |grad phi| = 4.9e-12) */
-  double seen = fmax(r->hg_early, r->hg_late);
+  double seen = seen_scale(r);
   if (rc != 0) {
     if (phi.not_convex)
       rt_solver_warn(s, "run.estimate",
