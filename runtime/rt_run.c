@@ -1289,7 +1289,7 @@ static bool surged(Run *r, int64_t step) {
  * points in a row: one draw's Ritz value varies (13 to 22 over the example's trace points at
  * its own batch = 500, where y_step = 0.1 converges; 22 to 46 at batch = 100), and with
  * |grad_y g| there above the start's: one draw's L is only a bound, and minibatch steps of
- * 1.5/L of the full data's L converge, where a draw's reached 2/L (ridge regression, batch 50:
+ * 1.5-1.9/L of the full data's L converge, where a draw's reached 2/L (ridge, batch 50:
  * |grad_y g| 0.31 and 0.14 of the start's where that fired and halved y_step needlessly; the
  * failing example's was 3.4 times its start's). The recovery
  * halves y_step (and an eta at least 2/L, which steps on the same Hessian) to 0.8/L, as
