@@ -121,8 +121,8 @@ typedef struct RtRunConfig {
    * (rt_oracle_set_sharded). Default false; without MPI or on one rank it changes nothing. */
   bool sharded;
   /* At the end of a deterministic run, the exact hypergradient at the final x against the
-   * method's estimate, with a warning when they disagree (rt_run.c, check_estimate). Default
-   * true (rt_run_config_init). */
+   * method's estimate, with a warning when they disagree (rt_run_checks.c, check_estimate).
+   * Default true (rt_run_config_init). */
   bool check_estimate;
   /* The problem's y0 was given by the caller (bloc run --init-y), not computed from x0 by a
    * lower initialiser that uses x: it is kept when the initial x is projected onto its

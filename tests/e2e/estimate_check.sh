@@ -1,8 +1,8 @@
 #!/bin/sh
 # estimate_check.sh — the end-of-run check of a method's hypergradient estimate against the
-# exact one at its final x (runtime/rt_run.c, check_estimate; doc/methods.md, "The estimate
-# checked at the end"). On a quadratic whose lower Hessian has condition 1000, stocBiO's and
-# STABLE's Neumann series (10 and 20 terms of eta = 1/(1.25 L)) are far from A^-1 b: they
+# exact one at its final x (runtime/rt_run_checks.c, check_estimate; doc/methods.md, "The
+# estimate checked at the end"). On a quadratic whose lower Hessian has condition 1000, stocBiO's
+# and STABLE's Neumann series (10 and 20 terms of eta = 1/(1.25 L)) are far from A^-1 b: they
 # stopped with |d| ~ 1e-8 where |grad phi| = 1.6, x 41% from x*, status 0 and no word. The
 # check must say so, and stay quiet where the answer is right (aid_cg, exact) and in compare,
 # whose table measures the same.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # estimate_f_rose.sh — the end-of-run check of a biased estimate where the exact hypergradient
-# is over its usual budget (runtime/rt_run.c, check_estimate and f_rose; doc/methods.md, "The
-# estimate checked at the end"). F2SA with its defaults on L2-regularised softmax regression
+# is over its usual budget (runtime/rt_run_checks.c, check_estimate and f_rose; doc/methods.md,
+# "The estimate checked at the end"). F2SA with its defaults on L2-regularised softmax regression
 # of sklearn's digits (64 pixels, 10 classes: 640 lower variables) took x = log(ridge) to
 # -27.6 where x* = -8.33, f rising from its least while |d| fell, with status 0 and no word:
 # the exact check cost more than a tenth of the run, and the cheaper lag check's lower bound

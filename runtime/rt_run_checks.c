@@ -1,0 +1,789 @@
+/* rt_run_checks.c — the end-of-run checks of rt_solve (rt_run.c): once the loop has stopped
+ * on its steps or tol, tests of what a status 0 alone would hide (a run not converging or not
+ * settled, a blow-up below the bound, a biased estimate, a lower loop that lags, a lower level
+ * with no minimiser), each a warning with the cure. */
+#include "rt_run_impl.h"
+#include "rt_clock.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "rt_hypergrad.h"
+#include "rt_linalg.h"
+#include "rt_mem.h"
+#include "rt_mpi.h"
+#include "rt_unroll.h"
+
+/* How this caller asks to keep the best point (the library's said "--keep best" too). */
+static const char *keep_best(const Run *r) {
+  return r->cfg->keep_best ? r->cfg->keep_best : "keep = best";
+}
+
+/* The unit of the end-of-run checks' absolute floors (1e-12 of it for |d|, 1e-9 for f): 1, or
+ * the problem's f where that is smaller, the larger of |f| at the start and at the end. A floor
+ * of 1e-12 itself hid every failure on objectives of that size (f and g times 1e-12: x left at
+ * 1e-9 where x* = 2/3 by aid_cg, lancbio, exact and bsa, status 0 and no word). */
+/* The scale of the estimates a run saw, for the end's exact checks: the largest |d| of its
+ * trace points and of its first half's steps, traced or not. The trace points alone made the
+ * verdict depend on trace_every: stocbio on a quadratic warned at trace_every 10, where its
+ * first traced |d| was already 5.8e-5, and not at 1 or 5, with x bit-identical. */
+static double seen_scale(const Run *r) {
+  return fmax(fmax(r->hg_early, r->hg_late), r->hg_steps_early);
+}
+
+static double f_unit(const Run *r) {
+  double fs = fmin(1.0, fmax(fabs(r->f0), fabs(r->dw.val.f)));
+  return fs > 0 ? fs : 1.0; /* NaN, or f = 0 at both: the old unit */
+}
+
+/* Whether |d| (late, the largest of the second half) sits at the rounding floor of doubles
+ * (f32 false) or of float data (f32 true: only at precision f32): a fall of 1e-9, or 1e-6, from
+ * the first |d| or the first half's (early). 1e-5 for floats hid a creep: |d| at 0.009 from a
+ * first of 1000, x 90% from x*, at f64 warned and at f32 said nothing. */
+static bool at_floor(const Run *r, double late, double early, bool f32) {
+  f32 = f32 && r->s->p->precision == BLO_PREC_F32;
+  return late <= (f32 ? 1e-6 : 1e-9) * fmax(r->hg_first, early);
+}
+
+/* After a run of outer_steps steps on a deterministic estimate: warn when the largest |d| of the
+ * trace points in the second half of the run is over half the largest in the first half, unless
+ * the run ends far below it or at the rounding floor. A run that converges lowers it by far
+ * more; one that oscillates, creeps away or hardly moves does not, and ended with status 0 and
+ * no word: SOBA with its default x_step on a well-conditioned
+ * simplex problem wandered with |d| between 0.04 and 0.32 (x 120% from x*), F2SA on a
+ * condition number of 1e4 went from f = 10 to 861 (|d| 0.016 -> 1.4) without reaching the
+ * divergence test's 1e10. */
+static void check_progress(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  /* x_step = 0 holds x where it is (examples/README: the lower level at a fixed lambda): |d|
+   * stays, by request, and "a smaller x_step helps" was nonsense there */
+  if (res->stop != RT_STOP_STEPS || rt_method_random_estimate(&s->opt) ||
+      blo_problem_stochastic(s->p) || s->x_step == 0)
+    return;
+  double early = r->hg_early, late = r->hg_late;
+  /* no trace point in the first half (trace_every >= outer_steps / 2): the largest |d| of its
+   * steps stands for it (soba went from f = 1.1 to 2005 in 40 steps traced every 50, no word;
+   * its first |d|, small while v warms up, made a converging run warn) */
+  bool untraced = early == 0;
+  if (untraced) early = r->hg_steps_early;
+  /* against the first half's second quarter when that has trace points: past a fast transient
+   * (|d| 2.69 at step 10 of 1000, then about 1 throughout), a run that stalled far from x*
+   * compared 0.99 with 2.69 and said nothing */
+  bool quarter = !untraced && r->hg_q2 > 0 && late > 0.5 * r->hg_q2 && !(late > 0.5 * early);
+  if (quarter) early = r->hg_q2;
+  /* a tol below the rounding floor, never met: the not-converging hint (a smaller x_step)
+   * would be wrong, and saying nothing left the unmet tol unexplained (ridge regression at
+   * precision f32 stalled at |d| ~ 5e-8 from 1.2 with tol = 1e-9) */
+  if (s->tol > 0 && late > 0 && at_floor(r, late, early, true)) {
+    /* the floor of doubles where f32's data are exact (small integers): "use f64" would not
+     * help */
+    bool f32 = !at_floor(r, late, early, false);
+    rt_solver_warn(s, "run.tol_floor",
+                   "tol = %g was not reached: |hypergradient| fell from %.3g to the rounding "
+                   "floor of %s, about %.3g (the largest of the run's second half), and stayed "
+                   "there (|grad_y g| = %.3g at the end; tol needs both below it); %s",
+                   s->tol, fmax(r->hg_first, early),
+                   f32 ? "float data (precision f32)" : "double arithmetic", late,
+                   r->dw.val.gy_norm,
+                   f32 ? "use precision f64, or a tol above the floor" : "set tol above it");
+    return;
+  }
+  /* |d| at the rounding noise of an x already at x* (1e-17 from a first of the same size) says
+   * nothing. The floor scales with f, down from 1e-12 where |f| < 1: an absolute 1e-12 hid
+   * every run on objectives of that size (f and g times 1e-12: aid_cg, lancbio and exact left x
+   * at 1e-9 where x* = 2/3, |d| 1e-12 throughout, status 0 and no word). */
+  if (!(early > 0 && late > 0.5 * early && late > 1e-12 * f_unit(r))) return;
+  /* Converged all the same: |d| came down by three orders of magnitude from the second half's
+   * largest by the end (x escaping a maximum of phi, or reaching a bound, where its projected
+   * step is 0), or all of it sat at the rounding floor of the first step's (exact, converged
+   * before the first trace point: 1.4e-12 against 1.45e-12). These warned "a smaller x_step
+   * helps" on runs that had converged. */
+  if (s->hg_norm <= 1e-3 * late || at_floor(r, late, early, true)) return;
+  char best[128] = "", since[64] = "", first[96];
+  snprintf(first, sizeof first,
+           untraced  ? "%.3g at the steps of its first half (no trace point there)"
+           : quarter ? "%.3g in its first half's second quarter"
+                     : "%.3g of its first",
+           early);
+  if (r->seg0 > 0)
+    snprintf(since, sizeof since, " since its last recovery (step %lld)", (long long)r->seg0);
+  if (res->best_step > 0 && res->best_hypergrad_norm < s->hg_norm)
+    snprintf(best, sizeof best, "; %s saves the best trace point (step %lld, "
+             "|hypergradient| %.3g)", keep_best(r), (long long)res->best_step,
+             res->best_hypergrad_norm);
+  /* The cure depends on the way |d| went: a creep (x moving too slowly, as for x* = 1e6 in
+   * g = 0.5 (y - 1e-6 x)^2, whose cure was x_step = 1e12) was told of a smaller x_step first.
+   * No trace point of the second half above the one before it (0.1%), none above the first
+   * half's largest, and the end below the second half's largest: a creep. A |d| exactly
+   * steady (x swinging between two points, |d| = 2 throughout) is no creep. */
+  bool creep = late <= early && s->hg_norm < late &&
+               2 * (r->hg_rise_step - r->seg0) <= r->K - r->seg0;
+  /* after a recovery halved x_step a larger one has failed already, and on an ill-conditioned
+   * f(x, y*(x)) the creeping x_step can sit just under the largest stable one (0.0019 crept,
+   * 0.0021 diverged, then was told again of a larger x_step) */
+  const char *cure =
+      creep && r->seg0 > 0
+          ? "it creeps, falling slowly or not at all, with the x_step its recovery left (a "
+            "larger one diverged): more outer_steps help"
+      : creep ? "it creeps, falling slowly or not at all: more outer_steps help, or a larger "
+                "x_step where that stays stable (on an ill-conditioned f(x, y*(x)) it may not)"
+              : "a smaller x_step helps when it oscillates or grows, a larger x_step (or more "
+                "outer_steps) when it creeps down slowly";
+  rt_solver_warn(s, "run.not_converging",
+                 "the run has not converged%s: |hypergradient| reached %.3g at trace points of "
+                 "its second half, %s (%.3g at the end); %s%s",
+                 since, late, first, s->hg_norm, cure, best);
+}
+
+/* After a run of outer_steps steps on a random estimate (UFOM with q < 1, BSA, TTSA) of a
+ * deterministic problem, where check_progress's |d| says nothing (one draw's): warn when the
+ * final point's f is above the best trace point's by over 5% of the way down from the start.
+ * A random estimate with a step that does not shrink hovers around a stationary point
+ * instead of settling, and the last iterate is then whichever the noise left: UFOM with its
+ * defaults (q = 0.1, x_decay = 0) on a quadratic ended at f = 4.3545 after 3000 steps, where
+ * its trace had reached 4.2292 (the unrolled problem's minimum 4.2291), with status 0 and no
+ * word. On a stochastic problem f is itself an estimate (eval_draws), so no test. */
+static void check_settled(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  if (res->stop != RT_STOP_STEPS || !rt_method_random_estimate(&s->opt) ||
+      blo_problem_stochastic(s->p) || res->best_step < 0 || res->best_step == res->steps ||
+      r->cfg->x0_given)
+    return;
+  double f = r->dw.val.f, best = res->best_f, drop = r->f0 - best;
+  if (!isfinite(f) || !isfinite(best) || !(drop > 0) || !(f - best > 0.05 * drop) ||
+      !(f - best > 1e-9 * fmax(f_unit(r), fabs(best))))
+    return;
+  char decay[96] = "";
+  if (s->impl->schedule == RT_SCHED_POLY && s->x_decay == 0)
+    snprintf(decay, sizeof decay, "a decaying step (x_decay > 0, e.g. 0.6) lets x settle; ");
+  rt_solver_warn(s, "run.not_settled",
+                 "the run has not settled: its hypergradient estimate is random, and the "
+                 "final f (%.6g) is above the best trace point's (%.6g at step %lld) by %.0f%% "
+                 "of the way down from the start's (%.6g); %s%s saves the best trace point",
+                 f, best, (long long)res->best_step, 100 * (f - best) / drop, r->f0, decay,
+                 keep_best(r));
+}
+
+/* After a run of outer_steps (or tol) on a stochastic problem: final_diverged's rule for a
+ * blow-up below the bound, as a warning, f being an estimate (the average of eval_draws draws,
+ * which one heavy-tailed draw can lift). The final f over ten times both the start's and the
+ * largest of the first half's trace points (since the last recovery: a spread the draws
+ * reached there), the second half's largest over ten times the first's, and |x| ten times
+ * further out than at the start: LancBiO on a quadratic over minibatches with x0 = 100
+ * recovered once, then climbed from f = 54 (step 80) to 3.3e8 at step 300, |x| from 224 to
+ * 3.4e4, with status 0 and no word. A run that converges lowers f; one whose y converges from
+ * y0 raises it, but x stays (final_diverged). */
+static void check_blew_up_stoch(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  double f = r->dw.val.f, xn = rt_nrm2(s->nx, s->x);
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
+      !blo_problem_stochastic(s->p) || !isfinite(r->f0) || !(r->f_early > 0) ||
+      !(f > 10 * fmax(fabs(r->f0), r->f_early)) || !(r->f_late > 10 * r->f_early) ||
+      !(xn > 10 * fmax(1.0, r->x0n)))
+    return;
+  char since[64] = "", best[128] = "";
+  if (r->seg0 > 0)
+    snprintf(since, sizeof since, ", since its last recovery at step %lld", (long long)r->seg0);
+  if (res->best_step >= 0)
+    snprintf(best, sizeof best, "; %s saves the best trace point, step %lld (f %.6g)",
+             keep_best(r), (long long)res->best_step, res->best_f);
+  rt_solver_warn(s, "run.blew_up",
+                 "the run blew up below the divergence bound: the final f (%.6g, the average "
+                 "of %d draws) is over ten times the start's (%.6g) and the largest f of the "
+                 "trace points in the run's first half (%.6g%s), and |x| went from %.6g to "
+                 "%.6g; a smaller x_step helps%s",
+                 f, r->dw.draws, r->f0, r->f_early, since, r->x0n, xn, best);
+}
+
+/* After a run of a method with a truncated Neumann series (stocBiO, STABLE) whose recoveries
+ * halved eta: the series eta sum_{i<Q} (I - eta A)^i b leaves (1 - eta mu)^Q of A^-1 b out
+ * along an eigenvalue mu of A, and the smallest Ritz value of the end's trace point is at
+ * least the smallest eigenvalue, so (1 - eta mu)^Q with mu that Ritz value is a lower bound of
+ * the slowest part's bias. Valid on stochastic problems too (one draw's Ritz value), where
+ * check_estimate does not run: stocBiO on g = y^4 + y^2/2 - x c y over minibatches halved
+ * y_step = auto's scale to 0.125 in two recoveries near the start (the curvature at y0 = 0 is
+ * 1, 13 near y*), eta following it to 0.0085, 10 terms: (1 - 0.0085 x 4.4)^10 = 0.69, and it
+ * ended at x = 1.15 where the other methods reach 1.96, status 0 and no word. Only where a
+ * recovery halved eta and the start's eta (or 1/L, if smaller) left far less out: a user's
+ * eta and Q (the example's stocBiO, eta mu Q = 0.02 on a Hessian of condition 1e3) are a
+ * choice of estimator. */
+static void check_neumann_bias(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  const RtMethodSpec *m = s->opt.method;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
+      !r->eta_halved || !rt_method_option(m, "neumann_steps") ||
+      rt_method_random_estimate(&s->opt) || !(s->eta > 0) || !(s->eta < r->eta0))
+    return;
+  double mu = r->dw.val.ritz_min, Q = rt_solver_num(s, "neumann_steps");
+  if (!isfinite(mu) || !(mu > 0) || !(s->eta * mu < 1) || !(Q >= 1)) return;
+  /* the halving is to blame only where the start's eta, at most 1/L, left far less out: at
+   * eta = 0.1 with mu = 0.02 (hyper-cleaning) the series left 98% out before any recovery */
+  double L = r->dw.val.ritz_max, ref = fmin(r->eta0, 1 / L);
+  double left = pow(1 - s->eta * mu, Q);
+  if (!(left > 0.5) || !(L >= mu) || !(pow(1 - ref * mu, Q) < 0.5 * left)) return;
+  double q = ceil(log(0.1) / log1p(-s->eta * mu)); /* terms that leave a tenth */
+  rt_solver_warn(s, "run.neumann_bias",
+                 "recoveries halved eta (%.6g at the start, %.6g at the end), and with "
+                 "neumann_steps = %g the "
+                 "Neumann series leaves (1 - eta mu)^Q >= %.0f%% of A^-1 b out along the "
+                 "smallest curvature of the lower Hessian (mu <= %.6g, its smallest Ritz value at "
+                 "the end), so the hypergradient estimate is biased and x may be far from "
+                 "stationary; raise neumann_steps (about %.0f leave a tenth), or give eta a "
+                 "value of its own (at most 1/L)",
+                 r->eta0, s->eta, Q, 100 * left, mu, q);
+}
+
+/* How to make an implicit method's estimate of grad phi closer, by the options it has, into
+ * buf[size]; returns buf. F2SA's penalised y step is stable only for y_step (L_f + lambda L_g)
+ * < 2, and y_step = auto is sized for g alone: "raise lambda0" by itself sent ridge regression
+ * (lambda0 = 3) into a divergence whose recovery ended at x = -1583, phi 1.356 against the
+ * optimum's 1.137; with y_step about 1/(L (1 + lambda0)) it converged (lambda0 = 3, y_step 0.1:
+ * x = 0.712; lambda0 = 10, y_step 0.03: x = 0.893). */
+static const char *estimate_hint(Run *r, char *buf, size_t size) {
+  const RtSolver *s = r->s;
+  const RtMethodSpec *m = s->opt.method;
+  /* soba (one v step an outer step) on a lower condition number of 1e4 ended 46% from x*: a
+   * smaller x_step (0.1, 0.01) left it 46-51% off, 20000 and 100000 steps 22% and 0.04% */
+  const char *hint = "its v takes one gradient step on A v = b per outer step, which needs about "
+                     "as many steps as A's condition number to settle: more outer_steps help "
+                     "(a smaller x_step only when x outruns v)";
+  if (rt_method_option(m, "v_steps"))
+    hint = "raise v_steps (gradient steps on A v = b a step), or outer_steps";
+  else if (rt_method_option(m, "neumann_steps"))
+    hint = "its Neumann series is far from A^-1 b here: raise neumann_steps, or eta (at most "
+           "1/L)";
+  else if (rt_method_option(m, "cg_steps")) hint = "raise cg_steps (CG steps on A v = b a step)";
+  else if (rt_method_option(m, "m_max")) hint = "raise m0 and m_max (its Krylov dimension)";
+  else if (rt_method_option(m, "lambda0")) {
+    double L = r->dw.val.ritz_max;
+    char at[96] = "";
+    double up = fmax(3.0, 3 * rt_solver_num(s, "lambda0")); /* a raise to suggest */
+    if (isfinite(L) && L > 0)
+      snprintf(at, sizeof at, " (%.3g here: e.g. lambda0 = %g with y_step = %.2g)", L, up,
+               1 / (L * (1 + up)));
+    snprintf(buf, size,
+             "its penalty lambda is still small, which biases y: raise lambda0 together with a "
+             "smaller y_step, about 1/(L (1 + lambda0)) with L the largest eigenvalue of the "
+             "lower Hessian%s; the penalised y step is stable only for y_step (L_f + lambda "
+             "L_g) < 2, and y_step = auto is sized for g alone, so raising lambda0 alone "
+             "diverges",
+             at);
+    return buf;
+  }
+  snprintf(buf, size, "%s", hint);
+  return buf;
+}
+
+/* What lets a lower loop lagging behind x keep up, by the options m has: soba and hjfbio were
+ * told to raise inner_steps, which they refuse (one joint step an outer step). */
+static const char *keep_up_hint(const RtMethodSpec *m) {
+  return rt_method_tunable_option(m, "inner_steps")
+             ? "raise inner_steps, or y_step up to 2/L"
+             : "raise y_step (up to 2/L), or lower x_step so that x moves more slowly";
+}
+
+/* The flops per call of each kernel, for the whole job: the same on every MPI rank. A sharded
+ * rank's kernels were compiled for its own rows, so their counts (BloProblem.kernel_flops)
+ * differ between ranks whenever the rows do not split evenly; the end-of-run checks sized
+ * from them sent the ranks down different paths (one more Hessian-vector product in
+ * check_lower_lag's solve on one rank: MPI_ERR_TRUNCATE in the next MPI_Allreduce, with 301
+ * Fashion-MNIST rows on 2 ranks). Summed over the ranks (one MPI_Allreduce, which every rank
+ * reaches: the checks' conditions before it are on summed values), the job's cost. */
+static const double *job_flops(Run *r) {
+  RtSolver *s = r->s;
+  if (r->have_flops) return r->flops;
+  memcpy(r->flops, s->p->kernel_flops, sizeof r->flops);
+  if (s->o.sharded && rt_mpi_size() > 1) {
+    double *bufs[] = {r->flops};
+    int64_t lens[] = {BLO_K_COUNT};
+    rt_mpi_sum(bufs, lens, 1, NULL); /* not an oracle call's: not in allreduce_bytes */
+  }
+  r->have_flops = true;
+  return r->flops;
+}
+
+/* The flops of the run's oracle calls, by job_flops (the same on every MPI rank). */
+static double run_flops(Run *r) {
+  static const int kernel_of[RT_CALL_NKINDS] = {
+      [RT_CALL_F] = BLO_K_F,           [RT_CALL_G] = BLO_K_G,
+      [RT_CALL_GRAD_F] = BLO_K_GRAD_F, [RT_CALL_GRAD_G] = BLO_K_GRAD_Y_G,
+      [RT_CALL_HVP] = BLO_K_HVP_YY,    [RT_CALL_MIXED] = BLO_K_HVP_XY};
+  const double *fl = job_flops(r);
+  double run = 0;
+  for (int k = 0; k <= RT_CALL_MIXED; k++) run += (double)r->s->o.calls[k] * fl[kernel_of[k]];
+  return run;
+}
+
+/* Whether `times` exact hypergradients (rt_phi_exact: a Newton solve of ny Hessian-vector
+ * products a step, a dense solve) fit the end-of-run checks' budget: ny within the dense limit,
+ * the products within `share` of the run's flops or 2e8 (phi_cheap: a tenth). */
+static bool phi_within(Run *r, double run, int times, double share) {
+  const RtSolver *s = r->s;
+  double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
+  return s->ny <= RT_HG_DENSE_MAX && 6.0 * times * (double)s->ny * hvp <= fmax(2e8, share * run);
+}
+static bool phi_cheap(Run *r, double run, int times) { return phi_within(r, run, times, 0.1); }
+
+/* Whether f at the trace points rose, after its least, by over a tenth of its fall from the
+ * start to that least, while the method's |d| fell below the one it had there: x moved
+ * against f(x, y*(x)) and the method's estimate says it is nearly stationary, the mark of a
+ * biased estimate. F2SA with its defaults on L2-regularised softmax regression (640 lower
+ * variables) took f from 0.233 (step 140) to 0.515 at step 1000 while |d| fell from 0.03 to
+ * 3.8e-4; x ended at -27.6 where x* = -8.33 and |grad phi| = 0.046, with status 0 and no
+ * word: the exact check was over its budget, and the cheaper lag check's lower bound came out
+ * at 9% of |y*(x)|, under its tenth (the exact check costs 0.17 of that run by phi_within's
+ * count). f is taken at the lower point of each trace point, not at y*(x): this decides
+ * whether the exact check is worth a quarter of the run, and is said alone only where even
+ * that is too much and the lag check is silent. */
+static bool f_rose(const Run *r) {
+  const RtSolver *s = r->s;
+  double f = r->dw.val.f, least = r->f_min, fall = r->f0 - least;
+  return r->f_min_step > r->seg0 && r->f_min_step < r->res->steps && isfinite(f) &&
+         isfinite(r->f0) && fall > 0 && f - least > 0.1 * fall &&
+         f - least > 1e-9 * fmax(f_unit(r), fabs(least)) && s->hg_norm < r->hg_at_f_min;
+}
+
+/* How far the lower point of the final x (the trace point's y) is from y*(x), by the length of
+ * a Newton step on g from it, H^-1 grad_y g, which is y - y*(x) when g is quadratic in y. A
+ * few conjugate-gradient steps from 0 give a lower bound of that length (CG's iterates grow
+ * in norm towards the solution's), within a twentieth of the run's flops `run` or 2e8.
+ * Whether it is far (over a tenth of max(|y|, |y*(x)|)), with out = {that length, |y|,
+ * |y*(x)|}. Its time counts as diagnostics. */
+static bool lower_lag(Run *r, double run, double out[3]) {
+  RtSolver *s = r->s;
+  int64_t ny = s->ny;
+  double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
+  int steps = (int)fmin(100.0, floor(fmax(2e8, 0.05 * run) / hvp));
+  const double *y = r->dw.val.y, *gy = r->dw.gy;
+  if (steps < 10 || !rt_all_finite(ny, y) || !rt_all_finite(ny, gy)) return false;
+  double t0 = rt_seconds();
+  double *buf = rt_mem_calloc((size_t)(5 * ny), sizeof(double));
+  if (!buf) return false; /* a check left out, not a failure of the run */
+  double *v = buf, *rr = v + ny, *pp = rr + ny, *Ap = pp + ny, *ystar = Ap + ny;
+  RtCgRun cg = {.b = gy, .max_steps = steps, .rtol = 1e-3, .r = rr, .p = pp, .Ap = Ap};
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  double res = rt_cg_solve(&s->o, rt_oracle_draw(&s->o), s->x, y, v, &cg);
+  rt_oracle_set_diag(&s->o, prev);
+  double lag = rt_nrm2(ny, v), yn = rt_nrm2(ny, y);
+  rt_copy(ny, y, ystar);
+  rt_axpy(ny, -1.0, v, ystar);
+  double ysn = rt_nrm2(ny, ystar), ref = fmax(yn, ysn); /* |y - H^-1 grad_y g| ~ |y*(x)| */
+  rt_mem_free(buf);
+  r->res->t_diag += rt_seconds() - t0;
+  out[0] = lag, out[1] = yn, out[2] = ysn;
+  return res >= 0 && isfinite(lag) && lag > 0.1 * ref && lag > 1e-8 * fmax(1.0, ref);
+}
+
+/* Where the exact hypergradient costs too much (check_estimate): an implicit method's estimate
+ * assumes y = y*(x), and the README's example (LancBiO on a lower Hessian of condition 2e4,
+ * y_step = 1/L) ended with |d| = 3e-6 where |grad phi| = 0.0101, its y 87% of |y*(x)| away,
+ * and only a warning that more outer_steps would help. */
+static bool check_lower_lag(Run *r, double run) {
+  double lag[3];
+  /* bloc eval's grad_phi is the same dense solve: past its limit it only refuses */
+  bool evaluable = r->s->ny <= RT_HG_DENSE_MAX;
+  if (!lower_lag(r, run, lag)) return false;
+  rt_solver_warn(r->s, "run.lower_lag",
+                 "the run ended with its y far from y*(x): a Newton step on g from it is at "
+                 "least %.3g long, against |y| = %.3g and |y*(x)| ~ %.3g, so the method's "
+                 "hypergradient estimate (|d| = %.3g) may be far from that of f(x, y*(x)); "
+                 "the lower loop does not keep up: %s%s",
+                 lag[0], lag[1], lag[2], r->s->hg_norm, keep_up_hint(r->s->opt.method),
+                 evaluable ? "; check with `bloc eval --what grad_phi` at the saved x" : "");
+  return true;
+}
+
+/* The exact formula at (x, y), h = grad_x f - J A^-1 grad_y f with A^-1 grad_y f by at most
+ * `steps` CG steps to a relative residual of CG_RTOL, as a stationarity measure (the projected
+ * gradient's norm when x is constrained), or NaN when CG stopped short of that residual (its
+ * budget, or curvature): a truncated CG is itself an estimate. Diagnostic oracle calls. */
+#define CG_RTOL 1e-8
+static double cg_formula(Run *r, const double *x, const double *y, int steps) {
+  RtSolver *s = r->s;
+  int64_t nx = s->nx, ny = s->ny;
+  double *buf = rt_mem_calloc((size_t)(5 * ny + 2 * nx), sizeof(double));
+  if (!buf) return NAN; /* a check left out, not a failure of the run */
+  double *b = buf, *v = b + ny, *rr = v + ny, *pp = rr + ny, *Ap = pp + ny, *h = Ap + ny;
+  double *jv = h + nx;
+  RtCgRun cg = {.b = b, .max_steps = steps, .rtol = CG_RTOL, .r = rr, .p = pp, .Ap = Ap};
+  bool prev = rt_oracle_set_diag(&s->o, true); /* diagnostics, not the method's calls */
+  RtDraw key = rt_oracle_draw(&s->o);
+  rt_oracle_grad_f(&s->o, key, x, y, h, b);
+  double nb = rt_nrm2(ny, b), res = rt_cg_solve(&s->o, key, x, y, v, &cg);
+  bool solved = res >= 0 && res <= CG_RTOL * nb && rt_all_finite(ny, v);
+  if (solved) {
+    rt_oracle_mixed(&s->o, key, x, y, v, jv);
+    rt_axpy(nx, -1.0, jv, h);
+  }
+  rt_oracle_set_diag(&s->o, prev);
+  double hn = solved ? rt_xstep_stationarity(&s->xs, x, h) : NAN;
+  rt_mem_free(buf);
+  return isfinite(hn) ? hn : NAN;
+}
+
+/* Where the exact hypergradient costs too much and the method's y is near y*(x) (lower_lag
+ * silent): the exact formula at the method's own (x, y), h = grad_x f - J A^-1 grad_y f with
+ * A^-1 grad_y f by conjugate gradients (Hessian-vector products only), against its d, with
+ * check_estimate's thresholds. stocBiO, STABLE and BSA on a quadratic of 2001 lower variables
+ * (over the dense limit, where only the lag check ran) ended with x 72% from x*, |d| = 9e-8
+ * and |A v - b| = 32, status 0 and no word; at 2000 the exact check warned. The solve gets up
+ * to 2 ny products within a tenth of the run's flops or 2e8 (the same on every MPI rank:
+ * job_flops), and says nothing unless CG reached its relative residual 1e-8: a truncated CG
+ * is itself an estimate, and runs that converged (aid_cg, lancbio, amigo_gd, soba at 2001 to
+ * 3000 lower variables) must stay silent. Diagnostic oracle calls; the time goes to t_diag. */
+static void check_estimate_cg(Run *r, double run, const char *rise) {
+  RtSolver *s = r->s;
+  int64_t nx = s->nx, ny = s->ny;
+  double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
+  double steps = fmin(2.0 * (double)ny, floor(fmax(2e8, 0.1 * run) / hvp));
+  if (steps < 10 || !rt_all_finite(nx, s->x) || !rt_all_finite(ny, s->y)) return;
+  double t0 = rt_seconds();
+  double hn = cg_formula(r, s->x, s->y, (int)steps), own = s->hg_norm;
+  r->res->t_diag += rt_seconds() - t0;
+  double seen = seen_scale(r), f = r->dw.val.f;
+  bool off = (hn > 10 * own && hn > 1e-3 * seen) || (hn > 3 * own && hn > 1e-2 * seen);
+  if (!(isfinite(hn) && off && hn > 1e-12 * fmax(f_unit(r), isfinite(f) ? fabs(f) : 0))) return;
+  char eh[400], why[96];
+  /* below the dense limit the check gets here when the dense solve is over its flops */
+  if (ny > RT_HG_DENSE_MAX)
+    snprintf(why, sizeof why, "ny = %lld is over the dense solve's %d", (long long)ny,
+             RT_HG_DENSE_MAX);
+  else snprintf(why, sizeof why, "a dense solve is over the check's share of the run");
+  rt_solver_warn(s, "run.estimate",
+                 "the run ended with the method's hypergradient estimate at |d| = %.3g, but the "
+                 "exact formula's at its x and y, %s of grad_x f - J A^-1 grad_y f (A^-1 by "
+                 "conjugate gradients to a relative residual of %.0e; %s), is %.3g, and its y "
+                 "is near y*(x): x is not stationary for f(x, y*(x)); %s%s",
+                 own, s->xs.constrained ? "the projected gradient |x - P(x - h)|" : "the norm |h|",
+                 CG_RTOL, why, hn, estimate_hint(r, eh, sizeof eh), rise);
+}
+
+/* At the end of a run on a deterministic problem whose final lower point is not stationary
+ * (|grad_y g| over 1e-6 of max(1, |g|)): g's curvature in y along grad_y g there, by one
+ * Hessian-vector product. None (<= 0 within rounding) where the gradient is not 0 means that
+ * the lower level has no minimiser near y (g linear or concave in y: unbounded below), so
+ * y*(x) and the hypergradient mean nothing: exact on g = x'y ended with |d| = 0 after its
+ * Newton solve stopped at |grad_y g| = 1.41, ITD at |d| 6e-17, and ITD on g = 0.5 x y^2 - y
+ * at x = -1.54 where g is concave in y (x* = 0.213), all with status 0; the other checks'
+ * CG solves stop on that curvature and say nothing. A warning, not a numerical failure: the
+ * point is finite and saved, and the status says the run ran its steps. Not on an unrolled
+ * loop that starts from x (MAML's adaptation, on a loss not convex in its weights). */
+static bool check_lower_min(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  int64_t ny = s->ny;
+  const double *y = r->dw.val.y, *gy = r->dw.gy;
+  double gn = r->dw.val.gy_norm, g = r->dw.val.g;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
+      blo_problem_stochastic(s->p) || !r->cfg->check_estimate || !y || !gy ||
+      (s->opt.method->unrolled && s->p->init_uses_x) || /* MAML: y is not meant to be y* */
+      !(gn > 1e-6 * fmax(1.0, isfinite(g) ? fabs(g) : 0)) || !rt_all_finite(ny, y) ||
+      !rt_all_finite(ny, gy))
+    return false;
+  double t0 = rt_seconds();
+  double *hg = rt_mem_calloc((size_t)ny, sizeof(double));
+  if (!hg) return false; /* a check left out, not a failure of the run */
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  rt_oracle_hvp(&s->o, rt_oracle_draw(&s->o), s->x, y, gy, hg);
+  rt_oracle_set_diag(&s->o, prev);
+  /* the product's rounding: eps |H| |gy|^2, |H| at least |H gy| / |gy| */
+  double curv = rt_dot(ny, gy, hg) / (gn * gn), scale = rt_nrm2(ny, hg) / gn;
+  rt_mem_free(hg);
+  r->res->t_diag += rt_seconds() - t0;
+  if (!(curv <= 64 * DBL_EPSILON * scale)) return false;
+  rt_solver_warn(s, "run.lower_no_min",
+                 "the run ended with its y where g is not convex along grad_y g: |grad_y g| = "
+                 "%.3g there, and g's curvature in y along it is %.3g, so y is not near a "
+                 "minimiser of g (with a Hessian of 0 or below everywhere g is unbounded below "
+                 "in y and y*(x) does not exist) and the hypergradient (|d| = %.3g) means "
+                 "nothing; make g strongly convex in y (a ridge term such as + 0.5 * sumsq(y)), "
+                 "or bound x (box bounds) where g is convex only for some x",
+                 gn, curv, s->hg_norm);
+  return true;
+}
+
+/* An unrolled method on a program whose lower start y0 does not use x (a bilevel problem, not
+ * MAML's adaptation from x): where its r inner steps end far from y*(x) (lower_lag, at the
+ * final x), x solves the unrolled problem, f after r steps, not min f(x, y*(x)), and it said
+ * nothing: ITD with its defaults (r = 10, inner_lr = 0.1) ended 31% from x* of a quadratic
+ * whose x* is known, with status 0. */
+static void check_unrolled_lag(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
+      !s->opt.method->unrolled || !(s->opt.method->x_via & RT_X_G) || s->p->init_uses_x ||
+      blo_problem_stochastic(s->p) || !r->cfg->check_estimate) /* fom: warned at compile time */
+    return;
+  double lag[3];
+  if (lower_lag(r, run_flops(r), lag))
+    rt_solver_warn(s, "run.unrolled_lag",
+                   "the run's r inner steps end far from y*(x): a Newton step on g from their "
+                   "last y is at least %.3g long, against |y| = %.3g and |y*(x)| ~ %.3g, so x "
+                   "solves the unrolled problem (f after r = %d steps of inner_lr from y0), not "
+                   "f(x, y*(x)); for the bilevel problem's answer raise r, or inner_lr up to "
+                   "2/L, or use an implicit method (lancbio, aid_cg, ...)",
+                   lag[0], lag[1], lag[2], (int)rt_solver_num(s, "r"));
+}
+
+/* Where the exact check found x stationary (check_estimate): phi at the end (end) against phi
+ * at the start. A run whose x ends where f(x, y*(x)) is above the start's went uphill, whatever
+ * its |d| says: F2SA with lambda0 = 3 on ridge regression diverged at step 11 with x at -1583,
+ * where exp(x) underflows and grad phi is exactly 0, went back there (its |d| was 0, the best
+ * one) and ended with phi 1.356 against the start's 1.153 (x* gives 1.137), status 0 and no
+ * word: check_progress took |d| = 0 for convergence and |grad phi| = 0 agreed. A rise under
+ * 1e-6 of phi is left to rounding. The time goes to t_diag. */
+static void check_phi_rose(Run *r, const RtPhi *end) {
+  RtSolver *s = r->s;
+  double t0 = rt_seconds();
+  RtPhi start;
+  RtPhiAt at = {.x = r->x_start, .sharded = r->cfg->sharded};
+  int rc = rt_phi_exact(s->p, &at, &start);
+  r->res->t_diag += rt_seconds() - t0;
+  if (rc != 0 || !(end->phi - start.phi > 1e-6 * fmax(fabs(start.phi), fabs(end->phi))))
+    return;
+  char eh[400];
+  rt_solver_warn(s, "run.phi_rose",
+                 "the run ended where f(x, y*(x)) = %.6g (y*(x) by Newton, a dense solve), above "
+                 "the start's %.6g: x went uphill, though the exact %s there is %.3g (a flat part "
+                 "of f(x, y*(x)), such as where exp(x) underflows, or a maximum) and the "
+                 "method's |d| = %.3g; the start is the better answer; %s%s",
+                 end->phi, start.phi, end->projected ? "projected gradient" : "|grad phi|",
+                 end->grad_norm, s->hg_norm,
+                 r->seg0 > 0 ? "a recovery went back to a point already off (see its warning); "
+                             : "",
+                 estimate_hint(r, eh, sizeof eh));
+}
+
+/* At the end of a run that stopped on its steps or tol: the exact hypergradient at the final x
+ * (rt_phi_exact: y*(x) by Newton, a dense solve for v) against the method's own estimate. A
+ * method whose estimate is biased can stop where it says |d| ~ 0 and grad phi is not:
+ * stocBiO with its 10 Neumann terms on a lower Hessian of condition 1e3 ended with |d| =
+ * 8.9e-9 where |grad phi| = 1.64, x 41% from x*, status 0 and no word; SOBA and HJFBiO
+ * drifted to lambda = e^-52 on ridge regression, where the lower Hessian is singular. Only
+ * where it is cheap and means something: deterministic problems (one draw's phi is not phi),
+ * ny within the dense limit, the Newton solve's ny Hessian-vector products a step within a
+ * tenth of the run's flops or 2e8 (the same on every MPI rank: job_flops, not times),
+ * implicit methods other than exact (an unrolled method's estimate is the unrolled
+ * problem's, by design). The time goes to t_diag. */
+static void check_estimate(Run *r) {
+  RtSolver *s = r->s;
+  RtResult *res = r->res;
+  const RtMethodSpec *m = s->opt.method;
+  const BloProblem *p = s->p;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
+      blo_problem_stochastic(p) || m->unrolled || rt_method_newton_lower(m) ||
+      rt_method_random_estimate(&s->opt) || !r->cfg->check_estimate)
+    return;
+  double run = run_flops(r);
+  /* f rising while |d| fell (f_rose): worth up to a quarter of the run's flops to say why */
+  bool rose = f_rose(r);
+  char rise[320] = "";
+  if (rose)
+    snprintf(rise, sizeof rise,
+             "; f rose from %.6g (step %lld) to %.6g at the end while |d| fell from %.3g: the "
+             "estimate led x away from the minimum of f(x, y*(x)); compare with an implicit "
+             "method (exact, aid_cg)",
+             r->f_min, (long long)r->f_min_step, r->dw.val.f, r->hg_at_f_min);
+  if (!phi_cheap(r, run, 1) && !(rose && phi_within(r, run, 1, 0.25))) {
+    /* f's rise alone is no evidence: at a trace point whose y lagged, f sits below phi, and
+     * runs that converged to x* (aid_cg, lancbio, amigo_gd at 2001 lower variables) were told
+     * their estimate "may be biased" */
+    if (!check_lower_lag(r, run)) check_estimate_cg(r, run, rise);
+    return;
+  }
+  double t0 = rt_seconds();
+  RtPhi phi;
+  /* y*(x) and grad phi(x); below, the exact formula at the method's own y, with its v */
+  int64_t nx = s->nx, ny = s->ny;
+  double *buf = rt_mem_calloc((size_t)(3 * nx + 2 * ny + 1), sizeof(double));
+  if (!buf) return; /* a check left out, not a failure of the run */
+  double *gphi = buf, *h = gphi + nx, *dh = h + nx, *ystar = dh + nx, *hv = ystar + ny;
+  RtPhiAt at = {.x = s->x, .sharded = r->cfg->sharded, .grad = gphi, .ystar = ystar};
+  int rc = rt_phi_exact(p, &at, &phi);
+  res->t_diag += rt_seconds() - t0;
+  double own = s->hg_norm;
+  /* not stationary: ten times what the method says, and not negligible beside the estimates
+   * the run saw (hjfbio ended with d = 0 on a logistic problem where |grad phi| = 4.9e-12) */
+  double seen = seen_scale(r);
+  if (rc != 0) {
+    if (phi.not_convex)
+      rt_solver_warn(s, "run.estimate",
+                     "the exact hypergradient at the final x could not be computed: %s; "
+                     "y*(x) is not unique there, and the method's estimate (|d| = %.3g) does "
+                     "not show it",
+                     phi.why, own);
+  } else if (((phi.grad_norm > 10 * own && phi.grad_norm > 1e-3 * seen) ||
+              (phi.grad_norm > 3 * own && phi.grad_norm > 1e-2 * seen)) &&
+             phi.grad_norm > 1e-12 * fmax(f_unit(r), fabs(phi.phi))) {
+    /* the second: three times |d| where |grad phi| is not small beside the estimates the run
+     * saw (their largest, the run's own scale). stocBiO on logistic regression (30 weights,
+     * 1000 steps) ended at x = -5.805 (x* = -5.723) with |grad phi| 9.9 times |d| and 1.5% of
+     * that scale, status 0 and no word; runs that converged end with |grad phi| under 1e-9 of
+     * it, or about |d|; those that warn newly here (SOBA, HJFBiO, AmIGO-GD and F2SA stopped
+     * short on quadratics) ended with |grad phi| 0.5 to 4 times it */
+    t0 = rt_seconds();
+    /* Which part of the error to blame: the method's y, away from y*(x) (h(x, y) - grad phi:
+     * a lower loop that does not keep up, where raising cg_steps, aid_cg's hint, changed
+     * nothing), or its solve for v at that y (d - h(x, y): a truncated Neumann series). */
+    char err[200], eh[400];
+    RtHypergrad hg = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = h, .v = hv};
+    bool prev = rt_oracle_set_diag(&s->o, true); /* diagnostics, not the method's calls */
+    int hrc = rt_hypergrad_exact(&s->o, rt_oracle_draw(&s->o), s->x, s->y, &hg, err, sizeof err);
+    rt_oracle_set_diag(&s->o, prev);
+    rt_copy(nx, s->d, dh);
+    rt_axpy(nx, -1.0, h, dh);
+    rt_axpy(nx, -1.0, gphi, h);
+    bool y_lags = hrc == 0 && rt_nrm2(nx, h) > rt_nrm2(nx, dh);
+    double ns = rt_nrm2(ny, ystar);
+    rt_axpy(ny, -1.0, s->y, ystar);
+    char lagging[256];
+    snprintf(lagging, sizeof lagging,
+             "its y is far from y*(x) (|y - y*(x)| = %.3g x max(1, |y*(x)|)): the lower loop "
+             "does not keep up with x; %s",
+             rt_nrm2(ny, ystar) / fmax(1.0, ns), keep_up_hint(m));
+    rt_solver_warn(s, "run.estimate",
+                   "the run ended with the method's hypergradient estimate at |d| = %.3g, but "
+                   "the exact %s at its x is %.3g (y*(x) by Newton, a dense solve): x is not "
+                   "stationary for f(x, y*(x)); %s%s",
+                   own, phi.projected ? "projected gradient |x - P(x - grad phi)|" : "|grad phi|",
+                   phi.grad_norm, y_lags ? lagging : estimate_hint(r, eh, sizeof eh), rise);
+    res->t_diag += rt_seconds() - t0;
+  } else if (phi_cheap(r, run, 2)) {
+    check_phi_rose(r, &phi);
+  }
+  rt_mem_free(buf);
+}
+
+/* random_target where the dense solve is out of reach (BSA, TTSA over the dense limit): y*(x)
+ * by up to 8 Newton steps from the method's y at x (the end's) or at the start, each a CG solve
+ * of r->cg_steps steps, then cg_formula there. NaN unless every solve reached its residual and
+ * |grad_y g| fell below 1e-10 of its first: no yardstick, no word. */
+static double random_target_cg(Run *r, const double *x) {
+  RtSolver *s = r->s;
+  int64_t ny = s->ny;
+  bool end = x == s->x;
+  double *buf = rt_mem_calloc((size_t)(6 * ny), sizeof(double));
+  if (!buf) return NAN;
+  double *y = buf, *gy = y + ny, *dy = gy + ny, *rr = dy + ny, *pp = rr + ny, *Ap = pp + ny;
+  rt_copy(ny, end ? s->y : r->ys_start, y);
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  RtDraw key = rt_oracle_draw(&s->o);
+  double g0 = -1, gn = NAN;
+  for (int k = 0; k <= 8; k++) {
+    rt_oracle_grad_g(&s->o, key, x, y, gy);
+    gn = rt_nrm2(ny, gy);
+    if (g0 < 0) g0 = gn;
+    if (!isfinite(gn) || gn <= 1e-10 * g0 || gn == 0 || k == 8) break;
+    rt_zero(ny, dy);
+    RtCgRun cg = {.b = gy, .max_steps = r->cg_steps, .rtol = CG_RTOL, .r = rr, .p = pp, .Ap = Ap};
+    double res = rt_cg_solve(&s->o, key, x, y, dy, &cg);
+    if (!(res >= 0 && res <= CG_RTOL * gn)) {
+      gn = NAN;
+      break;
+    }
+    rt_axpy(ny, -1.0, dy, y);
+  }
+  rt_oracle_set_diag(&s->o, prev);
+  double n = isfinite(gn) && (gn <= 1e-10 * g0 || gn == 0) ? cg_formula(r, x, y, r->cg_steps)
+                                                            : NAN;
+  rt_mem_free(buf);
+  return n;
+}
+
+/* The exact hypergradient that a random estimate stands for, at x, as a stationarity measure
+ * (the projected-gradient norm when x is constrained): phi's (rt_phi_exact) for BSA and TTSA,
+ * the unrolled problem's (rt_unroll_exact, as q = 1 draws it) for UFOM; over the dense check's
+ * budget (r->cg_steps > 0) by Newton-CG (random_target_cg). gbuf is scratch [nx].
+ * NaN when it cannot be had (rt_phi_exact's reasons). Diagnostic oracle calls only. */
+static double random_target(Run *r, const double *x, double *gbuf) {
+  RtSolver *s = r->s;
+  if (!s->opt.method->unrolled && r->cg_steps > 0) return random_target_cg(r, x);
+  if (!s->opt.method->unrolled) {
+    RtPhi phi;
+    RtPhiAt at = {.x = x, .sharded = r->cfg->sharded};
+    return rt_phi_exact(s->p, &at, &phi) == 0 ? phi.grad_norm : NAN;
+  }
+  RtUnroll *u = s->state; /* ufom's state starts with its RtUnroll */
+  uint64_t extra = u->extra_steps; /* the run's count, in its stats */
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  RtDraw key = rt_oracle_draw(&s->o);
+  rt_unroll_forward(s, u, key, x, gbuf);
+  rt_unroll_exact(s, u, key, x, gbuf);
+  rt_oracle_set_diag(&s->o, prev);
+  u->extra_steps = extra;
+  double n = rt_xstep_stationarity(&s->xs, x, gbuf);
+  return isfinite(n) ? n : NAN;
+}
+
+/* After a run of outer_steps steps on a random estimate (UFOM with q < 1, BSA, TTSA) of a
+ * deterministic problem, whose |d| is one draw's and so says nothing of stationarity
+ * (check_progress and check_estimate leave it out): the exact hypergradient the estimate
+ * stands for, at the final x against the start. A biased or unsettled run ended far off with
+ * status 0 and no word: BSA at x = 0.466 where x* = 1.001 (its 10 Neumann terms on a lower
+ * Hessian of condition 1000), TTSA at 0.853; UFOM with x_decay = 0.6 48% from the unrolled
+ * optimum, f still falling. Warns when the end's is over 5% of the start's. Only where
+ * cheap (phi_cheap, or the unrolled loop twice within a tenth of the run's flops or 2e8). */
+static void check_random_estimate(Run *r) {
+  RtSolver *s = r->s;
+  const RtMethodSpec *m = s->opt.method;
+  const RtResult *res = r->res;
+  if (res->stop != RT_STOP_STEPS || res->steps == 0 || !rt_method_random_estimate(&s->opt) ||
+      blo_problem_stochastic(s->p) || !r->cfg->check_estimate || r->cfg->x0_given)
+    return;
+  double run = run_flops(r);
+  if (m->unrolled) {
+    const RtUnroll *u = s->state;
+    const double *fl = job_flops(r);
+    double per = fl[BLO_K_GRAD_Y_G] + fl[BLO_K_HVP_YY] + fl[BLO_K_HVP_XY];
+    double replay = u->mode == RT_UNROLL_RECOMPUTE ? 0.5 * u->r : 1.0;
+    if (2.0 * u->r * (1.0 + replay) * per > fmax(2e8, 0.1 * run)) return;
+  } else if (!phi_cheap(r, run, 2)) {
+    /* over the dense check's budget: by CG, a tenth of the run's flops or 2e8 shared by two
+     * measures of up to 9 solves each (BSA on 2001 lower variables ended 72% from x*, status 0
+     * and no word) */
+    double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
+    double steps = fmin(2.0 * (double)s->ny, floor(fmax(2e8, 0.1 * run) / (18 * hvp)));
+    if (steps < 10) return;
+    r->cg_steps = (int)steps;
+  }
+  double t0 = rt_seconds();
+  double *g = rt_mem_calloc((size_t)s->nx, sizeof(double));
+  if (!g) return; /* a check left out, not a failure of the run */
+  double end = random_target(r, s->x, g), start = random_target(r, r->x_start, g);
+  rt_mem_free(g);
+  r->res->t_diag += rt_seconds() - t0;
+  /* a start already stationary (at x*, 0) measures nothing: "the start's (0)" */
+  if (!(start > 0) || !(end > 0.05 * start) || !(end > 1e-9 * fmax(f_unit(r), start))) return;
+  const char *what = !s->xs.constrained ? m->unrolled ? "|gradient|" : "|grad phi|"
+                     : m->unrolled       ? "projected gradient |x - P(x - gradient)|"
+                                         : "projected gradient |x - P(x - grad phi)|";
+  char hint[560], eh[400];
+  if (m->unrolled)
+    snprintf(hint, sizeof hint, "%sq = 1 draws the exact unrolled hypergradient every step",
+             s->x_decay == 0 ? "a decaying step (x_decay > 0, e.g. 0.6) lets x settle; " : "");
+  else /* BSA's step stops shrinking at 0.01 x_step: the noise it hovers in stays */
+    snprintf(hint, sizeof hint, "a smaller x_step narrows the noise x hovers in; if it does not "
+             "help, %s", estimate_hint(r, eh, sizeof eh));
+  rt_solver_warn(s, "run.random_estimate",
+                 "the run ended where the exact %s %sis %.3g, %.0f%% of the start's (%.3g): x "
+                 "is not stationary, and the method's random estimate (|d| = %.3g, one draw's) "
+                 "does not show it; more outer_steps help when f is still falling, else %s",
+                 what, m->unrolled ? "of the unrolled problem (f after r inner steps) " : "",
+                 end, 100 * end / start, start, s->hg_norm, hint);
+}
+
+RT_API void rt_run_checks(Run *r) {
+  check_progress(r);
+  check_settled(r);
+  check_blew_up_stoch(r);
+  check_neumann_bias(r);
+  check_lower_min(r);
+  check_estimate(r);
+  check_random_estimate(r);
+  check_unrolled_lag(r);
+}

@@ -1,0 +1,94 @@
+/* rt_run_impl.h — what the run loop (rt_run.c) and its end-of-run checks (rt_run_checks.c)
+ * share: the state of one run. Internal to the runtime; not installed. */
+#ifndef BLOC_RT_RUN_IMPL_H
+#define BLOC_RT_RUN_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rt_api.h"
+#include "blo_abi.h"
+#include "rt_diag.h"
+#include "rt_outfile.h"
+#include "rt_run.h"
+#include "rt_solver.h"
+
+/* Everything one run holds. */
+typedef struct Run {
+  const RtRunConfig *cfg;
+  RtResult *res;
+  RtSolver *s;
+  RtDiagWork dw;
+  FILE *msg, *prog, *trace;
+  RtOutFile trace_out; /* trace writes to trace_out.f, renamed into place at the end */
+  /* the result JSON, x and y when written in place (a FIFO, a device, stdout): opened before
+   * the run and kept open until the results are written into them. Closing and reopening
+   * would hand a FIFO's reader an end-of-file first and then block on the FIFO forever. */
+  RtOutFile outs[3];
+  RtProgressMode mode;
+  bool line_shown;
+  double t_start, t_last_prog;
+  int64_t K, last_trace;
+  double *x_good, *y_good;
+  double *x_prev, *y_prev; /* x_good and y_good before the last good step (surged) */
+  double ystep_last;       /* the y_step of the last good step, which began at x_prev */
+  double *x_start, *ys_start, *v_start; /* x and the method's y and v at the start */
+  double f0, g0, x0n, y0n;
+  double gy0; /* |grad_y g| at the start's trace point (ystep_over) */
+  double eta0;      /* the method's eta at the start (check_neumann_bias) */
+  bool eta_halved;  /* a recovery halved eta */
+  double hg_good;   /* |d| of the last good step */
+  bool below_tol;   /* the previous step's |d| was below tol too */
+  double inner_L;   /* unrolled: the Ritz value at the start that inner_lr >= 2/L exceeds, or 0 */
+  /* the largest |d| of the trace points (after the start) in the first and the second half of
+   * the run since seg0, its start or its last recovery (0: none there) */
+  double hg_early, hg_late;
+  double hg_q2; /* ... and in its second quarter: the first half past an early transient */
+  double f_early, f_late; /* the largest f of the trace points in either half, likewise */
+  /* the least f of the trace points since seg0 (after the start), its step (-1: none yet) and
+   * the |d| of the step that led there: f_rose */
+  double f_min, hg_at_f_min;
+  int64_t f_min_step;
+  double hg_first; /* the segment's first nonzero |d| (soba's first d is 0 when v = 0) */
+  double hg_steps_early; /* the largest |d| of the steps (traced or not) in its first half */
+  double hg_steps_max;   /* ... and in the whole segment so far: surged */
+  bool surge;            /* the failure being handled is a surge */
+  /* > 0: the failure being handled is a fixed y_step over 2/L (ystep_over), with this L, the
+   * largest Ritz value of the trace points so far (ritz_hi) */
+  double ystep_L, ritz_hi;
+  bool ystep_restart; /* ... seen at the start's trace point too: back to the start */
+  struct { int64_t step; double L; } over; /* the last trace point's y_step over 2/L (step -1:
+                                            * it was not) */
+  /* the last jump of x that surged found no blown-up lower loop for: its step (-1: none),
+   * |d|, the largest |d| before it, how far x moved and |x| before */
+  struct { int64_t step; double d, prev, dx, xn, f; } jump; /* f: the step's f_est, before */
+  /* the |d| of the last trace point, and the last trace point's step whose |d| rose over it by
+   * 0.1% (0: none): whether the second half crept down or oscillated (check_progress's hint) */
+  double hg_prev_trace;
+  int64_t hg_rise_step;
+  int64_t seg0;
+  int cg_steps; /* random_target: > 0, by Newton-CG with this many CG steps a solve */
+  /* The best trace point (res->best_*): its score and the method's own y and v there, to go
+   * back to on a failure (its x is res->best_x). */
+  bool best_by_f;   /* stochastic problem: least f; else least |hypergradient| */
+  double best_score, best_hg;
+  double *best_ys, *best_v;
+  bool halve;       /* on_divergence = halve */
+  int x_halvings, y_halvings; /* recoveries that halved x_step, y_step */
+  int64_t good_step; /* the step of x_good, y_good */
+  /* A non-finite oracle output by the same call of a step from the same iterate as the last
+   * recovery's (futile_recovery): the oracle calls before the step, and that failure's. */
+  uint64_t step_calls0;
+  struct { int kind; const char *what; uint64_t offset; int64_t from; double y_step; } last_fail;
+  bool cancel;      /* on_trace asked to stop */
+  double flops[BLO_K_COUNT]; /* job_flops: the kernels' flops per call, whole job */
+  bool have_flops;
+  double *row;      /* a trace row for on_trace */
+} Run;
+
+/* The end-of-run checks, once after the loop (rt_run_checks.c): warnings (rt_solver_warn) of
+ * what the run's status alone would hide. */
+RT_API void rt_run_checks(Run *r);
+
+#endif
