@@ -353,19 +353,22 @@ static bool surged(Run *r, int64_t step) {
    * a deterministic problem (and for every method) the same when |d| is exactly 0 after a
    * jump of x by over RT_SURGE times max(1, |x|): an exact estimate there is 0 only where it
    * vanishes identically, such as where exp(x) underflows (ITD with inner_lr over 2/L threw
-   * lam from 4 to -3.6e9 in its first step, |d| exactly 0 ever after, status 0). */
-  /* ... unless f fell there: f = (x - 50)^2 / 2 with x_step 1 lands on x* = 50 from 0 in one
-   * step, |d| exactly 0, and was sent back with half the step (s->f_est is now f where the
-   * jump landed) */
-  bool fell = s->f_est < r->jump.f - 1e-12 * fabs(r->jump.f);
-  /* the estimate itself, not its projected step: x on a bound of its box has a projected
-   * step of exactly 0 where the estimate points out of the box (lambda in [-12, 5] on
-   * noiseless ridge regression reached its optimum, the bound -12, in one step; told it was
-   * thrown, it went back and ended 2750 times higher in phi). A random estimate (ufom with
-   * q < 1, bsa, ttsa) is exactly 0 on a step without its exact draw: not a collapse. */
-  double raw = rt_nrm2(s->nx, s->d);
-  bool vanished = stoch ? raw < RT_COLLAPSE * prev : raw == 0 && !fell;
-  if (r->jump.step == step - 1 && vanished && !rt_method_random_estimate(&s->opt)) {
+   * lam from 4 to -3.6e9 in its first step, |d| exactly 0 ever after, status 0); unless f
+   * fell there: f = (x - 50)^2 / 2 with x_step 1 lands on x* = 50 from 0 in one step, |d|
+   * exactly 0, and was sent back with half the step (s->f_est is now f where the jump
+   * landed). The estimate itself is measured, not its projected step: x on a bound of its box
+   * has a projected step of exactly 0 where the estimate points out of the box (lambda in
+   * [-12, 5] on noiseless ridge regression reached its optimum, the bound -12, in one step;
+   * told it was thrown, it went back and ended 2750 times higher in phi). A random estimate
+   * (ufom with q < 1, bsa, ttsa) is exactly 0 on a step without its exact draw: not a
+   * collapse. Only the step after a jump is tested: the rest of the run pays nothing. */
+  bool vanished = false;
+  if (r->jump.step == step - 1 && !rt_method_random_estimate(&s->opt)) {
+    double raw = rt_nrm2(s->nx, s->d);
+    bool fell = s->f_est < r->jump.f - 1e-12 * fabs(r->jump.f);
+    vanished = stoch ? raw < RT_COLLAPSE * prev : raw == 0 && !fell;
+  }
+  if (vanished) {
     char times[96] = ", at the first step since the start or the last recovery";
     if (r->jump.prev > 0)
       snprintf(times, sizeof times, ", %.3g times the largest of the steps before it (%.6g)",
