@@ -127,8 +127,8 @@ void cmp_print_table(const Compare *cmp, FILE *out);
  * scripts: method, status, stop, steps, time, f, hypergrad_norm, phi, grad_phi_norm (the
  * projected-gradient norm with constrained x: grad_phi_projected says), phi_note (why phi
  * was not measured), every report, the calls of every oracle kind, the run's warnings and
- * y_lag. An empty field is a
- * value the run does not have. The columns are the same whatever the methods did. */
+ * recoveries, and y_lag. An empty field is a value the run does not have. The columns are the
+ * same whatever the methods did. */
 void cmp_write_summary(const Compare *cmp, FILE *out);
 
 #endif

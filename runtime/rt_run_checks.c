@@ -229,12 +229,11 @@ static void check_neumann_bias(Run *r) {
   double q = ceil(log(0.1) / log1p(-s->eta * mu)); /* terms that leave a tenth */
   rt_solver_warn(s, "run.neumann_bias",
                  "recoveries halved eta (%.6g at the start, %.6g at the end), and with "
-                 "neumann_steps = %g the "
-                 "Neumann series leaves (1 - eta mu)^Q >= %.0f%% of A^-1 b out along the "
-                 "smallest curvature of the lower Hessian (mu <= %.6g, its smallest Ritz value at "
-                 "the end), so the hypergradient estimate is biased and x may be far from "
-                 "stationary; raise neumann_steps (about %.0f leave a tenth), or give eta a "
-                 "value of its own (at most 1/L)",
+                 "neumann_steps = %g the Neumann series leaves (1 - eta mu)^Q >= %.0f%% of "
+                 "A^-1 b out along the smallest curvature of the lower Hessian (mu <= %.6g, its "
+                 "smallest Ritz value at the end), so the hypergradient estimate is biased and "
+                 "x may be far from stationary; raise neumann_steps (about %.0f leave a tenth), "
+                 "or give eta a value of its own (at most 1/L)",
                  r->eta0, s->eta, Q, 100 * left, mu, q);
 }
 
