@@ -189,13 +189,21 @@ static const RtOptSpec opts_exact[] = {
 /* an implicit method's estimate, grad_x f - J v, takes x from f and g; an unrolled one's from
  * f, g (its inner steps) and y0 = Phi(x) (its start) */
 #define X_VIA(unrolled) (RT_X_F | RT_X_G | ((unrolled) ? RT_X_INIT : 0u))
-#define MK(name, summary, opts, unrolled, small, both, needs) \
+#define MKE(name, summary, opts, unrolled, small, both, needs, eta_iterates) \
   { \
     name, summary, opts, (int)(sizeof opts / sizeof opts[0]), unrolled, small, both, needs, \
-        X_VIA(unrolled) \
+        X_VIA(unrolled), eta_iterates \
   }
+#define MK(name, summary, opts, unrolled, small, both, needs) \
+  MKE(name, summary, opts, unrolled, small, both, needs, NULL)
 #define M(name, summary, opts, unrolled, small, both) \
   MK(name, summary, opts, unrolled, small, both, 0)
+/* a method whose eta steps on A v = b or scales a Neumann series (not subbio's: its eta only
+ * spans a direction) */
+#define ME(name, summary, opts, both, needs, what) \
+  MKE(name, summary, opts, false, false, both, needs, what)
+#define STEPS_V "the steps on A v = b"
+#define NEUMANN "the Neumann series' terms"
 RT_API const RtMethodSpec rt_methods[] = {
     M("lancbio", "dynamic Lanczos (LancBiO): Krylov subspace reused across outer steps",
       opts_lancbio, false, false, false),
@@ -213,19 +221,19 @@ RT_API const RtMethodSpec rt_methods[] = {
       false, true),
     M("aid_cg", "AmIGO-CG: warm-started conjugate gradient on A v = b", opts_aid_cg, false, false,
       false),
-    M("amigo_gd", "AmIGO-GD: warm-started gradient steps on A v = b", opts_amigo_gd, false, false,
-      false),
-    M("soba", "SOBA: joint single steps on y, v and x", opts_soba, false, false, true),
-    M("stocbio", "stocBiO: truncated Neumann series", opts_stocbio, false, false, false),
-    M("bsa", "BSA: randomly truncated Neumann series", opts_bsa, false, false, false),
-    M("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false,
-      false, false),
+    ME("amigo_gd", "AmIGO-GD: warm-started gradient steps on A v = b", opts_amigo_gd, false, 0,
+       STEPS_V),
+    ME("soba", "SOBA: joint single steps on y, v and x", opts_soba, true, 0, STEPS_V),
+    ME("stocbio", "stocBiO: truncated Neumann series", opts_stocbio, false, 0, NEUMANN),
+    ME("bsa", "BSA: randomly truncated Neumann series", opts_bsa, false, 0, NEUMANN),
+    ME("ttsa", "TTSA: two-timescale, single y step, random Neumann truncation", opts_ttsa, false,
+       0, NEUMANN),
     MK("f2sa", "F2SA: fully first-order penalty method (y, z and a growing lambda)", opts_f2sa,
        false, false, false, RT_NEEDS_GRAD_X_G),
-    MK("hjfbio", "HJFBiO: single loop, finite differences of gradients for A v and J v",
-       opts_hjfbio, false, false, false, RT_NEEDS_GRAD_X_G),
-    MK("stable", "STABLE: single timescale, Neumann inverses, implicit y correction", opts_stable,
-       false, false, false, RT_NEEDS_HVP_YX),
+    ME("hjfbio", "HJFBiO: single loop, finite differences of gradients for A v and J v",
+       opts_hjfbio, false, RT_NEEDS_GRAD_X_G, STEPS_V),
+    ME("stable", "STABLE: single timescale, Neumann inverses, implicit y correction", opts_stable,
+       false, RT_NEEDS_HVP_YX, NEUMANN),
     MK("exact", "exact hypergradient: lower level solved by Newton, dense solve of A v = b",
        opts_exact, false, true, false, RT_NEEDS_G),
 };

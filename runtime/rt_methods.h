@@ -44,6 +44,10 @@ typedef struct RtMethodSpec {
   /* the parts of a program through which x reaches its estimate (RT_X_*): the estimate is
    * identically zero, and x never moves, on a program that uses x in none of them */
   unsigned x_via;
+  /* what its eta steps on the lower Hessian A with: v <- v - eta (A v - b) ("the steps on A v =
+   * b") or a Neumann series of (I - eta A) ("the Neumann series' terms"), both growing like
+   * |1 - eta L|^k when eta L >= 2 (check_eta); NULL: no such eta */
+  const char *eta_iterates;
 } RtMethodSpec;
 
 /* RtMethodSpec.x_via: where a method's estimate takes x from. The upper objective's own x

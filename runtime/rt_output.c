@@ -196,6 +196,8 @@ static void json_best(FILE *f, const BloProblem *p, const RtResult *res, const R
     json_num(f, rc->x_step);
     fputs(", \"y_step\": ", f);
     json_num(f, rc->y_step);
+    fputs(", \"eta\": ", f);
+    json_num(f, rc->eta);
     fputs(", \"reason\": ", f);
     json_str(f, rc->reason);
     fputc('}', f);
@@ -379,6 +381,8 @@ RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) 
     fprintf(out, "  recovery at step %lld: back to step %lld, x_step = %.4g", (long long)rc->step,
             (long long)rc->from_step, rc->x_step);
     if (isfinite(rc->y_step)) fprintf(out, ", y_step = %.4g", rc->y_step);
+    /* an eta of its own (one that follows y_step is y_step's) */
+    if (isfinite(rc->eta) && rc->eta != rc->y_step) fprintf(out, ", eta = %.4g", rc->eta);
     fputc('\n', out);
   }
   if (r->best_step >= 0 && (r->saved_best || r->stop == RT_STOP_NUMERICAL))

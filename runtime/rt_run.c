@@ -284,6 +284,14 @@ static void trace_point(Run *r, int64_t step) {
   r->res->t_output += rt_seconds() - t1;
 }
 
+/* Whether the move from x1 to x2 reversed the one from x0 to x1: (x2 - x1).(x1 - x0) < 0, x
+ * swinging back and forth (one pass over x, no allocation: it runs every step). */
+static bool turned(int64_t n, const double *x0, const double *x1, const double *x2) {
+  double dot = 0;
+  for (int64_t i = 0; i < n; i++) dot += (x2[i] - x1[i]) * (x1[i] - x0[i]);
+  return dot < 0;
+}
+
 /* tol: the step's |d| is below it, and so was the previous step's, and (unless the lower level
  * is an unrolled loop, whose y is not meant to be stationary) |grad_y g| is below it at the
  * lower iterate that belongs to x (one diagnostic gradient, only when |d| is). One small d
@@ -704,7 +712,10 @@ static bool recover(Run *r, int64_t step) {
     return false;
   }
   bool restart = where == LOWER_FROM_START || none;
-  bool xs = where == LOWER_STABLE || where == LOWER_ON_THE_WAY;
+  /* a user's eta over 2/L (check_eta) is to blame for a stable lower loop's blow-up, not x_step:
+   * eta to 0.8/L, as y_step = auto sizes the steps it follows, and x_step kept */
+  bool eta_over = r->eta_L > 0 && s->eta * r->eta_L >= 2;
+  bool xs = (where == LOWER_STABLE && !eta_over) || where == LOWER_ON_THE_WAY;
   const double *to_x = restart ? r->x_start : res->best_x;
   const double *to_y = restart ? r->ys_start : r->best_ys;
   int yh = 0; /* halvings of y_step */
@@ -716,8 +727,9 @@ static bool recover(Run *r, int64_t step) {
   double yscale = ldexp(1.0, -yh);
   if (s->ystep.eta_follows) vsys = yh > 0;
   s->eta *= vsys ? (s->ystep.eta_follows ? yscale : 0.5) : 1;
-  if (ystep_L > 0 && s->eta * ystep_L >= 2) { /* its Neumann series or v steps diverge too */
-    while (s->eta * ystep_L > 0.8) s->eta *= 0.5;
+  double eta_L = fmax(ystep_L, eta_over ? r->eta_L : 0);
+  if (eta_L > 0 && s->eta * eta_L >= 2) { /* its Neumann series or v steps diverge too */
+    while (s->eta * eta_L > 0.8) s->eta *= 0.5;
     vsys = true;
   }
   if (vsys && s->eta > 0) r->eta_halved = true;
@@ -747,6 +759,7 @@ static bool recover(Run *r, int64_t step) {
   rc->x_step = s->x_step;
   /* NaN (null in the JSON, left out of the summary) where y_step means nothing: exact */
   rc->y_step = rt_method_newton_lower(s->opt.method) ? NAN : s->y_step;
+  rc->eta = s->eta > 0 ? s->eta : NAN;
   size_t len = strlen(res->message);
   if (len >= sizeof rc->reason) len = sizeof rc->reason - 1;
   memcpy(rc->reason, res->message, len);
@@ -768,6 +781,8 @@ static bool recover(Run *r, int64_t step) {
    * grows again would else be measured against the blow-up (F2SA on a quadratic of condition
    * 100 recovered at step 479 of 1000, then went from f = 9 to 7e5 with status 0, no word) */
   r->hg_early = r->hg_late = r->hg_first = r->hg_q2 = r->hg_steps_early = r->hg_steps_max = 0;
+  r->half2_steps = r->half2_turns = 0;
+  r->seg_xs = xs;
   r->f_early = r->f_late = 0;
   r->f_min_step = -1;
   r->seg0 = step;
@@ -806,6 +821,26 @@ static void check_inner_lr(Run *r) {
                  "inner_lr below 2/L (inner_lr defines the unrolled problem: bloc does not "
                  "change it)",
                  s->y_step, 2 / L, L);
+}
+
+/* A user's eta against the lower Hessian's largest Ritz value at the start (a lower bound of
+ * L): v steps on A v = b and Neumann series of (I - eta A) with eta >= 2/L grow like
+ * |1 - eta L|^k. stocBiO with eta = 3 on L = 1 and 80 Neumann terms threw x to |x| = 7e24,
+ * and its three recoveries halved x_step, each thrown as far, then stopped with status 2,
+ * naming neither eta nor L. Warned at the start; a recovery then halves eta (recover). An eta
+ * that follows y_step is left to y_step's own checks. */
+static void check_eta(Run *r) {
+  RtSolver *s = r->s;
+  double L = r->dw.val.ritz_max;
+  if (!s->opt.method->eta_iterates || s->ystep.eta_follows || !(s->eta > 0) || !(L > 0) ||
+      !(s->eta * L >= 2))
+    return;
+  r->eta_L = L;
+  rt_solver_warn(s, "run.eta",
+                 "eta = %g is at least 2/L <= %.3g (L >= %.6g, the largest Ritz value of the "
+                 "lower Hessian at the start): %s with it grow like |1 - eta L|^k; choose eta "
+                 "below 2/L, or leave it out to follow y_step (a recovery halves it)",
+                 s->eta, 2 / L, L, s->opt.method->eta_iterates);
 }
 
 /* lower_cannot_recover's message for an inner_lr at least 2/L (r->inner_L); returns true. */
@@ -1186,6 +1221,7 @@ outputs_checked:
   if (r->trace) rt_trace_header(r->trace, p);
   trace_point(r, 0);
   check_inner_lr(r);
+  check_eta(r);
   r->f0 = r->dw.val.f;
   r->g0 = r->dw.val.g;
   r->gy0 = r->dw.val.gy_norm;
@@ -1240,6 +1276,10 @@ outputs_checked:
      * which says nothing (SOBA's first d when v = 0 and f has no direct x term). */
     if (done == 1 && res->best_step == 0 && !r->best_by_f && s->hg_norm > 0 && isfinite(s->hg_norm))
       r->best_score = res->best_hypergrad_norm = r->best_hg = s->hg_norm;
+    if (2 * (done - r->seg0) > r->K - r->seg0) {
+      r->half2_steps++;
+      r->half2_turns += turned(s->nx, r->x_prev, r->x_good, s->x);
+    }
     rt_copy(s->nx, r->x_good, r->x_prev);
     rt_copy(s->ny, r->y_good, r->y_prev);
     r->ystep_last = s->y_step;

@@ -153,6 +153,7 @@ typedef struct RtRunConfig {
 typedef struct RtRecovery {
   int64_t step, from_step;
   double x_step, y_step;
+  double eta; /* the method's eta after it, NaN where the method has none */
   char reason[512];
 } RtRecovery;
 

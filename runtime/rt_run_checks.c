@@ -120,11 +120,22 @@ static void check_progress(Run *r) {
    * steady (x swinging between two points, |d| = 2 throughout) is no creep. */
   bool creep = late <= early && s->hg_norm < late &&
                2 * (r->hg_rise_step - r->seg0) <= r->K - r->seg0;
+  /* x swinging back and forth looks like a creep when |d| falls slowly, as it damps: stocBiO
+   * with x_step 1 on f(x, y*(x)) of curvature 2, where x_step 1 sits at the edge of stability,
+   * went 1 -> 2 -> 1 ..., |d| 1.42 -> 1.29 in 50 steps, and was told of a larger x_step. Its
+   * moves reversed at every step; a creep's keep their direction. */
+  bool swings = r->half2_steps >= 4 && 5 * r->half2_turns >= 4 * r->half2_steps;
+  char swung[160] = "";
+  if (swings)
+    snprintf(swung, sizeof swung, "x swings back and forth (its move reversed direction at %lld "
+             "of the second half's %lld steps): a smaller x_step helps",
+             (long long)r->half2_turns, (long long)r->half2_steps);
   /* after a recovery halved x_step a larger one has failed already, and on an ill-conditioned
    * f(x, y*(x)) the creeping x_step can sit just under the largest stable one (0.0019 crept,
    * 0.0021 diverged, then was told again of a larger x_step) */
   const char *cure =
-      creep && r->seg0 > 0
+      swings ? swung
+      : creep && r->seg0 > 0 && r->seg_xs
           ? "it creeps, falling slowly or not at all, with the x_step its recovery left (a "
             "larger one diverged): more outer_steps help"
       : creep ? "it creeps, falling slowly or not at all: more outer_steps help, or a larger "

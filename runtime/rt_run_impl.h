@@ -41,6 +41,7 @@ typedef struct Run {
   double hg_good;   /* |d| of the last good step */
   bool below_tol;   /* the previous step's |d| was below tol too */
   double inner_L;   /* unrolled: the Ritz value at the start that inner_lr >= 2/L exceeds, or 0 */
+  double eta_L;     /* the Ritz value at the start that a user's eta >= 2/L exceeds, or 0 */
   /* the largest |d| of the trace points (after the start) in the first and the second half of
    * the run since seg0, its start or its last recovery (0: none there) */
   double hg_early, hg_late;
@@ -67,6 +68,10 @@ typedef struct Run {
    * 0.1% (0: none): whether the second half crept down or oscillated (check_progress's hint) */
   double hg_prev_trace;
   int64_t hg_rise_step;
+  /* the steps of the segment's second half, and those among them whose move of x reversed
+   * the one before (a negative inner product): x swinging back and forth (check_progress) */
+  int64_t half2_steps, half2_turns;
+  bool seg_xs; /* the last recovery halved x_step (a larger one diverged) */
   int64_t seg0;
   int cg_steps; /* random_target: > 0, by Newton-CG with this many CG steps a solve */
   /* The best trace point (res->best_*): its score and the method's own y and v there, to go

@@ -55,7 +55,7 @@ BLO
 # json FILE KEY: the value of "KEY": in the result JSON
 json() { sed -n "s/^  \"$2\": \\([^,]*\\),\$/\\1/p" "$1"; }
 # recoveries FILE: one line "x_step y_step" per recovery of the result JSON
-recoveries() { sed -n 's/.*"x_step": \([^,]*\), "y_step": \([^,]*\), "reason".*/\1 \2/p' "$1"; }
+recoveries() { sed -n 's/.*"x_step": \([^,]*\), "y_step": \([^,]*\), "eta".*/\1 \2/p' "$1"; }
 # run FILE METHOD ARGS...: bloc run, result in r.json, x in x.csv, messages in err.txt; status
 run() {
   f=$1 m=$2
