@@ -627,6 +627,17 @@ static void check_estimate(Run *r) {
                      "y*(x) is not unique there, and the method's estimate (|d| = %.3g) does "
                      "not show it",
                      phi.why, own);
+    /* allow_nonsmooth: the implicit formula the method uses holds only where g is twice
+     * differentiable at y*(x); a Newton solve stopping short says y*(x) may sit at a kink
+     * (lasso by aid_cg ended at x = 1.286, x* = 1.167, |grad_y g| 2.1, status 0, no word) */
+    else if (strcmp(rt_opt_word(&s->opt, "allow_nonsmooth"), "true") == 0)
+      rt_solver_warn(s, "run.nonsmooth",
+                     "the exact hypergradient at the final x could not be computed: %s; with "
+                     "allow_nonsmooth = true, y*(x) may sit at a kink of g, where the implicit "
+                     "hypergradient the method follows does not hold (|grad_y g| = %.3g at its "
+                     "y): nothing checked that x is stationary; compare with itd, ufom or "
+                     "f2sa, which need no second derivatives",
+                     phi.why, r->dw.val.gy_norm);
   } else if (((phi.grad_norm > 10 * own && phi.grad_norm > 1e-3 * seen) ||
               (phi.grad_norm > 3 * own && phi.grad_norm > 1e-2 * seen)) &&
              phi.grad_norm > 1e-12 * fmax(f_unit(r), fabs(phi.phi))) {
