@@ -142,10 +142,19 @@ static void check_progress(Run *r) {
                 "x_step where that stays stable (on an ill-conditioned f(x, y*(x)) it may not)"
               : "a smaller x_step helps when it oscillates or grows, a larger x_step (or more "
                 "outer_steps) when it creeps down slowly";
+  /* At f32 the floor is float rounding of the products' terms, which can be far larger than
+   * |d| (0.5 |A y - b|^2 with b ~ 3e3: |d| stalled at 0.02 from 0.03, x 3% off, and smaller
+   * x_steps left the same floor; f64 reached tol = 1e-9 in 26 steps): at_floor measures against
+   * |d|'s own scale and cannot see it, so the warning says to check with f64. */
+  const char *f32 = s->p->precision == BLO_PREC_F32
+                        ? "; at precision f32 |d| may also stall at the float rounding of its "
+                          "products' terms, which can be far above |d|: a run at precision f64 "
+                          "tells"
+                        : "";
   rt_solver_warn(s, "run.not_converging",
                  "the run has not converged%s: |hypergradient| reached %.3g at trace points of "
-                 "its second half, %s (%.3g at the end); %s%s",
-                 since, late, first, s->hg_norm, cure, best);
+                 "its second half, %s (%.3g at the end); %s%s%s",
+                 since, late, first, s->hg_norm, cure, f32, best);
 }
 
 /* After a run of outer_steps steps on a random estimate (UFOM with q < 1, BSA, TTSA) of a
