@@ -1309,7 +1309,7 @@ static int load_npy(const char *path, RtShape want, const int64_t *dims3, double
                 nh->dims[2] != dims3[2])) {
     rt_data_errf(e.buf, e.len, "'%s' holds %s%s but the declaration says tensor[%" PRId64 ", %"
                  PRId64 ", %" PRId64 "] (a 3-D array of that shape)", path,
-                 nh->ndim == 3 ? "an array of shape " : "", nh->ndim == 3 ? f.shp : f.holds,
+                 nh->ndim >= 3 ? "an array of shape " : "", nh->ndim >= 3 ? f.shp : f.holds,
                  dims3[0], dims3[1], dims3[2]);
     goto done;
   }
