@@ -294,6 +294,15 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
              bloc_eval_get(e, "grad_phi", &gp, &ngp) == BLOC_OK
                  ? "; grad_phi is, with y*(x) solved by Newton"
                  : "");
+  /* x reaching y only through y0 = Phi(x) (MAML): the implicit formula has no J and gives
+   * grad_x f alone, zeros on MAML, with nothing but the warning above to say why */
+  unsigned uses = sema_x_uses(blo_program(p->c));
+  if (e->hg_solver && !(uses & RT_X_G) && (uses & RT_X_INIT))
+    api_diag(p, BLOC_WARNING, NULL,
+             "hypergrad is the implicit formula grad_x f - (grad_xy g) v, and g does not use x: "
+             "x reaches y only through the lower initialiser y0 = Phi(x), which only the "
+             "unrolled methods differentiate (their hypergradient is the unrolled loop's: bloc "
+             "run --method itd, ufom or fom)");
   if (nonfinite_items(p, e) && status == BLOC_OK) status = BLOC_ERR_NUMERICAL;
   rt_oracle_free(&o);
   free(buf);
