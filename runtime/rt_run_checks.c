@@ -807,7 +807,39 @@ static void check_random_estimate(Run *r) {
                  end, 100 * end / start, start, s->hg_norm, hint);
 }
 
+/* x never moved from the start, every step's |d| at rounding size beside f: ridge regression
+ * with the penalty exp(lambda) started at lambda = 40 (or 700) ended where it began, |d| 1e-17
+ * (or 0), status 0 and no word: exp(lambda) swamps the data there, y*(x) ~ 0 and f(x, y*(x))
+ * is flat. The start may also be the minimum; either way the user is told that nothing moved. */
+static void check_unmoved(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps < 2 ||
+      !(s->x_step > 0) || res->n_recoveries > 0 || blo_problem_stochastic(s->p) ||
+      rt_method_random_estimate(&s->opt) || s->nwarn > 0) /* a warning said why already */
+    return;
+  double f = r->dw.val.f, moved = 0, x0 = 0;
+  for (int64_t i = 0; i < s->nx; i++) {
+    double d = s->x[i] - r->x_start[i];
+    moved += d * d;
+    x0 += r->x_start[i] * r->x_start[i];
+  }
+  if (!(sqrt(moved) <= 1e-12 * fmax(1.0, sqrt(x0))) || !isfinite(f) ||
+      !(r->hg_steps_max <= 1e-12 * fmax(1.0, fabs(f))))
+    return;
+  char dn[64] = "was 0 at every step";
+  if (r->hg_steps_max > 0)
+    snprintf(dn, sizeof dn, "stayed at or below %.3g, rounding beside f = %.6g", r->hg_steps_max,
+             f);
+  rt_solver_warn(s, "run.x_unmoved",
+                 "x did not move from the start in %lld steps: |d| %s, so f(x, y*(x)) is flat "
+                 "there (such as where exp of x swamps the data or underflows) or the start is "
+                 "its minimum; if it is not the minimum you want, start x elsewhere",
+                 (long long)res->steps, dn);
+}
+
 RT_API void rt_run_checks(Run *r) {
+  check_unmoved(r);
   check_progress(r);
   check_settled(r);
   check_blew_up_stoch(r);
