@@ -213,8 +213,11 @@ static int check_moves_x(BloCompiled *c, const RtMethodSpec *m) {
   char parts[128];
   diag_error(blo_diag(c), prog->f->init->span,
              "method '%s' cannot move x here: its estimate, %s, is zero at every step, as "
-             "neither %s uses an upper variable",
-             m->name, estimate, sema_x_parts(m->x_via, true, "nor", parts, sizeof parts));
+             "neither %s uses an upper variable%s",
+             m->name, estimate, sema_x_parts(m->x_via, true, "nor", parts, sizeof parts),
+             m->x_via & sema_x_steps(prog)
+                 ? " other than in comparisons, steps whose derivative is 0 wherever it exists"
+                 : "");
   /* what would move x: another method that takes x from where the program uses it, or
    * using x in a part this method takes it from (any part, when no method takes it) */
   const char *movers = method_list(unrolled_moving, uses, true);
@@ -281,6 +284,10 @@ int opt_refuses_method(BloCompiled *c, const RtOptions *opt) {
       : strcmp(op, "abs") == 0 ? "pseudo_huber(z, 0, delta) of import \"losses\" for abs(z)"
       : strcmp(op, "min") == 0 ? "a - softplus((a - b) / t) * t for min(a, b), a small t"
       : strcmp(op, "max") == 0 ? "b + softplus((a - b) / t) * t for max(a, b), a small t"
+      : strcmp(op, "where") == 0
+          ? "b + sigmoid(s / t) * (a - b) for where(s > 0, a, b), a small t, or a smooth loss: "
+            "pseudo_huber(z, 0, delta) of import \"losses\" for |z|"
+      : strcmp(op, "clip") != 0 ? "sigmoid(s / t) for s > 0, a small t"
                                : "max(a, b) ~ b + softplus((a - b) / t) * t and "
                                  "min(a, b) ~ a - softplus((a - b) / t) * t, a small t";
   diag_hint(blo_diag(c),

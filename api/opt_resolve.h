@@ -53,11 +53,12 @@ const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *k
                          const char *value);
 
 /* Whether opt's method suits the program (the facts of bloc check's "suits" line). A lower
- * objective with abs, relu, max, min or clip of y (Program.nonsmooth_op) has no second
- * derivatives there: a method built on them (every method but the unrolled ones) would
- * converge to a wrong point; the method option allow_nonsmooth = true lets it run. A method
- * cannot move x when the program uses x in none of the parts its estimate takes x from
- * (RtMethodSpec.x_via: fom, f and y0; an implicit method, f and g). Returns 0 when the
+ * objective with abs, relu, max, min or clip of y, or a comparison or where() condition on y
+ * (Program.nonsmooth_op), has no second derivatives there: a method built on them (every
+ * method but the unrolled ones) would converge to a wrong point; the method option
+ * allow_nonsmooth = true lets it run. A method cannot move x when the program uses x in none
+ * of the parts its estimate takes x from (RtMethodSpec.x_via: fom, f and y0; an implicit
+ * method, f and g), or only in comparisons (sema_x_uses). Returns 0 when the
  * method may run, or 1 after an error (on c's Diag) with a hint. */
 int opt_check_suits(BloCompiled *c, const RtOptions *opt);
 /* opt_check_suits without its warning: its errors alone (checked before the data stage,

@@ -43,11 +43,12 @@
    "adam: added to sqrt(v) in the step's denominator"}
 
 /* Methods built on the second derivatives of g (all but the unrolled ones) refuse a lower
- * objective with abs, relu, max, min or clip of y (api/opt_resolve.c: opt_check_suits) unless
- * this is true. */
+ * objective with abs, relu, max, min or clip of y, or a comparison or where() condition on y
+ * (api/opt_resolve.c: opt_check_suits) unless this is true. */
 #define NONSMOOTH                                                                             \
   {"allow_nonsmooth", RT_OPT_WORD, NAN, "false", "false|true", 0, 0,                          \
-   "run on a lower objective that is not twice differentiable in y (abs, relu, max, min, clip)"}
+   "run on a lower objective that is not twice differentiable in y (abs, relu, max, min, "     \
+   "clip, a comparison or where() condition on y)"}
 
 /* The y_step entry of COMMON: a number (unrolled methods, where it is an alias of inner_lr, and
  * exact, which does not use it), or by default "auto" (rt_ystep.h) for the methods that take

@@ -90,6 +90,9 @@ typedef struct AstExpr {
                                 with parameter uses replaced by the argument expressions */
   AstSub *subs;              /* AST_INDEX: nargs-1 resolved subscripts */
   bool depends_x, depends_y; /* mentions an upper / lower variable (after inlining) */
+  bool slope_x, slope_y;     /* ... other than only through a comparison or where's condition,
+                                steps whose derivative is 0 wherever it exists: derivatives in
+                                x / y can be nonzero */
   bool uses_data_only;       /* contains a data-only builtin */
 
   /* additions (front end): */

@@ -42,8 +42,9 @@ typedef struct Program {
   AstDecl *g;                   /* lower objective */
   int64_t nx, ny, sample_total;
   /* The first operation of the lower objective that depends on y and is not twice
-   * differentiable (abs, relu), or NULL. Methods built on the second derivatives of g refuse
-   * such a program when the method is known (opt_check_suits, api/opt_resolve.c). */
+   * differentiable (abs, relu; '>' or where, a condition on y), or NULL. Methods built on
+   * the second derivatives of g refuse such a program when the method is known
+   * (opt_check_suits, api/opt_resolve.c). */
   const char *nonsmooth_op;
   Span nonsmooth_span;          /* the operation */
   Span nonsmooth_call;          /* the outermost fn call that brought it there, or SPAN_NONE */
@@ -96,6 +97,7 @@ void sema_print_summary(const Program *p, FILE *out);
  * estimate takes x from none of them (RtMethodSpec.x_via) is zero at every step and never
  * moves x. The summary's suits line and opt_check_suits ask. */
 unsigned sema_x_uses(const Program *p);
+unsigned sema_x_steps(const Program *p); /* the parts using x only in comparisons */
 /* The parts `bits` (RT_X_*) as a list into buf: "f, g and y0", or with words "the upper
  * objective, the lower objective CONJ a lower initialiser" (CONJ "and", "nor"). */
 const char *sema_x_parts(unsigned bits, bool words, const char *conj, char *buf, size_t n);

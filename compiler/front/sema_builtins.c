@@ -453,6 +453,30 @@ void sema_arity_hint(Sema *S, BuiltinId id, int nargs) {
                                                 : "mean_cols(A) one per column");
 }
 
+/* An operation of the lower objective that is not twice differentiable in `arg`'s variables
+ * (abs, relu, max, min, clip; a comparison or where's condition, a step): a warning, as the
+ * lower objective needs second derivatives, and, in y, Program.nonsmooth_op, which makes run,
+ * compare, eval and emit-c refuse the methods built on them (api/opt_resolve.c). Inside a mask
+ * the mask itself is the kink, named once (ECtx.piecewise_const). A kink in x alone is only
+ * warned of: for each x, g stays smooth in y and the implicit function theorem holds away
+ * from where the kink switches (doc/language.md §7). */
+void sema_kink(Sema *S, const ECtx *c, const char *op, Span at, const AstExpr *arg,
+               const char *why) {
+  if (c->kind != CTX_LOWER_OBJ || c->piecewise_const || !(arg->depends_x || arg->depends_y))
+    return;
+  sema_warn(S, c, at, "'%s' %s: the lower objective needs second derivatives", op, why);
+  Program *p = S->prog;
+  if (arg->depends_y && !p->nonsmooth_op) {
+    p->nonsmooth_op = op;
+    p->nonsmooth_span = at;
+    p->nonsmooth_call = SPAN_NONE;
+    for (const CallSite *cs = c->calls; cs; cs = cs->outer) {
+      p->nonsmooth_call = cs->call->name_span;
+      p->nonsmooth_fn = cs->fn->name;
+    }
+  }
+}
+
 bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
   const BuiltinInfo *b = &ast_builtins[id];
   e->builtin = id;
@@ -479,6 +503,10 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     else {
       e->depends_x |= e->args[i]->depends_x;
       e->depends_y |= e->args[i]->depends_y;
+      if (id != BI_WHERE || i > 0) { /* where's mask is a step: derivative 0 where it exists */
+        e->slope_x |= e->args[i]->slope_x;
+        e->slope_y |= e->args[i]->slope_y;
+      }
       e->uses_sample |= e->args[i]->uses_sample;
       e->uses_data_only |= e->args[i]->uses_data_only;
     }
@@ -513,21 +541,13 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     }
     if (!e->is_const) e->uses_data_only = true;
   }
-  if ((b->flags & BI_C1) && c->kind == CTX_LOWER_OBJ && !c->piecewise_const &&
-      (e->depends_x || e->depends_y)) {
-    sema_warn(S, c, e->name_span,
-              "'%s' is not twice differentiable: the lower objective needs second derivatives",
-              b->name);
-    Program *p = S->prog;
-    if (e->depends_y && !p->nonsmooth_op) {
-      p->nonsmooth_op = b->name;
-      p->nonsmooth_span = e->name_span;
-      p->nonsmooth_call = SPAN_NONE;
-      for (const CallSite *cs = c->calls; cs; cs = cs->outer) {
-        p->nonsmooth_call = cs->call->name_span;
-        p->nonsmooth_fn = cs->fn->name;
-      }
-    }
-  }
+  if (b->flags & BI_C1)
+    sema_kink(S, c, b->name, e->name_span, e, "is not twice differentiable");
+  /* a condition on y selects between the branches: where(y >= 0, y, -y) is abs(y), with its
+   * kink (named after the branches' own: huber's abs) */
+  if (id == BI_WHERE)
+    sema_kink(S, c, b->name, e->name_span, e->args[0],
+              "switches between its branches on a condition on a variable, not twice "
+              "differentiable where it does");
   return true;
 }

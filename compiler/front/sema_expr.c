@@ -36,6 +36,8 @@ static void inherit(AstExpr *e, const AstExpr *a) {
   if (!a) return;
   e->depends_x |= a->depends_x;
   e->depends_y |= a->depends_y;
+  e->slope_x |= a->slope_x;
+  e->slope_y |= a->slope_y;
   e->uses_sample |= a->uses_sample;
   e->uses_data_only |= a->uses_data_only;
 }
@@ -117,7 +119,7 @@ static bool check_ident(Sema *S, const ECtx *c, AstExpr *e) {
     }
     if (d->failed) return false;
     e->shape = d->shape;
-    e->depends_x = true;
+    e->depends_x = e->slope_x = true;
     return true;
   case DECL_LOWER:
     if (is_value_ctx(c->kind)) {
@@ -133,7 +135,7 @@ static bool check_ident(Sema *S, const ECtx *c, AstExpr *e) {
     }
     if (d->failed) return false;
     e->shape = d->shape;
-    e->depends_y = true;
+    e->depends_y = e->slope_y = true;
     return true;
   case DECL_SAMPLE:
     sema_err(S, c, e->span, "sample set '%s' can only be used as a subscript, as in 'X[%s, :]'",
@@ -190,8 +192,9 @@ static void matrix_vector_hint(Sema *S, int op, Shape m, Shape v, bool v_left) {
 
 static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
   AstExpr *l = e->args[0], *r = e->args[1];
+  bool cmp = e->op >= OP_LT; /* comparisons: OP_LT .. OP_NE */
   ECtx mask = *c;
-  mask.piecewise_const = e->op >= OP_LT; /* comparisons: OP_LT .. OP_NE */
+  mask.piecewise_const |= cmp; /* and stays so below: abs(y - 1) + 2 > 0 is one mask */
   bool okl = sema_check(S, &mask, l);
   bool okr = sema_check(S, &mask, r);
   if (!okl || !okr) return false;
@@ -200,6 +203,11 @@ static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
   if (!sema_no_sparse(S, c, r)) return false;
   inherit(e, l);
   inherit(e, r);
+  if (cmp) { /* a step: 0/1, its derivative 0 wherever it exists, a jump where the sides cross */
+    e->slope_x = e->slope_y = false;
+    sema_kink(S, c, ast_binop_str(e->op), e->op_span, e,
+              "of a variable is a step, not differentiable where its sides cross");
+  }
   char a[64], b[64];
   const char *op = ast_binop_str(e->op);
   switch (e->op) {

@@ -32,7 +32,8 @@ typedef struct ECtx {
   const AstExpr *whole;   /* the whole initialiser (a load_* must be exactly it) */
   const CallSite *calls;  /* innermost fn call being inlined, or NULL */
   bool piecewise_const;   /* inside a comparison or a where() mask: the value only feeds a
-                             0/1 mask, so kinks (abs, relu) do not reach second derivatives */
+                             0/1 mask, so kinks (abs, relu) inside do not reach second
+                             derivatives; the mask itself is the kink (sema_kink) */
 } ECtx;
 
 /* Open-addressing name -> declaration map, in the arena. */
@@ -118,6 +119,8 @@ bool sema_broadcast(Shape a, Shape b, Shape *out);
 
 /* sema_builtins.c */
 bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id);
+void sema_kink(Sema *S, const ECtx *c, const char *op, Span at, const AstExpr *arg,
+               const char *why);
 
 /* sema_const.c */
 /* e (checked) must be a constant scalar; what = "a dimension", "the batch size", ... */

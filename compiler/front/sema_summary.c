@@ -9,10 +9,19 @@
 #include "rt_methods.h"
 #include "front/sema_int.h"
 
+/* An objective that uses x only in comparisons (g = ... + where(x > 1, 1, 2) * sum(y)) is a
+ * step in x: its derivatives in x are 0 wherever they exist, so a method's estimate gets
+ * nothing from it, as if it did not use x (AstExpr.slope_x). */
 unsigned sema_x_uses(const Program *p) {
   if (!p->f || !p->g) return RT_X_F | RT_X_G | RT_X_INIT; /* nothing to refuse on */
-  return (p->f->init->depends_x ? RT_X_F : 0u) | (p->g->init->depends_x ? RT_X_G : 0u) |
+  return (p->f->init->slope_x ? RT_X_F : 0u) | (p->g->init->slope_x ? RT_X_G : 0u) |
          (p->init_uses_x ? RT_X_INIT : 0u);
+}
+
+unsigned sema_x_steps(const Program *p) {
+  if (!p->f || !p->g) return 0;
+  return (p->f->init->depends_x && !p->f->init->slope_x ? RT_X_F : 0u) |
+         (p->g->init->depends_x && !p->g->init->slope_x ? RT_X_G : 0u);
 }
 
 const char *sema_x_parts(unsigned bits, bool words, const char *conj, char *buf, size_t n) {
@@ -41,8 +50,9 @@ const char *sema_x_parts(unsigned bits, bool words, const char *conj, char *buf,
 
 /* "suits: METHODS (REASONS)": the methods of the catalogue this program suits, from four
  * facts about it (doc/language.md §9). A lower objective not twice differentiable in y (abs,
- * relu, max, min, clip of y) leaves the methods that need only gradients of g: the unrolled
- * ones and those without the option allow_nonsmooth (f2sa), as `run` decides
+ * relu, max, min, clip of y, a comparison or where() condition on y) leaves the methods that
+ * need only gradients of g: the unrolled ones and those without the option allow_nonsmooth
+ * (f2sa), as `run` decides
  * (api/opt_resolve.c: opt_check_suits; the others refuse it without allow_nonsmooth); a
  * method that solves densely in y (exact) needs ny <= its max_ny, and on a stochastic problem
  * its Newton solve would be of one draw's lower level; a method needs x in one of the parts
@@ -97,9 +107,10 @@ static void print_suits(const Program *p, FILE *out) {
   if (blind) {
     char parts[64];
     bool all = nblind == rt_nmethods;
-    fprintf(out, "; %s do not use x: %s %s move it",
-            sema_x_parts(blind, false, "and", parts, sizeof parts), all ? "no method" : blind_names,
-            all ? "can" : "cannot");
+    fprintf(out, "; %s do not use x%s: %s %s move it",
+            sema_x_parts(blind, false, "and", parts, sizeof parts),
+            blind & sema_x_steps(p) ? " (or only in comparisons)" : "",
+            all ? "no method" : blind_names, all ? "can" : "cannot");
   }
   fputs(")\n", out);
 }
