@@ -802,24 +802,83 @@ static bool recover(Run *r, int64_t step) {
   return true;
 }
 
-/* An unrolled method's inner_lr against the lower Hessian's largest Ritz value at the start
- * (the step-0 trace point's, a lower bound of L): gradient steps of inner_lr >= 2/L diverge, and
- * the unrolled loop's hypergradient with them, as |1 - inner_lr L|^r. itd with its default
- * inner_lr = 0.1 on a quadratic with L = 1000 spent three halvings of x_step, its message about
- * |x| = 1.3e19 and never naming inner_lr (from y0 = y*(x0) the forward loop does not grow,
- * which is what lower_cannot_recover watched). Warned at the start; a failure then stops at
- * once. */
+/* The largest Ritz value of the lower Hessian at (x0, y), folded into *L. */
+static void ritz_at(Run *r, const double *y, double *L) {
+  RtDiagWork *w = &r->dw;
+  double lo, hi;
+  if (rt_all_finite(r->s->ny, y) &&
+      rt_lanczos_extremes(&r->s->o, r->s->x, y,
+                          &(RtLanczosRun){w->ritz_steps, w->lanczos_seed, w->q, w->u, w->alpha,
+                                          w->beta},
+                          &lo, &hi) > 0 &&
+      isfinite(hi) && hi > *L)
+    *L = hi;
+}
+
+/* The largest curvature of g in y that an unrolled method's loop meets at the start's x (a
+ * lower bound of its L there): the largest Ritz value of the lower Hessian at y0 = Phi(x0),
+ * where the loop starts, and at both ends of each inner step s whose secant curvature
+ * s'(grad_y g(y + s) - grad_y g(y)) / s's (free: the loop evaluates those gradients anyway)
+ * reaches 2/inner_lr. The secant alone is no curvature where g has a kink (abs(w) crossing 0
+ * jumps the gradient over a short step: 26.6 on a lasso whose Hessian is 2), so only Ritz
+ * values count. The trace point's Ritz value is measured at y_r, the loop's end, and is not
+ * enough: on logistic regression with logits ~1e3 (g = mean(logistic(X w, t)) + ..., w0 = 0)
+ * the Hessian is 2.8e5 at w0 and 0.0025 at y_r, where the steps have saturated every logit;
+ * inner_lr = 0.1, 7000 times 2/L, drew no warning, and itd ended at x = -4.2e10 with status
+ * 0, its warnings blaming a g "linear or concave in y". One diagnostic draw for the loop's
+ * gradients (each Lanczos run takes its own): r + 2 diagnostic calls and ritz_steps
+ * Hessian-vector products per Ritz value, once.
+ * Uses the diagnostics' work vectors and s->gy, which the unrolled methods do not use. */
+static double unrolled_curvature(Run *r) {
+  RtSolver *s = r->s;
+  RtOracle *o = &s->o;
+  int64_t ny = s->ny;
+  double *y = r->dw.yi, *yp = s->gy, *g0 = r->dw.gy_sum, *g1 = r->dw.Av, lr = s->y_step;
+  double L = r->dw.val.ritz_max; /* at y_r */
+  if (!(L > 0)) L = 0;
+  bool prev = rt_oracle_set_diag(o, true);
+  RtDraw key = rt_oracle_draw(o);
+  rt_oracle_init_y(o, key, s->x, y);
+  ritz_at(r, y, &L);
+  rt_oracle_grad_g(o, key, s->x, y, g0);
+  for (int t = 0; t < s->inner_steps && lr * L < 2; t++) {
+    double gg = rt_dot(ny, g0, g0);
+    if (!isfinite(gg) || !(gg > 0)) break;
+    rt_copy(ny, y, yp);
+    rt_axpy(ny, -lr, g0, y);
+    rt_oracle_grad_g(o, key, s->x, y, g1);
+    if (!rt_all_finite(ny, g1)) break; /* blown up: the curvature met so far stands */
+    /* s = -inner_lr g0: s'(g1 - g0) / s's = (g0'g0 - g0'g1) / (inner_lr g0'g0) */
+    if ((gg - rt_dot(ny, g0, g1)) / gg >= 2) {
+      if (t > 0) ritz_at(r, yp, &L);
+      ritz_at(r, y, &L);
+    }
+    double *t1 = g0;
+    g0 = g1, g1 = t1;
+  }
+  rt_oracle_set_diag(o, prev);
+  return L;
+}
+
+/* An unrolled method's inner_lr against the largest curvature its loop meets at the start
+ * (unrolled_curvature, and the step-0 trace point's Ritz value at y_r: a lower bound of L):
+ * gradient steps of inner_lr >= 2/L diverge, and the unrolled loop's hypergradient with them,
+ * as |1 - inner_lr L|^r. itd with its default inner_lr = 0.1 on a quadratic with L = 1000
+ * spent three halvings of x_step, its message about |x| = 1.3e19 and never naming inner_lr
+ * (from y0 = y*(x0) the forward loop does not grow, which is what lower_cannot_recover
+ * watched). Warned at the start; a failure then stops at once. */
 static void check_inner_lr(Run *r) {
   RtSolver *s = r->s;
-  double L = r->dw.val.ritz_max;
-  if (!s->opt.method->unrolled || !(L > 0) || !(s->y_step >= 2 / L)) return;
+  if (!s->opt.method->unrolled || !(s->y_step > 0)) return;
+  double L = unrolled_curvature(r);
+  if (!(L > 0) || !(s->y_step >= 2 / L)) return;
   r->inner_L = L;
   rt_solver_warn(s, "unrolled.inner_lr",
                  "inner_lr = %g is at least 2/L <= %.3g (L >= %.6g, the largest Ritz value of "
-                 "the lower Hessian at the start): gradient steps on y with it diverge, and "
-                 "the unrolled loop's hypergradient grows like |1 - inner_lr L|^r; choose "
-                 "inner_lr below 2/L (inner_lr defines the unrolled problem: bloc does not "
-                 "change it)",
+                 "the lower Hessian where the unrolled loop runs at the start, from y0 = "
+                 "Phi(x0) along its inner steps): gradient steps on y with it diverge, and the "
+                 "unrolled loop's hypergradient grows like |1 - inner_lr L|^r; choose inner_lr "
+                 "below 2/L (inner_lr defines the unrolled problem: bloc does not change it)",
                  s->y_step, 2 / L, L);
 }
 

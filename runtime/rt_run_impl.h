@@ -40,8 +40,8 @@ typedef struct Run {
   bool eta_halved;  /* a recovery halved eta */
   double hg_good;   /* |d| of the last good step */
   bool below_tol;   /* the previous step's |d| was below tol too */
-  double inner_L;   /* unrolled: the Ritz value at the start that inner_lr >= 2/L exceeds, or 0 */
-  double eta_L;     /* the Ritz value at the start that a user's eta >= 2/L exceeds, or 0 */
+  double inner_L; /* unrolled: the curvature met at the start that inner_lr >= 2/L exceeds, or 0 */
+  double eta_L;   /* the Ritz value at the start that a user's eta >= 2/L exceeds, or 0 */
   /* the largest |d| of the trace points (after the start) in the first and the second half of
    * the run since seg0, its start or its last recovery (0: none there) */
   double hg_early, hg_late;
