@@ -341,10 +341,10 @@ static bool ystep_failed(Run *r, int64_t k) {
  * res->message. */
 #define RT_SURGE 10.0
 /* A jump of x at step `step` (by dx from |x| = xn, |d| over prev) whose next step surged()
- * watches; f_est is still f where the step began. */
+ * watches. */
 static void note_jump(Run *r, int64_t step, double prev, double dx, double xn) {
   r->jump.step = step, r->jump.d = r->s->hg_norm, r->jump.prev = prev, r->jump.dx = dx;
-  r->jump.xn = xn, r->jump.f = r->s->f_est;
+  r->jump.xn = xn;
 }
 
 #define RT_COLLAPSE 1e-12
@@ -364,8 +364,13 @@ static bool surged(Run *r, int64_t step) {
    * lam from 4 to -3.6e9 in its first step, |d| exactly 0 ever after, status 0); unless f
    * fell there: f = (x - 50)^2 / 2 with x_step 1 lands on x* = 50 from 0 in one step, |d|
    * exactly 0, and was sent back with half the step (s->f_est is now f where the jump
-   * landed). The estimate itself is measured, not its projected step: x on a bound of its box
-   * has a projected step of exactly 0 where the estimate points out of the box (lambda in
+   * landed). Fell below every f the run has seen (r->f_low), not only below f where the jump
+   * began: a run blowing up raises f before it throws x, and ITD with inner_lr 7000 times 2/L
+   * on logistic regression, f rising from 141 to 7.7e9 over two steps, was thrown from
+   * x = 3.9 to -4.2e10, where every logit saturates: |d| exactly 0 ever after, f = 153.66
+   * there above the start's 153.58, yet below 7.7e9, and it ended with status 0. The
+   * estimate itself is measured, not its projected step: x on a bound of its box has a
+   * projected step of exactly 0 where the estimate points out of the box (lambda in
    * [-12, 5] on noiseless ridge regression reached its optimum, the bound -12, in one step;
    * told it was thrown, it went back and ended 2750 times higher in phi). A random estimate
    * (ufom with q < 1, bsa, ttsa) is exactly 0 on a step without its exact draw: not a
@@ -373,8 +378,10 @@ static bool surged(Run *r, int64_t step) {
   bool vanished = false;
   if (r->jump.step == step - 1 && !rt_method_random_estimate(&s->opt)) {
     double raw = rt_nrm2(s->nx, s->d);
-    bool fell = s->f_est < r->jump.f - 1e-12 * fabs(r->jump.f);
-    vanished = stoch ? raw < RT_COLLAPSE * prev : raw == 0 && !fell;
+    bool fell = s->f_est < r->f_low - 1e-12 * fabs(r->f_low);
+    /* deterministic: 0, or 1e-12 of the largest too where f did not fall (the same ITD, its
+     * second throw, landed where |d| = 1e-53, exit 0) */
+    vanished = stoch ? raw < RT_COLLAPSE * prev : (raw == 0 || raw < RT_COLLAPSE * prev) && !fell;
   }
   if (vanished) {
     char times[96] = ", at the first step since the start or the last recovery";
@@ -388,8 +395,10 @@ static bool surged(Run *r, int64_t step) {
              (long long)r->jump.step, r->jump.d, times, r->jump.dx,
              r->jump.dx / fmax(1.0, r->jump.xn), r->jump.xn, d,
              stoch ? "0 to rounding, which a stochastic estimate is not at a stationary point"
-                   : "exactly 0, as where an exp(x) underflows, not the rounding noise of a "
-                     "stationary point");
+             : d == 0 ? "exactly 0, as where an exp(x) underflows, not the rounding noise of a "
+                        "stationary point"
+                      : "0 to rounding (as where an exp(x) underflows) while f there is no "
+                        "lower than the run had seen, so no stationary point it reached");
     r->surge = true;
     return true;
   }
@@ -1284,6 +1293,7 @@ outputs_checked:
   r->f0 = r->dw.val.f;
   r->g0 = r->dw.val.g;
   r->gy0 = r->dw.val.gy_norm;
+  r->f_low = isfinite(r->f0) ? r->f0 : INFINITY;
   r->x0n = rt_nrm2(s->nx, s->x);
   r->y0n = rt_nrm2(s->ny, s->y);
   r->eta0 = s->eta;
@@ -1323,6 +1333,7 @@ outputs_checked:
     }
     done = k + 1;
     r->hg_good = s->hg_norm;
+    if (s->f_est < r->f_low) r->f_low = s->f_est; /* f where the step began: surged */
     /* after a recovery, its first step's |d| belongs to the first half: the segment's trace
      * points may all lie in its second (a recovery at step 15 of 20, traced every 10) */
     if (r->seg0 > 0 && done == r->seg0 + 1 && !(s->hg_norm <= r->hg_early))

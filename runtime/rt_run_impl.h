@@ -63,7 +63,8 @@ typedef struct Run {
                                             * it was not) */
   /* the last jump of x that surged found no blown-up lower loop for: its step (-1: none),
    * |d|, the largest |d| before it, how far x moved and |x| before */
-  struct { int64_t step; double d, prev, dx, xn, f; } jump; /* f: the step's f_est, before */
+  struct { int64_t step; double d, prev, dx, xn; } jump;
+  double f_low; /* the least f of the start and of every good step (its f_est): surged */
   /* the |d| of the last trace point, and the last trace point's step whose |d| rose over it by
    * 0.1% (0: none): whether the second half crept down or oscillated (check_progress's hint) */
   double hg_prev_trace;
