@@ -921,6 +921,55 @@ static bool inner_lr_stop(Run *r) {
   return true;
 }
 
+/* Whether the first derivative whose oracle call failed (grad_f or grad_g, a non-finite
+ * output) is not finite at the iterate the failed step began from, when that is the one a
+ * recovery goes back to (the best trace point): evaluated there again (one diagnostic call at
+ * the method's y and one at its lower point), it fails before any step is taken, so no
+ * smaller step can help; appends why to res->message. aid_cg on f = ... + 0.1 * norm(x) from
+ * x0 = 0 (norm's gradient is 0/0 there) halved x_step three times, each time back to the
+ * start and failing at the same call, before status 2 and a message that named neither the
+ * start nor the derivative: futile_recovery waits for a halving of y_step too (a call in the
+ * lower loop can fail whatever x_step is), which a stable lower loop never gets. */
+static bool derivative_not_finite(Run *r) {
+  RtSolver *s = r->s;
+  RtOracle *o = &s->o;
+  int kind = o->fail_kind;
+  const char *what = o->fail_what;
+  if ((kind != RT_CALL_GRAD_F && kind != RT_CALL_GRAD_G) || !what || r->res->best_step < 0 ||
+      r->good_step != r->res->best_step)
+    return false;
+  bool prev = rt_oracle_set_diag(o, true);
+  RtDraw key = rt_oracle_draw(o);
+  const double *ys[] = {r->y_good, r->res->best_y};
+  double val = 0;
+  int64_t at = -1, n = 1;
+  for (int i = 0; i < 2 && at < 0; i++) {
+    double v = kind == RT_CALL_GRAD_F ? rt_oracle_grad_f(o, key, r->x_good, ys[i], NULL, NULL)
+                                      : rt_oracle_grad_g(o, key, r->x_good, ys[i], NULL);
+    const double *out = &v;
+    n = 1;
+    if (strncmp(what, "grad_x", 6) == 0) out = o->sink_x, n = s->nx;
+    else if (strncmp(what, "grad_y", 6) == 0) out = o->sink_y, n = s->ny;
+    for (int64_t j = 0; j < n && at < 0; j++)
+      if (!isfinite(out[j])) at = j, val = out[j];
+  }
+  rt_oracle_set_diag(o, prev);
+  if (at < 0) return false;
+  char where[48] = "the start";
+  if (r->good_step > 0) snprintf(where, sizeof where, "the iterate of step %lld",
+                                 (long long)r->good_step);
+  char comp[48] = "";
+  if (n > 1) snprintf(comp, sizeof comp, " (component %lld)", (long long)at + 1);
+  size_t len = strlen(r->res->message);
+  snprintf(r->res->message + len, sizeof r->res->message - len,
+           "; %s itself has no finite %s: %s = %s%s there, at its x and lower point, before "
+           "any step, so no smaller step can help (a derivative that is not finite at that "
+           "point, such as norm's or sqrt's at 0: start elsewhere, or smooth it, e.g. "
+           "sqrt(sumsq(x) + 1e-12) for norm(x))",
+           where, what, what, isnan(val) ? "nan" : val > 0 ? "inf" : "-inf", comp);
+  return true;
+}
+
 /* A lower loop that failed in a way no smaller x step cures, so the run stops at once and says
  * so. An unrolled one that blew up on its own (its gradient grew at every inner step) has an
  * inner_lr too large for g, the user's choice, which defines the unrolled problem (ITD, FOM and
@@ -965,7 +1014,7 @@ static bool lower_cannot_recover(Run *r) {
 static bool gave_up(Run *r, int64_t step, int64_t done) {
   RtSolver *s = r->s;
   RtResult *res = r->res;
-  if (!lower_cannot_recover(r) && recover(r, step)) {
+  if (!derivative_not_finite(r) && !lower_cannot_recover(r) && recover(r, step)) {
     print_new_warnings(r);
     return false;
   }
