@@ -464,7 +464,16 @@ void sema_kink(Sema *S, const ECtx *c, const char *op, Span at, const AstExpr *a
                const char *why) {
   if (c->kind != CTX_LOWER_OBJ || c->piecewise_const || !(arg->depends_x || arg->depends_y))
     return;
-  sema_warn(S, c, at, "'%s' %s: the lower objective needs second derivatives", op, why);
+  /* once per kink: ufom_toy's where in fn dist, called four times, warned four times */
+  bool seen = false;
+  for (int i = 0; i < S->nkinks_warned && !seen; i++)
+    seen = S->kinks_warned[i].file == at.file && S->kinks_warned[i].start == at.start &&
+           S->kinks_warned[i].end == at.end;
+  if (!seen) {
+    sema_warn(S, c, at, "'%s' %s: the lower objective needs second derivatives", op, why);
+    if (S->nkinks_warned < (int)(sizeof S->kinks_warned / sizeof S->kinks_warned[0]))
+      S->kinks_warned[S->nkinks_warned++] = at;
+  }
   Program *p = S->prog;
   if (arg->depends_y && !p->nonsmooth_op) {
     p->nonsmooth_op = op;

@@ -66,6 +66,9 @@ typedef struct Sema {
   bool depth_exhausted;
   bool shard_hinted; /* sema_shard.c gave the separability rule's hint */
   bool shard_sets_hinted; /* ... and the hint on the rows of two sample sets */
+  /* the kinks warned of so far (sema_kink): a fn's kink is warned once, not at every call */
+  Span kinks_warned[32];
+  int nkinks_warned;
   AstDecl *upper_obj, *lower_obj, *solve, *problem;
   /* program lists under construction */
   PtrVec consts, data, upper, lower, samples, reports, fns;
