@@ -151,12 +151,16 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     for (int ls = 0; ls < 40 && !ok; ls++, t *= 0.5) {
       rt_copy(n, y, E->yt);
       rt_axpy(n, -t, E->dy, E->yt);
-      double gt = rt_oracle_g(&s->o, key, s->x, E->yt);
-      ok = gt <= g - 1e-4 * t * slope || (gt <= g && t == 1);
+      /* A trial point outside g's domain (log(y) at y < 0: the full step from y = 0.3 on a
+       * log barrier) has a non-finite g: a refused step, which the next halving retries, not a
+       * failure of the outer step (the run went back to the start and halved x_step). A
+       * non-finite g or gradient at y itself, at the start or once accepted, still is one. */
+      double gt = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
+      ok = isfinite(gt) && (gt <= g - 1e-4 * t * slope || (gt <= g && t == 1));
       /* Near y* the decrease Newton predicts falls below g's rounding, and g's values can no
        * longer rank the points: every step was refused, and a quadratic g stalled at
        * |grad_y g| = 1.1e-9 > y_tol for 100 steps. There the gradient's norm decides. */
-      if (!ok && 0.5 * t * slope <= 1e3 * DBL_EPSILON * fmax(fabs(g), fabs(gt))) {
+      if (!ok && isfinite(gt) && 0.5 * t * slope <= 1e3 * DBL_EPSILON * fmax(fabs(g), fabs(gt))) {
         rt_oracle_grad_g(&s->o, key, s->x, E->yt, E->gyt);
         ok = rt_nrm2(n, E->gyt) < gn;
       }

@@ -3,6 +3,7 @@
 #include "rt_oracle.h"
 #include "rt_clock.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -322,6 +323,16 @@ RT_API double rt_oracle_g(RtOracle *o, RtDraw d, const double *x, const double *
   static const char *const names[] = {"g"};
   eval(o, &(RtOracleCall){BLO_K_G, RT_CALL_G, -1, d, x, y, NULL, 1, outs, lens, names});
   return g;
+}
+
+RT_API double rt_oracle_g_trial(RtOracle *o, RtDraw d, const double *x, const double *y) {
+  bool clean = o->fail_kind < 0;
+  double g = rt_oracle_g(o, d, x, y);
+  if (clean && o->fail_kind >= 0) {
+    o->fail_kind = -1; /* fail_what and fail_call mean nothing without it */
+    return NAN;
+  }
+  return isfinite(g) ? g : NAN;
 }
 
 RT_API double rt_oracle_grad_f(RtOracle *o, RtDraw d, const double *x, const double *y, double *gx,

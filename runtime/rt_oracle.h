@@ -126,6 +126,11 @@ RT_API uint64_t rt_oracle_total(const RtOracle *o);
  * Outputs never alias inputs. Scalars are returned. */
 RT_API double rt_oracle_f(RtOracle *o, RtDraw d, const double *x, const double *y);
 RT_API double rt_oracle_g(RtOracle *o, RtDraw d, const double *x, const double *y);
+/* g at a trial point of a line search (exact's Newton steps): a non-finite output there is the
+ * caller's to refuse by backtracking, not a failure of the step, so it is not recorded in
+ * fail_kind, and NAN is returned for it (a -inf g, or the gradient beside it where the problem
+ * has no g kernel, is refused too). Elsewhere as rt_oracle_g. */
+RT_API double rt_oracle_g_trial(RtOracle *o, RtDraw d, const double *x, const double *y);
 RT_API double rt_oracle_grad_f(RtOracle *o, RtDraw d, const double *x, const double *y, double *gx,
                         double *gy);
 RT_API double rt_oracle_grad_g(RtOracle *o, RtDraw d, const double *x, const double *y, double *gy);

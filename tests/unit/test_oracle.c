@@ -221,11 +221,19 @@ static void test_nonfinite(void **state) {
   rt_oracle_grad_g(&o, RT_DRAW_FRESH, bad, y, gy);
   rt_oracle_set_diag(&o, false);
   assert_int_equal(o.fail_kind, -1);
+  /* a line search's trial point: a non-finite g is returned as NaN for the caller to refuse,
+   * not recorded as the step's failure (exact's Newton step onto log(y) at y < 0 was one) */
+  assert_true(isnan(rt_oracle_g_trial(&o, RT_DRAW_FRESH, bad, y)));
+  assert_int_equal(o.fail_kind, -1);
+  RtDraw key = rt_oracle_draw(&o);
+  assert_true(rt_oracle_g_trial(&o, key, x, y) == rt_oracle_g(&o, key, x, y));
   rt_oracle_grad_f(&o, RT_DRAW_FRESH, bad, y, gx, NULL);
   assert_int_equal(o.fail_kind, RT_CALL_GRAD_F);
   assert_string_equal(o.fail_what, "grad_x f");
-  assert_int_equal(o.fail_call, 2);
+  assert_int_equal(o.fail_call, 5);
   rt_oracle_grad_g(&o, RT_DRAW_FRESH, bad, y, gy); /* the first failure is kept */
+  assert_int_equal(o.fail_kind, RT_CALL_GRAD_F);
+  rt_oracle_g_trial(&o, RT_DRAW_FRESH, bad, y); /* nor cleared by a trial */
   assert_int_equal(o.fail_kind, RT_CALL_GRAD_F);
   rt_oracle_free(&o);
 }
