@@ -340,6 +340,18 @@ static bool ystep_failed(Run *r, int64_t k) {
  * rounding (below). Deterministic problems have check_progress and check_estimate. Fills
  * res->message. */
 #define RT_SURGE 10.0
+/* What probe pr saw, for the messages: "raised |grad_y g| from a to b in n steps", or where
+ * its steps left g's domain, where no rise is seen. */
+static const char *probe_saw(const RtLowerProbe *pr, char *buf, size_t n) {
+  if (pr->no_g)
+    snprintf(buf, n, "took y where g is not finite (out of its domain?) in %d step%s from "
+             "|grad_y g| = %.3g", pr->steps, pr->steps == 1 ? "" : "s", pr->g0);
+  else
+    snprintf(buf, n, "raised |grad_y g| from %.3g to %.3g in %d steps", pr->g0, pr->g1,
+             pr->steps);
+  return buf;
+}
+
 /* A jump of x at step `step` (by dx from |x| = xn, |d| over prev) whose next step surged()
  * watches. */
 static void note_jump(Run *r, int64_t step, double prev, double dx, double xn) {
@@ -435,6 +447,7 @@ static bool surged(Run *r, int64_t step) {
   rt_copy(s->ny, s->gy, gy);
   rt_copy(s->ny, r->y_good, y);
   RtLowerProbe pr = rt_lower_probe(s, r->x_good, y);
+  char saw[160];
   bool before = !pr.blew_up;
   if (before && r->ystep_last > 0) {
     rt_copy(s->ny, r->y_prev, y);
@@ -450,12 +463,11 @@ static bool surged(Run *r, int64_t step) {
   snprintf(r->res->message, sizeof r->res->message,
            "surge at outer step %lld: the hypergradient estimate jumped to |d| = %.6g, %.3g "
            "times the largest of the steps before it (%.6g), and moved x by %.6g, %.3g times "
-           "max(1, |x| = %.6g); at the x %s, gradient steps on y with y_step = %g raised "
-           "|grad_y g| from %.3g to %.3g in %d steps: x had moved to where y_step is too large "
-           "for g, and the y that blew up threw x away",
+           "max(1, |x| = %.6g); at the x %s, gradient steps on y with y_step = %g %s: x had "
+           "moved to where y_step is too large for g, and the y that blew up threw x away",
            (long long)step, d, d / prev, prev, dx, dx / fmax(1.0, xn), xn,
            before ? "of the step before" : "it began from", before ? r->ystep_last : ystep,
-           pr.g0, pr.g1, pr.steps);
+           probe_saw(&pr, saw, sizeof saw));
   r->surge = true;
   return true;
 }
@@ -612,8 +624,11 @@ static LowerBlowUp lower_blew_up(Run *r) {
     where = LOWER_AT_BEST;
     if (res->best_step > 0 && (p0 = probe_at(r, r->x_start, r->ys_start)).blew_up) {
       where = LOWER_FROM_START;
-      snprintf(also, sizeof also, ", and at the start's x from %.3g to %.3g in %d steps", p0.g0,
-               p0.g1, p0.steps);
+      if (p0.no_g)
+        snprintf(also, sizeof also, ", and at the start's x in %d steps", p0.steps);
+      else
+        snprintf(also, sizeof also, ", and at the start's x from %.3g to %.3g in %d steps",
+                 p0.g0, p0.g1, p0.steps);
     }
   } else if (r->good_step != res->best_step && !r->surge &&
              (pr = probe_at(r, r->x_good, r->y_good)).blew_up) {
@@ -621,12 +636,13 @@ static LowerBlowUp lower_blew_up(Run *r) {
     snprintf(what, sizeof what, "step %lld", (long long)r->good_step);
   }
   size_t len = strlen(res->message);
+  char saw[160];
   if (where != LOWER_STABLE)
     snprintf(res->message + len, sizeof res->message - len,
              "; the lower loop blew up on its own: at the x of %s, gradient steps on y with "
-             "y_step = %g raised |grad_y g| from %.3g to %.3g in %d steps%s (stable ones never "
-             "raise it), so y_step is too large for g there",
-             what, s->y_step, pr.g0, pr.g1, pr.steps, also);
+             "y_step = %g %s%s (%s), so y_step is too large for g there",
+             what, s->y_step, probe_saw(&pr, saw, sizeof saw), also,
+             pr.no_g ? "steps that lower g never do" : "stable ones never raise it");
   else if (own)
     snprintf(res->message + len, sizeof res->message - len,
              "; the method's own lower loop blew up on its own (its gradient grew at every one "

@@ -229,21 +229,26 @@ RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double
 }
 
 RT_API RtLowerProbe rt_lower_probe(RtSolver *s, const double *x, double *y) {
-  RtLowerProbe pr = {0, NAN, NAN, false};
+  RtLowerProbe pr = {0, NAN, NAN, false, false};
   bool prev = rt_oracle_set_diag(&s->o, true);
   RtDraw key = rt_oracle_draw(&s->o);
-  rt_oracle_grad_g(&s->o, key, x, y, s->gy);
+  double g = rt_oracle_grad_g(&s->o, key, x, y, s->gy);
   pr.g0 = pr.g1 = rt_nrm2(s->ny, s->gy);
   int rises = 0;
-  while (isfinite(pr.g0) && pr.g0 > 0 && pr.steps < RT_PROBE_STEPS) {
+  while (isfinite(g) && isfinite(pr.g0) && pr.g0 > 0 && pr.steps < RT_PROBE_STEPS) {
     rt_axpy(s->ny, -s->y_step, s->gy, y);
-    rt_oracle_grad_g(&s->o, key, x, y, s->gy);
+    g = rt_oracle_grad_g(&s->o, key, x, y, s->gy);
     double gn = rt_nrm2(s->ny, s->gy);
     pr.steps++;
     rises = gn > pr.g1 ? rises + 1 : 0;
     pr.g1 = gn;
-    if (!isfinite(gn) || (rises >= RT_PROBE_RISES && gn > RT_PROBE_FACTOR * pr.g0)) {
+    /* g itself too: a step out of g's domain (log(y) at y < 0) leaves a finite gradient,
+     * (y - x - mu/y), whose steps went on to the root of y < 0 and looked stable, while the
+     * method's same step failed on g = nan: x_step alone was halved, never y_step */
+    if (!isfinite(g) || !isfinite(gn) ||
+        (rises >= RT_PROBE_RISES && gn > RT_PROBE_FACTOR * pr.g0)) {
       pr.blew_up = true;
+      pr.no_g = !isfinite(g) && isfinite(gn);
       break;
     }
   }

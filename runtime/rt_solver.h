@@ -169,11 +169,12 @@ static inline void rt_rising_note(RtRising *w, double gnorm) {
  * evaluated gradient (0 when T == 0). Uses s->gy. */
 RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double theta);
 /* What rt_lower_probe saw: steps taken, |grad_y g| at the start and at the last step, and
- * whether the steps blew up. */
+ * whether the steps blew up; no_g: they did by reaching a y where g is not finite while its
+ * gradient is (out of g's domain: log(y) at y < 0). */
 typedef struct RtLowerProbe {
   int steps;
   double g0, g1;
-  bool blew_up;
+  bool blew_up, no_g;
 } RtLowerProbe;
 
 /* Whether gradient steps y <- y - y_step grad_y g(x, y) at this fixed x blow up from y: the
@@ -183,8 +184,8 @@ typedef struct RtLowerProbe {
  * eigenvectors grows by |1 - y_step L| a step. At most RT_PROBE_STEPS steps, on one
  * diagnostic draw (a stochastic problem's noise is no rise; no method call counted, no method
  * draw taken); blew_up when |grad_y g| rose at each of the last RT_PROBE_RISES steps to over
- * RT_PROBE_FACTOR times its start, or turned non-finite from a finite start. Overwrites y;
- * uses s->gy. */
+ * RT_PROBE_FACTOR times its start, or it or g turned non-finite from a finite start (a step
+ * out of g's domain: the method's same step fails on g). Overwrites y; uses s->gy. */
 #define RT_PROBE_STEPS 40
 #define RT_PROBE_RISES 3
 #define RT_PROBE_FACTOR 2.0
