@@ -838,7 +838,29 @@ static void check_unmoved(Run *r) {
                  (long long)res->steps, dn);
 }
 
+/* A run whose last step failed and recovered (on_divergence = halve) ends on the iterate the
+ * recovery went back to, its outer_steps spent (the failed steps count against them): exact
+ * whose one step failed ended on the start after "0 outer steps", status 0, and only the
+ * recovery's own warning told that no step had been kept; with 19 steps, on the start's x
+ * after "18 outer steps". Status 0 as documented (a recovery is no failure; the budget is the
+ * user's), with a warning that says what the result is and how to go on. */
+static void check_ended_on_recovery(Run *r) {
+  const RtResult *res = r->res;
+  if (res->stop != RT_STOP_STEPS || res->n_recoveries == 0) return;
+  const RtRecovery *rc = &res->recoveries[res->n_recoveries - 1];
+  if (rc->step < r->K) return;
+  char ys[48] = "";
+  if (rc->y_step == rc->y_step) snprintf(ys, sizeof ys, " and y_step = %g", rc->y_step);
+  rt_solver_warn(r->s, "run.ended_on_recovery",
+                 "the last outer step (%lld) failed, and the run went back to the iterate of "
+                 "step %lld with x_step = %g%s: it ends there, its outer_steps spent, with no "
+                 "step taken with the smaller steps, and its result is that iterate's; more "
+                 "outer_steps (or --init-x from the saved x) go on from there",
+                 (long long)rc->step, (long long)rc->from_step, rc->x_step, ys);
+}
+
 RT_API void rt_run_checks(Run *r) {
+  check_ended_on_recovery(r);
   check_unmoved(r);
   check_progress(r);
   check_settled(r);
