@@ -900,14 +900,27 @@ Span bloc_hoisted_what(const BloCompiled *c, int h, char *buf, size_t len) {
 
 /* A hoisted tensor beyond the range of float: named by its source, which the user wrote, not
  * by its internal name %hoistedN, which the user never saw. */
-static void hoisted_beyond_float(BloCompiled *c, int h, double v, int64_t at) {
+static void hoisted_beyond_float(BloCompiled *c, int h, double v, const char *at) {
   char what[256];
   Span s = bloc_hoisted_what(c, h, what, sizeof what);
-  diag_error(&c->diag, s, "%s holds %g at element %lld, beyond the range of float (precision f32)",
-             what, v, (long long)at);
+  diag_error(&c->diag, s, "%s holds %g%s, beyond the range of float (precision f32)", what, v,
+             at);
   diag_hint(&c->diag, "it is computed once from the data and the kernels read it as float "
                       "(at most 3.4e38): rescale the data or the expression, or use precision "
                       "f64 (--precision f64, or precision = f64 on the solve line)");
+}
+
+/* " at element [i, j]" for element i of data tensor k, 0-based as .blo indexes it ([t, i, j]
+ * in a tensor[T, K, d]; "" for a scalar): the tensor's own position, whichever file or
+ * expression it came from (doc/data.md's convention for binary files). */
+static void tensor_pos(const BloCompiled *c, int k, int64_t i, char *buf, size_t len) {
+  const BloTensorInfo *t = &c->problem.data_info[k];
+  Shape sh = k < c->ir->ndata ? c->prog->data[k]->shape : (Shape){0};
+  if (sh.rank == 3 && sh.rows > 0 && sh.cols > 0)
+    snprintf(buf, len, " at element [%lld, %lld, %lld]", (long long)(i / (sh.rows * sh.cols)),
+             (long long)(i / sh.cols % sh.rows), (long long)(i % sh.cols));
+  else
+    rt_f32_pos(t->rank, t->cols, i, buf, len);
 }
 
 /* precision f32, after the data stage (which computes in double, as at f64): every tensor the
@@ -937,14 +950,15 @@ static int data_to_f32(BloCompiled *c, bool interp_needs) {
       return 1;
     }
     if (bad >= 0) {
+      char at[96];
+      tensor_pos(c, k, bad, at, sizeof at);
       if (k < p->ndata) {
         diag_error(&c->diag, c->prog->data[k]->span,
-                   "data '%s' holds %g at element %lld, beyond the range of float (precision "
-                   "f32)",
-                   t->name, c->data[k][bad], (long long)bad);
+                   "data '%s' holds %g%s, beyond the range of float (precision f32)", t->name,
+                   c->data[k][bad], at);
         diag_hint(&c->diag, "precision = f64 keeps the data in double");
       } else {
-        hoisted_beyond_float(c, k - p->ndata, c->data[k][bad], bad);
+        hoisted_beyond_float(c, k - p->ndata, c->data[k][bad], at);
       }
       free(v);
       for (int j = 0; j < k; j++)

@@ -4,6 +4,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "rt_blas.h"
@@ -18,6 +19,15 @@ RT_API float *rt_f32_copy(const double *a, int64_t n, int64_t *bad) {
     f[i] = (float)a[i];
   }
   return f;
+}
+
+RT_API void rt_f32_pos(int rank, int64_t cols, int64_t i, char *buf, size_t len) {
+  if (rank >= 2 && cols > 0)
+    snprintf(buf, len, " at element [%lld, %lld]", (long long)(i / cols), (long long)(i % cols));
+  else if (rank == 1)
+    snprintf(buf, len, " at element [%lld]", (long long)i);
+  else
+    buf[0] = 0;
 }
 
 /* Tile sizes of rt_f32_gemm: C tiles of 64 x 32, k in blocks of 256 (the longest float sum);

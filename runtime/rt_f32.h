@@ -4,6 +4,7 @@
 #ifndef BLOC_RT_F32_H
 #define BLOC_RT_F32_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "rt_api.h"
@@ -12,6 +13,10 @@
  * memory. *bad is set to the index of the first element that is finite in double but not in
  * float (|a_i| > FLT_MAX), or -1. */
 RT_API float *rt_f32_copy(const double *a, int64_t n, int64_t *bad);
+
+/* " at element [i, j]" (" at element [i]" of a vector, "" for a scalar): element i of a tensor
+ * of that rank and columns, 0-based as .blo indexes it, for messages. */
+RT_API void rt_f32_pos(int rank, int64_t cols, int64_t i, char *buf, size_t len);
 
 /* c = alpha op(a) op(b) + beta c, row-major, op(a) m x k, op(b) k x n, c m x n (doubles), as
  * cblas_dgemm; an operand whose *_f32 flag is set is stored as floats (lda/ldb in elements).

@@ -485,7 +485,7 @@ lower objective g = 0.5 * sumsq(y - x) - 1e-60 * dot(c * c, y)
 solve aid_cg
 EOF
 data_changed hoist "f32 data beyond float" "error: the subexpression c \* c of the lower \
-objective (hoist.blo:5) holds 4e+60 at element 1, beyond the range of float" c.csv \
+objective (hoist.blo:5) holds 4e+60 at element \[1\], beyond the range of float" c.csv \
   '1\n2e30\n3\n' --precision f32
 }
 
