@@ -877,10 +877,81 @@ static const char *span_owner(const Program *prog, Span s, char *buf, size_t len
   return NULL;
 }
 
+/* The declarations whose expressions a kernel's node can come from: the objectives, reports,
+ * initial values and fns (not data: a data declaration's node, such as a constant shared by
+ * hash-consing, would place the node outside the expression it was derived from). */
+static int expr_decls(const Program *prog, const AstDecl **out, int cap) {
+  int n = 0;
+  if (prog->f && n < cap) out[n++] = prog->f;
+  if (prog->g && n < cap) out[n++] = prog->g;
+  AstDecl **const lists[] = {prog->reports, prog->upper, prog->lower, prog->fns};
+  const int counts[] = {prog->nreports, prog->nupper, prog->nlower, prog->nfns};
+  for (int l = 0; l < 4; l++)
+    for (int i = 0; i < counts[l] && n < cap; i++) out[n++] = lists[l][i];
+  return n;
+}
+
+/* The union of the source spans of n's operands (lowering's src of each node, else a leaf's
+ * own span) that lie in one of decls, found up to depth levels down: where the operands of a
+ * node the compiler made (a derivative's 1e39 * c of 1e39 * dot(c, y)) were written. */
+static void operand_spans(const IrProblem *p, const IrNode *n, int depth, const AstDecl **decls,
+                          int ndecls, Span *u) {
+  for (int i = 0; i < n->nargs; i++) {
+    const IrNode *a = n->args[i];
+    Span s = a->id < p->nsrc ? p->src[a->id] : SPAN_NONE;
+    if (s.file == SPAN_NO_FILE && a->nargs == 0) s = a->span;
+    bool in = false;
+    for (int d = 0; d < ndecls && !in; d++) in = span_in(s, decls[d]);
+    if (!in) {
+      if (depth > 0) operand_spans(p, a, depth - 1, decls, ndecls, u);
+      continue;
+    }
+    if (u->file == SPAN_NO_FILE) {
+      *u = s;
+    } else if (u->file == s.file) {
+      if (s.start < u->start) u->start = s.start;
+      if (s.end > u->end) u->end = s.end;
+    }
+  }
+}
+
+/* The smallest expression of e's tree that holds u and depends on a variable (a node made
+ * from the data alone comes from differentiating such an expression: dot(c, y) for c), or
+ * NULL; dep is the innermost such ancestor of e. */
+static const AstExpr *smallest_holding(const AstExpr *e, Span u, const AstExpr *dep) {
+  if (!e || e->span.file != u.file || e->span.start > u.start || u.end > e->span.end)
+    return NULL;
+  if (e->depends_x || e->depends_y) dep = e;
+  for (int i = 0; i < e->nargs; i++) {
+    const AstExpr *in = smallest_holding(e->args[i], u, dep);
+    if (in) return in;
+  }
+  return dep ? dep : e;
+}
+
+/* The written expression a hoisted node without a source of its own comes from, or
+ * SPAN_NONE. */
+static Span derived_from(const BloCompiled *c, const IrNode *n) {
+  const AstDecl *decls[256];
+  int nd = expr_decls(c->prog, decls, 256);
+  Span u = SPAN_NONE;
+  operand_spans(c->ir, n, 8, decls, nd, &u);
+  if (u.file == SPAN_NO_FILE) return u;
+  for (int i = 0; i < nd; i++) {
+    const AstExpr *e = smallest_holding(decls[i]->init, u, NULL);
+    if (e) return e->span;
+  }
+  return SPAN_NONE;
+}
+
 Span bloc_hoisted_what(const BloCompiled *c, int h, char *buf, size_t len) {
   const IrProblem *p = c->ir;
   const IrNode *n = p->hoisted[h];
   Span s = n->id < p->nsrc ? p->src[n->id] : SPAN_NONE;
+  /* a node the compiler made (a derivative's): named by the expression it comes from */
+  bool derived = s.file == SPAN_NO_FILE && c->prog;
+  if (derived) s = derived_from(c, n);
+  derived = derived && s.file != SPAN_NO_FILE;
   const SrcFile *f = s.file != SPAN_NO_FILE ? diag_file(&c->diag, s.file) : NULL;
   char owner_buf[160];
   const char *owner = f ? span_owner(c->prog, s, owner_buf, sizeof owner_buf) : NULL;
@@ -889,7 +960,13 @@ Span bloc_hoisted_what(const BloCompiled *c, int h, char *buf, size_t len) {
   bool plain = n_src > 0 && n_src <= 60 && s.end <= f->len;
   for (size_t i = 0; plain && i < n_src; i++)
     plain = f->text[s.start + i] >= 0x20 && f->text[s.start + i] < 0x7f;
-  if (plain)
+  if (plain && derived)
+    snprintf(buf, len, "a tensor the compiler computes from the data in %.*s%s%s",
+             (int)n_src, f->text + s.start, owner ? " of " : "", owner ? owner : "");
+  else if (derived)
+    snprintf(buf, len, "a tensor the compiler computes from the data in this expression%s%s",
+             owner ? " of " : "", owner ? owner : "");
+  else if (plain)
     snprintf(buf, len, "the subexpression %.*s%s%s", (int)n_src, f->text + s.start,
              owner ? " of " : "", owner ? owner : "");
   else
