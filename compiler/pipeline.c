@@ -1000,6 +1000,31 @@ static void tensor_pos(const BloCompiled *c, int k, int64_t i, char *buf, size_t
     rt_f32_pos(t->rank, t->cols, i, buf, len);
 }
 
+/* Warnings for what rounding data tensor k to float (v) loses: a value on an offset, whose
+ * variation float cannot hold, or nonzero values below its range (rt_f32_loss). Warnings, not
+ * errors (doc/performance.md, "Single precision"): they may not matter to the solution (a term
+ * 1e-50 * dot(c, y) is negligible at f64 too), where a value beyond the range is inf. */
+static void f32_loss_warn(BloCompiled *c, int k, const float *v, int64_t n) {
+  const IrProblem *p = c->ir;
+  RtF32Loss l;
+  rt_f32_loss(c->data[k], v, n, &l);
+  for (int w = 1; w <= 2; w++) {
+    if (!(w == 1 ? l.offset : l.tiny > 0)) continue;
+    char what[300], msg[700], hint[400];
+    Span s = k < p->ndata ? c->prog->data[k]->span : SPAN_NONE;
+    if (k < p->ndata)
+      snprintf(what, sizeof what, "data '%s'", c->problem.data_info[k].name);
+    else
+      s = bloc_hoisted_what(c, k - p->ndata, what, sizeof what);
+    char at[96];
+    tensor_pos(c, k, l.first_tiny, at, sizeof at);
+    rt_f32_loss_text(&l, w, what, k < p->ndata ? c->problem.data_info[k].name : NULL, at, msg,
+                     sizeof msg, hint, sizeof hint);
+    diag_warning(&c->diag, s, "%s", msg);
+    diag_hint(&c->diag, "%s", hint);
+  }
+}
+
 /* precision f32, after the data stage (which computes in double, as at f64): every tensor the
  * kernels read is rounded to float. The compiled kernels get float copies (problem.data, the
  * doubles freed); the evaluator's kernels, the reference the f32 JIT is tested against, read
@@ -1042,6 +1067,7 @@ static int data_to_f32(BloCompiled *c, bool interp_needs) {
         if (!is_sparse(c, j)) free(f[j]);
       return 1;
     }
+    f32_loss_warn(c, k, v, n);
     if (keep_double) {
       if (borrowed(c, k)) { /* the rounded doubles go into a copy, not the caller's array */
         double *own = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));

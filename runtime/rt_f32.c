@@ -30,6 +30,63 @@ RT_API void rt_f32_pos(int rank, int64_t cols, int64_t i, char *buf, size_t len)
     buf[0] = 0;
 }
 
+RT_API void rt_f32_loss(const double *a, const float *f, int64_t n, RtF32Loss *l) {
+  /* the mean as a[0] plus the mean difference from it: a constant tensor (1 / n repeated)
+   * then has a deviation of exactly 0, not the rounding noise of sum / n */
+  double a0 = n > 0 ? a[0] : 0, sum = 0, err = 0, dev = 0;
+  int64_t i;
+  l->tiny = 0;
+  l->first_tiny = -1;
+  l->tiny_value = 0;
+  for (i = 0; i < n; i++) {
+    double d = (double)f[i] - a[i];
+    sum += a[i] - a0;
+    if (a[i] != 0 && fabs(a[i]) < FLT_MIN) { /* 0 or subnormal in float: the other warning */
+      if (l->tiny++ == 0) {
+        l->first_tiny = i;
+        l->tiny_value = a[i];
+      }
+    } else {
+      err += d * d;
+    }
+  }
+  l->mean = n > 0 ? a0 + sum / (double)n : 0;
+  for (i = 0; i < n; i++) dev += (a[i] - l->mean) * (a[i] - l->mean);
+  l->err = sqrt(err);
+  l->dev = sqrt(dev);
+  /* a constant tensor has no variation to lose (its rounding is float's relative 6e-8), one
+   * of a single element neither, nor one whose variation is double's own rounding noise
+   * (below 1e-12 of its mean: 1e9 + 0.01 is 1e-11, and float keeps none of it) */
+  l->offset = n > 1 && l->dev > 1e-12 * fabs(l->mean) * sqrt((double)n) &&
+              l->err > RT_F32_LOST_FRACTION * l->dev;
+}
+
+RT_API void rt_f32_loss_text(const RtF32Loss *l, int which, const char *what, const char *name,
+                             const char *tiny_at, char *msg, size_t len, char *hint, size_t hlen) {
+  if (which == 1) {
+    snprintf(msg, len,
+             "%s sits on an offset: rounded to float (precision f32) it changes by %.3g "
+             "(norm), %.3g%% of its variation about its mean %.9g (norm %.3g)",
+             what, l->err, 100 * l->err / l->dev, l->mean, l->dev);
+    if (name)
+      snprintf(hint, hlen,
+               "the problem solved is not the one written: centre it in the data stage "
+               "(data %sc = %s - %.7g) and write the problem in %sc, or use precision f64",
+               name, name, l->mean, name);
+    else
+      snprintf(hint, hlen, "the problem solved is not the one written: centre the data it is "
+                           "computed from in the data stage (data Xc = X - its mean), or use "
+                           "precision f64");
+  } else {
+    snprintf(msg, len,
+             "%s holds %lld nonzero value%s below the range of float (%.3g), which read as 0 "
+             "or a subnormal at precision f32: the first, %g%s",
+             what, (long long)l->tiny, l->tiny == 1 ? "" : "s", (double)FLT_MIN, l->tiny_value,
+             tiny_at);
+    snprintf(hint, hlen, "rescale the data or the expression, or use precision f64");
+  }
+}
+
 /* Tile sizes of rt_f32_gemm: C tiles of 64 x 32, k in blocks of 256 (the longest float sum);
  * a double operand's tile rounded to floats on the stack (64 KiB for A, 32 KiB for B). */
 enum { F32_MB = 64, F32_NB = 32, F32_KB = 256 };
