@@ -151,19 +151,28 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
   /* the precision the data were compiled with (--precision, --set or the program's): the
    * result JSON and emitted solvers report it. The bloc command compiles with the one its
    * --set names; the C API prepares the data before it reads a solve's options, so a setting
-   * asking for another would be dropped without a word and the solve run in the other. */
+   * asking for another would be dropped without a word and the solve run in the other. As for
+   * every key the last setting is the one that counts (bloc run compiled with it): an earlier
+   * one it overrides is no conflict. */
   const char *prec = blo_precision_name(blo_precision(c));
+  int last = -1;
+  const char *last_value = NULL;
   for (int i = 0; i < nsets; i++) {
     char key[64];
     const char *value;
     if (opt_split_set_to(sink, sets[i], key, sizeof key, &value) == 0 &&
-        strcmp(key, "precision") == 0 && strcmp(value, prec) != 0) {
-      report(sink, DIAG_ERROR, NULL,
-             "%s %s: the problem's data were prepared in %s; the precision is chosen before "
-             "compiling (bloc_set_precision; in Python, bloc.compile(precision=...))",
-             sink->set_label, sets[i], prec);
-      return 1;
-    }
+        strcmp(key, "precision") == 0)
+      last = i, last_value = value;
+  }
+  if (last >= 0 && strcmp(last_value, prec) != 0) {
+    /* compiled, perhaps not yet prepared (bloc_solve's checks before the data stage): the
+     * kernels and the data stage are made for the precision compiled with either way */
+    report(sink, DIAG_ERROR, NULL,
+           "%s %s: the problem was compiled for precision %s, which its kernels and data "
+           "keep; the precision is chosen before compiling (bloc_set_precision; in Python, "
+           "bloc.compile(precision=...))",
+           sink->set_label, sets[last], prec);
+    return 1;
   }
   const char *now = rt_opt_word(opt, "precision");
   if (!now || strcmp(now, prec) != 0) rt_options_set_word(opt, "precision", prec);

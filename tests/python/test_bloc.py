@@ -144,7 +144,7 @@ class HyperCleaning(unittest.TestCase):
             p64 = bloc.compile(path)
             with self.assertRaises(bloc.OptionError) as cm:
                 p64.solve(precision="f32")
-            self.assertIn("prepared in f64", str(cm.exception))
+            self.assertIn("compiled for precision f64", str(cm.exception))
             self.assertIn("bloc.compile(precision=", str(cm.exception))
             self.assertGreater(np.max(np.abs(p64.solve(precision="f64").x - ref)), 1e-9)
 

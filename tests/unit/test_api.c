@@ -528,8 +528,17 @@ static void test_precision_option(void **state) {
   const bloc_diag *d = first_diag(p);
   assert_string_equal(bloc_diag_category(d), "option");
   assert_non_null(strstr(bloc_diag_message(d), "option precision=f32: "));
-  assert_non_null(strstr(bloc_diag_message(d), "prepared in f64"));
+  assert_non_null(strstr(bloc_diag_message(d), "compiled for precision f64"));
   assert_non_null(strstr(bloc_diag_message(d), "bloc_set_precision"));
+  bloc_options_free(o);
+  /* the last setting counts, as for every key: f32 then f64 is the f64 compiled (it was
+   * refused over the first) */
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_set(o, "precision", "f32");
+  bloc_options_set(o, "precision", "f64");
+  bloc_options_set(o, "outer_steps", "2");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_OK);
+  bloc_result_free(r);
   bloc_options_free(o);
   assert_int_equal(bloc_options_new(&o), BLOC_OK);
   bloc_options_set(o, "precision=f64", NULL);
