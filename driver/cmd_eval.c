@@ -131,6 +131,9 @@ int cmd_eval(int argc, char **argv) {
            bloc_problem_name(p), (long long)nx, (long long)ny,
            xpath || ypath ? "given" : "initial");
     first = false;
+    /* which precision ran, where runs are compared; only at f32, so that f64's JSON, which
+     * scripts read, is as it was */
+    if (blo_precision(p->c) == BLO_PREC_F32) printf(",\n  \"precision\": \"f32\"");
     if (bloc_problem_stochastic(p))
       printf(",\n  \"samples\": \"one draw from seed %llu\"",
              (unsigned long long)api_draw_seed(p));

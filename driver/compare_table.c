@@ -290,6 +290,11 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
   }
   print_legend(cmp, cols, nval, out);
   print_report_rule(cmp, cols, nval, out);
+  /* named at f32 alone (as bloc run's summary), f64's table as it was */
+  if (blo_precision(cmp->c) == BLO_PREC_F32)
+    fputs("precision f32: every method ran on the data rounded to float (doc/performance.md, "
+          "\"Single precision\")\n",
+          out);
   if (warned)
     fprintf(out, "warnings: how many the run gave, its recoveries included, as bloc run gives "
                  "them (%s): its values may not mean what they seem\n",
@@ -324,7 +329,10 @@ void cmp_write_summary(const Compare *cmp, FILE *out) {
     rt_csv_text(out, cmp->q[k].name);
   }
   for (int c = 0; c < RT_CALL_NKINDS; c++) fprintf(out, ",calls_%s", rt_call_names[c]);
-  fputs(",warnings,recoveries,y_lag\n", out);
+  /* the precision every method ran at (the data are compiled once): a column of its own, last,
+   * so that runs at f32 and f64 compared in two summaries tell which is which */
+  const char *prec = blo_precision(cmp->c) == BLO_PREC_F32 ? "f32" : "f64";
+  fputs(",warnings,recoveries,y_lag,precision\n", out);
   for (int i = 0; i < cmp->nruns; i++) {
     const CmpRun *r = &cmp->runs[i];
     const RtResult *res = &r->res;
@@ -354,6 +362,6 @@ void cmp_write_summary(const Compare *cmp, FILE *out) {
     if (ran) fprintf(out, ",%d,%d", res->n_warnings, res->n_recoveries);
     else fputs(",,", out);
     csv_num(out, r->phi_measured ? r->y_lag : NAN);
-    fputc('\n', out);
+    fprintf(out, ",%s\n", prec);
   }
 }

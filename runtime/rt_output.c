@@ -365,8 +365,10 @@ static const char *hypergrad_str(double v, int64_t step, char buf[RT_FMT_NUM_LEN
 
 RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) {
   char hg[RT_FMT_NUM_LEN], f[RT_FMT_NUM_LEN], g[RT_FMT_NUM_LEN], gy[RT_FMT_NUM_LEN];
-  fprintf(out, "%s: %s stopped (%s) after %lld outer steps in %.3g s\n", p->name, r->method,
-          rt_stop_name(r->stop), (long long)r->steps, r->t_total);
+  /* the precision where runs are compared: named at f32 alone, f64's line as it was */
+  bool f32 = r->precision && strcmp(r->precision, "f32") == 0;
+  fprintf(out, "%s: %s stopped (%s) after %lld outer steps in %.3g s%s\n", p->name, r->method,
+          rt_stop_name(r->stop), (long long)r->steps, r->t_total, f32 ? " (precision f32)" : "");
   fprintf(out, "  f = %s  g = %s  |grad_y g| = %s  |hypergradient| = %s\n",
           rt_fmt_g(r->f, 10, f), rt_fmt_g(r->g, 10, g), rt_fmt_g(r->grad_y_g_norm, 4, gy),
           hypergrad_str(r->hypergrad_norm, r->steps, hg));

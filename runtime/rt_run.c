@@ -1278,6 +1278,10 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   r->prog = cfg->progress ? cfg->progress : stderr;
   if (!opt || !opt->method) return user_error(r, "no solve method given");
   res->method = opt->method->name;
+  { /* a literal: the result outlives opt */
+    const char *w = rt_opt_word(opt, "precision");
+    res->precision = w && strcmp(w, "f32") == 0 ? "f32" : "f64";
+  }
 
   /* Options, solver and buffers. */
   RtOptions o;

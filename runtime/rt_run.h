@@ -162,6 +162,7 @@ typedef struct RtResult {
   RtStop stop;
   char message[1024];       /* what went wrong (status 1, 2), empty otherwise */
   const char *method;
+  const char *precision;    /* the option precision, "f64" or "f32" (the summary names f32) */
   int64_t steps;            /* outer steps completed (and kept) */
   uint64_t seed;
   /* Diagnostics at the final (last good) point; residual / ritz NaN when not computed. */

@@ -32,9 +32,9 @@ for m in ufom itd; do
   [ "$(cell w.out $m warnings)" = 2 ] || fail "$m's warnings cell: $(cat w.out)"
 done
 grep -q '^warnings: how many the run gave' w.out || fail "no warnings legend: $(cat w.out)"
-head -1 w_summary.csv | grep -q ',warnings,recoveries,y_lag$' ||
+head -1 w_summary.csv | grep -q ',warnings,recoveries,y_lag,precision$' ||
   fail "summary header: $(head -1 w_summary.csv)"
-grep -q '^ufom,.*,2,0,[0-9.e-]*$' w_summary.csv ||
+grep -q '^ufom,.*,2,0,[0-9.e-]*,f64$' w_summary.csv ||
   fail "ufom's summary warnings: $(cat w_summary.csv)"
 # a recovery is a warning on stderr: counted in the column (it showed 0 beside a run whose
 # x_step had been halved), and apart in the summary
@@ -42,7 +42,7 @@ grep -q '^ufom,.*,2,0,[0-9.e-]*$' w_summary.csv ||
   --backend=interp --quiet -o rc >rc.out 2>rc.err || fail "compare with a recovery: $(cat rc.err)"
 [ "$(cell rc.out aid_cg warnings)" -ge 1 ] 2>/dev/null ||
   fail "a recovery not counted in the warnings column: $(cat rc.out)"
-grep -q '^aid_cg,.*,[0-9]*,[1-9][0-9]*,[0-9.e-]*$' rc_summary.csv ||
+grep -q '^aid_cg,.*,[0-9]*,[1-9][0-9]*,[0-9.e-]*,f64$' rc_summary.csv ||
   fail "aid_cg's summary recoveries: $(cat rc_summary.csv)"
 # none warned: no column
 "$bloc" compare q.blo --methods lancbio,aid_cg --set outer_steps=100 --backend=interp --quiet \
