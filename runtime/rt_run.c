@@ -516,6 +516,20 @@ static bool ystep_over(Run *r, int64_t step) {
   return true;
 }
 
+/* A non-finite value at precision f32: the products with the data compute in float, whose
+ * range ends at 3.4e38, so in-range data (1e9 against 1e-80 * sumsq(A @ y)) can overflow where
+ * f64 would not. Appended to res->message, which named only the oracle. Returns true. */
+static bool nonfinite_f32(Run *r) {
+  RtResult *res = r->res;
+  if (res->precision && strcmp(res->precision, "f32") == 0) {
+    size_t n = strlen(res->message);
+    snprintf(res->message + n, sizeof res->message - n,
+             "; precision f32 is the likely cause: the products with the data compute in "
+             "float, whose range ends at 3.4e38 (precision f64 tells)");
+  }
+  return true;
+}
+
 /* After step k (1-based `step`): NaN/Inf anywhere, divergence, or a surge. Fills
  * res->message. */
 static bool failed(Run *r, int64_t step) {
@@ -529,7 +543,7 @@ static bool failed(Run *r, int64_t step) {
         "%llu)",
         (long long)step, rt_call_names[o->fail_kind], o->fail_what,
         (unsigned long long)o->fail_call);
-    return true;
+    return nonfinite_f32(r);
   }
   struct { const char *name; int64_t n; const double *v; double ref; } q[] = {
       {"x", s->nx, s->x, r->x0n}, {"y", s->ny, s->y, r->y0n},
@@ -541,7 +555,7 @@ static bool failed(Run *r, int64_t step) {
       snprintf(res->message, sizeof res->message,
                "numerical failure at outer step %lld: %s is not finite", (long long)step,
                q[i].name);
-      return true;
+      return nonfinite_f32(r);
     }
     double lim = r->cfg->divergence_factor * fmax(1.0, q[i].ref);
     if (r->cfg->divergence_factor > 0 && isfinite(q[i].ref) && nrm > lim) {
@@ -556,7 +570,7 @@ static bool failed(Run *r, int64_t step) {
     snprintf(res->message, sizeof res->message,
              "numerical failure at outer step %lld: f is not finite (%g)", (long long)step,
              s->f_est);
-    return true;
+    return nonfinite_f32(r);
   }
   if (past_bound(r, s->f_est, r->f0)) {
     snprintf(res->message, sizeof res->message,
