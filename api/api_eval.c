@@ -266,12 +266,13 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
       memcpy(item(e, "hypergrad", nx), hg, sizeof(double) * (size_t)nx);
       e->hg_solver = rt_hg_how_name(info.how);
       *item(e, "hypergrad_residual", 1) = info.residual;
-      if (info.how == RT_HG_EIGEN) {
-        *item(e, "lower_hessian_min_eig", 1) = info.min_eig;
+      if (info.how == RT_HG_EIGEN) *item(e, "lower_hessian_min_eig", 1) = info.min_eig;
+      /* (a positive definite one too ill-conditioned for Cholesky's pivots is no warning) */
+      if (info.how == RT_HG_EIGEN && !(info.min_eig > 0))
         api_diag(p, BLOC_WARNING, NULL,
                  "the lower Hessian is not positive definite at this point (smallest eigenvalue "
-                 "%.6g): g looks non-convex in y here", info.min_eig);
-      }
+                 "%.6g): g looks non-convex in y here",
+                 info.min_eig);
     } else {
       api_diag(p, BLOC_ERROR, NULL, "hypergrad: %s", err);
       status = failed(BLOC_ERR_NUMERICAL);

@@ -86,7 +86,10 @@ static void build_hessian(RtSolver *s, Ex *E, const double *y) {
  * strict upper triangle and diagonal, and use the eigendecomposition. */
 static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
   int64_t n = s->ny;
-  if (rt_chol_factor(n, E->H) == 0) {
+  /* a pivot below 1e-11 of the diagonal is a singular H that rounding let Cholesky pass (a
+   * rank-3 Gram matrix of order 4: pivot 1e-16, and Newton's y* went to 1e15 with exit 0);
+   * the eigendecomposition below tells singular from merely ill-conditioned */
+  if (rt_chol_factor_nonsingular(n, E->H, 1e-11) == 0) {
     rt_chol_solve(n, E->H, rhs);
     return;
   }
@@ -95,9 +98,15 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
     for (int64_t j = i + 1; j < n; j++) E->H[j * n + i] = E->H[i * n + j];
   }
   bool diag = s->o.diag; /* the trace point's solve: no statistics, no warnings */
+  int eig_rc = rt_sym_eig(n, E->H, E->w, E->work, E->lwork);
+  /* positive definite, only too ill-conditioned for the pivots: solved, nothing to say */
+  if (eig_rc == 0 && E->w[0] > 1e-14 * E->w[n - 1]) {
+    rt_sym_eig_solve(n, E->H, E->w, 1e-14, newton, rhs, E->tmp);
+    return;
+  }
   if (!diag) s->stats[E->st_indef]++;
   if (!diag) E->indef_step = true;
-  if (rt_sym_eig(n, E->H, E->w, E->work, E->lwork) != 0) {
+  if (eig_rc != 0) {
     if (!diag)
       rt_solver_warn(s, "exact.eig", "outer step %lld: the eigendecomposition of the lower Hessian "
                      "failed", (long long)k + 1);

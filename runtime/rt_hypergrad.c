@@ -37,9 +37,31 @@ RT_API void rt_dense_hessian(RtOracle *o, RtDraw key, const double *x, const dou
     }
 }
 
-/* v <- A^{-1} v densely; H is destroyed. Returns 0 or -1 (singular). */
+/* The largest relative residual |A v - b| / |b| a dense solve of a nonsingular A leaves by
+ * rounding; above it A is singular to rounding. A backward-stable solve leaves about
+ * eps cond(A): at f64 1e-2 is cond 1e14, where the eigendecomposition's test (1e-14) calls A
+ * singular too, while a singular A that rounding let through leaves O(1) (0.59 and 0.17: v is
+ * 1/eps too large). At f32, whose products carry the float data's rounding (q.blo, cond 1e6,
+ * left 4.5e-3 after Cholesky), 1: a v worse than v = 0. */
+static double residual_max(const RtOracle *o) {
+  return o->p->precision == BLO_PREC_F32 ? 1.0 : 1e-2;
+}
+
+/* |A v - b| / |b| by one more product (r: ny doubles). */
+static double dense_residual(RtOracle *o, RtDraw key, const double *x, const double *y,
+                             const double *b, const double *v, double *r) {
+  int64_t n = o->ny;
+  rt_oracle_hvp(o, key, x, y, v, r);
+  rt_axpy(n, -1.0, b, r);
+  double nb = rt_nrm2(n, b);
+  return rt_nrm2(n, r) / (nb > 0 ? nb : 1);
+}
+
+/* v <- A^{-1} v densely (b: the right-hand side, kept). Returns 0 or -1 (singular). Cholesky
+ * first, refused when a pivot shows A singular to rounding; then the eigendecomposition,
+ * which reports the singular A. */
 static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y, RtHypergrad *info,
-                       RtErr fail) {
+                       const double *b, RtErr fail) {
   double *v = info->v;
   char *err = fail.buf;
   size_t errlen = fail.len;
@@ -58,31 +80,45 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
   for (int64_t i = 0; i < n; i++) e[i] = 0;
   rt_dense_hessian(o, key, x, y, H, e);
   int rc = 0;
-  if (rt_chol_factor(n, H) == 0) {
+  /* A singular A that rounding let Cholesky pass (a rank-3 Gram matrix of order 4: pivot
+   * 1e-16) gave v ~ 1e15 and a relative residual of 0.59, printed with exit 0: a pivot below
+   * 1e-11 of the diagonal, or such a residual, hands A to the eigendecomposition, which tells
+   * singular from merely ill-conditioned. */
+  if (rt_chol_factor_nonsingular(n, H, 1e-11) == 0) {
     rt_chol_solve(n, H, v);
     info->how = RT_HG_CHOLESKY;
-  } else {
-    rt_dense_hessian(o, key, x, y, H, e); /* the factorisation overwrote it */
-    info->how = RT_HG_EIGEN;
-    if (rt_sym_eig(n, H, w, work, lwork) != 0) {
-      snprintf(err, errlen, "the eigendecomposition of the lower Hessian failed");
-      rc = -1;
-    } else {
-      info->min_eig = w[0];
-      double scale = fmax(fabs(w[0]), fabs(w[n - 1]));
-      bool singular = false;
-      for (int64_t i = 0; i < n; i++) singular |= fabs(w[i]) <= 1e-14 * scale;
-      if (singular || scale == 0) {
-        snprintf(err, errlen,
-                 "the lower Hessian is singular (eigenvalues in [%.6g, %.6g]): the hypergradient "
-                 "is not defined at this point",
-                 w[0], w[n - 1]);
-        rc = -1;
-      } else {
-        rt_sym_eig_solve(n, H, w, 0, false, v, tmp);
-      }
-    }
+    /* (not finite: an infinite Hessian, exp(1000) |y|^2, that the caller's tests name) */
+    if (!(dense_residual(o, key, x, y, b, v, tmp) > residual_max(o))) goto done;
+    rt_copy(n, b, v);
   }
+  rt_dense_hessian(o, key, x, y, H, e); /* the factorisation overwrote it */
+  info->how = RT_HG_EIGEN;
+  if (rt_sym_eig(n, H, w, work, lwork) != 0) {
+    snprintf(err, errlen, "the eigendecomposition of the lower Hessian failed");
+    rc = -1;
+    goto done;
+  }
+  info->min_eig = w[0];
+  double scale = fmax(fabs(w[0]), fabs(w[n - 1]));
+  bool singular = !(scale > 0);
+  for (int64_t i = 0; i < n; i++) singular |= fabs(w[i]) <= 1e-14 * scale;
+  if (!singular) {
+    rt_sym_eig_solve(n, H, w, 0, false, v, tmp);
+    double res = dense_residual(o, key, x, y, b, v, tmp);
+    if (!(res > residual_max(o))) goto done;
+    snprintf(err, errlen,
+             "the lower Hessian is singular to rounding (eigenvalues in [%.6g, %.6g]; the solve "
+             "for v left a relative residual of %.3g): the hypergradient is not defined at this "
+             "point",
+             w[0], w[n - 1], res);
+  } else {
+    snprintf(err, errlen,
+             "the lower Hessian is singular (eigenvalues in [%.6g, %.6g]): the hypergradient is "
+             "not defined at this point",
+             w[0], w[n - 1]);
+  }
+  rc = -1;
+done:
   free(H);
   free(work);
   return rc;
@@ -107,7 +143,7 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
   rt_copy(ny, b, v);
   int rc = 0;
   if (info->how != RT_HG_CG) {
-    rc = dense_solve(o, key, x, y, info, rt_err(err, errlen));
+    rc = dense_solve(o, key, x, y, info, b, rt_err(err, errlen));
   } else {
     rt_zero(ny, v);
     int64_t maxit = ny < 500 ? 1000 : 2 * ny;
@@ -169,8 +205,11 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
   int hg_rc = rt_hypergrad_exact(&s->o, key, s->x, ystar, &h, err, sizeof err);
   /* A g that is not strongly convex in y may have minima other than the one Newton found, and
    * that one would depend on where it started: no common measure. */
-  out->not_convex = h.how == RT_HG_EIGEN || indefinite > 0;
-  if (h.how == RT_HG_EIGEN)
+  /* (the eigendecomposition also solves a positive definite Hessian that Cholesky's pivots
+   * found too ill-conditioned to trust: that one is convex) */
+  bool eig_refused = h.how == RT_HG_EIGEN && (hg_rc != 0 || !(h.min_eig > 0));
+  out->not_convex = eig_refused || indefinite > 0;
+  if (eig_refused)
     return phi_not(out,
                    "g is not strongly convex in y: the lower Hessian is singular or not "
                    "positive definite where Newton's method stopped (smallest eigenvalue %.3g)",

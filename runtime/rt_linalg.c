@@ -126,6 +126,25 @@ RT_API int rt_chol_factor(int64_t n, double *A) {
   return info;
 }
 
+/* dpotrf succeeds on a singular Hessian whenever rounding leaves its last pivot a little
+ * above 0: a 4 x 4 Gram matrix of rank 3 factored with pivot 1e-16, and the solve gave a
+ * hypergradient of 1e15 with exit 0. A pivot L_kk^2 is at least the smallest eigenvalue, so
+ * one at most rtol times the largest diagonal entry (itself at most the largest eigenvalue)
+ * proves the matrix singular to within rtol: refused as the failing order k. */
+RT_API int rt_chol_factor_nonsingular(int64_t n, double *A, double rtol) {
+  double dmax = 0;
+  for (int64_t i = 0; i < n; i++) dmax = fmax(dmax, A[i * n + i]);
+  int rc = rt_chol_factor(n, A);
+  /* an infinite diagonal (g = exp(1000) |y|^2) is no singular matrix: its factor passes as
+   * before, and the callers' tests of finite values name it */
+  if (rc != 0 || !isfinite(dmax)) return rc;
+  for (int64_t k = 0; k < n; k++) {
+    double d = A[k * n + k];
+    if (!(d * d > rtol * dmax)) return (int)k + 1;
+  }
+  return 0;
+}
+
 RT_API void rt_chol_solve(int64_t n, const double *L, double *b) {
   int nn = blas_n(n), lda = nn > 0 ? nn : 1, one = 1, info = 0;
   if (nn == 0) return;

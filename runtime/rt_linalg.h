@@ -53,6 +53,10 @@ RT_API int rt_blas_fit_limit(char *err, size_t errlen);
  * the strict upper triangle is left untouched). Returns 0, or k > 0 when the leading minor of
  * order k is not positive definite. */
 RT_API int rt_chol_factor(int64_t n, double *A);
+/* rt_chol_factor that also refuses (returns k > 0) a factor with a pivot L_kk^2 <= rtol times
+ * A's largest diagonal entry: A is then singular to within rtol (L_kk^2 >= its smallest
+ * eigenvalue), which rounding had let the factorisation pass. */
+RT_API int rt_chol_factor_nonsingular(int64_t n, double *A, double rtol);
 /* Solve A z = b in place (b becomes z) with the factor from rt_chol_factor. */
 RT_API void rt_chol_solve(int64_t n, const double *L, double *b);
 /* Doubles of workspace rt_sym_eig needs for order n (a LAPACK workspace query). */

@@ -121,6 +121,19 @@ static void test_cholesky_and_fallbacks(void **state) {
   memcpy(A, A0, sizeof A);
   for (int i = 0; i < N; i++) A[i * N + i] -= wv[N / 2]; /* shift into indefiniteness */
   assert_true(rt_chol_factor(N, A) > 0);
+  /* The nonsingular variant passes the positive definite A0 and refuses a Gram matrix of rank
+   * 3 and order 4, which rounding let dpotrf pass with a pivot of 1e-16 (few-shot learning
+   * without a ridge: tests/golden/eval_singular_gram.blo). */
+  memcpy(A, A0, sizeof A);
+  assert_int_equal(rt_chol_factor_nonsingular(N, A, 1e-11), 0);
+  const double F[3][4] = {{-0.4, -1.2, 1.7, -0.5}, {0.3, -0.3, 1.6, 1.3}, {0.6, -2.2, 0.1, 0.7}};
+  double S[16];
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 4; j++) {
+      S[i * 4 + j] = 0;
+      for (int k = 0; k < 3; k++) S[i * 4 + j] += F[k][i] * F[k][j] * 2.0 / 3.0;
+    }
+  assert_true(rt_chol_factor_nonsingular(4, S, 1e-11) > 0);
   /* LU on a nonsymmetric system. */
   double M[4] = {0, 1, 2, 0}, mb[2] = {3, 4};
   int ipiv[2];
