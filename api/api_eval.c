@@ -271,8 +271,8 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
       if (info.how == RT_HG_EIGEN && !(info.min_eig > 0))
         api_diag(p, BLOC_WARNING, NULL,
                  "the lower Hessian is not positive definite at this point (smallest eigenvalue "
-                 "%.6g): g looks non-convex in y here",
-                 info.min_eig);
+                 "%.6g): g looks non-convex in y here%s",
+                 info.min_eig, rt_f32_rounding_note(bp, info.min_eig, info.max_eig));
     } else {
       api_diag(p, BLOC_ERROR, NULL, "hypergrad: %s", err);
       status = failed(BLOC_ERR_NUMERICAL);

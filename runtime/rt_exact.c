@@ -116,8 +116,9 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
     /* "singular or": an eigenvalue of 1e-16 is a zero one (g linear in y), not a negative */
     rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is singular or not "
                    "positive definite (smallest eigenvalue %.3g of largest %.3g): the lower "
-                   "level looks non-convex in y, or has no minimiser",
-                   (long long)k + 1, E->w[0], E->w[n - 1]);
+                   "level looks non-convex in y, or has no minimiser%s",
+                   (long long)k + 1, E->w[0], E->w[n - 1],
+                   rt_f32_rounding_note(s->p, E->w[0], E->w[n - 1]));
   rt_sym_eig_solve(n, E->H, E->w, 1e-14, newton, rhs, E->tmp);
 }
 

@@ -57,6 +57,14 @@ static double dense_residual(RtOracle *o, RtDraw key, const double *x, const dou
   return rt_nrm2(n, r) / (nb > 0 ? nb : 1);
 }
 
+RT_API const char *rt_f32_rounding_note(const BloProblem *p, double min_eig, double max_eig) {
+  double scale = fmax(fabs(min_eig), fabs(max_eig));
+  if (p->precision != BLO_PREC_F32 || !(fabs(min_eig) <= RT_F32_ROUNDING * scale))
+    return "";
+  return " (more likely the rounding of the float data, precision f32: this eigenvalue is "
+         "within float rounding of 0; precision f64 tells)";
+}
+
 /* v <- A^{-1} v densely (b: the right-hand side, kept). Returns 0 or -1 (singular). Cholesky
  * first, refused when a pivot shows A singular to rounding; then the eigendecomposition,
  * which reports the singular A. */
@@ -99,9 +107,15 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
     goto done;
   }
   info->min_eig = w[0];
+  info->max_eig = w[n - 1];
   double scale = fmax(fabs(w[0]), fabs(w[n - 1]));
+  /* at f32 A carries the float data's rounding, about 6e-8 of its size: an eigenvalue within
+   * that of 0 is no more told from 0 than one of 1e-16 at f64 (random_spd(300, 1e-4, 1e5),
+   * SPD by construction, had -2.3e-4, and the solve through it was printed with exit 0) */
+  bool f32 = o->p->precision == BLO_PREC_F32;
+  double zero = f32 ? RT_F32_ROUNDING : 1e-14;
   bool singular = !(scale > 0);
-  for (int64_t i = 0; i < n; i++) singular |= fabs(w[i]) <= 1e-14 * scale;
+  for (int64_t i = 0; i < n; i++) singular |= fabs(w[i]) <= zero * scale;
   if (!singular) {
     rt_sym_eig_solve(n, H, w, 0, false, v, tmp);
     double res = dense_residual(o, key, x, y, b, v, tmp);
@@ -111,6 +125,12 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
              "for v left a relative residual of %.3g): the hypergradient is not defined at this "
              "point",
              w[0], w[n - 1], res);
+  } else if (f32) {
+    snprintf(err, errlen,
+             "the lower Hessian is singular to the rounding of the float data, precision f32 "
+             "(eigenvalues in [%.6g, %.6g], the smallest within float rounding of 0): the "
+             "hypergradient is not defined at this point in f32 (precision f64 may compute it)",
+             w[0], w[n - 1]);
   } else {
     snprintf(err, errlen,
              "the lower Hessian is singular (eigenvalues in [%.6g, %.6g]): the hypergradient is "
@@ -131,7 +151,7 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
   double *hg = h->hg, *v = h->v;
   info->how = ny <= h->dense_max ? RT_HG_CHOLESKY : RT_HG_CG;
   info->residual = NAN;
-  info->min_eig = NAN;
+  info->min_eig = info->max_eig = NAN;
   info->cg_steps = 0;
   double *b = malloc(sizeof(double) * (size_t)(4 * ny + nx + 1));
   if (!b) {
@@ -212,8 +232,8 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
   if (eig_refused)
     return phi_not(out,
                    "g is not strongly convex in y: the lower Hessian is singular or not "
-                   "positive definite where Newton's method stopped (smallest eigenvalue %.3g)",
-                   h.min_eig);
+                   "positive definite where Newton's method stopped (smallest eigenvalue %.3g)%s",
+                   h.min_eig, rt_f32_rounding_note(s->p, h.min_eig, h.max_eig));
   if (indefinite > 0)
     return phi_not(out, "g is not strongly convex in y: the lower Hessian was not positive "
                         "definite on Newton's way to y*(x) from %s",

@@ -26,6 +26,16 @@ RT_API const char *rt_hg_how_name(RtHgHow how);
 RT_API void rt_dense_hessian(RtOracle *o, RtDraw key, const double *x, const double *y, double *H,
                              double *e);
 
+/* Precision f32 rounds the data, and so a lower Hessian's entries, to about 6e-8 of their
+ * size: a positive definite one of condition 1e7 and more can get eigenvalues that are
+ * negative, or zero, by that rounding alone (random_spd(300, 1e-4, 1e5) had them, and was
+ * called non-convex). An eigenvalue of at most RT_F32_ROUNDING times the largest |eigenvalue|
+ * may be such. */
+#define RT_F32_ROUNDING (64 * 1.1920929e-7)
+/* A note naming that rounding when p's precision is f32 and min_eig is within it of 0 (to
+ * follow "not positive definite", "singular", "non-convex"), else "". */
+RT_API const char *rt_f32_rounding_note(const BloProblem *p, double min_eig, double max_eig);
+
 /* One exact hypergradient: what to compute with (in) and how it went (out). */
 typedef struct RtHypergrad {
   int64_t dense_max; /* in: solve densely when ny <= dense_max, else by CG */
@@ -34,6 +44,7 @@ typedef struct RtHypergrad {
   RtHgHow how;
   double residual;     /* |A v - b| / |b| after the solve (b = 0: |A v - b|) */
   double min_eig;      /* smallest eigenvalue of A when the dense path computed it, else NaN */
+  double max_eig;      /* and the largest */
   int64_t cg_steps;    /* CG iterations (RT_HG_CG) */
 } RtHypergrad;
 
@@ -69,7 +80,7 @@ typedef struct RtPhi {
   double lower_norm; /* |grad_y g(x, y*(x))| the lower solve reached */
   bool not_convex; /* not computed because the lower Hessian was not positive definite (or was
                       singular) at y*(x) or on the way: y*(x) is not unique there */
-  char why[256]; /* why it was not computed ("" when it was) */
+  char why[384]; /* why it was not computed ("" when it was) */
 } RtPhi;
 
 /* y*(x) by the exact method's Newton solve from the program's y0 (of x, when the lower

@@ -16,6 +16,7 @@
 
 #include "rt_diag.h"
 #include "rt_fmt.h"
+#include "rt_hypergrad.h"
 #include "rt_linalg.h"
 #include "rt_mem.h"
 #include "rt_outfile.h"
@@ -233,8 +234,9 @@ static void trace_point(Run *r, int64_t step) {
   if (isfinite(v->ritz_min) && isfinite(v->ritz_max) && v->ritz_min < -1e-10 * fabs(v->ritz_max))
     rt_solver_warn(s, "ritz.negative",
                    "after %lld outer steps: the smallest Ritz value of the lower Hessian is %.6g "
-                   "(largest %.6g): the lower level looks non-convex in y",
-                   (long long)step, v->ritz_min, v->ritz_max);
+                   "(largest %.6g): the lower level looks non-convex in y%s",
+                   (long long)step, v->ritz_min, v->ritz_max,
+                   rt_f32_rounding_note(s->p, v->ritz_min, v->ritz_max));
   /* all of them 0 (or below, within rounding): g is linear in y (g = x'y) and has no minimiser;
    * the test above, a negative one beside the largest, stayed quiet on exact zeros, and ITD
    * ended there with status 0, |d| 6e-17 and no word */
