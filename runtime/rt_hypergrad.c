@@ -245,9 +245,13 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
   if (!isfinite(out->lower_norm)) /* not "stopped at |grad_y g| = -nan" */
     return phi_not(out, "g or its gradient in y is not finite at this x (where Newton's "
                         "method on g stopped)");
+  out->lower_tol = y_tol;
   if (!(out->lower_norm < y_tol) && !s->lower_floor)
     return phi_not(out, "Newton's method on g stopped at |grad_y g| = %.3g, not below %.3g",
                    out->lower_norm, y_tol);
+  /* at f32 that floor is far above y_tol (6e-3 with G of condition 1e6): the caller says so,
+   * as the exact method's own step does */
+  out->float_floor = !(out->lower_norm < y_tol) && s->p->precision == BLO_PREC_F32;
   if (hg_rc) return phi_not(out, "%s", err);
   out->phi = rt_oracle_f(&s->o, key, s->x, ystar);
   out->grad_norm = rt_xstep_stationarity(&s->xs, s->x, s->d);

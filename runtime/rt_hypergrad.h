@@ -78,6 +78,10 @@ typedef struct RtPhi {
   double grad_norm;
   bool projected;
   double lower_norm; /* |grad_y g(x, y*(x))| the lower solve reached */
+  double lower_tol;  /* the y_tol it was to reach */
+  /* computed, but with lower_norm above lower_tol: Newton stopped at the floor the float data's
+   * rounding puts under |grad_y g| (precision f32), where y*(x) is only as good as f32 */
+  bool float_floor;
   bool not_convex; /* not computed because the lower Hessian was not positive definite (or was
                       singular) at y*(x) or on the way: y*(x) is not unique there */
   char why[384]; /* why it was not computed ("" when it was) */
