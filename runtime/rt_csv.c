@@ -2,6 +2,7 @@
  * reader behind --x/--y/--v, and the round-tripping writer behind --save-x/--save-y.
  * Numbers are read with strtod and written with %.17g, so both assume the "C" LC_NUMERIC. */
 #include "rt_data_impl.h"
+#include "rt_fmt.h"
 #include "rt_mem.h"
 
 #include <ctype.h>
@@ -472,8 +473,11 @@ RT_API int rt_save_csv(const char *path, RtShape shape, const double *v, RtErr e
   for (int64_t i = 0; i < rows; i++) {
     for (int64_t j = 0; j < cols; j++) {
       double x = v[i * cols + j];
-      /* glibc prints non-finite values as nan/inf/-inf with %g */
-      fprintf(f, j ? ",%.17g" : "%.17g", x);
+      /* non-finite values as nan/inf/-inf: glibc's %g prints a NaN with its sign bit set
+       * (log of a negative number gives one) as "-nan" */
+      char buf[RT_FMT_NUM_LEN];
+      if (isfinite(x)) fprintf(f, j ? ",%.17g" : "%.17g", x);
+      else fprintf(f, j ? ",%s" : "%s", rt_fmt_num(x, buf));
     }
     fputc('\n', f);
   }

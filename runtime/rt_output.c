@@ -18,11 +18,11 @@ static const int trace_kinds[] = {RT_CALL_F, RT_CALL_G, RT_CALL_GRAD_F, RT_CALL_
 #define NTRACE_KINDS (int)(sizeof trace_kinds / sizeof trace_kinds[0])
 
 /* The shortest %.Ng (N = 15..17) that reads back as the same double: exact, and 0.1 prints as
- * 0.1 rather than 0.10000000000000001. Non-finite values print as nan / inf. */
+ * 0.1 rather than 0.10000000000000001. Non-finite values print as nan / inf / -inf (rt_fmt_num:
+ * glibc's %g printed a NaN with its sign bit set, as log of a negative number gives, "-nan") */
 static void put_num(FILE *f, double v) {
   char buf[RT_FMT_NUM_LEN];
-  if (isfinite(v)) fputs(rt_fmt_num(v, buf), f);
-  else fprintf(f, "%.17g", v);
+  fputs(rt_fmt_num(v, buf), f);
 }
 
 static void csv_num(FILE *f, double v) {
@@ -345,7 +345,11 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res,
 
 RT_API int rt_save_vector(RtOutFile *o, const char *path, int64_t n, const double *x) {
   if (!o->f && rt_outfile_open(o, path, NULL, 0)) return -1;
-  for (int64_t i = 0; i < n; i++) fprintf(o->f, "%.17g\n", x[i]);
+  char buf[RT_FMT_NUM_LEN];
+  /* %.17g as always for finite numbers; "nan", never glibc's "-nan", for the others */
+  for (int64_t i = 0; i < n; i++)
+    fprintf(o->f, "%s\n", isfinite(x[i]) ? (snprintf(buf, sizeof buf, "%.17g", x[i]), buf)
+                                         : rt_fmt_num(x[i], buf));
   return rt_outfile_commit(o, path, NULL, 0);
 }
 
