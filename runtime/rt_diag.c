@@ -125,6 +125,7 @@ RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done) {
   RtDiagValues *v = &w->val;
   RtOracle *o = &s->o;
   bool prev = rt_oracle_set_diag(o, true);
+  rt_oracle_clear_diag_fail(o); /* the draw a non-finite f or g came from: this point's */
   uint64_t counter = rt_oracle_diag_at_step(o, steps_done);
   /* One draw for the whole trace point: y (unrolled: y_r of one task), f, g and the reports
    * all see the same samples. */

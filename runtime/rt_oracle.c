@@ -32,6 +32,7 @@ RT_API int rt_oracle_init(RtOracle *o, const BloProblem *p, uint64_t seed, int p
                    size_t errlen) {
   memset(o, 0, sizeof *o);
   o->fail_kind = -1;
+  o->fail_sub = o->diag_fail_sub = -1;
   if (!p || p->abi_version != BLO_ABI_VERSION) {
     snprintf(err, errlen, "problem uses kernel ABI version %d, the runtime expects %d",
              p ? p->abi_version : -1, BLO_ABI_VERSION);
@@ -132,6 +133,7 @@ RT_API void rt_oracle_free(RtOracle *o) {
   rt_mem_free(o->gather);
   memset(o, 0, sizeof *o);
   o->fail_kind = -1;
+  o->fail_sub = o->diag_fail_sub = -1;
 }
 
 RT_API int rt_oracle_set_sharded(RtOracle *o, bool sharded) {
@@ -261,6 +263,42 @@ typedef struct RtOracleCall {
   const char *const *names;
 } RtOracleCall;
 
+/* Records draw (key, sub) as the first whose outputs dst were not finite, of the method calls
+ * or of the diagnostics (rt_oracle.h). One pass over the outputs, as the check after the call
+ * makes, and only on sampled problems. */
+static void note_draw(RtOracle *o, RtDraw key, int sub, int nout, double *const *dst,
+                      const int64_t *lens) {
+  int *slot = o->diag ? &o->diag_fail_sub : &o->fail_sub;
+  if (*slot >= 0 || (!o->diag && o->fail_kind >= 0)) return;
+  for (int i = 0; i < nout; i++)
+    if (!rt_all_finite(lens[i], dst[i])) {
+      *slot = sub;
+      *(o->diag ? &o->diag_fail_key : &o->fail_key) = key;
+      return;
+    }
+}
+
+RT_API void rt_oracle_clear_diag_fail(RtOracle *o) { o->diag_fail_sub = -1; }
+
+RT_API void rt_oracle_draw_text(RtOracle *o, RtDraw key, int sub, char *buf, size_t len) {
+  const BloProblem *p = o->p;
+  if (len > 0) buf[0] = '\0';
+  if (sub < 0 || !p || p->n_samples == 0 || len == 0) return;
+  draw_samples(o, key, sub);
+  size_t n = 0;
+  for (int i = 0; i < p->n_samples && n < len; i++) {
+    const BloSampleInfo *si = &p->samples[i];
+    n += (size_t)snprintf(buf + n, len - n, "%s%s =", i ? ", " : "", si->name ? si->name : "?");
+    for (int64_t j = 0; j < si->batch && n < len; j++) {
+      if (j == 8) { /* a batch of 1000 would fill the message */
+        n += (size_t)snprintf(buf + n, len - n, " ... (%lld in all)", (long long)si->batch);
+        break;
+      }
+      n += (size_t)snprintf(buf + n, len - n, " %lld", (long long)o->samples[si->offset + j]);
+    }
+  }
+}
+
 static void eval(RtOracle *o, const RtOracleCall *c) {
   BloKernelId kid = c->kid;
   RtCallKind k1 = c->k1;
@@ -279,6 +317,7 @@ static void eval(RtOracle *o, const RtOracleCall *c) {
     double *dst[3];
     for (int i = 0; i < nout; i++) dst[i] = sub == 0 ? outs[i] : o->tmp[i];
     p->kernels[kid](&o->env, x, y, v, dst);
+    if (p->n_samples > 0) note_draw(o, key, sub, nout, dst, lens);
     if (sub > 0)
       for (int i = 0; i < nout; i++) rt_axpy(lens[i], 1.0, o->tmp[i], outs[i]);
   }

@@ -66,6 +66,13 @@ typedef struct RtOracle {
   int fail_kind;
   const char *fail_what;   /* the output that was not finite, e.g. "grad_y f" */
   uint64_t fail_call;      /* 1-based index of that call among all method calls */
+  /* The draw (key, sub-draw) whose own outputs were the first non-finite ones, of a method
+   * call (fail_*) and of a diagnostic one since rt_oracle_clear_diag_fail (diag_fail_*): a
+   * sampled problem's failure names the indices drawn (rt_oracle_draw_text), so that a user
+   * with 1000 tasks finds the bad one. fail_sub / diag_fail_sub -1: none (no sample sets, or
+   * only the average of the sub-draws was not finite). */
+  RtDraw fail_key, diag_fail_key;
+  int fail_sub, diag_fail_sub;
   uint64_t total_calls;
   /* Data-parallel runs (doc/scaling.md): when sharded (rt_oracle_set_sharded) and MPI has
    * more than one rank, the outputs of a call are combined across the ranks: the blocks of
@@ -157,6 +164,12 @@ RT_API void rt_oracle_init_y(RtOracle *o, RtDraw d, const double *x, double *y0)
 /* out = (dPhi/dx)^T v; zero (no call) when the initialiser does not use x. */
 RT_API void rt_oracle_init_vjp(RtOracle *o, RtDraw d, const double *x, const double *v,
                                double *out);
+/* Forget the last diagnostic non-finite draw (diag_fail_sub = -1). */
+RT_API void rt_oracle_clear_diag_fail(RtOracle *o);
+/* "t = 3" (each sample set's drawn indices, 0-based, a long batch cut short with "...") of
+ * draw (key, sub) into buf; "" when the problem has no sample sets or sub < 0. Redraws the
+ * samples into the oracle's buffer (the next call draws its own again). */
+RT_API void rt_oracle_draw_text(RtOracle *o, RtDraw key, int sub, char *buf, size_t len);
 /* Every report value (n_reports); always a diagnostic call (d from the diagnostic key space, or
  * RT_DRAW_FRESH). */
 RT_API void rt_oracle_reports(RtOracle *o, RtDraw d, const double *x, const double *y, double *out);

@@ -539,12 +539,17 @@ static bool failed(Run *r, int64_t step) {
   RtResult *res = r->res;
   const RtOracle *o = &s->o;
   if (o->fail_kind >= 0) {
+    /* on a sampled problem, the indices the failing call drew: one task of 1000 with no
+     * support points (a mask summing to 0) is found by them, not by the call's number */
+    char draw[160] = "", text[144];
+    rt_oracle_draw_text(&s->o, o->fail_key, o->fail_sub, text, sizeof text);
+    if (text[0]) snprintf(draw, sizeof draw, ", on the draw %s", text);
     snprintf(
         res->message, sizeof res->message,
         "numerical failure at outer step %lld: the %s oracle returned a non-finite %s (oracle call "
-        "%llu)",
+        "%llu%s)",
         (long long)step, rt_call_names[o->fail_kind], o->fail_what,
-        (unsigned long long)o->fail_call);
+        (unsigned long long)o->fail_call, draw);
     return nonfinite_f32(r);
   }
   struct { const char *name; int64_t n; const double *v; double ref; } q[] = {
@@ -792,6 +797,7 @@ static bool recover(Run *r, int64_t step) {
   s->hg_norm = r->hg_good = restart ? NAN : r->best_hg;
   r->below_tol = false;
   s->o.fail_kind = -1;
+  s->o.fail_sub = -1;
   if (s->impl->reset) s->impl->reset(s);
   rt_xstep_reset(s); /* momentum / Adam moments were built from the abandoned iterates */
   RtRecovery *rc = &res->recoveries[res->n_recoveries++];
@@ -1094,6 +1100,27 @@ static bool g_diverged(Run *r, int64_t step) {
   return true;
 }
 
+/* A trace point (the final point's too) whose f or g is not finite: a numerical failure of the
+ * run like a non-finite oracle output in a step. The steps check f only as the f of the next
+ * step's upper gradient, and g never: itd whose one step took y to where f = log(y) is NaN
+ * ended with status 0, f = nan, no warning and that x saved. On a sampled problem, the draw
+ * whose values were not finite is named (a task with no support points gives 0/0). Fills
+ * res->message. */
+static bool trace_not_finite(Run *r, int64_t step, bool final) {
+  const RtDiagValues *v = &r->dw.val;
+  if (isfinite(v->f) && isfinite(v->g)) return false;
+  RtOracle *o = &r->s->o;
+  char draw[192] = "", text[144], f[RT_FMT_NUM_LEN], g[RT_FMT_NUM_LEN];
+  rt_oracle_draw_text(o, o->diag_fail_key, o->diag_fail_sub, text, sizeof text);
+  if (text[0]) snprintf(draw, sizeof draw, "; the draw %s gave non-finite values", text);
+  snprintf(r->res->message, sizeof r->res->message,
+           "numerical failure at outer step %lld: %s not finite at %s (f = %s, g = %s)%s",
+           (long long)step, isfinite(v->f) ? "g is" : isfinite(v->g) ? "f is" : "f and g are",
+           final ? "the final point" : "its trace point", rt_fmt_g(v->f, 6, f),
+           rt_fmt_g(v->g, 6, g), draw);
+  return nonfinite_f32(r);
+}
+
 /* After the last step: the divergence test on the final point's f, which the test after each
  * step sees only one point later (the f of the next step's upper gradient). Without it the
  * step count decided the status: ITD whose x doubled each step ended at step 18 with f = 3.4e10
@@ -1103,7 +1130,7 @@ static bool final_diverged(Run *r, int64_t done) {
   RtResult *res = r->res;
   double f = r->dw.val.f;
   if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || done == 0) return false;
-  if (g_diverged(r, done)) return true;
+  if (trace_not_finite(r, done, true) || g_diverged(r, done)) return true;
   if (past_bound(r, f, r->f0)) {
     snprintf(res->message, sizeof res->message,
              "divergence at the final point (outer step %lld): f = %.6g exceeds %g x max(1, |f "
@@ -1447,7 +1474,7 @@ outputs_checked:
     }
     if (done % trace_every == 0) {
       trace_point(r, done);
-      if (g_diverged(r, done) || ystep_over(r, done)) {
+      if (trace_not_finite(r, done, false) || g_diverged(r, done) || ystep_over(r, done)) {
         if (gave_up(r, done, done)) break;
         continue;
       }
