@@ -51,13 +51,47 @@ static RtUnrollMode choose_mode(RtSolver *s, const char *ck, int r) {
   return store ? RT_UNROLL_STORE : RT_UNROLL_SQRT;
 }
 
+/* The bytes of y-iterates mode keeps (rt_unroll_setup's count). */
+static double stored_bytes(RtUnrollMode mode, int r, int64_t ny) {
+  double seg = ceil(sqrt((double)r));
+  double n = mode == RT_UNROLL_STORE  ? r
+             : mode == RT_UNROLL_SQRT ? ceil(r / seg) + seg
+                                      : 0;
+  return n * (double)ny * sizeof(double);
+}
+
+/* A memory_budget the stored iterates exceed, said: it was ignored without a word where
+ * checkpoint = store was given (only auto follows it), and where auto's sqrt checkpoints
+ * still did not fit. */
+static void check_budget(RtSolver *s, const char *ck, RtUnrollMode mode, int r) {
+  double mib = rt_solver_num(s, "memory_budget");
+  double need = stored_bytes(mode, r, s->ny);
+  bool given = rt_solver_isset(s, "memory_budget");
+  if (!(need > mib * 1024 * 1024) || (strcmp(ck, "auto") != 0 && !given)) return;
+  if (strcmp(ck, "auto") != 0)
+    rt_solver_warn(s, "ufom.memory_budget",
+                   "memory_budget = %g MiB is ignored: checkpoint = %s keeps its iterates "
+                   "(%.0f bytes, %.4g MiB) whatever the budget; only checkpoint = auto follows "
+                   "it",
+                   mib, ck, need, need / (1024 * 1024));
+  else
+    rt_solver_warn(s, "ufom.memory_budget",
+                   "checkpoint = auto chose sqrt, whose checkpoints (%.0f bytes, %.4g MiB) still "
+                   "exceed memory_budget = %g MiB; checkpoint = none keeps no iterates, "
+                   "recomputing r(r-1)/2 inner steps per exact gradient",
+                   need, need / (1024 * 1024), mib);
+}
+
 static int ufom_setup(RtSolver *s, char *err, size_t errlen) {
   Uf *U = rt_solver_mem(s, sizeof *U);
   if (!U) goto oom;
   s->state = U;
   const char *ck = rt_opt_word(&s->opt, "checkpoint");
+  char asked[8]; /* choose_mode records auto's choice over the option's word */
+  snprintf(asked, sizeof asked, "%s", ck ? ck : "auto");
   int r = (int)rt_solver_num(s, "r");
-  RtUnrollMode mode = choose_mode(s, ck ? ck : "auto", r);
+  RtUnrollMode mode = choose_mode(s, asked, r);
+  check_budget(s, asked, mode, r);
   if (rt_unroll_setup_from_options(s, &U->u, mode, err, errlen)) return -1;
   s->stats[rt_solver_stat(s, "stored_iterates")] =
       mode == RT_UNROLL_STORE ? r : mode == RT_UNROLL_SQRT ? U->u.nck + U->u.seg : 0;

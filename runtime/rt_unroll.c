@@ -27,8 +27,26 @@ RT_API int rt_unroll_setup(RtSolver *s, RtUnroll *u, int r, double alpha, bool p
       !(u->gy = rt_solver_vec(s, ny)) || !(u->gx = rt_solver_vec(s, nx)) ||
       !(u->Jv = rt_solver_vec(s, nx)) || !(u->acc = rt_solver_vec(s, nx)) ||
       (nstore > 0 && !(u->store = rt_solver_vec(s, nstore * ny)))) {
-    rt_oom_errf(err, errlen, "out of memory for the unrolled loop (%lld stored iterates of %lld)",
-                (long long)nstore, (long long)ny);
+    /* the bytes it needed, and what needs fewer: ufom with q = 1 is itd's gradient (g_U = g_E,
+     * to rounding), and its sqrt checkpoints keep about 2 sqrt(r) iterates; itd said only
+     * "(10000000 stored iterates of 2000)" */
+    int64_t seg = (int64_t)ceil(sqrt((double)r)), nsq = (r + seg - 1) / seg + seg;
+    char hint[256] = "";
+    if (mode == RT_UNROLL_STORE)
+      snprintf(hint, sizeof hint,
+               "; %scheckpoint = sqrt keeps %lld of them (%.0f bytes), recomputing about r "
+               "inner steps per exact gradient: the same gradient to rounding",
+               strcmp(s->opt.method->name, "ufom") == 0 ? "" : "ufom with q = 1 and ",
+               (long long)nsq, (double)nsq * (double)ny * sizeof(double));
+    else if (mode == RT_UNROLL_SQRT)
+      snprintf(hint, sizeof hint,
+               "; checkpoint = none keeps none, recomputing r(r-1)/2 inner steps per exact "
+               "gradient");
+    rt_oom_errf(err, errlen,
+                "out of memory for the unrolled loop: %lld stored iterates of %lld doubles need "
+                "%.0f bytes%s",
+                (long long)nstore, (long long)ny, (double)nstore * (double)ny * sizeof(double),
+                hint);
     return -1;
   }
   return 0;
