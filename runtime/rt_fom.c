@@ -32,6 +32,7 @@ static void fom_step(RtSolver *s, int64_t k) {
   for (int i = 0; i < K; i++) {
     RtDraw base = rt_oracle_draws(&s->o, rt_unroll_keys(&F->u));
     fsum += rt_unroll_forward(s, &F->u, base, s->x, F->gF);
+    if (s->abandoned) return; /* a stop request: x, y as before the step */
     rt_axpy(s->nx, 1.0 / K, F->gF, s->d);
   }
   s->f_est = fsum / K;

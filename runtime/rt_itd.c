@@ -33,7 +33,9 @@ static void itd_step(RtSolver *s, int64_t k) {
   for (int i = 0; i < K; i++) {
     RtDraw base = rt_oracle_draws(&s->o, rt_unroll_keys(&T->u));
     fsum += rt_unroll_forward(s, &T->u, base, s->x, T->gF);
+    if (s->abandoned) return; /* a stop request: x, y as before the step */
     rt_unroll_exact(s, &T->u, base, s->x, T->gE);
+    if (s->abandoned) return;
     rt_axpy(s->nx, 1.0 / K, T->gE, s->d);
   }
   s->f_est = fsum / K;

@@ -1383,6 +1383,9 @@ outputs_checked:
     r->mode = isatty(fileno(r->prog)) ? RT_PROGRESS_LINE : RT_PROGRESS_PLAIN;
   if (!cfg->isolated) stop_flag = 0; /* before the handler: a Ctrl-C from here on is honoured */
   if (cfg->handle_sigint) install_stop_handlers(sa_installed, old_sa);
+  /* a step may honour a stop request within it (RtSolver.stop), but not under MPI, whose ranks
+   * must stop at the same step (stop_asked), and not when isolated */
+  s->stop = !cfg->isolated && rt_mpi_size() <= 1 ? &stop_flag : NULL;
   res->t_setup = rt_seconds() - t_begin;
   r->t_start = rt_seconds();
   r->t_last_prog = -INFINITY;
@@ -1437,8 +1440,15 @@ outputs_checked:
       break;
     }
     r->step_calls0 = s->o.total_calls;
+    s->abandoned = false;
     rt_solver_step(s, k);
     res->t_solve += rt_seconds() - t0;
+    /* a stop request the step honoured within it: abandoned, its iterates those of the last
+     * completed step */
+    if (s->abandoned) {
+      res->stop = r->cancel ? RT_STOP_CANCELLED : RT_STOP_INTERRUPTED;
+      break;
+    }
     if (failed(r, k + 1)) {
       if (gave_up(r, k + 1, done)) break;
       continue;
@@ -1484,6 +1494,7 @@ outputs_checked:
   }
   if (res->stop == RT_STOP_STEPS && stop_asked(r) && done < r->K)
     res->stop = r->cancel ? RT_STOP_CANCELLED : RT_STOP_INTERRUPTED;
+  s->stop = NULL; /* the final point's diagnostics and checks run whole */
   res->steps = done;
   bool final_new = r->last_trace != done;
   if (r->last_trace != done || res->stop == RT_STOP_NUMERICAL) {
@@ -1529,8 +1540,9 @@ outputs_checked:
             best);
   }
   if (res->stop == RT_STOP_INTERRUPTED && !cfg->quiet)
-    message(r, "note", "interrupted after %lld of %lld outer steps; results are written",
-            (long long)done, (long long)r->K);
+    message(r, "note", "interrupted after %lld of %lld outer steps%s; results are written",
+            (long long)done, (long long)r->K,
+            s->abandoned ? " (the step under way abandoned)" : "");
 
   /* Results. */
   const RtDiagValues *v = &r->dw.val;

@@ -7,6 +7,7 @@
 #define BLOC_RT_SOLVER_H
 
 #include <math.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -102,6 +103,12 @@ struct RtSolver {
   void *allocs[RT_MAX_ALLOCS];
   int nallocs;
   size_t alloc_bytes;   /* bytes allocated by this solver (oracle buffers included) */
+  /* A stop request the run loop honours inside a step (rt_run.c; NULL: only after it): a
+   * method whose step can take long (the unrolled inner loops: ufom with checkpoint = none and
+   * r = 3000 took 13 s a step, which Ctrl-C waited for) polls it and, when set, abandons the
+   * step, leaving x, y and v as they were before it, and sets `abandoned`. */
+  const volatile sig_atomic_t *stop;
+  bool abandoned;
 };
 
 /* The implementation of method `name`, or NULL. */

@@ -143,11 +143,13 @@ static void ufom_step(RtSolver *s, int64_t k) {
   for (int i = 0; i < K; i++) {
     RtDraw base = rt_oracle_draws(&s->o, rt_unroll_keys(&U->u));
     fsum += rt_unroll_forward(s, &U->u, base, s->x, U->gF);
+    if (s->abandoned) return; /* a stop request: x, y as before the step */
     double q = U->q;
     rt_axpy(nx, 1.0 / K, U->gF, s->d);
     s->stats[U->st_draws]++;
     if (!rt_rng_bernoulli(&s->rng, q)) continue;
     rt_unroll_exact(s, &U->u, base, s->x, U->gE);
+    if (s->abandoned) return;
     s->stats[U->st_exact]++;
     /* d += (g_E - g_F) / (q K); D^2 on the way (gE becomes g_E - g_F) */
     double V2 = rt_dot(nx, U->gE, U->gE);

@@ -68,6 +68,13 @@ static RtDraw outer_key(const RtUnroll *u, RtDraw base) {
   return u->per_step ? base + (RtDraw)u->r : base;
 }
 
+/* Whether the run asked to stop within the step (RtSolver.stop): the step is then abandoned.
+ * One load of a flag per inner step or more, beside a kernel call. */
+static bool stop_now(RtSolver *s) {
+  if (s->stop && *s->stop) s->abandoned = true;
+  return s->abandoned;
+}
+
 /* y <- y - alpha grad_y g(x, y) with step t's draw; gbuf is scratch [ny]. */
 static void inner_step(RtSolver *s, const RtUnroll *u, RtDraw base, int t, const double *x,
                        double *y, double *gbuf) {
@@ -82,6 +89,7 @@ RT_API double rt_unroll_forward(RtSolver *s, RtUnroll *u, RtDraw base, const dou
   rt_copy(ny, u->y0, u->yt);
   u->rising = rt_rising_start(u->r);
   for (int t = 0; t < u->r; t++) {
+    if (stop_now(s)) return NAN;
     if (u->mode == RT_UNROLL_STORE) rt_copy(ny, u->yt, u->store + (int64_t)t * ny);
     if (u->mode == RT_UNROLL_SQRT && t % u->seg == 0)
       rt_copy(ny, u->yt, u->store + (int64_t)(t / u->seg) * ny);
@@ -110,6 +118,7 @@ RT_API void rt_unroll_exact(RtSolver *s, RtUnroll *u, RtDraw base, const double 
   switch (u->mode) {
   case RT_UNROLL_RECOMPUTE:
     for (int t = u->r - 1; t >= 0; t--) {
+      if (stop_now(s)) return;
       rt_copy(ny, u->y0, u->yt); /* y_t from y0, replaying steps 0..t-1 (Av is free scratch) */
       for (int i = 0; i < t; i++) inner_step(s, u, base, i, x, u->yt, u->Av);
       u->extra_steps += (uint64_t)t;
@@ -119,6 +128,7 @@ RT_API void rt_unroll_exact(RtSolver *s, RtUnroll *u, RtDraw base, const double 
   case RT_UNROLL_SQRT: {
     double *seg = u->store + (int64_t)u->nck * ny;
     for (int c = u->nck - 1; c >= 0; c--) {
+      if (stop_now(s)) return;
       int t0 = c * u->seg, t1 = t0 + u->seg < u->r ? t0 + u->seg : u->r;
       rt_copy(ny, u->store + (int64_t)c * ny, seg);
       for (int t = t0 + 1; t < t1; t++) {
@@ -133,7 +143,10 @@ RT_API void rt_unroll_exact(RtSolver *s, RtUnroll *u, RtDraw base, const double 
     break;
   }
   case RT_UNROLL_STORE:
-    for (int t = u->r - 1; t >= 0; t--) reverse_step(s, u, base, t, x, u->store + (int64_t)t * ny);
+    for (int t = u->r - 1; t >= 0; t--) {
+      if (stop_now(s)) return;
+      reverse_step(s, u, base, t, x, u->store + (int64_t)t * ny);
+    }
     break;
   }
   /* g_E = grad_x f + sum_t (dU/dx)^T v_{t+1} + (dPhi/dx)^T v_0 */

@@ -34,6 +34,8 @@ RT_API int rt_unroll_setup(RtSolver *s, RtUnroll *u, int r, double alpha, bool p
                     RtUnrollMode mode, char *err, size_t errlen);
 /* Draw keys one trajectory uses (reserve them with rt_oracle_draws). */
 RT_API uint64_t rt_unroll_keys(const RtUnroll *u);
+/* Both passes poll s->stop between inner steps: on a stop request they return at once with
+ * s->abandoned set (outputs incomplete), and the method abandons its step. */
 /* Forward pass at x from the keys starting at base; returns f(x, y_r) and writes g_F [nx]. */
 RT_API double rt_unroll_forward(RtSolver *s, RtUnroll *u, RtDraw base, const double *x, double *gF);
 /* Reverse pass after rt_unroll_forward with the same x and base: writes g_E [nx]. */
