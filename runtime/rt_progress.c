@@ -60,7 +60,8 @@ RT_API size_t rt_progress_format(char *buf, size_t n, const RtProgressLine *pl, 
   size_t room = limit >= tlen ? limit - tlen : 0;
   for (int i = 0; i < pl->n_reports; i++) {
     const char *name = pl->report_names && pl->report_names[i] ? pl->report_names[i] : "report";
-    snprintf(item, sizeof item, "  %s %.6g", name, pl->reports[i]);
+    char v[RT_FMT_NUM_LEN]; /* "nan", not glibc's "-nan" (rt_fmt_g) */
+    snprintf(item, sizeof item, "  %s %s", name, rt_fmt_g(pl->reports[i], 6, v));
     if (!append(buf, n, &len, room, item)) break;
   }
   append(buf, n, &len, limit, tail);

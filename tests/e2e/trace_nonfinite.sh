@@ -60,6 +60,21 @@ for m in aid_cg exact; do
   grep -q 'f is not finite at its trace point' err.txt || fail "$m: message: $(cat err.txt)"
 done
 
+# a report whose value is a NaN with its sign bit set (log of a negative number): "nan" in the
+# progress line, the trace and --save-x's kind of output, never glibc's "-nan"
+cat >rep.blo <<'BLO'
+upper x : scalar = 1
+lower y : scalar = 0
+upper objective f = 0.5 * (y - 1) ^ 2
+lower objective g = 0.5 * (y - x) ^ 2
+report r = log(y - 5)
+solve aid_cg(outer_steps = 2)
+BLO
+"$bloc" run rep.blo --trace tr.csv >out.txt 2>err.txt
+grep -q ' r nan ' err.txt || fail "report: progress line: $(grep 'step 0/' err.txt)"
+grep -q '^0,.*,nan,' tr.csv || fail "report: trace: $(cat tr.csv)"
+if grep -q -- '-nan' err.txt out.txt tr.csv; then fail "report: -nan printed"; fi
+
 # sampled tasks, task 1 without support points: every seed fails, naming t = 1 (seed 1 in an
 # oracle call of the first step, seeds 2 to 4 at the trace point of step 1, whose draws hit it)
 printf '1\n2\n3\n4\n5\n6\n' >X.csv
