@@ -220,7 +220,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
     if (strcmp(s->stat_names[i], "indefinite_hessians") == 0) indefinite = s->stats[i];
   rt_oracle_grad_g(&s->o, key, s->x, ystar, s->gy);
   out->lower_norm = rt_nrm2(ny, s->gy);
-  char err[200];
+  char err[400]; /* the dense solve's longest message is about 300 */
   RtHypergrad h = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = s->d, .v = s->v};
   int hg_rc = rt_hypergrad_exact(&s->o, key, s->x, ystar, &h, err, sizeof err);
   /* A g that is not strongly convex in y may have minima other than the one Newton found, and

@@ -660,7 +660,7 @@ static void check_estimate(Run *r) {
     /* Which part of the error to blame: the method's y, away from y*(x) (h(x, y) - grad phi:
      * a lower loop that does not keep up, where raising cg_steps, aid_cg's hint, changed
      * nothing), or its solve for v at that y (d - h(x, y): a truncated Neumann series). */
-    char err[200], eh[400];
+    char err[400], eh[400];
     RtHypergrad hg = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = h, .v = hv};
     bool prev = rt_oracle_set_diag(&s->o, true); /* diagnostics, not the method's calls */
     int hrc = rt_hypergrad_exact(&s->o, rt_oracle_draw(&s->o), s->x, s->y, &hg, err, sizeof err);
