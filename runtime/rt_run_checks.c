@@ -639,7 +639,8 @@ static void check_estimate(Run *r) {
     /* allow_nonsmooth: the implicit formula the method uses holds only where g is twice
      * differentiable at y*(x); a Newton solve stopping short says y*(x) may sit at a kink
      * (lasso by aid_cg ended at x = 1.286, x* = 1.167, |grad_y g| 2.1, status 0, no word) */
-    else if (strcmp(rt_opt_word(&s->opt, "allow_nonsmooth"), "true") == 0)
+    else if (rt_method_option(s->opt.method, "allow_nonsmooth") && /* not f2sa's: it has none */
+             strcmp(rt_opt_word(&s->opt, "allow_nonsmooth"), "true") == 0)
       rt_solver_warn(s, "run.nonsmooth",
                      "the exact hypergradient at the final x could not be computed: %s; with "
                      "allow_nonsmooth = true, y*(x) may sit at a kink of g, where the implicit "
