@@ -386,7 +386,9 @@ RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) 
     const RtRecovery *rc = &r->recoveries[i];
     fprintf(out, "  recovery at step %lld: back to step %lld, x_step = %.4g", (long long)rc->step,
             (long long)rc->from_step, rc->x_step);
-    if (isfinite(rc->y_step)) fprintf(out, ", y_step = %.4g", rc->y_step);
+    const RtMethodSpec *m = r->method ? rt_method_find(r->method) : NULL;
+    if (isfinite(rc->y_step)) /* an unrolled method's y_step is its inner_lr */
+      fprintf(out, ", %s = %.4g", m && m->unrolled ? "inner_lr" : "y_step", rc->y_step);
     /* an eta of its own (one that follows y_step is y_step's) */
     if (isfinite(rc->eta) && rc->eta != rc->y_step) fprintf(out, ", eta = %.4g", rc->eta);
     fputc('\n', out);

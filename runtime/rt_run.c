@@ -996,8 +996,9 @@ static bool derivative_not_finite(Run *r) {
   char where[48] = "the start";
   if (r->good_step > 0) snprintf(where, sizeof where, "the iterate of step %lld",
                                  (long long)r->good_step);
-  char comp[48] = "";
-  if (n > 1) snprintf(comp, sizeof comp, " (component %lld)", (long long)at + 1);
+  char comp[64] = "";
+  if (n > 1) /* 0-based, as eval's and the data errors' positions */
+    snprintf(comp, sizeof comp, " (element [%lld], 0-based)", (long long)at);
   size_t len = strlen(r->res->message);
   snprintf(r->res->message + len, sizeof r->res->message - len,
            "; %s itself has no finite %s: %s = %s%s there, at its x and lower point, before "

@@ -125,11 +125,18 @@ static void check_progress(Run *r) {
    * went 1 -> 2 -> 1 ..., |d| 1.42 -> 1.29 in 50 steps, and was told of a larger x_step. Its
    * moves reversed at every step; a creep's keep their direction. */
   bool swings = r->half2_steps >= 4 && 5 * r->half2_turns >= 4 * r->half2_steps;
-  char swung[160] = "";
+  bool f32 = s->p->precision == BLO_PREC_F32;
+  char swung[320] = "";
+  /* at f32, x jittering at the products' rounding floor swings too, and a smaller x_step
+   * then gives the same floor (0.5 |A y - b|^2 with b ~ 3e3): f32 named first there */
   if (swings)
     snprintf(swung, sizeof swung, "x swings back and forth (its move reversed direction at %lld "
-             "of the second half's %lld steps): a smaller x_step helps",
-             (long long)r->half2_turns, (long long)r->half2_steps);
+             "of the second half's %lld steps): %s",
+             (long long)r->half2_turns, (long long)r->half2_steps,
+             f32 ? "at precision f32 that can be x jittering at the float rounding of the "
+                   "products' terms, which can be far above |d| (a run at precision f64 "
+                   "tells); else a smaller x_step helps"
+                 : "a smaller x_step helps");
   /* after a recovery halved x_step a larger one has failed already, and on an ill-conditioned
    * f(x, y*(x)) the creeping x_step can sit just under the largest stable one (0.0019 crept,
    * 0.0021 diverged, then was told again of a larger x_step) */
@@ -146,15 +153,15 @@ static void check_progress(Run *r) {
    * |d| (0.5 |A y - b|^2 with b ~ 3e3: |d| stalled at 0.02 from 0.03, x 3% off, and smaller
    * x_steps left the same floor; f64 reached tol = 1e-9 in 26 steps): at_floor measures against
    * |d|'s own scale and cannot see it, so the warning says to check with f64. */
-  const char *f32 = s->p->precision == BLO_PREC_F32
-                        ? "; at precision f32 |d| may also stall at the float rounding of its "
-                          "products' terms, which can be far above |d|: a run at precision f64 "
-                          "tells"
-                        : "";
+  const char *f32_floor = f32 && !swings
+                              ? "; at precision f32 |d| may also stall at the float rounding of "
+                                "its products' terms, which can be far above |d|: a run at "
+                                "precision f64 tells"
+                              : "";
   rt_solver_warn(s, "run.not_converging",
                  "the run has not converged%s: |hypergradient| reached %.3g at trace points of "
                  "its second half, %s (%.3g at the end); %s%s%s",
-                 since, late, first, s->hg_norm, cure, f32, best);
+                 since, late, first, s->hg_norm, cure, f32_floor, best);
 }
 
 /* After a run of outer_steps steps on a random estimate (UFOM with q < 1, BSA, TTSA) of a
@@ -851,7 +858,9 @@ static void check_ended_on_recovery(Run *r) {
   const RtRecovery *rc = &res->recoveries[res->n_recoveries - 1];
   if (rc->step < r->K) return;
   char ys[48] = "";
-  if (rc->y_step == rc->y_step) snprintf(ys, sizeof ys, " and y_step = %g", rc->y_step);
+  if (rc->y_step == rc->y_step) /* an unrolled method's y_step is its inner_lr */
+    snprintf(ys, sizeof ys, " and %s = %g", r->s->opt.method->unrolled ? "inner_lr" : "y_step",
+             rc->y_step);
   rt_solver_warn(r->s, "run.ended_on_recovery",
                  "the last outer step (%lld) failed, and the run went back to the iterate of "
                  "step %lld with x_step = %g%s: it ends there, its outer_steps spent, with no "

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rt_diag.h"
+#include "rt_hypergrad.h"
 #include "rt_solver.h"
 
 RT_API int rt_ystep_setup(struct RtSolver *s, bool eta_derived) {
@@ -51,10 +52,12 @@ RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t 
   }
   /* The same threshold as the trace points' non-convexity warning (rt_run.c). */
   if (!(hi > 0) || lo < -1e-10 * fabs(hi)) {
-    snprintf(msg, msglen, "y_step = auto %s: the lower Hessian has Ritz values in [%.6g, %.6g]; "
+    /* at f32 a Ritz value within float rounding of 0 is more likely the data's rounding (a
+     * column scaled by 1e5: [-154.9, 9.4e9] on an SPD Hessian, which did not say so) */
+    snprintf(msg, msglen, "y_step = auto %s: the lower Hessian has Ritz values in [%.6g, %.6g]%s; "
              "it is not positive definite, so the lower level is not strongly convex there and "
              "no gradient step on y is safe (give y_step explicitly, or make g strongly convex "
-             "in y)", when, lo, hi);
+             "in y)", when, lo, hi, rt_f32_rounding_note(s->p, lo, hi));
     return -1;
   }
   bool stochastic = blo_problem_stochastic(s->p);
