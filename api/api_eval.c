@@ -156,7 +156,9 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
              phi.not_convex && !y ? " (a y given with x, near the minimum meant, starts Newton "
                                     "there)"
                                   : "");
-    rc = failed(isfinite(phi.lower_norm) ? BLOC_ERR_NUMERICAL : BLOC_ERR_INPUT);
+    /* numerical where Newton ran and failed: g not finite at x (exp(800) * 0) was status 1
+     * with nothing printed, where the doc gives 2 with the other items and null */
+    rc = failed(phi.solve_ran ? BLOC_ERR_NUMERICAL : BLOC_ERR_INPUT);
   }
   free(buf);
   return rc;

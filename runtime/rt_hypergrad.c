@@ -2,6 +2,7 @@
  * (see rt_hypergrad.h). */
 #include "rt_hypergrad.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -113,13 +114,23 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
    * that of 0 is no more told from 0 than one of 1e-16 at f64 (random_spd(300, 1e-4, 1e5),
    * SPD by construction, had -2.3e-4, and the solve through it was printed with exit 0) */
   bool f32 = o->p->precision == BLO_PREC_F32;
-  double zero = f32 ? RT_F32_ROUNDING : 1e-14;
+  /* at f64 ten ulps of the largest: an SPD Hessian of condition 1e14 (eigenvalues 1 to 1e14)
+   * was called singular at 1e-14, where Cholesky had solved it before the pivot test sent it
+   * here; the singular Gram matrices had 1e-16 to 1e-15, and one that passes this is caught by
+   * the residual below */
+  double zero = f32 ? RT_F32_ROUNDING : 10 * DBL_EPSILON;
   bool singular = !(scale > 0);
-  for (int64_t i = 0; i < n; i++) singular |= fabs(w[i]) <= zero * scale;
+  double wmin = scale;
+  for (int64_t i = 0; i < n; i++) {
+    singular |= fabs(w[i]) <= zero * scale;
+    wmin = fmin(wmin, fabs(w[i]));
+  }
   if (!singular) {
     rt_sym_eig_solve(n, H, w, 0, false, v, tmp);
     double res = dense_residual(o, key, x, y, b, v, tmp);
-    if (!(res > residual_max(o))) goto done;
+    /* a backward-stable solve leaves up to about eps times the condition number: 2e-2 at
+     * condition 1e14, over residual_max, where a singular Hessian leaves 0.1 to 1 */
+    if (!(res > fmax(residual_max(o), 10 * DBL_EPSILON * scale / wmin))) goto done;
     snprintf(err, errlen,
              "the lower Hessian is singular to rounding (eigenvalues in [%.6g, %.6g]; the solve "
              "for v left a relative residual of %.3g): the hypergradient is not defined at this "
@@ -215,6 +226,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
   if (s->p->init_uses_x) rt_oracle_init_y(&s->o, key, s->x, s->y);
   if (at->y_start) rt_copy(ny, at->y_start, s->y);
   s->impl->diag_y(s, key, ystar);
+  out->solve_ran = true;
   double indefinite = 0;
   for (int i = 0; i < s->nstats; i++)
     if (strcmp(s->stat_names[i], "indefinite_hessians") == 0) indefinite = s->stats[i];

@@ -84,6 +84,8 @@ typedef struct RtPhi {
   bool float_floor;
   bool not_convex; /* not computed because the lower Hessian was not positive definite (or was
                       singular) at y*(x) or on the way: y*(x) is not unique there */
+  bool solve_ran; /* the Newton solve ran (when not computed: it failed, a numerical failure,
+                     not a problem it does not apply to) */
   char why[384]; /* why it was not computed ("" when it was) */
 } RtPhi;
 
