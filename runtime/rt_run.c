@@ -231,7 +231,13 @@ static void trace_point(Run *r, int64_t step) {
   offer_best(r, step);
   const RtDiagValues *v = &r->dw.val;
   RtSolver *s = r->s;
-  if (isfinite(v->ritz_min) && isfinite(v->ritz_max) && v->ritz_min < -1e-10 * fabs(v->ritz_max))
+  /* Ritz values at a point where g is not finite mean nothing (all 0 there read as "g is linear
+   * or concave in y" on a strictly convex log barrier whose first y step left its domain):
+   * the failure test after the trace point says what went wrong */
+  bool finite = isfinite(v->g) && isfinite(v->f);
+  if (!finite) {
+  } else if (isfinite(v->ritz_min) && isfinite(v->ritz_max) &&
+             v->ritz_min < -1e-10 * fabs(v->ritz_max))
     rt_solver_warn(s, "ritz.negative",
                    "after %lld outer steps: the smallest Ritz value of the lower Hessian is %.6g "
                    "(largest %.6g): the lower level looks non-convex in y%s",
@@ -938,8 +944,11 @@ static void check_inner_lr(Run *r) {
 static void check_eta(Run *r) {
   RtSolver *s = r->s;
   double L = r->dw.val.ritz_max;
+  /* not from one draw's Ritz value: it varies (13 to 22 over hyperclean_minibatch's trace
+   * points) and is no verdict; eta = 0.1 on that example's own settings was warned on some
+   * seeds, and ran fine (a verification pass) */
   if (!s->opt.method->eta_iterates || s->ystep.eta_follows || !(s->eta > 0) || !(L > 0) ||
-      !(s->eta * L >= 2))
+      !(s->eta * L >= 2) || blo_problem_stochastic(s->p))
     return;
   r->eta_L = L;
   rt_solver_warn(s, "run.eta",

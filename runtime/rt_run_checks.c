@@ -832,8 +832,11 @@ static void check_unmoved(Run *r) {
     moved += d * d;
     x0 += r->x_start[i] * r->x_start[i];
   }
+  /* the estimate itself, not only its projected step: x at a bound that is the constrained
+   * optimum has a projected step of 0 and an estimate of (1, 1), and was told f is flat */
   if (!(sqrt(moved) <= 1e-12 * fmax(1.0, sqrt(x0))) || !isfinite(f) ||
-      !(r->hg_steps_max <= 1e-12 * fmax(1.0, fabs(f))))
+      !(r->hg_steps_max <= 1e-12 * fmax(1.0, fabs(f))) ||
+      !(rt_nrm2(s->nx, s->d) <= 1e-12 * fmax(1.0, fabs(f))))
     return;
   char dn[64] = "was 0 at every step";
   if (r->hg_steps_max > 0)
@@ -871,7 +874,6 @@ static void check_ended_on_recovery(Run *r) {
 
 RT_API void rt_run_checks(Run *r) {
   check_ended_on_recovery(r);
-  check_unmoved(r);
   check_progress(r);
   check_settled(r);
   check_blew_up_stoch(r);
@@ -880,4 +882,5 @@ RT_API void rt_run_checks(Run *r) {
   check_estimate(r);
   check_random_estimate(r);
   check_unrolled_lag(r);
+  check_unmoved(r); /* last: only where no other check said why */
 }
