@@ -409,6 +409,21 @@ IrNode *ir_binary(IrGraph *g, IrOp op, IrNode *a, IrNode *b) {
         return ir_mul(g, b->args[0], ir_mul(g, a, b->args[1]));
       ka = ir_is_const(a, &ca);
       kb = ir_is_const(b, &cb);
+      /* u * where(m, v, 0) = where(m, u * v, 0) but where u is not finite and m is 0: the
+       * adjoint of where(c > 0, log(c) * y, 0) is log(c) times a masked 1, and -inf * 0 made
+       * grad_y f NaN at c = 0, where the masked-out branch has no derivative to give */
+      for (int k = 0; k < 2 && !a_const; k++) {
+        IrNode *w = k ? a : b, *u = k ? b : a;
+        if (w->op != IR_WHERE) continue;
+        double z;
+        for (int br = 1; br <= 2; br++) {
+          IrNode *zb = w->args[br], *vb = w->args[3 - br];
+          if (!ir_is_const(zb, &z) || z != 0) continue;
+          IrNode *uv = ir_mul(g, u, vb);
+          return fit(g, br == 2 ? ir_where(g, w->args[0], uv, zb) : ir_where(g, w->args[0], zb, uv),
+                     s);
+        }
+      }
     }
     break;
   case IR_DIV:
