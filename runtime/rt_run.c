@@ -524,16 +524,24 @@ static bool ystep_over(Run *r, int64_t step) {
   return true;
 }
 
+/* Appends to res->message (what failed and why, built in pieces), truncating at its size. */
+static void message_add(RtResult *res, const char *fmt, ...) RT_PRINTF(2, 3);
+static void message_add(RtResult *res, const char *fmt, ...) {
+  size_t len = strlen(res->message);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(res->message + len, sizeof res->message - len, fmt, ap);
+  va_end(ap);
+}
+
 /* A non-finite value at precision f32: the products with the data compute in float, whose
  * range ends at 3.4e38, so in-range data (1e9 against 1e-80 * sumsq(A @ y)) can overflow where
  * f64 would not. Appended to res->message, which named only the oracle. Returns true. */
 static bool nonfinite_f32(Run *r) {
   RtResult *res = r->res;
   if (res->precision && strcmp(res->precision, "f32") == 0) {
-    size_t n = strlen(res->message);
-    snprintf(res->message + n, sizeof res->message - n,
-             "; precision f32 is the likely cause: the products with the data compute in "
-             "float, whose range ends at 3.4e38 (precision f64 tells)");
+    message_add(res, "; precision f32 is the likely cause: the products with the data compute "
+                     "in float, whose range ends at 3.4e38 (precision f64 tells)");
   }
   return true;
 }
@@ -662,19 +670,18 @@ static LowerBlowUp lower_blew_up(Run *r) {
     where = LOWER_ON_THE_WAY;
     snprintf(what, sizeof what, "step %lld", (long long)r->good_step);
   }
-  size_t len = strlen(res->message);
   char saw[160];
   if (where != LOWER_STABLE)
-    snprintf(res->message + len, sizeof res->message - len,
-             "; the lower loop blew up on its own: at the x of %s, gradient steps on y with "
-             "y_step = %g %s%s (%s), so y_step is too large for g there",
-             what, s->y_step, probe_saw(&pr, saw, sizeof saw), also,
-             pr.no_g ? "steps that lower g never do" : "stable ones never raise it");
+    message_add(res,
+                "; the lower loop blew up on its own: at the x of %s, gradient steps on y with "
+                "y_step = %g %s%s (%s), so y_step is too large for g there",
+                what, s->y_step, probe_saw(&pr, saw, sizeof saw), also,
+                pr.no_g ? "steps that lower g never do" : "stable ones never raise it");
   else if (own)
-    snprintf(res->message + len, sizeof res->message - len,
-             "; the method's own lower loop blew up on its own (its gradient grew at every one "
-             "of its %d inner steps at a fixed x): y_step = %g is too large for it",
-             s->inner_steps, s->y_step);
+    message_add(res,
+                "; the method's own lower loop blew up on its own (its gradient grew at every "
+                "one of its %d inner steps at a fixed x): y_step = %g is too large for it",
+                s->inner_steps, s->y_step);
   return where == LOWER_STABLE && own ? LOWER_ON_THE_WAY : where;
 }
 
@@ -705,13 +712,12 @@ static bool futile_recovery(Run *r) {
   r->last_fail.from = r->good_step;
   r->last_fail.y_step = s->y_step;
   if (!same) return false;
-  size_t len = strlen(r->res->message);
-  snprintf(r->res->message + len, sizeof r->res->message - len,
-           "; going back to step %lld with smaller steps again would repeat it: the same "
-           "call of the step failed from there after halving, so it does not depend on the "
-           "steps (a derivative that is not finite at that iterate, such as norm's or sqrt's "
-           "at 0?)",
-           (long long)r->good_step);
+  message_add(r->res,
+              "; going back to step %lld with smaller steps again would repeat it: the same "
+              "call of the step failed from there after halving, so it does not depend on the "
+              "steps (a derivative that is not finite at that iterate, such as norm's or sqrt's "
+              "at 0?)",
+              (long long)r->good_step);
   return true;
 }
 
@@ -960,11 +966,10 @@ static void check_eta(Run *r) {
 
 /* lower_cannot_recover's message for an inner_lr at least 2/L (r->inner_L); returns true. */
 static bool inner_lr_stop(Run *r) {
-  size_t len = strlen(r->res->message);
-  snprintf(r->res->message + len, sizeof r->res->message - len,
-           "; inner_lr = %g is at least 2/L (L >= %.6g at the start): the unrolled loop "
-           "diverges, and halving x_step cannot help",
-           r->s->y_step, r->inner_L);
+  message_add(r->res,
+              "; inner_lr = %g is at least 2/L (L >= %.6g at the start): the unrolled loop "
+              "diverges, and halving x_step cannot help",
+              r->s->y_step, r->inner_L);
   return true;
 }
 
@@ -1008,13 +1013,12 @@ static bool derivative_not_finite(Run *r) {
   char comp[64] = "";
   if (n > 1) /* 0-based, as eval's and the data errors' positions */
     snprintf(comp, sizeof comp, " (element [%lld], 0-based)", (long long)at);
-  size_t len = strlen(r->res->message);
-  snprintf(r->res->message + len, sizeof r->res->message - len,
-           "; %s itself has no finite %s: %s = %s%s there, at its x and lower point, before "
-           "any step, so no smaller step can help (a derivative that is not finite at that "
-           "point, such as norm's or sqrt's at 0: start elsewhere, or smooth it, e.g. "
-           "sqrt(sumsq(x) + 1e-12) for norm(x))",
-           where, what, what, isnan(val) ? "nan" : val > 0 ? "inf" : "-inf", comp);
+  message_add(r->res,
+              "; %s itself has no finite %s: %s = %s%s there, at its x and lower point, before "
+              "any step, so no smaller step can help (a derivative that is not finite at that "
+              "point, such as norm's or sqrt's at 0: start elsewhere, or smooth it, e.g. "
+              "sqrt(sumsq(x) + 1e-12) for norm(x))",
+              where, what, what, isnan(val) ? "nan" : val > 0 ? "inf" : "-inf", comp);
   return true;
 }
 
@@ -1042,17 +1046,18 @@ static bool lower_cannot_recover(Run *r) {
    * converged: itd with x_step = 5 stopped saying halving could not help */
   if (m->unrolled && !probe_at(r, r->res->best_x, r->best_ys).blew_up)
     return lr_too_large ? inner_lr_stop(r) : false;
-  size_t len = strlen(r->res->message);
   if (m->unrolled)
-    snprintf(r->res->message + len, sizeof r->res->message - len,
-             "; the unrolled lower loop blew up on its own (|grad_y g| grew at every one of its "
-             "%d inner steps): inner_lr = %g is too large for this lower objective, and halving "
-             "x_step cannot help", s->inner_steps, s->y_step);
+    message_add(r->res,
+                "; the unrolled lower loop blew up on its own (|grad_y g| grew at every one of "
+                "its %d inner steps): inner_lr = %g is too large for this lower objective, and "
+                "halving x_step cannot help",
+                s->inner_steps, s->y_step);
   else
-    snprintf(r->res->message + len, sizeof r->res->message - len,
-             "; Newton's method on the lower level met a Hessian that is not positive definite "
-             "and stopped short of y_tol (the warnings above): g has no minimiser in y that it "
-             "can reach (unbounded below, or non-convex), and halving x_step cannot help");
+    message_add(r->res,
+                "; Newton's method on the lower level met a Hessian that is not positive "
+                "definite and stopped short of y_tol (the warnings above): g has no minimiser in "
+                "y that it can reach (unbounded below, or non-convex), and halving x_step cannot "
+                "help");
   return true;
 }
 
@@ -1071,12 +1076,10 @@ static bool gave_up(Run *r, int64_t step, int64_t done) {
    * message named only the oracle that returned nan (aid_cg with y_step = auto on
    * y^4 + y^2/2 - x y) */
   if (!r->halve && res->best_step < 0 && lower_blew_up(r) != LOWER_STABLE) {
-    size_t len = strlen(res->message);
-    snprintf(res->message + len, sizeof res->message - len,
-             "; give a smaller y_step%s, or on_divergence = halve to halve it",
-             s->ystep.on ? " (y_step = auto sized it by the lower Hessian at the start, "
-                           "whose curvature is below that along the lower loop's steps)"
-                         : "");
+    message_add(res, "; give a smaller y_step%s, or on_divergence = halve to halve it",
+                s->ystep.on ? " (y_step = auto sized it by the lower Hessian at the start, "
+                              "whose curvature is below that along the lower loop's steps)"
+                            : "");
   }
   res->stop = RT_STOP_NUMERICAL;
   rt_copy(s->nx, r->x_good, s->x);
@@ -1090,8 +1093,7 @@ static bool gave_up(Run *r, int64_t step, int64_t done) {
     if (r->y_halvings)
       snprintf(halved + n, sizeof halved - (size_t)n, "%s%d of y_step", n ? " and " : "",
                r->y_halvings);
-    size_t len = strlen(res->message);
-    snprintf(res->message + len, sizeof res->message - len, " (after %s)", halved);
+    message_add(res, " (after %s)", halved);
   }
   return true;
 }

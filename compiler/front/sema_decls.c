@@ -521,22 +521,21 @@ void sema_check_program(Sema *S) {
   /* f = mean(tv * (Xv @ w) < 0), a validation error count: a step, whose derivatives are 0
    * wherever they exist, so every method's estimate was 0 and x stayed at x0, status 0 */
   const AstExpr *fe = f && !f->failed ? f->init : NULL;
+  static const char surrogate[] = "minimise a smooth surrogate (a logistic or squared loss for "
+                                  "an error count, sigmoid(s / t) for s > 0 with a small t) and "
+                                  "compute the count in a report";
   if (fe && (fe->depends_x || fe->depends_y) && !fe->slope_x && !fe->slope_y) {
     diag_error(S->diag, fe->span,
                "upper objective '%s' depends on the variables only through comparisons: its "
                "derivatives are 0 wherever they exist, so no method can move x",
                f->name);
-    diag_hint(S->diag, "minimise a smooth surrogate (a logistic or squared loss for an error "
-                       "count, sigmoid(s / t) for s > 0 with a small t) and compute the count "
-                       "in a report");
+    diag_hint(S->diag, "%s", surrogate);
   } else if (fe && fe->depends_y && !fe->slope_y) {
     diag_warning(S->diag, fe->span,
                  "upper objective '%s' depends on the lower variables only through "
                  "comparisons: the hypergradient gets nothing from them, it is grad_x f alone",
                  f->name);
-    diag_hint(S->diag, "minimise a smooth surrogate (a logistic or squared loss for an error "
-                       "count, sigmoid(s / t) for s > 0 with a small t) and compute the count "
-                       "in a report");
+    diag_hint(S->diag, "%s", surrogate);
   }
   p->f = f;
   p->g = g;
