@@ -261,8 +261,11 @@ void sema_print_summary(const Program *p, FILE *out) {
     return;
   }
   const RtMethodSpec *m = rt_method_find(p->method);
-  fprintf(out, "method: %s\n", p->method);
-  if (!m) return;
+  fprintf(out, "method: %s", p->method);
+  if (!m) {
+    fputc('\n', out);
+    return;
+  }
   /* the values the solver starts from: the catalogue's defaults, the solve line's options
    * (sema checked them), one value per alias pair; the options the method has no use for and
    * the common name of an alias pair (r, not inner_steps, for itd) are not listed */
@@ -274,6 +277,13 @@ void sema_print_summary(const Program *p, FILE *out) {
     else rt_options_set_num(&o, so->key, so->num);
   }
   rt_options_resolve_aliases(&o);
+  /* the solve line's method that run refuses on a kinked g: check printed "method: aid_cg" for
+   * where(y >= 0, y, -y), and only the suits line said otherwise */
+  if (p->nonsmooth_op && !m->unrolled && rt_method_option(m, "allow_nonsmooth") &&
+      strcmp(rt_opt_word(&o, "allow_nonsmooth"), "true") != 0)
+    fprintf(out, " (refused by run: g is not twice differentiable in y (%s); allow_nonsmooth = "
+                 "true runs it anyway)", p->nonsmooth_op);
+  fputc('\n', out);
   for (int i = 0; i < m->nopts; i++) {
     const RtOptSpec *s = &m->opts[i];
     if (!rt_method_shows_option(m, s->name)) continue;
