@@ -25,8 +25,11 @@ interrupt() {
   what=$1
   file=$2
   shift 2
-  rm -f err.txt # the last run's says "step 0/" too
-  env --default-signal=INT timeout -s KILL 30 "$bloc" run "$file" --backend=interp \
+  rm -f err.txt r.json x.csv # the last run's err.txt says "step 0/" too
+  # --foreground: timeout relays the SIGINT to bloc alone; without it, to its process group as
+  # well, so bloc got two, and a second SIGINT kills (SA_RESETHAND): under load CI saw status
+  # 130 with no note and the previous run's r.json read
+  env --default-signal=INT timeout --foreground -s KILL 30 "$bloc" run "$file" --backend=interp \
     --save-x x.csv --out r.json "$@" >out.txt 2>err.txt &
   pid=$!
   i=0
