@@ -263,19 +263,26 @@ typedef struct RtOracleCall {
   const char *const *names;
 } RtOracleCall;
 
-/* Records draw (key, sub) as the first whose outputs dst were not finite, of the method calls
- * or of the diagnostics (rt_oracle.h). One pass over the outputs, as the check after the call
- * makes, and only on sampled problems. */
-static void note_draw(RtOracle *o, RtDraw key, int sub, int nout, double *const *dst,
-                      const int64_t *lens) {
+/* Records which draw of a call whose outputs were not finite gave them, the first such call's
+ * of the method's (fail_*) or of the diagnostics' (diag_fail_*; rt_oracle.h). On the failure
+ * path only: a call of one draw (K = 1) names it; of K, its draws are evaluated again into
+ * o->tmp, one by one, until one is not finite (none: only their average was). Scanning every
+ * sub-draw's outputs inside the call had added a pass over them to every call of a sampled
+ * problem. The samples are left drawn as the call left them. */
+static void note_draw(RtOracle *o, const RtOracleCall *c, RtDraw key, int K) {
   int *slot = o->diag ? &o->diag_fail_sub : &o->fail_sub;
-  if (*slot >= 0 || (!o->diag && o->fail_kind >= 0)) return;
-  for (int i = 0; i < nout; i++)
-    if (!rt_all_finite(lens[i], dst[i])) {
-      *slot = sub;
-      *(o->diag ? &o->diag_fail_key : &o->fail_key) = key;
-      return;
-    }
+  if (*slot >= 0) return;
+  int found = K == 1 ? 0 : -1;
+  for (int sub = 0; sub < K && found < 0; sub++) {
+    draw_samples(o, key, sub);
+    o->p->kernels[c->kid](&o->env, c->x, c->y, c->v, o->tmp);
+    for (int i = 0; i < c->nout && found < 0; i++)
+      if (!rt_all_finite(c->lens[i], o->tmp[i])) found = sub;
+  }
+  if (K > 1) draw_samples(o, key, K - 1);
+  if (found < 0) return;
+  *slot = found;
+  *(o->diag ? &o->diag_fail_key : &o->fail_key) = key;
 }
 
 RT_API void rt_oracle_clear_diag_fail(RtOracle *o) { o->diag_fail_sub = -1; }
@@ -317,7 +324,6 @@ static void eval(RtOracle *o, const RtOracleCall *c) {
     double *dst[3];
     for (int i = 0; i < nout; i++) dst[i] = sub == 0 ? outs[i] : o->tmp[i];
     p->kernels[kid](&o->env, x, y, v, dst);
-    if (p->n_samples > 0) note_draw(o, key, sub, nout, dst, lens);
     if (sub > 0)
       for (int i = 0; i < nout; i++) rt_axpy(lens[i], 1.0, o->tmp[i], outs[i]);
   }
@@ -332,16 +338,19 @@ static void eval(RtOracle *o, const RtOracleCall *c) {
   uint64_t *cnt = o->diag ? o->diag_calls : o->calls;
   cnt[k1] += (uint64_t)K;
   if (k2 >= 0) cnt[k2] += (uint64_t)K;
+  if (!o->diag) o->total_calls++;
+  /* one pass over the outputs: a method call's first failure, and on sampled problems the
+   * diagnostics' too (the draw to name) */
+  bool watch = o->diag ? p->n_samples > 0 && o->diag_fail_sub < 0 : o->fail_kind < 0;
+  int bad = -1;
+  for (int i = 0; watch && i < nout && bad < 0; i++)
+    if (!rt_all_finite(lens[i], outs[i])) bad = i;
+  if (bad < 0) return;
+  if (p->n_samples > 0) note_draw(o, c, key, K);
   if (o->diag) return;
-  o->total_calls++;
-  if (o->fail_kind >= 0) return;
-  for (int i = 0; i < nout; i++)
-    if (!rt_all_finite(lens[i], outs[i])) {
-      o->fail_kind = (int)k1;
-      o->fail_what = names[i];
-      o->fail_call = o->total_calls;
-      return;
-    }
+  o->fail_kind = (int)k1;
+  o->fail_what = names[bad];
+  o->fail_call = o->total_calls;
 }
 
 RT_API double rt_oracle_f(RtOracle *o, RtDraw d, const double *x, const double *y) {
