@@ -89,7 +89,7 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
   /* a pivot below 1e-11 of the diagonal is a singular H that rounding let Cholesky pass (a
    * rank-3 Gram matrix of order 4: pivot 1e-16, and Newton's y* went to 1e15 with exit 0);
    * the eigendecomposition below tells singular from merely ill-conditioned */
-  if (rt_chol_factor_nonsingular(n, E->H, 1e-11) == 0) {
+  if (rt_chol_factor_nonsingular(n, E->H, RT_CHOL_SINGULAR_RTOL) == 0) {
     rt_chol_solve(n, E->H, rhs);
     return;
   }
@@ -103,7 +103,7 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
    * eigenvalue, nothing to say. Above ten ulps of the largest: at 1e-14 a Hessian of
    * condition 1e14 (eigenvalues 1 to 1e14), which Cholesky had solved before the pivot test,
    * lost its smallest direction and Newton stopped at |grad_y g| 1.46 with exit 0 */
-  if (eig_rc == 0 && E->w[0] > 10 * DBL_EPSILON * E->w[n - 1]) {
+  if (eig_rc == 0 && E->w[0] > RT_EIG_SINGULAR_RTOL * E->w[n - 1]) {
     rt_sym_eig_solve(n, E->H, E->w, 0, newton, rhs, E->tmp);
     return;
   }

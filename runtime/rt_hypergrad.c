@@ -93,7 +93,7 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
    * 1e-16) gave v ~ 1e15 and a relative residual of 0.59, printed with exit 0: a pivot below
    * 1e-11 of the diagonal, or such a residual, hands A to the eigendecomposition, which tells
    * singular from merely ill-conditioned. */
-  if (rt_chol_factor_nonsingular(n, H, 1e-11) == 0) {
+  if (rt_chol_factor_nonsingular(n, H, RT_CHOL_SINGULAR_RTOL) == 0) {
     rt_chol_solve(n, H, v);
     info->how = RT_HG_CHOLESKY;
     /* (not finite: an infinite Hessian, exp(1000) |y|^2, that the caller's tests name) */
@@ -118,7 +118,7 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
    * was called singular at 1e-14, where Cholesky had solved it before the pivot test sent it
    * here; the singular Gram matrices had 1e-16 to 1e-15, and one that passes this is caught by
    * the residual below */
-  double zero = f32 ? RT_F32_ROUNDING : 10 * DBL_EPSILON;
+  double zero = f32 ? RT_F32_ROUNDING : RT_EIG_SINGULAR_RTOL;
   bool singular = !(scale > 0);
   double wmin = scale;
   for (int64_t i = 0; i < n; i++) {

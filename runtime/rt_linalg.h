@@ -6,6 +6,7 @@
 #ifndef BLOC_RT_LINALG_H
 #define BLOC_RT_LINALG_H
 
+#include <float.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,6 +58,13 @@ RT_API int rt_chol_factor(int64_t n, double *A);
  * A's largest diagonal entry: A is then singular to within rtol (L_kk^2 >= its smallest
  * eigenvalue), which rounding had let the factorisation pass. */
 RT_API int rt_chol_factor_nonsingular(int64_t n, double *A, double rtol);
+/* The lower Hessian solves' two tests of a singular matrix (rt_hypergrad.c's dense solve and
+ * exact's Newton solve), one value for both: a Cholesky pivot at most RT_CHOL_SINGULAR_RTOL
+ * of the diagonal hands the matrix to the eigendecomposition, where an eigenvalue at most
+ * RT_EIG_SINGULAR_RTOL of the largest is zero (ten ulps: an SPD matrix of condition 1e14 is
+ * solved; rank-deficient Gram matrices show 1e-16 to 1e-15). */
+#define RT_CHOL_SINGULAR_RTOL 1e-11
+#define RT_EIG_SINGULAR_RTOL (10 * DBL_EPSILON)
 /* Solve A z = b in place (b becomes z) with the factor from rt_chol_factor. */
 RT_API void rt_chol_solve(int64_t n, const double *L, double *b);
 /* Doubles of workspace rt_sym_eig needs for order n (a LAPACK workspace query). */
