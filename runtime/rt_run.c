@@ -224,20 +224,13 @@ static void offer_best(Run *r, int64_t step) {
   if (s->v) rt_copy(s->ny, s->v, r->best_v);
 }
 
-/* Diagnostics at the current point, the best-point bookkeeping and, when tracing, a row. */
-static void trace_point(Run *r, int64_t step) {
-  double t0 = rt_seconds();
-  rt_diag_eval(&r->dw, r->s, step);
-  offer_best(r, step);
-  const RtDiagValues *v = &r->dw.val;
-  RtSolver *s = r->s;
+/* The trace point's warnings on the lower Hessian's Ritz values (v, at outer step `step`). */
+static void warn_ritz(RtSolver *s, const RtDiagValues *v, int64_t step) {
   /* Ritz values at a point where g is not finite mean nothing (all 0 there read as "g is linear
    * or concave in y" on a strictly convex log barrier whose first y step left its domain):
    * the failure test after the trace point says what went wrong */
-  bool finite = isfinite(v->g) && isfinite(v->f);
-  if (!finite) {
-  } else if (isfinite(v->ritz_min) && isfinite(v->ritz_max) &&
-             v->ritz_min < -1e-10 * fabs(v->ritz_max))
+  if (!isfinite(v->g) || !isfinite(v->f)) return;
+  if (isfinite(v->ritz_min) && isfinite(v->ritz_max) && v->ritz_min < -1e-10 * fabs(v->ritz_max))
     rt_solver_warn(s, "ritz.negative",
                    "after %lld outer steps: the smallest Ritz value of the lower Hessian is %.6g "
                    "(largest %.6g): the lower level looks non-convex in y%s",
@@ -267,6 +260,16 @@ static void trace_point(Run *r, int64_t step) {
                    "not defined there; a ridge term in g, such as + 1e-4 * sum(y * y), makes "
                    "it so",
                    (long long)step, v->ritz_min, v->ritz_max);
+}
+
+/* Diagnostics at the current point, the best-point bookkeeping and, when tracing, a row. */
+static void trace_point(Run *r, int64_t step) {
+  double t0 = rt_seconds();
+  rt_diag_eval(&r->dw, r->s, step);
+  offer_best(r, step);
+  const RtDiagValues *v = &r->dw.val;
+  RtSolver *s = r->s;
+  warn_ritz(s, v, step);
   double t1 = rt_seconds();
   r->res->t_diag += t1 - t0;
   if (r->trace) {
