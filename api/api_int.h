@@ -62,14 +62,22 @@ struct bloc_problem {
   bloc_diag *diags;
   int ndiags;
   int delivered;            /* diags[0..delivered) went to the handler */
+  /* The compile's and the data stage's warnings ("file:line:col: message" where located),
+   * given to every solve's result: they are about the problem solved (a kink in g, data
+   * that float rounds away), and api_begin clears each call's diagnostics. */
+  char **kept;
+  int nkept;
   bloc_diag_fn handler;
   void *handler_user;
 };
 
 /* Start a call on p: its diagnostics are cleared; `category` tags the new ones. */
 void api_begin(bloc_problem *p, const char *category);
-/* Hand the complete diagnostics not yet delivered to p's handler. */
+/* Hand the complete diagnostics not yet delivered to p's handler (and keep those that
+ * api_diag_kept says are about the problem, in p->kept). */
 void api_flush(bloc_problem *p);
+/* Whether d is a warning of the compile or the data stage, which every solve's result gives. */
+bool api_diag_kept(const bloc_diag *d);
 /* The end of a call on p: api_flush, and rc. */
 int api_end(bloc_problem *p, int rc);
 /* Add a diagnostic without a location (text "bloc: LEVEL: message" and the hint line). */

@@ -26,9 +26,34 @@ static void diag_clear(bloc_diag *d) {
   free(d->text);
 }
 
+bool api_diag_kept(const bloc_diag *d) {
+  return d->severity == BLOC_WARNING && d->category &&
+         (strcmp(d->category, "compile") == 0 || strcmp(d->category, "data") == 0);
+}
+
+static char *dup_or_die(const char *s);
+
+/* d, complete with its hint, into p->kept when api_diag_kept (once: bloc_set_start may say
+ * the same again). */
+static void keep_warning(bloc_problem *p, const bloc_diag *d) {
+  if (!api_diag_kept(d)) return;
+  char text[4096];
+  int n = d->file ? snprintf(text, sizeof text, "%s:%d:%d: ", d->file, d->line, d->column) : 0;
+  snprintf(text + n, sizeof text - (size_t)n, "%s%s%s", d->message, d->hint ? "; " : "",
+           d->hint ? d->hint : "");
+  for (int i = 0; i < p->nkept; i++)
+    if (strcmp(p->kept[i], text) == 0) return;
+  char **k = realloc(p->kept, sizeof *k * (size_t)(p->nkept + 1));
+  if (!k) blo_oom(sizeof *k * (size_t)(p->nkept + 1));
+  p->kept = k;
+  p->kept[p->nkept++] = dup_or_die(text);
+}
+
 void api_flush(bloc_problem *p) {
-  for (; p->delivered < p->ndiags; p->delivered++)
+  for (; p->delivered < p->ndiags; p->delivered++) {
+    keep_warning(p, &p->diags[p->delivered]); /* complete now: its hint came before the next */
     if (p->handler) p->handler(p->handler_user, &p->diags[p->delivered]);
+  }
 }
 
 int api_end(bloc_problem *p, int rc) {
@@ -186,6 +211,8 @@ void bloc_problem_free(bloc_problem *p) {
   free(p->bind);
   free(p->summary);
   free(p->prepared_for);
+  for (int i = 0; i < p->nkept; i++) free(p->kept[i]);
+  free(p->kept);
   free(p);
 }
 

@@ -447,11 +447,18 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   cfg->on_trace_ctx = r;
   cfg->on_message = on_message;
   cfg->on_message_ctx = p;
-  /* the options' and the method's warnings, for the JSON: at most half its room, the rest
-   * left to the run's own */
+  /* for the JSON, the compile's and the data stage's warnings (p->kept, complete once
+   * flushed), then the options' and the method's: at most half its room, the rest left to the
+   * run's own. The compile's were dropped: a result of f32 data rounded to another problem, or
+   * of a kink in g, read as clean in its JSON. The options' warnings are printed now, before
+   * the solve's progress. */
+  api_flush(p);
   const char *given[RT_MAX_WARNINGS / 2];
+  for (int i = 0; i < p->nkept && cfg->ngiven_warnings < RT_MAX_WARNINGS / 2; i++)
+    given[cfg->ngiven_warnings++] = p->kept[i];
   for (int i = 0; i < p->ndiags && cfg->ngiven_warnings < RT_MAX_WARNINGS / 2; i++)
-    if (p->diags[i].severity == BLOC_WARNING) given[cfg->ngiven_warnings++] = p->diags[i].message;
+    if (p->diags[i].severity == BLOC_WARNING && !api_diag_kept(&p->diags[i]))
+      given[cfg->ngiven_warnings++] = p->diags[i].message;
   cfg->given_warnings = given;
   /* what was compiled, for the JSON's "program" (define_names and define_values live until
    * rt_solve returns) */
@@ -468,7 +475,6 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   cfg->data_seed = blo_seed(p->c);
   cfg->bloc_version = bloc_version();
   p->category = "run";
-  api_flush(p); /* warnings about the options come before the solve's progress */
   console_print(p, &con);
   int st = rt_solve(bp, &opt, cfg, &r->res);
   free(dnames);

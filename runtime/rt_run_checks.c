@@ -474,7 +474,7 @@ static void check_estimate_cg(Run *r, double run, const char *rise) {
   double seen = seen_scale(r), f = r->dw.val.f;
   bool off = (hn > 10 * own && hn > 1e-3 * seen) || (hn > 3 * own && hn > 1e-2 * seen);
   if (!(isfinite(hn) && off && hn > 1e-12 * fmax(f_unit(r), isfinite(f) ? fabs(f) : 0))) return;
-  char eh[400], why[96];
+  char eh[640], why[96];
   /* below the dense limit the check gets here when the dense solve is over its flops */
   if (ny > RT_HG_DENSE_MAX)
     snprintf(why, sizeof why, "ny = %lld is over the dense solve's %d", (long long)ny,
@@ -572,7 +572,7 @@ static void check_phi_rose(Run *r, const RtPhi *end) {
   r->res->t_diag += rt_seconds() - t0;
   if (rc != 0 || !(end->phi - start.phi > 1e-6 * fmax(fabs(start.phi), fabs(end->phi))))
     return;
-  char eh[400];
+  char eh[640];
   rt_solver_warn(s, "run.phi_rose",
                  "the run ended where f(x, y*(x)) = %.6g (y*(x) by Newton, a dense solve), above "
                  "the start's %.6g: x went uphill, though the exact %s there is %.3g (a flat part "
@@ -668,7 +668,7 @@ static void check_estimate(Run *r) {
     /* Which part of the error to blame: the method's y, away from y*(x) (h(x, y) - grad phi:
      * a lower loop that does not keep up, where raising cg_steps, aid_cg's hint, changed
      * nothing), or its solve for v at that y (d - h(x, y): a truncated Neumann series). */
-    char err[400], eh[400];
+    char err[400], eh[640];
     RtHypergrad hg = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = h, .v = hv};
     bool prev = rt_oracle_set_diag(&s->o, true); /* diagnostics, not the method's calls */
     int hrc = rt_hypergrad_exact(&s->o, rt_oracle_draw(&s->o), s->x, s->y, &hg, err, sizeof err);
@@ -800,7 +800,7 @@ static void check_random_estimate(Run *r) {
   const char *what = !s->xs.constrained ? m->unrolled ? "|gradient|" : "|grad phi|"
                      : m->unrolled       ? "projected gradient |x - P(x - gradient)|"
                                          : "projected gradient |x - P(x - grad phi)|";
-  char hint[560], eh[400];
+  char hint[800], eh[640];
   if (m->unrolled)
     snprintf(hint, sizeof hint, "%sq = 1 draws the exact unrolled hypergradient every step",
              s->x_decay == 0 ? "a decaying step (x_decay > 0, e.g. 0.6) lets x settle; " : "");
@@ -824,7 +824,8 @@ static void check_unmoved(Run *r) {
   const RtResult *res = r->res;
   if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps < 2 ||
       !(s->x_step > 0) || res->n_recoveries > 0 || blo_problem_stochastic(s->p) ||
-      rt_method_random_estimate(&s->opt) || s->nwarn > 0) /* a warning said why already */
+      rt_method_random_estimate(&s->opt) || /* a warning of the run's said why already */
+      s->nwarn > r->cfg->ngiven_warnings)
     return;
   double f = r->dw.val.f, moved = 0, x0 = 0;
   for (int64_t i = 0; i < s->nx; i++) {

@@ -59,7 +59,7 @@ typedef struct RtMethodImpl {
 
 #define RT_MAX_ALLOCS 48
 #define RT_MAX_STATS 8
-#define RT_MAX_WARNINGS 8
+#define RT_MAX_WARNINGS 24
 
 typedef struct RtWarning {
   const char *key;      /* static identifier; one stored message per key */

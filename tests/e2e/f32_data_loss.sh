@@ -41,8 +41,13 @@ cure="centre it in the data stage (data Xc = X - 1000000) and write the problem 
 has() { grep -qF -- "$2" "$1" || { fail "$3: no '$2' in:"; cat "$1"; }; }
 hasnt() { ! grep -q -- "$2" "$1" || { fail "$3: '$2' in:"; cat "$1"; }; }
 
-"$bloc" run shrink.blo --precision f32 >run.out 2>run.err || fail "run: exit $?"
+"$bloc" run shrink.blo --precision f32 --out run.json >run.out 2>run.err || fail "run: exit $?"
 has run.err "$offset" "bloc run"
+# in the result JSON too, with the cure: it held only the run's own warnings, and a script
+# reading it saw a clean result of another problem
+has run.json "\"shrink.blo:2:1: data 'X' sits on an offset: rounded to float (precision f32)" \
+  "bloc run's result JSON"
+has run.json "; the problem solved is not the one written: $cure" "bloc run's result JSON"
 has run.err "$cure" "bloc run"
 has run.err "shrink.blo:3:1: warning: data 'Z' sits on an offset" "bloc run"
 "$bloc" run shrink.blo >run64.out 2>run64.err || fail "run f64: exit $?"
@@ -54,7 +59,11 @@ has eval.err "$offset" "bloc eval"
 
 "$bloc" emit-c shrink.blo --precision f32 -o s.c 2>emit.err || fail "emit-c: exit $?"
 if $CC -std=c99 -O1 s.c -o s -lm 2>cc.err; then
-  ./s >s.out 2>s.err || fail "the solver: exit $?"
+  ./s --out s.json >s.out 2>s.err || fail "the solver: exit $?"
+  has s.json "\"data 'X' sits on an offset: rounded to float (precision f32)" \
+    "the emitted solver's result JSON"
+  has s.json "; the problem solved is not the one written: $cure" \
+    "the emitted solver's result JSON"
   has s.err "./s: warning: data 'X' sits on an offset: rounded to float (precision f32)" \
     "the emitted solver"
   has s.err "./s: hint: the problem solved is not the one written: $cure" "the emitted solver"

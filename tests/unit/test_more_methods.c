@@ -309,12 +309,41 @@ static void test_missing_kernels(void **state) {
   tp_free(t);
 }
 
+/* The warning table's last entry counts the warnings it has no room for: a ninth warning,
+ * the end-of-run checks' included, was dropped unseen (not printed, not in the JSON) once
+ * the program's and the options' warnings had taken their entries. */
+static void test_warnings_overflow(void **state) {
+  (void)state;
+  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7});
+  RtOptions o = tp_options("f2sa", KV("y_step=0.1"));
+  char err[512];
+  RtSolver *s = rt_solver_new(&t->p, &o, 1, err, sizeof err);
+  assert_non_null(s);
+  static const char *const keys[] = {"k0",  "k1",  "k2",  "k3",  "k4",  "k5",  "k6",  "k7",
+                                     "k8",  "k9",  "k10", "k11", "k12", "k13", "k14", "k15",
+                                     "k16", "k17", "k18", "k19", "k20", "k21", "k22", "k23",
+                                     "k24", "k25", "k26", "k27", "k28", "k29"};
+  for (int i = 0; i < 30; i++) rt_solver_warn(s, keys[i], "warning %d", i);
+  rt_solver_warn(s, keys[3], "warning 3 again"); /* a kept key still counts as before */
+  assert_int_equal(s->nwarn, RT_MAX_WARNINGS);
+  assert_string_equal(s->warn[RT_MAX_WARNINGS - 2].text, "warning 22");
+  assert_int_equal(s->warn[3].count, 2);
+  const RtWarning *more = &s->warn[RT_MAX_WARNINGS - 1];
+  assert_string_equal(more->key, "run.more_warnings");
+  assert_int_equal(more->count, 30 - (RT_MAX_WARNINGS - 1));
+  assert_false(more->printed);
+  assert_non_null(strstr(more->text, "more warnings than the result keeps (23)"));
+  rt_solver_free(s);
+  tp_free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_biased_point_helper), cmocka_unit_test(test_f2sa_steps),
       cmocka_unit_test(test_f2sa_fixed_penalty),  cmocka_unit_test(test_hjfbio_differences),
       cmocka_unit_test(test_hjfbio_converges),    cmocka_unit_test(test_stable_step),
       cmocka_unit_test(test_stable_converges),    cmocka_unit_test(test_missing_kernels),
+      cmocka_unit_test(test_warnings_overflow),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
