@@ -460,6 +460,7 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
     if (p->diags[i].severity == BLOC_WARNING && !api_diag_kept(&p->diags[i]))
       given[cfg->ngiven_warnings++] = p->diags[i].message;
   cfg->given_warnings = given;
+  cfg->nonsmooth_op = blo_program(p->c)->nonsmooth_op;
   /* what was compiled, for the JSON's "program" (define_names and define_values live until
    * rt_solve returns) */
   const char **dnames = xcalloc((size_t)p->ndefs + 1, sizeof *dnames);

@@ -665,6 +665,7 @@ static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv
      * unrolled y far from y*(x) ends with a tiny |hypergrad est| where x is not stationary,
      * and only these warnings say so (the table counts them: warnings column) */
     cfg.check_estimate = true;
+    cfg.nonsmooth_op = cmp->nonsmooth_op;
     cfg.messages = messages;
     cfg.handle_sigint = false;
     if (a->seed_set) cfg.seed = (int64_t)a->seed;

@@ -109,6 +109,11 @@ typedef struct RtRunConfig {
    * outlive the run. */
   const char *const *given_warnings;
   int ngiven_warnings;
+  /* The lower objective's first operation that is not twice differentiable in y ("relu",
+   * "abs", ...; the compiler's Program.nonsmooth_op), or NULL: the end-of-run hints then send
+   * the user to methods that need only g's gradient, not to the implicit methods, which
+   * refuse such a program. Not copied. Default NULL. */
+  const char *nonsmooth_op;
   /* What happened before the run, for the result JSON's "compile" object (bloc run fills it;
    * a negative t_data leaves the object out): seconds in the data stage and in compiling
    * (parse, derive, code generation), how many of the JIT's compile parts there were and

@@ -305,6 +305,20 @@ static const char *estimate_hint(Run *r, char *buf, size_t size) {
   return buf;
 }
 
+/* The end of a hint that sends the user to an implicit method (`cure`), where the program
+ * allows one: a lower objective with a kink (RtRunConfig.nonsmooth_op) has no second
+ * derivatives there, and the implicit methods refuse it unless allow_nonsmooth. itd on a
+ * hinge loss was told "use an implicit method (lancbio, aid_cg, ...)"; the cure there is the
+ * methods that need g's gradient alone. Into buf[len]; returns buf or cure. */
+static const char *implicit_cure(const Run *r, const char *cure, char *buf, size_t len) {
+  const char *op = r->cfg->nonsmooth_op;
+  if (!op) return cure;
+  snprintf(buf, len, "; the implicit methods need g twice differentiable in y, which '%s' "
+           "makes it not: compare with %s", op,
+           r->s->opt.method->unrolled ? "f2sa, or the other unrolled methods" : "itd or ufom");
+  return buf;
+}
+
 /* What lets a lower loop lagging behind x keep up, by the options m has: soba and hjfbio were
  * told to raise inner_steps, which they refuse (one joint step an outer step). */
 static const char *keep_up_hint(const RtMethodSpec *m) {
@@ -546,14 +560,17 @@ static void check_unrolled_lag(Run *r) {
       blo_problem_stochastic(s->p) || !r->cfg->check_estimate) /* fom: warned at compile time */
     return;
   double lag[3];
+  char other[160];
   if (lower_lag(r, run_flops(r), lag))
     rt_solver_warn(s, "run.unrolled_lag",
                    "the run's r inner steps end far from y*(x): a Newton step on g from their "
                    "last y is at least %.3g long, against |y| = %.3g and |y*(x)| ~ %.3g, so x "
                    "solves the unrolled problem (f after r = %d steps of inner_lr from y0), not "
                    "f(x, y*(x)); for the bilevel problem's answer raise r, or inner_lr up to "
-                   "2/L, or use an implicit method (lancbio, aid_cg, ...)",
-                   lag[0], lag[1], lag[2], (int)rt_solver_num(s, "r"));
+                   "2/L%s",
+                   lag[0], lag[1], lag[2], (int)rt_solver_num(s, "r"),
+                   implicit_cure(r, ", or use an implicit method (lancbio, aid_cg, ...)", other,
+                                 sizeof other));
 }
 
 /* Where the exact check found x stationary (check_estimate): phi at the end (end) against phi
@@ -608,13 +625,14 @@ static void check_estimate(Run *r) {
   double run = run_flops(r);
   /* f rising while |d| fell (f_rose): worth up to a quarter of the run's flops to say why */
   bool rose = f_rose(r);
-  char rise[320] = "";
+  char rise[480] = "", other[160];
   if (rose)
     snprintf(rise, sizeof rise,
              "; f rose from %.6g (step %lld) to %.6g at the end while |d| fell from %.3g: the "
-             "estimate led x away from the minimum of f(x, y*(x)); compare with an implicit "
-             "method (exact, aid_cg)",
-             r->f_min, (long long)r->f_min_step, r->dw.val.f, r->hg_at_f_min);
+             "estimate led x away from the minimum of f(x, y*(x))%s",
+             r->f_min, (long long)r->f_min_step, r->dw.val.f, r->hg_at_f_min,
+             implicit_cure(r, "; compare with an implicit method (exact, aid_cg)", other,
+                           sizeof other));
   if (!phi_cheap(r, run, 1) && !(rose && phi_within(r, run, 1, 0.25))) {
     /* f's rise alone is no evidence: at a trace point whose y lagged, f sits below phi, and
      * runs that converged to x* (aid_cg, lancbio, amigo_gd at 2001 lower variables) were told

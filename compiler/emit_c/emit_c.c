@@ -388,6 +388,10 @@ static void write_defines(const Emit *e, int ndata_max, FILE *f) {
   fprintf(f, "#define EMIT_EMBEDDED %d\n#define EMIT_F32 %d\n#define EMIT_NAME ",
           e->o->embed_data ? 1 : 0, c->precision == BLO_PREC_F32);
   c_string(f, c->problem.name);
+  /* the end-of-run hints' (RtRunConfig.nonsmooth_op) */
+  fputs("\n#define EMIT_NONSMOOTH ", f);
+  if (c->prog->nonsmooth_op) c_string(f, c->prog->nonsmooth_op);
+  else fputs("NULL", f);
   fputs("\n", f);
 }
 
