@@ -29,6 +29,7 @@ typedef struct ParseState ParseState;
 %code {
 #include <string.h>
 
+#include "front/spelling.h"
 #include "lex.h"
 #include "parse.h"
 
@@ -38,7 +39,16 @@ struct ParseState {
   LexState *lex;
   PtrVec decls;
   bool too_deep;     /* "nested too deeply" already reported in this declaration */
+  PtrVec kwargs;     /* keyword arguments not yet reported (KwArg) */
 };
+
+/* A keyword argument, `axis = 0`: reported, in source order, once its call is known. */
+typedef struct KwArg {
+  const char *key;
+  Span at;            /* `key =` */
+  const char *callee; /* the call's name, once it is reduced */
+  bool owned;         /* its call (callee) or list literal (callee NULL) has been reduced */
+} KwArg;
 
 static int parse_lex(PARSE_STYPE *val, PARSE_LTYPE *loc, ParseState *ps) {
   return lex_next(ps->lex, val, loc);
@@ -58,6 +68,10 @@ static AstDecl *decl(ParseState *ps, AstDeclKind k, Span at, const char *name, S
 static void begin_decl(ParseState *ps);
 static void expect_word(ParseState *ps, const char *got, Span at, const char *want,
                         const char *hint);
+static AstExpr *kwarg(ParseState *ps, const char *key, Span at, AstExpr *value);
+static void own_kwargs(ParseState *ps, const char *callee, Span call);
+static void report_kwargs(ParseState *ps);
+static void no_init(ParseState *ps, const char *name, Span at);
 #define SAMPLE_HINT "a sample set is declared as 'sample NAME : batch(K) of N'"
 #define CON_HINT "a constraint follows the initialiser: 'in [lo, hi]', 'in simplex' or '>= lo'"
 static AstConstraint *constraint(ParseState *ps, AstConKind k, Span at, AstExpr *lo, AstExpr *hi);
@@ -136,7 +150,8 @@ static AstType *tensor_type(ParseState *ps, const char *word, Span word_at, PtrV
 %type <decl> decl
 %type <type> opt_type type
 %type <expr> expr sum prod unary power postfix primary sub
-%type <vec> exprs args subs params opt_params options opt_options opt_marks marks
+%type <expr> arg
+%type <vec> exprs args arglist subs params opt_params options opt_options opt_marks marks
 %type <op> cmp
 %type <opt> option_item
 %type <con> opt_constraint
@@ -179,6 +194,8 @@ decl
         $$ = var_decl(ps, DECL_UPPER, @$, $2, @2, $3, $5, $6); }
   | kw_lower IDENT opt_type '=' expr opt_constraint {
         $$ = var_decl(ps, DECL_LOWER, @$, $2, @2, $3, $5, $6); }
+  | kw_upper IDENT opt_type             { no_init(ps, $2, @$); $$ = NULL; }
+  | kw_lower IDENT opt_type             { no_init(ps, $2, @$); $$ = NULL; }
   | kw_upper OBJECTIVE IDENT '=' expr   { $$ = decl(ps, DECL_UPPER_OBJ, @$, $3, @3);
                                           $$->init = $5; }
   | kw_lower OBJECTIVE IDENT '=' expr   { $$ = decl(ps, DECL_LOWER_OBJ, @$, $3, @3);
@@ -354,15 +371,29 @@ primary
   : NUMBER                              { $$ = ast_expr(ps->arena, AST_NUM, @$); $$->num = $1; }
   | STRING                              { $$ = ast_expr(ps->arena, AST_STR, @$); $$->str = $1; }
   | IDENT                               { $$ = ast_expr(ps->arena, AST_IDENT, @$); $$->str = $1; }
-  | IDENT '(' args ')'                  { $$ = from_vec(ps, AST_CALL, @$, NULL, $3); $$->str = $1;
+  | IDENT '(' args ')'                  { own_kwargs(ps, $1, @$);
+                                          $$ = from_vec(ps, AST_CALL, @$, NULL, $3); $$->str = $1;
                                           $$->name_span = @1; }
   | '(' expr ')'                        { $$ = $2; }
-  | '[' args ']'                        { $$ = from_vec(ps, AST_LIST, @$, NULL, $2); }
+  | '[' args ']'                        { own_kwargs(ps, NULL, @$);
+                                          $$ = from_vec(ps, AST_LIST, @$, NULL, $2); }
   ;
 
 args
   : %empty                              { $$ = ARENA_NEW(ps->arena, PtrVec); }
-  | exprs opt_comma                     { $$ = $1; }
+  | arglist opt_comma                   { $$ = $1; }
+  ;
+
+arglist
+  : arg                                 { $$ = vec1(ps, $1); }
+  | arglist ',' arg                     { $$ = vec_push(ps, $1, $3); }
+  ;
+
+/* `axis = 0`: NumPy's keyword argument, parsed to say that arguments go by position (the
+ * call that holds it names it: own_kwargs; report_kwargs says it) */
+arg
+  : expr
+  | IDENT '=' expr                      { $$ = kwarg(ps, $1, span_join(@1, @2), $3); }
   ;
 
 exprs
@@ -372,7 +403,77 @@ exprs
 
 %%
 
-static void begin_decl(ParseState *ps) { ps->too_deep = false; }
+static void begin_decl(ParseState *ps) {
+  ps->too_deep = false;
+  report_kwargs(ps);
+}
+
+/* A keyword argument `key = value`: kept as the value, its `key =` remembered for the call
+ * (or list) that holds it. */
+static AstExpr *kwarg(ParseState *ps, const char *key, Span at, AstExpr *value) {
+  KwArg *k = ARENA_NEW(ps->arena, KwArg);
+  k->key = key;
+  k->at = at;
+  ptrvec_push(ps->arena, &ps->kwargs, k);
+  return value;
+}
+
+/* The call of callee (a list literal when NULL) spanning `call` is reduced: it holds the
+ * keyword arguments inside it that no call nested in it took first. */
+static void own_kwargs(ParseState *ps, const char *callee, Span call) {
+  for (size_t i = 0; i < ps->kwargs.len; i++) {
+    KwArg *k = ps->kwargs.items[i];
+    if (k->owned || k->at.file != call.file || k->at.start < call.start || k->at.end > call.end)
+      continue;
+    k->owned = true;
+    k->callee = callee;
+  }
+}
+
+/* The keyword arguments since the last report, in source order (an inner call is reduced
+ * before the outer one): an error each, with the hint a reduction's axis gets
+ * (`sum(b, axis = 0)` was "expected ')', ',' or an operator, found '='", while `sum(W, 1)`
+ * was told sum_rows and sum_cols). At each declaration keyword, syntax error and the end of
+ * the file; those of a call a syntax error cut short are dropped (that error is the one). */
+static void report_kwargs(ParseState *ps) {
+  size_t n = ps->kwargs.len;
+  KwArg **ks = (KwArg **)ps->kwargs.items;
+  for (size_t i = 1; i < n; i++) /* insertion sort: a declaration holds a few */
+    for (size_t j = i; j > 0 && ks[j - 1]->at.start > ks[j]->at.start; j--) {
+      KwArg *t = ks[j];
+      ks[j] = ks[j - 1];
+      ks[j - 1] = t;
+    }
+  ps->kwargs.len = 0;
+  for (size_t i = 0; i < n; i++) {
+    const KwArg *k = ks[i];
+    char buf[256];
+    if (!k->owned) continue;
+    if (!k->callee) {
+      diag_error(ps->diag, k->at, "a list literal has no named elements ('%s =')", k->key);
+      diag_hint(ps->diag, "write the elements alone: [a, b, c]");
+      continue;
+    }
+    diag_error(ps->diag, k->at, "'%s' takes no keyword argument '%s'", k->callee, k->key);
+    if (spelling_reduction_hint(k->callee, buf, sizeof buf))
+      diag_hint(ps->diag, "%s", buf);
+    else if (ast_builtin_lookup(k->callee) != BI_NONE)
+      diag_hint(ps->diag, "arguments are given by position, in the order doc/language.md "
+                          "§6 lists them");
+    else
+      diag_hint(ps->diag, "arguments are given by position, in the order of the fn's "
+                          "parameters");
+  }
+}
+
+/* `lower W : matrix[d, k]` with no initialiser: said at the end of the declaration, not as
+ * "expected '='" at the start of the next line. */
+static void no_init(ParseState *ps, const char *name, Span at) {
+  Span end = {at.file, at.end, at.end};
+  diag_error(ps->diag, end, "expected '=' and an initial value for the variable '%s'", name);
+  diag_hint(ps->diag, "a variable starts from its initial value: '= 0' fills every element with "
+                      "0, or give an expression of its shape");
+}
 
 
 /* Keep every tree at most AST_MAX_DEPTH deep: a deeper one is reported once and replaced by a
@@ -620,6 +721,7 @@ static const char *describe_found(ParseState *ps, yysymbol_kind_t tok, Span at) 
 }
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
+  report_kwargs(ps); /* those before the error, in order */
   yysymbol_kind_t exp[YYNTOKENS];
   int n = yypcontext_expected_tokens(ctx, exp, YYNTOKENS);
   if (n < 0) n = 0;
@@ -640,6 +742,15 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
   if (has(names, n, "'vector'") && !want_expr)
     for (int i = 0; i < n; i++)
       if (strcmp(names[i], "identifier") == 0) names[i] = "'tensor'";
+  /* '=' after an identifier in an argument list is a keyword argument (parsed to be told
+   * apart), and a variable's declaration may end without one (to say so at its end): in
+   * neither place is it what to suggest beside an operator or a new declaration */
+  static const char *const assign[] = {"'='", NULL};
+  if (want_op) drop(names, n, assign);
+  if (want_decl && has(names, n, "'='")) {
+    drop(names, n, decl_start);
+    want_decl = false;
+  }
   if (want_expr) drop(names, n, expr_start);
   if (want_op) drop(names, n, operators);
   if (want_decl) drop(names, n, decl_start);
@@ -703,6 +814,7 @@ AstProgram *parse_program(Arena *a, Diag *d, uint32_t file) {
   ps.diag = d;
   ps.lex = lex_open(a, d, file);
   parse_parse(&ps);
+  report_kwargs(&ps);
   lex_close(ps.lex);
   AstProgram *p = ARENA_NEW(a, AstProgram);
   p->file = file;

@@ -442,15 +442,13 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
 }
 
 void sema_arity_hint(Sema *S, BuiltinId id, int nargs) {
+  char buf[256];
   const char *name = ast_builtins[id].name;
-  if ((id == BI_MAX || id == BI_MIN) && nargs == 1) /* np.max(x): a reduction */
-    diag_hint(S->diag, "%s(a, b) is elementwise: %s", name,
-              spelling_function_hint(id == BI_MAX ? "amax" : "amin"));
-  else if ((id == BI_SUM || id == BI_MEAN || id == BI_LOGSUMEXP) && nargs == 2) /* an axis */
-    diag_hint(S->diag, "%s takes no axis: %s_rows(A) gives one value per row, %s", name, name,
-              id == BI_LOGSUMEXP ? "logsumexp_rows(A') one per column"
-                                 : id == BI_SUM ? "sum_cols(A) one per column"
-                                                : "mean_cols(A) one per column");
+  /* np.max(x): a reduction; sum(A, 1): an axis */
+  if ((((id == BI_MAX || id == BI_MIN) && nargs == 1) ||
+       ((id == BI_SUM || id == BI_MEAN || id == BI_LOGSUMEXP) && nargs == 2)) &&
+      spelling_reduction_hint(name, buf, sizeof buf))
+    diag_hint(S->diag, "%s", buf);
 }
 
 /* An operation of the lower objective that is not twice differentiable in `arg`'s variables

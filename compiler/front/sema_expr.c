@@ -190,6 +190,34 @@ static void matrix_vector_hint(Sema *S, int op, Shape m, Shape v, bool v_left) {
   }
 }
 
+/* A side of one element that is not a scalar, vector[1] or matrix[1, 1] (`zeta[0:1] * W`),
+ * under an elementwise operator with another shape: a constant index gives the scalar that
+ * broadcasts. Named from the side when it is a range of one (zeta[0:1] -> zeta[0]). True when
+ * the hint was given. */
+static bool one_element_hint(Sema *S, const AstExpr *side) {
+  Shape s = side->shape;
+  if (!(s.rank == 1 && s.rows == 1) && !(s.rank == 2 && s.rows == 1 && s.cols == 1)) return false;
+  char shape[64], idx[160] = "";
+  shape_str(s, shape);
+  const AstExpr *base = side->kind == AST_INDEX ? side->args[0] : NULL;
+  bool ranges = base && base->kind == AST_IDENT && side->subs && strlen(base->str) < 64;
+  for (int i = 0; ranges && i < side->nargs - 1; i++)
+    ranges = (side->subs[i].kind == SUB_RANGE || side->subs[i].kind == SUB_INDEX) &&
+             side->subs[i].hi - side->subs[i].lo == 1;
+  if (ranges) {
+    size_t len = (size_t)snprintf(idx, sizeof idx, "%s[", base->str);
+    for (int i = 0; i < side->nargs - 1 && len < sizeof idx; i++)
+      len += (size_t)snprintf(idx + len, sizeof idx - len, "%s%lld", i ? ", " : "",
+                              (long long)side->subs[i].lo);
+    if (len < sizeof idx) snprintf(idx + len, sizeof idx - len, "]");
+  } else {
+    snprintf(idx, sizeof idx, "%s", s.rank == 1 ? "v[0]" : "A[0, 0]");
+  }
+  diag_hint(S->diag, "a %s is not a scalar: a constant index, %s, gives a scalar, which "
+                     "broadcasts", shape, idx);
+  return true;
+}
+
 static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
   AstExpr *l = e->args[0], *r = e->args[1];
   bool cmp = e->op >= OP_LT; /* comparisons: OP_LT .. OP_NE */
@@ -267,10 +295,19 @@ static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
     if (!sema_broadcast(l->shape, r->shape, &e->shape)) {
       sema_err(S, c, e->op_span, "shape mismatch in '%s': %s and %s", op, shape_str(l->shape, a),
                shape_str(r->shape, b));
-      if (l->shape.rank + r->shape.rank == 3)
+      if (one_element_hint(S, l) || one_element_hint(S, r))
+        ;
+      else if (l->shape.rank + r->shape.rank == 3)
         matrix_vector_hint(S, e->op, l->shape.rank == 2 ? l->shape : r->shape,
                            l->shape.rank == 1 ? l->shape : r->shape, l->shape.rank == 1);
-      else if (l->shape.rank == 2 && r->shape.rank == 2 && l->shape.rows == r->shape.cols &&
+      else if (e->op == OP_MUL && l->shape.rank == 2 && r->shape.rank == 2 &&
+               l->shape.cols == r->shape.rows) { /* Xtr * W for Xtr @ W */
+        diag_hint(S->diag, "did you mean '@'? '*' multiplies elementwise; %s @ %s is the "
+                           "matrix product, a matrix[%lld, %lld]", a, b,
+                  (long long)l->shape.rows, (long long)r->shape.cols);
+        if (l->shape.rows == r->shape.cols)
+          diag_hint(S->diag, "or, elementwise, one side may need a transpose (A')");
+      } else if (l->shape.rank == 2 && r->shape.rank == 2 && l->shape.rows == r->shape.cols &&
                l->shape.cols == r->shape.rows)
         diag_hint(S->diag, "one side may need a transpose (A')");
       else

@@ -20,6 +20,15 @@ typedef struct Spelling {
   "there is no max over the elements; logsumexp(x * t) / t approaches it for a large t"
 #define NO_MIN \
   "there is no min over the elements; -logsumexp(-x * t) / t approaches it for a large t"
+/* nor over a row or a column: max_rows was told "did you mean 'mean_rows'?" */
+#define NO_MAX_ROWS \
+  "there is no max over each row; logsumexp_rows(A * t) / t approaches it for a large t"
+#define NO_MIN_ROWS \
+  "there is no min over each row; -logsumexp_rows(-A * t) / t approaches it for a large t"
+#define NO_MAX_COLS \
+  "there is no max over each column; logsumexp_rows(A' * t) / t approaches it for a large t"
+#define NO_MIN_COLS \
+  "there is no min over each column; -logsumexp_rows(-A' * t) / t approaches it for a large t"
 
 static const Spelling spellings[] = {
     {"maximum", ".blo spells it max(a, b) (elementwise)"},
@@ -41,6 +50,10 @@ static const Spelling spellings[] = {
     {"nanmax", NO_MAX},
     {"amin", NO_MIN},
     {"nanmin", NO_MIN},
+    {"max_rows", NO_MAX_ROWS},
+    {"min_rows", NO_MIN_ROWS},
+    {"max_cols", NO_MAX_COLS},
+    {"min_cols", NO_MIN_COLS},
     {"absolute", ".blo spells it abs(x)"},
     {"fabs", ".blo spells it abs(x)"},
     {"expit", ".blo spells it sigmoid(x)"},
@@ -74,6 +87,20 @@ const char *spelling_function_hint(const char *name) {
   for (size_t i = 0; i < sizeof spellings / sizeof spellings[0]; i++)
     if (strcmp(spellings[i].name, name) == 0) return spellings[i].hint;
   return NULL;
+}
+
+bool spelling_reduction_hint(const char *name, char *buf, size_t n) {
+  bool max = strcmp(name, "max") == 0, min = strcmp(name, "min") == 0;
+  if (max || min) {
+    snprintf(buf, n, "%s(a, b) is elementwise: %s", name, max ? NO_MAX : NO_MIN);
+    return true;
+  }
+  if (strcmp(name, "sum") != 0 && strcmp(name, "mean") != 0 && strcmp(name, "logsumexp") != 0)
+    return false;
+  snprintf(buf, n, "%s takes no axis: %s_rows(A) gives one value per row, %s", name, name,
+           name[0] == 'l' ? "logsumexp_rows(A') one per column"
+           : name[0] == 's' ? "sum_cols(A) one per column" : "mean_cols(A) one per column");
+  return true;
 }
 
 /* The prefixes that name a library module rather than a value. */

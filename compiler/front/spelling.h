@@ -4,11 +4,17 @@
 #ifndef BLOC_SPELLING_H
 #define BLOC_SPELLING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* For a function name that is not a .blo builtin or fn (`maximum`, `clamp`, `amax`): a
  * one-line hint saying how .blo writes it, or NULL when the name is not a known spelling. */
 const char *spelling_function_hint(const char *name);
+
+/* For a reduction given an axis (`sum(A, 1)`, `sum(b, axis = 0)`) or NumPy's one-argument
+ * `max(x)`: writes into buf the hint naming the row and column forms (sum, mean, logsumexp)
+ * or saying max(a, b) is elementwise (max, min). False, buf untouched, for any other name. */
+bool spelling_reduction_hint(const char *name, char *buf, size_t n);
 
 /* For a dotted name (`np.sum`, `torch.clamp`, `x.T`, `y.sum`), which .blo never has: writes a
  * one-line hint into buf (always, at most n bytes with the NUL) for the error the scanner
