@@ -31,6 +31,46 @@ RT_API int rt_ystep_setup(struct RtSolver *s, bool eta_derived) {
   return a->q && a->u && a->alpha && a->beta ? 0 : -1;
 }
 
+/* The products were not finite at (s->x, s->y): whether g or grad_y g already is not (one
+ * diagnostic call, after the failure only), which is then the cause to name, with its first
+ * non-finite element, as the steps' check of the start does (rt_run.c,
+ * derivative_not_finite). 0.01 * norm(W) ^ 2 in g from W0 = 0 (norm's gradient is 0/0 there)
+ * was told "the lower Hessian-vector products are not finite" before the first step, which
+ * came first in the run, while bloc eval said grad_y g had no finite values. True when msg was
+ * written. */
+static bool first_not_finite(struct RtSolver *s, int64_t step, const char *when, char *msg,
+                             size_t msglen) {
+  RtOracle *o = &s->o;
+  double *gy = s->ystep.u; /* the Lanczos work, free after the failure */
+  bool prev = rt_oracle_set_diag(o, true);
+  RtDraw key = rt_oracle_draw(o);
+  double g = rt_oracle_grad_g(o, key, s->x, s->y, gy);
+  rt_oracle_set_diag(o, prev);
+  int64_t at = -1;
+  for (int64_t j = 0; j < s->ny && at < 0; j++)
+    if (!isfinite(gy[j])) at = j;
+  if (isfinite(g) && at < 0) return false;
+  char where[48] = "the start";
+  if (step > 0) snprintf(where, sizeof where, "the iterate of step %lld", (long long)step);
+  double val = isfinite(g) ? gy[at] : g;
+  const char *txt = isnan(val) ? "nan" : val > 0 ? "inf" : "-inf";
+  if (!isfinite(g)) {
+    snprintf(msg, msglen, "y_step = auto %s: %s itself has no finite g: g = %s there, at its x "
+             "and lower point, so no lower Hessian-vector product is finite either (start where "
+             "g is defined and finite)", when, where, txt);
+    return true;
+  }
+  char comp[64] = "";
+  if (s->ny > 1) /* 0-based, as eval's and the data errors' positions */
+    snprintf(comp, sizeof comp, " (element [%lld], 0-based)", (long long)at);
+  snprintf(msg, msglen, "y_step = auto %s: %s itself has no finite grad_y g: grad_y g = %s%s "
+           "there, at its x and lower point, so no lower Hessian-vector product is finite "
+           "either (a derivative that is not finite at that point, such as norm's or sqrt's at "
+           "0: start elsewhere, or smooth it, e.g. sqrt(sumsq(x) + 1e-12) for norm(x))",
+           when, where, txt, comp);
+  return true;
+}
+
 RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t msglen) {
   RtYStep *a = &s->ystep;
   if (!a->on) return 0;
@@ -46,8 +86,9 @@ RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t 
   a->ritz_min = lo;
   a->ritz_max = hi;
   if (n == 0) {
-    snprintf(msg, msglen, "y_step = auto %s: the lower Hessian-vector products are not finite",
-             when);
+    if (!first_not_finite(s, step, when, msg, msglen))
+      snprintf(msg, msglen, "y_step = auto %s: the lower Hessian-vector products are not finite",
+               when);
     return -1;
   }
   /* The same threshold as the trace points' non-convexity warning (rt_run.c). */
