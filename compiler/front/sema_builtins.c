@@ -315,6 +315,24 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     }
     e->shape = shape_scalar();
     return true;
+  case BI_RESHAPE: {
+    int64_t dim[2] = {1, 1};
+    bool ok = true;
+    for (int i = 1; i < e->nargs; i++)
+      if (!sema_dim(S, c, a[i], "a dimension of 'reshape'", &dim[i - 1])) ok = false;
+    if (!ok) return false;
+    Shape s = e->nargs == 2 ? shape_vector(dim[0]) : shape_matrix(dim[0], dim[1]);
+    if (shape_size(s) != shape_size(a[0]->shape)) { /* dims < 2^31: no overflow */
+      long long have = (long long)shape_size(a[0]->shape), want = (long long)shape_size(s);
+      sema_err(S, c, e->span, "'reshape' keeps the number of elements: %s has %lld, %s has %lld",
+               shape_str(a[0]->shape, x), have, shape_str(s, y), want);
+      diag_hint(S->diag, "reshape(a, m, n) needs m * n = %lld; reshape(a, %lld) is the vector of "
+                "a's elements in row-major order", have, have);
+      return false;
+    }
+    e->shape = s;
+    return true;
+  }
   case BI_WHERE: {
     Shape s = shape_scalar();
     for (int i = 0; i < 3; i++) {

@@ -325,6 +325,10 @@ static Sh builtin(const ShCtx *c, const AstExpr *e) {
       return fail(c, e, "pairs every sharded row with every other (an n x n result)");
     return x == SH_ROWS ? SH_ROWS : a[1] == SH_ROWS ? SH_COLS : SH_REP;
   }
+  case BI_RESHAPE:
+    if (x == SH_ROWS || x == SH_COLS)
+      return fail(c, e, "moves elements across the sharded rows");
+    return x;
   case BI_DIAG:
   case BI_TRACE:
     if (sharded(x)) return fail(c, e, "needs the sharded rows as a square matrix");

@@ -69,6 +69,11 @@ static const Spelling spellings[] = {
     {"shape", ".blo spells it rows(x) and cols(x)"},
     {"size", "the number of elements is rows(x) * cols(x)"},
     {"numel", "the number of elements is rows(x) * cols(x)"},
+    {"flatten", ".blo spells it reshape(A, n), n = rows(A) * cols(A) (row-major, as NumPy's)"},
+    {"ravel", ".blo spells it reshape(A, n), n = rows(A) * cols(A) (row-major, as NumPy's)"},
+    {"vec", "vec(A) stacks the columns: .blo spells it reshape(A', n), n = rows(A) * cols(A) "
+            "(reshape(A, n) stacks the rows)"},
+    {"view", ".blo spells it reshape(a, m, n) (row-major)"},
     {"hstack", ".blo spells it hcat(...)"},
     {"column_stack", ".blo spells it hcat(...)"},
     {"vstack", ".blo spells it vcat(...)"},
@@ -135,8 +140,9 @@ void spelling_dotted_hint(const char *dotted, char *buf, size_t n) {
     snprintf(buf, n, "write %.*s' for the transpose", vlen, dotted);
   else if (strcmp(last, "shape") == 0)
     snprintf(buf, n, "write rows(%.*s) and cols(%.*s)", vlen, dotted, vlen, dotted);
-  else if (builtin)
-    snprintf(buf, n, "there are no methods: write %s(%.*s)", last, vlen, dotted);
+  else if (builtin) /* x.reshape(m, n): reshape(x, m, n) */
+    snprintf(buf, n, "there are no methods: write %s(%.*s%s)", last, vlen, dotted,
+             ast_builtins[ast_builtin_lookup(last)].min_args > 1 ? ", ..." : "");
   else if (known)
     snprintf(buf, n, "there are no methods; %s", known);
   else

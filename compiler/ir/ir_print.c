@@ -190,7 +190,12 @@ static void body(Pr *p, const IrNode *n) {
   case IR_RESHAPE:
     fprintf(out, "reshape(");
     expr(p, n->args[0], 0);
-    fprintf(out, ", %s)", shape_str(n->shape, sb));
+    if (n->shape.rank == 1) /* as .blo writes it */
+      fprintf(out, ", %lld)", (long long)n->shape.rows);
+    else if (n->shape.rank == 2)
+      fprintf(out, ", %lld, %lld)", (long long)n->shape.rows, (long long)n->shape.cols);
+    else
+      fprintf(out, ", %s)", shape_str(n->shape, sb));
     break;
   case IR_PAD:
     fprintf(out, "pad(");

@@ -105,6 +105,8 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
                      e->builtin == BI_LOAD_CSV || e->builtin == BI_LOAD_IDX ||
                      e->builtin == BI_LOAD_LIBSVM || e->builtin == BI_LOAD_NPY ||
                      e->builtin == BI_LOAD_LIBSVM_LABELS || e->builtin == BI_LOAD_MTX;
+  if (e->builtin == BI_RESHAPE) /* its dimensions are compile-time constants */
+    return ir_reshape(g, lower_expr(L, e->args[0]), e->shape);
   if (!params_only)
     for (int i = 0; i < e->nargs && i < 16; i++) a[i] = lower_expr(L, e->args[i]);
   (void)bi;
@@ -198,6 +200,7 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
   }
   case BI_ROWS: case BI_COLS:
     return ir_scalar(g, e->const_val);
+  case BI_RESHAPE: break; /* above */
   case BI_COUNT: case BI_NONE:
     break;
   }

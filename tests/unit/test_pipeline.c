@@ -281,6 +281,12 @@ static void test_stdlib_fd(void **state) {
   fd_check("tests/e2e/stdlib.blo", NULL, 0);
 }
 
+/* reshape(a, n) and reshape(a, m, n) of both levels' variables and of data */
+static void test_reshape_fd(void **state) {
+  (void)state;
+  fd_check("tests/e2e/reshape.blo", NULL, 0);
+}
+
 /* rank-3 data indexed by task (X[t], X[0], X[t][i, :], a fn taking the tensor) */
 static void test_tensors_fd(void **state) {
   (void)state;
@@ -487,6 +493,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_builtins_fd),
     cmocka_unit_test(test_stdlib_fd),
+    cmocka_unit_test(test_reshape_fd),
     cmocka_unit_test(test_tensors_fd),
     cmocka_unit_test(test_fewshot_fd),
     cmocka_unit_test(test_synthetic_fd),
