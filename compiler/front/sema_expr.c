@@ -481,7 +481,7 @@ static const char *varying_what(const AstExpr *x) {
  * at a vector of indices. Both it and the indexed value must be data, known before solving:
  * the pick is made once, in the data stage (IR_TAKE), which also checks every index; a pick
  * that changes per oracle call is a sample set's. */
-static bool take_fits(Sema *S, const ECtx *c, const AstExpr *base, const AstExpr *s) {
+static bool take_fits(Sema *S, const ECtx *c, const AstExpr *base, const AstExpr *s, int axis) {
   char buf[64];
   if (s->shape.rank != 1 || s->shape.sparse) {
     sema_err(S, c, s->span, "a subscript must be a scalar or a vector of indices, got %s",
@@ -501,8 +501,18 @@ static bool take_fits(Sema *S, const ECtx *c, const AstExpr *base, const AstExpr
   if (why) {
     sema_err(S, c, s->span, "only data can be indexed by a vector of indices; this value "
              "depends on %s", why);
-    diag_hint(S->diag, "index the data first, then compute with it: X[idx, :] @ w, not "
-                       "(X @ w)[idx]");
+    bool var = base->kind == AST_IDENT && base->ref &&
+               (base->ref->kind == DECL_UPPER || base->ref->kind == DECL_LOWER);
+    if (!var) {
+      diag_hint(S->diag, "index the data first, then compute with it: X[idx, :] @ w, not "
+                         "(X @ w)[idx]");
+    } else { /* a variable's rows (W[idx, :], lam[group]): a 0/1 selection matrix picks them */
+      long long n = axis == 0 ? (long long)base->shape.rows : (long long)base->shape.cols;
+      const char *v = base->str;
+      diag_hint(S->diag, "pick them with a 0/1 selection matrix: data S = onehot(idx, %lld) "
+                "(idx the indices), then %s%s%s", n, axis == 0 ? "S @ " : "", v,
+                axis == 0 ? "" : " @ S'");
+    }
     return false;
   }
   return true;
@@ -576,7 +586,7 @@ static bool check_index(Sema *S, const ECtx *c, AstExpr *e) {
     } else {
       if (!sema_check(S, c, s)) { ok = false; continue; }
       if (s->shape.rank != 0) { /* a vector of indices: X[idx, :], v[idx], X[:, idx] */
-        if (!take_fits(S, c, base, s)) { ok = false; continue; }
+        if (!take_fits(S, c, base, s, i)) { ok = false; continue; }
         sub->kind = SUB_TAKE;
         sub->lo = 0;
         sub->hi = s->shape.rows;
