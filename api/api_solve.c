@@ -456,6 +456,7 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   const char *given[RT_MAX_WARNINGS / 2];
   for (int i = 0; i < p->nkept && cfg->ngiven_warnings < RT_MAX_WARNINGS / 2; i++)
     given[cfg->ngiven_warnings++] = p->kept[i];
+  cfg->nprogram_warnings = cfg->ngiven_warnings;
   for (int i = 0; i < p->ndiags && cfg->ngiven_warnings < RT_MAX_WARNINGS / 2; i++)
     if (p->diags[i].severity == BLOC_WARNING && !api_diag_kept(&p->diags[i]))
       given[cfg->ngiven_warnings++] = p->diags[i].message;

@@ -109,6 +109,10 @@ typedef struct RtRunConfig {
    * outlive the run. */
   const char *const *given_warnings;
   int ngiven_warnings;
+  /* How many of the first given_warnings are the program's (the compiler's and the data
+   * stage's: a kink in g, data float rounds away), which say nothing of why a run ended as
+   * it did; the options' that follow may (fom ignoring how y*(x) moves: x never moves). */
+  int nprogram_warnings;
   /* The lower objective's first operation that is not twice differentiable in y ("relu",
    * "abs", ...; the compiler's Program.nonsmooth_op), or NULL: the end-of-run hints then send
    * the user to methods that need only g's gradient, not to the implicit methods, which

@@ -842,8 +842,8 @@ static void check_unmoved(Run *r) {
   const RtResult *res = r->res;
   if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps < 2 ||
       !(s->x_step > 0) || res->n_recoveries > 0 || blo_problem_stochastic(s->p) ||
-      rt_method_random_estimate(&s->opt) || /* a warning of the run's said why already */
-      s->nwarn > r->cfg->ngiven_warnings)
+      rt_method_random_estimate(&s->opt) || /* a warning said why already */
+      s->nwarn > r->cfg->nprogram_warnings)
     return;
   double f = r->dw.val.f, moved = 0, x0 = 0;
   for (int64_t i = 0; i < s->nx; i++) {
