@@ -95,9 +95,12 @@ static void check_constraint(Sema *S, AstDecl *d) {
     diag_note(S->diag, d->name_span, "the hypergradient of every method assumes the lower "
               "solution y*(x) is an interior point where g is smooth; a projection would break "
               "that (its Jacobian, not the implicit-function one, would apply)");
+    /* the softmax alone is flat along z + c (its lower Hessian singular: every method warned,
+     * bloc eval failed); the ridge pins c, and a tiny one moves y*(x) by ~1e-8 */
     diag_hint(S->diag, "keep y inside with a barrier in g (e.g. - mu * sum(log(y))), or "
               "reparameterise: y = lo + (hi - lo) * sigmoid(z) for a box, exp(z) / sum(exp(z)) "
-              "for the simplex");
+              "for the simplex with a tiny ridge + 1e-8 * sumsq(z) in g (the softmax does not "
+              "change along z + c, which leaves the lower Hessian singular without it)");
     d->failed = true;
     return;
   }
