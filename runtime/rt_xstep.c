@@ -162,21 +162,49 @@ static int setup_constraints(const BloProblem *p, RtXStep *xs, XAlloc alloc, voi
   return 0;
 }
 
-/* Project x, a start, onto the constraints of xs (set up) in place, and say how far it moved
- * (xs->w the scratch). */
-static void project_start(RtXStep *xs, double *x, RtXStart *out) {
+/* Project x, a start, onto the constraints of xs (set up from p) in place, and say how far it
+ * moved and which variables moved (xs->w the scratch): "the initial upper variables" alone
+ * left a user with a box and a simplex to find out which start was wrong. */
+static void project_start(const BloProblem *p, RtXStep *xs, double *x, RtXStart *out) {
   rt_copy(xs->nx, x, xs->w);
   double x0n = rt_nrm2(xs->nx, x);
   rt_xstep_project(xs, x);
   rt_axpy(xs->nx, -1.0, x, xs->w);
   out->moved = rt_nrm2(xs->nx, xs->w);
   /* `= 1/n in simplex` sums to 1 only up to rounding: such moves are not worth a warning */
-  out->outside = out->moved > 1e-12 * fmax(1.0, x0n);
+  double tiny = 1e-12 * fmax(1.0, x0n);
+  out->outside = out->moved > tiny;
   out->warning[0] = '\0';
-  if (out->outside)
+  if (!out->outside) return;
+  int total = 0, shown = 0;
+  for (int c = 0; c < p->n_constraints; c++) {
+    const BloVarInfo *v = &p->vars[p->constraints[c].var];
+    total += rt_nrm2(v->rows * v->cols, xs->w + v->offset) > tiny;
+  }
+  char names[160] = "";
+  size_t len = 0;
+  for (int c = 0; c < p->n_constraints && shown < total; c++) {
+    const BloVarInfo *v = &p->vars[p->constraints[c].var];
+    if (!(rt_nrm2(v->rows * v->cols, xs->w + v->offset) > tiny)) continue;
+    const char *sep = shown == 0 ? "" : shown == total - 1 ? " and " : ", ";
+    int n = snprintf(names + len, sizeof names - len, "%s'%s'", sep, v->name);
+    if (n < 0 || (size_t)n + 16 >= sizeof names - len) { /* room for " and N more" */
+      names[len] = '\0';
+      break;
+    }
+    len += (size_t)n;
+    shown++;
+  }
+  int rest = total - shown;
+  if (rest) snprintf(names + len, sizeof names - len, " and %d more", rest);
+  if (total == 1)
     snprintf(out->warning, sizeof out->warning,
-             "the initial upper variables lie outside their constraints: projected onto them "
-             "(|x0 - P(x0)| = %.6g)", out->moved);
+             "the initial value of upper variable %s lies outside its constraint: projected "
+             "onto it (|x0 - P(x0)| = %.6g)", names, out->moved);
+  else
+    snprintf(out->warning, sizeof out->warning,
+             "the initial values of upper variables %s lie outside their constraints: "
+             "projected onto them (|x0 - P(x0)| = %.6g)", names, out->moved);
 }
 
 static void *heap_alloc(void *ctx, size_t bytes) {
@@ -191,7 +219,7 @@ RT_API int rt_xstep_project_start(const BloProblem *p, double *x, RtXStart *out,
   memset(out, 0, sizeof *out);
   xs.nx = p->nx;
   int rc = setup_constraints(p, &xs, heap_alloc, NULL, err, errlen);
-  if (rc == 0 && xs.constrained) project_start(&xs, x, out);
+  if (rc == 0 && xs.constrained) project_start(p, &xs, x, out);
   rt_mem_free(xs.simplex); /* the block */
   return rc;
 }
@@ -224,7 +252,7 @@ RT_API int rt_xstep_setup(RtSolver *s, char *err, size_t errlen) {
   if (setup_constraints(s->p, xs, solver_alloc, s, err, errlen)) return -1;
   if (!xs->constrained) return 0;
   RtXStart start;
-  project_start(xs, s->x, &start);
+  project_start(s->p, xs, s->x, &start);
   xs->x0_moved = start.moved > 0;
   if (start.outside) rt_solver_warn(s, "x0.projected", "%s", start.warning);
   return 0;

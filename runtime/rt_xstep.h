@@ -46,7 +46,7 @@ RT_API int rt_xstep_setup(struct RtSolver *s, char *err, size_t errlen);
 typedef struct RtXStart {
   double moved; /* |x0 - P(x0)| */
   bool outside; /* moved by more than rounding (1e-12 relative): worth the warning */
-  char warning[160]; /* the solve's warning when outside, "" otherwise */
+  char warning[320]; /* the solve's warning when outside (naming the variables), "" otherwise */
 } RtXStart;
 
 /* x [p->nx] <- P(x): the x a solve of p starts from when its initial x is x, projected and

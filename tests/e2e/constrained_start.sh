@@ -60,7 +60,7 @@ printf '7\n8\n' >y0.csv
 run_fg=$(awk -F, 'NR == 2 { print $3, $4 }' trace.csv)
 eval_fg=$(sed -n 's/^  "[fg]": \(.*\),*$/\1/p' eval.json | tr -d , | tr '\n' ' ')
 [ "$eval_fg" = "$run_fg " ] || fail "eval: f g = $eval_fg, the run's start $run_fg"
-run_warn=$(sed -n 's/^bloc: warning: \(.*outside their constraints.*\)/\1/p' run_err.txt)
+run_warn=$(sed -n 's/^bloc: warning: \(.* outside its constraint:.*\)/\1/p' run_err.txt)
 eval_warn=$(sed -n 's/^bloc eval: warning: //p' eval_err.txt)
 [ -n "$run_warn" ] && [ "$eval_warn" = "$run_warn" ] ||
   fail "eval's warning '$eval_warn', not the run's '$run_warn'"

@@ -411,8 +411,8 @@ static double solve_start_f(bloc_problem *p) {
 
 static void test_eval_at_solve_start(void **state) {
   (void)state;
-  static const char projected[] = "the initial upper variables lie outside their constraints: "
-                                  "projected onto them (|x0 - P(x0)| = 5)";
+  static const char projected[] = "the initial value of upper variable 'x' lies outside its "
+                                  "constraint: projected onto it (|x0 - P(x0)| = 5)";
   bloc_problem *p;
   assert_int_equal(bloc_problem_new(&p), BLOC_OK);
   assert_int_equal(bloc_compile_string(p, "box.blo", box_text), BLOC_OK);
