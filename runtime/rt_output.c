@@ -373,9 +373,12 @@ RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) 
   bool f32 = r->precision && strcmp(r->precision, "f32") == 0;
   fprintf(out, "%s: %s stopped (%s) after %lld outer steps in %.3g s%s\n", p->name, r->method,
           rt_stop_name(r->stop), (long long)r->steps, r->t_total, f32 ? " (precision f32)" : "");
-  fprintf(out, "  f = %s  g = %s  |grad_y g| = %s  |hypergradient| = %s\n",
+  /* on a constrained x the norm is the projected step's, which only the JSON's "stationarity"
+   * said: a user read |hypergradient| = 0 at a vertex as a zero gradient */
+  const char *proj = r->projected ? " (projected: |x - P(x - d)|)" : "";
+  fprintf(out, "  f = %s  g = %s  |grad_y g| = %s  |hypergradient| = %s%s\n",
           rt_fmt_g(r->f, 10, f), rt_fmt_g(r->g, 10, g), rt_fmt_g(r->grad_y_g_norm, 4, gy),
-          hypergrad_str(r->hypergrad_norm, r->steps, hg));
+          hypergrad_str(r->hypergrad_norm, r->steps, hg), proj);
   if (r->residual == r->residual) fprintf(out, "  residual |A v - b| = %.4g\n", r->residual);
   if (r->ritz_min == r->ritz_min)
     fprintf(out, "  lower Hessian eigenvalue estimates (Ritz values): [%.6g, %.6g]\n", r->ritz_min,
@@ -394,10 +397,10 @@ RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) 
     fputc('\n', out);
   }
   if (r->best_step >= 0 && (r->saved_best || r->stop == RT_STOP_NUMERICAL))
-    fprintf(out, "  best trace point: step %lld  f = %.10g  |hypergradient| = %s%s\n",
+    fprintf(out, "  best trace point: step %lld  f = %.10g  |hypergradient| = %s%s%s\n",
             (long long)r->best_step, r->best_f,
             hypergrad_str(r->best_hypergrad_norm, r->best_step, hg),
-            r->saved_best ? " (the saved iterate)" : "");
+            r->projected ? " (projected)" : "", r->saved_best ? " (the saved iterate)" : "");
   fprintf(out, "  oracle calls:");
   for (int k = 0; k < RT_CALL_NKINDS; k++)
     if (r->calls[k]) fprintf(out, " %s %llu", rt_call_names[k], (unsigned long long)r->calls[k]);

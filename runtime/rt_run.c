@@ -1590,6 +1590,7 @@ outputs_checked:
   res->g = v->g;
   res->grad_y_g_norm = v->gy_norm;
   res->hypergrad_norm = done > 0 ? s->hg_norm : NAN;
+  res->projected = s->xs.constrained;
   res->residual = v->residual;
   res->ritz_min = v->ritz_min;
   res->ritz_max = v->ritz_max;

@@ -177,6 +177,7 @@ typedef struct RtResult {
   uint64_t seed;
   /* Diagnostics at the final (last good) point; residual / ritz NaN when not computed. */
   double f, g, grad_y_g_norm, hypergrad_norm, residual, ritz_min, ritz_max;
+  bool projected; /* x is constrained: hypergrad_norm is |x - P(x - d)| ("stationarity") */
   int64_t nx, ny;
   double *x, *y;            /* final x and y (owned; y is the lower point of x, doc/methods.md) */
   int n_reports;
