@@ -732,7 +732,7 @@ class Eval(unittest.TestCase):
         (the solve's warning), y0 = 10 P(x0) = [10, 0], f = 82; a given x is evaluated as given
         (f = 377 at [2, 0.5]) with a warning. An empty what is an error, as "" is in C."""
         p = bloc.compile(text=BOX_TEXT, name="box.blo")
-        moved = re.escape("projected onto them (|x0 - P(x0)| = 5)")
+        moved = re.escape("projected onto it (|x0 - P(x0)| = 5)")
         with self.assertWarnsRegex(bloc.BlocWarning, moved):
             e = p.eval(what=["f", "grad_y_g"])
         self.assertEqual(e["f"], 82)
