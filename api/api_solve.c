@@ -15,6 +15,7 @@
 #include "rt_output.h"
 #include "rt_run.h"
 #include "rt_solver.h"
+#include "rt_xstep.h"
 #include "support/diag.h"
 
 typedef struct KeyValue {
@@ -426,6 +427,23 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
              opt.method->name, lacks, p->prepared_for);
     return solve_end(p, &con, BLOC_ERR_INPUT);
   }
+  /* Bounds from data that make an empty box (lo > hi) are the data's fault, as bloc_eval_at
+   * and a NaN in a bound array say (category "data": Python's DataError); the run's setup
+   * found them as a "run" input error, which Python raised as an OptionError. */
+  if (bp->n_constraints > 0) {
+    double *x0 = malloc(sizeof(double) * (size_t)(bp->nx > 0 ? bp->nx : 1));
+    if (!x0) return solve_end(p, &con, BLOC_ERR_MEMORY);
+    memcpy(x0, bp->x0, sizeof(double) * (size_t)bp->nx);
+    RtXStart start;
+    char err[1024];
+    int bad = rt_xstep_project_start(bp, x0, &start, err, sizeof err);
+    free(x0);
+    if (bad) {
+      p->category = "data";
+      api_diag(p, BLOC_ERROR, NULL, "%s", err);
+      return solve_end(p, &con, BLOC_ERR_INPUT);
+    }
+  }
   BloTimings t = blo_timings(p->c);
   RtRunConfig *cfg = &rs.cfg;
   cfg->t_data = t.data_ms * 1e-3;
@@ -562,3 +580,6 @@ const char *bloc_result_trace_column(const bloc_result *r, int j) {
 }
 const double *bloc_result_trace(const bloc_result *r) { return r ? r->trace : NULL; }
 const char *bloc_result_summary(const bloc_result *r) { return r ? r->summary : NULL; }
+const char *bloc_result_stationarity(const bloc_result *r) {
+  return !r ? NULL : r->res.projected ? "projected_gradient" : "gradient";
+}

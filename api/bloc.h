@@ -224,6 +224,10 @@ const char *bloc_result_trace_column(const bloc_result *r, int j);
 const double *bloc_result_trace(const bloc_result *r);
 /* The summary bloc run prints: what stopped the run, final values, reports, oracle counts. */
 const char *bloc_result_summary(const bloc_result *r);
+/* What hypergrad_norm and best_hypergrad_norm measure: "projected_gradient" when the upper
+ * variables are constrained (|x - P(x - d)|, the result JSON's "stationarity"), else
+ * "gradient" (|d|). */
+const char *bloc_result_stationarity(const bloc_result *r);
 
 /* ------------------------------------------------------------------ evaluating */
 

@@ -89,6 +89,7 @@ _PROTOTYPES = {
     "bloc_result_trace_column": (c_char_p, [c_void_p, c_int]),
     "bloc_result_trace": (P(c_double), [c_void_p]),
     "bloc_result_summary": (c_char_p, [c_void_p]),
+    "bloc_result_stationarity": (c_char_p, [c_void_p]),
     "bloc_eval_at": (c_int, [c_void_p, c_char_p, c_void_p, c_void_p, c_void_p, P(c_void_p)]),
     "bloc_eval_free": (None, [c_void_p]),
     "bloc_eval_get": (c_int, [c_void_p, c_char_p, P(P(c_double)), P(c_int64)]),

@@ -40,7 +40,9 @@ class Result:
     DataFrame when pandas is importable, else trace_array), trace_array (a NumPy structured
     array, one record a trace point, fields named as the trace CSV's columns), stop (why it
     stopped: "outer_steps", "tol", "cancelled", "interrupted", "numerical_failure"), method,
-    status (the bloc_status, 0 for success), message, summary (as bloc run prints it), and
+    status (the bloc_status, 0 for success), message, summary (as bloc run prints it),
+    stationarity (what hypergrad_norm measures: "projected_gradient", |x - P(x - d)|, when the
+    upper variables are constrained, else "gradient", |d|), and
     fields: the scalar fields of the result JSON (steps, f, g, hypergrad_norm, t_solve,
     calls_f, each report, ...), also readable as r.f or r["f"]; vars (each variable of x and y
     as an array of its declared shape, by name) and var(name, best=False)."""
@@ -54,6 +56,7 @@ class Result:
         self.method = t(L.bloc_result_method(handle))
         self.message = t(L.bloc_result_message(handle)) or ""
         self.summary = t(L.bloc_result_summary(handle)) or ""
+        self.stationarity = t(L.bloc_result_stationarity(handle))
         self.x = _vector(L.bloc_result_x(handle, ctypes.byref(n)), n.value)
         self.y = _vector(L.bloc_result_y(handle, ctypes.byref(n)), n.value)
         self.best_x = _vector(L.bloc_result_best_x(handle, ctypes.byref(n)), n.value)
@@ -128,7 +131,7 @@ class Result:
         """Every field, with x, y, stop, method, status and message, as a dict."""
         d = dict(self.fields)
         d.update(x=self.x, y=self.y, stop=self.stop, method=self.method, status=self.status,
-                 message=self.message)
+                 message=self.message, stationarity=self.stationarity)
         return d
 
     def __repr__(self):

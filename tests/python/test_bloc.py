@@ -333,6 +333,28 @@ solve stocbio(outer_steps = 20, x_step = 0.1)
             np.testing.assert_array_equal(cli("--seed", "7", "--data-seed", "11"), r7.x)
             self.assertFalse(np.array_equal(p11.solve(quiet=True).x, r7.x))
 
+    def test_empty_box_from_bound_data(self):
+        # bound arrays with lo > hi are the data's fault: DataError from solve as from eval
+        # (solve raised OptionError); a constrained run says its hypergrad_norm is projected
+        src = ("problem box\ndata lo : vector[3] = [0, 0, 0]\ndata hi : vector[3] = [1, 1, 1]\n"
+               "upper x : vector[3] = 0.5 in [lo, hi]\nlower y : vector[3] = 0\n"
+               "upper objective f = 0.5 * sumsq(y - 1) + 0.5 * sumsq(x)\n"
+               "lower objective g = 0.5 * sumsq(y - x)\nsolve aid_cg(outer_steps = 50)\n")
+        for call in ("solve", "eval"):
+            p = bloc.compile(text=src, name="box.blo")
+            p.bind(lo=np.array([0, 2.0, 0]), hi=np.array([1, 1, 1.0]))
+            with self.assertRaises(bloc.DataError) as cm:
+                p.solve(quiet=True) if call == "solve" else p.eval(what="f")
+            self.assertIn("element 1 has the bounds [2, 1]", str(cm.exception))
+        p = bloc.compile(text=src, name="box.blo")
+        p.bind(lo=np.array([0, 0.9, 0]), hi=np.array([1, 1, 1.0]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = p.solve(quiet=True)
+        self.assertEqual(r.stationarity, "projected_gradient")
+        self.assertEqual(r.as_dict()["stationarity"], "projected_gradient")
+        self.assertEqual(hc_problem(hc_data(5)).solve(quiet=True).stationarity, "gradient")
+
     def test_bad_bind(self):
         data = hc_data(5)
         p = hc_problem()
