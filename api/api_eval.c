@@ -147,6 +147,9 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
     if (want[W_PHI]) *item(e, "phi", 1) = phi.phi;
     if (want[W_PHI + 1])
       memcpy(item(e, "grad_phi", bp->nx), at.grad, sizeof(double) * (size_t)bp->nx);
+    /* with constrained x, grad phi is not 0 at a solution on the boundary: the stationarity
+     * measure beside it, bloc compare's |x-P(x-grad phi)|, which a user had to compute */
+    if (want[W_PHI + 1] && phi.projected) *item(e, "grad_phi_projected_norm", 1) = phi.grad_norm;
     if (want[W_PHI + 2])
       memcpy(item(e, "y_star", bp->ny), at.ystar, sizeof(double) * (size_t)bp->ny);
   } else if (!what || strcmp(what, "all") == 0) {

@@ -152,8 +152,11 @@ int cmd_eval(int argc, char **argv) {
     for (int i = 0; i < 3; i++) { /* asked for and failed (status 2): null, as hypergrad */
       const double *val;
       int64_t nv;
-      if (bloc_eval_get(e, phis[i], &val, &nv) == BLOC_OK) json_item(e, phis[i], i > 0, &first);
-      else if (st == BLOC_ERR_NUMERICAL && by_name && asks(what, phis[i]))
+      if (bloc_eval_get(e, phis[i], &val, &nv) == BLOC_OK) {
+        json_item(e, phis[i], i > 0, &first);
+        if (i == 1 && bloc_eval_get(e, "grad_phi_projected_norm", &val, &nv) == BLOC_OK)
+          json_item(e, "grad_phi_projected_norm", false, &first);
+      } else if (st == BLOC_ERR_NUMERICAL && by_name && asks(what, phis[i]))
         printf(",\n  \"%s\": null", phis[i]);
     }
     printf("\n}\n");

@@ -13,9 +13,11 @@ from .result import Result
 
 # keyword arguments of solve() that are settings of the run, not options of the method
 RUN_SETTINGS = ("trace_file", "result_file", "x_file", "y_file", "keep", "console", "quiet")
-_SCALARS = ("f", "g", "hypergrad_residual", "lower_hessian_min_eig", "phi")
+_SCALARS = ("f", "g", "hypergrad_residual", "lower_hessian_min_eig", "phi",
+            "grad_phi_projected_norm")
 _EVAL_ITEMS = ("f", "g", "grad_x_f", "grad_y_f", "grad_y_g", "hvp_yy", "hvp_xy", "hypergrad",
-               "hypergrad_residual", "lower_hessian_min_eig", "phi", "grad_phi", "y_star")
+               "hypergrad_residual", "lower_hessian_min_eig", "phi", "grad_phi",
+               "grad_phi_projected_norm", "y_star")
 
 
 def _py_error(cls, message, hint=None, category="data", at=None):
