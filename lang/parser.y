@@ -27,6 +27,7 @@ typedef struct ParseState ParseState;
 }
 
 %code {
+#include <ctype.h>
 #include <string.h>
 
 #include "front/spelling.h"
@@ -720,6 +721,30 @@ static const char *describe_found(ParseState *ps, yysymbol_kind_t tok, Span at) 
   }
 }
 
+/* Whether the word just before `at` (spaces between) is `word`. */
+static bool word_before(ParseState *ps, Span at, const char *word) {
+  const SrcFile *f = diag_file(ps->diag, at.file);
+  if (!f || at.start > f->len) return false;
+  size_t e = at.start, n = strlen(word);
+  while (e > 0 && (f->text[e - 1] == ' ' || f->text[e - 1] == '\t')) e--;
+  if (e < n || memcmp(f->text + e - n, word, n) != 0) return false;
+  char c = e > n ? f->text[e - n - 1] : ' ';
+  return !(isalnum((unsigned char)c) || c == '_');
+}
+
+/* An open interval after `in`, `in (0, 1)`: the closed box its bounds make, "in [0, 1]" (the
+ * text up to the ')' on its line, when short), else NULL. */
+static const char *open_interval_fix(ParseState *ps, Span at) {
+  const SrcFile *f = diag_file(ps->diag, at.file);
+  if (!f || at.start >= f->len || f->text[at.start] != '(') return NULL;
+  size_t e = at.start + 1;
+  while (e < f->len && e - at.start < 80 && f->text[e] != ')' && f->text[e] != '\n' &&
+         f->text[e] != '(')
+    e++;
+  if (e >= f->len || f->text[e] != ')') return NULL;
+  return arena_printf(ps->arena, "in [%.*s]", (int)(e - at.start - 1), f->text + at.start + 1);
+}
+
 static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
   report_kwargs(ps); /* those before the error, in order */
   yysymbol_kind_t exp[YYNTOKENS];
@@ -795,7 +820,14 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
   bool found_cmp = false;
   for (int i = 0; comparisons[i]; i++)
     if (strcmp(tname, comparisons[i]) == 0) found_cmp = true;
-  if (found_kw && has(names, n, "identifier") && !want_expr)
+  /* `in (0, 1)`, as strict bounds `> 0` get their hint: a constraint is a closed set */
+  bool open_in = strcmp(tname, "'('") == 0 && word_before(ps, at, "in");
+  const char *closed = open_in ? open_interval_fix(ps, at) : NULL;
+  if (open_in)
+    diag_hint(ps->diag, "an open interval cannot be kept: use '%s'; an upper variable is kept in "
+              "its constraint by projection onto the closed set",
+              closed ? closed : "in [lo, hi]");
+  else if (found_kw && has(names, n, "identifier") && !want_expr)
     diag_hint(ps->diag, "%s is a keyword and cannot be a name", tname);
   else if (found_decl_kw && (want_expr || want_op))
     diag_hint(ps->diag, "the declaration before %s is incomplete", tname);
