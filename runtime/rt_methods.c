@@ -62,6 +62,13 @@
   {"ystep_every", RT_OPT_INT, 10, NULL, NULL, 1, 1e12, \
    "y_step = auto: outer steps between estimates of L (tracing never moves them)"}
 
+/* eta, where a method has one: a number, or by default the word y_step: it follows y_step, its
+ * value, its auto estimates and its recovery halvings (rt_ystep.h). The word stays in the result
+ * JSON's options, so that they run the same again (a number there would be an eta of its own). */
+#define ETA(what) \
+  {"eta", RT_OPT_REAL_OR_WORD, NAN, "y_step", "y_step", 0, BIG, \
+   what ", or y_step: follow y_step, its auto estimates and its halvings"}
+
 /* Unrolled methods: which oracle calls share one draw of the sample sets. "task": the whole
  * trajectory of one task (initialiser, r inner steps, outer gradient, backward pass) sees one
  * draw, as in MAML; "step": every inner step draws its own minibatch (replayed backwards). */
@@ -81,8 +88,7 @@ static const RtOptSpec opts_lancbio[] = {
 };
 static const RtOptSpec opts_subbio[] = {
   COMMON(1000, 1, YSTEP_AUTO, 5),
-  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG,
-   "step of the second subspace direction (default y_step)"},
+  ETA("step of the second subspace direction"),
   NONSMOOTH,
 };
 static const RtOptSpec opts_ufom[] = {
@@ -124,31 +130,31 @@ static const RtOptSpec opts_aid_cg[] = {
 static const RtOptSpec opts_amigo_gd[] = {
   COMMON(1000, 1, YSTEP_AUTO, 10),
   {"v_steps", RT_OPT_INT, 5, NULL, NULL, 1, 1e9, "gradient steps Q on A v = b per outer step"},
-  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step on A v = b (default y_step)"},
+  ETA("step on A v = b"),
   NONSMOOTH,
 };
 static const RtOptSpec opts_soba[] = {
   COMMON(1000, 1, YSTEP_AUTO, 1),
-  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step on A v = b (default y_step)"},
+  ETA("step on A v = b"),
   NONSMOOTH,
 };
 static const RtOptSpec opts_stocbio[] = {
   COMMON(1000, 1, YSTEP_AUTO, 10),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "Neumann terms Q"},
-  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
+  ETA("Neumann scaling"),
   NONSMOOTH,
 };
 static const RtOptSpec opts_bsa[] = {
   COMMON(1000, 1, YSTEP_AUTO, 10),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "maximum Neumann truncation Q"},
-  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
+  ETA("Neumann scaling"),
   {"x_decay", RT_OPT_REAL, 0.5, NULL, NULL, 0, 2, "upper steps x_step*max(0.01, (k+1)^-x_decay)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_ttsa[] = {
   COMMON(1000, 1, YSTEP_AUTO, 1),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "maximum Neumann truncation Q"},
-  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
+  ETA("Neumann scaling"),
   {"x_decay", RT_OPT_REAL, 0.4, NULL, NULL, 0, 2, "upper steps x_step*max(0.01, (k+1)^-x_decay)"},
   NONSMOOTH,
 };
@@ -161,7 +167,7 @@ static const RtOptSpec opts_f2sa[] = {
 };
 static const RtOptSpec opts_hjfbio[] = {
   COMMON(1000, 1, YSTEP_AUTO, 1),
-  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "step on v (default y_step)"},
+  ETA("step on v"),
   {"delta", RT_OPT_REAL, 1e-5, NULL, NULL, POSITIVE, BIG,
    "finite-difference step: gradients at y + delta v and y - delta v"},
   {"v_init", RT_OPT_WORD, NAN, "uniform", "uniform|zero", 0, 0,
@@ -171,7 +177,7 @@ static const RtOptSpec opts_hjfbio[] = {
 static const RtOptSpec opts_stable[] = {
   COMMON(1000, 1, YSTEP_AUTO, 1),
   {"neumann_steps", RT_OPT_INT, 20, NULL, NULL, 0, 1e9, "Neumann HVPs Q per series (Q + 1 terms)"},
-  {"eta", RT_OPT_REAL, NAN, NULL, NULL, 0, BIG, "Neumann scaling (default y_step)"},
+  ETA("Neumann scaling"),
   {"correction", RT_OPT_WORD, NAN, "step", "step|authors", 0, 0,
    "y correction from the x step taken (step), or from x_step J v alone as the authors' code"},
   NONSMOOTH,

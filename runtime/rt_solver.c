@@ -159,10 +159,9 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   bool eta_derived = false;
   if (opt_index(s, "eta") >= 0) {
     s->eta = rt_solver_num(s, "eta");
-    if (isnan(s->eta)) {
+    if (isnan(s->eta)) { /* the word y_step: it stays in the options (rt_methods.c: ETA) */
       eta_derived = true;
       s->eta = s->y_step;
-      rt_solver_resolve(s, "eta", s->eta);
     }
   }
   /* Unrolled methods average their meta-batch over whole task trajectories themselves; the

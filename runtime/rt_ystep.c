@@ -104,10 +104,7 @@ RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t 
   bool stochastic = blo_problem_stochastic(s->p);
   a->L = stochastic && a->L > hi ? a->L : hi;
   s->y_step = a->scale / (RT_YSTEP_SAFETY * a->L);
-  if (a->eta_follows) {
-    s->eta = s->y_step;
-    rt_solver_resolve(s, "eta", s->eta);
-  }
+  if (a->eta_follows) s->eta = s->y_step; /* options.eta stays the word y_step */
   if (a->announced > 0 && fabs(s->y_step / a->announced - 1) <= RT_YSTEP_ANNOUNCE) return 0;
   a->announced = s->y_step;
   snprintf(msg, msglen, "y_step = auto: %.6g %s (%g/(%g L), L = %.6g the largest Ritz value "

@@ -355,6 +355,34 @@ solve stocbio(outer_steps = 20, x_step = 0.1)
         self.assertEqual(r.as_dict()["stationarity"], "projected_gradient")
         self.assertEqual(hc_problem(hc_data(5)).solve(quiet=True).stationarity, "gradient")
 
+    def test_solve_again_from_result_options(self):
+        # solve(**options) from a result JSON gives the same run: options.eta, which follows
+        # y_step = auto, is the word "y_step" (it held the last estimate as a number, an eta
+        # of the user's own fixed from the start, and the trajectory changed)
+        text = """problem again
+data A : matrix[12, 4] = normal(0, 1)
+data b : vector[12] = normal(0, 1)
+upper x : scalar = 0.5
+lower y : vector[4] = 0
+upper objective f = 0.5 * sumsq(y - 1) + 0.05 * x * x
+lower objective g = 0.5 * sumsq(A @ y - b) + 0.5 * exp(x) * sumsq(y)
+solve stocbio(outer_steps = 40, x_step = 0.5, trace_every = 5, ystep_every = 5)
+"""
+        p = bloc.compile(text=text, name="again.blo")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "r.json")
+            r = p.solve(quiet=True, seed=3, result_file=out)
+            with open(out) as f:
+                j = json.load(f)
+            self.assertEqual(j["options"]["eta"], "y_step")
+            self.assertGreater(j["y_step_auto"]["estimates"], 1)
+            r2 = p.solve(j["method"], quiet=True, **j["options"])
+            t, t2 = r.trace_array, r2.trace_array
+            for name in t.dtype.names:
+                if name != "time":
+                    np.testing.assert_array_equal(t[name], t2[name], err_msg=name)
+            np.testing.assert_array_equal(r.x, r2.x)
+
     def test_bad_bind(self):
         data = hc_data(5)
         p = hc_problem()
