@@ -596,10 +596,12 @@ static void forward_messages(const char *method, const char *text) {
 static void measure_phi(const Compare *cmp, CmpRun *r) {
   r->y_lag = NAN;
   if (r->res.stop == RT_STOP_NONE || r->res.stop == RT_STOP_INTERRUPTED) {
-    /* the table and the summary's phi_note say why, as for any phi not computed */
-    snprintf(r->phi.why, sizeof r->phi.why, "%s",
-             r->res.stop == RT_STOP_NONE ? "the method did not run"
-                                         : "the method was interrupted");
+    /* the table and the summary's phi_note say why, as for any phi not computed: the
+     * problem's reason first (sampled data), which the interrupt did not cause */
+    if (rt_phi_applies(cmp->p, cmp->nonsmooth_op, &r->phi) == 0)
+      snprintf(r->phi.why, sizeof r->phi.why, "%s",
+               r->res.stop == RT_STOP_NONE ? "the method did not run"
+                                           : "the method was interrupted");
     return;
   }
   double t0 = rt_seconds();

@@ -116,14 +116,22 @@ static const char *stop_text(const CmpRun *r) {
 }
 
 /* Below the table, when there are reports: the rule of their marks (competes), and which
- * methods it left out. */
+ * methods it left out: those whose y was not checked, and those that did not finish (never
+ * marked; after an interrupt the note said "every method's is" over a method interrupted,
+ * methods not run, and on sampled data where no y can be checked). */
 static void print_report_rule(const Compare *cmp, const ValCol *cols, int nval, FILE *out) {
   if (nval == 0 || cols[nval - 1].kind != COL_REPORT) return;
-  char left[1024] = "";
-  int nleft = 0, nchecked = 0;
+  char left[1024] = "", unfinished[1024] = "";
+  int nleft = 0, nchecked = 0, nunfinished = 0;
   for (int r = 0; r < cmp->nruns; r++) {
     const CmpRun *run = &cmp->runs[r];
-    if (!finished(run)) continue;
+    if (!finished(run)) {
+      size_t len = strlen(unfinished);
+      snprintf(unfinished + len, sizeof unfinished - len, "%s%s (%s)", nunfinished ? ", " : "",
+               run->method, stop_text(run));
+      nunfinished++;
+      continue;
+    }
     if (run->y_lag <= CMP_Y_NEAR) {
       nchecked++;
       continue;
@@ -138,14 +146,23 @@ static void print_report_rule(const Compare *cmp, const ValCol *cols, int nval, 
   }
   const char *rule = "reports: at each method's own y, which can lag behind y*(x) and make them "
                      "look better than at y*(x)";
-  if (!nleft)
-    fprintf(out, "%s; marked where y is within %g x max(1, |y*(x)|) of y*(x): every method's "
-                 "is\n", rule, CMP_Y_NEAR);
-  else if (!nchecked && !strstr(left, " off)"))
+  RtPhi none;
+  bool yardstick = rt_phi_applies(cmp->p, cmp->nonsmooth_op, &none) == 0;
+  if ((!nchecked && nleft && !strstr(left, " off)")) || (!nchecked && !nleft && !yardstick)) {
     fprintf(out, "%s; without the yardstick no y is checked: not marked\n", rule);
+    return;
+  }
+  if (!nchecked && !nleft)
+    fprintf(out, "%s; no method finished: not marked", rule);
+  else if (!nleft)
+    fprintf(out, "%s; marked where y is within %g x max(1, |y*(x)|) of y*(x): every %s's is",
+            rule, CMP_Y_NEAR, nunfinished ? "finished method" : "method");
   else
-    fprintf(out, "%s; marked where y is within %g x max(1, |y*(x)|) of y*(x): not %s\n", rule,
+    fprintf(out, "%s; marked where y is within %g x max(1, |y*(x)|) of y*(x): not %s", rule,
             CMP_Y_NEAR, left);
+  if (nunfinished && (nchecked || nleft))
+    fprintf(out, "; not finished, so not marked: %s", unfinished);
+  fputc('\n', out);
 }
 
 /* Below the table: which columns are whose, and why the yardstick is missing where it is (one
@@ -249,7 +266,9 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
     } else {
       for (int c = 3; c < 6; c++) snprintf(AT(i + 1, c), CELL, "-");
     }
-    if (warned) snprintf(AT(i + 1, 6), CELL, "%d", ran ? res->n_warnings + res->n_recoveries : 0);
+    /* a method not run has no count: "-" as in its other columns, not 0 */
+    if (warned && ran) snprintf(AT(i + 1, 6), CELL, "%d", res->n_warnings + res->n_recoveries);
+    else if (warned) snprintf(AT(i + 1, 6), CELL, "-");
     for (int k = 0; k < nval; k++) {
       const ValCol *c = &cols[k];
       double v = col_value(c, r);

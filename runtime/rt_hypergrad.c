@@ -275,7 +275,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
   return 0;
 }
 
-RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out) {
+RT_API int rt_phi_applies(const BloProblem *p, const char *nonsmooth_op, RtPhi *out) {
   memset(out, 0, sizeof *out);
   out->lower_norm = NAN;
   if (blo_problem_stochastic(p))
@@ -283,8 +283,13 @@ RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out) {
   if (p->ny > RT_HG_DENSE_MAX)
     return phi_not(out, "ny = %lld is over the %d lower variables of the dense Newton solve",
                    (long long)p->ny, RT_HG_DENSE_MAX);
-  if (at->nonsmooth_op)
-    return phi_not(out, "'%s' makes g not twice differentiable in y", at->nonsmooth_op);
+  if (nonsmooth_op)
+    return phi_not(out, "'%s' makes g not twice differentiable in y", nonsmooth_op);
+  return 0;
+}
+
+RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out) {
+  if (rt_phi_applies(p, at->nonsmooth_op, out)) return -1;
   RtOptions opt;
   rt_options_init(&opt, rt_method_find("exact"));
   char err[200];

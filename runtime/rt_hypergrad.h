@@ -100,4 +100,9 @@ typedef struct RtPhi {
  * solver, the dense Hessian). */
 RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out);
 
+/* Whether rt_phi_exact applies to the problem at all, whatever x: 0, or -1 with out->why as it
+ * gives it (a problem that samples its data, ny over the dense solve's, a nonsmooth_op). bloc
+ * compare names that reason, not "interrupted", for a run it does not measure. */
+RT_API int rt_phi_applies(const BloProblem *p, const char *nonsmooth_op, RtPhi *out);
+
 #endif
