@@ -739,6 +739,9 @@ static void print_outputs(const Compare *cmp, FILE *out) {
       for (unsigned fmt = 1; fmt <= CMP_ALL_FORMATS && cmp->q[i].plot; fmt <<= 1)
         if (cmp->drawn & fmt) fprintf(out, " %s.%s", cmp->q[i].plot, cmp_format_ext(fmt));
   }
+  /* an earlier compare's plots that this one did not draw (compare_plot.c) */
+  if (cmp->removed)
+    fprintf(out, "; removed an earlier compare's plots not drawn now:%s", cmp->removed);
   fputc('\n', out);
 }
 
@@ -755,6 +758,7 @@ static void cmp_free(Compare *cmp) {
   free(cmp->summary_path);
   free(cmp->prefix);
   free(cmp->tmpdir);
+  free(cmp->removed);
 }
 
 /* The outputs written after the run, checked before it by the rule of the CSV (rt_outfile.h):

@@ -87,6 +87,8 @@ typedef struct Compare {
   CmpAxis axis;
   unsigned formats;   /* CMP_SVG | ...: the plot formats asked for */
   unsigned drawn;     /* the formats gnuplot drew (set by cmp_plot) */
+  char *removed;      /* " PATH..." of the plots an earlier compare left that cmp_plot removed
+                         (malloc'ed, NULL for none) */
   bool quiet;
   bool sharded;       /* under mpirun: each rank solves with its rows (blo_sharded) */
   /* The op that makes g not twice differentiable in y (no yardstick), or NULL. */
@@ -100,6 +102,9 @@ const char *cmp_format_ext(unsigned format);
  * cmp->formats) and run gnuplot on it when bloc knows one (configure's BLOC_GNUPLOT, or the
  * environment variable BLOC_GNUPLOT; empty: no plots). gnuplot draws into cmp->tmpdir, and
  * each plot then replaces PREFIX_<name>.<ext> through rt_outfile.h like the other outputs.
+ * Once the plots are drawn (or none has data), a PREFIX_<name>.<ext> of one of its quantities
+ * that it did not draw now, an earlier compare's plot of other data, is removed (cmp->removed);
+ * other files PREFIX_*.svg|png|pdf are left, with a note (doc/compare.md, "Outputs").
  * Sets q->plot for the plots made and cmp->drawn for their formats. A missing gnuplot is a
  * note; a failing one, or one without the terminal of a format, a warning. Returns 0, or 1
  * after an error writing the script or a plot. */

@@ -2,6 +2,7 @@
  * tweak and rerun it) that draws one plot per quantity and format (SVG, PNG, PDF) from
  * PREFIX.csv, one line per method, and running gnuplot on it. The script and its conventions
  * (scales, y ranges) are described in doc/compare.md. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -489,6 +491,85 @@ static bool draw(Compare *cmp, const char *gnuplot, unsigned formats, int *rc) {
   return ok;
 }
 
+static int cmp_strptr(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether name (in the outputs' directory) is the plot file of one of cmp's quantities. */
+static bool own_plot_name(const Compare *cmp, const char *name) {
+  for (int k = 0; k < cmp->nq; k++)
+    for (unsigned fmt = 1; fmt <= CMP_ALL_FORMATS; fmt <<= 1) {
+      char *path = cmp_plot_path(cmp, k, fmt);
+      bool same = strcmp(base_name(path), name) == 0;
+      free(path);
+      if (same) return true;
+    }
+  return false;
+}
+
+/* After the plots are drawn: the plots a compare of the same PREFIX left before that this one
+ * did not draw. A re-run into the same directory kept PREFIX_ynorm2.svg of the first run, with
+ * the name the second gives it, beside the second's CSV, while the second had no finite value
+ * of ynorm2 to plot (nuF F3). Conservative: only a regular file (not a link) with the name of
+ * one of this compare's own plots (PREFIX_<quantity>.<svg|png|pdf>) is removed, and the line
+ * of outputs says so; any other PREFIX_*.svg|png|pdf (a report the program no longer has, or
+ * a file of the user's) is left, with a note. */
+static void clear_stale_plots(Compare *cmp) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&buf, &len);
+  if (!m) exit(3);
+  for (int k = 0; k < cmp->nq; k++)
+    for (unsigned fmt = 1; fmt <= CMP_ALL_FORMATS; fmt <<= 1) {
+      if (cmp->q[k].plot && (cmp->drawn & fmt)) continue; /* drawn now */
+      char *path = cmp_plot_path(cmp, k, fmt);
+      struct stat st;
+      if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (unlink(path) == 0) fprintf(m, " %s", path);
+        else fprintf(stderr, "bloc compare: warning: could not remove %s, a plot of an earlier "
+                     "compare that this one did not draw: %s\n", path, strerror(errno));
+      }
+      free(path);
+    }
+  if (fclose(m) != 0) exit(3);
+  free(cmp->removed);
+  cmp->removed = len ? buf : NULL;
+  if (!len) free(buf);
+  if (cmp->quiet) return;
+  /* the others of the pattern: named, not touched */
+  const char *base = base_name(cmp->prefix);
+  size_t blen = strlen(base), dlen = (size_t)(base - cmp->prefix);
+  char *dir = dlen ? strndup(cmp->prefix, dlen) : strdup(".");
+  if (!dir) exit(3);
+  DIR *d = opendir(dir);
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  for (struct dirent *e; d && (e = readdir(d));) {
+    const char *name = e->d_name, *dot = strrchr(name, '.');
+    if (strncmp(name, base, blen) != 0 || name[blen] != '_' || !dot ||
+        (strcmp(dot, ".svg") && strcmp(dot, ".png") && strcmp(dot, ".pdf")) ||
+        own_plot_name(cmp, name))
+      continue;
+    if (n == cap) {
+      cap = cap ? 2 * cap : 8;
+      names = realloc(names, cap * sizeof *names);
+      if (!names) exit(3);
+    }
+    if (!(names[n++] = strdup(name))) exit(3);
+  }
+  if (d) closedir(d);
+  qsort(names, n, sizeof *names, cmp_strptr);
+  if (n) {
+    fprintf(stderr, "bloc compare: note: not plots of this compare, left as they are:");
+    for (size_t i = 0; i < n; i++) fprintf(stderr, " %s%s", dlen ? dir : "", names[i]);
+    fprintf(stderr, " (an earlier compare's with this prefix? compare removes only its own "
+                    "plots' names, PREFIX_<quantity>.<ext>)\n");
+  }
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+  free(dir);
+}
+
 int cmp_plot(Compare *cmp) {
   decide_scales(cmp);
   int nplots = 0;
@@ -542,5 +623,7 @@ int cmp_plot(Compare *cmp) {
       free(cmp->q[k].plot);
       cmp->q[k].plot = NULL;
     }
+  /* not when gnuplot failed or is missing: the previous plots stay then, as documented */
+  if (ok && rc == 0) clear_stale_plots(cmp);
   return rc;
 }
