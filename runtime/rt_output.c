@@ -330,8 +330,16 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res,
     if (cfg->program_file) json_str(f, cfg->program_file);
     else fputs("null", f);
     fputs(", \"defines\": {", f);
+    /* a name given again (-D x0=1 -D x0=2) once, with the value that won, the last: a JSON
+     * object's names are unique (RFC 8259), and a reader may keep the first */
+    bool any = false;
     for (int i = 0; i < cfg->ndefines; i++) {
-      fputs(i ? ", " : "", f);
+      bool later = false;
+      for (int j = i + 1; j < cfg->ndefines && !later; j++)
+        later = strcmp(cfg->define_names[i], cfg->define_names[j]) == 0;
+      if (later) continue;
+      fputs(any ? ", " : "", f);
+      any = true;
       json_str(f, cfg->define_names[i]);
       fputs(": ", f);
       json_num(f, cfg->define_values[i]);

@@ -6,7 +6,8 @@
 # its own JSON's options. Until session 45 options.eta held the last y_step = auto estimate as a
 # number, an eta of the user's own: the run from it fixed eta from the start and took another
 # trajectory (hyper-cleaning with stocbio: f 0.559397, again 0.561720). It is now the word
-# y_step, as options.y_step stays "auto" (doc/methods.md, "y_step = auto").
+# y_step, as options.y_step stays "auto" (doc/methods.md, "y_step = auto"). And -D given twice
+# appears once in the JSON's defines, with its last value.
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 
@@ -77,6 +78,15 @@ for m in subbio amigo_gd soba stocbio bsa ttsa hjfbio stable; do
   rerun "$m" "$bloc" run p.blo --method "$m" --seed 3
 done
 rerun sampled "$bloc" run s.blo --seed 2
+
+# -D given twice: the JSON's defines hold the name once, with the value used (the last); they
+# held both ("x0": 1, "x0": 2), and a reader that keeps the first would run another problem
+sed 's/^upper x : scalar = 0.5$/const x0 = 0.5\nupper x : scalar = x0/' p.blo >d.blo
+"$bloc" run d.blo -D x0=1 -D d=4 -D x0=0.25 --set outer_steps=0 --quiet --out d.json >/dev/null \
+  2>d.err || fail "-D twice: status $?: $(cat d.err)"
+grep -q '"defines": {"d": 4, "x0": 0.25}' d.json ||
+  fail "-D twice: the defines are not the last values, once: $(grep -o '"defines": {[^}]*}' d.json)"
+grep -q '^  "x": \[0.25\]' d.json || fail "-D twice: x0 is not the last value"
 
 # the emitted solver writes the same options and runs the same from them
 if "$bloc" emit-c p.blo -o solver.c 2>emit.err && ${CC:-cc} -std=c99 -O0 solver.c -o solver -lm \
