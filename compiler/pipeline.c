@@ -784,13 +784,14 @@ static void fill_problem(BloCompiled *c) {
   bp->data = (const double *const *)c->data;
   /* sample sets no kernel reads are left out: the runtime treats a problem with sample sets as
    * sampled (its own draws, no tol, diagnostics averaged over eval_draws) */
-  int nsamples = prog->samples_used ? prog->nsamples : 0;
-  bp->n_samples = nsamples;
-  BloSampleInfo *si = arena_calloc(a, (size_t)nsamples + 1, sizeof(BloSampleInfo));
-  for (int s = 0; s < nsamples; s++) {
+  int nsamples = 0; /* and those of batch(n) of n, which are no draws (sema_sample_whole) */
+  BloSampleInfo *si = arena_calloc(a, (size_t)prog->nsamples + 1, sizeof(BloSampleInfo));
+  for (int s = 0; prog->samples_used && s < prog->nsamples; s++) {
     const AstDecl *d = prog->samples[s];
-    si[s] = (BloSampleInfo){d->name, d->batch_k, d->population_n, d->offset};
+    if (!sema_sample_whole(d))
+      si[nsamples++] = (BloSampleInfo){d->name, d->batch_k, d->population_n, d->offset};
   }
+  bp->n_samples = nsamples;
   bp->samples = si;
   bp->sample_total = nsamples ? prog->sample_total : 0;
   bp->samples_reports_only = prog->samples_used && !prog->stochastic;

@@ -77,6 +77,14 @@ typedef struct SemaInputs {
   const char *defs_given;
 } SemaInputs;
 
+/* Whether sample set d (checked) draws its whole population: batch(n) of n. Such a set is no
+ * draw: its subscript reads every row in order, X[B, :] is X, and the program is as
+ * deterministic as one written without it (doc/language.md, "Sample sets"); it takes no
+ * slot in the sample buffer and is not in BloProblem.samples. */
+static inline bool sema_sample_whole(const AstDecl *d) {
+  return d->batch_k > 0 && d->batch_k == d->population_n;
+}
+
 /* Parse and check `path` (imports resolved against the file's directory, then
  * in->stdlib_dir). Returns the checked program, or NULL when any error was reported
  * (diagnostics printed). All memory belongs to `arena`. */

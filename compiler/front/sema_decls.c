@@ -487,7 +487,7 @@ static int64_t lay_out(const PtrVec *v) {
   for (size_t i = 0; i < v->len; i++) {
     AstDecl *d = v->items[i];
     d->offset = off;
-    off += d->kind == DECL_SAMPLE ? d->batch_k : shape_size(d->shape);
+    off += d->kind != DECL_SAMPLE ? shape_size(d->shape) : sema_sample_whole(d) ? 0 : d->batch_k;
   }
   return off;
 }
@@ -554,6 +554,7 @@ void sema_check_program(Sema *S) {
   bool clean = diag_error_count(S->diag) == 0; /* else the expressions using them may have failed */
   for (size_t i = 0; clean && !p->samples_used && i < S->samples.len; i++) {
     const AstDecl *d = S->samples.items[i];
+    if (d->used && sema_sample_whole(d)) continue; /* read whole, in order: no draw to use */
     diag_warning(S->diag, d->name_span,
                  "sample set '%s' is not used: neither objective nor any report reads its rows",
                  d->name);

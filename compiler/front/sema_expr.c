@@ -407,6 +407,15 @@ static bool check_task_index(Sema *S, const ECtx *c, AstExpr *e) {
     smp->used = true;
     s->ref = smp;
     if (!sample_fits(S, c, s, smp, bs.blocks)) return false;
+    if (smp->batch_k == 1 && sema_sample_whole(smp)) { /* batch(1) of 1: task 0, no draw */
+      sub->kind = SUB_INDEX;
+      sub->lo = 0;
+      sub->hi = 1;
+      s->checked = true;
+      s->shape = shape_vector(1);
+      e->shape = shape_matrix(bs.rows, bs.cols);
+      return true;
+    }
     if (smp->batch_k != 1) {
       sema_err(S, c, s->span,
                "a tensor is indexed by one task at a time, but sample set '%s' draws %lld",
@@ -459,11 +468,13 @@ static bool check_sparse_index(Sema *S, const ECtx *c, AstExpr *e) {
   if (!sample_fits(S, c, s0, smp, base->shape.rows)) return false;
   e->subs = ARENA_ARRAY(S->arena, AstSub, 2);
   e->subs[0] = (AstSub){SUB_SAMPLE, 0, smp->batch_k, smp};
+  if (sema_sample_whole(smp)) /* batch(n) of n: all the rows in order, X itself (lower.c) */
+    e->subs[0] = (AstSub){SUB_RANGE, 0, smp->batch_k, NULL};
   e->subs[1] = (AstSub){SUB_RANGE, 0, base->shape.cols, NULL};
   s0->checked = s1->checked = true;
   s0->shape = shape_vector(smp->batch_k);
   s1->shape = shape_vector(base->shape.cols);
-  s0->uses_sample = e->uses_sample = true;
+  s0->uses_sample = e->uses_sample = !sema_sample_whole(smp);
   e->shape = shape_matrix(smp->batch_k, base->shape.cols);
   e->shape.sparse = 1;
   return true;
@@ -557,6 +568,15 @@ static bool check_index(Sema *S, const ECtx *c, AstExpr *e) {
         continue;
       }
       if (!sample_fits(S, c, s, smp, dim)) { ok = false; continue; }
+      if (sema_sample_whole(smp)) { /* batch(n) of n: every row in order, as X[:, :] */
+        sub->kind = dim == 1 ? SUB_INDEX : SUB_RANGE; /* batch(1) of 1 drops the dimension */
+        sub->lo = 0;
+        sub->hi = dim;
+        s->checked = true;
+        s->shape = shape_vector(dim);
+        if (dim != 1) kept[nkept++] = dim;
+        continue;
+      }
       sub->kind = SUB_SAMPLE;
       sub->sample = smp;
       sub->lo = 0;

@@ -226,6 +226,11 @@ void sema_print_summary(const Program *p, FILE *out) {
   for (int i = 0; i < p->nlower; i++) print_tensor(p, p->lower[i], "lower", out);
   for (int i = 0; i < p->nsamples; i++) {
     const AstDecl *d = p->samples[i];
+    if (sema_sample_whole(d)) {
+      fprintf(out, "sample %s: batch(%lld) of %lld, the whole population in order (no draws)\n",
+              d->name, (long long)d->batch_k, (long long)d->population_n);
+      continue;
+    }
     fprintf(out, "sample %s: batch(%lld) of %lld at indices[%lld:%lld]\n", d->name,
             (long long)d->batch_k, (long long)d->population_n, (long long)d->offset,
             (long long)(d->offset + d->batch_k));
