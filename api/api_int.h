@@ -69,6 +69,10 @@ struct bloc_problem {
   int nkept;
   bloc_diag_fn handler;
   void *handler_user;
+  /* The full variant of a sampled program (blo_compile_full), compiled on the first call of
+   * api_full_problem; full_tried then, full NULL when it did not compile */
+  BloCompiled *full;
+  bool full_tried;
 };
 
 /* Start a call on p: its diagnostics are cleared; `category` tags the new ones. */
@@ -114,6 +118,10 @@ extern const char *const api_output_names[2][4];
  * rank 0 is given the paths (driver/cmd_run.c). */
 int api_outputs_clash(const bloc_problem *p, const char *const paths[4], bool cli, char *err,
                       size_t errlen);
+/* RtRunConfig.full_problem of a solve of p (ctx: p, prepared): the full variant of its
+ * sampled program, every sample set read as its whole population, compiled once on p's data
+ * (blo_compile_full; its diagnostics dropped), or NULL when it does not compile. */
+const BloProblem *api_full_problem(void *ctx);
 /* Prepare p (bloc_prepare) when it is only compiled; methods as there. */
 int api_ensure_prepared(bloc_problem *p, const char *methods);
 /* What bloc_solve(p, o) checks that needs no data, made on a problem compiled but not yet

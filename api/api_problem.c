@@ -201,6 +201,7 @@ static void drop_binding(ApiBinding *b) {
 void bloc_problem_free(bloc_problem *p) {
   if (!p) return;
   api_begin(p, NULL);
+  blo_compiled_free(p->full); /* it borrows p->c's data */
   blo_compiled_free(p->c);
   for (int i = 0; i < p->ndefs; i++) {
     free((char *)p->defs[i].name);
@@ -600,6 +601,21 @@ static void blas_threads_by_size(const bloc_problem *p) {
   double most = 0;
   for (int k = 0; k < BLO_K_COUNT; k++) most = fmax(most, bp->kernel_flops[k]);
   if (most < 1e6) openblas_set_num_threads(1);
+}
+
+const BloProblem *api_full_problem(void *ctx) {
+  bloc_problem *p = ctx;
+  if (!p->full_tried && p->stage == API_PREPARED) {
+    p->full_tried = true;
+    BloCompileOptions o = compile_options(p);
+    o.diag_sink = NULL; /* the variant's messages are nobody's: blo_compile_full drops them */
+    o.diag_sink_ctx = NULL;
+    bool oom = rt_oom_take();
+    if (blo_compile_full(p->c, &o, &p->full)) p->full = NULL;
+    if (rt_oom_take()) p->full = (blo_compiled_free(p->full), NULL);
+    if (oom) rt_oom_raise();
+  }
+  return p->full ? blo_problem(p->full) : NULL;
 }
 
 int api_ensure_prepared(bloc_problem *p, const char *methods) {

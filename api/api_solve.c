@@ -453,6 +453,8 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   cfg->jit_overlapped = t.overlapped;
   cfg->y0_given = p->y0_given;
   cfg->x0_given = p->x0_given;
+  cfg->full_problem = api_full_problem;
+  cfg->full_ctx = p;
   bloc_result *r = calloc(1, sizeof *r);
   if (!r) return solve_end(p, &con, BLOC_ERR_MEMORY);
   r->ncols = rt_trace_ncols(bp);

@@ -57,6 +57,7 @@ typedef struct BloCompileOptions {
    * that rank's share of every output. count 0: the environment's BLOC_SHARD=R/N (a testing
    * aid: one process compiled as rank R of N), else {0, 1}, today's unsharded compile. */
   RtShard shard;
+  bool full_population; /* SemaInputs.full_population (blo_compile_full) */
 } BloCompileOptions;
 
 /* Wall times of the phases. With the JIT compiling while the data stage runs (overlapped),
@@ -85,6 +86,17 @@ int blo_compile_file(const char *path, const BloCompileOptions *opt, BloCompiled
 int blo_compile_begin(const char *path, const char *text, const BloCompileOptions *opt,
                       BloCompiled **out);
 int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt);
+
+/* The full variant of c (compiled and prepared, without errors, from a sampled program): the
+ * same program with every sample set read as its whole population (SemaInputs.
+ * full_population), compiled with opt (its defs, backend; the exact method's kernels) and
+ * its data declarations bound to c's data, so that no file is read again where c kept the
+ * values (a declaration c's data stage let go, one its kernels do not read, is evaluated
+ * again). Its diagnostics go to opt's sink, or nowhere. Returns 0 and *out, or 1 (*out
+ * NULL) when the variant does not compile (a batch(1) set dropped a dimension the whole
+ * population keeps) or c cannot lend its data (precision f32, sharded): the caller goes
+ * without it. The variant borrows c's data: free it before c. */
+int blo_compile_full(const BloCompiled *c, const BloCompileOptions *opt, BloCompiled **out);
 
 /* Free everything, including JIT'd code (kernel pointers die with it). */
 void blo_compiled_free(BloCompiled *c);

@@ -1298,7 +1298,8 @@ int blo_compile_begin(const char *path, const char *text, const BloCompileOption
   c->diag.sink = opt->diag_sink;
   c->diag.sink_ctx = opt->diag_sink_ctx;
   double t0 = rt_milliseconds();
-  SemaInputs in = {opt->defs, opt->ndefs, sema_stdlib_dir(), opt->defs_given};
+  SemaInputs in = {opt->defs, opt->ndefs, sema_stdlib_dir(), opt->defs_given,
+                   opt->full_population};
   c->prog = text ? sema_compile_string(&c->arena, &c->diag, path, text, &in)
                  : sema_compile_file(&c->arena, &c->diag, path, &in);
   c->time.parse_ms = rt_milliseconds() - t0;
@@ -1418,6 +1419,53 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
     c->time.compile_ms = c->time.wait_ms = rt_milliseconds() - t0;
     if (c->precision == BLO_PREC_F32) return data_to_f32(c, true);
   }
+  return 0;
+}
+
+static void discard_diag(void *ctx, const DiagEvent *ev) {
+  (void)ctx;
+  (void)ev;
+}
+
+int blo_compile_full(const BloCompiled *c, const BloCompileOptions *opt, BloCompiled **out) {
+  *out = NULL;
+  if (!c->prog || !c->ir || c->precision != BLO_PREC_F64 || c->sharded || c->prog->sharded)
+    return 1;
+  const SrcFile *main = diag_file(&c->diag, c->prog->ast->file);
+  if (!main || !main->text) return 1;
+  int nd = c->ir->ndata, nb = 0;
+  BloBinding *b = xcalloc((size_t)nd + 1, sizeof *b);
+  for (int k = 0; k < nd; k++) {
+    if (!c->data[k]) continue;
+    b[nb].name = c->prog->data[k]->name;
+    if (is_sparse(c, k)) b[nb].csr = &((const RtSparse *)(const void *)c->data[k])->m;
+    else b[nb].values = c->data[k];
+    nb++;
+  }
+  static const char *const exact[] = {"exact"};
+  BloCompileOptions o = *opt;
+  o.full_population = true;
+  o.check_only = o.no_data = o.all_kernels = false;
+  o.methods = exact;
+  o.nmethods = 1;
+  o.bindings = b;
+  o.nbindings = nb;
+  o.precision_set = true;
+  o.precision = BLO_PREC_F64;
+  o.shard = (RtShard){0, 1};
+  o.seed = c->seed; /* what c's data stage drew, for a declaration evaluated again */
+  o.seed_set = true;
+  if (!o.diag_sink) o.diag_sink = discard_diag;
+  BloCompiled *v = NULL;
+  int rc = blo_compile_begin(main->path, main->text, &o, &v);
+  if (rc == 0) rc = blo_compile_rest(v, &o);
+  free(b);
+  if (rc == 0 && blo_program(v)->stochastic) rc = 1; /* not reached: every set is whole */
+  if (rc) {
+    blo_compiled_free(v);
+    return 1;
+  }
+  *out = v;
   return 0;
 }
 

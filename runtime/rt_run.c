@@ -141,6 +141,10 @@ static void message(Run *r, const char *kind, const char *fmt, ...) {
   fflush(r->msg);
 }
 
+RT_API void rt_run_note(Run *r, const char *text) {
+  if (!r->cfg->quiet) message(r, "note", "%s", text);
+}
+
 static void print_new_warnings(Run *r) {
   RtSolver *s = r->s;
   for (int i = 0; i < s->nwarn; i++) {

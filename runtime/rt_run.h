@@ -155,6 +155,15 @@ typedef struct RtRunConfig {
   int ndefines;
   uint64_t data_seed;
   const char *bloc_version;
+  /* A stochastic problem's full variant (every sample set read as its whole population, a
+   * deterministic problem on the same data with the exact method's kernels), asked for at
+   * the end of a run that the check of the full objective applies to (rt_run_checks.c,
+   * check_random_estimate; check_estimate on): it returns the variant, or NULL when there is
+   * none (a note then says that nothing checked x against the full objective, and how to).
+   * The variant must outlive the run. bloc run, bloc compare and the C API give it; NULL (the
+   * default, and the emitted solver's): no variant. */
+  const BloProblem *(*full_problem)(void *ctx);
+  void *full_ctx;
 } RtRunConfig;
 
 /* One recovery of on_divergence = halve: the failure at `step`, the best iterate the run went

@@ -94,6 +94,9 @@ typedef struct Run {
   double *row;      /* a trace row for on_trace */
 } Run;
 
+/* A note of the run's ("bloc: note: TEXT"; none with quiet), as its y_step notes are. */
+RT_API void rt_run_note(Run *r, const char *text);
+
 /* The end-of-run checks, once after the loop (rt_run_checks.c): warnings (rt_solver_warn) of
  * what the run's status alone would hide. */
 RT_API void rt_run_checks(Run *r);

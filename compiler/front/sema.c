@@ -285,6 +285,7 @@ static Program *compile(Arena *arena, Diag *diag, uint32_t file, const char *can
   S->defs = in->defs;
   S->ndefs = in->ndefs;
   S->defs_given = in->defs_given ? in->defs_given : "-D";
+  S->full_population = in->full_population;
   S->def_used = ARENA_ARRAY(arena, bool, (size_t)in->ndefs + 1);
   S->stdlib_dir = in->stdlib_dir ? in->stdlib_dir : sema_stdlib_dir();
   Program *p = ARENA_NEW(arena, Program);

@@ -75,6 +75,11 @@ typedef struct SemaInputs {
   /* how messages name where defs came from: "-D" (NULL) on the command line, "define" for the
    * C API's bloc_define and Python's defines=, whose callers typed no -D */
   const char *defs_given;
+  /* Read every sample set as its whole population, batch(k) of n as batch(n) of n: the full
+   * variant of a sampled program, whose phi the end-of-run checks of its stochastic runs
+   * measure (blo_compile_full). A batch(1) set then keeps the dimension it dropped, so such a
+   * program may fail to check. */
+  bool full_population;
 } SemaInputs;
 
 /* Whether sample set d (checked) draws its whole population: batch(n) of n. Such a set is no

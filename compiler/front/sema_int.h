@@ -50,6 +50,7 @@ typedef struct Sema {
   const SemaDefine *defs;
   int ndefs;
   const char *defs_given; /* "-D", or SemaInputs.defs_given */
+  bool full_population;   /* SemaInputs.full_population */
   bool *def_used;
   const char *stdlib_dir;
   SymTab syms;            /* declared so far */

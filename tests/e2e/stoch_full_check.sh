@@ -1,0 +1,76 @@
+#!/bin/sh
+# stoch_full_check.sh — the end-of-run check of a stochastic run against the full objective
+# (doc/methods.md, "The full objective checked at the end"): every check was off on a program
+# with sample sets, and stocBiO, BSA, TTSA and AID-CG on ridge regression with batches of 50
+# of 600 rows ended at a phi above the start's, status 0 and no word. The run measures phi and
+# |grad phi| on the program's full variant (every sample set whole) at its end and its start.
+. "$(dirname "$0")/prologue.sh"
+cd "$tmp" || exit 1
+
+cat >mb.blo <<'BLO'
+problem mb
+const n = 60
+const bt = 10
+data X : matrix[n, 5] = normal(0, 1)
+data t : vector[n] = normal(0, 1)
+data Xv : matrix[40, 5] = normal(0, 1)
+data tv : vector[40] = normal(0, 1)
+sample B : batch(bt) of n
+upper lam : scalar = 0
+lower w : vector[5] = 0
+upper objective f = 0.5 * mean((Xv @ w - tv) ^ 2)
+lower objective g = 0.5 * mean((X[B, :] @ w - t[B]) ^ 2) + 0.5 * exp(lam) * sumsq(w)
+solve stocbio(outer_steps = 200)
+BLO
+# phi(0) = 0.6557264; the run ends at lam = 0.544, phi = 0.6593162
+"$bloc" run mb.blo --save-x x.csv >out.txt 2>err.txt || fail "mb: status $?"
+grep -q "warning: the run ended where the full objective f(x, y\*(x)) over all the data (the \
+sample sets 'B' (batch(10) of 60) whole) has phi = 0.6593162, above the start's 0.6557264 (x \
+went uphill)" err.txt || fail "mb: no warning: $(grep -v step err.txt)"
+"$bloc" eval mb.blo -D bt=60 --x x.csv --what phi >phi.json 2>&1 || fail "eval: status $?"
+grep -q '"phi": 0.659316' phi.json || fail "eval: $(cat phi.json)"
+# the JSON lists it; --quiet silences it, not the check
+"$bloc" run mb.blo --quiet --out r.json >out.txt 2>err.txt || fail "mb quiet: status $?"
+grep -q "x went uphill" r.json || fail "mb quiet: not in the JSON"
+! grep -q "warning" err.txt || fail "mb quiet: $(cat err.txt)"
+
+# runs that converge stay silent; SOBA, 300 steps from x0 = 100, has not and is told
+cat >far.blo <<'BLO'
+problem far
+const n = 100
+const d = 5
+data X  : matrix[n, d] = normal(0, 1)
+data Xv : matrix[n, d] = normal(0, 1)
+sample B : batch(10) of n
+sample V : batch(10) of n
+upper x : vector[d] = 100
+lower y : vector[d] = 0
+upper objective f = 0.5 * mean((Xv[V, :] @ y) ^ 2)
+lower objective g = 0.5 * mean((X[B, :] @ (y - x)) ^ 2) + 0.05 * sumsq(y - x)
+solve stocbio(outer_steps = 300)
+BLO
+for m in stocbio amigo_gd aid_cg; do
+  "$bloc" run far.blo --method "$m" >out.txt 2>err.txt || fail "far $m: status $?"
+  ! grep -q "full objective" err.txt || fail "far $m: $(grep 'full objective' err.txt)"
+done
+"$bloc" run far.blo --method soba >out.txt 2>err.txt || fail "far soba: status $?"
+grep -q "has |grad phi| = [0-9.]*, [0-9]*% of the start's" err.txt ||
+  fail "far soba: no warning: $(grep warning err.txt)"
+
+# batch(1) keeps no dimension that batch(N) has: no variant, and a note says how to check
+cat >one.blo <<'BLO'
+data X : matrix[50, 3] = normal(0, 1)
+data t : vector[50] = normal(0, 1)
+sample i : batch(1) of 50
+upper lam : scalar = 0
+lower w : vector[3] = 0
+upper objective f = sumsq(w - 1)
+lower objective g = 0.5 * (dot(X[i, :], w) - t[i]) ^ 2 + 0.5 * exp(lam) * sumsq(w)
+solve stocbio(outer_steps = 50)
+BLO
+"$bloc" run one.blo >out.txt 2>err.txt || fail "one: status $?"
+grep -q "note: nothing checked the final x against the full objective f(x, y\*(x)) over all \
+the data, the sample sets 'i' (batch(1) of 50) whole (the program has a batch(1) set)" err.txt ||
+  fail "one: no note: $(grep -v step err.txt)"
+
+exit $((fails > 0))
