@@ -614,7 +614,10 @@ static void measure_phi(const Compare *cmp, CmpRun *r) {
   const double *y = r->res.saved_best ? r->res.best_y : r->res.y;
   RtPhiAt at = {.x = x, .sharded = cmp->sharded, .nonsmooth_op = cmp->nonsmooth_op,
                 .ystar = ystar};
-  r->phi_measured = rt_phi_exact(cmp->p, &at, &r->phi) == 0;
+  /* a sampled program's phi is its full variant's, over all the data (every sample set
+   * whole); without one, rt_phi_exact says why not */
+  const BloProblem *p = blo_problem_stochastic(cmp->p) ? cmp_full_problem((void *)cmp) : NULL;
+  r->phi_measured = rt_phi_exact(p ? p : cmp->p, &at, &r->phi) == 0;
   if (r->phi_measured) { /* how far the run's own y, where its reports were taken, is */
     double d2 = 0, s2 = 0;
     for (int64_t i = 0; i < ny; i++) {
@@ -668,6 +671,8 @@ static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv
      * and only these warnings say so (the table counts them: warnings column) */
     cfg.check_estimate = true;
     cfg.nonsmooth_op = cmp->nonsmooth_op;
+    cfg.full_problem = cmp_full_problem;
+    cfg.full_ctx = cmp;
     cfg.messages = messages;
     cfg.handle_sigint = false;
     if (a->seed_set) cfg.seed = (int64_t)a->seed;
@@ -745,7 +750,18 @@ static void print_outputs(const Compare *cmp, FILE *out) {
   fputc('\n', out);
 }
 
+const BloProblem *cmp_full_problem(void *ctx) {
+  Compare *cmp = ctx;
+  if (!cmp->full_tried && cmp->args && !cmp->sharded) {
+    cmp->full_tried = true;
+    if (cmd_compile_full(cmp->args, cmp->c, &cmp->full)) cmp->full = NULL;
+  }
+  return cmp->full ? blo_problem(cmp->full) : NULL;
+}
+
 static void cmp_free(Compare *cmp) {
+  blo_compiled_free(cmp->full); /* it borrows the compile's data */
+  cmp->full = NULL;
   for (int i = 0; i < cmp->nruns; i++) {
     if (cmp->runs[i].state == CMP_RAN) rt_result_free(&cmp->runs[i].res);
     free(cmp->runs[i].stats);
@@ -973,10 +989,11 @@ int cmd_compare(int argc, char **argv) {
   if (rc == 0) {
     cmp.sharded = blo_sharded(c);
     cmp.nonsmooth_op = blo_program(c)->nonsmooth_op;
+    cmp.args = &a;
     rc = compare(&cmp, &a, prefix, out_dir);
   }
 done:
-  cmp_free(&cmp);
+  cmp_free(&cmp); /* its full variant first: it borrows c's data */
   blo_compiled_free(c);
   cmd_args_free(&a);
   free(sets);

@@ -240,6 +240,13 @@ int cmd_compile_rest(CmdArgs *a, BloCompiled *c) {
   return blo_compile_rest(c, &opt);
 }
 
+int cmd_compile_full(CmdArgs *a, const BloCompiled *c, BloCompiled **out) {
+  BloCompileOptions opt = compile_options(a, false);
+  opt.diag_sink = NULL; /* the variant's messages are nobody's (blo_compile_full) */
+  opt.diag_sink_ctx = NULL;
+  return blo_compile_full(c, &opt, out);
+}
+
 int cmd_precision_from_sets(CmdArgs *a, const char *const *sets, int n) {
   const char *last = NULL;
   BloPrecision p = a->precision, q;

@@ -93,7 +93,16 @@ typedef struct Compare {
   bool sharded;       /* under mpirun: each rank solves with its rows (blo_sharded) */
   /* The op that makes g not twice differentiable in y (no yardstick), or NULL. */
   const char *nonsmooth_op;
+  /* A sampled program's full variant (every sample set whole: blo_compile_full), compiled on
+   * the first ask (cmp_full_problem) from args; its phi is the yardstick and the runs' end
+   * check. NULL (full_tried) when it does not compile. */
+  struct BloCompiled *full;
+  bool full_tried;
+  struct CmdArgs *args;
 } Compare;
+
+/* RtRunConfig.full_problem for a Compare (ctx): its full variant's problem, or NULL. */
+const BloProblem *cmp_full_problem(void *ctx);
 
 /* The extension of one format bit ("svg", "png", "pdf"). */
 const char *cmp_format_ext(unsigned format);

@@ -186,15 +186,23 @@ static void print_legend(const Compare *cmp, const ValCol *cols, int nval, FILE 
       else snprintf(draws + len, sizeof draws - len, "%s%s %.0f", r ? ", " : "",
                     cmp->runs[r].method, k);
     }
+    bool phi = nval > 2 && cols[2].kind == COL_PHI;
+    /* a report over the whole data is taken at each method's own noisy y: on ridge
+     * regression it ranked first the method 2nd by phi, and last the best */
     fprintf(out, "f(x,y) on sampled data: the mean over eval_draws draws (%s), so it moves "
-                 "from draw to draw; rank methods by a report over the whole data\n", draws);
+                 "from draw to draw; %s\n", draws,
+            phi ? "rank methods by phi, over all the data (every sample set whole)"
+                : "rank methods by phi at their saved x on all the data (bloc eval --what "
+                  "phi on the program with its sample sets whole, batch(N) of N), not by "
+                  "reports, which are taken at each method's own noisy y");
   }
   bool phi = nval > 2 && cols[2].kind == COL_PHI;
   if (phi)
     fprintf(out,
             "phi(x) = f(x, y*(x)), %s: the same exact measure at each method's final x, "
-            "y*(x) solved by Newton\n",
-            cols[3].head);
+            "y*(x) solved by Newton%s\n",
+            cols[3].head,
+            blo_program(cmp->c)->stochastic ? ", on all the data (every sample set whole)" : "");
   for (int r = 0; r < cmp->nruns && phi; r++) {
     const CmpRun *run = &cmp->runs[r];
     if (run->phi_measured && run->res.saved_best) /* measure_phi's point */

@@ -57,6 +57,14 @@ done
 grep -q "has |grad phi| = [0-9.]*, [0-9]*% of the start's" err.txt ||
   fail "far soba: no warning: $(grep warning err.txt)"
 
+# compare's yardstick is the full variant's phi, and its advice ranks by it
+"$bloc" compare mb.blo --methods stocbio,amigo_gd --quiet >cmp.txt 2>&1 ||
+  fail "compare: status $?"
+grep -q "^method .* phi(x) " cmp.txt || fail "compare: no phi column: $(head -3 cmp.txt)"
+grep -q "rank methods by phi, over all the data (every sample set whole)" cmp.txt ||
+  fail "compare: $(grep 'sampled data' cmp.txt)"
+! grep -q "rank methods by a report" cmp.txt || fail "compare: $(grep 'rank' cmp.txt)"
+
 # batch(1) keeps no dimension that batch(N) has: no variant, and a note says how to check
 cat >one.blo <<'BLO'
 data X : matrix[50, 3] = normal(0, 1)
