@@ -47,25 +47,6 @@ typedef struct Line {
   int64_t no;        /* 1-based */
 } Line;
 
-/* Whether a carriage return in the line has more of the line after it: the file ends its lines
- * with CR alone (classic Mac OS, Excel's "CSV (Macintosh)"), so that its first line held them
- * all, and '1,2,3\r4,5,6\r' was "a header line but no numbers" (a field '3\r4' is no number).
- * A CR before the newline (CRLF) or at the end of the file is a blank, as before. */
-static bool cr_inside(const Line *ln) {
-  /* the first CR decides: any later one is among what follows it */
-  const char *cr = memchr(ln->s, '\r', (size_t)(ln->e - ln->s));
-  for (const char *q = cr ? cr + 1 : ln->e; q < ln->e; q++)
-    if (!is_blank(*q)) return true;
-  return false;
-}
-
-static int cr_error(char *err, size_t errlen, const char *path, int64_t no) {
-  return rt_data_errf(err, errlen,
-                      "'%s' line %" PRId64 ": its lines end with CR alone (classic Mac OS line "
-                      "endings), which are not supported: use \\n or \\r\\n (tr '\\r' '\\n' "
-                      "converts them)", path, no);
-}
-
 /* Splits a line into fields: at commas when it has one, else at runs of blanks. Calls
  * visit(field_s, field_e, field_no, ctx) for each; stops at the first nonzero return. */
 typedef int (*FieldVisit)(const char *s, const char *e, int64_t fno, void *ctx);
@@ -317,7 +298,7 @@ static int csv_parse(const char *path, RtReadBound *bound, Table *t, char *err,
     return rt_data_too_large(path, bound, err, errlen);
   }
   const char *p = (const char *)buf, *end = p + len;
-  if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* UTF-8 byte-order mark */
+  p = rt_text_bom(p, end); /* a UTF-8 byte-order mark */
   int rc = 0;
   int seen_data_or_header = 0;
   for (int64_t no = 1; p < end; no++) {
@@ -330,8 +311,8 @@ static int csv_parse(const char *path, RtReadBound *bound, Table *t, char *err,
                         no);
       break;
     }
-    if (cr_inside(&ln)) {
-      rc = cr_error(err, errlen, path, no);
+    if (rt_text_cr_inside(ln.s, ln.e)) {
+      rc = rt_text_cr_error(err, errlen, path, no);
       break;
     }
     if (skipped(&ln)) continue;
@@ -513,14 +494,14 @@ RT_API int rt_load_csv_rows(const char *path, RtShape want, RtRows rows, RtTenso
   int got;
   while ((got = rt_lines_next(&L, &s, &end, e)) == 1) {
     Line ln = {s, end, L.no};
-    if (L.no == 1 && end - s >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) ln.s += 3;
+    if (L.no == 1) ln.s = rt_text_bom(s, end);
     if (memchr(ln.s, 0, (size_t)(ln.e - ln.s))) { /* every rank sees it: no number parsed */
       rc = rt_data_errf(e.buf, e.len, "'%s' line %" PRId64 ": contains a NUL byte (is this a "
                         "binary file?)", path, L.no);
       break;
     }
-    if (cr_inside(&ln)) {
-      rc = cr_error(e.buf, e.len, path, L.no);
+    if (rt_text_cr_inside(ln.s, ln.e)) {
+      rc = rt_text_cr_error(e.buf, e.len, path, L.no);
       break;
     }
     if (skipped(&ln)) continue;
@@ -593,7 +574,7 @@ RT_API int rt_csv_locate(const char *path, RtShape want, int64_t i, int64_t j, i
   const char *s, *end;
   while ((got = rt_lines_next(&L, &s, &end, e)) == 1) { /* the loaders' rules, not their checks */
     Line ln = {s, end, L.no};
-    if (L.no == 1 && end - s >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) ln.s += 3;
+    if (L.no == 1) ln.s = rt_text_bom(s, end);
     if (skipped(&ln)) continue;
     if (!seen) {
       seen = 1;

@@ -39,6 +39,29 @@ RT_API int rt_data_errf(char *err, size_t errlen, const char *fmt, ...) {
   return -1;
 }
 
+RT_API const char *rt_text_bom(const char *s, const char *e) {
+  return e - s >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3) ? s + 3 : s;
+}
+
+static int text_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+RT_API int rt_text_cr_inside(const char *s, const char *e) {
+  /* the first CR decides: any later one is among what follows it */
+  const char *cr = memchr(s, '\r', (size_t)(e - s));
+  for (const char *q = cr ? cr + 1 : e; q < e; q++)
+    if (!text_blank(*q)) return 1;
+  return 0;
+}
+
+RT_API int rt_text_cr_error(char *err, size_t errlen, const char *path, int64_t no) {
+  return rt_data_errf(err, errlen,
+                      "'%s' line %" PRId64 ": its lines end with CR alone (classic Mac OS line "
+                      "endings), which are not supported: use \\n or \\r\\n (tr '\\r' '\\n' "
+                      "converts them)", path, no);
+}
+
 RT_API int rt_data_empty(char *err, size_t errlen, const char *path, int inflated) {
   int in = strcmp(path, "/dev/stdin") == 0 || strcmp(path, "/dev/fd/0") == 0;
   return rt_data_errf(err, errlen, "'%s' is empty%s%s", path,

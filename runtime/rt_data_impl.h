@@ -116,6 +116,17 @@ RT_API void rt_lines_close(RtLines *r);
  * be known (not RT_ANY). Returns 0, or -1 with a message naming path. */
 RT_API int rt_rows_check(const char *path, RtShape want, RtRows rows, RtErr err);
 
+/* The line rules every text loader shares (CSV, LIBSVM, MatrixMarket), so that a file one of
+ * them reads the others read alike. rt_text_bom: where the first line [s, e) starts after a
+ * UTF-8 byte-order mark (Notepad and Excel write one), s when it has none. rt_text_cr_inside:
+ * whether a carriage return in the line [s, e) has more than blanks after it, i.e. the file
+ * ends its lines with CR alone (classic Mac OS, Excel's "CSV (Macintosh)"), so that what was
+ * read as its first line holds them all (a CR before the newline, CRLF, is a blank).
+ * rt_text_cr_error says so, naming the line, and returns -1. */
+RT_API const char *rt_text_bom(const char *s, const char *e);
+RT_API int rt_text_cr_inside(const char *s, const char *e);
+RT_API int rt_text_cr_error(char *err, size_t errlen, const char *path, int64_t no);
+
 /* The error for a file longer than bound->max_bytes; returns -1. */
 RT_API int rt_data_too_large(const char *path, const RtReadBound *bound, char *err, size_t errlen);
 

@@ -167,7 +167,8 @@ static int read_text(const char *path, int rank, int64_t rows, int64_t cols, con
     t->buf = NULL;
     return rt_data_too_large(path, &bound, err, errlen);
   }
-  const char *b = (const char *)t->buf, *end = b + t->len;
+  const char *end = (const char *)t->buf + t->len;
+  const char *b = rt_text_bom((const char *)t->buf, end); /* a UTF-8 byte-order mark */
   int64_t n_lines = 0;
   for (const char *p = b; p < end;) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -176,6 +177,12 @@ static int read_text(const char *path, int rank, int64_t rows, int64_t cols, con
     if (memchr(s, 0, (size_t)(e - s))) {
       rt_data_errf(err, errlen, "'%s' line %" PRId64 ": contains a NUL byte (is this a binary "
                    "file?)", path, n_lines + 1);
+      free(t->buf);
+      t->buf = NULL;
+      return -1;
+    }
+    if (rt_text_cr_inside(s, e)) { /* else its one line held every example */
+      rt_text_cr_error(err, errlen, path, n_lines + 1);
       free(t->buf);
       t->buf = NULL;
       return -1;
@@ -200,7 +207,8 @@ static int read_text(const char *path, int rank, int64_t rows, int64_t cols, con
 static int parse_all(const char *path, const Text *t, int64_t maxidx, const char *decl,
                      const char *beyond, Sink *k, int64_t dense_stride, int64_t *rowptr,
                      char *err, size_t errlen) {
-  const char *b = (const char *)t->buf, *end = b + t->len;
+  const char *end = (const char *)t->buf + t->len;
+  const char *b = rt_text_bom((const char *)t->buf, end);
   int64_t row = 0, no = 0;
   for (const char *p = b; p < end;) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -411,6 +419,11 @@ static int libsvm_rows(const char *path, RtReadBound *bound, RtRows rows, int64_
                         "a binary file?)", path, L.no);
       break;
     }
+    if (rt_text_cr_inside(s, e)) {
+      rc = rt_text_cr_error(err.buf, err.len, path, L.no);
+      break;
+    }
+    if (L.no == 1) s = rt_text_bom(s, e);
     trim_line(&s, &e);
     if (s == e) continue;
     int64_t k = n++;
@@ -560,6 +573,7 @@ RT_API int rt_libsvm_locate(const char *path, int64_t i, int64_t *line) {
   int rc = -1;
   const char *s, *end;
   while (rt_lines_next(&L, &s, &end, e) == 1) {
+    if (L.no == 1) s = rt_text_bom(s, end);
     trim_line(&s, &end);
     if (s == end) continue;
     if (k++ == i) {

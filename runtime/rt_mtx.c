@@ -157,6 +157,9 @@ static int mtx_header(const char *path, const char *buf, size_t len, int complet
   if (!mtx_next_line(&it, &s, &e) || memchr(s, 0, (size_t)(e - s)))
     return rt_data_errf(err.buf, err.len, "'%s' line 1: not a MatrixMarket file (the first line "
                         "must start with %%%%MatrixMarket)", path);
+  /* else the banner held the whole file: "'2' after the banner's four words" */
+  if (rt_text_cr_inside(s, e)) return rt_text_cr_error(err.buf, err.len, path, 1);
+  s = rt_text_bom(s, e); /* a UTF-8 byte-order mark */
   if (mtx_banner(path, s, e, h, err)) return -1;
   for (;;) {
     int got = mtx_next_line(&it, &s, &e);
@@ -166,6 +169,7 @@ static int mtx_header(const char *path, const char *buf, size_t len, int complet
     if (!got || (e == it.end && !complete)) /* no line, or one the read bound cut */
       return rt_data_errf(err.buf, err.len, complete ? "'%s' has no size line after its banner"
                           : "'%s' has no size line in its first 1 MiB", path);
+    if (rt_text_cr_inside(s, e)) return rt_text_cr_error(err.buf, err.len, path, it.no);
     if (!mtx_skip_line(s, e)) break;
   }
   h->size_line = it.no;
@@ -259,6 +263,7 @@ static int mtx_count(const char *path, const char *buf, size_t len, const MtxHea
     if (memchr(s, 0, (size_t)(e - s)))
       return rt_data_errf(err.buf, err.len, "'%s' line %" PRId64 ": contains a NUL byte (is "
                           "this a binary file?)", path, it.no);
+    if (rt_text_cr_inside(s, e)) return rt_text_cr_error(err.buf, err.len, path, it.no);
     if (mtx_skip_line(s, e)) continue;
     if (++n > h->nnz)
       return rt_data_errf(err.buf, err.len, "'%s' line %" PRId64 ": more entries than the %"
@@ -492,6 +497,10 @@ RT_API int rt_load_mtx_csr_rows(const char *path, RtShape want, RtRows rows, RtC
     if (memchr(s, 0, (size_t)(e - s))) {
       rt_data_errf(err.buf, err.len, "'%s' line %" PRId64 ": contains a NUL byte (is this a "
                    "binary file?)", path, no);
+      goto done;
+    }
+    if (rt_text_cr_inside(s, e)) {
+      rt_text_cr_error(err.buf, err.len, path, no);
       goto done;
     }
     if (mtx_skip_line(s, e)) continue;

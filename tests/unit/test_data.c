@@ -943,6 +943,70 @@ static void test_libsvm_csr(void **state) {
   assert_non_null(strstr(g_err, "needs a declaration vector[rows], not matrix[5, 2]"));
 }
 
+/* A UTF-8 byte-order mark is skipped and lines ending with CR alone are said as such, as the
+ * CSV loader does (the same code), by every LIBSVM loader: dense, CSR, labels, row ranges. They
+ * said "label '<U+FEFF>1' is not a number", and of CR alone "holds 1 example but the
+ * declaration says sparse[2, 3]" or "'0' is not index:value". CRLF is read. */
+static void test_libsvm_bom_cr(void **state) {
+  (void)state;
+  RtTensor t;
+  RtCsr m;
+  RtErr err = {g_err, E};
+  const double dense[] = {1, 1, 0, 2, 0, 0, 5, 0}, labels[] = {1, 0};
+  const char *texts[] = {"\xEF\xBB\xBF" "1 1:1 3:2\n0 2:5\n", "1 1:1 3:2\r\n0 2:5\r\n",
+                         "\xEF\xBB\xBF" "1 1:1 3:2\r\n\r\n0 2:5"};
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    const char *p = fxd_text("bom.svm", texts[i]);
+    expect_ok(rt_load_libsvm(p, rt_shape(2, 2, 4), &t, err));
+    expect_values(&t, 2, 2, 4, dense);
+    rt_tensor_free(&t);
+    expect_ok(rt_load_libsvm_rows(p, rt_shape(2, 2, 4), (RtRows){0, 2}, &t, err));
+    expect_values(&t, 2, 2, 4, dense);
+    rt_tensor_free(&t);
+    expect_ok(rt_load_libsvm_labels(p, (RtShape){1, 2, 1}, &t, err));
+    expect_values(&t, 1, 2, 1, labels);
+    rt_tensor_free(&t);
+    expect_ok(rt_load_libsvm_labels(p, (RtShape){1, RT_ANY, 1}, &t, err));
+    expect_values(&t, 1, 2, 1, labels);
+    rt_tensor_free(&t);
+    for (int by_rows = 0; by_rows < 2; by_rows++) {
+      expect_ok(by_rows ? rt_load_libsvm_csr_rows(p, (RtShape){2, 2, 3}, (RtRows){0, 2}, &m, err)
+                        : rt_load_libsvm_csr(p, (RtShape){2, 2, 3}, &m, err));
+      assert_int_equal(m.nnz, 3);
+      assert_int_equal(m.rowptr[1], 2);
+      assert_int_equal(m.col[0], 0);
+      assert_true(m.val[0] == 1 && m.val[1] == 2 && m.val[2] == 5);
+      rt_csr_free(&m);
+    }
+  }
+  const char *cr_says = "line 1: its lines end with CR alone (classic Mac OS line endings), which "
+                        "are not supported: use \\n or \\r\\n (tr '\\r' '\\n' converts them)";
+  const char *p = fxd_text("cr.svm", "1 1:1 3:2\r0 2:5\r");
+  expect_fail(rt_load_libsvm(p, rt_shape(2, 2, 4), &t, err), t, cr_says);
+  expect_fail(rt_load_libsvm(p, rt_shape(2, 1, 4), &t, err), t, cr_says);
+  expect_fail(rt_load_libsvm_rows(p, rt_shape(2, 2, 4), (RtRows){1, 1}, &t, err), t, cr_says);
+  expect_fail(rt_load_libsvm_labels(p, (RtShape){1, 2, 1}, &t, err), t, cr_says);
+  expect_fail(rt_load_libsvm_labels(p, (RtShape){1, RT_ANY, 1}, &t, err), t, cr_says);
+  char msg[600];
+  snprintf(msg, sizeof msg, "'%s' %s", p, cr_says);
+  assert_int_equal(rt_load_libsvm_csr(p, (RtShape){2, 2, 3}, &m, err), -1);
+  assert_string_equal(g_err, msg);
+  assert_null(m.rowptr);
+  assert_int_equal(rt_load_libsvm_csr(p, (RtShape){2, 1, 3}, &m, err), -1);
+  assert_string_equal(g_err, msg);
+  assert_int_equal(rt_load_libsvm_csr_rows(p, (RtShape){2, 2, 3}, (RtRows){0, 2}, &m, err), -1);
+  assert_string_equal(g_err, msg);
+  /* after a line ending with \n: the line where they start */
+  p = fxd_text("cr2.svm", "# written on a Mac\n1 1:1 3:2\r0 2:5\r");
+  expect_fail(rt_load_libsvm(p, rt_shape(2, 2, 4), &t, err), t, "line 2: its lines end with CR");
+  assert_int_equal(rt_load_libsvm_csr_rows(p, (RtShape){2, 2, 3}, (RtRows){0, 2}, &m, err), -1);
+  assert_non_null(strstr(g_err, "line 2: its lines end with CR alone"));
+  /* a final CR is a blank */
+  expect_ok(rt_load_libsvm_csr(fxd_text("cr1.svm", "1 1:1 3:2\r"), (RtShape){2, 1, 3}, &m, err));
+  assert_int_equal(m.nnz, 2);
+  rt_csr_free(&m);
+}
+
 /* ------------------------------------------------------------------ NPY */
 
 /* An NPY file with the given version, descr, order and shape text; header padded to 64. */
@@ -1430,6 +1494,7 @@ int main(void) {
     cmocka_unit_test(test_idx_open_rows),
     cmocka_unit_test(test_libsvm),
     cmocka_unit_test(test_libsvm_csr),
+    cmocka_unit_test(test_libsvm_bom_cr),
     cmocka_unit_test(test_npy_dtypes),
     cmocka_unit_test(test_npy_fortran_order),
     cmocka_unit_test(test_npy_tensor3),

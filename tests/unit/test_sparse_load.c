@@ -233,6 +233,37 @@ static void test_mtx_banner_errors(void **state) {
   assert_string_equal(g_err, msg);
 }
 
+/* A UTF-8 byte-order mark is skipped and lines ending with CR alone are said as such, as the
+ * CSV loader does (the same code): they said "not a MatrixMarket file" and "'2' after the
+ * banner's four words". Both the whole-file and the row-range reader. */
+static void test_mtx_bom_cr(void **state) {
+  (void)state;
+  RtCsr m;
+  static const int64_t rp[] = {0, 1, 2};
+  static const int32_t cl[] = {0, 1};
+  static const double vl[] = {1, 9};
+  const char *p = fxd_text("bom.mtx", "\xEF\xBB\xBF" "%%MatrixMarket matrix coordinate real "
+                           "general\r\n2 3 2\r\n1 1 1\r\n2 2 9\r\n");
+  load_ok(p, shape(2, 3), &m);
+  expect_csr(&m, 2, 3, rp, cl, vl);
+  rt_csr_free(&m);
+  assert_int_equal(rt_load_mtx_csr_rows(p, shape(2, 3), (RtRows){0, 2}, &m, E), 0);
+  expect_csr(&m, 2, 3, rp, cl, vl);
+  rt_csr_free(&m);
+  const char *cr = " line %d: its lines end with CR alone (classic Mac OS line endings), which "
+                   "are not supported: use \\n or \\r\\n (tr '\\r' '\\n' converts them)";
+  char rest[300];
+  snprintf(rest, sizeof rest, cr, 1);
+  expect_mtx_fail("%%MatrixMarket matrix coordinate real general\r2 3 2\r1 1 1\r2 2 9\r",
+                  shape(2, 3), rest);
+  expect_mtx_fail("\xEF\xBB\xBF" "%%MatrixMarket matrix coordinate real general\r2 3 1\r1 1 1\r",
+                  shape(2, 3), rest);
+  snprintf(rest, sizeof rest, cr, 2);
+  expect_mtx_fail(HDR "%% a comment\r2 3 1\r1 1 1\r", shape(2, 3), rest);
+  snprintf(rest, sizeof rest, cr, 3);
+  expect_mtx_fail(HDR "2 3 2\n1 1 1\r2 2 9\r", shape(2, 3), rest);
+}
+
 static void test_mtx_size_errors(void **state) {
   (void)state;
   RtShape w = shape(2, 3);
@@ -449,6 +480,7 @@ int main(void) {
       cmocka_unit_test(test_mtx_symmetric_pattern_integer),
       cmocka_unit_test(test_mtx_large),
       cmocka_unit_test(test_mtx_banner_errors),
+      cmocka_unit_test(test_mtx_bom_cr),
       cmocka_unit_test(test_mtx_size_errors),
       cmocka_unit_test(test_mtx_entry_errors),
       cmocka_unit_test(test_mtx_forged),
