@@ -454,6 +454,18 @@ static bool check_sparse_index(Sema *S, const ECtx *c, AstExpr *e) {
   AstExpr *s0 = e->nargs == 3 ? e->args[1] : NULL, *s1 = e->nargs == 3 ? e->args[2] : NULL;
   AstDecl *smp = s0 ? sample_ref(S, s0) : NULL;
   bool whole = s1 && s1->kind == AST_SLICE && !s1->args[0] && !s1->args[1];
+  if (base->shape.sparse == 1 && smp && whole && smp->batch_k == 1) {
+    /* a batch(1) set picks one row as a vector (a task's, as X[t, :] of a dense matrix), and
+     * sparse data has no vector: said as such, not as if V were no sample set */
+    char buf[64];
+    sema_err(S, c, e->span, "the rows of a %s matrix are sampled by a set of at least 2, but "
+             "sample set '%s' draws 1 (one row would be a sparse vector, which bloc does not "
+             "have)", shape_str(base->shape, buf), smp->name);
+    diag_note(S->diag, smp->name_span, "sample set '%s' is declared here", smp->name);
+    diag_hint(S->diag, "declare it batch(K) with K >= 2 (the objective's mean over its rows); "
+                       "for one row at a time, dense(X) in a data declaration, if it fits");
+    return false;
+  }
   if (base->shape.sparse != 1 || !smp || !whole || smp->batch_k < 2) {
     char buf[64];
     sema_err(S, c, e->span, "a %s matrix can only be indexed by the rows of a sample set, as in "
