@@ -2,6 +2,7 @@
  * (opt_resolve.h). Messages are built here and handed to the caller's OptSink. */
 #include "opt_resolve.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -283,13 +284,24 @@ int opt_refuses_method(BloCompiled *c, const RtOptions *opt) {
   const char *allow = rt_opt_word(opt, "allow_nonsmooth");
   if (allow && strcmp(allow, "true") == 0) return 0;
   const char *op = prog->nonsmooth_op;
+  /* a kink: the gradient (of where and a comparison, the value) jumps, and a minimiser tends
+   * to sit on it (a Lasso's zeros), where the implicit hypergradient is wrong. A kink at 0
+   * under a square (relu(z) ^ 2) is C1 and is not refused (sema_builtins.c) */
+  bool step = strcmp(op, "where") == 0 || !isalpha((unsigned char)op[0]);
+  char why[96];
+  snprintf(why, sizeof why, step ? "its value or slope jumps where '%s' switches"
+                                 : "its gradient jumps at a kink of '%s'", op);
   diag_error(blo_diag(c), prog->nonsmooth_span,
-             "'%s' makes the lower objective not twice differentiable in y, and method '%s' is "
-             "built on its second derivatives: it would converge to a wrong point", op, m->name);
+             "'%s' makes the lower objective not twice differentiable in y (%s), and method "
+             "'%s' is built on its second derivatives: where y*(x) sits on a kink, as a "
+             "minimiser often does, its hypergradient is wrong, and it may converge to a wrong "
+             "point", op, why, m->name);
   if (prog->nonsmooth_call.file != SPAN_NO_FILE)
     diag_note(blo_diag(c), prog->nonsmooth_call, "in this call of fn '%s'", prog->nonsmooth_fn);
   const char *subst =
-      strcmp(op, "relu") == 0 ? "softplus(z / t) * t for a small t"
+      strcmp(op, "relu") == 0 ? "softplus(z / t) * t for a small t, or relu(z) ^ 2 where a "
+                                "squared loss fits (the squared hinge), which is once "
+                                "continuously differentiable and is not refused"
       : strcmp(op, "abs") == 0 ? "pseudo_huber(z, 0, delta) of import \"losses\" for abs(z)"
       : strcmp(op, "min") == 0 ? "a - softplus((a - b) / t) * t for min(a, b), a small t"
       : strcmp(op, "max") == 0 ? "b + softplus((a - b) / t) * t for max(a, b), a small t"

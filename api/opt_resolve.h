@@ -55,8 +55,11 @@ const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *k
 /* Whether opt's method suits the program (the facts of bloc check's "suits" line). A lower
  * objective with abs, relu, max, min or clip of y, or a comparison or where() condition on y
  * (Program.nonsmooth_op), has no second derivatives there: a method built on them (every
- * method but the unrolled ones) would converge to a wrong point; the method option
- * allow_nonsmooth = true lets it run. A method cannot move x when the program uses x in none
+ * method but the unrolled ones) gets a wrong hypergradient where y*(x) sits on the kink, as a
+ * minimiser of a kinked objective often does, and may converge to a wrong point; the method
+ * option allow_nonsmooth = true lets it run. A kink at 0 under a square (relu(z) ^ 2) is C1,
+ * not a kink: it is not refused (compiler/front/sema_builtins.c).
+ * A method cannot move x when the program uses x in none
  * of the parts its estimate takes x from (RtMethodSpec.x_via: fom, f and y0; an implicit
  * method, f and g), or only in comparisons (sema_x_uses). Returns 0 when the
  * method may run, or 1 after an error (on c's Diag) with a hint. */

@@ -49,6 +49,9 @@ typedef struct Program {
   Span nonsmooth_span;          /* the operation */
   Span nonsmooth_call;          /* the outermost fn call that brought it there, or SPAN_NONE */
   const char *nonsmooth_fn;     /* that fn's name */
+  /* The first kink at 0 under a square in y (relu(y) ^ 2: once continuously differentiable,
+   * its second derivative jumps), or NULL: not refused, said by bloc check's suits line */
+  const char *c1_op;
   bool init_uses_x;             /* some lower initialiser depends on an upper variable */
   bool stochastic;              /* some sample set is used by f or g */
   /* some sample set is used by f, g or a report: the kernels read the draws

@@ -502,6 +502,42 @@ void sema_kink(Sema *S, const ECtx *c, const char *op, Span at, const AstExpr *a
   }
 }
 
+/* Whether the kink of builtin id's value e is where e is 0: relu, abs, max(z, 0), min(z, 0)
+ * (either order); not clip, nor max(a, b) of two variables, whose kinks have any value. */
+static bool kink_at_zero(BuiltinId id, const AstExpr *e) {
+  if (id == BI_RELU || id == BI_ABS) return true;
+  if (id != BI_MAX && id != BI_MIN) return false;
+  for (int i = 0; i < 2; i++)
+    if (e->args[i]->is_const && e->args[i]->shape.rank == 0 && e->args[i]->const_val == 0)
+      return true;
+  return false;
+}
+
+/* A kink at 0 (kink_at_zero) under a square, relu(z) ^ p with p >= 2 or sumsq(relu(z)): the
+ * value and the gradient are continuous (the gradient is 0 on both sides of the kink), so
+ * the implicit function theorem holds wherever y*(x) is off the kink, and y*(x) has no
+ * reason to sit on it, as a minimiser of a kinked g does (Lasso's zeros). For p > 2 the
+ * second derivative is continuous too: nothing to say. For p = 2 it jumps (0 on one side, 2
+ * on the other): a warning, and no refusal (Program.nonsmooth_op is not set). A squared hinge
+ * run with allow_nonsmooth matched an exact solve to 7e-15 (session 45). */
+static void sema_kink_squared(Sema *S, const ECtx *c, const char *op, Span at,
+                              const AstExpr *arg) {
+  if (c->kind != CTX_LOWER_OBJ || c->piecewise_const || !(arg->depends_x || arg->depends_y) ||
+      c->squared_p > 2)
+    return;
+  if (arg->depends_y && !S->prog->c1_op) S->prog->c1_op = op;
+  bool seen = false;
+  for (int i = 0; i < S->nkinks_warned && !seen; i++)
+    seen = S->kinks_warned[i].file == at.file && S->kinks_warned[i].start == at.start &&
+           S->kinks_warned[i].end == at.end;
+  if (seen) return;
+  sema_warn(S, c, at, "'%s' squared is once continuously differentiable, not twice: its second "
+            "derivative jumps at the kink of '%s', and the implicit methods are right wherever "
+            "y*(x) is off it", op, op);
+  if (S->nkinks_warned < (int)(sizeof S->kinks_warned / sizeof S->kinks_warned[0]))
+    S->kinks_warned[S->nkinks_warned++] = at;
+}
+
 bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
   const BuiltinInfo *b = &ast_builtins[id];
   e->builtin = id;
@@ -523,8 +559,12 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
   bool ok = true;
   ECtx mask = *c;
   mask.piecewise_const = true;
+  ECtx square = *c; /* sumsq(relu(z)) is C1, not a kink (sema_kink) */
+  square.squared = e->args[0];
+  square.squared_p = 2;
   for (int i = 0; i < e->nargs; i++) {
-    if (!sema_check(S, id == BI_WHERE && i == 0 ? &mask : c, e->args[i])) ok = false;
+    const ECtx *ci = id == BI_WHERE && i == 0 ? &mask : id == BI_SUMSQ ? &square : c;
+    if (!sema_check(S, ci, e->args[i])) ok = false;
     else {
       e->depends_x |= e->args[i]->depends_x;
       e->depends_y |= e->args[i]->depends_y;
@@ -566,7 +606,9 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     }
     if (!e->is_const) e->uses_data_only = true;
   }
-  if (b->flags & BI_C1)
+  if ((b->flags & BI_C1) && c->squared == e && kink_at_zero(id, e))
+    sema_kink_squared(S, c, b->name, e->name_span, e);
+  else if (b->flags & BI_C1)
     sema_kink(S, c, b->name, e->name_span, e, "is not twice differentiable");
   /* a condition on y selects between the branches: where(y >= 0, y, -y) is abs(y), with its
    * kink (named after the branches' own: huber's abs) */

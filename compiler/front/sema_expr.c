@@ -223,8 +223,19 @@ static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
   bool cmp = e->op >= OP_LT; /* comparisons: OP_LT .. OP_NE */
   ECtx mask = *c;
   mask.piecewise_const |= cmp; /* and stays so below: abs(y - 1) + 2 > 0 is one mask */
-  bool okl = sema_check(S, &mask, l);
-  bool okr = sema_check(S, &mask, r);
+  bool okl, okr;
+  if (e->op == OP_POW) { /* the exponent first: relu(z) ^ 2 is C1, not a kink (sema_kink) */
+    okr = sema_check(S, &mask, r);
+    ECtx base = mask;
+    if (okr && r->is_const && r->shape.rank == 0 && r->const_val >= 2) {
+      base.squared = l;
+      base.squared_p = r->const_val;
+    }
+    okl = sema_check(S, &base, l);
+  } else {
+    okl = sema_check(S, &mask, l);
+    okr = sema_check(S, &mask, r);
+  }
   if (!okl || !okr) return false;
   if (!sema_no_tensor(S, c, l) || !sema_no_tensor(S, c, r)) return false;
   if (e->op != OP_MATMUL && !sema_no_sparse(S, c, l)) return false;

@@ -34,6 +34,10 @@ typedef struct ECtx {
   bool piecewise_const;   /* inside a comparison or a where() mask: the value only feeds a
                              0/1 mask, so kinks (abs, relu) inside do not reach second
                              derivatives; the mask itself is the kink (sema_kink) */
+  const AstExpr *squared; /* the direct operand of a square (e ^ p, p >= 2; sumsq(e)), whose
+                             power: relu, abs, max(e, 0) or min(e, 0) of it is zero at its
+                             kink, so the square is C1 there (sema_kink) */
+  double squared_p;
 } ECtx;
 
 /* Open-addressing name -> declaration map, in the arena. */

@@ -96,6 +96,8 @@ static void print_suits(const Program *p, FILE *out) {
   if (p->nonsmooth_op)
     fprintf(out, "g not twice differentiable in y (%s): the others need allow_nonsmooth = true",
             p->nonsmooth_op);
+  else if (p->c1_op) /* relu(y) ^ 2: its second derivative jumps, not refused */
+    fprintf(out, "g once continuously differentiable in y ('%s' squared)", p->c1_op);
   else
     fputs("g twice differentiable in y", out);
   if (dense) {
