@@ -191,16 +191,6 @@ static bool past_bound(const Run *r, double v, double v0) {
 }
 static bool g_past_bound(const Run *r, double g) { return past_bound(r, g, r->g0); }
 
-/* Whether f (of a trace point after the start) lies above the middle of the way down from the
- * start's f to the least f of the trace points so far, on a way down longer than rounding (of
- * f's own size: f scaled by 1e-8 chooses as at scale 1): offer_best ranks no such point by |d|. */
-static bool uphill(const Run *r, double f) {
-  double lo = r->trace_f_low, down = r->f0 - lo;
-  if (!isfinite(r->f0) || !isfinite(lo) || !(down > 1e-9 * fmax(fabs(r->f0), fabs(lo))))
-    return false;
-  return f > lo + 0.5 * down;
-}
-
 /* Record the point just evaluated at trace point `step` as the best one if it is finite and
  * scores better: least f for stochastic problems, else least |hypergradient| (the estimate of
  * the step that produced it; the start is scored by the first step's estimate, taken there,
@@ -223,20 +213,6 @@ static void offer_best(Run *r, int64_t step) {
    * 1e4 times its start, and made that point, whose |d| was the smallest yet, its best: all
    * three recoveries went back there, and the run ended with status 2 keeping it */
   if (step > 0 && g_past_bound(r, v->g)) return;
-  /* Ranked by |d|, a point must also have come at least halfway down from the start's f to the
-   * least f of the trace points so far (uphill): a small |d| is no sign of a good point where f
-   * is high. On a simplex, d = x - P(x - estimate) is exactly 0 at a vertex whenever the
-   * estimate points outwards, and F2SA's biased one did at the vertex e3, f 3.62 against the
-   * start's 0.567 and step 90's 0.0475: two recoveries went back there and the failure saved it
-   * (tests/golden/run_best_uphill.blo). The best point of a run that came further down since
-   * is no longer eligible, and the first point that is takes its place. The start is not held
-   * to the rule: amigo_gd's blow-up in run_runaway.blo keeps it, f 1, over step 70's f 0.58
-   * at x = 7.6 (x* = 1). */
-  if (!r->best_by_f) {
-    if (v->f < r->trace_f_low) r->trace_f_low = v->f;
-    if (step > 0 && uphill(r, v->f)) return;
-    if (res->best_step > 0 && uphill(r, res->best_f)) r->best_score = INFINITY;
-  }
   if (res->best_step >= 0 && !(score < r->best_score)) return;
   r->best_score = score;
   r->best_hg = hg;
@@ -1400,7 +1376,6 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
    * UFOM's is exactly 0 on a coin flip, which ranked such a point first */
   r->best_by_f = blo_problem_stochastic(p) || rt_method_random_estimate(&o);
   res->best_by = r->best_by_f ? "f" : "hypergrad_norm";
-  r->trace_f_low = INFINITY;
   r->halve = strcmp(rt_opt_word(&o, "on_divergence"), "halve") == 0;
   int64_t trace_every = (int64_t)rt_opt_num(&o, "trace_every");
   if (cfg->trace_path) {

@@ -63,8 +63,7 @@ typedef enum RtProgressMode {
 typedef enum RtKeep {
   RT_KEEP_AUTO, /* the last for a run that finished or was interrupted, else the best */
   RT_KEEP_LAST, /* the final (last good) iterate */
-  RT_KEEP_BEST  /* the best trace point: least |hypergradient| (of the points that came
-                 * halfway down in f), or least f (stochastic) */
+  RT_KEEP_BEST  /* the best trace point: least |hypergradient|, or least f (stochastic) */
 } RtKeep;
 
 typedef struct RtRunConfig {

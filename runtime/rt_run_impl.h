@@ -79,7 +79,6 @@ typedef struct Run {
    * back to on a failure (its x is res->best_x). */
   bool best_by_f;   /* stochastic problem: least f; else least |hypergradient| */
   double best_score, best_hg;
-  double trace_f_low; /* the least f of the finite trace points within the bounds (uphill) */
   double *best_ys, *best_v;
   bool halve;       /* on_divergence = halve */
   int x_halvings, y_halvings; /* recoveries that halved x_step, y_step */
