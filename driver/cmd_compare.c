@@ -589,6 +589,21 @@ static void forward_messages(const char *method, const char *text) {
   }
 }
 
+/* Whether a sampled program would have its full variant (cmp_full_problem), without compiling
+ * it after an interrupt (a Ctrl-C wants out): f64 data, not sharded, no batch(1) set (which
+ * drops a dimension the whole population keeps). An interrupted compare of such a program
+ * said phi was "not computed: the problem samples its data", which it computes when run to
+ * the end; the reason is the interrupt. */
+bool cmp_full_possible(const Compare *cmp) {
+  const BloProblem *p = cmp->p;
+  if (cmp->full_tried) return cmp->full != NULL;
+  if (!blo_problem_stochastic(p) || !cmp->args || cmp->sharded || p->precision == BLO_PREC_F32)
+    return false;
+  for (int i = 0; i < p->n_samples; i++)
+    if (p->samples[i].batch == 1) return false;
+  return true;
+}
+
 /* The yardstick at the x run r keeps, its final x or a failed run's best (not for a run that
  * did not start or was interrupted: a Ctrl-C wants out), and how far its y is. All ranks
  * measure together under mpirun. Its dense Newton solve costs ny HVPs a step, seconds for ny in
@@ -598,7 +613,7 @@ static void measure_phi(const Compare *cmp, CmpRun *r) {
   if (r->res.stop == RT_STOP_NONE || r->res.stop == RT_STOP_INTERRUPTED) {
     /* the table and the summary's phi_note say why, as for any phi not computed: the
      * problem's reason first (sampled data), which the interrupt did not cause */
-    if (rt_phi_applies(cmp->p, cmp->nonsmooth_op, &r->phi) == 0)
+    if (rt_phi_applies(cmp->p, cmp->nonsmooth_op, &r->phi) == 0 || cmp_full_possible(cmp))
       snprintf(r->phi.why, sizeof r->phi.why, "%s",
                r->res.stop == RT_STOP_NONE ? "the method did not run"
                                            : "the method was interrupted");

@@ -103,6 +103,10 @@ typedef struct Compare {
 
 /* RtRunConfig.full_problem for a Compare (ctx): its full variant's problem, or NULL. */
 const BloProblem *cmp_full_problem(void *ctx);
+/* Whether a sampled program has (or would have) its full variant, without compiling it: f64
+ * data, not sharded, no batch(1) set; after an interrupt, phi's reason is then the interrupt,
+ * not the sampled data. */
+bool cmp_full_possible(const Compare *cmp);
 
 /* The extension of one format bit ("svg", "png", "pdf"). */
 const char *cmp_format_ext(unsigned format);

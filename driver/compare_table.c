@@ -147,7 +147,8 @@ static void print_report_rule(const Compare *cmp, const ValCol *cols, int nval, 
   const char *rule = "reports: at each method's own y, which can lag behind y*(x) and make them "
                      "look better than at y*(x)";
   RtPhi none;
-  bool yardstick = rt_phi_applies(cmp->p, cmp->nonsmooth_op, &none) == 0;
+  bool yardstick =
+      rt_phi_applies(cmp->p, cmp->nonsmooth_op, &none) == 0 || cmp_full_possible(cmp);
   if ((!nchecked && nleft && !strstr(left, " off)")) || (!nchecked && !nleft && !yardstick)) {
     fprintf(out, "%s; without the yardstick no y is checked: not marked\n", rule);
     return;
