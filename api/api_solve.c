@@ -393,6 +393,14 @@ static int solve_end(bloc_problem *p, Console *c, int rc) {
   return api_end(p, rc);
 }
 
+/* The warnings given before a run take at most half the result's table (the rest is the
+ * run's own): text into given[0..GIVEN_ROOM) while there is room, else counted in past. */
+#define GIVEN_ROOM (RT_MAX_WARNINGS / 2)
+static void give(const char **given, int *n, int *past, const char *text) {
+  if (*n < GIVEN_ROOM) given[(*n)++] = text;
+  else (*past)++;
+}
+
 int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress, void *user,
                bloc_result **out) {
   if (out) *out = NULL;
@@ -473,13 +481,22 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
    * of a kink in g, read as clean in its JSON. The options' warnings are printed now, before
    * the solve's progress. */
   api_flush(p);
-  const char *given[RT_MAX_WARNINGS / 2];
-  for (int i = 0; i < p->nkept && cfg->ngiven_warnings < RT_MAX_WARNINGS / 2; i++)
-    given[cfg->ngiven_warnings++] = p->kept[i];
-  cfg->nprogram_warnings = cfg->ngiven_warnings;
-  for (int i = 0; i < p->ndiags && cfg->ngiven_warnings < RT_MAX_WARNINGS / 2; i++)
+  const char *given[GIVEN_ROOM];
+  int n = 0, past = 0;
+  for (int i = 0; i < p->nkept; i++) give(given, &n, &past, p->kept[i]);
+  int nprogram = n;
+  for (int i = 0; i < p->ndiags; i++)
     if (p->diags[i].severity == BLOC_WARNING && !api_diag_kept(&p->diags[i]))
-      given[cfg->ngiven_warnings++] = p->diags[i].message;
+      give(given, &n, &past, p->diags[i].message);
+  char more[160];
+  if (past > 0) { /* 30 kinks in g gave 12 entries and no word of the other 18 */
+    snprintf(more, sizeof more, "%d more warnings before the run, on stderr: the result keeps "
+             "%d of them", past + 1, GIVEN_ROOM - 1);
+    given[GIVEN_ROOM - 1] = more;
+    if (nprogram > GIVEN_ROOM - 1) nprogram = GIVEN_ROOM - 1;
+  }
+  cfg->ngiven_warnings = n;
+  cfg->nprogram_warnings = nprogram;
   cfg->given_warnings = given;
   cfg->nonsmooth_op = blo_program(p->c)->nonsmooth_op;
   /* what was compiled, for the JSON's "program" (define_names and define_values live until
