@@ -164,14 +164,26 @@ static void matrix_vector_hint(Sema *S, int op, Shape m, Shape v, bool v_left) {
   const char *a = op == OP_DIV && v_left ? "1 / A" : "A";
   const char *w = op == OP_DIV && !v_left ? "1 / v" : "v";
   const char *what = op == OP_MUL ? "multiply" : v_left ? "divide v by" : "divide";
+  /* A * v with v as long as A's rows are wide (v * A: as A is tall) chains as a product: as
+   * for two matrices, '@' is as likely meant as the broadcast (X * w for X @ w) */
+  const char *or = "";
+  if (op == OP_MUL && len == (v_left ? rows : cols)) {
+    char ms[64], vs[64];
+    shape_str(m, ms);
+    shape_str(v, vs);
+    diag_hint(S->diag, "did you mean '@'? '*' multiplies elementwise; %s @ %s is the "
+                       "%s product, a vector[%lld]", v_left ? vs : ms, v_left ? ms : vs,
+              v_left ? "vector-matrix" : "matrix-vector", v_left ? cols : rows);
+    or = "or, elementwise, ";
+  }
   if (mul && len == cols && len == rows) { /* square: either was meant */
-    diag_hint(S->diag, "to %s every row%s, write rowwise(%s, %s); every column, colwise(%s, %s)",
-              what, op == OP_DIV && v_left ? "" : " by v", a, w, a, w);
+    diag_hint(S->diag, "%sto %s every row%s, write rowwise(%s, %s); every column, "
+              "colwise(%s, %s)", or, what, op == OP_DIV && v_left ? "" : " by v", a, w, a, w);
   } else if (mul && len == cols) {
-    diag_hint(S->diag, "to %s every row%s, write rowwise(%s, %s)", what,
+    diag_hint(S->diag, "%sto %s every row%s, write rowwise(%s, %s)", or, what,
               op == OP_DIV && v_left ? "" : " by v", a, w);
   } else if (mul && len == rows) {
-    diag_hint(S->diag, "to %s every column%s, write colwise(%s, %s)", what,
+    diag_hint(S->diag, "%sto %s every column%s, write colwise(%s, %s)", or, what,
               op == OP_DIV && v_left ? "" : " by v", a, w);
   } else if (len == cols && len == rows) {
     diag_hint(S->diag, "to combine v with every row, repeat it on the rows: outer(ones(%lld), "
@@ -190,28 +202,45 @@ static void matrix_vector_hint(Sema *S, int op, Shape m, Shape v, bool v_left) {
   }
 }
 
+/* The source text of e as an operand of a postfix index, into buf: a name, a call or an index
+ * as written (z, f(z), W[0]), anything else in parentheses ((2 * z)). False when the text is
+ * not one short line. */
+static bool indexable_text(Sema *S, const AstExpr *e, char *buf, size_t size) {
+  const SrcFile *f = diag_file(S->diag, e->span.file);
+  Span at = e->span;
+  size_t n = at.end - at.start;
+  if (!f || at.start >= at.end || at.end > f->len || n >= 64 || memchr(f->text + at.start, '\n', n))
+    return false;
+  bool bare = e->kind == AST_IDENT || e->kind == AST_CALL || e->kind == AST_INDEX;
+  snprintf(buf, size, "%s%.*s%s", bare ? "" : "(", (int)n, f->text + at.start, bare ? "" : ")");
+  return true;
+}
+
 /* A side of one element that is not a scalar, vector[1] or matrix[1, 1] (`zeta[0:1] * W`),
  * under an elementwise operator with another shape: a constant index gives the scalar that
- * broadcasts. Named from the side when it is a range of one (zeta[0:1] -> zeta[0]). True when
- * the hint was given. */
+ * broadcasts. Named from the side: a range of one is indexed at its start (zeta[0:1] ->
+ * zeta[0]), anything else is indexed as written (z -> z[0], 2 * z -> (2 * z)[0]); v[0] when
+ * the text is not one short line. True when the hint was given. */
 static bool one_element_hint(Sema *S, const AstExpr *side) {
   Shape s = side->shape;
   if (!(s.rank == 1 && s.rows == 1) && !(s.rank == 2 && s.rows == 1 && s.cols == 1)) return false;
-  char shape[64], idx[160] = "";
+  char shape[64], text[80], idx[200] = "";
   shape_str(s, shape);
   const AstExpr *base = side->kind == AST_INDEX ? side->args[0] : NULL;
-  bool ranges = base && base->kind == AST_IDENT && side->subs && strlen(base->str) < 64;
+  bool ranges = base && side->subs && indexable_text(S, base, text, sizeof text);
   for (int i = 0; ranges && i < side->nargs - 1; i++)
     ranges = (side->subs[i].kind == SUB_RANGE || side->subs[i].kind == SUB_INDEX) &&
              side->subs[i].hi - side->subs[i].lo == 1;
   if (ranges) {
-    size_t len = (size_t)snprintf(idx, sizeof idx, "%s[", base->str);
+    size_t len = (size_t)snprintf(idx, sizeof idx, "%s[", text);
     for (int i = 0; i < side->nargs - 1 && len < sizeof idx; i++)
       len += (size_t)snprintf(idx + len, sizeof idx - len, "%s%lld", i ? ", " : "",
                               (long long)side->subs[i].lo);
     if (len < sizeof idx) snprintf(idx + len, sizeof idx - len, "]");
   } else {
-    snprintf(idx, sizeof idx, "%s", s.rank == 1 ? "v[0]" : "A[0, 0]");
+    if (!indexable_text(S, side, text, sizeof text))
+      snprintf(text, sizeof text, "%s", s.rank == 1 ? "v" : "A");
+    snprintf(idx, sizeof idx, "%s%s", text, s.rank == 1 ? "[0]" : "[0, 0]");
   }
   diag_hint(S->diag, "a %s is not a scalar: a constant index, %s, gives a scalar, which "
                      "broadcasts", shape, idx);
