@@ -732,17 +732,93 @@ static bool word_before(ParseState *ps, Span at, const char *word) {
   return !(isalnum((unsigned char)c) || c == '_');
 }
 
-/* An open interval after `in`, `in (0, 1)`: the closed box its bounds make, "in [0, 1]" (the
- * text up to the ')' on its line, when short), else NULL. */
-static const char *open_interval_fix(ParseState *ps, Span at) {
+/* The interval whose bracket, '(' or '[', is at offset open: its closing ')' or ']' (at the
+ * same depth, on the same line, within 80 characters), or 0. */
+static size_t interval_close(const SrcFile *f, size_t open) {
+  int depth = 0;
+  for (size_t e = open + 1; e < f->len && e - open < 80 && f->text[e] != '\n'; e++) {
+    char ch = f->text[e];
+    if (ch == '(' || ch == '[') depth++;
+    else if ((ch == ')' || ch == ']') && depth-- == 0) return e;
+  }
+  return 0;
+}
+
+/* The closed box an interval written from offset open makes, "in [0, 1]" for `(0, 1)`,
+ * `[0, 1)` or `(0, 1]`, else NULL. */
+static const char *closed_interval(ParseState *ps, const SrcFile *f, size_t open) {
+  if (!f || open >= f->len || (f->text[open] != '(' && f->text[open] != '[')) return NULL;
+  size_t e = interval_close(f, open);
+  if (!e) return NULL;
+  return arena_printf(ps->arena, "in [%.*s]", (int)(e - open - 1), f->text + open + 1);
+}
+
+/* The '[' that a ')' at `at` closes by mistake, `in [0, 1)`: its offset when the word `in` is
+ * just before it, else 0. */
+static size_t half_open_start(ParseState *ps, Span at) {
   const SrcFile *f = diag_file(ps->diag, at.file);
-  if (!f || at.start >= f->len || f->text[at.start] != '(') return NULL;
-  size_t e = at.start + 1;
-  while (e < f->len && e - at.start < 80 && f->text[e] != ')' && f->text[e] != '\n' &&
-         f->text[e] != '(')
-    e++;
-  if (e >= f->len || f->text[e] != ')') return NULL;
-  return arena_printf(ps->arena, "in [%.*s]", (int)(e - at.start - 1), f->text + at.start + 1);
+  if (!f || at.start >= f->len || f->text[at.start] != ')') return 0;
+  int depth = 0;
+  for (size_t e = at.start; e > 0 && at.start - e < 80 && f->text[e - 1] != '\n'; e--) {
+    char ch = f->text[e - 1];
+    if (ch == ')' || ch == ']') depth++;
+    else if (ch == '(' && depth-- == 0) return 0;
+    else if (ch == '[' && depth-- == 0)
+      return word_before(ps, (Span){.file = at.file, .start = (uint32_t)(e - 1)}, "in") ? e - 1 : 0;
+  }
+  return 0;
+}
+
+/* Whether the line holding offset at starts (after spaces) with `upper` or `lower`. */
+static bool var_line(const SrcFile *f, size_t at) {
+  if (!f || at > f->len) return false;
+  size_t b = at;
+  while (b > 0 && f->text[b - 1] != '\n') b--;
+  while (b < at && (f->text[b] == ' ' || f->text[b] == '\t')) b++;
+  if (at - b <= 6) return false;
+  bool var = memcmp(f->text + b, "upper", 5) == 0 || memcmp(f->text + b, "lower", 5) == 0;
+  return var && (f->text[b + 5] == ' ' || f->text[b + 5] == '\t');
+}
+
+/* A constraint written before the variable's initial value, `upper x : scalar in [0, 1] = 0.5`
+ * (or `>= 0 = 1`), the constraint at `at`: the declaration's end in the right order, "= 0.5
+ * in [0, 1]" (an open or half-open interval closed), or NULL when the line does not read so.
+ * *closed is set when the interval was not closed as written. */
+static const char *constraint_first_fix(ParseState *ps, Span at, bool *closed) {
+  const SrcFile *f = diag_file(ps->diag, at.file);
+  *closed = false;
+  if (!f || at.start >= f->len) return NULL;
+  size_t eq = 0, end = at.start;
+  char quote = 0;
+  for (; end < f->len && f->text[end] != '\n'; end++) { /* the lone '=' and the comment */
+    char ch = f->text[end];
+    if (quote) {
+      if (ch == quote) quote = 0;
+      continue;
+    }
+    if (ch == '"' || ch == '\'') quote = ch;
+    if (ch == '#') break;
+    if (ch == '=' && !eq && !strchr("<>=!", f->text[end - 1]) && f->text[end + 1] != '=')
+      eq = end;
+  }
+  if (!eq) return NULL;
+  size_t v0 = eq + 1;
+  while (v0 < end && isspace((unsigned char)f->text[v0])) v0++;
+  while (end > v0 && isspace((unsigned char)f->text[end - 1])) end--;
+  size_t c1 = eq;
+  while (c1 > at.start && isspace((unsigned char)f->text[c1 - 1])) c1--;
+  if (v0 >= end || c1 <= at.start || end - v0 > 60 || c1 - at.start > 60) return NULL;
+  const char *con = arena_printf(ps->arena, "%.*s", (int)(c1 - at.start), f->text + at.start);
+  size_t open = at.start + 2;
+  while (open < c1 && f->text[open] == ' ') open++;
+  if (strncmp(con, "in", 2) == 0 && open < c1 && (f->text[open] == '(' || f->text[open] == '[')) {
+    size_t close = interval_close(f, open);
+    if (close + 1 == c1) {
+      *closed = f->text[open] == '(' || f->text[close] == ')';
+      con = closed_interval(ps, f, open);
+    }
+  }
+  return arena_printf(ps->arena, "= %.*s %s", (int)(end - v0), f->text + v0, con);
 }
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
@@ -820,14 +896,31 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
   bool found_cmp = false;
   for (int i = 0; comparisons[i]; i++)
     if (strcmp(tname, comparisons[i]) == 0) found_cmp = true;
-  /* `in (0, 1)`, as strict bounds `> 0` get their hint: a constraint is a closed set */
+  /* `in (0, 1)` and `in [0, 1)`, as strict bounds `> 0` get their hint: a constraint is a
+   * closed set */
+  const SrcFile *src = diag_file(ps->diag, at.file);
   bool open_in = strcmp(tname, "'('") == 0 && word_before(ps, at, "in");
-  const char *closed = open_in ? open_interval_fix(ps, at) : NULL;
-  if (open_in)
-    diag_hint(ps->diag, "an open interval cannot be kept: use '%s'; an upper variable is kept in "
+  size_t half = strcmp(tname, "')'") == 0 && has(names, n, "']'") ? half_open_start(ps, at) : 0;
+  /* the constraint before the '=' of a variable's initial value: `in`, `>=` or `<=` where '='
+   * was due, on a line that starts with upper or lower */
+  bool in_word = tok == YYSYMBOL_IDENT && src && at.end - at.start == 2 &&
+                 memcmp(src->text + at.start, "in", 2) == 0;
+  bool con_first = has(names, n, "'='") && var_line(src, at.start) &&
+                   (in_word || strcmp(tname, "'>='") == 0 || strcmp(tname, "'<='") == 0);
+  if (open_in || half) {
+    const char *closed = closed_interval(ps, src, open_in ? at.start : half);
+    diag_hint(ps->diag, "%s interval cannot be kept: use '%s'; an upper variable is kept in "
               "its constraint by projection onto the closed set",
-              closed ? closed : "in [lo, hi]");
-  else if (found_kw && has(names, n, "identifier") && !want_expr)
+              open_in ? "an open" : "a half-open", closed ? closed : "in [lo, hi]");
+  } else if (con_first) {
+    bool closed;
+    const char *fix = constraint_first_fix(ps, at, &closed);
+    if (fix)
+      diag_hint(ps->diag, "the initial value comes first, then the constraint: '%s'%s", fix,
+                closed ? " (closed: a constraint is kept by projection onto a closed set)" : "");
+    else
+      diag_hint(ps->diag, "%s", CON_HINT);
+  } else if (found_kw && has(names, n, "identifier") && !want_expr)
     diag_hint(ps->diag, "%s is a keyword and cannot be a name", tname);
   else if (found_decl_kw && (want_expr || want_op))
     diag_hint(ps->diag, "the declaration before %s is incomplete", tname);
