@@ -215,7 +215,12 @@ static int64_t first_row(const BloCompiled *c, const AstDecl *d) {
   return ir_shard_load_row0(c->ir->data_value[d->index]);
 }
 
-static void report_nonfinite(BloCompiled *c, const AstDecl *d, const double *v, int64_t at) {
+/* A non-finite element at `at` of data declaration d (bound: the caller's array, from
+ * bloc_bind). The cure is the source's: the file or expression, or the bound array; and when d
+ * is a bound of a constrained upper variable, where an infinite element usually means "no
+ * bound", the finite stand-in doc/language.md 3a gives, 1e300. */
+static void report_nonfinite(BloCompiled *c, const AstDecl *d, const double *v, int64_t at,
+                             bool bound) {
   char sb[64], nb[RT_FMT_NUM_LEN];
   rt_fmt_num(v[at], nb);
   int64_t r0 = first_row(c, d);
@@ -228,7 +233,21 @@ static void report_nonfinite(BloCompiled *c, const AstDecl *d, const double *v, 
                shape_str(d->shape, sb), nb, (long long)(r0 + at));
   else
     diag_error(&c->diag, d->name_span, "data '%s' is %s", d->name, nb);
-  diag_hint(&c->diag, "data must be finite: check the file, or the expression that computes it");
+  if (bound)
+    diag_hint(&c->diag, "data must be finite: check the array passed to bind for '%s'", d->name);
+  else
+    diag_hint(&c->diag, "data must be finite: check the file, or the expression that computes it");
+  for (int i = 0; i < c->prog->nupper; i++) {
+    const AstDecl *x = c->prog->upper[i];
+    const AstConstraint *k = x->con;
+    if (!k || (k->lo_data != d && k->hi_data != d)) continue;
+    bool lo = k->lo_data == d;
+    diag_hint(&c->diag, "'%s' is the %s bound of '%s': for an element with no %s bound use %s, "
+              "where projection never moves an x that stays finite (doc/language.md 3a)",
+              d->name, lo ? "lower" : "upper", x->name, lo ? "lower" : "upper",
+              lo ? "-1e300" : "1e300");
+    break;
+  }
 }
 
 /* Declared tensors loaded from IDX files are held as the file (1 byte per u8 pixel) and
@@ -578,7 +597,7 @@ static int run_data_stage(BloCompiled *c, const BloCompileOptions *opt) {
       }
     }
     if (bad >= 0) {
-      report_nonfinite(c, d, c->data[k], bad);
+      report_nonfinite(c, d, c->data[k], bad, bound != NULL);
       return 1;
     }
     if (!c->sharded && d->shape.rank == 2 && d->shape.rows == d->shape.cols &&

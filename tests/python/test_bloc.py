@@ -355,6 +355,33 @@ solve stocbio(outer_steps = 20, x_step = 0.1)
         self.assertEqual(r.as_dict()["stationarity"], "projected_gradient")
         self.assertEqual(hc_problem(hc_data(5)).solve(quiet=True).stationarity, "gradient")
 
+    def test_infinite_bound_from_bind(self):
+        # an infinite element in a bound array from bind: the hint names the array passed to
+        # bind, not a file, and the 1e300 that stands for "no bound" (doc/language.md 3a)
+        src = ("problem box\ndata lo : vector[3] = [0, 0, 0]\ndata hi : vector[3] = [1, 1, 1]\n"
+               "upper x : vector[3] = 0.5 in [lo, hi]\nlower y : vector[3] = 0\n"
+               "upper objective f = 0.5 * sumsq(y - 1) + 0.5 * sumsq(x)\n"
+               "lower objective g = 0.5 * sumsq(y - x)\nsolve aid_cg(outer_steps = 50)\n")
+        cases = ((np.array([0, -np.inf, 0]), np.array([1, np.inf, 1.0]), "lo", "-1e300"),
+                 (np.zeros(3), np.array([1, np.inf, 1.0]), "hi", "1e300"))
+        for lo, hi, name, big in cases:
+            p = bloc.compile(text=src, name="box.blo")
+            p.bind(lo=lo, hi=hi)
+            with self.assertRaises(bloc.DataError) as cm:
+                p.solve(quiet=True)
+            e = cm.exception
+            self.assertIn("data '%s' (vector[3]) holds" % name, e.message)
+            self.assertNotIn("file", e.hint)
+            self.assertIn("the array passed to bind for '%s'" % name, e.hint)
+            self.assertIn("use %s," % big, e.hint)
+        # the stand-in works: 1e300 for the unbounded element, and x[1] goes where f pulls it
+        p = bloc.compile(text=src, name="box.blo")
+        p.bind(lo=np.array([0, -1e300, 0]), hi=np.array([1, 1e300, 1.0]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = p.solve(quiet=True)
+        self.assertTrue(np.all(np.isfinite(r.x)))
+
     def test_solve_again_from_result_options(self):
         # solve(**options) from a result JSON gives the same run: options.eta, which follows
         # y_step = auto, is the word "y_step" (it held the last estimate as a number, an eta
