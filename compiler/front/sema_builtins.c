@@ -560,7 +560,7 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
   ECtx mask = *c;
   mask.piecewise_const = true;
   ECtx square = *c; /* sumsq(relu(z)) is C1, not a kink (sema_kink) */
-  square.squared = e->args[0];
+  square.squared = e->nargs > 0 ? e->args[0] : NULL; /* zeros(): no arguments */
   square.squared_p = 2;
   for (int i = 0; i < e->nargs; i++) {
     const ECtx *ci = id == BI_WHERE && i == 0 ? &mask : id == BI_SUMSQ ? &square : c;
