@@ -114,6 +114,11 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
                     const double *x, const double *y) {
   if (!want[W_PHI] && !want[W_PHI + 1] && !want[W_PHI + 2]) return BLOC_OK;
   const BloProblem *bp = blo_problem(p->c);
+  /* a sampled program's phi is over all the data, its full variant's (every sample set whole),
+   * as the end-of-run check and bloc compare measure it: eval refused it ("phi at one draw is
+   * not phi"), and the run's note sent the user to rewrite the program with batch(N) of N */
+  const BloProblem *full = blo_problem_stochastic(bp) ? api_full_problem(p) : NULL;
+  if (full) bp = full;
   double *buf = calloc((size_t)(bp->nx + bp->ny + 1), sizeof(double));
   if (!buf) blo_oom(sizeof(double) * (size_t)(bp->nx + bp->ny + 1));
   RtPhiAt at = {.x = x,

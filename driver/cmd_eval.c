@@ -134,9 +134,16 @@ int cmd_eval(int argc, char **argv) {
     /* which precision ran, where runs are compared; only at f32, so that f64's JSON, which
      * scripts read, is as it was */
     if (blo_precision(p->c) == BLO_PREC_F32) printf(",\n  \"precision\": \"f32\"");
-    if (bloc_problem_stochastic(p))
-      printf(",\n  \"samples\": \"one draw from seed %llu\"",
-             (unsigned long long)api_draw_seed(p));
+    if (bloc_problem_stochastic(p)) { /* phi and its kin are the full variant's, no draw */
+      const double *pv;
+      int64_t nv;
+      bool whole = bloc_eval_get(e, "phi", &pv, &nv) == BLOC_OK ||
+                   bloc_eval_get(e, "grad_phi", &pv, &nv) == BLOC_OK ||
+                   bloc_eval_get(e, "y_star", &pv, &nv) == BLOC_OK;
+      printf(",\n  \"samples\": \"one draw from seed %llu%s\"",
+             (unsigned long long)api_draw_seed(p),
+             whole ? "; phi, grad_phi and y_star over all the data (every sample set whole)" : "");
+    }
     static const char *const items[] = {"f", "g", "grad_x_f", "grad_y_f", "grad_y_g",
                                         "hvp_yy", "hvp_xy", "hypergrad"};
     for (int i = 0; i < 8; i++) json_item(e, items[i], i >= 2, &first);

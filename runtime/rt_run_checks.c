@@ -980,8 +980,8 @@ static void check_random_estimate(Run *r) {
                    "far from a minimiser, and the method's minibatch estimates (|d| = %.3g, f = "
                    "%.6g) do not show it; the noise of the draws biases where x ends: a larger "
                    "batch or meta_batch, a smaller y_step with more inner_steps, or a smaller "
-                   "x_step help; `bloc eval --what phi,grad_phi` on the program with its sample "
-                   "sets whole (batch(N) of N) measures a saved x",
+                   "x_step help; `bloc eval --what phi,grad_phi --x SAVED_X` measures a saved "
+                   "x over all the data",
                    sample_sets(s, sets, sizeof sets), up, what, end, 100 * end / start, start,
                    s->hg_norm, r->dw.val.f);
     return;

@@ -29,6 +29,12 @@ sample sets 'B' (batch(10) of 60) whole) has phi = 0.6593162, above the start's 
 went uphill)" err.txt || fail "mb: no warning: $(grep -v step err.txt)"
 "$bloc" eval mb.blo -D bt=60 --x x.csv --what phi >phi.json 2>&1 || fail "eval: status $?"
 grep -q '"phi": 0.659316' phi.json || fail "eval: $(cat phi.json)"
+# the same file, its sample set as written: eval's phi is over all the data (the full
+# variant), as the check's; it refused ("phi at one draw is not phi")
+"$bloc" eval mb.blo --x x.csv --what phi >phi2.json 2>&1 || fail "eval sampled: status $?"
+grep -q '"phi": 0.659316' phi2.json || fail "eval sampled: $(cat phi2.json)"
+grep -q '"samples": "one draw from seed 1; phi, grad_phi and y_star over all the data' \
+  phi2.json || fail "eval sampled: $(cat phi2.json)"
 # the JSON lists it; --quiet silences it, not the check
 "$bloc" run mb.blo --quiet --out r.json >out.txt 2>err.txt || fail "mb quiet: status $?"
 grep -q "x went uphill" r.json || fail "mb quiet: not in the JSON"
