@@ -247,6 +247,21 @@ static bool one_element_hint(Sema *S, const AstExpr *side) {
   return true;
 }
 
+/* A note where e is a row subscript by a batch(1) sample set (X[B, :] with B of one draw):
+ * the set drops the row dimension, so that a program written for batch(K) breaks at -D
+ * batch=1 with an error about vectors that does not name the set (its hint, dot(u, v),
+ * breaks every K > 1). */
+static void batch1_note(Sema *S, const AstExpr *e) {
+  if (e->kind != AST_INDEX || !e->subs) return;
+  for (int i = 0; i + 1 < e->nargs; i++) {
+    const AstSub *sub = &e->subs[i];
+    if (sub->kind != SUB_SAMPLE || !sub->sample || sub->sample->batch_k != 1) continue;
+    diag_note(S->diag, e->span, "a vector: sample set '%s' draws one index (batch(1)), which "
+              "drops its dimension; batch(K) with K >= 2 keeps it", sub->sample->name);
+    return;
+  }
+}
+
 static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
   AstExpr *l = e->args[0], *r = e->args[1];
   bool cmp = e->op >= OP_LT; /* comparisons: OP_LT .. OP_NE */
@@ -304,6 +319,8 @@ static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
       sema_err(S, c, e->op_span, "'@' of two vectors: %s @ %s", shape_str(x, a), shape_str(y, b));
       diag_hint(S->diag,
                 "use dot(u, v) for the inner product, or outer(u, v) for the outer product");
+      batch1_note(S, l);
+      batch1_note(S, r);
       return false;
     }
     int64_t k1 = x.rank == 2 ? x.cols : x.rows;
