@@ -387,6 +387,11 @@ RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) 
   fprintf(out, "  f = %s  g = %s  |grad_y g| = %s  |hypergradient| = %s%s\n",
           rt_fmt_g(r->f, 10, f), rt_fmt_g(r->g, 10, g), rt_fmt_g(r->grad_y_g_norm, 4, gy),
           hypergrad_str(r->hypergrad_norm, r->steps, hg), proj);
+  /* a minibatch run's f read as the objective's (3.11 where all the data gives 2.45) */
+  if (r->eval_draws > 0)
+    fprintf(out, "  (minibatch values: f, g and |grad_y g| are means over eval_draws = %d draws, "
+            "|hypergradient| one draw's; bloc eval --what phi gives phi over all the data)\n",
+            r->eval_draws);
   if (r->residual == r->residual) fprintf(out, "  residual |A v - b| = %.4g\n", r->residual);
   if (r->ritz_min == r->ritz_min)
     fprintf(out, "  lower Hessian eigenvalue estimates (Ritz values): [%.6g, %.6g]\n", r->ritz_min,

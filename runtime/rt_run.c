@@ -1570,6 +1570,7 @@ outputs_checked:
   res->grad_y_g_norm = v->gy_norm;
   res->hypergrad_norm = done > 0 ? s->hg_norm : NAN;
   res->projected = s->xs.constrained;
+  res->eval_draws = blo_problem_stochastic(s->p) ? r->dw.draws : 0;
   res->residual = v->residual;
   res->ritz_min = v->ritz_min;
   res->ritz_max = v->ritz_max;

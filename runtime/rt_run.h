@@ -186,6 +186,9 @@ typedef struct RtResult {
   /* Diagnostics at the final (last good) point; residual / ritz NaN when not computed. */
   double f, g, grad_y_g_norm, hypergrad_norm, residual, ritz_min, ritz_max;
   bool projected; /* x is constrained: hypergrad_norm is |x - P(x - d)| ("stationarity") */
+  /* a problem with sample sets: f, g and |grad_y g| are means over this many draws at the
+   * final y (eval_draws), hypergrad_norm one draw's; 0 on a deterministic problem */
+  int eval_draws;
   int64_t nx, ny;
   double *x, *y;            /* final x and y (owned; y is the lower point of x, doc/methods.md) */
   int n_reports;
