@@ -39,6 +39,7 @@ static void keep_warning(bloc_problem *p, const bloc_diag *d) {
   if (!api_diag_kept(d)) return;
   char text[4096];
   int n = d->file ? snprintf(text, sizeof text, "%s:%d:%d: ", d->file, d->line, d->column) : 0;
+  if (n < 0 || (size_t)n >= sizeof text) n = 0; /* a path longer than the buffer: none */
   snprintf(text + n, sizeof text - (size_t)n, "%s%s%s", d->message, d->hint ? "; " : "",
            d->hint ? d->hint : "");
   for (int i = 0; i < p->nkept; i++)
