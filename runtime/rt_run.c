@@ -1014,18 +1014,10 @@ static bool derivative_not_finite(Run *r) {
   }
   rt_oracle_set_diag(o, prev);
   if (at < 0) return false;
-  char where[48] = "the start";
-  if (r->good_step > 0) snprintf(where, sizeof where, "the iterate of step %lld",
-                                 (long long)r->good_step);
-  char comp[64] = "";
-  if (n > 1) /* 0-based, as eval's and the data errors' positions */
-    snprintf(comp, sizeof comp, " (element [%lld], 0-based)", (long long)at);
-  message_add(r->res,
-              "; %s itself has no finite %s: %s = %s%s there, at its x and lower point, before "
-              "any step, so no smaller step can help (a derivative that is not finite at that "
-              "point, such as norm's or sqrt's at 0: start elsewhere, or smooth it, e.g. "
-              "sqrt(sumsq(x) + 1e-12) for norm(x))",
-              where, what, what, isnan(val) ? "nan" : val > 0 ? "inf" : "-inf", comp);
+  char none[256];
+  rt_not_finite_at(none, sizeof none, r->good_step, what, val, at, n);
+  message_add(r->res, "; %s, before any step, so no smaller step can help (" RT_NOT_FINITE_CURE
+              ")", none);
   return true;
 }
 

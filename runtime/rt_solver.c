@@ -88,6 +88,17 @@ RT_API void rt_solver_warn_shown(RtSolver *s, const char *text) {
     if (strcmp(s->warn[i].key, text) == 0) s->warn[i].printed = true;
 }
 
+RT_API void rt_not_finite_at(char *buf, size_t len, int64_t step, const char *what, double val,
+                             int64_t at, int64_t n) {
+  char where[48] = "the start";
+  if (step > 0) snprintf(where, sizeof where, "the iterate of step %lld", (long long)step);
+  char comp[64] = "";
+  if (n > 1) /* 0-based, as eval's and the data errors' positions */
+    snprintf(comp, sizeof comp, " (element [%lld], 0-based)", (long long)at);
+  snprintf(buf, len, "%s itself has no finite %s: %s = %s%s there, at its x and lower point",
+           where, what, what, isnan(val) ? "nan" : val > 0 ? "inf" : "-inf", comp);
+}
+
 static int opt_index(const RtSolver *s, const char *key) {
   const RtMethodSpec *m = s->opt.method;
   for (int i = 0; i < m->nopts; i++)

@@ -139,6 +139,16 @@ RT_API void rt_solver_warn(RtSolver *s, const char *key, const char *fmt, ...)
 /* A warning the caller showed already (the options', the method's: the result JSON lists it,
  * nothing prints it again), keyed by its text, which must outlive s. */
 RT_API void rt_solver_warn_shown(RtSolver *s, const char *text);
+/* "WHERE itself has no finite WHAT: WHAT = nan (element [i], 0-based) there, at its x and lower
+ * point" into buf[len]: WHERE the start (step 0) or the iterate of step `step`, val the first
+ * value of WHAT's n that is not finite, at index at (named when n > 1). The run's failure
+ * message (rt_run.c) and y_step = auto's (rt_ystep.c) name such a start alike. */
+RT_API void rt_not_finite_at(char *buf, size_t len, int64_t step, const char *what, double val,
+                             int64_t at, int64_t n);
+/* The cure for a derivative that is not finite at a point, for those messages. */
+#define RT_NOT_FINITE_CURE                                                                 \
+  "a derivative that is not finite at that point, such as norm's or sqrt's at 0: start " \
+  "elsewhere, or smooth it, e.g. sqrt(sumsq(x) + 1e-12) for norm(x)"
 /* Option lookups (the option must exist in the method's table). */
 RT_API double rt_solver_num(const RtSolver *s, const char *key);
 RT_API bool rt_solver_isset(const RtSolver *s, const char *key);

@@ -50,24 +50,14 @@ static bool first_not_finite(struct RtSolver *s, int64_t step, const char *when,
   for (int64_t j = 0; j < s->ny && at < 0; j++)
     if (!isfinite(gy[j])) at = j;
   if (isfinite(g) && at < 0) return false;
-  char where[48] = "the start";
-  if (step > 0) snprintf(where, sizeof where, "the iterate of step %lld", (long long)step);
-  double val = isfinite(g) ? gy[at] : g;
-  const char *txt = isnan(val) ? "nan" : val > 0 ? "inf" : "-inf";
-  if (!isfinite(g)) {
-    snprintf(msg, msglen, "y_step = auto %s: %s itself has no finite g: g = %s there, at its x "
-             "and lower point, so no lower Hessian-vector product is finite either (start where "
-             "g is defined and finite)", when, where, txt);
-    return true;
-  }
-  char comp[64] = "";
-  if (s->ny > 1) /* 0-based, as eval's and the data errors' positions */
-    snprintf(comp, sizeof comp, " (element [%lld], 0-based)", (long long)at);
-  snprintf(msg, msglen, "y_step = auto %s: %s itself has no finite grad_y g: grad_y g = %s%s "
-           "there, at its x and lower point, so no lower Hessian-vector product is finite "
-           "either (a derivative that is not finite at that point, such as norm's or sqrt's at "
-           "0: start elsewhere, or smooth it, e.g. sqrt(sumsq(x) + 1e-12) for norm(x))",
-           when, where, txt, comp);
+  char none[256];
+  if (!isfinite(g))
+    rt_not_finite_at(none, sizeof none, step, "g", g, 0, 1);
+  else
+    rt_not_finite_at(none, sizeof none, step, "grad_y g", gy[at], at, s->ny);
+  snprintf(msg, msglen, "y_step = auto %s: %s, so no lower Hessian-vector product is finite "
+           "either (%s)", when, none,
+           isfinite(g) ? RT_NOT_FINITE_CURE : "start where g is defined and finite");
   return true;
 }
 
