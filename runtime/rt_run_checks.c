@@ -167,6 +167,16 @@ static void check_progress(Run *r) {
                  since, late, first, s->hg_norm, cure, f32_floor, best);
 }
 
+/* |x - x0|: how far the run took x from its start. */
+static double moved_from_start(const Run *r) {
+  double m = 0;
+  for (int64_t i = 0; i < r->s->nx; i++) {
+    double d = r->s->x[i] - r->x_start[i];
+    m += d * d;
+  }
+  return sqrt(m);
+}
+
 /* How far phi of the full variant falls from the final x (where it is phi_end, its gradient
  * grad) along -grad phi: phi at P(x - t grad) for FULL_GAIN_TRIALS steps t, the first as long
  * as the path x took from the start (went), each a quarter of the one before; the largest
@@ -917,7 +927,7 @@ static void check_random_estimate(Run *r) {
     r->cg_steps = (int)steps;
   }
   double t0 = rt_seconds();
-  double end, start, gain = 0, went = 0;
+  double end, start, gain = 0;
   RtPhi pe = {0}, ps = {0};
   if (full) {
     double *grad = rt_mem_calloc((size_t)s->nx, sizeof(double));
@@ -927,12 +937,8 @@ static void check_random_estimate(Run *r) {
     at.x = r->x_start;
     at.grad = NULL;
     start = rt_phi_exact(full, &at, &ps) == 0 ? ps.grad_norm : NAN;
-    for (int64_t i = 0; i < s->nx; i++) {
-      double d = s->x[i] - r->x_start[i];
-      went += d * d;
-    }
-    went = sqrt(went);
-    if (isfinite(end) && isfinite(start)) gain = full_gain(r, full, grad, pe.phi, went);
+    if (isfinite(end) && isfinite(start))
+      gain = full_gain(r, full, grad, pe.phi, moved_from_start(r));
     rt_mem_free(grad);
   } else {
     double *g = rt_mem_calloc((size_t)s->nx, sizeof(double));
@@ -1012,15 +1018,10 @@ static void check_unmoved(Run *r) {
       rt_method_random_estimate(&s->opt) || /* a warning said why already */
       s->nwarn > r->cfg->nprogram_warnings)
     return;
-  double f = r->dw.val.f, moved = 0, x0 = 0;
-  for (int64_t i = 0; i < s->nx; i++) {
-    double d = s->x[i] - r->x_start[i];
-    moved += d * d;
-    x0 += r->x_start[i] * r->x_start[i];
-  }
+  double f = r->dw.val.f;
   /* the estimate itself, not only its projected step: x at a bound that is the constrained
    * optimum has a projected step of 0 and an estimate of (1, 1), and was told f is flat */
-  if (!(sqrt(moved) <= 1e-12 * fmax(1.0, sqrt(x0))) || !isfinite(f) ||
+  if (!(moved_from_start(r) <= 1e-12 * fmax(1.0, rt_nrm2(s->nx, r->x_start))) || !isfinite(f) ||
       !(r->hg_steps_max <= 1e-12 * fmax(1.0, fabs(f))) ||
       !(rt_nrm2(s->nx, s->d) <= 1e-12 * fmax(1.0, fabs(f))))
     return;
