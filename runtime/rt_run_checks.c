@@ -855,10 +855,13 @@ static const BloProblem *full_objective(Run *r, double run) {
   char why[160], sets[256], note[1024];
   bool one = false; /* a batch(1) set: batch(N) keeps the dimension it drops */
   for (int i = 0; i < s->p->n_samples; i++) one |= s->p->samples[i].batch == 1;
-  const char *how = one ? "on a twin of the program written over all the rows (a batch(1) set "
-                          "drops a dimension that batch(N) keeps)"
-                        : "on the program with its sample sets whole, batch(N) of N (-D on "
-                          "the batch constant)";
+  /* bloc eval measures phi on the full variant where there is one (2627202): the program
+   * rewritten with its sets whole is needed only where there is none */
+  const char *how = full ? "on this program (eval's phi is over all the data)"
+                    : one ? "on a twin of the program written over all the rows (a batch(1) set "
+                            "drops a dimension that batch(N) keeps)"
+                          : "on the program with its sample sets whole, batch(N) of N (-D on "
+                            "the batch constant)";
   if (!full) {
     snprintf(why, sizeof why, "%s", one ? "the program has a batch(1) set"
                                         : "the program's data are f32 or sharded");

@@ -112,4 +112,23 @@ BLO
 "$bloc" run plateau.blo --seed 3 >out.txt 2>err.txt || fail "plateau: status $?"
 ! grep -q "full objective" err.txt || fail "plateau: $(grep 'full objective' err.txt)"
 
+# over the check's budget (a few steps of a 300-variable problem): the note sends the user to
+# bloc eval on this very program, which measures phi over all the data; it said to rewrite
+# the program with its sets whole, which eval no longer needs
+cat >big.blo <<'BLO'
+problem big
+data X : matrix[400, 300] = normal(0, 1)
+data t : vector[400] = normal(0, 1)
+sample B : batch(50) of 400
+upper lam : scalar = 0
+lower w : vector[300] = 0
+upper objective f = 0.5 * mean((X @ w - t) ^ 2)
+lower objective g = 0.5 * mean((X[B, :] @ w - t[B]) ^ 2) + 0.5 * exp(lam) * sumsq(w)
+solve stocbio(outer_steps = 5)
+BLO
+"$bloc" run big.blo --save-x bx.csv >out.txt 2>err.txt || fail "big: status $?"
+grep -q "costs over a tenth of the run); .*--x SAVED_X\` on this program (eval's phi is over \
+all the data)" err.txt || fail "big: $(grep note err.txt)"
+"$bloc" eval big.blo --x bx.csv --what phi >bphi.json 2>&1 || fail "big eval: status $?"
+
 exit $((fails > 0))
