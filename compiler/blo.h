@@ -97,6 +97,9 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt);
  * population keeps) or c cannot lend its data (precision f32, sharded): the caller goes
  * without it. The variant borrows c's data: free it before c. */
 int blo_compile_full(const BloCompiled *c, const BloCompileOptions *opt, BloCompiled **out);
+/* Whether c can lend its data to a full variant (f64, not sharded): blo_compile_full's own
+ * precondition, which bloc compare asks without compiling after an interrupt. */
+bool blo_full_can_lend(const BloCompiled *c);
 
 /* Free everything, including JIT'd code (kernel pointers die with it). */
 void blo_compiled_free(BloCompiled *c);

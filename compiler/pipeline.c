@@ -1446,10 +1446,13 @@ static void discard_diag(void *ctx, const DiagEvent *ev) {
   (void)ev;
 }
 
+bool blo_full_can_lend(const BloCompiled *c) {
+  return c->prog && c->ir && c->precision == BLO_PREC_F64 && !c->sharded && !c->prog->sharded;
+}
+
 int blo_compile_full(const BloCompiled *c, const BloCompileOptions *opt, BloCompiled **out) {
   *out = NULL;
-  if (!c->prog || !c->ir || c->precision != BLO_PREC_F64 || c->sharded || c->prog->sharded)
-    return 1;
+  if (!blo_full_can_lend(c)) return 1;
   const SrcFile *main = diag_file(&c->diag, c->prog->ast->file);
   if (!main || !main->text) return 1;
   int nd = c->ir->ndata, nb = 0;
