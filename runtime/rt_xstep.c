@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rt_fmt.h"
 #include "rt_linalg.h"
 #include "rt_mem.h"
 #include "rt_solver.h"
@@ -186,8 +187,8 @@ static void project_start(const BloProblem *p, RtXStep *xs, double *x, RtXStart 
   for (int c = 0; c < p->n_constraints && shown < total; c++) {
     const BloVarInfo *v = &p->vars[p->constraints[c].var];
     if (!(rt_nrm2(v->rows * v->cols, xs->w + v->offset) > tiny)) continue;
-    const char *sep = shown == 0 ? "" : shown == total - 1 ? " and " : ", ";
-    int n = snprintf(names + len, sizeof names - len, "%s'%s'", sep, v->name);
+    int n = snprintf(names + len, sizeof names - len, "%s'%s'",
+                     rt_list_sep(shown, total, " and "), v->name);
     if (n < 0 || (size_t)n + 16 >= sizeof names - len) { /* room for " and N more" */
       names[len] = '\0';
       break;
