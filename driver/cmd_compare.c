@@ -591,9 +591,9 @@ static void forward_messages(const char *method, const char *text) {
 
 /* Whether a sampled program would have its full variant (cmp_full_problem), without compiling
  * it after an interrupt (a Ctrl-C wants out): data it can lend (blo_full_can_lend), no
- * batch(1) set (which drops a dimension the whole population keeps). An interrupted compare of such a program
- * said phi was "not computed: the problem samples its data", which it computes when run to
- * the end; the reason is the interrupt. */
+ * batch(1) set (which drops a dimension the whole population keeps). An interrupted compare
+ * of such a program said phi was "not computed: the problem samples its data", which it
+ * computes when run to the end; the reason is the interrupt. */
 bool cmp_full_possible(const Compare *cmp) {
   const BloProblem *p = cmp->p;
   if (cmp->full_tried) return cmp->full != NULL;
