@@ -132,8 +132,12 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
   double t0 = rt_seconds();
   int phi_rc = rt_phi_exact(bp, &at, &phi);
   char why[96];
-  snprintf(why, sizeof why, "Newton's method for y*(x), a dense Hessian of %lld lower variables "
-           "a step", (long long)bp->ny);
+  if (phi.by_cg)
+    snprintf(why, sizeof why, "Newton-CG for y*(x), %llu Hessian-vector products of %lld lower "
+             "variables", (unsigned long long)phi.hvps, (long long)bp->ny);
+  else
+    snprintf(why, sizeof why, "Newton's method for y*(x), a dense Hessian of %lld lower "
+             "variables a step", (long long)bp->ny);
   bool by_name = what && strcmp(what, "all") != 0;
   note_slow(p, "phi", t0, why, by_name);
   /* the docs promise y*(x) to y_tol; where the float data's rounding stopped Newton far above

@@ -607,7 +607,8 @@ bool cmp_full_possible(const Compare *cmp) {
 /* The yardstick at the x run r keeps, its final x or a failed run's best (not for a run that
  * did not start or was interrupted: a Ctrl-C wants out), and how far its y is. All ranks
  * measure together under mpirun. Its dense Newton solve costs ny HVPs a step, seconds for ny in
- * the thousands: a note says where that time went. */
+ * the thousands (over 2000, Newton-CG: fewer, but as many as the Hessian's condition asks): a
+ * note says where that time went. */
 static void measure_phi(const Compare *cmp, CmpRun *r) {
   r->y_lag = NAN;
   if (r->res.stop == RT_STOP_NONE || r->res.stop == RT_STOP_INTERRUPTED) {
@@ -654,9 +655,9 @@ static void measure_phi(const Compare *cmp, CmpRun *r) {
   double t = rt_seconds() - t0;
   if (t >= 1 && !cmp->quiet && rt_mpi_rank() == 0)
     fprintf(stderr,
-            "bloc " CMD ": note: phi at the x of %s took %.3g s (a dense Newton solve "
-            "for y*(x), %lld lower variables)\n",
-            r->method, t, (long long)cmp->p->ny);
+            "bloc " CMD ": note: phi at the x of %s took %.3g s (a %s solve for y*(x), "
+            "%lld lower variables)\n",
+            r->method, t, r->phi.by_cg ? "Newton-CG" : "dense Newton", (long long)cmp->p->ny);
 }
 
 /* Run every method in order, each with its own trace in tmpdir, merged into csv as it ends.

@@ -177,7 +177,7 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
     rc = dense_solve(o, key, x, y, info, b, rt_err(err, errlen));
   } else {
     rt_zero(ny, v);
-    int64_t maxit = ny < 500 ? 1000 : 2 * ny;
+    int64_t maxit = h->cg_max_steps > 0 ? h->cg_max_steps : ny < 500 ? 1000 : 2 * ny;
     RtCgRun run = {.b = b, .max_steps = (int)maxit, .rtol = h->cg_rtol, .r = r, .p = p, .Ap = Ap};
     double res = rt_cg_solve(o, key, x, y, v, &run);
     char why[96];
@@ -211,13 +211,110 @@ static int phi_not(RtPhi *out, const char *fmt, ...) {
   return -1;
 }
 
-/* The solver of method exact holds everything this needs: its Newton solve (diag_y, outside
- * diagnostic mode so that it counts the indefinite Hessians it met), the constraints of x with
- * their projection, and the oracle. */
-static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
+/* Newton-CG's lower solve stops where the exact method's does: below y_tol (its default)
+ * times min(1, |grad_y g| at the start), within max_inner (its default) steps. */
+#define NCG_Y_TOL 1e-10
+#define NCG_MAX_NEWTON 100
+/* The relative residual A v = grad_y f is solved to by CG, and the most it may have left to
+ * be accepted (a limit of 2 ny steps reached short of it: v is not A^-1 grad_y f). */
+#define NCG_V_RTOL 1e-10
+#define NCG_V_ACCEPT 1e-8
+
+/* Where Newton-CG's budget of Hessian-vector products stands: 0, or -1 with why (over). */
+static int ncg_budget(RtSolver *s, const RtPhiAt *at, RtPhi *out, double *left) {
+  out->hvps = s->o.calls[RT_CALL_HVP];
+  *left = at->max_hvps > 0 ? at->max_hvps - (double)out->hvps : INFINITY;
+  if (*left >= 2) return 0;
+  out->over_budget = true;
+  return phi_not(out, "its Newton-CG solve reached the %.0f Hessian-vector products it was "
+                 "given", at->max_hvps);
+}
+
+/* y <- y*(s->x) by Newton-CG from y, for lower levels too large for dense Newton steps: each
+ * step solves H d = grad_y g by conjugate gradients to a relative residual of
+ * min(0.5, sqrt(|grad_y g| / |grad_y g at the start|)), tightening as y nears y*(x) (the
+ * forcing term of inexact Newton methods: the steps converge superlinearly without solving
+ * the far ones exactly), then backtracks on g as the exact method's steps do. Sets out's
+ * lower_norm, lower_tol and s->lower_floor; returns 0, or -1 with why: a curvature CG found
+ * not positive (g not strongly convex in y on the way), a line search or step limit short of
+ * the tolerance, a value not finite, the budget. w: 5 ny doubles of work. */
+static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi *out) {
+  RtOracle *o = &s->o;
+  int64_t n = s->ny;
+  double *gy = s->gy, *dy = w, *yt = dy + n, *r = yt + n, *p = r + n, *Ap = p + n;
+  RtDraw key = rt_oracle_draw(o);
+  bool f32 = s->p->precision == BLO_PREC_F32;
+  double gstart = -1, gn = NAN, hmax = 0, tol = NCG_Y_TOL;
+  double hist[5] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
+  s->lower_floor = false;
+  for (int it = 0;; it++) {
+    double g = rt_oracle_grad_g(o, key, s->x, y, gy), left;
+    gn = rt_nrm2(n, gy);
+    out->lower_norm = gn;
+    if (!isfinite(g) || !isfinite(gn))
+      return phi_not(out, "g or its gradient in y is not finite at this x (where Newton's "
+                          "method on g stopped)");
+    if (gstart < 0) gstart = gn;
+    tol = NCG_Y_TOL * fmin(1.0, gstart);
+    out->lower_tol = tol;
+    if (gn < tol) return 0;
+    if (it == NCG_MAX_NEWTON)
+      return phi_not(out, "Newton's method on g stopped at |grad_y g| = %.3g, not below %.3g, "
+                     "after %d Newton-CG steps", gn, tol, NCG_MAX_NEWTON);
+    /* the rounding floor of grad_y g's terms, as the dense steps judge it (rt_exact.c), with
+     * the largest curvature CG met standing for |H| */
+    double rounding = 64 * sqrt((double)n) * DBL_EPSILON * (hmax * rt_nrm2(n, y) + gstart);
+    if (f32 ? gn > 0.5 * hist[it % 5] : gn <= rounding && gn > 0.5 * hist[(it + 3) % 5]) {
+      s->lower_floor = true;
+      return 0;
+    }
+    hist[it % 5] = gn;
+    if (ncg_budget(s, at, out, &left)) return -1;
+    rt_zero(n, dy);
+    double cap = fmin(left - 1, n < 500 ? 1000.0 : 2.0 * (double)n);
+    RtCgRun cg = {.b = gy, .max_steps = (int)cap, .r = r, .p = p, .Ap = Ap,
+                  .rtol = fmin(0.5, sqrt(gn / gstart))};
+    double res = rt_cg_solve(o, key, s->x, y, dy, &cg);
+    hmax = fmax(hmax, cg.curvature_max);
+    char why[96];
+    if (res < 0) {
+      out->not_convex = !isnan(cg.curvature);
+      return phi_not(out, "g is not strongly convex in y: conjugate gradients met %s on "
+                     "Newton's way to y*(x) from %s (|grad_y g| = %.3g)",
+                     rt_cg_curvature(&cg, why, sizeof why), at->y_start ? "the given y" : "y0",
+                     gn);
+    }
+    double slope = rt_dot(n, gy, dy), t = 1; /* > 0: CG from 0 gives a descent direction */
+    bool ok = false;
+    for (int ls = 0; ls < 40 && !ok; ls++, t *= 0.5) {
+      rt_copy(n, y, yt);
+      rt_axpy(n, -t, dy, yt);
+      double gt = rt_oracle_g_trial(o, key, s->x, yt);
+      ok = isfinite(gt) && (gt <= g - 1e-4 * t * slope || (gt <= g && t == 1));
+      /* near y* g's rounding can no longer rank the points: the gradient's norm decides */
+      if (!ok && isfinite(gt) && 0.5 * t * slope <= 1e3 * DBL_EPSILON * fmax(fabs(g), fabs(gt))) {
+        rt_oracle_grad_g(o, key, s->x, yt, r);
+        ok = rt_nrm2(n, r) < gn;
+      }
+      if (ok) rt_copy(n, yt, y);
+    }
+    if (!ok) {
+      if (gn <= rounding) {
+        s->lower_floor = true;
+        return 0;
+      }
+      return phi_not(out, "Newton's line search on g failed at |grad_y g| = %.3g", gn);
+    }
+  }
+}
+
+/* A solver holds everything this needs: the exact method's Newton solve (diag_y, outside
+ * diagnostic mode so that it counts the indefinite Hessians it met) or, by CG, newton_cg, the
+ * constraints of x with their projection, and the oracle. */
+static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   int64_t nx = s->nx, ny = s->ny;
-  double *ystar = rt_solver_vec(s, ny);
-  if (!ystar || rt_oracle_set_sharded(&s->o, at->sharded)) {
+  double *ystar = rt_solver_vec(s, ny), *w = by_cg ? rt_solver_vec(s, 5 * ny) : ystar;
+  if (!ystar || !w || rt_oracle_set_sharded(&s->o, at->sharded)) {
     rt_oom_raise();
     return phi_not(out, "out of memory for the lower solve");
   }
@@ -225,16 +322,37 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out) {
   rt_copy(nx, at->x, s->x);
   if (s->p->init_uses_x) rt_oracle_init_y(&s->o, key, s->x, s->y);
   if (at->y_start) rt_copy(ny, at->y_start, s->y);
-  s->impl->diag_y(s, key, ystar);
+  out->by_cg = by_cg;
   out->solve_ran = true;
   double indefinite = 0;
-  for (int i = 0; i < s->nstats; i++)
-    if (strcmp(s->stat_names[i], "indefinite_hessians") == 0) indefinite = s->stats[i];
+  if (by_cg) {
+    rt_copy(ny, s->y, ystar);
+    if (newton_cg(s, at, ystar, w, out)) return -1;
+    s->lower_tol = out->lower_tol;
+  } else {
+    s->impl->diag_y(s, key, ystar);
+    for (int i = 0; i < s->nstats; i++)
+      if (strcmp(s->stat_names[i], "indefinite_hessians") == 0) indefinite = s->stats[i];
+  }
   rt_oracle_grad_g(&s->o, key, s->x, ystar, s->gy);
   out->lower_norm = rt_nrm2(ny, s->gy);
   char err[400]; /* the dense solve's longest message is about 300 */
-  RtHypergrad h = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = s->d, .v = s->v};
+  double left = INFINITY;
+  if (by_cg && ncg_budget(s, at, out, &left)) return -1;
+  RtHypergrad h = {.dense_max = by_cg ? 0 : RT_HG_DENSE_MAX,
+                   .cg_rtol = by_cg ? NCG_V_RTOL : 1e-12,
+                   .cg_max_steps = isfinite(left) ? (int64_t)fmax(1, left - 2) : 0,
+                   .hg = s->d,
+                   .v = s->v};
   int hg_rc = rt_hypergrad_exact(&s->o, key, s->x, ystar, &h, err, sizeof err);
+  out->hvps = s->o.calls[RT_CALL_HVP];
+  if (hg_rc == 0 && by_cg && !(h.residual <= NCG_V_ACCEPT)) {
+    out->over_budget = isfinite(left) && (double)out->hvps >= at->max_hvps - 1;
+    snprintf(err, sizeof err, "conjugate gradients for A v = grad_y f at y*(x) stopped at a "
+             "relative residual of %.3g, above %.0e%s", h.residual, NCG_V_ACCEPT,
+             out->over_budget ? ", within the Hessian-vector products it was given" : "");
+    hg_rc = -1;
+  }
   /* A g that is not strongly convex in y may have minima other than the one Newton found, and
    * that one would depend on where it started: no common measure. */
   /* (the eigendecomposition also solves a positive definite Hessian that Cholesky's pivots
@@ -280,9 +398,6 @@ RT_API int rt_phi_applies(const BloProblem *p, const char *nonsmooth_op, RtPhi *
   out->lower_norm = NAN;
   if (blo_problem_stochastic(p))
     return phi_not(out, "the problem samples its data, and phi at one draw is not phi");
-  if (p->ny > RT_HG_DENSE_MAX)
-    return phi_not(out, "ny = %lld is over the %d lower variables of the dense Newton solve",
-                   (long long)p->ny, RT_HG_DENSE_MAX);
   if (nonsmooth_op)
     return phi_not(out, "'%s' makes g not twice differentiable in y", nonsmooth_op);
   return 0;
@@ -290,12 +405,16 @@ RT_API int rt_phi_applies(const BloProblem *p, const char *nonsmooth_op, RtPhi *
 
 RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out) {
   if (rt_phi_applies(p, at->nonsmooth_op, out)) return -1;
+  bool by_cg = p->ny > (at->dense_max > 0 ? at->dense_max : RT_HG_DENSE_MAX);
   RtOptions opt;
-  rt_options_init(&opt, rt_method_find("exact"));
+  /* by CG the solver is a holder of the oracle, x's constraints and vectors: aid_cg's setup
+   * allocates three of them, where exact's would allocate a dense Hessian (two calls: gcc -O3
+   * warned of strcmp on the inlined choice of literals, -Wstring-compare, in emitted C) */
+  rt_options_init(&opt, by_cg ? rt_method_find("aid_cg") : rt_method_find("exact"));
   char err[200];
   RtSolver *s = rt_solver_new(p, &opt, 1, err, sizeof err);
   if (!s) return phi_not(out, "%s", err);
-  int rc = phi_measure(s, at, out);
+  int rc = phi_measure(s, at, out, by_cg);
   rt_solver_free(s);
   return rc;
 }

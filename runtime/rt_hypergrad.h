@@ -15,7 +15,7 @@
 typedef enum RtHgHow { RT_HG_CHOLESKY, RT_HG_EIGEN, RT_HG_CG } RtHgHow;
 
 /* Up to this many lower variables an exact hypergradient is solved densely (`bloc eval`), and
- * rt_phi_exact solves for y*(x) at all. */
+ * rt_phi_exact solves for y*(x) by dense Newton steps; above, both go by conjugate gradients. */
 #define RT_HG_DENSE_MAX 2000
 
 /* "cholesky", "eigendecomposition", "cg". */
@@ -40,6 +40,7 @@ RT_API const char *rt_f32_rounding_note(const BloProblem *p, double min_eig, dou
 typedef struct RtHypergrad {
   int64_t dense_max; /* in: solve densely when ny <= dense_max, else by CG */
   double cg_rtol; /* in: CG's relative residual */
+  int64_t cg_max_steps; /* in: CG's step limit (0: 2 ny, at least 1000) */
   double *hg, *v; /* in: where to put the hypergradient [nx] and A^{-1} grad_y f [ny] */
   RtHgHow how;
   double residual;     /* |A v - b| / |b| after the solve (b = 0: |A v - b|) */
@@ -68,6 +69,13 @@ typedef struct RtPhiAt {
   /* the operator of y that makes g not twice differentiable (abs, max, ...; the program's
    * nonsmooth_op), or NULL: Newton's method then means nothing, and phi is not computed */
   const char *nonsmooth_op;
+  /* up to this many lower variables Newton's steps are dense (0: RT_HG_DENSE_MAX); above,
+   * each is a conjugate-gradient solve to a relative residual that tightens as |grad_y g|
+   * falls (Newton-CG: Hessian-vector products only), and so is A v = grad_y f */
+  int64_t dense_max;
+  /* Newton-CG only: the most Hessian-vector products it may take (0: only its own limits);
+   * past them, not computed (a caller's budget, not a failure of the problem) */
+  double max_hvps;
 } RtPhiAt;
 
 /* phi at one x, measured the same way whatever produced x (bloc compare's yardstick). */
@@ -86,22 +94,26 @@ typedef struct RtPhi {
                       singular) at y*(x) or on the way: y*(x) is not unique there */
   bool solve_ran; /* the Newton solve ran (when not computed: it failed, a numerical failure,
                      not a problem it does not apply to) */
+  bool by_cg;        /* y*(x) and v by conjugate gradients (ny over at->dense_max) */
+  bool over_budget;  /* not computed: Newton-CG reached at->max_hvps */
+  uint64_t hvps;     /* the Hessian-vector products it took */
   char why[384]; /* why it was not computed ("" when it was) */
 } RtPhi;
 
 /* y*(x) by the exact method's Newton solve from the program's y0 (of x, when the lower
  * initialiser uses x; at->y_start when given) to its y_tol, the same start whatever produced
- * x; then phi = f(x, y*(x)) and the exact hypergradient there (rt_hypergrad_exact, dense).
- * It runs on a solver of its own: nothing of a run changes. Returns 0, or -1 with the reason
- * in out->why (values NaN): a problem that samples its data (one draw's phi is not phi),
- * ny > RT_HG_DENSE_MAX, a lower Hessian that was not positive definite on the way or at the
- * end (g not convex in y: another start could find another minimum), a lower solve that
- * stopped short of y_tol, a singular Hessian, a non-finite value, out of memory. Allocates (a
- * solver, the dense Hessian). */
+ * x; then phi = f(x, y*(x)) and the exact hypergradient there (rt_hypergrad_exact: dense, or
+ * by CG over at->dense_max, where the Newton steps are CG solves too). It runs on a solver of
+ * its own: nothing of a run changes. Returns 0, or -1 with the reason in out->why (values
+ * NaN): a problem that samples its data (one draw's phi is not phi), a lower Hessian that was
+ * not positive definite on the way or at the end (g not convex in y: another start could find
+ * another minimum), a lower solve that stopped short of y_tol, a singular Hessian, a CG solve
+ * for v short of its residual, at->max_hvps reached, a non-finite value, out of memory.
+ * Allocates (a solver; the dense Hessian up to at->dense_max lower variables). */
 RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out);
 
 /* Whether rt_phi_exact applies to the problem at all, whatever x: 0, or -1 with out->why as it
- * gives it (a problem that samples its data, ny over the dense solve's, a nonsmooth_op). bloc
+ * gives it (a problem that samples its data, a nonsmooth_op). bloc
  * compare names that reason, not "interrupted", for a run it does not measure. */
 RT_API int rt_phi_applies(const BloProblem *p, const char *nonsmooth_op, RtPhi *out);
 

@@ -348,6 +348,7 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
     rt_axpby(n, 1.0, r, rr_new / rr, p);
     rr = rr_new;
   }
+  run->curvature_max = rq_max; /* the largest p'Ap / p'p met: a lower bound on |A| */
   return sqrt(rr);
 }
 

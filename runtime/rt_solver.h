@@ -228,6 +228,8 @@ typedef struct RtCgRun {
   int max_steps;
   double rtol; /* stop when |r| <= max(rtol, 1e-15) |b| */
   double *r, *p, *Ap;
+  /* out: the curvature p'Ap/p'p that stopped a solve (-1), and the largest one met (every
+   * solve: a lower bound on |A|) */
   double curvature, curvature_max;
 } RtCgRun;
 

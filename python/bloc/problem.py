@@ -366,8 +366,9 @@ class Problem:
         initialiser reads x; a given x is evaluated as given, with a warning when it lies
         outside them. hypergrad is the implicit-function formula at (x, y), grad phi(x) only
         where grad_y g = 0 (a warning says so elsewhere); phi, grad_phi and y_star are
-        f(x, y*(x)), its gradient and y*(x), with y*(x) solved by Newton (deterministic
-        problems, ny <= 2000, g strongly convex in y). Returns a dict: f, g, phi (floats) and
+        f(x, y*(x)), its gradient and y*(x), with y*(x) solved by Newton (Newton-CG over 2000
+        lower variables; g strongly convex in y; a problem with sample sets over all its
+        data). Returns a dict: f, g, phi (floats) and
         the vectors (NumPy arrays); with hypergrad also hypergrad_residual, hypergrad_solver
         and, when the lower Hessian is not positive definite there, lower_hessian_min_eig.
         SolveError when the hypergradient or phi fails, or a value is not finite there (.result:

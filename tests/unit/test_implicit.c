@@ -204,12 +204,6 @@ static void test_phi_exact(void **state) {
   assert_true(fabs(m.grad_norm - sqrt(want)) < 1e-10 * sqrt(want));
   assert_true(fabs(m.phi - phi) < 1e-12 * phi);
   t->p.n_constraints = 0;
-  /* too many lower variables for the dense solve: said before anything is evaluated */
-  BloProblem big = t->p;
-  big.ny = RT_HG_DENSE_MAX + 1;
-  assert_int_equal(rt_phi_exact(&big, &(RtPhiAt){.x = x}, &m), -1);
-  assert_non_null(strstr(m.why, "ny = 2001"));
-  assert_true(isnan(m.phi) && isnan(m.grad_norm));
   /* H - 6 I has eigenvalues from -5 to 4: g has no minimum in y */
   for (int i = 0; i < 8; i++) t->H[i * 8 + i] -= 6;
   assert_int_equal(rt_phi_exact(&t->p, &(RtPhiAt){.x = x}, &m), -1);
@@ -221,6 +215,69 @@ static void test_phi_exact(void **state) {
   tp_toy_init(&toy, 0.5);
   assert_int_equal(rt_phi_exact(&toy.p, &(RtPhiAt){.x = toy.x0}, &m), -1);
   assert_non_null(strstr(m.why, "samples its data"));
+}
+
+/* Over the dense limit rt_phi_exact goes by Newton-CG: on a quadratic g of 2001 lower
+ * variables (condition 100) phi and |grad phi| are the closed forms'; on a quartic one the CG
+ * path (dense_max = 1) gives what the dense Newton solve gives, in fewer products; on an
+ * indefinite H it finds the negative curvature and says so; and a budget of products stops it
+ * with its reason, not a wrong value. Before, ny = 2001 was refused ("ny = 2001 is over the
+ * 2000 lower variables"): `bloc eval --what phi` and bloc compare on hyperclean.blo (ny = 7850)
+ * measured nothing. */
+static void test_phi_newton_cg(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  sp.ny = RT_HG_DENSE_MAX + 1;
+  sp.cond = 100;
+  TpProblem *t = tp_new(&sp);
+  double x[5] = {0.3, -1, 0.5, 2, -0.2}, hg[5];
+  double *ys = calloc((size_t)sp.ny, sizeof(double));
+  assert_non_null(ys);
+  tp_ystar(t, x, ys);
+  tp_hypergrad(t, x, hg);
+  double phi = 0.5 * sp.rho * rt_dot(5, x, x);
+  for (int64_t i = 0; i < sp.ny; i++) phi += 0.5 * (ys[i] - t->yt[i]) * (ys[i] - t->yt[i]);
+  RtPhi m;
+  assert_int_equal(rt_phi_exact(&t->p, &(RtPhiAt){.x = x}, &m), 0);
+  print_message("Newton-CG, ny = %lld: %llu HVPs, phi rel err %.2e, |grad| rel err %.2e\n",
+                (long long)sp.ny, (unsigned long long)m.hvps, fabs(m.phi - phi) / phi,
+                fabs(m.grad_norm - rt_nrm2(5, hg)) / rt_nrm2(5, hg));
+  assert_true(m.by_cg);
+  assert_true(fabs(m.phi - phi) < 1e-12 * phi);
+  assert_true(fabs(m.grad_norm - rt_nrm2(5, hg)) < 1e-8 * rt_nrm2(5, hg));
+  assert_true(m.lower_norm < m.lower_tol);
+  /* a budget below what it needs: not computed, and said why */
+  assert_int_equal(rt_phi_exact(&t->p, &(RtPhiAt){.x = x, .max_hvps = 20}, &m), -1);
+  assert_true(m.over_budget);
+  assert_non_null(strstr(m.why, "20 Hessian-vector products"));
+  assert_true(isnan(m.phi) && isnan(m.grad_norm));
+  free(ys);
+  tp_free(t);
+
+  /* quartic g (not quadratic in y): the CG path against the dense one */
+  sp = tp_default_spec();
+  sp.ny = 40;
+  sp.gamma = 0.5;
+  sp.cond = 30;
+  t = tp_new(&sp);
+  RtPhi dense, cg;
+  double gd[5], gc[5];
+  assert_int_equal(rt_phi_exact(&t->p, &(RtPhiAt){.x = x, .grad = gd}, &dense), 0);
+  assert_int_equal(rt_phi_exact(&t->p, &(RtPhiAt){.x = x, .grad = gc, .dense_max = 1}, &cg), 0);
+  assert_false(dense.by_cg);
+  assert_true(cg.by_cg);
+  print_message("quartic ny = 40: dense %llu HVPs, Newton-CG %llu\n",
+                (unsigned long long)dense.hvps, (unsigned long long)cg.hvps);
+  assert_true(fabs(cg.phi - dense.phi) < 1e-12 * fabs(dense.phi));
+  for (int i = 0; i < 5; i++) assert_true(fabs(gc[i] - gd[i]) < 1e-8 * rt_nrm2(5, gd));
+  /* H - 40 I is indefinite: g has no minimum in y, and CG meets the negative curvature */
+  for (int64_t i = 0; i < sp.ny; i++) t->H[i * sp.ny + i] -= 40;
+  assert_int_equal(rt_phi_exact(&t->p, &(RtPhiAt){.x = x, .dense_max = 1}, &cg), -1);
+  print_message("Newton-CG on an indefinite H: %s\n", cg.why);
+  assert_true(cg.not_convex);
+  assert_non_null(strstr(cg.why, "not strongly convex in y"));
+  assert_true(isnan(cg.phi));
+  tp_free(t);
 }
 
 /* stocBiO's v equals eta sum_{q=0..Q} (I - eta H)^q b computed densely (Q + 1 terms from Q
@@ -331,6 +388,7 @@ int main(void) {
       cmocka_unit_test(test_exact_newton_rounding),
       cmocka_unit_test(test_hypergrad_at_point),
       cmocka_unit_test(test_phi_exact),
+      cmocka_unit_test(test_phi_newton_cg),
       cmocka_unit_test(test_neumann_estimators),
       cmocka_unit_test(test_no_allocation_in_steps),
       cmocka_unit_test(test_fused_fallback_identical),
