@@ -183,8 +183,27 @@ static double moved_from_start(const Run *r) {
  * fall, or 0. What is left to gain near x, where |grad phi| beside the start's said nothing:
  * a start on a plateau of phi has a small gradient, and runs that came 99.99% of the way
  * down ended at 25-27% of it. Diagnostic solves; NaN when out of memory. */
+/* Newton-CG's share of the full check where the dense solves cost too much (full_objective):
+ * the Hessian-vector products left, and y*(x) at the end, where the trials near it start. */
+typedef struct FullCg {
+  double left;
+  const double *ystar;
+} FullCg;
+
+/* rt_phi_exact on the full variant: dense (cg NULL), or by Newton-CG within cg->left, which it
+ * spends. */
+static int full_phi(const BloProblem *full, RtPhiAt *at, RtPhi *out, FullCg *cg) {
+  if (cg) {
+    at->dense_max = 1;
+    at->max_hvps = fmax(cg->left, 1); /* (0 would be no limit) */
+  }
+  int rc = rt_phi_exact(full, at, out);
+  if (cg) cg->left -= (double)out->hvps;
+  return rc;
+}
+
 static double full_gain(Run *r, const BloProblem *full, const double *grad, double phi_end,
-                        double went) {
+                        double went, FullCg *cg) {
   RtSolver *s = r->s;
   int64_t nx = s->nx;
   double gn = rt_nrm2(nx, grad), best = 0;
@@ -197,9 +216,10 @@ static double full_gain(Run *r, const BloProblem *full, const double *grad, doub
     rt_axpy(nx, -t, grad, xt);
     rt_xstep_project(&s->xs, xt);
     RtPhi pt = {0};
-    RtPhiAt at = {.x = xt, .nonsmooth_op = r->cfg->nonsmooth_op};
-    if (rt_phi_exact(full, &at, &pt) == 0 && isfinite(pt.phi) && phi_end - pt.phi > best)
+    RtPhiAt at = {.x = xt, .nonsmooth_op = r->cfg->nonsmooth_op, .y_start = cg ? cg->ystar : 0};
+    if (full_phi(full, &at, &pt, cg) == 0 && isfinite(pt.phi) && phi_end - pt.phi > best)
       best = phi_end - pt.phi;
+    if (pt.over_budget) break;
   }
   rt_mem_free(xt);
   return best;
@@ -517,18 +537,19 @@ static double cg_formula(Run *r, const double *x, const double *y, int steps) {
  * job_flops), and says nothing unless CG reached its relative residual 1e-8: a truncated CG
  * is itself an estimate, and runs that converged (aid_cg, lancbio, amigo_gd, soba at 2001 to
  * 3000 lower variables) must stay silent. Diagnostic oracle calls; the time goes to t_diag. */
-static void check_estimate_cg(Run *r, double run, const char *rise) {
+static bool check_estimate_cg(Run *r, double run, const char *rise) {
   RtSolver *s = r->s;
   int64_t nx = s->nx, ny = s->ny;
   double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
   double steps = fmin(2.0 * (double)ny, floor(fmax(2e8, 0.1 * run) / hvp));
-  if (steps < 10 || !rt_all_finite(nx, s->x) || !rt_all_finite(ny, s->y)) return;
+  if (steps < 10 || !rt_all_finite(nx, s->x) || !rt_all_finite(ny, s->y)) return false;
   double t0 = rt_seconds();
   double hn = cg_formula(r, s->x, s->y, (int)steps), own = s->hg_norm;
   r->res->t_diag += rt_seconds() - t0;
   double seen = seen_scale(r), f = r->dw.val.f;
   bool off = (hn > 10 * own && hn > 1e-3 * seen) || (hn > 3 * own && hn > 1e-2 * seen);
-  if (!(isfinite(hn) && off && hn > 1e-12 * fmax(f_unit(r), isfinite(f) ? fabs(f) : 0))) return;
+  if (!(isfinite(hn) && off && hn > 1e-12 * fmax(f_unit(r), isfinite(f) ? fabs(f) : 0)))
+    return false;
   char eh[640], why[96];
   /* below the dense limit the check gets here when the dense solve is over its flops */
   if (ny > RT_HG_DENSE_MAX)
@@ -542,6 +563,7 @@ static void check_estimate_cg(Run *r, double run, const char *rise) {
                  "is near y*(x): x is not stationary for f(x, y*(x)); %s%s",
                  own, s->xs.constrained ? "the projected gradient |x - P(x - h)|" : "the norm |h|",
                  CG_RTOL, why, hn, estimate_hint(r, eh, sizeof eh), rise);
+  return true;
 }
 
 /* At the end of a run on a deterministic problem whose final lower point is not stationary
@@ -621,40 +643,62 @@ static void check_unrolled_lag(Run *r) {
  * one) and ended with phi 1.356 against the start's 1.153 (x* gives 1.137), status 0 and no
  * word: check_progress took |d| = 0 for convergence and |grad phi| = 0 agreed. A rise under
  * 1e-6 of phi is left to rounding. The time goes to t_diag. */
-static void check_phi_rose(Run *r, const RtPhi *end) {
+static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
   RtSolver *s = r->s;
   double t0 = rt_seconds();
   RtPhi start;
-  RtPhiAt at = {.x = r->x_start, .sharded = r->cfg->sharded};
+  /* the start's phi the way the end's was had: densely, or by Newton-CG within what is left */
+  RtPhiAt at = {.x = r->x_start, .sharded = r->cfg->sharded, .dense_max = end->by_cg ? 1 : 0,
+                .max_hvps = max_hvps};
   int rc = rt_phi_exact(s->p, &at, &start);
   r->res->t_diag += rt_seconds() - t0;
   if (rc != 0 || !(end->phi - start.phi > 1e-6 * fmax(fabs(start.phi), fabs(end->phi))))
     return;
   char eh[640];
   const char *grad = end->projected ? "projected gradient" : "|grad phi|";
+  const char *how = end->by_cg ? "Newton-CG" : "Newton, a dense solve";
   /* a gradient over a tenth of the start's: x did not settle (x_step = 1 on a box swinging
    * between vertices, phi 9.05 against the start's 8.20, the projected gradient 1.73), and
    * neither a flat part nor the estimate's options (cg_steps) are the cause */
   if (end->grad_norm > 0.1 * start.grad_norm) {
     rt_solver_warn(s, "run.phi_rose",
-                   "the run ended where f(x, y*(x)) = %.6g (y*(x) by Newton, a dense solve), "
-                   "above the start's %.6g: x went uphill, and the exact %s there is %.3g "
-                   "(the start's %.3g; the method's |d| = %.3g): x did not settle; the start "
-                   "is the better answer; a smaller x_step%s",
-                   end->phi, start.phi, grad, end->grad_norm, start.grad_norm, s->hg_norm,
+                   "the run ended where f(x, y*(x)) = %.6g (y*(x) by %s), above the start's "
+                   "%.6g: x went uphill, and the exact %s there is %.3g (the start's %.3g; the "
+                   "method's |d| = %.3g): x did not settle; the start is the better answer; a "
+                   "smaller x_step%s",
+                   end->phi, how, start.phi, grad, end->grad_norm, start.grad_norm, s->hg_norm,
                    r->seg0 > 0 ? "; a recovery went back to a point already off (see its warning)"
                                : "");
     return;
   }
   rt_solver_warn(s, "run.phi_rose",
-                 "the run ended where f(x, y*(x)) = %.6g (y*(x) by Newton, a dense solve), above "
-                 "the start's %.6g: x went uphill, though the exact %s there is %.3g (a flat part "
-                 "of f(x, y*(x)), such as where exp(x) underflows, or a maximum) and the "
-                 "method's |d| = %.3g; the start is the better answer; %s%s",
-                 end->phi, start.phi, grad, end->grad_norm, s->hg_norm,
+                 "the run ended where f(x, y*(x)) = %.6g (y*(x) by %s), above the start's "
+                 "%.6g: x went uphill, though the exact %s there is %.3g (a flat part of f(x, "
+                 "y*(x)), such as where exp(x) underflows, or a maximum) and the method's |d| = "
+                 "%.3g; the start is the better answer; %s%s",
+                 end->phi, how, start.phi, grad, end->grad_norm, s->hg_norm,
                  r->seg0 > 0 ? "a recovery went back to a point already off (see its warning); "
                              : "",
                  estimate_hint(r, eh, sizeof eh));
+}
+
+/* check_phi_rose where the dense Newton solves cost too much (check_estimate's CG branch, when
+ * its checks found the end stationary): phi at the end and at the start by Newton-CG, within a
+ * tenth of the run's flops or 2e8 (shared; over it, nothing said). LancBiO on a 32 x 32
+ * smoothed-TV denoising problem (ny = 1024, 300 steps in 0.02 s) went to weights e^-113 and
+ * e^-1750, where the image is the noisy one and grad phi underflows, and ended with phi 20.17
+ * against the start's 3.51, status 0 and no word; phi at both ends by Newton-CG took 0.1 s. */
+static void check_phi_rose_cg(Run *r, double run) {
+  RtSolver *s = r->s;
+  double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
+  double budget = floor(fmax(2e8, 0.1 * run) / hvp);
+  if (budget < 20) return;
+  double t0 = rt_seconds();
+  RtPhi end;
+  RtPhiAt at = {.x = s->x, .sharded = r->cfg->sharded, .dense_max = 1, .max_hvps = budget / 2};
+  int rc = rt_phi_exact(s->p, &at, &end);
+  r->res->t_diag += rt_seconds() - t0;
+  if (rc == 0) check_phi_rose(r, &end, budget - (double)end.hvps);
 }
 
 /* At the end of a run that stopped on its steps or tol: the exact hypergradient at the final x
@@ -692,7 +736,7 @@ static void check_estimate(Run *r) {
     /* f's rise alone is no evidence: at a trace point whose y lagged, f sits below phi, and
      * runs that converged to x* (aid_cg, lancbio, amigo_gd at 2001 lower variables) were told
      * their estimate "may be biased" */
-    if (!check_lower_lag(r, run)) check_estimate_cg(r, run, rise);
+    if (!check_lower_lag(r, run) && !check_estimate_cg(r, run, rise)) check_phi_rose_cg(r, run);
     return;
   }
   double t0 = rt_seconds();
@@ -765,7 +809,7 @@ static void check_estimate(Run *r) {
                    phi.grad_norm, y_lags ? lagging : estimate_hint(r, eh, sizeof eh), rise);
     res->t_diag += rt_seconds() - t0;
   } else if (phi_cheap(r, run, 2)) {
-    check_phi_rose(r, &phi);
+    check_phi_rose(r, &phi, 0);
   }
   rt_mem_free(buf);
 }
@@ -844,17 +888,16 @@ static const char *sample_sets(const RtSolver *s, char *buf, size_t size) {
   return buf;
 }
 
-/* A stochastic run's full objective, f(x, y*(x)) over every sample set's whole population:
- * the full variant (RtRunConfig.full_problem) when it is given and its two exact solves fit
- * phi_within's budget (the full kernels' flops against the run's), else NULL after a note
- * saying that nothing measured x against it and how to. */
-static const BloProblem *full_objective(Run *r, double run) {
+/* The note of a stochastic run whose end nothing measured against the full objective: why
+ * (NULL: why the program has no full variant), and how to measure it (full: whether it has
+ * one). */
+static void full_note(Run *r, bool full, const char *why) {
   RtSolver *s = r->s;
-  const RtRunConfig *cfg = r->cfg;
-  const BloProblem *full = cfg->full_problem(cfg->full_ctx);
-  char why[160], sets[256], note[1024];
+  char sets[256], note[1024];
   bool one = false; /* a batch(1) set: batch(N) keeps the dimension it drops */
   for (int i = 0; i < s->p->n_samples; i++) one |= s->p->samples[i].batch == 1;
+  if (!why)
+    why = one ? "the program has a batch(1) set" : "the program's data are f32 or sharded";
   /* bloc eval measures phi on the full variant where there is one (2627202): the program
    * rewritten with its sets whole is needed only where there is none */
   const char *how = full ? "on this program (eval's phi is over all the data)"
@@ -862,25 +905,36 @@ static const BloProblem *full_objective(Run *r, double run) {
                             "drops a dimension that batch(N) keeps)"
                           : "on the program with its sample sets whole, batch(N) of N (-D on "
                             "the batch constant)";
-  if (!full) {
-    snprintf(why, sizeof why, "%s", one ? "the program has a batch(1) set"
-                                        : "the program's data are f32 or sharded");
-  } else {
-    double hvp = fmax(full->kernel_flops[BLO_K_HVP_YY], 1.0);
-    /* two solves with their gradients and full_gain's trials, six products a step */
-    double solves = 2 + FULL_GAIN_TRIALS;
-    if (full->ny <= RT_HG_DENSE_MAX &&
-        6.0 * solves * (double)full->ny * hvp <= fmax(2e8, 0.1 * run))
-      return full;
-    snprintf(why, sizeof why, "its exact hypergradient on all the data costs over a tenth of "
-             "the run");
-  }
   snprintf(note, sizeof note,
            "nothing checked the final x against the full objective f(x, y*(x)) over all the "
            "data, the sample sets %s whole (%s); the run's f and |hypergradient| are minibatch "
            "estimates: measure a saved x with `bloc eval --what phi,grad_phi --x SAVED_X` %s",
            sample_sets(s, sets, sizeof sets), why, how);
   rt_run_note(r, note);
+}
+
+/* A stochastic run's full objective, f(x, y*(x)) over every sample set's whole population:
+ * the full variant (RtRunConfig.full_problem) when it is given and its solves fit a tenth of
+ * the run's flops or 2e8 (the full kernels' flops against the run's): dense Newton solves
+ * (ny within the dense limit, six products a step), *cg = 0; else Newton-CG, *cg = the
+ * Hessian-vector products it may take. Else NULL after full_note. */
+static const BloProblem *full_objective(Run *r, double run, double *cg) {
+  const RtRunConfig *cfg = r->cfg;
+  const BloProblem *full = cfg->full_problem(cfg->full_ctx);
+  if (!full) {
+    full_note(r, false, NULL);
+    return NULL;
+  }
+  double hvp = fmax(full->kernel_flops[BLO_K_HVP_YY], 1.0), budget = fmax(2e8, 0.1 * run);
+  /* two solves with their gradients and full_gain's trials */
+  double solves = 2 + FULL_GAIN_TRIALS;
+  *cg = 0;
+  if (full->ny <= RT_HG_DENSE_MAX && 6.0 * solves * (double)full->ny * hvp <= budget)
+    return full;
+  /* Newton-CG: a solve from y0 takes some hundreds of products on a well-conditioned g */
+  *cg = floor(budget / hvp);
+  if (*cg >= 100) return full;
+  full_note(r, true, "its exact hypergradient on all the data costs over a tenth of the run");
   return NULL;
 }
 
@@ -906,13 +960,13 @@ static void check_random_estimate(Run *r) {
       (!stoch && !rt_method_random_estimate(&s->opt)) || !r->cfg->check_estimate ||
       r->cfg->x0_given)
     return;
-  double run = run_flops(r);
+  double run = run_flops(r), cg_hvps = 0;
   const BloProblem *full = NULL;
   if (stoch) {
     /* MAML (an unrolled loop from x: y is each task's own, not y*(x)) and sharded data (the
      * variant is not split) are left out, as are runs nobody can give a variant to */
     if ((m->unrolled && s->p->init_uses_x) || r->cfg->sharded || !r->cfg->full_problem ||
-        s->ny > RT_HG_DENSE_MAX || !(full = full_objective(r, run)))
+        !(full = full_objective(r, run, &cg_hvps)))
       return;
   } else if (m->unrolled) {
     const RtUnroll *u = s->state;
@@ -933,16 +987,24 @@ static void check_random_estimate(Run *r) {
   double end, start, gain = 0;
   RtPhi pe = {0}, ps = {0};
   if (full) {
-    double *grad = rt_mem_calloc((size_t)s->nx, sizeof(double));
+    double *grad = rt_mem_calloc((size_t)(s->nx + full->ny), sizeof(double));
     if (!grad) return; /* a check left out, not a failure of the run */
-    RtPhiAt at = {.x = s->x, .nonsmooth_op = r->cfg->nonsmooth_op, .grad = grad};
-    end = rt_phi_exact(full, &at, &pe) == 0 ? pe.grad_norm : NAN;
+    FullCg cg = {.left = cg_hvps, .ystar = grad + s->nx}, *by_cg = cg_hvps > 0 ? &cg : NULL;
+    RtPhiAt at = {.x = s->x, .nonsmooth_op = r->cfg->nonsmooth_op, .grad = grad,
+                  .ystar = grad + s->nx};
+    end = full_phi(full, &at, &pe, by_cg) == 0 ? pe.grad_norm : NAN;
     at.x = r->x_start;
-    at.grad = NULL;
-    start = rt_phi_exact(full, &at, &ps) == 0 ? ps.grad_norm : NAN;
+    at.grad = at.ystar = NULL;
+    start = !pe.over_budget && full_phi(full, &at, &ps, by_cg) == 0 ? ps.grad_norm : NAN;
     if (isfinite(end) && isfinite(start))
-      gain = full_gain(r, full, grad, pe.phi, moved_from_start(r));
+      gain = full_gain(r, full, grad, pe.phi, moved_from_start(r), by_cg);
     rt_mem_free(grad);
+    if (pe.over_budget || ps.over_budget) {
+      r->res->t_diag += rt_seconds() - t0;
+      full_note(r, true, "its Newton-CG solves on all the data took more than a tenth of the "
+                "run");
+      return;
+    }
   } else {
     double *g = rt_mem_calloc((size_t)s->nx, sizeof(double));
     if (!g) return; /* a check left out, not a failure of the run */

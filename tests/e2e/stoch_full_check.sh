@@ -64,6 +64,17 @@ grep -q "which falls by [0-9.e+]* more along -grad phi (the run gained [0-9.e+]*
 start's [0-9.]*), and |grad phi| = [0-9.]*, [0-9]*% of the start's" err.txt ||
   fail "far soba: no warning: $(grep warning err.txt)"
 
+# over the dense limit (ny = 2100) by Newton-CG: the check ran neither solve there and said
+# nothing, not even a note (bsa ended at phi 31.4 of the start's 100.5, 0 at x*; stocbio at
+# 0.008)
+sed 's/const d = 5/const d = 2100/; s/normal(0, 1)/normal(0, 0.03)/; s/= 100$/= 10/' far.blo |
+  sed 's/^const n = 10$/const n = 100/' >farbig.blo
+"$bloc" run farbig.blo --method bsa >out.txt 2>err.txt || fail "farbig bsa: status $?"
+grep -q "warning: the run ended where the full objective .* has phi = 31.4" err.txt ||
+  fail "farbig bsa: no warning: $(grep -v 'step' err.txt)"
+"$bloc" run farbig.blo --method stocbio >out.txt 2>err.txt || fail "farbig stocbio: status $?"
+! grep -q "full objective" err.txt || fail "farbig stocbio: $(grep 'full objective' err.txt)"
+
 # compare's yardstick is the full variant's phi, and its advice ranks by it
 "$bloc" compare mb.blo --methods stocbio,amigo_gd --quiet >cmp.txt 2>&1 ||
   fail "compare: status $?"
@@ -112,16 +123,17 @@ BLO
 "$bloc" run plateau.blo --seed 3 >out.txt 2>err.txt || fail "plateau: status $?"
 ! grep -q "full objective" err.txt || fail "plateau: $(grep 'full objective' err.txt)"
 
-# over the check's budget (a few steps of a 300-variable problem): the note sends the user to
-# bloc eval on this very program, which measures phi over all the data; it said to rewrite
-# the program with its sets whole, which eval no longer needs
+# over the check's budget (a few steps of a 600-variable problem on 2000 rows: under 100
+# Hessian-vector products on all the data in 2e8 flops, so not even by Newton-CG): the note
+# sends the user to bloc eval on this very program, which measures phi over all the data; it
+# said to rewrite the program with its sets whole, which eval no longer needs
 cat >big.blo <<'BLO'
 problem big
-data X : matrix[400, 300] = normal(0, 1)
-data t : vector[400] = normal(0, 1)
-sample B : batch(50) of 400
+data X : matrix[2000, 600] = normal(0, 1)
+data t : vector[2000] = normal(0, 1)
+sample B : batch(50) of 2000
 upper lam : scalar = 0
-lower w : vector[300] = 0
+lower w : vector[600] = 0
 upper objective f = 0.5 * mean((X @ w - t) ^ 2)
 lower objective g = 0.5 * mean((X[B, :] @ w - t[B]) ^ 2) + 0.5 * exp(lam) * sumsq(w)
 solve stocbio(outer_steps = 5)
