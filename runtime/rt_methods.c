@@ -570,6 +570,10 @@ RT_API bool rt_method_random_estimate(const RtOptions *o) {
   return (q && strcmp(q, "adaptive") == 0) || rt_opt_num(o, "q") < 1;
 }
 
+RT_API bool rt_method_zero_draws(const RtOptions *o) {
+  return strcmp(o->method->name, "ufom") == 0 && rt_method_random_estimate(o);
+}
+
 RT_API const char *rt_options_check(const RtOptions *o, const char *keys[2]) {
   const RtMethodSpec *m = o->method;
   char a[RT_FMT_NUM_LEN], b[RT_FMT_NUM_LEN];

@@ -146,6 +146,11 @@ RT_API void rt_options_unset(RtOptions *o, const char *key);
  * deterministic problem too: BSA and TTSA (the Neumann truncation), UFOM unless q = 1 (its
  * coin). One step's |d| then says nothing about stationarity (tol is refused). */
 RT_API bool rt_method_random_estimate(const RtOptions *o);
+/* Whether a random estimate of o is exactly 0 by design on some draws: UFOM with q < 1 (or
+ * adaptive), whose estimate is g_F on a step without the exact draw, 0 where f has no x term.
+ * Not BSA's or TTSA's: v = Q eta (I - eta A)^q b is nonzero for every q when b is, so their
+ * estimate is exactly 0 only where an exact one would be (the surge test's collapse). */
+RT_API bool rt_method_zero_draws(const RtOptions *o);
 /* The rules between options, which no single value breaks: an alias pair set to different
  * values, lancbio's m0 > m_max, soba's inner_steps other than 1, tol with a random estimate
  * (rt_method_random_estimate). NULL when o keeps them, else

@@ -399,11 +399,15 @@ static bool surged(Run *r, int64_t step) {
    * estimate itself is measured, not its projected step: x on a bound of its box has a
    * projected step of exactly 0 where the estimate points out of the box (lambda in
    * [-12, 5] on noiseless ridge regression reached its optimum, the bound -12, in one step;
-   * told it was thrown, it went back and ended 2750 times higher in phi). A random estimate
-   * (ufom with q < 1, bsa, ttsa) is exactly 0 on a step without its exact draw: not a
-   * collapse. Only the step after a jump is tested: the rest of the run pays nothing. */
+   * told it was thrown, it went back and ended 2750 times higher in phi). UFOM's estimate
+   * with q < 1 is exactly 0 on a step without its exact draw where f has no x term: not a
+   * collapse (rt_method_zero_draws). BSA's and TTSA's, random too, are 0 only where an exact
+   * one is: BSA with its defaults on dataset distillation (logistic, 4 points) had |d| = 1e7
+   * at step 5, which threw x to |x| = 4.6e6, where every logit saturates, |d| exactly 0 ever
+   * after; it ended at phi = log 2 (0.0746 at the optimum) with status 0. Only the step after
+   * a jump is tested: the rest of the run pays nothing. */
   bool vanished = false;
-  if (r->jump.step == step - 1 && !rt_method_random_estimate(&s->opt)) {
+  if (r->jump.step == step - 1 && !rt_method_zero_draws(&s->opt)) {
     double raw = rt_nrm2(s->nx, s->d);
     bool fell = s->f_est < r->f_low - 1e-12 * fabs(r->f_low);
     /* deterministic: 0, or 1e-12 of the largest too where f did not fall (the same ITD, its
