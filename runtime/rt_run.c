@@ -213,6 +213,14 @@ static void offer_best(Run *r, int64_t step) {
    * 1e4 times its start, and made that point, whose |d| was the smallest yet, its best: all
    * three recoveries went back there, and the run ended with status 2 keeping it */
   if (step > 0 && g_past_bound(r, v->g)) return;
+  /* ... or one whose estimate is exactly 0 where f is above the least f the run had seen (the
+   * start's and each step's, r->f_low): the estimate vanishes there, as where an exp(x)
+   * underflows, and is no sign of a stationary point, which a run that lands on one reaches
+   * with f at its lowest (surged's collapse, at a trace point). SOBA on smoothed TV with
+   * log-weights, thrown to x = (-6074, -8426) before the surge test watched a throw over more
+   * than one step, made step 140 its best, f = 1.6e6 (0.59 seen) and |grad_y g| = 1787, and
+   * --keep best saved that y */
+  if (step > 0 && !r->best_by_f && hg == 0 && v->f > r->f_low + 1e-12 * fabs(r->f_low)) return;
   if (res->best_step >= 0 && !(score < r->best_score)) return;
   r->best_score = score;
   r->best_hg = hg;
@@ -370,8 +378,20 @@ static const char *probe_saw(const RtLowerProbe *pr, char *buf, size_t n) {
 /* A jump of x at step `step` (by dx from |x| = xn, |d| over prev) whose next step surged()
  * watches. */
 static void note_jump(Run *r, int64_t step, double prev, double dx, double xn) {
-  r->jump.step = step, r->jump.d = r->s->hg_norm, r->jump.prev = prev, r->jump.dx = dx;
-  r->jump.xn = xn;
+  r->jump.step = r->jump.last = step, r->jump.d = r->s->hg_norm, r->jump.prev = prev;
+  r->jump.dx = dx, r->jump.xn = xn;
+}
+
+/* How far x moved in the step just taken (x_good is the x it began from), and |x| there. */
+static double moved(const Run *r, double *xn) {
+  const RtSolver *s = r->s;
+  double dx2 = 0;
+  for (int64_t i = 0; i < s->nx; i++) {
+    double e = s->x[i] - r->x_good[i];
+    dx2 += e * e;
+  }
+  *xn = rt_nrm2(s->nx, r->x_good);
+  return sqrt(dx2);
 }
 
 #define RT_COLLAPSE 1e-12
@@ -405,9 +425,14 @@ static bool surged(Run *r, int64_t step) {
    * one is: BSA with its defaults on dataset distillation (logistic, 4 points) had |d| = 1e7
    * at step 5, which threw x to |x| = 4.6e6, where every logit saturates, |d| exactly 0 ever
    * after; it ended at phi = log 2 (0.0746 at the optimum) with status 0. Only the step after
-   * a jump is tested: the rest of the run pays nothing. */
-  bool vanished = false;
-  if (r->jump.step == step - 1 && !rt_method_zero_draws(&s->opt)) {
+   * a jump is tested, and each step after it while the throw goes on (x moving on by over
+   * max(1, |x|)): SOBA with its defaults on smoothed TV with log-weights had |d| = 2.4e4 at
+   * step 133, which threw x from |x| = 10.8 to 6074, |d| = 3.4e4 at step 134 threw it on to
+   * 1.04e4, and |d| was exactly 0 from step 135 (f 1.8e6 against 0.59 seen), every weight
+   * underflowed; it ended at phi 1.99 (0.536 at the optimum) with status 0. The rest of the
+   * run pays nothing. */
+  bool vanished = false, watched = r->jump.last == step - 1;
+  if (watched && !rt_method_zero_draws(&s->opt)) {
     double raw = rt_nrm2(s->nx, s->d);
     bool fell = s->f_est < r->f_low - 1e-12 * fabs(r->f_low);
     /* deterministic: 0, or 1e-12 of the largest too where f did not fall (the same ITD, its
@@ -415,16 +440,20 @@ static bool surged(Run *r, int64_t step) {
     vanished = stoch ? raw < RT_COLLAPSE * prev : (raw == 0 || raw < RT_COLLAPSE * prev) && !fell;
   }
   if (vanished) {
-    char times[96] = ", at the first step since the start or the last recovery";
+    char times[96] = ", at the first step since the start or the last recovery", on[160] = "";
     if (r->jump.prev > 0)
       snprintf(times, sizeof times, ", %.3g times the largest of the steps before it (%.6g)",
                r->jump.d / r->jump.prev, r->jump.prev);
+    if (r->jump.last > r->jump.step)
+      snprintf(on, sizeof on,
+               "; x moved on by over max(1, |x|) at each step after it, to |x| = %.6g at step "
+               "%lld, and ", r->jump.xn_last, (long long)r->jump.last);
     snprintf(r->res->message, sizeof r->res->message,
              "surge at outer step %lld: the hypergradient estimate jumped to |d| = %.6g%s, "
-             "and moved x by %.6g, %.3g times max(1, |x| = %.6g); the next step's |d| = %.3g "
+             "and moved x by %.6g, %.3g times max(1, |x| = %.6g)%sthe next step's |d| = %.3g "
              "is %s: x was thrown to where the estimate vanishes",
              (long long)r->jump.step, r->jump.d, times, r->jump.dx,
-             r->jump.dx / fmax(1.0, r->jump.xn), r->jump.xn, d,
+             r->jump.dx / fmax(1.0, r->jump.xn), r->jump.xn, on[0] ? on : "; ", d,
              stoch ? "0 to rounding, which a stochastic estimate is not at a stationary point"
              : d == 0 ? "exactly 0, as where an exp(x) underflows, not the rounding noise of a "
                         "stationary point"
@@ -433,14 +462,14 @@ static bool surged(Run *r, int64_t step) {
     r->surge = true;
     return true;
   }
+  double xn, dx;
+  if (watched && (dx = moved(r, &xn)) > fmax(1.0, xn)) { /* the throw goes on */
+    r->jump.last = step;
+    r->jump.xn_last = rt_nrm2(s->nx, s->x);
+  }
   bool first = !(prev > 0); /* the segment's first step: nothing to compare its |d| with */
   if (!first && !(d > RT_SURGE * prev)) return false;
-  double dx2 = 0; /* x_good is the x the step began from */
-  for (int64_t i = 0; i < s->nx; i++) {
-    double e = s->x[i] - r->x_good[i];
-    dx2 += e * e;
-  }
-  double dx = sqrt(dx2), xn = rt_nrm2(s->nx, r->x_good);
+  dx = moved(r, &xn);
   /* the segment's first step, a deterministic problem, or a method without a y_step the
    * probes below could blame: only a jump by over RT_SURGE times max(1, |x|) is watched, for
    * the collapse above */
@@ -815,7 +844,7 @@ static bool recover(Run *r, int64_t step) {
   rt_copy(s->nx, s->x, r->x_prev);
   rt_copy(s->ny, s->y, r->y_prev);
   r->ystep_last = s->y_step;
-  r->jump.step = -1;
+  r->jump.step = r->jump.last = -1;
   r->good_step = restart ? 0 : res->best_step;
   s->hg_norm = r->hg_good = restart ? NAN : r->best_hg;
   r->below_tol = false;
@@ -1432,7 +1461,7 @@ outputs_checked:
   rt_copy(s->nx, s->x, r->x_prev);
   rt_copy(s->ny, s->y, r->y_prev);
   r->ystep_last = s->y_step;
-  r->jump.step = -1;
+  r->jump.step = r->jump.last = -1;
   rt_copy(s->nx, s->x, r->x_start);
   rt_copy(s->ny, s->y, r->ys_start);
   if (s->v) rt_copy(s->ny, s->v, r->v_start);

@@ -1101,6 +1101,34 @@ static void check_unmoved(Run *r) {
                  (long long)res->steps, dn);
 }
 
+/* A run on a deterministic estimate that ends where its estimate is exactly 0 while f there is
+ * above the least f it had seen (the start's and each step's, r->f_low): no stationary point
+ * it reached (a landing on one has f at its lowest) but one where the estimate vanishes, as
+ * where an exp(x) underflows: x was thrown there, or drifted. The surge test catches a throw
+ * whose collapse follows it; this is the end's word for any other way there. SOBA on smoothed
+ * TV with log-weights, thrown over two steps before the surge test followed a throw past its
+ * first step, ended at phi 1.99 (0.536 at the optimum, 0.59 seen) with status 0 and no word. */
+static void check_vanished(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  double f = r->dw.val.f;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps < 1 ||
+      blo_problem_stochastic(s->p) || rt_method_random_estimate(&s->opt) ||
+      rt_nrm2(s->nx, s->d) != 0 || !isfinite(f) || !isfinite(r->f_low) ||
+      !(f > r->f_low + 1e-6 * fmax(1.0, fabs(r->f_low))))
+    return;
+  char best[160] = "";
+  if (res->best_step >= 0 && res->best_step != res->steps)
+    snprintf(best, sizeof best, "; %s saves the best trace point (step %lld, f %.6g)",
+             keep_best(r), (long long)res->best_step, res->best_f);
+  rt_solver_warn(s, "run.estimate_vanished",
+                 "the run ended where the hypergradient estimate is exactly 0 while f = %.6g "
+                 "is above the least f the run had seen (%.6g): x was thrown or drifted to "
+                 "where the estimate vanishes (as where an exp(x) underflows), not to a "
+                 "stationary point; a smaller x_step keeps it from there%s",
+                 f, r->f_low, best);
+}
+
 /* A run whose last step failed and recovered (on_divergence = halve) ends on the iterate the
  * recovery went back to, its outer_steps spent (the failed steps count against them): exact
  * whose one step failed ended on the start after "0 outer steps", status 0, and only the
@@ -1134,5 +1162,6 @@ RT_API void rt_run_checks(Run *r) {
   check_estimate(r);
   check_random_estimate(r);
   check_unrolled_lag(r);
+  check_vanished(r);
   check_unmoved(r); /* last: only where no other check said why */
 }

@@ -62,8 +62,10 @@ typedef struct Run {
   struct { int64_t step; double L; } over; /* the last trace point's y_step over 2/L (step -1:
                                             * it was not) */
   /* the last jump of x that surged found no blown-up lower loop for: its step (-1: none),
-   * |d|, the largest |d| before it, how far x moved and |x| before */
-  struct { int64_t step; double d, prev, dx, xn; } jump;
+   * |d|, the largest |d| before it, how far x moved and |x| before; the last step of the
+   * throw (x moving on by over max(1, |x|) each step after it), whose next step is watched,
+   * and |x| there */
+  struct { int64_t step, last; double d, prev, dx, xn, xn_last; } jump;
   double f_low; /* the least f of the start and of every good step (its f_est): surged */
   /* the |d| of the last trace point, and the last trace point's step whose |d| rose over it by
    * 0.1% (0: none): whether the second half crept down or oscillated (check_progress's hint) */
