@@ -701,6 +701,33 @@ static void check_phi_rose_cg(Run *r, double run) {
   if (rc == 0) check_phi_rose(r, &end, budget - (double)end.hvps);
 }
 
+/* Where the exact check found x stationary (check_estimate): the run's lower point y (the
+ * summary's, the saved one) against y*(x) from the same Newton solve. x right does not make y
+ * right, and the summary's f is f(x, y) at that y: STABLE on a log-utility follower (prices in
+ * [0.05, 5]) ended at x = (5, 5), x*, with y = (0.4, 4389) where y*(x) = (0.4, 0.6) and f =
+ * -13169 where phi = -3.4, |grad_y g| = 5, status 0 and no word. Far: over 1e-2 of max(1,
+ * |y*(x)|) (runs that converge end within 1e-6 of it). */
+static void check_lower_end(Run *r, const double *ystar, const RtPhi *phi) {
+  RtSolver *s = r->s;
+  int64_t ny = s->ny;
+  const double *y = r->dw.val.y;
+  if (!y || !rt_all_finite(ny, y)) return;
+  double lag = 0, ysn = rt_nrm2(ny, ystar);
+  for (int64_t i = 0; i < ny; i++) lag = hypot(lag, y[i] - ystar[i]);
+  if (!(lag > 1e-2 * fmax(1.0, ysn))) return;
+  rt_solver_warn(s, "run.lower_end",
+                 "the run ended with its y far from y*(x) (x passed the exact check: the exact "
+                 "%s at its x is %.3g, against the method's |d| = %.3g): |y - y*(x)| = %.3g "
+                 "against |y*(x)| = %.3g, and "
+                 "|grad_y g| = %.3g at y: the lower loop did not solve the lower level at the "
+                 "end; the summary's f = %.6g is f(x, y) at that y, not f(x, y*(x)) = %.6g (and "
+                 "the saved y is not y*(x)); `bloc eval --what phi,y_star` at the saved x gives "
+                 "them; %s",
+                 phi->projected ? "projected gradient" : "|grad phi|", phi->grad_norm, s->hg_norm,
+                 lag, ysn,
+                 r->dw.val.gy_norm, r->dw.val.f, phi->phi, keep_up_hint(s->opt.method));
+}
+
 /* At the end of a run that stopped on its steps or tol: the exact hypergradient at the final x
  * (rt_phi_exact: y*(x) by Newton, a dense solve for v) against the method's own estimate. A
  * method whose estimate is biased can stop where it says |d| ~ 0 and grad phi is not:
@@ -808,8 +835,9 @@ static void check_estimate(Run *r) {
                    own, phi.projected ? "projected gradient |x - P(x - grad phi)|" : "|grad phi|",
                    phi.grad_norm, y_lags ? lagging : estimate_hint(r, eh, sizeof eh), rise);
     res->t_diag += rt_seconds() - t0;
-  } else if (phi_cheap(r, run, 2)) {
-    check_phi_rose(r, &phi, 0);
+  } else {
+    check_lower_end(r, ystar, &phi);
+    if (phi_cheap(r, run, 2)) check_phi_rose(r, &phi, 0);
   }
   rt_mem_free(buf);
 }
