@@ -191,6 +191,13 @@ static bool past_bound(const Run *r, double v, double v0) {
 }
 static bool g_past_bound(const Run *r, double g) { return past_bound(r, g, r->g0); }
 
+/* Whether a trace point's Ritz values show the lower Hessian not positive semidefinite: one
+ * below 0 beside the largest, or all <= 0 (warn_ritz's "ritz.negative"). */
+static bool ritz_nonconvex(const RtDiagValues *v) {
+  return isfinite(v->ritz_min) && isfinite(v->ritz_max) &&
+         (v->ritz_min < -1e-10 * fabs(v->ritz_max) || v->ritz_max <= 0);
+}
+
 /* Record the point just evaluated at trace point `step` as the best one if it is finite and
  * scores better: least f for stochastic problems, else least |hypergradient| (the estimate of
  * the step that produced it; the start is scored by the first step's estimate, taken there,
@@ -221,7 +228,17 @@ static void offer_best(Run *r, int64_t step) {
    * than one step, made step 140 its best, f = 1.6e6 (0.59 seen) and |grad_y g| = 1787, and
    * --keep best saved that y */
   if (step > 0 && !r->best_by_f && hg == 0 && v->f > r->f_low + 1e-12 * fabs(r->f_low)) return;
-  if (res->best_step >= 0 && !(score < r->best_score)) return;
+  /* where the trace point's Ritz values show g not convex in y (ritz_nonconvex), the lower
+   * level has no minimiser there and its |d| means nothing: lancbio on g = 0.5 x y^2 - y with
+   * x in [-1, 3] saved the box corner x = -1 (y = 69, f = 4506), whose projected |d| was 0, as
+   * its best. Such a point is the best only while no convex one is; an implicit method's
+   * (an unrolled one needs no minimiser), on a deterministic problem (one draw's Hessian is
+   * not g's) */
+  bool nonconvex = ritz_nonconvex(v) && !s->opt.method->unrolled &&
+                   !blo_problem_stochastic(s->p);
+  if (res->best_step >= 0 && nonconvex && !r->best_nonconvex) return;
+  if (res->best_step >= 0 && nonconvex == r->best_nonconvex && !(score < r->best_score)) return;
+  r->best_nonconvex = nonconvex;
   r->best_score = score;
   r->best_hg = hg;
   res->best_step = step;
@@ -375,6 +392,26 @@ static const char *probe_saw(const RtLowerProbe *pr, char *buf, size_t n) {
   return buf;
 }
 
+/* Whether the probe's steps blew up because g is not convex in y along them (its curvature
+ * there <= 0), not because y_step is too long for g: lancbio on g = 0.5 x y^2 - y with x in
+ * [-1, 3] stepped to x < 0, where g has no minimiser, and was told "y_step is too large for g
+ * there" twice before the Ritz test at a trace point said why. */
+static bool probe_nonconvex(const RtLowerProbe *pr) {
+  return pr->blew_up && !pr->no_g && pr->curv <= 0;
+}
+
+/* What the probe says of g there, after probe_saw's "raised |grad_y g| ...". */
+static const char *probe_cure(const RtLowerProbe *pr, char *buf, size_t n) {
+  if (probe_nonconvex(pr))
+    snprintf(buf, n, ", and g's curvature in y along them is %.3g: g is not convex in y "
+             "there, so the lower level has no minimiser near y and no y_step helps; bound x "
+             "(box bounds) to where g is convex in y, or make g strongly convex in y (a "
+             "ridge term such as + 0.5 * sumsq(y))", pr->curv);
+  else snprintf(buf, n, " (%s), so y_step is too large for g there",
+                pr->no_g ? "steps that lower g never do" : "stable ones never raise it");
+  return buf;
+}
+
 /* A jump of x at step `step` (by dx from |x| = xn, |d| over prev) whose next step surged()
  * watches. */
 static void note_jump(Run *r, int64_t step, double prev, double dx, double xn) {
@@ -512,10 +549,12 @@ static bool surged(Run *r, int64_t step) {
            "surge at outer step %lld: the hypergradient estimate jumped to |d| = %.6g, %.3g "
            "times the largest of the steps before it (%.6g), and moved x by %.6g, %.3g times "
            "max(1, |x| = %.6g); at the x %s, gradient steps on y with y_step = %g %s: x had "
-           "moved to where y_step is too large for g, and the y that blew up threw x away",
+           "moved to where %s, and the y that blew up threw x away",
            (long long)step, d, d / prev, prev, dx, dx / fmax(1.0, xn), xn,
            before ? "of the step before" : "it began from", before ? r->ystep_last : ystep,
-           probe_saw(&pr, saw, sizeof saw));
+           probe_saw(&pr, saw, sizeof saw),
+           probe_nonconvex(&pr) ? "g is not convex in y (no minimiser: no y_step helps)"
+                                : "y_step is too large for g");
   r->surge = true;
   return true;
 }
@@ -710,13 +749,13 @@ static LowerBlowUp lower_blew_up(Run *r) {
     where = LOWER_ON_THE_WAY;
     snprintf(what, sizeof what, "step %lld", (long long)r->good_step);
   }
-  char saw[160];
+  char saw[160], cure[320];
   if (where != LOWER_STABLE)
     message_add(res,
                 "; the lower loop blew up on its own: at the x of %s, gradient steps on y with "
-                "y_step = %g %s%s (%s), so y_step is too large for g there",
+                "y_step = %g %s%s%s",
                 what, s->y_step, probe_saw(&pr, saw, sizeof saw), also,
-                pr.no_g ? "steps that lower g never do" : "stable ones never raise it");
+                probe_cure(&pr, cure, sizeof cure));
   else if (own)
     message_add(res,
                 "; the method's own lower loop blew up on its own (its gradient grew at every "

@@ -81,6 +81,7 @@ typedef struct Run {
    * back to on a failure (its x is res->best_x). */
   bool best_by_f;   /* stochastic problem: least f; else least |hypergradient| */
   double best_score, best_hg;
+  bool best_nonconvex; /* the best trace point's Ritz values show g not convex in y there */
   double *best_ys, *best_v;
   bool halve;       /* on_divergence = halve */
   int x_halvings, y_halvings; /* recoveries that halved x_step, y_step */

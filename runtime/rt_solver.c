@@ -254,7 +254,7 @@ RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double
 }
 
 RT_API RtLowerProbe rt_lower_probe(RtSolver *s, const double *x, double *y) {
-  RtLowerProbe pr = {0, NAN, NAN, false, false};
+  RtLowerProbe pr = {0, NAN, NAN, NAN, false, false};
   bool prev = rt_oracle_set_diag(&s->o, true);
   RtDraw key = rt_oracle_draw(&s->o);
   double g = rt_oracle_grad_g(&s->o, key, x, y, s->gy);
@@ -262,8 +262,10 @@ RT_API RtLowerProbe rt_lower_probe(RtSolver *s, const double *x, double *y) {
   int rises = 0;
   while (isfinite(g) && isfinite(pr.g0) && pr.g0 > 0 && pr.steps < RT_PROBE_STEPS) {
     rt_axpy(s->ny, -s->y_step, s->gy, y);
+    double g_before = g, t = s->y_step * pr.g1;
     g = rt_oracle_grad_g(&s->o, key, x, y, s->gy);
     double gn = rt_nrm2(s->ny, s->gy);
+    pr.curv = 2 * (g - g_before + s->y_step * pr.g1 * pr.g1) / (t * t);
     pr.steps++;
     rises = gn > pr.g1 ? rises + 1 : 0;
     pr.g1 = gn;

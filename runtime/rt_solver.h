@@ -191,6 +191,10 @@ RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double
 typedef struct RtLowerProbe {
   int steps;
   double g0, g1;
+  /* g's mean curvature in y along the last step, from g's values alone: 2 (g' - g + t |grad|^2)
+   * / (t |grad|)^2 with t = y_step (exact for a g quadratic in y). Past 2/y_step where steps
+   * too long blew up, <= 0 where g is not convex along them (no y_step helps); NaN if none */
+  double curv;
   bool blew_up, no_g;
 } RtLowerProbe;
 
