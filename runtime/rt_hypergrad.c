@@ -382,6 +382,8 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   /* at f32 that floor is far above y_tol (6e-3 with G of condition 1e6): the caller says so,
    * as the exact method's own step does */
   out->float_floor = !(out->lower_norm < y_tol) && s->p->precision == BLO_PREC_F32;
+  out->degenerate = s->lower_degenerate;
+  out->ystar_err = s->lower_yerr;
   if (hg_rc) return phi_not(out, "%s", err);
   out->phi = rt_oracle_f(&s->o, key, s->x, ystar);
   out->grad_norm = rt_xstep_stationarity(&s->xs, s->x, s->d);

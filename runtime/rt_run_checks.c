@@ -828,12 +828,21 @@ static void check_estimate(Run *r) {
              "its y is far from y*(x) (|y - y*(x)| = %.3g x max(1, |y*(x)|)): the lower loop "
              "does not keep up with x; %s",
              rt_nrm2(ny, ystar) / fmax(1.0, ns), keep_up_hint(m));
+    /* a degenerate lower minimiser: neither the lower loop nor the method's solve is to blame
+     * (aid_cg at x*, its y better than the yardstick's then, was told to raise inner_steps) */
+    if (phi.degenerate)
+      snprintf(lagging, sizeof lagging,
+               "g is not strongly convex at y*(x) (a degenerate minimiser, where the lower "
+               "Hessian vanishes; y*(x) to about %.3g): the implicit hypergradient, the "
+               "method's and this one, rests on a Hessian near 0",
+               phi.ystar_err);
     rt_solver_warn(s, "run.estimate",
                    "the run ended with the method's hypergradient estimate at |d| = %.3g, but "
                    "the exact %s at its x is %.3g (y*(x) by Newton, a dense solve): x is not "
                    "stationary for f(x, y*(x)); %s%s",
                    own, phi.projected ? "projected gradient |x - P(x - grad phi)|" : "|grad phi|",
-                   phi.grad_norm, y_lags ? lagging : estimate_hint(r, eh, sizeof eh), rise);
+                   phi.grad_norm,
+                   y_lags || phi.degenerate ? lagging : estimate_hint(r, eh, sizeof eh), rise);
     res->t_diag += rt_seconds() - t0;
   } else {
     check_lower_end(r, ystar, &phi);

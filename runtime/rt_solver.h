@@ -86,6 +86,10 @@ struct RtSolver {
   bool lower_floor;     /* exact: its last Newton solve stopped at the rounding floor of
                            grad_y g, above y_tol (rt_phi_exact accepts it) */
   double lower_tol;     /* exact: the tolerance of its solves, y_tol scaled to grad_y g */
+  /* exact: its last Newton solve converged only linearly (a degenerate minimiser, where the
+   * Hessian vanishes: g = (x + y - 20)^4), and how far y may still be from y*(x) */
+  bool lower_degenerate;
+  double lower_yerr;
   double hg_norm;       /* ||d|| */
   double step_size;     /* lambda_k of the last step */
   /* Common options. */
