@@ -153,15 +153,14 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
     if (by_name) rc = BLOC_ERR_NUMERICAL;
   }
   /* a degenerate lower minimiser (g = (x + y - 20)^4): phi 2303.948 where it is 2304 and
-   * grad_phi 0.00406 where it is 0 came with exit 0 and no word; Newton now goes on to y*(x),
-   * and says what the values rest on */
+   * grad_phi 0.00406 where it is 0 came with exit 0 and no word: say what the values rest on */
   if (phi_rc == 0 && phi.degenerate)
     api_diag(p, BLOC_NOTE, NULL,
              "phi, grad_phi and y_star: g is not strongly convex at y*(x) (a degenerate "
-             "minimiser: Newton's method on g converged only linearly, and went on past y_tol "
-             "while it moved y): y*(x) is accurate to about %.3g, and grad_phi rests on a "
-             "lower Hessian near 0, where the implicit hypergradient is a ratio of two small "
-             "numbers", phi.ystar_err);
+             "minimiser: Newton's method on g reached y_tol only linearly as the lower Hessian "
+             "vanished): y*(x) is only accurate to about %.3g, phi and grad_phi only as good "
+             "as that, and grad_phi rests on a lower Hessian near 0",
+             phi.ystar_err);
   if (phi_rc == 0) {
     if (want[W_PHI]) *item(e, "phi", 1) = phi.phi;
     if (want[W_PHI + 1])

@@ -655,9 +655,9 @@ static void measure_phi(const Compare *cmp, CmpRun *r) {
   if (r->phi_measured && r->phi.degenerate && !cmp->quiet && rt_mpi_rank() == 0)
     fprintf(stderr,
             "bloc " CMD ": note: phi at the x of %s: g is not strongly convex at y*(x) (a "
-            "degenerate minimiser: Newton's method on g converged only linearly, and went on "
-            "past y_tol), so y*(x) is accurate to about %.3g and |grad phi| rests on a lower "
-            "Hessian near 0\n",
+            "degenerate minimiser: Newton's method on g reached y_tol only linearly as the "
+            "lower Hessian vanished), so y*(x) is only accurate to about %.3g, phi and |grad "
+            "phi| only as good as that\n",
             r->method, r->phi.ystar_err);
   double t = rt_seconds() - t0;
   if (t >= 1 && !cmp->quiet && rt_mpi_rank() == 0)

@@ -823,18 +823,22 @@ static void check_estimate(Run *r) {
     bool y_lags = hrc == 0 && rt_nrm2(nx, h) > rt_nrm2(nx, dh);
     double ns = rt_nrm2(ny, ystar);
     rt_axpy(ny, -1.0, s->y, ystar);
-    char lagging[256];
+    char lagging[400];
     snprintf(lagging, sizeof lagging,
              "its y is far from y*(x) (|y - y*(x)| = %.3g x max(1, |y*(x)|)): the lower loop "
              "does not keep up with x; %s",
              rt_nrm2(ny, ystar) / fmax(1.0, ns), keep_up_hint(m));
     /* a degenerate lower minimiser: neither the lower loop nor the method's solve is to blame
      * (aid_cg at x*, its y better than the yardstick's then, was told to raise inner_steps) */
+    /* a degenerate lower minimiser: the measure's y*(x) is off, and neither the lower loop
+     * nor the method's solve is to blame (aid_cg at x*, its y better than the yardstick's,
+     * was told to raise inner_steps) */
     if (phi.degenerate)
       snprintf(lagging, sizeof lagging,
-               "g is not strongly convex at y*(x) (a degenerate minimiser, where the lower "
-               "Hessian vanishes; y*(x) to about %.3g): the implicit hypergradient, the "
-               "method's and this one, rests on a Hessian near 0",
+               "unless this measure is off: g is not strongly convex at y*(x) (a degenerate "
+               "minimiser, where the lower Hessian vanishes), Newton reached y_tol with y*(x) "
+               "only to about %.3g, and the measure is only as good as that (the lower loop is "
+               "not to blame); compare x with other methods' (bloc compare) or a closed form",
                phi.ystar_err);
     rt_solver_warn(s, "run.estimate",
                    "the run ended with the method's hypergradient estimate at |d| = %.3g, but "
