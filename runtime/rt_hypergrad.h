@@ -87,9 +87,9 @@ typedef struct RtPhi {
   bool projected;
   double lower_norm; /* |grad_y g(x, y*(x))| the lower solve reached */
   double lower_tol;  /* the y_tol it was to reach */
-  /* computed, but g is not strongly convex at y*(x): Newton converged only linearly there (a
-   * degenerate minimiser, the lower Hessian ~0), and went on past y_tol while it moved y;
-   * ystar_err: how far y*(x) may still be off (rt_exact.c) */
+  /* computed, but g is not strongly convex at y*(x): the dense Newton solve converged only
+   * linearly there (a degenerate minimiser, the lower Hessian ~0) and stopped at y_tol;
+   * ystar_err: how far y*(x) may still be off (rt_exact.c; not judged by Newton-CG) */
   bool degenerate;
   double ystar_err;
   /* computed, but with lower_norm above lower_tol: Newton stopped at the floor the float data's
