@@ -821,6 +821,42 @@ static const char *constraint_first_fix(ParseState *ps, Span at, bool *closed) {
   return arena_printf(ps->arena, "= %.*s %s", (int)(end - v0), f->text + v0, con);
 }
 
+/* A word of another modelling language for the objective's sense where .blo wants `objective`
+ * or a name: `upper maximize f = ...`, `upper maximize objective f`, `upper objective max f`,
+ * the error at the token after that word. Writes spelling_objective_hint's hint into buf. */
+static bool objective_sense_hint(ParseState *ps, Span at, char *buf, size_t size) {
+  const SrcFile *f = diag_file(ps->diag, at.file);
+  if (!f || at.start > f->len) return false;
+  size_t b = at.start;
+  while (b > 0 && f->text[b - 1] != '\n') b--;
+  char words[4][32];
+  int nw = 0;
+  size_t e = b;
+  while (e < at.start) { /* the words of the line before the error, at most 3 */
+    while (e < at.start && (f->text[e] == ' ' || f->text[e] == '\t')) e++;
+    if (e >= at.start) break;
+    size_t w = e;
+    while (e < at.start && (isalnum((unsigned char)f->text[e]) || f->text[e] == '_')) e++;
+    if (e == w || e - w >= sizeof words[0] || nw == 3) return false;
+    snprintf(words[nw++], sizeof words[0], "%.*s", (int)(e - w), f->text + w);
+  }
+  if (nw < 2 || (strcmp(words[0], "upper") != 0 && strcmp(words[0], "lower") != 0) ||
+      (nw == 3 && strcmp(words[1], "objective") != 0))
+    return false;
+  /* the objective's name: the token at the error, or the word after `objective` there */
+  size_t nb = at.start;
+  if (f->len - nb > 9 && memcmp(f->text + nb, "objective", 9) == 0 && nw == 2) {
+    nb += 9;
+    while (nb < f->len && (f->text[nb] == ' ' || f->text[nb] == '\t')) nb++;
+  }
+  size_t ne = nb;
+  while (ne < f->len && (isalnum((unsigned char)f->text[ne]) || f->text[ne] == '_')) ne++;
+  char name[32] = "f";
+  if (ne > nb && ne - nb < sizeof name && !isdigit((unsigned char)f->text[nb]))
+    snprintf(name, sizeof name, "%.*s", (int)(ne - nb), f->text + nb);
+  return spelling_objective_hint(words[nw - 1], words[0], name, buf, size);
+}
+
 static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
   report_kwargs(ps); /* those before the error, in order */
   yysymbol_kind_t exp[YYNTOKENS];
@@ -907,7 +943,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
                  memcmp(src->text + at.start, "in", 2) == 0;
   bool con_first = has(names, n, "'='") && var_line(src, at.start) &&
                    (in_word || strcmp(tname, "'>='") == 0 || strcmp(tname, "'<='") == 0);
-  if (open_in || half) {
+  char sense[256];
+  if ((tok == YYSYMBOL_IDENT || strcmp(tname, "'objective'") == 0) &&
+      objective_sense_hint(ps, at, sense, sizeof sense)) {
+    diag_hint(ps->diag, "%s", sense);
+  } else if (open_in || half) {
     const char *closed = closed_interval(ps, src, open_in ? at.start : half);
     diag_hint(ps->diag, "%s interval cannot be kept: use '%s'; an upper variable is kept in "
               "its constraint by projection onto the closed set",

@@ -94,6 +94,37 @@ const char *spelling_function_hint(const char *name) {
   return NULL;
 }
 
+/* The words of other modelling languages (AMPL's and Pyomo's maximize, JuMP's Max, GAMS's
+ * minimizing) for an objective's sense: bloc minimises both levels, so a maximisation is the
+ * negated objective (doc/language.md §3, "Both objectives are minimised"). */
+static const struct {
+  const char *word;
+  bool max;
+} objective_words[] = {
+    {"maximize", true},   {"maximise", true},   {"max", true},         {"maximum", true},
+    {"maximizing", true}, {"maximising", true}, {"minimize", false},   {"minimise", false},
+    {"min", false},       {"minimum", false},   {"minimizing", false}, {"minimising", false},
+};
+
+bool spelling_objective_hint(const char *word, const char *level, const char *name, char *buf,
+                             size_t n) {
+  for (size_t i = 0; i < sizeof objective_words / sizeof objective_words[0]; i++) {
+    if (strcmp(objective_words[i].word, word) != 0) continue;
+    if (objective_words[i].max)
+      snprintf(buf, n,
+               "bloc minimises both levels' objectives: write a maximisation as the "
+               "negated objective, '%s objective %s = -(...)'",
+               level, name);
+    else
+      snprintf(buf, n,
+               "bloc minimises both levels' objectives, with no word for it: '%s "
+               "objective %s = ...'",
+               level, name);
+    return true;
+  }
+  return false;
+}
+
 bool spelling_reduction_hint(const char *name, char *buf, size_t n) {
   bool max = strcmp(name, "max") == 0, min = strcmp(name, "min") == 0;
   if (max || min) {

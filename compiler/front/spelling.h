@@ -16,6 +16,14 @@ const char *spelling_function_hint(const char *name);
  * or saying max(a, b) is elementwise (max, min). False, buf untouched, for any other name. */
 bool spelling_reduction_hint(const char *name, char *buf, size_t n);
 
+/* For a word written before an objective's name where .blo has `objective` (`upper maximize
+ * f = ...`, `lower minimise g = ...`, `upper objective max f = ...`): writes into buf the hint
+ * saying that bloc minimises both levels and how the declaration reads, for the level `level`
+ * ("upper" or "lower") and the objective's name `name`. False, buf untouched, for any other
+ * word. */
+bool spelling_objective_hint(const char *word, const char *level, const char *name, char *buf,
+                             size_t n);
+
 /* For a dotted name (`np.sum`, `torch.clamp`, `x.T`, `y.sum`), which .blo never has: writes a
  * one-line hint into buf (always, at most n bytes with the NUL) for the error the scanner
  * reports. */
