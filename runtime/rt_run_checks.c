@@ -140,11 +140,36 @@ static void check_progress(Run *r) {
                    "products' terms, which can be far above |d| (a run at precision f64 "
                    "tells); else a smaller x_step helps"
                  : "a smaller x_step helps");
+  /* x running off at a steady pace down a slope that does not flatten: f fell by about
+   * x_step |d|^2 a step (at least half of it over the run, by the last step's length where
+   * the step decays), |d| did not shrink (the end's at least 90% of the first half's
+   * largest), f's second half all below its first half's largest, and |x| grew by at least
+   * half of x_step |d| a step (likewise), past ten times max(1, |x0|): x far out (a creep of
+   * 1e-12 a step to x* = 2/3 has all the rest). f = -x - 3 y with y*(x) = 1 - x, phi = 2 x - 3
+   * and no bound, went to x = -1999, f = -4001 in 1000 steps at |d| = 2, told only of
+   * x_step; phi unbounded below is the likely cause. Where a recovery restarted the run
+   * (seg0 > 0), f0 and |x0| are not the segment's: not said. */
+  double n = (double)(res->steps - r->seg0), f = r->dw.val.f, xn = rt_nrm2(s->nx, s->x);
+  double lam = s->step_size > 0 ? s->step_size : s->x_step; /* the last step's, decayed */
+  double rate = lam * s->hg_norm * s->hg_norm;
+  char runs_off[560] = "";
+  if (!swings && r->seg0 == 0 && n > 0 && s->hg_norm >= 0.9 * early && isfinite(f) &&
+      r->f0 - f >= 0.5 * n * rate && r->f_late < r->f_early && f < r->f_late &&
+      xn - r->x0n >= 0.5 * n * lam * s->hg_norm && xn > 10 * fmax(1.0, r->x0n))
+    snprintf(runs_off, sizeof runs_off,
+             "f fell steadily, from %.6g to %.6g (%.3g a step, about the x step times "
+             "|d|^2, %.3g), while |d| did not shrink and |x| grew from %.3g to %.3g: "
+             "f(x, y*(x)) may be unbounded below (or its infimum lie at infinity) the way x "
+             "runs; if so, bound x with `in [lo, hi]` (or `>= lo`), or add a regulariser to f "
+             "(such as + 1e-3 * sumsq(x)); a minimiser far out would need a larger x_step or "
+             "more outer_steps",
+             r->f0, f, (r->f0 - f) / n, rate, r->x0n, xn);
   /* after a recovery halved x_step a larger one has failed already, and on an ill-conditioned
    * f(x, y*(x)) the creeping x_step can sit just under the largest stable one (0.0019 crept,
    * 0.0021 diverged, then was told again of a larger x_step) */
   const char *cure =
-      swings ? swung
+      runs_off[0] ? runs_off
+      : swings ? swung
       : creep && r->seg0 > 0 && r->seg_xs
           ? "it creeps, falling slowly or not at all, with the x_step its recovery left (a "
             "larger one diverged): more outer_steps help"
