@@ -280,6 +280,14 @@ static void check_settled(Run *r) {
                  keep_best(r));
 }
 
+/* "; --keep best saves the best trace point, step N (f F)" into buf when `when`, else "". */
+static void best_by_f(const Run *r, bool when, char *buf, size_t size) {
+  buf[0] = '\0';
+  if (when)
+    snprintf(buf, size, "; %s saves the best trace point, step %lld (f %.6g)", keep_best(r),
+             (long long)r->res->best_step, r->res->best_f);
+}
+
 /* After a run of outer_steps (or tol) on a stochastic problem: final_diverged's rule for a
  * blow-up below the bound, as a warning, f being an estimate (the average of eval_draws draws,
  * which one heavy-tailed draw can lift). The final f over ten times both the start's and the
@@ -298,12 +306,10 @@ static void check_blew_up_stoch(Run *r) {
       !(f > 10 * fmax(fabs(r->f0), r->f_early)) || !(r->f_late > 10 * r->f_early) ||
       !(xn > 10 * fmax(1.0, r->x0n)))
     return;
-  char since[64] = "", best[128] = "";
+  char since[64] = "", best[128];
   if (r->seg0 > 0)
     snprintf(since, sizeof since, ", since its last recovery at step %lld", (long long)r->seg0);
-  if (res->best_step >= 0)
-    snprintf(best, sizeof best, "; %s saves the best trace point, step %lld (f %.6g)",
-             keep_best(r), (long long)res->best_step, res->best_f);
+  best_by_f(r, res->best_step >= 0, best, sizeof best);
   rt_solver_warn(s, "run.blew_up",
                  "the run blew up below the divergence bound: the final f (%.6g, the average "
                  "of %d draws) is over ten times the start's (%.6g) and the largest f of the "
@@ -1313,10 +1319,8 @@ static void check_vanished(Run *r) {
       rt_nrm2(s->nx, s->d) != 0 || !isfinite(f) || !isfinite(r->f_low) ||
       !(f > r->f_low + 1e-6 * fmax(1.0, fabs(r->f_low))))
     return;
-  char best[160] = "";
-  if (res->best_step >= 0 && res->best_step != res->steps)
-    snprintf(best, sizeof best, "; %s saves the best trace point (step %lld, f %.6g)",
-             keep_best(r), (long long)res->best_step, res->best_f);
+  char best[128];
+  best_by_f(r, res->best_step >= 0 && res->best_step != res->steps, best, sizeof best);
   rt_solver_warn(s, "run.estimate_vanished",
                  "the run ended where the hypergradient estimate is exactly 0 while f = %.6g "
                  "is above the least f the run had seen (%.6g): x was thrown or drifted to "
