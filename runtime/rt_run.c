@@ -1304,7 +1304,7 @@ static int run_alloc(Run *r, const BloProblem *p, const RtOptions *o, char *err,
       !(r->best_ys = rt_solver_vec(s, s->ny)) || !(r->best_v = rt_solver_vec(s, s->ny)) ||
       !(r->x_start = rt_solver_vec(s, s->nx)) || !(r->ys_start = rt_solver_vec(s, s->ny)) ||
       !(r->v_start = rt_solver_vec(s, s->ny)) || !(r->x_prev = rt_solver_vec(s, s->nx)) ||
-      !(r->y_prev = rt_solver_vec(s, s->ny)) ||
+      !(r->y_prev = rt_solver_vec(s, s->ny)) || !(r->x_low = rt_solver_vec(s, s->nx)) ||
       !(res->x = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
       !(res->y = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
       !(res->reports = rt_mem_calloc(nr, sizeof(double))) ||
@@ -1492,6 +1492,7 @@ outputs_checked:
   r->g0 = r->dw.val.g;
   r->gy0 = r->dw.val.gy_norm;
   r->f_low = isfinite(r->f0) ? r->f0 : INFINITY;
+  rt_copy(s->nx, s->x, r->x_low);
   r->x0n = rt_nrm2(s->nx, s->x);
   r->y0n = rt_nrm2(s->ny, s->y);
   r->eta0 = s->eta;
@@ -1538,7 +1539,10 @@ outputs_checked:
     }
     done = k + 1;
     r->hg_good = s->hg_norm;
-    if (s->f_est < r->f_low) r->f_low = s->f_est; /* f where the step began: surged */
+    if (s->f_est < r->f_low) { /* f where the step began (x_good): surged, check_vanished */
+      r->f_low = s->f_est;
+      rt_copy(s->nx, r->x_good, r->x_low);
+    }
     /* after a recovery, its first step's |d| belongs to the first half: the segment's trace
      * points may all lie in its second (a recovery at step 15 of 20, traced every 10) */
     if (r->seg0 > 0 && done == r->seg0 + 1 && !(s->hg_norm <= r->hg_early))

@@ -67,6 +67,7 @@ typedef struct Run {
    * and |x| there */
   struct { int64_t step, last; double d, prev, dx, xn, xn_last; } jump;
   double f_low; /* the least f of the start and of every good step (its f_est): surged */
+  double *x_low; /* [nx] the x where f_low was seen (check_vanished) */
   /* the |d| of the last trace point, and the last trace point's step whose |d| rose over it by
    * 0.1% (0: none): whether the second half crept down or oscillated (check_progress's hint) */
   double hg_prev_trace;
