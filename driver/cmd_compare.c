@@ -63,7 +63,22 @@ static char *xasprintf(const char *fmt, ...) {
 
 /* ------------------------------------------------------------------ the command line */
 
-/* Split --methods "a,b,c" (in place) into cmp->runs; every name must be a method, once. */
+/* Whether a label of --methods is a name: letters, digits and '_', not first a digit, at most
+ * CMP_LABEL_MAX characters (it is written in --set LABEL.key, the CSVs and the table). */
+static bool label_ok(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > CMP_LABEL_MAX || (*s >= '0' && *s <= '9')) return false;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+          *s == '_'))
+      return false;
+  return true;
+}
+
+/* Split --methods "a,small=a,c" (in place) into cmp->runs: each entry METHOD, labelled METHOD,
+ * or LABEL=METHOD, which runs METHOD under the name LABEL (the same method at two settings,
+ * with --set LABEL.key=value). Every METHOD must be a method; the labels must be names, differ,
+ * and not be the name of another method than their own. */
 static int parse_methods(char *list, Compare *cmp) {
   int n = 1;
   for (const char *s = list; *s; s++) n += *s == ',';
@@ -77,13 +92,50 @@ static int parse_methods(char *list, Compare *cmp) {
     if (!*tok)
       return cmd_usage_error(
           CMD, "--methods expects a comma-separated list of methods, got an empty name");
-    if (!opt_find_method(CMD, tok)) return 1;
-    for (int i = 0; i < cmp->nruns; i++)
-      if (strcmp(cmp->runs[i].method, tok) == 0) {
-        error("method '%s' is listed twice in --methods", tok);
+    char *label = tok, *method = tok, *eq = strchr(tok, '=');
+    if (eq) {
+      *eq = '\0';
+      method = eq + 1;
+      for (char *e = eq; e > label && e[-1] == ' ';) *--e = '\0';
+      while (*method == ' ') method++;
+      if (!*method) {
+        error("--methods: '%s=' names no method: write LABEL=METHOD, e.g. small=lancbio", label);
         return 1;
       }
-    cmp->runs[cmp->nruns++].method = tok;
+    }
+    if (!opt_find_method(CMD, method)) return 1;
+    if (eq && !label_ok(label)) {
+      error("--methods: '%s' is not a valid label (in '%s=%s'): a label has 1 to %d of the "
+            "characters a-z, A-Z, 0-9 and '_', and does not start with a digit",
+            label, label, method, CMP_LABEL_MAX);
+      return 1;
+    }
+    if (eq && strcmp(label, method) != 0 && rt_method_find(label)) {
+      error("--methods: the label '%s' of '%s=%s' is the name of another method: its rows "
+            "would read as %s's; choose a label that is not a method's name",
+            label, label, method, label);
+      return 1;
+    }
+    for (int i = 0; i < cmp->nruns; i++) {
+      if (strcmp(cmp->runs[i].label, label) != 0) continue;
+      if (!eq && strcmp(cmp->runs[i].method, label) == 0 &&
+          cmp->runs[i].label == cmp->runs[i].method) {
+        error("method '%s' is listed twice in --methods", label);
+        fprintf(stderr, "hint: to run '%s' twice, at two settings, label the second one: "
+                        "--methods ...,NAME=%s and --set NAME.key=value\n", label, label);
+      } else {
+        const CmpRun *e = &cmp->runs[i];
+        bool plain = e->label == e->method;
+        error("--methods: the label '%s' is given twice ('%s%s%s' and '%s%s%s'); each entry "
+              "needs a label of its own (LABEL=METHOD), which names its rows and its --set "
+              "LABEL.key=value",
+              label, e->label, plain ? "" : "=", plain ? "" : e->method, label, eq ? "=" : "",
+              eq ? method : "");
+      }
+      return 1;
+    }
+    cmp->runs[cmp->nruns].label = label;
+    cmp->runs[cmp->nruns++].method = method;
   }
   return 0;
 }
@@ -110,9 +162,40 @@ static const char *method_list(const Compare *cmp) {
   buf[0] = '\0';
   for (int i = 0; i < cmp->nruns; i++) {
     size_t len = strlen(buf);
-    snprintf(buf + len, sizeof buf - len, "%s%s", i ? ", " : "", cmp->runs[i].method);
+    const CmpRun *r = &cmp->runs[i];
+    if (strcmp(r->label, r->method) == 0)
+      snprintf(buf + len, sizeof buf - len, "%s%s", i ? ", " : "", r->label);
+    else snprintf(buf + len, sizeof buf - len, "%s%s=%s", i ? ", " : "", r->label, r->method);
   }
   return buf;
+}
+
+static bool any_labelled(const Compare *cmp) {
+  for (int i = 0; i < cmp->nruns; i++)
+    if (strcmp(cmp->runs[i].label, cmp->runs[i].method) != 0) return true;
+  return false;
+}
+
+/* --set M.key=value where M is no label but the method of labelled entries: an error naming
+ * their labels. Applying it to all of them would make M.key mean one entry with --methods
+ * M,small=M (M is then the first entry's label) and both with big=M,small=M. 1 when it was. */
+static int method_not_label(const Compare *cmp, const CmpSet *s) {
+  char labels[512] = "", sets[1024] = "";
+  int n = 0;
+  for (int r = 0; r < cmp->nruns; r++) {
+    if (strcmp(cmp->runs[r].method, s->key) != 0) continue;
+    size_t len = strlen(labels), slen = strlen(sets);
+    snprintf(labels + len, sizeof labels - len, "%s%s", n ? ", " : "", cmp->runs[r].label);
+    snprintf(sets + slen, sizeof sets - slen, "%s--set %s.%s=%s", n ? " " : "",
+             cmp->runs[r].label, s->key + strlen(s->key) + 1, s->value);
+    n++;
+  }
+  if (!n) return 0;
+  error("--set %s: '%s' is not a label in --methods (%s) but the method of %s; a setting names "
+        "the entry by its label",
+        s->text, s->key, method_list(cmp), labels);
+  fprintf(stderr, "hint: %s%s\n", n > 1 ? "for each of them: " : "", sets);
+  return 1;
 }
 
 /* Parse and check every --set before compiling: the syntax, the method of METHOD.key, the key
@@ -128,11 +211,13 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
     if (dot) {
       *dot = '\0';
       for (int r = 0; r < cmp->nruns; r++)
-        if (strcmp(cmp->runs[r].method, s->key) == 0) s->run = r;
+        if (strcmp(cmp->runs[r].label, s->key) == 0) s->run = r;
+      if (s->run < 0 && method_not_label(cmp, s)) return 1; /* s->key: "M\0key" */
       if (s->run < 0) {
-        error("--set %s: '%s' is not one of --methods (%s)", s->text, s->key, method_list(cmp));
+        error("--set %s: '%s' is not %s --methods (%s)", s->text, s->key,
+              any_labelled(cmp) ? "a label in" : "one of", method_list(cmp));
         const char *names[64];
-        for (int r = 0; r < cmp->nruns && r < 64; r++) names[r] = cmp->runs[r].method;
+        for (int r = 0; r < cmp->nruns && r < 64; r++) names[r] = cmp->runs[r].label;
         const char *near = diag_suggest(s->key, names, (size_t)(cmp->nruns < 64 ? cmp->nruns : 64));
         if (near) fprintf(stderr, "hint: did you mean '%s'?\n", near);
         return 1;
@@ -162,7 +247,8 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
        * a plain --set skips the methods it does not apply to */
       if (s->run < 0 && !opt_applies(m, s->key)) {
         size_t len = strlen(missing);
-        snprintf(missing + len, sizeof missing - len, "%s'%s'", len ? ", " : "", m->name);
+        snprintf(missing + len, sizeof missing - len, "%s'%s'", len ? ", " : "",
+                 cmp->runs[r].label);
         continue;
       }
       RtOptions scratch;
@@ -220,7 +306,7 @@ static int drop_random_tol(const Compare *cmp, CmpRun *run, const CmpSet *sets, 
   rt_options_set_num(&run->opt, "tol", 0); /* off */
   if (!cmp->quiet)
     fprintf(stderr, "bloc " CMD ": warning: tol does not apply to '%s', whose hypergradient "
-            "estimate is random (the method draws it): it runs its outer_steps\n", run->method);
+            "estimate is random (the method draws it): it runs its outer_steps\n", run->label);
   return 0;
 }
 
@@ -251,7 +337,7 @@ static void warn_ignored(const Compare *cmp, const char *method, const Ignored *
     for (int o = r; o < cmp->nruns; o++) {
       if (strcmp(ign[o].keys, ign[r].keys) != 0) continue;
       size_t len = strlen(names);
-      snprintf(names + len, sizeof names - len, "%s'%s'", n++ ? ", " : "", cmp->runs[o].method);
+      snprintf(names + len, sizeof names - len, "%s'%s'", n++ ? ", " : "", cmp->runs[o].label);
     }
     bool one = !strchr(ign[r].keys, ',');
     fprintf(stderr,
@@ -265,7 +351,9 @@ static void warn_ignored(const Compare *cmp, const char *method, const Ignored *
 static int resolve_one(BloCompiled *c, Compare *cmp, int r, const CmpSet *sets, int nsets,
                        Ignored *ign) {
   CmpRun *run = &cmp->runs[r];
-  if (opt_resolve_collect(c, CMD, cmp->quiet, run->method, &run->opt, add_ignored, ign))
+  bool again = false; /* the method of an earlier entry: its warnings were given there */
+  for (int e = 0; e < r; e++) again |= strcmp(cmp->runs[e].method, run->method) == 0;
+  if (opt_resolve_collect(c, CMD, cmp->quiet || again, run->method, &run->opt, add_ignored, ign))
     return 1;
   for (int pass = 0; pass < 2; pass++) {
     const RtOptions earlier = run->opt; /* each layer overrides the ones before, aliases too */
@@ -314,10 +402,14 @@ static int check_runs(const Compare *cmp, const CmdArgs *a) {
               strcmp(other, err) == 0;
     if (every && cmp->nruns > 1) {
       error("%s", err);
-    } else {
+    } else if (strcmp(cmp->runs[r].label, cmp->runs[r].method) == 0) {
       error("method '%s': %s", cmp->runs[r].method, err);
       fprintf(stderr, "hint: --set %s.KEY=VALUE sets an option of that method alone\n",
               cmp->runs[r].method);
+    } else {
+      error("'%s' (method '%s'): %s", cmp->runs[r].label, cmp->runs[r].method, err);
+      fprintf(stderr, "hint: --set %s.KEY=VALUE sets an option of that entry alone\n",
+              cmp->runs[r].label);
     }
     return 1;
   }
@@ -516,7 +608,7 @@ static int merge_trace(Compare *cmp, CmpRun *r, const char *path, FILE *csv, cha
     if (!fields) exit(3);
   }
   while (rc == 0 && getline(&line, &cap, t) > 0) {
-    fprintf(csv, "%s,%s", r->method, line);
+    fprintf(csv, "%s,%s", r->label, line);
     r->rows++;
     if (split_fields(line, fields, ncols) != ncols) continue;
     for (int i = 0; i < cmp->nq; i++)
@@ -577,13 +669,13 @@ static void restore_stop_handlers(const StopHandlers *h) {
     if (h->installed[i]) sigaction(stop_signals[i], &h->old[i], NULL);
 }
 
-/* Print the runtime's messages of one run, naming the method: "bloc: error: ..." becomes
- * "bloc compare: METHOD: error: ...". */
-static void forward_messages(const char *method, const char *text) {
+/* Print the runtime's messages of one run, naming the entry: "bloc: error: ..." becomes
+ * "bloc compare: LABEL: error: ..." (the method's name unless --methods labelled it). */
+static void forward_messages(const char *label, const char *text) {
   for (const char *s = text; *s;) {
     size_t len = strcspn(s, "\n");
     if (strncmp(s, "bloc: ", 6) == 0)
-      fprintf(stderr, "bloc " CMD ": %s: %.*s\n", method, (int)(len - 6), s + 6);
+      fprintf(stderr, "bloc " CMD ": %s: %.*s\n", label, (int)(len - 6), s + 6);
     else fprintf(stderr, "%.*s\n", (int)len, s);
     s += len + (s[len] == '\n');
   }
@@ -651,20 +743,20 @@ static void measure_phi(const Compare *cmp, CmpRun *r) {
             "bloc " CMD ": note: phi at the x of %s: Newton's method on g stopped at "
             "|grad_y g| = %.3g > y_tol = %.3g, where the rounding of the float data (precision "
             "f32) stops it, and phi is only as good as that\n",
-            r->method, r->phi.lower_norm, r->phi.lower_tol);
+            r->label, r->phi.lower_norm, r->phi.lower_tol);
   if (r->phi_measured && r->phi.degenerate && !cmp->quiet && rt_mpi_rank() == 0)
     fprintf(stderr,
             "bloc " CMD ": note: phi at the x of %s: g is not strongly convex at y*(x) (a "
             "degenerate minimiser: Newton's method on g reached y_tol only linearly as the "
             "lower Hessian vanished), so y*(x) is only accurate to about %.3g, phi and |grad "
             "phi| only as good as that\n",
-            r->method, r->phi.ystar_err);
+            r->label, r->phi.ystar_err);
   double t = rt_seconds() - t0;
   if (t >= 1 && !cmp->quiet && rt_mpi_rank() == 0)
     fprintf(stderr,
             "bloc " CMD ": note: phi at the x of %s took %.3g s (a %s solve for y*(x), "
             "%lld lower variables)\n",
-            r->method, t, r->phi.by_cg ? "Newton-CG" : "dense Newton", (long long)cmp->p->ny);
+            r->label, t, r->phi.by_cg ? "Newton-CG" : "dense Newton", (long long)cmp->p->ny);
 }
 
 /* Run every method in order, each with its own trace in tmpdir, merged into csv as it ends.
@@ -677,7 +769,7 @@ static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv
   int rc = 0;
   for (int i = 0; i < cmp->nruns && !interrupted && rc == 0; i++) {
     CmpRun *r = &cmp->runs[i];
-    char *trace = speaker ? xasprintf("%s/%d-%s.csv", tmpdir, i, r->method) : NULL;
+    char *trace = speaker ? xasprintf("%s/%d-%s.csv", tmpdir, i, r->label) : NULL;
     char *msg = NULL;
     size_t msg_len = 0;
     FILE *messages = open_memstream(&msg, &msg_len);
@@ -698,11 +790,12 @@ static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv
     cfg.full_ctx = cmp;
     cfg.messages = messages;
     cfg.handle_sigint = false;
+    cfg.progress_name = r->label; /* its rows' name, "small: step 10/40 ..." */
     if (a->seed_set) cfg.seed = (int64_t)a->seed;
     rt_solve(cmp->p, &r->opt, &cfg, &r->res);
     r->state = CMP_RAN;
     fclose(messages);
-    forward_messages(r->method, msg);
+    forward_messages(r->label, msg);
     free(msg);
     measure_phi(cmp, r); /* after the run: not in its time */
     if (speaker) {
@@ -788,6 +881,7 @@ static void cmp_free(Compare *cmp) {
   for (int i = 0; i < cmp->nruns; i++) {
     if (cmp->runs[i].state == CMP_RAN) rt_result_free(&cmp->runs[i].res);
     free(cmp->runs[i].stats);
+    free(cmp->runs[i].sets);
   }
   free(cmp->runs);
   for (int i = 0; i < cmp->nq; i++) free(cmp->q[i].plot);
@@ -978,6 +1072,19 @@ int cmd_compare(int argc, char **argv) {
     sets = calloc((size_t)nsets + 1, sizeof *sets);
     if (!sets) exit(3);
     rc = parse_sets(set_texts, nsets, &cmp, sets);
+  }
+  for (int r = 0; rc == 0 && r < cmp.nruns; r++) { /* a labelled entry's own --set, for the table */
+    CmpRun *run = &cmp.runs[r];
+    if (strcmp(run->label, run->method) == 0) continue;
+    char *list = xstrdup("");
+    for (int i = 0; i < nsets; i++) {
+      if (sets[i].run != r) continue;
+      char *more = xasprintf("%s%s--set %s", list, list[0] ? ", " : "", sets[i].text);
+      free(list);
+      list = more;
+    }
+    run->sets = list[0] ? xasprintf(" (%s)", list) : xstrdup("");
+    free(list);
   }
   const char **names = NULL;
   if (rc == 0) { /* compile only the kernels the listed methods call */

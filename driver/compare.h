@@ -50,9 +50,16 @@ typedef enum CmpRunState { CMP_NOT_RUN, CMP_RAN } CmpRunState;
  * slope in y within about the last of the table's six digits of their value at y*(x). */
 #define CMP_Y_NEAR 1e-6
 
-/* One method's run. */
+/* The longest label of --methods (LABEL=METHOD): it must fit the table's cells. */
+#define CMP_LABEL_MAX 32
+
+/* One entry of --methods: a method run under a label. */
 typedef struct CmpRun {
+  const char *label;  /* its name in every output (CSVs, plots, table, messages) and in --set
+                         LABEL.key: LABEL of LABEL=METHOD, else the method's name */
   const char *method;
+  char *sets;         /* " (--set LABEL.k=v, ...)" of a labelled entry, for the line under the
+                         table (malloc'ed; NULL when the label is the method's name) */
   RtOptions opt;
   CmpRunState state;
   RtResult res;       /* valid when state == CMP_RAN (freed by cmp_free) */

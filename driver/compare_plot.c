@@ -207,14 +207,14 @@ static void write_panel(FILE *f, const Compare *cmp, int k, bool time_axis) {
     const CmpRun *run = &cmp->runs[r];
     int64_t pi = run->rows / 12 > 1 ? run->rows / 12 : 1; /* about a dozen markers per line */
     fprintf(f, "%s \\\n     data using (sel(", sep);
-    gp_string(f, run->method);
+    gp_string(f, run->label);
     fprintf(f, ", '%s')%s):(sel(", time_axis ? "time" : "step", time_axis ? " * tscale" : "");
-    gp_string(f, run->method);
+    gp_string(f, run->label);
     fprintf(f, ", ");
     if (q->by_name) gp_string(f, q->name);
     else fprintf(f, "%d", q->column + 2); /* 1-based, after the method column */
     fprintf(f, ")) with linespoints lt %d pi %lld title ", r + 1, (long long)pi);
-    gp_string(f, run->method);
+    gp_string(f, run->label);
     sep = ",";
   }
   fprintf(f, "\n");
@@ -260,9 +260,12 @@ static void write_script(FILE *f, const Compare *cmp) {
   fprintf(
       f, "# one style per method: Okabe-Ito colours (colour-blind safe), repeated dashed past %d\n",
       NPALETTE);
-  for (int r = 0; r < cmp->nruns; r++)
-    fprintf(f, "set linetype %d lc rgb '%s' lw 2 dt %d pt %d ps 0.7  # %s\n", r + 1,
-            palette[r % NPALETTE], 1 + r / NPALETTE, point_types[r % NPOINTS], cmp->runs[r].method);
+  for (int r = 0; r < cmp->nruns; r++) { /* a labelled entry's method too: "# small: lancbio" */
+    const CmpRun *run = &cmp->runs[r];
+    fprintf(f, "set linetype %d lc rgb '%s' lw 2 dt %d pt %d ps 0.7  # %s%s%s\n", r + 1,
+            palette[r % NPALETTE], 1 + r / NPALETTE, point_types[r % NPOINTS], run->label,
+            run->sets ? ": " : "", run->sets ? run->method : "");
+  }
   fprintf(f, "set grid xtics ytics lc rgb '#dddddd' lw 1 dt 1\n"
              "set border 3 lc rgb '#444444'\n"
              "set tics nomirror\n"

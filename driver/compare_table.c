@@ -128,7 +128,7 @@ static void print_report_rule(const Compare *cmp, const ValCol *cols, int nval, 
     if (!finished(run)) {
       size_t len = strlen(unfinished);
       snprintf(unfinished + len, sizeof unfinished - len, "%s%s (%s)", nunfinished ? ", " : "",
-               run->method, stop_text(run));
+               run->label, stop_text(run));
       nunfinished++;
       continue;
     }
@@ -138,10 +138,10 @@ static void print_report_rule(const Compare *cmp, const ValCol *cols, int nval, 
     }
     size_t len = strlen(left);
     if (run->phi_measured)
-      snprintf(left + len, sizeof left - len, "%s%s (%.2g off)", nleft ? ", " : "", run->method,
+      snprintf(left + len, sizeof left - len, "%s%s (%.2g off)", nleft ? ", " : "", run->label,
                run->y_lag);
     else snprintf(left + len, sizeof left - len, "%s%s (no yardstick)", nleft ? ", " : "",
-                  run->method);
+                  run->label);
     nleft++;
   }
   const char *rule = "reports: at each method's own y, which can lag behind y*(x) and make them "
@@ -185,7 +185,7 @@ static void print_legend(const Compare *cmp, const ValCol *cols, int nval, FILE 
       double k = rt_opt_num(&cmp->runs[r].opt, "eval_draws");
       if (same) snprintf(draws, sizeof draws, "%.0f", k);
       else snprintf(draws + len, sizeof draws - len, "%s%s %.0f", r ? ", " : "",
-                    cmp->runs[r].method, k);
+                    cmp->runs[r].label, k);
     }
     bool phi = nval > 2 && cols[2].kind == COL_PHI;
     /* a report over the whole data is taken at each method's own noisy y: on ridge
@@ -208,7 +208,7 @@ static void print_legend(const Compare *cmp, const ValCol *cols, int nval, FILE 
     const CmpRun *run = &cmp->runs[r];
     if (run->phi_measured && run->res.saved_best) /* measure_phi's point */
       fprintf(out, "phi(x) of %s: at its best trace point (step %lld), which the failed run "
-                   "keeps, as bloc run saves it\n", run->method, (long long)run->res.best_step);
+                   "keeps, as bloc run saves it\n", run->label, (long long)run->res.best_step);
   }
   const char *why = NULL;
   bool same = true;
@@ -228,7 +228,7 @@ static void print_legend(const Compare *cmp, const ValCol *cols, int nval, FILE 
   for (int r = 0; r < cmp->nruns; r++) {
     const CmpRun *run = &cmp->runs[r];
     if (!run->phi_measured && run->phi.why[0])
-      fprintf(out, "phi(x) of %s not computed: %s\n", run->method, run->phi.why);
+      fprintf(out, "phi(x) of %s not computed: %s\n", run->label, run->phi.why);
   }
 }
 
@@ -262,7 +262,7 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
     const CmpRun *r = &cmp->runs[i];
     const RtResult *res = &r->res;
     bool ran = r->state == CMP_RAN, solved = ran && res->stop != RT_STOP_NONE;
-    snprintf(AT(i + 1, 0), CELL, "%s", r->method);
+    snprintf(AT(i + 1, 0), CELL, "%s", r->label);
     if (ran) snprintf(AT(i + 1, 1), CELL, "%d", res->status);
     else snprintf(AT(i + 1, 1), CELL, "-");
     snprintf(AT(i + 1, 2), CELL, "%s", stop_text(r));
@@ -316,6 +316,16 @@ void cmp_print_table(const Compare *cmp, FILE *out) {
     }
     fputc('\n', out);
   }
+  /* the method of each labelled entry (--methods LABEL=METHOD), and its own settings */
+  for (int i = 0, n = 0; i < cmp->nruns; i++)
+    if (cmp->runs[i].sets)
+      fprintf(out, "%s%s is %s%s", n++ ? ", " : "labels: ", cmp->runs[i].label,
+              cmp->runs[i].method, cmp->runs[i].sets);
+  for (int i = 0; i < cmp->nruns; i++)
+    if (cmp->runs[i].sets) {
+      fputc('\n', out);
+      break;
+    }
   print_legend(cmp, cols, nval, out);
   print_report_rule(cmp, cols, nval, out);
   /* named at f32 alone (as bloc run's summary), f64's table as it was */
@@ -365,7 +375,7 @@ void cmp_write_summary(const Compare *cmp, FILE *out) {
     const CmpRun *r = &cmp->runs[i];
     const RtResult *res = &r->res;
     bool ran = r->state == CMP_RAN, solved = ran && res->stop != RT_STOP_NONE;
-    rt_csv_text(out, r->method);
+    rt_csv_text(out, r->label);
     if (ran) fprintf(out, ",%d", res->status);
     else fputc(',', out);
     fprintf(out, ",%s", stop_text(r));

@@ -163,7 +163,8 @@ static void progress(Run *r, int64_t done, bool last) {
   r->t_last_prog = t;
   RtSolver *s = r->s;
   double elapsed = t - r->t_start;
-  RtProgressLine pl = {s->impl->name, done, r->K, done > 0 ? s->f_est : r->dw.val.f, s->hg_norm,
+  const char *name = r->cfg->progress_name ? r->cfg->progress_name : s->impl->name;
+  RtProgressLine pl = {name, done, r->K, done > 0 ? s->f_est : r->dw.val.f, s->hg_norm,
                        (int)s->p->n_reports, s->p->report_names, r->dw.val.reports, elapsed,
                        done > 0 ? elapsed / (double)done * (double)(r->K - done) : NAN, last};
   char line[512];

@@ -163,6 +163,9 @@ typedef struct RtRunConfig {
    * default, and the emitted solver's): no variant. */
   const BloProblem *(*full_problem)(void *ctx);
   void *full_ctx;
+  /* The name the progress lines begin with ("small: step 10/40 ..."): bloc compare gives an
+   * entry's label (--methods small=lancbio). NULL (the default): the method's name. */
+  const char *progress_name;
 } RtRunConfig;
 
 /* One recovery of on_divergence = halve: the failure at `step`, the best iterate the run went
