@@ -40,13 +40,41 @@ static double f_unit(const Run *r) {
   return fs > 0 ? fs : 1.0; /* NaN, or f = 0 at both: the old unit */
 }
 
-/* Whether |d| (late, the largest of the second half) sits at the rounding floor of doubles
- * (f32 false) or of float data (f32 true: only at precision f32): a fall of 1e-9, or 1e-6, from
- * the first |d| or the first half's (early). 1e-5 for floats hid a creep: |d| at 0.009 from a
- * first of 1000, x 90% from x*, at f64 warned and at f32 said nothing. */
-static bool at_floor(const Run *r, double late, double early, bool f32) {
-  f32 = f32 && r->s->p->precision == BLO_PREC_F32;
-  return late <= (f32 ? 1e-6 : 1e-9) * fmax(r->hg_first, early);
+/* The noise of |d| at the final point: what |d| can be made of at an x already stationary,
+ * from the sizes of the terms d is made of (|grad_x f| + |J v|, or |d| where that is larger)
+ * and how well y is known. Two parts: the rounding of those terms, 64 sqrt(nx) eps times
+ * their size (eps of float at precision f32 when f32 is true, else of double); and, where
+ * every step solves y afresh to a tolerance (exact: s->lower_tol, y_tol as its solves apply
+ * it), the error that tolerance leaves in y, tol / mu over |y| (mu the least Ritz value),
+ * which v = A^{-1} b amplifies by the lower Hessian's condition number and which carries into
+ * the terms in proportion: ten times (L / mu) min(1, (tol / mu) / |y|) (|grad_x f| + |J v|).
+ * (A y still on its way to y*(x), |grad_y g| large, is no noise: the method's y iterates on.)
+ * The rule it replaces, 1e-9
+ * of the first |d|, was wrong both ways: a first step of |d| = 1.25e5 threw x onto a plateau
+ * where |d| = 6.4e-8 is phi's true gradient (phi 0.49 for 0), called rounding there, status 0
+ * and no word; and exact on a box-bounded ridge problem, converged to 3e-9 with |d| at its
+ * solves' noise (1e-11, from |grad_y g| ~ 4e-11 against a first |d| of 2.5e-3), was told "a
+ * smaller x_step helps" at trace_every 100 and not at 10. with_y false: the rounding of the
+ * terms alone (whether the floor is that of doubles). */
+static double d_noise(const Run *r, bool f32, bool with_y) {
+  const RtSolver *s = r->s;
+  const RtDiagValues *v = &r->dw.val;
+  double terms = rt_nrm2(s->nx, s->gx) + rt_nrm2(s->nx, s->jv);
+  terms = fmax(terms, rt_nrm2(s->nx, s->d));
+  if (!isfinite(terms)) return 0;
+  double eps = f32 && s->p->precision == BLO_PREC_F32 ? FLT_EPSILON : DBL_EPSILON;
+  double noise = 64 * sqrt((double)s->nx) * eps * terms;
+  double gy = s->lower_tol, mu = v->ritz_min, L = v->ritz_max;
+  double yn = fmax(rt_nrm2(s->ny, v->y), r->y0n);
+  if (with_y && gy > 0 && mu > 0 && L >= mu && isfinite(L) && isfinite(gy))
+    noise += 10 * (L / mu) * fmin(1.0, gy / mu / yn) * terms;
+  return noise;
+}
+
+/* Whether |d| (late, the largest of the second half) sits at its noise at the final point
+ * (d_noise): f32 true counts the float rounding of the terms at precision f32. */
+static bool at_floor(const Run *r, double late, bool f32) {
+  return late <= d_noise(r, f32, true);
 }
 
 /* After a run of outer_steps steps on a deterministic estimate: warn when the largest |d| of the
@@ -79,10 +107,10 @@ static void check_progress(Run *r) {
   /* a tol below the rounding floor, never met: the not-converging hint (a smaller x_step)
    * would be wrong, and saying nothing left the unmet tol unexplained (ridge regression at
    * precision f32 stalled at |d| ~ 5e-8 from 1.2 with tol = 1e-9) */
-  if (s->tol > 0 && late > 0 && at_floor(r, late, early, true)) {
+  if (s->tol > 0 && late > 0 && at_floor(r, late, true)) {
     /* the floor of doubles where f32's data are exact (small integers): "use f64" would not
-     * help */
-    bool f32 = !at_floor(r, late, early, false);
+     * help. The rounding of the terms alone: at f32 y's error is the float data's too. */
+    bool f32 = s->p->precision == BLO_PREC_F32 && late > d_noise(r, false, false);
     rt_solver_warn(s, "run.tol_floor",
                    "tol = %g was not reached: |hypergradient| fell from %.3g to the rounding "
                    "floor of %s, about %.3g (the largest of the run's second half), and stayed "
@@ -103,7 +131,7 @@ static void check_progress(Run *r) {
    * step is 0), or all of it sat at the rounding floor of the first step's (exact, converged
    * before the first trace point: 1.4e-12 against 1.45e-12). These warned "a smaller x_step
    * helps" on runs that had converged. */
-  if (s->hg_norm <= 1e-3 * late || at_floor(r, late, early, true)) return;
+  if (s->hg_norm <= 1e-3 * late || at_floor(r, late, true)) return;
   char best[128] = "", since[64] = "", first[96];
   snprintf(first, sizeof first,
            untraced  ? "%.3g at the steps of its first half (no trace point there)"
@@ -148,13 +176,15 @@ static void check_progress(Run *r) {
    * 1e-12 a step to x* = 2/3 has all the rest). f = -x - 3 y with y*(x) = 1 - x, phi = 2 x - 3
    * and no bound, went to x = -1999, f = -4001 in 1000 steps at |d| = 2, told only of
    * x_step; phi unbounded below is the likely cause. Where a recovery restarted the run
-   * (seg0 > 0), f0 and |x0| are not the segment's: not said. */
+   * (seg0 > 0), f0 and |x0| are not the segment's: not said. Nor where f fell by far more
+   * than that (100 times): a first step that threw x far out, onto a plateau (thrown). */
   double n = (double)(res->steps - r->seg0), f = r->dw.val.f, xn = rt_nrm2(s->nx, s->x);
   double lam = s->step_size > 0 ? s->step_size : s->x_step; /* the last step's, decayed */
   double rate = lam * s->hg_norm * s->hg_norm;
   char runs_off[560] = "";
   if (!swings && r->seg0 == 0 && n > 0 && s->hg_norm >= 0.9 * early && isfinite(f) &&
-      r->f0 - f >= 0.5 * n * rate && r->f_late < r->f_early && f < r->f_late &&
+      r->f0 - f >= 0.5 * n * rate && r->f0 - f <= 100 * n * rate && r->f_late < r->f_early &&
+      f < r->f_late &&
       xn - r->x0n >= 0.5 * n * lam * s->hg_norm && xn > 10 * fmax(1.0, r->x0n))
     snprintf(runs_off, sizeof runs_off,
              "f fell steadily, from %.6g to %.6g (%.3g a step, about the x step times "
@@ -164,11 +194,26 @@ static void check_progress(Run *r) {
              "(such as + 1e-3 * sumsq(x)); a minimiser far out would need a larger x_step or "
              "more outer_steps",
              r->f0, f, (r->f0 - f) / n, rate, r->x0n, xn);
+  /* x thrown far out by a first step of a |d| far above the rest (over 1000 times the first
+   * half's), where |d| is small and steady, a plateau of f(x, y*(x)) far from x*: two ridge
+   * weights with lam* = (1e-4, 1000), sgd with x_step 1, a first d of -1.25e5 put lam2 at
+   * 125001, where |d| = 6.4e-8 (phi 0.49 for phi* = 0), status 0 and no word. Neither a
+   * larger x_step nor more outer_steps is the cure there. */
+  char thrown[480] = "";
+  if (!swings && r->seg0 == 0 && r->hg_first > 1e3 * early && xn > 10 * fmax(1.0, r->x0n))
+    snprintf(thrown, sizeof thrown,
+             "its first |d| was %.3g, %.3g times the later ones, and |x| went from %.3g to "
+             "%.3g: a first step that long can throw x far out, onto a plateau of f(x, "
+             "y*(x)) where |d| is small but x far from a minimiser; a smaller x_step (one "
+             "that moves x by about its own size at the first step), or bounds on x, keep "
+             "it near",
+             r->hg_first, r->hg_first / early, r->x0n, xn);
   /* after a recovery halved x_step a larger one has failed already, and on an ill-conditioned
    * f(x, y*(x)) the creeping x_step can sit just under the largest stable one (0.0019 crept,
    * 0.0021 diverged, then was told again of a larger x_step) */
   const char *cure =
       runs_off[0] ? runs_off
+      : thrown[0] ? thrown
       : swings ? swung
       : creep && r->seg0 > 0 && r->seg_xs
           ? "it creeps, falling slowly or not at all, with the x_step its recovery left (a "
