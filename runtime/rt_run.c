@@ -345,11 +345,19 @@ static bool tol_reached(Run *r) {
   bool below = s->tol > 0 && s->hg_norm < s->tol, prev = r->below_tol;
   r->below_tol = below;
   if (!below || !prev) return false;
-  if (s->opt.method->unrolled) return true;
-  double t0 = rt_seconds();
-  double gy = rt_diag_lower_norm(&r->dw, s);
-  r->res->t_diag += rt_seconds() - t0;
-  return gy < s->tol;
+  /* The step's d was measured at the x it began from (x_prev); the step then moved x on. The
+   * run stops at that x, where |d| < tol holds, not at the one after: Adam's move does not
+   * shrink with d (lr 0.5, tol 1e-5 stopped with |d| = 7.7e-6 reported and saved an x whose
+   * |grad phi| was 1.65e-5), nor momentum's with its velocity. */
+  rt_copy(s->nx, r->x_prev, s->x);
+  bool met = true;
+  if (!s->opt.method->unrolled) {
+    double t0 = rt_seconds();
+    met = rt_diag_lower_norm(&r->dw, s) < s->tol;
+    r->res->t_diag += rt_seconds() - t0;
+  }
+  rt_copy(s->nx, met ? s->x : r->x_good, met ? r->x_good : s->x);
+  return met;
 }
 
 /* y_step = auto: a new estimate before step k (rt_ystep.h), announced when it changed
