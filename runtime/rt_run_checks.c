@@ -211,8 +211,19 @@ static void check_progress(Run *r) {
   /* after a recovery halved x_step a larger one has failed already, and on an ill-conditioned
    * f(x, y*(x)) the creeping x_step can sit just under the largest stable one (0.0019 crept,
    * 0.0021 diverged, then was told again of a larger x_step) */
+  /* Adam on a simplex stalls short of the minimiser whatever its step (doc/methods.md "Adam
+   * and the simplex"): 6 simplex weights ended at phi 0.670 for 0.647 with x_step 0.1, 0.01
+   * and 0.001 (20000 steps), told of x_step and outer_steps */
+  const char *adam_simplex =
+      s->xs.opt == RT_XOPT_ADAM && s->xs.nsimplex > 0
+          ? "x_optimizer = adam on a simplex can stall short of the minimiser whatever its "
+            "x_step or outer_steps (Adam's per-coordinate scaling does not commute with the "
+            "simplex projection; doc/methods.md, \"Adam and the simplex\"): use "
+            "x_optimizer = sgd or momentum"
+          : NULL;
   const char *cure =
       runs_off[0] ? runs_off
+      : adam_simplex ? adam_simplex
       : thrown[0] ? thrown
       : swings ? swung
       : creep && r->seg0 > 0 && r->seg_xs
