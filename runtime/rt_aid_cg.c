@@ -34,5 +34,5 @@ static void cg_step(RtSolver *s, int64_t k) {
   rt_upper_step(s, k);
 }
 
-RT_API const RtMethodImpl rt_impl_aid_cg = {"aid_cg", RT_SCHED_CONST, true, cg_setup, cg_step, NULL,
+RT_API const RtMethodImpl rt_impl_aid_cg = {"aid_cg", RT_SCHED_POLY, true, cg_setup, cg_step, NULL,
                                            rt_lower_next_y, NULL, NULL};

@@ -35,5 +35,5 @@ static void gd_step(RtSolver *s, int64_t k) {
   rt_upper_step(s, k);
 }
 
-RT_API const RtMethodImpl rt_impl_amigo_gd = {"amigo_gd", RT_SCHED_CONST, true, gd_setup, gd_step,
+RT_API const RtMethodImpl rt_impl_amigo_gd = {"amigo_gd", RT_SCHED_POLY, true, gd_setup, gd_step,
                                               NULL, rt_lower_next_y, NULL, NULL};

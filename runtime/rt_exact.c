@@ -289,5 +289,5 @@ static bool ex_blew_up(const RtSolver *s) {
   return E->unsolved;
 }
 
-RT_API const RtMethodImpl rt_impl_exact = {"exact", RT_SCHED_CONST, true, ex_setup, ex_step, NULL,
+RT_API const RtMethodImpl rt_impl_exact = {"exact", RT_SCHED_POLY, true, ex_setup, ex_step, NULL,
                                           ex_diag_y, NULL, ex_blew_up};

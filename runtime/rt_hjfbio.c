@@ -80,5 +80,5 @@ static void hjf_step(RtSolver *s, int64_t k) {
   rt_x_update(s, k);
 }
 
-RT_API const RtMethodImpl rt_impl_hjfbio = {"hjfbio", RT_SCHED_CONST, true, hjf_setup, hjf_step,
+RT_API const RtMethodImpl rt_impl_hjfbio = {"hjfbio", RT_SCHED_POLY, true, hjf_setup, hjf_step,
                                             NULL, NULL, NULL, NULL};

@@ -326,5 +326,5 @@ static void lanc_reset(RtSolver *s) {
   L->nw = 0;
 }
 
-RT_API const RtMethodImpl rt_impl_lancbio = {"lancbio", RT_SCHED_CONST, true, lanc_setup, lanc_step,
+RT_API const RtMethodImpl rt_impl_lancbio = {"lancbio", RT_SCHED_POLY, true, lanc_setup, lanc_step,
                                              lanc_ritz, rt_lower_next_y, lanc_reset, NULL};

@@ -16,9 +16,10 @@
  * them stay finite); POSITIVE as a lower bound means "> 0", and messages say so. */
 #define BIG 1e300
 #define POSITIVE 1e-300
-#define COMMON(steps_def, xs_def, ystep_spec, inner_def)                                     \
+#define COMMON(steps_def, xs_def, decay_spec, ystep_spec, inner_def)                         \
   {"outer_steps", RT_OPT_INT, steps_def, NULL, NULL, 0, 1e12, "outer iterations K"},          \
   {"x_step", RT_OPT_REAL, xs_def, NULL, NULL, 0, BIG, "upper step size (lambda)"},            \
+  decay_spec,                                                                                 \
   ystep_spec,                                                                                 \
   {"inner_steps", RT_OPT_INT, inner_def, NULL, NULL, 0, 1e9, "lower steps per outer step (T)"}, \
   {"seed", RT_OPT_INT, 1, NULL, NULL, 0, 9007199254740991.0, "random seed (data and sampling)"}, \
@@ -50,6 +51,14 @@
    "run on a lower objective that is not twice differentiable in y (abs, relu, max, min, "     \
    "clip, a comparison or where() condition on y)"}
 
+/* The x_decay entry of COMMON: the schedule of the upper step (rt_step_size). Every method
+ * has one; 0 (a constant step) except where the method's paper decays it: f2sa's 1/7, and the
+ * floored schedule of bsa and ttsa (RT_SCHED_POLY_FLOOR). One description for all: `bloc run
+ * --help` lists it once, as the common option it is. */
+#define XDECAY(def) \
+  {"x_decay", RT_OPT_REAL, def, NULL, NULL, 0, 2, \
+   "upper steps x_step/(k+1)^x_decay (bsa, ttsa: x_step*max(0.01, (k+1)^-x_decay))"}
+
 /* The y_step entry of COMMON: a number (unrolled methods, where it is an alias of inner_lr, and
  * exact, which does not use it), or by default "auto" (rt_ystep.h) for the methods that take
  * gradient steps on y with it. */
@@ -77,7 +86,7 @@
    "sample draws: one per task trajectory (task) or one per inner step (step)"}
 
 static const RtOptSpec opts_lancbio[] = {
-  COMMON(1000, 1, YSTEP_AUTO, 5),
+  COMMON(1000, 1, XDECAY(0), YSTEP_AUTO, 5),
   {"m0", RT_OPT_INT, 1, NULL, NULL, 1, 1e6, "initial Krylov dimension"},
   {"m_max", RT_OPT_INT, 80, NULL, NULL, 1, 1e6, "largest Krylov dimension before restart"},
   {"m_growth", RT_OPT_REAL, 1.1, NULL, NULL, 1, BIG, "growth factor rho of m"},
@@ -87,12 +96,12 @@ static const RtOptSpec opts_lancbio[] = {
   NONSMOOTH,
 };
 static const RtOptSpec opts_subbio[] = {
-  COMMON(1000, 1, YSTEP_AUTO, 5),
+  COMMON(1000, 1, XDECAY(0), YSTEP_AUTO, 5),
   ETA("step of the second subspace direction"),
   NONSMOOTH,
 };
 static const RtOptSpec opts_ufom[] = {
-  COMMON(1000, 0.1, YSTEP(0.1), 0),
+  COMMON(1000, 0.1, XDECAY(0), YSTEP(0.1), 0),
   {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps (alias inner_steps)"},
   {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha (alias y_step)"},
   {"q", RT_OPT_REAL_OR_WORD, 0.1, NULL, "adaptive", 1e-12, 1,
@@ -103,70 +112,64 @@ static const RtOptSpec opts_ufom[] = {
    "exact branch: store the trajectory, sqrt(r) checkpoints, recompute (none), or auto"},
   {"memory_budget", RT_OPT_REAL, NAN, NULL, NULL, 0, 1e12,
    "MiB checkpoint = auto may keep (default 1/16 of physical memory)"},
-  {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
   RESAMPLE,
 };
 static const RtOptSpec opts_fom[] = {
-  COMMON(1000, 0.1, YSTEP(0.1), 0),
+  COMMON(1000, 0.1, XDECAY(0), YSTEP(0.1), 0),
   {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7, "unrolled inner steps (alias inner_steps)"},
   {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha (alias y_step)"},
-  {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
   RESAMPLE,
 };
 static const RtOptSpec opts_itd[] = {
-  COMMON(1000, 0.1, YSTEP(0.1), 0),
+  COMMON(1000, 0.1, XDECAY(0), YSTEP(0.1), 0),
   {"r", RT_OPT_INT, 10, NULL, NULL, 1, 1e7,
    "unrolled inner steps, all stored (alias inner_steps)"},
   {"inner_lr", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG, "inner step size alpha (alias y_step)"},
-  {"x_decay", RT_OPT_REAL, 0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
   RESAMPLE,
 };
 static const RtOptSpec opts_aid_cg[] = {
-  COMMON(1000, 1, YSTEP_AUTO, 10),
+  COMMON(1000, 1, XDECAY(0), YSTEP_AUTO, 10),
   {"cg_steps", RT_OPT_INT, 5, NULL, NULL, 1, 1e9,
    "CG steps Q on A v = b per outer step (warm start)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_amigo_gd[] = {
-  COMMON(1000, 1, YSTEP_AUTO, 10),
+  COMMON(1000, 1, XDECAY(0), YSTEP_AUTO, 10),
   {"v_steps", RT_OPT_INT, 5, NULL, NULL, 1, 1e9, "gradient steps Q on A v = b per outer step"},
   ETA("step on A v = b"),
   NONSMOOTH,
 };
 static const RtOptSpec opts_soba[] = {
-  COMMON(1000, 1, YSTEP_AUTO, 1),
+  COMMON(1000, 1, XDECAY(0), YSTEP_AUTO, 1),
   ETA("step on A v = b"),
   NONSMOOTH,
 };
 static const RtOptSpec opts_stocbio[] = {
-  COMMON(1000, 1, YSTEP_AUTO, 10),
+  COMMON(1000, 1, XDECAY(0), YSTEP_AUTO, 10),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "Neumann terms Q"},
   ETA("Neumann scaling"),
   NONSMOOTH,
 };
 static const RtOptSpec opts_bsa[] = {
-  COMMON(1000, 1, YSTEP_AUTO, 10),
+  COMMON(1000, 1, XDECAY(0.5), YSTEP_AUTO, 10),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "maximum Neumann truncation Q"},
   ETA("Neumann scaling"),
-  {"x_decay", RT_OPT_REAL, 0.5, NULL, NULL, 0, 2, "upper steps x_step*max(0.01, (k+1)^-x_decay)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_ttsa[] = {
-  COMMON(1000, 1, YSTEP_AUTO, 1),
+  COMMON(1000, 1, XDECAY(0.4), YSTEP_AUTO, 1),
   {"neumann_steps", RT_OPT_INT, 10, NULL, NULL, 1, 1e9, "maximum Neumann truncation Q"},
   ETA("Neumann scaling"),
-  {"x_decay", RT_OPT_REAL, 0.4, NULL, NULL, 0, 2, "upper steps x_step*max(0.01, (k+1)^-x_decay)"},
   NONSMOOTH,
 };
 static const RtOptSpec opts_f2sa[] = {
-  COMMON(1000, 1, YSTEP_AUTO, 10),
+  COMMON(1000, 1, XDECAY(1.0 / 7.0), YSTEP_AUTO, 10),
   {"lambda0", RT_OPT_REAL, 1, NULL, NULL, 0, BIG, "initial penalty lambda"},
   {"delta_lambda", RT_OPT_REAL, 0.1, NULL, NULL, 0, BIG,
    "penalty growth: lambda <- lambda + delta_lambda/(k+1) after step k"},
-  {"x_decay", RT_OPT_REAL, 1.0 / 7.0, NULL, NULL, 0, 2, "upper steps x_step/(k+1)^x_decay"},
 };
 static const RtOptSpec opts_hjfbio[] = {
-  COMMON(1000, 1, YSTEP_AUTO, 1),
+  COMMON(1000, 1, XDECAY(0), YSTEP_AUTO, 1),
   ETA("step on v"),
   {"delta", RT_OPT_REAL, 1e-5, NULL, NULL, POSITIVE, BIG,
    "finite-difference step: gradients at y + delta v and y - delta v"},
@@ -175,7 +178,7 @@ static const RtOptSpec opts_hjfbio[] = {
   NONSMOOTH,
 };
 static const RtOptSpec opts_stable[] = {
-  COMMON(1000, 1, YSTEP_AUTO, 1),
+  COMMON(1000, 1, XDECAY(0), YSTEP_AUTO, 1),
   {"neumann_steps", RT_OPT_INT, 20, NULL, NULL, 0, 1e9, "Neumann HVPs Q per series (Q + 1 terms)"},
   ETA("Neumann scaling"),
   {"correction", RT_OPT_WORD, NAN, "step", "step|authors", 0, 0,
@@ -183,7 +186,7 @@ static const RtOptSpec opts_stable[] = {
   NONSMOOTH,
 };
 static const RtOptSpec opts_exact[] = {
-  COMMON(1000, 1, YSTEP(1e-5), 0),
+  COMMON(1000, 1, XDECAY(0), YSTEP(1e-5), 0),
   {"y_tol", RT_OPT_REAL, 1e-10, NULL, NULL, 0, BIG,
    "solve the lower level until |grad_y g| < y_tol (times |grad_y g| at the start when that "
    "is below 1)"},

@@ -306,6 +306,16 @@ static double full_gain(Run *r, const BloProblem *full, const double *grad, doub
   return best;
 }
 
+/* "; a decaying step ... lets x settle" where the method's step is constant (x_decay = 0 on
+ * the schedule without a floor: every method but bsa and ttsa, whose default decays), or "".
+ * A constant step on a random estimate leaves x hovering in noise of the step's size; a step
+ * that shrinks narrows it along the run (x_decay in (0.5, 1] meets Robbins-Monro's conditions). */
+static const char *decay_hint(const RtSolver *s) {
+  return s->impl->schedule == RT_SCHED_POLY && s->x_decay == 0
+             ? "; a decaying step (x_decay > 0, e.g. 0.6) lets x settle"
+             : "";
+}
+
 /* After a run of outer_steps steps on a random estimate (UFOM with q < 1, BSA, TTSA) of a
  * deterministic problem, where check_progress's |d| says nothing (one draw's): warn when the
  * final point's f is above the best trace point's by over 5% of the way down from the start.
@@ -326,8 +336,7 @@ static void check_settled(Run *r) {
       !(f - best > 1e-9 * fmax(f_unit(r), fabs(best))))
     return;
   char decay[96] = "";
-  if (s->impl->schedule == RT_SCHED_POLY && s->x_decay == 0)
-    snprintf(decay, sizeof decay, "a decaying step (x_decay > 0, e.g. 0.6) lets x settle; ");
+  if (decay_hint(s)[0]) snprintf(decay, sizeof decay, "%s; ", decay_hint(s) + 2);
   rt_solver_warn(s, "run.not_settled",
                  "the run has not settled: its hypergradient estimate is random, and the "
                  "final f (%.6g) is above the best trace point's (%.6g at step %lld) by %.0f%% "
@@ -1328,10 +1337,10 @@ static void check_random_estimate(Run *r) {
                    "far from a minimiser, and the method's minibatch estimates (|d| = %.3g, f = "
                    "%.6g) do not show it; the noise of the draws biases where x ends: a larger "
                    "batch or meta_batch, a smaller y_step with more inner_steps, or a smaller "
-                   "x_step help; `bloc eval --what phi,grad_phi --x SAVED_X` measures a saved "
+                   "x_step help%s; `bloc eval --what phi,grad_phi --x SAVED_X` measures a saved "
                    "x over all the data",
                    sample_sets(s, sets, sizeof sets), up, what, end, 100 * end / start, start,
-                   s->hg_norm, r->dw.val.f);
+                   s->hg_norm, r->dw.val.f, decay_hint(s));
     return;
   }
   if (m->unrolled)

@@ -37,5 +37,5 @@ static void soba_step(RtSolver *s, int64_t k) {
   rt_x_update(s, k);
 }
 
-RT_API const RtMethodImpl rt_impl_soba = {"soba", RT_SCHED_CONST, true, soba_setup, soba_step, NULL,
+RT_API const RtMethodImpl rt_impl_soba = {"soba", RT_SCHED_POLY, true, soba_setup, soba_step, NULL,
                                           NULL, NULL, NULL};

@@ -166,7 +166,7 @@ RT_API RtSolver *rt_solver_new(const BloProblem *p, const RtOptions *opt, uint64
   s->y_step = rt_solver_num(s, "y_step");
   s->inner_steps = (int)rt_solver_num(s, "inner_steps");
   s->tol = rt_solver_num(s, "tol");
-  if (opt_index(s, "x_decay") >= 0) s->x_decay = rt_solver_num(s, "x_decay");
+  s->x_decay = rt_solver_num(s, "x_decay"); /* every method's (rt_methods.c: XDECAY) */
   bool eta_derived = false;
   if (opt_index(s, "eta") >= 0) {
     s->eta = rt_solver_num(s, "eta");
@@ -297,11 +297,10 @@ RT_API void rt_upper_grads(RtSolver *s) {
 RT_API double rt_step_size(const RtSolver *s, int64_t k) {
   double kk = (double)k + 1.0;
   switch (s->impl->schedule) {
-  case RT_SCHED_POLY: return s->x_step / pow(kk, s->x_decay);
   case RT_SCHED_POLY_FLOOR: return s->x_step * fmax(0.01, pow(kk, -s->x_decay));
-  case RT_SCHED_CONST: break;
+  case RT_SCHED_POLY: break;
   }
-  return s->x_step;
+  return s->x_step / pow(kk, s->x_decay); /* pow(kk, 0) = 1: x_decay = 0 is x_step exactly */
 }
 
 RT_API void rt_x_update(RtSolver *s, int64_t k) {

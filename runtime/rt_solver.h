@@ -22,8 +22,10 @@
 
 typedef struct RtSolver RtSolver;
 
+/* The upper step's schedule, k the run loop's step (a recovery does not restart it). x_decay is
+ * an option of every method: 0 by default (a constant step, exactly x_step) except f2sa's 1/7
+ * and bsa's and ttsa's floored schedule, which their papers prescribe. */
 typedef enum RtSchedule {
-  RT_SCHED_CONST,      /* lambda_k = x_step                                  */
   RT_SCHED_POLY,       /* lambda_k = x_step / (k+1)^x_decay                  */
   RT_SCHED_POLY_FLOOR  /* lambda_k = x_step * max(0.01, (k+1)^-x_decay)      */
 } RtSchedule;

@@ -77,5 +77,5 @@ static void stable_step(RtSolver *s, int64_t k) {
   rt_axpy(ny, -1.0, S->w, s->y);
 }
 
-RT_API const RtMethodImpl rt_impl_stable = {"stable", RT_SCHED_CONST, true, stable_setup,
+RT_API const RtMethodImpl rt_impl_stable = {"stable", RT_SCHED_POLY, true, stable_setup,
                                             stable_step, NULL, NULL, NULL, NULL};

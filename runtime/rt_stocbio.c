@@ -31,5 +31,5 @@ static void neu_step(RtSolver *s, int64_t k) {
   rt_upper_step(s, k);
 }
 
-RT_API const RtMethodImpl rt_impl_stocbio = {"stocbio", RT_SCHED_CONST, true, neu_setup, neu_step,
+RT_API const RtMethodImpl rt_impl_stocbio = {"stocbio", RT_SCHED_POLY, true, neu_setup, neu_step,
                                              NULL, rt_lower_next_y, NULL, NULL};

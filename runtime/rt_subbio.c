@@ -63,5 +63,5 @@ static void sub_step(RtSolver *s, int64_t k) {
   rt_upper_step(s, k);
 }
 
-RT_API const RtMethodImpl rt_impl_subbio = {"subbio", RT_SCHED_CONST, true, sub_setup, sub_step,
+RT_API const RtMethodImpl rt_impl_subbio = {"subbio", RT_SCHED_POLY, true, sub_setup, sub_step,
                                             NULL, rt_lower_next_y, NULL, NULL};

@@ -57,6 +57,8 @@ program_cases() {
   box="$exd/hyperparam_box.blo|$sizes"
   echo "hyperparam_box_stable|$box --method stable --set eta=0.02"
   echo "hyperparam_box_f2sa|$box --method f2sa"
+  # x_decay on a method that gained it (session 46), with momentum
+  echo "quadratic_decay_aid_cg|$q|--method aid_cg --set x_decay=0.6 --set x_optimizer=momentum"
   echo "ufom_toy_adam|$exd/ufom_toy.blo|--set x_optimizer=adam --set x_step=0.05"
   echo "fewshot_regression|$exd/fewshot_regression.blo|"
   echo "ufom_toy|$exd/ufom_toy.blo|"

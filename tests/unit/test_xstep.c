@@ -424,6 +424,72 @@ static void test_optimizer_formulas(void **state) {
   tp_free(t);
 }
 
+/* x_decay, an option of every method: three steps of exact and aid_cg with x_decay = 0.6 and
+ * each x_optimizer follow lambda_k = x_step / (k+1)^0.6 (no floor), the rate scaling the
+ * optimizer's whole step as torch's LambdaLR does. exact's x is computed here from the
+ * closed-form hypergradient (its d is exact to y_tol); aid_cg's from the estimates d it
+ * produced (warm-started CG: d is not grad phi, the schedule is what is tested). Unset, x_decay
+ * is 0 and every step is x_step exactly (the results of these methods are as before it). */
+static void test_decay_schedule(void **state) {
+  (void)state;
+  TpSpec sp = tp_default_spec();
+  TpProblem *t = tp_new(&sp);
+  const double x_step = 0.1, b1 = 0.8, b2 = 0.95, eps = 1e-3;
+  static const char *const opt_names[] = {"sgd", "momentum", "adam"};
+  const char *const *kvs[] = {
+      KV("x_step=0.1", "x_decay=0.6", "y_step=0.1", "x_optimizer=sgd"),
+      KV("x_step=0.1", "x_decay=0.6", "y_step=0.1", "x_optimizer=momentum", "beta1=0.8"),
+      KV("x_step=0.1", "x_decay=0.6", "y_step=0.1", "x_optimizer=adam", "beta1=0.8",
+         "beta2=0.95", "eps=1e-3")};
+  const char *const *exact_kvs[] = {
+      KV("x_step=0.1", "x_decay=0.6", "x_optimizer=sgd"),
+      KV("x_step=0.1", "x_decay=0.6", "x_optimizer=momentum", "beta1=0.8"),
+      KV("x_step=0.1", "x_decay=0.6", "x_optimizer=adam", "beta1=0.8", "beta2=0.95",
+         "eps=1e-3")};
+  for (int closed = 1; closed >= 0; closed--) {
+    const char *m = closed ? "exact" : "aid_cg";
+    for (int which = 0; which < 3; which++) {
+      RtSolver *s = tp_solver(&t->p, m, closed ? exact_kvs[which] : kvs[which], 1);
+      double x[NX], mo[NX] = {0}, v[NX] = {0}, d[NX];
+      memcpy(x, s->x, sizeof x);
+      for (int k = 0; k < 3; k++) {
+        double lam = x_step / pow(k + 1.0, 0.6);
+        if (closed) tp_hypergrad(t, x, d); /* at the formula's own x */
+        rt_solver_step(s, k);
+        assert_true(s->step_size == lam);
+        for (int i = 0; i < NX; i++) {
+          double di = closed ? d[i] : s->d[i];
+          if (which == 0) {
+            x[i] -= lam * di;
+          } else if (which == 1) {
+            mo[i] = b1 * mo[i] + di;
+            x[i] -= lam * mo[i];
+          } else {
+            mo[i] = b1 * mo[i] + (1 - b1) * di;
+            v[i] = b2 * v[i] + (1 - b2) * di * di;
+            double mh = mo[i] / (1 - pow(b1, k + 1)), vh = v[i] / (1 - pow(b2, k + 1));
+            x[i] -= lam * mh / (sqrt(vh) + eps);
+          }
+        }
+      }
+      double e = tp_rel_err(NX, s->x, x);
+      print_message("%-6s %-8s x_decay 0.6, 3 steps: |x - formula| = %.2e\n", m,
+                    opt_names[which], e);
+      assert_true(e < (closed ? 1e-9 : 1e-15));
+      rt_solver_free(s);
+    }
+  }
+  /* unset: 0, and the step is x_step itself */
+  RtSolver *s = tp_solver(&t->p, "aid_cg", KV("x_step=0.1", "y_step=0.1"), 1);
+  assert_true(s->x_decay == 0);
+  for (int k = 0; k < 3; k++) {
+    rt_solver_step(s, k);
+    assert_true(s->step_size == 0.1);
+  }
+  rt_solver_free(s);
+  tp_free(t);
+}
+
 /* A stochastic method (bsa: random truncation) with Adam and a simplex: the same seed gives
  * bit-identical iterates, another seed different ones; no allocation after setup. */
 static void test_same_seed(void **state) {
@@ -480,6 +546,7 @@ int main(void) {
       cmocka_unit_test(test_fom),
       cmocka_unit_test(test_simplex_projection),
       cmocka_unit_test(test_optimizer_formulas),
+      cmocka_unit_test(test_decay_schedule),
       cmocka_unit_test(test_same_seed),
       cmocka_unit_test(test_optimizers_on_box),
   };
