@@ -31,12 +31,14 @@ for case in "adam 0.5 1e-5" "adam 1 1e-3" "momentum 0.1 1e-8"; do
   "$bloc" run a.blo --quiet --set x_optimizer="$opt" --set x_step="$lr" --set tol="$tol" \
     --out r.json --save-x r.x >out.txt 2>err.txt || { fail "$opt: run failed"; cat err.txt; }
   grep -q 'stopped (tol)' out.txt || { fail "$opt: did not stop on tol"; cat out.txt; }
-  "$bloc" eval a.blo --x r.x --what grad_phi >e.json 2>err.txt || { fail "$opt: eval"; cat err.txt; }
+  "$bloc" eval a.blo --x r.x --what grad_phi >e.json 2>err.txt ||
+    { fail "$opt: eval"; cat err.txt; }
   g=$(norm e.json)
   rep=$(sed -n 's/.*"hypergrad_norm": *\([0-9.eE+-]*\).*/\1/p' r.json | head -1)
   awk -v g="$g" -v t="$tol" 'BEGIN { exit !(g < t) }' ||
     fail "$opt x_step $lr tol $tol: |grad phi| at the saved x is $g, not below tol"
-  awk -v g="$g" -v r="$rep" 'BEGIN { d = g - r; if (d < 0) d = -d; exit !(d <= 1e-6 * g + 1e-15) }' ||
+  awk -v g="$g" -v r="$rep" \
+    'BEGIN { d = g - r; if (d < 0) d = -d; exit !(d <= 1e-6 * g + 1e-15) }' ||
     fail "$opt x_step $lr tol $tol: reported |hypergradient| $rep, at the saved x $g"
 done
 exit $((fails > 0))
