@@ -561,8 +561,8 @@ static void clear_stale_plots(Compare *cmp) {
     if (!(names[n++] = strdup(name))) exit(3);
   }
   if (d) closedir(d);
-  qsort(names, n, sizeof *names, cmp_strptr);
-  if (n) {
+  if (n) { /* (qsort of NULL, even for 0 items, is undefined: UBSan said so) */
+    qsort(names, n, sizeof *names, cmp_strptr);
     fprintf(stderr, "bloc compare: note: not plots of this compare, left as they are:");
     for (size_t i = 0; i < n; i++) fprintf(stderr, " %s%s", dlen ? dir : "", names[i]);
     fprintf(stderr, " (an earlier compare's with this prefix? compare removes only its own "
