@@ -40,15 +40,6 @@ lower objective g = 0.5 * mean((A[B, :] @ y - b[B]) ^ 2) + 0.5 * exp(x) * sumsq(
 solve stocbio(outer_steps = 40, x_step = 0.2, trace_every = 5)
 EOF
 
-# sets JSON: the options of a result JSON as --set KEY=VALUE arguments, one a line
-sets() {
-  awk '/^  "options": \{/ { on = 1; next }
-       on && /^  \}/ { exit }
-       on { s = $0; sub(/^ *"/, "", s); sub(/,$/, "", s); k = s; sub(/".*/, "", k)
-            v = s; sub(/^[^"]*": */, "", v); gsub(/"/, "", v); print "--set"; print k "=" v }' "$1"
-}
-# notime CSV: a trace without its time column
-notime() { cut -d, -f1,3- "$1"; }
 # run TAG CMD...: CMD --quiet --out TAG.json --trace TAG.csv; false (and a failure) when it fails
 run() {
   tag=$1

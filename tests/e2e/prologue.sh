@@ -58,3 +58,14 @@ other_user() {
   trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"; [ $created = 1 ] && userdel "$user" 2>/dev/null' EXIT
   chmod 755 "$tmp"
 }
+
+# sets JSON: the options of a result JSON as --set KEY=VALUE arguments, one a line (rerun
+# them: rerun_options.sh, decay_options.sh)
+sets() {
+  awk '/^  "options": \{/ { on = 1; next }
+       on && /^  \}/ { exit }
+       on { s = $0; sub(/^ *"/, "", s); sub(/,$/, "", s); k = s; sub(/".*/, "", k)
+            v = s; sub(/^[^"]*": */, "", v); gsub(/"/, "", v); print "--set"; print k "=" v }' "$1"
+}
+# notime CSV: a trace without its time column
+notime() { cut -d, -f1,3- "$1"; }
