@@ -277,8 +277,11 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
     double res = rt_cg_solve(o, key, s->x, y, dy, &cg);
     hmax = fmax(hmax, cg.curvature_max);
     char why[96];
+    if (res < 0 && isnan(cg.curvature))
+      return phi_not(out, "a Hessian-vector product of g is not finite at this x (where "
+                          "Newton's method on g stopped)");
     if (res < 0) {
-      out->not_convex = !isnan(cg.curvature);
+      out->not_convex = true;
       return phi_not(out, "g is not strongly convex in y: conjugate gradients met %s on "
                      "Newton's way to y*(x) from %s (|grad_y g| = %.3g)",
                      rt_cg_curvature(&cg, why, sizeof why), at->y_start ? "the given y" : "y0",
