@@ -582,8 +582,8 @@ static bool lower_lag(Run *r, double run, double out[3]) {
  * and only a warning that more outer_steps would help. */
 static bool check_lower_lag(Run *r, double run) {
   double lag[3];
-  /* bloc eval's grad_phi is the same dense solve: past its limit it only refuses */
-  bool evaluable = r->s->ny <= RT_HG_DENSE_MAX;
+  /* bloc eval's grad_phi measures it at any ny (Newton-CG past the dense limit, where it
+   * refused and the hint was left out: run_lag_hint_large.blo) */
   if (!lower_lag(r, run, lag)) return false;
   rt_solver_warn(r->s, "run.lower_lag",
                  "the run ended with its y far from y*(x): a Newton step on g from it is at "
@@ -591,7 +591,7 @@ static bool check_lower_lag(Run *r, double run) {
                  "hypergradient estimate (|d| = %.3g) may be far from that of f(x, y*(x)); "
                  "the lower loop does not keep up: %s%s",
                  lag[0], lag[1], lag[2], r->s->hg_norm, keep_up_hint(r->s->opt.method),
-                 evaluable ? "; check with `bloc eval --what grad_phi` at the saved x" : "");
+                 "; check with `bloc eval --what grad_phi` at the saved x");
   return true;
 }
 
