@@ -526,6 +526,12 @@ static bool phi_within(Run *r, double run, int times, double share) {
 }
 static bool phi_cheap(Run *r, double run, int times) { return phi_within(r, run, times, 0.1); }
 
+/* How many Hessian-vector products of the run's problem fit within `share` of the run's flops
+ * or 2e8: the budget of the end-of-run checks' CG and Newton-CG solves. */
+static double check_products(Run *r, double run, double share) {
+  return floor(fmax(2e8, share * run) / fmax(job_flops(r)[BLO_K_HVP_YY], 1.0));
+}
+
 /* Whether f at the trace points rose, after its least, by over a tenth of its fall from the
  * start to that least, while the method's |d| fell below the one it had there: x moved
  * against f(x, y*(x)) and the method's estimate says it is nearly stationary, the mark of a
@@ -554,8 +560,7 @@ static bool f_rose(const Run *r) {
 static bool lower_lag(Run *r, double run, double out[3]) {
   RtSolver *s = r->s;
   int64_t ny = s->ny;
-  double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
-  int steps = (int)fmin(100.0, floor(fmax(2e8, 0.05 * run) / hvp));
+  int steps = (int)fmin(100.0, check_products(r, run, 0.05));
   const double *y = r->dw.val.y, *gy = r->dw.gy;
   if (steps < 10 || !rt_all_finite(ny, y) || !rt_all_finite(ny, gy)) return false;
   double t0 = rt_seconds();
@@ -636,8 +641,7 @@ static double cg_formula(Run *r, const double *x, const double *y, int steps) {
 static bool check_estimate_cg(Run *r, double run, const char *rise) {
   RtSolver *s = r->s;
   int64_t nx = s->nx, ny = s->ny;
-  double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
-  double steps = fmin(2.0 * (double)ny, floor(fmax(2e8, 0.1 * run) / hvp));
+  double steps = fmin(2.0 * (double)ny, check_products(r, run, 0.1));
   if (steps < 10 || !rt_all_finite(nx, s->x) || !rt_all_finite(ny, s->y)) return false;
   double t0 = rt_seconds();
   double hn = cg_formula(r, s->x, s->y, (int)steps), own = s->hg_norm;
@@ -785,7 +789,7 @@ static int end_phi(Run *r, double run, const double *x, double *left, RtPhi *out
   RtPhiAt at = {.x = x, .sharded = r->cfg->sharded};
   bool cg = !phi_cheap(r, run, 2);
   if (cg) {
-    if (isnan(*left)) *left = floor(fmax(2e8, 0.1 * run) / fmax(job_flops(r)[BLO_K_HVP_YY], 1.0));
+    if (isnan(*left)) *left = check_products(r, run, 0.1);
     if (*left < 20) return -1;
     at.dense_max = 1;
     at.max_hvps = *left;
@@ -805,8 +809,7 @@ static int end_phi(Run *r, double run, const double *x, double *left, RtPhi *out
  * against the start's 3.51, status 0 and no word; phi at both ends by Newton-CG took 0.1 s. */
 static void check_phi_rose_cg(Run *r, double run) {
   RtSolver *s = r->s;
-  double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
-  double budget = floor(fmax(2e8, 0.1 * run) / hvp);
+  double budget = check_products(r, run, 0.1);
   if (budget < 20) return;
   double t0 = rt_seconds();
   RtPhi end;
@@ -1244,8 +1247,7 @@ static void check_random_estimate(Run *r) {
     /* over the dense check's budget: by CG, a tenth of the run's flops or 2e8 shared by two
      * measures of up to 9 solves each (BSA on 2001 lower variables ended 72% from x*, status 0
      * and no word) */
-    double hvp = fmax(job_flops(r)[BLO_K_HVP_YY], 1.0);
-    double steps = fmin(2.0 * (double)s->ny, floor(fmax(2e8, 0.1 * run) / (18 * hvp)));
+    double steps = fmin(2.0 * (double)s->ny, floor(check_products(r, run, 0.1) / 18));
     if (steps < 10) return;
     r->cg_steps = (int)steps;
   }
