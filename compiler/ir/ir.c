@@ -582,6 +582,21 @@ static bool scaled_matrix(const IrNode *a, IrOp bop, IrNode **m, IrNode **sv) {
   return false;
 }
 
+/* a is a symmetric matrix by construction: symmetric data, a diagonal matrix, or an
+ * elementwise function of such matrices and scalars (exp(-exp(x) D) of a symmetric D, a
+ * kernel matrix), looked at to a small depth. */
+static bool known_symmetric(const IrGraph *g, const IrNode *a, int depth) {
+  if (a->shape.rank == 0) return true;
+  if (a->shape.rank != 2 || a->shape.rows != a->shape.cols || depth > 12) return false;
+  if (a->op == IR_DATA) return a->attr[0] < g->nsym_data && g->sym_data[a->attr[0]];
+  if (a->op == IR_DIAGM || a->op == IR_CONST) return true;
+  IrClass cls = ir_ops[a->op].cls;
+  if (cls != IRC_EW1 && cls != IRC_EW2 && cls != IRC_EW3) return false;
+  for (int i = 0; i < a->nargs; i++)
+    if (!known_symmetric(g, a->args[i], depth + 1)) return false;
+  return true;
+}
+
 IrNode *ir_transpose(IrGraph *g, IrNode *a) {
   if (a->shape.rank < 2) return a;
   Shape s = shape_matrix(a->shape.cols, a->shape.rows);
@@ -593,7 +608,7 @@ IrNode *ir_transpose(IrGraph *g, IrNode *a) {
     if (a->op == IR_BCAST_ROWS) return ir_bcast_cols(g, a->args[0], a->shape.rows);
     if (a->op == IR_BCAST_COLS) return ir_bcast_rows(g, a->args[0], a->shape.cols);
     if (a->op == IR_DIAGM) return a;
-    if (a->op == IR_DATA && a->attr[0] < g->nsym_data && g->sym_data[a->attr[0]]) return a;
+    if (known_symmetric(g, a, 0)) return a;
     if (a->op == IR_NEG) return ir_neg(g, ir_transpose(g, a->args[0]));
     if (a->op == IR_MUL && a->args[0]->shape.rank == 0)
       return ir_mul(g, a->args[0], ir_transpose(g, a->args[1]));

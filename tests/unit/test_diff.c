@@ -492,6 +492,21 @@ static void test_simplify(void **state) {
   IrNode *one = ir_scalar(&g, 1), *gy;
   diff_vjp(&g, &q, &one, 1, IR_DEP_Y, &v.b, 1, &gy);
   assert_ptr_equal(gy, ir_matvec(&g, Gm, v.b));
+  /* so is an elementwise function of symmetric data and scalars (a kernel matrix
+   * exp(-s G)): its transpose is itself, and the gradient of 0.5 y'Ky is one matvec K y */
+  IrNode *s = ir_unary(&g, IR_EXP, ir_reduce(&g, IR_SUM, v.a));
+  IrNode *K = ir_unary(&g, IR_EXP, ir_neg(&g, ir_mul(&g, s, Gm)));
+  assert_ptr_equal(ir_transpose(&g, K), K);
+  q = ir_scale(&g, 0.5, ir_dot(&g, v.b, ir_matvec(&g, K, v.b)));
+  diff_vjp(&g, &q, &one, 1, IR_DEP_Y, &v.b, 1, &gy);
+  assert_ptr_equal(gy, ir_matvec(&g, K, v.b));
+  /* not so over data not known symmetric, nor when a matrix operand is not symmetric */
+  sym[2] = 0;
+  IrNode *K2 = ir_unary(&g, IR_EXP, ir_mul(&g, s, Gm));
+  assert_int_equal(ir_transpose(&g, K2)->op, IR_TRANSPOSE);
+  sym[2] = 1;
+  IrNode *B = ir_var(&g, 0, 2, 0, shape_matrix(3, 3));
+  assert_int_equal(ir_transpose(&g, ir_mul(&g, Gm, B))->op, IR_TRANSPOSE);
   arena_free(&arena);
 }
 
