@@ -189,6 +189,14 @@ int cmd_dump_llvm(int argc, char **argv) {
         printf("; plan of %s%s\n", sym ? sym : sk->name, sym ? "" : " (not compiled: too large)");
         sched_dump(sk, stdout);
       }
+      int nx = 0;
+      const SchedXMemo *xm = jit_xmemo(c->jit, &nx);
+      for (int j = 0; j < nx; j++) {
+        printf("; plan of x-memo slot xmemo%d: node %%%u, header w[%lld], value w[%lld..%lld)\n",
+               j, xm[j].node, (long long)xm[j].hdr, (long long)xm[j].at,
+               (long long)(xm[j].at + xm[j].size));
+        sched_dump(&xm[j].stage, stdout);
+      }
     } else {
       jit_print_module(c->jit, stdout);
     }

@@ -248,6 +248,7 @@ static const char *base_name(K *k, const SchedBuf *b, char buf[24]) {
     k->use_sreg[b->index] = 1;
     snprintf(buf, 24, "s%d", b->index);
     return buf;
+  case SB_XMEMO: break; /* the JIT's alone (SchedOptions.xmemo) */
   case SB_NONE: break;
   }
   kfail(k, "a plan buffer has no base");

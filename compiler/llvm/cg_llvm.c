@@ -251,6 +251,15 @@ LLVMValueRef cg_base(Cg *cg, const SchedBuf *b) {
     }
     return cg->f->outs[b->index];
   case SB_SREG: return cg->f->sregs[b->index];
+  case SB_XMEMO: {
+    if (b->index < 0 || b->index >= cg->nxmemo) {
+      cg_fail(cg, "x-memo slot %d of %d", b->index, cg->nxmemo);
+      return cg->f->x;
+    }
+    SchedBuf w = {SB_WORK, -1, 0, 1, false, false};
+    LLVMValueRef at = cg_const_i64(cg, cg->xmemo[b->index].at);
+    return LLVMBuildInBoundsGEP2(cg->f->eb, cg->f64, cg_base(cg, &w), &at, 1, "xmemo");
+  }
   case SB_NONE: break;
   }
   cg_fail(cg, "a plan buffer has no base");
@@ -1096,7 +1105,77 @@ static void emit_step(Cg *cg, const SchedStep *st) {
   }
 }
 
+/* ------------------------------------------------------------------ x-memo slots */
+
+static LLVMValueRef xmemo_word(Cg *cg, const SchedXMemo *xm, int64_t i) {
+  SchedBuf w = {SB_WORK, -1, xm->hdr + i, 1, false, false};
+  return cg_view_ptr(cg, &w);
+}
+
+/* Before the kernel's first step, slot j is brought up to date with x: unless its header
+ * holds the magic word and this x (bit for bit), the magic word is cleared, the stage
+ * computes the value into the slot (scratch: the work buffer's start, unused yet), and the
+ * header is written (SchedXMemo). */
+static void xmemo_update(Cg *cg, int j, LLVMValueRef stage, LLVMTypeRef ft) {
+  const SchedXMemo *xm = &cg->xmemo[j];
+  LLVMBuilderRef b = cg->f->b;
+  LLVMBasicBlockRef cmp = new_block(cg, "xmemo.cmp"), miss = new_block(cg, "xmemo.miss"),
+                    done = new_block(cg, "xmemo.done");
+  LLVMValueRef magic = LLVMBuildLoad2(b, cg->i64, xmemo_word(cg, xm, 0), "xmemo.magic");
+  LLVMValueRef full =
+      LLVMBuildICmp(b, LLVMIntEQ, magic, LLVMConstInt(cg->i64, SCHED_XMEMO_MAGIC, 0), "");
+  LLVMBuildCondBr(b, full, cmp, miss);
+  LLVMPositionBuilderAtEnd(b, cmp);
+  LLVMTypeRef t;
+  LLVMValueRef fn = cg_fn(cg, CG_MEMCMP, &t);
+  LLVMValueRef bytes = cg_const_i64(cg, xm->nx * (int64_t)sizeof(double));
+  LLVMValueRef args[3] = {xmemo_word(cg, xm, 1), cg->f->x, bytes};
+  LLVMValueRef r = LLVMBuildCall2(b, t, fn, args, 3, "");
+  LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntEQ, r, LLVMConstInt(cg->i32, 0, 0), ""), done, miss);
+  LLVMPositionBuilderAtEnd(b, miss);
+  LLVMBuildStore(b, LLVMConstInt(cg->i64, 0, 0), xmemo_word(cg, xm, 0));
+  LLVMValueRef outs = LLVMBuildAlloca(cg->f->eb, cg->ptr, "xmemo.out");
+  SchedBuf val = {SB_XMEMO, j, 0, 1, false, false};
+  LLVMBuildStore(b, cg_view_ptr(cg, &val), outs);
+  LLVMValueRef sargs[5] = {cg->f->env, cg->f->x, cg->f->y, cg->f->v, outs};
+  LLVMBuildCall2(b, ft, stage, sargs, 5, "");
+  LLVMBuildMemCpy(b, xmemo_word(cg, xm, 1), 8, cg->f->x, 8, bytes);
+  LLVMBuildStore(b, LLVMConstInt(cg->i64, SCHED_XMEMO_MAGIC, 0), xmemo_word(cg, xm, 0));
+  LLVMBuildBr(b, done);
+  LLVMPositionBuilderAtEnd(b, done);
+}
+
+static int emit_kernel(Cg *cg, const SchedKernel *k, const char *symbol, bool internal, char *err,
+                       size_t errlen);
+
+/* The stage of slot j, internal to the module and emitted once per module: "bloc.xmemo<j>.<part>"
+ * (the functions of its regions are named after it, and every part that needs it has its own). */
+static LLVMValueRef xmemo_stage(Cg *cg, int j, char *err, size_t errlen) {
+  char name[48];
+  snprintf(name, sizeof name, "bloc.xmemo%d.%d", j, cg->part);
+  LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
+  if (fn) return fn;
+  if (j < 0 || j >= cg->nxmemo) {
+    snprintf(err, errlen, "internal error: x-memo slot %d of %d", j, cg->nxmemo);
+    return NULL;
+  }
+  if (emit_kernel(cg, &cg->xmemo[j].stage, name, true, err, errlen)) return NULL;
+  return LLVMGetNamedFunction(cg->mod, name);
+}
+
 int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_t errlen) {
+  return emit_kernel(cg, k, symbol, false, err, errlen);
+}
+
+static int emit_kernel(Cg *cg, const SchedKernel *k, const char *symbol, bool internal, char *err,
+                       size_t errlen) {
+  LLVMValueRef stages[8], *stage = k->nxmemo <= 8 ? stages : xcalloc((size_t)k->nxmemo,
+                                                                      sizeof(LLVMValueRef));
+  for (int i = 0; i < k->nxmemo; i++) /* before this kernel: cg_kernel is not reentrant */
+    if (!(stage[i] = xmemo_stage(cg, k->xmemo[i], err, errlen))) {
+      if (stage != stages) free(stage);
+      return -1;
+    }
   cg->err = err;
   cg->errlen = errlen;
   cg->failed = false;
@@ -1105,6 +1184,7 @@ int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_
   LLVMTypeRef params[5] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr};
   LLVMTypeRef ft = LLVMFunctionType(cg->voidt, params, 5, 0);
   LLVMValueRef fn = LLVMAddFunction(cg->mod, symbol, ft);
+  if (internal) LLVMSetLinkage(fn, LLVMInternalLinkage);
   cg->symbol = symbol;
   cg->nregions = 0;
   cg_set_target_attrs(cg, fn);
@@ -1120,6 +1200,8 @@ int cg_kernel(Cg *cg, const SchedKernel *k, const char *symbol, char *err, size_
   func_begin(cg, &kf, fn);
   kf.sregs = xcalloc((size_t)k->nsregs + 1, sizeof(LLVMValueRef));
   for (int i = 0; i < k->nsregs; i++) kf.sregs[i] = new_alloca(cg, cg->f64, "s");
+  for (int i = 0; i < k->nxmemo && !cg->failed; i++) xmemo_update(cg, k->xmemo[i], stage[i], ft);
+  if (stage != stages) free(stage);
 
   for (int i = 0; i < k->nsteps && !cg->failed; i++) {
     const SchedStep *st = &k->steps[i];

@@ -121,6 +121,8 @@ typedef struct Cg {
   bool vectorize_all; /* every loop left to LLVM's vectoriser (JitOptions.vectorize_all);
                          else some elementwise loops are left scalar (cg_loop_vec) and sampled
                          rows of data are copied by memcpy */
+  const SchedXMemo *xmemo; /* the plan's x-memo slots (SchedPlan.xmemo) */
+  int nxmemo;
   /* the kernel being emitted */
   const SchedKernel *k;
   double madds; /* its products' multiply-adds (cg_kernel_madds) */

@@ -64,6 +64,8 @@ JitOptions jit_default_options(void) {
   o.vector_bits = jit_env_vector_bits();
   const char *memo = getenv("BLOC_MEMO");
   o.sched.memo = !(memo && !strcmp(memo, "0"));
+  const char *xmemo = getenv("BLOC_XMEMO");
+  o.sched.xmemo = !(xmemo && !strcmp(xmemo, "0"));
   return o;
 }
 
@@ -291,6 +293,8 @@ static void *compile_part(void *arg) {
     cg.vectorize_all = opt->vectorize_all;
     cg.sk_table = pt->skinny;
     cg.part = pt->index;
+    cg.xmemo = pt->plan->xmemo;
+    cg.nxmemo = pt->plan->nxmemo;
     pt->rc = cg_kernel(&cg, k, pt->sym[pt->ids[i]], pt->err, sizeof pt->err);
   }
   cg_dispose(&cg);
@@ -688,6 +692,11 @@ int64_t jit_kernel_size(const JitModule *m, BloKernelId id) {
 const SchedKernel *jit_plan(const JitModule *m, BloKernelId id) {
   if (!m || (int)id < 0 || id >= BLO_K_COUNT || !m->plan.present[id]) return NULL;
   return &m->plan.kernels[id];
+}
+
+const SchedXMemo *jit_xmemo(const JitModule *m, int *n) {
+  *n = m ? m->plan.nxmemo : 0;
+  return m ? m->plan.xmemo : NULL;
 }
 
 const JitTimings *jit_timings(const JitModule *m) { return &m->t; }

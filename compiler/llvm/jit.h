@@ -113,6 +113,8 @@ int64_t jit_work_size(const JitModule *m);
 
 /* The execution plan the code was generated from (for dumps and statistics). */
 const SchedKernel *jit_plan(const JitModule *m, BloKernelId id);
+/* The plan's x-memo slots (SchedPlan.xmemo), *n of them. Valid until jit_free. */
+const SchedXMemo *jit_xmemo(const JitModule *m, int *n);
 
 const JitTimings *jit_timings(const JitModule *m);
 

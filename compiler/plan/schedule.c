@@ -57,16 +57,24 @@ static int fail(Sch *s, const char *fmt, ...) {
   return -1;
 }
 
-static bool is_leaf(const IrNode *n) { return ir_ops[n->op].cls == IRC_LEAF; }
-static bool is_memleaf(const IrNode *n) {
-  return n->op == IR_VAR || n->op == IR_DIR || n->op == IR_DATA;
+static bool is_xleaf(const Sch *s, const IrNode *n) { return s->xleaf && s->xleaf[n->id]; }
+static bool is_leaf(const Sch *s, const IrNode *n) {
+  return ir_ops[n->op].cls == IRC_LEAF || is_xleaf(s, n);
+}
+static bool is_memleaf(const Sch *s, const IrNode *n) {
+  return n->op == IR_VAR || n->op == IR_DIR || n->op == IR_DATA || is_xleaf(s, n);
 }
 static bool is_blas(const IrNode *n) { return n->op == IR_MATMUL || n->op == IR_MATVEC; }
 
 static int64_t ld_of(Shape s) { return s.rank == 2 ? s.cols : 1; }
 
-static SchedBuf leaf_buf(const IrNode *n) {
+static SchedBuf leaf_buf(const Sch *s, const IrNode *n) {
   SchedBuf b = {SB_NONE, 0, 0, ld_of(n->shape), false, false};
+  if (is_xleaf(s, n)) {
+    b.base = SB_XMEMO;
+    b.index = s->xleaf[n->id] - 1;
+    return b;
+  }
   switch ((IrOp)n->op) {
   case IR_VAR: b.base = n->attr[0] == 0 ? SB_X : SB_Y; b.offset = n->attr[2]; break;
   case IR_DIR: b.base = SB_V; b.offset = n->attr[2]; break;
@@ -105,7 +113,7 @@ static int topo(Sch *s) {
     state[root->id] = 1;
     while (sp) {
       const IrNode *top = stack[sp - 1];
-      if (next[sp - 1] < (uint32_t)top->nargs) {
+      if (next[sp - 1] < (uint32_t)top->nargs && !is_xleaf(s, top)) {
         const IrNode *a = top->args[next[sp - 1]++];
         if (!state[a->id]) {
           state[a->id] = 1;
@@ -126,13 +134,13 @@ static int topo(Sch *s) {
 }
 
 static int32_t cost_of(const Sch *s, const IrNode *n) {
-  if (is_leaf(n) || s->mat[n->id]) return 0;
+  if (is_leaf(s, n) || s->mat[n->id]) return 0;
   return s->cost[n->id];
 }
 
 /* Materialise n (unless it is a leaf that already lives in memory or a constant). */
 static void force(Sch *s, const IrNode *n) {
-  if (!is_memleaf(n)) s->mat[n->id] = 1;
+  if (!is_memleaf(s, n)) s->mat[n->id] = 1;
 }
 
 static void force_if_costly(Sch *s, const IrNode *n) {
@@ -143,7 +151,7 @@ static bool contiguous(const Sch *s, const IrNode *n);
 
 /* n's elements can be addressed as a row-major view of memory (BLAS operand). */
 static bool is_mem(const Sch *s, const IrNode *n) {
-  if (is_memleaf(n)) return true;
+  if (is_memleaf(s, n)) return true;
   if (n->op == IR_CONST || n->op == IR_SAMPLE) return false;
   if (s->mat[n->id]) return n->shape.rank > 0;
   if (n->op == IR_RESHAPE) return is_mem(s, n->args[0]) && contiguous(s, n->args[0]);
@@ -153,7 +161,7 @@ static bool is_mem(const Sch *s, const IrNode *n) {
 }
 
 static bool contiguous(const Sch *s, const IrNode *n) {
-  if (is_memleaf(n) || (s->mat[n->id] && n->op != IR_SAMPLE && n->op != IR_CONST)) return true;
+  if (is_memleaf(s, n) || (s->mat[n->id] && n->op != IR_SAMPLE && n->op != IR_CONST)) return true;
   if (n->op == IR_RESHAPE) return contiguous(s, n->args[0]);
   if (n->op == IR_SLICE) {
     const IrNode *a = n->args[0];
@@ -182,7 +190,8 @@ static void decide(Sch *s) {
     const IrNode *n = s->order[i];
     uint32_t id = n->id;
     IrClass cls = ir_ops[n->op].cls;
-    if (cls == IRC_LEAF || n->shape.sparse) continue; /* sparse: read only by its products */
+    if (cls == IRC_LEAF || n->shape.sparse || is_xleaf(s, n))
+      continue; /* sparse: read only by its products; an x-memo's value: read from its slot */
     int32_t c = ir_ops[n->op].cost;
     for (int j = 0; j < n->nargs; j++) {
       c += cost_of(s, n->args[j]);
@@ -383,7 +392,7 @@ static void note_use(Sch *s, const IrNode *n, int step) {
 
 /* A memory view of n (is_mem(n) holds); records the read at `step`. */
 static SchedBuf mem_view(Sch *s, const IrNode *n, int step) {
-  if (is_memleaf(n)) return leaf_buf(n);
+  if (is_memleaf(s, n)) return leaf_buf(s, n);
   if (s->mat[n->id]) {
     note_use(s, n, step);
     return s->loc[n->id];
@@ -419,7 +428,7 @@ static SchedExpr *tr_op(Tr *t, const IrNode *n, bool ident) {
     e->num = n->num;
     return e;
   }
-  if (is_leaf(n)) return load_expr(s, leaf_buf(n), n->shape);
+  if (is_leaf(s, n)) return load_expr(s, leaf_buf(s, n), n->shape);
   SchedExpr *e = new_expr(s, n->op, n->shape, n->nargs);
   e->num = n->num;
   memcpy(e->attr, n->attr, sizeof e->attr);
@@ -428,7 +437,7 @@ static SchedExpr *tr_op(Tr *t, const IrNode *n, bool ident) {
     const IrNode *a = n->args[i];
     if ((n->op == IR_GATHER || n->op == IR_SCATTER) && i == 1) {
       assert(a->op == IR_SAMPLE);
-      e->args[i] = load_expr(s, leaf_buf(a), a->shape);
+      e->args[i] = load_expr(s, leaf_buf(s, a), a->shape);
       continue;
     }
     bool id2 = ident && ew && shape_eq(a->shape, n->shape);
@@ -443,7 +452,7 @@ static SchedExpr *tr(Tr *t, const IrNode *n, bool ident) {
   SchedExpr *e = map_get(t->memo, n->id);
   if (!e) e = map_get(&t->tmp, n->id);
   if (e) return e;
-  if (n->op == IR_CONST || is_leaf(n)) {
+  if (n->op == IR_CONST || is_leaf(s, n)) {
     e = tr_op(t, n, ident);
   } else if (s->mat[n->id]) {
     if (s->def[n->id] >= 0 && s->def[n->id] < t->step) {
@@ -658,7 +667,8 @@ static int sparse_step(Sch *s, const IrNode *p, SchedBuf dest) {
   SchedBlas *b = &st->st.blas;
   const IrNode *a = p->args[0], *x = a->op == IR_GATHER ? a->args[0] : a;
   b->a = (SchedBuf){SB_DATA, (int)x->attr[0], 0, x->shape.cols, false, false};
-  b->idx = a->op == IR_GATHER ? leaf_buf(a->args[1]) : (SchedBuf){SB_NONE, 0, 0, 1, false, false};
+  b->idx = a->op == IR_GATHER ? leaf_buf(s, a->args[1])
+                               : (SchedBuf){SB_NONE, 0, 0, 1, false, false};
   if (a->op == IR_GATHER && a->attr[1]) { /* a rank's rows of sharded data (ir_gather_shard) */
     b->idx_r0 = a->attr[0];
     b->idx_rows = x->shape.rows;
@@ -812,7 +822,7 @@ static const IrNode *strip_t(const IrNode *n, bool *trans) {
  * transpose of one): a copy loop can read it. */
 static bool available(const Sch *s, const IrNode *n) {
   while (n->op == IR_TRANSPOSE) n = n->args[0];
-  if (is_memleaf(n) || n->op == IR_CONST) return true;
+  if (is_memleaf(s, n) || n->op == IR_CONST) return true;
   if (s->mat[n->id]) return s->def[n->id] >= 0;
   if (n->op == IR_RESHAPE || n->op == IR_SLICE) return available(s, n->args[0]);
   return false;
@@ -947,7 +957,7 @@ static int build_steps(Sch *s, Chain **chains) {
       break;
     case IR_SCATTER: {
       SchedItem it = item(SI_SCATTER, dest, id);
-      it.idx = leaf_buf(n->args[1]);
+      it.idx = leaf_buf(s, n->args[1]);
       it.idx_limit = n->shape.rows;
       it.dest_rows = n->shape.rows;
       it.dest_cols = n->shape.cols;
@@ -1187,8 +1197,8 @@ static int finish(Sch *s, SchedKernel *out) {
 /* ------------------------------------------------------------------ entry points */
 
 static int plan_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt,
-                       const uint8_t *memo_ok, Arena *a, SchedKernel *out, char *err,
-                       size_t errlen) {
+                       const uint8_t *memo_ok, const int32_t *xleaf, Arena *a, SchedKernel *out,
+                       char *err, size_t errlen) {
   static const SchedOptions defaults = {0};
   memset(out, 0, sizeof *out);
   out->id = k->id;
@@ -1239,6 +1249,7 @@ static int plan_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *
   s->copies = xcalloc((size_t)k->nouts, sizeof(IrOutput));
   s->memo_ok = s->opt->memo ? memo_ok : NULL;
   s->memo = xcalloc(n, 1);
+  s->xleaf = xleaf;
   Chain **chains = xcalloc(n, sizeof(Chain *));
   for (uint32_t i = 0; i < n; i++) s->def[i] = s->last[i] = s->share_step[i] = -1;
 
@@ -1248,7 +1259,7 @@ static int plan_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *
     if (ir_ops[nd->op].cls == IRC_GEN)
       rc = fail(s, "data-stage operation '%s' reached compiled kernel '%s'", ir_ops[nd->op].name,
                 k->name ? k->name : "?");
-    for (int j = 0; j < nd->nargs; j++) {
+    for (int j = 0; j < nd->nargs && !is_xleaf(s, nd); j++) {
       bool dup = false;
       for (int q = 0; q < j; q++) dup |= nd->args[q] == nd->args[j];
       if (!dup) s->uses[nd->args[j]->id]++;
@@ -1259,7 +1270,7 @@ static int plan_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *
       const IrOutput *o = &k->outs[i];
       const IrNode *nd = o->node;
       s->uses[nd->id]++;
-      if (is_leaf(nd) || s->is_out[nd->id]) {
+      if (is_leaf(s, nd) || s->is_out[nd->id]) {
         s->copies[s->ncopies++] = *o;
         continue;
       }
@@ -1321,7 +1332,7 @@ static int plan_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *
 
 int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, Arena *a,
                  SchedKernel *out, char *err, size_t errlen) {
-  return plan_kernel(g, k, opt, NULL, a, out, err, errlen);
+  return plan_kernel(g, k, opt, NULL, NULL, a, out, err, errlen);
 }
 
 /* The products worth a memo slot (SchedOptions.memo): a b' (a data, not transposed) with b
@@ -1395,24 +1406,169 @@ static void place_memo(const IrProblem *p, SchedPlan *plan) {
   free(kcoff);
 }
 
+/* ------------------------------------------------------------------ x-memo slots */
+
+/* Depends on x and the data only. */
+static bool x_only(const IrNode *n) {
+  return (n->deps & IR_DEP_X) && !(n->deps & (IR_DEP_Y | IR_DEP_V | IR_DEP_SAMPLE)) &&
+         !n->shape.sparse;
+}
+
+/* Operations a call spends on n and the operands not yet counted (mark[id] == gen: counted):
+ * the cost model of ir_ops.def per element (of the operand for a reduction), 2mnk a product. */
+static double sub_cost(const IrNode *n, uint32_t *mark, uint32_t gen) {
+  if (mark[n->id] == gen || ir_ops[n->op].cls == IRC_LEAF) return 0;
+  mark[n->id] = gen;
+  double c = (double)ir_ops[n->op].cost * (double)shape_size(n->shape);
+  if (n->op == IR_MATMUL || n->op == IR_MATVEC)
+    c = 2.0 * (double)shape_size(n->shape) * (double)n->args[0]->shape.cols;
+  else if (ir_ops[n->op].cls == IRC_REDUCE && n->nargs)
+    c = (double)ir_ops[n->op].cost * (double)shape_size(n->args[0]->shape);
+  for (int i = 0; i < n->nargs; i++) c += sub_cost(n->args[i], mark, gen);
+  return c;
+}
+
+typedef struct XPick {
+  const IrProblem *p;
+  uint32_t *mark, gen;   /* sub_cost's */
+  uint8_t *seen;         /* the current kernel's walk */
+  uint8_t *is_out;       /* the current kernel's outputs */
+  int32_t *slot;         /* node id -> 1 + its slot (every kernel's), 0: none yet */
+  int32_t *kleaf;        /* the current kernel's xleaf (slot + 1 by node id) */
+  uint32_t *nodes;       /* the slots' nodes */
+  int n;
+  int64_t doubles;       /* of the slots so far */
+  int *kslots, nk;       /* the current kernel's slots */
+} XPick;
+
+/* Worth a slot: an x-only value, not a view (its operand is the one to keep) nor a kernel
+ * output, whose computation costs enough in all and per element that reading it back wins. */
+static bool xmemo_worth(XPick *x, const IrNode *n) {
+  if (!x_only(n) || ir_ops[n->op].cls == IRC_LEAF || ir_ops[n->op].cost == 0 ||
+      ir_ops[n->op].cls == IRC_GEN || x->is_out[n->id])
+    return false;
+  double size = (double)shape_size(n->shape);
+  double cost = sub_cost(n, x->mark, ++x->gen);
+  return cost >= SCHED_XMEMO_MIN_COST && cost >= SCHED_XMEMO_RATIO * size &&
+         cost >= SCHED_XMEMO_RATIO * (double)x->p->nx;
+}
+
+/* The maximal nodes worth a slot under n, by a walk from the kernel's outputs. */
+static void xmemo_walk(XPick *x, const IrNode *n) {
+  if (x->seen[n->id]) return;
+  x->seen[n->id] = 1;
+  if (!(n->deps & IR_DEP_X)) return;
+  if (xmemo_worth(x, n)) {
+    int64_t size = shape_size(n->shape);
+    if (!x->slot[n->id]) {
+      if (x->doubles + size > SCHED_XMEMO_MAX_DOUBLES) return; /* computed in the kernel */
+      x->doubles += size;
+      x->nodes[x->n++] = n->id;
+      x->slot[n->id] = x->n;
+    }
+    x->kleaf[n->id] = x->slot[n->id];
+    x->kslots[x->nk++] = x->slot[n->id] - 1;
+    return;
+  }
+  for (int i = 0; i < n->nargs; i++) xmemo_walk(x, n->args[i]);
+}
+
+/* Plans the stage of every slot (its scratch is the start of the work buffer, so before the
+ * memo slots are placed). Returns 0 or -1 with err set. */
+static int plan_stages(const IrProblem *p, const SchedOptions *opt, XPick *x, Arena *a,
+                       SchedPlan *plan, char *err, size_t errlen) {
+  SchedOptions so = *opt;
+  so.memo = so.xmemo = false;
+  so.no_skinny = true; /* products of x and data: BLAS (the skinny functions are per kernel) */
+  plan->xmemo = arena_calloc(a, (size_t)x->n + 1, sizeof(SchedXMemo));
+  plan->nxmemo = x->n;
+  for (int j = 0; j < x->n; j++) {
+    SchedXMemo *xm = &plan->xmemo[j];
+    IrNode *nd = p->graph.nodes[x->nodes[j]];
+    xm->node = nd->id;
+    xm->size = shape_size(nd->shape);
+    xm->nx = p->nx;
+    xm->ik.id = BLO_K_COUNT; /* none of the ABI's */
+    xm->ik.name = "xmemo";
+    xm->ik.outs = arena_calloc(a, 1, sizeof(IrOutput));
+    xm->ik.outs[0] = (IrOutput){0, 0, nd, false};
+    xm->ik.nouts = 1;
+    xm->ik.nslots = 1;
+    xm->ik.slot_size[0] = xm->size;
+    if (plan_kernel(&p->graph, &xm->ik, &so, NULL, NULL, a, &xm->stage, err, errlen)) return -1;
+    if (xm->stage.work_size > plan->work_size) plan->work_size = xm->stage.work_size;
+  }
+  return 0;
+}
+
+/* The x-memo slots after the memo slots: header (magic, x), then the value (SchedXMemo). */
+static void place_xmemo(const IrProblem *p, SchedPlan *plan) {
+  int64_t end = align_up(plan->work_size);
+  for (int j = 0; j < plan->nxmemo; j++) {
+    SchedXMemo *xm = &plan->xmemo[j];
+    xm->hdr = end;
+    xm->at = align_up(end + 1 + p->nx);
+    end = align_up(xm->at + xm->size);
+  }
+  if (plan->nxmemo) plan->work_size = end;
+  for (int id = 0; id < BLO_K_COUNT; id++) {
+    SchedKernel *k = &plan->kernels[id];
+    for (int i = 0; plan->present[id] && i < k->nxmemo; i++) {
+      const SchedXMemo *xm = &plan->xmemo[k->xmemo[i]];
+      if (xm->at + xm->size > k->work_size) k->work_size = xm->at + xm->size;
+    }
+  }
+}
+
 int sched_problem(const IrProblem *p, const SchedOptions *opt, Arena *a, SchedPlan *plan, char *err,
                   size_t errlen) {
   memset(plan, 0, sizeof *plan);
   uint8_t *memo_ok = opt && opt->memo ? memo_products(p) : NULL;
-  for (int id = 0; id < BLO_K_COUNT; id++) {
+  uint32_t count = p->graph.count + 1;
+  XPick x = {p, NULL, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, 0};
+  if (opt && opt->xmemo) {
+    x.mark = xcalloc(count, sizeof(uint32_t));
+    x.seen = xcalloc(count, 1);
+    x.is_out = xcalloc(count, 1);
+    x.slot = xcalloc(count, sizeof(int32_t));
+    x.kleaf = xcalloc(count, sizeof(int32_t));
+    x.nodes = xcalloc(count, sizeof(uint32_t));
+    x.kslots = xcalloc(count, sizeof(int));
+  }
+  int rc = 0;
+  for (int id = 0; id < BLO_K_COUNT && rc == 0; id++) {
     const IrKernel *k = &p->kernels[id];
     if (k->nouts == 0) continue;
-    if (plan_kernel(&p->graph, k, opt, memo_ok, a, &plan->kernels[id], err, errlen)) {
-      free(memo_ok);
-      return -1;
+    x.nk = 0;
+    if (x.seen) {
+      memset(x.seen, 0, count);
+      memset(x.is_out, 0, count);
+      memset(x.kleaf, 0, count * sizeof(int32_t));
+      for (int o = 0; o < k->nouts; o++) x.is_out[k->outs[o].node->id] = 1;
+      for (int o = 0; o < k->nouts; o++) xmemo_walk(&x, k->outs[o].node);
     }
-    plan->kernels[id].id = (BloKernelId)id;
+    SchedKernel *sk = &plan->kernels[id];
+    rc = plan_kernel(&p->graph, k, opt, memo_ok, x.nk ? x.kleaf : NULL, a, sk, err, errlen);
+    if (rc) break;
+    sk->id = (BloKernelId)id;
     plan->present[id] = true;
-    if (plan->kernels[id].work_size > plan->work_size)
-      plan->work_size = plan->kernels[id].work_size;
+    sk->nxmemo = x.nk;
+    sk->xmemo = arena_calloc(a, (size_t)x.nk + 1, sizeof(int));
+    if (x.nk) memcpy(sk->xmemo, x.kslots, (size_t)x.nk * sizeof(int));
+    if (sk->work_size > plan->work_size) plan->work_size = sk->work_size;
   }
   free(memo_ok);
-  place_memo(p, plan);
+  if (rc == 0 && x.n) rc = plan_stages(p, opt, &x, a, plan, err, errlen);
+  if (rc == 0) place_memo(p, plan);
+  if (rc == 0) place_xmemo(p, plan);
+  free(x.mark);
+  free(x.seen);
+  free(x.is_out);
+  free(x.slot);
+  free(x.kleaf);
+  free(x.nodes);
+  free(x.kslots);
+  if (rc) return -1;
   sched_verify_after(p, plan, "planning");
   return 0;
 }

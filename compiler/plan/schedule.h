@@ -32,7 +32,9 @@ typedef enum SchedBase {
   SB_SAMPLE, /* env->samples: int64 indices (loaded as doubles when used as values) */
   SB_WORK,   /* env->work */
   SB_OUT,    /* out[index] */
-  SB_SREG    /* scalar register `index`: a local double of the kernel */
+  SB_SREG,   /* scalar register `index`: a local double of the kernel */
+  SB_XMEMO   /* the value of x-memo slot `index` (SchedPlan.xmemo), read only: element `offset`
+                is work[SchedPlan.xmemo[index].at + offset] */
 } SchedBase;
 
 typedef struct SchedBuf {
@@ -219,6 +221,9 @@ typedef struct SchedKernel {
   int64_t materialised;   /* statistics: tensors written to the work buffer */
   uint32_t *memo_nodes;   /* the products with memo slots (SchedBlas.memo), by IR node id */
   int nmemo;
+  int *xmemo;             /* the x-memo slots the kernel reads (SchedPlan.xmemo indices): it
+                             brings each up to date with x before its first step */
+  int nxmemo;
 } SchedKernel;
 
 typedef struct SchedOptions {
@@ -247,6 +252,9 @@ typedef struct SchedOptions {
                              memo slots after every kernel's work (SCHED_MEMO_MAGIC), so that
                              a kernel called again at the same b reuses the product. For the
                              JIT: the plan's SS_SKINNY_GEMM steps then carry SchedBlas.memo */
+  bool xmemo;             /* keep costly subexpressions of x and the data alone (a kernel matrix
+                             exp(-exp(x) D)) in x-memo slots (SchedPlan.xmemo): every call at
+                             the same x reads them instead of computing them again */
 } SchedOptions;
 
 /* Whether step st copies sampled rows of a data matrix, w(r, :) = X(samples(r), :): an SS_LOOP
@@ -262,11 +270,39 @@ int sched_kernel(const IrGraph *g, const IrKernel *k, const SchedOptions *opt, A
 
 /* A whole problem: one SchedKernel per kernel with outputs (present[id]); work_size is the
  * maximum over kernels (the one work buffer every kernel shares). */
+/* An x-memo slot (SchedOptions.xmemo): the value of one IR node that depends on x and the
+ * data only, computed at the x of the last call that needed it. At work[hdr]:
+ *   [0]   SCHED_XMEMO_MAGIC (as an int64) when the slot holds the value at the x after it
+ *   [1, 1 + nx)  that x
+ * and the value (row-major, `size` doubles) at work[at]. A kernel that reads the slot
+ * (SchedKernel.xmemo) compares the header with its x before its first step: equal (bit for
+ * bit), the value is there; different, [0] is cleared, `stage` computes the value into it
+ * (its output slot 0 is work + at; its scratch is the start of the work buffer, free before
+ * the kernel's first step), then the header is written. The stage is the same code whichever
+ * kernel runs it, so every kernel reads the same bits. */
+typedef struct SchedXMemo {
+  uint32_t node;          /* the IR node */
+  int64_t hdr, at, size;  /* work offsets of the header and the value; doubles of the value */
+  int64_t nx;             /* doubles of x in the header */
+  IrKernel ik;            /* the node as the one output of a kernel (out[0]) */
+  SchedKernel stage;      /* its plan */
+} SchedXMemo;
+
+#define SCHED_XMEMO_MAGIC 0x786d656d6f626c6fLL /* "olbomemx" */
+/* x-memo slots are given to x-only nodes (not views) costing at least SCHED_XMEMO_MIN_COST
+ * operations a call (ir_ops.def's cost per element, 2mnk a product) and SCHED_XMEMO_RATIO
+ * per element of the value, up to SCHED_XMEMO_MAX_DOUBLES of slots (256 MB) in all */
+#define SCHED_XMEMO_MIN_COST 524288.0
+#define SCHED_XMEMO_RATIO 8.0
+#define SCHED_XMEMO_MAX_DOUBLES (INT64_C(1) << 25)
+
 typedef struct SchedPlan {
   SchedKernel kernels[BLO_K_COUNT];
   bool present[BLO_K_COUNT];
   int64_t work_size;
   int nmemo;              /* memo slots (SchedOptions.memo), at the end of the work buffer */
+  SchedXMemo *xmemo;      /* x-memo slots (SchedOptions.xmemo), after the memo slots */
+  int nxmemo;
 } SchedPlan;
 
 /* A memo slot (SchedOptions.memo): the product c = a b' (a data, m x k; b n x k, contiguous)

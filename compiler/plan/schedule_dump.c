@@ -16,6 +16,7 @@ static void print_buf(const SchedBuf *b, FILE *out) {
   case SB_WORK: fprintf(out, "w"); break;
   case SB_OUT: fprintf(out, "out%d", b->index); break;
   case SB_SREG: fprintf(out, "s%d", b->index); return;
+  case SB_XMEMO: fprintf(out, "xmemo%d", b->index); break;
   }
   fprintf(out, "[%" PRId64 "]", b->offset);
   if (b->ld > 1) fprintf(out, "/%" PRId64, b->ld);
@@ -201,6 +202,11 @@ void sched_dump(const SchedKernel *k, FILE *out) {
           "kernel %s: %d steps, work %" PRId64 " doubles, %d scalar registers, %" PRId64
           " materialised\n",
           k->name ? k->name : "?", k->nsteps, k->work_size, k->nsregs, k->materialised);
+  if (k->nxmemo) {
+    fprintf(out, "  first brings x-memo slots up to date with x:");
+    for (int i = 0; i < k->nxmemo; i++) fprintf(out, " xmemo%d", k->xmemo[i]);
+    fprintf(out, "\n");
+  }
   for (int i = 0; i < k->nsteps; i++) {
     fprintf(out, "  #%d ", i);
     dump_step(&k->steps[i], "", out);

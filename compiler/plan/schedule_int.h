@@ -60,6 +60,10 @@ typedef struct Sch {
    * those planned with one (their buffer, id, is placed by sched_problem, not finish) */
   const uint8_t *memo_ok;
   uint8_t *memo;
+  /* SchedOptions.xmemo: xleaf[id] = 1 + the x-memo slot holding node id's value, for the
+   * nodes this kernel reads from their slots (NULL: none). Such a node is a leaf here: a
+   * read-only view (SB_XMEMO), its operands never visited */
+  const int32_t *xleaf;
 } Sch;
 
 void sched_map_free(Map *m);

@@ -22,6 +22,7 @@ typedef struct BufUse {
 
 typedef struct Ver {
   const IrProblem *p;
+  const SchedPlan *plan; /* for the x-memo slots' sizes (NULL: a kernel alone, none) */
   const IrKernel *ik;
   const SchedKernel *k;
   int step;          /* current top-level step */
@@ -66,6 +67,7 @@ static const char *base_name(SchedBase b) {
   case SB_WORK: return "the work buffer";
   case SB_OUT: return "an output slot";
   case SB_SREG: return "a scalar register";
+  case SB_XMEMO: return "an x-memo slot";
   }
   return "an unknown base";
 }
@@ -91,6 +93,10 @@ static int64_t base_len(Ver *v, const SchedBuf *b) {
   case SB_WORK: return v->k->work_size;
   case SB_OUT: return b->index >= 0 && b->index < v->ik->nslots ? v->ik->slot_size[b->index] : -1;
   case SB_SREG: return b->index >= 0 && b->index < v->k->nsregs ? 1 : -1;
+  case SB_XMEMO:
+    for (int i = 0; v->plan && i < v->k->nxmemo; i++) /* a slot the kernel brings up to date */
+      if (v->k->xmemo[i] == b->index) return v->plan->xmemo[b->index].size;
+    return -1;
   case SB_NONE: return -1;
   }
   return -1;
@@ -487,9 +493,11 @@ static void step(Ver *v, const SchedStep *st, int nreds) {
   }
 }
 
-int sched_verify_kernel(const IrProblem *p, const SchedKernel *k, char *err, size_t errlen) {
+static int verify_kernel(const IrProblem *p, const SchedPlan *plan, const IrKernel *ik,
+                         const SchedKernel *k, char *err, size_t errlen) {
   Ver v = {.p = p,
-           .ik = &p->kernels[k->id],
+           .plan = plan,
+           .ik = ik,
            .k = k,
            .where = "kernel",
            .node = UINT32_MAX,
@@ -537,7 +545,45 @@ int sched_verify_kernel(const IrProblem *p, const SchedKernel *k, char *err, siz
   return v.failed ? -1 : 0;
 }
 
+int sched_verify_kernel(const IrProblem *p, const SchedKernel *k, char *err, size_t errlen) {
+  return verify_kernel(p, NULL, &p->kernels[k->id], k, err, errlen);
+}
+
+/* The x-memo slots: inside the work buffer, after every kernel's and stage's scratch, apart
+ * from each other; each stage a plan of its node. */
+static int verify_xmemo(const IrProblem *p, const SchedPlan *plan, char *err, size_t errlen) {
+  int64_t scratch = 0;
+  for (int j = 0; j < plan->nxmemo; j++)
+    if (plan->xmemo[j].stage.work_size > scratch) scratch = plan->xmemo[j].stage.work_size;
+  for (int id = 0; id < BLO_K_COUNT; id++)
+    for (int i = 0; plan->present[id] && i < plan->kernels[id].nxmemo; i++)
+      if (plan->kernels[id].xmemo[i] < 0 || plan->kernels[id].xmemo[i] >= plan->nxmemo) {
+        snprintf(err, errlen, "kernel '%s' reads x-memo slot %d of %d", p->kernels[id].name,
+                 plan->kernels[id].xmemo[i], plan->nxmemo);
+        return -1;
+      }
+  int64_t end = 0;
+  for (int j = 0; j < plan->nxmemo; j++) {
+    const SchedXMemo *xm = &plan->xmemo[j];
+    if (xm->hdr < scratch || xm->hdr < end || xm->at < xm->hdr + 1 + p->nx ||
+        xm->at + xm->size > plan->work_size) {
+      snprintf(err, errlen, "x-memo slot %d (header w[%lld], value w[%lld..%lld)) overlaps "
+               "scratch (%lld), another slot (%lld) or leaves the work buffer (%lld)", j,
+               (long long)xm->hdr, (long long)xm->at, (long long)(xm->at + xm->size),
+               (long long)scratch, (long long)end, (long long)plan->work_size);
+      return -1;
+    }
+    end = xm->at + xm->size;
+    if (xm->stage.nxmemo || verify_kernel(p, plan, &xm->ik, &xm->stage, err, errlen)) {
+      if (xm->stage.nxmemo) snprintf(err, errlen, "x-memo slot %d's stage reads slots", j);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int sched_verify_plan(const IrProblem *p, const SchedPlan *plan, char *err, size_t errlen) {
+  if (verify_xmemo(p, plan, err, errlen)) return -1;
   for (int id = 0; id < BLO_K_COUNT; id++) {
     if (!plan->present[id]) continue;
     const SchedKernel *k = &plan->kernels[id];
@@ -547,7 +593,7 @@ int sched_verify_plan(const IrProblem *p, const SchedPlan *plan, char *err, size
                (long long)plan->work_size);
       return -1;
     }
-    if (sched_verify_kernel(p, k, err, errlen)) return -1;
+    if (verify_kernel(p, plan, &p->kernels[id], k, err, errlen)) return -1;
   }
   return 0;
 }
