@@ -131,5 +131,9 @@ int api_ensure_prepared(bloc_problem *p, const char *methods);
  * options and the rules between them, and whether the method suits the program. Errors only:
  * the warnings come once, from bloc_solve. BLOC_OK, or BLOC_ERR_INPUT after the errors. */
 int api_solve_check(bloc_problem *p, const bloc_options *o);
+/* The rules of the options of p's solve line, as a solve with no settings would apply them
+ * (opt_check_rules_to; a tol on a sampled problem is refused there, not by sema): bloc check
+ * refuses what bloc run refuses. BLOC_OK when p has no solve line. */
+int api_check_solve_line(bloc_problem *p);
 
 #endif

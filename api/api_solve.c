@@ -273,6 +273,18 @@ int api_solve_check(bloc_problem *p, const bloc_options *o) {
   return api_end(p, BLOC_OK);
 }
 
+int api_check_solve_line(bloc_problem *p) {
+  if (!p || !p->c || p->stage == API_FAILED) return BLOC_ERR_STATE;
+  if (!blo_program(p->c)->method) return BLOC_OK;
+  api_begin(p, "option");
+  RtOptions opt;
+  OptSink sink = api_opt_sink(p, "option");
+  if (opt_resolve_to(p->c, &sink, NULL, NULL, 0, &opt) ||
+      opt_check_rules_to(p->c, &sink, &opt, NULL, 0))
+    return api_end(p, BLOC_ERR_INPUT);
+  return api_end(p, BLOC_OK);
+}
+
 /* ------------------------------------------------------------------ the trace */
 
 static int on_trace(void *ctx, const double *row, int ncols) {

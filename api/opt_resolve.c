@@ -64,20 +64,38 @@ const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *k
   return err;
 }
 
-int opt_check_rules_to(const BloCompiled *c, const OptSink *sink, const RtOptions *opt,
+int opt_check_tol_sampled(BloCompiled *c, const OptSink *sink, const RtOptions *opt,
+                          const char *by) {
+  const Program *prog = blo_program(c);
+  if (!(rt_opt_num(opt, "tol") > 0) || !prog->stochastic) return 0;
+  char msg[512];
+  rt_tol_refusal(msg, sizeof msg, opt->method->name, true);
+  if (by) {
+    report(sink, DIAG_ERROR, NULL, "%s %s: %s", sink->set_label, by, msg);
+    return 1;
+  }
+  /* the solve line's: at its option, as sema reported it before a setting could override it */
+  for (int i = 0; i < prog->nopts; i++)
+    if (strcmp(prog->opts[i].key, "tol") == 0) {
+      diag_error(blo_diag(c), prog->opts[i].span, "%s", msg);
+      return 1;
+    }
+  report(sink, DIAG_ERROR, NULL, "%s", msg); /* not reached: tol is off unless set */
+  return 1;
+}
+
+int opt_check_rules_to(BloCompiled *c, const OptSink *sink, const RtOptions *opt,
                        const char *const *sets, int nsets) {
   const char *keys[2] = {"tol", "tol"};
   const char *err = rt_options_check(opt, keys);
-  char msg[512];
-  if (!err && rt_opt_num(opt, "tol") > 0 && blo_program(c)->stochastic)
-    err = rt_tol_refusal(msg, sizeof msg, opt->method->name, true);
-  if (!err) return 0;
+  bool tol_rule = !err; /* the rule of sampled problems, when no rule between options broke */
   const char *by = NULL;
   for (int i = 0; i < nsets; i++)
     for (int k = 0; k < 2; k++) {
       size_t n = strlen(keys[k]);
       if (strncmp(sets[i], keys[k], n) == 0 && sets[i][n] == '=') by = sets[i];
     }
+  if (tol_rule) return opt_check_tol_sampled(c, sink, opt, by);
   if (by) report(sink, DIAG_ERROR, NULL, "%s %s: %s", sink->set_label, by, err);
   else report(sink, DIAG_ERROR, NULL, "%s", err);
   return 1;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api_cmd.h"
+#include "api_int.h" /* api_check_solve_line */
 #include "rt_fmt.h"
 #include "driver.h"
 #include "ir/ir_verify.h"
@@ -100,6 +101,9 @@ int driver_check(int argc, char **argv) {
   bloc_problem *p = NULL;
   ApiCmdPrint pr = {"check", false, false, false};
   int status = api_cmd_compile(&a, &pr, &p);
+  /* the solve line's options as bloc run checks them: its tol on a sampled problem is
+   * refused there, where a --set can switch it off, not by sema */
+  if (status == 0) status = api_cmd_exit(api_check_solve_line(p), 0);
   if (status == 0) {
     fputs(bloc_problem_summary(p), stdout);
     status = verify_passes(&a);

@@ -291,8 +291,8 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
  * draw, and is refused: from --set for every method it is left out for that method with a
  * warning (compare.md: such a setting skips the methods it does not apply to), where it
  * stopped the whole comparison; from --set METHOD.tol it is an error naming that setting
- * (returns 1), and on a problem that samples its data it applies to no method (check_runs'
- * error, as for bloc run). */
+ * (returns 1), and on a problem that samples its data it applies to no method (opt_check_tol's
+ * error, before this, as for bloc run). */
 static int drop_random_tol(const Compare *cmp, CmpRun *run, const CmpSet *sets, int nsets) {
   if (!(rt_opt_num(&run->opt, "tol") > 0) || !rt_method_random_estimate(&run->opt) ||
       blo_program(cmp->c)->stochastic) /* blo_problem_stochastic, before the data stage */
@@ -355,6 +355,7 @@ static int resolve_one(BloCompiled *c, Compare *cmp, int r, const CmpSet *sets, 
   for (int e = 0; e < r; e++) again |= strcmp(cmp->runs[e].method, run->method) == 0;
   if (opt_resolve_collect(c, CMD, cmp->quiet || again, run->method, &run->opt, add_ignored, ign))
     return 1;
+  const char *tol_by = NULL; /* the setting that gave tol, else the solve line did */
   for (int pass = 0; pass < 2; pass++) {
     const RtOptions earlier = run->opt; /* each layer overrides the ones before, aliases too */
     for (int i = 0; i < nsets; i++) {
@@ -366,8 +367,12 @@ static int resolve_one(BloCompiled *c, Compare *cmp, int r, const CmpSet *sets, 
         error("--set %s: %s", s->text, err);
         return 1;
       }
+      if (strcmp(s->key, "tol") == 0) tol_by = s->text;
     }
   }
+  /* as bloc run: the solve line's at its location unless a setting switched it off, else
+   * naming the setting (it was rt_check's "method 'M': ..." with a hint to use M.KEY) */
+  if (opt_check_tol(c, CMD, &run->opt, tol_by)) return 1;
   if (drop_random_tol(cmp, run, sets, nsets)) return 1;
   return opt_check_suits(c, &run->opt); /* e.g. a non-smooth g, a Hessian method */
 }

@@ -46,8 +46,13 @@ int opt_resolve_collect(const BloCompiled *c, const char *cmd, bool quiet, const
   return opt_resolve_to(c, &s, method, NULL, 0, opt);
 }
 
-int opt_check_rules(const BloCompiled *c, const char *cmd, const RtOptions *opt,
+int opt_check_rules(BloCompiled *c, const char *cmd, const RtOptions *opt,
                     const char *const *sets, int nsets) {
   OptSink s = sink_of(cmd);
   return opt_check_rules_to(c, &s, opt, sets, nsets);
+}
+
+int opt_check_tol(BloCompiled *c, const char *cmd, const RtOptions *opt, const char *by) {
+  OptSink s = sink_of(cmd);
+  return opt_check_tol_sampled(c, &s, opt, by);
 }

@@ -24,8 +24,12 @@ int opt_resolve_collect(const BloCompiled *c, const char *cmd, bool quiet, const
 
 /* opt_check_rules_to (the rules between options, after opt_resolve with the same sets), its
  * error printed likewise. */
-int opt_check_rules(const BloCompiled *c, const char *cmd, const RtOptions *opt,
+int opt_check_rules(BloCompiled *c, const char *cmd, const RtOptions *opt,
                     const char *const *sets, int nsets);
+
+/* opt_check_tol_sampled (tol on a problem that samples its data), its error printed likewise:
+ * "bloc CMD: error: --set BY: ..." or, for the solve line's tol (by NULL), at its location. */
+int opt_check_tol(BloCompiled *c, const char *cmd, const RtOptions *opt, const char *by);
 
 /* The method called `name`, or NULL after printing "bloc CMD: error: unknown method" with the
  * list of methods and a did-you-mean hint. */

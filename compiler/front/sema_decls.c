@@ -564,11 +564,9 @@ void sema_check_program(Sema *S) {
               "it (X[%s, :]) to sample",
               d->name);
   }
-  for (int i = 0; p->stochastic && p->method && i < p->nopts; i++) /* as the solver refuses */
-    if (!p->opts[i].is_word && strcmp(p->opts[i].key, "tol") == 0 && p->opts[i].num > 0) {
-      char msg[512];
-      diag_error(S->diag, p->opts[i].span, "%s", rt_tol_refusal(msg, sizeof msg, p->method, true));
-    }
+  /* the solve line's tol on a sampled problem is refused where the options are resolved
+   * (opt_check_tol_sampled, at its location): a setting tol=0 (--set, the API's options) may
+   * switch it off, which a refusal here, before the settings are known, did not let it */
   for (int i = 0; i < S->ndefs; i++) {
     if (S->def_used[i]) continue;
     bool later = false; /* the same name given twice: only the unused copy would complain */

@@ -550,6 +550,49 @@ static void test_precision_option(void **state) {
   free(h);
 }
 
+/* The solve line's tol on a problem that samples its data is refused by bloc_solve, at its
+ * location, unless the solve's options switch it off (tol=0); a tol > 0 from the options is
+ * refused naming the option. bloc_compile refused the file's before any option was read, so
+ * no solve of such a file could run without editing it. */
+static void test_tol_sampled_option(void **state) {
+  (void)state;
+  static const char text[] = "data X : matrix[20, 2] = normal(0, 1)\n"
+                             "data t : vector[20] = normal(0, 1)\n"
+                             "sample s : batch(5) of 20\n"
+                             "upper x : scalar = 0\n"
+                             "lower y : vector[2] = 0\n"
+                             "upper objective f = sumsq(X[s, :] @ y - t[s]) / 5\n"
+                             "lower objective g = sumsq(X[s, :] @ y - t[s]) / 5 + exp(x) * "
+                             "sumsq(y)\n"
+                             "solve stocbio(outer_steps = 3, tol = 1e-3)\n";
+  bloc_problem *p;
+  bloc_options *o;
+  bloc_result *r = NULL;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_string(p, "tol.blo", text), BLOC_OK);
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_INPUT);
+  assert_null(r);
+  const bloc_diag *d = first_diag(p);
+  assert_string_equal(bloc_diag_file(d), "tol.blo");
+  assert_int_equal(bloc_diag_line(d), 8);
+  assert_int_equal(bloc_diag_column(d), 32);
+  assert_non_null(strstr(bloc_diag_message(d), "the problem samples its data"));
+  bloc_options_set(o, "tol", "0");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_OK);
+  bloc_result_free(r);
+  r = NULL;
+  bloc_options_free(o);
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  bloc_options_set(o, "tol", "1e-4");
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_INPUT);
+  d = first_diag(p);
+  assert_null(bloc_diag_file(d));
+  assert_non_null(strstr(bloc_diag_message(d), "option tol=1e-4: option 'tol' needs"));
+  bloc_options_free(o);
+  bloc_problem_free(p);
+}
+
 /* A report may not take the name of a trace column or of a result field, which would hide
  * it (bloc_result_get("steps") gave the step count for a report 'steps'): every name the
  * library gives a result is refused by the compiler (sema's list follows the library's). */
@@ -1346,7 +1389,7 @@ int main(void) {
       cmocka_unit_test(test_bind_sparse_refused),
       cmocka_unit_test(test_bind_csr),
       cmocka_unit_test(test_bind_derived_skips_source),
-      cmocka_unit_test(test_precision_option),
+      cmocka_unit_test(test_precision_option), cmocka_unit_test(test_tol_sampled_option),
       cmocka_unit_test(test_report_names),
       cmocka_unit_test(test_relative_path_after_chdir),
       cmocka_unit_test(test_method_not_prepared),
