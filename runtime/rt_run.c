@@ -199,6 +199,26 @@ static bool ritz_nonconvex(const RtDiagValues *v) {
          (v->ritz_min < -1e-10 * fabs(v->ritz_max) || v->ritz_max <= 0);
 }
 
+/* The point just evaluated at trace point `step` becomes the best one (offer_best). */
+static void take_best(Run *r, int64_t step, double score, double hg, bool nonconvex) {
+  RtSolver *s = r->s;
+  RtResult *res = r->res;
+  const RtDiagValues *v = &r->dw.val;
+  r->best_nonconvex = nonconvex;
+  r->best_score = score;
+  r->best_hg = hg;
+  res->best_step = step;
+  res->best_f = v->f;
+  res->best_g = v->g;
+  res->best_grad_y_g_norm = v->gy_norm;
+  res->best_hypergrad_norm = hg;
+  rt_copy(s->nx, s->x, res->best_x);
+  rt_copy(s->ny, v->y, res->best_y);
+  rt_copy(s->p->n_reports, v->reports, res->best_reports);
+  rt_copy(s->ny, s->y, r->best_ys);
+  if (s->v) rt_copy(s->ny, s->v, r->best_v);
+}
+
 /* Record the point just evaluated at trace point `step` as the best one if it is finite and
  * scores better: least f for stochastic problems, else least |hypergradient| (the estimate of
  * the step that produced it; the start is scored by the first step's estimate, taken there,
@@ -239,19 +259,41 @@ static void offer_best(Run *r, int64_t step) {
                    !blo_problem_stochastic(s->p);
   if (res->best_step >= 0 && nonconvex && !r->best_nonconvex) return;
   if (res->best_step >= 0 && nonconvex == r->best_nonconvex && !(score < r->best_score)) return;
-  r->best_nonconvex = nonconvex;
-  r->best_score = score;
-  r->best_hg = hg;
-  res->best_step = step;
-  res->best_f = v->f;
-  res->best_g = v->g;
-  res->best_grad_y_g_norm = v->gy_norm;
-  res->best_hypergrad_norm = hg;
-  rt_copy(s->nx, s->x, res->best_x);
-  rt_copy(s->ny, v->y, res->best_y);
-  rt_copy(s->p->n_reports, v->reports, res->best_reports);
-  rt_copy(s->ny, s->y, r->best_ys);
-  if (s->v) rt_copy(s->ny, s->v, r->best_v);
+  take_best(r, step, score, hg, nonconvex);
+}
+
+/* After a run that ended on its steps or tol, on a deterministic estimate: a best trace point
+ * (not the start) whose f is no lower than the end's while the run had seen an f well below
+ * the end's (r->f_low, over a tenth) is no better point. Its small |d| says no more than the
+ * end's: x was thrown onto a flat part of f(x, y*(x)), where the estimate is small everywhere
+ * (offer_best's rule for an estimate of exactly 0 there, for one that is only small). HJFBiO
+ * with its defaults on kernel ridge regression (log gamma, log lambda) was thrown to log gamma
+ * = 43.7 in seven steps, where the kernel underflows and f = 0.441067 whatever x does (phi
+ * 0.2905 at the start, 0.2814 seen); |d| = 6.8e-9 at step 20 made that its best, and the end
+ * warned "--keep best saves the best trace point, step 20 (f 0.441067)": the end's f. The end
+ * (always a trace point) is the best then, and the end checks say so (best_passed) instead of
+ * offering it. f at a lagging y can dip below any phi (run_best_lagging_f.blo), but only a
+ * best trace point no lower than the end is set aside, for the end, as good by f. */
+static void best_not_above_end(Run *r, int64_t done) {
+  RtSolver *s = r->s;
+  RtResult *res = r->res;
+  const RtDiagValues *v = &r->dw.val;
+  double f = v->f, best = res->best_f;
+  r->best_passed.step = -1;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || r->best_by_f ||
+      res->best_step <= 0 || res->best_step == done || done == 0 || !isfinite(f) ||
+      !isfinite(v->g) || !isfinite(v->gy_norm) || !isfinite(s->hg_norm) ||
+      !rt_all_finite(s->p->n_reports, v->reports) || !rt_all_finite(s->ny, v->y) ||
+      !isfinite(best) || !isfinite(r->f_low) ||
+      !(best >= f - 1e-9 * fmax(fabs(f), fabs(best))) ||
+      !(r->f_low < f - 0.1 * fmax(fabs(f), fabs(r->f_low))))
+    return;
+  /* the end's |d| means nothing where g is not convex in y there (offer_best) */
+  if (ritz_nonconvex(v) && !s->opt.method->unrolled && !blo_problem_stochastic(s->p)) return;
+  r->best_passed.step = res->best_step;
+  r->best_passed.f = best;
+  r->best_passed.hg = res->best_hypergrad_norm;
+  take_best(r, done, s->hg_norm, s->hg_norm, false);
 }
 
 /* The trace point's warnings on the lower Hessian's Ritz values (v, at outer step `step`). */
@@ -1616,6 +1658,7 @@ outputs_checked:
                    res->message);
     res->message[0] = '\0';
   }
+  best_not_above_end(r, done);
   rt_run_checks(r);
   print_new_warnings(r);
   progress(r, done, true);

@@ -1419,8 +1419,19 @@ static void check_vanished(Run *r) {
   } else if (!(f > r->f_low + 0.1 * fmax(fabs(f), fabs(r->f_low)))) {
     return;
   }
-  char best[128];
+  char best[320];
   best_by_f(r, res->best_step >= 0 && res->best_step != res->steps, best, sizeof best);
+  /* the best trace point set aside for the end (best_not_above_end): none is better to save,
+   * and a hint to save one misled (HJFBiO on kernel ridge regression: "--keep best saves the
+   * best trace point, step 20 (f 0.441067)", the end's f). An emitted solver (cfg->who) has
+   * no --init-x (its library's params.x0) */
+  if (r->best_passed.step > 0)
+    snprintf(best, sizeof best,
+             "; no trace point has f below the end's (step %lld, of least |hypergradient| "
+             "%.3g, has f %.6g), so %s saves the end's point: run again from the start, or "
+             "from a better x%s",
+             (long long)r->best_passed.step, r->best_passed.hg, r->best_passed.f,
+             keep_best(r), r->cfg->who ? "" : " (bloc run --init-x)");
   rt_solver_warn(s, "run.estimate_vanished",
                  "the run ended where the hypergradient estimate is exactly 0 while f = %.6g "
                  "is above the least f the run had seen (%.6g): x was thrown or drifted to "

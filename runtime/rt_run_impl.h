@@ -84,6 +84,9 @@ typedef struct Run {
   double best_score, best_hg;
   bool best_nonconvex; /* the best trace point's Ritz values show g not convex in y there */
   double *best_ys, *best_v;
+  /* the best trace point set aside at the end for the end itself, being no lower in f while
+   * the run had seen a far lower f (best_not_above_end): its step (-1: none), f and |d| */
+  struct { int64_t step; double f, hg; } best_passed;
   bool halve;       /* on_divergence = halve */
   int x_halvings, y_halvings; /* recoveries that halved x_step, y_step */
   int64_t good_step; /* the step of x_good, y_good */
