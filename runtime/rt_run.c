@@ -217,6 +217,15 @@ static void take_best(Run *r, int64_t step, double score, double hg, bool noncon
   rt_copy(s->p->n_reports, v->reports, res->best_reports);
   rt_copy(s->ny, s->y, r->best_ys);
   if (s->v) rt_copy(s->ny, s->v, r->best_v);
+  if (step == 0) { /* the start's, for keep_start (rt_run_checks.c) */
+    r->start_tp.ok = true;
+    r->start_tp.f = v->f;
+    r->start_tp.g = v->g;
+    r->start_tp.gy = v->gy_norm;
+    r->start_tp.hg = hg;
+    rt_copy(s->ny, v->y, r->start_tp.y);
+    rt_copy(s->p->n_reports, v->reports, r->start_tp.reports);
+  }
 }
 
 /* Record the point just evaluated at trace point `step` as the best one if it is finite and
@@ -1362,6 +1371,8 @@ static int run_alloc(Run *r, const BloProblem *p, const RtOptions *o, char *err,
       !(res->best_x = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
       !(res->best_y = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
       !(res->best_reports = rt_mem_calloc(nr, sizeof(double))) ||
+      !(r->start_tp.y = rt_solver_vec(s, s->ny)) ||
+      !(r->start_tp.reports = rt_solver_vec(s, (int64_t)nr)) ||
       (r->cfg->on_trace && !(r->row = rt_mem_calloc((size_t)rt_trace_ncols(p), sizeof(double))))) {
     rt_oom_errf(err, errlen, "out of memory setting up the run");
     return -1;
@@ -1606,6 +1617,8 @@ outputs_checked:
      * which says nothing (SOBA's first d when v = 0 and f has no direct x term). */
     if (done == 1 && res->best_step == 0 && !r->best_by_f && s->hg_norm > 0 && isfinite(s->hg_norm))
       r->best_score = res->best_hypergrad_norm = r->best_hg = s->hg_norm;
+    /* ... and is the start's |d| should keep_start make it the best (0 too: a value there) */
+    if (done == 1 && r->start_tp.ok && isfinite(s->hg_norm)) r->start_tp.hg = s->hg_norm;
     if (2 * (done - r->seg0) > r->K - r->seg0) {
       r->half2_steps++;
       r->half2_turns += turned(s->nx, r->x_prev, r->x_good, s->x);

@@ -353,6 +353,66 @@ static void best_by_f(const Run *r, bool when, char *buf, size_t size) {
              (long long)r->res->best_step, r->res->best_f);
 }
 
+/* The end checks measured f(x, y*(x)) at the start (phi_start) clearly below, by over a
+ * thousandth, the end's (phi_end): where the best trace point is the end (set aside for it by
+ * best_not_above_end, or of least |d| there, on a plateau where |d| is tiny), the start is
+ * the better point, and --keep best saves it. It saved the end's: HJFBiO on kernel ridge
+ * regression (log gamma, log lambda) thrown to where the kernel underflows, phi 0.441 against
+ * the start's 0.2905, and exact thrown onto the plateau of 1 - exp(-20 y^2), f 1 against
+ * 0.0488, where |d| = 5.1e-121 was the least seen. A best trace point between the two, of
+ * unknown phi, stays. The start's trace f is f(x0, y0) at the start's y, which can equal the
+ * end's (y0 = 0 and a kernel that underflows at the end): phi tells them apart. */
+static bool clearly_above(double a, double b) {
+  return isfinite(a) && isfinite(b) && a - b > 1e-3 * fmax(fabs(a), fabs(b));
+}
+
+/* Whether the best trace point lies between the start and the end (keep_start measures its
+ * phi then: phi_best). */
+static bool best_between(const Run *r) {
+  return r->res->best_step > 0 && r->res->best_step != r->res->steps;
+}
+
+static void keep_start(Run *r, double phi_start, double phi_end, double phi_best) {
+  RtResult *res = r->res;
+  RtSolver *s = r->s;
+  /* one between, of least |d| on the same plateau (HJFBiO thrown, recovered and thrown again
+   * made step 10 of 40 its best, |d| 3e-114 and phi 0.5 against the start's 0.024): by its
+   * phi, measured by the caller (NaN: not, and it stays) */
+  if (!r->start_tp.ok || r->best_by_f || !isfinite(phi_start) ||
+      !clearly_above(phi_end, phi_start) ||
+      (best_between(r) && !clearly_above(phi_best, phi_start)))
+    return;
+  r->start_phi.start = phi_start;
+  r->start_phi.end = phi_end;
+  r->start_phi.kept = true;
+  if (res->best_step == 0) return; /* the best already */
+  r->best_passed.step = -1;
+  r->best_nonconvex = false;
+  r->best_score = r->best_hg = r->start_tp.hg;
+  res->best_step = 0;
+  res->best_f = r->start_tp.f;
+  res->best_g = r->start_tp.g;
+  res->best_grad_y_g_norm = r->start_tp.gy;
+  res->best_hypergrad_norm = r->start_tp.hg;
+  rt_copy(s->nx, r->x_start, res->best_x);
+  rt_copy(s->ny, r->start_tp.y, res->best_y);
+  rt_copy(s->p->n_reports, r->start_tp.reports, res->best_reports);
+  rt_copy(s->ny, r->ys_start, r->best_ys);
+  if (s->v) rt_copy(s->ny, r->v_start, r->best_v);
+}
+
+/* keep_start's word: "; --keep best saves the start (step 0), where f(x, y*(x)) = A against
+ * the end's B" into buf when it made (or found) the start the best by phi, else "". By phi:
+ * the start's trace f, at y0, can be the end's (HJFBiO on kernel ridge regression: 0.441067
+ * at both, phi 0.2905 against 0.441067). */
+static const char *start_hint(const Run *r, char *buf, size_t size) {
+  buf[0] = '\0';
+  if (r->start_phi.kept)
+    snprintf(buf, size, "; %s saves the start (step 0), where f(x, y*(x)) = %.6g against the "
+             "end's %.6g", keep_best(r), r->start_phi.start, r->start_phi.end);
+  return buf;
+}
+
 /* After a run of outer_steps (or tol) on a stochastic problem: final_diverged's rule for a
  * blow-up below the bound, as a warning, f being an estimate (the average of eval_draws draws,
  * which one heavy-tailed draw can lift). The final f over ten times both the start's and the
@@ -754,9 +814,23 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
   r->res->t_diag += rt_seconds() - t0;
   if (rc != 0 || !(end->phi - start.phi > 1e-6 * fmax(fabs(start.phi), fabs(end->phi))))
     return;
-  char eh[640];
+  char eh[640], kept[160];
   const char *grad = end->projected ? "projected gradient" : "|grad phi|";
   const char *how = end->by_cg ? "Newton-CG" : "Newton, a dense solve";
+  RtPhi best = {.phi = NAN};
+  if (best_between(r)) { /* the best trace point's phi the same way, within what is left */
+    at.x = r->res->best_x;
+    if (end->by_cg) at.max_hvps = max_hvps - (double)start.hvps;
+    double t1 = rt_seconds();
+    if (!end->by_cg || at.max_hvps >= 20)
+      if (rt_phi_exact(s->p, &at, &best) != 0) best.phi = NAN;
+    r->res->t_diag += rt_seconds() - t1;
+  }
+  keep_start(r, start.phi, end->phi, best.phi);
+  start_hint(r, kept, sizeof kept);
+  r->phi_rose_warned = true;
+  /* exact's estimate is grad phi itself: its hint is no cure, the step that took x there is */
+  bool newton = rt_method_newton_lower(s->opt.method);
   /* a gradient over a tenth of the start's: x did not settle (x_step = 1 on a box swinging
    * between vertices, phi 9.05 against the start's 8.20, the projected gradient 1.73), and
    * neither a flat part nor the estimate's options (cg_steps) are the cause */
@@ -765,21 +839,27 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
                    "the run ended where f(x, y*(x)) = %.6g (y*(x) by %s), above the start's "
                    "%.6g: x went uphill, and the exact %s there is %.3g (the start's %.3g; the "
                    "method's |d| = %.3g): x did not settle; the start is the better answer; a "
-                   "smaller x_step%s",
+                   "smaller x_step%s%s",
                    end->phi, how, start.phi, grad, end->grad_norm, start.grad_norm, s->hg_norm,
                    r->seg0 > 0 ? "; a recovery went back to a point already off (see its warning)"
-                               : "");
+                               : "",
+                   kept);
     return;
   }
   rt_solver_warn(s, "run.phi_rose",
                  "the run ended where f(x, y*(x)) = %.6g (y*(x) by %s), above the start's "
                  "%.6g: x went uphill, though the exact %s there is %.3g (a flat part of f(x, "
                  "y*(x)), such as where exp(x) underflows, or a maximum) and the method's |d| = "
-                 "%.3g; the start is the better answer; %s%s",
+                 "%.3g; the start is the better answer; %s%s%s",
                  end->phi, how, start.phi, grad, end->grad_norm, s->hg_norm,
                  r->seg0 > 0 ? "a recovery went back to a point already off (see its warning); "
                              : "",
-                 estimate_hint(r, eh, sizeof eh));
+                 newton ? (r->cfg->who ? "a smaller x_step keeps x from there, or start from "
+                                         "a better x"
+                                       : "a smaller x_step keeps x from there, or start from "
+                                         "a better x (bloc run --init-x)")
+                        : estimate_hint(r, eh, sizeof eh),
+                 kept);
 }
 
 /* phi at x as the end checks can afford it: dense Newton solves where phi_cheap allows two,
@@ -863,10 +943,23 @@ static void check_estimate(Run *r) {
   const RtMethodSpec *m = s->opt.method;
   const BloProblem *p = s->p;
   if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
-      blo_problem_stochastic(p) || m->unrolled || rt_method_newton_lower(m) ||
-      rt_method_random_estimate(&s->opt) || !r->cfg->check_estimate)
+      blo_problem_stochastic(p) || m->unrolled || rt_method_random_estimate(&s->opt) ||
+      !r->cfg->check_estimate)
     return;
   double run = run_flops(r);
+  /* exact: its estimate is the formula at y*(x) by Newton, nothing to check it against, but
+   * phi at the end against the start's is still to measure. Skipped with the rest, exact on
+   * 1 - exp(-20 y^2) with x_step = 0.55 and tol = 1e-6 went from x = 0.05 (phi 0.049) to
+   * -1.0, where |d| = 9.5e-8 < tol on the flat part of phi, and stopped (tol) at phi 1 with
+   * status 0 and no word; aid_cg there was told "x went uphill" */
+  if (rt_method_newton_lower(m)) {
+    RtPhi end;
+    if (phi_cheap(r, run, 2) && end_phi(r, run, s->x, &(double){NAN}, &end) == 0)
+      check_phi_rose(r, &end, 0);
+    else if (!phi_cheap(r, run, 2))
+      check_phi_rose_cg(r, run);
+    return;
+  }
   /* f rising while |d| fell (f_rose): worth up to a quarter of the run's flops to say why */
   bool rose = f_rose(r);
   char rise[480] = "", other[160];
@@ -1389,23 +1482,31 @@ static void check_unmoved(Run *r) {
                  (long long)res->steps, dn);
 }
 
-/* A run on a deterministic estimate that ends where its estimate is exactly 0 while f there is
- * above the least f it had seen (the start's and each step's, r->f_low): no stationary point
- * it reached (a landing on one has f at its lowest) but one where the estimate vanishes, as
- * where an exp(x) underflows: x was thrown there, or drifted. The surge test catches a throw
- * whose collapse follows it; this is the end's word for any other way there. SOBA on smoothed
- * TV with log-weights, thrown over two steps before the surge test followed a throw past its
- * first step, ended at phi 1.99 (0.536 at the optimum, 0.59 seen) with status 0 and no word.
+/* A run on a deterministic estimate that ends where its estimate is exactly 0, or negligible
+ * beside the estimates the run saw (at most 1e-12 of their largest, seen_scale), while f there
+ * is above the least f it had seen (the start's and each step's, r->f_low): no stationary
+ * point it reached (a landing on one has f at its lowest) but one where the estimate
+ * vanishes, as where an exp(x) underflows: x was thrown there, or drifted. The surge test
+ * catches a throw whose collapse follows it; this is the end's word for any other way there.
+ * SOBA on smoothed TV with log-weights, thrown over two steps before the surge test followed a
+ * throw past its first step, ended at phi 1.99 (0.536 at the optimum, 0.59 seen) with status 0
+ * and no word. Exact on 1 - exp(-20 y^2) with x_step = 2 from x = 0.05 landed at -3.75, where
+ * |d| = 5.1e-121 (1.9 at the first step), and ended at f = 1 against the start's 0.049, status
+ * 0 and no word: |d| exactly 0 alone was taken as vanished, and check_progress took 5.1e-121
+ * for convergence. A converged run's |d| falls by as many orders; phi at the end against phi
+ * where the least f was seen tells them apart, as below.
  * Above by over 1e-3 of f: the least f seen is f(x, y) at a step whose y lagged, which can
  * lie below phi* (HJFBiO on ridge regression, converged to 1e-9 in x with its estimate
  * rounding to exactly 0, had seen 1.4e-6 below phi* = 0.1706134 and was told it drifted). */
 static void check_vanished(Run *r) {
   RtSolver *s = r->s;
   const RtResult *res = r->res;
-  double f = r->dw.val.f;
-  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps < 1 ||
+  double f = r->dw.val.f, dn = rt_nrm2(s->nx, s->d), seen = seen_scale(r);
+  /* exact told of it already (check_phi_rose: phi at both ends, the same f there) */
+  if ((r->phi_rose_warned && rt_method_newton_lower(s->opt.method)) ||
+      (res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps < 1 ||
       blo_problem_stochastic(s->p) || rt_method_random_estimate(&s->opt) ||
-      rt_nrm2(s->nx, s->d) != 0 || !isfinite(f) || !isfinite(r->f_low) ||
+      !(dn == 0 || (seen > 0 && dn <= 1e-12 * seen)) || !isfinite(f) || !isfinite(r->f_low) ||
       !(f > r->f_low + 1e-6 * fmax(1.0, fabs(r->f_low))))
     return;
   /* a step's f is taken at its y, which can lag and put it below phi* (0.6% below on a ridge
@@ -1414,30 +1515,51 @@ static void check_vanished(Run *r) {
    * where the end checks can afford it; else only a fall of over a tenth counts */
   RtPhi pe, pl;
   double run = run_flops(r), left = NAN;
+  bool at_start = memcmp(r->x_low, r->x_start, (size_t)s->nx * sizeof(double)) == 0;
   if (end_phi(r, run, s->x, &left, &pe) == 0 && end_phi(r, run, r->x_low, &left, &pl) == 0) {
     if (!(pe.phi > pl.phi + 1e-6 * fmax(fabs(pe.phi), fabs(pl.phi)))) return;
+    RtPhi pb = {.phi = NAN};
+    if (at_start && best_between(r) && end_phi(r, run, r->res->best_x, &left, &pb) != 0)
+      pb.phi = NAN;
+    if (at_start) keep_start(r, pl.phi, pe.phi, pb.phi);
   } else if (!(f > r->f_low + 0.1 * fmax(fabs(f), fabs(r->f_low)))) {
     return;
   }
   char best[320];
   best_by_f(r, res->best_step >= 0 && res->best_step != res->steps, best, sizeof best);
+  /* the start made the best by phi (keep_start): its trace f, at y0, can be the end's */
+  if (r->start_phi.kept) start_hint(r, best, sizeof best);
   /* the best trace point set aside for the end (best_not_above_end): none is better to save,
    * and a hint to save one misled (HJFBiO on kernel ridge regression: "--keep best saves the
    * best trace point, step 20 (f 0.441067)", the end's f). An emitted solver (cfg->who) has
    * no --init-x (its library's params.x0) */
-  if (r->best_passed.step > 0)
+  else if (r->best_passed.step > 0)
     snprintf(best, sizeof best,
              "; no trace point has f below the end's (step %lld, of least |hypergradient| "
              "%.3g, has f %.6g), so %s saves the end's point: run again from the start, or "
              "from a better x%s",
              (long long)r->best_passed.step, r->best_passed.hg, r->best_passed.f,
              keep_best(r), r->cfg->who ? "" : " (bloc run --init-x)");
+  char low[32] = "";
+  if (at_start) snprintf(low, sizeof low, ", the start's");
+  if (dn == 0) {
+    rt_solver_warn(s, "run.estimate_vanished",
+                   "the run ended where the hypergradient estimate is exactly 0 while f = %.6g "
+                   "is above the least f the run had seen (%.6g%s): x was thrown or drifted to "
+                   "where the estimate vanishes (as where an exp(x) underflows), not to a "
+                   "stationary point; a smaller x_step keeps it from there%s",
+                   f, r->f_low, low, best);
+    return;
+  }
   rt_solver_warn(s, "run.estimate_vanished",
-                 "the run ended where the hypergradient estimate is exactly 0 while f = %.6g "
-                 "is above the least f the run had seen (%.6g): x was thrown or drifted to "
-                 "where the estimate vanishes (as where an exp(x) underflows), not to a "
-                 "stationary point; a smaller x_step keeps it from there%s",
-                 f, r->f_low, best);
+                 "the run ended where the hypergradient estimate is |d| = %.3g, %.2g of the "
+                 "largest it had seen (%.3g), while f = %.6g is above the least f the run had "
+                 "seen (%.6g%s): |d| is that small because f(x, y*(x)) is flat there (as where "
+                 "an exp(x) underflows), not because x reached a stationary point; x was thrown "
+                 "or drifted there; a smaller x_step keeps it from there, or start from a "
+                 "better x%s%s",
+                 dn, dn / seen, seen, f, r->f_low, low,
+                 r->cfg->who ? "" : " (bloc run --init-x)", best);
 }
 
 /* A run whose last step failed and recovered (on_divergence = halve) ends on the iterate the

@@ -87,6 +87,13 @@ typedef struct Run {
   /* the best trace point set aside at the end for the end itself, being no lower in f while
    * the run had seen a far lower f (best_not_above_end): its step (-1: none), f and |d| */
   struct { int64_t step; double f, hg; } best_passed;
+  /* The start's trace point as a best point (take_best at step 0): its y and reports, f, g,
+   * |grad_y g| and the first step's |d| (taken there), for the end checks to go back to when
+   * they measured phi at the start clearly below phi at the end (keep_start). ok: finite. */
+  struct { bool ok; double f, g, gy, hg; double *y, *reports; } start_tp;
+  /* keep_start made the start the best trace point: phi at the start and at the end */
+  struct { bool kept; double start, end; } start_phi;
+  bool phi_rose_warned; /* check_phi_rose warned: phi at the end above the start's */
   bool halve;       /* on_divergence = halve */
   int x_halvings, y_halvings; /* recoveries that halved x_step, y_step */
   int64_t good_step; /* the step of x_good, y_good */
