@@ -66,6 +66,12 @@ RT_API const char *rt_f32_rounding_note(const BloProblem *p, double min_eig, dou
          "within float rounding of 0; precision f64 tells)";
 }
 
+/* The reason for a lower Hessian that is not finite (an overflow in g, exp(1000), or a point
+ * outside its second derivative's domain): err of rt_hypergrad_exact with h->nonfinite. */
+#define RT_HVP_NONFINITE                                                                      \
+  "a Hessian-vector product of g is not finite at this point: the implicit formula needs g's " \
+  "second derivatives in y finite there"
+
 /* v <- A^{-1} v densely (b: the right-hand side, kept). Returns 0 or -1 (singular). Cholesky
  * first, refused when a pivot shows A singular to rounding; then the eigendecomposition,
  * which reports the singular A. */
@@ -89,6 +95,14 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
   for (int64_t i = 0; i < n; i++) e[i] = 0;
   rt_dense_hessian(o, key, x, y, H, e);
   int rc = 0;
+  /* a Hessian of nan (exp(1000) in g) failed the eigendecomposition, and one of inf passed
+   * Cholesky with a residual of nan: neither said that g's curvature is not finite here */
+  if (!rt_all_finite(n * n, H)) {
+    snprintf(err, errlen, "%s", RT_HVP_NONFINITE);
+    info->nonfinite = true;
+    rc = -1;
+    goto done;
+  }
   /* A singular A that rounding let Cholesky pass (a rank-3 Gram matrix of order 4: pivot
    * 1e-16) gave v ~ 1e15 and a relative residual of 0.59, printed with exit 0: a pivot below
    * 1e-11 of the diagonal, or such a residual, hands A to the eigendecomposition, which tells
@@ -164,6 +178,7 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
   info->residual = NAN;
   info->min_eig = info->max_eig = NAN;
   info->cg_steps = 0;
+  info->nonfinite = false;
   double *b = malloc(sizeof(double) * (size_t)(4 * ny + nx + 1));
   if (!b) {
     rt_oom_errf(err, errlen, "out of memory");
@@ -181,7 +196,11 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
     RtCgRun run = {.b = b, .max_steps = (int)maxit, .rtol = h->cg_rtol, .r = r, .p = p, .Ap = Ap};
     double res = rt_cg_solve(o, key, x, y, v, &run);
     char why[96];
-    if (res < 0) {
+    info->nonfinite = res < 0 && isnan(run.curvature); /* CG ran on non-finite products */
+    if (info->nonfinite) {
+      snprintf(err, errlen, "%s", RT_HVP_NONFINITE);
+      rc = -1;
+    } else if (res < 0) {
       snprintf(err, errlen,
                "conjugate gradients met %s: the lower Hessian is singular or not positive "
                "definite at this point",
@@ -209,6 +228,21 @@ static int phi_not(RtPhi *out, const char *fmt, ...) {
   va_end(ap);
   out->phi = out->grad_norm = NAN;
   return -1;
+}
+
+/* phi's reasons for a g, or a Hessian of g, that is not finite: not non-convexity, which the
+ * eigenvalues of a Hessian of nan named ("smallest eigenvalue nan"), nor a y near the minimum,
+ * no cure where g is nan for every y. */
+static int phi_g_nonfinite(RtPhi *out, const RtPhiAt *at) {
+  return phi_not(out, "g or its gradient in y is not finite at this x (where Newton's method on "
+                 "g stopped, from %s): phi needs an x, and a start for y, where g is defined and "
+                 "finite", at->y_start ? "the given y" : "y0");
+}
+static int phi_hvp_nonfinite(RtPhi *out, const RtPhiAt *at, bool at_ystar) {
+  return phi_not(out, "a Hessian-vector product of g is not finite at this x (%s%s): phi needs "
+                 "g's second derivatives in y finite on the way to y*(x)",
+                 at_ystar ? "at y*(x)" : "where Newton's method on g stopped, from ",
+                 at_ystar ? "" : at->y_start ? "the given y" : "y0");
 }
 
 /* Newton-CG's lower solve stops where the exact method's does: below y_tol (its default)
@@ -251,9 +285,7 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
     double g = rt_oracle_grad_g(o, key, s->x, y, gy), left;
     gn = rt_nrm2(n, gy);
     out->lower_norm = gn;
-    if (!isfinite(g) || !isfinite(gn))
-      return phi_not(out, "g or its gradient in y is not finite at this x (where Newton's "
-                          "method on g stopped)");
+    if (!isfinite(g) || !isfinite(gn)) return phi_g_nonfinite(out, at);
     if (gstart < 0) gstart = gn;
     tol = NCG_Y_TOL * fmin(1.0, gstart);
     out->lower_tol = tol;
@@ -277,9 +309,7 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
     double res = rt_cg_solve(o, key, s->x, y, dy, &cg);
     hmax = fmax(hmax, cg.curvature_max);
     char why[96];
-    if (res < 0 && isnan(cg.curvature))
-      return phi_not(out, "a Hessian-vector product of g is not finite at this x (where "
-                          "Newton's method on g stopped)");
+    if (res < 0 && isnan(cg.curvature)) return phi_hvp_nonfinite(out, at, false);
     if (res < 0) {
       out->not_convex = true;
       return phi_not(out, "g is not strongly convex in y: conjugate gradients met %s on "
@@ -337,8 +367,19 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
     for (int i = 0; i < s->nstats; i++)
       if (strcmp(s->stat_names[i], "indefinite_hessians") == 0) indefinite = s->stats[i];
   }
-  rt_oracle_grad_g(&s->o, key, s->x, ystar, s->gy);
+  /* (the oracle is not in diagnostic mode: its first non-finite output is kept; a trial point
+   * of the line search outside g's domain is not one) */
+  bool hvp_nonfinite = !by_cg && s->o.fail_kind == RT_CALL_HVP;
+  double g = rt_oracle_grad_g(&s->o, key, s->x, ystar, s->gy);
   out->lower_norm = rt_nrm2(ny, s->gy);
+  /* before the Hessian's tests: one of nan failed its eigendecomposition, and phi's reason
+   * said g was not strongly convex (smallest eigenvalue nan), with a y near the minimum for a
+   * cure, where g was nan for every y (exp(1000) in a softmax) */
+  if (!isfinite(g) || !isfinite(out->lower_norm)) /* not "stopped at |grad_y g| = -nan" */
+    return phi_g_nonfinite(out, at);
+  /* one not finite on the dense Newton's way: an eigendecomposition that failed, counted as
+   * an indefinite Hessian, or one of inf that Newton could not step through */
+  if (hvp_nonfinite) return phi_hvp_nonfinite(out, at, false);
   char err[400]; /* the dense solve's longest message is about 300 */
   double left = INFINITY;
   if (by_cg && ncg_budget(s, at, out, &left)) return -1;
@@ -356,6 +397,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
              out->over_budget ? ", within the Hessian-vector products it was given" : "");
     hg_rc = -1;
   }
+  if (h.nonfinite) return phi_hvp_nonfinite(out, at, true);
   /* A g that is not strongly convex in y may have minima other than the one Newton found, and
    * that one would depend on where it started: no common measure. */
   /* (the eigendecomposition also solves a positive definite Hessian that Cholesky's pivots
@@ -375,9 +417,6 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   /* at the rounding floor of grad_y g's terms (f64) or of the float data (f32), above y_tol,
    * y*(x) is as good as it gets: |y*| ~ 1e6 stalled at 2.3e-10 > 1e-10, and phi was "not
    * computed" on a Hessian of eigenvalues 0.7 to 3.6 */
-  if (!isfinite(out->lower_norm)) /* not "stopped at |grad_y g| = -nan" */
-    return phi_not(out, "g or its gradient in y is not finite at this x (where Newton's "
-                        "method on g stopped)");
   out->lower_tol = y_tol;
   if (!(out->lower_norm < y_tol) && !s->lower_floor)
     return phi_not(out, "Newton's method on g stopped at |grad_y g| = %.3g, not below %.3g",

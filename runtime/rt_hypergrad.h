@@ -47,13 +47,14 @@ typedef struct RtHypergrad {
   double min_eig;      /* smallest eigenvalue of A when the dense path computed it, else NaN */
   double max_eig;      /* and the largest */
   int64_t cg_steps;    /* CG iterations (RT_HG_CG) */
+  bool nonfinite;      /* a Hessian-vector product of g was not finite (err says so) */
 } RtHypergrad;
 
 /* h->hg = the hypergradient at (x, y), h->v = A^{-1} grad_y f, with h's inputs set. Dense
  * when ny <= h->dense_max, else CG to relative residual h->cg_rtol. Every oracle call is at
  * draw `key` (the caller's, so that it agrees with what else it evaluated there). Returns 0,
  * or -1 with a message in err (out of memory; singular A; CG breakdown on non-positive
- * curvature). */
+ * curvature; a product of A that is not finite, h->nonfinite). */
 RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const double *y,
                               RtHypergrad *h, char *err, size_t errlen);
 
