@@ -114,13 +114,17 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
   }
   if (!diag) s->stats[E->st_indef]++;
   if (!diag) E->indef_step = true;
+  /* a Hessian that is not finite (g = nan at x = (1000, 0, -1000) through exp(x) / sum(exp(x)))
+   * fails the step with the oracle's own message, non-finite g or product: "the
+   * eigendecomposition failed" or "singular" before it was noise */
+  bool said = s->o.fail_kind >= 0;
   if (eig_rc != 0) {
-    if (!diag)
+    if (!diag && !said)
       rt_solver_warn(s, "exact.eig", "outer step %lld: the eigendecomposition of the lower Hessian "
                      "failed", (long long)k + 1);
     return;
   }
-  if (!diag)
+  if (!diag && !said)
     /* "singular or": an eigenvalue of 1e-16 is a zero one (g linear in y), not a negative */
     rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is singular or not "
                    "positive definite (smallest eigenvalue %.3g of largest %.3g): the lower "
@@ -216,7 +220,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     if (!diag) s->stats[E->st_newton]++;
     if (!ok) {
       if (gn <= rounding) E->stalled = true; /* no decrease left to find */
-      else if (!diag)
+      else if (!diag && s->o.fail_kind < 0) /* else the step fails, naming the cause */
         rt_solver_warn(s, "exact.linesearch", "outer step %lld: Newton's line search on g failed "
                        "(|grad_y g| = %.3g)", (long long)k + 1, gn);
       break;
@@ -248,7 +252,8 @@ static void ex_step(RtSolver *s, int64_t k) {
   E->unsolved = E->indef_step && !(gn < tol(E));
   /* at f64 the floor is the rounding of grad_y g's terms: y is y*(x) to double precision */
   bool f64_floor = E->stalled && s->p->precision != BLO_PREC_F32;
-  if (gn >= tol(E) && !f64_floor) {
+  /* (a g or Hessian that was not finite on the way fails the step, naming it) */
+  if (gn >= tol(E) && !f64_floor && s->o.fail_kind < 0) {
     if (E->stalled)
       rt_solver_warn(s, "exact.lower",
                      "outer step %lld: the lower level stopped at |grad_y g| = %.3g > y_tol = "
