@@ -63,6 +63,20 @@ static bool need_rank(Sema *S, const ECtx *c, AstExpr *e, int i, int rank, const
   return false;
 }
 
+/* A row or column builtin given a vector (softmax_rows(a) on the logits of an architecture
+ * search, after the hint for 'softmax'): the hint gives the vector's own form. */
+static void rows_vector_hint(Sema *S, const AstExpr *e) {
+  if (e->args[0]->shape.rank != 1) return;
+  const char *name = e->str;
+  if (strcmp(name, "softmax_rows") == 0) {
+    diag_hint(S->diag, "%s", spelling_function_hint("softmax"));
+    return;
+  }
+  size_t len = strlen(name) - strlen("_rows"); /* sum_cols too: the suffixes are as long */
+  diag_hint(S->diag, "for a vector v write %.*s(v); %s(A) gives one value per %s of a matrix",
+            (int)len, name, name, strcmp(name + len, "_rows") == 0 ? "row" : "column");
+}
+
 static bool const_params(Sema *S, const ECtx *c, AstExpr *e, int n) {
   bool ok = true;
   for (int i = 0; i < n; i++) {
@@ -252,16 +266,29 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     }
     e->shape = shape_scalar();
     return true;
-  case BI_SUM_ROWS: case BI_MEAN_ROWS: case BI_LOGSUMEXP_ROWS: case BI_ARGMAX_ROWS:
+  case BI_ARGMAX_ROWS:
     if (!need_rank(S, c, e, 0, 2, "a matrix")) return false;
     e->shape = shape_vector(a[0]->shape.rows);
     return true;
+  case BI_SUM_ROWS: case BI_MEAN_ROWS: case BI_LOGSUMEXP_ROWS:
+    if (!need_rank(S, c, e, 0, 2, "a matrix")) {
+      rows_vector_hint(S, e);
+      return false;
+    }
+    e->shape = shape_vector(a[0]->shape.rows);
+    return true;
   case BI_SUM_COLS: case BI_MEAN_COLS:
-    if (!need_rank(S, c, e, 0, 2, "a matrix")) return false;
+    if (!need_rank(S, c, e, 0, 2, "a matrix")) {
+      rows_vector_hint(S, e);
+      return false;
+    }
     e->shape = shape_vector(a[0]->shape.cols);
     return true;
   case BI_SOFTMAX_ROWS:
-    if (!need_rank(S, c, e, 0, 2, "a matrix")) return false;
+    if (!need_rank(S, c, e, 0, 2, "a matrix")) {
+      rows_vector_hint(S, e);
+      return false;
+    }
     e->shape = a[0]->shape;
     return true;
   case BI_ROWWISE: case BI_COLWISE: {

@@ -59,7 +59,8 @@ static const Spelling spellings[] = {
     {"expit", ".blo spells it sigmoid(x)"},
     {"logistic", ".blo spells it sigmoid(x)"},
     {"logsigmoid", ".blo spells it log_sigmoid(x)"},
-    {"softmax", ".blo spells it softmax_rows(Z) (each row of a matrix)"},
+    {"softmax", "for a vector z write exp(z - logsumexp(z)) (exp(z) / sum(exp(z)) is nan once "
+                "exp overflows, at z > 709); for each row of a matrix, softmax_rows(Z)"},
     {"log_softmax", "for a vector z write z - logsumexp(z); for rows, "
                     "Z - outer(logsumexp_rows(Z), ones(cols(Z))) (log(softmax_rows(Z)) overflows "
                     "to -inf); as a loss, cross_entropy(Z, Y)"},
