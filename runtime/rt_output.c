@@ -390,8 +390,8 @@ RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) 
   /* a minibatch run's f read as the objective's (3.11 where all the data gives 2.45) */
   if (r->eval_draws > 0)
     fprintf(out, "  (minibatch values: f, g and |grad_y g| are means over eval_draws = %d draws, "
-            "|hypergradient| one draw's; bloc eval --what phi gives phi over all the data)\n",
-            r->eval_draws);
+            "|hypergradient| one draw's; bloc eval --what phi gives phi over all the data%s%s)\n",
+            r->eval_draws, r->full_twin ? " " : "", r->full_twin ? r->full_twin : "");
   if (r->residual == r->residual) fprintf(out, "  residual |A v - b| = %.4g\n", r->residual);
   if (r->ritz_min == r->ritz_min)
     fprintf(out, "  lower Hessian eigenvalue estimates (Ritz values): [%.6g, %.6g]\n", r->ritz_min,

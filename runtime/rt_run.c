@@ -1704,6 +1704,12 @@ outputs_checked:
   res->hypergrad_norm = done > 0 ? s->hg_norm : NAN;
   res->projected = s->xs.constrained;
   res->eval_draws = blo_problem_stochastic(s->p) ? r->dw.draws : 0;
+  /* the summary's word on bloc eval: a batch(1) set's phi was said to be eval's, which refuses
+   * it; the variant the end-of-run check built, or not, tells where it was asked for */
+  res->full_twin = !blo_problem_stochastic(s->p) ? NULL
+                   : r->full_asked ? (r->full_built ? NULL : rt_full_twin(s->p, false))
+                                   : rt_full_twin(s->p, p->precision == BLO_PREC_F64 &&
+                                                            !r->cfg->sharded);
   res->residual = v->residual;
   res->ritz_min = v->ritz_min;
   res->ritz_max = v->ritz_max;

@@ -192,6 +192,10 @@ typedef struct RtResult {
   /* a problem with sample sets: f, g and |grad_y g| are means over this many draws at the
    * final y (eval_draws), hypergrad_norm one draw's; 0 on a deterministic problem */
   int eval_draws;
+  /* such a problem's phi over all the data, which bloc eval --what phi measures on a twin of
+   * the program (words of rt_full_twin) where it cannot on the program itself (a batch(1)
+   * set, f32 or sharded data); NULL on the program itself, or on a deterministic problem */
+  const char *full_twin;
   int64_t nx, ny;
   double *x, *y;            /* final x and y (owned; y is the lower point of x, doc/methods.md) */
   int n_reports;

@@ -1140,6 +1140,16 @@ static const char *sample_sets(const RtSolver *s, char *buf, size_t size) {
   return buf;
 }
 
+RT_API const char *rt_full_twin(const BloProblem *p, bool lends) {
+  bool one = false; /* a batch(1) set: batch(N) keeps the dimension it drops */
+  for (int i = 0; i < p->n_samples; i++) one |= p->samples[i].batch == 1;
+  if (lends && !one) return NULL;
+  return one ? "on a twin of the program written over all the rows (a batch(1) set drops a "
+               "dimension that batch(N) keeps)"
+             : "on the program with its sample sets whole, batch(N) of N (-D on the batch "
+               "constant)";
+}
+
 /* The note of a stochastic run whose end nothing measured against the full objective: why
  * (NULL: why the program has no full variant), and how to measure it (full: whether it has
  * one). */
@@ -1153,10 +1163,7 @@ static void full_note(Run *r, bool full, const char *why) {
   /* bloc eval measures phi on the full variant where there is one (2627202): the program
    * rewritten with its sets whole is needed only where there is none */
   const char *how = full ? "on this program (eval's phi is over all the data)"
-                    : one ? "on a twin of the program written over all the rows (a batch(1) set "
-                            "drops a dimension that batch(N) keeps)"
-                          : "on the program with its sample sets whole, batch(N) of N (-D on "
-                            "the batch constant)";
+                         : rt_full_twin(s->p, false);
   snprintf(note, sizeof note,
            "nothing checked the final x against the full objective f(x, y*(x)) over all the "
            "data, the sample sets %s whole (%s); the run's f and |hypergradient| are minibatch "
@@ -1173,6 +1180,8 @@ static void full_note(Run *r, bool full, const char *why) {
 static const BloProblem *full_objective(Run *r, double run, double *cg) {
   const RtRunConfig *cfg = r->cfg;
   const BloProblem *full = cfg->full_problem(cfg->full_ctx);
+  r->full_asked = true;
+  r->full_built = full != NULL;
   if (!full) {
     full_note(r, false, NULL);
     return NULL;

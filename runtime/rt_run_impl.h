@@ -105,10 +105,19 @@ typedef struct Run {
   double flops[BLO_K_COUNT]; /* job_flops: the kernels' flops per call, whole job */
   bool have_flops;
   double *row;      /* a trace row for on_trace */
+  /* a sampled problem's full variant, asked for by the end-of-run check (full_objective):
+   * whether it was, and whether it built (res->full_twin) */
+  bool full_asked, full_built;
 } Run;
 
 /* A note of the run's ("bloc: note: TEXT"; none with quiet), as its y_step notes are. */
 RT_API void rt_run_note(Run *r, const char *text);
+
+/* Where `bloc eval --what phi` measures the phi over all the data of sampled problem p, in the
+ * words of the run's note and of its summary (RtResult.full_twin): NULL on p itself, when its
+ * full variant builds (lends: its data can lend themselves to one, f64 and not sharded, and p
+ * has no batch(1) set, whose variant drops a dimension); else on which twin program. */
+RT_API const char *rt_full_twin(const BloProblem *p, bool lends);
 
 /* The end-of-run checks, once after the loop (rt_run_checks.c): warnings (rt_solver_warn) of
  * what the run's status alone would hide. */
