@@ -1414,18 +1414,20 @@ static bool x_only(const IrNode *n) {
          !n->shape.sparse;
 }
 
-/* Operations a call spends on n and the operands not yet counted (mark[id] == gen: counted):
- * the cost model of ir_ops.def per element (of the operand for a reduction), 2mnk a product. */
-static double sub_cost(const IrNode *n, uint32_t *mark, uint32_t gen) {
-  if (mark[n->id] == gen || ir_ops[n->op].cls == IRC_LEAF) return 0;
+/* Adds to *c the operations a call spends on n and its operands not yet counted (mark[id] ==
+ * gen: counted), by the cost model of ir_ops.def per element (of the operand for a reduction),
+ * 2mnk a product; stops once *c reaches `enough` (the walk then visits each node of a large
+ * x-only graph a bounded number of times). */
+static void sub_cost(const IrNode *n, uint32_t *mark, uint32_t gen, double enough, double *c) {
+  if (*c >= enough || mark[n->id] == gen || ir_ops[n->op].cls == IRC_LEAF) return;
   mark[n->id] = gen;
-  double c = (double)ir_ops[n->op].cost * (double)shape_size(n->shape);
   if (n->op == IR_MATMUL || n->op == IR_MATVEC)
-    c = 2.0 * (double)shape_size(n->shape) * (double)n->args[0]->shape.cols;
+    *c += 2.0 * (double)shape_size(n->shape) * (double)n->args[0]->shape.cols;
   else if (ir_ops[n->op].cls == IRC_REDUCE && n->nargs)
-    c = (double)ir_ops[n->op].cost * (double)shape_size(n->args[0]->shape);
-  for (int i = 0; i < n->nargs; i++) c += sub_cost(n->args[i], mark, gen);
-  return c;
+    *c += (double)ir_ops[n->op].cost * (double)shape_size(n->args[0]->shape);
+  else
+    *c += (double)ir_ops[n->op].cost * (double)shape_size(n->shape);
+  for (int i = 0; i < n->nargs; i++) sub_cost(n->args[i], mark, gen, enough, c);
 }
 
 typedef struct XPick {
@@ -1447,10 +1449,11 @@ static bool xmemo_worth(XPick *x, const IrNode *n) {
   if (!x_only(n) || ir_ops[n->op].cls == IRC_LEAF || ir_ops[n->op].cost == 0 ||
       ir_ops[n->op].cls == IRC_GEN || x->is_out[n->id])
     return false;
-  double size = (double)shape_size(n->shape);
-  double cost = sub_cost(n, x->mark, ++x->gen);
-  return cost >= SCHED_XMEMO_MIN_COST && cost >= SCHED_XMEMO_RATIO * size &&
-         cost >= SCHED_XMEMO_RATIO * (double)x->p->nx;
+  double size = (double)shape_size(n->shape), enough = SCHED_XMEMO_MIN_COST, cost = 0;
+  if (SCHED_XMEMO_RATIO * size > enough) enough = SCHED_XMEMO_RATIO * size;
+  if (SCHED_XMEMO_RATIO * (double)x->p->nx > enough) enough = SCHED_XMEMO_RATIO * (double)x->p->nx;
+  sub_cost(n, x->mark, ++x->gen, enough, &cost);
+  return cost >= enough;
 }
 
 /* The maximal nodes worth a slot under n, by a walk from the kernel's outputs. */
