@@ -1531,7 +1531,11 @@ static void check_vanished(Run *r) {
     if (at_start && best_between(r) && end_phi(r, run, r->res->best_x, &left, &pb) != 0)
       pb.phi = NAN;
     if (at_start) keep_start(r, pl.phi, pe.phi, pb.phi);
-  } else if (!(f > r->f_low + 0.1 * fmax(fabs(f), fabs(r->f_low)))) {
+  } else if (dn != 0 || !(f > r->f_low + 0.1 * fmax(fabs(f), fabs(r->f_low)))) {
+    /* a tiny |d| without phi to judge by: small, not exactly 0, it is what a converged run
+     * shows too, and where phi cannot be measured (a kinked g under allow_nonsmooth: the
+     * Lasso of run_nonsmooth_where_allowed, whose |d| fell to 1e-15 at its kinked answer)
+     * an f above a lagging one is no evidence of a flat region */
     return;
   }
   char best[320];
