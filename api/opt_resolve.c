@@ -64,41 +64,76 @@ const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *k
   return err;
 }
 
-int opt_check_tol_sampled(BloCompiled *c, const OptSink *sink, const RtOptions *opt,
-                          const char *by) {
-  const Program *prog = blo_program(c);
-  if (!(rt_opt_num(opt, "tol") > 0) || !prog->stochastic) return 0;
-  char msg[512];
-  rt_tol_refusal(msg, sizeof msg, opt->method->name, true);
-  if (by) {
-    report(sink, DIAG_ERROR, NULL, "%s %s: %s", sink->set_label, by, msg);
-    return 1;
+/* Whether the solve line's option so holds in opt: not one the method that runs ignored
+ * (another method's, --method), nor one a setting replaced. */
+static bool solve_option_holds(const RtOptions *opt, const SemaOption *so) {
+  if (!rt_method_option(opt->method, so->key)) return false;
+  if (so->is_word) {
+    const char *w = rt_opt_word(opt, so->key);
+    return w && strcmp(w, so->word) == 0;
   }
-  /* the solve line's: at its option, as sema reported it before a setting could override it */
-  for (int i = 0; i < prog->nopts; i++)
-    if (strcmp(prog->opts[i].key, "tol") == 0) {
-      diag_error(blo_diag(c), prog->opts[i].span, "%s", msg);
-      return 1;
+  return rt_opt_num(opt, so->key) == so->num;
+}
+
+/* msg on c's Diag at the solve line's option keys[0] or keys[1] that holds in opt, the later
+ * of the two, a note at the other (as sema reported the rules between options before a
+ * setting could mend them); false when neither is the solve line's. */
+static bool at_solve_option(BloCompiled *c, const RtOptions *opt, const char *const keys[2],
+                            const char *msg) {
+  const Program *prog = blo_program(c);
+  const SemaOption *at = NULL, *other = NULL;
+  for (int i = 0; i < prog->nopts; i++) {
+    const SemaOption *so = &prog->opts[i];
+    if ((strcmp(so->key, keys[0]) == 0 || strcmp(so->key, keys[1]) == 0) &&
+        solve_option_holds(opt, so)) {
+      other = at;
+      at = so;
     }
-  report(sink, DIAG_ERROR, NULL, "%s", msg); /* not reached: tol is off unless set */
+  }
+  if (!at) return false;
+  diag_error(blo_diag(c), at->span, "%s", msg);
+  if (other) diag_note(blo_diag(c), other->span, "'%s' is given here", other->key);
+  return true;
+}
+
+/* The error msg about keys: naming the setting `by` when one gave either key, else at the
+ * solve line's option, else (the methods' defaults alone) plain. */
+static int rule_error(BloCompiled *c, const OptSink *sink, const RtOptions *opt,
+                      const char *const keys[2], const char *by, const char *hint,
+                      const char *msg) {
+  if (by) report(sink, DIAG_ERROR, hint, "%s %s: %s", sink->set_label, by, msg);
+  else if (!at_solve_option(c, opt, keys, msg)) report(sink, DIAG_ERROR, NULL, "%s", msg);
   return 1;
+}
+
+int opt_check_rules_keyed(BloCompiled *c, const OptSink *sink, const RtOptions *opt,
+                          const char *const *sets, const char *const *setkeys,
+                          const char *const *hints, int nsets) {
+  const char *keys[2] = {"tol", "tol"};
+  const char *err = rt_options_check(opt, keys);
+  const char *by = NULL, *hint = NULL; /* the last setting that gave an option involved */
+  for (int i = 0; i < nsets; i++)
+    for (int k = 0; k < 2; k++) {
+      size_t n = strlen(keys[k]);
+      if (setkeys ? strcmp(setkeys[i], keys[k]) == 0
+                  : strncmp(sets[i], keys[k], n) == 0 && sets[i][n] == '=')
+        by = sets[i], hint = hints ? hints[i] : NULL;
+    }
+  char msg[1200]; /* rt_options_check's static buffer, kept from the reports' formatting */
+  if (err) snprintf(msg, sizeof msg, "%s", err);
+  /* when no rule between options broke, tol > 0 on a problem that samples its data, as the
+   * solver refuses it (rt_solver_new): every estimate is one draw's, and one small draw
+   * would stop the run anywhere. keys are tol's (rt_options_check left them). */
+  else if (rt_opt_num(opt, "tol") > 0 && blo_program(c)->stochastic)
+    rt_tol_refusal(msg, sizeof msg, opt->method->name, true);
+  else
+    return 0;
+  return rule_error(c, sink, opt, keys, by, hint, msg);
 }
 
 int opt_check_rules_to(BloCompiled *c, const OptSink *sink, const RtOptions *opt,
                        const char *const *sets, int nsets) {
-  const char *keys[2] = {"tol", "tol"};
-  const char *err = rt_options_check(opt, keys);
-  bool tol_rule = !err; /* the rule of sampled problems, when no rule between options broke */
-  const char *by = NULL;
-  for (int i = 0; i < nsets; i++)
-    for (int k = 0; k < 2; k++) {
-      size_t n = strlen(keys[k]);
-      if (strncmp(sets[i], keys[k], n) == 0 && sets[i][n] == '=') by = sets[i];
-    }
-  if (tol_rule) return opt_check_tol_sampled(c, sink, opt, by);
-  if (by) report(sink, DIAG_ERROR, NULL, "%s %s: %s", sink->set_label, by, err);
-  else report(sink, DIAG_ERROR, NULL, "%s", err);
-  return 1;
+  return opt_check_rules_keyed(c, sink, opt, sets, NULL, NULL, nsets);
 }
 
 int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method,

@@ -34,24 +34,24 @@ typedef struct OptSink {
 int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method,
                    const char *const *sets, int nsets, RtOptions *opt);
 
-/* The rules between the resolved options (rt_options_check, as the solver checks them), and
- * tol refused on a problem that samples its data (opt_check_tol_sampled), on opt as
- * opt_resolve_to left it with `sets`: an error naming the last of `sets` that gave one of the
- * two options involved (the program's solve line alone was checked by sema, with its
- * location; its tol on a sampled problem here, at that location, since a setting may switch
- * it off). Separate from opt_resolve_to because bloc compare sets more options after it.
- * Returns 0, or 1 after reporting the error. */
+/* The rules between the resolved options (rt_options_check, as the solver checks them), then
+ * tol refused on a problem that samples its data (as the solver refuses it, rt_solver_new:
+ * every estimate is one draw's), on opt as opt_resolve_to left it with `sets`: an error
+ * naming the last of `sets` that gave one of the two options involved ("--set m_max=5: ...");
+ * when none did, on c's Diag at the solve line's option that still holds, with its location,
+ * a note at the other. Sema leaves these rules here, where a setting (--set, the API's
+ * options) or another method (--method) may mend what the solve line breaks. Separate from
+ * opt_resolve_to because bloc compare sets more options after it. Returns 0, or 1 after
+ * reporting the error. */
 int opt_check_rules_to(BloCompiled *c, const OptSink *sink, const RtOptions *opt,
                        const char *const *sets, int nsets);
 
-/* tol > 0 on a problem that samples its data (c's program), as the solver refuses it
- * (rt_solver_new): every estimate is one draw's, and one small draw would stop the run
- * anywhere. `by` is the setting that gave the tol opt holds ("tol=1e-3", named after
- * sink->set_label), or NULL when it is the solve line's: then the error is on c's Diag at
- * that option, with its location. Sema leaves this rule to the option resolution, where a
- * setting tol=0 can switch the solve line's tol off. Returns 0, or 1 after the error. */
-int opt_check_tol_sampled(BloCompiled *c, const OptSink *sink, const RtOptions *opt,
-                          const char *by);
+/* opt_check_rules_to with settings named otherwise than "KEY=VALUE" (bloc compare's
+ * "LABEL.KEY=VALUE"): setkeys[i] is the option sets[i] gave, hints[i] (hints may be NULL) a
+ * hint for an error that names sets[i], or NULL. */
+int opt_check_rules_keyed(BloCompiled *c, const OptSink *sink, const RtOptions *opt,
+                          const char *const *sets, const char *const *setkeys,
+                          const char *const *hints, int nsets);
 
 /* Whether method m has option `key` and uses it (exact lists y_step but has no use for it). */
 bool opt_applies(const RtMethodSpec *m, const char *key);

@@ -290,24 +290,20 @@ static int parse_sets(const char **texts, int n, const Compare *cmp, CmpSet *set
 /* tol where the method's estimate is random (BSA, TTSA, UFOM with q < 1) stops it on one small
  * draw, and is refused: from --set for every method it is left out for that method with a
  * warning (compare.md: such a setting skips the methods it does not apply to), where it
- * stopped the whole comparison; from --set METHOD.tol it is an error naming that setting
- * (returns 1), and on a problem that samples its data it applies to no method (opt_check_tol's
- * error, before this, as for bloc run). */
-static int drop_random_tol(const Compare *cmp, CmpRun *run, const CmpSet *sets, int nsets) {
-  if (!(rt_opt_num(&run->opt, "tol") > 0) || !rt_method_random_estimate(&run->opt) ||
+ * stopped the whole comparison. From the solve line or --set METHOD.tol (or with a --set
+ * ufom.q that makes the estimate random) it is the error of the rules between options
+ * (opt_check_rules_keyed, as for bloc run: at the option, or naming the setting), and on a
+ * problem that samples its data it applies to no method (the same check). tol_every: the
+ * last setting that gave this run's tol is one for every method. */
+static void drop_random_tol(const Compare *cmp, CmpRun *run, bool tol_every) {
+  if (!tol_every || !(rt_opt_num(&run->opt, "tol") > 0) ||
+      !rt_method_random_estimate(&run->opt) ||
       blo_program(cmp->c)->stochastic) /* blo_problem_stochastic, before the data stage */
-    return 0;
-  for (int i = 0; i < nsets; i++)
-    if (sets[i].run == run - cmp->runs && strcmp(sets[i].key, "tol") == 0) {
-      char msg[512]; /* named as given: check_runs' hint said to use the form the user had */
-      error("--set %s: %s", sets[i].text, rt_tol_refusal(msg, sizeof msg, run->method, false));
-      return 1;
-    }
+    return;
   rt_options_set_num(&run->opt, "tol", 0); /* off */
   if (!cmp->quiet)
     fprintf(stderr, "bloc " CMD ": warning: tol does not apply to '%s', whose hypergradient "
             "estimate is random (the method draws it): it runs its outer_steps\n", run->label);
-  return 0;
 }
 
 /* The options of the program's solve declaration one method does not have or use, "a, b, c":
@@ -347,6 +343,12 @@ static void warn_ignored(const Compare *cmp, const char *method, const Ignored *
   }
 }
 
+/* Whether the setting s reaches entry r (run) in layer `pass`: 0 the --set for every method
+ * that has and uses the key, 1 the entry's own --set LABEL.key. */
+static bool set_reaches(const CmpRun *run, int r, const CmpSet *s, int pass) {
+  return (pass == 0 ? s->run == -1 : s->run == r) && opt_applies(run->opt.method, s->key);
+}
+
 /* One method's options (resolve_options); the program's options it ignores into *ign. */
 static int resolve_one(BloCompiled *c, Compare *cmp, int r, const CmpSet *sets, int nsets,
                        Ignored *ign) {
@@ -355,32 +357,58 @@ static int resolve_one(BloCompiled *c, Compare *cmp, int r, const CmpSet *sets, 
   for (int e = 0; e < r; e++) again |= strcmp(cmp->runs[e].method, run->method) == 0;
   if (opt_resolve_collect(c, CMD, cmp->quiet || again, run->method, &run->opt, add_ignored, ign))
     return 1;
-  const char *tol_by = NULL; /* the setting that gave tol, else the solve line did */
+  bool tol_every = false; /* the last setting of tol is one for every method */
   for (int pass = 0; pass < 2; pass++) {
     const RtOptions earlier = run->opt; /* each layer overrides the ones before, aliases too */
     for (int i = 0; i < nsets; i++) {
       const CmpSet *s = &sets[i];
-      if (pass == 0 ? s->run != -1 : s->run != r) continue;
-      if (!opt_applies(run->opt.method, s->key)) continue;
+      if (!set_reaches(run, r, s, pass)) continue;
       const char *err = opt_set_over(&run->opt, &earlier, s->key, s->value);
       if (err) { /* checked in parse_sets: cannot fail */
         error("--set %s: %s", s->text, err);
         return 1;
       }
-      if (strcmp(s->key, "tol") == 0) tol_by = s->text;
+      if (strcmp(s->key, "tol") == 0) tol_every = pass == 0;
     }
   }
-  /* as bloc run: the solve line's at its location unless a setting switched it off, else
-   * naming the setting (it was rt_check's "method 'M': ..." with a hint to use M.KEY) */
-  if (opt_check_tol(c, CMD, &run->opt, tol_by)) return 1;
-  if (drop_random_tol(cmp, run, sets, nsets)) return 1;
-  return opt_check_suits(c, &run->opt); /* e.g. a non-smooth g, a Hessian method */
+  drop_random_tol(cmp, run, tol_every);
+  return 0;
+}
+
+/* The rules between entry r's options (opt_check_rules_keyed), as bloc run checks them: one
+ * the solve line breaks at its location unless a setting mended it, else naming the last
+ * setting that gave an option involved (it was rt_check's "method 'M': ..." with a hint to
+ * use M.KEY even when that was the setting given, or sema's refusal of the file for every
+ * entry, before the settings were read); a setting for every method with a hint to set the
+ * option for this entry alone. Then whether the method may run on the lower objective. */
+static int check_one(BloCompiled *c, const Compare *cmp, int r, const CmpSet *sets, int nsets) {
+  const CmpRun *run = &cmp->runs[r];
+  const char **texts = malloc(((size_t)nsets + 1) * sizeof *texts);
+  const char **keys = malloc(((size_t)nsets + 1) * sizeof *keys);
+  const char **hints = malloc(((size_t)nsets + 1) * sizeof *hints);
+  if (!texts || !keys || !hints) exit(3);
+  char hint[160];
+  snprintf(hint, sizeof hint, "--set %s.KEY=VALUE sets an option of %s alone", run->label,
+           strcmp(run->label, run->method) == 0 ? "that method" : "that entry");
+  int n = 0; /* the settings that gave this entry an option, in the order they apply */
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < nsets; i++)
+      if (set_reaches(run, r, &sets[i], pass)) {
+        texts[n] = sets[i].text;
+        keys[n] = sets[i].key;
+        hints[n++] = pass == 0 ? hint : NULL;
+      }
+  int rc = opt_check_rules_named(c, CMD, &run->opt, texts, keys, hints, n);
+  free(texts);
+  free(keys);
+  free(hints);
+  return rc ? 1 : opt_check_suits(c, &run->opt); /* e.g. a non-smooth g, a Hessian method */
 }
 
 /* Each method's options: the program's solve options it has (the rest warned about, grouped:
  * warn_ignored), then the --set for every method, then the --set METHOD.key for it, less a
- * tol it cannot take (drop_random_tol); then whether the method may run on the lower
- * objective (opt_check_suits). */
+ * tol it cannot take (drop_random_tol); then, after the warnings, the rules between them and
+ * whether the method may run on the lower objective (check_one). */
 static int resolve_options(BloCompiled *c, Compare *cmp, const CmpSet *sets, int nsets) {
   Ignored *ign = calloc((size_t)cmp->nruns + 1, sizeof *ign);
   if (!ign) exit(3);
@@ -389,6 +417,7 @@ static int resolve_options(BloCompiled *c, Compare *cmp, const CmpSet *sets, int
     rc = resolve_one(c, cmp, r, sets, nsets, &ign[r]);
   if (rc == 0 && !cmp->quiet) warn_ignored(cmp, blo_program(c)->method, ign);
   free(ign);
+  for (int r = 0; r < cmp->nruns && rc == 0; r++) rc = check_one(c, cmp, r, sets, nsets);
   return rc;
 }
 

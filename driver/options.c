@@ -52,7 +52,9 @@ int opt_check_rules(BloCompiled *c, const char *cmd, const RtOptions *opt,
   return opt_check_rules_to(c, &s, opt, sets, nsets);
 }
 
-int opt_check_tol(BloCompiled *c, const char *cmd, const RtOptions *opt, const char *by) {
+int opt_check_rules_named(BloCompiled *c, const char *cmd, const RtOptions *opt,
+                          const char *const *sets, const char *const *keys,
+                          const char *const *hints, int nsets) {
   OptSink s = sink_of(cmd);
-  return opt_check_tol_sampled(c, &s, opt, by);
+  return opt_check_rules_keyed(c, &s, opt, sets, keys, hints, nsets);
 }

@@ -27,9 +27,13 @@ int opt_resolve_collect(const BloCompiled *c, const char *cmd, bool quiet, const
 int opt_check_rules(BloCompiled *c, const char *cmd, const RtOptions *opt,
                     const char *const *sets, int nsets);
 
-/* opt_check_tol_sampled (tol on a problem that samples its data), its error printed likewise:
- * "bloc CMD: error: --set BY: ..." or, for the solve line's tol (by NULL), at its location. */
-int opt_check_tol(BloCompiled *c, const char *cmd, const RtOptions *opt, const char *by);
+/* opt_check_rules_keyed (bloc compare's settings "LABEL.KEY=VALUE", keys[i] the option of
+ * sets[i], hints[i] NULL or a hint for an error naming it), its error printed likewise:
+ * "bloc CMD: error: --set LABEL.KEY=VALUE: ..." or, for the solve line's options, at their
+ * location. */
+int opt_check_rules_named(BloCompiled *c, const char *cmd, const RtOptions *opt,
+                          const char *const *sets, const char *const *keys,
+                          const char *const *hints, int nsets);
 
 /* The method called `name`, or NULL after printing "bloc CMD: error: unknown method" with the
  * list of methods and a did-you-mean hint. */

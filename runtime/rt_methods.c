@@ -614,7 +614,8 @@ RT_API const char *rt_options_check(const RtOptions *o, const char *keys[2]) {
    * (BSA stopped at |d| = 1.4e-11 with x 56% from x*); rt_solver_new refuses tol on a problem
    * with sample sets, which this table of options cannot see. */
   if (rt_opt_num(o, "tol") > 0 && rt_method_random_estimate(o)) {
-    keys[0] = keys[1] = "tol";
+    keys[0] = strcmp(m->name, "ufom") == 0 ? "q" : "tol"; /* ufom's q < 1 draws its estimate */
+    keys[1] = "tol";
     return rt_tol_refusal(msg, sizeof msg, m->name, false);
   }
   return NULL;

@@ -155,8 +155,9 @@ RT_API bool rt_method_zero_draws(const RtOptions *o);
  * values, lancbio's m0 > m_max, soba's inner_steps other than 1, tol with a random estimate
  * (rt_method_random_estimate). NULL when o keeps them, else
  * a static message, and keys[0], keys[1] the two options it is about (the same one twice for
- * a rule on one option), to point at the one given last. The solver, bloc check and the
- * commands' option resolution all call this one function. */
+ * a rule on one option; q and tol for ufom's random tol), to point at the one given last. The
+ * solver and the option resolution (opt_check_rules_to: bloc run, check, compare, emit-c, the
+ * API) call this one function, after the settings, which may mend a solve line's options. */
 RT_API const char *rt_options_check(const RtOptions *o, const char *keys[2]);
 /* The refusal of option tol where method's hypergradient estimate is random: the method draws
  * it (sampled false: rt_options_check), or the problem samples its data (sampled true: the

@@ -349,24 +349,6 @@ static bool literal_text(Sema *S, const AstExpr *v, char *buf, size_t size) {
   return true;
 }
 
-/* The rules between the options of a solve line that each hold alone (rt_options_check, the
- * function the solver runs): the error points at the later of the two options it names. */
-static void check_option_rules(Sema *S, const AstDecl *d, const RtOptions *o) {
-  const char *keys[2];
-  const char *msg = rt_options_check(o, keys);
-  if (!msg) return;
-  const AstOption *at = NULL, *other = NULL;
-  for (int i = 0; i < d->nopts; i++)
-    if (strcmp(d->opts[i].key, keys[0]) == 0 || strcmp(d->opts[i].key, keys[1]) == 0) {
-      other = at;
-      at = &d->opts[i];
-    }
-  diag_error(S->diag, at ? span_join(at->key_span, at->value->span) : d->name_span, "%s", msg);
-  if (other)
-    diag_note(S->diag, span_join(other->key_span, other->value->span), "'%s' is given here",
-              other->key);
-}
-
 static void check_solve(Sema *S, AstDecl *d) {
   if (S->solve) {
     diag_error(S->diag, d->span, "a second 'solve' declaration");
@@ -434,7 +416,10 @@ static void check_solve(Sema *S, AstDecl *d) {
     }
     p->opts[p->nopts++] = so;
   }
-  if (m && p->nopts == d->nopts) check_option_rules(S, d, &o);
+  /* the rules between options (rt_options_check: m0 <= m_max, an alias pair, soba's
+   * inner_steps, tol with a random estimate) are checked where the options are resolved
+   * (opt_check_rules_to, at these options' locations): a setting (--set, the API's options,
+   * another method) may mend what the solve line breaks, which a refusal here did not let it */
 }
 
 /* ------------------------------------------------------------------ dispatch */

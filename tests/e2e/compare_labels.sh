@@ -70,14 +70,21 @@ fi
 grep -q '^small: step 30/30 ' err || fail "no progress line of small: $(head -5 err)"
 [ "$(grep -c '^lancbio: step 30/30 ' err)" = 1 ] || fail "lancbio's progress twice: $(cat err)"
 
-# a message of the runtime names the entry: small's setup refused (soba's inner_steps = 1)
+# the error of a rule between options names the entry's setting: small's inner_steps = 3
+# (soba's must be 1); a plain --set that breaks it for small hints at small's own
 "$bloc" compare q.blo --backend=interp --quiet --methods lancbio,small=soba \
   --set small.inner_steps=3 -o p/q >out2 2>err2
 st=$?
 [ $st = 1 ] || fail "soba's refused setting under a label: status $st, not 1"
-grep -q "^bloc compare: error: 'small' (method 'soba'): option 'inner_steps' = 3" err2 &&
+grep -q "^bloc compare: error: --set small.inner_steps=3: option 'inner_steps' = 3" err2 ||
+  fail "rule error of a labelled entry: $(cat err2)"
+"$bloc" compare q.blo --backend=interp --quiet --methods lancbio,small=soba \
+  --set inner_steps=3 -o p/q >out2 2>err2
+st=$?
+[ $st = 1 ] || fail "soba's refused plain setting under a label: status $st, not 1"
+grep -q "^bloc compare: error: --set inner_steps=3: option 'inner_steps' = 3" err2 &&
   grep -q '^hint: --set small.KEY=VALUE sets an option of that entry alone' err2 ||
-  fail "setup error of a labelled entry: $(cat err2)"
+  fail "rule error of a labelled entry from a plain --set: $(cat err2)"
 
 # LABEL=METHOD with the method's own name is the plain entry: the same CSV, time aside
 "$bloc" compare q.blo --backend=interp --quiet --methods lancbio=lancbio,aid_cg -o p/r \

@@ -575,6 +575,30 @@ solve stocbio(outer_steps = 40, x_step = 0.5, trace_every = 5, ystep_every = 5)
                 self.assertRegex(str(cm.exception), "%s .*and %s .*write" % (a, b))
                 self.assertFalse(os.path.exists(files[a]))
 
+    def test_solve_line_rule_mended(self):
+        # the solve line's tol with UFOM's random estimate (q < 1): refused at the option
+        # unless the solve's options mend it (tol=0, q=1, another method); an option that
+        # breaks it is named. bloc.compile refused the text before any option was read.
+        text = """upper x = 0
+lower y = 0
+upper objective f = 0.5 * (y - 0.25) ^ 2
+lower objective g = 0.5 * (y - 1) ^ 2 + 0.5 * exp(x) * y ^ 2
+solve ufom(q = 0.5, tol = 1e-8, outer_steps = 20)
+"""
+        p = bloc.compile(text=text, name="rnd.blo")
+        with self.assertRaises(bloc.OptionError) as cm:
+            p.solve()
+        self.assertEqual((cm.exception.line, cm.exception.column), (5, 21))
+        self.assertIn("ufom's is random (the method draws it)", cm.exception.message)
+        self.assertEqual(p.solve(tol=0).method, "ufom")
+        self.assertEqual(p.solve(q=1).method, "ufom")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", bloc.BlocWarning)  # q is ufom's
+            self.assertEqual(p.solve("lancbio").method, "lancbio")  # tol applies to it
+        with self.assertRaises(bloc.OptionError) as cm:  # the last of the two is named
+            p.solve(tol=1e-6, q=0.3)
+        self.assertIn("option q=0.3: option 'tol' needs", str(cm.exception))
+
     def test_method_cannot_move_x(self):
         # MAML: y starts from x and g does not use x, so an implicit method's estimate is zero
         # at every step; refused as bloc run refuses it (the shared option resolution), where

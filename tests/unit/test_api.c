@@ -593,6 +593,59 @@ static void test_tol_sampled_option(void **state) {
   bloc_problem_free(p);
 }
 
+/* A rule between options that the solve line breaks (tol with UFOM's random estimate, q < 1)
+ * is refused by bloc_solve at the option, a note at q, unless the solve's options mend it
+ * (tol=0, q=1, another method); an option that breaks it is named. bloc_compile refused the
+ * file before any option was read, so no solve of it could run without editing it. */
+static void test_rule_mended_by_option(void **state) {
+  (void)state;
+  static const char text[] = "upper x = 0\n"
+                             "lower y = 0\n"
+                             "upper objective f = 0.5 * (y - 0.25) ^ 2\n"
+                             "lower objective g = 0.5 * (y - 1) ^ 2 + 0.5 * exp(x) * y ^ 2\n"
+                             "solve ufom(q = 0.5, tol = 1e-8, outer_steps = 20)\n";
+  bloc_problem *p;
+  bloc_options *o;
+  bloc_result *r = NULL;
+  assert_int_equal(bloc_problem_new(&p), BLOC_OK);
+  assert_int_equal(bloc_compile_string(p, "rnd.blo", text), BLOC_OK);
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_INPUT);
+  assert_null(r);
+  const bloc_diag *d = first_diag(p);
+  assert_string_equal(bloc_diag_file(d), "rnd.blo");
+  assert_int_equal(bloc_diag_line(d), 5);
+  assert_int_equal(bloc_diag_column(d), 21);
+  assert_non_null(strstr(bloc_diag_message(d), "ufom's is random (the method draws it)"));
+  const char *mend[][2] = {{"tol", "0"}, {"q", "1"}};
+  for (int i = 0; i < 2; i++) {
+    bloc_options_free(o);
+    assert_int_equal(bloc_options_new(&o), BLOC_OK);
+    assert_int_equal(bloc_options_set(o, mend[i][0], mend[i][1]), BLOC_OK);
+    assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_OK);
+    bloc_result_free(r);
+    r = NULL;
+  }
+  bloc_options_free(o);
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  assert_int_equal(bloc_options_method(o, "lancbio"), BLOC_OK);
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_OK);
+  bloc_result_free(r);
+  r = NULL;
+  bloc_options_free(o);
+  assert_int_equal(bloc_options_new(&o), BLOC_OK);
+  assert_int_equal(bloc_options_set(o, "q", "0.3"), BLOC_OK);
+  assert_int_equal(bloc_options_set(o, "q", "1"), BLOC_OK);
+  assert_int_equal(bloc_options_set(o, "tol", "1e-6"), BLOC_OK);
+  assert_int_equal(bloc_options_set(o, "q", "0.3"), BLOC_OK);
+  assert_int_equal(bloc_solve(p, o, NULL, NULL, &r), BLOC_ERR_INPUT);
+  d = first_diag(p);
+  assert_null(bloc_diag_file(d));
+  assert_non_null(strstr(bloc_diag_message(d), "option q=0.3: option 'tol' needs"));
+  bloc_options_free(o);
+  bloc_problem_free(p);
+}
+
 /* A report may not take the name of a trace column or of a result field, which would hide
  * it (bloc_result_get("steps") gave the step count for a report 'steps'): every name the
  * library gives a result is refused by the compiler (sema's list follows the library's). */
@@ -1390,6 +1443,7 @@ int main(void) {
       cmocka_unit_test(test_bind_csr),
       cmocka_unit_test(test_bind_derived_skips_source),
       cmocka_unit_test(test_precision_option), cmocka_unit_test(test_tol_sampled_option),
+      cmocka_unit_test(test_rule_mended_by_option),
       cmocka_unit_test(test_report_names),
       cmocka_unit_test(test_relative_path_after_chdir),
       cmocka_unit_test(test_method_not_prepared),
