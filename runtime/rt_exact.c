@@ -144,9 +144,17 @@ static bool linear_rate(const double r[3]) {
   return lo >= 0.05 && hi <= 0.8 && hi <= 1.5 * lo;
 }
 
+/* Whether the oracle kept a non-finite output of this method step's calls: the step fails on
+ * it (the run loop names it), so nothing computed after it is used. With a Hessian of inf
+ * (y ^ 1.5 at y = 0) Newton went on for its 100 steps, about 700 oracle calls, before the
+ * step failed, and the error after a recovery named "oracle call 710" for the retry's second
+ * call. Diagnostic calls (trace points) keep no failure here. */
+static bool step_failed(const RtSolver *s) { return !s->o.diag && s->o.fail_kind >= 0; }
+
 /* Newton's method on g(s->x, .) from y until |grad_y g| < y_tol (at most max_inner steps);
  * returns the last |grad_y g|. Method steps count Newton steps and warn; the diagnostic solve
- * at trace points (the oracle in diagnostic mode) leaves statistics and warnings alone. */
+ * at trace points (the oracle in diagnostic mode) leaves statistics and warnings alone. It
+ * stops at the first non-finite oracle output of a method step (step_failed). */
 static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   int64_t n = s->ny;
   bool diag = s->o.diag;
@@ -160,6 +168,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     RtDraw key = rt_oracle_draw(&s->o);
     double g = rt_oracle_grad_g(&s->o, key, s->x, y, s->gy);
     gn = rt_nrm2(n, s->gy);
+    if (step_failed(s)) break;
     if (E->gstart == 0 && isfinite(gn)) E->gstart = gn;
     ratio[it % 3] = gn / gprev;
     gprev = gn;
@@ -190,12 +199,13 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     }
     hist[it % 5] = gn;
     build_hessian(s, E, y);
+    if (step_failed(s)) break;
     rt_copy(n, s->gy, E->dy);
     solve(s, E, k, E->dy, true);
     double slope = rt_dot(n, s->gy, E->dy); /* > 0: -dy is a descent direction */
     double t = 1;
     bool ok = false;
-    for (int ls = 0; ls < 40 && !ok; ls++, t *= 0.5) {
+    for (int ls = 0; ls < 40 && !ok && !step_failed(s); ls++, t *= 0.5) {
       rt_copy(n, y, E->yt);
       rt_axpy(n, -t, E->dy, E->yt);
       /* A trial point outside g's domain (log(y) at y < 0: the full step from y = 0.3 on a
@@ -218,6 +228,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
       }
     }
     if (!diag) s->stats[E->st_newton]++;
+    if (step_failed(s)) break; /* a gradient at a trial point */
     if (!ok) {
       if (gn <= rounding) E->stalled = true; /* no decrease left to find */
       else if (!diag && s->o.fail_kind < 0) /* else the step fails, naming the cause */
@@ -249,6 +260,13 @@ static void ex_step(RtSolver *s, int64_t k) {
   E->indef_step = false;
   double gn = newton(s, E, k, s->y);
   s->stats[E->st_lower_gnorm] = gn;
+  /* the run loop fails the step, naming the output; not as a Hessian "not positive definite"
+   * (unsolved): on the Hessian of inf the emitted solver (its portable LAPACK) stopped so at
+   * once, where bloc run recovered */
+  if (step_failed(s)) {
+    E->unsolved = false;
+    return;
+  }
   E->unsolved = E->indef_step && !(gn < tol(E));
   /* at f64 the floor is the rounding of grad_y g's terms: y is y*(x) to double precision */
   bool f64_floor = E->stalled && s->p->precision != BLO_PREC_F32;
@@ -272,7 +290,9 @@ static void ex_step(RtSolver *s, int64_t k) {
                          : "");
   }
   rt_upper_grads(s);
+  if (step_failed(s)) return;
   build_hessian(s, E, s->y);
+  if (step_failed(s)) return;
   rt_copy(n, s->b, s->v);
   solve(s, E, k, s->v, false);
   rt_upper_step(s, k);
