@@ -829,8 +829,18 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
   keep_start(r, start.phi, end->phi, best.phi);
   start_hint(r, kept, sizeof kept);
   r->phi_rose_warned = true;
-  /* exact's estimate is grad phi itself: its hint is no cure, the step that took x there is */
+  /* exact's estimate is grad phi itself: its hint is no cure, the step that took x there is.
+   * Nor is an estimate's hint where grad phi or |d| vanished beside the estimates the run saw
+   * (check_vanished's rule, 1e-12 of seen_scale): x was thrown or drifted onto a flat part of
+   * phi, where the estimate agrees with grad phi. SOBA and HJFBiO thrown by x_step = 2 onto
+   * 1 - exp(-20 y^2) (|grad phi| 0) and by x_step = 50 to where exp(-x^2) underflows
+   * (3.4e-114) were told "more outer_steps help"; F2SA's biased estimate drifting to a small
+   * but not negligible |grad phi| (1.4e-5) keeps its hint (raise lambda0) */
+  double seen = seen_scale(r), dn = s->hg_norm;
+  bool flat = end->grad_norm == 0 || dn == 0 ||
+              (seen > 0 && (end->grad_norm <= 1e-12 * seen || dn <= 1e-12 * seen));
   bool newton = rt_method_newton_lower(s->opt.method);
+  r->phi_rose_flat = newton || flat;
   /* a gradient over a tenth of the start's: x did not settle (x_step = 1 on a box swinging
    * between vertices, phi 9.05 against the start's 8.20, the projected gradient 1.73), and
    * neither a flat part nor the estimate's options (cg_steps) are the cause */
@@ -854,11 +864,11 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
                  end->phi, how, start.phi, grad, end->grad_norm, s->hg_norm,
                  r->seg0 > 0 ? "a recovery went back to a point already off (see its warning); "
                              : "",
-                 newton ? (r->cfg->who ? "a smaller x_step keeps x from there, or start from "
-                                         "a better x"
-                                       : "a smaller x_step keeps x from there, or start from "
-                                         "a better x (bloc run --init-x)")
-                        : estimate_hint(r, eh, sizeof eh),
+                 r->phi_rose_flat ? (r->cfg->who ? "a smaller x_step keeps x from there, or "
+                                                   "start from a better x"
+                                                 : "a smaller x_step keeps x from there, or "
+                                                   "start from a better x (bloc run --init-x)")
+                                  : estimate_hint(r, eh, sizeof eh),
                  kept);
 }
 
@@ -1511,8 +1521,8 @@ static void check_vanished(Run *r) {
   RtSolver *s = r->s;
   const RtResult *res = r->res;
   double f = r->dw.val.f, dn = rt_nrm2(s->nx, s->d), seen = seen_scale(r);
-  /* exact told of it already (check_phi_rose: phi at both ends, the same f there) */
-  if ((r->phi_rose_warned && rt_method_newton_lower(s->opt.method)) ||
+  /* told of it already, with the same cure (check_phi_rose: phi at both ends, flat there) */
+  if (r->phi_rose_flat ||
       (res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps < 1 ||
       blo_problem_stochastic(s->p) || rt_method_random_estimate(&s->opt) ||
       !(dn == 0 || (seen > 0 && dn <= 1e-12 * seen)) || !isfinite(f) || !isfinite(r->f_low) ||

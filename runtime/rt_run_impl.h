@@ -94,6 +94,7 @@ typedef struct Run {
   /* keep_start made the start the best trace point: phi at the start and at the end */
   struct { bool kept; double start, end; } start_phi;
   bool phi_rose_warned; /* check_phi_rose warned: phi at the end above the start's */
+  bool phi_rose_flat;   /* and blamed a flat part of phi (grad phi or |d| vanished) */
   bool halve;       /* on_divergence = halve */
   int x_halvings, y_halvings; /* recoveries that halved x_step, y_step */
   int64_t good_step; /* the step of x_good, y_good */
