@@ -20,6 +20,7 @@
 
 #include "compiled.h" /* looks inside the compiled problem */
 #include "llvm/jit.h"
+#include "timing.h"
 #include "rt_linalg.h"
 
 #ifndef BENCH_EXAMPLES_DIR
@@ -28,22 +29,6 @@
 
 #define BUDGET_MS 100.0
 #define MAX_ROUNDS 15
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 enum {
   P_PARSE,
@@ -67,9 +52,9 @@ static int compile_once(const char *path, double *t) {
   BloCompileOptions opt = {0};
   opt.backend = BLO_BACKEND_JIT;
   BloCompiled *c = NULL;
-  double t0 = now_ms();
+  double t0 = bench_now_ms();
   int rc = blo_compile_file(path, &opt, &c);
-  double wall = now_ms() - t0;
+  double wall = bench_now_ms() - t0;
   if (rc != 0 || !c->jit) {
     blo_compiled_free(c);
     return -1;
@@ -172,14 +157,14 @@ int main(int argc, char **argv) {
   for (int f = 0; f < nfiles; f++) {
     double t[P_COUNT][MAX_ROUNDS], one[P_COUNT];
     int n = 0, nk = 0;
-    double started = now_ms();
+    double started = bench_now_ms();
     for (int r = 0; r < rounds; r++) {
       nk = compile_once(files[f], one);
       if (nk < 0) break;
       for (int p = 0; p < P_COUNT; p++) t[p][n] = one[p];
       n++;
       if (n >= 3 && one[P_DATA] > 1000) break; /* data loading dominates: 3 compiles are enough */
-      if (now_ms() - started > 30000) break;
+      if (bench_now_ms() - started > 30000) break;
     }
     if (n == 0) {
       printf("| %s | compile failed (run bloc check %s) |\n", base(files[f]), files[f]);
@@ -187,7 +172,7 @@ int main(int argc, char **argv) {
       continue;
     }
     double m[P_COUNT];
-    for (int p = 0; p < P_COUNT; p++) m[p] = median(t[p], n);
+    for (int p = 0; p < P_COUNT; p++) m[p] = bench_median(t[p], n);
     bool bad = m[P_NOTDATA] > BUDGET_MS;
     over += bad;
     /* the same number of compiles with the cache on, after one that fills it */
@@ -203,8 +188,8 @@ int main(int argc, char **argv) {
     setenv("BLOC_CACHE", "0", 1);
     char cached[32] = "miss", cached_wall[32] = "miss";
     if (all_hits && nw) {
-      snprintf(cached, sizeof cached, "%.1f", median(warm, nw));
-      snprintf(cached_wall, sizeof cached_wall, "%.1f", median(warm_wall, nw));
+      snprintf(cached, sizeof cached, "%.1f", bench_median(warm, nw));
+      snprintf(cached_wall, sizeof cached_wall, "%.1f", bench_median(warm_wall, nw));
     }
     printf("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f "
            "| %.1f | %s | %s | %s |\n",

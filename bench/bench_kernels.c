@@ -36,12 +36,7 @@
 #include "rt_par.h"
 #include "rt_rng.h"
 #include "torch_link.h"
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
+#include "timing.h"
 
 static void *xmalloc(size_t n) {
   void *p = malloc(n ? n : 1);
@@ -359,9 +354,9 @@ static void free_outs(double **o) {
 }
 
 static double time_fn(Bench *b, BloKernelFn fn, double **outs, int reps) {
-  double t = now_ms();
+  double t = bench_now_ms();
   for (int r = 0; r < reps; r++) fn(&b->env, b->x, b->y, b->v, outs);
-  return (now_ms() - t) / reps;
+  return (bench_now_ms() - t) / reps;
 }
 
 /* time_fn in this thread's CPU time: on one thread (the kernel and OpenBLAS run on the
@@ -460,16 +455,6 @@ static int g_rounds = 7;
 static double g_round_ms = 40;
 static int g_threads = 1; /* the second configuration: bloc's pool and OpenBLAS on this many */
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* bloc's pool and OpenBLAS on t threads */
 static void set_threads(int t) {
   rt_par_set_threads(t);
@@ -484,9 +469,9 @@ static void run_case(Bench *b, const Case *c) {
   set_threads(1);
   jf(&b->env, b->x, b->y, b->v, oj);
   c->hand(&b->env, b->x, b->y, b->v, oh);
-  double te = now_ms();
+  double te = bench_now_ms();
   eval_kernel(b, k, oe);
-  te = now_ms() - te;
+  te = bench_now_ms() - te;
   double dh = rel_diff(k, oj, oh), de = rel_diff(k, oj, oe);
   double t1 = time_fn(b, jf, oj, 1), t2 = time_fn(b, c->hand, oh, 1);
   int rj = (int)fmax(1, g_round_ms / fmax(t1, 1e-4)),
@@ -509,14 +494,14 @@ static void run_case(Bench *b, const Case *c) {
   set_threads(1);
   double mj[2] = {NAN, NAN}, mh[2] = {NAN, NAN};
   for (int q = 0; q < nconf; q++) {
-    mj[q] = median(tj[q], g_rounds);
-    mh[q] = median(th[q], g_rounds);
+    mj[q] = bench_median(tj[q], g_rounds);
+    mh[q] = bench_median(th[q], g_rounds);
   }
   int re = te > 500 ? 1 : 3;
   for (int r = 0; r < re; r++) {
-    double t = now_ms();
+    double t = bench_now_ms();
     eval_kernel(b, k, oe);
-    te = fmin(te, now_ms() - t);
+    te = fmin(te, bench_now_ms() - t);
   }
   const char *tv;
   double bt = torch_case_best(&tc, &tv);
@@ -624,7 +609,7 @@ static void run_pair(Bench *b, const Case *cases, int ncases, const Pair *pr) {
     set_threads(1);
     double md[2][2];
     for (int q = 0; q < nconf; q++)
-      for (int w = 0; w < 2; w++) md[q][w] = median(t[q][w], g_rounds);
+      for (int w = 0; w < 2; w++) md[q][w] = bench_median(t[q][w], g_rounds);
     printf("  %-12s %12.4f %12.4f %7.2f", k->name, md[0][0], md[0][1], md[0][1] / md[0][0]);
     if (nconf > 1) printf("  %10.4f %10.4f %7.2f", md[1][0], md[1][1], md[1][1] / md[1][0]);
     printf(" %10.1e\n", diff);

@@ -19,22 +19,7 @@
 
 #include "compiled.h" /* looks inside the compiled problem */
 #include "llvm/jit.h"
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+#include "timing.h"
 
 static BloCompiled *compile(int n, bool xmemo) {
   char path[] = "/tmp/bloc-bench-xmemo-XXXXXX";
@@ -106,21 +91,21 @@ static void call(Run *r, BloKernelId id, bool v) {
 static double step(Run *r, int t) {
   r->x[0] = -2 + 0.01 * t;
   r->x[1] = -1;
-  double t0 = now_ms();
+  double t0 = bench_now_ms();
   for (int i = 0; i < 10; i++) call(r, BLO_K_GRAD_Y_G, false);
   for (int i = 0; i < 8; i++) call(r, BLO_K_HVP_YY, true);
   call(r, BLO_K_GRAD_F, false);
   call(r, BLO_K_HVP_XY, true);
-  return now_ms() - t0;
+  return bench_now_ms() - t0;
 }
 
 /* n Hessian products at one x (a dense Hessian), ms. */
 static double dense(Run *r, int n, int t) {
   r->x[0] = -2.5 + 0.01 * t;
   r->x[1] = -1;
-  double t0 = now_ms();
+  double t0 = bench_now_ms();
   for (int i = 0; i < n; i++) call(r, BLO_K_HVP_YY, true);
-  return now_ms() - t0;
+  return bench_now_ms() - t0;
 }
 
 int main(int argc, char **argv) {
@@ -164,8 +149,8 @@ int main(int argc, char **argv) {
          "%d rounds\n", n, n, n, slots, rounds);
   printf("  hvp_xy with and without slots: largest difference %.2g relative%s\n", worst,
          worst <= 1e-12 ? "" : "  ** over 1e-12 **");
-  double s1 = median(ts[0], rounds), s0 = median(ts[1], rounds);
-  double d1 = median(td[0], rounds), d0 = median(td[1], rounds);
+  double s1 = bench_median(ts[0], rounds), s0 = bench_median(ts[1], rounds);
+  double d1 = bench_median(td[0], rounds), d0 = bench_median(td[1], rounds);
   printf("  %-34s %10s %10s %8s\n", "calls", "slots ms", "none ms", "ratio");
   printf("  %-34s %10.2f %10.2f %8.3f\n", "AID-CG outer step (20 calls)", s1, s0, s1 / s0);
   printf("  %-34s %10.1f %10.1f %8.3f\n", "dense Hessian (n hvp_yy at one x)", d1, d0, d1 / d0);
