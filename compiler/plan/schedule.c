@@ -265,7 +265,9 @@ static void chain_term(Chain *ch, const IrNode *n, double c, const IrNode *reg) 
 }
 
 static void chain_walk(Sch *s, Chain *ch, const IrNode *n, double c, const IrNode *reg, bool root) {
-  bool inner = root || (!s->mat[n->id] && s->uses[n->id] == 1 && !s->is_out[n->id]);
+  /* an x-memo's value is a term read from its slot, whatever op computes it */
+  bool inner = root || (!s->mat[n->id] && s->uses[n->id] == 1 && !s->is_out[n->id] &&
+                        !is_xleaf(s, n));
   if (inner && shape_eq(n->shape, ch->root->shape)) {
     const IrNode *sc = NULL, *x = NULL;
     if (n->op == IR_MUL) {
@@ -300,8 +302,10 @@ static void chain_walk(Sch *s, Chain *ch, const IrNode *n, double c, const IrNod
   chain_term(ch, n, c, reg);
 }
 
+/* A product or outer product in a chain that BLAS can write (not one whose value is read from
+ * an x-memo slot: its operands are not computed in this kernel). */
 static bool foldable_term(const Sch *s, const IrNode *t) {
-  return s->uses[t->id] == 1 && !s->is_out[t->id] && !s->folded[t->id];
+  return s->uses[t->id] == 1 && !s->is_out[t->id] && !s->folded[t->id] && !is_xleaf(s, t);
 }
 
 /* Roots of accumulation chains get their products written by BLAS with alpha/beta. Each

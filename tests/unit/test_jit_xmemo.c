@@ -9,7 +9,8 @@
  * again, x one ulp away, a work buffer that starts as NaN) gives the evaluator's values to
  * 1e-12 and, at one x, the same bits whether the slot was filled by this call or an earlier
  * one, by this kernel or another; a hit really reads the slot (a poisoned value shows), a
- * changed x in the header misses it; BLOC_XMEMO=0 plans none. */
+ * changed x in the header misses it; BLOC_XMEMO=0 plans none; values in chains of products
+ * that BLAS writes are read from their slots, not folded (pass vA's crash). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,6 +72,24 @@ static const char *weights_text =
     "upper objective f = 0.5 * sumsq(w - 1)\n"
     "lower objective g = 0.5 * sum(sigmoid(lam) * (A @ w - b) ^ 2) + 0.5 * sumsq(w)\n"
     "solve aid_cg\n";
+
+/* x-memo values inside chains of products the planner folds into BLAS (pass vA): the lower
+ * start 0.01 * (K @ t) (a scaled product whose value is a slot's) and an outer product of K's
+ * row sums beside a matrix product in one sum; the planner folded them as products of
+ * operands it never computed (an assertion in mem_view, exit 134) */
+static const char *chains_text =
+    "problem chains\n"
+    "const n = 200\n"
+    "data Z : matrix[n, 3] = normal(0, 1)\n"
+    "data D = outer(sum_rows(Z * Z), ones(n)) + outer(ones(n), sum_rows(Z * Z)) - 2 * (Z @ Z')\n"
+    "data t : vector[n] = normal(0, 1)\n"
+    "data B : matrix[n, n] = normal(0, 0.01)\n"
+    "upper s : scalar = -1\n"
+    "lower a : vector[n] = 0.01 * (exp(-exp(s) * D) @ t)\n"
+    "upper objective f = 0.5 * sumsq(a - t)\n"
+    "lower objective g = 0.5 * sumsq(a) - dot(a, t)"
+    " + 1e-4 * sum((outer(exp(-exp(s) * D) @ t, t) + B @ outer(a, t)) ^ 2)\n"
+    "solve itd(outer_steps = 5, x_step = 0.01, inner_lr = 0.5, r = 5)\n";
 
 static BloCompiled *compile_text(const char *text, BloBackend backend, bool xmemo) {
   char path[] = "/tmp/bloc-xmemo-XXXXXX";
@@ -249,8 +268,42 @@ static void test_calls(void **state) {
   blo_compiled_free(ci);
 }
 
+/* Every kernel of the chains program against the evaluator at one point (1e-12). */
+static void test_chains(void **state) {
+  (void)state;
+  BloCompiled *cj = compile_text(chains_text, BLO_BACKEND_JIT, true);
+  BloCompiled *ci = compile_text(chains_text, BLO_BACKEND_INTERP, true);
+  int n = 0;
+  jit_xmemo(cj->jit, &n);
+  assert_true(n >= 2); /* K @ t in the start, the outer product in g */
+  const BloProblem *pj = &cj->problem, *pi = &ci->problem;
+  int64_t ws = jit_work_size(cj->jit);
+  double *work = malloc((size_t)ws * sizeof(double));
+  for (int64_t i = 0; i < ws; i++) work[i] = NAN;
+  BloEnv ej = {pj->data, NULL, work, pj->backend}, ei = {pi->data, NULL, NULL, pi->backend};
+  double x[1] = {-0.7}, y[N], v[N];
+  for (int i = 0; i < N; i++) {
+    y[i] = sin(0.37 * i);
+    v[i] = cos(0.11 * i + 1);
+  }
+  Outs a = outs_new(), r = outs_new();
+  for (int k = 0; k < BLO_K_COUNT; k++) {
+    if (!pj->kernels[k]) continue;
+    call(pj, &ej, (BloKernelId)k, x, y, v, &a);
+    call(pi, &ei, (BloKernelId)k, x, y, v, &r);
+    const IrKernel *kern = &ci->ir->kernels[k];
+    for (int sl = 0; sl < kern->nslots; sl++) near(&a, &r, sl, kern->slot_size[sl], kern->name);
+  }
+  outs_free(&a);
+  outs_free(&r);
+  free(work);
+  blo_compiled_free(cj);
+  blo_compiled_free(ci);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_chains),
       cmocka_unit_test(test_plan),
       cmocka_unit_test(test_not_worth),
       cmocka_unit_test(test_calls),
