@@ -2,8 +2,10 @@
 # xmemo.sh — the JIT's x-memo slots (doc/abi.md; tests/unit/test_jit_xmemo checks the
 # kernels): kernel ridge regression with a learned RBF bandwidth (K = exp(-exp(x[0]) D) in
 # every lower kernel) plans one slot per kernel matrix with them and none without
-# (BLOC_XMEMO=0); aid_cg, lancbio and exact end at the same x and y to 1e-12 either way, at
-# f64 and f32, and with slots on one and two threads; bloc eval's phi and its gradient agree.
+# (BLOC_XMEMO=0); aid_cg, lancbio and exact end at the same x and y either way (to 1e-9: each
+# oracle agrees to rounding, which an unfinished CG solve can amplify over the steps; a stale
+# slot is off by 1e-2), at f64 and f32, and with slots on one and two threads; bloc eval's phi
+# and its gradient agree to 1e-12.
 . "$(dirname "$0")/prologue.sh"
 unset BLOC_XMEMO
 export BLOC_CACHE=0
@@ -41,10 +43,10 @@ run() { # NAME XMEMO THREADS ARGS...
     --save-y "$tmp/$name.y$xm$th" >"$tmp/$name.log" 2>&1 ||
     fail "$name (BLOC_XMEMO=$xm, $th threads) exited $?: $(tail -3 "$tmp/$name.log")"
 }
-near() { # NAME A B: x and y of runs A and B within 1e-12 relative
+near() { # NAME A B: x and y of runs A and B within 1e-9 relative
   for v in x y; do
     r=$(maxrel "$tmp/$1.$v$2" "$tmp/$1.$v$3" 1e-300)
-    awk -v r="$r" 'BEGIN { exit !(r <= 1e-12) }' || fail "$1: $v differs by $r ($2 against $3)"
+    awk -v r="$r" 'BEGIN { exit !(r <= 1e-9) }' || fail "$1: $v differs by $r ($2 against $3)"
   done
 }
 same() { # NAME ARGS...
