@@ -56,12 +56,16 @@ bool opt_applies(const RtMethodSpec *m, const char *key) {
   return rt_method_option(m, key) && !rt_method_unused_option(m, key);
 }
 
-const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key,
+const char *opt_set_over(RtOptions *opt, RtOptions *earlier, const char *key,
                          const char *value) {
   const char *err = rt_options_set(opt, key, value);
+  if (err) return err;
   const char *alias = rt_method_alias(opt->method, key);
-  if (!err && alias && rt_options_isset(earlier, alias)) rt_options_unset(opt, alias);
-  return err;
+  if (alias && rt_options_isset(earlier, alias)) rt_options_unset(opt, alias);
+  /* key is this source's now: a later setting of its alias in the same source does not
+   * replace it, both stay and disagree (rt_options_check), as without the solve line's */
+  rt_options_unset(earlier, key);
+  return NULL;
 }
 
 /* Whether the solve line's option so holds in opt: not one the method that runs ignored
@@ -112,14 +116,25 @@ int opt_check_rules_keyed(BloCompiled *c, const OptSink *sink, const RtOptions *
   const char *keys[2] = {"tol", "tol"};
   const char *err = rt_options_check(opt, keys);
   const char *by = NULL, *hint = NULL; /* the last setting that gave an option involved */
+  int last[2] = {-1, -1};                /* the last setting that gave keys[k] */
   for (int i = 0; i < nsets; i++)
     for (int k = 0; k < 2; k++) {
       size_t n = strlen(keys[k]);
       if (setkeys ? strcmp(setkeys[i], keys[k]) == 0
                   : strncmp(sets[i], keys[k], n) == 0 && sets[i][n] == '=')
-        by = sets[i], hint = hints ? hints[i] : NULL;
+        by = sets[i], hint = hints ? hints[i] : NULL, last[k] = i;
     }
   char msg[1200]; /* rt_options_check's static buffer, kept from the reports' formatting */
+  char both[1400];
+  if (err && strcmp(keys[0], keys[1]) != 0 && last[0] >= 0 && last[1] >= 0) {
+    /* two settings of an alias pair that disagree (--set r=7 --set inner_steps=8): both
+     * named, whatever the solve line holds (opt_set_over keeps both) */
+    int a = last[0] < last[1] ? last[0] : last[1];
+    snprintf(both, sizeof both, "%s and %s %s: %s", sets[a], sink->set_label, by, err);
+    if (!hint) hint = "the two name one option: give it once";
+    report(sink, DIAG_ERROR, hint, "%s %s", sink->set_label, both);
+    return 1;
+  }
   if (err) snprintf(msg, sizeof msg, "%s", err);
   /* when no rule between options broke, tol > 0 on a problem that samples its data, as the
    * solver refuses it (rt_solver_new): every estimate is one draw's, and one small draw
@@ -187,7 +202,7 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
     }
     *opt = trial;
   }
-  const RtOptions file = *opt;
+  RtOptions file = *opt; /* the solve line's options no --set has replaced (opt_set_over) */
   for (int i = 0; i < nsets; i++) {
     char key[64];
     const char *value;

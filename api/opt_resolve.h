@@ -57,9 +57,12 @@ int opt_check_rules_keyed(BloCompiled *c, const OptSink *sink, const RtOptions *
 bool opt_applies(const RtMethodSpec *m, const char *key);
 
 /* Set key=value in opt as a later, more specific source than `earlier` (opt as it was before
- * this source): an alias of key that `earlier` had set gives way instead of disagreeing
- * (--set r=500 over the program's inner_steps = 20). Returns rt_options_set's error or NULL. */
-const char *opt_set_over(RtOptions *opt, const RtOptions *earlier, const char *key,
+ * this source, then updated here: key leaves it): an alias of key that `earlier` still has
+ * gives way instead of disagreeing (--set r=500 over the program's inner_steps = 20); one this
+ * source gave stays, so two settings of one source that disagree (--set r=7 --set
+ * inner_steps=8) are the error of the rules between options whatever the solve line holds.
+ * Returns rt_options_set's error or NULL. */
+const char *opt_set_over(RtOptions *opt, RtOptions *earlier, const char *key,
                          const char *value);
 
 /* Whether opt's method suits the program (the facts of bloc check's "suits" line). A lower

@@ -359,7 +359,7 @@ static int resolve_one(BloCompiled *c, Compare *cmp, int r, const CmpSet *sets, 
     return 1;
   bool tol_every = false; /* the last setting of tol is one for every method */
   for (int pass = 0; pass < 2; pass++) {
-    const RtOptions earlier = run->opt; /* each layer overrides the ones before, aliases too */
+    RtOptions earlier = run->opt; /* each layer overrides the ones before, aliases too */
     for (int i = 0; i < nsets; i++) {
       const CmpSet *s = &sets[i];
       if (!set_reaches(run, r, s, pass)) continue;
