@@ -305,6 +305,26 @@ static void best_not_above_end(Run *r, int64_t done) {
   take_best(r, done, s->hg_norm, s->hg_norm, false);
 }
 
+/* After a numerical failure: a best trace point (not the start) whose f is no lower than the
+ * start's trace f is no better point than the start, whatever its |d|, and the start becomes
+ * the best (true; best_not_above_end's comparison by f, against the start: the end checks,
+ * whose keep_start measures phi, do not run after a failure). HJFBiO with x_step = 200 on
+ * kernel ridge regression (log gamma, log lambda) was thrown where the kernel underflows, a
+ * plateau of f = 0.363346 (phi 0.3633 against the start's 0.3523; the start's trace f, at
+ * y0 = 0, is 0.363346 too), made its step 20 the best by |d| = 0.0088, then diverged: exit 2
+ * "keeping ... the best trace point, step 20", which it saved. A run that lowered f keeps its
+ * best. */
+static bool best_not_below_start(Run *r) {
+  RtResult *res = r->res;
+  double f0 = r->start_tp.f, best = res->best_f;
+  if (res->stop != RT_STOP_NUMERICAL || r->best_by_f || res->best_step <= 0 ||
+      !r->start_tp.ok || !isfinite(f0) || !isfinite(best) ||
+      best < f0 - 1e-9 * fmax(fabs(f0), fabs(best)))
+    return false;
+  rt_run_best_start(r);
+  return true;
+}
+
 /* The trace point's warnings on the lower Hessian's Ritz values (v, at outer step `step`). */
 static void warn_ritz(RtSolver *s, const RtDiagValues *v, int64_t step) {
   /* Ritz values at a point where g is not finite mean nothing (all 0 there read as "g is linear
@@ -1673,21 +1693,28 @@ outputs_checked:
   }
   best_not_above_end(r, done);
   rt_run_checks(r);
+  bool start_best = best_not_below_start(r);
   print_new_warnings(r);
   progress(r, done, true);
   res->saved_best = res->best_step >= 0 &&
                     (cfg->keep == RT_KEEP_BEST ||
                      (cfg->keep == RT_KEEP_AUTO && res->stop == RT_STOP_NUMERICAL));
   if (res->stop == RT_STOP_NUMERICAL) {
-    char best[160] = "", hg[32] = "n/a"; /* step 0 before any step: none (the summary: n/a) */
+    char best[256] = "", hg[32] = "n/a"; /* step 0 before any step: none (the summary: n/a) */
     if (isfinite(res->best_hypergrad_norm))
       snprintf(hg, sizeof hg, "%.6g", res->best_hypergrad_norm);
-    if (res->best_step >= 0)
+    const char *saved =
+        res->saved_best && (cfg->save_x_path || cfg->save_y_path) ? ", which is saved" : "";
+    if (start_best) /* best_not_below_start */
+      snprintf(best, sizeof best,
+               " and, as the best point, the start (step 0, f %.6g, |hypergradient| %s)%s: "
+               "no later trace point had a lower f",
+               res->best_f, hg, saved);
+    else if (res->best_step >= 0)
       snprintf(best, sizeof best,
                " and the best trace point, step %lld (f %.6g, |hypergradient| "
                "%s)%s",
-               (long long)res->best_step, res->best_f, hg,
-               res->saved_best && (cfg->save_x_path || cfg->save_y_path) ? ", which is saved" : "");
+               (long long)res->best_step, res->best_f, hg, saved);
     message(r, "error", "%s; keeping the iterate of step %lld%s", res->message, (long long)done,
             best);
   }

@@ -373,8 +373,7 @@ static bool best_between(const Run *r) {
 }
 
 static void keep_start(Run *r, double phi_start, double phi_end, double phi_best) {
-  RtResult *res = r->res;
-  RtSolver *s = r->s;
+  const RtResult *res = r->res;
   /* one between, of least |d| on the same plateau (HJFBiO thrown, recovered and thrown again
    * made step 10 of 40 its best, |d| 3e-114 and phi 0.5 against the start's 0.024): by its
    * phi, measured by the caller (NaN: not, and it stays) */
@@ -386,6 +385,12 @@ static void keep_start(Run *r, double phi_start, double phi_end, double phi_best
   r->start_phi.end = phi_end;
   r->start_phi.kept = true;
   if (res->best_step == 0) return; /* the best already */
+  rt_run_best_start(r);
+}
+
+RT_API void rt_run_best_start(Run *r) {
+  RtResult *res = r->res;
+  RtSolver *s = r->s;
   r->best_passed.step = -1;
   r->best_nonconvex = false;
   r->best_score = r->best_hg = r->start_tp.hg;

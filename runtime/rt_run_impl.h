@@ -120,6 +120,11 @@ RT_API void rt_run_note(Run *r, const char *text);
  * has no batch(1) set, whose variant drops a dimension); else on which twin program. */
 RT_API const char *rt_full_twin(const BloProblem *p, bool lends);
 
+/* Make the start's trace point (r->start_tp, ok) the best one: its x, the method's y and v,
+ * f, g, |grad_y g| and the first step's |d| into res->best_* (keep_start, and a failed run's
+ * best no lower in f than the start's). */
+RT_API void rt_run_best_start(Run *r);
+
 /* The end-of-run checks, once after the loop (rt_run_checks.c): warnings (rt_solver_warn) of
  * what the run's status alone would hide. */
 RT_API void rt_run_checks(Run *r);
