@@ -49,6 +49,7 @@ typedef struct KwArg {
   Span at;            /* `key =` */
   const char *callee; /* the call's name, once it is reduced */
   bool owned;         /* its call (callee) or list literal (callee NULL) has been reduced */
+  bool to_sema;       /* a call of no builtin: sema says it (AstExpr.kw_key) */
 } KwArg;
 
 static int parse_lex(PARSE_STYPE *val, PARSE_LTYPE *loc, ParseState *ps) {
@@ -70,7 +71,7 @@ static void begin_decl(ParseState *ps);
 static void expect_word(ParseState *ps, const char *got, Span at, const char *want,
                         const char *hint);
 static AstExpr *kwarg(ParseState *ps, const char *key, Span at, AstExpr *value);
-static void own_kwargs(ParseState *ps, const char *callee, Span call);
+static void own_kwargs(ParseState *ps, const char *callee, Span call, AstExpr *e);
 static void report_kwargs(ParseState *ps);
 static void no_init(ParseState *ps, const char *name, Span at);
 #define SAMPLE_HINT "a sample set is declared as 'sample NAME : batch(K) of N'"
@@ -372,11 +373,10 @@ primary
   : NUMBER                              { $$ = ast_expr(ps->arena, AST_NUM, @$); $$->num = $1; }
   | STRING                              { $$ = ast_expr(ps->arena, AST_STR, @$); $$->str = $1; }
   | IDENT                               { $$ = ast_expr(ps->arena, AST_IDENT, @$); $$->str = $1; }
-  | IDENT '(' args ')'                  { own_kwargs(ps, $1, @$);
-                                          $$ = from_vec(ps, AST_CALL, @$, NULL, $3); $$->str = $1;
-                                          $$->name_span = @1; }
+  | IDENT '(' args ')'                  { $$ = from_vec(ps, AST_CALL, @$, NULL, $3); $$->str = $1;
+                                          $$->name_span = @1; own_kwargs(ps, $1, @$, $$); }
   | '(' expr ')'                        { $$ = $2; }
-  | '[' args ']'                        { own_kwargs(ps, NULL, @$);
+  | '[' args ']'                        { own_kwargs(ps, NULL, @$, NULL);
                                           $$ = from_vec(ps, AST_LIST, @$, NULL, $2); }
   ;
 
@@ -419,15 +419,38 @@ static AstExpr *kwarg(ParseState *ps, const char *key, Span at, AstExpr *value) 
   return value;
 }
 
-/* The call of callee (a list literal when NULL) spanning `call` is reduced: it holds the
- * keyword arguments inside it that no call nested in it took first. */
-static void own_kwargs(ParseState *ps, const char *callee, Span call) {
+/* The call e of callee (a list literal when NULL) spanning `call` is reduced: it holds the
+ * keyword arguments inside it that no call nested in it took first. Those of a call of no
+ * builtin (and no NumPy reduction's spelling) go to sema, its first in e->kw_key: whether the
+ * callee is a fn is known there, and an unknown one is the error, with its hint
+ * (`softmax(x, dim = 0)` was told "'softmax' takes no keyword argument 'dim'" and a hint on
+ * the fn's parameters, and only `softmax(x, 0)` that softmax does not exist). */
+static const AstDecl *declared_fn(const ParseState *ps, const char *name) {
+  for (size_t i = 0; i < ps->decls.len; i++) {
+    const AstDecl *d = ps->decls.items[i];
+    if (d->kind == DECL_FN && d->name && strcmp(d->name, name) == 0) return d;
+  }
+  return NULL;
+}
+
+static void own_kwargs(ParseState *ps, const char *callee, Span call, AstExpr *e) {
+  char buf[256];
+  /* a fn declared before it in the file is said here, as a builtin is, even when a syntax
+   * error stops the file before sema (a name is declared before it is used: any other is
+   * imported or unknown) */
+  bool to_sema = callee && e && ast_builtin_lookup(callee) == BI_NONE &&
+                 !spelling_reduction_hint(callee, buf, sizeof buf) && !declared_fn(ps, callee);
   for (size_t i = 0; i < ps->kwargs.len; i++) {
     KwArg *k = ps->kwargs.items[i];
     if (k->owned || k->at.file != call.file || k->at.start < call.start || k->at.end > call.end)
       continue;
     k->owned = true;
     k->callee = callee;
+    k->to_sema = to_sema;
+    if (to_sema && (!e->kw_key || k->at.start < e->kw_at.start)) {
+      e->kw_key = k->key;
+      e->kw_at = k->at;
+    }
   }
 }
 
@@ -449,7 +472,7 @@ static void report_kwargs(ParseState *ps) {
   for (size_t i = 0; i < n; i++) {
     const KwArg *k = ks[i];
     char buf[256];
-    if (!k->owned) continue;
+    if (!k->owned || k->to_sema) continue;
     if (!k->callee) {
       diag_error(ps->diag, k->at, "a list literal has no named elements ('%s =')", k->key);
       diag_hint(ps->diag, "write the elements alone: [a, b, c]");

@@ -98,6 +98,10 @@ typedef struct AstExpr {
   /* additions (front end): */
   int depth;                 /* parser: nesting depth of this subtree (1 for a leaf) */
   bool uses_sample;          /* sema: mentions a sample set (after inlining) */
+  /* parser: AST_CALL of no builtin, its first keyword argument `kw_key =` at kw_at (NULL:
+   * none), for sema to refuse once the callee is known: an unknown name is that error */
+  const char *kw_key;
+  Span kw_at;
   struct AstDecl *fn;        /* sema: AST_CALL of a user fn: its declaration */
 } AstExpr;
 

@@ -828,7 +828,7 @@ static bool check_fn_call(Sema *S, const ECtx *c, AstExpr *e) {
   if (!ok) return false;
   fn->used = true;
   e->fn = fn;
-  if (fn->failed) return false;
+  if (fn->failed || sema_call_kwarg(S, c, e, fn)) return false;
   if (e->nargs != fn->nparams) {
     sema_err(S, c, e->name_span, "fn '%s' takes %d argument%s, got %d", fn->name, fn->nparams,
              fn->nparams == 1 ? "" : "s", e->nargs);

@@ -96,6 +96,10 @@ bool sema_declare(Sema *S, AstDecl *d);
 bool sema_resolve_fn(Sema *S, AstDecl *fn);
 /* Report an unknown or not-yet-declared name used at `at`. */
 void sema_unknown_name(Sema *S, const ECtx *c, const char *name, Span at, bool as_call);
+/* A call e of fn with a keyword argument (e->kw_key, left by the parser for sema: a call of no
+ * builtin nor fn declared before it in its file, an imported fn's), refused as the parser
+ * refuses the others: "'fn' takes no keyword argument 'key'". True when it reported. */
+bool sema_call_kwarg(Sema *S, const ECtx *c, const AstExpr *e, const AstDecl *fn);
 /* "did you mean" over declared names of the given kinds (bitmask of 1 << AstDeclKind), plus
  * builtins when `builtins`. */
 const char *sema_suggest(Sema *S, const char *name, unsigned kinds, bool builtins);

@@ -212,6 +212,13 @@ void sema_unknown_name(Sema *S, const ECtx *c, const char *name, Span at, bool a
   else if (sugg) diag_hint(S->diag, "did you mean '%s'?", sugg);
 }
 
+bool sema_call_kwarg(Sema *S, const ECtx *c, const AstExpr *e, const AstDecl *fn) {
+  if (!e->kw_key) return false;
+  sema_err(S, c, e->kw_at, "'%s' takes no keyword argument '%s'", fn->name, e->kw_key);
+  diag_hint(S->diag, "arguments are given by position, in the order of the fn's parameters");
+  return true;
+}
+
 /* ------------------------------------------------------------------ fn bodies */
 
 static int param_index(const AstDecl *fn, const char *name) {
@@ -286,6 +293,7 @@ static bool resolve(Sema *S, AstDecl *fn, AstExpr *e) {
       } else {
         d->used = true;
         if (d->failed) ok = false;
+        else if (sema_call_kwarg(S, &c, e, d)) ok = false;
         else if (e->nargs != d->nparams) {
           diag_error(S->diag, e->name_span, "fn '%s' takes %d argument%s, got %d", d->name,
                      d->nparams, d->nparams == 1 ? "" : "s", e->nargs);
