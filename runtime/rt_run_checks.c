@@ -77,6 +77,54 @@ static bool at_floor(const Run *r, double late, bool f32) {
   return late <= d_noise(r, f32, true);
 }
 
+/* The floor y_tol puts under |d| for a method whose every step solves y by Newton to y_tol
+ * (exact): y is y*(x) only to within y_tol / mu (mu the least Ritz value), and Newton is not
+ * run while |grad_y g| < y_tol, so x can move while y stays. d at the final x moves by
+ * |d(x, y + e u) - d(x, y)| for e = y_tol / mu along u, the direction of grad_y g at the end
+ * (y's error), or of v where that is 0; twice that. 0 where the method is not such or the
+ * measure fails. d_noise's relative model of that error, (y_tol / mu) / |y| of the terms,
+ * misses it where the terms vanish at x* (f of y alone): exact converged 7.6e-11 from x* with
+ * |d| alternating 9.5e-12 / 1.9e-11, a floor of 5e-11 (phi'' 0.25, y_tol 1e-10), and was told
+ * "the run has not converged ... creeps". Two exact hypergradients (ny products each, one
+ * outer step's cost); diagnostics, not the method's calls. */
+static double y_tol_floor(Run *r) {
+  RtSolver *s = r->s;
+  double mu = r->dw.val.ritz_min, tol = s->lower_tol;
+  int64_t nx = s->nx, ny = s->ny;
+  if (!rt_method_newton_lower(s->opt.method) || !(tol > 0) || !(mu > 0) || !isfinite(tol) ||
+      !isfinite(mu) || !rt_all_finite(ny, s->y))
+    return 0;
+  double *buf = rt_mem_calloc((size_t)(3 * nx + 3 * ny), sizeof(double));
+  if (!buf) return 0;
+  double *h0 = buf, *h1 = h0 + nx, *dh = h1 + nx, *v = dh + nx, *yp = v + ny, *u = yp + ny;
+  double t0 = rt_seconds(), floor = 0;
+  char err[256];
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  RtDraw key = rt_oracle_draw(&s->o);
+  RtHypergrad hg = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = h0, .v = v};
+  const double *gy = r->dw.gy;
+  double gn = gy ? rt_nrm2(ny, gy) : 0;
+  if (rt_hypergrad_exact(&s->o, key, s->x, s->y, &hg, err, sizeof err) == 0) {
+    const double *dir = gn > 0 && isfinite(gn) ? gy : v;
+    double dn = rt_nrm2(ny, dir);
+    if (dn > 0 && isfinite(dn)) {
+      rt_copy(ny, s->y, yp);
+      rt_copy(ny, dir, u);
+      rt_axpy(ny, tol / mu / dn, u, yp);
+      hg.hg = h1;
+      if (rt_hypergrad_exact(&s->o, key, s->x, yp, &hg, err, sizeof err) == 0) {
+        rt_copy(nx, h1, dh);
+        rt_axpy(nx, -1.0, h0, dh);
+        floor = 2 * rt_nrm2(nx, dh);
+      }
+    }
+  }
+  rt_oracle_set_diag(&s->o, prev);
+  r->res->t_diag += rt_seconds() - t0;
+  rt_mem_free(buf);
+  return isfinite(floor) ? floor : 0;
+}
+
 /* After a run of outer_steps steps on a deterministic estimate: warn when the largest |d| of the
  * trace points in the second half of the run is over half the largest in the first half, unless
  * the run ends far below it or at the rounding floor. A run that converges lowers it by far
@@ -132,6 +180,8 @@ static void check_progress(Run *r) {
    * before the first trace point: 1.4e-12 against 1.45e-12). These warned "a smaller x_step
    * helps" on runs that had converged. */
   if (s->hg_norm <= 1e-3 * late || at_floor(r, late, true)) return;
+  /* or |d| sits at the floor exact's y_tol leaves (y_tol_floor), x stationary to that level */
+  if (late <= y_tol_floor(r)) return;
   char best[128] = "", since[64] = "", first[96];
   snprintf(first, sizeof first,
            untraced  ? "%.3g at the steps of its first half (no trace point there)"
