@@ -851,6 +851,46 @@ static void check_unrolled_lag(Run *r) {
                                  sizeof other));
 }
 
+/* What kind of point the end of a run that went uphill is, where |grad phi| is small there
+ * (check_phi_rose), by phi at x +- h u, u the unit direction back to the start, h = 1e-3
+ * max(1, |x - x0|): above phi(x) both ways by over 1e-9 of max(|phi|, f_unit), another,
+ * higher local minimum; within that both ways, a flat part; below both ways, a maximum; else,
+ * or unmeasured (x constrained, phi by Newton-CG, a solve failing), the three causes. Only
+ * "a flat part ... or a maximum" was said: exact and aid_cg thrown from the deep well of
+ * -exp(-x^2) - 0.5 exp(-(x+5)^2/4) to the shallow one, a strict local minimum (phi'' 0.25),
+ * were told of a flat part or a maximum. Two dense phi solves; their time goes to t_diag. */
+static const char *end_kind(Run *r, const RtPhi *end) {
+  static const char *const kinds[] = {
+      "another, higher local minimum of f(x, y*(x)), a flat part of it (such as where exp(x) "
+      "underflows), or a maximum",
+      "another, higher local minimum of f(x, y*(x)): it rises both ways from there",
+      "a flat part of f(x, y*(x)), such as where exp(x) underflows",
+      "a maximum of f(x, y*(x)): it falls both ways from there"};
+  RtSolver *s = r->s;
+  int64_t nx = s->nx;
+  double dist = moved_from_start(r);
+  if (end->projected || end->by_cg || !(dist > 0) || !isfinite(end->phi)) return kinds[0];
+  double *xp = rt_mem_calloc((size_t)nx, sizeof(double));
+  if (!xp) return kinds[0];
+  double h = 1e-3 * fmax(1.0, dist), tol = 1e-9 * fmax(fabs(end->phi), f_unit(r));
+  int up = 0, down = 0, same = 0;
+  double t0 = rt_seconds();
+  for (int side = -1; side <= 1; side += 2) {
+    for (int64_t i = 0; i < nx; i++)
+      xp[i] = s->x[i] + side * h * (r->x_start[i] - s->x[i]) / dist;
+    RtPhiAt at = {.x = xp, .sharded = r->cfg->sharded, .y_start = r->dw.val.y};
+    RtPhi p;
+    if (rt_phi_exact(s->p, &at, &p) != 0 || !isfinite(p.phi)) break;
+    double dphi = p.phi - end->phi;
+    if (dphi > tol) up++;
+    else if (dphi < -tol) down++;
+    else same++;
+  }
+  r->res->t_diag += rt_seconds() - t0;
+  rt_mem_free(xp);
+  return up == 2 ? kinds[1] : same == 2 ? kinds[2] : down == 2 ? kinds[3] : kinds[0];
+}
+
 /* Where the exact check found x stationary (check_estimate): phi at the end (end) against phi
  * at the start. A run whose x ends where f(x, y*(x)) is above the start's went uphill, whatever
  * its |d| says: F2SA with lambda0 = 3 on ridge regression diverged at step 11 with x at -1583,
@@ -913,10 +953,9 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
   }
   rt_solver_warn(s, "run.phi_rose",
                  "the run ended where f(x, y*(x)) = %.6g (y*(x) by %s), above the start's "
-                 "%.6g: x went uphill, though the exact %s there is %.3g (a flat part of f(x, "
-                 "y*(x)), such as where exp(x) underflows, or a maximum) and the method's |d| = "
-                 "%.3g; the start is the better answer; %s%s%s",
-                 end->phi, how, start.phi, grad, end->grad_norm, s->hg_norm,
+                 "%.6g: x went uphill, though the exact %s there is %.3g (%s) and the "
+                 "method's |d| = %.3g; the start is the better answer; %s%s%s",
+                 end->phi, how, start.phi, grad, end->grad_norm, end_kind(r, end), s->hg_norm,
                  r->seg0 > 0 ? "a recovery went back to a point already off (see its warning); "
                              : "",
                  r->phi_rose_flat ? (r->cfg->who ? "a smaller x_step keeps x from there, or "
