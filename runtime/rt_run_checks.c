@@ -138,8 +138,9 @@ static void check_progress(Run *r) {
   const RtResult *res = r->res;
   /* x_step = 0 holds x where it is (examples/README: the lower level at a fixed lambda): |d|
    * stays, by request, and "a smaller x_step helps" was nonsense there */
+  /* check_unrolled_rose said it, with the cure: the unrolled f rose from the start's */
   if (res->stop != RT_STOP_STEPS || rt_method_random_estimate(&s->opt) ||
-      blo_problem_stochastic(s->p) || s->x_step == 0)
+      blo_problem_stochastic(s->p) || s->x_step == 0 || r->unrolled_rose)
     return;
   double early = r->hg_early, late = r->hg_late;
   /* no trace point in the first half (trace_every >= outer_steps / 2): the largest |d| of its
@@ -849,6 +850,51 @@ static void check_unrolled_lag(Run *r) {
                    lag[0], lag[1], lag[2], (int)rt_solver_num(s, "r"),
                    implicit_cure(r, ", or use an implicit method (lancbio, aid_cg, ...)", other,
                                  sizeof other));
+}
+
+/* An unrolled method's f at the trace points is f(x, y_r(x)), y_r after r inner steps from y0
+ * (its diag_y): exactly the objective it minimises, which the exact checks leave out by
+ * design. A run that ended with it clearly above the start's (over a thousandth) went uphill:
+ * say so, with the cure of a step that took x there, and where no step saw an f below the
+ * start's (r->f_low, the least of the start's and each step's), make the start the best.
+ * ITD thrown by x_step = 2 from x = 0.05 onto the flat part of 1 - exp(-20 y^2) ended at f =
+ * 0.9999999997 against the start's 0.021, and was told "the run has not converged ... a larger
+ * x_step (or more outer_steps) when it creeps down slowly"; --keep best saved the end, the
+ * worst f of the run, whose |d| (7.4e-9) was the least. check_progress is left out then. */
+static void check_unrolled_rose(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  double f = r->dw.val.f, f0 = r->start_tp.f;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps == 0 ||
+      !s->opt.method->unrolled || blo_problem_stochastic(s->p) || !r->start_tp.ok ||
+      !clearly_above(f, f0))
+    return;
+  /* an estimate that vanished there (check_vanished's rule): check_vanished says it, with the
+   * same cure, and keeps the start by phi (run_vanished_tiny.blo); not of a random estimate
+   * (ufom with q < 1), which it leaves out: ufom thrown onto 1 - exp(-20 y^2), |d| = 0, kept
+   * the start by f and said nothing of it */
+  double dn = rt_nrm2(s->nx, s->d), seen = seen_scale(r);
+  if (!rt_method_random_estimate(&s->opt) && (dn == 0 || (seen > 0 && dn <= 1e-12 * seen)))
+    return;
+  r->unrolled_rose = true;
+  bool lowest = isfinite(r->f_low) && r->f_low >= f0 - 1e-9 * fmax(fabs(f0), f_unit(r));
+  char kept[200] = "", low[160] = "";
+  if (lowest) {
+    if (res->best_step != 0) rt_run_best_start(r);
+    snprintf(kept, sizeof kept, "; %s saves the start (step 0), where f = %.6g against the "
+             "end's %.10g", keep_best(r), f0, f);
+  } else {
+    snprintf(low, sizeof low, " (its steps saw f as low as %.6g, below the start's)",
+             r->f_low);
+  }
+  rt_solver_warn(s, "run.unrolled_rose",
+                 "the run ended where f = %.10g (f after r = %d inner steps from y0, the "
+                 "unrolled objective this method minimises), above the start's %.6g: x went "
+                 "uphill%s; %sa smaller x_step keeps x from there, or start from a better "
+                 "x%s%s",
+                 f, (int)rt_solver_num(s, "r"), f0, low,
+                 lowest ? "the start is the better answer; " : "",
+                 r->cfg->who ? "" : " (bloc run --init-x)", kept);
 }
 
 /* What kind of point the end of a run that went uphill is, where |grad phi| is small there
@@ -1704,6 +1750,7 @@ static void check_ended_on_recovery(Run *r) {
 
 RT_API void rt_run_checks(Run *r) {
   check_ended_on_recovery(r);
+  check_unrolled_rose(r); /* before check_progress, which it silences */
   check_progress(r);
   check_settled(r);
   check_blew_up_stoch(r);
