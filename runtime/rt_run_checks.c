@@ -138,7 +138,8 @@ static void check_progress(Run *r) {
   const RtResult *res = r->res;
   /* x_step = 0 holds x where it is (examples/README: the lower level at a fixed lambda): |d|
    * stays, by request, and "a smaller x_step helps" was nonsense there */
-  /* check_unrolled_rose said it, with the cure: the unrolled f rose from the start's */
+  /* check_unrolled_rose said it, with the cure: the unrolled f rose from the start's, and x
+   * never went below it */
   if (res->stop != RT_STOP_STEPS || rt_method_random_estimate(&s->opt) ||
       blo_problem_stochastic(s->p) || s->x_step == 0 || r->unrolled_rose)
     return;
@@ -860,7 +861,7 @@ static void check_unrolled_lag(Run *r) {
  * ITD thrown by x_step = 2 from x = 0.05 onto the flat part of 1 - exp(-20 y^2) ended at f =
  * 0.9999999997 against the start's 0.021, and was told "the run has not converged ... a larger
  * x_step (or more outer_steps) when it creeps down slowly"; --keep best saved the end, the
- * worst f of the run, whose |d| (7.4e-9) was the least. check_progress is left out then. */
+ * worst f of the run, whose |d| (7.4e-9) was the least. */
 static void check_unrolled_rose(Run *r) {
   RtSolver *s = r->s;
   const RtResult *res = r->res;
@@ -876,24 +877,31 @@ static void check_unrolled_rose(Run *r) {
   double dn = rt_nrm2(s->nx, s->d), seen = seen_scale(r);
   if (!rt_method_random_estimate(&s->opt) && (dn == 0 || (seen > 0 && dn <= 1e-12 * seen)))
     return;
-  r->unrolled_rose = true;
   bool lowest = isfinite(r->f_low) && r->f_low >= f0 - 1e-9 * fmax(fabs(f0), f_unit(r));
+  /* check_progress is left out where x never got below the start (thrown, its cure a smaller
+   * x_step); where it did, x went down and back up, and check_progress's word on how |d|
+   * went (x swinging, at x_step 3 on a well of curvature 2) stays */
+  r->unrolled_rose = lowest;
+  /* the start is the best where no step went below it, or where the best trace point (of
+   * least |d|, the end at x_step 3 above, f -0.08 against the start's -0.915) is clearly
+   * above it: the trace points between are not kept, and the start is the lowest known */
+  bool start_best = lowest || res->best_step == 0 || clearly_above(res->best_f, f0);
   char kept[200] = "", low[160] = "";
-  if (lowest) {
+  if (start_best) {
     if (res->best_step != 0) rt_run_best_start(r);
     snprintf(kept, sizeof kept, "; %s saves the start (step 0), where f = %.6g against the "
              "end's %.10g", keep_best(r), f0, f);
-  } else {
+  }
+  if (!lowest)
     snprintf(low, sizeof low, " (its steps saw f as low as %.6g, below the start's)",
              r->f_low);
-  }
   rt_solver_warn(s, "run.unrolled_rose",
                  "the run ended where f = %.10g (f after r = %d inner steps from y0, the "
                  "unrolled objective this method minimises), above the start's %.6g: x went "
                  "uphill%s; %sa smaller x_step keeps x from there, or start from a better "
                  "x%s%s",
                  f, (int)rt_solver_num(s, "r"), f0, low,
-                 lowest ? "the start is the better answer; " : "",
+                 start_best ? "the start is the better answer; " : "",
                  r->cfg->who ? "" : " (bloc run --init-x)", kept);
 }
 

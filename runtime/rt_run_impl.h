@@ -95,7 +95,7 @@ typedef struct Run {
   struct { bool kept; double start, end; } start_phi;
   bool phi_rose_warned; /* check_phi_rose warned: phi at the end above the start's */
   bool phi_rose_flat;   /* and blamed a flat part of phi (grad phi or |d| vanished) */
-  bool unrolled_rose;   /* check_unrolled_rose warned: the unrolled f rose from the start's */
+  bool unrolled_rose; /* check_unrolled_rose: the unrolled f rose, never below the start's */
   bool halve;       /* on_divergence = halve */
   int x_halvings, y_halvings; /* recoveries that halved x_step, y_step */
   int64_t good_step; /* the step of x_good, y_good */
