@@ -914,9 +914,13 @@ static void check_unrolled_rose(Run *r) {
  * -exp(-x^2) - 0.5 exp(-(x+5)^2/4) to the shallow one, a strict local minimum (phi'' 0.25),
  * were told of a flat part or a maximum. Two dense phi solves; their time goes to t_diag. */
 static const char *end_kind(Run *r, const RtPhi *end) {
+  /* (one literal in two lines, apart from the list: clang's -Wstring-concatenation takes a
+   * concatenation inside a list of literals for a missing comma, an error in the emitted C's
+   * -Werror builds) */
+  static const char three[] = "another, higher local minimum of f(x, y*(x)), a flat part of it "
+                              "(such as where exp(x) underflows), or a maximum";
   static const char *const kinds[] = {
-      "another, higher local minimum of f(x, y*(x)), a flat part of it (such as where exp(x) "
-      "underflows), or a maximum",
+      three,
       "another, higher local minimum of f(x, y*(x)): it rises both ways from there",
       "a flat part of f(x, y*(x)), such as where exp(x) underflows",
       "a maximum of f(x, y*(x)): it falls both ways from there"};
