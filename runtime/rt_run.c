@@ -199,24 +199,38 @@ static bool ritz_nonconvex(const RtDiagValues *v) {
          (v->ritz_min < -1e-10 * fabs(v->ritz_max) || v->ritz_max <= 0);
 }
 
+/* What a best trace point holds, wherever it comes from: the trace point just evaluated
+ * (take_best) or the start's kept one (rt_run_best_start). ys and v: the method's own y and
+ * v there, which a restart from the best point takes up. */
+typedef struct BestFrom {
+  double f, g, gy, hg;
+  const double *x, *y, *reports, *ys, *v;
+} BestFrom;
+
+static void put_best(Run *r, int64_t step, double score, bool nonconvex, const BestFrom *b) {
+  RtSolver *s = r->s;
+  RtResult *res = r->res;
+  r->best_nonconvex = nonconvex;
+  r->best_score = score;
+  r->best_hg = b->hg;
+  res->best_step = step;
+  res->best_f = b->f;
+  res->best_g = b->g;
+  res->best_grad_y_g_norm = b->gy;
+  res->best_hypergrad_norm = b->hg;
+  rt_copy(s->nx, b->x, res->best_x);
+  rt_copy(s->ny, b->y, res->best_y);
+  rt_copy(s->p->n_reports, b->reports, res->best_reports);
+  rt_copy(s->ny, b->ys, r->best_ys);
+  if (s->v) rt_copy(s->ny, b->v, r->best_v);
+}
+
 /* The point just evaluated at trace point `step` becomes the best one (offer_best). */
 static void take_best(Run *r, int64_t step, double score, double hg, bool nonconvex) {
   RtSolver *s = r->s;
-  RtResult *res = r->res;
   const RtDiagValues *v = &r->dw.val;
-  r->best_nonconvex = nonconvex;
-  r->best_score = score;
-  r->best_hg = hg;
-  res->best_step = step;
-  res->best_f = v->f;
-  res->best_g = v->g;
-  res->best_grad_y_g_norm = v->gy_norm;
-  res->best_hypergrad_norm = hg;
-  rt_copy(s->nx, s->x, res->best_x);
-  rt_copy(s->ny, v->y, res->best_y);
-  rt_copy(s->p->n_reports, v->reports, res->best_reports);
-  rt_copy(s->ny, s->y, r->best_ys);
-  if (s->v) rt_copy(s->ny, s->v, r->best_v);
+  put_best(r, step, score, nonconvex,
+           &(BestFrom){v->f, v->g, v->gy_norm, hg, s->x, v->y, v->reports, s->y, s->v});
   if (step == 0) { /* the start's, for keep_start (rt_run_checks.c) */
     r->start_tp.ok = true;
     r->start_tp.f = v->f;
@@ -226,6 +240,13 @@ static void take_best(Run *r, int64_t step, double score, double hg, bool noncon
     rt_copy(s->ny, v->y, r->start_tp.y);
     rt_copy(s->p->n_reports, v->reports, r->start_tp.reports);
   }
+}
+
+RT_API void rt_run_best_start(Run *r) {
+  r->best_passed.step = -1;
+  put_best(r, 0, r->start_tp.hg, false,
+           &(BestFrom){r->start_tp.f, r->start_tp.g, r->start_tp.gy, r->start_tp.hg, r->x_start,
+                       r->start_tp.y, r->start_tp.reports, r->ys_start, r->v_start});
 }
 
 /* Record the point just evaluated at trace point `step` as the best one if it is finite and

@@ -440,24 +440,6 @@ static void keep_start(Run *r, double phi_start, double phi_end, double phi_best
   rt_run_best_start(r);
 }
 
-RT_API void rt_run_best_start(Run *r) {
-  RtResult *res = r->res;
-  RtSolver *s = r->s;
-  r->best_passed.step = -1;
-  r->best_nonconvex = false;
-  r->best_score = r->best_hg = r->start_tp.hg;
-  res->best_step = 0;
-  res->best_f = r->start_tp.f;
-  res->best_g = r->start_tp.g;
-  res->best_grad_y_g_norm = r->start_tp.gy;
-  res->best_hypergrad_norm = r->start_tp.hg;
-  rt_copy(s->nx, r->x_start, res->best_x);
-  rt_copy(s->ny, r->start_tp.y, res->best_y);
-  rt_copy(s->p->n_reports, r->start_tp.reports, res->best_reports);
-  rt_copy(s->ny, r->ys_start, r->best_ys);
-  if (s->v) rt_copy(s->ny, r->v_start, r->best_v);
-}
-
 /* keep_start's word: "; --keep best saves the start (step 0), where f(x, y*(x)) = A against
  * the end's B" into buf when it made (or found) the start the best by phi, else "". By phi:
  * the start's trace f, at y0, can be the end's (HJFBiO on kernel ridge regression: 0.441067
