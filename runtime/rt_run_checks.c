@@ -40,6 +40,19 @@ static double f_unit(const Run *r) {
   return fs > 0 ? fs : 1.0; /* NaN, or f = 0 at both: the old unit */
 }
 
+/* A gradient norm (the method's |d|, or |grad phi|) that vanished beside the estimates the
+ * run saw: exactly 0, or at most 1e-12 of their largest (seen_scale). Where it does at an x
+ * above the start, x was thrown or drifted onto a flat part of f(x, y*(x)) (check_vanished,
+ * check_phi_rose, check_unrolled_rose). */
+static bool vanished(const Run *r, double norm) {
+  double seen = seen_scale(r);
+  return norm == 0 || (seen > 0 && norm <= 1e-12 * seen);
+}
+
+/* " (bloc run --init-x)" after "start from a better x", or "" in an emitted solver (cfg->who),
+ * which has no --init-x (its library's params.x0). */
+static const char *init_x_hint(const Run *r) { return r->cfg->who ? "" : " (bloc run --init-x)"; }
+
 /* The noise of |d| at the final point: what |d| can be made of at an x already stationary,
  * from the sizes of the terms d is made of (|grad_x f| + |J v|, or |d| where that is larger)
  * and how well y is known. Two parts: the rounding of those terms, 64 sqrt(nx) eps times
@@ -358,14 +371,14 @@ static double full_gain(Run *r, const BloProblem *full, const double *grad, doub
   return best;
 }
 
-/* "; a decaying step ... lets x settle" where the method's step is constant (x_decay = 0 on
- * the schedule without a floor: every method but bsa and ttsa, whose default decays), or "".
+/* "a decaying step ... lets x settle" where the method's step is constant (x_decay = 0 on
+ * the schedule without a floor: every method but bsa and ttsa, whose default decays), or NULL.
  * A constant step on a random estimate leaves x hovering in noise of the step's size; a step
  * that shrinks narrows it along the run (x_decay in (0.5, 1] meets Robbins-Monro's conditions). */
 static const char *decay_hint(const RtSolver *s) {
   return s->impl->schedule == RT_SCHED_POLY && s->x_decay == 0
-             ? "; a decaying step (x_decay > 0, e.g. 0.6) lets x settle"
-             : "";
+             ? "a decaying step (x_decay > 0, e.g. 0.6) lets x settle"
+             : NULL;
 }
 
 /* After a run of outer_steps steps on a random estimate (UFOM with q < 1, BSA, TTSA) of a
@@ -388,7 +401,7 @@ static void check_settled(Run *r) {
       !(f - best > 1e-9 * fmax(f_unit(r), fabs(best))))
     return;
   char decay[96] = "";
-  if (decay_hint(s)[0]) snprintf(decay, sizeof decay, "%s; ", decay_hint(s) + 2);
+  if (decay_hint(s)) snprintf(decay, sizeof decay, "%s; ", decay_hint(s));
   rt_solver_warn(s, "run.not_settled",
                  "the run has not settled: its hypergradient estimate is random, and the "
                  "final f (%.6g) is above the best trace point's (%.6g at step %lld) by %.0f%% "
@@ -856,9 +869,7 @@ static void check_unrolled_rose(Run *r) {
    * same cure, and keeps the start by phi (run_vanished_tiny.blo); not of a random estimate
    * (ufom with q < 1), which it leaves out: ufom thrown onto 1 - exp(-20 y^2), |d| = 0, kept
    * the start by f and said nothing of it */
-  double dn = rt_nrm2(s->nx, s->d), seen = seen_scale(r);
-  if (!rt_method_random_estimate(&s->opt) && (dn == 0 || (seen > 0 && dn <= 1e-12 * seen)))
-    return;
+  if (!rt_method_random_estimate(&s->opt) && vanished(r, rt_nrm2(s->nx, s->d))) return;
   bool lowest = isfinite(r->f_low) && r->f_low >= f0 - 1e-9 * fmax(fabs(f0), f_unit(r));
   /* check_progress is left out where x never got below the start (thrown, its cure a smaller
    * x_step); where it did, x went down and back up, and check_progress's word on how |d|
@@ -883,8 +894,7 @@ static void check_unrolled_rose(Run *r) {
                  "uphill%s; %sa smaller x_step keeps x from there, or start from a better "
                  "x%s%s",
                  f, (int)rt_solver_num(s, "r"), f0, low,
-                 start_best ? "the start is the better answer; " : "",
-                 r->cfg->who ? "" : " (bloc run --init-x)", kept);
+                 start_best ? "the start is the better answer; " : "", init_x_hint(r), kept);
 }
 
 /* What kind of point the end of a run that went uphill is, where |grad phi| is small there
@@ -949,7 +959,9 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
   r->res->t_diag += rt_seconds() - t0;
   if (rc != 0 || !(end->phi - start.phi > 1e-6 * fmax(fabs(start.phi), fabs(end->phi))))
     return;
-  char eh[640], kept[160];
+  char eh[640], kept[160], flat_cure[96];
+  snprintf(flat_cure, sizeof flat_cure,
+           "a smaller x_step keeps x from there, or start from a better x%s", init_x_hint(r));
   const char *grad = end->projected ? "projected gradient" : "|grad phi|";
   const char *how = end->by_cg ? "Newton-CG" : "Newton, a dense solve";
   RtPhi best = {.phi = NAN};
@@ -971,11 +983,8 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
    * 1 - exp(-20 y^2) (|grad phi| 0) and by x_step = 50 to where exp(-x^2) underflows
    * (3.4e-114) were told "more outer_steps help"; F2SA's biased estimate drifting to a small
    * but not negligible |grad phi| (1.4e-5) keeps its hint (raise lambda0) */
-  double seen = seen_scale(r), dn = s->hg_norm;
-  bool flat = end->grad_norm == 0 || dn == 0 ||
-              (seen > 0 && (end->grad_norm <= 1e-12 * seen || dn <= 1e-12 * seen));
-  bool newton = rt_method_newton_lower(s->opt.method);
-  r->phi_rose_flat = newton || flat;
+  r->phi_rose_flat = rt_method_newton_lower(s->opt.method) || vanished(r, end->grad_norm) ||
+                     vanished(r, s->hg_norm);
   /* a gradient over a tenth of the start's: x did not settle (x_step = 1 on a box swinging
    * between vertices, phi 9.05 against the start's 8.20, the projected gradient 1.73), and
    * neither a flat part nor the estimate's options (cg_steps) are the cause */
@@ -998,11 +1007,7 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
                  end->phi, how, start.phi, grad, end->grad_norm, end_kind(r, end), s->hg_norm,
                  r->seg0 > 0 ? "a recovery went back to a point already off (see its warning); "
                              : "",
-                 r->phi_rose_flat ? (r->cfg->who ? "a smaller x_step keeps x from there, or "
-                                                   "start from a better x"
-                                                 : "a smaller x_step keeps x from there, or "
-                                                   "start from a better x (bloc run --init-x)")
-                                  : estimate_hint(r, eh, sizeof eh),
+                 r->phi_rose_flat ? flat_cure : estimate_hint(r, eh, sizeof eh),
                  kept);
 }
 
@@ -1098,10 +1103,8 @@ static void check_estimate(Run *r) {
    * status 0 and no word; aid_cg there was told "x went uphill" */
   if (rt_method_newton_lower(m)) {
     RtPhi end;
-    if (phi_cheap(r, run, 2) && end_phi(r, run, s->x, &(double){NAN}, &end) == 0)
-      check_phi_rose(r, &end, 0);
-    else if (!phi_cheap(r, run, 2))
-      check_phi_rose_cg(r, run);
+    if (!phi_cheap(r, run, 2)) check_phi_rose_cg(r, run);
+    else if (end_phi(r, run, s->x, &(double){NAN}, &end) == 0) check_phi_rose(r, &end, 0);
     return;
   }
   /* f rising while |d| fell (f_rose): worth up to a quarter of the run's flops to say why */
@@ -1572,7 +1575,8 @@ static void check_random_estimate(Run *r) {
     return;
   char hint[800], eh[640], sets[256];
   if (full) {
-    char up[200] = "";
+    char up[200] = "", decay[96] = "";
+    if (decay_hint(s)) snprintf(decay, sizeof decay, "; %s", decay_hint(s));
     if (rose)
       snprintf(up, sizeof up, "phi = %.7g, above the start's %.7g (x went uphill), and ", pe.phi,
                ps.phi);
@@ -1588,7 +1592,7 @@ static void check_random_estimate(Run *r) {
                    "x_step help%s; `bloc eval --what phi,grad_phi --x SAVED_X` measures a saved "
                    "x over all the data",
                    sample_sets(s, sets, sizeof sets), up, what, end, 100 * end / start, start,
-                   s->hg_norm, r->dw.val.f, decay_hint(s));
+                   s->hg_norm, r->dw.val.f, decay);
     return;
   }
   if (m->unrolled)
@@ -1659,7 +1663,7 @@ static void check_vanished(Run *r) {
   if (r->phi_rose_flat ||
       (res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps < 1 ||
       blo_problem_stochastic(s->p) || rt_method_random_estimate(&s->opt) ||
-      !(dn == 0 || (seen > 0 && dn <= 1e-12 * seen)) || !isfinite(f) || !isfinite(r->f_low) ||
+      !vanished(r, dn) || !isfinite(f) || !isfinite(r->f_low) ||
       !(f > r->f_low + 1e-6 * fmax(1.0, fabs(r->f_low))))
     return;
   /* a step's f is taken at its y, which can lag and put it below phi* (0.6% below on a ridge
@@ -1696,7 +1700,7 @@ static void check_vanished(Run *r) {
              "%.3g, has f %.6g), so %s saves the end's point: run again from the start, or "
              "from a better x%s",
              (long long)r->best_passed.step, r->best_passed.hg, r->best_passed.f,
-             keep_best(r), r->cfg->who ? "" : " (bloc run --init-x)");
+             keep_best(r), init_x_hint(r));
   char low[32] = "";
   if (at_start) snprintf(low, sizeof low, ", the start's");
   if (dn == 0) {
@@ -1715,8 +1719,7 @@ static void check_vanished(Run *r) {
                  "an exp(x) underflows), not because x reached a stationary point; x was thrown "
                  "or drifted there; a smaller x_step keeps it from there, or start from a "
                  "better x%s%s",
-                 dn, dn / seen, seen, f, r->f_low, low,
-                 r->cfg->who ? "" : " (bloc run --init-x)", best);
+                 dn, dn / seen, seen, f, r->f_low, low, init_x_hint(r), best);
 }
 
 /* A run whose last step failed and recovered (on_divergence = halve) ends on the iterate the
