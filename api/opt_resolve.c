@@ -56,18 +56,6 @@ bool opt_applies(const RtMethodSpec *m, const char *key) {
   return rt_method_option(m, key) && !rt_method_unused_option(m, key);
 }
 
-const char *opt_set_over(RtOptions *opt, RtOptions *earlier, const char *key,
-                         const char *value) {
-  const char *err = rt_options_set(opt, key, value);
-  if (err) return err;
-  const char *alias = rt_method_alias(opt->method, key);
-  if (alias && rt_options_isset(earlier, alias)) rt_options_unset(opt, alias);
-  /* key is this source's now: a later setting of its alias in the same source does not
-   * replace it, both stay and disagree (rt_options_check), as without the solve line's */
-  rt_options_unset(earlier, key);
-  return NULL;
-}
-
 /* Whether the solve line's option so holds in opt: not one the method that runs ignored
  * (another method's, --method), nor one a setting replaced. */
 static bool solve_option_holds(const RtOptions *opt, const SemaOption *so) {
@@ -128,7 +116,7 @@ int opt_check_rules_keyed(BloCompiled *c, const OptSink *sink, const RtOptions *
   char both[1400];
   if (err && strcmp(keys[0], keys[1]) != 0 && last[0] >= 0 && last[1] >= 0) {
     /* two settings of an alias pair that disagree (--set r=7 --set inner_steps=8): both
-     * named, whatever the solve line holds (opt_set_over keeps both) */
+     * named, whatever the solve line holds (rt_options_set_over keeps both) */
     int a = last[0] < last[1] ? last[0] : last[1];
     snprintf(both, sizeof both, "%s and %s %s: %s", sets[a], sink->set_label, by, err);
     if (!hint) hint = "the two name one option: give it once";
@@ -202,13 +190,14 @@ int opt_resolve_to(const BloCompiled *c, const OptSink *sink, const char *method
     }
     *opt = trial;
   }
-  RtOptions file = *opt; /* the solve line's options no --set has replaced (opt_set_over) */
+  /* the solve line's options no --set has replaced (rt_options_set_over) */
+  RtOptions file = *opt;
   for (int i = 0; i < nsets; i++) {
     char key[64];
     const char *value;
     if (opt_split_set_to(sink, sets[i], key, sizeof key, &value)) return 1;
     /* one the method has no use for is aimed at this one method: an error, not a warning */
-    const char *err = opt_set_over(opt, &file, key, value);
+    const char *err = rt_options_set_over(opt, &file, key, value);
     if (err) {
       char hint[160];
       /* another method's key, or a misspelt one: the nearest of the method's */

@@ -56,15 +56,6 @@ int opt_check_rules_keyed(BloCompiled *c, const OptSink *sink, const RtOptions *
 /* Whether method m has option `key` and uses it (exact lists y_step but has no use for it). */
 bool opt_applies(const RtMethodSpec *m, const char *key);
 
-/* Set key=value in opt as a later, more specific source than `earlier` (opt as it was before
- * this source, then updated here: key leaves it): an alias of key that `earlier` still has
- * gives way instead of disagreeing (--set r=500 over the program's inner_steps = 20); one this
- * source gave stays, so two settings of one source that disagree (--set r=7 --set
- * inner_steps=8) are the error of the rules between options whatever the solve line holds.
- * Returns rt_options_set's error or NULL. */
-const char *opt_set_over(RtOptions *opt, RtOptions *earlier, const char *key,
-                         const char *value);
-
 /* Whether opt's method suits the program (the facts of bloc check's "suits" line). A lower
  * objective with abs, relu, max, min or clip of y, or a comparison or where() condition on y
  * (Program.nonsmooth_op), has no second derivatives there: a method built on them (every

@@ -363,7 +363,7 @@ static int resolve_one(BloCompiled *c, Compare *cmp, int r, const CmpSet *sets, 
     for (int i = 0; i < nsets; i++) {
       const CmpSet *s = &sets[i];
       if (!set_reaches(run, r, s, pass)) continue;
-      const char *err = opt_set_over(&run->opt, &earlier, s->key, s->value);
+      const char *err = rt_options_set_over(&run->opt, &earlier, s->key, s->value);
       if (err) { /* checked in parse_sets: cannot fail */
         error("--set %s: %s", s->text, err);
         return 1;

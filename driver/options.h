@@ -1,6 +1,6 @@
 /* options.h — resolving the method and its options for a bloc command: the program's `solve`
  * declaration, then --method, then every --set key=value (api/opt_resolve.h, which also
- * declares opt_applies, opt_set_over and opt_check_suits), errors printed. */
+ * declares opt_applies and opt_check_suits), errors printed. */
 #ifndef BLOC_OPTIONS_H
 #define BLOC_OPTIONS_H
 

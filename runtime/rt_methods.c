@@ -545,6 +545,18 @@ static bool integer_text(const char *t) {
   return true;
 }
 
+RT_API const char *rt_options_set_over(RtOptions *o, RtOptions *earlier, const char *key,
+                                       const char *value) {
+  const char *err = rt_options_set(o, key, value);
+  if (err) return err;
+  const char *alias = rt_method_alias(o->method, key);
+  if (alias && rt_options_isset(earlier, alias)) rt_options_unset(o, alias);
+  /* key is this source's now: a later setting of its alias in the same source does not
+   * replace it, both stay and disagree (rt_options_check), as without the solve line's */
+  rt_options_unset(earlier, key);
+  return NULL;
+}
+
 RT_API const char *rt_options_set(RtOptions *o, const char *key, const char *value) {
   int i = option_index(o->method, key);
   if (i < 0) return unknown_option(o, key);

@@ -142,6 +142,15 @@ RT_API const char *rt_options_set_word(RtOptions *o, const char *key, const char
  * alias set later is not reported as disagreeing with it). */
 RT_API bool rt_options_isset(const RtOptions *o, const char *key);
 RT_API void rt_options_unset(RtOptions *o, const char *key);
+/* Set key=value in o as a later, more specific source than `earlier` (o as it was before this
+ * source, then updated here: key leaves it): an alias of key that `earlier` still has gives
+ * way instead of disagreeing (--set r=500 over the program's inner_steps = 20); one this
+ * source gave stays, so two settings of one source that disagree (--set r=7 --set
+ * inner_steps=8) are the error of the rules between options (rt_options_check) whatever the
+ * solve line holds. bloc's settings (opt_resolve_to, bloc compare) and an emitted solver's
+ * --set take options this way. Returns rt_options_set's error or NULL. */
+RT_API const char *rt_options_set_over(RtOptions *o, RtOptions *earlier, const char *key,
+                                       const char *value);
 /* Whether the method and options of o draw the hypergradient estimate at random on a
  * deterministic problem too: BSA and TTSA (the Neumann truncation), UFOM unless q = 1 (its
  * coin). One step's |d| then says nothing about stationarity (tol is refused). */
