@@ -613,8 +613,13 @@ static void emit_part(Emit *e, const BloCompiled *c, const EmitCOptions *o, cons
   arena_init(&e->arena);
   if (!c->ir || !c->data || !c->x0 || !c->y0)
     emit_fail(e, -1, "emit_c needs problems compiled with their data stage");
-  else if (sched_problem(c->ir, &EMIT_SCHED_OPTIONS, &e->arena, &e->plan, err, errlen))
-    e->failed = -1; /* err holds the planner's message */
+  else {
+    SchedOptions so = EMIT_SCHED_OPTIONS;
+    const char *xmemo = getenv("BLOC_XMEMO");
+    so.xmemo = !(xmemo && !strcmp(xmemo, "0"));
+    if (sched_problem(c->ir, &so, &e->arena, &e->plan, err, errlen))
+      e->failed = -1; /* err holds the planner's message */
+  }
   if (!e->failed && o->notes && !*sfx) note_large_kernels(e);
   if (!e->failed) emit_kernels(e, kernels);
   if (!e->failed) emit_data_stage(e, data);

@@ -14,8 +14,9 @@
 #include "plan/schedule.h"
 
 /* The plans emit-c writes: the emitted C has no thread pool and calls BLAS (or its portable
- * loops) for every product, so the JIT's skinny products and parallel row regions are off. */
-#define EMIT_SCHED_OPTIONS ((SchedOptions){.no_skinny = true, .no_par = true})
+ * loops) for every product, so the JIT's skinny products and parallel row regions are off.
+ * x-memo slots are on (BLOC_XMEMO=0 turns them off, as for the JIT). */
+#define EMIT_SCHED_OPTIONS ((SchedOptions){.no_skinny = true, .no_par = true, .xmemo = true})
 
 /* A growing text buffer; out of memory exits (status 3) like the rest of bloc. */
 typedef struct EmitBuf {

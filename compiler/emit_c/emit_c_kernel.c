@@ -53,7 +53,7 @@ typedef struct K {
   size_t memo_cap, memo_len;
   /* bases used (declared in the prologue) */
   bool use_env, use_x, use_y, use_v, use_out, use_work, use_samples, use_out_slot[4];
-  uint8_t *use_data, *use_sreg;
+  uint8_t *use_data, *use_sreg, *use_xmemo;
   uint8_t *sreg_read; /* scalar registers some step reads (writes to the others are dropped) */
   int ndata;
   bool f32;        /* data tensors are floats (precision f32): read as (double)d[i] */
@@ -248,7 +248,15 @@ static const char *base_name(K *k, const SchedBuf *b, char buf[24]) {
     k->use_sreg[b->index] = 1;
     snprintf(buf, 24, "s%d", b->index);
     return buf;
-  case SB_XMEMO: break; /* the JIT's alone (SchedOptions.xmemo) */
+  case SB_XMEMO:
+    if (b->index < 0 || b->index >= k->e->plan.nxmemo) {
+      kfail(k, "x-memo slot %d of %d", b->index, k->e->plan.nxmemo);
+      return "x";
+    }
+    k->use_xmemo[b->index] = 1;
+    k->use_env = true;
+    snprintf(buf, 24, "xm%d", b->index);
+    return buf;
   case SB_NONE: break;
   }
   kfail(k, "a plan buffer has no base");
@@ -920,7 +928,40 @@ static const char *const kernel_what[BLO_K_COUNT] = {
   "out[0] = the reports",
 };
 
-static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
+/* What emit_kernel writes: the function's name and its comment's first line. */
+typedef struct KernelHead {
+  const char *symbol;
+  const char *what;
+} KernelHead;
+
+/* Before the kernel's first step, each x-memo slot it reads is brought up to date with x as
+ * the JIT's kernels do (cg_llvm.c, xmemo_update): unless the header holds the magic word and
+ * this x bit for bit, the word is cleared, the stage computes the value into the slot, and
+ * the header is written. memcpy, not a cast: the header's first double holds an int64. */
+static void xmemo_guards(Emit *e, const SchedKernel *sk, EmitBuf *out) {
+  for (int i = 0; i < sk->nxmemo; i++) {
+    int j = sk->xmemo[i];
+    const SchedXMemo *xm = &e->plan.xmemo[j];
+    emit_buf_printf(out,
+                    "  { /* x-memo slot %d: header w[%" PRId64 "], value w[%" PRId64 "..%" PRId64
+                    ") */\n",
+                    j, xm->hdr, xm->at, xm->at + xm->size);
+    emit_buf_printf(out, "    double *const h = env->work + %" PRId64 ";\n", xm->hdr);
+    emit_buf_puts(out, "    int64_t magic;\n    memcpy(&magic, h, sizeof magic);\n");
+    emit_buf_printf(out,
+                    "    if (magic != INT64_C(%lld) ||\n"
+                    "        memcmp(h + 1, x, %" PRId64 " * sizeof(double)) != 0) {\n",
+                    (long long)SCHED_XMEMO_MAGIC, xm->nx);
+    emit_buf_printf(out, "      double *const value[1] = {env->work + %" PRId64 "};\n", xm->at);
+    emit_buf_puts(out, "      magic = 0;\n      memcpy(h, &magic, sizeof magic);\n");
+    emit_buf_printf(out, "      blo_xmemo%d%s(env, x, y, v, value);\n", j, e->sfx ? e->sfx : "");
+    emit_buf_printf(out, "      memcpy(h + 1, x, %" PRId64 " * sizeof(double));\n", xm->nx);
+    emit_buf_printf(out, "      magic = INT64_C(%lld);\n", (long long)SCHED_XMEMO_MAGIC);
+    emit_buf_puts(out, "      memcpy(h, &magic, sizeof magic);\n    }\n  }\n");
+  }
+}
+
+static void emit_kernel(Emit *e, const SchedKernel *sk, const KernelHead *head, EmitBuf *out) {
   K k;
   memset(&k, 0, sizeof k);
   k.e = e;
@@ -930,6 +971,7 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
   k.use_data = xcalloc((size_t)k.ndata + 1, 1);
   k.use_sreg = xcalloc((size_t)sk->nsregs + 1, 1);
   k.sreg_read = xcalloc((size_t)sk->nsregs + 1, 1);
+  k.use_xmemo = xcalloc((size_t)e->plan.nxmemo + 1, 1);
   find_sreg_reads(&k);
   k.root = blk_new(1);
   k.cur = k.root;
@@ -966,19 +1008,19 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
     k.cur = outer;
   }
   if (!e->failed) {
-    char sym[64];
     EmitBuf src = {0};
     kernel_sources(e, sk->id, &src);
-    emit_buf_printf(
-        out, "\n/* kernel %s: %s\n * from %s\n * %d step%s, %" PRId64 " doubles of work */\n",
-        kern_name(sk->id), kernel_what[sk->id], src.s ? src.s : "the program", sk->nsteps,
-        sk->nsteps == 1 ? "" : "s", sk->work_size);
+    emit_buf_printf(out, "\n/* %s\n", head->what);
+    if (src.s) emit_buf_printf(out, " * from %s\n", src.s);
+    emit_buf_printf(out, " * %d step%s, %" PRId64 " doubles of work */\n", sk->nsteps,
+                    sk->nsteps == 1 ? "" : "s", sk->work_size);
     emit_buf_free(&src);
     emit_buf_printf(
         out,
         "static void %s(const BloEnv *env, const double *x, const double *y, const double *v, "
         "double *const *out) {\n",
-        emit_kernel_symbol(e, sk->id, sym));
+        head->symbol);
+    if (sk->nxmemo) k.use_env = k.use_x = true; /* the guards read both */
     if (!k.use_env) emit_buf_puts(out, "  (void)env;\n");
     if (!k.use_x) emit_buf_puts(out, "  (void)x;\n");
     if (!k.use_y) emit_buf_puts(out, "  (void)y;\n");
@@ -997,6 +1039,10 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
       }
     if (k.use_samples) emit_buf_puts(out, "  const int64_t *const smp = env->samples;\n");
     if (k.use_work) emit_buf_puts(out, "  double *const w = env->work;\n");
+    for (int j = 0; j < e->plan.nxmemo; j++)
+      if (k.use_xmemo[j])
+        emit_buf_printf(out, "  const double *const xm%d = env->work + %" PRId64 ";\n", j,
+                        e->plan.xmemo[j].at);
     for (int s = 0; s < 4; s++)
       if (k.use_out_slot[s]) emit_buf_printf(out, "  double *const o%d = out[%d];\n", s, s);
     for (int s = 0, first = 1; s < sk->nsregs; s++)
@@ -1006,6 +1052,7 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
         if (s == sk->nsregs - 1 || !memchr(k.use_sreg + s + 1, 1, (size_t)(sk->nsregs - s - 1)))
           emit_buf_puts(out, ";\n");
       }
+    xmemo_guards(e, sk, out);
     blk_write(k.root, out);
     emit_buf_puts(out, "}\n");
   }
@@ -1014,10 +1061,27 @@ static void emit_kernel(Emit *e, const SchedKernel *sk, EmitBuf *out) {
   free(k.use_data);
   free(k.use_sreg);
   free(k.sreg_read);
+  free(k.use_xmemo);
   blk_free(k.root);
 }
 
 void emit_kernels(Emit *e, EmitBuf *out) {
+  /* the x-memo stages first: the kernels call them */
+  for (int j = 0; j < e->plan.nxmemo && !e->failed; j++) {
+    char sym[64], what[160];
+    snprintf(sym, sizeof sym, "blo_xmemo%d%s", j, e->sfx ? e->sfx : "");
+    snprintf(what, sizeof what,
+             "the stage of x-memo slot %d (doc/abi.md): out[0] = a value of x and the data alone"
+             " (IR node %%%u)",
+             j, e->plan.xmemo[j].node);
+    KernelHead head = {sym, what};
+    emit_kernel(e, &e->plan.xmemo[j].stage, &head, out);
+  }
   for (int id = 0; id < BLO_K_COUNT && !e->failed; id++)
-    if (e->plan.present[id]) emit_kernel(e, &e->plan.kernels[id], out);
+    if (e->plan.present[id]) {
+      char sym[64], what[160];
+      snprintf(what, sizeof what, "kernel %s: %s", kern_name((BloKernelId)id), kernel_what[id]);
+      KernelHead head = {emit_kernel_symbol(e, (BloKernelId)id, sym), what};
+      emit_kernel(e, &e->plan.kernels[id], &head, out);
+    }
 }
