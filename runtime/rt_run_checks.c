@@ -138,6 +138,54 @@ static double y_tol_floor(Run *r) {
   return isfinite(floor) ? floor : 0;
 }
 
+/* The floor HJFBiO's finite differences put under |d|: its A v and J v are differences of
+ * gradients at y +- delta v over 2 delta, whose rounding (about eps times the size of the
+ * gradients' terms, over delta) d_noise's model of d's own terms does not see. Measured at the
+ * final (x, y, v): e_p, the difference's J v less the exact mixed product, goes into d as it
+ * is; e_h, its A v less the exact HVP, moves the v that h = b settles at by A^{-1} e_h, which J
+ * carries into d: at most |J| |e_h| / mu (mu the least Ritz value; |J| estimated by the larger
+ * of |J v| / |v| and |J u| for u the unit vector along e_h). Ten times their sum: the rounding
+ * differs from step to step, x jitters by it, and y, one gradient step behind a jittering x,
+ * adds its lag (adv_train: the second half's largest |d| 2.25e-10 against one measurement's
+ * 9.1e-11, |grad_y g| 3.4e-10 at the end). Stackelberg and adversarial-training runs converged
+ * to a projected gradient of 4e-13 and 4e-11 (by an independent reference) and were told "the
+ * run has not converged ... a smaller x_step helps", which could not help. 0 where the method
+ * is not hjfbio or the measure fails. Diagnostics: one difference, one HVP, two mixed
+ * products. */
+static double fd_floor(Run *r) {
+  RtSolver *s = r->s;
+  double mu = r->dw.val.ritz_min;
+  int64_t nx = s->nx, ny = s->ny;
+  if (strcmp(s->opt.method->name, "hjfbio") != 0 || !(mu > 0) || !isfinite(mu) ||
+      !rt_all_finite(ny, s->y) || !rt_all_finite(ny, s->v))
+    return 0;
+  double delta = rt_solver_num(s, "delta");
+  if (!(delta > 0)) return 0;
+  double *buf = rt_mem_calloc((size_t)(3 * nx + 2 * ny), sizeof(double));
+  if (!buf) return 0;
+  double *pf = buf, *pe = pf + nx, *ju = pe + nx, *hf = ju + nx, *he = hf + ny;
+  double t0 = rt_seconds();
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  RtDraw key = rt_oracle_draw(&s->o);
+  rt_hjfbio_differences(s, key, delta, hf, pf);
+  rt_oracle_hvp(&s->o, key, s->x, s->y, s->v, he);
+  rt_oracle_mixed(&s->o, key, s->x, s->y, s->v, pe);
+  double vn = rt_nrm2(ny, s->v), jn = vn > 0 ? rt_nrm2(nx, pe) / vn : 0;
+  rt_axpy(nx, -1.0, pe, pf);
+  rt_axpy(ny, -1.0, he, hf);
+  double ep = rt_nrm2(nx, pf), eh = rt_nrm2(ny, hf);
+  if (eh > 0 && isfinite(eh)) {
+    rt_scal(ny, 1.0 / eh, hf);
+    rt_oracle_mixed(&s->o, key, s->x, s->y, hf, ju);
+    jn = fmax(jn, rt_nrm2(nx, ju));
+  }
+  double floor = 10 * (ep + jn * eh / mu);
+  rt_oracle_set_diag(&s->o, prev);
+  r->res->t_diag += rt_seconds() - t0;
+  rt_mem_free(buf);
+  return isfinite(floor) ? floor : 0;
+}
+
 /* After a run of outer_steps steps on a deterministic estimate: warn when the largest |d| of the
  * trace points in the second half of the run is over half the largest in the first half, unless
  * the run ends far below it or at the rounding floor. A run that converges lowers it by far
@@ -169,17 +217,22 @@ static void check_progress(Run *r) {
   if (quarter) early = r->hg_q2;
   /* a tol below the rounding floor, never met: the not-converging hint (a smaller x_step)
    * would be wrong, and saying nothing left the unmet tol unexplained (ridge regression at
-   * precision f32 stalled at |d| ~ 5e-8 from 1.2 with tol = 1e-9) */
-  if (s->tol > 0 && late > 0 && at_floor(r, late, true)) {
+   * precision f32 stalled at |d| ~ 5e-8 from 1.2 with tol = 1e-9); hjfbio's at the floor of
+   * its finite differences (fd_floor) too */
+  bool rounding = late > 0 && at_floor(r, late, true);
+  if (s->tol > 0 && late > 0 && (rounding || late <= fd_floor(r))) {
     /* the floor of doubles where f32's data are exact (small integers): "use f64" would not
      * help. The rounding of the terms alone: at f32 y's error is the float data's too. */
-    bool f32 = s->p->precision == BLO_PREC_F32 && late > d_noise(r, false, false);
+    bool f32 = rounding && s->p->precision == BLO_PREC_F32 && late > d_noise(r, false, false);
     rt_solver_warn(s, "run.tol_floor",
                    "tol = %g was not reached: |hypergradient| fell from %.3g to the rounding "
                    "floor of %s, about %.3g (the largest of the run's second half), and stayed "
                    "there (|grad_y g| = %.3g at the end; tol needs both below it); %s",
                    s->tol, fmax(r->hg_first, early),
-                   f32 ? "float data (precision f32)" : "double arithmetic", late,
+                   f32 ? "float data (precision f32)"
+                   : rounding ? "double arithmetic"
+                              : "hjfbio's finite differences (their rounding over delta)",
+                   late,
                    r->dw.val.gy_norm,
                    f32 ? "use precision f64, or a tol above the floor" : "set tol above it");
     return;
@@ -197,6 +250,8 @@ static void check_progress(Run *r) {
   if (s->hg_norm <= 1e-3 * late || at_floor(r, late, true)) return;
   /* or |d| sits at the floor exact's y_tol leaves (y_tol_floor), x stationary to that level */
   if (late <= y_tol_floor(r)) return;
+  /* or at the floor of hjfbio's finite differences (fd_floor) */
+  if (late <= fd_floor(r)) return;
   char best[128] = "", since[64] = "", first[96];
   snprintf(first, sizeof first,
            untraced  ? "%.3g at the steps of its first half (no trace point there)"
