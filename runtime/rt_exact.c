@@ -124,7 +124,11 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
                      "failed", (long long)k + 1);
     return;
   }
-  if (!diag && !said)
+  if (!diag && !said && E->w[n - 1] < 0)
+    rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian's eigenvalues are "
+                   "all negative (smallest %.3g, largest %.3g): %s",
+                   (long long)k + 1, E->w[0], E->w[n - 1], RT_CONCAVE_CURE);
+  else if (!diag && !said)
     /* "singular or": an eigenvalue of 1e-16 is a zero one (g linear in y), not a negative */
     rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is singular or not "
                    "positive definite (smallest eigenvalue %.3g of largest %.3g): the lower "

@@ -155,6 +155,16 @@ RT_API void rt_not_finite_at(char *buf, size_t len, int64_t step, const char *wh
 #define RT_NOT_FINITE_CURE                                                                 \
   "a derivative that is not finite at that point, such as norm's or sqrt's at 0: start " \
   "elsewhere, or smooth it, e.g. sqrt(sumsq(x) + 1e-12) for norm(x)"
+/* The cause and the cure where every curvature estimate of g in y is negative (y_step = auto's
+ * Ritz values, the trace points', exact's eigenvalues): g concave in y there, most often a
+ * utility to maximise written unnegated, where "give y_step explicitly" was the cure and
+ * diverged; or a g concave only near this y, or only for some x. */
+#define RT_CONCAVE_CURE                                                                       \
+  "g looks concave in y there (maximised, not minimised): bloc minimises g, so a lower level " \
+  "that maximises (a follower's profit, an attacker's utility) must be written as minimising " \
+  "its negative, 'lower objective g = -(...)' (doc/language.md, section 3); a g meant to be "  \
+  "minimised must be convex in y where the run goes (a start y0 where it is, or bounds on x "  \
+  "where it is convex only for some x)"
 /* Option lookups (the option must exist in the method's table). */
 RT_API double rt_solver_num(const RtSolver *s, const char *key);
 RT_API bool rt_solver_isset(const RtSolver *s, const char *key);

@@ -82,6 +82,14 @@ RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t 
     return -1;
   }
   /* The same threshold as the trace points' non-convexity warning (rt_run.c). */
+  /* every one negative: g concave in y, most often a maximisation left unnegated (a duopoly's
+   * follower's profit), where "give y_step explicitly" diverged (y_step 0.1: |y| = 1e10 at
+   * step 592, exit 2) */
+  if (hi < 0) {
+    snprintf(msg, msglen, "y_step = auto %s: the lower Hessian has Ritz values in [%.6g, %.6g], "
+             "all negative: %s", when, lo, hi, RT_CONCAVE_CURE);
+    return -1;
+  }
   if (!(hi > 0) || lo < -1e-10 * fabs(hi)) {
     /* at f32 a Ritz value within float rounding of 0 is more likely the data's rounding (a
      * column scaled by 1e5: [-154.9, 9.4e9] on an SPD Hessian, which did not say so) */
