@@ -1259,6 +1259,10 @@ static bool gave_up(Run *r, int64_t step, int64_t done) {
                             : "");
   }
   res->stop = RT_STOP_NUMERICAL;
+  /* x ran far out while f fell far below the start's (s->x is still the failed step's; f
+   * the last step's, or the trace point's where that failed: the lower of the two) */
+  double f_run = s->f_est, xn_run = rt_nrm2(s->nx, s->x);
+  if (isfinite(r->dw.val.f) && !(f_run <= r->dw.val.f)) f_run = r->dw.val.f;
   rt_copy(s->nx, r->x_good, s->x);
   rt_copy(s->ny, r->y_good, s->y);
   s->hg_norm = done > 0 ? r->hg_good : NAN;
@@ -1272,6 +1276,19 @@ static bool gave_up(Run *r, int64_t step, int64_t done) {
                r->y_halvings);
     message_add(res, " (after %s)", halved);
   }
+  /* A run that fails downhill: f fell by a thousand times its start's scale while |x| grew
+   * tenfold. An unstable step overshoots and raises f; f falling that far says f(x, y*(x))
+   * goes on down the way x runs, and halving x_step only slows the run there. A poisoning
+   * attack with its labels left unbounded (f = -0.5 mean of the validation residuals^2, phi
+   * -> -inf as |yp| grows) ended "divergence ... g = 1.4e10 ... (after 3 halvings of x_step)",
+   * saving the start, the no-attack point, with no word of the cause (f -0.33 -> -1.46e9). */
+  if (isfinite(f_run) && isfinite(r->f0) && isfinite(xn_run) &&
+      r->f0 - f_run > 1e3 * fmax(1.0, fabs(r->f0)) && xn_run > 10 * fmax(1.0, r->x0n))
+    message_add(res, "; f fell from %.6g at the start to %.6g while |x| grew from %.3g to %.3g: "
+                "f(x, y*(x)) may be unbounded below (or its infimum lie at infinity) the way x "
+                "runs, where no x_step helps; if so, bound x with `in [lo, hi]` (or `>= lo`), "
+                "or add a regulariser to f (such as + 1e-3 * sumsq(x))",
+                r->f0, f_run, r->x0n, xn_run);
   return true;
 }
 
