@@ -352,12 +352,13 @@ static void warn_ritz(RtSolver *s, const RtDiagValues *v, int64_t step) {
    * or concave in y" on a strictly convex log barrier whose first y step left its domain):
    * the failure test after the trace point says what went wrong */
   if (!isfinite(v->g) || !isfinite(v->f)) return;
-  if (isfinite(v->ritz_min) && isfinite(v->ritz_max) && v->ritz_max < 0)
+  bool ritz = isfinite(v->ritz_min) && isfinite(v->ritz_max);
+  if (ritz && v->ritz_max < 0)
     rt_solver_warn(s, "ritz.negative",
                    "after %lld outer steps: the Ritz values of the lower Hessian are all negative "
                    "(smallest %.6g, largest %.6g): %s",
                    (long long)step, v->ritz_min, v->ritz_max, RT_CONCAVE_CURE);
-  else if (isfinite(v->ritz_min) && isfinite(v->ritz_max) && v->ritz_min < -1e-10 * fabs(v->ritz_max))
+  else if (ritz && v->ritz_min < -1e-10 * fabs(v->ritz_max))
     rt_solver_warn(s, "ritz.negative",
                    "after %lld outer steps: the smallest Ritz value of the lower Hessian is %.6g "
                    "(largest %.6g): the lower level looks non-convex in y%s",
