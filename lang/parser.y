@@ -41,6 +41,10 @@ struct ParseState {
   PtrVec decls;
   bool too_deep;     /* "nested too deeply" already reported in this declaration */
   PtrVec kwargs;     /* keyword arguments not yet reported (KwArg) */
+  /* a line that began with an objective's sense word (sense_line): its other errors are not
+   * reported. 1 + the offset of the line's start in quiet_file, 0: none */
+  size_t quiet_line;
+  uint32_t quiet_file;
 };
 
 /* A keyword argument, `axis = 0`: reported, in source order, once its call is known. */
@@ -628,8 +632,55 @@ static AstDecl *decl(ParseState *ps, AstDeclKind k, Span at, const char *name, S
   return d;
 }
 
+/* The offset where the line holding at begins, and whether only blanks come before at there. */
+static size_t line_start(const SrcFile *f, Span at, bool *first) {
+  size_t b = at.start;
+  while (b > 0 && (f->text[b - 1] == ' ' || f->text[b - 1] == '\t')) b--;
+  *first = b == 0 || f->text[b - 1] == '\n';
+  while (b > 0 && f->text[b - 1] != '\n') b--;
+  return b;
+}
+
+/* Whether at is on the line sense_line kept quiet. */
+static bool quiet(ParseState *ps, Span at) {
+  const SrcFile *f = diag_file(ps->diag, at.file);
+  bool first;
+  return ps->quiet_line && f && at.start <= f->len && at.file == ps->quiet_file &&
+         line_start(f, at, &first) + 1 == ps->quiet_line;
+}
+
+/* A word of another modelling language for an objective's sense that begins a line, as in
+ * AMPL's `maximize f = ...`: one error, with the hint that bloc minimises both levels, and
+ * the rest of the line kept quiet. The word continued the declaration before it, so it was
+ * read as a constraint's `in`, `f` as `simplex` and then '=' was unexpected: three errors, the
+ * first with the constraint's hint. Returns whether it said so. */
+static bool sense_line(ParseState *ps, const char *word, Span at) {
+  const SrcFile *f = diag_file(ps->diag, at.file);
+  if (!f || at.end > f->len) return false;
+  bool first;
+  size_t b = line_start(f, at, &first);
+  /* then a name: `max(a, b)` starting a line of an expression is no such word */
+  size_t nb = at.end, ne;
+  while (nb < f->len && (f->text[nb] == ' ' || f->text[nb] == '\t')) nb++;
+  for (ne = nb; ne < f->len && (isalnum((unsigned char)f->text[ne]) || f->text[ne] == '_');) ne++;
+  if (!first || nb == at.end || ne == nb || ne - nb >= 32 || isdigit((unsigned char)f->text[nb]))
+    return false;
+  char name[32], hint[256];
+  snprintf(name, sizeof name, "%.*s", (int)(ne - nb), f->text + nb);
+  /* g is most often the lower level's objective */
+  bool g = name[0] == 'g';
+  const char *level = g ? "lower" : "upper", *other = g ? "upper" : "lower";
+  if (!spelling_objective_hint(word, level, name, hint, sizeof hint)) return false;
+  diag_error(ps->diag, at, "expected a declaration, found identifier '%s'", word);
+  diag_hint(ps->diag, "%s, or '%s objective %s' at the %s level", hint, other, name, other);
+  ps->quiet_line = b + 1;
+  ps->quiet_file = at.file;
+  return true;
+}
+
 static void expect_word(ParseState *ps, const char *got, Span at, const char *want,
                         const char *hint) {
+  if (quiet(ps, at) || sense_line(ps, got, at)) return;
   if (strcmp(got, want) != 0) {
     diag_error(ps->diag, at, "expected '%s', found identifier '%s'", want, got);
     diag_hint(ps->diag, "%s", hint);
@@ -640,6 +691,7 @@ static void expect_word(ParseState *ps, const char *got, Span at, const char *wa
 static void data_marks(ParseState *ps, AstDecl *d, PtrVec *words) {
   for (size_t i = 0; i < words->len; i++) {
     const AstExpr *w = words->items[i];
+    if (quiet(ps, w->span) || sense_line(ps, w->str, w->span)) continue;
     if (strcmp(w->str, "sharded") != 0) {
       diag_error(ps->diag, w->span,
                  "expected 'sharded' or a new declaration, found identifier '%s'", w->str);
@@ -657,6 +709,7 @@ static void data_marks(ParseState *ps, AstDecl *d, PtrVec *words) {
 /* One word after a variable's initialiser: a constraint missing its bound, or `sharded`,
  * which only data may be. */
 static void var_word(ParseState *ps, const char *word, Span at) {
+  if (quiet(ps, at) || sense_line(ps, word, at)) return;
   if (strcmp(word, "sharded") == 0) {
     diag_error(ps->diag, at, "only data declarations can be sharded");
     diag_hint(ps->diag, "variables are held whole by every rank; shard the data they meet");
@@ -924,6 +977,19 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
 
   yysymbol_kind_t tok = yypcontext_token(ctx);
   Span at = *yypcontext_location(ctx);
+  if (quiet(ps, at)) return 0;
+  const SrcFile *src = diag_file(ps->diag, at.file);
+  if (src && at.start <= src->len) { /* a line `maximize f = ...`, its '=' or its first word */
+    bool first;
+    size_t w = line_start(src, at, &first), e = w;
+    while (w < at.start && (src->text[w] == ' ' || src->text[w] == '\t')) w++;
+    for (e = w; e < src->len && isalpha((unsigned char)src->text[e]) && e - w < 16;) e++;
+    char word[20];
+    snprintf(word, sizeof word, "%.*s", (int)(e - w), src->text + w);
+    if (e > w && sense_line(ps, word, (Span){.file = at.file, .start = (uint32_t)w,
+                                             .end = (uint32_t)e}))
+      return 0;
+  }
   const char *found = describe_found(ps, tok, at);
   if (m == 0) {
     diag_error(ps->diag, at, "unexpected %s", found);
@@ -957,7 +1023,6 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
     if (strcmp(tname, comparisons[i]) == 0) found_cmp = true;
   /* `in (0, 1)` and `in [0, 1)`, as strict bounds `> 0` get their hint: a constraint is a
    * closed set */
-  const SrcFile *src = diag_file(ps->diag, at.file);
   bool open_in = strcmp(tname, "'('") == 0 && word_before(ps, at, "in");
   size_t half = strcmp(tname, "')'") == 0 && has(names, n, "']'") ? half_open_start(ps, at) : 0;
   /* the constraint before the '=' of a variable's initial value: `in`, `>=` or `<=` where '='
