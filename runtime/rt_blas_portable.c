@@ -231,10 +231,10 @@ RT_API void rt_pblas_dpotrs(const char *uplo, const int *n, const int *nrhs, con
 RT_API void rt_pblas_dsyev(const char *jobz, const char *uplo, const int *n, double *a,
                            const int *lda, double *w, double *work, const int *lwork, int *info,
                            size_t jobz_len, size_t uplo_len) {
-  (void)jobz;
   (void)jobz_len;
   (void)uplo_len;
-  int N = *n, L = *lda, up = is_upper(uplo);
+  /* jobz "N": eigenvalues only, a left as it was (LAPACK leaves its other triangle) */
+  int N = *n, L = *lda, up = is_upper(uplo), vec = jobz[0] == 'V' || jobz[0] == 'v';
   int need = N * N > 1 ? N * N : 1;
   *info = 0;
   if (*lwork == -1) {
@@ -255,7 +255,7 @@ RT_API void rt_pblas_dsyev(const char *jobz, const char *uplo, const int *n, dou
       S[(size_t)i * (size_t)N + (size_t)j] = S[(size_t)j * (size_t)N + (size_t)i] = v;
       fro += (i == j ? 1 : 2) * v * v;
     }
-  for (int j = 0; j < N; j++)
+  for (int j = 0; j < N && vec; j++)
     for (int i = 0; i < N; i++) CM(a, L, i, j) = i == j;
   for (int sweep = 0; sweep < 100; sweep++) {
     double off = 0;
@@ -287,7 +287,7 @@ RT_API void rt_pblas_dsyev(const char *jobz, const char *uplo, const int *n, dou
           sq[k] = s * spk + c * sqk;
         }
         sp[q] = sq[p] = 0;
-        for (int k = 0; k < N; k++) { /* V J */
+        for (int k = 0; k < N && vec; k++) { /* V J */
           double vkp = CM(a, L, k, p), vkq = CM(a, L, k, q);
           CM(a, L, k, p) = c * vkp - s * vkq;
           CM(a, L, k, q) = s * vkp + c * vkq;
@@ -304,7 +304,7 @@ RT_API void rt_pblas_dsyev(const char *jobz, const char *uplo, const int *n, dou
     double t = w[i];
     w[i] = w[m];
     w[m] = t;
-    for (int k = 0; k < N; k++) {
+    for (int k = 0; k < N && vec; k++) {
       double v = CM(a, L, k, i);
       CM(a, L, k, i) = CM(a, L, k, m);
       CM(a, L, k, m) = v;

@@ -17,7 +17,7 @@ typedef struct Ex {
   double y_tol;  /* as given; the solves stop below tol(E) */
   double gstart; /* |grad_y g| where the first solve began (0: none yet) */
   int max_inner;
-  double *H, *diag, *w, *work, *tmp, *e, *dy, *yt, *gyt;
+  double *H, *diag, *sc, *w, *work, *tmp, *e, *dy, *yt, *gyt;
   int64_t lwork;
   int st_newton, st_indef, st_lower_gnorm;
   bool indef_step; /* this step's solves met a Hessian that is not positive definite */
@@ -58,6 +58,7 @@ static int ex_setup(RtSolver *s, char *err, size_t errlen) {
   E->max_inner = (int)rt_solver_num(s, "max_inner");
   E->lwork = rt_sym_eig_lwork(ny);
   if (!(E->H = rt_solver_vec(s, ny * ny)) || !(E->diag = rt_solver_vec(s, ny)) ||
+      !(E->sc = rt_solver_vec(s, ny)) ||
       !(E->w = rt_solver_vec(s, ny)) || !(E->work = rt_solver_vec(s, E->lwork)) ||
       !(E->tmp = rt_solver_vec(s, ny)) || !(E->e = rt_solver_vec(s, ny)) ||
       !(E->dy = rt_solver_vec(s, ny)) || !(E->yt = rt_solver_vec(s, ny)) ||
@@ -87,23 +88,45 @@ static void build_hessian(RtSolver *s, Ex *E, const double *y) {
   E->hmax = fmax(E->hmax, E->hnorm);
 }
 
+/* Whether H, once Jacobi-scaled (S H S, unit diagonal), is positive definite to ten ulps:
+ * then (1) rhs <- S (S H S)^{-1} S rhs, through its eigendecomposition, which overwrites H.
+ * H's strict upper triangle and diag are intact before, and after when it is not (0). A
+ * variable in other units (ridge with a feature times 3e7, eigenvalues 1.006 to 9.8e14) is
+ * within ten ulps of the largest eigenvalue unscaled, and Newton dropped its directions as a
+ * singular H's; scaled, its eigenvalues are 0.1 to 2. -1: the eigendecomposition with vectors
+ * failed after the one without had passed, H lost. */
+static int solve_scaled(int64_t n, Ex *E, double *rhs) {
+  if (!rt_sym_jacobi(n, E->diag, E->sc)) return 0;
+  rt_sym_fill_lower(n, E->H, E->diag, E->sc);
+  if (rt_sym_eigvals(n, E->H, E->w, E->work, E->lwork) != 0 ||
+      !(E->w[0] > RT_EIG_SINGULAR_RTOL * E->w[n - 1]))
+    return 0;
+  rt_sym_fill_lower(n, E->H, E->diag, E->sc);
+  if (rt_sym_eig(n, E->H, E->w, E->work, E->lwork) != 0) return -1;
+  for (int64_t i = 0; i < n; i++) rhs[i] *= E->sc[i];
+  /* (the same ten ulps: the values with vectors can differ from those without by rounding) */
+  rt_sym_eig_solve(n, E->H, E->w, RT_EIG_SINGULAR_RTOL, false, rhs, E->tmp);
+  for (int64_t i = 0; i < n; i++) rhs[i] *= E->sc[i];
+  return 1;
+}
+
 /* rhs <- H^{-1} rhs (newton: |H|^{-1}). Cholesky first; on failure restore H from its intact
- * strict upper triangle and diagonal, and use the eigendecomposition. */
+ * strict upper triangle and diagonal, and use the eigendecomposition: the Jacobi-scaled H's
+ * (solve_scaled), else H's own. */
 static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
   int64_t n = s->ny;
-  /* a pivot below 1e-11 of the diagonal is a singular H that rounding let Cholesky pass (a
-   * rank-3 Gram matrix of order 4: pivot 1e-16, and Newton's y* went to 1e15 with exit 0);
+  /* a pivot below 1e-11 of its row's diagonal is a singular H that rounding let Cholesky pass
+   * (a rank-3 Gram matrix of order 4: pivot 1e-16, and Newton's y* went to 1e15 with exit 0);
    * the eigendecomposition below tells singular from merely ill-conditioned */
   if (rt_chol_factor_nonsingular(n, E->H, RT_CHOL_SINGULAR_RTOL) == 0) {
     rt_chol_solve(n, E->H, rhs);
     return;
   }
-  for (int64_t i = 0; i < n; i++) {
-    E->H[i * n + i] = E->diag[i];
-    for (int64_t j = i + 1; j < n; j++) E->H[j * n + i] = E->H[i * n + j];
-  }
+  int scaled = solve_scaled(n, E, rhs);
+  if (scaled > 0) return;
+  rt_sym_fill_lower(n, E->H, E->diag, NULL);
   bool diag = s->o.diag; /* the trace point's solve: no statistics, no warnings */
-  int eig_rc = rt_sym_eig(n, E->H, E->w, E->work, E->lwork);
+  int eig_rc = scaled < 0 ? -1 : rt_sym_eig(n, E->H, E->w, E->work, E->lwork);
   /* positive definite, only too ill-conditioned for the pivots: solved through every
    * eigenvalue, nothing to say. Above ten ulps of the largest: at 1e-14 a Hessian of
    * condition 1e14 (eigenvalues 1 to 1e14), which Cholesky had solved before the pivot test,

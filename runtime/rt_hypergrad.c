@@ -72,6 +72,63 @@ RT_API const char *rt_f32_rounding_note(const BloProblem *p, double min_eig, dou
   "a Hessian-vector product of g is not finite at this point: the implicit formula needs g's " \
   "second derivatives in y finite there"
 
+/* The work of scaled_solve: A (its strict upper triangle and diag), s, and the rest. */
+typedef struct RtScaled {
+  double *A, *diag, *s, *w, *work;
+  int64_t lwork;
+  double *tmp;
+} RtScaled;
+
+/* The dense solve's test of a singular A on its Jacobi scaling S A S (unit diagonal), whose
+ * eigenvalues do not depend on the units of y's variables: when it is positive definite to
+ * ten ulps (f64; float rounding at f32), v <- S (S A S)^{-1} S b through its
+ * eigendecomposition (0, or -1 with the residual's message), else 1 with A's strict upper
+ * triangle and diag intact. A's own eigenvalues called a ridge Hessian with one feature in
+ * other units (times 3e7: eigenvalues 1.006 to 9.8e14) singular, and phi was "not computed"
+ * as not strongly convex; scaled, that one's eigenvalues are 0.1 to 2. min_eig and max_eig
+ * are then bounds from the scaled ones (its smallest times the least diagonal entry, its
+ * largest times the largest). */
+static int scaled_solve(RtOracle *o, RtDraw key, const double *x, const double *y,
+                        RtHypergrad *info, const double *b, RtErr fail, RtScaled m) {
+  int64_t n = o->ny;
+  double *v = info->v;
+  if (!rt_sym_jacobi(n, m.diag, m.s)) return 1;
+  double zero = o->p->precision == BLO_PREC_F32 ? RT_F32_ROUNDING : RT_EIG_SINGULAR_RTOL;
+  rt_sym_fill_lower(n, m.A, m.diag, m.s);
+  if (rt_sym_eigvals(n, m.A, m.w, m.work, m.lwork) != 0 || !(m.w[0] > zero * m.w[n - 1]))
+    return 1;
+  rt_sym_fill_lower(n, m.A, m.diag, m.s);
+  if (rt_sym_eig(n, m.A, m.w, m.work, m.lwork) != 0) {
+    snprintf(fail.buf, fail.len, "the eigendecomposition of the lower Hessian failed");
+    return -1;
+  }
+  double dmin = INFINITY, dmax = 0;
+  for (int64_t i = 0; i < n; i++) {
+    dmin = fmin(dmin, m.diag[i]);
+    dmax = fmax(dmax, m.diag[i]);
+    v[i] = b[i] * m.s[i];
+  }
+  info->min_eig = m.w[0] * dmin;
+  info->max_eig = m.w[n - 1] * dmax;
+  rt_sym_eig_solve(n, m.A, m.w, zero, false, v, m.tmp);
+  for (int64_t i = 0; i < n; i++) v[i] *= m.s[i];
+  /* the residual of the scaled system, S (A v - b) against S b: eps cond(S A S) at most */
+  rt_oracle_hvp(o, key, x, y, v, m.tmp);
+  double r = 0, nb = 0;
+  for (int64_t i = 0; i < n; i++) {
+    r += (m.tmp[i] - b[i]) * (m.tmp[i] - b[i]) * m.s[i] * m.s[i];
+    nb += b[i] * b[i] * m.s[i] * m.s[i];
+  }
+  double res = sqrt(r) / (nb > 0 ? sqrt(nb) : 1);
+  if (!(res > fmax(residual_max(o), 10 * DBL_EPSILON * m.w[n - 1] / m.w[0]))) return 0;
+  snprintf(fail.buf, fail.len,
+           "the lower Hessian is singular to rounding (scaled by its diagonal, eigenvalues in "
+           "[%.6g, %.6g]; the solve for v left a relative residual of %.3g): the hypergradient "
+           "is not defined at this point",
+           m.w[0], m.w[n - 1], res);
+  return -1;
+}
+
 /* v <- A^{-1} v densely (b: the right-hand side, kept). Returns 0 or -1 (singular). Cholesky
  * first, refused when a pivot shows A singular to rounding; then the eigendecomposition,
  * which reports the singular A. */
@@ -81,7 +138,7 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
   char *err = fail.buf;
   size_t errlen = fail.len;
   int64_t n = o->ny;
-  double *H = malloc(sizeof(double) * (size_t)(n * n + 3 * n));
+  double *H = malloc(sizeof(double) * (size_t)(n * n + 5 * n));
   int64_t lwork = rt_sym_eig_lwork(n);
   double *work = malloc(sizeof(double) * (size_t)(lwork > 0 ? lwork : 1));
   if (!H || !work) {
@@ -91,7 +148,7 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
                 (long long)n);
     return -1;
   }
-  double *e = H + n * n, *w = e + n, *tmp = w + n;
+  double *e = H + n * n, *w = e + n, *tmp = w + n, *diag = tmp + n, *sc = diag + n;
   for (int64_t i = 0; i < n; i++) e[i] = 0;
   rt_dense_hessian(o, key, x, y, H, e);
   int rc = 0;
@@ -116,6 +173,12 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
   }
   rt_dense_hessian(o, key, x, y, H, e); /* the factorisation overwrote it */
   info->how = RT_HG_EIGEN;
+  for (int64_t i = 0; i < n; i++) diag[i] = H[i * n + i];
+  rc = scaled_solve(o, key, x, y, info, b, rt_err(err, errlen), (RtScaled){H, diag, sc, w, work,
+                                                                          lwork, tmp});
+  if (rc <= 0) goto done;
+  rc = 0;
+  rt_sym_fill_lower(n, H, diag, NULL);
   if (rt_sym_eig(n, H, w, work, lwork) != 0) {
     snprintf(err, errlen, "the eigendecomposition of the lower Hessian failed");
     rc = -1;

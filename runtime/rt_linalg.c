@@ -128,9 +128,15 @@ RT_API int rt_chol_factor(int64_t n, double *A) {
 
 /* dpotrf succeeds on a singular Hessian whenever rounding leaves its last pivot a little
  * above 0: a 4 x 4 Gram matrix of rank 3 factored with pivot 1e-16, and the solve gave a
- * hypergradient of 1e15 with exit 0. A pivot L_kk^2 is at least the smallest eigenvalue, so
- * one at most rtol times the largest diagonal entry (itself at most the largest eigenvalue)
- * proves the matrix singular to within rtol: refused as the failing order k. */
+ * hypergradient of 1e15 with exit 0. A pivot L_kk^2 over its own diagonal entry A_kk is the
+ * pivot of the Jacobi-scaled matrix D^-1/2 A D^-1/2 (unit diagonal), at least that matrix's
+ * smallest eigenvalue: one at most rtol proves it singular to within rtol, refused as the
+ * failing order k. Against the largest diagonal entry instead, an SPD Hessian with one
+ * variable in other units (ridge with a feature times 3e7: eigenvalues 1.006 to 9.8e14, the
+ * scaled one's pivots all above 0.1) was refused, called singular by the eigendecomposition,
+ * and exact stayed at x0 with |hypergradient| 1e-17 and exit 0. Cholesky's rounding does not
+ * depend on that scaling, so the scaled pivots judge it. A_kk is the sum of squares of L's row
+ * k, read from the factor. */
 RT_API int rt_chol_factor_nonsingular(int64_t n, double *A, double rtol) {
   double dmax = 0;
   for (int64_t i = 0; i < n; i++) dmax = fmax(dmax, A[i * n + i]);
@@ -139,8 +145,9 @@ RT_API int rt_chol_factor_nonsingular(int64_t n, double *A, double rtol) {
    * before, and the callers' tests of finite values name it */
   if (rc != 0 || !isfinite(dmax)) return rc;
   for (int64_t k = 0; k < n; k++) {
-    double d = A[k * n + k];
-    if (!(d * d > rtol * dmax)) return (int)k + 1;
+    double d = A[k * n + k], akk = 0;
+    for (int64_t j = 0; j <= k; j++) akk += A[k * n + j] * A[k * n + j];
+    if (!(d * d > rtol * akk)) return (int)k + 1;
   }
   return 0;
 }
@@ -168,6 +175,29 @@ RT_API int rt_sym_eig(int64_t n, double *A, double *w, double *work, int64_t lwo
   /* Column-major eigenvectors are columns; seen row-major they are rows. */
   dsyev_("V", "U", &nn, A, &lda, w, work, &lw, &info, 1, 1);
   return info;
+}
+
+RT_API int rt_sym_eigvals(int64_t n, double *A, double *w, double *work, int64_t lwork) {
+  int nn = blas_n(n), lda = nn > 0 ? nn : 1, lw = blas_n(lwork), info = 0;
+  if (nn == 0) return 0;
+  dsyev_("N", "U", &nn, A, &lda, w, work, &lw, &info, 1, 1);
+  return info;
+}
+
+RT_API bool rt_sym_jacobi(int64_t n, const double *diag, double *s) {
+  for (int64_t i = 0; i < n; i++) {
+    if (!(diag[i] > 0) || !isfinite(diag[i])) return false;
+    s[i] = 1 / sqrt(diag[i]);
+  }
+  return true;
+}
+
+RT_API void rt_sym_fill_lower(int64_t n, double *A, const double *diag, const double *s) {
+  for (int64_t i = 0; i < n; i++) {
+    A[i * n + i] = s ? diag[i] * s[i] * s[i] : diag[i];
+    for (int64_t j = i + 1; j < n; j++)
+      A[j * n + i] = s ? A[i * n + j] * s[i] * s[j] : A[i * n + j];
+  }
 }
 
 RT_API int rt_sym_eig_solve(int64_t n, const double *V, const double *w, double rcond,

@@ -55,14 +55,18 @@ RT_API int rt_blas_fit_limit(char *err, size_t errlen);
  * order k is not positive definite. */
 RT_API int rt_chol_factor(int64_t n, double *A);
 /* rt_chol_factor that also refuses (returns k > 0) a factor with a pivot L_kk^2 <= rtol times
- * A's largest diagonal entry: A is then singular to within rtol (L_kk^2 >= its smallest
- * eigenvalue), which rounding had let the factorisation pass. */
+ * A's own diagonal entry A_kk: the Jacobi-scaled D^-1/2 A D^-1/2 is then singular to within
+ * rtol (its pivot L_kk^2 / A_kk >= its smallest eigenvalue), which rounding had let the
+ * factorisation pass. Relative to each row's own scale, so a badly scaled but well-conditioned
+ * A (one variable in other units) passes. */
 RT_API int rt_chol_factor_nonsingular(int64_t n, double *A, double rtol);
 /* The lower Hessian solves' two tests of a singular matrix (rt_hypergrad.c's dense solve and
  * exact's Newton solve), one value for both: a Cholesky pivot at most RT_CHOL_SINGULAR_RTOL
- * of the diagonal hands the matrix to the eigendecomposition, where an eigenvalue at most
- * RT_EIG_SINGULAR_RTOL of the largest is zero (ten ulps: an SPD matrix of condition 1e14 is
- * solved; rank-deficient Gram matrices show 1e-16 to 1e-15). */
+ * of its row's diagonal hands the matrix to the eigendecomposition, where an eigenvalue at
+ * most RT_EIG_SINGULAR_RTOL of the largest is zero (ten ulps: an SPD matrix of condition 1e14
+ * is solved; rank-deficient Gram matrices show 1e-16 to 1e-15). Both are applied to the
+ * Jacobi-scaled matrix D^-1/2 A D^-1/2 first (rt_sym_jacobi), so that a variable in other
+ * units, which makes the condition number 1e15 but not the scaled one, is no singular A. */
 #define RT_CHOL_SINGULAR_RTOL 1e-11
 #define RT_EIG_SINGULAR_RTOL (10 * DBL_EPSILON)
 /* Solve A z = b in place (b becomes z) with the factor from rt_chol_factor. */
@@ -73,6 +77,16 @@ RT_API int64_t rt_sym_eig_lwork(int64_t n);
  * eigenvectors overwrite A (eigenvector i is row i of the row-major array). Returns LAPACK's
  * info (0 on success). */
 RT_API int rt_sym_eig(int64_t n, double *A, double *w, double *work, int64_t lwork);
+/* rt_sym_eig without the eigenvectors: eigenvalues ascending in w. It reads and destroys only
+ * the row-major lower triangle and diagonal: the strict upper triangle stays intact. */
+RT_API int rt_sym_eigvals(int64_t n, double *A, double *w, double *work, int64_t lwork);
+/* Jacobi scaling of a symmetric matrix with diagonal `diag`: s_i = 1 / sqrt(diag_i), so that
+ * S A S has a unit diagonal. False (s partly written) when an entry is not positive and finite:
+ * A is then not positive definite, or not finite, whatever its scaling. */
+RT_API bool rt_sym_jacobi(int64_t n, const double *diag, double *s);
+/* The row-major lower triangle and the diagonal of A from its strict upper triangle and
+ * `diag`, scaled to S A S when s is not NULL (the strict upper triangle stays A's). */
+RT_API void rt_sym_fill_lower(int64_t n, double *A, const double *diag, const double *s);
 /* Solve A z = b in place with the eigendecomposition from rt_sym_eig (V rows, w values), using
  * `tmp` (n doubles). Eigenvalues with |w_i| <= rcond * max|w| are treated as zero (that
  * component of z is dropped) and counted in the return value. abs_values: divide by |w_i|
