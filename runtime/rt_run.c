@@ -346,6 +346,10 @@ static bool best_not_below_start(Run *r) {
   return true;
 }
 
+/* The smallest Ritz value, relative to max(1, |g|), above which a Hessian that looks singular
+ * against its largest one (1e-12) is badly scaled instead (warn_ritz). */
+#define RT_RITZ_SCALED_FLOOR 1e-8
+
 /* The trace point's warnings on the lower Hessian's Ritz values (v, at outer step `step`). */
 static void warn_ritz(RtSolver *s, const RtDiagValues *v, int64_t step) {
   /* Ritz values at a point where g is not finite mean nothing (all 0 there read as "g is linear
@@ -380,6 +384,28 @@ static void warn_ritz(RtSolver *s, const RtDiagValues *v, int64_t step) {
    * points than weights). On a stochastic problem the Ritz values are one draw's, and a draw of
    * fewer rows than lower variables is singular where the whole lower problem is not (see
    * doc/methods.md, "One draw's Hessian can be nearly singular"): no warning there. */
+  else if (isfinite(v->ritz_min) && v->ritz_max > 0 && v->ritz_min <= 1e-12 * v->ritz_max &&
+           !s->opt.method->unrolled && !blo_problem_stochastic(s->p) &&
+           fabs(v->ritz_min) > RT_RITZ_SCALED_FLOOR * fmax(1, fabs(v->g)))
+    /* Lanczos resolves eigenvalues only to about eps times the largest: a Hessian singular
+     * in y's own units shows a smallest Ritz value of that size (1e-16 to 1e-14 of a largest
+     * of 1 to 100), one whose variables are on very different scales (ridge with a feature
+     * times 3e7: 1.006 to 9.8e14, Ritz values 3.53 and -0.23 beside 9.8e14) one far above it
+     * for g's size, each positive definite once scaled (exact solves it). That one was told
+     * "singular ... add a ridge term" on a g with a ridge term of weight 1. */
+    rt_solver_warn(s, "ritz.singular",
+                   "after %lld outer steps: the lower Hessian's curvature spreads over %.0f "
+                   "decades (Ritz values %.3g to %.3g, the smallest far from 0 for g's size): "
+                   "y's variables are most likely on very different scales (an unstandardised "
+                   "feature, or one huge penalty), which no Krylov solve or gradient step on y "
+                   "resolves, rather than g singular; %s (if no variable is on another scale, "
+                   "g is singular in y: a ridge term such as + 1e-4 * sum(y * y) cures that)",
+                   (long long)step, log10(v->ritz_max / fabs(v->ritz_min)), v->ritz_min,
+                   v->ritz_max,
+                   strcmp(s->opt.method->name, "exact") == 0
+                       ? "exact's dense solves, scaled by the Hessian's diagonal, handle it"
+                       : "standardise the data (import \"prep\", doc/stdlib.md) or use method "
+                         "exact, whose dense solves are scaled by the Hessian's diagonal");
   else if (isfinite(v->ritz_min) && v->ritz_max > 0 && v->ritz_min <= 1e-12 * v->ritz_max &&
            !s->opt.method->unrolled && !blo_problem_stochastic(s->p))
     rt_solver_warn(s, "ritz.singular",
