@@ -249,6 +249,10 @@ RT_API void rt_run_best_start(Run *r) {
                        r->start_tp.y, r->start_tp.reports, r->ys_start, r->v_start});
 }
 
+RT_API void rt_run_best_end(Run *r) {
+  take_best(r, r->res->steps, r->s->hg_norm, r->s->hg_norm, false);
+}
+
 /* Record the point just evaluated at trace point `step` as the best one if it is finite and
  * scores better: least f for stochastic problems, else least |hypergradient| (the estimate of
  * the step that produced it; the start is scored by the first step's estimate, taken there,
@@ -310,6 +314,9 @@ static void best_not_above_end(Run *r, int64_t done) {
   const RtDiagValues *v = &r->dw.val;
   double f = v->f, best = res->best_f;
   r->best_passed.step = -1;
+  r->best_lagged.step = -1;
+  r->best_lagged.said = false;
+  r->best_hint[0] = '\0';
   if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || r->best_by_f ||
       res->best_step <= 0 || res->best_step == done || done == 0 || !isfinite(f) ||
       !isfinite(v->g) || !isfinite(v->gy_norm) || !isfinite(s->hg_norm) ||

@@ -264,6 +264,7 @@ static void check_progress(Run *r) {
     snprintf(best, sizeof best, "; %s saves the best trace point (step %lld, "
              "|hypergradient| %.3g)", keep_best(r), (long long)res->best_step,
              res->best_hypergrad_norm);
+  snprintf(r->best_hint, sizeof r->best_hint, "%s", best); /* best_lagged may take it back */
   /* The cure depends on the way |d| went: a creep (x moving too slowly, as for x* = 1e6 in
    * g = 0.5 (y - 1e-6 x)^2, whose cure was x_step = 1e12) was told of a smaller x_step first.
    * No trace point of the second half above the one before it (0.1%), none above the first
@@ -748,6 +749,56 @@ static bool lower_lag(Run *r, double run, double out[3]) {
   return res >= 0 && isfinite(lag) && lag > 0.1 * ref && lag > 1e-8 * fmax(1.0, ref);
 }
 
+/* The end checks found the method's y far from y*(x) at the end (check_estimate's exact
+ * measure, check_lower_lag's): the |d| that made a trace point the best ranks it above the end
+ * only where its own y was nearer y*(x), by g's gradient there. Where that gradient was not
+ * below a tenth of the end's, its estimate was made as far from y*(x) and says no more than the
+ * end's: LancBiO on a ridge problem with one feature in other units (times 1e4, y_step = 1/L
+ * with L = 1e8, y barely moving) made step 10 its best by |d| = 5.2e-10, an estimate taken at
+ * w ~ 0 with |grad_y g| 0.4676 against the end's 0.4675, warned "--keep best saves the best
+ * trace point (step 20, |hypergradient| 5.21e-10)", and saved there phi(x0) itself, above the
+ * end's. The end, where the run's estimates led x, becomes the best then, and the not-converged
+ * warning's hint to keep the other is taken back (its text, not yet printed). true when set
+ * aside. */
+static bool best_lagged(Run *r) {
+  RtSolver *s = r->s;
+  RtResult *res = r->res;
+  double gy = r->dw.val.gy_norm, gb = res->best_grad_y_g_norm, hg = res->best_hypergrad_norm;
+  int64_t step = res->best_step;
+  if (r->best_by_f || step < 0 || step == res->steps || !isfinite(gy) || !(gb >= 0.1 * gy))
+    return false;
+  r->best_lagged.step = step;
+  r->best_lagged.hg = hg;
+  r->best_lagged.gy = gb;
+  rt_run_best_end(r);
+  size_t k = strlen(r->best_hint);
+  for (int i = 0; k > 0 && i < s->nwarn; i++) {
+    RtWarning *w = &s->warn[i];
+    size_t n = strlen(w->text);
+    if (strcmp(w->key, "run.not_converging") != 0 || w->printed || n < k ||
+        strcmp(w->text + n - k, r->best_hint) != 0)
+      continue;
+    snprintf(w->text + n - k, sizeof w->text - (n - k),
+             "; the trace point of least |hypergradient| (step %lld, %.3g) is no better: its "
+             "estimate was taken with y no nearer y*(x) by g's gradient (|grad_y g| %.3g there, "
+             "%.3g at the end, where y is far from y*(x)), so %s saves the end's point",
+             (long long)step, hg, gb, gy, keep_best(r));
+    r->best_lagged.said = true;
+  }
+  return true;
+}
+
+/* best_lagged's word in the lag warning, where --keep best was asked for and the not-converged
+ * warning did not say it: "" else. */
+static const char *lagged_word(Run *r, char *buf, size_t size) {
+  buf[0] = '\0';
+  if (best_lagged(r) && !r->best_lagged.said && r->cfg->keep == RT_KEEP_BEST)
+    snprintf(buf, size, "; %s saves the end's point, not the trace point of least "
+             "|hypergradient| (step %lld), whose estimate was taken with y no nearer y*(x)",
+             keep_best(r), (long long)r->best_lagged.step);
+  return buf;
+}
+
 /* Where the exact hypergradient costs too much (check_estimate): an implicit method's estimate
  * assumes y = y*(x), and the README's example (LancBiO on a lower Hessian of condition 2e4,
  * y_step = 1/L) ended with |d| = 3e-6 where |grad phi| = 0.0101, its y 87% of |y*(x)| away,
@@ -757,13 +808,15 @@ static bool check_lower_lag(Run *r, double run) {
   /* bloc eval's grad_phi measures it at any ny (Newton-CG past the dense limit, where it
    * refused and the hint was left out: run_lag_hint_large.blo) */
   if (!lower_lag(r, run, lag)) return false;
+  char word[200];
   rt_solver_warn(r->s, "run.lower_lag",
                  "the run ended with its y far from y*(x): a Newton step on g from it is at "
                  "least %.3g long, against |y| = %.3g and |y*(x)| ~ %.3g, so the method's "
                  "hypergradient estimate (|d| = %.3g) may be far from that of f(x, y*(x)); "
-                 "the lower loop does not keep up: %s%s",
+                 "the lower loop does not keep up: %s%s%s",
                  lag[0], lag[1], lag[2], r->s->hg_norm, keep_up_hint(r->s->opt.method),
-                 "; check with `bloc eval --what grad_phi` at the saved x");
+                 "; check with `bloc eval --what grad_phi` at the saved x",
+                 lagged_word(r, word, sizeof word));
   return true;
 }
 
@@ -1253,13 +1306,16 @@ static void check_estimate(Run *r) {
                "only to about %.3g, and the measure is only as good as that (the lower loop is "
                "not to blame); compare x with other methods' (bloc compare) or a closed form",
                phi.ystar_err);
+    char word[200] = "";
+    if (y_lags && !phi.degenerate) lagged_word(r, word, sizeof word);
     rt_solver_warn(s, "run.estimate",
                    "the run ended with the method's hypergradient estimate at |d| = %.3g, but "
                    "the exact %s at its x is %.3g (y*(x) by Newton, a dense solve): x is not "
-                   "stationary for f(x, y*(x)); %s%s",
+                   "stationary for f(x, y*(x)); %s%s%s",
                    own, phi.projected ? "projected gradient |x - P(x - grad phi)|" : "|grad phi|",
                    phi.grad_norm,
-                   y_lags || phi.degenerate ? lagging : estimate_hint(r, eh, sizeof eh), rise);
+                   y_lags || phi.degenerate ? lagging : estimate_hint(r, eh, sizeof eh), rise,
+                   word);
     res->t_diag += rt_seconds() - t0;
   } else {
     check_lower_end(r, ystar, &phi);

@@ -87,6 +87,12 @@ typedef struct Run {
   /* the best trace point set aside at the end for the end itself, being no lower in f while
    * the run had seen a far lower f (best_not_above_end): its step (-1: none), f and |d| */
   struct { int64_t step; double f, hg; } best_passed;
+  /* the best trace point set aside at the end for the end itself, its y no nearer y*(x) while
+   * the end's y was found far from it (rt_run_checks.c, best_lagged): its step (-1: none), |d|
+   * and |grad_y g|, and whether the not-converged warning said so; and that warning's hint to
+   * keep it, to take back (its text) */
+  struct { int64_t step; double hg, gy; bool said; } best_lagged;
+  char best_hint[128];
   /* The start's trace point as a best point (take_best at step 0): its y and reports, f, g,
    * |grad_y g| and the first step's |d| (taken there), for the end checks to go back to when
    * they measured phi at the start clearly below phi at the end (keep_start). ok: finite. */
@@ -125,6 +131,9 @@ RT_API const char *rt_full_twin(const BloProblem *p, bool lends);
  * f, g, |grad_y g| and the first step's |d| into res->best_* (keep_start, and a failed run's
  * best no lower in f than the start's). */
 RT_API void rt_run_best_start(Run *r);
+
+/* Make the end's trace point (the final values, r->dw.val) the best one (best_lagged). */
+RT_API void rt_run_best_end(Run *r);
 
 /* The end-of-run checks, once after the loop (rt_run_checks.c): warnings (rt_solver_warn) of
  * what the run's status alone would hide. */
