@@ -757,15 +757,23 @@ static bool lower_lag(Run *r, double run, double out[3]) {
  * with L = 1e8, y barely moving) made step 10 its best by |d| = 5.2e-10, an estimate taken at
  * w ~ 0 with |grad_y g| 0.4676 against the end's 0.4675, warned "--keep best saves the best
  * trace point (step 20, |hypergradient| 5.21e-10)", and saved there phi(x0) itself, above the
- * end's. The end, where the run's estimates led x, becomes the best then, and the not-converged
- * warning's hint to keep the other is taken back (its text, not yet printed). true when set
- * aside. */
-static bool best_lagged(Run *r) {
+ * end's. The end, where the run's estimates led x, becomes the best then (unless phi, where
+ * measured, is clearly lower at the other), and the not-converged warning's hint to keep the
+ * other is taken back (its text, not yet printed). true when set aside. */
+static int end_phi(Run *r, double run, const double *x, double *left, RtPhi *out);
+static bool best_lagged(Run *r, double run, double phi_end) {
   RtSolver *s = r->s;
   RtResult *res = r->res;
   double gy = r->dw.val.gy_norm, gb = res->best_grad_y_g_norm, hg = res->best_hypergrad_norm;
   int64_t step = res->best_step;
   if (r->best_by_f || step < 0 || step == res->steps || !isfinite(gy) || !(gb >= 0.1 * gy))
+    return false;
+  /* where phi at the end is known (check_estimate's dense measure) and one more dense solve is
+   * affordable, a best trace point whose phi is clearly below the end's stays: the better
+   * point, whatever its |d| */
+  RtPhi pb;
+  if (isfinite(phi_end) && phi_cheap(r, run, 2) &&
+      end_phi(r, run, res->best_x, &(double){NAN}, &pb) == 0 && clearly_above(phi_end, pb.phi))
     return false;
   r->best_lagged.step = step;
   r->best_lagged.hg = hg;
@@ -788,11 +796,11 @@ static bool best_lagged(Run *r) {
   return true;
 }
 
-/* best_lagged's word in the lag warning, where --keep best was asked for and the not-converged
- * warning did not say it: "" else. */
-static const char *lagged_word(Run *r, char *buf, size_t size) {
+/* best_lagged's word in the lag warning (phi_end: phi at the end, NaN where not measured),
+ * where --keep best was asked for and the not-converged warning did not say it: "" else. */
+static const char *lagged_word(Run *r, double run, double phi_end, char *buf, size_t size) {
   buf[0] = '\0';
-  if (best_lagged(r) && !r->best_lagged.said && r->cfg->keep == RT_KEEP_BEST)
+  if (best_lagged(r, run, phi_end) && !r->best_lagged.said && r->cfg->keep == RT_KEEP_BEST)
     snprintf(buf, size, "; %s saves the end's point, not the trace point of least "
              "|hypergradient| (step %lld), whose estimate was taken with y no nearer y*(x)",
              keep_best(r), (long long)r->best_lagged.step);
@@ -816,7 +824,7 @@ static bool check_lower_lag(Run *r, double run) {
                  "the lower loop does not keep up: %s%s%s",
                  lag[0], lag[1], lag[2], r->s->hg_norm, keep_up_hint(r->s->opt.method),
                  "; check with `bloc eval --what grad_phi` at the saved x",
-                 lagged_word(r, word, sizeof word));
+                 lagged_word(r, run, NAN, word, sizeof word));
   return true;
 }
 
@@ -1307,7 +1315,7 @@ static void check_estimate(Run *r) {
                "not to blame); compare x with other methods' (bloc compare) or a closed form",
                phi.ystar_err);
     char word[200] = "";
-    if (y_lags && !phi.degenerate) lagged_word(r, word, sizeof word);
+    if (y_lags && !phi.degenerate) lagged_word(r, run, phi.phi, word, sizeof word);
     rt_solver_warn(s, "run.estimate",
                    "the run ended with the method's hypergradient estimate at |d| = %.3g, but "
                    "the exact %s at its x is %.3g (y*(x) by Newton, a dense solve): x is not "
