@@ -1059,6 +1059,7 @@ static bool recover(Run *r, int64_t step) {
    * grows again would else be measured against the blow-up (F2SA on a quadratic of condition
    * 100 recovered at step 479 of 1000, then went from f = 9 to 7e5 with status 0, no word) */
   r->hg_early = r->hg_late = r->hg_first = r->hg_q2 = r->hg_steps_early = r->hg_steps_max = 0;
+  r->first_move = 0;
   r->half2_steps = r->half2_turns = 0;
   r->seg_xs = xs;
   r->f_early = r->f_late = 0;
@@ -1706,7 +1707,12 @@ outputs_checked:
      * points may all lie in its second (a recovery at step 15 of 20, traced every 10) */
     if (r->seg0 > 0 && done == r->seg0 + 1 && !(s->hg_norm <= r->hg_early))
       r->hg_early = s->hg_norm;
-    if (r->hg_first == 0 && isfinite(s->hg_norm)) r->hg_first = s->hg_norm;
+    if (r->hg_first == 0 && isfinite(s->hg_norm)) {
+      r->hg_first = s->hg_norm;
+      double m = 0; /* x_good: where the step began */
+      for (int64_t i = 0; i < s->nx; i++) m += (s->x[i] - r->x_good[i]) * (s->x[i] - r->x_good[i]);
+      r->first_move = sqrt(m);
+    }
     if (s->hg_norm > r->hg_steps_max) r->hg_steps_max = s->hg_norm;
     if (2 * (done - r->seg0) <= r->K - r->seg0 && !(s->hg_norm <= r->hg_steps_early))
       r->hg_steps_early = s->hg_norm;

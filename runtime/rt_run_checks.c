@@ -319,16 +319,40 @@ static void check_progress(Run *r) {
    * half's), where |d| is small and steady, a plateau of f(x, y*(x)) far from x*: two ridge
    * weights with lam* = (1e-4, 1000), sgd with x_step 1, a first d of -1.25e5 put lam2 at
    * 125001, where |d| = 6.4e-8 (phi 0.49 for phi* = 0), status 0 and no word. Neither a
-   * larger x_step nor more outer_steps is the cure there. */
-  char thrown[480] = "";
-  if (!swings && r->seg0 == 0 && r->hg_first > 1e3 * early && xn > 10 * fmax(1.0, r->x0n))
+   * larger x_step nor more outer_steps is the cure there. The first step itself must have
+   * moved x far out (|x1 - x0| over ten times max(1, |x0|)): a step that does not scale with
+   * |d| (Adam's, x_step sqrt(nx) at first) did not throw it. Adam on a per-feature ridge,
+   * x_step 0.1, moved x by 0.316 at its first step, |x| reached 23.6 over 5000 steps as f fell
+   * steadily, below L-BFGS's reference, and was told its first step "can throw x far out". */
+  char thrown[560] = "";
+  if (!swings && r->seg0 == 0 && r->hg_first > 1e3 * early && xn > 10 * fmax(1.0, r->x0n) &&
+      r->first_move > 10 * fmax(1.0, r->x0n))
     snprintf(thrown, sizeof thrown,
-             "its first |d| was %.3g, %.3g times the later ones, and |x| went from %.3g to "
-             "%.3g: a first step that long can throw x far out, onto a plateau of f(x, "
-             "y*(x)) where |d| is small but x far from a minimiser; a smaller x_step (one "
-             "that moves x by about its own size at the first step), or bounds on x, keep "
-             "it near",
-             r->hg_first, r->hg_first / early, r->x0n, xn);
+             "its first |d| was %.3g, %.3g times the later ones, its first step moved x by "
+             "%.3g, and |x| went from %.3g to %.3g: a first step that long can throw x far "
+             "out, onto a plateau of f(x, y*(x)) where |d| is small but x far from a "
+             "minimiser; a smaller x_step (one that moves x by about its own size at the first "
+             "step), or bounds on x, keep it near",
+             r->hg_first, r->hg_first / early, r->first_move, r->x0n, xn);
+  /* x drifting far out along a plateau as f keeps falling: |x| past ten times max(1, |x0|), f
+   * at its least at the end and its second half below its first's largest, |d| at the end
+   * below the second half's largest. Where x was not thrown there, f(x, y*(x)) may approach its
+   * infimum only as x goes to infinity (a penalty weight exp(zeta) going to 0), where |d|
+   * shrinks without reaching 0 and no x_step converges: Adam on a per-feature ridge (x_step
+   * 0.1, 5000 steps) fell steadily to phi 0.2224025, below L-BFGS's 0.2224033, |x| 0 -> 23.6,
+   * and a spike of |d| (2.07e-5 at step 4620, 1.04e-6 at the end) made it warn with the
+   * generic x_step advice. */
+  char drifts[560] = "";
+  if (!swings && !thrown[0] && r->seg0 == 0 && isfinite(f) && r->f_min_step == res->steps &&
+      r->f_late < r->f_early && s->hg_norm < late && xn > 10 * fmax(1.0, r->x0n))
+    snprintf(drifts, sizeof drifts,
+             "f kept falling, from %.6g to %.6g, its least at the end, as |x| grew from %.3g "
+             "to %.3g and |d| shrank: x may be creeping along a plateau of f(x, y*(x)) towards "
+             "an infimum at infinity (such as a penalty weight exp(zeta) going to 0), where |d| "
+             "shrinks without reaching 0 and more outer_steps lower f ever less; the x reached "
+             "may be as good as any (compare its f), else bounds on x (`in [lo, hi]`) give "
+             "the run a minimiser to converge to",
+             r->f0, f, r->x0n, xn);
   /* after a recovery halved x_step a larger one has failed already, and on an ill-conditioned
    * f(x, y*(x)) the creeping x_step can sit just under the largest stable one (0.0019 crept,
    * 0.0021 diverged, then was told again of a larger x_step) */
@@ -346,6 +370,7 @@ static void check_progress(Run *r) {
       runs_off[0] ? runs_off
       : adam_simplex ? adam_simplex
       : thrown[0] ? thrown
+      : drifts[0] ? drifts
       : swings ? swung
       : creep && r->seg0 > 0 && r->seg_xs
           ? "it creeps, falling slowly or not at all, with the x_step its recovery left (a "

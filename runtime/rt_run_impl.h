@@ -52,6 +52,7 @@ typedef struct Run {
   double f_min, hg_at_f_min;
   int64_t f_min_step;
   double hg_first; /* the segment's first nonzero |d| (soba's first d is 0 when v = 0) */
+  double first_move; /* how far that step moved x, |x1 - x0| (check_progress's "thrown") */
   double hg_steps_early; /* the largest |d| of the steps (traced or not) in its first half */
   double hg_steps_max;   /* ... and in the whole segment so far: surged */
   bool surge;            /* the failure being handled is a surge */
