@@ -1710,7 +1710,10 @@ outputs_checked:
     if (r->hg_first == 0 && isfinite(s->hg_norm)) {
       r->hg_first = s->hg_norm;
       double m = 0; /* x_good: where the step began */
-      for (int64_t i = 0; i < s->nx; i++) m += (s->x[i] - r->x_good[i]) * (s->x[i] - r->x_good[i]);
+      for (int64_t i = 0; i < s->nx; i++) {
+        double dx = s->x[i] - r->x_good[i];
+        m += dx * dx;
+      }
       r->first_move = sqrt(m);
     }
     if (s->hg_norm > r->hg_steps_max) r->hg_steps_max = s->hg_norm;
