@@ -264,10 +264,20 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
       snprintf(err, errlen, "%s", RT_HVP_NONFINITE);
       rc = -1;
     } else if (res < 0) {
-      snprintf(err, errlen,
-               "conjugate gradients met %s: the lower Hessian is singular or not positive "
-               "definite at this point",
-               rt_cg_curvature(&run, why, sizeof why));
+      /* g's size judges a positive curvature above the floor (rt_curvature_scaled) */
+      double g = run.curvature > RT_SCALED_FLOOR ? rt_oracle_g(o, key, x, y) : 0;
+      char scaled[400];
+      if (isfinite(g) && rt_cg_scaled(&run, g))
+        snprintf(err, errlen, "conjugate gradients met %s at this point: %s; standardise the "
+                 "data (import \"prep\", doc/stdlib.md)",
+                 rt_cg_curvature(&run, why, sizeof why),
+                 rt_scaled_why(run.curvature, run.curvature_max, "conjugate gradients", scaled,
+                               sizeof scaled));
+      else
+        snprintf(err, errlen,
+                 "conjugate gradients met %s: the lower Hessian is singular or not positive "
+                 "definite at this point",
+                 rt_cg_curvature(&run, why, sizeof why));
       rc = -1;
     }
   }
@@ -373,6 +383,15 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
     hmax = fmax(hmax, cg.curvature_max);
     char why[96];
     if (res < 0 && isnan(cg.curvature)) return phi_hvp_nonfinite(out, at, false);
+    /* a curvature far from 0 for g's size is the Hessian's scaling (rt_curvature_scaled) */
+    char scaled[400];
+    if (res < 0 && rt_cg_scaled(&cg, g))
+      return phi_not(out, "conjugate gradients met %s on Newton's way to y*(x) from %s "
+                     "(|grad_y g| = %.3g): %s; standardise the data (import \"prep\", "
+                     "doc/stdlib.md)",
+                     rt_cg_curvature(&cg, why, sizeof why), at->y_start ? "the given y" : "y0",
+                     gn, rt_scaled_why(cg.curvature, cg.curvature_max, "conjugate gradients",
+                                       scaled, sizeof scaled));
     if (res < 0) {
       out->not_convex = true;
       return phi_not(out, "g is not strongly convex in y: conjugate gradients met %s on "

@@ -103,7 +103,7 @@ typedef struct RtPhi {
   bool by_cg;        /* y*(x) and v by conjugate gradients (ny over at->dense_max) */
   bool over_budget;  /* not computed: Newton-CG reached at->max_hvps */
   uint64_t hvps;     /* the Hessian-vector products it took */
-  char why[384]; /* why it was not computed ("" when it was) */
+  char why[512]; /* why it was not computed ("" when it was) */
 } RtPhi;
 
 /* y*(x) by the exact method's Newton solve from the program's y0 (of x, when the lower

@@ -353,10 +353,6 @@ static bool best_not_below_start(Run *r) {
   return true;
 }
 
-/* The smallest Ritz value, relative to max(1, |g|), above which a Hessian that looks singular
- * against its largest one (1e-12) is badly scaled instead (warn_ritz). */
-#define RT_RITZ_SCALED_FLOOR 1e-8
-
 /* The trace point's warnings on the lower Hessian's Ritz values (v, at outer step `step`). */
 static void warn_ritz(RtSolver *s, const RtDiagValues *v, int64_t step) {
   /* Ritz values at a point where g is not finite mean nothing (all 0 there read as "g is linear
@@ -393,7 +389,7 @@ static void warn_ritz(RtSolver *s, const RtDiagValues *v, int64_t step) {
    * doc/methods.md, "One draw's Hessian can be nearly singular"): no warning there. */
   else if (isfinite(v->ritz_min) && v->ritz_max > 0 && v->ritz_min <= 1e-12 * v->ritz_max &&
            !s->opt.method->unrolled && !blo_problem_stochastic(s->p) &&
-           fabs(v->ritz_min) > RT_RITZ_SCALED_FLOOR * fmax(1, fabs(v->g)))
+           rt_curvature_scaled(v->ritz_min, v->g))
     /* Lanczos resolves eigenvalues only to about eps times the largest: a Hessian singular
      * in y's own units shows a smallest Ritz value of that size (1e-16 to 1e-14 of a largest
      * of 1 to 100), one whose variables are on very different scales (ridge with a feature

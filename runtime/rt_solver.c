@@ -361,14 +361,59 @@ RT_API const char *rt_cg_curvature(const RtCgRun *run, char *buf, size_t size) {
   return buf;
 }
 
+RT_API bool rt_curvature_scaled(double least, double g) {
+  return fabs(least) > RT_SCALED_FLOOR * fmax(1.0, isfinite(g) ? fabs(g) : 0);
+}
+
+RT_API bool rt_cg_scaled(const RtCgRun *run, double g) {
+  return run->curvature > 0 && run->curvature_max > 0 && rt_curvature_scaled(run->curvature, g);
+}
+
+RT_API const char *rt_scaled_why(double least, double largest, const char *who, char *buf,
+                                 size_t size) {
+  snprintf(buf, size,
+           "the lower Hessian's curvatures spread over %.0f decades, the least far from 0 for "
+           "g's size: y's variables are most likely on very different scales (an unstandardised "
+           "feature, or one huge penalty), which %s cannot resolve, rather than g singular",
+           log10(largest / fabs(least)), who);
+  return buf;
+}
+
+static bool warned(const RtSolver *s, const char *key) {
+  for (int i = 0; i < s->nwarn; i++)
+    if (strcmp(s->warn[i].key, key) == 0) return true;
+  return false;
+}
+
 RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, double *v,
                     RtCgRun *run) {
   double res = rt_cg_solve(&s->o, key, x, y, v, run);
-  char why[96];
+  char why[96], scaled[400];
   /* a NaN curvature says nothing of the Hessian: the solve ran on non-finite numbers, and the
    * step fails for them (the warning stayed after the recovery from a lower loop that blew up,
    * blaming a positive definite Hessian) */
-  if (res < 0 && !isnan(run->curvature))
+  if (!(res < 0) || isnan(run->curvature)) return res;
+  if (warned(s, "cg.curvature")) { /* the first text stays: count this one */
+    rt_solver_warn(s, "cg.curvature", "%s", "");
+    return res;
+  }
+  /* g's size judges a positive curvature above the floor (one diagonal call, at the first
+   * stop only): 3.06 beside 9.8e14 on ridge with a feature times 3e7, SPD with its least
+   * eigenvalue 1.006, was called "singular or not positive definite" */
+  double g = 0;
+  if (run->curvature > RT_SCALED_FLOOR) {
+    bool prev = rt_oracle_set_diag(&s->o, true);
+    g = rt_oracle_g(&s->o, key, x, y);
+    rt_oracle_set_diag(&s->o, prev);
+  }
+  if (isfinite(g) && rt_cg_scaled(run, g))
+    rt_solver_warn(s, "cg.curvature", "conjugate gradients met %s: %s; %s; v keeps the solve on "
+                   "the other directions",
+                   rt_cg_curvature(run, why, sizeof why),
+                   rt_scaled_why(run->curvature, run->curvature_max, "conjugate gradients",
+                                 scaled, sizeof scaled),
+                   RT_SCALED_CURE);
+  else
     rt_solver_warn(s, "cg.curvature", "conjugate gradients met %s: %s",
                    rt_cg_curvature(run, why, sizeof why),
                    "the lower Hessian is singular or not positive definite; v keeps the solve "

@@ -261,6 +261,27 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
                           RtCgRun *run);
 /* What stopped a solve that returned -1, in words, into buf[size]; returns buf. */
 RT_API const char *rt_cg_curvature(const RtCgRun *run, char *buf, size_t size);
+/* Lanczos and CG resolve the lower Hessian's curvatures only to about eps times the largest:
+ * a singular Hessian in y's own units shows 1e-16 to 1e-14 of a largest of order 1, one whose
+ * variables are on very different scales (ridge with a feature times 3e7: eigenvalues 1.006
+ * to 9.8e14, positive definite once scaled by its diagonal) a least far above that for g's
+ * size. A least curvature at the rounding of the largest is that of such a scaling, not of a
+ * singular Hessian, when |least| > RT_SCALED_FLOOR max(1, |g|) (the trace point's Ritz
+ * warning, CG's curvature stops; doc/methods.md). g: the value of g there (0: unknown). */
+#define RT_SCALED_FLOOR 1e-8
+RT_API bool rt_curvature_scaled(double least, double g);
+/* Whether a solve that returned -1 stopped on a positive curvature that rt_curvature_scaled
+ * calls scaling (g as there). */
+RT_API bool rt_cg_scaled(const RtCgRun *run, double g);
+/* The words for such a scaling (decades from least to largest, the curvatures; the callers
+ * name them), `who` what cannot resolve it ("conjugate gradients"), into buf[size] (about 240
+ * characters); returns buf. Callers add a cure (RT_SCALED_CURE
+ * where the run can switch method). */
+RT_API const char *rt_scaled_why(double least, double largest, const char *who, char *buf,
+                                 size_t size);
+#define RT_SCALED_CURE                                                                     \
+  "standardise the data (import \"prep\", doc/stdlib.md) or use method exact, whose dense " \
+  "solves are scaled by the Hessian's diagonal"
 /* rt_cg_solve on the solver's oracle, warning about non-positive curvature. */
 RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, double *v,
                     RtCgRun *run);
