@@ -28,6 +28,11 @@ typedef struct Ex {
   double yerr;   /* then how far its y may be from y*(x) */
   double hnorm;  /* the last Hessian built: its largest absolute row sum */
   double hmax;   /* the largest hnorm of the run's solves */
+  /* The last solve's Hessian as the dense solves see it, scaled by its diagonal: its
+   * condition number (NaN: not yet known), and whether H's strict upper triangle and diag
+   * still hold it (Cholesky solved it), for rt_exact_scaled_cond to find it then */
+  double cond_s;
+  bool h_kept;
 } Ex;
 
 /* The tolerance the Newton solves stop below: y_tol, scaled down to grad_y g's own size where
@@ -54,6 +59,7 @@ static int ex_setup(RtSolver *s, char *err, size_t errlen) {
   Ex *E = rt_solver_mem(s, sizeof *E);
   if (!E) goto oom;
   s->state = E;
+  E->cond_s = NAN;
   E->y_tol = rt_solver_num(s, "y_tol");
   E->max_inner = (int)rt_solver_num(s, "max_inner");
   E->lwork = rt_sym_eig_lwork(ny);
@@ -118,12 +124,19 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
   /* a pivot below 1e-11 of its row's diagonal is a singular H that rounding let Cholesky pass
    * (a rank-3 Gram matrix of order 4: pivot 1e-16, and Newton's y* went to 1e15 with exit 0);
    * the eigendecomposition below tells singular from merely ill-conditioned */
+  E->cond_s = NAN;
+  E->h_kept = false;
   if (rt_chol_factor_nonsingular(n, E->H, RT_CHOL_SINGULAR_RTOL) == 0) {
     rt_chol_solve(n, E->H, rhs);
+    E->h_kept = true;
     return;
   }
   int scaled = solve_scaled(n, E, rhs);
-  if (scaled > 0) return;
+  if (scaled > 0) {
+    E->cond_s = E->w[n - 1] / E->w[0];
+    return;
+  }
+  E->cond_s = INFINITY; /* not positive definite once scaled either */
   rt_sym_fill_lower(n, E->H, E->diag, NULL);
   bool diag = s->o.diag; /* the trace point's solve: no statistics, no warnings */
   int eig_rc = scaled < 0 ? -1 : rt_sym_eig(n, E->H, E->w, E->work, E->lwork);
@@ -339,6 +352,19 @@ static void ex_diag_y(RtSolver *s, RtDraw key, double *y) {
 static bool ex_blew_up(const RtSolver *s) {
   const Ex *E = s->state;
   return E->unsolved;
+}
+
+RT_API double rt_exact_scaled_cond(const RtSolver *s) {
+  if (s->impl != &rt_impl_exact) return NAN;
+  Ex *E = s->state;
+  int64_t n = s->ny;
+  if (!isnan(E->cond_s) || !E->h_kept) return E->cond_s;
+  E->cond_s = INFINITY;
+  if (!rt_sym_jacobi(n, E->diag, E->sc)) return E->cond_s;
+  rt_sym_fill_lower(n, E->H, E->diag, E->sc); /* the factor's triangle, H's next build's */
+  if (rt_sym_eigvals(n, E->H, E->w, E->work, E->lwork) == 0 && E->w[0] > 0)
+    E->cond_s = E->w[n - 1] / E->w[0];
+  return E->cond_s;
 }
 
 RT_API const RtMethodImpl rt_impl_exact = {"exact", RT_SCHED_POLY, true, ex_setup, ex_step, NULL,

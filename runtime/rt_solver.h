@@ -302,6 +302,13 @@ RT_API void rt_rand_neumann_step(RtSolver *s, int64_t k);
  * same difference of grad_x g [nx] (rt_hjfbio.c). */
 RT_API void rt_hjfbio_differences(RtSolver *s, RtDraw key, double delta, double *Av, double *Jv);
 
+/* The condition number of the lower Hessian of an exact solver's last dense solve, as those
+ * solves see it: scaled by its diagonal, D^-1/2 H D^-1/2 (rt_exact.c; its eigenvalues, once,
+ * where Cholesky solved it); INFINITY when not positive definite so scaled, NaN for another
+ * method or before any solve. A variable in other units makes the Ritz values' ratio 1e15
+ * where this is 20. */
+RT_API double rt_exact_scaled_cond(const RtSolver *s);
+
 /* Method tables (rt_<method>.c). */
 RT_EXTERN const RtMethodImpl rt_impl_lancbio, rt_impl_subbio, rt_impl_ufom, rt_impl_fom,
     rt_impl_itd, rt_impl_aid_cg, rt_impl_amigo_gd, rt_impl_soba, rt_impl_stocbio, rt_impl_bsa,
