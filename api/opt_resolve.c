@@ -103,24 +103,18 @@ int opt_check_rules_keyed(BloCompiled *c, const OptSink *sink, const RtOptions *
                           const char *const *hints, int nsets) {
   const char *keys[2] = {"tol", "tol"};
   const char *err = rt_options_check(opt, keys);
-  const char *by = NULL, *hint = NULL; /* the last setting that gave an option involved */
-  int last[2] = {-1, -1};                /* the last setting that gave keys[k] */
-  for (int i = 0; i < nsets; i++)
-    for (int k = 0; k < 2; k++) {
-      size_t n = strlen(keys[k]);
-      if (setkeys ? strcmp(setkeys[i], keys[k]) == 0
-                  : strncmp(sets[i], keys[k], n) == 0 && sets[i][n] == '=')
-        by = sets[i], hint = hints ? hints[i] : NULL, last[k] = i;
-    }
+  RtRuleBy rb = rt_rule_settings(keys, sets, setkeys, nsets);
+  /* the last setting that gave an option involved */
+  const char *by = rb.last >= 0 ? sets[rb.last] : NULL;
+  const char *hint = rb.last >= 0 && hints ? hints[rb.last] : NULL;
   char msg[1200]; /* rt_options_check's static buffer, kept from the reports' formatting */
-  char both[1400];
-  if (err && strcmp(keys[0], keys[1]) != 0 && last[0] >= 0 && last[1] >= 0) {
-    /* two settings of an alias pair that disagree (--set r=7 --set inner_steps=8): both
-     * named, whatever the solve line holds (rt_options_set_over keeps both) */
-    int a = last[0] < last[1] ? last[0] : last[1];
-    snprintf(both, sizeof both, "%s and %s %s: %s", sets[a], sink->set_label, by, err);
-    if (!hint) hint = "the two name one option: give it once";
-    report(sink, DIAG_ERROR, hint, "%s %s", sink->set_label, both);
+  if (err && rb.other >= 0) {
+    /* two settings that broke the rule together (--set r=7 --set inner_steps=8, an alias
+     * pair; --set m0=50 --set m_max=10): both named, whatever the solve line holds
+     * (rt_options_set_over keeps both of a pair) */
+    if (!hint) hint = rt_rule_pair_hint(rb);
+    report(sink, DIAG_ERROR, hint, "%s %s and %s %s: %s", sink->set_label, sets[rb.other],
+           sink->set_label, by, err);
     return 1;
   }
   if (err) snprintf(msg, sizeof msg, "%s", err);

@@ -633,6 +633,32 @@ RT_API const char *rt_options_check(const RtOptions *o, const char *keys[2]) {
   return NULL;
 }
 
+RT_API RtRuleBy rt_rule_settings(const char *const keys[2], const char *const *sets,
+                                 const char *const *setkeys, int nsets) {
+  RtRuleBy by = {-1, -1, false};
+  int last[2] = {-1, -1}; /* the last setting that gave keys[k] */
+  for (int i = 0; i < nsets; i++)
+    for (int k = 0; k < 2; k++) {
+      size_t n = strlen(keys[k]);
+      if (setkeys ? strcmp(setkeys[i], keys[k]) == 0
+                  : strncmp(sets[i], keys[k], n) == 0 && sets[i][n] == '=')
+        by.last = i, last[k] = i;
+    }
+  if (strcmp(keys[0], keys[1]) != 0 && last[0] >= 0 && last[1] >= 0)
+    by.other = last[0] < last[1] ? last[0] : last[1];
+  for (size_t i = 0; i < NALIASES; i++)
+    if ((strcmp(keys[0], unrolled_aliases[i][0]) == 0 &&
+         strcmp(keys[1], unrolled_aliases[i][1]) == 0) ||
+        (strcmp(keys[1], unrolled_aliases[i][0]) == 0 &&
+         strcmp(keys[0], unrolled_aliases[i][1]) == 0))
+      by.alias = true;
+  return by;
+}
+
+RT_API const char *rt_rule_pair_hint(RtRuleBy by) {
+  return by.other >= 0 && by.alias ? "the two name one option: give it once" : NULL;
+}
+
 RT_API const char *rt_tol_refusal(char *buf, size_t n, const char *method, bool sampled) {
   snprintf(buf, n,
            "option 'tol' needs a deterministic hypergradient estimate, and %s's is random (%s): "

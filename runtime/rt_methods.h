@@ -168,6 +168,23 @@ RT_API bool rt_method_zero_draws(const RtOptions *o);
  * solver and the option resolution (opt_check_rules_to: bloc run, check, compare, emit-c, the
  * API) call this one function, after the settings, which may mend a solve line's options. */
 RT_API const char *rt_options_check(const RtOptions *o, const char *keys[2]);
+/* The settings behind a broken rule between options (rt_options_check's keys), of sets[0..n)
+ * ("KEY=VALUE"; setkeys[i], when setkeys is not NULL, is sets[i]'s key, as bloc compare's
+ * "LABEL.KEY=VALUE" settings have): `last` the last setting that gave either key (-1: none,
+ * the solve line or the defaults broke the rule), `other` the last before it that gave the
+ * other key (-1: none, or a rule on one option), `alias` whether the two keys name one option
+ * (an unrolled method's alias pair, r and inner_steps). bloc's option resolution and the
+ * emitted solver's --set name the settings this finds. */
+typedef struct RtRuleBy {
+  int last, other;
+  bool alias;
+} RtRuleBy;
+RT_API RtRuleBy rt_rule_settings(const char *const keys[2], const char *const *sets,
+                                 const char *const *setkeys, int nsets);
+/* The hint for two settings that broke a rule together (by.other >= 0): for an alias pair that
+ * they name one option; NULL for two options (lancbio's m0 and m_max), where naming both is
+ * all there is to say. */
+RT_API const char *rt_rule_pair_hint(RtRuleBy by);
 /* The refusal of option tol where method's hypergradient estimate is random: the method draws
  * it (sampled false: rt_options_check), or the problem samples its data (sampled true: the
  * solver, bloc check and the commands' option checks, which know the problem). Into buf (n
