@@ -117,6 +117,11 @@ typedef struct Run {
   /* a sampled problem's full variant, asked for by the end-of-run check (full_objective):
    * whether it was, and whether it built (res->full_twin) */
   bool full_asked, full_built;
+  /* lower_lag's last measure: its length over max(|y|, |y*(x)|) (a lower bound; NaN: none),
+   * and whether its CG reached its residual with y within 1e-6 of |y*(x)| (check_estimate's
+   * note: the formula at the method's own y then stands for grad phi) */
+  double lag_rel;
+  bool lag_near;
 } Run;
 
 /* A note of the run's ("bloc: note: TEXT"; none with quiet), as its y_step notes are. */
