@@ -131,6 +131,11 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
   int rc = BLOC_OK;
   double t0 = rt_seconds();
   int phi_rc = rt_phi_exact(bp, &at, &phi);
+  /* a program whose mean over the draws has no form over all the data has no full variant:
+   * the reason, not "phi at one draw is not phi" (a -D to batch(N) would not cure it) */
+  if (phi_rc && blo_problem_stochastic(bp) && blo_full_why(p->c))
+    snprintf(phi.why, sizeof phi.why, "phi over all the data has no form here: %s",
+             blo_full_why(p->c));
   char why[96];
   if (phi.by_cg)
     snprintf(why, sizeof why, "Newton-CG for y*(x), %llu Hessian-vector products of %lld lower "

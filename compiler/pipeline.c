@@ -1450,9 +1450,11 @@ bool blo_full_can_lend(const BloCompiled *c) {
   return c->prog && c->ir && c->precision == BLO_PREC_F64 && !c->sharded && !c->prog->sharded;
 }
 
+const char *blo_full_why(const BloCompiled *c) { return c->prog ? c->prog->full_why : NULL; }
+
 int blo_compile_full(const BloCompiled *c, const BloCompileOptions *opt, BloCompiled **out) {
   *out = NULL;
-  if (!blo_full_can_lend(c)) return 1;
+  if (!blo_full_can_lend(c) || blo_full_why(c)) return 1;
   const SrcFile *main = diag_file(&c->diag, c->prog->ast->file);
   if (!main || !main->text) return 1;
   int nd = c->ir->ndata, nb = 0;

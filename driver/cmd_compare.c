@@ -723,7 +723,8 @@ static void forward_messages(const char *label, const char *text) {
 bool cmp_full_possible(const Compare *cmp) {
   const BloProblem *p = cmp->p;
   if (cmp->full_tried) return cmp->full != NULL;
-  if (!blo_problem_stochastic(p) || !cmp->args || cmp->sharded || !blo_full_can_lend(cmp->c))
+  if (!blo_problem_stochastic(p) || !cmp->args || cmp->sharded || !blo_full_can_lend(cmp->c) ||
+      blo_full_why(cmp->c))
     return false;
   for (int i = 0; i < p->n_samples; i++)
     if (p->samples[i].batch == 1) return false;
@@ -760,6 +761,9 @@ static void measure_phi(const Compare *cmp, CmpRun *r) {
    * whole); without one, rt_phi_exact says why not */
   const BloProblem *p = blo_problem_stochastic(cmp->p) ? cmp_full_problem((void *)cmp) : NULL;
   r->phi_measured = rt_phi_exact(p ? p : cmp->p, &at, &r->phi) == 0;
+  if (!r->phi_measured && !p && blo_problem_stochastic(cmp->p) && blo_full_why(cmp->c))
+    snprintf(r->phi.why, sizeof r->phi.why, "phi over all the data has no form here: %s",
+             blo_full_why(cmp->c));
   if (r->phi_measured) { /* how far the run's own y, where its reports were taken, is */
     double d2 = 0, s2 = 0;
     for (int64_t i = 0; i < ny; i++) {
@@ -821,6 +825,7 @@ static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv
     cfg.check_estimate = true;
     cfg.nonsmooth_op = cmp->nonsmooth_op;
     cfg.full_problem = cmp_full_problem;
+    cfg.full_why = blo_full_why(cmp->c);
     cfg.full_ctx = cmp;
     cfg.messages = messages;
     cfg.handle_sigint = false;

@@ -1543,7 +1543,7 @@ static const BloProblem *full_objective(Run *r, double run, double *cg) {
   r->full_asked = true;
   r->full_built = full != NULL;
   if (!full) {
-    full_note(r, false, NULL);
+    full_note(r, false, cfg->full_why);
     return NULL;
   }
   double hvp = fmax(full->kernel_flops[BLO_K_HVP_YY], 1.0), budget = fmax(2e8, 0.1 * run);

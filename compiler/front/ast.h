@@ -103,6 +103,9 @@ typedef struct AstExpr {
   const char *kw_key;
   Span kw_at;
   struct AstDecl *fn;        /* sema: AST_CALL of a user fn: its declaration */
+  /* sema_full.c, the full variant only: a sum-like reduction over rows a sample set drew, its
+   * value times this (batch / population) so that it is the mean over the draws; 0: none */
+  double full_scale;
 } AstExpr;
 
 /* The parser rejects expressions nested deeper than this (keeps every recursive pass over the
@@ -172,6 +175,7 @@ typedef struct AstDecl {
   int index;          /* position among the declarations of its kind */
   double const_val;   /* const: the value (after -D overrides) */
   int64_t batch_k, population_n; /* sample */
+  int64_t batch_drawn; /* sample: the batch written, which the full variant makes population_n */
   bool used;
 
   /* additions (front end): */

@@ -318,6 +318,7 @@ static Program *compile(Arena *arena, Diag *diag, uint32_t file, const char *can
   for (int i = 0; i < ast->ndecls && !diag_stopped(diag); i++) sema_check_decl(S, ast->decls[i]);
   if (!diag_stopped(diag)) sema_check_program(S);
   if (diag_error_count(diag) == before) sema_check_shards(S);
+  if (diag_error_count(diag) == before) sema_check_full(S);
   if (!p->name) {
     const char *base = strrchr(p->path, '/');
     base = base ? base + 1 : p->path;

@@ -59,6 +59,10 @@ typedef struct Program {
    * (BloProblem.samples_reports_only) */
   bool samples_used;
   bool sharded; /* some data declaration is sharded (sema_shard.c) */
+  /* Why the program has no full variant (sema_full.c): a reduction over rows a sample set
+   * drew that has no form over all the data equal to its mean over the draws (norm,
+   * logsumexp, ...), said as the cause of "phi over all the data not computed"; else NULL */
+  const char *full_why;
   /* solve */
   const char *method;           /* NULL when the program has no solve declaration */
   Span method_span;

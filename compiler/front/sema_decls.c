@@ -330,6 +330,7 @@ static void check_sample(Sema *S, AstDecl *d) {
     d->failed = true;
     return;
   }
+  d->batch_drawn = d->batch_k;
   if (S->full_population) d->batch_k = d->population_n; /* the full variant: no draws */
   d->shape = shape_vector(d->batch_k);
 }

@@ -154,6 +154,7 @@ void sema_check_program(Sema *S);
 /* sema_shard.c: which data are split by rows (AstDecl.row_sharded, Program.sharded) and the
  * separability of every objective and report over them; after sema_check_program. */
 void sema_check_shards(Sema *S);
+void sema_check_full(Sema *S);
 
 /* After an arity error of builtin id called with nargs arguments: a hint for the usual
  * reason (np.max(x) as max(x); an axis, sum(A, 1), for sum_rows/sum_cols). */

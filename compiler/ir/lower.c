@@ -238,7 +238,15 @@ static IrNode *lower_expr(Lower *L, const AstExpr *e) {
   return n;
 }
 
+static IrNode *lower_expr_sampled(Lower *L, const AstExpr *e);
+/* The full variant's sum-like reductions over drawn rows are the mean over the draws
+ * (AstExpr.full_scale, compiler/front/sema_full.c) */
 static IrNode *lower_expr_node(Lower *L, const AstExpr *e) {
+  IrNode *n = lower_expr_sampled(L, e);
+  return e->full_scale != 0 ? ir_scale(G(L), e->full_scale, n) : n;
+}
+
+static IrNode *lower_expr_sampled(Lower *L, const AstExpr *e) {
   IrGraph *g = G(L);
   if (e->is_const && e->shape.rank == 0) return ir_scalar(g, e->const_val);
   switch (e->kind) {
