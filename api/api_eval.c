@@ -175,6 +175,19 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
     if (want[W_PHI + 1] && phi.projected) *item(e, "grad_phi_projected_norm", 1) = phi.grad_norm;
     if (want[W_PHI + 2])
       memcpy(item(e, "y_star", bp->ny), at.ystar, sizeof(double) * (size_t)bp->ny);
+  } else if (phi.phi_only) {
+    /* y*(x) reached y_tol and only the solve for grad phi's v failed: phi and y_star stand
+     * (--what phi gave null and status 2, naming that solve) */
+    if (want[W_PHI]) *item(e, "phi", 1) = phi.phi;
+    if (want[W_PHI + 2])
+      memcpy(item(e, "y_star", bp->ny), at.ystar, sizeof(double) * (size_t)bp->ny);
+    if (want[W_PHI + 1] && !by_name) {
+      api_diag(p, BLOC_NOTE, NULL, "grad_phi not computed (phi and y_star were): %s", phi.why);
+    } else if (want[W_PHI + 1]) {
+      api_diag(p, BLOC_ERROR, NULL, "grad_phi not computed (phi and y_star were: y*(x) by Newton "
+               "reached y_tol): %s", phi.why);
+      rc = failed(BLOC_ERR_NUMERICAL);
+    }
   } else if (!what || strcmp(what, "all") == 0) {
     api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star not computed: %s", phi.why);
   } else {

@@ -508,7 +508,16 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   out->float_floor = !(out->lower_norm < y_tol) && s->p->precision == BLO_PREC_F32;
   out->degenerate = s->lower_degenerate;
   out->ystar_err = s->lower_yerr;
-  if (hg_rc) return phi_not(out, "%s", err);
+  if (hg_rc) {
+    /* y*(x) reached y_tol: phi and y*(x) stand, only grad phi's solve for v failed (bloc eval
+     * --what phi threw them away with status 2, naming the CG solve) */
+    phi_not(out, "%s", err);
+    double phi = rt_oracle_f(&s->o, key, s->x, ystar);
+    out->phi_only = isfinite(phi);
+    if (out->phi_only) out->phi = phi;
+    if (out->phi_only && at->ystar) rt_copy(ny, ystar, at->ystar);
+    return -1;
+  }
   out->phi = rt_oracle_f(&s->o, key, s->x, ystar);
   out->grad_norm = rt_xstep_stationarity(&s->xs, s->x, s->d);
   out->projected = s->xs.constrained;

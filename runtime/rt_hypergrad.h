@@ -102,6 +102,9 @@ typedef struct RtPhi {
                      not a problem it does not apply to) */
   bool by_cg;        /* y*(x) and v by conjugate gradients (ny over at->dense_max) */
   bool over_budget;  /* not computed: Newton-CG reached at->max_hvps */
+  /* not computed, but only grad phi failed (the solve for v): y*(x) reached y_tol, phi is
+   * f(x, y*(x)) and at->ystar holds y*(x); why says what failed */
+  bool phi_only;
   uint64_t hvps;     /* the Hessian-vector products it took */
   char why[512]; /* why it was not computed ("" when it was) */
 } RtPhi;
@@ -114,7 +117,8 @@ typedef struct RtPhi {
  * NaN): a problem that samples its data (one draw's phi is not phi), a lower Hessian that was
  * not positive definite on the way or at the end (g not convex in y: another start could find
  * another minimum), a lower solve that stopped short of y_tol, a singular Hessian, a CG solve
- * for v short of its residual, at->max_hvps reached, a non-finite value, out of memory.
+ * for v short of its residual (or another failure of the solve for v: out->phi_only, phi and
+ * at->ystar then given), at->max_hvps reached, a non-finite value, out of memory.
  * Allocates (a solver; the dense Hessian up to at->dense_max lower variables). */
 RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out);
 
