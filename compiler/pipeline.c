@@ -1308,6 +1308,75 @@ static void choose_precision(BloCompiled *c, const BloCompileOptions *opt) {
   if (opt->precision_set) c->precision = opt->precision;
 }
 
+/* The size of node n (8 bytes a number). */
+static double node_bytes(const IrNode *n) { return 8.0 * (double)shape_size(n->shape); }
+
+/* The data stage's memory, known at check time from its lowered graphs (language.md §9): the
+ * data declarations, each held from its computing on, with what computing one holds besides
+ * (ir_eval_fused_peak_bytes: `argmax_rows(eye(n))` holds the n x n eye). Sets the program's
+ * data_peak_bytes for the summary's memory line. An intermediate that alone needs more than
+ * the machine's physical memory is refused at the expression, as sema refuses a declaration
+ * that does (a 26.8 GiB eye(60000) inside an expression passed check, then ran out of
+ * memory, exit 3), and so is a peak that, with the variables, does. Returns 0, or 1 after
+ * reporting. */
+static int check_data_stage_memory(BloCompiled *c) {
+  Program *prog = c->prog;
+  Arena arena;
+  arena_init(&arena);
+  IrProblem *p = lower_begin(&arena, &c->diag, prog);
+  if (!p) {
+    arena_free(&arena);
+    return 1;
+  }
+  double phys = sema_physical_bytes(), held = 0, peak = 0, peak_trans = 0, vars = 0;
+  int at = -1, rc = 0;
+  char a[32], b[32], sb[64];
+  for (int i = 0; i < prog->nupper; i++) vars += 8.0 * (double)shape_size(prog->upper[i]->shape);
+  for (int i = 0; i < prog->nlower; i++) vars += 8.0 * (double)shape_size(prog->lower[i]->shape);
+  for (int k = 0; k < p->ndata; k++) {
+    const AstDecl *d = prog->data[k];
+    IrNode *root = p->data_value[k];
+    if (d->shape.sparse || !root) continue; /* sized by its file, as sema counts it */
+    IrNode **order;
+    size_t n = phys > 0 ? ir_topo(&p->graph, &root, 1, &order) : 0;
+    for (size_t i = 0; i + 1 < n; i++) { /* the root is the declaration, which sema checked */
+      const IrNode *x = order[i];
+      if (x->op == IR_DATA || x->op == IR_VAR || x->op == IR_DIR || node_bytes(x) <= phys)
+        continue;
+      Span sp = x->id < p->nsrc && p->src[x->id].file != SPAN_NO_FILE ? p->src[x->id]
+                : x->span.file != SPAN_NO_FILE                           ? x->span
+                                                                           : d->name_span;
+      diag_error(&c->diag, sp, "computing data '%s' makes this %s, which needs %s (%lld "
+                 "numbers), more than this machine's %s of memory", d->name,
+                 shape_str(x->shape, sb), sema_fmt_bytes(node_bytes(x), a),
+                 (long long)shape_size(x->shape), sema_fmt_bytes(phys, b));
+      diag_hint(&c->diag, "the data stage computes each operation of a data expression in "
+                "full before the next one reads it: write '%s' without this value, or load "
+                "it from a file", d->name);
+      rc = 1;
+      break; /* one a declaration: what it feeds is as large or is this one's consequence */
+    }
+    double trans = ir_eval_fused_peak_bytes(&p->graph, root);
+    held += node_bytes(root);
+    if (held + trans > peak) peak = held + trans, peak_trans = trans, at = k;
+  }
+  prog->data_peak_bytes = peak;
+  prog->data_peak_decl = at;
+  if (rc == 0 && phys > 0 && at >= 0 && peak_trans > 0 && peak + vars > phys) {
+    const AstDecl *d = prog->data[at];
+    diag_error(&c->diag, d->name_span, "computing data '%s' needs %s with the data before it "
+               "and the variables, %s of it intermediates of its expression, more than this "
+               "machine's %s of memory", d->name, sema_fmt_bytes(peak + vars, a),
+               sema_fmt_bytes(peak_trans, sb), sema_fmt_bytes(phys, b));
+    diag_hint(&c->diag, "the data stage computes each operation of a data expression in full "
+              "before the next one reads it: write '%s' with smaller intermediates, or load it "
+              "from a file", d->name);
+    rc = 1;
+  }
+  arena_free(&arena);
+  return rc;
+}
+
 int blo_compile_begin(const char *path, const char *text, const BloCompileOptions *opt,
                       BloCompiled **out) {
   BloCompiled *c = xcalloc(1, sizeof *c);
@@ -1323,6 +1392,7 @@ int blo_compile_begin(const char *path, const char *text, const BloCompileOption
                  : sema_compile_file(&c->arena, &c->diag, path, &in);
   c->time.parse_ms = rt_milliseconds() - t0;
   if (!c->prog || diag_error_count(&c->diag)) return 1;
+  if (check_data_stage_memory(c)) return 1;
   /* known now, so that a method's options can be checked before the data stage (whose
    * precision they must agree with) */
   choose_precision(c, opt);

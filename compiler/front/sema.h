@@ -71,6 +71,11 @@ typedef struct Program {
 
   /* additions (front end): */
   const Diag *diag;             /* the sources the program was read from (spans, init text) */
+  /* The data stage's peak in bytes: the data declarations with what computing one of them
+   * holds besides (its intermediates), set by the pipeline from the lowered data stage
+   * (blo_compile_begin); 0 when not known. data_peak_decl: the declaration at the peak. */
+  double data_peak_bytes;
+  int data_peak_decl;
 } Program;
 
 /* What a compile reads besides its source: the -D overrides (the last one of a name wins), the
@@ -121,8 +126,13 @@ unsigned sema_x_steps(const Program *p); /* the parts using x only in comparison
 /* The parts `bits` (RT_X_*) as a list into buf: "f, g and y0", or with words "the upper
  * objective, the lower objective CONJ a lower initialiser" (CONJ "and", "nor"). */
 const char *sema_x_parts(unsigned bits, bool words, const char *conj, char *buf, size_t n);
-/* The "memory:" line of the summary: what the data and the variables take as doubles. */
+/* The "memory:" line of the summary: what the data and the variables take as doubles, the
+ * data at the data stage's peak (Program.data_peak_bytes) when that is known. */
 void sema_print_memory(const Program *p, FILE *out);
+/* Bytes of physical memory, or 0 when the system does not say. */
+double sema_physical_bytes(void);
+/* "7.28 TiB", "512 B": binary units, three significant digits. */
+const char *sema_fmt_bytes(double b, char buf[32]);
 
 /* The directory holding the stdlib modules: $BLOC_STDLIB if set, else the source tree's
  * stdlib/ when the code running is the build tree's (its bloc, or its libbloc.so loaded by an

@@ -2,18 +2,17 @@
  * physical memory at check time: a declaration that cannot fit is an error at its name, not
  * "out of memory" (exit 3) after compiling and loading. `bloc check` prints the amounts. */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "front/sema_int.h"
 
-/* Bytes of physical memory, or 0 when the system does not say. */
-static double physical_bytes(void) {
+double sema_physical_bytes(void) {
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   return pages > 0 && page > 0 ? (double)pages * (double)page : 0;
 }
 
-/* "7.28 TiB", "512 B": binary units, three significant digits. */
-static const char *fmt_bytes(double b, char buf[32]) {
+const char *sema_fmt_bytes(double b, char buf[32]) {
   static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   int u = 0;
   while (b >= 1024 && u < 6) b /= 1024, u++;
@@ -37,17 +36,17 @@ static void check_onehot_products(Sema *S, const AstExpr *e, double phys) {
   char a[32], b[32], sb[64];
   if (phys > 0 && bytes > phys)
     diag_error(S->diag, e->span, "onehot(...) @ ... builds a %s of ones, %s, more than this "
-               "machine's %s of memory", shape_str(oh->shape, sb), fmt_bytes(bytes, a),
-               fmt_bytes(phys, b));
+               "machine's %s of memory", shape_str(oh->shape, sb), sema_fmt_bytes(bytes, a),
+               sema_fmt_bytes(phys, b));
   else
     diag_warning(S->diag, e->span, "onehot(...) @ ... builds a %s of ones (%s) to pick rows",
-                 shape_str(oh->shape, sb), fmt_bytes(bytes, a));
+                 shape_str(oh->shape, sb), sema_fmt_bytes(bytes, a));
   diag_hint(S->diag, "pick the rows by their indices, X[idx, :], with no such matrix: the same "
             "values, at the cost of copying them");
 }
 
 void sema_check_memory(Sema *S) {
-  double phys = physical_bytes(), total = 0, largest_bytes = 0;
+  double phys = sema_physical_bytes(), total = 0, largest_bytes = 0;
   for (size_t i = 0; i < S->data.len; i++) {
     const AstDecl *d = S->data.items[i];
     if (!d->failed) check_onehot_products(S, d->init, phys);
@@ -69,16 +68,16 @@ void sema_check_memory(Sema *S) {
       if (bytes <= phys) continue;
       diag_error(S->diag, d->name_span,
                  "%s needs %s (%lld numbers), more than this machine's %s of memory",
-                 sema_decl_what(d), fmt_bytes(bytes, a), (long long)shape_size(d->shape),
-                 fmt_bytes(phys, b));
+                 sema_decl_what(d), sema_fmt_bytes(bytes, a), (long long)shape_size(d->shape),
+                 sema_fmt_bytes(phys, b));
       refused = true;
     }
   if (refused || total <= phys || !largest) return;
   diag_error(S->diag, largest->name_span,
              "the data and variables need %s in all, more than this machine's %s of memory",
-             fmt_bytes(total, a), fmt_bytes(phys, b));
+             sema_fmt_bytes(total, a), sema_fmt_bytes(phys, b));
   diag_hint(S->diag, "%s is the largest (%s)", sema_decl_what(largest),
-            fmt_bytes(largest_bytes, a));
+            sema_fmt_bytes(largest_bytes, a));
 }
 
 /* The bytes of a list of declarations, one double a number. */
@@ -90,10 +89,18 @@ static double decl_bytes(const AstDecl *const *d, int n) {
 }
 
 void sema_print_memory(const Program *p, FILE *out) {
-  char a[32], b[32];
-  fprintf(out, "memory: data at most %s, variables %s (8 bytes a number)\n",
-          fmt_bytes(decl_bytes((const AstDecl *const *)p->data, p->ndata), a),
-          fmt_bytes(decl_bytes((const AstDecl *const *)p->upper, p->nupper) +
-                        decl_bytes((const AstDecl *const *)p->lower, p->nlower),
-                    b));
+  char a[32], b[32], c[32];
+  double data = decl_bytes((const AstDecl *const *)p->data, p->ndata);
+  double vars = decl_bytes((const AstDecl *const *)p->upper, p->nupper) +
+                decl_bytes((const AstDecl *const *)p->lower, p->nlower);
+  /* the intermediates of a data expression (argmax_rows(eye(n)) holds the n x n eye) are
+   * part of the peak: "at most" the declarations alone was 156 KiB where a run took 856 MB */
+  if (p->data_peak_bytes > data && p->data_peak_decl >= 0 && p->data_peak_decl < p->ndata &&
+      strcmp(sema_fmt_bytes(p->data_peak_bytes, a), sema_fmt_bytes(data, c)) != 0)
+    fprintf(out, "memory: data at most %s (%s declared, the rest while computing '%s'), "
+            "variables %s (8 bytes a number)\n", a, c, p->data[p->data_peak_decl]->name,
+            sema_fmt_bytes(vars, b));
+  else
+    fprintf(out, "memory: data at most %s, variables %s (8 bytes a number)\n",
+            sema_fmt_bytes(data, a), sema_fmt_bytes(vars, b));
 }

@@ -534,3 +534,32 @@ done:
   ir_idmap_free(&e.pos);
   return rc;
 }
+
+/* The same walk as ir_eval's over one root, with sizes for buffers (see eval.h). */
+double ir_eval_peak_bytes(IrGraph *g, IrNode *root) {
+  IrNode **order;
+  IrIdMap pos;
+  size_t n = ir_topo_map(g, &root, 1, &order, &pos);
+  uint32_t *uses = xcalloc(n + 1, sizeof(uint32_t));
+  uint8_t *owned = xcalloc(n + 1, 1);
+  for (size_t i = 0; i < n; i++)
+    for (int j = 0; j < order[i]->nargs; j++) uses[ir_idmap_get(&pos, order[i]->args[j]->id)]++;
+  uses[n - 1]++; /* the root (last in the order) lives to the end */
+  double held = 0, peak = 0;
+  for (size_t i = 0; i < n; i++) {
+    const IrNode *x = order[i];
+    bool into_dest = i == n - 1 && is_source(x);
+    owned[i] = !into_dest && x->op != IR_VAR && x->op != IR_DIR && x->op != IR_DATA;
+    if (owned[i]) held += 8.0 * (double)(shape_size(x->shape) > 0 ? shape_size(x->shape) : 1);
+    if (held > peak) peak = held;
+    for (int j = 0; j < x->nargs; j++) {
+      uint32_t a = ir_idmap_get(&pos, x->args[j]->id);
+      if (--uses[a] == 0 && owned[a])
+        held -= 8.0 * (double)(shape_size(order[a]->shape) > 0 ? shape_size(order[a]->shape) : 1);
+    }
+  }
+  free(uses);
+  free(owned);
+  ir_idmap_free(&pos);
+  return peak;
+}

@@ -81,4 +81,12 @@ typedef struct IrEvalError {
 int ir_eval(IrGraph *g, IrNode *const *roots, size_t n, const IrEvalInputs *in, double *const *out,
             IrEvalError *err);
 
+/* The most bytes (8 a number) ir_eval of the single root into a caller's buffer holds at once
+ * for the values it computes: a model of its allocations and frees, for the memory bloc check
+ * reports (sizes only; nothing is evaluated). Every node but a variable, a direction or a data
+ * tensor is a buffer of its own, from its computing to its last use; a loader or generator at
+ * the root writes straight into the caller's buffer. Workspace a loader or random_spd takes
+ * besides (a file's decompressed bytes) is not counted. */
+double ir_eval_peak_bytes(IrGraph *g, IrNode *root);
+
 #endif

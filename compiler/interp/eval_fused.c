@@ -631,3 +631,59 @@ int ir_eval_fused(IrGraph *g, IrNode *root, const IrEvalInputs *in, double *out,
   plan_free(&p);
   return 0;
 }
+
+/* ---- the memory a plan holds, for bloc check: plan_node's walk, with sizes for values */
+
+typedef struct Peak {
+  IrGraph *g;
+  uint8_t *seen; /* by node id: planned */
+  double held, peak;
+} Peak;
+
+static double bytes_of(const IrNode *n) {
+  return 8.0 * (double)(shape_size(n->shape) > 0 ? shape_size(n->shape) : 1);
+}
+
+/* materialize(): n's buffer, held to the end, and ir_eval's peak while computing it */
+static void peak_materialize(Peak *k, IrNode *n) {
+  double t = k->held + bytes_of(n) + ir_eval_peak_bytes(k->g, n);
+  if (t > k->peak) k->peak = t;
+  k->held += bytes_of(n);
+}
+
+static void peak_node(Peak *k, IrNode *n, int64_t rows) {
+  if (k->seen[n->id]) return;
+  k->seen[n->id] = 1;
+  bool parts_ok = n->op == IR_HCAT;
+  for (int a = 0; parts_ok && a < n->nargs; a++) {
+    const Shape s = n->args[a]->shape;
+    parts_ok = (s.rank == 1 || s.rank == 2) && !s.sparse && s.rows == rows;
+  }
+  if (is_ew(n) || parts_ok) {
+    for (int a = 0; a < n->nargs; a++) {
+      IrNode *x = n->args[a];
+      if (n->op != IR_HCAT && x->shape.rank == 0) {
+        if (x->op != IR_CONST) peak_materialize(k, x); /* scalar_value */
+      } else {
+        peak_node(k, x, rows);
+      }
+    }
+  } else if (n->op == IR_BCAST) {
+    if (n->args[0]->op != IR_CONST) peak_materialize(k, n->args[0]);
+  } else if (n->op != IR_CONST && !dense_data(n) &&
+             !(n->op == IR_SLICE && dense_data(n->args[0]))) {
+    peak_materialize(k, n->op == IR_SLICE ? n->args[0] : n);
+  }
+}
+
+double ir_eval_fused_peak_bytes(IrGraph *g, IrNode *root) {
+  const Shape s = root->shape;
+  bool fused = ir_fuse_enabled() && s.rank >= 1 && s.rank <= 2 && !s.sparse &&
+               (is_ew(root) || root->op == IR_HCAT ||
+                (root->op == IR_SLICE && dense_data(root->args[0])));
+  if (!fused) return ir_eval_peak_bytes(g, root);
+  Peak k = {g, xcalloc(g->count + 1, 1), 0, 0};
+  peak_node(&k, root, s.rows);
+  free(k.seen);
+  return k.peak > k.held ? k.peak : k.held;
+}

@@ -22,6 +22,12 @@
 int ir_eval_fused(IrGraph *g, IrNode *root, const IrEvalInputs *in, double *out,
                   int64_t *first_bad, IrEvalError *err);
 
+/* What ir_eval_fused of root holds at most for the values it computes, in bytes, as
+ * ir_eval_peak_bytes (eval.h) models ir_eval: the operands it has ir_eval compute in full,
+ * each held to the end, with the peak of computing each; fused operations hold only blocks of
+ * rows (at most 256 KiB a thread, not counted). Data tensors are taken to be present. */
+double ir_eval_fused_peak_bytes(IrGraph *g, IrNode *root);
+
 /* The index of the first element of v[0..n) that is not finite, or -1. */
 int64_t ir_first_nonfinite(const double *v, int64_t n);
 
