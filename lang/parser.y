@@ -808,6 +808,23 @@ static bool word_before(ParseState *ps, Span at, const char *word) {
   return !(isalnum((unsigned char)c) || c == '_');
 }
 
+/* Whether the ':' at `at` is a second one in a subscript, NumPy's step (`v[::2]`,
+ * `v[1:9:2]`): a ':' at the same depth since the subscript's '[' or ','. */
+static bool step_in_slice(ParseState *ps, Span at) {
+  const SrcFile *f = diag_file(ps->diag, at.file);
+  if (!f || at.start > f->len) return false;
+  int depth = 0;
+  bool colon = false;
+  for (size_t e = at.start; e > 0; e--) {
+    char ch = f->text[e - 1];
+    if (ch == ')' || ch == ']') depth++;
+    else if ((ch == '(' || ch == '[') && depth-- == 0) return ch == '[' && colon;
+    else if (depth == 0 && ch == ',') return colon;
+    else if (depth == 0 && ch == ':') colon = true;
+  }
+  return false;
+}
+
 /* The interval whose bracket, '(' or '[', is at offset open: its closing ')' or ']' (at the
  * same depth, on the same line, within 80 characters), or 0. */
 static size_t interval_close(const SrcFile *f, size_t open) {
@@ -989,6 +1006,15 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
     if (e > w && sense_line(ps, word, (Span){.file = at.file, .start = (uint32_t)w,
                                              .end = (uint32_t)e}))
       return 0;
+  }
+  if (strcmp(yysymbol_name(tok), "':'") == 0 && has(names, n, "']'") && step_in_slice(ps, at)) {
+    /* v[::2] read "expected an expression, ']' or ',', found ':'" (new-user pass D) */
+    diag_error(ps->diag, at, "slices take no step: a subscript is lo:hi, with no second ':'");
+    diag_hint(ps->diag, "every s-th element of a vector v of n elements, from a < s, is "
+              "reshape(v, n / s, s)[:, a] when s divides n (else reshape(v[0:m * s], m, s)[:, a]); "
+              "the reverse of v is v[n - 1 - i] for data, R @ v for a variable with data "
+              "R = onehot(n - 1 - i, n), and data i = argmax_rows(eye(n)), 0..n-1");
+    return 0;
   }
   const char *found = describe_found(ps, tok, at);
   if (m == 0) {

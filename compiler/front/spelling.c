@@ -30,6 +30,21 @@ typedef struct Spelling {
 #define NO_MIN_COLS \
   "there is no min over each column; -logsumexp_rows(-A' * t) / t approaches it for a large t"
 
+/* 0..n-1, which cumsum, tril, linspace and the reverse need: there is no arange builtin */
+#define I_IS "data i = argmax_rows(eye(n)), 0..n-1 (an n x n matrix in the data stage)"
+#define ARANGE_HINT                                                                        \
+  "there is no arange: data i = argmax_rows(eye(n)) is 0..n-1 (it makes an n x n matrix in " \
+  "the data stage; for a large n, load the indices from a file)"
+#define CUMSUM_HINT                                                                          \
+  "there is no cumsum: cumsum(v) is L @ v with data L = outer(i, ones(n)) >= outer(ones(n), " \
+  "i), the lower triangle of ones, and " I_IS ": O(n^2) memory and work"
+#define CORRELATE_HINT                                                                      \
+  "write a sum of shifted slices: the cross-correlation of v with [w0, w1, w2] ('valid') is " \
+  "w0 * v[:-2] + w1 * v[1:-1] + w2 * v[2:]"
+#define FLIP_HINT                                                                            \
+  "the reverse of v is v[n - 1 - i] for data, R @ v for a variable with data R = onehot(n - " \
+  "1 - i, n), and " I_IS
+
 static const Spelling spellings[] = {
     {"maximum", ".blo spells it max(a, b) (elementwise)"},
     {"fmax", ".blo spells it max(a, b) (elementwise)"},
@@ -87,6 +102,24 @@ static const Spelling spellings[] = {
     {"rand", ".blo spells it uniform(0, 1)"},
     {"remainder", ".blo spells it mod(a, b)"},
     {"fmod", ".blo spells it mod(a, b) (the sign of b, as Python's %)"},
+    /* time series (new-user pass D, session 48: diff was told 'diag', roll 'cols'); each form
+     * is checked against NumPy's values in tests/golden/ok_numpy_timeseries_forms.blo */
+    {"diff", "write the slices: diff(v) is v[1:] - v[:-1], the second difference v[2:] - "
+             "2 * v[1:-1] + v[:-2], a matrix's over its rows A[1:, :] - A[:-1, :]"},
+    {"roll", "there is no roll: v - roll(v, 1) less its wrap-around term is v[1:] - v[:-1] "
+             "(sumsq(v - roll(v, 1)) adds (v[0] - v[-1]) ^ 2); data shift as "
+             "vcat(z[-k:], z[:-k]) (vcat is data-only)"},
+    {"cumsum", CUMSUM_HINT},
+    {"arange", ARANGE_HINT},
+    {"linspace", "linspace(a, b, n) is a + (b - a) * i / (n - 1) with " I_IS},
+    {"tril", "tril(A) is A * (outer(i, ones(n)) >= outer(ones(n), i)) with " I_IS},
+    {"triu", "triu(A) is A * (outer(i, ones(n)) <= outer(ones(n), i)) with " I_IS},
+    {"convolve", "write a sum of shifted slices: convolve(v, [h0, h1, h2], 'valid') is "
+                 "h0 * v[2:] + h1 * v[1:-1] + h2 * v[:-2] (K taps: h[k] * v[K-1-k:n-k] summed)"},
+    {"conv1d", CORRELATE_HINT},
+    {"correlate", CORRELATE_HINT},
+    {"flip", FLIP_HINT},
+    {"flipud", FLIP_HINT},
 };
 
 const char *spelling_function_hint(const char *name) {
