@@ -494,6 +494,41 @@ static IdxOpen *open_idx_all(BloCompiled *c, const BloCompileOptions *opt, const
  * convention, rt_sparse.h). Sharded (IR_LOAD's attr[3] > 0, ir/shard.c): only the rank's rows
  * attr[2] .. of the file's attr[3], read by the row-range loaders; the transpose is then that
  * of the rank's rows, which is what X' @ G of the rank's share needs. */
+static int load_sparse(BloCompiled *c, int k, const RtCsr *bound);
+
+/* sparse_coo(rows, cols, vals) of sparse declaration k (IR_SPARSE_COO): its three vectors
+ * computed as any data expression, then the CSR of the rows want.rows takes (sharded: the
+ * rank's). 1 when an error was reported (an argument's) or is in msg (the triplets'). */
+static int coo_sparse(BloCompiled *c, int k, RtShape want, RtRows rows, RtCsr *m, char *msg,
+                      size_t len, bool *reported) {
+  IrNode *v = c->ir->data_value[k];
+  const AstDecl *d = c->prog->data[k];
+  int64_t n = v->args[0]->shape.rows;
+  double *t[3] = {0};
+  IrEvalInputs in = stage_inputs(c);
+  int rc = 0;
+  for (int i = 0; i < 3 && rc == 0; i++) {
+    char what[160];
+    snprintf(what, sizeof what, "the triplets of data '%s'", d->name);
+    if (!(t[i] = dalloc_or_report(c, n, d->name_span, what))) rc = 1;
+    IrEvalError err;
+    int64_t bad;
+    if (rc == 0 && ir_eval_fused(&c->ir->graph, v->args[i], &in, t[i], &bad, &err) != 0) {
+      report_eval_error(c, &err, d->name_span);
+      rc = 1;
+    }
+  }
+  *reported = rc != 0;
+  if (rc == 0) {
+    char what[160];
+    snprintf(what, sizeof what, "data '%s'", d->name);
+    rc = rt_csr_from_coo(t[0], t[1], t[2], n, want.rows, want.cols, rows, what, m,
+                         rt_err(msg, len)) != 0;
+  }
+  for (int i = 0; i < 3; i++) free(t[i]);
+  return rc;
+}
+
 static int load_sparse(BloCompiled *c, int k, const RtCsr *bound) {
   const IrNode *v = c->ir->data_value[k];
   const AstDecl *d = c->prog->data[k];
@@ -504,9 +539,17 @@ static int load_sparse(BloCompiled *c, int k, const RtCsr *bound) {
   RtRows rows = {v->attr[2], v->shape.rows};
   RtCsr m = {0};
   RtSparse *sp = xcalloc(1, sizeof *sp);
-  bool mtx = v->attr[0] == IR_LOAD_MTX;
+  bool coo = v->op == IR_SPARSE_COO, mtx = !coo && v->attr[0] == IR_LOAD_MTX;
+  bool reported = false;
   int rc;
-  if (bound) { /* checked when bound (bloc_bind_csr); never sharded (shard_problem) */
+  if (coo && !bound) {
+    if (!part) rows = (RtRows){0, want.rows};
+    rc = coo_sparse(c, k, want, rows, &m, msg, sizeof msg, &reported);
+    if (rc && reported) {
+      free(sp);
+      return 1;
+    }
+  } else if (bound) { /* checked when bound (bloc_bind_csr); never sharded (shard_problem) */
     rc = rt_csr_copy(bound, &m);
     if (rc)
       rt_oom_errf(msg, sizeof msg, "out of memory copying the sparse matrix bound to '%s'",
@@ -517,8 +560,8 @@ static int load_sparse(BloCompiled *c, int k, const RtCsr *bound) {
               : (mtx ? rt_load_mtx_csr(v->str, want, &m, err)
                      : rt_load_libsvm_csr(v->str, want, &m, err));
   }
-  if (rc == 0) rc = rt_csr_check(&m, bound ? d->name : v->str, err); /* contracts kept honest */
-  if (rc == 0 && !bound && !part && !mtx) { /* a 0-based file: as load_hook says for dense */
+  if (rc == 0) rc = rt_csr_check(&m, bound || coo ? d->name : v->str, err); /* contracts */
+  if (rc == 0 && !bound && !part && !mtx && !coo) { /* a 0-based file: as load_hook says for dense */
     int64_t top = 0;
     for (int64_t i = 0; i < m.nnz; i++)
       if (m.col[i] + 1 > top) top = m.col[i] + 1;

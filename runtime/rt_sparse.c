@@ -215,6 +215,109 @@ RT_API int rt_csr_from_arrays(const RtCsrArrays *a, const char *what, RtCsr *out
   return rc;
 }
 
+/* v as the shortest of %.15g and %.17g that reads back as v (messages). */
+static void coo_num(double v, char *buf, size_t len) {
+  snprintf(buf, len, "%.15g", v);
+  if (strtod(buf, NULL) != v) snprintf(buf, len, "%.17g", v);
+}
+
+/* The message for index v of entry k, which is not an integer in 0..lim-1. */
+static int coo_bad_index(const char *what, int64_t k, const char *kind, double v, int64_t lim,
+                         int64_t rows, int64_t cols, RtErr err) {
+  char num[40];
+  coo_num(v, num, sizeof num);
+  if (v != v || v != floor(v))
+    return csr_fail(err, "%s: entry [%lld] of sparse_coo has %s index %s, not an integer", what,
+                    (long long)k, kind, num);
+  return csr_fail(err,
+                  "%s: entry [%lld] of sparse_coo has %s index %s, not a %s of the "
+                  "sparse[%lld, %lld]: the %ss are the integers 0..%lld (indices are 0-based: "
+                  "subtract 1 from indices numbered from 1)",
+                  what, (long long)k, kind, num, kind, (long long)rows, (long long)cols, kind,
+                  (long long)lim - 1);
+}
+
+RT_API int rt_csr_from_coo(const double *row, const double *col, const double *val, int64_t n,
+                           int64_t rows, int64_t cols, RtRows part, const char *what, RtCsr *out,
+                           RtErr err) {
+  memset(out, 0, sizeof *out);
+  if (rows < 0 || cols < 0 || cols > INT32_MAX || n < 0 || part.r0 < 0 || part.n < 0 ||
+      part.r0 + part.n > rows || (uint64_t)rows >= SIZE_MAX / sizeof(int64_t) ||
+      (uint64_t)n >= SIZE_MAX / sizeof(CsrSlot))
+    return csr_fail(err, "%s: bad sparse shape %lld x %lld with %lld entries", what,
+                    (long long)rows, (long long)cols, (long long)n);
+  int64_t kept = 0, r1 = part.r0 + part.n;
+  for (int64_t k = 0; k < n; k++) {
+    double r = row[k], c = col[k];
+    if (!(r >= 0 && r < (double)rows && r == floor(r)))
+      return coo_bad_index(what, k, "row", r, rows, rows, cols, err);
+    if (!(c >= 0 && c < (double)cols && c == floor(c)))
+      return coo_bad_index(what, k, "column", c, cols, rows, cols, err);
+    if (!isfinite(val[k])) {
+      char num[40];
+      coo_num(val[k], num, sizeof num);
+      return csr_fail(err, "%s: entry [%lld] of sparse_coo has value %s, not a finite number",
+                      what, (long long)k, num);
+    }
+    kept += r >= (double)part.r0 && r < (double)r1;
+  }
+  size_t n1 = kept > 0 ? (size_t)kept : 1;
+  RtCsr m = {part.n, cols, 0, calloc((size_t)part.n + 1, sizeof(int64_t)),
+             malloc(n1 * sizeof(int32_t)), malloc(n1 * sizeof(double))};
+  CsrSlot *s = malloc(n1 * sizeof *s);
+  if (!m.rowptr || !m.col || !m.val || !s) {
+    free(s);
+    rt_csr_free(&m);
+    rt_oom_raise();
+    return csr_fail(err, "%s: out of memory for a sparse matrix of %lld entries", what,
+                    (long long)kept);
+  }
+  /* counting sort by row, stable (entry order within a row), as rt_csr_from_triplets */
+  for (int64_t k = 0; k < n; k++)
+    if (row[k] >= (double)part.r0 && row[k] < (double)r1)
+      m.rowptr[(int64_t)row[k] - part.r0 + 1]++;
+  for (int64_t r = 0; r < part.n; r++) m.rowptr[r + 1] += m.rowptr[r];
+  for (int64_t k = 0; k < n; k++) {
+    if (!(row[k] >= (double)part.r0 && row[k] < (double)r1)) continue;
+    CsrSlot *d = &s[m.rowptr[(int64_t)row[k] - part.r0]++];
+    d->k = k;
+    d->col = (int32_t)col[k];
+  }
+  for (int64_t r = part.n; r > 0; r--) m.rowptr[r] = m.rowptr[r - 1];
+  m.rowptr[0] = 0;
+  /* each row by column, then by entry: duplicates are summed in entry order, so the sum does
+   * not depend on the sort */
+  int64_t w = 0;
+  for (int64_t r = 0; r < part.n; r++) {
+    int64_t a = m.rowptr[r], b = m.rowptr[r + 1];
+    int sorted = 1;
+    for (int64_t p = a + 1; p < b && sorted; p++) sorted = s[p].col > s[p - 1].col;
+    if (!sorted) qsort(s + a, (size_t)(b - a), sizeof *s, csr_slot_cmp);
+    m.rowptr[r] = w;
+    for (int64_t p = a; p < b; p++) {
+      if (p > a && s[p].col == s[p - 1].col) {
+        m.val[w - 1] += val[s[p].k];
+        continue;
+      }
+      m.col[w] = s[p].col;
+      m.val[w++] = val[s[p].k];
+    }
+  }
+  m.rowptr[part.n] = w;
+  m.nnz = w;
+  free(s);
+  for (int64_t p = 0; p < w; p++)
+    if (!isfinite(m.val[p])) { /* two finite values can sum to an infinity */
+      int64_t r = 0, c = m.col[p];
+      while (m.rowptr[r + 1] <= p) r++;
+      rt_csr_free(&m);
+      return csr_fail(err, "%s: the entries of sparse_coo at (%lld, %lld) sum to an infinity",
+                      what, (long long)(r + part.r0), (long long)c);
+    }
+  *out = m;
+  return 0;
+}
+
 RT_API int rt_csr_copy(const RtCsr *m, RtCsr *out) {
   size_t n1 = m->nnz > 0 ? (size_t)m->nnz : 1;
   *out = (RtCsr){m->rows,

@@ -70,6 +70,17 @@ typedef struct RtCsrArrays {
  * memory. Entries are named 1-based in messages, as a file's lines are. */
 RT_API int rt_csr_from_arrays(const RtCsrArrays *a, const char *what, RtCsr *out, RtErr err);
 
+/* sparse_coo(rows, cols, vals) of a .blo data declaration: entry k is (row[k], col[k]) =
+ * val[k], 0-based, in any order, as doubles (the data stage's vectors); entries at one
+ * position are summed, in entry order. part keeps rows part.r0 .. part.r0 + part.n - 1 only,
+ * renumbered from 0 (a sharded declaration; {0, rows} keeps all), but every entry is checked.
+ * Fails (-1, a message that starts with `what` and names the entry, 0-based, and its value)
+ * on an index that is not an integer in 0..rows-1 (0..cols-1), a value that is not finite,
+ * or no memory. Returns 0 and *out (freed with rt_csr_free; zeroed on failure). */
+RT_API int rt_csr_from_coo(const double *row, const double *col, const double *val, int64_t n,
+                           int64_t rows, int64_t cols, RtRows part, const char *what, RtCsr *out,
+                           RtErr err);
+
 /* A deep copy of m into *out (freed with rt_csr_free). Returns 0, or -1 (no memory) with *out
  * zeroed. */
 RT_API int rt_csr_copy(const RtCsr *m, RtCsr *out);

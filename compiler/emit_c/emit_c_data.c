@@ -532,6 +532,33 @@ static const char data_helpers[] =
     "  return 0;\n"
     "}\n"
     "\n"
+    "/* sparse_coo(rows, cols, vals) of n entries into a sparse[rows, cols] (only its rows\n"
+    " * part.r0.. when sharded) with its transpose, as blo_load_sparse; what names the\n"
+    " * declaration in messages. */\n"
+    "static RT_MAYBE_UNUSED int blo_sparse_coo(const double *r, const double *c, const double "
+    "*v, int64_t n,\n"
+    "                                          int64_t rows, int64_t cols, RtRows part, const "
+    "char *what,\n"
+    "                                          const double **t, void **owned, char *err, "
+    "size_t errlen) {\n"
+    "  RtCsr m;\n"
+    "  RtSparse s;\n"
+    "  RtErr e = rt_err(err, errlen);\n"
+    "  if (rt_csr_from_coo(r, c, v, n, rows, cols, part, what, &m, e) ||\n"
+    "      rt_csr_check(&m, what, e) || rt_sparse_make(&m, &s, e)) {\n"
+    "    rt_csr_free(&m);\n"
+    "    return 1;\n"
+    "  }\n"
+    "  *owned = rt_sparse_pack(&s);\n"
+    "  rt_sparse_free(&s);\n"
+    "  if (!*owned) {\n"
+    "    rt_oom_errf(err, errlen, \"%s: out of memory\", what);\n"
+    "    return 1;\n"
+    "  }\n"
+    "  *t = (const double *)*owned;\n"
+    "  return 0;\n"
+    "}\n"
+    "\n"
     "/* random_spd(n, lo, hi) from stream r (bloc's pipeline.c messages). */\n"
     "static RT_MAYBE_UNUSED int blo_random_spd(RtRng *r, int64_t n, double lo, double hi, double "
     "*out, char *err,\n"
@@ -722,6 +749,18 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
   char fname[100], what[500], named[400], w[300], sb[64];
   for (int k = 0; k < p->ndata && !e->failed; k++) {
     const AstDecl *d = prog->data[k];
+    if (d->shape.sparse && p->data_value[k]->op == IR_SPARSE_COO) {
+      /* sparse_coo(rows, cols, vals): its three vectors, then blo_sparse_coo */
+      for (int i = 0; i < 3 && !e->failed; i++) {
+        static const char *const part[3] = {"row indices", "column indices", "values"};
+        snprintf(fname, sizeof fname, "data_%d_coo%d", k, i);
+        snprintf(named, sizeof named, "the %s of data '%s' : %s", part[i], d->name,
+                 shape_str(d->shape, sb));
+        snprintf(what, sizeof what, "%s (%s)", named, emit_where(e, d->span, w));
+        graph_fn(e, out, fname, what, named, p->data_value[k]->args[i]);
+      }
+      continue;
+    }
     if (d->shape.sparse) continue; /* loaded by blo_load_sparse */
     snprintf(fname, sizeof fname, "data_%d", k);
     snprintf(named, sizeof named, "data '%s' : %s", d->name, shape_str(d->shape, sb));
@@ -765,6 +804,32 @@ void emit_data_stage(Emit *e, EmitBuf *out) {
                       emit_where(e, d->span, w));
     } else {
       emit_buf_printf(out, "  /* %s : %s */\n", emit_data_name(e, k, nb), shape_str(s, sb));
+    }
+    if (k < p->ndata && s.sparse && p->data_value[k]->op == IR_SPARSE_COO) {
+      const IrNode *co = p->data_value[k];
+      int64_t whole = co->attr[3] > 0 ? co->attr[3] : s.rows,
+              r0 = co->attr[3] > 0 ? co->attr[2] : 0, n = co->args[0]->shape.rows;
+      emit_buf_printf(out, "  {\n    double *tr[3] = {NULL, NULL, NULL};\n    int i, bad = 0;\n");
+      emit_buf_printf(out,
+                      "    for (i = 0; i < 3 && !bad; i++)\n"
+                      "      bad = !(tr[i] = blo_alloc(%" PRId64 ", err, errlen));\n",
+                      n);
+      for (int i = 0; i < 3; i++)
+        emit_buf_printf(out,
+                        "    if (!bad && blo_data_%d_coo%d%s(t, tr[%d], NULL, seed, msg, "
+                        "sizeof msg))\n      bad = 2;\n",
+                        k, i, e->sfx, i);
+      emit_buf_printf(out,
+                      "    if (!bad && blo_sparse_coo(tr[0], tr[1], tr[2], %" PRId64 ", %" PRId64
+                      ", %" PRId64 ", (RtRows){%" PRId64 ", %" PRId64 "}, \"data '%s'\", &t[%d], "
+                      "&owned[%d], msg, sizeof msg))\n      bad = 2;\n",
+                      n, whole, s.cols, r0, s.rows, prog->data[k]->name, k, k);
+      emit_buf_printf(out,
+                      "    for (i = 0; i < 3; i++) free(tr[i]);\n"
+                      "    if (bad == 2) snprintf(err, errlen, \"%%s: %%s\", \"%s\", msg);\n"
+                      "    if (bad) return 1;\n  }\n",
+                      emit_where(e, prog->data[k]->span, w));
+      continue;
     }
     if (k < p->ndata && s.sparse) {
       /* sharded (attr[3] > 0, ir/shard.c): this rank's rows attr[2].. of the file's attr[3] */

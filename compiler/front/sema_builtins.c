@@ -478,6 +478,35 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     }
     e->shape = shape_matrix(a[0]->shape.rows, a[0]->shape.cols);
     return true;
+  case BI_SPARSE_COO: {
+    /* the sparse[m, n] of its declaration, from three data vectors of one length */
+    if (c->kind != CTX_DATA || c->whole != e || !c->has_shape || !c->shape.sparse) {
+      sema_err(S, c, e->name_span, "'sparse_coo' makes a sparse[m, n] matrix: it must be the "
+               "whole initialiser of a data declaration of that type");
+      diag_hint(S->diag, "data X : sparse[m, n] = sparse_coo(rows, cols, vals), with rows, cols "
+                "and vals vectors of one length (0-based indices); then use X in products, or "
+                "dense(X) in another data declaration");
+      return false;
+    }
+    static const char *const what[3] = {"row indices", "column indices", "values"};
+    for (int i = 0; i < 3; i++)
+      if (a[i]->shape.rank != 1) {
+        sema_err(S, c, a[i]->span, "the %s of 'sparse_coo' must be a vector, got %s", what[i],
+                 shape_str(a[i]->shape, x));
+        diag_hint(S->diag, "sparse_coo(rows, cols, vals): entry k is X[rows[k], cols[k]] = "
+                  "vals[k]; a column of a matrix is E[:, 0]");
+        return false;
+      }
+    for (int i = 1; i < 3; i++)
+      if (a[i]->shape.rows != a[0]->shape.rows) {
+        sema_err(S, c, a[i]->span, "the %s of 'sparse_coo' are a %s, but its row indices a %s: "
+                 "they must have one length, one entry each", what[i],
+                 shape_str(a[i]->shape, x), shape_str(a[0]->shape, y));
+        return false;
+      }
+    e->shape = c->shape;
+    return true;
+  }
   case BI_LOAD_CSV: case BI_LOAD_IDX: case BI_LOAD_LIBSVM: case BI_LOAD_NPY:
   case BI_LOAD_LIBSVM_LABELS: case BI_LOAD_MTX:
   case BI_COUNT: case BI_NONE:

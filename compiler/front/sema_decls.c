@@ -136,7 +136,8 @@ static void check_constraint(Sema *S, AstDecl *d) {
   }
 }
 
-/* A sparse declaration is data loaded from a file: the data stage holds nothing else as CSR. */
+/* A sparse declaration is data loaded from a file or built from coordinate triplets
+ * (sparse_coo): the data stage holds nothing else as CSR. */
 static void check_sparse_decl(Sema *S, AstDecl *d) {
   const AstExpr *e = d->init;
   if (d->kind != DECL_DATA) {
@@ -144,10 +145,13 @@ static void check_sparse_decl(Sema *S, AstDecl *d) {
              sema_decl_what(d));
     diag_hint(S->diag, "variables are dense; only data may be a sparse[m, n] matrix");
     d->failed = true;
-  } else if (e->kind != AST_CALL || (e->builtin != BI_LOAD_LIBSVM && e->builtin != BI_LOAD_MTX)) {
-    sema_err(S, NULL, e->span, "%s is sparse, so it is loaded from a file", sema_decl_what(d));
-    diag_hint(S->diag, "data X : sparse[m, n] = load_libsvm(\"...\") or load_mtx(\"...\"); use "
-                       "the sparse matrix it names directly, or dense(X) for a dense copy");
+  } else if (e->kind != AST_CALL || (e->builtin != BI_LOAD_LIBSVM && e->builtin != BI_LOAD_MTX &&
+                                      e->builtin != BI_SPARSE_COO)) {
+    sema_err(S, NULL, e->span, "%s is sparse, so it is loaded from a file or built from "
+             "triplets", sema_decl_what(d));
+    diag_hint(S->diag, "data X : sparse[m, n] = load_libsvm(\"...\"), load_mtx(\"...\") or "
+                       "sparse_coo(rows, cols, vals); use the sparse matrix it names directly, "
+                       "or dense(X) for a dense copy");
     d->failed = true;
   }
 }

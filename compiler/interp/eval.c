@@ -275,6 +275,8 @@ static int eval_node(Ev *e, IrNode *n) {
     free(idx);
     break;
   }
+  case IR_SPARSE_COO: /* a sparse declaration's value: built by the data stage, never here */
+    return fail(e, n, "internal error: sparse_coo evaluated as a dense tensor");
   case IR_DENSE:
     out = xalloc((size_t)size);
     rt_sparse_to_dense((const RtSparse *)(const void *)V(e, n, 0), out);

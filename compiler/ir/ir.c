@@ -947,6 +947,14 @@ IrNode *ir_dense(IrGraph *g, IrNode *a) {
   return mk1(g, IR_DENSE, shape_matrix(a->shape.rows, a->shape.cols), a);
 }
 
+IrNode *ir_sparse_coo(IrGraph *g, IrNode *rows, IrNode *cols, IrNode *vals, Shape s,
+                      Span span) {
+  assert(s.sparse == 1 && rows->shape.rank == 1 && shape_eq(rows->shape, cols->shape) &&
+         shape_eq(rows->shape, vals->shape));
+  IrNode *a[3] = {rows, cols, vals};
+  return with_span(ir_node(g, IR_SPARSE_COO, s, a, 3, 0, 0, NULL, NULL), span);
+}
+
 /* Never folded, even of a constant a: every index must still be checked. */
 IrNode *ir_take(IrGraph *g, IrNode *a, IrNode *idx, int axis, Span span) {
   assert(idx->shape.rank == 1 && a->shape.rank >= 1 && !a->shape.sparse);

@@ -168,6 +168,10 @@ IrNode *ir_rand(IrGraph *g, IrRandKind kind, double p0, double p1, const char *s
 IrNode *ir_perm(IrGraph *g, int64_t n, const char *stream, Span span);
 IrNode *ir_random_spd(IrGraph *g, int64_t n, double lo, double hi, const char *stream, Span span);
 IrNode *ir_dense(IrGraph *g, IrNode *sparse); /* sparse data -> dense matrix (data stage) */
+/* sparse_coo(rows, cols, vals): the sparse shape s from three data vectors of one length
+ * (IR_SPARSE_COO; a sparse declaration's value only) */
+IrNode *ir_sparse_coo(IrGraph *g, IrNode *rows, IrNode *cols, IrNode *vals, Shape s,
+                      Span span);
 /* The rows (axis 0; a vector's elements) or columns (axis 1) of a at the data-stage indices
  * idx (a vector): IR_TAKE, its out-of-range index told at span. */
 IrNode *ir_take(IrGraph *g, IrNode *a, IrNode *idx, int axis, Span span);

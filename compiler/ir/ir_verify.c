@@ -145,7 +145,8 @@ bool ir_verify_shapes(int op, Shape out, const Shape *args, int nargs, const int
       return why_fail(why, len, "operand %d is sparse", i);
   if ((op == IR_SPMM || op == IR_SPMTM || op == IR_DENSE) && !a[0].sparse)
     return why_fail(why, len, "the left operand is not sparse");
-  if (out.sparse && op != IR_DATA && op != IR_LOAD && !(op == IR_GATHER && a[0].sparse))
+  if (out.sparse && op != IR_DATA && op != IR_LOAD && op != IR_SPARSE_COO &&
+      !(op == IR_GATHER && a[0].sparse))
     return why_fail(why, len, "the result is sparse");
   switch ((IrOp)op) {
   case IR_CONST: return true;
@@ -199,6 +200,11 @@ bool ir_verify_shapes(int op, Shape out, const Shape *args, int nargs, const int
                   why, len);
   }
   case IR_DENSE: return expect(out, shape_matrix(a[0].rows, a[0].cols), "the result", why, len);
+  case IR_SPARSE_COO:
+    if (!out.sparse || out.rank != 2) return why_fail(why, len, "the result is not sparse");
+    return rank_is(a[0], 1, "the rows", why, len) &&
+           expect(a[1], a[0], "the columns", why, len) &&
+           expect(a[2], a[0], "the values", why, len);
   case IR_OUTER:
     return rank_is(a[0], 1, "the left operand", why, len) &&
            rank_is(a[1], 1, "the right operand", why, len) &&
@@ -349,6 +355,12 @@ static bool leaf_rule(const IrNode *n, const IrVerifyEnv *env, char *why, size_t
   case IR_RAND:
   case IR_PERM:
   case IR_RANDOM_SPD: return gen_rule(n, why, len);
+  case IR_SPARSE_COO:
+    if (!((n->attr[2] == 0 && n->attr[3] == 0) ||
+          (n->attr[2] >= 0 && n->attr[2] + n->shape.rows <= n->attr[3])))
+      return why_fail(why, len, "rows %lld.. of %lld of a sharded sparse_coo",
+                      (long long)n->attr[2], (long long)n->attr[3]);
+    return true;
   case IR_SPMM: case IR_SPMTM: case IR_DENSE: /* a sparse data leaf (sampled, for products) */
     if (!(n->op == IR_DENSE ? n->args[0]->op == IR_DATA : ir_is_sparse_operand(n->args[0])))
       return why_fail(why, len, "the sparse operand is not sparse data or its sampled rows");

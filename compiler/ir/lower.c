@@ -168,6 +168,7 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
   case BI_LOAD_MTX:
     return ir_load(g, IR_LOAD_MTX, resolve_path(L, e->args[0]), ls, lb, e->span);
   case BI_DENSE: return ir_dense(g, a[0]);
+  case BI_SPARSE_COO: return ir_sparse_coo(g, a[0], a[1], a[2], e->shape, e->span);
   case BI_UNIFORM:
     return ir_rand(g, IR_RAND_UNIFORM, cnum(e->args[0]), cnum(e->args[1]), stream_name(L), s,
                    e->span);

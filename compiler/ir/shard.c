@@ -630,6 +630,23 @@ static IrNode *rebuilt(void *ctx, const IrNode *old, ShardRowsKind *kind) {
  * whole and cut. An expression of sharded rows already (v.c == C_ROWS: hcat(X, Z[0:n, :]), X
  * sharded) is pushed too, so that its replicated operands are read by rows, not cut. */
 static Val sharded_decl(Sh *S, const IrNode *old, Val v) {
+  if (old->op == IR_SPARSE_COO) { /* the triplets whole on every rank; the CSR of its rows */
+    IrNode *a[3];
+    for (int i = 0; i < 3; i++) {
+      Val ai = S->memo[old->args[i]->id];
+      if (ai.c != C_REP)
+        return fail(S, old, "sparse_coo's triplets of %s (compute them from data that are not "
+                    "sharded)", cls_name(ai.c));
+      a[i] = ai.n;
+    }
+    RtRows r = rt_shard_rows(S->s, old->shape.rows);
+    Shape s = old->shape;
+    s.rows = r.n;
+    int64_t at[4] = {0, 0, r.r0, old->shape.rows};
+    IrNode *n = ir_node(S->g, IR_SPARSE_COO, s, a, 3, 0, 0, at, NULL);
+    n->span = old->span;
+    return val(n, C_ROWS);
+  }
   if (v.c != C_ROWS) {
     IrNode *tasks = tasks_load(S, old);
     if (tasks) return val(tasks, C_ROWS);
