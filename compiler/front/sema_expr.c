@@ -283,6 +283,18 @@ static bool check_binary(Sema *S, const ECtx *c, AstExpr *e) {
   if (!okl || !okr) return false;
   if (!sema_no_tensor(S, c, l) || !sema_no_tensor(S, c, r)) return false;
   if (e->op != OP_MATMUL && !sema_no_sparse(S, c, l)) return false;
+  if (e->op == OP_MATMUL && r->shape.sparse && l->shape.sparse) {
+    /* B' @ B of an incidence B: a graph Laplacian, which need not be formed */
+    char buf[64];
+    sema_err(S, c, r->span, "a product of two sparse matrices (%s on the right) is not "
+             "supported: a sparse matrix is never the right operand of @",
+             shape_str(r->shape, buf));
+    diag_hint(S->diag, "apply the factors to the vector instead: y' B' diag(w) B y is "
+              "sum(w * (B @ y) ^ 2) and B' diag(w) B y is B' @ (w * (B @ y)), each a pair of "
+              "sparse products (a graph Laplacian from an incidence B); write dense(B) in a "
+              "data declaration for a dense copy");
+    return false;
+  }
   if (!sema_no_sparse(S, c, r)) return false;
   inherit(e, l);
   inherit(e, r);
