@@ -381,6 +381,53 @@ static void test_mtx_forged(void **state) {
 
 /* ------------------------------------------------------------------ triplets and the check */
 
+/* sparse_coo's builder: any order, duplicates summed in entry order, a row range, and an
+ * index or value at fault named by its entry (0-based), with every entry checked */
+static void test_from_coo(void **state) {
+  (void)state;
+  char msg[512];
+  RtErr err = rt_err(msg, sizeof msg);
+  RtCsr m;
+  /* 3 x 4: (2, 0) = -2.5, (0, 3) = 1e-3 + 2 (two entries), (0, 1) = 7, (1, 2) = 0.5 */
+  static const double r[] = {2, 0, 0, 1, 0}, c[] = {0, 3, 1, 2, 3}, v[] = {-2.5, 1e-3, 7, .5, 2};
+  assert_int_equal(rt_csr_from_coo(r, c, v, 5, 3, 4, (RtRows){0, 3}, "data 'X'", &m, err), 0);
+  static const int64_t rp[] = {0, 2, 3, 4};
+  static const int32_t cl[] = {1, 3, 2, 0};
+  static const double vl[] = {7, 1e-3 + 2, .5, -2.5};
+  expect_csr(&m, 3, 4, rp, cl, vl);
+  assert_int_equal(rt_csr_check(&m, "X", err), 0);
+  rt_csr_free(&m);
+  /* rows 1..2 only, renumbered from 0 */
+  assert_int_equal(rt_csr_from_coo(r, c, v, 5, 3, 4, (RtRows){1, 2}, "data 'X'", &m, err), 0);
+  static const int64_t rp1[] = {0, 1, 2};
+  static const int32_t cl1[] = {2, 0};
+  static const double vl1[] = {.5, -2.5};
+  expect_csr(&m, 2, 4, rp1, cl1, vl1);
+  rt_csr_free(&m);
+  /* an entry outside the kept rows is still checked */
+  static const double rb[] = {2, 0, 0, 3, 0};
+  assert_int_equal(rt_csr_from_coo(rb, c, v, 5, 3, 4, (RtRows){0, 1}, "data 'X'", &m, err), -1);
+  assert_string_equal(msg, "data 'X': entry [3] of sparse_coo has row index 3, not a row of the "
+                           "sparse[3, 4]: the rows are the integers 0..2 (indices are 0-based: "
+                           "subtract 1 from indices numbered from 1)");
+  assert_null(m.rowptr);
+  static const double cb[] = {0, 3, 1, -1, 3}, cf[] = {0, 3, 1, 2.25, 3};
+  assert_int_equal(rt_csr_from_coo(r, cb, v, 5, 3, 4, (RtRows){0, 3}, "B", &m, err), -1);
+  assert_non_null(strstr(msg, "entry [3] of sparse_coo has column index -1, not a column"));
+  assert_int_equal(rt_csr_from_coo(r, cf, v, 5, 3, 4, (RtRows){0, 3}, "B", &m, err), -1);
+  assert_string_equal(msg, "B: entry [3] of sparse_coo has column index 2.25, not an integer");
+  static const double vn[] = {1, 2, NAN, 4, 5}, vb[] = {1, 1e308, 3, 4, 1e308};
+  assert_int_equal(rt_csr_from_coo(r, c, vn, 5, 3, 4, (RtRows){0, 3}, "B", &m, err), -1);
+  assert_string_equal(msg, "B: entry [2] of sparse_coo has value nan, not a finite number");
+  assert_int_equal(rt_csr_from_coo(r, c, vb, 5, 3, 4, (RtRows){0, 3}, "B", &m, err), -1);
+  assert_string_equal(msg, "B: the entries of sparse_coo at (0, 3) sum to an infinity");
+  /* no entries: an empty matrix */
+  assert_int_equal(rt_csr_from_coo(r, c, v, 0, 2, 2, (RtRows){0, 2}, "B", &m, err), 0);
+  static const int64_t rp0[] = {0, 0, 0};
+  expect_csr(&m, 2, 2, rp0, NULL, NULL);
+  rt_csr_free(&m);
+}
+
 static void test_from_triplets(void **state) {
   (void)state;
   /* a 4 x 5 matrix in scrambled order, row 1 empty: sorted by (row, column) */
@@ -485,6 +532,7 @@ int main(void) {
       cmocka_unit_test(test_mtx_entry_errors),
       cmocka_unit_test(test_mtx_forged),
       cmocka_unit_test(test_from_triplets),
+      cmocka_unit_test(test_from_coo),
       cmocka_unit_test(test_csr_check),
   };
   return cmocka_run_group_tests(tests, group_setup, fxd_remove);
