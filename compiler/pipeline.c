@@ -561,7 +561,8 @@ static int load_sparse(BloCompiled *c, int k, const RtCsr *bound) {
                      : rt_load_libsvm_csr(v->str, want, &m, err));
   }
   if (rc == 0) rc = rt_csr_check(&m, bound || coo ? d->name : v->str, err); /* contracts */
-  if (rc == 0 && !bound && !part && !mtx && !coo) { /* a 0-based file: as load_hook says for dense */
+  /* a 0-based file: as load_hook says for dense */
+  if (rc == 0 && !bound && !part && !mtx && !coo) {
     int64_t top = 0;
     for (int64_t i = 0; i < m.nnz; i++)
       if (m.col[i] + 1 > top) top = m.col[i] + 1;
