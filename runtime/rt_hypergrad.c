@@ -267,13 +267,20 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
       /* g's size judges a positive curvature above the floor (rt_curvature_scaled) */
       double g = run.curvature > RT_SCALED_FLOOR ? rt_oracle_g(o, key, x, y) : 0;
       char scaled[400];
-      if (isfinite(g) && rt_cg_scaled(&run, g))
-        snprintf(err, errlen, "conjugate gradients met %s at this point: %s; standardise the "
-                 "data (import \"prep\", doc/stdlib.md)",
+      if (isfinite(g) && rt_cg_scaled(&run, g)) {
+        /* formed whole, then cut to errlen: gcc -O2 warned that the parts may not fit err */
+        char msg[640];
+        snprintf(msg, sizeof msg, "conjugate gradients met %s at this point: %s; standardise "
+                 "the data (import \"prep\", doc/stdlib.md)",
                  rt_cg_curvature(&run, why, sizeof why),
                  rt_scaled_why(run.curvature, run.curvature_max, "conjugate gradients", scaled,
                                sizeof scaled));
-      else
+        size_t n = strlen(msg) < errlen ? strlen(msg) : errlen - 1;
+        if (errlen > 0) {
+          memcpy(err, msg, n);
+          err[n] = '\0';
+        }
+      } else
         snprintf(err, errlen,
                  "conjugate gradients met %s: the lower Hessian is singular or not positive "
                  "definite at this point",
