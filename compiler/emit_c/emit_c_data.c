@@ -342,6 +342,9 @@ static void node_code(G *g, const IrNode *n) {
     rng_stream(g, n);
     line(g, "rt_rng_fill_permutation(&r, " I64 ", %s);", size, o);
     return;
+  case IR_ARANGE:
+    line(g, "for (int64_t k = 0; k < " I64 "; k++) %s[k] = (double)k;", size, o);
+    return;
   case IR_RANDOM_SPD:
     g->uses_seed = g->r = true;
     rng_stream(g, n);

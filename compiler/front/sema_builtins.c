@@ -421,10 +421,11 @@ static bool shape_rule(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
     return true;
   case BI_ZEROS: case BI_ONES:
     return dims_shape(S, c, e, 0, &e->shape);
-  case BI_EYE: case BI_PERMUTATION: {
+  case BI_EYE: case BI_PERMUTATION: case BI_ARANGE: {
     int64_t n;
-    if (!sema_dim(S, c, a[0], id == BI_EYE ? "the size of 'eye'" : "the size of 'permutation'", &n))
-      return false;
+    const char *what = id == BI_EYE ? "the size of 'eye'"
+                       : id == BI_ARANGE ? "the size of 'arange'" : "the size of 'permutation'";
+    if (!sema_dim(S, c, a[0], what, &n)) return false;
     if (id == BI_EYE && n > SEMA_MAX_SIZE / n) {
       sema_err(S, c, e->span, "eye(%lld) is too large", (long long)n);
       return false;

@@ -30,11 +30,8 @@ typedef struct Spelling {
 #define NO_MIN_COLS \
   "there is no min over each column; -logsumexp_rows(-A' * t) / t approaches it for a large t"
 
-/* 0..n-1, which cumsum, tril, linspace and the reverse need: there is no arange builtin */
-#define I_IS "data i = argmax_rows(eye(n)), 0..n-1 (an n x n matrix in the data stage)"
-#define ARANGE_HINT                                                                        \
-  "there is no arange: data i = argmax_rows(eye(n)) is 0..n-1 (it makes an n x n matrix in " \
-  "the data stage; for a large n, load the indices from a file)"
+/* 0..n-1, which cumsum, tril, linspace and the reverse need: arange(n), a data builtin */
+#define I_IS "data i = arange(n), 0..n-1"
 #define CUMSUM_HINT                                                                          \
   "there is no cumsum: cumsum(v) is L @ v with data L = outer(i, ones(n)) >= outer(ones(n), " \
   "i), the lower triangle of ones, and " I_IS ": O(n^2) memory and work"
@@ -110,7 +107,6 @@ static const Spelling spellings[] = {
              "(sumsq(v - roll(v, 1)) adds (v[0] - v[-1]) ^ 2); data shift as "
              "vcat(z[-k:], z[:-k]) (vcat is data-only)"},
     {"cumsum", CUMSUM_HINT},
-    {"arange", ARANGE_HINT},
     {"linspace", "linspace(a, b, n) is a + (b - a) * i / (n - 1) with " I_IS},
     {"tril", "tril(A) is A * (outer(i, ones(n)) >= outer(ones(n), i)) with " I_IS},
     {"triu", "triu(A) is A * (outer(i, ones(n)) <= outer(ones(n), i)) with " I_IS},

@@ -54,7 +54,8 @@ static double *ev_alloc(Ev *e, size_t n) {
 
 /* Loaders and generators (data stage only): they read no input buffer. */
 static bool is_source(const IrNode *n) {
-  return n->op == IR_LOAD || n->op == IR_RAND || n->op == IR_PERM || n->op == IR_RANDOM_SPD;
+  return n->op == IR_LOAD || n->op == IR_RAND || n->op == IR_PERM || n->op == IR_RANDOM_SPD ||
+         n->op == IR_ARANGE;
 }
 
 /* The buffer for a source node: the caller's out[r] when the node is root r, so that a 376 MB
@@ -453,6 +454,10 @@ static int eval_node(Ev *e, IrNode *n) {
     rt_rng_fill_permutation(&r, size, out);
     break;
   }
+  case IR_ARANGE:
+    out = source_buf(e, n, (size_t)size, &own);
+    for (int64_t i = 0; i < size; i++) out[i] = (double)i;
+    break;
   case IR_RANDOM_SPD: {
     if (!in->random_spd) return fail(e, n, "internal error: random_spd is not available");
     out = source_buf(e, n, (size_t)size, &own);

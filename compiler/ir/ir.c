@@ -972,6 +972,10 @@ IrNode *ir_perm(IrGraph *g, int64_t n, const char *stream, Span span) {
   return with_span(ir_node(g, IR_PERM, shape_vector(n), NULL, 0, 0, 0, NULL, stream), span);
 }
 
+IrNode *ir_arange(IrGraph *g, int64_t n, Span span) {
+  return with_span(ir_node(g, IR_ARANGE, shape_vector(n), NULL, 0, 0, 0, NULL, NULL), span);
+}
+
 IrNode *ir_random_spd(IrGraph *g, int64_t n, double lo, double hi, const char *stream, Span span) {
   return with_span(ir_node(g, IR_RANDOM_SPD, shape_matrix(n, n), NULL, 0, lo, hi, NULL, stream),
                    span);

@@ -166,6 +166,8 @@ IrNode *ir_load(IrGraph *g, IrLoadFormat fmt, const char *path, Shape shape, int
 IrNode *ir_rand(IrGraph *g, IrRandKind kind, double p0, double p1, const char *stream, Shape shape,
                 Span span);
 IrNode *ir_perm(IrGraph *g, int64_t n, const char *stream, Span span);
+/* vector[n]: 0, 1, ..., n-1 (data only) */
+IrNode *ir_arange(IrGraph *g, int64_t n, Span span);
 IrNode *ir_random_spd(IrGraph *g, int64_t n, double lo, double hi, const char *stream, Span span);
 IrNode *ir_dense(IrGraph *g, IrNode *sparse); /* sparse data -> dense matrix (data stage) */
 /* sparse_coo(rows, cols, vals): the sparse shape s from three data vectors of one length

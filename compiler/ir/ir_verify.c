@@ -156,6 +156,7 @@ bool ir_verify_shapes(int op, Shape out, const Shape *args, int nargs, const int
   case IR_LOAD:
   case IR_RAND: return true;
   case IR_SAMPLE:
+  case IR_ARANGE:
   case IR_PERM: return rank_is(out, 1, "the result", why, len);
   case IR_RANDOM_SPD: return expect(out, shape_matrix(out.rows, out.rows), "the result", why, len);
   /* every elementwise unary op of the table: the result has the operand's shape */
@@ -355,6 +356,7 @@ static bool leaf_rule(const IrNode *n, const IrVerifyEnv *env, char *why, size_t
   case IR_RAND:
   case IR_PERM:
   case IR_RANDOM_SPD: return gen_rule(n, why, len);
+  case IR_ARANGE: return true;
   case IR_SPARSE_COO:
     if (!((n->attr[2] == 0 && n->attr[3] == 0) ||
           (n->attr[2] >= 0 && n->attr[2] + n->shape.rows <= n->attr[3])))

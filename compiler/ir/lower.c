@@ -101,6 +101,7 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
   bool params_only = e->builtin == BI_UNIFORM || e->builtin == BI_NORMAL ||
                      e->builtin == BI_RANDINT || e->builtin == BI_BERNOULLI ||
                      e->builtin == BI_PERMUTATION || e->builtin == BI_RANDOM_SPD ||
+                     e->builtin == BI_ARANGE ||
                      e->builtin == BI_ZEROS || e->builtin == BI_ONES || e->builtin == BI_EYE ||
                      e->builtin == BI_LOAD_CSV || e->builtin == BI_LOAD_IDX ||
                      e->builtin == BI_LOAD_LIBSVM || e->builtin == BI_LOAD_NPY ||
@@ -181,6 +182,7 @@ static IrNode *lower_builtin(Lower *L, const AstExpr *e) {
   case BI_BERNOULLI:
     return ir_rand(g, IR_RAND_BERNOULLI, cnum(e->args[0]), 0, stream_name(L), s, e->span);
   case BI_PERMUTATION: return ir_perm(g, s.rows, stream_name(L), e->span);
+  case BI_ARANGE: return ir_arange(g, s.rows, e->span);
   case BI_RANDOM_SPD:
     return ir_random_spd(g, s.rows, cnum(e->args[1]), cnum(e->args[2]), stream_name(L), e->span);
   case BI_ONEHOT: {

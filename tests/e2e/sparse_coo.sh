@@ -38,16 +38,16 @@ solve aid_cg(outer_steps = 30)'
 head='const n = 30
 const m = 80'
 printf '%s\n%s\n%s\n' "$head" 'data B : sparse[m, n] = load_mtx("B.mtx")' "$body" >mtx.blo
-# the edge number is the row: permutation(m) lists 0..m-1, and each edge keeps its row p[k]
+# the edge number is the row: arange(m) lists 0..m-1
 printf '%s\n%s\n%s\n%s\n%s\n' "$head" 'data E : matrix[m, 2] = load_csv("edges.csv")' \
-  'data p = permutation(m)' \
-  'data B : sparse[m, n] = sparse_coo(vcat(p, p), vcat(E[p, 0], E[p, 1]),' \
+  'data e = arange(m)' \
+  'data B : sparse[m, n] = sparse_coo(vcat(e, e), vcat(E[:, 0], E[:, 1]),' \
   '                                   vcat(ones(m), -ones(m)))' >coo.blo
 printf '%s\n' "$body" >>coo.blo
 # the -1 of each edge split in two halves at one position: summed
 printf '%s\n%s\n%s\n%s\n%s\n' "$head" 'data E : matrix[m, 2] = load_csv("edges.csv")' \
-  'data p = permutation(m)' \
-  'data B : sparse[m, n] = sparse_coo(vcat(p, p, p), vcat(E[p, 1], E[p, 0], E[p, 1]),' \
+  'data e = arange(m)' \
+  'data B : sparse[m, n] = sparse_coo(vcat(e, e, e), vcat(E[:, 1], E[:, 0], E[:, 1]),' \
   '                          vcat(-0.5 * ones(m), ones(m), -0.5 * ones(m)))' >dup.blo
 printf '%s\n' "$body" >>dup.blo
 
