@@ -126,7 +126,8 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
                 .sharded = blo_sharded(p->c),
                 .grad = buf,
                 .ystar = buf + bp->nx,
-                .nonsmooth_op = blo_program(p->c)->nonsmooth_op};
+                .nonsmooth_op = blo_program(p->c)->nonsmooth_op,
+                .no_grad = !want[W_PHI + 1]};
   RtPhi phi;
   int rc = BLOC_OK;
   double t0 = rt_seconds();

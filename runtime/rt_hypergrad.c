@@ -471,6 +471,19 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   if (hvp_nonfinite) return phi_hvp_nonfinite(out, at, false);
   char err[400]; /* the dense solve's longest message is about 300 */
   double left = INFINITY;
+  if (by_cg && at->no_grad) { /* phi and y*(x) alone */
+    out->lower_tol = s->lower_tol;
+    if (!(out->lower_norm < s->lower_tol) && !s->lower_floor)
+      return phi_not(out, "Newton's method on g stopped at |grad_y g| = %.3g, not below %.3g",
+                     out->lower_norm, s->lower_tol);
+    out->float_floor = !(out->lower_norm < s->lower_tol) && s->p->precision == BLO_PREC_F32;
+    out->phi = rt_oracle_f(&s->o, key, s->x, ystar);
+    out->grad_norm = NAN;
+    out->hvps = s->o.calls[RT_CALL_HVP];
+    if (!isfinite(out->phi)) return phi_not(out, "phi is not finite at y*(x)");
+    if (at->ystar) rt_copy(ny, ystar, at->ystar);
+    return 0;
+  }
   if (by_cg && ncg_budget(s, at, out, &left)) return -1;
   RtHypergrad h = {.dense_max = by_cg ? 0 : RT_HG_DENSE_MAX,
                    .cg_rtol = by_cg ? NCG_V_RTOL : 1e-12,

@@ -77,6 +77,11 @@ typedef struct RtPhiAt {
   /* Newton-CG only: the most Hessian-vector products it may take (0: only its own limits);
    * past them, not computed (a caller's budget, not a failure of the problem) */
   double max_hvps;
+  /* Newton-CG only: phi and y*(x) alone, without grad phi's solve for v (RtPhi.grad_norm NaN,
+   * grad untouched): bloc eval --what phi at ny = 2100 spent 10 s in a CG solve it did not
+   * need. The dense path solves for v anyway: that solve is its test that g is strongly
+   * convex at y*(x). */
+  bool no_grad;
 } RtPhiAt;
 
 /* phi at one x, measured the same way whatever produced x (bloc compare's yardstick). */

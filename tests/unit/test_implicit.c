@@ -246,6 +246,21 @@ static void test_phi_newton_cg(void **state) {
   assert_true(fabs(m.phi - phi) < 1e-12 * phi);
   assert_true(fabs(m.grad_norm - rt_nrm2(5, hg)) < 1e-8 * rt_nrm2(5, hg));
   assert_true(m.lower_norm < m.lower_tol);
+  /* phi and y*(x) alone (bloc eval --what phi): the same phi and y*, no solve for v, so fewer
+   * products (eval --what phi spent 10 s in a CG solve for v it did not need at T = 10^4) */
+  uint64_t with_grad = m.hvps;
+  double *y1 = calloc((size_t)sp.ny, sizeof(double)), *y2 = calloc((size_t)sp.ny, sizeof(double));
+  assert_true(y1 && y2);
+  RtPhi m1, m2;
+  assert_int_equal(rt_phi_exact(&t->p, &(RtPhiAt){.x = x, .ystar = y1}, &m1), 0);
+  assert_int_equal(rt_phi_exact(&t->p, &(RtPhiAt){.x = x, .ystar = y2, .no_grad = true}, &m2), 0);
+  assert_true(m2.phi == m1.phi && memcmp(y1, y2, sizeof(double) * (size_t)sp.ny) == 0);
+  assert_true(isnan(m2.grad_norm));
+  print_message("phi alone: %llu HVPs against %llu with grad phi\n",
+                (unsigned long long)m2.hvps, (unsigned long long)with_grad);
+  assert_true(m2.hvps + 5 < with_grad);
+  free(y1);
+  free(y2);
   /* a budget below what it needs: not computed, and said why */
   assert_int_equal(rt_phi_exact(&t->p, &(RtPhiAt){.x = x, .max_hvps = 20}, &m), -1);
   assert_true(m.over_budget);
