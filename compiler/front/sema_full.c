@@ -41,31 +41,6 @@ static const Fv BADV = {FK_BAD, NULL};
 
 static bool drawn(Fv v) { return v.k == FK_ROWS || v.k == FK_COLS; }
 
-/* The source text of a span, whitespace collapsed, cut to fit buf. */
-static const char *text_of(const FCtx *c, Span s, char *buf, size_t len) {
-  const SrcFile *f = diag_file(c->S->diag, s.file);
-  size_t n = 0;
-  bool space = false;
-  if (f)
-    for (uint32_t i = s.start; i < s.end && n + 4 < len; i++) {
-      char ch = f->text[i];
-      if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
-        space = n > 0;
-        continue;
-      }
-      if (space) buf[n++] = ' ';
-      space = false;
-      buf[n++] = ch;
-      if (n + 4 >= len && i + 1 < s.end) {
-        memcpy(buf + n, "...", 3);
-        n += 3;
-        break;
-      }
-    }
-  buf[n] = 0;
-  return buf;
-}
-
 /* The first reason the program has no full variant (the others are not kept). */
 static Fv bad(const FCtx *c, const AstExpr *e, const AstDecl *set, const char *why) {
   Program *p = c->S->prog;
@@ -81,7 +56,7 @@ static Fv bad(const FCtx *c, const AstExpr *e, const AstDecl *set, const char *w
            "the %s's '%s' (line %d) %s the rows drawn by sample set '%s': its mean over the "
            "draws is no function of all the data (that of a sum, mean, sumsq, dot or matrix "
            "product over them is)",
-           c->where, text_of(c, e->span, text, sizeof text), line, why,
+           c->where, sema_span_text(c->S, e->span, text, sizeof text), line, why,
            set ? set->name : "?");
   p->full_why = arena_strdup(c->S->arena, msg);
   return BADV;

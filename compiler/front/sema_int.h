@@ -154,6 +154,9 @@ void sema_check_program(Sema *S);
 /* sema_shard.c: which data are split by rows (AstDecl.row_sharded, Program.sharded) and the
  * separability of every objective and report over them; after sema_check_program. */
 void sema_check_shards(Sema *S);
+/* The source text of a span, whitespace collapsed, cut to fit buf ("..." at the cut): the
+ * expression a sharding or full-variant message names. */
+const char *sema_span_text(Sema *S, Span s, char *buf, size_t len);
 void sema_check_full(Sema *S);
 
 /* After an arity error of builtin id called with nargs arguments: a hint for the usual

@@ -34,9 +34,8 @@ typedef struct ShCtx {
   "over sharded data, an objective or report must be a sum or mean over the sharded rows of " \
   "per-row terms, plus terms without sharded data (doc/language.md, section 3b)"
 
-/* The source text of a span, whitespace collapsed, cut to fit buf. */
-static const char *span_text(const ShCtx *c, Span s, char *buf, size_t len) {
-  const SrcFile *f = diag_file(c->S->diag, s.file);
+const char *sema_span_text(Sema *S, Span s, char *buf, size_t len) {
+  const SrcFile *f = diag_file(S->diag, s.file);
   size_t n = 0;
   bool space = false;
   if (f)
@@ -69,7 +68,7 @@ static Sh fail(const ShCtx *c, const AstExpr *e, const char *fmt, ...) {
   vsnprintf(why, sizeof why, fmt, ap);
   va_end(ap);
   diag_error(c->S->diag, e->span, "%s is not separable over the sharded rows: '%s' %s", c->where,
-             span_text(c, e->span, text, sizeof text), why);
+             sema_span_text(c->S, e->span, text, sizeof text), why);
   if (!*c->hinted) diag_hint(c->S->diag, SEP_HINT);
   *c->hinted = true;
   return SH_ERR;
@@ -130,14 +129,15 @@ static Sh same_rows(const ShCtx *c, const AstExpr *e, const Sh *a, int n) {
     }
     char text[72];
     const AstDecl *set = first == WHOLE ? d : first, *other = first == WHOLE ? first : d;
+    const char *what = sema_span_text(c->S, e->span, text, sizeof text);
     if (other == WHOLE)
       diag_error(c->S->diag, e->span,
                  "%s: '%s' pairs the rows drawn by sample set '%s' with all the sharded rows",
-                 c->where, span_text(c, e->span, text, sizeof text), set->name);
+                 c->where, what, set->name);
     else
       diag_error(c->S->diag, e->span,
                  "%s: '%s' pairs the rows drawn by sample set '%s' with those drawn by '%s'",
-                 c->where, span_text(c, e->span, text, sizeof text), set->name, other->name);
+                 c->where, what, set->name, other->name);
     if (!c->S->shard_sets_hinted)
       diag_hint(c->S->diag, "over sharded data each rank holds only the drawn rows it owns of "
                             "each set, so rows of two sets cannot meet: index both by one "
@@ -215,8 +215,8 @@ static Sh matmul(const ShCtx *c, const AstExpr *e, Sh a, Sh b) {
 static Sh take_of_sharded(const ShCtx *c, const AstExpr *e) {
   char text[72];
   diag_error(c->S->diag, e->span, "%s: '%s' picks sharded rows by a vector of indices, but "
-             "each rank holds only its own rows", c->where, span_text(c, e->span, text,
-                                                                       sizeof text));
+             "each rank holds only its own rows", c->where,
+             sema_span_text(c->S, e->span, text, sizeof text));
   diag_hint(c->S->diag, "pick from data that are not sharded and shard the result, data Xs "
                         "sharded = X[idx, :], or shuffle the file before sharding it");
   return SH_ERR;
