@@ -64,6 +64,22 @@ typedef struct CsrSlot {
   int32_t col;
 } CsrSlot;
 
+/* A CSR of rows x cols holding nnz entries, room for cap of them, zeroed row pointers, and
+ * cap sort slots: 0, or -1 (out of memory, raised) with nothing allocated. */
+static int csr_alloc(int64_t rows, int64_t cols, int64_t nnz, int64_t cap, RtCsr *m,
+                     CsrSlot **s) {
+  size_t n1 = cap > 0 ? (size_t)cap : 1;
+  *m = (RtCsr){rows, cols, nnz, calloc((size_t)rows + 1, sizeof(int64_t)),
+               malloc(n1 * sizeof(int32_t)), malloc(n1 * sizeof(double))};
+  *s = malloc(n1 * sizeof **s);
+  if (m->rowptr && m->col && m->val && *s) return 0;
+  free(*s);
+  *s = NULL;
+  rt_csr_free(m);
+  rt_oom_raise();
+  return -1;
+}
+
 /* By column, then by entry number, so that of two entries at one position the one read first
  * comes first (the message names them in file order). */
 static int csr_slot_cmp(const void *pa, const void *pb) {
@@ -129,17 +145,11 @@ RT_API int rt_csr_from_triplets(const RtTriplets *t, const char *what, RtCsr *ou
                       (long long)t->row[k] + 1, (long long)t->col[k] + 1);
     }
   }
-  size_t n1 = t->n > 0 ? (size_t)t->n : 1;
-  RtCsr m = {t->rows, t->cols, t->n, calloc((size_t)t->rows + 1, sizeof(int64_t)),
-             malloc(n1 * sizeof(int32_t)), malloc(n1 * sizeof(double))};
-  CsrSlot *s = malloc(n1 * sizeof *s);
-  if (!m.rowptr || !m.col || !m.val || !s) {
-    free(s);
-    rt_csr_free(&m);
-    rt_oom_raise();
+  RtCsr m;
+  CsrSlot *s;
+  if (csr_alloc(t->rows, t->cols, t->n, t->n, &m, &s))
     return csr_fail(err, "'%s': out of memory for a sparse matrix of %lld entries", what,
                     (long long)t->n);
-  }
   /* counting sort by row, stable (file order within a row): rowptr[r + 1] counts row r, the
    * prefix sums make rowptr[r] its start, the scatter advances rowptr[r] to its end, and the
    * shift by one restores the starts */
@@ -261,17 +271,11 @@ RT_API int rt_csr_from_coo(const double *row, const double *col, const double *v
     }
     kept += r >= (double)part.r0 && r < (double)r1;
   }
-  size_t n1 = kept > 0 ? (size_t)kept : 1;
-  RtCsr m = {part.n, cols, 0, calloc((size_t)part.n + 1, sizeof(int64_t)),
-             malloc(n1 * sizeof(int32_t)), malloc(n1 * sizeof(double))};
-  CsrSlot *s = malloc(n1 * sizeof *s);
-  if (!m.rowptr || !m.col || !m.val || !s) {
-    free(s);
-    rt_csr_free(&m);
-    rt_oom_raise();
+  RtCsr m;
+  CsrSlot *s;
+  if (csr_alloc(part.n, cols, 0, kept, &m, &s))
     return csr_fail(err, "%s: out of memory for a sparse matrix of %lld entries", what,
                     (long long)kept);
-  }
   /* counting sort by row, stable (entry order within a row), as rt_csr_from_triplets */
   for (int64_t k = 0; k < n; k++)
     if (row[k] >= (double)part.r0 && row[k] < (double)r1)
