@@ -1374,13 +1374,17 @@ static int check_data_stage_memory(BloCompiled *c) {
   }
   double phys = sema_physical_bytes(), held = 0, peak = 0, peak_trans = 0, vars = 0;
   int at = -1, rc = 0;
+  bool peak_coo = false;
   char a[32], b[32], sb[64];
   for (int i = 0; i < prog->nupper; i++) vars += 8.0 * (double)shape_size(prog->upper[i]->shape);
   for (int i = 0; i < prog->nlower; i++) vars += 8.0 * (double)shape_size(prog->lower[i]->shape);
   for (int k = 0; k < p->ndata; k++) {
     const AstDecl *d = prog->data[k];
     IrNode *root = p->data_value[k];
-    if (d->shape.sparse || !root) continue; /* sized by its file, as sema counts it */
+    /* a loaded sparse matrix is sized by its file, as sema counts it; sparse_coo's triplets
+     * are data expressions, and the CSR they make is bounded by their number */
+    bool coo = root && d->shape.sparse && root->op == IR_SPARSE_COO;
+    if (!root || (d->shape.sparse && !coo)) continue;
     IrNode **order;
     size_t n = phys > 0 ? ir_topo(&p->graph, &root, 1, &order) : 0;
     for (size_t i = 0; i + 1 < n; i++) { /* the root is the declaration, which sema checked */
@@ -1400,21 +1404,43 @@ static int check_data_stage_memory(BloCompiled *c) {
       rc = 1;
       break; /* one a declaration: what it feeds is as large or is this one's consequence */
     }
-    double trans = ir_eval_fused_peak_bytes(&p->graph, root);
-    held += node_bytes(root);
-    if (held + trans > peak) peak = held + trans, peak_trans = trans, at = k;
+    /* own: what the declaration holds from now on; during: the most computing it holds */
+    double own, during;
+    if (coo) { /* coo_sparse: the triplets one after the other, each kept, then the CSR */
+      int64_t nt = root->args[0]->shape.rows;
+      own = sema_coo_held_bytes(d->shape.rows, d->shape.cols, nt);
+      during = sema_coo_build_bytes(d->shape.rows, d->shape.cols, nt);
+      for (int i = 0; i < 3; i++) {
+        double t = 8.0 * (double)nt * (i + 1);
+        t += ir_eval_fused_peak_bytes(&p->graph, root->args[i]);
+        if (t > during) during = t;
+      }
+    } else {
+      own = node_bytes(root);
+      during = own + ir_eval_fused_peak_bytes(&p->graph, root);
+    }
+    if (held + during > peak)
+      peak = held + during, peak_trans = during - own, at = k, peak_coo = coo;
+    held += own;
   }
   prog->data_peak_bytes = peak;
   prog->data_peak_decl = at;
   if (rc == 0 && phys > 0 && at >= 0 && peak_trans > 0 && peak + vars > phys) {
     const AstDecl *d = prog->data[at];
     diag_error(&c->diag, d->name_span, "computing data '%s' needs %s with the data before it "
-               "and the variables, %s of it intermediates of its expression, more than this "
-               "machine's %s of memory", d->name, sema_fmt_bytes(peak + vars, a),
-               sema_fmt_bytes(peak_trans, sb), sema_fmt_bytes(phys, b));
-    diag_hint(&c->diag, "the data stage computes each operation of a data expression in full "
-              "before the next one reads it: write '%s' with smaller intermediates, or load it "
-              "from a file", d->name);
+               "and the variables, %s of it %s, more than this machine's %s of memory",
+               d->name, sema_fmt_bytes(peak + vars, a), sema_fmt_bytes(peak_trans, sb),
+               peak_coo ? "sparse_coo's triplets and their sorting"
+                        : "intermediates of its expression",
+               sema_fmt_bytes(phys, b));
+    if (peak_coo)
+      diag_hint(&c->diag, "sparse_coo holds its three vectors of triplets and sorts them into "
+                "rows, about 52 bytes an entry with the matrix: build '%s' from fewer triplets "
+                "(a position given twice is held twice before it is summed)", d->name);
+    else
+      diag_hint(&c->diag, "the data stage computes each operation of a data expression in full "
+                "before the next one reads it: write '%s' with smaller intermediates, or load "
+                "it from a file", d->name);
     rc = 1;
   }
   arena_free(&arena);

@@ -129,6 +129,14 @@ const char *sema_x_parts(unsigned bits, bool words, const char *conj, char *buf,
 /* The "memory:" line of the summary: what the data and the variables take as doubles, the
  * data at the data stage's peak (Program.data_peak_bytes) when that is known. */
 void sema_print_memory(const Program *p, FILE *out);
+/* The bytes data declaration d holds once computed, as doubles: a sparse_coo matrix's CSR
+ * and transpose by sema_coo_held_bytes, a loaded sparse matrix 0 (sized by its file). */
+double sema_decl_bytes(const AstDecl *d);
+/* A sparse[rows, cols] built by sparse_coo from `entries` triplets: the bytes its CSR and
+ * transpose hold at most (language.md §9's rule), and the most building them from the
+ * triplets holds (the triplets' three vectors included, their expressions' work not). */
+double sema_coo_held_bytes(int64_t rows, int64_t cols, int64_t entries);
+double sema_coo_build_bytes(int64_t rows, int64_t cols, int64_t entries);
 /* Bytes of physical memory, or 0 when the system does not say. */
 double sema_physical_bytes(void);
 /* "7.28 TiB", "512 B": binary units, three significant digits. */

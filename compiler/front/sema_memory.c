@@ -20,6 +20,37 @@ const char *sema_fmt_bytes(double b, char buf[32]) {
   return buf;
 }
 
+/* A sparse_coo declaration's CSR, as the data stage builds it (pipeline.c's coo_sparse,
+ * rt_sparse.c's rt_csr_from_coo and rt_sparse_make), from `entries` triplets: the matrix's
+ * arrays are allocated for every entry (8 bytes a value, 4 a column index; entries at one
+ * position are summed into one, but the arrays keep their size), its transpose's for its nnz
+ * entries, nnz <= min(entries, rows x cols), and each has 8 bytes a row pointer. A bound. */
+double sema_coo_held_bytes(int64_t rows, int64_t cols, int64_t entries) {
+  double n = entries > 0 ? (double)entries : 1, r = rows > 0 ? (double)rows : 0;
+  double c = cols > 0 ? (double)cols : 0, nnz = n < r * c ? n : r * c;
+  return 12 * n + 8 * (r + 1) + 12 * (nnz > 1 ? nnz : 1) + 8 * (c + 1);
+}
+
+/* What building it from its triplets holds at most: the three vectors of triplets (8 bytes a
+ * number), then, while rt_csr_from_coo sorts them, the matrix's arrays and a 16-byte sort slot
+ * an entry; then, the triplets freed, the matrix and its transpose (sema_coo_held_bytes).
+ * Computing the triplets' expressions is the pipeline's to add (their intermediates). */
+double sema_coo_build_bytes(int64_t rows, int64_t cols, int64_t entries) {
+  double n = entries > 0 ? (double)entries : 1, r = rows > 0 ? (double)rows : 0;
+  double sorting = 24 * n + 12 * n + 16 * n + 8 * (r + 1);
+  double held = sema_coo_held_bytes(rows, cols, entries);
+  return sorting > held ? sorting : held;
+}
+
+double sema_decl_bytes(const AstDecl *d) {
+  if (!d->shape.sparse) return 8.0 * (double)shape_size(d->shape);
+  const AstExpr *e = d->init;
+  if (!e || e->kind != AST_CALL || e->builtin != BI_SPARSE_COO || e->nargs != 3 ||
+      !e->args[0] || e->args[0]->shape.rank != 1)
+    return 0; /* loaded from a file: its loader sizes it by the file */
+  return sema_coo_held_bytes(d->shape.rows, d->shape.cols, e->args[0]->shape.rows);
+}
+
 /* onehot(idx, n) @ X in a data declaration: the k x n matrix of ones is built and multiplied,
  * where X[idx, :] picks the same rows (language.md, "Indexing"): 112 s and 2.8 GB against
  * 0.2 s for 5000 of Fashion-MNIST's 60000 images (new-user pass, session 42). Large ones get a
@@ -60,16 +91,22 @@ void sema_check_memory(Sema *S) {
     for (size_t i = 0; i < lists[l]->len; i++) {
       const AstDecl *d = lists[l]->items[i];
       if (d->failed) continue;
-      /* one double a number; a sparse matrix's entries are not known before it is loaded (its
-       * loader sizes them by the file) */
-      double bytes = d->shape.sparse ? 0 : 8.0 * (double)shape_size(d->shape);
+      /* one double a number; a loaded sparse matrix's entries are not known before it is
+       * loaded (its loader sizes them by the file), sparse_coo's are at most its triplets */
+      double bytes = sema_decl_bytes(d);
       total += bytes;
       if (bytes > largest_bytes) largest_bytes = bytes, largest = d;
       if (bytes <= phys) continue;
-      diag_error(S->diag, d->name_span,
-                 "%s needs %s (%lld numbers), more than this machine's %s of memory",
-                 sema_decl_what(d), sema_fmt_bytes(bytes, a), (long long)shape_size(d->shape),
-                 sema_fmt_bytes(phys, b));
+      if (d->shape.sparse)
+        diag_error(S->diag, d->name_span,
+                   "%s needs up to %s as a sparse matrix with its transpose, more than this "
+                   "machine's %s of memory", sema_decl_what(d), sema_fmt_bytes(bytes, a),
+                   sema_fmt_bytes(phys, b));
+      else
+        diag_error(S->diag, d->name_span,
+                   "%s needs %s (%lld numbers), more than this machine's %s of memory",
+                   sema_decl_what(d), sema_fmt_bytes(bytes, a), (long long)shape_size(d->shape),
+                   sema_fmt_bytes(phys, b));
       refused = true;
     }
   if (refused || total <= phys || !largest) return;
@@ -80,11 +117,10 @@ void sema_check_memory(Sema *S) {
             sema_fmt_bytes(largest_bytes, a));
 }
 
-/* The bytes of a list of declarations, one double a number. */
+/* The bytes of a list of declarations (sema_decl_bytes). */
 static double decl_bytes(const AstDecl *const *d, int n) {
   double b = 0;
-  for (int i = 0; i < n; i++)
-    if (!d[i]->shape.sparse) b += 8.0 * (double)shape_size(d[i]->shape);
+  for (int i = 0; i < n; i++) b += sema_decl_bytes(d[i]);
   return b;
 }
 
