@@ -678,6 +678,65 @@ static bool sense_line(ParseState *ps, const char *word, Span at) {
   return true;
 }
 
+/* Whether a line of f before offset end begins with `LEVEL objective` (level "upper" or
+ * "lower"); *line its number. */
+static bool level_declared(const SrcFile *f, size_t end, const char *level, int *line) {
+  size_t n = strlen(level);
+  int no = 1;
+  for (size_t b = 0; b < end; no++) {
+    size_t w = b;
+    while (w < end && (f->text[w] == ' ' || f->text[w] == '\t')) w++;
+    if (end - w > n + 10 && memcmp(f->text + w, level, n) == 0 &&
+        (f->text[w + n] == ' ' || f->text[w + n] == '\t')) {
+      size_t o = w + n;
+      while (o < end && (f->text[o] == ' ' || f->text[o] == '\t')) o++;
+      if (end - o > 9 && memcmp(f->text + o, "objective", 9) == 0 &&
+          !isalnum((unsigned char)f->text[o + 9]) && f->text[o + 9] != '_') {
+        *line = no;
+        return true;
+      }
+    }
+    while (b < end && f->text[b] != '\n') b++;
+    b++;
+  }
+  return false;
+}
+
+/* `objective f = ...` beginning a line, its level left out: read as a name where the
+ * declaration before it could go on, it had "'objective' is a keyword and cannot be a name"
+ * (verification pass vA, session 48). One error, with the hint of both levels (the one the
+ * file declares no objective of, or for a name g the lower one, first), the rest of the line
+ * kept quiet, as sense_line does. Returns whether it said so. */
+static bool level_line(ParseState *ps, Span at) {
+  const SrcFile *f = diag_file(ps->diag, at.file);
+  if (!f || at.end > f->len || at.end - at.start != 9 ||
+      memcmp(f->text + at.start, "objective", 9) != 0)
+    return false;
+  bool first;
+  size_t b = line_start(f, at, &first);
+  if (!first) return false;
+  size_t nb = at.end, ne;
+  while (nb < f->len && (f->text[nb] == ' ' || f->text[nb] == '\t')) nb++;
+  for (ne = nb; ne < f->len && (isalnum((unsigned char)f->text[ne]) || f->text[ne] == '_');) ne++;
+  char name[32] = "f";
+  if (ne > nb && ne - nb < sizeof name && !isdigit((unsigned char)f->text[nb]))
+    snprintf(name, sizeof name, "%.*s", (int)(ne - nb), f->text + nb);
+  int uline = 0, lline = 0;
+  bool up = level_declared(f, b, "upper", &uline), low = level_declared(f, b, "lower", &lline);
+  diag_error(ps->diag, at, "expected a declaration, found 'objective' without its level");
+  if (up != low) /* the other level's objective is declared: this is most likely the missing one */
+    diag_hint(ps->diag, "an objective begins with its level: write '%s objective %s = ...' (the "
+              "%s objective is on line %d), or '%s objective %s = ...'", up ? "lower" : "upper",
+              name, up ? "upper" : "lower", up ? uline : lline, up ? "upper" : "lower", name);
+  else
+    diag_hint(ps->diag, "an objective begins with its level: write '%s objective %s = ...' or "
+              "'%s objective %s = ...'", name[0] == 'g' ? "lower" : "upper", name,
+              name[0] == 'g' ? "upper" : "lower", name);
+  ps->quiet_line = b + 1;
+  ps->quiet_file = at.file;
+  return true;
+}
+
 static void expect_word(ParseState *ps, const char *got, Span at, const char *want,
                         const char *hint) {
   if (quiet(ps, at) || sense_line(ps, got, at)) return;
@@ -1007,6 +1066,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, ParseState *ps) {
                                              .end = (uint32_t)e}))
       return 0;
   }
+  if (strcmp(yysymbol_name(tok), "'objective'") == 0 && level_line(ps, at)) return 0;
   if (strcmp(yysymbol_name(tok), "':'") == 0 && has(names, n, "']'") && step_in_slice(ps, at)) {
     /* v[::2] read "expected an expression, ']' or ',', found ':'" (new-user pass D) */
     diag_error(ps->diag, at, "slices take no step: a subscript is lo:hi, with no second ':'");
