@@ -96,16 +96,50 @@ static bool at_floor(const Run *r, double late, bool f32) {
   return late <= d_noise(r, f32, true);
 }
 
+/* y's lag behind x, the error exact's y_tol lets y keep (y_tol_floor): Newton is not run while
+ * |grad_y g| < tol, so when x moves by dx and y stays, y is off y*(x) by A^{-1} J dx (A the lower
+ * Hessian, J dx the change of grad_y g), up to where |grad_y g| = |J dx| reaches tol. Into e
+ * [ny]: that error for dx along dir [nx] (the final d, along which x moved), J dx by a central
+ * difference of grad_y g in x, A^{-1} by conjugate gradients. w: work [nx + 5 ny]. Returns
+ * false where it cannot be measured (dir 0, a product not finite, CG stopped on no curvature). */
+static bool y_lag(RtSolver *s, RtDraw key, const double *dir, double tol, double *e, double *w) {
+  int64_t nx = s->nx, ny = s->ny;
+  double dn = rt_nrm2(nx, dir), xn = rt_nrm2(nx, s->x);
+  if (!(dn > 0) || !isfinite(dn) || !isfinite(xn)) return false;
+  double *xp = w, *gp = xp + nx, *gm = gp + ny, *r = gm + ny, *p = r + ny, *Ap = p + ny;
+  double t = 1e-6 * fmax(1.0, xn) / dn; /* x moves by 1e-6 of its size each way */
+  rt_copy(nx, s->x, xp);
+  rt_axpy(nx, t, dir, xp);
+  rt_oracle_grad_g(&s->o, key, xp, s->y, gp);
+  rt_copy(nx, s->x, xp);
+  rt_axpy(nx, -t, dir, xp);
+  rt_oracle_grad_g(&s->o, key, xp, s->y, gm);
+  rt_axpy(ny, -1.0, gm, gp); /* 2 t J dir */
+  double jn = rt_nrm2(ny, gp);
+  if (!(jn > 0) || !isfinite(jn)) return false;
+  rt_zero(ny, e);
+  int steps = ny < 500 ? 1000 : (int)(2 * ny < INT32_MAX ? 2 * ny : INT32_MAX);
+  RtCgRun run = {.b = gp, .max_steps = steps, .rtol = 1e-10, .r = r, .p = p, .Ap = Ap};
+  if (rt_cg_solve(&s->o, key, s->x, s->y, e, &run) < 0 || !rt_all_finite(ny, e)) return false;
+  rt_scal(ny, tol / jn, e); /* the lag whose |grad_y g| is tol */
+  return true;
+}
+
 /* The floor y_tol puts under |d| for a method whose every step solves y by Newton to y_tol
  * (exact): y is y*(x) only to within y_tol / mu (mu the least Ritz value), and Newton is not
  * run while |grad_y g| < y_tol, so x can move while y stays. d at the final x moves by
- * |d(x, y + e u) - d(x, y)| for e = y_tol / mu along u, the direction of grad_y g at the end
- * (y's error), or of v where that is 0; twice that. 0 where the method is not such or the
- * measure fails. d_noise's relative model of that error, (y_tol / mu) / |y| of the terms,
+ * |d(x, y + e) - d(x, y)| for y's error e: of size y_tol / mu along u, the direction of
+ * grad_y g at the end, or of v where that is 0; and y's lag behind x (y_lag), A^{-1} J dx with
+ * |J dx| = y_tol; twice the larger. 0 where the method is not such or the measures fail.
+ * d_noise's relative model of that error, (y_tol / mu) / |y| of the terms,
  * misses it where the terms vanish at x* (f of y alone): exact converged 7.6e-11 from x* with
  * |d| alternating 9.5e-12 / 1.9e-11, a floor of 5e-11 (phi'' 0.25, y_tol 1e-10), and was told
- * "the run has not converged ... creeps". Two exact hypergradients (ny products each, one
- * outer step's cost); diagnostics, not the method's calls. */
+ * "the run has not converged ... creeps". The direction of grad_y g alone missed it where
+ * Newton had solved y exactly (a quadratic g: |grad_y g| 2.2e-16 at the end, of rounding's
+ * direction, or 0): exact converged 3e-11 from x* with |d| wandering 1e-11 to 8e-11, a floor
+ * of 2e-11 along grad_y g and 1.3e-10 along the lag, and was told "the run has not
+ * converged". Three exact hypergradients and a CG solve (a few outer steps' cost);
+ * diagnostics, not the method's calls. */
 static double y_tol_floor(Run *r) {
   RtSolver *s = r->s;
   double mu = r->dw.val.ritz_min, tol = s->lower_tol;
@@ -113,9 +147,10 @@ static double y_tol_floor(Run *r) {
   if (!rt_method_newton_lower(s->opt.method) || !(tol > 0) || !(mu > 0) || !isfinite(tol) ||
       !isfinite(mu) || !rt_all_finite(ny, s->y))
     return 0;
-  double *buf = rt_mem_calloc((size_t)(3 * nx + 3 * ny), sizeof(double));
+  double *buf = rt_mem_calloc((size_t)(4 * nx + 8 * ny), sizeof(double));
   if (!buf) return 0;
   double *h0 = buf, *h1 = h0 + nx, *dh = h1 + nx, *v = dh + nx, *yp = v + ny, *u = yp + ny;
+  double *work = u + ny; /* y_lag's, nx + 5 ny */
   double t0 = rt_seconds(), floor = 0;
   char err[256];
   bool prev = rt_oracle_set_diag(&s->o, true);
@@ -126,15 +161,21 @@ static double y_tol_floor(Run *r) {
   if (rt_hypergrad_exact(&s->o, key, s->x, s->y, &hg, err, sizeof err) == 0) {
     const double *dir = gn > 0 && isfinite(gn) ? gy : v;
     double dn = rt_nrm2(ny, dir);
-    if (dn > 0 && isfinite(dn)) {
+    hg.hg = h1;
+    for (int pass = 0; pass < 2; pass++) {
+      if (pass == 0) { /* y_tol / mu along grad_y g (or v) */
+        if (!(dn > 0) || !isfinite(dn)) continue;
+        rt_copy(ny, dir, u);
+        rt_scal(ny, tol / mu / dn, u);
+      } else if (!y_lag(s, key, s->d, tol, u, work)) {
+        continue;
+      }
       rt_copy(ny, s->y, yp);
-      rt_copy(ny, dir, u);
-      rt_axpy(ny, tol / mu / dn, u, yp);
-      hg.hg = h1;
+      rt_axpy(ny, 1.0, u, yp);
       if (rt_hypergrad_exact(&s->o, key, s->x, yp, &hg, err, sizeof err) == 0) {
         rt_copy(nx, h1, dh);
         rt_axpy(nx, -1.0, h0, dh);
-        floor = 2 * rt_nrm2(nx, dh);
+        floor = fmax(floor, 2 * rt_nrm2(nx, dh));
       }
     }
   }
