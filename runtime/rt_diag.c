@@ -70,6 +70,7 @@ RT_API int rt_lanczos_extremes(RtOracle *o, const double *x, const double *y,
   }
   if (!rt_all_finite(j, alpha) || !rt_all_finite(j - 1, beta)) return 0;
   rt_tridiag_extremes(j, alpha, beta, lo, hi);
+  if (run->resid) *run->resid = b;
   return j;
 }
 
@@ -141,17 +142,21 @@ RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done) {
     rt_axpy(s->ny, -1.0, s->b, w->Av);
     v->residual = rt_nrm2(s->ny, w->Av);
   }
-  v->ritz_min = v->ritz_max = NAN;
-  double lo, hi;
+  v->ritz_min = v->ritz_max = v->ritz_resid = NAN;
+  v->ritz_lanczos = 0;
+  double lo, hi, resid = NAN;
+  int n;
   if (s->impl->ritz && steps_done > 0 && s->impl->ritz(s, w->ritz_steps, &lo, &hi)) {
     v->ritz_min = lo;
     v->ritz_max = hi;
-  } else if (rt_lanczos_extremes(
-                 o, s->x, v->y,
-                 &(RtLanczosRun){w->ritz_steps, w->lanczos_seed, w->q, w->u, w->alpha, w->beta},
-                 &lo, &hi) > 0) {
+  } else if ((n = rt_lanczos_extremes(o, s->x, v->y,
+                                      &(RtLanczosRun){w->ritz_steps, w->lanczos_seed, w->q, w->u,
+                                                      w->alpha, w->beta, &resid},
+                                      &lo, &hi)) > 0) {
     v->ritz_min = lo;
     v->ritz_max = hi;
+    v->ritz_resid = resid;
+    v->ritz_lanczos = n;
   }
   rt_oracle_diag_resume(o, counter);
   rt_oracle_set_diag(o, prev);

@@ -18,6 +18,12 @@ typedef struct RtDiagValues {
   double f, g, gy_norm;
   double residual;            /* NaN when not computed */
   double ritz_min, ritz_max;  /* NaN when not computed */
+  /* how well they are resolved, when the generic Lanczos run gave them: its last residual
+   * |A q_j - alpha_j q_j - beta_{j-1} q_{j-1}| (each Ritz value within about it of an
+   * eigenvalue, no eigenvalue hidden below it), and its steps; NaN and 0 otherwise (the
+   * method's own basis) */
+  double ritz_resid;
+  int ritz_lanczos;
   double *reports;            /* [n_reports], owned by RtDiagWork */
   double *y;                  /* the lower point used [ny], owned by RtDiagWork */
 } RtDiagValues;
@@ -47,6 +53,7 @@ typedef struct RtLanczosRun {
   int steps;
   uint64_t seed;
   double *q, *u, *alpha, *beta;
+  double *resid; /* optional out: the residual norm of the last step (NULL: not wanted) */
 } RtLanczosRun;
 
 /* Extreme eigenvalue estimates *lo, *hi from run->steps Lanczos steps on A(x, y) from a

@@ -353,6 +353,51 @@ static bool best_not_below_start(Run *r) {
   return true;
 }
 
+/* The Ritz warning for a smallest Ritz value far from 0 for g's size beside a largest 1e12
+ * times it (warn_ritz). Lanczos resolves eigenvalues only to about eps times the largest: a
+ * Hessian singular in y's own units shows a smallest Ritz value of that size (1e-16 to 1e-14
+ * of a largest of 1 to 100), one whose variables are on very different scales (ridge with a
+ * feature times 3e7: 1.006 to 9.8e14, Ritz values 3.53 and -0.23 beside 9.8e14) one far above
+ * it for g's size, each positive definite once scaled (exact solves it). That one was told
+ * "singular ... add a ridge term" on a g with a ridge term of weight 1. But a Ritz value is
+ * only an upper bound on the smallest eigenvalue: scaling is named only where it is resolved,
+ * the run's last residual (v->ritz_resid) under a tenth of it. Least squares with 12 unknowns,
+ * 6 points and one column times 1e6 (6 zero eigenvalues) had Ritz values 1.62 and 2.68e12 from
+ * 2 Lanczos steps, whose residual left everything below 1e4 unseen, and was told "most likely
+ * ... very different scales ... rather than g singular", and later "singular". Unresolved, or
+ * from the method's own basis (no residual kept), both causes are named. */
+static void warn_ritz_scaled(RtSolver *s, const RtDiagValues *v, int64_t step) {
+  bool exact = strcmp(s->opt.method->name, "exact") == 0;
+  const char *cure = exact ? "exact's dense solves, scaled by the Hessian's diagonal, handle it"
+                           : "standardise the data (import \"prep\", doc/stdlib.md) or use method "
+                             "exact, whose dense solves are scaled by the Hessian's diagonal";
+  double decades = log10(v->ritz_max / fabs(v->ritz_min));
+  if (isfinite(v->ritz_resid) && v->ritz_resid <= 0.1 * fabs(v->ritz_min)) {
+    rt_solver_warn(s, "ritz.singular",
+                   "after %lld outer steps: the lower Hessian's curvature spreads over %.0f "
+                   "decades (Ritz values %.3g to %.3g, the smallest far from 0 for g's size): "
+                   "y's variables are most likely on very different scales (an unstandardised "
+                   "feature, or one huge penalty), which no Krylov solve or gradient step on y "
+                   "resolves, rather than g singular; %s (if no variable is on another scale, "
+                   "g is singular in y: a ridge term such as + 1e-4 * sum(y * y) cures that)",
+                   (long long)step, decades, v->ritz_min, v->ritz_max, cure);
+    return;
+  }
+  char from[96] = "";
+  if (v->ritz_lanczos > 0)
+    snprintf(from, sizeof from, " from %d Lanczos step%s", v->ritz_lanczos,
+             v->ritz_lanczos == 1 ? "" : "s");
+  rt_solver_warn(s, "ritz.singular",
+                 "after %lld outer steps: the lower Hessian's curvature spreads over %.0f decades "
+                 "(Ritz values %.3g to %.3g%s, which do not resolve the smallest eigenvalue: it "
+                 "can be far below %.3g, or 0): either y's variables are on very different scales "
+                 "(an unstandardised feature, or one huge penalty), which no Krylov solve or "
+                 "gradient step on y resolves: %s; or g is singular in y: a ridge term such as "
+                 "+ 1e-4 * sum(y * y) cures that%s",
+                 (long long)step, decades, v->ritz_min, v->ritz_max, from, v->ritz_min, cure,
+                 exact ? " (exact's solves tell which: they warn when it is singular)" : "");
+}
+
 /* The trace point's warnings on the lower Hessian's Ritz values (v, at outer step `step`). */
 static void warn_ritz(RtSolver *s, const RtDiagValues *v, int64_t step) {
   /* Ritz values at a point where g is not finite mean nothing (all 0 there read as "g is linear
@@ -390,25 +435,7 @@ static void warn_ritz(RtSolver *s, const RtDiagValues *v, int64_t step) {
   else if (isfinite(v->ritz_min) && v->ritz_max > 0 && v->ritz_min <= 1e-12 * v->ritz_max &&
            !s->opt.method->unrolled && !blo_problem_stochastic(s->p) &&
            rt_curvature_scaled(v->ritz_min, v->g))
-    /* Lanczos resolves eigenvalues only to about eps times the largest: a Hessian singular
-     * in y's own units shows a smallest Ritz value of that size (1e-16 to 1e-14 of a largest
-     * of 1 to 100), one whose variables are on very different scales (ridge with a feature
-     * times 3e7: 1.006 to 9.8e14, Ritz values 3.53 and -0.23 beside 9.8e14) one far above it
-     * for g's size, each positive definite once scaled (exact solves it). That one was told
-     * "singular ... add a ridge term" on a g with a ridge term of weight 1. */
-    rt_solver_warn(s, "ritz.singular",
-                   "after %lld outer steps: the lower Hessian's curvature spreads over %.0f "
-                   "decades (Ritz values %.3g to %.3g, the smallest far from 0 for g's size): "
-                   "y's variables are most likely on very different scales (an unstandardised "
-                   "feature, or one huge penalty), which no Krylov solve or gradient step on y "
-                   "resolves, rather than g singular; %s (if no variable is on another scale, "
-                   "g is singular in y: a ridge term such as + 1e-4 * sum(y * y) cures that)",
-                   (long long)step, log10(v->ritz_max / fabs(v->ritz_min)), v->ritz_min,
-                   v->ritz_max,
-                   strcmp(s->opt.method->name, "exact") == 0
-                       ? "exact's dense solves, scaled by the Hessian's diagonal, handle it"
-                       : "standardise the data (import \"prep\", doc/stdlib.md) or use method "
-                         "exact, whose dense solves are scaled by the Hessian's diagonal");
+    warn_ritz_scaled(s, v, step);
   else if (isfinite(v->ritz_min) && v->ritz_max > 0 && v->ritz_min <= 1e-12 * v->ritz_max &&
            !s->opt.method->unrolled && !blo_problem_stochastic(s->p))
     rt_solver_warn(s, "ritz.singular",
@@ -1084,7 +1111,7 @@ static void ritz_at(Run *r, const double *y, double *L) {
   if (rt_all_finite(r->s->ny, y) &&
       rt_lanczos_extremes(&r->s->o, r->s->x, y,
                           &(RtLanczosRun){w->ritz_steps, w->lanczos_seed, w->q, w->u, w->alpha,
-                                          w->beta},
+                                          w->beta, NULL},
                           &lo, &hi) > 0 &&
       isfinite(hi) && hi > *L)
     *L = hi;

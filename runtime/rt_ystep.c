@@ -70,7 +70,7 @@ RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t 
   else snprintf(when, sizeof when, "before outer step %lld", (long long)step + 1);
   double lo = NAN, hi = NAN;
   /* Method calls (own draw keys and counts): the estimate is part of the method's work. */
-  RtLanczosRun run = {a->steps, a->seed, a->q, a->u, a->alpha, a->beta};
+  RtLanczosRun run = {a->steps, a->seed, a->q, a->u, a->alpha, a->beta, NULL};
   int n = rt_lanczos_extremes(&s->o, s->x, s->y, &run, &lo, &hi);
   a->estimates++;
   a->ritz_min = lo;
