@@ -124,10 +124,10 @@ static void run_dir(const char *rel, const char *prefix, int min_checked) {
     char path[8192];
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     /* examples at small sizes (their defaults are the papers' sizes) */
-    static const SemaDefine synthetic[] = {{"n", 40}};
+    static const SemaDefine synthetic[] = {{"n", 40, NULL}};
     static const SemaDefine data[] = {
-        {"n_train", 60}, {"n_val", 50}, {"n_test", 70}, {"batch", 16}};
-    static const SemaDefine maml[] = {{"T", 20}};
+        {"n_train", 60, NULL}, {"n_val", 50, NULL}, {"n_test", 70, NULL}, {"batch", 16, NULL}};
+    static const SemaDefine maml[] = {{"T", 20, NULL}};
     const SemaDefine *defs = NULL;
     int ndefs = 0;
     if (strstr(path, "/examples/")) {

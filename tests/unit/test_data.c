@@ -520,7 +520,7 @@ static void expect_same_both_ways(const char *path, size_t max_bytes) {
   for (int k = 0; k < 2; k++) {
     if (k) setenv("BLOC_LIBDEFLATE", "0", 1);
     else unsetenv("BLOC_LIBDEFLATE");
-    RtReadBound bound = {max_bytes, 1, "the test's", 0};
+    RtReadBound bound = {max_bytes, 1, "the test's", 0, NULL};
     msg[k][0] = 0;
     rc[k] = rt_data_read_file(path, &bound, &b[k], &len[k], msg[k], sizeof msg[k]);
     over[k] = bound.over;

@@ -146,7 +146,7 @@ static void test_f32_hyperclean(void **state) {
     fprintf(stderr, "skip: no Fashion-MNIST files\n");
     return;
   }
-  SemaDefine d[3] = {{"n_train", 1000}, {"n_val", 1000}, {"n_test", 500}};
+  SemaDefine d[3] = {{"n_train", 1000, NULL}, {"n_val", 1000, NULL}, {"n_test", 500, NULL}};
   Prog pg = {"examples/hyperclean.blo", d, 3, 1000, false, NULL};
   check_prog(&pg);
 }
@@ -162,7 +162,8 @@ static void test_f32_minibatch(void **state) {
     fprintf(stderr, "skip: no Fashion-MNIST files\n");
     return;
   }
-  SemaDefine d[4] = {{"n_train", 1000}, {"n_val", 1000}, {"n_test", 500}, {"batch", 200}};
+  SemaDefine d[4] = {{"n_train", 1000, NULL}, {"n_val", 1000, NULL}, {"n_test", 500, NULL},
+                     {"batch", 200, NULL}};
   Prog pg = {"examples/hyperclean_minibatch.blo", d, 4, 785, true, "grad_y_g"};
   check_prog(&pg);
   KcRun r; /* the products of the JIT's f32 plans reading the rows in place (seven at f64) */

@@ -480,7 +480,7 @@ static void test_warning_per_compile(void **state) {
   char w[JIT_CACHE_WARNING_LEN], want[JIT_CACHE_WARNING_LEN];
   int hits;
   assert_null(compile_warning(&pr, cached(2), w, sizeof w, &hits)); /* fills the cache */
-  char names[4][64], path[400];
+  char names[4][64], path[600];
   snprintf(want, sizeof want,
            "not using a compile cache entry in '%s': it is writable by group or others; "
            "compiling afresh",

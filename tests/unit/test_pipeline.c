@@ -300,7 +300,7 @@ static void test_fewshot_fd(void **state) {
 
 static void test_synthetic_fd(void **state) {
   (void)state;
-  SemaDefine d[1] = {{"n", 8}};
+  SemaDefine d[1] = {{"n", 8, NULL}};
   fd_check("examples/synthetic.blo", d, 1);
 }
 
@@ -314,7 +314,7 @@ static void test_hyperclean_fd(void **state) {
   FILE *fp = fopen("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", "rb");
   if (!fp) skip();
   fclose(fp);
-  SemaDefine d[3] = {{"n_train", 30}, {"n_val", 20}, {"n_test", 50}};
+  SemaDefine d[3] = {{"n_train", 30, NULL}, {"n_val", 20, NULL}, {"n_test", 50, NULL}};
   fd_check("examples/hyperclean.blo", d, 3);
 }
 

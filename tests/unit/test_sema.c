@@ -25,7 +25,7 @@ static Program *compile(Fx *fx, const char *src, const SemaDefine *defs, int nde
   arena_init(&fx->a);
   fx->out = tmpfile();
   diag_init(&fx->d, &fx->a, fx->out);
-  SemaInputs in = {defs, ndefs, "/nonexistent", NULL};
+  SemaInputs in = {defs, ndefs, "/nonexistent", NULL, false};
   return sema_compile_string(&fx->a, &fx->d, "t.blo", src, &in);
 }
 
@@ -133,7 +133,7 @@ static void test_inlining(void **state) {
 static void test_constants(void **state) {
   (void)state;
   Fx fx;
-  SemaDefine defs[] = {{"n", 4}};
+  SemaDefine defs[] = {{"n", 4, NULL}};
   Program *p = compile(
       &fx,
       "const n = 100\nconst m = 2 * n + 1\ndata A : matrix[n, 2] = 0\nconst r = rows(A) + cols(A)\n"
