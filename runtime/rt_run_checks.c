@@ -1863,6 +1863,49 @@ static void check_random_estimate(Run *r) {
                  end, 100 * end / start, start, s->hg_norm, hint);
 }
 
+/* Where x never moved (check_unmoved), what the start is, by phi there and a step h = 1e-3
+ * max(1, |x_i|) either way along each coordinate: lower somewhere by over 1e-9 of max(|phi|,
+ * f_unit), a stationary point that is no minimum (a maximum or a saddle); higher everywhere, a
+ * minimum along the coordinates; else nothing is said (false). Only for unconstrained x of at
+ * most 8 numbers, where 1 + 2 nx dense solves fit the end checks' budget. phi = -x^2 started at
+ * its maximum x = 0 (d exactly 0 there) was told "flat there ... or the start is its minimum". */
+static bool unmoved_kind(Run *r, char *buf, size_t len) {
+  RtSolver *s = r->s;
+  int64_t nx = s->nx;
+  if (nx > 8 || s->xs.constrained || !phi_cheap(r, run_flops(r), (int)(1 + 2 * nx))) return false;
+  double t0 = rt_seconds(), xp[8];
+  RtPhi p0, p;
+  RtPhiAt at = {.x = s->x, .sharded = r->cfg->sharded};
+  bool said = false;
+  if (rt_phi_exact(s->p, &at, &p0) == 0 && isfinite(p0.phi)) {
+    double tol = 1e-9 * fmax(fabs(p0.phi), f_unit(r));
+    int up = 0, low_i = -1;
+    double low = p0.phi;
+    for (int64_t i = 0; i < nx; i++)
+      for (int side = -1; side <= 1; side += 2) {
+        for (int64_t j = 0; j < nx; j++) xp[j] = s->x[j];
+        xp[i] += side * 1e-3 * fmax(1.0, fabs(s->x[i]));
+        at.x = xp;
+        if (rt_phi_exact(s->p, &at, &p) != 0 || !isfinite(p.phi)) continue;
+        if (p.phi > p0.phi + tol) up++;
+        else if (p.phi < low - tol) low = p.phi, low_i = (int)i;
+      }
+    if (low_i >= 0) {
+      snprintf(buf, len, "the start is a stationary point of f(x, y*(x)) but no minimum (a "
+               "maximum or a saddle): f(x, y*(x)) is %.6g there and %.6g a step of 1e-3 along "
+               "x[%d]; start x elsewhere (--init-x, or another initial value)",
+               p0.phi + 0.0, low, low_i);
+      said = true;
+    } else if (up == 2 * nx) {
+      snprintf(buf, len, "f(x, y*(x)) rises a step of 1e-3 either way along every coordinate, "
+               "so the start is (locally) its minimum: nothing was left to do");
+      said = true;
+    }
+  }
+  r->res->t_diag += rt_seconds() - t0;
+  return said;
+}
+
 /* x never moved from the start, every step's |d| at rounding size beside f: ridge regression
  * with the penalty exp(lambda) started at lambda = 40 (or 700) ended where it began, |d| 1e-17
  * (or 0), status 0 and no word: exp(lambda) swamps the data there, y*(x) ~ 0 and f(x, y*(x))
@@ -1886,6 +1929,12 @@ static void check_unmoved(Run *r) {
   if (r->hg_steps_max > 0)
     snprintf(dn, sizeof dn, "stayed at or below %.3g, rounding beside f = %.6g", r->hg_steps_max,
              f);
+  char kind[320];
+  if (unmoved_kind(r, kind, sizeof kind)) {
+    rt_solver_warn(s, "run.x_unmoved", "x did not move from the start in %lld steps: |d| %s; %s",
+                   (long long)res->steps, dn, kind);
+    return;
+  }
   rt_solver_warn(s, "run.x_unmoved",
                  "x did not move from the start in %lld steps: |d| %s, so f(x, y*(x)) is flat "
                  "there (such as where exp of x swamps the data or underflows) or the start is "
