@@ -267,7 +267,8 @@ static void check_progress(Run *r) {
    * precision f32 stalled at |d| ~ 5e-8 from 1.2 with tol = 1e-9); hjfbio's at the floor of
    * its finite differences (fd_floor) too */
   bool rounding = late > 0 && at_floor(r, late, true);
-  if (s->tol > 0 && late > 0 && (rounding || late <= fd_floor(r))) {
+  double fd = NAN; /* fd_floor where measured (oracle calls: once) */
+  if (s->tol > 0 && late > 0 && (rounding || late <= (fd = fd_floor(r)))) {
     /* the floor of doubles where f32's data are exact (small integers): "use f64" would not
      * help. The rounding of the terms alone: at f32 y's error is the float data's too. */
     bool f32 = rounding && s->p->precision == BLO_PREC_F32 && late > d_noise(r, false, false);
@@ -298,7 +299,7 @@ static void check_progress(Run *r) {
   /* or |d| sits at the floor exact's y_tol leaves (y_tol_floor), x stationary to that level */
   if (late <= y_tol_floor(r)) return;
   /* or at the floor of hjfbio's finite differences (fd_floor) */
-  if (late <= fd_floor(r)) return;
+  if (late <= (isnan(fd) ? fd_floor(r) : fd)) return;
   char best[128] = "", since[64] = "", first[96];
   snprintf(first, sizeof first,
            untraced  ? "%.3g at the steps of its first half (no trace point there)"
