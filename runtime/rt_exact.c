@@ -102,18 +102,8 @@ static void build_hessian(RtSolver *s, Ex *E, const double *y) {
  * singular H's; scaled, its eigenvalues are 0.1 to 2. -1: the eigendecomposition with vectors
  * failed after the one without had passed, H lost. */
 static int solve_scaled(int64_t n, Ex *E, double *rhs) {
-  if (!rt_sym_jacobi(n, E->diag, E->sc)) return 0;
-  rt_sym_fill_lower(n, E->H, E->diag, E->sc);
-  if (rt_sym_eigvals(n, E->H, E->w, E->work, E->lwork) != 0 ||
-      !(E->w[0] > RT_EIG_SINGULAR_RTOL * E->w[n - 1]))
-    return 0;
-  rt_sym_fill_lower(n, E->H, E->diag, E->sc);
-  if (rt_sym_eig(n, E->H, E->w, E->work, E->lwork) != 0) return -1;
-  for (int64_t i = 0; i < n; i++) rhs[i] *= E->sc[i];
-  /* (the same ten ulps: the values with vectors can differ from those without by rounding) */
-  rt_sym_eig_solve(n, E->H, E->w, RT_EIG_SINGULAR_RTOL, false, rhs, E->tmp);
-  for (int64_t i = 0; i < n; i++) rhs[i] *= E->sc[i];
-  return 1;
+  RtSymScaled m = {E->H, E->diag, E->sc, E->w, E->work, E->lwork, E->tmp};
+  return rt_sym_scaled_solve(n, &m, RT_EIG_SINGULAR_RTOL, rhs);
 }
 
 /* rhs <- H^{-1} rhs (newton: |H|^{-1}). Cholesky first; on failure restore H from its intact

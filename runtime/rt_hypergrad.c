@@ -73,12 +73,6 @@ RT_API const char *rt_f32_rounding_note(const BloProblem *p, double min_eig, dou
   "second derivatives in y finite there"
 
 /* The work of scaled_solve: A (its strict upper triangle and diag), s, and the rest. */
-typedef struct RtScaled {
-  double *A, *diag, *s, *w, *work;
-  int64_t lwork;
-  double *tmp;
-} RtScaled;
-
 /* The dense solve's test of a singular A on its Jacobi scaling S A S (unit diagonal), whose
  * eigenvalues do not depend on the units of y's variables: when it is positive definite to
  * ten ulps (f64; float rounding at f32), v <- S (S A S)^{-1} S b through its
@@ -89,16 +83,14 @@ typedef struct RtScaled {
  * are then bounds from the scaled ones (its smallest times the least diagonal entry, its
  * largest times the largest). */
 static int scaled_solve(RtOracle *o, RtDraw key, const double *x, const double *y,
-                        RtHypergrad *info, const double *b, RtErr fail, RtScaled m) {
+                        RtHypergrad *info, const double *b, RtErr fail, RtSymScaled m) {
   int64_t n = o->ny;
   double *v = info->v;
-  if (!rt_sym_jacobi(n, m.diag, m.s)) return 1;
   double zero = o->p->precision == BLO_PREC_F32 ? RT_F32_ROUNDING : RT_EIG_SINGULAR_RTOL;
-  rt_sym_fill_lower(n, m.A, m.diag, m.s);
-  if (rt_sym_eigvals(n, m.A, m.w, m.work, m.lwork) != 0 || !(m.w[0] > zero * m.w[n - 1]))
-    return 1;
-  rt_sym_fill_lower(n, m.A, m.diag, m.s);
-  if (rt_sym_eig(n, m.A, m.w, m.work, m.lwork) != 0) {
+  rt_copy(n, b, v);
+  int rc = rt_sym_scaled_solve(n, &m, zero, v);
+  if (rc == 0) return 1;
+  if (rc < 0) {
     snprintf(fail.buf, fail.len, "the eigendecomposition of the lower Hessian failed");
     return -1;
   }
@@ -106,12 +98,9 @@ static int scaled_solve(RtOracle *o, RtDraw key, const double *x, const double *
   for (int64_t i = 0; i < n; i++) {
     dmin = fmin(dmin, m.diag[i]);
     dmax = fmax(dmax, m.diag[i]);
-    v[i] = b[i] * m.s[i];
   }
   info->min_eig = m.w[0] * dmin;
   info->max_eig = m.w[n - 1] * dmax;
-  rt_sym_eig_solve(n, m.A, m.w, zero, false, v, m.tmp);
-  for (int64_t i = 0; i < n; i++) v[i] *= m.s[i];
   /* the residual of the scaled system, S (A v - b) against S b: eps cond(S A S) at most */
   rt_oracle_hvp(o, key, x, y, v, m.tmp);
   double r = 0, nb = 0;
@@ -174,7 +163,7 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
   rt_dense_hessian(o, key, x, y, H, e); /* the factorisation overwrote it */
   info->how = RT_HG_EIGEN;
   for (int64_t i = 0; i < n; i++) diag[i] = H[i * n + i];
-  rc = scaled_solve(o, key, x, y, info, b, rt_err(err, errlen), (RtScaled){H, diag, sc, w, work,
+  rc = scaled_solve(o, key, x, y, info, b, rt_err(err, errlen), (RtSymScaled){H, diag, sc, w, work,
                                                                           lwork, tmp});
   if (rc <= 0) goto done;
   rc = 0;

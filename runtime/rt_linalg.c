@@ -184,6 +184,20 @@ RT_API int rt_sym_eigvals(int64_t n, double *A, double *w, double *work, int64_t
   return info;
 }
 
+RT_API int rt_sym_scaled_solve(int64_t n, const RtSymScaled *m, double rtol, double *rhs) {
+  if (!rt_sym_jacobi(n, m->diag, m->s)) return 0;
+  rt_sym_fill_lower(n, m->A, m->diag, m->s);
+  if (rt_sym_eigvals(n, m->A, m->w, m->work, m->lwork) != 0 || !(m->w[0] > rtol * m->w[n - 1]))
+    return 0;
+  rt_sym_fill_lower(n, m->A, m->diag, m->s);
+  if (rt_sym_eig(n, m->A, m->w, m->work, m->lwork) != 0) return -1;
+  for (int64_t i = 0; i < n; i++) rhs[i] *= m->s[i];
+  /* (the same rtol: the values with vectors can differ from those without by rounding) */
+  rt_sym_eig_solve(n, m->A, m->w, rtol, false, rhs, m->tmp);
+  for (int64_t i = 0; i < n; i++) rhs[i] *= m->s[i];
+  return 1;
+}
+
 RT_API bool rt_sym_jacobi(int64_t n, const double *diag, double *s) {
   for (int64_t i = 0; i < n; i++) {
     if (!(diag[i] > 0) || !isfinite(diag[i])) return false;

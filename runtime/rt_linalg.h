@@ -87,6 +87,23 @@ RT_API bool rt_sym_jacobi(int64_t n, const double *diag, double *s);
 /* The row-major lower triangle and the diagonal of A from its strict upper triangle and
  * `diag`, scaled to S A S when s is not NULL (the strict upper triangle stays A's). */
 RT_API void rt_sym_fill_lower(int64_t n, double *A, const double *diag, const double *s);
+/* A symmetric A held as its strict upper triangle (row-major) and diag, with the work of
+ * rt_sym_scaled_solve: s (n), w (n), work (lwork, rt_sym_eig_lwork), tmp (n). */
+typedef struct RtSymScaled {
+  double *A;
+  const double *diag;
+  double *s, *w, *work;
+  int64_t lwork;
+  double *tmp;
+} RtSymScaled;
+/* rhs <- A^{-1} rhs through the eigendecomposition of A's Jacobi scaling S A S (unit
+ * diagonal), where that is positive definite to rtol (its least eigenvalue above rtol times
+ * its largest): 1, with S A S's eigenvalues in w and its eigenvectors over A. 0 where it is
+ * not (or a diagonal entry is not positive): A's strict upper triangle intact, rhs untouched.
+ * -1 where the decomposition with vectors failed after the one without passed (A lost).
+ * The test that a badly scaled Hessian is no singular one, for exact's Newton solve and the
+ * hypergradient's dense solve alike. */
+RT_API int rt_sym_scaled_solve(int64_t n, const RtSymScaled *m, double rtol, double *rhs);
 /* Solve A z = b in place with the eigendecomposition from rt_sym_eig (V rows, w values), using
  * `tmp` (n doubles). Eigenvalues with |w_i| <= rcond * max|w| are treated as zero (that
  * component of z is dropped) and counted in the return value. abs_values: divide by |w_i|
