@@ -316,7 +316,8 @@ static void best_not_above_end(Run *r, int64_t done) {
   r->best_passed.step = -1;
   r->best_lagged.step = -1;
   r->best_lagged.said = false;
-  r->best_hint[0] = '\0';
+  r->nc.on = false;
+  r->lagged = false;
   if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || r->best_by_f ||
       res->best_step <= 0 || res->best_step == done || done == 0 || !isfinite(f) ||
       !isfinite(v->g) || !isfinite(v->gy_norm) || !isfinite(s->hg_norm) ||

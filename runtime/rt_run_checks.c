@@ -241,6 +241,41 @@ static double fd_floor(Run *r) {
  * simplex problem wandered with |d| between 0.04 and 0.32 (x 120% from x*), F2SA on a
  * condition number of 1e4 went from f = 10 to 861 (|d| 0.016 -> 1.4) without reaching the
  * divergence test's 1e10. */
+/* The not-converged warning from its parts (r->nc). Where an end check found the end's y far
+ * from y*(x) (r->lagged), a creep's cure is the lower loop's: the README's example (LancBiO,
+ * lower Hessian of condition 1e5, inner_steps 5) was told "more outer_steps help, or a larger
+ * x_step" here and "raise inner_steps, or y_step up to 2/L" by the lag warning, two cures for
+ * one cause: its estimates crept on a y that lagged (|grad phi| 0.0101 at the end, |d| 3e-6;
+ * 0.0070 with inner_steps 20, 0.0033 with 50). */
+static const char *nc_compose(Run *r, char *buf, size_t size) {
+  const char *cure = r->nc.cure;
+  if (r->lagged && r->nc.kind == NC_CREEP)
+    cure = "it creeps, falling slowly or not at all, on estimates taken with y far from y*(x) "
+           "(the warning on y below): the lower loop's cure there comes first, and more "
+           "outer_steps help only as they give y more steps";
+  else if (r->lagged && r->nc.kind == NC_GENERIC)
+    cure = "its estimates were taken with y far from y*(x) (the warning on y below): the lower "
+           "loop's cure there comes first";
+  /* whole, then cut to the warning's size (as rt_solver_warn cuts): a direct snprintf into buf
+   * fails the emitted solver's -Werror=format-truncation */
+  char whole[sizeof r->nc.head + sizeof r->nc.cure + sizeof r->nc.best + 256];
+  snprintf(whole, sizeof whole, "%s; %s%s%s", r->nc.head, cure, r->nc.tail, r->nc.best);
+  size_t n = strlen(whole);
+  if (n >= size) n = size - 1;
+  memcpy(buf, whole, n);
+  buf[n] = '\0';
+  return buf;
+}
+
+/* Compose the not-converged warning again, its parts complete: the lag checks ran after it. */
+static void nc_finish(Run *r) {
+  RtSolver *s = r->s;
+  if (!r->nc.on) return;
+  for (int i = 0; i < s->nwarn; i++)
+    if (strcmp(s->warn[i].key, "run.not_converging") == 0 && !s->warn[i].printed)
+      nc_compose(r, s->warn[i].text, sizeof s->warn[i].text);
+}
+
 static void check_progress(Run *r) {
   RtSolver *s = r->s;
   const RtResult *res = r->res;
@@ -300,7 +335,7 @@ static void check_progress(Run *r) {
   if (late <= y_tol_floor(r)) return;
   /* or at the floor of hjfbio's finite differences (fd_floor) */
   if (late <= (isnan(fd) ? fd_floor(r) : fd)) return;
-  char best[128] = "", since[64] = "", first[96];
+  char since[64] = "", first[96];
   snprintf(first, sizeof first,
            untraced  ? "%.3g at the steps of its first half (no trace point there)"
            : quarter ? "%.3g in its first half's second quarter"
@@ -308,11 +343,11 @@ static void check_progress(Run *r) {
            early);
   if (r->seg0 > 0)
     snprintf(since, sizeof since, " since its last recovery (step %lld)", (long long)r->seg0);
+  r->nc.best[0] = '\0'; /* best_lagged may replace it */
   if (res->best_step > 0 && res->best_hypergrad_norm < s->hg_norm)
-    snprintf(best, sizeof best, "; %s saves the best trace point (step %lld, "
+    snprintf(r->nc.best, sizeof r->nc.best, "; %s saves the best trace point (step %lld, "
              "|hypergradient| %.3g)", keep_best(r), (long long)res->best_step,
              res->best_hypergrad_norm);
-  snprintf(r->best_hint, sizeof r->best_hint, "%s", best); /* best_lagged may take it back */
   /* The cure depends on the way |d| went: a creep (x moving too slowly, as for x* = 1e6 in
    * g = 0.5 (y - 1e-6 x)^2, whose cure was x_step = 1e12) was told of a smaller x_step first.
    * No trace point of the second half above the one before it (0.1%), none above the first
@@ -436,10 +471,18 @@ static void check_progress(Run *r) {
                                 "its products' terms, which can be far above |d|: a run at "
                                 "precision f64 tells"
                               : "";
-  rt_solver_warn(s, "run.not_converging",
-                 "the run has not converged%s: |hypergradient| reached %.3g at trace points of "
-                 "its second half, %s (%.3g at the end); %s%s%s",
-                 since, late, first, s->hg_norm, cure, f32_floor, best);
+  snprintf(r->nc.head, sizeof r->nc.head,
+           "the run has not converged%s: |hypergradient| reached %.3g at trace points of its "
+           "second half, %s (%.3g at the end)",
+           since, late, first, s->hg_norm);
+  snprintf(r->nc.cure, sizeof r->nc.cure, "%s", cure);
+  r->nc.kind = runs_off[0] || adam_simplex || thrown[0] || drifts[0] || swings ? NC_OWN
+                : creep                                                          ? NC_CREEP
+                                                                                 : NC_GENERIC;
+  r->nc.tail = f32_floor;
+  r->nc.on = true;
+  char text[sizeof((RtWarning *)0)->text];
+  rt_solver_warn(s, "run.not_converging", "%s", nc_compose(r, text, sizeof text));
 }
 
 /* |x - x0|: how far the run took x from its start. */
@@ -837,7 +880,6 @@ static bool lower_lag(Run *r, double run, double out[3]) {
  * other is taken back (its text, not yet printed). true when set aside. */
 static int end_phi(Run *r, double run, const double *x, double *left, RtPhi *out);
 static bool best_lagged(Run *r, double run, double phi_end) {
-  RtSolver *s = r->s;
   RtResult *res = r->res;
   double gy = r->dw.val.gy_norm, gb = res->best_grad_y_g_norm, hg = res->best_hypergrad_norm;
   int64_t step = res->best_step;
@@ -854,14 +896,8 @@ static bool best_lagged(Run *r, double run, double phi_end) {
   r->best_lagged.hg = hg;
   r->best_lagged.gy = gb;
   rt_run_best_end(r);
-  size_t k = strlen(r->best_hint);
-  for (int i = 0; k > 0 && i < s->nwarn; i++) {
-    RtWarning *w = &s->warn[i];
-    size_t n = strlen(w->text);
-    if (strcmp(w->key, "run.not_converging") != 0 || w->printed || n < k ||
-        strcmp(w->text + n - k, r->best_hint) != 0)
-      continue;
-    snprintf(w->text + n - k, sizeof w->text - (n - k),
+  if (r->nc.on && r->nc.best[0]) { /* its hint to keep that point, taken back (nc_finish) */
+    snprintf(r->nc.best, sizeof r->nc.best,
              "; the trace point of least |hypergradient| (step %lld, %.3g) is no better: its "
              "estimate was taken with y no nearer y*(x) by g's gradient (|grad_y g| %.3g there, "
              "%.3g at the end, where y is far from y*(x)), so %s saves the end's point",
@@ -891,6 +927,7 @@ static bool check_lower_lag(Run *r, double run) {
   /* bloc eval's grad_phi measures it at any ny (Newton-CG past the dense limit, where it
    * refused and the hint was left out: run_lag_hint_large.blo) */
   if (!lower_lag(r, run, lag)) return false;
+  r->lagged = true;
   char word[200];
   rt_solver_warn(r->s, "run.lower_lag",
                  "the run ended with its y far from y*(x): a Newton step on g from it is at "
@@ -1451,7 +1488,8 @@ static void check_estimate(Run *r) {
                "not to blame); compare x with other methods' (bloc compare) or a closed form",
                phi.ystar_err);
     char word[200] = "";
-    if (y_lags && !phi.degenerate) lagged_word(r, run, phi.phi, word, sizeof word);
+    r->lagged = y_lags && !phi.degenerate;
+    if (r->lagged) lagged_word(r, run, phi.phi, word, sizeof word);
     rt_solver_warn(s, "run.estimate",
                    "the run ended with the method's hypergradient estimate at |d| = %.3g, but "
                    "the exact %s at its x is %.3g (y*(x) by Newton, a dense solve): x is not "
@@ -2062,4 +2100,5 @@ RT_API void rt_run_checks(Run *r) {
   check_unrolled_lag(r);
   check_vanished(r);
   check_unmoved(r); /* last: only where no other check said why */
+  nc_finish(r);
 }

@@ -90,10 +90,19 @@ typedef struct Run {
   struct { int64_t step; double f, hg; } best_passed;
   /* the best trace point set aside at the end for the end itself, its y no nearer y*(x) while
    * the end's y was found far from it (rt_run_checks.c, best_lagged): its step (-1: none), |d|
-   * and |grad_y g|, and whether the not-converged warning said so; and that warning's hint to
-   * keep it, to take back (its text) */
+   * and |grad_y g|, and whether the not-converged warning said so */
   struct { int64_t step; double hg, gy; bool said; } best_lagged;
-  char best_hint[128];
+  /* check_progress's not-converged warning in parts, composed again once the later checks have
+   * said whether the end's y lags y*(x) (nc_compose): its text up to the cure, the cure and its
+   * kind (a creep's and the generic one a lag overrides), f32's word, and the hint on the best
+   * trace point, which best_lagged replaces */
+  struct {
+    bool on;
+    enum { NC_OWN, NC_CREEP, NC_GENERIC } kind;
+    char head[320], cure[600], best[400];
+    const char *tail;
+  } nc;
+  bool lagged; /* an end check found the end's y far from y*(x) (the lag warnings) */
   /* The start's trace point as a best point (take_best at step 0): its y and reports, f, g,
    * |grad_y g| and the first step's |d| (taken there), for the end checks to go back to when
    * they measured phi at the start clearly below phi at the end (keep_start). ok: finite. */

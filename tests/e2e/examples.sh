@@ -91,6 +91,14 @@ check "synthetic: result JSON" $?
 check "synthetic: saved x and y" $?
 awk -F, 'NR == 2 { first = $4 } END { exit !($4 < first) }' "$tmp/tr.csv"
 check "synthetic: the lower objective falls" $?
+# README's quick start, as written (n = 1000, 2000 steps, 1 s): two warnings with one cause, y
+# far from y*(x); the not-converged one told of "a larger x_step" while the other said to raise
+# inner_steps
+"$bloc" run "$ex/synthetic.blo" $B > /dev/null 2> "$tmp/readme.err"
+grep -q 'warning: the run has not converged.*on estimates taken with y far from y\*(x)' \
+  "$tmp/readme.err" && grep -q 'warning: the run ended with its y far.*raise inner_steps' \
+  "$tmp/readme.err" && ! grep -q 'larger x_step' "$tmp/readme.err"
+check "synthetic as in README: its two warnings name one cause and one cure" $?
 
 # ---- the compile cache: a second run of the same problem loads every compiled part, with
 # other options and the same results
