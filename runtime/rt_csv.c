@@ -414,10 +414,22 @@ RT_API int rt_load_csv3(const char *path, int64_t t, int64_t k, int64_t d, RtTen
 RT_API int rt_read_vector_csv(const char *path, const char *what, int64_t n, double *out, RtErr e) {
   char *err = e.buf;
   size_t errlen = e.len;
+  const char *name = what ? what : "the vector";
+  if (rt_path_is_npy(path)) { /* as --save-x x.npy writes it: a vector, any length read, then
+                               * the length checked as below (not "the declaration says") */
+    RtTensor t;
+    if (rt_load_npy(path, rt_shape(2, RT_ANY, RT_ANY), &t, e)) return -1;
+    int64_t got = t.rows * t.cols;
+    int rc = got == n ? 0
+                      : rt_data_errf(err, errlen, "'%s' holds %" PRId64 " number%s but %s has %"
+                                     PRId64, path, got, got == 1 ? "" : "s", name, n);
+    if (rc == 0) memcpy(out, t.v, (size_t)n * sizeof *out);
+    rt_tensor_free(&t);
+    return rc;
+  }
   Table t;
   RtReadBound bound;
   rt_data_bound(&bound, 1, n, 1, RT_TEXT_PER_VALUE);
-  const char *name = what ? what : "the vector";
   bound.what = name;
   if (csv_parse(path, &bound, &t, err, errlen)) return -1;
   int rc = 0;

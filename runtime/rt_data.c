@@ -5,6 +5,7 @@
 #include "rt_fmt.h"
 #include "rt_mem.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -1382,6 +1383,12 @@ static int load_npy(const char *path, RtShape want, const int64_t *dims3, double
 done:
   rt_stream_close(&f.st);
   return rc;
+}
+
+RT_API bool rt_path_is_npy(const char *path) {
+  size_t n = strlen(path);
+  return n > 4 && path[n - 4] == '.' && tolower((unsigned char)path[n - 3]) == 'n' &&
+         tolower((unsigned char)path[n - 2]) == 'p' && tolower((unsigned char)path[n - 1]) == 'y';
 }
 
 RT_API int rt_load_npy(const char *path, RtShape want, RtTensor *out, RtErr e) {

@@ -6,6 +6,7 @@
 #ifndef BLOC_RT_DATA_H
 #define BLOC_RT_DATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -142,6 +143,10 @@ RT_API void rt_libsvm_zero_based_warning(const char *path, const char *decl, int
  * flatten into columns as in IDX. fortran_order True is read correctly (the values are
  * reordered into row-major). 64-bit integers above 2^53 round to the nearest double. */
 RT_API int rt_load_npy(const char *path, RtShape want, RtTensor *out, RtErr err);
+
+/* Whether a point file is NPY by its name (ends in ".npy", any case): --save-x/-y write it so,
+ * and --x/--y/--v/--init-x/-y read it so (a text file under that name loaded nowhere). */
+RT_API bool rt_path_is_npy(const char *path);
 
 /* load_npy into a tensor[t, k, d] (the type of per-task data): the file must hold exactly a
  * t x k x d array (any dtype, order and version rt_load_npy takes); the result is the tasks'

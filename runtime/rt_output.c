@@ -2,9 +2,11 @@
 #include "rt_output.h"
 #include "rt_fmt.h"
 #include "rt_outfile.h"
+#include "rt_data.h"
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -351,8 +353,34 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res,
   fputs("\n}\n", f);
 }
 
+/* x as numpy.save writes a float64 vector (NPY 1.0): the magic and version, the header's
+ * length, a dict padded with spaces to a multiple of 64 bytes with the magic and ending in a
+ * newline, then the values little-endian whatever the host's order. A text file under a .npy
+ * name, as --save-x x.npy wrote, was refused by np.load. */
+static void put_npy(FILE *f, int64_t n, const double *x) {
+  char dict[96];
+  int len = snprintf(dict, sizeof dict, "{'descr': '<f8', 'fortran_order': False, 'shape': "
+                     "(%lld,), }", (long long)n);
+  int pad = (64 - (10 + len + 1) % 64) % 64, hlen = len + pad + 1;
+  fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+  fputc(hlen & 0xff, f);
+  fputc(hlen >> 8, f);
+  fprintf(f, "%s%*s\n", dict, pad, "");
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t u;
+    unsigned char b[8];
+    memcpy(&u, &x[i], sizeof u);
+    for (int k = 0; k < 8; k++) b[k] = (unsigned char)(u >> (8 * k));
+    fwrite(b, 1, sizeof b, f);
+  }
+}
+
 RT_API int rt_save_vector(RtOutFile *o, const char *path, int64_t n, const double *x) {
   if (!o->f && rt_outfile_open(o, path, NULL, 0)) return -1;
+  if (rt_path_is_npy(path)) {
+    put_npy(o->f, n, x);
+    return rt_outfile_commit(o, path, NULL, 0);
+  }
   char buf[RT_FMT_NUM_LEN];
   /* %.17g as always for finite numbers; "nan", never glibc's "-nan", for the others */
   for (int64_t i = 0; i < n; i++)
