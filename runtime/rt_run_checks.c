@@ -760,12 +760,93 @@ static const char *implicit_cure(const Run *r, const char *cure, char *buf, size
   return buf;
 }
 
-/* What lets a lower loop lagging behind x keep up, by the options m has: soba and hjfbio were
- * told to raise inner_steps, which they refuse (one joint step an outer step). */
-static const char *keep_up_hint(const RtMethodSpec *m) {
-  return rt_method_tunable_option(m, "inner_steps")
-             ? "raise inner_steps, or y_step up to 2/L"
-             : "raise y_step (up to 2/L), or lower x_step so that x moves more slowly";
+/* Whether g is close enough to a quadratic in y between y and y + step (y + step: y*(x), or a
+ * Newton step's end) for the lower Hessian's Ritz values at y to say how gradient steps close
+ * the gap (keep_up_hint): the change of g along it within a quarter of the quadratic model's,
+ * 0.5 step . grad_y g(y) (exact for a quadratic g, y + step its minimiser, and for a CG
+ * iterate of the Newton step from 0). STABLE on a log-utility follower ended with y = (0.4,
+ * 4389), y*(x) = (0.4, 0.6): Ritz values 1.56e-7 and 12.5 at y, where -3 log(y) is flat, but
+ * 8.3 and 12.5 at y*(x); g falls by twice the model's there. Diagnostics: two values of g, a
+ * gradient. false where y or step is NULL or a value is not finite. */
+static bool quadratic_to(const Run *r, const double *y, const double *step) {
+  RtSolver *s = r->s;
+  int64_t ny = s->ny;
+  if (!y || !step || !rt_all_finite(ny, y) || !rt_all_finite(ny, step)) return false;
+  double *buf = rt_mem_calloc((size_t)(2 * ny), sizeof(double));
+  if (!buf) return false;
+  double *yc = buf, *gy = yc + ny, t0 = rt_seconds();
+  rt_copy(ny, y, yc);
+  rt_axpy(ny, 1.0, step, yc);
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  RtDraw key = rt_oracle_draw(&s->o);
+  double g0 = rt_oracle_g(&s->o, key, s->x, y), g1 = rt_oracle_g(&s->o, key, s->x, yc);
+  rt_oracle_grad_g(&s->o, key, s->x, y, gy);
+  rt_oracle_set_diag(&s->o, prev);
+  double q = 0.5 * rt_dot(ny, step, gy), dg = g1 - g0;
+  rt_mem_free(buf);
+  r->res->t_diag += rt_seconds() - t0;
+  return isfinite(dg) && isfinite(q) && q < 0 && fabs(dg - q) <= 0.25 * fabs(q);
+}
+
+/* Whether gradient steps on y cannot close the gap from y to y + step (y*(x), or a Newton
+ * step's end) in any reasonable number: `taken` is how many the run gave it, `raising` what the
+ * old cure would raise. At the best fixed step, 2/(L + mu), the error along the lower
+ * Hessian's least curvature shrinks by (kappa - 1)/(kappa + 1) a step, so cutting it by 1e6
+ * (runs that converge end within 1e-6 of y*(x)) takes about kappa/2 ln(1e6) ~ 7 kappa steps,
+ * kappa = L/mu from the last trace point's Ritz values (a lower bound on the true ratio: Ritz
+ * values lie within the spectrum; and only where g is about quadratic between the two points,
+ * quadratic_to, so that those at y say how the steps go). Where that is over 1e3 times
+ * `taken` (`whose`: "this run took"), only a thousandfold run would close it: into buf[size]
+ * that the lower problem is ill-conditioned, that raising cannot close it, and the cures that
+ * work. Ridge regression with one feature times 1e6 (Ritz values 0.907 and 9.05e11, y_step
+ * already 0.8/L) was told by aid_cg, lancbio and amigo_gd to raise inner_steps, and 100 times
+ * inner_steps changed nothing (|grad phi| 0.0114); the README's example (kappa ~ 2e4, 2000
+ * outer steps of 5) needs about 14 times its steps, where raising inner_steps does help. Not
+ * where g has a kink (the program's nonsmooth_op): exact and Newton do not apply there. */
+static bool steps_hopeless(const Run *r, const double *y, const double *step, double taken,
+                           const char *whose, const char *raising, char *buf, size_t size) {
+  double mu = r->dw.val.ritz_min, L = r->dw.val.ritz_max, g = r->dw.val.g;
+  double kappa = L / mu, need = kappa / 2 * log(1e6);
+  if (!(mu > 0) || !(L >= mu) || !isfinite(L) || !(taken >= 1) || !(need > 1e3 * taken) ||
+      r->cfg->nonsmooth_op || !quadratic_to(r, y, step))
+    return false;
+  /* the cure: a least curvature at rounding for g's size is g singular, not scaled; over 1e8
+   * with one far from 0, most likely units (warn_ritz_scaled's words); between, any of them */
+  const char *cure =
+      !rt_curvature_scaled(mu, g)
+          ? "its least curvature is at rounding for g's size, so g may be singular in y: a ridge "
+            "term such as + 1e-4 * sum(y * y) cures that, or use method exact"
+      : kappa >= 1e8
+          ? "y's variables are most likely on very different scales (an unstandardised feature, "
+            "or one huge penalty), not g singular: " RT_SCALED_CURE
+          : "rescale y's variables where they are on different scales (standardise the data: "
+            "import \"prep\", doc/stdlib.md), use method exact (Newton solves of y, scaled by "
+            "the Hessian's diagonal), or add a ridge term to g that lifts its least curvature";
+  snprintf(buf, size,
+           "the lower Hessian is ill-conditioned (kappa ~ %.2g, the ratio of its Ritz values "
+           "%.3g and %.3g): gradient steps on y need ~%.2g steps to reach y*(x), %.2g times the "
+           "%.0f %s, so raising %s cannot close it; %s",
+           kappa, mu, L, need, need / taken, taken, whose, raising, cure);
+  return true;
+}
+
+/* What lets a lower loop lagging behind x (y, off y*(x) by step: steps_hopeless) keep up, by
+ * the options the method has (soba and hjfbio were told to raise inner_steps, which they
+ * refuse: one joint step an outer step), into buf[size]; returns buf. Warm started, the whole
+ * run's lower steps (outer steps x inner_steps) are the most a lag can be closed with. */
+static const char *keep_up_hint(const Run *r, const double *y, const double *step, char *buf,
+                                size_t size) {
+  RtSolver *s = r->s;
+  bool inner = rt_method_tunable_option(s->opt.method, "inner_steps");
+  double taken = (double)r->res->steps * (inner ? fmax(1.0, (double)s->inner_steps) : 1.0);
+  if (!steps_hopeless(r, y, step, taken, "this run took",
+                      inner ? "inner_steps (or y_step, stable below 2/L)"
+                            : "y_step (stable below 2/L) or lowering x_step",
+                      buf, size))
+    snprintf(buf, size, "%s",
+             inner ? "raise inner_steps, or y_step up to 2/L"
+                   : "raise y_step (up to 2/L), or lower x_step so that x moves more slowly");
+  return buf;
 }
 
 /* The flops per call of each kernel, for the whole job: the same on every MPI rank. A sharded
@@ -840,8 +921,9 @@ static bool f_rose(const Run *r) {
  * few conjugate-gradient steps from 0 give a lower bound of that length (CG's iterates grow
  * in norm towards the solution's), within a twentieth of the run's flops `run` or 2e8.
  * Whether it is far (over a tenth of max(|y|, |y*(x)|)), with out = {that length, |y|,
- * |y*(x)|}. Its time counts as diagnostics. */
-static bool lower_lag(Run *r, double run, double out[3]) {
+ * |y*(x)|}, and into step [ny] (unless NULL) the step from y to there, -H^-1 grad_y g. Its time
+ * counts as diagnostics. */
+static bool lower_lag(Run *r, double run, double out[3], double *step) {
   RtSolver *s = r->s;
   int64_t ny = s->ny;
   int steps = (int)fmin(100.0, check_products(r, run, 0.05));
@@ -859,6 +941,10 @@ static bool lower_lag(Run *r, double run, double out[3]) {
   rt_copy(ny, y, ystar);
   rt_axpy(ny, -1.0, v, ystar);
   double ysn = rt_nrm2(ny, ystar), ref = fmax(yn, ysn); /* |y - H^-1 grad_y g| ~ |y*(x)| */
+  if (step) {
+    rt_copy(ny, v, step);
+    rt_scal(ny, -1.0, step);
+  }
   rt_mem_free(buf);
   r->res->t_diag += rt_seconds() - t0;
   out[0] = lag, out[1] = yn, out[2] = ysn;
@@ -926,17 +1012,23 @@ static bool check_lower_lag(Run *r, double run) {
   double lag[3];
   /* bloc eval's grad_phi measures it at any ny (Newton-CG past the dense limit, where it
    * refused and the hint was left out: run_lag_hint_large.blo) */
-  if (!lower_lag(r, run, lag)) return false;
+  double *step = rt_mem_calloc((size_t)r->s->ny, sizeof(double)); /* NULL: no step, no word */
+  if (!lower_lag(r, run, lag, step)) {
+    rt_mem_free(step);
+    return false;
+  }
   r->lagged = true;
-  char word[200];
+  char word[200], hint[1024];
   rt_solver_warn(r->s, "run.lower_lag",
                  "the run ended with its y far from y*(x): a Newton step on g from it is at "
                  "least %.3g long, against |y| = %.3g and |y*(x)| ~ %.3g, so the method's "
                  "hypergradient estimate (|d| = %.3g) may be far from that of f(x, y*(x)); "
                  "the lower loop does not keep up: %s%s%s",
-                 lag[0], lag[1], lag[2], r->s->hg_norm, keep_up_hint(r->s->opt.method),
+                 lag[0], lag[1], lag[2], r->s->hg_norm,
+                 keep_up_hint(r, r->dw.val.y, step, hint, sizeof hint),
                  "; check with `bloc eval --what grad_phi` at the saved x",
                  lagged_word(r, run, NAN, word, sizeof word));
+  rt_mem_free(step);
   return true;
 }
 
@@ -1070,17 +1162,25 @@ static void check_unrolled_lag(Run *r) {
       blo_problem_stochastic(s->p) || !r->cfg->check_estimate) /* fom: warned at compile time */
     return;
   double lag[3];
-  char other[160];
-  if (lower_lag(r, run_flops(r), lag))
+  char other[160], hint[1024];
+  double *step = rt_mem_calloc((size_t)s->ny, sizeof(double)); /* NULL: no word on the Hessian */
+  int steps = (int)rt_solver_num(s, "r");
+  /* each outer step unrolls r steps from y0: r is all the gradient steps y*(x) gets */
+  if (lower_lag(r, run_flops(r), lag, step)) {
+    if (!steps_hopeless(r, r->dw.val.y, step, steps, "of its unrolled loop",
+                        "r (or inner_lr, stable below 2/L)", hint, sizeof hint))
+      snprintf(hint, sizeof hint, "for the bilevel problem's answer raise r, or inner_lr up to "
+               "2/L%s",
+               implicit_cure(r, ", or use an implicit method (lancbio, aid_cg, ...)", other,
+                             sizeof other));
     rt_solver_warn(s, "run.unrolled_lag",
                    "the run's r inner steps end far from y*(x): a Newton step on g from their "
                    "last y is at least %.3g long, against |y| = %.3g and |y*(x)| ~ %.3g, so x "
                    "solves the unrolled problem (f after r = %d steps of inner_lr from y0), not "
-                   "f(x, y*(x)); for the bilevel problem's answer raise r, or inner_lr up to "
-                   "2/L%s",
-                   lag[0], lag[1], lag[2], (int)rt_solver_num(s, "r"),
-                   implicit_cure(r, ", or use an implicit method (lancbio, aid_cg, ...)", other,
-                                 sizeof other));
+                   "f(x, y*(x)); %s",
+                   lag[0], lag[1], lag[2], steps, hint);
+  }
+  rt_mem_free(step);
 }
 
 /* An unrolled method's f at the trace points is f(x, y_r(x)), y_r after r inner steps from y0
@@ -1281,12 +1381,19 @@ static bool check_phi_rose_cg(Run *r, double run, bool estimate, bool formula) {
   if (budget < 20) return false;
   double t0 = rt_seconds();
   RtPhi end;
-  RtPhiAt at = {.x = s->x, .sharded = r->cfg->sharded, .dense_max = 1, .max_hvps = budget / 2};
+  /* y*(x) - y, for keep_up_hint (NULL: no word on the Hessian) */
+  double *step = estimate && formula ? rt_mem_calloc((size_t)s->ny, sizeof(double)) : NULL;
+  RtPhiAt at = {.x = s->x, .sharded = r->cfg->sharded, .dense_max = 1, .max_hvps = budget / 2,
+                .ystar = step};
   int rc = rt_phi_exact(s->p, &at, &end);
   r->res->t_diag += rt_seconds() - t0;
-  if (rc != 0) return false;
+  if (step) rt_axpy(s->ny, -1.0, s->y, step);
+  if (rc != 0) {
+    rt_mem_free(step);
+    return false;
+  }
   if (estimate && estimate_off(r, end.grad_norm, s->hg_norm)) {
-    char eh[640];
+    char eh[1024];
     rt_solver_warn(s, "run.estimate",
                    "the run ended with the method's hypergradient estimate at |d| = %.3g, but "
                    "the exact %s at its x is %.3g (y*(x) by Newton-CG): x is not stationary "
@@ -1297,9 +1404,12 @@ static bool check_phi_rose_cg(Run *r, double run, bool estimate, bool formula) {
                    formula ? "the exact formula at the method's own y agrees with its d, so its "
                              "y, off y*(x), is to blame: the lower loop does not keep up: "
                            : "",
-                   formula ? keep_up_hint(s->opt.method) : estimate_hint(r, eh, sizeof eh));
+                   formula ? keep_up_hint(r, s->y, step, eh, sizeof eh)
+                           : estimate_hint(r, eh, sizeof eh));
+    rt_mem_free(step);
     return true;
   }
+  rt_mem_free(step);
   check_phi_rose(r, &end, budget - (double)end.hvps);
   return true;
 }
@@ -1347,6 +1457,12 @@ static void check_lower_end(Run *r, const double *ystar, const RtPhi *phi) {
   double lag = 0, ysn = rt_nrm2(ny, ystar);
   for (int64_t i = 0; i < ny; i++) lag = hypot(lag, y[i] - ystar[i]);
   if (!(lag > 1e-2 * fmax(1.0, ysn))) return;
+  char hint[1024];
+  double *step = rt_mem_calloc((size_t)ny, sizeof(double)); /* y*(x) - y; NULL: no word */
+  if (step) {
+    rt_copy(ny, ystar, step);
+    rt_axpy(ny, -1.0, y, step);
+  }
   rt_solver_warn(s, "run.lower_end",
                  "the run ended with its y far from y*(x) (the exact %s at its x is %.3g, "
                  "the method's estimate |d| = %.3g): |y - y*(x)| = %.3g "
@@ -1357,7 +1473,9 @@ static void check_lower_end(Run *r, const double *ystar, const RtPhi *phi) {
                  "them; %s",
                  phi->projected ? "projected gradient" : "|grad phi|", phi->grad_norm, s->hg_norm,
                  lag, ysn,
-                 r->dw.val.gy_norm, r->dw.val.f, phi->phi, keep_up_hint(s->opt.method));
+                 r->dw.val.gy_norm, r->dw.val.f, phi->phi,
+                 keep_up_hint(r, y, step, hint, sizeof hint));
+  rt_mem_free(step);
 }
 
 /* At the end of a run that stopped on its steps or tol: the exact hypergradient at the final x
@@ -1470,11 +1588,11 @@ static void check_estimate(Run *r) {
     bool y_lags = hrc == 0 && rt_nrm2(nx, h) > rt_nrm2(nx, dh);
     double ns = rt_nrm2(ny, ystar);
     rt_axpy(ny, -1.0, s->y, ystar);
-    char lagging[400];
+    char lagging[1024], hint[1024];
     snprintf(lagging, sizeof lagging,
              "its y is far from y*(x) (|y - y*(x)| = %.3g x max(1, |y*(x)|)): the lower loop "
              "does not keep up with x; %s",
-             rt_nrm2(ny, ystar) / fmax(1.0, ns), keep_up_hint(m));
+             rt_nrm2(ny, ystar) / fmax(1.0, ns), keep_up_hint(r, s->y, ystar, hint, sizeof hint));
     /* a degenerate lower minimiser: neither the lower loop nor the method's solve is to blame
      * (aid_cg at x*, its y better than the yardstick's then, was told to raise inner_steps) */
     /* a degenerate lower minimiser: the measure's y*(x) is off, and neither the lower loop
