@@ -251,11 +251,11 @@ static const char *nc_compose(Run *r, char *buf, size_t size) {
   const char *cure = r->nc.cure;
   if (r->lagged && r->nc.kind == NC_CREEP)
     cure = "it creeps, falling slowly or not at all, on estimates taken with y far from y*(x) "
-           "(the warning on y below): the lower loop's cure there comes first, and more "
-           "outer_steps help only as they give y more steps";
+           "(the warning on y below): the cure named there comes first, and more outer_steps "
+           "help only as they give y more steps";
   else if (r->lagged && r->nc.kind == NC_GENERIC)
-    cure = "its estimates were taken with y far from y*(x) (the warning on y below): the lower "
-           "loop's cure there comes first";
+    cure = "its estimates were taken with y far from y*(x) (the warning on y below): the cure "
+           "named there comes first";
   /* whole, then cut to the warning's size (as rt_solver_warn cuts): a direct snprintf into buf
    * fails the emitted solver's -Werror=format-truncation */
   char whole[sizeof r->nc.head + sizeof r->nc.cure + sizeof r->nc.best + 256];
