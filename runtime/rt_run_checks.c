@@ -1138,6 +1138,23 @@ static bool check_lower_min(Run *r) {
   rt_mem_free(hg);
   r->res->t_diag += rt_seconds() - t0;
   if (!(curv <= 64 * DBL_EPSILON * scale)) return false;
+  /* An unrolled method's estimate is the exact gradient of its unrolled objective, which is
+   * well defined there: ITD on a swish network as the lower level (its x equal to torch's
+   * unrolled autograd bit for bit) was told its hypergradient "means nothing" and to add a
+   * ridge on every weight, the opposite of doc/methods.md's advice for such lower levels. */
+  if (s->opt.method->unrolled) {
+    rt_solver_warn(s, "run.lower_no_min",
+                   "the run's r inner steps end where g is not convex along grad_y g: "
+                   "|grad_y g| = %.3g there, and g's curvature in y along it is %.3g, so y is "
+                   "not near a minimiser of g and x solves the unrolled problem (f after r = %d "
+                   "steps of inner_lr from y0), whose gradient the estimate (|d| = %.3g) is, "
+                   "not f(x, y*(x)); on a lower level that is not convex (a network's loss) "
+                   "that is expected, but where g has no minimiser in y (linear or concave in "
+                   "y: unbounded below) it is all there is: make g strongly convex in y for an "
+                   "answer to the bilevel problem",
+                   gn, curv, (int)rt_solver_num(s, "r"), s->hg_norm);
+    return true;
+  }
   rt_solver_warn(s, "run.lower_no_min",
                  "the run ended with its y where g is not convex along grad_y g: |grad_y g| = "
                  "%.3g there, and g's curvature in y along it is %.3g, so y is not near a "
