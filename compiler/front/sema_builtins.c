@@ -543,7 +543,13 @@ void sema_kink(Sema *S, const ECtx *c, const char *op, Span at, const AstExpr *a
     seen = S->kinks_warned[i].file == at.file && S->kinks_warned[i].start == at.start &&
            S->kinks_warned[i].end == at.end;
   if (!seen) {
-    sema_warn(S, c, at, "'%s' %s: the lower objective needs second derivatives", op, why);
+    /* in x alone: a relu in a feature map whose weights are all upper variables was warned
+     * as a need of the lower objective's, and a user pushed to replace a harmless relu */
+    if (!arg->depends_y)
+      sema_warn(S, c, at, "'%s' %s; here in x alone: g stays smooth in y for each x, and the "
+                "implicit methods hold wherever x is off the kink; f(x, y*(x)) has a kink "
+                "there", op, why);
+    else sema_warn(S, c, at, "'%s' %s: the lower objective needs second derivatives", op, why);
     if (S->nkinks_warned < (int)(sizeof S->kinks_warned / sizeof S->kinks_warned[0]))
       S->kinks_warned[S->nkinks_warned++] = at;
   }
