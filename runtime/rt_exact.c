@@ -154,6 +154,17 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
     rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian's eigenvalues are "
                    "all negative (smallest %.3g, largest %.3g): %s",
                    (long long)k + 1, E->w[0], E->w[n - 1], RT_CONCAVE_CURE);
+  /* an eigenvalue at rounding beside a positive largest, none clearly negative: g convex with
+   * a flat direction, minimisers not unique (a softmax's bias left unregularised: b + c 1
+   * changes nothing), which was called "looks non-convex in y, or has no minimiser" */
+  else if (!diag && !said && E->w[n - 1] > 0 && fabs(E->w[0]) <= 1e3 * DBL_EPSILON * E->w[n - 1])
+    rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is singular "
+                   "(smallest eigenvalue %.3g of largest %.3g): g is flat along a direction of "
+                   "y (such as a bias left unregularised under a softmax, or a gauge), so y*(x) "
+                   "is not unique and the hypergradient is not defined there; a ridge term in g "
+                   "on the flat variables, such as + 1e-4 * sumsq(b), makes it so%s",
+                   (long long)k + 1, E->w[0], E->w[n - 1],
+                   rt_f32_rounding_note(s->p, E->w[0], E->w[n - 1]));
   else if (!diag && !said)
     /* "singular or": an eigenvalue of 1e-16 is a zero one (g linear in y), not a negative */
     rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is singular or not "
