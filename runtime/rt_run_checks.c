@@ -79,6 +79,10 @@ static double d_noise(const Run *r, bool f32, bool with_y) {
   double noise = 64 * sqrt((double)s->nx) * eps * terms;
   double gy = s->lower_tol, mu = v->ritz_min, L = v->ritz_max;
   double yn = fmax(rt_nrm2(s->ny, v->y), r->y0n);
+  /* y and y0 exactly 0 (y*(x) = x at x = 0): the relative error tol / mu / |y| was infinite, and
+   * every |d| noise (exact on 2 (y - 1)^2 under 0.5 (y - x)^2 swung between x = 0 and 2, f = 2
+   * for 0, with no word); y's error against a unit y then */
+  if (!(yn > 0)) yn = 1;
   /* The amplification is that of exact's dense solves, which see the Hessian scaled by its
    * diagonal (rt_exact_scaled_cond): a variable in other units (ridge with a feature times
    * 3e7) makes L / mu 1e15 where the scaled one is 20, and after 3 steps of exact the run was
@@ -233,6 +237,74 @@ static double fd_floor(Run *r) {
   return isfinite(floor) ? floor : 0;
 }
 
+/* Whether |d| = hg is no more than the noise of a stationary x (check_progress's floors: the
+ * rounding of d's terms and y's error, exact's y_tol floor, hjfbio's finite differences, or
+ * 1e-12 of f's unit): the run loop's swing test (rt_run.c, swing_stalled) leaves such an x
+ * jittering in place. Diagnostic oracle calls for exact and hjfbio. */
+RT_API bool rt_run_d_floor(Run *r, double hg) {
+  return !(hg > 1e-12 * f_unit(r)) || at_floor(r, hg, true) || hg <= y_tol_floor(r) ||
+         hg <= fd_floor(r);
+}
+
+/* A steady drift of x over a run of K steps with no recovery: x moved one way (its moves over
+ * [K/4, K/2] and [K/2, K] along each other, and at most 1 in 5 of the second half's steps
+ * reversing the one before) and no less far over the second half than over the quarter before
+ * (0.95 of it: the sum of its steps does not converge, as steps ~ 1/k give log k), while f
+ * kept falling and |d| fell like a power law, by factors r1 over the quarter and r2 over the
+ * half (both below 0.95) with r2 at least r1^1.5: as much over the half as over the
+ * quarter (k^-p gives r2 = r1), where a geometric fall squares it (r2 = r1^2), and a slow
+ * geometric creep to a minimiser far off (curvature 1e-3) moves x as far over the second half
+ * too. Converging to a minimiser, the steps shrink geometrically, or, at a degenerate one such
+ * as x^4, like k^-1.5, whose sum converges: x moves 0.7 as far in the second half. x then creeps
+ * towards an infimum at infinity: f = 0.5 |y - c|^2 under g = 0.5 |y - c|^2 + 0.5 exp(x) |y|^2,
+ * phi ~ exp(2 x), x ~ -0.5 log(k), went to -5.4 in 2000 steps with |d| and f falling like
+ * 1/k, status 0 and no word, as the note on it waited for |x| over 10 max(1, |x0|). Fills
+ * buf (size n) with what was seen. */
+static bool steady_drift(Run *r, char *buf, size_t n) {
+  RtSolver *s = r->s;
+  int64_t nx = s->nx, half2 = r->half2_steps;
+  double f = r->dw.val.f, d = s->hg_norm;
+  if (r->seg0 != 0 || r->q.n < 2 || r->K < 16 || r->res->steps != r->K || half2 < 4 ||
+      5 * r->half2_turns > half2 || !isfinite(f) || !(d > 0) || !isfinite(d))
+    return false;
+  const double *x1 = r->q.x, *x2 = r->q.x + nx, *x3 = s->x;
+  double d1 = 0, d2 = 0, dot = 0;
+  for (int64_t i = 0; i < nx; i++) {
+    double a = x2[i] - x1[i], b = x3[i] - x2[i];
+    d1 += a * a, d2 += b * b, dot += a * b;
+  }
+  d1 = sqrt(d1), d2 = sqrt(d2);
+  /* x can run off to infinity only along variables with no bound the way they moved and in no
+   * simplex: hjfbio creeping on a simplex (x_step 0.01) fell like that, and was told of an
+   * infimum at infinity no simplex has */
+  const RtXStep *xs = &s->xs;
+  double free2 = 0;
+  for (int64_t i = 0; i < nx; i++) {
+    double b = x3[i] - x2[i], bound = b > 0 ? (xs->hi ? xs->hi[i] : INFINITY)
+                                            : (xs->lo ? -xs->lo[i] : INFINITY);
+    if (isinf(bound)) free2 += b * b;
+  }
+  for (int k = 0; k < xs->nsimplex; k++)
+    for (int64_t i = xs->simplex[k].off; i < xs->simplex[k].off + xs->simplex[k].n; i++) {
+      double b = x3[i] - x2[i], bound = b > 0 ? (xs->hi ? xs->hi[i] : INFINITY)
+                                              : (xs->lo ? -xs->lo[i] : INFINITY);
+      if (isinf(bound)) free2 -= b * b;
+    }
+  if (!(free2 >= 0.25 * d2 * d2)) return false;
+  double h1 = r->q.hg[0], h2 = r->q.hg[1], f1 = r->q.f[0], f2 = r->q.f[1];
+  double r1 = h2 / h1, r2 = d / h2;
+  if (!(d1 > 0) || !(dot > 0) || !(d2 >= 0.95 * d1) || !(f < f2 && f2 < f1 && f < r->f0) ||
+      !(f1 - f > 1e-9 * fmax(1.0, fabs(f1))) || !(r1 < 0.95 && r2 < 0.95) ||
+      !(log(r2) >= 1.5 * log(r1)) || rt_run_d_floor(r, d))
+    return false;
+  snprintf(buf, n,
+           "x moved steadily one way, by %.3g over the run's second half and %.3g over the "
+           "quarter before (steps %lld to %lld), as f fell from %.6g to %.6g and %.6g and |d| "
+           "fell by a factor %.3g and then %.3g, like a power law, not geometrically",
+           d2, d1, (long long)(r->K >> 2), (long long)(r->K >> 1), f1, f2, f, r1, r2);
+  return true;
+}
+
 /* After a run of outer_steps steps on a deterministic estimate: warn when the largest |d| of the
  * trace points in the second half of the run is over half the largest in the first half, unless
  * the run ends far below it or at the rounding floor. A run that converges lowers it by far
@@ -276,7 +348,7 @@ static void nc_finish(Run *r) {
       nc_compose(r, s->warn[i].text, sizeof s->warn[i].text);
 }
 
-static void check_progress(Run *r) {
+static bool check_progress(Run *r) {
   RtSolver *s = r->s;
   const RtResult *res = r->res;
   /* x_step = 0 holds x where it is (examples/README: the lower level at a fixed lambda): |d|
@@ -285,7 +357,7 @@ static void check_progress(Run *r) {
    * never went below it */
   if (res->stop != RT_STOP_STEPS || rt_method_random_estimate(&s->opt) ||
       blo_problem_stochastic(s->p) || s->x_step == 0 || r->unrolled_rose)
-    return;
+    return false;
   double early = r->hg_early, late = r->hg_late;
   /* no trace point in the first half (trace_every >= outer_steps / 2): the largest |d| of its
    * steps stands for it (soba went from f = 1.1 to 2005 in 40 steps traced every 50, no word;
@@ -318,23 +390,23 @@ static void check_progress(Run *r) {
                    late,
                    r->dw.val.gy_norm,
                    f32 ? "use precision f64, or a tol above the floor" : "set tol above it");
-    return;
+    return true;
   }
   /* |d| at the rounding noise of an x already at x* (1e-17 from a first of the same size) says
    * nothing. The floor scales with f, down from 1e-12 where |f| < 1: an absolute 1e-12 hid
    * every run on objectives of that size (f and g times 1e-12: aid_cg, lancbio and exact left x
    * at 1e-9 where x* = 2/3, |d| 1e-12 throughout, status 0 and no word). */
-  if (!(early > 0 && late > 0.5 * early && late > 1e-12 * f_unit(r))) return;
+  if (!(early > 0 && late > 0.5 * early && late > 1e-12 * f_unit(r))) return false;
   /* Converged all the same: |d| came down by three orders of magnitude from the second half's
    * largest by the end (x escaping a maximum of phi, or reaching a bound, where its projected
    * step is 0), or all of it sat at the rounding floor of the first step's (exact, converged
    * before the first trace point: 1.4e-12 against 1.45e-12). These warned "a smaller x_step
    * helps" on runs that had converged. */
-  if (s->hg_norm <= 1e-3 * late || at_floor(r, late, true)) return;
+  if (s->hg_norm <= 1e-3 * late || at_floor(r, late, true)) return false;
   /* or |d| sits at the floor exact's y_tol leaves (y_tol_floor), x stationary to that level */
-  if (late <= y_tol_floor(r)) return;
+  if (late <= y_tol_floor(r)) return false;
   /* or at the floor of hjfbio's finite differences (fd_floor) */
-  if (late <= (isnan(fd) ? fd_floor(r) : fd)) return;
+  if (late <= (isnan(fd) ? fd_floor(r) : fd)) return false;
   char since[64] = "", first[96];
   snprintf(first, sizeof first,
            untraced  ? "%.3g at the steps of its first half (no trace point there)"
@@ -426,8 +498,10 @@ static void check_progress(Run *r) {
    * and a spike of |d| (2.07e-5 at step 4620, 1.04e-6 at the end) made it warn with the
    * generic x_step advice. */
   char drifts[560] = "";
+  char steady[400];
   if (!swings && !thrown[0] && r->seg0 == 0 && isfinite(f) && r->f_min_step == res->steps &&
-      r->f_late < r->f_early && s->hg_norm < late && xn > 10 * fmax(1.0, r->x0n))
+      r->f_late < r->f_early && s->hg_norm < late &&
+      (xn > 10 * fmax(1.0, r->x0n) || steady_drift(r, steady, sizeof steady)))
     snprintf(drifts, sizeof drifts,
              "f kept falling, from %.6g to %.6g, its least at the end, as |x| grew from %.3g "
              "to %.3g and |d| shrank: x may be creeping along a plateau of f(x, y*(x)) towards "
@@ -483,6 +557,28 @@ static void check_progress(Run *r) {
   r->nc.on = true;
   char text[sizeof((RtWarning *)0)->text];
   rt_solver_warn(s, "run.not_converging", "%s", nc_compose(r, text, sizeof text));
+  return true;
+}
+
+/* A run that converged to check_progress (|d| fell by over half from its first half's largest)
+ * while x drifted steadily towards an infimum at infinity (steady_drift): check_progress's note
+ * on it came only with its warning, and only past |x| = 10 max(1, |x0|), which x ~ -0.5 log(k)
+ * reaches after e^20 steps (the exp(x) penalty of steady_drift: status 0 and no word). */
+static void check_drift(Run *r) {
+  RtSolver *s = r->s;
+  char seen[400];
+  if (r->res->stop != RT_STOP_STEPS || rt_method_random_estimate(&s->opt) ||
+      blo_problem_stochastic(s->p) || s->x_step == 0 || r->unrolled_rose ||
+      !steady_drift(r, seen, sizeof seen))
+    return;
+  rt_solver_warn(s, "run.drift",
+                 "the run may not have converged: %s: x may be creeping along a plateau of "
+                 "f(x, y*(x)) towards an infimum at infinity (such as a penalty weight "
+                 "exp(zeta) going to 0), where |d| shrinks without reaching 0 and more "
+                 "outer_steps lower f ever less; the x reached may be as good as any (compare "
+                 "its f), else bounds on x (`in [lo, hi]`) give the run a minimiser to converge "
+                 "to",
+                 seen);
 }
 
 /* |x - x0|: how far the run took x from its start. */
@@ -2225,7 +2321,7 @@ static void check_ended_on_recovery(Run *r) {
 RT_API void rt_run_checks(Run *r) {
   check_ended_on_recovery(r);
   check_unrolled_rose(r); /* before check_progress, which it silences */
-  check_progress(r);
+  if (!check_progress(r)) check_drift(r);
   check_settled(r);
   check_blew_up_stoch(r);
   check_neumann_bias(r);
