@@ -1765,6 +1765,8 @@ outputs_checked:
     s->abandoned = false;
     rt_solver_step(s, k);
     res->t_solve += rt_seconds() - t0;
+    if (s->ystep.note[0] && !r->cfg->quiet) message(r, "note", "%s", s->ystep.note);
+    s->ystep.note[0] = '\0';
     /* a stop request the step honoured within it: abandoned, its iterates those of the last
      * completed step */
     if (s->abandoned) {

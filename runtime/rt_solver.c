@@ -233,6 +233,7 @@ RT_API void rt_solver_step(RtSolver *s, int64_t k) {
     char msg[512];
     rt_ystep_refresh(s, k, msg, sizeof msg); /* on failure y_step stays NaN: the step fails */
   }
+  s->ystep.step = k;
   s->impl->step(s, k);
 }
 
@@ -245,10 +246,14 @@ RT_API void rt_solver_free(RtSolver *s) {
 
 RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double theta) {
   double gnorm = 0;
+  /* the method's own loop with y_step = auto (not a diagnostic's): its |grad_y g| watched for
+   * a rise that says the estimate went stale (rt_ystep_watch) */
+  bool watch = s->ystep.on && theta == s->y_step && !s->o.diag;
   for (int t = 0; t < T; t++) {
     rt_oracle_grad_g(&s->o, RT_DRAW_FRESH, x, y, s->gy);
+    if (watch || t == T - 1) gnorm = rt_nrm2(s->ny, s->gy);
+    if (watch && rt_ystep_watch(s, y, gnorm)) theta = s->y_step; /* estimated again */
     rt_axpy(s->ny, -theta, s->gy, y);
-    if (t == T - 1) gnorm = rt_nrm2(s->ny, s->gy);
   }
   return gnorm;
 }

@@ -27,24 +27,25 @@ RT_API int rt_ystep_setup(struct RtSolver *s, bool eta_derived) {
   a->L = 0;
   a->scale = 1;
   a->every = (int64_t)rt_solver_num(s, "ystep_every");
+  a->gy_last = INFINITY;
   s->y_step = NAN;
   return a->q && a->u && a->alpha && a->beta ? 0 : -1;
 }
 
-/* The products were not finite at (s->x, s->y): whether g or grad_y g already is not (one
+/* The products were not finite at (s->x, y): whether g or grad_y g already is not (one
  * diagnostic call, after the failure only), which is then the cause to name, with its first
  * non-finite element, as the steps' check of the start does (rt_run.c,
  * derivative_not_finite). 0.01 * norm(W) ^ 2 in g from W0 = 0 (norm's gradient is 0/0 there)
  * was told "the lower Hessian-vector products are not finite" before the first step, which
  * came first in the run, while bloc eval said grad_y g had no finite values. True when msg was
  * written. */
-static bool first_not_finite(struct RtSolver *s, int64_t step, const char *when, char *msg,
-                             size_t msglen) {
+static bool first_not_finite(struct RtSolver *s, const double *y, int64_t step, const char *when,
+                             char *msg, size_t msglen) {
   RtOracle *o = &s->o;
   double *gy = s->ystep.u; /* the Lanczos work, free after the failure */
   bool prev = rt_oracle_set_diag(o, true);
   RtDraw key = rt_oracle_draw(o);
-  double g = rt_oracle_grad_g(o, key, s->x, s->y, gy);
+  double g = rt_oracle_grad_g(o, key, s->x, y, gy);
   rt_oracle_set_diag(o, prev);
   int64_t at = -1;
   for (int64_t j = 0; j < s->ny && at < 0; j++)
@@ -61,22 +62,21 @@ static bool first_not_finite(struct RtSolver *s, int64_t step, const char *when,
   return true;
 }
 
-RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t msglen) {
+/* The estimate at (s->x, y), `when` naming it in the messages: rt_ystep_refresh. */
+static int estimate(struct RtSolver *s, const double *y, int64_t step, const char *when,
+                    bool shrink, char *msg, size_t msglen) {
   RtYStep *a = &s->ystep;
-  if (!a->on) return 0;
-  /* when: before the step it is for; a run of outer_steps = 0 takes none */
-  char when[48];
-  if (s->outer_steps == 0) snprintf(when, sizeof when, "at the start");
-  else snprintf(when, sizeof when, "before outer step %lld", (long long)step + 1);
   double lo = NAN, hi = NAN;
+  a->gy_last = INFINITY; /* the watch starts again with the new step */
+  a->rises = 0;
   /* Method calls (own draw keys and counts): the estimate is part of the method's work. */
   RtLanczosRun run = {a->steps, a->seed, a->q, a->u, a->alpha, a->beta, NULL};
-  int n = rt_lanczos_extremes(&s->o, s->x, s->y, &run, &lo, &hi);
+  int n = rt_lanczos_extremes(&s->o, s->x, y, &run, &lo, &hi);
   a->estimates++;
   a->ritz_min = lo;
   a->ritz_max = hi;
   if (n == 0) {
-    if (!first_not_finite(s, step, when, msg, msglen))
+    if (!first_not_finite(s, y, step, when, msg, msglen))
       snprintf(msg, msglen, "y_step = auto %s: the lower Hessian-vector products are not finite",
                when);
     return -1;
@@ -100,7 +100,7 @@ RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t 
     return -1;
   }
   bool stochastic = blo_problem_stochastic(s->p);
-  a->L = stochastic && a->L > hi ? a->L : hi;
+  a->L = (stochastic || shrink) && a->L > hi ? a->L : hi;
   s->y_step = a->scale / (RT_YSTEP_SAFETY * a->L);
   if (a->eta_follows) s->eta = s->y_step; /* options.eta stays the word y_step */
   if (a->announced > 0 && fabs(s->y_step / a->announced - 1) <= RT_YSTEP_ANNOUNCE) return 0;
@@ -111,4 +111,36 @@ RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t 
            stochastic ? ", the largest over the draws so far" : "",
            a->eta_follows ? "; eta follows it" : "");
   return 1;
+}
+
+RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t msglen) {
+  if (!s->ystep.on) return 0;
+  /* when: before the step it is for; a run of outer_steps = 0 takes none */
+  char when[48];
+  if (s->outer_steps == 0) snprintf(when, sizeof when, "at the start");
+  else snprintf(when, sizeof when, "before outer step %lld", (long long)step + 1);
+  return estimate(s, s->y, step, when, false, msg, msglen);
+}
+
+RT_API bool rt_ystep_watch(struct RtSolver *s, const double *y, double gn) {
+  RtYStep *a = &s->ystep;
+  /* a gradient that is not finite is the divergence tests' (rt_run.c), which name it; an
+   * estimate there would only see it again */
+  if (!(gn > a->gy_last) || !isfinite(gn)) {
+    a->rises = 0;
+    a->gy_from = gn;
+  } else if (++a->rises >= RT_YSTEP_RISES && gn > RT_YSTEP_GROWTH * a->gy_from &&
+             a->watch_step != a->step + 1) { /* once a step at most: its cost bounded */
+    a->watch_step = a->step + 1;
+    char when[200], msg[sizeof a->note];
+    snprintf(when, sizeof when, "during outer step %lld, as the lower loop's |grad_y g| rose "
+             "from %.3g to %.3g in %d steps", (long long)a->step + 1, a->gy_from, gn, a->rises);
+    int rc = estimate(s, y, a->step, when, true, msg, sizeof msg);
+    /* a failed estimate (not positive definite there) leaves the step as it was, to the
+     * divergence tests and their recovery (a g not convex in y: rt_run.c) */
+    if (rc == 1) snprintf(a->note, sizeof a->note, "%s", msg);
+    return rc >= 0;
+  }
+  a->gy_last = gn;
+  return false;
 }

@@ -22,6 +22,9 @@
 #define RT_YSTEP_LANCZOS 20
 /* A new estimate is announced when it differs from the last announced one by this fraction. */
 #define RT_YSTEP_ANNOUNCE 0.1
+/* rt_ystep_watch: rises in a row, and their growth, that make the estimate stale */
+#define RT_YSTEP_RISES 3
+#define RT_YSTEP_GROWTH 2.0
 
 struct RtSolver;
 
@@ -38,6 +41,15 @@ typedef struct RtYStep {
   double announced;    /* the step last announced (0: none yet) */
   int64_t every;       /* ystep_every: outer steps between estimates */
   int estimates;
+  /* The method's lower loop watched between estimates (rt_ystep_watch): |grad_y g| at each of
+   * its gradient steps, over the outer steps, the start of the current run of rises, their
+   * count, and whether they made the estimate stale (the run loop estimates again before the
+   * next outer step). */
+  double gy_last, gy_from;
+  int rises;
+  int64_t step;        /* the outer step under way (rt_solver_step) */
+  int64_t watch_step;  /* 1 + the last step the watch estimated in (0: none) */
+  char note[512];      /* an estimate within the step, announced: for the run loop to print */
 } RtYStep;
 
 /* Whether s's y_step option is "auto"; if so, allocate the Lanczos work through the solver and
@@ -50,5 +62,18 @@ RT_API int rt_ystep_setup(struct RtSolver *s, bool eta_derived);
  * msg; y_step unchanged). No-op (0) unless y_step is auto. */
 RT_API int rt_ystep_refresh(struct RtSolver *s, int64_t step, char *msg, size_t msglen);
 /* (step: outer steps done, 0-based index of the step that follows.) */
+/* A gradient step of the method's lower loop with the auto step took |grad_y g| = gn (at the
+ * y it stepped from). When it rose at each of the last RT_YSTEP_RISES steps (across outer
+ * steps: the loop goes on from the y the last one left) to over RT_YSTEP_GROWTH times the value
+ * before the rises, estimates L again at once, at (s->x, y), at most once an outer step, and
+ * returns true when it did (s->y_step and a following eta then hold the new step, for the rest
+ * of the step; the note, if any, in s->ystep.note). That L only raises the last one (the step
+ * only shrinks: at a y the loop threw away the curvature can be lower, |x| + y^2 softened);
+ * a failed estimate (not positive definite there) changes nothing.
+ * Gradient descent with a step below 2/L does not raise it so (a minibatch draw's noise, or an
+ * x step moving y*(x), once); one over 2/L raises it along the top eigenvector by |1 - y_step
+ * L| a step: the curvature grew past the estimate between two of them (ystep_every apart).
+ * O(1) unless it estimates. */
+RT_API bool rt_ystep_watch(struct RtSolver *s, const double *y, double gn);
 
 #endif
