@@ -1431,8 +1431,16 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
    * 1 - exp(-20 y^2) (|grad phi| 0) and by x_step = 50 to where exp(-x^2) underflows
    * (3.4e-114) were told "more outer_steps help"; F2SA's biased estimate drifting to a small
    * but not negligible |grad phi| (1.4e-5) keeps its hint (raise lambda0) */
+  /* nor where the estimate agrees with grad phi (within 10%): it led x where phi's own
+   * gradient does, and a step too long took x uphill (aid_cg thrown by its first step onto
+   * sigmoid(x)'s plateau, |d| = |grad phi| = 4.5e-5, was told to raise cg_steps) */
+  bool agrees = end->grad_norm > 0 && fabs(s->hg_norm - end->grad_norm) <= 0.1 * end->grad_norm;
   r->phi_rose_flat = rt_method_newton_lower(s->opt.method) || vanished(r, end->grad_norm) ||
-                     vanished(r, s->hg_norm);
+                     vanished(r, s->hg_norm) || agrees;
+  /* a recovery that went back to the start is not to blame: the start is the better point */
+  const RtResult *res = r->res;
+  bool off = r->seg0 > 0 && res->n_recoveries > 0 &&
+             res->recoveries[res->n_recoveries - 1].from_step > 0;
   /* a gradient over a tenth of the start's: x did not settle (x_step = 1 on a box swinging
    * between vertices, phi 9.05 against the start's 8.20, the projected gradient 1.73), and
    * neither a flat part nor the estimate's options (cg_steps) are the cause */
@@ -1443,7 +1451,7 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
                    "method's |d| = %.3g): x did not settle; the start is the better answer; a "
                    "smaller x_step%s%s",
                    end->phi, how, start.phi, grad, end->grad_norm, start.grad_norm, s->hg_norm,
-                   r->seg0 > 0 ? "; a recovery went back to a point already off (see its warning)"
+                   off ? "; a recovery went back to a point already off (see its warning)"
                                : "",
                    kept);
     return;
@@ -1453,7 +1461,7 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
                  "%.6g: x went uphill, though the exact %s there is %.3g (%s) and the "
                  "method's |d| = %.3g; the start is the better answer; %s%s%s",
                  end->phi, how, start.phi, grad, end->grad_norm, end_kind(r, end), s->hg_norm,
-                 r->seg0 > 0 ? "a recovery went back to a point already off (see its warning); "
+                 off ? "a recovery went back to a point already off (see its warning); "
                              : "",
                  r->phi_rose_flat ? flat_cure : estimate_hint(r, eh, sizeof eh),
                  kept);
