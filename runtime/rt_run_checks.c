@@ -500,8 +500,8 @@ static bool check_progress(Run *r) {
   char drifts[560] = "";
   char steady[400];
   if (!swings && !thrown[0] && r->seg0 == 0 && isfinite(f) && r->f_min_step == res->steps &&
-      r->f_late < r->f_early && s->hg_norm < late &&
-      (xn > 10 * fmax(1.0, r->x0n) || steady_drift(r, steady, sizeof steady)))
+      r->f_late < r->f_early && s->hg_norm < late && f < r->f0 &&
+      steady_drift(r, steady, sizeof steady))
     snprintf(drifts, sizeof drifts,
              "f kept falling, from %.6g to %.6g, its least at the end, as |x| grew from %.3g "
              "to %.3g and |d| shrank: x may be creeping along a plateau of f(x, y*(x)) towards "
