@@ -550,6 +550,11 @@ static const char *probe_saw(const RtLowerProbe *pr, char *buf, size_t n) {
   if (pr->no_g)
     snprintf(buf, n, "took y where g is not finite (out of its domain?) in %d step%s from "
              "|grad_y g| = %.3g", pr->steps, pr->steps == 1 ? "" : "s", pr->g0);
+  else if (pr->jump > 0)
+    snprintf(buf, n, "raised g itself from %.3g to %.3g in one step (step %d, from "
+             "|grad_y g| = %.3g): that step overshot to where g curves far more than where "
+             "the steps began, as from a plateau where an exp underflows",
+             pr->g_from, pr->g_to, pr->jump, pr->g0);
   else
     snprintf(buf, n, "raised |grad_y g| from %.3g to %.3g in %d steps", pr->g0, pr->g1,
              pr->steps);
@@ -571,6 +576,8 @@ static const char *probe_cure(const RtLowerProbe *pr, char *buf, size_t n) {
              "there, so the lower level has no minimiser near y and no y_step helps; bound x "
              "(box bounds) to where g is convex in y, or make g strongly convex in y (a "
              "ridge term such as + 0.5 * sumsq(y))", pr->curv);
+  else if (pr->jump > 0)
+    snprintf(buf, n, "; stable steps never raise g, so y_step is too large for g there");
   else snprintf(buf, n, " (%s), so y_step is too large for g there",
                 pr->no_g ? "steps that lower g never do" : "stable ones never raise it");
   return buf;
@@ -696,7 +703,7 @@ static bool surged(Run *r, int64_t step) {
   rt_copy(s->ny, s->gy, gy);
   rt_copy(s->ny, r->y_good, y);
   RtLowerProbe pr = rt_lower_probe(s, r->x_good, y);
-  char saw[160];
+  char saw[320];
   bool before = !pr.blew_up;
   if (before && r->ystep_last > 0) {
     rt_copy(s->ny, r->y_prev, y);
@@ -965,7 +972,7 @@ static LowerBlowUp lower_blew_up(Run *r) {
     where = LOWER_ON_THE_WAY;
     snprintf(what, sizeof what, "step %lld", (long long)r->good_step);
   }
-  char saw[160], cure[320];
+  char saw[320], cure[320];
   if (where != LOWER_STABLE)
     message_add(res,
                 "; the lower loop blew up on its own: at the x of %s, gradient steps on y with "

@@ -259,7 +259,7 @@ RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double
 }
 
 RT_API RtLowerProbe rt_lower_probe(RtSolver *s, const double *x, double *y) {
-  RtLowerProbe pr = {0, NAN, NAN, NAN, false, false};
+  RtLowerProbe pr = {0, NAN, NAN, NAN, 0, NAN, NAN, false, false};
   bool prev = rt_oracle_set_diag(&s->o, true);
   RtDraw key = rt_oracle_draw(&s->o);
   double g = rt_oracle_grad_g(&s->o, key, x, y, s->gy);
@@ -273,13 +273,16 @@ RT_API RtLowerProbe rt_lower_probe(RtSolver *s, const double *x, double *y) {
     pr.curv = 2 * (g - g_before + s->y_step * pr.g1 * pr.g1) / (t * t);
     pr.steps++;
     rises = gn > pr.g1 ? rises + 1 : 0;
+    /* over rounding too: g's last bits move at its floor, where t |grad|^2 is below them */
+    bool jump = g - g_before > RT_PROBE_GJUMP * fmax(t * pr.g1, 1e-8 * fabs(g_before));
     pr.g1 = gn;
     /* g itself too: a step out of g's domain (log(y) at y < 0) leaves a finite gradient,
      * (y - x - mu/y), whose steps went on to the root of y < 0 and looked stable, while the
      * method's same step failed on g = nan: x_step alone was halved, never y_step */
     if (!isfinite(g) || !isfinite(gn) ||
-        (rises >= RT_PROBE_RISES && gn > RT_PROBE_FACTOR * pr.g0)) {
+        (rises >= RT_PROBE_RISES && gn > RT_PROBE_FACTOR * pr.g0) || jump) {
       pr.blew_up = true;
+      if (jump && isfinite(g)) pr.jump = pr.steps, pr.g_from = g_before, pr.g_to = g;
       pr.no_g = !isfinite(g) && isfinite(gn);
       break;
     }

@@ -211,6 +211,10 @@ typedef struct RtLowerProbe {
    * / (t |grad|)^2 with t = y_step (exact for a g quadratic in y). Past 2/y_step where steps
    * too long blew up, <= 0 where g is not convex along them (no y_step helps); NaN if none */
   double curv;
+  /* the step that raised g itself past RT_PROBE_GJUMP times the most a step stable for g
+   * raises it (g_from to g_to, at step jump; 0 when none) */
+  int jump;
+  double g_from, g_to;
   bool blew_up, no_g;
 } RtLowerProbe;
 
@@ -222,10 +226,17 @@ typedef struct RtLowerProbe {
  * diagnostic draw (a stochastic problem's noise is no rise; no method call counted, no method
  * draw taken); blew_up when |grad_y g| rose at each of the last RT_PROBE_RISES steps to over
  * RT_PROBE_FACTOR times its start, or it or g turned non-finite from a finite start (a step
- * out of g's domain: the method's same step fails on g). Overwrites y; uses s->gy. */
+ * out of g's domain: the method's same step fails on g), or one step raised g by over
+ * RT_PROBE_GJUMP times y_step |grad_y g|^2 (a step of length t = y_step on an L-smooth g
+ * raises it by at most t |grad|^2 (t L / 2 - 1), and a Lipschitz one, smooth or not, by at
+ * most t |grad|^2: such a step overshot where g curves far more than at the steps before, as
+ * from an exp-underflow plateau of an entropic-OT dual, where |grad_y g| stays constant until
+ * y overshoots in one step and lands on the plateau again; 3 rises are never seen there).
+ * Overwrites y; uses s->gy. */
 #define RT_PROBE_STEPS 40
 #define RT_PROBE_RISES 3
 #define RT_PROBE_FACTOR 2.0
+#define RT_PROBE_GJUMP 100.0
 RT_API RtLowerProbe rt_lower_probe(RtSolver *s, const double *x, double *y);
 /* diag_y of the methods that start a step with T = inner_steps gradient steps on y: y is the
  * current y after those T steps at the current x, the lower point the next step would use. */
