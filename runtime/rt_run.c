@@ -1371,7 +1371,10 @@ static bool gave_up(Run *r, int64_t step, int64_t done) {
    * start): say whether the method's lower loop blows up there, and what to change. The
    * message named only the oracle that returned nan (aid_cg with y_step = auto on
    * y^4 + y^2/2 - x y) */
-  if (!r->halve && res->best_step < 0 && lower_blew_up(r) != LOWER_STABLE) {
+  /* and with a finite one too: the entropic-OT dual at eps = 0.001, whose lower steps
+   * overshoot from a plateau at the start's x (rt_lower_probe's jump of g), stopped with a
+   * message that named no step at all */
+  if (!r->halve && lower_blew_up(r) != LOWER_STABLE) {
     message_add(res, "; give a smaller y_step%s, or on_divergence = halve to halve it",
                 s->ystep.on ? " (y_step = auto sized it by the lower Hessian at the start, "
                               "whose curvature is below that along the lower loop's steps)"
