@@ -472,6 +472,13 @@ static void trace_point(Run *r, int64_t step) {
   if (step > r->seg0 && isfinite(v->f) && (*fhalf == 0 || v->f > *fhalf)) *fhalf = v->f;
   if (step > r->seg0 && isfinite(v->f) && (r->f_min_step < 0 || v->f < r->f_min))
     r->f_min = v->f, r->f_min_step = step, r->hg_at_f_min = s->hg_norm;
+  if (isfinite(v->g) && (r->g_low_step < 0 || v->g < r->g_low))
+    r->g_low = v->g, r->g_low_step = step;
+  if (isfinite(v->gy_norm) && v->gy_norm > 0 && r->gy_frozen_step >= 0 &&
+      fabs(v->gy_norm - r->gy_frozen) <= 0.05 * r->gy_frozen)
+    r->gy_frozen_n++;
+  else
+    r->gy_frozen_step = step, r->gy_frozen_n = 0, r->gy_frozen = v->gy_norm;
   if (half == &r->hg_early && 4 * (step - r->seg0) > r->K - r->seg0 && !(s->hg_norm <= r->hg_q2))
     r->hg_q2 = s->hg_norm;
   if (step > 0 && r->hg_prev_trace > 0 && s->hg_norm > 1.001 * r->hg_prev_trace)
@@ -1647,6 +1654,7 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   Run run = {0}, *r = &run;
   r->cfg = cfg;
   r->f_min_step = -1;
+  r->g_low_step = -1;
   r->res = res;
   r->msg = cfg->messages ? cfg->messages : stderr;
   r->prog = cfg->progress ? cfg->progress : stderr;

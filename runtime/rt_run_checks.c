@@ -1201,6 +1201,26 @@ static bool check_estimate_cg(Run *r, double run, const char *rise, bool *measur
   return true;
 }
 
+
+/* g's curvature in y along grad_y g at the end's lower point, grad' H grad / |grad|^2 (one
+ * diagnostic Hessian-vector product), and *scale = |H grad| / |grad|; NaN when out of memory. */
+static double gy_curvature(Run *r, double *scale) {
+  RtSolver *s = r->s;
+  int64_t ny = s->ny;
+  const double *y = r->dw.val.y, *gy = r->dw.gy;
+  double gn = r->dw.val.gy_norm, t0 = rt_seconds();
+  *scale = NAN;
+  double *hg = rt_mem_calloc((size_t)ny, sizeof(double));
+  if (!hg) return NAN; /* a check left out, not a failure of the run */
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  rt_oracle_hvp(&s->o, rt_oracle_draw(&s->o), s->x, y, gy, hg);
+  rt_oracle_set_diag(&s->o, prev);
+  double curv = rt_dot(ny, gy, hg) / (gn * gn);
+  *scale = rt_nrm2(ny, hg) / gn;
+  rt_mem_free(hg);
+  r->res->t_diag += rt_seconds() - t0;
+  return curv;
+}
 /* At the end of a run on a deterministic problem whose final lower point is not stationary
  * (|grad_y g| over 1e-6 of max(1, |g|)): g's curvature in y along grad_y g there, by one
  * Hessian-vector product. None (<= 0 within rounding) where the gradient is not 0 means that
@@ -1223,16 +1243,8 @@ static bool check_lower_min(Run *r) {
       !(gn > 1e-6 * fmax(1.0, isfinite(g) ? fabs(g) : 0)) || !rt_all_finite(ny, y) ||
       !rt_all_finite(ny, gy))
     return false;
-  double t0 = rt_seconds();
-  double *hg = rt_mem_calloc((size_t)ny, sizeof(double));
-  if (!hg) return false; /* a check left out, not a failure of the run */
-  bool prev = rt_oracle_set_diag(&s->o, true);
-  rt_oracle_hvp(&s->o, rt_oracle_draw(&s->o), s->x, y, gy, hg);
-  rt_oracle_set_diag(&s->o, prev);
+  double scale, curv = gy_curvature(r, &scale);
   /* the product's rounding: eps |H| |gy|^2, |H| at least |H gy| / |gy| */
-  double curv = rt_dot(ny, gy, hg) / (gn * gn), scale = rt_nrm2(ny, hg) / gn;
-  rt_mem_free(hg);
-  r->res->t_diag += rt_seconds() - t0;
   if (!(curv <= 64 * DBL_EPSILON * scale)) return false;
   /* An unrolled method's estimate is the exact gradient of its unrolled objective, which is
    * well defined there: ITD on a swish network as the lower level (its x equal to torch's
@@ -1259,6 +1271,53 @@ static bool check_lower_min(Run *r) {
                  "nothing; make g strongly convex in y (a ridge term such as + 0.5 * sumsq(y)), "
                  "or bound x (box bounds) where g is convex only for some x",
                  gn, curv, s->hg_norm);
+  return true;
+}
+
+/* A lower iterate that left the region where g curves: at the end g is far above the least
+ * g the run had seen, and |grad_y g| has stayed within 5% of one value over the last quarter
+ * of the run or more, not small. y was thrown by a step too long onto a plateau where g is
+ * linear in y (an exp underflowing: the entropic-OT dual at eps = 0.1, every plan entry
+ * exp((u + v - C) / eps) 0 there) and moves along it at a constant gradient, never back.
+ * lancbio with its defaults went from g = -1.5 at step 30 to 1.6e5 at step 40, |grad_y g| =
+ * 0.68336 from there to step 300, and ended with status 0, its f (0.066) taken at a y far from
+ * y*(x) (phi 1.6e-5 there); amigo_gd with x_step = 20 ended with |d| = 0, g = 5.1e6 (-0.26 at
+ * the start) and phi at its x above phi at x0; the warnings blamed non-uniqueness, and
+ * check_lower_min a g not convex in y, which it is. g rising as x moves is normal, the frozen
+ * gradient is not: a lower loop that follows y*(x) has |grad_y g| falling or moving with x.
+ * Deterministic problems, methods with a y_step. */
+static bool check_lower_left(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  const RtMethodSpec *m = s->opt.method;
+  double g = r->dw.val.g, gn = r->dw.val.gy_norm;
+  int64_t span = r->last_trace - r->gy_frozen_step;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps < 8 ||
+      blo_problem_stochastic(s->p) || m->unrolled || rt_method_newton_lower(m) ||
+      !(s->y_step > 0) || r->last_trace != res->steps || r->g_low_step < 0 ||
+      r->gy_frozen_n < 4 || 4 * span < res->steps || !isfinite(g) ||
+      !(gn > 1e-6 * fmax(1.0, fabs(r->g_low))) || /* not at a minimiser, by g's own scale */
+      !(g - r->g_low > fmax(1e-6, fabs(r->g_low))) || !r->dw.val.y || !r->dw.gy ||
+      !rt_all_finite(s->ny, r->dw.val.y) || !rt_all_finite(s->ny, r->dw.gy))
+    return false;
+  /* and g linear along grad_y g there, beside the largest curvature the Ritz values saw: an
+   * oscillation at a kink of g (allow_nonsmooth: 0.5 sumsq(y - a) + x sum(|y|), a subgradient
+   * that never vanishes) has a frozen |grad_y g| too, with g's curvature 1 along it */
+  double scale, curv = gy_curvature(r, &scale), top = fmax(scale, r->dw.val.ritz_max);
+  if (!(fabs(curv) <= 1e-8 * top)) return false;
+  rt_solver_warn(s, "run.lower_left",
+                 "the lower iterate left the region where g curves: g = %.6g at the end, far "
+                 "above the least g the run had seen (%.6g, step %lld), and |grad_y g| = %.6g "
+                 "has stayed within 5%% of its value since step %lld (%lld trace points), with "
+                 "g's curvature along it %.3g: y goes along a plateau where g is linear in y "
+                 "(as where an exp underflows), thrown there by a lower step too long, and is "
+                 "nowhere near y*(x), so f there and the hypergradient (|d| = %.3g) mean "
+                 "nothing; a smaller y_step (y_step = %g%s), or a y0 nearer y*(x), keeps it "
+                 "in",
+                 g, r->g_low, (long long)r->g_low_step, gn, (long long)r->gy_frozen_step,
+                 (long long)r->gy_frozen_n + 1, curv, s->hg_norm, s->y_step,
+                 s->ystep.on ? ": auto sized it by the lower Hessian where g curves less" : "");
+  r->lower_left = true;
   return true;
 }
 
@@ -2240,8 +2299,10 @@ static void check_vanished(Run *r) {
   RtSolver *s = r->s;
   const RtResult *res = r->res;
   double f = r->dw.val.f, dn = rt_nrm2(s->nx, s->d), seen = seen_scale(r);
-  /* told of it already, with the same cure (check_phi_rose: phi at both ends, flat there) */
-  if (r->phi_rose_flat ||
+  /* told of it already, with the same cure (check_phi_rose: phi at both ends, flat there),
+   * or with the lower loop's: y on a plateau of g, where f's estimate vanishes with it (the
+   * emitted lancbio of run_lower_left_plateau.blo was told "a smaller x_step" too) */
+  if (r->phi_rose_flat || r->lower_left ||
       (res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps < 1 ||
       blo_problem_stochastic(s->p) || rt_method_random_estimate(&s->opt) ||
       !vanished(r, dn) || !isfinite(f) || !isfinite(r->f_low) ||
@@ -2333,7 +2394,7 @@ RT_API void rt_run_checks(Run *r) {
   check_settled(r);
   check_blew_up_stoch(r);
   check_neumann_bias(r);
-  check_lower_min(r);
+  if (!check_lower_left(r)) check_lower_min(r); /* not convex along a plateau: told why */
   check_estimate(r);
   check_random_estimate(r);
   check_unrolled_lag(r);

@@ -138,6 +138,14 @@ typedef struct Run {
    * note: the formula at the method's own y then stands for grad phi) */
   double lag_rel;
   bool lag_near;
+  /* the least g of the trace points (the start's included) and its step (-1: none), and the
+   * first trace point since which |grad_y g| stayed within 5% of its value there (frozen: y on
+   * a plateau of g, check_lower_left), with the count of trace points since and that value */
+  double g_low;
+  int64_t g_low_step;
+  int64_t gy_frozen_step, gy_frozen_n;
+  double gy_frozen;
+  bool lower_left; /* check_lower_left warned */
 } Run;
 
 /* A note of the run's ("bloc: note: TEXT"; none with quiet), as its y_step notes are. */
