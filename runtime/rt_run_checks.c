@@ -2345,6 +2345,20 @@ static void check_vanished(Run *r) {
              keep_best(r), init_x_hint(r));
   char low[32] = "";
   if (at_start) snprintf(low, sizeof low, ", the start's");
+  /* x never left the start (6e-13 from it): f rose because the lower iterate moved, not x
+   * (10 inner steps of y_step 0.001 on an entropic-OT dual's exp-underflow plateau were told
+   * "a smaller x_step keeps it from there"); the cure is the lower loop's */
+  if (at_start && moved_from_start(r) <= 1e-9 * fmax(1.0, rt_nrm2(s->nx, r->x_start))) {
+    rt_solver_warn(s, "run.estimate_vanished",
+                   "the run ended where the hypergradient estimate is %s%.3g while f = %.6g "
+                   "is above the least f the run had seen (%.6g, the start's), and x never "
+                   "left the start (by 1e-9 of its size): f rose because the lower iterate "
+                   "moved, to where the estimate vanishes (as where an exp underflows in g), "
+                   "not x; the cure is the lower loop's: a smaller y_step, more inner_steps, or "
+                   "a y0 nearer y*(x)%s",
+                   dn == 0 ? "exactly " : "|d| = ", dn, f, r->f_low, best);
+    return;
+  }
   if (dn == 0) {
     rt_solver_warn(s, "run.estimate_vanished",
                    "the run ended where the hypergradient estimate is exactly 0 while f = %.6g "
