@@ -6,7 +6,8 @@
  * checks every op bit for bit across all four). Plain C99; RT_MAYBE_UNUSED because the
  * amalgamation of emitted C includes every op, and clang warns about unused static ones.
  *
- * Transcendentals are the C library's (exp, log, log1p, sin, cos, tanh, pow): the JIT calls the
+ * Transcendentals are the C library's (exp, log, log1p, sin, cos, tanh, acos, asin, atan, erf,
+ * pow): the JIT calls the
  * same functions. Where a formula has several operations they are separate statements, so that
  * a compiler allowed to contract within an expression (clang's default -ffp-contract=on) still
  * rounds each one, as the JIT does. */
@@ -26,6 +27,11 @@ static inline RT_MAYBE_UNUSED double rt_op_sqrt(double a) { return sqrt(a); }
 static inline RT_MAYBE_UNUSED double rt_op_sin(double a) { return sin(a); }
 static inline RT_MAYBE_UNUSED double rt_op_cos(double a) { return cos(a); }
 static inline RT_MAYBE_UNUSED double rt_op_tanh(double a) { return tanh(a); }
+/* acos and asin are NaN outside [-1, 1], as NumPy's arccos and arcsin */
+static inline RT_MAYBE_UNUSED double rt_op_acos(double a) { return acos(a); }
+static inline RT_MAYBE_UNUSED double rt_op_asin(double a) { return asin(a); }
+static inline RT_MAYBE_UNUSED double rt_op_atan(double a) { return atan(a); }
+static inline RT_MAYBE_UNUSED double rt_op_erf(double a) { return erf(a); }
 
 /* 1 / (1 + e^-a) for a >= 0, e^a / (1 + e^a) below: t = e^-|a| never overflows, and the
  * negative side keeps its relative accuracy (1 - sigmoid(|a|) would cancel). */

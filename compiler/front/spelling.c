@@ -68,6 +68,11 @@ static const Spelling spellings[] = {
     {"min_cols", NO_MIN_COLS},
     {"absolute", ".blo spells it abs(x)"},
     {"fabs", ".blo spells it abs(x)"},
+    /* NumPy's arc names (KIP's arc-cosine kernels, new-user pass G, session 49) */
+    {"arccos", ".blo spells it acos(x)"},
+    {"arcsin", ".blo spells it asin(x)"},
+    {"arctan", ".blo spells it atan(x)"},
+    {"erfc", ".blo spells it 1 - erf(x)"},
     {"expit", ".blo spells it sigmoid(x)"},
     {"logistic", ".blo spells it sigmoid(x)"},
     {"logsigmoid", ".blo spells it log_sigmoid(x)"},

@@ -34,6 +34,16 @@ static IrNode *ew1_factor(IrGraph *g, IrNode *n) {
   case IR_SIN: return ir_unary(g, IR_COS, x);
   case IR_COS: return ir_neg(g, ir_unary(g, IR_SIN, x));
   case IR_TANH: return ir_sub(g, ir_scalar(g, 1), ir_mul(g, n, n));
+  /* -+1 / sqrt(1 - x^2) (infinite at x = +-1), 1 / (1 + x^2), 2/sqrt(pi) exp(-x^2) */
+  case IR_ACOS:
+  case IR_ASIN: {
+    IrNode *r = ir_div(g, ir_scalar(g, 1),
+                       ir_unary(g, IR_SQRT, ir_sub(g, ir_scalar(g, 1), ir_mul(g, x, x))));
+    return n->op == IR_ACOS ? ir_neg(g, r) : r;
+  }
+  case IR_ATAN: return ir_div(g, ir_scalar(g, 1), ir_add(g, ir_scalar(g, 1), ir_mul(g, x, x)));
+  case IR_ERF:
+    return ir_scale(g, 1.1283791670955126, ir_unary(g, IR_EXP, ir_neg(g, ir_mul(g, x, x))));
   case IR_SIGMOID: return ir_mul(g, n, ir_sub(g, ir_scalar(g, 1), n));
   case IR_SOFTPLUS: return ir_unary(g, IR_SIGMOID, x);
   case IR_LOG_SIGMOID: return ir_unary(g, IR_SIGMOID, ir_neg(g, x));

@@ -142,6 +142,10 @@ LLVMValueRef cg_fn(Cg *cg, CgFn f, LLVMTypeRef *type) {
   case CG_MAXNUM: fn = intrinsic(cg, "llvm.maxnum", &t); break;
   case CG_LOG1P: fn = libm(cg, "log1p", 1, &t); break;
   case CG_TANH: fn = libm(cg, "tanh", 1, &t); break;
+  case CG_ACOS: fn = libm(cg, "acos", 1, &t); break;
+  case CG_ASIN: fn = libm(cg, "asin", 1, &t); break;
+  case CG_ATAN: fn = libm(cg, "atan", 1, &t); break;
+  case CG_ERF: fn = libm(cg, "erf", 1, &t); break;
   case CG_DGEMM: {
     LLVMTypeRef p[14] = {Ti, Ti, Ti, Tn, Tn, Tn, Td, Tp, Tn, Tp, Tn, Td, Tp, Tn};
     fn = blas_fn(cg, "cblas_dgemm", p, 14, &t);

@@ -134,6 +134,10 @@ static LLVMValueRef unary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, dou
   case IR_SIN: return call1(cg, bd, CG_SIN, a);
   case IR_COS: return call1(cg, bd, CG_COS, a);
   case IR_TANH: return call1(cg, bd, CG_TANH, a);
+  case IR_ACOS: return call1(cg, bd, CG_ACOS, a);
+  case IR_ASIN: return call1(cg, bd, CG_ASIN, a);
+  case IR_ATAN: return call1(cg, bd, CG_ATAN, a);
+  case IR_ERF: return call1(cg, bd, CG_ERF, a);
   /* the unary and binary ops build rt_scalar.h's rt_op_* in the same order of operations */
   case IR_SIGMOID: {
     /* t = exp(-|a|), d = 1 + t; a >= 0 ? 1/d : t/d */

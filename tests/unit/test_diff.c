@@ -192,6 +192,15 @@ static IrNode *c_sincos(G, const Vars *v) {
   return S(AD(U(IR_SIN, M(v->a, v->b)), M(v->a, U(IR_COS, ir_add(g, v->a, v->b)))));
 }
 static IrNode *c_tanh(G, const Vars *v) { return S(U(IR_TANH, ir_sub(g, v->a, M(C(2), v->b)))); }
+/* acos and asin of 0.8 tanh(..) (inside (-1, 1)), atan and erf, each mixing x and y */
+static IrNode *c_acos_asin(G, const Vars *v) {
+  IrNode *t = ir_scale(g, 0.8, U(IR_TANH, ir_sub(g, M(v->a, v->b), v->b)));
+  IrNode *u = ir_scale(g, 0.8, U(IR_TANH, AD(v->a, M(C(0.5), v->b))));
+  return S(AD(M(v->b, U(IR_ACOS, t)), M(U(IR_ASIN, u), U(IR_ASIN, t))));
+}
+static IrNode *c_atan_erf(G, const Vars *v) {
+  return S(AD(M(v->a, U(IR_ATAN, M(v->a, v->b))), U(IR_ERF, ir_sub(g, v->a, M(C(2), v->b)))));
+}
 static IrNode *c_sigmoid(G, const Vars *v) { return S(M(v->a, U(IR_SIGMOID, M(v->a, v->b)))); }
 static IrNode *c_softplus(G, const Vars *v) {
   return S(U(IR_SOFTPLUS, ir_sub(g, M(v->a, v->b), v->b)));
@@ -348,7 +357,7 @@ static IrNode *c_trace_product(G, const Vars *v) {
     (void)state; check_case(#fn, fn, 7); check_case(#fn, fn, 99); \
   }
 CASE(c_exp) CASE(c_log) CASE(c_log1p) CASE(c_sqrt) CASE(c_sincos) CASE(c_tanh) CASE(c_sigmoid)
-CASE(c_log_sigmoid)
+CASE(c_log_sigmoid) CASE(c_acos_asin) CASE(c_atan_erf)
 CASE(c_softplus) CASE(c_abs) CASE(c_relu) CASE(c_powc) CASE(c_maxmin)
 CASE(c_div) CASE(c_neg_sub) CASE(c_scalar_bcast)
 CASE(c_where) CASE(c_lse) CASE(c_lse_rows) CASE(c_softmax_ce) CASE(c_matmul) CASE(c_matvec)
@@ -522,7 +531,8 @@ int main(void) {
       cmocka_unit_test(test_c_tanh),
       cmocka_unit_test(test_c_sigmoid),
       cmocka_unit_test(test_c_softplus),
-      cmocka_unit_test(test_c_log_sigmoid),
+      cmocka_unit_test(test_c_log_sigmoid), cmocka_unit_test(test_c_acos_asin),
+    cmocka_unit_test(test_c_atan_erf),
       cmocka_unit_test(test_c_abs),
       cmocka_unit_test(test_c_relu),
       cmocka_unit_test(test_c_powc),

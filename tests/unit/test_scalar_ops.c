@@ -6,7 +6,8 @@
  * large, halves (round), arguments where exp overflows or underflows. Issue 11 item 9:
  * `const c = sigmoid(-0.01)` folded one bit away from what the kernels computed. Issue 14:
  * max, min, pow and clip (a composite: min(max(a, lo), hi), folded as it lowers), and the
- * derivative of max/min at a tie (the first argument's). */
+ * derivative of max/min at a tie (the first argument's). Session 49: acos, asin, atan, erf
+ * (NaN outside [-1, 1] for acos and asin, in every place alike). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,6 +47,10 @@ static double ref_sqrt(double a) { return rt_op_sqrt(a); }
 static double ref_sin(double a) { return rt_op_sin(a); }
 static double ref_cos(double a) { return rt_op_cos(a); }
 static double ref_tanh(double a) { return rt_op_tanh(a); }
+static double ref_acos(double a) { return rt_op_acos(a); }
+static double ref_asin(double a) { return rt_op_asin(a); }
+static double ref_atan(double a) { return rt_op_atan(a); }
+static double ref_erf(double a) { return rt_op_erf(a); }
 static double ref_sigmoid(double a) { return rt_op_sigmoid(a); }
 static double ref_softplus(double a) { return rt_op_softplus(a); }
 static double ref_log_sigmoid(double a) { return rt_op_log_sigmoid(a); }
@@ -63,6 +68,10 @@ static const Unary unary[] = {
     {"sin", IR_SIN, BI_SIN, 0, ref_sin},
     {"cos", IR_COS, BI_COS, 0, ref_cos},
     {"tanh", IR_TANH, BI_TANH, 0, ref_tanh},
+    {"acos", IR_ACOS, BI_ACOS, 0, ref_acos},
+    {"asin", IR_ASIN, BI_ASIN, 0, ref_asin},
+    {"atan", IR_ATAN, BI_ATAN, 0, ref_atan},
+    {"erf", IR_ERF, BI_ERF, 0, ref_erf},
     {"sigmoid", IR_SIGMOID, BI_SIGMOID, 0, ref_sigmoid},
     {"softplus", IR_SOFTPLUS, BI_SOFTPLUS, 0, ref_softplus},
     {"log_sigmoid", IR_LOG_SIGMOID, BI_LOG_SIGMOID, 0, ref_log_sigmoid},
