@@ -1025,7 +1025,7 @@ static bool futile_recovery(Run *r) {
               "; going back to step %lld with smaller steps again would repeat it: the same "
               "call of the step failed from there after halving, so it does not depend on the "
               "steps (a derivative that is not finite at that iterate, such as norm's or sqrt's "
-              "at 0?)",
+              "at 0, acos's or asin's at -1 or 1?)",
               (long long)r->good_step);
   return true;
 }

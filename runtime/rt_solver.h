@@ -153,8 +153,9 @@ RT_API void rt_not_finite_at(char *buf, size_t len, int64_t step, const char *wh
                              int64_t at, int64_t n);
 /* The cure for a derivative that is not finite at a point, for those messages. */
 #define RT_NOT_FINITE_CURE                                                                 \
-  "a derivative that is not finite at that point, such as norm's or sqrt's at 0: start " \
-  "elsewhere, or smooth it, e.g. sqrt(sumsq(x) + 1e-12) for norm(x)"
+  "a derivative that is not finite at that point, such as norm's or sqrt's at 0, acos's or " \
+  "asin's at -1 or 1: start elsewhere, or smooth it, e.g. sqrt(sumsq(x) + 1e-12) for "       \
+  "norm(x), acos((1 - 1e-6) * c) for acos(c)"
 /* The cause and the cure where every curvature estimate of g in y is negative (y_step = auto's
  * Ritz values, the trace points', exact's eigenvalues): g concave in y there, most often a
  * utility to maximise written unnegated, where "give y_step explicitly" was the cure and
