@@ -122,6 +122,8 @@ int api_outputs_clash(const bloc_problem *p, const char *const paths[4], bool cl
  * sampled program, every sample set read as its whole population, compiled once on p's data
  * (blo_compile_full; its diagnostics dropped), or NULL when it does not compile. */
 const BloProblem *api_full_problem(void *ctx);
+/* Why api_full_problem gave no variant (RtRunConfig.full_why): blo_full_absent_why. */
+const char *api_full_why(void *ctx);
 /* Prepare p (bloc_prepare) when it is only compiled; methods as there. */
 int api_ensure_prepared(bloc_problem *p, const char *methods);
 /* What bloc_solve(p, o) checks that needs no data, made on a problem compiled but not yet

@@ -619,6 +619,11 @@ const BloProblem *api_full_problem(void *ctx) {
   return p->full ? blo_problem(p->full) : NULL;
 }
 
+const char *api_full_why(void *ctx) {
+  const bloc_problem *p = ctx;
+  return blo_full_absent_why(p->c);
+}
+
 int api_ensure_prepared(bloc_problem *p, const char *methods) {
   if (p->stage == API_PREPARED) return BLOC_OK;
   if (p->stage != API_COMPILED)

@@ -474,7 +474,7 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   cfg->y0_given = p->y0_given;
   cfg->x0_given = p->x0_given;
   cfg->full_problem = api_full_problem;
-  cfg->full_why = blo_full_why(p->c);
+  cfg->full_why = api_full_why;
   cfg->full_ctx = p;
   bloc_result *r = calloc(1, sizeof *r);
   if (!r) return solve_end(p, &con, BLOC_ERR_MEMORY);

@@ -95,16 +95,21 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt);
  * again). Its diagnostics go to opt's sink, or nowhere. Returns 0 and *out, or 1 (*out
  * NULL) when the variant does not compile (a batch(1) set dropped a dimension the whole
  * population keeps) or c cannot lend its data (precision f32, sharded): the caller goes
- * without it, or when the program has none (blo_full_why). The variant borrows c's data: free
+ * without it, or when the program has none (blo_full_why); a variant that does not compile
+ * leaves its first error in c as the reason (blo_full_why). The variant borrows c's data: free
  * it before c. Each sum-like reduction over drawn rows is read as its mean over the draws
  * (compiler/front/sema_full.c). */
-int blo_compile_full(const BloCompiled *c, const BloCompileOptions *opt, BloCompiled **out);
+int blo_compile_full(BloCompiled *c, const BloCompileOptions *opt, BloCompiled **out);
 /* Whether c can lend its data to a full variant (f64, not sharded): blo_compile_full's own
  * precondition, which bloc compare asks without compiling after an interrupt. */
 bool blo_full_can_lend(const BloCompiled *c);
 /* Why sampled program c has no full variant: a reduction over drawn rows whose mean over the
  * draws is no function of all the data (norm, logsumexp, ...: sema_full.c); else NULL. */
 const char *blo_full_why(const BloCompiled *c);
+/* Why c has no full variant, for a note: blo_full_why (after blo_compile_full failed, also
+ * the variant's first error), or its data cannot be lent (sharded, f32); else NULL (a batch(1)
+ * set, whose reason the runtime gives, or a variant not tried). */
+const char *blo_full_absent_why(const BloCompiled *c);
 
 /* Free everything, including JIT'd code (kernel pointers die with it). */
 void blo_compiled_free(BloCompiled *c);

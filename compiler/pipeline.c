@@ -1581,9 +1581,20 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
   return 0;
 }
 
-static void discard_diag(void *ctx, const DiagEvent *ev) {
-  (void)ctx;
-  (void)ev;
+/* The full variant's diagnostics: the first error kept as the reason it did not compile
+ * (Program.full_why), every event passed on to the caller's sink if it gave one. */
+typedef struct FullDiag {
+  DiagSink sink;
+  void *ctx;
+  char first[400];
+} FullDiag;
+
+static void full_diag(void *ctx, const DiagEvent *ev) {
+  FullDiag *fd = ctx;
+  if (ev->kind == DIAG_ERROR && !fd->first[0])
+    snprintf(fd->first, sizeof fd->first, "%s:%u:%u: %s", ev->path ? ev->path : "?",
+             (unsigned)ev->line, (unsigned)ev->col, ev->message ? ev->message : "error");
+  if (fd->sink) fd->sink(fd->ctx, ev);
 }
 
 bool blo_full_can_lend(const BloCompiled *c) {
@@ -1592,7 +1603,17 @@ bool blo_full_can_lend(const BloCompiled *c) {
 
 const char *blo_full_why(const BloCompiled *c) { return c->prog ? c->prog->full_why : NULL; }
 
-int blo_compile_full(const BloCompiled *c, const BloCompileOptions *opt, BloCompiled **out) {
+const char *blo_full_absent_why(const BloCompiled *c) {
+  if (blo_full_why(c)) return blo_full_why(c);
+  if (c->sharded || (c->prog && c->prog->sharded))
+    return "the program's data are sharded, and the full variant is not split";
+  if (c->precision == BLO_PREC_F32)
+    return "the program's data are f32 (--precision f32), which the full variant, compiled in "
+           "f64, cannot borrow";
+  return NULL;
+}
+
+int blo_compile_full(BloCompiled *c, const BloCompileOptions *opt, BloCompiled **out) {
   *out = NULL;
   if (!blo_full_can_lend(c) || blo_full_why(c)) return 1;
   const SrcFile *main = diag_file(&c->diag, c->prog->ast->file);
@@ -1619,13 +1640,27 @@ int blo_compile_full(const BloCompiled *c, const BloCompileOptions *opt, BloComp
   o.shard = (RtShard){0, 1};
   o.seed = c->seed; /* what c's data stage drew, for a declaration evaluated again */
   o.seed_set = true;
-  if (!o.diag_sink) o.diag_sink = discard_diag;
+  FullDiag fd = {opt->diag_sink, opt->diag_sink_ctx, ""};
+  o.diag_sink = full_diag;
+  o.diag_sink_ctx = &fd;
   BloCompiled *v = NULL;
   int rc = blo_compile_begin(main->path, main->text, &o, &v);
   if (rc == 0) rc = blo_compile_rest(v, &o);
   free(b);
   if (rc == 0 && blo_program(v)->stochastic) rc = 1; /* not reached: every set is whole */
   if (rc) {
+    /* its reason, for every place that would have measured phi over all the data (new-user
+     * pass G, session 49: they guessed "f32 or sharded"); a batch(1) set has its own (the
+     * dimension it drops), as has running out of memory (rt_oom) */
+    bool one = false;
+    for (int i = 0; i < c->prog->nsamples; i++) one |= c->prog->samples[i]->batch_drawn == 1;
+    if (fd.first[0] && !one) {
+      char msg[512];
+      snprintf(msg, sizeof msg,
+               "the program with its sample sets whole (its full variant) does not compile: %s",
+               fd.first);
+      c->prog->full_why = arena_strdup(&c->arena, msg);
+    }
     blo_compiled_free(v);
     return 1;
   }

@@ -715,6 +715,12 @@ static void forward_messages(const char *label, const char *text) {
   }
 }
 
+/* Why cmp_full_problem gave no variant (RtRunConfig.full_why). */
+static const char *cmp_full_why(void *ctx) {
+  const Compare *cmp = ctx;
+  return blo_full_absent_why(cmp->c);
+}
+
 /* Whether a sampled program would have its full variant (cmp_full_problem), without compiling
  * it after an interrupt (a Ctrl-C wants out): data it can lend (blo_full_can_lend), no
  * batch(1) set (which drops a dimension the whole population keeps). An interrupted compare
@@ -825,7 +831,7 @@ static int run_all(Compare *cmp, const CmdArgs *a, const char *tmpdir, FILE *csv
     cfg.check_estimate = true;
     cfg.nonsmooth_op = cmp->nonsmooth_op;
     cfg.full_problem = cmp_full_problem;
-    cfg.full_why = blo_full_why(cmp->c);
+    cfg.full_why = cmp_full_why;
     cfg.full_ctx = cmp;
     cfg.messages = messages;
     cfg.handle_sigint = false;

@@ -240,7 +240,7 @@ int cmd_compile_rest(CmdArgs *a, BloCompiled *c) {
   return blo_compile_rest(c, &opt);
 }
 
-int cmd_compile_full(CmdArgs *a, const BloCompiled *c, BloCompiled **out) {
+int cmd_compile_full(CmdArgs *a, BloCompiled *c, BloCompiled **out) {
   BloCompileOptions opt = compile_options(a, false);
   opt.diag_sink = NULL; /* the variant's messages are nobody's (blo_compile_full) */
   opt.diag_sink_ctx = NULL;

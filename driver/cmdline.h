@@ -81,6 +81,6 @@ int cmd_compile(CmdArgs *a, bool no_data, BloCompiled **out);
 int cmd_compile_begin(CmdArgs *a, BloCompiled **out);
 int cmd_compile_rest(CmdArgs *a, BloCompiled *c);
 /* blo_compile_full of c (compiled by cmd_compile_rest with a), its messages dropped. */
-int cmd_compile_full(CmdArgs *a, const BloCompiled *c, BloCompiled **out);
+int cmd_compile_full(CmdArgs *a, BloCompiled *c, BloCompiled **out);
 
 #endif

@@ -77,8 +77,8 @@ typedef struct CmpRun {
 
 typedef struct Compare {
   const BloProblem *p;
-  const struct BloCompiled *c; /* its compile: outputs must not replace its inputs
-                                  (blo_output_replaces_input) */
+  struct BloCompiled *c; /* its compile: outputs must not replace its inputs
+                            (blo_output_replaces_input); the full variant's reason is left in it */
   CmpRun *runs;
   int nruns;
   CmpQuantity *q;     /* f, hypergrad_norm, then every report in declaration order */

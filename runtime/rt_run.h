@@ -163,9 +163,11 @@ typedef struct RtRunConfig {
    * default, and the emitted solver's): no variant. */
   const BloProblem *(*full_problem)(void *ctx);
   void *full_ctx;
-  /* Why full_problem gives no variant when the program has none (compiler/front/sema_full.c:
-   * a reduction over drawn rows with no form over all the data), for the note; or NULL. */
-  const char *full_why;
+  /* Why full_problem gave no variant, asked after it returned NULL, for the note: a reduction
+   * over drawn rows with no form over all the data (compiler/front/sema_full.c), the variant's
+   * first compile error, data it cannot borrow (f32, sharded); NULL: the runtime says what it
+   * knows (a batch(1) set) and guesses nothing. NULL function: none. */
+  const char *(*full_why)(void *ctx);
   /* The name the progress lines begin with ("small: step 10/40 ..."): bloc compare gives an
    * entry's label (--methods small=lancbio). NULL (the default): the method's name. */
   const char *progress_name;

@@ -1896,8 +1896,9 @@ static void full_note(Run *r, bool full, const char *why) {
   char sets[256], note[1024];
   bool one = false; /* a batch(1) set: batch(N) keeps the dimension it drops */
   for (int i = 0; i < s->p->n_samples; i++) one |= s->p->samples[i].batch == 1;
-  if (!why)
-    why = one ? "the program has a batch(1) set" : "the program's data are f32 or sharded";
+  /* the reason the full variant gave, else only what is known: no guess (the note said "f32
+   * or sharded" of f64 data on one process when the variant failed to compile) */
+  if (!why) why = one ? "the program has a batch(1) set" : "the program has no full variant";
   /* bloc eval measures phi on the full variant where there is one (2627202): the program
    * rewritten with its sets whole is needed only where there is none */
   const char *how = full ? "on this program (eval's phi is over all the data)"
@@ -1921,7 +1922,7 @@ static const BloProblem *full_objective(Run *r, double run, double *cg) {
   r->full_asked = true;
   r->full_built = full != NULL;
   if (!full) {
-    full_note(r, false, cfg->full_why);
+    full_note(r, false, cfg->full_why ? cfg->full_why(cfg->full_ctx) : NULL);
     return NULL;
   }
   double hvp = fmax(full->kernel_flops[BLO_K_HVP_YY], 1.0), budget = fmax(2e8, 0.1 * run);

@@ -74,14 +74,74 @@ static Fv reduced(const FCtx *c, AstExpr *e, const AstDecl *set) {
   return NONE;
 }
 
-/* Operands combined element by element: drawn rows must be one set's, on one axis. */
-static Fv combine(const FCtx *c, const AstExpr *e, const Fv *a, int n) {
+/* Whether x mentions sample set `set` (after inlining): ones(rows(X[B, :])) does, and its
+ * size follows the set into the full variant; ones(bt) does not. */
+static bool mentions(const AstExpr *x, const AstDecl *set) {
+  if (!x) return false;
+  if (x->kind == AST_IDENT) return x->ref == set;
+  if (x->inlined) return mentions(x->inlined, set);
+  for (int i = 0; i < x->nargs; i++)
+    if (mentions(x->args[i], set)) return true;
+  return false;
+}
+
+/* Operand `fixed`, sized by the batch but not drawn, meets `with`, whose rows set drew: in the
+ * full variant `with` has all the population's rows and `fixed` keeps the batch's (new-user
+ * pass G, session 49: `X[B, :] @ W + outer(ones(bt), b)` left the variant failing to build,
+ * with no reason said). */
+static Fv fixed_bad(const FCtx *c, const AstExpr *fixed, const AstExpr *with, const AstDecl *set,
+                    bool cols) {
+  Program *p = c->S->prog;
+  if (p->full_why) return BADV;
+  char ft[72], wt[72], cure[200], msg[512];
+  const SrcFile *f = diag_file(c->S->diag, fixed->span.file);
+  int line = 0;
+  if (f && f->text) {
+    line = 1;
+    for (uint32_t i = 0; i < fixed->span.start && f->text[i]; i++) line += f->text[i] == '\n';
+  }
+  sema_span_text(c->S, with->span, wt, sizeof wt);
+  /* outer(ones(K), v): the bias form of doc/language.md, section 5 */
+  const AstExpr *o = fixed->kind == AST_CALL && fixed->inlined ? fixed->inlined : fixed;
+  if (!cols && o->kind == AST_CALL && o->builtin == BI_OUTER && o->nargs == 2 &&
+      o->args[0]->kind == AST_CALL && o->args[0]->builtin == BI_ONES) {
+    char vt[64];
+    snprintf(cure, sizeof cure, "outer(ones(rows(%s)), %s) or stdlib affine", wt,
+             sema_span_text(c->S, o->args[1]->span, vt, sizeof vt));
+  } else {
+    snprintf(cure, sizeof cure, "its size as %s(%s), which follows the set", cols ? "cols" : "rows",
+             wt);
+  }
+  snprintf(msg, sizeof msg,
+           "the %s's '%s' (line %d) has the batch's %lld %s but does not follow sample set "
+           "'%s', which draws those of '%s': with the set whole it keeps %lld where the other "
+           "has %lld; write %s",
+           c->where, sema_span_text(c->S, fixed->span, ft, sizeof ft), line,
+           (long long)set->batch_drawn, cols ? "columns" : "rows", set->name, wt,
+           (long long)set->batch_drawn, (long long)set->population_n, cure);
+  p->full_why = arena_strdup(c->S->arena, msg);
+  return BADV;
+}
+
+/* Which of the result's axes operand x spans: 1 its rows (a vector's elements), 2 its
+ * columns; a scalar none (it broadcasts). */
+static int spans_of(const AstExpr *x) {
+  return x->shape.rank == 0 ? 0 : x->shape.rank == 1 ? 1 : 3;
+}
+
+/* Operands combined element by element: drawn rows must be one set's, on one axis, and an
+ * operand that spans the drawn axis must be drawn too or sized by the set (ops: the operands'
+ * expressions and span[i] the axes each spans, or ops NULL: not checked). */
+static Fv combine_ops(const FCtx *c, const AstExpr *e, const Fv *a, AstExpr *const *ops,
+                      const int *span, int n) {
   Fv r = NONE;
+  int at = -1;
   for (int i = 0; i < n; i++) {
     if (a[i].k == FK_BAD) return BADV;
     if (!drawn(a[i])) continue;
     if (!drawn(r)) {
       r = a[i];
+      at = i;
       continue;
     }
     if (a[i].set != r.set)
@@ -89,7 +149,20 @@ static Fv combine(const FCtx *c, const AstExpr *e, const Fv *a, int n) {
                                             : "pairs drawn rows with drawn columns, of");
     if (a[i].k != r.k) return bad(c, e, r.set, "pairs drawn rows with drawn columns, of");
   }
+  if (!drawn(r) || !ops || r.set->batch_drawn <= 1) return r;
+  int axis = r.k == FK_ROWS ? 1 : 2;
+  for (int i = 0; i < n; i++)
+    if (a[i].k == FK_NONE && (span[i] & axis) && !mentions(ops[i], r.set))
+      return fixed_bad(c, ops[i], ops[at], r.set, axis == 2);
   return r;
+}
+
+/* combine_ops over operands of equal shapes (or scalars): e's arguments from `from` on */
+static Fv combine(const FCtx *c, const AstExpr *e, const Fv *a, int n) {
+  int span[16];
+  if (n > 16) return combine_ops(c, e, a, NULL, NULL, n);
+  for (int i = 0; i < n; i++) span[i] = spans_of(e->args[i]);
+  return combine_ops(c, e, a, e->args, span, n);
 }
 
 static Fv classify(const FCtx *c, AstExpr *e);
@@ -200,7 +273,8 @@ static Fv builtin(const FCtx *c, AstExpr *e) {
     Fv v = a[1];
     if (v.k == FK_ROWS && e->builtin == BI_ROWWISE) v.k = FK_COLS;
     Fv pair[2] = {x, v};
-    return combine(c, e, pair, 2);
+    int span[2] = {3, e->builtin == BI_ROWWISE ? 2 : 1};
+    return combine_ops(c, e, pair, e->args, span, 2);
   }
   case BI_OUTER:
     if (drawn(x) && drawn(a[1]))
@@ -214,9 +288,12 @@ static Fv builtin(const FCtx *c, AstExpr *e) {
     snprintf(why, sizeof why, "moves by %s", name);
     return bad(c, e, x.set, why);
   case BI_HCAT: {
-    for (int i = 0; i < n; i++)
+    int span[16];
+    for (int i = 0; i < n; i++) {
       if (a[i].k == FK_COLS) return bad(c, e, a[i].set, "concatenates the columns of");
-    return combine(c, e, a, n);
+      span[i] = e->args[i]->shape.rank == 0 ? 0 : 1; /* side by side: each spans the rows */
+    }
+    return combine_ops(c, e, a, e->args, span, n);
   }
   default:
     if (ast_builtins[e->builtin].ir_op >= 0 || e->builtin == BI_CLIP || e->builtin == BI_POW ||
