@@ -855,6 +855,63 @@ static bool nonfinite_f32(Run *r) {
   return true;
 }
 
+/* g and grad_y g at the start (x0 and the method's y0), one diagnostic call before anything
+ * else: when either is not finite there, no method can take a step, and the run stops with
+ * status 2 naming the start and the cure (res->message set; true). A y0 outside g's domain
+ * was blamed on what came first: logit shares summing to 1.2 (g = ... + xlogx(1 - sum(y)), the
+ * log of -0.2) had finite Hessian-vector products, and y_step = auto said "the lower Hessian
+ * has Ritz values in [-16.7, 3.33]; it is not positive definite ... give y_step explicitly",
+ * a cure that then failed on g; exact, itd and ufom said only "the grad_g oracle returned a
+ * non-finite g (oracle call 1)", as did every method on g = -log(1 - y) + ... from y0 = 2,
+ * whose gradient is finite there. */
+static bool start_not_finite(Run *r) {
+  RtSolver *s = r->s;
+  RtOracle *o = &s->o;
+  double *gy = r->dw.gy; /* the start's trace point fills it next */
+  bool prev = rt_oracle_set_diag(o, true);
+  uint64_t counter = rt_oracle_diag_at_step(o, 0); /* the start's trace point's draw */
+  double g = rt_oracle_grad_g(o, rt_oracle_draw(o), s->x, s->y, gy);
+  rt_oracle_diag_resume(o, counter);
+  rt_oracle_set_diag(o, prev);
+  int64_t at = -1;
+  for (int64_t j = 0; j < s->ny && at < 0; j++)
+    if (!isfinite(gy[j])) at = j;
+  if (isfinite(g) && at < 0) return false;
+  /* the lower variable to start elsewhere: the one holding the first non-finite element */
+  const char *var = "y";
+  for (int k = 0; k < s->p->n_vars; k++) {
+    const BloVarInfo *vi = &s->p->vars[k];
+    if (vi->level != 1) continue;
+    var = vi->name;
+    if (at < 0 || at < vi->offset + vi->rows * vi->cols) break;
+  }
+  char gv[RT_FMT_NUM_LEN], el[96] = "";
+  if (at >= 0)
+    snprintf(el, sizeof el, "%sgrad_y g = %s", isfinite(g) ? "" : ", and ",
+             isnan(gy[at]) ? "nan" : gy[at] > 0 ? "inf" : "-inf");
+  if (at >= 0 && s->ny > 1)
+    snprintf(el + strlen(el), sizeof el - strlen(el), " at element [%lld] (0-based)",
+             (long long)at);
+  if (!isfinite(g))
+    snprintf(r->res->message, sizeof r->res->message,
+             "numerical failure before outer step 1: g is not finite at the start (x0, y0): "
+             "g = %s%s there; the start lies outside g's domain (such as a log of a negative "
+             "number, or an exp that overflows), and no method can take a step from it: start "
+             "inside it, with the initial value of `lower %s` or --init-y FILE (of x: --init-x "
+             "FILE; bloc eval --what g,grad_y_g tells where g is finite)",
+             isnan(g) ? "nan" : g > 0 ? "inf" : "-inf", el, var);
+  else
+    snprintf(r->res->message, sizeof r->res->message,
+             "numerical failure before outer step 1: grad_y g is not finite at the start (x0, "
+             "y0): %s there, while g = %s is; a derivative that is not finite there, such as "
+             "norm's or sqrt's at 0, and no method can take a step from it: start elsewhere, "
+             "with the initial value of `lower %s` or --init-y FILE, or smooth it, e.g. "
+             "sqrt(sumsq(x) + 1e-12) for norm(x)",
+             el, rt_fmt_g(g, 6, gv), var);
+  nonfinite_f32(r);
+  return true;
+}
+
 /* After step k (1-based `step`): NaN/Inf anywhere, divergence, or a surge. Fills
  * res->message. */
 static bool failed(Run *r, int64_t step) {
@@ -1732,9 +1789,11 @@ outputs_checked:
   /* The initial point. y_step = auto is estimated first: the trace point's y is the lower
    * point the method's first step would use, reached with that step. When the estimate fails
    * the run stops before the first step, and the start is reported as it is (no lower step). */
-  bool start_failed = ystep_failed(r, 0);
+  bool start_bad = start_not_finite(r);
+  bool start_failed = start_bad || ystep_failed(r, 0);
   if (start_failed) s->y_step = 0;
-  if (start_failed && r->K == 0) { /* outer_steps = 0 asks for the start, which needs no step */
+  /* outer_steps = 0 asks for the start, which needs no step (not one with no finite g) */
+  if (start_failed && !start_bad && r->K == 0) {
     rt_solver_warn(s, "run.ystep_start", "%s; the start is reported with no lower step",
                    res->message);
     res->message[0] = '\0';

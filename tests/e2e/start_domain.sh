@@ -1,0 +1,75 @@
+#!/bin/sh
+# start_domain.sh — a start (x0, y0) where g or grad_y g is not finite (doc/methods.md, "A start
+# outside g's domain"): every method stops before its first step with status 2 and a message
+# that names the start and the cure, in bloc run and in the emitted solver alike.
+# Before the fix (session 49, pass E, F1): logit shares y0 = 0.3 for four products (the outside
+# share 1 - sum(y) = -0.2 under a log; finite Hessian-vector products) were blamed on convexity
+# by y_step = auto ("not positive definite ... give y_step explicitly"); exact, itd and ufom
+# there, and every method on g = -log(1 - y) + (y - x)^2 from y0 = 2 (a finite gradient),
+# said only "the grad_g oracle returned a non-finite g (oracle call 1)".
+. "$(dirname "$0")/prologue.sh"
+cd "$tmp" || exit 1
+
+cat >logit.blo <<'BLO'
+problem logit_bad0
+const n = 4
+data v : vector[n] = [3, 2.5, 2, 4]
+data c : vector[n] = [1, 0.5, 1.5, 2]
+upper x : vector[n] = 2 in [0, 10]
+lower y : vector[n] = 0.3
+fn xlogx(p) = p * log(p)
+upper objective f = -dot(x - c, y)
+lower objective g = -dot(v - x, y) + (sum(xlogx(y)) + xlogx(1 - sum(y)))
+solve aid_cg(outer_steps = 20)
+BLO
+cat >dom.blo <<'BLO'
+problem e_dom
+upper x = 0.2 in [0, 1]
+lower z = 2
+upper objective f = (z - 0.5) ^ 2 + x ^ 2
+lower objective g = -log(1 - z) + (z - x) ^ 2
+solve aid_cg(outer_steps = 20)
+BLO
+
+want='numerical failure before outer step 1: g is not finite at the start (x0, y0)'
+for m in lancbio subbio aid_cg amigo_gd soba stocbio bsa ttsa f2sa hjfbio stable exact itd \
+  ufom fom; do
+  for p in logit dom; do
+    "$bloc" run $p.blo --method "$m" --quiet >out.txt 2>err.txt
+    st=$?
+    [ $st -eq 2 ] || fail "$p, $m: status $st, not 2: $(cat err.txt)"
+    grep -q "$want" err.txt || fail "$p, $m: the start not named: $(cat err.txt)"
+    grep -q "outside g's domain" err.txt || fail "$p, $m: no cure: $(cat err.txt)"
+  done
+done
+grep -q 'initial value of `lower z` or --init-y FILE' err.txt ||
+  fail "dom: the lower variable not named: $(cat err.txt)"
+# outer_steps = 0 too: the start's g is what it would report
+"$bloc" run logit.blo --set outer_steps=0 --quiet >out.txt 2>err.txt
+st=$?
+[ $st -eq 2 ] && grep -q "$want" err.txt || fail "outer_steps = 0: status $st: $(cat err.txt)"
+# an explicit y_step: the same message, not "the grad_g oracle returned a non-finite g"
+"$bloc" run logit.blo --set y_step=0.03 --quiet >out.txt 2>err.txt
+st=$?
+[ $st -eq 2 ] && grep -q "$want" err.txt || fail "y_step = 0.03: status $st: $(cat err.txt)"
+# a start inside the domain runs (--init-y)
+printf '0.1\n0.1\n0.1\n0.1\n' >y0.csv
+"$bloc" run logit.blo --init-y y0.csv --quiet >out.txt 2>err.txt ||
+  fail "--init-y inside the domain: status $?: $(cat err.txt)"
+
+# the emitted solver carries the same run loop
+if command -v "${CC:-cc}" >/dev/null 2>&1; then
+  "$bloc" emit-c logit.blo -o logit.c || fail "emit-c"
+  if "${CC:-cc}" -std=c99 -O2 -Wall -Werror logit.c -o logit_solver -lm 2>cc_err; then
+    ./logit_solver --quiet >out.txt 2>err.txt
+    st=$?
+    [ $st -eq 2 ] && grep -q "$want" err.txt ||
+      fail "emitted solver: status $st: $(cat err.txt)"
+  else
+    fail "the emitted solver does not compile: $(head -3 cc_err)"
+  fi
+else
+  echo "SKIP: emitted solver (no C compiler)"
+fi
+
+exit $((fails > 0))
