@@ -83,7 +83,7 @@ static void average_draws(RtDiagWork *w, RtSolver *s) {
   RtOracle *o = &s->o;
   int64_t ny = s->ny;
   int nr = s->p->n_reports;
-  bool own_y = s->opt.method->unrolled && s->impl->diag_y;
+  bool own_y = s->opt.method->unrolled && s->impl->diag_y && !w->kept_y;
   double gn = v->gy_norm;
   rt_copy(ny, w->gy, w->gy_sum);
   for (int i = 1; i < w->draws; i++) {
@@ -110,7 +110,7 @@ static void average_draws(RtDiagWork *w, RtSolver *s) {
 /* y <- the lower iterate that belongs to the current x (the method's diag_y, else s->y) and
  * w->gy <- grad_y g there, on draw key (diagnostic mode); returns g. */
 static double lower_point(RtDiagWork *w, RtSolver *s, RtDraw key, double *y) {
-  if (s->impl->diag_y) s->impl->diag_y(s, key, y);
+  if (s->impl->diag_y && !w->kept_y) s->impl->diag_y(s, key, y);
   else rt_copy(s->ny, s->y, y);
   return rt_oracle_grad_g(&s->o, key, s->x, y, w->gy);
 }
@@ -120,6 +120,12 @@ RT_API double rt_diag_lower_norm(RtDiagWork *w, RtSolver *s) {
   lower_point(w, s, rt_oracle_draw(&s->o), w->yi);
   rt_oracle_set_diag(&s->o, prev);
   return rt_nrm2(s->ny, w->gy);
+}
+
+RT_API void rt_diag_eval_kept(RtDiagWork *w, RtSolver *s, int64_t steps_done) {
+  w->kept_y = true;
+  rt_diag_eval(w, s, steps_done);
+  w->kept_y = false;
 }
 
 RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done) {

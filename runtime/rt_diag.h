@@ -35,6 +35,9 @@ typedef struct RtDiagWork {
   double *gy, *Av, *q, *u, *alpha, *beta;
   double *gy_sum, *yi, *rep_i; /* averaging work [ny], [ny], [n_reports] */
   uint64_t lanczos_seed;
+  /* evaluate at the method's own y (s->y), not the lower point of the current x: the pair a
+   * run that stopped on a numerical failure keeps, where that lower point diverged */
+  bool kept_y;
   RtDiagValues val;
 } RtDiagWork;
 
@@ -44,6 +47,8 @@ RT_API int rt_diag_setup(RtDiagWork *w, RtSolver *s, int ritz_steps, bool residu
 /* Evaluate at the solver's current point, after steps_done outer steps (> 0 enables the
  * residual); its draws are the step's own (rt_oracle_diag_at_step). */
 RT_API void rt_diag_eval(RtDiagWork *w, RtSolver *s, int64_t steps_done);
+/* The same at the solver's current x and its own y (w->kept_y), with no lower steps. */
+RT_API void rt_diag_eval_kept(RtDiagWork *w, RtSolver *s, int64_t steps_done);
 /* |grad_y g| at the solver's current x and the lower iterate that belongs to it (the y a trace
  * point evaluates at), with diagnostic calls only; w's values are left as they were. */
 RT_API double rt_diag_lower_norm(RtDiagWork *w, RtSolver *s);

@@ -192,6 +192,18 @@ static bool past_bound(const Run *r, double v, double v0) {
 }
 static bool g_past_bound(const Run *r, double g) { return past_bound(r, g, r->g0); }
 
+/* A trace point's lower point (v->y) that blew up: not finite, or past the divergence bound on
+ * |y| of the steps' test (|y at start|: r->y0n). exact's Newton solve on an un-negated
+ * follower's profit, g = y (8 - x - y), went from y0 = 0 to y = -4.4e30; that step-0 point was
+ * the best trace point, and a run that stopped at step 1 kept and saved it, f = -4.4e30. The
+ * bound leaves the unrolled methods out: their y_r(x) is the unrolled problem's own lower point,
+ * rerun from Phi(x) at every step, with no y of the method's to keep instead. */
+static bool lower_diverged(const Run *r, const double *y) {
+  int64_t n = r->s->ny;
+  return !rt_all_finite(n, y) ||
+         (!r->s->opt.method->unrolled && past_bound(r, rt_nrm2(n, y), r->y0n));
+}
+
 /* Whether a trace point's Ritz values show the lower Hessian not positive semidefinite: one
  * below 0 beside the largest, or all <= 0 (warn_ritz's "ritz.negative"). */
 static bool ritz_nonconvex(const RtDiagValues *v) {
@@ -264,7 +276,7 @@ static void offer_best(Run *r, int64_t step) {
   double hg = step > 0 ? s->hg_norm : NAN;
   double score = r->best_by_f ? v->f : step > 0 ? hg : INFINITY;
   if (!isfinite(v->f) || !isfinite(v->g) || !isfinite(v->gy_norm) || isnan(score) ||
-      !rt_all_finite(s->p->n_reports, v->reports) || !rt_all_finite(s->ny, v->y))
+      !rt_all_finite(s->p->n_reports, v->reports) || lower_diverged(r, v->y))
     return;
   /* past the divergence test's bound on f: the test saw the f of the step's upper gradient,
    * one point behind, and itd on ridge regression saved step 8, at f = 2.9e30, as its best
@@ -1400,7 +1412,9 @@ static bool lower_cannot_recover(Run *r) {
   if (lr_too_large && !own) return inner_lr_stop(r);
   /* exact: when its solve failed at the best trace point's x, where a recovery would go back
    * to (else a smaller x step might keep x where g has a minimiser) */
-  if (!(m->unrolled || (newton && r->good_step == r->res->best_step)) || !own) return false;
+  /* (no best trace point yet: a recovery goes back to the start) */
+  int64_t back = r->res->best_step >= 0 ? r->res->best_step : 0;
+  if (!(m->unrolled || (newton && r->good_step == back)) || !own) return false;
   /* unrolled: when inner_lr is too large at the best point's x too. Where L grows with x (g =
    * exp(lam) y^2 / 2), a step too large carried x to where it is, and one halving of x_step
    * converged: itd with x_step = 5 stopped saying halving could not help */
@@ -1800,6 +1814,7 @@ outputs_checked:
     start_failed = false;
   }
   if (r->trace) rt_trace_header(r->trace, p);
+  r->y0n = rt_nrm2(s->ny, s->y); /* the start's, for lower_diverged */
   trace_point(r, 0);
   check_inner_lr(r);
   check_eta(r);
@@ -1809,7 +1824,6 @@ outputs_checked:
   r->f_low = isfinite(r->f0) ? r->f0 : INFINITY;
   rt_copy(s->nx, s->x, r->x_low);
   r->x0n = rt_nrm2(s->nx, s->x);
-  r->y0n = rt_nrm2(s->ny, s->y);
   r->eta0 = s->eta;
   rt_copy(s->nx, s->x, r->x_good);
   rt_copy(s->ny, s->y, r->y_good);
@@ -1981,6 +1995,17 @@ outputs_checked:
             (long long)done, (long long)r->K,
             s->abandoned ? " (the step under way abandoned)" : "");
 
+  /* A run stopped on a numerical failure keeps the method's y (x_good, y_good): where the
+   * lower point its final trace point formed from there blew up, f, g, |grad_y g| and the
+   * reports are those of the kept pair, which the result's y is (below); an unrolled method's
+   * y_r(x) is its lower point, whose blow-up is its result (lower_diverged) */
+  if (res->stop == RT_STOP_NUMERICAL && !o.method->unrolled && lower_diverged(r, r->dw.val.y) &&
+      rt_all_finite(s->ny, s->y)) {
+    double t0 = rt_seconds();
+    rt_diag_eval_kept(&r->dw, s, done);
+    res->t_diag += rt_seconds() - t0;
+  }
+
   /* Results. */
   const RtDiagValues *v = &r->dw.val;
   res->f = v->f;
@@ -2005,7 +2030,7 @@ outputs_checked:
   /* The trace point's y is the method's lower point for x (its inner steps from the kept y):
    * where those steps blew up it is not finite, and the kept y, finite (y0 when no step
    * succeeded), is the one to report and save: --save-y wrote nan */
-  bool lower_nan = !rt_all_finite(s->ny, v->y) && rt_all_finite(s->ny, s->y);
+  bool lower_nan = lower_diverged(r, v->y) && rt_all_finite(s->ny, s->y);
   rt_copy(s->ny, lower_nan ? s->y : v->y, res->y);
   rt_copy(p->n_reports, v->reports, res->reports);
   memcpy(res->calls, s->o.calls, sizeof res->calls);

@@ -72,4 +72,32 @@ else
   echo "SKIP: emitted solver (no C compiler)"
 fi
 
+# exact on an un-negated follower's profit (g concave in y): Newton's solve from y0 = 0 runs to
+# y = -4.4e30 at the start's trace point; the run stops at step 1 with status 2 and keeps y0,
+# not that y (doc/methods.md, "Diagnostics"; F4 of the same pass), here and when emitted
+cat >concave.blo <<'BLO'
+problem e_concave
+upper x = 1 in [0, 10]
+lower y = 0
+upper objective f = -(x * (10 - (x + y) - 1))
+lower objective g = y * (10 - (x + y) - 2)
+solve exact
+BLO
+"$bloc" run concave.blo --quiet --save-y y.csv >out.txt 2>err.txt
+st=$?
+[ $st -eq 2 ] || fail "concave: status $st, not 2: $(cat err.txt)"
+[ "$(cat y.csv)" = 0 ] || fail "concave: saved y $(cat y.csv), not y0 = 0"
+grep -q '^  f = -8  g = 0 ' out.txt || fail "concave: f and g not y0's: $(cat out.txt)"
+if command -v "${CC:-cc}" >/dev/null 2>&1; then
+  "$bloc" emit-c concave.blo -o concave.c || fail "emit-c concave"
+  if "${CC:-cc}" -std=c99 -O2 -Wall -Werror concave.c -o concave_solver -lm 2>cc_err; then
+    ./concave_solver --quiet --save-y ey.csv >out.txt 2>err.txt
+    st=$?
+    [ $st -eq 2 ] && [ "$(cat ey.csv)" = 0 ] ||
+      fail "emitted concave: status $st, y $(cat ey.csv): $(cat err.txt)"
+  else
+    fail "the emitted concave solver does not compile: $(head -3 cc_err)"
+  fi
+fi
+
 exit $((fails > 0))
