@@ -882,6 +882,7 @@ static bool start_not_finite(Run *r) {
   double *gy = r->dw.gy; /* the start's trace point fills it next */
   bool prev = rt_oracle_set_diag(o, true);
   uint64_t counter = rt_oracle_diag_at_step(o, 0); /* the start's trace point's draw */
+  rt_oracle_clear_diag_fail(o);
   double g = rt_oracle_grad_g(o, rt_oracle_draw(o), s->x, s->y, gy);
   rt_oracle_diag_resume(o, counter);
   rt_oracle_set_diag(o, prev);
@@ -889,6 +890,13 @@ static bool start_not_finite(Run *r) {
   for (int64_t j = 0; j < s->ny && at < 0; j++)
     if (!isfinite(gy[j])) at = j;
   if (isfinite(g) && at < 0) return false;
+  /* on a sampled problem, the draw: its data may give g no value (a task with no support
+   * points, whose masks sum to 0: 0/0), wherever the start */
+  char text[144], draw[240] = "";
+  rt_oracle_draw_text(o, o->diag_fail_key, o->diag_fail_sub, text, sizeof text);
+  if (text[0])
+    snprintf(draw, sizeof draw, "; the draw %s gave it, whose data may give g no value at any "
+             "y (a mean over no points: 0/0)", text);
   /* the lower variable to start elsewhere: the one holding the first non-finite element */
   const char *var = "y";
   for (int k = 0; k < s->p->n_vars; k++) {
@@ -910,16 +918,16 @@ static bool start_not_finite(Run *r) {
              "g = %s%s there; the start lies outside g's domain (such as a log of a negative "
              "number, or an exp that overflows), and no method can take a step from it: start "
              "inside it, with the initial value of `lower %s` or --init-y FILE (of x: --init-x "
-             "FILE; bloc eval --what g,grad_y_g tells where g is finite)",
-             isnan(g) ? "nan" : g > 0 ? "inf" : "-inf", el, var);
+             "FILE; bloc eval --what g,grad_y_g tells where g is finite)%s",
+             isnan(g) ? "nan" : g > 0 ? "inf" : "-inf", el, var, draw);
   else
     snprintf(r->res->message, sizeof r->res->message,
              "numerical failure before outer step 1: grad_y g is not finite at the start (x0, "
              "y0): %s there, while g = %s is; a derivative that is not finite there, such as "
              "norm's or sqrt's at 0, and no method can take a step from it: start elsewhere, "
              "with the initial value of `lower %s` or --init-y FILE, or smooth it, e.g. "
-             "sqrt(sumsq(x) + 1e-12) for norm(x)",
-             el, rt_fmt_g(g, 6, gv), var);
+             "sqrt(sumsq(x) + 1e-12) for norm(x)%s",
+             el, rt_fmt_g(g, 6, gv), var, draw);
   nonfinite_f32(r);
   return true;
 }

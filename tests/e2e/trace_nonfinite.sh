@@ -76,7 +76,8 @@ grep -q '^0,.*,nan,' tr.csv || fail "report: trace: $(cat tr.csv)"
 if grep -q -- '-nan' err.txt out.txt tr.csv; then fail "report: -nan printed"; fi
 
 # sampled tasks, task 1 without support points: every seed fails, naming t = 1 (seed 1 in an
-# oracle call of the first step, seeds 2 to 4 at the trace point of step 1, whose draws hit it)
+# oracle call of the first step, seed 2 at the start, whose check of g and grad_y g takes the
+# start's trace point's draw, seeds 3 and 4 at the trace point of step 1, whose draws hit it)
 printf '1\n2\n3\n4\n5\n6\n' >X.csv
 cat >z.blo <<'BLO'
 data X : tensor[2, 3, 1] = load_csv("X.csv")
@@ -97,6 +98,7 @@ for seed in 1 2 3 4; do
   [ "$st" -eq 2 ] || fail "z, seed $seed: status $st"
   case $seed in
     1) want='the grad_g oracle returned a non-finite g (oracle call 2, on the draw t = 1)' ;;
+    2) want='g is not finite at the start (x0, y0): g = nan.*; the draw t = 1 gave it' ;;
     *) want='f and g are not finite at its trace point (f = nan, g = nan); the draw t = 1 gave' ;;
   esac
   grep -q "$want" err.txt || fail "z, seed $seed: message: $(cat err.txt)"
