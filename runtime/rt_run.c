@@ -1578,6 +1578,52 @@ static bool final_diverged(Run *r, int64_t done) {
   return false;
 }
 
+/* outer_steps = 0 reports the start's trace point: x0 and the method's lower point for it
+ * (doc/methods.md, "Diagnostics"), formed by its lower steps from y0. Where that point's f or
+ * g is not finite, or its y blew up, a warning says so, and the start itself, (x0, y0), is
+ * reported instead when f and g are finite there. aid_cg on 50-product logit pricing with
+ * outer_steps = 0 reported f = g = nan with status 0 and no word: y_step = auto's 10 inner
+ * steps left the log's domain, while f = -0.3668 and g = -1.9423 at the start. A warning, not
+ * a failure: outer_steps = 0 evaluates the start's values, whatever they are (an emitted
+ * solver's reports at y0 = 1e300, where f overflows). */
+static void warn_start_point(Run *r) {
+  RtSolver *s = r->s;
+  RtDiagValues *v = &r->dw.val;
+  bool diverged = lower_diverged(r, v->y), nonfinite = !isfinite(v->f) || !isfinite(v->g);
+  if (!diverged && !nonfinite) return;
+  char f[RT_FMT_NUM_LEN], g[RT_FMT_NUM_LEN], what[160];
+  if (nonfinite)
+    snprintf(what, sizeof what, "%s not finite at the start's trace point (f = %s, g = %s)",
+             isfinite(v->f) ? "g is" : isfinite(v->g) ? "f is" : "f and g are",
+             rt_fmt_g(v->f, 6, f), rt_fmt_g(v->g, 6, g));
+  else
+    snprintf(what, sizeof what, "the start's trace point has |y| = %.6g, over %g x max(1, |y "
+             "at start| = %.6g)", rt_nrm2(s->ny, v->y), r->cfg->divergence_factor, r->y0n);
+  bool moved = memcmp(v->y, s->y, (size_t)s->ny * sizeof *v->y) != 0;
+  if (moved && rt_all_finite(s->ny, s->y)) {
+    rt_diag_eval_kept(&r->dw, s, 0); /* the start itself */
+    const RtMethodSpec *ms = s->opt.method;
+    const char *cure = rt_method_newton_lower(ms)
+                           ? "Newton's method found no minimiser of g in y from y0 (g "
+                             "unbounded below, or not convex there)"
+                       : ms->unrolled ? "a smaller inner_lr keeps them stable"
+                                      : "a smaller y_step keeps them stable";
+    if (isfinite(v->f) && isfinite(v->g)) {
+      rt_solver_warn(s, "run.start_point", "outer_steps = 0: %s, %s's lower point for x0, "
+                     "reached from y0 by its lower steps (doc/methods.md, \"Diagnostics\"), "
+                     "which blew up or left g's domain (%s); the start itself, (x0, y0), is "
+                     "reported instead: f = %s, g = %s",
+                     what, ms->name, cure, rt_fmt_g(v->f, 6, f), rt_fmt_g(v->g, 6, g));
+      return;
+    }
+    rt_diag_eval(&r->dw, s, 0); /* not finite at the start either: the trace point stays */
+  }
+  rt_solver_warn(s, "run.start_point", "outer_steps = 0: %s%s: the values reported are not "
+                 "finite; start where f and g are defined (the initial values, or --init-x and "
+                 "--init-y)",
+                 what, moved ? ", and at the start (x0, y0) itself" : "");
+}
+
 static int user_error(Run *r, const char *fmt, ...) RT_PRINTF(2, 3);
 static int user_error(Run *r, const char *fmt, ...) {
   va_list ap;
@@ -1811,8 +1857,15 @@ outputs_checked:
   /* The initial point. y_step = auto is estimated first: the trace point's y is the lower
    * point the method's first step would use, reached with that step. When the estimate fails
    * the run stops before the first step, and the start is reported as it is (no lower step). */
-  bool start_bad = start_not_finite(r);
-  bool start_failed = start_bad || ystep_failed(r, 0);
+  bool start_bad = start_not_finite(r), start_said = start_bad && r->K == 0;
+  if (start_said) { /* outer_steps = 0 asks for the start's values: said, and reported */
+    rt_solver_warn(s, "run.start_nonfinite", "%s; the start is reported as it is (outer_steps "
+                   "= 0)", res->message);
+    res->message[0] = '\0';
+    start_bad = false;
+    if (s->ystep.on) s->y_step = 0; /* no estimate where g is not finite: no lower step */
+  }
+  bool start_failed = start_bad || (!start_said && ystep_failed(r, 0));
   if (start_failed) s->y_step = 0;
   /* outer_steps = 0 asks for the start, which needs no step (not one with no finite g) */
   if (start_failed && !start_bad && r->K == 0) {
@@ -1959,6 +2012,7 @@ outputs_checked:
     r->row = row;
   }
   if (final_diverged(r, done)) res->stop = RT_STOP_NUMERICAL;
+  if (done == 0 && r->K == 0 && res->stop == RT_STOP_STEPS && !start_said) warn_start_point(r);
   /* y_step over 2/L seen again at a final point that is no trace point of the loop's: too
    * late to recover (examples/hyperclean_minibatch.blo with batch = 100 and 50 steps, traced
    * every 100: the start and the end), so said */
