@@ -923,11 +923,9 @@ static bool start_not_finite(Run *r) {
   else
     snprintf(r->res->message, sizeof r->res->message,
              "numerical failure before outer step 1: grad_y g is not finite at the start (x0, "
-             "y0): %s there, while g = %s is; a derivative that is not finite there, such as "
-             "norm's or sqrt's at 0, and no method can take a step from it: start elsewhere, "
-             "with the initial value of `lower %s` or --init-y FILE, or smooth it, e.g. "
-             "sqrt(sumsq(x) + 1e-12) for norm(x)%s",
-             el, rt_fmt_g(g, 6, gv), var, draw);
+             "y0): %s there, while g = %s is, and no method can take a step from it (%s; "
+             "the start: the initial value of `lower %s` or --init-y FILE)%s",
+             el, rt_fmt_g(g, 6, gv), RT_NOT_FINITE_CURE, var, draw);
   nonfinite_f32(r);
   return true;
 }
