@@ -109,8 +109,8 @@ static const Spelling spellings[] = {
     {"diff", "write the slices: diff(v) is v[1:] - v[:-1], the second difference v[2:] - "
              "2 * v[1:-1] + v[:-2], a matrix's over its rows A[1:, :] - A[:-1, :]"},
     {"roll", "there is no roll: v - roll(v, 1) less its wrap-around term is v[1:] - v[:-1] "
-             "(sumsq(v - roll(v, 1)) adds (v[0] - v[-1]) ^ 2); data shift as "
-             "vcat(z[-k:], z[:-k]) (vcat is data-only)"},
+             "(sumsq(v - roll(v, 1)) adds (v[0] - v[-1]) ^ 2); roll(v, k) itself is "
+             "vcat(v[-k:], v[:-k])"},
     {"cumsum", CUMSUM_HINT},
     {"linspace", "linspace(a, b, n) is a + (b - a) * i / (n - 1) with " I_IS},
     {"tril", "tril(A) is A * (outer(i, ones(n)) >= outer(ones(n), i)) with " I_IS},

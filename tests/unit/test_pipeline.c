@@ -287,6 +287,12 @@ static void test_reshape_fd(void **state) {
   fd_check("tests/e2e/reshape.blo", NULL, 0);
 }
 
+/* vcat of both levels' variables: scalars, vectors and matrices stacked, in fns and slices */
+static void test_vcat_fd(void **state) {
+  (void)state;
+  fd_check("tests/e2e/vcat.blo", NULL, 0);
+}
+
 /* rank-3 data indexed by task (X[t], X[0], X[t][i, :], a fn taking the tensor) */
 static void test_tensors_fd(void **state) {
   (void)state;
@@ -494,6 +500,7 @@ int main(void) {
     cmocka_unit_test(test_builtins_fd),
     cmocka_unit_test(test_stdlib_fd),
     cmocka_unit_test(test_reshape_fd),
+    cmocka_unit_test(test_vcat_fd),
     cmocka_unit_test(test_tensors_fd),
     cmocka_unit_test(test_fewshot_fd),
     cmocka_unit_test(test_synthetic_fd),
