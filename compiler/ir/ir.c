@@ -752,6 +752,9 @@ IrNode *ir_reshape(IrGraph *g, IrNode *a, Shape s) {
     double c;
     if (ir_is_const(a, &c)) return ir_const(g, c, s);
     if (a->op == IR_RESHAPE) return ir_reshape(g, a->args[0], s);
+    /* reshape(c * reshape(u)) is c * u reshaped once (a scalar's slice of a vcat, scaled) */
+    if (a->op == IR_MUL && a->args[0]->shape.rank == 0 && a->args[1]->op == IR_RESHAPE)
+      return ir_mul(g, a->args[0], ir_reshape(g, a->args[1]->args[0], s));
   }
   return mk1(g, IR_RESHAPE, s, a);
 }
@@ -775,6 +778,37 @@ IrNode *ir_slice(IrGraph *g, IrNode *a, int64_t r0, int64_t r1, int64_t c0, int6
     if (a->op == IR_SLICE)
       return ir_slice(g, a->args[0], a->attr[0] + r0, a->attr[0] + r1, a->attr[2] + c0,
                       a->attr[2] + c1);
+    /* a block of outer(u, v) is the outer product of u's and v's pieces (the adjoint of the
+     * stacked vcat(W, S) @ y, read back as W's rows) */
+    if (a->op == IR_OUTER)
+      return ir_outer(g, ir_slice(g, a->args[0], r0, r1, 0, 1),
+                      ir_slice(g, a->args[1], c0, c1, 0, 1));
+    /* through a scalar factor, when the piece is simpler than a slice (the adjoint of
+     * sumsq(vcat(...)) is 2 * vcat(...), read back as twice each part) */
+    if (a->op == IR_MUL && a->args[0]->shape.rank == 0) {
+      IrNode *part = ir_slice(g, a->args[1], r0, r1, c0, c1);
+      if (part->op != IR_SLICE || part->args[0] != a->args[1]) return ir_mul(g, a->args[0], part);
+    }
+    /* a slice within one part of a concatenation is a slice of that part: the adjoint of
+     * vcat(y, D - sum(y)) is read back as y's and the scalar's slices, not through the join */
+    if (a->op == IR_CAT || a->op == IR_VCAT || a->op == IR_HCAT) {
+      bool cols = a->op == IR_HCAT;
+      int64_t lo = cols ? c0 : r0, hi = cols ? c1 : r1, at = 0;
+      for (int i = 0; i < a->nargs; i++) {
+        IrNode *p = a->args[i];
+        int64_t w = a->op == IR_CAT    ? shape_size(p->shape)
+                    : a->op == IR_VCAT ? p->shape.rows
+                                       : (p->shape.rank == 2 ? p->shape.cols : 1);
+        if (lo >= at && hi <= at + w) {
+          if (a->op == IR_CAT)
+            return ir_slice(g, ir_reshape(g, p, shape_vector(w)), r0 - at, r1 - at, 0, 1);
+          if (a->op == IR_VCAT) return ir_slice(g, p, r0 - at, r1 - at, c0, c1);
+          return ir_slice(g, ir_reshape(g, p, shape_matrix(p->shape.rows, w)), r0, r1, c0 - at,
+                          c1 - at);
+        }
+        at += w;
+      }
+    }
   }
   return mk_attr(g, IR_SLICE, s, a, (const int64_t[4]){r0, r1, c0, c1});
 }
