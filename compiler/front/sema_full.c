@@ -284,6 +284,8 @@ static Fv builtin(const FCtx *c, AstExpr *e) {
   case BI_DIAG:
   case BI_TRACE:
   case BI_VCAT:
+    /* any part of a vcat: vcat(w, r[B]) moves the drawn rows as vcat(r[B], w) does */
+    for (int i = 1; i < n && !drawn(x); i++) x = a[i];
     if (!drawn(x)) return NONE;
     snprintf(why, sizeof why, "moves by %s", name);
     return bad(c, e, x.set, why);

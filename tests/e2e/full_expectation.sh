@@ -60,8 +60,11 @@ grep -q '"samples": "one draw from seed 1; phi, grad_phi and y_star over all the
   sum.json || fail "sum: $(cat sum.json)"
 
 # a reduction over the drawn rows with no form over all the data (norm, logsumexp, an n x n
-# pairing of drawn rows): no full variant, said where it would have been measured
-for red in 'norm(y[B] - z[B])' 'logsumexp(y[B] * z[B])' 'sum(outer(y[B], z[B]))'; do
+# pairing of drawn rows, drawn rows moved by a vcat, also when they are not its first part:
+# that one had a phi, of vcat(y[0:2], y - z) over all rows): no full variant, said where it
+# would have been measured
+for red in 'norm(y[B] - z[B])' 'logsumexp(y[B] * z[B])' 'sumsq(vcat(y[0:2], y[B] - z[B]))' \
+  'sum(outer(y[B], z[B]))'; do
   cat >nl.blo <<BLO
 problem nl
 const n = 40
@@ -77,6 +80,7 @@ BLO
   fn=${red%%(*}
   shown=$red
   [ "$fn" = sum ] && shown='outer(y[B], z[B])'
+  [ "$fn" = sumsq ] && shown='vcat(y[0:2], y[B] - z[B])'
   "$bloc" eval nl.blo --x x.csv --what phi >nl.json 2>nl.err
   st=$?
   [ $st -eq 1 ] || fail "$fn: eval status $st: $(cat nl.json nl.err)"
