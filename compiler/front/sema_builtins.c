@@ -664,7 +664,13 @@ bool sema_check_builtin(Sema *S, const ECtx *c, AstExpr *e, BuiltinId id) {
       sema_err(S, c, e->name_span,
                "'%s' is data-only: it has no derivative and cannot appear in an objective",
                b->name);
-      diag_hint(S->diag, "compute it in a data declaration or a report");
+      /* of a variable a data declaration cannot hold it: floor(y) was told "compute it in a
+       * data declaration or a report", half of which cannot be done */
+      if (e->depends_x || e->depends_y)
+        diag_hint(S->diag, "of a variable it can only be watched in a report (report r = "
+                  "%s(...)), which needs no derivative; an objective needs a differentiable "
+                  "form", b->name);
+      else diag_hint(S->diag, "compute it in a data declaration or a report");
       return false;
     }
     if (!e->is_const) e->uses_data_only = true;
