@@ -271,7 +271,11 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     if (!diag) s->stats[E->st_newton]++;
     if (step_failed(s)) break; /* a gradient at a trial point */
     if (!ok) {
-      if (gn <= rounding) E->stalled = true; /* no decrease left to find */
+      /* no decrease left to find: the floor with this step's Hessian, not the one before it
+       * (none at a solve's first step: the exact y*(x) given to bloc eval --y, where
+       * |grad_y g| = 1.05e-15 was refused against a floor of 5e-29 from gstart alone) */
+      rounding = 64 * sqrt((double)n) * DBL_EPSILON * (E->hnorm * rt_nrm2(n, y) + E->gstart);
+      if (gn <= rounding) E->stalled = true;
       else if (!diag && s->o.fail_kind < 0) /* else the step fails, naming the cause */
         rt_solver_warn(s, "exact.linesearch", "outer step %lld: Newton's line search on g failed "
                        "(|grad_y g| = %.3g)", (long long)k + 1, gn);

@@ -410,6 +410,9 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
       if (ok) rt_copy(n, yt, y);
     }
     if (!ok) {
+      /* the floor with the curvature this step's CG met (none before a solve's first: the
+       * exact y*(x) given as the start was refused, as rt_exact.c's newton was) */
+      rounding = 64 * sqrt((double)n) * DBL_EPSILON * (hmax * rt_nrm2(n, y) + gstart);
       if (gn <= rounding) {
         s->lower_floor = true;
         return 0;

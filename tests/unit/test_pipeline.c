@@ -421,6 +421,34 @@ static void test_builtin_values(void **state) {
   ctx_close(&X);
 }
 
+
+/* rt_phi_exact started at y*(x) itself, densely and by Newton-CG (dense_max = 1): soft-Q
+ * inverse RL at tau = 0.001 (tests/e2e/irl_soft.blo), a least-squares g with zero residual
+ * (g ~ 5e-31 at y*(x), |grad_y g| = 1.05e-15, its rounding). Both solves refused it: "Newton's
+ * method on g stopped at |grad_y g| = 1.05e-15, not below 1.05e-25", the rounding floor taken
+ * with no Hessian (or curvature) known before the first step. torch: phi 56905.82967716023. */
+static void test_phi_at_exact_start(void **state) {
+  (void)state;
+  SemaDefine d[1] = {{"tau", 0.001, NULL}};
+  /* (the JIT's: the interpreter's rounding let the dense line search pass by chance) */
+  BloCompiled *c = compile("tests/e2e/irl_soft.blo", d, 1, BLO_BACKEND_JIT);
+  const double x[3] = {0.3, 0.2, -0.1};
+  const double ys[12] = {2.4265153673492916, 1.9126857784957716, 2.2184681659628875,
+                         2.9944099671780426, 2.4566670485766275, 1.808753572396864,
+                         2.1234463988047123, 2.024332162950352,  2.0853169061947807,
+                         2.6741518243541154, 2.0005493741732208, 2.7347520524771176};
+  for (int64_t dense_max = 0; dense_max <= 1; dense_max++) {
+    RtPhi m;
+    int rc = rt_phi_exact(&c->problem, &(RtPhiAt){.x = x, .y_start = ys, .dense_max = dense_max},
+                          &m);
+    if (rc) print_message("dense_max %lld: %s\n", (long long)dense_max, m.why);
+    assert_int_equal(rc, 0);
+    assert_int_equal(m.by_cg, dense_max == 1);
+    assert_true(fabs(m.phi - 56905.82967716023) < 1e-12 * 56905.82967716023);
+  }
+  blo_compiled_free(c);
+}
+
 /* The data stage holds load_idx tensors as their file and decodes on demand (pipeline.c): a
  * tensor read only through slices, one an expression reads whole, and one the kernels read
  * must all come out exactly as an eager rt_load_idx would make them. */
@@ -510,6 +538,7 @@ int main(void) {
     cmocka_unit_test(test_optional_kernels_per_method),
     cmocka_unit_test(test_builtin_values),
     cmocka_unit_test(test_lazy_idx_data),
+    cmocka_unit_test(test_phi_at_exact_start),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
