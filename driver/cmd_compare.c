@@ -761,8 +761,10 @@ static void measure_phi(const Compare *cmp, CmpRun *r) {
    * point, not the last iterate before the failure, which measured g = nan at x_step = 1e8 */
   const double *x = r->res.saved_best ? r->res.best_x : r->res.x;
   const double *y = r->res.saved_best ? r->res.best_y : r->res.y;
+  /* from y0, the same start for every method; from the run's y only where g is flat where
+   * Newton from y0 stopped (exp underflow on an entropic OT dual: no phi for any method) */
   RtPhiAt at = {.x = x, .sharded = cmp->sharded, .nonsmooth_op = cmp->nonsmooth_op,
-                .ystar = ystar};
+                .ystar = ystar, .y_retry = y};
   /* a sampled program's phi is its full variant's, over all the data (every sample set
    * whole); without one, rt_phi_exact says why not */
   const BloProblem *p = blo_problem_stochastic(cmp->p) ? cmp_full_problem((void *)cmp) : NULL;

@@ -302,16 +302,21 @@ static int phi_not(RtPhi *out, const char *fmt, ...) {
 /* phi's reasons for a g, or a Hessian of g, that is not finite: not non-convexity, which the
  * eigenvalues of a Hessian of nan named ("smallest eigenvalue nan"), nor a y near the minimum,
  * no cure where g is nan for every y. */
+/* The start of phi's Newton solve, for its messages. */
+static const char *start_name(const RtPhiAt *at) {
+  return at->retrying ? "the run's y" : at->y_start ? "the given y" : "y0";
+}
+
 static int phi_g_nonfinite(RtPhi *out, const RtPhiAt *at) {
   return phi_not(out, "g or its gradient in y is not finite at this x (where Newton's method on "
                  "g stopped, from %s): phi needs an x, and a start for y, where g is defined and "
-                 "finite", at->y_start ? "the given y" : "y0");
+                 "finite", start_name(at));
 }
 static int phi_hvp_nonfinite(RtPhi *out, const RtPhiAt *at, bool at_ystar) {
   return phi_not(out, "a Hessian-vector product of g is not finite at this x (%s%s): phi needs "
                  "g's second derivatives in y finite on the way to y*(x)",
                  at_ystar ? "at y*(x)" : "where Newton's method on g stopped, from ",
-                 at_ystar ? "" : at->y_start ? "the given y" : "y0");
+                 at_ystar ? "" : start_name(at));
 }
 
 /* Newton-CG's lower solve stops where the exact method's does: below y_tol (its default)
@@ -385,14 +390,14 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
       return phi_not(out, "conjugate gradients met %s on Newton's way to y*(x) from %s "
                      "(|grad_y g| = %.3g): %s; standardise the data (import \"prep\", "
                      "doc/stdlib.md)",
-                     rt_cg_curvature(&cg, why, sizeof why), at->y_start ? "the given y" : "y0",
+                     rt_cg_curvature(&cg, why, sizeof why), start_name(at),
                      gn, rt_scaled_why(cg.curvature, cg.curvature_max, "conjugate gradients",
                                        scaled, sizeof scaled));
     if (res < 0) {
       out->not_convex = true;
       return phi_not(out, "g is not strongly convex in y: conjugate gradients met %s on "
                      "Newton's way to y*(x) from %s (|grad_y g| = %.3g)",
-                     rt_cg_curvature(&cg, why, sizeof why), at->y_start ? "the given y" : "y0",
+                     rt_cg_curvature(&cg, why, sizeof why), start_name(at),
                      gn);
     }
     double slope = rt_dot(n, gy, dy), t = 1; /* > 0: CG from 0 gives a descent direction */
@@ -497,6 +502,31 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   /* (the eigendecomposition also solves a positive definite Hessian that Cholesky's pivots
    * found too ill-conditioned to trust: that one is convex) */
   bool eig_refused = h.how == RT_HG_EIGEN && (hg_rc != 0 || !(h.min_eig > 0));
+  double y_tol = s->lower_tol; /* y_tol as the solve applied it (set by diag_y above) */
+  /* singular, not negative, where |grad_y g| is far from 0: g is flat along its gradient
+   * there, no minimum, and Newton's steps (the singular directions dropped) cannot move
+   * along it. From y0 = 0 on an entropic OT dual (exp underflow) Newton stopped so at
+   * |grad_y g| = 0.23, and "y*(x) is not unique" was said of a g strictly convex at y*(x) */
+  if (eig_refused && isfinite(h.min_eig) && h.max_eig >= 0 &&
+      fabs(h.min_eig) <= 1e-12 * h.max_eig && !(out->lower_norm < y_tol) && !s->lower_floor) {
+    out->flat = true;
+    out->flat_at_start = memcmp(ystar, s->y, sizeof(double) * (size_t)ny) == 0;
+    const char *cure = "where g has a minimum in y, start nearer it: a y given with x (bloc "
+                       "eval --y), or a lower initialiser";
+    if (out->flat_at_start)
+      return phi_not(out, "g is flat at the start (%s): the lower Hessian is singular there "
+                     "(smallest eigenvalue %.3g, largest %.3g) where |grad_y g| = %.3g, and "
+                     "Newton's method cannot leave it (g's curvature vanishes there: an exp "
+                     "that underflows, a power such as y^4 at 0, or g linear in y); this says "
+                     "nothing of y*(x); %s",
+                     start_name(at), h.min_eig, h.max_eig, out->lower_norm, cure);
+    return phi_not(out, "Newton's method on g from %s stopped at |grad_y g| = %.3g, not below "
+                   "%.3g, where the lower Hessian is singular (smallest eigenvalue %.3g, "
+                   "largest %.3g): g is flat along its gradient there, no minimum (its terms "
+                   "vanish there, as an exp that underflows, or g is unbounded below along "
+                   "it); %s",
+                   start_name(at), out->lower_norm, y_tol, h.min_eig, h.max_eig, cure);
+  }
   out->not_convex = eig_refused || indefinite > 0;
   if (eig_refused)
     return phi_not(out,
@@ -506,8 +536,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   if (indefinite > 0)
     return phi_not(out, "g is not strongly convex in y: the lower Hessian was not positive "
                         "definite on Newton's way to y*(x) from %s",
-                   at->y_start ? "the given y" : "y0");
-  double y_tol = s->lower_tol; /* y_tol as the solve applied it (set by diag_y above) */
+                   start_name(at));
   /* at the rounding floor of grad_y g's terms (f64) or of the float data (f32), above y_tol,
    * y*(x) is as good as it gets: |y*| ~ 1e6 stalled at 2.3e-10 > 1e-10, and phi was "not
    * computed" on a Hessian of eigenvalues 0.7 to 3.6 */
@@ -563,5 +592,14 @@ RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out) {
   if (!s) return phi_not(out, "%s", err);
   int rc = phi_measure(s, at, out, by_cg);
   rt_solver_free(s);
+  if (rc && out->flat && at->y_retry && !at->retrying) {
+    RtPhiAt again = *at;
+    again.y_start = at->y_retry;
+    again.retrying = true;
+    uint64_t hvps = out->hvps;
+    rc = rt_phi_exact(p, &again, out);
+    out->hvps += hvps;
+    out->retried = rc == 0;
+  }
   return rc;
 }

@@ -82,6 +82,13 @@ typedef struct RtPhiAt {
    * need. The dense path solves for v anyway: that solve is its test that g is strongly
    * convex at y*(x). */
   bool no_grad;
+  /* optional [ny]: a second start (a run's own y at x), tried when the solve from the first
+   * stopped where g is flat (RtPhi.flat): an entropic OT dual from y0 = 0, where exp((u + v -
+   * C) / eps) underflows, stopped at |grad_y g| = 0.23 on a singular Hessian, and the end of
+   * the run, bloc compare and eval said "y*(x) is not unique" of a g strictly convex near
+   * y*(x), which Newton from the run's y reached */
+  const double *y_retry;
+  bool retrying; /* (set by rt_phi_exact: this solve starts from y_retry) */
 } RtPhiAt;
 
 /* phi at one x, measured the same way whatever produced x (bloc compare's yardstick). */
@@ -103,6 +110,13 @@ typedef struct RtPhi {
   bool float_floor;
   bool not_convex; /* not computed because the lower Hessian was not positive definite (or was
                       singular) at y*(x) or on the way: y*(x) is not unique there */
+  /* not computed: Newton stopped short of y_tol (not at the rounding floor) where the lower
+   * Hessian is singular, |grad_y g| far from 0 there: g is flat along its gradient, no
+   * minimum (its terms underflow, or g is unbounded below along it); at_start: at the start
+   * itself, which Newton could not leave. Not not_convex: that says nothing of y*(x) */
+  bool flat, flat_at_start;
+  /* computed from at->y_retry, g being flat where the solve from the first start stopped */
+  bool retried;
   bool solve_ran; /* the Newton solve ran (when not computed: it failed, a numerical failure,
                      not a problem it does not apply to) */
   bool by_cg;        /* y*(x) and v by conjugate gradients (ny over at->dense_max) */

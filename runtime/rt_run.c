@@ -449,6 +449,20 @@ static void warn_ritz(RtSolver *s, const RtDiagValues *v, int64_t step) {
            !s->opt.method->unrolled && !blo_problem_stochastic(s->p) &&
            rt_curvature_scaled(v->ritz_min, v->g))
     warn_ritz_scaled(s, v, step);
+  /* at the start's y, before any lower step, where |grad_y g| is not 0: the Hessian of a g
+   * flat there (an entropic OT dual from y0 = 0, exp underflowing), not at y*(x): "y*(x) is
+   * not unique" and a ridge, which biases the plan, were said of a g strictly convex there */
+  else if (step == 0 && isfinite(v->ritz_min) && v->ritz_max > 0 &&
+           v->ritz_min <= 1e-12 * v->ritz_max && !s->opt.method->unrolled &&
+           !blo_problem_stochastic(s->p) && v->gy_norm > 0)
+    rt_solver_warn(s, "ritz.singular",
+                   "after 0 outer steps: the lower Hessian looks singular at the start's y "
+                   "(smallest Ritz value %.3g, largest %.3g), where |grad_y g| = %.3g: g is "
+                   "flat there (an exp that underflows?), which need not hold at y*(x); if the "
+                   "lower loop does not leave it, start y nearer y*(x) (a lower initialiser, "
+                   "--init-y); if g is singular at y*(x) too, y*(x) is not unique, and a ridge "
+                   "term in g, such as + 1e-4 * sum(y * y), makes it so",
+                   v->ritz_min, v->ritz_max, v->gy_norm);
   else if (isfinite(v->ritz_min) && v->ritz_max > 0 && v->ritz_min <= 1e-12 * v->ritz_max &&
            !s->opt.method->unrolled && !blo_problem_stochastic(s->p))
     rt_solver_warn(s, "ritz.singular",

@@ -1530,7 +1530,7 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
  * else Newton-CG within *left Hessian-vector products (NaN on the first call: a tenth of the
  * run's flops or 2e8), which it spends. 0, or -1 (not computed, or over that budget). */
 static int end_phi(Run *r, double run, const double *x, double *left, RtPhi *out) {
-  RtPhiAt at = {.x = x, .sharded = r->cfg->sharded};
+  RtPhiAt at = {.x = x, .sharded = r->cfg->sharded, .y_retry = x == r->s->x ? r->s->y : NULL};
   bool cg = !phi_cheap(r, run, 2);
   if (cg) {
     if (isnan(*left)) *left = check_products(r, run, 0.1);
@@ -1718,7 +1718,9 @@ static void check_estimate(Run *r) {
   double *buf = rt_mem_calloc((size_t)(3 * nx + 2 * ny + 1), sizeof(double));
   if (!buf) return; /* a check left out, not a failure of the run */
   double *gphi = buf, *h = gphi + nx, *dh = h + nx, *ystar = dh + nx, *hv = ystar + ny;
-  RtPhiAt at = {.x = s->x, .sharded = r->cfg->sharded, .grad = gphi, .ystar = ystar};
+  /* from y0, and from the run's own y where g is flat where Newton from y0 stopped */
+  RtPhiAt at = {.x = s->x, .sharded = r->cfg->sharded, .grad = gphi, .ystar = ystar,
+                .y_retry = s->y};
   int rc = rt_phi_exact(p, &at, &phi);
   res->t_diag += rt_seconds() - t0;
   double own = s->hg_norm;
@@ -1726,7 +1728,16 @@ static void check_estimate(Run *r) {
    * the run saw (hjfbio ended with d = 0 on a logistic problem where |grad phi| = 4.9e-12) */
   double seen = seen_scale(r);
   if (rc != 0) {
-    if (phi.not_convex)
+    /* (said nothing before: its reason was "not strongly convex", y*(x) not unique) */
+    if (phi.flat)
+      rt_solver_warn(s, "run.estimate",
+                     "the exact hypergradient at the final x could not be computed: from y0 "
+                     "and from the run's own y, %s; the method's estimate (|d| = %.3g) rests "
+                     "on a y that Newton's method could not take to a minimum of g: the lower "
+                     "loop may sit where g is flat (an exp that underflows), or g has no "
+                     "minimum in y",
+                     phi.why, own);
+    else if (phi.not_convex)
       rt_solver_warn(s, "run.estimate",
                      "the exact hypergradient at the final x could not be computed: %s; "
                      "y*(x) is not unique there, and the method's estimate (|d| = %.3g) does "

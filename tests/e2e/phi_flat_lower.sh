@@ -7,6 +7,13 @@
 #    its rounding) failed with status 2: "Newton's method on g stopped at |grad_y g| =
 #    1.05e-15, not below 1.05e-25": the floor test took |H| = 0 (no Hessian built before the
 #    solve's first step), and g's rounding (1e3 eps |g| ~ 1e-43) never let the gradient decide.
+# 2. Entropic OT dual with the exact gauge term (ot_gauge.blo: y*(x) unique, the Hessian's
+#    eigenvalues 0.047 to 9 there). From y0 = 0, where exp((u + v - C) / eps) underflows,
+#    Newton stopped at |grad_y g| = 0.23 on a singular Hessian (g flat along its gradient),
+#    and eval, the end-of-run check and compare all said "g is not strongly convex in y ...
+#    y*(x) is not unique"; compare had no phi for any method, the trace point said the same
+#    of y0's Hessian. Now eval says g is flat where Newton stopped; the end check and compare
+#    retry from the run's own y, from which Newton reaches y*(x) (phi as torch's).
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 irl=$src/tests/e2e/irl_soft.blo
@@ -28,6 +35,92 @@ printf '%s\n' 56905.82967716023 85673.96145497318 83887.59286165953 -144261.2266
 e=$(maxrel got.txt want.txt)
 awk -v e="$e" 'BEGIN { exit !(e < 1e-12) }' ||
   { fail "irl eval at y*(x): phi, grad phi off the reference by $e"; cat irl.json; }
+
+# (here, not under tests/e2e/*.blo: emit_c.sh runs those against the emitted solver, and
+# aid_cg's lower loop here amplifies rounding, 5e-4 apart in 30 steps with another BLAS)
+cat >ot_gauge.blo <<'BLO'
+# Learned metric through entropic OT: lower = the smooth dual of
+# entropic OT in (u, v), gauge fixed by 0.5 * (sum(u) - sum(v))^2 (exact: without it g is
+# constant along (c, -c); with it g is strictly convex, the plan unchanged). Pt is the plan at
+# x = (2, 0.5). From y0 = 0, exp((u + v - C) / eps) underflows on whole rows and columns.
+problem ot_gauge
+const eps = 0.1
+const n = 4
+const m = 5
+data P = [[0.1257302210933933, -0.1321048632913019],
+          [0.6404226504432821, 0.10490011715303971],
+          [-0.535669373161111, 0.36159505490948474],
+          [1.3040000451301372, 0.9470809631292422]]
+data Q = [[-0.7037352358069926, -1.2654214710460525],
+          [-0.6232744625373522, 0.0413259793472436],
+          [-2.3250307746388343, -0.21879166393254573],
+          [-1.2459109472530652, -0.7322673547034516],
+          [-0.5442589828573099, -0.31630015636915454]]
+data a = [0.27816045833018455, 0.3209344557466562, 0.18376323224595648, 0.21714185367720282]
+data b = [0.2013427920441594, 0.197312080941508, 0.19184184929962886, 0.15198906140054036,
+          0.2575142163141633]
+data Pt = [[0.11632825945918449, 0.0009114938781674204, 0.008078617053781467, 0.15198348031807798,
+            0.0008586076209730089],
+           [0.08501427524108467, 0.07726888418722408, 2.2502768779979954e-16,
+            5.581082351663957e-06, 0.15864571523599505],
+           [3.550882536689997e-21, 2.0977218817572017e-21, 0.1837632322458478,
+            1.0940041578610084e-13, 4.1796064445368846e-23],
+           [2.573438906653179e-07, 0.11913170287611462, 9.372095750301208e-37,
+            8.469040365746946e-16, 0.09800989345719434]]
+fn cost(x) = outer(P ^ 2 @ x, ones(m)) + outer(ones(n), Q ^ 2 @ x) - 2 * rowwise(P, x) @ Q'
+fn plan(x, u, v) = exp((outer(u, ones(m)) + outer(ones(n), v) - cost(x)) / eps)
+upper x : vector[2] = 1
+lower u : vector[n] = 0
+lower v : vector[m] = 0
+upper objective f = 0.5 * sumsq(plan(x, u, v) - Pt)
+lower objective g = -dot(a, u) - dot(b, v) + eps * sum(plan(x, u, v)) + 0.5 * (sum(u) - sum(v)) ^ 2
+solve aid_cg(outer_steps = 500)
+BLO
+ot=ot_gauge.blo
+"$bloc" eval "$ot" --what phi,grad_phi >ot0.json 2>ot0.err
+st=$?
+[ $st = 2 ] || fail "ot eval from y0: status $st, not 2"
+want="phi (y\*(x) by Newton) not computed: Newton's method on g from y0 stopped at"
+want="$want |grad_y g| = .*, where the lower Hessian is singular .*: g is flat along its"
+want="$want gradient there, no minimum (its terms vanish there, as an exp that underflows"
+grep -q "$want" ot0.err || { fail "ot eval from y0: not said that g is flat there"; cat ot0.err; }
+! grep -q "not unique\|not strongly convex" ot0.err ||
+  { fail "ot eval from y0: y*(x) said not unique"; cat ot0.err; }
+
+# the run's end check measures grad phi from the run's y (said nothing, or "not unique")
+"$bloc" run "$ot" --save-x ox.csv --save-y oy.csv >/dev/null 2>ot_run.err
+st=$?
+[ $st = 0 ] || { fail "ot run: status $st"; cat ot_run.err; }
+! grep -q "could not be computed\|not unique" ot_run.err ||
+  { fail "ot run: the end check did not measure grad phi"; cat ot_run.err; }
+# and eval from the run's y agrees with torch (otref.py at this x, y)
+printf '%s\n' 1.0565962112771425 0.34844549963872573 >aidx.csv
+for v in 0.65830683874211815 2.0272845081725732 -1.8298026419193347 4.5992542918188697 \
+  0.29613649530627684 -0.60022353539748996 5.1615950438665807 1.2660787831977531 \
+  -0.66854379015889442; do
+  echo "$v"
+done >aidy.csv
+"$bloc" eval "$ot" --x aidx.csv --y aidy.csv --what phi,grad_phi >ot1.json 2>ot1.err ||
+  { fail "ot eval at the run's y: status $?"; cat ot1.err; }
+tr -d ' \n' <ot1.json | sed 's/.*"phi":\([^,]*\),"grad_phi":\[\([^]]*\)\].*/\1,\2/' |
+  tr ',' '\n' >got.txt
+printf '%s\n' 0.00011042588849476252 -0.00036839190896478715 -0.0003490280705982613 >want.txt
+e=$(maxrel got.txt want.txt 1e-3)
+awk -v e="$e" 'BEGIN { exit !(e < 1e-10) }' ||
+  { fail "ot eval at the run's y: phi, grad phi off the reference by $e"; cat ot1.json; }
+
+# compare's yardstick: phi at aid_cg's final x (from its y: from y0 g is flat)
+"$bloc" compare "$ot" --methods aid_cg --set outer_steps=300 --out-dir cmp >cmp.out 2>cmp.err
+st=$?
+[ $st = 0 ] || { fail "ot compare: status $st"; cat cmp.err; }
+c=$(cell cmp.out aid_cg "phi(x)")
+case $c in [0-9]*) ;; *) fail "ot compare: no phi for aid_cg ($c)"; cat cmp.out ;; esac
+
+# the trace point at the start: y0's Hessian, not y*(x)'s
+"$bloc" run "$ot" --method exact --set outer_steps=1 >/dev/null 2>ot_ex.err
+want="after 0 outer steps: the lower Hessian looks singular at the start's y (smallest Ritz"
+grep -q "$want" ot_ex.err ||
+  { fail "ot exact: the trace point did not name the start"; cat ot_ex.err; }
 
 echo "phi_flat_lower: $fails failure(s)"
 [ $fails = 0 ]
