@@ -506,8 +506,11 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   /* singular, not negative, where |grad_y g| is far from 0: g is flat along its gradient
    * there, no minimum, and Newton's steps (the singular directions dropped) cannot move
    * along it. From y0 = 0 on an entropic OT dual (exp underflow) Newton stopped so at
-   * |grad_y g| = 0.23, and "y*(x) is not unique" was said of a g strictly convex at y*(x) */
-  if (eig_refused && isfinite(h.min_eig) && h.max_eig >= 0 &&
+   * |grad_y g| = 0.23, and "y*(x) is not unique" was said of a g strictly convex at y*(x);
+   * from a Sinkhorn half-step as y0 at 18.2, the Hessian there passing as positive definite
+   * (smallest eigenvalue 2.1e-14 of 9), and "not positive definite on Newton's way" was
+   * said of the singular ones before it. Before those tests, which would say the same */
+  if (h.how == RT_HG_EIGEN && isfinite(h.min_eig) && h.max_eig >= 0 &&
       fabs(h.min_eig) <= 1e-12 * h.max_eig && !(out->lower_norm < y_tol) && !s->lower_floor) {
     out->flat = true;
     out->flat_at_start = memcmp(ystar, s->y, sizeof(double) * (size_t)ny) == 0;

@@ -86,6 +86,14 @@ want="$want gradient there, no minimum (its terms vanish there, as an exp that u
 grep -q "$want" ot0.err || { fail "ot eval from y0: not said that g is flat there"; cat ot0.err; }
 ! grep -q "not unique\|not strongly convex" ot0.err ||
   { fail "ot eval from y0: y*(x) said not unique"; cat ot0.err; }
+# from a first Sinkhorn half-step as y0 Newton stopped at |grad_y g| = 18.2 on a Hessian
+# that passed as positive definite (2.1e-14 of 9): "not positive definite on Newton's way"
+half='eps * log(a) - eps * logsumexp_rows(-cost(x) / eps)'
+sed "s|^lower u : vector\\[n\\] = 0|lower u : vector[n] = $half|" "$ot" >ot_init.blo
+grep -q logsumexp_rows ot_init.blo || fail "ot_init.blo not written"
+"$bloc" eval ot_init.blo --what phi >/dev/null 2>oti.err
+grep -q "where the lower Hessian is singular .*: g is flat along its gradient there" oti.err ||
+  { fail "ot eval from a Sinkhorn half-step: not said that g is flat there"; cat oti.err; }
 
 # the run's end check measures grad phi from the run's y (said nothing, or "not unique")
 "$bloc" run "$ot" --save-x ox.csv --save-y oy.csv >/dev/null 2>ot_run.err
