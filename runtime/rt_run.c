@@ -1048,9 +1048,10 @@ static LowerBlowUp lower_blew_up(Run *r) {
   snprintf(what, sizeof what, "the best trace point (step %lld)", (long long)res->best_step);
   RtLowerProbe pr, p0;
   if (res->best_step < 0) {
-    /* no finite trace point: the start's, whose lower point (the method's inner steps from
-     * y0) was not finite, is the only iterate to go back to (recover) */
-    snprintf(what, sizeof what, "the start (its trace point is not finite)");
+    /* no trace point to keep: the start's, whose lower point (the method's inner steps from
+     * y0) was not finite or past the divergence bound, is the only iterate to go back to
+     * (recover) */
+    snprintf(what, sizeof what, "the start (its trace point's y is not finite or blew up)");
     pr = probe_at(r, r->x_start, r->ys_start);
     where = pr.blew_up ? LOWER_FROM_START : LOWER_STABLE;
   } else if ((pr = probe_at(r, res->best_x, r->best_ys)).blew_up) {
