@@ -801,6 +801,23 @@ static void check_neumann_bias(Run *r) {
                  r->eta0, s->eta, Q, 100 * left, mu, q);
 }
 
+/* The cure for a lower Hessian of condition kappa (least curvature mu, g's value g) that no
+ * number of steps the run can take will overcome (steps_hopeless, estimate_hint): a least
+ * curvature at rounding for g's size is g singular, not scaled; over 1e8 with one far from 0,
+ * most likely units (warn_ritz_scaled's words); between, any of them. */
+static const char *ill_cure(double mu, double g, double kappa) {
+  return !rt_curvature_scaled(mu, g)
+             ? "its least curvature is at rounding for g's size, so g may be singular in y: a "
+               "ridge term such as + 1e-4 * sum(y * y) cures that, or use method exact"
+         : kappa >= 1e8
+             ? "y's variables are most likely on very different scales (an unstandardised "
+               "feature, or one huge penalty), not g singular: " RT_SCALED_CURE
+             : "rescale y's variables where they are on different scales (standardise the "
+               "data: import \"prep\", doc/stdlib.md), use method exact (Newton solves of y, "
+               "scaled by the Hessian's diagonal), or add a ridge term to g that lifts its "
+               "least curvature";
+}
+
 /* How to make an implicit method's estimate of grad phi closer, by the options it has, into
  * buf[size]; returns buf. F2SA's penalised y step is stable only for y_step (L_f + lambda L_g)
  * < 2, and y_step = auto is sized for g alone: "raise lambda0" by itself sent ridge regression
@@ -817,9 +834,26 @@ static const char *estimate_hint(Run *r, char *buf, size_t size) {
                      "(a smaller x_step only when x outruns v)";
   if (rt_method_option(m, "v_steps"))
     hint = "raise v_steps (gradient steps on A v = b a step), or outer_steps";
-  else if (rt_method_option(m, "neumann_steps"))
+  else if (rt_method_option(m, "neumann_steps")) {
+    /* eta (1 - eta A)^k sums to A^-1 b within 1e-6 only after about kappa ln(1e6) terms at
+     * eta = 1/L: BSA and TTSA on a ridge with one feature times 1e6 (Ritz values 0.9 and 9e11)
+     * were told to raise neumann_steps, which would need 1e12 of them; where the terms needed
+     * are within reach (1e6 products a step; kappa 1e3 needs 1.4e4), raising them is the cure */
+    double mu = r->dw.val.ritz_min, L = r->dw.val.ritz_max, kappa = L / mu;
+    double need = kappa * log(1e6), have = rt_solver_num(s, "neumann_steps");
+    if (mu > 0 && L >= mu && isfinite(L) && have >= 1 && need > 1e3 * have && need > 1e6 &&
+        !r->cfg->nonsmooth_op) {
+      snprintf(buf, size,
+               "its Neumann series is far from A^-1 b here, and the lower Hessian is "
+               "ill-conditioned (kappa ~ %.2g, the ratio of its Ritz values %.3g and %.3g): the "
+               "series needs ~%.2g terms, %.2g times neumann_steps = %g, so raising it cannot "
+               "close it; %s",
+               kappa, mu, L, need, need / have, have, ill_cure(mu, r->dw.val.g, kappa));
+      return buf;
+    }
     hint = "its Neumann series is far from A^-1 b here: raise neumann_steps, or eta (at most "
            "1/L)";
+  }
   else if (rt_method_option(m, "cg_steps")) hint = "raise cg_steps (CG steps on A v = b a step)";
   else if (rt_method_option(m, "m_max")) hint = "raise m0 and m_max (its Krylov dimension)";
   else if (rt_method_option(m, "lambda0")) {
@@ -906,18 +940,7 @@ static bool steps_hopeless(const Run *r, const double *y, const double *step, do
   if (!(mu > 0) || !(L >= mu) || !isfinite(L) || !(taken >= 1) || !(need > 1e3 * taken) ||
       r->cfg->nonsmooth_op || !quadratic_to(r, y, step))
     return false;
-  /* the cure: a least curvature at rounding for g's size is g singular, not scaled; over 1e8
-   * with one far from 0, most likely units (warn_ritz_scaled's words); between, any of them */
-  const char *cure =
-      !rt_curvature_scaled(mu, g)
-          ? "its least curvature is at rounding for g's size, so g may be singular in y: a ridge "
-            "term such as + 1e-4 * sum(y * y) cures that, or use method exact"
-      : kappa >= 1e8
-          ? "y's variables are most likely on very different scales (an unstandardised feature, "
-            "or one huge penalty), not g singular: " RT_SCALED_CURE
-          : "rescale y's variables where they are on different scales (standardise the data: "
-            "import \"prep\", doc/stdlib.md), use method exact (Newton solves of y, scaled by "
-            "the Hessian's diagonal), or add a ridge term to g that lifts its least curvature";
+  const char *cure = ill_cure(mu, g, kappa);
   snprintf(buf, size,
            "the lower Hessian is ill-conditioned (kappa ~ %.2g, the ratio of its Ritz values "
            "%.3g and %.3g): gradient steps on y need ~%.2g steps to reach y*(x), %.2g times the "
