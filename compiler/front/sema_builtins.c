@@ -547,8 +547,8 @@ void sema_kink(Sema *S, const ECtx *c, const char *op, Span at, const AstExpr *a
      * as a need of the lower objective's, and a user pushed to replace a harmless relu */
     if (!arg->depends_y)
       sema_warn(S, c, at, "'%s' %s; here in x alone: g stays smooth in y for each x, and the "
-                "implicit methods hold wherever x is off the kink; f(x, y*(x)) has a kink "
-                "there", op, why);
+                "implicit methods hold wherever x is off the kink, where y*(x) may have one "
+                "too", op, why);
     else sema_warn(S, c, at, "'%s' %s: the lower objective needs second derivatives", op, why);
     if (S->nkinks_warned < (int)(sizeof S->kinks_warned / sizeof S->kinks_warned[0]))
       S->kinks_warned[S->nkinks_warned++] = at;
