@@ -330,6 +330,7 @@ static void best_not_above_end(Run *r, int64_t done) {
   r->best_lagged.said = false;
   r->nc.on = false;
   r->lagged = false;
+  r->estimate_missed = false;
   if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || r->best_by_f ||
       res->best_step <= 0 || res->best_step == done || done == 0 || !isfinite(f) ||
       !isfinite(v->g) || !isfinite(v->gy_norm) || !isfinite(s->hg_norm) ||

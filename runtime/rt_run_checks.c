@@ -1208,6 +1208,7 @@ static bool check_estimate_cg(Run *r, double run, const char *rise, bool *measur
   r->res->t_diag += rt_seconds() - t0;
   *measured = isfinite(hn);
   if (!estimate_off(r, hn, own)) return false;
+  r->estimate_missed = true;
   char eh[640], why[96];
   /* below the dense limit the check gets here when the dense solve is over its flops */
   if (ny > RT_HG_DENSE_MAX)
@@ -1596,6 +1597,7 @@ static bool check_phi_rose_cg(Run *r, double run, bool estimate, bool formula) {
     return false;
   }
   if (estimate && estimate_off(r, end.grad_norm, s->hg_norm)) {
+    r->estimate_missed = true;
     char eh[1024];
     rt_solver_warn(s, "run.estimate",
                    "the run ended with the method's hypergradient estimate at |d| = %.3g, but "
@@ -1821,6 +1823,7 @@ static void check_estimate(Run *r) {
                phi.ystar_err);
     char word[200] = "";
     r->lagged = y_lags && !phi.degenerate;
+    r->estimate_missed = true;
     if (r->lagged) lagged_word(r, run, phi.phi, word, sizeof word);
     rt_solver_warn(s, "run.estimate",
                    "the run ended with the method's hypergradient estimate at |d| = %.3g, but "
@@ -2337,7 +2340,10 @@ static void check_vanished(Run *r) {
   /* told of it already, with the same cure (check_phi_rose: phi at both ends, flat there),
    * or with the lower loop's: y on a plateau of g, where f's estimate vanishes with it (the
    * emitted lancbio of run_lower_left_plateau.blo was told "a smaller x_step" too) */
-  if (r->phi_rose_flat || r->lower_left ||
+  /* or where the exact check measured a |grad phi| the estimate missed (run.estimate): phi is
+   * not flat there, the estimate is off (stocBiO's truncated Neumann series on a pinned
+   * softmax, |d| 3e-17 against |grad phi| 0.0221, was told of a flat phi and x_step too) */
+  if (r->phi_rose_flat || r->lower_left || r->estimate_missed ||
       (res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || res->steps < 1 ||
       blo_problem_stochastic(s->p) || rt_method_random_estimate(&s->opt) ||
       !vanished(r, dn) || !isfinite(f) || !isfinite(r->f_low) ||

@@ -110,6 +110,7 @@ typedef struct Run {
     const char *tail;
   } nc;
   bool lagged; /* an end check found the end's y far from y*(x) (the lag warnings) */
+  bool estimate_missed; /* an end check measured a |grad phi| the estimate missed */
   /* The start's trace point as a best point (take_best at step 0): its y and reports, f, g,
    * |grad_y g| and the first step's |d| (taken there), for the end checks to go back to when
    * they measured phi at the start clearly below phi at the end (keep_start). ok: finite. */
