@@ -65,17 +65,22 @@ program_cases() {
   echo "ufom_toy_seed5|$exd/ufom_toy.blo|--seed 5"
   for f in "$top_srcdir"/tests/e2e/*.blo; do
     n=$(basename "$f" .blo)
-    # builtins.blo diverges (its lower level is not convex): rounding differences grow by
-    # orders of magnitude per step, so it runs 10 steps
+    # builtins.blo and reshape.blo diverge (their lower levels are not convex): rounding
+    # differences grow by orders of magnitude per step, so they run 10 steps (reshape's 30
+    # steps differed at step 20 once y_step = auto was estimated again inside a step)
     steps=30
-    [ "$n" = builtins ] && steps=10
+    case $n in builtins | reshape) steps=10 ;; esac
     if grep -q '^solve' "$f"; then echo "e2e_$n|$f||$steps"
     else echo "e2e_$n|$f|--method lancbio|$steps"; fi
   done
   for f in "$top_srcdir"/tests/golden/ok_*.blo; do
     n=$(basename "$f" .blo)
-    if grep -q '^solve' "$f"; then echo "golden_$n|$f|"
-    else echo "golden_$n|$f|--method lancbio"; fi
+    # ok_sparse_bom is an eval program whose g grows with exp(x): lancbio diverges on it, and
+    # at its 21st step the runs' residuals (of |b| ~ 1e20) differ by rounding
+    steps=
+    [ "$n" = ok_sparse_bom ] && steps=10
+    if grep -q '^solve' "$f"; then echo "golden_$n|$f||$steps"
+    else echo "golden_$n|$f|--method lancbio|$steps"; fi
   done
 }
 case ${1:-} in
