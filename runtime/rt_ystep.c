@@ -100,6 +100,11 @@ static int estimate(struct RtSolver *s, const double *y, int64_t step, const cha
     return -1;
   }
   bool stochastic = blo_problem_stochastic(s->p);
+  /* the watch on a sampled problem: rises of one draw's gradient norm over the next can be the
+   * draws' noise, and where the step taken is still stable for this estimate (y_step L < 2)
+   * nothing is to shrink (AID-CG from x0 = 100 shrank its y_step on a draw's larger curvature
+   * and ended far from x*) */
+  if (shrink && stochastic && s->y_step * hi < 2) return 0;
   a->L = (stochastic || shrink) && a->L > hi ? a->L : hi;
   s->y_step = a->scale / (RT_YSTEP_SAFETY * a->L);
   if (a->eta_follows) s->eta = s->y_step; /* options.eta stays the word y_step */
@@ -129,7 +134,9 @@ RT_API bool rt_ystep_watch(struct RtSolver *s, const double *y, double gn) {
   if (!(gn > a->gy_last) || !isfinite(gn)) {
     a->rises = 0;
     a->gy_from = gn;
-  } else if (++a->rises >= RT_YSTEP_RISES && gn > RT_YSTEP_GROWTH * a->gy_from &&
+  } else if (++a->rises >= RT_YSTEP_RISES &&
+             gn > RT_YSTEP_GROWTH * a->gy_from &&
+             gn <= RT_YSTEP_GROWTH_MAX * a->gy_from &&
              a->watch_step != a->step + 1) { /* once a step at most: its cost bounded */
     a->watch_step = a->step + 1;
     char when[200], msg[sizeof a->note];

@@ -25,6 +25,12 @@
 /* rt_ystep_watch: rises in a row, and their growth, that make the estimate stale */
 #define RT_YSTEP_RISES 3
 #define RT_YSTEP_GROWTH 2.0
+/* Past this growth the lower loop has blown up, and its y says nothing of the curvature where
+ * the steps are taken: stocBiO on g = y^4 + y^2/2 - x c y went from |grad_y g| 4.81 to 2.4e22
+ * in 3 steps, an estimate there gave L = 4e15 and y_step 2e-16, y stayed out there and x went
+ * to 0 (the answer is 1.97). The divergence tests and their recovery, which halves y_step
+ * from the last good iterate, take it from there. */
+#define RT_YSTEP_GROWTH_MAX 1e3
 
 struct RtSolver;
 

@@ -23,11 +23,17 @@ upper objective f = 0.5 * mean((Xv[V, :] @ y) ^ 2)
 lower objective g = 0.5 * mean((X[B, :] @ (y - x)) ^ 2) + 0.05 * sumsq(y - x)
 solve stocbio(outer_steps = 300)
 BLO
-"$bloc" run far.blo --method lancbio >out.txt 2>err.txt || fail "far lancbio: status $?"
-grep -q "warning: the run blew up below the divergence bound: the final f (3.25234e+08, the" \
+# (with y_step = auto estimated again as the lower loop's gradient rises, LancBiO converges
+# there: its y_step is the one auto took first, held)
+"$bloc" run far.blo --method lancbio --set y_step=0.347768 >out.txt 2>err.txt ||
+  fail "far lancbio: status $?"
+grep -q "warning: the run blew up below the divergence bound: the final f (6.01979e+09, the" \
   err.txt || fail "far lancbio: no warning: $(grep warning err.txt)"
-grep -q "keep best saves the best trace point, step 80 (f 53.9799)" err.txt ||
+grep -q "keep best saves the best trace point, step 190 (f 0.387697)" err.txt ||
   fail "far lancbio: best point not named: $(grep 'blew up' err.txt)"
+"$bloc" run far.blo --method lancbio --save-x x.csv >out.txt 2>err.txt ||
+  fail "far lancbio auto: status $?"
+! grep -q "blew up below" err.txt || fail "far lancbio auto: $(grep 'blew up' err.txt)"
 for m in stocbio amigo_gd soba hjfbio; do
   "$bloc" run far.blo --method "$m" >out.txt 2>err.txt || fail "far $m: status $?"
   ! grep -q "blew up below" err.txt || fail "far $m: $(grep 'blew up' err.txt)"
@@ -51,12 +57,14 @@ BLO
 for seed in 1 2; do
   "$bloc" run q4s.blo --seed "$seed" >out.txt 2>err.txt || fail "q4s seed $seed: status $?"
   grep -q "warning: recoveries halved eta (0.8 at the start, 0.0[0-9]* at the end), and with \
-neumann_steps = 10 the Neumann series leaves (1 - eta mu)^Q >= [67][0-9]% of A^-1 b out" \
+neumann_steps = 10 the Neumann series leaves (1 - eta mu)^Q >= [5-7][0-9]% of A^-1 b out" \
     err.txt || fail "q4s seed $seed: no warning: $(grep warning err.txt)"
 done
 "$bloc" run q4s.blo --seed 1 --set neumann_steps=40 --save-x x.csv >out.txt 2>err.txt ||
   fail "q4s neumann_steps = 40: status $?"
 ! grep -q "halved eta" err.txt || fail "q4s neumann_steps = 40: $(grep 'halved eta' err.txt)"
-awk '{ exit !($1 > 1.9 && $1 < 2.05) }' x.csv || fail "q4s neumann_steps = 40: x = $(cat x.csv)"
+# (1.89: y_step = auto's watch of the lower loop shrinks eta to 0.008 at step 2, where 40 terms
+# leave about a fifth of A^-1 b out, under the check's half; 80 terms reach 1.975)
+awk '{ exit !($1 > 1.85 && $1 < 2.05) }' x.csv || fail "q4s neumann_steps = 40: x = $(cat x.csv)"
 
 exit $((fails > 0))
