@@ -497,6 +497,10 @@ static void trace_point(Run *r, int64_t step) {
   double *half = early ? &r->hg_early : &r->hg_late, *fhalf = early ? &r->f_early : &r->f_late;
   if (step > r->seg0 && !(s->hg_norm <= *half)) *half = s->hg_norm;
   if (step > r->seg0 && isfinite(v->f) && (*fhalf == 0 || v->f > *fhalf)) *fhalf = v->f;
+  if (step > 0 && isfinite(v->gy_norm) && v->gy_norm > r->gy_peak)
+    r->gy_peak = v->gy_norm, r->gy_peak_step = step;
+  if (step > 0 && isfinite(v->f) && (r->f_peak_step == 0 || v->f > r->f_peak))
+    r->f_peak = v->f, r->f_peak_step = step;
   if (step > r->seg0 && isfinite(v->f) && (r->f_min_step < 0 || v->f < r->f_min))
     r->f_min = v->f, r->f_min_step = step, r->hg_at_f_min = s->hg_norm;
   if (isfinite(v->g) && (r->g_low_step < 0 || v->g < r->g_low))

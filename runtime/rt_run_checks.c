@@ -710,7 +710,10 @@ static void keep_start(Run *r, double phi_start, double phi_end, double phi_best
   /* one between, of least |d| on the same plateau (HJFBiO thrown, recovered and thrown again
    * made step 10 of 40 its best, |d| 3e-114 and phi 0.5 against the start's 0.024): by its
    * phi, measured by the caller (NaN: not, and it stays) */
-  if (!r->start_tp.ok || r->best_by_f || !isfinite(phi_start) ||
+  /* a random estimate's best by f stays; on a sampled problem the draws' f is what ranked the
+   * trace points, and phi over all the data (check_full_phi) outranks it */
+  if (!r->start_tp.ok || (r->best_by_f && !blo_problem_stochastic(r->s->p)) ||
+      !isfinite(phi_start) ||
       !clearly_above(phi_end, phi_start) ||
       (best_between(r) && !clearly_above(phi_best, phi_start)))
     return;
@@ -1953,11 +1956,13 @@ static void full_note(Run *r, bool full, const char *why) {
  * the run's flops or 2e8 (the full kernels' flops against the run's): dense Newton solves
  * (ny within the dense limit, six products a step), *cg = 0; else Newton-CG, *cg = the
  * Hessian-vector products it may take. Else NULL after full_note. */
-static const BloProblem *full_objective(Run *r, double run, double *cg) {
+static const BloProblem *full_objective(Run *r, double run, double *cg,
+                                         const BloProblem **over) {
   const RtRunConfig *cfg = r->cfg;
   const BloProblem *full = cfg->full_problem(cfg->full_ctx);
   r->full_asked = true;
   r->full_built = full != NULL;
+  *over = NULL;
   if (!full) {
     full_note(r, false, cfg->full_why ? cfg->full_why(cfg->full_ctx) : NULL);
     return NULL;
@@ -1971,8 +1976,130 @@ static const BloProblem *full_objective(Run *r, double run, double *cg) {
   /* Newton-CG: a solve from y0 takes some hundreds of products on a well-conditioned g */
   *cg = floor(budget / hvp);
   if (*cg >= 100) return full;
-  full_note(r, true, "its exact hypergradient on all the data costs over a tenth of the run");
+  *over = full; /* phi alone may fit (check_full_phi) */
   return NULL;
+}
+
+/* What the run saw of its lower loop, where its phi rose (check_full_phi): the loop lost
+ * y*(x), blowing up or lagging x, when |grad_y g| peaked over ten times the start's (the
+ * trace point's, the mean over the draws): at a trace point, or at any gradient step of the
+ * method's own lower loop (s->lower_peak, one draw's), which sees a blow-up between two trace
+ * points (BSA with its defaults on a minibatch hyper-representation: 0.24 at the start, 5.3 at
+ * step 4, back to 0.79 at the trace point of step 10). A loop that converges, or hovers in a
+ * minibatch's noise, stays near or below the start's. f's peak at the trace points with it
+ * when it rose over the start's by more than |f| there. Into buf ("" when nothing of the kind
+ * was seen); returns whether it was. */
+static bool lower_blowup_seen(const Run *r, char *buf, size_t size) {
+  const RtSolver *s = r->s;
+  buf[0] = '\0';
+  double peak = r->gy_peak;
+  int64_t step = r->gy_peak_step;
+  if (s->lower_peak > peak) peak = s->lower_peak, step = s->lower_peak_step;
+  if (!(r->gy0 > 0) || !(peak > 10 * r->gy0) || step <= 0) return false;
+  int n = snprintf(buf, size, "; the lower loop lost y*(x): its |grad_y g| peaked at %.3g (outer "
+                   "step %lld), %.0f times the start's %.3g (a y_step too large for the "
+                   "curvature x led to, or x moving faster than the loop follows)",
+                   peak, (long long)step, peak / r->gy0, r->gy0);
+  if (n > 0 && (size_t)n < size && isfinite(r->f0) && r->f_peak_step > 0 &&
+      r->f_peak - r->f0 > fabs(r->f0))
+    snprintf(buf + n, size - (size_t)n, ", and f rose to %.3g (step %lld) from the start's %.3g",
+             r->f_peak, (long long)r->f_peak_step, r->f0);
+  return true;
+}
+
+/* check_full_phi's share of the run's flops (or 2e8) for phi alone at the end and the start:
+ * as much as the run itself */
+#define FULL_PHI_SHARE 1.0
+
+/* A stochastic run's end against its start where the full check (full_objective: phi and grad
+ * phi at both ends and FULL_GAIN_TRIALS more phi solves) costs over its tenth of the run: phi
+ * alone, f(x, y*(x)) on the full variant by Newton-CG with no solve for v (RtPhiAt.no_grad),
+ * at the end and then at the start, within FULL_PHI_SHARE of the run's flops or 2e8 (the
+ * Hessian-vector products on all the data; the start's phi is measured once, after the end's,
+ * and only if the end's fit). That share, the run's own cost at most: the check runs only
+ * where the full one cannot and a run may have made its x worse with no other word, which
+ * costs the user more than a second run; phi alone is a small part of the full check (no v,
+ * no gain trials, no dense Hessian).
+ * aid_cg and bsa with their defaults on a minibatch hyper-representation (Fashion-MNIST, 1000
+ * rows a level, batch(100), a 784 -> 32 tanh layer over a softmax head) blew up their lower
+ * loop in the first steps and ended at phi = 2.308 (chance, ln 10) against the start's 1.036,
+ * status 0, where the full check's 6 x 8 x 330 products on all the data (5.2e7 flops each)
+ * were over its budget and the only word was the note that nothing checked x. Phi alone took
+ * 108 to 190 products there (23% to 53% of the run's flops by the kernels' counts, which
+ * overstate it: 0.05 to 0.14 s of 1.7 to 2.7 s runs), over a tenth, over half for aid_cg with
+ * x_step 0.5 (110 at the end, 80 at the start). Warns when the end's phi is
+ * above the start's by over a thousandth (the full check's rule for a rise), naming the lower
+ * loop's blow-up where the trace shows it (lower_blowup_seen) and its cure; else a note with
+ * both phis. Returns false when phi could not be had within the share (the caller's note
+ * then). */
+static bool check_full_phi(Run *r, double run, const BloProblem *full) {
+  RtSolver *s = r->s;
+  double left = floor(fmax(2e8, FULL_PHI_SHARE * run) /
+                      fmax(full->kernel_flops[BLO_K_HVP_YY], 1.0));
+  if (left < 20) return false;
+  double t0 = rt_seconds();
+  RtPhi pe = {0}, ps = {0};
+  RtPhiAt at = {.x = s->x, .nonsmooth_op = r->cfg->nonsmooth_op, .dense_max = 1,
+                .max_hvps = left, .no_grad = true};
+  int rc = rt_phi_exact(full, &at, &pe);
+  left -= (double)pe.hvps;
+  if (rc == 0 && isfinite(pe.phi) && left >= 20) {
+    at.x = r->x_start;
+    at.max_hvps = left;
+    rc = rt_phi_exact(full, &at, &ps);
+  } else rc = -1;
+  r->res->t_diag += rt_seconds() - t0;
+  if (rc != 0 || !isfinite(ps.phi)) return false;
+  char sets[256];
+  sample_sets(s, sets, sizeof sets);
+  if (!clearly_above(pe.phi, ps.phi)) {
+    char note[1024];
+    snprintf(note, sizeof note,
+             "the full objective f(x, y*(x)) over all the data (the sample sets %s whole) went "
+             "from %.7g at the start to %.7g at the end (phi alone, y*(x) by Newton-CG); nothing "
+             "checked that the final x is near a minimiser: the exact hypergradient on all the "
+             "data costs over a tenth of the run; measure a saved x with `bloc eval --what "
+             "phi,grad_phi --x SAVED_X` on this program (eval's phi is over all the data)",
+             sets, ps.phi, pe.phi);
+    rt_run_note(r, note);
+    return true;
+  }
+  /* the start is the better point: --keep best saves it where the best trace point (by the
+   * draws' f) is the end or the start, or one between whose phi, measured within what is
+   * left, is clearly above the start's */
+  double pb = NAN;
+  if (best_between(r) && left - (double)ps.hvps >= 20) {
+    RtPhi b = {0};
+    at.x = r->res->best_x;
+    at.max_hvps = left - (double)ps.hvps;
+    double t1 = rt_seconds();
+    if (rt_phi_exact(full, &at, &b) == 0) pb = b.phi;
+    r->res->t_diag += rt_seconds() - t1;
+  }
+  keep_start(r, ps.phi, pe.phi, pb);
+  char seen[400], kept[320], cure[400];
+  if (r->start_phi.kept) start_hint(r, kept, sizeof kept);
+  else best_by_f(r, r->res->best_step >= 0 && r->res->best_step != r->res->steps, kept,
+                 sizeof kept);
+  bool ys = rt_method_option(s->opt.method, "y_step") != NULL;
+  if (lower_blowup_seen(r, seen, sizeof seen))
+    snprintf(cure, sizeof cure, "a smaller x_step, a smaller %s%s, or another method (bloc "
+             "compare) keeps the lower loop with y*(x)", ys ? "y_step" : "lower step",
+             s->ystep.on ? " (with y_step = auto, ystep_every = 1 estimates it before every "
+                           "outer step)"
+                         : ys ? " (stable below 2/L, L the lower Hessian's largest eigenvalue)"
+                              : "");
+  else
+    snprintf(cure, sizeof cure, "a larger batch or meta_batch, a smaller y_step with more "
+             "inner_steps, or a smaller x_step help");
+  rt_solver_warn(s, "run.full_objective",
+                 "the run ended where the full objective f(x, y*(x)) over all the data (the "
+                 "sample sets %s whole) is %.7g, above the start's %.7g (phi alone, y*(x) by "
+                 "Newton-CG; its gradient costs over a tenth of the run): x went uphill, and "
+                 "the method's minibatch estimates (|d| = %.3g, f = %.6g) do not show it%s; "
+                 "the start is the better answer; %s%s",
+                 sets, pe.phi, ps.phi, s->hg_norm, r->dw.val.f, seen, cure, kept);
+  return true;
 }
 
 /* Where exact descent on phi leads from the final x (where it is phi_end, its gradient grad):
@@ -2108,13 +2235,18 @@ static void check_random_estimate(Run *r) {
       r->cfg->x0_given)
     return;
   double run = run_flops(r), cg_hvps = 0;
-  const BloProblem *full = NULL;
+  const BloProblem *full = NULL, *over = NULL;
   if (stoch) {
     /* MAML (an unrolled loop from x: y is each task's own, not y*(x)) and sharded data (the
      * variant is not split) are left out, as are runs nobody can give a variant to */
-    if ((m->unrolled && s->p->init_uses_x) || r->cfg->sharded || !r->cfg->full_problem ||
-        !(full = full_objective(r, run, &cg_hvps)))
+    if ((m->unrolled && s->p->init_uses_x) || r->cfg->sharded || !r->cfg->full_problem)
       return;
+    if (!(full = full_objective(r, run, &cg_hvps, &over))) {
+      if (over && !check_full_phi(r, run, over))
+        full_note(r, true, "its exact hypergradient on all the data costs over a tenth of the "
+                  "run");
+      return;
+    }
   } else if (m->unrolled) {
     const RtUnroll *u = s->state;
     const double *fl = job_flops(r);
@@ -2150,8 +2282,9 @@ static void check_random_estimate(Run *r) {
     rt_mem_free(grad);
     if (pe.over_budget || ps.over_budget) {
       r->res->t_diag += rt_seconds() - t0;
-      full_note(r, true, "its Newton-CG solves on all the data took more than a tenth of the "
-                "run");
+      if (!check_full_phi(r, run, full))
+        full_note(r, true, "its Newton-CG solves on all the data took more than a tenth of the "
+                  "run");
       return;
     }
   } else if (descent) {

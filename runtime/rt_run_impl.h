@@ -47,6 +47,11 @@ typedef struct Run {
   double hg_early, hg_late;
   double hg_q2; /* ... and in its second quarter: the first half past an early transient */
   double f_early, f_late; /* the largest f of the trace points in either half, likewise */
+  /* the largest |grad_y g| and f of the trace points after the start, over the whole run, and
+   * their steps (0: none): a lower loop that blew up, which check_full_phi names as the cause
+   * of a phi that rose */
+  double gy_peak, f_peak;
+  int64_t gy_peak_step, f_peak_step;
   /* the least f of the trace points since seg0 (after the start), its step (-1: none yet) and
    * the |d| of the step that led there: f_rose */
   double f_min, hg_at_f_min;

@@ -248,10 +248,12 @@ RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double
   double gnorm = 0;
   /* the method's own loop with y_step = auto (not a diagnostic's): its |grad_y g| watched for
    * a rise that says the estimate went stale (rt_ystep_watch) */
-  bool watch = s->ystep.on && theta == s->y_step && !s->o.diag;
+  bool watch = s->ystep.on && theta == s->y_step && !s->o.diag, own = !s->o.diag;
   for (int t = 0; t < T; t++) {
     rt_oracle_grad_g(&s->o, RT_DRAW_FRESH, x, y, s->gy);
-    if (watch || t == T - 1) gnorm = rt_nrm2(s->ny, s->gy);
+    if (own || t == T - 1) gnorm = rt_nrm2(s->ny, s->gy);
+    if (own && isfinite(gnorm) && gnorm > s->lower_peak) /* (not finite: the divergence tests') */
+      s->lower_peak = gnorm, s->lower_peak_step = s->ystep.step + 1;
     if (watch && rt_ystep_watch(s, y, gnorm)) theta = s->y_step; /* estimated again */
     rt_axpy(s->ny, -theta, s->gy, y);
   }

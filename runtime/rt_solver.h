@@ -93,6 +93,11 @@ struct RtSolver {
   bool lower_degenerate;
   double lower_yerr;
   double hg_norm;       /* ||d|| */
+  /* the largest |grad_y g| the method's own lower loop (rt_lower_gd) met, and the outer step
+   * (1-based) it met it in (0: none): a lower loop that blew up between two trace points, which
+   * the end checks name (rt_run_checks.c, lower_blowup_seen) */
+  double lower_peak;
+  int64_t lower_peak_step;
   double step_size;     /* lambda_k of the last step */
   /* Common options. */
   int64_t outer_steps;
@@ -200,7 +205,8 @@ static inline void rt_rising_note(RtRising *w, double gnorm) {
 }
 
 /* T steps y <- y - theta grad_y g(x, y), a fresh draw each; returns ||grad_y g|| of the last
- * evaluated gradient (0 when T == 0). Uses s->gy. */
+ * evaluated gradient (0 when T == 0). Uses s->gy. Outside diagnostic mode, keeps the largest
+ * ||grad_y g|| it met in s->lower_peak. */
 RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double theta);
 /* What rt_lower_probe saw: steps taken, |grad_y g| at the start and at the last step, and
  * whether the steps blew up; no_g: they did by reaching a y where g is not finite while its
