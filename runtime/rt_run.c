@@ -812,58 +812,6 @@ static bool ystep_over(Run *r, int64_t step) {
   return true;
 }
 
-/* x swinging back and forth with no damping, after step `step` of a deterministic run: in
- * two blocks of RT_SWING_STEPS steps in a row (since the start or the last recovery), x's move
- * reversed the one before at 4 in 5 of each block's steps, and the geometric mean of |d| over
- * the second block is within a factor RT_SWING_KEEP of the first's (not the largest: a lower
- * loop lagging an ill-conditioned g gives |d| spikes of 3 to 10 times its run, which made
- * aid_cg, converging by half a block, look stalled). A step x_step at the edge of stability of
- * f(x, y*(x)) along the swing (2/L, L its curvature there) does that: on 2 (y - 1)^2 under
- * 0.5 (y - x)^2 (phi'' = 4) the default x_step = 1 diverged, its recovery halved it to
- * 0.5 = 2/L exactly, and x went 0, 2, 0, ... for the remaining 988 steps, |d| = 4 throughout,
- * f = 2 for 0; lancbio there damped by 0.9987 a step and ended at f = 0.16. Both ended with
- * status 0 and only the end's warning that a smaller x_step helps; a recovery halves it now
- * (on_divergence = halve, recoveries left, and RT_SWING_STEPS steps to take with the smaller
- * step: else the end's warning stays the word). A |d| that grew faster is left to the
- * divergence tests, and one that rose from the noise of a stationary x (rt_run_d_floor) is no
- * swing of the step's making: Adam on a quadratic at x*, |d| 6e-15, whose second moment
- * decayed until its steps grew again, swung at |d| 7e-4 and came back to f = 0 by itself. Not
- * on a random estimate or a stochastic problem, whose moves reverse by chance. Fills
- * res->message. */
-#define RT_SWING_STEPS 50
-#define RT_SWING_KEEP 0.8
-static bool swing_stalled(Run *r, int64_t step, bool turn) {
-  RtSolver *s = r->s;
-  RtResult *res = r->res;
-  if (!r->halve || res->n_recoveries >= RT_MAX_RECOVERIES || res->best_step < 0 ||
-      step + RT_SWING_STEPS > r->K || /* too few steps left for the smaller one to tell */
-      !(s->x_step > 0) || blo_problem_stochastic(s->p) || rt_method_random_estimate(&s->opt))
-    return false;
-  r->swing.turns += turn;
-  r->swing.lg += s->hg_norm > 0 ? log(s->hg_norm) : -INFINITY;
-  if (++r->swing.n < RT_SWING_STEPS) return false;
-  double hg = exp(r->swing.lg / RT_SWING_STEPS), prev = r->swing.prev_hg;
-  int64_t turns = r->swing.turns, prev_turns = r->swing.prev_turns;
-  bool swung = 5 * turns >= 4 * RT_SWING_STEPS && hg > 0 && isfinite(hg);
-  r->swing.n = r->swing.turns = 0;
-  r->swing.lg = 0;
-  r->swing.prev_hg = swung ? hg : 0;
-  r->swing.prev_turns = turns;
-  if (!swung || !(prev > 0) || !(hg >= RT_SWING_KEEP * prev) || !(hg <= prev / RT_SWING_KEEP) ||
-      rt_run_d_floor(r, prev))
-    return false;
-  snprintf(res->message, sizeof res->message,
-           "oscillation at outer step %lld: x swings back and forth (its move reversed "
-           "direction at %lld of the last %d steps, and at %lld of the %d before) while "
-           "|hypergradient| does not fall (its geometric mean %.3g over the last %d steps, "
-           "%.3g over the %d before): x_step is at the edge of stability of f(x, y*(x)) along "
-           "the swing (2/L, L its curvature there), where x swings on without converging",
-           (long long)step, (long long)turns, RT_SWING_STEPS, (long long)prev_turns,
-           RT_SWING_STEPS, hg,
-           RT_SWING_STEPS, prev, RT_SWING_STEPS);
-  return true;
-}
-
 /* Appends to res->message (what failed and why, built in pieces), truncating at its size. */
 static void message_add(RtResult *res, const char *fmt, ...) RT_PRINTF(2, 3);
 static void message_add(RtResult *res, const char *fmt, ...) {
@@ -1246,7 +1194,6 @@ static bool recover(Run *r, int64_t step) {
   r->hg_early = r->hg_late = r->hg_first = r->hg_q2 = r->hg_steps_early = r->hg_steps_max = 0;
   r->first_move = 0;
   r->half2_steps = r->half2_turns = 0;
-  memset(&r->swing, 0, sizeof r->swing);
   r->seg_xs = xs;
   r->f_early = r->f_late = 0;
   r->f_min_step = -1;
@@ -2003,13 +1950,6 @@ outputs_checked:
         if (gave_up(r, done, done)) break;
         continue;
       }
-    }
-    /* x swinging at the edge of stability: a recovery halves x_step (nothing failed, so the
-     * run goes on when none is left, and the end's check warns) */
-    if (swing_stalled(r, done, turn)) {
-      if (!recover(r, done)) res->message[0] = '\0';
-      print_new_warnings(r);
-      continue;
     }
     print_new_warnings(r);
     progress(r, done, false);

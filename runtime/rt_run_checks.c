@@ -239,8 +239,8 @@ static double fd_floor(Run *r) {
 
 /* Whether |d| = hg is no more than the noise of a stationary x (check_progress's floors: the
  * rounding of d's terms and y's error, exact's y_tol floor, hjfbio's finite differences, or
- * 1e-12 of f's unit): the run loop's swing test (rt_run.c, swing_stalled) leaves such an x
- * jittering in place. Diagnostic oracle calls for exact and hjfbio. */
+ * 1e-12 of f's unit): steady_drift takes no such |d| for a drift. Diagnostic oracle calls for
+ * exact and hjfbio. */
 RT_API bool rt_run_d_floor(Run *r, double hg) {
   return !(hg > 1e-12 * f_unit(r)) || at_floor(r, hg, true) || hg <= y_tol_floor(r) ||
          hg <= fd_floor(r);

@@ -81,10 +81,6 @@ typedef struct Run {
   /* the steps of the segment's second half, and those among them whose move of x reversed
    * the one before (a negative inner product): x swinging back and forth (check_progress) */
   int64_t half2_steps, half2_turns;
-  /* x swinging with no damping (swing_stalled): the segment's steps in blocks of RT_SWING_STEPS,
-   * the current block's steps, reversals and sum of log |d| (-inf once a |d| was 0), and the
-   * block before it's reversals and geometric mean of |d| when x swung there too (0: not) */
-  struct { int64_t n, turns, prev_turns; double lg, prev_hg; } swing;
   /* x, f and |d| after steps K/4 and K/2 of a run with no recovery (q.n: how many taken):
    * steady_drift compares the moves of x and the falls of f and |d| over [K/4, K/2], [K/2, K] */
   struct { int n; double *x; double f[2], hg[2]; } q;

@@ -37,7 +37,8 @@ lower b2 : vector[k] = 0
 fn feat(X, W1, b1) = tanh(X @ W1 + outer(ones(rows(X)), b1))
 fn head(F, W2, b2) = F @ W2 + outer(ones(rows(F)), b2)
 upper objective f = ce_mean(head(feat(Xva[V, :], W1, b1), W2, b2), Yva[V, :])
-lower objective g = ce_mean(head(feat(Xtr[B, :], W1, b1), W2, b2), Ytr[B, :]) + 0.005 * sumsq(W2) + 0.005 * sumsq(b2)
+lower objective g = ce_mean(head(feat(Xtr[B, :], W1, b1), W2, b2), Ytr[B, :])
+                    + 0.005 * sumsq(W2) + 0.005 * sumsq(b2)
 solve aid_cg(outer_steps = 200)
 BLO
 
@@ -56,8 +57,10 @@ x went uphill" err.txt || fail "aid_cg: no warning: $(grep -v 'step [0-9]*/' err
 grep -q "the lower loop lost y\*(x): its |grad_y g| peaked at [0-9.]* (outer step [0-9]*), \
 [0-9]* times the start's" err.txt || fail "aid_cg: no cause: $(grep warning err.txt)"
 grep -q "a smaller x_step, a smaller y_step (with y_step = auto, ystep_every = 1 estimates it \
-before every outer step), or another method" err.txt || fail "aid_cg: no cure: $(grep warning err.txt)"
-grep -q "keep best saves the start (step 0)" err.txt || fail "aid_cg: no keep: $(grep warning err.txt)"
+before every outer step), or another method" err.txt ||
+  fail "aid_cg: no cure: $(grep warning err.txt)"
+grep -q "keep best saves the start (step 0)" err.txt ||
+  fail "aid_cg: no keep: $(grep warning err.txt)"
 ! grep -q "nothing checked the final x" err.txt || fail "aid_cg: the old note"
 # the phis it names are bloc eval's at the saved x and at the start, and far apart
 "$bloc" eval hr.blo --x x.csv --what phi >x1.json 2>&1 || fail "eval x: status $?"

@@ -34,7 +34,7 @@ while read -r f m xstar tol; do
   "$bloc" run "$f" --method "$m" --set y_step=auto --save-x x.csv --out r.json >out.txt 2>err.txt
   st=$?
   [ "$st" -eq 0 ] || { fail "$f, $m: status $st: $(grep error err.txt)"; continue; }
-  grep -q "the lower loop blew up on its own: at the x of the start (its trace point is not" \
+  grep -q "the lower loop blew up on its own: at the x of the start (its trace point.s y is not" \
     err.txt || fail "$f, $m: no word of the lower loop at the start: $(grep warning err.txt)"
   grep -q "going back to the start (step 0) with x_step kept at 1 and y_step = " err.txt ||
     fail "$f, $m: not back to the start with y_step halved: $(grep warning err.txt)"

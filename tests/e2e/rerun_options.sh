@@ -48,7 +48,7 @@ rerun() {
   grep -q '^    "eta": "y_step"' "$tag.json" ||
     fail "$tag: options.eta is not the word y_step: $(grep '^    "eta"' "$tag.json")"
   # the estimates moved: eta followed more than one value (else the test shows nothing)
-  grep -q '"estimates": [2-9]' "$tag.json" || fail "$tag: one estimate of L only"
+  grep -Eq '"estimates": ([2-9]|[1-9][0-9]+)' "$tag.json" || fail "$tag: one estimate of L only"
   # shellcheck disable=SC2046 # one word a line: the values have no spaces
   (IFS='
 '; "$@" $(sets "$tag.json") --quiet --out "$tag.re.json" --trace "$tag.re.csv") \
