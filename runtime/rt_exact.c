@@ -3,6 +3,9 @@
  * until |grad_y g| < y_tol, then A v = b is solved densely and x steps along grad_x f - J v.
  * When the Hessian is not positive definite, Cholesky fails and a symmetric eigendecomposition
  * takes over (|eigenvalues| for the Newton direction, the exact inverse for v) with a warning.
+ * Where it drops a singular Hessian's null directions and grad_y g has a part along them (g
+ * flat there: an exp that underflows), a step along that part, lengthened while g falls, leaves
+ * the flat region (null_step).
  * Memory: ny^2 + O(ny) doubles; refuses ny > max_ny (4000: a 128 MB Hessian). */
 #include <float.h>
 #include <math.h>
@@ -18,6 +21,17 @@ typedef struct Ex {
   double gstart; /* |grad_y g| where the first solve began (0: none yet) */
   int max_inner;
   double *H, *diag, *sc, *w, *work, *tmp, *e, *dy, *yt, *gyt;
+  /* Newton's last solve: grad_y g's part along the directions it dropped (the Hessian's
+   * eigenvalues at most 1e-14 of the largest), its norm, and that largest eigenvalue */
+  double *gnull, gnull_norm, null_wmax;
+  bool null_unbounded; /* this solve found g falling without end along such a part */
+  bool h_finite;       /* the last Hessian built is finite (none of those steps on one not) */
+  /* singular Hessians (none negative) met on Newton's way, told once the solve ends short of
+   * y_tol (flush_flat): Newton steps out of a flat region along its gradient, and "y*(x) is
+   * not unique" was said of a g strictly convex at y*(x) (entropic OT from y0 = 0) */
+  int flat_pending;
+  int64_t flat_k;
+  double flat_w0, flat_wmax;
   int64_t lwork;
   int st_newton, st_indef, st_lower_gnorm;
   bool indef_step; /* this step's solves met a Hessian that is not positive definite */
@@ -68,7 +82,7 @@ static int ex_setup(RtSolver *s, char *err, size_t errlen) {
       !(E->w = rt_solver_vec(s, ny)) || !(E->work = rt_solver_vec(s, E->lwork)) ||
       !(E->tmp = rt_solver_vec(s, ny)) || !(E->e = rt_solver_vec(s, ny)) ||
       !(E->dy = rt_solver_vec(s, ny)) || !(E->yt = rt_solver_vec(s, ny)) ||
-      !(E->gyt = rt_solver_vec(s, ny)))
+      !(E->gyt = rt_solver_vec(s, ny)) || !(E->gnull = rt_solver_vec(s, ny)))
     goto oom;
   E->st_newton = rt_solver_stat(s, "newton_steps");
   E->st_indef = rt_solver_stat(s, "indefinite_hessians");
@@ -92,6 +106,7 @@ static void build_hessian(RtSolver *s, Ex *E, const double *y) {
     E->hnorm = fmax(E->hnorm, row);
   }
   E->hmax = fmax(E->hmax, E->hnorm);
+  E->h_finite = rt_all_finite(n * n, E->H);
 }
 
 /* Whether H, once Jacobi-scaled (S H S, unit diagonal), is positive definite to ten ulps:
@@ -104,6 +119,47 @@ static void build_hessian(RtSolver *s, Ex *E, const double *y) {
 static int solve_scaled(int64_t n, Ex *E, double *rhs) {
   RtSymScaled m = {E->H, E->diag, E->sc, E->w, E->work, E->lwork, E->tmp};
   return rt_sym_scaled_solve(n, &m, RT_EIG_SINGULAR_RTOL, rhs);
+}
+
+/* The warning on a lower Hessian that is not positive definite, of eigenvalues w0 to wmax,
+ * met at outer step k + 1 (none after a non-finite oracle output: the step fails on it). */
+static void warn_singular(RtSolver *s, int64_t k, double w0, double wmax) {
+  if (s->o.fail_kind >= 0) return;
+  if (wmax < 0)
+    rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian's eigenvalues are "
+                   "all negative (smallest %.3g, largest %.3g): %s",
+                   (long long)k + 1, w0, wmax, RT_CONCAVE_CURE);
+  /* an eigenvalue at rounding beside a positive largest, none clearly negative: g convex with
+   * a flat direction, minimisers not unique (a softmax's bias left unregularised: b + c 1
+   * changes nothing), which was called "looks non-convex in y, or has no minimiser" */
+  else if (wmax > 0 && fabs(w0) <= 1e3 * DBL_EPSILON * wmax)
+    rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is singular "
+                   "(smallest eigenvalue %.3g of largest %.3g): g is flat along a direction of "
+                   "y (such as a bias left unregularised under a softmax, or a gauge), so y*(x) "
+                   "is not unique and the hypergradient is not defined there; a ridge term in g "
+                   "on the flat variables, such as + 1e-4 * sumsq(b), makes it so%s",
+                   (long long)k + 1, w0, wmax,
+                   rt_f32_rounding_note(s->p, w0, wmax));
+  else
+    /* "singular or": an eigenvalue of 1e-16 is a zero one (g linear in y), not a negative */
+    rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is singular or not "
+                   "positive definite (smallest eigenvalue %.3g of largest %.3g): the lower "
+                   "level looks non-convex in y, or has no minimiser%s",
+                   (long long)k + 1, w0, wmax,
+                   rt_f32_rounding_note(s->p, w0, wmax));
+}
+
+/* E->gnull <- rhs's part along the eigenvectors (rows of E->H, eigenvalues E->w) that
+ * rt_sym_eig_solve at 1e-14 drops; E->gnull_norm its norm, E->null_wmax the largest |w|. */
+static void null_part(int64_t n, Ex *E, const double *rhs) {
+  double wmax = 0;
+  for (int64_t i = 0; i < n; i++) wmax = fmax(wmax, fabs(E->w[i]));
+  rt_zero(n, E->gnull);
+  for (int64_t i = 0; i < n; i++)
+    if (fabs(E->w[i]) <= 1e-14 * wmax || wmax == 0)
+      rt_axpy(n, rt_dot(n, E->H + i * n, rhs), E->H + i * n, E->gnull);
+  E->gnull_norm = rt_nrm2(n, E->gnull);
+  E->null_wmax = wmax;
 }
 
 /* rhs <- H^{-1} rhs (newton: |H|^{-1}). Cholesky first; on failure restore H from its intact
@@ -138,8 +194,18 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
     rt_sym_eig_solve(n, E->H, E->w, 0, newton, rhs, E->tmp);
     return;
   }
-  if (!diag) s->stats[E->st_indef]++;
-  if (!diag) E->indef_step = true;
+  /* singular with none negative, on Newton's way: told only if the solve ends short of
+   * y_tol (flush_flat), since Newton steps out of it along the gradient's part it drops */
+  bool flat = eig_rc == 0 && newton && E->w[n - 1] >= 0 &&
+              E->w[0] >= -1e3 * DBL_EPSILON * E->w[n - 1];
+  if (flat && !diag && E->flat_pending++ == 0) {
+    E->flat_k = k;
+    E->flat_w0 = E->w[0];
+    E->flat_wmax = E->w[n - 1];
+  } else if (!flat && !diag) {
+    s->stats[E->st_indef]++;
+    E->indef_step = true;
+  }
   /* a Hessian that is not finite (g = nan at x = (1000, 0, -1000) through exp(x) / sum(exp(x)))
    * fails the step with the oracle's own message, non-finite g or product: "the
    * eigendecomposition failed" or "singular" before it was noise */
@@ -150,28 +216,11 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
                      "failed", (long long)k + 1);
     return;
   }
-  if (!diag && !said && E->w[n - 1] < 0)
-    rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian's eigenvalues are "
-                   "all negative (smallest %.3g, largest %.3g): %s",
-                   (long long)k + 1, E->w[0], E->w[n - 1], RT_CONCAVE_CURE);
-  /* an eigenvalue at rounding beside a positive largest, none clearly negative: g convex with
-   * a flat direction, minimisers not unique (a softmax's bias left unregularised: b + c 1
-   * changes nothing), which was called "looks non-convex in y, or has no minimiser" */
-  else if (!diag && !said && E->w[n - 1] > 0 && fabs(E->w[0]) <= 1e3 * DBL_EPSILON * E->w[n - 1])
-    rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is singular "
-                   "(smallest eigenvalue %.3g of largest %.3g): g is flat along a direction of "
-                   "y (such as a bias left unregularised under a softmax, or a gauge), so y*(x) "
-                   "is not unique and the hypergradient is not defined there; a ridge term in g "
-                   "on the flat variables, such as + 1e-4 * sumsq(b), makes it so%s",
-                   (long long)k + 1, E->w[0], E->w[n - 1],
-                   rt_f32_rounding_note(s->p, E->w[0], E->w[n - 1]));
-  else if (!diag && !said)
-    /* "singular or": an eigenvalue of 1e-16 is a zero one (g linear in y), not a negative */
-    rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is singular or not "
-                   "positive definite (smallest eigenvalue %.3g of largest %.3g): the lower "
-                   "level looks non-convex in y, or has no minimiser%s",
-                   (long long)k + 1, E->w[0], E->w[n - 1],
-                   rt_f32_rounding_note(s->p, E->w[0], E->w[n - 1]));
+  if (!flat && !diag) warn_singular(s, k, E->w[0], E->w[n - 1]);
+  /* (not on a Hessian that is not finite, y ^ 1.5 at 0: LAPACK's eigendecomposition fails
+   * on it, the emitted solver's portable one need not, and the trace point's solves, which
+   * keep no failure, went two ways) */
+  if (newton && E->h_finite) null_part(n, E, rhs);
   rt_sym_eig_solve(n, E->H, E->w, 1e-14, newton, rhs, E->tmp);
 }
 
@@ -192,6 +241,136 @@ static bool linear_rate(const double r[3]) {
  * call. Diagnostic calls (trace points) keep no failure here. */
 static bool step_failed(const RtSolver *s) { return !s->o.diag && s->o.fail_kind >= 0; }
 
+/* y <- y - t gnull where g falls along E->gnull, grad_y g's part along a singular Hessian's
+ * dropped directions, where g is linear (its curvature there is 0): Armijo's test from a
+ * first step of one over the largest eigenvalue (at least 1e-6 max(1, |y|) long), halved if
+ * it fails, then doubled while g falls, to the lowest g met. From y0 = 0 on an entropic OT
+ * dual (exp((u + v - C) / eps) underflowing on whole rows) Newton's steps, without these
+ * directions, never left: |grad_y g| = 0.23 for 100 steps. g is the value at y, updated.
+ * Returns 1 (stepped), 0 (no decrease found), -1 (g still falling 1e10 max(1, |y|) away: g
+ * unbounded below along it, as g = x'y; y unchanged, as before these steps). */
+static int null_step(RtSolver *s, Ex *E, RtDraw key, double *y, double *g) {
+  int64_t n = s->ny;
+  double pn = E->gnull_norm, scale = fmax(1.0, rt_nrm2(n, y));
+  double t = E->null_wmax > 0 ? 1 / E->null_wmax : 0;
+  t = fmax(t, 1e-6 * scale / pn);
+  double best = NAN, tbest = 0;
+  for (int ls = 0; ls < 40 && !step_failed(s); ls++, t *= 0.5) {
+    rt_copy(n, y, E->yt);
+    rt_axpy(n, -t, E->gnull, E->yt);
+    double gt = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
+    if (isfinite(gt) && gt <= *g - 1e-4 * t * pn * pn) {
+      best = gt;
+      tbest = t;
+      break;
+    }
+  }
+  if (!(tbest > 0)) return 0;
+  for (t = 2 * tbest; !step_failed(s); t *= 2) {
+    if (t * pn > 1e10 * scale) return -1;
+    rt_copy(n, y, E->yt);
+    rt_axpy(n, -t, E->gnull, E->yt);
+    double gt = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
+    if (!(gt < best)) break;
+    best = gt;
+    tbest = t;
+  }
+  if (step_failed(s)) return 0;
+  rt_axpy(n, -tbest, E->gnull, y);
+  *g = best;
+  return 1;
+}
+
+/* Newton's backtracking on g from y along -E->dy (g the value at y, gn |grad_y g| there, in
+ * s->gy): whether a step was taken; then y, g and len (the step's length) are updated. */
+static bool newton_ls(RtSolver *s, Ex *E, RtDraw key, double *y, double *g, double gn,
+                      double *len) {
+  int64_t n = s->ny;
+  double slope = rt_dot(n, s->gy, E->dy); /* > 0: -dy is a descent direction */
+  double t = 1;
+  bool ok = false;
+  for (int ls = 0; ls < 40 && !ok && !step_failed(s); ls++, t *= 0.5) {
+    rt_copy(n, y, E->yt);
+    rt_axpy(n, -t, E->dy, E->yt);
+    /* A trial point outside g's domain (log(y) at y < 0: the full step from y = 0.3 on a
+     * log barrier) has a non-finite g: a refused step, which the next halving retries, not a
+     * failure of the outer step (the run went back to the start and halved x_step). A
+     * non-finite g or gradient at y itself, at the start or once accepted, still is one. */
+    double gt = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
+    ok = isfinite(gt) && (gt <= *g - 1e-4 * t * slope || (gt <= *g && t == 1));
+    /* Near y* the decrease Newton predicts falls below g's rounding, and g's values can no
+     * longer rank the points: every step was refused, and a quadratic g stalled at
+     * |grad_y g| = 1.1e-9 > y_tol for 100 steps. There the gradient's norm decides. */
+    if (!ok && isfinite(gt) && 0.5 * t * slope <= 1e3 * DBL_EPSILON * fmax(fabs(*g), fabs(gt))) {
+      rt_oracle_grad_g(&s->o, key, s->x, E->yt, E->gyt);
+      ok = rt_nrm2(n, E->gyt) < gn;
+    }
+    if (ok) {
+      *len = t * rt_nrm2(n, E->dy);
+      rt_copy(n, E->yt, y);
+      *g = gt;
+    }
+  }
+  return ok;
+}
+
+/* After a failed line search above the rounding floor: the Hessian at y again, its
+ * eigenvalues at most c of the largest taken as flat (c = 1e-10, 1e-7, 1e-4): the Newton step
+ * on the others, the null step (over thresh) on the gradient's part along them. A Hessian of
+ * condition 1e13 scaled (entropic OT at eps = 0.001, rows of exp entries near underflow)
+ * passed as positive definite, and its Newton step of 2.4e10 along the near-null directions
+ * found no decrease in 40 halvings. Whether y moved. */
+static bool flat_retry(RtSolver *s, Ex *E, RtDraw key, double *y, double *g, double gn,
+                       double thresh) {
+  int64_t n = s->ny;
+  build_hessian(s, E, y);
+  E->h_kept = false; /* H becomes eigenvectors: no factor for rt_exact_scaled_cond */
+  E->cond_s = NAN;
+  if (step_failed(s) || !E->h_finite) return false;
+  rt_sym_fill_lower(n, E->H, E->diag, NULL);
+  if (rt_sym_eig(n, E->H, E->w, E->work, E->lwork) != 0) return false;
+  double wmax = 0;
+  for (int64_t i = 0; i < n; i++) wmax = fmax(wmax, fabs(E->w[i]));
+  if (!isfinite(wmax)) return false;
+  int dropped_before = 0;
+  for (double c = 1e-10; c <= 2e-4; c *= 1e3) {
+    int dropped = 0;
+    rt_zero(n, E->dy);
+    rt_zero(n, E->gnull);
+    for (int64_t i = 0; i < n; i++) {
+      const double *v = E->H + i * n;
+      double vg = rt_dot(n, v, s->gy);
+      if (fabs(E->w[i]) <= c * wmax) {
+        dropped++;
+        rt_axpy(n, vg, v, E->gnull);
+      } else
+        rt_axpy(n, vg / fabs(E->w[i]), v, E->dy);
+    }
+    E->gnull_norm = rt_nrm2(n, E->gnull);
+    E->null_wmax = wmax;
+    if (dropped == dropped_before || !(E->gnull_norm > thresh)) continue;
+    dropped_before = dropped;
+    double len;
+    bool ok = newton_ls(s, E, key, y, g, gn, &len);
+    if (step_failed(s)) return false;
+    if (null_step(s, E, key, y, g) > 0 || ok) return true;
+    if (step_failed(s)) return false;
+  }
+  return false;
+}
+
+/* The singular Hessians met on Newton's way (solve), counted and told as the other Hessians
+ * that are not positive definite where the solve ended short of y_tol; forgotten where it
+ * reached it (or its rounding floor), having left them. */
+static void flush_flat(RtSolver *s, Ex *E, bool converged) {
+  if (E->flat_pending > 0 && !converged) {
+    s->stats[E->st_indef] += E->flat_pending;
+    E->indef_step = true;
+    warn_singular(s, E->flat_k, E->flat_w0, E->flat_wmax);
+  }
+  E->flat_pending = 0;
+}
+
 /* Newton's method on g(s->x, .) from y until |grad_y g| < y_tol (at most max_inner steps);
  * returns the last |grad_y g|. Method steps count Newton steps and warn; the diagnostic solve
  * at trace points (the oracle in diagnostic mode) leaves statistics and warnings alone. It
@@ -201,7 +380,8 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   bool diag = s->o.diag;
   double gn = INFINITY, hist[5] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
   bool f32 = s->p->precision == BLO_PREC_F32;
-  E->stalled = E->degenerate = false;
+  E->stalled = E->degenerate = E->null_unbounded = false;
+  E->flat_pending = 0;
   E->yerr = 0;
   /* the last three ratios of |grad_y g| (linear_rate), the last two step lengths */
   double ratio[3] = {0, 0, 0}, gprev = NAN, step = NAN, step_prev = NAN;
@@ -242,39 +422,35 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     build_hessian(s, E, y);
     if (step_failed(s)) break;
     rt_copy(n, s->gy, E->dy);
+    E->gnull_norm = 0;
     solve(s, E, k, E->dy, true);
-    double slope = rt_dot(n, s->gy, E->dy); /* > 0: -dy is a descent direction */
-    double t = 1;
-    bool ok = false;
-    for (int ls = 0; ls < 40 && !ok && !step_failed(s); ls++, t *= 0.5) {
-      rt_copy(n, y, E->yt);
-      rt_axpy(n, -t, E->dy, E->yt);
-      /* A trial point outside g's domain (log(y) at y < 0: the full step from y = 0.3 on a
-       * log barrier) has a non-finite g: a refused step, which the next halving retries, not a
-       * failure of the outer step (the run went back to the start and halved x_step). A
-       * non-finite g or gradient at y itself, at the start or once accepted, still is one. */
-      double gt = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
-      ok = isfinite(gt) && (gt <= g - 1e-4 * t * slope || (gt <= g && t == 1));
-      /* Near y* the decrease Newton predicts falls below g's rounding, and g's values can no
-       * longer rank the points: every step was refused, and a quadratic g stalled at
-       * |grad_y g| = 1.1e-9 > y_tol for 100 steps. There the gradient's norm decides. */
-      if (!ok && isfinite(gt) && 0.5 * t * slope <= 1e3 * DBL_EPSILON * fmax(fabs(g), fabs(gt))) {
-        rt_oracle_grad_g(&s->o, key, s->x, E->yt, E->gyt);
-        ok = rt_nrm2(n, E->gyt) < gn;
-      }
-      if (ok) {
-        step_prev = step;
-        step = t * rt_nrm2(n, E->dy);
-        rt_copy(n, E->yt, y);
-      }
+    double len = NAN;
+    bool ok = newton_ls(s, E, key, y, &g, gn, &len);
+    if (ok) {
+      step_prev = step;
+      step = len;
     }
     if (!diag) s->stats[E->st_newton]++;
     if (step_failed(s)) break; /* a gradient at a trial point */
+    /* the gradient's part along the directions the solve dropped (g flat there), above its
+     * rounding: a step along it too, lengthened while g falls */
+    if (E->gnull_norm > fmax(tol(E), rounding) && !E->null_unbounded) {
+      int nr = null_step(s, E, key, y, &g);
+      if (step_failed(s)) break;
+      if (nr < 0) E->null_unbounded = true;
+      if (nr > 0) ok = true;
+    }
+    /* no decrease left to find: the floor with this step's Hessian, not the one before it
+     * (none at a solve's first step: the exact y*(x) given to bloc eval --y, where
+     * |grad_y g| = 1.05e-15 was refused against a floor of 5e-29 from gstart alone) */
+    if (!ok) rounding = 64 * sqrt((double)n) * DBL_EPSILON * (E->hnorm * rt_nrm2(n, y) + E->gstart);
+    /* above it, a Hessian that passed as nonsingular with directions of curvature near 0
+     * (g flat along them): the step along them was too long for 40 halvings */
+    if (!ok && gn > rounding) {
+      ok = flat_retry(s, E, key, y, &g, gn, fmax(tol(E), rounding));
+      if (step_failed(s)) break;
+    }
     if (!ok) {
-      /* no decrease left to find: the floor with this step's Hessian, not the one before it
-       * (none at a solve's first step: the exact y*(x) given to bloc eval --y, where
-       * |grad_y g| = 1.05e-15 was refused against a floor of 5e-29 from gstart alone) */
-      rounding = 64 * sqrt((double)n) * DBL_EPSILON * (E->hnorm * rt_nrm2(n, y) + E->gstart);
       if (gn <= rounding) E->stalled = true;
       else if (!diag && s->o.fail_kind < 0) /* else the step fails, naming the cause */
         rt_solver_warn(s, "exact.linesearch", "outer step %lld: Newton's line search on g failed "
@@ -282,6 +458,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
       break;
     }
   }
+  if (!diag) flush_flat(s, E, !(gn >= tol(E)) || E->stalled);
   if (E->degenerate && !diag && !E->warned_degenerate) {
     E->warned_degenerate = true;
     rt_solver_warn(s, "exact.degenerate",
