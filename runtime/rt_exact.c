@@ -242,43 +242,14 @@ static bool linear_rate(const double r[3]) {
 static bool step_failed(const RtSolver *s) { return !s->o.diag && s->o.fail_kind >= 0; }
 
 /* y <- y - t gnull where g falls along E->gnull, grad_y g's part along a singular Hessian's
- * dropped directions, where g is linear (its curvature there is 0): Armijo's test from a
- * first step of one over the largest eigenvalue (at least 1e-6 max(1, |y|) long), halved if
- * it fails, then doubled while g falls, to the lowest g met. From y0 = 0 on an entropic OT
- * dual (exp((u + v - C) / eps) underflowing on whole rows) Newton's steps, without these
- * directions, never left: |grad_y g| = 0.23 for 100 steps. g is the value at y, updated.
- * Returns 1 (stepped), 0 (no decrease found), -1 (g still falling 1e10 max(1, |y|) away: g
- * unbounded below along it, as g = x'y; y unchanged, as before these steps). */
+ * dropped directions, where g is linear (its curvature there is 0), by rt_flat_step from one
+ * over the largest eigenvalue. From y0 = 0 on an entropic OT dual (exp((u + v - C) / eps)
+ * underflowing on whole rows) Newton's steps, without these directions, never left:
+ * |grad_y g| = 0.23 for 100 steps. g is the value at y, updated. Returns 1 (stepped), 0 (no
+ * decrease found), -1 (g unbounded below along it, as g = x'y; y unchanged). */
 static int null_step(RtSolver *s, Ex *E, RtDraw key, double *y, double *g) {
-  int64_t n = s->ny;
-  double pn = E->gnull_norm, scale = fmax(1.0, rt_nrm2(n, y));
-  double t = E->null_wmax > 0 ? 1 / E->null_wmax : 0;
-  t = fmax(t, 1e-6 * scale / pn);
-  double best = NAN, tbest = 0;
-  for (int ls = 0; ls < 40 && !step_failed(s); ls++, t *= 0.5) {
-    rt_copy(n, y, E->yt);
-    rt_axpy(n, -t, E->gnull, E->yt);
-    double gt = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
-    if (isfinite(gt) && gt <= *g - 1e-4 * t * pn * pn) {
-      best = gt;
-      tbest = t;
-      break;
-    }
-  }
-  if (!(tbest > 0)) return 0;
-  for (t = 2 * tbest; !step_failed(s); t *= 2) {
-    if (t * pn > 1e10 * scale) return -1;
-    rt_copy(n, y, E->yt);
-    rt_axpy(n, -t, E->gnull, E->yt);
-    double gt = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
-    if (!(gt < best)) break;
-    best = gt;
-    tbest = t;
-  }
-  if (step_failed(s)) return 0;
-  rt_axpy(n, -tbest, E->gnull, y);
-  *g = best;
-  return 1;
+  double t0 = E->null_wmax > 0 ? 1 / E->null_wmax : 0;
+  return rt_flat_step(&s->o, key, s->x, y, E->gnull, t0, g, E->yt);
 }
 
 /* Newton's backtracking on g from y along -E->dy (g the value at y, gn |grad_y g| there, in

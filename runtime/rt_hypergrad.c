@@ -393,7 +393,21 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
                      rt_cg_curvature(&cg, why, sizeof why), start_name(at),
                      gn, rt_scaled_why(cg.curvature, cg.curvature_max, "conjugate gradients",
                                        scaled, sizeof scaled));
-    if (res < 0) {
+    /* a curvature of 0 to rounding (not negative): g is linear along p there, and CG's dy
+     * solves the other directions. From y0 = 0 on an entropic OT dual, exp underflowing on
+     * whole rows, CG met 1.8e-15 beside 0.74 at |grad_y g| = 0.65 and phi was "not strongly
+     * convex": the Newton step on dy, then a step along grad_y g's part along p (rt_exact.c's
+     * dense solve does the same with the dropped eigenvectors) */
+    double tiny = 64 * DBL_EPSILON * fmax(1.0, sqrt((double)n));
+    bool flat = res < 0 && (cg.curvature > 0 || cg.curvature >= -tiny * cg.curvature_max);
+    double pg = flat ? rt_dot(n, p, gy) / rt_dot(n, p, p) : 0;
+    if (flat) { /* Ap: that part (CG's product, no longer needed; the line search takes r) */
+      rt_zero(n, Ap);
+      rt_axpy(n, pg, p, Ap);
+    }
+    double rounding_now = 64 * sqrt((double)n) * DBL_EPSILON * (hmax * rt_nrm2(n, y) + gstart);
+    flat = flat && rt_nrm2(n, Ap) > fmax(tol, rounding_now) && isfinite(pg);
+    if (res < 0 && !flat) {
       out->not_convex = true;
       return phi_not(out, "g is not strongly convex in y: conjugate gradients met %s on "
                      "Newton's way to y*(x) from %s (|grad_y g| = %.3g)",
@@ -412,7 +426,25 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
         rt_oracle_grad_g(o, key, s->x, yt, r);
         ok = rt_nrm2(n, r) < gn;
       }
-      if (ok) rt_copy(n, yt, y);
+      if (ok) {
+        rt_copy(n, yt, y);
+        g = gt;
+      }
+    }
+    if (flat) {
+      /* still falling 1e10 max(1, |y|) away (g = x'y), or no step moved y: as before, g is
+       * not strongly convex in y on the way */
+      int fr = rt_flat_step(o, key, s->x, y, Ap,
+                            cg.curvature_max > 0 ? 1 / cg.curvature_max : 0, &g, yt);
+      /* (no decrease along it after the Newton step moved y: its part at the new y may point
+       * elsewhere, and the next step finds it) */
+      if (fr < 0 || (fr == 0 && !(ok && rt_nrm2(n, dy) > 0))) {
+        out->not_convex = true;
+        return phi_not(out, "g is not strongly convex in y: conjugate gradients met %s on "
+                       "Newton's way to y*(x) from %s (|grad_y g| = %.3g)",
+                       rt_cg_curvature(&cg, why, sizeof why), start_name(at), gn);
+      }
+      continue;
     }
     if (!ok) {
       /* the floor with the curvature this step's CG met (none before a solve's first: the

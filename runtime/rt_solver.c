@@ -363,6 +363,42 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
   return sqrt(rr);
 }
 
+/* (a failure the oracle keeps, outside diagnostic mode, ends it: the caller names it) */
+static bool kept_failure(const RtOracle *o) { return !o->diag && o->fail_kind >= 0; }
+
+RT_API int rt_flat_step(RtOracle *o, RtDraw key, const double *x, double *y, const double *d,
+                        double t0, double *g, double *yt) {
+  int64_t n = o->ny;
+  double dn = rt_nrm2(n, d), scale = fmax(1.0, rt_nrm2(n, y));
+  if (!(dn > 0) || !isfinite(dn)) return 0;
+  double t = fmax(t0 > 0 && isfinite(t0) ? t0 : 0, 1e-6 * scale / dn);
+  double best = NAN, tbest = 0;
+  for (int ls = 0; ls < 40 && !kept_failure(o); ls++, t *= 0.5) {
+    rt_copy(n, y, yt);
+    rt_axpy(n, -t, d, yt);
+    double gt = rt_oracle_g_trial(o, key, x, yt);
+    if (isfinite(gt) && gt <= *g - 1e-4 * t * dn * dn) {
+      best = gt;
+      tbest = t;
+      break;
+    }
+  }
+  if (!(tbest > 0)) return 0;
+  for (t = 2 * tbest; !kept_failure(o); t *= 2) {
+    if (t * dn > 1e10 * scale) return -1;
+    rt_copy(n, y, yt);
+    rt_axpy(n, -t, d, yt);
+    double gt = rt_oracle_g_trial(o, key, x, yt);
+    if (!(gt < best)) break;
+    best = gt;
+    tbest = t;
+  }
+  if (kept_failure(o)) return 0;
+  rt_axpy(n, -tbest, d, y);
+  *g = best;
+  return 1;
+}
+
 RT_API const char *rt_cg_curvature(const RtCgRun *run, char *buf, size_t size) {
   if (run->curvature > 0)
     snprintf(buf, size, "curvature p'Ap/p'p = %.3g, rounding beside %.3g", run->curvature,

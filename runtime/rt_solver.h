@@ -277,6 +277,14 @@ typedef struct RtCgRun {
  * the caller decides). Returns the recursive residual norm. HVPs used: 1 + iterations. */
 RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double *y, double *v,
                           RtCgRun *run);
+/* A step on g(x, .) from y along -d, where g is linear (a singular lower Hessian's null
+ * directions, d grad_y g's part along them: an exp that underflows): Armijo's test from a
+ * first step t0 (at least 1e-6 max(1, |y|) / |d| long), halved if it fails (40 times), then
+ * doubled while g falls, to the least g met; yt (ny) is work. Returns 1 (y and *g, g's value
+ * at y, updated), 0 (no decrease found, or an oracle failure kept), -1 (g still falling
+ * 1e10 max(1, |y|) away: unbounded below along d, as g = x'y; y unchanged). */
+RT_API int rt_flat_step(RtOracle *o, RtDraw key, const double *x, double *y, const double *d,
+                        double t0, double *g, double *yt);
 /* What stopped a solve that returned -1, in words, into buf[size]; returns buf. */
 RT_API const char *rt_cg_curvature(const RtCgRun *run, char *buf, size_t size);
 /* Lanczos and CG resolve the lower Hessian's curvatures only to about eps times the largest:

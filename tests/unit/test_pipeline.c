@@ -449,6 +449,72 @@ static void test_phi_at_exact_start(void **state) {
   blo_compiled_free(c);
 }
 
+/* rt_phi_exact from y0 = 0 on the entropic-OT dual with the exact gauge term (s49 nuH's
+ * ot_gauge.blo, as tests/e2e/phi_flat_lower.sh writes it), densely and by Newton-CG
+ * (dense_max = 1, as the end checks go where dense solves cost too much): exp((u + v - C) /
+ * eps) underflows on whole rows at y0, the Hessian is singular there and g linear along its
+ * null directions. The dense solve stopped there ("g is flat along its gradient there"), and
+ * Newton-CG's CG met the zero curvature ("g is not strongly convex in y"). torch (log-domain
+ * Sinkhorn, implicit differentiation): phi 0.009322450646234689 at eps 0.1. */
+static const char ot_gauge_src[] =
+    "problem ot_gauge\n"
+    "const eps = 0.1\n"
+    "const n = 4\n"
+    "const m = 5\n"
+    "data P = [[0.1257302210933933, -0.1321048632913019], [0.6404226504432821, "
+    "0.10490011715303971], [-0.535669373161111, 0.36159505490948474], [1.3040000451301372, "
+    "0.9470809631292422]]\n"
+    "data Q = [[-0.7037352358069926, -1.2654214710460525], [-0.6232744625373522, "
+    "0.0413259793472436], [-2.3250307746388343, -0.21879166393254573], [-1.2459109472530652, "
+    "-0.7322673547034516], [-0.5442589828573099, -0.31630015636915454]]\n"
+    "data a = [0.27816045833018455, 0.3209344557466562, 0.18376323224595648, "
+    "0.21714185367720282]\n"
+    "data b = [0.2013427920441594, 0.197312080941508, 0.19184184929962886, "
+    "0.15198906140054036, 0.2575142163141633]\n"
+    "data Pt = [[0.11632825945918449, 0.0009114938781674204, 0.008078617053781467, "
+    "0.15198348031807798, 0.0008586076209730089], [0.08501427524108467, 0.07726888418722408, "
+    "2.2502768779979954e-16, 5.581082351663957e-06, 0.15864571523599505], "
+    "[3.550882536689997e-21, 2.0977218817572017e-21, 0.1837632322458478, "
+    "1.0940041578610084e-13, 4.1796064445368846e-23], [2.573438906653179e-07, "
+    "0.11913170287611462, 9.372095750301208e-37, 8.469040365746946e-16, "
+    "0.09800989345719434]]\n"
+    "fn cost(x) = outer(P ^ 2 @ x, ones(m)) + outer(ones(n), Q ^ 2 @ x) - 2 * rowwise(P, x) @ "
+    "Q'\n"
+    "fn plan(x, u, v) = exp((outer(u, ones(m)) + outer(ones(n), v) - cost(x)) / eps)\n"
+    "upper x : vector[2] = 1\n"
+    "lower u : vector[n] = 0\n"
+    "lower v : vector[m] = 0\n"
+    "upper objective f = 0.5 * sumsq(plan(x, u, v) - Pt)\n"
+    "lower objective g = -dot(a, u) - dot(b, v) + eps * sum(plan(x, u, v)) + 0.5 * (sum(u) - "
+    "sum(v)) ^ 2\n";
+
+static void test_phi_flat_start(void **state) {
+  (void)state;
+  char dir[] = "/tmp/bloc-test-otflat-XXXXXX", path[200];
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/ot_gauge.blo", dir);
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fputs(ot_gauge_src, fp);
+  assert_int_equal(fclose(fp), 0);
+  BloCompileOptions opt = {0};
+  opt.backend = BLO_BACKEND_INTERP;
+  BloCompiled *c = NULL;
+  assert_int_equal(blo_compile_file(path, &opt, &c), 0);
+  const double x[2] = {1, 1};
+  for (int64_t dense_max = 0; dense_max <= 1; dense_max++) {
+    RtPhi m;
+    int rc = rt_phi_exact(&c->problem, &(RtPhiAt){.x = x, .dense_max = dense_max}, &m);
+    if (rc) print_message("dense_max %lld: %s\n", (long long)dense_max, m.why);
+    assert_int_equal(rc, 0);
+    assert_int_equal(m.by_cg, dense_max == 1);
+    assert_true(fabs(m.phi - 0.009322450646234689) < 1e-10 * 0.009322450646234689);
+  }
+  blo_compiled_free(c);
+  unlink(path);
+  rmdir(dir);
+}
+
 /* The data stage holds load_idx tensors as their file and decodes on demand (pipeline.c): a
  * tensor read only through slices, one an expression reads whole, and one the kernels read
  * must all come out exactly as an eager rt_load_idx would make them. */
@@ -539,6 +605,7 @@ int main(void) {
     cmocka_unit_test(test_builtin_values),
     cmocka_unit_test(test_lazy_idx_data),
     cmocka_unit_test(test_phi_at_exact_start),
+    cmocka_unit_test(test_phi_flat_start),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
