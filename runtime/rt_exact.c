@@ -443,6 +443,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   s->lower_floor = E->stalled;
   s->lower_tol = tol(E);
   s->lower_degenerate = E->degenerate;
+  s->lower_unbounded = E->null_unbounded;
   s->lower_yerr = E->yerr;
   return gn;
 }

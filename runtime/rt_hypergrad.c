@@ -548,6 +548,18 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
     out->flat_at_start = memcmp(ystar, s->y, sizeof(double) * (size_t)ny) == 0;
     const char *cure = "where g has a minimum in y, start nearer it: a y given with x (bloc "
                        "eval --y), or a lower initialiser";
+    /* Newton's step along that part found g still falling 1e10 max(1, |y|) away: it said
+     * "its terms vanish there, as an exp that underflows, or g is unbounded below", and
+     * "start nearer" a minimum, where Newton leaves an underflow plateau on its own */
+    if (!by_cg && s->lower_unbounded)
+      return phi_not(out, "g is unbounded below in y at this x: Newton's method on g from %s "
+                     "stopped at |grad_y g| = %.3g, where the lower Hessian is singular "
+                     "(smallest eigenvalue %.3g, largest %.3g), and along grad_y g's part in "
+                     "its flat directions g still falls 1e10 times max(1, |y|) away, so y*(x) "
+                     "does not exist there; make g strongly convex in y (a ridge term such as "
+                     "+ 0.5 * sumsq(y)), or bound x (box bounds) where g is bounded below only "
+                     "for some x",
+                     start_name(at), out->lower_norm, h.min_eig, h.max_eig);
     if (out->flat_at_start)
       return phi_not(out, "g is flat at the start (%s): the lower Hessian is singular there "
                      "(smallest eigenvalue %.3g, largest %.3g) where |grad_y g| = %.3g, and "

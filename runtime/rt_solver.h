@@ -92,6 +92,9 @@ struct RtSolver {
    * Hessian vanishes: g = (x + y - 20)^4), and how far y may still be from y*(x) */
   bool lower_degenerate;
   double lower_yerr;
+  /* exact: its last Newton solve found g still falling 1e10 max(1, |y|) away along grad_y g's
+   * part where the Hessian is singular: g unbounded below in y (g = x'y) */
+  bool lower_unbounded;
   double hg_norm;       /* ||d|| */
   /* the largest |grad_y g| the method's own lower loop (rt_lower_gd) met, and the outer step
    * (1-based) it met it in (0: none): a lower loop that blew up between two trace points, which
