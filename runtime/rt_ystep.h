@@ -25,6 +25,7 @@
 /* rt_ystep_watch: rises in a row, and their growth, that make the estimate stale */
 #define RT_YSTEP_RISES 3
 #define RT_YSTEP_GROWTH 2.0
+#define RT_YSTEP_RISE_TOL 1e-6
 /* Past this growth the lower loop has blown up, and its y says nothing of the curvature where
  * the steps are taken: stocBiO on g = y^4 + y^2/2 - x c y went from |grad_y g| 4.81 to 2.4e22
  * in 3 steps, an estimate there gave L = 4e15 and y_step 2e-16, y stayed out there and x went
