@@ -241,7 +241,7 @@ static double fd_floor(Run *r) {
  * rounding of d's terms and y's error, exact's y_tol floor, hjfbio's finite differences, or
  * 1e-12 of f's unit): steady_drift takes no such |d| for a drift. Diagnostic oracle calls for
  * exact and hjfbio. */
-RT_API bool rt_run_d_floor(Run *r, double hg) {
+static bool d_floor(Run *r, double hg) {
   return !(hg > 1e-12 * f_unit(r)) || at_floor(r, hg, true) || hg <= y_tol_floor(r) ||
          hg <= fd_floor(r);
 }
@@ -295,7 +295,7 @@ static bool steady_drift(Run *r, char *buf, size_t n) {
   double r1 = h2 / h1, r2 = d / h2;
   if (!(d1 > 0) || !(dot > 0) || !(d2 >= 0.95 * d1) || !(f < f2 && f2 < f1 && f < r->f0) ||
       !(f1 - f > 1e-9 * fmax(1.0, fabs(f1))) || !(r1 < 0.95 && r2 < 0.95) ||
-      !(log(r2) >= 1.5 * log(r1)) || rt_run_d_floor(r, d))
+      !(log(r2) >= 1.5 * log(r1)) || d_floor(r, d))
     return false;
   snprintf(buf, n,
            "x moved steadily one way, by %.3g over the run's second half and %.3g over the "

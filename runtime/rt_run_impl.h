@@ -167,10 +167,6 @@ RT_API void rt_run_best_start(Run *r);
 /* Make the end's trace point (the final values, r->dw.val) the best one (best_lagged). */
 RT_API void rt_run_best_end(Run *r);
 
-/* Whether |d| = hg sits at the noise of an x already stationary (rt_run_checks.c, the floors
- * of the end's not-converging check). */
-RT_API bool rt_run_d_floor(Run *r, double hg);
-
 /* The end-of-run checks, once after the loop (rt_run_checks.c): warnings (rt_solver_warn) of
  * what the run's status alone would hide. */
 RT_API void rt_run_checks(Run *r);
