@@ -328,6 +328,11 @@ static int phi_hvp_nonfinite(RtPhi *out, const RtPhiAt *at, bool at_ystar) {
 #define NCG_V_RTOL 1e-10
 #define NCG_V_ACCEPT 1e-8
 
+/* the cure phi's reason names where g is unbounded below in y */
+#define UNBOUNDED_CURE                                                                          \
+  "make g strongly convex in y (a ridge term such as + 0.5 * sumsq(y)), or bound x (box "      \
+  "bounds) where g is bounded below only for some x"
+
 /* Where Newton-CG's budget of Hessian-vector products stands: 0, or -1 with why (over). */
 static int ncg_budget(RtSolver *s, const RtPhiAt *at, RtPhi *out, double *left) {
   out->hvps = s->o.calls[RT_CALL_HVP];
@@ -438,7 +443,17 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
                             cg.curvature_max > 0 ? 1 / cg.curvature_max : 0, &g, yt);
       /* (no decrease along it after the Newton step moved y: its part at the new y may point
        * elsewhere, and the next step finds it) */
-      if (fr < 0 || (fr == 0 && !(ok && rt_nrm2(n, dy) > 0))) {
+      /* g = x'y with ny over the dense limit said "not strongly convex" here, and "a y near
+       * the minimum meant" for a cure: there is no minimum. As the dense solve says it */
+      if (fr < 0) {
+        out->flat = true;
+        return phi_not(out, "g is unbounded below in y at this x: Newton-CG on g from %s met "
+                       "%s where |grad_y g| = %.3g, and along grad_y g's part in that "
+                       "direction g still falls 1e10 times max(1, |y|) away, so y*(x) does "
+                       "not exist there; %s", start_name(at),
+                       rt_cg_curvature(&cg, why, sizeof why), gn, UNBOUNDED_CURE);
+      }
+      if (fr == 0 && !(ok && rt_nrm2(n, dy) > 0)) {
         out->not_convex = true;
         return phi_not(out, "g is not strongly convex in y: conjugate gradients met %s on "
                        "Newton's way to y*(x) from %s (|grad_y g| = %.3g)",
@@ -556,10 +571,8 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
                      "stopped at |grad_y g| = %.3g, where the lower Hessian is singular "
                      "(smallest eigenvalue %.3g, largest %.3g), and along grad_y g's part in "
                      "its flat directions g still falls 1e10 times max(1, |y|) away, so y*(x) "
-                     "does not exist there; make g strongly convex in y (a ridge term such as "
-                     "+ 0.5 * sumsq(y)), or bound x (box bounds) where g is bounded below only "
-                     "for some x",
-                     start_name(at), out->lower_norm, h.min_eig, h.max_eig);
+                     "does not exist there; %s",
+                     start_name(at), out->lower_norm, h.min_eig, h.max_eig, UNBOUNDED_CURE);
     if (out->flat_at_start)
       return phi_not(out, "g is flat at the start (%s): the lower Hessian is singular there "
                      "(smallest eigenvalue %.3g, largest %.3g) where |grad_y g| = %.3g, and "
