@@ -54,6 +54,12 @@ typedef struct RtYStep {
    * next outer step). */
   double gy_last, gy_from;
   int rises;
+  /* On a sampled problem, each step's draw is new and the per-step rises are the draws' noise
+   * as often as not: the lowest |grad_y g| of each outer step's loop (loop_min, of the step
+   * min_step), watched over the outer steps the same way (rt_ystep_watch). */
+  double loop_min, loop_max, min_last, min_from, max_from;
+  int min_rises;
+  int64_t min_step;
   int64_t step;        /* the outer step under way (rt_solver_step) */
   int64_t watch_step;  /* 1 + the last step the watch estimated in (0: none) */
   char note[512];      /* an estimate within the step, announced: for the run loop to print */

@@ -23,17 +23,24 @@ upper objective f = 0.5 * mean((Xv[V, :] @ y) ^ 2)
 lower objective g = 0.5 * mean((X[B, :] @ (y - x)) ^ 2) + 0.05 * sumsq(y - x)
 solve stocbio(outer_steps = 300)
 BLO
-# (with y_step = auto estimated again as the lower loop's gradient rises, LancBiO converges
-# there: its y_step is the one auto took first, held)
+# (with y_step = auto, estimated again as the lower loop's gradient rises, LancBiO takes
+# other draws, and where it ends is chance: seeds 1-8 converged in 6 of 8 runs before the
+# loops' lowest values were watched, in 4 after (5 and 6 of 20 on seeds 9-28). A run that
+# ends above the start's f must say so.)
 "$bloc" run far.blo --method lancbio --set y_step=0.347768 >out.txt 2>err.txt ||
   fail "far lancbio: status $?"
 grep -q "warning: the run blew up below the divergence bound: the final f (6.01979e+09, the" \
   err.txt || fail "far lancbio: no warning: $(grep warning err.txt)"
 grep -q "keep best saves the best trace point, step 190 (f 0.387697)" err.txt ||
   fail "far lancbio: best point not named: $(grep 'blew up' err.txt)"
-"$bloc" run far.blo --method lancbio --save-x x.csv >out.txt 2>err.txt ||
-  fail "far lancbio auto: status $?"
-! grep -q "blew up below" err.txt || fail "far lancbio auto: $(grep 'blew up' err.txt)"
+for seed in 1 2; do
+  "$bloc" run far.blo --method lancbio --seed "$seed" >out.txt 2>err.txt ||
+    fail "far lancbio auto seed $seed: status $?"
+  f_end=$(sed -n 's/^  f = \([^ ]*\) .*/\1/p' out.txt)
+  awk -v f="$f_end" 'BEGIN { exit !(f != "" && f < 19239.2) }' ||
+    grep -q "warning: the run blew up below the divergence bound" err.txt ||
+    fail "far lancbio auto seed $seed: f = $f_end above the start's, no warning"
+done
 for m in stocbio amigo_gd soba hjfbio; do
   "$bloc" run far.blo --method "$m" >out.txt 2>err.txt || fail "far $m: status $?"
   ! grep -q "blew up below" err.txt || fail "far $m: $(grep 'blew up' err.txt)"
