@@ -493,6 +493,8 @@ static void trace_point(Run *r, int64_t step) {
     if (r->cfg->on_trace(r->cfg->on_trace_ctx, r->row, rt_trace_ncols(s->p))) r->cancel = true;
   }
   r->last_trace = step;
+  double yn = v->y ? rt_nrm2(s->ny, v->y) : NAN;
+  if (isfinite(yn) && yn > r->y_seen) r->y_seen = yn;
   bool early = 2 * (step - r->seg0) <= r->K - r->seg0;
   double *half = early ? &r->hg_early : &r->hg_late, *fhalf = early ? &r->f_early : &r->f_late;
   if (step > r->seg0 && !(s->hg_norm <= *half)) *half = s->hg_norm;

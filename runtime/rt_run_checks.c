@@ -1042,9 +1042,9 @@ static bool f_rose(const Run *r) {
  * a Newton step on g from it, H^-1 grad_y g, which is y - y*(x) when g is quadratic in y. A
  * few conjugate-gradient steps from 0 give a lower bound of that length (CG's iterates grow
  * in norm towards the solution's), within a twentieth of the run's flops `run` or 2e8.
- * Whether it is far (over a tenth of max(|y|, |y*(x)|)), with out = {that length, |y|,
- * |y*(x)|}, and into step [ny] (unless NULL) the step from y to there, -H^-1 grad_y g. Its time
- * counts as diagnostics. */
+ * Whether it is far (over a tenth of max(|y|, |y*(x)|), and over 1e-8 of the largest |y| of
+ * the trace points), with out = {that length, |y|, |y*(x)|}, and into step [ny] (unless NULL)
+ * the step from y to there, -H^-1 grad_y g. Its time counts as diagnostics. */
 static bool lower_lag(Run *r, double run, double out[3], double *step) {
   RtSolver *s = r->s;
   int64_t ny = s->ny;
@@ -1072,7 +1072,14 @@ static bool lower_lag(Run *r, double run, double out[3], double *step) {
   out[0] = lag, out[1] = yn, out[2] = ysn;
   r->lag_rel = lag > 0 ? lag / ref : 0;
   r->lag_near = res >= 0 && res <= 1e-3 * rt_nrm2(ny, gy) && lag <= 1e-6 * ref;
-  return res >= 0 && isfinite(lag) && lag > 0.1 * ref && lag > 1e-8 * fmax(1.0, ref);
+  /* and not negligible beside the largest |y| the run's trace points had seen (1e-8 of it), in
+   * y's own units: a y*(x) that shrank to nothing as x moved (exp(-x^2) underflowing, ITD at
+   * y* = 4.4e-15 after a start at 0.78: run_vanished_tiny.blo) lags only in its own rounding.
+   * An absolute floor, 1e-8 max(1, |y*(x)|), silenced the same problem in other units: ITD on
+   * a quadratic with y in units of 1e-9 (or g in units of 1e-9, where y*(x) ended at 5e-9 and
+   * x at the unrolled problem's answer, 1e-8 against x* = 1.43) ended with status 0 and no
+   * word, where in base units it warned (run_unrolled_lag_units.blo) */
+  return res >= 0 && isfinite(lag) && lag > 0.1 * ref && lag > 1e-8 * r->y_seen;
 }
 
 /* The end checks found the method's y far from y*(x) at the end (check_estimate's exact

@@ -111,6 +111,9 @@ typedef struct Run {
     const char *tail;
   } nc;
   bool lagged; /* an end check found the end's y far from y*(x) (the lag warnings) */
+  /* the largest |y| of the trace points, the start's included: lower_lag's floor, in y's own
+   * units (so that the same problem in other units gets the same verdict) */
+  double y_seen;
   bool estimate_missed; /* an end check measured a |grad phi| the estimate missed */
   /* The start's trace point as a best point (take_best at step 0): its y and reports, f, g,
    * |grad_y g| and the first step's |d| (taken there), for the end checks to go back to when
