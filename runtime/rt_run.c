@@ -1916,6 +1916,7 @@ outputs_checked:
       r->first_move = sqrt(m);
     }
     if (s->hg_norm > r->hg_steps_max) r->hg_steps_max = s->hg_norm;
+    if (s->hg_norm > r->hg_run_max) r->hg_run_max = s->hg_norm;
     if (2 * (done - r->seg0) <= r->K - r->seg0 && !(s->hg_norm <= r->hg_steps_early))
       r->hg_steps_early = s->hg_norm;
     /* The first estimate is taken at the start: it scores the start, unless it is exactly 0,

@@ -2590,10 +2590,34 @@ static void check_ended_on_recovery(Run *r) {
                  (long long)rc->step, (long long)rc->from_step, rc->x_step, ys);
 }
 
+/* A run stopped by tol whose |d| at the stop was not below a tenth of the largest |d| of its
+ * steps: tol is absolute (a bound on |d|, in f's units per unit of x, and on |grad_y g|, in g's
+ * per unit of y), and this run's |d| began below it, or near, so the stop says nothing of
+ * convergence. AID-CG, LancBiO and exact on a quadratic with f in units of 1e-9 (tol = 1e-6,
+ * |d| = 5e-10 at the start) stopped after 2 steps at x0 = 0 (x* = 1.43), status 0 and no
+ * word; in base units the same tol stopped after 33 steps at x* (run_tol_early.blo). A run
+ * that converged brings |d| down by orders (exact's one Newton-like step: 1e-10 of it). */
+static void check_tol_early(Run *r) {
+  RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  double hg = s->hg_norm, top = r->hg_run_max;
+  if (res->stop != RT_STOP_TOL || !(top > 0) || !(hg >= 0.1 * top)) return;
+  rt_solver_warn(s, "run.tol_early",
+                 "the run stopped by tol after %lld outer steps with |hypergradient| = %.3g, "
+                 "not below a tenth of the largest its steps had seen (%.3g), x %.3g from the "
+                 "start: tol = %g is absolute (|d| in f's units per unit of x), and |d| was "
+                 "below it, or near, from the start, so the stop says nothing of convergence "
+                 "(unless x0 was already stationary); rescale f so that its gradient is of "
+                 "order 1 (x_step acts in f's units too), or give a tol sized from the |d| "
+                 "measured, such as tol = %.3g (1e-6 of that largest)",
+                 (long long)res->steps, hg, top, moved_from_start(r), s->tol, 1e-6 * top);
+}
+
 RT_API void rt_run_checks(Run *r) {
   check_ended_on_recovery(r);
   check_unrolled_rose(r); /* before check_progress, which it silences */
   if (!check_progress(r)) check_drift(r);
+  check_tol_early(r);
   check_settled(r);
   check_blew_up_stoch(r);
   check_neumann_bias(r);

@@ -60,6 +60,7 @@ typedef struct Run {
   double first_move; /* how far that step moved x, |x1 - x0| (check_progress's "thrown") */
   double hg_steps_early; /* the largest |d| of the steps (traced or not) in its first half */
   double hg_steps_max;   /* ... and in the whole segment so far: surged */
+  double hg_run_max;     /* the largest |d| of the run's steps, over every segment */
   bool surge;            /* the failure being handled is a surge */
   /* > 0: the failure being handled is a fixed y_step over 2/L (ystep_over), with this L, the
    * largest Ritz value of the trace points so far (ritz_hi) */
