@@ -1,0 +1,87 @@
+#!/bin/sh
+# units_verdict.sh — the same problem in other units gets the same end-of-run verdict, in bloc run
+# and in an emitted solver (which runs the same runtime). A scalar quadratic (x* = 10/7) with
+# f, y and g in units sf, sy, sg (nuJ, session 50):
+# - ITD and UFOM end far from y*(x) (their r inner steps lag) and warned so in base units, but
+#   not with y in units of 1e-9 (the same iterates) nor with g in units of 1e-9 (x at the
+#   unrolled problem's answer, 1e-8): the lag check had an absolute floor of 1e-8 in y's units.
+# - tol is absolute: with f in units of 1e-9, tol = 1e-6 stopped AID-CG, LancBiO and exact after
+#   2 steps at x0 (|d| = 5e-10 from the start), status 0 and no word; it warns now.
+. "$(dirname "$0")/prologue.sh"
+cd "$tmp" || exit 1
+CC=${CC:-cc}
+cat >toy.blo <<'EOF'
+problem toy
+const sf = 1
+const sy = 1
+const sg = 1
+upper X = 0
+lower Y = 0
+upper objective F = sf * (0.5 * (Y / sy - 1) ^ 2 + 0.05 * X ^ 2)
+lower objective G = sg * (0.5 * (Y / sy - X) ^ 2 + 0.5 * (Y / sy) ^ 2)
+EOF
+lag='r inner steps end far from y\*(x)'
+early='the run stopped by tol after'
+
+# verdict TAG PATTERN WANT ARGS...: bloc run with ARGS warns PATTERN (WANT 1) or not (WANT 0),
+# on stderr and in the result JSON's warnings, with status 0
+verdict() {
+  tag=$1 pat=$2 want=$3
+  shift 3
+  "$bloc" run toy.blo "$@" --out out.json >/dev/null 2>err
+  st=$?
+  [ $st = 0 ] || { fail "$tag: status $st: $(head -2 err)"; return; }
+  sanitizers err
+  n=$(grep -c "$pat" err) j=$(grep -c "$pat" out.json)
+  if [ "$want" = 1 ] && { [ "$n" = 0 ] || [ "$j" = 0 ]; }; then
+    fail "$tag: no warning /$pat/ (stderr $n, JSON $j)"
+  elif [ "$want" = 0 ] && [ "$n" != 0 ]; then
+    fail "$tag: warns /$pat/: $(grep "$pat" err | cut -c1-200)"
+  else
+    echo "ok: $tag"
+  fi
+}
+
+for m in itd ufom; do
+  verdict "$m, base units: lags" "$lag" 1 --method $m
+  verdict "$m, y in units of 1e-9: lags" "$lag" 1 --method $m -D sy=1e-9 -D sg=1e-18
+  verdict "$m, y in units of 1e3: lags" "$lag" 1 --method $m -D sy=1e3 -D sg=1e6
+  verdict "$m, g in units of 1e-9: lags" "$lag" 1 --method $m -D sg=1e-9
+  verdict "$m, f in units of 1e6: lags" "$lag" 1 --method $m -D sf=1e6 --set x_step=1e-6
+done
+# enough inner steps: the lag is gone in any units, and nothing is said
+verdict "itd, r = 200, y in units of 1e-9: no lag" "$lag" 0 --method itd --set r=200 \
+  -D sy=1e-9 -D sg=1e-18
+for m in aid_cg lancbio exact; do
+  args="--method $m --set tol=1e-6 --set outer_steps=100000"
+  # shellcheck disable=SC2086
+  verdict "$m, tol 1e-6, base units: converged, silent" "$early" 0 $args
+  # shellcheck disable=SC2086
+  verdict "$m, tol 1e-6, f in units of 1e-9: stopped at the start, said" "$early" 1 $args \
+    -D sf=1e-9
+  # shellcheck disable=SC2086
+  verdict "$m, tol 1e-15, f in units of 1e-9, x_step 1e9: converged, silent" "$early" 0 \
+    $args -D sf=1e-9 --set tol=1e-15 --set x_step=1e9
+done
+
+# the emitted solver: the same warnings (it runs the same end checks)
+# solver TAG PATTERN ARGS...: emit with ARGS, compile, run; PATTERN on stderr and in its JSON
+solver() {
+  tag=$1 pat=$2
+  shift 2
+  "$bloc" emit-c toy.blo "$@" -o s.c 2>err || { fail "$tag: emit-c: $(head -2 err)"; return; }
+  # shellcheck disable=SC2086
+  $CC -std=c99 -O1 ${SAN_FLAGS:-} s.c -o s -lm 2>err ||
+    { fail "$tag: the solver does not compile: $(head -2 err)"; return; }
+  ./s --out s.json >/dev/null 2>err
+  st=$?
+  [ $st = 0 ] || { fail "$tag: solver status $st: $(head -2 err)"; return; }
+  sanitizers err
+  if grep -q "$pat" err && grep -q "$pat" s.json; then echo "ok: $tag"
+  else fail "$tag: no warning /$pat/ from the solver: $(head -3 err)"; fi
+}
+solver "emitted itd, y in units of 1e-9: lags" "$lag" --method itd -D sy=1e-9 -D sg=1e-18
+solver "emitted ufom, g in units of 1e-9: lags" "$lag" --method ufom -D sg=1e-9
+solver "emitted aid_cg, tol 1e-6, f in units of 1e-9: stopped at the start" "$early" \
+  --method aid_cg --set tol=1e-6 --set outer_steps=100000 -D sf=1e-9
+[ "$fails" = 0 ] || exit 1
