@@ -48,6 +48,14 @@ typedef struct RtHypergrad {
   double max_eig;      /* and the largest */
   int64_t cg_steps;    /* CG iterations (RT_HG_CG) */
   bool nonfinite;      /* a Hessian-vector product of g was not finite (err says so) */
+  /* in, optional [ny] each: the dense solve also writes into soft a unit vector along the
+   * least curvature of A's Jacobi scaling S A S (S = diag(A)^-1/2, into soft_s), by inverse
+   * iteration on the Cholesky factor or the scaled eigendecomposition, with its Rayleigh
+   * quotient soft_eig and an estimate of S A S's largest eigenvalue top_eig (out; NaN when
+   * not computed: by CG, the solve failed, or A's scaling is not positive definite).
+   * rt_phi_exact's measure of how far grad phi can be trusted (RtPhiAt.spread). */
+  double *soft, *soft_s;
+  double soft_eig, top_eig;
 } RtHypergrad;
 
 /* h->hg = the hypergradient at (x, y), h->v = A^{-1} grad_y f, with h's inputs set. Dense
@@ -89,6 +97,9 @@ typedef struct RtPhiAt {
    * y*(x), which Newton from the run's y reached */
   const double *y_retry;
   bool retrying; /* (set by rt_phi_exact: this solve starts from y_retry) */
+  /* dense solves only: also measure how far grad phi can be trusted (RtPhi.grad_spread), at
+   * the cost of one more exact hypergradient where the lower Hessian is ill-conditioned */
+  bool spread;
 } RtPhiAt;
 
 /* phi at one x, measured the same way whatever produced x (bloc compare's yardstick). */
@@ -125,6 +136,15 @@ typedef struct RtPhi {
    * f(x, y*(x)) and at->ystar holds y*(x); why says what failed */
   bool phi_only;
   uint64_t hvps;     /* the Hessian-vector products it took */
+  /* with at->spread, where computed densely: how far grad phi moves (grad_spread, the norm
+   * of the change) when y*(x) moves by ystar_noise (in y's units) along the lower
+   * Hessian's least-curved direction, as far as y*(x) is known there (rt_hypergrad.c,
+   * measure_spread); gy_noise is |grad_y g| at y*(x). soft_eig, top_eig and cond =
+   * top_eig / soft_eig are those of the Hessian scaled by its diagonal. grad_size is |grad
+   * phi| itself. 0 where the measure predicts nothing to see (a well-conditioned Hessian), NaN
+   * where not measured */
+  double grad_spread, grad_size, cond, soft_eig, top_eig, ystar_noise, gy_noise;
+  bool gy_rounding; /* lower_norm is at the rounding of grad_y g's terms, not merely < y_tol */
   char why[512]; /* why it was not computed ("" when it was) */
 } RtPhi;
 
@@ -145,5 +165,12 @@ RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out);
  * gives it (a problem that samples its data, a nonsmooth_op). bloc
  * compare names that reason, not "interrupted", for a run it does not measure. */
 RT_API int rt_phi_applies(const BloProblem *p, const char *nonsmooth_op, RtPhi *out);
+
+/* Whether phi's grad_spread (at->spread) leaves grad phi fewer than RT_PHI_DIGITS significant
+ * digits: then into buf[len] how many it has and why (the condition number, how far y*(x) is
+ * known, how far that moves grad phi) with the cure, for `what` ("grad_phi", "the exact
+ * hypergradient at the final x") to begin a sentence with. */
+#define RT_PHI_DIGITS 3
+RT_API bool rt_phi_digits_note(const RtPhi *phi, const char *what, char *buf, size_t len);
 
 #endif

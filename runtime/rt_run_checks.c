@@ -1093,7 +1093,7 @@ static bool lower_lag(Run *r, double run, double out[3], double *step) {
  * end's. The end, where the run's estimates led x, becomes the best then (unless phi, where
  * measured, is clearly lower at the other), and the not-converged warning's hint to keep the
  * other is taken back (its text, not yet printed). true when set aside. */
-static int end_phi(Run *r, double run, const double *x, double *left, RtPhi *out);
+static int end_phi(Run *r, double run, const double *x, double *left, RtPhi *out, bool spread);
 static bool best_lagged(Run *r, double run, double phi_end) {
   RtResult *res = r->res;
   double gy = r->dw.val.gy_norm, gb = res->best_grad_y_g_norm, hg = res->best_hypergrad_norm;
@@ -1105,7 +1105,8 @@ static bool best_lagged(Run *r, double run, double phi_end) {
    * point, whatever its |d| */
   RtPhi pb;
   if (isfinite(phi_end) && phi_cheap(r, run, 2) &&
-      end_phi(r, run, res->best_x, &(double){NAN}, &pb) == 0 && clearly_above(phi_end, pb.phi))
+      end_phi(r, run, res->best_x, &(double){NAN}, &pb, false) == 0 &&
+      clearly_above(phi_end, pb.phi))
     return false;
   r->best_lagged.step = step;
   r->best_lagged.hg = hg;
@@ -1562,9 +1563,11 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
 
 /* phi at x as the end checks can afford it: dense Newton solves where phi_cheap allows two,
  * else Newton-CG within *left Hessian-vector products (NaN on the first call: a tenth of the
- * run's flops or 2e8), which it spends. 0, or -1 (not computed, or over that budget). */
-static int end_phi(Run *r, double run, const double *x, double *left, RtPhi *out) {
-  RtPhiAt at = {.x = x, .sharded = r->cfg->sharded, .y_retry = x == r->s->x ? r->s->y : NULL};
+ * run's flops or 2e8), which it spends. 0, or -1 (not computed, or over that budget). spread:
+ * the dense solve also measures how far grad phi can be trusted (RtPhiAt.spread). */
+static int end_phi(Run *r, double run, const double *x, double *left, RtPhi *out, bool spread) {
+  RtPhiAt at = {.x = x, .sharded = r->cfg->sharded, .y_retry = x == r->s->x ? r->s->y : NULL,
+                .spread = spread};
   bool cg = !phi_cheap(r, run, 2);
   if (cg) {
     if (isnan(*left)) *left = check_products(r, run, 0.1);
@@ -1693,6 +1696,22 @@ static void check_lower_end(Run *r, const double *ystar, const RtPhi *phi) {
   rt_mem_free(step);
 }
 
+/* exact's hypergradient is grad phi itself, but only as far as y*(x) is known: on an
+ * ill-conditioned lower Hessian (shrinkage 1e-7 of a rank-19 covariance of 30 assets,
+ * condition 3.75e8) it reported |hypergradient| = 0.3638 where |grad phi| = 0.32936, status 0
+ * and no word. rt_phi_digits_note's warning where grad phi at the end (measured with
+ * RtPhiAt.spread) has fewer digits than RT_PHI_DIGITS, and its uncertainty is not negligible
+ * beside the estimates the run saw (1e-6 of seen_scale: at a converged x the uncertainty of a
+ * vanishing gradient matters only that far). */
+static void check_digits(Run *r, const RtPhi *end) {
+  char note[1024];
+  if (!(end->grad_spread > 1e-6 * seen_scale(r)) ||
+      !rt_phi_digits_note(end, "the exact hypergradient at the final x", note, sizeof note))
+    return;
+  rt_solver_warn(r->s, "run.digits", "%s; the run's |hypergradient| (%.3g) and the steps it "
+                 "took on it are only as good as that", note, r->s->hg_norm);
+}
+
 /* At the end of a run that stopped on its steps or tol: the exact hypergradient at the final x
  * (rt_phi_exact: y*(x) by Newton, a dense solve for v) against the method's own estimate. A
  * method whose estimate is biased can stop where it says |d| ~ 0 and grad phi is not:
@@ -1722,7 +1741,10 @@ static void check_estimate(Run *r) {
   if (rt_method_newton_lower(m)) {
     RtPhi end;
     if (!phi_cheap(r, run, 2)) check_phi_rose_cg(r, run, false, false);
-    else if (end_phi(r, run, s->x, &(double){NAN}, &end) == 0) check_phi_rose(r, &end, 0);
+    else if (end_phi(r, run, s->x, &(double){NAN}, &end, true) == 0) {
+      check_digits(r, &end);
+      check_phi_rose(r, &end, 0);
+    }
     return;
   }
   /* f rising while |d| fell (f_rose): worth up to a quarter of the run's flops to say why */
@@ -2498,7 +2520,8 @@ static void check_vanished(Run *r) {
   bool at_start = memcmp(r->x_low, r->x_start, (size_t)s->nx * sizeof(double)) == 0;
   bool unmoved =
       at_start && moved_from_start(r) <= 1e-9 * fmax(1.0, rt_nrm2(s->nx, r->x_start));
-  if (end_phi(r, run, s->x, &left, &pe) == 0 && end_phi(r, run, r->x_low, &left, &pl) == 0) {
+  if (end_phi(r, run, s->x, &left, &pe, false) == 0 &&
+      end_phi(r, run, r->x_low, &left, &pl, false) == 0) {
     /* x never left the start: phi is the same at both ends, and an f off it at the end is the
      * lower iterate's (an entropic-OT dual's y moved along its exp-underflow plateau: f 0.120
      * at the end, 0.0663 at y0, phi 0.0122 at both; once phi was measurable there, this
@@ -2506,7 +2529,7 @@ static void check_vanished(Run *r) {
     if (unmoved && fabs(f - pe.phi) > 1e-6 * fmax(fabs(f), fabs(pe.phi))) goto lower;
     if (!(pe.phi > pl.phi + 1e-6 * fmax(fabs(pe.phi), fabs(pl.phi)))) return;
     RtPhi pb = {.phi = NAN};
-    if (at_start && best_between(r) && end_phi(r, run, r->res->best_x, &left, &pb) != 0)
+    if (at_start && best_between(r) && end_phi(r, run, r->res->best_x, &left, &pb, false) != 0)
       pb.phi = NAN;
     if (at_start) keep_start(r, pl.phi, pe.phi, pb.phi);
   } else if (dn != 0 || !(f > r->f_low + 0.1 * fmax(fabs(f), fabs(r->f_low)))) {
