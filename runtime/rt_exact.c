@@ -25,6 +25,7 @@ typedef struct Ex {
    * eigenvalues at most 1e-14 of the largest), its norm, and that largest eigenvalue */
   double *gnull, gnull_norm, null_wmax;
   bool null_unbounded; /* this solve found g falling without end along such a part */
+  double unb_w0, unb_wmax; /* and the eigenvalues of the Hessian it found so at */
   bool h_finite;       /* the last Hessian built is finite (none of those steps on one not) */
   /* singular Hessians (none negative) met on Newton's way, told once the solve ends short of
    * y_tol (flush_flat): Newton steps out of a flat region along its gradient, and "y*(x) is
@@ -334,7 +335,9 @@ static bool flat_retry(RtSolver *s, Ex *E, RtDraw key, double *y, double *g, dou
  * that are not positive definite where the solve ended short of y_tol; forgotten where it
  * reached it (or its rounding floor), having left them. */
 static void flush_flat(RtSolver *s, Ex *E, bool converged) {
-  if (E->flat_pending > 0 && !converged) {
+  /* (not where g was found unbounded below: the step fails, saying so, where the warning
+   * said "g is flat ... y*(x) is not unique" and the run went on with exit 0) */
+  if (E->flat_pending > 0 && !converged && !E->null_unbounded) {
     s->stats[E->st_indef] += E->flat_pending;
     E->indef_step = true;
     warn_singular(s, E->flat_k, E->flat_w0, E->flat_wmax);
@@ -408,7 +411,17 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     if (E->gnull_norm > fmax(tol(E), rounding) && !E->null_unbounded) {
       int nr = null_step(s, E, key, y, &g);
       if (step_failed(s)) break;
-      if (nr < 0) E->null_unbounded = true;
+      /* g unbounded below: no minimiser to go on to. The solve went on for its 100 Newton
+       * steps, each ny HVPs and an eigendecomposition (g = x'y at ny = 2001: over 120 s),
+       * its |grad_y g| unmoved; it stops here, |grad_y g| taken at the y it leaves */
+      if (nr < 0) {
+        E->null_unbounded = true;
+        E->unb_w0 = E->w[0];
+        E->unb_wmax = E->w[n - 1];
+        rt_oracle_grad_g(&s->o, key, s->x, y, s->gy);
+        gn = rt_nrm2(n, s->gy);
+        break;
+      }
       if (nr > 0) ok = true;
     }
     /* no decrease left to find: the floor with this step's Hessian, not the one before it
@@ -454,6 +467,19 @@ static void ex_step(RtSolver *s, int64_t k) {
   E->indef_step = false;
   double gn = newton(s, E, k, s->y);
   s->stats[E->st_lower_gnorm] = gn;
+  /* g unbounded below in y at this x (riskavfat: a singular covariance, the mean with a part
+   * in its null space): y*(x) does not exist, and the run loop fails the step, naming the
+   * cause (failed()); x stays. The step went on with the hypergradient of a y that is no
+   * minimiser, and the run ended with exit 0, "g is flat ... y*(x) is not unique", and
+   * advice on x_step. ex_blew_up: no smaller x step helps at this x. */
+  s->lower_no_min = E->null_unbounded && !step_failed(s);
+  if (s->lower_no_min) {
+    s->lower_no_min_gn = gn;
+    s->lower_no_min_w0 = E->unb_w0;
+    s->lower_no_min_wmax = E->unb_wmax;
+    E->unsolved = true;
+    return;
+  }
   /* the run loop fails the step, naming the output; not as a Hessian "not positive definite"
    * (unsolved): on the Hessian of inf the emitted solver (its portable LAPACK) stopped so at
    * once, where bloc run recovered */

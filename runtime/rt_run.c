@@ -919,6 +919,19 @@ static bool failed(Run *r, int64_t step) {
         (unsigned long long)o->fail_call, draw);
     return nonfinite_f32(r);
   }
+  /* exact's Newton solve found g unbounded below in y at this x (rt_exact.c, ex_step) */
+  if (s->lower_no_min) {
+    snprintf(res->message, sizeof res->message,
+             "numerical failure at outer step %lld: the lower level has no minimiser at this "
+             "x: g is unbounded below in y: Newton's method on g stopped at |grad_y g| = %.3g, "
+             "where the lower Hessian is singular (smallest eigenvalue %.3g, largest %.3g), "
+             "and along grad_y g's part in its flat directions g still falls 1e10 times "
+             "max(1, |y|) away, so y*(x) does not exist and a hypergradient means nothing; "
+             "make g strongly convex in y (a ridge term such as + 0.5 * sumsq(y)), or bound x "
+             "(box bounds) where g is bounded below only for some x",
+             (long long)step, s->lower_no_min_gn, s->lower_no_min_w0, s->lower_no_min_wmax);
+    return true;
+  }
   struct { const char *name; int64_t n; const double *v; double ref; } q[] = {
       {"x", s->nx, s->x, r->x0n}, {"y", s->ny, s->y, r->y0n},
       {"v", s->v ? s->ny : 0, s->v, NAN}, {"the hypergradient estimate", s->nx, s->d, NAN}};
@@ -1401,6 +1414,9 @@ static bool lower_cannot_recover(Run *r) {
                 "its %d inner steps): inner_lr = %g is too large for this lower objective, and "
                 "halving x_step cannot help",
                 s->inner_steps, s->y_step);
+  else if (s->lower_no_min) /* the failure's message says why */
+    message_add(r->res, "; halving x_step cannot help, as this x is the one a recovery "
+                "would go back to");
   else
     message_add(r->res,
                 "; Newton's method on the lower level met a Hessian that is not positive "

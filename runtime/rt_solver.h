@@ -95,6 +95,11 @@ struct RtSolver {
   /* exact: its last Newton solve found g still falling 1e10 max(1, |y|) away along grad_y g's
    * part where the Hessian is singular: g unbounded below in y (g = x'y) */
   bool lower_unbounded;
+  /* exact: this step's solve found so (the run loop fails the step, rt_run.c's failed(): its
+   * hypergradient means nothing, and 100 more Newton steps of ny HVPs each found nothing),
+   * with |grad_y g| there and the singular Hessian's smallest and largest eigenvalues */
+  bool lower_no_min;
+  double lower_no_min_gn, lower_no_min_w0, lower_no_min_wmax;
   double hg_norm;       /* ||d|| */
   /* the largest |grad_y g| the method's own lower loop (rt_lower_gd) met, and the outer step
    * (1-based) it met it in (0: none): a lower loop that blew up between two trace points, which
