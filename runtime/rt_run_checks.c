@@ -1712,6 +1712,13 @@ static void check_digits(Run *r, const RtPhi *end) {
                  "took on it are only as good as that", note, r->s->hg_norm);
 }
 
+/* Whether check_drift warned (x creeping towards an infimum at infinity). */
+static bool drift_said(const RtSolver *s) {
+  for (int i = 0; i < s->nwarn; i++)
+    if (strcmp(s->warn[i].key, "run.drift") == 0) return true;
+  return false;
+}
+
 /* At the end of a run that stopped on its steps or tol: the exact hypergradient at the final x
  * (rt_phi_exact: y*(x) by Newton, a dense solve for v) against the method's own estimate. A
  * method whose estimate is biased can stop where it says |d| ~ 0 and grad phi is not:
@@ -1866,6 +1873,32 @@ static void check_estimate(Run *r) {
                    y_lags || phi.degenerate ? lagging : estimate_hint(r, eh, sizeof eh), rise,
                    word);
     res->t_diag += rt_seconds() - t0;
+  } else if (own > 3 * phi.grad_norm && phi.grad_norm > 1e-4 * seen && !r->nc.on &&
+             !drift_said(s)) {
+    /* The estimate over three times |grad phi|, which is not small beside the estimates the
+     * run saw (runs that converge end under 1e-9 of them), where the progress checks, which
+     * judge the run by its |d|, were silent. lancbio on a held-out Sharpe ratio over log risk
+     * aversion (infimum at lg -> -inf) ended with |d| = 1.4e-4, 4.3 times |grad phi| = 3.3e-5
+     * (5e-4 of the largest |d|), f 0.24% below phi, y 0.67% of |y*(x)| off, status 0 and no
+     * word: its |d|, alternating between two values, fell by a jump at mid-run (its y
+     * catching up), and the not-converged test read that as progress; aid_cg and exact, on
+     * the same problem, were told that they had not converged. */
+    double ns = rt_nrm2(ny, ystar);
+    rt_axpy(ny, -1.0, s->y, ystar); /* y*(x) - y */
+    char hint[1024];
+    rt_solver_warn(s, "run.estimate",
+                   "the run may not have converged: it ended with the method's hypergradient "
+                   "estimate at |d| = %.3g, %.3g times the exact %s at its x, %.3g (y*(x) by "
+                   "Newton, a dense solve), which is %.2g of the largest |d| the run saw, where "
+                   "runs that converge end far below it; the |d| the run was judged by is off, "
+                   "and so is f = %.6g, f(x, y) at its y (|y - y*(x)| = %.3g x max(1, "
+                   "|y*(x)|)), against f(x, y*(x)) = %.6g: measure the saved x with `bloc eval "
+                   "--what phi,grad_phi --x SAVED_X`, or compare with exact; %s",
+                   own, own / phi.grad_norm,
+                   phi.projected ? "projected gradient |x - P(x - grad phi)|" : "|grad phi|",
+                   phi.grad_norm, phi.grad_norm / seen, r->dw.val.f,
+                   rt_nrm2(ny, ystar) / fmax(1.0, ns), phi.phi,
+                   keep_up_hint(r, s->y, ystar, hint, sizeof hint));
   } else {
     check_lower_end(r, ystar, &phi);
     if (phi_cheap(r, run, 2)) check_phi_rose(r, &phi, 0);
