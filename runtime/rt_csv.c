@@ -156,6 +156,33 @@ static int scan_header_field(const char *s, const char *e, int64_t fno, void *ct
   return 0;
 }
 
+/* How many decimal digits [*p, e) starts with, *p moved past them: 0 if none or more than
+ * max. */
+static int digits(const char **p, const char *e, int max) {
+  int n = 0;
+  while (*p < e && n < max && **p >= '0' && **p <= '9') (*p)++, n++;
+  return *p < e && **p >= '0' && **p <= '9' ? 0 : n;
+}
+
+/* A date or a time of day, the non-numbers of a time series' first column: 2024-01-31,
+ * 31/01/2024, 31.01.2024, 31-Jan-2024, each optionally followed by a time ("2024-01-31
+ * 09:30:00", "2024-01-31T09:30"), or a time alone (09:30, 09:30:00.5). */
+static bool date_or_time(const char *s, const char *e) {
+  const char *p = s;
+  if (digits(&p, e, 2) && p < e && *p == ':' && (p++, digits(&p, e, 2) == 2))
+    return p == e || strchr(":.+-Z ", *p);
+  p = s;
+  if (!digits(&p, e, 4) || p == e || !strchr("-/.", *p)) return false;
+  char sep = *p++;
+  if (!digits(&p, e, 2)) {
+    int n = 0;
+    while (p < e && n < 3 && isalpha((unsigned char)*p)) p++, n++;
+    if (n != 3) return false;
+  }
+  if (p == e || *p++ != sep || !digits(&p, e, 4)) return false;
+  return p == e || *p == 'T' || *p == ' ';
+}
+
 /* What a field that is not a number probably is, for its message: "" when nothing says. */
 static const char *bad_field_hint(const char *a, const char *b, bool commas) {
   if (missing_mark(a, b))
@@ -166,6 +193,10 @@ static const char *bad_field_hint(const char *a, const char *b, bool commas) {
            "points)";
   if (!commas && index_value(a, b))
     return " (index:value: this looks like a LIBSVM file, which load_libsvm reads)";
+  if (date_or_time(a, b))
+    return " (a date or time? load_csv reads numbers only: drop that column, and a pandas "
+           "index, before saving, as df.select_dtypes('number').to_csv(path, index=False) "
+           "does)";
   if (isalpha((unsigned char)*a))
     return " (a class name? labels must be numbers before loading: number the classes 0..k-1, "
            "as pandas' df[col].astype('category').cat.codes or scikit-learn's LabelEncoder do)";

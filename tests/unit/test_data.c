@@ -164,6 +164,29 @@ static void test_csv_errors(void **state) {
   expect_fail(
       rt_load_csv(fxd_text("unit.csv", "1,2\n3,4kg\n"), rt_shape(2, 2, 2), &t, rt_err(g_err, E)), t,
       "line 2, field 2: '4kg' is not a number");
+  assert_null(strstr(g_err, "a date"));
+  /* a date or time, the first column of a time series as pandas writes it, says so: it said
+   * only "is not a number" (s50 nuK 5) */
+  static const char *const dates[] = {"2024-01-31", "31/01/2024", "31.01.2024", "31-Jan-2024",
+                                      "2024-01-31 09:30:00", "2024-01-31T09:30", "09:30",
+                                      "09:30:00.5"};
+  for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+    char text[64];
+    snprintf(text, sizeof text, "i,d,v\n0,%s,1.5\n", dates[i]);
+    snprintf(msg, sizeof msg, "line 2, field 2: '%s' is not a number (a date or time? "
+             "load_csv reads numbers only: drop that column", dates[i]);
+    expect_fail(rt_load_csv(fxd_text("date.csv", text), rt_shape(2, 1, 3), &t,
+                            rt_err(g_err, E)), t, msg);
+  }
+  static const char *const not_dates[] = {"1-2",    "2024-01", "12345-01-01",    "1-2-3x",
+                                          "1:2",    "1:23x",   "31-January-2024"};
+  for (size_t i = 0; i < sizeof not_dates / sizeof not_dates[0]; i++) {
+    char text[64];
+    snprintf(text, sizeof text, "i,d,v\n0,%s,1.5\n", not_dates[i]);
+    assert_int_not_equal(
+        rt_load_csv(fxd_text("date.csv", text), rt_shape(2, 1, 3), &t, rt_err(g_err, E)), 0);
+    if (strstr(g_err, "a date")) fail_msg("'%s' read as a date: %s", not_dates[i], g_err);
+  }
 
   /* shape mismatches name both shapes */
   p = fxd_text("X.csv", "1,2,3\n4,5,6\n");
