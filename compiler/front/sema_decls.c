@@ -95,12 +95,33 @@ static void check_constraint(Sema *S, AstDecl *d) {
     diag_note(S->diag, d->name_span, "the hypergradient of every method assumes the lower "
               "solution y*(x) is an interior point where g is smooth; a projection would break "
               "that (its Jacobian, not the implicit-function one, would apply)");
-    /* the softmax alone is flat along z + c (its lower Hessian singular: every method warned,
-     * bloc eval failed); the ridge pins c, and a tiny one moves y*(x) by ~1e-8 */
-    diag_hint(S->diag, "keep y inside with a barrier in g (e.g. - mu * sum(log(y))), or "
-              "reparameterise: y = lo + (hi - lo) * sigmoid(z) for a box, exp(z) / sum(exp(z)) "
-              "for the simplex with a tiny ridge + 1e-8 * sumsq(z) in g (the softmax does not "
-              "change along z + c, which leaves the lower Hessian singular without it)");
+    /* the exact forms of doc/language.md section 3a first: the hint gave the softmax
+     * exp(z) / sum(exp(z)) with a ridge (nan once exp overflows, and y*(x) moved by the
+     * ridge), and not the budget's elimination vcat(z, 1 - sum(z)) (s50 nuK 3) */
+    const char *y = d->name, *z = strcmp(d->name, "z") == 0 ? "u" : "z";
+    char free_z[96];
+    if (!d->failed && d->shape.rank == 1 && d->shape.rows > 1)
+      snprintf(free_z, sizeof free_z, "'lower %s : vector[%lld]'", z,
+               (long long)d->shape.rows - 1);
+    else
+      snprintf(free_z, sizeof free_z, "'lower %s : vector[n - 1]'", z);
+    if (k->kind == CON_SIMPLEX)
+      diag_hint(S->diag, "write %s as the softmax of free logits with one pinned to 0, %s = "
+                "exp(vcat(%s, 0) - logsumexp(vcat(%s, 0))) with %s, or keep %s > 0 with a "
+                "barrier - mu * sum(log(%s)) in g; a budget alone, sum(%s) = 1, is %s = "
+                "vcat(%s, 1 - sum(%s)) (doc/language.md section 3a)",
+                y, y, z, z, free_z, y, y, y, y, z, z);
+    else if (d->shape.rank == 0)
+      diag_hint(S->diag, "keep %s inside with a barrier in g (e.g. - mu * log(%s) for %s > 0), "
+                "or reparameterise: %s = lo + (hi - lo) * sigmoid(%s) for a box "
+                "(doc/language.md section 3a)", y, y, y, y, z);
+    else
+      diag_hint(S->diag, "keep %s inside with a barrier in g (e.g. - mu * sum(log(%s)) for %s "
+                "> 0), or reparameterise: %s = lo + (hi - lo) * sigmoid(%s) for a box; a "
+                "budget sum(%s) = 1 is eliminated, %s = vcat(%s, 1 - sum(%s)) with %s, and "
+                "the simplex is exp(vcat(%s, 0) - logsumexp(vcat(%s, 0))) (doc/language.md "
+                "section 3a)",
+                y, y, y, y, z, y, y, z, z, free_z, z, z);
     d->failed = true;
     return;
   }

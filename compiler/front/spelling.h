@@ -24,6 +24,12 @@ bool spelling_reduction_hint(const char *name, char *buf, size_t n);
 bool spelling_objective_hint(const char *word, const char *level, const char *name, char *buf,
                              size_t n);
 
+/* The hint for a constraint written as other modelling languages do (AMPL's `subject to` and
+ * `s.t.`, MiniZinc's `constraint`, JuMP's `@constraint`, Pyomo's `Constraint`): how .blo
+ * constrains an upper variable, and how a lower one is kept feasible without a constraint
+ * (doc/language.md §3a). */
+extern const char spelling_constraint_hint[];
+
 /* For a dotted name (`np.sum`, `torch.clamp`, `x.T`, `y.sum`), which .blo never has: writes a
  * one-line hint into buf (always, at most n bytes with the NUL) for the error the scanner
  * reports. */
