@@ -35,4 +35,4 @@ static void cg_step(RtSolver *s, int64_t k) {
 }
 
 RT_API const RtMethodImpl rt_impl_aid_cg = {"aid_cg", RT_SCHED_POLY, true, cg_setup, cg_step, NULL,
-                                           rt_lower_next_y, NULL, NULL};
+                                           rt_lower_next_y, NULL, NULL, NULL};

@@ -36,4 +36,4 @@ static void gd_step(RtSolver *s, int64_t k) {
 }
 
 RT_API const RtMethodImpl rt_impl_amigo_gd = {"amigo_gd", RT_SCHED_POLY, true, gd_setup, gd_step,
-                                              NULL, rt_lower_next_y, NULL, NULL};
+                                              NULL, rt_lower_next_y, NULL, NULL, NULL};

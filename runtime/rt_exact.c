@@ -548,4 +548,4 @@ RT_API double rt_exact_scaled_cond(const RtSolver *s) {
 }
 
 RT_API const RtMethodImpl rt_impl_exact = {"exact", RT_SCHED_POLY, true, ex_setup, ex_step, NULL,
-                                          ex_diag_y, NULL, ex_blew_up};
+                                          ex_diag_y, NULL, ex_blew_up, NULL};

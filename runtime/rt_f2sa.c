@@ -7,7 +7,9 @@
  * s->y is z, the lower-level iterate: diagnostics, reports and the saved y are taken there, as
  * the authors measure test accuracy on z. The penalised y is the method's own (F->yp); both
  * start at y0. No HVP, no mixed product: grad_x g is the one extra kernel. */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "rt_linalg.h"
 #include "rt_solver.h"
@@ -19,6 +21,7 @@ typedef struct F2sa {
   double *gxz;     /* grad_x g at (x, z) [nx] */
   double lambda0, dlambda;
   double lambda;   /* lambda of step lambda_k (k = lambda_k) */
+  double lambda_used; /* the lambda of the last step taken */
   int64_t lambda_k;
   int st_lambda;
   RtRising rising; /* the penalised gradient at the inner steps of the last step */
@@ -57,6 +60,7 @@ static void f2sa_step(RtSolver *s, int64_t k) {
   int64_t nx = s->nx, ny = s->ny;
   double lambda = f2sa_lambda(F, k), theta = s->y_step;
   F->rising = rt_rising_start(s->inner_steps);
+  F->lambda_used = lambda;
   for (int t = 0; t < s->inner_steps; t++) {
     rt_oracle_grad_g(&s->o, RT_DRAW_FRESH, s->x, s->y, s->gy); /* z step */
     rt_axpy(ny, -theta, s->gy, s->y);
@@ -97,6 +101,87 @@ static bool f2sa_blew_up(const RtSolver *s) {
   return F->rising.all;
 }
 
+/* The curvature in y of f (of_f) or g at (x, z) along their largest eigenvector, by a few
+ * power steps on differences of gradients from v (normalised in place; overwritten). Work:
+ * g0, g1, yh [ny]. Diagnostic calls. NAN when a gradient is not finite. */
+static double f2sa_curvature(RtSolver *s, RtDraw key, const double *x, const double *z, bool of_f,
+                             double *v, double *g0, double *g1, double *yh) {
+  int64_t ny = s->ny;
+  double h = 1e-6 * fmax(1.0, rt_nrm2(ny, z)), q = NAN;
+#define F2SA_GRAD(y, out)                                                                       \
+  (of_f ? rt_oracle_grad_f(&s->o, key, x, y, NULL, out) : rt_oracle_grad_g(&s->o, key, x, y, out))
+  F2SA_GRAD(z, g0);
+  for (int it = 0; it < 8; it++) {
+    double vn = rt_nrm2(ny, v);
+    if (!(vn > 0) || !isfinite(vn)) return NAN;
+    rt_scal(ny, 1 / vn, v);
+    rt_copy(ny, z, yh);
+    rt_axpy(ny, h, v, yh);
+    F2SA_GRAD(yh, g1);
+    rt_sub(ny, g1, g0, g1);
+    rt_scal(ny, 1 / h, g1); /* H v */
+    q = rt_dot(ny, v, g1);
+    if (!isfinite(q) || !rt_all_finite(ny, g1)) return NAN;
+    rt_copy(ny, g1, v);
+  }
+#undef F2SA_GRAD
+  return q;
+}
+
+/* Why the penalised y blew up, where its cause can be measured: those steps descend
+ * f + lambda g, stable for theta (L_f + lambda L_g) < 2, and y_step = auto is sized for g
+ * alone. Measured at the iterate the failed step began from (x, z): f's and g's largest
+ * curvature in y (power steps on gradient differences). Where f's dwarfs lambda g's and no
+ * three halvings of y_step reach it, a smaller y_step is no cure: z's steps on g share it and
+ * slow down as much. s50 nuJ 3: f = 1e6 (y - 1)^2 / 2 over g with L_g = 2 said "y_step =
+ * auto sized it by the lower Hessian at the start, whose curvature is below that along the
+ * lower loop's steps" (false: g is quadratic), and y_step = 1e-6 still failed; g multiplied
+ * by 5e5 (y*(x) the same) ran with x_step = 1e-5 to x = 1.2279, by 5e6 to 1.4056 (x* =
+ * 1.4286: F2SA's bias falls as lambda g outweighs f). Where the curvatures there do not
+ * explain the blow-up (a g whose curvature grows away from z: y^4), nothing is said (0). */
+static int f2sa_why(RtSolver *s, const double *x, const double *z, char *buf, size_t n) {
+  F2sa *F = s->state;
+  int64_t ny = s->ny;
+  double theta = s->y_step, lam = F->lambda_used;
+  if (!(theta > 0) || !(lam > 0)) return 0;
+  double *w = calloc((size_t)(4 * ny), sizeof *w);
+  if (!w) return 0;
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  RtDraw key = rt_oracle_draw(&s->o);
+  double *v = w, *g0 = w + ny, *g1 = w + 2 * ny, *yh = w + 3 * ny;
+  for (int64_t i = 0; i < ny; i++) v[i] = 1.0 + 0.5 * sin((double)i);
+  double qf = f2sa_curvature(s, key, x, z, true, v, g0, g1, yh);
+  for (int64_t i = 0; i < ny; i++) v[i] = 1.0 + 0.5 * sin((double)i);
+  double qg = f2sa_curvature(s, key, x, z, false, v, g0, g1, yh);
+  rt_oracle_set_diag(&s->o, prev);
+  free(w);
+  double Lg = fmax(qg, s->ystep.on ? s->ystep.L : 0), L = qf + lam * Lg;
+  if (!(qf > 0) || !(Lg > 0) || !isfinite(L) || !(theta * L > 2)) return 0;
+  int k = snprintf(buf, n,
+                   "; F2SA's penalised y blew up on its own (its gradient grew at every one of "
+                   "its %d inner steps at a fixed x): those steps descend f + lambda g (lambda = "
+                   "%.3g), whose curvature in y is about %.3g where the step began, f's %.3g and "
+                   "lambda g's %.3g, and y_step = %g is too large for it",
+                   s->inner_steps, lam, L, qf, lam * Lg, theta);
+  if (k < 0 || (size_t)k >= n) return 0;
+  if (qf > 10 * lam * Lg && theta * L > 16) {
+    snprintf(buf + k, n - (size_t)k,
+             "%s; but no y_step cures f's dwarfing g's, as the z steps on g share it and slow "
+             "down as much: scale g up to f's scale instead, multiplying the lower objective "
+             "by about %.1g or more (y*(x) stays the same, y_step = auto follows, and F2SA's "
+             "bias falls as lambda g outweighs f); x_step may then need sizing for f's scale "
+             "too",
+             s->ystep.on ? " (y_step = auto is sized for g alone)" : "", qf / (lam * Lg));
+    return RT_OWN_OTHER;
+  }
+  snprintf(buf + k, n - (size_t)k, "; give y_step below about %.2g (2 / %.3g)%s", 2 / L, L,
+           s->ystep.on ? ", as y_step = auto is sized for g alone (1 / (1.25 L_g)) and lambda "
+                         "grows"
+                       : "");
+  return RT_OWN_Y_STEP;
+}
+
 RT_API const RtMethodImpl rt_impl_f2sa = {"f2sa",         RT_SCHED_POLY,   false,
                                           f2sa_setup,     f2sa_step,       NULL,
-                                          rt_lower_next_y, f2sa_reset,     f2sa_blew_up};
+                                          rt_lower_next_y, f2sa_reset,     f2sa_blew_up,
+                                          f2sa_why};

@@ -42,4 +42,4 @@ static void fom_step(RtSolver *s, int64_t k) {
 
 RT_API const RtMethodImpl rt_impl_fom = {"fom", RT_SCHED_POLY, false, fom_setup, fom_step, NULL,
                                          rt_unroll_diag_y, NULL,
-                                         rt_unroll_blew_up};
+                                         rt_unroll_blew_up, NULL};

@@ -81,4 +81,4 @@ static void hjf_step(RtSolver *s, int64_t k) {
 }
 
 RT_API const RtMethodImpl rt_impl_hjfbio = {"hjfbio", RT_SCHED_POLY, true, hjf_setup, hjf_step,
-                                            NULL, NULL, NULL, NULL};
+                                            NULL, NULL, NULL, NULL, NULL};

@@ -45,4 +45,4 @@ static void itd_step(RtSolver *s, int64_t k) {
 
 RT_API const RtMethodImpl rt_impl_itd = {"itd", RT_SCHED_POLY, false, itd_setup, itd_step, NULL,
                                          rt_unroll_diag_y, NULL,
-                                         rt_unroll_blew_up};
+                                         rt_unroll_blew_up, NULL};

@@ -327,4 +327,4 @@ static void lanc_reset(RtSolver *s) {
 }
 
 RT_API const RtMethodImpl rt_impl_lancbio = {"lancbio", RT_SCHED_POLY, true, lanc_setup, lanc_step,
-                                             lanc_ritz, rt_lower_next_y, lanc_reset, NULL};
+                                             lanc_ritz, rt_lower_next_y, lanc_reset, NULL, NULL};

@@ -1012,6 +1012,7 @@ static LowerBlowUp lower_blew_up(Run *r) {
   if (m->unrolled || rt_method_newton_lower(m) || !(s->y_step > 0)) return LOWER_STABLE;
   bool own = s->impl->own_blew_up && s->impl->own_blew_up(s);
   LowerBlowUp where = LOWER_STABLE;
+  r->own_why = 0;
   char what[80], also[96] = "";
   snprintf(what, sizeof what, "the best trace point (step %lld)", (long long)res->best_step);
   RtLowerProbe pr, p0;
@@ -1044,11 +1045,18 @@ static LowerBlowUp lower_blew_up(Run *r) {
                 "y_step = %g %s%s%s",
                 what, s->y_step, probe_saw(&pr, saw, sizeof saw), also,
                 probe_cure(&pr, cure, sizeof cure));
-  else if (own)
-    message_add(res,
-                "; the method's own lower loop blew up on its own (its gradient grew at every "
-                "one of its %d inner steps at a fixed x): y_step = %g is too large for it",
-                s->inner_steps, s->y_step);
+  else if (own) {
+    char why[800];
+    r->own_why = s->impl->own_why ? s->impl->own_why(s, r->x_good, r->y_good, why, sizeof why)
+                                  : 0;
+    if (r->own_why)
+      message_add(res, "%s", why);
+    else
+      message_add(res,
+                  "; the method's own lower loop blew up on its own (its gradient grew at every "
+                  "one of its %d inner steps at a fixed x): y_step = %g is too large for it",
+                  s->inner_steps, s->y_step);
+  }
   return where == LOWER_STABLE && own ? LOWER_ON_THE_WAY : where;
 }
 
@@ -1398,6 +1406,14 @@ static bool lower_cannot_recover(Run *r) {
    * whether or not the forward loop itself does (from y0 = y*(x0) it need not) */
   bool lr_too_large = m->unrolled && r->inner_L > 0;
   if (lr_too_large && !own) return inner_lr_stop(r);
+  /* a loop of the method's own whose cure is no step size (F2SA's penalised y where f's
+   * curvature dwarfs lambda g's): halving y_step three times only delayed status 2 */
+  char why[800];
+  if (own && s->impl->own_why &&
+      s->impl->own_why(s, r->x_good, r->y_good, why, sizeof why) == RT_OWN_OTHER) {
+    message_add(r->res, "%s", why);
+    return true;
+  }
   /* exact: when its solve failed at the best trace point's x, where a recovery would go back
    * to (else a smaller x step might keep x where g has a minimiser) */
   /* (no best trace point yet: a recovery goes back to the start) */
@@ -1432,7 +1448,8 @@ static bool lower_cannot_recover(Run *r) {
 static bool gave_up(Run *r, int64_t step, int64_t done) {
   RtSolver *s = r->s;
   RtResult *res = r->res;
-  if (!derivative_not_finite(r) && !lower_cannot_recover(r) && recover(r, step)) {
+  bool said = false;
+  if (!derivative_not_finite(r) && !(said = lower_cannot_recover(r)) && recover(r, step)) {
     print_new_warnings(r);
     return false;
   }
@@ -1443,11 +1460,14 @@ static bool gave_up(Run *r, int64_t step, int64_t done) {
   /* and with a finite one too: the entropic-OT dual at eps = 0.001, whose lower steps
    * overshoot from a plateau at the start's x (rt_lower_probe's jump of g), stopped with a
    * message that named no step at all */
-  if (!r->halve && lower_blew_up(r) != LOWER_STABLE) {
-    message_add(res, "; give a smaller y_step%s, or on_divergence = halve to halve it",
-                s->ystep.on ? " (y_step = auto sized it by the lower Hessian at the start, "
-                              "whose curvature is below that along the lower loop's steps)"
-                            : "");
+  if (!said && !r->halve && lower_blew_up(r) != LOWER_STABLE) {
+    if (r->own_why) /* the method gave its cause and cure */
+      message_add(res, ", or on_divergence = halve to halve it");
+    else
+      message_add(res, "; give a smaller y_step%s, or on_divergence = halve to halve it",
+                  s->ystep.on ? " (y_step = auto sized it by the lower Hessian at the start, "
+                                "whose curvature is below that along the lower loop's steps)"
+                              : "");
   }
   res->stop = RT_STOP_NUMERICAL;
   /* x ran far out while f fell far below the start's (s->x is still the failed step's; f

@@ -125,6 +125,7 @@ typedef struct Run {
   bool phi_rose_warned; /* check_phi_rose warned: phi at the end above the start's */
   bool phi_rose_flat;   /* and blamed a flat part of phi (grad phi or |d| vanished) */
   bool unrolled_rose; /* check_unrolled_rose: the unrolled f rose, never below the start's */
+  int own_why; /* the method's own_why for the last lower_blew_up (RT_OWN_*, 0: none said) */
   bool halve;       /* on_divergence = halve */
   int x_halvings, y_halvings; /* recoveries that halved x_step, y_step */
   int64_t good_step; /* the step of x_good, y_good */

@@ -38,4 +38,4 @@ static void soba_step(RtSolver *s, int64_t k) {
 }
 
 RT_API const RtMethodImpl rt_impl_soba = {"soba", RT_SCHED_POLY, true, soba_setup, soba_step, NULL,
-                                          NULL, NULL, NULL};
+                                          NULL, NULL, NULL, NULL};

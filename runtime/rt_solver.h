@@ -57,7 +57,16 @@ typedef struct RtMethodImpl {
    * Hessian not positive definite and stopped short of y_tol, and the run stops (no y_step to
    * halve, and no x step cures a g without a minimiser). Called before reset. May be NULL. */
   bool (*own_blew_up)(const RtSolver *s);
+  /* After own_blew_up: writes into buf the cause and its cure, for the run's message in place
+   * of "y_step is too large for it; give a smaller y_step" (F2SA's penalised step descends
+   * f + lambda g, so where f's curvature dwarfs g's no y_step is the cure), measured at the
+   * iterate (x, the method's y) the failed step began from (diagnostic oracle calls). Returns
+   * RT_OWN_Y_STEP when a smaller y_step is the cure, RT_OWN_OTHER when something else is, 0
+   * (buf untouched) when it has nothing to say. May be NULL. */
+  int (*own_why)(RtSolver *s, const double *x, const double *y, char *buf, size_t n);
 } RtMethodImpl;
+
+enum { RT_OWN_Y_STEP = 1, RT_OWN_OTHER = 2 };
 
 #define RT_MAX_ALLOCS 48
 #define RT_MAX_STATS 8

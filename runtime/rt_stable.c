@@ -78,4 +78,4 @@ static void stable_step(RtSolver *s, int64_t k) {
 }
 
 RT_API const RtMethodImpl rt_impl_stable = {"stable", RT_SCHED_POLY, true, stable_setup,
-                                            stable_step, NULL, NULL, NULL, NULL};
+                                            stable_step, NULL, NULL, NULL, NULL, NULL};

@@ -32,4 +32,4 @@ static void neu_step(RtSolver *s, int64_t k) {
 }
 
 RT_API const RtMethodImpl rt_impl_stocbio = {"stocbio", RT_SCHED_POLY, true, neu_setup, neu_step,
-                                             NULL, rt_lower_next_y, NULL, NULL};
+                                             NULL, rt_lower_next_y, NULL, NULL, NULL};

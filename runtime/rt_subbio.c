@@ -64,4 +64,4 @@ static void sub_step(RtSolver *s, int64_t k) {
 }
 
 RT_API const RtMethodImpl rt_impl_subbio = {"subbio", RT_SCHED_POLY, true, sub_setup, sub_step,
-                                            NULL, rt_lower_next_y, NULL, NULL};
+                                            NULL, rt_lower_next_y, NULL, NULL, NULL};

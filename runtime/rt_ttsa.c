@@ -5,4 +5,5 @@
 #include "rt_solver.h"
 
 RT_API const RtMethodImpl rt_impl_ttsa = {"ttsa", RT_SCHED_POLY_FLOOR, true, rt_rand_neumann_setup,
-                                          rt_rand_neumann_step, NULL, rt_lower_next_y, NULL, NULL};
+                                          rt_rand_neumann_step, NULL, rt_lower_next_y, NULL, NULL,
+                                          NULL};

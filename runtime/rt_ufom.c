@@ -172,4 +172,4 @@ static void ufom_step(RtSolver *s, int64_t k) {
 
 RT_API const RtMethodImpl rt_impl_ufom = {"ufom", RT_SCHED_POLY, false, ufom_setup, ufom_step, NULL,
                                           rt_unroll_diag_y, NULL,
-                                         rt_unroll_blew_up};
+                                         rt_unroll_blew_up, NULL};
