@@ -325,6 +325,11 @@ static const char *nc_compose(Run *r, char *buf, size_t size) {
     cure = "it creeps, falling slowly or not at all, on estimates taken with y far from y*(x) "
            "(the warning on y below): the cure named there comes first, and more outer_steps "
            "help only as they give y more steps";
+  /* the drift along a plateau towards an infimum at infinity, likewise: on raw-feature
+   * ridge (s50 nuJ 4, kappa 5e10) aid_cg was told that, and that bounds on x help, beside the
+   * lag warning; phi has an interior minimiser there, and bounds left x where it was */
+  else if (r->lagged && r->nc.kind == NC_DRIFT)
+    cure = r->nc.drift_lag;
   else if (r->lagged && r->nc.kind == NC_GENERIC)
     cure = "its estimates were taken with y far from y*(x) (the warning on y below): the cure "
            "named there comes first";
@@ -550,9 +555,18 @@ static bool check_progress(Run *r) {
            "second half, %s (%.3g at the end)",
            since, late, first, s->hg_norm);
   snprintf(r->nc.cure, sizeof r->nc.cure, "%s", cure);
-  r->nc.kind = runs_off[0] || adam_simplex || thrown[0] || drifts[0] || swings ? NC_OWN
-                : creep                                                          ? NC_CREEP
-                                                                                 : NC_GENERIC;
+  r->nc.kind = runs_off[0] || adam_simplex || thrown[0] || swings ? NC_OWN
+                : drifts[0]                                         ? NC_DRIFT
+                : creep                                             ? NC_CREEP
+                                                                    : NC_GENERIC;
+  if (r->nc.kind == NC_DRIFT)
+    snprintf(r->nc.drift_lag, sizeof r->nc.drift_lag,
+             "f kept falling, from %.6g to %.6g, as |x| went from %.3g to %.3g and |d| shrank, "
+             "on estimates taken with y far from y*(x) (the warning on y below): x crept with "
+             "the lower loop lagging, not necessarily along a plateau towards an infimum at "
+             "infinity, so the cure named there comes first, and bounds on x would only stop "
+             "it where it is",
+             r->f0, f, r->x0n, xn);
   r->nc.tail = f32_floor;
   r->nc.on = true;
   char text[sizeof((RtWarning *)0)->text];

@@ -107,8 +107,9 @@ typedef struct Run {
    * trace point, which best_lagged replaces */
   struct {
     bool on;
-    enum { NC_OWN, NC_CREEP, NC_GENERIC } kind;
+    enum { NC_OWN, NC_CREEP, NC_GENERIC, NC_DRIFT } kind;
     char head[320], cure[600], best[400];
+    char drift_lag[400]; /* NC_DRIFT: its cure where the end's y lags */
     const char *tail;
   } nc;
   bool lagged; /* an end check found the end's y far from y*(x) (the lag warnings) */
