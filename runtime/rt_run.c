@@ -1180,6 +1180,8 @@ static bool recover(Run *r, int64_t step) {
   rt_copy(s->ny, s->y, r->y_prev);
   r->ystep_last = s->y_step;
   r->jump.step = r->jump.last = -1;
+  r->sec_have = false; /* the next d is taken back at the best point */
+  r->sec_min = r->sec_max = NAN;
   r->good_step = restart ? 0 : res->best_step;
   s->hg_norm = r->hg_good = restart ? NAN : r->best_hg;
   r->below_tol = false;
@@ -1442,12 +1444,58 @@ static bool lower_cannot_recover(Run *r) {
   return true;
 }
 
+/* The estimate d taken at x: the secant curvature |d - d'| / |x - x'| with the last one
+ * (r->sec_L, when x moved and both are finite), then d and x become the last. */
+static void secant_note(Run *r, const double *x, const double *d) {
+  RtSolver *s = r->s;
+  int64_t nx = s->nx;
+  double *dl = r->sec, *xl = r->sec + nx;
+  if (!rt_all_finite(nx, d) || !rt_all_finite(nx, x)) return;
+  if (r->sec_have) {
+    double dd = 0, dx = 0;
+    for (int64_t i = 0; i < nx; i++) {
+      dd += (d[i] - dl[i]) * (d[i] - dl[i]);
+      dx += (x[i] - xl[i]) * (x[i] - xl[i]);
+    }
+    if (dx > 0 && isfinite(dd)) {
+      double L = r->sec_L = sqrt(dd) / sqrt(dx);
+      if (!(L >= r->sec_min)) r->sec_min = L;
+      if (!(L <= r->sec_max)) r->sec_max = L;
+    }
+  }
+  rt_copy(nx, d, dl);
+  rt_copy(nx, x, xl);
+  r->sec_have = true;
+}
+
+/* After the halvings of x_step ran out: the x_step the secant curvature L of the last estimates
+ * allows (stable below 2/L), where the last x_step is over it and sgd steps x (momentum and
+ * Adam scale their steps otherwise) on free variables (a projection stops x, not d). s50 nuJ
+ * 5: f in units of 1e-6 (toy, aid_cg) and ridge on raw features (exact) said "(after 3
+ * halvings of x_step)" and no more, where x_step 1e-6 and 1e-4 were the cures, a factor 3
+ * halvings could not reach. */
+static void x_step_size(Run *r) {
+  RtSolver *s = r->s;
+  double L = r->sec_max;
+  /* the secants since the last recovery agree (within a factor 2): a curvature steady along
+   * the path, which the diverging steps met (hjfbio on an RBF kernel's log-width went from
+   * curvature to curvature out to |x| = 2e16, and was not sized) */
+  if (r->x_halvings == 0 || !(r->sec_min > 0) || !(L <= 2 * r->sec_min) || !isfinite(L) ||
+      s->xs.opt != RT_XOPT_SGD || s->xs.constrained || !(s->x_step * L > 2))
+    return;
+  message_add(r->res, "; the estimates at its last two points changed by %.3g per unit of x "
+              "moved (a curvature of f(x, y*(x)) along x's path), where steps of x are stable "
+              "only for x_step below 2 / %.3g = %.2g: give x_step = %.1g, or smaller",
+              L, L, 2 / L, 1 / L);
+}
+
 /* On a numerical failure after step `step` (res->message set): recover (on_divergence =
  * halve), or stop at the last good step, `done`, with the halvings named. Returns true when the
  * run stops. */
 static bool gave_up(Run *r, int64_t step, int64_t done) {
   RtSolver *s = r->s;
   RtResult *res = r->res;
+  if (step > done) secant_note(r, r->x_good, s->d); /* the failed step's d, taken at x_good */
   bool said = false;
   if (!derivative_not_finite(r) && !(said = lower_cannot_recover(r)) && recover(r, step)) {
     print_new_warnings(r);
@@ -1493,8 +1541,10 @@ static bool gave_up(Run *r, int64_t step, int64_t done) {
    * attack with its labels left unbounded (f = -0.5 mean of the validation residuals^2, phi
    * -> -inf as |yp| grows) ended "divergence ... g = 1.4e10 ... (after 3 halvings of x_step)",
    * saving the start, the no-attack point, with no word of the cause (f -0.33 -> -1.46e9). */
-  if (isfinite(f_run) && isfinite(r->f0) && isfinite(xn_run) &&
-      r->f0 - f_run > 1e3 * fmax(1.0, fabs(r->f0)) && xn_run > 10 * fmax(1.0, r->x0n))
+  bool downhill = isfinite(f_run) && isfinite(r->f0) && isfinite(xn_run) &&
+                  r->f0 - f_run > 1e3 * fmax(1.0, fabs(r->f0)) && xn_run > 10 * fmax(1.0, r->x0n);
+  if (res->n_recoveries > 0 && !downhill) x_step_size(r); /* no x_step helps downhill */
+  if (downhill)
     message_add(res, "; f fell from %.6g at the start to %.6g while |x| grew from %.3g to %.3g: "
                 "f(x, y*(x)) may be unbounded below (or its infimum lie at infinity) the way x "
                 "runs, where no x_step helps; if so, bound x with `in [lo, hi]` (or `>= lo`), "
@@ -1685,7 +1735,7 @@ static int run_alloc(Run *r, const BloProblem *p, const RtOptions *o, char *err,
       !(r->x_start = rt_solver_vec(s, s->nx)) || !(r->ys_start = rt_solver_vec(s, s->ny)) ||
       !(r->v_start = rt_solver_vec(s, s->ny)) || !(r->x_prev = rt_solver_vec(s, s->nx)) ||
       !(r->y_prev = rt_solver_vec(s, s->ny)) || !(r->x_low = rt_solver_vec(s, s->nx)) ||
-      !(r->q.x = rt_solver_vec(s, 2 * s->nx)) ||
+      !(r->q.x = rt_solver_vec(s, 2 * s->nx)) || !(r->sec = rt_solver_vec(s, 4 * s->nx)) ||
       !(res->x = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
       !(res->y = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
       !(res->reports = rt_mem_calloc(nr, sizeof(double))) ||
@@ -1895,6 +1945,7 @@ outputs_checked:
   rt_copy(s->ny, s->y, r->y_prev);
   r->ystep_last = s->y_step;
   r->jump.step = r->jump.last = -1;
+  r->sec_min = r->sec_max = NAN;
   rt_copy(s->nx, s->x, r->x_start);
   rt_copy(s->ny, s->y, r->ys_start);
   if (s->v) rt_copy(s->ny, s->v, r->v_start);
@@ -1963,11 +2014,17 @@ outputs_checked:
     if (done == 1 && r->start_tp.ok && isfinite(s->hg_norm)) r->start_tp.hg = s->hg_norm;
     /* after steps K/4 and K/2 of a run with no recovery: steady_drift's snapshots (f and |d|
      * those of the point the step began from) */
+    if (r->seg0 == 0 && r->q.n == 1 && done == (r->K >> 1)) { /* d and its x at K/2 */
+      rt_copy(s->nx, s->d, r->sec + 2 * s->nx);
+      rt_copy(s->nx, r->x_good, r->sec + 3 * s->nx);
+      r->sec_half = rt_all_finite(s->nx, s->d);
+    }
     if (r->seg0 == 0 && r->q.n < 2 && done == (r->K >> (2 - r->q.n))) {
       rt_copy(s->nx, s->x, r->q.x + r->q.n * s->nx);
       r->q.f[r->q.n] = s->f_est;
       r->q.hg[r->q.n++] = s->hg_norm;
     }
+    secant_note(r, r->x_good, s->d); /* d was taken where the step began */
     bool turn = turned(s->nx, r->x_prev, r->x_good, s->x);
     if (2 * (done - r->seg0) > r->K - r->seg0) {
       r->half2_steps++;

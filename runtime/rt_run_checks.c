@@ -528,6 +528,35 @@ static bool check_progress(Run *r) {
             "simplex projection; doc/methods.md, \"Adam and the simplex\"): use "
             "x_optimizer = sgd or momentum"
           : NULL;
+  /* a creep's size: the change of d over the change of x since step K/2 is the curvature of
+   * f(x, y*(x)) along x's path, and x_step times it the fraction of the way to the minimiser
+   * along it that a step goes. s50 nuJ 5: x in units of 1e3 (toy, every implicit method) was
+   * told "a larger x_step", and 1000 times larger still crept (x/sx = 0.42); 1e6 converged,
+   * where that curvature is 3.5e-7 (1 / 3.5e-7 = 2.9e6). */
+  char creep_cure[600] = "";
+  double Lp = NAN;
+  if (creep && r->seg0 == 0 && r->sec_half && r->sec_have && s->xs.opt == RT_XOPT_SGD &&
+      !s->xs.constrained) {
+    int64_t nx = s->nx;
+    double dd = 0, dx = 0;
+    for (int64_t i = 0; i < nx; i++) {
+      double a = r->sec[i] - r->sec[2 * nx + i], b = r->sec[nx + i] - r->sec[3 * nx + i];
+      dd += a * a;
+      dx += b * b;
+    }
+    if (dx > 0) Lp = sqrt(dd) / sqrt(dx);
+  }
+  /* ... where the path's curvature was steady: the secants of single steps within a factor 2
+   * of it (x = (9.3, 1e4) on curvatures 2 and 1e-4 crept along the second at x_step 0.1,
+   * where 1 / 1e-4 would be unstable along the first) */
+  if (Lp > 0 && isfinite(Lp) && s->x_step * Lp < 0.1 && r->sec_max <= 2 * Lp &&
+      r->sec_min >= 0.5 * Lp)
+    snprintf(creep_cure, sizeof creep_cure,
+             "it creeps: the estimates changed by %.3g per unit of x moved since step %lld "
+             "(f(x, y*(x))'s curvature along x's path), so a step of x_step = %g goes %.2g of "
+             "the way along it: an x_step of about %.1g goes the whole way, where x's other "
+             "directions stay stable (on an ill-conditioned f(x, y*(x)) they may not)",
+             Lp, (long long)(r->K >> 1), s->x_step, s->x_step * Lp, 1 / Lp);
   const char *cure =
       runs_off[0] ? runs_off
       : adam_simplex ? adam_simplex
@@ -537,6 +566,7 @@ static bool check_progress(Run *r) {
       : creep && r->seg0 > 0 && r->seg_xs
           ? "it creeps, falling slowly or not at all, with the x_step its recovery left (a "
             "larger one diverged): more outer_steps help"
+      : creep && creep_cure[0] ? creep_cure
       : creep ? "it creeps, falling slowly or not at all: more outer_steps help, or a larger "
                 "x_step where that stays stable (on an ill-conditioned f(x, y*(x)) it may not)"
               : "a smaller x_step helps when it oscillates or grows, a larger x_step (or more "

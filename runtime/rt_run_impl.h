@@ -127,6 +127,13 @@ typedef struct Run {
   bool phi_rose_flat;   /* and blamed a flat part of phi (grad phi or |d| vanished) */
   bool unrolled_rose; /* check_unrolled_rose: the unrolled f rose, never below the start's */
   int own_why; /* the method's own_why for the last lower_blew_up (RT_OWN_*, 0: none said) */
+  /* The change of the estimate d over the change of x between the last two points it was
+   * taken at (the secant curvature of f(x, y*(x)) along x's path): the size of an x_step cure
+   * (secant_note). sec [4 nx]: the last d and its x, then d and x at step K/2 (creep_size). */
+  double *sec;
+  bool sec_have, sec_half;
+  double sec_L, sec_min, sec_max; /* the last, least and largest since the start or the last
+                                   * recovery: a size is given only where they agree */
   bool halve;       /* on_divergence = halve */
   int x_halvings, y_halvings; /* recoveries that halved x_step, y_step */
   int64_t good_step; /* the step of x_good, y_good */
