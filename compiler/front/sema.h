@@ -52,6 +52,11 @@ typedef struct Program {
   /* The first kink at 0 under a square in y (relu(y) ^ 2: once continuously differentiable,
    * its second derivative jumps), or NULL: not refused, said by bloc check's suits line */
   const char *c1_op;
+  /* The first lower variable g reads only through rows a sample set draws, fewer a draw than
+   * it has (W[k, :], sample k : batch(1) of K), and that set: one draw's Hessian of g in y is
+   * singular (sema_decls.c: check_drawn_rows); the suits line leaves out the methods built
+   * on it. NULL: none. */
+  const char *drawn_var, *drawn_set;
   bool init_uses_x;             /* some lower initialiser depends on an upper variable */
   bool stochastic;              /* some sample set is used by f or g */
   /* some sample set is used by f, g or a report: the kernels read the draws

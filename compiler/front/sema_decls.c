@@ -504,6 +504,94 @@ static int64_t lay_out(const PtrVec *v) {
   return off;
 }
 
+/* How an objective reads one lower variable: only at rows sample sets draw (V[k, :], V[B]; a
+ * set is only ever the first subscript), by the sets in `sets`; `other` once it is read any
+ * other way (whole, a fixed row, a set that draws its whole population). */
+typedef struct RowReads {
+  const AstDecl *var;
+  const AstDecl *sets[8];
+  int nsets;
+  bool other;
+  const AstExpr *first; /* the first drawn read, where the warning points */
+} RowReads;
+
+static void drawn_reads(const AstExpr *e, RowReads *r) {
+  if (!e || r->other) return;
+  if (e->kind == AST_CALL && e->inlined) { /* a fn call: its body, the arguments put in it */
+    drawn_reads(e->inlined, r);
+    return;
+  }
+  if (e->kind == AST_IDENT) {
+    if (e->ref == r->var) r->other = true;
+    return;
+  }
+  if (e->kind == AST_INDEX && e->args[0]->kind == AST_IDENT && e->args[0]->ref == r->var) {
+    const AstDecl *set = e->subs && e->subs[0].kind == SUB_SAMPLE ? e->subs[0].sample : NULL;
+    if (!set || sema_sample_whole(set)) {
+      r->other = true;
+      return;
+    }
+    if (!r->first) r->first = e;
+    int j = 0;
+    while (j < r->nsets && r->sets[j] != set) j++;
+    if (j == r->nsets) {
+      if (r->nsets == (int)(sizeof r->sets / sizeof r->sets[0])) {
+        r->other = true; /* more sets than counted: said nothing about */
+        return;
+      }
+      r->sets[r->nsets++] = set;
+    }
+    for (int i = 1; i < e->nargs; i++) drawn_reads(e->args[i], r); /* the subscripts */
+    return;
+  }
+  for (int i = 0; i < e->nargs; i++) drawn_reads(e->args[i], r);
+}
+
+/* A lower variable that g reads only through rows drawn by sample sets, fewer rows a draw than
+ * it has (`sample k : batch(1) of K`, `lower W : matrix[K, d]`, g of W[k, :]: a task or a
+ * fold per row, drawn): one draw's g is flat in the other rows, so its Hessian in y is
+ * singular, and the methods built on it (the implicit ones) solve a system that has no
+ * unique solution for a draw, each row of y and of their v moving only when drawn. A
+ * new-user pass's 5-fold cross-validation ended silently at a wrong lambda under amigo_gd
+ * and stocbio (doc/language.md §7). Only a warning: the unrolled methods adapt the drawn row
+ * from y0 by their inner steps, a per-task problem that is well posed. */
+static void check_drawn_rows(Sema *S, const AstDecl *g) {
+  Program *p = S->prog;
+  for (size_t i = 0; i < S->lower.len; i++) {
+    RowReads r = {.var = S->lower.items[i]};
+    drawn_reads(g->init, &r);
+    if (r.other || !r.first || r.var->shape.rank == 0) continue;
+    int64_t rows = r.var->shape.rows, drawn = 0;
+    for (int j = 0; j < r.nsets; j++) drawn += r.sets[j]->batch_k;
+    if (drawn >= rows) continue;
+    const AstDecl *set = r.sets[0];
+    char sets[160] = "";
+    for (int j = 0; j < r.nsets; j++) {
+      size_t len = strlen(sets);
+      snprintf(sets + len, sizeof sets - len, "%s'%s' (batch(%lld) of %lld)", j ? ", " : "",
+               r.sets[j]->name, (long long)r.sets[j]->batch_k, (long long)r.sets[j]->population_n);
+    }
+    diag_warning(S->diag, r.first->span,
+                 "lower variable '%s' is read by the lower objective only at the rows that "
+                 "sample set%s %s draw%s: one draw's g is flat in its other %s%lld rows, so its "
+                 "Hessian in y is singular, and the methods built on that Hessian (the implicit "
+                 "ones) do not solve for each row, which moves only when drawn: they end at a "
+                 "wrong x",
+                 r.var->name, r.nsets > 1 ? "s" : "", sets, r.nsets > 1 ? "" : "s",
+                 r.nsets > 1 ? "at least " : "", (long long)(rows - drawn));
+    diag_hint(S->diag,
+              "write the tasks out without sampling: g and f the mean of the %lld tasks' "
+              "objectives, each on its own row of '%s' (K-fold cross-validation: masks from "
+              "data fold = mod(arange(n), K); doc/language.md §7), or one lower variable per "
+              "task; bloc check's suits line lists the methods not built on the Hessian",
+              (long long)rows, r.var->name);
+    if (!p->drawn_var) {
+      p->drawn_var = r.var->name;
+      p->drawn_set = set->name;
+    }
+  }
+}
+
 void sema_check_program(Sema *S) {
   Program *p = S->prog;
   const SrcFile *main = diag_file(S->diag, p->ast->file);
@@ -575,6 +663,7 @@ void sema_check_program(Sema *S) {
               "it (X[%s, :]) to sample",
               d->name);
   }
+  if (clean && p->stochastic && g && !g->failed) check_drawn_rows(S, g);
   /* the solve line's tol on a sampled problem is refused where the options are resolved
    * (opt_check_tol_sampled, at its location): a setting tol=0 (--set, the API's options) may
    * switch it off, which a refusal here, before the settings are known, did not let it */

@@ -57,7 +57,8 @@ const char *sema_x_parts(unsigned bits, bool words, const char *conj, char *buf,
  * method that solves densely in y (exact) needs ny <= its max_ny, and on a stochastic problem
  * its Newton solve would be of one draw's lower level; a method needs x in one of the parts
  * its estimate takes x from (RtMethodSpec.x_via: fom's are f and y0, an implicit method's f
- * and g). */
+ * and g); a lower variable g reads only at the rows a sample set draws (W[k, :]) leaves the
+ * unrolled methods and those that need only gradients of g, as a kink does. */
 static void print_suits(const Program *p, FILE *out) {
   const char *sep = "";
   char nb[32];
@@ -83,7 +84,8 @@ static void print_suits(const Program *p, FILE *out) {
       continue;
     }
     if (m->needs_small_y && (p->ny > lim || p->stochastic)) continue;
-    if (p->nonsmooth_op && !m->unrolled && rt_method_option(m, "allow_nonsmooth")) continue;
+    bool hessian = !m->unrolled && rt_method_option(m, "allow_nonsmooth"); /* of g, in y */
+    if ((p->nonsmooth_op || p->drawn_var) && hessian) continue;
     fprintf(out, "%s%s", sep, m->name);
     sep = ", ";
   }
@@ -100,6 +102,11 @@ static void print_suits(const Program *p, FILE *out) {
     fprintf(out, "g once continuously differentiable in y ('%s' squared)", p->c1_op);
   else
     fputs("g twice differentiable in y", out);
+  if (p->drawn_var) /* check_drawn_rows (sema_decls.c) */
+    fprintf(out,
+            "; g reads '%s' only at the rows '%s' draws: one draw's Hessian in y is "
+            "singular, and the methods built on it are left out",
+            p->drawn_var, p->drawn_set);
   if (dense) {
     fprintf(out, "; ny %lld %s %s", (long long)p->ny, p->ny <= max_ny ? "<=" : ">",
             sema_num_str((double)max_ny, nb));
