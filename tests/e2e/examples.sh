@@ -8,6 +8,7 @@
 #   newsgroups_l2 (small, generated data): LancBiO on sparse data beats chance by far
 #   fewshot_regression: itd and ufom reach the closed-form r-step MAML optimum, FOM its own
 #     biased fixed point; fewshot_tasks.py regenerates the committed data byte for byte
+#   kfold_ridge: exact and aid_cg reach the closed-form cross-validation optimum
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
@@ -76,6 +77,38 @@ if command -v python3 >/dev/null 2>&1; then
       "$ex/$f" || exit 1; done
   check "fewshot_tasks.py regenerates the example's data and optima" $?
 fi
+
+# ---- K-fold cross-validation of ridge, the folds written out: the optimum of the closed form
+# (per fold the 2 x 2 ridge solve, lam by golden section), which exact and aid_cg reach
+kf_ref=$(awk -F, 'function phi(lam,   k, a, b, c, u, v, m, i, det, w1, w2, s, nv, r, tot) {
+    tot = 0
+    for (k = 0; k < 3; k++) {
+      a = b = c = u = v = m = s = nv = 0
+      for (i = 0; i < n; i++) if (i % 3 != k) {
+        a += x1[i] * x1[i]; b += x1[i] * x2[i]; c += x2[i] * x2[i]
+        u += x1[i] * y[i]; v += x2[i] * y[i]; m++ }
+      a = a / m + exp(lam); b /= m; c = c / m + exp(lam); u /= m; v /= m
+      det = a * c - b * b; w1 = (c * u - b * v) / det; w2 = (a * v - b * u) / det
+      for (i = 0; i < n; i++) if (i % 3 == k) {
+        r = x1[i] * w1 + x2[i] * w2 - y[i]; s += r * r; nv++ }
+      tot += 0.5 * s / nv }
+    return tot / 3 }
+  BEGIN { n = 0 } { x1[n] = $1; x2[n] = $2; y[n] = $3; n++ }
+  END { lo = -10; hi = 5; g = (sqrt(5) - 1) / 2
+    for (it = 0; it < 100; it++) { a = hi - g * (hi - lo); b = lo + g * (hi - lo)
+      if (phi(a) < phi(b)) hi = b; else lo = a }
+    printf "%.10f", (lo + hi) / 2 }' "$ex/kfold_ridge.csv")
+for m in exact aid_cg; do
+  "$bloc" run "$ex/kfold_ridge.blo" $B --method $m --quiet --save-x "$tmp/kf_$m.csv" \
+    >/dev/null 2>"$tmp/kf.err"
+  check "kfold_ridge $m runs" $?
+  [ ! -s "$tmp/kf.err" ]
+  check "kfold_ridge $m: no warning" $?
+  x=$(cat "$tmp/kf_$m.csv")
+  awk -v x="$x" -v r="$kf_ref" \
+    'BEGIN { d = x - r; exit !(r < -1 && r > -3 && d < 1e-5 && d > -1e-5) }'
+  check "kfold_ridge $m: lam within 1e-5 of the closed form's $kf_ref (got $x)" $?
+done
 
 # ---- synthetic: a short LancBiO run with every output file
 "$bloc" run "$ex/synthetic.blo" $B -D n=200 --set outer_steps=200 --set trace_every=50 --quiet \
