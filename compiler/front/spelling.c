@@ -127,7 +127,8 @@ const char spelling_constraint_hint[] =
     "an upper variable takes its constraint after its initial value, 'upper w : vector[n] = "
     "1 / n in simplex' ('in [lo, hi]', '>= lo'); a lower variable takes none: eliminate an "
     "equality, a budget sum(w) = 1 as w = vcat(z, 1 - sum(z)) with 'lower z : vector[n - 1]' "
-    "(the simplex as w = exp(vcat(z, 0) - logsumexp(vcat(z, 0)))), and keep w > 0 with a barrier term in g, - mu * sum(log(w)) (doc/language.md section 3a)";
+    "(the simplex as w = exp(vcat(z, 0) - logsumexp(vcat(z, 0)))), and keep w > 0 with a "
+    "barrier term in g, - mu * sum(log(w)) (doc/language.md section 3a)";
 
 const char *spelling_function_hint(const char *name) {
   if (strcmp(name, "constraint") == 0 || strcmp(name, "Constraint") == 0 ||
