@@ -48,6 +48,7 @@ struct bloc_eval {
   EvalItem item[EVAL_MAX];
   int n;
   const char *hg_solver;
+  bool hg_null_noted; /* hypergrad's note on a minimum's null space (null_note) was given */
 };
 
 /* Parse "a,b,c" into want[]; 0, or -1 with *bad, *badlen the first unknown name. An empty
@@ -105,6 +106,24 @@ static void note_slow(bloc_problem *p, const char *what, double t0, const char *
 /* The status of a step of the evaluation that failed: BLOC_ERR_MEMORY when it ran out of
  * memory (rt_oom_take, rt_mem.h; the flag is taken), else `otherwise`. */
 static int failed(int otherwise) { return rt_oom_take() ? BLOC_ERR_MEMORY : otherwise; }
+
+/* The note on a lower Hessian singular at a minimum along directions that grad_y f and the
+ * mixed products do not see (RtHypergrad.null_dim): a symmetry of g, such as U V' under
+ * (U Q, V Q), whose minimisers form a set; phi and grad phi are the same on it. */
+static const char *null_note(int64_t dim, double min_eig, double max_eig, double nb, double nj,
+                             char *buf, size_t len) {
+  char eig[96] = "";
+  if (isfinite(min_eig))
+    snprintf(eig, sizeof eig, " (eigenvalues in [%.3g, %.3g])", min_eig, max_eig);
+  snprintf(buf, len,
+           "the lower Hessian is singular at this minimum of g%s along %lld direction%s that "
+           "grad_y f and grad_xy g do not see (their parts along them %.2g and %.2g of their "
+           "size, rounding): a symmetry of g, such as the rotation U Q, V Q of a factorisation "
+           "U V', so y*(x) is a set, and phi and grad phi are the same at each of its points "
+           "(v solved by the pseudo-inverse)",
+           eig, (long long)dim, dim == 1 ? "" : "s", nb, nj);
+  return buf;
+}
 
 /* phi, grad_phi and y_star at x (what asked for, want[W_PHI..]): rt_phi_exact, bloc compare's
  * yardstick, its Newton solve from the caller's y when given (else y0). Where they cannot be
@@ -177,6 +196,13 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
     api_diag(p, BLOC_WARNING, NULL, "%s", digits);
     if (by_name && !(phi.grad_size > phi.grad_spread)) rc = BLOC_ERR_NUMERICAL;
   }
+  char note[640];
+  if (phi_rc == 0 && phi.null_dim > 0 && e->hg_null_noted)
+    api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star: likewise at y*(x) (parts %.2g and "
+             "%.2g)", phi.null_b, phi.null_j);
+  else if (phi_rc == 0 && phi.null_dim > 0)
+    api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star: %s",
+             null_note(phi.null_dim, NAN, NAN, phi.null_b, phi.null_j, note, sizeof note));
   if (phi_rc == 0) {
     if (want[W_PHI]) *item(e, "phi", 1) = phi.phi;
     if (want[W_PHI + 1])
@@ -203,9 +229,9 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
     api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star not computed: %s", phi.why);
   } else {
     api_diag(p, BLOC_ERROR, NULL, "phi (y*(x) by Newton) not computed: %s%s", phi.why,
-             phi.not_convex && !y ? " (a y given with x, near the minimum meant, starts Newton "
-                                    "there)"
-                                  : "");
+             phi.not_convex && !y && !phi.null_seen
+                 ? " (a y given with x, near the minimum meant, starts Newton there)"
+                 : "");
     /* numerical where Newton ran and failed: g not finite at x (exp(800) * 0) was status 1
      * with nothing printed, where the doc gives 2 with the other items and null */
     rc = failed(phi.solve_ran ? BLOC_ERR_NUMERICAL : BLOC_ERR_INPUT);
@@ -320,7 +346,10 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   if (want[W_HG]) {
     double *hg = calloc((size_t)(nx + ny + 1), sizeof(double));
     if (!hg) blo_oom(sizeof(double) * (size_t)(nx + ny + 1));
-    RtHypergrad info = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = hg, .v = hg + nx};
+    /* where |grad_y g| is below the warning's threshold below, (x, y) is taken for a minimum:
+     * a singular Hessian there may be a symmetry of g (U V' under U Q, V Q) */
+    RtHypergrad info = {.dense_max = RT_HG_DENSE_MAX, .cg_rtol = 1e-12, .hg = hg, .v = hg + nx,
+                        .min_gtol = 1e-8 * fmax(1.0, rt_nrm2(ny, gyf))};
     double t0 = rt_seconds();
     int hg_rc = rt_hypergrad_exact(&o, key, px, py, &info, err, sizeof err);
     note_slow(p, "hypergrad", t0,
@@ -328,12 +357,17 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
                                    : "a dense lower Hessian, one product per lower variable",
               what && strcmp(what, "all") != 0);
     if (hg_rc == 0) {
+      char note[640];
       memcpy(item(e, "hypergrad", nx), hg, sizeof(double) * (size_t)nx);
       e->hg_solver = rt_hg_how_name(info.how);
       *item(e, "hypergrad_residual", 1) = info.residual;
       if (info.how == RT_HG_EIGEN) *item(e, "lower_hessian_min_eig", 1) = info.min_eig;
       /* (a positive definite one too ill-conditioned for Cholesky's pivots is no warning) */
-      if (info.how == RT_HG_EIGEN && !(info.min_eig > 0))
+      e->hg_null_noted = info.null_dim > 0;
+      if (info.null_dim > 0)
+        api_diag(p, BLOC_NOTE, NULL, "hypergrad: %s", null_note(info.null_dim, info.min_eig,
+                 info.max_eig, info.null_b, info.null_j, note, sizeof note));
+      else if (info.how == RT_HG_EIGEN && !(info.min_eig > 0))
         api_diag(p, BLOC_WARNING, NULL,
                  "the lower Hessian is not positive definite at this point (smallest eigenvalue "
                  "%.6g): g looks non-convex in y here%s",

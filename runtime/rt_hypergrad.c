@@ -189,6 +189,79 @@ static void soft_by_chol(int64_t n, const double *L, const double *diag, RtHyper
   info->top_eig = top;
 }
 
+/* The dense solve's singular A where (x, y) is a minimum of g (info->min_gtol): H holds A's
+ * eigenvectors (rows) and w its eigenvalues, those within zero of 0 its null space. A
+ * factorisation's U V' (g the same at U Q, V Q for every orthogonal Q) has k(k-1)/2 of them at
+ * every minimiser: y*(x) is a set, and bloc eval said "the hypergradient is not defined" where
+ * grad phi is -J' A^+ grad_y f (finite differences agree to 2e-9). That holds when grad_y f
+ * and J = grad_xy g have no part along the null space: then v = A^+ b, the same grad phi at
+ * every minimiser of the set. Their parts are measured (b's over |b|, J's over |J|, Frobenius,
+ * by a mixed product per eigenvector) against the eigenvectors' own rounding, eps |A| / gap
+ * (gap: the least eigenvalue kept), with |grad_y g| / gap for y short of the exact minimum.
+ * Returns 0 (v solved), -1 (refused, err says what sees it), 1 (no minimum: not |grad_y g| <=
+ * min_gtol, or an eigenvalue negative beyond rounding; the caller's message stands). */
+static int min_null_solve(RtOracle *o, RtDraw key, const double *x, const double *y,
+                          RtHypergrad *info, const double *b, const double *H, const double *w,
+                          double zero, double *tmp, RtErr fail) {
+  int64_t n = o->ny, nx = o->nx;
+  double scale = fmax(fabs(w[0]), fabs(w[n - 1]));
+  if (!(info->min_gtol > 0) || !(w[n - 1] > 0)) return 1;
+  rt_oracle_grad_g(o, key, x, y, tmp);
+  double gn = rt_nrm2(n, tmp), yn = rt_nrm2(n, y);
+  if (!(gn <= info->min_gtol)) return 1;
+  /* short of the exact minimum a symmetry's direction t (H t = -T' grad_y g, T the
+   * generator) carries an eigenvalue of about |grad_y g| / |y| either side of 0: Newton from
+   * y0 on U V' stopped with -7.7e-14 of 11, beyond ten ulps */
+  zero = fmax(zero * scale, 1e3 * gn / (yn > 0 ? yn : 1));
+  if (w[0] < -zero) return 1;
+  double *jv = malloc(sizeof(double) * (size_t)(nx > 0 ? nx : 1));
+  if (!jv) {
+    rt_oom_errf(fail.buf, fail.len, "out of memory");
+    return -1;
+  }
+  int64_t dim = 0;
+  double gap = INFINITY, bn2 = 0, jn2 = 0, jf2 = 0;
+  for (int64_t i = 0; i < n; i++) {
+    const double *q = H + i * n;
+    rt_oracle_mixed(o, key, x, y, q, jv);
+    double j2 = rt_dot(nx, jv, jv);
+    jf2 += j2;
+    if (fabs(w[i]) <= zero) {
+      dim++;
+      double qb = rt_dot(n, q, b);
+      bn2 += qb * qb;
+      jn2 += j2;
+    } else {
+      gap = fmin(gap, w[i]);
+    }
+  }
+  free(jv);
+  double nb = rt_nrm2(n, b);
+  info->null_dim = dim;
+  info->null_b = nb > 0 ? sqrt(bn2) / nb : 0;
+  info->null_j = jf2 > 0 ? sqrt(jn2 / jf2) : 0;
+  double tol = fmax(1e-10, 1e3 * (DBL_EPSILON * scale + gn) / gap);
+  info->null_seen = !(info->null_b <= tol) || !(info->null_j <= tol);
+  if (info->null_seen) {
+    snprintf(fail.buf, fail.len,
+             "the lower Hessian is singular at a minimum of g (%lld flat direction%s, "
+             "eigenvalues in [%.6g, %.6g], |grad_y g| = %.3g), and %s a part along them (%.3g "
+             "of %s, above rounding, %.3g): y*(x) is not unique there and the hypergradient "
+             "depends on which minimiser, so it is not defined; a ridge term in g on the flat "
+             "variables makes it so",
+             (long long)dim, dim == 1 ? "" : "s", w[0], w[n - 1], gn,
+             info->null_b > tol ? "grad_y f has" : "the mixed products grad_xy g have",
+             info->null_b > tol ? info->null_b : info->null_j,
+             info->null_b > tol ? "|grad_y f|" : "|grad_xy g|", tol);
+    return -1;
+  }
+  rt_copy(n, b, info->v);
+  rt_sym_eig_solve(n, H, w, zero / scale, false, info->v, tmp);
+  info->min_eig = w[0];
+  info->max_eig = w[n - 1];
+  return 0;
+}
+
 /* v <- A^{-1} v densely (b: the right-hand side, kept). Returns 0 or -1 (singular). Cholesky
  * first, refused when a pivot shows A singular to rounding; then the eigendecomposition,
  * which reports the singular A. */
@@ -266,6 +339,11 @@ static int dense_solve(RtOracle *o, RtDraw key, const double *x, const double *y
     singular |= fabs(w[i]) <= zero * scale;
     wmin = fmin(wmin, fabs(w[i]));
   }
+  /* a minimum's flat directions, a symmetry of g (min_null_solve); else as before */
+  if (!f32 && (singular || !(w[0] > 0)) && info->min_gtol > 0 &&
+      (rc = min_null_solve(o, key, x, y, info, b, H, w, zero, tmp, rt_err(err, errlen))) <= 0)
+    goto done;
+  rc = 0;
   if (!singular) {
     rt_sym_eig_solve(n, H, w, 0, false, v, tmp);
     double res = dense_residual(o, key, x, y, b, v, tmp);
@@ -307,6 +385,9 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
   info->soft_eig = info->top_eig = NAN;
   info->cg_steps = 0;
   info->nonfinite = false;
+  info->null_dim = 0;
+  info->null_b = info->null_j = NAN;
+  info->null_seen = false;
   double *b = malloc(sizeof(double) * (size_t)(4 * ny + nx + 1));
   if (!b) {
     rt_oom_errf(err, errlen, "out of memory");
@@ -693,10 +774,18 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
                    .hg = s->d,
                    .v = s->v,
                    .soft = at->spread && !by_cg ? rt_solver_vec(s, ny) : NULL,
-                   .soft_s = at->spread && !by_cg ? rt_solver_vec(s, ny) : NULL};
+                   .soft_s = at->spread && !by_cg ? rt_solver_vec(s, ny) : NULL,
+                   /* y*(x) to y_tol (or its rounding floor) is a minimum: a singular Hessian
+                    * there may be a symmetry of g, which grad phi need not see */
+                   .min_gtol = s->lower_floor ? fmax(s->lower_tol, out->lower_norm)
+                                              : s->lower_tol};
   if (!h.soft_s) h.soft = NULL;
   int hg_rc = rt_hypergrad_exact(&s->o, key, s->x, ystar, &h, err, sizeof err);
   out->hvps = s->o.calls[RT_CALL_HVP];
+  out->null_dim = h.null_dim;
+  out->null_b = h.null_b;
+  out->null_j = h.null_j;
+  out->null_seen = h.null_seen;
   if (hg_rc == 0 && by_cg && !(h.residual <= NCG_V_ACCEPT)) {
     out->over_budget = isfinite(left) && (double)out->hvps >= at->max_hvps - 1;
     snprintf(err, sizeof err, "conjugate gradients for A v = grad_y f at y*(x) stopped at a "
@@ -709,7 +798,9 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
    * that one would depend on where it started: no common measure. */
   /* (the eigendecomposition also solves a positive definite Hessian that Cholesky's pivots
    * found too ill-conditioned to trust: that one is convex) */
-  bool eig_refused = h.how == RT_HG_EIGEN && (hg_rc != 0 || !(h.min_eig > 0));
+  /* (not a minimum's null space that grad phi does not see, solved: a symmetry of g) */
+  bool eig_refused = h.how == RT_HG_EIGEN && (hg_rc != 0 || !(h.min_eig > 0)) &&
+                     !(hg_rc == 0 && h.null_dim > 0);
   double y_tol = s->lower_tol; /* y_tol as the solve applied it (set by diag_y above) */
   /* singular, not negative, where |grad_y g| is far from 0: g is flat along its gradient
    * there, no minimum, and Newton's steps (the singular directions dropped) cannot move
@@ -749,6 +840,8 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
                    start_name(at), out->lower_norm, y_tol, h.min_eig, h.max_eig, cure);
   }
   out->not_convex = eig_refused || indefinite > 0;
+  if (eig_refused && h.null_seen)
+    return phi_not(out, "g is not strongly convex in y: %s", err);
   if (eig_refused)
     return phi_not(out,
                    "g is not strongly convex in y: the lower Hessian is singular or not "

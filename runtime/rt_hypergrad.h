@@ -56,6 +56,18 @@ typedef struct RtHypergrad {
    * rt_phi_exact's measure of how far grad phi can be trusted (RtPhiAt.spread). */
   double *soft, *soft_s;
   double soft_eig, top_eig;
+  /* in: > 0 where (x, y) may be a minimum of g: when the dense lower Hessian is singular, none
+   * of its eigenvalues negative beyond rounding, and |grad_y g| <= min_gtol there, its null
+   * space is measured (a symmetry of g, as U V' under U Q, V Q: y*(x) is a set). Where grad_y f
+   * and the mixed products grad_xy g have no part along it beyond rounding, v is solved by the
+   * pseudo-inverse (null_dim > 0, how RT_HG_EIGEN, 0 returned): phi and grad phi are the same
+   * at every minimiser of the set. Else refused, err saying what sees it. */
+  double min_gtol;
+  int64_t null_dim;    /* out: the null space's dimension where min_gtol measured it, else 0 */
+  /* out: grad_y f's part along it over |grad_y f|, and the mixed products' over |grad_xy g|
+   * (Frobenius); null_seen: either is above rounding (refused) */
+  double null_b, null_j;
+  bool null_seen;
 } RtHypergrad;
 
 /* h->hg = the hypergradient at (x, y), h->v = A^{-1} grad_y f, with h's inputs set. Dense
@@ -135,6 +147,13 @@ typedef struct RtPhi {
   /* not computed, but only grad phi failed (the solve for v): y*(x) reached y_tol, phi is
    * f(x, y*(x)) and at->ystar holds y*(x); why says what failed */
   bool phi_only;
+  /* computed at a minimum where the lower Hessian is singular along null_dim directions that
+   * grad_y f and grad_xy g do not see (their parts null_b, null_j: RtHypergrad's): a symmetry
+   * of g, y*(x) a set on which phi and grad phi are the same. null_seen (not computed,
+   * not_convex): they see it, and grad phi depends on the minimiser (why says so) */
+  int64_t null_dim;
+  double null_b, null_j;
+  bool null_seen;
   uint64_t hvps;     /* the Hessian-vector products it took */
   /* with at->spread, where computed densely: how far grad phi moves (grad_spread, the norm
    * of the change) when y*(x) moves by ystar_noise (in y's units) along the lower

@@ -1848,9 +1848,8 @@ static void check_estimate(Run *r) {
     else if (phi.not_convex)
       rt_solver_warn(s, "run.estimate",
                      "the exact hypergradient at the final x could not be computed: %s; "
-                     "y*(x) is not unique there, and the method's estimate (|d| = %.3g) does "
-                     "not show it",
-                     phi.why, own);
+                     "%sthe method's estimate (|d| = %.3g) does not show it",
+                     phi.why, phi.null_seen ? "" : "y*(x) is not unique there, and ", own);
     /* allow_nonsmooth: the implicit formula the method uses holds only where g is twice
      * differentiable at y*(x); a Newton solve stopping short says y*(x) may sit at a kink
      * (lasso by aid_cg ended at x = 1.286, x* = 1.167, |grad_y g| 2.1, status 0, no word) */
