@@ -907,7 +907,12 @@ RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out) {
   if (!s) return phi_not(out, "%s", err);
   int rc = phi_measure(s, at, out, by_cg);
   rt_solver_free(s);
-  if (rc && out->flat && at->y_retry && !at->retrying) {
+  /* and where g is not convex in y on the way from the first start: Newton from y0 may go to
+   * another minimum than the run's, or through indefinite Hessians to the run's (U V' from a
+   * random y0, where the run's y led Newton to a strictly convex minimum: "y*(x) is not
+   * unique" was said, and x, not stationary, passed unchecked) */
+  if (rc && (out->flat || (out->not_convex && !out->null_seen)) && at->y_retry &&
+      !at->retrying) {
     RtPhiAt again = *at;
     again.y_start = at->y_retry;
     again.retrying = true;

@@ -106,7 +106,9 @@ typedef struct RtPhiAt {
    * stopped where g is flat (RtPhi.flat): an entropic OT dual from y0 = 0, where exp((u + v -
    * C) / eps) underflows, stopped at |grad_y g| = 0.23 on a singular Hessian, and the end of
    * the run, bloc compare and eval said "y*(x) is not unique" of a g strictly convex near
-   * y*(x), which Newton from the run's y reached */
+   * y*(x), which Newton from the run's y reached; and where it met a lower Hessian that is
+   * not positive definite (g not convex in y: U V' from a random y0), whose minimum may not be
+   * the run's */
   const double *y_retry;
   bool retrying; /* (set by rt_phi_exact: this solve starts from y_retry) */
   /* dense solves only: also measure how far grad phi can be trusted (RtPhi.grad_spread), at
@@ -138,7 +140,7 @@ typedef struct RtPhi {
    * minimum (its terms underflow, or g is unbounded below along it); at_start: at the start
    * itself, which Newton could not leave. Not not_convex: that says nothing of y*(x) */
   bool flat, flat_at_start;
-  /* computed from at->y_retry, g being flat where the solve from the first start stopped */
+  /* computed from at->y_retry, g being flat or not convex on the solve from the first start */
   bool retried;
   bool solve_ran; /* the Newton solve ran (when not computed: it failed, a numerical failure,
                      not a problem it does not apply to) */
