@@ -229,7 +229,7 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
     api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star not computed: %s", phi.why);
   } else {
     api_diag(p, BLOC_ERROR, NULL, "phi (y*(x) by Newton) not computed: %s%s", phi.why,
-             phi.not_convex && !y && !phi.null_seen
+             phi.not_convex && !y && !phi.null_seen && !phi.saddle
                  ? " (a y given with x, near the minimum meant, starts Newton there)"
                  : "");
     /* numerical where Newton ran and failed: g not finite at x (exp(800) * 0) was status 1

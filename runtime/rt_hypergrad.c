@@ -842,6 +842,21 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   out->not_convex = eig_refused || indefinite > 0;
   if (eig_refused && h.null_seen)
     return phi_not(out, "g is not strongly convex in y: %s", err);
+  /* stationary (y_tol) with a clearly negative eigenvalue: a saddle of g, not a minimum. U V'
+   * from U = V = 0, or a constant, stays there: every gradient and Newton step keeps the
+   * columns equal (the Hessian's -2.57 of 10.5 at |grad_y g| 4e-5 after 300 steps), and the
+   * run was told "y*(x) is not unique" and "a smaller x_step helps" */
+  double hscale = fmax(fabs(h.min_eig), fabs(h.max_eig));
+  out->saddle = eig_refused && h.min_eig < -1e-6 * hscale &&
+                (out->lower_norm < y_tol || s->lower_floor);
+  if (out->saddle)
+    return phi_not(out, "g is not strongly convex in y: Newton's method on g from %s stopped at "
+                   "a saddle point of g, not a minimum (|grad_y g| = %.3g, the lower Hessian's "
+                   "smallest eigenvalue %.3g, largest %.3g): no step leaves a stationary point "
+                   "whose negative curvature a symmetric start hides (a factorisation U V' "
+                   "from 0 or a constant keeps its columns equal); start y from a random, "
+                   "non-symmetric point (a lower initialiser such as normal(0, 0.1))",
+                   start_name(at), out->lower_norm, h.min_eig, h.max_eig);
   if (eig_refused)
     return phi_not(out,
                    "g is not strongly convex in y: the lower Hessian is singular or not "

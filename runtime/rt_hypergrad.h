@@ -135,6 +135,9 @@ typedef struct RtPhi {
   bool float_floor;
   bool not_convex; /* not computed because the lower Hessian was not positive definite (or was
                       singular) at y*(x) or on the way: y*(x) is not unique there */
+  /* and not_convex because Newton stopped at a saddle point of g (|grad_y g| to y_tol, a
+   * negative eigenvalue): a start that a symmetry keeps on it (U V' from 0 or a constant) */
+  bool saddle;
   /* not computed: Newton stopped short of y_tol (not at the rounding floor) where the lower
    * Hessian is singular, |grad_y g| far from 0 there: g is flat along its gradient, no
    * minimum (its terms underflow, or g is unbounded below along it); at_start: at the start

@@ -1845,6 +1845,13 @@ static void check_estimate(Run *r) {
                      "loop may sit where g is flat (an exp that underflows), or g has no "
                      "minimum in y",
                      phi.why, own);
+    else if (phi.saddle)
+      rt_solver_warn(s, "run.estimate",
+                     "the exact hypergradient at the final x could not be computed: %s; the "
+                     "method's lower loop ended next to it (|grad_y g| = %.3g at its y), so its "
+                     "estimate (|d| = %.3g) is taken at a saddle of g, not at y*(x), and x is "
+                     "no solution of the bilevel problem",
+                     phi.why, r->dw.val.gy_norm, own);
     else if (phi.not_convex)
       rt_solver_warn(s, "run.estimate",
                      "the exact hypergradient at the final x could not be computed: %s; "
