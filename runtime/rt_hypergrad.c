@@ -246,9 +246,9 @@ static int min_null_solve(RtOracle *o, RtDraw key, const double *x, const double
     snprintf(fail.buf, fail.len,
              "the lower Hessian is singular at a minimum of g (%lld flat direction%s, "
              "eigenvalues in [%.6g, %.6g], |grad_y g| = %.3g), and %s a part along them (%.3g "
-             "of %s, above rounding, %.3g): y*(x) is not unique there and the hypergradient "
-             "depends on which minimiser, so it is not defined; a ridge term in g on the flat "
-             "variables makes it so",
+             "of %s, rounding %.3g): y*(x) is not unique and the hypergradient depends on the "
+             "minimiser, so it is not defined; a ridge term in g on the flat variables makes "
+             "it so",
              (long long)dim, dim == 1 ? "" : "s", w[0], w[n - 1], gn,
              info->null_b > tol ? "grad_y f has" : "the mixed products grad_xy g have",
              info->null_b > tol ? info->null_b : info->null_j,
@@ -752,7 +752,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   /* one not finite on the dense Newton's way: an eigendecomposition that failed, counted as
    * an indefinite Hessian, or one of inf that Newton could not step through */
   if (hvp_nonfinite) return phi_hvp_nonfinite(out, at, false);
-  char err[400]; /* the dense solve's longest message is about 300 */
+  char err[512]; /* the dense solve's longest message is about 400 (min_null_solve's) */
   double left = INFINITY;
   if (by_cg && at->no_grad) { /* phi and y*(x) alone */
     out->lower_tol = s->lower_tol;
