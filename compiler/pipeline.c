@@ -301,12 +301,22 @@ static IrEvalInputs stage_inputs(BloCompiled *c) {
  * labels (indices) are a file's values (or rows sliced from them): the file and the value's
  * place in it, which the error's index alone does not name when the labels are a slice
  * (`labels[5000:10000]`) or another declaration's. */
+static void note_value_file(BloCompiled *c, const IrNode *vals, int64_t index,
+                            const char *what);
+
 static void note_labels_file(BloCompiled *c, const IrEvalError *err) {
   if (!err->onehot && !err->take) return;
   const IrNode *vals = err->onehot ? err->onehot->args[0] : err->take->args[1];
-  const char *what = err->onehot ? "label" : "index";
+  note_value_file(c, vals, err->label, err->onehot ? "label" : "index");
+}
+
+/* Where value [index] of data vector vals was read, when vals is a file's values (or rows
+ * sliced from them, a column of a loaded matrix): a note naming the file and the value's place
+ * in it (for a text file its line, counting what the loader skipped), `that <what> is ...`. */
+static void note_value_file(BloCompiled *c, const IrNode *vals, int64_t index,
+                            const char *what) {
   IrLoadedAt at = ir_loaded_from(c->ir, vals, c->borrowed);
-  int64_t r = at.r0 + err->label * at.dr, col = at.c0 + err->label * at.dc;
+  int64_t r = at.r0 + index * at.dr, col = at.c0 + index * at.dc;
   int64_t line, field;
   int fmt = at.load ? (int)at.load->attr[0] : -1;
   /* a text file: its line (and field), where the user will look; read again, now that the
@@ -496,11 +506,55 @@ static IdxOpen *open_idx_all(BloCompiled *c, const BloCompileOptions *opt, const
  * of the rank's rows, which is what X' @ G of the rank's share needs. */
 static int load_sparse(BloCompiled *c, int k, const RtCsr *bound);
 
+/* The first entry of triplets t (n of them, into rows x cols) that rt_csr_from_coo refuses,
+ * its argument in *arg (0 rows, 1 columns, 2 values), in the order it checks them; -1: none
+ * (an infinite sum, or out of memory). */
+static int64_t coo_bad_entry(double *const t[3], int64_t n, int64_t rows, int64_t cols,
+                             int *arg) {
+  for (int64_t i = 0; i < n; i++) {
+    double r = t[0][i], col = t[1][i];
+    *arg = !(r >= 0 && r < (double)rows && r == floor(r)) ? 0
+           : !(col >= 0 && col < (double)cols && col == floor(col)) ? 1
+           : !isfinite(t[2][i])                                  ? 2
+                                                                 : -1;
+    if (*arg >= 0) return i;
+  }
+  return -1;
+}
+
+/* The positions of CSR m (the rows of a sparse_coo's triplets t it holds, from row r0) that
+ * two or more of the n triplets gave, and those triplets beyond the first at each. */
+static void coo_duplicates(double *const t[3], int64_t n, int64_t r0, const RtCsr *m,
+                           int64_t *positions, int64_t *extra) {
+  *positions = *extra = 0;
+  int32_t *count = calloc(m->nnz > 0 ? (size_t)m->nnz : 1, sizeof *count);
+  if (!count) return; /* a note left out */
+  for (int64_t i = 0; i < n; i++) {
+    int64_t r = (int64_t)t[0][i] - r0;
+    if (r < 0 || r >= m->rows) continue;
+    int64_t lo = m->rowptr[r], hi = m->rowptr[r + 1] - 1, col = (int64_t)t[1][i];
+    while (lo < hi) {
+      int64_t mid = lo + (hi - lo) / 2;
+      if (m->col[mid] < col) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo <= hi && m->col[lo] == col && count[lo]++ > 0) {
+      ++*extra;
+      *positions += count[lo] == 2;
+    }
+  }
+  free(count);
+}
+
 /* sparse_coo(rows, cols, vals) of sparse declaration k (IR_SPARSE_COO): its three vectors
  * computed as any data expression, then the CSR of the rows want.rows takes (sharded: the
- * rank's). 1 when an error was reported (an argument's) or is in msg (the triplets'). */
+ * rank's). 1 when an error was reported (an argument's) or is in msg (the triplets'): then
+ * *bad_arg and *bad_k are the refused entry and its argument (-1: none), for note_value_file.
+ * Positions given more than once are summed, by design (a Laplacian's diagonal from an edge
+ * list), but a dense R built from ratings with a repeated (user, item) held two ratings added,
+ * with nothing said: a note counts them. */
 static int coo_sparse(BloCompiled *c, int k, RtShape want, RtRows rows, RtCsr *m, char *msg,
-                      size_t len, bool *reported) {
+                      size_t len, bool *reported, int *bad_arg, int64_t *bad_k) {
   IrNode *v = c->ir->data_value[k];
   const AstDecl *d = c->prog->data[k];
   int64_t n = v->args[0]->shape.rows;
@@ -524,6 +578,20 @@ static int coo_sparse(BloCompiled *c, int k, RtShape want, RtRows rows, RtCsr *m
     snprintf(what, sizeof what, "data '%s'", d->name);
     rc = rt_csr_from_coo(t[0], t[1], t[2], n, want.rows, want.cols, rows, what, m,
                          rt_err(msg, len)) != 0;
+    *bad_arg = -1;
+    *bad_k = rc ? coo_bad_entry(t, n, want.rows, want.cols, bad_arg) : -1;
+    int64_t positions, extra;
+    if (rc == 0) coo_duplicates(t, n, rows.r0, m, &positions, &extra);
+    if (rc == 0 && positions > 0)
+      diag_note(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span,
+                "data '%s': %lld position%s of the sparse[%lld, %lld] %s given by more than "
+                "one entry of sparse_coo (%lld entries at %s), and their values summed "
+                "(doc/data.md): what a Laplacian from an edge list wants, but two ratings of one "
+                "(row, column) pair are added; where each position is one observation, drop the "
+                "repeated pairs from the data",
+                d->name, (long long)positions, positions == 1 ? "" : "s", (long long)want.rows,
+                (long long)want.cols, positions == 1 ? "is" : "are each",
+                (long long)(extra + positions), positions == 1 ? "it" : "them");
   }
   for (int i = 0; i < 3; i++) free(t[i]);
   return rc;
@@ -541,10 +609,11 @@ static int load_sparse(BloCompiled *c, int k, const RtCsr *bound) {
   RtSparse *sp = xcalloc(1, sizeof *sp);
   bool coo = v->op == IR_SPARSE_COO, mtx = !coo && v->attr[0] == IR_LOAD_MTX;
   bool reported = false;
-  int rc;
+  int rc, bad_arg = -1;
+  int64_t bad_k = -1;
   if (coo && !bound) {
     if (!part) rows = (RtRows){0, want.rows};
-    rc = coo_sparse(c, k, want, rows, &m, msg, sizeof msg, &reported);
+    rc = coo_sparse(c, k, want, rows, &m, msg, sizeof msg, &reported, &bad_arg, &bad_k);
     if (rc && reported) {
       free(sp);
       return 1;
@@ -579,6 +648,10 @@ static int load_sparse(BloCompiled *c, int k, const RtCsr *bound) {
     rt_csr_free(&m);
     free(sp);
     diag_error(&c->diag, v->span.file != SPAN_NO_FILE ? v->span : d->name_span, "%s", msg);
+    /* the entry's index or value from a file: its line there, as onehot's labels */
+    if (bad_k >= 0)
+      note_value_file(c, v->args[bad_arg], bad_k,
+                      bad_arg == 0 ? "row index" : bad_arg == 1 ? "column index" : "value");
     return 1;
   }
   c->data[k] = (double *)(void *)sp;
