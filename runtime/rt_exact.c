@@ -359,6 +359,9 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   E->yerr = 0;
   /* the last three ratios of |grad_y g| (linear_rate), the last two step lengths */
   double ratio[3] = {0, 0, 0}, gprev = NAN, step = NAN, step_prev = NAN;
+  /* the last solves in a row that met a Hessian not positive definite, |grad_y g| at the first */
+  int indef_run = 0;
+  double indef_gn = INFINITY;
   for (int it = 0; it <= E->max_inner; it++) {
     RtDraw key = rt_oracle_draw(&s->o);
     double g = rt_oracle_grad_g(&s->o, key, s->x, y, s->gy);
@@ -397,7 +400,21 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     if (step_failed(s)) break;
     rt_copy(n, s->gy, E->dy);
     E->gnull_norm = 0;
+    double indef_before = s->stats[E->st_indef];
     solve(s, E, k, E->dy, true);
+    /* A measure of phi (bloc eval, the end-of-run checks: diag_y outside diagnostic mode)
+     * refuses y*(x) once this solve met a Hessian that is not positive definite (phi_measure:
+     * no common measure where g is not convex on the way), as Newton-CG stops at its first
+     * negative curvature. On a matrix factorisation of 1500 lower variables from a random y0
+     * its dense Newton went on for about 100 steps of 1500 products and an eigendecomposition
+     * of order 1500 each (231 s), its Hessian indefinite on most, and phi was refused at the
+     * end. It stops after five such Hessians in a row that left |grad_y g| no lower than where
+     * the first of them was met (no progress to a stationary point: |grad_y g| 10.7 there rose
+     * to 18.3), y at the last; short passes through non-convex parts still end in a y*(x), and
+     * phi's message then says from where Newton started */
+    if (!(s->stats[E->st_indef] > indef_before)) indef_run = 0;
+    else if (indef_run++ == 0) indef_gn = gn;
+    if (k < 0 && !diag && indef_run >= 5 && gn >= indef_gn) break;
     double len = NAN;
     bool ok = newton_ls(s, E, key, y, &g, gn, &len);
     if (ok) {
