@@ -482,6 +482,9 @@ static void trace_point(Run *r, int64_t step) {
   const RtDiagValues *v = &r->dw.val;
   RtSolver *s = r->s;
   warn_ritz(s, v, step);
+  if (r->ritz_low.step < 0 && isfinite(v->ritz_min) && isfinite(v->ritz_max) &&
+      (v->ritz_min < 1e-12 * fabs(v->ritz_max) || v->ritz_max <= 0))
+    r->ritz_low.step = step, r->ritz_low.lo = v->ritz_min, r->ritz_low.hi = v->ritz_max;
   double t1 = rt_seconds();
   r->res->t_diag += t1 - t0;
   if (r->trace) {
@@ -1833,6 +1836,7 @@ RT_API int rt_solve(const BloProblem *p, const RtOptions *opt, const RtRunConfig
   r->cfg = cfg;
   r->f_min_step = -1;
   r->g_low_step = -1;
+  r->ritz_low.step = -1;
   r->res = res;
   r->msg = cfg->messages ? cfg->messages : stderr;
   r->prog = cfg->progress ? cfg->progress : stderr;

@@ -1685,7 +1685,7 @@ static bool check_phi_rose_cg(Run *r, double run, bool estimate, bool formula) {
  * against its 300: status 0 and no word (tests/golden/run_estimate_unchecked.blo). */
 static void unchecked_note(Run *r, bool formula) {
   RtSolver *s = r->s;
-  char note[1024], said[256], lag[96] = "nothing measured how far that y is from y*(x)";
+  char note[1600], said[256], lag[96] = "nothing measured how far that y is from y*(x)";
   if (isfinite(r->lag_rel))
     snprintf(lag, sizeof lag, "that y is at least %.2g%% of |y*(x)| from y*(x)",
              100 * r->lag_rel);
@@ -1695,13 +1695,32 @@ static void unchecked_note(Run *r, bool formula) {
              "y*(x)",
              s->hg_norm, lag);
   else snprintf(said, sizeof said, "did not converge within it (|d| = %.3g)", s->hg_norm);
+  /* the run saw g not strongly convex in y: eval's Newton from y0 meets that too and refuses
+   * phi. On a matrix factorisation of 1500 lower variables (a gauge: U V' unchanged by
+   * rotations, the Hessian singular at every minimiser) this note sent the user to an eval
+   * that ran 231 to 438 s, about 100 dense Newton steps, and failed "not strongly convex" */
+  char measure[640];
+  if (r->ritz_low.step >= 0)
+    snprintf(measure, sizeof measure,
+             "the run saw the lower Hessian singular or not positive definite (Ritz values %.3g "
+             "to %.3g after %lld outer steps), and `bloc eval --what phi,grad_phi --x SAVED_X` "
+             "starts Newton from y0, which meets that and refuses phi%s; give it the run's y "
+             "too, `--y SAVED_Y` (run --save-y), where Newton starts near the minimum meant "
+             "(phi needs the lower Hessian positive definite at y*(x))",
+             r->ritz_low.lo, r->ritz_low.hi, (long long)r->ritz_low.step,
+             s->ny > RT_HG_DENSE_MAX ? ""
+                                     : ", possibly after many dense Newton steps, each ny "
+                                       "Hessian-vector products and an eigendecomposition of "
+                                       "order ny");
+  else
+    snprintf(measure, sizeof measure,
+             "measure the saved x with `bloc eval --what phi,grad_phi --x SAVED_X`");
   snprintf(note, sizeof note,
            "nothing checked that the final x is stationary for f(x, y*(x)): grad phi there (%s) "
            "costs over the end-of-run checks' share, a tenth of the run's flops or 2e8; the "
-           "exact formula at the method's own y %s: measure the saved x with `bloc eval --what "
-           "phi,grad_phi --x SAVED_X`, or compare with exact, whose estimate is grad phi (a "
-           "longer run, outer_steps, raises the checks' share)",
-           s->ny > RT_HG_DENSE_MAX ? "Newton-CG" : "a dense solve, Newton-CG", said);
+           "exact formula at the method's own y %s: %s, or compare with exact, whose estimate "
+           "is grad phi (a longer run, outer_steps, raises the checks' share)",
+           s->ny > RT_HG_DENSE_MAX ? "Newton-CG" : "a dense solve, Newton-CG", said, measure);
   rt_run_note(r, note);
 }
 

@@ -161,6 +161,9 @@ typedef struct Run {
   int64_t gy_frozen_step, gy_frozen_n;
   double gy_frozen;
   bool lower_left; /* check_lower_left warned */
+  /* the first trace point whose Ritz values showed the lower Hessian singular or not positive
+   * definite (step -1: none), for unchecked_note */
+  struct { int64_t step; double lo, hi; } ritz_low;
 } Run;
 
 /* A note of the run's ("bloc: note: TEXT"; none with quiet), as its y_step notes are. */
