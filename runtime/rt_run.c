@@ -328,6 +328,8 @@ static void best_not_above_end(Run *r, int64_t done) {
   r->best_passed.step = -1;
   r->best_lagged.step = -1;
   r->best_lagged.said = false;
+  r->best_phi.phi = NAN;
+  r->best_phi.passed = false;
   r->nc.on = false;
   r->lagged = false;
   r->estimate_missed = false;

@@ -101,6 +101,10 @@ typedef struct Run {
    * the end's y was found far from it (rt_run_checks.c, best_lagged): its step (-1: none), |d|
    * and |grad_y g|, and whether the not-converged warning said so */
   struct { int64_t step; double hg, gy; bool said; } best_lagged;
+  /* f(x, y*(x)) at the best trace point between the start and the end, measured by the end
+   * checks beside the end's (rt_run_checks.c, best_vs_end; NaN: not measured), and whether it
+   * was clearly above the end's, the end made the best then: its step, |d| and |grad_y g| */
+  struct { double phi, end; bool passed; int64_t step; double hg, gy; } best_phi;
   /* check_progress's not-converged warning in parts, composed again once the later checks have
    * said whether the end's y lags y*(x) (nc_compose): its text up to the cure, the cure and its
    * kind (a creep's and the generic one a lag overrides), f32's word, and the hint on the best
