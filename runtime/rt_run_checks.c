@@ -1528,27 +1528,31 @@ static const char *end_kind(Run *r, const RtPhi *end) {
 }
 
 /* Where the end checks measured phi at the end (end) and it is not above the start's: phi at
- * the best trace point between the start and the end the same way (densely where phi_cheap
- * allows three solves, the end's, the start's and this one, else by Newton-CG within `left`
- * products, phi alone), kept in r->best_phi. Clearly above the end's (by over a thousandth),
- * that point is no better: its |d|, the least, was an estimate, and the end becomes the best.
+ * the best trace point between the start and the end too (densely where phi_cheap allows three
+ * solves, the end's, the start's and this one, else by Newton-CG, phi alone, within a share of
+ * its own: a tenth of the run's flops or 2e8, the end checks' rule), kept in r->best_phi. What
+ * the end's and the start's solves left was too little where the best point's lower Hessian is
+ * worse conditioned (a smaller ridge weight: 189 products there, 83 left:
+ * run_best_phi_above_end_note.blo). Clearly above the end's (by over a thousandth), that point
+ * is no better: its |d|, the least, was an estimate, and the end becomes the best.
  * LancBiO on leave-one-out ridge (ny = 1100) made step 20 its best by |d| = 4.7e-5, an
  * estimate taken with y far behind y*(x) (|grad_y g| 0.034 there, 0.0107 at the end), and the
  * not-converged warning said "--keep best saves the best trace point (step 20, |hypergradient|
  * 4.72e-05)": phi there is 0.2959, above the start's 0.2745 and the end's 0.2626, and --keep
  * best saved it without a word (tests/golden/run_best_phi_above_end.blo). The not-converged
  * warning's hint (nc_compose) says which it saves and why, else under --keep best a note. */
-static void best_vs_end(Run *r, const RtPhi *end, double left) {
+static void best_vs_end(Run *r, const RtPhi *end) {
   RtSolver *s = r->s;
   RtResult *res = r->res;
   if (!best_between(r) || r->best_by_f || !isfinite(end->phi)) return;
   RtPhiAt at = {.x = res->best_x, .sharded = r->cfg->sharded, .y_retry = res->best_y};
-  if (end->by_cg) {
-    if (!(left >= 20)) return;
+  double run = run_flops(r);
+  if (end->by_cg || !phi_cheap(r, run, 3)) {
     at.dense_max = 1;
-    at.max_hvps = left;
+    at.max_hvps = check_products(r, run, 0.1);
+    if (at.max_hvps < 20) return;
     at.no_grad = true;
-  } else if (!phi_cheap(r, run_flops(r), 3)) return;
+  }
   double t0 = rt_seconds();
   RtPhi pb;
   int rc = rt_phi_exact(s->p, &at, &pb);
@@ -1611,7 +1615,7 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
   int rc = rt_phi_exact(s->p, &at, &start);
   r->res->t_diag += rt_seconds() - t0;
   if (rc != 0 || !(end->phi - start.phi > 1e-6 * fmax(fabs(start.phi), fabs(end->phi)))) {
-    best_vs_end(r, end, max_hvps - (double)start.hvps);
+    best_vs_end(r, end);
     return;
   }
   char eh[640], kept[160], flat_cure[96];
@@ -2807,6 +2811,42 @@ static void check_tol_early(Run *r) {
                  (long long)res->steps, hg, top, moved_from_start(r), s->tol, 1e-6 * top);
 }
 
+/* A best trace point between the start and the end at which nothing measured phi (best_vs_end
+ * over its budget, or not run), whose |grad_y g| was over twice the end's: its |d|, the least,
+ * was an estimate taken with y farther from y*(x) than the end's, and may be off by more. The
+ * hint to keep it says so, and under --keep best, where no hint did, a note: the point is
+ * saved as asked, but not as one known better. Implicit methods on a deterministic estimate
+ * (exact's y is y*(x); an unrolled method's estimate is exact for its own objective). */
+static void best_unmeasured(Run *r) {
+  const RtSolver *s = r->s;
+  const RtResult *res = r->res;
+  double gy = r->dw.val.gy_norm, gb = res->best_grad_y_g_norm, g = r->dw.val.g;
+  if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || !best_between(r) ||
+      r->best_by_f || !isnan(r->best_phi.phi) || s->opt.method->unrolled ||
+      rt_method_newton_lower(s->opt.method) || blo_problem_stochastic(s->p) ||
+      rt_method_random_estimate(&s->opt) || !isfinite(gy) || !(gb > 2 * gy) ||
+      !(gb > 1e-6 * fmax(1.0, isfinite(g) ? fabs(g) : 0)))
+    return;
+#define UNMEASURED_WHY                                                                      \
+  "its estimate was taken with y farther from y*(x) than the end's (|grad_y g| %.3g there, "  \
+  "%.3g at the end) and may be off by more, and nothing measured f(x, y*(x)) there: compare " \
+  "it with the end's (bloc eval --what phi --x SAVED_X) before keeping it"
+  if (r->nc.on && r->nc.best[0] && r->best_lagged.step < 0) {
+    snprintf(r->nc.best, sizeof r->nc.best,
+             "; %s saves the trace point of least |hypergradient| (step %lld, %.3g), but "
+             UNMEASURED_WHY, keep_best(r), (long long)res->best_step, res->best_hypergrad_norm,
+             gb, gy);
+    return;
+  }
+  if (r->cfg->keep != RT_KEEP_BEST) return;
+  char note[640];
+  snprintf(note, sizeof note, "%s saves the trace point of least |hypergradient| (step %lld, "
+           "%.3g), but " UNMEASURED_WHY, keep_best(r), (long long)res->best_step,
+           res->best_hypergrad_norm, gb, gy);
+#undef UNMEASURED_WHY
+  rt_run_note(r, note);
+}
+
 RT_API void rt_run_checks(Run *r) {
   check_ended_on_recovery(r);
   check_unrolled_rose(r); /* before check_progress, which it silences */
@@ -2821,5 +2861,6 @@ RT_API void rt_run_checks(Run *r) {
   check_unrolled_lag(r);
   check_vanished(r);
   check_unmoved(r); /* last: only where no other check said why */
+  best_unmeasured(r);
   nc_finish(r);
 }
