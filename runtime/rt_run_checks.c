@@ -1150,8 +1150,11 @@ static bool best_lagged(Run *r, double run, double phi_end) {
   RtPhi pb;
   if (isfinite(phi_end) && phi_cheap(r, run, 2) &&
       end_phi(r, run, res->best_x, &(double){NAN}, &pb, false) == 0 &&
-      clearly_above(phi_end, pb.phi))
+      clearly_above(phi_end, pb.phi)) {
+    r->best_phi.phi = pb.phi; /* measured (best_unmeasured) */
+    r->best_phi.end = phi_end;
     return false;
+  }
   r->best_lagged.step = step;
   r->best_lagged.hg = hg;
   r->best_lagged.gy = gb;
@@ -1626,11 +1629,16 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
   RtPhi best = {.phi = NAN};
   if (best_between(r)) { /* the best trace point's phi the same way, within what is left */
     at.x = r->res->best_x;
-    if (end->by_cg) at.max_hvps = max_hvps - (double)start.hvps;
+    /* a share of its own, as best_vs_end's (what the start's solve left was too little) */
+    if (end->by_cg) at.max_hvps = check_products(r, run_flops(r), 0.1);
     double t1 = rt_seconds();
     if (!end->by_cg || at.max_hvps >= 20)
       if (rt_phi_exact(s->p, &at, &best) != 0) best.phi = NAN;
     r->res->t_diag += rt_seconds() - t1;
+    if (isfinite(best.phi)) { /* measured (best_unmeasured) */
+      r->best_phi.phi = best.phi;
+      r->best_phi.end = end->phi;
+    }
   }
   keep_start(r, start.phi, end->phi, best.phi);
   start_hint(r, kept, sizeof kept);
@@ -2706,6 +2714,10 @@ static void check_vanished(Run *r) {
     RtPhi pb = {.phi = NAN};
     if (at_start && best_between(r) && end_phi(r, run, r->res->best_x, &left, &pb, false) != 0)
       pb.phi = NAN;
+    if (isfinite(pb.phi)) { /* measured (best_unmeasured) */
+      r->best_phi.phi = pb.phi;
+      r->best_phi.end = pe.phi;
+    }
     if (at_start) keep_start(r, pl.phi, pe.phi, pb.phi);
   } else if (dn != 0 || !(f > r->f_low + 0.1 * fmax(fabs(f), fabs(r->f_low)))) {
     /* a tiny |d| without phi to judge by: small, not exactly 0, it is what a converged run
