@@ -186,11 +186,67 @@ static void progress(Run *r, int64_t done, bool last) {
  * status 2 and its start saved as a "divergence"; g = |y|^2/2 - 1e6 x'y the same from y = 0),
  * while a run that blows up raises them (iterates swinging ever wider about a minimum). An f
  * unbounded below takes x past the bound on |x|. */
-static bool past_bound(const Run *r, double v, double v0) {
-  return r->cfg->divergence_factor > 0 && isfinite(v0) &&
-         v > r->cfg->divergence_factor * fmax(1.0, fabs(v0));
+static bool past_bound(const Run *r, double v, double v0, double moved) {
+  double c = r->cfg->divergence_factor;
+  return c > 0 && isfinite(v0) && v > c * fmax(1.0, fabs(v0)) && !(v <= c * moved);
 }
-static bool g_past_bound(const Run *r, double g) { return past_bound(r, g, r->g0); }
+/* moved for past_bound: the size of f or g at the first moved x (f_move, g_move), where their
+ * start's value v0 is 0 or below 1e-6 of it (else 0: v0 itself has that scale). A first move
+ * that raised f or g by orders from a nonzero start is the run's first overshoot (x_step = 50
+ * on run_exact_diverging_end.blo took f from 11 to 4314 at y0) and does not raise the bound
+ * that is to catch the rest. */
+static double moved_scale(double v0, double moved) {
+  return isfinite(moved) && fabs(v0) <= 1e-6 * moved ? moved : 0;
+}
+/* g's bound also scales with g's size along the run's first move, g_move = |g(x1, y at the
+ * start)| (g_scale_note): where the start is g's own minimum, g0 = 0 and the bound was the
+ * absolute c x 1, in g's units. The same problem in other units then got another verdict: the
+ * toy bilevel problem with y in units of 1e-9 and g in units of 1e-18 (-D sy=1e9 -D sg=1e18),
+ * whose iterates are those of its base units where ITD ends with status 0, stopped with
+ * status 2, "g = 7.6e14 exceeds 1e+10 x max(1, |g at start| = 0)"
+ * (tests/golden/run_g_bound_units.blo). y at the start, not the method's y after the step: a
+ * lower loop that blows up in step 1 (y_step over 2/L) does not raise the bound that is to
+ * catch it. */
+static bool g_past_bound(const Run *r, double g) {
+  return past_bound(r, g, r->g0, moved_scale(r->g0, r->g_move));
+}
+static bool f_past_bound(const Run *r, double f) {
+  return past_bound(r, f, r->f0, moved_scale(r->f0, r->f_move));
+}
+
+/* After the run's first step that moved x (UFOM's and SOBA's first d can be 0), x1 = s->x:
+ * g_move, one diagnostic value of g (0 where it is not finite). Once per run: a recovery's
+ * step 1 from a smaller x_step keeps it. */
+static void g_scale_note(Run *r) {
+  RtSolver *s = r->s;
+  if (r->g_move_set || !memcmp(s->x, r->x_start, (size_t)s->nx * sizeof *s->x)) return;
+  r->g_move_set = true;
+  if (!rt_all_finite(s->nx, s->x) || !rt_all_finite(s->ny, r->ys_start)) return;
+  double t0 = rt_seconds();
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  /* step 1's diagnostic draw, the counter left as it was: later draws are those of before */
+  uint64_t counter = rt_oracle_diag_at_step(&s->o, 1);
+  RtDraw key = rt_oracle_draw(&s->o);
+  double g = rt_oracle_g(&s->o, key, s->x, r->ys_start);
+  double f = rt_oracle_f(&s->o, key, s->x, r->ys_start);
+  rt_oracle_diag_resume(&s->o, counter);
+  rt_oracle_set_diag(&s->o, prev);
+  r->res->t_diag += rt_seconds() - t0;
+  r->g_move = isfinite(g) ? fabs(g) : 0;
+  r->f_move = isfinite(f) ? fabs(f) : 0;
+}
+
+/* "max(1, |f at start| = 0)" (or g's), with f_move where it sets the bound: the divergence
+ * messages */
+static void bound_text(const Run *r, bool g, char *buf, size_t n) {
+  const char *v = g ? "g" : "f";
+  double v0 = fabs(g ? r->g0 : r->f0), moved = moved_scale(v0, g ? r->g_move : r->f_move);
+  if (moved > fmax(1.0, v0))
+    snprintf(buf, n, "max(1, |%s at start| = %.6g, |%s at the first moved x and the start's y| = "
+             "%.6g)", v, v0, v, moved);
+  else
+    snprintf(buf, n, "max(1, |%s at start| = %.6g)", v, v0);
+}
 
 /* A trace point's lower point (v->y) that blew up: not finite, or past the divergence bound on
  * |y| of the steps' test (|y at start|: r->y0n). exact's Newton solve on an un-negated
@@ -201,7 +257,7 @@ static bool g_past_bound(const Run *r, double g) { return past_bound(r, g, r->g0
 static bool lower_diverged(const Run *r, const double *y) {
   int64_t n = r->s->ny;
   return !rt_all_finite(n, y) ||
-         (!r->s->opt.method->unrolled && past_bound(r, rt_nrm2(n, y), r->y0n));
+         (!r->s->opt.method->unrolled && past_bound(r, rt_nrm2(n, y), r->y0n, 0));
 }
 
 /* Whether a trace point's Ritz values show the lower Hessian not positive semidefinite: one
@@ -281,7 +337,7 @@ static void offer_best(Run *r, int64_t step) {
   /* past the divergence test's bound on f: the test saw the f of the step's upper gradient,
    * one point behind, and itd on ridge regression saved step 8, at f = 2.9e30, as its best
    * (tests/golden/run_best_bound.blo) */
-  if (step > 0 && past_bound(r, v->f, r->f0)) return;
+  if (step > 0 && f_past_bound(r, v->f)) return;
   /* ... or on g, which no test after a step sees: hjfbio with its defaults on
    * g = exp(x) y^2 / 2 - y took x to 600 in ten steps, where g = 2.8e263 while f was still
    * 1e4 times its start, and made that point, whose |d| was the smallest yet, its best: all
@@ -964,10 +1020,12 @@ static bool failed(Run *r, int64_t step) {
              s->f_est);
     return nonfinite_f32(r);
   }
-  if (past_bound(r, s->f_est, r->f0)) {
+  if (f_past_bound(r, s->f_est)) {
+    char bound[160];
+    bound_text(r, false, bound, sizeof bound);
     snprintf(res->message, sizeof res->message,
-             "divergence at outer step %lld: f = %.6g exceeds %g x max(1, |f at start| = %.6g)",
-             (long long)step, s->f_est, r->cfg->divergence_factor, fabs(r->f0));
+             "divergence at outer step %lld: f = %.6g exceeds %g x %s", (long long)step,
+             s->f_est, r->cfg->divergence_factor, bound);
     return true;
   }
   return surged(r, step);
@@ -1566,9 +1624,11 @@ static bool gave_up(Run *r, int64_t step, int64_t done) {
 static bool g_diverged(Run *r, int64_t step) {
   double g = r->dw.val.g;
   if (!g_past_bound(r, g)) return false;
+  char bound[160];
+  bound_text(r, true, bound, sizeof bound);
   snprintf(r->res->message, sizeof r->res->message,
-           "divergence at outer step %lld: g = %.6g exceeds %g x max(1, |g at start| = %.6g)",
-           (long long)step, g, r->cfg->divergence_factor, fabs(r->g0));
+           "divergence at outer step %lld: g = %.6g exceeds %g x %s", (long long)step, g,
+           r->cfg->divergence_factor, bound);
   return true;
 }
 
@@ -1603,11 +1663,12 @@ static bool final_diverged(Run *r, int64_t done) {
   double f = r->dw.val.f;
   if ((res->stop != RT_STOP_STEPS && res->stop != RT_STOP_TOL) || done == 0) return false;
   if (trace_not_finite(r, done, true) || g_diverged(r, done)) return true;
-  if (past_bound(r, f, r->f0)) {
+  if (f_past_bound(r, f)) {
+    char bound[160];
+    bound_text(r, false, bound, sizeof bound);
     snprintf(res->message, sizeof res->message,
-             "divergence at the final point (outer step %lld): f = %.6g exceeds %g x max(1, |f "
-             "at start| = %.6g)",
-             (long long)done, f, r->cfg->divergence_factor, fabs(r->f0));
+             "divergence at the final point (outer step %lld): f = %.6g exceeds %g x %s",
+             (long long)done, f, r->cfg->divergence_factor, bound);
     return true;
   }
   /* Blowing up below the bound: f far above the start's at the end, the largest f of the
@@ -1977,6 +2038,7 @@ outputs_checked:
     s->abandoned = false;
     rt_solver_step(s, k);
     res->t_solve += rt_seconds() - t0;
+    if (!s->abandoned) g_scale_note(r);
     if (s->ystep.note[0] && !r->cfg->quiet) message(r, "note", "%s", s->ystep.note);
     s->ystep.note[0] = '\0';
     /* a stop request the step honoured within it: abandoned, its iterates those of the last

@@ -35,6 +35,9 @@ typedef struct Run {
   double ystep_last;       /* the y_step of the last good step, which began at x_prev */
   double *x_start, *ys_start, *v_start; /* x and the method's y and v at the start */
   double f0, g0, x0n, y0n;
+  /* f's and g's size along the run's first move: at (x1, y at the start), or 0 (past_bound) */
+  double f_move, g_move;
+  bool g_move_set;
   double gy0; /* |grad_y g| at the start's trace point (ystep_over) */
   double eta0;      /* the method's eta at the start (check_neumann_bias) */
   bool eta_halved;  /* a recovery halved eta */

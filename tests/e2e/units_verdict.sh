@@ -7,6 +7,11 @@
 #   unrolled problem's answer, 1e-8): the lag check had an absolute floor of 1e-8 in y's units.
 # - tol is absolute: with f in units of 1e-9, tol = 1e-6 stopped AID-CG, LancBiO and exact after
 #   2 steps at x0 (|d| = 5e-10 from the start), status 0 and no word; it warns now.
+# - the divergence rule's bounds on f and g were absolute where the start is their zero: with y
+#   in units of 1e9 and g in units of 1e18 (the same iterates) ITD and UFOM stopped with status 2,
+#   "g = 7.6e14 exceeds 1e+10 x max(1, |g at start| = 0)", and SOBA with f in units of 1e18 and
+#   f = 0 at the start, "f = 8e+13 exceeds 1e+10 x max(1, |f at start| = 0)". The bounds now
+#   scale with f's and g's size at the first moved x.
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 CC=${CC:-cc}
@@ -20,6 +25,9 @@ lower Y = 0
 upper objective F = sf * (0.5 * (Y / sy - 1) ^ 2 + 0.05 * X ^ 2)
 lower objective G = sg * (0.5 * (Y / sy - X) ^ 2 + 0.5 * (Y / sy) ^ 2)
 EOF
+# f = 0 at the start (f is -1/2 shifted), the toy otherwise
+f0='upper objective F = sf * (0.5 * (Y \/ sy - 1) ^ 2 - 0.5 + 0.05 * X ^ 2)'
+sed "s/^upper objective F = .*/$f0/" toy.blo >toyf.blo
 lag='r inner steps end far from y\*(x)'
 early='the run stopped by tol after'
 
@@ -28,7 +36,7 @@ early='the run stopped by tol after'
 verdict() {
   tag=$1 pat=$2 want=$3
   shift 3
-  "$bloc" run toy.blo "$@" --out out.json >/dev/null 2>err
+  "$bloc" run "${file:-toy.blo}" "$@" --out out.json >/dev/null 2>err
   st=$?
   [ $st = 0 ] || { fail "$tag: status $st: $(head -2 err)"; return; }
   sanitizers err
@@ -48,6 +56,15 @@ for m in itd ufom; do
   verdict "$m, y in units of 1e3: lags" "$lag" 1 --method $m -D sy=1e3 -D sg=1e6
   verdict "$m, g in units of 1e-9: lags" "$lag" 1 --method $m -D sg=1e-9
   verdict "$m, f in units of 1e6: lags" "$lag" 1 --method $m -D sf=1e6 --set x_step=1e-6
+  verdict "$m, y in units of 1e9, g of 1e18: lags, no divergence" "$lag" 1 --method $m \
+    -D sy=1e9 -D sg=1e18
+done
+# f = 0 at the start: f's bound scales with f's size at the first moved x (x_step with 1/sf)
+for m in soba aid_cg itd; do
+  for sf in 1 1e18; do
+    file=toyf.blo verdict "$m, f = 0 at the start, f in units of $sf: no divergence" \
+      'divergence' 0 --method $m -D sf=$sf --set x_step="$(awk "BEGIN{print 0.1 / $sf}")"
+  done
 done
 # enough inner steps: the lag is gone in any units, and nothing is said
 verdict "itd, r = 200, y in units of 1e-9: no lag" "$lag" 0 --method itd --set r=200 \
@@ -82,6 +99,7 @@ solver() {
 }
 solver "emitted itd, y in units of 1e-9: lags" "$lag" --method itd -D sy=1e-9 -D sg=1e-18
 solver "emitted ufom, g in units of 1e-9: lags" "$lag" --method ufom -D sg=1e-9
+solver "emitted itd, y in units of 1e9, g of 1e18: lags" "$lag" --method itd -D sy=1e9 -D sg=1e18
 solver "emitted aid_cg, tol 1e-6, f in units of 1e-9: stopped at the start" "$early" \
   --method aid_cg --set tol=1e-6 --set outer_steps=100000 -D sf=1e-9
 [ "$fails" = 0 ] || exit 1
