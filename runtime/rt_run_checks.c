@@ -1421,10 +1421,20 @@ static void check_unrolled_lag(Run *r) {
   int steps = (int)rt_solver_num(s, "r");
   /* each outer step unrolls r steps from y0: r is all the gradient steps y*(x) gets */
   if (lower_lag(r, run_flops(r), lag, step)) {
-    if (!steps_hopeless(r, r->dw.val.y, step, steps, "of its unrolled loop",
-                        "r (or inner_lr, stable below 2/L)", hint, sizeof hint))
+    /* 2/L measured: "up to 2/L" alone gave no size, where with g in units of 1e-9 it is 2e9
+     * against inner_lr = 0.1 (nuJ); L the largest Ritz value at the final point */
+    char two_l[160] = "", raising[200];
+    double L = r->dw.val.ritz_max, lr = rt_solver_num(s, "inner_lr");
+    if (isfinite(L) && L > 0)
+      snprintf(two_l, sizeof two_l, " = %.3g (L = %.3g the largest Ritz value of the lower "
+               "Hessian at the final x; inner_lr = %.3g)", 2 / L, L, lr);
+    snprintf(raising, sizeof raising, "r (or inner_lr, stable below 2/L)");
+    if (isfinite(L) && L > 0)
+      snprintf(raising, sizeof raising, "r (or inner_lr, stable below 2/L = %.3g)", 2 / L);
+    if (!steps_hopeless(r, r->dw.val.y, step, steps, "of its unrolled loop", raising, hint,
+                        sizeof hint))
       snprintf(hint, sizeof hint, "for the bilevel problem's answer raise r, or inner_lr up to "
-               "2/L%s",
+               "2/L%s%s", two_l,
                implicit_cure(r, ", or use an implicit method (lancbio, aid_cg, ...)", other,
                              sizeof other));
     rt_solver_warn(s, "run.unrolled_lag",
