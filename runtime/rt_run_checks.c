@@ -1819,8 +1819,10 @@ static void unchecked_note(Run *r, bool formula) {
  * summary's, the saved one) against y*(x) from the same Newton solve. x right does not make y
  * right, and the summary's f is f(x, y) at that y: STABLE on a log-utility follower (prices in
  * [0.05, 5]) ended at x = (5, 5), x*, with y = (0.4, 4389) where y*(x) = (0.4, 0.6) and f =
- * -13169 where phi = -3.4, |grad_y g| = 5, status 0 and no word. Far: over 1e-2 of max(1,
- * |y*(x)|) (runs that converge end within 1e-6 of it). */
+ * -13169 where phi = -3.4, |grad_y g| = 5, status 0 and no word. Far: over 1e-2 of the larger
+ * of |y*(x)| and the largest |y| of the trace points, y_seen (runs that converge end within
+ * 1e-6 of it). That was max(1, |y*(x)|), absolute in y's units: the same run with y in units of
+ * 1e-9, |y - y*(x)| = 4.4e-6, said nothing (tests/e2e/units_verdict.sh). */
 static void check_lower_end(Run *r, const double *ystar, const RtPhi *phi) {
   RtSolver *s = r->s;
   int64_t ny = s->ny;
@@ -1828,7 +1830,7 @@ static void check_lower_end(Run *r, const double *ystar, const RtPhi *phi) {
   if (!y || !rt_all_finite(ny, y)) return;
   double lag = 0, ysn = rt_nrm2(ny, ystar);
   for (int64_t i = 0; i < ny; i++) lag = hypot(lag, y[i] - ystar[i]);
-  if (!(lag > 1e-2 * fmax(1.0, ysn))) return;
+  if (!(lag > 1e-2 * fmax(ysn, r->y_seen))) return;
   char hint[1024];
   double *step = rt_mem_calloc((size_t)ny, sizeof(double)); /* y*(x) - y; NULL: no word */
   if (step) {

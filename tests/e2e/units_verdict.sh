@@ -12,6 +12,10 @@
 #   "g = 7.6e14 exceeds 1e+10 x max(1, |g at start| = 0)", and SOBA with f in units of 1e18 and
 #   f = 0 at the start, "f = 8e+13 exceeds 1e+10 x max(1, |f at start| = 0)". The bounds now
 #   scale with f's and g's size at the first moved x.
+# - the implicit methods' end check of the lower point warned "y far from y*(x)" over 1e-2 of
+#   max(1, |y*(x)|): absolute for small y. STABLE on a log-utility follower ends with y 4389 from
+#   y*(x) = (0.4, 0.6) (run_lower_end_far.blo) and warns; with y in units of 1e-9 it ended
+#   4.4e-6 from it, silent. The threshold is now relative to the largest |y| seen.
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 CC=${CC:-cc}
@@ -81,12 +85,30 @@ for m in aid_cg lancbio exact; do
     $args -D sf=1e-9 --set tol=1e-15 --set x_step=1e9
 done
 
+# the lower point far from y*(x) at the end, in y's units of 1, 1e-9 and 1e9
+cat >logd.blo <<'EOF'
+problem logdemand2
+const sy = 1
+data a : vector[2] = [2, 3]
+data c : vector[2] = [1, 2]
+upper p : vector[2] = 0.1 in [0.05, 5]
+lower Y : vector[2] = sy
+upper objective f = -dot(p - c, Y / sy)
+lower objective g = -sum(a * log(Y / sy)) + dot(p, Y / sy)
+EOF
+far='ended with its y far from y\*(x)'
+for sy in 1 1e-9 1e9; do
+  file=logd.blo verdict "stable, y far at the end, y in units of $sy" "$far" 1 --method stable \
+    -D sy=$sy
+done
+
 # the emitted solver: the same warnings (it runs the same end checks)
 # solver TAG PATTERN ARGS...: emit with ARGS, compile, run; PATTERN on stderr and in its JSON
 solver() {
   tag=$1 pat=$2
   shift 2
-  "$bloc" emit-c toy.blo "$@" -o s.c 2>err || { fail "$tag: emit-c: $(head -2 err)"; return; }
+  "$bloc" emit-c "${file:-toy.blo}" "$@" -o s.c 2>err ||
+    { fail "$tag: emit-c: $(head -2 err)"; return; }
   # shellcheck disable=SC2086
   $CC -std=c99 -O1 ${SAN_FLAGS:-} s.c -o s -lm 2>err ||
     { fail "$tag: the solver does not compile: $(head -2 err)"; return; }
@@ -102,4 +124,6 @@ solver "emitted ufom, g in units of 1e-9: lags" "$lag" --method ufom -D sg=1e-9
 solver "emitted itd, y in units of 1e9, g of 1e18: lags" "$lag" --method itd -D sy=1e9 -D sg=1e18
 solver "emitted aid_cg, tol 1e-6, f in units of 1e-9: stopped at the start" "$early" \
   --method aid_cg --set tol=1e-6 --set outer_steps=100000 -D sf=1e-9
+file=logd.blo solver "emitted stable, y in units of 1e-9: y far at the end" "$far" \
+  --method stable -D sy=1e-9
 [ "$fails" = 0 ] || exit 1
