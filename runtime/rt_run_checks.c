@@ -1797,7 +1797,8 @@ static void unchecked_note(Run *r, bool formula) {
              "to %.3g after %lld outer steps), and `bloc eval --what phi,grad_phi --x SAVED_X` "
              "starts Newton from y0, which meets that and refuses phi%s; give it the run's y "
              "too, `--y SAVED_Y` (run --save-y), where Newton starts near the minimum meant "
-             "(phi needs the lower Hessian positive definite at y*(x))",
+             "(phi needs a minimum there: positive definite, or singular only along a "
+             "symmetry of g that f and x do not see, as U V' under rotations)",
              r->ritz_low.lo, r->ritz_low.hi, (long long)r->ritz_low.step,
              s->ny > RT_HG_DENSE_MAX ? ""
                                      : ", possibly after many dense Newton steps, each ny "
