@@ -485,11 +485,6 @@ static int phi_hvp_nonfinite(RtPhi *out, const RtPhiAt *at, bool at_ystar) {
 #define NCG_V_RTOL 1e-10
 #define NCG_V_ACCEPT 1e-8
 
-/* the cure phi's reason names where g is unbounded below in y */
-#define UNBOUNDED_CURE                                                                          \
-  "make g strongly convex in y (a ridge term such as + 0.5 * sumsq(y)), or bound x (box "      \
-  "bounds) where g is bounded below only for some x"
-
 /* Where Newton-CG's budget of Hessian-vector products stands: 0, or -1 with why (over). */
 static int ncg_budget(RtSolver *s, const RtPhiAt *at, RtPhi *out, double *left) {
   out->hvps = s->o.calls[RT_CALL_HVP];
@@ -608,7 +603,7 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
                        "%s where |grad_y g| = %.3g, and along grad_y g's part in that "
                        "direction g still falls 1e10 times max(1, |y|) away, so y*(x) does "
                        "not exist there; %s", start_name(at),
-                       rt_cg_curvature(&cg, why, sizeof why), gn, UNBOUNDED_CURE);
+                       rt_cg_curvature(&cg, why, sizeof why), gn, RT_UNBOUNDED_CURE);
       }
       if (fr == 0 && !(ok && rt_nrm2(n, dy) > 0)) {
         out->not_convex = true;
@@ -824,7 +819,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
                      "(smallest eigenvalue %.3g, largest %.3g), and along grad_y g's part in "
                      "its flat directions g still falls 1e10 times max(1, |y|) away, so y*(x) "
                      "does not exist there; %s",
-                     start_name(at), out->lower_norm, h.min_eig, h.max_eig, UNBOUNDED_CURE);
+                     start_name(at), out->lower_norm, h.min_eig, h.max_eig, RT_UNBOUNDED_CURE);
     if (out->flat_at_start)
       return phi_not(out, "g is flat at the start (%s): the lower Hessian is singular there "
                      "(smallest eigenvalue %.3g, largest %.3g) where |grad_y g| = %.3g, and "

@@ -988,8 +988,7 @@ static bool failed(Run *r, int64_t step) {
              "where the lower Hessian is singular (smallest eigenvalue %.3g, largest %.3g), "
              "and along grad_y g's part in its flat directions g still falls 1e10 times "
              "max(1, |y|) away, so y*(x) does not exist and a hypergradient means nothing; "
-             "make g strongly convex in y (a ridge term such as + 0.5 * sumsq(y)), or bound x "
-             "(box bounds) where g is bounded below only for some x",
+             RT_UNBOUNDED_CURE,
              (long long)step, s->lower_no_min_gn, s->lower_no_min_w0, s->lower_no_min_wmax);
     return true;
   }

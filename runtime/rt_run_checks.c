@@ -1869,13 +1869,6 @@ static void check_digits(Run *r, const RtPhi *end) {
                  "took on it are only as good as that", note, r->s->hg_norm);
 }
 
-/* Whether check_drift warned (x creeping towards an infimum at infinity). */
-static bool drift_said(const RtSolver *s) {
-  for (int i = 0; i < s->nwarn; i++)
-    if (strcmp(s->warn[i].key, "run.drift") == 0) return true;
-  return false;
-}
-
 /* At the end of a run that stopped on its steps or tol: the exact hypergradient at the final x
  * (rt_phi_exact: y*(x) by Newton, a dense solve for v) against the method's own estimate. A
  * method whose estimate is biased can stop where it says |d| ~ 0 and grad phi is not:
@@ -2037,7 +2030,7 @@ static void check_estimate(Run *r) {
                    word);
     res->t_diag += rt_seconds() - t0;
   } else if (own > 3 * phi.grad_norm && phi.grad_norm > 1e-4 * seen && !r->nc.on &&
-             !drift_said(s)) {
+             !rt_solver_warned(s, "run.drift") /* (check_drift) */) {
     /* The estimate over three times |grad phi|, which is not small beside the estimates the
      * run saw (runs that converge end under 1e-9 of them), where the progress checks, which
      * judge the run by its |d|, were silent. lancbio on a held-out Sharpe ratio over log risk

@@ -425,7 +425,7 @@ RT_API const char *rt_scaled_why(double least, double largest, const char *who, 
   return buf;
 }
 
-static bool warned(const RtSolver *s, const char *key) {
+RT_API bool rt_solver_warned(const RtSolver *s, const char *key) {
   for (int i = 0; i < s->nwarn; i++)
     if (strcmp(s->warn[i].key, key) == 0) return true;
   return false;
@@ -439,7 +439,7 @@ RT_API double rt_cg(RtSolver *s, RtDraw key, const double *x, const double *y, d
    * step fails for them (the warning stayed after the recovery from a lower loop that blew up,
    * blaming a positive definite Hessian) */
   if (!(res < 0) || isnan(run->curvature)) return res;
-  if (warned(s, "cg.curvature")) { /* the first text stays: count this one */
+  if (rt_solver_warned(s, "cg.curvature")) { /* the first text stays: count this one */
     rt_solver_warn(s, "cg.curvature", "%s", "");
     return res;
   }

@@ -162,6 +162,8 @@ RT_API void *rt_solver_mem(RtSolver *s, size_t bytes);
 /* Register a statistic shown in the result (restarts, exact draws...); returns its index. */
 RT_API int rt_solver_stat(RtSolver *s, const char *name);
 /* Record a warning; one message per key is kept (the first), later ones only count. */
+/* Whether a warning of this key was recorded (printed or not). */
+RT_API bool rt_solver_warned(const RtSolver *s, const char *key);
 RT_API void rt_solver_warn(RtSolver *s, const char *key, const char *fmt, ...)
     RT_PRINTF(3, 4);
 /* A warning the caller showed already (the options', the method's: the result JSON lists it,
@@ -178,6 +180,11 @@ RT_API void rt_not_finite_at(char *buf, size_t len, int64_t step, const char *wh
   "a derivative that is not finite at that point, such as norm's or sqrt's at 0, acos's or " \
   "asin's at -1 or 1: start elsewhere, or smooth it, e.g. sqrt(sumsq(x) + 1e-12) for "       \
   "norm(x), acos((1 - 1e-6) * c) for acos(c)"
+/* The cure where g is unbounded below in y (phi's reason, rt_hypergrad.c; exact's failed step,
+ * rt_run.c) */
+#define RT_UNBOUNDED_CURE                                                                       \
+  "make g strongly convex in y (a ridge term such as + 0.5 * sumsq(y)), or bound x (box "      \
+  "bounds) where g is bounded below only for some x"
 /* The cause and the cure where every curvature estimate of g in y is negative (y_step = auto's
  * Ritz values, the trace points', exact's eigenvalues): g concave in y there, most often a
  * utility to maximise written unnegated, where "give y_step explicitly" was the cure and

@@ -191,10 +191,12 @@ RT_API bool rt_ystep_watch(struct RtSolver *s, const double *y, double gn) {
     a->min_step = a->step;
     if (isfinite(gn) && gn < a->loop_min) a->loop_min = gn;
     if (isfinite(gn) && gn > a->loop_max) a->loop_max = gn;
-    char over[96];
-    snprintf(over, sizeof over, "over the loops of %d outer steps (their lowest values)",
-             a->min_rises);
-    if (rose && watch_estimate(s, y, a->min_from, a->min_last, over)) return true;
+    if (rose) { /* (its words only then: this runs at every inner step) */
+      char over[96];
+      snprintf(over, sizeof over, "over the loops of %d outer steps (their lowest values)",
+               a->min_rises);
+      if (watch_estimate(s, y, a->min_from, a->min_last, over)) return true;
+    }
   }
   /* a gradient that is not finite is the divergence tests' (rt_run.c), which name it; an
    * estimate there would only see it again */

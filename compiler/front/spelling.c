@@ -42,6 +42,15 @@ typedef struct Spelling {
   "the reverse of v is v[n - 1 - i] for data, R @ v for a variable with data R = onehot(n - " \
   "1 - i, n), and " I_IS
 
+/* constraints written as other modelling languages do (the lexer's `subject to`, `s.t.` and
+ * `constraint` lines take it too: spelling_constraint_hint) */
+#define CONSTRAINT_HINT                                                                        \
+  "an upper variable takes its constraint after its initial value, 'upper w : vector[n] = "    \
+  "1 / n in simplex' ('in [lo, hi]', '>= lo'); a lower variable takes none: eliminate an "     \
+  "equality, a budget sum(w) = 1 as w = vcat(z, 1 - sum(z)) with 'lower z : vector[n - 1]' "   \
+  "(the simplex as w = exp(vcat(z, 0) - logsumexp(vcat(z, 0)))), and keep w > 0 with a "       \
+  "barrier term in g, - mu * sum(log(w)) (doc/language.md section 3a)"
+
 static const Spelling spellings[] = {
     {"maximum", ".blo spells it max(a, b) (elementwise)"},
     {"fmax", ".blo spells it max(a, b) (elementwise)"},
@@ -121,19 +130,14 @@ static const Spelling spellings[] = {
     {"correlate", CORRELATE_HINT},
     {"flip", FLIP_HINT},
     {"flipud", FLIP_HINT},
+    {"constraint", CONSTRAINT_HINT},
+    {"Constraint", CONSTRAINT_HINT},
+    {"subject_to", CONSTRAINT_HINT},
 };
 
-const char spelling_constraint_hint[] =
-    "an upper variable takes its constraint after its initial value, 'upper w : vector[n] = "
-    "1 / n in simplex' ('in [lo, hi]', '>= lo'); a lower variable takes none: eliminate an "
-    "equality, a budget sum(w) = 1 as w = vcat(z, 1 - sum(z)) with 'lower z : vector[n - 1]' "
-    "(the simplex as w = exp(vcat(z, 0) - logsumexp(vcat(z, 0)))), and keep w > 0 with a "
-    "barrier term in g, - mu * sum(log(w)) (doc/language.md section 3a)";
+const char spelling_constraint_hint[] = CONSTRAINT_HINT;
 
 const char *spelling_function_hint(const char *name) {
-  if (strcmp(name, "constraint") == 0 || strcmp(name, "Constraint") == 0 ||
-      strcmp(name, "subject_to") == 0)
-    return spelling_constraint_hint;
   for (size_t i = 0; i < sizeof spellings / sizeof spellings[0]; i++)
     if (strcmp(spellings[i].name, name) == 0) return spellings[i].hint;
   return NULL;
