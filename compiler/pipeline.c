@@ -506,22 +506,6 @@ static IdxOpen *open_idx_all(BloCompiled *c, const BloCompileOptions *opt, const
  * of the rank's rows, which is what X' @ G of the rank's share needs. */
 static int load_sparse(BloCompiled *c, int k, const RtCsr *bound);
 
-/* The first entry of triplets t (n of them, into rows x cols) that rt_csr_from_coo refuses,
- * its argument in *arg (0 rows, 1 columns, 2 values), in the order it checks them; -1: none
- * (an infinite sum, or out of memory). */
-static int64_t coo_bad_entry(double *const t[3], int64_t n, int64_t rows, int64_t cols,
-                             int *arg) {
-  for (int64_t i = 0; i < n; i++) {
-    double r = t[0][i], col = t[1][i];
-    *arg = !(r >= 0 && r < (double)rows && r == floor(r)) ? 0
-           : !(col >= 0 && col < (double)cols && col == floor(col)) ? 1
-           : !isfinite(t[2][i])                                  ? 2
-                                                                 : -1;
-    if (*arg >= 0) return i;
-  }
-  return -1;
-}
-
 /* The positions of CSR m (the rows of a sparse_coo's triplets t it holds, from row r0) that
  * two or more of the n triplets gave, and those triplets beyond the first at each. */
 static void coo_duplicates(double *const t[3], int64_t n, int64_t r0, const RtCsr *m,
@@ -579,7 +563,8 @@ static int coo_sparse(BloCompiled *c, int k, RtShape want, RtRows rows, RtCsr *m
     rc = rt_csr_from_coo(t[0], t[1], t[2], n, want.rows, want.cols, rows, what, m,
                          rt_err(msg, len)) != 0;
     *bad_arg = -1;
-    *bad_k = rc ? coo_bad_entry(t, n, want.rows, want.cols, bad_arg) : -1;
+    /* (none refused: an infinite sum, or out of memory) */
+    *bad_k = rc ? rt_coo_bad_entry(t[0], t[1], t[2], n, want.rows, want.cols, bad_arg) : -1;
     int64_t positions, extra;
     if (rc == 0) coo_duplicates(t, n, rows.r0, m, &positions, &extra);
     if (rc == 0 && positions > 0)

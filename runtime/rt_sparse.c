@@ -247,6 +247,20 @@ static int coo_bad_index(const char *what, int64_t k, const char *kind, double v
                   (long long)lim - 1);
 }
 
+RT_API int64_t rt_coo_bad_entry(const double *row, const double *col, const double *val,
+                                int64_t n, int64_t rows, int64_t cols, int *arg) {
+  for (int64_t k = 0; k < n; k++) {
+    double r = row[k], c = col[k];
+    *arg = !(r >= 0 && r < (double)rows && r == floor(r))   ? 0
+           : !(c >= 0 && c < (double)cols && c == floor(c)) ? 1
+           : !isfinite(val[k])                               ? 2
+                                                             : -1;
+    if (*arg >= 0) return k;
+  }
+  *arg = -1;
+  return -1;
+}
+
 RT_API int rt_csr_from_coo(const double *row, const double *col, const double *val, int64_t n,
                            int64_t rows, int64_t cols, RtRows part, const char *what, RtCsr *out,
                            RtErr err) {
@@ -256,21 +270,18 @@ RT_API int rt_csr_from_coo(const double *row, const double *col, const double *v
       (uint64_t)n >= SIZE_MAX / sizeof(CsrSlot))
     return csr_fail(err, "%s: bad sparse shape %lld x %lld with %lld entries", what,
                     (long long)rows, (long long)cols, (long long)n);
-  int64_t kept = 0, r1 = part.r0 + part.n;
-  for (int64_t k = 0; k < n; k++) {
-    double r = row[k], c = col[k];
-    if (!(r >= 0 && r < (double)rows && r == floor(r)))
-      return coo_bad_index(what, k, "row", r, rows, rows, cols, err);
-    if (!(c >= 0 && c < (double)cols && c == floor(c)))
-      return coo_bad_index(what, k, "column", c, cols, rows, cols, err);
-    if (!isfinite(val[k])) {
-      char num[40];
-      coo_num(val[k], num, sizeof num);
-      return csr_fail(err, "%s: entry [%lld] of sparse_coo has value %s, not a finite number",
-                      what, (long long)k, num);
-    }
-    kept += r >= (double)part.r0 && r < (double)r1;
+  int arg;
+  int64_t bad = rt_coo_bad_entry(row, col, val, n, rows, cols, &arg);
+  if (arg == 0) return coo_bad_index(what, bad, "row", row[bad], rows, rows, cols, err);
+  if (arg == 1) return coo_bad_index(what, bad, "column", col[bad], cols, rows, cols, err);
+  if (arg == 2) {
+    char num[40];
+    coo_num(val[bad], num, sizeof num);
+    return csr_fail(err, "%s: entry [%lld] of sparse_coo has value %s, not a finite number",
+                    what, (long long)bad, num);
   }
+  int64_t kept = 0, r1 = part.r0 + part.n;
+  for (int64_t k = 0; k < n; k++) kept += row[k] >= (double)part.r0 && row[k] < (double)r1;
   RtCsr m;
   CsrSlot *s;
   if (csr_alloc(part.n, cols, 0, kept, &m, &s))

@@ -70,6 +70,13 @@ typedef struct RtCsrArrays {
  * memory. Entries are named 1-based in messages, as a file's lines are. */
 RT_API int rt_csr_from_arrays(const RtCsrArrays *a, const char *what, RtCsr *out, RtErr err);
 
+/* The first entry of sparse_coo triplets (n of them, into rows x cols) that rt_csr_from_coo
+ * refuses, checked in its order (row index, column index, value, entry by entry), with *arg the
+ * refused argument (0 rows, 1 columns, 2 values); -1 and *arg = -1 when none is. The data
+ * stage names the refused entry's file line from it. */
+RT_API int64_t rt_coo_bad_entry(const double *row, const double *col, const double *val,
+                                int64_t n, int64_t rows, int64_t cols, int *arg);
+
 /* sparse_coo(rows, cols, vals) of a .blo data declaration: entry k is (row[k], col[k]) =
  * val[k], 0-based, in any order, as doubles (the data stage's vectors); entries at one
  * position are summed, in entry order. part keeps rows part.r0 .. part.r0 + part.n - 1 only,
