@@ -240,7 +240,7 @@ static bool linear_rate(const double r[3]) {
  * (y ^ 1.5 at y = 0) Newton went on for its 100 steps, about 700 oracle calls, before the
  * step failed, and the error after a recovery named "oracle call 710" for the retry's second
  * call. Diagnostic calls (trace points) keep no failure here. */
-static bool step_failed(const RtSolver *s) { return !s->o.diag && s->o.fail_kind >= 0; }
+static bool step_failed(const RtSolver *s) { return rt_oracle_kept_failure(&s->o); }
 
 /* y <- y - t gnull where g falls along E->gnull, grad_y g's part along a singular Hessian's
  * dropped directions, where g is linear (its curvature there is 0), by rt_flat_step from one
@@ -254,36 +254,11 @@ static int null_step(RtSolver *s, Ex *E, RtDraw key, double *y, double *g) {
 }
 
 /* Newton's backtracking on g from y along -E->dy (g the value at y, gn |grad_y g| there, in
- * s->gy): whether a step was taken; then y, g and len (the step's length) are updated. */
+ * s->gy): rt_newton_ls. */
 static bool newton_ls(RtSolver *s, Ex *E, RtDraw key, double *y, double *g, double gn,
                       double *len) {
-  int64_t n = s->ny;
-  double slope = rt_dot(n, s->gy, E->dy); /* > 0: -dy is a descent direction */
-  double t = 1;
-  bool ok = false;
-  for (int ls = 0; ls < 40 && !ok && !step_failed(s); ls++, t *= 0.5) {
-    rt_copy(n, y, E->yt);
-    rt_axpy(n, -t, E->dy, E->yt);
-    /* A trial point outside g's domain (log(y) at y < 0: the full step from y = 0.3 on a
-     * log barrier) has a non-finite g: a refused step, which the next halving retries, not a
-     * failure of the outer step (the run went back to the start and halved x_step). A
-     * non-finite g or gradient at y itself, at the start or once accepted, still is one. */
-    double gt = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
-    ok = isfinite(gt) && (gt <= *g - 1e-4 * t * slope || (gt <= *g && t == 1));
-    /* Near y* the decrease Newton predicts falls below g's rounding, and g's values can no
-     * longer rank the points: every step was refused, and a quadratic g stalled at
-     * |grad_y g| = 1.1e-9 > y_tol for 100 steps. There the gradient's norm decides. */
-    if (!ok && isfinite(gt) && 0.5 * t * slope <= 1e3 * DBL_EPSILON * fmax(fabs(*g), fabs(gt))) {
-      rt_oracle_grad_g(&s->o, key, s->x, E->yt, E->gyt);
-      ok = rt_nrm2(n, E->gyt) < gn;
-    }
-    if (ok) {
-      *len = t * rt_nrm2(n, E->dy);
-      rt_copy(n, E->yt, y);
-      *g = gt;
-    }
-  }
-  return ok;
+  RtNewtonLs ls = {.gy = s->gy, .dy = E->dy, .gn = gn, .yt = E->yt, .gyt = E->gyt};
+  return rt_newton_ls(&s->o, key, s->x, &ls, y, g, len);
 }
 
 /* After a failed line search above the rounding floor: the Hessian at y again, its
@@ -387,8 +362,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
      * the rounding of grad_y g's terms, about eps |H| |y|, which y_tol = 1e-10 is below when
      * y is large: g = y'Ay/2 - 1e6 x'y (|y*| ~ 1e6) stalled at |grad_y g| = 2.3e-10, each
      * outer step spent its 100 Newton steps there, and phi could not be measured. */
-    double rounding =
-        64 * sqrt((double)n) * DBL_EPSILON * (E->hnorm * rt_nrm2(n, y) + E->gstart);
+    double rounding = rt_newton_floor(n, E->hnorm, y, E->gstart);
     /* at f64 two steps that did not halve it at that floor suffice: Newton's quadratic
      * convergence halves it at every step above the floor */
     if (f32 ? gn > 0.5 * hist[it % 5] : gn <= rounding && gn > 0.5 * hist[(it + 3) % 5]) {
@@ -444,7 +418,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     /* no decrease left to find: the floor with this step's Hessian, not the one before it
      * (none at a solve's first step: the exact y*(x) given to bloc eval --y, where
      * |grad_y g| = 1.05e-15 was refused against a floor of 5e-29 from gstart alone) */
-    if (!ok) rounding = 64 * sqrt((double)n) * DBL_EPSILON * (E->hnorm * rt_nrm2(n, y) + E->gstart);
+    if (!ok) rounding = rt_newton_floor(n, E->hnorm, y, E->gstart);
     /* above it, a Hessian that passed as nonsingular with directions of curvature near 0
      * (g flat along them): the step along them was too long for 40 halvings */
     if (!ok && gn > rounding) {

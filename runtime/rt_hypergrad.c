@@ -526,7 +526,7 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
                      "after %d Newton-CG steps", gn, tol, NCG_MAX_NEWTON);
     /* the rounding floor of grad_y g's terms, as the dense steps judge it (rt_exact.c), with
      * the largest curvature CG met standing for |H| */
-    double rounding = 64 * sqrt((double)n) * DBL_EPSILON * (hmax * rt_nrm2(n, y) + gstart);
+    double rounding = rt_newton_floor(n, hmax, y, gstart);
     if (f32 ? gn > 0.5 * hist[it % 5] : gn <= rounding && gn > 0.5 * hist[(it + 3) % 5]) {
       s->lower_floor = true;
       return 0;
@@ -562,7 +562,7 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
       rt_zero(n, Ap);
       rt_axpy(n, pg, p, Ap);
     }
-    double rounding_now = 64 * sqrt((double)n) * DBL_EPSILON * (hmax * rt_nrm2(n, y) + gstart);
+    double rounding_now = rt_newton_floor(n, hmax, y, gstart);
     flat = flat && rt_nrm2(n, Ap) > fmax(tol, rounding_now) && isfinite(pg);
     if (res < 0 && !flat) {
       out->not_convex = true;
@@ -571,23 +571,9 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
                      rt_cg_curvature(&cg, why, sizeof why), start_name(at),
                      gn);
     }
-    double slope = rt_dot(n, gy, dy), t = 1; /* > 0: CG from 0 gives a descent direction */
-    bool ok = false;
-    for (int ls = 0; ls < 40 && !ok; ls++, t *= 0.5) {
-      rt_copy(n, y, yt);
-      rt_axpy(n, -t, dy, yt);
-      double gt = rt_oracle_g_trial(o, key, s->x, yt);
-      ok = isfinite(gt) && (gt <= g - 1e-4 * t * slope || (gt <= g && t == 1));
-      /* near y* g's rounding can no longer rank the points: the gradient's norm decides */
-      if (!ok && isfinite(gt) && 0.5 * t * slope <= 1e3 * DBL_EPSILON * fmax(fabs(g), fabs(gt))) {
-        rt_oracle_grad_g(o, key, s->x, yt, r);
-        ok = rt_nrm2(n, r) < gn;
-      }
-      if (ok) {
-        rt_copy(n, yt, y);
-        g = gt;
-      }
-    }
+    /* (CG from 0 gives a descent direction; r is free work here) */
+    RtNewtonLs ls = {.gy = gy, .dy = dy, .gn = gn, .yt = yt, .gyt = r};
+    bool ok = rt_newton_ls(o, key, s->x, &ls, y, &g, NULL);
     if (flat) {
       /* still falling 1e10 max(1, |y|) away (g = x'y), or no step moved y: as before, g is
        * not strongly convex in y on the way */
@@ -616,7 +602,7 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
     if (!ok) {
       /* the floor with the curvature this step's CG met (none before a solve's first: the
        * exact y*(x) given as the start was refused, as rt_exact.c's newton was) */
-      rounding = 64 * sqrt((double)n) * DBL_EPSILON * (hmax * rt_nrm2(n, y) + gstart);
+      rounding = rt_newton_floor(n, hmax, y, gstart);
       if (gn <= rounding) {
         s->lower_floor = true;
         return 0;
@@ -655,12 +641,12 @@ static void measure_spread(RtSolver *s, RtDraw key, const double *ystar, const R
     dn += h->soft[i] * sc[i] * h->soft[i] * sc[i];
   }
   gs = sqrt(gs), ys = sqrt(ys), dn = sqrt(dn);
-  double floor = DBL_EPSILON * lmax * ys, e = fmax(gs, floor) / lmin;
+  double round_gy = DBL_EPSILON * lmax * ys, e = fmax(gs, round_gy) / lmin;
   out->gy_noise = out->lower_norm;
   out->ystar_noise = e * dn; /* |e S u^|, in y's units */
   /* Newton's own floor for the rounding of grad_y g's terms (rt_exact.c), or below y_tol above
    * it, where a smaller y_tol would take y*(x) closer */
-  out->gy_rounding = gs <= 64 * sqrt((double)ny) * floor;
+  out->gy_rounding = gs <= 64 * sqrt((double)ny) * round_gy;
   out->grad_spread = 0;
   if (out->cond < 1e3 || out->degenerate || !(e * out->cond > 1e-10 * ys)) return;
   double *yp = rt_solver_vec(s, ny), *vp = rt_solver_vec(s, ny), *hp = rt_solver_vec(s, nx);

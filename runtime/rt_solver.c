@@ -363,8 +363,44 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
   return sqrt(rr);
 }
 
-/* (a failure the oracle keeps, outside diagnostic mode, ends it: the caller names it) */
-static bool kept_failure(const RtOracle *o) { return !o->diag && o->fail_kind >= 0; }
+RT_API bool rt_oracle_kept_failure(const RtOracle *o) { return !o->diag && o->fail_kind >= 0; }
+
+static bool kept_failure(const RtOracle *o) { return rt_oracle_kept_failure(o); }
+
+RT_API double rt_newton_floor(int64_t n, double hnorm, const double *y, double gstart) {
+  return 64 * sqrt((double)n) * DBL_EPSILON * (hnorm * rt_nrm2(n, y) + gstart);
+}
+
+RT_API bool rt_newton_ls(RtOracle *o, RtDraw key, const double *x, const RtNewtonLs *ls,
+                         double *y, double *g, double *len) {
+  int64_t n = o->ny;
+  double slope = rt_dot(n, ls->gy, ls->dy); /* > 0: -dy is a descent direction */
+  double t = 1;
+  bool ok = false;
+  for (int i = 0; i < 40 && !ok && !kept_failure(o); i++, t *= 0.5) {
+    rt_copy(n, y, ls->yt);
+    rt_axpy(n, -t, ls->dy, ls->yt);
+    /* A trial point outside g's domain (log(y) at y < 0: the full step from y = 0.3 on a
+     * log barrier) has a non-finite g: a refused step, which the next halving retries, not a
+     * failure of the outer step (the run went back to the start and halved x_step). A
+     * non-finite g or gradient at y itself, at the start or once accepted, still is one. */
+    double gt = rt_oracle_g_trial(o, key, x, ls->yt);
+    ok = isfinite(gt) && (gt <= *g - 1e-4 * t * slope || (gt <= *g && t == 1));
+    /* Near y* the decrease Newton predicts falls below g's rounding, and g's values can no
+     * longer rank the points: every step was refused, and a quadratic g stalled at
+     * |grad_y g| = 1.1e-9 > y_tol for 100 steps. There the gradient's norm decides. */
+    if (!ok && isfinite(gt) && 0.5 * t * slope <= 1e3 * DBL_EPSILON * fmax(fabs(*g), fabs(gt))) {
+      rt_oracle_grad_g(o, key, x, ls->yt, ls->gyt);
+      ok = rt_nrm2(n, ls->gyt) < ls->gn;
+    }
+    if (ok) {
+      if (len) *len = t * rt_nrm2(n, ls->dy);
+      rt_copy(n, ls->yt, y);
+      *g = gt;
+    }
+  }
+  return ok;
+}
 
 RT_API int rt_flat_step(RtOracle *o, RtDraw key, const double *x, double *y, const double *d,
                         double t0, double *g, double *yt) {

@@ -309,6 +309,25 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
  * 1e10 max(1, |y|) away: unbounded below along d, as g = x'y; y unchanged). */
 RT_API int rt_flat_step(RtOracle *o, RtDraw key, const double *x, double *y, const double *d,
                         double t0, double *g, double *yt);
+/* Whether the oracle keeps a failure of a method step (a non-finite output outside
+ * diagnostic mode): it ends the step, and the caller names it. */
+RT_API bool rt_oracle_kept_failure(const RtOracle *o);
+/* Newton's rounding floor on |grad_y g| at y: 64 sqrt(n) eps (hnorm |y| + gstart), the
+ * rounding of grad_y g's terms with hnorm standing for |H| and gstart |grad_y g| where the
+ * solve began. Below it a line search's failure is the floor, not a wrong direction. */
+RT_API double rt_newton_floor(int64_t n, double hnorm, const double *y, double gstart);
+/* One Newton step's backtracking on g(x, .) from y along -dy: Armijo's test (the full step
+ * taken if g does not rise), halved up to 40 times; where the predicted decrease is below g's
+ * rounding the gradient's norm decides. Stops on an oracle failure kept. */
+typedef struct RtNewtonLs {
+  const double *gy, *dy; /* grad_y g at y, and the step (-dy a descent direction) */
+  double gn;             /* |gy| */
+  double *yt, *gyt;      /* work: ny doubles each */
+} RtNewtonLs;
+/* Whether a step was taken; then y, *g (g's value at y) and *len (the step's length, if len is
+ * not NULL) are updated. */
+RT_API bool rt_newton_ls(RtOracle *o, RtDraw key, const double *x, const RtNewtonLs *ls,
+                         double *y, double *g, double *len);
 /* What stopped a solve that returned -1, in words, into buf[size]; returns buf. */
 RT_API const char *rt_cg_curvature(const RtCgRun *run, char *buf, size_t size);
 /* Lanczos and CG resolve the lower Hessian's curvatures only to about eps times the largest:
