@@ -1513,17 +1513,11 @@ static void secant_note(Run *r, const double *x, const double *d) {
   int64_t nx = s->nx;
   double *dl = r->sec, *xl = r->sec + nx;
   if (!rt_all_finite(nx, d) || !rt_all_finite(nx, x)) return;
-  if (r->sec_have) {
-    double dd = 0, dx = 0;
-    for (int64_t i = 0; i < nx; i++) {
-      dd += (d[i] - dl[i]) * (d[i] - dl[i]);
-      dx += (x[i] - xl[i]) * (x[i] - xl[i]);
-    }
-    if (dx > 0 && isfinite(dd)) {
-      double L = r->sec_L = sqrt(dd) / sqrt(dx);
-      if (!(L >= r->sec_min)) r->sec_min = L;
-      if (!(L <= r->sec_max)) r->sec_max = L;
-    }
+  double L = r->sec_have ? rt_secant(nx, d, dl, x, xl) : NAN;
+  if (isfinite(L)) {
+    r->sec_L = L;
+    if (!(L >= r->sec_min)) r->sec_min = L;
+    if (!(L <= r->sec_max)) r->sec_max = L;
   }
   rt_copy(nx, d, dl);
   rt_copy(nx, x, xl);

@@ -537,14 +537,8 @@ static bool check_progress(Run *r) {
   double Lp = NAN;
   if (creep && r->seg0 == 0 && r->sec_half && r->sec_have && s->xs.opt == RT_XOPT_SGD &&
       !s->xs.constrained) {
-    int64_t nx = s->nx;
-    double dd = 0, dx = 0;
-    for (int64_t i = 0; i < nx; i++) {
-      double a = r->sec[i] - r->sec[2 * nx + i], b = r->sec[nx + i] - r->sec[3 * nx + i];
-      dd += a * a;
-      dx += b * b;
-    }
-    if (dx > 0) Lp = sqrt(dd) / sqrt(dx);
+    int64_t nx = s->nx; /* r->sec: d and x at the last estimate, then at step K/2 */
+    Lp = rt_secant(nx, r->sec, r->sec + 2 * nx, r->sec + nx, r->sec + 3 * nx);
   }
   /* ... where the path's curvature was steady: the secants of single steps within a factor 2
    * of it (x = (9.3, 1e4) on curvatures 2 and 1e-4 crept along the second at x_step 0.1,
@@ -1138,6 +1132,11 @@ static bool lower_lag(Run *r, double run, double out[3], double *step) {
  * measured, is clearly lower at the other), and the not-converged warning's hint to keep the
  * other is taken back (its text, not yet printed). true when set aside. */
 static int end_phi(Run *r, double run, const double *x, double *left, RtPhi *out, bool spread);
+/* phi measured at the best trace point, beside the end's (best_unmeasured reads them) */
+static void best_phi_measured(Run *r, double phi, double end) {
+  r->best_phi.phi = phi;
+  r->best_phi.end = end;
+}
 static bool best_lagged(Run *r, double run, double phi_end) {
   RtResult *res = r->res;
   double gy = r->dw.val.gy_norm, gb = res->best_grad_y_g_norm, hg = res->best_hypergrad_norm;
@@ -1151,8 +1150,7 @@ static bool best_lagged(Run *r, double run, double phi_end) {
   if (isfinite(phi_end) && phi_cheap(r, run, 2) &&
       end_phi(r, run, res->best_x, &(double){NAN}, &pb, false) == 0 &&
       clearly_above(phi_end, pb.phi)) {
-    r->best_phi.phi = pb.phi; /* measured (best_unmeasured) */
-    r->best_phi.end = phi_end;
+    best_phi_measured(r, pb.phi, phi_end);
     return false;
   }
   r->best_lagged.step = step;
@@ -1571,8 +1569,7 @@ static void best_vs_end(Run *r, const RtPhi *end) {
   int rc = rt_phi_exact(s->p, &at, &pb);
   res->t_diag += rt_seconds() - t0;
   if (rc != 0 || !isfinite(pb.phi)) return;
-  r->best_phi.phi = pb.phi;
-  r->best_phi.end = end->phi;
+  best_phi_measured(r, pb.phi, end->phi);
   const char *how = end->by_cg ? "Newton-CG" : "Newton, a dense solve";
   if (!clearly_above(pb.phi, end->phi)) {
     if (r->nc.on && r->nc.best[0]) /* the hint to keep it, with what was measured */
@@ -1645,10 +1642,7 @@ static void check_phi_rose(Run *r, const RtPhi *end, double max_hvps) {
     if (!end->by_cg || at.max_hvps >= 20)
       if (rt_phi_exact(s->p, &at, &best) != 0) best.phi = NAN;
     r->res->t_diag += rt_seconds() - t1;
-    if (isfinite(best.phi)) { /* measured (best_unmeasured) */
-      r->best_phi.phi = best.phi;
-      r->best_phi.end = end->phi;
-    }
+    if (isfinite(best.phi)) best_phi_measured(r, best.phi, end->phi);
   }
   keep_start(r, start.phi, end->phi, best.phi);
   start_hint(r, kept, sizeof kept);
@@ -2720,10 +2714,7 @@ static void check_vanished(Run *r) {
     RtPhi pb = {.phi = NAN};
     if (at_start && best_between(r) && end_phi(r, run, r->res->best_x, &left, &pb, false) != 0)
       pb.phi = NAN;
-    if (isfinite(pb.phi)) { /* measured (best_unmeasured) */
-      r->best_phi.phi = pb.phi;
-      r->best_phi.end = pe.phi;
-    }
+    if (isfinite(pb.phi)) best_phi_measured(r, pb.phi, pe.phi);
     if (at_start) keep_start(r, pl.phi, pe.phi, pb.phi);
   } else if (dn != 0 || !(f > r->f_low + 0.1 * fmax(fabs(f), fabs(r->f_low)))) {
     /* a tiny |d| without phi to judge by: small, not exactly 0, it is what a converged run

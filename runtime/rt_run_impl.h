@@ -3,6 +3,7 @@
 #ifndef BLOC_RT_RUN_IMPL_H
 #define BLOC_RT_RUN_IMPL_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +14,18 @@
 #include "rt_outfile.h"
 #include "rt_run.h"
 #include "rt_solver.h"
+
+/* The secant curvature |d - d'| / |x - x'| between two estimates d, d' taken at x, x' (nx
+ * long): NaN where x did not move or a difference is not finite. */
+static inline double rt_secant(int64_t nx, const double *d, const double *dp, const double *x,
+                               const double *xp) {
+  double dd = 0, dx = 0;
+  for (int64_t i = 0; i < nx; i++) {
+    dd += (d[i] - dp[i]) * (d[i] - dp[i]);
+    dx += (x[i] - xp[i]) * (x[i] - xp[i]);
+  }
+  return dx > 0 && isfinite(dd) ? sqrt(dd) / sqrt(dx) : NAN;
+}
 
 /* Everything one run holds. */
 typedef struct Run {
