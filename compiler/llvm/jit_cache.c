@@ -392,14 +392,29 @@ void jit_cache_store(JitCache *c, JitCacheKey key, const char *bytes, size_t n) 
   hd.sum[1] = sum.h[1];
   int dfd = open_dir(c, c->dir);
   if (dfd < 0) return;
+  /* A directory we may not write (a read-only mount, mode 500, a full disk) stores nothing,
+   * and every later run compiles afresh: said, as a directory that cannot be made is (a batch
+   * system's read-only cache compiled every run cold without a word, s51 nuN 1) */
+  const char *store_fail = "not storing in the compile cache '%s': %s; this and later runs "
+                           "compile afresh (make it writable, or set BLOC_CACHE_DIR)";
   int fd = create_temp(dfd, name, tmp, sizeof tmp);
   if (fd < 0) {
+    warn(c, store_fail, c->dir, strerror(errno));
     close(dfd);
     return;
   }
   bool ok = write_all(fd, &hd, sizeof hd) && write_all(fd, bytes, n);
-  ok = close(fd) == 0 && ok;
-  if (!ok || renameat(dfd, tmp, dfd, name)) {
+  int err = ok ? 0 : errno;
+  if (close(fd) != 0 && ok) {
+    err = errno;
+    ok = false;
+  }
+  if (ok && renameat(dfd, tmp, dfd, name)) {
+    err = errno;
+    ok = false;
+  }
+  if (!ok) {
+    warn(c, store_fail, c->dir, err ? strerror(err) : "a short write");
     unlinkat(dfd, tmp, 0);
   } else {
     prune(dfd, c->max_entries > 0 ? c->max_entries : JIT_CACHE_DEFAULT_ENTRIES);

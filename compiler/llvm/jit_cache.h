@@ -62,7 +62,8 @@ const char *jit_cache_dir(JitCache *c, const char *dir, char *buf, size_t len);
 int jit_cache_load(JitCache *c, JitCacheKey key, char **bytes, size_t *n);
 
 /* Store n bytes under key in c->dir, then remove the least recently used entries beyond
- * c->max_entries. Failures (read-only or full disk) are ignored: the cache is an optimisation. */
+ * c->max_entries. A failure (read-only or full disk) leaves a warning in c->warning; the compile
+ * goes on (the cache is an optimisation). */
 void jit_cache_store(JitCache *c, JitCacheKey key, const char *bytes, size_t n);
 
 #endif
