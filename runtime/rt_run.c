@@ -137,7 +137,20 @@ static void message(Run *r, const char *kind, const char *fmt, ...) {
   if (tell) r->cfg->on_message(r->cfg->on_message_ctx, kind, text);
   if (r->cfg->silent) return;
   clear_line(r);
-  fprintf(r->msg, "%s: %s: %s\n", r->cfg->who ? r->cfg->who : "bloc", kind, text);
+  /* An error names the run's program and its constants from outside: a sweep's runs share
+   * one stderr, and "numerical failure at outer step 2" alone did not say which of four
+   * programs run by xargs -P4 failed (s51 nuN 2), as compile and data errors do */
+  char run_name[512] = "";
+  if (!strcmp(kind, "error") && r->cfg->program_file) {
+    size_t n = (size_t)snprintf(run_name, sizeof run_name, "%s", r->cfg->program_file);
+    for (int i = 0; i < r->cfg->ndefines && n < sizeof run_name; i++)
+      n += (size_t)snprintf(run_name + n, sizeof run_name - n, "%s-D %s=%.15g",
+                            i ? " " : " (", r->cfg->define_names[i], r->cfg->define_values[i]);
+    if (r->cfg->ndefines > 0 && n < sizeof run_name)
+      snprintf(run_name + n, sizeof run_name - n, ")");
+    if (strlen(run_name) < sizeof run_name - 3) strcat(run_name, ": ");
+  }
+  fprintf(r->msg, "%s: %s: %s%s\n", r->cfg->who ? r->cfg->who : "bloc", kind, run_name, text);
   fflush(r->msg);
 }
 

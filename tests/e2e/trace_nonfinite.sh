@@ -29,7 +29,7 @@ BLO
   >out.txt 2>err.txt
 st=$?
 [ "$st" -eq 2 ] || fail "itd, stop: status $st"
-grep -q 'error: numerical failure at outer step 1: f is not finite at its trace point (f = nan' \
+grep -q 'error: .*numerical failure at outer step 1: f is not finite at its trace point (f = nan' \
   err.txt || fail "itd, stop: message: $(cat err.txt)"
 grep -q '"status": 2,' r.json || fail "itd, stop: JSON $(grep '"status"' r.json)"
 grep -q '"saved": "best",' r.json || fail "itd, stop: JSON $(grep '"saved"' r.json)"
