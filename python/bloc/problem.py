@@ -339,7 +339,8 @@ class Problem:
                 result = None
                 if out:
                     try:
-                        result = Result(out, self.variables)
+                        result = Result(out, self.variables,
+                                        quiet=bool(options.get("quiet")))
                     finally:
                         L.bloc_result_free(out)
             finally:

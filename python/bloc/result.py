@@ -1,10 +1,12 @@
 """The result of a solve: x, y, the trace and the result's fields, copied into Python."""
 import ctypes
 import importlib
+import warnings
 
 import numpy as np
 
 from . import _lib
+from .errors import BlocWarning
 
 
 def _vector(ptr, n):
@@ -44,10 +46,11 @@ class Result:
     stationarity (what hypergrad_norm measures: "projected_gradient", |x - P(x - d)|, when the
     upper variables are constrained, else "gradient", |d|), and
     fields: the scalar fields of the result JSON (steps, f, g, hypergrad_norm, t_solve,
-    calls_f, each report, ...), also readable as r.f or r["f"]; vars (each variable of x and y
+    calls_f, each report, ...), also readable as r.f or r["f"] (a report named as one of these
+    attributes only as r["name"]: r.name is the attribute, and a warning says so); vars (each variable of x and y
     as an array of its declared shape, by name) and var(name, best=False)."""
 
-    def __init__(self, handle, variables=None):
+    def __init__(self, handle, variables=None, quiet=False):
         self._variables = variables or {}
         L, t = _lib.lib(), _lib.text
         n = ctypes.c_int64()
@@ -68,6 +71,17 @@ class Result:
             if L.bloc_result_get(handle, name, ctypes.byref(v)) == _lib.OK:
                 key = t(name)
                 self.fields[key] = _as_int(v.value) if _counts(key) else v.value
+        # A report named as an attribute (x, summary, vars, ...) is hidden from r.NAME, which
+        # gives the attribute: a sweep reading getattr(r, name) for each report got an array
+        # or a string without a word (s51 nuN 3). Said once, unless quiet; r[name] reads it.
+        shadowed = [k for k in self.fields if k in self.__dict__ or hasattr(Result, k)]
+        if shadowed and not quiet:
+            one = len(shadowed) == 1
+            warnings.warn("bloc: %s %s %s of bloc.Result, which r.%s reads: read %s as %s" % (
+                "report" if one else "reports", ", ".join(repr(k) for k in shadowed),
+                "has the name of an attribute" if one else "have the names of attributes",
+                shadowed[0] if one else "NAME", "the report" if one else "them",
+                ", ".join("r[%r]" % k for k in shadowed)), BlocWarning, stacklevel=3)
         rows, cols = L.bloc_result_trace_rows(handle), L.bloc_result_trace_cols(handle)
         self.trace_columns = [t(L.bloc_result_trace_column(handle, j)) for j in range(cols)]
         table = _vector(L.bloc_result_trace(handle), rows * cols).reshape(rows, cols)

@@ -506,6 +506,29 @@ solve stocbio(outer_steps = 40, x_step = 0.5, trace_every = 5, ystep_every = 5)
         with self.assertRaises(KeyError):
             r.var("w")
 
+    def test_report_named_as_attribute(self):
+        """A report named as a Result attribute (summary, x, vars) was hidden from r.NAME, which
+        gave the attribute without a word (s51 nuN 3): a warning names it and r[name] reads it;
+        quiet=True stays quiet."""
+        p = bloc.compile(text="upper x = 1\nlower y = 0\n"
+                              "upper objective f = (y - 2) ^ 2 + 0.1 * x ^ 2\n"
+                              "lower objective g = (y - x) ^ 2\n"
+                              "report summary = 2 * y\nreport ok = 3 * y\n", name="rn.blo")
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            r = p.solve("aid_cg", outer_steps=3)
+        msgs = [str(x.message) for x in w if "bloc.Result" in str(x.message)]
+        self.assertEqual(msgs, ["bloc: report 'summary' has the name of an attribute of "
+                                "bloc.Result, which r.summary reads: read the report as "
+                                "r['summary']"])
+        self.assertAlmostEqual(r["summary"], 2 * r.y[0])
+        self.assertAlmostEqual(r.ok, 3 * r.y[0])
+        self.assertIsInstance(r.summary, str)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            p.solve("aid_cg", outer_steps=3, quiet=True)
+        self.assertEqual([str(x.message) for x in w], [])
+
     def test_bind_without_copy(self):
         data = {k: np.ascontiguousarray(v) for k, v in hc_data(3).items()}
         p = hc_problem(data)
