@@ -24,6 +24,8 @@ typedef struct Ex {
   /* Newton's last solve: grad_y g's part along the directions it dropped (the Hessian's
    * eigenvalues at most 1e-14 of the largest), its norm, and that largest eigenvalue */
   double *gnull, gnull_norm, null_wmax;
+  /* y where the solve began and before its last step, and the lowest point a probe found */
+  double *ysolve, *ylast, *ylow;
   bool null_unbounded; /* this solve found g falling without end along such a part */
   double unb_w0, unb_wmax; /* and the eigenvalues of the Hessian it found so at */
   bool h_finite;       /* the last Hessian built is finite (none of those steps on one not) */
@@ -40,6 +42,10 @@ typedef struct Ex {
   bool stalled; /* the last Newton solve stopped at the rounding floor, above y_tol */
   bool degenerate; /* and it converged only linearly to a vanishing Hessian (linear_rate) */
   bool warned_degenerate;
+  /* the solve stopped so at a stationary point of g that is not a minimiser (probe_nonmin
+   * found g lower nearby), after leaving such points max_escape times */
+  bool nonmin;
+  double nonmin_g, nonmin_low, nonmin_dist;
   double yerr;   /* then how far its y may be from y*(x) */
   double hnorm;  /* the last Hessian built: its largest absolute row sum */
   double hmax;   /* the largest hnorm of the run's solves */
@@ -83,7 +89,9 @@ static int ex_setup(RtSolver *s, char *err, size_t errlen) {
       !(E->w = rt_solver_vec(s, ny)) || !(E->work = rt_solver_vec(s, E->lwork)) ||
       !(E->tmp = rt_solver_vec(s, ny)) || !(E->e = rt_solver_vec(s, ny)) ||
       !(E->dy = rt_solver_vec(s, ny)) || !(E->yt = rt_solver_vec(s, ny)) ||
-      !(E->gyt = rt_solver_vec(s, ny)) || !(E->gnull = rt_solver_vec(s, ny)))
+      !(E->gyt = rt_solver_vec(s, ny)) || !(E->gnull = rt_solver_vec(s, ny)) ||
+      !(E->ysolve = rt_solver_vec(s, ny)) || !(E->ylast = rt_solver_vec(s, ny)) ||
+      !(E->ylow = rt_solver_vec(s, ny)))
     goto oom;
   E->st_newton = rt_solver_stat(s, "newton_steps");
   E->st_indef = rt_solver_stat(s, "indefinite_hessians");
@@ -306,6 +314,105 @@ static bool flat_retry(RtSolver *s, Ex *E, RtDraw key, double *y, double *g, dou
   return false;
 }
 
+/* Whether y, where Newton's solve reached y_tol only linearly as the Hessian vanished (a
+ * degenerate stationary point), is no minimiser of g: g at y +/- t d for d the last step's
+ * direction and the two least-curved eigenvectors of the Hessian at y, t doubling from ten
+ * times E->yerr (nearer, g falls towards a degenerate minimiser Newton has not reached) to
+ * twice the larger of |y| and the distance the solve moved. Where the lowest of those is
+ * clearly below g (g at y, updated), y moves there and 1 is returned. g = (x - y^3)^2 from
+ * y0 = 0.5: Newton halved y to 5e-6, an inflection where g = x^2, and exact, bloc eval and
+ * the end-of-run checks took it for y*(x) = cbrt(x) ("a degenerate minimiser accurate to
+ * 5e-6", phi 0.25 where it is 0.0863). One eigendecomposition and up to 6 log2(T / t0) g. */
+static int probe_nonmin(RtSolver *s, Ex *E, RtDraw key, double *y, double *g) {
+  int64_t n = s->ny;
+  double yn = rt_nrm2(n, y);
+  rt_copy(n, y, E->tmp);
+  rt_axpy(n, -1.0, E->ysolve, E->tmp);
+  double moved = rt_nrm2(n, E->tmp), top = 2 * fmax(yn, moved);
+  if (!(top > 0)) top = 1;
+  double t0 = fmax(10 * E->yerr, 1e-8 * fmax(1.0, yn));
+  if (!(t0 < top) || !isfinite(*g)) return 0;
+  build_hessian(s, E, y);
+  E->h_kept = false; /* H becomes eigenvectors: no factor for rt_exact_scaled_cond */
+  E->cond_s = NAN;
+  if (step_failed(s)) return 0;
+  bool eig = E->h_finite;
+  if (eig) {
+    rt_sym_fill_lower(n, E->H, E->diag, NULL);
+    eig = rt_sym_eig(n, E->H, E->w, E->work, E->lwork) == 0;
+  }
+  /* the two eigenvalues of least |w| (rows of E->H), -1: none */
+  int64_t least[2] = {-1, -1};
+  for (int64_t i = 0; eig && i < n; i++) {
+    if (least[0] < 0 || fabs(E->w[i]) < fabs(E->w[least[0]])) {
+      least[1] = least[0];
+      least[0] = i;
+    } else if (least[1] < 0 || fabs(E->w[i]) < fabs(E->w[least[1]]))
+      least[1] = i;
+  }
+  double best = *g, tbest = 0;
+  for (int di = 0; di < 3; di++) {
+    if (di == 0) { /* the last step's direction */
+      rt_copy(n, y, E->dy);
+      rt_axpy(n, -1.0, E->ylast, E->dy);
+    } else if (least[di - 1] >= 0)
+      rt_copy(n, E->H + least[di - 1] * n, E->dy);
+    else
+      continue;
+    double dn = rt_nrm2(n, E->dy);
+    if (!(dn > 0) || !isfinite(dn)) continue;
+    rt_scal(n, 1 / dn, E->dy);
+    for (int sign = -1; sign <= 1; sign += 2)
+      for (double t = t0; t <= top && !step_failed(s); t *= 2) {
+        rt_copy(n, y, E->yt);
+        rt_axpy(n, sign * t, E->dy, E->yt);
+        double gt = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
+        if (isfinite(gt) && gt < best) { /* ylow: the direction, its sign in it */
+          best = gt;
+          tbest = t;
+          rt_copy(n, E->dy, E->ylow);
+          rt_scal(n, sign, E->ylow);
+        }
+      }
+  }
+  if (step_failed(s) || !(tbest > 0) || !(best < *g - 1e-10 * fabs(*g))) return 0;
+  /* the least g on that line between the grid's neighbours of tbest (golden sections): the
+   * grid's lowest point may lie where g is not convex (g = (x - y^3)^2 at x = -1.03: y = -0.74,
+   * Hessian -0.2), and Newton from it met an indefinite Hessian, which refuses phi */
+  double a = tbest / 2, c = 2 * tbest, r = 0.5 * (sqrt(5.0) - 1);
+  double u = c - r * (c - a), v = a + r * (c - a), gu = NAN, gv = NAN;
+  for (int i = 0; i < 60 && !step_failed(s) && c - a > 1e-12 * tbest; i++) {
+    if (isnan(gu)) {
+      rt_copy(n, y, E->yt);
+      rt_axpy(n, u, E->ylow, E->yt);
+      gu = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
+    }
+    if (isnan(gv)) {
+      rt_copy(n, y, E->yt);
+      rt_axpy(n, v, E->ylow, E->yt);
+      gv = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
+    }
+    if (!(gu > gv)) { /* (a non-finite gv: keep the part without it) */
+      c = v, v = u, gv = gu, u = c - r * (c - a), gu = NAN;
+      if (gv < best) best = gv, tbest = v;
+    } else {
+      a = u, u = v, gu = gv, v = a + r * (c - a), gv = NAN;
+      if (gu < best) best = gu, tbest = u;
+    }
+  }
+  if (step_failed(s)) return 0;
+  rt_scal(n, tbest, E->ylow); /* the step */
+  rt_axpy(n, 1.0, y, E->ylow);
+  E->nonmin_g = *g;
+  E->nonmin_low = best;
+  rt_copy(n, y, E->tmp);
+  rt_axpy(n, -1.0, E->ylow, E->tmp);
+  E->nonmin_dist = rt_nrm2(n, E->tmp);
+  rt_copy(n, E->ylow, y);
+  *g = best;
+  return 1;
+}
+
 /* The singular Hessians met on Newton's way (solve), counted and told as the other Hessians
  * that are not positive definite where the solve ended short of y_tol; forgotten where it
  * reached it (or its rounding floor), having left them. */
@@ -329,9 +436,12 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   bool diag = s->o.diag;
   double gn = INFINITY, hist[5] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
   bool f32 = s->p->precision == BLO_PREC_F32;
-  E->stalled = E->degenerate = E->null_unbounded = false;
+  E->stalled = E->degenerate = E->null_unbounded = E->nonmin = false;
   E->flat_pending = 0;
   E->yerr = 0;
+  rt_copy(n, y, E->ysolve);
+  rt_copy(n, y, E->ylast);
+  int escapes = 0; /* stationary points that were no minimiser, left (probe_nonmin) */
   /* the last three ratios of |grad_y g| (linear_rate), the last two step lengths */
   double ratio[3] = {0, 0, 0}, gprev = NAN, step = NAN, step_prev = NAN;
   /* the last solves in a row that met a Hessian not positive definite, |grad_y g| at the first */
@@ -354,6 +464,25 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
       double q = fmin(0.95, step / step_prev); /* linear by q: q / (1 - q) of a step to go */
       E->degenerate = true;
       E->yerr = isfinite(q) && q > 0 ? step * q / (1 - q) : step;
+      /* is it a minimiser? If g falls nearby, Newton goes on from the lower point (its
+       * history reset: the rates before it are another point's), at most three times */
+      if (probe_nonmin(s, E, key, y, &g)) {
+        if (step_failed(s)) break;
+        E->degenerate = false;
+        if (escapes++ == 3) { /* |grad_y g| at the lower point, where it ends */
+          E->nonmin = true;
+          rt_oracle_grad_g(&s->o, key, s->x, y, s->gy);
+          gn = rt_nrm2(n, s->gy);
+          break;
+        }
+        E->yerr = 0;
+        ratio[0] = ratio[1] = ratio[2] = 0;
+        gprev = step = step_prev = NAN;
+        for (int i = 0; i < 5; i++) hist[i] = INFINITY;
+        rt_copy(n, y, E->ylast);
+        continue;
+      }
+      if (step_failed(s)) break;
     }
     if (!(gn >= tol(E)) || it == E->max_inner) break;
     /* In precision f32 the data's rounding puts a floor under |grad_y g| far above the
@@ -390,6 +519,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     else if (indef_run++ == 0) indef_gn = gn;
     if (k < 0 && !diag && indef_run >= 5 && gn >= indef_gn) break;
     double len = NAN;
+    rt_copy(n, y, E->ylast);
     bool ok = newton_ls(s, E, key, y, &g, gn, &len);
     if (ok) {
       step_prev = step;
