@@ -1810,6 +1810,90 @@ static void unchecked_note(Run *r, bool formula) {
   rt_run_note(r, note);
 }
 
+/* Where the run ended with its y far from y*(x) (Newton's from y0) but stationary for g at x
+ * (|grad_y g| at y within the y_tol the measure applied, or its rounding floor): what y is.
+ * Into why, a clause after "its y is": at another minimiser of g (the lower Hessian positive
+ * definite at y: SMD1 from x = (10, 10), where y's tan(y2) crossed its poles to rest at y2 =
+ * 10 pi, was told "the lower loop did not solve the lower level ... raise y_step"), or at a
+ * stationary point that is no minimiser (a negative eigenvalue, or g falling from y towards
+ * y*(x): aid_cg on g = (x - y^3)^2 crept to the inflection y = 0, and ended far from x* with
+ * status 0). False (why untouched) where it is neither, or ny is over 500 (a dense Hessian). */
+static bool y_elsewhere(Run *r, const double *y, const double *ystar, const RtPhi *phi,
+                        char *why, size_t len) {
+  RtSolver *s = r->s;
+  int64_t ny = s->ny;
+  double gy = r->dw.val.gy_norm;
+  if (ny > 500 || phi->retried || !isfinite(gy)) return false;
+  int64_t lwork = rt_sym_eig_lwork(ny);
+  double *H = rt_mem_calloc((size_t)(ny * ny + 3 * ny + lwork), sizeof(double));
+  if (!H) return false;
+  double *w = H + ny * ny, *e = w + ny, *yt = e + ny, *work = yt + ny;
+  bool prev = rt_oracle_set_diag(&s->o, true); /* diagnostics, not the method's calls */
+  RtDraw key = rt_oracle_draw(&s->o);
+  /* the lower Hessian's size at y*(x) (its largest row sum), the scale for y's: at the
+   * inflection 8e-162 was "positive definite" on its own */
+  double href = 0, hnorm = 0;
+  for (int at = 0; at < 2; at++) {
+    rt_dense_hessian(&s->o, key, s->x, at ? y : ystar, H, e);
+    for (int64_t i = 0; i < ny; i++) {
+      double row = 0;
+      for (int64_t j = 0; j < ny; j++) row += fabs(H[i * ny + j]);
+      *(at ? &hnorm : &href) = fmax(at ? hnorm : href, row);
+    }
+  }
+  /* stationary: within y_tol, or the rounding of grad_y g's terms there */
+  bool stationary = gy <= fmax(phi->lower_tol, rt_newton_floor(ny, hnorm, y, 0));
+  bool ok = stationary && rt_all_finite(ny * ny, H) &&
+            rt_sym_eigvals(ny, H, w, work, lwork) == 0;
+  double lo = ok ? w[0] : NAN, hi = ok ? w[ny - 1] : NAN;
+  double big = fmax(href, fmax(fabs(lo), fabs(hi)));
+  double lag = 0, ysn = rt_nrm2(ny, ystar);
+  for (int64_t i = 0; i < ny; i++) lag = hypot(lag, y[i] - ystar[i]);
+  const char *cure = "start y nearer the minimiser meant (the lower variables' initial values in "
+                     "the program, or --init-y)";
+  bool said = false;
+  if (ok && hi > 0 && lo > 1e-8 * big) {
+    snprintf(why, len,
+             "at another minimiser of g than the one Newton's method reaches from y0 "
+             "(|grad_y g| = %.3g at y, the lower Hessian positive definite there, eigenvalues "
+             "%.3g to %.3g; |y - y*(x)| = %.3g against |y*(x)| = %.3g): the lower loop did "
+             "solve the lower level, at another of g's minima, and f(x, y*(x)) depends on "
+             "which (phi here is measured at the one from y0); %s, or write a lower level "
+             "with one minimiser",
+             gy, lo, hi, lag, ysn, cure);
+    said = true;
+  } else if (ok && lo < -1e-6 * big) {
+    snprintf(why, len,
+             "at a saddle point of g, not a minimiser (|grad_y g| = %.3g at y, the lower "
+             "Hessian's smallest eigenvalue %.3g, largest %.3g): gradient steps on g stop "
+             "there, as grad_y g vanishes, and Newton's method from y0 goes on to y*(x), "
+             "%.3g away (|y*(x)| = %.3g); %s",
+             gy, lo, hi, lag, ysn, cure);
+    said = true;
+  } else if (ok) {
+    /* Hessian ~0: whether g falls from y towards y*(x) */
+    double g0 = rt_oracle_g_trial(&s->o, key, s->x, y), best = g0, tb = 0;
+    for (double t = 1e-3; t <= 1 && isfinite(g0); t *= 10) {
+      for (int64_t i = 0; i < ny; i++) yt[i] = y[i] + t * (ystar[i] - y[i]);
+      double gt = rt_oracle_g_trial(&s->o, key, s->x, yt);
+      if (isfinite(gt) && gt < best) best = gt, tb = t;
+    }
+    if (tb > 0 && best < g0 - 1e-10 * fabs(g0)) {
+      snprintf(why, len,
+               "at a stationary point of g that is not a minimiser (|grad_y g| = %.3g at y, "
+               "the lower Hessian near 0 there, eigenvalues %.3g to %.3g, yet g falls from "
+               "%.6g to %.6g a step of %.3g towards y*(x)): gradient steps on g stop there, "
+               "as grad_y g vanishes (an inflection of g, as y = 0 of (x - y^3)^2), and "
+               "Newton's method from y0 goes on to y*(x), %.3g away (|y*(x)| = %.3g); %s",
+               gy, lo, hi, g0, best, tb * lag, lag, ysn, cure);
+      said = true;
+    }
+  }
+  rt_oracle_set_diag(&s->o, prev);
+  rt_mem_free(H);
+  return said;
+}
+
 /* Where the exact check found x stationary (check_estimate): the run's lower point y (the
  * summary's, the saved one) against y*(x) from the same Newton solve. x right does not make y
  * right, and the summary's f is f(x, y) at that y: STABLE on a log-utility follower (prices in
@@ -1826,7 +1910,14 @@ static void check_lower_end(Run *r, const double *ystar, const RtPhi *phi) {
   double lag = 0, ysn = rt_nrm2(ny, ystar);
   for (int64_t i = 0; i < ny; i++) lag = hypot(lag, y[i] - ystar[i]);
   if (!(lag > 1e-2 * fmax(ysn, r->y_seen))) return;
-  char hint[1024];
+  char hint[1024], why[1024];
+  if (y_elsewhere(r, y, ystar, phi, why, sizeof why)) {
+    rt_solver_warn(s, "run.lower_end",
+                   "the run ended with its y %s; the summary's f = %.6g is f(x, y) at that y, "
+                   "not f(x, y*(x)) = %.6g",
+                   why, r->dw.val.f, phi->phi);
+    return;
+  }
   double *step = rt_mem_calloc((size_t)ny, sizeof(double)); /* y*(x) - y; NULL: no word */
   if (step) {
     rt_copy(ny, ystar, step);
@@ -1991,6 +2082,10 @@ static void check_estimate(Run *r) {
     rt_axpy(nx, -1.0, h, dh);
     rt_axpy(nx, -1.0, gphi, h);
     bool y_lags = hrc == 0 && rt_nrm2(nx, h) > rt_nrm2(nx, dh);
+    /* y stationary for g, but at another minimiser or no minimiser: not a lag */
+    char elsewhere[960];
+    bool y_other = y_lags && !phi.degenerate &&
+                   y_elsewhere(r, s->y, ystar, &phi, elsewhere, sizeof elsewhere);
     double ns = rt_nrm2(ny, ystar);
     rt_axpy(ny, -1.0, s->y, ystar);
     char lagging[1024], hint[1024];
@@ -2010,8 +2105,9 @@ static void check_estimate(Run *r) {
                "only to about %.3g, and the measure is only as good as that (the lower loop is "
                "not to blame); compare x with other methods' (bloc compare) or a closed form",
                phi.ystar_err);
+    if (y_other) snprintf(lagging, sizeof lagging, "its y is %s", elsewhere);
     char word[200] = "";
-    r->lagged = y_lags && !phi.degenerate;
+    r->lagged = y_lags && !phi.degenerate && !y_other;
     r->estimate_missed = true;
     if (r->lagged) lagged_word(r, run, phi.phi, word, sizeof word);
     rt_solver_warn(s, "run.estimate",
