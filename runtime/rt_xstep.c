@@ -248,8 +248,15 @@ RT_API int rt_xstep_setup(RtSolver *s, char *err, size_t errlen) {
     warn_unused(s, "beta2", "it is Adam's (x_optimizer = adam)");
     warn_unused(s, "eps", "it is Adam's (x_optimizer = adam)");
   }
-  if (xs->opt != RT_XOPT_SGD && !(xs->m = rt_solver_vec(s, s->nx))) goto oom;
-  if (xs->opt == RT_XOPT_ADAM && !(xs->v = rt_solver_vec(s, s->nx))) goto oom;
+  /* each moment and its best point's copy in one block: the solver tracks RT_MAX_ALLOCS */
+  if (xs->opt != RT_XOPT_SGD) {
+    if (!(xs->m = rt_solver_vec(s, 2 * s->nx))) goto oom;
+    xs->m_best = xs->m + s->nx;
+  }
+  if (xs->opt == RT_XOPT_ADAM) {
+    if (!(xs->v = rt_solver_vec(s, 2 * s->nx))) goto oom;
+    xs->v_best = xs->v + s->nx;
+  }
   if (setup_constraints(s->p, xs, solver_alloc, s, err, errlen)) return -1;
   if (!xs->constrained) return 0;
   RtXStart start;
@@ -267,6 +274,25 @@ RT_API void rt_xstep_reset(RtSolver *s) {
   if (xs->m) rt_zero(s->nx, xs->m);
   if (xs->v) rt_zero(s->nx, xs->v);
   xs->t = 0;
+}
+
+RT_API void rt_xstep_mark(RtSolver *s, bool here) {
+  RtXStep *xs = &s->xs;
+  for (int k = 0; k < 2; k++) {
+    const double *from = k ? xs->v : xs->m;
+    double *to = k ? xs->v_best : xs->m_best;
+    if (!to) continue;
+    if (here) rt_copy(s->nx, from, to);
+    else rt_zero(s->nx, to);
+  }
+  xs->t_best = here ? xs->t : 0;
+}
+
+RT_API void rt_xstep_back(RtSolver *s) {
+  RtXStep *xs = &s->xs;
+  if (xs->m) rt_copy(s->nx, xs->m_best, xs->m);
+  if (xs->v) rt_copy(s->nx, xs->v_best, xs->v);
+  xs->t = xs->t_best;
 }
 
 RT_API double rt_xstep_stationarity(RtXStep *xs, const double *x, const double *d) {

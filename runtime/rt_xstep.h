@@ -25,6 +25,10 @@ typedef struct RtXStep {
   double beta1, beta2, eps;
   double *m, *v;        /* first / second moments [nx] (m: momentum and adam; v: adam) */
   int64_t t;            /* adam steps since the start or the last reset (bias correction) */
+  /* m, v and t where the run's best trace point was taken (rt_xstep_mark), which a recovery
+   * going back there takes up again (rt_xstep_back) */
+  double *m_best, *v_best;
+  int64_t t_best;
   /* Projection. lo, hi [nx] (NULL without box constraints; +-inf where x is free). */
   bool constrained;
   bool x0_moved; /* the projection of the initial x changed it (the start is P(x0)) */
@@ -62,8 +66,14 @@ RT_API void rt_xstep_apply(struct RtSolver *s, double lambda);
 /* The stationarity measure of d at x: ||d||, or with constraints the projected-gradient norm
  * ||x - P(x - d)|| (0 exactly at the KKT points; doc/methods.md). Uses xs->w. */
 RT_API double rt_xstep_stationarity(RtXStep *xs, const double *x, const double *d);
-/* Forget the optimizer's moments (on_divergence = halve moved x back). */
+/* Forget the optimizer's moments (on_divergence = halve moved x back to the start). */
 RT_API void rt_xstep_reset(struct RtSolver *s);
+/* Set the moments aside as those of the best trace point: the current ones (here), or none
+ * (the best point is the start, where the optimizer has none yet). */
+RT_API void rt_xstep_mark(struct RtSolver *s, bool here);
+/* Take up the moments set aside by rt_xstep_mark (on_divergence = halve moved x back to the best
+ * trace point). */
+RT_API void rt_xstep_back(struct RtSolver *s);
 /* Projection of x [nx] onto the constraints of xs (no-op without any). */
 RT_API void rt_xstep_project(const RtXStep *xs, double *x);
 /* Euclidean projection of v [n] onto the probability simplex in place; sort [n] is scratch.

@@ -416,7 +416,22 @@ static void test_optimizer_formulas(void **state) {
       assert_true(tp_rel_err(NX, s->x, x) < 1e-15);
     }
     assert_int_equal(s->xs.t, which ? 2 : 0);
-    rt_xstep_reset(s); /* on_divergence = halve: the moments start again */
+    /* on_divergence = halve back to the best trace point: its moments come back */
+    double m1[NX], v1[NX];
+    memcpy(m1, s->xs.m, sizeof m1);
+    if (s->xs.v) memcpy(v1, s->xs.v, sizeof v1);
+    rt_xstep_mark(s, true);
+    rt_solver_step(s, 2);
+    rt_xstep_back(s);
+    for (int i = 0; i < NX; i++)
+      assert_true(s->xs.m[i] == m1[i] && (!s->xs.v || s->xs.v[i] == v1[i]));
+    assert_int_equal(s->xs.t, which ? 2 : 0);
+    rt_xstep_mark(s, false); /* the best point is the start: none */
+    rt_xstep_back(s);
+    for (int i = 0; i < NX; i++) assert_true(s->xs.m[i] == 0 && (!s->xs.v || s->xs.v[i] == 0));
+    assert_int_equal(s->xs.t, 0);
+    rt_solver_step(s, 3);
+    rt_xstep_reset(s); /* on_divergence = halve back to the start: the moments start again */
     for (int i = 0; i < NX; i++) assert_true(s->xs.m[i] == 0 && (!s->xs.v || s->xs.v[i] == 0));
     assert_int_equal(s->xs.t, 0);
     rt_solver_free(s);
