@@ -407,8 +407,20 @@ RT_API void rt_print_summary(FILE *out, const BloProblem *p, const RtResult *r) 
   char hg[RT_FMT_NUM_LEN], f[RT_FMT_NUM_LEN], g[RT_FMT_NUM_LEN], gy[RT_FMT_NUM_LEN];
   /* the precision where runs are compared: named at f32 alone, f64's line as it was */
   bool f32 = r->precision && strcmp(r->precision, "f32") == 0;
-  fprintf(out, "%s: %s stopped (%s) after %lld outer steps in %.3g s%s\n", p->name, r->method,
-          rt_stop_name(r->stop), (long long)r->steps, r->t_total, f32 ? " (precision f32)" : "");
+  /* outer_steps spent on a last step that failed and went back (check_ended_on_recovery):
+   * the steps taken, and whose iterate the result is. "after 1 outer steps" was neither, for
+   * outer_steps = 2 with a recovery at step 2 back to step 0 (r->steps: the last step done) */
+  const RtRecovery *last = r->n_recoveries > 0 ? &r->recoveries[r->n_recoveries - 1] : NULL;
+  char back[96] = "";
+  int64_t steps = r->steps;
+  if (r->stop == RT_STOP_STEPS && last && last->step > r->steps) {
+    steps = last->step;
+    snprintf(back, sizeof back, " (the last failed: the result is the iterate of step %lld)",
+             (long long)last->from_step);
+  }
+  fprintf(out, "%s: %s stopped (%s) after %lld outer steps%s in %.3g s%s\n", p->name, r->method,
+          rt_stop_name(r->stop), (long long)steps, back, r->t_total,
+          f32 ? " (precision f32)" : "");
   /* on a constrained x the norm is the projected step's, which only the JSON's "stationarity"
    * said: a user read |hypergradient| = 0 at a vertex as a zero gradient */
   const char *proj = r->projected ? " (projected: |x - P(x - d)|)" : "";

@@ -1315,6 +1315,9 @@ static bool recover(Run *r, int64_t step) {
     if (!isfinite(r->f0)) r->f0 = r->dw.val.f;
     if (!isfinite(r->g0)) r->g0 = r->dw.val.g;
   }
+  /* the f of the point gone back to, not the abandoned step's (the progress line of a run
+   * whose last step failed showed f 1.4e13 for an end at f 4.3) */
+  s->f_est = restart ? r->dw.val.f : res->best_f;
   /* dw holds another point's values (the start's, or the failed trace point's): a run that
    * ends before its next trace point evaluates its own point */
   r->last_trace = -1;
