@@ -203,6 +203,14 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
   else if (phi_rc == 0 && phi.null_dim > 0)
     api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star: %s",
              null_note(phi.null_dim, NAN, NAN, phi.null_b, phi.null_j, note, sizeof note));
+  /* Hessians not positive definite on Newton's way, that null space short of the minimum
+   * (RtPhi.null_path_w0): said, since a run of exact would warn of them */
+  if (phi_rc == 0 && phi.null_dim > 0 && phi.null_path_w0 < 0)
+    api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star: Newton's way there from %s met "
+             "lower Hessians with eigenvalues down to %.3g, along those directions short of the "
+             "minimum (no more of them near 0, and within a hundredth of the least other "
+             "eigenvalue at the minimum): not a g non-convex on the way",
+             y ? "the given y" : "y0", phi.null_path_w0);
   if (phi_rc == 0) {
     if (want[W_PHI]) *item(e, "phi", 1) = phi.phi;
     if (want[W_PHI + 1])

@@ -35,6 +35,9 @@ typedef struct Ex {
   int flat_pending;
   int64_t flat_k;
   double flat_w0, flat_wmax;
+  /* this solve's Hessians counted as not positive definite: RtSolver.lower_indef_w0, _k */
+  double indef_w0;
+  int64_t indef_k;
   int64_t lwork;
   int st_newton, st_indef, st_lower_gnorm;
   bool indef_step; /* this step's solves met a Hessian that is not positive definite */
@@ -167,6 +170,19 @@ static void null_part(int64_t n, Ex *E, const double *rhs) {
   E->null_wmax = wmax;
 }
 
+/* A Hessian counted as not positive definite: its smallest eigenvalue (E->w, ascending, where
+ * eig_rc is 0) and how many are at or below its size, into E->indef_w0 and E->indef_k. */
+static void indef_seen(int64_t n, Ex *E, int eig_rc) {
+  if (eig_rc != 0 || !isfinite(E->w[0])) {
+    E->indef_w0 = -INFINITY;
+    return;
+  }
+  int64_t k = 0;
+  while (k < n && E->w[k] <= fabs(E->w[0])) k++;
+  E->indef_w0 = fmin(E->indef_w0, E->w[0]);
+  E->indef_k = k > E->indef_k ? k : E->indef_k;
+}
+
 /* rhs <- H^{-1} rhs (newton: |H|^{-1}). Cholesky first; on failure restore H from its intact
  * strict upper triangle and diagonal, and use the eigendecomposition: the Jacobi-scaled H's
  * (solve_scaled), else H's own. */
@@ -210,6 +226,7 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
   } else if (!flat && !diag) {
     s->stats[E->st_indef]++;
     E->indef_step = true;
+    indef_seen(n, E, eig_rc);
   }
   /* a Hessian that is not finite (g = nan at x = (1000, 0, -1000) through exp(x) / sum(exp(x)))
    * fails the step with the oracle's own message, non-finite g or product: "the
@@ -413,6 +430,7 @@ static void flush_flat(RtSolver *s, Ex *E, bool converged) {
   if (E->flat_pending > 0 && !converged && !E->null_unbounded) {
     s->stats[E->st_indef] += E->flat_pending;
     E->indef_step = true;
+    E->indef_w0 = -INFINITY;
     warn_singular(s, E->flat_k, E->flat_w0, E->flat_wmax);
   }
   E->flat_pending = 0;
@@ -433,6 +451,8 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   rt_copy(n, y, E->ysolve);
   rt_copy(n, y, E->ylast);
   int escapes = 0; /* stationary points that were no minimiser, left (probe_nonmin) */
+  E->indef_w0 = INFINITY;
+  E->indef_k = 0;
   /* the last three ratios of |grad_y g| (linear_rate), the last two step lengths */
   double ratio[3] = {0, 0, 0}, gprev = NAN, step = NAN, step_prev = NAN;
   /* the last solves in a row that met a Hessian not positive definite, |grad_y g| at the first */
@@ -572,6 +592,8 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   s->lower_degenerate = E->degenerate;
   s->lower_unbounded = E->null_unbounded;
   s->lower_yerr = E->yerr;
+  s->lower_indef_w0 = E->indef_w0;
+  s->lower_indef_k = E->indef_k;
   return gn;
 }
 

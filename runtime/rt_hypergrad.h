@@ -68,6 +68,7 @@ typedef struct RtHypergrad {
    * (Frobenius); null_seen: either is above rounding (refused) */
   double null_b, null_j;
   bool null_seen;
+  double null_gap; /* out: there, the least eigenvalue kept (outside the null space) */
 } RtHypergrad;
 
 /* h->hg = the hypergradient at (x, y), h->v = A^{-1} grad_y f, with h's inputs set. Dense
@@ -159,6 +160,10 @@ typedef struct RtPhi {
   int64_t null_dim;
   double null_b, null_j;
   bool null_seen;
+  /* and the dense Newton solve met Hessians that were not positive definite on its way there,
+   * their negative eigenvalues (the least, null_path_w0) those flat directions short of the
+   * minimum: at most null_dim of them near 0, within a hundredth of the gap beyond (0: none) */
+  double null_path_w0;
   uint64_t hvps;     /* the Hessian-vector products it took */
   /* with at->spread, where computed densely: how far grad phi moves (grad_spread, the norm
    * of the change) when y*(x) moves by ystar_noise (in y's units) along the lower

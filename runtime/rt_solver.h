@@ -101,6 +101,13 @@ struct RtSolver {
    * Hessian vanishes: g = (x + y - 20)^4), and how far y may still be from y*(x) */
   bool lower_degenerate;
   double lower_yerr;
+  /* exact: of the Hessians its last Newton solve counted as not positive definite
+   * (indefinite_hessians), the most negative eigenvalue (INFINITY: none; -INFINITY: one not
+   * measured, an eigendecomposition that failed or a flat one told at the end) and the most
+   * eigenvalues one had at or below that size, |w0| (rt_phi_exact: a minimum's flat
+   * directions, met short of it, are not a non-convex g) */
+  double lower_indef_w0;
+  int64_t lower_indef_k;
   /* exact: its last Newton solve found g still falling 1e10 max(1, |y|) away along grad_y g's
    * part where the Hessian is singular: g unbounded below in y (g = x'y) */
   bool lower_unbounded;
