@@ -1108,7 +1108,12 @@ static bool lower_lag(Run *r, double run, double out[3], double *step) {
   rt_mem_free(buf);
   r->res->t_diag += rt_seconds() - t0;
   out[0] = lag, out[1] = yn, out[2] = ysn;
-  r->lag_rel = lag > 0 ? lag / ref : 0;
+  /* CG's iterates grow towards A^-1 b only where A is positive definite: past a curvature
+   * that is not (a factorisation U V', its Hessian near-singular along the rotation, CG met
+   * -0.15), the length bounds nothing. The end note called aid_cg's y on U V' (ny = 1500) "at
+   * least 86% of |y*(x)| from y*(x)", where it is 1.9% from a minimiser (L-BFGS to 1e-14) */
+  r->lag_curv = res < 0 && !isnan(cg.curvature);
+  r->lag_rel = r->lag_curv ? NAN : lag > 0 ? lag / ref : 0;
   r->lag_near = res >= 0 && res <= 1e-3 * rt_nrm2(ny, gy) && lag <= 1e-6 * ref;
   /* and not negligible beside the largest |y| the run's trace points had seen (1e-8 of it), in
    * y's own units: a y*(x) that shrank to nothing as x moved (exp(-x^2) underflowing, ITD at
@@ -1770,10 +1775,13 @@ static bool check_phi_rose_cg(Run *r, double run, bool estimate, bool formula) {
  * against its 300: status 0 and no word (tests/golden/run_estimate_unchecked.blo). */
 static void unchecked_note(Run *r, bool formula) {
   RtSolver *s = r->s;
-  char note[1600], said[256], lag[96] = "nothing measured how far that y is from y*(x)";
+  char note[1600], said[384], lag[160] = "nothing measured how far that y is from y*(x)";
   if (isfinite(r->lag_rel))
     snprintf(lag, sizeof lag, "that y is at least %.2g%% of |y*(x)| from y*(x)",
              100 * r->lag_rel);
+  else if (r->lag_curv)
+    snprintf(lag, sizeof lag, "how far that y is from y*(x) is not known (a Newton step from "
+             "it met a lower Hessian not positive definite)");
   if (formula)
     snprintf(said, sizeof said,
              "agrees with its |d| = %.3g, but %s, and the formula stands for grad phi only at "
@@ -2005,6 +2013,7 @@ static void check_estimate(Run *r) {
      * their estimate "may be biased" */
     bool formula = false;
     r->lag_rel = NAN;
+    r->lag_curv = false;
     if (check_lower_lag(r, run) || check_estimate_cg(r, run, rise, &formula)) return;
     if (!check_phi_rose_cg(r, run, true, formula) && !(formula && r->lag_near))
       unchecked_note(r, formula);

@@ -168,11 +168,12 @@ typedef struct Run {
   /* a sampled problem's full variant, asked for by the end-of-run check (full_objective):
    * whether it was, and whether it built (res->full_twin) */
   bool full_asked, full_built;
-  /* lower_lag's last measure: its length over max(|y|, |y*(x)|) (a lower bound; NaN: none),
+  /* lower_lag's last measure: its length over max(|y|, |y*(x)|) (a lower bound; NaN: none,
+   * or lag_curv: its CG met a curvature that is not positive, and its length bounds nothing),
    * and whether its CG reached its residual with y within 1e-6 of |y*(x)| (check_estimate's
    * note: the formula at the method's own y then stands for grad phi) */
   double lag_rel;
-  bool lag_near;
+  bool lag_near, lag_curv;
   /* the least g of the trace points (the start's included) and its step (-1: none), and the
    * first trace point since which |grad_y g| stayed within 5% of its value there (frozen: y on
    * a plateau of g, check_lower_left), with the count of trace points since and that value */
