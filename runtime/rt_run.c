@@ -1814,6 +1814,7 @@ static int run_alloc(Run *r, const BloProblem *p, const RtOptions *o, char *err,
       rt_diag_setup(&r->dw, s, r->cfg->ritz_steps, r->cfg->residual) ||
       !(r->x_good = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
       !(r->y_good = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
+      !(r->y_first = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
       !(r->best_ys = rt_solver_vec(s, s->ny)) || !(r->best_v = rt_solver_vec(s, s->ny)) ||
       !(r->x_start = rt_solver_vec(s, s->nx)) || !(r->ys_start = rt_solver_vec(s, s->ny)) ||
       !(r->v_start = rt_solver_vec(s, s->ny)) || !(r->x_prev = rt_solver_vec(s, s->nx)) ||
@@ -1840,8 +1841,9 @@ static void run_release(Run *r) {
   r->row = NULL;
   rt_mem_free(r->x_good);
   rt_mem_free(r->y_good);
+  rt_mem_free(r->y_first);
   rt_solver_free(r->s);
-  r->x_good = r->y_good = NULL;
+  r->x_good = r->y_good = r->y_first = NULL;
   r->s = NULL;
 }
 
@@ -2097,6 +2099,10 @@ outputs_checked:
       r->best_score = res->best_hypergrad_norm = r->best_hg = s->hg_norm;
     /* ... and is the start's |d| should keep_start make it the best (0 too: a value there) */
     if (done == 1 && r->start_tp.ok && isfinite(s->hg_norm)) r->start_tp.hg = s->hg_norm;
+    if (done == 1 && rt_all_finite(s->ny, s->y)) {
+      rt_copy(s->ny, s->y, r->y_first);
+      r->y_first_ok = true;
+    }
     /* after steps K/4 and K/2 of a run with no recovery: steady_drift's snapshots (f and |d|
      * those of the point the step began from) */
     if (r->seg0 == 0 && r->q.n == 1 && done == (r->K >> 1)) { /* d and its x at K/2 */

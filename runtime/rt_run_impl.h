@@ -47,6 +47,11 @@ typedef struct Run {
   double *x_prev, *y_prev; /* x_good and y_good before the last good step (surged) */
   double ystep_last;       /* the y_step of the last good step, which began at x_prev */
   double *x_start, *ys_start, *v_start; /* x and the method's y and v at the start */
+  /* the method's y after the first completed step, whose lower loop began at x_start (ok:
+   * finite): a second start for phi at x_start where Newton from the program's y0 meets a
+   * Hessian that is not positive definite (start_phi_at) */
+  double *y_first;
+  bool y_first_ok;
   double f0, g0, x0n, y0n;
   /* f's and g's size along the run's first move: at (x1, y at the start), or 0 (past_bound) */
   double f_move, g_move;
