@@ -49,6 +49,9 @@ typedef enum CmpRunState { CMP_NOT_RUN, CMP_RAN } CmpRunState;
 /* A y this close to y*(x) (relative, CMP_Y_NEAR x max(1, |y*(x)|)) gives reports of modest
  * slope in y within about the last of the table's six digits of their value at y*(x). */
 #define CMP_Y_NEAR 1e-6
+/* A run's y this far from the yardstick's y*(x) (relative, as CMP_Y_NEAR) is measured from
+ * too: Newton from it may reach another minimiser of g (measure_phi) */
+#define CMP_Y_OTHER 1e-3
 
 /* The longest label of --methods (LABEL=METHOD): it must fit the table's cells. */
 #define CMP_LABEL_MAX 32
@@ -71,6 +74,11 @@ typedef struct CmpRun {
    * the yardstick. Its reports (taken at its own y) compete for the table's marks only when
    * this is at most CMP_Y_NEAR. */
   double y_lag;
+  /* Newton from the run's own y (where y_lag is over CMP_Y_OTHER) reached another minimiser of
+   * g than the yardstick's from y0, over CMP_Y_OTHER from it, with another g or phi there:
+   * its distance from the yardstick's y*(x), and g and phi there (other_min) */
+  bool other_min;
+  double other_dist, other_g, other_phi;
   int64_t rows;       /* trace rows merged into the CSV */
   CmpStats *stats;    /* one per quantity */
 } CmpRun;

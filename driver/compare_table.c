@@ -209,6 +209,14 @@ static void print_legend(const Compare *cmp, const ValCol *cols, int nval, FILE 
     if (run->phi_measured && run->res.saved_best) /* measure_phi's point */
       fprintf(out, "phi(x) of %s: at its best trace point (step %lld), which the failed run "
                    "keeps, as bloc run saves it\n", run->label, (long long)run->res.best_step);
+    if (run->phi_measured && run->other_min)
+      fprintf(out, "phi(x) of %s: g has several local minimisers in y at its x: Newton from its "
+                   "own y reaches one %.3g away from the one it reaches from y0, with g = %.7g "
+                   "and f = %.7g there (from y0: g = %.7g, f = %.7g; g is lower at the one "
+                   "from %s); phi(x) is f at the one from y0, a local measure, and so are its "
+                   "marks\n",
+              run->label, run->other_dist, run->other_g, run->other_phi, run->phi.g,
+              run->phi.phi, run->other_g < run->phi.g ? "its own y" : "y0");
   }
   const char *why = NULL;
   bool same = true;

@@ -743,6 +743,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
                      out->lower_norm, s->lower_tol);
     out->float_floor = !(out->lower_norm < s->lower_tol) && s->p->precision == BLO_PREC_F32;
     out->phi = rt_oracle_f(&s->o, key, s->x, ystar);
+    out->g = rt_oracle_g(&s->o, key, s->x, ystar);
     out->grad_norm = NAN;
     out->hvps = s->o.calls[RT_CALL_HVP];
     if (!isfinite(out->phi)) return phi_not(out, "phi is not finite at y*(x)");
@@ -885,6 +886,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
     return -1;
   }
   out->phi = rt_oracle_f(&s->o, key, s->x, ystar);
+  out->g = rt_oracle_g(&s->o, key, s->x, ystar);
   out->grad_norm = rt_xstep_stationarity(&s->xs, s->x, s->d);
   out->projected = s->xs.constrained;
   if (!isfinite(out->phi) || !isfinite(out->grad_norm))

@@ -174,6 +174,7 @@ typedef struct RtPhi {
    * where not measured */
   double grad_spread, grad_size, cond, soft_eig, top_eig, ystar_noise, gy_noise;
   bool gy_rounding; /* lower_norm is at the rounding of grad_y g's terms, not merely < y_tol */
+  double g; /* g(x, y*(x)) where phi was computed (bloc compare's test of another minimiser) */
   char why[512]; /* why it was not computed ("" when it was) */
 } RtPhi;
 
