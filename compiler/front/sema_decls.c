@@ -592,6 +592,49 @@ static void check_drawn_rows(Sema *S, const AstDecl *g) {
   }
 }
 
+/* Whether e mentions declaration d (after inlining: a fn's argument its body drops is no use). */
+static bool mentions_decl(const AstExpr *e, const AstDecl *d) {
+  if (!e) return false;
+  if (e->kind == AST_IDENT) return e->ref == d;
+  if (e->kind == AST_CALL && e->inlined) return mentions_decl(e->inlined, d);
+  for (int i = 0; i < e->nargs; i++)
+    if (mentions_decl(e->args[i], d)) return true;
+  return false;
+}
+
+/* A variable neither objective reads (new-user pass O, session 51: `upper junk : scalar = 0.5`
+ * drew no word, where an unused sample set did): phi does not depend on an upper one, so no
+ * method moves it and its Hessian of phi is singular; g has every value of a lower one for a
+ * minimiser, so the lower Hessian is singular. An upper variable a lower initialiser reads
+ * (y0 = Phi(x), MAML) is used: the unrolled methods differentiate it. */
+static void check_unused_vars(Sema *S, const AstDecl *f, const AstDecl *g) {
+  for (int k = 0; k < 2; k++) {
+    const PtrVec *vars = k == 0 ? &S->upper : &S->lower;
+    for (size_t i = 0; i < vars->len; i++) {
+      const AstDecl *d = vars->items[i];
+      if (mentions_decl(f->init, d) || mentions_decl(g->init, d)) continue;
+      bool init = false;
+      for (size_t j = 0; k == 0 && j < S->lower.len; j++)
+        if (mentions_decl(((const AstDecl *)S->lower.items[j])->init, d)) init = true;
+      if (init) continue;
+      if (k == 0) {
+        diag_warning(S->diag, d->name_span,
+                     "upper variable '%s' is not used: neither objective reads it, so phi does "
+                     "not depend on it and no method moves it from its initial value",
+                     d->name);
+        diag_hint(S->diag, "remove the declaration, or use it in f or g");
+      } else {
+        diag_warning(S->diag, d->name_span,
+                     "lower variable '%s' is not used: neither objective reads it, so every "
+                     "value of it minimises g (the lower Hessian is singular along it) and no "
+                     "method moves it from its initial value",
+                     d->name);
+        diag_hint(S->diag, "remove the declaration, or use it in g");
+      }
+    }
+  }
+}
+
 void sema_check_program(Sema *S) {
   Program *p = S->prog;
   const SrcFile *main = diag_file(S->diag, p->ast->file);
@@ -664,6 +707,7 @@ void sema_check_program(Sema *S) {
               d->name);
   }
   if (clean && p->stochastic && g && !g->failed) check_drawn_rows(S, g);
+  if (clean && f && g && !f->failed && !g->failed) check_unused_vars(S, f, g);
   /* the solve line's tol on a sampled problem is refused where the options are resolved
    * (opt_check_tol_sampled, at its location): a setting tol=0 (--set, the API's options) may
    * switch it off, which a refusal here, before the settings are known, did not let it */
