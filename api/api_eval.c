@@ -14,17 +14,18 @@
 #include "rt_oracle.h"
 #include "rt_xstep.h"
 
-enum { EVAL_MAX = 16 };
+enum { EVAL_MAX = 24 };
 
-/* What can be asked for, in the order bloc eval prints it; the last three come from
- * rt_phi_exact's Newton solve. */
+/* What can be asked for, in the order bloc eval prints it; phi, grad_phi and y_star come from
+ * rt_phi_exact's Newton solve, hess_phi from 4 nx more of them (only by name: not in "all"). */
 static const char *const all_what[] = {"f",        "g",        "grad_x_f", "grad_y_f",
                                        "grad_y_g", "hvp_yy",   "hvp_xy",   "hypergrad",
-                                       "phi",      "grad_phi", "y_star"};
-enum { NWHAT = sizeof all_what / sizeof all_what[0], W_HG = 7, W_PHI = 8 };
+                                       "phi",      "grad_phi", "y_star",   "hess_phi"};
+enum { NWHAT = sizeof all_what / sizeof all_what[0], W_HG = 7, W_PHI = 8, W_HESS = 11 };
 
 const char *bloc_eval_quantities(void) {
-  return "f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy, hypergrad, phi, grad_phi, y_star";
+  return "f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy, hypergrad, phi, grad_phi, y_star, "
+         "hess_phi";
 }
 
 const char *api_eval_hint(const char *bad, int badlen, char *buf, size_t len) {
@@ -56,7 +57,7 @@ struct bloc_eval {
  * evaluating nothing, or everything, would hide the slip. */
 static int parse_what(const char *what, bool want[NWHAT], const char **bad, int *badlen) {
   bool all = !what || strcmp(what, "all") == 0;
-  for (int i = 0; i < NWHAT; i++) want[i] = all;
+  for (int i = 0; i < NWHAT; i++) want[i] = all && i != W_HESS; /* 4 nx solves: by name */
   for (const char *s = what; !all;) {
     const char *comma = strchr(s, ',');
     size_t len = comma ? (size_t)(comma - s) : strlen(s);
@@ -248,6 +249,199 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
   return rc;
 }
 
+/* The name of x[i] as a user writes it: "s", "beta[1]", "W[0, 2]". */
+static const char *x_elem_name(const BloProblem *bp, int64_t i, char *buf, size_t len) {
+  for (int k = 0; k < bp->n_vars; k++) {
+    const BloVarInfo *v = &bp->vars[k];
+    int64_t size = v->rank == 0 ? 1 : v->rank == 1 ? v->rows : v->rows * v->cols;
+    if (v->level != 0 || i < v->offset || i >= v->offset + size) continue;
+    int64_t j = i - v->offset;
+    if (v->rank == 0) snprintf(buf, len, "%s", v->name);
+    else if (v->rank == 1) snprintf(buf, len, "%s[%lld]", v->name, (long long)j);
+    else snprintf(buf, len, "%s[%lld, %lld]", v->name, (long long)(j / v->cols),
+                  (long long)(j % v->cols));
+    return buf;
+  }
+  snprintf(buf, len, "x[%lld]", (long long)i);
+  return buf;
+}
+
+/* Eigenvector row ev [n] as "0.71 asc[0] - 0.71 asc[1]": its parts of 0.1 or more in x's
+ * order (at most 8), signed so that the first is positive; "asc[0]" alone for a unit one. */
+static void direction_text(const BloProblem *bp, const double *ev, int64_t n, char *buf,
+                           size_t len) {
+  double sign = 1;
+  for (int64_t k = 0; k < n; k++)
+    if (fabs(ev[k]) >= 0.1) {
+      sign = ev[k] < 0 ? -1 : 1;
+      break;
+    }
+  size_t at = 0;
+  int shown = 0;
+  buf[0] = '\0';
+  for (int64_t k = 0; k < n && at + 1 < len; k++) {
+    double c = sign * ev[k];
+    if (fabs(c) < 0.1) continue;
+    char name[96];
+    x_elem_name(bp, k, name, sizeof name);
+    if (shown == 8) {
+      at += (size_t)snprintf(buf + at, len - at, " + ...");
+      break;
+    }
+    if (fabs(c) > 0.995)
+      at += (size_t)snprintf(buf + at, len - at, "%s%s", c < 0 ? "-" : "", name);
+    else
+      at += (size_t)snprintf(buf + at, len - at, "%s%.2g %s",
+                             shown ? (c < 0 ? " - " : " + ") : (c < 0 ? "-" : ""), fabs(c), name);
+    shown++;
+  }
+}
+
+/* hess_phi: the Hessian of phi at x (new-user pass O, session 51: an econometrician's standard
+ * errors and identification, which took 14 hand-made bloc eval calls). Central differences of
+ * the exact grad phi (rt_phi_exact, each y*(x +- h e_i) by Newton warm-started from y*(x)) at
+ * steps h and 2h per coordinate, h = s_i cbrt(eta) with s_i = max(|x_i|, 0.1) and eta grad
+ * phi's relative noise (the rounding of f64, or how far y*(x) moves it: RtPhi.grad_spread);
+ * Richardson's extrapolation of the two, symmetrised, with its estimated accuracy (below) and
+ * the asymmetry |H - H'|. Eigenvalues within the accuracy's norm of 0 name the directions of x
+ * that phi does not identify; a negative one beyond it says phi is not convex at x. */
+enum { HESS_MAX_NX = 400 };
+static int eval_hess_phi(bloc_problem *p, bloc_eval *e, const double *x, const double *y) {
+  const BloProblem *bp = blo_problem(p->c);
+  const BloProblem *full = blo_problem_stochastic(bp) ? api_full_problem(p) : NULL;
+  if (full) bp = full;
+  int64_t nx = bp->nx, ny = bp->ny;
+  if (nx > HESS_MAX_NX) {
+    api_diag(p, BLOC_ERROR, NULL,
+             "hess_phi: %lld upper variables are more than the %d it is computed for: it costs "
+             "4 nx = %lld solves of y*(x) and an nx x nx matrix; ask for grad_phi, or evaluate "
+             "a program with fewer upper variables (fix the others as data)",
+             (long long)nx, HESS_MAX_NX, 4 * (long long)nx);
+    return BLOC_ERR_INPUT;
+  }
+  size_t n2 = (size_t)(nx * nx);
+  double *buf = calloc(6 * n2 + 8 * (size_t)nx + 2 * (size_t)ny + 4, sizeof(double));
+  if (!buf) blo_oom(sizeof(double) * (6 * n2 + 8 * (size_t)nx + 2 * (size_t)ny));
+  double *D1 = buf, *D2 = D1 + n2, *H = D2 + n2, *E = H + n2, *V = E + n2, *g0 = V + n2,
+         *gp = g0 + nx, *gm = gp + nx, *xs = gm + nx, *steps = xs + nx, *w = steps + nx,
+         *ys = w + nx, *yd = ys + ny;
+  RtPhiAt at = {.x = x, .y_start = y, .sharded = blo_sharded(p->c), .grad = g0, .ystar = ys,
+                .nonsmooth_op = blo_program(p->c)->nonsmooth_op, .spread = true};
+  RtPhi phi;
+  double t0 = rt_seconds();
+  int rc = BLOC_OK;
+  if (rt_phi_exact(bp, &at, &phi) != 0) {
+    if (blo_problem_stochastic(bp) && blo_full_why(p->c)) /* as eval_phi says it */
+      snprintf(phi.why, sizeof phi.why, "phi over all the data has no form here: %s",
+               blo_full_why(p->c));
+    api_diag(p, BLOC_ERROR, NULL, "hess_phi not computed: grad phi at x could not be measured: "
+             "%s", phi.why);
+    rc = failed(phi.solve_ran ? BLOC_ERR_NUMERICAL : BLOC_ERR_INPUT);
+    free(buf);
+    return rc;
+  }
+  double eta = blo_precision(p->c) == BLO_PREC_F32 ? 1e-6 : 1e-13;
+  if (isfinite(phi.grad_spread) && phi.grad_spread > 0)
+    eta = fmax(eta, phi.grad_spread / fmax(phi.grad_size, fabs(phi.phi) + 1e-300));
+  double cb = cbrt(eta);
+  memcpy(xs, x, sizeof(double) * (size_t)nx);
+  for (int64_t i = 0; i < nx && rc == BLOC_OK; i++) {
+    steps[i] = cb * fmax(fabs(x[i]), 0.1);
+    for (int k = 0; k < 2 && rc == BLOC_OK; k++) {
+      double h = steps[i] * (k ? 2 : 1);
+      double *D = k ? D2 : D1;
+      for (int sgn = 0; sgn < 2; sgn++) {
+        xs[i] = x[i] + (sgn ? -h : h);
+        RtPhiAt a = at;
+        a.x = xs;
+        a.y_start = ys; /* warm: y*(x) */
+        a.grad = sgn ? gm : gp;
+        a.ystar = yd;
+        a.spread = false;
+        RtPhi ph;
+        if (rt_phi_exact(bp, &a, &ph) != 0) {
+          char name[96];
+          api_diag(p, BLOC_ERROR, NULL, "hess_phi not computed: grad phi at x with %s %s %.3g "
+                   "(a central difference) could not be measured: %s; central differences need "
+                   "phi within 2 h of x along every upper variable (h = %.3g max(|x_i|, 0.1))",
+                   x_elem_name(bp, i, name, sizeof name), sgn ? "-" : "+", h, ph.why, cb);
+          rc = failed(ph.solve_ran ? BLOC_ERR_NUMERICAL : BLOC_ERR_INPUT);
+          break;
+        }
+      }
+      double dh = (x[i] + h) - (x[i] - h); /* the step taken: what x +- h rounded to */
+      for (int64_t r = 0; rc == BLOC_OK && r < nx; r++) D[r * nx + i] = (gp[r] - gm[r]) / dh;
+      xs[i] = x[i];
+    }
+  }
+  if (rc != BLOC_OK) {
+    free(buf);
+    return rc;
+  }
+  /* H = Richardson's (4 D(h) - D(2h)) / 3, which cancels D's h^2 term, t = |D(h) - D(2h)| / 3;
+   * its error estimated entry by entry as the next term, t times t / max|H| (each term smaller
+   * by that ratio), plus four times the asymmetry |H_ij - H_ji| (the noise of the gradients,
+   * which the two differences sample apart) and eta max|H|. On the closed forms of
+   * tests/e2e/hess_phi.sh and the nuO demand and firm problems it estimated 1-2e-11 where
+   * 0.5-1e-11 was measured; |D(h) - D(2h)| itself said 3e-8. An estimate, not a bound. */
+  double acc = 0, asym = 0, accf = 0, hmax = 0;
+  for (size_t k = 0; k < n2; k++) {
+    H[k] = (4 * D1[k] - D2[k]) / 3;
+    E[k] = fabs(D1[k] - D2[k]) / 3;
+    hmax = fmax(hmax, fabs(H[k]));
+  }
+  for (int64_t r = 0; r < nx; r++)
+    for (int64_t c = 0; c < nx; c++) {
+      double t = fmax(E[r * nx + c], E[c * nx + r]), as = fabs(H[r * nx + c] - H[c * nx + r]);
+      double ec = t * fmin(1, t / fmax(hmax, 1e-300)) + 4 * as + eta * hmax;
+      acc = fmax(acc, ec);
+      accf += ec * ec;
+      asym = fmax(asym, as);
+      V[r * nx + c] = 0.5 * (H[r * nx + c] + H[c * nx + r]);
+    }
+  accf = sqrt(accf); /* a bound on the symmetric matrix's error in the 2-norm */
+  double *hv = item(e, "hess_phi", nx * nx);
+  memcpy(hv, V, sizeof(double) * n2);
+  *item(e, "hess_phi_accuracy", 1) = acc;
+  *item(e, "hess_phi_asymmetry", 1) = asym;
+  memcpy(item(e, "hess_phi_steps", nx), steps, sizeof(double) * (size_t)nx);
+  int64_t lwork = rt_sym_eig_lwork(nx);
+  double *work = malloc(sizeof(double) * (size_t)(lwork > 0 ? lwork : 1));
+  if (!work) blo_oom(sizeof(double) * (size_t)lwork);
+  if (rt_sym_eig(nx, V, w, work, lwork) == 0) {
+    memcpy(item(e, "hess_phi_eigenvalues", nx), w, sizeof(double) * (size_t)nx);
+    double top = fmax(fabs(w[0]), fabs(w[nx - 1]));
+    for (int64_t k = 0; k < nx; k++) {
+      char dir[512];
+      if (fabs(w[k]) <= fmax(2 * accf, 1e-10 * top)) {
+        direction_text(bp, V + k * nx, nx, dir, sizeof dir);
+        api_diag(p, BLOC_WARNING, NULL,
+                 "hess_phi: phi is flat along %s (eigenvalue %.3g of the Hessian of phi, 0 to "
+                 "its accuracy %.2g; the largest is %.3g): the upper objective does not "
+                 "identify x along that direction, and standard errors from the inverse "
+                 "Hessian are not defined; fix a normalisation (pin one of the variables named, "
+                 "as data) or bound x",
+                 dir, w[k], 2 * accf, top);
+      } else if (w[k] < 0) {
+        direction_text(bp, V + k * nx, nx, dir, sizeof dir);
+        api_diag(p, BLOC_WARNING, NULL,
+                 "hess_phi: the Hessian of phi has a negative eigenvalue %.3g (beyond its "
+                 "accuracy %.2g) along %s: phi is not convex at x, so x is no minimum of phi "
+                 "(a saddle or a maximum along it where grad phi is 0), and the inverse "
+                 "Hessian is no covariance",
+                 w[k], 2 * accf, dir);
+      }
+    }
+  }
+  free(work);
+  char why[128];
+  snprintf(why, sizeof why, "%lld solves of y*(x), 4 per upper variable, each warm-started",
+           4 * (long long)nx + 1);
+  note_slow(p, "hess_phi", t0, why, true);
+  free(buf);
+  return rc;
+}
+
 /* An error for each quantity of e with values that are not finite (log of a negative x, an
  * overflow): bloc eval printed them as null with status 2, the API returned them with status 0
  * and no word. Returns whether there was one. */
@@ -389,6 +583,10 @@ int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const doubl
   /* phi too when the formula at (x, y) failed: y0 may be where the Hessian is singular */
   int phi_status = eval_phi(p, e, want, what, px, y); /* Newton from the caller's y, if any */
   if (status == BLOC_OK) status = phi_status;
+  if (want[W_HESS]) {
+    int hs = eval_hess_phi(p, e, px, y);
+    if (hs != BLOC_OK && (status == BLOC_OK || hs == BLOC_ERR_INPUT)) status = hs;
+  }
   /* away from y*(x) the formula is no gradient of anything: at the default point, y0, it gave
    * 0 where grad phi = -0.95, and nothing said so */
   double gy = rt_nrm2(ny, gyg), scale = fmax(1.0, rt_nrm2(ny, gyf));

@@ -140,9 +140,13 @@ int cmd_eval(int argc, char **argv) {
       bool whole = bloc_eval_get(e, "phi", &pv, &nv) == BLOC_OK ||
                    bloc_eval_get(e, "grad_phi", &pv, &nv) == BLOC_OK ||
                    bloc_eval_get(e, "y_star", &pv, &nv) == BLOC_OK;
+      bool hess = bloc_eval_get(e, "hess_phi", &pv, &nv) == BLOC_OK;
       printf(",\n  \"samples\": \"one draw from seed %llu%s\"",
              (unsigned long long)api_draw_seed(p),
-             whole ? "; phi, grad_phi and y_star over all the data (every sample set whole)" : "");
+             hess    ? "; phi, grad_phi, y_star and hess_phi over all the data (every sample set "
+                       "whole)"
+             : whole ? "; phi, grad_phi and y_star over all the data (every sample set whole)"
+                     : "");
     }
     static const char *const items[] = {"f", "g", "grad_x_f", "grad_y_f", "grad_y_g",
                                         "hvp_yy", "hvp_xy", "hypergrad"};
@@ -165,6 +169,27 @@ int cmd_eval(int argc, char **argv) {
           json_item(e, "grad_phi_projected_norm", false, &first);
       } else if (st == BLOC_ERR_NUMERICAL && by_name && asks(what, phis[i]))
         printf(",\n  \"%s\": null", phis[i]);
+    }
+    /* hess_phi: nx rows of nx, then its accuracy, asymmetry, steps and eigenvalues */
+    const double *hv;
+    int64_t nh;
+    if (bloc_eval_get(e, "hess_phi", &hv, &nh) == BLOC_OK) {
+      printf(",\n  \"hess_phi\": [");
+      for (int64_t r = 0; r < nx; r++) {
+        printf("%s\n    [", r ? "," : "");
+        for (int64_t c = 0; c < nx; c++) {
+          if (c) printf(", ");
+          json_num(hv[r * nx + c]);
+        }
+        printf("]");
+      }
+      printf("\n  ]");
+      json_item(e, "hess_phi_accuracy", false, &first);
+      json_item(e, "hess_phi_asymmetry", false, &first);
+      json_item(e, "hess_phi_steps", true, &first);
+      json_item(e, "hess_phi_eigenvalues", true, &first);
+    } else if (st == BLOC_ERR_NUMERICAL && by_name && asks(what, "hess_phi")) {
+      printf(",\n  \"hess_phi\": null");
     }
     printf("\n}\n");
     rc = api_cmd_exit(st, 0);

@@ -824,6 +824,14 @@ class Eval(unittest.TestCase):
         np.testing.assert_allclose(e["grad_phi"], -2, atol=1e-9)
         np.testing.assert_allclose(e["y_star"], x, atol=1e-9)
         self.assertNotIn("g", e)
+        # its Hessian 2 I by central differences of grad phi: nx x nx, only by name
+        e = p.eval(x, y, what="hess_phi")
+        self.assertEqual(e["hess_phi"].shape, (5, 5))
+        np.testing.assert_allclose(e["hess_phi"], 2 * np.eye(5), atol=1e-9)
+        np.testing.assert_allclose(e["hess_phi_eigenvalues"], 2, atol=1e-9)
+        self.assertLess(e["hess_phi_accuracy"], 1e-9)
+        self.assertEqual(e["hess_phi_steps"].shape, (5,))
+        self.assertNotIn("hess_phi", p.eval())
         self.assertEqual(set(p.eval()) >= {"f", "g", "hvp_yy", "hvp_xy"}, True)
         with self.assertRaises(bloc.OptionError) as cm:
             p.eval(x, y, what="f,hessian")
