@@ -6,8 +6,8 @@
  * checks every op bit for bit across all four). Plain C99; RT_MAYBE_UNUSED because the
  * amalgamation of emitted C includes every op, and clang warns about unused static ones.
  *
- * Transcendentals are the C library's (exp, log, log1p, sin, cos, tanh, acos, asin, atan, erf,
- * pow): the JIT calls the
+ * Transcendentals are the C library's (exp, log, log1p, sin, cos, tan, tanh, acos, asin, atan,
+ * erf, pow): the JIT calls the
  * same functions. Where a formula has several operations they are separate statements, so that
  * a compiler allowed to contract within an expression (clang's default -ffp-contract=on) still
  * rounds each one, as the JIT does. */
@@ -26,6 +26,8 @@ static inline RT_MAYBE_UNUSED double rt_op_log1p(double a) { return log1p(a); }
 static inline RT_MAYBE_UNUSED double rt_op_sqrt(double a) { return sqrt(a); }
 static inline RT_MAYBE_UNUSED double rt_op_sin(double a) { return sin(a); }
 static inline RT_MAYBE_UNUSED double rt_op_cos(double a) { return cos(a); }
+/* finite for every finite a: no double is a pole (pi/2 rounds to one where tan is 1.6e16) */
+static inline RT_MAYBE_UNUSED double rt_op_tan(double a) { return tan(a); }
 static inline RT_MAYBE_UNUSED double rt_op_tanh(double a) { return tanh(a); }
 /* acos and asin are NaN outside [-1, 1], as NumPy's arccos and arcsin */
 static inline RT_MAYBE_UNUSED double rt_op_acos(double a) { return acos(a); }

@@ -33,6 +33,8 @@ static IrNode *ew1_factor(IrGraph *g, IrNode *n) {
   case IR_SQRT: return ir_div(g, ir_scalar(g, 0.5), n);
   case IR_SIN: return ir_unary(g, IR_COS, x);
   case IR_COS: return ir_neg(g, ir_unary(g, IR_SIN, x));
+  /* 1 + tan^2 from the value itself, as tanh's 1 - tanh^2 (1 / cos^2 would call cos) */
+  case IR_TAN: return ir_add(g, ir_scalar(g, 1), ir_mul(g, n, n));
   case IR_TANH: return ir_sub(g, ir_scalar(g, 1), ir_mul(g, n, n));
   /* -+1 / sqrt(1 - x^2) (infinite at x = +-1), 1 / (1 + x^2), 2/sqrt(pi) exp(-x^2) */
   case IR_ACOS:

@@ -141,6 +141,7 @@ LLVMValueRef cg_fn(Cg *cg, CgFn f, LLVMTypeRef *type) {
   case CG_ROUND: fn = intrinsic(cg, "llvm.round", &t); break;
   case CG_MAXNUM: fn = intrinsic(cg, "llvm.maxnum", &t); break;
   case CG_LOG1P: fn = libm(cg, "log1p", 1, &t); break;
+  case CG_TAN: fn = libm(cg, "tan", 1, &t); break;
   case CG_TANH: fn = libm(cg, "tanh", 1, &t); break;
   case CG_ACOS: fn = libm(cg, "acos", 1, &t); break;
   case CG_ASIN: fn = libm(cg, "asin", 1, &t); break;

@@ -133,6 +133,7 @@ static LLVMValueRef unary(Cg *cg, LLVMBuilderRef bd, int op, LLVMValueRef a, dou
   case IR_SQRT: return call1(cg, bd, CG_SQRT, a);
   case IR_SIN: return call1(cg, bd, CG_SIN, a);
   case IR_COS: return call1(cg, bd, CG_COS, a);
+  case IR_TAN: return call1(cg, bd, CG_TAN, a);
   case IR_TANH: return call1(cg, bd, CG_TANH, a);
   case IR_ACOS: return call1(cg, bd, CG_ACOS, a);
   case IR_ASIN: return call1(cg, bd, CG_ASIN, a);

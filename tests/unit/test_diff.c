@@ -201,6 +201,12 @@ static IrNode *c_acos_asin(G, const Vars *v) {
 static IrNode *c_atan_erf(G, const Vars *v) {
   return S(AD(M(v->a, U(IR_ATAN, M(v->a, v->b))), U(IR_ERF, ir_sub(g, v->a, M(C(2), v->b)))));
 }
+/* tan of 1.4 tanh(..) (inside (-pi/2, pi/2), where tan reaches 5.8 and its derivative 35),
+ * mixing x and y: its first and second derivatives 1 + tan^2 and 2 tan (1 + tan^2) */
+static IrNode *c_tan(G, const Vars *v) {
+  IrNode *t = ir_scale(g, 1.4, U(IR_TANH, ir_sub(g, M(v->a, v->b), v->b)));
+  return S(AD(M(v->a, U(IR_TAN, t)), U(IR_TAN, M(C(0.5), AD(v->a, v->b)))));
+}
 static IrNode *c_sigmoid(G, const Vars *v) { return S(M(v->a, U(IR_SIGMOID, M(v->a, v->b)))); }
 static IrNode *c_softplus(G, const Vars *v) {
   return S(U(IR_SOFTPLUS, ir_sub(g, M(v->a, v->b), v->b)));
@@ -357,7 +363,7 @@ static IrNode *c_trace_product(G, const Vars *v) {
     (void)state; check_case(#fn, fn, 7); check_case(#fn, fn, 99); \
   }
 CASE(c_exp) CASE(c_log) CASE(c_log1p) CASE(c_sqrt) CASE(c_sincos) CASE(c_tanh) CASE(c_sigmoid)
-CASE(c_log_sigmoid) CASE(c_acos_asin) CASE(c_atan_erf)
+CASE(c_log_sigmoid) CASE(c_acos_asin) CASE(c_atan_erf) CASE(c_tan)
 CASE(c_softplus) CASE(c_abs) CASE(c_relu) CASE(c_powc) CASE(c_maxmin)
 CASE(c_div) CASE(c_neg_sub) CASE(c_scalar_bcast)
 CASE(c_where) CASE(c_lse) CASE(c_lse_rows) CASE(c_softmax_ce) CASE(c_matmul) CASE(c_matvec)
@@ -533,6 +539,7 @@ int main(void) {
       cmocka_unit_test(test_c_softplus),
       cmocka_unit_test(test_c_log_sigmoid), cmocka_unit_test(test_c_acos_asin),
     cmocka_unit_test(test_c_atan_erf),
+      cmocka_unit_test(test_c_tan),
       cmocka_unit_test(test_c_abs),
       cmocka_unit_test(test_c_relu),
       cmocka_unit_test(test_c_powc),

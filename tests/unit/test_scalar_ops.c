@@ -7,7 +7,7 @@
  * `const c = sigmoid(-0.01)` folded one bit away from what the kernels computed. Issue 14:
  * max, min, pow and clip (a composite: min(max(a, lo), hi), folded as it lowers), and the
  * derivative of max/min at a tie (the first argument's). Session 49: acos, asin, atan, erf
- * (NaN outside [-1, 1] for acos and asin, in every place alike). */
+ * (NaN outside [-1, 1] for acos and asin, in every place alike). Session 51: tan. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,6 +46,7 @@ static double ref_log1p(double a) { return rt_op_log1p(a); }
 static double ref_sqrt(double a) { return rt_op_sqrt(a); }
 static double ref_sin(double a) { return rt_op_sin(a); }
 static double ref_cos(double a) { return rt_op_cos(a); }
+static double ref_tan(double a) { return rt_op_tan(a); }
 static double ref_tanh(double a) { return rt_op_tanh(a); }
 static double ref_acos(double a) { return rt_op_acos(a); }
 static double ref_asin(double a) { return rt_op_asin(a); }
@@ -67,6 +68,7 @@ static const Unary unary[] = {
     {"sqrt", IR_SQRT, BI_SQRT, 0, ref_sqrt},
     {"sin", IR_SIN, BI_SIN, 0, ref_sin},
     {"cos", IR_COS, BI_COS, 0, ref_cos},
+    {"tan", IR_TAN, BI_TAN, 0, ref_tan},
     {"tanh", IR_TANH, BI_TANH, 0, ref_tanh},
     {"acos", IR_ACOS, BI_ACOS, 0, ref_acos},
     {"asin", IR_ASIN, BI_ASIN, 0, ref_asin},
