@@ -207,8 +207,14 @@ void sema_unknown_name(Sema *S, const ECtx *c, const char *name, Span at, bool a
   const char *sugg = as_call ? sema_suggest(S, name, 1u << DECL_FN, true)
                              : sema_suggest(S, name, VALUE_KINDS, false);
   const char *py = as_call ? spelling_function_hint(name) : NULL; /* maximum, clamp, amax */
+  /* a builtin that is another function (its inverse, its hyperbolic twin) is not offered */
+  const char *other = as_call && sugg && ast_builtin_lookup(sugg) != BI_NONE &&
+                              spelling_other_function(name, sugg) ? sugg : NULL;
   if (as_call && stdlib_hint(S, name, py || sugg)) return;
   if (py) diag_hint(S->diag, "%s", py);
+  else if (other)
+    diag_hint(S->diag, "'%s' is another function than '%s', not its spelling: write %s from "
+              "the builtins of doc/language.md section 6 as a fn", name, other, name);
   else if (sugg) diag_hint(S->diag, "did you mean '%s'?", sugg);
 }
 

@@ -51,7 +51,57 @@ typedef struct Spelling {
   "(the simplex as w = exp(vcat(z, 0) - logsumexp(vcat(z, 0)))), and keep w > 0 with a "       \
   "barrier term in g, - mu * sum(log(w)) (doc/language.md section 3a)"
 
+/* Other mathematical functions (the C library's, NumPy's and SciPy's) are one or two letters
+ * from a builtin that is a different function, and "did you mean" offered it: tan its inverse
+ * atan (new-user pass M, session 51), sinh sin, atanh atan, cot cos, log10 log1p, sign sin,
+ * cbrt sqrt, ceil clip. Following such a hint changes the problem with no error, so each gets
+ * its .blo form as a fn, or says there is none; none gets "did you mean". */
+#define MATH_NONE(f) \
+  "there is no " f " in .blo (and no builtin spells it): write it from the builtins of " \
+  "doc/language.md section 6 as a fn"
+#define ATAN2_HINT \
+  "there is no atan2: fn atan2(v, u) = 2 * atan(v / (sqrt(u ^ 2 + v ^ 2) + u)) is the angle " \
+  "of (u, v) in (-pi, pi), off the negative u axis"
+#define SIGN_HINT \
+  "there is no sign (its derivative is 0 wherever it has one): x / sqrt(x ^ 2 + eps) or " \
+  "tanh(x / eps) with a small eps is a smooth one"
+
 static const Spelling spellings[] = {
+    {"sinh", "there is no sinh: fn sinh(z) = (exp(z) - exp(-z)) / 2"},
+    {"cosh", "there is no cosh: fn cosh(z) = (exp(z) + exp(-z)) / 2"},
+    {"asinh", "there is no asinh: fn asinh(z) = log(z + sqrt(z ^ 2 + 1))"},
+    {"arcsinh", "there is no asinh: fn asinh(z) = log(z + sqrt(z ^ 2 + 1))"},
+    {"acosh", "there is no acosh: fn acosh(z) = log(z + sqrt(z ^ 2 - 1)), for z >= 1"},
+    {"arccosh", "there is no acosh: fn acosh(z) = log(z + sqrt(z ^ 2 - 1)), for z >= 1"},
+    {"atanh", "there is no atanh: fn atanh(z) = 0.5 * (log1p(z) - log1p(-z)), for |z| < 1"},
+    {"arctanh", "there is no atanh: fn atanh(z) = 0.5 * (log1p(z) - log1p(-z)), for |z| < 1"},
+    {"sec", "there is no sec: fn sec(z) = 1 / cos(z)"},
+    {"csc", "there is no csc: fn csc(z) = 1 / sin(z)"},
+    {"cosec", "there is no csc: fn csc(z) = 1 / sin(z)"},
+    {"cot", "there is no cot: fn cot(z) = cos(z) / sin(z)"},
+    {"asec", "there is no asec: fn asec(z) = acos(1 / z), for |z| >= 1"},
+    {"acsc", "there is no acsc: fn acsc(z) = asin(1 / z), for |z| >= 1"},
+    {"acot", "there is no acot: fn acot(z) = atan(1 / z), for z != 0"},
+    {"atan2", ATAN2_HINT},
+    {"arctan2", ATAN2_HINT},
+    {"log2", "log2(x) is log(x) / log(2)"},
+    {"log10", "log10(x) is log(x) / log(10)"},
+    {"exp2", "exp2(x) is 2 ^ x"},
+    {"expm1", "there is no expm1: exp(x) - 1 (absolute error about 1e-16 near 0)"},
+    {"cbrt", "there is no cbrt: x ^ (1 / 3) for x >= 0 (nan below 0)"},
+    {"hypot", "hypot(a, b) is sqrt(a ^ 2 + b ^ 2)"},
+    {"logit", "logit(p) is log(p) - log1p(-p), the inverse of sigmoid"},
+    {"sign", SIGN_HINT},
+    {"signum", SIGN_HINT},
+    {"sinc", "there is no sinc: NumPy's is sin(pi * x) / (pi * x), with const pi = "
+             "3.141592653589793 (nan at x = 0)"},
+    {"ceil", "ceil(x) is -floor(-x)"},
+    {"rint", ".blo spells it round(x) (halves away from 0, not to even)"},
+    {"trunc", "trunc(x) is where(x < 0, -floor(-x), floor(x))"},
+    {"gamma", MATH_NONE("gamma function")},
+    {"tgamma", MATH_NONE("gamma function")},
+    {"lgamma", MATH_NONE("log-gamma function")},
+    {"gammaln", MATH_NONE("log-gamma function")},
     {"maximum", ".blo spells it max(a, b) (elementwise)"},
     {"fmax", ".blo spells it max(a, b) (elementwise)"},
     {"minimum", ".blo spells it min(a, b) (elementwise)"},
@@ -141,6 +191,23 @@ const char *spelling_function_hint(const char *name) {
   for (size_t i = 0; i < sizeof spellings / sizeof spellings[0]; i++)
     if (strcmp(spellings[i].name, name) == 0) return spellings[i].hint;
   return NULL;
+}
+
+/* b is a with the prefix p put on */
+static bool prefixed(const char *a, const char *b, const char *p) {
+  size_t n = strlen(p);
+  return strncmp(b, p, n) == 0 && strcmp(b + n, a) == 0;
+}
+
+/* b is a with an "h" put on */
+static bool suffixed_h(const char *a, const char *b) {
+  size_t n = strlen(a);
+  return strlen(b) == n + 1 && strncmp(a, b, n) == 0 && b[n] == 'h';
+}
+
+bool spelling_other_function(const char *name, const char *near) {
+  return prefixed(name, near, "a") || prefixed(near, name, "a") || prefixed(name, near, "arc") ||
+         prefixed(near, name, "arc") || suffixed_h(name, near) || suffixed_h(near, name);
 }
 
 /* The words of other modelling languages (AMPL's and Pyomo's maximize, JuMP's Max, GAMS's

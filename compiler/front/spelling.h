@@ -11,6 +11,12 @@
  * one-line hint saying how .blo writes it, or NULL when the name is not a known spelling. */
 const char *spelling_function_hint(const char *name);
 
+/* Whether the builtin `near`, the closest name to the unknown function `name`, is another
+ * function by name: `name` with an inverse's "a" or "arc" or a hyperbolic "h" put on or taken
+ * off (alog -> log, acot -> cot, expm -> exp is not). "did you mean" must not offer it: tan
+ * was told "did you mean 'atan'?", and following that changed the problem with no error. */
+bool spelling_other_function(const char *name, const char *near);
+
 /* For a reduction given an axis (`sum(A, 1)`, `sum(b, axis = 0)`) or NumPy's one-argument
  * `max(x)`: writes into buf the hint naming the row and column forms (sum, mean, logsumexp)
  * or saying max(a, b) is elementwise (max, min). False, buf untouched, for any other name. */
