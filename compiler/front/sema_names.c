@@ -70,7 +70,13 @@ bool sema_declare(Sema *S, AstDecl *d) {
   if (ast_builtin_lookup(d->name) != BI_NONE) {
     diag_error(S->diag, d->name_span, "'%s' is a builtin function and cannot be redeclared",
                d->name);
-    diag_hint(S->diag, "choose another name");
+    /* a fn written for what is now a builtin (fn tan(z) = sin(z) / cos(z), the workaround
+     * before tan was one, new-user pass M, session 51) is deleted rather than renamed */
+    if (d->kind == DECL_FN)
+      diag_hint(S->diag, "delete this fn to call the builtin %s (doc/language.md section 6 "
+                "lists the builtins), or give the fn another name", d->name);
+    else
+      diag_hint(S->diag, "choose another name");
     return false;
   }
   AstDecl *prev = sema_sym_get(&S->syms, d->name);
