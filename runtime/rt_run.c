@@ -961,7 +961,8 @@ static bool start_not_finite(Run *r) {
     snprintf(r->res->message, sizeof r->res->message,
              "numerical failure before outer step 1: g is not finite at the start (x0, y0): "
              "g = %s%s there; the start lies outside g's domain (such as a log of a negative "
-             "number, or an exp that overflows), and no method can take a step from it: start "
+             "number, a pole such as cot's, 1 / tan(z), at z = 0, or an exp that overflows), "
+             "and no method can take a step from it: start "
              "inside it, with the initial value of `lower %s` or --init-y FILE (of x: --init-x "
              "FILE; bloc eval --what g,grad_y_g tells where g is finite)%s",
              isnan(g) ? "nan" : g > 0 ? "inf" : "-inf", el, var, draw);
