@@ -682,12 +682,46 @@ static const char *probe_saw(const RtLowerProbe *pr, char *buf, size_t n) {
  * [-1, 3] stepped to x < 0, where g has no minimiser, and was told "y_step is too large for g
  * there" twice before the Ritz test at a trace point said why. */
 static bool probe_nonconvex(const RtLowerProbe *pr) {
-  return pr->blew_up && !pr->no_g && pr->curv <= 0;
+  return pr->blew_up && !pr->no_g && (pr->curv <= 0 || pr->ritz_lo < -1e-8 * pr->ritz_hi);
+}
+
+/* A probe whose steps blew up with g curving up along the last of them (curv > 0): y_step too
+ * long for g's largest curvature, whose part of y grows fastest, and maybe a direction where g
+ * curves down as well, whose part grows at every y_step but slower, hidden by the first (and
+ * where g curves down along them, the largest Ritz value, for recover's y_step).
+ * demand.blo, a consumer's quadratic utility with B = diag(exp d) + s (11' - I) and no bounds,
+ * at s = 2.75 (the lower Hessian's eigenvalues -0.00275, -0.00249 and 0.018): "y_step is too
+ * large for g there", and y_step was halved, which no y_step cures. The Ritz values of the
+ * lower Hessian where the steps went (y, ritz_steps diagnostic Hessian-vector products) tell:
+ * one below 0 beside the largest, past rounding, is a direction where g curves down. Fills
+ * pr->ritz_lo and ritz_hi. */
+static void probe_ritz(Run *r, const double *x, const double *y, RtLowerProbe *pr) {
+  RtDiagWork *w = &r->dw;
+  RtSolver *s = r->s;
+  if (!pr->blew_up || pr->no_g || pr->jump > 0 || w->ritz_steps <= 0 ||
+      !w->q || !rt_all_finite(s->ny, y))
+    return;
+  double lo = NAN, hi = NAN;
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  int n = rt_lanczos_extremes(&s->o, x, y,
+                              &(RtLanczosRun){w->ritz_steps, w->lanczos_seed, w->q, w->u,
+                                              w->alpha, w->beta, NULL},
+                              &lo, &hi);
+  rt_oracle_set_diag(&s->o, prev);
+  if (n > 0 && isfinite(lo) && isfinite(hi)) pr->ritz_lo = lo, pr->ritz_hi = hi;
 }
 
 /* What the probe says of g there, after probe_saw's "raised |grad_y g| ...". */
 static const char *probe_cure(const RtLowerProbe *pr, char *buf, size_t n) {
-  if (probe_nonconvex(pr))
+  if (probe_nonconvex(pr) && !(pr->curv <= 0))
+    snprintf(buf, n, ", and the lower Hessian where they went has Ritz values in [%.3g, "
+             "%.3g]: g is not convex in y there (it curves down along some direction, hidden "
+             "by the faster growth along the largest curvature), so the lower level may have "
+             "no minimiser near y, and a smaller y_step alone does not help (y grows along "
+             "that direction at every y_step); bound x (box bounds) to where g is convex in y, "
+             "or make g strongly convex in y (a ridge term such as + 0.5 * sumsq(y))",
+             pr->ritz_lo, pr->ritz_hi);
+  else if (probe_nonconvex(pr))
     snprintf(buf, n, ", and g's curvature in y along them is %.3g: g is not convex in y "
              "there, so the lower level has no minimiser near y and no y_step helps; bound x "
              "(box bounds) to where g is convex in y, or make g strongly convex in y (a "
@@ -825,8 +859,9 @@ static bool surged(Run *r, int64_t step) {
     rt_copy(s->ny, r->y_prev, y);
     s->y_step = r->ystep_last;
     pr = rt_lower_probe(s, r->x_prev, y);
+    probe_ritz(r, r->x_prev, y, &pr);
     s->y_step = ystep;
-  }
+  } else probe_ritz(r, r->x_good, y, &pr);
   rt_copy(s->ny, gy, s->gy);
   if (!pr.blew_up) {
     note_jump(r, step, prev, dx, xn);
@@ -1072,6 +1107,13 @@ static RtLowerProbe probe_at(Run *r, const double *x, const double *y) {
   return rt_lower_probe(r->s, x, r->s->y);
 }
 
+/* probe_at, and where its steps blew up, probe_ritz where they went (for the message). */
+static RtLowerProbe probe_why(Run *r, const double *x, const double *y) {
+  RtLowerProbe pr = probe_at(r, x, y);
+  probe_ritz(r, x, r->s->y, &pr);
+  return pr;
+}
+
 /* Whether the lower loop blew up on its own, with y_step too large for g at the x the recovery
  * goes back to (the best trace point's), or at the x the failed step began from (the last good
  * one, which x may have reached by a step too large or on its way to x*); appends why to
@@ -1099,9 +1141,9 @@ static LowerBlowUp lower_blew_up(Run *r) {
      * y0) was not finite or past the divergence bound, is the only iterate to go back to
      * (recover) */
     snprintf(what, sizeof what, "the start (its trace point's y is not finite or blew up)");
-    pr = probe_at(r, r->x_start, r->ys_start);
+    pr = probe_why(r, r->x_start, r->ys_start);
     where = pr.blew_up ? LOWER_FROM_START : LOWER_STABLE;
-  } else if ((pr = probe_at(r, res->best_x, r->best_ys)).blew_up) {
+  } else if ((pr = probe_why(r, res->best_x, r->best_ys)).blew_up) {
     where = LOWER_AT_BEST;
     if (res->best_step > 0 && (p0 = probe_at(r, r->x_start, r->ys_start)).blew_up) {
       where = LOWER_FROM_START;
@@ -1112,11 +1154,13 @@ static LowerBlowUp lower_blew_up(Run *r) {
                  p0.g0, p0.g1, p0.steps);
     }
   } else if (r->good_step != res->best_step && !r->surge &&
-             (pr = probe_at(r, r->x_good, r->y_good)).blew_up) {
+             (pr = probe_why(r, r->x_good, r->y_good)).blew_up) {
     where = LOWER_ON_THE_WAY;
     snprintf(what, sizeof what, "step %lld", (long long)r->good_step);
   }
-  char saw[320], cure[320];
+  char saw[320], cure[480];
+  r->blown = pr;
+  r->blown.blew_up = where != LOWER_STABLE;
   if (where != LOWER_STABLE)
     message_add(res,
                 "; the lower loop blew up on its own: at the x of %s, gradient steps on y with "
@@ -1205,10 +1249,18 @@ static bool recover(Run *r, int64_t step) {
    * on L = 1 halved x_step twice and stopped, blaming no step */
   if (s->eta > 0 && s->o.fail_kind == RT_CALL_HVP) vsys = true;
   double ystep_L = r->ystep_L;
+  r->blown.blew_up = false;
   /* y_step over 2/L since the start's trace point: every iterate since was driven by a lower
    * loop that did not converge, as for LOWER_FROM_START (the best trace point, by f, was one) */
   LowerBlowUp where = ystep_L > 0 ? (r->ystep_restart ? LOWER_FROM_START : LOWER_AT_BEST)
                                   : lower_blew_up(r);
+  /* The lower loop blew up only at an x reached since, where the Ritz values show g not convex
+   * in y (probe_ritz): a shorter x step may keep x where g is convex, as at the best iterate's
+   * x, and y_step, which cannot cure it, is halved only where it is over 2/L there as well */
+  const RtLowerProbe *bp = &r->blown;
+  bool nc_way = where == LOWER_ON_THE_WAY && bp->blew_up && probe_nonconvex(bp) &&
+                bp->ritz_hi > 0;
+  bool y_keep = nc_way && s->y_step * bp->ritz_hi < 2;
   r->surge = false;
   r->ystep_L = 0;
   r->over.step = -1; /* the steps change, or the point does */
@@ -1230,7 +1282,7 @@ static bool recover(Run *r, int64_t step) {
   const double *to_x = restart ? r->x_start : res->best_x;
   const double *to_y = restart ? r->ys_start : r->best_ys;
   int yh = 0; /* halvings of y_step */
-  if (where != LOWER_STABLE) {
+  if (where != LOWER_STABLE && !y_keep) {
     do s->y_step *= 0.5;
     while (++yh < RT_MAX_Y_HALVINGS && where != LOWER_ON_THE_WAY &&
            (ystep_L > 0 ? s->y_step * ystep_L > 0.8 : probe_at(r, to_x, to_y).blew_up));
@@ -1285,11 +1337,17 @@ static bool recover(Run *r, int64_t step) {
   memcpy(rc->reason, res->message, len);
   rc->reason[len] = '\0';
   if (!r->cfg->quiet) {
-    char steps[160];
-    int n = snprintf(steps, sizeof steps, "x_step %s %g", xs ? "=" : "kept at", s->x_step);
+    char steps[320];
+    int n = snprintf(steps, sizeof steps, "x_step %s %g%s", xs ? "=" : "kept at", s->x_step,
+                     nc_way ? " (a shorter x step may keep x where g is convex in y, as it is "
+                              "at the best iterate's x)" : "");
     if (yh > 0)
       n += snprintf(steps + n, sizeof steps - (size_t)n, " and y_step = %g%s", s->y_step,
-                    yh > 1 ? " (halved until the lower loop is stable there)" : "");
+                    yh > 1   ? " (halved until the lower loop is stable there)"
+                    : nc_way ? " (it was over 2/L too, L >= the largest Ritz value there)"
+                             : "");
+    else if (nc_way)
+      n += snprintf(steps + n, sizeof steps - (size_t)n, " and y_step kept at %g", s->y_step);
     if (vsys) snprintf(steps + n, sizeof steps - (size_t)n, " and eta = %g", s->eta);
     message(r, "warning",
             "%s; going back to %s (step %lld) with %s (on_divergence = halve, %d of %d)",

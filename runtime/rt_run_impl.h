@@ -152,6 +152,7 @@ typedef struct Run {
   bool phi_rose_flat;   /* and blamed a flat part of phi (grad phi or |d| vanished) */
   bool unrolled_rose; /* check_unrolled_rose: the unrolled f rose, never below the start's */
   int own_why; /* the method's own_why for the last lower_blew_up (RT_OWN_*, 0: none said) */
+  RtLowerProbe blown; /* the probe lower_blew_up's message names (blew_up false: none) */
   /* The change of the estimate d over the change of x between the last two points it was
    * taken at (the secant curvature of f(x, y*(x)) along x's path): the size of an x_step cure
    * (secant_note). sec [4 nx]: the last d and its x, then d and x at step K/2 (creep_size). */

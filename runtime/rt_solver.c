@@ -261,7 +261,7 @@ RT_API double rt_lower_gd(RtSolver *s, const double *x, double *y, int T, double
 }
 
 RT_API RtLowerProbe rt_lower_probe(RtSolver *s, const double *x, double *y) {
-  RtLowerProbe pr = {0, NAN, NAN, NAN, 0, NAN, NAN, false, false};
+  RtLowerProbe pr = {0, NAN, NAN, NAN, 0, NAN, NAN, false, false, NAN, NAN};
   bool prev = rt_oracle_set_diag(&s->o, true);
   RtDraw key = rt_oracle_draw(&s->o);
   double g = rt_oracle_grad_g(&s->o, key, x, y, s->gy);

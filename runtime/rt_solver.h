@@ -254,6 +254,10 @@ typedef struct RtLowerProbe {
   int jump;
   double g_from, g_to;
   bool blew_up, no_g;
+  /* the extreme Ritz values of the lower Hessian where the steps went (rt_run.c, probe_ritz:
+   * a blow-up whose last step curved up, y_step too long for g's top curvature, can hide
+   * directions where g curves down; NaN if not measured) */
+  double ritz_lo, ritz_hi;
 } RtLowerProbe;
 
 /* Whether gradient steps y <- y - y_step grad_y g(x, y) at this fixed x blow up from y: the

@@ -94,6 +94,23 @@ static int estimate(struct RtSolver *s, const double *y, int64_t step, const cha
              "all negative: %s", when, lo, hi, RT_CONCAVE_CURE);
     return -1;
   }
+  /* one clearly negative beside a positive one: g curves down along some direction, where y
+   * grows at every y_step. "give y_step explicitly" was the cure first named on a consumer's
+   * quadratic utility that is not concave at that x (demand.blo, eigenvalues -0.00275,
+   * -0.00249, 0.018: unbounded below in y), which no y_step cures; not within f32 rounding
+   * of 0 (below) */
+  if (hi > 0 && lo < -1e-10 * hi && !*rt_f32_rounding_note(s->p, lo, hi)) {
+    snprintf(msg, msglen, "y_step = auto %s: the lower Hessian has Ritz values in [%.6g, %.6g]; "
+             "it is not positive definite: g is not convex in y there, and no gradient step on "
+             "y is safe (y grows along the directions where g curves down at every y_step); "
+             "where g has no minimiser in y at that x (unbounded below, as a quadratic with a "
+             "negative eigenvalue) no y_step helps: bound x (box bounds) to where g is convex "
+             "in y, or make g strongly convex in y (a ridge term such as + 0.5 * sumsq(y)); "
+             "where g is convex only near its minimiser, start y nearer it (a lower "
+             "initialiser) or give y_step explicitly",
+             when, lo, hi);
+    return -1;
+  }
   if (!(hi > 0) || lo < -1e-10 * fabs(hi)) {
     /* at f32 a Ritz value within float rounding of 0 is more likely the data's rounding (a
      * column scaled by 1e5: [-154.9, 9.4e9] on an SPD Hessian, which did not say so) */
