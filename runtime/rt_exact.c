@@ -26,7 +26,8 @@ typedef struct Ex {
   double *gnull, gnull_norm, null_wmax;
   /* y where the solve began and before its last step, and the lowest point a probe found */
   double *ysolve, *ylast, *ylow;
-  bool null_unbounded; /* this solve found g falling without end along such a part */
+  bool null_unbounded; /* this solve found g falling without end along such a part, or along
+                          the eigenvector of a clearly negative eigenvalue (neg_unbounded) */
   double unb_w0, unb_wmax; /* and the eigenvalues of the Hessian it found so at */
   bool h_finite;       /* the last Hessian built is finite (none of those steps on one not) */
   /* singular Hessians (none negative) met on Newton's way, told once the solve ends short of
@@ -53,6 +54,7 @@ typedef struct Ex {
    * still hold it (Cholesky solved it), for rt_exact_scaled_cond to find it then */
   double cond_s;
   bool h_kept;
+  bool h_eig; /* the last solve's eigendecomposition: eigenvectors in H's rows, values in w */
 } Ex;
 
 /* The tolerance the Newton solves stop below: y_tol, scaled down to grad_y g's own size where
@@ -192,7 +194,7 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
    * (a rank-3 Gram matrix of order 4: pivot 1e-16, and Newton's y* went to 1e15 with exit 0);
    * the eigendecomposition below tells singular from merely ill-conditioned */
   E->cond_s = NAN;
-  E->h_kept = false;
+  E->h_kept = E->h_eig = false;
   if (rt_chol_factor_nonsingular(n, E->H, RT_CHOL_SINGULAR_RTOL) == 0) {
     rt_chol_solve(n, E->H, rhs);
     E->h_kept = true;
@@ -207,6 +209,7 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
   rt_sym_fill_lower(n, E->H, E->diag, NULL);
   bool diag = s->o.diag; /* the trace point's solve: no statistics, no warnings */
   int eig_rc = scaled < 0 ? -1 : rt_sym_eig(n, E->H, E->w, E->work, E->lwork);
+  E->h_eig = eig_rc == 0;
   /* positive definite, only too ill-conditioned for the pivots: solved through every
    * eigenvalue, nothing to say. Above ten ulps of the largest: at 1e-14 a Hessian of
    * condition 1e14 (eigenvalues 1 to 1e14), which Cholesky had solved before the pivot test,
@@ -272,6 +275,23 @@ static bool step_failed(const RtSolver *s) { return rt_oracle_kept_failure(&s->o
 static int null_step(RtSolver *s, Ex *E, RtDraw key, double *y, double *g) {
   double t0 = E->null_wmax > 0 ? 1 / E->null_wmax : 0;
   return rt_flat_step(&s->o, key, s->x, y, E->gnull, t0, g, E->yt);
+}
+
+/* Whether g falls without bound along the eigenvector u of a clearly negative smallest
+ * eigenvalue of the last solve's Hessian (at y, g the value there): rt_flat_step along the
+ * sign of u that does not raise g to first order, from a copy of y, still falling 1e10
+ * max(1, |y|) away. A consumer's quadratic utility that is not concave at that x
+ * (demand.blo: eigenvalues -0.00275, -0.00249, 0.018) went on through indefinite Hessians,
+ * and phi was "not strongly convex", with a y "near the minimum meant" for a cure, where g has
+ * none. y and g unchanged; uses E->gyt and E->yt. */
+static bool neg_unbounded(RtSolver *s, Ex *E, RtDraw key, const double *y, double g) {
+  int64_t n = s->ny;
+  double wmax = fmax(fabs(E->w[0]), fabs(E->w[n - 1]));
+  if (!E->h_eig || !(E->w[0] < -1e-6 * wmax) || !isfinite(g)) return false;
+  double *u = E->H; /* the first row: E->H is free until the next build_hessian */
+  if (rt_dot(n, u, s->gy) < 0) rt_scal(n, -1.0, u);
+  rt_copy(n, y, E->gyt);
+  return rt_flat_step(&s->o, key, s->x, E->gyt, u, 1 / fabs(E->w[0]), &g, E->yt) < 0;
 }
 
 /* Newton's backtracking on g from y along -E->dy (g the value at y, gn |grad_y g| there, in
@@ -531,6 +551,16 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     if (!(s->stats[E->st_indef] > indef_before)) indef_run = 0;
     else if (indef_run++ == 0) indef_gn = gn;
     if (k < 0 && !diag && indef_run >= 5 && gn >= indef_gn) break;
+    /* g unbounded below along a direction of negative curvature: no minimiser to go on to
+     * (as null_step's below) */
+    bool neg = !diag && s->stats[E->st_indef] > indef_before && neg_unbounded(s, E, key, y, g);
+    if (step_failed(s)) break;
+    if (neg) {
+      E->null_unbounded = true;
+      E->unb_w0 = E->w[0];
+      E->unb_wmax = E->w[n - 1];
+      break;
+    }
     double len = NAN;
     rt_copy(n, y, E->ylast);
     bool ok = newton_ls(s, E, key, y, &g, gn, &len);

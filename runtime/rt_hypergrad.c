@@ -566,6 +566,23 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
     double rounding_now = rt_newton_floor(n, hmax, y, gstart);
     flat = flat && rt_nrm2(n, Ap) > fmax(tol, rounding_now) && isfinite(pg);
     if (res < 0 && !flat) {
+      /* a negative curvature along p: where g still falls 1e10 max(1, |y|) away along it (the
+       * sign of p that does not raise g to first order, from a copy of y in r), g has no
+       * minimum, and "a y near the minimum meant" was no cure (a consumer's quadratic utility
+       * that is not concave at that x) */
+      double gc = g;
+      if (rt_dot(n, p, gy) < 0) rt_scal(n, -1.0, p);
+      rt_copy(n, y, r);
+      if (cg.curvature < 0 &&
+          rt_flat_step(o, key, s->x, r, p, 1 / fabs(cg.curvature / rt_dot(n, p, p)), &gc, yt) <
+              0) {
+        out->flat = true;
+        return phi_not(out, "g is unbounded below in y at this x: Newton-CG on g from %s met "
+                       "%s where |grad_y g| = %.3g, and along that direction g still falls "
+                       "1e10 times max(1, |y|) away, so y*(x) does not exist there; %s",
+                       start_name(at), rt_cg_curvature(&cg, why, sizeof why), gn,
+                       RT_UNBOUNDED_CURE);
+      }
       out->not_convex = true;
       return phi_not(out, "g is not strongly convex in y: conjugate gradients met %s on "
                      "Newton's way to y*(x) from %s (|grad_y g| = %.3g)",
@@ -835,6 +852,19 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
                    "vanish there, as an exp that underflows, or g is unbounded below along "
                    "it); %s",
                    start_name(at), out->lower_norm, y_tol, h.min_eig, h.max_eig, cure);
+  }
+  /* Newton met a clearly negative eigenvalue along whose eigenvector g fell 1e10 max(1, |y|)
+   * away (rt_exact.c, neg_unbounded) and stopped there: a consumer's quadratic utility that is
+   * not concave at that x was "not strongly convex", with "a y ... near the minimum meant"
+   * for a cure, where there is none */
+  if (!by_cg && s->lower_unbounded && h.how == RT_HG_EIGEN && h.min_eig < 0) {
+    out->flat = true;
+    return phi_not(out, "g is unbounded below in y at this x: Newton's method on g from %s "
+                   "stopped at |grad_y g| = %.3g, where the lower Hessian has a negative "
+                   "eigenvalue (smallest %.3g, largest %.3g), and along its eigenvector g "
+                   "still falls 1e10 times max(1, |y|) away, so y*(x) does not exist there; %s",
+                   start_name(at), out->lower_norm, h.min_eig, h.max_eig,
+                   h.max_eig < 0 ? RT_CONCAVE_CURE : RT_UNBOUNDED_CURE);
   }
   out->not_convex = eig_refused || indefinite > 0;
   if (eig_refused && h.null_seen)

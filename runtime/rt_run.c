@@ -1033,14 +1033,18 @@ static bool failed(Run *r, int64_t step) {
   }
   /* exact's Newton solve found g unbounded below in y at this x (rt_exact.c, ex_step) */
   if (s->lower_no_min) {
+    /* (rt_exact.c, neg_unbounded: along a direction of negative curvature) */
+    bool neg = s->lower_no_min_w0 < -1e-6 * fabs(s->lower_no_min_wmax);
     snprintf(res->message, sizeof res->message,
              "numerical failure at outer step %lld: the lower level has no minimiser at this "
              "x: g is unbounded below in y: Newton's method on g stopped at |grad_y g| = %.3g, "
-             "where the lower Hessian is singular (smallest eigenvalue %.3g, largest %.3g), "
-             "and along grad_y g's part in its flat directions g still falls 1e10 times "
-             "max(1, |y|) away, so y*(x) does not exist and a hypergradient means nothing; "
-             RT_UNBOUNDED_CURE,
-             (long long)step, s->lower_no_min_gn, s->lower_no_min_w0, s->lower_no_min_wmax);
+             "where the lower Hessian is %s (smallest eigenvalue %.3g, largest %.3g), "
+             "and along %s g still falls 1e10 times "
+             "max(1, |y|) away, so y*(x) does not exist and a hypergradient means nothing; %s",
+             (long long)step, s->lower_no_min_gn, neg ? "not positive definite" : "singular",
+             s->lower_no_min_w0, s->lower_no_min_wmax,
+             neg ? "the smallest one's eigenvector" : "grad_y g's part in its flat directions",
+             s->lower_no_min_wmax < 0 ? RT_CONCAVE_CURE : RT_UNBOUNDED_CURE);
     return true;
   }
   struct { const char *name; int64_t n; const double *v; double ref; } q[] = {
