@@ -43,6 +43,8 @@ struct bloc_problem {
   SemaDefine *defs;         /* bloc_define's constants (names owned) */
   int ndefs;
   const char *defs_given;   /* how messages name them: "define", or the bloc command's "-D" */
+  SemaDataFile *files;      /* the bloc command's --data NAME=FILE (api_data_file; owned) */
+  int nfiles;
   BloBackend backend;
   uint64_t seed;
   bool seed_set;
@@ -94,6 +96,10 @@ OptSink api_opt_sink(bloc_problem *p, const char *label);
 /* How messages name p's defines (bloc_define): "define", or `given` ("-D": the bloc command's,
  * driver/api_cmd.c). */
 void api_set_defs_given(bloc_problem *p, const char *given);
+/* The bloc command's --data NAME=FILE (before compiling): data declaration NAME's loader
+ * reads path (relative to the working directory) instead of the program's file; checked by
+ * the compile. Copies both strings. BLOC_OK, or BLOC_ERR_STATE once compiled. */
+int api_data_file(bloc_problem *p, const char *name, const char *path);
 /* The seed of a solve's or an eval's draws when no option says another: bloc_set_seed's, else
  * the program's (its solve line's, else 1). Not the data stage's when bloc_set_data_seed set
  * that apart. */

@@ -209,6 +209,11 @@ void bloc_problem_free(bloc_problem *p) {
     free((char *)p->defs[i].text);
   }
   free(p->defs);
+  for (int i = 0; i < p->nfiles; i++) {
+    free((char *)p->files[i].name);
+    free((char *)p->files[i].path);
+  }
+  free(p->files);
   for (int i = 0; i < p->nbind; i++) drop_binding(&p->bind[i]);
   free(p->bind);
   free(p->summary);
@@ -248,6 +253,15 @@ int bloc_define(bloc_problem *p, const char *name, double value) {
   p->defs = defs;
   p->defs[p->ndefs++] = (SemaDefine){dup_or_die(name), value, NULL};
   return api_end(p, BLOC_OK);
+}
+
+int api_data_file(bloc_problem *p, const char *name, const char *path) {
+  if (p->stage != API_NEW) return misuse(p, "--data: the problem is already compiled");
+  SemaDataFile *f = realloc(p->files, sizeof *f * (size_t)(p->nfiles + 1));
+  if (!f) return BLOC_ERR_MEMORY;
+  p->files = f;
+  p->files[p->nfiles++] = (SemaDataFile){dup_or_die(name), dup_or_die(path)};
+  return BLOC_OK;
 }
 
 int bloc_set_backend(bloc_problem *p, const char *backend) {
@@ -317,6 +331,8 @@ static BloCompileOptions compile_options(bloc_problem *p) {
   o.defs = p->defs;
   o.ndefs = p->ndefs;
   o.defs_given = p->defs_given;
+  o.data_files = p->files;
+  o.ndata_files = p->nfiles;
   o.seed = p->data_seed_set ? p->data_seed : p->seed;
   o.seed_set = p->seed_set || p->data_seed_set;
   o.backend = p->backend;

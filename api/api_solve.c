@@ -524,6 +524,15 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   cfg->define_names = dnames;
   cfg->define_values = dvalues;
   cfg->ndefines = p->ndefs;
+  const char **fnames = xcalloc((size_t)p->nfiles + 1, sizeof *fnames);
+  const char **fpaths = xcalloc((size_t)p->nfiles + 1, sizeof *fpaths);
+  for (int i = 0; i < p->nfiles; i++) {
+    fnames[i] = p->files[i].name;
+    fpaths[i] = p->files[i].path;
+  }
+  cfg->data_names = fnames;
+  cfg->data_paths = fpaths;
+  cfg->ndata_files = p->nfiles;
   cfg->data_seed = blo_seed(p->c);
   cfg->bloc_version = bloc_version();
   p->category = "run";
@@ -531,6 +540,8 @@ int bloc_solve(bloc_problem *p, const bloc_options *o, bloc_progress_fn progress
   int st = rt_solve(bp, &opt, cfg, &r->res);
   free(dnames);
   free(dvalues);
+  free(fnames);
+  free(fpaths);
   r->status = r->oom ? BLOC_ERR_MEMORY : status_of(st);
   if (r->res.message[0] && (r->status == BLOC_ERR_INPUT || r->status == BLOC_ERR_NUMERICAL ||
                             r->status == BLOC_ERR_MEMORY))

@@ -29,6 +29,8 @@ typedef struct BloCompileOptions {
   const SemaDefine *defs;   /* -D overrides */
   int ndefs;
   const char *defs_given;   /* how they were given, for messages (SemaInputs.defs_given) */
+  const SemaDataFile *data_files; /* --data NAME=FILE (SemaInputs.files) */
+  int ndata_files;
   uint64_t seed;            /* seed of the data-stage generators */
   bool seed_set;            /* else the program's `seed` option, else 1 */
   BloBackend backend;

@@ -1515,7 +1515,7 @@ int blo_compile_begin(const char *path, const char *text, const BloCompileOption
   c->diag.sink_ctx = opt->diag_sink_ctx;
   double t0 = rt_milliseconds();
   SemaInputs in = {opt->defs, opt->ndefs, sema_stdlib_dir(), opt->defs_given,
-                   opt->full_population};
+                   opt->full_population, opt->data_files, opt->ndata_files};
   c->prog = text ? sema_compile_string(&c->arena, &c->diag, path, text, &in)
                  : sema_compile_file(&c->arena, &c->diag, path, &in);
   c->time.parse_ms = rt_milliseconds() - t0;

@@ -37,6 +37,8 @@ int api_cmd_compile(const CmdArgs *a, ApiCmdPrint *pr, bloc_problem **out) {
     rc = bloc_define(p, a->defs[i].name, a->defs[i].value);
     if (rc == BLOC_OK && a->defs[i].text) api_define_text(p, a->defs[i].text);
   }
+  for (int i = 0; i < a->nfiles && rc == BLOC_OK; i++)
+    rc = api_data_file(p, a->files[i].name, a->files[i].path);
   if (rc == BLOC_OK) rc = bloc_set_backend(p, a->backend == BLO_BACKEND_JIT ? "jit" : "interp");
   if (rc == BLOC_OK && a->seed_set) rc = bloc_set_seed(p, a->seed);
   if (rc == BLOC_OK && a->data_seed_set) rc = bloc_set_data_seed(p, a->data_seed);

@@ -79,7 +79,7 @@ int driver_dump_ast(int argc, char **argv) {
     if (ast && diag_error_count(&diag) == 0) ast_dump(ast, &diag, stdout);
     status = ast && diag_error_count(&diag) == 0 ? 0 : 1;
   } else {
-    SemaInputs in = {a.defs, a.ndefs, NULL, "-D", false};
+    SemaInputs in = {a.defs, a.ndefs, NULL, "-D", false, NULL, 0};
     Program *p = sema_compile_file(&arena, &diag, a.file, &in);
     if (p) ast_dump(p->ast, &diag, stdout);
     status = p ? 0 : 1;

@@ -169,6 +169,8 @@ int cmd_dump_llvm(int argc, char **argv) {
   BloCompileOptions opt = {0};
   opt.defs = a.defs;
   opt.ndefs = a.ndefs;
+  opt.data_files = a.files;
+  opt.ndata_files = a.nfiles;
   opt.seed = a.seed;
   opt.seed_set = a.seed_set;
   opt.backend = BLO_BACKEND_JIT;

@@ -60,6 +60,27 @@ static int add_define(CmdArgs *a, const char *text) {
   return 0;
 }
 
+/* --data NAME=FILE: the name's syntax is checked here, the rest by the compile (sema). */
+static int add_data_file(CmdArgs *a, const char *text) {
+  const char *eq = strchr(text, '=');
+  size_t len = eq ? (size_t)(eq - text) : 0;
+  bool ident = len > 0 && !(text[0] >= '0' && text[0] <= '9');
+  for (size_t i = 0; i < len; i++)
+    ident &= text[i] == '_' || (text[i] >= 'a' && text[i] <= 'z') ||
+             (text[i] >= 'A' && text[i] <= 'Z') || (text[i] >= '0' && text[i] <= '9');
+  if (!eq || !ident || !eq[1])
+    return usage_error(a, "--data expects NAME=FILE (a data declaration of the program and the "
+                       "file its loader reads instead), got '%s'", text);
+  SemaDataFile *f = realloc(a->files, sizeof *f * (size_t)(a->nfiles + 1));
+  char *name = malloc(len + 1);
+  if (!f || !name) exit(3);
+  a->files = f;
+  memcpy(name, text, len);
+  name[len] = '\0';
+  a->files[a->nfiles++] = (SemaDataFile){name, eq + 1};
+  return 0;
+}
+
 /* The value of flag `name` at argv[*i]: after '=' or the next argument. */
 static const char *flag_value(CmdArgs *a, int argc, char **argv, int *i, const char *name,
                               const char *value) {
@@ -119,6 +140,11 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
       *set = true;
       continue;
     }
+    if (nlen == 6 && strncmp(arg, "--data", 6) == 0 && lists(a, "--data NAME=FILE")) {
+      if (!(value = flag_value(a, argc, argv, &i, "--data", value))) return 1;
+      if (add_data_file(a, value)) return 1;
+      continue;
+    }
     if (nlen == 9 && strncmp(arg, "--backend", 9) == 0 && lists(a, "--backend")) {
       if (backend_set) return usage_error(a, "--backend given twice");
       backend_set = true;
@@ -148,9 +174,9 @@ int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *
       const char *names[64] = {"--help"};
       int nn = 1;
       for (int k = 0; k < nflags && nn < 64; k++) names[nn++] = flags[k].name;
-      static const char *const common[] = {"--seed", "--backend", "--precision"};
-      for (int k = 0; k < 3; k++)
-        if (lists(a, common[k])) names[nn++] = common[k];
+      static const char *const common[] = {"--seed", "--backend", "--precision", "--data"};
+      for (int k = 0; k < 4; k++)
+        if (lists(a, k == 3 ? "--data NAME=FILE" : common[k])) names[nn++] = common[k];
       /* a flag that begins with what was given (--out of --out-dir) before the nearest by
        * edits (--set, three edits from --out) */
       const char *start[64];
@@ -210,6 +236,8 @@ static BloCompileOptions compile_options(CmdArgs *a, bool no_data) {
   }
   opt.defs = a->defs;
   opt.ndefs = a->ndefs;
+  opt.data_files = a->files;
+  opt.ndata_files = a->nfiles;
   /* the data stage's seed: --data-seed over --seed, as bloc_set_data_seed (compare took
    * neither --data-seed nor its meaning) */
   opt.seed = a->data_seed_set ? a->data_seed : a->seed;
@@ -283,6 +311,10 @@ void cmd_args_free(CmdArgs *a) {
   free(a->defs);
   a->defs = NULL;
   a->ndefs = 0;
+  for (int i = 0; i < a->nfiles; i++) free((char *)a->files[i].name);
+  free(a->files);
+  a->files = NULL;
+  a->nfiles = 0;
 }
 
 int cmd_check_readable(const char *cmd, const char *flag, const char *path) {

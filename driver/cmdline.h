@@ -23,6 +23,8 @@ typedef struct CmdArgs {
   const char *file;    /* the .blo file */
   SemaDefine *defs;
   int ndefs;
+  SemaDataFile *files; /* --data NAME=FILE, in order (the last one of a name wins) */
+  int nfiles;
   uint64_t seed;
   bool seed_set;
   uint64_t data_seed; /* --data-seed: the data stage's alone (over seed) */
@@ -44,7 +46,8 @@ typedef struct CmdArgs {
 } CmdArgs;
 
 /* Parse argv[1..argc) (argv[0] is the subcommand). Common flags: -D NAME=VALUE (also
- * -DNAME=VALUE), --seed N, --backend=jit|interp, --precision f64|f32; plus `flags`. Exactly
+ * -DNAME=VALUE), --data NAME=FILE, --seed N, --backend=jit|interp, --precision f64|f32 (each
+ * only where the command's synopsis lists it); plus `flags`. Exactly
  * one positional argument (the .blo file). Returns 0; 1 after printing an error and the usage
  * line; 2 after printing the usage for --help (the command then exits with status 0). */
 int cmd_parse(int argc, char **argv, const CmdFlag *flags, int nflags, CmdArgs *out);
@@ -70,7 +73,7 @@ int cmd_seed_from_sets(CmdArgs *a, const char *const *sets, int n);
  * can be read once, and opening one may wait for its writer. */
 int cmd_check_readable(const char *cmd, const char *flag, const char *path);
 
-/* Free what cmd_parse allocated (the -D list). */
+/* Free what cmd_parse allocated (the -D and --data lists). */
 void cmd_args_free(CmdArgs *a);
 
 /* Compile a.file with the common options; prints diagnostics. Returns 0 or the exit status. */

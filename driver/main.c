@@ -16,15 +16,17 @@
 
 const DriverCmd driver_cmds[] = {
   {"run", cmd_run,
-   "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--data-seed N] "
-   "[--trace F] [--out F] [--save-x F] [--save-y F] [--keep best|last] [--init-x F] [--init-y F] "
-   "[--quiet] [--backend jit|interp] [--precision f64|f32]",
+   "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--data NAME=FILE]... "
+   "[--seed N] [--data-seed N] [--trace F] [--out F] [--save-x F] [--save-y F] [--keep best|last] "
+   "[--init-x F] [--init-y F] [--quiet] [--backend jit|interp] [--precision f64|f32]",
    "Compile the problem and solve it with its `solve` method (or --method).\n\n"
    "options:\n"
    "  --method M          run method M instead of the program's (options it does not use are\n"
    "                      dropped with a warning)\n"
    "  --set key=value     a method option (repeatable; `bloc check` lists the method's options)\n"
    "  -D NAME=VALUE       override a const of the program\n"
+   "  --data NAME=FILE    load data declaration NAME from FILE (relative to the current\n"
+   "                      directory) instead of the file its loader names\n"
    "  --seed N            seed of the data-stage generators and of the method's draws\n"
    "  --data-seed N       seed of the data stage alone (the draws keep --seed's): repeats a run\n"
    "                      whose result JSON has program.data_seed apart from seed\n"
@@ -46,7 +48,7 @@ const DriverCmd driver_cmds[] = {
    "See doc/language.md and doc/methods.md."},
   {"compare", cmd_compare,
    "FILE.blo --methods M1,LABEL=M2,... [--set key=value]... [--set LABEL.key=value]... [-D "
-   "NAME=VALUE]... [--seed N] [--data-seed N] [--out-dir DIR | -o PREFIX] "
+   "NAME=VALUE]... [--data NAME=FILE]... [--seed N] [--data-seed N] [--out-dir DIR | -o PREFIX] "
    "[--x-axis time|steps|both] "
    "[--plot-format svg|png|pdf|all] [--maximize R1,...] [--backend jit|interp] [--quiet]",
    "Run several methods on the problem and compare them: CSV, plots and a summary table.\n\n"
@@ -78,7 +80,7 @@ const DriverCmd driver_cmds[] = {
    "  --set LABEL.key=value\n"
    "                      an option of one entry (METHOD.key for a method listed only under\n"
    "                      labels is an error: name each label)\n"
-   "  -D NAME=VALUE, --seed N, --data-seed N, --backend jit|interp\n"
+   "  -D NAME=VALUE, --data NAME=FILE, --seed N, --data-seed N, --backend jit|interp\n"
    "                      as for bloc run (--data-seed N: the data stage's seed alone, so\n"
    "                      runs over several --seed keep the same data)\n"
    "  --out-dir DIR, -o PREFIX\n"
@@ -92,12 +94,13 @@ const DriverCmd driver_cmds[] = {
    "Exit status: 0 when at least one method finished, else the worst status; 128 + signal\n"
    "when stopped by SIGINT, SIGTERM, SIGHUP or SIGPIPE (130: Ctrl-C), what ran written.\n"
    "See doc/compare.md."},
-  {"check", driver_check, "FILE.blo [-D NAME=VALUE]...",
+  {"check", driver_check, "FILE.blo [-D NAME=VALUE]... [--data NAME=FILE]...",
    "Parse and check the program; print a summary of variables, data, objectives and the method.\n\n"
    "The data files are not opened: a missing file or one that does not match its declaration\n"
    "is found by run, eval or emit-c's solver, which load the data.\n\n"
    "options:\n"
-   "  -D NAME=VALUE       override a const of the program"},
+   "  -D NAME=VALUE       override a const of the program\n"
+   "  --data NAME=FILE    data declaration NAME is loaded from FILE (as bloc run; not opened)"},
   {"dump-ast", driver_dump_ast, "FILE.blo [--parse-only] [-D NAME=VALUE]...",
    "Print the syntax tree, with shapes once it checks.\n\n"
    "options:\n"
@@ -114,7 +117,7 @@ const DriverCmd driver_cmds[] = {
    "  -D NAME=VALUE       override a const of the program"},
   {"eval", cmd_eval,
    "FILE.blo [--x x.csv] [--y y.csv] [--v v.csv] [--what f,g,...] [--seed N] [--data-seed N] "
-   "[--backend jit|interp] [--precision f64|f32] [-D NAME=VALUE]...",
+   "[--backend jit|interp] [--precision f64|f32] [-D NAME=VALUE]... [--data NAME=FILE]...",
    "Evaluate the oracles once and print them as JSON.\n\n"
    "The default point is the one bloc run starts from: the initial x projected onto the\n"
    "constraints of the upper variables (with run's warning when that moves it), y0 at that x\n"
@@ -134,21 +137,25 @@ const DriverCmd driver_cmds[] = {
    "  --backend jit|interp\n"
    "                      LLVM-compiled kernels (default) or the reference evaluator\n"
    "  --precision f64|f32 data tensors as doubles or floats (as bloc run)\n"
-   "  -D NAME=VALUE       override a const of the program"},
+   "  -D NAME=VALUE       override a const of the program\n"
+   "  --data NAME=FILE    load data declaration NAME from FILE (as bloc run)"},
   {"dump-ir", cmd_dump_ir, "FILE.blo [--kernel NAME] [-D NAME=VALUE]...",
    "Print the IR of every kernel after simplification and hoisting.\n\n"
    "options:\n"
    "  --kernel NAME       one kernel only\n"
    "  -D NAME=VALUE       override a const of the program"},
-  {"dump-llvm", cmd_dump_llvm, "FILE.blo [--plan] [--precision f64|f32] [-D NAME=VALUE]...",
+  {"dump-llvm", cmd_dump_llvm,
+   "FILE.blo [--plan] [--precision f64|f32] [-D NAME=VALUE]... [--data NAME=FILE]...",
    "Print the optimised LLVM IR of every kernel.\n\n"
    "options:\n"
    "  --plan              the execution plans the IR is generated from instead\n"
    "  --precision f64|f32 the kernels for double or float data (default: the solve line's)\n"
-   "  -D NAME=VALUE       override a const of the program"},
+   "  -D NAME=VALUE       override a const of the program\n"
+   "  --data NAME=FILE    load data declaration NAME from FILE (as bloc run)"},
   {"emit-c", cmd_emit_c,
-   "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--seed N] [--precision "
-   "f64|f32] [--prefix NAME] [--embed-data] [--ranks N1,N2,...] -o solver.c",
+   "FILE.blo [--method M] [--set key=value]... [-D NAME=VALUE]... [--data NAME=FILE]... "
+   "[--seed N] [--precision f64|f32] [--prefix NAME] [--embed-data] [--ranks N1,N2,...] "
+   "-o solver.c",
    "Write the whole solver as one standalone C file.\n\n"
    "The file holds the kernels (from the execution plans the JIT compiles), bloc's runtime, the\n"
    "data stage (or, with --embed-data, the evaluated data), the method with its resolved options,\n"
@@ -158,8 +165,9 @@ const DriverCmd driver_cmds[] = {
    "-lopenblas; -DBLO_USE_ZLIB and -lz read gzip files. See doc/emit-c.md.\n\n"
    "options:\n"
    "  -o F                the C file to write (- for stdout)\n"
-   "  --method M, --set key=value, -D NAME=VALUE, --seed N, --precision f64|f32\n"
-   "                      as for bloc run: the method and options the solver is built with\n"
+   "  --method M, --set key=value, -D NAME=VALUE, --data NAME=FILE, --seed N,\n"
+   "  --precision f64|f32 as for bloc run: the method, options and data files the solver is\n"
+   "                      built with (its paths are fixed in the file)\n"
    "  --prefix NAME       prefix of the library interface's names\n"
    "  --embed-data        put the evaluated data in the file (no data files needed)\n"
    "  --ranks N1,N2,...   a program with sharded data: also each rank's share for runs on N1,\n"

@@ -346,6 +346,19 @@ RT_API void rt_result_json(FILE *f, const RtSolver *s, const RtResult *res,
       fputs(": ", f);
       json_num(f, cfg->define_values[i]);
     }
+    fputs("}, \"data\": {", f); /* --data NAME=FILE, the last of a name as for defines */
+    any = false;
+    for (int i = 0; i < cfg->ndata_files; i++) {
+      bool later = false;
+      for (int j = i + 1; j < cfg->ndata_files && !later; j++)
+        later = strcmp(cfg->data_names[i], cfg->data_names[j]) == 0;
+      if (later) continue;
+      fputs(any ? ", " : "", f);
+      any = true;
+      json_str(f, cfg->data_names[i]);
+      fputs(": ", f);
+      json_str(f, cfg->data_paths[i]);
+    }
     fprintf(f, "}, \"data_seed\": %llu, \"bloc\": ", (unsigned long long)cfg->data_seed);
     json_str(f, cfg->bloc_version);
     fputc('}', f);

@@ -146,7 +146,11 @@ static void message(Run *r, const char *kind, const char *fmt, ...) {
     for (int i = 0; i < r->cfg->ndefines && n < sizeof run_name; i++)
       n += (size_t)snprintf(run_name + n, sizeof run_name - n, "%s-D %s=%.15g",
                             i ? " " : " (", r->cfg->define_names[i], r->cfg->define_values[i]);
-    if (r->cfg->ndefines > 0 && n < sizeof run_name)
+    for (int i = 0; i < r->cfg->ndata_files && n < sizeof run_name; i++)
+      n += (size_t)snprintf(run_name + n, sizeof run_name - n, "%s--data %s=%s",
+                            i || r->cfg->ndefines ? " " : " (", r->cfg->data_names[i],
+                            r->cfg->data_paths[i]);
+    if (r->cfg->ndefines + r->cfg->ndata_files > 0 && n < sizeof run_name)
       snprintf(run_name + n, sizeof run_name - n, ")");
     if (strlen(run_name) < sizeof run_name - 3) strcat(run_name, ": ");
   }

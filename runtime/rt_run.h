@@ -144,14 +144,19 @@ typedef struct RtRunConfig {
   /* What was compiled, for the result JSON's "program" object (bloc run and the C API fill
    * it; a NULL version leaves the object out): the program's file (NULL for a program
    * given as text without a name), its constants given from outside (-D, bloc_define) by
-   * name and value, the data stage's seed (which a library caller may have set apart from
-   * the run's), and the version of bloc. A script sweeping -D n=... can then tell its results
-   * apart, and a run can be repeated from its JSON alone. Not copied: they must outlive the
-   * run. */
+   * name and value, the data files given from outside (--data), the data stage's seed
+   * (which a library caller may have set apart from the run's), and the version of bloc. A
+   * script sweeping -D n=... can then tell its results apart, and a run can be repeated from
+   * its JSON alone. Not copied: they must outlive the run. */
   const char *program_file;
   const char *const *define_names;
   const double *define_values;
   int ndefines;
+  /* the data files given from outside (bloc run's --data NAME=FILE), by declaration name and
+   * path as given, in order (the last one of a name won) */
+  const char *const *data_names;
+  const char *const *data_paths;
+  int ndata_files;
   uint64_t data_seed;
   const char *bloc_version;
   /* A stochastic problem's full variant (every sample set read as its whole population, a

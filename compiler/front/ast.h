@@ -106,6 +106,9 @@ typedef struct AstExpr {
   /* sema_full.c, the full variant only: a sum-like reduction over rows a sample set drew, its
    * value times this (batch / population) so that it is the mean over the draws; 0: none */
   double full_scale;
+  /* sema: AST_STR, a loader's path given on the command line (--data NAME=FILE, SemaInputs.
+   * files) in place of the program's: relative to the working directory, not to the file */
+  bool cwd_path;
 } AstExpr;
 
 /* The parser rejects expressions nested deeper than this (keeps every recursive pass over the

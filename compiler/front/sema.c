@@ -287,6 +287,9 @@ static Program *compile(Arena *arena, Diag *diag, uint32_t file, const char *can
   S->defs_given = in->defs_given ? in->defs_given : "-D";
   S->full_population = in->full_population;
   S->def_used = ARENA_ARRAY(arena, bool, (size_t)in->ndefs + 1);
+  S->files = in->files;
+  S->nfiles = in->nfiles;
+  S->file_used = ARENA_ARRAY(arena, bool, (size_t)in->nfiles + 1);
   S->stdlib_dir = in->stdlib_dir ? in->stdlib_dir : sema_stdlib_dir();
   Program *p = ARENA_NEW(arena, Program);
   S->prog = p;

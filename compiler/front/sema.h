@@ -15,6 +15,11 @@ typedef struct SemaDefine {     /* -D NAME=VALUE */
   const char *text;             /* VALUE as written (NULL from the C API): 1e-400 reads as 0 */
 } SemaDefine;
 
+typedef struct SemaDataFile { /* --data NAME=FILE */
+  const char *name;             /* a data declaration whose value is one loader call */
+  const char *path;             /* the file it loads instead, relative to the working directory */
+} SemaDataFile;
+
 typedef struct SemaOption {     /* one resolved `solve` option */
   const char *key;
   Span span;                    /* the whole `key = value` */
@@ -97,6 +102,11 @@ typedef struct SemaInputs {
    * measure (blo_compile_full). A batch(1) set then keeps the dimension it dropped, so such a
    * program may fail to check. */
   bool full_population;
+  /* --data NAME=FILE: data declaration NAME's loader reads FILE instead of the path the
+   * program names (the last one of a name wins), relative to the working directory as a
+   * command-line path is */
+  const SemaDataFile *files;
+  int nfiles;
 } SemaInputs;
 
 /* Whether sample set d (checked) draws its whole population: batch(n) of n. Such a set is no

@@ -3,6 +3,7 @@
  * rules: exactly one objective of each level, variables on both levels, g depends on y. */
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rt_methods.h"
 #include "front/sema_int.h"
@@ -177,6 +178,44 @@ static void check_sparse_decl(Sema *S, AstDecl *d) {
   }
 }
 
+/* --data NAME=FILE for data declaration d (the last one of its name): its loader reads FILE,
+ * relative to the working directory, instead of the path the program names. The format and
+ * the shape stay the declaration's: the loader checks FILE as it would check its own. */
+static void replace_data_file(Sema *S, AstDecl *d) {
+  int k = -1;
+  for (int i = 0; i < S->nfiles; i++)
+    if (strcmp(S->files[i].name, d->name) == 0) {
+      S->file_used[i] = true;
+      k = i;
+    }
+  if (k < 0 || d->failed) return; /* a declaration that failed was reported */
+  AstExpr *e = d->init;
+  bool load = e->kind == AST_CALL &&
+              (e->builtin == BI_LOAD_CSV || e->builtin == BI_LOAD_IDX ||
+               e->builtin == BI_LOAD_LIBSVM || e->builtin == BI_LOAD_NPY ||
+               e->builtin == BI_LOAD_LIBSVM_LABELS || e->builtin == BI_LOAD_MTX);
+  if (!load || e->nargs < 1 || e->args[0]->kind != AST_STR) {
+    diag_error(S->diag, e->span, "--data %s=%s: %s is not loaded from a file, so no file can "
+               "replace it", d->name, S->files[k].path, sema_decl_what(d));
+    diag_hint(S->diag, "--data replaces the file of a data declaration whose value is one "
+              "loader call (load_csv, load_npy, load_idx, load_libsvm, load_libsvm_labels, "
+              "load_mtx); load the file in a declaration of its own and compute '%s' from it",
+              d->name);
+    d->failed = true;
+    return;
+  }
+  AstExpr *path = arena_alloc(S->arena, sizeof *path);
+  *path = *e->args[0];
+  path->str = arena_strdup(S->arena, S->files[k].path);
+  path->cwd_path = true;
+  e->args[0] = path;
+  char note[512];
+  snprintf(note, sizeof note, "'%s' is the file of data '%s' given by --data %s=%s, read in "
+           "place of the one the program names", S->files[k].path, d->name, d->name,
+           S->files[k].path);
+  diag_note_errors_at(S->diag, e->span, note);
+}
+
 /* data, upper and lower: the type (if any), then the initialiser in its context */
 static void check_tensor(Sema *S, AstDecl *d) {
   CtxKind k = d->kind == DECL_DATA    ? CTX_DATA
@@ -231,6 +270,7 @@ static void check_tensor(Sema *S, AstDecl *d) {
     d->failed = true;
   }
   if (d->con && (d->kind == DECL_LOWER || !d->failed)) check_constraint(S, d);
+  if (d->kind == DECL_DATA) replace_data_file(S, d);
   PtrVec *list = d->kind == DECL_DATA ? &S->data : d->kind == DECL_UPPER ? &S->upper : &S->lower;
   d->index = (int)list->len;
   ptrvec_push(S->arena, list, d);
@@ -721,6 +761,27 @@ void sema_check_program(Sema *S) {
                S->defs[i].name, path, S->defs[i].name);
     const char *s = sema_suggest(S, S->defs[i].name, 1u << DECL_CONST, false);
     if (s) diag_hint(S->diag, "did you mean '%s'?", s);
+  }
+  for (int i = 0; i < S->nfiles; i++) {
+    bool later = false; /* named again: one message */
+    for (int j = i + 1; j < S->nfiles; j++) later |= !strcmp(S->files[j].name, S->files[i].name);
+    if (S->file_used[i] || later) continue;
+    const AstDecl *other = sema_sym_get(&S->all, S->files[i].name);
+    char what[64] = "";
+    if (other)
+      snprintf(what, sizeof what, " (it declares %s '%s')", ast_decl_kind_str(other->kind),
+               other->name);
+    diag_error(S->diag, SPAN_NONE, "--data %s=%s: '%s' declares no data named '%s'%s",
+               S->files[i].name, S->files[i].path, path, S->files[i].name, what);
+    const char *s = NULL; /* the name in another case first (--data t=... of data T) */
+    for (size_t j = 0; j < S->data.len && !s; j++) {
+      const AstDecl *dj = S->data.items[j];
+      if (strcasecmp(dj->name, S->files[i].name) == 0) s = dj->name;
+    }
+    if (!s) s = sema_suggest(S, S->files[i].name, 1u << DECL_DATA, false);
+    if (other && other->kind == DECL_CONST)
+      diag_hint(S->diag, "-D %s=VALUE sets a const", S->files[i].name);
+    else if (s) diag_hint(S->diag, "did you mean '%s'?", s);
   }
 
   /* offsets and the program's lists */

@@ -56,6 +56,9 @@ typedef struct Sema {
   const char *defs_given; /* "-D", or SemaInputs.defs_given */
   bool full_population;   /* SemaInputs.full_population */
   bool *def_used;
+  const SemaDataFile *files; /* SemaInputs.files */
+  int nfiles;
+  bool *file_used;
   const char *stdlib_dir;
   SymTab syms;            /* declared so far */
   SymTab all;             /* every declaration of the program (for "used before declared") */

@@ -201,12 +201,12 @@ static void print_tensor(const Program *p, const AstDecl *d, const char *kind, F
     const char *path = d->init->args[0]->str;
     const SrcFile *f = diag_file(p->diag, d->span.file);
     fputs(" (file ", out);
-    if (path[0] != '/' && f) {
+    if (path[0] != '/' && f && !d->init->args[0]->cwd_path) {
       diag_put_escaped(out, f->dir, strlen(f->dir));
       fputc('/', out);
     }
     diag_put_escaped(out, path, strlen(path));
-    fputc(')', out);
+    fputs(d->init->args[0]->cwd_path ? ", from --data)" : ")", out);
   }
   if (d->con) print_constraint(d->con, out);
   /* split by rows over the ranks: marked, or computed row by row from marked data */

@@ -31,7 +31,8 @@ static const char *resolve_path(Lower *L, const AstExpr *e) {
   if (!path) return "";
   if (path[0] == '/') return path;
   const SrcFile *f = diag_file(L->diag, e->span.file);
-  const char *dir = f ? f->dir : ".";
+  /* --data's path is the command line's: relative to the directory bloc runs in */
+  const char *dir = f && !e->cwd_path ? f->dir : ".";
   /* messages show the path as written, relative to the directory of the compile */
   const char *rel = strcmp(dir, ".") == 0 ? path : arena_printf(L->arena, "%s/%s", dir, path);
   /* the C API compiles, then reads the data at the first solve: a process that moved in

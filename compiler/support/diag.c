@@ -396,11 +396,27 @@ void diag_report(Diag *d, DiagLevel level, Span at, const char *fmt, va_list ap)
   if (captured) capture_end(d, &cap, (int)level, f ? f->path : NULL, line, col, msg_at, msg_end);
 }
 
+typedef struct DiagSpanNote {
+  Span at;
+  const char *text;
+  struct DiagSpanNote *next;
+} DiagSpanNote;
+
+void diag_note_errors_at(Diag *d, Span at, const char *text) {
+  DiagSpanNote *n = arena_alloc(d->arena, sizeof *n);
+  *n = (DiagSpanNote){at, arena_strdup(d->arena, text), d->span_notes};
+  d->span_notes = n;
+}
+
 void diag_error(Diag *d, Span at, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   diag_report(d, DIAG_ERROR, at, fmt, ap);
   va_end(ap);
+  for (const DiagSpanNote *n = d->span_notes; n; n = n->next)
+    if (n->at.file == at.file && n->at.start == at.start && n->at.end == at.end &&
+        at.file != SPAN_NO_FILE)
+      diag_note(d, SPAN_NONE, "%s", n->text);
 }
 
 void diag_warning(Diag *d, Span at, const char *fmt, ...) {

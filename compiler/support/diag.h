@@ -58,6 +58,7 @@ typedef struct Diag {
   FILE *out;             /* where messages go (stderr by default) */
   DiagSink sink;         /* when set, messages go to sink(sink_ctx, ...) instead of out */
   void *sink_ctx;
+  struct DiagSpanNote *span_notes; /* diag_note_errors_at's, in the arena */
 } Diag;
 
 /* Initialise; messages are printed to `out` (stderr if NULL). Allocations go to `arena`. */
@@ -74,6 +75,11 @@ const SrcFile *diag_file(const Diag *d, uint32_t file);
 
 /* 1-based line and column (in bytes) of byte offset `off` in `file`. */
 void diag_line_col(const Diag *d, uint32_t file, uint32_t off, uint32_t *line, uint32_t *col);
+
+/* Follow every error reported at exactly span `at` with the note `text` (copied), without a
+ * location: a loader whose file the command line replaced (--data NAME=FILE) is shown where
+ * the program names another file, and the note says which file was read and why. */
+void diag_note_errors_at(Diag *d, Span at, const char *text);
 
 /* Report a diagnostic: "path:line:col: error: message", the source line, and a caret with
  * tildes under the span. Notes attach to the preceding error/warning. */

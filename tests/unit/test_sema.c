@@ -25,7 +25,7 @@ static Program *compile(Fx *fx, const char *src, const SemaDefine *defs, int nde
   arena_init(&fx->a);
   fx->out = tmpfile();
   diag_init(&fx->d, &fx->a, fx->out);
-  SemaInputs in = {defs, ndefs, "/nonexistent", NULL, false};
+  SemaInputs in = {defs, ndefs, "/nonexistent", NULL, false, NULL, 0};
   return sema_compile_string(&fx->a, &fx->d, "t.blo", src, &in);
 }
 
