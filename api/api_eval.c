@@ -212,6 +212,21 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
              "minimum (no more of them near 0, and within a hundredth of the least other "
              "eigenvalue at the minimum): not a g non-convex on the way",
              y ? "the given y" : "y0", phi.null_path_w0);
+  /* a minimum reached through a part of y where g is not convex (s51 nuO F2: the
+   * entropy-regularised logit from y0 = 0 was refused, "g is not strongly convex"): said, and
+   * that phi is the minimum's reached from this start where g has others */
+  if (phi_rc == 0 && phi.nonconvex_path) {
+    char at_gn[64] = "";
+    if (isfinite(phi.path_gn))
+      snprintf(at_gn, sizeof at_gn, ", first where |grad_y g| = %.3g", phi.path_gn);
+    api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star: g is not convex in y on Newton's "
+             "way from %s (curvature down to %.3g%s), and its steps there were shifted to "
+             "descend; they reached a minimum where the lower Hessian is positive definite. "
+             "Where g has other minima, phi is that of the one reached from %s (a y given with "
+             "x, near the minimum meant, starts Newton there)",
+             phi.retried ? "the run's y" : y ? "the given y" : "y0", phi.path_w0, at_gn,
+             phi.retried ? "there" : y ? "it" : "y0");
+  }
   if (phi_rc == 0) {
     if (want[W_PHI]) *item(e, "phi", 1) = phi.phi;
     if (want[W_PHI + 1])

@@ -185,6 +185,29 @@ static void indef_seen(int64_t n, Ex *E, int eig_rc) {
   E->indef_k = k > E->indef_k ? k : E->indef_k;
 }
 
+/* rhs <- Newton's direction through the eigendecomposition in E->H (rows) and E->w: grad_y g's
+ * part along each eigenvector over |w|, floored at |w0| where the least eigenvalue w0 is
+ * negative (no step longer than that curvature's along a direction whose own curvature is
+ * nearer 0, of either sign: the quadratic model says nothing of how far to go there), none
+ * along those within 1e-14 of the largest (null_part's). Along the directions curved more
+ * than |w0| the step is Newton's, which keeps its quadratic convergence to a saddle that a
+ * symmetric start stays on (told as one, phi_measure). Over |w| alone the step along an
+ * eigenvalue near 0 was as long as 1 / |w|:
+ * the entropy-regularised logit in logit coordinates (not convex near y0 = 0, a unique
+ * positive definite minimiser) went from y0 to where its softmax saturates, g flat there,
+ * and phi was "g is flat along its gradient there, no minimum" (s51 nuO F2). */
+static void newton_dir(int64_t n, Ex *E, double *rhs) {
+  double wmax = 0, w0 = INFINITY;
+  for (int64_t i = 0; i < n; i++) wmax = fmax(wmax, fabs(E->w[i])), w0 = fmin(w0, E->w[i]);
+  double floor = w0 < -1e-14 * wmax ? -w0 : 0;
+  rt_gemv(false, n, n, 1.0, E->H, rhs, 0.0, E->tmp);
+  for (int64_t i = 0; i < n; i++) {
+    if (fabs(E->w[i]) <= 1e-14 * wmax || wmax == 0) E->tmp[i] = 0;
+    else E->tmp[i] /= E->w[i] >= 2 * floor ? E->w[i] : E->w[i] + 2 * floor;
+  }
+  rt_gemv(true, n, n, 1.0, E->H, E->tmp, 0.0, rhs);
+}
+
 /* rhs <- H^{-1} rhs (newton: |H|^{-1}). Cholesky first; on failure restore H from its intact
  * strict upper triangle and diagonal, and use the eigendecomposition: the Jacobi-scaled H's
  * (solve_scaled), else H's own. */
@@ -246,7 +269,8 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
    * on it, the emitted solver's portable one need not, and the trace point's solves, which
    * keep no failure, went two ways) */
   if (newton && E->h_finite) null_part(n, E, rhs);
-  rt_sym_eig_solve(n, E->H, E->w, 1e-14, newton, rhs, E->tmp);
+  if (newton) newton_dir(n, E, rhs);
+  else rt_sym_eig_solve(n, E->H, E->w, 1e-14, false, rhs, E->tmp);
 }
 
 /* Whether the last three Newton steps each lowered |grad_y g| by about the same factor, well

@@ -496,6 +496,16 @@ static int ncg_budget(RtSolver *s, const RtPhiAt *at, RtPhi *out, double *left) 
                  "given", at->max_hvps);
 }
 
+/* Newton-CG stopped at |grad_y g| = gn, where its last step's CG met curvature that is not
+ * positive: a stationary point of g that may not be a minimum (a saddle) */
+static int ncg_not_min(RtPhi *out, const RtPhiAt *at, double gn) {
+  out->not_convex = true;
+  return phi_not(out, "g is not strongly convex in y: Newton-CG on g from %s stopped at "
+                 "|grad_y g| = %.3g, where conjugate gradients met a curvature that is not "
+                 "positive (least %.3g): a stationary point of g that need not be a minimum",
+                 start_name(at), gn, out->path_w0);
+}
+
 /* y <- y*(s->x) by Newton-CG from y, for lower levels too large for dense Newton steps: each
  * step solves H d = grad_y g by conjugate gradients to a relative residual of
  * min(0.5, sqrt(|grad_y g| / |grad_y g at the start|)), tightening as y nears y*(x) (the
@@ -512,6 +522,7 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
   bool f32 = s->p->precision == BLO_PREC_F32;
   double gstart = -1, gn = NAN, hmax = 0, tol = NCG_Y_TOL;
   double hist[5] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
+  bool shifted = false; /* the last step's CG solve was shifted (g not convex there) */
   s->lower_floor = false;
   for (int it = 0;; it++) {
     double g = rt_oracle_grad_g(o, key, s->x, y, gy), left;
@@ -521,6 +532,7 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
     if (gstart < 0) gstart = gn;
     tol = NCG_Y_TOL * fmin(1.0, gstart);
     out->lower_tol = tol;
+    if (gn < tol && shifted) return ncg_not_min(out, at, gn);
     if (gn < tol) return 0;
     if (it == NCG_MAX_NEWTON)
       return phi_not(out, "Newton's method on g stopped at |grad_y g| = %.3g, not below %.3g, "
@@ -529,6 +541,7 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
      * the largest curvature CG met standing for |H| */
     double rounding = rt_newton_floor(n, hmax, y, gstart);
     if (f32 ? gn > 0.5 * hist[it % 5] : gn <= rounding && gn > 0.5 * hist[(it + 3) % 5]) {
+      if (shifted) return ncg_not_min(out, at, gn);
       s->lower_floor = true;
       return 0;
     }
@@ -583,12 +596,33 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
                        start_name(at), rt_cg_curvature(&cg, why, sizeof why), gn,
                        RT_UNBOUNDED_CURE);
       }
-      out->not_convex = true;
-      return phi_not(out, "g is not strongly convex in y: conjugate gradients met %s on "
-                     "Newton's way to y*(x) from %s (|grad_y g| = %.3g)",
-                     rt_cg_curvature(&cg, why, sizeof why), start_name(at),
-                     gn);
+      /* else g falls along p to a point, and a part of y where g is not convex lies on the
+       * way: as the dense steps do (rt_exact.c, newton_dir), CG solves (H + mu I) dy =
+       * grad_y g instead, mu twice the negative curvature it met (more where it meets more),
+       * a descent direction for the line search. The entropy-regularised logit in logit
+       * coordinates (ny = 3000, not convex near y0 = 0, a unique positive definite
+       * minimiser) was refused here, at |grad_y g| = 0.0171 (s51 nuO F2) */
+      for (int shifts = 0; res < 0; shifts++) {
+        double c = cg.curvature > 0 ? 0 : cg.curvature / rt_dot(n, p, p);
+        if (isnan(c)) return phi_hvp_nonfinite(out, at, false);
+        if (!out->nonconvex_path) out->path_gn = gn, out->path_w0 = INFINITY;
+        out->nonconvex_path = true;
+        out->path_w0 = fmin(out->path_w0, c - cg.shift);
+        if (shifts == 30 || ncg_budget(s, at, out, &left)) {
+          if (out->over_budget) return -1;
+          out->not_convex = true;
+          return phi_not(out, "g is not strongly convex in y: conjugate gradients met %s on "
+                         "Newton's way to y*(x) from %s (|grad_y g| = %.3g)",
+                         rt_cg_curvature(&cg, why, sizeof why), start_name(at), gn);
+        }
+        cg.shift = fmax(cg.shift - 2 * c, fmax(2 * cg.shift, tiny * cg.curvature_max));
+        cg.max_steps = (int)fmin(left - 1, n < 500 ? 1000.0 : 2.0 * (double)n);
+        rt_zero(n, dy);
+        res = rt_cg_solve(o, key, s->x, y, dy, &cg);
+        hmax = fmax(hmax, cg.curvature_max);
+      }
     }
+    shifted = cg.shift > 0;
     /* (CG from 0 gives a descent direction; r is free work here) */
     RtNewtonLs ls = {.gy = gy, .dy = dy, .gn = gn, .yt = yt, .gyt = r};
     bool ok = rt_newton_ls(o, key, s->x, &ls, y, &g, NULL);
@@ -866,6 +900,20 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
                    start_name(at), out->lower_norm, h.min_eig, h.max_eig,
                    h.max_eig < 0 ? RT_CONCAVE_CURE : RT_UNBOUNDED_CURE);
   }
+  /* Hessians not positive definite on the dense Newton's way, short of a minimum where the
+   * Hessian is positive definite (Cholesky or the eigendecomposition solved v, y_tol reached):
+   * Newton's shifted steps (rt_exact.c, newton_dir) went through a part of y where g is not
+   * convex to a minimum, whose phi is measured, with a note (RtPhi.nonconvex_path). The
+   * entropy-regularised logit in logit coordinates, not convex near y0 = 0 and with a unique
+   * positive definite minimiser, was refused "not positive definite on Newton's way" (s51 nuO
+   * F2). Where g has other minima, phi is that of the one reached from this start */
+  if (!by_cg && indefinite > 0 && hg_rc == 0 && !eig_refused && h.null_dim == 0 &&
+      (out->lower_norm < y_tol || s->lower_floor)) {
+    out->nonconvex_path = true;
+    out->path_w0 = s->lower_indef_w0;
+    out->path_gn = NAN;
+    indefinite = 0;
+  }
   out->not_convex = eig_refused || indefinite > 0;
   if (eig_refused && h.null_seen)
     return phi_not(out, "g is not strongly convex in y: %s", err);
@@ -963,6 +1011,26 @@ RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out) {
     rc = rt_phi_exact(p, &again, out);
     out->hvps += hvps;
     out->retried = rc == 0;
+  } else if (rc == 0 && out->nonconvex_path && at->y_retry && !at->retrying) {
+    /* a minimum reached through a part of y where g is not convex: it need not be the run's,
+     * whose y (at->y_retry) is the start that means it; that one's measure where it has one */
+    RtPhiAt again = *at;
+    again.y_start = at->y_retry;
+    again.retrying = true;
+    RtPhi second;
+    /* (a failed retry may still write y*(x) of its own: phi_only) */
+    double *keep = at->ystar ? malloc(sizeof(double) * (size_t)p->ny) : NULL;
+    if (keep) rt_copy(p->ny, at->ystar, keep);
+    again.ystar = keep || !at->ystar ? at->ystar : NULL;
+    if (rt_phi_exact(p, &again, &second) == 0 && (keep || !at->ystar)) {
+      second.hvps += out->hvps;
+      second.retried = true;
+      *out = second;
+    } else {
+      out->hvps += second.hvps;
+      if (keep) rt_copy(p->ny, keep, at->ystar);
+    }
+    free(keep);
   }
   return rc;
 }

@@ -164,6 +164,13 @@ typedef struct RtPhi {
    * their negative eigenvalues (the least, null_path_w0) those flat directions short of the
    * minimum: at most null_dim of them near 0, within a hundredth of the gap beyond (0: none) */
   double null_path_w0;
+  /* computed at a minimum where the lower Hessian is positive definite, but Newton's way there
+   * from its start met lower Hessians that are not positive definite (the least curvature met:
+   * path_w0, an eigenvalue, or p'Ap / p'p by Newton-CG; path_gn, |grad_y g| where it was met
+   * first): g is not convex in y on the way, and where it has other minima phi is that of
+   * the one Newton reached from this start */
+  bool nonconvex_path;
+  double path_w0, path_gn;
   uint64_t hvps;     /* the Hessian-vector products it took */
   /* with at->spread, where computed densely: how far grad phi moves (grad_spread, the norm
    * of the change) when y*(x) moves by ystar_noise (in y's units) along the lower

@@ -332,6 +332,7 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
   int Q = run->max_steps;
   run->curvature = INFINITY;
   rt_oracle_hvp(o, key, x, y, v, Ap);
+  if (run->shift != 0) rt_axpy(n, run->shift, v, Ap);
   rt_sub(n, b, Ap, r);
   rt_copy(n, r, p);
   double rr = rt_dot(n, r, r);
@@ -345,6 +346,7 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
   for (int i = 0; i < Q; i++) {
     if (rr <= stop || rr == 0) break;
     rt_oracle_hvp(o, key, x, y, p, Ap);
+    if (run->shift != 0) rt_axpy(n, run->shift, p, Ap);
     double pAp = rt_dot(n, p, Ap), rq = pAp / rt_dot(n, p, p);
     if (!(pAp > 0) || rq <= tiny * rq_max) {
       run->curvature = pAp > 0 ? rq : pAp;

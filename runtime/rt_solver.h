@@ -304,6 +304,8 @@ typedef struct RtCgRun {
   /* out: the curvature p'Ap/p'p that stopped a solve (-1), and the largest one met (every
    * solve: a lower bound on |A|) */
   double curvature, curvature_max;
+  /* in: solve (A + shift I) v = b (0: A itself; Newton-CG's steps where g is not convex) */
+  double shift;
 } RtCgRun;
 
 /* At most run->max_steps steps of conjugate gradients on A(x, y) v = run->b from the current v
