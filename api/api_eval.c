@@ -1,5 +1,6 @@
 /* api_eval.c — the C API's oracle evaluation (bloc.h: bloc_eval_at): what `bloc eval`
  * prints, every quantity at one sample draw, the hypergradient exact. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,8 +319,9 @@ static void direction_text(const BloProblem *bp, const double *ev, int64_t n, ch
  * steps h and 2h per coordinate, h = s_i cbrt(eta) with s_i = max(|x_i|, 0.1) and eta grad
  * phi's relative noise (the rounding of f64, or how far y*(x) moves it: RtPhi.grad_spread);
  * Richardson's extrapolation of the two, symmetrised, with its estimated accuracy (below) and
- * the asymmetry |H - H'|. Eigenvalues within the accuracy's norm of 0 name the directions of x
- * that phi does not identify; a negative one beyond it says phi is not convex at x. */
+ * the asymmetry |H - H'|. Eigenvalues within the eigenvalues' accuracy (twice the Frobenius
+ * norm of the entries' estimated errors) of 0 name the directions of x that phi does not
+ * identify; a negative one beyond it says phi is not convex at x. */
 enum { HESS_MAX_NX = 400 };
 static int eval_hess_phi(bloc_problem *p, bloc_eval *e, const double *x, const double *y) {
   const BloProblem *bp = blo_problem(p->c);
@@ -337,9 +339,9 @@ static int eval_hess_phi(bloc_problem *p, bloc_eval *e, const double *x, const d
   size_t n2 = (size_t)(nx * nx);
   double *buf = calloc(6 * n2 + 8 * (size_t)nx + 2 * (size_t)ny + 4, sizeof(double));
   if (!buf) blo_oom(sizeof(double) * (6 * n2 + 8 * (size_t)nx + 2 * (size_t)ny));
-  double *D1 = buf, *D2 = D1 + n2, *H = D2 + n2, *E = H + n2, *V = E + n2, *g0 = V + n2,
-         *gp = g0 + nx, *gm = gp + nx, *xs = gm + nx, *steps = xs + nx, *w = steps + nx,
-         *ys = w + nx, *yd = ys + ny;
+  double *D1 = buf, *D2 = D1 + n2, *H = D2 + n2, *E = H + n2, *V = E + n2, *S4 = V + n2,
+         *g0 = S4 + n2, *gp = g0 + nx, *gm = gp + nx, *xs = gm + nx, *steps = xs + nx,
+         *w = steps + nx, *gw = w + nx, *noise = gw + nx, *ys = noise + nx, *yd = ys + ny;
   RtPhiAt at = {.x = x, .y_start = y, .sharded = blo_sharded(p->c), .grad = g0, .ystar = ys,
                 .nonsmooth_op = blo_program(p->c)->nonsmooth_op, .spread = true};
   RtPhi phi;
@@ -385,7 +387,11 @@ static int eval_hess_phi(bloc_problem *p, bloc_eval *e, const double *x, const d
         }
       }
       double dh = (x[i] + h) - (x[i] - h); /* the step taken: what x +- h rounded to */
-      for (int64_t r = 0; rc == BLOC_OK && r < nx; r++) D[r * nx + i] = (gp[r] - gm[r]) / dh;
+      /* S4: the fourth difference g(-2h) - 4 g(-h) + 6 g(x) - 4 g(h) + g(2h) but its g(x) */
+      for (int64_t r = 0; rc == BLOC_OK && r < nx; r++) {
+        D[r * nx + i] = (gp[r] - gm[r]) / dh;
+        S4[r * nx + i] = (k ? S4[r * nx + i] : 0) + (k ? 1 : -4) * (gp[r] + gm[r]);
+      }
       xs[i] = x[i];
     }
   }
@@ -393,31 +399,69 @@ static int eval_hess_phi(bloc_problem *p, bloc_eval *e, const double *x, const d
     free(buf);
     return rc;
   }
-  /* H = Richardson's (4 D(h) - D(2h)) / 3, which cancels D's h^2 term, t = |D(h) - D(2h)| / 3;
-   * its error estimated entry by entry as the next term, t times t / max|H| (each term smaller
-   * by that ratio), plus four times the asymmetry |H_ij - H_ji| (the noise of the gradients,
-   * which the two differences sample apart) and eta max|H|. On the closed forms of
-   * tests/e2e/hess_phi.sh and the nuO demand and firm problems it estimated 1-2e-11 where
-   * 0.5-1e-11 was measured; |D(h) - D(2h)| itself said 3e-8. An estimate, not a bound. */
+  double terms = 0; /* the size of grad phi's terms, grad_x f and (grad_xy g) v */
+  /* grad phi at x once more, warm-started from the last neighbour's y*: the cold solve's
+   * g0 can be much further off (|grad_y g| just under y_tol: 4e-13 on grad phi where the
+   * neighbours' were 2e-16), and the fourth differences below would measure that */
+  {
+    RtPhiAt a = at;
+    a.y_start = yd;
+    a.grad = gw;
+    a.ystar = yd;
+    a.spread = false;
+    RtPhi ph;
+    if (rt_phi_exact(bp, &a, &ph) != 0) {
+      memcpy(gw, g0, sizeof(double) * (size_t)nx);
+      ph.grad_terms = phi.grad_terms;
+    }
+    terms = isfinite(ph.grad_terms) ? ph.grad_terms : 0;
+  }
+  /* H = Richardson's (4 D(h) - D(2h)) / 3, which cancels D's h^2 term, t = |D(h) - D(2h)| / 3.
+   * Its error estimated entry by entry as the sum of: the next term, t times t / max|H| (each
+   * term smaller by that ratio); the noise of the gradients, which the extrapolation does not
+   * cancel but amplifies: with noise delta_r on grad phi's entry r, H_rc carries about
+   * 0.95 delta_r / h_c of it (a standard deviation), three times that taken, where delta_r is
+   * measured by the fourth differences along every coordinate (pure noise but for an h^4
+   * term: their RMS over sqrt(70)), and no less than eps times the larger of grad phi's
+   * entry and its terms (grad_x f, (grad_xy g) v: they cancel near a stationary x); four
+   * times the asymmetry |H_ij - H_ji| (another sample of that noise); and eta max|H|. The
+   * noise term was missing before (nuQ, session 51): a double well's 0.84375 came out
+   * 2.1e-11 off, its accuracy said 8.4e-14, the noise of grad phi's last bit over h; now
+   * 5.5e-11. On the closed forms of tests/e2e/hess_phi.sh, the nuO demand and firm
+   * problems, the double well, a tan problem and a ridge problem (torch's Hessians), the
+   * largest error was 0.1-0.6 times the accuracy. An estimate, not a bound. */
   double acc = 0, asym = 0, accf = 0, hmax = 0;
+  double ulp = blo_precision(p->c) == BLO_PREC_F32 ? FLT_EPSILON : DBL_EPSILON;
   for (size_t k = 0; k < n2; k++) {
     H[k] = (4 * D1[k] - D2[k]) / 3;
     E[k] = fabs(D1[k] - D2[k]) / 3;
     hmax = fmax(hmax, fabs(H[k]));
   }
+  for (int64_t r = 0; r < nx; r++) {
+    double ss = 0;
+    for (int64_t c = 0; c < nx; c++) {
+      double d4 = S4[r * nx + c] + 6 * gw[r];
+      ss += d4 * d4 / 70;
+    }
+    noise[r] = fmax(sqrt(ss / (double)nx), ulp * fmax(fabs(gw[r]), terms));
+  }
   for (int64_t r = 0; r < nx; r++)
     for (int64_t c = 0; c < nx; c++) {
       double t = fmax(E[r * nx + c], E[c * nx + r]), as = fabs(H[r * nx + c] - H[c * nx + r]);
-      double ec = t * fmin(1, t / fmax(hmax, 1e-300)) + 4 * as + eta * hmax;
+      double nz = 3 * 0.95 * fmax(noise[r] / steps[c], noise[c] / steps[r]);
+      double ec = t * fmin(1, t / fmax(hmax, 1e-300)) + nz + 4 * as + eta * hmax;
       acc = fmax(acc, ec);
       accf += ec * ec;
       asym = fmax(asym, as);
       V[r * nx + c] = 0.5 * (H[r * nx + c] + H[c * nx + r]);
     }
   accf = sqrt(accf); /* a bound on the symmetric matrix's error in the 2-norm */
+  /* how far an eigenvalue may be off: twice that, itself no further than accf (Weyl) */
+  double eacc = 2 * accf;
   double *hv = item(e, "hess_phi", nx * nx);
   memcpy(hv, V, sizeof(double) * n2);
   *item(e, "hess_phi_accuracy", 1) = acc;
+  *item(e, "hess_phi_eigenvalue_accuracy", 1) = eacc;
   *item(e, "hess_phi_asymmetry", 1) = asym;
   memcpy(item(e, "hess_phi_steps", nx), steps, sizeof(double) * (size_t)nx);
   int64_t lwork = rt_sym_eig_lwork(nx);
@@ -428,30 +472,32 @@ static int eval_hess_phi(bloc_problem *p, bloc_eval *e, const double *x, const d
     double top = fmax(fabs(w[0]), fabs(w[nx - 1]));
     for (int64_t k = 0; k < nx; k++) {
       char dir[512];
-      if (fabs(w[k]) <= fmax(2 * accf, 1e-10 * top)) {
+      if (fabs(w[k]) <= fmax(eacc, 1e-10 * top)) {
         direction_text(bp, V + k * nx, nx, dir, sizeof dir);
         api_diag(p, BLOC_WARNING, NULL,
                  "hess_phi: phi is flat along %s (eigenvalue %.3g of the Hessian of phi, 0 to "
-                 "its accuracy %.2g; the largest is %.3g): the upper objective does not "
+                 "within %.2g, the eigenvalues' accuracy, hess_phi_eigenvalue_accuracy; the "
+                 "largest is %.3g): the upper objective does not "
                  "identify x along that direction, and standard errors from the inverse "
                  "Hessian are not defined; fix a normalisation (pin one of the variables named, "
                  "as data) or bound x",
-                 dir, w[k], 2 * accf, top);
+                 dir, w[k], eacc, top);
       } else if (w[k] < 0) {
         direction_text(bp, V + k * nx, nx, dir, sizeof dir);
         api_diag(p, BLOC_WARNING, NULL,
-                 "hess_phi: the Hessian of phi has a negative eigenvalue %.3g (beyond its "
-                 "accuracy %.2g) along %s: phi is not convex at x, so x is no minimum of phi "
+                 "hess_phi: the Hessian of phi has a negative eigenvalue %.3g (beyond %.2g, "
+                 "the eigenvalues' accuracy, hess_phi_eigenvalue_accuracy) along %s: phi is "
+                 "not convex at x, so x is no minimum of phi "
                  "(a saddle or a maximum along it where grad phi is 0), and the inverse "
                  "Hessian is no covariance",
-                 w[k], 2 * accf, dir);
+                 w[k], eacc, dir);
       }
     }
   }
   free(work);
   char why[128];
   snprintf(why, sizeof why, "%lld solves of y*(x), 4 per upper variable, each warm-started",
-           4 * (long long)nx + 1);
+           4 * (long long)nx + 2);
   note_slow(p, "hess_phi", t0, why, true);
   free(buf);
   return rc;

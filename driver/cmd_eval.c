@@ -170,7 +170,7 @@ int cmd_eval(int argc, char **argv) {
       } else if (st == BLOC_ERR_NUMERICAL && by_name && asks(what, phis[i]))
         printf(",\n  \"%s\": null", phis[i]);
     }
-    /* hess_phi: nx rows of nx, then its accuracy, asymmetry, steps and eigenvalues */
+    /* hess_phi: nx rows of nx, then its accuracy, asymmetry, steps, eigenvalues and theirs */
     const double *hv;
     int64_t nh;
     if (bloc_eval_get(e, "hess_phi", &hv, &nh) == BLOC_OK) {
@@ -188,6 +188,7 @@ int cmd_eval(int argc, char **argv) {
       json_item(e, "hess_phi_asymmetry", false, &first);
       json_item(e, "hess_phi_steps", true, &first);
       json_item(e, "hess_phi_eigenvalues", true, &first);
+      json_item(e, "hess_phi_eigenvalue_accuracy", false, &first);
     } else if (st == BLOC_ERR_NUMERICAL && by_name && asks(what, "hess_phi")) {
       printf(",\n  \"hess_phi\": null");
     }

@@ -131,7 +131,7 @@ const DriverCmd driver_cmds[] = {
    "                      error): f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy,\n"
    "                      hypergrad (the formula at the point), phi, grad_phi, y_star\n"
    "                      (y*(x) by Newton), hess_phi (the Hessian of phi by central\n"
-   "                      differences of grad_phi, 4 nx + 1 solves of y*(x))\n"
+   "                      differences of grad_phi, 4 nx + 2 solves of y*(x))\n"
    "  --seed N            seed of the data-stage generators and sample draws\n"
    "  --data-seed N       seed of the data stage alone (the draws keep --seed's)\n"
    "  --backend jit|interp\n"

@@ -389,6 +389,7 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
   info->null_dim = 0;
   info->null_b = info->null_j = info->null_gap = NAN;
   info->null_seen = false;
+  info->term_size = NAN;
   double *b = malloc(sizeof(double) * (size_t)(4 * ny + nx + 1));
   if (!b) {
     rt_oom_errf(err, errlen, "out of memory");
@@ -441,6 +442,9 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
     double nb = rt_nrm2(ny, b);
     info->residual = rt_nrm2(ny, r) / (nb > 0 ? nb : 1);
     rt_oracle_mixed(o, key, x, y, v, jv);
+    info->term_size = 0;
+    for (int64_t i = 0; i < nx; i++)
+      info->term_size = fmax(info->term_size, fmax(fabs(hg[i]), fabs(jv[i])));
     rt_axpy(nx, -1.0, jv, hg);
   }
   free(b);
@@ -761,7 +765,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   out->by_cg = by_cg;
   out->solve_ran = true;
   out->grad_spread = out->grad_size = out->cond = out->soft_eig = out->top_eig = NAN;
-  out->ystar_noise = out->gy_noise = NAN;
+  out->ystar_noise = out->gy_noise = out->grad_terms = NAN;
   double indefinite = 0;
   if (by_cg) {
     rt_copy(ny, s->y, ystar);
@@ -965,6 +969,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   }
   out->phi = rt_oracle_f(&s->o, key, s->x, ystar);
   out->g = rt_oracle_g(&s->o, key, s->x, ystar);
+  out->grad_terms = h.term_size;
   out->grad_norm = rt_xstep_stationarity(&s->xs, s->x, s->d);
   out->projected = s->xs.constrained;
   if (!isfinite(out->phi) || !isfinite(out->grad_norm))

@@ -69,6 +69,9 @@ typedef struct RtHypergrad {
   double null_b, null_j;
   bool null_seen;
   double null_gap; /* out: there, the least eigenvalue kept (outside the null space) */
+  /* out: the largest |entry| of grad_x f and of (grad_xy g) v, the hypergradient's two terms:
+   * its rounding is to their size, not its own where they cancel (NaN: not computed) */
+  double term_size;
 } RtHypergrad;
 
 /* h->hg = the hypergradient at (x, y), h->v = A^{-1} grad_y f, with h's inputs set. Dense
@@ -182,6 +185,7 @@ typedef struct RtPhi {
   double grad_spread, grad_size, cond, soft_eig, top_eig, ystar_noise, gy_noise;
   bool gy_rounding; /* lower_norm is at the rounding of grad_y g's terms, not merely < y_tol */
   double g; /* g(x, y*(x)) where phi was computed (bloc compare's test of another minimiser) */
+  double grad_terms; /* RtHypergrad.term_size of grad phi's hypergradient (NaN: not computed) */
   char why[512]; /* why it was not computed ("" when it was) */
 } RtPhi;
 

@@ -14,11 +14,13 @@ from .result import Result
 # keyword arguments of solve() that are settings of the run, not options of the method
 RUN_SETTINGS = ("trace_file", "result_file", "x_file", "y_file", "keep", "console", "quiet")
 _SCALARS = ("f", "g", "hypergrad_residual", "lower_hessian_min_eig", "phi",
-            "grad_phi_projected_norm", "hess_phi_accuracy", "hess_phi_asymmetry")
+            "grad_phi_projected_norm", "hess_phi_accuracy", "hess_phi_asymmetry",
+            "hess_phi_eigenvalue_accuracy")
 _EVAL_ITEMS = ("f", "g", "grad_x_f", "grad_y_f", "grad_y_g", "hvp_yy", "hvp_xy", "hypergrad",
                "hypergrad_residual", "lower_hessian_min_eig", "phi", "grad_phi",
                "grad_phi_projected_norm", "y_star", "hess_phi", "hess_phi_accuracy",
-               "hess_phi_asymmetry", "hess_phi_steps", "hess_phi_eigenvalues")
+               "hess_phi_asymmetry", "hess_phi_steps", "hess_phi_eigenvalues",
+               "hess_phi_eigenvalue_accuracy")
 
 
 def _py_error(cls, message, hint=None, category="data", at=None):
@@ -364,8 +366,8 @@ class Problem:
         (or comma-separated string) of f, g, grad_x_f, grad_y_f, grad_y_g, hvp_yy, hvp_xy,
         hypergrad, phi, grad_phi, y_star, hess_phi; None (or "all") for all but hess_phi (asked
         for by name: the Hessian of phi, an nx x nx array, with hess_phi_accuracy,
-        hess_phi_asymmetry, hess_phi_steps and hess_phi_eigenvalues), and an empty list or name
-        is an OptionError, as in C. The default point is the one solve() starts from: the initial
+        hess_phi_asymmetry, hess_phi_steps, hess_phi_eigenvalues and
+        hess_phi_eigenvalue_accuracy), and an empty list or name is an OptionError, as in C. The default point is the one solve() starts from: the initial
         x projected onto its constraints (a warning says so), y0 at that x when its
         initialiser reads x; a given x is evaluated as given, with a warning when it lies
         outside them. hypergrad is the implicit-function formula at (x, y), grad phi(x) only

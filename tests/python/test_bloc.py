@@ -831,6 +831,7 @@ class Eval(unittest.TestCase):
         np.testing.assert_allclose(e["hess_phi_eigenvalues"], 2, atol=1e-9)
         self.assertLess(e["hess_phi_accuracy"], 1e-9)
         self.assertEqual(e["hess_phi_steps"].shape, (5,))
+        self.assertGreaterEqual(e["hess_phi_eigenvalue_accuracy"], e["hess_phi_accuracy"])
         self.assertNotIn("hess_phi", p.eval())
         self.assertEqual(set(p.eval()) >= {"f", "g", "hvp_yy", "hvp_xy"}, True)
         with self.assertRaises(bloc.OptionError) as cm:
