@@ -93,6 +93,18 @@ static const Spelling spellings[] = {
     {"logit", "logit(p) is log(p) - log1p(-p), the inverse of sigmoid"},
     {"sign", SIGN_HINT},
     {"signum", SIGN_HINT},
+    /* told 'l2', 'sin', 'huber' or nothing (new-user pass nuQ, session 51) */
+    {"sgn", SIGN_HINT},
+    {"ln", ".blo spells it log(x), the natural logarithm"},
+    {"cube", ".blo spells it x ^ 3"},
+    {"reciprocal", ".blo spells it 1 / x"},
+    {"heaviside", "there is no heaviside (its derivative is 0 wherever it has one): x > 0 is "
+                  "the step as 0 or 1, sigmoid(x / eps) with a small eps a smooth one"},
+    {"step", "there is no step function (its derivative is 0 wherever it has one): x > 0 is "
+             "the step as 0 or 1, sigmoid(x / eps) with a small eps a smooth one"},
+    {"exp10", "exp10(x) is 10 ^ x"},
+    {"sqr", ".blo spells it x ^ 2"},
+    {"abs2", ".blo spells it x ^ 2 (abs(x) ^ 2 for a real x)"},
     {"sinc", "there is no sinc: NumPy's is sin(pi * x) / (pi * x), with const pi = "
              "3.141592653589793 (nan at x = 0)"},
     {"ceil", "ceil(x) is -floor(-x)"},
