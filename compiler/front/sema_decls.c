@@ -2,6 +2,8 @@
  * sets, the solve method and its options against runtime/rt_methods.h) and the whole-program
  * rules: exactly one objective of each level, variables on both levels, g depends on y. */
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -642,6 +644,97 @@ static bool mentions_decl(const AstExpr *e, const AstDecl *d) {
   return false;
 }
 
+/* Marks in `read` (one byte an element of var, row-major) the elements e reads: a subscript
+ * of constant indices and ranges (V[0], V[1:3, :]) its box, any other read (V whole, a sample
+ * set's or a computed index) every element; returns false once every element is read. */
+static bool mark_reads(const AstExpr *e, const AstDecl *var, uint8_t *read) {
+  if (!e) return true;
+  int64_t n = shape_size(var->shape), cols = var->shape.rank == 2 ? var->shape.cols : 1;
+  if (e->kind == AST_CALL && e->inlined) return mark_reads(e->inlined, var, read);
+  if (e->kind == AST_IDENT) {
+    if (e->ref != var) return true;
+    memset(read, 1, (size_t)n);
+    return false;
+  }
+  if (e->kind == AST_INDEX && e->args[0]->kind == AST_IDENT && e->args[0]->ref == var) {
+    int rank = var->shape.rank;
+    bool box = e->subs && rank >= 1 && rank <= 2 && e->nargs - 1 == rank;
+    int64_t lo[2] = {0, 0}, hi[2] = {1, 1};
+    for (int i = 0; box && i < rank; i++) {
+      const AstSub *sub = &e->subs[i];
+      box = sub->kind == SUB_INDEX || sub->kind == SUB_RANGE;
+      lo[i] = sub->lo;
+      hi[i] = sub->kind == SUB_INDEX ? sub->lo + 1 : sub->hi;
+    }
+    if (!box) {
+      memset(read, 1, (size_t)n);
+      return false;
+    }
+    for (int64_t i = lo[0]; i < hi[0]; i++)
+      for (int64_t j = lo[1]; j < hi[1]; j++)
+        if (i * cols + j < n) read[i * cols + j] = 1;
+    for (int i = 1; i < e->nargs; i++) /* the subscripts' own expressions */
+      if (!mark_reads(e->args[i], var, read)) return false;
+    return true;
+  }
+  for (int i = 0; i < e->nargs; i++)
+    if (!mark_reads(e->args[i], var, read)) return false;
+  return true;
+}
+
+/* A lower variable g reads none or only some elements of (new-user pass Q, session 51: `lower
+ * q` read only by f drew no word, and the run's singular-Hessian warnings guessed "an exp that
+ * underflows?"): g is flat along the unread elements, so it cannot determine them: every value
+ * minimises g, the lower Hessian is singular there, and they keep their initial values, which
+ * f then sees. A variable neither objective reads is check_unused_vars's. Only constant
+ * subscripts are told apart (V[0, :]); any other read counts as reading every element. */
+static void check_unread_by_g(Sema *S, const AstDecl *f, const AstDecl *g, const AstDecl *d) {
+  int64_t n = shape_size(d->shape);
+  if (!mentions_decl(g->init, d)) {
+    diag_warning(S->diag, d->name_span,
+                 "lower variable '%s' is not read by the lower objective '%s': g cannot "
+                 "determine it (every value of it minimises g, the lower Hessian is singular "
+                 "along it), so no method moves it from its initial value, and '%s' sees that "
+                 "value",
+                 d->name, g->name, f->name);
+    diag_hint(S->diag, "make '%s' depend on '%s', or declare '%s' an upper variable (chosen "
+              "by the upper level) or data", g->name, d->name, d->name);
+    return;
+  }
+  if (d->shape.rank == 0 || d->shape.rank > 2 || n > ((int64_t)1 << 24)) return;
+  uint8_t *read = calloc((size_t)n, 1);
+  if (!read) return;
+  if (mark_reads(g->init, d, read)) {
+    int64_t unread = 0, first = -1;
+    for (int64_t i = 0; i < n; i++)
+      if (!read[i]) {
+        if (first < 0) first = i;
+        unread++;
+      }
+    if (unread > 0) {
+      bool many = unread > 1;
+      const char *it = many ? "them" : "it";
+      char at[64];
+      if (d->shape.rank == 2)
+        snprintf(at, sizeof at, "%s[%lld, %lld]", d->name, (long long)(first / d->shape.cols),
+                 (long long)(first % d->shape.cols));
+      else
+        snprintf(at, sizeof at, "%s[%lld]", d->name, (long long)first);
+      diag_warning(S->diag, d->name_span,
+                   "the lower objective '%s' reads only some elements of lower variable '%s': "
+                   "%lld of its %lld elements (%s%s) %s not read by g, which cannot determine "
+                   "%s (every value of %s minimises g, the lower Hessian is singular along %s), "
+                   "so no method moves %s from %s initial value%s",
+                   g->name, d->name, (long long)unread, (long long)n, at,
+                   many ? " the first" : "", many ? "are" : "is", it, it, it, it,
+                   many ? "their" : "its", many ? "s" : "");
+      diag_hint(S->diag, "make '%s' depend on every element of '%s', or declare the elements "
+                "it does not read as their own upper variable or data", g->name, d->name);
+    }
+  }
+  free(read);
+}
+
 /* A variable neither objective reads (new-user pass O, session 51: `upper junk : scalar = 0.5`
  * drew no word, where an unused sample set did): phi does not depend on an upper one, so no
  * method moves it and its Hessian of phi is singular; g has every value of a lower one for a
@@ -652,6 +745,10 @@ static void check_unused_vars(Sema *S, const AstDecl *f, const AstDecl *g) {
     const PtrVec *vars = k == 0 ? &S->upper : &S->lower;
     for (size_t i = 0; i < vars->len; i++) {
       const AstDecl *d = vars->items[i];
+      if (k == 1 && (mentions_decl(f->init, d) || mentions_decl(g->init, d))) {
+        check_unread_by_g(S, f, g, d);
+        continue;
+      }
       if (mentions_decl(f->init, d) || mentions_decl(g->init, d)) continue;
       bool init = false;
       for (size_t j = 0; k == 0 && j < S->lower.len; j++)
