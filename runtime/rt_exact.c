@@ -138,7 +138,8 @@ static void warn_singular(RtSolver *s, int64_t k, double w0, double wmax) {
   if (wmax < 0)
     rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian's eigenvalues are "
                    "all negative (smallest %.3g, largest %.3g): %s",
-                   (long long)k + 1, w0, wmax, RT_CONCAVE_CURE);
+                   (long long)k + 1, w0, wmax,
+                   s->lower_pos_curv ? RT_NONCONVEX_PATH_CURE : RT_CONCAVE_CURE);
   /* an eigenvalue at rounding beside a positive largest, none clearly negative: g convex with
    * a flat direction, minimisers not unique (a softmax's bias left unregularised: b + c 1
    * changes nothing), which was called "looks non-convex in y, or has no minimiser" */
@@ -221,6 +222,7 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
   if (rt_chol_factor_nonsingular(n, E->H, RT_CHOL_SINGULAR_RTOL) == 0) {
     rt_chol_solve(n, E->H, rhs);
     E->h_kept = true;
+    s->lower_pos_curv = true;
     return;
   }
   int scaled = solve_scaled(n, E, rhs);

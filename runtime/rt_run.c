@@ -496,11 +496,13 @@ static void warn_ritz(RtSolver *s, const RtDiagValues *v, int64_t step) {
    * the failure test after the trace point says what went wrong */
   if (!isfinite(v->g) || !isfinite(v->f)) return;
   bool ritz = isfinite(v->ritz_min) && isfinite(v->ritz_max);
+  if (ritz && v->ritz_max > 0) s->lower_pos_curv = true;
   if (ritz && v->ritz_max < 0)
     rt_solver_warn(s, "ritz.negative",
                    "after %lld outer steps: the Ritz values of the lower Hessian are all negative "
                    "(smallest %.6g, largest %.6g): %s",
-                   (long long)step, v->ritz_min, v->ritz_max, RT_CONCAVE_CURE);
+                   (long long)step, v->ritz_min, v->ritz_max,
+                   s->lower_pos_curv ? RT_NONCONVEX_PATH_CURE : RT_CONCAVE_CURE);
   else if (ritz && v->ritz_min < -1e-10 * fabs(v->ritz_max))
     rt_solver_warn(s, "ritz.negative",
                    "after %lld outer steps: the smallest Ritz value of the lower Hessian is %.6g "
@@ -1048,7 +1050,8 @@ static bool failed(Run *r, int64_t step) {
              (long long)step, s->lower_no_min_gn, neg ? "not positive definite" : "singular",
              s->lower_no_min_w0, s->lower_no_min_wmax,
              neg ? "the smallest one's eigenvector" : "grad_y g's part in its flat directions",
-             s->lower_no_min_wmax < 0 ? RT_CONCAVE_CURE : RT_UNBOUNDED_CURE);
+             s->lower_no_min_wmax < 0 && !s->lower_pos_curv ? RT_CONCAVE_CURE
+                                                            : RT_UNBOUNDED_CURE);
     return true;
   }
   struct { const char *name; int64_t n; const double *v; double ref; } q[] = {

@@ -108,6 +108,11 @@ struct RtSolver {
    * directions, met short of it, are not a non-convex g) */
   double lower_indef_w0;
   int64_t lower_indef_k;
+  /* a lower Hessian of this run was seen with a positive curvature (exact's, positive definite;
+   * a trace point's largest Ritz value > 0): g is not concave in y, so one all negative later
+   * is a non-convex region on the run's path (a double well's middle), not a utility to
+   * maximise written unnegated (RT_NONCONVEX_PATH_CURE, not RT_CONCAVE_CURE) */
+  bool lower_pos_curv;
   /* exact: its last Newton solve found g still falling 1e10 max(1, |y|) away along grad_y g's
    * part where the Hessian is singular: g unbounded below in y (g = x'y) */
   bool lower_unbounded;
@@ -202,6 +207,18 @@ RT_API void rt_not_finite_at(char *buf, size_t len, int64_t step, const char *wh
   "its negative, 'lower objective g = -(...)' (doc/language.md, section 3); a g meant to be "  \
   "minimised must be convex in y where the run goes (a start y0 where it is, or bounds on x "  \
   "where it is convex only for some x)"
+/* The cause and the cure where every curvature estimate of g in y is negative at a point but
+ * a positive one was seen earlier in the run (RtSolver.lower_pos_curv): a double well
+ * (y^2 - 1)^2 - x y, meant to be minimised, whose iterate crossed its concave middle, was told
+ * "looks concave ... maximised" with negating g as the first cure; 0.5 x y^2 - y, convex in y
+ * at the start's x > 0 and concave once x < 0, is the other way in. */
+#define RT_NONCONVEX_PATH_CURE                                                                 \
+  "g curves down in y there, though it is not concave everywhere: its Hessian had a positive "  \
+  "eigenvalue earlier in this run, so this is not a lower level written to be maximised but a " \
+  "region where g is not convex that the run entered, through y (between two minimisers, as "   \
+  "in a double well) or through x (a g convex in y only for some x); a g meant to be "          \
+  "minimised must be convex in y where the run goes (a start y0 in the wanted minimiser's "     \
+  "basin, or bounds on x where it is convex only for some x)"
 /* Option lookups (the option must exist in the method's table). */
 RT_API double rt_solver_num(const RtSolver *s, const char *key);
 RT_API bool rt_solver_isset(const RtSolver *s, const char *key);
