@@ -34,8 +34,9 @@ typedef struct Ex {
    * y_tol (flush_flat): Newton steps out of a flat region along its gradient, and "y*(x) is
    * not unique" was said of a g strictly convex at y*(x) (entropic OT from y0 = 0) */
   int flat_pending;
-  int64_t flat_k;
+  int64_t flat_k, flat_nnull;
   double flat_w0, flat_wmax;
+  const double *hy; /* the y the last Hessian was built at (warn_singular's flat variables) */
   /* this solve's Hessians counted as not positive definite: RtSolver.lower_indef_w0, _k */
   double indef_w0;
   int64_t indef_k;
@@ -108,6 +109,7 @@ oom:
 static void build_hessian(RtSolver *s, Ex *E, const double *y) {
   int64_t n = s->ny;
   rt_dense_hessian(&s->o, rt_oracle_draw(&s->o), s->x, y, E->H, E->e);
+  E->hy = y;
   E->hnorm = 0;
   for (int64_t i = 0; i < n; i++) {
     E->diag[i] = E->H[i * n + i];
@@ -131,9 +133,11 @@ static int solve_scaled(int64_t n, Ex *E, double *rhs) {
   return rt_sym_scaled_solve(n, &m, RT_EIG_SINGULAR_RTOL, rhs);
 }
 
-/* The warning on a lower Hessian that is not positive definite, of eigenvalues w0 to wmax,
- * met at outer step k + 1 (none after a non-finite oracle output: the step fails on it). */
-static void warn_singular(RtSolver *s, int64_t k, double w0, double wmax) {
+/* The warning on a lower Hessian that is not positive definite, of eigenvalues w0 to wmax and
+ * nnull of them at rounding, met at outer step k + 1 at y (none after a non-finite oracle
+ * output: the step fails on it). */
+static void warn_singular(RtSolver *s, int64_t k, double w0, double wmax, int64_t nnull,
+                          const double *y) {
   if (s->o.fail_kind >= 0) return;
   if (wmax < 0)
     rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian's eigenvalues are "
@@ -143,15 +147,23 @@ static void warn_singular(RtSolver *s, int64_t k, double w0, double wmax) {
   /* an eigenvalue at rounding beside a positive largest, none clearly negative: g convex with
    * a flat direction, minimisers not unique (a softmax's bias left unregularised: b + c 1
    * changes nothing), which was called "looks non-convex in y, or has no minimiser" */
-  else if (wmax > 0 && fabs(w0) <= 1e3 * DBL_EPSILON * wmax)
-    rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is singular "
-                   "(smallest eigenvalue %.3g of largest %.3g): g is flat along a direction of "
-                   "y (such as a bias left unregularised under a softmax, or a gauge), so y*(x) "
-                   "is not unique and the hypergradient is not defined there; a ridge term in g "
-                   "on the flat variables, such as + 1e-4 * sumsq(b), makes it so%s",
-                   (long long)k + 1, w0, wmax,
-                   rt_f32_rounding_note(s->p, w0, wmax));
-  else
+  else if (wmax > 0 && fabs(w0) <= 1e3 * DBL_EPSILON * wmax) {
+    /* a lower variable g does not read, named where the flat directions are exactly its */
+    char flat[512];
+    int64_t nflat = rt_lower_flat_vars(s, "exact.indefinite", y, flat, sizeof flat);
+    if (nflat > 0 && nflat == nnull)
+      rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is singular "
+                     "(smallest eigenvalue %.3g of largest %.3g): %s",
+                     (long long)k + 1, w0, wmax, flat);
+    else
+      rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is singular "
+                     "(smallest eigenvalue %.3g of largest %.3g): g is flat along a direction of "
+                     "y (such as a bias left unregularised under a softmax, or a gauge), so y*(x) "
+                     "is not unique and the hypergradient is not defined there; a ridge term in "
+                     "g on the flat variables, such as + 1e-4 * sumsq(b), makes it so%s%s%s",
+                     (long long)k + 1, w0, wmax, rt_f32_rounding_note(s->p, w0, wmax),
+                     nflat > 0 ? "; and " : "", flat);
+  } else
     /* "singular or": an eigenvalue of 1e-16 is a zero one (g linear in y), not a negative */
     rt_solver_warn(s, "exact.indefinite", "outer step %lld: the lower Hessian is singular or not "
                    "positive definite (smallest eigenvalue %.3g of largest %.3g): the lower "
@@ -247,8 +259,12 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
    * y_tol (flush_flat), since Newton steps out of it along the gradient's part it drops */
   bool flat = eig_rc == 0 && newton && E->w[n - 1] >= 0 &&
               E->w[0] >= -1e3 * DBL_EPSILON * E->w[n - 1];
+  int64_t nnull = 0; /* the eigenvalues at rounding */
+  while (eig_rc == 0 && nnull < n && fabs(E->w[nnull]) <= 1e3 * DBL_EPSILON * E->w[n - 1])
+    nnull++;
   if (flat && !diag && E->flat_pending++ == 0) {
     E->flat_k = k;
+    E->flat_nnull = nnull;
     E->flat_w0 = E->w[0];
     E->flat_wmax = E->w[n - 1];
   } else if (!flat && !diag) {
@@ -266,7 +282,7 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
                      "failed", (long long)k + 1);
     return;
   }
-  if (!flat && !diag) warn_singular(s, k, E->w[0], E->w[n - 1]);
+  if (!flat && !diag) warn_singular(s, k, E->w[0], E->w[n - 1], nnull, E->hy);
   /* (not on a Hessian that is not finite, y ^ 1.5 at 0: LAPACK's eigendecomposition fails
    * on it, the emitted solver's portable one need not, and the trace point's solves, which
    * keep no failure, went two ways) */
@@ -477,7 +493,7 @@ static void flush_flat(RtSolver *s, Ex *E, bool converged) {
     s->stats[E->st_indef] += E->flat_pending;
     E->indef_step = true;
     E->indef_w0 = -INFINITY;
-    warn_singular(s, E->flat_k, E->flat_w0, E->flat_wmax);
+    warn_singular(s, E->flat_k, E->flat_w0, E->flat_wmax, E->flat_nnull, E->hy);
   }
   E->flat_pending = 0;
 }

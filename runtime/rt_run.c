@@ -496,6 +496,7 @@ static void warn_ritz(RtSolver *s, const RtDiagValues *v, int64_t step) {
    * the failure test after the trace point says what went wrong */
   if (!isfinite(v->g) || !isfinite(v->f)) return;
   bool ritz = isfinite(v->ritz_min) && isfinite(v->ritz_max);
+  char flat[512];
   if (ritz && v->ritz_max > 0) s->lower_pos_curv = true;
   if (ritz && v->ritz_max < 0)
     rt_solver_warn(s, "ritz.negative",
@@ -529,6 +530,16 @@ static void warn_ritz(RtSolver *s, const RtDiagValues *v, int64_t step) {
            !s->opt.method->unrolled && !blo_problem_stochastic(s->p) &&
            rt_curvature_scaled(v->ritz_min, v->g))
     warn_ritz_scaled(s, v, step);
+  /* a lower variable g does not read (or is linear in): named, where "an exp that
+   * underflows?" and "y*(x) is not unique" were guessed (new-user pass nuQ, finding 4) */
+  else if (isfinite(v->ritz_min) && v->ritz_max > 0 && v->ritz_min <= 1e-12 * v->ritz_max &&
+           !s->opt.method->unrolled && !blo_problem_stochastic(s->p) &&
+           rt_lower_flat_vars(s, "ritz.singular", s->y, flat, sizeof flat) > 0)
+    rt_solver_warn(s, "ritz.singular",
+                   "after %lld outer steps: the lower Hessian looks singular (smallest Ritz "
+                   "value %.3g, largest %.3g): %s (a ridge term in g, such as + 1e-4 * sum(y * "
+                   "y), cures any other flat direction)",
+                   (long long)step, v->ritz_min, v->ritz_max, flat);
   /* at the start's y, before any lower step, where |grad_y g| is not 0: the Hessian of a g
    * flat there (an entropic OT dual from y0 = 0, exp underflowing), not at y*(x): "y*(x) is
    * not unique" and a ridge, which biases the plan, were said of a g strictly convex there */

@@ -50,6 +50,49 @@ RT_API int rt_solver_stat(RtSolver *s, const char *name) {
   return s->nstats++;
 }
 
+RT_API int64_t rt_lower_flat_vars(RtSolver *s, const char *key, const double *y, char *buf,
+                                  size_t len) {
+  const BloProblem *p = s->p;
+  if (len) buf[0] = 0;
+  if (len < 2 || blo_problem_stochastic(p) || rt_solver_warned(s, key)) return 0;
+  double *v = rt_mem_calloc((size_t)s->ny, sizeof *v);
+  double *hv = rt_mem_calloc((size_t)s->ny, sizeof *hv);
+  char names[160] = "";
+  int64_t nflat = 0;
+  int nvars = 0;
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  for (int i = 0; v && hv && i < p->n_vars; i++) {
+    const BloVarInfo *vi = &p->vars[i];
+    int64_t n = vi->rows * vi->cols;
+    if (vi->level != 1 || n <= 0 || n >= s->ny) continue;
+    rt_zero(s->ny, v);
+    for (int64_t j = 0; j < n; j++) v[vi->offset + j] = 1 + 0.125 * (double)(j % 7);
+    rt_oracle_hvp(&s->o, rt_oracle_draw(&s->o), s->x, y, v, hv);
+    bool zero = true;
+    for (int64_t j = 0; j < s->ny && zero; j++) zero = hv[j] == 0;
+    if (!zero) continue;
+    size_t at = strlen(names);
+    snprintf(names + at, sizeof names - at, "%s'%s'", nvars ? ", " : "", vi->name);
+    nvars++;
+    nflat += n;
+  }
+  rt_oracle_set_diag(&s->o, prev);
+  rt_mem_free(v);
+  rt_mem_free(hv);
+  if (nvars == 0) return 0;
+  bool many = nvars > 1;
+  const char *it = many ? "them" : "it";
+  snprintf(buf, len,
+           "it is 0 along every element of lower variable%s %s, which g does not "
+           "read (bloc check warns at %s declaration) or is linear in: g cannot determine %s, "
+           "so %s %s %s initial value%s, which f sees; make g depend on %s, or declare %s %s "
+           "upper variable%s or data",
+           many ? "s" : "", names, many ? "their" : "its", it, many ? "they" : "it",
+           many ? "keep" : "keeps", many ? "their" : "its", many ? "s" : "", it, it,
+           many ? "as" : "an", many ? "s" : "");
+  return nflat;
+}
+
 RT_API void rt_solver_warn(RtSolver *s, const char *key, const char *fmt, ...) {
   for (int i = 0; i < s->nwarn; i++)
     if (strcmp(s->warn[i].key, key) == 0) {

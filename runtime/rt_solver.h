@@ -219,6 +219,15 @@ RT_API void rt_not_finite_at(char *buf, size_t len, int64_t step, const char *wh
   "in a double well) or through x (a g convex in y only for some x); a g meant to be "          \
   "minimised must be convex in y where the run goes (a start y0 in the wanted minimiser's "     \
   "basin, or bounds on x where it is convex only for some x)"
+/* The lower variables along which g's Hessian is 0 at (s->x, y): a product with a vector on a
+ * variable's elements alone is exactly 0 (g does not read it, or is linear in it; bloc check
+ * warns at the declaration of one g does not read). Writes into buf the clause naming them and
+ * the cure, for the singular-Hessian warnings, which guessed "an exp that underflows?" or "a
+ * bias left unregularised under a softmax" where g did not read a variable f did, and returns
+ * how many elements they have; 0 (buf "") for none, on a sampled problem (one draw's Hessian),
+ * or where a warning of `key` was recorded already (one product a lower variable each time). */
+RT_API int64_t rt_lower_flat_vars(RtSolver *s, const char *key, const double *y, char *buf,
+                                  size_t len);
 /* Option lookups (the option must exist in the method's table). */
 RT_API double rt_solver_num(const RtSolver *s, const char *key);
 RT_API bool rt_solver_isset(const RtSolver *s, const char *key);
