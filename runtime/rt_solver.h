@@ -68,7 +68,11 @@ typedef struct RtMethodImpl {
 
 enum { RT_OWN_Y_STEP = 1, RT_OWN_OTHER = 2 };
 
-#define RT_MAX_ALLOCS 48
+/* The solver's own allocations (rt_solver_mem): a fixed table, freed with the solver. 48 was
+ * outgrown as the exact method's Newton gained its work vectors (probes, the best point's
+ * optimiser moments): exact with momentum failed "out of memory setting up the run", status 3
+ * (tests/e2e/alloc_pool.sh runs every method with every x optimiser) */
+#define RT_MAX_ALLOCS 128
 #define RT_MAX_STATS 8
 #define RT_MAX_WARNINGS 24
 
