@@ -1383,6 +1383,7 @@ static bool recover(Run *r, int64_t step) {
   r->hg_early = r->hg_late = r->hg_first = r->hg_q2 = r->hg_steps_early = r->hg_steps_max = 0;
   r->first_move = 0;
   r->half2_steps = r->half2_turns = 0;
+  r->half2_sq = 0;
   r->seg_xs = xs;
   r->f_early = r->f_late = 0;
   r->f_min_step = -1;
@@ -2201,6 +2202,10 @@ outputs_checked:
     if (2 * (done - r->seg0) > r->K - r->seg0) {
       r->half2_steps++;
       r->half2_turns += turn;
+      for (int64_t i = 0; i < s->nx; i++) {
+        double dx = s->x[i] - r->x_good[i];
+        r->half2_sq += dx * dx;
+      }
     }
     rt_copy(s->nx, r->x_good, r->x_prev);
     rt_copy(s->ny, r->y_good, r->y_prev);

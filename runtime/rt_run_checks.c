@@ -291,6 +291,14 @@ static bool steady_drift(Run *r, char *buf, size_t n) {
       if (isinf(bound)) free2 -= b * b;
     }
   if (!(free2 >= 0.25 * d2 * d2)) return false;
+  /* x going out towards infinity: |x|^2 grew over the second half by over four times the sum
+   * of its moves' squares, which is all it grows by where each move is orthogonal to x. A
+   * scale gauge does that: phi(normcols(V)) is the same for V with a column scaled, d is
+   * orthogonal to each column, and every step lengthens them by a second-order amount (s51 nuS
+   * F4: a task-driven dictionary, |x| 3.46 -> 3.48 over 300 steps of aid_cg that had not
+   * converged, was told of an infimum at infinity and of bounds on x as its cure). */
+  double g2 = rt_nrm2(nx, x3), g1 = rt_nrm2(nx, x2);
+  if (!((g2 - g1) * (g2 + g1) > 4 * r->half2_sq)) return false;
   double h1 = r->q.hg[0], h2 = r->q.hg[1], f1 = r->q.f[0], f2 = r->q.f[1];
   double r1 = h2 / h1, r2 = d / h2;
   if (!(d1 > 0) || !(dot > 0) || !(d2 >= 0.95 * d1) || !(f < f2 && f2 < f1 && f < r->f0) ||

@@ -103,6 +103,9 @@ typedef struct Run {
   /* the steps of the segment's second half, and those among them whose move of x reversed
    * the one before (a negative inner product): x swinging back and forth (check_progress) */
   int64_t half2_steps, half2_turns;
+  /* ... and the sum of their moves' squares, |x_k+1 - x_k|^2: what |x|^2 grows by over them
+   * where each move is orthogonal to x (a scale gauge: steady_drift) */
+  double half2_sq;
   /* x, f and |d| after steps K/4 and K/2 of a run with no recovery (q.n: how many taken):
    * steady_drift compares the moves of x and the falls of f and |d| over [K/4, K/2], [K/2, K] */
   struct { int n; double *x; double f[2], hg[2]; } q;
