@@ -136,7 +136,7 @@ typedef struct Run {
   struct {
     bool on;
     enum { NC_OWN, NC_CREEP, NC_GENERIC, NC_DRIFT } kind;
-    char head[320], cure[600], best[400];
+    char head[512], cure[600], best[400];
     char drift_lag[400]; /* NC_DRIFT: its cure where the end's y lags */
     const char *tail;
   } nc;
