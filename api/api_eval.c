@@ -127,6 +127,27 @@ static const char *null_note(int64_t dim, double min_eig, double max_eig, double
   return buf;
 }
 
+int bloc_set_eval_option(bloc_problem *p, const char *key, const char *value) {
+  if (!p) return BLOC_ERR_STATE;
+  if (!key) return api_null_arg(p, "bloc_set_eval_option", "key");
+  if (!value) return api_null_arg(p, "bloc_set_eval_option", "value");
+  api_begin(p, "option");
+  if (strcmp(key, "max_inner") != 0) {
+    api_diag(p, BLOC_ERROR, NULL, "unknown eval setting '%s': the only one is max_inner, the "
+             "most Newton steps of the solve for y*(x)", key);
+    return api_end(p, BLOC_ERR_INPUT);
+  }
+  char *end;
+  double v = strtod(value, &end);
+  if (end == value || *end || !(v >= 1 && v <= 1e9) || v != floor(v)) {
+    api_diag(p, BLOC_ERROR, NULL, "max_inner = '%s': expected a whole number from 1 to 1e9",
+             value);
+    return api_end(p, BLOC_ERR_INPUT);
+  }
+  p->eval_max_inner = (int)v;
+  return api_end(p, BLOC_OK);
+}
+
 /* phi, grad_phi and y_star at x (what asked for, want[W_PHI..]): rt_phi_exact, bloc compare's
  * yardstick, its Newton solve from the caller's y when given (else y0). Where they cannot be
  * computed, an error when asked for by name (numerical when the Newton solve ran and failed),
@@ -149,7 +170,8 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
                 .ystar = buf + bp->nx,
                 .nonsmooth_op = blo_program(p->c)->nonsmooth_op,
                 .no_grad = !want[W_PHI + 1],
-                .spread = want[W_PHI + 1]};
+                .spread = want[W_PHI + 1],
+                .max_newton = p->eval_max_inner};
   RtPhi phi;
   int rc = BLOC_OK;
   double t0 = rt_seconds();
@@ -251,12 +273,17 @@ static int eval_phi(bloc_problem *p, bloc_eval *e, const bool want[NWHAT], const
       rc = failed(BLOC_ERR_NUMERICAL);
     }
   } else if (!what || strcmp(what, "all") == 0) {
-    api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star not computed: %s", phi.why);
+    api_diag(p, BLOC_NOTE, NULL, "phi, grad_phi and y_star not computed: %s%s", phi.why,
+             phi.capped ? "; more steps may reach y*(x): --set max_inner=N (bloc eval)" : "");
   } else {
+    char more[160] = "";
+    if (phi.capped)
+      snprintf(more, sizeof more, "; more steps may reach y*(x): --set max_inner=N (bloc "
+               "eval) with N above %d", phi.newton_steps);
     api_diag(p, BLOC_ERROR, NULL, "phi (y*(x) by Newton) not computed: %s%s", phi.why,
              phi.not_convex && !y && !phi.null_seen && !phi.saddle
                  ? " (a y given with x, near the minimum meant, starts Newton there)"
-                 : "");
+                 : more);
     /* numerical where Newton ran and failed: g not finite at x (exp(800) * 0) was status 1
      * with nothing printed, where the doc gives 2 with the other items and null */
     rc = failed(phi.solve_ran ? BLOC_ERR_NUMERICAL : BLOC_ERR_INPUT);
@@ -343,7 +370,8 @@ static int eval_hess_phi(bloc_problem *p, bloc_eval *e, const double *x, const d
          *g0 = S4 + n2, *gp = g0 + nx, *gm = gp + nx, *xs = gm + nx, *steps = xs + nx,
          *w = steps + nx, *gw = w + nx, *noise = gw + nx, *ys = noise + nx, *yd = ys + ny;
   RtPhiAt at = {.x = x, .y_start = y, .sharded = blo_sharded(p->c), .grad = g0, .ystar = ys,
-                .nonsmooth_op = blo_program(p->c)->nonsmooth_op, .spread = true};
+                .nonsmooth_op = blo_program(p->c)->nonsmooth_op, .spread = true,
+                .max_newton = p->eval_max_inner};
   RtPhi phi;
   double t0 = rt_seconds();
   int rc = BLOC_OK;

@@ -56,6 +56,7 @@ struct bloc_problem {
   bool x0_given; /* bloc_set_start gave x: a warm start, which the end-of-run checks of random
                     estimates cannot measure progress from */
   bool blas_by_size; /* the bloc command's: OpenBLAS on one thread for small kernels */
+  int eval_max_inner; /* bloc_set_eval_option's max_inner (0: rt_phi_exact's default) */
   ApiBinding *bind;
   int nbind;
   char *summary;

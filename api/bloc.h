@@ -252,6 +252,11 @@ typedef struct bloc_eval bloc_eval;
 int bloc_eval_at(bloc_problem *p, const char *what, const double *x, const double *y,
                  const double *v, bloc_eval **out);
 void bloc_eval_free(bloc_eval *e);
+/* A setting of bloc_eval_at's solve for y*(x) (bloc eval --set KEY=VALUE): "max_inner", the
+ * most Newton steps it takes, a whole number from 1 to 1e9 (by default 100, then more in
+ * rounds of 100 while g still falls, up to 1000 and 1e10 flops). BLOC_OK, or BLOC_ERR_INPUT
+ * for another key or a bad value, with a diagnostic. */
+int bloc_set_eval_option(bloc_problem *p, const char *key, const char *value);
 /* Whether `what` names only known quantities (NULL and "all" do; "" and "f," do not):
  * BLOC_OK, or BLOC_ERR_INPUT with *bad and *badlen the first unknown name, badlen 0 for an
  * empty one (for a caller's own message). */

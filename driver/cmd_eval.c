@@ -64,13 +64,17 @@ static bool asks(const char *what, const char *name) {
 
 int cmd_eval(int argc, char **argv) {
   const char *xpath = NULL, *ypath = NULL, *vpath = NULL, *what = NULL;
+  const char **sets = NULL;
+  int nsets = 0;
   CmdFlag flags[] = {
     {"--x", true, &xpath, false, NULL, NULL}, {"--y", true, &ypath, false, NULL, NULL},
     {"--v", true, &vpath, false, NULL, NULL}, {"--what", true, &what, false, NULL, NULL},
+    {"--set", true, NULL, true, &sets, &nsets},
   };
   CmdArgs a = {.cmd = "eval"};
-  int rc = cmd_parse(argc, argv, flags, 4, &a);
+  int rc = cmd_parse(argc, argv, flags, 5, &a);
   if (rc == 2) { /* --help */
+    free(sets);
     cmd_args_free(&a);
     return 0;
   }
@@ -88,6 +92,19 @@ int cmd_eval(int argc, char **argv) {
   bloc_problem *p = NULL;
   ApiCmdPrint pr = {"eval", false, false, false};
   if (rc == 0) rc = api_cmd_compile(&a, &pr, &p);
+  /* --set KEY=VALUE: the solve for y*(x)'s settings (max_inner), as bloc run's for a method */
+  for (int i = 0; i < nsets && rc == 0; i++) {
+    const char *eq = strchr(sets[i], '=');
+    char key[64];
+    if (!eq || eq == sets[i] || eq - sets[i] >= (long)sizeof key) {
+      fprintf(stderr, "bloc eval: error: --set expects KEY=VALUE (max_inner=N), got '%s'\n",
+              sets[i]);
+      rc = 1;
+      break;
+    }
+    snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
+    rc = api_cmd_exit(bloc_set_eval_option(p, key, eq + 1), 0);
+  }
   /* the points are read after the data stage (their length is the problem's): a name that
    * cannot be read is refused before it */
   const char *const points[][2] = {{"--x", xpath}, {"--y", ypath}, {"--v", vpath}};
@@ -106,6 +123,7 @@ int cmd_eval(int argc, char **argv) {
   rc = driver_ranks_agree(rc);
   if (rc) {
     free(x);
+    free(sets);
     bloc_problem_free(p);
     cmd_args_free(&a);
     return rc;
@@ -197,6 +215,7 @@ int cmd_eval(int argc, char **argv) {
   }
   bloc_eval_free(e);
   free(x);
+  free(sets);
   bloc_problem_free(p);
   cmd_args_free(&a);
   return driver_ranks_agree(rc);

@@ -117,7 +117,8 @@ const DriverCmd driver_cmds[] = {
    "  -D NAME=VALUE       override a const of the program"},
   {"eval", cmd_eval,
    "FILE.blo [--x x.csv] [--y y.csv] [--v v.csv] [--what f,g,...] [--seed N] [--data-seed N] "
-   "[--backend jit|interp] [--precision f64|f32] [-D NAME=VALUE]... [--data NAME=FILE]...",
+   "[--backend jit|interp] [--precision f64|f32] [-D NAME=VALUE]... [--data NAME=FILE]... "
+   "[--set max_inner=N]",
    "Evaluate the oracles once and print them as JSON.\n\n"
    "The default point is the one bloc run starts from: the initial x projected onto the\n"
    "constraints of the upper variables (with run's warning when that moves it), y0 at that x\n"
@@ -138,7 +139,9 @@ const DriverCmd driver_cmds[] = {
    "                      LLVM-compiled kernels (default) or the reference evaluator\n"
    "  --precision f64|f32 data tensors as doubles or floats (as bloc run)\n"
    "  -D NAME=VALUE       override a const of the program\n"
-   "  --data NAME=FILE    load data declaration NAME from FILE (as bloc run)"},
+   "  --data NAME=FILE    load data declaration NAME from FILE (as bloc run)\n"
+   "  --set max_inner=N   the most Newton steps of the solve for y*(x) (default: 100,\n"
+   "                      then more in rounds of 100 while g still falls, up to 1000)"},
   {"dump-ir", cmd_dump_ir, "FILE.blo [--kernel NAME] [-D NAME=VALUE]...",
    "Print the IR of every kernel after simplification and hoisting.\n\n"
    "options:\n"

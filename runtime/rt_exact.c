@@ -520,6 +520,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   /* the last solves in a row that met a Hessian not positive definite, |grad_y g| at the first */
   int indef_run = 0;
   double indef_gn = INFINITY;
+  bool capped = false; /* stopped by max_inner alone (s->lower_capped) */
   for (int it = 0; it <= E->max_inner; it++) {
     RtDraw key = rt_oracle_draw(&s->o);
     double g = rt_oracle_grad_g(&s->o, key, s->x, y, s->gy);
@@ -559,6 +560,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
       E->degenerate = E->hnorm <= 1e-3 * E->hmax;
       if (!E->degenerate) E->yerr = 0;
     }
+    capped = gn >= tol(E) && it == E->max_inner;
     if (!(gn >= tol(E)) || it == E->max_inner) break;
     /* In precision f32 the data's rounding puts a floor under |grad_y g| far above the
      * default y_tol (1.5e-7 on a ridge problem): five Newton steps that did not halve it are
@@ -663,6 +665,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   s->lower_tol = tol(E);
   s->lower_degenerate = E->degenerate;
   s->lower_unbounded = E->null_unbounded;
+  s->lower_capped = capped;
   s->lower_yerr = E->yerr;
   s->lower_indef_w0 = E->indef_w0;
   s->lower_indef_k = E->indef_k;

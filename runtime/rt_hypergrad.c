@@ -481,6 +481,71 @@ static int phi_hvp_nonfinite(RtPhi *out, const RtPhiAt *at, bool at_ystar) {
                  at_ystar ? "" : start_name(at));
 }
 
+/* The reason of a Newton solve that ended by its step limit (RtPhi.capped), into out->why. */
+static int phi_capped(RtPhi *out, const RtPhiAt *at, double gn, double tol, int64_t round) {
+  out->capped = true;
+  char limit[160];
+  if (out->cap_reason == 'm')
+    snprintf(limit, sizeof limit, "its limit (max_inner = %d)", at->max_newton);
+  else if (out->cap_reason == 'g')
+    snprintf(limit, sizeof limit, "its last %lld no longer lowered g", (long long)round);
+  else if (out->cap_reason == 'f')
+    snprintf(limit, sizeof limit, "the rounds of %lld more it takes while g falls reached "
+             "their %.3g flops", (long long)round,
+             at->extra_flops > 0 ? at->extra_flops : RT_PHI_EXTRA_FLOPS);
+  else
+    snprintf(limit, sizeof limit, "the most it takes by default, with g still falling");
+  return phi_not(out, "Newton's method on g from %s stopped at |grad_y g| = %.3g, not below "
+                 "%.3g, after %d Newton steps, %s: damped Newton's steps stay short where g's "
+                 "curvature changes fast on the way, as on a nearly nonsmooth term such as "
+                 "sqrt(z^2 + eps) with eps = 1e-8",
+                 start_name(at), gn, tol, out->newton_steps, limit);
+}
+
+/* The index of solver statistic `name` (-1: none). */
+static int stat_of(const RtSolver *s, const char *name) {
+  for (int i = 0; i < s->nstats; i++)
+    if (strcmp(s->stat_names[i], name) == 0) return i;
+  return -1;
+}
+
+/* After the dense solve's first round (diag_y: max_inner Newton steps from s->y to ystar):
+ * where it ended by that limit alone, more rounds of as many from where it stopped, while g
+ * fell over the last, up to RT_PHI_NEWTON_MAX steps in all (at->max_newton: none), the
+ * rounds past the first within at->extra_flops. Sets out->newton_steps, and cap_reason where
+ * the last round still ended by its limit. s->y is the start again at the end. */
+static void newton_rounds(RtSolver *s, const RtPhiAt *at, RtDraw key, double *ystar,
+                          RtPhi *out) {
+  int64_t ny = s->ny;
+  int st = stat_of(s, "newton_steps");
+  double steps0 = st >= 0 ? s->stats[st] : 0;
+  s->impl->diag_y(s, key, ystar);
+  int64_t round = (int64_t)rt_solver_num(s, "max_inner");
+  double per_step = (double)ny * fmax(s->p->kernel_flops[BLO_K_HVP_YY], 1.0) +
+                    (double)ny * (double)ny * (double)ny / 3;
+  double budget = at->extra_flops > 0 ? at->extra_flops : RT_PHI_EXTRA_FLOPS;
+  double *ystart = NULL, extra = 0;
+  out->cap_reason = 'm';
+  while (s->lower_capped && !at->max_newton && s->o.fail_kind < 0) {
+    double steps = st >= 0 ? s->stats[st] - steps0 : 0;
+    out->cap_reason = 'n';
+    if (steps + (double)round > RT_PHI_NEWTON_MAX) break;
+    out->cap_reason = 'f';
+    if ((extra + (double)round) * per_step > budget) break;
+    if (!ystart && !(ystart = rt_solver_vec(s, ny))) break;
+    if (extra == 0) rt_copy(ny, s->y, ystart);
+    double g0 = rt_oracle_g(&s->o, key, s->x, ystar);
+    rt_copy(ny, ystar, s->y);
+    s->impl->diag_y(s, key, ystar);
+    extra += (double)round;
+    double g1 = rt_oracle_g(&s->o, key, s->x, ystar);
+    out->cap_reason = 'g';
+    if (s->lower_capped && !(g1 < g0 - 4 * DBL_EPSILON * fabs(g0))) break;
+  }
+  if (ystart) rt_copy(ny, ystart, s->y);
+  out->newton_steps = st >= 0 ? (int)(s->stats[st] - steps0) : 0;
+}
+
 /* Newton-CG's lower solve stops where the exact method's does: below y_tol (its default)
  * times min(1, |grad_y g| at the start), within max_inner (its default) steps. */
 #define NCG_Y_TOL 1e-10
@@ -527,6 +592,8 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
   double gstart = -1, gn = NAN, hmax = 0, tol = NCG_Y_TOL;
   double hist[5] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
   bool shifted = false; /* the last step's CG solve was shifted (g not convex there) */
+  double g_round = INFINITY, hvps_round1 = 0;
+  double hvp_flops = fmax(s->p->kernel_flops[BLO_K_HVP_YY], 1.0);
   s->lower_floor = false;
   for (int it = 0;; it++) {
     double g = rt_oracle_grad_g(o, key, s->x, y, gy), left;
@@ -538,9 +605,20 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
     out->lower_tol = tol;
     if (gn < tol && shifted) return ncg_not_min(out, at, gn);
     if (gn < tol) return 0;
-    if (it == NCG_MAX_NEWTON)
-      return phi_not(out, "Newton's method on g stopped at |grad_y g| = %.3g, not below %.3g, "
-                     "after %d Newton-CG steps", gn, tol, NCG_MAX_NEWTON);
+    /* its step limit: at->max_newton, or RT_PHI_NEWTON_MAX's rounds (rt_hypergrad.h), their
+     * flops by the products taken past the first */
+    bool round_end = it > 0 && it % NCG_MAX_NEWTON == 0;
+    if (it == NCG_MAX_NEWTON) hvps_round1 = (double)o->calls[RT_CALL_HVP];
+    out->cap_reason = at->max_newton ? 'm' : it >= RT_PHI_NEWTON_MAX ? 'n'
+                      : !(g < g_round - 4 * DBL_EPSILON * fabs(g_round)) ? 'g'
+                      : ((double)o->calls[RT_CALL_HVP] - hvps_round1) * hvp_flops >
+                              (at->extra_flops > 0 ? at->extra_flops : RT_PHI_EXTRA_FLOPS)
+                          ? 'f' : 0;
+    if (at->max_newton ? it == at->max_newton : round_end && out->cap_reason) {
+      out->newton_steps = it;
+      return phi_capped(out, at, gn, tol, NCG_MAX_NEWTON);
+    }
+    if (it % NCG_MAX_NEWTON == 0) g_round = g;
     /* the rounding floor of grad_y g's terms, as the dense steps judge it (rt_exact.c), with
      * the largest curvature CG met standing for |H| */
     double rounding = rt_newton_floor(n, hmax, y, gstart);
@@ -772,7 +850,7 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
     if (newton_cg(s, at, ystar, w, out)) return -1;
     s->lower_tol = out->lower_tol;
   } else {
-    s->impl->diag_y(s, key, ystar);
+    newton_rounds(s, at, key, ystar, out);
     for (int i = 0; i < s->nstats; i++)
       if (strcmp(s->stat_names[i], "indefinite_hessians") == 0) indefinite = s->stats[i];
   }
@@ -949,6 +1027,8 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
    * y*(x) is as good as it gets: |y*| ~ 1e6 stalled at 2.3e-10 > 1e-10, and phi was "not
    * computed" on a Hessian of eigenvalues 0.7 to 3.6 */
   out->lower_tol = y_tol;
+  if (!(out->lower_norm < y_tol) && !s->lower_floor && s->lower_capped)
+    return phi_capped(out, at, out->lower_norm, y_tol, (int64_t)rt_solver_num(s, "max_inner"));
   if (!(out->lower_norm < y_tol) && !s->lower_floor)
     return phi_not(out, "Newton's method on g stopped at |grad_y g| = %.3g, not below %.3g",
                    out->lower_norm, y_tol);
@@ -998,6 +1078,7 @@ RT_API int rt_phi_exact(const BloProblem *p, const RtPhiAt *at, RtPhi *out) {
    * allocates three of them, where exact's would allocate a dense Hessian (two calls: gcc -O3
    * warned of strcmp on the inlined choice of literals, -Wstring-compare, in emitted C) */
   rt_options_init(&opt, by_cg ? rt_method_find("aid_cg") : rt_method_find("exact"));
+  if (!by_cg && at->max_newton > 0) rt_options_set_num(&opt, "max_inner", at->max_newton);
   char err[200];
   RtSolver *s = rt_solver_new(p, &opt, 1, err, sizeof err);
   if (!s) return phi_not(out, "%s", err);

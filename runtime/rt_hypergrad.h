@@ -18,6 +18,15 @@ typedef enum RtHgHow { RT_HG_CHOLESKY, RT_HG_EIGEN, RT_HG_CG } RtHgHow;
  * rt_phi_exact solves for y*(x) by dense Newton steps; above, both go by conjugate gradients. */
 #define RT_HG_DENSE_MAX 2000
 
+/* rt_phi_exact's Newton solve for y*(x) takes the exact method's max_inner steps (100), and
+ * where they end above its tolerance with g still falling, more in rounds of as many while g
+ * falls over each, up to RT_PHI_NEWTON_MAX steps in all, the rounds past the first within
+ * RT_PHI_EXTRA_FLOPS (RtPhiAt.max_newton, extra_flops). Damped Newton on a nearly nonsmooth g,
+ * sqrt(a^2 + eps) with eps = 1e-8 in sparse coding, took 150 to 900 steps to y*(x), and bloc
+ * eval stopped at 100 with status 2 and no cure. */
+#define RT_PHI_NEWTON_MAX 1000
+#define RT_PHI_EXTRA_FLOPS 1e10
+
 /* "cholesky", "eigendecomposition", "cg". */
 RT_API const char *rt_hg_how_name(RtHgHow how);
 
@@ -114,6 +123,12 @@ typedef struct RtPhiAt {
    * not positive definite (g not convex in y: U V' from a random y0), whose minimum may not be
    * the run's */
   const double *y_retry;
+  /* > 0: the most Newton steps of the lower solve, no more (bloc eval --set max_inner=N);
+   * 0: RT_PHI_NEWTON_MAX's rounds (above) */
+  int max_newton;
+  /* the flops the rounds past the first may take, by the problem's cost model (ny
+   * Hessian-vector products and a dense factorisation a step), 0: RT_PHI_EXTRA_FLOPS */
+  double extra_flops;
   bool retrying; /* (set by rt_phi_exact: this solve starts from y_retry) */
   /* dense solves only: also measure how far grad phi can be trusted (RtPhi.grad_spread), at
    * the cost of one more exact hypergradient where the lower Hessian is ill-conditioned */
@@ -153,6 +168,12 @@ typedef struct RtPhi {
                      not a problem it does not apply to) */
   bool by_cg;        /* y*(x) and v by conjugate gradients (ny over at->dense_max) */
   bool over_budget;  /* not computed: Newton-CG reached at->max_hvps */
+  /* not computed: the Newton solve ended by its step limit above lower_tol (no failure), after
+   * newton_steps steps: RtPhiAt.max_newton's (cap_reason 'm'), RT_PHI_NEWTON_MAX ('n'), the
+   * extra flops ('f'), or a round that no longer lowered g ('g'); why says which */
+  bool capped;
+  char cap_reason;
+  int newton_steps;
   /* not computed, but only grad phi failed (the solve for v): y*(x) reached y_tol, phi is
    * f(x, y*(x)) and at->ystar holds y*(x); why says what failed */
   bool phi_only;

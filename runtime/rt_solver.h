@@ -120,6 +120,9 @@ struct RtSolver {
   /* exact: its last Newton solve found g still falling 1e10 max(1, |y|) away along grad_y g's
    * part where the Hessian is singular: g unbounded below in y (g = x'y) */
   bool lower_unbounded;
+  /* exact: its last Newton solve took all its max_inner steps and ended above the tolerance
+   * (not at the rounding floor, nor on a failure): rt_phi_exact may go on from there */
+  bool lower_capped;
   /* exact: this step's solve found so (the run loop fails the step, rt_run.c's failed(): its
    * hypergradient means nothing, and 100 more Newton steps of ny HVPs each found nothing),
    * with |grad_y g| there and the singular Hessian's smallest and largest eigenvalues */
