@@ -10,6 +10,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "rt_hypergrad.h"
 #include "rt_linalg.h"
@@ -718,7 +719,13 @@ static void ex_step(RtSolver *s, int64_t k) {
                          ? " (the problem samples its data: each Newton step sees another "
                            "draw, whose gradient is not 0 at y*; a deterministic lower level "
                            "suits exact)"
-                         : "");
+                     /* (nuS, F2 and F6: the cure was not said) */
+                     : rt_method_option(s->opt.method, "allow_nonsmooth") &&
+                             strcmp(rt_opt_word(&s->opt, "allow_nonsmooth"), "true") == 0
+                         ? ": with allow_nonsmooth = true, y*(x) may sit at a kink of g, where "
+                           "Newton's steps stall"
+                         : ": a larger max_inner lets it go on where damped Newton's steps stay "
+                           "short, as on a nearly nonsmooth g (sqrt(z^2 + eps), a small eps)");
   }
   rt_upper_grads(s);
   if (step_failed(s)) return;
