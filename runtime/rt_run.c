@@ -964,6 +964,26 @@ static bool nonfinite_f32(Run *r) {
   return true;
 }
 
+/* y0 at or next to a singularity of g (rt_lower_singular): no method's step moves y there, and
+ * aid_cg, exact and lancbio ended with exit 0, f at that y0 and a warning blaming x_step (y0
+ * = pi/2 on tan(y)^2: g = 2.7e30, |grad_y g| = 8.7e46). Fills res->message; true. */
+static bool start_singular(Run *r, double g, double gn, const RtSingular *sing) {
+  char el[64], gv[RT_FMT_NUM_LEN], nv[RT_FMT_NUM_LEN], tv[RT_FMT_NUM_LEN], hv[RT_FMT_NUM_LEN],
+      nearv[RT_FMT_NUM_LEN];
+  const char *var = rt_lower_var_at(r->s->p, sing->at, el, sizeof el);
+  snprintf(r->res->message, sizeof r->res->message,
+           "numerical failure before outer step 1: y cannot move from the start (x0, y0): g = "
+           "%s and |grad_y g| = %s there, but Newton's step along grad_y g, %s, is below y's "
+           "rounding, so no method's step moves y, while %s away g falls to %s: y0 sits at or "
+           "next to a singularity of g, at `%s%s` (a pole such as tan's at pi/2, or 1 / z's at "
+           "z = 0), where the result would be that y0's, no minimum of g; start y elsewhere, "
+           "with the initial value of `lower %s` or --init-y FILE (bloc eval --what g,grad_y_g "
+           "tells g's values there)",
+           rt_fmt_g(g, 4, gv), rt_fmt_g(gn, 4, nv), rt_fmt_g(sing->step, 2, tv),
+           rt_fmt_g(sing->h, 2, hv), rt_fmt_g(sing->g_near, 4, nearv), var, el, var);
+  return true;
+}
+
 /* g and grad_y g at the start (x0 and the method's y0), one diagnostic call before anything
  * else: when either is not finite there, no method can take a step, and the run stops with
  * status 2 naming the start and the cure (res->message set; true). A y0 outside g's domain
@@ -980,12 +1000,17 @@ static bool start_not_finite(Run *r) {
   bool prev = rt_oracle_set_diag(o, true);
   uint64_t counter = rt_oracle_diag_at_step(o, 0); /* the start's trace point's draw */
   rt_oracle_clear_diag_fail(o);
-  double g = rt_oracle_grad_g(o, rt_oracle_draw(o), s->x, s->y, gy);
-  rt_oracle_diag_resume(o, counter);
-  rt_oracle_set_diag(o, prev);
+  RtDraw d = rt_oracle_draw(o);
+  double g = rt_oracle_grad_g(o, d, s->x, s->y, gy);
   int64_t at = -1;
   for (int64_t j = 0; j < s->ny && at < 0; j++)
     if (!isfinite(gy[j])) at = j;
+  RtSingular sing;
+  bool singular = isfinite(g) && at < 0 &&
+                  rt_lower_singular(o, d, s->x, s->y, g, gy, r->sing_w, &sing);
+  rt_oracle_diag_resume(o, counter);
+  rt_oracle_set_diag(o, prev);
+  if (singular) return start_singular(r, g, rt_nrm2(s->ny, gy), &sing);
   if (isfinite(g) && at < 0) return false;
   /* on a sampled problem, the draw: its data may give g no value (a task with no support
    * points, whose masks sum to 0: 0/0), wherever the start */
@@ -1901,6 +1926,7 @@ static int run_alloc(Run *r, const BloProblem *p, const RtOptions *o, char *err,
       !(r->x_start = rt_solver_vec(s, s->nx)) || !(r->ys_start = rt_solver_vec(s, s->ny)) ||
       !(r->v_start = rt_solver_vec(s, s->ny)) || !(r->x_prev = rt_solver_vec(s, s->nx)) ||
       !(r->y_prev = rt_solver_vec(s, s->ny)) || !(r->x_low = rt_solver_vec(s, s->nx)) ||
+      !(r->sing_w = rt_mem_calloc(2 * (size_t)s->ny, sizeof(double))) ||
       !(r->q.x = rt_solver_vec(s, 2 * s->nx)) || !(r->sec = rt_solver_vec(s, 4 * s->nx)) ||
       !(res->x = rt_mem_calloc((size_t)s->nx, sizeof(double))) ||
       !(res->y = rt_mem_calloc((size_t)s->ny, sizeof(double))) ||
@@ -1924,8 +1950,9 @@ static void run_release(Run *r) {
   rt_mem_free(r->x_good);
   rt_mem_free(r->y_good);
   rt_mem_free(r->y_first);
+  rt_mem_free(r->sing_w);
   rt_solver_free(r->s);
-  r->x_good = r->y_good = r->y_first = NULL;
+  r->x_good = r->y_good = r->y_first = r->sing_w = NULL;
   r->s = NULL;
 }
 

@@ -45,6 +45,7 @@ typedef struct Run {
   int64_t K, last_trace;
   double *x_good, *y_good;
   double *x_prev, *y_prev; /* x_good and y_good before the last good step (surged) */
+  double *sing_w; /* [2 ny]: rt_lower_singular's work at the start (owned) */
   double ystep_last;       /* the y_step of the last good step, which began at x_prev */
   double *x_start, *ys_start, *v_start; /* x and the method's y and v at the start */
   /* the method's y after the first completed step, whose lower loop began at x_start (ok:

@@ -416,6 +416,48 @@ RT_API double rt_newton_floor(int64_t n, double hnorm, const double *y, double g
   return 64 * sqrt((double)n) * DBL_EPSILON * (hnorm * rt_nrm2(n, y) + gstart);
 }
 
+RT_API const char *rt_lower_var_at(const BloProblem *p, int64_t at, char *el, size_t len) {
+  el[0] = '\0';
+  for (int k = 0; k < p->n_vars; k++) {
+    const BloVarInfo *vi = &p->vars[k];
+    if (vi->level != 1 || at < vi->offset || at >= vi->offset + vi->rows * vi->cols) continue;
+    int64_t j = at - vi->offset;
+    if (vi->rank == 1) snprintf(el, len, "[%lld]", (long long)j);
+    else if (vi->rank == 2)
+      snprintf(el, len, "[%lld, %lld]", (long long)(j / vi->cols), (long long)(j % vi->cols));
+    return vi->name;
+  }
+  return "y";
+}
+
+RT_API bool rt_lower_singular(RtOracle *o, RtDraw d, const double *x, const double *y, double g,
+                              const double *gy, double *w, RtSingular *sing) {
+  int64_t n = o->ny, at = 0;
+  double gn = rt_nrm2(n, gy);
+  if (!isfinite(g) || !(gn > 0) || !isfinite(gn)) return false;
+  double *u = w, *yt = w + n, ymax = 0;
+  for (int64_t j = 0; j < n; j++) {
+    u[j] = gy[j] / gn;
+    if (fabs(gy[j]) > fabs(gy[at])) at = j;
+    ymax = fmax(ymax, fabs(y[j]));
+  }
+  rt_oracle_hvp(o, d, x, y, u, yt);
+  double c = rt_dot(n, u, yt); /* inf: a step of 0 */
+  if (!(c > 0)) return false;
+  double t = gn / c;
+  for (int64_t j = 0; j < n; j++)
+    if (y[j] - t * u[j] != y[j]) return false; /* a step moves y */
+  double h = sqrt(DBL_EPSILON) * fmax(1.0, ymax), gt[2];
+  for (int i = 0; i < 2; i++) {
+    for (int64_t j = 0; j < n; j++) yt[j] = y[j] - (i + 1) * h * u[j];
+    gt[i] = rt_oracle_g_trial(o, d, x, yt);
+  }
+  if (!isfinite(gt[0]) || !isfinite(gt[1]) || !(g - gt[0] > 1e6 * fabs(gt[0] - gt[1])))
+    return false;
+  if (sing) *sing = (RtSingular){.step = t, .h = h, .g_near = gt[0], .at = at};
+  return true;
+}
+
 RT_API bool rt_newton_ls(RtOracle *o, RtDraw key, const double *x, const RtNewtonLs *ls,
                          double *y, double *g, double *len) {
   int64_t n = o->ny;

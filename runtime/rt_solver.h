@@ -362,6 +362,29 @@ RT_API bool rt_oracle_kept_failure(const RtOracle *o);
  * rounding of grad_y g's terms with hnorm standing for |H| and gstart |grad_y g| where the
  * solve began. Below it a line search's failure is the floor, not a wrong direction. */
 RT_API double rt_newton_floor(int64_t n, double hnorm, const double *y, double gstart);
+/* Whether y sits at or next to a singularity of g at x (a pole such as tan's at pi/2, or
+ * 1 / z's at 0), where no method can move it: Newton's step along -grad_y g, |grad_y g| over
+ * the curvature along it, is below y's rounding in every element (a gradient step with y_step
+ * = auto, 1 / L, is shorter still), so y stays where it is, and g a short way along that step
+ * (sqrt(eps) max(1, |y|)) falls by more than 1e6 times what it falls over as far again: g's
+ * values blow up at y. A minimum at the rounding floor of grad_y g has g rising both ways, and
+ * a smooth g falls alike over both lengths. From y0 = pi/2 on tan(y)^2, g = 2.7e30 and
+ * |grad_y g| = 8.7e46 there, every step on y was 2e-17 (y's rounding 2.2e-16), and aid_cg,
+ * exact and lancbio ended with exit 0 and that y's f. g and gy: g and grad_y g at (x, y), at
+ * draw d; one Hessian-vector product and two values of g there (trial points: a value outside
+ * g's domain is no failure, and no verdict). w: 2 ny of work. Fills sing (when not NULL) and
+ * returns true on that verdict. */
+typedef struct RtSingular {
+  double step;   /* Newton's step length along -grad_y g */
+  double h;      /* the short way along it, and g there (g_near) */
+  double g_near;
+  int64_t at;    /* the element of y with the largest |grad_y g| */
+} RtSingular;
+RT_API bool rt_lower_singular(RtOracle *o, RtDraw d, const double *x, const double *y, double g,
+                              const double *gy, double *w, RtSingular *sing);
+/* The lower variable holding element `at` of y (0-based), and that element's text ("" for a
+ * scalar, "[2]" of a vector, "[1, 0]" of a matrix) into el[len]. */
+RT_API const char *rt_lower_var_at(const BloProblem *p, int64_t at, char *el, size_t len);
 /* One Newton step's backtracking on g(x, .) from y along -dy: Armijo's test (the full step
  * taken if g does not rise), halved up to 40 times; where the predicted decrease is below g's
  * rounding the gradient's norm decides. Stops on an oracle failure kept. */
