@@ -829,6 +829,33 @@ RT_API bool rt_phi_digits_note(const RtPhi *phi, const char *what, char *buf, si
 /* A solver holds everything this needs: the exact method's Newton solve (diag_y, outside
  * diagnostic mode so that it counts the indefinite Hessians it met) or, by CG, newton_cg, the
  * constraints of x with their projection, and the oracle. */
+/* Whether Newton's solve stopped at y (from at's start) at or next to a singularity of g
+ * (rt_lower_singular, diagnostic calls): then phi_not saying so, true. */
+static bool phi_singular(RtSolver *s, RtDraw key, const RtPhiAt *at, const double *y, double g,
+                         RtPhi *out) {
+  int64_t ny = s->ny;
+  double *w = rt_mem_calloc(2 * (size_t)ny, sizeof(double));
+  if (!w) return false; /* (no verdict) */
+  bool prev = rt_oracle_set_diag(&s->o, true);
+  RtSingular sing;
+  bool singular = rt_lower_singular(&s->o, key, s->x, y, g, s->gy, w, &sing);
+  rt_oracle_set_diag(&s->o, prev);
+  rt_mem_free(w);
+  if (!singular) return false;
+  char el[64];
+  const char *var = rt_lower_var_at(s->p, sing.at, el, sizeof el);
+  bool at_start = memcmp(y, s->y, sizeof(double) * (size_t)ny) == 0;
+  phi_not(out, "Newton's method on g %s %s%s where no step moves y: g = %.4g and "
+          "|grad_y g| = %.4g there, Newton's step along grad_y g (%.2g) is below y's "
+          "rounding, and %.2g away g falls to %.4g: y sits at or next to a singularity of g, "
+          "at `%s%s` (a pole such as tan's at pi/2, or 1 / z's at z = 0), no minimum; start y "
+          "elsewhere: a y given with x (bloc eval --y), or the initial value of `lower %s`",
+          at_start ? "could not leave" : "from", start_name(at), at_start ? "," : " stopped", g,
+          out->lower_norm,
+          sing.step, sing.h, sing.g_near, var, el, var);
+  return true;
+}
+
 static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   int64_t nx = s->nx, ny = s->ny;
   double *ystar = rt_solver_vec(s, ny), *w = by_cg ? rt_solver_vec(s, 5 * ny) : ystar;
@@ -867,6 +894,10 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   /* one not finite on the dense Newton's way: an eigendecomposition that failed, counted as
    * an indefinite Hessian, or one of inf that Newton could not step through */
   if (hvp_nonfinite) return phi_hvp_nonfinite(out, at, false);
+  /* short of y_tol where no step moves y: at or next to a singularity of g, no minimum (from
+   * y0 = pi/2 on tan(y)^2, Newton "stalled at the rounding floor" there, |grad_y g| = 8.7e46,
+   * and bloc eval gave phi as f at y0 and y_star = y0, exit 0) */
+  if (!(out->lower_norm < s->lower_tol) && phi_singular(s, key, at, ystar, g, out)) return -1;
   char err[512]; /* the dense solve's longest message is about 400 (min_null_solve's) */
   double left = INFINITY;
   if (by_cg && at->no_grad) { /* phi and y*(x) alone */
