@@ -21,13 +21,15 @@ EOF2
 $CC -std=c99 -O1 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
   { fail "the solver does not compile: $(head -2 err)"; exit 1; }
 
-# stderr without the progress lines and the program's name; stdout without the time
+# stderr without the progress lines and the program's names; stdout without the time
 "$bloc" run p.blo >b_out 2>b_err
 rb=$?
 ./p >s_out 2>s_err
 rs=$?
 for w in b s; do
-  grep -v ': step [0-9]*/[0-9]* ' ${w}_err | sed 's/^[^:]*: //' >${w}_msg
+  # (bloc run's error line names the program, p.blo: the solver's own name stands for it)
+  grep -v ': step [0-9]*/[0-9]* ' ${w}_err | sed 's/^[^:]*: //; s/^error: p\.blo: /error: /' \
+    >${w}_msg
   sed 's/ in [0-9.e+-]* s$//' ${w}_out >${w}_sum
 done
 [ $rb = 2 ] || fail "bloc run: status $rb, not 2: $(cat b_err)"
