@@ -292,15 +292,8 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
   else rt_sym_eig_solve(n, E->H, E->w, 1e-14, false, rhs, E->tmp);
 }
 
-/* Whether the last three Newton steps each lowered |grad_y g| by about the same factor, well
- * away from 0 (ratios r in [0.05, 0.8] within 1.5 of each other): linear convergence, where
- * Newton's is quadratic (the ratio itself falls to 0) at a minimiser with a nonsingular
- * Hessian. At a degenerate one, g ~ u^p in the distance u to it (Hessian 0 there), each step
- * multiplies u by (p - 2)/(p - 1) and |grad_y g| by its (p - 1)th power: 0.296 for p = 4. */
-static bool linear_rate(const double r[3]) {
-  double lo = fmin(r[0], fmin(r[1], r[2])), hi = fmax(r[0], fmax(r[1], r[2]));
-  return lo >= 0.05 && hi <= 0.8 && hi <= 1.5 * lo;
-}
+/* linear convergence of |grad_y g|: rt_linear_rate (rt_solver.h) */
+#define linear_rate rt_linear_rate
 
 /* Whether the oracle kept a non-finite output of this method step's calls: the step fails on
  * it (the run loop names it), so nothing computed after it is used. With a Hessian of inf
@@ -426,62 +419,12 @@ static int probe_nonmin(RtSolver *s, Ex *E, RtDraw key, double *y, double *g) {
     } else if (least[1] < 0 || fabs(E->w[i]) < fabs(E->w[least[1]]))
       least[1] = i;
   }
-  double best = *g, tbest = 0;
-  for (int di = 0; di < 3; di++) {
-    if (di == 0) { /* the last step's direction */
-      rt_copy(n, y, E->dy);
-      rt_axpy(n, -1.0, E->ylast, E->dy);
-    } else if (least[di - 1] >= 0)
-      rt_copy(n, E->H + least[di - 1] * n, E->dy);
-    else
-      continue;
-    double dn = rt_nrm2(n, E->dy);
-    if (!(dn > 0) || !isfinite(dn)) continue;
-    rt_scal(n, 1 / dn, E->dy);
-    for (int sign = -1; sign <= 1; sign += 2)
-      for (double t = t0; t <= top && !step_failed(s); t *= 2) {
-        rt_copy(n, y, E->yt);
-        rt_axpy(n, sign * t, E->dy, E->yt);
-        double gt = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
-        if (isfinite(gt) && gt < best) { /* ylow: the direction, its sign in it */
-          best = gt;
-          tbest = t;
-          rt_copy(n, E->dy, E->ylow);
-          rt_scal(n, sign, E->ylow);
-        }
-      }
-  }
-  if (step_failed(s) || !(tbest > 0) || !(best < *g - 1e-10 * fabs(*g))) return 0;
-  /* the least g on that line between the grid's neighbours of tbest (golden sections): the
-   * grid's lowest point may lie where g is not convex (g = (x - y^3)^2 at x = -1.03: y = -0.74,
-   * Hessian -0.2), and Newton from it met an indefinite Hessian, which refuses phi */
-  double a = tbest / 2, c = 2 * tbest, r = 0.5 * (sqrt(5.0) - 1);
-  double u = c - r * (c - a), v = a + r * (c - a), gu = NAN, gv = NAN;
-  for (int i = 0; i < 60 && !step_failed(s) && c - a > 1e-12 * tbest; i++) {
-    if (isnan(gu)) {
-      rt_copy(n, y, E->yt);
-      rt_axpy(n, u, E->ylow, E->yt);
-      gu = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
-    }
-    if (isnan(gv)) {
-      rt_copy(n, y, E->yt);
-      rt_axpy(n, v, E->ylow, E->yt);
-      gv = rt_oracle_g_trial(&s->o, key, s->x, E->yt);
-    }
-    if (!(gu > gv)) { /* (a non-finite gv: keep the part without it) */
-      c = v, v = u, gv = gu, u = c - r * (c - a), gu = NAN;
-      if (gv < best) best = gv, tbest = v;
-    } else {
-      a = u, u = v, gu = gv, v = a + r * (c - a), gv = NAN;
-      if (gu < best) best = gu, tbest = u;
-    }
-  }
-  if (step_failed(s)) return 0;
-  rt_scal(n, tbest, E->ylow); /* the step */
-  rt_axpy(n, 1.0, y, E->ylow);
-  rt_copy(n, E->ylow, y);
-  *g = best;
-  return 1;
+  /* the last step's direction (E->tmp), then the two least-curved eigenvectors */
+  rt_copy(n, y, E->tmp);
+  rt_axpy(n, -1.0, E->ylast, E->tmp);
+  const double *dirs[3] = {E->tmp, least[0] >= 0 ? E->H + least[0] * n : NULL,
+                           least[1] >= 0 ? E->H + least[1] * n : NULL};
+  return rt_probe_lower(&s->o, key, s->x, y, g, dirs, 3, t0, top, E->dy, E->yt, E->ylow);
 }
 
 /* The singular Hessians met on Newton's way (solve), counted and told as the other Hessians
@@ -508,6 +451,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   bool diag = s->o.diag;
   double gn = INFINITY, hist[5] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
   bool f32 = s->p->precision == BLO_PREC_F32;
+  bool first = E->gstart == 0; /* the run's first solve (E->gstart set at its start) */
   E->stalled = E->degenerate = E->null_unbounded = false;
   E->flat_pending = 0;
   E->yerr = 0;
@@ -537,6 +481,19 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
      * which converged so too, it moved y*(x) far and the end-of-run check fell silent.
      * Linear convergence where the Hessian vanishes along some directions only (SMD8's
      * (x - y3^3)^2 beside y1, y2 of curvature 2) is probed as well, not called degenerate */
+    /* a start already below y_tol where g's curvature vanishes (y0 = 0 on (x - y^3)^2, an
+     * inflection): no step ran for the rate to tell, and it was taken for y*(x) at once. Only
+     * at the run's first solve and phi's measures (k < 0): a warm start from the last outer
+     * step's y*(x) is already below y_tol on most steps, and the probe's product costs there */
+    if (it == 0 && (k < 0 || first) && !(gn >= tol(E)) &&
+        rt_probe_start(&s->o, key, s->x, y, &g, E->tmp, E->dy, E->yt, E->ylow)) {
+      if (step_failed(s)) break;
+      escapes++;
+      gprev = NAN;
+      rt_copy(n, y, E->ylast);
+      continue;
+    }
+    if (step_failed(s)) break;
     if (!(gn >= tol(E)) && it >= 3 && linear_rate(ratio)) {
       double q = fmin(0.95, step / step_prev); /* linear by q: q / (1 - q) of a step to go */
       E->yerr = isfinite(q) && q > 0 ? step * q / (1 - q) : step;

@@ -582,11 +582,12 @@ static int ncg_not_min(RtPhi *out, const RtPhiAt *at, double gn) {
  * the far ones exactly), then backtracks on g as the exact method's steps do. Sets out's
  * lower_norm, lower_tol and s->lower_floor; returns 0, or -1 with why: a curvature CG found
  * not positive (g not strongly convex in y on the way), a line search or step limit short of
- * the tolerance, a value not finite, the budget. w: 5 ny doubles of work. */
+ * the tolerance, a value not finite, the budget. w: 6 ny doubles of work. */
 static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi *out) {
   RtOracle *o = &s->o;
   int64_t n = s->ny;
   double *gy = s->gy, *dy = w, *yt = dy + n, *r = yt + n, *p = r + n, *Ap = p + n;
+  double *ylast = Ap + n; /* y before the last step */
   RtDraw key = rt_oracle_draw(o);
   bool f32 = s->p->precision == BLO_PREC_F32;
   double gstart = -1, gn = NAN, hmax = 0, tol = NCG_Y_TOL;
@@ -595,6 +596,10 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
   double g_round = INFINITY, hvps_round1 = 0;
   double hvp_flops = fmax(s->p->kernel_flops[BLO_K_HVP_YY], 1.0);
   s->lower_floor = false;
+  /* the last three ratios of |grad_y g| (rt_linear_rate), the last two step lengths, the
+   * path's length, the stationary points left that were no minimiser (rt_probe_lower) */
+  double ratio[3] = {0, 0, 0}, gprev = NAN, step = NAN, step_prev = NAN, path = 0;
+  int escapes = 0;
   for (int it = 0;; it++) {
     double g = rt_oracle_grad_g(o, key, s->x, y, gy), left;
     gn = rt_nrm2(n, gy);
@@ -603,8 +608,47 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
     if (gstart < 0) gstart = gn;
     tol = NCG_Y_TOL * fmin(1.0, gstart);
     out->lower_tol = tol;
-    if (gn < tol && shifted) return ncg_not_min(out, at, gn);
-    if (gn < tol) return 0;
+    ratio[it % 3] = gn / gprev;
+    gprev = gn;
+    /* y_tol reached at the start where g's curvature vanishes (y0 = 0 on (x - y^3)^2), or
+     * reached only linearly (Newton from y0 = 0.5 halves y towards that inflection, and
+     * |grad_y g| = 6 y^2 |x - y^3| falls 4 times a step): a stationary point that may be no
+     * minimiser of g, probed as the dense solve probes it (rt_exact.c, probe_nonmin), along
+     * the last step. Above the dense limit it was taken for y*(x), phi 500.25 where it is
+     * 172.61 and grad phi 6e-7 where it is -0.31 in every element, exit 0, no word (s51 nuR
+     * F1). Where g falls nearby, Newton goes on from the lower point, at most three times */
+    /* (|grad_y g| = 0 meets it, where the tolerance scaled by |grad_y g| at the start is 0:
+     * "stopped at |grad_y g| = 0, not below 0, after 100 Newton steps" at y0 = 0) */
+    bool met = gn < tol || gn == 0;
+    int probed = 0;
+    if (met && it == 0) probed = rt_probe_start(o, key, s->x, y, &g, dy, r, yt, p);
+    else if (met && it >= 3 && rt_linear_rate(ratio)) {
+      double q = fmin(0.95, step / step_prev), yn = rt_nrm2(n, y);
+      double yerr = isfinite(q) && q > 0 ? step * q / (1 - q) : step;
+      double t0 = fmax(10 * (isfinite(yerr) ? yerr : 0), 1e-8 * fmax(1.0, yn));
+      double top = 2 * fmax(yn, path);
+      rt_copy(n, y, dy);
+      rt_axpy(n, -1.0, ylast, dy);
+      const double *dirs[1] = {dy};
+      probed = rt_probe_lower(o, key, s->x, y, &g, dirs, 1, t0, top > 0 ? top : 1, r, yt, p);
+    }
+    if (rt_oracle_kept_failure(o)) return phi_g_nonfinite(out, at);
+    if (probed) {
+      if (escapes++ == 3)
+        return phi_not(out, "Newton-CG on g from %s stopped, four times, at a stationary point "
+                       "of g that is no minimum (g falls nearby, where its curvature vanishes): "
+                       "y*(x) was not reached; start y nearer the minimum meant (a y given "
+                       "with x, bloc eval --y, or the initial value of the lower variables)",
+                       start_name(at));
+      ratio[0] = ratio[1] = ratio[2] = 0;
+      gprev = step = step_prev = NAN;
+      for (int i = 0; i < 5; i++) hist[i] = INFINITY;
+      gstart = -1;
+      it = -1; /* (a new solve from the lower point, its step limit counted afresh) */
+      continue;
+    }
+    if (met && shifted) return ncg_not_min(out, at, gn);
+    if (met) return 0;
     /* its step limit: at->max_newton, or RT_PHI_NEWTON_MAX's rounds (rt_hypergrad.h), their
      * flops by the products taken past the first */
     bool round_end = it > 0 && it % NCG_MAX_NEWTON == 0;
@@ -707,7 +751,14 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
     shifted = cg.shift > 0;
     /* (CG from 0 gives a descent direction; r is free work here) */
     RtNewtonLs ls = {.gy = gy, .dy = dy, .gn = gn, .yt = yt, .gyt = r};
-    bool ok = rt_newton_ls(o, key, s->x, &ls, y, &g, NULL);
+    double len = NAN;
+    rt_copy(n, y, ylast);
+    bool ok = rt_newton_ls(o, key, s->x, &ls, y, &g, &len);
+    if (ok) {
+      step_prev = step;
+      step = len;
+      path += len;
+    }
     if (flat) {
       /* still falling 1e10 max(1, |y|) away (g = x'y), or no step moved y: as before, g is
        * not strongly convex in y on the way */
@@ -858,7 +909,7 @@ static bool phi_singular(RtSolver *s, RtDraw key, const RtPhiAt *at, const doubl
 
 static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
   int64_t nx = s->nx, ny = s->ny;
-  double *ystar = rt_solver_vec(s, ny), *w = by_cg ? rt_solver_vec(s, 5 * ny) : ystar;
+  double *ystar = rt_solver_vec(s, ny), *w = by_cg ? rt_solver_vec(s, 6 * ny) : ystar;
   if (!ystar || !w || rt_oracle_set_sharded(&s->o, at->sharded)) {
     rt_oom_raise();
     return phi_not(out, "out of memory for the lower solve");

@@ -522,6 +522,85 @@ RT_API int rt_flat_step(RtOracle *o, RtDraw key, const double *x, double *y, con
   return 1;
 }
 
+RT_API bool rt_linear_rate(const double r[3]) {
+  double lo = fmin(r[0], fmin(r[1], r[2])), hi = fmax(r[0], fmax(r[1], r[2]));
+  return lo >= 0.05 && hi <= 0.8 && hi <= 1.5 * lo;
+}
+
+RT_API int rt_probe_lower(RtOracle *o, RtDraw key, const double *x, double *y, double *g,
+                          const double *const *dirs, int nd, double t0, double top, double *d,
+                          double *yt, double *ylow) {
+  int64_t n = o->ny;
+  if (!(t0 < top) || !isfinite(*g)) return 0;
+  double best = *g, tbest = 0;
+  for (int di = 0; di < nd; di++) {
+    if (!dirs[di]) continue;
+    rt_copy(n, dirs[di], d);
+    double dn = rt_nrm2(n, d);
+    if (!(dn > 0) || !isfinite(dn)) continue;
+    rt_scal(n, 1 / dn, d);
+    for (int sign = -1; sign <= 1; sign += 2)
+      for (double t = t0; t <= top && !kept_failure(o); t *= 2) {
+        rt_copy(n, y, yt);
+        rt_axpy(n, sign * t, d, yt);
+        double gt = rt_oracle_g_trial(o, key, x, yt);
+        if (isfinite(gt) && gt < best) { /* ylow: the direction, its sign in it */
+          best = gt;
+          tbest = t;
+          rt_copy(n, d, ylow);
+          rt_scal(n, sign, ylow);
+        }
+      }
+  }
+  if (kept_failure(o) || !(tbest > 0) || !(best < *g - 1e-10 * fabs(*g))) return 0;
+  /* the least g on that line between the grid's neighbours of tbest (golden sections): the
+   * grid's lowest point may lie where g is not convex (g = (x - y^3)^2 at x = -1.03: y = -0.74,
+   * Hessian -0.2), and Newton from it met an indefinite Hessian, which refuses phi */
+  double a = tbest / 2, c = 2 * tbest, r = 0.5 * (sqrt(5.0) - 1);
+  double u = c - r * (c - a), v = a + r * (c - a), gu = NAN, gv = NAN;
+  for (int i = 0; i < 60 && !kept_failure(o) && c - a > 1e-12 * tbest; i++) {
+    if (isnan(gu)) {
+      rt_copy(n, y, yt);
+      rt_axpy(n, u, ylow, yt);
+      gu = rt_oracle_g_trial(o, key, x, yt);
+    }
+    if (isnan(gv)) {
+      rt_copy(n, y, yt);
+      rt_axpy(n, v, ylow, yt);
+      gv = rt_oracle_g_trial(o, key, x, yt);
+    }
+    if (!(gu > gv)) { /* (a non-finite gv: keep the part without it) */
+      c = v, v = u, gv = gu, u = c - r * (c - a), gu = NAN;
+      if (gv < best) best = gv, tbest = v;
+    } else {
+      a = u, u = v, gu = gv, v = a + r * (c - a), gv = NAN;
+      if (gu < best) best = gu, tbest = u;
+    }
+  }
+  if (kept_failure(o)) return 0;
+  rt_axpy(n, tbest, ylow, y);
+  *g = best;
+  return 1;
+}
+
+RT_API int rt_probe_start(RtOracle *o, RtDraw key, const double *x, double *y, double *g,
+                          double *u, double *hu, double *yt, double *ylow) {
+  int64_t n = o->ny;
+  double ymax = 0;
+  if (!isfinite(*g) || n < 1) return 0;
+  for (int64_t i = 0; i < n; i++) {
+    u[i] = 1 / sqrt((double)n);
+    ymax = fmax(ymax, fabs(y[i]));
+  }
+  rt_oracle_hvp(o, key, x, y, u, hu);
+  double c = rt_dot(n, u, hu);
+  if (kept_failure(o) || !isfinite(c) || fabs(c) > RT_SCALED_FLOOR * fmax(1.0, fabs(*g)))
+    return 0;
+  const double *dirs[1] = {u};
+  double t0 = 1e-8 * fmax(1.0, rt_nrm2(n, y)), top = 2 * sqrt((double)n) * fmax(1.0, ymax);
+  return rt_probe_lower(o, key, x, y, g, dirs, 1, t0, top, hu, yt, ylow);
+}
+
 RT_API const char *rt_cg_curvature(const RtCgRun *run, char *buf, size_t size) {
   if (run->curvature > 0)
     snprintf(buf, size, "curvature p'Ap/p'p = %.3g, rounding beside %.3g", run->curvature,

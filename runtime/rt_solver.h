@@ -355,6 +355,32 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
  * 1e10 max(1, |y|) away: unbounded below along d, as g = x'y; y unchanged). */
 RT_API int rt_flat_step(RtOracle *o, RtDraw key, const double *x, double *y, const double *d,
                         double t0, double *g, double *yt);
+/* Whether r[3], the last three ratios of |grad_y g| from one Newton step to the next, are each
+ * about the same, well away from 0 (in [0.05, 0.8], within 1.5 of each other): linear
+ * convergence, where Newton's is quadratic (the ratio itself falls to 0) at a minimiser with a
+ * nonsingular Hessian. At a degenerate stationary point, g ~ u^p in the distance u to it
+ * (Hessian 0 there), each step multiplies u by (p - 2)/(p - 1) and |grad_y g| by its (p - 1)th
+ * power: 0.296 for p = 4. */
+RT_API bool rt_linear_rate(const double r[3]);
+/* The probe of a stationary point y of g(x, .) (g its value there) that Newton reached only
+ * linearly, or started at, where the Hessian vanishes (no minimiser, perhaps: an inflection):
+ * g at y +/- t d for each of the nd directions dirs (NULL ones and zero ones skipped; any
+ * length), t doubling from t0 to top. Where the lowest of those is clearly below g, the least
+ * g on its line between the grid's neighbours (golden sections: the grid's lowest point may
+ * lie where g is not convex) is taken: y and *g move there, 1 is returned; else 0 (and on an
+ * oracle failure kept). Work: d, yt, ylow (ny doubles each). rt_exact.c's dense Newton and
+ * Newton-CG (rt_hypergrad.c) share it. */
+RT_API int rt_probe_lower(RtOracle *o, RtDraw key, const double *x, double *y, double *g,
+                          const double *const *dirs, int nd, double t0, double top, double *d,
+                          double *yt, double *ylow);
+/* At a start y where |grad_y g| is already below the tolerance: whether the curvature of g
+ * along u, the unit vector of equal elements (one Hessian-vector product), vanishes (not above
+ * RT_SCALED_FLOOR max(1, |g|)), and then rt_probe_lower along it from 1e-8 max(1, |y|) to
+ * 2 sqrt(ny) max(1, max |y_i|) (a unit in every element where y's scale is unknown). y0 = 0
+ * on g = sum((x - y^3)^2), an inflection where grad_y g and the Hessian are 0, was taken for
+ * y*(x) at once. Returns as rt_probe_lower; work: u, hu, yt, ylow (ny doubles each). */
+RT_API int rt_probe_start(RtOracle *o, RtDraw key, const double *x, double *y, double *g,
+                          double *u, double *hu, double *yt, double *ylow);
 /* Whether the oracle keeps a failure of a method step (a non-finite output outside
  * diagnostic mode): it ends the step, and the caller names it. */
 RT_API bool rt_oracle_kept_failure(const RtOracle *o);
