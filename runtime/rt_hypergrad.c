@@ -385,6 +385,7 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
   info->min_eig = info->max_eig = NAN;
   info->soft_eig = info->top_eig = NAN;
   info->cg_steps = 0;
+  info->cg_curv_min = info->cg_curv_max = info->cg_floor = NAN;
   info->nonfinite = false;
   info->null_dim = 0;
   info->null_b = info->null_j = info->null_gap = NAN;
@@ -406,6 +407,8 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
     int64_t maxit = h->cg_max_steps > 0 ? h->cg_max_steps : ny < 500 ? 1000 : 2 * ny;
     RtCgRun run = {.b = b, .max_steps = (int)maxit, .rtol = h->cg_rtol, .r = r, .p = p, .Ap = Ap};
     double res = rt_cg_solve(o, key, x, y, v, &run);
+    info->cg_curv_min = run.curvature_min;
+    info->cg_curv_max = run.curvature_max;
     char why[96];
     info->nonfinite = res < 0 && isnan(run.curvature); /* CG ran on non-finite products */
     if (info->nonfinite) {
@@ -441,6 +444,9 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
     rt_sub(ny, Ap, b, r);
     double nb = rt_nrm2(ny, b);
     info->residual = rt_nrm2(ny, r) / (nb > 0 ? nb : 1);
+    if (info->how == RT_HG_CG)
+      info->cg_floor = 64 * sqrt((double)ny) * DBL_EPSILON * info->cg_curv_max *
+                       rt_nrm2(ny, v) / (nb > 0 ? nb : 1);
     rt_oracle_mixed(o, key, x, y, v, jv);
     info->term_size = 0;
     for (int64_t i = 0; i < nx; i++)
@@ -554,6 +560,10 @@ static void newton_rounds(RtSolver *s, const RtPhiAt *at, RtDraw key, double *ys
  * be accepted (a limit of 2 ny steps reached short of it: v is not A^-1 grad_y f). */
 #define NCG_V_RTOL 1e-10
 #define NCG_V_ACCEPT 1e-8
+/* (or up to the rounding floor of A v, RtHypergrad.cg_floor: a chain-graph Laplacian with a
+ * ridge of 1e-8, ny = 2001, left 6.5e-7 after 2 ny steps against a floor of 8e-5, and grad
+ * phi was refused where it was right to 1e-8, as the dense solve's at ny = 2000 (s51 nuR F4);
+ * a sparse ridge with rank-deficient X'X, condition 1.1e8, 2.2e-8 for 3.9e-9) */
 
 /* Where Newton-CG's budget of Hessian-vector products stands: 0, or -1 with why (over). */
 static int ncg_budget(RtSolver *s, const RtPhiAt *at, RtPhi *out, double *left) {
@@ -716,11 +726,16 @@ static int newton_cg(RtSolver *s, const RtPhiAt *at, double *y, double *w, RtPhi
           rt_flat_step(o, key, s->x, r, p, 1 / fabs(cg.curvature / rt_dot(n, p, p)), &gc, yt) <
               0) {
         out->flat = true;
+        /* no positive curvature met on the way (hmax: this CG's too, none shifted): g looks
+         * concave in y there, as the dense solve says where every eigenvalue is negative; a
+         * maximisation written as a minimisation lost that cure over ny = 2000 (s51 nuR F6) */
+        bool concave = !(hmax > 0) && !out->nonconvex_path;
         return phi_not(out, "g is unbounded below in y at this x: Newton-CG on g from %s met "
-                       "%s where |grad_y g| = %.3g, and along that direction g still falls "
+                       "%s where |grad_y g| = %.3g%s, and along that direction g still falls "
                        "1e10 times max(1, |y|) away, so y*(x) does not exist there; %s",
                        start_name(at), rt_cg_curvature(&cg, why, sizeof why), gn,
-                       RT_UNBOUNDED_CURE);
+                       concave ? " and no positive curvature before it" : "",
+                       concave ? RT_CONCAVE_CURE : RT_UNBOUNDED_CURE);
       }
       /* else g falls along p to a point, and a part of y where g is not convex lies on the
        * way: as the dense steps do (rt_exact.c, newton_dir), CG solves (H + mu I) dy =
@@ -998,11 +1013,17 @@ static int phi_measure(RtSolver *s, const RtPhiAt *at, RtPhi *out, bool by_cg) {
     out->null_path_w0 = s->lower_indef_w0;
     indefinite = 0;
   }
-  if (hg_rc == 0 && by_cg && !(h.residual <= NCG_V_ACCEPT)) {
+  if (hg_rc == 0 && by_cg && !(h.residual <= fmax(NCG_V_ACCEPT, h.cg_floor))) {
     out->over_budget = isfinite(left) && (double)out->hvps >= at->max_hvps - 1;
     snprintf(err, sizeof err, "conjugate gradients for A v = grad_y f at y*(x) stopped at a "
-             "relative residual of %.3g, above %.0e%s", h.residual, NCG_V_ACCEPT,
-             out->over_budget ? ", within the Hessian-vector products it was given" : "");
+             "relative residual of %.3g, above %.0e and above the %.2g the rounding of A v "
+             "leaves%s; their curvatures p'Ap/p'p ran from %.3g to %.3g: the lower Hessian's "
+             "condition number is at least %.2g; condition g better in y: standardise the data "
+             "(import \"prep\", doc/stdlib.md), or a larger ridge term in g", h.residual,
+             NCG_V_ACCEPT, h.cg_floor,
+             out->over_budget ? ", within the Hessian-vector products it was given"
+                              : ", after its 2 ny steps",
+             h.cg_curv_min, h.cg_curv_max, h.cg_curv_max / h.cg_curv_min);
     hg_rc = -1;
   }
   if (h.nonfinite) return phi_hvp_nonfinite(out, at, true);

@@ -56,6 +56,12 @@ typedef struct RtHypergrad {
   double min_eig;      /* smallest eigenvalue of A when the dense path computed it, else NaN */
   double max_eig;      /* and the largest */
   int64_t cg_steps;    /* CG iterations (RT_HG_CG) */
+  /* out (RT_HG_CG): the least and largest curvature p'Ap/p'p CG met (within A's eigenvalue
+   * range: their ratio is a lower bound on its condition number), and the relative residual
+   * the rounding of A v itself leaves, 64 sqrt(ny) eps |A| |v| / |b| with |A| by the largest
+   * (a backward-stable dense solve leaves eps |A| |v| / |b|: below that floor v is as good as
+   * the dense path's) */
+  double cg_curv_min, cg_curv_max, cg_floor;
   bool nonfinite;      /* a Hessian-vector product of g was not finite (err says so) */
   /* in, optional [ny] each: the dense solve also writes into soft a unit vector along the
    * least curvature of A's Jacobi scaling S A S (S = diag(A)^-1/2, into soft_s), by inverse
@@ -207,7 +213,8 @@ typedef struct RtPhi {
   bool gy_rounding; /* lower_norm is at the rounding of grad_y g's terms, not merely < y_tol */
   double g; /* g(x, y*(x)) where phi was computed (bloc compare's test of another minimiser) */
   double grad_terms; /* RtHypergrad.term_size of grad phi's hypergradient (NaN: not computed) */
-  char why[512]; /* why it was not computed ("" when it was) */
+  char why[768]; /* why it was not computed ("" when it was; a cure such as
+                  * RT_CONCAVE_CURE is 450 of it) */
 } RtPhi;
 
 /* y*(x) by the exact method's Newton solve from the program's y0 (of x, when the lower

@@ -2741,7 +2741,7 @@ static void check_random_estimate(Run *r) {
   double t0 = rt_seconds(), went = moved_from_start(r), dist = 0, size = 0, phi_d = NAN;
   double end, start, gain = 0;
   RtPhi pe = {0}, ps = {0};
-  char why_e[512] = "", why_s[512] = "";
+  char why_e[768] = "", why_s[768] = "";
   if (full) {
     double *grad = rt_mem_calloc((size_t)(s->nx + full->ny), sizeof(double));
     if (!grad) return; /* a check left out, not a failure of the run */

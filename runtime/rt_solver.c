@@ -373,7 +373,7 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
   const double *b = run->b;
   double *r = run->r, *p = run->p, *Ap = run->Ap, rtol = run->rtol;
   int Q = run->max_steps;
-  run->curvature = INFINITY;
+  run->curvature = run->curvature_min = INFINITY;
   rt_oracle_hvp(o, key, x, y, v, Ap);
   if (run->shift != 0) rt_axpy(n, run->shift, v, Ap);
   rt_sub(n, b, Ap, r);
@@ -397,6 +397,7 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
       return -1;
     }
     rq_max = fmax(rq_max, rq);
+    run->curvature_min = fmin(run->curvature_min, rq);
     double alpha = rr / pAp;
     rt_axpy(n, alpha, p, v);
     rt_axpy(n, -alpha, Ap, r);

@@ -337,6 +337,9 @@ typedef struct RtCgRun {
   /* out: the curvature p'Ap/p'p that stopped a solve (-1), and the largest one met (every
    * solve: a lower bound on |A|) */
   double curvature, curvature_max;
+  /* out: the least positive p'Ap/p'p met (an upper bound on A's least eigenvalue: with
+   * curvature_max, a lower bound on its condition number) */
+  double curvature_min;
   /* in: solve (A + shift I) v = b (0: A itself; Newton-CG's steps where g is not convex) */
   double shift;
 } RtCgRun;
