@@ -1019,14 +1019,10 @@ static bool start_not_finite(Run *r) {
   if (text[0])
     snprintf(draw, sizeof draw, "; the draw %s gave it, whose data may give g no value at any "
              "y (a mean over no points: 0/0)", text);
-  /* the lower variable to start elsewhere: the one holding the first non-finite element */
-  const char *var = "y";
-  for (int k = 0; k < s->p->n_vars; k++) {
-    const BloVarInfo *vi = &s->p->vars[k];
-    if (vi->level != 1) continue;
-    var = vi->name;
-    if (at < 0 || at < vi->offset + vi->rows * vi->cols) break;
-  }
+  /* the lower variable to start elsewhere: the one holding the first non-finite element (the
+   * first lower variable where none is known) */
+  char vel[64];
+  const char *var = rt_lower_var_at(s->p, at >= 0 ? at : 0, vel, sizeof vel);
   char gv[RT_FMT_NUM_LEN], el[96] = "";
   if (at >= 0)
     snprintf(el, sizeof el, "%sgrad_y g = %s", isfinite(g) ? "" : ", and ",

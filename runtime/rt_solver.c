@@ -411,8 +411,6 @@ RT_API double rt_cg_solve(RtOracle *o, RtDraw key, const double *x, const double
 
 RT_API bool rt_oracle_kept_failure(const RtOracle *o) { return !o->diag && o->fail_kind >= 0; }
 
-static bool kept_failure(const RtOracle *o) { return rt_oracle_kept_failure(o); }
-
 RT_API double rt_newton_floor(int64_t n, double hnorm, const double *y, double gstart) {
   return 64 * sqrt((double)n) * DBL_EPSILON * (hnorm * rt_nrm2(n, y) + gstart);
 }
@@ -465,7 +463,7 @@ RT_API bool rt_newton_ls(RtOracle *o, RtDraw key, const double *x, const RtNewto
   double slope = rt_dot(n, ls->gy, ls->dy); /* > 0: -dy is a descent direction */
   double t = 1;
   bool ok = false;
-  for (int i = 0; i < 40 && !ok && !kept_failure(o); i++, t *= 0.5) {
+  for (int i = 0; i < 40 && !ok && !rt_oracle_kept_failure(o); i++, t *= 0.5) {
     rt_copy(n, y, ls->yt);
     rt_axpy(n, -t, ls->dy, ls->yt);
     /* A trial point outside g's domain (log(y) at y < 0: the full step from y = 0.3 on a
@@ -497,7 +495,7 @@ RT_API int rt_flat_step(RtOracle *o, RtDraw key, const double *x, double *y, con
   if (!(dn > 0) || !isfinite(dn)) return 0;
   double t = fmax(t0 > 0 && isfinite(t0) ? t0 : 0, 1e-6 * scale / dn);
   double best = NAN, tbest = 0;
-  for (int ls = 0; ls < 40 && !kept_failure(o); ls++, t *= 0.5) {
+  for (int ls = 0; ls < 40 && !rt_oracle_kept_failure(o); ls++, t *= 0.5) {
     rt_copy(n, y, yt);
     rt_axpy(n, -t, d, yt);
     double gt = rt_oracle_g_trial(o, key, x, yt);
@@ -508,7 +506,7 @@ RT_API int rt_flat_step(RtOracle *o, RtDraw key, const double *x, double *y, con
     }
   }
   if (!(tbest > 0)) return 0;
-  for (t = 2 * tbest; !kept_failure(o); t *= 2) {
+  for (t = 2 * tbest; !rt_oracle_kept_failure(o); t *= 2) {
     if (t * dn > 1e10 * scale) return -1;
     rt_copy(n, y, yt);
     rt_axpy(n, -t, d, yt);
@@ -517,7 +515,7 @@ RT_API int rt_flat_step(RtOracle *o, RtDraw key, const double *x, double *y, con
     best = gt;
     tbest = t;
   }
-  if (kept_failure(o)) return 0;
+  if (rt_oracle_kept_failure(o)) return 0;
   rt_axpy(n, -tbest, d, y);
   *g = best;
   return 1;
@@ -541,7 +539,7 @@ RT_API int rt_probe_lower(RtOracle *o, RtDraw key, const double *x, double *y, d
     if (!(dn > 0) || !isfinite(dn)) continue;
     rt_scal(n, 1 / dn, d);
     for (int sign = -1; sign <= 1; sign += 2)
-      for (double t = t0; t <= top && !kept_failure(o); t *= 2) {
+      for (double t = t0; t <= top && !rt_oracle_kept_failure(o); t *= 2) {
         rt_copy(n, y, yt);
         rt_axpy(n, sign * t, d, yt);
         double gt = rt_oracle_g_trial(o, key, x, yt);
@@ -553,13 +551,13 @@ RT_API int rt_probe_lower(RtOracle *o, RtDraw key, const double *x, double *y, d
         }
       }
   }
-  if (kept_failure(o) || !(tbest > 0) || !(best < *g - 1e-10 * fabs(*g))) return 0;
+  if (rt_oracle_kept_failure(o) || !(tbest > 0) || !(best < *g - 1e-10 * fabs(*g))) return 0;
   /* the least g on that line between the grid's neighbours of tbest (golden sections): the
    * grid's lowest point may lie where g is not convex (g = (x - y^3)^2 at x = -1.03: y = -0.74,
    * Hessian -0.2), and Newton from it met an indefinite Hessian, which refuses phi */
   double a = tbest / 2, c = 2 * tbest, r = 0.5 * (sqrt(5.0) - 1);
   double u = c - r * (c - a), v = a + r * (c - a), gu = NAN, gv = NAN;
-  for (int i = 0; i < 60 && !kept_failure(o) && c - a > 1e-12 * tbest; i++) {
+  for (int i = 0; i < 60 && !rt_oracle_kept_failure(o) && c - a > 1e-12 * tbest; i++) {
     if (isnan(gu)) {
       rt_copy(n, y, yt);
       rt_axpy(n, u, ylow, yt);
@@ -578,7 +576,7 @@ RT_API int rt_probe_lower(RtOracle *o, RtDraw key, const double *x, double *y, d
       if (gu < best) best = gu, tbest = u;
     }
   }
-  if (kept_failure(o)) return 0;
+  if (rt_oracle_kept_failure(o)) return 0;
   rt_axpy(n, tbest, ylow, y);
   *g = best;
   return 1;
@@ -595,7 +593,7 @@ RT_API int rt_probe_start(RtOracle *o, RtDraw key, const double *x, double *y, d
   }
   rt_oracle_hvp(o, key, x, y, u, hu);
   double c = rt_dot(n, u, hu);
-  if (kept_failure(o) || !isfinite(c) || fabs(c) > RT_SCALED_FLOOR * fmax(1.0, fabs(*g)))
+  if (rt_oracle_kept_failure(o) || !isfinite(c) || fabs(c) > RT_SCALED_FLOOR * fmax(1.0, fabs(*g)))
     return 0;
   const double *dirs[1] = {u};
   double t0 = 1e-8 * fmax(1.0, rt_nrm2(n, y)), top = 2 * sqrt((double)n) * fmax(1.0, ymax);
