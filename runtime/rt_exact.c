@@ -46,7 +46,7 @@ typedef struct Ex {
   bool indef_step; /* this step's solves met a Hessian that is not positive definite */
   bool unsolved;   /* and its Newton solve stopped short of y_tol (ex_blew_up) */
   bool stalled; /* the last Newton solve stopped at the rounding floor, above y_tol */
-  bool degenerate; /* and it converged only linearly to a vanishing Hessian (linear_rate) */
+  bool degenerate; /* and it converged only linearly to a vanishing Hessian (rt_linear_rate) */
   bool warned_degenerate;
   double yerr;   /* then how far its y may be from y*(x) */
   double hnorm;  /* the last Hessian built: its largest absolute row sum */
@@ -213,11 +213,11 @@ static void indef_seen(int64_t n, Ex *E, int eig_rc) {
 static void newton_dir(int64_t n, Ex *E, double *rhs) {
   double wmax = 0, w0 = INFINITY;
   for (int64_t i = 0; i < n; i++) wmax = fmax(wmax, fabs(E->w[i])), w0 = fmin(w0, E->w[i]);
-  double floor = w0 < -1e-14 * wmax ? -w0 : 0;
+  double shift = w0 < -1e-14 * wmax ? -w0 : 0;
   rt_gemv(false, n, n, 1.0, E->H, rhs, 0.0, E->tmp);
   for (int64_t i = 0; i < n; i++) {
     if (fabs(E->w[i]) <= 1e-14 * wmax || wmax == 0) E->tmp[i] = 0;
-    else E->tmp[i] /= E->w[i] >= 2 * floor ? E->w[i] : E->w[i] + 2 * floor;
+    else E->tmp[i] /= E->w[i] >= 2 * shift ? E->w[i] : E->w[i] + 2 * shift;
   }
   rt_gemv(true, n, n, 1.0, E->H, E->tmp, 0.0, rhs);
 }
@@ -291,9 +291,6 @@ static void solve(RtSolver *s, Ex *E, int64_t k, double *rhs, bool newton) {
   if (newton) newton_dir(n, E, rhs);
   else rt_sym_eig_solve(n, E->H, E->w, 1e-14, false, rhs, E->tmp);
 }
-
-/* linear convergence of |grad_y g|: rt_linear_rate (rt_solver.h) */
-#define linear_rate rt_linear_rate
 
 /* Whether the oracle kept a non-finite output of this method step's calls: the step fails on
  * it (the run loop names it), so nothing computed after it is used. With a Hessian of inf
@@ -460,7 +457,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   int escapes = 0; /* stationary points that were no minimiser, left (probe_nonmin) */
   E->indef_w0 = INFINITY;
   E->indef_k = 0;
-  /* the last three ratios of |grad_y g| (linear_rate), the last two step lengths */
+  /* the last three ratios of |grad_y g| (rt_linear_rate), the last two step lengths */
   double ratio[3] = {0, 0, 0}, gprev = NAN, step = NAN, step_prev = NAN;
   /* the last solves in a row that met a Hessian not positive definite, |grad_y g| at the first */
   int indef_run = 0;
@@ -494,7 +491,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
       continue;
     }
     if (step_failed(s)) break;
-    if (!(gn >= tol(E)) && it >= 3 && linear_rate(ratio)) {
+    if (!(gn >= tol(E)) && it >= 3 && rt_linear_rate(ratio)) {
       double q = fmin(0.95, step / step_prev); /* linear by q: q / (1 - q) of a step to go */
       E->yerr = isfinite(q) && q > 0 ? step * q / (1 - q) : step;
       /* is it a minimiser? If g falls nearby, Newton goes on from the lower point (its

@@ -445,8 +445,7 @@ RT_API int rt_hypergrad_exact(RtOracle *o, RtDraw key, const double *x, const do
     double nb = rt_nrm2(ny, b);
     info->residual = rt_nrm2(ny, r) / (nb > 0 ? nb : 1);
     if (info->how == RT_HG_CG)
-      info->cg_floor = 64 * sqrt((double)ny) * DBL_EPSILON * info->cg_curv_max *
-                       rt_nrm2(ny, v) / (nb > 0 ? nb : 1);
+      info->cg_floor = rt_newton_floor(ny, info->cg_curv_max, v, 0) / (nb > 0 ? nb : 1);
     rt_oracle_mixed(o, key, x, y, v, jv);
     info->term_size = 0;
     for (int64_t i = 0; i < nx; i++)
