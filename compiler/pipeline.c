@@ -22,6 +22,7 @@
 #include "interp/interp.h"
 #include "ir/ir_verify.h"
 #include "llvm/jit.h"
+#include "llvm/jit_target.h"
 #include "ir/lower.h"
 #include "ir/shard.h"
 #include "rt_data.h"
@@ -1308,6 +1309,18 @@ static void check_env_threads(BloCompiled *c) {
                  v, rt_par_threads());
 }
 
+/* BLOC_CPU names the CPU level to compile for (jit_target.h): a name it does not know, or a
+ * level this CPU cannot run, is an error before the data stage. Unlike the tuning variables
+ * it is asked for the sake of the results' bits, which the host's own code would not give. */
+static int check_env_cpu(BloCompiled *c) {
+  JitTarget t;
+  char err[256];
+  int rc = jit_target(&t, err, sizeof err);
+  jit_target_free(&t);
+  if (rc) diag_error(&c->diag, SPAN_NONE, "%s", err);
+  return rc ? 1 : 0;
+}
+
 /* BLOC_OVERLAP=0 turns the overlap off (for comparing; the results are the same). */
 static bool overlap_allowed(void) {
   const char *v = getenv("BLOC_OVERLAP");
@@ -1541,6 +1554,7 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
   choose_precision(c, opt);
   if (resolve_shard(c, opt)) return 1;
   check_env_threads(c);
+  if (opt->backend == BLO_BACKEND_JIT && check_env_cpu(c)) return 1;
   c->sharded = c->prog->sharded && c->shard.count > 1 && !opt->no_data;
 
   c->ir = lower_begin(&c->arena, &c->diag, c->prog);

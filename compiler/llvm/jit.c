@@ -34,6 +34,7 @@
 #include "llvm/cg_llvm.h"
 #include "llvm/jit_cache.h"
 #include "llvm/jit_libm.h"
+#include "llvm/jit_target.h"
 #include "rt_f32.h"
 #include "rt_par.h"
 
@@ -53,6 +54,7 @@ struct JitModule {
   int nskinny; /* the shared skinny-product functions "bloc.skinny<i>" */
   CgSkinnyKey skinny_keys[MAX_SKINNY]; /* what function i was generated for */
   char warning[JIT_CACHE_WARNING_LEN]; /* the compile's warning (jit_warning), "" when none */
+  JitTarget target; /* the CPU the kernels are compiled for */
 };
 
 JitOptions jit_default_options(void) {
@@ -70,10 +72,11 @@ JitOptions jit_default_options(void) {
 }
 
 bool jit_host_has_avx512(void) {
-  char *features = LLVMGetHostCPUFeatures();
-  bool has = features && strstr(features, "+avx512f") != NULL;
-  LLVMDisposeMessage(features);
-  return has;
+  JitTarget t;
+  char err[8];
+  jit_target(&t, err, sizeof err); /* on an error, the host's: jit_compile reports it */
+  jit_target_free(&t);
+  return t.avx512;
 }
 
 int jit_env_vector_bits(void) {
@@ -209,6 +212,7 @@ typedef struct Part {
   const JitOptions *opt;
   const char (*sym)[64];
   const char *triple, *datalayout;
+  const JitTarget *target; /* the CPU to generate code for */
   int vector_bits; /* 256, 512, or 0: per kernel (kernel_vector_bits) */
   int ids[BLO_K_COUNT];
   int nids;
@@ -281,7 +285,7 @@ static void *compile_part(void *arg) {
   LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("bloc", ctx);
   LLVMSetTarget(mod, pt->triple);
   LLVMSetDataLayout(mod, pt->datalayout);
-  char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+  const char *cpu = pt->target->cpu, *features = pt->target->features ? pt->target->features : "";
   Cg cg;
   cg_init(&cg, ctx, mod, cpu, features);
   pt->rc = 0;
@@ -371,8 +375,6 @@ static void *compile_part(void *arg) {
     pt->cache_ms += cpu_ms() - t4;
   }
   if (tm) LLVMDisposeTargetMachine(tm);
-  LLVMDisposeMessage(cpu);
-  LLVMDisposeMessage(features);
   LLVMDisposeModule(mod);
   LLVMContextDispose(ctx);
   return NULL;
@@ -524,6 +526,10 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
     return -1;
   }
   arena_init(&m->arena);
+  if (jit_target(&m->target, err, errlen)) {
+    jit_free(m);
+    return -1;
+  }
   SchedOptions so = opt->sched;
   so.f32_data = opt->f32; /* block sizes from the bytes of float data */
   /* the double a' b's loops along c's rows need 32 registers (cg_llvm_skinny.c): kernels with
@@ -584,6 +590,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
                       .opt = opt,
                       .sym = (const char(*)[64])m->sym,
                       .cache = {cache.dir, cache.max_entries, ""},
+                      .target = &m->target,
                       .vector_bits = m->t.vector_bits,
                       .triple = LLVMOrcLLJITGetTripleString(m->jit),
                       .datalayout = LLVMOrcLLJITGetDataLayoutStr(m->jit)};
@@ -742,5 +749,6 @@ void jit_free(JitModule *m) {
   }
   free(m->ir);
   arena_free(&m->arena);
+  jit_target_free(&m->target);
   free(m);
 }

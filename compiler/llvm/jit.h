@@ -63,7 +63,8 @@ int jit_env_vector_bits(void);
  * vector_bits jit_env_vector_bits(). */
 JitOptions jit_default_options(void);
 
-/* Whether the host CPU has AVX-512F (512-bit vectors of doubles). */
+/* Whether the CPU compiled for has AVX-512F (512-bit vectors of doubles): the host's, or the
+ * level BLOC_CPU names (jit_target.h). */
 bool jit_host_has_avx512(void);
 
 

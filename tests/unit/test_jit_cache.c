@@ -25,6 +25,9 @@
 #include "hand_problems.h"
 #include "llvm/jit.h"
 #include "llvm/jit_cache.h"
+#include "llvm/jit_target.h"
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
 #include "rt_rng.h"
 
 static char dir[256];
@@ -558,6 +561,70 @@ static void test_temp_not_followed(void **state) {
   unlink(victim);
 }
 
+/* BLOC_CPU (jit_target.h): unset, the host; a level the host has, that level, and its compile
+ * is its own cache entry (another CPU name, no host features in the key) whose kernels agree
+ * with the host's to rounding; an unknown name, and a level the host lacks, are errors. */
+static void test_target_cpu(void **state) {
+  (void)state;
+  JitTarget t;
+  char err[256] = "";
+  unsetenv("BLOC_CPU");
+  assert_int_equal(jit_target(&t, err, sizeof err), 0);
+  char *host = LLVMGetHostCPUName();
+  assert_string_equal(t.cpu, host);
+  LLVMDisposeMessage(host);
+  assert_non_null(t.features);
+  bool host512 = t.avx512, host_v3 = strstr(t.features, "+avx2") && strstr(t.features, "+fma");
+  jit_target_free(&t);
+
+  setenv("BLOC_CPU", "skylake", 1);
+  assert_int_equal(jit_target(&t, err, sizeof err), -1);
+  jit_target_free(&t);
+  assert_non_null(strstr(err, "BLOC_CPU='skylake' is not a CPU level bloc knows"));
+
+  setenv("BLOC_CPU", "x86-64-v4", 1);
+  int rc = jit_target(&t, err, sizeof err);
+  jit_target_free(&t);
+  if (host512) assert_int_equal(rc, 0);
+  else {
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, "needs the CPU feature avx512f"));
+  }
+
+  unsetenv("BLOC_CPU");
+  if (!host_v3) return; /* an x86-64 CPU without AVX2 or FMA: no v3 code to run here */
+  remove_dir();
+  Problem pr;
+  synthetic(&pr, 30);
+  static double a[100000], b[100000];
+  JitModule *m = compile(&pr, cached(2));
+  size_t na = run_all(m, &pr, a, 100000);
+  jit_free(m);
+  setenv("BLOC_CPU", "x86-64-v3", 1);
+  assert_int_equal(jit_target(&t, err, sizeof err), 0);
+  assert_string_equal(t.cpu, "x86-64-v3");
+  assert_null(t.features);
+  assert_false(t.avx512);
+  jit_target_free(&t);
+  m = compile(&pr, cached(2));
+  assert_int_equal(jit_timings(m)->cache_hits, 0);
+  assert_int_equal(jit_timings(m)->vector_bits, 256);
+  size_t nb = run_all(m, &pr, b, 100000);
+  jit_free(m);
+  m = compile(&pr, cached(2)); /* and its own entries hit */
+  assert_int_equal(jit_timings(m)->cache_hits, 2);
+  jit_free(m);
+  unsetenv("BLOC_CPU");
+  assert_int_equal(na, nb);
+  double big = 0, diff = 0;
+  for (size_t i = 0; i < na; i++) {
+    big = fmax(big, fabs(a[i]));
+    diff = fmax(diff, fabs(a[i] - b[i]));
+  }
+  assert_true(diff <= 1e-12 * big);
+  problem_free(&pr);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_second_compile_hits),
@@ -570,6 +637,7 @@ int main(void) {
       cmocka_unit_test(test_key_in_header),
       cmocka_unit_test(test_temp_not_followed),
       cmocka_unit_test(test_warning_per_compile),
+      cmocka_unit_test(test_target_cpu),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
