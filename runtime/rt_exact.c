@@ -327,6 +327,28 @@ static bool neg_unbounded(RtSolver *s, Ex *E, RtDraw key, const double *y, doubl
   return rt_flat_step(&s->o, key, s->x, E->gyt, u, 1 / fabs(E->w[0]), &g, E->yt) < 0;
 }
 
+/* After a solve through the eigendecomposition (E->H's rows its eigenvectors, E->w): whether
+ * the Hessian has a clearly negative eigenvalue whose eigenvector grad_y g (s->gy) has no part
+ * along beyond rounding, and then rt_probe_lower along it. A factorisation U V' started from a
+ * constant (U = V = 0.1) keeps its columns equal under every gradient and Newton step: the
+ * negative curvature that leads off that set is hidden from the gradient, the shifted Newton
+ * step (newton_dir) has no part along it, and whether the solve left the saddle was up to
+ * rounding (the end check of one run found a minimum on Intel AVX-512 and stopped next to the
+ * saddle on AMD Zen 3). Returns as rt_probe_lower (1: y and *g moved lower). */
+static int saddle_escape(RtSolver *s, Ex *E, RtDraw key, double *y, double *g) {
+  int64_t n = s->ny;
+  double wmax = fmax(fabs(E->w[0]), fabs(E->w[n - 1])), gn = rt_nrm2(n, s->gy);
+  const double *u = E->H; /* the eigenvector of E->w[0] */
+  if (!E->h_eig || !(E->w[0] < -1e-6 * wmax) || !isfinite(*g) ||
+      !(fabs(rt_dot(n, u, s->gy)) <= 1e-8 * gn))
+    return 0;
+  double yn = 0;
+  for (int64_t i = 0; i < n; i++) yn = fmax(yn, fabs(y[i]));
+  double top = 2 * sqrt((double)n) * fmax(1.0, yn), t0 = 1e-8 * fmax(1.0, yn);
+  const double *dirs[1] = {u};
+  return rt_probe_lower(&s->o, key, s->x, y, g, dirs, 1, t0, top, E->dy, E->yt, E->ylow);
+}
+
 /* Newton's backtracking on g from y along -E->dy (g the value at y, gn |grad_y g| there, in
  * s->gy): rt_newton_ls. */
 static bool newton_ls(RtSolver *s, Ex *E, RtDraw key, double *y, double *g, double gn,
@@ -560,6 +582,17 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
       E->unb_wmax = E->w[n - 1];
       break;
     }
+    if (escapes < 3 && saddle_escape(s, E, key, y, &g)) {
+      if (step_failed(s)) break;
+      escapes++;
+      ratio[0] = ratio[1] = ratio[2] = 0;
+      gprev = step = step_prev = NAN;
+      for (int i = 0; i < 5; i++) hist[i] = INFINITY;
+      indef_run = 0;
+      rt_copy(n, y, E->ylast);
+      continue;
+    }
+    if (step_failed(s)) break;
     double len = NAN;
     rt_copy(n, y, E->ylast);
     bool ok = newton_ls(s, E, key, y, &g, gn, &len);
