@@ -76,13 +76,14 @@ program_cases() {
   for f in "$top_srcdir"/tests/golden/ok_*.blo; do
     n=$(basename "$f" .blo)
     # ok_sparse_bom is an eval program whose g grows with exp(x): lancbio diverges on it, and
-    # at its 21st step the runs' residuals (of |b| ~ 1e20) differ by rounding. ok_regather's
+    # at its 21st step the runs' residuals (of |b| ~ 1e20) differ by rounding (at its 10th on
+    # an AMD Zen 3: 181 against 8.9e-12, so it runs 5 steps). ok_regather's
     # stocBiO runs y_step = auto's watch estimates (rt_ystep.c) on one draw's Hessian of
     # clustered eigenvalues (softmax heads), where Lanczos's early end comes by rounding: 16
     # steps under one BLAS, 13 under another, at step 11 (the values agree; the HVP counts
     # differ by 3)
     steps=
-    case $n in ok_sparse_bom | ok_regather) steps=10 ;; esac
+    case $n in ok_sparse_bom) steps=5 ;; ok_regather) steps=10 ;; esac
     if grep -q '^solve' "$f"; then echo "golden_$n|$f||$steps"
     else echo "golden_$n|$f|--method lancbio|$steps"; fi
   done

@@ -27,11 +27,17 @@ BLO
 # other draws, and where it ends is chance: seeds 1-8 converged in 6 of 8 runs before the
 # loops' lowest values were watched, in 4 after (5 and 6 of 20 on seeds 9-28). A run that
 # ends above the start's f must say so.)
+# (where it ends is chance too: the final f was 6.0e9 on an Intel AVX-512 CPU, 1.2e9 on an AMD
+# Zen 3, the best point's step 190 on both; the test asks for the warning, a final f over
+# 1e6, and a best point named below the start's f)
 "$bloc" run far.blo --method lancbio --set y_step=0.347768 >out.txt 2>err.txt ||
   fail "far lancbio: status $?"
-grep -q "warning: the run blew up below the divergence bound: the final f (6.01979e+09, the" \
-  err.txt || fail "far lancbio: no warning: $(grep warning err.txt)"
-grep -q "keep best saves the best trace point, step 190 (f 0.387697)" err.txt ||
+blew=$(sed -n \
+  's/.*warning: the run blew up below the divergence bound: the final f (\([^ ,]*\).*/\1/p' err.txt)
+awk -v f="$blew" 'BEGIN { exit !(f != "" && f > 1e6) }' ||
+  fail "far lancbio: no warning: $(grep warning err.txt)"
+best=$(sed -n 's/.*keep best saves the best trace point, step [0-9]* (f \([^)]*\)).*/\1/p' err.txt)
+awk -v f="$best" 'BEGIN { exit !(f != "" && f < 19239.2) }' ||
   fail "far lancbio: best point not named: $(grep 'blew up' err.txt)"
 for seed in 1 2; do
   "$bloc" run far.blo --method lancbio --seed "$seed" >out.txt 2>err.txt ||
