@@ -1,7 +1,8 @@
 #!/bin/sh
 # emit_c.sh — bloc emit-c end to end (make check). For every example (at small sizes), every
 # e2e program and every valid golden program: emit the solver, compile it (portable loops, and
-# with CBLAS when OpenBLAS is there), run 30 outer steps, and compare with `bloc run` with the
+# with CBLAS when OpenBLAS is there: the examples both ways, the golden and e2e programs one way
+# each, in turn; see one_case), run 30 outer steps, and compare with `bloc run` with the
 # same method, options and seed: exit status; final x and y within 1e-9 (relative, in the max
 # norm: kernels reassociate sums differently from the JIT's, so the last bits differ; 1e-5 at
 # precision f32, whose products compute in float, see XY_TOL); the
@@ -189,8 +190,19 @@ run_solver() {
 }
 
 # one_case NAME FILE ARGS...: emit, compile, run, compare (bloc run first: a program bloc cannot
-# run is skipped, as test_backends skips it). The examples are built as doc/emit-c.md says
-# (-O2, and -O1 with CBLAS); the many small test programs at -O0, which compiles fastest.
+# run is skipped, as test_backends skips it). A compile of the ~24,000-line solver takes gcc
+# 3 s at -O0 and 14 s at -O2 (most of it the runtime, the same in every program), nearly all
+# of a case's time, so most builds are -O0, and:
+# - synthetic and hyperclean are built as doc/emit-c.md says users build (-O2, both modes);
+# - the warn_programs at -O2 with the warning flags of warn_check, which they then pass: gcc's
+#   -O2 builds checked for warnings are the ones run (not under SAN_FLAGS, whose
+#   instrumentation gives gcc's flow warnings false positives: a separate build checks there);
+# - every example is built both ways; each golden and e2e program one way, portable and CBLAS
+#   in turn down the list (PICK, the case's line in program_cases), with -std=c99 both ways:
+#   the kernels differ by program, the runtime's two BLAS modes are the examples' (and
+#   tests/unit/test_blas_portable's) to cover
+pick=0
+WFLAGS="-std=c99 -O2 -Wall -Wextra -pedantic -Werror"
 one_case() {
   name=$1 file=$2
   shift 2
@@ -207,20 +219,49 @@ one_case() {
   if ! "$bloc" emit-c "$file" "$@" -o "$d/solver.c" 2>"$d/emit_err"; then
     echo "FAIL: $name: bloc emit-c failed"; sed 's/^/  /' "$d/emit_err" | head -5; return 1
   fi
-  case $name in golden_* | e2e_*) opt=-O0 opt_cblas=-O0 ;; *) opt=-O2 opt_cblas=-O1 ;; esac
-  if ! $CC -std=c99 $opt $SAN $ZFLAGS "$d/solver.c" -o "$d/portable" -lm $ZLIBS 2>"$d/cc_err"; then
-    echo "FAIL: $name: the portable solver does not compile"; head -5 "$d/cc_err"; return 1
-  fi
-  run_solver "$d/portable" "$d"
-  compare "$d" "$name (portable)" || return 1
-  if [ $cblas = 1 ]; then
-    if ! $CC $opt_cblas $SAN -DBLO_USE_CBLAS $ZFLAGS "$d/solver.c" -o "$d/cblas" -lopenblas -lm \
-      $ZLIBS 2>"$d/cc_err"; then
-      echo "FAIL: $name: the CBLAS solver does not compile"; head -5 "$d/cc_err"; return 1
-    fi
-    run_solver "$d/cblas" "$d"
-    compare "$d" "$name (CBLAS)" || return 1
-  fi
+  popt="-std=c99 -O0 $SAN $ZFLAGS" plibs="-lm $ZLIBS" copt="-O0 $SAN $ZFLAGS" builds="p c"
+  case $name in
+    synthetic | hyperclean) popt="-std=c99 -O2 $SAN $ZFLAGS" copt="-O2 $SAN $ZFLAGS" ;;
+    golden_* | e2e_*)
+      copt="-std=c99 $copt"
+      if [ $((pick % 2)) = 1 ] && [ $cblas = 1 ]; then builds=c; else builds=p; fi ;;
+  esac
+  warned=
+  case " $warn_programs " in
+    *" $name "*)
+      builds="p c"
+      if [ -n "$SAN" ]; then
+        popt="-std=c99 -O2 $SAN $ZFLAGS" copt="-std=c99 -O2 $SAN $ZFLAGS"
+      else
+        # warn_check's portable build has no zlib (its RT_NO_ZLIB code checked; these programs
+        # read no gzip file), its CBLAS build has zlib
+        popt=$WFLAGS plibs=-lm copt="$WFLAGS $ZFLAGS" warned=" (-Werror)"
+      fi ;;
+  esac
+  case $builds in
+    *p*)
+      # shellcheck disable=SC2086
+      if ! $CC $popt "$d/solver.c" -o "$d/portable" $plibs 2>"$d/cc_err"; then
+        echo "FAIL: $name: the portable solver does not compile$warned"; head -5 "$d/cc_err"
+        return 1
+      fi
+      [ -z "$warned" ] || : >"$d/warned_p"
+      run_solver "$d/portable" "$d"
+      compare "$d" "$name (portable)" || return 1 ;;
+  esac
+  case $builds in
+    *c*)
+      [ $cblas = 1 ] || return 0
+      # shellcheck disable=SC2086
+      if ! $CC $copt -DBLO_USE_CBLAS "$d/solver.c" -o "$d/cblas" -lopenblas -lm $ZLIBS \
+        2>"$d/cc_err"; then
+        echo "FAIL: $name: the CBLAS solver does not compile$warned"; head -5 "$d/cc_err"
+        return 1
+      fi
+      [ -z "$warned" ] || [ $zlib = 0 ] || : >"$d/warned_c"
+      run_solver "$d/cblas" "$d"
+      compare "$d" "$name (CBLAS)" || return 1 ;;
+  esac
   return 0
 }
 
@@ -352,8 +393,9 @@ grep -q "precision=f32: this solver was generated for precision f64" "$tmp/prec_
 data_changed() {
   name=$1 what=$2 pattern=$3 file=$4 content=$5
   shift 5
-  if (cd "$d" && "$bloc" emit-c "$@" "$name.blo" -o "$name.c") &&
-    $CC -std=c99 -O0 $SAN "$d/$name.c" -o "$d/$name" -lm 2>"$d/cc_err"; then
+  # a solver already built for NAME (its data file as it was then) is used again
+  if [ -x "$d/$name" ] || { (cd "$d" && "$bloc" emit-c "$@" "$name.blo" -o "$name.c") &&
+    $CC -std=c99 -O0 $SAN "$d/$name.c" -o "$d/$name" -lm 2>"$d/cc_err"; }; then
     (cd "$d" && "./$name" --quiet --set outer_steps=5 >/dev/null 2>"${name}_err"
       echo $? >"${name}_status")
     [ "$(cat "$d/${name}_status")" = 0 ] || bad "$what: the solver fails: $(cat "$d/${name}_err")"
@@ -396,7 +438,7 @@ EOF
   2>b_err
  echo $? >b_status)
 if (cd "$d" && "$bloc" emit-c embed.blo --embed-data --prefix embedded -o solver.c) &&
-   $CC -std=c99 -O1 $SAN "$d/solver.c" -o "$d/embedded" -lm 2>"$d/cc_err"; then
+   $CC -std=c99 -O0 $SAN "$d/solver.c" -o "$d/embedded" -lm 2>"$d/cc_err"; then
   mv "$d/feat.csv" "$d/feat.csv.away"
   run_solver "$d/embedded" "$d"
   compare "$d" "--embed-data (data file removed)" || fail=1
@@ -409,7 +451,7 @@ fi
 mkdir -p "$d/away"
 cp "$d"/b_* "$d/away/"
 if (cd "$tmp" && "$bloc" emit-c data/embed.blo --prefix rel -o data/rel.c) &&
-   $CC -std=c99 -O1 $SAN "$d/rel.c" -o "$d/rel" -lm 2>"$d/cc_err"; then
+   $CC -std=c99 -O0 $SAN "$d/rel.c" -o "$d/rel" -lm 2>"$d/cc_err"; then
   run_solver "$d/rel" "$d/away"
   (compare "$d/away" "data read through a relative .blo path, solver run elsewhere") || fail=1
 else
@@ -418,7 +460,7 @@ fi
 gzip -c "$d/feat.csv" >"$d/feat.csv.gz"
 sed 's/feat\.csv/feat.csv.gz/' "$d/embed.blo" >"$d/gz.blo"
 if "$bloc" emit-c "$d/gz.blo" -o "$d/gz.c" &&
-  $CC -std=c99 -O1 $SAN "$d/gz.c" -o "$d/gz_nozlib" -lm 2>"$d/cc_err"; then
+  $CC -std=c99 -O0 $SAN "$d/gz.c" -o "$d/gz_nozlib" -lm 2>"$d/cc_err"; then
   (cd "$d" && ./gz_nozlib --quiet >/dev/null 2>gz_err; echo $? >gz_status)
   if [ "$(cat "$d/gz_status")" = 1 ] && grep -q "feat.csv.gz' is gzip-compressed" "$d/gz_err" &&
      grep -q -- "-DBLO_USE_ZLIB and -lz" "$d/gz_err" && grep -q -- "--embed-data" "$d/gz_err"; then
@@ -427,7 +469,7 @@ if "$bloc" emit-c "$d/gz.blo" -o "$d/gz.c" &&
     bad "a gzip file without zlib: status $(cat "$d/gz_status"): $(cat "$d/gz_err")"
   fi
   if [ $zlib = 1 ]; then
-    $CC -std=c99 -O1 $SAN -DBLO_USE_ZLIB "$d/gz.c" -o "$d/gz_zlib" -lm -lz &&
+    $CC -std=c99 -O0 $SAN -DBLO_USE_ZLIB "$d/gz.c" -o "$d/gz_zlib" -lm -lz &&
       run_solver "$d/gz_zlib" "$d" && compare "$d" "a gzip file with -DBLO_USE_ZLIB" || fail=1
   fi
 else
@@ -509,9 +551,9 @@ mkdir -p "$d"
   "$bloc" emit-c "$exd/ufom_toy.blo" --prefix toy -o "$d/toy.c" ||
   bad "link: emit failed"
 cnt=$top_srcdir/tests/e2e/emit_count_alloc.h
-if $CC -std=c99 -O1 $SAN -include "$cnt" -Dquad_NO_MAIN -c "$d/quad.c" -o "$d/quad.o" &&
-   $CC -std=c99 -O1 $SAN -include "$cnt" -Dtoy_NO_MAIN -c "$d/toy.c" -o "$d/toy.o" &&
-   $CC -std=c99 -O1 $SAN -I"$d" -c "$top_srcdir/tests/e2e/emit_link.c" -o "$d/link.o" &&
+if $CC -std=c99 -O0 $SAN -include "$cnt" -Dquad_NO_MAIN -c "$d/quad.c" -o "$d/quad.o" &&
+   $CC -std=c99 -O0 $SAN -include "$cnt" -Dtoy_NO_MAIN -c "$d/toy.c" -o "$d/toy.o" &&
+   $CC -std=c99 -O0 $SAN -I"$d" -c "$top_srcdir/tests/e2e/emit_link.c" -o "$d/link.o" &&
    $CC $SAN "$d/link.o" "$d/quad.o" "$d/toy.o" -o "$d/link" -lm; then
   exported=$(nm -g --defined-only "$d/quad.o" "$d/toy.o" 2>/dev/null | awk 'NF == 3 { print $3 }' |
     grep -v '^quad_\|^toy_')
@@ -543,7 +585,7 @@ if command -v "${CXX:-g++}" >/dev/null 2>&1; then
     '  quad_data d; char e[256];' \
     '  if (quad_data_load(&d, -1, e, sizeof e)) return 1; quad_data_free(&d); return 0;' \
     >"$d/cxx.cpp"
-  if $CC -std=c99 -O1 -Dquad_NO_MAIN -c "$d/quad.c" -o "$d/quad_plain.o" &&
+  if $CC -std=c99 -O0 -Dquad_NO_MAIN -c "$d/quad.c" -o "$d/quad_plain.o" &&
      "${CXX:-g++}" -I"$d" "$d/cxx.cpp" "$d/quad_plain.o" -o "$d/cxx" -lm 2>"$d/cxx_err" &&
      "$d/cxx"; then
     say "ok: a C++ program links the library interface"
@@ -563,17 +605,29 @@ fi
 # warn_check NAME: the solver one_case emitted for program NAME (none if it was skipped)
 warn_check() {
   n=$1
-  W="-std=c99 -O2 -Wall -Wextra -pedantic -Werror -c"
   s=$tmp/$n/solver.c
   [ -f "$s" ] || return 0
   nomain=$(sed -n 's/^#ifndef \([A-Za-z0-9_]*_NO_MAIN\)$/\1/p' "$s" | head -1)
   for cc in "$CC" ${CLANG:+"$CLANG"}; do
-    $cc $W "$s" -o "$tmp/w.o" 2>"$tmp/w_err" ||
+    # clang's warnings come from its front end (Sema and its CFG analyses), apart from the
+    # optimiser, so -O0 (1.3 s) with the macros -O2 sets for the headers (glibc's inline
+    # tolower; then the preprocessed text is the same) warns as -O2 (14 s) does: the same
+    # 4351 warnings under -Weverything. gcc's flow warnings (may-be-uninitialized,
+    # format-truncation) depend on the level: -O2, as users build
+    W="-std=c99 -O2 -Wall -Wextra -pedantic -Werror -c" wp= wc=
+    if [ "$cc" = "$CLANG" ] && [ "$CLANG" != "$CC" ]; then
+      W="-std=c99 -O0 -D__OPTIMIZE__=1 -U__NO_INLINE__ -Wall -Wextra -pedantic -Werror -c"
+    else
+      # one_case built and ran these with the same flags (WFLAGS): not compiled again
+      [ -f "$tmp/$n/warned_p" ] && wp=1
+      [ -f "$tmp/$n/warned_c" ] && wc=1
+    fi
+    [ -n "$wp" ] || $cc $W "$s" -o "$tmp/w.o" 2>"$tmp/w_err" ||
       { bad "$n: $cc warns (portable):"; head -5 "$tmp/w_err"; }
     # the library build an embedder compiles (emit_inputs, main's alone, was unused there)
     $cc $W -D"$nomain" "$s" -o "$tmp/w.o" 2>"$tmp/w_err" ||
       { bad "$n: $cc warns (library, -D$nomain):"; head -5 "$tmp/w_err"; }
-    if [ $cblas = 1 ] && [ $zlib = 1 ]; then
+    if [ $cblas = 1 ] && [ $zlib = 1 ] && [ -z "$wc" ]; then
       $cc $W -DBLO_USE_CBLAS -DBLO_USE_ZLIB "$s" -o "$tmp/w.o" 2>"$tmp/w_err" ||
         { bad "$n: $cc warns (CBLAS):"; head -5 "$tmp/w_err"; }
     fi
@@ -599,7 +653,8 @@ if [ -n "$one" ]; then
     methods | keep | data | link) "case_$one" ;;
     programs) count_programs "$(dirname "$1")" ;;
     *)
-      line=$(program_cases | grep "^$one|") || { say "FAIL: no case $one (see --list)"; exit 1; }
+      line=$(program_cases | grep -n "^$one|") || { say "FAIL: no case $one (see --list)"; exit 1; }
+      pick=${line%%:*} line=${line#*:}
       IFS='|' read -r name file args steps <<EOF2
 $line
 EOF2
@@ -614,8 +669,9 @@ cases=$tmp/cases
 program_cases >"$cases"
 i=0
 while IFS='|' read -r name file args steps; do
-  (run_program "$name" "$file" "$args" "$steps" >"$tmp/$name.log" 2>&1; echo $? >"$tmp/$name.rc") &
   i=$((i + 1))
+  pick=$i
+  (run_program "$name" "$file" "$args" "$steps" >"$tmp/$name.log" 2>&1; echo $? >"$tmp/$name.rc") &
   [ $((i % JOBS)) = 0 ] && wait
 done <"$cases"
 wait
