@@ -113,6 +113,15 @@ ZFLAGS=""
 ZLIBS=""
 if [ $zlib = 1 ]; then ZFLAGS=-DBLO_USE_ZLIB; ZLIBS=-lz; fi
 [ $cblas = 1 ] || say "note: no OpenBLAS for $CC: the CBLAS build of the solvers is not tested"
+# the compiler of the -O0 builds of the many small programs (golden, e2e, methods, keep, data):
+# clang when configure found it and it builds with SAN_FLAGS (and OpenBLAS), 1.3 s a solver
+# where gcc takes 3 s; gcc builds the examples (both ways, -O0 and -O2), the warn_programs
+# (-O2) and link
+QCC=$CC
+if [ -n "$CLANG" ] && [ "$CLANG" != "$CC" ]; then
+  if [ $cblas = 1 ]; then (CC=$CLANG; have_lib cblas.h "cblas_ddot(0, 0, 1, 0, 1)" -lopenblas)
+  else (CC=$CLANG; have_lib math.h "sqrt(1.0) > 2" -lm); fi && QCC=$CLANG
+fi
 
 # max |a_i - b_i| / max |b_i| (files of one number per line): the relative error of a vector
 maxrel() {
@@ -197,8 +206,8 @@ run_solver() {
 # - the warn_programs at -O2 with the warning flags of warn_check, which they then pass: gcc's
 #   -O2 builds checked for warnings are the ones run (not under SAN_FLAGS, whose
 #   instrumentation gives gcc's flow warnings false positives: a separate build checks there);
-# - every example is built both ways; each golden and e2e program one way, portable and CBLAS
-#   in turn down the list (PICK, the case's line in program_cases), with -std=c99 both ways:
+# - every example is built both ways; each golden and e2e program one way (by QCC), portable
+#   and CBLAS in turn down the list (PICK, the case's line in program_cases), -std=c99 both ways:
 #   the kernels differ by program, the runtime's two BLAS modes are the examples' (and
 #   tests/unit/test_blas_portable's) to cover
 pick=0
@@ -219,30 +228,30 @@ one_case() {
   if ! "$bloc" emit-c "$file" "$@" -o "$d/solver.c" 2>"$d/emit_err"; then
     echo "FAIL: $name: bloc emit-c failed"; sed 's/^/  /' "$d/emit_err" | head -5; return 1
   fi
-  popt="-std=c99 -O0 $SAN $ZFLAGS" plibs="-lm $ZLIBS" copt="-O0 $SAN $ZFLAGS" builds="p c"
+  cc=$CC popt="-std=c99 -O0 $SAN $ZFLAGS" plibs="-lm $ZLIBS" copt="-O0 $SAN $ZFLAGS" builds="p c"
   case $name in
     synthetic | hyperclean) popt="-std=c99 -O2 $SAN $ZFLAGS" copt="-O2 $SAN $ZFLAGS" ;;
     golden_* | e2e_*)
-      copt="-std=c99 $copt"
+      cc=$QCC copt="-std=c99 $copt"
       if [ $((pick % 2)) = 1 ] && [ $cblas = 1 ]; then builds=c; else builds=p; fi ;;
   esac
   warned=
   case " $warn_programs " in
     *" $name "*)
-      builds="p c"
+      cc=$CC builds="p c"
       if [ -n "$SAN" ]; then
         popt="-std=c99 -O2 $SAN $ZFLAGS" copt="-std=c99 -O2 $SAN $ZFLAGS"
       else
         # warn_check's portable build has no zlib (its RT_NO_ZLIB code checked; these programs
         # read no gzip file), its CBLAS build has zlib
-        popt=$WFLAGS plibs=-lm copt="$WFLAGS $ZFLAGS" warned=" (-Werror)"
+        popt=$WFLAGS plibs=-lm copt="$WFLAGS $ZFLAGS" warned=", -Werror"
       fi ;;
   esac
   case $builds in
     *p*)
       # shellcheck disable=SC2086
-      if ! $CC $popt "$d/solver.c" -o "$d/portable" $plibs 2>"$d/cc_err"; then
-        echo "FAIL: $name: the portable solver does not compile$warned"; head -5 "$d/cc_err"
+      if ! $cc $popt "$d/solver.c" -o "$d/portable" $plibs 2>"$d/cc_err"; then
+        echo "FAIL: $name: the portable solver does not compile ($cc$warned)"; head -5 "$d/cc_err"
         return 1
       fi
       [ -z "$warned" ] || : >"$d/warned_p"
@@ -253,9 +262,9 @@ one_case() {
     *c*)
       [ $cblas = 1 ] || return 0
       # shellcheck disable=SC2086
-      if ! $CC $copt -DBLO_USE_CBLAS "$d/solver.c" -o "$d/cblas" -lopenblas -lm $ZLIBS \
+      if ! $cc $copt -DBLO_USE_CBLAS "$d/solver.c" -o "$d/cblas" -lopenblas -lm $ZLIBS \
         2>"$d/cc_err"; then
-        echo "FAIL: $name: the CBLAS solver does not compile$warned"; head -5 "$d/cc_err"
+        echo "FAIL: $name: the CBLAS solver does not compile ($cc$warned)"; head -5 "$d/cc_err"
         return 1
       fi
       [ -z "$warned" ] || [ $zlib = 0 ] || : >"$d/warned_c"
@@ -310,7 +319,7 @@ for m in $methods; do
     "$bloc" run "$q" --method "$m" $RUNARGS --trace b_trace --out b_out --save-x b_x --save-y b_y \
      >b_stdout 2>b_err; echo $? >b_status)
   if "$bloc" emit-c "$q" --method "$m" -o "$d/solver.c" 2>"$d/emit_err" &&
-     $CC -std=c99 -O0 $SAN "$d/solver.c" -o "$d/portable" -lm 2>"$d/cc_err"; then
+     $QCC -std=c99 -O0 $SAN "$d/solver.c" -o "$d/portable" -lm 2>"$d/cc_err"; then
     run_solver "$d/portable" "$d"
     compare "$d" "quadratic --method $m" || fail=1
   else
@@ -337,7 +346,7 @@ for c in "halve|aid_cg|--set x_step=100|" "stop|aid_cg|--set x_step=100 --set on
      --save-y b_y >b_stdout 2>b_err; echo $? >b_status)
   # shellcheck disable=SC2086
   if "$bloc" emit-c "$q" --method "$m" $sets -o "$d/solver.c" 2>"$d/emit_err" &&
-     $CC -std=c99 -O0 $SAN "$d/solver.c" -o "$d/portable" -lm 2>"$d/cc_err"; then
+     $QCC -std=c99 -O0 $SAN "$d/solver.c" -o "$d/portable" -lm 2>"$d/cc_err"; then
     (cd "$d" &&
       ./portable $RUNARGS $keep --trace s_trace --out s_out --save-x s_x --save-y s_y >s_stdout \
       2>s_err
@@ -395,7 +404,7 @@ data_changed() {
   shift 5
   # a solver already built for NAME (its data file as it was then) is used again
   if [ -x "$d/$name" ] || { (cd "$d" && "$bloc" emit-c "$@" "$name.blo" -o "$name.c") &&
-    $CC -std=c99 -O0 $SAN "$d/$name.c" -o "$d/$name" -lm 2>"$d/cc_err"; }; then
+    $QCC -std=c99 -O0 $SAN "$d/$name.c" -o "$d/$name" -lm 2>"$d/cc_err"; }; then
     (cd "$d" && "./$name" --quiet --set outer_steps=5 >/dev/null 2>"${name}_err"
       echo $? >"${name}_status")
     [ "$(cat "$d/${name}_status")" = 0 ] || bad "$what: the solver fails: $(cat "$d/${name}_err")"
@@ -438,7 +447,7 @@ EOF
   2>b_err
  echo $? >b_status)
 if (cd "$d" && "$bloc" emit-c embed.blo --embed-data --prefix embedded -o solver.c) &&
-   $CC -std=c99 -O0 $SAN "$d/solver.c" -o "$d/embedded" -lm 2>"$d/cc_err"; then
+   $QCC -std=c99 -O0 $SAN "$d/solver.c" -o "$d/embedded" -lm 2>"$d/cc_err"; then
   mv "$d/feat.csv" "$d/feat.csv.away"
   run_solver "$d/embedded" "$d"
   compare "$d" "--embed-data (data file removed)" || fail=1
@@ -451,7 +460,7 @@ fi
 mkdir -p "$d/away"
 cp "$d"/b_* "$d/away/"
 if (cd "$tmp" && "$bloc" emit-c data/embed.blo --prefix rel -o data/rel.c) &&
-   $CC -std=c99 -O0 $SAN "$d/rel.c" -o "$d/rel" -lm 2>"$d/cc_err"; then
+   $QCC -std=c99 -O0 $SAN "$d/rel.c" -o "$d/rel" -lm 2>"$d/cc_err"; then
   run_solver "$d/rel" "$d/away"
   (compare "$d/away" "data read through a relative .blo path, solver run elsewhere") || fail=1
 else
@@ -460,7 +469,7 @@ fi
 gzip -c "$d/feat.csv" >"$d/feat.csv.gz"
 sed 's/feat\.csv/feat.csv.gz/' "$d/embed.blo" >"$d/gz.blo"
 if "$bloc" emit-c "$d/gz.blo" -o "$d/gz.c" &&
-  $CC -std=c99 -O0 $SAN "$d/gz.c" -o "$d/gz_nozlib" -lm 2>"$d/cc_err"; then
+  $QCC -std=c99 -O0 $SAN "$d/gz.c" -o "$d/gz_nozlib" -lm 2>"$d/cc_err"; then
   (cd "$d" && ./gz_nozlib --quiet >/dev/null 2>gz_err; echo $? >gz_status)
   if [ "$(cat "$d/gz_status")" = 1 ] && grep -q "feat.csv.gz' is gzip-compressed" "$d/gz_err" &&
      grep -q -- "-DBLO_USE_ZLIB and -lz" "$d/gz_err" && grep -q -- "--embed-data" "$d/gz_err"; then
@@ -469,7 +478,7 @@ if "$bloc" emit-c "$d/gz.blo" -o "$d/gz.c" &&
     bad "a gzip file without zlib: status $(cat "$d/gz_status"): $(cat "$d/gz_err")"
   fi
   if [ $zlib = 1 ]; then
-    $CC -std=c99 -O0 $SAN -DBLO_USE_ZLIB "$d/gz.c" -o "$d/gz_zlib" -lm -lz &&
+    $QCC -std=c99 -O0 $SAN -DBLO_USE_ZLIB "$d/gz.c" -o "$d/gz_zlib" -lm -lz &&
       run_solver "$d/gz_zlib" "$d" && compare "$d" "a gzip file with -DBLO_USE_ZLIB" || fail=1
   fi
 else
