@@ -33,7 +33,7 @@ done
 "$bloc" emit-c p.blo -o q.c --set q=1 2>err || { fail "emit-c --set q=1: $(head -3 err)"
                                                  exit 1; }
 # shellcheck disable=SC2086
-$CC -std=c99 -O1 ${SAN_FLAGS:-} q.c -o q -lm 2>err ||
+$CC -std=c99 -O0 ${SAN_FLAGS:-} q.c -o q -lm 2>err ||
   { fail "the solver does not compile: $(head -2 err)"; exit 1; }
 ./q --quiet >/dev/null 2>err || fail "./q: $(head -2 err)"
 ./q --quiet --set q=0.5 >/dev/null 2>err

@@ -38,7 +38,7 @@ awk '$1 == "itd" && $(NF-2) == 16 { ok = 1 } END { exit !ok }' out &&
 
 "$bloc" emit-c p.blo -o p.c 2>err || { fail "bloc emit-c: $(head -2 err)"; exit 1; }
 # shellcheck disable=SC2086
-$CC -std=c99 -O1 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
+$CC -std=c99 -O0 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
   { fail "the solver does not compile: $(head -2 err)"; exit 1; }
 ./p --quiet --set r=7 --set inner_steps=8 >/dev/null 2>err; rc=$?
 if [ $rc = 1 ] && grep -qF -- "$both" err; then echo "ok: the solver refuses r=7 with inner_steps=8"
@@ -59,7 +59,7 @@ EOF2
 pair="--set m0=50 and --set m_max=10: option 'm0' = 50 exceeds 'm_max' = 10"
 "$bloc" emit-c l.blo -o l.c 2>err || { fail "bloc emit-c l.blo: $(head -2 err)"; exit 1; }
 # shellcheck disable=SC2086
-$CC -std=c99 -O1 ${SAN_FLAGS:-} l.c -o l -lm 2>err ||
+$CC -std=c99 -O0 ${SAN_FLAGS:-} l.c -o l -lm 2>err ||
   { fail "l.c does not compile: $(head -2 err)"; exit 1; }
 for who in bloc solver; do
   if [ $who = bloc ]; then "$bloc" run l.blo --quiet --set m0=50 --set m_max=10 >/dev/null 2>err
