@@ -346,7 +346,8 @@ static int saddle_escape(RtSolver *s, Ex *E, RtDraw key, double *y, double *g) {
   for (int64_t i = 0; i < n; i++) yn = fmax(yn, fabs(y[i]));
   double top = 2 * sqrt((double)n) * fmax(1.0, yn), t0 = 1e-8 * fmax(1.0, yn);
   const double *dirs[1] = {u};
-  return rt_probe_lower(&s->o, key, s->x, y, g, dirs, 1, t0, top, E->dy, E->yt, E->ylow);
+  /* (E->tmp for work, not E->dy: Newton's direction there is taken when no lower g is found) */
+  return rt_probe_lower(&s->o, key, s->x, y, g, dirs, 1, t0, top, E->tmp, E->yt, E->ylow);
 }
 
 /* Newton's backtracking on g from y along -E->dy (g the value at y, gn |grad_y g| there, in
