@@ -462,6 +462,19 @@ static void flush_flat(RtSolver *s, Ex *E, bool converged) {
   E->flat_pending = 0;
 }
 
+/* Newton's record of its way from its start, or from the last point it left for a lower g
+ * (rt_probe_start, probe_nonmin, saddle_escape: the rates before it are another point's): the
+ * last three ratios of |grad_y g| (rt_linear_rate), the last |grad_y g| and two step lengths,
+ * and the last five |grad_y g| (its stall at the rounding floor). */
+typedef struct NewtonWay {
+  double ratio[3], gprev, step, step_prev, gn[5];
+} NewtonWay;
+
+static void way_reset(NewtonWay *h) {
+  *h = (NewtonWay){.gprev = NAN, .step = NAN, .step_prev = NAN};
+  for (int i = 0; i < 5; i++) h->gn[i] = INFINITY;
+}
+
 /* Newton's method on g(s->x, .) from y until |grad_y g| < y_tol (at most max_inner steps);
  * returns the last |grad_y g|. Method steps count Newton steps and warn; the diagnostic solve
  * at trace points (the oracle in diagnostic mode) leaves statistics and warnings alone. It
@@ -469,7 +482,7 @@ static void flush_flat(RtSolver *s, Ex *E, bool converged) {
 static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   int64_t n = s->ny;
   bool diag = s->o.diag;
-  double gn = INFINITY, hist[5] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
+  double gn = INFINITY;
   bool f32 = s->p->precision == BLO_PREC_F32;
   bool first = E->gstart == 0; /* the run's first solve (E->gstart set at its start) */
   E->stalled = E->degenerate = E->null_unbounded = false;
@@ -480,8 +493,8 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
   int escapes = 0; /* stationary points that were no minimiser, left (probe_nonmin) */
   E->indef_w0 = INFINITY;
   E->indef_k = 0;
-  /* the last three ratios of |grad_y g| (rt_linear_rate), the last two step lengths */
-  double ratio[3] = {0, 0, 0}, gprev = NAN, step = NAN, step_prev = NAN;
+  NewtonWay h;
+  way_reset(&h);
   /* the last solves in a row that met a Hessian not positive definite, |grad_y g| at the first */
   int indef_run = 0;
   double indef_gn = INFINITY;
@@ -492,8 +505,8 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     gn = rt_nrm2(n, s->gy);
     if (step_failed(s)) break;
     if (E->gstart == 0 && isfinite(gn)) E->gstart = gn;
-    ratio[it % 3] = gn / gprev;
-    gprev = gn;
+    h.ratio[it % 3] = gn / h.gprev;
+    h.gprev = gn;
     /* y_tol reached by linear convergence to a Hessian that vanishes (1e-3 of the largest
      * the run built): a degenerate minimiser, g = (x + y - 20)^4, where |grad_y g| < 1e-10
      * left |x + y - 20| ~ 3e-4 (phi 2303.948 where it is 2304), said nowhere. Going on past
@@ -509,14 +522,14 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
         rt_probe_start(&s->o, key, s->x, y, &g, E->tmp, E->dy, E->yt, E->ylow)) {
       if (step_failed(s)) break;
       escapes++;
-      gprev = NAN;
+      way_reset(&h);
       rt_copy(n, y, E->ylast);
       continue;
     }
     if (step_failed(s)) break;
-    if (!(gn >= tol(E)) && it >= 3 && rt_linear_rate(ratio)) {
-      double q = fmin(0.95, step / step_prev); /* linear by q: q / (1 - q) of a step to go */
-      E->yerr = isfinite(q) && q > 0 ? step * q / (1 - q) : step;
+    if (!(gn >= tol(E)) && it >= 3 && rt_linear_rate(h.ratio)) {
+      double q = fmin(0.95, h.step / h.step_prev); /* linear by q: q / (1 - q) of a step to go */
+      E->yerr = isfinite(q) && q > 0 ? h.step * q / (1 - q) : h.step;
       /* is it a minimiser? If g falls nearby, Newton goes on from the lower point (its
        * history reset: the rates before it are another point's), at most three times; then
        * it ends there, above y_tol, and phi's measure is refused */
@@ -528,9 +541,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
           break;
         }
         E->yerr = 0;
-        ratio[0] = ratio[1] = ratio[2] = 0;
-        gprev = step = step_prev = NAN;
-        for (int i = 0; i < 5; i++) hist[i] = INFINITY;
+        way_reset(&h);
         rt_copy(n, y, E->ylast);
         continue;
       }
@@ -549,11 +560,11 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     double rounding = rt_newton_floor(n, E->hnorm, y, E->gstart);
     /* at f64 two steps that did not halve it at that floor suffice: Newton's quadratic
      * convergence halves it at every step above the floor */
-    if (f32 ? gn > 0.5 * hist[it % 5] : gn <= rounding && gn > 0.5 * hist[(it + 3) % 5]) {
+    if (f32 ? gn > 0.5 * h.gn[it % 5] : gn <= rounding && gn > 0.5 * h.gn[(it + 3) % 5]) {
       E->stalled = true;
       break;
     }
-    hist[it % 5] = gn;
+    h.gn[it % 5] = gn;
     build_hessian(s, E, y);
     if (step_failed(s)) break;
     rt_copy(n, s->gy, E->dy);
@@ -586,9 +597,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     if (escapes < 3 && saddle_escape(s, E, key, y, &g)) {
       if (step_failed(s)) break;
       escapes++;
-      ratio[0] = ratio[1] = ratio[2] = 0;
-      gprev = step = step_prev = NAN;
-      for (int i = 0; i < 5; i++) hist[i] = INFINITY;
+      way_reset(&h);
       indef_run = 0;
       rt_copy(n, y, E->ylast);
       continue;
@@ -598,8 +607,8 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
     rt_copy(n, y, E->ylast);
     bool ok = newton_ls(s, E, key, y, &g, gn, &len);
     if (ok) {
-      step_prev = step;
-      step = len;
+      h.step_prev = h.step;
+      h.step = len;
     }
     if (!diag) s->stats[E->st_newton]++;
     if (step_failed(s)) break; /* a gradient at a trial point */
@@ -648,7 +657,7 @@ static double newton(RtSolver *s, Ex *E, int64_t k, double *y) {
                    "strongly convex at y*(x) (a degenerate minimiser), so y is only as accurate "
                    "as about %.3g and the implicit hypergradient rests on a Hessian near 0; a "
                    "smaller y_tol takes y closer",
-                   (long long)k + 1, ratio[0], E->yerr);
+                   (long long)k + 1, h.ratio[0], E->yerr);
   }
   s->lower_floor = E->stalled;
   s->lower_tol = tol(E);
