@@ -75,8 +75,9 @@ bool jit_host_has_avx512(void) {
   JitTarget t;
   char err[8];
   jit_target(&t, err, sizeof err); /* on an error, the host's: jit_compile reports it */
+  bool wide = t.avx512;
   jit_target_free(&t);
-  return t.avx512;
+  return wide;
 }
 
 int jit_env_vector_bits(void) {
@@ -86,10 +87,10 @@ int jit_env_vector_bits(void) {
   return 0;
 }
 
-/* The width opt asks for, as this host can run it: 256, 512, or 0 (the default, per kernel). */
-static int vector_bits(const JitOptions *opt) {
+/* The width opt asks for, as the target (wide: with AVX-512F) can run it: 256, 512, or 0 (the
+ * default, per kernel). */
+static int vector_bits(const JitOptions *opt, bool wide) {
   if (opt->any_host_width && opt->vector_bits) return opt->vector_bits;
-  bool wide = jit_host_has_avx512();
   if (opt->vector_bits == 0) return wide ? 0 : 256;
   return opt->vector_bits == 512 && wide ? 512 : 256;
 }
@@ -534,7 +535,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   so.f32_data = opt->f32; /* block sizes from the bytes of float data */
   /* the double a' b's loops along c's rows need 32 registers (cg_llvm_skinny.c): kernels with
    * regions get 512-bit vectors on an AVX-512 host unless 256 bits are asked for */
-  so.trans_f64 = so.trans_f64 || vector_bits(opt) != 256;
+  so.trans_f64 = so.trans_f64 || vector_bits(opt, m->target.avx512) != 256;
   if (sched_problem(p, &so, &m->arena, &m->plan, err, errlen)) {
     jit_free(m);
     return -1;
@@ -584,7 +585,7 @@ int jit_compile(const IrProblem *p, const JitOptions *opt, JitModule **out, char
   JitCache cache = {.max_entries = opt->cache_max_entries};
   if (!opt->keep_ir) jit_cache_dir(&cache, opt->cache_dir, cache_buf, sizeof cache_buf);
   snprintf(m->warning, sizeof m->warning, "%s", cache.warning);
-  m->t.vector_bits = vector_bits(opt);
+  m->t.vector_bits = vector_bits(opt, m->target.avx512);
   for (int i = 0; i < nparts; i++) {
     parts[i] = (Part){.plan = &m->plan,
                       .opt = opt,
