@@ -8,6 +8,7 @@
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 CC=${CC:-cc}
+quick_cc
 cat >p.blo <<'EOF2'
 problem inf_hessian
 upper x = 1
@@ -18,7 +19,7 @@ solve exact(outer_steps = 10)
 EOF2
 "$bloc" emit-c p.blo -o p.c 2>err || { fail "bloc emit-c: $(head -2 err)"; exit 1; }
 # shellcheck disable=SC2086
-$CC -std=c99 -O0 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
+$QCC -std=c99 -O0 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
   { fail "the solver does not compile: $(head -2 err)"; exit 1; }
 
 # stderr without the progress lines and the program's names; stdout without the time

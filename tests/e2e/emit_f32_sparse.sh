@@ -5,16 +5,23 @@
 # as zeros (f = 19, s = 0 against 2.7677, 10.599), or past the block's end (heap-buffer-overflow
 # under AddressSanitizer) and garbage in the sampled rows of a minibatch. bloc run keeps sparse
 # data in double at f32 (doc/performance.md, "Single precision"); the solver must too. Solvers
-# are built with -fsanitize=address when $CC has it (and SAN_FLAGS otherwise).
+# are built with -fsanitize=address when clang or $CC has it (and SAN_FLAGS otherwise).
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 CC=${CC:-cc}
+quick_cc
 san=${SAN_FLAGS:-}
 printf 'int main(void) { return 0; }\n' >probe.c
-if [ -z "$san" ] && $CC -fsanitize=address probe.c -o probe >/dev/null 2>&1 && ./probe; then
-  san=-fsanitize=address
+# AddressSanitizer by the quick compiler when it has it, else by $CC
+if [ -z "$san" ]; then
+  for c in "$QCC" "$CC"; do
+    if $c -fsanitize=address probe.c -o probe >/dev/null 2>&1 && ./probe; then
+      QCC=$c san=-fsanitize=address
+      break
+    fi
+  done
 fi
-echo "note: solvers built with '${san:-no sanitizer}'"
+echo "note: solvers built by $QCC with '${san:-no sanitizer}'"
 
 printf '1 1:1 2:2\n2 2:3\n3 1:4\n' >t.svm
 cat >full.blo <<'EOF'
@@ -51,7 +58,7 @@ for p in full batch; do
     { fail "$p: bloc emit-c failed: $(head -2 emit.err)"; continue; }
   # -O0: the fastest build of the emitted file (its runtime is 1.3 MB of C); the run is tiny
   # shellcheck disable=SC2086
-  $CC -std=c99 -O0 -g $san $p.c -o $p -lm 2>cc.err ||
+  $QCC -std=c99 -O0 -g $san $p.c -o $p -lm 2>cc.err ||
     { fail "$p: the solver does not compile: $(head -2 cc.err)"; continue; }
   ./$p --quiet --out s_$p.json --save-x s_$p.x --save-y s_$p.y >/dev/null 2>s_$p.err
   rc=$?

@@ -7,6 +7,7 @@
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 CC=${CC:-cc}
+quick_cc
 cat >p.blo <<'EOF2'
 problem cube
 upper x = -0.5
@@ -17,7 +18,7 @@ solve exact(x_step = 0.2, outer_steps = 200)
 EOF2
 "$bloc" emit-c p.blo -o p.c 2>err || { fail "bloc emit-c: $(head -2 err)"; exit 1; }
 # shellcheck disable=SC2086
-$CC -std=c99 -O0 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
+$QCC -std=c99 -O0 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
   { fail "the solver does not compile: $(head -2 err)"; exit 1; }
 "$bloc" run p.blo --save-x b.x >b_out 2>b_err
 rb=$?

@@ -7,6 +7,7 @@
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 CC=${CC:-cc}
+quick_cc
 cat >p.blo <<'EOF'
 data A : matrix[20, 3] = normal(0, 1)
 data b : vector[20] = uniform(-1, 1)
@@ -19,7 +20,7 @@ solve stocbio(outer_steps = 10, x_step = 0.1)
 EOF
 "$bloc" emit-c p.blo -o p.c 2>err || { fail "bloc emit-c: $(head -2 err)"; exit 1; }
 # shellcheck disable=SC2086
-$CC -std=c99 -O0 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
+$QCC -std=c99 -O0 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
   { fail "the solver does not compile: $(head -2 err)"; exit 1; }
 
 # same TAG A B: the saved vectors A and B agree to 1e-9 (the kernels' sums differ from the JIT's

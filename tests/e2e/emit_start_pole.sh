@@ -7,6 +7,7 @@
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 CC=${CC:-cc}
+quick_cc
 for m in aid_cg exact lancbio itd; do
   cat >p.blo <<EOF2
 upper x : scalar = 1
@@ -18,7 +19,7 @@ EOF2
   "$bloc" emit-c p.blo -o p.c 2>err || { fail "$m: bloc emit-c: $(head -2 err)"; continue; }
   # -O0: the fastest build of the emitted file (its runtime is 1.3 MB of C); the run is tiny
   # shellcheck disable=SC2086
-  $CC -std=c99 -O0 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
+  $QCC -std=c99 -O0 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
     { fail "$m: the solver does not compile: $(head -2 err)"; continue; }
   "$bloc" run --quiet p.blo >b_out 2>b_err
   rb=$?

@@ -9,6 +9,7 @@
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 CC=${CC:-cc}
+quick_cc
 printf '1000000.01\n999999.98\n1000000.005\n' >X.csv
 printf '1000000.012\n999999.982\n1000000.001\n' >Z.csv
 cat >shrink.blo <<'EOF2'
@@ -58,7 +59,7 @@ hasnt c.err "offset" "the centred data at f32"
 has eval.err "$offset" "bloc eval"
 
 "$bloc" emit-c shrink.blo --precision f32 -o s.c 2>emit.err || fail "emit-c: exit $?"
-if $CC -std=c99 -O0 s.c -o s -lm 2>cc.err; then
+if $QCC -std=c99 -O0 s.c -o s -lm 2>cc.err; then
   ./s --out s.json >s.out 2>s.err || fail "the solver: exit $?"
   has s.json "\"data 'X' sits on an offset: rounded to float (precision f32)" \
     "the emitted solver's result JSON"

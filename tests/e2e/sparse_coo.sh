@@ -11,6 +11,7 @@
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 CC=${CC:-cc}
+quick_cc
 san=${SAN_FLAGS:-}
 
 # a 30-node graph: a ring and 50 chords, as an edge list (0-based) and an incidence .mtx
@@ -97,7 +98,7 @@ for f in coo mtx; do
     { fail "emit-c $f.blo: $(head -3 emit.err)"; continue; }
   # -O0: the fastest build of the emitted file (its runtime is 1.3 MB of C); the run is tiny
   # shellcheck disable=SC2086
-  $CC -std=c99 -O0 $san $f.c -o $f.solver -lm 2>cc.err ||
+  $QCC -std=c99 -O0 $san $f.c -o $f.solver -lm 2>cc.err ||
     { fail "cc $f.c: $(head -3 cc.err)"; continue; }
   ./$f.solver --quiet --save-x $f.c.x >/dev/null 2>$f.serr || fail "solver $f: $(head -3 $f.serr)"
   sanitizers $f.serr

@@ -8,6 +8,7 @@
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 CC=${CC:-cc}
+quick_cc
 cat >b1.blo <<'BLO'
 problem b1
 const T = 4
@@ -72,7 +73,7 @@ summary "batch(5): the program itself" out.txt "$all)"
 # the emitted solver (no full variant to ask for): the same words
 "$bloc" emit-c b1.blo --embed-data -o b1.c 2>err.txt || fail "emit-c: $(head -2 err.txt)"
 # shellcheck disable=SC2086
-if $CC -std=c99 -O1 ${SAN_FLAGS:-} b1.c -o b1 -lm 2>err.txt; then
+if $QCC -std=c99 -O0 ${SAN_FLAGS:-} b1.c -o b1 -lm 2>err.txt; then
   ./b1 --quiet >out.txt 2>err.txt || fail "./b1: status $?: $(head -2 err.txt)"
   summary "the emitted solver, batch(1): the twin" out.txt "$twin"
 else

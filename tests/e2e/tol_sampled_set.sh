@@ -9,6 +9,7 @@
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 CC=${CC:-cc}
+quick_cc
 cat >p.blo <<'BLO'
 data X : matrix[20, 2] = normal(0, 1)
 data t : vector[20] = normal(0, 1)
@@ -30,7 +31,7 @@ sanitizers err
 "$bloc" emit-c p.blo -o p.c --set tol=0 2>err || { fail "emit-c --set tol=0: $(head -3 err)"
                                                    exit 1; }
 # shellcheck disable=SC2086
-$CC -std=c99 -O1 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
+$QCC -std=c99 -O0 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
   { fail "the solver does not compile: $(head -2 err)"; exit 1; }
 ./p --quiet >/dev/null 2>err || fail "./p: $(head -2 err)"
 ./p --quiet --set tol=1e-3 >/dev/null 2>err

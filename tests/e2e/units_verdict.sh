@@ -19,6 +19,7 @@
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
 CC=${CC:-cc}
+quick_cc
 cat >toy.blo <<'EOF'
 problem toy
 const sf = 1
@@ -111,7 +112,7 @@ solver() {
     { fail "$tag: emit-c: $(head -2 err)"; return; }
   # -O0: the fastest build of the emitted file (its runtime is 1.3 MB of C); the run is tiny
   # shellcheck disable=SC2086
-  $CC -std=c99 -O0 ${SAN_FLAGS:-} s.c -o s -lm 2>err ||
+  $QCC -std=c99 -O0 ${SAN_FLAGS:-} s.c -o s -lm 2>err ||
     { fail "$tag: the solver does not compile: $(head -2 err)"; return; }
   ./s --out s.json >/dev/null 2>err
   st=$?
