@@ -57,10 +57,15 @@ static bool close_enough(double got, double want, double scale) {
   return fabs(got - want) <= tol;
 }
 
+static void check_module_threads(const char *name, IrProblem *p, const Inputs *in,
+                                 JitModule *m);
+
 /* Compile p, run every kernel at random x, y, v (from in->seed, then from each of the
- * seeds[0..nseeds): one compile for them all) and compare each output with ir_eval. */
+ * seeds[0..nseeds): one compile for them all) and compare each output with ir_eval; with
+ * threads, check_module_threads on the same compile too. */
 static void check_width_seeds(const char *name, IrProblem *p, const Inputs *in,
-                              const JitOptions *opt, const uint64_t *seeds, int nseeds) {
+                              const JitOptions *opt, const uint64_t *seeds, int nseeds,
+                              bool threads) {
   JitModule *m = NULL;
   char err[512];
   int rc = jit_compile(p, opt, &m, err, sizeof err);
@@ -128,30 +133,39 @@ static void check_width_seeds(const char *name, IrProblem *p, const Inputs *in,
     free(v);
     free(work);
   }
+  if (threads) check_module_threads(name, p, in, m);
   jit_free(m);
 }
 
 static void check_width(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
-  check_width_seeds(name, p, in, opt, NULL, 0);
+  check_width_seeds(name, p, in, opt, NULL, 0, false);
 }
 
 /* check_width with 256-bit vectors, and with 512-bit ones where the CPU has AVX-512 (the
  * skinny products and the vectoriser then generate other code). */
 static void check_problem_seeds(const char *name, IrProblem *p, const Inputs *in,
-                                const JitOptions *opt, const uint64_t *seeds, int nseeds) {
+                                const JitOptions *opt, const uint64_t *seeds, int nseeds,
+                                bool threads) {
   note_ops(p);
   JitOptions o = opt ? *opt : jit_default_options();
   o.vector_bits = 256;
-  check_width_seeds(name, p, in, &o, seeds, nseeds);
+  check_width_seeds(name, p, in, &o, seeds, nseeds, threads);
   if (!jit_host_has_avx512()) return;
   char wide[160];
   snprintf(wide, sizeof wide, "%s (512-bit)", name);
   o.vector_bits = 512;
-  check_width_seeds(wide, p, in, &o, seeds, nseeds);
+  check_width_seeds(wide, p, in, &o, seeds, nseeds, threads);
 }
 
 static void check_problem(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
-  check_problem_seeds(name, p, in, opt, NULL, 0);
+  check_problem_seeds(name, p, in, opt, NULL, 0, false);
+}
+
+/* check_problem, and on each width's compile the same bits on 1 and 3 threads
+ * (check_module_threads): one compile for both checks. */
+static void check_problem_threads(const char *name, IrProblem *p, const Inputs *in,
+                                  const JitOptions *opt) {
+  check_problem_seeds(name, p, in, opt, NULL, 0, true);
 }
 
 /* -------------------------------------------------------- small cases (test_diff's layout) */
@@ -195,7 +209,7 @@ static void check_case(const char *name, BuildFn build) {
   const double *data[3] = {Ddata, ddata, sdata};
   Inputs in = {data, samples, 7};
   static const uint64_t seed2 = 99; /* a second x, y, v: the same compile run again */
-  check_problem_seeds(name, &p, &in, NULL, &seed2, 1);
+  check_problem_seeds(name, &p, &in, NULL, &seed2, 1, false);
   arena_free(&arena);
 }
 
@@ -769,7 +783,6 @@ static void test_stochastic(void **state) {
  * blocks, outside regions, and the runtime's product instead (sched.sparse_call); nc = 20 (c
  * in registers), 3 (short vectors), 31 (the most vectors a pass holds), 70 (chunks of
  * columns, a loop over them at 256 bits). */
-static void check_threads(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt);
 
 static void sparse_case(int64_t nc) {
   Arena arena;
@@ -819,13 +832,11 @@ static void sparse_case(int64_t nc) {
   char name[96];
   JitOptions o = jit_default_options();
   snprintf(name, sizeof name, "sparse logistic regression, %lld classes", (long long)nc);
-  check_problem(name, &p, &in, &o);
-  check_threads(name, &p, &in, &o);
+  check_problem_threads(name, &p, &in, &o);
   o.sched.par_min_cost = 1;
   o.sched.par_block_rows = 12;
   snprintf(name, sizeof name, "sparse, %lld classes, 12-row blocks", (long long)nc);
-  check_problem(name, &p, &in, &o);
-  check_threads(name, &p, &in, &o);
+  check_problem_threads(name, &p, &in, &o);
   o.sched.par_min_cost = 0;
   o.sched.par_block_rows = 0;
   o.sched.no_par = true;
@@ -834,8 +845,7 @@ static void sparse_case(int64_t nc) {
   o.sched.no_par = false;
   o.sched.sparse_call = true;
   snprintf(name, sizeof name, "sparse, %lld classes, runtime products", (long long)nc);
-  check_problem(name, &p, &in, &o);
-  check_threads(name, &p, &in, &o);
+  check_problem_threads(name, &p, &in, &o);
   rt_sparse_free(&s);
   free(smp);
   free(Yd);
@@ -860,11 +870,8 @@ static void run_all(const IrProblem *p, JitModule *m, const Inputs *in, int thre
 }
 
 /* Results do not depend on the number of threads: bit for bit on 1 and 3. */
-static void check_threads_width(const char *name, IrProblem *p, const Inputs *in,
-                                const JitOptions *opt) {
-  JitModule *m = NULL;
-  char err[512];
-  assert_int_equal(jit_compile(p, opt, &m, err, sizeof err), 0);
+static void check_module_threads(const char *name, IrProblem *p, const Inputs *in,
+                                 JitModule *m) {
   double *one[BLO_K_COUNT][4], *three[BLO_K_COUNT][4];
   run_all(p, m, in, 1, one);
   run_all(p, m, in, 3, three);
@@ -874,16 +881,6 @@ static void check_threads_width(const char *name, IrProblem *p, const Inputs *in
   jr_free_outs(one);
   jr_free_outs(three);
   rt_par_set_threads(2);
-  jit_free(m);
-}
-
-static void check_threads(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
-  JitOptions o = *opt;
-  o.vector_bits = 256;
-  check_threads_width(name, p, in, &o);
-  if (!jit_host_has_avx512()) return;
-  o.vector_bits = 512;
-  check_threads_width(name, p, in, &o);
 }
 
 /* Every product layout with n columns: a b, a b', a' b, a' b', matrix-vector both ways, an
@@ -981,8 +978,8 @@ static void test_skinny_products(void **state) {
     o.threads = 1;
     o.sched.par_min_cost = 1; /* regions everywhere, blocks of 12 rows, several tasks */
     o.sched.par_block_rows = 12;
-    check_problem(name, p, in, &o);
-    if (some) check_threads(name, p, in, &o);
+    if (some) check_problem_threads(name, p, in, &o);
+    else check_problem(name, p, in, &o);
     o.sched.par_block_rows = 0;
     o.sched.no_par = true; /* skinny products alone */
     check_problem(name, p, in, &o);
@@ -1001,12 +998,10 @@ static void test_regions_hyperclean(void **state) {
   Hyperclean h;
   hyperclean_init(&h, 601, 203, 99, 10, 9, 41);
   JitOptions o = jit_default_options();
-  check_problem("hyper-cleaning regions", &h.p, &h.in, &o);
-  check_threads("hyper-cleaning regions", &h.p, &h.in, &o);
+  check_problem_threads("hyper-cleaning regions", &h.p, &h.in, &o);
   o.sched.par_min_cost = 1;
   o.sched.par_block_rows = 36;
-  check_problem("hyper-cleaning small blocks", &h.p, &h.in, &o);
-  check_threads("hyper-cleaning small blocks", &h.p, &h.in, &o);
+  check_problem_threads("hyper-cleaning small blocks", &h.p, &h.in, &o);
   hyperclean_free(&h);
 }
 
