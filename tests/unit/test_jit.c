@@ -57,88 +57,115 @@ static bool close_enough(double got, double want, double scale) {
   return fabs(got - want) <= tol;
 }
 
-/* Compile p, run every kernel at random x, y, v and compare each output with ir_eval. */
-static void check_width(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
+static void check_module_threads(const char *name, IrProblem *p, const Inputs *in,
+                                 JitModule *m);
+
+/* Compile p, run every kernel at random x, y, v (from in->seed, then from each of the
+ * seeds[0..nseeds): one compile for them all) and compare each output with ir_eval; with
+ * threads, check_module_threads on the same compile too. */
+static void check_width_seeds(const char *name, IrProblem *p, const Inputs *in,
+                              const JitOptions *opt, const uint64_t *seeds, int nseeds,
+                              bool threads) {
   JitModule *m = NULL;
   char err[512];
   int rc = jit_compile(p, opt, &m, err, sizeof err);
   if (rc) fprintf(stderr, "%s: %s\n", name, err);
   assert_int_equal(rc, 0);
-  RtRng rng;
-  rt_rng_seed(&rng, in->seed);
-  int64_t nx = p->nx ? p->nx : 1, ny = p->ny ? p->ny : 1;
-  double *x = malloc((size_t)nx * sizeof(double)), *y = malloc((size_t)ny * sizeof(double));
-  int64_t nv = nx > ny ? nx : ny; /* v is x-sized for hvp_yx */
-  double *v = malloc((size_t)nv * sizeof(double));
-  for (int64_t i = 0; i < nx; i++) x[i] = rt_rng_uniform(&rng, -1, 1);
-  for (int64_t i = 0; i < ny; i++) y[i] = rt_rng_uniform(&rng, -1, 1);
-  for (int64_t i = 0; i < nv; i++) v[i] = rt_rng_uniform(&rng, -1, 1);
-  int64_t ws = jit_work_size(m);
-  double *work = malloc((size_t)(ws ? ws : 1) * sizeof(double));
-  for (int64_t i = 0; i < ws; i++) work[i] = NAN; /* kernels must not read stale scratch */
-  BloEnv env = {in->data, in->samples, work, NULL};
-  IrEvalInputs ein = {.x = x, .y = y, .v = v, .data = in->data, .samples = in->samples};
-  for (int id = 0; id < BLO_K_COUNT; id++) {
-    IrKernel *k = &p->kernels[id];
-    BloKernelFn fn = jit_kernel(m, (BloKernelId)id);
-    if (k->nouts == 0) {
-      assert_null(fn);
-      continue;
-    }
-    assert_non_null(fn);
-    double *outs[4] = {NULL, NULL, NULL, NULL};
-    for (int s = 0; s < 4; s++) {
-      int64_t n = k->slot_size[s] ? k->slot_size[s] : 1;
-      outs[s] = malloc((size_t)n * sizeof(double));
-      for (int64_t i = 0; i < n; i++) outs[s][i] = NAN;
-    }
-    fn(&env, x, y, k->uses_v ? v : NULL, outs);
-    for (int o = 0; o < k->nouts; o++) {
-      IrOutput *out = &k->outs[o];
-      int64_t n = shape_size(out->node->shape);
-      double *want = malloc((size_t)n * sizeof(double));
-      IrEvalError e;
-      assert_int_equal(ir_eval(&p->graph, &out->node, 1, &ein, &want, &e), 0);
-      double scale = 0;
-      for (int64_t i = 0; i < n; i++)
-        if (isfinite(want[i])) scale = fmax(scale, fabs(want[i]));
-      int bad = 0;
-      for (int64_t i = 0; i < n; i++) {
-        double got = outs[out->slot][out->offset + i];
-        if (!close_enough(got, want[i], scale)) {
-          if (bad++ < 5)
-            fprintf(stderr, "%s: kernel %s output %d (slot %d) [%lld]: jit %.17g, eval %.17g\n",
-                    name, k->name, o, out->slot, (long long)i, got, want[i]);
+  for (int run = 0; run <= nseeds; run++) {
+    RtRng rng;
+    rt_rng_seed(&rng, run ? seeds[run - 1] : in->seed);
+    int64_t nx = p->nx ? p->nx : 1, ny = p->ny ? p->ny : 1;
+    double *x = malloc((size_t)nx * sizeof(double)), *y = malloc((size_t)ny * sizeof(double));
+    int64_t nv = nx > ny ? nx : ny; /* v is x-sized for hvp_yx */
+    double *v = malloc((size_t)nv * sizeof(double));
+    for (int64_t i = 0; i < nx; i++) x[i] = rt_rng_uniform(&rng, -1, 1);
+    for (int64_t i = 0; i < ny; i++) y[i] = rt_rng_uniform(&rng, -1, 1);
+    for (int64_t i = 0; i < nv; i++) v[i] = rt_rng_uniform(&rng, -1, 1);
+    int64_t ws = jit_work_size(m);
+    double *work = malloc((size_t)(ws ? ws : 1) * sizeof(double));
+    for (int64_t i = 0; i < ws; i++) work[i] = NAN; /* kernels must not read stale scratch */
+    BloEnv env = {in->data, in->samples, work, NULL};
+    IrEvalInputs ein = {.x = x, .y = y, .v = v, .data = in->data, .samples = in->samples};
+    for (int id = 0; id < BLO_K_COUNT; id++) {
+      IrKernel *k = &p->kernels[id];
+      BloKernelFn fn = jit_kernel(m, (BloKernelId)id);
+      if (k->nouts == 0) {
+        assert_null(fn);
+        continue;
+      }
+      assert_non_null(fn);
+      double *outs[4] = {NULL, NULL, NULL, NULL};
+      for (int s = 0; s < 4; s++) {
+        int64_t n = k->slot_size[s] ? k->slot_size[s] : 1;
+        outs[s] = malloc((size_t)n * sizeof(double));
+        for (int64_t i = 0; i < n; i++) outs[s][i] = NAN;
+      }
+      fn(&env, x, y, k->uses_v ? v : NULL, outs);
+      for (int o = 0; o < k->nouts; o++) {
+        IrOutput *out = &k->outs[o];
+        int64_t n = shape_size(out->node->shape);
+        double *want = malloc((size_t)n * sizeof(double));
+        IrEvalError e;
+        assert_int_equal(ir_eval(&p->graph, &out->node, 1, &ein, &want, &e), 0);
+        double scale = 0;
+        for (int64_t i = 0; i < n; i++)
+          if (isfinite(want[i])) scale = fmax(scale, fabs(want[i]));
+        int bad = 0;
+        for (int64_t i = 0; i < n; i++) {
+          double got = outs[out->slot][out->offset + i];
+          if (!close_enough(got, want[i], scale)) {
+            if (bad++ < 5)
+              fprintf(stderr, "%s: kernel %s output %d (slot %d) [%lld]: jit %.17g, eval %.17g\n",
+                      name, k->name, o, out->slot, (long long)i, got, want[i]);
+          }
+        }
+        free(want);
+        if (bad) {
+          const SchedKernel *sk = jit_plan(m, (BloKernelId)id);
+          if (sk && getenv("BLOC_TEST_DUMP")) sched_dump(sk, stderr);
+          fail_msg("%s: kernel %s: %d wrong elements", name, k->name, bad);
         }
       }
-      free(want);
-      if (bad) {
-        const SchedKernel *sk = jit_plan(m, (BloKernelId)id);
-        if (sk && getenv("BLOC_TEST_DUMP")) sched_dump(sk, stderr);
-        fail_msg("%s: kernel %s: %d wrong elements", name, k->name, bad);
-      }
+      for (int s = 0; s < 4; s++) free(outs[s]);
     }
-    for (int s = 0; s < 4; s++) free(outs[s]);
+    free(x);
+    free(y);
+    free(v);
+    free(work);
   }
-  free(x);
-  free(y);
-  free(v);
-  free(work);
+  if (threads) check_module_threads(name, p, in, m);
   jit_free(m);
+}
+
+static void check_width(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
+  check_width_seeds(name, p, in, opt, NULL, 0, false);
 }
 
 /* check_width with 256-bit vectors, and with 512-bit ones where the CPU has AVX-512 (the
  * skinny products and the vectoriser then generate other code). */
-static void check_problem(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
+static void check_problem_seeds(const char *name, IrProblem *p, const Inputs *in,
+                                const JitOptions *opt, const uint64_t *seeds, int nseeds,
+                                bool threads) {
   note_ops(p);
   JitOptions o = opt ? *opt : jit_default_options();
   o.vector_bits = 256;
-  check_width(name, p, in, &o);
+  check_width_seeds(name, p, in, &o, seeds, nseeds, threads);
   if (!jit_host_has_avx512()) return;
   char wide[160];
   snprintf(wide, sizeof wide, "%s (512-bit)", name);
   o.vector_bits = 512;
-  check_width(wide, p, in, &o);
+  check_width_seeds(wide, p, in, &o, seeds, nseeds, threads);
+}
+
+static void check_problem(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
+  check_problem_seeds(name, p, in, opt, NULL, 0, false);
+}
+
+/* check_problem, and on each width's compile the same bits on 1 and 3 threads
+ * (check_module_threads): one compile for both checks. */
+static void check_problem_threads(const char *name, IrProblem *p, const Inputs *in,
+                                  const JitOptions *opt) {
+  check_problem_seeds(name, p, in, opt, NULL, 0, true);
 }
 
 /* -------------------------------------------------------- small cases (test_diff's layout) */
@@ -181,9 +208,8 @@ static void check_case(const char *name, BuildFn build) {
   hp_derive(&p);
   const double *data[3] = {Ddata, ddata, sdata};
   Inputs in = {data, samples, 7};
-  check_problem(name, &p, &in, NULL);
-  in.seed = 99;
-  check_problem(name, &p, &in, NULL);
+  static const uint64_t seed2 = 99; /* a second x, y, v: the same compile run again */
+  check_problem_seeds(name, &p, &in, NULL, &seed2, 1, false);
   arena_free(&arena);
 }
 
@@ -757,7 +783,6 @@ static void test_stochastic(void **state) {
  * blocks, outside regions, and the runtime's product instead (sched.sparse_call); nc = 20 (c
  * in registers), 3 (short vectors), 31 (the most vectors a pass holds), 70 (chunks of
  * columns, a loop over them at 256 bits). */
-static void check_threads(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt);
 
 static void sparse_case(int64_t nc) {
   Arena arena;
@@ -807,13 +832,11 @@ static void sparse_case(int64_t nc) {
   char name[96];
   JitOptions o = jit_default_options();
   snprintf(name, sizeof name, "sparse logistic regression, %lld classes", (long long)nc);
-  check_problem(name, &p, &in, &o);
-  check_threads(name, &p, &in, &o);
+  check_problem_threads(name, &p, &in, &o);
   o.sched.par_min_cost = 1;
   o.sched.par_block_rows = 12;
   snprintf(name, sizeof name, "sparse, %lld classes, 12-row blocks", (long long)nc);
-  check_problem(name, &p, &in, &o);
-  check_threads(name, &p, &in, &o);
+  check_problem_threads(name, &p, &in, &o);
   o.sched.par_min_cost = 0;
   o.sched.par_block_rows = 0;
   o.sched.no_par = true;
@@ -822,8 +845,7 @@ static void sparse_case(int64_t nc) {
   o.sched.no_par = false;
   o.sched.sparse_call = true;
   snprintf(name, sizeof name, "sparse, %lld classes, runtime products", (long long)nc);
-  check_problem(name, &p, &in, &o);
-  check_threads(name, &p, &in, &o);
+  check_problem_threads(name, &p, &in, &o);
   rt_sparse_free(&s);
   free(smp);
   free(Yd);
@@ -848,11 +870,8 @@ static void run_all(const IrProblem *p, JitModule *m, const Inputs *in, int thre
 }
 
 /* Results do not depend on the number of threads: bit for bit on 1 and 3. */
-static void check_threads_width(const char *name, IrProblem *p, const Inputs *in,
-                                const JitOptions *opt) {
-  JitModule *m = NULL;
-  char err[512];
-  assert_int_equal(jit_compile(p, opt, &m, err, sizeof err), 0);
+static void check_module_threads(const char *name, IrProblem *p, const Inputs *in,
+                                 JitModule *m) {
   double *one[BLO_K_COUNT][4], *three[BLO_K_COUNT][4];
   run_all(p, m, in, 1, one);
   run_all(p, m, in, 3, three);
@@ -862,16 +881,6 @@ static void check_threads_width(const char *name, IrProblem *p, const Inputs *in
   jr_free_outs(one);
   jr_free_outs(three);
   rt_par_set_threads(2);
-  jit_free(m);
-}
-
-static void check_threads(const char *name, IrProblem *p, const Inputs *in, const JitOptions *opt) {
-  JitOptions o = *opt;
-  o.vector_bits = 256;
-  check_threads_width(name, p, in, &o);
-  if (!jit_host_has_avx512()) return;
-  o.vector_bits = 512;
-  check_threads_width(name, p, in, &o);
 }
 
 /* Every product layout with n columns: a b, a b', a' b, a' b', matrix-vector both ways, an
@@ -969,8 +978,8 @@ static void test_skinny_products(void **state) {
     o.threads = 1;
     o.sched.par_min_cost = 1; /* regions everywhere, blocks of 12 rows, several tasks */
     o.sched.par_block_rows = 12;
-    check_problem(name, p, in, &o);
-    if (some) check_threads(name, p, in, &o);
+    if (some) check_problem_threads(name, p, in, &o);
+    else check_problem(name, p, in, &o);
     o.sched.par_block_rows = 0;
     o.sched.no_par = true; /* skinny products alone */
     check_problem(name, p, in, &o);
@@ -989,12 +998,10 @@ static void test_regions_hyperclean(void **state) {
   Hyperclean h;
   hyperclean_init(&h, 601, 203, 99, 10, 9, 41);
   JitOptions o = jit_default_options();
-  check_problem("hyper-cleaning regions", &h.p, &h.in, &o);
-  check_threads("hyper-cleaning regions", &h.p, &h.in, &o);
+  check_problem_threads("hyper-cleaning regions", &h.p, &h.in, &o);
   o.sched.par_min_cost = 1;
   o.sched.par_block_rows = 36;
-  check_problem("hyper-cleaning small blocks", &h.p, &h.in, &o);
-  check_threads("hyper-cleaning small blocks", &h.p, &h.in, &o);
+  check_problem_threads("hyper-cleaning small blocks", &h.p, &h.in, &o);
   hyperclean_free(&h);
 }
 
@@ -1098,9 +1105,12 @@ static bool skinny_ptrs_nocapture(const char *ir) {
 
 /* Every kernel of c->p compiled with each skinny product's tile loops inside it
  * (skinny_inline) and with the loops in functions shared across kernels and compile parts
- * (the default; 1, 2 and 3 parts, so that parts call functions defined in other parts): all
- * outputs bit for bit the same. With f32, the data are handed to the kernels as floats. */
-static void check_shared_skinny(const SharedCase *c, bool f32, JitOptions o) {
+ * (the default; 1, 2 and 3 parts, so that parts call functions defined in other parts; no
+ * more parts than kernels, as jit_compile makes no more: a one-kernel problem is compiled
+ * once, not three times the same): all outputs bit for bit the same. With f32, the data are
+ * handed to the kernels as floats. ir_out (or NULL): the IR of the compile in the most parts,
+ * for the caller's own checks of it (the caller frees it). */
+static void check_shared_skinny(const SharedCase *c, bool f32, JitOptions o, char **ir_out) {
   const char *name = c->name;
   IrProblem *p = c->p;
   const Inputs *in = c->in;
@@ -1124,10 +1134,13 @@ static void check_shared_skinny(const SharedCase *c, bool f32, JitOptions o) {
   double *want[BLO_K_COUNT][4];
   run_all(p, ref, &fin, 1, want);
   o.skinny_inline = false;
-  for (int threads = 1; threads <= 3; threads++) {
+  int nk = 0;
+  for (int id = 0; id < BLO_K_COUNT; id++) nk += p->kernels[id].nouts > 0;
+  for (int threads = 1; threads <= 3 && threads <= nk; threads++) {
     JitModule *m = NULL;
     o.threads = threads;
     assert_int_equal(jit_compile(p, &o, &m, err, sizeof err), 0);
+    assert_int_equal(jit_timings(m)->threads, threads); /* parts: no compile repeated */
     ir = jr_module_ir(m);
     if (!strstr(ir, "define void @bloc.skinny0("))
       fail_msg("%s, %d parts: no shared skinny function", name, threads);
@@ -1135,7 +1148,8 @@ static void check_shared_skinny(const SharedCase *c, bool f32, JitOptions o) {
       fail_msg("%s, 3 parts: no part calls a function of another", name);
     if (!skinny_ptrs_nocapture(ir))
       fail_msg("%s, %d parts: a skinny function may capture its pointers", name, threads);
-    free(ir);
+    if (ir_out && (threads == 3 || threads == nk)) *ir_out = ir;
+    else free(ir);
     double *got[BLO_K_COUNT][4];
     run_all(p, m, &fin, 1, got);
     int id, s;
@@ -1192,10 +1206,15 @@ static void test_gathered_prefetch(void **state) {
     o.sched.par_block_rows = 12;
     o.keep_ir = true;
     o.vector_bits = 256;
-    JitModule *m = NULL;
-    char err[512];
-    if (jit_compile(&st.p, &o, &m, err, sizeof err)) fail_msg("%s", err);
-    char *ir = jr_module_ir(m);
+    const char *name = two ? "stochastic hyper-cleaning, two matrices, 12-row blocks"
+                           : "stochastic hyper-cleaning, 12-row blocks";
+    check_problem(name, &st.p, &st.in, &o);
+    SharedCase sc = {name, &st.p, &st.in, st.sizes, 2 + two, true};
+    /* the IR of its 256-bit compile in 3 parts, the functions shared (compiled once, not
+     * again here) */
+    char *ir = NULL;
+    check_shared_skinny(&sc, false, o, &ir);
+    assert_non_null(ir);
     int next = most_tables(ir, "i64 0, ptr nonnull %next");
     if (next < 1 + two)
       fail_msg("%d matrices: a region's products of sampled rows are given %d tables", 1 + two,
@@ -1211,13 +1230,7 @@ static void test_gathered_prefetch(void **state) {
     if (!fn_has(ir, "@bloc_hvp_xy.par", "ptr nonnull %next"))
       fail_msg("%d matrices: hvp_xy's X W prefetches no table of the next rows", 1 + two);
     free(ir);
-    jit_free(m);
-    const char *name = two ? "stochastic hyper-cleaning, two matrices, 12-row blocks"
-                           : "stochastic hyper-cleaning, 12-row blocks";
-    check_problem(name, &st.p, &st.in, &o);
-    SharedCase sc = {name, &st.p, &st.in, st.sizes, 2 + two, true};
-    check_shared_skinny(&sc, false, o);
-    check_shared_skinny(&sc, true, o);
+    check_shared_skinny(&sc, true, o, NULL);
     stoch_free(&st);
   }
 }
@@ -1384,12 +1397,12 @@ static void test_shared_skinny(void **state) {
   int64_t hsizes[4] = {m * nf, m * nc, mv * nf, mv * nc};
   JitOptions o = jit_default_options();
   SharedCase hc = {"hyper-cleaning", &h.p, &h.in, hsizes, 4, true};
-  check_shared_skinny(&hc, false, o);
-  check_shared_skinny(&hc, true, o);
+  check_shared_skinny(&hc, false, o, NULL);
+  check_shared_skinny(&hc, true, o, NULL);
   o.sched.par_min_cost = 1;
   o.sched.par_block_rows = 36;
   hc.name = "hyper-cleaning small blocks";
-  check_shared_skinny(&hc, false, o);
+  check_shared_skinny(&hc, false, o, NULL);
   hyperclean_free(&h);
   static const int64_t ns[] = {1, 3, 4, 10, 13, SCHED_SKINNY_MAX_N};
   for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
@@ -1399,11 +1412,11 @@ static void test_shared_skinny(void **state) {
     o = jit_default_options();
     o.sched.par_min_cost = 1; /* regions, several tasks */
     o.sched.par_block_rows = 12;
-    check_shared_skinny(&sc, false, o);
-    check_shared_skinny(&sc, true, o);
+    check_shared_skinny(&sc, false, o, NULL);
+    check_shared_skinny(&sc, true, o, NULL);
     o.sched.par_block_rows = 0;
     o.sched.no_par = true; /* skinny products alone */
-    check_shared_skinny(&sc, false, o);
+    check_shared_skinny(&sc, false, o, NULL);
     skinny_case_free(&c);
   }
 }

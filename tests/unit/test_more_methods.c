@@ -87,7 +87,7 @@ static double run_steps(RtSolver *s, int64_t steps) {
 /* The helper reproduces the closed form of x* (Q = H^{-1}). */
 static void test_biased_point_helper(void **state) {
   (void)state;
-  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7});
+  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7, false});
   double xs[NX], xq[NX];
   tp_xstar(t, xs);
   biased_point(t, q_hinv, NULL, xq);
@@ -99,7 +99,7 @@ static void test_biased_point_helper(void **state) {
  * lambda_k = lambda0 + delta H_k accumulated as they do; z is the solver's y. */
 static void test_f2sa_steps(void **state) {
   (void)state;
-  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7});
+  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7, false});
   const double lambda0 = 0.7, dl = 0.3, theta = 0.08, xs = 0.4, decay = 1.0 / 7.0;
   RtSolver *s = tp_solver(&t->p, "f2sa", KV("lambda0=0.7", "delta_lambda=0.3", "y_step=0.08",
                                              "x_step=0.4", "inner_steps=3"), 1);
@@ -145,7 +145,7 @@ static void test_f2sa_steps(void **state) {
  * f(x, y_lambda(x)) + lambda (g(x, y_lambda) - g(x, y*)), not to x*. */
 static void test_f2sa_fixed_penalty(void **state) {
   (void)state;
-  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7});
+  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7, false});
   double lambda = 1, xl[NX], xs[NX];
   biased_point(t, tp_q_penalty, &lambda, xl);
   tp_xstar(t, xs);
@@ -166,7 +166,7 @@ static void test_f2sa_fixed_penalty(void **state) {
  * when delta halves; J v is exact (grad_x g is linear in y) up to rounding. */
 static void test_hjfbio_differences(void **state) {
   (void)state;
-  TpSpec sp = {NX, NY, 10, 0.1, 0.5, true, false, true, 7};
+  TpSpec sp = {NX, NY, 10, 0.1, 0.5, true, false, true, 7, false};
   TpProblem *t = tp_new(&sp);
   RtSolver *s = tp_solver(&t->p, "hjfbio", KV("y_step=0.1"), 1);
   RtRng r = rt_rng_stream(3, "hjfbio_test");
@@ -193,7 +193,7 @@ static void test_hjfbio_differences(void **state) {
  * SOBA does (x_step 0.1: joint single steps). */
 static void test_hjfbio_converges(void **state) {
   (void)state;
-  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7});
+  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7, false});
   double xs[NX];
   tp_xstar(t, xs);
   RtSolver *s = tp_solver(&t->p, "hjfbio", KV("x_step=0.1", "y_step=0.1"), 1);
@@ -216,7 +216,7 @@ static void test_hjfbio_converges(void **state) {
  * corrections; they differ because grad_x f = rho x is not 0 here. */
 static void test_stable_step(void **state) {
   (void)state;
-  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7});
+  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7, false});
   const double eta = 0.05, beta = 0.1, alpha = 0.5;
   const int Q = 4;
   double x1[2][NX], y1[2][NY];
@@ -275,7 +275,7 @@ static void test_stable_step(void **state) {
  * eta = 0.05 the series misses (1 - 0.05)^21 = 34% of H^{-1} at the smallest eigenvalue. */
 static void test_stable_converges(void **state) {
   (void)state;
-  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7});
+  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7, false});
   TpNeumann c = {0.05, 20};
   double xb[NX], xs[NX];
   biased_point(t, tp_q_neumann, &c, xb);
@@ -294,7 +294,7 @@ static void test_stable_converges(void **state) {
 /* Methods that need grad_x g or J'u refuse a problem compiled without them. */
 static void test_missing_kernels(void **state) {
   (void)state;
-  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7});
+  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7, false});
   t->p.kernels[BLO_K_GRAD_X_G] = NULL;
   t->p.kernels[BLO_K_HVP_YX] = NULL;
   const char *methods[] = {"f2sa", "hjfbio", "stable"};
@@ -314,7 +314,7 @@ static void test_missing_kernels(void **state) {
  * the program's and the options' warnings had taken their entries. */
 static void test_warnings_overflow(void **state) {
   (void)state;
-  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7});
+  TpProblem *t = tp_new(&(TpSpec){NX, NY, 10, 0.1, 0, false, false, true, 7, false});
   RtOptions o = tp_options("f2sa", KV("y_step=0.1"));
   char err[512];
   RtSolver *s = rt_solver_new(&t->p, &o, 1, err, sizeof err);
