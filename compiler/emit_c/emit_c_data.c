@@ -388,15 +388,15 @@ static void graph_fn(Emit *e, EmitBuf *out, const char *fname, const char *what,
            shape_size(nd->shape));
       node_code(&g, nd);
     }
+    /* every use of each operand is counted off, then a buffer whose last use this was is
+     * freed at its first place among the operands; in two passes, linear in the operands (a
+     * literal of 65536 elements has as many: comparing each with those before it took 10 s) */
+    for (int j = 0; j < nd->nargs; j++) uses[nd->args[j]->id]--;
     for (int j = 0; j < nd->nargs; j++) {
       const IrNode *a = nd->args[j];
-      bool dup = false;
-      for (int q = 0; q < j; q++) dup |= nd->args[q] == a;
-      if (dup) continue;
-      uint32_t cnt = 0;
-      for (int q = 0; q < nd->nargs; q++) cnt += nd->args[q] == a;
-      uses[a->id] -= cnt;
-      if (uses[a->id] == 0 && g.slot[a->id]) {
+      if (uses[a->id] != 0) continue;
+      uses[a->id] = UINT32_MAX; /* done: its repeats later in the list are skipped */
+      if (g.slot[a->id]) {
         line(&g, "free(%s);", val(&g, a, o));
         line(&g, "%s = NULL;", o);
       }
