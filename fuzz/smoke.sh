@@ -1,6 +1,7 @@
 #!/bin/sh
-# smoke.sh — make check runs each fuzz target briefly (issue 13, finding 8: `make fuzz` had
-# stopped linking and nothing noticed). A libFuzzer build runs FUZZ_SMOKE_SECONDS (default 3)
+# smoke.sh — make check runs each fuzz target briefly, built at -O0 as fuzz/smoke_front and
+# fuzz/smoke_data by make fuzz's recipe (issue 13, finding 8: `make fuzz` had stopped linking
+# and nothing noticed). A libFuzzer build runs FUZZ_SMOKE_SECONDS (default 3)
 # on a copy of its seed corpus (libFuzzer adds to the first corpus directory); a build around
 # fuzz/fuzz_driver.c runs the seeds and their mutations. A crash, a leak, a sanitizer report
 # or a timeout fails the test and leaves the input in the log.
@@ -12,7 +13,7 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 for t in fuzz_front fuzz_data; do
-  exe=$top_builddir/fuzz/$t
+  exe=$top_builddir/fuzz/smoke_${t#fuzz_} # fuzz_front's and fuzz_data's -O0 builds
   if [ ! -x "$exe" ]; then
     echo "FAIL: $exe was not built"
     fail=1
