@@ -577,9 +577,12 @@ mkdir -p "$d"
   "$bloc" emit-c "$exd/ufom_toy.blo" --prefix toy -o "$d/toy.c" ||
   bad "link: emit failed"
 cnt=$top_srcdir/tests/e2e/emit_count_alloc.h
-# the solvers by QCC (what is checked is the interface, not the compiler), linked by $CC
-if $QCC -std=c99 -O0 $SAN -include "$cnt" -Dquad_NO_MAIN -c "$d/quad.c" -o "$d/quad.o" &&
-   $QCC -std=c99 -O0 $SAN -include "$cnt" -Dtoy_NO_MAIN -c "$d/toy.c" -o "$d/toy.o" &&
+# the solvers by QCC (what is checked is the interface, not the compiler), linked by $CC; with
+# sanitizers by $CC too (clang's instrumentation calls handlers gcc's runtime does not have)
+lcc=$QCC
+[ -z "$SAN" ] || lcc=$CC
+if $lcc -std=c99 -O0 $SAN -include "$cnt" -Dquad_NO_MAIN -c "$d/quad.c" -o "$d/quad.o" &&
+   $lcc -std=c99 -O0 $SAN -include "$cnt" -Dtoy_NO_MAIN -c "$d/toy.c" -o "$d/toy.o" &&
    $CC -std=c99 -O0 $SAN -I"$d" -c "$top_srcdir/tests/e2e/emit_link.c" -o "$d/link.o" &&
    $CC $SAN "$d/link.o" "$d/quad.o" "$d/toy.o" -o "$d/link" -lm; then
   exported=$(nm -g --defined-only "$d/quad.o" "$d/toy.o" 2>/dev/null | awk 'NF == 3 { print $3 }' |
