@@ -11,10 +11,7 @@
 # - the emitted solver (bloc emit-c --set x_decay=0.6, aid_cg with momentum) matches bloc run:
 #   its JSON's options hold x_decay 0.6, and its final x is bloc run's within 1e-9.
 . "$(dirname "$0")/prologue.sh"
-# emitted solvers are built with clang where configure found one: at -O0 in a third of gcc's
-# time; only what the solvers do is checked here (emit_c.sh checks both compilers' builds)
-scc=${CC:-cc}
-[ -n "${CLANG:-}" ] && "$CLANG" --version >/dev/null 2>&1 && scc=$CLANG
+quick_cc # the compiler of the emitted solver ($QCC)
 cd "$tmp" || exit 1
 
 cat >p.blo <<'EOF'
@@ -94,7 +91,7 @@ done
 
 # the emitted solver: x_decay from emit-c --set, as bloc run's
 if "$bloc" emit-c p.blo --set x_decay=0.6 --set x_optimizer=momentum -o solver.c 2>emit.err &&
-   "$scc" -std=c99 -O0 solver.c -o solver -lm 2>cc.err; then
+   "$QCC" -std=c99 -O0 solver.c -o solver -lm 2>cc.err; then
   if run emitted ./solver; then
     grep -q '^    "x_decay": 0.6,' emitted.json ||
       fail "emitted: options.x_decay is not 0.6: $(grep '"x_decay"' emitted.json)"

@@ -9,10 +9,7 @@
 # the old cure.
 . "$(dirname "$0")/prologue.sh"
 cd "$tmp" || exit 1
-CC=${CC:-cc}
-# clang, where configure found one, builds the emitted solver at -O0 in a third of gcc's time;
-# no compiler's warnings or optimisations are what is checked here, only the solver's messages
-[ -n "${CLANG:-}" ] && "$CLANG" --version >/dev/null 2>&1 && CC=$CLANG
+quick_cc # the compiler of the emitted solver ($QCC): only its messages are checked here
 cp "$src/tests/golden/run_lag_ill_conditioned.blo" p.blo || exit 1
 
 # the keep-up warning of a run (its stderr) names the ill-conditioning, not the old cure
@@ -39,7 +36,7 @@ ill itd itd.err
 "$bloc" emit-c p.blo -o p.c 2>err || { fail "bloc emit-c: $(head -2 err)"; exit 1; }
 # -O0: the fastest build of the emitted file (its runtime is 1.3 MB of C); the run is tiny
 # shellcheck disable=SC2086
-$CC -std=c99 -O0 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
+$QCC -std=c99 -O0 ${SAN_FLAGS:-} p.c -o p -lm 2>err ||
   { fail "the solver does not compile: $(head -2 err)"; exit 1; }
 "$bloc" run p.blo >/dev/null 2>b_err
 ./p >/dev/null 2>s_err || fail "./p: status $?: $(cat s_err)"

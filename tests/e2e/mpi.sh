@@ -126,16 +126,9 @@ done
 
 # ---------------------------------------------------------------- emitted C, -DBLO_USE_MPI
 MPICC=${MPICC:-$(dirname "$MPIRUN")/mpicc}
-# Open MPI's mpicc compiles with $OMPI_CC: clang when configure found one that builds an MPI
-# program (an emitted solver at -O0 in ~1 s of CPU where gcc takes 2.5-3 s; no build here
-# checks gcc's warnings)
-if [ -x "$MPICC" ] && [ -n "${CLANG:-}" ]; then
-  printf '#include <mpi.h>\nint main(void) { return MPI_VERSION < 1; }\n' >"$tmp/ompi_cc.c"
-  if OMPI_CC=$CLANG "$MPICC" "$tmp/ompi_cc.c" -o "$tmp/ompi_cc" >/dev/null 2>&1; then
-    OMPI_CC=$CLANG
-    export OMPI_CC
-  fi
-fi
+# clang builds the emitted solvers (no build here checks gcc's warnings)
+. "$top_srcdir/tests/support/quick_cc.sh"
+quick_mpicc "$MPICC"
 if [ -x "$MPICC" ]; then
   cp "$tmp/a.csv" "$tmp/b.csv"
   sed 's/"a.csv"/"b.csv"/' "$tmp/p.blo" >"$tmp/r.blo"

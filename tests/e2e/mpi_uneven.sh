@@ -28,16 +28,7 @@ fi
 
 # the emitted solver runs the same runtime (bloc emit-c --ranks 2, built with mpicc)
 MPICC=${MPICC:-$(dirname "$MPIRUN")/mpicc}
-# Open MPI's mpicc compiles with $OMPI_CC: clang when configure found one that builds an MPI
-# program (an emitted solver at -O0 in ~1 s of CPU where gcc takes 2.5-3 s; no build here
-# checks gcc's warnings)
-if [ -x "$MPICC" ] && [ -n "${CLANG:-}" ]; then
-  printf '#include <mpi.h>\nint main(void) { return MPI_VERSION < 1; }\n' >"$tmp/ompi_cc.c"
-  if OMPI_CC=$CLANG "$MPICC" "$tmp/ompi_cc.c" -o "$tmp/ompi_cc" >/dev/null 2>&1; then
-    OMPI_CC=$CLANG
-    export OMPI_CC
-  fi
-fi
+quick_mpicc "$MPICC" # clang builds the emitted solver (no build here checks gcc's warnings)
 if [ -x "$MPICC" ]; then
   # -O0: the fastest build of the emitted file (its runtime is 1.3 MB of C); the run is tiny
   "$bloc" emit-c "$src/tests/e2e/mpi_uneven.blo" --ranks 2 -o u.c 2>err &&

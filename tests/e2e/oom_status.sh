@@ -12,11 +12,8 @@
 # give status 0, never 1, a crash or a hang. Skipped under AddressSanitizer (its shadow memory
 # fits no address-space limit).
 . "$(dirname "$0")/prologue.sh"
-# emitted solvers are built with clang where configure found one: at -O0 in a third of gcc's
-# time; only what the solvers do is checked here (emit_c.sh checks both compilers' builds)
-scc=${CC:-cc}
-[ -n "${CLANG:-}" ] && "$CLANG" --version >/dev/null 2>&1 && scc=$CLANG
 case ${SAN_FLAGS:-} in *address*) echo "skip: AddressSanitizer build"; exit 77 ;; esac
+quick_cc # the compiler of the emitted solver ($QCC)
 
 # run KB CMD...: CMD under `ulimit -v KB`, killed after 120 s (status 137: a hang); $st, $out
 run() {
@@ -97,7 +94,7 @@ esac
 # a solver from bloc emit-c shares the runtime: the same status 3
 # -O0: the fastest build of the emitted file (its runtime is 1.3 MB of C); the run is tiny
 if "$bloc" emit-c "$tmp/exact.blo" -o "$tmp/exact_solver.c" &&
-   "$scc" -std=c99 -O0 "$tmp/exact_solver.c" -o "$tmp/exact_solver" -lm; then
+   "$QCC" -std=c99 -O0 "$tmp/exact_solver.c" -o "$tmp/exact_solver" -lm; then
   run 1500000 "$tmp/exact_solver" --quiet
   want3 "emitted solver, exact's Hessian" "out of memory for the dense 20000 x 20000 Hessian"
 else

@@ -15,10 +15,8 @@ bloc=${BLOC:-${top_builddir:-$top_srcdir}/bloc}
 case $bloc in /*) ;; *) bloc=$(pwd)/$bloc ;; esac
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-# emitted solvers are built with clang where configure found one: at -O0 in a third of gcc's
-# time; only what the solvers do is checked here (emit_c.sh checks both compilers' builds)
-scc=${CC:-cc}
-[ -n "${CLANG:-}" ] && "$CLANG" --version >/dev/null 2>&1 && scc=$CLANG
+. "$top_srcdir/tests/support/quick_cc.sh"
+quick_cc # the compiler of the emitted solvers ($QCC)
 cd "$tmp" || exit 1
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
@@ -321,7 +319,7 @@ seq 300000 >long_x.csv
 grep -q "'long_x.csv' is too large for x, a vector\[.*\]: it holds more than .* bytes, far more" \
   err || bad "--init-x long_x.csv: $(cat err)"
 # the emitted solver refuses it too: its --save-x d.csv replaced the data it loads
-"$bloc" emit-c p.blo -o in_solver.c && "$scc" -std=c99 -O0 in_solver.c -o in_solver -lm \
+"$bloc" emit-c p.blo -o in_solver.c && "$QCC" -std=c99 -O0 in_solver.c -o in_solver -lm \
   2>err || bad "the solver of p.blo does not build: $(head -3 err)"
 for args in "--save-x d.csv" "--out link.csv" "--trace $PWD/d.csv"; do
   # shellcheck disable=SC2086
@@ -380,7 +378,7 @@ refused "-o given twice" "$bloc" emit-c "$blo" -o same.txt -o new.txt
   --out /dev/null >/dev/null 2>err || bad "/dev/null as several outputs: $(cat err)"
 "$bloc" run --quiet "$blo" --set outer_steps=3 --save-x - --out /dev/stderr >x.txt 2>/dev/null &&
   [ "$(wc -l <x.txt)" = 3 ] || bad "--save-x - --out /dev/stderr: $(cat x.txt)"
-"$bloc" emit-c "$blo" -o solver.c && "$scc" -std=c99 -O0 solver.c -o solver -lm 2>err ||
+"$bloc" emit-c "$blo" -o solver.c && "$QCC" -std=c99 -O0 solver.c -o solver -lm 2>err ||
   bad "the solver does not build: $(head -3 err)"
 refused "--trace and --out both write 'same.txt': $both" ./solver --out same.txt --trace same.txt
 refused "--out and --save-x both write '-': $mixed" ./solver --save-x - --out -

@@ -15,17 +15,8 @@ fail() {
   fails=$((fails + 1))
 }
 
-# quick_cc: $QCC, the compiler of the emitted solvers a script builds where no gcc warning or
-# optimisation is what it checks: clang when configure found one ($CLANG) that links with
-# SAN_FLAGS (it builds the 1.3 MB file at -O0 in ~1 s of CPU, gcc in 2.5-3 s), else $CC
-quick_cc() {
-  QCC=${CC:-cc}
-  [ -n "${CLANG:-}" ] && [ "$CLANG" != "$QCC" ] || return 0
-  printf '#include <math.h>\nint main(void) { return sqrt(4.0) < 1; }\n' >"$tmp/quick_cc.c"
-  # shellcheck disable=SC2086
-  $CLANG ${SAN_FLAGS:-} "$tmp/quick_cc.c" -o "$tmp/quick_cc" -lm >/dev/null 2>&1 &&
-    "$tmp/quick_cc" && QCC=$CLANG
-}
+# quick_cc: $QCC, the compiler of emitted solvers built only to be run
+. "$src/tests/support/quick_cc.sh"
 
 # sanitizers FILE: a failure when FILE (a run's stderr) holds a sanitizer's report
 sanitizers() {

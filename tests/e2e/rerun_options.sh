@@ -9,10 +9,7 @@
 # y_step, as options.y_step stays "auto" (doc/methods.md, "y_step = auto"). And -D given twice
 # appears once in the JSON's defines, with its last value.
 . "$(dirname "$0")/prologue.sh"
-# emitted solvers are built with clang where configure found one: at -O0 in a third of gcc's
-# time; only what the solvers do is checked here (emit_c.sh checks both compilers' builds)
-scc=${CC:-cc}
-[ -n "${CLANG:-}" ] && "$CLANG" --version >/dev/null 2>&1 && scc=$CLANG
+quick_cc # the compiler of the emitted solver ($QCC)
 cd "$tmp" || exit 1
 
 # the lower Hessian A'A + exp(x) I moves with x, so every estimate of L gives another eta
@@ -83,7 +80,7 @@ grep -q '"defines": {"d": 4, "x0": 0.25}' d.json ||
 grep -q '^  "x": \[0.25\]' d.json || fail "-D twice: x0 is not the last value"
 
 # the emitted solver writes the same options and runs the same from them
-if "$bloc" emit-c p.blo -o solver.c 2>emit.err && "$scc" -std=c99 -O0 solver.c -o solver -lm \
+if "$bloc" emit-c p.blo -o solver.c 2>emit.err && "$QCC" -std=c99 -O0 solver.c -o solver -lm \
    2>cc.err; then
   rerun emitted ./solver
 else

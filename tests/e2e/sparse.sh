@@ -17,12 +17,9 @@ SAN=${SAN_FLAGS:-}
 e2e=$top_srcdir/tests/e2e
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-# the compiler of the emitted solvers: clang when configure found one that links with SAN_FLAGS
-# (~1 s of CPU for the 1.3 MB file at -O0 where gcc takes 2.5-3 s), else $CC
-QCC=$CC
-printf '#include <math.h>\nint main(void) { return sqrt(4.0) < 1; }\n' >"$tmp/q.c"
-if [ -n "${CLANG:-}" ] && [ "$CLANG" != "$CC" ] &&
-   $CLANG $SAN "$tmp/q.c" -o "$tmp/q" -lm >/dev/null 2>&1 && "$tmp/q"; then QCC=$CLANG; fi
+# the compiler of the emitted solvers ($QCC)
+. "$top_srcdir/tests/support/quick_cc.sh"
+quick_cc
 BLOC_VERIFY=1
 export BLOC_VERIFY
 fail=0

@@ -59,15 +59,12 @@ printf '0.1\n0.1\n0.1\n0.1\n' >y0.csv
 "$bloc" run logit.blo --init-y y0.csv --quiet >out.txt 2>err.txt ||
   fail "--init-y inside the domain: status $?: $(cat err.txt)"
 
-# the emitted solver carries the same run loop. Built with clang where configure found one: it
-# builds each solver at -O0 in a third of gcc's time, and only the solvers' runs are checked
-# here (emit_c.sh checks that both compilers build emitted solvers without a warning)
-cc=${CC:-cc}
-[ -n "${CLANG:-}" ] && "$CLANG" --version >/dev/null 2>&1 && cc=$CLANG
-if command -v "$cc" >/dev/null 2>&1; then
+# the emitted solver carries the same run loop (built by quick_cc's $QCC)
+quick_cc
+if command -v "$QCC" >/dev/null 2>&1; then
   "$bloc" emit-c logit.blo -o logit.c || fail "emit-c"
   # -O0: the fastest build of the emitted file (its runtime is 1.3 MB of C); the run is tiny
-  if "$cc" -std=c99 -O0 -Wall -Werror logit.c -o logit_solver -lm 2>cc_err; then
+  if "$QCC" -std=c99 -O0 -Wall -Werror logit.c -o logit_solver -lm 2>cc_err; then
     ./logit_solver --quiet >out.txt 2>err.txt
     st=$?
     [ $st -eq 2 ] && grep -q "$want" err.txt ||
@@ -95,9 +92,9 @@ st=$?
 [ $st -eq 2 ] || fail "concave: status $st, not 2: $(cat err.txt)"
 [ "$(cat y.csv)" = 0 ] || fail "concave: saved y $(cat y.csv), not y0 = 0"
 grep -q '^  f = -8  g = 0 ' out.txt || fail "concave: f and g not y0's: $(cat out.txt)"
-if command -v "$cc" >/dev/null 2>&1; then
+if command -v "$QCC" >/dev/null 2>&1; then
   "$bloc" emit-c concave.blo -o concave.c || fail "emit-c concave"
-  if "$cc" -std=c99 -O0 -Wall -Werror concave.c -o concave_solver -lm 2>cc_err; then
+  if "$QCC" -std=c99 -O0 -Wall -Werror concave.c -o concave_solver -lm 2>cc_err; then
     ./concave_solver --quiet --save-y ey.csv >out.txt 2>err.txt
     st=$?
     [ $st -eq 2 ] && [ "$(cat ey.csv)" = 0 ] ||
@@ -129,9 +126,9 @@ grep -q 'the start itself, (x0, y0), is reported instead: f = -0.5, g = -1.82458
   fail "outer_steps = 0: the start not reported: $(cat err.txt)"
 [ "$(sort -u y.csv)" = 0.01 ] || fail "outer_steps = 0: saved y $(sort -u y.csv | head -3)"
 grep -q '^  f = -0.5  g = -1.82' out.txt || fail "outer_steps = 0: not the start: $(cat out.txt)"
-if command -v "$cc" >/dev/null 2>&1; then
+if command -v "$QCC" >/dev/null 2>&1; then
   "$bloc" emit-c l50.blo -o l50.c || fail "emit-c l50"
-  if "$cc" -std=c99 -O0 -Wall -Werror l50.c -o l50_solver -lm 2>cc_err; then
+  if "$QCC" -std=c99 -O0 -Wall -Werror l50.c -o l50_solver -lm 2>cc_err; then
     ./l50_solver --save-y ey.csv >out.txt 2>err.txt
     st=$?
     [ $st -eq 0 ] && grep -q "$want" err.txt && cmp -s y.csv ey.csv ||
