@@ -106,15 +106,10 @@ fail=0
 say() { printf '%s\n' "$*"; }
 bad() { say "FAIL: $*"; fail=1; }
 
-# ---- what the machine has
-have_lib() { # have_lib HEADER CALL LIB
-  printf '#include <%s>\nint main(void) { return (int)(%s); }\n' "$1" "$2" >"$tmp/probe.c"
-  $CC $SAN "$tmp/probe.c" -o "$tmp/probe" "$3" -lm >/dev/null 2>&1
-}
-cblas=0
-have_lib cblas.h "cblas_ddot(0, 0, 1, 0, 1)" -lopenblas && cblas=1
-zlib=0
-have_lib zlib.h "zlibVersion() == 0" -lz && zlib=1
+# ---- what the machine has (tests/support/quick_cc.sh: make check probes once for every case)
+. "$top_srcdir/tests/support/quick_cc.sh"
+cc_probes
+cblas=$cc_cblas zlib=$cc_zlib
 ZFLAGS=""
 ZLIBS=""
 if [ $zlib = 1 ]; then ZFLAGS=-DBLO_USE_ZLIB; ZLIBS=-lz; fi
@@ -124,9 +119,9 @@ if [ $zlib = 1 ]; then ZFLAGS=-DBLO_USE_ZLIB; ZLIBS=-lz; fi
 # where gcc takes 3 s; gcc builds the -O2 solvers that run (synthetic's CBLAS one as
 # doc/emit-c.md says, the warn_programs with -Werror) and links link's program
 QCC=$CC
-if [ -n "$CLANG" ] && [ "$CLANG" != "$CC" ]; then
-  if [ $cblas = 1 ]; then (CC=$CLANG; have_lib cblas.h "cblas_ddot(0, 0, 1, 0, 1)" -lopenblas)
-  else (CC=$CLANG; have_lib math.h "sqrt(1.0) > 2" -lm); fi && QCC=$CLANG
+if [ -n "$CLANG" ] && [ "$CLANG" != "$CC" ] && [ "$clang_run" = 1 ] &&
+   { [ $cblas = 0 ] || [ "$clang_cblas" = 1 ]; }; then
+  QCC=$CLANG
 fi
 
 # max |a_i - b_i| / max |b_i| (files of one number per line): the relative error of a vector
@@ -666,16 +661,16 @@ warn_check() {
     if [ $cblas = 1 ] && [ $zlib = 1 ] && [ -z "$wc" ] &&
        { [ "$cc" != "$CC" ] || [ "$n" = e2e_builtins ]; }; then
       $cc $W -DBLO_USE_CBLAS -DBLO_USE_ZLIB "$s" -o "$tmp/w.o" 2>"$tmp/w_err" ||
-        { bad "$n: $cc warns (CBLAS):"; head -5 "$tmp/w_err"; }
-    fi
-  done
-  # gcc's format-truncation analysis differs by level: -O1 and -O3 found hints that could be
+        { bad "$n: $cc warns (CBLAS):"; head -5 "$tmp/  # gcc's format-truncation analysis differs by level: -O1 and -O3 found hints that could be
   # cut (160 bytes for an option's owners, 400 for f2sa's lambda0 advice) where -O2 did not.
   # The runtime is the same in every program: one of them, portable, is enough.
   if [ "$n" = e2e_builtins ]; then
     for lvl in -O1 -O3 -Os; do
       $CC -std=c99 $lvl -Wall -Wextra -pedantic -Werror -c "$s" -o "$tmp/w.o" 2>"$tmp/w_err" ||
         { bad "$n: $CC $lvl warns (portable):"; head -5 "$tmp/w_err"; }
+    done
+  fi
+w_err"; }
     done
   fi
   say "ok: $n compiles without warnings ($CC${CLANG:+, $CLANG})"
