@@ -648,8 +648,15 @@ int api_ensure_prepared(bloc_problem *p, const char *methods) {
                                               : "the problem failed to prepare (its data or "
                                                 "kernels): compile a new problem");
   const char *category = p->category;
-  p->category = "data";
   BloCompileOptions o = compile_options(p);
+  /* a bad BLOC_CPU is a setting (OptionError in Python), not the data's failure, and the
+   * problem stays compiled: prepare again once the environment is fixed */
+  p->category = "option";
+  if (blo_check_cpu(p->c, &o)) {
+    p->category = category;
+    return BLOC_ERR_INPUT;
+  }
+  p->category = "data";
   BloBinding *b = calloc((size_t)p->nbind + 1, sizeof *b);
   if (!b) return BLOC_ERR_MEMORY;
   for (int i = 0; i < p->nbind; i++)

@@ -1321,6 +1321,10 @@ static int check_env_cpu(BloCompiled *c) {
   return rc ? 1 : 0;
 }
 
+int blo_check_cpu(BloCompiled *c, const BloCompileOptions *opt) {
+  return opt->backend == BLO_BACKEND_JIT ? check_env_cpu(c) : 0;
+}
+
 /* BLOC_OVERLAP=0 turns the overlap off (for comparing; the results are the same). */
 static bool overlap_allowed(void) {
   const char *v = getenv("BLOC_OVERLAP");
@@ -1554,7 +1558,7 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
   choose_precision(c, opt);
   if (resolve_shard(c, opt)) return 1;
   check_env_threads(c);
-  if (opt->backend == BLO_BACKEND_JIT && check_env_cpu(c)) return 1;
+  if (blo_check_cpu(c, opt)) return 1;
   c->sharded = c->prog->sharded && c->shard.count > 1 && !opt->no_data;
 
   c->ir = lower_begin(&c->arena, &c->diag, c->prog);
