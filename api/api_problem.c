@@ -649,10 +649,10 @@ int api_ensure_prepared(bloc_problem *p, const char *methods) {
                                                 "kernels): compile a new problem");
   const char *category = p->category;
   BloCompileOptions o = compile_options(p);
-  /* a bad BLOC_CPU is a setting (OptionError in Python), not the data's failure, and the
-   * problem stays compiled: prepare again once the environment is fixed */
+  /* a bad BLOC_CPU or BLOC_SHARD is a setting (OptionError in Python), not the data's
+   * failure, and the problem stays compiled: prepare again once the environment is fixed */
   p->category = "option";
-  if (blo_check_cpu(p->c, &o)) {
+  if (blo_check_env(p->c, &o)) {
     p->category = category;
     return BLOC_ERR_INPUT;
   }

@@ -89,11 +89,13 @@ int blo_compile_begin(const char *path, const char *text, const BloCompileOption
                       BloCompiled **out);
 int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt);
 
-/* The CPU level BLOC_CPU names, checked as blo_compile_rest checks it first (with the JIT
- * backend of opt): 0, or 1 after reporting a name bloc does not know or a level this CPU cannot
- * run. For callers that report it as a setting, not a failure of the data stage, and keep c
- * compiled for another try (api/: Python's OptionError). */
-int blo_check_cpu(BloCompiled *c, const BloCompileOptions *opt);
+/* The settings blo_compile_rest reads from the environment first, checked as it checks them:
+ * BLOC_SHARD (malformed, or set under mpirun with several ranks) and, with the JIT backend of
+ * opt, BLOC_CPU (a name bloc does not know, or a level this CPU cannot run). 0, or 1 after
+ * reporting the first bad one; no warning. For callers that report them as settings, not as a
+ * failure of the data stage, and keep c compiled for another try (api/: Python's
+ * OptionError). */
+int blo_check_env(BloCompiled *c, const BloCompileOptions *opt);
 
 /* The full variant of c (compiled and prepared, without errors, from a sampled program): the
  * same program with every sample set read as its whole population (SemaInputs.

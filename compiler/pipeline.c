@@ -1321,48 +1321,54 @@ static int check_env_cpu(BloCompiled *c) {
   return rc ? 1 : 0;
 }
 
-int blo_check_cpu(BloCompiled *c, const BloCompileOptions *opt) {
-  return opt->backend == BLO_BACKEND_JIT ? check_env_cpu(c) : 0;
-}
-
 /* BLOC_OVERLAP=0 turns the overlap off (for comparing; the results are the same). */
 static bool overlap_allowed(void) {
   const char *v = getenv("BLOC_OVERLAP");
   return !(v && !strcmp(v, "0"));
 }
 
-/* The shard to compile for: opt->shard, else BLOC_SHARD=R/N, else this process's rank of an
- * MPI run (rt_mpi.h: mpirun -n N bloc run), else {0, 1}. Returns 0, or 1 after reporting a
- * malformed one, or BLOC_SHARD in an MPI run of several ranks. */
-static int resolve_shard(BloCompiled *c, const BloCompileOptions *opt) {
-  c->shard = (RtShard){0, 1};
-  RtShard s = opt->shard;
+/* BLOC_SHARD=R/N when set and not overridden by opt->shard: into *s ({0, 0} when it does not
+ * apply). Returns 0, or 1 after reporting a malformed one, or one set in an MPI run of several
+ * ranks. Reports no warning: blo_check_env runs it before the pipeline does. */
+static int env_shard(BloCompiled *c, const BloCompileOptions *opt, RtShard *s) {
+  *s = (RtShard){0, 0};
   const char *env = getenv("BLOC_SHARD");
+  if (opt->shard.count != 0 || !env || !*env) return 0;
   /* mpirun hands its environment to every rank: BLOC_SHARD=1/3 left set made each of 2 ranks
    * solve rank 1's share of 3, summed twice, with status 0 (doc/scaling.md: an error, never a
    * wrong result). The launcher says which rank this is. */
-  if (s.count == 0 && env && *env && rt_mpi_size() > 1) {
+  if (rt_mpi_size() > 1) {
     diag_error(&c->diag, SPAN_NONE,
                "BLOC_SHARD=%s is set, but this is rank %d of %d under mpirun, which gives every "
                "rank its share: unset BLOC_SHARD (a testing aid for one process)",
                env, rt_mpi_rank(), rt_mpi_size());
     return 1;
   }
-  if (s.count == 0 && env && *env) {
-    char *end;
-    long r = strtol(env, &end, 10), n = -1;
-    if (end != env && *end == '/') n = strtol(end + 1, &end, 10);
-    if (*end || r < 0 || n < 1 || r >= n || n > 1 << 20) {
-      diag_error(&c->diag, SPAN_NONE, "BLOC_SHARD='%s' is not RANK/COUNT with 0 <= RANK < COUNT",
-                 env);
-      return 1;
-    }
-    s = (RtShard){(int)r, (int)n};
-    if (c->prog->sharded && n > 1 && !opt->no_data)
+  char *end;
+  long r = strtol(env, &end, 10), n = -1;
+  if (end != env && *end == '/') n = strtol(end + 1, &end, 10);
+  if (*end || r < 0 || n < 1 || r >= n || n > 1 << 20) {
+    diag_error(&c->diag, SPAN_NONE, "BLOC_SHARD='%s' is not RANK/COUNT with 0 <= RANK < COUNT",
+               env);
+    return 1;
+  }
+  *s = (RtShard){(int)r, (int)n};
+  return 0;
+}
+
+/* The shard to compile for: opt->shard, else BLOC_SHARD=R/N, else this process's rank of an
+ * MPI run (rt_mpi.h: mpirun -n N bloc run), else {0, 1}. Returns 0, or 1 after reporting a
+ * bad one (env_shard). */
+static int resolve_shard(BloCompiled *c, const BloCompileOptions *opt) {
+  c->shard = (RtShard){0, 1};
+  RtShard s = opt->shard;
+  if (s.count == 0) {
+    if (env_shard(c, opt, &s)) return 1;
+    if (s.count > 1 && c->prog->sharded && !opt->no_data)
       diag_warning(&c->diag, SPAN_NONE,
-                   "BLOC_SHARD=%s: compiled as rank %ld of %ld: every output is that rank's "
+                   "BLOC_SHARD=%s: compiled as rank %d of %d: every output is that rank's "
                    "share of the problem's (a testing aid)",
-                   env, r, n);
+                   getenv("BLOC_SHARD"), s.rank, s.count);
   }
   if (s.count == 0 && rt_mpi_size() > 1) s = (RtShard){rt_mpi_rank(), rt_mpi_size()};
   if (s.count == 0) return 0;
@@ -1372,6 +1378,12 @@ static int resolve_shard(BloCompiled *c, const BloCompileOptions *opt) {
   }
   c->shard = s;
   return 0;
+}
+
+int blo_check_env(BloCompiled *c, const BloCompileOptions *opt) {
+  RtShard s;
+  if (env_shard(c, opt, &s)) return 1;
+  return opt->backend == BLO_BACKEND_JIT ? check_env_cpu(c) : 0;
 }
 
 /* Compiling for one rank of a sharded run (shard.h): the whole problem is derived first, then
@@ -1558,7 +1570,7 @@ int blo_compile_rest(BloCompiled *c, const BloCompileOptions *opt) {
   choose_precision(c, opt);
   if (resolve_shard(c, opt)) return 1;
   check_env_threads(c);
-  if (blo_check_cpu(c, opt)) return 1;
+  if (opt->backend == BLO_BACKEND_JIT && check_env_cpu(c)) return 1;
   c->sharded = c->prog->sharded && c->shard.count > 1 && !opt->no_data;
 
   c->ir = lower_begin(&c->arena, &c->diag, c->prog);

@@ -273,22 +273,24 @@ class Errors(unittest.TestCase):
         p.prepare(["aid_cg"])  # still compiled: prepared with good names, it solves
         self.assertEqual(p.solve("aid_cg", outer_steps=2).status, 0)
 
-    def test_bad_cpu_level(self):
-        # BLOC_CPU naming no CPU level was a DataError, and the problem failed for good: with
-        # the variable fixed, solve() said it had failed to prepare
+    def test_bad_env_settings(self):
+        # BLOC_CPU naming no CPU level, or a malformed BLOC_SHARD, was a DataError, and the
+        # problem failed for good: with the variable fixed, solve() said it had failed to prepare
         p = bloc.compile(text=QUAD_TEXT, name="quad.blo")
-        old = os.environ.get("BLOC_CPU")
-        os.environ["BLOC_CPU"] = "pentium"
-        try:
-            with self.assertRaises(bloc.OptionError) as cm:
-                p.prepare()
-            self.assertIn("BLOC_CPU='pentium' is not a CPU level bloc knows", str(cm.exception))
+        for var, value, says in (("BLOC_CPU", "pentium", "is not a CPU level bloc knows"),
+                                 ("BLOC_SHARD", "3/2", "is not RANK/COUNT")):
+            old = os.environ.get(var)
+            os.environ[var] = value
+            try:
+                with self.assertRaises(bloc.OptionError, msg=var) as cm:
+                    p.prepare()
+            finally:
+                if old is None:
+                    del os.environ[var]
+                else:
+                    os.environ[var] = old
+            self.assertIn("%s='%s' %s" % (var, value, says), str(cm.exception))
             self.assertEqual(cm.exception.diagnostics[0].category, "option")
-        finally:
-            if old is None:
-                del os.environ["BLOC_CPU"]
-            else:
-                os.environ["BLOC_CPU"] = old
         self.assertEqual(p.solve(outer_steps=2).status, 0)
 
     def test_bad_compile_settings(self):

@@ -784,20 +784,26 @@ static void test_prepare_unknown_method(void **state) {
     assert_non_null(strstr(bloc_diag_message(d), c[i].says));
     if (c[i].hint) assert_string_equal(bloc_diag_hint(d), c[i].hint);
   }
-  /* BLOC_CPU naming no level is a setting too: it was a data error, and the problem could not
-   * be prepared again once the variable was fixed */
-  const char *cpu = getenv("BLOC_CPU");
-  char *saved = cpu ? strdup(cpu) : NULL;
-  setenv("BLOC_CPU", "pentium", 1);
-  int rc = bloc_prepare(p, "lancbio");
-  if (saved) setenv("BLOC_CPU", saved, 1); /* before any assertion: the later tests need it */
-  else unsetenv("BLOC_CPU");
-  free(saved);
-  assert_int_equal(rc, BLOC_ERR_INPUT);
-  assert_int_equal(bloc_problem_diag_count(p), 1);
-  const bloc_diag *d = bloc_problem_diag(p, 0);
-  assert_string_equal(bloc_diag_category(d), "option");
-  assert_non_null(strstr(bloc_diag_message(d), "BLOC_CPU='pentium' is not a CPU level"));
+  /* BLOC_CPU naming no level, and a malformed BLOC_SHARD, are settings too: they were data
+   * errors, and the problem could not be prepared again once the variable was fixed */
+  static const struct {
+    const char *var, *value, *says;
+  } e[] = {{"BLOC_CPU", "pentium", "BLOC_CPU='pentium' is not a CPU level"},
+           {"BLOC_SHARD", "3/2", "BLOC_SHARD='3/2' is not RANK/COUNT"}};
+  for (size_t i = 0; i < sizeof e / sizeof e[0]; i++) {
+    const char *was = getenv(e[i].var);
+    char *saved = was ? strdup(was) : NULL;
+    setenv(e[i].var, e[i].value, 1);
+    int rc = bloc_prepare(p, "lancbio");
+    if (saved) setenv(e[i].var, saved, 1); /* before any assertion: the later tests need it */
+    else unsetenv(e[i].var);
+    free(saved);
+    assert_int_equal(rc, BLOC_ERR_INPUT);
+    assert_int_equal(bloc_problem_diag_count(p), 1);
+    const bloc_diag *d = bloc_problem_diag(p, 0);
+    assert_string_equal(bloc_diag_category(d), "option");
+    assert_non_null(strstr(bloc_diag_message(d), e[i].says));
+  }
   assert_int_equal(bloc_prepare(p, "lancbio"), BLOC_OK);
   bloc_result *r = NULL;
   assert_int_equal(bloc_solve(p, NULL, NULL, NULL, &r), BLOC_OK);
