@@ -118,11 +118,8 @@ if [ $zlib = 1 ]; then ZFLAGS=-DBLO_USE_ZLIB; ZLIBS=-lz; fi
 # clang when configure found it and it builds with SAN_FLAGS (and OpenBLAS), 1.3 s a solver
 # where gcc takes 3 s; gcc builds the -O2 solvers that run (synthetic's CBLAS one as
 # doc/emit-c.md says, the warn_programs with -Werror) and links link's program
-QCC=$CC
-if [ -n "$CLANG" ] && [ "$CLANG" != "$CC" ] && [ "$clang_run" = 1 ] &&
-   { [ $cblas = 0 ] || [ "$clang_cblas" = 1 ]; }; then
-  QCC=$CLANG
-fi
+quick_cc
+[ $cblas = 0 ] || [ "$clang_cblas" = 1 ] || QCC=$CC
 
 # max |a_i - b_i| / max |b_i| (files of one number per line): the relative error of a vector
 maxrel() {

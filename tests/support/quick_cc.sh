@@ -21,10 +21,13 @@ cc_probe_one() {
 # OpenBLAS's CBLAS, zlib), clang_run ($CLANG builds a program that runs), clang_cblas ($CLANG
 # links CBLAS). make check asks once: tests/cc_probes.env, written before the tests start
 # (tests/support/cc_probes.sh, Makefile.am), holds the answers for its compilers and SAN_FLAGS,
-# named on its first line; a test run alone, or with other compilers, probes for itself. (The
-# probes took 0.6 s of CPU in each of emit_c.sh's 91 cases: 55 s of the suite.)
+# named on its first line; a test run alone, or with other compilers, probes for itself (once:
+# a second call keeps the first's answers). (The probes took 0.6 s of CPU in each of
+# emit_c.sh's 91 cases: 55 s of the suite.)
 cc_probes() {
   cc_key="${CC:-cc}|${CLANG:-}|${SAN_FLAGS:-}"
+  [ "${cc_probed:-}" = "$cc_key" ] && return 0
+  cc_probed=$cc_key
   cc_file=${top_builddir:-/nonexistent}/tests/cc_probes.env
   if [ -f "$cc_file" ] && [ "$(sed -n 1p "$cc_file")" = "# $cc_key" ]; then
     . "$cc_file"
