@@ -11,11 +11,10 @@ cd "$tmp" || exit 1
 CC=${CC:-cc}
 quick_cc
 san=${SAN_FLAGS:-}
-printf 'int main(void) { return 0; }\n' >probe.c
 # AddressSanitizer by the quick compiler when it has it, else by $CC
 if [ -z "$san" ]; then
   for c in "$QCC" "$CC"; do
-    if $c -fsanitize=address probe.c -o probe >/dev/null 2>&1 && ./probe; then
+    if [ "$(cc_probe_one "$c -fsanitize=address" stdlib.h 0 "" run)" = 1 ]; then
       QCC=$c san=-fsanitize=address
       break
     fi
